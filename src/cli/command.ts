@@ -1,0 +1,120 @@
+/**
+ * @module command
+ * Commands are data: a path (`["pref", "set"]`), arguments, flags, help text
+ * and a `run` function. The same table drives parsing, `--help` and the shell
+ * completions in `completions/` (as wireguard-tools' command table and
+ * Tailscale's ffcli do), so they can never disagree.
+ */
+
+import type { Output } from "./output.ts";
+
+/** A `--flag`, boolean unless it names a `value` placeholder. */
+export interface FlagSpec {
+  /** Long name without dashes, e.g. `json`. */
+  readonly name: string;
+  /** One-letter alias without the dash, e.g. `j`. */
+  readonly short?: string;
+  /** Placeholder when the flag takes a value, e.g. `SECONDS`. */
+  readonly value?: string;
+  /** One line of help. */
+  readonly help: string;
+  /** Allowed values, checked by the parser and offered by completion. */
+  readonly choices?: readonly string[];
+  /** What shells should complete the value with. */
+  readonly complete?: "file" | "dir";
+}
+
+/** A positional argument. */
+export interface ArgSpec {
+  /** Placeholder in usage, e.g. `KEY`. */
+  readonly name: string;
+  /** One line of help. */
+  readonly help: string;
+  /** May be left out. */
+  readonly optional?: boolean;
+  /** Takes all remaining words. */
+  readonly variadic?: boolean;
+  /** Allowed values. */
+  readonly choices?: readonly string[];
+  /** What shells should complete it with. */
+  readonly complete?: "file" | "dir";
+}
+
+/** Parsed command line for one command. */
+export interface ParsedInput {
+  /** Positional values by argument name (variadic ones as arrays). */
+  readonly args: Record<string, string | string[] | undefined>;
+  /** Flag values by long name: true for booleans, strings otherwise. */
+  readonly flags: Record<string, string | boolean | undefined>;
+}
+
+/** What a running command gets from `main.ts`. */
+export interface CommandContext {
+  /** Standard output and error writers. */
+  readonly out: Output;
+  /** The `--home` flag, if given. */
+  readonly homeFlag?: string;
+  /** True with `--no-sync` or `MYCEL_OFFLINE=1`: do not contact peers. */
+  readonly offline: boolean;
+  /** Environment lookup. */
+  readonly env: (name: string) => string | undefined;
+  /** Wall clock in ms. */
+  readonly now: () => number;
+  /** Signal that fires on SIGINT/SIGTERM. */
+  readonly signal: AbortSignal;
+  /** Reads standard input to the end (for `-` file arguments). */
+  readonly readStdin: () => Promise<Uint8Array>;
+}
+
+/** A command: the data that defines it and the code that runs it. */
+export interface CommandSpec {
+  /** Words that name it, e.g. `["pref", "set"]`. */
+  readonly path: readonly string[];
+  /** Other spellings, e.g. `[["set", "preference"]]`. */
+  readonly aliases?: readonly (readonly string[])[];
+  /** One line for command lists. */
+  readonly summary: string;
+  /** Longer description for `--help`. */
+  readonly description?: string;
+  /** Positional arguments in order. */
+  readonly args: readonly ArgSpec[];
+  /** Flags (besides the global ones). */
+  readonly flags: readonly FlagSpec[];
+  /** Example invocations, shown in help. */
+  readonly examples?: readonly string[];
+  /** Runs the command; returns the exit code. */
+  readonly run: (ctx: CommandContext, input: ParsedInput) => Promise<number>;
+}
+
+/** A group of commands sharing a first word, e.g. `pref`. */
+export interface GroupSpec {
+  /** The first word. */
+  readonly name: string;
+  /** One line for the top-level list. */
+  readonly summary: string;
+}
+
+/** Flags every command accepts. */
+export const GLOBAL_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "home",
+    value: "DIR",
+    help: "use this home folder instead of $MYCEL_HOME",
+    complete: "dir",
+  },
+  { name: "no-sync", help: "do not contact peers (same as MYCEL_OFFLINE=1)" },
+  { name: "help", short: "h", help: "show help" },
+];
+
+/** The `--json` flag, shared by read commands. */
+export const JSON_FLAG: FlagSpec = { name: "json", help: "print machine-readable JSON" };
+
+/** Usage line of a command: `mycel pref set KEY VALUE [flags]`. */
+export function usageLine(spec: CommandSpec): string {
+  const args = spec.args.map((a) => {
+    const name = a.variadic ? `${a.name}...` : a.name;
+    return a.optional ? `[${name}]` : name;
+  });
+  const flags = spec.flags.length > 0 ? ["[flags]"] : [];
+  return ["mycel", ...spec.path, ...args, ...flags].join(" ");
+}

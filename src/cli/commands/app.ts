@@ -1,0 +1,49 @@
+/**
+ * @module app
+ * `mycel app add|list`: the installed-app list, a grow-only set (apps are
+ * never removed automatically on other devices).
+ */
+
+import { ExitCode } from "../../errors.ts";
+import { checkName } from "../../log/ops.ts";
+import { type CommandSpec, JSON_FLAG } from "../command.ts";
+import { commitOps, openRead, withWrite } from "../session.ts";
+
+/** Every `app` command. */
+export const appCommands: CommandSpec[] = [
+  {
+    path: ["app", "add"],
+    summary: "record installed apps (synced; never removed elsewhere)",
+    args: [{ name: "NAME", help: "app name", variadic: true }],
+    flags: [],
+    examples: ["mycel app add firefox", "mycel app add ripgrep fd-find"],
+    async run(ctx, input) {
+      const names = [
+        ...new Set((input.args.NAME as string[]).map((n) => checkName("app name", n))),
+      ];
+      const added = await withWrite(ctx, async (store) => {
+        const fresh = names.filter((n) => !store.state.apps.has(n));
+        await commitOps(store, fresh.map((name) => ({ type: "app.add", name })));
+        return fresh;
+      });
+      for (const n of names) {
+        ctx.out.line(added.includes(n) ? `added ${n}` : `${n} was already listed`);
+      }
+      return ExitCode.ok;
+    },
+  },
+  {
+    path: ["app", "list"],
+    aliases: [["show", "apps"]],
+    summary: "list installed apps across devices",
+    args: [],
+    flags: [JSON_FLAG],
+    async run(ctx, input) {
+      const apps = (await openRead(ctx)).state.apps.values();
+      if (input.flags.json) ctx.out.json(apps);
+      else if (apps.length === 0) ctx.out.error("No apps recorded.");
+      else for (const a of apps) ctx.out.line(a);
+      return ExitCode.ok;
+    },
+  },
+];

@@ -1,0 +1,114 @@
+/**
+ * @module kv
+ * The set/get/unset/list commands shared by `pref` and `config`: both are LWW
+ * maps, differing only in key rules, value types and op names.
+ */
+
+import type { Json } from "../../crdt/json.ts";
+import type { LwwMap } from "../../crdt/lww_map.ts";
+import { ExitCode, MycelError } from "../../errors.ts";
+import type { Op } from "../../log/ops.ts";
+import type { MeshState } from "../../log/state.ts";
+import { type CommandSpec, type FlagSpec, JSON_FLAG } from "../command.ts";
+import { commitOps, openRead, withWrite } from "../session.ts";
+
+/** What distinguishes one key-value group from another. */
+export interface KvKind {
+  /** Group word, e.g. `pref`. */
+  group: string;
+  /** Noun for messages, e.g. `preference`. */
+  noun: string;
+  /** The map inside the state. */
+  map: (s: MeshState) => LwwMap<Json>;
+  /** Validate a key; returns it. */
+  checkKey: (key: string) => string;
+  /** Turn the VALUE argument into a stored value. */
+  parseValue: (text: string, flags: Record<string, string | boolean | undefined>) => Json;
+  /** Show a stored value in text output. */
+  show: (value: Json) => string;
+  /** Build the set op. */
+  setOp: (key: string, value: Json) => Op;
+  /** Build the unset op. */
+  unsetOp: (key: string) => Op;
+  /** Extra flags for `set`. */
+  setFlags?: FlagSpec[];
+  /** Description for `set --help`. */
+  setDescription?: string;
+}
+
+function noSuchKey(kind: KvKind, verb: string, key: string): MycelError {
+  return new MycelError("no_such_key", `${verb} ${kind.noun}`, "no such key", {
+    value: key,
+    hint: `\`mycel ${kind.group} list\` shows the keys.`,
+  });
+}
+
+/** set/get/unset/list commands for `kind`. */
+export function kvCommands(kind: KvKind): CommandSpec[] {
+  const g = kind.group;
+  return [
+    {
+      path: [g, "set"],
+      summary: `set a ${kind.noun} (synced to every device)`,
+      description: kind.setDescription,
+      args: [{ name: "KEY", help: `${kind.noun} key` }, { name: "VALUE", help: "new value" }],
+      flags: kind.setFlags ?? [],
+      async run(ctx, input) {
+        const key = kind.checkKey(input.args.KEY as string);
+        const value = kind.parseValue(input.args.VALUE as string, input.flags);
+        await withWrite(ctx, (store) => commitOps(store, [kind.setOp(key, value)]));
+        ctx.out.line(`${key} = ${kind.show(value)}`);
+        return ExitCode.ok;
+      },
+    },
+    {
+      path: [g, "get"],
+      summary: `print one ${kind.noun}`,
+      args: [{ name: "KEY", help: `${kind.noun} key` }],
+      flags: [JSON_FLAG],
+      async run(ctx, input) {
+        const key = kind.checkKey(input.args.KEY as string);
+        const value = kind.map((await openRead(ctx)).state).get(key);
+        if (value === undefined) throw noSuchKey(kind, "get", key);
+        if (input.flags.json) ctx.out.json(value);
+        else ctx.out.line(kind.show(value));
+        return ExitCode.ok;
+      },
+    },
+    {
+      path: [g, "unset"],
+      summary: `remove a ${kind.noun} everywhere`,
+      args: [{ name: "KEY", help: `${kind.noun} key` }],
+      flags: [{ name: "force", help: "record the removal even if the key is not set here" }],
+      async run(ctx, input) {
+        const key = kind.checkKey(input.args.KEY as string);
+        await withWrite(ctx, async (store) => {
+          if (kind.map(store.state).get(key) === undefined && !input.flags.force) {
+            const e = noSuchKey(kind, "unset", key);
+            throw new MycelError(e.code, `unset ${kind.noun}`, "no such key", {
+              value: key,
+              hint: "It may still exist on a device not synced yet; --force removes it there too.",
+              exit: ExitCode.failure,
+            });
+          }
+          await commitOps(store, [kind.unsetOp(key)]);
+        });
+        ctx.out.line(`removed ${key}`);
+        return ExitCode.ok;
+      },
+    },
+    {
+      path: [g, "list"],
+      summary: `list every ${kind.noun}`,
+      args: [],
+      flags: [JSON_FLAG],
+      async run(ctx, input) {
+        const entries = kind.map((await openRead(ctx)).state).entries();
+        if (input.flags.json) ctx.out.json(Object.fromEntries(entries));
+        else if (entries.length === 0) ctx.out.error(`No ${kind.noun}s set.`);
+        else for (const [k, v] of entries) ctx.out.line(`${k} = ${kind.show(v)}`);
+        return ExitCode.ok;
+      },
+    },
+  ];
+}

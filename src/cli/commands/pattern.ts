@@ -1,0 +1,87 @@
+/**
+ * @module pattern
+ * `mycel pattern add|remove|list`: learned patterns ("AI context"), JSON
+ * objects with an `id`, kept in an observed-remove set: a remove deletes
+ * only the adds this device has seen, so a concurrent add elsewhere wins.
+ */
+
+import { canonicalJson } from "../../crdt/json.ts";
+import { ExitCode, MycelError } from "../../errors.ts";
+import { checkName, checkPattern } from "../../log/ops.ts";
+import { type CommandSpec, JSON_FLAG } from "../command.ts";
+import { commitOps, openRead, withWrite } from "../session.ts";
+
+function parsePattern(text: string) {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new MycelError(
+      "bad_input",
+      "add pattern",
+      `it is not valid JSON: ${(e as Error).message}`,
+      {
+        value: text.slice(0, 80),
+        hint: `Quote it for the shell: mycel pattern add '{"id":"greeting","text":"hi"}'`,
+        exit: ExitCode.usage,
+      },
+    );
+  }
+  return checkPattern(value);
+}
+
+/** Every `pattern` command. */
+export const patternCommands: CommandSpec[] = [
+  {
+    path: ["pattern", "add"],
+    summary: "add or replace a learned pattern (a JSON object with an id)",
+    args: [{ name: "JSON", help: 'the pattern, e.g. \'{"id":"greet","text":"hi"}\'' }],
+    flags: [],
+    async run(ctx, input) {
+      const value = parsePattern(input.args.JSON as string);
+      const id = value.id as string;
+      const changed = await withWrite(ctx, async (store) => {
+        if (canonicalJson(store.state.patterns.get(id)) === canonicalJson(value)) return false;
+        await commitOps(store, [{ type: "pattern.add", id, value }]);
+        return true;
+      });
+      ctx.out.line(changed ? `added pattern ${id}` : `pattern ${id} is already present`);
+      return ExitCode.ok;
+    },
+  },
+  {
+    path: ["pattern", "remove"],
+    summary: "remove a pattern (adds made elsewhere and not yet seen survive)",
+    args: [{ name: "ID", help: "the pattern's id" }],
+    flags: [],
+    async run(ctx, input) {
+      const id = checkName("pattern id", input.args.ID);
+      await withWrite(ctx, async (store) => {
+        const dots = store.state.patterns.dots(id);
+        if (dots.length === 0) {
+          throw new MycelError("no_such_pattern", "remove pattern", "no pattern has this id", {
+            value: id,
+            hint: "`mycel pattern list` shows the ids.",
+          });
+        }
+        await commitOps(store, [{ type: "pattern.remove", id, dots }]);
+      });
+      ctx.out.line(`removed pattern ${id}`);
+      return ExitCode.ok;
+    },
+  },
+  {
+    path: ["pattern", "list"],
+    aliases: [["show", "patterns"]],
+    summary: "list learned patterns",
+    args: [],
+    flags: [JSON_FLAG],
+    async run(ctx, input) {
+      const entries = (await openRead(ctx)).state.patterns.entries();
+      if (input.flags.json) ctx.out.json(entries.map(([, v]) => v));
+      else if (entries.length === 0) ctx.out.error("No patterns learned.");
+      else for (const [id, v] of entries) ctx.out.line(`${id}  ${canonicalJson(v)}`);
+      return ExitCode.ok;
+    },
+  },
+];

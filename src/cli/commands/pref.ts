@@ -1,0 +1,36 @@
+/**
+ * @module pref
+ * `mycel pref set|get|unset|list`: preferences and learned context, a
+ * last-writer-wins map of text values; plus the original sketch's spellings
+ * `mycel set preference KEY VALUE` and `mycel show preferences`.
+ */
+
+import type { Json } from "../../crdt/json.ts";
+import type { LwwMap } from "../../crdt/lww_map.ts";
+import { checkName, checkPrefValue } from "../../log/ops.ts";
+import type { CommandSpec } from "../command.ts";
+import { kvCommands } from "./kv.ts";
+
+const commands = kvCommands({
+  group: "pref",
+  noun: "preference",
+  map: (s) => s.prefs as LwwMap<Json>,
+  checkKey: (k) => checkName("preference key", k),
+  parseValue: (text) => checkPrefValue(text),
+  show: (v) => String(v),
+  setOp: (key, value) => ({ type: "pref.set", key, value: value as string }),
+  unsetOp: (key) => ({ type: "pref.unset", key }),
+});
+
+const alias = (path: string, ...spellings: string[][]) => {
+  const c = commands.find((c) => c.path[1] === path)!;
+  return { ...c, aliases: spellings };
+};
+
+/** The `pref` commands with their sketch-era aliases. */
+export const prefCommands: CommandSpec[] = [
+  alias("set", ["set", "preference"], ["set", "pref"]),
+  alias("get", ["get", "preference"], ["show", "preference"]),
+  alias("unset", ["unset", "preference"]),
+  alias("list", ["show", "preferences"], ["show", "prefs"]),
+];

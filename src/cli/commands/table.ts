@@ -1,0 +1,33 @@
+/**
+ * @module table
+ * The command table: every command and group. `main.ts` parses against it,
+ * `--help` renders it, and the completion generator reads it.
+ */
+
+import type { CommandTable } from "../parse.ts";
+import { appCommands } from "./app.ts";
+import { configCommands } from "./config.ts";
+import { initCommand } from "./init.ts";
+import { logCommand } from "./log.ts";
+import { patternCommands } from "./pattern.ts";
+import { prefCommands } from "./pref.ts";
+import { statusCommand } from "./status.ts";
+
+/** Every mycel command. */
+export const COMMANDS: CommandTable = {
+  groups: [
+    { name: "pref", summary: "preferences and learned context (last writer wins per key)" },
+    { name: "config", summary: "shared configuration (last writer wins per dotted key)" },
+    { name: "app", summary: "installed apps (grow-only list)" },
+    { name: "pattern", summary: "learned patterns (observed-remove set)" },
+  ],
+  commands: [
+    initCommand,
+    statusCommand,
+    logCommand,
+    ...prefCommands,
+    ...configCommands,
+    ...appCommands,
+    ...patternCommands,
+  ],
+};

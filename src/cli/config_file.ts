@@ -1,0 +1,112 @@
+/**
+ * @module config_file
+ * Config files for `config import` / `config export`: JSON or TOML documents
+ * whose nested tables map to dotted keys (`[editor] font.size = 12` →
+ * `editor.font.size`). Arrays and scalars are values.
+ */
+
+import { isJson, type Json, type JsonObject } from "../crdt/json.ts";
+import { ExitCode, MycelError } from "../errors.ts";
+import { checkConfigKey } from "../log/ops.ts";
+
+/** File formats understood. */
+export type ConfigFormat = "json" | "toml";
+
+function isTable(v: unknown): v is JsonObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Flatten nested tables into dotted keys (sorted). */
+export function flattenConfig(doc: JsonObject, prefix = ""): [string, Json][] {
+  const out: [string, Json][] = [];
+  for (const [k, v] of Object.entries(doc)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (isTable(v)) out.push(...flattenConfig(v, key));
+    else out.push([checkConfigKey(key), v]);
+  }
+  return out.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+}
+
+/**
+ * Nest dotted keys into tables. When a key is both a value and a table
+ * (`a = 1` and `a.b = 2`, possible after concurrent edits), the table wins and
+ * the shadowed key is reported through `shadowed`.
+ */
+export function nestConfig(
+  entries: [string, Json][],
+  shadowed: (key: string) => void = () => {},
+): JsonObject {
+  const root: JsonObject = {};
+  const sorted = [...entries].sort((a, b) => b[0].split(".").length - a[0].split(".").length);
+  for (const [key, value] of sorted) {
+    const parts = key.split(".");
+    let node = root;
+    let blocked = false;
+    for (const p of parts.slice(0, -1)) {
+      if (!(p in node)) node[p] = {};
+      if (!isTable(node[p])) {
+        blocked = true;
+        break;
+      }
+      node = node[p] as JsonObject;
+    }
+    const last = parts[parts.length - 1];
+    if (blocked || last in node) shadowed(key);
+    else node[last] = value;
+  }
+  return root;
+}
+
+function badFile(what: string, reason: string, cause?: unknown): MycelError {
+  return new MycelError("bad_config_file", "import config", reason, {
+    value: what,
+    hint: "Give a JSON object or a TOML document; nested tables become dotted keys.",
+    exit: ExitCode.usage,
+    cause,
+  });
+}
+
+/** Parse a config document; errors name the file and say what is wrong. */
+export async function parseConfigFile(
+  text: string,
+  format: ConfigFormat,
+  name: string,
+): Promise<[string, Json][]> {
+  let doc: unknown;
+  if (format === "json") {
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw badFile(name, `it is not valid JSON: ${(e as Error).message}`, e);
+    }
+  } else {
+    const { parse, TomlError } = await import("smol-toml");
+    try {
+      doc = JSON.parse(JSON.stringify(parse(text))); // dates → strings
+    } catch (e) {
+      const detail = e instanceof TomlError ? ` at line ${e.line}, column ${e.column}` : "";
+      throw badFile(name, `it is not valid TOML${detail}`, e);
+    }
+  }
+  if (!isTable(doc)) throw badFile(name, "the top level must be an object/table");
+  if (!isJson(doc)) throw badFile(name, "it holds values JSON cannot represent");
+  const entries = flattenConfig(doc);
+  if (entries.length === 0) throw badFile(name, "it sets no keys");
+  return entries;
+}
+
+/** Render a config document in `format`. */
+export async function renderConfigFile(doc: JsonObject, format: ConfigFormat): Promise<string> {
+  if (format === "json") return JSON.stringify(doc, null, 2) + "\n";
+  const { stringify } = await import("smol-toml");
+  const text = stringify(doc);
+  return text.endsWith("\n") || text === "" ? text : text + "\n";
+}
+
+/** Format from `--format` or the file name's extension (else undefined). */
+export function guessFormat(flag: string | undefined, path: string): ConfigFormat | undefined {
+  if (flag === "json" || flag === "toml") return flag;
+  if (/\.json$/i.test(path)) return "json";
+  if (/\.toml$/i.test(path)) return "toml";
+  return undefined;
+}

@@ -1,0 +1,72 @@
+/**
+ * @module json_types
+ * Shapes of `--json` output. Outside scripts rely on these, so they change
+ * only by adding fields. Times are ISO 8601 strings or null.
+ */
+
+/** One peer in `status --json`. */
+export interface PeerJson {
+  /** Device id. */
+  id: string;
+  /** Device name. */
+  name: string;
+  /** Sync endpoints it advertises. */
+  endpoints: string[];
+  /** Last time we heard from it. */
+  last_seen: string | null;
+  /** Last completed sync round with it. */
+  last_sync: string | null;
+  /** Last error talking to it, or null. */
+  last_error: string | null;
+  /** Entries sent to it in total. */
+  sent: number;
+  /** Entries received from it in total. */
+  received: number;
+  /** Entries of any author it lacked at the last sync (by our heads). */
+  behind: number;
+}
+
+/** `status --json`. */
+export interface StatusJson {
+  /** This device. */
+  device: { id: string; name: string; ipv4: string; endpoints: string[] };
+  /** Its mesh. */
+  mesh: { id: string; devices: number; revoked: number };
+  /** Home folder. */
+  home: string;
+  /** Sizes of the replicated state. */
+  counts: { config: number; preferences: number; apps: number; patterns: number };
+  /** Log summary: entries stored, per-author heads. */
+  log: { entries: number; heads: Record<string, { seq: number; hash: string }> };
+  /** Hash of the replicated state; equal on two devices exactly when their state is. */
+  state_digest: string;
+  /** Every other admitted device. */
+  peers: PeerJson[];
+  /** Forks noticed (two entries for one author and seq). */
+  forks: { author: string; seq: number; kept: string; other: string; at: string }[];
+  /** Devices whose clocks ran ahead beyond the allowed drift. */
+  clock_skew: { device: string; ahead_ms: number; at: string }[];
+}
+
+/** One entry in `log --json`. */
+export interface LogEntryJson {
+  /** Author's device id. */
+  device: string;
+  /** Author's name, if known. */
+  name: string;
+  /** Sequence number in the author's log. */
+  seq: number;
+  /** HLC wall time as ISO 8601. */
+  time: string;
+  /** HLC as [wall, counter]. */
+  hlc: [number, number];
+  /** Entry hash (hex). */
+  hash: string;
+  /** The ops, in a readable form. */
+  ops: Record<string, unknown>[];
+}
+
+/** ISO time for a ms timestamp, or null for 0/absent. */
+export function isoTime(ms: number | undefined): string | null {
+  return ms ? new Date(ms).toISOString() : null;
+}

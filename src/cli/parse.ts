@@ -1,0 +1,216 @@
+/**
+ * @module parse
+ * Turns argv into a command and its input using only the command table.
+ * Command words come first (global flags may precede them), then arguments
+ * and flags in any order; `--` ends flags. Mistakes are usage errors that
+ * name the offending word and suggest the closest valid one.
+ */
+
+import { usageError } from "../errors.ts";
+import {
+  type CommandSpec,
+  type FlagSpec,
+  GLOBAL_FLAGS,
+  type GroupSpec,
+  type ParsedInput,
+  usageLine,
+} from "./command.ts";
+
+/** All commands and groups. */
+export interface CommandTable {
+  /** Groups (first words) with summaries. */
+  readonly groups: readonly GroupSpec[];
+  /** Every command. */
+  readonly commands: readonly CommandSpec[];
+}
+
+/** Flags that apply before any command is chosen. */
+export interface GlobalInput {
+  /** `--home DIR`. */
+  home?: string;
+  /** `--no-sync`. */
+  noSync: boolean;
+}
+
+/** What argv asks for. */
+export type ParseOutcome =
+  | { kind: "run"; spec: CommandSpec; input: ParsedInput; global: GlobalInput }
+  | { kind: "help"; spec?: CommandSpec; group?: string; global: GlobalInput }
+  | { kind: "version" };
+
+/** Edit distance, for "did you mean" suggestions. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+/** The closest candidate to `word`, if close enough to be a likely typo. */
+export function suggest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = distance(word, c);
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function isFlagToken(t: string): boolean {
+  return t.startsWith("-") && t !== "-" && !/^-\d/.test(t);
+}
+
+function findFlag(token: string, flags: readonly FlagSpec[]): FlagSpec | undefined {
+  if (token.startsWith("--")) return flags.find((f) => f.name === token.slice(2));
+  return flags.find((f) => f.short === token.slice(1));
+}
+
+/** Every spelling of every command, longest first. */
+function spellings(table: CommandTable): [readonly string[], CommandSpec][] {
+  const all: [readonly string[], CommandSpec][] = [];
+  for (const c of table.commands) {
+    all.push([c.path, c]);
+    for (const a of c.aliases ?? []) all.push([a, c]);
+  }
+  return all.sort((a, b) => b[0].length - a[0].length);
+}
+
+/** Parse `argv` against `table`. Throws a usage MycelError on mistakes. */
+export function parseArgv(argv: readonly string[], table: CommandTable): ParseOutcome {
+  const global: GlobalInput = { noSync: false };
+  let help = false;
+  const rest: string[] = [];
+  // Pass 1: pull out global flags, keep everything else in order.
+  for (let i = 0; i < argv.length; i++) {
+    const t = argv[i];
+    if (t === "--") {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (t === "--version" || t === "-V") return { kind: "version" };
+    if (t === "--help" || t === "-h") help = true;
+    else if (t === "--no-sync") global.noSync = true;
+    else if (t === "--home" || t.startsWith("--home=")) {
+      const value = t.startsWith("--home=") ? t.slice(7) : argv[++i];
+      if (value === undefined || value === "") {
+        throw usageError("parse flags", "--home needs a folder");
+      }
+      global.home = value;
+    } else rest.push(t);
+  }
+  const words: string[] = [];
+  for (const t of rest) {
+    if (isFlagToken(t) || t === "--") break;
+    words.push(t);
+  }
+  if (words.length === 1 && words[0] === "version") return { kind: "version" };
+  const match = spellings(table).find(([path]) =>
+    path.length <= words.length && path.every((w, i) => w === words[i])
+  );
+  if (match === undefined) {
+    if (help || words.length === 0) {
+      const group = table.groups.find((g) => g.name === words[0])?.name;
+      if (words.length === 0 || group) return { kind: "help", group, global };
+    }
+    const group = table.groups.find((g) => g.name === words[0]);
+    if (group) {
+      const subs = table.commands.filter((c) => c.path[0] === group.name).map((c) => c.path[1]);
+      const hint = words[1] === undefined
+        ? `Run \`mycel ${group.name} --help\` to see its commands.`
+        : `Did you mean \`mycel ${group.name} ${suggest(words[1], subs) ?? subs.join("|")}\`?`;
+      throw usageError(
+        "run command",
+        words[1] === undefined ? `\`${group.name}\` needs a subcommand` : "unknown subcommand",
+        { value: words[1], hint },
+      );
+    }
+    const first = new Set(table.commands.map((c) => c.path[0]));
+    const guess = suggest(words[0], first);
+    throw usageError("run command", "unknown command", {
+      value: words[0],
+      hint: guess ? `Did you mean \`mycel ${guess}\`?` : "Run `mycel --help` to see the commands.",
+    });
+  }
+  const [path, spec] = match;
+  if (help) return { kind: "help", spec, global };
+  return { kind: "run", spec, input: parseInput(spec, rest.slice(path.length)), global };
+}
+
+/** Parse the arguments and flags that follow the command words. */
+export function parseInput(spec: CommandSpec, tokens: readonly string[]): ParsedInput {
+  const flags: Record<string, string | boolean | undefined> = {};
+  const positional: string[] = [];
+  const action = `run ${["mycel", ...spec.path].join(" ")}`;
+  const hint = `Usage: ${usageLine(spec)}`;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t === "--") {
+      positional.push(...tokens.slice(i + 1));
+      break;
+    }
+    if (!isFlagToken(t)) {
+      positional.push(t);
+      continue;
+    }
+    const eq = t.indexOf("=");
+    const name = t.startsWith("--") && eq > 0 ? t.slice(0, eq) : t;
+    const flag = findFlag(name, spec.flags);
+    if (flag === undefined) {
+      const known = [...spec.flags, ...GLOBAL_FLAGS].map((f) => `--${f.name}`);
+      const guess = suggest(name, known);
+      throw usageError(action, "unknown flag", {
+        value: name,
+        hint: guess ? `Did you mean ${guess}?` : hint,
+      });
+    }
+    if (flag.value === undefined) {
+      if (eq > 0) throw usageError(action, `--${flag.name} takes no value`, { value: t, hint });
+      flags[flag.name] = true;
+      continue;
+    }
+    const value = eq > 0 ? t.slice(eq + 1) : tokens[++i];
+    if (value === undefined) {
+      throw usageError(action, `--${flag.name} needs a value ${flag.value}`, { hint });
+    }
+    if (flag.choices && !flag.choices.includes(value)) {
+      throw usageError(action, `--${flag.name} must be one of ${flag.choices.join(", ")}`, {
+        value,
+      });
+    }
+    flags[flag.name] = value;
+  }
+  const args: Record<string, string | string[] | undefined> = {};
+  let at = 0;
+  for (const a of spec.args) {
+    if (a.variadic) {
+      args[a.name] = positional.slice(at);
+      at = positional.length;
+      if (!a.optional && (args[a.name] as string[]).length === 0) {
+        throw usageError(action, `missing argument ${a.name}`, { hint });
+      }
+      continue;
+    }
+    const v = positional[at];
+    if (v === undefined) {
+      if (!a.optional) throw usageError(action, `missing argument ${a.name}`, { hint });
+      continue;
+    }
+    if (a.choices && !a.choices.includes(v)) {
+      throw usageError(action, `${a.name} must be one of ${a.choices.join(", ")}`, { value: v });
+    }
+    args[a.name] = v;
+    at++;
+  }
+  if (at < positional.length) {
+    throw usageError(action, "unexpected argument", { value: positional[at], hint });
+  }
+  return { args, flags };
+}

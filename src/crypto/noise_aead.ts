@@ -1,0 +1,127 @@
+/**
+ * @module noise_aead
+ * Noise cipher functions (spec §4.2, §12.3, §12.4) behind one small interface:
+ * AESGCM through WebCrypto (native AES-NI speed; the CryptoKey is imported once
+ * per key and reused for every message) and ChaChaPoly through @noble/ciphers.
+ * A keyed instance knows nothing about counters: the caller passes the nonce.
+ */
+
+import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { wipe } from "../bytes.ts";
+
+/** Names of the cipher functions a protocol name may use. */
+export type NoiseCipherName = "AESGCM" | "ChaChaPoly";
+
+/** One AEAD key, ready to seal and open with explicit 64-bit nonces. */
+export interface NoiseAeadKey {
+  /** ENCRYPT(k, n, ad, plaintext): ciphertext with the 16-byte tag appended. */
+  encrypt(nonce: bigint, ad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
+  /** DECRYPT(k, n, ad, ciphertext): the plaintext, or undefined if authentication fails. */
+  decrypt(nonce: bigint, ad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array | undefined>;
+}
+
+/** A Noise cipher function: a factory of keyed AEAD instances. */
+export interface NoiseCipher {
+  /** The name used in protocol names. */
+  readonly name: NoiseCipherName;
+  /** Key a new AEAD with the 32-byte `key`; the bytes are copied. */
+  createKey(key: Uint8Array): NoiseAeadKey;
+}
+
+// WebCrypto wants ArrayBuffer-backed views; copy only when given something else.
+function buffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer
+    ? bytes as Uint8Array<ArrayBuffer>
+    : new Uint8Array(bytes) as Uint8Array<ArrayBuffer>;
+}
+
+/** AESGCM nonce: 32 zero bits then the counter as 64-bit big-endian (spec §12.4). */
+function aesNonce(n: bigint): Uint8Array<ArrayBuffer> {
+  const iv = new Uint8Array(12);
+  new DataView(iv.buffer).setBigUint64(4, n, false);
+  return iv;
+}
+
+/** ChaChaPoly nonce: 32 zero bits then the counter as 64-bit little-endian (spec §12.3). */
+function chachaNonce(n: bigint): Uint8Array {
+  const nonce = new Uint8Array(12);
+  new DataView(nonce.buffer).setBigUint64(4, n, true);
+  return nonce;
+}
+
+class AesGcmKey implements NoiseAeadKey {
+  #raw: Uint8Array<ArrayBuffer> | undefined;
+  #key: Promise<CryptoKey> | undefined;
+
+  constructor(key: Uint8Array) {
+    // Import lazily: a handshake derives keys it never uses (e.g. `es` right
+    // before `ss`), and importKey is an async round trip.
+    this.#raw = new Uint8Array(key);
+  }
+
+  #cryptoKey(): Promise<CryptoKey> {
+    if (this.#key === undefined) {
+      const raw = this.#raw!;
+      this.#key = crypto.subtle.importKey("raw", raw, { name: "AES-GCM" }, false, [
+        "encrypt",
+        "decrypt",
+      ]);
+      // importKey copies the bytes synchronously, so ours can go now.
+      wipe(raw);
+      this.#raw = undefined;
+    }
+    return this.#key;
+  }
+
+  async encrypt(nonce: bigint, ad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    const params = { name: "AES-GCM", iv: aesNonce(nonce), additionalData: buffer(ad) };
+    const key = await this.#cryptoKey();
+    return new Uint8Array(await crypto.subtle.encrypt(params, key, buffer(plaintext)));
+  }
+
+  async decrypt(
+    nonce: bigint,
+    ad: Uint8Array,
+    ciphertext: Uint8Array,
+  ): Promise<Uint8Array | undefined> {
+    const params = { name: "AES-GCM", iv: aesNonce(nonce), additionalData: buffer(ad) };
+    const key = await this.#cryptoKey();
+    try {
+      return new Uint8Array(await crypto.subtle.decrypt(params, key, buffer(ciphertext)));
+    } catch {
+      // WebCrypto signals a bad tag with an OperationError and nothing else.
+      return undefined;
+    }
+  }
+}
+
+class ChaChaPolyKey implements NoiseAeadKey {
+  readonly #key: Uint8Array;
+
+  constructor(key: Uint8Array) {
+    this.#key = new Uint8Array(key);
+  }
+
+  encrypt(nonce: bigint, ad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    return Promise.resolve(chacha20poly1305(this.#key, chachaNonce(nonce), ad).encrypt(plaintext));
+  }
+
+  decrypt(nonce: bigint, ad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array | undefined> {
+    try {
+      const aead = chacha20poly1305(this.#key, chachaNonce(nonce), ad);
+      return Promise.resolve(aead.decrypt(ciphertext));
+    } catch {
+      return Promise.resolve(undefined);
+    }
+  }
+}
+
+const CIPHERS: Record<NoiseCipherName, NoiseCipher> = {
+  AESGCM: { name: "AESGCM", createKey: (key) => new AesGcmKey(key) },
+  ChaChaPoly: { name: "ChaChaPoly", createKey: (key) => new ChaChaPolyKey(key) },
+};
+
+/** The cipher function called `name` in a protocol name, or undefined. */
+export function noiseCipher(name: string): NoiseCipher | undefined {
+  return Object.hasOwn(CIPHERS, name) ? CIPHERS[name as NoiseCipherName] : undefined;
+}

@@ -1,0 +1,147 @@
+/**
+ * @module noise_cipher_state
+ * The transport CipherState (spec §5.1) returned by a finished handshake: one
+ * key, one 64-bit message counter, one direction. Calls are queued so the
+ * counter follows call order even when callers do not await each call, and a
+ * counter value is used once at most: it only moves forward, and past a limit
+ * far below 2^64-1 the state refuses to work at all.
+ */
+
+import { wipe } from "../bytes.ts";
+import type { NoiseAeadKey, NoiseCipher } from "./noise_aead.ts";
+import {
+  decryptError,
+  NOISE_DEFAULT_NONCE_LIMIT,
+  NOISE_MAX_MESSAGE,
+  NOISE_MAX_NONCE,
+  NOISE_MAX_PLAINTEXT,
+  nonceLimitError,
+  stateError,
+  tooLargeError,
+} from "./noise_limits.ts";
+
+const EMPTY = new Uint8Array(0);
+
+/** Options of a {@link CipherState}. */
+export interface CipherStateOptions {
+  /**
+   * How many messages this key may process before it refuses (default
+   * {@link NOISE_DEFAULT_NONCE_LIMIT}). Lower it in tests to reach the limit.
+   */
+  nonceLimit?: bigint;
+}
+
+/**
+ * Encrypts or decrypts transport messages for one direction of a session.
+ *
+ * ```ts
+ * const { send, receive } = handshake.split();
+ * const wire = await send.encrypt(utf8("hello"));
+ * const text = await peerReceive.decrypt(wire);
+ * ```
+ */
+export class CipherState {
+  readonly #cipher: NoiseCipher;
+  #key: NoiseAeadKey | undefined;
+  #n = 0n;
+  readonly #limit: bigint;
+  readonly #unusable: string | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Key a cipher state with the 32-byte `key` (copied). Passing `undefined`
+   * makes a state that refuses every call with `unusable` as the reason: that
+   * is the missing direction of a one-way pattern.
+   */
+  constructor(
+    cipher: NoiseCipher,
+    key: Uint8Array | undefined,
+    options: CipherStateOptions & { unusable?: string } = {},
+  ) {
+    const limit = options.nonceLimit ?? NOISE_DEFAULT_NONCE_LIMIT;
+    if (limit < 1n || limit > NOISE_MAX_NONCE) {
+      throw new RangeError("nonceLimit must be between 1 and 2^64-1");
+    }
+    this.#cipher = cipher;
+    this.#key = key === undefined ? undefined : cipher.createKey(key);
+    this.#limit = limit;
+    this.#unusable = key === undefined
+      ? (options.unusable ?? "this cipher state has no key")
+      : undefined;
+  }
+
+  /** The next nonce: how many messages this state has processed so far. */
+  get nonce(): bigint {
+    return this.#n;
+  }
+
+  /** The message count at which this state stops working. */
+  get nonceLimit(): bigint {
+    return this.#limit;
+  }
+
+  /**
+   * EncryptWithAd: seal `plaintext` (at most 65519 bytes, so the message stays
+   * within 65535) under the next nonce. Rejects with `noise_too_large` or
+   * `noise_nonce_limit`; the counter only moves on success.
+   */
+  encrypt(plaintext: Uint8Array, ad: Uint8Array = EMPTY): Promise<Uint8Array> {
+    if (plaintext.length > NOISE_MAX_PLAINTEXT) {
+      return Promise.reject(
+        tooLargeError("encrypt message", plaintext.length, NOISE_MAX_PLAINTEXT),
+      );
+    }
+    return this.#serial("encrypt message", async (key, n) => {
+      const ciphertext = await key.encrypt(n, ad, plaintext);
+      this.#n = n + 1n;
+      return ciphertext;
+    });
+  }
+
+  /**
+   * DecryptWithAd: open `ciphertext` with the next nonce. A bad tag rejects
+   * with `noise_decrypt` and leaves the counter where it was, so the state is
+   * still usable for the genuine message.
+   */
+  decrypt(ciphertext: Uint8Array, ad: Uint8Array = EMPTY): Promise<Uint8Array> {
+    if (ciphertext.length > NOISE_MAX_MESSAGE) {
+      return Promise.reject(tooLargeError("decrypt message", ciphertext.length, NOISE_MAX_MESSAGE));
+    }
+    return this.#serial("decrypt message", async (key, n) => {
+      const plaintext = await key.decrypt(n, ad, ciphertext);
+      if (plaintext === undefined) throw decryptError();
+      this.#n = n + 1n;
+      return plaintext;
+    });
+  }
+
+  /**
+   * Rekey (spec §11.3): replace the key with the first 32 bytes of
+   * ENCRYPT(k, 2^64-1, "", 32 zero bytes). Both sides must rekey at the same
+   * point of the stream. The counter is kept, as the spec requires.
+   */
+  rekey(): Promise<void> {
+    return this.#serial("rekey cipher", async (key) => {
+      const sealed = await key.encrypt(NOISE_MAX_NONCE, EMPTY, new Uint8Array(32));
+      const next = sealed.subarray(0, 32);
+      this.#key = this.#cipher.createKey(next);
+      wipe(sealed);
+    }, false);
+  }
+
+  // Run `op` after every earlier call has settled, with the key and the
+  // counter as they are then. A failed call does not block later ones.
+  #serial<T>(
+    action: string,
+    op: (key: NoiseAeadKey, n: bigint) => Promise<T>,
+    usesNonce = true,
+  ): Promise<T> {
+    const run = this.#queue.then(() => {
+      if (this.#key === undefined) throw stateError(action, this.#unusable!);
+      if (usesNonce && this.#n >= this.#limit) throw nonceLimitError(action, this.#limit);
+      return op(this.#key, this.#n);
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * @module errors
+ * The one error type mycel raises. Every failure a user can see is a
+ * {@link MycelError} with a stable `code` (for scripts and `--json`), a
+ * message of the form "Cannot <action>: <reason> (<value>)" and, when the user
+ * can fix it, a `hint` printed on its own line. Only `main.ts` turns these into
+ * exit codes. Messages never carry secrets: callers pass public values only.
+ */
+
+/** Process exit codes, documented in `mycel --help`. */
+export const ExitCode = {
+  /** Everything worked. */
+  ok: 0,
+  /** The command failed. */
+  failure: 1,
+  /** The command line was wrong (unknown command or flag, bad argument). */
+  usage: 2,
+  /** No peer was reachable, or only some peers synced. */
+  unreachable: 3,
+} as const;
+
+/** One of the {@link ExitCode} values. */
+export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
+
+/** Optional parts of a {@link MycelError}. */
+export interface MycelErrorOptions {
+  /** The offending value, shown in parentheses. Never a secret. */
+  value?: string | number;
+  /** What the user can do about it, printed on its own line. */
+  hint?: string;
+  /** Exit code for `main.ts`; failure (1) unless said otherwise. */
+  exit?: ExitCode;
+  /** The lower-level error, kept for debugging. */
+  cause?: unknown;
+}
+
+/**
+ * A failure with a stable machine-readable `code`.
+ *
+ * ```ts
+ * throw new MycelError("bad_key", "set preference", "the key is empty", {
+ *   hint: "Give a key such as `theme`.",
+ *   exit: ExitCode.usage,
+ * });
+ * // message: "Cannot set preference: the key is empty"
+ * ```
+ */
+export class MycelError extends Error {
+  /** Stable identifier, e.g. `corrupt_log`; scripts may rely on it. */
+  readonly code: string;
+  /** Fix-it line for the user, if there is one. */
+  readonly hint?: string;
+  /** The exit code `main.ts` uses for this error. */
+  readonly exit: ExitCode;
+  /** The offending value, if any (already part of the message). */
+  readonly value?: string | number;
+
+  /**
+   * @param code stable identifier (snake_case)
+   * @param action what could not be done: "<verb> <object>", e.g. "load state"
+   * @param reason why, in a few words
+   */
+  constructor(
+    code: string,
+    action: string,
+    reason: string,
+    options: MycelErrorOptions = {},
+  ) {
+    const value = options.value === undefined ? "" : ` (${options.value})`;
+    super(`Cannot ${action}: ${reason}${value}`, { cause: options.cause });
+    this.name = "MycelError";
+    this.code = code;
+    this.hint = options.hint;
+    this.exit = options.exit ?? ExitCode.failure;
+    this.value = options.value;
+  }
+}
+
+/** Shorthand for a usage error (exit code 2). */
+export function usageError(
+  action: string,
+  reason: string,
+  options: Omit<MycelErrorOptions, "exit"> = {},
+): MycelError {
+  return new MycelError("usage", action, reason, {
+    ...options,
+    exit: ExitCode.usage,
+  });
+}
+
+/** True when `e` is a {@link MycelError} with the given code. */
+export function isMycelError(e: unknown, code?: string): e is MycelError {
+  return e instanceof MycelError && (code === undefined || e.code === code);
+}

@@ -1,0 +1,103 @@
+/**
+ * @module device_record
+ * What the mesh knows about a device: its name, public keys for Noise and
+ * WireGuard, where it accepts sync connections and its mesh IPv4 address.
+ * The device id (its Ed25519 key) is the record's identity; the other fields
+ * can change later through `device.update` ops and are merged per field.
+ */
+
+import { asBytes, hasControlChar, toBase64 } from "../bytes.ts";
+import type { DeviceId } from "./device_id.ts";
+import { formatEndpoint, parseEndpoint } from "./endpoint.ts";
+
+/** Mutable fields of a device record. */
+export interface DeviceFields {
+  /** Human name, e.g. "laptop". */
+  name: string;
+  /** X25519 Noise public key, base64. */
+  noiseKey: string;
+  /** WireGuard public key, base64. */
+  wgKey: string;
+  /** HOST:PORT endpoints for sync connections (may be empty). */
+  endpoints: string[];
+  /** Mesh IPv4 in 100.64.0.0/10, or "" before one is assigned. */
+  ipv4: string;
+}
+
+/** A device record: its id plus its fields. */
+export interface DeviceRecord extends DeviceFields {
+  /** Display id (Ed25519 public key with check characters). */
+  id: DeviceId;
+}
+
+/** Field names in the order they are merged and shown. */
+export const DEVICE_FIELDS = ["name", "noiseKey", "wgKey", "endpoints", "ipv4"] as const;
+
+/** Most endpoints a record may list. */
+export const MAX_ENDPOINTS = 16;
+
+/** Wire form: a CBOR map with short keys, public keys as bytes. */
+export function encodeDeviceFields(f: Partial<DeviceFields>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (f.name !== undefined) out.n = f.name;
+  if (f.noiseKey !== undefined) out.k = Uint8Array.fromBase64(f.noiseKey);
+  if (f.wgKey !== undefined) out.w = Uint8Array.fromBase64(f.wgKey);
+  if (f.endpoints !== undefined) out.e = f.endpoints;
+  if (f.ipv4 !== undefined) out.i = f.ipv4;
+  return out;
+}
+
+/**
+ * Decode fields from the wire; with `complete` every field must be present.
+ * Throws a plain Error naming the bad field.
+ */
+export function decodeDeviceFields(x: unknown, complete: boolean): Partial<DeviceFields> {
+  if (typeof x !== "object" || x === null || Array.isArray(x) || x instanceof Map) {
+    throw new Error("device fields must be a map");
+  }
+  const m = x as Record<string, unknown>;
+  for (const k of Object.keys(m)) {
+    if (!"nkwei".includes(k) || k.length !== 1) throw new Error(`unknown device field ${k}`);
+  }
+  const out: Partial<DeviceFields> = {};
+  if (m.n !== undefined) {
+    if (
+      typeof m.n !== "string" || m.n.length === 0 || m.n.length > 64 || hasControlChar(m.n)
+    ) {
+      throw new Error("device name must be 1–64 printable characters");
+    }
+    out.name = m.n;
+  }
+  for (const [short, field] of [["k", "noiseKey"], ["w", "wgKey"]] as const) {
+    if (m[short] === undefined) continue;
+    const key = asBytes(m[short]);
+    if (key === undefined || key.length !== 32) throw new Error(`device ${field} must be 32 bytes`);
+    out[field] = toBase64(key);
+  }
+  if (m.e !== undefined) {
+    if (!Array.isArray(m.e) || m.e.length > MAX_ENDPOINTS) {
+      throw new Error("device endpoints malformed");
+    }
+    out.endpoints = m.e.map((e) => {
+      if (typeof e !== "string") throw new Error("device endpoint must be text");
+      return formatEndpoint(parseEndpoint(e));
+    });
+  }
+  if (m.i !== undefined) {
+    if (
+      typeof m.i !== "string" || (m.i !== "" && !/^100\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(m.i))
+    ) {
+      throw new Error("device ipv4 malformed");
+    }
+    out.ipv4 = m.i;
+  }
+  if (complete) {
+    for (const f of DEVICE_FIELDS) if (out[f] === undefined) throw new Error(`device ${f} missing`);
+  }
+  return out;
+}
+
+/** Decode a complete record for device `id`. */
+export function decodeDeviceRecord(id: DeviceId, x: unknown): DeviceRecord {
+  return { id, ...(decodeDeviceFields(x, true) as DeviceFields) };
+}

@@ -1,0 +1,143 @@
+/**
+ * @module entry
+ * Log entries: `{author, seq, prev, hlc, ops[]}` signed once by the author.
+ *
+ * Wire form (CBOR): `[body, signature]` where `body` is the byte string of
+ * `[1, authorKey, seq, prev|null, wall, counter, [op, ...]]` and the signature
+ * is Ed25519 over `"mycel/entry/v1\0" || body`. Keeping the body as bytes
+ * means the exact signed bytes travel and are stored unchanged. An entry's
+ * hash (SHA-256 of its wire form) is what the next entry's `prev` points at.
+ */
+
+import { sha256 } from "@noble/hashes/sha2.js";
+import { asBytes, concatBytes, utf8 } from "../bytes.ts";
+import type { Hlc } from "../crdt/hlc.ts";
+import { MycelError } from "../errors.ts";
+import { decodeCbor, encodeCbor } from "./cbor.ts";
+import { type DeviceId, deviceIdFromKey } from "./device_id.ts";
+import { type Signer, verifySignature } from "./identity.ts";
+import { decodeOp, encodeOp, type Op } from "./ops.ts";
+
+/** Largest encoded entry accepted from anyone. */
+export const MAX_ENTRY_BYTES = 1 << 20;
+/** Most ops one entry may carry. */
+export const MAX_OPS_PER_ENTRY = 10_000;
+/** Largest HLC counter an entry may carry; keeps hostile stamps from exhausting ours. */
+export const MAX_COUNTER = 2 ** 32 - 1;
+const VERSION = 1;
+const CONTEXT = utf8("mycel/entry/v1\0");
+
+/** The content of an entry. */
+export interface Entry {
+  /** Display id of the author. */
+  readonly author: DeviceId;
+  /** The author's Ed25519 public key (the id encodes it). */
+  readonly authorKey: Uint8Array;
+  /** Position in the author's log, from 1. */
+  readonly seq: number;
+  /** Hash of the author's previous entry; null for seq 1. */
+  readonly prev: Uint8Array | null;
+  /** When the author made it (node = author). */
+  readonly hlc: Hlc;
+  /** The changes, applied in order. */
+  readonly ops: readonly Op[];
+}
+
+/** An entry with its exact signed bytes and hash. */
+export interface SignedEntry {
+  /** Decoded content. */
+  readonly entry: Entry;
+  /** The wire form `[body, signature]`, exactly as signed and stored. */
+  readonly bytes: Uint8Array;
+  /** SHA-256 of `bytes`. */
+  readonly hash: Uint8Array;
+  /** The signed body (for verification). */
+  readonly body: Uint8Array;
+  /** The Ed25519 signature over the body. */
+  readonly signature: Uint8Array;
+}
+
+/** Hash of an entry's wire form. */
+export function hashEntryBytes(bytes: Uint8Array): Uint8Array {
+  return sha256(bytes);
+}
+
+/** Build and sign an entry by `signer`. */
+export async function createEntry(
+  signer: Signer,
+  fields: { seq: number; prev: Uint8Array | null; hlc: Hlc; ops: readonly Op[] },
+): Promise<SignedEntry> {
+  const body = encodeCbor([
+    VERSION,
+    signer.publicKey,
+    fields.seq,
+    fields.prev,
+    fields.hlc.wall,
+    fields.hlc.counter,
+    fields.ops.map(encodeOp),
+  ]);
+  const signature = await signer.sign(concatBytes(CONTEXT, body));
+  const bytes = encodeCbor([body, signature]);
+  if (bytes.length > MAX_ENTRY_BYTES) {
+    throw new MycelError("entry_too_large", "write log entry", "the change is too large", {
+      value: `${bytes.length} bytes, limit ${MAX_ENTRY_BYTES}`,
+    });
+  }
+  return decodeSignedEntry(bytes);
+}
+
+function malformed(reason: string, cause?: unknown): MycelError {
+  return new MycelError("bad_entry", "read log entry", reason, { cause });
+}
+
+/**
+ * Decode an entry's wire form and check its shape (not its signature).
+ * @throws MycelError `bad_entry` with the reason
+ */
+export function decodeSignedEntry(bytes: Uint8Array): SignedEntry {
+  if (bytes.length > MAX_ENTRY_BYTES) throw malformed(`it is larger than ${MAX_ENTRY_BYTES} bytes`);
+  const outer = decodeCbor(bytes, "log entry");
+  if (!Array.isArray(outer) || outer.length !== 2) throw malformed("it is not [body, signature]");
+  const body = asBytes(outer[0]);
+  const signature = asBytes(outer[1]);
+  if (body === undefined || signature?.length !== 64) {
+    throw malformed("body or signature malformed");
+  }
+  const fields = decodeCbor(body, "log entry body");
+  if (!Array.isArray(fields) || fields.length !== 7) throw malformed("body must have 7 fields");
+  const [version, keyRaw, seq, prevRaw, wall, counter, opsRaw] = fields;
+  if (version !== VERSION) {
+    throw malformed(`unsupported entry version ${String(version).slice(0, 8)}`);
+  }
+  const authorKey = asBytes(keyRaw);
+  if (authorKey?.length !== 32) throw malformed("author key must be 32 bytes");
+  if (!Number.isSafeInteger(seq) || seq < 1) throw malformed("seq must be a positive integer");
+  const prev = prevRaw === null ? null : asBytes(prevRaw);
+  if (prev === undefined || (prev !== null && prev.length !== 32)) {
+    throw malformed("prev must be a 32-byte hash");
+  }
+  if ((seq === 1) !== (prev === null)) throw malformed("only the first entry has no prev");
+  if (
+    !Number.isSafeInteger(wall) || wall < 0 || !Number.isSafeInteger(counter) || counter < 0 ||
+    counter > MAX_COUNTER
+  ) {
+    throw malformed("hlc must be a wall time and a counter below 2^32");
+  }
+  if (!Array.isArray(opsRaw) || opsRaw.length === 0 || opsRaw.length > MAX_OPS_PER_ENTRY) {
+    throw malformed(`ops must be a list of 1–${MAX_OPS_PER_ENTRY}`);
+  }
+  let ops: Op[];
+  try {
+    ops = opsRaw.map(decodeOp);
+  } catch (e) {
+    throw malformed(`an op is invalid: ${e instanceof Error ? e.message : e}`, e);
+  }
+  const author = deviceIdFromKey(authorKey);
+  const entry: Entry = { author, authorKey, seq, prev, hlc: { wall, counter, node: author }, ops };
+  return { entry, bytes, hash: hashEntryBytes(bytes), body, signature };
+}
+
+/** True when the entry's signature is valid for its author key. */
+export function verifyEntrySignature(e: SignedEntry): Promise<boolean> {
+  return verifySignature(e.entry.authorKey, concatBytes(CONTEXT, e.body), e.signature);
+}

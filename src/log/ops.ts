@@ -1,0 +1,177 @@
+/**
+ * @module ops
+ * The operations a log entry carries, their validation and their compact
+ * wire form (`encodeOp` / `decodeOp`). Every op that arrives from a peer is
+ * decoded through here, so every field is checked for type and size.
+ */
+
+import type { Dot } from "../crdt/or_set.ts";
+import { isJson, isJsonObject, type Json, type JsonObject } from "../crdt/json.ts";
+import { asBytes, hasControlChar } from "../bytes.ts";
+import { ExitCode, MycelError } from "../errors.ts";
+import { type DeviceId, deviceIdFromKey, parseDeviceId } from "./device_id.ts";
+import {
+  decodeDeviceRecord,
+  type DeviceFields,
+  type DeviceRecord,
+  encodeDeviceFields,
+} from "./device_record.ts";
+import { decodeDeviceFields } from "./device_record.ts";
+
+/** One change. An entry holds one or more, applied in order. */
+export type Op =
+  | { type: "config.set"; key: string; value: Json }
+  | { type: "config.unset"; key: string }
+  | { type: "pref.set"; key: string; value: string }
+  | { type: "pref.unset"; key: string }
+  | { type: "app.add"; name: string }
+  | { type: "pattern.add"; id: string; value: JsonObject }
+  | { type: "pattern.remove"; id: string; dots: Dot[] }
+  | { type: "device.add"; device: DeviceRecord }
+  | { type: "device.update"; id: DeviceId; fields: Partial<DeviceFields> }
+  | { type: "device.revoke"; id: DeviceId };
+
+/** Longest key, name or id accepted (characters). */
+export const MAX_KEY_LENGTH = 256;
+/** Longest preference value accepted (characters). */
+export const MAX_PREF_LENGTH = 65536;
+
+const CONFIG_KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+function bad(what: string, reason: string, value?: string): MycelError {
+  const shown = value === undefined ? undefined : JSON.stringify(value.slice(0, 80));
+  return new MycelError("bad_input", `use ${what}`, reason, { value: shown, exit: ExitCode.usage });
+}
+
+/** Check a name-like string (pref key, app name, pattern id); returns it. */
+export function checkName(what: string, text: unknown): string {
+  if (typeof text !== "string" || text.length === 0) throw bad(what, "it is empty");
+  if (text.length > MAX_KEY_LENGTH) {
+    throw bad(what, `it is longer than ${MAX_KEY_LENGTH} characters`, text);
+  }
+  if (hasControlChar(text)) throw bad(what, "it contains a control character", text);
+  if (text.trim() !== text) throw bad(what, "it starts or ends with a space", text);
+  return text;
+}
+
+/** Check a dotted config key such as `editor.font.size`; returns it. */
+export function checkConfigKey(text: unknown): string {
+  const key = checkName("config key", text);
+  if (!CONFIG_KEY.test(key)) {
+    throw bad("config key", "use letters, digits, `_` or `-`, separated by dots", key);
+  }
+  return key;
+}
+
+/** Check a preference value; returns it. */
+export function checkPrefValue(text: unknown): string {
+  if (typeof text !== "string") throw bad("preference value", "it is not text");
+  if (text.length > MAX_PREF_LENGTH) {
+    throw bad("preference value", `it is longer than ${MAX_PREF_LENGTH} characters`);
+  }
+  return text;
+}
+
+/** Check a pattern: a JSON object with a non-empty string `id`; returns it. */
+export function checkPattern(value: unknown): JsonObject {
+  if (!isJsonObject(value)) throw bad("pattern", "it must be a JSON object");
+  if (!("id" in value)) throw bad("pattern", "it has no `id` field");
+  checkName("pattern id", value.id);
+  return value;
+}
+
+/** Compact wire form of `op` (a CBOR-ready array). */
+export function encodeOp(op: Op): unknown[] {
+  switch (op.type) {
+    case "config.set":
+      return ["cs", op.key, op.value];
+    case "config.unset":
+      return ["cu", op.key];
+    case "pref.set":
+      return ["ps", op.key, op.value];
+    case "pref.unset":
+      return ["pu", op.key];
+    case "app.add":
+      return ["aa", op.name];
+    case "pattern.add":
+      return ["oa", op.id, op.value];
+    case "pattern.remove":
+      return ["or", op.id, op.dots.map((d) => [parseDeviceId(d.author).publicKey, d.seq])];
+    case "device.add":
+      return ["da", encodeDeviceFields(op.device), parseDeviceId(op.device.id).publicKey];
+    case "device.update":
+      return ["du", parseDeviceId(op.id).publicKey, encodeDeviceFields(op.fields)];
+    case "device.revoke":
+      return ["dr", parseDeviceId(op.id).publicKey];
+  }
+}
+
+function keyToId(x: unknown): DeviceId {
+  const key = asBytes(x);
+  if (key === undefined || key.length !== 32) throw new Error("device key must be 32 bytes");
+  return deviceIdFromKey(key);
+}
+
+function decodeDot(x: unknown): Dot {
+  if (!Array.isArray(x) || x.length !== 2) throw new Error("dot must be [key, seq]");
+  const seq = x[1];
+  if (!Number.isSafeInteger(seq) || seq < 1) throw new Error("dot seq must be a positive integer");
+  return { author: keyToId(x[0]), seq };
+}
+
+/** Decode and validate one op from its wire form; throws a plain Error on bad input. */
+export function decodeOp(x: unknown): Op {
+  if (!Array.isArray(x) || typeof x[0] !== "string") throw new Error("op must be [tag, ...]");
+  const arity = (n: number) => {
+    if (x.length !== n) throw new Error(`op ${x[0]} must have ${n - 1} fields`);
+  };
+  switch (x[0]) {
+    case "cs":
+      arity(3);
+      if (!isJson(x[2])) throw new Error("config value must be JSON");
+      return { type: "config.set", key: checkConfigKey(x[1]), value: x[2] };
+    case "cu":
+      arity(2);
+      return { type: "config.unset", key: checkConfigKey(x[1]) };
+    case "ps":
+      arity(3);
+      return {
+        type: "pref.set",
+        key: checkName("preference key", x[1]),
+        value: checkPrefValue(x[2]),
+      };
+    case "pu":
+      arity(2);
+      return { type: "pref.unset", key: checkName("preference key", x[1]) };
+    case "aa":
+      arity(2);
+      return { type: "app.add", name: checkName("app name", x[1]) };
+    case "oa": {
+      arity(3);
+      const value = checkPattern(x[2]);
+      if (value.id !== x[1]) throw new Error("pattern id does not match its value");
+      return { type: "pattern.add", id: checkName("pattern id", x[1]), value };
+    }
+    case "or":
+      arity(3);
+      if (!Array.isArray(x[2]) || x[2].length > 4096) {
+        throw new Error("pattern.remove dots malformed");
+      }
+      return {
+        type: "pattern.remove",
+        id: checkName("pattern id", x[1]),
+        dots: x[2].map(decodeDot),
+      };
+    case "da":
+      arity(3);
+      return { type: "device.add", device: decodeDeviceRecord(keyToId(x[2]), x[1]) };
+    case "du":
+      arity(3);
+      return { type: "device.update", id: keyToId(x[1]), fields: decodeDeviceFields(x[2], false) };
+    case "dr":
+      arity(2);
+      return { type: "device.revoke", id: keyToId(x[1]) };
+    default:
+      throw new Error(`unknown op ${JSON.stringify(String(x[0]).slice(0, 16))}`);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * @module local_state
+ * What a device keeps about itself and its peers that is not replicated:
+ * which mesh it is in, its clock, per-peer bookkeeping (last seen, last sync,
+ * counts, last error, last heads seen), forks and clock skew it noticed.
+ * Stored inside the snapshot so it is replaced atomically with the state.
+ */
+
+/** Bookkeeping about one peer. */
+export interface PeerBook {
+  /** Last time (ms) we heard from it at all, or 0. */
+  lastSeen: number;
+  /** Last time (ms) a sync round with it completed, or 0. */
+  lastSync: number;
+  /** Entries we sent it, in total. */
+  sent: number;
+  /** Entries we received from it, in total. */
+  received: number;
+  /** Last error talking to it ("" when the last attempt worked). */
+  lastError: string;
+  /** When `lastError` happened (ms), or 0. */
+  lastErrorAt: number;
+  /** The peer's heads (author → seq) as of the last sync, for stability. */
+  heads: Record<string, number>;
+  /** Which path the last sync used ("direct" or "mesh"), or "". */
+  path: string;
+}
+
+/** A fork: two different entries for one (author, seq). */
+export interface ForkReport {
+  /** The author whose log forked. */
+  author: string;
+  /** The sequence number with two entries. */
+  seq: number;
+  /** Hash (hex) of the entry we applied. */
+  kept: string;
+  /** Hash (hex) of the conflicting entry, kept in forks/ but not applied. */
+  other: string;
+  /** When we noticed (ms). */
+  at: number;
+}
+
+/** A device whose clock runs ahead of ours beyond the allowed drift. */
+export interface SkewReport {
+  /** How far ahead (ms) its newest entry was when we received it. */
+  aheadMs: number;
+  /** When we noticed (ms). */
+  at: number;
+}
+
+/** Local, non-replicated state. */
+export interface LocalState {
+  /** The mesh this device belongs to. */
+  meshId: string;
+  /** This device's id. */
+  deviceId: string;
+  /** HLC as last persisted. */
+  clock: { wall: number; counter: number };
+  /** Per-peer bookkeeping, by device id. */
+  peers: Record<string, PeerBook>;
+  /** Forks noticed. */
+  forks: ForkReport[];
+  /** Clock skew noticed, by device id. */
+  skew: Record<string, SkewReport>;
+}
+
+/** Fresh bookkeeping for a peer. */
+export function newPeerBook(): PeerBook {
+  return {
+    lastSeen: 0,
+    lastSync: 0,
+    sent: 0,
+    received: 0,
+    lastError: "",
+    lastErrorAt: 0,
+    heads: {},
+    path: "",
+  };
+}

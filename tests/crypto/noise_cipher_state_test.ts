@@ -1,0 +1,137 @@
+/**
+ * @module noise_cipher_state_test
+ * Transport cipher states: nonce encoding checked against WebCrypto and noble
+ * directly, the nonce limit, rekey as spec §11.3 defines it, size limits,
+ * failed decryption leaving the counter alone, and call-order queueing.
+ */
+
+import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { CipherState, NOISE_MAX_MESSAGE, NOISE_MAX_PLAINTEXT } from "../../src/crypto/noise.ts";
+import { noiseCipher } from "../../src/crypto/noise_aead.ts";
+import { assertBytes, assertEquals, assertRejects, ikPair, runHandshake } from "./noise_helpers.ts";
+
+const AESGCM = noiseCipher("AESGCM")!;
+const CHACHA = noiseCipher("ChaChaPoly")!;
+const KEY = crypto.getRandomValues(new Uint8Array(32));
+const text = (s: string) => new TextEncoder().encode(s);
+
+async function webAesGcm(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array) {
+  const k = await crypto.subtle.importKey("raw", new Uint8Array(key), "AES-GCM", false, [
+    "encrypt",
+  ]);
+  const params = { name: "AES-GCM", iv: new Uint8Array(iv), additionalData: new Uint8Array(0) };
+  return new Uint8Array(await crypto.subtle.encrypt(params, k, new Uint8Array(plaintext)));
+}
+
+function nonceBytes(n: bigint, littleEndian: boolean): Uint8Array {
+  const iv = new Uint8Array(12);
+  new DataView(iv.buffer).setBigUint64(4, n, littleEndian);
+  return iv;
+}
+
+Deno.test("AESGCM nonces are 4 zero bytes and a big-endian counter", async () => {
+  const cs = new CipherState(AESGCM, KEY);
+  for (let n = 0n; n < 3n; n++) {
+    const expected = await webAesGcm(KEY, nonceBytes(n, false), text("m"));
+    assertBytes(await cs.encrypt(text("m")), expected, `nonce ${n}`);
+  }
+});
+
+Deno.test("ChaChaPoly nonces are 4 zero bytes and a little-endian counter", async () => {
+  const cs = new CipherState(CHACHA, KEY);
+  for (let n = 0n; n < 3n; n++) {
+    const expected = chacha20poly1305(KEY, nonceBytes(n, true)).encrypt(text("m"));
+    assertBytes(await cs.encrypt(text("m")), expected, `nonce ${n}`);
+  }
+});
+
+Deno.test("rekey replaces the key with ENCRYPT(k, 2^64-1, '', zeros) and keeps the counter", async () => {
+  for (const cipher of [AESGCM, CHACHA]) {
+    const cs = new CipherState(cipher, KEY);
+    await cs.encrypt(text("first"));
+    await cs.rekey();
+    assertEquals(cs.nonce, 1n, `${cipher.name} counter kept`);
+    const maxNonce = (1n << 64n) - 1n;
+    const sealed = cipher.name === "AESGCM"
+      ? await webAesGcm(KEY, nonceBytes(maxNonce, false), new Uint8Array(32))
+      : chacha20poly1305(KEY, nonceBytes(maxNonce, true)).encrypt(new Uint8Array(32));
+    const expected = new CipherState(cipher, sealed.subarray(0, 32));
+    await expected.encrypt(text("skip nonce 0"));
+    assertBytes(await cs.encrypt(text("x")), await expected.encrypt(text("x")), cipher.name);
+  }
+});
+
+Deno.test("both sides rekeying at the same point keep the session working", async () => {
+  const { initiator, responder } = ikPair();
+  const t = await runHandshake(initiator, responder);
+  await t.responder.receive.decrypt(await t.initiator.send.encrypt(text("before")));
+  await t.initiator.send.rekey();
+  const after = await t.initiator.send.encrypt(text("after"));
+  await assertRejects(() => t.responder.receive.decrypt(after), "noise_decrypt", "old key");
+  await t.responder.receive.rekey();
+  assertBytes(await t.responder.receive.decrypt(after), text("after"), "new key");
+});
+
+Deno.test("the nonce limit stops encryption and decryption with a clear error", async () => {
+  const { initiator, responder } = ikPair({ nonceLimit: 3n });
+  const t = await runHandshake(initiator, responder);
+  for (let i = 0; i < 3; i++) {
+    await t.responder.receive.decrypt(await t.initiator.send.encrypt(text(`m${i}`)));
+  }
+  const e = await assertRejects(() => t.initiator.send.encrypt(text("x")), "noise_nonce_limit");
+  if (!/reconnect/i.test(String(e.hint))) {
+    throw new Error(`hint should say to reconnect: ${e.hint}`);
+  }
+  await assertRejects(() => t.responder.receive.decrypt(new Uint8Array(20)), "noise_nonce_limit");
+  assertEquals(t.initiator.send.nonce, 3n, "counter stays at the limit");
+});
+
+Deno.test("a nonce limit outside 1..2^64-1 is a programming error", () => {
+  for (const nonceLimit of [0n, 1n << 64n]) {
+    try {
+      new CipherState(AESGCM, KEY, { nonceLimit });
+    } catch (e) {
+      if (e instanceof RangeError) continue;
+      throw e;
+    }
+    throw new Error(`nonceLimit ${nonceLimit} was accepted`);
+  }
+});
+
+Deno.test("a failed decryption leaves the counter where it was", async () => {
+  const send = new CipherState(AESGCM, KEY);
+  const receive = new CipherState(AESGCM, KEY);
+  const wire = await send.encrypt(text("genuine"), text("ad"));
+  await assertRejects(() => receive.decrypt(wire, text("other ad")), "noise_decrypt", "ad");
+  await assertRejects(() => receive.decrypt(wire.subarray(0, 15)), "noise_decrypt", "short");
+  assertEquals(receive.nonce, 0n, "counter");
+  assertBytes(await receive.decrypt(wire, text("ad")), text("genuine"), "genuine");
+  assertEquals(receive.nonce, 1n, "counter after success");
+});
+
+Deno.test("transport messages are capped at 65535 bytes", async () => {
+  const cs = new CipherState(AESGCM, KEY);
+  await assertRejects(
+    () => cs.encrypt(new Uint8Array(NOISE_MAX_PLAINTEXT + 1)),
+    "noise_too_large",
+    "plaintext",
+  );
+  assertEquals(cs.nonce, 0n, "refused plaintext used no nonce");
+  const largest = await cs.encrypt(new Uint8Array(NOISE_MAX_PLAINTEXT));
+  assertEquals(largest.length, NOISE_MAX_MESSAGE, "largest message");
+  const receive = new CipherState(AESGCM, KEY);
+  await assertRejects(
+    () => receive.decrypt(new Uint8Array(NOISE_MAX_MESSAGE + 1)),
+    "noise_too_large",
+    "ciphertext",
+  );
+  assertEquals((await receive.decrypt(largest)).length, NOISE_MAX_PLAINTEXT, "round trip");
+});
+
+Deno.test("calls made without awaiting are processed in call order", async () => {
+  const send = new CipherState(AESGCM, KEY);
+  const receive = new CipherState(AESGCM, KEY);
+  const wires = await Promise.all(Array.from({ length: 20 }, (_, i) => send.encrypt(text(`${i}`))));
+  const plain = await Promise.all(wires.map((w) => receive.decrypt(w)));
+  plain.forEach((p, i) => assertBytes(p, text(`${i}`), `message ${i}`));
+});
