@@ -62,6 +62,11 @@ export interface LocalState {
   forks: ForkReport[];
   /** Clock skew noticed, by device id. */
   skew: Record<string, SkewReport>;
+  /**
+   * Set by `repair` when this device's own log lost entries: local writes
+   * wait until sync has brought the own log back up to this seq.
+   */
+  recoverOwnTo?: number;
 }
 
 /** Fresh bookkeeping for a peer. */

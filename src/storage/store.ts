@@ -197,6 +197,19 @@ export class Store {
    */
   async commit(ops: readonly Op[]): Promise<SignedEntry> {
     this.#requireWritable("write change");
+    const recover = this.local.recoverOwnTo;
+    const have = this.heads.get(this.deviceId)?.seq ?? 0;
+    if (recover !== undefined && have < recover) {
+      throw new MycelError(
+        "recovering",
+        "write change",
+        "this device's log is being recovered after damage",
+        {
+          value: `have ${have} of ${recover} entries`,
+          hint: "Run `mycel sync now` to fetch the missing entries from a peer; then try again.",
+        },
+      );
+    }
     const { Signer } = await import("../log/identity.ts");
     const { createEntry } = await import("../log/entry.ts");
     this.#signer ??= new Signer(await this.keys());

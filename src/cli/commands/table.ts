@@ -11,6 +11,7 @@ import { initCommand } from "./init.ts";
 import { logCommand } from "./log.ts";
 import { patternCommands } from "./pattern.ts";
 import { prefCommands } from "./pref.ts";
+import { repairCommand } from "./repair.ts";
 import { statusCommand } from "./status.ts";
 
 /** Every mycel command. */
@@ -25,6 +26,7 @@ export const COMMANDS: CommandTable = {
     initCommand,
     statusCommand,
     logCommand,
+    repairCommand,
     ...prefCommands,
     ...configCommands,
     ...appCommands,
