@@ -84,6 +84,7 @@ export async function commitGenesis(
     wgKey: toBase64(keys.wgPublic),
     endpoints,
     ipv4: allocateIpv4(store.local.meshId, store.deviceId, taken),
+    wgPort: 0,
   };
   await store.commit([{ type: "device.add", device: record }]);
 }

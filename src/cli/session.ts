@@ -37,9 +37,18 @@ export async function withWrite<T>(
   const root = homeRoot(ctx);
   if (!(await Store.exists(root))) {
     const { initHome } = await import("./init_home.ts");
-    const created = await initHome(ctx, root, {});
-    ctx.out.error(`Set up a new mesh for this device in ${root} (device ${created.name}).`);
+    const { isMycelError } = await import("../errors.ts");
+    // Several first writes may race to create the home; one wins, the
+    // others simply use what it created.
+    const created = await initHome(ctx, root, {}).catch((e) => {
+      if (isMycelError(e, "already_initialized")) return undefined;
+      throw e;
+    });
+    if (created) {
+      ctx.out.error(`Set up a new mesh for this device in ${root} (device ${created.name}).`);
+    }
   }
+  let pushing = false;
   const store = await Store.open(root, {
     write: true,
     now: ctx.now,
@@ -54,9 +63,40 @@ export async function withWrite<T>(
     }
     const result = await fn(store);
     await store.save();
+    pushing = store.committed > 0 && !ctx.offline;
     return result;
   } finally {
     store.close();
+    if (pushing) await pushChange(ctx, root);
+  }
+}
+
+/** How long a write waits for peers after its change is saved. */
+export const PUSH_TIMEOUT_MS = 3000;
+
+/**
+ * After a local change is durable, offer it to reachable peers right away
+ * (the timer's next round catches anything missed). Never fails the command.
+ */
+async function pushChange(ctx: CommandContext, root: string): Promise<void> {
+  try {
+    const { syncRound } = await import("../sync/round.ts");
+    const { meshRoutes } = await import("./routes.ts");
+    const outcomes = await syncRound(root, {
+      now: ctx.now,
+      env: ctx.env,
+      timeoutMs: PUSH_TIMEOUT_MS,
+      routes: await meshRoutes(ctx),
+    });
+    const missed = outcomes.filter((o) => o.status !== "synced");
+    if (missed.length > 0) {
+      ctx.out.error(
+        `note: saved here; ${missed.length} of ${outcomes.length} peers not reached now` +
+          " (they get it at the next sync)",
+      );
+    }
+  } catch (e) {
+    ctx.out.error(`note: saved here; could not push to peers (${(e as Error).message})`);
   }
 }
 

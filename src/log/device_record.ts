@@ -22,6 +22,8 @@ export interface DeviceFields {
   endpoints: string[];
   /** Mesh IPv4 in 100.64.0.0/10, or "" before one is assigned. */
   ipv4: string;
+  /** UDP port of its WireGuard interface, or 0 when it has none up. */
+  wgPort: number;
 }
 
 /** A device record: its id plus its fields. */
@@ -31,7 +33,10 @@ export interface DeviceRecord extends DeviceFields {
 }
 
 /** Field names in the order they are merged and shown. */
-export const DEVICE_FIELDS = ["name", "noiseKey", "wgKey", "endpoints", "ipv4"] as const;
+export const DEVICE_FIELDS = ["name", "noiseKey", "wgKey", "endpoints", "ipv4", "wgPort"] as const;
+
+/** Fields a `device.add` must carry (`wgPort` defaults to 0). */
+const REQUIRED_FIELDS = ["name", "noiseKey", "wgKey", "endpoints", "ipv4"] as const;
 
 /** Most endpoints a record may list. */
 export const MAX_ENDPOINTS = 16;
@@ -44,6 +49,7 @@ export function encodeDeviceFields(f: Partial<DeviceFields>): Record<string, unk
   if (f.wgKey !== undefined) out.w = Uint8Array.fromBase64(f.wgKey);
   if (f.endpoints !== undefined) out.e = f.endpoints;
   if (f.ipv4 !== undefined) out.i = f.ipv4;
+  if (f.wgPort !== undefined) out.p = f.wgPort;
   return out;
 }
 
@@ -57,7 +63,7 @@ export function decodeDeviceFields(x: unknown, complete: boolean): Partial<Devic
   }
   const m = x as Record<string, unknown>;
   for (const k of Object.keys(m)) {
-    if (!"nkwei".includes(k) || k.length !== 1) throw new Error(`unknown device field ${k}`);
+    if (!"nkweip".includes(k) || k.length !== 1) throw new Error(`unknown device field ${k}`);
   }
   const out: Partial<DeviceFields> = {};
   if (m.n !== undefined) {
@@ -91,8 +97,17 @@ export function decodeDeviceFields(x: unknown, complete: boolean): Partial<Devic
     }
     out.ipv4 = m.i;
   }
+  if (m.p !== undefined) {
+    if (!Number.isSafeInteger(m.p) || (m.p as number) < 0 || (m.p as number) > 65535) {
+      throw new Error("device wgPort must be 0–65535");
+    }
+    out.wgPort = m.p as number;
+  }
   if (complete) {
-    for (const f of DEVICE_FIELDS) if (out[f] === undefined) throw new Error(`device ${f} missing`);
+    for (const f of REQUIRED_FIELDS) {
+      if (out[f] === undefined) throw new Error(`device ${f} missing`);
+    }
+    out.wgPort ??= 0;
   }
   return out;
 }

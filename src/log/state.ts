@@ -132,6 +132,7 @@ export class MeshState {
       wgKey: get("wgKey", ""),
       endpoints: get("endpoints", []),
       ipv4: get("ipv4", ""),
+      wgPort: get("wgPort", 0),
     };
   }
 

@@ -61,6 +61,8 @@ export class Store {
   readonly #env: (name: string) => string | undefined;
   #signer?: Signer;
   #keys?: DeviceKeys;
+  /** Local entries committed since the store was opened. */
+  committed = 0;
 
   private constructor(
     paths: HomePaths,
@@ -222,6 +224,7 @@ export class Store {
       ops,
     });
     await this.appendVerified([entry]);
+    this.committed++;
     return entry;
   }
 
@@ -242,6 +245,10 @@ export class Store {
       const last = list[list.length - 1];
       for (const e of list) this.state.apply(e.entry);
       this.heads.set(author, { seq: last.entry.seq, hash: last.hash, offset: end });
+    }
+    const recover = this.local.recoverOwnTo;
+    if (recover !== undefined && (this.heads.get(this.deviceId)?.seq ?? 0) >= recover) {
+      delete this.local.recoverOwnTo; // sync brought our own log back
     }
     this.local.clock = { wall: this.clock.last.wall, counter: this.clock.last.counter };
   }

@@ -9,10 +9,12 @@ import { appCommands } from "./app.ts";
 import { configCommands } from "./config.ts";
 import { initCommand } from "./init.ts";
 import { logCommand } from "./log.ts";
+import { meshPeeringCommands } from "./mesh_peering.ts";
 import { patternCommands } from "./pattern.ts";
 import { prefCommands } from "./pref.ts";
 import { repairCommand } from "./repair.ts";
 import { statusCommand } from "./status.ts";
+import { syncCommands } from "./sync.ts";
 
 /** Every mycel command. */
 export const COMMANDS: CommandTable = {
@@ -21,6 +23,8 @@ export const COMMANDS: CommandTable = {
     { name: "config", summary: "shared configuration (last writer wins per dotted key)" },
     { name: "app", summary: "installed apps (grow-only list)" },
     { name: "pattern", summary: "learned patterns (observed-remove set)" },
+    { name: "sync", summary: "exchange changes with peers (encrypted, one round)" },
+    { name: "mesh", summary: "devices in this mesh, peering, the WireGuard interface" },
   ],
   commands: [
     initCommand,
@@ -31,5 +35,7 @@ export const COMMANDS: CommandTable = {
     ...configCommands,
     ...appCommands,
     ...patternCommands,
+    ...meshPeeringCommands,
+    ...syncCommands,
   ],
 };

@@ -1,0 +1,138 @@
+/**
+ * @module exchange
+ * The part of a sync session after the handshake, identical on both sides:
+ * send every entry the peer lacks in bounded batches, then `done`, while
+ * receiving the peer's batches and `done` at the same time (both sides send
+ * at once, so sending and receiving run concurrently or two large transfers
+ * would deadlock on full socket buffers). Received entries are only staged
+ * here; they are checked and stored afterwards under the writers' lock, so no
+ * network wait ever happens while the lock is held.
+ */
+
+import type { DeviceId } from "../log/device_id.ts";
+import type { SignedEntry } from "../log/entry.ts";
+import {
+  batchEntries,
+  decodeSyncMessage,
+  encodeSyncMessage,
+  type Heads,
+  type SyncMessage,
+} from "../protocol/sync_messages.ts";
+import { divergent, planTransfer, SyncSession } from "../protocol/sync_session.ts";
+import type { SecureChannel } from "../transport/secure_channel.ts";
+import { MycelError } from "../errors.ts";
+
+/** Largest total of staged bytes accepted from one peer in one session. */
+export const MAX_STAGED_BYTES = 512 << 20;
+
+/** Where entries to send come from. */
+export interface EntrySource {
+  /** Our heads. */
+  heads: Heads;
+  /** Our entries of `author` with seq > `afterSeq`, in order. */
+  entriesAfter(author: DeviceId, afterSeq: number): Promise<SignedEntry[]>;
+}
+
+/** What one exchange did. */
+export interface ExchangeResult {
+  /** Entries we sent. */
+  sent: number;
+  /** Raw entries the peer sent, in arrival order. */
+  staged: Uint8Array[];
+  /** Authors whose logs forked between us (seen from the heads). */
+  forks: { author: DeviceId; seq: number; ours: Uint8Array; theirs: Uint8Array }[];
+}
+
+async function forkEvidence(source: EntrySource, remote: Heads) {
+  const hashes = new Map<DeviceId, Uint8Array[]>();
+  for (const [author, theirs] of remote) {
+    const ours = source.heads.get(author);
+    if (ours && theirs.seq < ours.seq) {
+      hashes.set(author, (await source.entriesAfter(author, 0)).map((e) => e.hash));
+    }
+  }
+  return divergent(source.heads, remote, (a, seq) => hashes.get(a)?.[seq - 1]);
+}
+
+/** Run the entry exchange over `channel`; throws on protocol errors and timeouts. */
+export async function exchangeEntries(
+  channel: SecureChannel,
+  source: EntrySource,
+  remote: Heads,
+  readTimeoutMs: number,
+): Promise<ExchangeResult> {
+  const session = new SyncSession();
+  const forks = await forkEvidence(source, remote);
+  const forked = new Set(forks.map((f) => f.author));
+  const send = async (msg: SyncMessage) => await channel.send(encodeSyncMessage(msg));
+
+  const sender = async () => {
+    // A forked author's entries would not link onto the peer's chain; send
+    // only our entry at the fork point, as evidence the peer keeps aside.
+    for (const f of forks) {
+      const evidence = (await source.entriesAfter(f.author, f.seq - 1)).slice(0, 1);
+      if (evidence.length === 0) continue;
+      session.sendEntries(evidence.length);
+      await send({ type: "entries", entries: evidence.map((e) => e.bytes) });
+    }
+    for (const range of planTransfer(source.heads, remote)) {
+      if (forked.has(range.author)) continue;
+      const entries = await source.entriesAfter(range.author, range.afterSeq);
+      for (const batch of batchEntries(entries.map((e) => e.bytes))) {
+        session.sendEntries(batch.length);
+        await send({ type: "entries", entries: batch });
+      }
+    }
+    await send(session.sendDone());
+  };
+
+  const staged: Uint8Array[] = [];
+  let stagedBytes = 0;
+  const receiver = async () => {
+    while (true) {
+      const raw = await channel.receive(readTimeoutMs);
+      if (raw === null) {
+        throw new MycelError(
+          "connection_closed",
+          "sync with peer",
+          "the peer hung up before it was done",
+        );
+      }
+      const action = session.receive(decodeSyncMessage(raw));
+      if (action.kind === "done") return;
+      if (action.kind === "peer_error") {
+        throw new MycelError(
+          `peer_${action.code}`,
+          "sync with peer",
+          `the peer stopped: ${action.message}`,
+        );
+      }
+      for (const e of action.entries) {
+        stagedBytes += e.length;
+        staged.push(e);
+      }
+      if (stagedBytes > MAX_STAGED_BYTES) {
+        throw new MycelError(
+          "too_much_data",
+          "sync with peer",
+          "the peer sent more than one session may hold",
+          {
+            value: `${stagedBytes} bytes`,
+          },
+        );
+      }
+    }
+  };
+
+  await Promise.all([sender(), receiver()]);
+  return {
+    sent: session.counts.sent,
+    staged,
+    forks: forks.map((f) => ({
+      author: f.author,
+      seq: f.seq,
+      ours: f.localHash,
+      theirs: f.remoteHash,
+    })),
+  };
+}

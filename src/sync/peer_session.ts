@@ -1,0 +1,228 @@
+/**
+ * @module peer_session
+ * One sync session with one peer, either side. The initiator dials the peer,
+ * runs `Noise_IK` with the peer's known Noise key and its hello as payload;
+ * the responder checks the initiator against the device set (refusing unknown
+ * or revoked devices with a reason both sides print) and answers with its own
+ * hello. Then both exchange entries. Entries received are staged in the
+ * outcome; {@link ./apply.ts} stores them under the lock.
+ */
+
+import { fromBase64 } from "../bytes.ts";
+import { MycelError } from "../errors.ts";
+import { Handshake, NOISE_IK } from "../crypto/noise.ts";
+import type { DeviceId } from "../log/device_id.ts";
+import type { DeviceRecord } from "../log/device_record.ts";
+import type { DeviceKeys } from "../log/identity.ts";
+import {
+  decodeHello,
+  decodeHelloReply,
+  encodeHello,
+  encodeHelloReply,
+  type Heads,
+  SYNC_PROLOGUE,
+  SYNC_PROTOCOL_VERSION,
+} from "../protocol/sync_messages.ts";
+import type { Store } from "../storage/store.ts";
+import type { ByteStream } from "../transport/byte_stream.ts";
+import { FrameConn } from "../transport/frame_conn.ts";
+import { initiatorHandshake, responderHandshake } from "../transport/handshake_io.ts";
+import { admitInitiator } from "./admission.ts";
+import { exchangeEntries, type ExchangeResult } from "./exchange.ts";
+
+/** How a session with one peer ended. */
+export type SessionStatus = "synced" | "unreachable" | "refused" | "failed";
+
+/** Outcome of one session, before its entries are stored. */
+export interface SessionOutcome {
+  /** The peer (its id, or "" when a refused initiator could not be identified). */
+  peer: DeviceId;
+  /** The peer's name as we know it. */
+  name: string;
+  /** How it ended. */
+  status: SessionStatus;
+  /** Why, when it did not sync. */
+  error?: string;
+  /** Which way we reached it ("direct", "mesh", "stdio", "tcp"). */
+  path: string;
+  /** The address used. */
+  address?: string;
+  /** The peer's heads from its hello. */
+  remoteHeads?: Heads;
+  /** The exchange, when it completed. */
+  exchange?: ExchangeResult;
+  /** Wire bytes sent and received (for benchmarks). */
+  wire?: { sent: number; received: number };
+}
+
+/** Time limits of a session. */
+export interface SessionLimits {
+  /** Deadline of each read (ms). */
+  readTimeoutMs: number;
+  /** Deadline of the whole session (ms). */
+  sessionTimeoutMs: number;
+}
+
+/** Our heads in protocol form. */
+export function headsOf(store: Store): Heads {
+  const heads: Heads = new Map();
+  for (const [author, h] of store.heads) heads.set(author, { seq: h.seq, hash: h.hash });
+  return heads;
+}
+
+function staticKey(keys: DeviceKeys) {
+  return { publicKey: keys.noisePublic, privateKey: keys.noisePrivate };
+}
+
+function describe(e: unknown): string {
+  return e instanceof MycelError ? e.message.replace(/^Cannot [^:]*: /, "") : String(e);
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(
+        new MycelError("timeout", "sync with peer", `the session took longer than ${ms / 1000}s`),
+      );
+    }, ms);
+  });
+  try {
+    return await Promise.race([p, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Initiator side: run a session with `peer` over the already-connected
+ * `stream`. Never throws; the outcome says what happened.
+ */
+export async function initiateSession(
+  store: Store,
+  keys: DeviceKeys,
+  peer: DeviceRecord,
+  stream: ByteStream,
+  meta: { path: string; address: string },
+  limits: SessionLimits,
+  admission: readonly Uint8Array[] = [],
+): Promise<SessionOutcome> {
+  const base = { peer: peer.id, name: peer.name, path: meta.path, address: meta.address };
+  const conn = new FrameConn(stream, { peer: meta.address });
+  let closeChannel = () => conn.close();
+  try {
+    return await withTimeout(
+      (async (): Promise<SessionOutcome> => {
+        const hs = Handshake.create({
+          protocol: NOISE_IK,
+          initiator: true,
+          prologue: SYNC_PROLOGUE,
+          staticKey: staticKey(keys),
+          remoteStatic: fromBase64(peer.noiseKey),
+        });
+        const hello = encodeHello({
+          version: SYNC_PROTOCOL_VERSION,
+          mesh: store.local.meshId,
+          device: store.deviceId,
+          heads: headsOf(store),
+          admission,
+        });
+        const { replyPayload, channel } = await initiatorHandshake(
+          conn,
+          hs,
+          hello,
+          limits.readTimeoutMs,
+        );
+        closeChannel = () => channel.close();
+        const reply = decodeHelloReply(replyPayload);
+        if (!reply.ok) return { ...base, status: "refused", error: reply.message };
+        if (reply.device !== peer.id || reply.mesh !== store.local.meshId) {
+          return {
+            ...base,
+            status: "refused",
+            error: "the peer answered as another device or mesh",
+          };
+        }
+        const exchange = await exchangeEntries(channel, store, reply.heads, limits.readTimeoutMs);
+        const wire = { sent: channel.bytesSent, received: channel.bytesReceived };
+        return { ...base, status: "synced", remoteHeads: reply.heads, exchange, wire };
+      })(),
+      limits.sessionTimeoutMs,
+      () => closeChannel(),
+    );
+  } catch (e) {
+    return { ...base, status: "failed", error: describe(e) };
+  } finally {
+    closeChannel();
+  }
+}
+
+/**
+ * Responder side: answer one connection on `stream`. Never throws.
+ * `log` receives one line about refusals.
+ */
+export async function respondSession(
+  store: Store,
+  keys: DeviceKeys,
+  stream: ByteStream,
+  meta: { path: string; address: string },
+  limits: SessionLimits,
+): Promise<SessionOutcome> {
+  let base: SessionOutcome = {
+    peer: "",
+    name: "",
+    path: meta.path,
+    address: meta.address,
+    status: "failed",
+  };
+  const conn = new FrameConn(stream, { peer: meta.address });
+  let closeChannel = () => conn.close();
+  try {
+    return await withTimeout(
+      (async (): Promise<SessionOutcome> => {
+        const hs = Handshake.create({
+          protocol: NOISE_IK,
+          initiator: false,
+          prologue: SYNC_PROLOGUE,
+          staticKey: staticKey(keys),
+        });
+        let refusal: string | undefined;
+        let remoteHeads: Heads = new Map();
+        const { channel } = await responderHandshake(
+          conn,
+          hs,
+          limits.readTimeoutMs,
+          async (payload, rs) => {
+            const hello = decodeHello(payload);
+            const verdict = await admitInitiator(store.state, store.local.meshId, hello, rs);
+            base = { ...base, peer: hello.device, name: verdict.ok ? verdict.name : "" };
+            remoteHeads = hello.heads;
+            if (!verdict.ok) {
+              refusal = verdict.message;
+              return encodeHelloReply({ ok: false, code: verdict.code, message: verdict.message });
+            }
+            return encodeHelloReply({
+              ok: true,
+              version: SYNC_PROTOCOL_VERSION,
+              mesh: store.local.meshId,
+              device: store.deviceId,
+              heads: headsOf(store),
+            });
+          },
+        );
+        closeChannel = () => channel.close();
+        if (refusal !== undefined) return { ...base, status: "refused", error: refusal };
+        const exchange = await exchangeEntries(channel, store, remoteHeads, limits.readTimeoutMs);
+        const wire = { sent: channel.bytesSent, received: channel.bytesReceived };
+        return { ...base, status: "synced", remoteHeads, exchange, wire };
+      })(),
+      limits.sessionTimeoutMs,
+      () => closeChannel(),
+    );
+  } catch (e) {
+    return { ...base, status: "failed", error: describe(e) };
+  } finally {
+    closeChannel();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * @module round
+ * `sync now`: one round with every admitted peer, in parallel. Each peer is
+ * dialled at its known endpoints in turn (mesh addresses first when the
+ * WireGuard interface is up; see `routes`), sessions run without the lock,
+ * then everything received is stored in one locked phase.
+ */
+
+import type { DeviceRecord } from "../log/device_record.ts";
+import { parseEndpoint } from "../log/endpoint.ts";
+import { Store } from "../storage/store.ts";
+import { connectTcp } from "../transport/tcp.ts";
+import { type AppliedOutcome, applyOutcomes } from "./apply.ts";
+import { initiateSession, type SessionLimits, type SessionOutcome } from "./peer_session.ts";
+
+/** One way to reach a peer. */
+export interface Route {
+  /** "direct" (its advertised endpoint) or "mesh" (its WireGuard address). */
+  path: string;
+  /** Host to dial. */
+  host: string;
+  /** Port to dial. */
+  port: number;
+}
+
+/** Options of a round. */
+export interface RoundOptions {
+  /** Wall clock. */
+  now: () => number;
+  /** Environment (MYCEL_PASSPHRASE). */
+  env: (name: string) => string | undefined;
+  /** Whole-session deadline per peer (ms). */
+  timeoutMs: number;
+  /** Ways to reach a peer, best first (default: its endpoints, direct). */
+  routes?: (peer: DeviceRecord) => Route[];
+  /** Only these peers (all when undefined). */
+  only?: (peer: DeviceRecord) => boolean;
+  /** Called before the locked phase, e.g. to show progress. */
+  onStaged?: (outcomes: SessionOutcome[]) => void;
+}
+
+/** The direct routes of `peer`: its advertised endpoints. */
+export function directRoutes(peer: DeviceRecord): Route[] {
+  return peer.endpoints.map((e) => ({ path: "direct", ...parseEndpoint(e) }));
+}
+
+/** Limits for a session with an overall budget of `timeoutMs`. */
+export function limitsFor(timeoutMs: number): SessionLimits {
+  return { sessionTimeoutMs: timeoutMs, readTimeoutMs: Math.min(timeoutMs, 10_000) };
+}
+
+async function syncPeer(
+  store: Store,
+  keys: Awaited<ReturnType<Store["keys"]>>,
+  peer: DeviceRecord,
+  routes: Route[],
+  timeoutMs: number,
+): Promise<SessionOutcome> {
+  const base = { peer: peer.id, name: peer.name, path: "direct" };
+  if (routes.length === 0) {
+    return { ...base, status: "unreachable", error: "it has no known endpoint" };
+  }
+  const started = Date.now();
+  const errors: string[] = [];
+  for (const r of routes) {
+    const left = timeoutMs - (Date.now() - started);
+    if (left <= 0) break;
+    let stream;
+    try {
+      stream = await connectTcp(r.host, r.port, Math.min(left, 3000));
+    } catch (e) {
+      errors.push((e as Error).message.replace(/^Cannot [^:]*: /, ""));
+      continue;
+    }
+    return await initiateSession(store, keys, peer, stream, {
+      path: r.path,
+      address: stream.remote,
+    }, limitsFor(left));
+  }
+  return { ...base, status: "unreachable", error: errors.join("; ") || "timed out" };
+}
+
+/** Run one round with every (selected) peer of the home at `root`. */
+export async function syncRound(root: string, options: RoundOptions): Promise<AppliedOutcome[]> {
+  const view = await Store.open(root, { write: false, now: options.now, env: options.env });
+  const peers = view.state.members.members()
+    .filter((id) => id !== view.deviceId)
+    .map((id) => view.state.device(id)!)
+    .filter((p) => options.only?.(p) ?? true);
+  if (peers.length === 0) return [];
+  const keys = await view.keys();
+  const routes = options.routes ?? directRoutes;
+  const outcomes = await Promise.all(
+    peers.map((p) => syncPeer(view, keys, p, routes(p), options.timeoutMs)),
+  );
+  options.onStaged?.(outcomes);
+  const store = await Store.open(root, { write: true, now: options.now, env: options.env });
+  try {
+    const applied = await applyOutcomes(store, outcomes);
+    await store.save();
+    return applied;
+  } finally {
+    store.close();
+  }
+}
