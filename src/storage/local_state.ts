@@ -67,6 +67,11 @@ export interface LocalState {
    * wait until sync has brought the own log back up to this seq.
    */
   recoverOwnTo?: number;
+  /**
+   * The entry that admitted this device (set when it joined by pairing); its
+   * hello carries it so devices that have not seen it yet still accept us.
+   */
+  admission?: { author: string; seq: number };
 }
 
 /** Fresh bookkeeping for a peer. */

@@ -28,13 +28,14 @@ const INGEST_CHUNK = 1024;
 export async function applyOutcomes(
   store: Store,
   outcomes: SessionOutcome[],
+  trusted: ReadonlySet<string> = new Set(),
 ): Promise<AppliedOutcome[]> {
   const now = store.now();
   const applied: AppliedOutcome[] = [];
   for (const o of outcomes) {
     let ingest: IngestResult | undefined;
     if (o.exchange) {
-      const ingestor = new Ingestor(store);
+      const ingestor = new Ingestor(store, trusted);
       const staged = o.exchange.staged;
       for (let i = 0; i < staged.length; i += INGEST_CHUNK) {
         await ingestor.push(staged.slice(i, i + INGEST_CHUNK));

@@ -47,13 +47,19 @@ export interface IngestResult {
 /** Stateful ingest of one peer's entries, batch by batch. */
 export class Ingestor {
   readonly #store: Store;
+  readonly #trusted: ReadonlySet<DeviceId>;
   readonly #pending = new Map<DeviceId, SignedEntry[]>();
   readonly #hashes = new Map<DeviceId, Uint8Array[]>();
   readonly result: IngestResult = { accepted: 0, duplicates: 0, forks: [], refused: [] };
 
-  /** Ingest into `store` (opened for writing). */
-  constructor(store: Store) {
+  /**
+   * Ingest into `store` (opened for writing). `trusted` authors are accepted
+   * before their admission is known: a joining device trusts the inviter it
+   * authenticated with the pairing code, and learns the mesh from its log.
+   */
+  constructor(store: Store, trusted: ReadonlySet<DeviceId> = new Set()) {
     this.#store = store;
+    this.#trusted = trusted;
   }
 
   /** Decode, check, store and apply a batch of raw entries. */
@@ -99,7 +105,8 @@ export class Ingestor {
       for (const [author, list] of [...this.#pending]) {
         const state = this.#store.state;
         if (state.members.isRemoved(author)) continue; // refused in finish()
-        if (!state.isMember(author)) continue; // may be admitted by a later entry
+        // Not a member (yet): a later entry may admit it.
+        if (!state.isMember(author) && !this.#trusted.has(author)) continue;
         const took = await this.#takeChain(author, list);
         if (took > 0) progress = true;
         list.splice(0, took);

@@ -10,7 +10,7 @@
 import { shortDeviceId } from "../log/device_id.ts";
 import { Store } from "../storage/store.ts";
 import type { ByteStream } from "../transport/byte_stream.ts";
-import { listenTcp } from "../transport/tcp.ts";
+import { listenTcp } from "../transport/tcp_listener.ts";
 import { type AppliedOutcome, applyOutcomes } from "./apply.ts";
 import { respondSession, type SessionLimits } from "./peer_session.ts";
 

@@ -9,7 +9,9 @@ import { appCommands } from "./app.ts";
 import { configCommands } from "./config.ts";
 import { initCommand } from "./init.ts";
 import { logCommand } from "./log.ts";
+import { meshMemberCommands } from "./mesh_members.ts";
 import { meshPeeringCommands } from "./mesh_peering.ts";
+import { pairingCommands } from "./pairing.ts";
 import { patternCommands } from "./pattern.ts";
 import { prefCommands } from "./pref.ts";
 import { repairCommand } from "./repair.ts";
@@ -35,6 +37,8 @@ export const COMMANDS: CommandTable = {
     ...configCommands,
     ...appCommands,
     ...patternCommands,
+    ...pairingCommands,
+    ...meshMemberCommands,
     ...meshPeeringCommands,
     ...syncCommands,
   ],

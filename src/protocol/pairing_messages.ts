@@ -1,0 +1,196 @@
+/**
+ * @module pairing_messages
+ * Messages of the pairing protocol (see docs/pairing.md). In clear, before
+ * any key exists: the joiner's CPace share (`pair`), the inviter's share or a
+ * refusal (`pair-ok` / `refuse`), and after the Noise handshake the inviter's
+ * verdict (`ok` / `refuse`). Inside `Noise_XXpsk3`: the inviter's and the
+ * joiner's device records. Inside the channel: `welcome` with the joiner's
+ * admission entry. Every decoder validates every field; failures are
+ * `bad_message` MycelErrors.
+ */
+
+import { asBytes, concatBytes, hasControlChar, utf8 } from "../bytes.ts";
+import { MycelError } from "../errors.ts";
+import { decodeCbor, encodeCbor } from "../log/cbor.ts";
+import { deviceIdFromKey, parseDeviceId } from "../log/device_id.ts";
+import { decodeDeviceRecord, type DeviceRecord, encodeDeviceFields } from "../log/device_record.ts";
+
+/** Version of the pairing protocol. */
+export const PAIRING_PROTOCOL_VERSION = 1;
+/** Noise prologue prefix; the CPace transcript is appended. */
+export const PAIRING_PROLOGUE = utf8("mycel/pair/1");
+
+function bad(reason: string): MycelError {
+  return new MycelError("bad_message", "read pairing message", reason, {
+    hint: "The other side may run an incompatible mycel, or something on the path altered the data.",
+  });
+}
+
+function decodeList(bytes: Uint8Array, what: string): unknown[] {
+  let x: unknown;
+  try {
+    x = decodeCbor(bytes, what);
+  } catch {
+    throw bad(`${what} is not valid CBOR`);
+  }
+  if (!Array.isArray(x) || typeof x[0] !== "string") throw bad(`${what} is malformed`);
+  return x;
+}
+
+function bytesOf(x: unknown, length: number | [number, number], what: string): Uint8Array {
+  const b = asBytes(x);
+  const [min, max] = typeof length === "number" ? [length, length] : length;
+  if (b === undefined || b.length < min || b.length > max) throw bad(`${what} is malformed`);
+  return b;
+}
+
+/** A refusal: stable code plus a message for the person. */
+export interface Refusal {
+  /** e.g. `expired`, `used`, `cancelled`, `wrong_code`, `busy`. */
+  code: string;
+  /** Shown to the joiner as is. */
+  message: string;
+}
+
+function refusalOf(x: unknown[]): Refusal {
+  const [, code, message] = x;
+  if (typeof code !== "string" || !/^[a-z_]{1,32}$/.test(code)) throw bad("refusal code malformed");
+  if (typeof message !== "string" || message.length > 300 || hasControlChar(message)) {
+    throw bad("refusal message malformed");
+  }
+  return { code, message };
+}
+
+/** Encode a refusal (`refuse`, code, message). */
+export function encodeRefusal(r: Refusal): Uint8Array {
+  return encodeCbor(["refuse", r.code, r.message.slice(0, 300)]);
+}
+
+/** The joiner's opening: session id and CPace share. */
+export interface PairHello {
+  /** Random session id (16 bytes). */
+  sid: Uint8Array;
+  /** CPace share Ya. */
+  share: Uint8Array;
+}
+
+/** Encode the joiner's opening. */
+export function encodePairHello(h: PairHello): Uint8Array {
+  return encodeCbor(["pair", PAIRING_PROTOCOL_VERSION, h.sid, h.share]);
+}
+
+/** Decode the joiner's opening. */
+export function decodePairHello(bytes: Uint8Array): PairHello {
+  const x = decodeList(bytes, "pairing request");
+  if (x[0] !== "pair" || x.length !== 4) throw bad("not a pairing request");
+  if (x[1] !== PAIRING_PROTOCOL_VERSION) throw bad(`unsupported pairing version ${String(x[1]).slice(0, 8)}`);
+  return { sid: bytesOf(x[2], 16, "session id"), share: bytesOf(x[3], 32, "key share") };
+}
+
+/** Encode the inviter's CPace share. */
+export function encodePairAccept(share: Uint8Array): Uint8Array {
+  return encodeCbor(["pair-ok", share]);
+}
+
+/** Decode the inviter's answer: its share, or a refusal. */
+export function decodePairAnswer(bytes: Uint8Array): { share: Uint8Array } | { refusal: Refusal } {
+  const x = decodeList(bytes, "pairing answer");
+  if (x[0] === "refuse" && x.length === 3) return { refusal: refusalOf(x) };
+  if (x[0] !== "pair-ok" || x.length !== 2) throw bad("not a pairing answer");
+  return { share: bytesOf(x[1], 32, "key share") };
+}
+
+/** Encode the inviter's verdict after the handshake (`ok` or a refusal). */
+export function encodeVerdict(refusal?: Refusal): Uint8Array {
+  return refusal ? encodeRefusal(refusal) : encodeCbor(["ok"]);
+}
+
+/** Decode the verdict: undefined when accepted, else the refusal. */
+export function decodeVerdict(bytes: Uint8Array): Refusal | undefined {
+  const x = decodeList(bytes, "pairing verdict");
+  if (x[0] === "ok" && x.length === 1) return undefined;
+  if (x[0] === "refuse" && x.length === 3) return refusalOf(x);
+  throw bad("not a pairing verdict");
+}
+
+/** What the inviter tells the joiner inside the handshake. */
+export interface InviterInfo {
+  /** Mesh id. */
+  mesh: string;
+  /** The inviter's device record. */
+  record: DeviceRecord;
+}
+
+/** Encode the inviter's handshake payload. */
+export function encodeInviterInfo(info: InviterInfo): Uint8Array {
+  return encodeCbor(["inviter", info.mesh, parseDeviceId(info.record.id).publicKey, encodeDeviceFields(info.record)]);
+}
+
+/** Decode the inviter's handshake payload. */
+export function decodeInviterInfo(bytes: Uint8Array): InviterInfo {
+  const x = decodeList(bytes, "inviter record");
+  if (x[0] !== "inviter" || x.length !== 4) throw bad("not an inviter record");
+  if (typeof x[1] !== "string" || !/^[a-z0-9-]{1,64}$/.test(x[1])) throw bad("mesh id malformed");
+  return { mesh: x[1], record: recordOf(x[2], x[3]) };
+}
+
+function recordOf(key: unknown, fields: unknown): DeviceRecord {
+  try {
+    return decodeDeviceRecord(deviceIdFromKey(bytesOf(key, 32, "device key")), fields);
+  } catch (e) {
+    if (e instanceof MycelError) throw e;
+    throw bad(`device record malformed: ${(e as Error).message}`);
+  }
+}
+
+/** What the joiner tells the inviter inside the handshake. */
+export interface JoinerInfo {
+  /** The joiner's record (its ipv4 is assigned by the inviter). */
+  record: DeviceRecord;
+  /** Ed25519 signature over {@link bindingMessage}: proves it owns its id. */
+  proof: Uint8Array;
+}
+
+/** Encode the joiner's handshake payload. */
+export function encodeJoinerInfo(info: JoinerInfo): Uint8Array {
+  return encodeCbor([
+    "joiner",
+    parseDeviceId(info.record.id).publicKey,
+    encodeDeviceFields(info.record),
+    info.proof,
+  ]);
+}
+
+/** Decode the joiner's handshake payload. */
+export function decodeJoinerInfo(bytes: Uint8Array): JoinerInfo {
+  const x = decodeList(bytes, "joiner record");
+  if (x[0] !== "joiner" || x.length !== 4) throw bad("not a joiner record");
+  return { record: recordOf(x[1], x[2]), proof: bytesOf(x[3], 64, "proof") };
+}
+
+/** What the joiner signs: binds its device id to this session and its Noise key. */
+export function bindingMessage(sid: Uint8Array, noiseKey: Uint8Array): Uint8Array {
+  return concatBytes(utf8("mycel/pair/bind/v1\0"), sid, noiseKey);
+}
+
+/** The inviter's first channel message: the signed entry admitting the joiner. */
+export function encodeWelcome(admission: Uint8Array): Uint8Array {
+  return encodeCbor(["welcome", admission]);
+}
+
+/** Decode the welcome; returns the admission entry bytes. */
+export function decodeWelcome(bytes: Uint8Array): Uint8Array {
+  const x = decodeList(bytes, "welcome");
+  if (x[0] !== "welcome" || x.length !== 2) throw bad("not a welcome");
+  return bytesOf(x[1], [1, 1 << 20], "admission entry");
+}
+
+/**
+ * Short string both screens show after the handshake: 8 digits from the
+ * handshake hash, which both sides share only if no one sat in the middle.
+ */
+export function verificationString(handshakeHash: Uint8Array): string {
+  const n = new DataView(handshakeHash.buffer, handshakeHash.byteOffset, 8).getUint32(0) % 100_000_000;
+  const digits = n.toString().padStart(8, "0");
+  return `${digits.slice(0, 4)}-${digits.slice(4)}`;
+}

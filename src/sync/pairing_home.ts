@@ -1,0 +1,150 @@
+/**
+ * @module pairing_home
+ * The joining device's home around a pairing: which identity it pairs with
+ * (a lone existing home keeps its key; a revoked one is set aside and a new
+ * key made), and, once the inviter accepted, creating the home in the
+ * inviter's mesh or moving the lone home into it. Nothing is written before
+ * the inviter has accepted, so a failed pairing leaves no trace.
+ */
+
+import { toBase64 } from "../bytes.ts";
+import { MycelError } from "../errors.ts";
+import type { DeviceRecord } from "../log/device_record.ts";
+import { deviceIdOf, type DeviceKeys, generateDeviceKeys } from "../log/identity.ts";
+import { ensureHomeDirs, homePaths } from "../storage/home.ts";
+import { writeHomeInfo } from "../storage/home_info.ts";
+import { writeKeys } from "../storage/key_store.ts";
+import { acquireLock } from "../storage/lock.ts";
+import { Store } from "../storage/store.ts";
+
+/** Options the home steps need. */
+interface HomeOptions {
+  name?: string;
+  now: () => number;
+  env: (name: string) => string | undefined;
+  log: (line: string) => void;
+}
+
+/** The identity a join uses. */
+export interface JoinIdentity {
+  /** Its keys. */
+  keys: DeviceKeys;
+  /** Its record as it introduces itself. */
+  record: DeviceRecord;
+  /** True when the home already existed (a lone device). */
+  existing: boolean;
+}
+
+function hostName(): string {
+  try {
+    return Deno.hostname().slice(0, 64) || "device";
+  } catch {
+    return "device";
+  }
+}
+
+async function setAside(root: string, now: number, log: (line: string) => void): Promise<void> {
+  const aside = `${root}.revoked-${now}`;
+  await Deno.rename(root, aside);
+  log(`Kept the old home (its key was removed from the mesh) as ${aside}.`);
+}
+
+/** Pick (or make) the identity for joining; writes nothing except setting a revoked home aside. */
+export async function prepareIdentity(
+  root: string,
+  o: HomeOptions,
+  fresh: boolean,
+): Promise<JoinIdentity> {
+  if (await Store.exists(root)) {
+    const view = await Store.open(root, { write: false, now: o.now, env: o.env });
+    if (fresh || view.state.members.isRemoved(view.deviceId)) {
+      await setAside(root, o.now(), o.log);
+    } else {
+      const others = view.state.members.members().filter((id) => id !== view.deviceId);
+      if (others.length > 0) {
+        throw new MycelError(
+          "already_paired",
+          "join mesh",
+          "this device already belongs to a mesh with other devices",
+          {
+            value: `${others.length + 1} devices`,
+            hint:
+              "Sync it with `mycel sync now`, or pair from a new home (--home DIR) to start over.",
+          },
+        );
+      }
+      const record = view.state.device(view.deviceId)!;
+      return {
+        keys: await view.keys(),
+        record: { ...record, name: o.name ?? record.name },
+        existing: true,
+      };
+    }
+  }
+  const keys = await generateDeviceKeys();
+  const record: DeviceRecord = {
+    id: deviceIdOf(keys),
+    name: o.name ?? hostName(),
+    noiseKey: toBase64(keys.noisePublic),
+    wgKey: toBase64(keys.wgPublic),
+    endpoints: [],
+    ipv4: "",
+    wgPort: 0,
+  };
+  return { keys, record, existing: false };
+}
+
+/** Create a home for `keys` in `mesh`, announcing `self` and remembering its admission. */
+export async function createJoinedHome(
+  root: string,
+  keys: DeviceKeys,
+  self: DeviceRecord,
+  mesh: string,
+  admission: { author: string; seq: number },
+  o: HomeOptions,
+): Promise<void> {
+  const paths = homePaths(root);
+  await ensureHomeDirs(paths);
+  const lock = await acquireLock(paths.lock, 60_000);
+  try {
+    if (await Store.exists(root)) {
+      throw new MycelError("already_initialized", "join mesh", "a home appeared here meanwhile", {
+        value: root,
+      });
+    }
+    await writeKeys(paths.keys, keys, o.env("MYCEL_PASSPHRASE"));
+    await writeHomeInfo(paths, { version: 1, device: self.id, mesh });
+    const store = await Store.open(root, { write: true, now: o.now, env: o.env, lock });
+    try {
+      store.useKeys(keys);
+      await store.commit([{ type: "device.add", device: self }]);
+      store.local.admission = admission;
+      await store.save();
+    } finally {
+      store.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+/** Move a lone device's existing home into `mesh`. */
+export async function adoptMesh(
+  root: string,
+  mesh: string,
+  admission: { author: string; seq: number },
+  o: HomeOptions,
+): Promise<void> {
+  const store = await Store.open(root, { write: true, now: o.now, env: o.env });
+  try {
+    store.local.meshId = mesh;
+    store.local.admission = admission;
+    await writeHomeInfo(store.paths, { version: 1, device: store.deviceId, mesh });
+    if (o.name) {
+      await store.commit([{ type: "device.update", id: store.deviceId, fields: { name: o.name } }]);
+    }
+    await store.save();
+  } finally {
+    store.close();
+  }
+}

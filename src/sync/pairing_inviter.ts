@@ -1,0 +1,296 @@
+/**
+ * @module pairing_inviter
+ * The existing device's side of pairing (`mycel pair`): listen, show a code,
+ * and admit exactly one device that proves it knows the code. Attempts are
+ * handled one at a time. A joiner's CPace share and a wrong code cost it one
+ * of three attempts; after that, or after the code expires, late attempts are
+ * told why for a short while before the listener closes.
+ */
+
+import { toBase64 } from "../bytes.ts";
+import { cpaceStart } from "../crypto/cpace.ts";
+import { Handshake, NOISE_XXPSK3 } from "../crypto/noise.ts";
+import { isMycelError, MycelError } from "../errors.ts";
+import type { DeviceRecord } from "../log/device_record.ts";
+import { verifySignature } from "../log/identity.ts";
+import { allocateIpv4 } from "../mesh/addresses.ts";
+import { encodePairingCode, generatePairingSecret } from "../protocol/pairing_code.ts";
+import {
+  bindingMessage,
+  decodeJoinerInfo,
+  decodePairHello,
+  encodeInviterInfo,
+  encodePairAccept,
+  encodeRefusal,
+  encodeVerdict,
+  encodeWelcome,
+  type Refusal,
+  verificationString,
+} from "../protocol/pairing_messages.ts";
+import { Store } from "../storage/store.ts";
+import { FrameConn } from "../transport/frame_conn.ts";
+import { SecureChannel } from "../transport/secure_channel.ts";
+import type { TcpStream } from "../transport/tcp.ts";
+import { listenTcp } from "../transport/tcp_listener.ts";
+import { applyOutcomes } from "./apply.ts";
+import { exchangeEntries } from "./exchange.ts";
+import { pairingChannelId, pairingPrologue } from "./pairing_common.ts";
+
+/** Wrong codes allowed before pairing is cancelled. */
+export const MAX_ATTEMPTS = 3;
+
+/** Options of {@link invite}. */
+export interface InviteOptions {
+  /** Address to bind. */
+  bindHost: string;
+  /** Port to bind (0: any free port). */
+  port: number;
+  /** Address put into the code (where the joiner connects). */
+  advertiseHost: string;
+  /** How long the code is valid (ms). */
+  ttlMs: number;
+  /** How long to keep answering late attempts after the end (ms). */
+  lingerMs: number;
+  /** Name to give the new device (else its own choice). */
+  name?: string;
+  /** Wall clock. */
+  now: () => number;
+  /** Environment. */
+  env: (name: string) => string | undefined;
+  /** Stops waiting (SIGINT). */
+  signal: AbortSignal;
+  /** Shows the code once the listener is up. */
+  onCode: (code: string, expiresAt: number) => void;
+  /** Progress lines (wrong attempts, verification string). */
+  log: (line: string) => void;
+}
+
+/** How an invitation ended. */
+export type InviteResult =
+  | { status: "paired"; device: DeviceRecord; verification: string; received: number; sent: number }
+  | { status: "expired" | "cancelled" | "stopped"; message: string };
+
+function hhmm(ms: number): string {
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+/** Run one invitation for the home at `root`. */
+export async function invite(root: string, o: InviteOptions): Promise<InviteResult> {
+  const secret = generatePairingSecret();
+  const listener = listenTcp(o.bindHost, o.port);
+  const expiresAt = o.now() + o.ttlMs;
+  let failures = 0;
+  let ended: InviteResult | undefined;
+  let endedAt = 0;
+  const refusalNow = (): Refusal =>
+    failures >= MAX_ATTEMPTS
+      ? { code: "cancelled", message: "too many wrong attempts; pairing cancelled" }
+      : { code: "expired", message: `code expired at ${hhmm(expiresAt)}` };
+  try {
+    o.onCode(encodePairingCode({ host: o.advertiseHost, port: listener.port, secret }), expiresAt);
+    const stop = () => listener.close();
+    o.signal.addEventListener("abort", stop, { once: true });
+    while (true) {
+      const closeAt = ended ? endedAt + o.lingerMs : expiresAt;
+      const conn = await acceptUntil(listener, closeAt - o.now());
+      if (o.signal.aborted) return ended ?? { status: "stopped", message: "pairing stopped" };
+      if (conn === null) {
+        if (ended) return ended;
+        ended = { status: "expired", message: `code expired at ${hhmm(expiresAt)}` };
+        endedAt = o.now();
+        if (o.lingerMs <= 0) return ended;
+        continue;
+      }
+      if (ended) {
+        await refuse(conn, refusalNow());
+        continue;
+      }
+      const result = await attempt(root, conn, secret, o, () => failures);
+      if (result === "wrong") {
+        failures++;
+        if (failures >= MAX_ATTEMPTS) {
+          ended = { status: "cancelled", message: "too many wrong attempts; pairing cancelled" };
+          endedAt = o.now();
+          if (o.lingerMs <= 0) return ended;
+        }
+      } else if (result !== "failed") return result;
+    }
+  } finally {
+    listener.close();
+  }
+}
+
+async function acceptUntil(
+  listener: ReturnType<typeof listenTcp>,
+  ms: number,
+): Promise<TcpStream | null> {
+  if (ms <= 0) return null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<null>((r) => timer = setTimeout(() => r(null), ms));
+  try {
+    return await Promise.race([listener.accept(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function refuse(conn: TcpStream, r: Refusal): Promise<void> {
+  const frames = new FrameConn(conn, { peer: conn.remote, writeTimeoutMs: 5000 });
+  try {
+    await frames.readFrame(5000); // the joiner speaks first
+    await frames.writeFrame(encodeRefusal(r));
+  } catch {
+    // a late joiner that hangs up is not our problem
+  } finally {
+    frames.close();
+  }
+}
+
+const READ_MS = 15_000;
+
+/** One attempt: "wrong" (a wrong code), "failed" (anything else), or the pairing. */
+async function attempt(
+  root: string,
+  conn: TcpStream,
+  secret: Uint8Array,
+  o: InviteOptions,
+  failures: () => number,
+): Promise<InviteResult | "wrong" | "failed"> {
+  const frames = new FrameConn(conn, { peer: conn.remote });
+  try {
+    const view = await Store.open(root, { write: false, now: o.now, env: o.env });
+    const keys = await view.keys();
+    const first = await frames.readFrame(READ_MS);
+    if (first === null) return "failed";
+    const hello = decodePairHello(first);
+    const cpace = cpaceStart({
+      password: secret,
+      role: "responder",
+      channelId: pairingChannelId(),
+      sid: hello.sid,
+    });
+    const { isk } = cpace.finish(hello.share);
+    await frames.writeFrame(encodePairAccept(cpace.message));
+    const hs = Handshake.create({
+      protocol: NOISE_XXPSK3,
+      initiator: false,
+      prologue: pairingPrologue(hello.sid, hello.share, cpace.message),
+      staticKey: { publicKey: keys.noisePublic, privateKey: keys.noisePrivate },
+      psks: [isk.slice(0, 32)],
+    });
+    const m0 = await frames.readFrame(READ_MS);
+    if (m0 === null) return "failed";
+    await hs.readMessage(m0);
+    const self = view.state.device(view.deviceId)!;
+    await frames.writeFrame(
+      await hs.writeMessage(encodeInviterInfo({ mesh: view.local.meshId, record: self })),
+    );
+    const m2 = await frames.readFrame(READ_MS);
+    if (m2 === null) return "failed";
+    let payload: Uint8Array;
+    try {
+      payload = await hs.readMessage(m2);
+    } catch (e) {
+      if (!isMycelError(e, "noise_decrypt")) throw e;
+      const left = MAX_ATTEMPTS - failures() - 1;
+      const message = left > 0
+        ? `code did not match (${left} attempt${left === 1 ? "" : "s"} left)`
+        : "code did not match; too many wrong attempts; pairing cancelled";
+      o.log(`a device tried a wrong code (${left} attempts left)`);
+      await frames.writeFrame(
+        encodeVerdict({ code: left > 0 ? "wrong_code" : "cancelled", message }),
+      );
+      return "wrong";
+    }
+    const joiner = decodeJoinerInfo(payload);
+    const refusal = await checkJoiner(view, joiner, hs.remoteStatic!, hello.sid);
+    await frames.writeFrame(encodeVerdict(refusal));
+    if (refusal) {
+      o.log(`refused a device: ${refusal.message}`);
+      return "failed";
+    }
+    const channel = SecureChannel.fromHandshake(frames, hs);
+    const verification = verificationString(channel.handshakeHash);
+    o.log(`verification: ${verification} (the other screen shows the same)`);
+    const admitted = await admit(root, joiner.record, o);
+    await channel.send(encodeWelcome(admitted.bytes));
+    const fresh = await Store.open(root, { write: false, now: o.now, env: o.env });
+    const exchange = await exchangeEntries(channel, fresh, new Map(), READ_MS);
+    channel.close();
+    const store = await Store.open(root, { write: true, now: o.now, env: o.env });
+    try {
+      const [applied] = await applyOutcomes(store, [{
+        peer: admitted.record.id,
+        name: admitted.record.name,
+        status: "synced",
+        path: "pairing",
+        address: conn.remote,
+        exchange,
+      }]);
+      await store.save();
+      return {
+        status: "paired",
+        device: admitted.record,
+        verification,
+        sent: applied.sent,
+        received: applied.received,
+      };
+    } finally {
+      store.close();
+    }
+  } catch (e) {
+    o.log(`pairing attempt from ${conn.remote} failed: ${(e as Error).message}`);
+    return "failed";
+  } finally {
+    frames.close();
+  }
+}
+
+async function checkJoiner(
+  view: Store,
+  joiner: { record: DeviceRecord; proof: Uint8Array },
+  noiseKey: Uint8Array,
+  sid: Uint8Array,
+): Promise<Refusal | undefined> {
+  const { parseDeviceId } = await import("../log/device_id.ts");
+  if (joiner.record.noiseKey !== toBase64(noiseKey)) {
+    return { code: "bad_proof", message: "the device's record does not match its key" };
+  }
+  const key = parseDeviceId(joiner.record.id).publicKey;
+  if (!(await verifySignature(key, bindingMessage(sid, noiseKey), joiner.proof))) {
+    return { code: "bad_proof", message: "the device could not prove its identity" };
+  }
+  if (view.state.members.isRemoved(joiner.record.id)) {
+    return {
+      code: "revoked",
+      message: "this device's key was removed from the mesh; it needs a new key",
+    };
+  }
+  if (joiner.record.id === view.deviceId) {
+    return { code: "bad_proof", message: "a device cannot pair with itself" };
+  }
+  return undefined;
+}
+
+/** Commit the `device.add` admitting the joiner; returns the entry and record. */
+async function admit(root: string, record: DeviceRecord, o: InviteOptions) {
+  const store = await Store.open(root, { write: true, now: o.now, env: o.env });
+  try {
+    const taken = new Set(
+      store.state.allDevices().filter((d) => d.id !== record.id).map((d) => d.ipv4).filter(Boolean),
+    );
+    const admitted: DeviceRecord = {
+      ...record,
+      name: o.name ?? record.name,
+      ipv4: allocateIpv4(store.local.meshId, record.id, taken),
+    };
+    const entry = await store.commit([{ type: "device.add", device: admitted }]);
+    await store.save();
+    return { bytes: entry.bytes, record: admitted };
+  } catch (e) {
+    throw isMycelError(e) ? e : new MycelError("internal", "admit device", (e as Error).message);
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * @module deadline
+ * Time limits for network work. A per-read timeout alone does not stop a peer
+ * that trickles one byte just before each timeout (slow-loris), so besides the
+ * timer each read races against, {@link withDeadline} bounds a whole session.
+ * Every timer is cleared on every path, so no test or process is kept alive by
+ * a deadline that no longer matters.
+ */
+
+import { MycelError } from "../errors.ts";
+
+/** The longest delay `setTimeout` honours (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** `1500` → `"1.5s"`: how timeouts are shown in messages. */
+export function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
+
+/**
+ * Throw a `RangeError` unless `ms` is a usable timeout: finite, above zero and
+ * within what `setTimeout` supports. "No deadline" is deliberately not allowed.
+ */
+export function checkTimeout(ms: number, what = "timeout"): void {
+  if (!Number.isFinite(ms) || ms <= 0 || ms > MAX_TIMER_MS) {
+    throw new RangeError(`${what} must be between 1 and ${MAX_TIMER_MS} ms, got ${ms}`);
+  }
+}
+
+/** A `timeout` error: "Cannot <action>: <reason> (<value>)". */
+export function timeoutError(action: string, reason: string, value?: string): MycelError {
+  return new MycelError("timeout", action, reason, {
+    value,
+    hint: "Check that the peer is running mycel and that the network between you works.",
+  });
+}
+
+/** A running timer that work can race against; see {@link startTimer}. */
+export interface Timer {
+  /** Rejects with the timer's error once it fires; never resolves. */
+  readonly expired: Promise<never>;
+  /** Stop the timer. Safe to call more than once. */
+  cancel(): void;
+}
+
+/**
+ * Start a timer of `ms` that, when it fires, rejects `expired` with the
+ * error `fail()` builds and then runs `onExpire`. Call `cancel()` in a `finally`.
+ */
+export function startTimer(ms: number, fail: () => Error, onExpire?: () => void): Timer {
+  checkTimeout(ms);
+  let id: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    id = setTimeout(() => {
+      id = undefined;
+      // Reject first: whatever onExpire makes fail must lose the race to the timeout.
+      reject(fail());
+      onExpire?.();
+    }, ms);
+  });
+  // Nobody may be racing at the moment it fires; that must not crash the process.
+  expired.catch(() => undefined);
+  return {
+    expired,
+    cancel() {
+      if (id !== undefined) clearTimeout(id);
+      id = undefined;
+    },
+  };
+}
+
+/**
+ * Settle like `work`, or reject with a `timeout` MycelError ("Cannot <what>:
+ * it did not finish within Ns") if it takes longer than `ms`. `onExpire` runs
+ * first, typically closing the connection so `work` fails soon and releases
+ * what it holds; `work`'s own later rejection is absorbed.
+ *
+ * ```ts
+ * await withDeadline(runSession(conn), 60_000, "sync with peer", () => conn.close());
+ * ```
+ */
+export async function withDeadline<T>(
+  work: Promise<T>,
+  ms: number,
+  what: string,
+  onExpire?: () => void,
+): Promise<T> {
+  const timer = startTimer(
+    ms,
+    () => timeoutError(what, `it did not finish within ${seconds(ms)}`),
+    onExpire,
+  );
+  try {
+    return await Promise.race([work, timer.expired]);
+  } finally {
+    timer.cancel();
+  }
+}

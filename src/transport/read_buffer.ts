@@ -1,0 +1,62 @@
+/**
+ * @module read_buffer
+ * The read-ahead buffer under {@link FrameConn}. Reading a frame's two header
+ * bytes and then its body as separate calls would cost two system calls per
+ * frame; reading into a buffer sized for two full frames usually gets both,
+ * and often the next frame too. The buffer never grows: its size is fixed by
+ * the largest frame, so a peer cannot make it allocate more.
+ */
+
+/** A fixed-size read-ahead buffer over some `read` function. */
+export class ReadBuffer {
+  readonly #buf: Uint8Array;
+  #start = 0;
+  #end = 0;
+
+  /** A buffer of `capacity` bytes; no frame may be larger. */
+  constructor(capacity: number) {
+    this.#buf = new Uint8Array(capacity);
+  }
+
+  /** Bytes read from the stream but not yet taken. */
+  get buffered(): number {
+    return this.#end - this.#start;
+  }
+
+  /** The unread byte at `offset` (caller checks `buffered` first). */
+  byteAt(offset: number): number {
+    return this.#buf[this.#start + offset];
+  }
+
+  /** Skip `skip` bytes, then remove and return a copy of the next `length`. */
+  take(skip: number, length: number): Uint8Array {
+    const from = this.#start + skip;
+    this.#start = from + length;
+    return this.#buf.slice(from, from + length);
+  }
+
+  /**
+   * Call `read` until at least `need` bytes are buffered; false if it reports
+   * end of stream first. `budget` is how many unread bytes the caller is still
+   * willing to accept: reads ask for no more than that (but at least one byte,
+   * so an end of stream is still noticed).
+   */
+  async fill(
+    need: number,
+    read: (view: Uint8Array) => Promise<number | null>,
+    budget: number,
+  ): Promise<boolean> {
+    if (this.#start + need > this.#buf.length) {
+      this.#buf.copyWithin(0, this.#start, this.#end);
+      this.#end -= this.#start;
+      this.#start = 0;
+    }
+    while (this.buffered < need) {
+      const room = Math.max(1, Math.min(this.#buf.length - this.#end, budget - this.buffered));
+      const n = await read(this.#buf.subarray(this.#end, this.#end + room));
+      if (n === null) return false;
+      this.#end += n;
+    }
+    return true;
+  }
+}
