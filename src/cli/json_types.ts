@@ -24,14 +24,34 @@ export interface PeerJson {
   received: number;
   /** Entries of any author it lacked at the last sync (by our heads). */
   behind: number;
+  /** Its mesh addresses. */
+  addresses: { ipv4: string; ipv6: string };
+  /** The WireGuard view of it (`wg show dump`), when the interface is up and readable. */
+  wireguard: WireguardPeerJson | null;
+  /** How far its clock ran ahead of ours beyond the allowed drift (ms), or null. */
+  clock_skew_ms: number | null;
+}
+
+/** WireGuard's view of one peer. */
+export interface WireguardPeerJson {
+  /** Last endpoint WireGuard saw, or null. */
+  endpoint: string | null;
+  /** Time of the latest handshake, or null for never. */
+  latest_handshake: string | null;
+  /** Seconds since the latest handshake, or null. */
+  handshake_age_s: number | null;
+  /** Bytes received from it. */
+  rx_bytes: number;
+  /** Bytes sent to it. */
+  tx_bytes: number;
 }
 
 /** `status --json`. */
 export interface StatusJson {
   /** This device. */
-  device: { id: string; name: string; ipv4: string; endpoints: string[] };
-  /** Its mesh. */
-  mesh: { id: string; devices: number; revoked: number };
+  device: { id: string; name: string; ipv4: string; ipv6: string; endpoints: string[] };
+  /** Its mesh; `interface` is the WireGuard interface when `mesh up` manages one. */
+  mesh: { id: string; devices: number; revoked: number; interface: string | null };
   /** Home folder. */
   home: string;
   /** Sizes of the replicated state. */

@@ -86,7 +86,7 @@ async function pushChange(ctx: CommandContext, root: string): Promise<void> {
       now: ctx.now,
       env: ctx.env,
       timeoutMs: PUSH_TIMEOUT_MS,
-      routes: await meshRoutes(ctx),
+      routes: meshRoutes(),
     });
     const missed = outcomes.filter((o) => o.status !== "synced");
     if (missed.length > 0) {

@@ -79,10 +79,10 @@ export async function applyOutcomes(
       }
       book.sent += out.sent;
       book.received += out.received;
-      if (o.remoteHeads) {
+      if (o.remoteHeads || out.status === "synced") {
         // After a completed exchange the peer also holds what we sent it.
         const heads: Record<string, number> = {};
-        for (const [a, h] of o.remoteHeads) heads[a] = h.seq;
+        for (const [a, h] of o.remoteHeads ?? []) heads[a] = h.seq;
         if (out.status === "synced") {
           for (const [a, h] of store.heads) heads[a] = Math.max(heads[a] ?? 0, h.seq);
         }

@@ -8,6 +8,7 @@
 
 import type { DeviceRecord } from "../log/device_record.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
+import { syncsWithMycel } from "../mesh/plan.ts";
 import { Store } from "../storage/store.ts";
 import { connectTcp } from "../transport/tcp.ts";
 import { type AppliedOutcome, applyOutcomes } from "./apply.ts";
@@ -32,7 +33,7 @@ export interface RoundOptions {
   /** Whole-session deadline per peer (ms). */
   timeoutMs: number;
   /** Ways to reach a peer, best first (default: its endpoints, direct). */
-  routes?: (peer: DeviceRecord) => Route[];
+  routes?: (peer: DeviceRecord, view: Store) => Promise<Route[]> | Route[];
   /** Only these peers (all when undefined). */
   only?: (peer: DeviceRecord) => boolean;
   /** Called before the locked phase, e.g. to show progress. */
@@ -86,12 +87,12 @@ export async function syncRound(root: string, options: RoundOptions): Promise<Ap
   const peers = view.state.members.members()
     .filter((id) => id !== view.deviceId)
     .map((id) => view.state.device(id)!)
-    .filter((p) => options.only?.(p) ?? true);
+    .filter((p) => syncsWithMycel(p) && (options.only?.(p) ?? true));
   if (peers.length === 0) return [];
   const keys = await view.keys();
   const routes = options.routes ?? directRoutes;
   const outcomes = await Promise.all(
-    peers.map((p) => syncPeer(view, keys, p, routes(p), options.timeoutMs)),
+    peers.map(async (p) => syncPeer(view, keys, p, await routes(p, view), options.timeoutMs)),
   );
   options.onStaged?.(outcomes);
   const store = await Store.open(root, { write: true, now: options.now, env: options.env });

@@ -12,8 +12,10 @@ import { isoTime, type PeerJson, type StatusJson } from "../json_types.ts";
 import { openRead } from "../session.ts";
 
 /** Build the status document (shared by text and JSON output). */
-export async function statusJson(store: Store): Promise<StatusJson> {
+export async function statusJson(store: Store, now: number = Date.now()): Promise<StatusJson> {
   const s = store.state;
+  const { addressesOf } = await import("../../mesh/plan.ts");
+  const wg = await wireguardView(store);
   const self = s.device(store.deviceId);
   const peers: PeerJson[] = [];
   const ownHeads = store.heads;
@@ -24,6 +26,8 @@ export async function statusJson(store: Store): Promise<StatusJson> {
     if (book?.lastSync) {
       for (const [author, h] of ownHeads) behind += Math.max(0, h.seq - (book.heads[author] ?? 0));
     }
+    const a = addressesOf(store.local.meshId, d);
+    const w = wg?.peers.find((p) => p.publicKey === d.wgKey);
     peers.push({
       id: d.id,
       name: d.name,
@@ -34,6 +38,19 @@ export async function statusJson(store: Store): Promise<StatusJson> {
       sent: book?.sent ?? 0,
       received: book?.received ?? 0,
       behind,
+      addresses: a,
+      wireguard: w === undefined ? null : {
+        endpoint: w.endpoint,
+        latest_handshake: w.latestHandshake
+          ? new Date(w.latestHandshake * 1000).toISOString()
+          : null,
+        handshake_age_s: w.latestHandshake
+          ? Math.max(0, Math.round(now / 1000 - w.latestHandshake))
+          : null,
+        rx_bytes: w.rxBytes,
+        tx_bytes: w.txBytes,
+      },
+      clock_skew_ms: store.local.skew[d.id]?.aheadMs ?? null,
     });
   }
   const heads: StatusJson["log"]["heads"] = {};
@@ -48,12 +65,14 @@ export async function statusJson(store: Store): Promise<StatusJson> {
       id: store.deviceId,
       name: self?.name ?? "",
       ipv4: self?.ipv4 ?? "",
+      ipv6: self ? addressesOf(store.local.meshId, self).ipv6 : "",
       endpoints: self?.endpoints ?? [],
     },
     mesh: {
       id: store.local.meshId,
       devices: s.members.members().length,
       revoked: members.removed.length,
+      interface: store.local.mesh?.interface ?? null,
     },
     home: store.paths.root,
     counts: {
@@ -74,6 +93,14 @@ export async function statusJson(store: Store): Promise<StatusJson> {
   };
 }
 
+/** `wg show dump` of the managed interface, if there is one and it can be read. */
+async function wireguardView(store: Store) {
+  if (store.local.mesh === undefined) return undefined;
+  const { readWgDump } = await import("../../mesh/interface.ts");
+  const { systemRunner } = await import("../../mesh/system.ts");
+  return await readWgDump(systemRunner, store.local.mesh.interface);
+}
+
 function ago(iso: string | null, now: number): string {
   if (iso === null) return "never";
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
@@ -91,7 +118,7 @@ export const statusCommand: CommandSpec = {
   flags: [JSON_FLAG],
   async run(ctx, input) {
     const store = await openRead(ctx);
-    const st = await statusJson(store);
+    const st = await statusJson(store, ctx.now());
     if (input.flags.json) {
       ctx.out.json(st);
       return 0;
@@ -104,6 +131,10 @@ export const statusCommand: CommandSpec = {
         (st.mesh.revoked ? ` · ${st.mesh.revoked} revoked` : ""),
     );
     out.line(`home    ${st.home}`);
+    out.line(
+      `address ${st.device.ipv4} ${st.device.ipv6}` +
+        (st.mesh.interface ? ` on ${st.mesh.interface}` : " (mesh down)"),
+    );
     out.line(
       `state   ${c.preferences} preferences · ${c.config} config keys · ${c.apps} apps · ${c.patterns} patterns`,
     );

@@ -40,7 +40,7 @@ async function syncNow(ctx: CommandContext, json: boolean, timeoutMs: number): P
     now: ctx.now,
     env: ctx.env,
     timeoutMs,
-    routes: await meshRoutes(ctx),
+    routes: meshRoutes(),
   });
   if (json) {
     ctx.out.json(outcomes.map((o) => ({

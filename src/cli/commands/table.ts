@@ -11,6 +11,7 @@ import { initCommand } from "./init.ts";
 import { logCommand } from "./log.ts";
 import { meshMemberCommands } from "./mesh_members.ts";
 import { meshPeeringCommands } from "./mesh_peering.ts";
+import { meshWgCommands } from "./mesh_wg.ts";
 import { pairingCommands } from "./pairing.ts";
 import { patternCommands } from "./pattern.ts";
 import { prefCommands } from "./pref.ts";
@@ -40,6 +41,7 @@ export const COMMANDS: CommandTable = {
     ...pairingCommands,
     ...meshMemberCommands,
     ...meshPeeringCommands,
+    ...meshWgCommands,
     ...syncCommands,
   ],
 };

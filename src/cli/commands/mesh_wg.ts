@@ -1,0 +1,170 @@
+/**
+ * @module mesh_wg
+ * `mycel mesh up` / `mesh down`: the WireGuard interface that joins every
+ * admitted device, and `mesh export-wg` for devices whose WireGuard is
+ * managed elsewhere (e.g. the WireGuard phone app).
+ */
+
+import { ExitCode, MycelError } from "../../errors.ts";
+import { type CommandSpec, JSON_FLAG } from "../command.ts";
+import { commitOps, openRead, withWrite } from "../session.ts";
+
+const IFACE = {
+  name: "interface",
+  value: "NAME",
+  help: "interface name (default mycel0)",
+} as const;
+
+function parsePort(text: string | boolean | undefined, fallback: number): number {
+  if (text === undefined || typeof text === "boolean") return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new MycelError("usage", "use --port", "it must be 1–65535", {
+      value: String(text),
+      exit: ExitCode.usage,
+    });
+  }
+  return n;
+}
+
+/** The WireGuard commands. */
+export const meshWgCommands: CommandSpec[] = [
+  {
+    path: ["mesh", "up"],
+    summary: "create or update the WireGuard interface with every admitted device as a peer",
+    description:
+      "Needs root or CAP_NET_ADMIN. Uses kernel WireGuard when available, else starts\n" +
+      "wireguard-go. Re-running it applies changes (new devices, revocations) and is safe\n" +
+      "from a timer. The private key is passed to `wg` on stdin, never in argv.",
+    args: [],
+    flags: [IFACE, {
+      name: "port",
+      value: "N",
+      help: "UDP port (default 51871, or the last one used)",
+    }, JSON_FLAG],
+    async run(ctx, input) {
+      const mesh = await import("../../mesh/interface.ts");
+      const { planInterface, DEFAULT_INTERFACE, DEFAULT_WG_PORT, addressesOf } = await import(
+        "../../mesh/plan.ts"
+      );
+      const { systemRunner, canAdminNetwork } = await import("../../mesh/system.ts");
+      if (!(await canAdminNetwork())) {
+        throw new MycelError(
+          "needs_root",
+          "bring the mesh up",
+          "configuring network interfaces needs root",
+          {
+            hint:
+              "Run `sudo mycel mesh up` (or give mycel CAP_NET_ADMIN). Sync works without the mesh too.",
+          },
+        );
+      }
+      const result = await withWrite(ctx, async (store) => {
+        const ifname = mesh.checkIfname(
+          (input.flags.interface as string | undefined) ?? store.local.mesh?.interface ??
+            DEFAULT_INTERFACE,
+        );
+        const port = parsePort(input.flags.port, store.local.mesh?.port ?? DEFAULT_WG_PORT);
+        const self = store.state.device(store.deviceId)!;
+        if (self.wgPort !== port) {
+          await commitOps(store, [{
+            type: "device.update",
+            id: store.deviceId,
+            fields: { wgPort: port },
+          }]);
+        }
+        const plan = planInterface(store.state, store.local.meshId, store.deviceId);
+        const up = await mesh.meshUp({
+          ifname,
+          port,
+          privateKey: (await store.keys()).wgPrivate,
+          plan,
+          runner: systemRunner,
+        });
+        const pid = up.pid ??
+          (store.local.mesh?.interface === ifname ? store.local.mesh.pid : undefined);
+        store.local.mesh = {
+          interface: ifname,
+          port,
+          backend: up.backend,
+          ...(pid ? { pid } : {}),
+        };
+        return {
+          ifname,
+          port,
+          up,
+          plan,
+          addresses: addressesOf(store.local.meshId, store.state.device(store.deviceId)!),
+        };
+      });
+      if (input.flags.json) {
+        ctx.out.json({
+          interface: result.ifname,
+          port: result.port,
+          backend: result.up.backend,
+          created: result.up.created,
+          addresses: result.addresses,
+          peers: result.plan.peers.length,
+        });
+      } else {
+        ctx.out.line(
+          `${result.ifname} ${
+            result.up.created ? "created" : "updated"
+          } (${result.up.backend}, port ${result.port}): ` +
+            `${result.addresses.ipv4} ${result.addresses.ipv6}, ${result.plan.peers.length} peer(s)`,
+        );
+      }
+      return ExitCode.ok;
+    },
+  },
+  {
+    path: ["mesh", "down"],
+    summary: "remove the WireGuard interface (and the wireguard-go process mycel started)",
+    args: [],
+    flags: [IFACE],
+    async run(ctx, input) {
+      const { meshDown, checkIfname } = await import("../../mesh/interface.ts");
+      const { systemRunner } = await import("../../mesh/system.ts");
+      const { DEFAULT_INTERFACE } = await import("../../mesh/plan.ts");
+      const done = await withWrite(ctx, async (store) => {
+        const ifname = checkIfname(
+          (input.flags.interface as string | undefined) ?? store.local.mesh?.interface ??
+            DEFAULT_INTERFACE,
+        );
+        const pid = store.local.mesh?.interface === ifname ? store.local.mesh.pid : undefined;
+        const r = await meshDown(systemRunner, ifname, pid);
+        if (store.local.mesh?.interface === ifname) delete store.local.mesh;
+        return { ifname, ...r };
+      });
+      ctx.out.line(done.removed ? `${done.ifname} removed` : `${done.ifname} was not up`);
+      return ExitCode.ok;
+    },
+  },
+  {
+    path: ["mesh", "export-wg"],
+    summary: "print a wg-quick config (and QR) for a device whose WireGuard is managed elsewhere",
+    description: "Without DEVICE: this device's own config (for wg-quick instead of `mesh up`).\n" +
+      "With a new NAME: admits a WireGuard-only device (e.g. a phone running the WireGuard\n" +
+      "app) and prints its config; scan it with --qr. Its key is kept in this home so the\n" +
+      "config can be printed again here.",
+    args: [{
+      name: "DEVICE",
+      help: "a WireGuard-only device name (new or made here before)",
+      optional: true,
+    }],
+    flags: [{ name: "qr", help: "also print the config as a QR code" }],
+    async run(ctx, input) {
+      const { exportWg } = await import("../export_wg.ts");
+      const name = input.args.DEVICE as string | undefined;
+      const text = name === undefined
+        ? await exportWg(await openRead(ctx), undefined)
+        : await withWrite(ctx, (store) => exportWg(store, name));
+      ctx.out.write(text);
+      if (input.flags.qr) {
+        const { renderQr } = await import("../qr.ts");
+        ctx.out.line(renderQr(text));
+      }
+      return ExitCode.ok;
+    },
+  },
+];

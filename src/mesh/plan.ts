@@ -1,0 +1,77 @@
+/**
+ * @module plan
+ * What this device's WireGuard interface should look like, computed from the
+ * replicated state (pure): its addresses, and one peer per admitted,
+ * non-revoked device with a WireGuard key — allowed IPs are that device's
+ * mesh IPv4 /32 and IPv6 /128, the endpoint its advertised host with its
+ * WireGuard port. Revoked devices are simply absent, so applying the plan
+ * with `wg syncconf` removes them.
+ */
+
+import { fromBase64 } from "../bytes.ts";
+import { parseDeviceId } from "../log/device_id.ts";
+import type { DeviceRecord } from "../log/device_record.ts";
+import { parseEndpoint } from "../log/endpoint.ts";
+import type { MeshState } from "../log/state.ts";
+import { deviceIpv6, meshUlaCidr } from "./addresses.ts";
+import type { WgPeer } from "./wg_config.ts";
+
+/** Default UDP port of the mesh interface. */
+export const DEFAULT_WG_PORT = 51871;
+/** Default interface name. */
+export const DEFAULT_INTERFACE = "mycel0";
+/** Keepalive so peers behind NAT stay reachable. */
+export const KEEPALIVE_SECONDS = 25;
+
+/** A device's mesh addresses. */
+export interface MeshAddresses {
+  /** IPv4 in 100.64.0.0/10 ("" when none assigned). */
+  ipv4: string;
+  /** IPv6 in the mesh's ULA /48. */
+  ipv6: string;
+}
+
+/** Mesh addresses of `device` in mesh `meshId`. */
+export function addressesOf(meshId: string, device: DeviceRecord): MeshAddresses {
+  return { ipv4: device.ipv4, ipv6: deviceIpv6(meshId, parseDeviceId(device.id).publicKey) };
+}
+
+/** True when the device syncs (has a real Noise key); WireGuard-only devices do not. */
+export function syncsWithMycel(device: DeviceRecord): boolean {
+  return fromBase64(device.noiseKey).some((b) => b !== 0);
+}
+
+/** The WireGuard peer entry for `device`. */
+export function peerOf(meshId: string, device: DeviceRecord): WgPeer {
+  const a = addressesOf(meshId, device);
+  const allowedIps = [...(a.ipv4 ? [`${a.ipv4}/32`] : []), `${a.ipv6}/128`];
+  const host = device.endpoints.map((e) => parseEndpoint(e).host)[0];
+  const endpoint = host !== undefined && device.wgPort > 0
+    ? (host.includes(":") ? `[${host}]:${device.wgPort}` : `${host}:${device.wgPort}`)
+    : undefined;
+  return { publicKey: device.wgKey, allowedIps, endpoint, persistentKeepalive: KEEPALIVE_SECONDS };
+}
+
+/** The interface plan for device `self`. */
+export interface InterfacePlan {
+  /** Own addresses with prefix lengths for `ip address`. */
+  addresses: string[];
+  /** The ULA /48 routed through the interface. */
+  ula: string;
+  /** Peers. */
+  peers: WgPeer[];
+}
+
+/** Compute the plan for `selfId` from `state`. */
+export function planInterface(state: MeshState, meshId: string, selfId: string): InterfacePlan {
+  const self = state.device(selfId);
+  if (self === undefined) throw new Error("this device has no record");
+  const own = addressesOf(meshId, self);
+  const peers = state.members.members()
+    .filter((id) => id !== selfId)
+    .map((id) => state.device(id)!)
+    .filter((d) => d.wgKey !== "")
+    .map((d) => peerOf(meshId, d));
+  const ula = meshUlaCidr(meshId);
+  return { addresses: [...(own.ipv4 ? [`${own.ipv4}/10`] : []), `${own.ipv6}/48`], ula, peers };
+}

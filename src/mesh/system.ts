@@ -1,0 +1,118 @@
+/**
+ * @module system
+ * The one place mycel runs `ip`, `wg` and `wireguard-go`. Everything goes
+ * through a {@link Runner} so the mesh logic can be tested with a fake one;
+ * secrets only ever travel on stdin, never in argv.
+ */
+
+import { MycelError } from "../errors.ts";
+
+/** Result of one command. */
+export interface RunResult {
+  /** Exit code. */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+/** Runs system commands. */
+export interface Runner {
+  /** Run `cmd args` to completion, feeding `stdin` if given. */
+  run(cmd: string, args: string[], options?: { stdin?: string }): Promise<RunResult>;
+  /** Start `cmd args` in the background, detached from our stdio; returns its PID. */
+  start(cmd: string, args: string[], env?: Record<string, string>): number;
+}
+
+const HINTS: Record<string, string> = {
+  ip: "Install iproute2 (Debian: apt install iproute2).",
+  wg: "Install wireguard-tools (Debian: apt install wireguard-tools).",
+  "wireguard-go":
+    "Install wireguard-go (Debian: apt install wireguard-go) or load the kernel module.",
+};
+
+function missing(cmd: string): MycelError {
+  return new MycelError("missing_tool", `run ${cmd}`, "it is not installed", {
+    value: cmd,
+    hint: HINTS[cmd],
+  });
+}
+
+/** The real runner (Deno.Command). */
+export const systemRunner: Runner = {
+  async run(cmd, args, options = {}) {
+    try {
+      const child = new Deno.Command(cmd, {
+        args,
+        stdin: options.stdin === undefined ? "null" : "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      if (options.stdin !== undefined) {
+        const w = child.stdin.getWriter();
+        await w.write(new TextEncoder().encode(options.stdin));
+        await w.close();
+      }
+      const out = await child.output();
+      const dec = new TextDecoder();
+      return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw missing(cmd);
+      throw e;
+    }
+  },
+  start(cmd, args, env = {}) {
+    try {
+      const child = new Deno.Command(cmd, {
+        args,
+        env,
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      child.unref();
+      return child.pid;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw missing(cmd);
+      throw e;
+    }
+  },
+};
+
+/** Run and require success; the error carries the tool's own message. */
+export async function runOk(
+  runner: Runner,
+  action: string,
+  cmd: string,
+  args: string[],
+  stdin?: string,
+) {
+  const r = await runner.run(cmd, args, { stdin });
+  if (r.code !== 0) {
+    const text = (r.stderr || r.stdout).trim().split("\n")[0] ?? "";
+    const denied = /operation not permitted|permission denied/i.test(text);
+    throw new MycelError(
+      denied ? "needs_root" : "command_failed",
+      action,
+      text || `${cmd} exited ${r.code}`,
+      {
+        value: `${cmd} ${args.slice(0, 4).join(" ")}`,
+        hint: denied ? "Run it as root (sudo mycel ...) or give mycel CAP_NET_ADMIN." : undefined,
+      },
+    );
+  }
+  return r;
+}
+
+/** True when this process may configure network interfaces (root or CAP_NET_ADMIN). */
+export async function canAdminNetwork(): Promise<boolean> {
+  if (Deno.uid() === 0) return true;
+  try {
+    const status = await Deno.readTextFile("/proc/self/status");
+    const eff = /^CapEff:\s*([0-9a-f]+)/m.exec(status)?.[1];
+    return eff !== undefined && (BigInt(`0x${eff}`) & (1n << 12n)) !== 0n;
+  } catch {
+    return false;
+  }
+}
