@@ -31,6 +31,8 @@ export function isJson(x: unknown, depth = 0): x is Json {
   }
   const proto = Object.getPrototypeOf(x);
   if (proto !== Object.prototype && proto !== null) return false;
+  // `__proto__` does not survive every codec unchanged; refuse it outright.
+  if (Object.hasOwn(x, "__proto__")) return false;
   return Object.values(x as Record<string, unknown>).every((v) => isJson(v, depth + 1));
 }
 

@@ -9,6 +9,7 @@
 import { asBytes, hasControlChar, toBase64 } from "../bytes.ts";
 import type { DeviceId } from "./device_id.ts";
 import { formatEndpoint, parseEndpoint } from "./endpoint.ts";
+import { parseIpv4 } from "../ip.ts";
 
 /** Mutable fields of a device record. */
 export interface DeviceFields {
@@ -40,6 +41,15 @@ const REQUIRED_FIELDS = ["name", "noiseKey", "wgKey", "endpoints", "ipv4"] as co
 
 /** Most endpoints a record may list. */
 export const MAX_ENDPOINTS = 16;
+
+/** True when `text` is a canonical IPv4 address inside 100.64.0.0/10. */
+export function isMeshIpv4(text: string): boolean {
+  try {
+    return parseIpv4(text) >>> 22 === (100 << 2 | 1);
+  } catch {
+    return false;
+  }
+}
 
 /** Wire form: a CBOR map with short keys, public keys as bytes. */
 export function encodeDeviceFields(f: Partial<DeviceFields>): Record<string, unknown> {
@@ -90,10 +100,8 @@ export function decodeDeviceFields(x: unknown, complete: boolean): Partial<Devic
     });
   }
   if (m.i !== undefined) {
-    if (
-      typeof m.i !== "string" || (m.i !== "" && !/^100\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(m.i))
-    ) {
-      throw new Error("device ipv4 malformed");
+    if (typeof m.i !== "string" || (m.i !== "" && !isMeshIpv4(m.i))) {
+      throw new Error("device ipv4 must be in 100.64.0.0/10");
     }
     out.ipv4 = m.i;
   }

@@ -5,6 +5,7 @@
  */
 
 import { ExitCode, MycelError } from "../errors.ts";
+import { parseIpv4, parseIpv6 } from "../ip.ts";
 
 /** A parsed endpoint. */
 export interface Endpoint {
@@ -14,14 +15,26 @@ export interface Endpoint {
   readonly port: number;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const IPV6 = /^[0-9A-Fa-f:.]+(%[\w.-]+)?$/;
 const DNS =
   /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
+function parses(parse: (t: string) => unknown, text: string): boolean {
+  try {
+    parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** True when `host` is an IPv4 literal. */
 export function isIpv4(host: string): boolean {
-  return IPV4.test(host);
+  return parses(parseIpv4, host);
+}
+
+/** True when `host` is a DNS name (RFC 1123: the last label is not all digits). */
+function isDnsName(host: string): boolean {
+  return DNS.test(host) && !/^\d+$/.test(host.slice(host.lastIndexOf(".") + 1));
 }
 
 /**
@@ -43,7 +56,13 @@ export function parseEndpoint(text: string): Endpoint {
     throw fail("the port must be 1–65535");
   }
   const bracketed = text.startsWith("[");
-  if (bracketed ? !(IPV6.test(host) && host.includes(":")) : !(IPV4.test(host) || DNS.test(host))) {
+  // A zone (`fe80::1%eth0`) is allowed on link-local addresses.
+  const [address, zone] = host.split("%", 2);
+  const zoneOk = zone === undefined || /^[\w.-]{1,15}$/.test(zone);
+  const valid = bracketed
+    ? zoneOk && parses(parseIpv6, address)
+    : isIpv4(host) || (!/^[\d.]+$/.test(host) && isDnsName(host));
+  if (!valid) {
     throw fail("the host is not an IP address or name");
   }
   return { host, port };

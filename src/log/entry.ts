@@ -10,7 +10,7 @@
  */
 
 import { sha256 } from "@noble/hashes/sha2.js";
-import { asBytes, concatBytes, utf8 } from "../bytes.ts";
+import { asBytes, bytesEqual, concatBytes, utf8 } from "../bytes.ts";
 import type { Hlc } from "../crdt/hlc.ts";
 import { MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "./cbor.ts";
@@ -83,7 +83,15 @@ export async function createEntry(
       value: `${bytes.length} bytes, limit ${MAX_ENTRY_BYTES}`,
     });
   }
-  return decodeSignedEntry(bytes);
+  const entry = decodeSignedEntry(bytes);
+  // WebCrypto signs even with a mismatched key pair; never publish an entry
+  // nobody could verify.
+  if (!(await verifyEntrySignature(entry))) {
+    throw new MycelError("bad_key", "sign log entry", "the device's key pair does not match", {
+      hint: "The key file is damaged; restore it from a backup or re-pair this machine.",
+    });
+  }
+  return entry;
 }
 
 function malformed(reason: string, cause?: unknown): MycelError {
@@ -96,14 +104,29 @@ function malformed(reason: string, cause?: unknown): MycelError {
  */
 export function decodeSignedEntry(bytes: Uint8Array): SignedEntry {
   if (bytes.length > MAX_ENTRY_BYTES) throw malformed(`it is larger than ${MAX_ENTRY_BYTES} bytes`);
-  const outer = decodeCbor(bytes, "log entry");
+  let outer: unknown;
+  try {
+    outer = decodeCbor(bytes, "log entry");
+  } catch (e) {
+    throw malformed("it is not valid CBOR", e);
+  }
   if (!Array.isArray(outer) || outer.length !== 2) throw malformed("it is not [body, signature]");
   const body = asBytes(outer[0]);
   const signature = asBytes(outer[1]);
   if (body === undefined || signature?.length !== 64) {
     throw malformed("body or signature malformed");
   }
-  const fields = decodeCbor(body, "log entry body");
+  // One entry has one byte form: a re-wrapped copy would hash differently
+  // and look like a fork, though its signature still verifies.
+  if (!bytesEqual(encodeCbor([body, signature]), bytes)) {
+    throw malformed("its encoding is not canonical");
+  }
+  let fields: unknown;
+  try {
+    fields = decodeCbor(body, "log entry body");
+  } catch (e) {
+    throw malformed("its body is not valid CBOR", e);
+  }
   if (!Array.isArray(fields) || fields.length !== 7) throw malformed("body must have 7 fields");
   const [version, keyRaw, seq, prevRaw, wall, counter, opsRaw] = fields;
   if (version !== VERSION) {

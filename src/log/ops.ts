@@ -82,6 +82,10 @@ export function checkPattern(value: unknown): JsonObject {
 
 /** Compact wire form of `op` (a CBOR-ready array). */
 export function encodeOp(op: Op): unknown[] {
+  // Refuse values a peer would decode differently (e.g. a `__proto__` key).
+  if ((op.type === "config.set" || op.type === "pattern.add") && !isJson(op.value)) {
+    throw bad(op.type === "config.set" ? "config value" : "pattern", "it is not plain JSON");
+  }
   switch (op.type) {
     case "config.set":
       return ["cs", op.key, op.value];

@@ -47,6 +47,21 @@ export function pickMembershipEvent(
   return a;
 }
 
+/** For each LWW key an entry writes, the index of the entry's last op writing it. */
+function lastWrites(ops: Entry["ops"]): Map<string, number> {
+  const last = new Map<string, number>();
+  for (const [i, op] of ops.entries()) {
+    if (op.type === "config.set" || op.type === "config.unset") last.set(`c:${op.key}`, i);
+    else if (op.type === "pref.set" || op.type === "pref.unset") last.set(`p:${op.key}`, i);
+    else if (op.type === "device.add" || op.type === "device.update") {
+      const id = op.type === "device.add" ? op.device.id : op.id;
+      const fields = op.type === "device.add" ? op.device : op.fields;
+      for (const f of DEVICE_FIELDS) if (fields[f] !== undefined) last.set(`d:${id}/${f}`, i);
+    }
+  }
+  return last;
+}
+
 /** The replicated state of one mesh. */
 export class MeshState {
   /** Configuration, LWW per dotted key. */
@@ -62,23 +77,29 @@ export class MeshState {
   /** Device record fields, LWW per `id/field`. */
   readonly devices: LwwMap<Json> = new LwwMap();
 
-  /** Apply one entry's ops (the fold step). Entries of one author must come in seq order. */
+  /**
+   * Apply one entry's ops (the fold step). Entries of one author must come in
+   * seq order. All ops of an entry share its stamp, so for a key written twice
+   * in one entry only the last write counts (the stamp cannot order them).
+   */
   apply(entry: Entry): void {
     const stamp: Hlc = entry.hlc;
     const event: MembershipEvent = { by: entry.author, wall: stamp.wall, counter: stamp.counter };
-    for (const op of entry.ops) {
+    const last = lastWrites(entry.ops);
+    const isLast = (key: string, i: number) => last.get(key) === i;
+    for (const [i, op] of entry.ops.entries()) {
       switch (op.type) {
         case "config.set":
-          this.config.set(op.key, op.value, stamp);
+          if (isLast(`c:${op.key}`, i)) this.config.set(op.key, op.value, stamp);
           break;
         case "config.unset":
-          this.config.delete(op.key, stamp);
+          if (isLast(`c:${op.key}`, i)) this.config.delete(op.key, stamp);
           break;
         case "pref.set":
-          this.prefs.set(op.key, op.value, stamp);
+          if (isLast(`p:${op.key}`, i)) this.prefs.set(op.key, op.value, stamp);
           break;
         case "pref.unset":
-          this.prefs.delete(op.key, stamp);
+          if (isLast(`p:${op.key}`, i)) this.prefs.delete(op.key, stamp);
           break;
         case "app.add":
           this.apps.add(op.name);
@@ -95,10 +116,15 @@ export class MeshState {
           break;
         case "device.add":
           this.members.add(op.device.id, event);
-          this.#setFields(op.device.id, op.device, stamp);
+          this.#setFields(
+            op.device.id,
+            op.device,
+            stamp,
+            (f) => isLast(`d:${op.device.id}/${f}`, i),
+          );
           break;
         case "device.update":
-          this.#setFields(op.id, op.fields, stamp);
+          this.#setFields(op.id, op.fields, stamp, (f) => isLast(`d:${op.id}/${f}`, i));
           break;
         case "device.revoke":
           this.members.remove(op.id, event);
@@ -108,10 +134,15 @@ export class MeshState {
     this.patterns.observe(entry.author, entry.seq);
   }
 
-  #setFields(id: DeviceId, fields: Partial<DeviceFields>, stamp: Hlc): void {
+  #setFields(
+    id: DeviceId,
+    fields: Partial<DeviceFields>,
+    stamp: Hlc,
+    isLast: (f: string) => boolean,
+  ): void {
     for (const f of DEVICE_FIELDS) {
       const value = fields[f];
-      if (value !== undefined) this.devices.set(`${id}/${f}`, value, stamp);
+      if (value !== undefined && isLast(f)) this.devices.set(`${id}/${f}`, value, stamp);
     }
   }
 

@@ -12,9 +12,9 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes, utf8 } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
-import { formatIpv4, formatIpv6, parseIpv4 } from "./ip.ts";
+import { formatIpv4, formatIpv6, parseIpv4 } from "../ip.ts";
 
-export { formatIpv4, parseIpv4 } from "./ip.ts";
+export { formatIpv4, parseIpv4 } from "../ip.ts";
 
 const CGNAT_BASE = 0x64400000; // 100.64.0.0
 const CGNAT_SIZE = 1 << 22; // a /10

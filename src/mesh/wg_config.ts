@@ -8,7 +8,7 @@
  * message: it may only travel to a 0600 file or to `wg`'s stdin. Pure.
  */
 
-import { formatCidr, parseCidr } from "./ip.ts";
+import { formatCidr, parseCidr } from "../ip.ts";
 import {
   checkListenPort,
   isValidEndpoint,

@@ -11,7 +11,7 @@
  */
 
 import { MycelError } from "../errors.ts";
-import { formatCidr, parseCidr } from "./ip.ts";
+import { formatCidr, parseCidr } from "../ip.ts";
 import { isValidEndpoint, isWgKey, parseSmallInt } from "./wg_values.ts";
 
 /** The interface line, minus its private key. */

@@ -7,7 +7,7 @@
  * private key is a separate argument and never appears in an error. Pure.
  */
 
-import { formatCidr, formatIpv4, formatIpv6, parseCidr, parseIpv4, parseIpv6 } from "./ip.ts";
+import { formatCidr, formatIpv4, formatIpv6, parseCidr, parseIpv4, parseIpv6 } from "../ip.ts";
 import {
   checkUniquePeers,
   peerFromSection,

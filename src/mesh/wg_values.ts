@@ -9,7 +9,7 @@
 
 import { base64 } from "@scure/base";
 import { MycelError } from "../errors.ts";
-import { parseIpv4, parseIpv6 } from "./ip.ts";
+import { parseIpv4, parseIpv6 } from "../ip.ts";
 
 // 32 bytes in padded base64 are 43 digits and "="; the last digit carries 2
 // unused bits that must be zero, which is the canonical form `wg` insists on.

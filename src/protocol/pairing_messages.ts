@@ -22,7 +22,8 @@ export const PAIRING_PROLOGUE = utf8("mycel/pair/1");
 
 function bad(reason: string): MycelError {
   return new MycelError("bad_message", "read pairing message", reason, {
-    hint: "The other side may run an incompatible mycel, or something on the path altered the data.",
+    hint:
+      "The other side may run an incompatible mycel, or something on the path altered the data.",
   });
 }
 
@@ -83,7 +84,9 @@ export function encodePairHello(h: PairHello): Uint8Array {
 export function decodePairHello(bytes: Uint8Array): PairHello {
   const x = decodeList(bytes, "pairing request");
   if (x[0] !== "pair" || x.length !== 4) throw bad("not a pairing request");
-  if (x[1] !== PAIRING_PROTOCOL_VERSION) throw bad(`unsupported pairing version ${String(x[1]).slice(0, 8)}`);
+  if (x[1] !== PAIRING_PROTOCOL_VERSION) {
+    throw bad(`unsupported pairing version ${String(x[1]).slice(0, 8)}`);
+  }
   return { sid: bytesOf(x[2], 16, "session id"), share: bytesOf(x[3], 32, "key share") };
 }
 
@@ -123,7 +126,12 @@ export interface InviterInfo {
 
 /** Encode the inviter's handshake payload. */
 export function encodeInviterInfo(info: InviterInfo): Uint8Array {
-  return encodeCbor(["inviter", info.mesh, parseDeviceId(info.record.id).publicKey, encodeDeviceFields(info.record)]);
+  return encodeCbor([
+    "inviter",
+    info.mesh,
+    parseDeviceId(info.record.id).publicKey,
+    encodeDeviceFields(info.record),
+  ]);
 }
 
 /** Decode the inviter's handshake payload. */
@@ -190,7 +198,8 @@ export function decodeWelcome(bytes: Uint8Array): Uint8Array {
  * handshake hash, which both sides share only if no one sat in the middle.
  */
 export function verificationString(handshakeHash: Uint8Array): string {
-  const n = new DataView(handshakeHash.buffer, handshakeHash.byteOffset, 8).getUint32(0) % 100_000_000;
+  const n = new DataView(handshakeHash.buffer, handshakeHash.byteOffset, 8).getUint32(0) %
+    100_000_000;
   const digits = n.toString().padStart(8, "0");
   return `${digits.slice(0, 4)}-${digits.slice(4)}`;
 }

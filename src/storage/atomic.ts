@@ -6,6 +6,12 @@
  * a crash.
  */
 
+/** The folder part of `path` ("." for a bare file name, "/" at the root). */
+export function dirOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash);
+}
+
 /** Fsync folder `dir` so a rename or create inside it is durable. */
 export async function syncDir(dir: string): Promise<void> {
   const f = await Deno.open(dir, { read: true });
@@ -18,7 +24,7 @@ export async function syncDir(dir: string): Promise<void> {
 
 /** Replace `path` atomically and durably with `data` (mode 0600). */
 export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
-  const dir = path.slice(0, path.lastIndexOf("/")) || ".";
+  const dir = dirOf(path);
   const tmp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   const f = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
   try {

@@ -21,7 +21,12 @@ export async function segmentFiles(paths: HomePaths): Promise<Map<DeviceId, numb
     for await (const f of Deno.readDir(paths.logDir)) {
       const m = /^([A-Z2-7]{56})\.log$/.exec(f.name);
       if (!f.isFile || m === null) continue;
-      const id = parseDeviceId(m[1]).id;
+      let id: DeviceId;
+      try {
+        id = parseDeviceId(m[1]).id;
+      } catch {
+        continue; // not one of ours (bad check characters): leave it alone
+      }
       files.set(id, (await Deno.stat(`${paths.logDir}/${f.name}`)).size);
     }
   } catch (e) {

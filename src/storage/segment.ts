@@ -7,7 +7,7 @@
  * of the file, which is reported with the file and byte offset.
  */
 
-import { syncDir } from "./atomic.ts";
+import { dirOf, syncDir } from "./atomic.ts";
 import { crc32 } from "./crc32.ts";
 
 /** Bytes before each payload. */
@@ -50,36 +50,50 @@ export function encodeRecords(payloads: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Bytes scanned ahead for a later intact record before calling a tail torn. */
+const LOOKAHEAD = 8 << 20;
+
+/** True when an intact record (valid length and checksum, non-empty) starts at `at`. */
+function intactAt(bytes: Uint8Array, view: DataView, at: number): boolean {
+  if (bytes.length - at < RECORD_HEADER) return false;
+  const length = view.getUint32(at, true);
+  if (length === 0 || length > MAX_RECORD || at + RECORD_HEADER + length > bytes.length) {
+    return false;
+  }
+  return crc32(bytes.subarray(at + RECORD_HEADER, at + RECORD_HEADER + length)) ===
+    view.getUint32(at + 4, true);
+}
+
+/**
+ * A bad record at `at` is a torn tail only if nothing intact follows it: a
+ * crash mid-append leaves at most the end of the file unfinished. If a good
+ * record appears later, the bad one is damage in the middle of the file.
+ */
+function intactAfter(bytes: Uint8Array, view: DataView, at: number): boolean {
+  const stop = Math.min(bytes.length, at + LOOKAHEAD);
+  for (let p = at + 1; p + RECORD_HEADER < stop; p++) if (intactAt(bytes, view, p)) return true;
+  return bytes.length > at + LOOKAHEAD;
+}
+
 /** Parse records from `bytes`, which starts at file offset `base`. Pure. */
 export function parseRecords(bytes: Uint8Array, base = 0): ScanResult {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const records: SegmentRecord[] = [];
   let at = 0;
+  const bad = (reason: string): ScanResult =>
+    intactAfter(bytes, view, at)
+      ? { records, end: base + at, tornBytes: 0, damage: { offset: base + at, reason } }
+      : { records, end: base + at, tornBytes: bytes.length - at };
   while (at < bytes.length) {
-    const left = bytes.length - at;
-    if (left < RECORD_HEADER) return { records, end: base + at, tornBytes: left };
+    if (bytes.length - at < RECORD_HEADER) return bad("truncated record header");
     const length = view.getUint32(at, true);
-    const sum = view.getUint32(at + 4, true);
     const stop = at + RECORD_HEADER + length;
-    if (length > MAX_RECORD) {
-      return {
-        records,
-        end: base + at,
-        tornBytes: 0,
-        damage: { offset: base + at, reason: "impossible record length" },
-      };
-    }
-    if (stop > bytes.length) return { records, end: base + at, tornBytes: left };
+    // mycel never writes an empty record: zeros are a crash remnant or damage.
+    if (length === 0) return bad("empty record");
+    if (length > MAX_RECORD) return bad("impossible record length");
+    if (stop > bytes.length) return bad("record runs past the end of the file");
     const payload = bytes.subarray(at + RECORD_HEADER, stop);
-    if (crc32(payload) !== sum) {
-      if (stop === bytes.length) return { records, end: base + at, tornBytes: left };
-      return {
-        records,
-        end: base + at,
-        tornBytes: 0,
-        damage: { offset: base + at, reason: "checksum mismatch" },
-      };
-    }
+    if (crc32(payload) !== view.getUint32(at + 4, true)) return bad("checksum mismatch");
     records.push({ offset: base + at, payload });
     at = stop;
   }
@@ -136,7 +150,7 @@ export async function appendRecords(
     let written = 0;
     while (written < data.length) written += await f.write(data.subarray(written));
     await f.syncData();
-    if (created) await syncDir(path.slice(0, path.lastIndexOf("/")));
+    if (created) await syncDir(dirOf(path));
     return before + data.length;
   } finally {
     f.close();

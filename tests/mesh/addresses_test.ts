@@ -14,7 +14,7 @@ import {
   parseIpv4,
   resolveIpv4Collisions,
 } from "../../src/mesh/addresses.ts";
-import { parseCidr, parseIpv6 } from "../../src/mesh/ip.ts";
+import { parseCidr, parseIpv6 } from "../../src/ip.ts";
 import { assert, assertEquals, assertMycelError } from "./assert_helpers.ts";
 
 const key = (n: number) => sha256(utf8(`device key ${n}`)); // stand-in 32-byte public keys

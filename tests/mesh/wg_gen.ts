@@ -4,7 +4,7 @@
  */
 
 import fc from "fast-check";
-import { formatIpv4, formatIpv6 } from "../../src/mesh/ip.ts";
+import { formatIpv4, formatIpv6 } from "../../src/ip.ts";
 import type { WgPeer } from "../../src/mesh/wg_config.ts";
 import { wgKeyFromBytes } from "../../src/mesh/wg_values.ts";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { isMycelError } from "../../src/errors.ts";
-import { formatIpv4 } from "../../src/mesh/ip.ts";
+import { formatIpv4 } from "../../src/ip.ts";
 import {
   parseWgQuickConfig,
   renderWgQuickConfig,

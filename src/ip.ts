@@ -7,7 +7,7 @@
  * rather than guessed. Pure; no I/O.
  */
 
-import { MycelError } from "../errors.ts";
+import { MycelError } from "./errors.ts";
 
 /** An address prefix such as `100.64.0.0/10` or `fd12::/48`. */
 export interface Cidr {

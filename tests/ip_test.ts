@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { assertEquals, assertMycelError } from "./assert_helpers.ts";
+import { assertEquals, assertMycelError } from "./mesh/assert_helpers.ts";
 import {
   formatCidr,
   formatIpv4,
@@ -7,7 +7,7 @@ import {
   parseCidr,
   parseIpv4,
   parseIpv6,
-} from "../../src/mesh/ip.ts";
+} from "../src/ip.ts";
 
 Deno.test("parseIpv4() and formatIpv4() round-trip dotted quads", () => {
   for (

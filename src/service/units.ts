@@ -1,0 +1,127 @@
+/**
+ * @module units
+ * The systemd units and cron lines that run mycel for real (pure rendering).
+ * A oneshot service runs `mycel sync now`; a timer starts it 30 s after boot
+ * and 30 s after each run (`AccuracySec=1s`: the default accuracy is a
+ * minute); a oneshot unit never overlaps itself. A socket with `Accept=yes`
+ * hands each incoming connection to a `mycel-sync@.service` instance running
+ * `mycel sync serve --stdio`. Without systemd, two cron lines a minute (the
+ * second after `sleep 30`), both under `flock -n`, give the same cadence.
+ */
+
+/** A unit file to write. */
+export interface UnitFile {
+  /** File name, e.g. `mycel-sync.timer`. */
+  name: string;
+  /** Contents. */
+  content: string;
+}
+
+/** What the units run and how often. */
+export interface ServiceSpec {
+  /** argv that runs mycel (binary, or deno + main.ts). */
+  exec: string[];
+  /** The home folder, passed with --home. */
+  home: string;
+  /** Seconds between rounds. */
+  intervalSeconds: number;
+  /** TCP port of the sync socket. */
+  port: number;
+  /** Session deadline for `sync serve --stdio` (seconds). */
+  sessionSeconds?: number;
+}
+
+/** Names of the units, in install order. */
+export const UNIT_NAMES = [
+  "mycel-sync.service",
+  "mycel-sync.timer",
+  "mycel-sync.socket",
+  "mycel-sync@.service",
+];
+
+/** Quote one argument for an ExecStart line. */
+export function quoteExec(arg: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
+  return `"${arg.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\$/g, "$$$$")}"`;
+}
+
+/** Quote one argument for /bin/sh (cron). */
+export function quoteShell(arg: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function exec(spec: ServiceSpec, ...args: string[]): string {
+  return [...spec.exec, "--home", spec.home, ...args].map(quoteExec).join(" ");
+}
+
+/** The four unit files. */
+export function renderUnits(spec: ServiceSpec): UnitFile[] {
+  const session = spec.sessionSeconds ?? 30;
+  return [
+    {
+      name: "mycel-sync.service",
+      content: `[Unit]
+Description=mycel: one sync round with every peer
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=oneshot
+ExecStart=${exec(spec, "sync", "now", "--timeout", "20")}
+# 3 means "no peer reachable right now": normal for a laptop on the move.
+SuccessExitStatus=3
+TimeoutStartSec=120
+`,
+    },
+    {
+      name: "mycel-sync.timer",
+      content: `[Unit]
+Description=mycel: sync every ${spec.intervalSeconds}s
+
+[Timer]
+OnBootSec=${spec.intervalSeconds}s
+OnUnitActiveSec=${spec.intervalSeconds}s
+AccuracySec=1s
+
+[Install]
+WantedBy=timers.target
+`,
+    },
+    {
+      name: "mycel-sync.socket",
+      content: `[Unit]
+Description=mycel: incoming sync connections
+
+[Socket]
+ListenStream=${spec.port}
+Accept=yes
+MaxConnections=16
+
+[Install]
+WantedBy=sockets.target
+`,
+    },
+    {
+      name: "mycel-sync@.service",
+      content: `[Unit]
+Description=mycel: sync session with %I
+
+[Service]
+ExecStart=${exec(spec, "sync", "serve", "--stdio", "--timeout", String(session))}
+StandardInput=socket
+StandardOutput=socket
+StandardError=journal
+RuntimeMaxSec=${session + 30}
+`,
+    },
+  ];
+}
+
+/** The two crontab lines (a minute apart by 30 s), both under `flock -n`. */
+export function renderCron(spec: ServiceSpec, lockFile: string): string {
+  const cmd = [...spec.exec, "--home", spec.home, "sync", "now", "--timeout", "20"].map(quoteShell)
+    .join(" ");
+  const guarded = `flock -n ${quoteShell(lockFile)} ${cmd} >/dev/null 2>&1`;
+  return `# mycel: sync every 30 seconds\n* * * * * ${guarded}\n* * * * * sleep 30; ${guarded}\n`;
+}

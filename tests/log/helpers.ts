@@ -1,0 +1,321 @@
+/**
+ * @module helpers
+ * Shared pieces of the log and storage tests: error assertions, cached device
+ * keys, a small device that appends real signed entries, hand-made entry
+ * bodies, and fast-check arbitraries for every op type.
+ */
+
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { concatBytes, hasControlChar, toBase64, utf8 } from "../../src/bytes.ts";
+import { type Hlc, HlcClock } from "../../src/crdt/hlc.ts";
+import type { Json, JsonObject } from "../../src/crdt/json.ts";
+import { isMycelError, type MycelError } from "../../src/errors.ts";
+import { encodeCbor } from "../../src/log/cbor.ts";
+import { type DeviceId, deviceIdFromKey } from "../../src/log/device_id.ts";
+import type { DeviceFields, DeviceRecord } from "../../src/log/device_record.ts";
+import { createEntry, type SignedEntry } from "../../src/log/entry.ts";
+import { type DeviceKeys, generateDeviceKeys, Signer } from "../../src/log/identity.ts";
+import { encodeOp, type Op } from "../../src/log/ops.ts";
+
+// ---------------------------------------------------------------------------
+// Error assertions
+
+function describe(e: unknown): string {
+  if (isMycelError(e)) return `MycelError ${e.code}: ${e.message}`;
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return `non-Error ${String(e)}`;
+}
+
+/** Run `fn`, expect a MycelError with `code`, and return it. */
+export function assertMycelError(fn: () => unknown, code: string, label = ""): MycelError {
+  try {
+    fn();
+  } catch (e) {
+    if (isMycelError(e, code)) return e;
+    assert.fail(`${label}: expected MycelError ${code}, got ${describe(e)}`);
+  }
+  assert.fail(`${label}: expected MycelError ${code}, nothing was thrown`);
+}
+
+/** Await `fn`, expect a MycelError with `code`, and return it. */
+export async function assertRejectsMycel(
+  fn: () => Promise<unknown>,
+  code: string,
+  label = "",
+): Promise<MycelError> {
+  try {
+    await fn();
+  } catch (e) {
+    if (isMycelError(e, code)) return e;
+    assert.fail(`${label}: expected MycelError ${code}, got ${describe(e)}`);
+  }
+  assert.fail(`${label}: expected MycelError ${code}, nothing was thrown`);
+}
+
+/** Run `fn`, expect an Error (any kind, never a non-Error value), and return it. */
+export function assertThrowsError(fn: () => unknown, label = ""): Error {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof Error) return e;
+    assert.fail(`${label}: threw a non-Error value ${String(e)}`);
+  }
+  assert.fail(`${label}: expected an Error, nothing was thrown`);
+}
+
+// ---------------------------------------------------------------------------
+// Keys and devices
+
+const keyCache: DeviceKeys[] = [];
+
+/** `n` distinct device key sets, generated once per module and reused. */
+export async function testKeys(n: number): Promise<DeviceKeys[]> {
+  while (keyCache.length < n) keyCache.push(await generateDeviceKeys());
+  return keyCache.slice(0, n);
+}
+
+/** The prefix every entry signature covers (see entry.ts). */
+export const ENTRY_CONTEXT = utf8("mycel/entry/v1\0");
+
+/** A device appending real, signed, hash-chained entries to its own log. */
+export class TestDevice {
+  readonly keys: DeviceKeys;
+  readonly signer: Signer;
+  readonly id: DeviceId;
+  readonly clock: HlcClock;
+  /** Every entry this device made, in order. */
+  readonly log: SignedEntry[] = [];
+
+  constructor(keys: DeviceKeys) {
+    this.keys = keys;
+    this.signer = new Signer(keys);
+    this.id = this.signer.id;
+    this.clock = new HlcClock(this.id);
+  }
+
+  /** Append an entry holding `ops`, stamped at physical time `wall`. */
+  async append(ops: readonly Op[], wall: number): Promise<SignedEntry> {
+    return await this.appendAt(ops, this.clock.now(wall));
+  }
+
+  /** Append an entry with an explicit HLC stamp (bypasses the clock). */
+  async appendAt(ops: readonly Op[], hlc: Hlc): Promise<SignedEntry> {
+    const last = this.log.at(-1);
+    const e = await createEntry(this.signer, {
+      seq: this.log.length + 1,
+      prev: last?.hash ?? null,
+      hlc,
+      ops,
+    });
+    this.log.push(e);
+    return e;
+  }
+}
+
+/** Fresh devices over the first `n` cached key sets. */
+export async function testDevices(n: number): Promise<TestDevice[]> {
+  return (await testKeys(n)).map((k) => new TestDevice(k));
+}
+
+/**
+ * The wire form of a hand-made entry: `fields` is the body array (normally
+ * `[1, key, seq, prev, wall, counter, ops]`), signed by `signer`.
+ */
+export async function handMadeEntry(signer: Signer, fields: unknown[]): Promise<Uint8Array> {
+  const body = encodeCbor(fields);
+  const signature = await signer.sign(concatBytes(ENTRY_CONTEXT, body));
+  return encodeCbor([body, signature]);
+}
+
+/** The body fields of a normal entry, for tweaking one at a time. */
+export function bodyFields(
+  signer: Signer,
+  over: Partial<{
+    version: unknown;
+    key: unknown;
+    seq: unknown;
+    prev: unknown;
+    wall: unknown;
+    counter: unknown;
+    ops: unknown;
+  }> = {},
+): unknown[] {
+  const has = (k: string) => Object.hasOwn(over, k);
+  return [
+    has("version") ? over.version : 1,
+    has("key") ? over.key : signer.publicKey,
+    has("seq") ? over.seq : 1,
+    has("prev") ? over.prev : null,
+    has("wall") ? over.wall : 1_700_000_000_000,
+    has("counter") ? over.counter : 0,
+    has("ops") ? over.ops : [encodeOp({ type: "app.add", name: "git" })],
+  ];
+}
+
+/** Byte offset of `needle` inside `hay`, or -1. */
+export function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** Structured copy: plain prototypes everywhere, so deepStrictEqual compares data only. */
+export function plainCopy<T>(x: T): T {
+  return structuredClone(x);
+}
+
+/** True when the object graph `x` has an own `__proto__` key anywhere. */
+export function hasProtoKey(x: unknown): boolean {
+  if (typeof x !== "object" || x === null) return false;
+  if (Array.isArray(x)) return x.some(hasProtoKey);
+  return Object.keys(x).some((k) => k === "__proto__" || hasProtoKey((x as JsonObject)[k]));
+}
+
+/** Replace -0 by 0 throughout (CBOR and JSON both forget the sign of zero). */
+export function noNegativeZero<T extends Json>(x: T): T {
+  if (typeof x === "number") return (Object.is(x, -0) ? 0 : x) as T;
+  if (Array.isArray(x)) return x.map(noNegativeZero) as T;
+  if (x !== null && typeof x === "object") {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(x)) out[k] = noNegativeZero(v);
+    return out as T;
+  }
+  return x;
+}
+
+// ---------------------------------------------------------------------------
+// Arbitraries
+
+const NAME_CHARS = [..."abcXYZ019_-.:/@ é中🙂"];
+
+/** Valid names (pref keys, app names, pattern ids): no control chars, no edge spaces. */
+export const nameArb: fc.Arbitrary<string> = fc
+  .oneof(
+    fc.string({ unit: fc.constantFrom(...NAME_CHARS), minLength: 1, maxLength: 24 }),
+    fc.string({ unit: "grapheme", minLength: 1, maxLength: 12 }),
+  )
+  .filter((s) => s.length <= 256 && s.trim() === s && !hasControlChar(s));
+
+/** Valid dotted config keys. */
+export const configKeyArb: fc.Arbitrary<string> = fc
+  .array(fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/), { minLength: 1, maxLength: 4 })
+  .map((parts) => parts.join("."))
+  .filter((k) => k.length <= 256);
+
+/** Valid preference values (well-formed Unicode; CBOR keeps it exactly). */
+export const prefValueArb: fc.Arbitrary<string> = fc.string({ unit: "grapheme", maxLength: 40 });
+
+/** JSON values without `-0` and without `__proto__` keys. */
+export const jsonArb: fc.Arbitrary<Json> = fc
+  .jsonValue({ maxDepth: 3 })
+  .map((v) => noNegativeZero(v as Json))
+  .filter((v) => !hasProtoKey(v));
+
+/** A pattern object (JSON object with a string `id`). */
+export function patternArb(id: fc.Arbitrary<string> = nameArb): fc.Arbitrary<JsonObject> {
+  return fc.record({
+    id,
+    extra: fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), jsonArb, { maxKeys: 3 }),
+  }).map(({ id, extra }) => {
+    const { id: _drop, ...rest } = extra;
+    return { ...rest, id };
+  });
+}
+
+/** Any 32 bytes as a device id (ids need not be valid curve points). */
+export const deviceIdArb: fc.Arbitrary<DeviceId> = fc
+  .uint8Array({ minLength: 32, maxLength: 32 })
+  .map(deviceIdFromKey);
+
+/** A dot `(author, seq)`. */
+export const dotArb = fc.record({
+  author: deviceIdArb,
+  seq: fc.oneof(
+    fc.integer({ min: 1, max: 100 }),
+    fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+  ),
+});
+
+/** Endpoints in canonical form (what the decoder gives back). */
+export const endpointArb: fc.Arbitrary<string> = fc.oneof(
+  fc.tuple(fc.ipV4(), fc.integer({ min: 1, max: 65535 })).map(([h, p]) => `${h}:${p}`),
+  fc.tuple(fc.domain(), fc.integer({ min: 1, max: 65535 })).map(([h, p]) => `${h}:${p}`),
+  fc.constantFrom("[fd00::1]:7850", "[::1]:1", "[fe80::1%eth0]:65535", "[2001:db8::42]:443"),
+);
+
+const key32Arb = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(toBase64);
+const ipv4Arb = fc.oneof(
+  fc.constant(""),
+  fc.tuple(fc.integer({ min: 64, max: 127 }), fc.nat(255), fc.nat(255)).map(([a, b, c]) =>
+    `100.${a}.${b}.${c}`
+  ),
+);
+const deviceNameArb = fc
+  .string({ unit: "grapheme", minLength: 1, maxLength: 20 })
+  .filter((s) => s.length <= 64 && !hasControlChar(s));
+
+/** Complete device fields. */
+export const deviceFieldsArb: fc.Arbitrary<DeviceFields> = fc.record({
+  name: deviceNameArb,
+  noiseKey: key32Arb,
+  wgKey: key32Arb,
+  endpoints: fc.array(endpointArb, { maxLength: 4 }),
+  ipv4: ipv4Arb,
+  wgPort: fc.integer({ min: 0, max: 65535 }),
+});
+
+/** Some device fields (possibly none). */
+export const partialDeviceFieldsArb: fc.Arbitrary<Partial<DeviceFields>> = fc.record({
+  name: deviceNameArb,
+  noiseKey: key32Arb,
+  wgKey: key32Arb,
+  endpoints: fc.array(endpointArb, { maxLength: 4 }),
+  ipv4: ipv4Arb,
+  wgPort: fc.integer({ min: 0, max: 65535 }),
+}, { requiredKeys: [] });
+
+/** A complete device record. */
+export const deviceRecordArb: fc.Arbitrary<DeviceRecord> = fc
+  .tuple(deviceIdArb, deviceFieldsArb)
+  .map(([id, f]) => ({ id, ...f }));
+
+/** Every op type, with valid contents. */
+export const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ type: fc.constant("config.set" as const), key: configKeyArb, value: jsonArb }),
+  fc.record({ type: fc.constant("config.unset" as const), key: configKeyArb }),
+  fc.record({ type: fc.constant("pref.set" as const), key: nameArb, value: prefValueArb }),
+  fc.record({ type: fc.constant("pref.unset" as const), key: nameArb }),
+  fc.record({ type: fc.constant("app.add" as const), name: nameArb }),
+  nameArb.chain((id) =>
+    patternArb(fc.constant(id)).map((value) => ({ type: "pattern.add" as const, id, value }))
+  ),
+  fc.record({
+    type: fc.constant("pattern.remove" as const),
+    id: nameArb,
+    dots: fc.array(dotArb, { maxLength: 4 }),
+  }),
+  fc.record({ type: fc.constant("device.add" as const), device: deviceRecordArb }),
+  fc.record({
+    type: fc.constant("device.update" as const),
+    id: deviceIdArb,
+    fields: partialDeviceFieldsArb,
+  }),
+  fc.record({ type: fc.constant("device.revoke" as const), id: deviceIdArb }),
+);
+
+/** All ten op type names. */
+export const OP_TYPES = [
+  "config.set",
+  "config.unset",
+  "pref.set",
+  "pref.unset",
+  "app.add",
+  "pattern.add",
+  "pattern.remove",
+  "device.add",
+  "device.update",
+  "device.revoke",
+] as const;
