@@ -118,10 +118,13 @@ RuntimeMaxSec=${session + 30}
   ];
 }
 
+/** Marker line above mycel's crontab lines, so they can be found and removed. */
+export const CRON_MARKER = "# mycel: sync every 30 seconds";
+
 /** The two crontab lines (a minute apart by 30 s), both under `flock -n`. */
 export function renderCron(spec: ServiceSpec, lockFile: string): string {
   const cmd = [...spec.exec, "--home", spec.home, "sync", "now", "--timeout", "20"].map(quoteShell)
     .join(" ");
   const guarded = `flock -n ${quoteShell(lockFile)} ${cmd} >/dev/null 2>&1`;
-  return `# mycel: sync every 30 seconds\n* * * * * ${guarded}\n* * * * * sleep 30; ${guarded}\n`;
+  return `${CRON_MARKER}\n* * * * * ${guarded}\n* * * * * sleep 30; ${guarded}\n`;
 }

@@ -72,6 +72,8 @@ export interface LocalState {
    * hello carries it so devices that have not seen it yet still accept us.
    */
   admission?: { author: string; seq: number };
+  /** The last `sync now` round: when, how many peers, how many synced. */
+  lastRound?: { at: number; peers: number; synced: number };
   /** The WireGuard interface `mesh up` manages, while it is up. */
   mesh?: { interface: string; port: number; backend: string; pid?: number };
 }

@@ -23,6 +23,17 @@ export async function lockHolder(path: string): Promise<number | undefined> {
   }
 }
 
+/** True when some process holds the lock on `path` right now (checked without waiting long). */
+export async function lockIsHeld(path: string): Promise<boolean> {
+  try {
+    (await acquireLock(path, 200)).release();
+    return false;
+  } catch (e) {
+    if (e instanceof MycelError && e.code === "locked") return true;
+    throw e;
+  }
+}
+
 /** Wait up to `timeoutMs` for the exclusive lock on `path`. */
 export async function acquireLock(path: string, timeoutMs: number): Promise<HeldLock> {
   const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
@@ -53,6 +64,9 @@ export async function acquireLock(path: string, timeoutMs: number): Promise<Held
       if (!held) return;
       held = false;
       try {
+        // Clear our PID first: a PID left in the file then means a holder
+        // that died while writing (the kernel released its lock).
+        file.truncateSync(0);
         file.unlockSync();
       } finally {
         file.close();

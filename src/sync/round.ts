@@ -98,6 +98,8 @@ export async function syncRound(root: string, options: RoundOptions): Promise<Ap
   const store = await Store.open(root, { write: true, now: options.now, env: options.env });
   try {
     const applied = await applyOutcomes(store, outcomes);
+    const synced = applied.filter((o) => o.status === "synced").length;
+    store.local.lastRound = { at: store.now(), peers: applied.length, synced };
     await store.save();
     return applied;
   } finally {

@@ -7,6 +7,7 @@
 import type { CommandTable } from "../parse.ts";
 import { appCommands } from "./app.ts";
 import { configCommands } from "./config.ts";
+import { doctorCommand } from "./doctor.ts";
 import { initCommand } from "./init.ts";
 import { logCommand } from "./log.ts";
 import { meshMemberCommands } from "./mesh_members.ts";
@@ -16,6 +17,7 @@ import { pairingCommands } from "./pairing.ts";
 import { patternCommands } from "./pattern.ts";
 import { prefCommands } from "./pref.ts";
 import { repairCommand } from "./repair.ts";
+import { serviceCommands } from "./service.ts";
 import { statusCommand } from "./status.ts";
 import { syncCommands } from "./sync.ts";
 
@@ -27,6 +29,7 @@ export const COMMANDS: CommandTable = {
     { name: "app", summary: "installed apps (grow-only list)" },
     { name: "pattern", summary: "learned patterns (observed-remove set)" },
     { name: "sync", summary: "exchange changes with peers (encrypted, one round)" },
+    { name: "service", summary: "run sync every 30 s (systemd timer and socket, or cron)" },
     { name: "mesh", summary: "devices in this mesh, peering, the WireGuard interface" },
   ],
   commands: [
@@ -34,6 +37,7 @@ export const COMMANDS: CommandTable = {
     statusCommand,
     logCommand,
     repairCommand,
+    doctorCommand,
     ...prefCommands,
     ...configCommands,
     ...appCommands,
@@ -43,5 +47,6 @@ export const COMMANDS: CommandTable = {
     ...meshPeeringCommands,
     ...meshWgCommands,
     ...syncCommands,
+    ...serviceCommands,
   ],
 };
