@@ -18,13 +18,18 @@ export interface Output {
   readonly isTerminal: boolean;
   /** True when colour may be used (terminal and no NO_COLOR). */
   readonly color: boolean;
+  /**
+   * Show a transient progress line on standard error when it is a terminal
+   * (overwritten by the next one; "" clears it). Nothing when piped.
+   */
+  progress(text: string): void;
 }
 
 /** Writers backed by two sinks (e.g. Deno's stdout and stderr). */
 export function makeOutput(
   stdout: (text: string) => void,
   stderr: (text: string) => void,
-  options: { isTerminal?: boolean; color?: boolean } = {},
+  options: { isTerminal?: boolean; color?: boolean; progress?: boolean } = {},
 ): Output {
   return {
     line: (text = "") => stdout(text + "\n"),
@@ -33,6 +38,9 @@ export function makeOutput(
     json: (value) => stdout(JSON.stringify(value, null, 2) + "\n"),
     isTerminal: options.isTerminal ?? false,
     color: options.color ?? false,
+    progress: (text) => {
+      if (options.progress) stderr(`\r\x1b[K${text}`);
+    },
   };
 }
 
@@ -61,5 +69,6 @@ export function processOutput(env: (name: string) => string | undefined): Output
   return makeOutput((t) => writeAll(Deno.stdout, t), (t) => writeAll(Deno.stderr, t), {
     isTerminal,
     color: isTerminal && !env("NO_COLOR"),
+    progress: Deno.stderr.isTerminal(),
   });
 }

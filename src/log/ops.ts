@@ -29,7 +29,7 @@ export type Op =
   | { type: "pattern.remove"; id: string; dots: Dot[] }
   | { type: "device.add"; device: DeviceRecord }
   | { type: "device.update"; id: DeviceId; fields: Partial<DeviceFields> }
-  | { type: "device.revoke"; id: DeviceId };
+  | { type: "device.revoke"; id: DeviceId; upTo: number };
 
 /** Longest key, name or id accepted (characters). */
 export const MAX_KEY_LENGTH = 256;
@@ -106,7 +106,7 @@ export function encodeOp(op: Op): unknown[] {
     case "device.update":
       return ["du", parseDeviceId(op.id).publicKey, encodeDeviceFields(op.fields)];
     case "device.revoke":
-      return ["dr", parseDeviceId(op.id).publicKey];
+      return ["dr", parseDeviceId(op.id).publicKey, op.upTo];
   }
 }
 
@@ -172,9 +172,14 @@ export function decodeOp(x: unknown): Op {
     case "du":
       arity(3);
       return { type: "device.update", id: keyToId(x[1]), fields: decodeDeviceFields(x[2], false) };
-    case "dr":
-      arity(2);
-      return { type: "device.revoke", id: keyToId(x[1]) };
+    case "dr": {
+      arity(3);
+      const upTo = x[2];
+      if (!Number.isSafeInteger(upTo) || (upTo as number) < 0) {
+        throw new Error("revoke upTo must be a count");
+      }
+      return { type: "device.revoke", id: keyToId(x[1]), upTo: upTo as number };
+    }
     default:
       throw new Error(`unknown op ${JSON.stringify(String(x[0]).slice(0, 16))}`);
   }

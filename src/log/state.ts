@@ -27,6 +27,11 @@ export interface MembershipEvent extends JsonObject {
   wall: number;
   /** HLC counter of the entry. */
   counter: number;
+  /**
+   * Revocations: the revoked device's entries up to this seq were seen before
+   * the revocation and stay acceptable (max over all revocations). 0 on adds.
+   */
+  upTo: number;
 }
 
 /**
@@ -41,10 +46,16 @@ export function pickMembershipEvent(
 ): MembershipEvent {
   const key = (e: MembershipEvent) => [e.by === id ? 1 : 0, e.wall, e.counter, e.by] as const;
   const ka = key(a), kb = key(b);
+  let pick = a;
   for (let i = 0; i < ka.length; i++) {
-    if (ka[i] !== kb[i]) return ka[i] < kb[i] ? a : b;
+    if (ka[i] !== kb[i]) {
+      pick = ka[i] < kb[i] ? a : b;
+      break;
+    }
   }
-  return a;
+  // The product of "earliest record" and "largest upTo" is still a join.
+  const upTo = Math.max(a.upTo, b.upTo);
+  return pick.upTo === upTo ? pick : { ...pick, upTo };
 }
 
 /** For each LWW key an entry writes, the index of the entry's last op writing it. */
@@ -84,7 +95,12 @@ export class MeshState {
    */
   apply(entry: Entry): void {
     const stamp: Hlc = entry.hlc;
-    const event: MembershipEvent = { by: entry.author, wall: stamp.wall, counter: stamp.counter };
+    const event: MembershipEvent = {
+      by: entry.author,
+      wall: stamp.wall,
+      counter: stamp.counter,
+      upTo: 0,
+    };
     const last = lastWrites(entry.ops);
     const isLast = (key: string, i: number) => last.get(key) === i;
     for (const [i, op] of entry.ops.entries()) {
@@ -127,7 +143,7 @@ export class MeshState {
           this.#setFields(op.id, op.fields, stamp, (f) => isLast(`d:${op.id}/${f}`, i));
           break;
         case "device.revoke":
-          this.members.remove(op.id, event);
+          this.members.remove(op.id, { ...event, upTo: op.upTo });
           break;
       }
     }

@@ -133,7 +133,12 @@ export function stateFromPlain(x: unknown): MeshState {
   const event = (e: unknown): MembershipEvent => {
     const m = e as MembershipEvent;
     if (typeof m !== "object" || m === null) fail("membership event");
-    return { by: str(m.by, "by"), wall: int(m.wall, "wall"), counter: int(m.counter, "counter") };
+    return {
+      by: str(m.by, "by"),
+      wall: int(m.wall, "wall"),
+      counter: int(m.counter, "counter"),
+      upTo: m.upTo === undefined ? 0 : int(m.upTo, "upTo"),
+    };
   };
   for (const e of arr(added, "added")) {
     const [id, m] = arr(e, "added");

@@ -3,9 +3,10 @@
  * Messages of the pairing protocol (see docs/pairing.md). In clear, before
  * any key exists: the joiner's CPace share (`pair`), the inviter's share or a
  * refusal (`pair-ok` / `refuse`), and after the Noise handshake the inviter's
- * verdict (`ok` / `refuse`). Inside `Noise_XXpsk3`: the inviter's and the
- * joiner's device records. Inside the channel: `welcome` with the joiner's
- * admission entry. Every decoder validates every field; failures are
+ * verdict (`ok` / `refuse`). Inside `Noise_XXpsk3`, only in its last message
+ * (the first one the code's key protects): the joiner's record. Inside the
+ * channel: `welcome` with the joiner's admission entry and the inviter's
+ * record — never earlier, so a stranger who connects learns nothing. Every decoder validates every field; failures are
  * `bad_message` MycelErrors.
  */
 
@@ -116,32 +117,6 @@ export function decodeVerdict(bytes: Uint8Array): Refusal | undefined {
   throw bad("not a pairing verdict");
 }
 
-/** What the inviter tells the joiner inside the handshake. */
-export interface InviterInfo {
-  /** Mesh id. */
-  mesh: string;
-  /** The inviter's device record. */
-  record: DeviceRecord;
-}
-
-/** Encode the inviter's handshake payload. */
-export function encodeInviterInfo(info: InviterInfo): Uint8Array {
-  return encodeCbor([
-    "inviter",
-    info.mesh,
-    parseDeviceId(info.record.id).publicKey,
-    encodeDeviceFields(info.record),
-  ]);
-}
-
-/** Decode the inviter's handshake payload. */
-export function decodeInviterInfo(bytes: Uint8Array): InviterInfo {
-  const x = decodeList(bytes, "inviter record");
-  if (x[0] !== "inviter" || x.length !== 4) throw bad("not an inviter record");
-  if (typeof x[1] !== "string" || !/^[a-z0-9-]{1,64}$/.test(x[1])) throw bad("mesh id malformed");
-  return { mesh: x[1], record: recordOf(x[2], x[3]) };
-}
-
 function recordOf(key: unknown, fields: unknown): DeviceRecord {
   try {
     return decodeDeviceRecord(deviceIdFromKey(bytesOf(key, 32, "device key")), fields);
@@ -157,6 +132,17 @@ export interface JoinerInfo {
   record: DeviceRecord;
   /** Ed25519 signature over {@link bindingMessage}: proves it owns its id. */
   proof: Uint8Array;
+  /** The mesh its home belongs to now ("" for a brand-new device). */
+  mesh: string;
+  /** Members of that mesh, itself included (1 when alone). */
+  members: number;
+}
+
+function meshOf(x: unknown, allowEmpty: boolean): string {
+  if (typeof x !== "string" || (!(allowEmpty && x === "") && !/^[a-z0-9-]{1,64}$/.test(x))) {
+    throw bad("mesh id malformed");
+  }
+  return x;
 }
 
 /** Encode the joiner's handshake payload. */
@@ -166,14 +152,22 @@ export function encodeJoinerInfo(info: JoinerInfo): Uint8Array {
     parseDeviceId(info.record.id).publicKey,
     encodeDeviceFields(info.record),
     info.proof,
+    info.mesh,
+    info.members,
   ]);
 }
 
 /** Decode the joiner's handshake payload. */
 export function decodeJoinerInfo(bytes: Uint8Array): JoinerInfo {
   const x = decodeList(bytes, "joiner record");
-  if (x[0] !== "joiner" || x.length !== 4) throw bad("not a joiner record");
-  return { record: recordOf(x[1], x[2]), proof: bytesOf(x[3], 64, "proof") };
+  if (x[0] !== "joiner" || x.length !== 6) throw bad("not a joiner record");
+  if (!Number.isSafeInteger(x[5]) || (x[5] as number) < 1) throw bad("member count malformed");
+  return {
+    record: recordOf(x[1], x[2]),
+    proof: bytesOf(x[3], 64, "proof"),
+    mesh: meshOf(x[4], true),
+    members: x[5] as number,
+  };
 }
 
 /** What the joiner signs: binds its device id to this session and its Noise key. */
@@ -181,16 +175,36 @@ export function bindingMessage(sid: Uint8Array, noiseKey: Uint8Array): Uint8Arra
   return concatBytes(utf8("mycel/pair/bind/v1\0"), sid, noiseKey);
 }
 
-/** The inviter's first channel message: the signed entry admitting the joiner. */
-export function encodeWelcome(admission: Uint8Array): Uint8Array {
-  return encodeCbor(["welcome", admission]);
+/** The inviter's first channel message. */
+export interface Welcome {
+  /** The signed entry admitting the joiner. */
+  admission: Uint8Array;
+  /** The mesh joined. */
+  mesh: string;
+  /** The inviter's device record. */
+  inviter: DeviceRecord;
 }
 
-/** Decode the welcome; returns the admission entry bytes. */
-export function decodeWelcome(bytes: Uint8Array): Uint8Array {
+/** Encode the welcome. */
+export function encodeWelcome(w: Welcome): Uint8Array {
+  return encodeCbor([
+    "welcome",
+    w.admission,
+    w.mesh,
+    parseDeviceId(w.inviter.id).publicKey,
+    encodeDeviceFields(w.inviter),
+  ]);
+}
+
+/** Decode the welcome. */
+export function decodeWelcome(bytes: Uint8Array): Welcome {
   const x = decodeList(bytes, "welcome");
-  if (x[0] !== "welcome" || x.length !== 2) throw bad("not a welcome");
-  return bytesOf(x[1], [1, 1 << 20], "admission entry");
+  if (x[0] !== "welcome" || x.length !== 5) throw bad("not a welcome");
+  return {
+    admission: bytesOf(x[1], [1, 1 << 20], "admission entry"),
+    mesh: meshOf(x[2], false),
+    inviter: recordOf(x[3], x[4]),
+  };
 }
 
 /**

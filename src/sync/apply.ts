@@ -29,6 +29,7 @@ export async function applyOutcomes(
   store: Store,
   outcomes: SessionOutcome[],
   trusted: ReadonlySet<string> = new Set(),
+  progress: (text: string) => void = () => {},
 ): Promise<AppliedOutcome[]> {
   const now = store.now();
   const applied: AppliedOutcome[] = [];
@@ -39,6 +40,13 @@ export async function applyOutcomes(
       const staged = o.exchange.staged;
       for (let i = 0; i < staged.length; i += INGEST_CHUNK) {
         await ingestor.push(staged.slice(i, i + INGEST_CHUNK));
+        if (staged.length > INGEST_CHUNK) {
+          progress(
+            `storing entries from ${o.name || "peer"}: ${
+              Math.min(i + INGEST_CHUNK, staged.length)
+            }/${staged.length}`,
+          );
+        }
       }
       ingest = ingestor.finish();
       for (const f of o.exchange.forks) {

@@ -60,6 +60,7 @@ export async function exchangeEntries(
   source: EntrySource,
   remote: Heads,
   readTimeoutMs: number,
+  onReceived?: (count: number) => void,
 ): Promise<ExchangeResult> {
   const session = new SyncSession();
   const forks = await forkEvidence(source, remote);
@@ -111,6 +112,7 @@ export async function exchangeEntries(
         stagedBytes += e.length;
         staged.push(e);
       }
+      onReceived?.(staged.length);
       if (stagedBytes > MAX_STAGED_BYTES) {
         throw new MycelError(
           "too_much_data",

@@ -104,10 +104,16 @@ export class Ingestor {
       progress = false;
       for (const [author, list] of [...this.#pending]) {
         const state = this.#store.state;
-        if (state.members.isRemoved(author)) continue; // refused in finish()
+        // A revoked device's entries seen before its revocation stay valid;
+        // later ones wait here and are refused in finish().
+        const revoked = state.members.isRemoved(author);
+        const cap = revoked ? state.members.removed(author)?.upTo ?? 0 : Infinity;
+        const admitted = revoked
+          ? state.members.added(author) !== undefined
+          : state.isMember(author);
         // Not a member (yet): a later entry may admit it.
-        if (!state.isMember(author) && !this.#trusted.has(author)) continue;
-        const took = await this.#takeChain(author, list);
+        if (!admitted && !this.#trusted.has(author)) continue;
+        const took = await this.#takeChain(author, list, cap);
         if (took > 0) progress = true;
         list.splice(0, took);
         if (list.length === 0) this.#pending.delete(author);
@@ -116,7 +122,7 @@ export class Ingestor {
   }
 
   /** Store the run of `list` that extends `author`'s chain; returns how many were consumed. */
-  async #takeChain(author: DeviceId, list: SignedEntry[]): Promise<number> {
+  async #takeChain(author: DeviceId, list: SignedEntry[], cap: number): Promise<number> {
     const store = this.#store;
     let head = store.heads.get(author);
     const accept: SignedEntry[] = [];
@@ -148,7 +154,7 @@ export class Ingestor {
         consumed = list.length;
         break;
       }
-      if (seq !== headSeq + 1) break; // a gap: wait (refused at finish)
+      if (seq !== headSeq + 1 || seq > cap) break; // a gap, or past a revocation: refused at finish
       if (head !== undefined && !bytesEqual(e.entry.prev!, head.hash)) {
         await this.#recordFork(list.slice(i), `chain at ${seq - 1}: ${toHex(head.hash)}`);
         consumed = list.length;

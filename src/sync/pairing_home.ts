@@ -10,6 +10,7 @@
 import { toBase64 } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
+import type { Op } from "../log/ops.ts";
 import { deviceIdOf, type DeviceKeys, generateDeviceKeys } from "../log/identity.ts";
 import { ensureHomeDirs, homePaths } from "../storage/home.ts";
 import { writeHomeInfo } from "../storage/home_info.ts";
@@ -31,8 +32,12 @@ export interface JoinIdentity {
   keys: DeviceKeys;
   /** Its record as it introduces itself. */
   record: DeviceRecord;
-  /** True when the home already existed (a lone device). */
+  /** True when the home already existed. */
   existing: boolean;
+  /** Its current mesh ("" for a new device). */
+  mesh: string;
+  /** Members of that mesh, itself included. */
+  members: number;
 }
 
 function hostName(): string {
@@ -60,24 +65,16 @@ export async function prepareIdentity(
     if (fresh || view.state.members.isRemoved(view.deviceId)) {
       await setAside(root, o.now(), o.log);
     } else {
-      const others = view.state.members.members().filter((id) => id !== view.deviceId);
-      if (others.length > 0) {
-        throw new MycelError(
-          "already_paired",
-          "join mesh",
-          "this device already belongs to a mesh with other devices",
-          {
-            value: `${others.length + 1} devices`,
-            hint:
-              "Sync it with `mycel sync now`, or pair from a new home (--home DIR) to start over.",
-          },
-        );
-      }
+      // A device in a mesh with others may re-pair only into that same mesh;
+      // the inviter checks (it knows its mesh), so nothing leaks to it early.
+      const members = view.state.members.members().length;
       const record = view.state.device(view.deviceId)!;
       return {
         keys: await view.keys(),
         record: { ...record, name: o.name ?? record.name },
         existing: true,
+        mesh: view.local.meshId,
+        members,
       };
     }
   }
@@ -91,7 +88,7 @@ export async function prepareIdentity(
     ipv4: "",
     wgPort: 0,
   };
-  return { keys, record, existing: false };
+  return { keys, record, existing: false, mesh: "", members: 1 };
 }
 
 /** Create a home for `keys` in `mesh`, announcing `self` and remembering its admission. */
@@ -101,6 +98,7 @@ export async function createJoinedHome(
   self: DeviceRecord,
   mesh: string,
   admission: { author: string; seq: number },
+  inviter: DeviceRecord,
   o: HomeOptions,
 ): Promise<void> {
   const paths = homePaths(root);
@@ -117,7 +115,12 @@ export async function createJoinedHome(
     const store = await Store.open(root, { write: true, now: o.now, env: o.env, lock });
     try {
       store.useKeys(keys);
-      await store.commit([{ type: "device.add", device: self }]);
+      // Admitting the inviter in return makes its log (and through it every
+      // member it admitted) acceptable here, whoever founded the mesh.
+      await store.commit([{ type: "device.add", device: self }, {
+        type: "device.add",
+        device: inviter,
+      }]);
       store.local.admission = admission;
       await store.save();
     } finally {
@@ -133,6 +136,7 @@ export async function adoptMesh(
   root: string,
   mesh: string,
   admission: { author: string; seq: number },
+  inviter: DeviceRecord,
   o: HomeOptions,
 ): Promise<void> {
   const store = await Store.open(root, { write: true, now: o.now, env: o.env });
@@ -140,9 +144,10 @@ export async function adoptMesh(
     store.local.meshId = mesh;
     store.local.admission = admission;
     await writeHomeInfo(store.paths, { version: 1, device: store.deviceId, mesh });
-    if (o.name) {
-      await store.commit([{ type: "device.update", id: store.deviceId, fields: { name: o.name } }]);
-    }
+    const ops: Op[] = [];
+    if (!store.state.isMember(inviter.id)) ops.push({ type: "device.add", device: inviter });
+    if (o.name) ops.push({ type: "device.update", id: store.deviceId, fields: { name: o.name } });
+    if (ops.length > 0) await store.commit(ops);
     await store.save();
   } finally {
     store.close();

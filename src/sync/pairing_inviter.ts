@@ -19,11 +19,11 @@ import {
   bindingMessage,
   decodeJoinerInfo,
   decodePairHello,
-  encodeInviterInfo,
   encodePairAccept,
   encodeRefusal,
   encodeVerdict,
   encodeWelcome,
+  type JoinerInfo,
   type Refusal,
   verificationString,
 } from "../protocol/pairing_messages.ts";
@@ -31,7 +31,7 @@ import { Store } from "../storage/store.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
 import { SecureChannel } from "../transport/secure_channel.ts";
 import type { TcpStream } from "../transport/tcp.ts";
-import { listenTcp } from "../transport/tcp_listener.ts";
+import { listenTcp, type TcpListener } from "../transport/tcp_listener.ts";
 import { applyOutcomes } from "./apply.ts";
 import { exchangeEntries } from "./exchange.ts";
 import { pairingChannelId, pairingPrologue } from "./pairing_common.ts";
@@ -79,6 +79,7 @@ function hhmm(ms: number): string {
 export async function invite(root: string, o: InviteOptions): Promise<InviteResult> {
   const secret = generatePairingSecret();
   const listener = listenTcp(o.bindHost, o.port);
+  const accept = acceptor(listener);
   const expiresAt = o.now() + o.ttlMs;
   let failures = 0;
   let ended: InviteResult | undefined;
@@ -93,7 +94,7 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
     o.signal.addEventListener("abort", stop, { once: true });
     while (true) {
       const closeAt = ended ? endedAt + o.lingerMs : expiresAt;
-      const conn = await acceptUntil(listener, closeAt - o.now());
+      const conn = await accept(closeAt - o.now());
       if (o.signal.aborted) return ended ?? { status: "stopped", message: "pairing stopped" };
       if (conn === null) {
         if (ended) return ended;
@@ -121,18 +122,26 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
   }
 }
 
-async function acceptUntil(
-  listener: ReturnType<typeof listenTcp>,
-  ms: number,
-): Promise<TcpStream | null> {
-  if (ms <= 0) return null;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<null>((r) => timer = setTimeout(() => r(null), ms));
-  try {
-    return await Promise.race([listener.accept(), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * Wait up to `ms` for a connection. An accept that loses the race stays
+ * pending and is reused by the next call: a listener allows only one.
+ */
+function acceptor(listener: TcpListener) {
+  let pending: Promise<TcpStream | null> | undefined;
+  return async (ms: number): Promise<TcpStream | null> => {
+    if (ms <= 0) return null;
+    pending ??= listener.accept();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((r) => timer = setTimeout(() => r("timeout"), ms));
+    try {
+      const got = await Promise.race([pending, timeout]);
+      if (got === "timeout") return null;
+      pending = undefined;
+      return got;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 }
 
 async function refuse(conn: TcpStream, r: Refusal): Promise<void> {
@@ -183,9 +192,9 @@ async function attempt(
     if (m0 === null) return "failed";
     await hs.readMessage(m0);
     const self = view.state.device(view.deviceId)!;
-    await frames.writeFrame(
-      await hs.writeMessage(encodeInviterInfo({ mesh: view.local.meshId, record: self })),
-    );
+    // Message 2 is readable by anyone who connects (the code's key is mixed
+    // in only at message 3): it carries nothing. Our record goes in `welcome`.
+    await frames.writeFrame(await hs.writeMessage());
     const m2 = await frames.readFrame(READ_MS);
     if (m2 === null) return "failed";
     let payload: Uint8Array;
@@ -214,7 +223,9 @@ async function attempt(
     const verification = verificationString(channel.handshakeHash);
     o.log(`verification: ${verification} (the other screen shows the same)`);
     const admitted = await admit(root, joiner.record, o);
-    await channel.send(encodeWelcome(admitted.bytes));
+    await channel.send(
+      encodeWelcome({ admission: admitted.bytes, mesh: view.local.meshId, inviter: self }),
+    );
     const fresh = await Store.open(root, { write: false, now: o.now, env: o.env });
     const exchange = await exchangeEntries(channel, fresh, new Map(), READ_MS);
     channel.close();
@@ -249,7 +260,7 @@ async function attempt(
 
 async function checkJoiner(
   view: Store,
-  joiner: { record: DeviceRecord; proof: Uint8Array },
+  joiner: JoinerInfo,
   noiseKey: Uint8Array,
   sid: Uint8Array,
 ): Promise<Refusal | undefined> {
@@ -260,6 +271,12 @@ async function checkJoiner(
   const key = parseDeviceId(joiner.record.id).publicKey;
   if (!(await verifySignature(key, bindingMessage(sid, noiseKey), joiner.proof))) {
     return { code: "bad_proof", message: "the device could not prove its identity" };
+  }
+  if (joiner.members > 1 && joiner.mesh !== view.local.meshId) {
+    return {
+      code: "already_paired",
+      message: `that device already belongs to another mesh with ${joiner.members} devices`,
+    };
   }
   if (view.state.members.isRemoved(joiner.record.id)) {
     return {

@@ -17,7 +17,6 @@ import { deviceIdOf, type DeviceKeys, Signer } from "../log/identity.ts";
 import { decodePairingCode } from "../protocol/pairing_code.ts";
 import {
   bindingMessage,
-  decodeInviterInfo,
   decodePairAnswer,
   decodeVerdict,
   decodeWelcome,
@@ -163,20 +162,37 @@ async function joinOnce(
       psks: [isk.slice(0, 32)],
     });
     await frames.writeFrame(await hs.writeMessage());
-    const inviter = decodeInviterInfo(await hs.readMessage(await read()));
+    await hs.readMessage(await read()); // the inviter says nothing before the code's key protects it
     const record: DeviceRecord = { ...identity.record, ipv4: "" };
     const proof = await new Signer(keys).sign(bindingMessage(sid, keys.noisePublic));
-    await frames.writeFrame(await hs.writeMessage(encodeJoinerInfo({ record, proof })));
+    await frames.writeFrame(
+      await hs.writeMessage(
+        encodeJoinerInfo({ record, proof, mesh: identity.mesh, members: identity.members }),
+      ),
+    );
     const verdict = decodeVerdict(await read());
     if (verdict) throw refusalError(verdict);
     const channel = SecureChannel.fromHandshake(frames, hs);
-    const verification = verificationString(channel.handshakeHash);
-    o.log(`verification: ${verification} (the other screen shows the same)`);
-    const welcome = await channel.receive(o.timeoutMs);
-    if (welcome === null) {
+    let welcomeBytes: Uint8Array | null;
+    try {
+      welcomeBytes = await channel.receive(o.timeoutMs);
+    } catch (e) {
+      if (!isMycelError(e, "noise_decrypt")) throw e;
+      // Only someone who does not know the code gets here: the verdict is
+      // sent in clear, the welcome is not.
+      throw new MycelError("pairing_mitm", "join mesh", "the other side does not know the code", {
+        hint:
+          "Something between the devices may be impersonating the inviter. Pair on a network you trust.",
+      });
+    }
+    if (welcomeBytes === null) {
       throw new MycelError("pairing_failed", "join mesh", "the inviting device hung up");
     }
-    const admission = decodeSignedEntry(decodeWelcome(welcome));
+    const welcome = decodeWelcome(welcomeBytes);
+    const inviter = { mesh: welcome.mesh, record: welcome.inviter };
+    const verification = verificationString(channel.handshakeHash);
+    o.log(`verification: ${verification} (the other screen shows the same)`);
+    const admission = decodeSignedEntry(welcome.admission);
     const admitted = admission.entry.ops.find((op) =>
       op.type === "device.add" && op.device.id === record.id
     );
@@ -189,8 +205,8 @@ async function joinOnce(
     }
     const self = { ...record, name: admitted.device.name, ipv4: admitted.device.ipv4 };
     const where = { author: admission.entry.author, seq: admission.entry.seq };
-    if (identity.existing) await adoptMesh(root, inviter.mesh, where, o);
-    else await createJoinedHome(root, keys, self, inviter.mesh, where, o);
+    if (identity.existing) await adoptMesh(root, inviter.mesh, where, inviter.record, o);
+    else await createJoinedHome(root, keys, self, inviter.mesh, where, inviter.record, o);
     const view = await Store.open(root, { write: false, now: o.now, env: o.env });
     const exchange = await exchangeEntries(channel, view, new Map(), o.timeoutMs);
     channel.close();

@@ -61,6 +61,8 @@ export interface SessionLimits {
   readTimeoutMs: number;
   /** Deadline of the whole session (ms). */
   sessionTimeoutMs: number;
+  /** Called as entries arrive (count so far), for progress display. */
+  onReceived?: (count: number) => void;
 }
 
 /** Our heads in protocol form. */
@@ -144,7 +146,13 @@ export async function initiateSession(
             error: "the peer answered as another device or mesh",
           };
         }
-        const exchange = await exchangeEntries(channel, store, reply.heads, limits.readTimeoutMs);
+        const exchange = await exchangeEntries(
+          channel,
+          store,
+          reply.heads,
+          limits.readTimeoutMs,
+          limits.onReceived,
+        );
         const wire = { sent: channel.bytesSent, received: channel.bytesReceived };
         return { ...base, status: "synced", remoteHeads: reply.heads, exchange, wire };
       })(),

@@ -38,6 +38,8 @@ export interface RoundOptions {
   only?: (peer: DeviceRecord) => boolean;
   /** Called before the locked phase, e.g. to show progress. */
   onStaged?: (outcomes: SessionOutcome[]) => void;
+  /** Transient progress lines (long transfers). */
+  progress?: (text: string) => void;
 }
 
 /** The direct routes of `peer`: its advertised endpoints. */
@@ -56,6 +58,8 @@ async function syncPeer(
   peer: DeviceRecord,
   routes: Route[],
   timeoutMs: number,
+  progress: (text: string) => void,
+  admission: Uint8Array[],
 ): Promise<SessionOutcome> {
   const base = { peer: peer.id, name: peer.name, path: "direct" };
   if (routes.length === 0) {
@@ -73,10 +77,12 @@ async function syncPeer(
       errors.push((e as Error).message.replace(/^Cannot [^:]*: /, ""));
       continue;
     }
-    return await initiateSession(store, keys, peer, stream, {
-      path: r.path,
-      address: stream.remote,
-    }, limitsFor(left));
+    const limits = {
+      ...limitsFor(left),
+      onReceived: (n: number) => progress(`receiving from ${peer.name}: ${n} entries`),
+    };
+    const meta = { path: r.path, address: stream.remote };
+    return await initiateSession(store, keys, peer, stream, meta, limits, admission);
   }
   return { ...base, status: "unreachable", error: errors.join("; ") || "timed out" };
 }
@@ -91,13 +97,23 @@ export async function syncRound(root: string, options: RoundOptions): Promise<Ap
   if (peers.length === 0) return [];
   const keys = await view.keys();
   const routes = options.routes ?? directRoutes;
+  const progress = options.progress ?? (() => {});
+  // A device admitted recently shows its admission entry, so peers that have
+  // not seen it yet still let it in.
+  const where = view.local.admission;
+  const admission = where
+    ? (await view.entriesAfter(where.author, where.seq - 1)).slice(0, 1).map((e) => e.bytes)
+    : [];
   const outcomes = await Promise.all(
-    peers.map(async (p) => syncPeer(view, keys, p, await routes(p, view), options.timeoutMs)),
+    peers.map(async (p) =>
+      syncPeer(view, keys, p, await routes(p, view), options.timeoutMs, progress, admission)
+    ),
   );
   options.onStaged?.(outcomes);
   const store = await Store.open(root, { write: true, now: options.now, env: options.env });
   try {
-    const applied = await applyOutcomes(store, outcomes);
+    const applied = await applyOutcomes(store, outcomes, new Set(), progress);
+    progress("");
     const synced = applied.filter((o) => o.status === "synced").length;
     store.local.lastRound = { at: store.now(), peers: applied.length, synced };
     await store.save();

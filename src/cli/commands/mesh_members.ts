@@ -75,7 +75,9 @@ export const meshMemberCommands: CommandSpec[] = [
         }
         const name = store.state.device(id)?.name ?? "";
         if (store.state.members.isRemoved(id)) return { id, name, already: true };
-        await commitOps(store, [{ type: "device.revoke", id }]);
+        // Entries of it that we hold stay valid everywhere; later ones do not.
+        const upTo = store.heads.get(id)?.seq ?? 0;
+        await commitOps(store, [{ type: "device.revoke", id, upTo }]);
         return { id, name, already: false };
       });
       ctx.out.line(

@@ -41,6 +41,7 @@ async function syncNow(ctx: CommandContext, json: boolean, timeoutMs: number): P
     env: ctx.env,
     timeoutMs,
     routes: meshRoutes(),
+    progress: ctx.out.progress,
   });
   if (json) {
     ctx.out.json(outcomes.map((o) => ({

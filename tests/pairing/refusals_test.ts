@@ -1,0 +1,160 @@
+/**
+ * @module refusals_test
+ * Pairing attempts that must fail, each with its own clear message, with
+ * real `mycel` processes on 127.0.0.1: a wrong code (three strikes, then
+ * refused), an expired code, a code already used, a typo (caught by the
+ * check character before any network traffic), and the code of an inviter
+ * that is gone. A failed attempt never creates a home on the joiner.
+ */
+
+import assert from "node:assert/strict";
+import { symbolChar, symbolValue } from "../../src/protocol/base32_check.ts";
+import { decodePairingCode, encodePairingCode } from "../../src/protocol/pairing_code.ts";
+import { describe, tempHome } from "../helpers/mycel.ts";
+import { device, exists, freePort, pair, sleep, startInviter } from "./_helpers.ts";
+
+/** The same host and port with another secret: valid-looking, wrong. */
+function wrongCode(code: string): string {
+  const real = decodePairingCode(code);
+  const secret = real.secret.map((b, i) => i === 0 ? b ^ 0x5a : b);
+  return encodePairingCode({ host: real.host, port: real.port, secret });
+}
+
+Deno.test("pairing: wrong codes count down 2, 1, the third cancels, a fourth is refused", async () => {
+  await using a = await device("alpha");
+  await a.init();
+  await using j = await tempHome("mycel-pair-eve-");
+  const inv = await startInviter(a.t, { ttl: "2m" });
+  try {
+    const wrong = wrongCode(inv.code);
+    assert.notEqual(wrong, inv.code);
+    const expected = [
+      /code did not match \(2 attempts left\)/,
+      /code did not match \(1 attempt left\)/,
+      /code did not match; too many wrong attempts; pairing cancelled/,
+    ];
+    for (const want of expected) {
+      const args = ["pair", wrong, "--name", "eve"];
+      const r = await j.run(args);
+      assert.equal(r.code, 1, describe(args, r));
+      assert.match(r.stderr, want, describe(args, r));
+      assert.doesNotMatch(r.stdout, /paired with/);
+      assert.equal(await exists(j.home), false, "a failed attempt created a home");
+    }
+    // Even the right code is refused now, with the reason.
+    const late = ["pair", inv.code, "--name", "eve"];
+    const r4 = await j.run(late);
+    assert.equal(r4.code, 1, describe(late, r4));
+    assert.match(r4.stderr, /too many wrong attempts; pairing cancelled/, describe(late, r4));
+    assert.doesNotMatch(r4.stderr, /did not match/, "refused before any handshake");
+    assert.equal(await exists(j.home), false);
+
+    const i = await inv.proc.result();
+    assert.equal(i.code, 1, describe(["pair"], i));
+    assert.match(i.stderr, /too many wrong attempts; pairing cancelled/);
+    assert.match(i.stderr, /wrong code \(2 attempts left\)/);
+    assert.match(i.stderr, /wrong code \(1 attempts? left\)/);
+    assert.doesNotMatch(i.stdout, /paired with/);
+    assert.equal((await a.meshList()).length, 1, "nobody was admitted");
+  } finally {
+    await inv.proc.stop();
+  }
+});
+
+Deno.test("pairing: an expired code says when it expired, and the inviter exits 1", async () => {
+  await using a = await device("alpha");
+  await a.init();
+  await using j = await tempHome("mycel-pair-late-");
+  const inv = await startInviter(a.t, { ttl: "2s" });
+  try {
+    const shownAt = performance.now();
+    const until = inv.proc.stderr.match(/Waiting for one device until (\d\d:\d\d)/)?.[1];
+    assert.ok(until, inv.proc.stderr);
+    await sleep(3000 - (performance.now() - shownAt));
+    const args = ["pair", inv.code, "--name", "late"];
+    const r = await j.run(args);
+    assert.equal(r.code, 1, describe(args, r));
+    const m = r.stderr.match(/code expired at (\d\d:\d\d)/);
+    assert.ok(m, describe(args, r));
+    assert.equal(m[1], until, "the expiry time is the one the inviter showed");
+    assert.equal(await exists(j.home), false);
+
+    const i = await inv.proc.result();
+    assert.equal(i.code, 1, describe(["pair"], i));
+    assert.match(i.stderr, /code expired at \d\d:\d\d/);
+    // 2 s validity + 5 s of answering late attempts, then it stops.
+    assert.ok(performance.now() - shownAt < 15_000, "the inviter lingered too long");
+  } finally {
+    await inv.proc.stop();
+  }
+});
+
+Deno.test("pairing: a code that was already used fails clearly", async () => {
+  await using a = await device("alpha");
+  await a.init();
+  await using b = await device("beta");
+  const done = await pair(a.t, b.t, "beta");
+  await using c = await tempHome("mycel-pair-second-");
+  const args = ["pair", done.code, "--name", "second"];
+  const r = await c.run(args);
+  assert.notEqual(r.code, 0, describe(args, r));
+  assert.match(r.stderr, /nobody is waiting for this code/, describe(args, r));
+  assert.match(r.stderr, /used/, "the hint says the code may have been used");
+  assert.equal(await exists(c.home), false);
+  assert.equal((await a.meshList()).length, 2, "only beta was admitted");
+});
+
+Deno.test("pairing: a typo'd code is caught by the check character, with no network attempt", async () => {
+  // Our own listener stands in for the inviter, so any connection is seen.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  let connections = 0;
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      connections++;
+      conn.close();
+    }
+  })();
+  await using j = await tempHome("mycel-pair-typo-");
+  try {
+    const secret = crypto.getRandomValues(new Uint8Array(5));
+    const code = encodePairingCode({ host: "127.0.0.1", port, secret });
+    // Change one symbol (after "MYCEL-"), never to a look-alike of itself.
+    const chars = [...code];
+    const at = 6 + 5 + 2; // a symbol in the second group
+    const value = symbolValue(chars[at])!;
+    chars[at] = symbolChar((value + 7) % 32);
+    const typo = chars.join("");
+    assert.notEqual(typo, code);
+    const args = ["pair", typo, "--name", "typo"];
+    const r = await j.run(args);
+    assert.equal(r.code, 2, describe(args, r));
+    assert.match(r.stderr, /check character does not match — typo\?/, describe(args, r));
+    assert.equal(await exists(j.home), false);
+    await sleep(200);
+    assert.equal(connections, 0, "the joiner connected despite the typo");
+    // The untouched code does reach the listener (the check above is meaningful).
+    const ok = await j.run(["pair", code, "--name", "typo"], { timeoutMs: 30_000 });
+    assert.notEqual(ok.code, 0);
+    await sleep(200);
+    assert.equal(connections, 1, describe(["pair", code], ok));
+    assert.equal(await exists(j.home), false);
+  } finally {
+    listener.close();
+    await accepting.catch(() => {});
+  }
+});
+
+Deno.test("pairing: the code of an inviter that is gone fails quickly and clearly", async () => {
+  await using j = await tempHome("mycel-pair-gone-");
+  const port = freePort(); // closed again: nothing listens there
+  const secret = crypto.getRandomValues(new Uint8Array(5));
+  const code = encodePairingCode({ host: "127.0.0.1", port, secret });
+  const args = ["pair", code, "--name", "orphan"];
+  const r = await j.run(args);
+  assert.equal(r.code, 1, describe(args, r));
+  assert.match(r.stderr, /nobody is waiting for this code/, describe(args, r));
+  assert.match(r.stderr, new RegExp(`127\\.0\\.0\\.1:${port}`), "names where it tried");
+  assert.ok(r.ms < 10_000, `took ${Math.round(r.ms)} ms`);
+  assert.equal(await exists(j.home), false);
+});
