@@ -1,7 +1,8 @@
 /**
  * @module demo
  * `deno task demo`: three devices in a temporary folder on loopback, each a
- * separate home driven through real `mycel` processes. They are paired, each
+ * separate home driven through real `mycel` processes. They are paired with
+ * real one-time codes (the second via the first, the third via the second), each
  * makes different changes, sync rounds run, and every device's view is
  * printed with its state digest — which must be equal. Everything is removed
  * afterwards, servers included (by PID).
@@ -15,6 +16,7 @@ interface Device {
   home: string;
   port: number;
   server?: Deno.ChildProcess;
+  inviting?: Deno.ChildProcess;
 }
 
 async function mycel(d: Device, ...args: string[]): Promise<string> {
@@ -58,6 +60,39 @@ async function startServer(d: Device): Promise<void> {
   d.server.stderr.cancel().catch(() => {});
 }
 
+/** Start `mycel pair` (showing a code) on `d` and return the code it prints. */
+async function startInvite(d: Device): Promise<string> {
+  d.inviting = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "--home",
+      d.home,
+      "pair",
+      "--listen",
+      `127.0.0.1:${freePort()}`,
+      "--ttl",
+      "60s",
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = d.inviting.stdout.getReader();
+  let seen = "";
+  while (true) {
+    const code = /MYCEL(-[0-9A-Z]{4}){4,}/.exec(seen)?.[0];
+    if (code) {
+      reader.releaseLock();
+      d.inviting.stdout.cancel().catch(() => {});
+      return code;
+    }
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${d.name} did not show a code: ${seen}`);
+    seen += enc.decode(value);
+  }
+}
+
 function step(text: string) {
   console.log(`\n== ${text}`);
 }
@@ -78,10 +113,19 @@ async function main(): Promise<number> {
         `${d.name}: ${(await mycel(d, "status", "--json")).match(/"id": "([^"]+)"/)?.[1]}`,
       );
     }
-    step("peering: desktop with laptop, phone with desktop (cards exchanged both ways)");
-    for (const [a, b] of [[desktop, laptop], [phone, desktop]]) {
-      await mycel(a, "--no-sync", "mesh", "add-peer", (await mycel(b, "mesh", "card")).trim());
-      await mycel(b, "--no-sync", "mesh", "add-peer", (await mycel(a, "mesh", "card")).trim());
+    step("pairing by code: desktop joins laptop, phone joins desktop");
+    for (const [inviter, joiner] of [[laptop, desktop], [desktop, phone]]) {
+      const code = await startInvite(inviter);
+      console.log(`${inviter.name} shows ${code}`);
+      const joined = await mycel(joiner, "pair", code);
+      console.log(
+        `${joiner.name}: ${
+          joined.trim().split("\n").filter((l) => l.startsWith("paired")).join("")
+        }`,
+      );
+      const status = await inviter.inviting!.status;
+      if (!status.success) throw new Error(`${inviter.name}'s pairing failed`);
+      inviter.inviting = undefined;
     }
     step("each device makes its own changes (offline)");
     await mycel(laptop, "--no-sync", "pref", "set", "theme", "dark");
@@ -120,11 +164,13 @@ async function main(): Promise<number> {
     return same ? 0 : 1;
   } finally {
     for (const d of devices) {
-      try {
-        d.server?.kill("SIGTERM");
-        await d.server?.status;
-      } catch {
-        // already gone
+      for (const p of [d.server, d.inviting]) {
+        try {
+          p?.kill("SIGTERM");
+          await p?.status;
+        } catch {
+          // already gone
+        }
       }
     }
     await Deno.remove(root, { recursive: true });
