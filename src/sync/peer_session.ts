@@ -27,6 +27,7 @@ import type { Store } from "../storage/store.ts";
 import type { ByteStream } from "../transport/byte_stream.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
 import { initiatorHandshake, responderHandshake } from "../transport/handshake_io.ts";
+import type { SecureChannel } from "../transport/secure_channel.ts";
 import { admitInitiator } from "./admission.ts";
 import { exchangeEntries, type ExchangeResult } from "./exchange.ts";
 
@@ -97,11 +98,63 @@ async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void):
   }
 }
 
+/** What a session body can do with the connection it is given. */
+interface SessionIo {
+  /** The framed connection, for the handshake. */
+  conn: FrameConn;
+  /** Hand over to the encrypted channel (closed when the session ends). */
+  adopt(channel: SecureChannel): void;
+}
+
+/**
+ * Run a session body under the session deadline; whatever happens, the
+ * connection is closed and the result is an outcome (never a throw).
+ */
+async function guarded(
+  stream: ByteStream,
+  meta: { path: string; address: string },
+  limits: SessionLimits,
+  base: () => SessionOutcome,
+  body: (io: SessionIo) => Promise<SessionOutcome>,
+): Promise<SessionOutcome> {
+  const conn = new FrameConn(stream, { peer: meta.address });
+  let close = () => conn.close();
+  const io: SessionIo = { conn, adopt: (channel) => close = () => channel.close() };
+  try {
+    return await withTimeout(body(io), limits.sessionTimeoutMs, () => close());
+  } catch (e) {
+    return { ...base(), status: "failed", error: describe(e) };
+  } finally {
+    close();
+  }
+}
+
+/** The entry exchange after either side's handshake. */
+async function exchangeOn(
+  channel: SecureChannel,
+  store: Store,
+  remoteHeads: Heads,
+  limits: SessionLimits,
+): Promise<Pick<SessionOutcome, "exchange" | "wire" | "remoteHeads">> {
+  const exchange = await exchangeEntries(
+    channel,
+    store,
+    remoteHeads,
+    limits.readTimeoutMs,
+    limits.onReceived,
+  );
+  return {
+    exchange,
+    remoteHeads,
+    wire: { sent: channel.bytesSent, received: channel.bytesReceived },
+  };
+}
+
 /**
  * Initiator side: run a session with `peer` over the already-connected
  * `stream`. Never throws; the outcome says what happened.
  */
-export async function initiateSession(
+export function initiateSession(
   store: Store,
   keys: DeviceKeys,
   peer: DeviceRecord,
@@ -110,127 +163,100 @@ export async function initiateSession(
   limits: SessionLimits,
   admission: readonly Uint8Array[] = [],
 ): Promise<SessionOutcome> {
-  const base = { peer: peer.id, name: peer.name, path: meta.path, address: meta.address };
-  const conn = new FrameConn(stream, { peer: meta.address });
-  let closeChannel = () => conn.close();
-  try {
-    return await withTimeout(
-      (async (): Promise<SessionOutcome> => {
-        const hs = Handshake.create({
-          protocol: NOISE_IK,
-          initiator: true,
-          prologue: SYNC_PROLOGUE,
-          staticKey: staticKey(keys),
-          remoteStatic: fromBase64(peer.noiseKey),
-        });
-        const hello = encodeHello({
-          version: SYNC_PROTOCOL_VERSION,
-          mesh: store.local.meshId,
-          device: store.deviceId,
-          heads: headsOf(store),
-          admission,
-        });
-        const { replyPayload, channel } = await initiatorHandshake(
-          conn,
-          hs,
-          hello,
-          limits.readTimeoutMs,
-        );
-        closeChannel = () => channel.close();
-        const reply = decodeHelloReply(replyPayload);
-        if (!reply.ok) return { ...base, status: "refused", error: reply.message };
-        if (reply.device !== peer.id || reply.mesh !== store.local.meshId) {
-          return {
-            ...base,
-            status: "refused",
-            error: "the peer answered as another device or mesh",
-          };
-        }
-        const exchange = await exchangeEntries(
-          channel,
-          store,
-          reply.heads,
-          limits.readTimeoutMs,
-          limits.onReceived,
-        );
-        const wire = { sent: channel.bytesSent, received: channel.bytesReceived };
-        return { ...base, status: "synced", remoteHeads: reply.heads, exchange, wire };
-      })(),
-      limits.sessionTimeoutMs,
-      () => closeChannel(),
+  const base = (): SessionOutcome => ({
+    peer: peer.id,
+    name: peer.name,
+    path: meta.path,
+    address: meta.address,
+    status: "failed",
+  });
+  return guarded(stream, meta, limits, base, async ({ conn, adopt }) => {
+    const hs = Handshake.create({
+      protocol: NOISE_IK,
+      initiator: true,
+      prologue: SYNC_PROLOGUE,
+      staticKey: staticKey(keys),
+      remoteStatic: fromBase64(peer.noiseKey),
+    });
+    const hello = encodeHello({
+      version: SYNC_PROTOCOL_VERSION,
+      mesh: store.local.meshId,
+      device: store.deviceId,
+      heads: headsOf(store),
+      admission,
+    });
+    const { replyPayload, channel } = await initiatorHandshake(
+      conn,
+      hs,
+      hello,
+      limits.readTimeoutMs,
     );
-  } catch (e) {
-    return { ...base, status: "failed", error: describe(e) };
-  } finally {
-    closeChannel();
-  }
+    adopt(channel);
+    const reply = decodeHelloReply(replyPayload);
+    if (!reply.ok) return { ...base(), status: "refused", error: reply.message };
+    if (reply.device !== peer.id || reply.mesh !== store.local.meshId) {
+      return { ...base(), status: "refused", error: "the peer answered as another device or mesh" };
+    }
+    return {
+      ...base(),
+      status: "synced",
+      ...await exchangeOn(channel, store, reply.heads, limits),
+    };
+  });
 }
 
-/**
- * Responder side: answer one connection on `stream`. Never throws.
- * `log` receives one line about refusals.
- */
-export async function respondSession(
+/** Responder side: answer one connection on `stream`. Never throws. */
+export function respondSession(
   store: Store,
   keys: DeviceKeys,
   stream: ByteStream,
   meta: { path: string; address: string },
   limits: SessionLimits,
 ): Promise<SessionOutcome> {
-  let base: SessionOutcome = {
-    peer: "",
-    name: "",
+  let who = { peer: "", name: "" };
+  const base = (): SessionOutcome => ({
+    ...who,
     path: meta.path,
     address: meta.address,
     status: "failed",
-  };
-  const conn = new FrameConn(stream, { peer: meta.address });
-  let closeChannel = () => conn.close();
-  try {
-    return await withTimeout(
-      (async (): Promise<SessionOutcome> => {
-        const hs = Handshake.create({
-          protocol: NOISE_IK,
-          initiator: false,
-          prologue: SYNC_PROLOGUE,
-          staticKey: staticKey(keys),
+  });
+  return guarded(stream, meta, limits, base, async ({ conn, adopt }) => {
+    const hs = Handshake.create({
+      protocol: NOISE_IK,
+      initiator: false,
+      prologue: SYNC_PROLOGUE,
+      staticKey: staticKey(keys),
+    });
+    let refusal: string | undefined;
+    let remoteHeads: Heads = new Map();
+    const { channel } = await responderHandshake(
+      conn,
+      hs,
+      limits.readTimeoutMs,
+      async (payload, rs) => {
+        const hello = decodeHello(payload);
+        const verdict = await admitInitiator(store.state, store.local.meshId, hello, rs);
+        who = { peer: hello.device, name: verdict.ok ? verdict.name : "" };
+        remoteHeads = hello.heads;
+        if (!verdict.ok) {
+          refusal = verdict.message;
+          return encodeHelloReply({ ok: false, code: verdict.code, message: verdict.message });
+        }
+        return encodeHelloReply({
+          ok: true,
+          version: SYNC_PROTOCOL_VERSION,
+          mesh: store.local.meshId,
+          device: store.deviceId,
+          heads: headsOf(store),
         });
-        let refusal: string | undefined;
-        let remoteHeads: Heads = new Map();
-        const { channel } = await responderHandshake(
-          conn,
-          hs,
-          limits.readTimeoutMs,
-          async (payload, rs) => {
-            const hello = decodeHello(payload);
-            const verdict = await admitInitiator(store.state, store.local.meshId, hello, rs);
-            base = { ...base, peer: hello.device, name: verdict.ok ? verdict.name : "" };
-            remoteHeads = hello.heads;
-            if (!verdict.ok) {
-              refusal = verdict.message;
-              return encodeHelloReply({ ok: false, code: verdict.code, message: verdict.message });
-            }
-            return encodeHelloReply({
-              ok: true,
-              version: SYNC_PROTOCOL_VERSION,
-              mesh: store.local.meshId,
-              device: store.deviceId,
-              heads: headsOf(store),
-            });
-          },
-        );
-        closeChannel = () => channel.close();
-        if (refusal !== undefined) return { ...base, status: "refused", error: refusal };
-        const exchange = await exchangeEntries(channel, store, remoteHeads, limits.readTimeoutMs);
-        const wire = { sent: channel.bytesSent, received: channel.bytesReceived };
-        return { ...base, status: "synced", remoteHeads, exchange, wire };
-      })(),
-      limits.sessionTimeoutMs,
-      () => closeChannel(),
+      },
     );
-  } catch (e) {
-    return { ...base, status: "failed", error: describe(e) };
-  } finally {
-    closeChannel();
-  }
+    adopt(channel);
+    if (refusal !== undefined) return { ...base(), status: "refused", error: refusal };
+    return {
+      ...base(),
+      status: "synced",
+      ...await exchangeOn(channel, store, remoteHeads, limits),
+    };
+  });
 }

@@ -14,7 +14,11 @@ import { isMycelError, MycelError } from "../errors.ts";
 import type { FrameConn } from "./frame_conn.ts";
 import { checkTimeout, seconds, timeoutError } from "./deadline.ts";
 import { closedError } from "./io_errors.ts";
-import { Reassembler, splitMessage, tooLargeMessage } from "./reassembly.ts";
+import {
+  frameMessage,
+  MessageAssembler,
+  splitForTransport,
+} from "../protocol/message_assembler.ts";
 
 /** Default cap on one message, either way: 4 MiB. */
 export const DEFAULT_MAX_MESSAGE = 4 * 1024 * 1024;
@@ -49,7 +53,7 @@ export class SecureChannel {
   readonly #conn: FrameConn;
   readonly #ciphers: TransportCiphers;
   readonly #identity: ChannelIdentity;
-  readonly #assembler: Reassembler;
+  readonly #assembler: MessageAssembler;
   #sends: Promise<unknown> = Promise.resolve();
   #receiving = false;
   #sent = 0;
@@ -72,7 +76,7 @@ export class SecureChannel {
       remoteStatic: identity.remoteStatic && new Uint8Array(identity.remoteStatic),
       handshakeHash: new Uint8Array(identity.handshakeHash),
     };
-    this.#assembler = new Reassembler(this.maxMessage);
+    this.#assembler = new MessageAssembler(this.maxMessage);
   }
 
   /** Split the completed handshake `hs` and build the channel over `conn`. */
@@ -116,7 +120,16 @@ export class SecureChannel {
    */
   send(message: Uint8Array): Promise<void> {
     if (message.length > this.maxMessage) {
-      return Promise.reject(tooLargeMessage("send message", message.length, this.maxMessage));
+      return Promise.reject(
+        new MycelError(
+          "message_too_large",
+          "send message",
+          `it is over the ${this.maxMessage}-byte limit`,
+          {
+            value: `${message.length} bytes`,
+          },
+        ),
+      );
     }
     const run = this.#sends.then(() => this.#sendNow(message));
     this.#sends = run.catch(() => undefined);
@@ -147,7 +160,7 @@ export class SecureChannel {
         if (left <= 0 && frames > 0) throw this.#slow(timeoutMs);
         const frame = await this.#conn.readFrame(Math.max(1, left));
         if (frame === null) {
-          if (this.#assembler.idle) return null;
+          if (this.#assembler.pending === 0) return null;
           throw closedError(action, "the peer closed the connection mid-message", this.#conn.peer);
         }
         frames++;
@@ -181,7 +194,12 @@ export class SecureChannel {
     // Encrypting one piece ahead while writing was measured: no gain (the
     // crypto is the bottleneck either way), so keep it strictly sequential.
     try {
-      for (const piece of splitMessage(message, NOISE_MAX_PLAINTEXT)) {
+      for (
+        const piece of splitForTransport(
+          frameMessage(message, this.maxMessage),
+          NOISE_MAX_PLAINTEXT,
+        )
+      ) {
         const frame = await this.#ciphers.send.encrypt(piece);
         await this.#conn.writeFrame(frame);
         this.#sent += 2 + frame.length;

@@ -1,61 +1,16 @@
 /**
- * @module reassembly_test
- * Message framing inside the channel: the pure Reassembler against random cut
- * points, and a SecureChannel fed hand-made Noise frames (prefix split across
- * frames, two messages in one frame, a message cut off or stalled halfway).
+ * @module secure_channel_frames_test
+ * Message framing inside the channel: a SecureChannel fed hand-made Noise
+ * frames (prefix split across frames, two messages in one frame, a message cut
+ * off or stalled halfway). The assembler itself is tested in
+ * tests/protocol/message_assembler_test.ts.
  */
 
 import assert from "node:assert/strict";
-import { concatBytes } from "../../src/bytes.ts";
 import { generateNoiseKeyPair, Handshake, NOISE_IK } from "../../src/crypto/noise.ts";
 import { FrameConn } from "../../src/transport/frame_conn.ts";
-import { Reassembler, splitMessage } from "../../src/transport/reassembly.ts";
 import { SecureChannel } from "../../src/transport/secure_channel.ts";
-import { memoryPipe, random, rejectsWith, STRICT } from "./helpers.ts";
-
-function prefixed(message: Uint8Array): Uint8Array {
-  const head = new Uint8Array(4);
-  new DataView(head.buffer).setUint32(0, message.length);
-  return concatBytes(head, message);
-}
-
-Deno.test("Reassembler rebuilds messages from any cut of the stream", STRICT, () => {
-  const rng = random(7);
-  for (let round = 0; round < 300; round++) {
-    const messages = Array.from(
-      { length: 1 + rng.int(5) },
-      () => rng.bytes(rng.int(3) ? rng.int(20) : 0),
-    );
-    const stream = concatBytes(...messages.map(prefixed));
-    const assembler = new Reassembler(1000);
-    const got: Uint8Array[] = [];
-    for (let at = 0; at < stream.length;) {
-      const step = 1 + rng.int(9);
-      assembler.push(stream.subarray(at, at + step));
-      at += step;
-      for (let m = assembler.next(); m; m = assembler.next()) got.push(m);
-    }
-    assert.deepEqual(got, messages);
-    assert.ok(assembler.idle);
-  }
-});
-
-Deno.test("Reassembler refuses an oversize length prefix before allocating", STRICT, () => {
-  const assembler = new Reassembler(100);
-  assembler.push(new Uint8Array([0xff, 0xff, 0xff, 0xff]));
-  assert.throws(() => assembler.next(), /over the 100-byte limit \(4294967295 bytes\)/);
-});
-
-Deno.test(
-  "splitMessage() cuts at the piece size with the prefix in the first piece",
-  STRICT,
-  () => {
-    const pieces = splitMessage(new Uint8Array(25), 10);
-    assert.deepEqual(pieces.map((p) => p.length), [10, 10, 9]);
-    assert.deepEqual([...pieces[0].subarray(0, 4)], [0, 0, 0, 25]);
-    assert.deepEqual(splitMessage(new Uint8Array(0), 10).map((p) => p.length), [4]);
-  },
-);
+import { memoryPipe, rejectsWith, STRICT } from "./helpers.ts";
 
 /** A receiving channel, and raw access to the sender's cipher and frames. */
 async function rawSender(maxMessage?: number) {
