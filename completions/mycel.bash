@@ -254,7 +254,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --dir|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--user --system --dir --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--user --system --dir --cron --home --no-sync --help' -- "$cur")); return;;
     'service status')
       case "$prev" in
       --dir) COMPREPLY=($(compgen -d -- "$cur")); return;;

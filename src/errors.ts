@@ -56,6 +56,7 @@ export class MycelError extends Error {
   readonly value?: string | number;
 
   /**
+   * Make an error.
    * @param code stable identifier (snake_case)
    * @param action what could not be done: "<verb> <object>", e.g. "load state"
    * @param reason why, in a few words

@@ -64,6 +64,7 @@ export interface ObserveResult {
 export class HlcClock {
   #wall: number;
   #counter: number;
+  /** The device whose clock this is. */
   readonly node: string;
 
   /** Start from the persisted last stamp (or zero for a new device). */

@@ -10,6 +10,7 @@ export type Json = null | boolean | number | string | Json[] | JsonObject;
 
 /** A JSON object. */
 export interface JsonObject {
+  /** Any key maps to a JSON value. */
   [key: string]: Json;
 }
 

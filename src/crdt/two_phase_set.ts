@@ -20,7 +20,10 @@ export class TwoPhaseSet<T extends Json = Json> {
   readonly #removed = new Map<string, T>();
   readonly #pick: Pick<T>;
 
-  /** @param pick deterministic choice between two records of the same id */
+  /**
+   * An empty set.
+   * @param pick deterministic choice between two records of the same id
+   */
   constructor(pick: Pick<T>) {
     this.#pick = pick;
   }

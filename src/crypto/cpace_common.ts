@@ -13,7 +13,8 @@ import { MycelError } from "../errors.ts";
 export type RandomBytes = (n: number) => Uint8Array;
 
 /** Default randomness: the platform CSPRNG (WebCrypto, no `Deno.*`). */
-export const systemRandomBytes: RandomBytes = (n) => crypto.getRandomValues(new Uint8Array(n));
+export const systemRandomBytes: RandomBytes = (n: number): Uint8Array =>
+  crypto.getRandomValues(new Uint8Array(n));
 
 /**
  * One CPace cipher suite: a group, its hash, and the draft's four group

@@ -114,7 +114,9 @@ export function allocateIpv4(meshId: string, deviceId: string, taken: Set<string
 
 /** A device's claim on a mesh IPv4 address, as its device record holds it. */
 export interface Ipv4Claim {
+  /** The claiming device. */
   deviceId: string;
+  /** The address it claims. */
   ipv4: string;
   /** When the device was admitted (any number that orders admissions, e.g. ms). */
   admittedAt: number;

@@ -87,7 +87,7 @@ export async function runOk(
   cmd: string,
   args: string[],
   stdin?: string,
-) {
+): Promise<RunResult> {
   const r = await runner.run(cmd, args, { stdin });
   if (r.code !== 0) {
     const text = (r.stderr || r.stdout).trim().split("\n")[0] ?? "";

@@ -49,15 +49,21 @@ export interface ParsedWgConfig {
 
 /** One `Key = value` line; `key` is lower-cased (wg's keys are case-insensitive). */
 export interface WgEntry {
+  /** Lower-cased key. */
   key: string;
+  /** The value as written. */
   value: string;
+  /** 1-based line number, for messages. */
   line: number;
 }
 
 /** An `[Interface]` or `[Peer]` section with its lines. */
 export interface WgSection {
+  /** Which section. */
   name: "interface" | "peer";
+  /** 1-based line of the header. */
   line: number;
+  /** Its `Key = value` lines. */
   entries: WgEntry[];
 }
 

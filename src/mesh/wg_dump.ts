@@ -46,7 +46,9 @@ export interface WgDumpPeer {
 
 /** A parsed dump. */
 export interface WgDump {
+  /** The interface line. */
   interface: WgDumpInterface;
+  /** One record per peer line. */
   peers: WgDumpPeer[];
 }
 

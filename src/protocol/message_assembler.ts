@@ -36,7 +36,10 @@ export class MessageAssembler {
   #scan = 0; // next length prefix not yet checked
   #failed: MycelError | undefined;
 
-  /** @param max largest message accepted, in bytes (without the prefix) */
+  /**
+   * An empty assembler.
+   * @param max largest message accepted, in bytes (without the prefix)
+   */
   constructor(max: number = MAX_SYNC_MESSAGE) {
     if (!Number.isSafeInteger(max) || max < 0 || max > 0xffffffff) {
       throw new MycelError("internal", "assemble sync messages", "max must fit in a u32", {

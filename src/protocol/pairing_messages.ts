@@ -19,7 +19,7 @@ import { decodeDeviceRecord, type DeviceRecord, encodeDeviceFields } from "../lo
 /** Version of the pairing protocol. */
 export const PAIRING_PROTOCOL_VERSION = 1;
 /** Noise prologue prefix; the CPace transcript is appended. */
-export const PAIRING_PROLOGUE = utf8("mycel/pair/1");
+export const PAIRING_PROLOGUE: Uint8Array = utf8("mycel/pair/1");
 
 function bad(reason: string): MycelError {
   return new MycelError("bad_message", "read pairing message", reason, {

@@ -47,7 +47,10 @@ export class SyncSession {
   #theirDone = false;
   #failed = false;
 
-  /** @param options.maxReceived most entries accepted from the peer */
+  /**
+   * A new session.
+   * @param options.maxReceived most entries accepted from the peer
+   */
   constructor(options: { maxReceived?: number } = {}) {
     const max = options.maxReceived ?? DEFAULT_MAX_RECEIVED;
     if (!Number.isSafeInteger(max) || max < 0) {

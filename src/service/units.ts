@@ -39,10 +39,14 @@ export const UNIT_NAMES = [
   "mycel-sync@.service",
 ];
 
-/** Quote one argument for an ExecStart line. */
+/** Quote one argument for an ExecStart line (`%` doubled: systemd expands specifiers). */
 export function quoteExec(arg: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
-  return `"${arg.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\$/g, "$$$$")}"`;
+  if (/^[A-Za-z0-9_@+=:,./-]+$/.test(arg)) return arg;
+  const escaped = arg.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\$/g, "$$$$").replace(
+    /%/g,
+    "%%",
+  );
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? escaped : `"${escaped}"`;
 }
 
 /** Quote one argument for /bin/sh (cron). */
@@ -125,6 +129,7 @@ export const CRON_MARKER = "# mycel: sync every 30 seconds";
 export function renderCron(spec: ServiceSpec, lockFile: string): string {
   const cmd = [...spec.exec, "--home", spec.home, "sync", "now", "--timeout", "20"].map(quoteShell)
     .join(" ");
-  const guarded = `flock -n ${quoteShell(lockFile)} ${cmd} >/dev/null 2>&1`;
+  // cron ends a command at an unescaped `%` (the rest becomes stdin).
+  const guarded = `flock -n ${quoteShell(lockFile)} ${cmd} >/dev/null 2>&1`.replace(/%/g, "\\%");
   return `${CRON_MARKER}\n* * * * * ${guarded}\n* * * * * sleep 30; ${guarded}\n`;
 }

@@ -25,12 +25,23 @@ export async function lockHolder(path: string): Promise<number | undefined> {
 
 /** True when some process holds the lock on `path` right now (checked without waiting long). */
 export async function lockIsHeld(path: string): Promise<boolean> {
+  let file: Deno.FsFile;
   try {
-    (await acquireLock(path, 200)).release();
-    return false;
+    file = await Deno.open(path, { read: true, write: true });
   } catch (e) {
-    if (e instanceof MycelError && e.code === "locked") return true;
+    if (e instanceof Deno.errors.NotFound) return false;
     throw e;
+  }
+  try {
+    // Only try the lock: unlike acquireLock, leave the file's PID untouched.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<false>((r) => timer = setTimeout(() => r(false), 200));
+    const got = await Promise.race([file.lock(true).then(() => true), timedOut]);
+    clearTimeout(timer);
+    if (got) file.unlockSync();
+    return !got;
+  } finally {
+    file.close();
   }
 }
 

@@ -50,6 +50,7 @@ export class Ingestor {
   readonly #trusted: ReadonlySet<DeviceId>;
   readonly #pending = new Map<DeviceId, SignedEntry[]>();
   readonly #hashes = new Map<DeviceId, Uint8Array[]>();
+  /** What this ingest did so far. */
   readonly result: IngestResult = { accepted: 0, duplicates: 0, forks: [], refused: [] };
 
   /**

@@ -19,10 +19,14 @@ import { acquireLock } from "../storage/lock.ts";
 import { Store } from "../storage/store.ts";
 
 /** Options the home steps need. */
-interface HomeOptions {
+export interface HomeOptions {
+  /** Name for a new device. */
   name?: string;
+  /** Wall clock. */
   now: () => number;
+  /** Environment. */
   env: (name: string) => string | undefined;
+  /** Progress lines. */
   log: (line: string) => void;
 }
 

@@ -56,6 +56,7 @@ async function install(ctx: CommandContext, input: ParsedInput): Promise<number>
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw usageError("use --port", "it must be 1–65535", { value: portText });
   }
+  const scope = scopeOf(input); // usage errors come before any write
   const spec = {
     exec: selfCommand(),
     home: homeRoot(ctx),
@@ -91,7 +92,6 @@ async function install(ctx: CommandContext, input: ParsedInput): Promise<number>
     }
     return ExitCode.ok;
   }
-  const scope = scopeOf(input);
   const result = await installUnits(
     spec,
     scope,
@@ -145,12 +145,20 @@ export const serviceCommands: CommandSpec[] = [
   },
   {
     path: ["service", "uninstall"],
-    summary: "stop and remove the units (and mycel's crontab lines)",
+    summary: "stop and remove the units (with --cron: mycel's crontab lines)",
     args: [],
-    flags: SCOPE_FLAGS,
+    flags: [...SCOPE_FLAGS, {
+      name: "cron",
+      help: "remove mycel's crontab lines instead of the units",
+    }],
     async run(ctx, input) {
       const { uninstallUnits, uninstallCron } = await import("../../service/install.ts");
       const { systemRunner } = await import("../../mesh/system.ts");
+      if (input.flags.cron) {
+        const cron = await uninstallCron(systemRunner);
+        ctx.out.line(cron > 0 ? "removed mycel's crontab lines" : "nothing was installed");
+        return ExitCode.ok;
+      }
       const scope = scopeOf(input);
       const removed = await uninstallUnits(
         scope,
@@ -158,9 +166,7 @@ export const serviceCommands: CommandSpec[] = [
         systemRunner,
       );
       for (const f of removed) ctx.out.line(`removed ${f}`);
-      const cron = await uninstallCron(systemRunner).catch(() => 0);
-      if (cron > 0) ctx.out.line("removed mycel's crontab lines");
-      if (removed.length === 0 && cron === 0) ctx.out.line("nothing was installed");
+      if (removed.length === 0) ctx.out.line("nothing was installed");
       return ExitCode.ok;
     },
   },

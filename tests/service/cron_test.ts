@@ -1,0 +1,203 @@
+/**
+ * @module cron_test
+ * `mycel service install --cron`: a valid crontab (marker, two `* * * * *`
+ * lines, the second after `sleep 30;`, both under `flock -n`), checked with
+ * a small parser and, where the machine's `crontab` can check a file without
+ * installing it (`-T`), by cron itself. `--cron --apply` and `service
+ * uninstall` go through a fake `crontab` first on PATH (the user's real
+ * crontab is never touched). The first line's command, run by /bin/sh with
+ * cron's environment, really syncs with a peer; while the lock is held it
+ * exits at once without syncing.
+ */
+
+import assert from "node:assert/strict";
+import { describe, MAIN_TS, type StatusJson, TempHome, tempHome } from "../helpers/mycel.ts";
+import { CRON_MARKER } from "../../src/service/units.ts";
+import { type FakeBin, fakeBin, freePort, parseCrontab, peer, run, which } from "./_helpers.ts";
+
+const CRONTAB = which("crontab");
+
+/** An initialised home (offline) with a fake crontab first on PATH. */
+async function setup(name = "box"): Promise<{ h: TempHome; bin: FakeBin }> {
+  const dir = await Deno.makeTempDir({ prefix: "mycel-cron-" });
+  const bin = await fakeBin(`${dir}/bin`);
+  const h = new TempHome(dir, {
+    env: { PATH: bin.path(), XDG_CONFIG_HOME: `${dir}/config`, MYCEL_OFFLINE: "1" },
+  });
+  await h.ok(["init", "--name", name]);
+  return { h, bin };
+}
+
+/** The argv /bin/sh builds from a cron command (mycel replaced by printf). */
+async function shellArgv(command: string): Promise<string[]> {
+  const m = /^(?:sleep 30; )?flock -n (.*) >\/dev\/null 2>&1$/.exec(command);
+  assert.ok(m, `flock -n … >/dev/null 2>&1: ${command}`);
+  const r = await run("/bin/sh", ["-c", `printf '%s\\0' ${m[1]}`]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.split("\0").slice(0, -1);
+}
+
+Deno.test("service install --cron prints a valid crontab: two lines a minute under flock -n", async () => {
+  const { h } = await setup();
+  await using _ = h;
+  const args = ["service", "install", "--cron", "--port", "40140"];
+  const r = await h.run(args);
+  assert.equal(r.code, 0, describe(args, r));
+  assert.match(r.stderr, /Add these lines with `crontab -e`, or run again with --apply\./);
+
+  const lines = r.stdout.split("\n");
+  assert.equal(lines.length, 4, r.stdout);
+  assert.equal(lines[0], CRON_MARKER);
+  const jobs = parseCrontab(r.stdout);
+  assert.equal(jobs.length, 2, r.stdout);
+  for (const job of jobs) {
+    assert.deepEqual(job.schedule, ["*", "*", "*", "*", "*"]);
+    assert.equal(job.stdin, undefined, "no % in the command");
+    assert.match(job.command, /^(sleep 30; )?flock -n /);
+  }
+  assert.ok(!jobs[0].command.includes("sleep"), jobs[0].command);
+  assert.ok(jobs[1].command.startsWith("sleep 30; flock -n "), jobs[1].command);
+  assert.equal(jobs[1].command, `sleep 30; ${jobs[0].command}`);
+  const argv = await shellArgv(jobs[0].command);
+  assert.deepEqual(argv, [
+    `${h.home}/cron.lock`,
+    Deno.execPath(),
+    "run",
+    "-A",
+    MAIN_TS,
+    "--home",
+    h.home,
+    "sync",
+    "now",
+    "--timeout",
+    "20",
+  ]);
+  // The cron path writes no units anywhere.
+  assert.deepEqual(
+    (await Array.fromAsync(Deno.readDir(h.dir))).map((e) => e.name).sort(),
+    ["bin", "home"],
+  );
+});
+
+Deno.test("service install --cron: the real crontab accepts the lines (where it can check them)", async () => {
+  if (!CRONTAB) {
+    console.log(
+      "crontab check skipped: no `crontab` command on this machine (the `cron` package is not installed)",
+    );
+    return;
+  }
+  const probe = await run(CRONTAB, ["-T", "/dev/null"]);
+  if (probe.code !== 0) {
+    console.log(
+      `crontab check skipped: ${CRONTAB} cannot check a file without installing it (no -T): ${probe.stderr.trim()}`,
+    );
+    return;
+  }
+  const { h } = await setup();
+  await using _ = h;
+  const r = await h.ok(["service", "install", "--cron", "--port", "40141"]);
+  const file = await h.writeFile("crontab.txt", r.stdout);
+  const t = await run(CRONTAB, ["-T", file]);
+  assert.equal(t.code, 0, `crontab -T:\n${t.stdout}${t.stderr}`);
+});
+
+Deno.test("service install --cron --apply replaces older mycel lines, keeps others; uninstall removes them", async () => {
+  const { h, bin } = await setup();
+  await using _ = h;
+  const mine = "MAILTO=me@example.org\n0 3 * * * /usr/local/bin/backup\n";
+  const stale = `${CRON_MARKER}\n* * * * * old line one\n* * * * * sleep 30; old line two\n`;
+  await Deno.writeTextFile(bin.crontabFile, `${mine}${stale}`);
+
+  const r = await h.ok(["service", "install", "--cron", "--apply", "--port", "40142"]);
+  assert.match(r.stderr, /Installed into your crontab\./);
+  const table = bin.crontab()!;
+  assert.ok(table.startsWith(mine), table);
+  assert.equal(table.split(CRON_MARKER).length, 2, `one mycel block:\n${table}`);
+  assert.ok(!table.includes("old line"), table);
+  assert.equal(table.slice(mine.length), r.stdout, "the block printed is the block installed");
+  const jobs = parseCrontab(table);
+  assert.equal(jobs.length, 3);
+
+  // Applying twice keeps one block.
+  await h.ok(["service", "install", "--cron", "--apply", "--port", "40142"]);
+  assert.equal(bin.crontab(), table);
+
+  const rm = await h.ok(["service", "uninstall", "--cron"]);
+  assert.equal(rm.stdout, "removed mycel's crontab lines\n");
+  assert.equal(bin.crontab(), mine);
+  const again = await h.ok(["service", "uninstall", "--cron"]);
+  assert.equal(again.stdout, "nothing was installed\n");
+});
+
+Deno.test("service install --cron --apply into an empty crontab", async () => {
+  const { h, bin } = await setup();
+  await using _ = h;
+  assert.equal(bin.crontab(), undefined);
+  const r = await h.ok(["service", "install", "--cron", "--apply", "--port", "40143"]);
+  assert.equal(bin.crontab(), r.stdout);
+  assert.equal(parseCrontab(bin.crontab()!).length, 2);
+});
+
+Deno.test({
+  name:
+    "the cron line, run by /bin/sh with cron's environment, syncs; with the lock held it does nothing",
+  ignore: which("flock") === undefined,
+  async fn() {
+    await using served = await tempHome("mycel-cron-served-");
+    const port = freePort();
+    await served.ok(["--no-sync", "init", "--name", "served", "--listen", `127.0.0.1:${port}`]);
+    await served.ok(["--no-sync", "pref", "set", "from", "served"]);
+    const { h } = await setup("laptop");
+    await using _ = h;
+    await peer(h, served);
+    await h.ok(["--no-sync", "pref", "set", "from-laptop", "yes"]);
+    await using server = served.spawn(["sync", "serve", "--listen", `127.0.0.1:${port}`]);
+    await server.waitFor(/listening on/);
+
+    const r = await h.ok(["service", "install", "--cron", "--port", String(freePort())]);
+    const [job] = parseCrontab(r.stdout);
+    // What cron gives a job: HOME, LOGNAME, SHELL and a short PATH; cwd is HOME.
+    const home = Deno.env.get("HOME") ?? "/";
+    const cronEnv = {
+      HOME: home,
+      LOGNAME: Deno.env.get("LOGNAME") ?? Deno.env.get("USER") ?? "root",
+      SHELL: "/bin/sh",
+      PATH: "/usr/bin:/bin",
+    };
+    const status = () =>
+      h.json<Record<string, unknown>>(["service", "status", "--dir", h.path("u"), "--json"]);
+    assert.equal((await status()).last_round, null);
+
+    // Held lock: flock -n gives up at once, nothing runs.
+    const lock = await Deno.open(`${h.home}/cron.lock`, { read: true, write: true, create: true });
+    try {
+      await lock.lock(true);
+      const t0 = performance.now();
+      const busy = await run("/bin/sh", ["-c", job.command], {
+        env: cronEnv,
+        clearEnv: true,
+        cwd: home,
+      });
+      assert.equal(busy.code, 1, `flock -n fails while the lock is held:\n${busy.stderr}`);
+      assert.ok(performance.now() - t0 < 5_000, "flock -n does not wait");
+      assert.equal((await status()).last_round, null, "no round ran");
+    } finally {
+      lock.close();
+    }
+
+    const done = await run("/bin/sh", ["-c", job.command], {
+      env: cronEnv,
+      clearEnv: true,
+      cwd: home,
+    });
+    assert.equal(done.code, 0, `the cron command:\n${job.command}\n${done.stderr}`);
+    const last = (await status()).last_round as { peers: number; synced: number } | null;
+    assert.ok(last, "a round ran");
+    assert.deepEqual([last.peers, last.synced], [1, 1]);
+    const [a, b] = await Promise.all([
+      h.json<StatusJson>(["status", "--json"]),
+      served.json<StatusJson>(["--no-sync", "status", "--json"]),
+    ]);
+    assert.equal(a.state_digest, b.state_digest);
+  },
+});

@@ -1,0 +1,331 @@
+/**
+ * @module units_test
+ * Pure rendering of the systemd units and cron lines (src/service/units.ts):
+ * timer cadence and accuracy, oneshot service, `Accept=yes` socket with a
+ * `StandardInput=socket` template, and the quoting of awkward paths (spaces,
+ * quotes, `$`, `%`, backslashes) for ExecStart (checked against systemd's own
+ * parser through `systemd-analyze verify`'s debug dump) and for /bin/sh
+ * (checked by running sh).
+ */
+
+import assert from "node:assert/strict";
+import {
+  CRON_MARKER,
+  quoteExec,
+  quoteShell,
+  renderCron,
+  renderUnits,
+  type ServiceSpec,
+  UNIT_NAMES,
+} from "../../src/service/units.ts";
+import {
+  hasSystemdAnalyze,
+  parseCrontab,
+  parseExecStart,
+  run,
+  splitSystemdWords,
+  substituteEnv,
+  systemdCommandLines,
+  unitEntries,
+  unitValue,
+  verifyUnits,
+} from "./_helpers.ts";
+
+const SPEC: ServiceSpec = {
+  exec: ["/usr/bin/deno", "run", "-A", "/opt/mycel/main.ts"],
+  home: "/home/ann/.local/share/mycel",
+  intervalSeconds: 30,
+  port: 7850,
+};
+
+function units(spec: ServiceSpec): Record<string, string> {
+  return Object.fromEntries(renderUnits(spec).map((u) => [u.name, u.content]));
+}
+
+/** Awkward arguments every quoting must carry through unchanged. */
+const AWKWARD = [
+  "plain/path-1.2_x",
+  "with space",
+  "two  spaces",
+  "it's",
+  'say "hi"',
+  "dollar$HOME",
+  "${HOME}",
+  "$$",
+  "back\\slash",
+  "trailing\\",
+  "tab\there",
+  "semi;colon",
+  ";",
+  "",
+  "ünïcödé path",
+  "a'b\"c$d\\e f",
+  "-dash",
+  "~tilde",
+  "*glob?[x]",
+  "`cmd` $(cmd)",
+];
+
+/** Contain `%`: systemd reads `%x` as a specifier, cron reads `%` as a newline. */
+const PERCENT = ["100%", "50%done", "/tmp/%h/home", "%%", "a%b c"];
+
+Deno.test("renderUnits: the four units, in install order", () => {
+  assert.deepEqual(renderUnits(SPEC).map((u) => u.name), UNIT_NAMES);
+  assert.deepEqual(UNIT_NAMES, [
+    "mycel-sync.service",
+    "mycel-sync.timer",
+    "mycel-sync.socket",
+    "mycel-sync@.service",
+  ]);
+});
+
+Deno.test("renderUnits: oneshot service running sync now with --home", () => {
+  const service = units(SPEC)["mycel-sync.service"];
+  assert.equal(unitValue(service, "Service", "Type"), "oneshot");
+  assert.deepEqual(parseExecStart(unitValue(service, "Service", "ExecStart")), [
+    ...SPEC.exec,
+    "--home",
+    SPEC.home,
+    "sync",
+    "now",
+    "--timeout",
+    "20",
+  ]);
+  // Exit 3 (no peer reachable) is normal for a laptop on the move.
+  assert.equal(unitValue(service, "Service", "SuccessExitStatus"), "3");
+  assert.equal(unitValue(service, "Unit", "Wants"), "network-online.target");
+  assert.equal(unitValue(service, "Unit", "After"), "network-online.target");
+  // A oneshot must end well within the timer interval's worth of retries.
+  assert.ok(Number(unitValue(service, "Service", "TimeoutStartSec")) > 20);
+});
+
+Deno.test("renderUnits: timer every interval after boot and after each run, 1 s accuracy", () => {
+  for (const seconds of [30, 45, 1, 3600]) {
+    const timer = units({ ...SPEC, intervalSeconds: seconds })["mycel-sync.timer"];
+    assert.equal(unitValue(timer, "Timer", "OnBootSec"), `${seconds}s`);
+    assert.equal(unitValue(timer, "Timer", "OnUnitActiveSec"), `${seconds}s`);
+    assert.equal(unitValue(timer, "Timer", "AccuracySec"), "1s");
+    assert.equal(unitValue(timer, "Install", "WantedBy"), "timers.target");
+    // No Unit= : the timer starts the service of its own name.
+    assert.ok(!unitEntries(timer).some((e) => e.key === "Unit"));
+  }
+});
+
+Deno.test("renderUnits: socket with Accept=yes on the port, template reading the socket", () => {
+  const u = units({ ...SPEC, port: 40123, sessionSeconds: 12 });
+  const socket = u["mycel-sync.socket"];
+  assert.equal(unitValue(socket, "Socket", "ListenStream"), "40123");
+  assert.equal(unitValue(socket, "Socket", "Accept"), "yes");
+  assert.equal(unitValue(socket, "Install", "WantedBy"), "sockets.target");
+  const template = u["mycel-sync@.service"];
+  assert.equal(unitValue(template, "Service", "StandardInput"), "socket");
+  assert.equal(unitValue(template, "Service", "StandardOutput"), "socket");
+  assert.deepEqual(parseExecStart(unitValue(template, "Service", "ExecStart")), [
+    ...SPEC.exec,
+    "--home",
+    SPEC.home,
+    "sync",
+    "serve",
+    "--stdio",
+    "--timeout",
+    "12",
+  ]);
+  // The runtime cap leaves the session deadline room to finish.
+  assert.ok(Number(unitValue(template, "Service", "RuntimeMaxSec")) > 12);
+  // The default session deadline is 30 s.
+  const dflt = parseExecStart(
+    unitValue(units(SPEC)["mycel-sync@.service"], "Service", "ExecStart"),
+  );
+  assert.deepEqual(dflt.slice(-2), ["--timeout", "30"]);
+});
+
+Deno.test("quoteExec: safe words stay bare, others are double-quoted", () => {
+  assert.equal(quoteExec("/usr/bin/deno"), "/usr/bin/deno");
+  assert.equal(quoteExec("--home"), "--home");
+  assert.equal(quoteExec("a=b,c:d@e+f"), "a=b,c:d@e+f");
+  assert.equal(quoteExec("with space"), '"with space"');
+  assert.equal(quoteExec('say "hi"'), '"say \\"hi\\""');
+  assert.equal(quoteExec("back\\slash"), '"back\\\\slash"');
+  assert.equal(quoteExec("$HOME"), '"$$HOME"');
+  assert.equal(quoteExec(""), '""');
+});
+
+Deno.test("quoteExec: every awkward argument reads back unchanged (systemd's rules)", () => {
+  for (const arg of AWKWARD) {
+    const line = `/bin/echo ${quoteExec(arg)}`;
+    assert.deepEqual(parseExecStart(line), ["/bin/echo", arg], `quoteExec(${JSON.stringify(arg)})`);
+  }
+  const all = AWKWARD.map(quoteExec).join(" ");
+  assert.deepEqual(parseExecStart(`/bin/echo ${all}`), ["/bin/echo", ...AWKWARD]);
+});
+
+Deno.test("quoteExec: % survives systemd's specifier expansion", () => {
+  // systemd resolves %x specifiers in ExecStart (%h = home, %b = boot id, ...);
+  // a literal % must be written %%.
+  for (const arg of PERCENT) {
+    const line = `/bin/echo ${quoteExec(arg)}`;
+    assert.deepEqual(
+      parseExecStart(line, { specifiers: { h: "/root", b: "BOOTID", d: "/run/credentials/x" } }),
+      ["/bin/echo", arg],
+      `quoteExec(${JSON.stringify(arg)}) = ${quoteExec(arg)}: a % must be escaped as %%`,
+    );
+  }
+});
+
+Deno.test({
+  name: "quoteExec: systemd itself parses the awkward arguments back unchanged",
+  ignore: !hasSystemdAnalyze(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "mycel-quote-" });
+    try {
+      const args = ["/bin/echo", ...AWKWARD];
+      const path = `${dir}/quote.service`;
+      await Deno.writeTextFile(
+        path,
+        `[Service]\nType=oneshot\nExecStart=${args.map(quoteExec).join(" ")}\n`,
+      );
+      const verify = await verifyUnits([path]);
+      assert.equal(verify.code, 0, `systemd-analyze verify:\n${verify.stderr}`);
+      const lines = await systemdCommandLines(path);
+      if (lines.length === 0) {
+        console.log("systemd cross-check skipped: this systemd-analyze dumps no Command Line");
+        return;
+      }
+      assert.equal(lines.length, 1);
+      // systemd keeps `$` until it runs the command, then `$$` → `$`.
+      assert.deepEqual(lines[0].map((w) => substituteEnv(w)), args);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "quoteExec: systemd itself parses % back unchanged",
+  ignore: !hasSystemdAnalyze(),
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "mycel-quote-" });
+    try {
+      const args = ["/bin/echo", ...PERCENT];
+      const path = `${dir}/quote.service`;
+      await Deno.writeTextFile(
+        path,
+        `[Service]\nType=oneshot\nExecStart=${args.map(quoteExec).join(" ")}\n`,
+      );
+      const lines = await systemdCommandLines(path);
+      if (lines.length === 0) {
+        console.log("systemd cross-check skipped: this systemd-analyze dumps no Command Line");
+        return;
+      }
+      assert.deepEqual(
+        lines[0].map((w) => substituteEnv(w)),
+        args,
+        `ExecStart=${args.map(quoteExec).join(" ")}`,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("splitSystemdWords reads systemd's own dump format", () => {
+  // A line as systemd 252 dumps it (see systemdCommandLines).
+  assert.deepEqual(
+    splitSystemdWords(
+      String.raw`/bin/echo ";" "a;b" "" "tab\tx" "back\\slash" "q\"uote" "d\$\$H" %`,
+    ),
+    ["/bin/echo", ";", "a;b", "", "tab\tx", "back\\slash", 'q"uote', "d$$H", "%"],
+  );
+});
+
+Deno.test("quoteShell: safe words stay bare, others single-quoted", () => {
+  assert.equal(quoteShell("/usr/bin/deno"), "/usr/bin/deno");
+  assert.equal(quoteShell("with space"), "'with space'");
+  assert.equal(quoteShell("it's"), `'it'\\''s'`);
+  assert.equal(quoteShell("$HOME"), "'$HOME'");
+  assert.equal(quoteShell(""), "''");
+});
+
+Deno.test("quoteShell: /bin/sh reads every awkward argument back unchanged", async () => {
+  const args = [...AWKWARD, ...PERCENT];
+  const script = `printf '%s\\0' ${args.map(quoteShell).join(" ")}`;
+  const r = await run("/bin/sh", ["-c", script], { env: { HOME: "/nowhere" } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.split("\0").slice(0, -1), args);
+});
+
+Deno.test("renderCron: marker and two lines a minute, the second after sleep 30, under flock -n", () => {
+  const text = renderCron(SPEC, "/home/ann/.local/share/mycel/cron.lock");
+  const lines = text.split("\n");
+  assert.equal(lines.length, 4, JSON.stringify(text)); // marker, two jobs, final newline
+  assert.equal(lines[0], CRON_MARKER);
+  assert.equal(lines[3], "");
+  const jobs = parseCrontab(text);
+  assert.equal(jobs.length, 2);
+  const cmd = `${SPEC.exec.join(" ")} --home ${SPEC.home} sync now --timeout 20`;
+  const guarded = `flock -n /home/ann/.local/share/mycel/cron.lock ${cmd} >/dev/null 2>&1`;
+  assert.deepEqual(jobs[0], { schedule: ["*", "*", "*", "*", "*"], command: guarded });
+  assert.deepEqual(jobs[1], {
+    schedule: ["*", "*", "*", "*", "*"],
+    command: `sleep 30; ${guarded}`,
+  });
+});
+
+Deno.test("renderCron: awkward paths are shell-quoted and survive sh", async () => {
+  const home = "/tmp/my home/it's $x";
+  const spec = { ...SPEC, exec: ["/opt/my tools/mycel"], home };
+  const jobs = parseCrontab(renderCron(spec, `${home}/cron.lock`));
+  assert.equal(jobs.length, 2);
+  for (const job of jobs) assert.equal(job.stdin, undefined);
+  // Replace flock and mycel by printf to see the argv sh builds.
+  const command = jobs[0].command.replace(/^flock -n /, "printf '%s\\0' ").replace(
+    / >\/dev\/null 2>&1$/,
+    "",
+  );
+  const r = await run("/bin/sh", ["-c", command]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.split("\0").slice(0, -1), [
+    `${home}/cron.lock`,
+    "/opt/my tools/mycel",
+    "--home",
+    home,
+    "sync",
+    "now",
+    "--timeout",
+    "20",
+  ]);
+});
+
+Deno.test("renderCron: a % in a path is escaped for cron (else cron cuts the command there)", () => {
+  const home = "/srv/100%/mycel";
+  const jobs = parseCrontab(renderCron({ ...SPEC, home }, `${home}/cron.lock`));
+  for (const job of jobs) {
+    assert.equal(
+      job.stdin,
+      undefined,
+      `cron would end the command at the % and feed the rest as stdin:\n${job.command}`,
+    );
+    assert.ok(job.command.includes(`${home}/cron.lock`));
+  }
+});
+
+Deno.test("parseCrontab rejects what cron rejects", () => {
+  for (
+    const bad of [
+      "* * * * echo too few\n",
+      "60 * * * * echo minute\n",
+      "* 24 * * * echo hour\n",
+      "* * 0 * * echo dom\n",
+      "* * * 13 * echo month\n",
+      "* * * * 8 echo dow\n",
+      "*/0 * * * * echo step\n",
+      "5-1 * * * * echo range\n",
+      "* * * * *\n",
+      "* * * * * echo no newline",
+    ]
+  ) assert.throws(() => parseCrontab(bad), Error, JSON.stringify(bad));
+  assert.deepEqual(
+    parseCrontab("# c\nSHELL=/bin/sh\n*/5 1-3,7 * jan-mar mon echo a\\%b%in\n"),
+    [{ schedule: ["*/5", "1-3,7", "*", "jan-mar", "mon"], command: "echo a%b", stdin: "in" }],
+  );
+});
