@@ -6,7 +6,6 @@
 
 import type { CommandContext } from "./src/cli/command.ts";
 import { COMMANDS } from "./src/cli/commands/table.ts";
-import { commandHelp, groupHelp, topHelp } from "./src/cli/help.ts";
 import { type Output, processOutput } from "./src/cli/output.ts";
 import { parseArgv } from "./src/cli/parse.ts";
 import { ExitCode, MycelError } from "./src/errors.ts";
@@ -14,10 +13,15 @@ import { VERSION } from "./src/version.ts";
 
 /** Injectable parts of the process, for tests. */
 export interface MainDeps {
+  /** Where output goes. */
   out: Output;
+  /** Environment lookup. */
   env: (name: string) => string | undefined;
+  /** Wall clock (ms). */
   now: () => number;
+  /** Aborted on SIGINT/SIGTERM. */
   signal: AbortSignal;
+  /** Reads all of standard input. */
   readStdin: () => Promise<Uint8Array>;
 }
 
@@ -52,6 +56,7 @@ export async function main(argv: readonly string[], deps: MainDeps): Promise<num
       return ExitCode.ok;
     }
     if (parsed.kind === "help") {
+      const { commandHelp, groupHelp, topHelp } = await import("./src/cli/help.ts");
       out.line(
         parsed.spec
           ? commandHelp(parsed.spec)

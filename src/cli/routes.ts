@@ -1,32 +1,54 @@
 /**
  * @module routes
  * How `sync now` reaches a peer: through the WireGuard mesh first (the
- * peer's mesh IPv4 at its sync port) when this device's mesh interface is up,
- * then at the peer's advertised endpoints ("direct"). Noise runs inside
- * either way.
+ * peer's mesh IPv4 at its sync port) when this device's mesh interface is up
+ * and the tunnel to that peer is alive (a handshake within the last three
+ * minutes, as `wg show` tells), then at the peer's advertised endpoints
+ * ("direct"). Noise runs inside either way. When `wg show` cannot be read
+ * (no root), the mesh route is still tried first; `round` splits the time
+ * between routes so a dead tunnel never uses up the whole budget.
  */
 
 import type { DeviceRecord } from "../log/device_record.ts";
+import type { WgDump } from "../mesh/wg_dump.ts";
 import type { Store } from "../storage/store.ts";
 import { directRoutes, type Route } from "../sync/round.ts";
 
-/** A route function that tries the mesh first when its interface is up. */
-export function meshRoutes(): (peer: DeviceRecord, view: Store) => Promise<Route[]> {
-  let up: Promise<boolean> | undefined;
+/** A tunnel whose last handshake is older than this is treated as down. */
+export const LIVE_HANDSHAKE_S = 180;
+
+interface MeshView {
+  up: boolean;
+  dump?: WgDump;
+}
+
+async function meshView(ifname: string): Promise<MeshView> {
+  try {
+    const { linkExists, readWgDump } = await import("../mesh/interface.ts");
+    const { systemRunner } = await import("../mesh/system.ts");
+    if (!(await linkExists(systemRunner, ifname))) return { up: false };
+    return { up: true, dump: await readWgDump(systemRunner, ifname) };
+  } catch {
+    return { up: false };
+  }
+}
+
+/** A route function that tries the mesh first when its interface and tunnel are up. */
+export function meshRoutes(
+  now: () => number = Date.now,
+): (peer: DeviceRecord, view: Store) => Promise<Route[]> {
+  let mesh: Promise<MeshView> | undefined;
   return async (peer, view) => {
     const direct = directRoutes(peer);
-    const mesh = view.local.mesh;
-    if (mesh === undefined || peer.ipv4 === "" || direct.length === 0) return direct;
-    up ??= (async () => {
-      try {
-        const { linkExists } = await import("../mesh/interface.ts");
-        const { systemRunner } = await import("../mesh/system.ts");
-        return await linkExists(systemRunner, mesh.interface);
-      } catch {
-        return false;
-      }
-    })();
-    if (!(await up)) return direct;
+    const local = view.local.mesh;
+    if (local === undefined || peer.ipv4 === "" || direct.length === 0) return direct;
+    mesh ??= meshView(local.interface);
+    const { up, dump } = await mesh;
+    if (!up) return direct;
+    if (dump) {
+      const hs = dump.peers.find((p) => p.publicKey === peer.wgKey)?.latestHandshake;
+      if (!hs || now() / 1000 - hs > LIVE_HANDSHAKE_S) return direct;
+    }
     return [{ path: "mesh", host: peer.ipv4, port: direct[0].port }, ...direct];
   };
 }

@@ -70,6 +70,19 @@ function luhn32(text: string): string {
 
 /** Display id of an Ed25519 public key. */
 export function deviceIdFromKey(publicKey: Uint8Array): DeviceId {
+  // Every decoded entry names its author: remember the few keys a mesh has.
+  const cacheKey = String.fromCharCode(...publicKey);
+  const known = idCache.get(cacheKey);
+  if (known !== undefined) return known;
+  const id = computeDeviceId(publicKey);
+  if (idCache.size > 1024) idCache.clear();
+  idCache.set(cacheKey, id);
+  return id;
+}
+
+const idCache = new Map<string, DeviceId>();
+
+function computeDeviceId(publicKey: Uint8Array): DeviceId {
   const text = base32(publicKey); // 52 characters for 32 bytes
   let checked = "";
   for (let i = 0; i < 4; i++) {

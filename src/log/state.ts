@@ -101,8 +101,9 @@ export class MeshState {
       counter: stamp.counter,
       upTo: 0,
     };
-    const last = lastWrites(entry.ops);
-    const isLast = (key: string, i: number) => last.get(key) === i;
+    // Most entries hold one op: no same-key writes to resolve.
+    const last = entry.ops.length > 1 ? lastWrites(entry.ops) : undefined;
+    const isLast = (key: string, i: number) => last === undefined || last.get(key) === i;
     for (const [i, op] of entry.ops.entries()) {
       switch (op.type) {
         case "config.set":

@@ -13,6 +13,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes, utf8 } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import { formatIpv4, formatIpv6, parseIpv4 } from "../ip.ts";
+import { composeIpv6, iidInput, prefixFromDigest, reservedIid, ulaInput } from "./address_core.ts";
 
 export { formatIpv4, parseIpv4 } from "../ip.ts";
 
@@ -30,8 +31,7 @@ function field(s: string): Uint8Array {
 
 /** The mesh's 48-bit ULA prefix: `fd` then 40 bits of SHA-256("mycel-ula" || meshId). */
 export function meshUlaPrefix(meshId: string): Uint8Array {
-  const h = sha256(concatBytes(utf8("mycel-ula"), utf8(meshId)));
-  return concatBytes(Uint8Array.of(0xfd), h.subarray(0, 5));
+  return prefixFromDigest(sha256(ulaInput(meshId)));
 }
 
 /** The mesh's ULA prefix as text, e.g. `fd12:3456:789a::/48`. */
@@ -41,33 +41,17 @@ export function meshUlaCidr(meshId: string): string {
   return `${formatIpv6(b)}/48`;
 }
 
-// RFC 5453 reserves the all-zero id (subnet-router anycast) and
-// fdff:ffff:ffff:ff80-ffff; rehash with a counter instead of ever using them.
-function reservedIid(iid: Uint8Array): boolean {
-  if (iid.every((x) => x === 0)) return true;
-  const top = [0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
-  return top.every((x, i) => iid[i] === x) && iid[7] >= 0x80;
-}
-
 /** A device's 64-bit interface id: SHA-256("mycel-iid" || publicKey || n), first 8 bytes. */
 export function interfaceId(publicKey: Uint8Array): Uint8Array {
-  if (publicKey.length !== 32) {
-    throw new MycelError("bad_key", "derive mesh address", "a public key has 32 bytes", {
-      value: publicKey.length,
-    });
-  }
   for (let n = 0;; n++) {
-    const iid = sha256(concatBytes(utf8("mycel-iid"), publicKey, Uint8Array.of(n))).slice(0, 8);
+    const iid = sha256(iidInput(publicKey, n)).slice(0, 8);
     if (!reservedIid(iid)) return iid;
   }
 }
 
 /** A device's 16-byte mesh IPv6 address: ULA prefix, subnet 0, interface id. */
 export function deviceIpv6Bytes(meshId: string, publicKey: Uint8Array): Uint8Array {
-  const b = new Uint8Array(16);
-  b.set(meshUlaPrefix(meshId), 0); // bytes 6-7 stay 0: subnet id 0
-  b.set(interfaceId(publicKey), 8);
-  return b;
+  return composeIpv6(meshUlaPrefix(meshId), interfaceId(publicKey));
 }
 
 /** A device's mesh IPv6 address in RFC 5952 form, e.g. `fd12:3456:789a::1f2e:…`. */

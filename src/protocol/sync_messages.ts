@@ -51,7 +51,13 @@ export type SyncMessage =
   /** The sender has sent everything: `sent` entries in total. */
   | { readonly type: "done"; readonly sent: number }
   /** The sender gives up; the session ends. */
-  | { readonly type: "error"; readonly code: string; readonly message: string };
+  | { readonly type: "error"; readonly code: string; readonly message: string }
+  /**
+   * The responder's last word, after both `done`s: it has now stored what it
+   * received (`accepted` entries) and refused `refused`. Lets the initiator
+   * report "synced" only once the other side really holds its changes.
+   */
+  | { readonly type: "stored"; readonly accepted: number; readonly refused: number };
 
 /**
  * Largest byte total {@link batchEntries} may put in one batch: leaves room
@@ -67,8 +73,14 @@ function toWire(msg: SyncMessage, dir: Direction): unknown[] {
       return ["done", expectCount(msg.sent, "sent", dir, true)];
     case "error":
       return ["error", expectCode(msg.code, dir), expectText(msg.message, dir)];
+    case "stored":
+      return [
+        "stored",
+        expectCount(msg.accepted, "accepted", dir, true),
+        expectCount(msg.refused, "refused", dir, true),
+      ];
     default:
-      throw badMessage("type must be entries, done or error", dir);
+      throw badMessage("type must be entries, done, error or stored", dir);
   }
 }
 
@@ -107,8 +119,16 @@ export function decodeSyncMessage(bytes: Uint8Array): SyncMessage {
         message: expectText(message, "read"),
       };
     }
+    case "stored": {
+      const [, accepted, refused] = expectArray(raw, "stored message", 3, "read");
+      return {
+        type: "stored",
+        accepted: expectCount(accepted, "accepted", "read", true),
+        refused: expectCount(refused, "refused", "read", true),
+      };
+    }
     default:
-      throw badMessage("type must be entries, done or error");
+      throw badMessage("type must be entries, done, error or stored");
   }
 }
 

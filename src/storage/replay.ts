@@ -11,7 +11,7 @@ import { bytesEqual } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import type { DeviceId } from "../log/device_id.ts";
 import { segmentFiles, segmentPath } from "./log_dir.ts";
-import { decodeSignedEntry, type Entry, type SignedEntry } from "../log/entry.ts";
+import { decodeSignedEntry, type Entry, hashEntryBytes, type SignedEntry } from "../log/entry.ts";
 import type { MeshState } from "../log/state.ts";
 import type { HomePaths } from "./home.ts";
 import { RECORD_HEADER, type ScanResult, scanSegment, truncateSegment } from "./segment.ts";
@@ -82,11 +82,17 @@ export async function replaySegments(
   }
 }
 
-/** Every entry of `author` up to `head`, chain-checked. */
+/**
+ * Entries of `author` with seq in `(afterSeq, afterSeq + limit]`, up to
+ * `head`, chain-checked. Record i of a segment holds seq i + 1, so records
+ * before the range are skipped without being decoded or hashed.
+ */
 export async function readSegmentEntries(
   paths: HomePaths,
   author: DeviceId,
   head: StoredHead | undefined,
+  afterSeq = 0,
+  limit = Infinity,
 ): Promise<SignedEntry[]> {
   if (head === undefined) return [];
   const path = segmentPath(paths, author);
@@ -99,12 +105,34 @@ export async function readSegmentEntries(
   }
   const out: SignedEntry[] = [];
   let prev: StoredHead | undefined;
-  for (const r of scan.records) {
+  for (let i = Math.max(0, afterSeq); i < scan.records.length && out.length < limit; i++) {
+    const r = scan.records[i];
     if (r.offset >= head.offset) break;
     const e = decodeAt(path, r.offset, r.payload);
-    checkLink(path, r.offset, prev, e);
+    if (e.entry.seq !== i + 1) {
+      throw corrupt(path, r.offset, `expected entry ${i + 1}, found ${e.entry.seq}`);
+    }
+    if (prev) checkLink(path, r.offset, prev, e);
     prev = { seq: e.entry.seq, hash: e.hash, offset: 0 };
     out.push(e);
   }
   return out;
+}
+
+/**
+ * Hashes of `author`'s entries up to `head`, index i for seq i + 1, computed
+ * from the stored bytes without decoding them (for duplicate and fork checks).
+ */
+export async function segmentHashes(
+  paths: HomePaths,
+  author: DeviceId,
+  head: StoredHead | undefined,
+): Promise<Uint8Array[]> {
+  if (head === undefined) return [];
+  const path = segmentPath(paths, author);
+  const scan = await scanSegment(path, 0);
+  if (scan.end < head.offset) {
+    throw corrupt(path, scan.end, "a record inside the saved log is damaged");
+  }
+  return scan.records.filter((r) => r.offset < head.offset).map((r) => hashEntryBytes(r.payload));
 }

@@ -28,6 +28,22 @@ import { writeFileAtomic } from "./atomic.ts";
 import { acquireLock, type HeldLock } from "./lock.ts";
 import { needsReplay, segmentFiles, segmentPath } from "./log_dir.ts";
 
+/**
+ * Remove temp files a killed writer left behind. Only called under the
+ * writers' lock: every temp file is written under it, so none is in use.
+ */
+async function sweepTempFiles(root: string): Promise<void> {
+  try {
+    for await (const f of Deno.readDir(root)) {
+      if (f.isFile && /\.\d+\.[0-9a-f]{8}\.tmp$/.test(f.name)) {
+        await Deno.remove(`${root}/${f.name}`).catch(() => {});
+      }
+    }
+  } catch {
+    // a missing or unreadable folder is reported by the steps that need it
+  }
+}
+
 /** How a command opens the store. */
 export interface OpenOptions {
   /** Take the writers' lock (needed to append or save). */
@@ -101,6 +117,7 @@ export class Store {
     const lock = options.lock ??
       (options.write ? await acquireLock(paths.lock, options.lockTimeoutMs ?? 60_000) : undefined);
     try {
+      if (lock !== undefined) await sweepTempFiles(paths.root);
       const snap = await Store.#readSnapshot(paths, options, lock !== undefined);
       const state = snap ? stateFromPlain(snap.state) : new MeshState();
       const heads = snap?.heads ?? new Map<DeviceId, StoredHead>();
@@ -253,11 +270,16 @@ export class Store {
     this.local.clock = { wall: this.clock.last.wall, counter: this.clock.last.counter };
   }
 
-  /** Every stored entry of `author` with seq > `afterSeq`, in order. */
-  async entriesAfter(author: DeviceId, afterSeq: number): Promise<SignedEntry[]> {
+  /** Stored entries of `author` with seq > `afterSeq` (at most `limit`), in order. */
+  async entriesAfter(author: DeviceId, afterSeq: number, limit = Infinity): Promise<SignedEntry[]> {
     const { readSegmentEntries } = await import("./replay.ts");
-    return (await readSegmentEntries(this.paths, author, this.heads.get(author)))
-      .filter((e) => e.entry.seq > afterSeq);
+    return await readSegmentEntries(this.paths, author, this.heads.get(author), afterSeq, limit);
+  }
+
+  /** Hashes of `author`'s stored entries (index i: seq i + 1), without decoding them. */
+  async hashesOf(author: DeviceId): Promise<Uint8Array[]> {
+    const { segmentHashes } = await import("./replay.ts");
+    return await segmentHashes(this.paths, author, this.heads.get(author));
   }
 
   /** Replace the snapshot atomically with the current state. */

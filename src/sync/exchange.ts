@@ -30,7 +30,7 @@ export interface EntrySource {
   /** Our heads. */
   heads: Heads;
   /** Our entries of `author` with seq > `afterSeq`, in order. */
-  entriesAfter(author: DeviceId, afterSeq: number): Promise<SignedEntry[]>;
+  entriesAfter(author: DeviceId, afterSeq: number, limit?: number): Promise<SignedEntry[]>;
 }
 
 /** What one exchange did. */
@@ -44,14 +44,20 @@ export interface ExchangeResult {
 }
 
 async function forkEvidence(source: EntrySource, remote: Heads) {
-  const hashes = new Map<DeviceId, Uint8Array[]>();
+  const hashes = new Map<DeviceId, Uint8Array>();
   for (const [author, theirs] of remote) {
     const ours = source.heads.get(author);
     if (ours && theirs.seq < ours.seq) {
-      hashes.set(author, (await source.entriesAfter(author, 0)).map((e) => e.hash));
+      // Only our entry at the peer's head seq matters (one record decoded).
+      const at = (await source.entriesAfter(author, theirs.seq - 1, 1))[0];
+      if (at) hashes.set(author, at.hash);
     }
   }
-  return divergent(source.heads, remote, (a, seq) => hashes.get(a)?.[seq - 1]);
+  return divergent(
+    source.heads,
+    remote,
+    (a, seq) => remote.get(a)?.seq === seq ? hashes.get(a) : undefined,
+  );
 }
 
 /** Run the entry exchange over `channel`; throws on protocol errors and timeouts. */
@@ -71,7 +77,7 @@ export async function exchangeEntries(
     // A forked author's entries would not link onto the peer's chain; send
     // only our entry at the fork point, as evidence the peer keeps aside.
     for (const f of forks) {
-      const evidence = (await source.entriesAfter(f.author, f.seq - 1)).slice(0, 1);
+      const evidence = await source.entriesAfter(f.author, f.seq - 1, 1);
       if (evidence.length === 0) continue;
       session.sendEntries(evidence.length);
       await send({ type: "entries", entries: evidence.map((e) => e.bytes) });

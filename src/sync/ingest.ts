@@ -182,10 +182,7 @@ export class Ingestor {
   /** Hash of our stored entry `author#seq` (segment read once per author). */
   async #hashAt(author: DeviceId, seq: number): Promise<Uint8Array | undefined> {
     let hashes = this.#hashes.get(author);
-    if (hashes === undefined) {
-      hashes = (await this.#store.entriesAfter(author, 0)).map((e) => e.hash);
-      this.#hashes.set(author, hashes);
-    }
+    if (hashes === undefined) this.#hashes.set(author, hashes = await this.#store.hashesOf(author));
     return hashes[seq - 1];
   }
 

@@ -17,8 +17,10 @@ import type { DeviceKeys } from "../log/identity.ts";
 import {
   decodeHello,
   decodeHelloReply,
+  decodeSyncMessage,
   encodeHello,
   encodeHelloReply,
+  encodeSyncMessage,
   type Heads,
   SYNC_PROLOGUE,
   SYNC_PROTOCOL_VERSION,
@@ -54,6 +56,10 @@ export interface SessionOutcome {
   exchange?: ExchangeResult;
   /** Wire bytes sent and received (for benchmarks). */
   wire?: { sent: number; received: number };
+  /** Responder side: the received entries were already stored (by `keep`). */
+  kept?: boolean;
+  /** What the responder reported storing (initiator side). */
+  peerStored?: { accepted: number; refused: number };
 }
 
 /** Time limits of a session. */
@@ -197,11 +203,24 @@ export function initiateSession(
     if (reply.device !== peer.id || reply.mesh !== store.local.meshId) {
       return { ...base(), status: "refused", error: "the peer answered as another device or mesh" };
     }
-    return {
-      ...base(),
-      status: "synced",
-      ...await exchangeOn(channel, store, reply.heads, limits),
-    };
+    const done = await exchangeOn(channel, store, reply.heads, limits);
+    // "synced" means the peer holds our changes: wait for its word.
+    const ack = await channel.receive(limits.readTimeoutMs);
+    const stored = ack === null ? undefined : decodeSyncMessage(ack);
+    if (stored?.type !== "stored") {
+      return {
+        ...base(),
+        ...done,
+        status: "failed",
+        error: "the peer did not confirm it stored our changes",
+      };
+    }
+    const peerStored = { accepted: stored.accepted, refused: stored.refused };
+    if (stored.refused > 0) {
+      const error = `the peer refused ${stored.refused} of our entries`;
+      return { ...base(), ...done, peerStored, status: "refused", error };
+    }
+    return { ...base(), ...done, peerStored, status: "synced" };
   });
 }
 
@@ -212,6 +231,7 @@ export function respondSession(
   stream: ByteStream,
   meta: { path: string; address: string },
   limits: SessionLimits,
+  keep: (outcome: SessionOutcome) => Promise<{ accepted: number; refused: number }>,
 ): Promise<SessionOutcome> {
   let who = { peer: "", name: "" };
   const base = (): SessionOutcome => ({
@@ -253,10 +273,14 @@ export function respondSession(
     );
     adopt(channel);
     if (refusal !== undefined) return { ...base(), status: "refused", error: refusal };
-    return {
+    const outcome: SessionOutcome = {
       ...base(),
       status: "synced",
       ...await exchangeOn(channel, store, remoteHeads, limits),
     };
+    // Store what arrived, then tell the initiator: only now is it "synced".
+    const kept = await keep(outcome);
+    await channel.send(encodeSyncMessage({ type: "stored", ...kept }));
+    return { ...outcome, kept: true };
   });
 }

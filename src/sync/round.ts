@@ -67,12 +67,15 @@ async function syncPeer(
   }
   const started = Date.now();
   const errors: string[] = [];
-  for (const r of routes) {
+  for (const [i, r] of routes.entries()) {
     const left = timeoutMs - (Date.now() - started);
     if (left <= 0) break;
+    // Share the time among the routes still to try: a dead first route (a
+    // tunnel not up yet) must leave the direct one time to connect.
+    const connectMs = Math.min(left / (routes.length - i), 3000);
     let stream;
     try {
-      stream = await connectTcp(r.host, r.port, Math.min(left, 3000));
+      stream = await connectTcp(r.host, r.port, connectMs);
     } catch (e) {
       errors.push((e as Error).message.replace(/^Cannot [^:]*: /, ""));
       continue;
@@ -102,7 +105,7 @@ export async function syncRound(root: string, options: RoundOptions): Promise<Ap
   // not seen it yet still let it in.
   const where = view.local.admission;
   const admission = where
-    ? (await view.entriesAfter(where.author, where.seq - 1)).slice(0, 1).map((e) => e.bytes)
+    ? (await view.entriesAfter(where.author, where.seq - 1, 1)).map((e) => e.bytes)
     : [];
   const outcomes = await Promise.all(
     peers.map(async (p) =>

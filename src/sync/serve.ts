@@ -12,7 +12,7 @@ import { Store } from "../storage/store.ts";
 import type { ByteStream } from "../transport/byte_stream.ts";
 import { listenTcp } from "../transport/tcp_listener.ts";
 import { type AppliedOutcome, applyOutcomes } from "./apply.ts";
-import { respondSession, type SessionLimits } from "./peer_session.ts";
+import { respondSession, type SessionLimits, type SessionOutcome } from "./peer_session.ts";
 
 /** Options of the responder. */
 export interface ServeOptions {
@@ -44,12 +44,33 @@ export async function serveOne(
 ): Promise<AppliedOutcome> {
   const view = await Store.open(root, { write: false, now: options.now, env: options.env });
   const keys = await view.keys();
-  const outcome = await respondSession(view, keys, stream, meta, options.limits);
+  let applied: AppliedOutcome | undefined;
+  // Store under the lock (briefly), before the initiator is told "stored".
+  const keep = async (o: SessionOutcome) => {
+    applied = await storeOutcome(root, o, options);
+    return { accepted: applied.received, refused: applied.ingest?.refused.length ?? 0 };
+  };
+  const outcome = await respondSession(view, keys, stream, meta, options.limits, keep);
+  // Failures and refusals still get their bookkeeping; a session that failed
+  // after storing (e.g. the ack could not be sent) keeps what it stored.
+  const result = applied === undefined
+    ? await storeOutcome(root, outcome, options)
+    : applied.status !== "synced"
+    ? applied
+    : { ...applied, status: outcome.status, error: outcome.error };
+  options.log(describeServed(result));
+  return result;
+}
+
+async function storeOutcome(
+  root: string,
+  o: SessionOutcome,
+  options: ServeOptions,
+): Promise<AppliedOutcome> {
   const store = await Store.open(root, { write: true, now: options.now, env: options.env });
   try {
-    const [applied] = await applyOutcomes(store, [outcome]);
+    const [applied] = await applyOutcomes(store, [o]);
     await store.save();
-    options.log(describeServed(applied));
     return applied;
   } finally {
     store.close();

@@ -303,7 +303,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
     id: deviceIdArb,
     fields: partialDeviceFieldsArb,
   }),
-  fc.record({ type: fc.constant("device.revoke" as const), id: deviceIdArb }),
+  fc.record({ type: fc.constant("device.revoke" as const), id: deviceIdArb, upTo: fc.nat() }),
 );
 
 /** All ten op type names. */

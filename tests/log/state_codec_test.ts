@@ -53,7 +53,11 @@ const localOpArb: fc.Arbitrary<Op> = fc.oneof(
     id,
     value: { id, n },
   })),
-  fc.record({ type: fc.constant("device.revoke" as const), id: fc.constantFrom(...AUTHORS) }),
+  fc.record({
+    type: fc.constant("device.revoke" as const),
+    id: fc.constantFrom(...AUTHORS),
+    upTo: fc.nat(9),
+  }),
 );
 
 const scriptArb = fc.array(
@@ -126,7 +130,7 @@ Deno.test("stateDigest() differs when any part of the state differs", async () =
     [{ type: "pref.unset", key: "k" }],
     [{ type: "pattern.add", id: "p", value: { id: "p" } }],
     [{ type: "pattern.remove", id: "p", dots: [{ author: AUTHORS[2], seq: 9 }] }],
-    [{ type: "device.revoke", id: AUTHORS[2] }],
+    [{ type: "device.revoke", id: AUTHORS[2], upTo: 0 }],
     [{ type: "device.update", id: AUTHORS[2], fields: { name: "x" } }],
   ];
   const digests = new Set<string>([await stateDigest(fold(base))]);
@@ -152,7 +156,7 @@ const VALID = (() => {
     [1, 2, [{ type: "pref.set", key: "p", value: "v" }, { type: "app.add", name: "git" }]],
     [1, 3, [{ type: "pattern.add", id: "p", value: { id: "p" } }]],
     [2, 4, [{ type: "pattern.remove", id: "q", dots: [{ author: AUTHORS[0], seq: 7 }] }]],
-    [2, 5, [{ type: "device.revoke", id: AUTHORS[1] }]],
+    [2, 5, [{ type: "device.revoke", id: AUTHORS[1], upTo: 0 }]],
     [0, 6, [{
       type: "device.add",
       device: {

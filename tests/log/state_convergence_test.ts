@@ -298,7 +298,7 @@ function resolve(spec: OpSpec, r: Replica): Op {
       return { type: "device.update", id: deviceIdFromKey(deviceKeyOf(spec.target)), fields };
     }
     case "device.revoke":
-      return { type: "device.revoke", id: deviceIdFromKey(deviceKeyOf(spec.target)) };
+      return { type: "device.revoke", id: deviceIdFromKey(deviceKeyOf(spec.target)), upTo: 0 };
   }
 }
 

@@ -267,7 +267,7 @@ Deno.test("fold: device.add admits a device with its record", async () => {
   assert.ok(s.isMember(B.id));
   assert.deepEqual(s.device(B.id), rec);
   assert.deepEqual(s.allDevices(), [rec]);
-  assert.deepEqual(s.members.added(B.id), { by: A.id, wall: T0 + 1, counter: 0 });
+  assert.deepEqual(s.members.added(B.id), { by: A.id, wall: T0 + 1, counter: 0, upTo: 0 });
   assert.equal(s.device(C.id), undefined);
   assert.equal(s.isMember(C.id), false);
 });
@@ -299,7 +299,7 @@ Deno.test("fold: device.update merges per field; concurrent updates of different
 Deno.test("fold: device.revoke removes membership but keeps the record", async () => {
   fresh();
   const add = await A.appendAt([{ type: "device.add", device: record(B, "desktop") }], at(1));
-  const rev = await C.appendAt([{ type: "device.revoke", id: B.id }], at(2));
+  const rev = await C.appendAt([{ type: "device.revoke", id: B.id, upTo: 0 }], at(2));
   const s = await foldAll([[add, rev], [rev, add]]);
   assert.equal(s.isMember(B.id), false);
   assert.equal(s.device(B.id)?.name, "desktop");
@@ -310,7 +310,7 @@ Deno.test("fold: device.revoke removes membership but keeps the record", async (
 Deno.test("fold: revocation is permanent; a later re-add has no effect", async () => {
   fresh();
   const add = await A.appendAt([{ type: "device.add", device: record(B, "desktop") }], at(1));
-  const rev = await A.appendAt([{ type: "device.revoke", id: B.id }], at(2));
+  const rev = await A.appendAt([{ type: "device.revoke", id: B.id, upTo: 0 }], at(2));
   const again = await C.appendAt(
     [{ type: "device.add", device: record(B, "desktop again") }],
     at(100),
@@ -328,7 +328,7 @@ Deno.test("fold: revocation is permanent; a later re-add has no effect", async (
 
 Deno.test("fold: a revoke that arrives before any add keeps the device out", async () => {
   fresh();
-  const rev = await A.appendAt([{ type: "device.revoke", id: D.id }], at(1));
+  const rev = await A.appendAt([{ type: "device.revoke", id: D.id, upTo: 0 }], at(1));
   const s1 = fold([rev]);
   assert.equal(s1.isMember(D.id), false);
   assert.equal(s1.device(D.id), undefined);
@@ -344,17 +344,17 @@ Deno.test("fold: an admission by another device is kept over the device announci
   const byA = await A.appendAt([{ type: "device.add", device: record(B, "desktop") }], at(5));
   const byC = await C.appendAt([{ type: "device.add", device: record(B, "desktop") }], at(3));
   const s = await foldAll([[self, byA, byC], [byC, byA, self], [byA, self, byC]]);
-  assert.deepEqual(s.members.added(B.id), { by: C.id, wall: T0 + 3, counter: 0 });
+  assert.deepEqual(s.members.added(B.id), { by: C.id, wall: T0 + 3, counter: 0, upTo: 0 });
 });
 
 Deno.test("pickMembershipEvent() is a join: commutative, associative, idempotent", () => {
   const id = "X";
   const evs = [
-    { by: "X", wall: 1, counter: 0 },
-    { by: "A", wall: 5, counter: 0 },
-    { by: "B", wall: 5, counter: 0 },
-    { by: "A", wall: 5, counter: 1 },
-    { by: "C", wall: 2, counter: 9 },
+    { by: "X", wall: 1, counter: 0, upTo: 0 },
+    { by: "A", wall: 5, counter: 0, upTo: 4 },
+    { by: "B", wall: 5, counter: 0, upTo: 0 },
+    { by: "A", wall: 5, counter: 1, upTo: 2 },
+    { by: "C", wall: 2, counter: 9, upTo: 0 },
   ];
   for (const a of evs) {
     assert.equal(pickMembershipEvent(a, a, id), a);
@@ -372,5 +372,6 @@ Deno.test("pickMembershipEvent() is a join: commutative, associative, idempotent
     by: "C",
     wall: 2,
     counter: 9,
+    upTo: 4,
   });
 });

@@ -8,13 +8,7 @@ import { canonicalJson, isJson, type Json } from "../../crdt/json.ts";
 import { ExitCode, MycelError } from "../../errors.ts";
 import { checkConfigKey } from "../../log/ops.ts";
 import type { CommandSpec } from "../command.ts";
-import {
-  type ConfigFormat,
-  guessFormat,
-  nestConfig,
-  parseConfigFile,
-  renderConfigFile,
-} from "../config_file.ts";
+import type { ConfigFormat } from "../config_file.ts";
 import { commitOps, openRead, withWrite } from "../session.ts";
 import { kvCommands } from "./kv.ts";
 
@@ -61,6 +55,7 @@ const importCommand: CommandSpec = {
   flags: [FORMAT],
   async run(ctx, input) {
     const path = input.args.FILE as string;
+    const { guessFormat, parseConfigFile } = await import("../config_file.ts");
     let format = guessFormat(input.flags.format as string | undefined, path);
     let text: string;
     try {
@@ -94,6 +89,7 @@ const exportCommand: CommandSpec = {
   flags: [{ ...FORMAT, help: "json (default) or toml" }],
   async run(ctx, input) {
     const entries = (await openRead(ctx)).state.config.entries();
+    const { nestConfig, renderConfigFile } = await import("../config_file.ts");
     const doc = nestConfig(
       entries,
       (k) => ctx.out.error(`warning: ${k} is hidden by a table of the same name`),

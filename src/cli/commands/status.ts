@@ -14,7 +14,9 @@ import { openRead } from "../session.ts";
 /** Build the status document (shared by text and JSON output). */
 export async function statusJson(store: Store, now: number = Date.now()): Promise<StatusJson> {
   const s = store.state;
-  const { addressesOf } = await import("../../mesh/plan.ts");
+  const { deviceIpv6Web } = await import("../../mesh/address_web.ts");
+  const { parseDeviceId } = await import("../../log/device_id.ts");
+  const ipv6Of = (id: string) => deviceIpv6Web(store.local.meshId, parseDeviceId(id).publicKey);
   const wg = await wireguardView(store);
   const self = s.device(store.deviceId);
   const peers: PeerJson[] = [];
@@ -26,7 +28,7 @@ export async function statusJson(store: Store, now: number = Date.now()): Promis
     if (book?.lastSync) {
       for (const [author, h] of ownHeads) behind += Math.max(0, h.seq - (book.heads[author] ?? 0));
     }
-    const a = addressesOf(store.local.meshId, d);
+    const a = { ipv4: d.ipv4, ipv6: await ipv6Of(d.id) };
     const w = wg?.peers.find((p) => p.publicKey === d.wgKey);
     peers.push({
       id: d.id,
@@ -65,7 +67,7 @@ export async function statusJson(store: Store, now: number = Date.now()): Promis
       id: store.deviceId,
       name: self?.name ?? "",
       ipv4: self?.ipv4 ?? "",
-      ipv6: self ? addressesOf(store.local.meshId, self).ipv6 : "",
+      ipv6: self ? await ipv6Of(self.id) : "",
       endpoints: self?.endpoints ?? [],
     },
     mesh: {

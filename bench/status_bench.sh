@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Start-up cost of a mycel command: `deno run -A main.ts status` on a home
+# with a few entries, next to `deno run -A` of an empty script (the floor any
+# Deno program pays). Target: status ≤ 2.5 × the empty script.
+#
+#     bench/status_bench.sh            # from the repository root
+#     RUNS=50 bench/status_bench.sh    # more runs
+#
+# Needs hyperfine (installed with apt-get when missing and running as root).
+# Prints hyperfine's report and the ratio of medians (robust on a shared
+# machine; means and minimums are printed too), and exits 1 if it is over the
+# target. Uses a temporary home, removed on exit.
+
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+DENO="${DENO:-$PWD/node_modules/.bin/deno}"
+RUNS="${RUNS:-30}"
+TARGET="${TARGET:-2.5}"
+
+if ! command -v hyperfine >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get install -y --no-install-recommends hyperfine >/dev/null
+  else
+    echo "hyperfine is missing: apt-get install -y --no-install-recommends hyperfine" >&2
+    exit 2
+  fi
+fi
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/mycel-status-bench-XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+home="$work/home"
+: >"$work/empty.ts"
+export NO_COLOR=1 MYCEL_OFFLINE=1
+
+# A home with a few entries of each kind.
+"$DENO" run -A main.ts --home "$home" init --name bench >/dev/null
+for i in 1 2 3 4 5; do
+  "$DENO" run -A main.ts --home "$home" pref set "key$i" "value $i" >/dev/null
+done
+"$DENO" run -A main.ts --home "$home" config set editor.font.size 12 >/dev/null
+"$DENO" run -A main.ts --home "$home" app add firefox ripgrep >/dev/null
+"$DENO" run -A main.ts --home "$home" pattern add '{"id":"greet","text":"hi"}' >/dev/null
+
+"$DENO" --version | head -1
+echo "cores: $(nproc), $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ)"
+
+hyperfine --shell=none --warmup 5 --runs "$RUNS" \
+  --export-json "$work/result.json" \
+  --command-name "deno run -A empty.ts" "$DENO run -A $work/empty.ts" \
+  --command-name "mycel status" "$DENO run -A main.ts --home $home status" \
+  --command-name "mycel status --json" "$DENO run -A main.ts --home $home status --json" \
+  --command-name "mycel pref set" "$DENO run -A main.ts --home $home pref set bench x"
+
+"$DENO" eval --quiet "
+const r = JSON.parse(Deno.readTextFileSync('$work/result.json')).results;
+const row = (name) => r.find((x) => x.command === name);
+const ms = (x) => (x * 1000).toFixed(1);
+for (const x of r) {
+  console.log(x.command.padEnd(22) + ' mean ' + ms(x.mean) + ' ms, median ' + ms(x.median) +
+    ' ms, min ' + ms(x.min) + ' ms');
+}
+const empty = row('deno run -A empty.ts');
+const status = row('mycel status');
+const ratio = status.median / empty.median;
+console.log('ratio status / empty (medians) = ' + ratio.toFixed(2) + ', (means) = ' +
+  (status.mean / empty.mean).toFixed(2) + ', (mins) = ' + (status.min / empty.min).toFixed(2) +
+  ' (target <= $TARGET, judged on medians)');
+if (ratio > $TARGET) Deno.exit(1);
+"

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Whole-process cost of `mycel sync now` when there is nothing new, on
+# loopback: `deno run -A main.ts sync now` from a home with one peer, and
+# from a home with two peers (dialled in parallel), each peer answering with
+# `mycel sync serve --listen` in the background. Next to it, `deno run -A`
+# of an empty script (the floor any Deno program pays). Target: `sync now`
+# with one peer ≤ 120 ms (mean).
+#
+#     bench/sync_now_bench.sh            # from the repository root
+#     RUNS=50 bench/sync_now_bench.sh    # more runs
+#
+# Needs hyperfine (installed with apt-get when missing and running as root).
+# Prints hyperfine's report and the means, and exits 1 if the one-peer mean
+# is over the target. Uses temporary homes and free ports; the servers are
+# stopped by PID and everything is removed on exit.
+
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+DENO="${DENO:-$PWD/node_modules/.bin/deno}"
+RUNS="${RUNS:-30}"
+TARGET_MS="${TARGET_MS:-120}"
+
+if ! command -v hyperfine >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get install -y --no-install-recommends hyperfine >/dev/null
+  else
+    echo "hyperfine is missing: apt-get install -y --no-install-recommends hyperfine" >&2
+    exit 2
+  fi
+fi
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/mycel-sync-bench-XXXXXX")"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+: >"$work/empty.ts"
+export NO_COLOR=1
+
+mycel() { "$DENO" run -A main.ts "$@"; }
+free_port() {
+  "$DENO" eval --quiet 'const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+console.log(l.addr.port); l.close();'
+}
+
+# Two meshes: `one` with one peer (`two`); `four` with two peers (`three`, `five`).
+declare -A port
+for d in one two three four five; do
+  port[$d]="$(free_port)"
+  mycel --home "$work/$d" init --name "$d" --listen "127.0.0.1:${port[$d]}" >/dev/null
+done
+peer() {
+  mycel --home "$work/$1" --no-sync mesh add-peer "$(mycel --home "$work/$2" mesh card)" >/dev/null
+  mycel --home "$work/$2" --no-sync mesh add-peer "$(mycel --home "$work/$1" mesh card)" >/dev/null
+}
+peer one two
+peer four three
+peer four five
+for d in one two three four five; do
+  mycel --home "$work/$d" --no-sync pref set "from.$d" "a few entries" >/dev/null
+  mycel --home "$work/$d" --no-sync config set "editor.$d" 1 >/dev/null
+done
+for d in two three five; do
+  # Not through the `mycel` function: $! must be deno's own PID.
+  "$DENO" run -A main.ts --home "$work/$d" sync serve --listen "127.0.0.1:${port[$d]}" \
+    2>"$work/$d.log" &
+  pids+=("$!")
+done
+for d in two three five; do
+  for _ in $(seq 100); do grep -q "listening on" "$work/$d.log" && break; sleep 0.05; done
+done
+# Bring everything up to date (twice: entries relayed by `four`), so measured rounds move nothing.
+for _ in 1 2; do
+  for d in one four; do mycel --home "$work/$d" sync now >/dev/null; done
+done
+mycel --home "$work/one" sync now
+mycel --home "$work/four" sync now
+
+"$DENO" --version | head -1
+echo "cores: $(nproc), $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ)"
+
+hyperfine --shell=none --warmup 5 --runs "$RUNS" \
+  --export-json "$work/result.json" \
+  --command-name "deno run -A empty.ts" "$DENO run -A $work/empty.ts" \
+  --command-name "sync now (one peer)" "$DENO run -A main.ts --home $work/one sync now" \
+  --command-name "sync now (two peers)" "$DENO run -A main.ts --home $work/four sync now"
+
+"$DENO" eval --quiet "
+const r = JSON.parse(Deno.readTextFileSync('$work/result.json')).results;
+const mean = (name) => r.find((x) => x.command === name).mean * 1000;
+const sd = (name) => r.find((x) => x.command === name).stddev * 1000;
+const one = mean('sync now (one peer)');
+for (const n of ['deno run -A empty.ts', 'sync now (one peer)', 'sync now (two peers)']) {
+  console.log(n.padEnd(22) + mean(n).toFixed(1) + ' ms ± ' + sd(n).toFixed(1));
+}
+console.log('sync now (one peer) ' + one.toFixed(1) + ' ms, target <= $TARGET_MS ms');
+if (one > $TARGET_MS) Deno.exit(1);
+"

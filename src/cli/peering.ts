@@ -1,0 +1,81 @@
+/**
+ * @module peering
+ * Manual peering logic (loaded only by the peering commands): this device's
+ * signed card, and admitting the device on a card. A device alone in its mesh
+ * joins the mesh of a card from a device that is not alone; when both are
+ * alone, both end up in the mesh with the smaller id, whichever adds first.
+ * Two meshes that both have several members are never merged.
+ */
+
+import { ExitCode, MycelError } from "../errors.ts";
+import { allocateIpv4 } from "../mesh/addresses.ts";
+import { type Card, encodeCard } from "../protocol/card.ts";
+import { writeHomeInfo } from "../storage/home_info.ts";
+import type { Store } from "../storage/store.ts";
+import { commitOps } from "./session.ts";
+
+/** This device's card. */
+export async function makeCard(store: Store): Promise<string> {
+  const record = store.state.device(store.deviceId);
+  if (record === undefined) {
+    throw new MycelError("internal", "make card", "this device has no record yet");
+  }
+  const { Signer } = await import("../log/identity.ts");
+  const signer = new Signer(await store.keys());
+  const members = store.state.members.members().length;
+  return await encodeCard({ record, mesh: store.local.meshId, members }, (m) => signer.sign(m));
+}
+
+/** Should a lone device with mesh `mine` join the mesh of `card`? */
+export function shouldJoin(mine: string, myMembers: number, card: Card): boolean {
+  if (card.mesh === mine || myMembers > 1) return false;
+  return card.members > 1 || card.mesh < mine;
+}
+
+/** Admit the device on `card` (joining its mesh first when this device is alone). */
+export async function addPeer(
+  store: Store,
+  card: Card,
+): Promise<{ joined: boolean; ipv4: string }> {
+  const self = store.deviceId;
+  if (card.record.id === self) {
+    throw new MycelError("bad_card", "add peer", "this is this device's own card", {
+      exit: ExitCode.usage,
+    });
+  }
+  if (store.state.members.isRemoved(card.record.id)) {
+    throw new MycelError("revoked", "add peer", "that device was removed from the mesh for good", {
+      value: card.record.name,
+      hint:
+        "Removal is permanent; on that machine start over with `mycel init` in a new home to get a new key.",
+    });
+  }
+  const members = store.state.members.members().filter((id) => id !== card.record.id).length;
+  const joined = shouldJoin(store.local.meshId, members, card);
+  if (card.mesh !== store.local.meshId && !joined && members > 1 && card.members > 1) {
+    throw new MycelError(
+      "mesh_mismatch",
+      "add peer",
+      "it belongs to another mesh that has other members",
+      {
+        value: card.mesh,
+        hint:
+          "Meshes are not merged. Pair the other machine from a fresh home instead (`mycel pair`).",
+      },
+    );
+  }
+  if (joined) {
+    store.local.meshId = card.mesh;
+    await writeHomeInfo(store.paths, { version: 1, device: self, mesh: card.mesh });
+  }
+  const taken = new Set(
+    store.state.allDevices().filter((d) => d.id !== card.record.id).map((d) => d.ipv4).filter(
+      Boolean,
+    ),
+  );
+  const ipv4 = card.record.ipv4 && !taken.has(card.record.ipv4) && !joined
+    ? card.record.ipv4
+    : allocateIpv4(store.local.meshId, card.record.id, taken);
+  await commitOps(store, [{ type: "device.add", device: { ...card.record, ipv4 } }]);
+  return { joined, ipv4 };
+}

@@ -1,0 +1,274 @@
+/**
+ * @module bad_input_test
+ * Every kind of bad input gets a clear message on standard error starting
+ * with `error: Cannot`, a non-zero exit code (2 when the command line itself
+ * is wrong), nothing on standard output, and leaves the state untouched
+ * (same `state_digest`, same number of log entries).
+ */
+
+import assert from "node:assert/strict";
+import { describe, type StatusJson, tempHome } from "../helpers/mycel.ts";
+
+interface Case {
+  /** What is wrong. */
+  name: string;
+  /** argv, with `FILE(name)` placeholders resolved by the test. */
+  args: string[];
+  /** Expected exit code. */
+  code: number;
+  /** What the message must say besides `error: Cannot`. */
+  says: RegExp;
+  /** Files to create in the temporary folder first. */
+  files?: Record<string, string | Uint8Array>;
+}
+
+const CASES: Case[] = [
+  {
+    name: "unknown command",
+    args: ["frobnicate"],
+    code: 2,
+    says: /unknown command \(frobnicate\)/,
+  },
+  {
+    name: "unknown command close to a real one",
+    args: ["stauts"],
+    code: 2,
+    says: /unknown command \(stauts\)\nhint: Did you mean `mycel status`\?/,
+  },
+  {
+    name: "unknown subcommand",
+    args: ["pref", "sett", "a", "b"],
+    code: 2,
+    says: /unknown subcommand \(sett\)\nhint: Did you mean `mycel pref set`\?/,
+  },
+  { name: "group without subcommand", args: ["pref"], code: 2, says: /`pref` needs a subcommand/ },
+  {
+    name: "unknown flag",
+    args: ["pref", "list", "--bogus"],
+    code: 2,
+    says: /unknown flag \(--bogus\)/,
+  },
+  { name: "unknown short flag", args: ["status", "-x"], code: 2, says: /unknown flag \(-x\)/ },
+  {
+    name: "value given to a boolean flag",
+    args: ["status", "--json=yes"],
+    code: 2,
+    says: /--json takes no value/,
+  },
+  {
+    name: "flag missing its value",
+    args: ["log", "--limit"],
+    code: 2,
+    says: /--limit needs a value/,
+  },
+  {
+    name: "missing argument",
+    args: ["pref", "set", "theme"],
+    code: 2,
+    says: /missing argument VALUE/,
+  },
+  { name: "missing both arguments", args: ["pref", "get"], code: 2, says: /missing argument KEY/ },
+  {
+    name: "extra argument",
+    args: ["pref", "set", "theme", "dark", "extra"],
+    code: 2,
+    says: /unexpected argument \(extra\)/,
+  },
+  {
+    name: "extra argument to status",
+    args: ["status", "now"],
+    code: 2,
+    says: /unexpected argument/,
+  },
+  {
+    name: "flag value not among the choices",
+    args: ["config", "export", "--format", "yaml"],
+    code: 2,
+    says: /--format must be one of json, toml \(yaml\)/,
+  },
+  {
+    name: "malformed JSON pattern",
+    args: ["pattern", "add", "{id: greet"],
+    code: 2,
+    says: /Cannot add pattern: it is not valid JSON/,
+  },
+  {
+    name: "pattern that is not an object",
+    args: ["pattern", "add", "[1,2]"],
+    code: 2,
+    says: /Cannot use pattern: it must be a JSON object/,
+  },
+  {
+    name: "pattern without id",
+    args: ["pattern", "add", '{"text":"hi"}'],
+    code: 2,
+    says: /Cannot use pattern: it has no `id` field/,
+  },
+  {
+    name: "pattern with an empty id",
+    args: ["pattern", "add", '{"id":""}'],
+    code: 2,
+    says: /Cannot use pattern id: it is empty/,
+  },
+  {
+    name: "malformed JSON file for config import",
+    args: ["config", "import", "FILE(bad.json)"],
+    files: { "bad.json": '{"a": 1,' },
+    code: 2,
+    says: /Cannot import config: it is not valid JSON.*\(.*bad\.json\)/,
+  },
+  {
+    name: "malformed TOML file for config import",
+    args: ["config", "import", "FILE(bad.toml)"],
+    files: { "bad.toml": "[editor\nfont = 12\n" },
+    code: 2,
+    says: /Cannot import config: it is not valid TOML at line 1, column \d+ \(.*bad\.toml\)/,
+  },
+  {
+    name: "TOML file with a bad key",
+    args: ["config", "import", "FILE(keys.toml)"],
+    files: { "keys.toml": '"a b" = 1\n' },
+    code: 2,
+    says: /Cannot use config key: use letters, digits/,
+  },
+  {
+    name: "JSON file whose top level is not an object",
+    args: ["config", "import", "FILE(list.json)"],
+    files: { "list.json": "[1, 2]" },
+    code: 2,
+    says: /the top level must be an object\/table/,
+  },
+  {
+    name: "config file that does not exist",
+    args: ["config", "import", "FILE(missing.toml)"],
+    code: 2,
+    says: /Cannot import config: no such file \(.*missing\.toml\)/,
+  },
+  {
+    name: "config file that sets no keys",
+    args: ["config", "import", "FILE(empty.toml)"],
+    files: { "empty.toml": "# nothing here\n" },
+    code: 2,
+    says: /Cannot import config: it sets no keys/,
+  },
+  {
+    name: "config file that is not UTF-8",
+    args: ["config", "import", "FILE(latin1.toml)"],
+    files: { "latin1.toml": new Uint8Array([0x61, 0x20, 0x3d, 0x20, 0x22, 0xe9, 0x22, 0x0a]) },
+    code: 2,
+    says: /Cannot import config: .*\(.*latin1\.toml\)/,
+  },
+  {
+    name: "config file that is a folder",
+    args: ["config", "import", "FILE(.)"],
+    code: 2,
+    says: /Cannot import config: /,
+  },
+  { name: "empty preference key", args: ["pref", "set", "", "v"], code: 2, says: /it is empty/ },
+  { name: "empty config key", args: ["config", "set", "", "1"], code: 2, says: /it is empty/ },
+  {
+    name: "preference key with a control character",
+    args: ["pref", "set", "a\tb", "v"],
+    code: 2,
+    says: /Cannot use preference key: it contains a control character \("a\\tb"\)/,
+  },
+  {
+    name: "preference key with an escape sequence",
+    args: ["pref", "set", "x\u001b[31m", "v"],
+    code: 2,
+    says: /it contains a control character/,
+  },
+  {
+    name: "config key with a newline",
+    args: ["config", "set", "a\nb", "1"],
+    code: 2,
+    says: /Cannot use config key: it contains a control character/,
+  },
+  {
+    name: "config key with an empty segment",
+    args: ["config", "set", "a..b", "1"],
+    code: 2,
+    says: /Cannot use config key: use letters, digits/,
+  },
+  {
+    name: "app name with a control character",
+    args: ["app", "add", "fire\u0007fox"],
+    code: 2,
+    says: /Cannot use app name: it contains a control character/,
+  },
+  { name: "--limit 0", args: ["log", "--limit", "0"], code: 2, says: /--limit must be a positive/ },
+  { name: "--limit -3", args: ["log", "--limit", "-3"], code: 2, says: /\(-3\)/ },
+  { name: "--limit abc", args: ["log", "--limit", "abc"], code: 2, says: /\(abc\)/ },
+  { name: "--limit 1.5", args: ["log", "--limit=1.5"], code: 2, says: /\(1\.5\)/ },
+  { name: "--home without a folder", args: ["status", "--home"], code: 2, says: /--home needs/ },
+  {
+    name: "unset of a key that is not set",
+    args: ["pref", "unset", "never-set"],
+    code: 1,
+    says: /Cannot unset preference: no such key \(never-set\)/,
+  },
+  {
+    name: "get of a key that is not set",
+    args: ["config", "get", "never.set"],
+    code: 1,
+    says: /Cannot get config key: no such key \(never\.set\)/,
+  },
+  {
+    name: "init with a device name that is blank",
+    args: ["init", "--name", " "],
+    code: 2,
+    says: /Cannot use device name/,
+  },
+];
+
+Deno.test("bad input: a clear error, a non-zero exit (2 for usage) and an unchanged state", async (t) => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "box"]);
+  await h.ok(["pref", "set", "theme", "dark"]);
+  await h.ok(["config", "set", "editor.size", "12"]);
+  await h.ok(["pattern", "add", '{"id":"greet","text":"hi"}']);
+  const before = await h.json<StatusJson>(["status", "--json"]);
+  const prefsBefore = await h.json(["pref", "list", "--json"]);
+  for (const c of CASES) {
+    await t.step(c.name, async () => {
+      for (const [name, data] of Object.entries(c.files ?? {})) {
+        if (typeof data === "string") await h.writeFile(name, data);
+        else await Deno.writeFile(h.path(name), data);
+      }
+      const args = c.args.map((a) => a.replace(/^FILE\((.*)\)$/, (_, n) => h.path(n)));
+      const r = await h.run(args);
+      const what = describe(args, r);
+      assert.equal(r.code, c.code, what);
+      assert.match(r.stderr, /^error: Cannot /, what);
+      assert.match(r.stderr, c.says, what);
+      assert.equal(r.stdout, "", what);
+      // No stack traces or internal errors leak out.
+      assert.doesNotMatch(r.stderr, /internal error|\n\s+at /, what);
+      const after = await h.json<StatusJson>(["status", "--json"]);
+      assert.equal(after.state_digest, before.state_digest, `state changed by: ${what}`);
+      assert.deepEqual(after.log, before.log, `log changed by: ${what}`);
+    });
+  }
+  assert.deepEqual(await h.json(["pref", "list", "--json"]), prefsBefore);
+});
+
+Deno.test("bad input on a home that does not exist yet creates no home", async () => {
+  await using h = await tempHome();
+  for (
+    const args of [
+      ["pref", "set", "", "v"],
+      ["pattern", "add", "{"],
+      ["config", "import", h.path("missing.json")],
+      ["frobnicate"],
+    ]
+  ) {
+    const r = await h.run(args);
+    assert.notEqual(r.code, 0, describe(args, r));
+    assert.match(r.stderr, /^error: Cannot /, describe(args, r));
+    assert.equal(await Deno.stat(h.home).then(() => true, () => false), false, describe(args, r));
+  }
+  const r = await h.run(["status"]);
+  assert.equal(r.code, 1, describe(["status"], r));
+  assert.match(r.stderr, /^error: Cannot open mycel home: it has not been set up/);
+  assert.match(r.stderr, /\nhint: Run `mycel init` first/);
+});

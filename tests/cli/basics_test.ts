@@ -1,0 +1,267 @@
+/**
+ * @module basics_test
+ * The CLI's everyday behaviour, checked through real `mycel` processes:
+ * `status --json` and `pref list --json` shapes, `--help` for every command,
+ * `--version`, the original sketch's spellings, config import/export and
+ * pattern removal.
+ */
+
+import assert from "node:assert/strict";
+import { COMMANDS } from "../../src/cli/commands/table.ts";
+import { describe, mycel, type MycelResult, type StatusJson, tempHome } from "../helpers/mycel.ts";
+
+const DEVICE_ID = /^[A-Z2-7]{7}(-[A-Z2-7]{7}){7}$/;
+
+Deno.test("status --json after init has device id and name, mesh id, state_digest and peers", async () => {
+  await using h = await tempHome();
+  const init = await h.ok(["init", "--name", "laptop"]);
+  assert.match(init.stdout, /Initialised /);
+  const st = await h.json<StatusJson>(["status", "--json"]);
+  assert.match(st.device.id, DEVICE_ID);
+  assert.equal(st.device.name, "laptop");
+  assert.equal(typeof st.mesh.id, "string");
+  assert.ok(st.mesh.id.length > 0);
+  assert.match(st.state_digest, /^[0-9a-f]{64}$/);
+  assert.ok(Array.isArray(st.peers));
+  assert.equal(st.peers.length, 0);
+  assert.equal(st.mesh.devices, 1);
+  assert.equal(st.home, h.home);
+  // init --json reports the same identity.
+  await using other = await tempHome();
+  const r = await other.json<{ device: { id: string; name: string }; mesh: { id: string } }>(
+    ["init", "--name", "desk", "--json"],
+  );
+  assert.equal(r.device.name, "desk");
+  const st2 = await other.json<StatusJson>(["status", "--json"]);
+  assert.equal(st2.device.id, r.device.id);
+  assert.equal(st2.mesh.id, r.mesh.id);
+  assert.notEqual(st2.device.id, st.device.id);
+});
+
+Deno.test("a second init on the same home fails and keeps the identity", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "a"]);
+  const before = await h.json<StatusJson>(["status", "--json"]);
+  const r = await h.run(["init", "--name", "b"]);
+  assert.equal(r.code, 1, describe(["init"], r));
+  assert.match(r.stderr, /^error: Cannot initialise mycel home: it is already set up/);
+  const after = await h.json<StatusJson>(["status", "--json"]);
+  assert.deepEqual(after, before);
+});
+
+Deno.test("pref list --json is a flat object of key to value", async () => {
+  await using h = await tempHome();
+  await h.ok(["pref", "set", "theme", "dark"]);
+  await h.ok(["pref", "set", "editor.font", "Iosevka 12"]);
+  await h.ok(["pref", "set", "empty", ""]);
+  await h.ok(["pref", "set", "theme", "light"]);
+  const prefs = await h.json<Record<string, unknown>>(["pref", "list", "--json"]);
+  assert.deepEqual(prefs, { "editor.font": "Iosevka 12", empty: "", theme: "light" });
+  for (const v of Object.values(prefs)) assert.equal(typeof v, "string");
+  assert.equal(await h.json(["pref", "get", "theme", "--json"]), "light");
+  assert.equal((await h.ok(["pref", "get", "editor.font"])).stdout, "Iosevka 12\n");
+  await h.ok(["pref", "unset", "empty"]);
+  assert.deepEqual(await h.json(["pref", "list", "--json"]), {
+    "editor.font": "Iosevka 12",
+    theme: "light",
+  });
+});
+
+Deno.test("the sketch's spellings work: set preference, show preferences", async () => {
+  await using h = await tempHome();
+  const set = await h.ok(["set", "preference", "theme", "dark"]);
+  assert.equal(set.stdout, "theme = dark\n");
+  const show = await h.ok(["show", "preferences"]);
+  assert.equal(show.stdout, "theme = dark\n");
+  assert.deepEqual(await h.json(["pref", "list", "--json"]), { theme: "dark" });
+});
+
+Deno.test("every command's --help works and mentions the exit codes", async () => {
+  await using h = await tempHome();
+  const spellings: string[][] = [[]];
+  for (const c of COMMANDS.commands) {
+    spellings.push([...c.path]);
+    for (const a of c.aliases ?? []) spellings.push([...a]);
+  }
+  // Run them a few at a time: each is a separate process.
+  const results: (readonly [string[], MycelResult])[] = [];
+  for (let i = 0; i < spellings.length; i += 6) {
+    const batch = spellings.slice(i, i + 6);
+    results.push(
+      ...await Promise.all(batch.map(async (s) => [s, await h.run([...s, "--help"])] as const)),
+    );
+  }
+  for (const [words, r] of results) {
+    const what = describe([...words, "--help"], r);
+    assert.equal(r.code, 0, what);
+    assert.equal(r.stderr, "", what);
+    assert.match(r.stdout, /Exit codes:/, what);
+    for (const code of ["0", "1", "2", "3"]) {
+      assert.match(r.stdout, new RegExp(`^  ${code}  \\S`, "m"), what);
+    }
+  }
+  // `-h` and help before the command words work too, and group help lists the group.
+  for (const args of [["pref", "set", "-h"], ["--help", "pref", "set"]]) {
+    const r = await h.run(args);
+    assert.equal(r.code, 0, describe(args, r));
+    assert.match(r.stdout, /^Usage: mycel pref set KEY VALUE/, describe(args, r));
+  }
+  for (const g of COMMANDS.groups) {
+    const r = await h.run([g.name, "--help"]);
+    assert.equal(r.code, 0, describe([g.name, "--help"], r));
+    assert.match(r.stdout, new RegExp(`^mycel ${g.name}: `));
+  }
+  // Asking for help never creates a home.
+  assert.equal(await Deno.stat(h.home).then(() => true, () => false), false);
+});
+
+Deno.test("--version prints package.json's version", async () => {
+  const pkg = JSON.parse(
+    await Deno.readTextFile(new URL("../../package.json", import.meta.url)),
+  ) as { version: string };
+  for (const args of [["--version"], ["-V"], ["version"]]) {
+    const r = await mycel(args);
+    assert.equal(r.code, 0, describe(args, r));
+    assert.equal(r.stdout, `mycel ${pkg.version}\n`);
+  }
+});
+
+Deno.test("config import of TOML with nested tables sets dotted keys", async () => {
+  await using h = await tempHome();
+  const file = await h.writeFile(
+    "settings.toml",
+    [
+      'title = "mine"',
+      "",
+      "[editor]",
+      "tab_size = 4",
+      "font.size = 12",
+      'font.family = "Iosevka"',
+      "",
+      "[editor.theme]",
+      'name = "dark"',
+      "contrast = true",
+      "",
+      "[git]",
+      'aliases = ["co", "st"]',
+      "",
+    ].join("\n"),
+  );
+  const r = await h.ok(["config", "import", file]);
+  assert.equal(r.stdout, `imported 7 keys (7 changed) from ${file}\n`);
+  assert.deepEqual(await h.json(["config", "list", "--json"]), {
+    "editor.font.family": "Iosevka",
+    "editor.font.size": 12,
+    "editor.tab_size": 4,
+    "editor.theme.contrast": true,
+    "editor.theme.name": "dark",
+    "git.aliases": ["co", "st"],
+    title: "mine",
+  });
+  assert.equal(await h.json(["config", "get", "editor.font.size", "--json"]), 12);
+  // Importing the same file again changes nothing and writes no entry.
+  const before = await h.json<StatusJson>(["status", "--json"]);
+  const again = await h.ok(["config", "import", file]);
+  assert.equal(again.stdout, `imported 7 keys (0 changed) from ${file}\n`);
+  const after = await h.json<StatusJson>(["status", "--json"]);
+  assert.equal(after.state_digest, before.state_digest);
+  assert.equal(after.log.entries, before.log.entries);
+});
+
+Deno.test("config export --format toml imports back to the same state", async () => {
+  await using a = await tempHome();
+  await a.ok([
+    "config",
+    "import",
+    await a.writeFile(
+      "in.json",
+      JSON.stringify({
+        editor: { font: { size: 12, family: "Iosevka" }, wrap: false },
+        shell: "fish",
+        paths: ["~/bin", "~/.local/bin"],
+        nested: { deep: { deeper: { deepest: "x" } } },
+        unicode: "ünïcødé ✓",
+        number: 1.5,
+      }),
+    ),
+  ]);
+  await a.ok(["config", "set", "misc.count", "3"]);
+  await a.ok(["config", "set", "misc.text", "123", "--string"]);
+  const toml = (await a.ok(["config", "export", "--format", "toml"])).stdout;
+  assert.match(toml, /^\[editor\.font\]$/m);
+  const json = (await a.ok(["config", "export"])).stdout;
+  const expected = await a.json<Record<string, unknown>>(["config", "list", "--json"]);
+  assert.equal(expected["misc.text"], "123");
+  assert.equal(expected["misc.count"], 3);
+
+  // Into a fresh home: the same config.
+  await using b = await tempHome();
+  await b.ok(["config", "import", await b.writeFile("out.toml", toml)]);
+  assert.deepEqual(await b.json(["config", "list", "--json"]), expected);
+  // The JSON export, read from stdin, gives the same too.
+  await using c = await tempHome();
+  await c.ok(["config", "import", "-", "--format", "json"], { stdin: json });
+  assert.deepEqual(await c.json(["config", "list", "--json"]), expected);
+
+  // Back into the same home: nothing changes.
+  const before = await a.json<StatusJson>(["status", "--json"]);
+  const r = await a.ok(["config", "import", await a.writeFile("back.toml", toml)]);
+  assert.match(r.stdout, /\(0 changed\)/);
+  assert.equal((await a.json<StatusJson>(["status", "--json"])).state_digest, before.state_digest);
+});
+
+Deno.test("pattern add, list and remove; removing an unknown id exits 1", async () => {
+  await using h = await tempHome();
+  const add = await h.ok(["pattern", "add", '{"id":"greet","text":"hi"}']);
+  assert.equal(add.stdout, "added pattern greet\n");
+  await h.ok(["pattern", "add", '{"id":"bye","text":"ciao","n":2}']);
+  assert.deepEqual(await h.json(["pattern", "list", "--json"]), [
+    { id: "bye", text: "ciao", n: 2 },
+    { id: "greet", text: "hi" },
+  ]);
+  const before = await h.json<StatusJson>(["status", "--json"]);
+  const r = await h.run(["pattern", "remove", "nope"]);
+  assert.equal(r.code, 1, describe(["pattern", "remove", "nope"], r));
+  assert.match(r.stderr, /^error: Cannot remove pattern: no pattern has this id \(nope\)/);
+  assert.equal(r.stdout, "");
+  assert.equal((await h.json<StatusJson>(["status", "--json"])).state_digest, before.state_digest);
+  assert.equal((await h.ok(["pattern", "remove", "greet"])).stdout, "removed pattern greet\n");
+  assert.deepEqual(await h.json(["pattern", "list", "--json"]), [{
+    id: "bye",
+    text: "ciao",
+    n: 2,
+  }]);
+});
+
+Deno.test("app add records apps once; app list --json is the sorted list", async () => {
+  await using h = await tempHome();
+  const r = await h.ok(["app", "add", "ripgrep", "fd-find", "ripgrep"]);
+  assert.equal(r.stdout, "added ripgrep\nadded fd-find\n");
+  const again = await h.ok(["app", "add", "firefox", "fd-find"]);
+  assert.equal(again.stdout, "added firefox\nfd-find was already listed\n");
+  assert.deepEqual(await h.json(["app", "list", "--json"]), ["fd-find", "firefox", "ripgrep"]);
+});
+
+Deno.test("log lists every change newest first; --limit and --json work", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "box"]);
+  await h.ok(["pref", "set", "a", "1"]);
+  await h.ok(["config", "set", "b.c", "true"]);
+  const text = (await h.ok(["log"])).stdout.trimEnd().split("\n");
+  assert.equal(text.length, 3);
+  assert.match(text[0], /box#3 {2}config b\.c = true$/);
+  assert.match(text[1], /box#2 {2}pref a = 1$/);
+  assert.match(text[2], /box#1 {2}device add box /);
+  const log = await h.json<{ seq: number; ops: { type: string }[] }[]>(
+    ["log", "--json", "--limit", "2"],
+  );
+  assert.deepEqual(log.map((e) => [e.seq, e.ops[0].type]), [[3, "config.set"], [2, "pref.set"]]);
+});
+
+Deno.test("--home overrides MYCEL_HOME", async () => {
+  await using h = await tempHome();
+  const other = h.path("other");
+  await h.ok(["--home", other, "pref", "set", "where", "flag"]);
+  assert.equal((await h.run(["pref", "list", "--json"])).code, 1); // MYCEL_HOME untouched
+  assert.deepEqual(await h.json(["pref", "list", "--json", "--home", other]), { where: "flag" });
+});

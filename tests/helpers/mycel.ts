@@ -1,0 +1,400 @@
+/**
+ * @module mycel_helper
+ * Run mycel as a real process, the way users (and systemd, and cron) do:
+ * `deno run -A main.ts ARGS...` with its own environment, home, stdin and
+ * working folder, and a deadline after which the child is killed by PID.
+ *
+ * ```ts
+ * await using home = await tempHome();
+ * const r = await home.run(["pref", "set", "theme", "dark"]);
+ * assert.equal(r.code, 0);
+ * const status = await home.json<{ device: { id: string } }>(["status", "--json"]);
+ *
+ * await using server = home.spawn(["sync", "serve", "--listen", "127.0.0.1:0"]);
+ * await server.waitFor(/listening on (\S+)/);
+ * server.kill("SIGTERM");
+ * ```
+ *
+ * The child's environment is the test process's environment without any
+ * `MYCEL_*` variable (so a developer's own settings never leak in), plus
+ * `NO_COLOR=1`, plus `MYCEL_HOME` when a home is given, plus `env`. Children
+ * are only ever ended by their own PID (`child.kill`), never by name.
+ */
+
+import { fileURLToPath } from "node:url";
+
+/** Absolute path of mycel's `main.ts`. */
+export const MAIN_TS: string = fileURLToPath(new URL("../../main.ts", import.meta.url));
+
+/** The repository root (the folder holding `main.ts`). */
+export const REPO_ROOT: string = fileURLToPath(new URL("../../", import.meta.url)).replace(
+  /\/$/,
+  "",
+);
+
+/** Default deadline for one mycel process (ms). */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** How to run one mycel process. */
+export interface MycelOptions {
+  /** Home folder, passed as `MYCEL_HOME` (argv stays exactly as given). */
+  home?: string;
+  /** Extra environment; a value of `undefined` removes the variable. */
+  env?: Record<string, string | undefined>;
+  /** Working folder of the child (default: the test process's). */
+  cwd?: string;
+  /** Data written to the child's standard input, which is then closed. */
+  stdin?: string | Uint8Array;
+  /** Kill the child with SIGKILL after this many ms (default 60 s). 0 = never. */
+  timeoutMs?: number;
+}
+
+/** Options for a background process. */
+export interface SpawnOptions extends Omit<MycelOptions, "stdin"> {
+  /**
+   * Standard input: data to write and close, `"piped"` to keep it open
+   * (write through {@link MycelProcess.child}`.stdin`), or `"null"` (default).
+   */
+  stdin?: string | Uint8Array | "piped" | "null";
+}
+
+/** What a finished mycel process left behind. */
+export interface MycelResult {
+  /** Exit code (128 + signal number when killed by a signal). */
+  code: number;
+  /** The signal that ended it, if any. */
+  signal: Deno.Signal | null;
+  /** Everything written to standard output. */
+  stdout: string;
+  /** Everything written to standard error. */
+  stderr: string;
+  /** True when the deadline passed and the helper killed it. */
+  timedOut: boolean;
+  /** Wall time from spawn to exit (ms). */
+  ms: number;
+}
+
+/** The environment a mycel child gets (see the module doc). */
+export function childEnv(options: Pick<MycelOptions, "home" | "env"> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(Deno.env.toObject())) {
+    if (!k.startsWith("MYCEL_")) env[k] = v;
+  }
+  env.NO_COLOR = "1";
+  if (options.home !== undefined) env.MYCEL_HOME = options.home;
+  for (const [k, v] of Object.entries(options.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+function toBytes(data: string | Uint8Array): Uint8Array {
+  return typeof data === "string" ? new TextEncoder().encode(data) : data;
+}
+
+/** Read a stream to the end, appending decoded text through `sink`. */
+async function drain(
+  stream: ReadableStream<Uint8Array>,
+  sink: (text: string) => void,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) sink(decoder.decode(chunk, { stream: true }));
+  sink(decoder.decode());
+}
+
+/**
+ * A mycel process running in the background. Its output is collected as it
+ * arrives; `await using` (or {@link MycelProcess.stop}) kills it by PID if
+ * it is still running and waits for it.
+ */
+export class MycelProcess implements AsyncDisposable {
+  /** The Deno child process (for `pid`, `stdin` when piped, `status`). */
+  readonly child: Deno.ChildProcess;
+  /** Standard output so far. */
+  stdout = "";
+  /** Standard error so far. */
+  stderr = "";
+  /** True once the deadline killed the child. */
+  timedOut = false;
+  readonly #started = performance.now();
+  readonly #result: Promise<MycelResult>;
+  readonly #waiters = new Set<() => void>();
+  #exited = false;
+
+  /** Start `mycel ARGS...`; see {@link spawn}. */
+  constructor(args: readonly string[], options: SpawnOptions = {}) {
+    const stdinMode = options.stdin === undefined || options.stdin === "null" ? "null" : "piped";
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN_TS, ...args],
+      cwd: options.cwd,
+      env: childEnv(options),
+      clearEnv: true,
+      stdin: stdinMode,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.child = child;
+    const feed = async () => {
+      const data = options.stdin;
+      if (data !== undefined && data !== "piped" && data !== "null") {
+        const w = child.stdin.getWriter();
+        try {
+          await w.write(toBytes(data));
+          await w.close();
+        } catch {
+          // The child exited (or was killed) before reading its input.
+        }
+      }
+    };
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timer = timeoutMs > 0
+      ? setTimeout(() => {
+        this.timedOut = true;
+        this.kill("SIGKILL");
+      }, timeoutMs)
+      : undefined;
+    const out = drain(child.stdout, (t) => this.#append("stdout", t));
+    const err = drain(child.stderr, (t) => this.#append("stderr", t));
+    this.#result = (async () => {
+      const [status] = await Promise.all([child.status, out, err, feed()]);
+      if (options.stdin === "piped") {
+        // Release a still-open stdin (unless the test holds its writer).
+        await child.stdin.abort().catch(() => {});
+      }
+      this.#exited = true;
+      clearTimeout(timer);
+      this.#wake();
+      return {
+        code: status.code,
+        signal: status.signal,
+        stdout: this.stdout,
+        stderr: this.stderr,
+        timedOut: this.timedOut,
+        ms: performance.now() - this.#started,
+      };
+    })();
+  }
+
+  #append(which: "stdout" | "stderr", text: string): void {
+    if (text === "") return;
+    this[which] += text;
+    this.#wake();
+  }
+
+  #wake(): void {
+    for (const w of this.#waiters) w();
+  }
+
+  /** The child's PID. */
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  /** True once the child has exited and its output is collected. */
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  /**
+   * Send `signal` to the child by its PID. Returns false when it had already
+   * exited (nothing is sent then, so a reused PID is never hit).
+   */
+  kill(signal: Deno.Signal = "SIGTERM"): boolean {
+    if (this.#exited) return false;
+    try {
+      this.child.kill(signal);
+      return true;
+    } catch {
+      return false; // exited between the check and the kill
+    }
+  }
+
+  /** Wait for the child to exit; resolves with its code and output. */
+  result(): Promise<MycelResult> {
+    return this.#result;
+  }
+
+  /**
+   * Wait until standard output or error (as chosen) matches `pattern`;
+   * returns the match. Rejects when the child exits first or after
+   * `timeoutMs`.
+   */
+  async waitFor(
+    pattern: RegExp,
+    options: { stream?: "stdout" | "stderr" | "both"; timeoutMs?: number } = {},
+  ): Promise<RegExpMatchArray> {
+    const stream = options.stream ?? "both";
+    const text = () =>
+      stream === "stdout"
+        ? this.stdout
+        : stream === "stderr"
+        ? this.stderr
+        : `${this.stdout}\n${this.stderr}`;
+    const deadline = performance.now() + (options.timeoutMs ?? 30_000);
+    while (true) {
+      const m = text().match(pattern);
+      if (m) return m;
+      if (this.#exited) {
+        throw new Error(
+          `mycel (pid ${this.pid}) exited before printing ${pattern}\n${this.#describe()}`,
+        );
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        throw new Error(
+          `timed out waiting for ${pattern} from pid ${this.pid}\n${this.#describe()}`,
+        );
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let waiter: (() => void) | undefined;
+      await new Promise<void>((resolve) => {
+        waiter = resolve;
+        this.#waiters.add(resolve);
+        timer = setTimeout(resolve, left);
+      });
+      clearTimeout(timer);
+      this.#waiters.delete(waiter!);
+    }
+  }
+
+  #describe(): string {
+    return `--- stdout ---\n${this.stdout}--- stderr ---\n${this.stderr}`;
+  }
+
+  /** Kill the child (by PID) if it still runs, and wait for it. */
+  async stop(signal: Deno.Signal = "SIGKILL"): Promise<MycelResult> {
+    this.kill(signal);
+    return await this.#result;
+  }
+
+  /** `await using` support: stop and wait. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+/** Start `mycel ARGS...` in the background. Kill it with `.kill()` / `.stop()`. */
+export function spawn(args: readonly string[], options: SpawnOptions = {}): MycelProcess {
+  return new MycelProcess(args, options);
+}
+
+/** Run `mycel ARGS...` to completion. Never throws for a non-zero exit. */
+export function mycel(args: readonly string[], options: MycelOptions = {}): Promise<MycelResult> {
+  return new MycelProcess(args, options).result();
+}
+
+/** Describe a result for assertion messages. */
+export function describe(args: readonly string[], r: MycelResult): string {
+  return `mycel ${args.map((a) => JSON.stringify(a)).join(" ")} → exit ${r.code}` +
+    (r.signal ? ` (${r.signal})` : "") + (r.timedOut ? " (timed out)" : "") +
+    `\n--- stdout ---\n${r.stdout}--- stderr ---\n${r.stderr}`;
+}
+
+/** Run `mycel ARGS...` and throw (with its output) unless it exits 0. */
+export async function ok(
+  args: readonly string[],
+  options: MycelOptions = {},
+): Promise<MycelResult> {
+  const r = await mycel(args, options);
+  if (r.code !== 0) throw new Error(`expected exit 0: ${describe(args, r)}`);
+  return r;
+}
+
+/** Run `mycel ARGS...`, require exit 0, and parse standard output as JSON. */
+export async function json<T = unknown>(
+  args: readonly string[],
+  options: MycelOptions = {},
+): Promise<T> {
+  const r = await ok(args, options);
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch (e) {
+    throw new Error(`stdout is not JSON (${(e as Error).message}): ${describe(args, r)}`);
+  }
+}
+
+/**
+ * A temporary folder holding one mycel home (at `home`, not created yet, so
+ * the first command creates it) and room for other files (`path(name)`).
+ * `cleanup()` — or leaving an `await using` scope, even by an exception —
+ * removes everything.
+ */
+export class TempHome implements AsyncDisposable {
+  /** The temporary folder. */
+  readonly dir: string;
+  /** The mycel home inside it. */
+  readonly home: string;
+  /** Options every run from this home gets (merged under per-call ones). */
+  readonly defaults: MycelOptions;
+
+  constructor(dir: string, defaults: MycelOptions = {}) {
+    this.dir = dir;
+    this.home = `${dir}/home`;
+    this.defaults = defaults;
+  }
+
+  #opts<T extends MycelOptions | SpawnOptions>(options: T): T {
+    return {
+      ...this.defaults,
+      home: this.home,
+      ...options,
+      env: { ...this.defaults.env, ...options.env },
+    } as T;
+  }
+
+  /** A path inside the temporary folder (outside the home). */
+  path(name: string): string {
+    return `${this.dir}/${name}`;
+  }
+
+  /** Write a text file inside the temporary folder; returns its path. */
+  async writeFile(name: string, text: string): Promise<string> {
+    const p = this.path(name);
+    await Deno.writeTextFile(p, text);
+    return p;
+  }
+
+  /** {@link mycel} with this home. */
+  run(args: readonly string[], options: MycelOptions = {}): Promise<MycelResult> {
+    return mycel(args, this.#opts(options));
+  }
+
+  /** {@link ok} with this home. */
+  ok(args: readonly string[], options: MycelOptions = {}): Promise<MycelResult> {
+    return ok(args, this.#opts(options));
+  }
+
+  /** {@link json} with this home. */
+  json<T = unknown>(args: readonly string[], options: MycelOptions = {}): Promise<T> {
+    return json<T>(args, this.#opts(options));
+  }
+
+  /** {@link spawn} with this home. */
+  spawn(args: readonly string[], options: SpawnOptions = {}): MycelProcess {
+    return spawn(args, this.#opts(options));
+  }
+
+  /** Remove the folder and everything in it (idempotent). */
+  async cleanup(): Promise<void> {
+    await Deno.remove(this.dir, { recursive: true }).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+  }
+
+  /** `await using` support. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.cleanup();
+  }
+}
+
+/** A fresh {@link TempHome}; `prefix` names the folder for easier debugging. */
+export async function tempHome(
+  prefix = "mycel-test-",
+  defaults: MycelOptions = {},
+): Promise<TempHome> {
+  return new TempHome(await Deno.makeTempDir({ prefix }), defaults);
+}
+
+/** Shapes of `--json` output, as documented in src/cli/json_types.ts. */
+export type { LogEntryJson, PeerJson, StatusJson } from "../../src/cli/json_types.ts";
