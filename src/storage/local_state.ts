@@ -91,3 +91,18 @@ export function newPeerBook(): PeerBook {
     path: "",
   };
 }
+
+/**
+ * Record a fork in `local`, one report per forked log: the earliest seq seen
+ * and the latest other-branch tip. Returns true when `other` is new.
+ */
+export function noteFork(local: LocalState, fork: Omit<ForkReport, "at">, at: number): boolean {
+  const report = local.forks.find((f) => f.author === fork.author);
+  if (report === undefined) {
+    local.forks.push({ ...fork, at });
+    return true;
+  }
+  if (report.other === fork.other) return false;
+  Object.assign(report, { seq: Math.min(report.seq, fork.seq), other: fork.other, at });
+  return true;
+}

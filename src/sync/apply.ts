@@ -7,7 +7,7 @@
  */
 
 import { toHex } from "../bytes.ts";
-import { newPeerBook } from "../storage/local_state.ts";
+import { newPeerBook, noteFork } from "../storage/local_state.ts";
 import type { Store } from "../storage/store.ts";
 import { Ingestor, type IngestResult } from "./ingest.ts";
 import type { SessionOutcome } from "./peer_session.ts";
@@ -50,16 +50,12 @@ export async function applyOutcomes(
       }
       ingest = ingestor.finish();
       for (const f of o.exchange.forks) {
-        const other = toHex(f.theirs);
-        if (!store.local.forks.some((k) => k.author === f.author && k.other === other)) {
-          store.local.forks.push({
-            author: f.author,
-            seq: f.seq,
-            kept: toHex(f.ours),
-            other,
-            at: now,
-          });
-        }
+        noteFork(store.local, {
+          author: f.author,
+          seq: f.seq,
+          kept: toHex(f.ours),
+          other: toHex(f.theirs),
+        }, now);
       }
     }
     const out: AppliedOutcome = {

@@ -29,6 +29,8 @@ export const MAX_STAGED_BYTES = 512 << 20;
 export interface EntrySource {
   /** Our heads. */
   heads: Heads;
+  /** Our own device id. */
+  deviceId: DeviceId;
   /** Our entries of `author` with seq > `afterSeq`, in order. */
   entriesAfter(author: DeviceId, afterSeq: number, limit?: number): Promise<SignedEntry[]>;
 }
@@ -81,6 +83,18 @@ export async function exchangeEntries(
       if (evidence.length === 0) continue;
       session.sendEntries(evidence.length);
       await send({ type: "entries", entries: evidence.map((e) => e.bytes) });
+    }
+    // The peer is ahead of us on our own log: only possible after a restore
+    // from backup or data loss. Our latest entry there is the other branch
+    // of a fork; send it so the peer keeps it too.
+    const own = source.heads.get(source.deviceId);
+    const theirsOfOurs = remote.get(source.deviceId);
+    if (own && theirsOfOurs && theirsOfOurs.seq > own.seq) {
+      const evidence = await source.entriesAfter(source.deviceId, own.seq - 1, 1);
+      if (evidence.length > 0) {
+        session.sendEntries(evidence.length);
+        await send({ type: "entries", entries: evidence.map((e) => e.bytes) });
+      }
     }
     for (const range of planTransfer(source.heads, remote)) {
       if (forked.has(range.author)) continue;

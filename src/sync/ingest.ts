@@ -17,6 +17,7 @@ import { bytesEqual, toHex } from "../bytes.ts";
 import { MAX_DRIFT_MS } from "../crdt/hlc.ts";
 import type { DeviceId } from "../log/device_id.ts";
 import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "../log/entry.ts";
+import { noteFork } from "../storage/local_state.ts";
 import { appendRecords } from "../storage/segment.ts";
 import type { Store } from "../storage/store.ts";
 
@@ -195,19 +196,14 @@ export class Ingestor {
     const first = branch[0];
     const author = first.entry.author;
     const other = toHex(first.hash);
-    const known = store.local.forks.some((f) => f.author === author && f.other === other);
-    if (!known) {
+    if (
+      noteFork(store.local, { author, seq: first.entry.seq, kept: keptHash, other }, store.now())
+    ) {
+      // Lose neither branch: the other one is kept, never applied.
       await appendRecords(
         `${store.paths.forkDir}/${author.replaceAll("-", "")}.log`,
         branch.map((e) => e.bytes),
       );
-      store.local.forks.push({
-        author,
-        seq: first.entry.seq,
-        kept: keptHash,
-        other,
-        at: store.now(),
-      });
     }
     this.result.forks.push({ author, seq: first.entry.seq, kept: keptHash, other });
   }

@@ -256,7 +256,10 @@ export function respondSession(
       async (payload, rs) => {
         const hello = decodeHello(payload);
         const verdict = await admitInitiator(store.state, store.local.meshId, hello, rs);
-        who = { peer: hello.device, name: verdict.ok ? verdict.name : "" };
+        who = {
+          peer: hello.device,
+          name: verdict.ok ? verdict.name : store.state.device(hello.device)?.name ?? "",
+        };
         remoteHeads = hello.heads;
         if (!verdict.ok) {
           refusal = verdict.message;

@@ -31,7 +31,12 @@ export function describeServed(o: AppliedOutcome): string {
   const who = o.peer
     ? `${o.name || "device"} (${shortDeviceId(o.peer)})`
     : (o.address ?? "unknown peer");
-  if (o.status === "synced") return `synced with ${who}: sent ${o.sent}, received ${o.received}`;
+  const forks = o.ingest?.forks.length
+    ? ` · fork detected in ${o.ingest.forks.length} log(s), see status`
+    : "";
+  if (o.status === "synced") {
+    return `synced with ${who}: sent ${o.sent}, received ${o.received}${forks}`;
+  }
   return `${o.status} ${who}: ${o.error ?? ""}`;
 }
 

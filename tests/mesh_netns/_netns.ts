@@ -1,0 +1,907 @@
+/**
+ * @module netns_helpers
+ * A throw-away network for the WireGuard mesh tests: N network namespaces
+ * (`myc-<id>-a`, `myc-<id>-b`, …), each joined by a veth pair to a bridge
+ * that lives in its own namespace (`myc-<id>-br`), so nothing touches the
+ * host's network. Underlay addresses are 198.18.0.<n>/24 (RFC 2544 benchmark
+ * range), every namespace has `lo` up, its own mycel home in a temporary
+ * folder, and a WireGuard interface name unique to this run (wireguard-go's
+ * control socket `/var/run/wireguard/<if>.sock` is shared by all
+ * namespaces, so names must not collide across parallel tests).
+ *
+ * mycel runs for real, as `ip netns exec NS deno run -A main.ts ...`
+ * (`ip netns exec` execs in place, so the PID we hold is mycel's).
+ *
+ * Cleanup ({@link Lab.cleanup}, always run by {@link labTest}):
+ * 1. every process this lab started is killed by its PID;
+ * 2. every wireguard-go PID recorded in a home's state (`local.mesh.pid`) is
+ *    killed if its command line names this lab's interface;
+ * 3. `/proc/<pid>/ns/net` of every process is compared with this lab's
+ *    namespaces, and whatever is still inside is killed by PID (SIGTERM,
+ *    then SIGKILL) — never by name;
+ * 4. the namespaces are deleted (which deletes the veths and the bridge), the
+ *    lab's wireguard-go sockets and the temporary homes removed.
+ *
+ * Without root, `ip netns`, `wg`, `wireguard-go` or `/dev/net/tun` the tests
+ * are skipped with a printed reason — unless `CI` is set, where they run and
+ * fail.
+ */
+
+import assert from "node:assert/strict";
+import jsqrModule from "jsqr";
+import { decodeSnapshot } from "../../src/storage/snapshot.ts";
+import {
+  childEnv,
+  describe,
+  MAIN_TS,
+  type MycelResult,
+  type StatusJson,
+} from "../helpers/mycel.ts";
+
+/** Log every command with its exit code and duration (NETNS_DEBUG=1). */
+const DEBUG = Deno.env.get("NETNS_DEBUG") !== undefined;
+
+/** True when running in CI (then a missing environment is a failure, not a skip). */
+export const IN_CI: boolean = Deno.env.get("CI") !== undefined;
+
+/** Port `sync serve` listens on inside every namespace (namespaces are isolated). */
+export const SYNC_PORT = 7000;
+/** Port the inviter waits on during pairing. */
+export const PAIR_PORT = 7853;
+/** WireGuard UDP port (mycel's default). */
+export const WG_PORT = 51871;
+
+async function probe(cmd: string, args: string[]): Promise<string | undefined> {
+  try {
+    const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+    if (out.code !== 0) {
+      return `\`${cmd} ${args.join(" ")}\` exited ${out.code}: ${
+        new TextDecoder().decode(out.stderr).trim().split("\n")[0]
+      }`;
+    }
+    return undefined;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound
+      ? `\`${cmd}\` is not installed`
+      : `\`${cmd}\` failed: ${(e as Error).message}`;
+  }
+}
+
+/** Why the namespace tests cannot run here, or undefined when they can. */
+export async function missingEnvironment(): Promise<string | undefined> {
+  if (Deno.build.os !== "linux") return "network namespaces need Linux";
+  if (Deno.uid() !== 0) return "needs root (network namespaces, WireGuard interfaces)";
+  for (
+    const [cmd, args] of [
+      ["ip", ["netns", "list"]],
+      ["wg", ["--version"]],
+      ["wireguard-go", ["--version"]],
+      ["ping", ["-V"]],
+    ] as const
+  ) {
+    const why = await probe(cmd, [...args]);
+    if (why) return why;
+  }
+  try {
+    await Deno.stat("/dev/net/tun");
+  } catch {
+    return "/dev/net/tun is missing (wireguard-go needs it)";
+  }
+  return undefined;
+}
+
+/** The reason the environment is missing (computed once per test file). */
+export const MISSING: string | undefined = await missingEnvironment();
+
+/** Options of {@link labTest}. */
+export interface LabTestOptions {
+  /** Names of the devices / namespaces, e.g. ["a", "b", "c"]. */
+  nodes: string[];
+}
+
+/**
+ * `Deno.test` with a fresh {@link Lab}, always cleaned up. Skipped (with the
+ * reason printed) when the environment is missing and `CI` is unset; in CI
+ * it runs and fails instead.
+ */
+export function labTest(
+  name: string,
+  options: LabTestOptions,
+  fn: (lab: Lab, t: Deno.TestContext) => Promise<void>,
+): void {
+  const skip = MISSING !== undefined && !IN_CI;
+  if (skip) console.log(`mesh_netns: skipping "${name}": ${MISSING}`);
+  Deno.test({
+    name,
+    ignore: skip,
+    async fn(t) {
+      if (MISSING !== undefined) {
+        throw new Error(`CI is set but the namespace test environment is missing: ${MISSING}`);
+      }
+      const lab = await Lab.create(options.nodes);
+      let error: unknown;
+      try {
+        await fn(lab, t);
+      } catch (e) {
+        error = e;
+      }
+      const problems = await lab.cleanup();
+      const text = `lab ${lab.id} cleanup:\n  ${problems.join("\n  ")}`;
+      if (error !== undefined) {
+        if (problems.length > 0) console.error(text);
+        throw error;
+      }
+      if (problems.length > 0) throw new Error(text);
+    },
+  });
+}
+
+/** A finished process (same shape as the mycel helper's). */
+export type ProcResult = MycelResult;
+
+/** Options of a process started in a namespace. */
+export interface ProcOptions {
+  /** Environment (complete; default: what mycel children get, see `childEnv`). */
+  env?: Record<string, string>;
+  /** Written to standard input, which is then closed. */
+  stdin?: string;
+  /** Killed (SIGKILL, by PID) after this many ms; default 60 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * A process running inside a namespace: `ip netns exec NS CMD ARGS...`.
+ * Output is collected as it comes; it is only ever ended by its own PID.
+ */
+export class Proc {
+  /** The child. */
+  readonly child: Deno.ChildProcess;
+  /** The command line (for messages). */
+  readonly argv: string[];
+  /** Output so far. */
+  stdout = "";
+  /** Errors so far. */
+  stderr = "";
+  /** True once the deadline killed it. */
+  timedOut = false;
+  #exited = false;
+  readonly #result: Promise<ProcResult>;
+  readonly #waiters = new Set<() => void>();
+
+  constructor(ns: string, cmd: string, args: string[], options: ProcOptions = {}) {
+    const started = performance.now();
+    this.argv = [cmd, ...args];
+    this.child = new Deno.Command("ip", {
+      args: ["netns", "exec", ns, cmd, ...args],
+      env: options.env ?? childEnv(),
+      clearEnv: true,
+      stdin: options.stdin === undefined ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const child = this.child;
+    const drain = async (s: ReadableStream<Uint8Array>, which: "stdout" | "stderr") => {
+      const dec = new TextDecoder();
+      for await (const chunk of s) {
+        this[which] += dec.decode(chunk, { stream: true });
+        this.#wake();
+      }
+      this[which] += dec.decode();
+    };
+    const feed = async () => {
+      if (options.stdin === undefined) return;
+      const w = child.stdin.getWriter();
+      try {
+        await w.write(new TextEncoder().encode(options.stdin));
+        await w.close();
+      } catch {
+        // exited before reading
+      }
+    };
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const timer = setTimeout(() => {
+      this.timedOut = true;
+      this.kill("SIGKILL");
+    }, timeoutMs);
+    this.#result = (async () => {
+      const [status] = await Promise.all([
+        child.status,
+        drain(child.stdout, "stdout"),
+        drain(child.stderr, "stderr"),
+        feed(),
+      ]);
+      this.#exited = true;
+      clearTimeout(timer);
+      this.#wake();
+      return {
+        code: status.code,
+        signal: status.signal,
+        stdout: this.stdout,
+        stderr: this.stderr,
+        timedOut: this.timedOut,
+        ms: performance.now() - started,
+      };
+    })();
+  }
+
+  #wake(): void {
+    for (const w of this.#waiters) w();
+  }
+
+  /** PID (of the command itself: `ip netns exec` execs in place). */
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  /** True once it exited. */
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  /** Signal it by PID unless it already exited. */
+  kill(signal: Deno.Signal = "SIGTERM"): boolean {
+    if (this.#exited) return false;
+    try {
+      this.child.kill(signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Wait for the exit. */
+  result(): Promise<ProcResult> {
+    return this.#result;
+  }
+
+  /** Kill (by PID) if running and wait. */
+  async stop(signal: Deno.Signal = "SIGKILL"): Promise<ProcResult> {
+    this.kill(signal);
+    return await this.#result;
+  }
+
+  /** Wait until stdout or stderr matches `pattern`. */
+  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+    const deadline = performance.now() + timeoutMs;
+    while (true) {
+      const m = `${this.stdout}\n${this.stderr}`.match(pattern);
+      if (m) return m;
+      const why = this.#exited ? "exited" : performance.now() > deadline ? "timed out" : "";
+      if (why) {
+        throw new Error(
+          `${this.argv.join(" ")} (pid ${this.pid}) ${why} before printing ${pattern}\n` +
+            `--- stdout ---\n${this.stdout}--- stderr ---\n${this.stderr}`,
+        );
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let waiter: (() => void) | undefined;
+      await new Promise<void>((resolve) => {
+        waiter = resolve;
+        this.#waiters.add(resolve);
+        timer = setTimeout(resolve, Math.max(1, deadline - performance.now()));
+      });
+      clearTimeout(timer);
+      this.#waiters.delete(waiter!);
+    }
+  }
+}
+
+/** One peer line of `wg show IF dump`. */
+export interface WgPeerDump {
+  publicKey: string;
+  endpoint: string | null;
+  allowedIps: string[];
+  latestHandshake: number;
+  rx: number;
+  tx: number;
+}
+
+/** `wg show IF dump`, parsed. */
+export interface WgDumpView {
+  publicKey: string;
+  listenPort: number;
+  peers: WgPeerDump[];
+}
+
+/** Parse `wg show IF dump` output. */
+export function parseDump(text: string): WgDumpView {
+  const lines = text.trim().split("\n").map((l) => l.split("\t"));
+  const [, pub, port] = lines[0];
+  return {
+    publicKey: pub,
+    listenPort: Number(port),
+    peers: lines.slice(1).map((f) => ({
+      publicKey: f[0],
+      endpoint: f[2] === "(none)" ? null : f[2],
+      allowedIps: f[3] === "(none)" ? [] : f[3].split(","),
+      latestHandshake: Number(f[4]),
+      rx: Number(f[5]),
+      tx: Number(f[6]),
+    })),
+  };
+}
+
+/** One line of `sync now --json`. */
+export interface RoundLine {
+  id: string;
+  name: string;
+  status: "synced" | "unreachable" | "refused" | "failed";
+  sent: number;
+  received: number;
+  path: string | null;
+  address: string | null;
+  error: string | null;
+}
+
+/** Process state letter from /proc/PID/stat ("" when there is no such process). */
+export async function procState(pid: number): Promise<string> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * True when `pid` is a live process (not gone, not a zombie). Orphans are
+ * reparented to PID 1, and in some containers PID 1 never reaps them, so a
+ * killed orphan may linger as a zombie: it holds no sockets, interfaces or
+ * memory, and counts as gone.
+ */
+export async function alive(pid: number): Promise<boolean> {
+  const s = await procState(pid);
+  return s !== "" && s !== "Z" && s !== "X";
+}
+
+/** Command line of `pid` (argv), or [] when unreadable. */
+export async function cmdline(pid: number): Promise<string[]> {
+  try {
+    return (await Deno.readTextFile(`/proc/${pid}/cmdline`)).split("\0").filter((a) => a !== "");
+  } catch {
+    return [];
+  }
+}
+
+/** PIDs of the live processes whose network namespace is `ns` (by /proc/PID/ns/net). */
+export async function pidsInNetns(ns: string): Promise<number[]> {
+  let link: string;
+  try {
+    link = `net:[${(await Deno.stat(`/run/netns/${ns}`)).ino}]`;
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const pid = Number(e.name);
+    try {
+      if ((await Deno.readLink(`/proc/${pid}/ns/net`)) === link && (await alive(pid))) {
+        pids.push(pid);
+      }
+    } catch {
+      // gone, or a kernel thread
+    }
+  }
+  return pids;
+}
+
+/** Run a command (not in a namespace) and return its result; throws on a non-zero exit. */
+export async function sh(cmd: string, args: string[], stdin?: string): Promise<string> {
+  const child = new Deno.Command(cmd, {
+    args,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  if (out.code !== 0) {
+    throw new Error(
+      `${cmd} ${args.join(" ")} exited ${out.code}: ${dec.decode(out.stderr).trim()}`,
+    );
+  }
+  return dec.decode(out.stdout);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Poll `check` until it returns true or `ms` passed; returns whether it did. A responder (`sync serve`) stores what it received after the
+ * session has ended, so the initiator's `sync now` can exit before the
+ * responder's state shows the entries: reads of the responder's state wait
+ * with this.
+ */
+export async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (true) {
+    if (await check()) return true;
+    if (Date.now() >= until) return false;
+    await sleep(100);
+  }
+}
+
+/** Wait (briefly) until every node reports the same state digest; returns the digests. */
+export async function sameDigests(nodes: readonly Node[], ms = 5000): Promise<string[]> {
+  let digests: string[] = [];
+  await eventually(async () => {
+    digests = await Promise.all(nodes.map((n) => n.digest()));
+    return new Set(digests).size === 1;
+  }, ms);
+  return digests;
+}
+
+/** A set of namespaces on one bridge, with a mycel home each. */
+export class Lab {
+  /** Random id of this run (6 hex digits). */
+  readonly id: string;
+  /** Namespace holding the bridge. */
+  readonly bridgeNs: string;
+  /** The devices, in order (underlay 198.18.0.1, .2, …). */
+  readonly nodes: Node[] = [];
+  /** Every namespace created so far (bridge first). */
+  readonly namespaces: string[] = [];
+  /** Every process started through this lab. */
+  readonly procs = new Set<Proc>();
+  /** Temporary folders to remove. */
+  readonly dirs: string[] = [];
+
+  private constructor(id: string) {
+    this.id = id;
+    this.bridgeNs = `myc-${id}-br`;
+  }
+
+  /** Create the namespaces, bridge, veths and homes. On failure, cleans up and throws. */
+  static async create(names: string[]): Promise<Lab> {
+    const id = Array.from(
+      crypto.getRandomValues(new Uint8Array(3)),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    const lab = new Lab(id);
+    try {
+      await sh("ip", ["netns", "add", lab.bridgeNs]);
+      lab.namespaces.push(lab.bridgeNs);
+      await sh("ip", ["-n", lab.bridgeNs, "link", "set", "lo", "up"]);
+      await sh("ip", ["-n", lab.bridgeNs, "link", "add", "br0", "type", "bridge"]);
+      await sh("ip", ["-n", lab.bridgeNs, "link", "set", "br0", "up"]);
+      for (const [i, name] of names.entries()) {
+        const node = new Node(lab, name, i + 1, await Deno.makeTempDir({ prefix: `myc-${name}-` }));
+        lab.dirs.push(node.dir);
+        await sh("ip", ["netns", "add", node.ns]);
+        lab.namespaces.push(node.ns);
+        await sh("ip", ["-n", node.ns, "link", "set", "lo", "up"]);
+        await sh("ip", [
+          "-n",
+          lab.bridgeNs,
+          "link",
+          "add",
+          `v${name}`,
+          "type",
+          "veth",
+          "peer",
+          "name",
+          "eth0",
+          "netns",
+          node.ns,
+        ]);
+        await sh("ip", ["-n", lab.bridgeNs, "link", "set", `v${name}`, "master", "br0", "up"]);
+        await sh("ip", ["-n", node.ns, "address", "add", `${node.ip}/24`, "dev", "eth0"]);
+        await sh("ip", ["-n", node.ns, "link", "set", "eth0", "up"]);
+        lab.nodes.push(node);
+      }
+    } catch (e) {
+      const problems = await lab.cleanup();
+      if (problems.length > 0) console.error(`lab ${id} cleanup:\n  ${problems.join("\n  ")}`);
+      throw e;
+    }
+    return lab;
+  }
+
+  /** The node named `name`. */
+  node(name: string): Node {
+    const n = this.nodes.find((x) => x.name === name);
+    if (!n) throw new Error(`no node ${name}`);
+    return n;
+  }
+
+  /** Start a process in namespace `ns`, tracked for cleanup. */
+  start(ns: string, cmd: string, args: string[], options: ProcOptions = {}): Proc {
+    const p = new Proc(ns, cmd, args, options);
+    this.procs.add(p);
+    p.result().finally(() => this.procs.delete(p));
+    return p;
+  }
+
+  /**
+   * Tear everything down (see the module doc). Never throws; returns what
+   * could not be cleaned or what had to be killed unexpectedly late.
+   */
+  async cleanup(): Promise<string[]> {
+    const problems: string[] = [];
+    // 1. our own children, by PID
+    await Promise.all([...this.procs].map((p) => p.stop("SIGKILL").catch(() => {})));
+    // 2. wireguard-go processes recorded in the homes' state
+    for (const n of this.nodes) {
+      const pid = await n.statePid().catch(() => undefined);
+      if (pid !== undefined && (await alive(pid)) && (await cmdline(pid)).includes(n.ifname)) {
+        try {
+          Deno.kill(pid, "SIGTERM");
+        } catch {
+          // exited meanwhile
+        }
+      }
+    }
+    // 3. anything else still inside our namespaces, by PID
+    for (let round = 0; round < 40; round++) {
+      const left: number[] = [];
+      for (const ns of this.namespaces) left.push(...(await pidsInNetns(ns)));
+      if (left.length === 0) break;
+      if (round === 39) {
+        problems.push(`processes survive in the namespaces: ${left.join(", ")}`);
+        break;
+      }
+      for (const pid of left) {
+        try {
+          Deno.kill(pid, round < 10 ? "SIGTERM" : "SIGKILL");
+        } catch {
+          // exited meanwhile
+        }
+      }
+      await sleep(50);
+    }
+    // 4. namespaces (with their veths and bridge), sockets, homes
+    for (const ns of [...this.namespaces].reverse()) {
+      try {
+        await sh("ip", ["netns", "del", ns]);
+      } catch (e) {
+        problems.push((e as Error).message);
+      }
+    }
+    for (const n of this.nodes) {
+      for (const name of n.ifnames) {
+        await Deno.remove(`/var/run/wireguard/${name}.sock`).catch(() => {});
+      }
+    }
+    for (const d of this.dirs) {
+      await Deno.remove(d, { recursive: true }).catch((e) => {
+        if (!(e instanceof Deno.errors.NotFound)) problems.push(`remove ${d}: ${e}`);
+      });
+    }
+    return problems;
+  }
+}
+
+/** One device: a namespace, an underlay address, a mycel home. */
+export class Node {
+  /** The lab it belongs to. */
+  readonly lab: Lab;
+  /** Device name (also used in namespace and interface names). */
+  readonly name: string;
+  /** Namespace. */
+  readonly ns: string;
+  /** Underlay IPv4. */
+  readonly ip: string;
+  /** WireGuard interface name (unique to this run, ≤ 15 characters). */
+  readonly ifname: string;
+  /** Every interface name handed out for this node (for socket cleanup). */
+  readonly ifnames: string[];
+  /** Temporary folder; the home is `dir/home`. */
+  readonly dir: string;
+  /** The running `sync serve`, if any. */
+  server?: Proc;
+
+  constructor(lab: Lab, name: string, index: number, dir: string) {
+    this.lab = lab;
+    this.name = name;
+    this.ns = `myc-${lab.id}-${name}`;
+    this.ip = `198.18.0.${index}`;
+    this.ifname = `myc${lab.id}${name}`.slice(0, 15);
+    this.ifnames = [this.ifname];
+    this.dir = dir;
+  }
+
+  /** The mycel home. */
+  get home(): string {
+    return `${this.dir}/home`;
+  }
+
+  /** A second interface name for this node (e.g. for a must-not-be-created check). */
+  altIfname(tag: string): string {
+    const n = `myc${this.lab.id}${tag}`.slice(0, 15);
+    this.ifnames.push(n);
+    return n;
+  }
+
+  /** Start any command in this namespace (tracked, killed by PID at cleanup). */
+  start(cmd: string, args: string[], options: ProcOptions = {}): Proc {
+    return this.lab.start(this.ns, cmd, args, options);
+  }
+
+  /** Run any command in this namespace to completion. */
+  async exec(cmd: string, args: string[], options: ProcOptions = {}): Promise<ProcResult> {
+    const r = await this.start(cmd, args, options).result();
+    if (DEBUG) {
+      console.log(
+        `[${this.name}] ${cmd.split("/").pop()} ${
+          args.slice(cmd === Deno.execPath() ? 3 : 0).join(" ")
+        } → ${r.code} ${Math.round(r.ms)}ms`,
+      );
+    }
+    return r;
+  }
+
+  /** Start `mycel ARGS...` in this namespace with this home. */
+  spawn(args: readonly string[], options: ProcOptions = {}): Proc {
+    return this.start(Deno.execPath(), ["run", "-A", MAIN_TS, ...args], {
+      env: childEnv({ home: this.home }),
+      ...options,
+    });
+  }
+
+  /** Run `mycel ARGS...` (never throws for a non-zero exit). */
+  run(args: readonly string[], options: ProcOptions = {}): Promise<ProcResult> {
+    return this.exec(Deno.execPath(), ["run", "-A", MAIN_TS, ...args], {
+      env: childEnv({ home: this.home }),
+      ...options,
+    });
+  }
+
+  /** Run `mycel ARGS...` and require exit 0. */
+  async ok(args: readonly string[], options: ProcOptions = {}): Promise<ProcResult> {
+    const r = await this.run(args, options);
+    if (r.code !== 0) throw new Error(`[${this.name}] expected exit 0: ${describe(args, r)}`);
+    return r;
+  }
+
+  /** Run `mycel ARGS...`, require exit 0 and parse stdout as JSON. */
+  async json<T>(args: readonly string[]): Promise<T> {
+    const r = await this.ok(args);
+    return JSON.parse(r.stdout) as T;
+  }
+
+  /** `init --name NAME --listen IP:7000`. */
+  init(): Promise<ProcResult> {
+    return this.ok(["init", "--name", this.name, "--listen", `${this.ip}:${SYNC_PORT}`]);
+  }
+
+  /** A local change that does not contact peers. */
+  write(...args: string[]): Promise<ProcResult> {
+    return this.ok(["--no-sync", ...args]);
+  }
+
+  /** Start `sync serve --listen 0.0.0.0:7000` and wait until it listens. */
+  async serve(): Promise<Proc> {
+    const p = this.spawn(["sync", "serve", "--listen", `0.0.0.0:${SYNC_PORT}`], {
+      timeoutMs: 600_000,
+    });
+    await p.waitFor(/listening on/);
+    this.server = p;
+    return p;
+  }
+
+  /** `mesh up --interface IF` (global flags such as `--no-sync` first); requires exit 0. */
+  meshUp(...global: string[]): Promise<ProcResult> {
+    return this.ok([...global, "mesh", "up", "--interface", this.ifname]);
+  }
+
+  /** `status --json`. */
+  status(): Promise<StatusJson> {
+    return this.json<StatusJson>(["status", "--json"]);
+  }
+
+  /** The state digest. */
+  async digest(): Promise<string> {
+    return (await this.status()).state_digest;
+  }
+
+  /** Mesh IPv4 of this device (from its status). */
+  async meshIpv4(): Promise<string> {
+    return (await this.status()).device.ipv4;
+  }
+
+  /** `sync now --json --timeout S`: the process result and its lines. */
+  async syncNow(timeoutS = 6): Promise<{ result: ProcResult; lines: RoundLine[] }> {
+    const args = ["sync", "now", "--json", "--timeout", String(timeoutS)];
+    const result = await this.run(args);
+    if (DEBUG) console.log(`[${this.name}] ${result.stdout}${result.stderr}`);
+    try {
+      return { result, lines: JSON.parse(result.stdout) as RoundLine[] };
+    } catch {
+      throw new Error(`[${this.name}] sync now printed no JSON: ${describe(args, result)}`);
+    }
+  }
+
+  /** `ping -c 1 -W 2 ADDR` from this namespace: true when answered. */
+  async ping(addr: string, waitS = 2): Promise<boolean> {
+    const r = await this.exec("ping", ["-n", "-c", "1", "-W", String(waitS), addr]);
+    return r.code === 0;
+  }
+
+  /**
+   * Repeat `ping -c 1 -W 2 ADDR` until it is answered or `ms` passed. The
+   * first packets to a peer may wait for a WireGuard handshake, and
+   * wireguard-go sends at most one initiation per 5 s (REKEY_TIMEOUT), also
+   * counting attempts made before the peer had an endpoint.
+   */
+  async waitPing(addr: string, ms = 12_000): Promise<boolean> {
+    const until = Date.now() + ms;
+    do {
+      if (await this.ping(addr)) return true;
+    } while (Date.now() < until);
+    return false;
+  }
+
+  /** `wg show IF dump`, or undefined when the interface is absent. */
+  async wgDump(ifname = this.ifname): Promise<WgDumpView | undefined> {
+    const r = await this.exec("wg", ["show", ifname, "dump"]);
+    return r.code === 0 ? parseDump(r.stdout) : undefined;
+  }
+
+  /** True when interface `ifname` exists in this namespace. */
+  async linkExists(ifname = this.ifname): Promise<boolean> {
+    return (await this.exec("ip", ["link", "show", "dev", ifname])).code === 0;
+  }
+
+  /** Global addresses on `ifname` as "addr/prefix", sorted. */
+  async addresses(ifname = this.ifname): Promise<string[]> {
+    const r = await this.exec("ip", ["-j", "address", "show", "dev", ifname]);
+    assert.equal(r.code, 0, r.stderr);
+    const out: string[] = [];
+    for (
+      const l of JSON.parse(r.stdout) as {
+        addr_info: { local: string; prefixlen: number; scope: string }[];
+      }[]
+    ) {
+      for (const a of l.addr_info) if (a.scope !== "link") out.push(`${a.local}/${a.prefixlen}`);
+    }
+    return out.sort();
+  }
+
+  /** Set the underlay link (`eth0`) down or up. */
+  async underlay(state: "up" | "down"): Promise<void> {
+    await sh("ip", ["-n", this.ns, "link", "set", "eth0", state]);
+  }
+
+  /** The wireguard-go PID `mesh up` recorded in this home's state (`local.mesh.pid`). */
+  async statePid(): Promise<number | undefined> {
+    const snap = await decodeSnapshot(await Deno.readFile(`${this.home}/state.cbor`));
+    return snap.local.mesh?.pid;
+  }
+
+  /** Live wireguard-go processes in this namespace. */
+  async wireguardGoPids(): Promise<number[]> {
+    const out: number[] = [];
+    for (const pid of await pidsInNetns(this.ns)) {
+      const argv = await cmdline(pid);
+      if (argv.some((a) => a.endsWith("wireguard-go"))) out.push(pid);
+    }
+    return out;
+  }
+}
+
+/**
+ * Pair `joiner` into `inviter`'s mesh: the inviter shows a code while
+ * listening on its underlay address, the joiner enters it.
+ */
+export async function pair(inviter: Node, joiner: Node): Promise<void> {
+  const p = inviter.spawn(["pair", "--listen", `${inviter.ip}:${PAIR_PORT}`, "--ttl", "60s"]);
+  const code = (await p.waitFor(/MYCEL-[0-9A-Z]{4}(?:-[0-9A-Z]{4})+/))[0];
+  await joiner.ok(["pair", code]);
+  const r = await p.result();
+  assert.equal(r.code, 0, describe(["pair"], r));
+}
+
+/**
+ * Paired devices with their sync servers running and the mesh up, every
+ * peer known with its WireGuard endpoint and every tunnel answering pings. `chain`: `b` joins `a`'s code, `c`
+ * joins `b`'s, and so on along the list; `star`: every device joins `a`'s.
+ */
+export async function meshOf(lab: Lab, topology: "chain" | "star" = "chain"): Promise<void> {
+  const nodes = lab.nodes;
+  await Promise.all(nodes.map((n) => n.init()));
+  for (let i = 1; i < nodes.length; i++) {
+    await pair(topology === "chain" ? nodes[i - 1] : nodes[0], nodes[i]);
+  }
+  await Promise.all(nodes.map((n) => n.serve()));
+  // The first `mesh up` creates the interface and publishes the device's
+  // WireGuard port; a sync round (`sync now`, which falls back to the direct
+  // route) spreads the ports, and the second `mesh up` gives every peer its
+  // endpoint. `--no-sync`: a write's own push cannot get through while the
+  // mesh path is dead (see push_fallback_test.ts).
+  await Promise.all(nodes.map((n) => n.meshUp("--no-sync")));
+  // The first device first (in a star it knows everyone), then the others.
+  await nodes[0].syncNow(8);
+  await Promise.all(nodes.slice(1).map((n) => n.syncNow(8)));
+  await Promise.all(nodes.map((n) => n.meshUp()));
+  const complete = async () => {
+    for (const n of nodes) {
+      const dump = await n.wgDump();
+      if (dump?.peers.length !== nodes.length - 1 || dump.peers.some((p) => !p.endpoint)) {
+        return false;
+      }
+    }
+    return true;
+  };
+  if (!(await complete())) {
+    await Promise.all(nodes.map((n) => n.syncNow(8)));
+    await Promise.all(nodes.map((n) => n.meshUp()));
+  }
+  const ipv4 = await Promise.all(nodes.map((n) => n.meshIpv4()));
+  await Promise.all(nodes.flatMap((n, i) =>
+    nodes.map(async (_, j) => {
+      if (i === j) return;
+      assert.ok(await n.waitPing(ipv4[j]), `${n.name} cannot reach ${nodes[j].name} (${ipv4[j]})`);
+    })
+  ));
+  for (const n of nodes) {
+    const dump = await n.wgDump();
+    assert.ok(dump, `${n.name}: no WireGuard interface`);
+    assert.equal(dump.peers.length, nodes.length - 1, `${n.name}: peers ${JSON.stringify(dump)}`);
+    for (const p of dump.peers) {
+      assert.ok(p.endpoint, `${n.name}: a peer has no endpoint: ${JSON.stringify(dump)}`);
+    }
+  }
+}
+
+// CommonJS interop: at run time the default import is jsQR itself.
+const jsQR: typeof jsqrModule.default = typeof jsqrModule === "function"
+  ? jsqrModule
+  : jsqrModule.default;
+
+const HALVES: Record<string, [boolean, boolean]> = {
+  "█": [true, true],
+  "▀": [true, false],
+  "▄": [false, true],
+  " ": [false, false],
+};
+
+/**
+ * Decode a half-block QR code as mycel prints it (glyph lines of equal
+ * width); returns the text, or null when it does not decode. Either polarity
+ * is tried; the quiet zone is stripped and a light one added.
+ */
+export function decodeQrText(text: string): string | null {
+  const lines = text.split("\n").filter((l) => l !== "");
+  if (lines.length === 0) return null;
+  let m: boolean[][] = [];
+  for (const line of lines) {
+    const halves = [...line].map((c) => HALVES[c]);
+    if (halves.some((h) => h === undefined)) return null;
+    m.push(halves.map((h) => h[0]), halves.map((h) => h[1]));
+  }
+  const uniform = (xs: boolean[]) => xs.every((x) => x === xs[0]);
+  const column = (c: number) => m.map((r) => r[c]);
+  for (let changed = true; changed && m.length > 0;) {
+    changed = false;
+    if (m.length && uniform(m[0])) [m, changed] = [m.slice(1), true];
+    if (m.length && uniform(m[m.length - 1])) [m, changed] = [m.slice(0, -1), true];
+    if (m.length && uniform(column(0))) [m, changed] = [m.map((r) => r.slice(1)), true];
+    if (m.length && uniform(column(m[0].length - 1))) {
+      [m, changed] = [m.map((r) => r.slice(0, -1)), true];
+    }
+  }
+  if (m.length < 21 || m.length !== m[0].length) return null;
+  for (const painted of [true, false]) {
+    const dark = m.map((r) => r.map((p) => p === painted));
+    const scale = 4, quiet = 4, n = dark.length, size = (n + 2 * quiet) * scale;
+    const rgba = new Uint8ClampedArray(size * size * 4).fill(255);
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const r = Math.floor(y / scale) - quiet, c = Math.floor(x / scale) - quiet;
+        if (r >= 0 && r < n && c >= 0 && c < n && dark[r][c]) {
+          rgba.fill(0, (y * size + x) * 4, (y * size + x) * 4 + 3);
+        }
+      }
+    }
+    const data = jsQR(rgba, size, size, { inversionAttempts: "dontInvert" })?.data;
+    if (data) return data;
+  }
+  return null;
+}

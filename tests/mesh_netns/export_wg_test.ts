@@ -1,0 +1,70 @@
+/**
+ * `mesh export-wg NAME --qr` admits a WireGuard-only device (a phone) and
+ * prints its wg-quick config and a QR of it; the other devices make it a
+ * WireGuard peer but never try to sync with it.
+ */
+
+import assert from "node:assert/strict";
+import { describe } from "../helpers/mycel.ts";
+import { decodeQrText, labTest, meshOf, sh, WG_PORT } from "./_netns.ts";
+
+const CGNAT = /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.\d+\.\d+$/;
+
+labTest("mesh: export-wg admits a phone, peers see it in WireGuard but never sync with it", {
+  nodes: ["a", "b"],
+}, async (lab) => {
+  await meshOf(lab, "star");
+  const [a, b] = lab.nodes;
+  const keys = new Map<string, string>();
+  for (const n of lab.nodes) keys.set((await n.wgDump())!.publicKey, n.ip);
+
+  const args = ["--no-sync", "mesh", "export-wg", "phone", "--qr"];
+  const r = await a.ok(args);
+  const cut = r.stdout.search(/^[█▀▄ ]+$/m);
+  assert.ok(cut > 0, `no QR after the config: ${describe(args, r)}`);
+  const config = r.stdout.slice(0, cut);
+  const qr = r.stdout.slice(cut);
+  assert.equal(decodeQrText(qr), config, "the QR does not decode to the printed config");
+
+  const field = (name: string) =>
+    [...config.matchAll(new RegExp(`^${name} = (.+)$`, "gm"))].map((m) => m[1].trim());
+  assert.match(config, /^\[Interface\]$/m);
+  const [privateKey] = field("PrivateKey");
+  assert.ok(privateKey, config);
+  const addresses = field("Address").flatMap((v) => v.split(/,\s*/));
+  const v4 = addresses.filter((x) => x.includes("."));
+  assert.equal(v4.length, 1, config);
+  assert.match(v4[0].split("/")[0], CGNAT, config);
+  assert.ok(addresses.some((x) => /^fd[0-9a-f]{2}:/.test(x)), config);
+  const peerBlocks = config.split(/^\[Peer\]$/m).slice(1);
+  assert.equal(peerBlocks.length, 2, config);
+  for (const block of peerBlocks) {
+    const pub = /^PublicKey = (.+)$/m.exec(block)?.[1].trim();
+    const endpoint = /^Endpoint = (.+)$/m.exec(block)?.[1].trim();
+    assert.ok(pub && keys.has(pub), `unknown peer key in\n${block}`);
+    assert.equal(endpoint, `${keys.get(pub)}:${WG_PORT}`, block);
+  }
+  const phoneKey = (await sh("wg", ["pubkey"], `${privateKey}\n`)).trim();
+
+  const round = await b.syncNow(6);
+  assert.equal(round.result.code, 0, describe(["sync", "now"], round.result));
+  assert.deepEqual(round.lines.map((l) => l.name), ["a"]);
+  const phone = (await b.status()).peers.find((p) => p.name === "phone");
+  assert.ok(phone, "b does not know the phone");
+  assert.equal(phone.addresses.ipv4, v4[0].split("/")[0]);
+
+  for (const n of [a, b]) {
+    await n.meshUp();
+    const dump = (await n.wgDump())!;
+    const p = dump.peers.find((x) => x.publicKey === phoneKey);
+    assert.ok(p, `${n.name}: the phone is not a WireGuard peer: ${JSON.stringify(dump)}`);
+    assert.ok(p.allowedIps.includes(`${phone.addresses.ipv4}/32`), JSON.stringify(p));
+    assert.equal(p.endpoint, null);
+  }
+  for (const n of [a, b]) {
+    const again = await n.syncNow(6);
+    assert.equal(again.result.code, 0, describe(["sync", "now"], again.result));
+    assert.ok(!again.lines.some((l) => l.name === "phone"), again.result.stdout);
+    assert.equal(again.lines.length, 1);
+  }
+});

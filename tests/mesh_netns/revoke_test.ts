@@ -1,0 +1,51 @@
+/**
+ * Revoking a device removes it from every WireGuard interface once the
+ * revocation has spread and `mesh up` ran again: its packets stop passing,
+ * the remaining devices still reach each other.
+ */
+
+import assert from "node:assert/strict";
+import { describe } from "../helpers/mycel.ts";
+import { eventually, labTest, meshOf } from "./_netns.ts";
+
+labTest("mesh: a revoked device is dropped from WireGuard and its packets stop", {
+  nodes: ["a", "b", "c"],
+}, async (lab) => {
+  await meshOf(lab, "star");
+  const [a, b, c] = lab.nodes;
+  const cKey = (await c.wgDump())!.publicKey;
+  const aIp = await a.meshIpv4();
+  const bIp = await b.meshIpv4();
+  assert.ok(await c.ping(aIp), "c should reach a before the revocation");
+
+  await a.write("mesh", "remove", "c");
+  // Gossip: a → b.
+  const round = await a.syncNow(6);
+  assert.equal(round.result.code, 0, describe(["sync", "now"], round.result));
+  assert.deepEqual(round.lines.map((l) => l.name), ["b"]);
+  assert.ok(
+    await eventually(async () => (await b.status()).mesh.revoked === 1),
+    "b did not store the revocation",
+  );
+
+  await a.meshUp();
+  await b.meshUp();
+  for (const n of [a, b]) {
+    const dump = (await n.wgDump())!;
+    assert.ok(
+      !dump.peers.some((p) => p.publicKey === cKey),
+      `${n.name} still has c as a WireGuard peer: ${JSON.stringify(dump)}`,
+    );
+    assert.equal(dump.peers.length, 1);
+  }
+  // c still has a and b configured, but they drop whatever it sends.
+  assert.ok(!(await c.ping(aIp)), "c's packets still reach a");
+  assert.ok(!(await c.ping(bIp)), "c's packets still reach b");
+  assert.ok(await a.ping(bIp), "a no longer reaches b");
+  assert.ok(await b.ping(aIp), "b no longer reaches a");
+
+  // And c cannot sync with either any more.
+  const cr = await c.syncNow(5);
+  assert.notEqual(cr.result.code, 0, describe(["sync", "now"], cr.result));
+  for (const l of cr.lines) assert.notEqual(l.status, "synced", JSON.stringify(l));
+});

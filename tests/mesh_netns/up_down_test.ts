@@ -1,0 +1,94 @@
+/**
+ * `mesh up` is idempotent, `mesh down` removes the interface and stops the
+ * wireguard-go process mycel started (checked by its PID), and `mesh up`
+ * without root explains what is needed.
+ */
+
+import assert from "node:assert/strict";
+import { childEnv, describe, MAIN_TS } from "../helpers/mycel.ts";
+import { alive, cmdline, labTest, meshOf, sh } from "./_netns.ts";
+
+const NOBODY = 65534;
+
+labTest("mesh: up twice is idempotent, down stops wireguard-go, no root gives a hint", {
+  nodes: ["a", "b"],
+}, async (lab, t) => {
+  await meshOf(lab, "star");
+  const [a] = lab.nodes;
+
+  await t.step("mesh up again changes nothing", async () => {
+    const pid = await a.statePid();
+    assert.ok(pid !== undefined, "mesh up recorded no wireguard-go PID");
+    assert.ok(await alive(pid));
+    assert.ok((await cmdline(pid)).includes(a.ifname));
+    assert.deepEqual(await a.wireguardGoPids(), [pid]);
+    const before = { dump: await a.wgDump(), addresses: await a.addresses() };
+    const r = await a.meshUp();
+    assert.match(r.stdout, new RegExp(`^${a.ifname} updated \\(wireguard-go, port 51871\\)`));
+    const after = { dump: await a.wgDump(), addresses: await a.addresses() };
+    const peers = (d: typeof before.dump) =>
+      d!.peers.map((p) => ({ key: p.publicKey, ips: p.allowedIps.sort(), ep: p.endpoint }));
+    assert.deepEqual(peers(after.dump), peers(before.dump));
+    assert.equal(after.dump!.publicKey, before.dump!.publicKey);
+    assert.equal(after.dump!.listenPort, 51871);
+    assert.deepEqual(after.addresses, before.addresses);
+    const st = await a.status();
+    assert.ok(after.addresses.includes(`${st.device.ipv4}/10`), after.addresses.join(" "));
+    assert.ok(after.addresses.includes(`${st.device.ipv6}/48`), after.addresses.join(" "));
+    assert.equal(await a.statePid(), pid);
+    assert.deepEqual(await a.wireguardGoPids(), [pid], "a second wireguard-go was started");
+  });
+
+  await t.step("mesh down removes the interface and the wireguard-go process", async () => {
+    const pid = (await a.statePid())!;
+    const r = await a.ok(["mesh", "down", "--interface", a.ifname]);
+    assert.equal(r.stdout.trim(), `${a.ifname} removed`);
+    assert.ok(!(await a.linkExists()), "interface still exists");
+    const until = Date.now() + 3000;
+    while ((await alive(pid)) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(!(await alive(pid)), `wireguard-go (pid ${pid}) survived mesh down`);
+    assert.deepEqual(await a.wireguardGoPids(), []);
+    assert.equal((await a.status()).mesh.interface, null);
+    assert.equal(await a.statePid(), undefined);
+    const again = await a.ok(["mesh", "down", "--interface", a.ifname]);
+    assert.equal(again.stdout.trim(), `${a.ifname} was not up`);
+  });
+
+  // Runs as nobody: the binary and main.ts must be readable, and the home a
+  // copy owned by nobody.
+  const setpriv = ["--reuid", String(NOBODY), "--regid", String(NOBODY), "--clear-groups"];
+  const probe = await a.exec("setpriv", [...setpriv, Deno.execPath(), "eval", "Deno.exit(0)"], {
+    env: childEnv({ env: { HOME: "/tmp", DENO_DIR: undefined } }),
+  });
+  const why = probe.code === 0
+    ? undefined
+    : `cannot run deno as uid ${NOBODY} via setpriv: ${probe.stderr.trim().split("\n")[0]}`;
+  if (why) console.log(`mesh_netns: skipping the no-root case: ${why}`);
+  await t.step({
+    name: "mesh up without root gives the hint",
+    ignore: why !== undefined,
+    fn: async () => {
+      const dir = await Deno.makeTempDir({ prefix: "myc-nobody-" });
+      lab.dirs.push(dir);
+      await Deno.chmod(dir, 0o755);
+      await sh("cp", ["-a", a.home, `${dir}/home`]);
+      await sh("chown", ["-R", `${NOBODY}:${NOBODY}`, `${dir}/home`]);
+      const ifname = a.altIfname("nr");
+      const args = ["mesh", "up", "--interface", ifname];
+      const r = await a.exec("setpriv", [
+        ...setpriv,
+        Deno.execPath(),
+        "run",
+        "-A",
+        MAIN_TS,
+        ...args,
+      ], {
+        env: childEnv({ home: `${dir}/home`, env: { HOME: dir, DENO_DIR: undefined } }),
+      });
+      assert.equal(r.code, 1, describe(args, r));
+      assert.match(r.stderr, /needs root/, describe(args, r));
+      assert.match(r.stderr, /hint: .*sudo mycel mesh up.*CAP_NET_ADMIN/, describe(args, r));
+      assert.ok(!(await a.linkExists(ifname)), "the interface was created without root");
+    },
+  });
+});

@@ -1,0 +1,377 @@
+/**
+ * @module sync_helpers
+ * Devices as real mycel homes on 127.0.0.1, for the sync integration tests:
+ * create N devices with free ports, peer them by exchanging cards, start and
+ * stop `sync serve --listen` servers (waiting for "listening on"), run
+ * `sync now`, read digests and logs. Everything a {@link Devices} started is
+ * killed by PID and every temporary folder removed when it is disposed.
+ *
+ * ```ts
+ * await using devs = await devices(["a", "b"]);
+ * const [a, b] = devs.list;
+ * await devs.peer(a, b);
+ * await b.serve();
+ * const round = await a.syncNow();
+ * ```
+ */
+
+import assert from "node:assert/strict";
+import { createEntry, decodeSignedEntry, type SignedEntry } from "../../src/log/entry.ts";
+import { Signer } from "../../src/log/identity.ts";
+import type { Op } from "../../src/log/ops.ts";
+import { scanSegment } from "../../src/storage/segment.ts";
+import { Store } from "../../src/storage/store.ts";
+import {
+  describe,
+  type LogEntryJson,
+  type MycelOptions,
+  type MycelProcess,
+  type MycelResult,
+  type SpawnOptions,
+  type StatusJson,
+  type TempHome,
+  tempHome,
+} from "../helpers/mycel.ts";
+
+/** A port nothing listens on right now (bind port 0, close). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** One line of `sync now --json`. */
+export interface RoundJson {
+  id: string;
+  name: string;
+  status: "synced" | "unreachable" | "refused" | "failed";
+  sent: number;
+  received: number;
+  path: string | null;
+  address: string | null;
+  error: string | null;
+  forks: number;
+}
+
+/** A `sync now` run: the process result and, with --json, its lines. */
+export interface Round {
+  result: MycelResult;
+  outcomes: RoundJson[];
+  /** The outcome for `peer`, by name (throws when absent). */
+  of(peer: Device | string): RoundJson;
+}
+
+/** Default session deadline of `sync now` and `sync serve` in these tests (s). */
+export const SYNC_TIMEOUT_S = 10;
+
+/** One mycel device: a home in a temporary folder, an endpoint port, maybe a server. */
+export class Device {
+  readonly name: string;
+  readonly tmp: TempHome;
+  /** Port of its advertised endpoint 127.0.0.1:port. */
+  readonly port: number;
+  /** Device id (after init). */
+  id = "";
+  /** The running `sync serve --listen`, if any. */
+  server?: MycelProcess;
+  /** Every server this device ran (to check their logs). */
+  readonly servers: MycelProcess[] = [];
+
+  constructor(name: string, tmp: TempHome, port: number) {
+    this.name = name;
+    this.tmp = tmp;
+    this.port = port;
+  }
+
+  /** The home folder. */
+  get home(): string {
+    return this.tmp.home;
+  }
+
+  /** `host:port` of its endpoint. */
+  get endpoint(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** Run mycel in this home (never throws for a non-zero exit). */
+  run(args: readonly string[], options: MycelOptions = {}): Promise<MycelResult> {
+    return this.tmp.run(args, options);
+  }
+
+  /** Run mycel in this home and require exit 0. */
+  ok(args: readonly string[], options: MycelOptions = {}): Promise<MycelResult> {
+    return this.tmp.ok(args, options);
+  }
+
+  /** A local change that does not contact peers (`--no-sync ARGS`); requires exit 0. */
+  write(...args: string[]): Promise<MycelResult> {
+    return this.tmp.ok(["--no-sync", ...args]);
+  }
+
+  /** `status --json`. */
+  status(): Promise<StatusJson> {
+    return this.tmp.json<StatusJson>(["status", "--json"]);
+  }
+
+  /** The state digest. */
+  async digest(): Promise<string> {
+    return (await this.status()).state_digest;
+  }
+
+  /** `log --json`, sorted by (device, seq) so two reads compare equal. */
+  async log(): Promise<LogEntryJson[]> {
+    const entries = await this.tmp.json<LogEntryJson[]>(["log", "--json"]);
+    return entries.sort((a, b) =>
+      a.device < b.device ? -1 : a.device > b.device ? 1 : a.seq - b.seq
+    );
+  }
+
+  /** This device's signed card. */
+  async card(): Promise<string> {
+    return (await this.tmp.ok(["mesh", "card"])).stdout.trim();
+  }
+
+  /**
+   * `sync now --json --timeout S`; returns the result and its lines. The
+   * exit code is left to the caller.
+   */
+  async syncNow(extra: readonly string[] = [], timeoutS = SYNC_TIMEOUT_S): Promise<Round> {
+    const args = ["sync", "now", "--json", "--timeout", String(timeoutS), ...extra];
+    const result = await this.tmp.run(args);
+    let outcomes: RoundJson[];
+    try {
+      outcomes = JSON.parse(result.stdout) as RoundJson[];
+    } catch {
+      throw new Error(`sync now printed no JSON: ${describe(args, result)}`);
+    }
+    return {
+      result,
+      outcomes,
+      of(peer) {
+        const name = typeof peer === "string" ? peer : peer.name;
+        const o = outcomes.find((x) => x.name === name);
+        if (o === undefined) throw new Error(`no outcome for ${name}: ${describe(args, result)}`);
+        return o;
+      },
+    };
+  }
+
+  /** `sync now` that must sync with every peer (exit 0). */
+  async syncAll(): Promise<Round> {
+    const round = await this.syncNow();
+    assert.equal(round.result.code, 0, describe(["sync", "now"], round.result));
+    return round;
+  }
+
+  /**
+   * Start `sync serve --listen 127.0.0.1:PORT --timeout S` and wait for
+   * "listening on". Retries a few times when the port is briefly still
+   * held (a server killed just before).
+   */
+  async serve(timeoutS = SYNC_TIMEOUT_S, options: SpawnOptions = {}): Promise<MycelProcess> {
+    assert.equal(this.server, undefined, `${this.name} already serves`);
+    for (let attempt = 0;; attempt++) {
+      const p = this.tmp.spawn(
+        ["sync", "serve", "--listen", this.endpoint, "--timeout", String(timeoutS)],
+        { timeoutMs: 0, ...options },
+      );
+      try {
+        await p.waitFor(/listening on \S+/, { stream: "stderr", timeoutMs: 30_000 });
+        this.server = p;
+        this.servers.push(p);
+        return p;
+      } catch (e) {
+        await p.stop();
+        if (attempt < 10 && /already in use/.test(p.stderr)) {
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** Stop the server (SIGTERM, then SIGKILL after 5 s); returns its result. */
+  async stopServer(): Promise<MycelResult | undefined> {
+    const p = this.server;
+    if (p === undefined) return undefined;
+    this.server = undefined;
+    p.kill("SIGTERM");
+    const timer = setTimeout(() => p.kill("SIGKILL"), 5000);
+    try {
+      return await p.result();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Kill the server with SIGKILL (by PID) and wait for it. */
+  async killServer(): Promise<void> {
+    const p = this.server;
+    this.server = undefined;
+    await p?.stop("SIGKILL");
+  }
+
+  /** The entries kept aside in `forks/` (conflicting branches), decoded. */
+  async forkedEntries(): Promise<SignedEntry[]> {
+    const out: SignedEntry[] = [];
+    try {
+      for await (const f of Deno.readDir(`${this.home}/forks`)) {
+        if (!f.isFile) continue;
+        const scan = await scanSegment(`${this.home}/forks/${f.name}`);
+        for (const r of scan.records) out.push(decodeSignedEntry(r.payload));
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    return out;
+  }
+}
+
+/** A set of devices; disposing it kills their servers (by PID) and removes their homes. */
+export class Devices implements AsyncDisposable {
+  readonly list: Device[] = [];
+
+  /** Create and `init` a device with a free port as its endpoint. */
+  async add(name: string, port = freePort()): Promise<Device> {
+    const tmp = await tempHome(`mycel-sync-${name}-`);
+    const d = new Device(name, tmp, port);
+    this.list.push(d);
+    await d.ok(["init", "--name", name, "--listen", d.endpoint]);
+    d.id = (await d.status()).device.id;
+    return d;
+  }
+
+  /** Peer `a` and `b`: each adds the other's card (offline). */
+  async peer(a: Device, b: Device): Promise<void> {
+    await a.write("mesh", "add-peer", await b.card());
+    await b.write("mesh", "add-peer", await a.card());
+  }
+
+  /** Digests of every device (or of `some`). */
+  async digests(some: readonly Device[] = this.list): Promise<string[]> {
+    return await Promise.all(some.map((d) => d.digest()));
+  }
+
+  /** Assert all (or `some`) devices have one digest; returns it. */
+  async assertConverged(some: readonly Device[] = this.list): Promise<string> {
+    const ds = await this.digests(some);
+    assert.equal(
+      new Set(ds).size,
+      1,
+      `digests differ: ${some.map((d, i) => `${d.name}=${ds[i].slice(0, 12)}`).join(" ")}`,
+    );
+    return ds[0];
+  }
+
+  /** Stop every server (SIGTERM, then SIGKILL). */
+  async stopServers(): Promise<void> {
+    await Promise.all(this.list.map((d) => d.stopServer()));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      await Promise.all(this.list.map((d) => d.killServer()));
+    } finally {
+      await Promise.all(this.list.map((d) => d.tmp.cleanup()));
+    }
+  }
+}
+
+/** `names.length` initialised devices (not peered). */
+export async function devices(names: readonly string[]): Promise<Devices> {
+  const devs = new Devices();
+  try {
+    for (const n of names) await devs.add(n);
+  } catch (e) {
+    await devs[Symbol.asyncDispose]();
+    throw e;
+  }
+  return devs;
+}
+
+/** Sleep `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** mulberry32: a small seeded PRNG (so a failing run's choices can be replayed). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Wait until `p`'s stderr, past character `from`, has a line matching
+ * `pattern`; returns the match.
+ */
+export async function waitForLine(
+  p: MycelProcess,
+  from: number,
+  pattern: RegExp,
+  timeoutMs = 15_000,
+): Promise<RegExpMatchArray> {
+  const deadline = performance.now() + timeoutMs;
+  while (true) {
+    const m = p.stderr.slice(from).match(pattern);
+    if (m) return m;
+    if (p.exited || performance.now() > deadline) {
+      throw new Error(`no line matching ${pattern} from pid ${p.pid}:\n${p.stderr.slice(from)}`);
+    }
+    await sleep(20);
+  }
+}
+
+/**
+ * Append `n` entries to the own log of the home at `home`, in-process and in
+ * batches (one fsync per batch instead of one per entry, as `commit` does):
+ * entry i sets `KEY_PREFIX.(i % keys)` to a value of about `valueBytes`
+ * characters. For making a transfer big enough to interrupt, cheaply. The
+ * home must not be written by anything else meanwhile (the lock is taken).
+ */
+export async function appendBulk(
+  home: string,
+  n: number,
+  options: { prefix?: string; keys?: number; valueBytes?: number; batch?: number } = {},
+): Promise<void> {
+  const { prefix = "bulk", keys = 100, valueBytes = 100, batch = 1000 } = options;
+  const store = await Store.open(home, { write: true });
+  try {
+    const signer = new Signer(await store.keys());
+    const head = store.heads.get(store.deviceId)!;
+    let seq = head.seq;
+    let prev: Uint8Array = head.hash;
+    const pad = "x".repeat(valueBytes);
+    let pending: SignedEntry[] = [];
+    for (let i = 0; i < n; i++) {
+      const ops: Op[] = [{
+        type: "config.set",
+        key: `${prefix}.k${i % keys}`,
+        value: `${seq}:${pad}`,
+      }];
+      const e = await createEntry(signer, {
+        seq: ++seq,
+        prev,
+        hlc: store.clock.now(Date.now()),
+        ops,
+      });
+      prev = e.hash;
+      pending.push(e);
+      if (pending.length >= batch) {
+        await store.appendVerified(pending);
+        pending = [];
+      }
+    }
+    if (pending.length > 0) await store.appendVerified(pending);
+    await store.save();
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * @module malicious_test
+ * An admitted but hostile member (fixtures/rogue_peer.ts: the real protocol,
+ * its own real keys) sends one crafted entry per session — a bad signature,
+ * a chain that does not link, a gap, an entry claiming another member as its
+ * author (signed with the rogue's key), an entry of a non-member key. The
+ * victim is a real mycel, either serving (`sync serve --listen`) or dialling
+ * the rogue (`sync now` towards the rogue as a fake server). Every time the
+ * victim reports it (the server's stderr line / the `sync now` line), and
+ * nothing of the crafted entry is applied: digest, heads and `log` are
+ * unchanged and it never shows up in the state.
+ */
+
+import assert from "node:assert/strict";
+import { shortDeviceId } from "../../src/log/device_id.ts";
+import { REPO_ROOT } from "../helpers/mycel.ts";
+import { type Device, devices, sleep, waitForLine } from "./_helpers.ts";
+
+const ROGUE = `${REPO_ROOT}/tests/sync/fixtures/rogue_peer.ts`;
+
+interface RogueReport {
+  reply: "ok" | "refused";
+  sent?: number;
+  received?: number;
+  error?: string;
+  stored?: { accepted: number; refused: number };
+  crafted: string | null;
+}
+
+function rogueCommand(args: string[]): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ROGUE, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  });
+}
+
+/** Run the rogue as initiator towards `victim`'s server; returns its report. */
+async function rogueDials(
+  rogue: Device,
+  victim: Device,
+  mode: string,
+  as = "",
+): Promise<RogueReport> {
+  const out = await rogueCommand([
+    "--home",
+    rogue.home,
+    "--mode",
+    mode,
+    "--connect",
+    victim.endpoint,
+    "--peer",
+    victim.id,
+    ...(as ? ["--as", as] : []),
+  ]).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.ok(out.success, `rogue failed: ${text}${new TextDecoder().decode(out.stderr)}`);
+  return JSON.parse(text) as RogueReport;
+}
+
+/** The rogue running as a fake server, its output collected as it comes. */
+interface Fake {
+  child: Deno.ChildProcess;
+  stderr: string;
+  /** Its report (stdout, parsed) once it exits. */
+  report: Promise<RogueReport>;
+  drained: Promise<void>;
+}
+
+/** Start the rogue as a fake server on its own endpoint. */
+function spawnFake(rogue: Device, mode: string, as = ""): Fake {
+  const child = rogueCommand([
+    "--home",
+    rogue.home,
+    "--mode",
+    mode,
+    "--listen",
+    rogue.endpoint,
+    ...(as ? ["--as", as] : []),
+  ]).spawn();
+  const fake: Fake = {
+    child,
+    stderr: "",
+    report: new Response(child.stdout).text().then((t) => JSON.parse(t) as RogueReport),
+    drained: Promise.resolve(),
+  };
+  fake.report.catch(() => {}); // awaited by the tests that need it
+  fake.drained = (async () => {
+    for await (const t of child.stderr.pipeThrough(new TextDecoderStream())) fake.stderr += t;
+  })();
+  return fake;
+}
+
+/** Wait for "listening on" on the fake server's stderr. */
+async function fakeListening(fake: Fake): Promise<void> {
+  for (let i = 0; !fake.stderr.includes("listening on"); i++) {
+    if (i > 1500) throw new Error(`fake server did not listen: ${fake.stderr}`);
+    await sleep(20);
+  }
+}
+
+/** Kill the fake server by PID (if still running) and reap it. */
+async function killFake(fake: Fake): Promise<void> {
+  try {
+    fake.child.kill("SIGKILL");
+  } catch {
+    // already exited
+  }
+  await fake.child.status;
+  await fake.drained.catch(() => {});
+}
+
+/** What must not change on the victim. */
+async function snapshot(d: Device) {
+  const st = await d.status();
+  return {
+    digest: st.state_digest,
+    heads: st.log.heads,
+    prefs: await d.tmp.json(["pref", "list", "--json"]),
+    log: await d.log(),
+  };
+}
+
+/** Mode → what the victim must say (refusal reason, or a fork). */
+const CASES: { mode: string; expect: RegExp; author: "rogue" | "third" | "none" }[] = [
+  {
+    mode: "bad_signature",
+    expect: /refused 1 entries: its signature does not verify/,
+    author: "rogue",
+  },
+  {
+    mode: "impersonate",
+    expect: /refused 1 entries: its signature does not verify/,
+    author: "third",
+  },
+  {
+    mode: "stranger",
+    expect: /refused 1 entries: its author is not a member of this mesh/,
+    author: "none",
+  },
+  {
+    mode: "gap",
+    expect: /refused 1 entries: earlier entries of its author are missing/,
+    author: "rogue",
+  },
+];
+
+async function setup() {
+  const devs = await devices(["victim", "rogue", "third"]);
+  try {
+    const [victim, rogue, third] = devs.list;
+    await devs.peer(victim, rogue);
+    await devs.peer(victim, third);
+    await third.write("pref", "set", "owner", "third");
+    await victim.write("pref", "set", "theme", "calm");
+    await victim.serve();
+    await third.syncNow(); // third ↔ victim (rogue does not serve: exit 1 is fine)
+    await rogue.syncNow(); // the rogue now holds third's entries too
+    await devs.assertConverged([victim, rogue]);
+    return devs;
+  } catch (e) {
+    await devs[Symbol.asyncDispose]();
+    throw e;
+  }
+}
+
+Deno.test("a rogue member dialling mycel sync serve: every crafted entry is refused, nothing applied", async () => {
+  await using devs = await setup();
+  const [victim, rogue, third] = devs.list;
+  const before = await snapshot(victim);
+  const server = victim.server!;
+  for (const c of CASES) {
+    const from = server.stderr.length;
+    const r = await rogueDials(rogue, victim, c.mode, third.id);
+    assert.equal(r.reply, "ok", `${c.mode}: ${JSON.stringify(r)}`);
+    assert.equal(r.sent, 1);
+    // The victim tells the dialling rogue it refused the entry.
+    assert.deepEqual(r.stored, { accepted: 0, refused: 1 }, c.mode);
+    const [line] = await waitForLine(server, from, /^.*rogue.*$/m);
+    assert.match(line, new RegExp(`^refused rogue \\(${shortDeviceId(rogue.id)}\\): `), c.mode);
+    assert.match(line, c.expect, c.mode);
+    const who = c.author === "rogue" ? rogue.id : c.author === "third" ? third.id : "";
+    if (who) assert.match(line, new RegExp(`\\(${who.slice(0, 7)}#\\d+\\)`), `${c.mode}: ${line}`);
+    assert.deepEqual(await snapshot(victim), before, `${c.mode} changed the victim`);
+  }
+  const st = await victim.status();
+  const book = st.peers.find((p) => p.id === rogue.id)!;
+  assert.match(book.last_error ?? "", /^refused: refused 1 entries/);
+  assert.deepEqual(st.forks, []);
+});
+
+Deno.test("mycel sync now towards a rogue fake server: every crafted entry is refused, nothing applied", async () => {
+  await using devs = await setup();
+  const [victim, rogue, third] = devs.list;
+  const before = await snapshot(victim);
+  for (const c of CASES) {
+    const fake = spawnFake(rogue, c.mode, third.id);
+    try {
+      await fakeListening(fake);
+      const round = await victim.syncNow();
+      assert.equal(round.result.code, 1, round.result.stdout);
+      const o = round.of(rogue);
+      assert.equal(o.status, "refused", `${c.mode}: ${JSON.stringify(o)}`);
+      assert.match(o.error ?? "", c.expect, c.mode);
+      assert.equal((await fake.report).reply, "ok", fake.stderr);
+    } finally {
+      await killFake(fake);
+    }
+    assert.deepEqual(await snapshot(victim), before, `${c.mode} changed the victim`);
+  }
+});
+
+Deno.test("a rogue's entry that does not link onto its chain is kept aside as a fork, not applied, and reported", async () => {
+  await using devs = await setup();
+  const [victim, rogue] = devs.list;
+  const before = await snapshot(victim);
+
+  // The victim dials a fake server that sends the unlinked entry.
+  const fake = spawnFake(rogue, "broken_chain");
+  let crafted: string;
+  try {
+    await fakeListening(fake);
+    const round = await victim.syncNow();
+    const o = round.of(rogue);
+    assert.equal(o.forks, 1, JSON.stringify(o));
+    crafted = (await fake.report).crafted!;
+  } finally {
+    await killFake(fake);
+  }
+  assert.deepEqual(await snapshot(victim), before);
+  let st = await victim.status();
+  assert.deepEqual(st.forks.map((f) => [f.author, f.other]), [[rogue.id, crafted]]);
+
+  // The rogue dials the victim's server with another unlinked entry.
+  const server = victim.server!;
+  const from = server.stderr.length;
+  const r = await rogueDials(rogue, victim, "broken_chain");
+  assert.equal(r.reply, "ok");
+  const [line] = await waitForLine(server, from, /^.*rogue.*$/m);
+  assert.deepEqual(await snapshot(victim), before);
+  st = await victim.status();
+  // One report per forked log, naming the latest branch tip; both entries kept.
+  assert.deepEqual(st.forks.map((f) => [f.author, f.other]), [[rogue.id, r.crafted]]);
+  const kept = await victim.forkedEntries();
+  assert.deepEqual(kept.map((e) => e.entry.author), [rogue.id, rogue.id]);
+  // The server's line must say something went wrong, as `sync now` does
+  // ("fork detected in 1 log(s)"), not just "synced … received 0".
+  assert.match(line, /fork|refused/, `server line does not report the unlinked entry: ${line}`);
+});

@@ -1,0 +1,109 @@
+/**
+ * @module socket_activation_test
+ * `mycel sync serve --stdio` under real socket activation:
+ * `systemd-socket-activate --accept --inetd -l 127.0.0.1:PORT deno run -A
+ * main.ts --home H sync serve --stdio` (the accepted socket is stdin and
+ * stdout of a fresh mycel per connection, as with systemd `Accept=yes` or
+ * inetd), driven by real `sync now` runs from another home. Both directions
+ * carry changes, digests end equal, each activated mycel logs its session to
+ * stderr. The activator is killed by its PID at the end.
+ *
+ * `--accept` is needed: without it systemd-socket-activate hands the
+ * listening socket itself to the child.
+ */
+
+import assert from "node:assert/strict";
+import { childEnv, MAIN_TS } from "../helpers/mycel.ts";
+import { devices, sleep } from "./_helpers.ts";
+
+const ACTIVATE = "/usr/bin/systemd-socket-activate";
+
+async function available(): Promise<boolean> {
+  try {
+    return (await Deno.stat(ACTIVATE)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "sync serve --stdio under systemd-socket-activate syncs with a real sync now",
+  ignore: !(await available()),
+  async fn() {
+    await using devs = await devices(["socketd", "laptop"]);
+    const [server, laptop] = devs.list;
+    await devs.peer(server, laptop);
+    await server.write("pref", "set", "from", "server");
+    await server.write("pattern", "add", '{"id":"s","text":"served"}');
+    await laptop.write("config", "set", "editor.tab_size", "8");
+    await laptop.write("app", "add", "tmux");
+
+    // The activator passes only the variables named with -E to its children.
+    const env = childEnv();
+    const pass = ["PATH", "HOME", "DENO_DIR", "NO_COLOR"].filter((k) => env[k] !== undefined);
+    const activator = new Deno.Command(ACTIVATE, {
+      args: [
+        "--accept",
+        "--inetd",
+        "-l",
+        server.endpoint,
+        ...pass.flatMap((k) => ["-E", `${k}=${env[k]}`]),
+        Deno.execPath(),
+        "run",
+        "-A",
+        MAIN_TS,
+        "--home",
+        server.home,
+        "sync",
+        "serve",
+        "--stdio",
+        "--timeout",
+        "10",
+      ],
+      env,
+      clearEnv: true,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    let log = "";
+    const reading = (async () => {
+      for await (const t of activator.stderr.pipeThrough(new TextDecoderStream())) log += t;
+    })();
+    try {
+      for (let i = 0; !log.includes("Listening on"); i++) {
+        if (i > 300) throw new Error(`activator did not listen:\n${log}`);
+        await sleep(20);
+      }
+      const first = await laptop.syncAll();
+      assert.equal(first.of(server).status, "synced");
+      assert.equal(first.of(server).sent, 4, JSON.stringify(first.outcomes)); // 2 + genesis + add-peer
+      assert.ok(first.of(server).received >= 3);
+      await devs.assertConverged();
+
+      // A second connection gets a fresh activated mycel.
+      await server.write("pref", "set", "round", "two");
+      await laptop.write("pref", "set", "laptop", "two");
+      const second = await laptop.syncAll();
+      assert.deepEqual([second.of(server).sent, second.of(server).received], [1, 1]);
+      await devs.assertConverged();
+      const prefs = await laptop.tmp.json<Record<string, string>>(["pref", "list", "--json"]);
+      assert.deepEqual(prefs, { from: "server", laptop: "two", round: "two" });
+
+      for (let i = 0; (log.match(/synced with laptop/g) ?? []).length < 2; i++) {
+        if (i > 250) throw new Error(`no session lines from the activated mycel:\n${log}`);
+        await sleep(20);
+      }
+      assert.match(log, /synced with laptop \([A-Z0-9]{7}\): sent 4, received \d+/);
+      assert.match(log, /synced with laptop \([A-Z0-9]{7}\): sent 1, received 1/);
+    } finally {
+      try {
+        activator.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+      await activator.status;
+      await reading.catch(() => {});
+    }
+  },
+});
