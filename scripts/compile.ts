@@ -3,7 +3,8 @@
  * `deno task compile [--all | --target TRIPLE...]`: single `mycel` binaries in
  * `dist/mycel-<target>`. Only what the program needs is embedded: the Deno
  * npm package itself (`node_modules/deno`, `node_modules/@deno`), the native
- * optional `cbor-extract` (cbor-x falls back to pure JS) and every
+ * optional `cbor-extract` and its `@cbor-extract/*` binaries (mycel loads
+ * cbor-x's pure-JS build) and every
  * development-only package (from package-lock.json) are excluded. The
  * permissions mycel needs are baked in. `deno compile` needs a `denort` base
  * binary per target: set `DENORT_BIN` to a local one (host target only), or
@@ -49,7 +50,13 @@ export async function excludedModules(root: URL): Promise<string[]> {
     .filter(([path, p]) => path.startsWith("node_modules/") && p.dev)
     .map(([path]) => path);
   return [
-    ...new Set(["node_modules/deno", "node_modules/@deno", "node_modules/cbor-extract", ...dev]),
+    ...new Set([
+      "node_modules/deno",
+      "node_modules/@deno",
+      "node_modules/cbor-extract",
+      "node_modules/@cbor-extract",
+      ...dev,
+    ]),
   ].sort();
 }
 
