@@ -46,18 +46,13 @@ export function hostTarget(): string {
 /** node_modules folders not to embed. */
 export async function excludedModules(root: URL): Promise<string[]> {
   const lock = JSON.parse(await Deno.readTextFile(new URL("package-lock.json", root)));
-  const dev = Object.entries(lock.packages as Record<string, { dev?: boolean; optional?: boolean }>)
-    .filter(([path, p]) => path.startsWith("node_modules/") && p.dev)
-    .map(([path]) => path);
-  return [
-    ...new Set([
-      "node_modules/deno",
-      "node_modules/@deno",
-      "node_modules/cbor-extract",
-      "node_modules/@cbor-extract",
-      ...dev,
-    ]),
-  ].sort();
+  const packages = Object.entries(lock.packages as Record<string, { dev?: boolean }>)
+    .filter(([path]) => path.startsWith("node_modules/"));
+  const dev = packages.filter(([, p]) => p.dev).map(([path]) => path);
+  // The native cbor-extract may be nested under cbor-x; mycel never loads it.
+  const native = packages.map(([path]) => path)
+    .filter((path) => /(^|\/)node_modules\/(cbor-extract|@cbor-extract\/[^/]+)$/.test(path));
+  return [...new Set(["node_modules/deno", "node_modules/@deno", ...native, ...dev])].sort();
 }
 
 /** The `deno compile` argv for `target`. */
