@@ -837,7 +837,13 @@ export async function meshOf(lab: Lab, topology: "chain" | "star" = "chain"): Pr
   await Promise.all(nodes.flatMap((n, i) =>
     nodes.map(async (_, j) => {
       if (i === j) return;
-      assert.ok(await n.waitPing(ipv4[j]), `${n.name} cannot reach ${nodes[j].name} (${ipv4[j]})`);
+      // wireguard-go retries a handshake only every 5 s, and on a loaded
+      // machine (the whole suite runs in parallel) the first ones can be
+      // lost; re-applying the peers on both ends restarts them.
+      const reached = await n.waitPing(ipv4[j], 15_000) ||
+        (await Promise.all([n.meshUp("--no-sync"), nodes[j].meshUp("--no-sync")]),
+          await n.waitPing(ipv4[j], 30_000));
+      assert.ok(reached, `${n.name} cannot reach ${nodes[j].name} (${ipv4[j]})`);
     })
   ));
   for (const n of nodes) {
