@@ -179,29 +179,54 @@ export function peerFromSection(section: WgSection, action: string): WgPeer {
   return checkPeer(peer, action, `line ${section.line}`);
 }
 
-/** Parse a `wg setconf` file back into its typed form. */
-export function parseWgConfig(text: string): ParsedWgConfig {
-  const action = "read WireGuard config";
+/** What {@link parseConfigText} returns: the shared parts of both file kinds. */
+export interface ParsedCommon {
+  /** The interface private key (base64). Secret: keep it out of logs. */
+  privateKey: string;
+  /** ListenPort, if given. */
+  listenPort?: number;
+  /** The peers. */
+  peers: WgPeer[];
+}
+
+/**
+ * Parse a config with one `[Interface]` and any `[Peer]`s. PrivateKey and
+ * ListenPort are handled here; `extra` takes the other interface keys a
+ * file kind allows and returns false for keys it does not know.
+ */
+export function parseConfigText(
+  text: string,
+  action: string,
+  extra: (e: WgEntry) => boolean = () => false,
+): ParsedCommon {
   const sections = splitWgSections(text, action);
   const ifaces = sections.filter((s) => s.name === "interface");
   if (ifaces.length !== 1) throw wgError(action, "expected exactly one [Interface] section");
   let privateKey: string | undefined;
-  const config: WgConfig = { peers: [] };
-  for (const { key, value, line } of ifaces[0].entries) {
+  let listenPort: number | undefined;
+  for (const entry of ifaces[0].entries) {
+    const { key, value, line } = entry;
     if (key === "privatekey" && privateKey === undefined) {
       if (!isWgKey(value)) throw wgError(action, `line ${line}: PrivateKey is not a valid key`);
       privateKey = value;
-    } else if (key === "listenport" && config.listenPort === undefined) {
-      config.listenPort = parseSmallInt(value, 65535);
-      if (config.listenPort === undefined) {
+    } else if (key === "listenport" && listenPort === undefined) {
+      listenPort = parseSmallInt(value, 65535);
+      if (listenPort === undefined) {
         throw wgError(action, `line ${line}: ListenPort must be 0-65535`, value);
       }
-    } else {
+    } else if (!extra(entry)) {
       throw wgError(action, `line ${line}: unknown or repeated key in [Interface]`, keyName(key));
     }
   }
   if (privateKey === undefined) throw wgError(action, "[Interface] has no PrivateKey");
-  for (const s of sections) if (s.name === "peer") config.peers.push(peerFromSection(s, action));
-  checkUniquePeers(config.peers, action);
+  const peers = sections.filter((s) => s.name === "peer").map((s) => peerFromSection(s, action));
+  checkUniquePeers(peers, action);
+  return { privateKey, listenPort, peers };
+}
+
+/** Parse a `wg setconf` file back into its typed form. */
+export function parseWgConfig(text: string): ParsedWgConfig {
+  const { privateKey, listenPort, peers } = parseConfigText(text, "read WireGuard config");
+  const config: WgConfig = listenPort === undefined ? { peers } : { listenPort, peers };
   return { config, privateKey };
 }

@@ -10,20 +10,12 @@
 import { formatCidr, formatIpv4, formatIpv6, parseCidr, parseIpv4, parseIpv6 } from "../ip.ts";
 import {
   checkUniquePeers,
-  peerFromSection,
+  parseConfigText,
   renderPeerSection,
-  splitWgSections,
+  type WgEntry,
   type WgPeer,
 } from "./wg_config.ts";
-import {
-  checkListenPort,
-  isValidHostname,
-  isWgKey,
-  keyName,
-  parseSmallInt,
-  privateKeyText,
-  wgError,
-} from "./wg_values.ts";
+import { checkListenPort, isValidHostname, privateKeyText, wgError } from "./wg_values.ts";
 
 /** The public part of a wg-quick file. */
 export interface WgQuickConfig {
@@ -88,34 +80,22 @@ export function renderWgQuickConfig(
 /** Parse a wg-quick config (the subset {@link renderWgQuickConfig} writes). */
 export function parseWgQuickConfig(text: string): ParsedWgQuickConfig {
   const action = "read wg-quick config";
-  const sections = splitWgSections(text, action);
-  const ifaces = sections.filter((s) => s.name === "interface");
-  if (ifaces.length !== 1) throw wgError(action, "expected exactly one [Interface] section");
-  let privateKey: string | undefined;
-  const config: WgQuickConfig = { addresses: [], peers: [] };
+  const addresses: string[] = [];
+  let dns: string[] | undefined;
   const list = (v: string) => v.split(",").map((s) => s.trim()).filter((s) => s !== "");
-  for (const { key, value, line } of ifaces[0].entries) {
-    if (key === "privatekey" && privateKey === undefined) {
-      if (!isWgKey(value)) throw wgError(action, `line ${line}: PrivateKey is not a valid key`);
-      privateKey = value;
-    } else if (key === "address") {
-      config.addresses.push(...list(value).map((a) => canonicalAddress(a, action)));
-    } else if (key === "dns") {
-      config.dns = [...config.dns ?? [], ...list(value).map((d) => checkDns(d, action))];
-    } else if (key === "listenport" && config.listenPort === undefined) {
-      config.listenPort = parseSmallInt(value, 65535);
-      if (config.listenPort === undefined) {
-        throw wgError(action, `line ${line}: ListenPort must be 0-65535`, value);
-      }
-    } else {
-      throw wgError(action, `line ${line}: unknown or repeated key in [Interface]`, keyName(key));
-    }
-  }
-  if (privateKey === undefined) throw wgError(action, "[Interface] has no PrivateKey");
-  if (config.addresses.length === 0) throw wgError(action, "[Interface] has no Address");
-  for (const s of sections) {
-    if (s.name === "peer") config.peers.push(peerFromSection(s, action));
-  }
-  checkUniquePeers(config.peers, action);
+  const { privateKey, listenPort, peers } = parseConfigText(
+    text,
+    action,
+    ({ key, value }: WgEntry) => {
+      if (key === "address") addresses.push(...list(value).map((a) => canonicalAddress(a, action)));
+      else if (key === "dns") dns = [...dns ?? [], ...list(value).map((d) => checkDns(d, action))];
+      else return false;
+      return true;
+    },
+  );
+  if (addresses.length === 0) throw wgError(action, "[Interface] has no Address");
+  const config: WgQuickConfig = { addresses, peers };
+  if (dns !== undefined) config.dns = dns;
+  if (listenPort !== undefined) config.listenPort = listenPort;
   return { config, privateKey };
 }
