@@ -247,7 +247,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --dir|--interval|--port|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--user --system --dir --interval --port --no-enable --cron --apply --json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--user --system --dir --interval --port --no-enable --mesh --cron --apply --json --home --no-sync --help' -- "$cur")); return;;
     'service uninstall')
       case "$prev" in
       --dir) COMPREPLY=($(compgen -d -- "$cur")); return;;

@@ -121,6 +121,7 @@ complete -c mycel -n '__fish_seen_subcommand_from service; and __fish_seen_subco
 complete -c mycel -n '__fish_seen_subcommand_from service; and __fish_seen_subcommand_from install' -l interval -x -d 'time between rounds (default 30s)'
 complete -c mycel -n '__fish_seen_subcommand_from service; and __fish_seen_subcommand_from install' -l port -x -d 'TCP port for incoming sync (default: this device\'s endpoint port, else 7850)'
 complete -c mycel -n '__fish_seen_subcommand_from service; and __fish_seen_subcommand_from install' -l no-enable -d 'write the units but do not enable them'
+complete -c mycel -n '__fish_seen_subcommand_from service; and __fish_seen_subcommand_from install' -l mesh -d 'also run `mycel mesh up` before each round (system units)'
 complete -c mycel -n '__fish_seen_subcommand_from service; and __fish_seen_subcommand_from install' -l cron -d 'print crontab lines instead of systemd units'
 complete -c mycel -n '__fish_seen_subcommand_from service; and __fish_seen_subcommand_from install' -l apply -d 'with --cron: install the lines into your crontab'
 complete -c mycel -n '__fish_seen_subcommand_from service; and __fish_seen_subcommand_from install' -l json -d 'print machine-readable JSON'

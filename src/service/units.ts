@@ -29,6 +29,11 @@ export interface ServiceSpec {
   port: number;
   /** Session deadline for `sync serve --stdio` (seconds). */
   sessionSeconds?: number;
+  /**
+   * Also keep the WireGuard mesh up: each round first runs `mycel mesh up`
+   * (idempotent; applies new and revoked devices). System units only.
+   */
+  mesh?: boolean;
 }
 
 /** Names of the units, in install order. */
@@ -72,7 +77,15 @@ Wants=network-online.target
 
 [Service]
 Type=oneshot
-ExecStart=${exec(spec, "sync", "now", "--timeout", "20")}
+${
+        spec.mesh
+          ? `# "-": a failed mesh up must not stop the sync round (it falls back to direct).
+ExecStartPre=-${exec(spec, "--no-sync", "mesh", "up")}
+# wireguard-go started by mesh up must outlive this oneshot run.
+KillMode=process
+`
+          : ""
+      }ExecStart=${exec(spec, "sync", "now", "--timeout", "20")}
 # 3 means "no peer reachable right now": normal for a laptop on the move.
 SuccessExitStatus=3
 TimeoutStartSec=120

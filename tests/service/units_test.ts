@@ -329,3 +329,15 @@ Deno.test("parseCrontab rejects what cron rejects", () => {
     [{ schedule: ["*/5", "1-3,7", "*", "jan-mar", "mon"], command: "echo a%b", stdin: "in" }],
   );
 });
+
+Deno.test("renderUnits --mesh: mesh up runs before each round, may fail, and its wireguard-go survives", () => {
+  const service = units({ ...SPEC, mesh: true })["mycel-sync.service"];
+  const pre = service.split("\n").find((l) => l.startsWith("ExecStartPre="));
+  assert.ok(pre, service);
+  assert.ok(pre.startsWith("ExecStartPre=-"), "a failed mesh up must not fail the round");
+  assert.match(pre, / --no-sync mesh up$/);
+  assert.match(service, /^KillMode=process$/m);
+  assert.ok(service.indexOf("ExecStartPre=") < service.indexOf("ExecStart="));
+  const plain = units(SPEC)["mycel-sync.service"];
+  assert.ok(!plain.includes("ExecStartPre") && !plain.includes("KillMode"), plain);
+});

@@ -57,7 +57,14 @@ async function install(ctx: CommandContext, input: ParsedInput): Promise<number>
     throw usageError("use --port", "it must be 1–65535", { value: portText });
   }
   const scope = scopeOf(input); // usage errors come before any write
+  if (input.flags.mesh && scope !== "system") {
+    throw usageError(
+      "run mycel service install",
+      "--mesh needs system units (root): mesh up configures interfaces",
+    );
+  }
   const spec = {
+    mesh: input.flags.mesh === true,
     exec: selfCommand(),
     home: homeRoot(ctx),
     intervalSeconds: Math.max(1, Math.round(intervalMs / 1000)),
@@ -137,6 +144,7 @@ export const serviceCommands: CommandSpec[] = [
         help: "TCP port for incoming sync (default: this device's endpoint port, else 7850)",
       },
       { name: "no-enable", help: "write the units but do not enable them" },
+      { name: "mesh", help: "also run `mycel mesh up` before each round (system units)" },
       { name: "cron", help: "print crontab lines instead of systemd units" },
       { name: "apply", help: "with --cron: install the lines into your crontab" },
       JSON_FLAG,
