@@ -1,0 +1,61 @@
+/**
+ * @module readme_test
+ * The README works as written: it opens with exactly two commands (the main
+ * job and the test suite), CI runs the same test command, the main job
+ * (`deno task demo`) really converges, and every `mycel …` line the README
+ * shows is a command mycel accepts.
+ */
+
+import assert from "node:assert/strict";
+import { COMMANDS } from "../src/cli/commands/table.ts";
+import { parseArgv } from "../src/cli/parse.ts";
+
+const ROOT = new URL("../", import.meta.url);
+const README = await Deno.readTextFile(new URL("README.md", ROOT));
+
+/** Code blocks of the README, in order. */
+function codeBlocks(text: string): string[] {
+  return [...text.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].map((m) => m[1]);
+}
+
+Deno.test("README opens with exactly two commands: the demo and the test suite", async () => {
+  const first = codeBlocks(README)[0].trim().split("\n");
+  assert.equal(first.length, 2, first.join("\n"));
+  assert.equal(first[0], "npm ci && npx deno task demo");
+  assert.match(first[1], /&& npm ci && npx deno task test$/);
+  const ci = await Deno.readTextFile(new URL(".ci/run", ROOT));
+  // CI runs the same install steps and the same test command (as root, so without sudo).
+  assert.ok(ci.includes("bash scripts/install_test_deps.sh"), ci);
+  assert.ok(ci.includes("npm ci"), ci);
+  assert.match(ci.trim(), /\nnpx deno task test$/);
+  assert.ok(first[1].startsWith("sudo bash scripts/install_test_deps.sh"), first[1]);
+});
+
+Deno.test("the README's main job (deno task demo) brings three devices to the same state", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("scripts/demo.ts", ROOT).pathname],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, text + new TextDecoder().decode(out.stderr));
+  assert.match(text, /All three devices have the same state\./);
+  assert.match(text, /paired with laptop/);
+  const digests = [...text.matchAll(/digest ([0-9a-f]{64})/g)].map((m) => m[1]);
+  assert.equal(digests.length, 3, text);
+  assert.equal(new Set(digests).size, 1, text);
+});
+
+Deno.test("every mycel command line in the README is one mycel accepts", () => {
+  const lines = codeBlocks(README).flatMap((b) => b.split("\n"))
+    .map((l) => l.replace(/^\S*\$ /, "").replace(/#.*$/, "").trim())
+    .filter((l) => /^(sudo )?mycel /.test(l));
+  assert.ok(lines.length >= 15, `${lines.length} command lines`);
+  for (const line of lines) {
+    // Shell words: a single-quoted argument may hold spaces.
+    const words = [...line.replace(/^sudo /, "").matchAll(/'[^']*'|\S+/g)].slice(1)
+      .map((m) => m[0].replace(/^'(.*)'$/, "$1"));
+    const parsed = parseArgv(words, COMMANDS);
+    assert.notEqual(parsed.kind, "help", line);
+  }
+});
