@@ -13,7 +13,7 @@ import { parseDeviceId } from "../log/device_id.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
 import type { MeshState } from "../log/state.ts";
-import { deviceIpv6, meshUlaCidr } from "./addresses.ts";
+import { deviceIpv6, meshUlaCidr, resolveIpv4Collisions } from "./addresses.ts";
 import type { WgPeer } from "./wg_config.ts";
 
 /** Default UDP port of the mesh interface. */
@@ -62,16 +62,34 @@ export interface InterfacePlan {
   peers: WgPeer[];
 }
 
+/**
+ * Devices whose mesh IPv4 collides with an earlier-admitted device's (two
+ * devices admitted concurrently by different members can draw the same
+ * address). Deterministic on every replica; each loser re-allocates its own
+ * address at its next `mesh up`, and until then no peer routes the address
+ * to it.
+ */
+export function ipv4Losers(state: MeshState): Set<string> {
+  const claims = state.members.members().map((id) => state.device(id)!).filter((d) => d.ipv4 !== "")
+    .map((d) => ({
+      deviceId: d.id,
+      ipv4: d.ipv4,
+      admittedAt: state.members.added(d.id)?.wall ?? 0,
+    }));
+  return new Set(resolveIpv4Collisions(claims).move);
+}
+
 /** Compute the plan for `selfId` from `state`. */
 export function planInterface(state: MeshState, meshId: string, selfId: string): InterfacePlan {
   const self = state.device(selfId);
   if (self === undefined) throw new Error("this device has no record");
   const own = addressesOf(meshId, self);
+  const losers = ipv4Losers(state);
   const peers = state.members.members()
     .filter((id) => id !== selfId)
     .map((id) => state.device(id)!)
     .filter((d) => d.wgKey !== "")
-    .map((d) => peerOf(meshId, d));
+    .map((d) => peerOf(meshId, losers.has(d.id) ? { ...d, ipv4: "" } : d));
   const ula = meshUlaCidr(meshId);
   return { addresses: [...(own.ipv4 ? [`${own.ipv4}/10`] : []), `${own.ipv6}/48`], ula, peers };
 }

@@ -44,9 +44,11 @@ export const meshWgCommands: CommandSpec[] = [
     }, JSON_FLAG],
     async run(ctx, input) {
       const mesh = await import("../../mesh/interface.ts");
-      const { planInterface, DEFAULT_INTERFACE, DEFAULT_WG_PORT, addressesOf } = await import(
-        "../../mesh/plan.ts"
-      );
+      const { planInterface, DEFAULT_INTERFACE, DEFAULT_WG_PORT, addressesOf, ipv4Losers } =
+        await import(
+          "../../mesh/plan.ts"
+        );
+      const { allocateIpv4 } = await import("../../mesh/addresses.ts");
       const { systemRunner, canAdminNetwork } = await import("../../mesh/system.ts");
       if (!(await canAdminNetwork())) {
         throw new MycelError(
@@ -66,12 +68,20 @@ export const meshWgCommands: CommandSpec[] = [
         );
         const port = parsePort(input.flags.port, store.local.mesh?.port ?? DEFAULT_WG_PORT);
         const self = store.state.device(store.deviceId)!;
-        if (self.wgPort !== port) {
-          await commitOps(store, [{
-            type: "device.update",
-            id: store.deviceId,
-            fields: { wgPort: port },
-          }]);
+        const fields: { wgPort?: number; ipv4?: string } = {};
+        if (self.wgPort !== port) fields.wgPort = port;
+        // Two devices admitted at once may have drawn the same IPv4; the one
+        // admitted later (see ipv4Losers) takes a new address.
+        if (ipv4Losers(store.state).has(store.deviceId)) {
+          const others = store.state.allDevices().filter((d) => d.id !== store.deviceId);
+          fields.ipv4 = allocateIpv4(
+            store.local.meshId,
+            store.deviceId,
+            new Set(others.map((d) => d.ipv4)),
+          );
+        }
+        if (Object.keys(fields).length > 0) {
+          await commitOps(store, [{ type: "device.update", id: store.deviceId, fields }]);
         }
         const plan = planInterface(store.state, store.local.meshId, store.deviceId);
         const up = await mesh.meshUp({
