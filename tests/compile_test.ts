@@ -13,6 +13,8 @@
 import assert from "node:assert/strict";
 import { compileArgs, excludedModules, hostTarget } from "../scripts/compile.ts";
 import { childEnv, REPO_ROOT } from "./helpers/mycel.ts";
+import { freePort } from "./helpers/net.ts";
+import { type Proc, type ProcResult, runProcess, spawnProcess } from "./helpers/process.ts";
 
 const ROOT_URL = new URL("../", import.meta.url);
 const PKG = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}/package.json`)) as {
@@ -157,31 +159,9 @@ Deno.test("compile without a denort base binary fails with a clear message and l
   assert.deepEqual(leftovers, [], "no temporary files left in dist/");
 });
 
-/** Run the compiled binary; a deadline kills it by PID. */
-async function runBinary(
-  bin: string,
-  args: string[],
-  timeoutMs = 60_000,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command(bin, {
-    args,
-    env: childEnv(),
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // gone
-    }
-  }, timeoutMs);
-  const out = await child.output();
-  clearTimeout(timer);
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+/** Run the compiled binary with a mycel child's environment; a deadline kills it by PID. */
+function runBinary(bin: string, args: string[]): Promise<ProcResult> {
+  return runProcess(bin, args, { env: childEnv(), clearEnv: true, timeoutMs: 60_000 });
 }
 
 Deno.test({
@@ -206,12 +186,10 @@ Deno.test({
     assert.equal(version.stdout.trim(), `mycel ${PKG.version}`);
 
     const tmp = await Deno.makeTempDir({ prefix: "mycel-compiled-" });
-    let server: Deno.ChildProcess | undefined;
+    let server: Proc | undefined;
     try {
       const a = `${tmp}/a`, b = `${tmp}/b`;
-      const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-      const port = (l.addr as Deno.NetAddr).port;
-      l.close();
+      const port = freePort();
       const ok = async (args: string[]) => {
         const r = await runBinary(bin, args);
         assert.equal(r.code, 0, `mycel ${args.join(" ")}:\n${r.stdout}${r.stderr}`);
@@ -235,22 +213,12 @@ Deno.test({
       await ok(["--home", a, "--no-sync", "pref", "set", "from", "alpha"]);
       await ok(["--home", b, "--no-sync", "pref", "set", "to", "beta"]);
 
-      server = new Deno.Command(bin, {
-        args: ["--home", b, "sync", "serve", "--listen", `127.0.0.1:${port}`],
+      server = spawnProcess(bin, ["--home", b, "sync", "serve", "--listen", `127.0.0.1:${port}`], {
         env: childEnv(),
         clearEnv: true,
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-      let log = "";
-      const reading = (async () => {
-        for await (const t of server!.stderr.pipeThrough(new TextDecoderStream())) log += t;
-      })();
-      for (let i = 0; !/listening on/.test(log); i++) {
-        if (i > 1500) throw new Error(`the compiled server does not listen:\n${log}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+        timeoutMs: 0,
+      });
+      await server.waitFor(/listening on/, { stream: "stderr", timeoutMs: 30_000 });
       const round = await ok(["--home", a, "sync", "now", "--json", "--timeout", "20"]);
       const outcomes = JSON.parse(round.stdout) as { name: string; status: string }[];
       assert.deepEqual(outcomes.map((o) => [o.name, o.status]), [["beta", "synced"]]);
@@ -261,19 +229,10 @@ Deno.test({
         (await ok(["--home", a, "--no-sync", "pref", "list", "--json"])).stdout,
       );
       assert.deepEqual(prefs, { from: "alpha", to: "beta" });
-      server.kill("SIGTERM");
-      await server.status;
+      await server.stop("SIGTERM");
       server = undefined;
-      await reading.catch(() => {});
     } finally {
-      if (server) {
-        try {
-          server.kill("SIGKILL");
-        } catch {
-          // gone
-        }
-        await server.status;
-      }
+      await server?.stop("SIGKILL");
       await Deno.remove(tmp, { recursive: true });
     }
   },

@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { assertEquals, assertMycelError } from "./mesh/assert_helpers.ts";
+import { assertMycelError } from "./helpers/assert.ts";
+import { assertEquals } from "./mesh/assert_helpers.ts";
 import { formatCidr, formatIpv4, formatIpv6, parseCidr, parseIpv4, parseIpv6 } from "../src/ip.ts";
 
 Deno.test("parseIpv4() and formatIpv4() round-trip dotted quads", () => {

@@ -16,19 +16,9 @@ import assert from "node:assert/strict";
 import { COMMANDS } from "../../src/cli/commands/table.ts";
 import { allCompletions } from "../../src/cli/completions.ts";
 import { REPO_ROOT } from "../helpers/mycel.ts";
+import { type ProcResult, runProcess, which } from "../helpers/process.ts";
 
 const DIR = `${REPO_ROOT}/completions`;
-
-function which(cmd: string): string | undefined {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    try {
-      if (dir && Deno.statSync(`${dir}/${cmd}`).isFile) return `${dir}/${cmd}`;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 const BASH = which("bash");
 const ZSH = which("zsh");
@@ -37,30 +27,17 @@ for (const [name, path] of [["bash", BASH], ["zsh", ZSH], ["fish", FISH]]) {
   if (!path) console.log(`${name} completion tests skipped: ${name} is not installed`);
 }
 
-async function sh(
+/** Run a shell: in the repository, with NO_COLOR and TERM set, killed by PID after 20 s. */
+function sh(
   cmd: string,
   args: string[],
   options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command(cmd, {
-    args,
+): Promise<ProcResult> {
+  return runProcess(cmd, args, {
     cwd: options.cwd ?? REPO_ROOT,
     env: { NO_COLOR: "1", TERM: "xterm", ...options.env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // gone
-    }
-  }, options.timeoutMs ?? 20_000);
-  const out = await child.output();
-  clearTimeout(timer);
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    timeoutMs: options.timeoutMs ?? 20_000,
+  });
 }
 
 Deno.test("completions/* are up to date with the command table", async () => {

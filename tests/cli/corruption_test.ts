@@ -10,18 +10,7 @@
 
 import assert from "node:assert/strict";
 import { describe, type StatusJson, type TempHome, tempHome } from "../helpers/mycel.ts";
-
-/** Record boundaries of a segment: `[u32 length][u32 crc32][payload]`, little-endian. */
-function records(bytes: Uint8Array): { offset: number; length: number }[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: { offset: number; length: number }[] = [];
-  for (let at = 0; at + 8 <= bytes.length;) {
-    const length = view.getUint32(at, true);
-    out.push({ offset: at, length });
-    at += 8 + length;
-  }
-  return out;
-}
+import { segmentRecords } from "../helpers/segment.ts";
 
 function flip(bytes: Uint8Array, at: number, count = 4): void {
   for (let i = 0; i < count; i++) bytes[at + i] ^= 0x5a;
@@ -67,7 +56,7 @@ Deno.test("a flipped byte in the middle of a log segment: log names the file, st
   await using h = await populated();
   const path = segment(h);
   const bytes = await Deno.readFile(path);
-  const recs = records(bytes);
+  const recs = segmentRecords(bytes);
   assert.equal(recs.length, 6, "one record per command");
   // Damage the payload of the third record: three intact records follow it.
   const victim = recs[2];
@@ -93,7 +82,7 @@ Deno.test("a damaged record length in a log segment is reported, naming the file
   await using h = await populated();
   const path = segment(h);
   const bytes = await Deno.readFile(path);
-  const recs = records(bytes);
+  const recs = segmentRecords(bytes);
   // An impossible length in the second record's header.
   new DataView(bytes.buffer).setUint32(recs[1].offset, 0xfffffff0, true);
   await Deno.writeFile(path, bytes);

@@ -23,23 +23,12 @@
 
 import assert from "node:assert/strict";
 import { describe, type MycelResult, spawn, type StatusJson, tempHome } from "../helpers/mycel.ts";
+import { rng } from "../helpers/random.ts";
 
 const KILLS = Number(Deno.env.get("CRASH_KILLS") ?? 220);
 const LANES = 4;
 const STEPS_PER_HOME = 24;
 const SEED = Number(Deno.env.get("CRASH_SEED") ?? Date.now() % 1_000_000);
-
-/** mulberry32: small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What a home must hold: key → value, or ABSENT when a removal was confirmed. */
 const ABSENT = Symbol("absent");

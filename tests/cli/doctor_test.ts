@@ -18,7 +18,10 @@
 import assert from "node:assert/strict";
 import { describe, type MycelResult, TempHome, tempHome } from "../helpers/mycel.ts";
 import { CRON_MARKER } from "../../src/service/units.ts";
-import { fakeBin, freePort, peer, which } from "../service/_helpers.ts";
+import { freePort } from "../helpers/net.ts";
+import { which } from "../helpers/process.ts";
+import { segmentRecords } from "../helpers/segment.ts";
+import { fakeBin, peer } from "../service/_helpers.ts";
 
 interface Finding {
   check: string;
@@ -414,18 +417,6 @@ Deno.test("doctor: nothing of WireGuard installed lists every missing piece", as
   );
 });
 
-/** Record boundaries of a segment: `[u32 length][u32 crc32][payload]`, little-endian. */
-function records(bytes: Uint8Array): { offset: number; length: number }[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: { offset: number; length: number }[] = [];
-  for (let at = 0; at + 8 <= bytes.length;) {
-    const length = view.getUint32(at, true);
-    out.push({ offset: at, length });
-    at += 8 + length;
-  }
-  return out;
-}
-
 Deno.test("doctor: a damaged record in the middle of the log; --fix leaves it to repair", async () => {
   await using h = await doctorHome();
   for (const [k, v] of [["theme", "dark"], ["lang", "en"], ["editor", "vim"], ["shell", "fish"]]) {
@@ -435,7 +426,7 @@ Deno.test("doctor: a damaged record in the middle of the log; --fix leaves it to
   assert.equal(logs.length, 1);
   const path = `${h.home}/log/${logs[0].name}`;
   const bytes = await Deno.readFile(path);
-  const recs = records(bytes);
+  const recs = segmentRecords(bytes);
   assert.equal(recs.length, 5);
   const victim = recs[2];
   bytes[victim.offset + 8 + Math.floor(victim.length / 2)] ^= 0x01; // one bit of one byte

@@ -3,18 +3,10 @@
  * Grow-only set: add/has/values and the union laws of `merge`.
  */
 
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import { GSet } from "../../src/crdt/g_set.ts";
-
-// Local assertions: node:assert needs @types/node, which is not installed.
-function assert(cond: unknown, msg = "assertion failed"): asserts cond {
-  if (!cond) throw new Error(msg);
-}
-function assertEquals(actual: unknown, expected: unknown, msg = ""): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${msg ? `${msg}: ` : ""}expected ${e}, got ${a}`);
-}
+import { assertJsonEquals } from "../helpers/assert.ts";
 
 const itemArb = fc.constantFrom("firefox", "git", "vim", "", "Zed", "zed", "é");
 const itemsArb = fc.array(itemArb, { maxLength: 8, size: "max" });
@@ -22,26 +14,26 @@ const setArb = itemsArb.map((xs) => new GSet(xs));
 
 Deno.test("GSet: an empty set has no values", () => {
   const s = new GSet();
-  assertEquals(s.values(), []);
-  assertEquals(s.size, 0);
-  assertEquals(s.has(""), false);
+  assertJsonEquals(s.values(), []);
+  assertJsonEquals(s.size, 0);
+  assertJsonEquals(s.has(""), false);
 });
 
 Deno.test("GSet: the constructor takes any iterable and drops duplicates", () => {
   const s = new GSet(new Set(["b", "a"]).values());
-  assertEquals(s.values(), ["a", "b"]);
-  assertEquals(new GSet(["x", "x", "y"]).size, 2);
+  assertJsonEquals(s.values(), ["a", "b"]);
+  assertJsonEquals(new GSet(["x", "x", "y"]).size, 2);
 });
 
 Deno.test("GSet.add() returns true only for a new item", () => {
   const s = new GSet();
-  assertEquals([s.add("git"), s.add("git"), s.add(""), s.add("")], [true, false, true, false]);
-  assertEquals(s.values(), ["", "git"]);
+  assertJsonEquals([s.add("git"), s.add("git"), s.add(""), s.add("")], [true, false, true, false]);
+  assertJsonEquals(s.values(), ["", "git"]);
 });
 
 Deno.test("GSet.has() is exact (case and Unicode form matter)", () => {
   const s = new GSet(["Zed", "é"]);
-  assertEquals([s.has("Zed"), s.has("zed"), s.has("é"), s.has("e\u0301")], [
+  assertJsonEquals([s.has("Zed"), s.has("zed"), s.has("é"), s.has("e\u0301")], [
     true,
     false,
     true,
@@ -50,15 +42,15 @@ Deno.test("GSet.has() is exact (case and Unicode form matter)", () => {
 });
 
 Deno.test("GSet.values() is sorted by code unit", () => {
-  assertEquals(new GSet(["b", "B", "a", "é", ""]).values(), ["", "B", "a", "b", "é"]);
+  assertJsonEquals(new GSet(["b", "B", "a", "é", ""]).values(), ["", "B", "a", "b", "é"]);
 });
 
 Deno.test("GSet.merge() is union and returns the set itself", () => {
   const a = new GSet(["git", "vim"]);
   const b = new GSet(["vim", "zed"]);
   assert(a.merge(b) === a);
-  assertEquals(a.values(), ["git", "vim", "zed"]);
-  assertEquals(b.values(), ["vim", "zed"], "the argument is unchanged");
+  assertJsonEquals(a.values(), ["git", "vim", "zed"]);
+  assertJsonEquals(b.values(), ["vim", "zed"], "the argument is unchanged");
 });
 
 Deno.test("GSet.clone() is independent of the original", () => {
@@ -66,23 +58,23 @@ Deno.test("GSet.clone() is independent of the original", () => {
   const c = a.clone();
   c.add("vim");
   a.add("zed");
-  assertEquals(a.values(), ["git", "zed"]);
-  assertEquals(c.values(), ["git", "vim"]);
+  assertJsonEquals(a.values(), ["git", "zed"]);
+  assertJsonEquals(c.values(), ["git", "vim"]);
 });
 
 Deno.test("GSet.merge() is commutative, associative and idempotent, and equals set union", () => {
   fc.assert(
     fc.property(setArb, setArb, setArb, (a, b, c) => {
-      assertEquals(a.clone().merge(b).values(), b.clone().merge(a).values(), "commutative");
-      assertEquals(
+      assertJsonEquals(a.clone().merge(b).values(), b.clone().merge(a).values(), "commutative");
+      assertJsonEquals(
         a.clone().merge(b).merge(c).values(),
         a.clone().merge(b.clone().merge(c)).values(),
         "associative",
       );
-      assertEquals(a.clone().merge(a).values(), a.values(), "idempotent");
-      assertEquals(a.clone().merge(new GSet()).values(), a.values(), "empty is the identity");
+      assertJsonEquals(a.clone().merge(a).values(), a.values(), "idempotent");
+      assertJsonEquals(a.clone().merge(new GSet()).values(), a.values(), "empty is the identity");
       const union = [...new Set([...a.values(), ...b.values()])].sort();
-      assertEquals(a.clone().merge(b).values(), union, "union");
+      assertJsonEquals(a.clone().merge(b).values(), union, "union");
     }),
     { seed: 0x65e7, numRuns: 1000 },
   );
@@ -95,9 +87,9 @@ Deno.test("GSet: replicas adding the same items in any order converge, and never
       items.forEach((x, i) => parts[owner[i] ?? 0].add(x));
       const all = new GSet(items);
       const merged = parts[1].clone().merge(parts[2]).merge(parts[0]);
-      assertEquals(merged.values(), all.values());
+      assertJsonEquals(merged.values(), all.values());
       for (const x of items) assert(merged.has(x), `lost ${x}`);
-      assertEquals(merged.size, new Set(items).size);
+      assertJsonEquals(merged.size, new Set(items).size);
     }),
     { seed: 0x9, numRuns: 500 },
   );

@@ -5,6 +5,7 @@
  * under arbitrary wall times and remote stamps.
  */
 
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   compareHlc,
@@ -15,16 +16,8 @@ import {
   MAX_DRIFT_MS,
   maxHlc,
 } from "../../src/crdt/hlc.ts";
+import { assertJsonEquals } from "../helpers/assert.ts";
 
-// Local assertions: node:assert needs @types/node, which is not installed.
-function assert(cond: unknown, msg = "assertion failed"): asserts cond {
-  if (!cond) throw new Error(msg);
-}
-function assertEquals(actual: unknown, expected: unknown, msg = ""): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${msg ? `${msg}: ` : ""}expected ${e}, got ${a}`);
-}
 const show = (h: Hlc) => `(${h.wall},${h.counter},${JSON.stringify(h.node)})`;
 function assertNewer(a: Hlc, b: Hlc, msg = ""): void {
   assert(
@@ -104,7 +97,7 @@ const smallHlcArb: fc.Arbitrary<Hlc> = fc.record({
 // compareHlc, maxHlc, HLC_ZERO
 
 Deno.test('HLC_ZERO is the frozen bottom stamp (0, 0, "")', () => {
-  assertEquals(HLC_ZERO, { wall: 0, counter: 0, node: "" });
+  assertJsonEquals(HLC_ZERO, { wall: 0, counter: 0, node: "" });
   assert(Object.isFrozen(HLC_ZERO));
 });
 
@@ -144,18 +137,18 @@ const compareCases: [string, Hlc, Hlc, -1 | 0 | 1][] = [
 ];
 for (const [name, a, b, sign] of compareCases) {
   Deno.test(`compareHlc(): ${name}`, () => {
-    assertEquals(Math.sign(compareHlc(a, b)), sign, "compare(a, b)");
-    assertEquals(Math.sign(compareHlc(b, a)), -sign, "compare(b, a)");
+    assertJsonEquals(Math.sign(compareHlc(a, b)), sign, "compare(a, b)");
+    assertJsonEquals(Math.sign(compareHlc(b, a)), -sign, "compare(b, a)");
   });
 }
 
 Deno.test("compareHlc() is a total order: reflexive, antisymmetric, transitive, 0 only for equal stamps", () => {
   fc.assert(
     fc.property(smallHlcArb, smallHlcArb, smallHlcArb, (a, b, c) => {
-      assertEquals(compareHlc(a, a), 0, "reflexive");
-      assertEquals(Math.sign(compareHlc(a, b)), -Math.sign(compareHlc(b, a)), "antisymmetric");
+      assertJsonEquals(compareHlc(a, a), 0, "reflexive");
+      assertJsonEquals(Math.sign(compareHlc(a, b)), -Math.sign(compareHlc(b, a)), "antisymmetric");
       const same = a.wall === b.wall && a.counter === b.counter && a.node === b.node;
-      assertEquals(compareHlc(a, b) === 0, same, "zero exactly for equal stamps");
+      assertJsonEquals(compareHlc(a, b) === 0, same, "zero exactly for equal stamps");
       if (compareHlc(a, b) <= 0 && compareHlc(b, c) <= 0) {
         assert(compareHlc(a, c) <= 0, `transitive: ${show(a)} <= ${show(b)} <= ${show(c)}`);
       }
@@ -187,7 +180,7 @@ Deno.test("HLC_ZERO is the minimum of every well-formed stamp", () => {
       (h) => {
         assert(isHlc(h));
         assert(compareHlc(HLC_ZERO, h) <= 0, `${show(h)} is older than zero`);
-        assertEquals(
+        assertJsonEquals(
           compareHlc(HLC_ZERO, h) === 0,
           h.wall === 0 && h.counter === 0 && h.node === "",
         );
@@ -203,7 +196,7 @@ Deno.test("maxHlc() returns the newer stamp, whichever side it is on", () => {
       const m = maxHlc(a, b);
       assert(m === a || m === b);
       assert(compareHlc(m, a) >= 0 && compareHlc(m, b) >= 0);
-      assertEquals(compareHlc(maxHlc(b, a), m), 0, "commutative");
+      assertJsonEquals(compareHlc(maxHlc(b, a), m), 0, "commutative");
     }),
     { seed: 0x3a, numRuns: 500 },
   );
@@ -241,7 +234,7 @@ const isHlcCases: [string, unknown, boolean][] = [
 ];
 for (const [name, value, ok] of isHlcCases) {
   Deno.test(`isHlc() ${ok ? "accepts" : "rejects"} ${name}`, () => {
-    assertEquals(isHlc(value), ok);
+    assertJsonEquals(isHlc(value), ok);
   });
 }
 
@@ -250,8 +243,8 @@ for (const [name, value, ok] of isHlcCases) {
 
 Deno.test("HlcClock: a new clock starts at zero with its own node", () => {
   const c = new HlcClock("me");
-  assertEquals(c.last, { wall: 0, counter: 0, node: "me" });
-  assertEquals(c.node, "me");
+  assertJsonEquals(c.last, { wall: 0, counter: 0, node: "me" });
+  assertJsonEquals(c.node, "me");
 });
 
 const nowCases: { name: string; walls: number[]; want: [number, number][] }[] = [
@@ -281,13 +274,13 @@ for (const { name, walls, want } of nowCases) {
   Deno.test(`HlcClock.now(): ${name}`, () => {
     const c = new HlcClock("me");
     const got = walls.map((w) => c.now(w)).map((h) => [h.wall, h.counter]);
-    assertEquals(got, want);
-    assertEquals(c.last, { wall: want.at(-1)![0], counter: want.at(-1)![1], node: "me" });
+    assertJsonEquals(got, want);
+    assertJsonEquals(c.last, { wall: want.at(-1)![0], counter: want.at(-1)![1], node: "me" });
   });
 }
 
 Deno.test("HlcClock.now() stamps with the clock's node", () => {
-  assertEquals(new HlcClock("laptop").now(T0).node, "laptop");
+  assertJsonEquals(new HlcClock("laptop").now(T0).node, "laptop");
 });
 
 Deno.test("HlcClock: a clock restored from a persisted `last` continues after it, even with the wall clock behind", () => {
@@ -296,7 +289,7 @@ Deno.test("HlcClock: a clock restored from a persisted `last` continues after it
   a.now(T0);
   const saved = a.last;
   const b = new HlcClock("me", saved);
-  assertEquals(b.last, saved);
+  assertJsonEquals(b.last, saved);
   assertNewer(b.now(T0 - 10_000), saved);
   assertNewer(new HlcClock("me", saved).now(T0), saved);
 });
@@ -377,9 +370,9 @@ const observeCases: {
 for (const c of observeCases) {
   Deno.test(`HlcClock.observe(): ${c.name}`, () => {
     const clock = new HlcClock("me", { wall: T0 - 100, counter: 2 });
-    assertEquals(clock.observe(c.remote, c.at), { advanced: c.advanced, aheadMs: c.aheadMs });
-    assertEquals([clock.last.wall, clock.last.counter], c.last);
-    assertEquals(clock.last.node, "me", "observing never adopts the remote node");
+    assertJsonEquals(clock.observe(c.remote, c.at), { advanced: c.advanced, aheadMs: c.aheadMs });
+    assertJsonEquals([clock.last.wall, clock.last.counter], c.last);
+    assertJsonEquals(clock.last.node, "me", "observing never adopts the remote node");
   });
 }
 
@@ -402,15 +395,15 @@ Deno.test("HlcClock: a device with a clock an hour ahead does not drag the other
   const b = new HlcClock("b");
   const skewed = future.now(T0 + hour);
   // a sees the skewed stamp: the skew is reported, a's clock does not move.
-  assertEquals(a.observe(skewed, T0), { advanced: false, aheadMs: hour });
+  assertJsonEquals(a.observe(skewed, T0), { advanced: false, aheadMs: hour });
   const aStamp = a.now(T0 + 1);
-  assertEquals([aStamp.wall, aStamp.counter], [T0 + 1, 0]);
+  assertJsonEquals([aStamp.wall, aStamp.counter], [T0 + 1, 0]);
   // b learns from a: nothing of the future leaks through a.
-  assertEquals(b.observe(aStamp, T0 + 2), { advanced: true, aheadMs: 0 });
+  assertJsonEquals(b.observe(aStamp, T0 + 2), { advanced: true, aheadMs: 0 });
   const bStamp = b.now(T0 + 2);
-  assertEquals([bStamp.wall, bStamp.counter], [T0 + 2, 0]);
+  assertJsonEquals([bStamp.wall, bStamp.counter], [T0 + 2, 0]);
   // Once real time catches up to within the drift, the stamp is accepted.
-  assertEquals(a.observe(skewed, T0 + hour - MAX_DRIFT_MS), {
+  assertJsonEquals(a.observe(skewed, T0 + hour - MAX_DRIFT_MS), {
     advanced: true,
     aheadMs: MAX_DRIFT_MS,
   });
@@ -422,7 +415,7 @@ Deno.test("HlcClock.now() stays strictly increasing and well-formed after observ
   const remote = { wall: T0, counter: Number.MAX_SAFE_INTEGER, node: "r" };
   assert(isHlc(remote));
   const clock = new HlcClock("me", { wall: T0 - 1, counter: 0 });
-  assertEquals(clock.observe(remote, T0), { advanced: true, aheadMs: 0 });
+  assertJsonEquals(clock.observe(remote, T0), { advanced: true, aheadMs: 0 });
   const stamps = [clock.now(T0), clock.now(T0), clock.now(T0)]; // the wall clock has not moved on yet
   const problems: string[] = [];
   let prev: Hlc = remote;
@@ -453,15 +446,15 @@ Deno.test("HlcClock.now() is strictly increasing and above every accepted remote
           assertNewer(s, prev, "strictly increasing");
           assertNewer(s, newestAccepted, "newer than every accepted remote stamp");
           assert(isHlc(s), `well-formed ${show(s)}`);
-          assertEquals(s.node, "me");
+          assertJsonEquals(s.node, "me");
           prev = s;
         } else {
           const before = clock.last;
           const r = clock.observe(step.remote, step.at);
-          assertEquals(r.aheadMs, Math.max(0, step.remote.wall - step.at), "aheadMs");
-          assertEquals(r.advanced, r.aheadMs <= MAX_DRIFT_MS, "advanced iff within drift");
+          assertJsonEquals(r.aheadMs, Math.max(0, step.remote.wall - step.at), "aheadMs");
+          assertJsonEquals(r.advanced, r.aheadMs <= MAX_DRIFT_MS, "advanced iff within drift");
           if (r.advanced) newestAccepted = maxHlc(newestAccepted, step.remote);
-          else assertEquals(clock.last, before, "a rejected stamp leaves the clock untouched");
+          else assertJsonEquals(clock.last, before, "a rejected stamp leaves the clock untouched");
           assert(compareHlc(clock.last, before) >= 0, "observe never moves the clock back");
         }
       }
@@ -485,7 +478,7 @@ Deno.test("HlcClock: after observe(r) within the drift, the next now() is newer 
         }
         const remote = { wall: Math.max(0, o.at + o.offset), counter: o.counter, node: o.node };
         fc.pre(remote.wall <= Number.MAX_SAFE_INTEGER);
-        assertEquals(clock.observe(remote, o.at).advanced, true);
+        assertJsonEquals(clock.observe(remote, o.at).advanced, true);
         assertNewer(clock.now(nextWall), remote);
       },
     ),
@@ -516,10 +509,10 @@ Deno.test("HlcClock: a remote stamp more than MAX_DRIFT_MS ahead never moves the
           }
         }
         const remote = { wall: at + ahead, counter: shape.counter, node: shape.node };
-        assertEquals(seen.observe(remote, at), { advanced: false, aheadMs: ahead });
-        assertEquals(seen.last, twin.last);
+        assertJsonEquals(seen.observe(remote, at), { advanced: false, aheadMs: ahead });
+        assertJsonEquals(seen.last, twin.last);
         for (const w of later) {
-          assertEquals(seen.now(w), twin.now(w), "later stamps are as if never seen");
+          assertJsonEquals(seen.now(w), twin.now(w), "later stamps are as if never seen");
         }
       },
     ),
@@ -534,10 +527,10 @@ Deno.test("HlcClock: restoring from `last` at any point gives the same stamps as
       let restarted = new HlcClock("me", start);
       for (const s of steps) {
         if (s.kind === "restart") restarted = new HlcClock("me", restarted.last);
-        else if (s.kind === "now") assertEquals(restarted.now(s.at), kept.now(s.at));
-        else assertEquals(restarted.observe(s.remote, s.at), kept.observe(s.remote, s.at));
+        else if (s.kind === "now") assertJsonEquals(restarted.now(s.at), kept.now(s.at));
+        else assertJsonEquals(restarted.observe(s.remote, s.at), kept.observe(s.remote, s.at));
       }
-      assertEquals(restarted.last, kept.last);
+      assertJsonEquals(restarted.last, kept.last);
     }),
     { seed: 0x7e57a, numRuns: 500 },
   );

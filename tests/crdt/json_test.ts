@@ -4,6 +4,7 @@
  * tie-breaks and digests.
  */
 
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   canonicalJson,
@@ -12,16 +13,6 @@ import {
   type Json,
   MAX_JSON_DEPTH,
 } from "../../src/crdt/json.ts";
-
-// Local assertions: node:assert needs @types/node, which is not installed.
-function assert(cond: unknown, msg = "assertion failed"): asserts cond {
-  if (!cond) throw new Error(msg);
-}
-function assertEquals<T>(actual: T, expected: T, msg = ""): void {
-  if (!Object.is(actual, expected)) {
-    throw new Error(`${msg ? `${msg}: ` : ""}expected ${String(expected)}, got ${String(actual)}`);
-  }
-}
 
 /** `depth` containers around `leaf`, alternating arrays and objects. */
 function nest(depth: number, leaf: unknown, kind: "array" | "object" | "mixed"): unknown {
@@ -90,14 +81,14 @@ const isJsonCases: [string, unknown, boolean][] = [
 ];
 for (const [name, value, ok] of isJsonCases) {
   Deno.test(`isJson() ${ok ? "accepts" : "rejects"} ${name}`, () => {
-    assertEquals(isJson(value), ok);
+    assert.equal(isJson(value), ok);
   });
 }
 
 Deno.test("isJson() rejects a sparse array (a hole is not a JSON value)", () => {
   // A hole is skipped by Array.prototype.every, and canonicalJson then prints "[,1]",
   // which is not JSON text at all.
-  assertEquals(
+  assert.equal(
     isJson(sparse),
     false,
     `isJson([ , 1]) (canonical text ${canonicalJson(sparse as Json)})`,
@@ -106,10 +97,10 @@ Deno.test("isJson() rejects a sparse array (a hole is not a JSON value)", () => 
 
 for (const kind of ["array", "object", "mixed"] as const) {
   Deno.test(`isJson() accepts ${MAX_JSON_DEPTH} nested ${kind} levels and rejects ${MAX_JSON_DEPTH + 1}`, () => {
-    assertEquals(isJson(nest(MAX_JSON_DEPTH, 1, kind)), true, "at the limit");
-    assertEquals(isJson(nest(MAX_JSON_DEPTH, [], kind)), false, "one container past the limit");
-    assertEquals(isJson(nest(MAX_JSON_DEPTH + 1, "x", kind)), false, "one level past the limit");
-    assertEquals(
+    assert.equal(isJson(nest(MAX_JSON_DEPTH, 1, kind)), true, "at the limit");
+    assert.equal(isJson(nest(MAX_JSON_DEPTH, [], kind)), false, "one container past the limit");
+    assert.equal(isJson(nest(MAX_JSON_DEPTH + 1, "x", kind)), false, "one level past the limit");
+    assert.equal(
       isJson(nest(10_000, null, kind)),
       false,
       "far past the limit, without blowing the stack",
@@ -139,7 +130,7 @@ const isJsonObjectCases: [string, unknown, boolean][] = [
 ];
 for (const [name, value, ok] of isJsonObjectCases) {
   Deno.test(`isJsonObject() ${ok ? "accepts" : "rejects"} ${name}`, () => {
-    assertEquals(isJsonObject(value), ok);
+    assert.equal(isJsonObject(value), ok);
   });
 }
 
@@ -167,7 +158,7 @@ const canonicalCases: [string, Json | undefined, string][] = [
 ];
 for (const [name, value, text] of canonicalCases) {
   Deno.test(`canonicalJson(): ${name}`, () => {
-    assertEquals(canonicalJson(value), text);
+    assert.equal(canonicalJson(value), text);
   });
 }
 
@@ -186,8 +177,8 @@ Deno.test("canonicalJson() is JSON text that parses back to the same value", () 
         !/\s/.test(text.replace(/"(?:[^"\\]|\\.)*"/g, "")),
         `whitespace outside strings in ${text}`,
       );
-      assertEquals(canonicalJson(JSON.parse(text)), text, "parse then print is stable");
-      assertEquals(
+      assert.equal(canonicalJson(JSON.parse(text)), text, "parse then print is stable");
+      assert.equal(
         canonicalJson(JSON.parse(JSON.stringify(v))),
         text,
         "same as the value's plain JSON",
@@ -221,7 +212,7 @@ Deno.test("canonicalJson() gives different text for different values", () => {
     fc.property(
       small,
       small,
-      (a, b) => assertEquals(canonicalJson(a) === canonicalJson(b), same(a, b)),
+      (a, b) => assert.equal(canonicalJson(a) === canonicalJson(b), same(a, b)),
     ),
     { seed: 0xd1ff, numRuns: 2000 },
   );

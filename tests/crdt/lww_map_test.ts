@@ -4,16 +4,13 @@
  * the join laws of `merge`, and compaction of stable removals.
  */
 
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import { compareHlc, type Hlc } from "../../src/crdt/hlc.ts";
 import { canonicalJson, type Json } from "../../src/crdt/json.ts";
 import { compareWrites, LWW_BOTTOM, type LwwRegister } from "../../src/crdt/lww_register.ts";
 import { LwwMap } from "../../src/crdt/lww_map.ts";
 
-// Local assertions: node:assert needs @types/node, which is not installed.
-function assert(cond: unknown, msg = "assertion failed"): asserts cond {
-  if (!cond) throw new Error(msg);
-}
 /** Text of any value in these tests (undefined shown, -0 kept apart from 0). */
 function show(x: unknown): string {
   return JSON.stringify(

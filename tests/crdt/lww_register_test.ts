@@ -4,6 +4,7 @@
  * join laws of `mergeRegisters`.
  */
 
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type Hlc, HLC_ZERO, HlcClock } from "../../src/crdt/hlc.ts";
 import { canonicalJson, type Json } from "../../src/crdt/json.ts";
@@ -14,10 +15,6 @@ import {
   mergeRegisters,
 } from "../../src/crdt/lww_register.ts";
 
-// Local assertions: node:assert needs @types/node, which is not installed.
-function assert(cond: unknown, msg = "assertion failed"): asserts cond {
-  if (!cond) throw new Error(msg);
-}
 /** A register as text: its stamp and the canonical text of its value. */
 function show(r: LwwRegister): string {
   return `(${r.stamp.wall},${r.stamp.counter},${JSON.stringify(r.stamp.node)})=${
@@ -27,11 +24,6 @@ function show(r: LwwRegister): string {
 function assertSameWrite(actual: LwwRegister, expected: LwwRegister, msg = ""): void {
   if (show(actual) !== show(expected)) {
     throw new Error(`${msg ? `${msg}: ` : ""}expected ${show(expected)}, got ${show(actual)}`);
-  }
-}
-function assertEquals<T>(actual: T, expected: T, msg = ""): void {
-  if (!Object.is(actual, expected)) {
-    throw new Error(`${msg ? `${msg}: ` : ""}expected ${String(expected)}, got ${String(actual)}`);
   }
 }
 
@@ -84,8 +76,8 @@ const compareCases: [string, LwwRegister, LwwRegister, -1 | 0 | 1][] = [
 ];
 for (const [name, a, b, sign] of compareCases) {
   Deno.test(`compareWrites(): ${name}`, () => {
-    assertEquals(Math.sign(compareWrites(a, b)), sign, "compare(a, b)");
-    assertEquals(Math.sign(compareWrites(b, a)), -sign || 0, "compare(b, a)");
+    assert.equal(Math.sign(compareWrites(a, b)), sign, "compare(a, b)");
+    assert.equal(Math.sign(compareWrites(b, a)), -sign || 0, "compare(b, a)");
     assertSameWrite(mergeRegisters(a, b), sign >= 0 ? a : b, "merge(a, b)");
     assertSameWrite(mergeRegisters(b, a), sign >= 0 ? a : b, "merge(b, a)");
   });
@@ -118,8 +110,8 @@ Deno.test("mergeRegisters(): a write stamped by the device clock after observing
 Deno.test("compareWrites() is a total order consistent with mergeRegisters()", () => {
   fc.assert(
     fc.property(writeArb, writeArb, writeArb, (a, b, c) => {
-      assertEquals(compareWrites(a, a), 0, "reflexive");
-      assertEquals(
+      assert.equal(compareWrites(a, a), 0, "reflexive");
+      assert.equal(
         Math.sign(compareWrites(a, b)),
         -Math.sign(compareWrites(b, a)) || 0,
         "antisymmetric",
@@ -127,7 +119,7 @@ Deno.test("compareWrites() is a total order consistent with mergeRegisters()", (
       if (compareWrites(a, b) <= 0 && compareWrites(b, c) <= 0) {
         assert(compareWrites(a, c) <= 0, "transitive");
       }
-      assertEquals(compareWrites(a, b) === 0, show(a) === show(b), "0 only for the same write");
+      assert.equal(compareWrites(a, b) === 0, show(a) === show(b), "0 only for the same write");
     }),
     { seed: 0x1ee, numRuns: 3000 },
   );
@@ -167,7 +159,7 @@ Deno.test("mergeRegisters(): equal-stamp writes with different values pick the s
         const b = shuffled.reduceRight(mergeRegisters, LWW_BOTTOM as LwwRegister);
         assertSameWrite(a, b, "replicas folding in different orders");
         const best = values.map(canonicalJson).sort().at(-1)!;
-        assertEquals(canonicalJson(a.value), best, "the greatest canonical text wins");
+        assert.equal(canonicalJson(a.value), best, "the greatest canonical text wins");
       },
     ),
     { seed: 0x7e, numRuns: 1000 },

@@ -9,15 +9,12 @@
  * in the same state with no bookkeeping left over.
  */
 
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type Hlc, HlcClock } from "../../src/crdt/hlc.ts";
 import { canonicalJson, type Json } from "../../src/crdt/json.ts";
 import { type Dot, dotKey, OrSet, type OrSetState, type Tag } from "../../src/crdt/or_set.ts";
 
-// Local assertions: node:assert needs @types/node, which is not installed.
-function assert(cond: unknown, msg = "assertion failed"): asserts cond {
-  if (!cond) throw new Error(msg);
-}
 /** Deep equality through canonical JSON text (all values here are JSON). */
 function assertEquals(actual: unknown, expected: unknown, msg = ""): void {
   const a = canonicalJson(actual as Json);

@@ -4,18 +4,10 @@
  * metadata is chosen by the caller's `pick`; `merge` is a join.
  */
 
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type Pick, TwoPhaseSet } from "../../src/crdt/two_phase_set.ts";
-
-// Local assertions: node:assert needs @types/node, which is not installed.
-function assert(cond: unknown, msg = "assertion failed"): asserts cond {
-  if (!cond) throw new Error(msg);
-}
-function assertEquals(actual: unknown, expected: unknown, msg = ""): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${msg ? `${msg}: ` : ""}expected ${e}, got ${a}`);
-}
+import { assertJsonEquals } from "../helpers/assert.ts";
 
 /** Device-record-like metadata: when and by whom. */
 type Meta = { wall: number; by: string };
@@ -53,9 +45,9 @@ const shuffle = <T>(xs: T[], swaps: number[]): T[] => {
 
 Deno.test("TwoPhaseSet: an empty set has no members and no ids", () => {
   const s = new TwoPhaseSet(older);
-  assertEquals([s.members(), s.ids(), s.has("x"), s.isRemoved("x")], [[], [], false, false]);
-  assertEquals([s.added("x"), s.removed("x")], [undefined, undefined]);
-  assertEquals(s.state(), { added: [], removed: [] });
+  assertJsonEquals([s.members(), s.ids(), s.has("x"), s.isRemoved("x")], [[], [], false, false]);
+  assertJsonEquals([s.added("x"), s.removed("x")], [undefined, undefined]);
+  assertJsonEquals(s.state(), { added: [], removed: [] });
 });
 
 const cases: { name: string; ops: Op[]; has: boolean; removed: boolean }[] = [
@@ -103,11 +95,11 @@ const cases: { name: string; ops: Op[]; has: boolean; removed: boolean }[] = [
 for (const c of cases) {
   Deno.test(`TwoPhaseSet: ${c.name}`, () => {
     const s = build(c.ops);
-    assertEquals([s.has("x"), s.isRemoved("x")], [c.has, c.removed]);
-    assertEquals(s.members(), c.has ? ["x"] : []);
-    assertEquals(s.ids(), ["x"]);
+    assertJsonEquals([s.has("x"), s.isRemoved("x")], [c.has, c.removed]);
+    assertJsonEquals(s.members(), c.has ? ["x"] : []);
+    assertJsonEquals(s.ids(), ["x"]);
     // The same ops in reverse order give the same set.
-    assertEquals(build([...c.ops].reverse()).state(), s.state(), "order does not matter");
+    assertJsonEquals(build([...c.ops].reverse()).state(), s.state(), "order does not matter");
   });
 }
 
@@ -117,11 +109,11 @@ Deno.test("TwoPhaseSet: pick chooses the metadata of a repeated add or remove", 
   s.add("x", m(3, "z"));
   s.add("x", m(3, "c"));
   s.add("x", m(7, "a"));
-  assertEquals(s.added("x"), m(3, "c"));
+  assertJsonEquals(s.added("x"), m(3, "c"));
   s.remove("x", m(9));
   s.remove("x", m(8));
-  assertEquals(s.removed("x"), m(8));
-  assertEquals(s.added("x"), m(3, "c"), "add metadata is kept after a remove");
+  assertJsonEquals(s.removed("x"), m(8));
+  assertJsonEquals(s.added("x"), m(3, "c"), "add metadata is kept after a remove");
 });
 
 Deno.test("TwoPhaseSet: pick is only called with two records of the id it is given", () => {
@@ -139,7 +131,7 @@ Deno.test("TwoPhaseSet: pick is only called with two records of the id it is giv
   const other = new TwoPhaseSet<{ id: string }>((a) => a);
   other.add("y", { id: "y" });
   s.merge(other);
-  assertEquals(calls, [["x", "x", "x"], ["x", "x", "x"], ["y", "y", "y"]]);
+  assertJsonEquals(calls, [["x", "x", "x"], ["x", "x", "x"], ["y", "y", "y"]]);
 });
 
 Deno.test("TwoPhaseSet: members() and ids() are sorted; state() lists adds and removes sorted", () => {
@@ -149,9 +141,9 @@ Deno.test("TwoPhaseSet: members() and ids() are sorted; state() lists adds and r
   s.add("C", m(3));
   s.remove("a", m(4));
   s.remove("z", m(5));
-  assertEquals(s.members(), ["C", "b"]);
-  assertEquals(s.ids(), ["C", "a", "b", "z"]);
-  assertEquals(s.state(), {
+  assertJsonEquals(s.members(), ["C", "b"]);
+  assertJsonEquals(s.ids(), ["C", "a", "b", "z"]);
+  assertJsonEquals(s.state(), {
     added: [["C", m(3)], ["a", m(2)], ["b", m(1)]],
     removed: [["a", m(4)], ["z", m(5)]],
   });
@@ -165,9 +157,9 @@ Deno.test("TwoPhaseSet.merge(): a remove on one replica wins over an add on the 
   b.remove("dev", m(2));
   a.add("dev", m(3)); // a did not hear of the revocation yet
   assert(a.clone().merge(b).isRemoved("dev"));
-  assertEquals(a.clone().merge(b).members(), []);
-  assertEquals(b.clone().merge(a).members(), []);
-  assertEquals(a.merge(b).state(), b.merge(a).state());
+  assertJsonEquals(a.clone().merge(b).members(), []);
+  assertJsonEquals(b.clone().merge(a).members(), []);
+  assertJsonEquals(a.merge(b).state(), b.merge(a).state());
 });
 
 Deno.test("TwoPhaseSet.merge() returns the set itself; clone() is independent and keeps pick", () => {
@@ -178,9 +170,9 @@ Deno.test("TwoPhaseSet.merge() returns the set itself; clone() is independent an
   c.add("x", m(1));
   c.add("y", m(1));
   a.remove("x", m(6));
-  assertEquals(c.added("x"), m(1), "the clone uses pick (older wins)");
-  assertEquals(c.members(), ["x", "y"]);
-  assertEquals(a.members(), []);
+  assertJsonEquals(c.added("x"), m(1), "the clone uses pick (older wins)");
+  assertJsonEquals(c.members(), ["x", "y"]);
+  assertJsonEquals(a.members(), []);
 });
 
 // ---------------------------------------------------------------------------
@@ -189,14 +181,14 @@ Deno.test("TwoPhaseSet.merge() returns the set itself; clone() is independent an
 Deno.test("TwoPhaseSet.merge() is commutative, associative and idempotent (pick: older stamp wins)", () => {
   fc.assert(
     fc.property(setArb, setArb, setArb, (a, b, c) => {
-      assertEquals(a.clone().merge(b).state(), b.clone().merge(a).state(), "commutative");
-      assertEquals(
+      assertJsonEquals(a.clone().merge(b).state(), b.clone().merge(a).state(), "commutative");
+      assertJsonEquals(
         a.clone().merge(b).merge(c).state(),
         a.clone().merge(b.clone().merge(c)).state(),
         "associative",
       );
-      assertEquals(a.clone().merge(a).state(), a.state(), "idempotent");
-      assertEquals(
+      assertJsonEquals(a.clone().merge(a).state(), a.state(), "idempotent");
+      assertJsonEquals(
         a.clone().merge(new TwoPhaseSet(older)).state(),
         a.state(),
         "empty is the identity",
@@ -214,10 +206,10 @@ Deno.test("TwoPhaseSet: replicas converge whatever the delivery order; any remov
       fc.array(fc.nat(2), { maxLength: 16, size: "max" }),
       (ops, swaps, owner) => {
         const one = build(ops);
-        assertEquals(build(shuffle(ops, swaps)).state(), one.state(), "another order");
+        assertJsonEquals(build(shuffle(ops, swaps)).state(), one.state(), "another order");
         const parts = [0, 1, 2].map(() => new TwoPhaseSet(older));
         ops.forEach((op, i) => applyOp(parts[owner[i] ?? 0], op));
-        assertEquals(
+        assertJsonEquals(
           parts[2].clone().merge(parts[1]).merge(parts[0]).state(),
           one.state(),
           "split then merged",
@@ -225,10 +217,10 @@ Deno.test("TwoPhaseSet: replicas converge whatever the delivery order; any remov
         for (const id of one.ids()) {
           const removed = ops.some((o) => o.kind === "remove" && o.id === id);
           const added = ops.some((o) => o.kind === "add" && o.id === id);
-          assertEquals([one.isRemoved(id), one.has(id)], [removed, added && !removed], id);
+          assertJsonEquals([one.isRemoved(id), one.has(id)], [removed, added && !removed], id);
           const metas = ops.filter((o) => o.id === id && o.kind === "add").map((o) => o.meta);
           if (added) {
-            assertEquals(
+            assertJsonEquals(
               one.added(id),
               metas.reduce((x, y) => older(x, y, id)),
               "the pick of all add records",

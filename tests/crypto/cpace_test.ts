@@ -4,6 +4,7 @@
  * folder, never copied here) plus agreement properties.
  */
 
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import { fromHex, toHex } from "../../src/bytes.ts";
 import {
@@ -13,26 +14,11 @@ import {
   type CpaceRole,
   cpaceStart,
 } from "../../src/crypto/cpace.ts";
-import { isMycelError } from "../../src/errors.ts";
+import { assertBytes, assertMycelError } from "../helpers/assert.ts";
 
-// Tiny local assertions: node:assert needs @types/node, which is not installed.
-function strictEqual<T>(actual: T, expected: T, label = ""): void {
-  if (actual !== expected) throw new Error(`${label} expected ${expected}, got ${actual}`);
-}
-function deepStrictEqual(a: Uint8Array, b: Uint8Array): void {
-  strictEqual(toHex(a), toHex(b));
-}
+/** Fail when the two byte arrays hold the same bytes. */
 function notDeepStrictEqual(a: Uint8Array, b: Uint8Array): void {
   if (toHex(a) === toHex(b)) throw new Error(`expected different bytes, both ${toHex(a)}`);
-}
-function throws(fn: () => unknown, check: (e: unknown) => boolean, label = ""): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!check(e)) throw new Error(`${label} threw the wrong error: ${e}`);
-    return;
-  }
-  throw new Error(`${label} did not throw`);
 }
 
 type Vectors = Record<string, Record<string, unknown>>;
@@ -73,49 +59,48 @@ for (const [groupName, label, group] of suites) {
 
   Deno.test(`CPace ${label}: calculateGenerator() reproduces the vector g`, () => {
     const g = group.calculateGenerator(hexOf(v, "PRS"), hexOf(v, "CI"), hexOf(v, "sid"));
-    strictEqual(toHex(g), (v.g as string).toLowerCase());
+    assert.equal(toHex(g), (v.g as string).toLowerCase());
   });
 
   Deno.test(`CPace ${label}: shares Ya, Yb and shared point K match the vectors`, () => {
     const { a, b } = run(v, group, "initiator", "responder");
-    strictEqual(toHex(a.message), (v.Ya as string).toLowerCase());
-    strictEqual(toHex(b.message), (v.Yb as string).toLowerCase());
+    assert.equal(toHex(a.message), (v.Ya as string).toLowerCase());
+    assert.equal(toHex(b.message), (v.Yb as string).toLowerCase());
     const k = group.scalarMultVfy(hexOf(v, "ya"), hexOf(v, "Yb"));
-    strictEqual(toHex(k), (v.K as string).toLowerCase());
-    strictEqual(toHex(group.scalarMultVfy(hexOf(v, "yb"), hexOf(v, "Ya"))), toHex(k));
+    assert.equal(toHex(k), (v.K as string).toLowerCase());
+    assert.equal(toHex(group.scalarMultVfy(hexOf(v, "yb"), hexOf(v, "Ya"))), toHex(k));
   });
 
   Deno.test(`CPace ${label}: initiator-responder mode yields ISK_IR and sid_output_ir`, () => {
     const { outA, outB } = run(v, group, "initiator", "responder");
-    strictEqual(toHex(outA.isk), (v.ISK_IR as string).toLowerCase());
-    strictEqual(toHex(outB.isk), (v.ISK_IR as string).toLowerCase());
-    strictEqual(toHex(outA.sidOutput), (v.sid_output_ir as string).toLowerCase());
-    strictEqual(toHex(outB.sidOutput), (v.sid_output_ir as string).toLowerCase());
+    assert.equal(toHex(outA.isk), (v.ISK_IR as string).toLowerCase());
+    assert.equal(toHex(outB.isk), (v.ISK_IR as string).toLowerCase());
+    assert.equal(toHex(outA.sidOutput), (v.sid_output_ir as string).toLowerCase());
+    assert.equal(toHex(outB.sidOutput), (v.sid_output_ir as string).toLowerCase());
   });
 
   Deno.test(`CPace ${label}: symmetric mode yields ISK_SY and sid_output_oc`, () => {
     const { outA, outB } = run(v, group, "symmetric", "symmetric");
-    strictEqual(toHex(outA.isk), (v.ISK_SY as string).toLowerCase());
-    strictEqual(toHex(outB.isk), (v.ISK_SY as string).toLowerCase());
-    strictEqual(toHex(outA.sidOutput), (v.sid_output_oc as string).toLowerCase());
-    strictEqual(toHex(outB.sidOutput), (v.sid_output_oc as string).toLowerCase());
+    assert.equal(toHex(outA.isk), (v.ISK_SY as string).toLowerCase());
+    assert.equal(toHex(outB.isk), (v.ISK_SY as string).toLowerCase());
+    assert.equal(toHex(outA.sidOutput), (v.sid_output_oc as string).toLowerCase());
+    assert.equal(toHex(outB.sidOutput), (v.sid_output_oc as string).toLowerCase());
   });
 }
 
 Deno.test("CPace X25519: every invalid point vector is rejected as cpace_invalid_point", () => {
   const points = vectors.X25519_points as Record<string, string>;
   const names = Object.keys(points).filter((n) => n.startsWith("Invalid"));
-  strictEqual(names.length, 12);
+  assert.equal(names.length, 12);
   const scalar = hexOf(vectors.G_25519, "ya");
   for (const name of names) {
-    throws(() => CPACE_X25519.scalarMultVfy(scalar, fromHex(points[name])), (e) => {
-      return isMycelError(e, "cpace_invalid_point");
-    }, name);
-    const session = cpaceStart({ password: "pw", role: "initiator", scalar });
-    throws(
-      () => session.finish(fromHex(points[name])),
-      (e) => isMycelError(e, "cpace_invalid_point"),
+    assertMycelError(
+      () => CPACE_X25519.scalarMultVfy(scalar, fromHex(points[name])),
+      "cpace_invalid_point",
+      name,
     );
+    const session = cpaceStart({ password: "pw", role: "initiator", scalar });
+    assertMycelError(() => session.finish(fromHex(points[name])), "cpace_invalid_point");
   }
 });
 
@@ -123,11 +108,11 @@ Deno.test("CPace ristretto255: the valid point vector multiplies and invalid one
   const pts = vectors.G_Coffee25519_points as Record<string, unknown>;
   const valid = pts.Valid as Record<string, string>;
   const k = CPACE_RISTRETTO255.scalarMultVfy(fromHex(valid.s), fromHex(valid.X));
-  strictEqual(toHex(k), valid["G.scalar_mult_vfy(s,X)"].toLowerCase());
+  assert.equal(toHex(k), valid["G.scalar_mult_vfy(s,X)"].toLowerCase());
   for (const name of Object.keys(pts).filter((n) => n.startsWith("Invalid"))) {
-    throws(
+    assertMycelError(
       () => CPACE_RISTRETTO255.scalarMultVfy(fromHex(valid.s), fromHex(pts[name] as string)),
-      (e) => isMycelError(e, "cpace_invalid_point"),
+      "cpace_invalid_point",
       name,
     );
   }
@@ -136,10 +121,10 @@ Deno.test("CPace ristretto255: the valid point vector multiplies and invalid one
 Deno.test("cpaceStart() rejects a share of the wrong length, a reflected share and a second finish", () => {
   const a = cpaceStart({ password: "secret", role: "initiator" });
   const b = cpaceStart({ password: "secret", role: "responder" });
-  throws(() => a.finish(b.message.slice(1)), (e) => isMycelError(e, "cpace_invalid_message"));
-  throws(() => a.finish(a.message), (e) => isMycelError(e, "cpace_reflected"));
+  assertMycelError(() => a.finish(b.message.slice(1)), "cpace_invalid_message");
+  assertMycelError(() => a.finish(a.message), "cpace_reflected");
   a.finish(b.message);
-  throws(() => a.finish(b.message), (e) => isMycelError(e, "cpace_finished"));
+  assertMycelError(() => a.finish(b.message), "cpace_finished");
 });
 
 Deno.test("cpaceStart() never puts the password in an error message", () => {
@@ -149,7 +134,7 @@ Deno.test("cpaceStart() never puts the password in an error message", () => {
     try {
       a.finish(bad);
     } catch (e) {
-      strictEqual(String((e as Error).message).includes(password), false);
+      assert.equal(String((e as Error).message).includes(password), false);
     }
   }
 });
@@ -172,9 +157,9 @@ Deno.test("CPace: two honest parties with the same password agree on ISK and sid
       const b = cpaceStart({ password, sid, ad: adB, role: rb });
       const outA = a.finish(b.message, adB);
       const outB = b.finish(a.message, adA);
-      deepStrictEqual(outA.isk, outB.isk);
-      deepStrictEqual(outA.sidOutput, outB.sidOutput);
-      strictEqual(outA.isk.length, 64);
+      assertBytes(outA.isk, outB.isk);
+      assertBytes(outA.sidOutput, outB.sidOutput);
+      assert.equal(outA.isk.length, 64);
     }),
     { numRuns: 40 },
   );

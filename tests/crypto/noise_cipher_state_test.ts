@@ -5,10 +5,12 @@
  * failed decryption leaving the counter alone, and call-order queueing.
  */
 
+import assert from "node:assert/strict";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { CipherState, NOISE_MAX_MESSAGE, NOISE_MAX_PLAINTEXT } from "../../src/crypto/noise.ts";
 import { noiseCipher } from "../../src/crypto/noise_aead.ts";
-import { assertBytes, assertEquals, assertRejects, ikPair, runHandshake } from "./noise_helpers.ts";
+import { assertBytes, assertRejectsMycel } from "../helpers/assert.ts";
+import { ikPair, runHandshake } from "./noise_helpers.ts";
 
 const AESGCM = noiseCipher("AESGCM")!;
 const CHACHA = noiseCipher("ChaChaPoly")!;
@@ -50,7 +52,7 @@ Deno.test("rekey replaces the key with ENCRYPT(k, 2^64-1, '', zeros) and keeps t
     const cs = new CipherState(cipher, KEY);
     await cs.encrypt(text("first"));
     await cs.rekey();
-    assertEquals(cs.nonce, 1n, `${cipher.name} counter kept`);
+    assert.equal(cs.nonce, 1n, `${cipher.name} counter kept`);
     const maxNonce = (1n << 64n) - 1n;
     const sealed = cipher.name === "AESGCM"
       ? await webAesGcm(KEY, nonceBytes(maxNonce, false), new Uint8Array(32))
@@ -67,7 +69,7 @@ Deno.test("both sides rekeying at the same point keep the session working", asyn
   await t.responder.receive.decrypt(await t.initiator.send.encrypt(text("before")));
   await t.initiator.send.rekey();
   const after = await t.initiator.send.encrypt(text("after"));
-  await assertRejects(() => t.responder.receive.decrypt(after), "noise_decrypt", "old key");
+  await assertRejectsMycel(() => t.responder.receive.decrypt(after), "noise_decrypt", "old key");
   await t.responder.receive.rekey();
   assertBytes(await t.responder.receive.decrypt(after), text("after"), "new key");
 });
@@ -78,12 +80,18 @@ Deno.test("the nonce limit stops encryption and decryption with a clear error", 
   for (let i = 0; i < 3; i++) {
     await t.responder.receive.decrypt(await t.initiator.send.encrypt(text(`m${i}`)));
   }
-  const e = await assertRejects(() => t.initiator.send.encrypt(text("x")), "noise_nonce_limit");
+  const e = await assertRejectsMycel(
+    () => t.initiator.send.encrypt(text("x")),
+    "noise_nonce_limit",
+  );
   if (!/reconnect/i.test(String(e.hint))) {
     throw new Error(`hint should say to reconnect: ${e.hint}`);
   }
-  await assertRejects(() => t.responder.receive.decrypt(new Uint8Array(20)), "noise_nonce_limit");
-  assertEquals(t.initiator.send.nonce, 3n, "counter stays at the limit");
+  await assertRejectsMycel(
+    () => t.responder.receive.decrypt(new Uint8Array(20)),
+    "noise_nonce_limit",
+  );
+  assert.equal(t.initiator.send.nonce, 3n, "counter stays at the limit");
 });
 
 Deno.test("a nonce limit outside 1..2^64-1 is a programming error", () => {
@@ -102,30 +110,30 @@ Deno.test("a failed decryption leaves the counter where it was", async () => {
   const send = new CipherState(AESGCM, KEY);
   const receive = new CipherState(AESGCM, KEY);
   const wire = await send.encrypt(text("genuine"), text("ad"));
-  await assertRejects(() => receive.decrypt(wire, text("other ad")), "noise_decrypt", "ad");
-  await assertRejects(() => receive.decrypt(wire.subarray(0, 15)), "noise_decrypt", "short");
-  assertEquals(receive.nonce, 0n, "counter");
+  await assertRejectsMycel(() => receive.decrypt(wire, text("other ad")), "noise_decrypt", "ad");
+  await assertRejectsMycel(() => receive.decrypt(wire.subarray(0, 15)), "noise_decrypt", "short");
+  assert.equal(receive.nonce, 0n, "counter");
   assertBytes(await receive.decrypt(wire, text("ad")), text("genuine"), "genuine");
-  assertEquals(receive.nonce, 1n, "counter after success");
+  assert.equal(receive.nonce, 1n, "counter after success");
 });
 
 Deno.test("transport messages are capped at 65535 bytes", async () => {
   const cs = new CipherState(AESGCM, KEY);
-  await assertRejects(
+  await assertRejectsMycel(
     () => cs.encrypt(new Uint8Array(NOISE_MAX_PLAINTEXT + 1)),
     "noise_too_large",
     "plaintext",
   );
-  assertEquals(cs.nonce, 0n, "refused plaintext used no nonce");
+  assert.equal(cs.nonce, 0n, "refused plaintext used no nonce");
   const largest = await cs.encrypt(new Uint8Array(NOISE_MAX_PLAINTEXT));
-  assertEquals(largest.length, NOISE_MAX_MESSAGE, "largest message");
+  assert.equal(largest.length, NOISE_MAX_MESSAGE, "largest message");
   const receive = new CipherState(AESGCM, KEY);
-  await assertRejects(
+  await assertRejectsMycel(
     () => receive.decrypt(new Uint8Array(NOISE_MAX_MESSAGE + 1)),
     "noise_too_large",
     "ciphertext",
   );
-  assertEquals((await receive.decrypt(largest)).length, NOISE_MAX_PLAINTEXT, "round trip");
+  assert.equal((await receive.decrypt(largest)).length, NOISE_MAX_PLAINTEXT, "round trip");
 });
 
 Deno.test("calls made without awaiting are processed in call order", async () => {

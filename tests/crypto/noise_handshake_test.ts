@@ -5,6 +5,7 @@
  * checks, size limits, one-way patterns, and secrets kept out of error text.
  */
 
+import assert from "node:assert/strict";
 import { fromHex, toHex } from "../../src/bytes.ts";
 import {
   generateNoiseKeyPair,
@@ -13,15 +14,8 @@ import {
   NOISE_MAX_MESSAGE,
   NOISE_XXPSK3,
 } from "../../src/crypto/noise.ts";
-import {
-  assertBytes,
-  assertEquals,
-  assertRejects,
-  ikPair,
-  PROLOGUE,
-  runHandshake,
-  xxPsk3Pair,
-} from "./noise_helpers.ts";
+import { assertBytes, assertRejectsMycel } from "../helpers/assert.ts";
+import { ikPair, PROLOGUE, runHandshake, xxPsk3Pair } from "./noise_helpers.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -44,17 +38,17 @@ Deno.test("IK between fresh keys agrees on the hash and carries payloads both wa
 
 Deno.test("the IK responder knows the initiator's static key right after message 1", async () => {
   const { initiator, responder, initiatorKey } = ikPair();
-  assertEquals(responder.remoteStatic, undefined, "before message 1");
+  assert.equal(responder.remoteStatic, undefined, "before message 1");
   await responder.readMessage(await initiator.writeMessage());
   assertBytes(responder.remoteStatic!, initiatorKey.publicKey, "after message 1");
-  assertEquals(responder.turn, "write", "turn");
+  assert.equal(responder.turn, "write", "turn");
 });
 
 Deno.test("XXpsk3 with equal PSKs completes and exchanges both static keys", async () => {
   const { initiator, responder } = xxPsk3Pair();
   await runHandshake(initiator, responder, [text("1"), text("2"), text("3")]);
-  assertEquals(initiator.remoteStatic?.length, 32, "initiator learned a key");
-  assertEquals(responder.remoteStatic?.length, 32, "responder learned a key");
+  assert.equal(initiator.remoteStatic?.length, 32, "initiator learned a key");
+  assert.equal(responder.remoteStatic?.length, 32, "responder learned a key");
 });
 
 Deno.test("XXpsk3 with different PSKs fails authentication at the responder", async () => {
@@ -63,8 +57,8 @@ Deno.test("XXpsk3 with different PSKs fails authentication at the responder", as
   await responder.readMessage(await initiator.writeMessage());
   await initiator.readMessage(await responder.writeMessage());
   const third = await initiator.writeMessage();
-  await assertRejects(() => responder.readMessage(third), "noise_decrypt", "wrong psk");
-  assertEquals(responder.complete, false, "responder not complete");
+  await assertRejectsMycel(() => responder.readMessage(third), "noise_decrypt", "wrong psk");
+  assert.equal(responder.complete, false, "responder not complete");
 });
 
 Deno.test("IK aimed at the wrong responder key is rejected by the responder", async () => {
@@ -76,7 +70,7 @@ Deno.test("IK aimed at the wrong responder key is rejected by the responder", as
     staticKey: generateNoiseKeyPair(),
     remoteStatic: generateNoiseKeyPair().publicKey,
   });
-  await assertRejects(
+  await assertRejectsMycel(
     async () => responder.readMessage(await stranger.writeMessage()),
     "noise_decrypt",
   );
@@ -84,19 +78,23 @@ Deno.test("IK aimed at the wrong responder key is rejected by the responder", as
 
 Deno.test("calls out of turn or in the wrong state are refused", async () => {
   const { initiator, responder } = ikPair();
-  await assertRejects(() => responder.writeMessage(), "noise_state", "responder writes first");
-  await assertRejects(() => initiator.readMessage(new Uint8Array(48)), "noise_state", "init reads");
-  await assertRejects(() => initiator.split(), "noise_state", "split before complete");
-  await assertRejects(() => initiator.handshakeHash, "noise_state", "hash before complete");
+  await assertRejectsMycel(() => responder.writeMessage(), "noise_state", "responder writes first");
+  await assertRejectsMycel(
+    () => initiator.readMessage(new Uint8Array(48)),
+    "noise_state",
+    "init reads",
+  );
+  await assertRejectsMycel(() => initiator.split(), "noise_state", "split before complete");
+  await assertRejectsMycel(() => initiator.handshakeHash, "noise_state", "hash before complete");
   await runHandshake(initiator, responder);
-  await assertRejects(() => initiator.writeMessage(), "noise_state", "write after split");
-  await assertRejects(() => initiator.split(), "noise_state", "second split");
+  await assertRejectsMycel(() => initiator.writeMessage(), "noise_state", "write after split");
+  await assertRejectsMycel(() => initiator.split(), "noise_state", "second split");
 });
 
 Deno.test("a second handshake call while one is running is refused", async () => {
   const { initiator } = ikPair();
   const first = initiator.writeMessage();
-  await assertRejects(() => initiator.writeMessage(), "noise_state", "concurrent write");
+  await assertRejectsMycel(() => initiator.writeMessage(), "noise_state", "concurrent write");
   await first;
 });
 
@@ -105,8 +103,8 @@ Deno.test("a tampered IK message is rejected and the genuine one still works", a
   const message = await initiator.writeMessage(text("payload"));
   const bad = new Uint8Array(message);
   bad[bad.length - 1] ^= 1;
-  await assertRejects(() => responder.readMessage(bad), "noise_decrypt", "tampered");
-  assertEquals(responder.remoteStatic, undefined, "no static key learned");
+  await assertRejectsMycel(() => responder.readMessage(bad), "noise_decrypt", "tampered");
+  assert.equal(responder.remoteStatic, undefined, "no static key learned");
   assertBytes(await responder.readMessage(message), text("payload"), "genuine");
   await runHandshake(initiator, responder);
 });
@@ -117,15 +115,15 @@ Deno.test("low-order ephemeral keys in a message are rejected without advancing"
   for (const key of [LOW_ORDER, ZERO_KEY]) {
     const bad = new Uint8Array(message);
     bad.set(key, 0);
-    await assertRejects(() => responder.readMessage(bad), "noise_bad_key", toHex(key));
+    await assertRejectsMycel(() => responder.readMessage(bad), "noise_bad_key", toHex(key));
   }
   await responder.readMessage(message);
-  assertEquals(responder.turn, "write", "advanced once");
+  assert.equal(responder.turn, "write", "advanced once");
 });
 
 Deno.test("low-order or malformed static keys are refused when the handshake starts", async () => {
   for (const remoteStatic of [LOW_ORDER, ZERO_KEY, new Uint8Array(31)]) {
-    await assertRejects(
+    await assertRejectsMycel(
       () =>
         Handshake.create({
           protocol: NOISE_IK,
@@ -142,19 +140,19 @@ Deno.test("low-order or malformed static keys are refused when the handshake sta
 Deno.test("truncated and oversize handshake messages are refused without advancing", async () => {
   const { initiator, responder } = ikPair();
   const message = await initiator.writeMessage();
-  await assertRejects(() => responder.readMessage(message.subarray(0, 40)), "noise_truncated");
-  await assertRejects(() => responder.readMessage(message.subarray(0, 90)), "noise_truncated");
+  await assertRejectsMycel(() => responder.readMessage(message.subarray(0, 40)), "noise_truncated");
+  await assertRejectsMycel(() => responder.readMessage(message.subarray(0, 90)), "noise_truncated");
   const huge = new Uint8Array(NOISE_MAX_MESSAGE + 1);
-  await assertRejects(() => responder.readMessage(huge), "noise_too_large");
+  await assertRejectsMycel(() => responder.readMessage(huge), "noise_too_large");
   await responder.readMessage(message);
   // 65535 bytes of payload plus the reply's 48 bytes of keys and tag is too much.
-  await assertRejects(
+  await assertRejectsMycel(
     () => responder.writeMessage(new Uint8Array(NOISE_MAX_MESSAGE)),
     "noise_too_large",
   );
   const fits = new Uint8Array(NOISE_MAX_MESSAGE - 48);
   const reply = await responder.writeMessage(fits);
-  assertEquals(reply.length, NOISE_MAX_MESSAGE, "largest reply");
+  assert.equal(reply.length, NOISE_MAX_MESSAGE, "largest reply");
   assertBytes(await initiator.readMessage(reply), fits, "largest payload");
 });
 
@@ -197,8 +195,8 @@ Deno.test("options that do not fit the pattern are refused", async () => {
         staticKey: key,
       })],
   ];
-  for (const [label, fn] of cases) await assertRejects(fn, "noise_config", label);
-  await assertRejects(
+  for (const [label, fn] of cases) await assertRejectsMycel(fn, "noise_config", label);
+  await assertRejectsMycel(
     () =>
       Handshake.create({
         protocol: NOISE_IK,
@@ -224,7 +222,7 @@ Deno.test("unsupported protocol names are refused with the name in the message",
       "IK",
     ]
   ) {
-    const e = await assertRejects(
+    const e = await assertRejectsMycel(
       () => Handshake.create({ protocol: name, initiator: true }),
       "noise_protocol",
       name,
@@ -250,25 +248,29 @@ Deno.test("one-way patterns refuse traffic in the missing direction", async () =
     await t.responder.receive.decrypt(await t.initiator.send.encrypt(text("x"))),
     text("x"),
   );
-  await assertRejects(() => t.responder.send.encrypt(text("y")), "noise_state", "responder send");
-  await assertRejects(() => t.initiator.receive.decrypt(new Uint8Array(17)), "noise_state");
+  await assertRejectsMycel(
+    () => t.responder.send.encrypt(text("y")),
+    "noise_state",
+    "responder send",
+  );
+  await assertRejectsMycel(() => t.initiator.receive.decrypt(new Uint8Array(17)), "noise_state");
 });
 
 Deno.test("the caller's static key survives split and dispose blocks further calls", async () => {
   const { initiator, responder, initiatorKey } = ikPair();
   const before = toHex(initiatorKey.privateKey);
   await runHandshake(initiator, responder);
-  assertEquals(toHex(initiatorKey.privateKey), before, "caller's private key");
+  assert.equal(toHex(initiatorKey.privateKey), before, "caller's private key");
   const { initiator: other } = ikPair();
   other.dispose();
-  await assertRejects(() => other.writeMessage(), "noise_state", "after dispose");
+  await assertRejectsMycel(() => other.writeMessage(), "noise_state", "after dispose");
 });
 
 Deno.test("error messages never contain private key bytes", async () => {
   const key = generateNoiseKeyPair();
   const secret = toHex(key.privateKey);
   const errors = [
-    await assertRejects(
+    await assertRejectsMycel(
       () =>
         Handshake.create({
           protocol: NOISE_IK,
@@ -278,7 +280,7 @@ Deno.test("error messages never contain private key bytes", async () => {
         }),
       "noise_bad_key",
     ),
-    await assertRejects(
+    await assertRejectsMycel(
       () =>
         Handshake.create({
           protocol: "Noise_NN_25519_AESGCM_SHA256",

@@ -5,19 +5,20 @@
  * hash, including SHA512 and BLAKE2b, which no shared vector covers.
  */
 
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import { blake2b, blake2s } from "@noble/hashes/blake2.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256, sha512 } from "@noble/hashes/sha2.js";
 import { noiseHash, noiseHkdf } from "../../src/crypto/noise_hash.ts";
-import { assertBytes, assertEquals } from "./noise_helpers.ts";
+import { assertBytes } from "../helpers/assert.ts";
 
 const REFERENCE = { SHA256: sha256, SHA512: sha512, BLAKE2s: blake2s, BLAKE2b: blake2b };
 
 Deno.test("Noise HKDF equals RFC 5869 HKDF(salt = ck, info = empty) for every hash", () => {
   for (const [name, fn] of Object.entries(REFERENCE)) {
     const hash = noiseHash(name)!;
-    assertEquals(hash.hashLen, fn.outputLen, `${name} length`);
+    assert.equal(hash.hashLen, fn.outputLen, `${name} length`);
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: hash.hashLen, maxLength: hash.hashLen }),
@@ -44,6 +45,6 @@ Deno.test("HASH(a || b) feeds both parts", () => {
   const a = new Uint8Array([1, 2]);
   const b = new Uint8Array([3]);
   assertBytes(hash.hash(a, b), blake2b(new Uint8Array([1, 2, 3])), "concatenation");
-  assertEquals(noiseHash("MD5"), undefined, "unknown hash");
-  assertEquals(noiseHash("toString"), undefined, "prototype name");
+  assert.equal(noiseHash("MD5"), undefined, "unknown hash");
+  assert.equal(noiseHash("toString"), undefined, "prototype name");
 });

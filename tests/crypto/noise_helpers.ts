@@ -1,13 +1,12 @@
 /**
  * @module noise_helpers
- * Shared pieces of the Noise tests: small assertions (node:assert needs
- * @types/node, which is not installed), the cacophony vector loader (the file
- * is read from the shared folder at run time, never copied into the repo), and
- * a driver that plays one role of a vector against the recorded transcript.
+ * Shared pieces of the Noise tests: the cacophony vector loader (the file is
+ * read from the shared folder at run time, never copied into the repo), a
+ * driver that plays one role of a vector against the recorded transcript,
+ * and handshake set-ups. Assertions come from tests/helpers/assert.ts.
  */
 
-import { fromHex, toHex } from "../../src/bytes.ts";
-import { isMycelError, type MycelError } from "../../src/errors.ts";
+import { fromHex } from "../../src/bytes.ts";
 import {
   type CipherState,
   generateNoiseKeyPair,
@@ -19,33 +18,7 @@ import {
   parseNoiseProtocol,
   type TransportCiphers,
 } from "../../src/crypto/noise.ts";
-
-/** Fail with `label` unless `actual === expected`. */
-export function assertEquals<T>(actual: T, expected: T, label = ""): void {
-  if (actual !== expected) throw new Error(`${label}: expected ${expected}, got ${actual}`);
-}
-
-/** Fail unless the two byte arrays are equal (shown as hex). */
-export function assertBytes(actual: Uint8Array, expected: Uint8Array, label = ""): void {
-  assertEquals(toHex(actual), toHex(expected), label);
-}
-
-/** Fail unless `fn` rejects (or throws) a MycelError with `code` (or one of `code|code`). */
-export async function assertRejects(
-  fn: () => unknown,
-  code: string,
-  label = "",
-): Promise<MycelError> {
-  try {
-    await fn();
-  } catch (e) {
-    if (!isMycelError(e) || !code.split("|").includes(e.code)) {
-      throw new Error(`${label}: expected MycelError ${code}, got ${e}`, { cause: e });
-    }
-    return e;
-  }
-  throw new Error(`${label}: expected MycelError ${code}, but nothing was thrown`);
-}
+import { assertBytes } from "../helpers/assert.ts";
 
 /** One cacophony vector, as stored in the shared JSON file. */
 export interface NoiseVector {

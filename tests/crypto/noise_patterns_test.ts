@@ -6,24 +6,26 @@
  * only check), and psk modifiers land where spec §9.2 puts them.
  */
 
+import assert from "node:assert/strict";
 import { NOISE_BASE_PATTERNS, noisePattern } from "../../src/crypto/noise.ts";
-import { assertBytes, assertEquals, randomPair, runHandshake } from "./noise_helpers.ts";
+import { assertBytes } from "../helpers/assert.ts";
+import { randomPair, runHandshake } from "./noise_helpers.ts";
 
 Deno.test("the pattern table holds the 38 one-way, fundamental and deferred patterns", () => {
-  assertEquals(NOISE_BASE_PATTERNS.length, 38, "pattern count");
-  for (const name of ["N", "K", "X"]) assertEquals(noisePattern(name)?.oneWay, true, name);
-  assertEquals(noisePattern("IK")?.oneWay, false, "IK");
+  assert.equal(NOISE_BASE_PATTERNS.length, 38, "pattern count");
+  for (const name of ["N", "K", "X"]) assert.equal(noisePattern(name)?.oneWay, true, name);
+  assert.equal(noisePattern("IK")?.oneWay, false, "IK");
 });
 
 Deno.test("psk modifiers go first in message 1 (psk0) or last in message N (pskN)", () => {
   const p = noisePattern("NNpsk0+psk2")!;
-  assertEquals(p.pskCount, 2, "psk count");
-  assertEquals(p.messages[0].tokens.join(","), "psk,e", "message 1");
-  assertEquals(p.messages[1].tokens.join(","), "e,ee,psk", "message 2");
-  assertEquals(noisePattern("XXpsk3")!.messages[2].tokens.join(","), "s,se,psk", "XXpsk3");
-  assertEquals(noisePattern("IK")!.pskCount, 0, "no modifiers");
+  assert.equal(p.pskCount, 2, "psk count");
+  assert.equal(p.messages[0].tokens.join(","), "psk,e", "message 1");
+  assert.equal(p.messages[1].tokens.join(","), "e,ee,psk", "message 2");
+  assert.equal(noisePattern("XXpsk3")!.messages[2].tokens.join(","), "s,se,psk", "XXpsk3");
+  assert.equal(noisePattern("IK")!.pskCount, 0, "no modifiers");
   for (const bad of ["XXpsk4", "NNpsk1+psk1", "XXfallback", "XXpsk", "xx", "ZZ"]) {
-    assertEquals(noisePattern(bad), undefined, bad);
+    assert.equal(noisePattern(bad), undefined, bad);
   }
 });
 

@@ -18,10 +18,13 @@
  * The child's environment is the test process's environment without any
  * `MYCEL_*` variable (so a developer's own settings never leak in), plus
  * `NO_COLOR=1`, plus `MYCEL_HOME` when a home is given, plus `env`. Children
- * are only ever ended by their own PID (`child.kill`), never by name.
+ * are only ever ended by their own PID (`child.kill`), never by name; the
+ * process machinery (output, waiting, deadlines) is `Proc` from
+ * tests/helpers/process.ts.
  */
 
 import { fileURLToPath } from "node:url";
+import { Proc, type ProcResult } from "./process.ts";
 
 /** Absolute path of mycel's `main.ts`. */
 export const MAIN_TS: string = fileURLToPath(new URL("../../main.ts", import.meta.url));
@@ -31,9 +34,6 @@ export const REPO_ROOT: string = fileURLToPath(new URL("../../", import.meta.url
   /\/$/,
   "",
 );
-
-/** Default deadline for one mycel process (ms). */
-export const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** How to run one mycel process. */
 export interface MycelOptions {
@@ -58,21 +58,8 @@ export interface SpawnOptions extends Omit<MycelOptions, "stdin"> {
   stdin?: string | Uint8Array | "piped" | "null";
 }
 
-/** What a finished mycel process left behind. */
-export interface MycelResult {
-  /** Exit code (128 + signal number when killed by a signal). */
-  code: number;
-  /** The signal that ended it, if any. */
-  signal: Deno.Signal | null;
-  /** Everything written to standard output. */
-  stdout: string;
-  /** Everything written to standard error. */
-  stderr: string;
-  /** True when the deadline passed and the helper killed it. */
-  timedOut: boolean;
-  /** Wall time from spawn to exit (ms). */
-  ms: number;
-}
+/** What a finished mycel process left behind (see {@link ProcResult}). */
+export type MycelResult = ProcResult;
 
 /** The environment a mycel child gets (see the module doc). */
 export function childEnv(options: Pick<MycelOptions, "home" | "env"> = {}): Record<string, string> {
@@ -89,188 +76,23 @@ export function childEnv(options: Pick<MycelOptions, "home" | "env"> = {}): Reco
   return env;
 }
 
-function toBytes(data: string | Uint8Array): Uint8Array {
-  return typeof data === "string" ? new TextEncoder().encode(data) : data;
-}
-
-/** Read a stream to the end, appending decoded text through `sink`. */
-async function drain(
-  stream: ReadableStream<Uint8Array>,
-  sink: (text: string) => void,
-): Promise<void> {
-  const decoder = new TextDecoder();
-  for await (const chunk of stream) sink(decoder.decode(chunk, { stream: true }));
-  sink(decoder.decode());
-}
-
 /**
- * A mycel process running in the background. Its output is collected as it
- * arrives; `await using` (or {@link MycelProcess.stop}) kills it by PID if
- * it is still running and waits for it.
+ * A mycel process running in the background: a {@link Proc} running
+ * `deno run -A main.ts ARGS...` with the environment of {@link childEnv}.
+ * `await using` (or `stop()`) kills it by PID if it is still running and
+ * waits for it.
  */
-export class MycelProcess implements AsyncDisposable {
-  /** The Deno child process (for `pid`, `stdin` when piped, `status`). */
-  readonly child: Deno.ChildProcess;
-  /** Standard output so far. */
-  stdout = "";
-  /** Standard error so far. */
-  stderr = "";
-  /** True once the deadline killed the child. */
-  timedOut = false;
-  readonly #started = performance.now();
-  readonly #result: Promise<MycelResult>;
-  readonly #waiters = new Set<() => void>();
-  #exited = false;
-
+export class MycelProcess extends Proc {
   /** Start `mycel ARGS...`; see {@link spawn}. */
   constructor(args: readonly string[], options: SpawnOptions = {}) {
-    const stdinMode = options.stdin === undefined || options.stdin === "null" ? "null" : "piped";
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN_TS, ...args],
+    super(Deno.execPath(), ["run", "-A", MAIN_TS, ...args], {
       cwd: options.cwd,
       env: childEnv(options),
       clearEnv: true,
-      stdin: stdinMode,
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.child = child;
-    const feed = async () => {
-      const data = options.stdin;
-      if (data !== undefined && data !== "piped" && data !== "null") {
-        const w = child.stdin.getWriter();
-        try {
-          await w.write(toBytes(data));
-          await w.close();
-        } catch {
-          // The child exited (or was killed) before reading its input.
-        }
-      }
-    };
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const timer = timeoutMs > 0
-      ? setTimeout(() => {
-        this.timedOut = true;
-        this.kill("SIGKILL");
-      }, timeoutMs)
-      : undefined;
-    const out = drain(child.stdout, (t) => this.#append("stdout", t));
-    const err = drain(child.stderr, (t) => this.#append("stderr", t));
-    this.#result = (async () => {
-      const [status] = await Promise.all([child.status, out, err, feed()]);
-      if (options.stdin === "piped") {
-        // Release a still-open stdin (unless the test holds its writer).
-        await child.stdin.abort().catch(() => {});
-      }
-      this.#exited = true;
-      clearTimeout(timer);
-      this.#wake();
-      return {
-        code: status.code,
-        signal: status.signal,
-        stdout: this.stdout,
-        stderr: this.stderr,
-        timedOut: this.timedOut,
-        ms: performance.now() - this.#started,
-      };
-    })();
-  }
-
-  #append(which: "stdout" | "stderr", text: string): void {
-    if (text === "") return;
-    this[which] += text;
-    this.#wake();
-  }
-
-  #wake(): void {
-    for (const w of this.#waiters) w();
-  }
-
-  /** The child's PID. */
-  get pid(): number {
-    return this.child.pid;
-  }
-
-  /** True once the child has exited and its output is collected. */
-  get exited(): boolean {
-    return this.#exited;
-  }
-
-  /**
-   * Send `signal` to the child by its PID. Returns false when it had already
-   * exited (nothing is sent then, so a reused PID is never hit).
-   */
-  kill(signal: Deno.Signal = "SIGTERM"): boolean {
-    if (this.#exited) return false;
-    try {
-      this.child.kill(signal);
-      return true;
-    } catch {
-      return false; // exited between the check and the kill
-    }
-  }
-
-  /** Wait for the child to exit; resolves with its code and output. */
-  result(): Promise<MycelResult> {
-    return this.#result;
-  }
-
-  /**
-   * Wait until standard output or error (as chosen) matches `pattern`;
-   * returns the match. Rejects when the child exits first or after
-   * `timeoutMs`.
-   */
-  async waitFor(
-    pattern: RegExp,
-    options: { stream?: "stdout" | "stderr" | "both"; timeoutMs?: number } = {},
-  ): Promise<RegExpMatchArray> {
-    const stream = options.stream ?? "both";
-    const text = () =>
-      stream === "stdout"
-        ? this.stdout
-        : stream === "stderr"
-        ? this.stderr
-        : `${this.stdout}\n${this.stderr}`;
-    const deadline = performance.now() + (options.timeoutMs ?? 30_000);
-    while (true) {
-      const m = text().match(pattern);
-      if (m) return m;
-      if (this.#exited) {
-        throw new Error(
-          `mycel (pid ${this.pid}) exited before printing ${pattern}\n${this.#describe()}`,
-        );
-      }
-      const left = deadline - performance.now();
-      if (left <= 0) {
-        throw new Error(
-          `timed out waiting for ${pattern} from pid ${this.pid}\n${this.#describe()}`,
-        );
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let waiter: (() => void) | undefined;
-      await new Promise<void>((resolve) => {
-        waiter = resolve;
-        this.#waiters.add(resolve);
-        timer = setTimeout(resolve, left);
-      });
-      clearTimeout(timer);
-      this.#waiters.delete(waiter!);
-    }
-  }
-
-  #describe(): string {
-    return `--- stdout ---\n${this.stdout}--- stderr ---\n${this.stderr}`;
-  }
-
-  /** Kill the child (by PID) if it still runs, and wait for it. */
-  async stop(signal: Deno.Signal = "SIGKILL"): Promise<MycelResult> {
-    this.kill(signal);
-    return await this.#result;
-  }
-
-  /** `await using` support: stop and wait. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
+      stdin: options.stdin,
+      timeoutMs: options.timeoutMs,
+      name: "mycel",
+    });
   }
 }
 
@@ -398,3 +220,25 @@ export async function tempHome(
 
 /** Shapes of `--json` output, as documented in src/cli/json_types.ts. */
 export type { LogEntryJson, PeerJson, StatusJson } from "../../src/cli/json_types.ts";
+
+/** One line (one peer) of `sync now --json`, as src/cli/commands/sync.ts prints it. */
+export interface SyncLineJson {
+  /** The peer's device id. */
+  id: string;
+  /** The peer's name. */
+  name: string;
+  /** How the session with it ended. */
+  status: "synced" | "unreachable" | "refused" | "failed";
+  /** Entries sent to it. */
+  sent: number;
+  /** Entries received from it. */
+  received: number;
+  /** The route taken (null when unreachable). */
+  path: string | null;
+  /** The address dialled, if any. */
+  address: string | null;
+  /** Why it did not sync, if it did not. */
+  error: string | null;
+  /** Forks detected in what it sent. */
+  forks: number;
+}

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { isMycelError } from "../../src/errors.ts";
 import { decodeCbor, encodeCbor } from "../../src/log/cbor.ts";
-import { assertMycelError } from "./helpers.ts";
+import { assertMycelError } from "../helpers/assert.ts";
 
 Deno.test("encodeCbor() returns a fresh array that owns its whole buffer", () => {
   const a = encodeCbor([1, 2, 3]);

@@ -14,7 +14,7 @@ import {
   parseDeviceId,
   shortDeviceId,
 } from "../../src/log/device_id.ts";
-import { assertMycelError } from "./helpers.ts";
+import { assertMycelError } from "../helpers/assert.ts";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const key32 = fc.uint8Array({ minLength: 32, maxLength: 32 });

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { isMycelError } from "../../src/errors.ts";
 import { formatEndpoint, isIpv4, parseEndpoint } from "../../src/log/endpoint.ts";
-import { assertMycelError, endpointArb } from "./helpers.ts";
+import { assertMycelError } from "../helpers/assert.ts";
+import { endpointArb } from "./helpers.ts";
 
 const GOOD: [string, string, number][] = [
   ["192.168.1.20:7850", "192.168.1.20", 7850],

@@ -23,9 +23,8 @@ import {
 } from "../../src/log/entry.ts";
 import { Signer } from "../../src/log/identity.ts";
 import { encodeOp, type Op } from "../../src/log/ops.ts";
+import { assertMycelError, assertRejectsMycel } from "../helpers/assert.ts";
 import {
-  assertMycelError,
-  assertRejectsMycel,
   bodyFields,
   ENTRY_CONTEXT,
   handMadeEntry,

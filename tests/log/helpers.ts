@@ -1,6 +1,7 @@
 /**
  * @module helpers
- * Shared pieces of the log and storage tests: error assertions, cached device
+ * Shared pieces of the log and storage tests: an any-Error assertion (the
+ * MycelError ones are in tests/helpers/assert.ts), cached device
  * keys, a small device that appends real signed entries, hand-made entry
  * bodies, and fast-check arbitraries for every op type.
  */
@@ -10,7 +11,6 @@ import fc from "fast-check";
 import { concatBytes, hasControlChar, toBase64, utf8 } from "../../src/bytes.ts";
 import { type Hlc, HlcClock } from "../../src/crdt/hlc.ts";
 import type { Json, JsonObject } from "../../src/crdt/json.ts";
-import { isMycelError, type MycelError } from "../../src/errors.ts";
 import { encodeCbor } from "../../src/log/cbor.ts";
 import { type DeviceId, deviceIdFromKey } from "../../src/log/device_id.ts";
 import type { DeviceFields, DeviceRecord } from "../../src/log/device_record.ts";
@@ -20,38 +20,6 @@ import { encodeOp, type Op } from "../../src/log/ops.ts";
 
 // ---------------------------------------------------------------------------
 // Error assertions
-
-function describe(e: unknown): string {
-  if (isMycelError(e)) return `MycelError ${e.code}: ${e.message}`;
-  if (e instanceof Error) return `${e.name}: ${e.message}`;
-  return `non-Error ${String(e)}`;
-}
-
-/** Run `fn`, expect a MycelError with `code`, and return it. */
-export function assertMycelError(fn: () => unknown, code: string, label = ""): MycelError {
-  try {
-    fn();
-  } catch (e) {
-    if (isMycelError(e, code)) return e;
-    assert.fail(`${label}: expected MycelError ${code}, got ${describe(e)}`);
-  }
-  assert.fail(`${label}: expected MycelError ${code}, nothing was thrown`);
-}
-
-/** Await `fn`, expect a MycelError with `code`, and return it. */
-export async function assertRejectsMycel(
-  fn: () => Promise<unknown>,
-  code: string,
-  label = "",
-): Promise<MycelError> {
-  try {
-    await fn();
-  } catch (e) {
-    if (isMycelError(e, code)) return e;
-    assert.fail(`${label}: expected MycelError ${code}, got ${describe(e)}`);
-  }
-  assert.fail(`${label}: expected MycelError ${code}, nothing was thrown`);
-}
 
 /** Run `fn`, expect an Error (any kind, never a non-Error value), and return it. */
 export function assertThrowsError(fn: () => unknown, label = ""): Error {

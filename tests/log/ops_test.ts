@@ -22,7 +22,8 @@ import {
   MAX_PREF_LENGTH,
   type Op,
 } from "../../src/log/ops.ts";
-import { assertMycelError, assertThrowsError, OP_TYPES, opArb, plainCopy } from "./helpers.ts";
+import { assertMycelError } from "../helpers/assert.ts";
+import { assertThrowsError, OP_TYPES, opArb, plainCopy } from "./helpers.ts";
 
 /** The op as it comes back from a peer: encoded, through CBOR, decoded. */
 function viaWire(op: Op): Op {

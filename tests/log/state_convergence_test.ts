@@ -28,7 +28,7 @@ import { type DeviceKeys, Signer } from "../../src/log/identity.ts";
 import type { Op } from "../../src/log/ops.ts";
 import { MeshState } from "../../src/log/state.ts";
 import { plainState, stateDigest } from "../../src/log/state_codec.ts";
-import { testKeys } from "./helpers.ts";
+import { OP_TYPES, testKeys } from "./helpers.ts";
 
 const MAX_DEVICES = 5;
 const KEYS: DeviceKeys[] = await testKeys(MAX_DEVICES);
@@ -453,20 +453,7 @@ Deno.test("convergence: random networks of 3–5 devices reach the same state di
   );
   // The scenarios really exercised what they claim to.
   assert.ok(stats.entries > 3000, `${stats.entries} entries`);
-  for (
-    const t of [
-      "config.set",
-      "config.unset",
-      "pref.set",
-      "pref.unset",
-      "app.add",
-      "pattern.add",
-      "pattern.remove",
-      "device.add",
-      "device.update",
-      "device.revoke",
-    ]
-  ) assert.ok((stats.ops[t] ?? 0) > 300, `${t}: ${stats.ops[t]}`);
+  for (const t of OP_TYPES) assert.ok((stats.ops[t] ?? 0) > 300, `${t}: ${stats.ops[t]}`);
   assert.ok(stats.realRemoves > 300, `${stats.realRemoves} removes with observed dots`);
   assert.ok(stats.duplicates > 1000, `${stats.duplicates} duplicates dropped`);
   assert.ok(stats.buffered > 300, `${stats.buffered} out-of-order arrivals`);

@@ -15,7 +15,9 @@ import {
   resolveIpv4Collisions,
 } from "../../src/mesh/addresses.ts";
 import { parseCidr, parseIpv6 } from "../../src/ip.ts";
-import { assert, assertEquals, assertMycelError } from "./assert_helpers.ts";
+import assert from "node:assert/strict";
+import { assertMycelError } from "../helpers/assert.ts";
+import { assertEquals } from "./assert_helpers.ts";
 
 const key = (n: number) => sha256(utf8(`device key ${n}`)); // stand-in 32-byte public keys
 

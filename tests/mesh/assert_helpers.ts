@@ -1,10 +1,10 @@
 /**
  * @module assert_helpers
- * Small assertions for the mesh tests (node:assert needs @types/node, which
- * is not installed).
+ * The structural equality of the mesh tests: Maps compared by their sorted
+ * entries, Uint8Arrays by their bytes, and `undefined` properties counted as
+ * absent (unlike `assert.deepStrictEqual`). The MycelError assertions are in
+ * tests/helpers/assert.ts.
  */
-
-import { isMycelError, type MycelError } from "../../src/errors.ts";
 
 function same(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
@@ -38,20 +38,4 @@ export function assertEquals(actual: unknown, expected: unknown, label = ""): vo
   if (!same(actual, expected)) {
     throw new Error(`${label}\nexpected ${show(expected)}\n     got ${show(actual)}`);
   }
-}
-
-/** Assert a condition. */
-export function assert(cond: unknown, label = "assertion failed"): asserts cond {
-  if (!cond) throw new Error(label);
-}
-
-/** Run `fn`, expect a MycelError with `code`, and return it. */
-export function assertMycelError(fn: () => unknown, code: string, label = ""): MycelError {
-  try {
-    fn();
-  } catch (e) {
-    if (isMycelError(e, code)) return e;
-    throw new Error(`${label}: expected MycelError ${code}, got ${e}`);
-  }
-  throw new Error(`${label}: expected MycelError ${code}, nothing was thrown`);
 }

@@ -7,7 +7,9 @@ import {
   wgKeyFromBytes,
   wgKeyToBytes,
 } from "../../src/mesh/wg_values.ts";
-import { assert, assertEquals, assertMycelError } from "./assert_helpers.ts";
+import assert from "node:assert/strict";
+import { assertMycelError } from "../helpers/assert.ts";
+import { assertEquals } from "./assert_helpers.ts";
 import { applyEdits, junkLine, KEYS, lineEdits, peers } from "./wg_gen.ts";
 
 const SAMPLE: WgConfig = {

@@ -6,7 +6,9 @@ import {
   type WgDump,
   type WgDumpPeer,
 } from "../../src/mesh/wg_dump.ts";
-import { assert, assertEquals, assertMycelError } from "./assert_helpers.ts";
+import assert from "node:assert/strict";
+import { assertMycelError } from "../helpers/assert.ts";
+import { assertEquals } from "./assert_helpers.ts";
 import { applyEdits, cidr, endpoint, junkLine, KEYS, lineEdits, wgKey } from "./wg_gen.ts";
 
 // As `wg show mycel0 dump` prints it (wg(8): tab-separated, "(none)"/"off"

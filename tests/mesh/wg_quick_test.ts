@@ -6,7 +6,9 @@ import {
   renderWgQuickConfig,
   type WgQuickConfig,
 } from "../../src/mesh/wg_quick.ts";
-import { assert, assertEquals, assertMycelError } from "./assert_helpers.ts";
+import assert from "node:assert/strict";
+import { assertMycelError } from "../helpers/assert.ts";
+import { assertEquals } from "./assert_helpers.ts";
 import { applyEdits, cidr, KEYS, lineEdits, peers } from "./wg_gen.ts";
 
 const PHONE: WgQuickConfig = {

@@ -28,15 +28,15 @@
  */
 
 import assert from "node:assert/strict";
-import jsqrModule from "jsqr";
 import { decodeSnapshot } from "../../src/storage/snapshot.ts";
 import {
   childEnv,
   describe,
   MAIN_TS,
-  type MycelResult,
   type StatusJson,
+  type SyncLineJson,
 } from "../helpers/mycel.ts";
+import { type Proc, type ProcResult, runProcess, sleep, spawnProcess } from "../helpers/process.ts";
 
 /** Log every command with its exit code and duration (NETNS_DEBUG=1). */
 const DEBUG = Deno.env.get("NETNS_DEBUG") !== undefined;
@@ -53,11 +53,9 @@ export const WG_PORT = 51871;
 
 async function probe(cmd: string, args: string[]): Promise<string | undefined> {
   try {
-    const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+    const out = await runProcess(cmd, args, { timeoutMs: 0 });
     if (out.code !== 0) {
-      return `\`${cmd} ${args.join(" ")}\` exited ${out.code}: ${
-        new TextDecoder().decode(out.stderr).trim().split("\n")[0]
-      }`;
+      return `\`${cmd} ${args.join(" ")}\` exited ${out.code}: ${out.stderr.trim().split("\n")[0]}`;
     }
     return undefined;
   } catch (e) {
@@ -136,9 +134,6 @@ export function labTest(
   });
 }
 
-/** A finished process (same shape as the mycel helper's). */
-export type ProcResult = MycelResult;
-
 /** Options of a process started in a namespace. */
 export interface ProcOptions {
   /** Environment (complete; default: what mycel children get, see `childEnv`). */
@@ -150,140 +145,18 @@ export interface ProcOptions {
 }
 
 /**
- * A process running inside a namespace: `ip netns exec NS CMD ARGS...`.
- * Output is collected as it comes; it is only ever ended by its own PID.
+ * Start `ip netns exec NS CMD ARGS...` (`ip netns exec` execs in place, so
+ * the PID is the command's). Output is collected as it comes; it is only
+ * ever ended by its own PID.
  */
-export class Proc {
-  /** The child. */
-  readonly child: Deno.ChildProcess;
-  /** The command line (for messages). */
-  readonly argv: string[];
-  /** Output so far. */
-  stdout = "";
-  /** Errors so far. */
-  stderr = "";
-  /** True once the deadline killed it. */
-  timedOut = false;
-  #exited = false;
-  readonly #result: Promise<ProcResult>;
-  readonly #waiters = new Set<() => void>();
-
-  constructor(ns: string, cmd: string, args: string[], options: ProcOptions = {}) {
-    const started = performance.now();
-    this.argv = [cmd, ...args];
-    this.child = new Deno.Command("ip", {
-      args: ["netns", "exec", ns, cmd, ...args],
-      env: options.env ?? childEnv(),
-      clearEnv: true,
-      stdin: options.stdin === undefined ? "null" : "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const child = this.child;
-    const drain = async (s: ReadableStream<Uint8Array>, which: "stdout" | "stderr") => {
-      const dec = new TextDecoder();
-      for await (const chunk of s) {
-        this[which] += dec.decode(chunk, { stream: true });
-        this.#wake();
-      }
-      this[which] += dec.decode();
-    };
-    const feed = async () => {
-      if (options.stdin === undefined) return;
-      const w = child.stdin.getWriter();
-      try {
-        await w.write(new TextEncoder().encode(options.stdin));
-        await w.close();
-      } catch {
-        // exited before reading
-      }
-    };
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    const timer = setTimeout(() => {
-      this.timedOut = true;
-      this.kill("SIGKILL");
-    }, timeoutMs);
-    this.#result = (async () => {
-      const [status] = await Promise.all([
-        child.status,
-        drain(child.stdout, "stdout"),
-        drain(child.stderr, "stderr"),
-        feed(),
-      ]);
-      this.#exited = true;
-      clearTimeout(timer);
-      this.#wake();
-      return {
-        code: status.code,
-        signal: status.signal,
-        stdout: this.stdout,
-        stderr: this.stderr,
-        timedOut: this.timedOut,
-        ms: performance.now() - started,
-      };
-    })();
-  }
-
-  #wake(): void {
-    for (const w of this.#waiters) w();
-  }
-
-  /** PID (of the command itself: `ip netns exec` execs in place). */
-  get pid(): number {
-    return this.child.pid;
-  }
-
-  /** True once it exited. */
-  get exited(): boolean {
-    return this.#exited;
-  }
-
-  /** Signal it by PID unless it already exited. */
-  kill(signal: Deno.Signal = "SIGTERM"): boolean {
-    if (this.#exited) return false;
-    try {
-      this.child.kill(signal);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /** Wait for the exit. */
-  result(): Promise<ProcResult> {
-    return this.#result;
-  }
-
-  /** Kill (by PID) if running and wait. */
-  async stop(signal: Deno.Signal = "SIGKILL"): Promise<ProcResult> {
-    this.kill(signal);
-    return await this.#result;
-  }
-
-  /** Wait until stdout or stderr matches `pattern`. */
-  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
-    const deadline = performance.now() + timeoutMs;
-    while (true) {
-      const m = `${this.stdout}\n${this.stderr}`.match(pattern);
-      if (m) return m;
-      const why = this.#exited ? "exited" : performance.now() > deadline ? "timed out" : "";
-      if (why) {
-        throw new Error(
-          `${this.argv.join(" ")} (pid ${this.pid}) ${why} before printing ${pattern}\n` +
-            `--- stdout ---\n${this.stdout}--- stderr ---\n${this.stderr}`,
-        );
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let waiter: (() => void) | undefined;
-      await new Promise<void>((resolve) => {
-        waiter = resolve;
-        this.#waiters.add(resolve);
-        timer = setTimeout(resolve, Math.max(1, deadline - performance.now()));
-      });
-      clearTimeout(timer);
-      this.#waiters.delete(waiter!);
-    }
-  }
+function startInNetns(ns: string, cmd: string, args: string[], options: ProcOptions = {}): Proc {
+  return spawnProcess("ip", ["netns", "exec", ns, cmd, ...args], {
+    env: options.env ?? childEnv(),
+    clearEnv: true,
+    stdin: options.stdin,
+    timeoutMs: options.timeoutMs,
+    name: [cmd, ...args].join(" "),
+  });
 }
 
 /** One peer line of `wg show IF dump`. */
@@ -319,18 +192,6 @@ export function parseDump(text: string): WgDumpView {
       tx: Number(f[6]),
     })),
   };
-}
-
-/** One line of `sync now --json`. */
-export interface RoundLine {
-  id: string;
-  name: string;
-  status: "synced" | "unreachable" | "refused" | "failed";
-  sent: number;
-  received: number;
-  path: string | null;
-  address: string | null;
-  error: string | null;
 }
 
 /** Process state letter from /proc/PID/stat ("" when there is no such process). */
@@ -386,31 +247,13 @@ export async function pidsInNetns(ns: string): Promise<number[]> {
   return pids;
 }
 
-/** Run a command (not in a namespace) and return its result; throws on a non-zero exit. */
+/** Run a command (not in a namespace) and return its stdout; throws on a non-zero exit. */
 export async function sh(cmd: string, args: string[], stdin?: string): Promise<string> {
-  const child = new Deno.Command(cmd, {
-    args,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
+  const r = await runProcess(cmd, args, { stdin, timeoutMs: 0 });
+  if (r.code !== 0) {
+    throw new Error(`${cmd} ${args.join(" ")} exited ${r.code}: ${r.stderr.trim()}`);
   }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  if (out.code !== 0) {
-    throw new Error(
-      `${cmd} ${args.join(" ")} exited ${out.code}: ${dec.decode(out.stderr).trim()}`,
-    );
-  }
-  return dec.decode(out.stdout);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+  return r.stdout;
 }
 
 /**
@@ -513,7 +356,7 @@ export class Lab {
 
   /** Start a process in namespace `ns`, tracked for cleanup. */
   start(ns: string, cmd: string, args: string[], options: ProcOptions = {}): Proc {
-    const p = new Proc(ns, cmd, args, options);
+    const p = startInNetns(ns, cmd, args, options);
     this.procs.add(p);
     p.result().finally(() => this.procs.delete(p));
     return p;
@@ -707,12 +550,12 @@ export class Node {
   }
 
   /** `sync now --json --timeout S`: the process result and its lines. */
-  async syncNow(timeoutS = 6): Promise<{ result: ProcResult; lines: RoundLine[] }> {
+  async syncNow(timeoutS = 6): Promise<{ result: ProcResult; lines: SyncLineJson[] }> {
     const args = ["sync", "now", "--json", "--timeout", String(timeoutS)];
     const result = await this.run(args);
     if (DEBUG) console.log(`[${this.name}] ${result.stdout}${result.stderr}`);
     try {
-      return { result, lines: JSON.parse(result.stdout) as RoundLine[] };
+      return { result, lines: JSON.parse(result.stdout) as SyncLineJson[] };
     } catch {
       throw new Error(`[${this.name}] sync now printed no JSON: ${describe(args, result)}`);
     }
@@ -854,60 +697,4 @@ export async function meshOf(lab: Lab, topology: "chain" | "star" = "chain"): Pr
       assert.ok(p.endpoint, `${n.name}: a peer has no endpoint: ${JSON.stringify(dump)}`);
     }
   }
-}
-
-// CommonJS interop: at run time the default import is jsQR itself.
-const jsQR: typeof jsqrModule.default = typeof jsqrModule === "function"
-  ? jsqrModule
-  : jsqrModule.default;
-
-const HALVES: Record<string, [boolean, boolean]> = {
-  "█": [true, true],
-  "▀": [true, false],
-  "▄": [false, true],
-  " ": [false, false],
-};
-
-/**
- * Decode a half-block QR code as mycel prints it (glyph lines of equal
- * width); returns the text, or null when it does not decode. Either polarity
- * is tried; the quiet zone is stripped and a light one added.
- */
-export function decodeQrText(text: string): string | null {
-  const lines = text.split("\n").filter((l) => l !== "");
-  if (lines.length === 0) return null;
-  let m: boolean[][] = [];
-  for (const line of lines) {
-    const halves = [...line].map((c) => HALVES[c]);
-    if (halves.some((h) => h === undefined)) return null;
-    m.push(halves.map((h) => h[0]), halves.map((h) => h[1]));
-  }
-  const uniform = (xs: boolean[]) => xs.every((x) => x === xs[0]);
-  const column = (c: number) => m.map((r) => r[c]);
-  for (let changed = true; changed && m.length > 0;) {
-    changed = false;
-    if (m.length && uniform(m[0])) [m, changed] = [m.slice(1), true];
-    if (m.length && uniform(m[m.length - 1])) [m, changed] = [m.slice(0, -1), true];
-    if (m.length && uniform(column(0))) [m, changed] = [m.map((r) => r.slice(1)), true];
-    if (m.length && uniform(column(m[0].length - 1))) {
-      [m, changed] = [m.map((r) => r.slice(0, -1)), true];
-    }
-  }
-  if (m.length < 21 || m.length !== m[0].length) return null;
-  for (const painted of [true, false]) {
-    const dark = m.map((r) => r.map((p) => p === painted));
-    const scale = 4, quiet = 4, n = dark.length, size = (n + 2 * quiet) * scale;
-    const rgba = new Uint8ClampedArray(size * size * 4).fill(255);
-    for (let y = 0; y < size; y++) {
-      for (let x = 0; x < size; x++) {
-        const r = Math.floor(y / scale) - quiet, c = Math.floor(x / scale) - quiet;
-        if (r >= 0 && r < n && c >= 0 && c < n && dark[r][c]) {
-          rgba.fill(0, (y * size + x) * 4, (y * size + x) * 4 + 3);
-        }
-      }
-    }
-    const data = jsQR(rgba, size, size, { inversionAttempts: "dontInvert" })?.data;
-    if (data) return data;
-  }
-  return null;
 }

@@ -6,7 +6,8 @@
 
 import assert from "node:assert/strict";
 import { describe } from "../helpers/mycel.ts";
-import { decodeQrText, labTest, meshOf, sh, WG_PORT } from "./_netns.ts";
+import { decodeTerminalQr } from "../helpers/qr.ts";
+import { labTest, meshOf, sh, WG_PORT } from "./_netns.ts";
 
 const CGNAT = /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.\d+\.\d+$/;
 
@@ -24,7 +25,11 @@ labTest("mesh: export-wg admits a phone, peers see it in WireGuard but never syn
   assert.ok(cut > 0, `no QR after the config: ${describe(args, r)}`);
   const config = r.stdout.slice(0, cut);
   const qr = r.stdout.slice(cut);
-  assert.equal(decodeQrText(qr), config, "the QR does not decode to the printed config");
+  assert.equal(
+    decodeTerminalQr(qr, { skipBlankLines: true }),
+    config,
+    "the QR does not decode to the printed config",
+  );
 
   const field = (name: string) =>
     [...config.matchAll(new RegExp(`^${name} = (.+)$`, "gm"))].map((m) => m[1].trim());

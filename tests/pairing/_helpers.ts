@@ -1,15 +1,14 @@
 /**
  * @module pairing_helpers
  * Helpers for the pairing integration tests: real `mycel` processes on
- * 127.0.0.1 (through tests/helpers/mycel.ts), free ports, an inviter started
- * with `pair --listen 127.0.0.1:PORT` whose code is read from its stdout, one
- * whole pairing, devices with a sync server, and a runner for the Deno
- * fixtures (the MITM proxy, the key-logging preload). Every background
+ * 127.0.0.1 (through tests/helpers/mycel.ts), an inviter started with
+ * `pair --listen 127.0.0.1:PORT` (on a free port) whose code is read from its
+ * stdout, one whole pairing, devices with a sync server, and runners for the
+ * Deno fixtures (the MITM proxy, the key-logging preload). Every background
  * process is ended by its own PID.
  */
 
 import assert from "node:assert/strict";
-import jsqrModule from "jsqr";
 import {
   childEnv,
   describe,
@@ -17,9 +16,12 @@ import {
   type MycelProcess,
   type MycelResult,
   type StatusJson,
+  type SyncLineJson,
   type TempHome,
   tempHome,
 } from "../helpers/mycel.ts";
+import { freePort } from "../helpers/net.ts";
+import { type Proc, spawnProcess } from "../helpers/process.ts";
 
 export { describe };
 
@@ -27,14 +29,6 @@ export { describe };
 export const CODE_RE = /Pairing code: (MYCEL-[0-9A-Z-]+)/;
 /** Matches the verification line both sides print. */
 export const VERIFICATION_RE = /verification: (\d{4}-\d{4})/;
-
-/** A TCP port on 127.0.0.1 that was free a moment ago (bind port 0, read it, close). */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 /** The verification string in `text`, or undefined. */
 export function verificationOf(text: string): string | undefined {
@@ -195,9 +189,9 @@ export class Device implements AsyncDisposable {
   }
 
   /** `sync now --json` (any exit code); the per-peer outcomes. */
-  async syncNow(): Promise<{ code: number; outcomes: SyncOutcome[]; raw: MycelResult }> {
+  async syncNow(): Promise<{ code: number; outcomes: SyncLineJson[]; raw: MycelResult }> {
     const r = await this.t.run(["sync", "now", "--json", "--timeout", "15"]);
-    let outcomes: SyncOutcome[] = [];
+    let outcomes: SyncLineJson[] = [];
     try {
       outcomes = JSON.parse(r.stdout);
     } catch {
@@ -230,16 +224,6 @@ export interface MeshRow {
   last_seen: string | null;
 }
 
-/** One peer's line of `sync now --json`. */
-export interface SyncOutcome {
-  id: string;
-  name: string;
-  status: string;
-  sent: number;
-  received: number;
-  error: string | null;
-}
-
 /** True when a mycel home was created at `path`. */
 export async function exists(path: string): Promise<boolean> {
   try {
@@ -251,110 +235,12 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Wait for `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 // ---------------------------------------------------------------------------
 // Deno fixture processes (the proxy, mycel with a preload)
 
-/** A Deno script running in the background; output collected as it arrives. */
-export class ScriptProcess implements AsyncDisposable {
-  /** The child. */
-  readonly child: Deno.ChildProcess;
-  /** Standard output so far. */
-  stdout = "";
-  /** Standard error so far. */
-  stderr = "";
-  readonly #done: Promise<MycelResult>;
-  readonly #started = performance.now();
-  #exited = false;
-
-  /** `deno ARGS...` with exactly the environment `env`. */
-  constructor(args: string[], env: Record<string, string>, timeoutMs = 120_000) {
-    const child = new Deno.Command(Deno.execPath(), {
-      args,
-      env,
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.child = child;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      this.kill("SIGKILL");
-    }, timeoutMs);
-    const drain = async (s: ReadableStream<Uint8Array>, which: "stdout" | "stderr") => {
-      const d = new TextDecoder();
-      for await (const chunk of s) this[which] += d.decode(chunk, { stream: true });
-    };
-    this.#done = (async () => {
-      const [status] = await Promise.all([
-        child.status,
-        drain(child.stdout, "stdout"),
-        drain(child.stderr, "stderr"),
-      ]);
-      this.#exited = true;
-      clearTimeout(timer);
-      return {
-        code: status.code,
-        signal: status.signal,
-        stdout: this.stdout,
-        stderr: this.stderr,
-        timedOut,
-        ms: performance.now() - this.#started,
-      };
-    })();
-  }
-
-  /** True once it exited. */
-  get exited(): boolean {
-    return this.#exited;
-  }
-
-  /** Send `signal` by PID unless it already exited. */
-  kill(signal: Deno.Signal = "SIGTERM"): void {
-    if (this.#exited) return;
-    try {
-      this.child.kill(signal);
-    } catch {
-      // exited meanwhile
-    }
-  }
-
-  /** Poll until stdout+stderr match `pattern`. */
-  async waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-    const deadline = performance.now() + timeoutMs;
-    while (true) {
-      const m = `${this.stdout}\n${this.stderr}`.match(pattern);
-      if (m) return m;
-      if (this.#exited || performance.now() > deadline) {
-        throw new Error(
-          `${this.#exited ? "exited" : "timed out"} before ${pattern}\n` +
-            `--- stdout ---\n${this.stdout}--- stderr ---\n${this.stderr}`,
-        );
-      }
-      await sleep(25);
-    }
-  }
-
-  /** Wait for the exit. */
-  result(): Promise<MycelResult> {
-    return this.#done;
-  }
-
-  /** Kill (by PID) if running, and wait. */
-  async stop(signal: Deno.Signal = "SIGKILL"): Promise<MycelResult> {
-    this.kill(signal);
-    return await this.#done;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
-  }
+/** `deno ARGS...` in the background with exactly the environment `env` (killed after 120 s). */
+function deno(args: string[], env: Record<string, string>): Proc {
+  return spawnProcess(Deno.execPath(), args, { env, clearEnv: true, timeoutMs: 120_000 });
 }
 
 /** Path of a fixture script. */
@@ -366,8 +252,8 @@ export function fixture(name: string): string {
  * Run `mycel ARGS...` with the key-logging preload (fixtures/key_spy.ts): the
  * Noise PSKs it uses (the CPace key) are appended, hex, to `keylog`.
  */
-export function spawnSpied(home: TempHome, args: string[], keylog: string): ScriptProcess {
-  return new ScriptProcess(
+export function spawnSpied(home: TempHome, args: string[], keylog: string): Proc {
+  return deno(
     ["run", "-A", "--preload", fixture("key_spy.ts"), MAIN_TS, ...args],
     childEnv({ home: home.home, env: { PAIRING_SPY_KEYLOG: keylog } }),
   );
@@ -376,9 +262,9 @@ export function spawnSpied(home: TempHome, args: string[], keylog: string): Scri
 /** Start the proxy fixture with `args`; resolves once it listens, with its port. */
 export async function startProxy(
   args: string[],
-): Promise<{ proc: ScriptProcess; port: number }> {
-  const proc = new ScriptProcess(["run", "-A", fixture("mitm_proxy.ts"), ...args], childEnv());
-  const m = await proc.waitFor(/proxy listening on 127\.0\.0\.1:(\d+)/);
+): Promise<{ proc: Proc; port: number }> {
+  const proc = deno(["run", "-A", fixture("mitm_proxy.ts"), ...args], childEnv());
+  const m = await proc.waitFor(/proxy listening on 127\.0\.0\.1:(\d+)/, { timeoutMs: 20_000 });
   return { proc, port: Number(m[1]) };
 }
 
@@ -392,67 +278,4 @@ export function containsBytes(haystack: Uint8Array, needle: Uint8Array): boolean
     return true;
   }
   return false;
-}
-
-// ---------------------------------------------------------------------------
-// QR decoding, the approach of tests/cli/qr_test.ts
-
-// CommonJS interop: at run time the default import is jsQR itself, while the
-// type checker sees the module object; accept either.
-const jsQR: typeof jsqrModule.default = typeof jsqrModule === "function"
-  ? jsqrModule
-  : jsqrModule.default;
-
-const HALVES: Record<string, [boolean, boolean]> = {
-  "█": [true, true],
-  "▀": [true, false],
-  "▄": [false, true],
-  " ": [false, false],
-};
-
-/**
- * Decode a half-block QR as `mycel pair` prints it: text lines to rows of
- * painted flags (two per line), strip the uniform edges, fix the polarity by
- * the finder pattern's dark corner, rasterise with a quiet zone and run jsQR.
- */
-export function decodeTerminalQr(text: string): string | null {
-  const lines = text.split("\n");
-  const width = [...lines[0]].length;
-  let m: boolean[][] = [];
-  for (const line of lines) {
-    const chars = [...line];
-    if (chars.length !== width) throw new Error(`ragged QR line: ${JSON.stringify(line)}`);
-    const halves = chars.map((c) => {
-      if (!(c in HALVES)) throw new Error(`unexpected QR character ${JSON.stringify(c)}`);
-      return HALVES[c];
-    });
-    m.push(halves.map((h) => h[0]), halves.map((h) => h[1]));
-  }
-  const uniform = (xs: boolean[]) => xs.every((x) => x === xs[0]);
-  const column = (c: number) => m.map((r) => r[c]);
-  for (let changed = true; changed;) {
-    changed = false;
-    if (m.length && uniform(m[0])) [m, changed] = [m.slice(1), true];
-    if (m.length && uniform(m[m.length - 1])) [m, changed] = [m.slice(0, -1), true];
-    if (m.length && uniform(column(0))) [m, changed] = [m.map((r) => r.slice(1)), true];
-    if (m.length && uniform(column(m[0].length - 1))) {
-      [m, changed] = [m.map((r) => r.slice(0, -1)), true];
-    }
-  }
-  if (m.length !== m[0]?.length || (m.length - 21) % 4 !== 0) {
-    throw new Error(`not a QR symbol: ${m.length} rows`);
-  }
-  const paintedIsLight = !m[0][0];
-  const dark = m.map((r) => r.map((p) => p !== paintedIsLight));
-  const scale = 4, quiet = 4, n = dark.length, size = (n + 2 * quiet) * scale;
-  const rgba = new Uint8ClampedArray(size * size * 4).fill(255);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const r = Math.floor(y / scale) - quiet, c = Math.floor(x / scale) - quiet;
-      if (r >= 0 && r < n && c >= 0 && c < n && dark[r][c]) {
-        rgba.fill(0, (y * size + x) * 4, (y * size + x) * 4 + 3);
-      }
-    }
-  }
-  return jsQR(rgba, size, size, { inversionAttempts: "dontInvert" })?.data ?? null;
 }

@@ -8,7 +8,8 @@
  */
 
 import assert from "node:assert/strict";
-import { device, type MeshRow, pair, type SyncOutcome, VERIFICATION_RE } from "./_helpers.ts";
+import type { SyncLineJson } from "../helpers/mycel.ts";
+import { device, type MeshRow, pair, VERIFICATION_RE } from "./_helpers.ts";
 
 function row(rows: MeshRow[], id: string): MeshRow {
   const r = rows.find((x) => x.id === id);
@@ -16,7 +17,7 @@ function row(rows: MeshRow[], id: string): MeshRow {
   return r;
 }
 
-function outcome(outcomes: SyncOutcome[], id: string): SyncOutcome {
+function outcome(outcomes: SyncLineJson[], id: string): SyncLineJson {
   const o = outcomes.find((x) => x.id === id);
   assert.ok(o, `no sync outcome for ${id}: ${JSON.stringify(outcomes)}`);
   return o;

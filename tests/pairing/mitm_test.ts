@@ -32,13 +32,13 @@ import assert from "node:assert/strict";
 import { fromHex, toHex, utf8 } from "../../src/bytes.ts";
 import { decodePairingCode } from "../../src/protocol/pairing_code.ts";
 import { describe, tempHome } from "../helpers/mycel.ts";
+import { freePort } from "../helpers/net.ts";
+import type { Proc } from "../helpers/process.ts";
 import {
   CODE_RE,
   containsBytes,
   device,
   exists,
-  freePort,
-  type ScriptProcess,
   spawnSpied,
   startInviter,
   startProxy,
@@ -61,7 +61,7 @@ Deno.test("pairing: a passive relay sees neither the secret nor the CPace key", 
   const joinerKeys = b.path("joiner.keys");
   const transcript = b.path("transcript");
   const port = freePort();
-  const procs: ScriptProcess[] = [];
+  const procs: Proc[] = [];
   try {
     const inviter = spawnSpied(
       a.t,
@@ -145,7 +145,7 @@ Deno.test("pairing: an active man in the middle without the code never completes
   await using j = await tempHome("mycel-pair-victim-");
   await using b = await tempHome("mycel-pair-beta-");
   const inv = await startInviter(a.t, { ttl: "2m" });
-  const procs: ScriptProcess[] = [];
+  const procs: Proc[] = [];
   try {
     const guess = toHex(crypto.getRandomValues(new Uint8Array(5)));
     assert.notEqual(guess, toHex(decodePairingCode(inv.code).secret));

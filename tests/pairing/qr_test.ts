@@ -1,12 +1,13 @@
 /**
  * @module qr_test
  * The QR that `mycel pair` prints next to its code decodes back to exactly
- * that code (decoded with jsQR, as tests/cli/qr_test.ts does).
+ * that code (decoded with tests/helpers/qr.ts, as tests/cli/qr_test.ts does).
  */
 
 import assert from "node:assert/strict";
 import { decodePairingCode } from "../../src/protocol/pairing_code.ts";
-import { decodeTerminalQr, device, startInviter } from "./_helpers.ts";
+import { decodeTerminalQr } from "../helpers/qr.ts";
+import { device, startInviter } from "./_helpers.ts";
 
 Deno.test("pairing: the printed QR decodes back to the printed code", async () => {
   await using a = await device("alpha");

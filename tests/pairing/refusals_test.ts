@@ -11,7 +11,9 @@ import assert from "node:assert/strict";
 import { symbolChar, symbolValue } from "../../src/protocol/base32_check.ts";
 import { decodePairingCode, encodePairingCode } from "../../src/protocol/pairing_code.ts";
 import { describe, tempHome } from "../helpers/mycel.ts";
-import { device, exists, freePort, pair, sleep, startInviter } from "./_helpers.ts";
+import { freePort } from "../helpers/net.ts";
+import { sleep } from "../helpers/process.ts";
+import { device, exists, pair, startInviter } from "./_helpers.ts";
 
 /** The same host and port with another secret: valid-looking, wrong. */
 function wrongCode(code: string): string {

@@ -18,16 +18,7 @@ import {
   splitForTransport,
 } from "../../src/protocol/message_assembler.ts";
 import { MAX_SYNC_MESSAGE } from "../../src/protocol/sync_messages.ts";
-
-function errorOf(fn: () => unknown): MycelError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof MycelError) return e;
-    throw new Error(`threw a non-MycelError: ${e}`);
-  }
-  throw new Error("did not throw");
-}
+import { assertMycelError } from "../helpers/assert.ts";
 
 // Cut `bytes` at the given (unsorted, possibly repeated) points; empty frames included.
 function cut(bytes: Uint8Array, points: number[]): Uint8Array[] {
@@ -80,10 +71,13 @@ Deno.test("MessageAssembler rejects an oversize declared length on the push that
         for (const frame of cut(stream, pts)) {
           const completes = pushed < head.length + 4 && pushed + frame.length >= head.length + 4;
           if (completes) {
-            const e = errorOf(() => a.push(frame));
+            const e = assertMycelError(() => a.push(frame));
             assert.equal(e.code, "message_too_large");
-            assert.equal(errorOf(() => a.next()).code, "message_too_large");
-            assert.equal(errorOf(() => a.push(new Uint8Array(1))).code, "message_too_large");
+            assert.equal(assertMycelError(() => a.next()).code, "message_too_large");
+            assert.equal(
+              assertMycelError(() => a.push(new Uint8Array(1))).code,
+              "message_too_large",
+            );
             return;
           }
           a.push(frame);
@@ -118,7 +112,7 @@ Deno.test("MessageAssembler only ever throws message_too_large on random frames"
 Deno.test("MessageAssembler checks a second message's prefix in the same frame", () => {
   const a = new MessageAssembler(8);
   const bad = Uint8Array.of(0, 0, 0, 9);
-  const e = errorOf(() => a.push(concatBytes(frameMessage(new Uint8Array(2)), bad)));
+  const e = assertMycelError(() => a.push(concatBytes(frameMessage(new Uint8Array(2)), bad)));
   assert.equal(e.code, "message_too_large");
   assert.match(e.message, /9 bytes/);
 });
@@ -157,7 +151,7 @@ Deno.test("MessageAssembler carries a 4 MiB message across 65519-byte frames", (
 
 Deno.test("frameMessage() writes a big-endian u32 prefix and refuses oversize messages", () => {
   assert.deepStrictEqual(frameMessage(Uint8Array.of(9)), Uint8Array.of(0, 0, 0, 1, 9));
-  const e = errorOf(() => frameMessage(new Uint8Array(MAX_SYNC_MESSAGE + 1)));
+  const e = assertMycelError(() => frameMessage(new Uint8Array(MAX_SYNC_MESSAGE + 1)));
   assert.equal(e.code, "message_too_large");
 });
 
@@ -171,6 +165,9 @@ Deno.test("splitForTransport() cuts into bounded frames that rejoin to the input
   );
   assert.deepStrictEqual(splitForTransport(new Uint8Array(0)), []);
   assert.equal(splitForTransport(new Uint8Array(MAX_TRANSPORT_PLAINTEXT + 1)).length, 2);
-  assert.equal(errorOf(() => splitForTransport(new Uint8Array(1), 0)).code, "internal");
-  assert.equal(errorOf(() => splitForTransport(new Uint8Array(1), 65520)).code, "internal");
+  assert.equal(assertMycelError(() => splitForTransport(new Uint8Array(1), 0)).code, "internal");
+  assert.equal(
+    assertMycelError(() => splitForTransport(new Uint8Array(1), 65520)).code,
+    "internal",
+  );
 });

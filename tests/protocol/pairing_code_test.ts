@@ -5,6 +5,7 @@
  * fuzz run that may only ever raise MycelError.
  */
 
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import { fromHex, toHex } from "../../src/bytes.ts";
 import { isMycelError, MycelError } from "../../src/errors.ts";
@@ -22,20 +23,7 @@ import {
   PAIRING_SECRET_BYTES,
 } from "../../src/protocol/pairing_code.ts";
 import { formatHost, parseHost } from "../../src/protocol/pairing_host.ts";
-
-// Tiny local assertions: node:assert needs @types/node, which is not installed.
-function equal<T>(actual: T, expected: T, label = ""): void {
-  if (actual !== expected) throw new Error(`${label} expected ${expected}, got ${actual}`);
-}
-function errorOf(fn: () => unknown): MycelError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof MycelError) return e;
-    throw new Error(`threw a non-MycelError: ${e}`);
-  }
-  throw new Error("did not throw");
-}
+import { assertMycelError } from "../helpers/assert.ts";
 
 const SECRET = fromHex("123456789a");
 /** Symbols of a code without prefix and dashes. */
@@ -47,16 +35,16 @@ Deno.test("encodePairingCode() uses the 16-character short form for IPv4 on the 
     port: DEFAULT_PAIRING_PORT,
     secret: SECRET,
   });
-  equal(code, "MYCEL-70AG-08M2-8T5C-Y4TW");
-  equal(DEFAULT_PAIRING_PORT, 7853);
+  assert.equal(code, "MYCEL-70AG-08M2-8T5C-Y4TW");
+  assert.equal(DEFAULT_PAIRING_PORT, 7853);
 });
 
 Deno.test("encodePairingCode() adds a group for a non-default port and uses 10 groups for IPv6", () => {
-  equal(
+  assert.equal(
     encodePairingCode({ host: "192.168.1.20", port: 51820, secret: SECRET }),
     "MYCEL-70AG-08MS-9P14-D2PF-2D04",
   );
-  equal(
+  assert.equal(
     encodePairingCode({ host: "2001:db8::1", port: 7853, secret: SECRET }),
     "MYCEL-4G02-3DR0-0000-0000-0000-0000-00HX-B8J6-HB7H-6G0S",
   );
@@ -70,9 +58,9 @@ Deno.test("decodePairingCode() reads all three forms back", () => {
   ];
   for (const [code, host, port] of table) {
     const decoded = decodePairingCode(code);
-    equal(decoded.host, host, code);
-    equal(decoded.port, port, code);
-    equal(toHex(decoded.secret), toHex(SECRET), code);
+    assert.equal(decoded.host, host, code);
+    assert.equal(decoded.port, port, code);
+    assert.equal(toHex(decoded.secret), toHex(SECRET), code);
   }
 });
 
@@ -87,45 +75,47 @@ Deno.test("decodePairingCode() forgives case, spacing, dashes, a missing prefix 
     "MYCEL-7OAG-O8M2-8T5C-Y4TW", // O for 0
     "MYCEL-70AG-08M2-8T5C-Y4TW\u00a0", // no-break space from a chat paste
   ];
-  for (const v of variants) equal(decodePairingCode(v).host, "192.168.1.20", JSON.stringify(v));
+  for (const v of variants) {
+    assert.equal(decodePairingCode(v).host, "192.168.1.20", JSON.stringify(v));
+  }
   // I and L read as 1, U as V.
   const code = encodePairingCode({ host: "10.1.1.1", port: 7853, secret: fromHex("0000000000") });
   const ones = body(code).replaceAll("1", "l");
-  equal(decodePairingCode(ones).host, "10.1.1.1");
-  equal(decodePairingCode(body(code).replaceAll("1", "I")).host, "10.1.1.1");
-  equal(symbolValue("u"), symbolValue("V"));
+  assert.equal(decodePairingCode(ones).host, "10.1.1.1");
+  assert.equal(decodePairingCode(body(code).replaceAll("1", "I")).host, "10.1.1.1");
+  assert.equal(symbolValue("u"), symbolValue("V"));
 });
 
 Deno.test("decodePairingCode() reports an empty code", () => {
   for (const text of ["", "   ", "MYCEL-", "mycel - -"]) {
-    const e = errorOf(() => decodePairingCode(text));
-    equal(e.code, "pairing_code_empty", JSON.stringify(text));
-    equal(e.exit, 2);
+    const e = assertMycelError(() => decodePairingCode(text));
+    assert.equal(e.code, "pairing_code_empty", JSON.stringify(text));
+    assert.equal(e.exit, 2);
   }
 });
 
 Deno.test("decodePairingCode() names an invalid character and its position", () => {
-  const e = errorOf(() => decodePairingCode("MYCEL-70AG-0#M2-8T5C-Y4TW"));
-  equal(e.code, "pairing_code_character");
-  equal(e.message, 'Cannot read pairing code: invalid character ("#" at position 13)');
-  equal(e.exit, 2);
-  const bell = errorOf(() => decodePairingCode("70AG\u000708M2"));
-  equal(bell.message, "Cannot read pairing code: invalid character (U+0007 at position 5)");
+  const e = assertMycelError(() => decodePairingCode("MYCEL-70AG-0#M2-8T5C-Y4TW"));
+  assert.equal(e.code, "pairing_code_character");
+  assert.equal(e.message, 'Cannot read pairing code: invalid character ("#" at position 13)');
+  assert.equal(e.exit, 2);
+  const bell = assertMycelError(() => decodePairingCode("70AG\u000708M2"));
+  assert.equal(bell.message, "Cannot read pairing code: invalid character (U+0007 at position 5)");
 });
 
 Deno.test("decodePairingCode() reports a wrong length", () => {
   for (const text of ["MYCEL-70AG-08M2-8T5C-Y4T", "MYCEL-70AG-08M2-8T5C-Y4TW-0", "70AG"]) {
-    const e = errorOf(() => decodePairingCode(text));
-    equal(e.code, "pairing_code_length", text);
-    equal(e.exit, 2);
+    const e = assertMycelError(() => decodePairingCode(text));
+    assert.equal(e.code, "pairing_code_length", text);
+    assert.equal(e.exit, 2);
   }
 });
 
 Deno.test("decodePairingCode() reports a single wrong character as a typo", () => {
-  const e = errorOf(() => decodePairingCode("MYCEL-70AG-08M2-8T5C-Y4TX"));
-  equal(e.code, "pairing_code_typo");
-  equal(e.exit, 2);
-  equal(e.message.includes("check character does not match — typo?"), true);
+  const e = assertMycelError(() => decodePairingCode("MYCEL-70AG-08M2-8T5C-Y4TX"));
+  assert.equal(e.code, "pairing_code_typo");
+  assert.equal(e.exit, 2);
+  assert.equal(e.message.includes("check character does not match — typo?"), true);
 });
 
 /** Values with a correct check symbol appended, as text. */
@@ -135,24 +125,33 @@ function withCheck(values: number[]): string {
 
 Deno.test("decodePairingCode() reports an unsupported version, even at a new length", () => {
   const v2 = [2 << 2, ...new Array(14).fill(0)]; // version 2, 16 symbols
-  equal(errorOf(() => decodePairingCode(withCheck(v2))).code, "pairing_code_version");
+  assert.equal(
+    assertMycelError(() => decodePairingCode(withCheck(v2))).code,
+    "pairing_code_version",
+  );
   const longer = [3 << 2, ...new Array(22).fill(7)]; // version 3, 24 symbols
-  const e = errorOf(() => decodePairingCode(withCheck(longer)));
-  equal(e.code, "pairing_code_version");
-  equal(e.message, "Cannot read pairing code: unsupported code version (3)");
+  const e = assertMycelError(() => decodePairingCode(withCheck(longer)));
+  assert.equal(e.code, "pairing_code_version");
+  assert.equal(e.message, "Cannot read pairing code: unsupported code version (3)");
 });
 
 Deno.test("decodePairingCode() refuses non-zero reserved bits and port 0", () => {
   const port = body(encodePairingCode({ host: "10.0.0.1", port: 9, secret: SECRET }));
   const values = [...port].slice(0, -1).map((c) => symbolValue(c)!);
   values[values.length - 1] |= 1; // the 4 pad bits are the low bits of the last data symbol
-  equal(errorOf(() => decodePairingCode(withCheck(values))).code, "pairing_code_version");
+  assert.equal(
+    assertMycelError(() => decodePairingCode(withCheck(values))).code,
+    "pairing_code_version",
+  );
   // version 1, 10.0.0.1, port 0: rebuild the port field as zeros by hand.
   const zero = [...port].slice(0, -1).map((c) => symbolValue(c)!);
   const bits = zero.map((v) => v.toString(2).padStart(5, "0")).join("");
   const patched = bits.slice(0, 35) + "0".repeat(16) + bits.slice(51);
   const back = patched.match(/.{5}/g)!.map((b) => parseInt(b, 2));
-  equal(errorOf(() => decodePairingCode(withCheck(back))).code, "pairing_code_port");
+  assert.equal(
+    assertMycelError(() => decodePairingCode(withCheck(back))).code,
+    "pairing_code_port",
+  );
 });
 
 Deno.test("decodePairingCode() catches every single-character substitution (exhaustive)", () => {
@@ -168,7 +167,11 @@ Deno.test("decodePairingCode() catches every single-character substitution (exha
       for (const ch of BASE32_ALPHABET + "OILU") {
         if (symbolValue(ch) === symbolValue(symbols[i])) continue;
         const typo = symbols.slice(0, i) + ch + symbols.slice(i + 1);
-        equal(errorOf(() => decodePairingCode(typo)).code, "pairing_code_typo", `${i}:${ch}`);
+        assert.equal(
+          assertMycelError(() => decodePairingCode(typo)).code,
+          "pairing_code_typo",
+          `${i}:${ch}`,
+        );
       }
     }
   }
@@ -186,7 +189,11 @@ Deno.test("decodePairingCode() catches every adjacent transposition, across dash
           if (symbols[i] === symbols[i + 1]) continue;
           const swapped = symbols.slice(0, i) + symbols[i + 1] + symbols[i] + symbols.slice(i + 2);
           const grouped = "MYCEL-" + swapped.match(/.{4}/g)!.join("-");
-          equal(errorOf(() => decodePairingCode(grouped)).code, "pairing_code_typo", `${i}`);
+          assert.equal(
+            assertMycelError(() => decodePairingCode(grouped)).code,
+            "pairing_code_typo",
+            `${i}`,
+          );
         }
       },
     ),
@@ -197,9 +204,11 @@ Deno.test("decodePairingCode() catches every adjacent transposition, across dash
 Deno.test("decodePairingCode() never echoes the secret in an error", () => {
   const code = encodePairingCode({ host: "10.0.0.2", port: 7853, secret: fromHex("c0ffee1234") });
   const typo = code.slice(0, -1) + (code.endsWith("0") ? "1" : "0");
-  const e = errorOf(() => decodePairingCode(typo));
-  for (const group of code.split("-").slice(2)) equal(e.message.includes(group), false, group);
-  equal(String(e.hint ?? "").includes(body(code)), false);
+  const e = assertMycelError(() => decodePairingCode(typo));
+  for (const group of code.split("-").slice(2)) {
+    assert.equal(e.message.includes(group), false, group);
+  }
+  assert.equal(String(e.hint ?? "").includes(body(code)), false);
 });
 
 const ipv4 = fc.uint8Array({ minLength: 4, maxLength: 4 }).map(formatHost);
@@ -217,12 +226,12 @@ Deno.test("pairing codes round-trip for random hosts, ports and secrets", () => 
       (host, port, s) => {
         const code = encodePairingCode({ host, port, secret: s });
         const groups = code.split("-").length - 1;
-        equal(groups, host.includes(":") ? 10 : port === DEFAULT_PAIRING_PORT ? 4 : 5);
+        assert.equal(groups, host.includes(":") ? 10 : port === DEFAULT_PAIRING_PORT ? 4 : 5);
         const back = decodePairingCode(code);
-        equal(back.host, host);
-        equal(back.port, port);
-        equal(toHex(back.secret), toHex(s));
-        equal(decodePairingCode(code.toLowerCase().replaceAll("-", " ")).host, host);
+        assert.equal(back.host, host);
+        assert.equal(back.port, port);
+        assert.equal(toHex(back.secret), toHex(s));
+        assert.equal(decodePairingCode(code.toLowerCase().replaceAll("-", " ")).host, host);
       },
     ),
     { numRuns: 2000 },
@@ -244,7 +253,7 @@ Deno.test("decodePairingCode() fuzzed with random text only ever throws MycelErr
     fc.property(text, (t) => {
       try {
         const r = decodePairingCode(t);
-        equal(r.secret.length, PAIRING_SECRET_BYTES);
+        assert.equal(r.secret.length, PAIRING_SECRET_BYTES);
       } catch (e) {
         if (!(e instanceof MycelError)) throw e;
       }
@@ -254,14 +263,17 @@ Deno.test("decodePairingCode() fuzzed with random text only ever throws MycelErr
 });
 
 Deno.test("generatePairingSecret() returns 40 bits from the injected source", () => {
-  equal(generatePairingSecret().length, 5);
-  equal(toHex(generatePairingSecret((n) => new Uint8Array(n).fill(7))), "0707070707");
-  equal(errorOf(() => generatePairingSecret(() => new Uint8Array(3))).code, "pairing_code_secret");
+  assert.equal(generatePairingSecret().length, 5);
+  assert.equal(toHex(generatePairingSecret((n) => new Uint8Array(n).fill(7))), "0707070707");
+  assert.equal(
+    assertMycelError(() => generatePairingSecret(() => new Uint8Array(3))).code,
+    "pairing_code_secret",
+  );
 });
 
 Deno.test("encodePairingCode() refuses bad hosts, ports and secrets", () => {
   const bad = (host: string, port = 7853, s = SECRET) =>
-    errorOf(() => encodePairingCode({ host, port, secret: s })).code;
+    assertMycelError(() => encodePairingCode({ host, port, secret: s })).code;
   for (
     const host of [
       "",
@@ -276,11 +288,13 @@ Deno.test("encodePairingCode() refuses bad hosts, ports and secrets", () => {
       "12345::",
     ]
   ) {
-    equal(bad(host), "pairing_code_host", host);
+    assert.equal(bad(host), "pairing_code_host", host);
   }
-  for (const port of [0, -1, 65536, 1.5, NaN]) equal(bad("10.0.0.1", port), "pairing_code_port");
-  equal(bad("10.0.0.1", 7853, new Uint8Array(4)), "pairing_code_secret");
-  equal(isMycelError(errorOf(() => parseHost("x"))), true);
+  for (const port of [0, -1, 65536, 1.5, NaN]) {
+    assert.equal(bad("10.0.0.1", port), "pairing_code_port");
+  }
+  assert.equal(bad("10.0.0.1", 7853, new Uint8Array(4)), "pairing_code_secret");
+  assert.equal(isMycelError(assertMycelError(() => parseHost("x"))), true);
 });
 
 Deno.test("host text is parsed and printed canonically (RFC 5952)", () => {
@@ -296,5 +310,7 @@ Deno.test("host text is parsed and printed canonically (RFC 5952)", () => {
     ["64:ff9b::192.0.2.1", "64:ff9b::c000:201"],
     ["0.0.0.0", "0.0.0.0"],
   ];
-  for (const [input, canonical] of table) equal(formatHost(parseHost(input)), canonical, input);
+  for (const [input, canonical] of table) {
+    assert.equal(formatHost(parseHost(input)), canonical, input);
+  }
 });

@@ -7,7 +7,6 @@
  */
 
 import assert from "node:assert/strict";
-import { MycelError } from "../../src/errors.ts";
 import { encodeCbor } from "../../src/log/cbor.ts";
 import { deviceIdFromKey } from "../../src/log/device_id.ts";
 import {
@@ -22,16 +21,7 @@ import {
   type Hello,
   MAX_SYNC_MESSAGE,
 } from "../../src/protocol/sync_messages.ts";
-
-function errorOf(fn: () => unknown): MycelError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof MycelError) return e;
-    throw new Error(`threw a non-MycelError: ${e}`);
-  }
-  throw new Error("did not throw");
-}
+import { assertMycelError } from "../helpers/assert.ts";
 
 const ID = deviceIdFromKey(new Uint8Array(32).fill(7));
 const H32 = new Uint8Array(32).fill(1);
@@ -116,7 +106,7 @@ const badReads: [string, () => unknown, RegExp][] = [
 ];
 for (const [name, read, reason] of badReads) {
   Deno.test(`decoders reject ${name} as bad_message`, () => {
-    const e = errorOf(read);
+    const e = assertMycelError(read);
     assert.equal(e.code, "bad_message", e.message);
     assert.match(e.message, /^Cannot read sync message: /);
     assert.match(e.message, reason);
@@ -176,7 +166,7 @@ const badWrites: [string, () => unknown][] = [
 ];
 for (const [name, write] of badWrites) {
   Deno.test(`encoders refuse ${name}`, () => {
-    const e = errorOf(write);
+    const e = assertMycelError(write);
     assert.equal(e.code, "bad_message");
     assert.match(e.message, /^Cannot write sync message: /);
   });

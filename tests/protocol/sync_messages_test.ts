@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { isMycelError, MycelError } from "../../src/errors.ts";
+import { isMycelError } from "../../src/errors.ts";
 import { encodeCbor } from "../../src/log/cbor.ts";
 import { deviceIdFromKey } from "../../src/log/device_id.ts";
 import {
@@ -29,6 +29,7 @@ import {
   SYNC_PROTOCOL_VERSION,
   type SyncMessage,
 } from "../../src/protocol/sync_messages.ts";
+import { assertMycelError } from "../helpers/assert.ts";
 
 const key = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const hash = fc.uint8Array({ minLength: 32, maxLength: 32 });
@@ -71,16 +72,6 @@ const syncMessage: fc.Arbitrary<SyncMessage> = fc.oneof(
   fc.record({ type: fc.constant("error" as const), code, message: text }, plain),
 );
 
-function errorOf(fn: () => unknown): MycelError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof MycelError) return e;
-    throw new Error(`threw a non-MycelError: ${e}`);
-  }
-  throw new Error("did not throw");
-}
-
 Deno.test("every codec round-trips (property)", () => {
   fc.assert(fc.property(heads, (h) => assert.deepStrictEqual(decodeHeads(encodeHeads(h)), h)));
   fc.assert(fc.property(hello, (m) => assert.deepStrictEqual(decodeHello(encodeHello(m)), m)));
@@ -102,17 +93,17 @@ Deno.test("constants are what the wire expects", () => {
 
 Deno.test("decodeHello() reports another version as version_mismatch with a hint", () => {
   const wire = encodeCbor([2, "home", new Uint8Array(32), [], [], "a v2 field"]);
-  const e = errorOf(() => decodeHello(wire));
+  const e = assertMycelError(() => decodeHello(wire));
   assert.equal(e.code, "version_mismatch");
   assert.match(e.message, /peer speaks sync protocol version 2, this mycel speaks 1/);
   assert.match(e.hint ?? "", /Update mycel on this device/);
-  const old = errorOf(() => decodeHello(encodeCbor([0, "home"])));
+  const old = assertMycelError(() => decodeHello(encodeCbor([0, "home"])));
   assert.equal(old.code, "version_mismatch");
   assert.match(old.hint ?? "", /Update mycel on the peer/);
 });
 
 Deno.test("decodeHelloReply() reports another version as version_mismatch", () => {
-  const e = errorOf(() => decodeHelloReply(encodeCbor([true, 7, "whatever"])));
+  const e = assertMycelError(() => decodeHelloReply(encodeCbor([true, 7, "whatever"])));
   assert.equal(e.code, "version_mismatch");
   assert.match(e.message, /version 7/);
 });
@@ -156,9 +147,11 @@ Deno.test("batchEntries() gives an oversize entry a batch of its own", () => {
 });
 
 Deno.test("batchEntries() refuses limits the wire cannot carry", () => {
-  assert.ok(isMycelError(errorOf(() => batchEntries([], 0)), "internal"));
-  assert.ok(isMycelError(errorOf(() => batchEntries([], MAX_BATCH_BYTES + 1)), "internal"));
-  assert.ok(isMycelError(errorOf(() => batchEntries([], 1024, 1025)), "internal"));
+  assert.ok(isMycelError(assertMycelError(() => batchEntries([], 0)), "internal"));
+  assert.ok(
+    isMycelError(assertMycelError(() => batchEntries([], MAX_BATCH_BYTES + 1)), "internal"),
+  );
+  assert.ok(isMycelError(assertMycelError(() => batchEntries([], 1024, 1025)), "internal"));
 });
 
 Deno.test("the largest batch batchEntries() allows still encodes under MAX_SYNC_MESSAGE", () => {

@@ -10,16 +10,7 @@ import fc from "fast-check";
 import { MycelError } from "../../src/errors.ts";
 import type { SyncMessage } from "../../src/protocol/sync_messages.ts";
 import { SyncSession } from "../../src/protocol/sync_session.ts";
-
-function errorOf(fn: () => unknown): MycelError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof MycelError) return e;
-    throw new Error(`threw a non-MycelError: ${e}`);
-  }
-  throw new Error("did not throw");
-}
+import { assertMycelError } from "../helpers/assert.ts";
 
 const E = (n: number): SyncMessage => ({
   type: "entries",
@@ -63,7 +54,7 @@ for (const [name, msgs, code, reason] of rejected) {
         s.receive(m);
       } catch { /* the earlier violation is what the "after" cases build on */ }
     }
-    const e = errorOf(() => s.receive(msgs[msgs.length - 1]));
+    const e = assertMycelError(() => s.receive(msgs[msgs.length - 1]));
     assert.equal(e.code, code);
     assert.match(e.message, reason);
     assert.equal(s.failed, true);
@@ -109,8 +100,8 @@ Deno.test("SyncSession is finished once both dones were sent and received, in ei
 Deno.test("SyncSession.sendEntries() and sendDone() refuse to run after done or an error", () => {
   const s = new SyncSession();
   s.sendDone();
-  assert.equal(errorOf(() => s.sendEntries(1)).code, "internal");
-  assert.equal(errorOf(() => s.sendDone()).code, "internal");
+  assert.equal(assertMycelError(() => s.sendEntries(1)).code, "internal");
+  assert.equal(assertMycelError(() => s.sendDone()).code, "internal");
   const t = new SyncSession();
   assert.deepStrictEqual(t.sendError("busy", "try later"), {
     type: "error",
@@ -118,9 +109,9 @@ Deno.test("SyncSession.sendEntries() and sendDone() refuse to run after done or 
     message: "try later",
   });
   assert.equal(t.failed, true);
-  assert.equal(errorOf(() => t.sendEntries(1)).code, "internal");
-  assert.equal(errorOf(() => t.receive(DONE(0))).code, "protocol_violation");
-  assert.equal(errorOf(() => new SyncSession({ maxReceived: -1 })).code, "internal");
+  assert.equal(assertMycelError(() => t.sendEntries(1)).code, "internal");
+  assert.equal(assertMycelError(() => t.receive(DONE(0))).code, "protocol_violation");
+  assert.equal(assertMycelError(() => new SyncSession({ maxReceived: -1 })).code, "internal");
 });
 
 // Random sequences vs. a reference model written as the rules read in the docs.

@@ -10,82 +10,14 @@
  *   with cron's `%` rule) that throws on anything cron would reject;
  * - {@link fakeBin}: a folder of fake tools (`crontab` keeping its table in a
  *   file, `wg`/`ip`/`wireguard-go` that just succeed) to put first on PATH;
- * - {@link peer}, {@link freePort}, {@link which}, {@link run}.
+ * - {@link peer}: two homes that know each other's cards.
+ * Ports, commands and PATH look-ups come from tests/helpers/net.ts and
+ * tests/helpers/process.ts.
  */
 
 import assert from "node:assert/strict";
 import type { TempHome } from "../helpers/mycel.ts";
-
-/** A port nothing listens on right now (bind port 0, close). */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-/** Absolute path of `cmd` on PATH (searched like the shell), or undefined. */
-export function which(cmd: string, path = Deno.env.get("PATH") ?? ""): string | undefined {
-  for (const dir of path.split(":")) {
-    if (dir === "") continue;
-    try {
-      const info = Deno.statSync(`${dir}/${cmd}`);
-      if (info.isFile && ((info.mode ?? 0) & 0o111) !== 0) return `${dir}/${cmd}`;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-/** Output of one finished command. */
-export interface RunOutput {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a command to completion (a deadline kills it by PID). */
-export async function run(
-  cmd: string,
-  args: string[],
-  options: {
-    env?: Record<string, string>;
-    clearEnv?: boolean;
-    cwd?: string;
-    stdin?: string;
-    timeoutMs?: number;
-  } = {},
-): Promise<RunOutput> {
-  const child = new Deno.Command(cmd, {
-    args,
-    env: options.env,
-    clearEnv: options.clearEnv,
-    cwd: options.cwd,
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // already gone
-    }
-  }, options.timeoutMs ?? 30_000);
-  try {
-    if (options.stdin !== undefined) {
-      const w = child.stdin.getWriter();
-      await w.write(new TextEncoder().encode(options.stdin));
-      await w.close();
-    }
-    const out = await child.output();
-    const dec = new TextDecoder();
-    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { type ProcResult, runProcess, which } from "../helpers/process.ts";
 
 // ---------------------------------------------------------------------------
 // systemd ExecStart syntax
@@ -246,8 +178,8 @@ export function parseDumpedCommandLine(line: string): string[] {
 }
 
 /** `systemd-analyze verify FILES` (normal level): exit code and output. */
-export function verifyUnits(files: string[]): Promise<RunOutput> {
-  return run("systemd-analyze", ["verify", "--man=no", ...files], {
+export function verifyUnits(files: string[]): Promise<ProcResult> {
+  return runProcess("systemd-analyze", ["verify", "--man=no", ...files], {
     env: { SYSTEMD_LOG_LEVEL: "notice" },
   });
 }
@@ -258,7 +190,7 @@ export function verifyUnits(files: string[]): Promise<RunOutput> {
  * exec-time `$` substitution. Empty when this systemd does not dump them.
  */
 export async function systemdCommandLines(unitFile: string): Promise<string[][]> {
-  const r = await run("systemd-analyze", ["verify", "--man=no", unitFile], {
+  const r = await runProcess("systemd-analyze", ["verify", "--man=no", unitFile], {
     env: { SYSTEMD_LOG_LEVEL: "debug" },
   });
   const lines: string[][] = [];
@@ -437,9 +369,4 @@ export async function card(h: TempHome): Promise<string> {
 export async function peer(a: TempHome, b: TempHome): Promise<void> {
   await a.ok(["--no-sync", "mesh", "add-peer", await card(b)]);
   await b.ok(["--no-sync", "mesh", "add-peer", await card(a)]);
-}
-
-/** Sleep `ms`. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -13,7 +13,9 @@
 import assert from "node:assert/strict";
 import { describe, MAIN_TS, type StatusJson, TempHome, tempHome } from "../helpers/mycel.ts";
 import { CRON_MARKER } from "../../src/service/units.ts";
-import { type FakeBin, fakeBin, freePort, parseCrontab, peer, run, which } from "./_helpers.ts";
+import { freePort } from "../helpers/net.ts";
+import { runProcess, which } from "../helpers/process.ts";
+import { type FakeBin, fakeBin, parseCrontab, peer } from "./_helpers.ts";
 
 const CRONTAB = which("crontab");
 
@@ -32,7 +34,7 @@ async function setup(name = "box"): Promise<{ h: TempHome; bin: FakeBin }> {
 async function shellArgv(command: string): Promise<string[]> {
   const m = /^(?:sleep 30; )?flock -n (.*) >\/dev\/null 2>&1$/.exec(command);
   assert.ok(m, `flock -n … >/dev/null 2>&1: ${command}`);
-  const r = await run("/bin/sh", ["-c", `printf '%s\\0' ${m[1]}`]);
+  const r = await runProcess("/bin/sh", ["-c", `printf '%s\\0' ${m[1]}`]);
   assert.equal(r.code, 0, r.stderr);
   return r.stdout.split("\0").slice(0, -1);
 }
@@ -86,7 +88,7 @@ Deno.test("service install --cron: the real crontab accepts the lines (where it 
     );
     return;
   }
-  const probe = await run(CRONTAB, ["-T", "/dev/null"]);
+  const probe = await runProcess(CRONTAB, ["-T", "/dev/null"]);
   if (probe.code !== 0) {
     console.log(
       `crontab check skipped: ${CRONTAB} cannot check a file without installing it (no -T): ${probe.stderr.trim()}`,
@@ -97,7 +99,7 @@ Deno.test("service install --cron: the real crontab accepts the lines (where it 
   await using _ = h;
   const r = await h.ok(["service", "install", "--cron", "--port", "40141"]);
   const file = await h.writeFile("crontab.txt", r.stdout);
-  const t = await run(CRONTAB, ["-T", file]);
+  const t = await runProcess(CRONTAB, ["-T", file]);
   assert.equal(t.code, 0, `crontab -T:\n${t.stdout}${t.stderr}`);
 });
 
@@ -173,7 +175,7 @@ Deno.test({
     try {
       await lock.lock(true);
       const t0 = performance.now();
-      const busy = await run("/bin/sh", ["-c", job.command], {
+      const busy = await runProcess("/bin/sh", ["-c", job.command], {
         env: cronEnv,
         clearEnv: true,
         cwd: home,
@@ -185,7 +187,7 @@ Deno.test({
       lock.close();
     }
 
-    const done = await run("/bin/sh", ["-c", job.command], {
+    const done = await runProcess("/bin/sh", ["-c", job.command], {
       env: cronEnv,
       clearEnv: true,
       cwd: home,

@@ -12,16 +12,9 @@
 
 import assert from "node:assert/strict";
 import { describe, type StatusJson, tempHome } from "../helpers/mycel.ts";
-import {
-  freePort,
-  parseExecStart,
-  peer,
-  sleep,
-  substituteEnv,
-  systemdCommandLines,
-  unitValue,
-  which,
-} from "./_helpers.ts";
+import { freePort } from "../helpers/net.ts";
+import { spawnProcess, which } from "../helpers/process.ts";
+import { parseExecStart, peer, substituteEnv, systemdCommandLines, unitValue } from "./_helpers.ts";
 
 const ACTIVATE = which("systemd-socket-activate") ??
   (() => {
@@ -106,37 +99,18 @@ Deno.test({
       assert.deepEqual(sys, ours);
     }
 
-    const activator = new Deno.Command(ACTIVATE!, {
-      args: [
-        "--accept",
-        "--inetd",
-        "-l",
-        `127.0.0.1:${port}`,
-        "-E",
-        `PATH=${SYSTEMD_PATH}`,
-        ...argv,
-      ],
-      env: { PATH: SYSTEMD_PATH },
-      clearEnv: true,
-      cwd: "/",
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    let log = "";
-    const reading = (async () => {
-      for await (const t of activator.stderr.pipeThrough(new TextDecoderStream())) log += t;
-    })();
+    const activator = spawnProcess(
+      ACTIVATE!,
+      ["--accept", "--inetd", "-l", `127.0.0.1:${port}`, "-E", `PATH=${SYSTEMD_PATH}`, ...argv],
+      { env: { PATH: SYSTEMD_PATH }, clearEnv: true, cwd: "/", timeoutMs: 0 },
+    );
     try {
-      for (let i = 0; !log.includes("Listening on"); i++) {
-        if (i > 500) throw new Error(`the activator does not listen:\n${log}`);
-        await sleep(20);
-      }
+      await activator.waitFor(/Listening on/, { stream: "stderr", timeoutMs: 10_000 });
 
       const sync = async () => {
         const args = ["sync", "now", "--json", "--timeout", "20"];
         const r = await laptop.run(args);
-        assert.equal(r.code, 0, `${describe(args, r)}\n--- activator ---\n${log}`);
+        assert.equal(r.code, 0, `${describe(args, r)}\n--- activator ---\n${activator.stderr}`);
         const outcomes = JSON.parse(r.stdout) as Outcome[];
         assert.equal(outcomes.length, 1, r.stdout);
         assert.equal(outcomes[0].name, "served");
@@ -174,18 +148,12 @@ Deno.test({
       assert.equal(s2, l2, "state digests equal after the second round");
       assert.notEqual(s2, s1);
       // Each activated mycel logged its session (stderr is the journal's, here ours).
-      for (let i = 0; (log.match(/synced with laptop/g) ?? []).length < 2; i++) {
-        if (i > 250) throw new Error(`no session lines from the activated mycel:\n${log}`);
-        await sleep(20);
-      }
+      await activator.waitFor(/synced with laptop[\s\S]*synced with laptop/, {
+        stream: "stderr",
+        timeoutMs: 5_000,
+      });
     } finally {
-      try {
-        activator.kill("SIGTERM");
-      } catch {
-        // already gone
-      }
-      await activator.status;
-      await reading.catch(() => {});
+      await activator.stop("SIGTERM");
     }
   },
 });

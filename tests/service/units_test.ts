@@ -18,11 +18,11 @@ import {
   type ServiceSpec,
   UNIT_NAMES,
 } from "../../src/service/units.ts";
+import { runProcess } from "../helpers/process.ts";
 import {
   hasSystemdAnalyze,
   parseCrontab,
   parseExecStart,
-  run,
   splitSystemdWords,
   substituteEnv,
   systemdCommandLines,
@@ -249,7 +249,7 @@ Deno.test("quoteShell: safe words stay bare, others single-quoted", () => {
 Deno.test("quoteShell: /bin/sh reads every awkward argument back unchanged", async () => {
   const args = [...AWKWARD, ...PERCENT];
   const script = `printf '%s\\0' ${args.map(quoteShell).join(" ")}`;
-  const r = await run("/bin/sh", ["-c", script], { env: { HOME: "/nowhere" } });
+  const r = await runProcess("/bin/sh", ["-c", script], { env: { HOME: "/nowhere" } });
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.stdout.split("\0").slice(0, -1), args);
 });
@@ -282,7 +282,7 @@ Deno.test("renderCron: awkward paths are shell-quoted and survive sh", async () 
     / >\/dev\/null 2>&1$/,
     "",
   );
-  const r = await run("/bin/sh", ["-c", command]);
+  const r = await runProcess("/bin/sh", ["-c", command]);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.stdout.split("\0").slice(0, -1), [
     `${home}/cron.lock`,

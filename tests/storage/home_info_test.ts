@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { homePaths } from "../../src/storage/home.ts";
 import { readHomeInfo, writeHomeInfo } from "../../src/storage/home_info.ts";
-import { assertRejectsMycel } from "../log/helpers.ts";
+import { assertRejectsMycel } from "../helpers/assert.ts";
 import { listDir, modeOf, tempDir } from "./helpers.ts";
 
 Deno.test("writeHomeInfo()/readHomeInfo() round-trip as readable JSON, mode 0600", async () => {

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { ensureHomeDirs, homePaths, resolveHome } from "../../src/storage/home.ts";
-import { assertMycelError } from "../log/helpers.ts";
+import { assertMycelError } from "../helpers/assert.ts";
 import { modeOf, tempDir } from "./helpers.ts";
 
 const env = (vars: Record<string, string>) => (name: string) => vars[name];

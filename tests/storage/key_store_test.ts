@@ -11,7 +11,8 @@ import { isMycelError } from "../../src/errors.ts";
 import { encodeCbor } from "../../src/log/cbor.ts";
 import type { DeviceKeys } from "../../src/log/identity.ts";
 import { readKeys, writeKeys } from "../../src/storage/key_store.ts";
-import { assertRejectsMycel, indexOfBytes, testKeys } from "../log/helpers.ts";
+import { assertRejectsMycel } from "../helpers/assert.ts";
+import { indexOfBytes, testKeys } from "../log/helpers.ts";
 import { listDir, modeOf, tempDir } from "./helpers.ts";
 
 const [KEYS] = await testKeys(1);

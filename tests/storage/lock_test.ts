@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { acquireLock, lockHolder } from "../../src/storage/lock.ts";
-import { assertRejectsMycel } from "../log/helpers.ts";
+import { assertRejectsMycel } from "../helpers/assert.ts";
 import { modeOf, tempDir } from "./helpers.ts";
 
 Deno.test("acquireLock() creates the lock file 0600 and records our PID", async () => {

@@ -18,7 +18,8 @@ import { acquireLock } from "../../src/storage/lock.ts";
 import { segmentPath } from "../../src/storage/log_dir.ts";
 import { encodeRecords, parseRecords } from "../../src/storage/segment.ts";
 import { Store } from "../../src/storage/store.ts";
-import { assertRejectsMycel, TestDevice, testKeys } from "../log/helpers.ts";
+import { assertRejectsMycel } from "../helpers/assert.ts";
+import { TestDevice, testKeys } from "../log/helpers.ts";
 import { appendBytes, flipByte, listDir, makeHome, modeOf, tempDir } from "./helpers.ts";
 
 const [, OTHER_KEYS] = await testKeys(2);

@@ -29,37 +29,22 @@ import {
   type MycelResult,
   type SpawnOptions,
   type StatusJson,
+  type SyncLineJson,
   type TempHome,
   tempHome,
 } from "../helpers/mycel.ts";
+import { freePort } from "../helpers/net.ts";
 
-/** A port nothing listens on right now (bind port 0, close). */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-/** One line of `sync now --json`. */
-export interface RoundJson {
-  id: string;
-  name: string;
-  status: "synced" | "unreachable" | "refused" | "failed";
-  sent: number;
-  received: number;
-  path: string | null;
-  address: string | null;
-  error: string | null;
-  forks: number;
-}
+// bench/sync_bench.ts imports these two from here.
+export { freePort } from "../helpers/net.ts";
+export { sleep } from "../helpers/process.ts";
 
 /** A `sync now` run: the process result and, with --json, its lines. */
 export interface Round {
   result: MycelResult;
-  outcomes: RoundJson[];
+  outcomes: SyncLineJson[];
   /** The outcome for `peer`, by name (throws when absent). */
-  of(peer: Device | string): RoundJson;
+  of(peer: Device | string): SyncLineJson;
 }
 
 /** Default session deadline of `sync now` and `sync serve` in these tests (s). */
@@ -139,9 +124,9 @@ export class Device {
   async syncNow(extra: readonly string[] = [], timeoutS = SYNC_TIMEOUT_S): Promise<Round> {
     const args = ["sync", "now", "--json", "--timeout", String(timeoutS), ...extra];
     const result = await this.tmp.run(args);
-    let outcomes: RoundJson[];
+    let outcomes: SyncLineJson[];
     try {
-      outcomes = JSON.parse(result.stdout) as RoundJson[];
+      outcomes = JSON.parse(result.stdout) as SyncLineJson[];
     } catch {
       throw new Error(`sync now printed no JSON: ${describe(args, result)}`);
     }
@@ -279,6 +264,29 @@ export class Devices implements AsyncDisposable {
   }
 }
 
+/** What must not change on a device that refused something (see {@link snapshot}). */
+export interface Snapshot {
+  /** `state_digest` of `status --json`. */
+  digest: string;
+  /** The log heads of `status --json`. */
+  heads: StatusJson["log"]["heads"];
+  /** `pref list --json`, with `{ prefs: true }` only. */
+  prefs?: unknown;
+  /** `log --json`, sorted. */
+  log: LogEntryJson[];
+}
+
+/** Digest, log heads and log of `d` (and its prefs with `prefs`), to compare before and after. */
+export async function snapshot(d: Device, options: { prefs?: boolean } = {}): Promise<Snapshot> {
+  const st = await d.status();
+  return {
+    digest: st.state_digest,
+    heads: st.log.heads,
+    ...(options.prefs ? { prefs: await d.tmp.json(["pref", "list", "--json"]) } : {}),
+    log: await d.log(),
+  };
+}
+
 /** `names.length` initialised devices (not peered). */
 export async function devices(names: readonly string[]): Promise<Devices> {
   const devs = new Devices();
@@ -289,44 +297,6 @@ export async function devices(names: readonly string[]): Promise<Devices> {
     throw e;
   }
   return devs;
-}
-
-/** Sleep `ms`. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** mulberry32: a small seeded PRNG (so a failing run's choices can be replayed). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * Wait until `p`'s stderr, past character `from`, has a line matching
- * `pattern`; returns the match.
- */
-export async function waitForLine(
-  p: MycelProcess,
-  from: number,
-  pattern: RegExp,
-  timeoutMs = 15_000,
-): Promise<RegExpMatchArray> {
-  const deadline = performance.now() + timeoutMs;
-  while (true) {
-    const m = p.stderr.slice(from).match(pattern);
-    if (m) return m;
-    if (p.exited || performance.now() > deadline) {
-      throw new Error(`no line matching ${pattern} from pid ${p.pid}:\n${p.stderr.slice(from)}`);
-    }
-    await sleep(20);
-  }
 }
 
 /**

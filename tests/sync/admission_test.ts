@@ -10,13 +10,7 @@
 
 import assert from "node:assert/strict";
 import { shortDeviceId } from "../../src/log/device_id.ts";
-import { type Device, devices } from "./_helpers.ts";
-
-/** Snapshot of what must not change on the victim. */
-async function snapshot(d: Device) {
-  const st = await d.status();
-  return { digest: st.state_digest, heads: st.log.heads, log: await d.log() };
-}
+import { devices, snapshot } from "./_helpers.ts";
 
 Deno.test("a device of another mesh is refused by name on both sides, nothing applied", async () => {
   await using devs = await devices(["victim", "stranger", "friend"]);

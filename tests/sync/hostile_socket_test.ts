@@ -12,7 +12,8 @@
 
 import assert from "node:assert/strict";
 import { REPO_ROOT } from "../helpers/mycel.ts";
-import { type Device, devices, sleep, waitForLine } from "./_helpers.ts";
+import { sleep } from "../helpers/process.ts";
+import { devices, snapshot } from "./_helpers.ts";
 
 const DEADLINE_S = 2;
 /** Slack over the deadline for a loaded 2-core machine. */
@@ -69,11 +70,6 @@ const ATTACKS: Attack[] = [
   { name: "slow-loris", run: (c, stop) => trickle(c, random(512), 150, stop) },
 ];
 
-async function snapshot(d: Device) {
-  const st = await d.status();
-  return { digest: st.state_digest, heads: st.log.heads, log: await d.log() };
-}
-
 Deno.test("garbage, silence and slow-loris sockets are dropped within the deadline, state untouched, server keeps serving", async () => {
   await using devs = await devices(["target", "friend"]);
   const [target, friend] = devs.list;
@@ -117,7 +113,11 @@ Deno.test("garbage, silence and slow-loris sockets are dropped within the deadli
   assert.ok(slowest > 1000, `slow-loris dropped suspiciously early (${slowest.toFixed(0)} ms)`);
 
   // One line per connection: failed (or busy when over the concurrency cap).
-  await waitForLine(server, from, /(?:^(?:failed|busy).*\n){20}/m);
+  await server.waitFor(/(?:^(?:failed|busy).*\n){20}/m, {
+    stream: "stderr",
+    from,
+    timeoutMs: 15_000,
+  });
   const lines = server.stderr.slice(from).trim().split("\n");
   assert.equal(lines.length, 20, lines.join("\n"));
   for (const l of lines) assert.match(l, /^(failed 127\.0\.0\.1:\d+: |busy: refused a connection)/);
@@ -136,7 +136,7 @@ Deno.test("garbage, silence and slow-loris sockets are dropped within the deadli
   assert.equal(round.of(target).sent, 1);
   assert.equal(round.of(target).received, 1);
   await devs.assertConverged();
-  await waitForLine(server, from, /^synced with friend/m);
+  await server.waitFor(/^synced with friend/m, { stream: "stderr", from, timeoutMs: 15_000 });
 });
 
 Deno.test("an admitted peer dripping valid messages forever is cut at the session deadline", async () => {
@@ -170,7 +170,11 @@ Deno.test("an admitted peer dripping valid messages forever is cut at the sessio
   assert.equal(r.reply, "ok");
   assert.ok(r.sent >= 3, `only ${r.sent} drips: the deadline is per session, not per read`);
   assert.ok(r.ms < DEADLINE_S * 1000 + SLACK_MS, `cut after ${r.ms} ms`);
-  const [line] = await waitForLine(server, from, /^.*dripper.*$/m);
+  const [line] = await server.waitFor(/^.*dripper.*$/m, {
+    stream: "stderr",
+    from,
+    timeoutMs: 15_000,
+  });
   assert.match(line, /^failed dripper \([A-Z0-9]{7}\): .*took longer than 2s/);
   assert.deepEqual(await snapshot(target), before);
   await dripper.write("pref", "set", "after", "drip");

@@ -23,7 +23,9 @@ import assert from "node:assert/strict";
 import { segmentPath } from "../../src/storage/log_dir.ts";
 import { homePaths } from "../../src/storage/home.ts";
 import { describe, type MycelProcess } from "../helpers/mycel.ts";
-import { appendBulk, devices, rng, sleep, waitForLine } from "./_helpers.ts";
+import { sleep } from "../helpers/process.ts";
+import { rng } from "../helpers/random.ts";
+import { appendBulk, devices } from "./_helpers.ts";
 
 const KILLS = Number(Deno.env.get("SYNC_KILLS") ?? 32);
 const LANES = 2;
@@ -142,7 +144,7 @@ async function lane(index: number, kills: number, tally: Tally) {
     if (hit) {
       if (!killServer) {
         // The server's lines since the cut: the cut session's (if it got that far), then the next.
-        const lines = await waitForLine(server, from, /^.*\n.*\n/, 1000)
+        const lines = await server.waitFor(/^.*\n.*\n/, { stream: "stderr", from, timeoutMs: 1000 })
           .then(() => server.stderr.slice(from).trim().split("\n"), () => []);
         seen = lines.length > 1 ? lines[0].split(" ")[0] : "nothing";
       }

@@ -14,7 +14,8 @@
 import assert from "node:assert/strict";
 import { shortDeviceId } from "../../src/log/device_id.ts";
 import { REPO_ROOT } from "../helpers/mycel.ts";
-import { type Device, devices, sleep, waitForLine } from "./_helpers.ts";
+import { type Proc, spawnProcess } from "../helpers/process.ts";
+import { type Device, devices, snapshot } from "./_helpers.ts";
 
 const ROGUE = `${REPO_ROOT}/tests/sync/fixtures/rogue_peer.ts`;
 
@@ -27,12 +28,11 @@ interface RogueReport {
   crafted: string | null;
 }
 
-function rogueCommand(args: string[]): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ROGUE, ...args],
-    stdout: "piped",
-    stderr: "piped",
+/** `deno run -A rogue_peer.ts ARGS...` in the background (no deadline: the tests end it). */
+function rogueProcess(args: string[]): Proc {
+  return spawnProcess(Deno.execPath(), ["run", "-A", ROGUE, ...args], {
     env: { NO_COLOR: "1" },
+    timeoutMs: 0,
   });
 }
 
@@ -43,7 +43,7 @@ async function rogueDials(
   mode: string,
   as = "",
 ): Promise<RogueReport> {
-  const out = await rogueCommand([
+  const out = await rogueProcess([
     "--home",
     rogue.home,
     "--mode",
@@ -53,24 +53,22 @@ async function rogueDials(
     "--peer",
     victim.id,
     ...(as ? ["--as", as] : []),
-  ]).output();
-  const text = new TextDecoder().decode(out.stdout);
-  assert.ok(out.success, `rogue failed: ${text}${new TextDecoder().decode(out.stderr)}`);
-  return JSON.parse(text) as RogueReport;
+  ]).result();
+  assert.ok(out.code === 0, `rogue failed: ${out.stdout}${out.stderr}`);
+  return JSON.parse(out.stdout) as RogueReport;
 }
 
 /** The rogue running as a fake server, its output collected as it comes. */
 interface Fake {
-  child: Deno.ChildProcess;
-  stderr: string;
+  /** The process; `proc.stop()` kills it by PID and reaps it. */
+  proc: Proc;
   /** Its report (stdout, parsed) once it exits. */
   report: Promise<RogueReport>;
-  drained: Promise<void>;
 }
 
 /** Start the rogue as a fake server on its own endpoint. */
 function spawnFake(rogue: Device, mode: string, as = ""): Fake {
-  const child = rogueCommand([
+  const proc = rogueProcess([
     "--home",
     rogue.home,
     "--mode",
@@ -78,48 +76,10 @@ function spawnFake(rogue: Device, mode: string, as = ""): Fake {
     "--listen",
     rogue.endpoint,
     ...(as ? ["--as", as] : []),
-  ]).spawn();
-  const fake: Fake = {
-    child,
-    stderr: "",
-    report: new Response(child.stdout).text().then((t) => JSON.parse(t) as RogueReport),
-    drained: Promise.resolve(),
-  };
-  fake.report.catch(() => {}); // awaited by the tests that need it
-  fake.drained = (async () => {
-    for await (const t of child.stderr.pipeThrough(new TextDecoderStream())) fake.stderr += t;
-  })();
-  return fake;
-}
-
-/** Wait for "listening on" on the fake server's stderr. */
-async function fakeListening(fake: Fake): Promise<void> {
-  for (let i = 0; !fake.stderr.includes("listening on"); i++) {
-    if (i > 1500) throw new Error(`fake server did not listen: ${fake.stderr}`);
-    await sleep(20);
-  }
-}
-
-/** Kill the fake server by PID (if still running) and reap it. */
-async function killFake(fake: Fake): Promise<void> {
-  try {
-    fake.child.kill("SIGKILL");
-  } catch {
-    // already exited
-  }
-  await fake.child.status;
-  await fake.drained.catch(() => {});
-}
-
-/** What must not change on the victim. */
-async function snapshot(d: Device) {
-  const st = await d.status();
-  return {
-    digest: st.state_digest,
-    heads: st.log.heads,
-    prefs: await d.tmp.json(["pref", "list", "--json"]),
-    log: await d.log(),
-  };
+  ]);
+  const report = proc.result().then((r) => JSON.parse(r.stdout) as RogueReport);
+  report.catch(() => {}); // awaited by the tests that need it
+  return { proc, report };
 }
 
 /** Mode → what the victim must say (refusal reason, or a fork). */
@@ -168,7 +128,7 @@ async function setup() {
 Deno.test("a rogue member dialling mycel sync serve: every crafted entry is refused, nothing applied", async () => {
   await using devs = await setup();
   const [victim, rogue, third] = devs.list;
-  const before = await snapshot(victim);
+  const before = await snapshot(victim, { prefs: true });
   const server = victim.server!;
   for (const c of CASES) {
     const from = server.stderr.length;
@@ -177,12 +137,20 @@ Deno.test("a rogue member dialling mycel sync serve: every crafted entry is refu
     assert.equal(r.sent, 1);
     // The victim tells the dialling rogue it refused the entry.
     assert.deepEqual(r.stored, { accepted: 0, refused: 1 }, c.mode);
-    const [line] = await waitForLine(server, from, /^.*rogue.*$/m);
+    const [line] = await server.waitFor(/^.*rogue.*$/m, {
+      stream: "stderr",
+      from,
+      timeoutMs: 15_000,
+    });
     assert.match(line, new RegExp(`^refused rogue \\(${shortDeviceId(rogue.id)}\\): `), c.mode);
     assert.match(line, c.expect, c.mode);
     const who = c.author === "rogue" ? rogue.id : c.author === "third" ? third.id : "";
     if (who) assert.match(line, new RegExp(`\\(${who.slice(0, 7)}#\\d+\\)`), `${c.mode}: ${line}`);
-    assert.deepEqual(await snapshot(victim), before, `${c.mode} changed the victim`);
+    assert.deepEqual(
+      await snapshot(victim, { prefs: true }),
+      before,
+      `${c.mode} changed the victim`,
+    );
   }
   const st = await victim.status();
   const book = st.peers.find((p) => p.id === rogue.id)!;
@@ -193,42 +161,46 @@ Deno.test("a rogue member dialling mycel sync serve: every crafted entry is refu
 Deno.test("mycel sync now towards a rogue fake server: every crafted entry is refused, nothing applied", async () => {
   await using devs = await setup();
   const [victim, rogue, third] = devs.list;
-  const before = await snapshot(victim);
+  const before = await snapshot(victim, { prefs: true });
   for (const c of CASES) {
     const fake = spawnFake(rogue, c.mode, third.id);
     try {
-      await fakeListening(fake);
+      await fake.proc.waitFor(/listening on/, { stream: "stderr", timeoutMs: 30_000 });
       const round = await victim.syncNow();
       assert.equal(round.result.code, 1, round.result.stdout);
       const o = round.of(rogue);
       assert.equal(o.status, "refused", `${c.mode}: ${JSON.stringify(o)}`);
       assert.match(o.error ?? "", c.expect, c.mode);
-      assert.equal((await fake.report).reply, "ok", fake.stderr);
+      assert.equal((await fake.report).reply, "ok", fake.proc.stderr);
     } finally {
-      await killFake(fake);
+      await fake.proc.stop();
     }
-    assert.deepEqual(await snapshot(victim), before, `${c.mode} changed the victim`);
+    assert.deepEqual(
+      await snapshot(victim, { prefs: true }),
+      before,
+      `${c.mode} changed the victim`,
+    );
   }
 });
 
 Deno.test("a rogue's entry that does not link onto its chain is kept aside as a fork, not applied, and reported", async () => {
   await using devs = await setup();
   const [victim, rogue] = devs.list;
-  const before = await snapshot(victim);
+  const before = await snapshot(victim, { prefs: true });
 
   // The victim dials a fake server that sends the unlinked entry.
   const fake = spawnFake(rogue, "broken_chain");
   let crafted: string;
   try {
-    await fakeListening(fake);
+    await fake.proc.waitFor(/listening on/, { stream: "stderr", timeoutMs: 30_000 });
     const round = await victim.syncNow();
     const o = round.of(rogue);
     assert.equal(o.forks, 1, JSON.stringify(o));
     crafted = (await fake.report).crafted!;
   } finally {
-    await killFake(fake);
+    await fake.proc.stop();
   }
-  assert.deepEqual(await snapshot(victim), before);
+  assert.deepEqual(await snapshot(victim, { prefs: true }), before);
   let st = await victim.status();
   assert.deepEqual(st.forks.map((f) => [f.author, f.other]), [[rogue.id, crafted]]);
 
@@ -237,8 +209,12 @@ Deno.test("a rogue's entry that does not link onto its chain is kept aside as a 
   const from = server.stderr.length;
   const r = await rogueDials(rogue, victim, "broken_chain");
   assert.equal(r.reply, "ok");
-  const [line] = await waitForLine(server, from, /^.*rogue.*$/m);
-  assert.deepEqual(await snapshot(victim), before);
+  const [line] = await server.waitFor(/^.*rogue.*$/m, {
+    stream: "stderr",
+    from,
+    timeoutMs: 15_000,
+  });
+  assert.deepEqual(await snapshot(victim, { prefs: true }), before);
   st = await victim.status();
   // One report per forked log, naming the latest branch tip; both entries kept.
   assert.deepEqual(st.forks.map((f) => [f.author, f.other]), [[rogue.id, r.crafted]]);

@@ -14,7 +14,8 @@
 
 import assert from "node:assert/strict";
 import { childEnv, MAIN_TS } from "../helpers/mycel.ts";
-import { devices, sleep } from "./_helpers.ts";
+import { spawnProcess } from "../helpers/process.ts";
+import { devices } from "./_helpers.ts";
 
 const ACTIVATE = "/usr/bin/systemd-socket-activate";
 
@@ -41,8 +42,9 @@ Deno.test({
     // The activator passes only the variables named with -E to its children.
     const env = childEnv();
     const pass = ["PATH", "HOME", "DENO_DIR", "NO_COLOR"].filter((k) => env[k] !== undefined);
-    const activator = new Deno.Command(ACTIVATE, {
-      args: [
+    const activator = spawnProcess(
+      ACTIVATE,
+      [
         "--accept",
         "--inetd",
         "-l",
@@ -60,21 +62,10 @@ Deno.test({
         "--timeout",
         "10",
       ],
-      env,
-      clearEnv: true,
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    let log = "";
-    const reading = (async () => {
-      for await (const t of activator.stderr.pipeThrough(new TextDecoderStream())) log += t;
-    })();
+      { env, clearEnv: true, timeoutMs: 0 },
+    );
     try {
-      for (let i = 0; !log.includes("Listening on"); i++) {
-        if (i > 300) throw new Error(`activator did not listen:\n${log}`);
-        await sleep(20);
-      }
+      await activator.waitFor(/Listening on/, { stream: "stderr", timeoutMs: 6_000 });
       const first = await laptop.syncAll();
       assert.equal(first.of(server).status, "synced");
       assert.equal(first.of(server).sent, 4, JSON.stringify(first.outcomes)); // 2 + genesis + add-peer
@@ -90,20 +81,16 @@ Deno.test({
       const prefs = await laptop.tmp.json<Record<string, string>>(["pref", "list", "--json"]);
       assert.deepEqual(prefs, { from: "server", laptop: "two", round: "two" });
 
-      for (let i = 0; (log.match(/synced with laptop/g) ?? []).length < 2; i++) {
-        if (i > 250) throw new Error(`no session lines from the activated mycel:\n${log}`);
-        await sleep(20);
-      }
+      // Each activated mycel logged its session.
+      await activator.waitFor(/synced with laptop[\s\S]*synced with laptop/, {
+        stream: "stderr",
+        timeoutMs: 5_000,
+      });
+      const log = activator.stderr;
       assert.match(log, /synced with laptop \([A-Z0-9]{7}\): sent 4, received \d+/);
       assert.match(log, /synced with laptop \([A-Z0-9]{7}\): sent 1, received 1/);
     } finally {
-      try {
-        activator.kill("SIGTERM");
-      } catch {
-        // already gone
-      }
-      await activator.status;
-      await reading.catch(() => {});
+      await activator.stop("SIGTERM");
     }
   },
 });

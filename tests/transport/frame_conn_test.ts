@@ -9,7 +9,9 @@ import assert from "node:assert/strict";
 import { FRAME_MAX, FrameConn } from "../../src/transport/frame_conn.ts";
 import { withDeadline } from "../../src/transport/deadline.ts";
 import type { ByteStream } from "../../src/transport/byte_stream.ts";
-import { memoryPipe, rejectsWith, scriptedStream, sleep, STRICT } from "./helpers.ts";
+import { assertRejectsMycel } from "../helpers/assert.ts";
+import { sleep } from "../helpers/process.ts";
+import { memoryPipe, scriptedStream, STRICT } from "./helpers.ts";
 
 function frames(...lengths: number[]): Uint8Array[] {
   return lengths.map((n) => new Uint8Array(n).map((_, i) => (i * 7 + n) & 0xff));
@@ -50,7 +52,7 @@ Deno.test(
     for (const wire of [[0], [0, 5, 1, 2]]) {
       const stream = scriptedStream(new Uint8Array(wire), [64], "eof");
       const conn = new FrameConn(stream, { peer: "test-peer" });
-      const error = await rejectsWith(conn.readFrame(500), "connection_closed");
+      const error = await assertRejectsMycel(conn.readFrame(500), "connection_closed");
       assert.match(error.message, /middle of a frame.*\(test-peer\)/);
       assert.ok(stream.closed() && conn.closed);
     }
@@ -64,11 +66,11 @@ Deno.test(
     const stream = scriptedStream(new Uint8Array(0), [1], "hang");
     const conn = new FrameConn(stream, { peer: "127.0.0.1:9" });
     const started = Date.now();
-    const error = await rejectsWith(conn.readFrame(50), "timeout");
+    const error = await assertRejectsMycel(conn.readFrame(50), "timeout");
     assert.equal(error.message, "Cannot read from peer: no data within 0.05s (127.0.0.1:9)");
     assert.ok(Date.now() - started < 1000);
     assert.ok(stream.closed());
-    await rejectsWith(conn.readFrame(50), "connection_closed");
+    await assertRejectsMycel(conn.readFrame(50), "connection_closed");
   },
 );
 
@@ -83,7 +85,7 @@ Deno.test("FrameConn.readFrame() times out a peer that trickles bytes", STRICT, 
       if (!stop) await a.write(new Uint8Array([1])).catch(() => stop = true);
     }
   })();
-  const error = await rejectsWith(conn.readFrame(150), "timeout");
+  const error = await assertRejectsMycel(conn.readFrame(150), "timeout");
   assert.match(error.message, /still incomplete after 0.15s/);
   stop = true;
   await trickle;
@@ -102,7 +104,7 @@ Deno.test(
     );
     const conn = new FrameConn(stream, { maxBytes: 20 });
     assert.equal((await conn.readFrame(500))?.length, 10);
-    const error = await rejectsWith(conn.readFrame(500), "too_much_data");
+    const error = await assertRejectsMycel(conn.readFrame(500), "too_much_data");
     assert.match(error.message, /more than this connection allows \(20 bytes\)/);
     assert.ok(stream.closed());
   },
@@ -114,7 +116,7 @@ Deno.test(
   async () => {
     const [a, b] = memoryPipe();
     const writer = new FrameConn(a);
-    const error = await rejectsWith(
+    const error = await assertRejectsMycel(
       writer.writeFrame(new Uint8Array(FRAME_MAX + 1)),
       "frame_too_large",
     );
@@ -157,7 +159,7 @@ Deno.test("FrameConn.writeFrame() times out a peer that stops taking data", STRI
     close: () => interrupt?.(),
   };
   const conn = new FrameConn(stuck, { writeTimeoutMs: 50 });
-  const error = await rejectsWith(conn.writeFrame(new Uint8Array(4)), "timeout");
+  const error = await assertRejectsMycel(conn.writeFrame(new Uint8Array(4)), "timeout");
   assert.match(error.message, /took no data for 0.05s/);
   assert.ok(conn.closed);
 });
@@ -166,9 +168,9 @@ Deno.test("FrameConn.readFrame() refuses a second read while one is running", ST
   const stream = scriptedStream(new Uint8Array(0), [1], "hang");
   const conn = new FrameConn(stream);
   const first = conn.readFrame(2000);
-  await rejectsWith(conn.readFrame(2000), "transport_state");
+  await assertRejectsMycel(conn.readFrame(2000), "transport_state");
   conn.close();
-  await rejectsWith(first, "connection_closed");
+  await assertRejectsMycel(first, "connection_closed");
 });
 
 Deno.test(
@@ -190,7 +192,7 @@ Deno.test("withDeadline() ends slow work with a timeout and runs onExpire", STRI
   let expired = false;
   let release: (() => void) | undefined;
   const slow = new Promise<void>((_, reject) => release = () => reject(new Error("cancelled")));
-  const error = await rejectsWith(
+  const error = await assertRejectsMycel(
     withDeadline(slow, 30, "sync with peer", () => {
       expired = true;
       release?.();

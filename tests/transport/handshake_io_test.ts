@@ -16,7 +16,8 @@ import {
   initiatorHandshake,
   responderHandshake,
 } from "../../src/transport/handshake_io.ts";
-import { memoryPipe, rejectsWith, STRICT } from "./helpers.ts";
+import { assertRejectsMycel } from "../helpers/assert.ts";
+import { memoryPipe, STRICT } from "./helpers.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 const words = (payload: Uint8Array | undefined) => payload && new TextDecoder().decode(payload);
@@ -143,7 +144,7 @@ Deno.test(
     });
     const pending = initiatorHandshake(left, i, new Uint8Array(0), 1000);
     y.close();
-    const error = await rejectsWith(pending, "connection_closed");
+    const error = await assertRejectsMycel(pending, "connection_closed");
     assert.match(error.message, /hung up during the handshake|reset|closed/);
     assert.ok(left.closed);
   },
@@ -156,13 +157,13 @@ Deno.test("The role helpers refuse the wrong side and close the connection", STR
     initiator: false,
     staticKey: generateNoiseKeyPair(),
   });
-  await rejectsWith(
+  await assertRejectsMycel(
     initiatorHandshake(left, responder, new Uint8Array(0), 1000),
     "transport_state",
   );
   assert.ok(left.closed);
   const initiator = xxPsk3(new Uint8Array(32), true).hs;
-  await rejectsWith(
+  await assertRejectsMycel(
     responderHandshake(right, initiator, 1000, () => Promise.resolve(new Uint8Array(0))),
     "transport_state",
   );

@@ -1,13 +1,12 @@
 /**
  * @module helpers
  * Test doubles for the transport tests: an in-memory duplex pipe, a scripted
- * stream that replays bytes in chosen chunk sizes, a seeded random source,
- * a TCP pair on 127.0.0.1, and a rejection assertion that checks the
- * MycelError code.
+ * stream that replays bytes in chosen chunk sizes, a seeded random source
+ * and a TCP pair on 127.0.0.1. The MycelError rejection assertion is
+ * `assertRejectsMycel` in tests/helpers/assert.ts.
  */
 
 import assert from "node:assert/strict";
-import { isMycelError, type MycelError } from "../../src/errors.ts";
 import type { ByteStream } from "../../src/transport/byte_stream.ts";
 import { connectTcp, type TcpStream } from "../../src/transport/tcp.ts";
 import { listenTcp } from "../../src/transport/tcp_listener.ts";
@@ -144,21 +143,4 @@ export async function tcpPair(): Promise<{ client: TcpStream; server: TcpStream 
   } finally {
     listener.close();
   }
-}
-
-/** Assert that `work` rejects with a MycelError of `code`; returns it. */
-export async function rejectsWith(work: Promise<unknown>, code: string): Promise<MycelError> {
-  try {
-    await work;
-  } catch (error) {
-    assert.ok(isMycelError(error), `expected a MycelError, got ${error}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected a rejection with ${code}`);
-}
-
-/** Resolve after `ms`. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import { generateNoiseKeyPair, Handshake, NOISE_IK } from "../../src/crypto/noise.ts";
 import { FrameConn } from "../../src/transport/frame_conn.ts";
 import { SecureChannel } from "../../src/transport/secure_channel.ts";
-import { memoryPipe, rejectsWith, STRICT } from "./helpers.ts";
+import { assertRejectsMycel } from "../helpers/assert.ts";
+import { memoryPipe, STRICT } from "./helpers.ts";
 
 /** A receiving channel, and raw access to the sender's cipher and frames. */
 async function rawSender(maxMessage?: number) {
@@ -55,7 +56,7 @@ Deno.test(
     const { channel, raw, frame } = await rawSender();
     await frame([0, 0, 0, 100, 1, 2, 3]);
     raw.close();
-    const error = await rejectsWith(channel.receive(500), "connection_closed");
+    const error = await assertRejectsMycel(channel.receive(500), "connection_closed");
     assert.match(error.message, /mid-message/);
     assert.ok(channel.closed);
   },
@@ -64,7 +65,7 @@ Deno.test(
 Deno.test("SecureChannel.receive() times out a message that stalls halfway", STRICT, async () => {
   const { channel, raw, frame } = await rawSender();
   await frame([0, 0, 0, 100, 1, 2, 3]);
-  const error = await rejectsWith(channel.receive(100), "timeout");
+  const error = await assertRejectsMycel(channel.receive(100), "timeout");
   assert.equal(error.message, "Cannot receive message: the message was not complete within 0.1s");
   assert.ok(channel.closed);
   raw.close();
@@ -76,7 +77,7 @@ Deno.test("SecureChannel.receive() refuses a replayed frame", STRICT, async () =
   await raw.writeFrame(sealed);
   await raw.writeFrame(sealed);
   assert.deepEqual(await channel.receive(500), new Uint8Array([42]));
-  await rejectsWith(channel.receive(500), "noise_decrypt");
+  await assertRejectsMycel(channel.receive(500), "noise_decrypt");
   assert.ok(channel.closed);
   raw.close();
 });

@@ -13,7 +13,9 @@ import { withDeadline } from "../../src/transport/deadline.ts";
 import { FrameConn } from "../../src/transport/frame_conn.ts";
 import { initiatorHandshake, responderHandshake } from "../../src/transport/handshake_io.ts";
 import type { SecureChannelOptions } from "../../src/transport/secure_channel.ts";
-import { random, rejectsWith, sleep, STRICT, tcpPair } from "./helpers.ts";
+import { assertRejectsMycel } from "../helpers/assert.ts";
+import { sleep } from "../helpers/process.ts";
+import { random, STRICT, tcpPair } from "./helpers.ts";
 
 const MiB = 1024 * 1024;
 const text = (s: string) => new TextEncoder().encode(s);
@@ -97,10 +99,10 @@ Deno.test(
   STRICT,
   async () => {
     const { a, b } = await ikSession({ maxMessage: 8 * MiB });
-    await rejectsWith(b.send(new Uint8Array(4 * MiB + 1)), "message_too_large");
+    await assertRejectsMycel(b.send(new Uint8Array(4 * MiB + 1)), "message_too_large");
     assert.ok(!b.closed, "a local refusal leaves the channel usable");
     const sending = a.send(new Uint8Array(4 * MiB + 1)).catch(() => undefined);
-    const error = await rejectsWith(b.receive(5000), "message_too_large");
+    const error = await assertRejectsMycel(b.receive(5000), "message_too_large");
     assert.match(error.message, /over the 4194304-byte limit \(4194305 bytes\)/);
     // Refused from the length prefix: the body was never waited for.
     assert.ok(b.bytesReceived <= 65537, `${b.bytesReceived} bytes read`);
@@ -131,7 +133,7 @@ Deno.test(
     ]);
     // Bypass the channel: a frame that was never encrypted under the session key.
     await clientConn.writeFrame(random(1).bytes(100));
-    await rejectsWith(b.channel.receive(2000), "noise_decrypt");
+    await assertRejectsMycel(b.channel.receive(2000), "noise_decrypt");
     assert.ok(b.channel.closed);
     clientConn.close();
   },
@@ -151,7 +153,7 @@ Deno.test(
       const { client, conn, session } = await rawClientAgainstResponder(5000);
       const started = Date.now();
       await client.write(new Uint8Array([0, frame.length, ...frame]));
-      await rejectsWith(session, code);
+      await assertRejectsMycel(session, code);
       assert.ok(Date.now() - started < 1000);
       assert.ok(conn.closed);
       client.close();
@@ -163,7 +165,7 @@ Deno.test("A responder drops an HTTP request that hangs up mid-frame", STRICT, a
   const { client, conn, session } = await rawClientAgainstResponder(5000);
   await client.write(text("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
   client.close();
-  await rejectsWith(session, "connection_closed");
+  await assertRejectsMycel(session, "connection_closed");
   assert.ok(conn.closed);
 });
 
@@ -180,7 +182,7 @@ Deno.test(
       }
     })();
     const started = Date.now();
-    await rejectsWith(session, "timeout");
+    await assertRejectsMycel(session, "timeout");
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 1400 && elapsed < 2500, `${elapsed} ms`);
     assert.ok(conn.closed);
@@ -207,7 +209,10 @@ Deno.test(
     const session = (async () => {
       for (;;) await conn.readFrame(1000);
     })();
-    await rejectsWith(withDeadline(session, 300, "sync with peer", () => conn.close()), "timeout");
+    await assertRejectsMycel(
+      withDeadline(session, 300, "sync with peer", () => conn.close()),
+      "timeout",
+    );
     assert.ok(conn.closed);
     stop = true;
     await trickle;
@@ -217,7 +222,7 @@ Deno.test(
 
 Deno.test("A responder times out a client that connects and sends nothing", STRICT, async () => {
   const { client, conn, session } = await rawClientAgainstResponder(300);
-  const error = await rejectsWith(session, "timeout");
+  const error = await assertRejectsMycel(session, "timeout");
   assert.match(error.message, /^Cannot read from peer: no data within 0.3s \(127\.0\.0\.1:\d+\)$/);
   assert.ok(conn.closed);
   client.close();

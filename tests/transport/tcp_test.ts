@@ -9,14 +9,15 @@ import assert from "node:assert/strict";
 import { FrameConn } from "../../src/transport/frame_conn.ts";
 import { connectError, connectTcp, formatAddress } from "../../src/transport/tcp.ts";
 import { listenTcp } from "../../src/transport/tcp_listener.ts";
-import { rejectsWith, STRICT, tcpPair } from "./helpers.ts";
+import { assertRejectsMycel } from "../helpers/assert.ts";
+import { STRICT, tcpPair } from "./helpers.ts";
 
 Deno.test("connectTcp() reports connection_refused quickly for a closed port", STRICT, async () => {
   const listener = listenTcp("127.0.0.1", 0);
   const port = listener.port;
   listener.close();
   const started = Date.now();
-  const error = await rejectsWith(connectTcp("127.0.0.1", port, 5000), "connection_refused");
+  const error = await assertRejectsMycel(connectTcp("127.0.0.1", port, 5000), "connection_refused");
   assert.ok(Date.now() - started < 1000);
   assert.equal(
     error.message,
@@ -37,7 +38,7 @@ Deno.test(
         );
       });
     const started = Date.now();
-    const error = await rejectsWith(connectTcp("127.0.0.1", 9, 80, { dial }), "timeout");
+    const error = await assertRejectsMycel(connectTcp("127.0.0.1", 9, 80, { dial }), "timeout");
     assert.ok(Date.now() - started < 1000);
     assert.equal(error.message, "Cannot connect to peer: no answer within 0.08s (127.0.0.1:9)");
   },
@@ -49,7 +50,7 @@ Deno.test(
   async () => {
     const lookup = new Error("failed to lookup address information: Name or service not known");
     const fail = (error: Error) => () => Promise.reject(error);
-    const dns = await rejectsWith(
+    const dns = await assertRejectsMycel(
       connectTcp("nas.home", 7420, 1000, { dial: fail(lookup) }),
       "dns",
     );
@@ -66,7 +67,7 @@ Deno.test(
 );
 
 Deno.test("connectTcp() and listenTcp() refuse a port outside 0-65535", STRICT, async () => {
-  await rejectsWith(connectTcp("127.0.0.1", 70000, 1000), "bad_address");
+  await assertRejectsMycel(connectTcp("127.0.0.1", 70000, 1000), "bad_address");
   assert.throws(() => listenTcp("127.0.0.1", -1), /port must be/);
 });
 
@@ -112,7 +113,7 @@ Deno.test("A server times out a client that connects and sends nothing", STRICT,
   const { client, server } = await tcpPair();
   const conn = new FrameConn(server, { peer: server.remote });
   const started = Date.now();
-  const error = await rejectsWith(conn.readFrame(200), "timeout");
+  const error = await assertRejectsMycel(conn.readFrame(200), "timeout");
   assert.ok(Date.now() - started < 1500);
   assert.match(error.message, /no data within 0.2s \(127\.0\.0\.1:\d+\)/);
   // The server closed its end, so the client sees the session end.
@@ -128,7 +129,7 @@ Deno.test("A client times out a listener that never accepts or answers", STRICT,
     const stream = await connectTcp("127.0.0.1", listener.port, 2000);
     const conn = new FrameConn(stream, { peer: stream.remote });
     await conn.writeFrame(new Uint8Array([1, 2, 3]));
-    await rejectsWith(conn.readFrame(200), "timeout");
+    await assertRejectsMycel(conn.readFrame(200), "timeout");
     assert.ok(conn.closed);
   } finally {
     listener.close();
