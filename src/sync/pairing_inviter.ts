@@ -36,6 +36,9 @@ import { applyOutcomes } from "./apply.ts";
 import { exchangeEntries } from "./exchange.ts";
 import { pairingChannelId, pairingPrologue } from "./pairing_common.ts";
 
+/** How long a successful inviter still tells queued joiners "code already used". */
+export const USED_LINGER_MS = 300;
+
 /** Wrong codes allowed before pairing is cancelled. */
 export const MAX_ATTEMPTS = 3;
 
@@ -85,7 +88,9 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
   let ended: InviteResult | undefined;
   let endedAt = 0;
   const refusalNow = (): Refusal =>
-    failures >= MAX_ATTEMPTS
+    ended?.status === "paired"
+      ? { code: "used", message: "code already used" }
+      : failures >= MAX_ATTEMPTS
       ? { code: "cancelled", message: "too many wrong attempts; pairing cancelled" }
       : { code: "expired", message: `code expired at ${hhmm(expiresAt)}` };
   try {
@@ -93,7 +98,10 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
     const stop = () => listener.close();
     o.signal.addEventListener("abort", stop, { once: true });
     while (true) {
-      const closeAt = ended ? endedAt + o.lingerMs : expiresAt;
+      // After success, only answer devices that were already waiting (a
+      // moment); after expiry or cancellation, late ones for `lingerMs`.
+      const linger = ended?.status === "paired" ? Math.min(o.lingerMs, USED_LINGER_MS) : o.lingerMs;
+      const closeAt = ended ? endedAt + linger : expiresAt;
       const conn = await accept(closeAt - o.now());
       if (o.signal.aborted) return ended ?? { status: "stopped", message: "pairing stopped" };
       if (conn === null) {
@@ -115,7 +123,10 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
           endedAt = o.now();
           if (o.lingerMs <= 0) return ended;
         }
-      } else if (result !== "failed") return result;
+      } else if (result !== "failed") {
+        ended = result;
+        endedAt = o.now();
+      }
     }
   } finally {
     listener.close();

@@ -106,6 +106,30 @@ Deno.test("pairing: a code that was already used fails clearly", async () => {
   assert.equal((await a.meshList()).length, 2, "only beta was admitted");
 });
 
+Deno.test("pairing: of two devices entering one code at once, one pairs and the other hears it was used", async () => {
+  await using a = await device("alpha");
+  await a.init();
+  const inviter = await startInviter(a.t);
+  await using j1 = await tempHome("mycel-pair-race-1-");
+  await using j2 = await tempHome("mycel-pair-race-2-");
+  // Both connect within milliseconds: the inviter serves one attempt and
+  // answers the queued one once the first has paired.
+  const [r1, r2] = await Promise.all([
+    j1.run(["pair", inviter.code, "--name", "first"]),
+    j2.run(["pair", inviter.code, "--name", "second"]),
+  ]);
+  const results = [r1, r2];
+  assert.equal(
+    results.filter((r) => r.code === 0).length,
+    1,
+    results.map((r) => r.stderr).join("\n---\n"),
+  );
+  const loser = results.find((r) => r.code !== 0)!;
+  assert.match(loser.stderr, /code already used/, loser.stderr);
+  assert.equal((await inviter.proc.result()).code, 0);
+  assert.equal((await a.meshList()).length, 2, "exactly one device was admitted");
+});
+
 Deno.test("pairing: a typo'd code is caught by the check character, with no network attempt", async () => {
   // Our own listener stands in for the inviter, so any connection is seen.
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
