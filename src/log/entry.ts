@@ -10,7 +10,7 @@
  */
 
 import { sha256 } from "@noble/hashes/sha2.js";
-import { asBytes, bytesEqual, concatBytes, utf8 } from "../bytes.ts";
+import { asBytes, concatBytes, utf8 } from "../bytes.ts";
 import type { Hlc } from "../crdt/hlc.ts";
 import { MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "./cbor.ts";
