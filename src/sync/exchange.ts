@@ -45,21 +45,57 @@ export interface ExchangeResult {
   forks: { author: DeviceId; seq: number; ours: Uint8Array; theirs: Uint8Array }[];
 }
 
-async function forkEvidence(source: EntrySource, remote: Heads) {
-  const hashes = new Map<DeviceId, Uint8Array>();
-  for (const [author, theirs] of remote) {
-    const ours = source.heads.get(author);
-    if (ours && theirs.seq < ours.seq) {
-      // Only our entry at the peer's head seq matters (one record decoded).
-      const at = (await source.entriesAfter(author, theirs.seq - 1, 1))[0];
-      if (at) hashes.set(author, at.hash);
-    }
+/** What to send for one author, decided before sending. */
+interface Outgoing {
+  /** Whose entries. */
+  author: DeviceId;
+  /** The entries, in order (for a fork: only our entry at the fork point). */
+  entries: SignedEntry[];
+}
+
+/**
+ * Decide what to send, reading each author's log once: for an author the
+ * peer holds part of, the read starts at the peer's head seq, so its first
+ * entry tells whether the two logs forked there and the rest is what the
+ * peer lacks. A forked author's entries would not link onto the peer's chain;
+ * only our entry at the fork point goes, as evidence the peer keeps aside.
+ */
+async function prepare(source: EntrySource, remote: Heads) {
+  const reads = new Map<DeviceId, SignedEntry[]>();
+  for (const range of planTransfer(source.heads, remote)) {
+    reads.set(
+      range.author,
+      await source.entriesAfter(range.author, Math.max(0, range.afterSeq - 1)),
+    );
   }
-  return divergent(
-    source.heads,
-    remote,
-    (a, seq) => remote.get(a)?.seq === seq ? hashes.get(a) : undefined,
-  );
+  const firstHash = (a: DeviceId, seq: number) => {
+    const first = reads.get(a)?.[0];
+    return first?.entry.seq === seq ? first.hash : undefined;
+  };
+  const forks = divergent(source.heads, remote, firstHash);
+  const outgoing: Outgoing[] = [];
+  for (const f of forks) {
+    // At equal seqs nothing was read: fetch our head entry now (rare).
+    const at = reads.get(f.author)?.[0] ?? (await source.entriesAfter(f.author, f.seq - 1, 1))[0];
+    if (at) outgoing.push({ author: f.author, entries: [at] });
+  }
+  // The peer is ahead of us on our own log: only possible after a restore
+  // from backup or data loss. Our latest entry there is the other branch of
+  // a fork; send it so the peer keeps it too.
+  const own = source.heads.get(source.deviceId);
+  if (own && (remote.get(source.deviceId)?.seq ?? 0) > own.seq) {
+    outgoing.push({
+      author: source.deviceId,
+      entries: await source.entriesAfter(source.deviceId, own.seq - 1, 1),
+    });
+  }
+  const forked = new Set(forks.map((f) => f.author));
+  for (const [author, read] of reads) {
+    if (forked.has(author)) continue;
+    const afterSeq = remote.get(author)?.seq ?? 0;
+    outgoing.push({ author, entries: read.filter((e) => e.entry.seq > afterSeq) });
+  }
+  return { forks, outgoing };
 }
 
 /** Run the entry exchange over `channel`; throws on protocol errors and timeouts. */
@@ -71,34 +107,11 @@ export async function exchangeEntries(
   onReceived?: (count: number) => void,
 ): Promise<ExchangeResult> {
   const session = new SyncSession();
-  const forks = await forkEvidence(source, remote);
-  const forked = new Set(forks.map((f) => f.author));
+  const { forks, outgoing } = await prepare(source, remote);
   const send = async (msg: SyncMessage) => await channel.send(encodeSyncMessage(msg));
 
   const sender = async () => {
-    // A forked author's entries would not link onto the peer's chain; send
-    // only our entry at the fork point, as evidence the peer keeps aside.
-    for (const f of forks) {
-      const evidence = await source.entriesAfter(f.author, f.seq - 1, 1);
-      if (evidence.length === 0) continue;
-      session.sendEntries(evidence.length);
-      await send({ type: "entries", entries: evidence.map((e) => e.bytes) });
-    }
-    // The peer is ahead of us on our own log: only possible after a restore
-    // from backup or data loss. Our latest entry there is the other branch
-    // of a fork; send it so the peer keeps it too.
-    const own = source.heads.get(source.deviceId);
-    const theirsOfOurs = remote.get(source.deviceId);
-    if (own && theirsOfOurs && theirsOfOurs.seq > own.seq) {
-      const evidence = await source.entriesAfter(source.deviceId, own.seq - 1, 1);
-      if (evidence.length > 0) {
-        session.sendEntries(evidence.length);
-        await send({ type: "entries", entries: evidence.map((e) => e.bytes) });
-      }
-    }
-    for (const range of planTransfer(source.heads, remote)) {
-      if (forked.has(range.author)) continue;
-      const entries = await source.entriesAfter(range.author, range.afterSeq);
+    for (const { entries } of outgoing) {
       for (const batch of batchEntries(entries.map((e) => e.bytes))) {
         session.sendEntries(batch.length);
         await send({ type: "entries", entries: batch });
