@@ -48,6 +48,19 @@ export interface SkewReport {
   at: number;
 }
 
+/**
+ * The entry that admitted this device: where it is, and its bytes (base64),
+ * kept here so a sync round does not re-read the admitter's log for it.
+ */
+export interface AdmissionRef {
+  /** Its author (the inviting device). */
+  author: string;
+  /** Its seq in that author's log. */
+  seq: number;
+  /** The signed entry, base64. */
+  entry: string;
+}
+
 /** Local, non-replicated state. */
 export interface LocalState {
   /** The mesh this device belongs to. */
@@ -71,7 +84,7 @@ export interface LocalState {
    * The entry that admitted this device (set when it joined by pairing); its
    * hello carries it so devices that have not seen it yet still accept us.
    */
-  admission?: { author: string; seq: number };
+  admission?: AdmissionRef;
   /** The last `sync now` round: when, how many peers, how many synced. */
   lastRound?: { at: number; peers: number; synced: number };
   /** The WireGuard interface `mesh up` manages, while it is up. */

@@ -14,6 +14,7 @@ import type { Op } from "../log/ops.ts";
 import { deviceIdOf, type DeviceKeys, generateDeviceKeys } from "../log/identity.ts";
 import { ensureHomeDirs, homePaths } from "../storage/home.ts";
 import { writeHomeInfo } from "../storage/home_info.ts";
+import type { AdmissionRef } from "../storage/local_state.ts";
 import { writeKeys } from "../storage/key_store.ts";
 import { acquireLock } from "../storage/lock.ts";
 import { Store } from "../storage/store.ts";
@@ -101,7 +102,7 @@ export async function createJoinedHome(
   keys: DeviceKeys,
   self: DeviceRecord,
   mesh: string,
-  admission: { author: string; seq: number },
+  admission: AdmissionRef,
   inviter: DeviceRecord,
   o: HomeOptions,
 ): Promise<void> {
@@ -139,7 +140,7 @@ export async function createJoinedHome(
 export async function adoptMesh(
   root: string,
   mesh: string,
-  admission: { author: string; seq: number },
+  admission: AdmissionRef,
   inviter: DeviceRecord,
   o: HomeOptions,
 ): Promise<void> {

@@ -8,6 +8,7 @@
  * lone device's home switched to the new mesh) only once the inviter accepted.
  */
 
+import { toBase64 } from "../bytes.ts";
 import { cpaceStart } from "../crypto/cpace.ts";
 import { Handshake, NOISE_XXPSK3 } from "../crypto/noise.ts";
 import { isMycelError, MycelError } from "../errors.ts";
@@ -204,7 +205,11 @@ async function joinOnce(
       );
     }
     const self = { ...record, name: admitted.device.name, ipv4: admitted.device.ipv4 };
-    const where = { author: admission.entry.author, seq: admission.entry.seq };
+    const where = {
+      author: admission.entry.author,
+      seq: admission.entry.seq,
+      entry: toBase64(welcome.admission),
+    };
     if (identity.existing) await adoptMesh(root, inviter.mesh, where, inviter.record, o);
     else await createJoinedHome(root, keys, self, inviter.mesh, where, inviter.record, o);
     const view = await Store.open(root, { write: false, now: o.now, env: o.env });

@@ -6,6 +6,7 @@
  * then everything received is stored in one locked phase.
  */
 
+import { fromBase64 } from "../bytes.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
 import { syncsWithMycel } from "../mesh/plan.ts";
@@ -103,10 +104,7 @@ export async function syncRound(root: string, options: RoundOptions): Promise<Ap
   const progress = options.progress ?? (() => {});
   // A device admitted recently shows its admission entry, so peers that have
   // not seen it yet still let it in.
-  const where = view.local.admission;
-  const admission = where
-    ? (await view.entriesAfter(where.author, where.seq - 1, 1)).map((e) => e.bytes)
-    : [];
+  const admission = view.local.admission ? [fromBase64(view.local.admission.entry)] : [];
   const outcomes = await Promise.all(
     peers.map(async (p) =>
       syncPeer(view, keys, p, await routes(p, view), options.timeoutMs, progress, admission)
