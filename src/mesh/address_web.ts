@@ -13,11 +13,18 @@ async function sha256(b: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", plain(b)));
 }
 
-/** A device's mesh IPv6 address (RFC 5952 text). */
-export async function deviceIpv6Web(meshId: string, publicKey: Uint8Array): Promise<string> {
+/**
+ * An address deriver for mesh `meshId`: the mesh prefix is hashed once, then
+ * each call derives one device's address (RFC 5952 text) from its key.
+ */
+export async function meshIpv6Web(
+  meshId: string,
+): Promise<(publicKey: Uint8Array) => Promise<string>> {
   const prefix = prefixFromDigest(await sha256(ulaInput(meshId)));
-  for (let n = 0;; n++) {
-    const iid = (await sha256(iidInput(publicKey, n))).slice(0, 8);
-    if (!reservedIid(iid)) return formatIpv6(composeIpv6(prefix, iid));
-  }
+  return async (publicKey) => {
+    for (let n = 0;; n++) {
+      const iid = (await sha256(iidInput(publicKey, n))).slice(0, 8);
+      if (!reservedIid(iid)) return formatIpv6(composeIpv6(prefix, iid));
+    }
+  };
 }

@@ -14,9 +14,10 @@ import { openRead } from "../session.ts";
 /** Build the status document (shared by text and JSON output). */
 export async function statusJson(store: Store, now: number = Date.now()): Promise<StatusJson> {
   const s = store.state;
-  const { deviceIpv6Web } = await import("../../mesh/address_web.ts");
+  const { meshIpv6Web } = await import("../../mesh/address_web.ts");
   const { parseDeviceId } = await import("../../log/device_id.ts");
-  const ipv6Of = (id: string) => deviceIpv6Web(store.local.meshId, parseDeviceId(id).publicKey);
+  const ipv6In = await meshIpv6Web(store.local.meshId);
+  const ipv6Of = (id: string) => ipv6In(parseDeviceId(id).publicKey);
   const wg = await wireguardView(store);
   const self = s.device(store.deviceId);
   const peers: PeerJson[] = [];
