@@ -79,8 +79,15 @@ export function headsOf(store: Store): Heads {
   return heads;
 }
 
-function staticKey(keys: DeviceKeys) {
-  return { publicKey: keys.noisePublic, privateKey: keys.noisePrivate };
+/** The sync handshake: Noise_IK with our Noise key; the initiator names the peer's. */
+function syncHandshake(keys: DeviceKeys, peerNoiseKey?: string): Handshake {
+  return Handshake.create({
+    protocol: NOISE_IK,
+    initiator: peerNoiseKey !== undefined,
+    prologue: SYNC_PROLOGUE,
+    staticKey: { publicKey: keys.noisePublic, privateKey: keys.noisePrivate },
+    ...(peerNoiseKey === undefined ? {} : { remoteStatic: fromBase64(peerNoiseKey) }),
+  });
 }
 
 function describe(e: unknown): string {
@@ -177,13 +184,7 @@ export function initiateSession(
     status: "failed",
   });
   return guarded(stream, meta, limits, base, async ({ conn, adopt }) => {
-    const hs = Handshake.create({
-      protocol: NOISE_IK,
-      initiator: true,
-      prologue: SYNC_PROLOGUE,
-      staticKey: staticKey(keys),
-      remoteStatic: fromBase64(peer.noiseKey),
-    });
+    const hs = syncHandshake(keys, peer.noiseKey);
     const hello = encodeHello({
       version: SYNC_PROTOCOL_VERSION,
       mesh: store.local.meshId,
@@ -241,12 +242,7 @@ export function respondSession(
     status: "failed",
   });
   return guarded(stream, meta, limits, base, async ({ conn, adopt }) => {
-    const hs = Handshake.create({
-      protocol: NOISE_IK,
-      initiator: false,
-      prologue: SYNC_PROLOGUE,
-      staticKey: staticKey(keys),
-    });
+    const hs = syncHandshake(keys);
     let refusal: string | undefined;
     let remoteHeads: Heads = new Map();
     const { channel } = await responderHandshake(
