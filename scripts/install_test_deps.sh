@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Debian packages the test suite uses (run as root): WireGuard userspace and
-# tools plus iproute2 for the namespace mesh tests, systemd for
-# systemd-socket-activate and systemd-analyze, zsh and fish to check the
-# completion files, hyperfine for the whole-command benchmarks.
+# Debian packages the test suite uses: WireGuard userspace and tools plus
+# iproute2 for the namespace mesh tests, systemd for systemd-socket-activate
+# and systemd-analyze, zsh and fish to check the completion files, hyperfine
+# for the whole-command benchmarks. Works as root (CI, a root shell on a
+# minimal system without sudo) and as a normal user (it asks sudo itself).
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
-  echo "error: run as root (sudo $0): it installs Debian packages" >&2
+  if command -v sudo >/dev/null 2>&1; then
+    exec sudo -- bash "$0" "$@"
+  fi
+  echo "error: installing Debian packages needs root, and sudo is not installed" >&2
+  echo "hint: run this script as root (su -c 'bash $0')" >&2
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
   wireguard-go wireguard-tools iproute2 iputils-ping iperf3 \
-  systemd tmux zsh fish hyperfine procps ca-certificates
+  systemd tmux zsh fish hyperfine procps ca-certificates git

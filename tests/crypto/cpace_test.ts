@@ -24,7 +24,7 @@ function notDeepStrictEqual(a: Uint8Array, b: Uint8Array): void {
 type Vectors = Record<string, Record<string, unknown>>;
 const vectors: Vectors = JSON.parse(
   await Deno.readTextFile(
-    new URL("../../../shared/test-vectors/cpace-draft-25519.json", import.meta.url),
+    new URL("../vectors/cpace-draft-25519.json", import.meta.url),
   ),
 );
 

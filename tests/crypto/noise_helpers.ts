@@ -38,7 +38,7 @@ export interface NoiseVector {
 }
 
 const VECTOR_FILE = new URL(
-  "../../../shared/test-vectors/noise-cacophony-25519.json",
+  "../vectors/noise-cacophony-25519.json",
   import.meta.url,
 );
 
