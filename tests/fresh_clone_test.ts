@@ -39,7 +39,7 @@ Deno.test("the Noise and CPace vector tests pass in a clone with nothing beside 
       "-A",
       "tests/crypto/cpace_test.ts",
       "tests/crypto/noise_vectors_test.ts",
-    ], { cwd: clone });
+    ], { cwd: clone, env: { NO_COLOR: "1" } });
     assert.equal(t.code, 0, t.stdout + t.stderr);
     assert.match(t.stdout, /ok \| \d+ passed/);
   } finally {
