@@ -17,6 +17,8 @@ export const ExitCode = {
   usage: 2,
   /** No peer was reachable, or only some peers synced. */
   unreachable: 3,
+  /** Stopped by Ctrl-C (128 + SIGINT). */
+  interrupted: 130,
 } as const;
 
 /** One of the {@link ExitCode} values. */

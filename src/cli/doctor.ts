@@ -1,18 +1,19 @@
 /**
  * @module doctor
  * `mycel doctor`: look for everything that stops mycel from working and say
- * how to fix it — home and key permissions, the writers' lock, log damage,
- * clock skew, forks, WireGuard tools and interface, the schedule, and each
- * peer's reachability. `--fix` repairs what is safe to repair unattended
- * (permissions, a stale lock PID).
+ * how to fix it — home and key permissions, free space and writability, the
+ * database's integrity, clock skew (ours or a peer's), forks and entries set
+ * aside, WireGuard tools and interface, the schedule, and each peer's
+ * reachability. `--fix` repairs what is safe to repair unattended
+ * (permissions).
  */
 
-import { shortDeviceId } from "../log/device_id.ts";
+import type { DeviceKey } from "../log/device_key.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
 import type { Runner } from "../mesh/system.ts";
 import { homePaths } from "../storage/home.ts";
-import { segmentFiles } from "../storage/log_dir.ts";
-import type { Store } from "../storage/store.ts";
+import type { Home } from "../storage/home_handle.ts";
+import { skewBeyondDrift } from "../sync/bookkeeping.ts";
 
 /** One finding. */
 export interface Finding {
@@ -38,13 +39,10 @@ async function mode(path: string): Promise<number | undefined> {
 export async function checkPermissions(root: string, fix: boolean): Promise<Finding> {
   const p = homePaths(root);
   const wrong: string[] = [];
-  const files = [p.keys, p.snapshot, p.info, p.lock];
-  for (const [author] of await segmentFiles(p)) {
-    files.push(`${p.logDir}/${author.replaceAll("-", "")}.log`);
-  }
+  const files = [p.keys, p.db, `${p.db}-wal`, `${p.db}-shm`];
   for (
     const [path, want] of [
-      ...[p.root, p.logDir, p.forkDir].map((d) => [d, 0o700] as const),
+      [p.root, 0o700] as const,
       ...files.map((f) => [f, 0o600] as const),
     ]
   ) {
@@ -73,81 +71,135 @@ export async function checkPermissions(root: string, fix: boolean): Promise<Find
     };
 }
 
-/** The lock: held right now (by whom), or a PID left by a holder that died. */
-export async function checkLock(root: string, fix: boolean): Promise<Finding> {
-  const { lockHolder, lockIsHeld } = await import("../storage/lock.ts");
-  const path = homePaths(root).lock;
-  const pid = await lockHolder(path);
-  const alive = pid !== undefined && (await mode(`/proc/${pid}`)) !== undefined;
-  if (await lockIsHeld(path)) {
-    return {
-      check: "lock",
-      ok: false,
-      detail: `held by ${
-        pid === undefined ? "another process" : `pid ${pid}${alive ? "" : " (not running)"}`
-      }`,
-      hint: "Another mycel is writing; if it is stuck, stop it (kill that PID).",
-    };
-  }
-  if (pid !== undefined && !alive) {
-    if (fix) {
-      await Deno.writeTextFile(path, "");
-      return { check: "lock", ok: true, detail: `cleared the stale PID ${pid}` };
-    }
-    return {
-      check: "lock",
-      ok: false,
-      detail:
-        `stale: pid ${pid} died while writing (the kernel released the lock; nothing is blocked)`,
-      hint: "Run `mycel doctor --fix` to clear it; `mycel repair` if data looks wrong.",
-    };
-  }
-  return { check: "lock", ok: true, detail: "free" };
-}
-
-/** Every log segment reads back intact. */
-export async function checkLog(store: Store): Promise<Finding> {
+/** Free space and writability of the home: a full or read-only disk is named before a write fails. */
+export async function checkDisk(root: string): Promise<Finding> {
+  const probe = `${root}/.mycel-doctor-${Deno.pid}`;
   try {
-    let n = 0;
-    for (const author of store.heads.keys()) n += (await store.entriesAfter(author, 0)).length;
-    return { check: "log", ok: true, detail: `${n} entries intact` };
+    await Deno.writeFile(probe, new Uint8Array(4096), { mode: 0o600 });
+    await Deno.remove(probe);
   } catch (e) {
-    return { check: "log", ok: false, detail: (e as Error).message, hint: "Run `mycel repair`." };
+    await Deno.remove(probe).catch(() => {});
+    const readOnly = e instanceof Deno.errors.PermissionDenied || /read-only/i.test(String(e));
+    const full = /no space/i.test(String(e));
+    return {
+      check: "disk",
+      ok: false,
+      detail: full
+        ? `the disk holding ${root} is full`
+        : readOnly
+        ? `${root} is read-only`
+        : String(e),
+      hint: full
+        ? "Free some space there; mycel refuses changes rather than lose them."
+        : "Reads work; to change anything, make it writable (remount) or use --home.",
+    };
   }
+  const { freeBytes } = await import("../storage/disk.ts");
+  const free = await freeBytes(root);
+  if (free !== undefined && free < 64 << 20) {
+    return {
+      check: "disk",
+      ok: false,
+      detail: `only ${Math.round(free / (1 << 20))} MiB free where ${root} is`,
+      hint: "Free some space soon: a write that does not fit is refused.",
+    };
+  }
+  return {
+    check: "disk",
+    ok: true,
+    detail: free === undefined
+      ? "writable"
+      : `writable, ${Math.round(free / (1 << 30) * 10) / 10} GiB free`,
+  };
 }
 
-/** Forks and clock skew recorded by sync. */
-export function checkHistory(store: Store): Finding[] {
+/** The database is intact (SQLite's own check) and its entries decode. */
+export function checkLog(home: Home): Finding {
+  const problems = home.integrity();
+  if (problems.length > 0) {
+    return {
+      check: "log",
+      ok: false,
+      detail: problems.slice(0, 3).join("; "),
+      hint: "Run `mycel repair`.",
+    };
+  }
+  return { check: "log", ok: true, detail: `${home.log.count()} entries, database intact` };
+}
+
+/** Clock skew (ours or a peer's), forks, and entries kept aside. */
+export function checkHistory(home: Home): Finding[] {
   const out: Finding[] = [];
-  const name = (id: string) => store.state.device(id)?.name || shortDeviceId(id);
-  for (const [id, k] of Object.entries(store.local.skew)) {
+  const name = (k: DeviceKey) => home.view.member(k)?.record.name || k.short;
+  const skews: { key: DeviceKey; ms: number }[] = [];
+  let peers = 0;
+  for (const [key, book] of home.local.peers()) {
+    if (!book.skewAt || home.view.member(key)?.removed !== undefined) continue;
+    peers++;
+    const ms = skewBeyondDrift(book.skewMs);
+    if (ms !== undefined) skews.push({ key, ms });
+  }
+  const secs = (ms: number) => `${Math.round(Math.abs(ms) / 1000)}s`;
+  if (
+    peers > 0 && skews.length * 2 > peers &&
+    skews.every((k) => Math.sign(k.ms) === Math.sign(skews[0].ms))
+  ) {
+    const way = skews[0].ms > 0 ? "behind" : "ahead of";
     out.push({
       check: "clock",
       ok: false,
-      detail: `${name(id)}'s clock ran ${Math.round(k.aheadMs / 1000)}s ahead of this one`,
-      hint: `Fix the clock on ${name(id)} (e.g. enable NTP with \`timedatectl set-ntp true\`).`,
+      detail: `this device's clock is about ${
+        secs(skews[0].ms)
+      } ${way} ${skews.length} of ${peers} peers`,
+      hint: "Fix this device's clock (e.g. `timedatectl set-ntp true`).",
     });
+  } else {
+    for (const k of skews) {
+      out.push({
+        check: "clock",
+        ok: false,
+        detail: `${name(k.key)}'s clock is ${secs(k.ms)} ${
+          k.ms > 0 ? "ahead of" : "behind"
+        } this one`,
+        hint: `Fix the clock on ${
+          name(k.key)
+        } (e.g. enable NTP with \`timedatectl set-ntp true\`).`,
+      });
+    }
   }
   if (out.length === 0) {
-    out.push({ check: "clock", ok: true, detail: "no peer's clock runs ahead" });
+    out.push({ check: "clock", ok: true, detail: "clocks agree with the peers'" });
   }
-  for (const f of store.local.forks) {
+  for (const f of home.log.forks()) {
     out.push({
       check: "fork",
       ok: false,
-      detail: `${
-        name(f.author)
-      }'s log forked at entry ${f.seq} (the other branch is kept in forks/)`,
+      detail: `${name(f.author)}'s log forked at entry ${f.seq} (both signed entries are kept)`,
       hint: `${
         name(f.author)
       } was probably restored from a backup; re-pair it to give it a fresh key.`,
+    });
+  }
+  for (const a of home.log.asideSummary()) {
+    if (a.reason === "fork") continue;
+    out.push({
+      check: "aside",
+      ok: a.reason !== "waiting",
+      detail: `${a.count} entries of ${name(a.author)} (#${a.from}–#${a.to}) kept aside: ${
+        a.reason === "past_cut"
+          ? "written after it was removed from the mesh"
+          : "its admission is not valid here"
+      }`,
+      ...(a.reason === "waiting"
+        ? { hint: "They are kept, never folded; `mycel mesh list` shows them." }
+        : {}),
     });
   }
   return out;
 }
 
 /** WireGuard tools installed, and the interface up when mycel manages one. */
-export async function checkWireguard(store: Store, runner: Runner): Promise<Finding[]> {
+export async function checkWireguard(home: Home, runner: Runner): Promise<Finding[]> {
   const has = async (cmd: string, args: string[]) => {
     try {
       return (await runner.run(cmd, args)).code === 0;
@@ -182,7 +234,7 @@ export async function checkWireguard(store: Store, runner: Runner): Promise<Find
         hint: "Debian/Ubuntu: sudo apt install wireguard-tools wireguard-go iproute2",
       },
   );
-  const mesh = store.local.mesh;
+  const mesh = home.local.get("mesh");
   if (mesh && ip) {
     const { linkExists } = await import("../mesh/interface.ts");
     const up = await linkExists(runner, mesh.interface);
@@ -199,11 +251,13 @@ export async function checkWireguard(store: Store, runner: Runner): Promise<Find
 }
 
 /** Can each peer be reached at one of its endpoints? */
-export async function checkPeers(store: Store, timeoutMs: number): Promise<Finding[]> {
+export async function checkPeers(home: Home, timeoutMs: number): Promise<Finding[]> {
   const { connectTcp } = await import("../transport/tcp.ts");
   const { syncsWithMycel } = await import("../mesh/plan.ts");
-  const peers = store.state.members.members().filter((id) => id !== store.deviceId)
-    .map((id) => store.state.device(id)!).filter(syncsWithMycel);
+  const peers = home.view.members().filter((m) =>
+    m.removed === undefined && m.record.key !== home.device
+  )
+    .map((m) => m.record).filter(syncsWithMycel);
   return await Promise.all(peers.map(async (p): Promise<Finding> => {
     const errors: string[] = [];
     for (const e of p.endpoints) {

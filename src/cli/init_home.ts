@@ -1,21 +1,16 @@
 /**
  * @module init_home
- * Creating a home: device keys, a new mesh with this device as its only
- * member, and the genesis entry announcing the device. Runs under the
- * writers' lock so concurrent first writes create exactly one identity.
+ * `init`: device keys, a new mesh with this device as its only member, and
+ * the genesis entry announcing the device (see storage/home_create.ts).
  */
 
 import { hasControlChar, toBase64 } from "../bytes.ts";
 import { ExitCode, MycelError } from "../errors.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { formatEndpoint, parseEndpoint } from "../log/endpoint.ts";
-import { deviceIdOf, generateDeviceKeys } from "../log/identity.ts";
+import { generateDeviceKeys } from "../log/identity.ts";
 import { allocateIpv4 } from "../mesh/addresses.ts";
-import { ensureHomeDirs, homePaths } from "../storage/home.ts";
-import { writeHomeInfo } from "../storage/home_info.ts";
-import { writeKeys } from "../storage/key_store.ts";
-import { acquireLock } from "../storage/lock.ts";
-import { Store } from "../storage/store.ts";
+import { createHome } from "../storage/home_create.ts";
 import type { CommandContext } from "./command.ts";
 
 /** What `init` may set. */
@@ -67,30 +62,10 @@ export function defaultName(): string {
 }
 
 /**
- * Append this device's genesis entry: it announces itself (keys, name,
- * endpoints, mesh IPv4) as a member of its own new mesh.
- */
-export async function commitGenesis(
-  store: Store,
-  name: string,
-  endpoints: string[],
-): Promise<void> {
-  const keys = await store.keys();
-  const taken = new Set(store.state.allDevices().map((d) => d.ipv4).filter((a) => a !== ""));
-  const record: DeviceRecord = {
-    id: store.deviceId,
-    name,
-    noiseKey: toBase64(keys.noisePublic),
-    wgKey: toBase64(keys.wgPublic),
-    endpoints,
-    ipv4: allocateIpv4(store.local.meshId, store.deviceId, taken),
-    wgPort: 0,
-  };
-  await store.commit([{ type: "device.add", device: record }]);
-}
-
-/**
- * Create a home at `root`. Fails with `already_initialized` when one exists.
+ * Create a home at `root`: keys, a new mesh, and the genesis entry in which
+ * the device announces itself (keys, name, endpoints, mesh IPv4) as the only
+ * member. Fails with `already_initialized` when one exists (concurrent first
+ * commands create exactly one identity).
  */
 export async function initHome(
   ctx: CommandContext,
@@ -101,36 +76,26 @@ export async function initHome(
   const endpoints = options.listen === undefined
     ? []
     : [formatEndpoint(parseEndpoint(options.listen))];
-  const paths = homePaths(root);
-  await ensureHomeDirs(paths);
-  const lock = await acquireLock(paths.lock, 60_000);
-  try {
-    if (await Store.exists(root)) {
-      throw new MycelError("already_initialized", "initialise mycel home", "it is already set up", {
-        value: root,
-        hint: "Use `mycel status` to see it, or --home DIR for another home.",
-      });
-    }
-    // Leftovers of an init that crashed before home.json was written were
-    // never reported to anyone; start over.
-    for (const p of [paths.keys, paths.snapshot]) await Deno.remove(p).catch(() => {});
-    await Deno.remove(paths.logDir, { recursive: true }).catch(() => {});
-    await ensureHomeDirs(paths);
-    const keys = await generateDeviceKeys();
-    await writeKeys(paths.keys, keys, ctx.env("MYCEL_PASSPHRASE"));
-    const id = deviceIdOf(keys);
-    const meshId = newMeshId();
-    await writeHomeInfo(paths, { version: 1, device: id, mesh: meshId });
-    const store = await Store.open(root, { write: true, now: ctx.now, env: ctx.env, lock });
-    try {
-      store.useKeys(keys);
-      await commitGenesis(store, name, endpoints);
-      await store.save();
-    } finally {
-      store.close();
-    }
-    return { id, name, meshId };
-  } finally {
-    lock.release();
-  }
+  const keys = await generateDeviceKeys();
+  const meshId = newMeshId();
+  const device = await createHome(root, {
+    keys,
+    mesh: meshId,
+    now: ctx.now,
+    env: ctx.env,
+    genesis: (key) => {
+      const record: DeviceRecord = {
+        key,
+        id: key.id,
+        name,
+        noiseKey: toBase64(keys.noisePublic),
+        wgKey: toBase64(keys.wgPublic),
+        endpoints,
+        ipv4: allocateIpv4(meshId, key.id, new Set()),
+        wgPort: 0,
+      };
+      return [{ type: "device.add", device: record }];
+    },
+  });
+  return { id: device.id, name, meshId };
 }

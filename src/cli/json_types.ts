@@ -24,11 +24,13 @@ export interface PeerJson {
   received: number;
   /** Entries of any author it lacked at the last sync (by our heads). */
   behind: number;
+  /** How the last sync reached it ("direct", "mesh", "pairing", …), or null. */
+  path: string | null;
   /** Its mesh addresses. */
   addresses: { ipv4: string; ipv6: string };
   /** The WireGuard view of it (`wg show dump`), when the interface is up and readable. */
   wireguard: WireguardPeerJson | null;
-  /** How far its clock ran ahead of ours beyond the allowed drift (ms), or null. */
+  /** How far its clock is from ours beyond the allowed drift (ms; positive: ahead), or null. */
   clock_skew_ms: number | null;
 }
 
@@ -64,8 +66,10 @@ export interface StatusJson {
   peers: PeerJson[];
   /** Forks noticed (two entries for one author and seq). */
   forks: { author: string; seq: number; kept: string; other: string; at: string }[];
-  /** Devices whose clocks ran ahead beyond the allowed drift. */
-  clock_skew: { device: string; ahead_ms: number; at: string }[];
+  /** Peers whose clocks differ from ours beyond the allowed drift (positive: ahead of ours). */
+  clock_skew: { device: string; skew_ms: number; at: string }[];
+  /** When most peers disagree with our clock the same way: ours is off. */
+  clock: { verdict: "ahead" | "behind"; by_ms: number } | null;
 }
 
 /** One entry in `log --json`. */

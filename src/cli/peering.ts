@@ -10,20 +10,20 @@
 import { ExitCode, MycelError } from "../errors.ts";
 import { allocateIpv4 } from "../mesh/addresses.ts";
 import { type Card, encodeCard } from "../protocol/card.ts";
-import { writeHomeInfo } from "../storage/home_info.ts";
-import type { Store } from "../storage/store.ts";
+import type { Home } from "../storage/home_handle.ts";
+import type { HomeWriter } from "../storage/home_writer.ts";
 import { commitOps } from "./session.ts";
 
 /** This device's card. */
-export async function makeCard(store: Store): Promise<string> {
-  const record = store.state.device(store.deviceId);
+export async function makeCard(home: Home): Promise<string> {
+  const record = home.view.member(home.device)?.record;
   if (record === undefined) {
     throw new MycelError("internal", "make card", "this device has no record yet");
   }
   const { Signer } = await import("../log/identity.ts");
-  const signer = new Signer(await store.keys());
-  const members = store.state.members.members().length;
-  return await encodeCard({ record, mesh: store.local.meshId, members }, (m) => signer.sign(m));
+  const signer = new Signer(await home.keys());
+  const members = home.view.members().filter((m) => m.removed === undefined).length;
+  return await encodeCard({ record, mesh: home.meshId, members }, (m) => signer.sign(m));
 }
 
 /** Should a lone device with mesh `mine` join the mesh of `card`? */
@@ -34,25 +34,28 @@ export function shouldJoin(mine: string, myMembers: number, card: Card): boolean
 
 /** Admit the device on `card` (joining its mesh first when this device is alone). */
 export async function addPeer(
-  store: Store,
+  home: Home,
+  w: HomeWriter,
   card: Card,
 ): Promise<{ joined: boolean; ipv4: string }> {
-  const self = store.deviceId;
-  if (card.record.id === self) {
+  if (card.record.key === home.device) {
     throw new MycelError("bad_card", "add peer", "this is this device's own card", {
       exit: ExitCode.usage,
     });
   }
-  if (store.state.members.isRemoved(card.record.id)) {
+  if (w.view.member(card.record.key)?.removed !== undefined) {
     throw new MycelError("revoked", "add peer", "that device was removed from the mesh for good", {
       value: card.record.name,
       hint:
         "Removal is permanent; on that machine start over with `mycel init` in a new home to get a new key.",
     });
   }
-  const members = store.state.members.members().filter((id) => id !== card.record.id).length;
-  const joined = shouldJoin(store.local.meshId, members, card);
-  if (card.mesh !== store.local.meshId && !joined && members > 1 && card.members > 1) {
+  const members =
+    w.view.members().filter((m) => m.removed === undefined && m.record.key !== card.record.key)
+      .length;
+  const mesh = home.meshId;
+  const joined = shouldJoin(mesh, members, card);
+  if (card.mesh !== mesh && !joined && members > 1 && card.members > 1) {
     throw new MycelError(
       "mesh_mismatch",
       "add peer",
@@ -64,18 +67,14 @@ export async function addPeer(
       },
     );
   }
-  if (joined) {
-    store.local.meshId = card.mesh;
-    await writeHomeInfo(store.paths, { version: 1, device: self, mesh: card.mesh });
-  }
+  if (joined) w.setMesh(card.mesh);
   const taken = new Set(
-    store.state.allDevices().filter((d) => d.id !== card.record.id).map((d) => d.ipv4).filter(
-      Boolean,
-    ),
+    w.view.members().filter((m) => m.record.key !== card.record.key).map((m) => m.record.ipv4)
+      .filter(Boolean),
   );
   const ipv4 = card.record.ipv4 && !taken.has(card.record.ipv4) && !joined
     ? card.record.ipv4
-    : allocateIpv4(store.local.meshId, card.record.id, taken);
-  await commitOps(store, [{ type: "device.add", device: { ...card.record, ipv4 } }]);
+    : allocateIpv4(joined ? card.mesh : mesh, card.record.id, taken);
+  await commitOps(w, [{ type: "device.add", device: { ...card.record, ipv4 } }]);
   return { joined, ipv4 };
 }

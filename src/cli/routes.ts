@@ -11,7 +11,7 @@
 
 import type { DeviceRecord } from "../log/device_record.ts";
 import type { WgDump } from "../mesh/wg_dump.ts";
-import type { Store } from "../storage/store.ts";
+import type { Home } from "../storage/home_handle.ts";
 import { directRoutes, type Route } from "../sync/round.ts";
 
 /** A tunnel whose last handshake is older than this is treated as down. */
@@ -36,11 +36,11 @@ async function meshView(ifname: string): Promise<MeshView> {
 /** A route function that tries the mesh first when its interface and tunnel are up. */
 export function meshRoutes(
   now: () => number = Date.now,
-): (peer: DeviceRecord, view: Store) => Promise<Route[]> {
+): (peer: DeviceRecord, home: Home) => Promise<Route[]> {
   let mesh: Promise<MeshView> | undefined;
-  return async (peer, view) => {
+  return async (peer, home) => {
     const direct = directRoutes(peer);
-    const local = view.local.mesh;
+    const local = home.local.get("mesh");
     if (local === undefined || peer.ipv4 === "" || direct.length === 0) return direct;
     mesh ??= meshView(local.interface);
     const { up, dump } = await mesh;

@@ -1,14 +1,17 @@
 /**
  * @module session
- * How commands open the home: read-only for queries, locked for writes, with
- * `init` implied by the first write. A write is committed (fsynced) before
- * anything is reported, then the snapshot is saved and the lock released.
+ * How commands open the home: read-only for queries; for writes, one
+ * transaction (the first write implies `init`). A change is committed —
+ * durable — before anything is reported; then a detached `sync now --push`
+ * offers it to peers, so a sleeping laptop never keeps the user waiting (the
+ * timer's next round catches whatever the push misses).
  */
 
 import type { SignedEntry } from "../log/entry.ts";
 import type { Op } from "../log/ops.ts";
 import { resolveHome } from "../storage/home.ts";
-import { Store } from "../storage/store.ts";
+import { Home } from "../storage/home_handle.ts";
+import type { HomeWriter } from "../storage/home_writer.ts";
 import type { CommandContext } from "./command.ts";
 
 /** The home folder this invocation uses. */
@@ -16,26 +19,40 @@ export function homeRoot(ctx: CommandContext): string {
   return resolveHome(ctx.homeFlag, ctx.env);
 }
 
-/** Open the home read-only (no lock). */
-export function openRead(ctx: CommandContext): Promise<Store> {
-  return Store.open(homeRoot(ctx), {
-    write: false,
-    now: ctx.now,
-    env: ctx.env,
-    warn: ctx.out.error,
-  });
+/** Open the home read-only. */
+export function openRead(ctx: CommandContext): Promise<Home> {
+  return Home.open(homeRoot(ctx), { now: ctx.now, env: ctx.env, warn: ctx.out.error });
+}
+
+/** Open the home read-only, run `fn`, close it. */
+export async function withRead<T>(
+  ctx: CommandContext,
+  fn: (home: Home) => T | Promise<T>,
+): Promise<T> {
+  const home = await openRead(ctx);
+  try {
+    return await fn(home);
+  } finally {
+    home.close();
+  }
+}
+
+/** Open the home for writing (several transactions; the caller closes it). */
+export function openWrite(ctx: CommandContext): Promise<Home> {
+  return Home.open(homeRoot(ctx), { write: true, now: ctx.now, env: ctx.env, warn: ctx.out.error });
 }
 
 /**
- * Open the home for writing, creating it first if it does not exist (the
- * first write implies `init`), run `fn`, save the snapshot, release the lock.
+ * Run `fn` in one write transaction on the home, creating the home first if
+ * there is none (the first write implies `init`). After a commit, peers are
+ * offered the change in the background.
  */
 export async function withWrite<T>(
   ctx: CommandContext,
-  fn: (store: Store) => Promise<T>,
+  fn: (w: HomeWriter, home: Home) => Promise<T>,
 ): Promise<T> {
   const root = homeRoot(ctx);
-  if (!(await Store.exists(root))) {
+  if (!(await Home.exists(root))) {
     const { initHome } = await import("./init_home.ts");
     const { isMycelError } = await import("../errors.ts");
     // Several first writes may race to create the home; one wins, the
@@ -48,66 +65,48 @@ export async function withWrite<T>(
       ctx.out.error(`Set up a new mesh for this device in ${root} (device ${created.name}).`);
     }
   }
-  let pushing = false;
-  const store = await Store.open(root, {
-    write: true,
-    now: ctx.now,
-    env: ctx.env,
-    warn: ctx.out.error,
-  });
+  const home = await openWrite(ctx);
+  let committed = 0;
   try {
-    if (!store.heads.has(store.deviceId)) {
-      // `init` crashed after writing home.json but before its genesis entry.
-      const { commitGenesis, defaultName } = await import("./init_home.ts");
-      await commitGenesis(store, defaultName(), []);
+    const result = await home.write(async (w) => {
+      const r = await fn(w, home);
+      committed = w.committed;
+      return r;
+    });
+    if (committed > 0 && !ctx.offline && home.view.members().length > 1) {
+      await pushInBackground(ctx, root);
     }
-    const result = await fn(store);
-    await store.save();
-    pushing = store.committed > 0 && !ctx.offline;
     return result;
   } finally {
-    store.close();
-    if (pushing) await pushChange(ctx, root);
+    home.close();
   }
 }
 
-/** How long a write waits for peers after its change is saved. */
-export const PUSH_TIMEOUT_MS = 3000;
-
 /**
- * After a local change is durable, offer it to reachable peers right away
- * (the timer's next round catches anything missed). Never fails the command.
+ * Start `mycel sync now --push` detached: it outlives this process, its
+ * output goes nowhere, and this command returns at once.
  */
-async function pushChange(ctx: CommandContext, root: string): Promise<void> {
+async function pushInBackground(ctx: CommandContext, root: string): Promise<void> {
+  if (ctx.env("MYCEL_NO_PUSH") === "1") return;
   try {
-    const { syncRound } = await import("../sync/round.ts");
-    const { meshRoutes } = await import("./routes.ts");
-    const outcomes = await syncRound(root, {
-      now: ctx.now,
-      env: ctx.env,
-      timeoutMs: PUSH_TIMEOUT_MS,
-      routes: meshRoutes(),
-    });
-    const missed = outcomes.filter((o) => o.status !== "synced");
-    if (missed.length > 0) {
-      ctx.out.error(
-        `note: saved here; ${missed.length} of ${outcomes.length} peers not reached now` +
-          " (they get it at the next sync)",
-      );
-    }
+    const { selfCommand } = await import("./self_command.ts");
+    const [cmd, ...args] = selfCommand();
+    const child = new Deno.Command(cmd, {
+      args: [...args, "--home", root, "sync", "now", "--push", "--quiet"],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    child.unref();
   } catch (e) {
-    ctx.out.error(`note: saved here; could not push to peers (${(e as Error).message})`);
+    ctx.out.error(`note: saved here; peers get it at the next sync (${(e as Error).message})`);
   }
 }
 
-/**
- * Commit `ops` as one entry (one command, one entry). Returns the entry, or
- * undefined when there was nothing to change.
- */
+/** Commit `ops` as one entry (one command, one entry); undefined when there is nothing. */
 export async function commitOps(
-  store: Store,
+  w: HomeWriter,
   ops: readonly Op[],
 ): Promise<SignedEntry | undefined> {
-  if (ops.length === 0) return undefined;
-  return await store.commit(ops);
+  return await w.commit(ops);
 }

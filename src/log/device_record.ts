@@ -2,12 +2,13 @@
  * @module device_record
  * What the mesh knows about a device: its name, public keys for Noise and
  * WireGuard, where it accepts sync connections and its mesh IPv4 address.
- * The device id (its Ed25519 key) is the record's identity; the other fields
- * can change later through `device.update` ops and are merged per field.
+ * The device's Ed25519 key is the record's identity. An admission creates the
+ * record; after that only entries signed by the device itself change its
+ * fields (see membership.ts), merged per field.
  */
 
 import { asBytes, hasControlChar, toBase64 } from "../bytes.ts";
-import type { DeviceId } from "./device_id.ts";
+import type { DeviceKey } from "./device_key.ts";
 import { formatEndpoint, parseEndpoint } from "./endpoint.ts";
 import { parseIpv4 } from "../ip.ts";
 
@@ -27,10 +28,12 @@ export interface DeviceFields {
   wgPort: number;
 }
 
-/** A device record: its id plus its fields. */
+/** A device record: its key plus its fields. */
 export interface DeviceRecord extends DeviceFields {
-  /** Display id (Ed25519 public key with check characters). */
-  id: DeviceId;
+  /** The device's Ed25519 public key (its identity). */
+  key: DeviceKey;
+  /** Display id of `key` (for printing; derived, never parsed back). */
+  id: string;
 }
 
 /** Field names in the order they are merged and shown. */
@@ -120,7 +123,19 @@ export function decodeDeviceFields(x: unknown, complete: boolean): Partial<Devic
   return out;
 }
 
-/** Decode a complete record for device `id`. */
-export function decodeDeviceRecord(id: DeviceId, x: unknown): DeviceRecord {
-  return { id, ...(decodeDeviceFields(x, true) as DeviceFields) };
+/** Decode a complete record for device `key`. */
+export function decodeDeviceRecord(key: DeviceKey, x: unknown): DeviceRecord {
+  return { key, id: key.id, ...(decodeDeviceFields(x, true) as DeviceFields) };
+}
+
+/** The fields of `r` (without its identity). */
+export function fieldsOf(r: DeviceFields): DeviceFields {
+  return {
+    name: r.name,
+    noiseKey: r.noiseKey,
+    wgKey: r.wgKey,
+    endpoints: r.endpoints,
+    ipv4: r.ipv4,
+    wgPort: r.wgPort,
+  };
 }

@@ -14,7 +14,7 @@ import { asBytes, concatBytes, utf8 } from "../bytes.ts";
 import type { Hlc } from "../crdt/hlc.ts";
 import { MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "./cbor.ts";
-import { type DeviceId, deviceIdFromKey } from "./device_id.ts";
+import { DeviceKey } from "./device_key.ts";
 import { type Signer, verifySignature } from "./identity.ts";
 import { decodeOp, encodeOp, type Op } from "./ops.ts";
 
@@ -29,15 +29,13 @@ const CONTEXT = utf8("mycel/entry/v1\0");
 
 /** The content of an entry. */
 export interface Entry {
-  /** Display id of the author. */
-  readonly author: DeviceId;
-  /** The author's Ed25519 public key (the id encodes it). */
-  readonly authorKey: Uint8Array;
+  /** The author. */
+  readonly author: DeviceKey;
   /** Position in the author's log, from 1. */
   readonly seq: number;
   /** Hash of the author's previous entry; null for seq 1. */
   readonly prev: Uint8Array | null;
-  /** When the author made it (node = author). */
+  /** When the author made it (node = the author's key in hex). */
   readonly hlc: Hlc;
   /** The changes, applied in order. */
   readonly ops: readonly Op[];
@@ -176,12 +174,21 @@ export function decodeSignedEntry(bytes: Uint8Array): SignedEntry {
   } catch (e) {
     throw malformed(`an op is invalid: ${e instanceof Error ? e.message : e}`, e);
   }
-  const author = deviceIdFromKey(authorKey);
-  const entry: Entry = { author, authorKey, seq, prev, hlc: { wall, counter, node: author }, ops };
+  const author = DeviceKey.of(authorKey);
+  // A device's record changes only through entries it signs itself: an
+  // update of another device's fields is refused as a whole, everywhere.
+  if (ops.some((op) => op.type === "device.update" && op.device !== author)) {
+    throw new MycelError(
+      "foreign_update",
+      "read log entry",
+      "it changes another device's record (only a device may change its own)",
+    );
+  }
+  const entry: Entry = { author, seq, prev, hlc: { wall, counter, node: author.hex }, ops };
   return { entry, bytes, hash: hashEntryBytes(bytes), body, signature };
 }
 
 /** True when the entry's signature is valid for its author key. */
 export function verifyEntrySignature(e: SignedEntry): Promise<boolean> {
-  return verifySignature(e.entry.authorKey, concatBytes(CONTEXT, e.body), e.signature);
+  return verifySignature(e.entry.author.bytes, concatBytes(CONTEXT, e.body), e.signature);
 }

@@ -5,31 +5,46 @@
  * decoded through here, so every field is checked for type and size.
  */
 
-import type { Dot } from "../crdt/or_set.ts";
 import { isJson, isJsonObject, type Json, type JsonObject } from "../crdt/json.ts";
 import { asBytes, hasControlChar } from "../bytes.ts";
 import { ExitCode, MycelError } from "../errors.ts";
-import { type DeviceId, deviceIdFromKey, parseDeviceId } from "./device_id.ts";
+import { DeviceKey } from "./device_key.ts";
 import {
+  decodeDeviceFields,
   decodeDeviceRecord,
   type DeviceFields,
   type DeviceRecord,
   encodeDeviceFields,
 } from "./device_record.ts";
-import { decodeDeviceFields } from "./device_record.ts";
 
-/** One change. An entry holds one or more, applied in order. */
+/** An entry's position: `(author, seq)`. Writes name the versions they replace by it. */
+export interface EntryDot {
+  /** The entry's author. */
+  readonly author: DeviceKey;
+  /** Its seq in the author's log. */
+  readonly seq: number;
+}
+
+/**
+ * One change. An entry holds one or more, applied in order. A set or unset
+ * lists in `observed` the versions of the key its device showed (and so
+ * replaces); entries from before this rule existed have no `observed` and
+ * order by stamp alone (see src/crdt/dotted.ts).
+ */
 export type Op =
-  | { type: "config.set"; key: string; value: Json }
-  | { type: "config.unset"; key: string }
-  | { type: "pref.set"; key: string; value: string }
-  | { type: "pref.unset"; key: string }
+  | { type: "config.set"; key: string; value: Json; observed?: EntryDot[] }
+  | { type: "config.unset"; key: string; observed?: EntryDot[] }
+  | { type: "pref.set"; key: string; value: string; observed?: EntryDot[] }
+  | { type: "pref.unset"; key: string; observed?: EntryDot[] }
   | { type: "app.add"; name: string }
   | { type: "pattern.add"; id: string; value: JsonObject }
-  | { type: "pattern.remove"; id: string; dots: Dot[] }
+  | { type: "pattern.remove"; id: string; dots: EntryDot[] }
   | { type: "device.add"; device: DeviceRecord }
-  | { type: "device.update"; id: DeviceId; fields: Partial<DeviceFields> }
-  | { type: "device.revoke"; id: DeviceId; upTo: number };
+  | { type: "device.update"; device: DeviceKey; fields: Partial<DeviceFields> }
+  | { type: "device.revoke"; device: DeviceKey; upTo: number };
+
+/** Most dots one op may name. */
+export const MAX_DOTS = 4096;
 
 /** Longest key, name or id accepted (characters). */
 export const MAX_KEY_LENGTH = 256;
@@ -80,6 +95,16 @@ export function checkPattern(value: unknown): JsonObject {
   return value;
 }
 
+const wireDots = (dots: readonly EntryDot[]) => {
+  if (dots.length > MAX_DOTS) throw bad("change", `it names more than ${MAX_DOTS} versions`);
+  return dots.map((d) => [d.author.bytes, d.seq]);
+};
+
+/** The op's tag and fields, with `observed` appended when the op has it. */
+function withObserved(fields: unknown[], observed: readonly EntryDot[] | undefined): unknown[] {
+  return observed === undefined ? fields : [...fields, wireDots(observed)];
+}
+
 /** Compact wire form of `op` (a CBOR-ready array). */
 export function encodeOp(op: Op): unknown[] {
   // Refuse values a peer would decode differently (e.g. a `__proto__` key).
@@ -88,39 +113,44 @@ export function encodeOp(op: Op): unknown[] {
   }
   switch (op.type) {
     case "config.set":
-      return ["cs", op.key, op.value];
+      return withObserved(["cs", op.key, op.value], op.observed);
     case "config.unset":
-      return ["cu", op.key];
+      return withObserved(["cu", op.key], op.observed);
     case "pref.set":
-      return ["ps", op.key, op.value];
+      return withObserved(["ps", op.key, op.value], op.observed);
     case "pref.unset":
-      return ["pu", op.key];
+      return withObserved(["pu", op.key], op.observed);
     case "app.add":
       return ["aa", op.name];
     case "pattern.add":
       return ["oa", op.id, op.value];
     case "pattern.remove":
-      return ["or", op.id, op.dots.map((d) => [parseDeviceId(d.author).publicKey, d.seq])];
+      return ["or", op.id, wireDots(op.dots)];
     case "device.add":
-      return ["da", encodeDeviceFields(op.device), parseDeviceId(op.device.id).publicKey];
+      return ["da", encodeDeviceFields(op.device), op.device.key.bytes];
     case "device.update":
-      return ["du", parseDeviceId(op.id).publicKey, encodeDeviceFields(op.fields)];
+      return ["du", op.device.bytes, encodeDeviceFields(op.fields)];
     case "device.revoke":
-      return ["dr", parseDeviceId(op.id).publicKey, op.upTo];
+      return ["dr", op.device.bytes, op.upTo];
   }
 }
 
-function keyToId(x: unknown): DeviceId {
+function keyOf(x: unknown): DeviceKey {
   const key = asBytes(x);
   if (key === undefined || key.length !== 32) throw new Error("device key must be 32 bytes");
-  return deviceIdFromKey(key);
+  return DeviceKey.of(key);
 }
 
-function decodeDot(x: unknown): Dot {
+function decodeDot(x: unknown): EntryDot {
   if (!Array.isArray(x) || x.length !== 2) throw new Error("dot must be [key, seq]");
   const seq = x[1];
   if (!Number.isSafeInteger(seq) || seq < 1) throw new Error("dot seq must be a positive integer");
-  return { author: keyToId(x[0]), seq };
+  return { author: keyOf(x[0]), seq };
+}
+
+function decodeDots(x: unknown, what: string): EntryDot[] {
+  if (!Array.isArray(x) || x.length > MAX_DOTS) throw new Error(`${what} malformed`);
+  return x.map(decodeDot);
 }
 
 /** Decode and validate one op from its wire form; throws a plain Error on bad input. */
@@ -129,24 +159,33 @@ export function decodeOp(x: unknown): Op {
   const arity = (n: number) => {
     if (x.length !== n) throw new Error(`op ${x[0]} must have ${n - 1} fields`);
   };
+  // Writes have an optional trailing list of observed versions (absent only
+  // in entries written before the rule existed).
+  const observed = (n: number): { observed?: EntryDot[] } => {
+    if (x.length !== n && x.length !== n + 1) {
+      throw new Error(`op ${x[0]} must have ${n - 1} or ${n} fields`);
+    }
+    return x.length === n ? {} : { observed: decodeDots(x[n], "observed versions") };
+  };
   switch (x[0]) {
-    case "cs":
-      arity(3);
+    case "cs": {
+      const obs = observed(3);
       if (!isJson(x[2])) throw new Error("config value must be JSON");
-      return { type: "config.set", key: checkConfigKey(x[1]), value: x[2] };
+      return { type: "config.set", key: checkConfigKey(x[1]), value: x[2], ...obs };
+    }
     case "cu":
-      arity(2);
-      return { type: "config.unset", key: checkConfigKey(x[1]) };
-    case "ps":
-      arity(3);
+      return { type: "config.unset", key: checkConfigKey(x[1]), ...observed(2) };
+    case "ps": {
+      const obs = observed(3);
       return {
         type: "pref.set",
         key: checkName("preference key", x[1]),
         value: checkPrefValue(x[2]),
+        ...obs,
       };
+    }
     case "pu":
-      arity(2);
-      return { type: "pref.unset", key: checkName("preference key", x[1]) };
+      return { type: "pref.unset", key: checkName("preference key", x[1]), ...observed(2) };
     case "aa":
       arity(2);
       return { type: "app.add", name: checkName("app name", x[1]) };
@@ -158,27 +197,28 @@ export function decodeOp(x: unknown): Op {
     }
     case "or":
       arity(3);
-      if (!Array.isArray(x[2]) || x[2].length > 4096) {
-        throw new Error("pattern.remove dots malformed");
-      }
       return {
         type: "pattern.remove",
         id: checkName("pattern id", x[1]),
-        dots: x[2].map(decodeDot),
+        dots: decodeDots(x[2], "pattern.remove dots"),
       };
     case "da":
       arity(3);
-      return { type: "device.add", device: decodeDeviceRecord(keyToId(x[2]), x[1]) };
+      return { type: "device.add", device: decodeDeviceRecord(keyOf(x[2]), x[1]) };
     case "du":
       arity(3);
-      return { type: "device.update", id: keyToId(x[1]), fields: decodeDeviceFields(x[2], false) };
+      return {
+        type: "device.update",
+        device: keyOf(x[1]),
+        fields: decodeDeviceFields(x[2], false),
+      };
     case "dr": {
       arity(3);
       const upTo = x[2];
       if (!Number.isSafeInteger(upTo) || (upTo as number) < 0) {
         throw new Error("revoke upTo must be a count");
       }
-      return { type: "device.revoke", id: keyToId(x[1]), upTo: upTo as number };
+      return { type: "device.revoke", device: keyOf(x[1]), upTo: upTo as number };
     }
     default:
       throw new Error(`unknown op ${JSON.stringify(String(x[0]).slice(0, 16))}`);

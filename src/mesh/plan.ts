@@ -9,10 +9,9 @@
  */
 
 import { fromBase64 } from "../bytes.ts";
-import { parseDeviceId } from "../log/device_id.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
-import type { MeshState } from "../log/state.ts";
+import type { StateView } from "../log/state.ts";
 import { deviceIpv6, meshUlaCidr, resolveIpv4Collisions } from "./addresses.ts";
 import type { WgPeer } from "./wg_config.ts";
 
@@ -33,7 +32,7 @@ export interface MeshAddresses {
 
 /** Mesh addresses of `device` in mesh `meshId`. */
 export function addressesOf(meshId: string, device: DeviceRecord): MeshAddresses {
-  return { ipv4: device.ipv4, ipv6: deviceIpv6(meshId, parseDeviceId(device.id).publicKey) };
+  return { ipv4: device.ipv4, ipv6: deviceIpv6(meshId, device.key.bytes) };
 }
 
 /** True when the device syncs (has a real Noise key); WireGuard-only devices do not. */
@@ -69,25 +68,21 @@ export interface InterfacePlan {
  * address at its next `mesh up`, and until then no peer routes the address
  * to it.
  */
-export function ipv4Losers(state: MeshState): Set<string> {
-  const claims = state.members.members().map((id) => state.device(id)!).filter((d) => d.ipv4 !== "")
-    .map((d) => ({
-      deviceId: d.id,
-      ipv4: d.ipv4,
-      admittedAt: state.members.added(d.id)?.wall ?? 0,
-    }));
+export function ipv4Losers(state: StateView): Set<string> {
+  const claims = state.members().filter((m) => m.removed === undefined && m.record.ipv4 !== "")
+    .map((m) => ({ deviceId: m.record.id, ipv4: m.record.ipv4, admittedAt: m.admitted.wall }));
   return new Set(resolveIpv4Collisions(claims).move);
 }
 
-/** Compute the plan for `selfId` from `state`. */
-export function planInterface(state: MeshState, meshId: string, selfId: string): InterfacePlan {
-  const self = state.device(selfId);
+/** Compute the plan for `selfId` (display id) from `state`. */
+export function planInterface(state: StateView, meshId: string, selfId: string): InterfacePlan {
+  const self = state.members().find((m) => m.record.id === selfId)?.record;
   if (self === undefined) throw new Error("this device has no record");
   const own = addressesOf(meshId, self);
   const losers = ipv4Losers(state);
-  const peers = state.members.members()
-    .filter((id) => id !== selfId)
-    .map((id) => state.device(id)!)
+  const peers = state.members()
+    .filter((m) => m.removed === undefined && m.record.id !== selfId)
+    .map((m) => m.record)
     .filter((d) => d.wgKey !== "")
     .map((d) => peerOf(meshId, losers.has(d.id) ? { ...d, ipv4: "" } : d));
   const ula = meshUlaCidr(meshId);

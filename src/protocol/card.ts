@@ -10,7 +10,7 @@
 import { asBytes, concatBytes, fromBase64, toBase64Url, utf8 } from "../bytes.ts";
 import { ExitCode, MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "../log/cbor.ts";
-import { deviceIdFromKey, parseDeviceId } from "../log/device_id.ts";
+import { DeviceKey } from "../log/device_key.ts";
 import { decodeDeviceRecord, type DeviceRecord, encodeDeviceFields } from "../log/device_record.ts";
 import { verifySignature } from "../log/identity.ts";
 
@@ -30,7 +30,7 @@ export interface Card {
 
 function body(card: Card): Uint8Array {
   return encodeCbor([
-    parseDeviceId(card.record.id).publicKey,
+    card.record.key.bytes,
     encodeDeviceFields(card.record),
     card.mesh,
     card.members,
@@ -86,7 +86,7 @@ export async function decodeCard(text: string): Promise<Card> {
   }
   let record: DeviceRecord;
   try {
-    record = decodeDeviceRecord(deviceIdFromKey(key), recordRaw);
+    record = decodeDeviceRecord(DeviceKey.of(key), recordRaw);
   } catch (e) {
     throw bad(`its device record is malformed: ${(e as Error).message}`, e);
   }

@@ -2,24 +2,27 @@
  * @module pairing_messages
  * Messages of the pairing protocol (see docs/pairing.md). In clear, before
  * any key exists: the joiner's CPace share (`pair`), the inviter's share or a
- * refusal (`pair-ok` / `refuse`), and after the Noise handshake the inviter's
- * verdict (`ok` / `refuse`). Inside `Noise_XXpsk3`, only in its last message
- * (the first one the code's key protects): the joiner's record. Inside the
- * channel: `welcome` with the joiner's admission entry and the inviter's
- * record — never earlier, so a stranger who connects learns nothing. Every decoder validates every field; failures are
- * `bad_message` MycelErrors.
+ * refusal (`pair-ok` / `refuse`), a wrong code's refusal in place of the
+ * second Noise message, and after the handshake the inviter's verdict (`ok` /
+ * `refuse`). `Noise_XXpsk1` mixes the code's key in at the end of the first
+ * message, so neither side's static key travels before the code is proven;
+ * the joiner's record rides in the third message. Inside the channel: both
+ * sides' confirmation that the verification strings match (`confirm`), then
+ * `welcome` (the joiner's admission entry, the inviter's record) and the
+ * mesh's state as a signed checkpoint (`checkpoint` chunks). Every decoder
+ * validates every field; failures are `bad_message` MycelErrors.
  */
 
 import { asBytes, concatBytes, hasControlChar, utf8 } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "../log/cbor.ts";
-import { deviceIdFromKey, parseDeviceId } from "../log/device_id.ts";
+import { DeviceKey } from "../log/device_key.ts";
 import { decodeDeviceRecord, type DeviceRecord, encodeDeviceFields } from "../log/device_record.ts";
 
 /** Version of the pairing protocol. */
-export const PAIRING_PROTOCOL_VERSION = 1;
+export const PAIRING_PROTOCOL_VERSION = 2;
 /** Noise prologue prefix; the CPace transcript is appended. */
-export const PAIRING_PROLOGUE: Uint8Array = utf8("mycel/pair/1");
+export const PAIRING_PROLOGUE: Uint8Array = utf8("mycel/pair/2");
 
 function bad(reason: string): MycelError {
   return new MycelError("bad_message", "read pairing message", reason, {
@@ -109,6 +112,48 @@ export function encodeVerdict(refusal?: Refusal): Uint8Array {
   return refusal ? encodeRefusal(refusal) : encodeCbor(["ok"]);
 }
 
+/**
+ * A refusal sent in clear where a Noise message was due, or undefined when
+ * `bytes` is not one (then it is the Noise message).
+ */
+export function refusalInstead(bytes: Uint8Array): Refusal | undefined {
+  if (bytes.length === 0 || (bytes[0] & 0xe0) !== 0x80) return undefined; // not a CBOR array
+  try {
+    const x = decodeCbor(bytes, "pairing message");
+    return Array.isArray(x) && x[0] === "refuse" && x.length === 3 ? refusalOf(x) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Encode one side's answer to "same verification string on both screens?". */
+export function encodeConfirm(yes: boolean): Uint8Array {
+  return encodeCbor(["confirm", yes]);
+}
+
+/** Decode a confirmation. */
+export function decodeConfirm(bytes: Uint8Array): boolean {
+  const x = decodeList(bytes, "confirmation");
+  if (x[0] !== "confirm" || x.length !== 2 || typeof x[1] !== "boolean") {
+    throw bad("not a confirmation");
+  }
+  return x[1];
+}
+
+/** Encode one chunk of the mesh's checkpoint. */
+export function encodeStateChunk(chunk: Uint8Array, last: boolean): Uint8Array {
+  return encodeCbor(["state", chunk, last]);
+}
+
+/** Decode one chunk of the mesh's checkpoint. */
+export function decodeStateChunk(bytes: Uint8Array): { chunk: Uint8Array; last: boolean } {
+  const x = decodeList(bytes, "state chunk");
+  if (x[0] !== "state" || x.length !== 3 || typeof x[2] !== "boolean") {
+    throw bad("not a state chunk");
+  }
+  return { chunk: bytesOf(x[1], [0, 1 << 20], "state chunk"), last: x[2] };
+}
+
 /** Decode the verdict: undefined when accepted, else the refusal. */
 export function decodeVerdict(bytes: Uint8Array): Refusal | undefined {
   const x = decodeList(bytes, "pairing verdict");
@@ -119,7 +164,7 @@ export function decodeVerdict(bytes: Uint8Array): Refusal | undefined {
 
 function recordOf(key: unknown, fields: unknown): DeviceRecord {
   try {
-    return decodeDeviceRecord(deviceIdFromKey(bytesOf(key, 32, "device key")), fields);
+    return decodeDeviceRecord(DeviceKey.of(bytesOf(key, 32, "device key")), fields);
   } catch (e) {
     if (e instanceof MycelError) throw e;
     throw bad(`device record malformed: ${(e as Error).message}`);
@@ -149,7 +194,7 @@ function meshOf(x: unknown, allowEmpty: boolean): string {
 export function encodeJoinerInfo(info: JoinerInfo): Uint8Array {
   return encodeCbor([
     "joiner",
-    parseDeviceId(info.record.id).publicKey,
+    info.record.key.bytes,
     encodeDeviceFields(info.record),
     info.proof,
     info.mesh,
@@ -191,7 +236,7 @@ export function encodeWelcome(w: Welcome): Uint8Array {
     "welcome",
     w.admission,
     w.mesh,
-    parseDeviceId(w.inviter.id).publicKey,
+    w.inviter.key.bytes,
     encodeDeviceFields(w.inviter),
   ]);
 }

@@ -12,14 +12,20 @@ import { MycelError } from "../errors.ts";
 import { decodeCbor } from "../log/cbor.ts";
 import { MAX_ENTRY_BYTES } from "../log/entry.ts";
 
-/** The sync protocol version this mycel speaks. */
-export const SYNC_PROTOCOL_VERSION = 1;
+/** The sync protocol version this mycel speaks (docs/sync_protocol.md). */
+export const SYNC_PROTOCOL_VERSION = 2;
 /** Largest application message (CBOR bytes, without its length prefix). */
 export const MAX_SYNC_MESSAGE: number = 4 << 20;
-/** Noise prologue for sync handshakes: binds the protocol name into the keys. */
+/**
+ * Noise prologue for sync handshakes: binds the protocol name into the keys.
+ * Unchanged since version 1, so an older peer completes the handshake and
+ * reads our version from the hello (and is told to update).
+ */
 export const SYNC_PROLOGUE: Uint8Array = utf8("mycel/sync/1");
-/** Most authors a heads map may list. */
-export const MAX_HEADS = 4096;
+/** Most heads one `heads` message may carry (a peer sends as many messages as it needs). */
+export const MAX_HEADS = 2048;
+/** Most authors a peer may list in all its `heads` messages of one session. */
+export const MAX_AUTHORS = 100_000;
 /** Most entries one `entries` message may carry. */
 export const MAX_BATCH_ENTRIES = 1024;
 /** Most admission entries a hello may carry. */

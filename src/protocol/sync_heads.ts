@@ -2,22 +2,21 @@
  * @module sync_heads
  * Heads: for each author a device holds entries of, the latest seq and that
  * entry's hash — a version vector with hashes, so a fork shows up as equal
- * seqs with different hashes. Both sides send theirs in the hello, and each
- * then sends exactly what the other's heads say it lacks.
+ * seqs with different hashes. After the handshake both sides first compare a
+ * 16-byte digest of their heads; only when the digests differ do they send
+ * the heads themselves, in as many `heads` messages as needed (so there is no
+ * limit on authors but {@link MAX_AUTHORS}).
  *
- * Wire form: a CBOR array of `[authorKey (32 bytes), seq, hash (32 bytes)]`,
- * strictly ascending by key. Sorting makes the encoding canonical and lets the
- * decoder reject a repeated author in the same pass.
+ * Wire form of one message's rows: `[authorKey (32 bytes), seq, hash (32)]`,
+ * strictly ascending by key within a message and across a session's messages,
+ * which makes the encoding canonical and rejects a repeated author.
  */
 
+import { sha256 } from "@noble/hashes/sha2.js";
 import { compareBytes } from "../bytes.ts";
-import { isMycelError } from "../errors.ts";
-import { type DeviceId, deviceIdFromKey, parseDeviceId } from "../log/device_id.ts";
-import { encodeCbor } from "../log/cbor.ts";
+import { DeviceKey } from "../log/device_key.ts";
 import {
   badMessage,
-  decodeTop,
-  type Direction,
   expectArray,
   expectCount,
   expectFixedBytes,
@@ -32,46 +31,37 @@ export interface Head {
   readonly hash: Uint8Array;
 }
 
-/** Author display id → head. */
-export type Heads = Map<DeviceId, Head>;
+/** Author → head. */
+export type Heads = Map<DeviceKey, Head>;
 
-/** Heads as the CBOR value nested in hellos (checked, sorted). */
-export function headsToWire(heads: Heads, dir: Direction = "write"): unknown[] {
-  if (!(heads instanceof Map)) throw badMessage("heads must be a map", dir);
-  if (heads.size > MAX_HEADS) throw badMessage(`heads list more than ${MAX_HEADS} authors`, dir);
-  const rows: [Uint8Array, number, Uint8Array][] = [];
-  for (const [id, head] of heads) {
-    let key: Uint8Array;
-    if (typeof id !== "string") {
-      throw badMessage("heads hold an author that is not a device id", dir);
-    }
-    try {
-      key = parseDeviceId(id).publicKey;
-    } catch (e) {
-      if (!isMycelError(e)) throw e;
-      throw badMessage("heads hold an author that is not a device id", dir, e);
-    }
-    rows.push([
-      key,
-      expectCount(head?.seq, "head seq", dir),
-      expectFixedBytes(head?.hash, "head hash", 32, dir),
-    ]);
-  }
-  rows.sort((a, b) => compareBytes(a[0], b[0]));
-  for (let i = 1; i < rows.length; i++) {
-    if (compareBytes(rows[i - 1][0], rows[i][0]) === 0) {
-      throw badMessage("heads name the same author twice", dir);
-    }
-  }
-  return rows;
+/** Heads sorted by author key (the wire and digest order). */
+export function sortedHeads(heads: Heads): [DeviceKey, Head][] {
+  return [...heads].sort(([a], [b]) => a.compare(b));
 }
 
-/** Heads from their nested CBOR value; every row is checked. */
-export function headsFromWire(raw: unknown): Heads {
+/** The 16-byte digest both sides compare before sending heads. */
+export function headsDigest(heads: Heads): Uint8Array {
+  const h = sha256.create();
+  const seq = new Uint8Array(8);
+  const view = new DataView(seq.buffer);
+  for (const [author, head] of sortedHeads(heads)) {
+    view.setFloat64(0, head.seq);
+    h.update(author.bytes).update(seq).update(head.hash);
+  }
+  return h.digest().slice(0, 16);
+}
+
+/**
+ * Rows of one `heads` message, checked; `after` is the last author of the
+ * previous message (rows must continue ascending).
+ */
+export function headsFromWire(raw: unknown, after?: DeviceKey): [DeviceKey, Head][] {
   if (!Array.isArray(raw)) throw badMessage("heads must be a CBOR array");
-  if (raw.length > MAX_HEADS) throw badMessage(`heads list more than ${MAX_HEADS} authors`);
-  const heads: Heads = new Map();
-  let last: Uint8Array | undefined;
+  if (raw.length > MAX_HEADS) {
+    throw badMessage(`a heads message lists more than ${MAX_HEADS} authors`);
+  }
+  const out: [DeviceKey, Head][] = [];
+  let last = after?.bytes;
   for (const row of raw) {
     const [keyRaw, seqRaw, hashRaw] = expectArray(row, "head", 3, "read");
     const key = expectFixedBytes(keyRaw, "head author", 32, "read");
@@ -79,22 +69,10 @@ export function headsFromWire(raw: unknown): Heads {
       throw badMessage("head authors must be sorted and distinct");
     }
     last = key;
-    const seq = expectCount(seqRaw, "head seq", "read");
-    const hash = expectFixedBytes(hashRaw, "head hash", 32, "read");
-    heads.set(deviceIdFromKey(key), { seq, hash });
+    out.push([DeviceKey.of(key), {
+      seq: expectCount(seqRaw, "head seq", "read"),
+      hash: expectFixedBytes(hashRaw, "head hash", 32, "read"),
+    }]);
   }
-  return heads;
-}
-
-/** Encode heads on their own (CBOR). */
-export function encodeHeads(heads: Heads): Uint8Array {
-  return encodeCbor(headsToWire(heads));
-}
-
-/**
- * Decode heads encoded by {@link encodeHeads}.
- * @throws MycelError `bad_message` naming the faulty field
- */
-export function decodeHeads(bytes: Uint8Array): Heads {
-  return headsFromWire(decodeTop(bytes, "heads"));
+  return out;
 }

@@ -1,23 +1,24 @@
 /**
  * @module sync_hello
- * The hellos carried in the two Noise handshake payloads. The initiator's
- * hello (message 1) says who it is and what it has; the responder answers
- * with its own (message 2) or refuses with a reason. Heads travel here so
- * both sides can start sending entries as soon as the handshake ends.
+ * The payloads of the two Noise_IK handshake messages. They carry as little
+ * as possible: the responder identifies the initiator by the static key the
+ * handshake proved, so the hello names no mesh and no device, and a refusal
+ * to someone who is not a member is one generic sentence (no mesh id, no
+ * names, nothing that says whether a key was ever known). Heads and entries
+ * travel after the handshake, in the encrypted stream.
  *
  * Wire forms (CBOR arrays):
- * - hello: `[version, mesh, deviceKey, heads, [admissionEntry, ...]]`
- * - accepted reply: `[true, version, mesh, deviceKey, heads]`
+ * - hello: `[version, [admissionEntry, ...]]` — a device admitted so recently
+ *   that the responder may not know yet shows the signed admission;
+ * - accepted reply: `[true, version]`;
  * - refusal: `[false, code, message]` — version-free on purpose, so a peer of
  *   any version can read why it was turned away.
- *
- * The version is read before anything else, so a newer peer whose hello has
- * another shape gets "version mismatch" rather than "bad message".
+ * The version is read first, so a peer speaking another version gets
+ * `version_mismatch` and a hint to update, never "bad message".
  */
 
-import { isMycelError, MycelError } from "../errors.ts";
+import { MycelError } from "../errors.ts";
 import { encodeCbor } from "../log/cbor.ts";
-import { type DeviceId, deviceIdFromKey, parseDeviceId } from "../log/device_id.ts";
 import {
   badMessage,
   decodeTop,
@@ -26,44 +27,33 @@ import {
   expectCode,
   expectCount,
   expectEntryList,
-  expectFixedBytes,
-  expectMesh,
   expectText,
   MAX_ADMISSION_ENTRIES,
   SYNC_PROTOCOL_VERSION,
 } from "./sync_fields.ts";
-import { type Heads, headsFromWire, headsToWire } from "./sync_heads.ts";
 
 /** The initiator's handshake payload. */
 export interface Hello {
   /** Always {@link SYNC_PROTOCOL_VERSION} once decoded. */
   readonly version: number;
-  /** Mesh name: 1–64 characters of a-z, 0-9 and `-`. */
-  readonly mesh: string;
-  /** The sender's device id. */
-  readonly device: DeviceId;
-  /** What the sender holds. */
-  readonly heads: Heads;
-  /** 0–16 raw signed entries a new device shows to prove it was admitted. */
+  /** 0–16 raw signed entries that admitted the sender. */
   readonly admission: readonly Uint8Array[];
 }
 
-/** The responder's handshake payload: its own hello, or a refusal. */
+/** The responder's handshake payload. */
 export type HelloReply =
-  | {
-    readonly ok: true;
-    readonly version: number;
-    readonly mesh: string;
-    readonly device: DeviceId;
-    readonly heads: Heads;
-  }
+  | { readonly ok: true; readonly version: number }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
-function checkVersion(raw: unknown, dir: Direction): number {
-  const version = expectCount(raw, "version", dir, true);
-  if (version === SYNC_PROTOCOL_VERSION) return version;
-  if (dir === "write") throw badMessage(`version must be ${SYNC_PROTOCOL_VERSION}`, dir);
-  throw new MycelError(
+/** What every non-member is told. */
+export const GENERIC_REFUSAL = {
+  code: "not_accepted",
+  message: "this device does not accept your device",
+} as const;
+
+/** The version error for a peer speaking `version`. */
+export function versionMismatch(version: number): MycelError {
+  return new MycelError(
     "version_mismatch",
     "sync with peer",
     `peer speaks sync protocol version ${version}, this mycel speaks ${SYNC_PROTOCOL_VERSION}`,
@@ -75,28 +65,18 @@ function checkVersion(raw: unknown, dir: Direction): number {
   );
 }
 
-function deviceKey(device: unknown): Uint8Array {
-  if (typeof device !== "string") throw badMessage("device must be a device id", "write");
-  try {
-    return parseDeviceId(device).publicKey;
-  } catch (e) {
-    if (!isMycelError(e)) throw e;
-    throw badMessage("device must be a device id", "write", e);
-  }
+function checkVersion(raw: unknown, dir: Direction): number {
+  const version = expectCount(raw, "version", dir, true);
+  if (version === SYNC_PROTOCOL_VERSION) return version;
+  if (dir === "write") throw badMessage(`version must be ${SYNC_PROTOCOL_VERSION}`, dir);
+  throw versionMismatch(version);
 }
 
-function readDevice(raw: unknown): DeviceId {
-  return deviceIdFromKey(expectFixedBytes(raw, "device", 32, "read"));
-}
-
-/** Encode the initiator's hello; checks every field as the peer will. */
+/** Encode the initiator's hello. */
 export function encodeHello(hello: Hello): Uint8Array {
   const w = "write";
   return encodeCbor([
     checkVersion(hello.version, w),
-    expectMesh(hello.mesh, w),
-    deviceKey(hello.device),
-    headsToWire(hello.heads, w),
     expectEntryList(hello.admission, "admission", 0, MAX_ADMISSION_ENTRIES, w),
   ]);
 }
@@ -108,28 +88,17 @@ export function encodeHello(hello: Hello): Uint8Array {
 export function decodeHello(bytes: Uint8Array): Hello {
   const raw = expectArray(decodeTop(bytes, "hello"), "hello", 1, "read", true);
   const version = checkVersion(raw[0], "read");
-  const [, mesh, device, heads, admission] = expectArray(raw, "hello", 5, "read");
+  const [, admission] = expectArray(raw, "hello", 2, "read");
   return {
     version,
-    mesh: expectMesh(mesh, "read"),
-    device: readDevice(device),
-    heads: headsFromWire(heads),
     admission: expectEntryList(admission, "admission", 0, MAX_ADMISSION_ENTRIES, "read"),
   };
 }
 
-/** Encode the responder's reply (hello or refusal). */
+/** Encode the responder's reply. */
 export function encodeHelloReply(reply: HelloReply): Uint8Array {
   const w = "write";
-  if (reply.ok === true) {
-    return encodeCbor([
-      true,
-      checkVersion(reply.version, w),
-      expectMesh(reply.mesh, w),
-      deviceKey(reply.device),
-      headsToWire(reply.heads, w),
-    ]);
-  }
+  if (reply.ok === true) return encodeCbor([true, checkVersion(reply.version, w)]);
   if (reply.ok !== false) throw badMessage("ok must be true or false", w);
   return encodeCbor([false, expectCode(reply.code, w), expectText(reply.message, w)]);
 }
@@ -147,12 +116,6 @@ export function decodeHelloReply(bytes: Uint8Array): HelloReply {
   if (raw[0] !== true) throw badMessage("the hello reply must start with true or false");
   expectArray(raw, "hello reply", 2, "read", true);
   const version = checkVersion(raw[1], "read");
-  const [, , mesh, device, heads] = expectArray(raw, "hello reply", 5, "read");
-  return {
-    ok: true,
-    version,
-    mesh: expectMesh(mesh, "read"),
-    device: readDevice(device),
-    heads: headsFromWire(heads),
-  };
+  expectArray(raw, "hello reply", 2, "read");
+  return { ok: true, version };
 }

@@ -1,16 +1,26 @@
 /**
  * @module sync_messages
- * Codecs of the sync protocol: the application messages exchanged after the
- * handshake (entries, done, error), batching of entries into bounded
- * messages, and — re-exported here so callers have one import — the hellos,
- * the heads and the protocol limits. See docs/sync_protocol.md.
+ * The sync protocol's messages after the handshake (version 2; see
+ * docs/sync_protocol.md). Each is one SecureChannel message holding a CBOR
+ * array whose first item names it. Every field is checked by both the
+ * encoder and the decoder (sync_fields.ts), so we never send what a peer
+ * would refuse, and a peer's bytes become a `bad_message` naming the field.
  *
- * Wire forms (CBOR arrays, tagged by a text first element for readability in
- * hex dumps): `["entries", [entry, ...]]`, `["done", sent]`,
- * `["error", code, message]`.
+ * - `hi`: `["hi", now, digest16, [port…], observed]` — the sender's clock (for
+ *   skew in both directions), the digest of its heads, the ports it accepts
+ *   sync on, and the address it sees the other side at ("" if none);
+ * - `heads`: `["hd", [row…], last]` — only when the digests differ;
+ * - `checkpoint`: `["cp", chunk, last]` — a signed checkpoint in chunks;
+ * - `entries`: `["en", [entry…]]` — raw signed entries, a bounded batch;
+ * - `end`: `["end", sent, more]` — the sender is done for this session;
+ *   `more` says it stopped at its budget and the next round continues;
+ * - `ack`: `["ack", accepted, refused]` — after storing what the other side
+ *   sent, so "synced" means the peer holds our changes;
+ * - `error`: `["err", code, text]` — the sender gives up.
  */
 
-import { MycelError } from "../errors.ts";
+import { asBytes } from "../bytes.ts";
+import type { DeviceKey } from "../log/device_key.ts";
 import { encodeCbor } from "../log/cbor.ts";
 import {
   badMessage,
@@ -24,67 +34,104 @@ import {
   MAX_BATCH_ENTRIES,
   MAX_SYNC_MESSAGE,
 } from "./sync_fields.ts";
+import { type Head, headsFromWire } from "./sync_heads.ts";
 
-export {
-  MAX_ADMISSION_ENTRIES,
-  MAX_BATCH_ENTRIES,
-  MAX_ERROR_TEXT,
-  MAX_HEADS,
-  MAX_SYNC_MESSAGE,
-  SYNC_PROLOGUE,
-  SYNC_PROTOCOL_VERSION,
-} from "./sync_fields.ts";
-export { decodeHeads, encodeHeads, type Head, type Heads } from "./sync_heads.ts";
-export {
-  decodeHello,
-  decodeHelloReply,
-  encodeHello,
-  encodeHelloReply,
-  type Hello,
-  type HelloReply,
-} from "./sync_hello.ts";
+/** Largest checkpoint chunk in one message. */
+export const MAX_CHUNK = 1 << 20;
+/** Most ports a `hi` may list. */
+const MAX_PORTS = 8;
 
-/** An application message, sent after the handshake. */
+/** An application message. */
 export type SyncMessage =
-  /** 1–1024 raw signed entries the receiver lacks. */
+  | {
+    readonly type: "hi";
+    readonly now: number;
+    readonly digest: Uint8Array;
+    readonly ports: readonly number[];
+    readonly observed: string;
+  }
+  | { readonly type: "heads"; readonly rows: readonly [DeviceKey, Head][]; readonly last: boolean }
+  | { readonly type: "checkpoint"; readonly chunk: Uint8Array; readonly last: boolean }
   | { readonly type: "entries"; readonly entries: readonly Uint8Array[] }
-  /** The sender has sent everything: `sent` entries in total. */
-  | { readonly type: "done"; readonly sent: number }
-  /** The sender gives up; the session ends. */
-  | { readonly type: "error"; readonly code: string; readonly message: string }
-  /**
-   * The responder's last word, after both `done`s: it has now stored what it
-   * received (`accepted` entries) and refused `refused`. Lets the initiator
-   * report "synced" only once the other side really holds its changes.
-   */
-  | { readonly type: "stored"; readonly accepted: number; readonly refused: number };
+  | { readonly type: "end"; readonly sent: number; readonly more: boolean }
+  | { readonly type: "ack"; readonly accepted: number; readonly refused: number }
+  | { readonly type: "error"; readonly code: string; readonly message: string };
 
-/**
- * Largest byte total {@link batchEntries} may put in one batch: leaves room
- * under {@link MAX_SYNC_MESSAGE} for the CBOR headers of 1024 entries.
- */
-export const MAX_BATCH_BYTES: number = MAX_SYNC_MESSAGE - 8192;
+function bool(raw: unknown, field: string, dir: Direction): boolean {
+  if (typeof raw !== "boolean") throw badMessage(`${field} must be true or false`, dir);
+  return raw;
+}
+
+function bytesOf(
+  raw: unknown,
+  field: string,
+  min: number,
+  max: number,
+  dir: Direction,
+): Uint8Array {
+  const b = asBytes(raw);
+  if (b === undefined || b.length < min || b.length > max) {
+    throw badMessage(`${field} must be ${min}–${max} bytes`, dir);
+  }
+  return b.slice();
+}
+
+function ports(raw: unknown, dir: Direction): number[] {
+  if (!Array.isArray(raw) || raw.length > MAX_PORTS) {
+    throw badMessage(`ports must be a list of at most ${MAX_PORTS}`, dir);
+  }
+  return raw.map((p) => {
+    const n = expectCount(p, "port", dir);
+    if (n > 65535) throw badMessage("port must be 1–65535", dir);
+    return n;
+  });
+}
+
+function observedText(raw: unknown, dir: Direction): string {
+  if (typeof raw !== "string" || raw.length > 64 || !/^[0-9A-Fa-f.:[\]%a-z-]*$/.test(raw)) {
+    throw badMessage("observed address malformed", dir);
+  }
+  return raw;
+}
 
 function toWire(msg: SyncMessage, dir: Direction): unknown[] {
   switch (msg?.type) {
-    case "entries":
-      return ["entries", expectEntryList(msg.entries, "entries", 1, MAX_BATCH_ENTRIES, dir)];
-    case "done":
-      return ["done", expectCount(msg.sent, "sent", dir, true)];
-    case "error":
-      return ["error", expectCode(msg.code, dir), expectText(msg.message, dir)];
-    case "stored":
+    case "hi":
       return [
-        "stored",
+        "hi",
+        expectCount(msg.now, "now", dir, true),
+        bytesOf(msg.digest, "digest", 16, 16, dir),
+        ports(msg.ports, dir),
+        observedText(msg.observed, dir),
+      ];
+    case "heads": {
+      headsFromWire(msg.rows.map(([k, h]) => [k.bytes, h.seq, h.hash])); // same checks as the peer
+      return [
+        "hd",
+        msg.rows.map(([k, h]) => [k.bytes, h.seq, h.hash]),
+        bool(msg.last, "last", dir),
+      ];
+    }
+    case "checkpoint":
+      return ["cp", bytesOf(msg.chunk, "chunk", 0, MAX_CHUNK, dir), bool(msg.last, "last", dir)];
+    case "entries":
+      return ["en", expectEntryList(msg.entries, "entries", 1, MAX_BATCH_ENTRIES, dir)];
+    case "end":
+      return ["end", expectCount(msg.sent, "sent", dir, true), bool(msg.more, "more", dir)];
+    case "ack":
+      return [
+        "ack",
         expectCount(msg.accepted, "accepted", dir, true),
         expectCount(msg.refused, "refused", dir, true),
       ];
+    case "error":
+      return ["err", expectCode(msg.code, dir), expectText(msg.message, dir)];
     default:
-      throw badMessage("type must be entries, done, error or stored", dir);
+      throw badMessage("unknown message type", dir);
   }
 }
 
-/** Encode an application message (without its length prefix); checks it as the peer will. */
+/** Encode a message; checks it as the peer will. */
 export function encodeSyncMessage(msg: SyncMessage): Uint8Array {
   const bytes = encodeCbor(toWire(msg, "write"));
   if (bytes.length > MAX_SYNC_MESSAGE) {
@@ -94,76 +141,61 @@ export function encodeSyncMessage(msg: SyncMessage): Uint8Array {
 }
 
 /**
- * Decode an application message.
+ * Decode a message. `lastHead` is the last author of the previous `heads`
+ * message of this session (rows continue ascending across messages).
  * @throws MycelError `bad_message` naming the faulty field
  */
-export function decodeSyncMessage(bytes: Uint8Array): SyncMessage {
+export function decodeSyncMessage(bytes: Uint8Array, lastHead?: DeviceKey): SyncMessage {
   const raw = expectArray(decodeTop(bytes, "sync message"), "sync message", 1, "read", true);
+  const r = "read";
+  const fields = (n: number, what: string) => expectArray(raw, what, n, r);
   switch (raw[0]) {
-    case "entries": {
-      const [, entries] = expectArray(raw, "entries message", 2, "read");
+    case "hi": {
+      const [, now, digest, p, observed] = fields(5, "hi message");
+      return {
+        type: "hi",
+        now: expectCount(now, "now", r, true),
+        digest: bytesOf(digest, "digest", 16, 16, r),
+        ports: ports(p, r),
+        observed: observedText(observed, r),
+      };
+    }
+    case "hd": {
+      const [, rows, last] = fields(3, "heads message");
+      return { type: "heads", rows: headsFromWire(rows, lastHead), last: bool(last, "last", r) };
+    }
+    case "cp": {
+      const [, chunk, last] = fields(3, "checkpoint message");
+      return {
+        type: "checkpoint",
+        chunk: bytesOf(chunk, "chunk", 0, MAX_CHUNK, r),
+        last: bool(last, "last", r),
+      };
+    }
+    case "en": {
+      const [, entries] = fields(2, "entries message");
       return {
         type: "entries",
-        entries: expectEntryList(entries, "entries", 1, MAX_BATCH_ENTRIES, "read"),
+        entries: expectEntryList(entries, "entries", 1, MAX_BATCH_ENTRIES, r),
       };
     }
-    case "done": {
-      const [, sent] = expectArray(raw, "done message", 2, "read");
-      return { type: "done", sent: expectCount(sent, "sent", "read", true) };
+    case "end": {
+      const [, sent, more] = fields(3, "end message");
+      return { type: "end", sent: expectCount(sent, "sent", r, true), more: bool(more, "more", r) };
     }
-    case "error": {
-      const [, code, message] = expectArray(raw, "error message", 3, "read");
+    case "ack": {
+      const [, accepted, refused] = fields(3, "ack message");
       return {
-        type: "error",
-        code: expectCode(code, "read"),
-        message: expectText(message, "read"),
+        type: "ack",
+        accepted: expectCount(accepted, "accepted", r, true),
+        refused: expectCount(refused, "refused", r, true),
       };
     }
-    case "stored": {
-      const [, accepted, refused] = expectArray(raw, "stored message", 3, "read");
-      return {
-        type: "stored",
-        accepted: expectCount(accepted, "accepted", "read", true),
-        refused: expectCount(refused, "refused", "read", true),
-      };
+    case "err": {
+      const [, code, message] = fields(3, "error message");
+      return { type: "error", code: expectCode(code, r), message: expectText(message, r) };
     }
     default:
-      throw badMessage("type must be entries, done, error or stored");
+      throw badMessage("unknown message type");
   }
-}
-
-/**
- * Split entries, in order, into batches of at most `maxCount` entries and
- * `maxBytes` bytes. An entry larger than `maxBytes` travels alone rather than
- * being refused here: whether it is acceptable at all is the encoder's call.
- */
-export function batchEntries(
-  entries: readonly Uint8Array[],
-  maxBytes: number = 1 << 20,
-  maxCount: number = MAX_BATCH_ENTRIES,
-): Uint8Array[][] {
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_BATCH_BYTES) {
-    throw new MycelError("internal", "batch entries", `maxBytes must be 1–${MAX_BATCH_BYTES}`, {
-      value: maxBytes,
-    });
-  }
-  if (!Number.isSafeInteger(maxCount) || maxCount < 1 || maxCount > MAX_BATCH_ENTRIES) {
-    throw new MycelError("internal", "batch entries", `maxCount must be 1–${MAX_BATCH_ENTRIES}`, {
-      value: maxCount,
-    });
-  }
-  const batches: Uint8Array[][] = [];
-  let batch: Uint8Array[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    if (batch.length > 0 && (batch.length === maxCount || bytes + entry.length > maxBytes)) {
-      batches.push(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(entry);
-    bytes += entry.length;
-  }
-  if (batch.length > 0) batches.push(batch);
-  return batches;
 }

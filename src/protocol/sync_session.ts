@@ -1,36 +1,43 @@
 /**
  * @module sync_session
- * The state machine both ends of a sync connection drive once the handshake
- * is done (initiator and responder run the same code: after the hellos the
- * protocol is symmetric). It knows nothing about the store; it only checks
- * that the conversation is well-formed:
+ * The state machine of what a peer may send after the handshake (both sides
+ * run the same one: the protocol is symmetric). It owns the conversation's
+ * order and counts; it knows nothing about storage:
  *
- * - we send `entries` messages, then exactly one `done` carrying how many
- *   entries we sent; nothing after it;
- * - the peer does the same: entries after its `done`, a second `done`, or a
- *   `done` whose count differs from what arrived is a protocol violation;
- * - an `error` from either side ends the session.
+ *   hi → heads…(last)? → checkpoint…(last)? → entries* → end
+ *   (and one `ack` anywhere after our own `end`, if we sent anything)
  *
- * Both directions run at once, so there is no turn-taking to check.
- * Planning what to send lives in sync_plan.ts and is re-exported here.
+ * - `heads` come only when the digests in the two `hi`s differ, and must end
+ *   with `last`, listing at most {@link MAX_AUTHORS} authors in all;
+ * - a checkpoint's chunks must end with `last` and stay under its size cap;
+ * - `end.sent` must equal the entries that arrived;
+ * - `ack` comes only after our own `end`, if we sent anything;
+ * - `error` ends the session; anything else out of order is a violation.
  */
 
 import { MycelError } from "../errors.ts";
+import type { DeviceKey } from "../log/device_key.ts";
+import { MAX_CHECKPOINT_BYTES } from "../log/checkpoint.ts";
+import { MAX_AUTHORS } from "./sync_fields.ts";
+import type { Heads } from "./sync_heads.ts";
 import type { SyncMessage } from "./sync_messages.ts";
-
-export { divergent, type Fork, planTransfer, type TransferRange } from "./sync_plan.ts";
-
-/** Default cap on entries accepted from one peer in one session. */
-export const DEFAULT_MAX_RECEIVED = 1_000_000;
 
 /** What the caller must do with a received message. */
 export type ReceiveAction =
-  /** Verify and ingest these raw entries. */
+  | {
+    readonly kind: "hi";
+    readonly now: number;
+    readonly digest: Uint8Array;
+    readonly ports: readonly number[];
+    readonly observed: string;
+  }
+  | { readonly kind: "heads"; readonly heads: Heads }
+  | { readonly kind: "checkpoint"; readonly bytes: Uint8Array }
   | { readonly kind: "entries"; readonly entries: readonly Uint8Array[] }
-  /** The peer has sent everything. */
-  | { readonly kind: "done" }
-  /** The peer gave up; the session is over. */
-  | { readonly kind: "peer_error"; readonly code: string; readonly message: string };
+  | { readonly kind: "end"; readonly more: boolean }
+  | { readonly kind: "ack"; readonly accepted: number; readonly refused: number }
+  | { readonly kind: "peer_error"; readonly code: string; readonly message: string }
+  | { readonly kind: "none" };
 
 function violation(reason: string): MycelError {
   return new MycelError("protocol_violation", "sync with peer", reason, {
@@ -38,116 +45,149 @@ function violation(reason: string): MycelError {
   });
 }
 
-/** One sync conversation after the handshake, seen from one side. */
+type Phase = "hi" | "heads" | "body" | "ended" | "acked" | "failed";
+
+/** One side's view of the peer's half of a session. */
 export class SyncSession {
-  readonly #maxReceived: number;
-  #sent = 0;
+  #phase: Phase = "hi";
+  #digestsEqual = false;
+  #heads: Heads = new Map();
+  #lastHead: DeviceKey | undefined;
+  #chunks: Uint8Array[] = [];
+  #chunkBytes = 0;
   #received = 0;
-  #ourDone = false;
-  #theirDone = false;
-  #failed = false;
+  #sentEnd = false;
+  #sentAny = false;
+  #acked = false;
 
-  /**
-   * A new session.
-   * @param options.maxReceived most entries accepted from the peer
-   */
-  constructor(options: { maxReceived?: number } = {}) {
-    const max = options.maxReceived ?? DEFAULT_MAX_RECEIVED;
-    if (!Number.isSafeInteger(max) || max < 0) {
-      throw new MycelError("internal", "start sync session", "maxReceived must be an integer ≥ 0", {
-        value: max,
-      });
-    }
-    this.#maxReceived = max;
+  /** The last author of the heads received so far (for decoding the next message). */
+  get lastHead(): DeviceKey | undefined {
+    return this.#lastHead;
   }
 
-  /** True once both sides' `done` were sent and received. */
-  get finished(): boolean {
-    return this.#ourDone && this.#theirDone;
+  /** Entries received so far. */
+  get received(): number {
+    return this.#received;
   }
 
-  /** True once the session ended badly (an error sent or received, or a violation). */
-  get failed(): boolean {
-    return this.#failed;
+  /** True once the peer's `end` arrived. */
+  get peerEnded(): boolean {
+    return this.#phase === "ended" || this.#phase === "acked";
   }
 
-  /** Entries sent and received so far. */
-  get counts(): { sent: number; received: number } {
-    return { sent: this.#sent, received: this.#received };
+  /** After both `hi`s: whether the digests matched (then no heads come). */
+  setDigestsEqual(equal: boolean): void {
+    this.#digestsEqual = equal;
   }
 
-  #checkOpen(action: string): void {
-    if (this.#failed) throw new MycelError("internal", action, "the session has ended");
-  }
-
-  /** Record that an `entries` message with `count` entries is being sent. */
-  sendEntries(count: number): void {
-    this.#checkOpen("send sync entries");
-    if (this.#ourDone) throw new MycelError("internal", "send sync entries", "done was sent");
-    if (!Number.isSafeInteger(count) || count < 0) {
-      throw new MycelError("internal", "send sync entries", "count must be an integer ≥ 0", {
-        value: count,
-      });
-    }
-    this.#sent += count;
-  }
-
-  /** Finish our side; returns the `done` message to send. */
-  sendDone(): SyncMessage {
-    this.#checkOpen("send sync done");
-    if (this.#ourDone) throw new MycelError("internal", "send sync done", "done was sent");
-    this.#ourDone = true;
-    return { type: "done", sent: this.#sent };
-  }
-
-  /** Give up; returns the `error` message to send. The session is over. */
-  sendError(code: string, message: string): SyncMessage {
-    this.#failed = true;
-    return { type: "error", code, message };
+  /** Record that we sent our `end`, having sent something (or not). */
+  noteOurEnd(sentAny: boolean): void {
+    this.#sentEnd = true;
+    this.#sentAny = sentAny;
   }
 
   /**
    * Account for a message from the peer and say what to do with it.
-   * @throws MycelError `protocol_violation` when it breaks the order above,
-   * `too_many_entries` past the cap; the session has failed after either
+   * @throws MycelError `protocol_violation`; the session has failed after it
    */
   receive(msg: SyncMessage): ReceiveAction {
-    if (this.#failed) throw violation("a message arrived after the session ended");
+    if (this.#phase === "failed") throw violation("a message arrived after the session ended");
     try {
       return this.#receive(msg);
     } catch (e) {
-      this.#failed = true;
+      this.#phase = "failed";
       throw e;
     }
   }
 
   #receive(msg: SyncMessage): ReceiveAction {
-    switch (msg?.type) {
-      case "entries": {
-        if (this.#theirDone) throw violation("the peer sent entries after its done");
-        const n = msg.entries.length;
-        if (n > this.#maxReceived - this.#received) {
-          throw new MycelError("too_many_entries", "sync with peer", "the peer sent too many", {
-            value: `over ${this.#maxReceived} entries in one session`,
-          });
+    if (msg.type === "error") {
+      this.#phase = "failed";
+      return { kind: "peer_error", code: msg.code, message: msg.message };
+    }
+    switch (this.#phase) {
+      case "hi":
+        if (msg.type !== "hi") throw violation(`the peer sent ${msg.type} before hi`);
+        this.#phase = "heads";
+        return {
+          kind: "hi",
+          now: msg.now,
+          digest: msg.digest,
+          ports: msg.ports,
+          observed: msg.observed,
+        };
+      case "heads":
+        if (msg.type === "heads") {
+          if (this.#digestsEqual) throw violation("the peer sent heads though the digests match");
+          for (const [k, h] of msg.rows) this.#heads.set(k, h);
+          if (this.#heads.size > MAX_AUTHORS) {
+            throw violation(`the peer listed over ${MAX_AUTHORS} authors`);
+          }
+          this.#lastHead = msg.rows.at(-1)?.[0] ?? this.#lastHead;
+          if (!msg.last) return { kind: "none" };
+          this.#phase = "body";
+          return { kind: "heads", heads: this.#heads };
         }
-        this.#received += n;
-        return { kind: "entries", entries: msg.entries };
+        if (!this.#digestsEqual) throw violation(`the peer sent ${msg.type} before its heads`);
+        this.#phase = "body";
+        return this.#body(msg);
+      case "body":
+        return this.#body(msg);
+      case "ended":
+        if (msg.type !== "ack") throw violation(`the peer sent ${msg.type} after its end`);
+        return this.#ack(msg);
+      default:
+        throw violation(`the peer sent ${msg.type} after the session was over`);
+    }
+  }
+
+  /** The peer stores what we sent while it may still be sending: its ack may come before its end. */
+  #ack(msg: Extract<SyncMessage, { type: "ack" }>): ReceiveAction {
+    if (!this.#sentEnd || !this.#sentAny) {
+      throw violation("the peer acknowledged what we did not send");
+    }
+    if (this.#acked) throw violation("the peer acknowledged twice");
+    this.#acked = true;
+    if (this.#phase === "ended") this.#phase = "acked";
+    return { kind: "ack", accepted: msg.accepted, refused: msg.refused };
+  }
+
+  #body(msg: SyncMessage): ReceiveAction {
+    switch (msg.type) {
+      case "ack":
+        return this.#ack(msg);
+      case "checkpoint": {
+        if (this.#received > 0) throw violation("the peer sent a checkpoint after entries");
+        this.#chunkBytes += msg.chunk.length;
+        if (this.#chunkBytes > MAX_CHECKPOINT_BYTES) {
+          throw violation("the peer's checkpoint is too large");
+        }
+        this.#chunks.push(msg.chunk);
+        if (!msg.last) return { kind: "none" };
+        const bytes = new Uint8Array(this.#chunkBytes);
+        let at = 0;
+        for (const c of this.#chunks) {
+          bytes.set(c, at);
+          at += c.length;
+        }
+        this.#chunks = [];
+        return { kind: "checkpoint", bytes };
       }
-      case "done":
-        if (this.#theirDone) throw violation("the peer sent done twice");
+      case "entries":
+        if (this.#chunks.length > 0) throw violation("the peer sent entries inside a checkpoint");
+        this.#received += msg.entries.length;
+        return { kind: "entries", entries: msg.entries };
+      case "end":
+        if (this.#chunks.length > 0) throw violation("the peer ended inside a checkpoint");
         if (msg.sent !== this.#received) {
           throw violation(
             `the peer says it sent ${msg.sent} entries, but ${this.#received} arrived`,
           );
         }
-        this.#theirDone = true;
-        return { kind: "done" };
-      case "error":
-        this.#failed = true;
-        return { kind: "peer_error", code: msg.code, message: msg.message };
+        this.#phase = "ended";
+        return { kind: "end", more: msg.more };
       default:
-        throw violation("the peer sent a message of unknown type");
+        throw violation(`the peer sent ${msg.type} out of order`);
     }
   }
 }

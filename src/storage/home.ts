@@ -11,18 +11,18 @@ import { MycelError } from "../errors.ts";
 export interface HomePaths {
   /** The home folder itself. */
   readonly root: string;
-  /** `home.json`: which device and mesh this home is. */
-  readonly info: string;
+  /** The SQLite database: logs, state, bookkeeping. */
+  readonly db: string;
   /** Private keys (0600). */
   readonly keys: string;
-  /** State snapshot. */
-  readonly snapshot: string;
-  /** Per-author log segments. */
-  readonly logDir: string;
-  /** Entries that conflict with an author's chain (forks), kept not applied. */
-  readonly forkDir: string;
-  /** The writers' lock file. */
-  readonly lock: string;
+  /** Files of a home made before the database (migrated on first open). */
+  readonly legacy: {
+    readonly info: string;
+    readonly snapshot: string;
+    readonly logDir: string;
+    readonly forkDir: string;
+    readonly lock: string;
+  };
 }
 
 /** Resolve the home folder from a flag and the environment. */
@@ -53,19 +53,20 @@ export function resolveHome(
 export function homePaths(root: string): HomePaths {
   return {
     root,
-    info: `${root}/home.json`,
+    db: `${root}/mycel.db`,
     keys: `${root}/keys.cbor`,
-    snapshot: `${root}/state.cbor`,
-    logDir: `${root}/log`,
-    forkDir: `${root}/forks`,
-    lock: `${root}/lock`,
+    legacy: {
+      info: `${root}/home.json`,
+      snapshot: `${root}/state.cbor`,
+      logDir: `${root}/log`,
+      forkDir: `${root}/forks`,
+      lock: `${root}/lock`,
+    },
   };
 }
 
-/** Create the home's folders (0700) if missing and tighten their mode. */
-export async function ensureHomeDirs(p: HomePaths): Promise<void> {
-  for (const dir of [p.root, p.logDir, p.forkDir]) {
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    await Deno.chmod(dir, 0o700);
-  }
+/** Create the home folder (0700) if missing and tighten its mode. */
+export async function ensureHomeDir(p: HomePaths): Promise<void> {
+  await Deno.mkdir(p.root, { recursive: true, mode: 0o700 });
+  await Deno.chmod(p.root, 0o700);
 }

@@ -1,14 +1,12 @@
 /**
  * @module local_state
- * What a device keeps about itself and its peers that is not replicated:
- * which mesh it is in, its clock, per-peer bookkeeping (last seen, last sync,
- * counts, last error, last heads seen), forks and clock skew it noticed.
- * Stored inside the snapshot so it is replaced atomically with the state.
+ * Shapes of what a device keeps about its peers that is not replicated
+ * (stored as JSON rows by sql_local.ts).
  */
 
-/** Bookkeeping about one peer. */
+/** Bookkeeping about one peer. Changed only after the peer proved a live session. */
 export interface PeerBook {
-  /** Last time (ms) we heard from it at all, or 0. */
+  /** Last time (ms) it proved itself in a session, or 0. */
   lastSeen: number;
   /** Last time (ms) a sync round with it completed, or 0. */
   lastSync: number;
@@ -20,75 +18,28 @@ export interface PeerBook {
   lastError: string;
   /** When `lastError` happened (ms), or 0. */
   lastErrorAt: number;
-  /** The peer's heads (author → seq) as of the last sync, for stability. */
+  /** The peer's heads (author hex → seq) as of the last session, for stability and news. */
   heads: Record<string, number>;
-  /** Which path the last sync used ("direct" or "mesh"), or "". */
+  /** Which path the last sync used ("direct", "mesh", "relayed", …), or "". */
   path: string;
-}
-
-/** A fork: two different entries for one (author, seq). */
-export interface ForkReport {
-  /** The author whose log forked. */
-  author: string;
-  /** The sequence number with two entries. */
-  seq: number;
-  /** Hash (hex) of the entry we applied. */
-  kept: string;
-  /** Hash (hex) of the conflicting entry, kept in forks/ but not applied. */
-  other: string;
-  /** When we noticed (ms). */
-  at: number;
-}
-
-/** A device whose clock runs ahead of ours beyond the allowed drift. */
-export interface SkewReport {
-  /** How far ahead (ms) its newest entry was when we received it. */
-  aheadMs: number;
-  /** When we noticed (ms). */
-  at: number;
+  /** The address the last session with it used or came from, or "". */
+  address: string;
+  /** Its clock minus ours (ms) as measured in the last session, and when. */
+  skewMs: number;
+  skewAt: number;
 }
 
 /**
  * The entry that admitted this device: where it is, and its bytes (base64),
- * kept here so a sync round does not re-read the admitter's log for it.
+ * kept so a peer that has not seen it yet can be shown it.
  */
 export interface AdmissionRef {
-  /** Its author (the inviting device). */
+  /** Its author (the inviting device), display id. */
   author: string;
   /** Its seq in that author's log. */
   seq: number;
   /** The signed entry, base64. */
   entry: string;
-}
-
-/** Local, non-replicated state. */
-export interface LocalState {
-  /** The mesh this device belongs to. */
-  meshId: string;
-  /** This device's id. */
-  deviceId: string;
-  /** HLC as last persisted. */
-  clock: { wall: number; counter: number };
-  /** Per-peer bookkeeping, by device id. */
-  peers: Record<string, PeerBook>;
-  /** Forks noticed. */
-  forks: ForkReport[];
-  /** Clock skew noticed, by device id. */
-  skew: Record<string, SkewReport>;
-  /**
-   * Set by `repair` when this device's own log lost entries: local writes
-   * wait until sync has brought the own log back up to this seq.
-   */
-  recoverOwnTo?: number;
-  /**
-   * The entry that admitted this device (set when it joined by pairing); its
-   * hello carries it so devices that have not seen it yet still accept us.
-   */
-  admission?: AdmissionRef;
-  /** The last `sync now` round: when, how many peers, how many synced. */
-  lastRound?: { at: number; peers: number; synced: number };
-  /** The WireGuard interface `mesh up` manages, while it is up. */
-  mesh?: { interface: string; port: number; backend: string; pid?: number };
 }
 
 /** Fresh bookkeeping for a peer. */
@@ -102,20 +53,8 @@ export function newPeerBook(): PeerBook {
     lastErrorAt: 0,
     heads: {},
     path: "",
+    address: "",
+    skewMs: 0,
+    skewAt: 0,
   };
-}
-
-/**
- * Record a fork in `local`, one report per forked log: the earliest seq seen
- * and the latest other-branch tip. Returns true when `other` is new.
- */
-export function noteFork(local: LocalState, fork: Omit<ForkReport, "at">, at: number): boolean {
-  const report = local.forks.find((f) => f.author === fork.author);
-  if (report === undefined) {
-    local.forks.push({ ...fork, at });
-    return true;
-  }
-  if (report.other === fork.other) return false;
-  Object.assign(report, { seq: Math.min(report.seq, fork.seq), other: fork.other, at });
-  return true;
 }

@@ -1,142 +1,314 @@
 /**
  * @module repair
- * `mycel repair`: after damage, keep every intact entry. For each segment the
- * longest intact, chain-checked prefix stays in place; a damaged file is first
- * renamed aside (`.damaged-<time>`, never deleted) and its prefix rewritten
- * atomically. When the snapshot is intact its state is kept as is — it already
- * holds the effect of every entry, including ones whose log records were
- * damaged — and only the heads drop back to the intact prefixes, so the next
- * sync fetches those entries again (re-applying them is harmless: every CRDT
- * here is idempotent). When the snapshot is damaged too, the state is refolded
- * from the repaired log. If this device's own log lost entries and other
- * devices exist, new local writes wait until a sync has brought them back, so
- * the device never signs a second, different entry for a sequence number a
- * peer may already hold.
+ * `mycel repair`: after damage, keep everything intact and rebuild the rest.
+ *
+ * Damage is found by SQLite's integrity check and by checking every stored
+ * entry (its hash, its chain, its signature). Repair salvages, row range by
+ * row range so one damaged page costs only the rows on it, every entry it
+ * can still read — from the chains and from what was kept aside — plus who
+ * the device is, its clock and its bookkeeping; builds a fresh database from
+ * them, where every entry passes the same checks as entries from a peer; and
+ * renames the damaged database aside (`mycel.db.damaged-<time>`, never
+ * deleted). Entries of a chain after a gap wait aside until sync brings back
+ * what is missing, then fold. When this device's own log has a gap and other
+ * devices exist, new local writes wait until a sync has brought the missing
+ * entries back, so the device never signs a second, different entry for a
+ * seq a peer may hold (`--accept-loss` lifts that).
  */
 
-import { bytesEqual } from "../bytes.ts";
-import type { DeviceId } from "../log/device_id.ts";
-import { decodeSignedEntry, type SignedEntry } from "../log/entry.ts";
-import { stateFromPlain } from "../log/state_codec.ts";
-import { writeFileAtomic } from "./atomic.ts";
+import { HlcClock } from "../crdt/hlc.ts";
+import { DeviceKey } from "../log/device_key.ts";
+import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "../log/entry.ts";
+import { syncDir } from "./atomic.ts";
+import { type Db, guard, inTransaction, openReadOnly, openWritable } from "./db.ts";
 import { type HomePaths, homePaths } from "./home.ts";
-import { readHomeInfo } from "./home_info.ts";
-import { acquireLock } from "./lock.ts";
-import { segmentFiles, segmentPath } from "./log_dir.ts";
-import { encodeRecords, scanSegment } from "./segment.ts";
-import { decodeSnapshot, encodeSnapshot, type Snapshot, type StoredHead } from "./snapshot.ts";
-import { Store } from "./store.ts";
+import { HomeWriter } from "./home_writer.ts";
+import type { PeerBook } from "./local_state.ts";
+import { createSchema } from "./schema.ts";
+import { SqlLocal } from "./sql_local.ts";
+import { SqlLog } from "./sql_log.ts";
+import { SqlState } from "./sql_state.ts";
 
-/** What repair did to one author's segment. */
-export interface SegmentRepair {
-  /** The author. */
-  author: DeviceId;
-  /** Entries kept. */
-  kept: number;
-  /** Bytes dropped after the intact prefix (0 when the file was fine). */
-  droppedBytes: number;
-  /** Where the damaged original was kept, if it was damaged. */
-  setAside?: string;
-  /** Why it was considered damaged. */
-  reason?: string;
-  /** Head of the kept prefix (undefined when nothing was kept). */
-  head?: StoredHead;
-}
-
-/** Keep the intact prefix of every segment; returns what was done per author. */
-export async function repairSegments(paths: HomePaths, now: number): Promise<SegmentRepair[]> {
-  const results: SegmentRepair[] = [];
-  for (const [author, size] of await segmentFiles(paths)) {
-    const path = segmentPath(paths, author);
-    const scan = await scanSegment(path, 0);
-    const kept: SignedEntry[] = [];
-    let reason = scan.damage?.reason ?? (scan.tornBytes > 0 ? "torn final record" : undefined);
-    for (const r of scan.records) {
-      let e: SignedEntry;
-      try {
-        e = decodeSignedEntry(r.payload);
-      } catch (err) {
-        reason = `undecodable entry at byte ${r.offset}: ${(err as Error).message}`;
-        break;
-      }
-      const prev = kept[kept.length - 1];
-      const linked = prev === undefined
-        ? e.entry.seq === 1
-        : e.entry.seq === prev.entry.seq + 1 && bytesEqual(e.entry.prev!, prev.hash);
-      if (!linked) {
-        reason = `chain broken at byte ${r.offset}`;
-        break;
-      }
-      kept.push(e);
-    }
-    const keptBytes = encodeRecords(kept.map((e) => e.bytes));
-    const last = kept[kept.length - 1];
-    const head = last && { seq: last.entry.seq, hash: last.hash, offset: keptBytes.length };
-    if (reason === undefined && keptBytes.length === size) {
-      results.push({ author, kept: kept.length, droppedBytes: 0, head });
-      continue;
-    }
-    const setAside = `${path}.damaged-${now}`;
-    await Deno.rename(path, setAside);
-    await writeFileAtomic(path, keptBytes);
-    const droppedBytes = size - keptBytes.length;
-    results.push({ author, kept: kept.length, droppedBytes, setAside, reason, head });
-  }
-  return results;
-}
-
-/** Outcome of {@link repairHome}. */
+/** What repair found and did. */
 export interface RepairReport {
-  /** Per-author segment results. */
-  segments: SegmentRepair[];
-  /** Set when the snapshot could not be read and the state was refolded from the log. */
-  snapshotDamaged?: string;
-  /** Set when this device's own log lost entries: the seq to recover up to. */
+  /** Problems found (empty: the home was intact). */
+  damage: string[];
+  /** Entries kept in chains, and kept aside (waiting for what a gap lost). */
+  kept: number;
+  waiting: number;
+  /** Entries that could not be read back or failed their checks. */
+  lost: number;
+  /** Where the damaged database was kept, if it was replaced. */
+  setAside?: string;
+  /** This device's own log lost entries: writes wait until sync brought it back to this seq. */
   recoverOwnTo?: number;
 }
 
-/** Repair the home at `root` under the writers' lock (see the module comment). */
+function tryAll<T>(fn: () => T[]): T[] | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Rows of `sql` (with `?` for after, limit) read in ranges; a damaged range is split down to single rows. */
+function salvage(
+  db: Db,
+  author: Uint8Array | undefined,
+  max: number,
+): { bytes: Uint8Array[]; bad: number } {
+  const out: Uint8Array[] = [];
+  let bad = 0;
+  const stmt = author === undefined
+    ? db.prepare("SELECT bytes FROM aside WHERE rowid > ? AND rowid <= ?")
+    : db.prepare(
+      "SELECT bytes FROM entries WHERE author = ? AND seq > ? AND seq <= ? ORDER BY seq",
+    );
+  const read = (lo: number, hi: number): void => {
+    const rows = tryAll(() =>
+      (author === undefined ? stmt.all(lo, hi) : stmt.all(author, lo, hi)) as {
+        bytes: Uint8Array;
+      }[]
+    );
+    if (rows !== undefined) {
+      for (const r of rows) out.push(r.bytes);
+      return;
+    }
+    if (hi - lo <= 1) {
+      bad++;
+      return;
+    }
+    const mid = Math.floor((lo + hi) / 2);
+    read(lo, mid);
+    read(mid, hi);
+  };
+  for (let lo = 0; lo < max; lo += 4096) read(lo, Math.min(max, lo + 4096));
+  return { bytes: out, bad };
+}
+
+interface Salvaged {
+  device: Uint8Array;
+  mesh: string;
+  clock: { wall: number; counter: number };
+  noise?: [Uint8Array, Uint8Array];
+  entries: SignedEntry[];
+  peers: [Uint8Array, string][];
+  local: [string, string][];
+  unreadable: number;
+}
+
+function salvageAll(db: Db): Salvaged {
+  const meta = new Map(
+    tryAll(() => db.prepare("SELECT k, v FROM meta").all() as { k: string; v: unknown }[])?.map((
+      r,
+    ) => [r.k, r.v]) ?? [],
+  );
+  const heads =
+    tryAll(() =>
+      db.prepare("SELECT author, seq FROM heads").all() as { author: Uint8Array; seq: number }[]
+    ) ?? [];
+  // Authors whose head row is lost still show up in the entries index.
+  const authors =
+    tryAll(() =>
+      db.prepare("SELECT DISTINCT author FROM entries").all() as { author: Uint8Array }[]
+    ) ?? [];
+  const maxSeq = new Map<string, { author: Uint8Array; seq: number }>();
+  for (const r of [...heads, ...authors.map((a) => ({ author: a.author, seq: 0 }))]) {
+    const k = DeviceKey.of(r.author).hex;
+    const seq = Math.max(
+      r.seq,
+      tryAll(() => [db.prepare("SELECT max(seq) AS m FROM entries WHERE author = ?").get(r.author)])
+        ?.[0]?.m as number ?? 0,
+    );
+    maxSeq.set(k, { author: r.author, seq: Math.max(seq, maxSeq.get(k)?.seq ?? 0) });
+  }
+  let unreadable = 0;
+  const raw: Uint8Array[] = [];
+  for (const { author, seq } of maxSeq.values()) {
+    const s = salvage(db, author, seq + 4096);
+    raw.push(...s.bytes);
+    unreadable += s.bad;
+  }
+  const asideMax =
+    (tryAll(() => [db.prepare("SELECT max(rowid) AS m FROM aside").get()])?.[0]?.m as number) ?? 0;
+  const aside = asideMax > 0 ? salvage(db, undefined, asideMax + 1) : { bytes: [], bad: 0 };
+  raw.push(...aside.bytes);
+  unreadable += aside.bad;
+  const entries: SignedEntry[] = [];
+  for (const b of raw) {
+    try {
+      entries.push(decodeSignedEntry(b));
+    } catch {
+      unreadable++;
+    }
+  }
+  return {
+    device: meta.get("device") as Uint8Array,
+    mesh: String(meta.get("mesh") ?? ""),
+    clock: {
+      wall: Number(meta.get("clock_wall") ?? 0),
+      counter: Number(meta.get("clock_counter") ?? 0),
+    },
+    noise: meta.get("noise_public") instanceof Uint8Array &&
+        meta.get("noise_private") instanceof Uint8Array
+      ? [meta.get("noise_public") as Uint8Array, meta.get("noise_private") as Uint8Array]
+      : undefined,
+    entries,
+    peers:
+      (tryAll(() =>
+        db.prepare("SELECT key, book FROM peers").all() as { key: Uint8Array; book: string }[]
+      ) ?? [])
+        .map((r) => [r.key, r.book]),
+    local:
+      (tryAll(() => db.prepare("SELECT k, v FROM local").all() as { k: string; v: string }[]) ?? [])
+        .map((r) => [r.k, r.v]),
+    unreadable,
+  };
+}
+
+/** Every stored entry's hash matches its bytes and every chain's last entry verifies. */
+async function checkEntries(db: Db): Promise<string[]> {
+  const problems: string[] = [];
+  const log = new SqlLog(db, Date.now);
+  for (const [author, head] of log.heads()) {
+    let prev: SignedEntry | undefined;
+    for (let after = head.base;;) {
+      const batch = log.range(author, after, undefined, 1000);
+      for (const bytes of batch) {
+        const e = decodeSignedEntry(bytes);
+        if (
+          prev !== undefined &&
+          (e.entry.seq !== prev.entry.seq + 1 || !e.entry.prev ||
+            e.entry.prev.some((b, i) => b !== prev!.hash[i]))
+        ) {
+          problems.push(`${author.short}#${e.entry.seq} does not follow #${prev.entry.seq}`);
+        }
+        const stored = log.hashAt(author, e.entry.seq)!;
+        if (stored.some((b, i) => b !== e.hash[i])) {
+          problems.push(`${author.short}#${e.entry.seq} does not match its hash`);
+        }
+        prev = e;
+      }
+      if (batch.length < 1000) break;
+      after += batch.length;
+    }
+    if (prev && !(await verifyEntrySignature(prev))) {
+      problems.push(`${author.short}'s last entry does not verify`);
+    }
+  }
+  return problems;
+}
+
+/** Repair the home at `root`. */
 export async function repairHome(
   root: string,
   now: () => number,
   options: { acceptLoss?: boolean } = {},
 ): Promise<RepairReport> {
   const paths = homePaths(root);
-  const info = await readHomeInfo(paths);
-  const lock = await acquireLock(paths.lock, 60_000);
+  const damage: string[] = [];
+  let old: Db | undefined;
   try {
-    let old: Snapshot | undefined;
-    let snapshotDamaged: string | undefined;
-    try {
-      old = await decodeSnapshot(await Deno.readFile(paths.snapshot));
-      stateFromPlain(old.state);
-    } catch (e) {
-      old = undefined;
-      if (!(e instanceof Deno.errors.NotFound)) snapshotDamaged = (e as Error).message;
-    }
-    const segments = await repairSegments(paths, now());
-    if (old) {
-      for (const s of segments) {
-        if (s.head) old.heads.set(s.author, s.head);
-        else old.heads.delete(s.author);
-      }
-      await writeFileAtomic(paths.snapshot, await encodeSnapshot(old));
-    } else {
-      await Deno.rename(paths.snapshot, `${paths.snapshot}.damaged-${now()}`).catch(() => {});
-    }
-    const store = await Store.open(root, { write: true, now, lock, warn: () => {} });
-    const lostOwn = segments.some((s) => s.author === info.device && s.setAside);
-    const have = store.heads.get(info.device)?.seq ?? 0;
-    const before = Math.max(old?.local.recoverOwnTo ?? 0, lostOwn ? have + 1 : 0);
-    // Only other devices could hold (and later see a rewrite of) lost entries;
-    // a lone device simply carries on.
-    const others = store.state.members.members().some((id) => id !== info.device);
-    if (have < before && others && !options.acceptLoss) store.local.recoverOwnTo = before;
-    else delete store.local.recoverOwnTo;
-    await store.save();
-    store.close();
-    return { segments, snapshotDamaged, recoverOwnTo: store.local.recoverOwnTo };
-  } finally {
-    lock.release();
+    old = openReadOnly(paths.db);
+    damage.push(
+      ...guard(
+        paths.db,
+        "check the mycel home",
+        () =>
+          (old!.prepare("PRAGMA integrity_check").all() as { integrity_check: string }[])
+            .map((r) => r.integrity_check).filter((r) => r !== "ok"),
+      ),
+    );
+    if (damage.length === 0) damage.push(...await checkEntries(old));
+  } catch (e) {
+    damage.push((e as Error).message);
   }
+  if (damage.length === 0) {
+    old?.close();
+    return { damage, kept: 0, waiting: 0, lost: 0 };
+  }
+  const salvaged = old ? salvageAll(old) : undefined;
+  old?.close();
+  if (salvaged?.device?.length !== 32) {
+    throw new Error(
+      `cannot repair ${paths.db}: who this device is cannot be read back; restore from a backup`,
+    );
+  }
+  const report = await rebuild(paths, salvaged, now, options.acceptLoss === true);
+  return { ...report, damage };
+}
+
+async function rebuild(paths: HomePaths, s: Salvaged, now: () => number, acceptLoss: boolean) {
+  const temp = `${paths.db}.repairing`;
+  for (const f of [temp, `${temp}-wal`, `${temp}-shm`]) await Deno.remove(f).catch(() => {});
+  const device = DeviceKey.of(s.device);
+  const db = openWritable(temp);
+  let kept = 0, waiting = 0, lost = s.unreadable, recoverOwnTo: number | undefined;
+  try {
+    await inTransaction(db, temp, async () => {
+      createSchema(db);
+      const local = new SqlLocal(db);
+      local.setMeta("device", device.bytes);
+      local.setMeta("mesh", s.mesh);
+      local.setMeta("created", now());
+      if (s.noise) {
+        local.setMeta("noise_public", s.noise[0]);
+        local.setMeta("noise_private", s.noise[1]);
+      }
+      for (const [k, v] of s.local) {
+        db.prepare("INSERT OR REPLACE INTO local VALUES (?, ?)").run(k, v);
+      }
+      for (const [k, book] of s.peers) local.setPeer(DeviceKey.of(k), JSON.parse(book) as PeerBook);
+      const log = new SqlLog(db, now);
+      const w = new HomeWriter({
+        db,
+        paths,
+        device,
+        state: new SqlState(db),
+        log,
+        local,
+        clock: new HlcClock(device.hex, s.clock),
+        now,
+        keys: () => Promise.reject(new Error("no signing during repair")),
+      });
+      const ingest = w.ingest(new Set([device]));
+      await ingest.pushDecoded(s.entries.sort((a, b) => a.entry.seq - b.entry.seq));
+      // What follows a gap is kept aside until sync brings the gap back.
+      const seen = new Set<string>();
+      for (const e of s.entries) {
+        const head = log.head(e.entry.author)?.seq ?? 0;
+        if (e.entry.seq > head && !seen.has(`${e.entry.author.hex}:${e.entry.seq}`)) {
+          seen.add(`${e.entry.author.hex}:${e.entry.seq}`);
+          log.setAside(e, "waiting");
+          waiting++;
+        }
+      }
+      const result = w.finishIngest(ingest);
+      kept = result.accepted;
+      lost += result.refused.filter((r) =>
+        r.code === "bad_signature" || r.code === "malformed"
+      ).length;
+      const ownMax = Math.max(
+        0,
+        ...s.entries.filter((e) => e.entry.author === device).map((e) => e.entry.seq),
+      );
+      const ownHead = log.head(device)?.seq ?? 0;
+      if (!acceptLoss && ownMax > ownHead) {
+        recoverOwnTo = ownMax;
+        w.setLocal("recoverOwnTo", ownMax);
+      } else if (acceptLoss) w.setLocal("recoverOwnTo", undefined);
+      await w.finish();
+    });
+  } finally {
+    db.close();
+  }
+  const setAside = `${paths.db}.damaged-${now()}`;
+  await Deno.rename(paths.db, setAside).catch(() => {});
+  for (const f of ["-wal", "-shm"]) {
+    await Deno.rename(`${paths.db}${f}`, `${setAside}${f}`).catch(() => {});
+  }
+  await Deno.rename(temp, paths.db);
+  await syncDir(paths.root);
+  return { kept, waiting, lost, setAside, ...(recoverOwnTo !== undefined ? { recoverOwnTo } : {}) };
 }

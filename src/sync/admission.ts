@@ -1,52 +1,74 @@
 /**
  * @module admission
- * Deciding whether a connecting device may sync: it must claim a device of
- * this mesh whose record's Noise key is the key it proved in the handshake,
- * and that device must not be revoked. A device admitted so recently that
- * this device has not seen the admission yet may present the signed
- * `device.add` entry itself; it is accepted when a current member signed it.
+ * Deciding whether a connecting device may sync, from the static key the
+ * Noise handshake proved (before any key file, lock or bookkeeping is
+ * touched). A member whose record names that key may; a removed device is
+ * told plainly that it was removed (it proved its key, so it is that device);
+ * anyone else gets one generic refusal that reveals nothing about the mesh.
+ *
+ * A device admitted so recently that we have not seen its admission may show
+ * the signed `device.add`: it counts only if a current member signed it and
+ * it fits that member's chain as we hold it (the same entry where we have
+ * that seq; beyond our head it is accepted provisionally and recorded, so it
+ * shows in `mesh list` and can be removed).
  */
 
-import { toBase64 } from "../bytes.ts";
-import { shortDeviceId } from "../log/device_id.ts";
+import { bytesEqual, toBase64 } from "../bytes.ts";
+import type { DeviceKey } from "../log/device_key.ts";
 import { decodeSignedEntry, verifyEntrySignature } from "../log/entry.ts";
-import type { MeshState } from "../log/state.ts";
-import type { Hello } from "../protocol/sync_messages.ts";
+import type { MemberInfo } from "../log/state.ts";
+import { GENERIC_REFUSAL, type Hello } from "../protocol/sync_hello.ts";
+import type { Home } from "../storage/home_handle.ts";
 
 /** Verdict on a connecting device. */
 export type AdmissionVerdict =
-  | { ok: true; name: string; provisional: boolean }
-  | { ok: false; code: string; message: string };
+  | {
+    ok: true;
+    peer: DeviceKey;
+    name: string;
+    /** Admitted on the strength of an entry we do not hold yet. */
+    provisional?: { by: DeviceKey; seq: number };
+  }
+  | { ok: false; code: string; message: string; peer?: DeviceKey };
 
-/** Check `hello` (proved to come from Noise key `remoteStatic`) against our mesh. */
+/** The member a Noise key belongs to; a key its admission carried beats one a device copied later. */
+export function memberByNoiseKey(
+  members: readonly MemberInfo[],
+  key: string,
+): MemberInfo | undefined {
+  const claims = members.filter((m) => m.record.noiseKey === key);
+  if (claims.length <= 1) return claims[0];
+  const admitted = claims.filter((m) => m.admitted.fields.noiseKey === key);
+  return admitted.length === 1 ? admitted[0] : undefined;
+}
+
+function removedMessage(home: Home, m: MemberInfo): string {
+  const by = home.view.member(m.removed!.by)?.record.name || m.removed!.by.short;
+  const at = new Date(m.removed!.wall).toISOString();
+  return `this device was removed from the mesh by ${by} at ${at}; pair it again to rejoin`;
+}
+
+/** Check `hello` (from the device proving Noise key `remoteStatic`) against our mesh. */
 export async function admitInitiator(
-  state: MeshState,
-  meshId: string,
+  home: Home,
   hello: Hello,
   remoteStatic: Uint8Array | undefined,
 ): Promise<AdmissionVerdict> {
-  const who = `${state.device(hello.device)?.name || "device"} (${shortDeviceId(hello.device)})`;
-  if (hello.mesh !== meshId) {
-    return {
-      ok: false,
-      code: "wrong_mesh",
-      message: `${who} belongs to mesh ${hello.mesh}, not ${meshId}`,
-    };
-  }
-  if (state.members.isRemoved(hello.device)) {
-    return { ok: false, code: "revoked", message: `${who} was removed from this mesh` };
-  }
-  const key = remoteStatic === undefined ? "" : toBase64(remoteStatic);
-  const record = state.device(hello.device);
-  if (record !== undefined && state.isMember(hello.device)) {
-    if (record.noiseKey !== key) {
+  const refuse = { ok: false as const, ...GENERIC_REFUSAL };
+  if (remoteStatic === undefined) return refuse;
+  const key = toBase64(remoteStatic);
+  const members = home.view.members();
+  const known = memberByNoiseKey(members, key);
+  if (known !== undefined) {
+    if (known.removed !== undefined) {
       return {
         ok: false,
-        code: "key_mismatch",
-        message: `${who} did not prove the key its record names`,
+        code: "removed",
+        message: removedMessage(home, known),
+        peer: known.record.key,
       };
     }
-    return { ok: true, name: record.name, provisional: false };
+    return { ok: true, peer: known.record.key, name: known.record.name };
   }
   for (const raw of hello.admission) {
     let e;
@@ -55,12 +77,29 @@ export async function admitInitiator(
     } catch {
       continue;
     }
-    if (!state.isMember(e.entry.author) || !(await verifyEntrySignature(e))) continue;
+    const author = e.entry.author;
+    if (!home.view.isMember(author) || !(await verifyEntrySignature(e))) continue;
+    const held = home.log.hashAt(author, e.entry.seq);
+    const head = home.log.head(author);
+    if (held !== undefined ? !bytesEqual(held, e.hash) : e.entry.seq <= (head?.seq ?? 0)) continue;
     for (const op of e.entry.ops) {
-      if (op.type === "device.add" && op.device.id === hello.device && op.device.noiseKey === key) {
-        return { ok: true, name: op.device.name, provisional: true };
+      if (op.type !== "device.add" || op.device.noiseKey !== key) continue;
+      const row = home.view.member(op.device.key);
+      if (row?.removed !== undefined) {
+        return {
+          ok: false,
+          code: "removed",
+          message: removedMessage(home, row),
+          peer: op.device.key,
+        };
       }
+      return {
+        ok: true,
+        peer: op.device.key,
+        name: op.device.name,
+        ...(held === undefined ? { provisional: { by: author, seq: e.entry.seq } } : {}),
+      };
     }
   }
-  return { ok: false, code: "not_member", message: `${who} is not a member of this mesh` };
+  return refuse;
 }

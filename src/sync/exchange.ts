@@ -1,173 +1,278 @@
 /**
  * @module exchange
- * The part of a sync session after the handshake, identical on both sides:
- * send every entry the peer lacks in bounded batches, then `done`, while
- * receiving the peer's batches and `done` at the same time (both sides send
- * at once, so sending and receiving run concurrently or two large transfers
- * would deadlock on full socket buffers). Received entries are only staged
- * here; they are checked and stored afterwards under the writers' lock, so no
- * network wait ever happens while the lock is held.
+ * The part of a sync session after the handshake, the same on both sides
+ * (protocol version 2, docs/sync_protocol.md). Sending and receiving run
+ * concurrently, or two large transfers would deadlock on full buffers.
+ *
+ * - Both send `hi` with a digest of their heads; equal digests end an idle
+ *   session at once (O(1) however many authors there are).
+ * - Otherwise both send their heads, then what the other lacks: raw entries
+ *   read by index seek and streamed in bounded batches — or, for a device
+ *   far behind or missing entries we no longer hold, a signed checkpoint.
+ *   A session sends at most a byte budget; the next round continues.
+ * - What arrives is checked and stored batch by batch, each batch one short
+ *   transaction (never held across a network wait); memory is bounded by a
+ *   batch, not by history. Every read has a deadline that progress resets.
+ * - Each side acknowledges what it stored, so "synced" means the peer holds
+ *   our changes.
  */
 
-import type { DeviceId } from "../log/device_id.ts";
-import type { SignedEntry } from "../log/entry.ts";
+import { bytesEqual } from "../bytes.ts";
+import { MycelError } from "../errors.ts";
+import { type Checkpoint, readCheckpoint } from "../log/checkpoint.ts";
+import type { DeviceKey } from "../log/device_key.ts";
+import type { IngestResult } from "../log/ingest.ts";
+import { MAX_BATCH_ENTRIES, MAX_HEADS } from "../protocol/sync_fields.ts";
+import { type Heads, headsDigest, sortedHeads } from "../protocol/sync_heads.ts";
 import {
-  batchEntries,
   decodeSyncMessage,
   encodeSyncMessage,
-  type Heads,
+  MAX_CHUNK,
   type SyncMessage,
 } from "../protocol/sync_messages.ts";
-import { divergent, planTransfer, SyncSession } from "../protocol/sync_session.ts";
+import { planSend } from "../protocol/sync_plan.ts";
+import { SyncSession } from "../protocol/sync_session.ts";
+import type { ImportResult } from "../storage/home_checkpoint.ts";
+import type { Home } from "../storage/home_handle.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
-import { MycelError } from "../errors.ts";
 
-/** Largest total of staged bytes accepted from one peer in one session. */
-export const MAX_STAGED_BYTES = 512 << 20;
+/** Bytes of entries one session sends at most (the next round continues). */
+export const SESSION_BUDGET = 64 << 20;
+/** Bytes per `entries` message. */
+const BATCH_BYTES = 1 << 20;
 
-/** Where entries to send come from. */
-export interface EntrySource {
-  /** Our heads. */
-  heads: Heads;
-  /** Our own device id. */
-  deviceId: DeviceId;
-  /** Our entries of `author` with seq > `afterSeq`, in order. */
-  entriesAfter(author: DeviceId, afterSeq: number, limit?: number): Promise<SignedEntry[]>;
+/** How one exchange runs. */
+export interface ExchangeOptions {
+  /** Deadline of each read (ms); progress resets it. */
+  readTimeoutMs: number;
+  /** Our wall clock. */
+  now: () => number;
+  /** Ports we accept sync connections on (told to the peer). */
+  ports: readonly number[];
+  /** The address we see the peer at ("" when unknown). */
+  observed: string;
+  /** Refusal reason for a checkpoint we would not take (undefined: take it). */
+  acceptCheckpoint: (cp: Checkpoint) => string | undefined;
+  /** Entries to send per session at most (bytes). */
+  budget?: number;
+  /** Entries received so far (progress display). */
+  onReceived?: (count: number) => void;
+  /** The peer's first message arrived: it proved a live session. */
+  onHi?: () => void;
 }
 
 /** What one exchange did. */
 export interface ExchangeResult {
-  /** Entries we sent. */
+  /** The digests matched: nothing to do. */
+  idle: boolean;
+  /** Entries we sent, and whether we sent a checkpoint. */
   sent: number;
-  /** Raw entries the peer sent, in arrival order. */
-  staged: Uint8Array[];
-  /** Authors whose logs forked between us (seen from the heads). */
-  forks: { author: DeviceId; seq: number; ours: Uint8Array; theirs: Uint8Array }[];
+  sentCheckpoint: boolean;
+  /** We stopped at our budget (more to send next round). */
+  more: boolean;
+  /** What we stored of the peer's entries. */
+  ingest?: IngestResult;
+  /** The checkpoint we took, if any. */
+  took?: ImportResult;
+  /** The peer's account of what it stored of ours. */
+  peerAck?: { accepted: number; refused: number };
+  /** The peer's `hi`. */
+  peer: { now: number; ports: readonly number[]; observed: string };
+  /** The peer stopped at its budget. */
+  peerMore: boolean;
 }
 
-/** What to send for one author, decided before sending. */
-interface Outgoing {
-  /** Whose entries. */
-  author: DeviceId;
-  /** The entries, in order (for a fork: only our entry at the fork point). */
-  entries: SignedEntry[];
+function ourHeads(home: Home): Heads {
+  const heads: Heads = new Map();
+  for (const [a, h] of home.log.heads()) heads.set(a, { seq: h.seq, hash: h.hash });
+  return heads;
 }
 
-/**
- * Decide what to send, reading each author's log once: for an author the
- * peer holds part of, the read starts at the peer's head seq, so its first
- * entry tells whether the two logs forked there and the rest is what the
- * peer lacks. A forked author's entries would not link onto the peer's chain;
- * only our entry at the fork point goes, as evidence the peer keeps aside.
- */
-async function prepare(source: EntrySource, remote: Heads) {
-  const reads = new Map<DeviceId, SignedEntry[]>();
-  for (const range of planTransfer(source.heads, remote)) {
-    reads.set(
-      range.author,
-      await source.entriesAfter(range.author, Math.max(0, range.afterSeq - 1)),
-    );
-  }
-  const firstHash = (a: DeviceId, seq: number) => {
-    const first = reads.get(a)?.[0];
-    return first?.entry.seq === seq ? first.hash : undefined;
-  };
-  const forks = divergent(source.heads, remote, firstHash);
-  const outgoing: Outgoing[] = [];
-  for (const f of forks) {
-    // At equal seqs nothing was read: fetch our head entry now (rare).
-    const at = reads.get(f.author)?.[0] ?? (await source.entriesAfter(f.author, f.seq - 1, 1))[0];
-    if (at) outgoing.push({ author: f.author, entries: [at] });
-  }
-  // The peer is ahead of us on our own log: only possible after a restore
-  // from backup or data loss. Our latest entry there is the other branch of
-  // a fork; send it so the peer keeps it too.
-  const own = source.heads.get(source.deviceId);
-  if (own && (remote.get(source.deviceId)?.seq ?? 0) > own.seq) {
-    outgoing.push({
-      author: source.deviceId,
-      entries: await source.entriesAfter(source.deviceId, own.seq - 1, 1),
-    });
-  }
-  const forked = new Set(forks.map((f) => f.author));
-  for (const [author, read] of reads) {
-    if (forked.has(author)) continue;
-    const afterSeq = remote.get(author)?.seq ?? 0;
-    outgoing.push({ author, entries: read.filter((e) => e.entry.seq > afterSeq) });
-  }
-  return { forks, outgoing };
-}
-
-/** Run the entry exchange over `channel`; throws on protocol errors and timeouts. */
-export async function exchangeEntries(
+/** Run the exchange over `channel` for `home`; throws on protocol errors and timeouts. */
+export async function runExchange(
   channel: SecureChannel,
-  source: EntrySource,
-  remote: Heads,
-  readTimeoutMs: number,
-  onReceived?: (count: number) => void,
+  home: Home,
+  o: ExchangeOptions,
 ): Promise<ExchangeResult> {
   const session = new SyncSession();
-  const { forks, outgoing } = await prepare(source, remote);
-  const send = async (msg: SyncMessage) => await channel.send(encodeSyncMessage(msg));
+  const send = (msg: SyncMessage) => channel.send(encodeSyncMessage(msg));
+  const receive = async (): Promise<SyncMessage> => {
+    const raw = await channel.receive(o.readTimeoutMs);
+    if (raw === null) {
+      throw new MycelError(
+        "connection_closed",
+        "sync with peer",
+        "the peer hung up before it was done",
+      );
+    }
+    return decodeSyncMessage(raw, session.lastHead);
+  };
+  const heads = ourHeads(home);
+  const digest = headsDigest(heads);
+  await send({ type: "hi", now: o.now(), digest, ports: o.ports, observed: o.observed });
+  const hi = session.receive(await receive());
+  if (hi.kind !== "hi") throw new MycelError("protocol_violation", "sync with peer", "no hi");
+  o.onHi?.();
+  const idle = bytesEqual(hi.digest, digest);
+  session.setDigestsEqual(idle);
+  const result: ExchangeResult = {
+    idle,
+    sent: 0,
+    sentCheckpoint: false,
+    more: false,
+    peer: { now: hi.now, ports: hi.ports, observed: hi.observed },
+    peerMore: false,
+  };
+  if (!idle) {
+    const rows = sortedHeads(heads);
+    for (let i = 0; i === 0 || i < rows.length; i += MAX_HEADS) {
+      await send({
+        type: "heads",
+        rows: rows.slice(i, i + MAX_HEADS),
+        last: i + MAX_HEADS >= rows.length,
+      });
+    }
+  }
+  let theirHeads!: (h: Heads) => void;
+  const theirs = new Promise<Heads>((resolve) => theirHeads = resolve);
+  let ourEnd!: (sentAny: boolean) => void;
+  const ended = new Promise<boolean>((resolve) => ourEnd = resolve);
 
   const sender = async () => {
-    for (const { entries } of outgoing) {
-      for (const batch of batchEntries(entries.map((e) => e.bytes))) {
-        session.sendEntries(batch.length);
-        await send({ type: "entries", entries: batch });
+    if (idle) {
+      session.noteOurEnd(false);
+      ourEnd(false);
+      await send({ type: "end", sent: 0, more: false });
+      return;
+    }
+    const plan = planSend(
+      home.log.heads(),
+      await theirs,
+      (a, seq) => home.log.hashAt(a, seq),
+      (missing) => missing > 5000 && missing > 4 * home.stateSize(),
+    );
+    const budget = o.budget ?? SESSION_BUDGET;
+    let bytes = 0;
+    if (plan.checkpoint) {
+      const cp = await home.checkpoint();
+      for (let at = 0; at < cp.length || at === 0; at += MAX_CHUNK) {
+        const chunk = cp.subarray(at, at + MAX_CHUNK);
+        await send({ type: "checkpoint", chunk, last: at + MAX_CHUNK >= cp.length });
+        if (at + MAX_CHUNK >= cp.length) break;
+      }
+      result.sentCheckpoint = true;
+    }
+    let batch: Uint8Array[] = [], batchBytes = 0;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      await send({ type: "entries", entries: batch });
+      result.sent += batch.length;
+      batch = [];
+      batchBytes = 0;
+    };
+    const add = async (e: Uint8Array) => {
+      if (batch.length === MAX_BATCH_ENTRIES || batchBytes + e.length > BATCH_BYTES) await flush();
+      batch.push(e);
+      batchBytes += e.length;
+      bytes += e.length;
+    };
+    for (const ev of plan.evidence) {
+      for (const e of home.log.range(ev.author, ev.seq - 1, ev.seq, 1)) await add(e);
+    }
+    outer: for (const r of plan.ranges) {
+      for (let after = r.after; after < r.upTo;) {
+        const raw = home.log.range(r.author, after, r.upTo, 512);
+        if (raw.length === 0) break;
+        for (const e of raw) {
+          if (bytes >= budget) {
+            result.more = true;
+            break outer;
+          }
+          await add(e);
+          after++;
+        }
       }
     }
-    await send(session.sendDone());
+    await flush();
+    const sentAny = result.sent > 0 || result.sentCheckpoint;
+    session.noteOurEnd(sentAny); // before sending: the peer's ack may come at once
+    ourEnd(sentAny);
+    await send({ type: "end", sent: result.sent, more: result.more });
   };
 
-  const staged: Uint8Array[] = [];
-  let stagedBytes = 0;
   const receiver = async () => {
-    while (true) {
-      const raw = await channel.receive(readTimeoutMs);
-      if (raw === null) {
+    if (idle) theirHeads(new Map());
+    const stream = home.ingestStream();
+    let gotAny = false;
+    while (!session.peerEnded) {
+      const action = session.receive(await receive());
+      switch (action.kind) {
+        case "heads":
+          theirHeads(action.heads);
+          break;
+        case "checkpoint": {
+          const cp = await readCheckpoint(action.bytes);
+          const refusal = o.acceptCheckpoint(cp);
+          if (refusal !== undefined) {
+            throw new MycelError("checkpoint_refused", "take checkpoint", refusal);
+          }
+          result.took = await home.takeCheckpoint(cp);
+          gotAny = true;
+          break;
+        }
+        case "entries":
+          await stream.push(action.entries);
+          gotAny = true;
+          o.onReceived?.(session.received);
+          break;
+        case "end":
+          result.peerMore = action.more;
+          break;
+        case "ack":
+          result.peerAck = { accepted: action.accepted, refused: action.refused };
+          break;
+        case "peer_error":
+          throw new MycelError(
+            `peer_${action.code}`,
+            "sync with peer",
+            `the peer stopped: ${action.message}`,
+          );
+      }
+    }
+    result.ingest = await stream.finish();
+    if (gotAny) {
+      await send({
+        type: "ack",
+        accepted: result.ingest.accepted,
+        refused: result.ingest.refusedCount,
+      });
+    }
+    if (await ended && result.peerAck === undefined) {
+      const ack = session.receive(await receive());
+      if (ack.kind === "peer_error") {
         throw new MycelError(
-          "connection_closed",
+          `peer_${ack.code}`,
           "sync with peer",
-          "the peer hung up before it was done",
+          `the peer stopped: ${ack.message}`,
         );
       }
-      const action = session.receive(decodeSyncMessage(raw));
-      if (action.kind === "done") return;
-      if (action.kind === "peer_error") {
-        throw new MycelError(
-          `peer_${action.code}`,
-          "sync with peer",
-          `the peer stopped: ${action.message}`,
-        );
-      }
-      for (const e of action.entries) {
-        stagedBytes += e.length;
-        staged.push(e);
-      }
-      onReceived?.(staged.length);
-      if (stagedBytes > MAX_STAGED_BYTES) {
-        throw new MycelError(
-          "too_much_data",
-          "sync with peer",
-          "the peer sent more than one session may hold",
-          {
-            value: `${stagedBytes} bytes`,
-          },
-        );
-      }
+      if (ack.kind === "ack") result.peerAck = { accepted: ack.accepted, refused: ack.refused };
     }
   };
 
   await Promise.all([sender(), receiver()]);
-  return {
-    sent: session.counts.sent,
-    staged,
-    forks: forks.map((f) => ({
-      author: f.author,
-      seq: f.seq,
-      ours: f.localHash,
-      theirs: f.remoteHash,
-    })),
+  return result;
+}
+
+/** The device a checkpoint may come from: a current member of our mesh. */
+export function memberCheckpoints(
+  home: Home,
+  peer: DeviceKey,
+): (cp: Checkpoint) => string | undefined {
+  return (cp) => {
+    if (cp.mesh !== home.meshId) return "it belongs to another mesh";
+    if (cp.signer !== peer) return "it is not signed by the peer that sent it";
+    if (!home.view.isMember(cp.signer)) return "its signer is not a member of this mesh";
+    return undefined;
   };
 }

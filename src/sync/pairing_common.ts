@@ -1,16 +1,26 @@
 /**
  * @module pairing_common
- * Values both sides of pairing must compute identically: the CPace channel
- * id and the Noise prologue, which binds the handshake to the CPace run (its
- * session id and both shares) so the two cannot be spliced apart.
+ * What both sides of pairing share: the CPace channel id, the Noise pattern
+ * and prologue (which binds the handshake to the CPace run — its session id
+ * and both shares — so the two cannot be spliced apart), and the exchange of
+ * confirmations that both people saw the same verification string.
+ *
+ * `Noise_XXpsk1`: the CPace key is mixed in at the end of the first message,
+ * so the second message (the inviter's static key) is readable only by
+ * someone who knows the code, and the third (the joiner's) likewise.
  */
 
 import { concatBytes, utf8 } from "../bytes.ts";
-import { PAIRING_PROLOGUE } from "../protocol/pairing_messages.ts";
+import { MycelError } from "../errors.ts";
+import { decodeConfirm, encodeConfirm, PAIRING_PROLOGUE } from "../protocol/pairing_messages.ts";
+import type { SecureChannel } from "../transport/secure_channel.ts";
+
+/** The Noise protocol of pairing. */
+export const PAIRING_NOISE = "Noise_XXpsk1_25519_AESGCM_SHA256";
 
 /** CPace channel identifier. */
 export function pairingChannelId(): Uint8Array {
-  return utf8("mycel/pair/v1");
+  return utf8("mycel/pair/v2");
 }
 
 /** Noise prologue: protocol label, CPace sid, joiner's share, inviter's share. */
@@ -20,4 +30,25 @@ export function pairingPrologue(
   inviterShare: Uint8Array,
 ): Uint8Array {
   return concatBytes(PAIRING_PROLOGUE, sid, joinerShare, inviterShare);
+}
+
+/**
+ * Ask here and hear the other side at once: "yes" when both confirmed, "no"
+ * when this side declined, "peer_no" when the other did.
+ */
+export async function confirmBoth(
+  channel: SecureChannel,
+  ask: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<"yes" | "no" | "peer_no"> {
+  const ours = ask().then(async (yes) => {
+    await channel.send(encodeConfirm(yes));
+    return yes;
+  });
+  const theirs = channel.receive(timeoutMs).then((raw) => {
+    if (raw === null) throw new MycelError("pairing_failed", "pair", "the other device hung up");
+    return decodeConfirm(raw);
+  });
+  const [mine, peer] = await Promise.all([ours, theirs]);
+  return !mine ? "no" : !peer ? "peer_no" : "yes";
 }

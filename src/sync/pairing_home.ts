@@ -1,27 +1,27 @@
 /**
  * @module pairing_home
  * The joining device's home around a pairing: which identity it pairs with
- * (a lone existing home keeps its key; a revoked one is set aside and a new
- * key made), and, once the inviter accepted, creating the home in the
- * inviter's mesh or moving the lone home into it. Nothing is written before
- * the inviter has accepted, so a failed pairing leaves no trace.
+ * (a lone existing home keeps its key; a removed one is set aside and a new
+ * key made), and, once both sides confirmed, creating the home in the
+ * inviter's mesh — or moving the lone home into it — and taking the mesh's
+ * state from the inviter's checkpoint. Nothing is written before the
+ * inviter accepted and both confirmed, so a failed pairing leaves no trace.
  */
 
 import { toBase64 } from "../bytes.ts";
-import { MycelError } from "../errors.ts";
+import type { Checkpoint } from "../log/checkpoint.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
+import { DeviceKey } from "../log/device_key.ts";
+import { type DeviceKeys, generateDeviceKeys } from "../log/identity.ts";
 import type { Op } from "../log/ops.ts";
-import { deviceIdOf, type DeviceKeys, generateDeviceKeys } from "../log/identity.ts";
-import { ensureHomeDirs, homePaths } from "../storage/home.ts";
-import { writeHomeInfo } from "../storage/home_info.ts";
+import { createHome } from "../storage/home_create.ts";
+import { Home } from "../storage/home_handle.ts";
+import type { HomeWriter } from "../storage/home_writer.ts";
 import type { AdmissionRef } from "../storage/local_state.ts";
-import { writeKeys } from "../storage/key_store.ts";
-import { acquireLock } from "../storage/lock.ts";
-import { Store } from "../storage/store.ts";
 
 /** Options the home steps need. */
 export interface HomeOptions {
-  /** Name for a new device. */
+  /** Name for this device. */
   name?: string;
   /** Wall clock. */
   now: () => number;
@@ -59,33 +59,39 @@ async function setAside(root: string, now: number, log: (line: string) => void):
   log(`Kept the old home (its key was removed from the mesh) as ${aside}.`);
 }
 
-/** Pick (or make) the identity for joining; writes nothing except setting a revoked home aside. */
+/** Pick (or make) the identity for joining; writes nothing except setting a removed home aside. */
 export async function prepareIdentity(
   root: string,
   o: HomeOptions,
   fresh: boolean,
 ): Promise<JoinIdentity> {
-  if (await Store.exists(root)) {
-    const view = await Store.open(root, { write: false, now: o.now, env: o.env });
-    if (fresh || view.state.members.isRemoved(view.deviceId)) {
-      await setAside(root, o.now(), o.log);
-    } else {
-      // A device in a mesh with others may re-pair only into that same mesh;
-      // the inviter checks (it knows its mesh), so nothing leaks to it early.
-      const members = view.state.members.members().length;
-      const record = view.state.device(view.deviceId)!;
-      return {
-        keys: await view.keys(),
-        record: { ...record, name: o.name ?? record.name },
-        existing: true,
-        mesh: view.local.meshId,
-        members,
-      };
+  if (await Home.exists(root)) {
+    const home = await Home.open(root, { write: false, now: o.now, env: o.env });
+    try {
+      const self = home.view.member(home.device);
+      if (fresh || self?.removed !== undefined) {
+        home.close();
+        await setAside(root, o.now(), o.log);
+      } else {
+        // A device in a mesh with others may re-pair only into that same mesh;
+        // the inviter checks (it knows its mesh), so nothing leaks to it early.
+        return {
+          keys: await home.keys(),
+          record: { ...self!.record, name: o.name ?? self!.record.name },
+          existing: true,
+          mesh: home.meshId,
+          members: home.view.members().filter((m) => m.removed === undefined).length,
+        };
+      }
+    } finally {
+      home.close();
     }
   }
   const keys = await generateDeviceKeys();
+  const key = DeviceKey.of(keys.signPublic);
   const record: DeviceRecord = {
-    id: deviceIdOf(keys),
+    key,
+    id: key.id,
     name: o.name ?? hostName(),
     noiseKey: toBase64(keys.noisePublic),
     wgKey: toBase64(keys.wgPublic),
@@ -96,65 +102,57 @@ export async function prepareIdentity(
   return { keys, record, existing: false, mesh: "", members: 1 };
 }
 
-/** Create a home for `keys` in `mesh`, announcing `self` and remembering its admission. */
-export async function createJoinedHome(
-  root: string,
-  keys: DeviceKeys,
-  self: DeviceRecord,
+/** In the joined home's transaction: take the mesh's state and remember our admission. */
+async function settle(
+  w: HomeWriter,
   mesh: string,
+  cp: Checkpoint,
   admission: AdmissionRef,
-  inviter: DeviceRecord,
-  o: HomeOptions,
 ): Promise<void> {
-  const paths = homePaths(root);
-  await ensureHomeDirs(paths);
-  const lock = await acquireLock(paths.lock, 60_000);
-  try {
-    if (await Store.exists(root)) {
-      throw new MycelError("already_initialized", "join mesh", "a home appeared here meanwhile", {
-        value: root,
-      });
-    }
-    await writeKeys(paths.keys, keys, o.env("MYCEL_PASSPHRASE"));
-    await writeHomeInfo(paths, { version: 1, device: self.id, mesh });
-    const store = await Store.open(root, { write: true, now: o.now, env: o.env, lock });
-    try {
-      store.useKeys(keys);
-      // Admitting the inviter in return makes its log (and through it every
-      // member it admitted) acceptable here, whoever founded the mesh.
-      await store.commit([{ type: "device.add", device: self }, {
-        type: "device.add",
-        device: inviter,
-      }]);
-      store.local.admission = admission;
-      await store.save();
-    } finally {
-      store.close();
-    }
-  } finally {
-    lock.release();
-  }
+  w.setMesh(mesh);
+  await w.takeCheckpoint(cp);
+  w.setLocal("admission", admission);
 }
 
-/** Move a lone device's existing home into `mesh`. */
+/** Create a home for `keys` in `mesh` (announcing `self`) from the inviter's checkpoint. */
+export async function createJoinedHome(
+  root: string,
+  id: JoinIdentity,
+  self: DeviceRecord,
+  mesh: string,
+  cp: Checkpoint,
+  admission: AdmissionRef,
+  o: HomeOptions,
+): Promise<void> {
+  await createHome(root, {
+    keys: id.keys,
+    mesh,
+    now: o.now,
+    env: o.env,
+    genesis: () => [{ type: "device.add", device: self }],
+    then: (w) => settle(w, mesh, cp, admission),
+  });
+}
+
+/** Move a lone device's existing home into `mesh`, taking the inviter's checkpoint. */
 export async function adoptMesh(
   root: string,
   mesh: string,
+  cp: Checkpoint,
   admission: AdmissionRef,
-  inviter: DeviceRecord,
   o: HomeOptions,
 ): Promise<void> {
-  const store = await Store.open(root, { write: true, now: o.now, env: o.env });
+  const home = await Home.open(root, { write: true, now: o.now, env: o.env });
   try {
-    store.local.meshId = mesh;
-    store.local.admission = admission;
-    await writeHomeInfo(store.paths, { version: 1, device: store.deviceId, mesh });
-    const ops: Op[] = [];
-    if (!store.state.isMember(inviter.id)) ops.push({ type: "device.add", device: inviter });
-    if (o.name) ops.push({ type: "device.update", id: store.deviceId, fields: { name: o.name } });
-    if (ops.length > 0) await store.commit(ops);
-    await store.save();
+    await home.write(async (w) => {
+      await settle(w, mesh, cp, admission);
+      const ops: Op[] = [];
+      if (o.name) {
+        ops.push({ type: "device.update", device: home.device, fields: { name: o.name } });
+      }
+      await w.commit(ops);
+    });
   } finally {
-    store.close();
+    home.close();
   }
 }

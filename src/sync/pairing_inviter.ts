@@ -4,12 +4,15 @@
  * and admit exactly one device that proves it knows the code. Attempts are
  * handled one at a time. A joiner's CPace share and a wrong code cost it one
  * of three attempts; after that, or after the code expires, late attempts are
- * told why for a short while before the listener closes.
+ * told why for a short while before the listener closes. A connection that
+ * never presents a share costs no attempt and is dropped after a few seconds.
+ * Once both people confirmed the verification string, the joiner is admitted
+ * (a signed entry) and gets the mesh's whole state as a signed checkpoint.
  */
 
 import { toBase64 } from "../bytes.ts";
 import { cpaceStart } from "../crypto/cpace.ts";
-import { Handshake, NOISE_XXPSK3 } from "../crypto/noise.ts";
+import { Handshake } from "../crypto/noise.ts";
 import { isMycelError, MycelError } from "../errors.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { verifySignature } from "../log/identity.ts";
@@ -17,24 +20,24 @@ import { allocateIpv4 } from "../mesh/addresses.ts";
 import { encodePairingCode, generatePairingSecret } from "../protocol/pairing_code.ts";
 import {
   bindingMessage,
+  decodeConfirm,
   decodeJoinerInfo,
   decodePairHello,
   encodePairAccept,
   encodeRefusal,
+  encodeStateChunk,
   encodeVerdict,
   encodeWelcome,
   type JoinerInfo,
   type Refusal,
   verificationString,
 } from "../protocol/pairing_messages.ts";
-import { Store } from "../storage/store.ts";
+import { Home } from "../storage/home_handle.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
 import { SecureChannel } from "../transport/secure_channel.ts";
 import type { TcpStream } from "../transport/tcp.ts";
 import { listenTcp, type TcpListener } from "../transport/tcp_listener.ts";
-import { applyOutcomes } from "./apply.ts";
-import { exchangeEntries } from "./exchange.ts";
-import { pairingChannelId, pairingPrologue } from "./pairing_common.ts";
+import { confirmBoth, PAIRING_NOISE, pairingChannelId, pairingPrologue } from "./pairing_common.ts";
 
 /** How long a successful inviter still tells queued joiners "code already used". */
 export const USED_LINGER_MS = 300;
@@ -66,12 +69,14 @@ export interface InviteOptions {
   onCode: (code: string, expiresAt: number) => void;
   /** Progress lines (wrong attempts, verification string). */
   log: (line: string) => void;
+  /** Ask "same verification string on both screens?" (false: do not admit). */
+  confirm: (verification: string) => Promise<boolean>;
 }
 
 /** How an invitation ended. */
 export type InviteResult =
-  | { status: "paired"; device: DeviceRecord; verification: string; received: number; sent: number }
-  | { status: "expired" | "cancelled" | "stopped"; message: string };
+  | { status: "paired"; device: DeviceRecord; verification: string; sentBytes: number }
+  | { status: "expired" | "cancelled" | "stopped" | "declined"; message: string };
 
 function hhmm(ms: number): string {
   const d = new Date(ms);
@@ -168,6 +173,8 @@ async function refuse(conn: TcpStream, r: Refusal): Promise<void> {
 }
 
 const READ_MS = 15_000;
+/** How long a connection may take to present its CPace share (it costs no attempt). */
+const HELLO_MS = 5_000;
 
 /** One attempt: "wrong" (a wrong code), "failed" (anything else), or the pairing. */
 async function attempt(
@@ -178,12 +185,13 @@ async function attempt(
   failures: () => number,
 ): Promise<InviteResult | "wrong" | "failed"> {
   const frames = new FrameConn(conn, { peer: conn.remote });
+  let home: Home | undefined;
   try {
-    const view = await Store.open(root, { write: false, now: o.now, env: o.env });
-    const keys = await view.keys();
-    const first = await frames.readFrame(READ_MS);
+    const first = await frames.readFrame(HELLO_MS);
     if (first === null) return "failed";
     const hello = decodePairHello(first);
+    home = await Home.open(root, { write: true, now: o.now, env: o.env });
+    const keys = await home.noiseKeys();
     const cpace = cpaceStart({
       password: secret,
       role: "responder",
@@ -193,7 +201,7 @@ async function attempt(
     const { isk } = cpace.finish(hello.share);
     await frames.writeFrame(encodePairAccept(cpace.message));
     const hs = Handshake.create({
-      protocol: NOISE_XXPSK3,
+      protocol: PAIRING_NOISE,
       initiator: false,
       prologue: pairingPrologue(hello.sid, hello.share, cpace.message),
       staticKey: { publicKey: keys.noisePublic, privateKey: keys.noisePrivate },
@@ -201,16 +209,10 @@ async function attempt(
     });
     const m0 = await frames.readFrame(READ_MS);
     if (m0 === null) return "failed";
-    await hs.readMessage(m0);
-    const self = view.state.device(view.deviceId)!;
-    // Message 2 is readable by anyone who connects (the code's key is mixed
-    // in only at message 3): it carries nothing. Our record goes in `welcome`.
-    await frames.writeFrame(await hs.writeMessage());
-    const m2 = await frames.readFrame(READ_MS);
-    if (m2 === null) return "failed";
-    let payload: Uint8Array;
     try {
-      payload = await hs.readMessage(m2);
+      // The code's key is mixed in at the end of this message: a wrong code
+      // fails here, before our static key is sent.
+      await hs.readMessage(m0);
     } catch (e) {
       if (!isMycelError(e, "noise_decrypt")) throw e;
       const left = MAX_ATTEMPTS - failures() - 1;
@@ -219,12 +221,15 @@ async function attempt(
         : "code did not match; too many wrong attempts; pairing cancelled";
       o.log(`a device tried a wrong code (${left} attempts left)`);
       await frames.writeFrame(
-        encodeVerdict({ code: left > 0 ? "wrong_code" : "cancelled", message }),
+        encodeRefusal({ code: left > 0 ? "wrong_code" : "cancelled", message }),
       );
       return "wrong";
     }
-    const joiner = decodeJoinerInfo(payload);
-    const refusal = await checkJoiner(view, joiner, hs.remoteStatic!, hello.sid);
+    await frames.writeFrame(await hs.writeMessage());
+    const m2 = await frames.readFrame(READ_MS);
+    if (m2 === null) return "failed";
+    const joiner = decodeJoinerInfo(await hs.readMessage(m2));
+    const refusal = await checkJoiner(home, joiner, hs.remoteStatic!, hello.sid);
     await frames.writeFrame(encodeVerdict(refusal));
     if (refusal) {
       o.log(`refused a device: ${refusal.message}`);
@@ -233,92 +238,95 @@ async function attempt(
     const channel = SecureChannel.fromHandshake(frames, hs);
     const verification = verificationString(channel.handshakeHash);
     o.log(`verification: ${verification} (the other screen shows the same)`);
-    const admitted = await admit(root, joiner.record, o);
-    await channel.send(
-      encodeWelcome({ admission: admitted.bytes, mesh: view.local.meshId, inviter: self }),
-    );
-    const fresh = await Store.open(root, { write: false, now: o.now, env: o.env });
-    const exchange = await exchangeEntries(channel, fresh, new Map(), READ_MS);
-    channel.close();
-    const store = await Store.open(root, { write: true, now: o.now, env: o.env });
-    try {
-      const [applied] = await applyOutcomes(store, [{
-        peer: admitted.record.id,
-        name: admitted.record.name,
-        status: "synced",
-        path: "pairing",
-        address: conn.remote,
-        exchange,
-      }]);
-      await store.save();
-      return {
-        status: "paired",
-        device: admitted.record,
-        verification,
-        sent: applied.sent,
-        received: applied.received,
-      };
-    } finally {
-      store.close();
+    const agreed = await confirmBoth(channel, () => o.confirm(verification), READ_MS * 20);
+    if (agreed !== "yes") {
+      o.log(agreed === "no" ? "pairing declined here" : "pairing declined on the other device");
+      return { status: "declined", message: "the verification string was not confirmed" };
     }
+    const admitted = await admit(home, joiner.record, o);
+    const self = home.view.member(home.device)!.record;
+    await channel.send(
+      encodeWelcome({ admission: admitted.bytes, mesh: home.meshId, inviter: self }),
+    );
+    const cp = await home.checkpoint();
+    for (let at = 0;; at += 1 << 20) {
+      const last = at + (1 << 20) >= cp.length;
+      await channel.send(encodeStateChunk(cp.subarray(at, at + (1 << 20)), last));
+      if (last) break;
+    }
+    // The joiner answers once it has stored the state: only then is it paired.
+    const done = await channel.receive(READ_MS * 4);
+    if (done === null || !decodeConfirm(done)) {
+      throw new MycelError(
+        "pairing_failed",
+        "admit device",
+        "the new device did not store the mesh's state",
+      );
+    }
+    channel.close();
+    await home.write((w) =>
+      w.peer(admitted.record.key, (b) => {
+        b.lastSeen = b.lastSync = o.now();
+        b.address = conn.remote;
+        b.path = "pairing";
+      })
+    );
+    return { status: "paired", device: admitted.record, verification, sentBytes: cp.length };
   } catch (e) {
     o.log(`pairing attempt from ${conn.remote} failed: ${(e as Error).message}`);
     return "failed";
   } finally {
+    home?.close();
     frames.close();
   }
 }
 
 async function checkJoiner(
-  view: Store,
+  home: Home,
   joiner: JoinerInfo,
   noiseKey: Uint8Array,
   sid: Uint8Array,
 ): Promise<Refusal | undefined> {
-  const { parseDeviceId } = await import("../log/device_id.ts");
   if (joiner.record.noiseKey !== toBase64(noiseKey)) {
     return { code: "bad_proof", message: "the device's record does not match its key" };
   }
-  const key = parseDeviceId(joiner.record.id).publicKey;
-  if (!(await verifySignature(key, bindingMessage(sid, noiseKey), joiner.proof))) {
+  if (
+    !(await verifySignature(joiner.record.key.bytes, bindingMessage(sid, noiseKey), joiner.proof))
+  ) {
     return { code: "bad_proof", message: "the device could not prove its identity" };
   }
-  if (joiner.members > 1 && joiner.mesh !== view.local.meshId) {
+  if (joiner.members > 1 && joiner.mesh !== home.meshId) {
     return {
       code: "already_paired",
       message: `that device already belongs to another mesh with ${joiner.members} devices`,
     };
   }
-  if (view.state.members.isRemoved(joiner.record.id)) {
+  if (home.view.member(joiner.record.key)?.removed !== undefined) {
     return {
       code: "revoked",
       message: "this device's key was removed from the mesh; it needs a new key",
     };
   }
-  if (joiner.record.id === view.deviceId) {
+  if (joiner.record.key === home.device) {
     return { code: "bad_proof", message: "a device cannot pair with itself" };
   }
   return undefined;
 }
 
 /** Commit the `device.add` admitting the joiner; returns the entry and record. */
-async function admit(root: string, record: DeviceRecord, o: InviteOptions) {
-  const store = await Store.open(root, { write: true, now: o.now, env: o.env });
-  try {
+async function admit(home: Home, record: DeviceRecord, o: InviteOptions) {
+  return await home.write(async (w) => {
     const taken = new Set(
-      store.state.allDevices().filter((d) => d.id !== record.id).map((d) => d.ipv4).filter(Boolean),
+      w.view.members().filter((m) => m.record.key !== record.key).map((m) => m.record.ipv4).filter(
+        Boolean,
+      ),
     );
     const admitted: DeviceRecord = {
       ...record,
       name: o.name ?? record.name,
-      ipv4: allocateIpv4(store.local.meshId, record.id, taken),
+      ipv4: allocateIpv4(home.meshId, record.id, taken),
     };
-    const entry = await store.commit([{ type: "device.add", device: admitted }]);
-    await store.save();
-    return { bytes: entry.bytes, record: admitted };
-  } catch (e) {
-    throw isMycelError(e) ? e : new MycelError("internal", "admit device", (e as Error).message);
-  } finally {
-    store.close();
-  }
+    const entry = await w.commit([{ type: "device.add", device: admitted }]);
+    return { bytes: entry!.bytes, record: admitted };
+  });
 }

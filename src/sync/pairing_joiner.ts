@@ -2,37 +2,39 @@
  * @module pairing_joiner
  * The new device's side of pairing (`mycel pair CODE`): connect to the
  * inviter named in the code, prove knowledge of the code's secret with CPace
- * (the secret itself never crosses the wire), run `Noise_XXpsk3` keyed by the
- * CPace result to exchange device records, then receive the admission entry
- * and the mesh's whole state in one sync exchange. The home is created (or a
- * lone device's home switched to the new mesh) only once the inviter accepted.
+ * (the secret itself never crosses the wire), run `Noise_XXpsk1` keyed by the
+ * CPace result to exchange device records, confirm the verification string
+ * on both screens, then receive the admission entry and the mesh's whole
+ * state as the inviter's signed checkpoint. The home is created (or a lone
+ * device's home moved into the new mesh) only once both sides agreed.
  */
 
-import { toBase64 } from "../bytes.ts";
+import { concatBytes, toBase64 } from "../bytes.ts";
 import { cpaceStart } from "../crypto/cpace.ts";
-import { Handshake, NOISE_XXPSK3 } from "../crypto/noise.ts";
-import { isMycelError, MycelError } from "../errors.ts";
+import { Handshake } from "../crypto/noise.ts";
+import { ExitCode, isMycelError, MycelError } from "../errors.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { decodeSignedEntry } from "../log/entry.ts";
-import { deviceIdOf, type DeviceKeys, Signer } from "../log/identity.ts";
+import { readCheckpoint } from "../log/checkpoint.ts";
+import { type DeviceKeys, Signer } from "../log/identity.ts";
 import { decodePairingCode } from "../protocol/pairing_code.ts";
 import {
   bindingMessage,
   decodePairAnswer,
+  decodeStateChunk,
   decodeVerdict,
   decodeWelcome,
+  encodeConfirm,
   encodeJoinerInfo,
   encodePairHello,
   type Refusal,
+  refusalInstead,
   verificationString,
 } from "../protocol/pairing_messages.ts";
-import { Store } from "../storage/store.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
 import { SecureChannel } from "../transport/secure_channel.ts";
 import { connectTcp } from "../transport/tcp.ts";
-import { applyOutcomes } from "./apply.ts";
-import { exchangeEntries } from "./exchange.ts";
-import { pairingChannelId, pairingPrologue } from "./pairing_common.ts";
+import { confirmBoth, PAIRING_NOISE, pairingChannelId, pairingPrologue } from "./pairing_common.ts";
 import { adoptMesh, createJoinedHome, prepareIdentity } from "./pairing_home.ts";
 
 /** Options of {@link join}. */
@@ -49,6 +51,10 @@ export interface JoinOptions {
   timeoutMs: number;
   /** Progress lines. */
   log: (line: string) => void;
+  /** Ask "same verification string on both screens?" (false: do not join). */
+  confirm: (verification: string) => Promise<boolean>;
+  /** Cancels the pairing (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 /** A completed join. */
@@ -61,8 +67,8 @@ export interface JoinResult {
   mesh: string;
   /** Verification string (both screens show it). */
   verification: string;
-  /** Entries received. */
-  received: number;
+  /** Devices in the mesh now. */
+  devices: number;
   /** True when a new home (and key) was created. */
   created: boolean;
 }
@@ -72,6 +78,7 @@ const HINTS: Record<string, string> = {
   expired: "Run `mycel pair` on the other device for a new code.",
   cancelled: "Run `mycel pair` on the other device for a new code.",
   used: "Each code pairs one device. Run `mycel pair` on the other device for a new code.",
+  declined: "Pair again and compare the verification strings on both screens.",
 };
 
 function refusalError(r: Refusal): MycelError {
@@ -131,6 +138,12 @@ async function joinOnce(
   } catch (e) {
     throw connectionError(e, address);
   }
+  const cancelled = () =>
+    new MycelError("pairing_cancelled", "join mesh", "the pairing was cancelled here", {
+      exit: ExitCode.interrupted,
+    });
+  const onAbort = () => frames.close();
+  o.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const read = async () => {
       try {
@@ -140,6 +153,7 @@ async function joinOnce(
         }
         return f;
       } catch (e) {
+        if (o.signal?.aborted) throw cancelled();
         throw connectionError(e, address);
       }
     };
@@ -156,14 +170,27 @@ async function joinOnce(
     const { isk } = cpace.finish(answer.share);
     const keys: DeviceKeys = identity.keys;
     const hs = Handshake.create({
-      protocol: NOISE_XXPSK3,
+      protocol: PAIRING_NOISE,
       initiator: true,
       prologue: pairingPrologue(sid, cpace.message, answer.share),
       staticKey: { publicKey: keys.noisePublic, privateKey: keys.noisePrivate },
       psks: [isk.slice(0, 32)],
     });
     await frames.writeFrame(await hs.writeMessage());
-    await hs.readMessage(await read()); // the inviter says nothing before the code's key protects it
+    const m1 = await read();
+    const wrong = refusalInstead(m1);
+    if (wrong) throw refusalError(wrong);
+    try {
+      await hs.readMessage(m1);
+    } catch (e) {
+      if (!isMycelError(e, "noise_decrypt")) throw e;
+      // The inviter's message is keyed by the code: only someone who does
+      // not know it sends one we cannot read.
+      throw new MycelError("pairing_mitm", "join mesh", "the other side does not know the code", {
+        hint:
+          "Something between the devices may be impersonating the inviter. Pair on a network you trust.",
+      });
+    }
     const record: DeviceRecord = { ...identity.record, ipv4: "" };
     const proof = await new Signer(keys).sign(bindingMessage(sid, keys.noisePublic));
     await frames.writeFrame(
@@ -174,30 +201,54 @@ async function joinOnce(
     const verdict = decodeVerdict(await read());
     if (verdict) throw refusalError(verdict);
     const channel = SecureChannel.fromHandshake(frames, hs);
-    let welcomeBytes: Uint8Array | null;
-    try {
-      welcomeBytes = await channel.receive(o.timeoutMs);
-    } catch (e) {
-      if (!isMycelError(e, "noise_decrypt")) throw e;
-      // Only someone who does not know the code gets here: the verdict is
-      // sent in clear, the welcome is not.
-      throw new MycelError("pairing_mitm", "join mesh", "the other side does not know the code", {
-        hint:
-          "Something between the devices may be impersonating the inviter. Pair on a network you trust.",
-      });
-    }
-    if (welcomeBytes === null) {
-      throw new MycelError("pairing_failed", "join mesh", "the inviting device hung up");
-    }
-    const welcome = decodeWelcome(welcomeBytes);
-    const inviter = { mesh: welcome.mesh, record: welcome.inviter };
     const verification = verificationString(channel.handshakeHash);
     o.log(`verification: ${verification} (the other screen shows the same)`);
+    const agreed = await confirmBoth(channel, () => o.confirm(verification), o.timeoutMs * 20)
+      .catch((e) => {
+        throw o.signal?.aborted ? cancelled() : e;
+      });
+    if (agreed !== "yes") {
+      throw refusalError({
+        code: "declined",
+        message: agreed === "no"
+          ? "you did not confirm the verification string"
+          : "the other device did not confirm",
+      });
+    }
+    const receive = async () => {
+      const raw = await channel.receive(o.timeoutMs).catch((e) => {
+        throw o.signal?.aborted ? cancelled() : e;
+      });
+      if (raw === null) {
+        throw new MycelError("pairing_failed", "join mesh", "the inviting device hung up");
+      }
+      return raw;
+    };
+    const welcome = decodeWelcome(await receive());
+    const chunks: Uint8Array[] = [];
+    for (let total = 0;;) {
+      const { chunk, last } = decodeStateChunk(await receive());
+      chunks.push(chunk);
+      total += chunk.length;
+      if (total > 256 << 20) {
+        throw new MycelError("pairing_failed", "join mesh", "the mesh's state is too large");
+      }
+      if (last) break;
+    }
+    const cp = await readCheckpoint(concatBytes(...chunks));
+    const inviter = welcome.inviter;
+    if (cp.signer !== inviter.key || cp.mesh !== welcome.mesh) {
+      throw new MycelError(
+        "pairing_failed",
+        "join mesh",
+        "the mesh's state was not signed by the inviting device",
+      );
+    }
     const admission = decodeSignedEntry(welcome.admission);
     const admitted = admission.entry.ops.find((op) =>
-      op.type === "device.add" && op.device.id === record.id
+      op.type === "device.add" && op.device.key === record.key
     );
-    if (admission.entry.author !== inviter.record.id || admitted?.type !== "device.add") {
+    if (admission.entry.author !== inviter.key || admitted?.type !== "device.add") {
       throw new MycelError(
         "pairing_failed",
         "join mesh",
@@ -206,46 +257,24 @@ async function joinOnce(
     }
     const self = { ...record, name: admitted.device.name, ipv4: admitted.device.ipv4 };
     const where = {
-      author: admission.entry.author,
+      author: admission.entry.author.id,
       seq: admission.entry.seq,
       entry: toBase64(welcome.admission),
     };
-    if (identity.existing) await adoptMesh(root, inviter.mesh, where, inviter.record, o);
-    else await createJoinedHome(root, keys, self, inviter.mesh, where, inviter.record, o);
-    const view = await Store.open(root, { write: false, now: o.now, env: o.env });
-    const exchange = await exchangeEntries(channel, view, new Map(), o.timeoutMs);
+    if (identity.existing) await adoptMesh(root, welcome.mesh, cp, where, o);
+    else await createJoinedHome(root, identity, self, welcome.mesh, cp, where, o);
+    await channel.send(encodeConfirm(true));
     channel.close();
-    const store = await Store.open(root, { write: true, now: o.now, env: o.env });
-    try {
-      const outcome = {
-        peer: inviter.record.id,
-        name: inviter.record.name,
-        status: "synced" as const,
-        path: "pairing",
-        address,
-        exchange,
-      };
-      const [applied] = await applyOutcomes(store, [outcome], new Set([inviter.record.id]));
-      await store.save();
-      if (applied.status !== "synced") {
-        throw new MycelError(
-          "pairing_failed",
-          "join mesh",
-          applied.error ?? "the mesh's state was refused",
-        );
-      }
-      return {
-        inviter: inviter.record,
-        device: deviceIdOf(keys),
-        mesh: inviter.mesh,
-        verification,
-        received: applied.received,
-        created: !identity.existing,
-      };
-    } finally {
-      store.close();
-    }
+    return {
+      inviter,
+      device: record.id,
+      mesh: welcome.mesh,
+      verification,
+      devices: cp.state.view.members().filter((m) => m.removed === undefined).length,
+      created: !identity.existing,
+    };
   } finally {
+    o.signal?.removeEventListener("abort", onAbort);
     frames.close();
   }
 }

@@ -1,97 +1,89 @@
 /**
  * @module peer_session
- * One sync session with one peer, either side. The initiator dials the peer,
- * runs `Noise_IK` with the peer's known Noise key and its hello as payload;
- * the responder checks the initiator against the device set (refusing unknown
- * or revoked devices with a reason both sides print) and answers with its own
- * hello. Then both exchange entries. Entries received are staged in the
- * outcome; {@link ./apply.ts} stores them under the lock.
+ * One sync session with one peer, either side. The initiator dials, runs
+ * `Noise_IK` with the peer's known Noise key; the responder reads nothing but
+ * its own Noise key until the handshake proved who is calling, checks that
+ * key against the device set (admission.ts) and answers or refuses. Then both
+ * run the exchange (exchange.ts). A session never throws: it ends in an
+ * outcome, whose `live` says whether the peer proved a live session (its
+ * first encrypted message arrived) — only then may bookkeeping change, so a
+ * replayed first handshake message changes nothing.
  */
 
-import { fromBase64 } from "../bytes.ts";
-import { MycelError } from "../errors.ts";
+import { toBase64 } from "../bytes.ts";
 import { Handshake, NOISE_IK } from "../crypto/noise.ts";
-import type { DeviceId } from "../log/device_id.ts";
+import { MycelError } from "../errors.ts";
+import type { DeviceKey } from "../log/device_key.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
-import type { DeviceKeys } from "../log/identity.ts";
 import {
   decodeHello,
   decodeHelloReply,
-  decodeSyncMessage,
   encodeHello,
   encodeHelloReply,
-  encodeSyncMessage,
-  type Heads,
-  SYNC_PROLOGUE,
-  SYNC_PROTOCOL_VERSION,
-} from "../protocol/sync_messages.ts";
-import type { Store } from "../storage/store.ts";
+} from "../protocol/sync_hello.ts";
+import { SYNC_PROLOGUE, SYNC_PROTOCOL_VERSION } from "../protocol/sync_fields.ts";
+import type { Home } from "../storage/home_handle.ts";
 import type { ByteStream } from "../transport/byte_stream.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
 import { initiatorHandshake, responderHandshake } from "../transport/handshake_io.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import { admitInitiator } from "./admission.ts";
-import { exchangeEntries, type ExchangeResult } from "./exchange.ts";
+import { type ExchangeResult, memberCheckpoints, runExchange } from "./exchange.ts";
 
-/** How a session with one peer ended. */
+/** How a session ended. */
 export type SessionStatus = "synced" | "unreachable" | "refused" | "failed";
 
-/** Outcome of one session, before its entries are stored. */
+/** Outcome of one session. */
 export interface SessionOutcome {
-  /** The peer (its id, or "" when a refused initiator could not be identified). */
-  peer: DeviceId;
-  /** The peer's name as we know it. */
+  /** The peer, when known. */
+  peer?: DeviceKey;
+  /** Its name as we know it. */
   name: string;
   /** How it ended. */
   status: SessionStatus;
   /** Why, when it did not sync. */
   error?: string;
+  /** Stable code of the error, when there is one. */
+  code?: string;
   /** Which way we reached it ("direct", "mesh", "stdio", "tcp"). */
   path: string;
   /** The address used. */
   address?: string;
-  /** The peer's heads from its hello. */
-  remoteHeads?: Heads;
-  /** The exchange, when it completed. */
+  /** The peer proved a live session. */
+  live: boolean;
+  /** The exchange, when it ran. */
   exchange?: ExchangeResult;
-  /** Wire bytes sent and received (for benchmarks). */
+  /** Wire bytes sent and received. */
   wire?: { sent: number; received: number };
-  /** Responder side: the received entries were already stored (by `keep`). */
-  kept?: boolean;
-  /** What the responder reported storing (initiator side). */
-  peerStored?: { accepted: number; refused: number };
+  /** Responder side: admitted on an admission entry we do not hold yet. */
+  provisional?: { by: DeviceKey; seq: number };
 }
 
-/** Time limits of a session. */
+/** Time limits and extras of a session. */
 export interface SessionLimits {
-  /** Deadline of each read (ms). */
+  /** Deadline of each read (ms); progress resets it. */
   readTimeoutMs: number;
+  /** Deadline of the handshake, before the peer is known (ms). */
+  handshakeTimeoutMs: number;
   /** Deadline of the whole session (ms). */
   sessionTimeoutMs: number;
-  /** Called as entries arrive (count so far), for progress display. */
+  /** Ports we accept sync on (told to the peer). */
+  ports: readonly number[];
+  /** Entries received so far, for progress display. */
   onReceived?: (count: number) => void;
 }
 
-/** Our heads in protocol form. */
-export function headsOf(store: Store): Heads {
-  const heads: Heads = new Map();
-  for (const [author, h] of store.heads) heads.set(author, { seq: h.seq, hash: h.hash });
-  return heads;
+/** Our Noise keys. */
+export interface NoiseKeys {
+  readonly noisePublic: Uint8Array;
+  readonly noisePrivate: Uint8Array;
 }
 
-/** The sync handshake: Noise_IK with our Noise key; the initiator names the peer's. */
-function syncHandshake(keys: DeviceKeys, peerNoiseKey?: string): Handshake {
-  return Handshake.create({
-    protocol: NOISE_IK,
-    initiator: peerNoiseKey !== undefined,
-    prologue: SYNC_PROLOGUE,
-    staticKey: { publicKey: keys.noisePublic, privateKey: keys.noisePrivate },
-    ...(peerNoiseKey === undefined ? {} : { remoteStatic: fromBase64(peerNoiseKey) }),
-  });
-}
-
-function describe(e: unknown): string {
-  return e instanceof MycelError ? e.message.replace(/^Cannot [^:]*: /, "") : String(e);
+function describe(e: unknown): { error: string; code?: string } {
+  if (e instanceof MycelError) {
+    return { error: e.message.replace(/^Cannot [^:]*: /, ""), code: e.code };
+  }
+  return { error: String(e) };
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
@@ -111,175 +103,168 @@ async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void):
   }
 }
 
-/** What a session body can do with the connection it is given. */
-interface SessionIo {
-  /** The framed connection, for the handshake. */
-  conn: FrameConn;
-  /** Hand over to the encrypted channel (closed when the session ends). */
-  adopt(channel: SecureChannel): void;
-}
-
-/**
- * Run a session body under the session deadline; whatever happens, the
- * connection is closed and the result is an outcome (never a throw).
- */
+/** Run `body` under the session deadline; the connection is always closed; never throws. */
 async function guarded(
   stream: ByteStream,
   meta: { path: string; address: string },
   limits: SessionLimits,
   base: () => SessionOutcome,
-  body: (io: SessionIo) => Promise<SessionOutcome>,
+  body: (conn: FrameConn, adopt: (c: SecureChannel) => void) => Promise<SessionOutcome>,
 ): Promise<SessionOutcome> {
   const conn = new FrameConn(stream, { peer: meta.address });
   let close = () => conn.close();
-  const io: SessionIo = { conn, adopt: (channel) => close = () => channel.close() };
   try {
-    return await withTimeout(body(io), limits.sessionTimeoutMs, () => close());
+    return await withTimeout(
+      body(conn, (c) => close = () => c.close()),
+      limits.sessionTimeoutMs,
+      () => close(),
+    );
   } catch (e) {
-    return { ...base(), status: "failed", error: describe(e) };
+    return { ...base(), status: "failed", ...describe(e) };
   } finally {
     close();
   }
 }
 
-/** The entry exchange after either side's handshake. */
-async function exchangeOn(
-  channel: SecureChannel,
-  store: Store,
-  remoteHeads: Heads,
-  limits: SessionLimits,
-): Promise<Pick<SessionOutcome, "exchange" | "wire" | "remoteHeads">> {
-  const exchange = await exchangeEntries(
-    channel,
-    store,
-    remoteHeads,
-    limits.readTimeoutMs,
-    limits.onReceived,
-  );
-  return {
-    exchange,
-    remoteHeads,
-    wire: { sent: channel.bytesSent, received: channel.bytesReceived },
-  };
+function handshake(keys: NoiseKeys, peerNoiseKey?: string): Handshake {
+  return Handshake.create({
+    protocol: NOISE_IK,
+    initiator: peerNoiseKey !== undefined,
+    prologue: SYNC_PROLOGUE,
+    staticKey: { publicKey: keys.noisePublic, privateKey: keys.noisePrivate },
+    ...(peerNoiseKey === undefined ? {} : { remoteStatic: Uint8Array.fromBase64(peerNoiseKey) }),
+  });
 }
 
-/**
- * Initiator side: run a session with `peer` over the already-connected
- * `stream`. Never throws; the outcome says what happened.
- */
+async function exchangeOn(
+  channel: SecureChannel,
+  home: Home,
+  peer: DeviceKey,
+  meta: { address: string },
+  limits: SessionLimits,
+  onLive: () => void,
+) {
+  const exchange = await runExchange(channel, home, {
+    readTimeoutMs: limits.readTimeoutMs,
+    now: () => home.now(),
+    ports: limits.ports,
+    observed: meta.address,
+    acceptCheckpoint: memberCheckpoints(home, peer),
+    onReceived: limits.onReceived,
+    onHi: onLive,
+  });
+  return { exchange, wire: { sent: channel.bytesSent, received: channel.bytesReceived } };
+}
+
+/** Initiator: a session with `peer` over the connected `stream`. */
 export function initiateSession(
-  store: Store,
-  keys: DeviceKeys,
+  home: Home,
+  keys: NoiseKeys,
   peer: DeviceRecord,
   stream: ByteStream,
   meta: { path: string; address: string },
   limits: SessionLimits,
   admission: readonly Uint8Array[] = [],
 ): Promise<SessionOutcome> {
+  let live = false;
   const base = (): SessionOutcome => ({
-    peer: peer.id,
+    peer: peer.key,
     name: peer.name,
     path: meta.path,
     address: meta.address,
     status: "failed",
+    live,
   });
-  return guarded(stream, meta, limits, base, async ({ conn, adopt }) => {
-    const hs = syncHandshake(keys, peer.noiseKey);
-    const hello = encodeHello({
-      version: SYNC_PROTOCOL_VERSION,
-      mesh: store.local.meshId,
-      device: store.deviceId,
-      heads: headsOf(store),
-      admission,
-    });
+  return guarded(stream, meta, limits, base, async (conn, adopt) => {
+    const hello = encodeHello({ version: SYNC_PROTOCOL_VERSION, admission });
     const { replyPayload, channel } = await initiatorHandshake(
       conn,
-      hs,
+      handshake(keys, peer.noiseKey),
       hello,
-      limits.readTimeoutMs,
+      limits.handshakeTimeoutMs,
     );
     adopt(channel);
     const reply = decodeHelloReply(replyPayload);
-    if (!reply.ok) return { ...base(), status: "refused", error: reply.message };
-    if (reply.device !== peer.id || reply.mesh !== store.local.meshId) {
-      return { ...base(), status: "refused", error: "the peer answered as another device or mesh" };
-    }
-    const done = await exchangeOn(channel, store, reply.heads, limits);
-    // "synced" means the peer holds our changes: wait for its word.
-    const ack = await channel.receive(limits.readTimeoutMs);
-    const stored = ack === null ? undefined : decodeSyncMessage(ack);
-    if (stored?.type !== "stored") {
+    // IK's second message proved the peer holds the key we dialled.
+    live = true;
+    if (!reply.ok) return { ...base(), status: "refused", error: reply.message, code: reply.code };
+    const done = await exchangeOn(channel, home, peer.key, meta, limits, () => {});
+    const ack = done.exchange.peerAck;
+    if (ack !== undefined && ack.refused > 0) {
       return {
         ...base(),
         ...done,
-        status: "failed",
-        error: "the peer did not confirm it stored our changes",
+        status: "refused",
+        error: `the peer refused ${ack.refused} of our entries`,
       };
     }
-    const peerStored = { accepted: stored.accepted, refused: stored.refused };
-    if (stored.refused > 0) {
-      const error = `the peer refused ${stored.refused} of our entries`;
-      return { ...base(), ...done, peerStored, status: "refused", error };
-    }
-    return { ...base(), ...done, peerStored, status: "synced" };
+    return { ...base(), ...done, status: "synced" };
   });
 }
 
-/** Responder side: answer one connection on `stream`. Never throws. */
+/** Responder: answer one connection on `stream`. */
 export function respondSession(
-  store: Store,
-  keys: DeviceKeys,
+  home: Home,
+  keys: NoiseKeys,
   stream: ByteStream,
   meta: { path: string; address: string },
   limits: SessionLimits,
-  keep: (outcome: SessionOutcome) => Promise<{ accepted: number; refused: number }>,
 ): Promise<SessionOutcome> {
-  let who = { peer: "", name: "" };
+  let who: { peer?: DeviceKey; name: string } = { name: "" };
+  let live = false;
+  let provisional: SessionOutcome["provisional"];
   const base = (): SessionOutcome => ({
     ...who,
     path: meta.path,
     address: meta.address,
     status: "failed",
+    live,
+    ...(provisional ? { provisional } : {}),
   });
-  return guarded(stream, meta, limits, base, async ({ conn, adopt }) => {
-    const hs = syncHandshake(keys);
-    let refusal: string | undefined;
-    let remoteHeads: Heads = new Map();
+  return guarded(stream, meta, limits, base, async (conn, adopt) => {
+    let refusal: { code: string; message: string } | undefined;
     const { channel } = await responderHandshake(
       conn,
-      hs,
-      limits.readTimeoutMs,
+      handshake(keys),
+      limits.handshakeTimeoutMs,
       async (payload, rs) => {
-        const hello = decodeHello(payload);
-        const verdict = await admitInitiator(store.state, store.local.meshId, hello, rs);
-        who = {
-          peer: hello.device,
-          name: verdict.ok ? verdict.name : store.state.device(hello.device)?.name ?? "",
-        };
-        remoteHeads = hello.heads;
+        let hello;
+        try {
+          hello = decodeHello(payload);
+        } catch (e) {
+          refusal = e instanceof MycelError && e.code === "version_mismatch"
+            ? {
+              code: "version_mismatch",
+              message:
+                `this device speaks sync protocol version ${SYNC_PROTOCOL_VERSION}: update mycel on both`,
+            }
+            : { code: "bad_message", message: "the hello could not be read" };
+          return encodeHelloReply({ ok: false, ...refusal });
+        }
+        const verdict = await admitInitiator(home, hello, rs);
         if (!verdict.ok) {
-          refusal = verdict.message;
+          refusal = verdict;
+          who = {
+            peer: verdict.peer,
+            name: verdict.peer ? home.view.member(verdict.peer)?.record.name ?? "" : "",
+          };
           return encodeHelloReply({ ok: false, code: verdict.code, message: verdict.message });
         }
-        return encodeHelloReply({
-          ok: true,
-          version: SYNC_PROTOCOL_VERSION,
-          mesh: store.local.meshId,
-          device: store.deviceId,
-          heads: headsOf(store),
-        });
+        who = { peer: verdict.peer, name: verdict.name };
+        provisional = verdict.provisional;
+        return encodeHelloReply({ ok: true, version: SYNC_PROTOCOL_VERSION });
       },
     );
     adopt(channel);
-    if (refusal !== undefined) return { ...base(), status: "refused", error: refusal };
-    const outcome: SessionOutcome = {
-      ...base(),
-      status: "synced",
-      ...await exchangeOn(channel, store, remoteHeads, limits),
-    };
-    // Store what arrived, then tell the initiator: only now is it "synced".
-    const kept = await keep(outcome);
-    await channel.send(encodeSyncMessage({ type: "stored", ...kept }));
-    return { ...outcome, kept: true };
+    if (refusal !== undefined) {
+      return { ...base(), status: "refused", error: refusal.message, code: refusal.code };
+    }
+    const done = await exchangeOn(channel, home, who.peer!, meta, limits, () => live = true);
+    return { ...base(), ...done, status: "synced" };
   });
+}
+
+/** The Noise key text of `keys` (as device records hold it). */
+export function noiseKeyText(keys: NoiseKeys): string {
+  return toBase64(keys.noisePublic);
 }

@@ -1,19 +1,27 @@
 /**
  * @module round
- * `sync now`: one round with every admitted peer, in parallel. Each peer is
- * dialled at its known endpoints in turn (mesh addresses first when the
- * WireGuard interface is up; see `routes`), sessions run without the lock,
- * then everything received is stored in one locked phase.
+ * `sync now`: one round. Which peers: in a small mesh every peer; in a large
+ * one, every peer that lacks our own new entries, a few of those that lack
+ * entries we relay, and one more at random (so an idle round costs O(1) per
+ * device and news still reaches everyone in a few rounds). Each peer is
+ * dialled at its routes in turn (the mesh address first when the tunnel is
+ * up); sessions run in parallel, each storing what it receives in short
+ * transactions; bookkeeping is written once at the end.
  */
 
-import { fromBase64 } from "../bytes.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
+import type { MemberInfo } from "../log/state.ts";
 import { syncsWithMycel } from "../mesh/plan.ts";
-import { Store } from "../storage/store.ts";
+import { Home } from "../storage/home_handle.ts";
 import { connectTcp } from "../transport/tcp.ts";
-import { type AppliedOutcome, applyOutcomes } from "./apply.ts";
-import { initiateSession, type SessionLimits, type SessionOutcome } from "./peer_session.ts";
+import { recordOutcome } from "./bookkeeping.ts";
+import {
+  initiateSession,
+  type NoiseKeys,
+  type SessionLimits,
+  type SessionOutcome,
+} from "./peer_session.ts";
 
 /** One way to reach a peer. */
 export interface Route {
@@ -25,22 +33,31 @@ export interface Route {
   port: number;
 }
 
+/** Meshes up to this size sync with every peer each round. */
+export const SMALL_MESH = 8;
+
 /** Options of a round. */
 export interface RoundOptions {
   /** Wall clock. */
   now: () => number;
-  /** Environment (MYCEL_PASSPHRASE). */
+  /** Environment. */
   env: (name: string) => string | undefined;
-  /** Whole-session deadline per peer (ms). */
+  /** Read deadline per peer (ms); progress resets it. */
   timeoutMs: number;
   /** Ways to reach a peer, best first (default: its endpoints, direct). */
-  routes?: (peer: DeviceRecord, view: Store) => Promise<Route[]> | Route[];
-  /** Only these peers (all when undefined). */
+  routes?: (peer: DeviceRecord, home: Home) => Promise<Route[]> | Route[];
+  /** Only these peers (default: the fan-out choice). */
   only?: (peer: DeviceRecord) => boolean;
-  /** Called before the locked phase, e.g. to show progress. */
-  onStaged?: (outcomes: SessionOutcome[]) => void;
+  /** Contact every peer, whatever the mesh's size. */
+  all?: boolean;
+  /** Ports we accept sync on. */
+  ports?: readonly number[];
+  /** Called as each peer's session ends. */
+  onOutcome?: (outcome: SessionOutcome) => void;
   /** Transient progress lines (long transfers). */
   progress?: (text: string) => void;
+  /** Random source in [0, 1) (tests). */
+  random?: () => number;
 }
 
 /** The direct routes of `peer`: its advertised endpoints. */
@@ -48,32 +65,66 @@ export function directRoutes(peer: DeviceRecord): Route[] {
   return peer.endpoints.map((e) => ({ path: "direct", ...parseEndpoint(e) }));
 }
 
-/** Limits for a session with an overall budget of `timeoutMs`. */
-export function limitsFor(timeoutMs: number): SessionLimits {
-  return { sessionTimeoutMs: timeoutMs, readTimeoutMs: Math.min(timeoutMs, 10_000) };
+/** Session limits for a read deadline of `timeoutMs`. */
+export function limitsFor(timeoutMs: number, ports: readonly number[] = []): SessionLimits {
+  return {
+    readTimeoutMs: timeoutMs,
+    handshakeTimeoutMs: Math.min(timeoutMs, 10_000),
+    sessionTimeoutMs: Math.max(timeoutMs * 60, 600_000),
+    ports,
+  };
+}
+
+function shuffle<T>(list: T[], random: () => number): T[] {
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [list[i], list[j]] = [list[j], list[i]];
+  }
+  return list;
+}
+
+/** The peers of this round (see the module header). */
+export function choosePeers(
+  home: Home,
+  peers: MemberInfo[],
+  o: { all?: boolean; random?: () => number },
+): MemberInfo[] {
+  if (o.all || peers.length <= SMALL_MESH) return peers;
+  const random = o.random ?? Math.random;
+  const heads = home.log.heads();
+  const books = home.local.peers();
+  const own = heads.get(home.device)?.seq ?? 0;
+  const lacksOwn: MemberInfo[] = [], lacksOther: MemberInfo[] = [], rest: MemberInfo[] = [];
+  for (const p of peers) {
+    const known = books.get(p.record.key)?.heads ?? {};
+    if ((known[home.device.hex] ?? 0) < own) lacksOwn.push(p);
+    else if ([...heads].some(([a, h]) => (known[a.hex] ?? 0) < h.seq)) lacksOther.push(p);
+    else rest.push(p);
+  }
+  return [
+    ...lacksOwn,
+    ...shuffle(lacksOther, random).slice(0, 2),
+    ...shuffle(rest, random).slice(0, 1),
+  ];
 }
 
 async function syncPeer(
-  store: Store,
-  keys: Awaited<ReturnType<Store["keys"]>>,
+  home: Home,
+  keys: NoiseKeys,
   peer: DeviceRecord,
   routes: Route[],
-  timeoutMs: number,
-  progress: (text: string) => void,
+  o: RoundOptions,
   admission: Uint8Array[],
 ): Promise<SessionOutcome> {
-  const base = { peer: peer.id, name: peer.name, path: "direct" };
+  const base = { peer: peer.key, name: peer.name, path: "direct", live: false };
   if (routes.length === 0) {
     return { ...base, status: "unreachable", error: "it has no known endpoint" };
   }
-  const started = Date.now();
   const errors: string[] = [];
   for (const [i, r] of routes.entries()) {
-    const left = timeoutMs - (Date.now() - started);
-    if (left <= 0) break;
-    // Share the time among the routes still to try: a dead first route (a
-    // tunnel not up yet) must leave the direct one time to connect.
-    const connectMs = Math.min(left / (routes.length - i), 3000);
+    // Share the connect time among the routes: a dead first route (a tunnel
+    // not up yet) must leave the direct one time to connect.
+    const connectMs = Math.min(o.timeoutMs / (routes.length - i), 3000);
     let stream;
     try {
       stream = await connectTcp(r.host, r.port, connectMs);
@@ -82,44 +133,50 @@ async function syncPeer(
       continue;
     }
     const limits = {
-      ...limitsFor(left),
-      onReceived: (n: number) => progress(`receiving from ${peer.name}: ${n} entries`),
+      ...limitsFor(o.timeoutMs, o.ports),
+      onReceived: (n: number) => o.progress?.(`receiving from ${peer.name}: ${n} entries`),
     };
-    const meta = { path: r.path, address: stream.remote };
-    return await initiateSession(store, keys, peer, stream, meta, limits, admission);
+    return await initiateSession(
+      home,
+      keys,
+      peer,
+      stream,
+      { path: r.path, address: stream.remote },
+      limits,
+      admission,
+    );
   }
   return { ...base, status: "unreachable", error: errors.join("; ") || "timed out" };
 }
 
-/** Run one round with every (selected) peer of the home at `root`. */
-export async function syncRound(root: string, options: RoundOptions): Promise<AppliedOutcome[]> {
-  const view = await Store.open(root, { write: false, now: options.now, env: options.env });
-  const peers = view.state.members.members()
-    .filter((id) => id !== view.deviceId)
-    .map((id) => view.state.device(id)!)
-    .filter((p) => syncsWithMycel(p) && (options.only?.(p) ?? true));
-  if (peers.length === 0) return [];
-  const keys = await view.keys();
-  const routes = options.routes ?? directRoutes;
-  const progress = options.progress ?? (() => {});
-  // A device admitted recently shows its admission entry, so peers that have
-  // not seen it yet still let it in.
-  const admission = view.local.admission ? [fromBase64(view.local.admission.entry)] : [];
-  const outcomes = await Promise.all(
-    peers.map(async (p) =>
-      syncPeer(view, keys, p, await routes(p, view), options.timeoutMs, progress, admission)
-    ),
-  );
-  options.onStaged?.(outcomes);
-  const store = await Store.open(root, { write: true, now: options.now, env: options.env });
+/** Run one round for the home at `root`. */
+export async function syncRound(root: string, o: RoundOptions): Promise<SessionOutcome[]> {
+  const home = await Home.open(root, { write: true, now: o.now, env: o.env });
   try {
-    const applied = await applyOutcomes(store, outcomes, new Set(), progress);
-    progress("");
-    const synced = applied.filter((o) => o.status === "synced").length;
-    store.local.lastRound = { at: store.now(), peers: applied.length, synced };
-    await store.save();
-    return applied;
+    const all = home.view.members()
+      .filter((m) =>
+        m.removed === undefined && m.record.key !== home.device && syncsWithMycel(m.record)
+      )
+      .filter((m) => o.only?.(m.record) ?? true);
+    const peers = o.only ? all : choosePeers(home, all, o);
+    if (peers.length === 0) return [];
+    const keys = await home.noiseKeys();
+    const routes = o.routes ?? directRoutes;
+    const ref = home.local.get("admission");
+    const admission = ref ? [Uint8Array.fromBase64(ref.entry)] : [];
+    const outcomes = await Promise.all(peers.map(async (p) => {
+      const out = await syncPeer(home, keys, p.record, await routes(p.record, home), o, admission);
+      o.onOutcome?.(out);
+      return out;
+    }));
+    o.progress?.("");
+    await home.write((w) => {
+      for (const out of outcomes) recordOutcome(home, w, out);
+      const synced = outcomes.filter((x) => x.status === "synced").length;
+      w.setLocal("lastRound", { at: home.now(), peers: outcomes.length, synced });
+    });
+    return outcomes;
   } finally {
-    store.close();
+    home.close();
   }
 }

@@ -1,24 +1,25 @@
 /**
  * @module serve
  * Answering sync connections: one connection on stdin/stdout (inetd, systemd
- * `Accept=yes`), or a foreground TCP listener handling connections
- * concurrently until SIGINT/SIGTERM. Each connection runs its session without
- * the lock, under a deadline, then stores what it received in a short locked
- * phase — so a slow or hostile client can never hold the lock.
+ * `Accept=yes`), or a foreground TCP listener. A caller that has not proved
+ * who it is costs nothing lasting: the handshake has a short deadline, reads
+ * only our Noise key, takes no lock and writes no bookkeeping; the listener
+ * caps connections per source address so idle sockets cannot lock real
+ * peers out. What a session receives is stored batch by batch in short
+ * transactions; bookkeeping is written only for a peer that proved itself.
  */
 
-import { shortDeviceId } from "../log/device_id.ts";
-import { Store } from "../storage/store.ts";
+import { Home } from "../storage/home_handle.ts";
 import type { ByteStream } from "../transport/byte_stream.ts";
 import { listenTcp } from "../transport/tcp_listener.ts";
-import { type AppliedOutcome, applyOutcomes } from "./apply.ts";
+import { recordOutcome } from "./bookkeeping.ts";
 import { respondSession, type SessionLimits, type SessionOutcome } from "./peer_session.ts";
 
 /** Options of the responder. */
 export interface ServeOptions {
   /** Wall clock. */
   now: () => number;
-  /** Environment (MYCEL_PASSPHRASE). */
+  /** Environment. */
   env: (name: string) => string | undefined;
   /** Session limits. */
   limits: SessionLimits;
@@ -27,15 +28,15 @@ export interface ServeOptions {
 }
 
 /** One line describing a served session. */
-export function describeServed(o: AppliedOutcome): string {
-  const who = o.peer
-    ? `${o.name || "device"} (${shortDeviceId(o.peer)})`
-    : (o.address ?? "unknown peer");
-  const forks = o.ingest?.forks.length
-    ? ` · fork detected in ${o.ingest.forks.length} log(s), see status`
+export function describeServed(o: SessionOutcome): string {
+  const who = o.peer ? `${o.name || "device"} (${o.peer.short})` : (o.address ?? "unknown peer");
+  const ex = o.exchange;
+  const forks = ex?.ingest?.forks.length
+    ? ` · fork detected in ${ex.ingest.forks.length} log(s), see status`
     : "";
   if (o.status === "synced") {
-    return `synced with ${who}: sent ${o.sent}, received ${o.received}${forks}`;
+    const received = (ex?.ingest?.accepted ?? 0) + (ex?.took ? " + the mesh's state" : "");
+    return `synced with ${who}: sent ${ex?.sent ?? 0}, received ${received}${forks}`;
   }
   return `${o.status} ${who}: ${o.error ?? ""}`;
 }
@@ -46,44 +47,27 @@ export async function serveOne(
   stream: ByteStream,
   meta: { path: string; address: string },
   options: ServeOptions,
-): Promise<AppliedOutcome> {
-  const view = await Store.open(root, { write: false, now: options.now, env: options.env });
-  const keys = await view.keys();
-  let applied: AppliedOutcome | undefined;
-  // Store under the lock (briefly), before the initiator is told "stored".
-  const keep = async (o: SessionOutcome) => {
-    applied = await storeOutcome(root, o, options);
-    return { accepted: applied.received, refused: applied.ingest?.refused.length ?? 0 };
-  };
-  const outcome = await respondSession(view, keys, stream, meta, options.limits, keep);
-  // Failures and refusals still get their bookkeeping; a session that failed
-  // after storing (e.g. the ack could not be sent) keeps what it stored.
-  const result = applied === undefined
-    ? await storeOutcome(root, outcome, options)
-    : applied.status !== "synced"
-    ? applied
-    : { ...applied, status: outcome.status, error: outcome.error };
-  options.log(describeServed(result));
-  return result;
-}
-
-async function storeOutcome(
-  root: string,
-  o: SessionOutcome,
-  options: ServeOptions,
-): Promise<AppliedOutcome> {
-  const store = await Store.open(root, { write: true, now: options.now, env: options.env });
+): Promise<SessionOutcome> {
+  const home = await Home.open(root, { write: true, now: options.now, env: options.env });
   try {
-    const [applied] = await applyOutcomes(store, [o]);
-    await store.save();
-    return applied;
+    const keys = await home.noiseKeys();
+    const outcome = await respondSession(home, keys, stream, meta, options.limits);
+    if (outcome.live) await home.write((w) => recordOutcome(home, w, outcome));
+    options.log(describeServed(outcome));
+    return outcome;
   } finally {
-    store.close();
+    home.close();
   }
 }
 
 /** Most connections served at once by the listener. */
-export const MAX_CONCURRENT = 16;
+export const MAX_CONCURRENT = 32;
+/** Most connections served at once for one source address. */
+export const MAX_PER_SOURCE = 4;
+
+function sourceOf(remote: string): string {
+  return remote.replace(/:\d+$/, "");
+}
 
 /** Listen on `host:port` until `signal` aborts; returns when stopped. */
 export async function serveListen(
@@ -98,16 +82,25 @@ export async function serveListen(
   const stop = () => listener.close();
   signal.addEventListener("abort", stop, { once: true });
   const running = new Set<Promise<unknown>>();
+  const perSource = new Map<string, number>();
   try {
     for await (const conn of listener) {
-      if (running.size >= MAX_CONCURRENT) {
+      const source = sourceOf(conn.remote);
+      const n = perSource.get(source) ?? 0;
+      if (running.size >= MAX_CONCURRENT || n >= MAX_PER_SOURCE) {
         options.log(`busy: refused a connection from ${conn.remote}`);
         conn.close();
         continue;
       }
+      perSource.set(source, n + 1);
       const task = serveOne(root, conn, { path: "tcp", address: conn.remote }, options)
         .catch((e) => options.log(`error: ${(e as Error).message}`))
-        .finally(() => running.delete(task));
+        .finally(() => {
+          running.delete(task);
+          const left = (perSource.get(source) ?? 1) - 1;
+          if (left > 0) perSource.set(source, left);
+          else perSource.delete(source);
+        });
       running.add(task);
     }
   } finally {

@@ -7,7 +7,7 @@
 import { ExitCode } from "../../errors.ts";
 import { checkName } from "../../log/ops.ts";
 import { type CommandSpec, JSON_FLAG } from "../command.ts";
-import { commitOps, openRead, withWrite } from "../session.ts";
+import { commitOps, withRead, withWrite } from "../session.ts";
 
 /** Every `app` command. */
 export const appCommands: CommandSpec[] = [
@@ -21,9 +21,10 @@ export const appCommands: CommandSpec[] = [
       const names = [
         ...new Set((input.args.NAME as string[]).map((n) => checkName("app name", n))),
       ];
-      const added = await withWrite(ctx, async (store) => {
-        const fresh = names.filter((n) => !store.state.apps.has(n));
-        await commitOps(store, fresh.map((name) => ({ type: "app.add", name })));
+      const added = await withWrite(ctx, async (w) => {
+        const have = new Set(w.view.apps());
+        const fresh = names.filter((n) => !have.has(n));
+        await commitOps(w, fresh.map((name) => ({ type: "app.add", name })));
         return fresh;
       });
       for (const n of names) {
@@ -39,7 +40,7 @@ export const appCommands: CommandSpec[] = [
     args: [],
     flags: [JSON_FLAG],
     async run(ctx, input) {
-      const apps = (await openRead(ctx)).state.apps.values();
+      const apps = await withRead(ctx, (home) => home.view.apps());
       if (input.flags.json) ctx.out.json(apps);
       else if (apps.length === 0) ctx.out.error("No apps recorded.");
       else for (const a of apps) ctx.out.line(a);

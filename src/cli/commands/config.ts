@@ -9,7 +9,7 @@ import { ExitCode, MycelError } from "../../errors.ts";
 import { checkConfigKey } from "../../log/ops.ts";
 import type { CommandSpec } from "../command.ts";
 import type { ConfigFormat } from "../config_file.ts";
-import { commitOps, openRead, withWrite } from "../session.ts";
+import { commitOps, withRead, withWrite } from "../session.ts";
 import { kvCommands } from "./kv.ts";
 
 /** Parse a VALUE argument: JSON when it is JSON, else text. */
@@ -27,12 +27,14 @@ export function parseConfigValue(text: string, asText: boolean): Json {
 const base = kvCommands({
   group: "config",
   noun: "config key",
-  map: (s) => s.config,
+  space: "config",
+  get: (view, key) => view.config(key),
+  entries: (view) => view.configs(),
   checkKey: checkConfigKey,
   parseValue: (text, flags) => parseConfigValue(text, flags.string === true),
   show: (v) => typeof v === "string" ? v : canonicalJson(v),
-  setOp: (key, value) => ({ type: "config.set", key, value }),
-  unsetOp: (key) => ({ type: "config.unset", key }),
+  setOp: (key, value, observed) => ({ type: "config.set", key, value, observed }),
+  unsetOp: (key, observed) => ({ type: "config.unset", key, observed }),
   setFlags: [{ name: "string", help: "store VALUE as text even if it looks like JSON" }],
   setDescription:
     'VALUE is stored as JSON when it parses as JSON (12, true, null, [1,2], {"a":1},\n' +
@@ -71,11 +73,19 @@ const importCommand: CommandSpec = {
     }
     if (format === undefined) format = text.trimStart().startsWith("{") ? "json" : "toml";
     const entries = await parseConfigFile(text, format, path);
-    await withWrite(ctx, async (store) => {
+    await withWrite(ctx, async (w) => {
       const changed = entries.filter(([k, v]) =>
-        canonicalJson(store.state.config.get(k)) !== canonicalJson(v)
+        canonicalJson(w.view.config(k)) !== canonicalJson(v)
       );
-      await commitOps(store, changed.map(([key, value]) => ({ type: "config.set", key, value })));
+      await commitOps(
+        w,
+        changed.map(([key, value]) => ({
+          type: "config.set",
+          key,
+          value,
+          observed: w.view.observed("config", key),
+        })),
+      );
       ctx.out.line(`imported ${entries.length} keys (${changed.length} changed) from ${path}`);
     });
     return ExitCode.ok;
@@ -88,7 +98,7 @@ const exportCommand: CommandSpec = {
   args: [],
   flags: [{ ...FORMAT, help: "json (default) or toml" }],
   async run(ctx, input) {
-    const entries = (await openRead(ctx)).state.config.entries();
+    const entries = await withRead(ctx, (home) => home.view.configs());
     const { nestConfig, renderConfigFile } = await import("../config_file.ts");
     const doc = nestConfig(
       entries,

@@ -11,12 +11,10 @@ import { homeRoot, openRead } from "../session.ts";
 /** `mycel doctor`. */
 export const doctorCommand: CommandSpec = {
   path: ["doctor"],
-  summary: "check home, keys, lock, log, clocks, WireGuard, schedule and peers; say how to fix",
-  description:
-    "Exit 0 only when all is well. --fix repairs what is safe: file permissions and a\n" +
-    "stale lock PID.",
+  summary: "check home, keys, disk, log, clocks, WireGuard, schedule and peers; say how to fix",
+  description: "Exit 0 only when all is well. --fix repairs what is safe: file permissions.",
   args: [],
-  flags: [JSON_FLAG, { name: "fix", help: "fix permissions and clear a stale lock" }],
+  flags: [JSON_FLAG, { name: "fix", help: "fix file permissions" }],
   async run(ctx, input) {
     const d = await import("../doctor.ts");
     const { systemRunner } = await import("../../mesh/system.ts");
@@ -29,8 +27,21 @@ export const doctorCommand: CommandSpec = {
       findings.push({
         check: "home",
         ok: true,
-        detail: `${root} (device ${store.state.device(store.deviceId)?.name})`,
+        detail: `${root} (device ${store.view.member(store.device)?.record.name})`,
       });
+      const removed = store.view.member(store.device)?.removed;
+      if (removed !== undefined) {
+        const by = store.view.member(removed.by)?.record.name || removed.by.short;
+        findings.push({
+          check: "membership",
+          ok: false,
+          detail: `this device was removed from the mesh by ${by} at ${
+            new Date(removed.wall).toISOString()
+          }`,
+          hint:
+            "Pair it again to rejoin (`mycel pair` on a member, then `mycel pair` here); it gets a new key.",
+        });
+      }
     } catch (e) {
       findings.push({
         check: "home",
@@ -52,8 +63,8 @@ export const doctorCommand: CommandSpec = {
           hint: (e as { hint?: string }).hint,
         });
       }
-      findings.push(await d.checkLock(root, fix));
-      findings.push(await d.checkLog(store));
+      findings.push(await d.checkDisk(root));
+      findings.push(d.checkLog(store));
       findings.push(...d.checkHistory(store));
       findings.push(...await d.checkWireguard(store, systemRunner));
       findings.push(await d.checkSchedule(systemRunner, ctx.env));

@@ -1,16 +1,16 @@
 /**
  * @module kv
- * The set/get/unset/list commands shared by `pref` and `config`: both are LWW
- * maps, differing only in key rules, value types and op names.
+ * The set/get/unset/list commands shared by `pref` and `config`: both are
+ * registers per key (a write replaces the versions this device shows),
+ * differing only in key rules, value types and op names.
  */
 
 import type { Json } from "../../crdt/json.ts";
-import type { LwwMap } from "../../crdt/lww_map.ts";
 import { ExitCode, MycelError } from "../../errors.ts";
-import type { Op } from "../../log/ops.ts";
-import type { MeshState } from "../../log/state.ts";
+import type { EntryDot, Op } from "../../log/ops.ts";
+import type { Space, StateView } from "../../log/state.ts";
 import { type CommandSpec, type FlagSpec, JSON_FLAG } from "../command.ts";
-import { commitOps, openRead, withWrite } from "../session.ts";
+import { commitOps, withRead, withWrite } from "../session.ts";
 
 /** What distinguishes one key-value group from another. */
 export interface KvKind {
@@ -18,18 +18,22 @@ export interface KvKind {
   group: string;
   /** Noun for messages, e.g. `preference`. */
   noun: string;
-  /** The map inside the state. */
-  map: (s: MeshState) => LwwMap<Json>;
+  /** The keyspace in the state. */
+  space: Space;
+  /** The value shown for a key. */
+  get: (view: StateView, key: string) => Json | undefined;
+  /** Every key with a value, sorted. */
+  entries: (view: StateView) => [string, Json][];
   /** Validate a key; returns it. */
   checkKey: (key: string) => string;
   /** Turn the VALUE argument into a stored value. */
   parseValue: (text: string, flags: Record<string, string | boolean | undefined>) => Json;
   /** Show a stored value in text output. */
   show: (value: Json) => string;
-  /** Build the set op. */
-  setOp: (key: string, value: Json) => Op;
-  /** Build the unset op. */
-  unsetOp: (key: string) => Op;
+  /** Build the set op, replacing the versions `observed`. */
+  setOp: (key: string, value: Json, observed: EntryDot[]) => Op;
+  /** Build the unset op, replacing the versions `observed`. */
+  unsetOp: (key: string, observed: EntryDot[]) => Op;
   /** Extra flags for `set`. */
   setFlags?: FlagSpec[];
   /** Description for `set --help`. */
@@ -56,7 +60,10 @@ export function kvCommands(kind: KvKind): CommandSpec[] {
       async run(ctx, input) {
         const key = kind.checkKey(input.args.KEY as string);
         const value = kind.parseValue(input.args.VALUE as string, input.flags);
-        await withWrite(ctx, (store) => commitOps(store, [kind.setOp(key, value)]));
+        await withWrite(
+          ctx,
+          (w) => commitOps(w, [kind.setOp(key, value, w.view.observed(kind.space, key))]),
+        );
         ctx.out.line(`${key} = ${kind.show(value)}`);
         return ExitCode.ok;
       },
@@ -68,7 +75,7 @@ export function kvCommands(kind: KvKind): CommandSpec[] {
       flags: [JSON_FLAG],
       async run(ctx, input) {
         const key = kind.checkKey(input.args.KEY as string);
-        const value = kind.map((await openRead(ctx)).state).get(key);
+        const value = await withRead(ctx, (home) => kind.get(home.view, key));
         if (value === undefined) throw noSuchKey(kind, "get", key);
         if (input.flags.json) ctx.out.json(value);
         else ctx.out.line(kind.show(value));
@@ -82,8 +89,8 @@ export function kvCommands(kind: KvKind): CommandSpec[] {
       flags: [{ name: "force", help: "record the removal even if the key is not set here" }],
       async run(ctx, input) {
         const key = kind.checkKey(input.args.KEY as string);
-        await withWrite(ctx, async (store) => {
-          if (kind.map(store.state).get(key) === undefined && !input.flags.force) {
+        await withWrite(ctx, async (w) => {
+          if (kind.get(w.view, key) === undefined && !input.flags.force) {
             const e = noSuchKey(kind, "unset", key);
             throw new MycelError(e.code, `unset ${kind.noun}`, "no such key", {
               value: key,
@@ -91,7 +98,7 @@ export function kvCommands(kind: KvKind): CommandSpec[] {
               exit: ExitCode.failure,
             });
           }
-          await commitOps(store, [kind.unsetOp(key)]);
+          await commitOps(w, [kind.unsetOp(key, w.view.observed(kind.space, key))]);
         });
         ctx.out.line(`removed ${key}`);
         return ExitCode.ok;
@@ -103,7 +110,7 @@ export function kvCommands(kind: KvKind): CommandSpec[] {
       args: [],
       flags: [JSON_FLAG],
       async run(ctx, input) {
-        const entries = kind.map((await openRead(ctx)).state).entries();
+        const entries = await withRead(ctx, (home) => kind.entries(home.view));
         if (input.flags.json) ctx.out.json(Object.fromEntries(entries));
         else if (entries.length === 0) ctx.out.error(`No ${kind.noun}s set.`);
         else for (const [k, v] of entries) ctx.out.line(`${k} = ${kind.show(v)}`);

@@ -5,15 +5,14 @@
  */
 
 import { ExitCode, MycelError } from "../../errors.ts";
-import { shortDeviceId } from "../../log/device_id.ts";
-import type { MembershipEvent } from "../../log/state.ts";
+import type { DeviceKey } from "../../log/device_key.ts";
 import { type CommandSpec, JSON_FLAG } from "../command.ts";
 import { resolveDevice } from "../devices.ts";
 import { isoTime } from "../json_types.ts";
-import { commitOps, openRead, withWrite } from "../session.ts";
+import { commitOps, withRead, withWrite } from "../session.ts";
 
-function event(e: MembershipEvent | undefined, nameOf: (id: string) => string) {
-  return e ? { by: e.by, by_name: nameOf(e.by), at: isoTime(e.wall) } : null;
+function event(e: { by: DeviceKey; wall: number } | undefined, nameOf: (k: DeviceKey) => string) {
+  return e ? { by: e.by.id, by_name: nameOf(e.by), at: isoTime(e.wall) } : null;
 }
 
 /** The membership commands. */
@@ -24,23 +23,43 @@ export const meshMemberCommands: CommandSpec[] = [
     args: [],
     flags: [JSON_FLAG],
     async run(ctx, input) {
-      const store = await openRead(ctx);
-      const s = store.state;
-      const nameOf = (id: string) => s.device(id)?.name || shortDeviceId(id);
-      const rows = s.allDevices().map((d) => ({
-        id: d.id,
-        name: d.name,
-        self: d.id === store.deviceId,
-        ipv4: d.ipv4,
-        endpoints: d.endpoints,
-        admitted: event(s.members.added(d.id), nameOf),
-        revoked: event(s.members.removed(d.id), nameOf),
-        last_seen: d.id === store.deviceId
-          ? isoTime(ctx.now())
-          : isoTime(store.local.peers[d.id]?.lastSeen),
-      }));
+      const { rows, aside, provisional } = await withRead(ctx, (home) => {
+        const nameOf = (k: DeviceKey) => home.view.member(k)?.record.name || k.short;
+        const books = home.local.peers();
+        const rows = home.view.members().map((m) => ({
+          id: m.record.id,
+          name: m.record.name,
+          self: m.record.key === home.device,
+          ipv4: m.record.ipv4,
+          endpoints: m.record.endpoints,
+          admitted: event(m.admitted, nameOf),
+          revoked: m.removed ? { ...event(m.removed, nameOf)!, cut: m.removed.cut } : null,
+          last_seen: m.record.key === home.device
+            ? isoTime(ctx.now())
+            : isoTime(books.get(m.record.key)?.lastSeen),
+        }));
+        // Entries kept but never folded (past a removal's cut, forks, waiting).
+        const aside = home.log.asideSummary().map((a) => ({
+          id: a.author.id,
+          name: nameOf(a.author),
+          reason: a.reason,
+          entries: a.count,
+          seqs: [a.from, a.to],
+        }));
+        const provisional = Object.entries(home.local.get("provisional") ?? {})
+          .filter(([hex]) => !home.view.members().some((m) => m.record.key.hex === hex))
+          .map(([hex, p]) => ({ key: hex, name: p.name, since: isoTime(p.at) }));
+        return { rows, aside, provisional };
+      });
       if (input.flags.json) {
-        ctx.out.json(rows);
+        ctx.out.json(rows.map((r) => ({
+          ...r,
+          set_aside: aside.filter((a) => a.id === r.id).map(({ reason, entries, seqs }) => ({
+            reason,
+            entries,
+            seqs,
+          })),
+        })));
         return ExitCode.ok;
       }
       for (const r of rows) {
@@ -48,9 +67,21 @@ export const meshMemberCommands: CommandSpec[] = [
         const admitted = r.admitted ? `admitted by ${r.admitted.by_name} ${r.admitted.at}` : "";
         const seen = r.self ? "this device" : `last seen ${r.last_seen ?? "never"}`;
         ctx.out.line(
-          `${r.name.padEnd(16)} ${shortDeviceId(r.id)}  ${
+          `${r.name.padEnd(16)} ${r.id.slice(0, 7)}  ${
             r.ipv4.padEnd(15)
           } ${state} · ${admitted} · ${seen}`,
+        );
+      }
+      for (const a of aside) {
+        ctx.out.line(
+          `  ${a.name}: ${a.entries} entries set aside (${a.reason}, seq ${a.seqs[0]}–${
+            a.seqs[1]
+          })`,
+        );
+      }
+      for (const p of provisional) {
+        ctx.out.line(
+          `${p.name.padEnd(16)} (admission not seen yet; synced with it since ${p.since})`,
         );
       }
       return ExitCode.ok;
@@ -65,20 +96,21 @@ export const meshMemberCommands: CommandSpec[] = [
     args: [{ name: "DEVICE", help: "device name or id prefix" }],
     flags: [],
     async run(ctx, input) {
-      const removed = await withWrite(ctx, async (store) => {
-        const id = resolveDevice(store.state, input.args.DEVICE as string, "remove device");
-        if (id === store.deviceId) {
+      const removed = await withWrite(ctx, async (w, home) => {
+        const m = resolveDevice(w.view, input.args.DEVICE as string, "remove device");
+        const key = m.record.key;
+        if (key === home.device) {
           throw new MycelError("bad_input", "remove device", "it is this device", {
             hint: "Run `mycel mesh remove` on another device of the mesh.",
             exit: ExitCode.usage,
           });
         }
-        const name = store.state.device(id)?.name ?? "";
-        if (store.state.members.isRemoved(id)) return { id, name, already: true };
+        const name = m.record.name;
+        if (m.removed !== undefined) return { id: m.record.id, name, already: true };
         // Entries of it that we hold stay valid everywhere; later ones do not.
-        const upTo = store.heads.get(id)?.seq ?? 0;
-        await commitOps(store, [{ type: "device.revoke", id, upTo }]);
-        return { id, name, already: false };
+        const upTo = home.log.head(key)?.seq ?? 0;
+        await commitOps(w, [{ type: "device.revoke", device: key, upTo }]);
+        return { id: m.record.id, name, already: false };
       });
       ctx.out.line(
         `${removed.already ? "already removed" : "removed"} ${removed.name} (${removed.id})`,

@@ -10,7 +10,7 @@
 import { ExitCode } from "../../errors.ts";
 import { formatEndpoint, parseEndpoint } from "../../log/endpoint.ts";
 import { type CommandSpec, JSON_FLAG } from "../command.ts";
-import { commitOps, openRead, withWrite } from "../session.ts";
+import { commitOps, withRead, withWrite } from "../session.ts";
 
 /** The manual peering commands. */
 export const meshPeeringCommands: CommandSpec[] = [
@@ -20,12 +20,14 @@ export const meshPeeringCommands: CommandSpec[] = [
     args: [],
     flags: [JSON_FLAG],
     async run(ctx, input) {
-      const store = await openRead(ctx);
       const { makeCard } = await import("../peering.ts");
-      const card = await makeCard(store);
-      if (input.flags.json) {
-        ctx.out.json({ card, device: store.deviceId, mesh: store.local.meshId });
-      } else ctx.out.line(card);
+      const { card, device, mesh } = await withRead(ctx, async (home) => ({
+        card: await makeCard(home),
+        device: home.device.id,
+        mesh: home.meshId,
+      }));
+      if (input.flags.json) ctx.out.json({ card, device, mesh });
+      else ctx.out.line(card);
       return ExitCode.ok;
     },
   },
@@ -42,7 +44,7 @@ export const meshPeeringCommands: CommandSpec[] = [
       const { decodeCard } = await import("../../protocol/card.ts");
       const { addPeer } = await import("../peering.ts");
       const card = await decodeCard(input.args.CARD as string);
-      const result = await withWrite(ctx, (store) => addPeer(store, card));
+      const result = await withWrite(ctx, (w, home) => addPeer(home, w, card));
       if (result.joined) ctx.out.line(`joined mesh ${card.mesh}`);
       ctx.out.line(`added ${card.record.name} (${card.record.id}) at ${result.ipv4}`);
       return ExitCode.ok;
@@ -65,8 +67,7 @@ export const meshPeeringCommands: CommandSpec[] = [
       ];
       await withWrite(
         ctx,
-        (store) =>
-          commitOps(store, [{ type: "device.update", id: store.deviceId, fields: { endpoints } }]),
+        (w) => commitOps(w, [{ type: "device.update", device: w.device, fields: { endpoints } }]),
       );
       ctx.out.line(`endpoints: ${endpoints.join(", ")}`);
       return ExitCode.ok;

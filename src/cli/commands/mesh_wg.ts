@@ -7,7 +7,7 @@
 
 import { ExitCode, MycelError } from "../../errors.ts";
 import { type CommandSpec, JSON_FLAG } from "../command.ts";
-import { commitOps, openRead, withWrite } from "../session.ts";
+import { commitOps, openWrite, withWrite } from "../session.ts";
 
 const IFACE = {
   name: "interface",
@@ -61,52 +61,63 @@ export const meshWgCommands: CommandSpec[] = [
           },
         );
       }
-      const result = await withWrite(ctx, async (store) => {
-        const ifname = mesh.checkIfname(
-          (input.flags.interface as string | undefined) ?? store.local.mesh?.interface ??
-            DEFAULT_INTERFACE,
-        );
-        const port = parsePort(input.flags.port, store.local.mesh?.port ?? DEFAULT_WG_PORT);
-        const self = store.state.device(store.deviceId)!;
-        const fields: { wgPort?: number; ipv4?: string } = {};
-        if (self.wgPort !== port) fields.wgPort = port;
-        // Two devices admitted at once may have drawn the same IPv4; the one
-        // admitted later (see ipv4Losers) takes a new address.
-        if (ipv4Losers(store.state).has(store.deviceId)) {
-          const others = store.state.allDevices().filter((d) => d.id !== store.deviceId);
-          fields.ipv4 = allocateIpv4(
-            store.local.meshId,
-            store.deviceId,
-            new Set(others.map((d) => d.ipv4)),
+      // Decide and record in one short transaction; configure the system
+      // outside it (never hold the home's write lock across `ip`/`wg` calls).
+      const home = await openWrite(ctx);
+      let result;
+      try {
+        const planned = await home.write(async (w) => {
+          const local = home.local.get("mesh");
+          const ifname = mesh.checkIfname(
+            (input.flags.interface as string | undefined) ?? local?.interface ?? DEFAULT_INTERFACE,
           );
-        }
-        if (Object.keys(fields).length > 0) {
-          await commitOps(store, [{ type: "device.update", id: store.deviceId, fields }]);
-        }
-        const plan = planInterface(store.state, store.local.meshId, store.deviceId);
+          const port = parsePort(input.flags.port, local?.port ?? DEFAULT_WG_PORT);
+          const self = w.view.member(home.device)!.record;
+          const fields: { wgPort?: number; ipv4?: string } = {};
+          if (self.wgPort !== port) fields.wgPort = port;
+          // Two devices admitted at once may have drawn the same IPv4; the one
+          // admitted later (see ipv4Losers) takes a new address.
+          if (ipv4Losers(w.view).has(self.id)) {
+            const others = w.view.members().filter((m) => m.record.key !== home.device);
+            fields.ipv4 = allocateIpv4(
+              home.meshId,
+              self.id,
+              new Set(others.map((m) => m.record.ipv4)),
+            );
+          }
+          if (Object.keys(fields).length > 0) {
+            await commitOps(w, [{ type: "device.update", device: home.device, fields }]);
+          }
+          const plan = planInterface(w.view, home.meshId, self.id);
+          const addresses = addressesOf(home.meshId, w.view.member(home.device)!.record);
+          return {
+            ifname,
+            port,
+            plan,
+            addresses,
+            pid: local?.interface === ifname ? local.pid : undefined,
+          };
+        });
         const up = await mesh.meshUp({
-          ifname,
-          port,
-          privateKey: (await store.keys()).wgPrivate,
-          plan,
+          ifname: planned.ifname,
+          port: planned.port,
+          privateKey: (await home.keys()).wgPrivate,
+          plan: planned.plan,
           runner: systemRunner,
         });
-        const pid = up.pid ??
-          (store.local.mesh?.interface === ifname ? store.local.mesh.pid : undefined);
-        store.local.mesh = {
-          interface: ifname,
-          port,
-          backend: up.backend,
-          ...(pid ? { pid } : {}),
-        };
-        return {
-          ifname,
-          port,
-          up,
-          plan,
-          addresses: addressesOf(store.local.meshId, store.state.device(store.deviceId)!),
-        };
-      });
+        const pid = up.pid ?? planned.pid;
+        await home.write((w) =>
+          w.setLocal("mesh", {
+            interface: planned.ifname,
+            port: planned.port,
+            backend: up.backend,
+            ...(pid ? { pid } : {}),
+          })
+        );
+        result = { ...planned, up };
+      } finally {
+        home.close();
+      }
       if (input.flags.json) {
         ctx.out.json({
           interface: result.ifname,
@@ -136,16 +147,23 @@ export const meshWgCommands: CommandSpec[] = [
       const { meshDown, checkIfname } = await import("../../mesh/interface.ts");
       const { systemRunner } = await import("../../mesh/system.ts");
       const { DEFAULT_INTERFACE } = await import("../../mesh/plan.ts");
-      const done = await withWrite(ctx, async (store) => {
+      const home = await openWrite(ctx);
+      let done;
+      try {
+        const local = home.local.get("mesh");
         const ifname = checkIfname(
-          (input.flags.interface as string | undefined) ?? store.local.mesh?.interface ??
-            DEFAULT_INTERFACE,
+          (input.flags.interface as string | undefined) ?? local?.interface ?? DEFAULT_INTERFACE,
         );
-        const pid = store.local.mesh?.interface === ifname ? store.local.mesh.pid : undefined;
-        const r = await meshDown(systemRunner, ifname, pid);
-        if (store.local.mesh?.interface === ifname) delete store.local.mesh;
-        return { ifname, ...r };
-      });
+        const r = await meshDown(
+          systemRunner,
+          ifname,
+          local?.interface === ifname ? local.pid : undefined,
+        );
+        if (local?.interface === ifname) await home.write((w) => w.setLocal("mesh", undefined));
+        done = { ifname, ...r };
+      } finally {
+        home.close();
+      }
       ctx.out.line(done.removed ? `${done.ifname} removed` : `${done.ifname} was not up`);
       return ExitCode.ok;
     },
@@ -166,9 +184,7 @@ export const meshWgCommands: CommandSpec[] = [
     async run(ctx, input) {
       const { exportWg } = await import("../export_wg.ts");
       const name = input.args.DEVICE as string | undefined;
-      const text = name === undefined
-        ? await exportWg(await openRead(ctx), undefined)
-        : await withWrite(ctx, (store) => exportWg(store, name));
+      const text = await withWrite(ctx, (w, home) => exportWg(home, w, name));
       ctx.out.write(text);
       if (input.flags.qr) {
         const { renderQr } = await import("../qr.ts");

@@ -45,6 +45,20 @@ export function primaryIpv4(): string {
   }
 }
 
+/**
+ * "Same code on both screens?": asked on a terminal (unless --yes); without a
+ * terminal the verification string is printed and the pairing goes on (the
+ * person running it non-interactively chose so).
+ */
+function confirmer(ctx: CommandContext, input: ParsedInput) {
+  return async (verification: string): Promise<boolean> => {
+    if (input.flags.yes === true) return true;
+    const { canAsk, confirm } = await import("../prompt.ts");
+    if (!canAsk()) return true;
+    return await confirm(`Does the other screen show ${verification} too?`, ctx.signal);
+  };
+}
+
 function clock(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
@@ -59,8 +73,8 @@ async function addDevice(ctx: CommandContext, input: ParsedInput): Promise<numbe
   const ep = listen ? parseEndpoint(listen) : { host: "0.0.0.0", port: DEFAULT_PAIRING_PORT };
   const advertise = ep.host === "0.0.0.0" || ep.host === "::" ? primaryIpv4() : ep.host;
   const root = homeRoot(ctx);
-  const { openRead } = await import("../session.ts");
-  await openRead(ctx); // fail early with "not set up" rather than after showing a code
+  const { withRead } = await import("../session.ts");
+  await withRead(ctx, () => {}); // fail early with "not set up" rather than after showing a code
   let ticker: ReturnType<typeof setInterval> | undefined;
   const result = await invite(root, {
     bindHost: ep.host,
@@ -94,6 +108,10 @@ async function addDevice(ctx: CommandContext, input: ParsedInput): Promise<numbe
       if (ctx.out.isTerminal) ctx.out.write("\r\x1b[K");
       ctx.out.error(line);
     },
+    confirm: async (v) => {
+      clearInterval(ticker);
+      return await confirmer(ctx, input)(v);
+    },
   }).finally(() => {
     clearInterval(ticker);
     if (ctx.out.isTerminal) ctx.out.write("\r\x1b[K");
@@ -126,6 +144,8 @@ async function joinMesh(ctx: CommandContext, input: ParsedInput, code: string): 
     env: ctx.env,
     timeoutMs: 15_000,
     log: (line) => ctx.out.error(line),
+    confirm: confirmer(ctx, input),
+    signal: ctx.signal,
   });
   if (input.flags.json) {
     ctx.out.json({
@@ -133,17 +153,19 @@ async function joinMesh(ctx: CommandContext, input: ParsedInput, code: string): 
       device: result.device,
       mesh: result.mesh,
       verification: result.verification,
-      received: result.received,
+      devices: result.devices,
     });
   } else {
     if (result.created) ctx.out.line(`This device is ${result.device}`);
     ctx.out.line(`paired with ${result.inviter.name} (${result.inviter.id})`);
-    ctx.out.line(`mesh ${result.mesh}: received ${result.received} entries`);
+    ctx.out.line(`mesh ${result.mesh}: received the mesh's state (${result.devices} devices)`);
   }
   return ExitCode.ok;
 }
 
+const YES: FlagSpec = { name: "yes", help: "do not ask whether the verification strings match" };
 const INVITE_FLAGS: FlagSpec[] = [
+  YES,
   { name: "name", value: "NAME", help: "name to give the new device" },
   { name: "ttl", value: "DURATION", help: "how long the code stays valid (default 5m)" },
   {
@@ -153,6 +175,7 @@ const INVITE_FLAGS: FlagSpec[] = [
   },
 ];
 const JOIN_FLAGS: FlagSpec[] = [
+  YES,
   { name: "name", value: "NAME", help: "name for this device (default: host name)" },
   { name: "peer", value: "HOST:PORT", help: "connect here instead of the address in the code" },
 ];
@@ -183,7 +206,11 @@ export const pairingCommands: CommandSpec[] = [
     description: "`mycel pair` on a device already set up shows a code (as `mesh add-device`);\n" +
       "`mycel pair CODE` on the new device joins (as `mesh join`).",
     args: [{ name: "CODE", help: "the code shown on the other device", optional: true }],
-    flags: [...INVITE_FLAGS.filter((f) => f.name !== "name"), ...JOIN_FLAGS, JSON_FLAG],
+    flags: [
+      ...INVITE_FLAGS.filter((f) => f.name !== "name" && f !== YES),
+      ...JOIN_FLAGS,
+      JSON_FLAG,
+    ],
     run(ctx, input) {
       const code = input.args.CODE as string | undefined;
       if (code === undefined) {

@@ -9,7 +9,7 @@ import { canonicalJson } from "../../crdt/json.ts";
 import { ExitCode, MycelError } from "../../errors.ts";
 import { checkName, checkPattern } from "../../log/ops.ts";
 import { type CommandSpec, JSON_FLAG } from "../command.ts";
-import { commitOps, openRead, withWrite } from "../session.ts";
+import { commitOps, withRead, withWrite } from "../session.ts";
 
 function parsePattern(text: string) {
   let value: unknown;
@@ -40,9 +40,9 @@ export const patternCommands: CommandSpec[] = [
     async run(ctx, input) {
       const value = parsePattern(input.args.JSON as string);
       const id = value.id as string;
-      const changed = await withWrite(ctx, async (store) => {
-        if (canonicalJson(store.state.patterns.get(id)) === canonicalJson(value)) return false;
-        await commitOps(store, [{ type: "pattern.add", id, value }]);
+      const changed = await withWrite(ctx, async (w) => {
+        if (canonicalJson(w.view.pattern(id)) === canonicalJson(value)) return false;
+        await commitOps(w, [{ type: "pattern.add", id, value }]);
         return true;
       });
       ctx.out.line(changed ? `added pattern ${id}` : `pattern ${id} is already present`);
@@ -56,15 +56,15 @@ export const patternCommands: CommandSpec[] = [
     flags: [],
     async run(ctx, input) {
       const id = checkName("pattern id", input.args.ID);
-      await withWrite(ctx, async (store) => {
-        const dots = store.state.patterns.dots(id);
+      await withWrite(ctx, async (w) => {
+        const dots = w.view.observed("patterns", id);
         if (dots.length === 0) {
           throw new MycelError("no_such_pattern", "remove pattern", "no pattern has this id", {
             value: id,
             hint: "`mycel pattern list` shows the ids.",
           });
         }
-        await commitOps(store, [{ type: "pattern.remove", id, dots }]);
+        await commitOps(w, [{ type: "pattern.remove", id, dots }]);
       });
       ctx.out.line(`removed pattern ${id}`);
       return ExitCode.ok;
@@ -77,7 +77,7 @@ export const patternCommands: CommandSpec[] = [
     args: [],
     flags: [JSON_FLAG],
     async run(ctx, input) {
-      const entries = (await openRead(ctx)).state.patterns.entries();
+      const entries = await withRead(ctx, (home) => home.view.patterns());
       if (input.flags.json) ctx.out.json(entries.map(([, v]) => v));
       else if (entries.length === 0) ctx.out.error("No patterns learned.");
       else for (const [id, v] of entries) ctx.out.line(`${id}  ${canonicalJson(v)}`);

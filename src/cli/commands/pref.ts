@@ -1,12 +1,10 @@
 /**
  * @module pref
  * `mycel pref set|get|unset|list`: preferences and learned context, a
- * last-writer-wins map of text values; plus the original sketch's spellings
+ * register per key holding text (a write replaces what this device showed); plus the original sketch's spellings
  * `mycel set preference KEY VALUE` and `mycel show preferences`.
  */
 
-import type { Json } from "../../crdt/json.ts";
-import type { LwwMap } from "../../crdt/lww_map.ts";
 import { checkName, checkPrefValue } from "../../log/ops.ts";
 import type { CommandSpec } from "../command.ts";
 import { kvCommands } from "./kv.ts";
@@ -14,12 +12,14 @@ import { kvCommands } from "./kv.ts";
 const commands = kvCommands({
   group: "pref",
   noun: "preference",
-  map: (s) => s.prefs as LwwMap<Json>,
+  space: "prefs",
+  get: (view, key) => view.pref(key),
+  entries: (view) => view.prefs(),
   checkKey: (k) => checkName("preference key", k),
   parseValue: (text) => checkPrefValue(text),
   show: (v) => String(v),
-  setOp: (key, value) => ({ type: "pref.set", key, value: value as string }),
-  unsetOp: (key) => ({ type: "pref.unset", key }),
+  setOp: (key, value, observed) => ({ type: "pref.set", key, value: value as string, observed }),
+  unsetOp: (key, observed) => ({ type: "pref.unset", key, observed }),
 });
 
 const alias = (path: string, ...spellings: string[][]) => {

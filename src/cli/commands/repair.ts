@@ -1,19 +1,19 @@
 /**
  * @module repair
- * `mycel repair`: keep every intact entry after damage and rebuild the state.
+ * `mycel repair`: keep everything intact after damage and rebuild the rest.
  */
 
-import { shortDeviceId } from "../../log/device_id.ts";
 import { type CommandSpec, JSON_FLAG } from "../command.ts";
 import { homeRoot } from "../session.ts";
 
 /** `mycel repair [--json]`. */
 export const repairCommand: CommandSpec = {
   path: ["repair"],
-  summary: "keep every intact log entry after damage and rebuild the state",
-  description: "Checks every log segment from the start. A damaged file is renamed aside\n" +
-    "(.damaged-<time>, never deleted) and its intact prefix kept; the state snapshot is\n" +
-    "rebuilt from the log. Entries after the damage come back from peers on the next sync.",
+  summary: "check the home for damage; keep everything intact and rebuild the rest",
+  description: "Runs SQLite's integrity check and checks every stored entry (hash, chain,\n" +
+    "signature). If anything is damaged, every entry that can still be read is carried into\n" +
+    "a fresh database (the damaged one is kept as mycel.db.damaged-<time>); entries after a\n" +
+    "gap wait until `mycel sync now` brings the missing ones back from a peer.",
   args: [],
   flags: [
     JSON_FLAG,
@@ -24,26 +24,24 @@ export const repairCommand: CommandSpec = {
   ],
   async run(ctx, input) {
     const { repairHome } = await import("../../storage/repair.ts");
-    const acceptLoss = input.flags["accept-loss"] === true;
-    const report = await repairHome(homeRoot(ctx), ctx.now, { acceptLoss });
+    const report = await repairHome(homeRoot(ctx), ctx.now, {
+      acceptLoss: input.flags["accept-loss"] === true,
+    });
     if (input.flags.json) {
       ctx.out.json(report);
       return 0;
     }
-    const damaged = report.segments.filter((s) => s.setAside);
-    if (report.snapshotDamaged) {
-      ctx.out.line(`snapshot was damaged (${report.snapshotDamaged}); rebuilt from the log`);
+    if (report.damage.length === 0) {
+      ctx.out.line("the home is intact: nothing to repair");
+      return 0;
     }
-    for (const s of damaged) {
-      ctx.out.line(
-        `log of ${
-          shortDeviceId(s.author)
-        }: kept ${s.kept} entries, set aside ${s.setAside} (${s.reason})`,
-      );
-    }
-    if (damaged.length === 0 && !report.snapshotDamaged) {
-      ctx.out.line("log is intact; state rebuilt from it");
-    }
+    for (const d of report.damage.slice(0, 5)) ctx.out.line(`damage: ${d}`);
+    ctx.out.line(
+      `kept ${report.kept} entries` +
+        (report.waiting ? `, ${report.waiting} waiting for entries a peer has` : "") +
+        (report.lost ? `, ${report.lost} unreadable` : "") +
+        `; the damaged database is kept as ${report.setAside}`,
+    );
     if (report.recoverOwnTo !== undefined) {
       ctx.out.line(
         `this device's own log lost entries up to ${report.recoverOwnTo}; run \`mycel sync now\`` +

@@ -9,7 +9,7 @@ import { parseEndpoint } from "../../log/endpoint.ts";
 import type { ServiceScope } from "../../service/install.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, type ParsedInput } from "../command.ts";
 import { isoTime } from "../json_types.ts";
-import { commitOps, homeRoot, openRead, withWrite } from "../session.ts";
+import { commitOps, homeRoot, withRead, withWrite } from "../session.ts";
 import { parseDuration, primaryIpv4 } from "./pairing.ts";
 
 /** Default TCP port of the sync socket. */
@@ -48,8 +48,7 @@ async function install(ctx: CommandContext, input: ParsedInput): Promise<number>
     (input.flags.interval as string | undefined) ?? "30s",
     "--interval",
   );
-  const store = await openRead(ctx);
-  const self = store.state.device(store.deviceId);
+  const self = await withRead(ctx, (home) => home.view.member(home.device)?.record);
   const advertised = self?.endpoints[0] ? parseEndpoint(self.endpoints[0]).port : undefined;
   const portText = input.flags.port as string | undefined;
   const port = portText === undefined ? advertised ?? DEFAULT_SYNC_PORT : Number(portText);
@@ -75,10 +74,10 @@ async function install(ctx: CommandContext, input: ParsedInput): Promise<number>
     const endpoint = `${primaryIpv4()}:${port}`;
     await withWrite(
       ctx,
-      (s) =>
-        commitOps(s, [{
+      (w) =>
+        commitOps(w, [{
           type: "device.update",
-          id: s.deviceId,
+          device: w.device,
           fields: { endpoints: [endpoint] },
         }]),
     );
@@ -188,7 +187,7 @@ export const serviceCommands: CommandSpec[] = [
       const { systemRunner } = await import("../../mesh/system.ts");
       const scope = scopeOf(input);
       const units = await unitStatus(scope, await unitFolder(ctx, input, scope), systemRunner);
-      const last = (await openRead(ctx)).local.lastRound;
+      const last = await withRead(ctx, (home) => home.local.get("lastRound"));
       const doc = {
         scope,
         installed: units.installed,

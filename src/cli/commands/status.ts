@@ -5,32 +5,46 @@
 
 import { toHex } from "../../bytes.ts";
 import { shortDeviceId } from "../../log/device_id.ts";
-import { stateDigest } from "../../log/state_codec.ts";
-import type { Store } from "../../storage/store.ts";
+import type { Home } from "../../storage/home_handle.ts";
+import { skewBeyondDrift } from "../../sync/bookkeeping.ts";
 import { type CommandSpec, JSON_FLAG } from "../command.ts";
 import { isoTime, type PeerJson, type StatusJson } from "../json_types.ts";
-import { openRead } from "../session.ts";
+import { withRead } from "../session.ts";
+
+/** A duration for people: 45s, 12m, 3h, 2d, 1.0y. */
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  if (s < 172800) return `${Math.round(s / 3600)}h`;
+  if (s < 2 * 31_557_600) return `${Math.round(s / 86400)}d`;
+  return `${(s / 31_557_600).toFixed(1)}y`;
+}
 
 /** Build the status document (shared by text and JSON output). */
-export async function statusJson(store: Store, now: number = Date.now()): Promise<StatusJson> {
-  const s = store.state;
+export async function statusJson(home: Home, now: number = Date.now()): Promise<StatusJson> {
+  const view = home.view;
   const { meshIpv6Web } = await import("../../mesh/address_web.ts");
-  const { parseDeviceId } = await import("../../log/device_id.ts");
-  const ipv6In = await meshIpv6Web(store.local.meshId);
-  const ipv6Of = (id: string) => ipv6In(parseDeviceId(id).publicKey);
-  const wg = await wireguardView(store);
-  const self = s.device(store.deviceId);
+  const ipv6Of = await meshIpv6Web(home.meshId);
+  const wg = await wireguardView(home);
+  const self = view.member(home.device)?.record;
   const peers: PeerJson[] = [];
-  const ownHeads = store.heads;
-  for (const d of s.allDevices()) {
-    if (d.id === store.deviceId || !s.isMember(d.id)) continue;
-    const book = store.local.peers[d.id];
+  const ownHeads = home.log.heads();
+  const books = home.local.peers();
+  const skews: { device: string; skew_ms: number; at: string }[] = [];
+  for (const m of view.members()) {
+    const d = m.record;
+    if (d.key === home.device || m.removed !== undefined) continue;
+    const book = books.get(d.key);
     let behind = 0;
     if (book?.lastSync) {
-      for (const [author, h] of ownHeads) behind += Math.max(0, h.seq - (book.heads[author] ?? 0));
+      for (const [author, h] of ownHeads) {
+        behind += Math.max(0, h.seq - (book.heads[author.hex] ?? 0));
+      }
     }
-    const a = { ipv4: d.ipv4, ipv6: await ipv6Of(d.id) };
     const w = wg?.peers.find((p) => p.publicKey === d.wgKey);
+    const skew = book?.skewAt ? skewBeyondDrift(book.skewMs) : undefined;
+    if (skew !== undefined) skews.push({ device: d.id, skew_ms: skew, at: isoTime(book!.skewAt)! });
     peers.push({
       id: d.id,
       name: d.name,
@@ -41,7 +55,8 @@ export async function statusJson(store: Store, now: number = Date.now()): Promis
       sent: book?.sent ?? 0,
       received: book?.received ?? 0,
       behind,
-      addresses: a,
+      path: book?.path || null,
+      addresses: { ipv4: d.ipv4, ipv6: await ipv6Of(d.key.bytes) },
       wireguard: w === undefined ? null : {
         endpoint: w.endpoint,
         latest_handshake: w.latestHandshake
@@ -53,55 +68,75 @@ export async function statusJson(store: Store, now: number = Date.now()): Promis
         rx_bytes: w.rxBytes,
         tx_bytes: w.txBytes,
       },
-      clock_skew_ms: store.local.skew[d.id]?.aheadMs ?? null,
+      clock_skew_ms: skew ?? null,
     });
   }
   const heads: StatusJson["log"]["heads"] = {};
-  let entries = 0;
-  for (const [author, h] of [...ownHeads].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    heads[author] = { seq: h.seq, hash: toHex(h.hash) };
-    entries += h.seq;
+  for (const [author, h] of [...ownHeads].sort(([a], [b]) => a.compare(b))) {
+    heads[author.id] = { seq: h.seq, hash: toHex(h.hash) };
   }
-  const members = s.members.state();
+  const members = view.members();
+  const counted = peers.filter((p) => p.clock_skew_ms !== null || p.last_sync !== null).length;
   return {
     device: {
-      id: store.deviceId,
+      id: home.device.id,
       name: self?.name ?? "",
       ipv4: self?.ipv4 ?? "",
-      ipv6: self ? await ipv6Of(self.id) : "",
+      ipv6: await ipv6Of(home.device.bytes),
       endpoints: self?.endpoints ?? [],
     },
     mesh: {
-      id: store.local.meshId,
-      devices: s.members.members().length,
-      revoked: members.removed.length,
-      interface: store.local.mesh?.interface ?? null,
+      id: home.meshId,
+      devices: members.filter((m) => m.removed === undefined).length,
+      revoked: members.filter((m) => m.removed !== undefined).length,
+      interface: home.local.get("mesh")?.interface ?? null,
     },
-    home: store.paths.root,
+    home: home.paths.root,
     counts: {
-      config: s.config.size,
-      preferences: s.prefs.size,
-      apps: s.apps.size,
-      patterns: s.patterns.size,
+      config: view.configs().length,
+      preferences: view.prefs().length,
+      apps: view.apps().length,
+      patterns: view.patterns().length,
     },
-    log: { entries, heads },
-    state_digest: await stateDigest(s),
+    log: { entries: home.log.count(), heads },
+    state_digest: home.digest(),
     peers,
-    forks: store.local.forks.map((f) => ({ ...f, at: isoTime(f.at)! })),
-    clock_skew: Object.entries(store.local.skew).map(([device, k]) => ({
-      device,
-      ahead_ms: k.aheadMs,
-      at: isoTime(k.at)!,
+    forks: home.log.forks().map((f) => ({
+      author: f.author.id,
+      seq: f.seq,
+      kept: toHex(f.kept),
+      other: toHex(f.other),
+      at: isoTime(f.at)!,
     })),
+    clock_skew: skews,
+    clock: ownClockVerdict(skews.map((k) => k.skew_ms), counted),
   };
 }
 
+/**
+ * When most peers' clocks are off the same way, ours is the odd one: say so
+ * (a device that is behind must hear it too, not only the ones ahead).
+ */
+function ownClockVerdict(skews: number[], peers: number): StatusJson["clock"] {
+  if (peers === 0 || skews.length * 2 <= peers) return null;
+  const ahead = skews.filter((s) => s > 0).length;
+  if (ahead * 2 > peers) {
+    return { verdict: "behind", by_ms: Math.min(...skews.filter((s) => s > 0)) };
+  }
+  const behind = skews.filter((s) => s < 0).length;
+  if (behind * 2 > peers) {
+    return { verdict: "ahead", by_ms: Math.min(...skews.filter((s) => s < 0).map((s) => -s)) };
+  }
+  return null;
+}
+
 /** `wg show dump` of the managed interface, if there is one and it can be read. */
-async function wireguardView(store: Store) {
-  if (store.local.mesh === undefined) return undefined;
+async function wireguardView(home: Home) {
+  const mesh = home.local.get("mesh");
+  if (mesh === undefined) return undefined;
   const { readWgDump } = await import("../../mesh/interface.ts");
   const { systemRunner } = await import("../../mesh/system.ts");
-  return await readWgDump(systemRunner, store.local.mesh.interface);
+  return await readWgDump(systemRunner, mesh.interface);
 }
 
 function ago(iso: string | null, now: number): string {
@@ -120,8 +155,7 @@ export const statusCommand: CommandSpec = {
   args: [],
   flags: [JSON_FLAG],
   async run(ctx, input) {
-    const store = await openRead(ctx);
-    const st = await statusJson(store, ctx.now());
+    const st = await withRead(ctx, (home) => statusJson(home, ctx.now()));
     if (input.flags.json) {
       ctx.out.json(st);
       return 0;
@@ -158,10 +192,21 @@ export const statusCommand: CommandSpec = {
         }`,
       );
     }
-    for (const k of st.clock_skew) {
+    if (st.clock !== null) {
       out.line(
-        `skew    ${shortDeviceId(k.device)} clock is ${Math.round(k.ahead_ms / 1000)}s ahead`,
+        `clock   this device's clock seems ${
+          duration(st.clock.by_ms)
+        } ${st.clock.verdict} of its peers` +
+          " (fix it: other devices' changes are not held back, but ties are decided by time)",
       );
+    } else {
+      for (const k of st.clock_skew) {
+        out.line(
+          `skew    ${shortDeviceId(k.device)} clock is ${duration(Math.abs(k.skew_ms))} ${
+            k.skew_ms > 0 ? "ahead of" : "behind"
+          } this device's`,
+        );
+      }
     }
     return 0;
   },

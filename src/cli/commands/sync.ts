@@ -5,7 +5,7 @@
  */
 
 import { ExitCode, usageError } from "../../errors.ts";
-import { shortDeviceId } from "../../log/device_id.ts";
+import type { SessionOutcome } from "../../sync/peer_session.ts";
 import { parseEndpoint } from "../../log/endpoint.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG } from "../command.ts";
 import { homeRoot } from "../session.ts";
@@ -26,50 +26,69 @@ export function parseSeconds(
   return n * 1000;
 }
 
-/** Exit code of a round: 0 all synced, 3 none reachable, 1 otherwise. */
+/** Exit code of a round: 0 all synced, 3 some or all peers unreachable, 1 when a peer failed or refused. */
 export function roundExitCode(statuses: string[]): number {
   if (statuses.every((s) => s === "synced")) return ExitCode.ok;
-  if (statuses.every((s) => s === "unreachable")) return ExitCode.unreachable;
+  if (statuses.every((s) => s === "synced" || s === "unreachable")) return ExitCode.unreachable;
   return ExitCode.failure;
 }
 
-async function syncNow(ctx: CommandContext, json: boolean, timeoutMs: number): Promise<number> {
+/** One line about one peer's session. */
+export function describeOutcome(o: SessionOutcome): string {
+  const who = `${o.name || "device"} (${o.peer?.short ?? "?"})`;
+  const ex = o.exchange;
+  const received = `${ex?.ingest?.accepted ?? 0}${ex?.took ? " + the mesh's state" : ""}`;
+  const more = ex?.more || ex?.peerMore ? " (more next round)" : "";
+  const how = o.status === "synced"
+    ? (ex?.idle
+      ? `up to date via ${o.path} ${o.address}`
+      : `sent ${ex?.sent ?? 0}${
+        ex?.sentCheckpoint ? " + our state" : ""
+      }, received ${received} via ${o.path} ${o.address}${more}`)
+    : o.error;
+  const forks = ex?.ingest?.forks.length
+    ? ` · fork detected in ${ex.ingest.forks.length} log(s), see status`
+    : "";
+  return `${who}: ${o.status}: ${how}${forks}`;
+}
+
+async function syncNow(
+  ctx: CommandContext,
+  o: { json: boolean; timeoutMs: number; all: boolean; quiet: boolean },
+): Promise<number> {
   const { syncRound } = await import("../../sync/round.ts");
   const { meshRoutes } = await import("../routes.ts");
   const outcomes = await syncRound(homeRoot(ctx), {
     now: ctx.now,
     env: ctx.env,
-    timeoutMs,
+    timeoutMs: o.timeoutMs,
+    all: o.all,
     routes: meshRoutes(),
-    progress: ctx.out.progress,
+    progress: o.quiet ? undefined : ctx.out.progress,
+    // Each peer's line as soon as its session ends, not all at the end.
+    onOutcome: o.json || o.quiet ? undefined : (out) => ctx.out.line(describeOutcome(out)),
   });
-  if (json) {
-    ctx.out.json(outcomes.map((o) => ({
-      id: o.peer,
-      name: o.name,
-      status: o.status,
-      sent: o.sent,
-      received: o.received,
-      path: o.status === "unreachable" ? null : o.path,
-      address: o.address ?? null,
-      error: o.error ?? null,
-      forks: o.ingest?.forks.length ?? 0,
+  if (o.json) {
+    ctx.out.json(outcomes.map((x) => ({
+      id: x.peer?.id ?? null,
+      name: x.name,
+      status: x.status,
+      sent: x.exchange?.sent ?? 0,
+      received: x.exchange?.ingest?.accepted ?? 0,
+      checkpoint: {
+        sent: x.exchange?.sentCheckpoint ?? false,
+        received: x.exchange?.took !== undefined,
+      },
+      more: (x.exchange?.more || x.exchange?.peerMore) ?? false,
+      path: x.status === "unreachable" ? null : x.path,
+      address: x.address ?? null,
+      error: x.error ?? null,
+      forks: x.exchange?.ingest?.forks.length ?? 0,
     })));
-  } else if (outcomes.length === 0) {
+  } else if (outcomes.length === 0 && !o.quiet) {
     ctx.out.line("No peers yet: add one with `mycel pair` (or `mycel mesh add-peer`).");
-  } else {
-    for (const o of outcomes) {
-      const who = `${o.name || "device"} (${shortDeviceId(o.peer)})`;
-      const how = o.status === "synced"
-        ? `sent ${o.sent}, received ${o.received} via ${o.path} ${o.address}`
-        : o.error;
-      const forks = o.ingest?.forks.length
-        ? ` · fork detected in ${o.ingest.forks.length} log(s), see status`
-        : "";
-      ctx.out.line(`${who}: ${o.status}: ${how}${forks}`);
-    }
   }
-  return roundExitCode(outcomes.map((o) => o.status));
+  return roundExitCode(outcomes.map((x) => x.status));
 }
 
 /** The `sync` commands. */
@@ -77,21 +96,39 @@ export const syncCommands: CommandSpec[] = [
   {
     path: ["sync", "now"],
     summary: "run one sync round with every peer, in parallel",
-    description: "Each peer gets a line: synced (sent N, received M), unreachable (why) or\n" +
-      "refused (why). Exit 0 when every peer synced, 3 when none was reachable, 1 otherwise.",
+    description: "Each peer gets a line as its session ends: synced (sent N, received M),\n" +
+      "unreachable (why) or refused (why). In meshes of more than 8 devices a round talks to\n" +
+      "the peers that lack this device's changes plus a few others (--all: every peer).\n" +
+      "Exit 0 when every peer synced, 3 when some (or all) were unreachable, 1 when one\n" +
+      "failed or refused.",
     args: [],
-    flags: [JSON_FLAG, {
-      name: "timeout",
-      value: "SECONDS",
-      help: "give up on a peer after this long (default 10)",
-    }],
+    flags: [
+      JSON_FLAG,
+      {
+        name: "timeout",
+        value: "SECONDS",
+        help: "give up on a silent peer after this long (default 10)",
+      },
+      { name: "all", help: "sync with every peer, whatever the mesh's size" },
+      {
+        name: "push",
+        help: "offer this device's new changes (used after a write; short timeouts)",
+      },
+      { name: "quiet", help: "print nothing (for background pushes)" },
+    ],
     async run(ctx, input) {
-      const timeoutMs = parseSeconds(input.flags.timeout, 10_000);
+      const push = input.flags.push === true;
+      const timeoutMs = parseSeconds(input.flags.timeout, push ? 3_000 : 10_000);
       if (ctx.offline) {
         ctx.out.error("Offline (--no-sync or MYCEL_OFFLINE=1): not contacting peers.");
         return ExitCode.ok;
       }
-      return await syncNow(ctx, input.flags.json === true, timeoutMs);
+      return await syncNow(ctx, {
+        json: input.flags.json === true,
+        timeoutMs,
+        all: input.flags.all === true,
+        quiet: input.flags.quiet === true,
+      });
     },
   },
   {
@@ -118,11 +155,12 @@ export const syncCommands: CommandSpec[] = [
       }
       const timeoutMs = parseSeconds(input.flags.timeout, 30_000);
       const { limitsFor } = await import("../../sync/round.ts");
+      const ports = listen ? [parseEndpoint(listen).port] : [];
       const serve = await import("../../sync/serve.ts");
       const options = {
         now: ctx.now,
         env: ctx.env,
-        limits: limitsFor(timeoutMs),
+        limits: limitsFor(timeoutMs, ports),
         log: ctx.out.error,
       };
       if (stdio) {

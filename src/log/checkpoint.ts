@@ -1,0 +1,290 @@
+/**
+ * @module checkpoint
+ * A signed checkpoint: the whole replicated state (every version with its
+ * dot and stamp, parked dots, floors, the fold frontier, apps, membership)
+ * plus the chain heads it covers, signed by the member that made it. A new
+ * device — or one back after months — starts from one instead of replaying
+ * history: O(state), not O(history).
+ *
+ * Wire form: `[body, signature]`, the signature Ed25519 over
+ * `"mycel/checkpoint/v1\0" || body`. Device keys appear once in an author
+ * table and are named by index. Decoding is strict and bounded, and every
+ * value is validated as the op decoder would (a member's checkpoint is
+ * trusted for its content, but never to crash or bloat the receiver).
+ */
+
+import { asBytes, concatBytes, utf8 } from "../bytes.ts";
+import type { Version } from "../crdt/dotted.ts";
+import type { Hlc } from "../crdt/hlc.ts";
+import { isJson, type Json } from "../crdt/json.ts";
+import { MycelError } from "../errors.ts";
+import { decodeCbor, encodeCbor } from "./cbor.ts";
+import { DeviceKey } from "./device_key.ts";
+import { decodeDeviceFields, type DeviceFields, encodeDeviceFields } from "./device_record.ts";
+import { type Signer, verifySignature } from "./identity.ts";
+import type { Admission, Removal, SelfField } from "./membership.ts";
+import { checkConfigKey, checkName, checkPattern, checkPrefValue } from "./ops.ts";
+import { type Space, SPACES } from "./state.ts";
+import { MemoryState } from "./state_memory.ts";
+import { keyOfHex, type StateRows } from "./state_rows.ts";
+
+const CONTEXT = utf8("mycel/checkpoint/v1\0");
+/** Largest checkpoint accepted (bytes). */
+export const MAX_CHECKPOINT_BYTES = 256 << 20;
+/** Most authors a checkpoint may name. */
+export const MAX_AUTHORS = 100_000;
+
+/** A chain head a checkpoint covers. */
+export interface FrontierHead {
+  readonly author: DeviceKey;
+  readonly seq: number;
+  readonly hash: Uint8Array;
+}
+
+/** A decoded checkpoint. */
+export interface Checkpoint {
+  /** The mesh it belongs to. */
+  readonly mesh: string;
+  /** The member that made and signed it. */
+  readonly signer: DeviceKey;
+  /** When (signer's wall clock, ms). */
+  readonly made: number;
+  /** Chain heads covered. */
+  readonly frontier: FrontierHead[];
+  /** The state. */
+  readonly state: MemoryState;
+  /** The exact signed bytes. */
+  readonly bytes: Uint8Array;
+}
+
+class Authors {
+  readonly list: Uint8Array[] = [];
+  readonly #index = new Map<string, number>();
+
+  of(hex: string, bytes?: Uint8Array): number {
+    let i = this.#index.get(hex);
+    if (i === undefined) {
+      i = this.list.length;
+      this.#index.set(hex, i);
+      this.list.push(bytes ?? keyOfHex(hex).bytes);
+    }
+    return i;
+  }
+}
+
+const SPACE_INDEX = new Map<Space, number>(SPACES.map((s, i) => [s, i]));
+
+/** Encode and sign a checkpoint of `rows`. */
+export async function makeCheckpoint(
+  rows: StateRows,
+  frontier: readonly FrontierHead[],
+  meta: { mesh: string; made: number },
+  signer: Signer,
+): Promise<Uint8Array> {
+  const a = new Authors();
+  const versions: unknown[] = [];
+  for (const space of SPACES) {
+    for (const [key, list] of rows.keysOf(space)) {
+      for (const v of list) {
+        versions.push([
+          SPACE_INDEX.get(space),
+          key,
+          a.of(v.dot.author),
+          v.dot.seq,
+          v.stamp.wall,
+          v.stamp.counter,
+          v.legacy ? 1 : 0,
+          v.value === undefined ? [] : [v.value],
+        ]);
+      }
+    }
+  }
+  const parked = [...rows.parked()].map((
+    [s, k, au, seq],
+  ) => [SPACE_INDEX.get(s), k, a.of(au), seq]);
+  const floors = [...rows.floors()].map((
+    [s, k, h],
+  ) => [SPACE_INDEX.get(s), k, h.wall, h.counter, a.of(h.node)]);
+  const seen = [...rows.seenAll()].map(([au, seq]) => [a.of(au), seq]);
+  const members = rows.memberRows().map(([key, row]) => [
+    a.of(key.hex, key.bytes),
+    row.added
+      ? [
+        a.of(row.added.by.hex),
+        row.added.wall,
+        row.added.counter,
+        encodeDeviceFields(row.added.fields),
+      ]
+      : null,
+    row.removed
+      ? [a.of(row.removed.by.hex), row.removed.wall, row.removed.counter, row.removed.cut]
+      : null,
+    Object.entries(row.self).map(([f, v]) => [v!.seq, encodeDeviceFields({ [f]: v!.value })]),
+  ]);
+  const heads = frontier.map((h) => [a.of(h.author.hex, h.author.bytes), h.seq, h.hash]);
+  const body = encodeCbor([
+    "mycel-checkpoint",
+    1,
+    meta.mesh,
+    signer.publicKey,
+    meta.made,
+    a.list,
+    heads,
+    versions,
+    parked,
+    floors,
+    seen,
+    rows.appsAll(),
+    members,
+  ]);
+  const signature = await signer.sign(concatBytes(CONTEXT, body));
+  return encodeCbor([body, signature]);
+}
+
+function bad(reason: string, cause?: unknown): MycelError {
+  return new MycelError("bad_checkpoint", "read checkpoint", reason, { cause });
+}
+
+const list = (x: unknown, what: string, max = 10_000_000): unknown[] => {
+  if (!Array.isArray(x) || x.length > max) throw bad(`${what} malformed`);
+  return x;
+};
+const count = (x: unknown, what: string): number => {
+  if (!Number.isSafeInteger(x) || (x as number) < 0) throw bad(`${what} must be a count`);
+  return x as number;
+};
+
+function checkValue(space: Space, key: string, value: unknown): Json {
+  if (space === "config") {
+    checkConfigKey(key);
+    if (!isJson(value)) throw bad("a config value is not JSON");
+    return value;
+  }
+  checkName(space === "prefs" ? "preference key" : "pattern id", key);
+  return space === "prefs" ? checkPrefValue(value) : checkPattern(value);
+}
+
+/**
+ * Decode a checkpoint and check its signature (not who signed it: the caller
+ * checks the signer is a member it trusts). `unsigned` skips the signature,
+ * for the refold base a home keeps for itself (never received from anyone).
+ */
+export async function readCheckpoint(
+  bytes: Uint8Array,
+  options: { unsigned?: boolean } = {},
+): Promise<Checkpoint> {
+  if (bytes.length > MAX_CHECKPOINT_BYTES) throw bad("it is too large");
+  const outer = decodeCbor(bytes, "checkpoint");
+  if (!Array.isArray(outer) || outer.length !== 2) throw bad("it is not [body, signature]");
+  const body = asBytes(outer[0]), sig = asBytes(outer[1]);
+  if (body === undefined || sig?.length !== 64) throw bad("body or signature malformed");
+  const f = list(decodeCbor(body, "checkpoint body"), "checkpoint", 13);
+  if (f.length !== 13 || f[0] !== "mycel-checkpoint" || f[1] !== 1) throw bad("unknown format");
+  const mesh = f[2], signerRaw = asBytes(f[3]);
+  if (typeof mesh !== "string" || signerRaw?.length !== 32) throw bad("mesh or signer malformed");
+  const signer = DeviceKey.of(signerRaw);
+  if (
+    !options.unsigned && !(await verifySignature(signer.bytes, concatBytes(CONTEXT, body), sig))
+  ) {
+    throw bad("its signature does not verify");
+  }
+  const authors = list(f[5], "authors", MAX_AUTHORS).map((x) => {
+    const k = asBytes(x);
+    if (k?.length !== 32) throw bad("an author key is malformed");
+    return DeviceKey.of(k);
+  });
+  const au = (i: unknown) => {
+    const k = authors[count(i, "author index")];
+    if (k === undefined) throw bad("an author index is out of range");
+    return k;
+  };
+  const space = (i: unknown): Space => {
+    const s = SPACES[count(i, "space")];
+    if (s === undefined) throw bad("unknown keyspace");
+    return s;
+  };
+  const text = (x: unknown, what: string) => {
+    if (typeof x !== "string") throw bad(`${what} must be text`);
+    return x;
+  };
+  try {
+    const frontier = list(f[6], "frontier", MAX_AUTHORS).map((h) => {
+      const [a, seq, hash] = list(h, "head", 3);
+      const hb = asBytes(hash);
+      if (hb?.length !== 32) throw bad("a head hash is malformed");
+      return { author: au(a), seq: count(seq, "seq"), hash: hb };
+    });
+    const state = new MemoryState();
+    for (const s of list(f[10], "seen", MAX_AUTHORS)) {
+      const [a, seq] = list(s, "seen", 2);
+      state.setSeen(au(a), count(seq, "seq"));
+    }
+    for (const v of list(f[7], "versions")) {
+      const [s, key, a, seq, wall, counter, legacy, value] = list(v, "version", 8);
+      const sp = space(s), k = text(key, "key"), val = list(value, "value", 1);
+      const author = au(a).hex;
+      const version: Version = {
+        dot: { author, seq: count(seq, "seq") },
+        stamp: { wall: count(wall, "wall"), counter: count(counter, "counter"), node: author },
+        value: val.length === 0 ? undefined : checkValue(sp, k, val[0]),
+        ...(legacy === 1 ? { legacy: true } : {}),
+      };
+      state.space(sp).put(k, version);
+    }
+    for (const p of list(f[8], "parked")) {
+      const [s, key, a, seq] = list(p, "parked", 4);
+      state.space(space(s)).park(text(key, "key"), { author: au(a).hex, seq: count(seq, "seq") });
+    }
+    for (const fl of list(f[9], "floors")) {
+      const [s, key, wall, counter, a] = list(fl, "floor", 5);
+      const stamp: Hlc = {
+        wall: count(wall, "wall"),
+        counter: count(counter, "counter"),
+        node: au(a).hex,
+      };
+      state.space(space(s)).setFloor(text(key, "key"), stamp);
+    }
+    for (const app of list(f[11], "apps")) state.addApp(checkName("app name", app));
+    for (const m of list(f[12], "members", MAX_AUTHORS)) {
+      const [k, added, removed, self] = list(m, "member", 4);
+      const row: {
+        added?: Admission;
+        removed?: Removal;
+        self: Partial<Record<keyof DeviceFields, SelfField>>;
+      } = {
+        self: {},
+      };
+      if (added !== null) {
+        const [by, wall, counter, fields] = list(added, "admission", 4);
+        row.added = {
+          by: au(by),
+          wall: count(wall, "wall"),
+          counter: count(counter, "counter"),
+          fields: decodeDeviceFields(fields, true) as DeviceFields,
+        };
+      }
+      if (removed !== null) {
+        const [by, wall, counter, cut] = list(removed, "removal", 4);
+        row.removed = {
+          by: au(by),
+          wall: count(wall, "wall"),
+          counter: count(counter, "counter"),
+          cut: count(cut, "cut"),
+        };
+      }
+      for (const sf of list(self, "self fields", 8)) {
+        const [seq, fields] = list(sf, "self field", 2);
+        const decoded = decodeDeviceFields(fields, false);
+        const entries = Object.entries(decoded);
+        if (entries.length !== 1) throw bad("a self field is malformed");
+        const [name, value] = entries[0];
+        (row.self as Record<string, SelfField>)[name] = { seq: count(seq, "seq"), value: value! };
+      }
+      state.putMember(au(k), row);
+    }
+    return { mesh, signer, made: count(f[4], "made"), frontier, state, bytes };
+  } catch (e) {
+    if (e instanceof MycelError && e.code === "bad_checkpoint") throw e;
+    throw bad(e instanceof Error ? e.message.replace(/^Cannot [^:]*: /, "") : String(e), e);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * @module membership
+ * Who is in the mesh and what each device's record says, as pure merge rules.
+ *
+ * - Admission: any member may admit a device (`device.add`). Of several
+ *   admissions of one device the fold keeps one, picked by a total order
+ *   (made by another device first, then oldest stamp, then admitter), so
+ *   every device keeps the same one whatever order they arrived in.
+ * - Record fields: the admission supplies the first values; after that only
+ *   entries signed by the device itself change them (`device.update`, or its
+ *   own `device.add`). A self-written field always beats the admission's, and
+ *   later self-writes (higher seq) beat earlier ones. So no member can point
+ *   another device's keys, name or endpoints anywhere: decode refuses an
+ *   update of another device, and an admission cannot override fields the
+ *   device already published about itself.
+ * - Removal is permanent (2P-set: removed wins over any admission, a revoked
+ *   key never comes back). Its cut — the removed device's entries that stay
+ *   valid — is the minimum `upTo` of all removals of it: a later removal can
+ *   only narrow it, never re-open entries past an earlier cut, and every
+ *   device computes the same cut whatever order removals arrive in. An honest
+ *   removal's `upTo` is what its author had seen, so it never erases those.
+ */
+
+import type { DeviceKey } from "./device_key.ts";
+import { DEVICE_FIELDS, type DeviceFields, type DeviceRecord } from "./device_record.ts";
+
+/** The admission the fold keeps for a device. */
+export interface Admission {
+  /** The admitting device. */
+  readonly by: DeviceKey;
+  /** Stamp of the admitting entry. */
+  readonly wall: number;
+  readonly counter: number;
+  /** The record as the admission gave it. */
+  readonly fields: DeviceFields;
+}
+
+/** The removal of a device: the earliest removal event, and the cut of all of them. */
+export interface Removal {
+  /** Who removed it (earliest removal). */
+  readonly by: DeviceKey;
+  /** Stamp of that removal. */
+  readonly wall: number;
+  readonly counter: number;
+  /** Entries of the removed device with seq ≤ cut stay valid (minimum over removals). */
+  readonly cut: number;
+}
+
+/** A field the device wrote about itself, with the seq of the entry that wrote it. */
+export interface SelfField {
+  readonly seq: number;
+  readonly value: DeviceFields[keyof DeviceFields];
+}
+
+/** What the fold keeps per device. */
+export interface MemberRow {
+  /** The admission kept, if any arrived. */
+  readonly added?: Admission;
+  /** The removal, if any arrived. */
+  readonly removed?: Removal;
+  /** Fields the device wrote itself, newest per field. */
+  readonly self: Partial<Record<keyof DeviceFields, SelfField>>;
+}
+
+/** An empty row. */
+export const EMPTY_MEMBER: MemberRow = Object.freeze({ self: Object.freeze({}) });
+
+function admissionOrder(a: Admission, subject: DeviceKey): (string | number)[] {
+  return [a.by === subject ? 1 : 0, a.wall, a.counter, a.by.hex];
+}
+
+function less(a: (string | number)[], b: (string | number)[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
+  return false;
+}
+
+/** Fold an admission of `subject` into its row. */
+export function admit(row: MemberRow, subject: DeviceKey, a: Admission): MemberRow {
+  if (
+    row.added !== undefined && !less(admissionOrder(a, subject), admissionOrder(row.added, subject))
+  ) {
+    return row;
+  }
+  return { ...row, added: a };
+}
+
+/** Fold a removal (`upTo` = the remover's view of the device's log) into its row. */
+export function remove(
+  row: MemberRow,
+  r: { by: DeviceKey; wall: number; counter: number; upTo: number },
+): MemberRow {
+  const prev = row.removed;
+  const cut = prev === undefined ? r.upTo : Math.min(prev.cut, r.upTo);
+  const earlier = prev === undefined ||
+    less([r.wall, r.counter, r.by.hex], [prev.wall, prev.counter, prev.by.hex]);
+  const event = earlier ? r : prev;
+  return { ...row, removed: { by: event.by, wall: event.wall, counter: event.counter, cut } };
+}
+
+/** Fold fields a device wrote about itself in its entry `seq`. */
+export function writeSelf(row: MemberRow, seq: number, fields: Partial<DeviceFields>): MemberRow {
+  let self = row.self;
+  for (const f of DEVICE_FIELDS) {
+    const value = fields[f];
+    if (value === undefined) continue;
+    const have = self[f];
+    if (have !== undefined && have.seq > seq) continue;
+    self = { ...self, [f]: { seq, value } };
+  }
+  return self === row.self ? row : { ...row, self };
+}
+
+/** True when the device is admitted and not removed. */
+export function isMemberRow(row: MemberRow | undefined): boolean {
+  return row?.added !== undefined && row.removed === undefined;
+}
+
+/**
+ * True when entry `seq` of the device may be folded: it was admitted, and
+ * the entry is within its cut if it was removed.
+ */
+export function mayFold(row: MemberRow | undefined, seq: number): boolean {
+  if (row?.added === undefined) return false;
+  return row.removed === undefined || seq <= row.removed.cut;
+}
+
+/** The record of `key` as the row says, or undefined before any admission. */
+export function recordOf(key: DeviceKey, row: MemberRow | undefined): DeviceRecord | undefined {
+  if (row?.added === undefined) return undefined;
+  const fields = { ...row.added.fields };
+  for (const f of DEVICE_FIELDS) {
+    const own = row.self[f];
+    if (own !== undefined) (fields as Record<string, unknown>)[f] = own.value;
+  }
+  return { key, id: key.id, ...fields };
+}
+
+/** Join two rows of the same device (state merge): the same result as folding both sides' entries. */
+export function joinRows(subject: DeviceKey, a: MemberRow, b: MemberRow): MemberRow {
+  let row = a;
+  if (b.added !== undefined) row = admit(row, subject, b.added);
+  if (b.removed !== undefined) {
+    const r = b.removed;
+    row = remove(row, { by: r.by, wall: r.wall, counter: r.counter, upTo: r.cut });
+  }
+  let self = row.self;
+  for (const f of DEVICE_FIELDS) {
+    const theirs = b.self[f];
+    if (theirs !== undefined && (self[f] === undefined || self[f]!.seq < theirs.seq)) {
+      self = { ...self, [f]: theirs };
+    }
+  }
+  return self === row.self ? row : { ...row, self };
+}

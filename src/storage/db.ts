@@ -1,0 +1,148 @@
+/**
+ * @module db
+ * The home's SQLite database through `node:sqlite` (built into Deno): how it
+ * is opened, the pragmas that make acknowledged writes durable, transactions,
+ * and the one place where SQLite's errors become named MycelErrors.
+ *
+ * - WAL mode: readers never block the writer and never see half a change.
+ * - `synchronous=FULL`: a transaction that committed survives power loss
+ *   (what a command reports as done stays done).
+ * - Writers use `BEGIN IMMEDIATE` and SQLite's busy timeout, so concurrent
+ *   commands queue instead of failing; when the wait expires the error says so.
+ * - A home on a read-only file system still opens for reading (`immutable`).
+ */
+
+import { DatabaseSync } from "node:sqlite";
+import { MycelError } from "../errors.ts";
+
+/** How long a writer waits for another writer (ms). */
+export const BUSY_TIMEOUT_MS = 60_000;
+
+/** An open database. */
+export type Db = DatabaseSync;
+
+/** Turn an SQLite error into a named MycelError (or return `e` unchanged). */
+export function sqliteError(e: unknown, action: string, path: string): unknown {
+  if (!(e instanceof Error) || (e as { code?: string }).code !== "ERR_SQLITE_ERROR") return e;
+  const m = e.message;
+  if (/database or disk is full|SQLITE_FULL|No space left/i.test(m)) {
+    return new MycelError("disk_full", action, "the disk is full", {
+      value: path,
+      hint: "Free some space on that disk, then run the command again; nothing was changed.",
+      cause: e,
+    });
+  }
+  if (/readonly database|read-only/i.test(m)) {
+    return new MycelError("read_only", "write to the mycel home", "it is read-only", {
+      value: path,
+      hint: "Reading works; to write, remount the disk read-write or pass --home DIR.",
+      cause: e,
+    });
+  }
+  if (/database is locked|database is busy/i.test(m)) {
+    return new MycelError(
+      "busy",
+      action,
+      `another mycel command kept the home busy for ${BUSY_TIMEOUT_MS / 1000}s`,
+      {
+        value: path,
+        hint: "Wait for it to finish (see `mycel doctor`), then try again.",
+        cause: e,
+      },
+    );
+  }
+  if (/malformed|not a database|corrupt/i.test(m)) {
+    return new MycelError("corrupt_home", action, "the database is damaged", {
+      value: path,
+      hint: "Run `mycel repair`: it keeps what is intact and fetches the rest from your devices.",
+      cause: e,
+    });
+  }
+  if (/unable to open database file/i.test(m)) {
+    return new MycelError("cannot_open", action, "the database cannot be opened", {
+      value: path,
+      hint: "Check that the folder exists and belongs to you.",
+      cause: e,
+    });
+  }
+  return new MycelError("storage_error", action, m, { value: path, cause: e });
+}
+
+/** Open the database at `path` for reading and writing, creating it if needed. */
+export function openWritable(path: string): Db {
+  let db: Db;
+  try {
+    db = new DatabaseSync(
+      path,
+      { timeout: BUSY_TIMEOUT_MS } as ConstructorParameters<typeof DatabaseSync>[1],
+    );
+    db.exec(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;" +
+        " PRAGMA trusted_schema=OFF; PRAGMA cell_size_check=ON;",
+    );
+  } catch (e) {
+    throw sqliteError(e, "open the mycel home", path);
+  }
+  return db;
+}
+
+/**
+ * Open the database at `path` for reading. On a read-only file system, where
+ * SQLite cannot create its shared-memory file, it opens as immutable.
+ */
+export function openReadOnly(path: string): Db {
+  const options = { readOnly: true, timeout: BUSY_TIMEOUT_MS } as ConstructorParameters<
+    typeof DatabaseSync
+  >[1];
+  try {
+    const db = new DatabaseSync(path, options);
+    db.exec("PRAGMA query_only=ON;");
+    db.prepare("SELECT 1 FROM sqlite_master LIMIT 1").get();
+    return db;
+  } catch (e) {
+    if (!(e instanceof Error) || !/unable to open database file/i.test(e.message)) {
+      throw sqliteError(e, "open the mycel home", path);
+    }
+  }
+  try {
+    const uri = `file:${encodeURI(path).replaceAll("?", "%3F").replaceAll("#", "%23")}?immutable=1`;
+    const db = new DatabaseSync(uri, options);
+    db.prepare("SELECT 1 FROM sqlite_master LIMIT 1").get();
+    return db;
+  } catch (e) {
+    throw sqliteError(e, "open the mycel home", path);
+  }
+}
+
+/**
+ * Run `fn` in one write transaction (`BEGIN IMMEDIATE`): everything it does
+ * commits together or not at all. Nesting is refused.
+ */
+export async function inTransaction<T>(db: Db, path: string, fn: () => Promise<T> | T): Promise<T> {
+  try {
+    db.exec("BEGIN IMMEDIATE");
+  } catch (e) {
+    throw sqliteError(e, "start a change", path);
+  }
+  try {
+    const result = await fn();
+    db.exec("COMMIT");
+    return result;
+  } catch (e) {
+    try {
+      db.exec("ROLLBACK");
+    } catch {
+      // SQLite already rolled back (e.g. after SQLITE_FULL)
+    }
+    throw sqliteError(e, "save change", path);
+  }
+}
+
+/** Guard used by every statement runner: SQLite errors become named errors. */
+export function guard<T>(path: string, action: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw sqliteError(e, action, path);
+  }
+}

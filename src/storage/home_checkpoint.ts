@@ -1,0 +1,105 @@
+/**
+ * @module home_checkpoint
+ * Checkpoints in and out of a home (inside the caller's transaction).
+ *
+ * Out: the current state and the chain heads it covers, signed by us.
+ * In: a member's checkpoint is checked against the entries we hold (where we
+ * hold an entry at a head it covers, the hashes must agree — otherwise it is
+ * refused as evidence of a fork), joined into our state (our own writes it
+ * lacks are kept: a state merge loses nothing), and every chain it covers
+ * beyond ours starts from its head (entries below are covered, not held).
+ * It also becomes part of the base a refold starts from.
+ */
+
+import { bytesEqual } from "../bytes.ts";
+import { MycelError } from "../errors.ts";
+import {
+  type Checkpoint,
+  type FrontierHead,
+  makeCheckpoint,
+  readCheckpoint,
+} from "../log/checkpoint.ts";
+import type { Signer } from "../log/identity.ts";
+import { type MergeResult, mergeState } from "../log/state_merge.ts";
+import { MemoryState } from "../log/state_memory.ts";
+import type { Db } from "./db.ts";
+import type { SqlLog } from "./sql_log.ts";
+import type { SqlState } from "./sql_state.ts";
+
+/** The heads a checkpoint of this home covers. */
+export function frontierOf(log: SqlLog): FrontierHead[] {
+  return [...log.heads()].map(([author, h]) => ({ author, seq: h.seq, hash: h.hash }));
+}
+
+/** Make a signed checkpoint of the current state. */
+export async function checkpointOut(
+  state: SqlState,
+  log: SqlLog,
+  meta: { mesh: string; made: number },
+  signer: Signer,
+): Promise<Uint8Array> {
+  return await makeCheckpoint(state, frontierOf(log), meta, signer);
+}
+
+/** A signer for checkpoints kept only locally as a refold base (never sent). */
+const UNSIGNED: Signer = {
+  publicKey: new Uint8Array(32),
+  sign: () => Promise.resolve(new Uint8Array(64)),
+} as unknown as Signer;
+
+/** What taking a checkpoint did. */
+export interface ImportResult extends MergeResult {
+  /** Chains that now start at the checkpoint's head. */
+  advanced: number;
+}
+
+/** Check `cp` against our log, join it into our state, advance chains, update the base. */
+export async function checkpointIn(
+  db: Db,
+  state: SqlState,
+  log: SqlLog,
+  cp: Checkpoint,
+): Promise<ImportResult> {
+  for (const f of cp.frontier) {
+    const ours = log.head(f.author);
+    if (ours === undefined || f.seq > ours.seq || f.seq < ours.base) continue;
+    const mine = f.seq === ours.base ? ours.baseHash : log.hashAt(f.author, f.seq);
+    if (mine && !bytesEqual(mine, f.hash)) {
+      throw new MycelError(
+        "checkpoint_conflict",
+        "take checkpoint",
+        "it disagrees with an entry this device holds (a fork)",
+        { value: `${f.author.short}#${f.seq}` },
+      );
+    }
+  }
+  const merged = mergeState(state, cp.state);
+  let advanced = 0;
+  for (const f of cp.frontier) {
+    const ours = log.head(f.author);
+    if (ours !== undefined && ours.seq >= f.seq) continue;
+    log.setBase(f.author, f.seq, f.hash);
+    advanced++;
+  }
+  // The refold base: the old base joined with this checkpoint (it may cover
+  // more of some chains than either alone).
+  const old = db.prepare("SELECT bytes FROM base_state WHERE id = 1").get() as
+    | { bytes: Uint8Array }
+    | undefined;
+  let base = cp.state;
+  let frontier = cp.frontier;
+  if (old !== undefined) {
+    const prev = await readCheckpoint(old.bytes, { unsigned: true });
+    base = new MemoryState();
+    mergeState(base, prev.state);
+    mergeState(base, cp.state);
+    const heads = new Map(prev.frontier.map((h) => [h.author, h]));
+    for (const h of cp.frontier) {
+      if ((heads.get(h.author)?.seq ?? 0) < h.seq) heads.set(h.author, h);
+    }
+    frontier = [...heads.values()];
+  }
+  const bytes = await makeCheckpoint(base, frontier, { mesh: cp.mesh, made: cp.made }, UNSIGNED);
+  db.prepare("INSERT OR REPLACE INTO base_state VALUES (1, ?)").run(bytes);
+  return { ...merged, advanced };
+}

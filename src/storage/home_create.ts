@@ -1,0 +1,98 @@
+/**
+ * @module home_create
+ * Creating a home — the one place that does it, for `init`, the first write
+ * and pairing. The database's own write lock makes creation exclusive: the
+ * schema, who we are, the keys and the first entry are written inside one
+ * transaction, so concurrent first commands create exactly one identity (the
+ * others find it made), and a crash leaves either no home or a whole one.
+ */
+
+import { MycelError } from "../errors.ts";
+import { DeviceKey } from "../log/device_key.ts";
+import type { DeviceKeys } from "../log/identity.ts";
+import type { Op } from "../log/ops.ts";
+import { guard, inTransaction, openWritable } from "./db.ts";
+import { ensureHomeDir, homePaths } from "./home.ts";
+import { currentCaller, guardHome, handBack } from "./home_guard.ts";
+import { HomeWriter } from "./home_writer.ts";
+import { writeKeys } from "./key_store.ts";
+import { createSchema, schemaVersion } from "./schema.ts";
+import { SqlLocal } from "./sql_local.ts";
+import { SqlLog } from "./sql_log.ts";
+import { SqlState } from "./sql_state.ts";
+import { HlcClock } from "../crdt/hlc.ts";
+
+/** What a new home starts with. */
+export interface NewHome {
+  /** The device's keys (written to the key store). */
+  keys: DeviceKeys;
+  /** The mesh it belongs to. */
+  mesh: string;
+  /** Ops of its first entry (normally the device announcing itself). */
+  genesis: (device: DeviceKey) => Op[] | Promise<Op[]>;
+  /** More work inside the same transaction (pairing: take the inviter's checkpoint). */
+  then?: (w: HomeWriter) => Promise<void>;
+  /** Wall clock. */
+  now: () => number;
+  /** Environment (MYCEL_PASSPHRASE, SUDO_UID). */
+  env: (name: string) => string | undefined;
+}
+
+function alreadyInitialized(root: string): MycelError {
+  return new MycelError("already_initialized", "initialise mycel home", "it is already set up", {
+    value: root,
+    hint: "Use `mycel status` to see it, or --home DIR for another home.",
+  });
+}
+
+/** Create the home at `root`; `already_initialized` when one exists. */
+export async function createHome(root: string, n: NewHome): Promise<DeviceKey> {
+  const paths = homePaths(root);
+  await ensureHomeDir(paths);
+  const owner = await guardHome(paths, currentCaller(n.env));
+  if (await exists(paths.legacy.info)) throw alreadyInitialized(root);
+  const db = openWritable(paths.db);
+  try {
+    const device = DeviceKey.of(n.keys.signPublic);
+    await inTransaction(db, paths.db, async () => {
+      if (schemaVersion(db) !== 0) throw alreadyInitialized(root);
+      createSchema(db);
+      const local = new SqlLocal(db);
+      local.setMeta("device", device.bytes);
+      local.setMeta("mesh", n.mesh);
+      local.setMeta("created", n.now());
+      local.setMeta("noise_public", n.keys.noisePublic);
+      local.setMeta("noise_private", n.keys.noisePrivate);
+      // Under the database's lock: a racing creator waits, then finds the schema.
+      await writeKeys(paths.keys, n.keys, n.env("MYCEL_PASSPHRASE"));
+      const state = new SqlState(db);
+      const w = new HomeWriter({
+        db,
+        paths,
+        device,
+        state,
+        log: new SqlLog(db, n.now),
+        local,
+        clock: new HlcClock(device.hex),
+        now: n.now,
+        keys: () => Promise.resolve(n.keys),
+      });
+      await w.commit(await n.genesis(device));
+      await n.then?.(w);
+      await w.finish();
+    });
+    await handBack(paths, owner);
+    return device;
+  } finally {
+    guard(paths.db, "close mycel home", () => db.close());
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * @module home_guard
+ * Checks before a home is opened, so mycel never writes through a link a
+ * local user planted or into a home that is not the caller's:
+ * - the home folder and every file mycel opens in it must not be symbolic
+ *   links (a link at `mycel.db-wal` must not make root overwrite
+ *   `/etc/shadow`), and must be a folder / regular files;
+ * - the home must belong to the user running mycel. Root may use the home of
+ *   the user who ran `sudo` (that user could run anything as root anyway);
+ *   files root creates there are handed back to that user.
+ * SQLite opens files by path, so a link swapped in after these checks is a
+ * race a local attacker could still try; the checks close the easy door and
+ * the ownership rule keeps other users' homes out of root's reach entirely.
+ */
+
+import { MycelError } from "../errors.ts";
+import type { HomePaths } from "./home.ts";
+
+/** Who runs mycel (injectable for tests). */
+export interface Caller {
+  /** Effective uid (null where the platform has none). */
+  uid: number | null;
+  /** `SUDO_UID` when running under sudo. */
+  sudoUid?: number;
+}
+
+/** The current process as a {@link Caller}. */
+export function currentCaller(env: (name: string) => string | undefined): Caller {
+  const sudo = Number(env("SUDO_UID"));
+  return { uid: Deno.uid(), ...(Number.isSafeInteger(sudo) && sudo > 0 ? { sudoUid: sudo } : {}) };
+}
+
+async function lstat(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.lstat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+function linkError(path: string): MycelError {
+  return new MycelError("unsafe_home", "open mycel home", "it contains a symbolic link", {
+    value: path,
+    hint: "Remove the link (mycel never follows links inside its home).",
+  });
+}
+
+/**
+ * Check the home at `paths` for the caller. Returns the uid that should own
+ * files mycel creates there (undefined: the caller's own).
+ */
+export async function guardHome(paths: HomePaths, caller: Caller): Promise<number | undefined> {
+  const dir = await lstat(paths.root);
+  if (dir === undefined) return undefined;
+  if (dir.isSymlink) throw linkError(paths.root);
+  if (!dir.isDirectory) {
+    throw new MycelError("bad_home", "open mycel home", "it is not a folder", {
+      value: paths.root,
+      hint: "Pass --home with a folder (mycel creates it if missing).",
+    });
+  }
+  for (const f of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.keys]) {
+    const info = await lstat(f);
+    if (info?.isSymlink) throw linkError(f);
+    if (info !== undefined && !info.isFile) {
+      throw new MycelError(
+        "bad_home",
+        "open mycel home",
+        "a file mycel uses is not a regular file",
+        {
+          value: f,
+        },
+      );
+    }
+  }
+  const owner = dir.uid;
+  if (caller.uid === null || owner === null || owner === caller.uid) return undefined;
+  if (caller.uid === 0 && caller.sudoUid === owner) return owner;
+  throw new MycelError(
+    "foreign_home",
+    "open mycel home",
+    `it belongs to another user (uid ${owner})`,
+    {
+      value: paths.root,
+      hint: "Run mycel as the user who owns this home, or pass --home with your own.",
+    },
+  );
+}
+
+/** Hand files root created in a user's home back to that user (best effort per file). */
+export async function handBack(paths: HomePaths, owner: number | undefined): Promise<void> {
+  if (owner === undefined) return;
+  for (const f of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.keys]) {
+    const info = await lstat(f);
+    if (info?.isFile && info.uid !== owner) await Deno.chown(f, owner, null).catch(() => {});
+  }
+}

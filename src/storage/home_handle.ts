@@ -1,0 +1,359 @@
+/**
+ * @module home_handle
+ * The one handle that owns a home for the life of a command: open once
+ * (migrating a pre-database home first), read through views, change it only
+ * through {@link Home.write} (one transaction: commit ops, ingest entries,
+ * record a session, adopt a mesh), close. Nothing outside src/storage
+ * mutates state or bookkeeping.
+ */
+
+import { HlcClock } from "../crdt/hlc.ts";
+import { MycelError } from "../errors.ts";
+import { DeviceKey } from "../log/device_key.ts";
+import type { DeviceKeys } from "../log/identity.ts";
+import type { Checkpoint } from "../log/checkpoint.ts";
+import type { Ingest, IngestResult } from "../log/ingest.ts";
+import type { StateView } from "../log/state.ts";
+import type { ImportResult } from "./home_checkpoint.ts";
+import { stateDigest } from "../log/state_digest.ts";
+import { type Db, guard, inTransaction, openReadOnly, openWritable } from "./db.ts";
+import { type HomePaths, homePaths } from "./home.ts";
+import { currentCaller, guardHome, handBack } from "./home_guard.ts";
+import { SCHEMA_VERSION, schemaVersion } from "./schema.ts";
+import { SqlLocal } from "./sql_local.ts";
+import { SqlLog } from "./sql_log.ts";
+import { SqlState } from "./sql_state.ts";
+import { HomeWriter } from "./home_writer.ts";
+
+/** A peer's entries, stored batch by batch (see {@link Home.ingestStream}). */
+export interface IngestStream {
+  /** Check, store and fold one batch (one transaction). */
+  push(raw: readonly Uint8Array[]): Promise<void>;
+  /** The peer is done: what still waits is refused. */
+  finish(): Promise<IngestResult>;
+}
+
+/** How a command opens its home. */
+export interface HomeOptions {
+  /** Open for writing (otherwise read-only: no write transactions). */
+  write?: boolean;
+  /** Wall clock in ms; injectable for tests. */
+  now?: () => number;
+  /** Environment lookup (MYCEL_PASSPHRASE, SUDO_UID). */
+  env?: (name: string) => string | undefined;
+  /** Non-fatal warnings (e.g. a migration). */
+  warn?: (message: string) => void;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+function notInitialized(root: string): MycelError {
+  return new MycelError("not_initialized", "open mycel home", "it has not been set up", {
+    value: root,
+    hint: "Run `mycel init` first (or pass --home DIR to use another home).",
+  });
+}
+
+/** An open home. */
+export class Home {
+  /** Paths inside the home. */
+  readonly paths: HomePaths;
+  /** This device. */
+  readonly device: DeviceKey;
+  /** The replicated state, read-only. */
+  readonly view: StateView;
+  /** The logs (read side). */
+  readonly log: SqlLog;
+  /** Local bookkeeping (read side). */
+  readonly local: SqlLocal;
+  readonly #db: Db;
+  readonly #state: SqlState;
+  readonly #writable: boolean;
+  readonly #now: () => number;
+  readonly #env: (name: string) => string | undefined;
+  readonly #owner: number | undefined;
+  #keys?: DeviceKeys;
+  #closed = false;
+  /** Write transactions of this handle run one after another (sessions share it). */
+  #writes: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    paths: HomePaths,
+    db: Db,
+    writable: boolean,
+    options: HomeOptions,
+    owner: number | undefined,
+  ) {
+    this.paths = paths;
+    this.#db = db;
+    this.#writable = writable;
+    this.#now = options.now ?? Date.now;
+    this.#env = options.env ?? ((n) => Deno.env.get(n));
+    this.#owner = owner;
+    this.#state = new SqlState(db);
+    this.view = this.#state.view;
+    this.log = new SqlLog(db, this.#now);
+    this.local = new SqlLocal(db);
+    const device = this.local.meta("device");
+    if (!(device instanceof Uint8Array) || device.length !== 32) {
+      throw new MycelError(
+        "corrupt_home",
+        "open mycel home",
+        "it does not say which device it is",
+        {
+          value: paths.db,
+          hint: "Run `mycel repair`, or restore the home from a backup.",
+        },
+      );
+    }
+    this.device = DeviceKey.of(device);
+  }
+
+  /** True when `root` holds a home (of any format; an empty database left by a crash is none). */
+  static async exists(root: string): Promise<boolean> {
+    const p = homePaths(root);
+    if (await exists(p.legacy.info)) return true;
+    if (!(await exists(p.db))) return false;
+    const db = openReadOnly(p.db);
+    try {
+      return guard(p.db, "open mycel home", () => schemaVersion(db)) > 0;
+    } finally {
+      db.close();
+    }
+  }
+
+  /**
+   * Open the home at `root`. `not_initialized` when there is none; a home made
+   * before the database is migrated first (once, crash-safely).
+   */
+  static async open(root: string, options: HomeOptions = {}): Promise<Home> {
+    const paths = homePaths(root);
+    const env = options.env ?? ((n: string) => Deno.env.get(n));
+    const owner = await guardHome(paths, currentCaller(env));
+    if (!(await exists(paths.db))) {
+      if (!(await exists(paths.legacy.info))) throw notInitialized(root);
+      const { migrateLegacyHome } = await import("./migrate_v1.ts");
+      await migrateLegacyHome(paths, options.now ?? Date.now, options.warn ?? console.error);
+    } else if (options.write && await exists(paths.legacy.info)) {
+      // A migration stopped between its rename and moving the old files.
+      const { moveLegacyFiles } = await import("./migrate_v1.ts");
+      await moveLegacyFiles(paths, (options.now ?? Date.now)());
+    }
+    const writable = options.write === true;
+    const db = writable ? openWritable(paths.db) : openReadOnly(paths.db);
+    try {
+      const version = guard(paths.db, "open mycel home", () => schemaVersion(db));
+      if (version === 0) throw notInitialized(root);
+      if (version !== SCHEMA_VERSION) {
+        throw new MycelError(
+          "home_version",
+          "open mycel home",
+          `it was written by another mycel (format ${version}, this one reads ${SCHEMA_VERSION})`,
+          { value: paths.db, hint: "Run the mycel that made it, or a newer one." },
+        );
+      }
+      const home = new Home(paths, db, writable, options, owner);
+      if (writable) await handBack(paths, owner);
+      return home;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** Wrap a database another module just created (init, pairing). */
+  static async adopt(root: string, options: HomeOptions = {}): Promise<Home> {
+    return await Home.open(root, { ...options, write: true });
+  }
+
+  /** The mesh this device belongs to. */
+  get meshId(): string {
+    return String(this.local.meta("mesh") ?? "");
+  }
+
+  /** Current wall time (ms) from the injected clock. */
+  now(): number {
+    return this.#now();
+  }
+
+  /** Environment lookup this home was opened with. */
+  env(name: string): string | undefined {
+    return this.#env(name);
+  }
+
+  /** This device's private keys (read once). */
+  async keys(): Promise<DeviceKeys> {
+    if (this.#keys === undefined) {
+      const { readKeys } = await import("./key_store.ts");
+      this.#keys = await readKeys(this.paths.keys, this.#env("MYCEL_PASSPHRASE"));
+    }
+    return this.#keys;
+  }
+
+  /**
+   * This device's Noise keys, without unsealing the key file: the database
+   * keeps the Noise key pair (it only authenticates sync sessions) so a
+   * responder can finish a handshake before it reads any key file or spends
+   * any passphrase work on a caller it does not know yet.
+   */
+  async noiseKeys(): Promise<{ noisePublic: Uint8Array; noisePrivate: Uint8Array }> {
+    const pub = this.local.meta("noise_public"), priv = this.local.meta("noise_private");
+    if (pub instanceof Uint8Array && priv instanceof Uint8Array) {
+      return { noisePublic: pub, noisePrivate: priv };
+    }
+    const keys = await this.keys();
+    if (this.#writable) {
+      await this.write((w) => w.setNoiseKeys(keys.noisePublic, keys.noisePrivate));
+    }
+    return { noisePublic: keys.noisePublic, noisePrivate: keys.noisePrivate };
+  }
+
+  /** Use `keys` instead of reading them (right after creating the home). */
+  useKeys(keys: DeviceKeys): void {
+    this.#keys = keys;
+  }
+
+  /**
+   * Problems SQLite's integrity check finds (empty when intact); entry
+   * hashes and signatures are checked by `repair`.
+   */
+  integrity(): string[] {
+    return guard(
+      this.paths.db,
+      "check the mycel home",
+      () =>
+        (this.#db.prepare("PRAGMA quick_check").all() as { quick_check: string }[])
+          .map((r) => r.quick_check).filter((r) => r !== "ok"),
+    );
+  }
+
+  /** The state digest (canonical hash of the replicated state). */
+  digest(): string {
+    return guard(this.paths.db, "read state", () => stateDigest(this.#state));
+  }
+
+  /**
+   * Change the home: `fn` runs inside one write transaction and everything it
+   * does is kept together, or nothing is (disk full, read-only, a throw).
+   */
+  write<T>(fn: (w: HomeWriter) => Promise<T> | T): Promise<T> {
+    if (!this.#writable) {
+      return Promise.reject(
+        new MycelError("internal", "change the home", "it was opened read-only"),
+      );
+    }
+    const run = this.#writes.then(() => this.#write(fn));
+    this.#writes = run.catch(() => {});
+    return run;
+  }
+
+  async #write<T>(fn: (w: HomeWriter) => Promise<T> | T): Promise<T> {
+    this.#state.invalidate();
+    try {
+      return await inTransaction(this.#db, this.paths.db, async () => {
+        // Read inside the transaction: another process may have just written.
+        const writer = new HomeWriter({
+          db: this.#db,
+          paths: this.paths,
+          device: this.device,
+          state: this.#state,
+          log: this.log,
+          local: this.local,
+          clock: this.clock,
+          now: this.#now,
+          keys: () => this.keys(),
+        });
+        const r = await fn(writer);
+        await writer.finish();
+        return r;
+      });
+    } catch (e) {
+      this.#state.invalidate();
+      throw e;
+    }
+  }
+
+  /**
+   * Take in a peer's entries as they stream in: each `push` is one short
+   * write transaction (never held across a network wait); entries whose
+   * author's admission has not arrived yet wait in memory across pushes.
+   */
+  ingestStream(trusted?: ReadonlySet<DeviceKey>): IngestStream {
+    let ingest: Ingest | undefined;
+    return {
+      push: (raw) =>
+        this.write(async (w) => {
+          ingest ??= w.ingest(trusted);
+          await w.pushIngest(ingest, raw);
+        }),
+      finish: () =>
+        this.write((w) => {
+          ingest ??= w.ingest(trusted);
+          return w.finishIngest(ingest);
+        }),
+    };
+  }
+
+  /** Join a member's checkpoint (already read and its signer checked) into this home. */
+  takeCheckpoint(cp: Checkpoint): Promise<ImportResult> {
+    return this.write((w) => w.takeCheckpoint(cp));
+  }
+
+  /** A checkpoint of this home's state, signed by this device. */
+  async checkpoint(): Promise<Uint8Array> {
+    const { Signer } = await import("../log/identity.ts");
+    const { checkpointOut } = await import("./home_checkpoint.ts");
+    return await checkpointOut(
+      this.#state,
+      this.log,
+      { mesh: this.meshId, made: this.now() },
+      new Signer(await this.keys()),
+    );
+  }
+
+  /** Rows of replicated state (to weigh a checkpoint against entries). */
+  stateSize(): number {
+    return guard(
+      this.paths.db,
+      "read state",
+      () =>
+        Number(
+          (this.#db.prepare(
+            "SELECT (SELECT count(*) FROM versions) + (SELECT count(*) FROM members) + (SELECT count(*) FROM apps) AS n",
+          ).get() as { n: number }).n,
+        ),
+    );
+  }
+
+  /** This device's clock as last persisted (a fresh object each time). */
+  get clock(): HlcClock {
+    return new HlcClock(this.device.hex, {
+      wall: Number(this.local.meta("clock_wall") ?? 0),
+      counter: Number(this.local.meta("clock_counter") ?? 0),
+    });
+  }
+
+  /** Close the database (idempotent). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#db.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  /** `using` support. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

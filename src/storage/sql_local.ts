@@ -1,0 +1,103 @@
+/**
+ * @module sql_local
+ * What a device keeps about itself and its peers that is not replicated, in
+ * its database: who it is (`meta`), its clock, per-peer bookkeeping (last
+ * seen, last sync, counts, last error, the peer's heads as of the last
+ * session, clock skew seen), and small local records (the mesh interface it
+ * manages, the last round, its admission entry while peers may not have it).
+ */
+
+import { MycelError } from "../errors.ts";
+import { DeviceKey } from "../log/device_key.ts";
+import type { Db } from "./db.ts";
+import { type AdmissionRef, newPeerBook, type PeerBook } from "./local_state.ts";
+
+/** Small local records, by name. */
+export interface LocalRecords {
+  /** The WireGuard interface `mesh up` manages, while it is up. */
+  mesh: { interface: string; port: number; backend: string; pid?: number };
+  /** The last `sync now` round. */
+  lastRound: { at: number; peers: number; synced: number };
+  /** The entry that admitted this device (shown to peers that lack it). */
+  admission: AdmissionRef;
+  /** Set by `repair`: own writes wait until sync brought our log back to this seq. */
+  recoverOwnTo: number;
+  /** Devices admitted on an admission entry we did not hold yet, by key hex. */
+  provisional: Record<string, { name: string; by: string; seq: number; at: number }>;
+}
+
+function statements(db: Db) {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    meta: p("SELECT v FROM meta WHERE k = ?"),
+    setMeta: p("INSERT OR REPLACE INTO meta VALUES (?, ?)"),
+    peer: p("SELECT book FROM peers WHERE key = ?"),
+    peers: p("SELECT key, book FROM peers ORDER BY key"),
+    setPeer: p("INSERT OR REPLACE INTO peers VALUES (?, ?)"),
+    local: p("SELECT v FROM local WHERE k = ?"),
+    setLocal: p("INSERT OR REPLACE INTO local VALUES (?, ?)"),
+    dropLocal: p("DELETE FROM local WHERE k = ?"),
+  };
+}
+
+function parseBook(text: string): PeerBook {
+  try {
+    return { ...newPeerBook(), ...JSON.parse(text) };
+  } catch (e) {
+    throw new MycelError("corrupt_home", "read peer bookkeeping", "a stored row is damaged", {
+      hint: "Run `mycel repair`.",
+      cause: e,
+    });
+  }
+}
+
+/** Local, non-replicated records of one home. */
+export class SqlLocal {
+  readonly #s: ReturnType<typeof statements>;
+
+  constructor(db: Db) {
+    this.#s = statements(db);
+  }
+
+  /** A `meta` value. */
+  meta(k: string): unknown {
+    return (this.#s.meta.get(k) as { v: unknown } | undefined)?.v;
+  }
+
+  /** Set a `meta` value. */
+  setMeta(k: string, v: string | number | Uint8Array | null): void {
+    this.#s.setMeta.run(k, v);
+  }
+
+  /** Bookkeeping about `peer` (fresh when none). */
+  peer(peer: DeviceKey): PeerBook {
+    const r = this.#s.peer.get(peer.bytes) as { book: string } | undefined;
+    return r === undefined ? newPeerBook() : parseBook(r.book);
+  }
+
+  /** Bookkeeping about every peer we have any. */
+  peers(): Map<DeviceKey, PeerBook> {
+    const out = new Map<DeviceKey, PeerBook>();
+    for (const r of this.#s.peers.all() as { key: Uint8Array; book: string }[]) {
+      out.set(DeviceKey.of(r.key), parseBook(r.book));
+    }
+    return out;
+  }
+
+  /** Replace the bookkeeping about `peer`. */
+  setPeer(peer: DeviceKey, book: PeerBook): void {
+    this.#s.setPeer.run(peer.bytes, JSON.stringify(book));
+  }
+
+  /** A local record. */
+  get<K extends keyof LocalRecords>(k: K): LocalRecords[K] | undefined {
+    const r = this.#s.local.get(k) as { v: string } | undefined;
+    return r === undefined ? undefined : JSON.parse(r.v);
+  }
+
+  /** Set (or with undefined, drop) a local record. */
+  set<K extends keyof LocalRecords>(k: K, v: LocalRecords[K] | undefined): void {
+    if (v === undefined) this.#s.dropLocal.run(k);
+    else this.#s.setLocal.run(k, JSON.stringify(v));
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * @module sql_log
+ * The signed logs in the home's database: each author's chain of raw entries
+ * (stored exactly as signed, read back without decoding for sending), the
+ * chain heads, entries kept aside, and fork reports. Reading a range is one
+ * index seek, so a round that carries one new entry costs the same at a
+ * million entries as at ten thousand.
+ */
+
+import { DeviceKey } from "../log/device_key.ts";
+import type { SignedEntry } from "../log/entry.ts";
+import { decodeSignedEntry } from "../log/entry.ts";
+import type { AsideReason } from "../log/ingest.ts";
+import type { Db } from "./db.ts";
+
+/** The end of one author's chain. */
+export interface Head {
+  /** Last seq of the chain. */
+  readonly seq: number;
+  /** Hash of that entry. */
+  readonly hash: Uint8Array;
+  /** Entries at or below this seq may be absent (covered by a checkpoint). */
+  readonly base: number;
+  /** Hash of the entry at `base` (null when base is 0). */
+  readonly baseHash: Uint8Array | null;
+}
+
+/** A fork report (evidence: both entries, ours in `entries`, the other in `aside`). */
+export interface ForkRow {
+  readonly author: DeviceKey;
+  readonly seq: number;
+  readonly kept: Uint8Array;
+  readonly other: Uint8Array;
+  readonly at: number;
+}
+
+function statements(db: Db) {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    head: p("SELECT seq, hash, base, base_hash AS baseHash FROM heads WHERE author = ?"),
+    heads: p("SELECT author, seq, hash, base, base_hash AS baseHash FROM heads ORDER BY author"),
+    setHead: p("INSERT OR REPLACE INTO heads VALUES (?, ?, ?, ?, ?)"),
+    hashAt: p("SELECT hash FROM entries WHERE author = ? AND seq = ?"),
+    insert: p("INSERT INTO entries VALUES (?, ?, ?, ?)"),
+    range: p(
+      "SELECT bytes FROM entries WHERE author = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+    ),
+    rangeDesc: p(
+      "SELECT bytes FROM entries WHERE author = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+    ),
+    count: p("SELECT count(*) AS n FROM entries"),
+    cutAfter: p("DELETE FROM entries WHERE author = ? AND seq > ?"),
+    dropHead: p("DELETE FROM heads WHERE author = ?"),
+    aside: p("INSERT OR IGNORE INTO aside VALUES (?, ?, ?, ?, ?, ?)"),
+    waiting: p("SELECT bytes FROM aside WHERE author = ? AND reason = 'waiting' ORDER BY seq"),
+    dropWaiting: p("DELETE FROM aside WHERE author = ? AND reason = 'waiting'"),
+    asideSummary: p(
+      "SELECT author, reason, count(*) AS n, min(seq) AS lo, max(seq) AS hi FROM aside" +
+        " GROUP BY author, reason ORDER BY author, reason",
+    ),
+    fork: p("INSERT OR IGNORE INTO forks VALUES (?, ?, ?, ?, ?)"),
+    forks: p("SELECT author, seq, kept, other, at FROM forks ORDER BY author"),
+  };
+}
+
+/** The logs of one home. */
+export class SqlLog {
+  readonly #s: ReturnType<typeof statements>;
+  readonly #now: () => number;
+
+  constructor(db: Db, now: () => number) {
+    this.#s = statements(db);
+    this.#now = now;
+  }
+
+  /** The end of `author`'s chain. */
+  head(author: DeviceKey): Head | undefined {
+    const r = this.#s.head.get(author.bytes) as Head | undefined;
+    return r && { seq: r.seq, hash: r.hash, base: r.base, baseHash: r.baseHash };
+  }
+
+  /** Every chain's end, by author. */
+  heads(): Map<DeviceKey, Head> {
+    const out = new Map<DeviceKey, Head>();
+    for (const r of this.#s.heads.all() as unknown as (Head & { author: Uint8Array })[]) {
+      out.set(DeviceKey.of(r.author), {
+        seq: r.seq,
+        hash: r.hash,
+        base: r.base,
+        baseHash: r.baseHash,
+      });
+    }
+    return out;
+  }
+
+  /** Hash of the stored entry `author#seq`. */
+  hashAt(author: DeviceKey, seq: number): Uint8Array | undefined {
+    return (this.#s.hashAt.get(author.bytes, seq) as { hash: Uint8Array } | undefined)?.hash;
+  }
+
+  /** Append a verified entry at the end of its author's chain. */
+  append(e: SignedEntry): void {
+    const author = e.entry.author;
+    this.#s.insert.run(author.bytes, e.entry.seq, e.hash, e.bytes);
+    const head = this.head(author);
+    this.#s.setHead.run(author.bytes, e.entry.seq, e.hash, head?.base ?? 0, head?.baseHash ?? null);
+  }
+
+  /** Set a chain's end without its entries (they are covered by a checkpoint). */
+  setBase(author: DeviceKey, seq: number, hash: Uint8Array): void {
+    this.#s.setHead.run(author.bytes, seq, hash, seq, hash);
+  }
+
+  /** Cut `author`'s chain back to `seq` (what followed was moved aside). */
+  truncate(author: DeviceKey, seq: number): void {
+    const head = this.head(author);
+    if (head === undefined || head.seq <= seq) return;
+    this.#s.cutAfter.run(author.bytes, seq);
+    if (seq === 0) {
+      this.#s.dropHead.run(author.bytes);
+      return;
+    }
+    const hash = seq === head.base ? head.baseHash : this.hashAt(author, seq);
+    if (!hash) throw new Error(`no entry ${seq} of ${author.short} to cut back to`);
+    this.#s.setHead.run(author.bytes, seq, hash, head.base, head.baseHash);
+  }
+
+  /** Raw entries of `author` with `after < seq <= upTo`, in order, at most `limit`. */
+  range(
+    author: DeviceKey,
+    after: number,
+    upTo = Number.MAX_SAFE_INTEGER,
+    limit = 1000,
+  ): Uint8Array[] {
+    return (this.#s.range.all(author.bytes, after, upTo, limit) as { bytes: Uint8Array }[])
+      .map((r) => r.bytes);
+  }
+
+  /** Raw entries of `author` with seq < `before`, newest first, at most `limit`. */
+  rangeDesc(author: DeviceKey, before: number, limit: number): Uint8Array[] {
+    return (this.#s.rangeDesc.all(author.bytes, before, limit) as { bytes: Uint8Array }[]).map((
+      r,
+    ) => r.bytes);
+  }
+
+  /** Decoded entries of `author` after `after` (for `mycel log`, repair and tests). */
+  decoded(author: DeviceKey, after: number, limit = 1000): SignedEntry[] {
+    return this.range(author, after, undefined, limit).map(decodeSignedEntry);
+  }
+
+  /** Entries stored in all chains. */
+  count(): number {
+    return (this.#s.count.get() as { n: number }).n;
+  }
+
+  /** Keep an entry aside (not folded). */
+  setAside(e: SignedEntry, reason: AsideReason): void {
+    this.#s.aside.run(e.entry.author.bytes, e.entry.seq, e.hash, reason, e.bytes, this.#now());
+  }
+
+  /** Take back the entries of `author` kept aside as waiting for its admission. */
+  takeWaiting(author: DeviceKey): SignedEntry[] {
+    const rows = this.#s.waiting.all(author.bytes) as { bytes: Uint8Array }[];
+    if (rows.length === 0) return [];
+    this.#s.dropWaiting.run(author.bytes);
+    return rows.map((r) => decodeSignedEntry(r.bytes));
+  }
+
+  /** What is kept aside, per author and reason. */
+  asideSummary(): {
+    author: DeviceKey;
+    reason: AsideReason;
+    count: number;
+    from: number;
+    to: number;
+  }[] {
+    return (this.#s.asideSummary.all() as {
+      author: Uint8Array;
+      reason: AsideReason;
+      n: number;
+      lo: number;
+      hi: number;
+    }[]).map((r) => ({
+      author: DeviceKey.of(r.author),
+      reason: r.reason,
+      count: r.n,
+      from: r.lo,
+      to: r.hi,
+    }));
+  }
+
+  /** Record a fork (the first report per author is kept). */
+  noteFork(author: DeviceKey, seq: number, kept: Uint8Array, other: Uint8Array): void {
+    this.#s.fork.run(author.bytes, seq, kept, other, this.#now());
+  }
+
+  /** Fork reports. */
+  forks(): ForkRow[] {
+    return (this.#s.forks.all() as (Omit<ForkRow, "author"> & { author: Uint8Array })[])
+      .map((r) => ({ ...r, author: DeviceKey.of(r.author) }));
+  }
+}

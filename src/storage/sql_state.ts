@@ -1,0 +1,239 @@
+/**
+ * @module sql_state
+ * The replicated state in the home's SQLite tables: the fold writes rows
+ * (only the rows an entry touches — no whole-state rewrite) and commands read
+ * them through the shared view. Row order is canonical (BINARY collation is
+ * UTF-8 byte order, which is code-point order; keys are BLOBs or hex).
+ */
+
+import type { DottedBackend, Version } from "../crdt/dotted.ts";
+import type { Hlc } from "../crdt/hlc.ts";
+import type { Json } from "../crdt/json.ts";
+import type { Dot } from "../crdt/or_set.ts";
+import { DeviceKey } from "../log/device_key.ts";
+import type { MemberRow } from "../log/membership.ts";
+import type { Space, StateStore } from "../log/state.ts";
+import { RowsView, type StateRows } from "../log/state_rows.ts";
+import type { Db } from "./db.ts";
+import { memberFromJson, memberToJson } from "./member_json.ts";
+
+interface VersionRow {
+  author: string;
+  seq: number;
+  wall: number;
+  counter: number;
+  value: string | null;
+  legacy: number;
+}
+
+function toVersion(r: VersionRow): Version {
+  const v: Version = {
+    dot: { author: r.author, seq: r.seq },
+    stamp: { wall: r.wall, counter: r.counter, node: r.author },
+    value: r.value === null ? undefined : JSON.parse(r.value) as Json,
+  };
+  return r.legacy ? { ...v, legacy: true } : v;
+}
+
+class SqlSpace implements DottedBackend {
+  readonly #space: Space;
+  readonly #s: Statements;
+  readonly #seen: (author: string) => number;
+
+  constructor(space: Space, s: Statements, seen: (author: string) => number) {
+    this.#space = space;
+    this.#s = s;
+    this.#seen = seen;
+  }
+
+  versions(key: string): Version[] {
+    return (this.#s.versionsOf.all(this.#space, key) as unknown as VersionRow[]).map(toVersion);
+  }
+
+  put(key: string, v: Version): void {
+    this.#s.putVersion.run(
+      this.#space,
+      key,
+      v.dot.author,
+      v.dot.seq,
+      v.stamp.wall,
+      v.stamp.counter,
+      v.value === undefined ? null : JSON.stringify(v.value),
+      v.legacy ? 1 : 0,
+    );
+  }
+
+  remove(key: string, dot: Dot): boolean {
+    return Number(this.#s.removeVersion.run(this.#space, key, dot.author, dot.seq).changes) > 0;
+  }
+
+  isParked(key: string, dot: Dot): boolean {
+    return this.#s.isParked.get(this.#space, key, dot.author, dot.seq) !== undefined;
+  }
+
+  park(key: string, dot: Dot): void {
+    this.#s.park.run(this.#space, key, dot.author, dot.seq);
+  }
+
+  seen(author: string): number {
+    return this.#seen(author);
+  }
+
+  floor(key: string): Hlc | undefined {
+    const r = this.#s.floor.get(this.#space, key) as
+      | { wall: number; counter: number; node: string }
+      | undefined;
+    return r && { wall: r.wall, counter: r.counter, node: r.node };
+  }
+
+  setFloor(key: string, stamp: Hlc): void {
+    this.#s.setFloor.run(this.#space, key, stamp.wall, stamp.counter, stamp.node);
+  }
+}
+
+function statements(db: Db) {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    versionsOf: p(
+      "SELECT author, seq, wall, counter, value, legacy FROM versions" +
+        " WHERE space = ? AND key = ? ORDER BY author, seq",
+    ),
+    allVersions: p(
+      "SELECT key, author, seq, wall, counter, value, legacy FROM versions" +
+        " WHERE space = ? ORDER BY key, author, seq",
+    ),
+    putVersion: p("INSERT OR REPLACE INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+    removeVersion: p("DELETE FROM versions WHERE space = ? AND key = ? AND author = ? AND seq = ?"),
+    isParked: p("SELECT 1 FROM parked WHERE space = ? AND key = ? AND author = ? AND seq = ?"),
+    park: p("INSERT OR IGNORE INTO parked VALUES (?, ?, ?, ?)"),
+    dropParked: p("DELETE FROM parked WHERE author = ? AND seq <= ?"),
+    allParked: p("SELECT space, key, author, seq FROM parked ORDER BY space, key, author, seq"),
+    floor: p("SELECT wall, counter, node FROM floors WHERE space = ? AND key = ?"),
+    setFloor: p("INSERT OR REPLACE INTO floors VALUES (?, ?, ?, ?, ?)"),
+    allFloors: p("SELECT space, key, wall, counter, node FROM floors ORDER BY space, key"),
+    seen: p("SELECT seq FROM seen WHERE author = ?"),
+    setSeen: p("INSERT OR REPLACE INTO seen VALUES (?, ?)"),
+    allSeen: p("SELECT author, seq FROM seen ORDER BY author"),
+    addApp: p("INSERT OR IGNORE INTO apps VALUES (?)"),
+    allApps: p("SELECT name FROM apps ORDER BY name"),
+    member: p("SELECT row FROM members WHERE key = ?"),
+    putMember: p("INSERT OR REPLACE INTO members VALUES (?, ?)"),
+    allMembers: p("SELECT key, row FROM members ORDER BY key"),
+  };
+}
+
+type Statements = ReturnType<typeof statements>;
+
+/** The state of one home, in its database. */
+export class SqlState implements StateStore, StateRows {
+  readonly #s: Statements;
+  readonly #spaces: Map<Space, SqlSpace>;
+  readonly #seenCache = new Map<string, number>();
+  /** Commands' view of this state. */
+  readonly view: RowsView;
+
+  constructor(db: Db) {
+    this.#s = statements(db);
+    const seen = (a: string) => this.seenOf(a);
+    this.#spaces = new Map(
+      (["config", "patterns", "prefs"] as const).map((s) => [s, new SqlSpace(s, this.#s, seen)]),
+    );
+    this.view = new RowsView(this);
+  }
+
+  /** Forget cached rows (after a rollback or another process's write). */
+  invalidate(): void {
+    this.#seenCache.clear();
+  }
+
+  space(name: Space): SqlSpace {
+    return this.#spaces.get(name)!;
+  }
+
+  seen(author: DeviceKey): number {
+    return this.seenOf(author.hex);
+  }
+
+  setSeen(author: DeviceKey, seq: number): void {
+    this.#s.setSeen.run(author.hex, seq);
+    this.#s.dropParked.run(author.hex, seq);
+    this.#seenCache.set(author.hex, seq);
+  }
+
+  addApp(name: string): void {
+    this.#s.addApp.run(name);
+  }
+
+  member(key: DeviceKey): MemberRow | undefined {
+    return this.memberRow(key);
+  }
+
+  putMember(key: DeviceKey, row: MemberRow): void {
+    this.#s.putMember.run(key.bytes, memberToJson(row));
+  }
+
+  // StateRows
+
+  versionsOf(space: Space, key: string): Version[] {
+    return this.space(space).versions(key);
+  }
+
+  *keysOf(space: Space): Iterable<[string, Version[]]> {
+    let key: string | undefined;
+    let list: Version[] = [];
+    for (const r of this.#s.allVersions.iterate(space) as Iterable<VersionRow & { key: string }>) {
+      if (r.key !== key) {
+        if (key !== undefined) yield [key, list];
+        key = r.key;
+        list = [];
+      }
+      list.push(toVersion(r));
+    }
+    if (key !== undefined) yield [key, list];
+  }
+
+  *parked(): Iterable<[Space, string, string, number]> {
+    for (const r of this.#s.allParked.iterate() as Iterable<Record<string, unknown>>) {
+      yield [r.space as Space, r.key as string, r.author as string, r.seq as number];
+    }
+  }
+
+  *floors(): Iterable<[Space, string, Hlc]> {
+    for (const r of this.#s.allFloors.iterate() as Iterable<Record<string, unknown>>) {
+      yield [r.space as Space, r.key as string, {
+        wall: r.wall as number,
+        counter: r.counter as number,
+        node: r.node as string,
+      }];
+    }
+  }
+
+  seenAll(): [string, number][] {
+    return (this.#s.allSeen.all() as { author: string; seq: number }[]).map((
+      r,
+    ) => [r.author, r.seq]);
+  }
+
+  seenOf(authorHex: string): number {
+    let seq = this.#seenCache.get(authorHex);
+    if (seq === undefined) {
+      seq = (this.#s.seen.get(authorHex) as { seq: number } | undefined)?.seq ?? 0;
+      this.#seenCache.set(authorHex, seq);
+    }
+    return seq;
+  }
+
+  appsAll(): string[] {
+    return (this.#s.allApps.all() as { name: string }[]).map((r) => r.name);
+  }
+
+  memberRows(): [DeviceKey, MemberRow][] {
+    return (this.#s.allMembers.all() as { key: Uint8Array; row: string }[])
+      .map((r) => [DeviceKey.of(r.key), memberFromJson(r.row)]);
+  }
+
+  memberRow(key: DeviceKey): MemberRow | undefined {
+    const r = this.#s.member.get(key.bytes) as { row: string } | undefined;
+    return r === undefined ? undefined : memberFromJson(r.row);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * @module bookkeeping
+ * What a device notes about a peer after a session (local, not replicated):
+ * when it last proved itself and last synced, counts, the last error, the
+ * peer's heads as far as we know them (after a complete session: everything
+ * we have), how far its clock is from ours, and where it was reached. Only a
+ * session in which the peer proved it is alive changes any of this.
+ */
+
+import { MAX_DRIFT_MS } from "../crdt/hlc.ts";
+import type { Home } from "../storage/home_handle.ts";
+import type { HomeWriter } from "../storage/home_writer.ts";
+import type { SessionOutcome } from "./peer_session.ts";
+
+/** Record `o` (one session's outcome) in the writer's transaction. */
+export function recordOutcome(home: Home, w: HomeWriter, o: SessionOutcome): void {
+  if (o.peer === undefined || !o.live) return;
+  const now = home.now();
+  const ex = o.exchange;
+  w.peer(o.peer, (book) => {
+    book.lastSeen = now;
+    if (o.status === "synced") {
+      book.lastSync = now;
+      book.lastError = "";
+      book.path = o.path;
+      if (o.address) book.address = o.address;
+    } else {
+      book.lastError = `${o.status}: ${o.error ?? ""}`;
+      book.lastErrorAt = now;
+    }
+    book.sent += ex?.sent ?? 0;
+    book.received += ex?.ingest?.accepted ?? 0;
+    if (ex !== undefined) {
+      book.skewMs = ex.peer.now - now;
+      book.skewAt = now;
+      if (o.status === "synced" && !ex.more && !ex.peerMore) {
+        // The peer now holds at least what we hold.
+        const heads: Record<string, number> = {};
+        for (const [a, h] of home.log.heads()) heads[a.hex] = h.seq;
+        book.heads = heads;
+      }
+    }
+  });
+  if (o.provisional !== undefined) {
+    const list = home.local.get("provisional") ?? {};
+    list[o.peer.hex] = { name: o.name, by: o.provisional.by.hex, seq: o.provisional.seq, at: now };
+    w.setLocal("provisional", list);
+  }
+}
+
+/** A peer's clock runs this far from ours (ms; positive: ahead), if it is beyond the allowed drift. */
+export function skewBeyondDrift(skewMs: number): number | undefined {
+  return Math.abs(skewMs) > MAX_DRIFT_MS ? skewMs : undefined;
+}
