@@ -26,10 +26,14 @@ export function parseSeconds(
   return n * 1000;
 }
 
-/** Exit code of a round: 0 all synced, 3 none reachable, 1 otherwise. */
+/**
+ * Exit code of a round: 0 all synced; 3 when the only trouble is peers that
+ * could not be reached (none or some synced: a laptop on the move, a phone
+ * asleep), which timers treat as success; 1 when a peer refused or failed.
+ */
 export function roundExitCode(statuses: string[]): number {
   if (statuses.every((s) => s === "synced")) return ExitCode.ok;
-  if (statuses.every((s) => s === "unreachable")) return ExitCode.unreachable;
+  if (statuses.every((s) => s === "synced" || s === "unreachable")) return ExitCode.unreachable;
   return ExitCode.failure;
 }
 
@@ -78,7 +82,9 @@ export const syncCommands: CommandSpec[] = [
     path: ["sync", "now"],
     summary: "run one sync round with every peer, in parallel",
     description: "Each peer gets a line: synced (sent N, received M), unreachable (why) or\n" +
-      "refused (why). Exit 0 when every peer synced, 3 when none was reachable, 1 otherwise.",
+      "refused (why). Exit 0 when every peer synced, 3 when some or all could not be\n" +
+      "reached, 1 when one refused or failed. Only one round runs per home at a time: while\n" +
+      "one runs, another exits 0 at once with a note (so cron needs no flock).",
     args: [],
     flags: [JSON_FLAG, {
       name: "timeout",
@@ -91,6 +97,16 @@ export const syncCommands: CommandSpec[] = [
         ctx.out.error("Offline (--no-sync or MYCEL_OFFLINE=1): not contacting peers.");
         return ExitCode.ok;
       }
+      // One round at a time per home: an overlapping one (a slow round, a timer
+      // firing while you run it by hand) has nothing to add, so it steps aside.
+      const { tryRoundGuard } = await import("../../storage/round_lock.ts");
+      const taken = await tryRoundGuard(homeRoot(ctx));
+      if (!taken.held) {
+        const who = taken.holder ? ` (pid ${taken.holder})` : "";
+        ctx.out.error(`Another sync round is running${who}; this one is skipped.`);
+        return ExitCode.ok;
+      }
+      using _ = taken.guard;
       return await syncNow(ctx, input.flags.json === true, timeoutMs);
     },
   },
