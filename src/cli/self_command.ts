@@ -16,7 +16,7 @@ import { fromFileUrl } from "./file_url.ts";
 /** Where the command comes from. */
 export type SelfSource = "installed" | "binary" | "source";
 
-/** What {@link selfCommand} looks at (the process's own, unless a test passes others). */
+/** What {@link selfCommandOf} looks at (the process's own, unless a test passes others). */
 export interface SelfProbe {
   /** Path of the running executable (`Deno.execPath()`). */
   execPath: string;
@@ -72,9 +72,4 @@ export function selfCommandOf(probe: SelfProbe = defaultProbe()): SelfCommand {
     return { argv: [probe.execPath, "run", "-A", fromFileUrl(probe.mainUrl)], source: "source" };
   }
   return { argv: [probe.execPath], source: "binary" };
-}
-
-/** argv[0..] that starts mycel (see {@link selfCommandOf}). */
-export function selfCommand(): string[] {
-  return selfCommandOf().argv;
 }

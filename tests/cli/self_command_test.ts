@@ -39,9 +39,13 @@ Deno.test("a compiled binary without an installed mycel runs itself", () => {
     argv: ["/home/ann/dist/mycel-x86_64-unknown-linux-gnu"],
     source: "binary",
   });
-  // Compiled, main.ts is no file: URL, even when the binary is called deno-something.
-  const embedded = probe({ execPath: "/opt/deno", mainUrl: new URL("https://embedded/main.ts") });
-  assert.deepEqual(selfCommandOf(embedded).argv, ["/opt/deno"]);
+  // Inside a compiled binary main.ts has a file: URL too (deno's virtual root):
+  // the executable's name is what tells it from `deno run`.
+  const compiled = probe({
+    execPath: "/opt/mycel",
+    mainUrl: new URL("file:///tmp/deno-compile-mycel/main.ts"),
+  });
+  assert.deepEqual(selfCommandOf(compiled).argv, ["/opt/mycel"]);
 });
 
 Deno.test("the installed mycel on PATH wins, first match, absolute folders only", async () => {
