@@ -12,7 +12,7 @@ _mycel() {
   done
   if [[ "$prev" == --home ]]; then COMPREPLY=($(compgen -d -- "$cur")); return; fi
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'app config doctor get init log mesh pair pattern pref repair service set show status sync unset --help --version --home --no-sync' -- "$cur"))
+    COMPREPLY=($(compgen -W 'app completion config doctor get init log man mesh pair pattern pref repair service set show status sync unset --help --version --home --no-sync' -- "$cur"))
     return
   fi
   cmd="${words[*]:0:2}"
@@ -301,6 +301,18 @@ _mycel() {
         --ttl|--listen|--name|--peer|--home) return;;
       esac
       COMPREPLY=($(compgen -W '--ttl --listen --name --peer --json --home --no-sync --help' -- "$cur")); return;;
+    'completion')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--home --no-sync --help bash zsh fish' -- "$cur")); return;;
+    'man')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
   esac
   if ((${#words[@]} == 1)); then
     case "${words[0]}" in

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the test suite uses: WireGuard userspace and tools plus
 # iproute2 for the namespace mesh tests, systemd for systemd-socket-activate
-# and systemd-analyze, zsh and fish to check the completion files, hyperfine
-# for the whole-command benchmarks. Works as root (CI, a root shell on a
+# and systemd-analyze, zsh and fish to check the completion files, groff-base
+# to render the man page, hyperfine for the whole-command benchmarks. Works as root (CI, a root shell on a
 # minimal system without sudo) and as a normal user (it asks sudo itself).
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
@@ -17,4 +17,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
   wireguard-go wireguard-tools iproute2 iputils-ping iperf3 \
-  systemd tmux zsh fish hyperfine procps ca-certificates git
+  systemd tmux zsh fish groff-base hyperfine procps ca-certificates git

@@ -1,9 +1,13 @@
 /**
  * @module compile_test
  * `deno task compile` (scripts/compile.ts):
- * - what is left out of the binary (`excludedModules`: the Deno npm package,
- *   the native cbor-extract, every development-only package) and the
+ * - what the binary embeds, checked on deno compile's own file listing (a
+ *   placeholder base makes deno list the files without a denort binary):
+ *   only the run-time packages, no deno binary, no `.bin` links, no dev or
+ *   unused packages, within 25 MB above the runtime;
+ * - what is left out (`excludedModules`, `runtimeClosure`) and the
  *   `deno compile` argv (`compileArgs`: permissions baked in, no -A);
+ * - Linux and macOS targets only (no Windows);
  * - without a denort base binary the build fails with a clear message;
  * - with one (`DENORT_BIN` naming an existing file) the real build: the
  *   binary prints package.json's version and two devices sync with it on
@@ -11,7 +15,16 @@
  */
 
 import assert from "node:assert/strict";
-import { compileArgs, excludedModules, hostTarget } from "../scripts/compile.ts";
+import {
+  compileArgs,
+  embeddedFiles,
+  excludedModules,
+  hostTarget,
+  MAX_EMBEDDED_BYTES,
+  parseEmbedded,
+  runtimeClosure,
+  TARGETS,
+} from "../scripts/compile.ts";
 import { childEnv, REPO_ROOT } from "./helpers/mycel.ts";
 import { freePort } from "./helpers/net.ts";
 import { type Proc, type ProcResult, runProcess, spawnProcess } from "./helpers/process.ts";
@@ -52,45 +65,141 @@ const PERMISSIONS = [
   "--allow-sys",
 ];
 
-Deno.test("excludedModules: deno itself, cbor-extract and every dev-only package", async () => {
+/**
+ * Names directly under the binary's node_modules: packages, or whole scopes
+ * (`@noble`) since deno collapses those.
+ */
+function embeddedPackages(paths: string[]): string[] {
+  return [
+    ...new Set(
+      paths.filter((p) => p.startsWith("node_modules/")).map((p) => p.split("/")[1])
+        .filter((p) => p !== ".package-lock.json"),
+    ),
+  ].sort();
+}
+
+Deno.test("the binary embeds only run-time packages and stays within 25 MB above the runtime", async () => {
+  const { entries, totalBytes, listing } = await embeddedFiles(ROOT_URL);
+  const present = entries.filter((e) => e.bytes > 0).map((e) => e.path);
+  // Exactly the closure of package.json's dependencies, found via the lockfile.
+  const closure = runtimeClosure(LOCK, Object.keys(PKG.dependencies));
+  const expected = embeddedPackages([...closure]);
+  assert.deepEqual(embeddedPackages(present), expected, listing);
+  for (const p of ["@noble", "hash-wasm", "uqr", "smol-toml"]) {
+    assert.ok(expected.includes(p), `${p} is embedded`);
+  }
+  for (const p of present) {
+    assert.doesNotMatch(p, /(^|\/)(deno|@deno|\.bin|cbor-extract|pngjs|yargs|qrcode)(\/|$)/, p);
+  }
+  for (const dev of Object.keys(PKG.devDependencies)) {
+    assert.ok(!present.some((p) => p.startsWith(`node_modules/${dev}`)), `${dev} (dev) is out`);
+  }
+  // Besides node_modules only the program: main.ts, package.json and src/.
+  const top = [...new Set(present.map((p) => p.split("/")[0]))].sort();
+  assert.deepEqual(top, ["main.ts", "node_modules", "package.json", "src"]);
+  assert.ok(totalBytes > 1024 * 1024, `the listing was read (${totalBytes} bytes)`);
+  assert.ok(
+    totalBytes <= MAX_EMBEDDED_BYTES,
+    `embedded files are ${(totalBytes / 2 ** 20).toFixed(1)} MB:\n${listing}`,
+  );
+});
+
+Deno.test("excludedModules: everything outside the run-time closure, and every .bin", async () => {
   const ex = await excludedModules(ROOT_URL);
-  for (const m of ["node_modules/deno", "node_modules/@deno"]) {
+  const closure = runtimeClosure(LOCK, Object.keys(PKG.dependencies));
+  for (const m of ["node_modules/.bin", "node_modules/deno"]) {
     assert.ok(ex.includes(m), `${m} is excluded`);
   }
-  const native = Object.keys(LOCK.packages).filter((p) =>
-    /node_modules\/(cbor-extract|@cbor-extract\/)/.test(p)
-  );
-  assert.ok(native.length > 0, "the lockfile has cbor-extract");
-  for (const p of native) assert.ok(ex.includes(p), `${p} (native, unused) is excluded`);
+  for (const p of Object.keys(LOCK.packages).filter((p) => p.startsWith("node_modules/"))) {
+    const dropped = ex.some((e) => p === e || p.startsWith(`${e}/`));
+    assert.equal(dropped, !closure.has(p), `${p}: ${closure.has(p) ? "needed" : "unused"}`);
+  }
+  const native = Object.keys(LOCK.packages).filter((p) => /(^|\/)cbor-extract$|@deno\//.test(p));
+  assert.ok(native.length > 0, "the lockfile has native optional packages");
+  for (const p of native) assert.ok(!closure.has(p), `${p} (optional, native) is left out`);
   for (const dev of Object.keys(PKG.devDependencies)) {
     assert.ok(ex.includes(`node_modules/${dev}`), `devDependency ${dev} is excluded`);
   }
-  // Transitive dev-only packages too (every lockfile entry marked dev).
-  const devPaths = Object.entries(LOCK.packages).filter(([p, v]) =>
-    p.startsWith("node_modules/") && v.dev
-  ).map(([p]) => p);
-  assert.ok(devPaths.length > Object.keys(PKG.devDependencies).length, "transitive dev deps exist");
-  for (const p of devPaths) assert.ok(ex.includes(p), `${p} (dev) is excluded`);
-  // Nothing the program needs at run time.
   for (const dep of Object.keys(PKG.dependencies).filter((d) => d !== "deno")) {
-    assert.ok(!ex.includes(`node_modules/${dep}`), `runtime dependency ${dep} is kept`);
-  }
-  for (const [p, v] of Object.entries(LOCK.packages)) {
-    if (!p.startsWith("node_modules/") || v.dev) continue;
-    if (
-      /^node_modules\/(deno|@deno)(\/|$)/.test(p) ||
-      /node_modules\/(cbor-extract|@cbor-extract\/)/.test(p)
-    ) continue;
-    assert.ok(!ex.includes(p), `${p} is needed at run time`);
+    assert.ok(closure.has(`node_modules/${dep}`), `runtime dependency ${dep} is kept`);
   }
   assert.deepEqual(ex, [...new Set(ex)].sort(), "sorted, no duplicates");
-  // Every excluded path exists in the lockfile or is one of the three named ones.
-  for (const p of ex) {
-    assert.ok(
-      p in LOCK.packages || p === "node_modules/@deno",
-      `${p} names a package of the lockfile`,
-    );
+  for (const p of ex.filter((p) => !p.endsWith("/.bin"))) {
+    assert.ok(p in LOCK.packages, `${p} names a package of the lockfile`);
+    assert.ok(!ex.some((e) => p.startsWith(`${e}/`)), `${p} is not inside another excluded path`);
   }
+});
+
+Deno.test("runtimeClosure follows dependencies and required peers the way Node resolves them", () => {
+  const lock = {
+    packages: {
+      "": {},
+      "node_modules/app": { dependencies: { lib: "1", util: "2" }, optionalDependencies: {} },
+      "node_modules/app/node_modules/util": { dependencies: { leaf: "1" } },
+      "node_modules/util": { dependencies: { other: "1" } },
+      "node_modules/lib": {
+        peerDependencies: { peer: "1", maybe: "1" },
+        peerDependenciesMeta: { maybe: { optional: true } },
+      },
+      "node_modules/leaf": {},
+      "node_modules/peer": {},
+      "node_modules/maybe": {},
+      "node_modules/other": {},
+      "node_modules/native": {},
+      "node_modules/@s/x": { dependencies: { leaf: "1" } },
+      "node_modules/deno": { dependencies: { leaf: "1" } },
+    },
+  };
+  const keep = runtimeClosure(lock, ["app", "@s/x", "deno", "missing"]);
+  assert.deepEqual([...keep].sort(), [
+    "node_modules/@s/x",
+    "node_modules/app",
+    "node_modules/app/node_modules/util", // the nested copy wins over the top-level one
+    "node_modules/leaf",
+    "node_modules/lib",
+    "node_modules/peer",
+  ]);
+});
+
+Deno.test("parseEmbedded reads deno compile's tree, folders, sizes and the total", () => {
+  const text = [
+    "Compile main.ts to file:///tmp/x",
+    "",
+    "Embedded Files",
+    "",
+    "x",
+    "├── main.ts (8.29KB)",
+    "├─┬ node_modules (6.92MB - 6.9MB unique)",
+    "│ ├── @deno (0B)",
+    "│ ├─┬ cbor-x (2.13MB)",
+    "│ │ ├── dist/* (1.98MB)",
+    "│ │ └── package.json (2.11KB)",
+    "│ └── uqr/* (77.71KB - 65.99KB unique)",
+    "├── package.json (572B)",
+    "└─┬ src (1.26MB)",
+    "  └── version.ts (451B)",
+    "",
+    "Files: 8.21MB",
+    "Metadata: 2.12KB",
+  ].join("\n");
+  const { entries, totalBytes } = parseEmbedded(`\x1b[1m${text}\x1b[0m`);
+  assert.deepEqual(entries.map((e) => [e.path, e.folder]), [
+    ["main.ts", false],
+    ["node_modules", true],
+    ["node_modules/@deno", false],
+    ["node_modules/cbor-x", true],
+    ["node_modules/cbor-x/dist", true],
+    ["node_modules/cbor-x/package.json", false],
+    ["node_modules/uqr", true],
+    ["package.json", false],
+    ["src", true],
+    ["src/version.ts", false],
+  ]);
+  assert.equal(entries[0].bytes, Math.round(8.29 * 1024));
+  assert.equal(entries[2].bytes, 0);
+  assert.equal(totalBytes, Math.round(8.21 * 1024 * 1024));
+  assert.throws(() => parseEmbedded("no listing here"), /Embedded Files/);
+  assert.throws(() => parseEmbedded("Embedded Files\n├── a (1KB)\n"), /Files:/);
 });
 
 Deno.test("compileArgs: permissions baked in, excludes, target and output", () => {
@@ -113,17 +222,31 @@ Deno.test("compileArgs: permissions baked in, excludes, target and output", () =
   assert.ok(args.indexOf("main.ts") > args.lastIndexOf("--output"));
 });
 
-Deno.test("hostTarget names this machine's triple", () => {
-  const t = hostTarget();
-  assert.ok(t.startsWith(`${Deno.build.arch}-`), t);
-  assert.ok(
-    t.endsWith(
-      { linux: "unknown-linux-gnu", darwin: "apple-darwin", windows: "pc-windows-msvc" }[
-        Deno.build.os as "linux"
-      ] ?? "?",
-    ),
-    t,
-  );
+Deno.test("targets are Linux and macOS only; hostTarget names this machine's triple", () => {
+  assert.deepEqual(TARGETS, [
+    "x86_64-unknown-linux-gnu",
+    "aarch64-unknown-linux-gnu",
+    "x86_64-apple-darwin",
+    "aarch64-apple-darwin",
+  ]);
+  assert.ok(TARGETS.includes(hostTarget()), hostTarget());
+  assert.ok(hostTarget().startsWith(`${Deno.build.arch}-`));
+  assert.equal(hostTarget("darwin", "aarch64"), "aarch64-apple-darwin");
+  assert.equal(hostTarget("linux", "x86_64"), "x86_64-unknown-linux-gnu");
+  assert.throws(() => hostTarget("windows", "x86_64"), /only Linux and macOS/);
+});
+
+Deno.test("compile refuses a target it does not build (Windows)", async () => {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "scripts/compile.ts", "--target", "x86_64-pc-windows-msvc"],
+    cwd: REPO_ROOT,
+    env: childEnv(),
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(r.code, 2);
+  assert.match(new TextDecoder().decode(r.stderr), /unknown target x86_64-pc-windows-msvc/);
 });
 
 Deno.test("compile without a denort base binary fails with a clear message and leaves no binary", async () => {

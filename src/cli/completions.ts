@@ -22,6 +22,11 @@ function flagsOf(c: CommandSpec): FlagSpec[] {
   return [...c.flags, ...GLOBAL_FLAGS];
 }
 
+/** Values offered for positional arguments (those with fixed choices). */
+function argChoices(c: CommandSpec): string[] {
+  return c.args.flatMap((a) => a.choices ?? []);
+}
+
 function firstWords(table: CommandTable): string[] {
   return [...new Set(spellings(table).map(([p]) => p[0]))].sort();
 }
@@ -40,7 +45,7 @@ function shSingle(s: string): string {
 export function bashCompletion(table: CommandTable): string {
   const cases: string[][] = [[], [], []];
   for (const [path, c] of spellings(table)) {
-    const flags = flagsOf(c).map((f) => `--${f.name}`).join(" ");
+    const flags = [...flagsOf(c).map((f) => `--${f.name}`), ...argChoices(c)].join(" ");
     const valued = flagsOf(c).filter((f) => f.value).map((f) => `--${f.name}`).join("|");
     const choices = flagsOf(c).filter((f) => f.choices).map((f) =>
       `      --${f.name}) COMPREPLY=($(compgen -W ${
@@ -138,10 +143,16 @@ export function zshCompletion(table: CommandTable): string {
       describe(subs)
     }); _describe 'command' subs;;`;
   });
+  // _arguments numbers positions from the word after `mycel`: the command words come first.
+  const positional = (path: string[], c: CommandSpec) =>
+    c.args.length > 0 && c.args.every((a) => a.choices)
+      ? c.args.map((a, i) => `'${path.length + i + 1}:${a.name}:(${a.choices!.join(" ")})'`)
+        .join(" ")
+      : "'*: :_files'";
   const cmdCase = ([path, c]: [string[], CommandSpec]) =>
-    `    ${shSingle(path.join(" "))}) _arguments ${
-      flagsOf(c).map(zshFlag).join(" ")
-    } '*: :_files';;`;
+    `    ${shSingle(path.join(" "))}) _arguments ${flagsOf(c).map(zshFlag).join(" ")} ${
+      positional(path, c)
+    };;`;
   const twoWords = spellings(table).filter(([p]) => p.length === 2).map(cmdCase);
   const oneWord = spellings(table).filter(([p]) => p.length === 1).map(cmdCase);
   return `#compdef mycel
@@ -199,6 +210,11 @@ export function fishCompletion(table: CommandTable): string {
   }
   for (const [path, c] of spellings(table)) {
     const cond = path.map((p) => `__fish_seen_subcommand_from ${p}`).join("; and ");
+    for (const a of c.args.filter((a) => a.choices)) {
+      lines.push(
+        `complete -c mycel -n '${cond}' -a '${a.choices!.join(" ")}' -d '${esc(a.help)}'`,
+      );
+    }
     for (const f of c.flags) {
       const arg = f.choices
         ? ` -x -a '${f.choices.join(" ")}'`

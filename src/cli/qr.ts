@@ -1,84 +1,60 @@
 /**
  * @module qr
  * QR codes drawn with half-block characters, two module rows per text line,
- * for `mycel pair` (a short code) and `mycel mesh export-wg` (a whole
- * wg-quick config). Both renderers paint LIGHT modules with glyphs and leave
- * dark modules blank, as qrcode-terminal's small mode does: on the usual
- * light-on-dark terminal the code then shows the right way round. On a
- * dark-on-light terminal it shows inverted; most phone scanners still read
- * that. Returns text and never prints: the caller decides where it goes. Pure.
+ * for `mycel pair` (a short code) and `mycel mesh export-wg --qr` (a whole
+ * wg-quick config). One encoder (uqr) serves both; it picks the densest mode
+ * (numeric, alphanumeric — pairing codes are upper-case, so they fit a
+ * version-1 symbol — or UTF-8 bytes) at error correction level L.
+ *
+ * Light modules are painted with glyphs and dark modules left blank: on the
+ * usual light-on-dark terminal the code then shows the right way round, and
+ * the painted margin is its quiet zone. On a dark-on-light terminal it shows
+ * inverted; most phone scanners still read that. Returns text and never
+ * prints: the caller decides where it goes. Pure.
  */
 
-import qrcodeTerminal from "qrcode-terminal";
-import QRCode from "qrcode";
+import { encode } from "uqr";
 import { MycelError } from "../errors.ts";
 
-/**
- * Longest payload sent to qrcode-terminal. Its bundled encoder only writes
- * 8-bit mode and maps each UTF-16 unit to one byte, so it is kept to short
- * printable ASCII (pairing codes); anything else goes to the `qrcode` package,
- * which encodes UTF-8 and picks compact modes.
- */
-export const TERMINAL_QR_MAX = 120;
+/** Longest payload accepted, in UTF-8 bytes (a version-40-L symbol holds 2953). */
+export const QR_MAX_BYTES = 2953;
 
-/** Light-module margin, in modules, around {@link renderQrLarge} codes. */
+/** Light margin of {@link renderQrTerminal} (compact, for short codes). */
+const COMPACT_MARGIN = 1;
+
+/** Light margin of {@link renderQr} (for large payloads a wider quiet zone scans better). */
 const MARGIN = 2;
 
-function checkPayload(text: string): void {
-  if (text.length === 0) {
-    throw new MycelError("bad_qr_payload", "draw QR code", "there is nothing to encode");
-  }
+function badPayload(reason: string, value?: string, cause?: unknown): MycelError {
+  return new MycelError("bad_qr_payload", "draw QR code", reason, { value, cause });
 }
 
-/** True when qrcode-terminal can encode `text` faithfully and compactly. */
-export function fitsTerminalQr(text: string): boolean {
-  return text.length > 0 && text.length <= TERMINAL_QR_MAX && /^[\x20-\x7e]*$/.test(text);
-}
-
-/**
- * Draw `text` with qrcode-terminal's small (half-block) mode, capturing its
- * output through the callback. Error correction level L, 1-module margin.
- */
-export function renderQrTerminal(text: string): string {
-  checkPayload(text);
-  if (!fitsTerminalQr(text)) {
-    throw new MycelError("bad_qr_payload", "draw QR code", "use renderQrLarge for this payload", {
-      value: `${text.length} characters`,
-    });
-  }
-  let out = "";
-  // The callback runs synchronously; without one the library would print.
-  qrcodeTerminal.generate(text, { small: true }, (s: string) => {
-    out = s;
-  });
-  return out.replace(/\n+$/, "");
-}
-
-/**
- * Draw `text` (any Unicode, up to a version-40 code) with the `qrcode`
- * package at error correction level L, which keeps a ~300-byte wg-quick
- * config near 60 columns, framed by a 2-module light margin.
- */
-export function renderQrLarge(text: string): string {
-  checkPayload(text);
-  let modules: { size: number; get(row: number, col: number): number | boolean };
+/** The dark-module matrix of `text` (no border), or a `bad_qr_payload` error. */
+function modules(text: string): boolean[][] {
+  if (text.length === 0) throw badPayload("there is nothing to encode");
+  // uqr goes through encodeURI, which throws on lone surrogates.
+  if (!text.isWellFormed()) throw badPayload("the text is not valid Unicode");
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes > QR_MAX_BYTES) throw badPayload("the payload is too large", `${bytes} bytes`);
   try {
-    modules = QRCode.create(text, { errorCorrectionLevel: "L" }).modules;
+    return encode(text, { ecc: "L", border: 0 }).data;
   } catch (e) {
-    throw new MycelError("bad_qr_payload", "draw QR code", "the payload is too large", {
-      value: `${text.length} characters`,
-      cause: e,
-    });
+    // Alphanumeric/numeric capacities are larger than bytes; only bytes can overflow.
+    throw badPayload("the payload is too large", `${bytes} bytes`, e);
   }
-  const n = modules.size;
-  const total = n + 2 * MARGIN;
-  // Light = inside the frame and not a dark module; outside the frame there
-  // is no paint at all, like the terminal background.
+}
+
+/** Half-block drawing of `dark` with a light frame `margin` modules wide. */
+function draw(dark: boolean[][], margin: number): string {
+  const n = dark.length;
+  const total = n + 2 * margin;
+  // Light = inside the frame and not a dark module; below the last row (odd
+  // totals) there is no paint at all, like the terminal background.
   const light = (r: number, c: number): boolean => {
     if (r >= total) return false;
-    const qr = r - MARGIN, qc = c - MARGIN;
+    const qr = r - margin, qc = c - margin;
     const inside = qr >= 0 && qr < n && qc >= 0 && qc < n;
-    return !(inside && modules.get(qr, qc));
+    return !(inside && dark[qr][qc]);
   };
   const lines: string[] = [];
   for (let r = 0; r < total; r += 2) {
@@ -92,7 +68,12 @@ export function renderQrLarge(text: string): string {
   return lines.join("\n");
 }
 
-/** Draw `text` compactly when qrcode-terminal can hold it, else with {@link renderQrLarge}. */
+/** A compact code (1-module margin) for short payloads such as pairing codes. */
+export function renderQrTerminal(text: string): string {
+  return draw(modules(text), COMPACT_MARGIN);
+}
+
+/** A code for any payload up to {@link QR_MAX_BYTES} (2-module margin), e.g. a wg-quick config. */
 export function renderQr(text: string): string {
-  return fitsTerminalQr(text) ? renderQrTerminal(text) : renderQrLarge(text);
+  return draw(modules(text), MARGIN);
 }

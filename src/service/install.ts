@@ -1,7 +1,7 @@
 /**
  * @module install
  * Writing, enabling, removing and inspecting the systemd units (user or
- * system) and the cron lines. systemctl is used only when systemd is running
+ * system) and the cron lines (the launchd agents are in launchd_install.ts). systemctl is used only when systemd is running
  * (`/run/systemd/system` exists); otherwise the units are still written and
  * the caller says how to enable them.
  */
@@ -150,12 +150,8 @@ export async function unitStatus(
 }
 
 /** Install the cron lines into the user's crontab (replacing older mycel lines). */
-export async function installCron(
-  spec: ServiceSpec,
-  lockFile: string,
-  runner: Runner,
-): Promise<string> {
-  const lines = renderCron(spec, lockFile);
+export async function installCron(spec: ServiceSpec, runner: Runner): Promise<string> {
+  const lines = renderCron(spec);
   const current = await runner.run("crontab", ["-l"]);
   const kept = current.code === 0 ? withoutMycel(current.stdout) : "";
   await runner.run("crontab", ["-"], { stdin: kept + lines });

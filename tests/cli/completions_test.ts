@@ -9,13 +9,15 @@
  *   real Tab in an interactive zsh on a pseudo-terminal (`zsh/zpty`) offers
  *   the expected words (captured through a `compadd` wrapper);
  * - fish: `fish -n`; `complete -C "mycel …"` lists words with descriptions.
+ * `mycel completion SHELL` prints exactly those files (so an installed binary
+ * needs no repository), and completes its own SHELL argument.
  * A shell that is not installed is skipped with a printed reason.
  */
 
 import assert from "node:assert/strict";
 import { COMMANDS } from "../../src/cli/commands/table.ts";
 import { allCompletions } from "../../src/cli/completions.ts";
-import { REPO_ROOT } from "../helpers/mycel.ts";
+import { mycel, REPO_ROOT } from "../helpers/mycel.ts";
 import { type ProcResult, runProcess, which } from "../helpers/process.ts";
 
 const DIR = `${REPO_ROOT}/completions`;
@@ -55,6 +57,18 @@ Deno.test("completions/* are up to date with the command table", async () => {
       `completions/${name} is out of date with src/cli/commands/table.ts: run \`deno task completions\``,
     );
   }
+});
+
+Deno.test("mycel completion bash|zsh|fish prints the checked-in file; a bad shell is a usage error", async () => {
+  for (const [shell, file] of [["bash", "mycel.bash"], ["zsh", "_mycel"], ["fish", "mycel.fish"]]) {
+    const r = await mycel(["completion", shell]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, await Deno.readTextFile(`${DIR}/${file}`), `completion ${shell}`);
+  }
+  const bad = await mycel(["completion", "tcsh"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /SHELL must be one of bash, zsh, fish/);
+  assert.equal(bad.stdout, "");
 });
 
 Deno.test("the generated completions mention every command and flag", () => {
@@ -118,6 +132,15 @@ Deno.test({
     for (const w of ["pref", "config", "sync", "service", "doctor", "mesh", "--help"]) {
       assert.ok(top.includes(w), `top level offers ${w}: ${top}`);
     }
+    assert.deepEqual(await bashComplete(["mycel", "completion", ""]), [
+      "--help",
+      "--home",
+      "--no-sync",
+      "bash",
+      "fish",
+      "zsh",
+    ]);
+    assert.deepEqual(await bashComplete(["mycel", "completion", "z"]), ["zsh"]);
     const install = await bashComplete(["mycel", "service", "install", "--"]);
     for (const f of ["--user", "--system", "--dir", "--interval", "--port", "--cron", "--apply"]) {
       assert.ok(install.includes(f), `service install offers ${f}`);
@@ -223,6 +246,7 @@ Deno.test({
       ["mycel pr", ["pref"]],
       ["mycel pref s", ["set"]],
       ["mycel config export --format ", ["json", "toml"]],
+      ["mycel completion ", ["bash", "fish", "zsh"]],
     ];
     for (const [line, want] of cases) {
       const got = await zshComplete(line);
@@ -293,5 +317,7 @@ Deno.test({
       JSON.stringify(syncNow),
     );
     assert.ok(syncNow.some(([w]) => w === "--json"), JSON.stringify(syncNow));
+    const shells = await fishComplete("mycel completion ");
+    assert.deepEqual(shells.map(([w]) => w).sort(), ["bash", "fish", "zsh"]);
   },
 });

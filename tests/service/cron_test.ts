@@ -1,13 +1,15 @@
 /**
  * @module cron_test
  * `mycel service install --cron`: a valid crontab (marker, two `* * * * *`
- * lines, the second after `sleep 30;`, both under `flock -n`), checked with
+ * lines, the second after `sleep 30;`, no `flock`: sync now guards its own
+ * rounds), checked with
  * a small parser and, where the machine's `crontab` can check a file without
  * installing it (`-T`), by cron itself. `--cron --apply` and `service
  * uninstall` go through a fake `crontab` first on PATH (the user's real
  * crontab is never touched). The first line's command, run by /bin/sh with
- * cron's environment, really syncs with a peer; while the lock is held it
- * exits at once without syncing.
+ * cron's environment, really syncs with a peer; while another round holds
+ * the home's round guard it exits 0 at once without syncing; with a peer
+ * asleep it prints nothing (cron would mail output) whatever its exit code.
  */
 
 import assert from "node:assert/strict";
@@ -15,6 +17,7 @@ import { describe, MAIN_TS, type StatusJson, TempHome, tempHome } from "../helpe
 import { CRON_MARKER } from "../../src/service/units.ts";
 import { freePort } from "../helpers/net.ts";
 import { runProcess, which } from "../helpers/process.ts";
+import { ROUND_LOCK_FILE } from "../../src/storage/round_lock.ts";
 import { type FakeBin, fakeBin, parseCrontab, peer } from "./_helpers.ts";
 
 const CRONTAB = which("crontab");
@@ -32,14 +35,14 @@ async function setup(name = "box"): Promise<{ h: TempHome; bin: FakeBin }> {
 
 /** The argv /bin/sh builds from a cron command (mycel replaced by printf). */
 async function shellArgv(command: string): Promise<string[]> {
-  const m = /^(?:sleep 30; )?flock -n (.*) >\/dev\/null 2>&1$/.exec(command);
-  assert.ok(m, `flock -n … >/dev/null 2>&1: ${command}`);
+  const m = /^(?:sleep 30; )?(.*) >\/dev\/null 2>&1$/.exec(command);
+  assert.ok(m, `… >/dev/null 2>&1: ${command}`);
   const r = await runProcess("/bin/sh", ["-c", `printf '%s\\0' ${m[1]}`]);
   assert.equal(r.code, 0, r.stderr);
   return r.stdout.split("\0").slice(0, -1);
 }
 
-Deno.test("service install --cron prints a valid crontab: two lines a minute under flock -n", async () => {
+Deno.test("service install --cron prints a valid crontab: two lines a minute, no flock", async () => {
   const { h } = await setup();
   await using _ = h;
   const args = ["service", "install", "--cron", "--port", "40140"];
@@ -55,14 +58,13 @@ Deno.test("service install --cron prints a valid crontab: two lines a minute und
   for (const job of jobs) {
     assert.deepEqual(job.schedule, ["*", "*", "*", "*", "*"]);
     assert.equal(job.stdin, undefined, "no % in the command");
-    assert.match(job.command, /^(sleep 30; )?flock -n /);
+    assert.ok(!job.command.includes("flock"), job.command);
   }
   assert.ok(!jobs[0].command.includes("sleep"), jobs[0].command);
-  assert.ok(jobs[1].command.startsWith("sleep 30; flock -n "), jobs[1].command);
+  assert.ok(jobs[1].command.startsWith("sleep 30; "), jobs[1].command);
   assert.equal(jobs[1].command, `sleep 30; ${jobs[0].command}`);
   const argv = await shellArgv(jobs[0].command);
   assert.deepEqual(argv, [
-    `${h.home}/cron.lock`,
     Deno.execPath(),
     "run",
     "-A",
@@ -140,66 +142,72 @@ Deno.test("service install --cron --apply into an empty crontab", async () => {
   assert.equal(parseCrontab(bin.crontab()!).length, 2);
 });
 
-Deno.test({
-  name:
-    "the cron line, run by /bin/sh with cron's environment, syncs; with the lock held it does nothing",
-  ignore: which("flock") === undefined,
-  async fn() {
-    await using served = await tempHome("mycel-cron-served-");
-    const port = freePort();
-    await served.ok(["--no-sync", "init", "--name", "served", "--listen", `127.0.0.1:${port}`]);
-    await served.ok(["--no-sync", "pref", "set", "from", "served"]);
-    const { h } = await setup("laptop");
-    await using _ = h;
-    await peer(h, served);
-    await h.ok(["--no-sync", "pref", "set", "from-laptop", "yes"]);
-    await using server = served.spawn(["sync", "serve", "--listen", `127.0.0.1:${port}`]);
-    await server.waitFor(/listening on/);
+/** What cron gives a job: HOME, LOGNAME, SHELL and a short PATH; cwd is HOME. */
+function cronEnv(): Record<string, string> {
+  return {
+    HOME: Deno.env.get("HOME") ?? "/",
+    LOGNAME: Deno.env.get("LOGNAME") ?? Deno.env.get("USER") ?? "root",
+    SHELL: "/bin/sh",
+    PATH: "/usr/bin:/bin",
+  };
+}
 
-    const r = await h.ok(["service", "install", "--cron", "--port", String(freePort())]);
-    const [job] = parseCrontab(r.stdout);
-    // What cron gives a job: HOME, LOGNAME, SHELL and a short PATH; cwd is HOME.
-    const home = Deno.env.get("HOME") ?? "/";
-    const cronEnv = {
-      HOME: home,
-      LOGNAME: Deno.env.get("LOGNAME") ?? Deno.env.get("USER") ?? "root",
-      SHELL: "/bin/sh",
-      PATH: "/usr/bin:/bin",
-    };
-    const status = () =>
-      h.json<Record<string, unknown>>(["service", "status", "--dir", h.path("u"), "--json"]);
-    assert.equal((await status()).last_round, null);
+function runCronJob(command: string) {
+  const env = cronEnv();
+  return runProcess("/bin/sh", ["-c", command], { env, clearEnv: true, cwd: env.HOME });
+}
 
-    // Held lock: flock -n gives up at once, nothing runs.
-    const lock = await Deno.open(`${h.home}/cron.lock`, { read: true, write: true, create: true });
-    try {
-      await lock.lock(true);
-      const t0 = performance.now();
-      const busy = await runProcess("/bin/sh", ["-c", job.command], {
-        env: cronEnv,
-        clearEnv: true,
-        cwd: home,
-      });
-      assert.equal(busy.code, 1, `flock -n fails while the lock is held:\n${busy.stderr}`);
-      assert.ok(performance.now() - t0 < 5_000, "flock -n does not wait");
-      assert.equal((await status()).last_round, null, "no round ran");
-    } finally {
-      lock.close();
-    }
+Deno.test("the cron line, run by /bin/sh with cron's environment, syncs; while a round runs it steps aside", async () => {
+  await using served = await tempHome("mycel-cron-served-");
+  const port = freePort();
+  await served.ok(["--no-sync", "init", "--name", "served", "--listen", `127.0.0.1:${port}`]);
+  await served.ok(["--no-sync", "pref", "set", "from", "served"]);
+  const { h } = await setup("laptop");
+  await using _ = h;
+  await peer(h, served);
+  await h.ok(["--no-sync", "pref", "set", "from-laptop", "yes"]);
+  await using server = served.spawn(["sync", "serve", "--listen", `127.0.0.1:${port}`]);
+  await server.waitFor(/listening on/);
 
-    const done = await runProcess("/bin/sh", ["-c", job.command], {
-      env: cronEnv,
-      clearEnv: true,
-      cwd: home,
-    });
-    assert.equal(done.code, 0, `the cron command:\n${job.command}\n${done.stderr}`);
-    const last = (await status()).last_round as { peers: number; synced: number } | null;
-    assert.ok(last, "a round ran");
-    assert.deepEqual([last.peers, last.synced], [1, 1]);
-    const [a, b] = await Promise.all([
-      h.json<StatusJson>(["status", "--json"]),
-      served.json<StatusJson>(["--no-sync", "status", "--json"]),
-    ]);
-    assert.equal(a.state_digest, b.state_digest);
-  },
+  const r = await h.ok(["service", "install", "--cron", "--port", String(freePort())]);
+  const [job] = parseCrontab(r.stdout);
+  const status = () =>
+    h.json<Record<string, unknown>>(["service", "status", "--dir", h.path("u"), "--json"]);
+  assert.equal((await status()).last_round, null);
+
+  // Another round holds the home's round guard: this one exits 0 at once, runs nothing.
+  const guard = await Deno.open(`${h.home}/${ROUND_LOCK_FILE}`, {
+    read: true,
+    write: true,
+    create: true,
+  });
+  try {
+    await guard.lock(true);
+    const t0 = performance.now();
+    const busy = await runCronJob(job.command);
+    assert.equal(busy.code, 0, `a skipped round is not a failure:\n${busy.stderr}`);
+    assert.deepEqual([busy.stdout, busy.stderr], ["", ""], "cron would mail any output");
+    assert.ok(performance.now() - t0 < 10_000, "it does not wait for the other round");
+    assert.equal((await status()).last_round, null, "no round ran");
+  } finally {
+    guard.close();
+  }
+
+  const done = await runCronJob(job.command);
+  assert.equal(done.code, 0, `the cron command:\n${job.command}\n${done.stderr}`);
+  const last = (await status()).last_round as { peers: number; synced: number } | null;
+  assert.ok(last, "a round ran");
+  assert.deepEqual([last.peers, last.synced], [1, 1]);
+  const [a, b] = await Promise.all([
+    h.json<StatusJson>(["status", "--json"]),
+    served.json<StatusJson>(["--no-sync", "status", "--json"]),
+  ]);
+  assert.equal(a.state_digest, b.state_digest);
+
+  // The peer goes to sleep: the round exits 3, and cron sees no output to mail.
+  await server.stop("SIGTERM");
+  const asleep = await runCronJob(job.command.replace(/ >\/dev\/null 2>&1$/, ""));
+  assert.equal(asleep.code, 3, `without the redirection: exit 3\n${asleep.stdout}`);
+  const quiet = await runCronJob(job.command);
+  assert.deepEqual([quiet.stdout, quiet.stderr], ["", ""], "nothing for cron to mail");
 });

@@ -254,38 +254,32 @@ Deno.test("quoteShell: /bin/sh reads every awkward argument back unchanged", asy
   assert.deepEqual(r.stdout.split("\0").slice(0, -1), args);
 });
 
-Deno.test("renderCron: marker and two lines a minute, the second after sleep 30, under flock -n", () => {
-  const text = renderCron(SPEC, "/home/ann/.local/share/mycel/cron.lock");
+Deno.test("renderCron: marker and two lines a minute, the second after sleep 30, no flock", () => {
+  const text = renderCron(SPEC);
   const lines = text.split("\n");
   assert.equal(lines.length, 4, JSON.stringify(text)); // marker, two jobs, final newline
   assert.equal(lines[0], CRON_MARKER);
   assert.equal(lines[3], "");
   const jobs = parseCrontab(text);
   assert.equal(jobs.length, 2);
-  const cmd = `${SPEC.exec.join(" ")} --home ${SPEC.home} sync now --timeout 20`;
-  const guarded = `flock -n /home/ann/.local/share/mycel/cron.lock ${cmd} >/dev/null 2>&1`;
-  assert.deepEqual(jobs[0], { schedule: ["*", "*", "*", "*", "*"], command: guarded });
-  assert.deepEqual(jobs[1], {
-    schedule: ["*", "*", "*", "*", "*"],
-    command: `sleep 30; ${guarded}`,
-  });
+  // sync now guards its own rounds (src/storage/round_lock.ts): no flock binary needed.
+  const cmd = `${SPEC.exec.join(" ")} --home ${SPEC.home} sync now --timeout 20 >/dev/null 2>&1`;
+  assert.deepEqual(jobs[0], { schedule: ["*", "*", "*", "*", "*"], command: cmd });
+  assert.deepEqual(jobs[1], { schedule: ["*", "*", "*", "*", "*"], command: `sleep 30; ${cmd}` });
+  assert.ok(!text.includes("flock"), text);
 });
 
 Deno.test("renderCron: awkward paths are shell-quoted and survive sh", async () => {
   const home = "/tmp/my home/it's $x";
   const spec = { ...SPEC, exec: ["/opt/my tools/mycel"], home };
-  const jobs = parseCrontab(renderCron(spec, `${home}/cron.lock`));
+  const jobs = parseCrontab(renderCron(spec));
   assert.equal(jobs.length, 2);
   for (const job of jobs) assert.equal(job.stdin, undefined);
-  // Replace flock and mycel by printf to see the argv sh builds.
-  const command = jobs[0].command.replace(/^flock -n /, "printf '%s\\0' ").replace(
-    / >\/dev\/null 2>&1$/,
-    "",
-  );
+  // Put printf in front of mycel to see the argv sh builds.
+  const command = `printf '%s\\0' ${jobs[0].command.replace(/ >\/dev\/null 2>&1$/, "")}`;
   const r = await runProcess("/bin/sh", ["-c", command]);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.stdout.split("\0").slice(0, -1), [
-    `${home}/cron.lock`,
     "/opt/my tools/mycel",
     "--home",
     home,
@@ -298,14 +292,14 @@ Deno.test("renderCron: awkward paths are shell-quoted and survive sh", async () 
 
 Deno.test("renderCron: a % in a path is escaped for cron (else cron cuts the command there)", () => {
   const home = "/srv/100%/mycel";
-  const jobs = parseCrontab(renderCron({ ...SPEC, home }, `${home}/cron.lock`));
+  const jobs = parseCrontab(renderCron({ ...SPEC, home }));
   for (const job of jobs) {
     assert.equal(
       job.stdin,
       undefined,
       `cron would end the command at the % and feed the rest as stdin:\n${job.command}`,
     );
-    assert.ok(job.command.includes(`${home}/cron.lock`));
+    assert.ok(job.command.includes(`--home ${home} sync now`));
   }
 });
 

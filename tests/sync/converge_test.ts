@@ -102,7 +102,7 @@ Deno.test("three devices peered A–B and B–C converge through B, A never reac
   assert.equal(c2.of(a).status, "unreachable", "C now knows A, but A does not serve");
 
   const a2 = await a.syncNow();
-  assert.equal(a2.result.code, 1, "one peer synced, one unreachable → exit 1");
+  assert.equal(a2.result.code, 3, "one peer synced, one unreachable → exit 3");
   assert.equal(a2.of(b).status, "synced");
   assert.equal(a2.of(c).status, "unreachable");
   assert.ok(a2.of(b).received > 0);

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { devices } from "./_helpers.ts";
 
-Deno.test("sync now exits 1 when some peers are down, 3 when none is reachable, status shows last_error", async () => {
+Deno.test("sync now exits 3 when some or all peers are unreachable, status shows last_error", async () => {
   await using devs = await devices(["hub", "up", "down"]);
   const [hub, up, down] = devs.list;
   await devs.peer(hub, up);
@@ -19,7 +19,7 @@ Deno.test("sync now exits 1 when some peers are down, 3 when none is reachable, 
 
   await up.serve();
   const some = await hub.syncNow();
-  assert.equal(some.result.code, 1, some.result.stdout);
+  assert.equal(some.result.code, 3, some.result.stdout);
   assert.equal(some.of(up).status, "synced");
   const o = some.of(down);
   assert.equal(o.status, "unreachable");
@@ -36,7 +36,7 @@ Deno.test("sync now exits 1 when some peers are down, 3 when none is reachable, 
 
   // The human form names it too.
   const text = await hub.run(["sync", "now", "--timeout", "5"]);
-  assert.equal(text.code, 1);
+  assert.equal(text.code, 3);
   assert.match(text.stdout, /^down \([A-Z0-9]{7}\): unreachable: /m);
   assert.match(text.stdout, /^up \([A-Z0-9]{7}\): synced: sent 0, received 0 via direct /m);
 

@@ -1,216 +1,140 @@
 /**
  * @module service
- * `mycel service install|uninstall|status`: the 30-second cadence (systemd
- * timer, or cron) and socket-activated incoming sync.
+ * `mycel service install|uninstall|status`: the 30-second cadence and
+ * incoming sync, with what the platform has: systemd (a timer and a socket)
+ * on Linux, launchd agents on macOS, cron lines anywhere (`--cron`). The
+ * platform is passed in (`serviceCommandsFor`), so every path can be
+ * exercised on any machine.
  */
 
-import { ExitCode, usageError } from "../../errors.ts";
-import { parseEndpoint } from "../../log/endpoint.ts";
-import type { ServiceScope } from "../../service/install.ts";
+import { ExitCode } from "../../errors.ts";
+import { serviceBackend } from "../../service/backend.ts";
+import type { UnitStatus } from "../../service/install.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, type ParsedInput } from "../command.ts";
 import { isoTime } from "../json_types.ts";
-import { commitOps, homeRoot, withRead, withWrite } from "../session.ts";
-import { parseDuration, primaryIpv4 } from "./pairing.ts";
+import { serviceInstall } from "../service_install.ts";
+import { agentTarget, runnerOf, scopeOf, type ServicePlatform } from "../service_platform.ts";
+import { withRead } from "../session.ts";
 
-/** Default TCP port of the sync socket. */
-export const DEFAULT_SYNC_PORT = 7850;
-
-function scopeOf(input: ParsedInput): ServiceScope {
-  if (input.flags.user && input.flags.system) {
-    throw usageError("run mycel service", "give --user or --system, not both");
-  }
-  if (input.flags.system) return "system";
-  if (input.flags.user) return "user";
-  return Deno.uid() === 0 ? "system" : "user";
-}
-
-async function unitFolder(
-  ctx: CommandContext,
-  input: ParsedInput,
-  scope: ServiceScope,
-): Promise<string> {
-  const { unitDir } = await import("../../service/install.ts");
-  return (input.flags.dir as string | undefined) ?? unitDir(scope, ctx.env);
-}
+export { DEFAULT_SYNC_PORT } from "../service_install.ts";
 
 const SCOPE_FLAGS = [
-  { name: "user", help: "per-user units (default when not root)" },
+  { name: "user", help: "per-user units (default when not root; always on macOS)" },
   { name: "system", help: "system units in /etc/systemd/system (default as root)" },
-  { name: "dir", value: "DIR", help: "write the units into DIR instead", complete: "dir" as const },
+  {
+    name: "dir",
+    value: "DIR",
+    help: "write the units (plists on macOS) into DIR instead",
+    complete: "dir" as const,
+  },
 ];
 
-async function install(ctx: CommandContext, input: ParsedInput): Promise<number> {
-  const { installUnits, installCron } = await import("../../service/install.ts");
-  const { renderCron } = await import("../../service/units.ts");
-  const { systemRunner } = await import("../../mesh/system.ts");
-  const { selfCommand } = await import("../self_command.ts");
-  const intervalMs = parseDuration(
-    (input.flags.interval as string | undefined) ?? "30s",
-    "--interval",
-  );
-  const self = await withRead(ctx, (home) => home.view.member(home.device)?.record);
-  const advertised = self?.endpoints[0] ? parseEndpoint(self.endpoints[0]).port : undefined;
-  const portText = input.flags.port as string | undefined;
-  const port = portText === undefined ? advertised ?? DEFAULT_SYNC_PORT : Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw usageError("use --port", "it must be 1–65535", { value: portText });
-  }
-  const scope = scopeOf(input); // usage errors come before any write
-  if (input.flags.mesh && scope !== "system") {
-    throw usageError(
-      "run mycel service install",
-      "--mesh needs system units (root): mesh up configures interfaces",
-    );
-  }
-  const spec = {
-    mesh: input.flags.mesh === true,
-    exec: selfCommand(),
-    home: homeRoot(ctx),
-    intervalSeconds: Math.max(1, Math.round(intervalMs / 1000)),
-    port,
-  };
-  if (self && self.endpoints.length === 0) {
-    // Peers can only connect if they know where: advertise this machine's address.
-    const endpoint = `${primaryIpv4()}:${port}`;
-    await withWrite(
-      ctx,
-      (w) =>
-        commitOps(w, [{
-          type: "device.update",
-          device: w.device,
-          fields: { endpoints: [endpoint] },
-        }]),
-    );
-    ctx.out.error(
-      `Advertising ${endpoint} as this device's sync endpoint (change it with \`mycel mesh set-endpoint\`).`,
-    );
-  }
-  if (input.flags.cron) {
-    const lock = `${spec.home}/cron.lock`;
-    if (input.flags.apply) {
-      ctx.out.write(await installCron(spec, lock, systemRunner));
-      ctx.out.error(
-        "Installed into your crontab. Incoming connections need `mycel sync serve --listen` running.",
-      );
-    } else {
-      ctx.out.write(renderCron(spec, lock));
-      ctx.out.error("Add these lines with `crontab -e`, or run again with --apply.");
-    }
+async function uninstall(ctx: CommandContext, input: ParsedInput, p: ServicePlatform) {
+  const backend = serviceBackend(p.os, input.flags.cron === true);
+  if (backend === "cron") {
+    const { uninstallCron } = await import("../../service/install.ts");
+    const cron = await uninstallCron(await runnerOf(p));
+    ctx.out.line(cron > 0 ? "removed mycel's crontab lines" : "nothing was installed");
     return ExitCode.ok;
   }
-  const result = await installUnits(
-    spec,
+  const scope = scopeOf(input, p);
+  let removed: string[];
+  if (backend === "launchd") {
+    const { uninstallAgents } = await import("../../service/launchd_install.ts");
+    removed = await uninstallAgents(await agentTarget(ctx, input, p));
+  } else {
+    const { uninstallUnits, unitDir } = await import("../../service/install.ts");
+    const dir = (input.flags.dir as string | undefined) ?? unitDir(scope, ctx.env);
+    removed = await uninstallUnits(scope, dir, await runnerOf(p));
+  }
+  for (const f of removed) ctx.out.line(`removed ${f}`);
+  if (removed.length === 0) ctx.out.line("nothing was installed");
+  return ExitCode.ok;
+}
+
+async function status(ctx: CommandContext, input: ParsedInput, p: ServicePlatform) {
+  const scope = scopeOf(input, p);
+  let units: UnitStatus;
+  if (serviceBackend(p.os, false) === "launchd") {
+    const { agentStatus } = await import("../../service/launchd_install.ts");
+    units = await agentStatus(await agentTarget(ctx, input, p));
+  } else {
+    const { unitStatus, unitDir } = await import("../../service/install.ts");
+    const dir = (input.flags.dir as string | undefined) ?? unitDir(scope, ctx.env);
+    units = await unitStatus(scope, dir, await runnerOf(p));
+  }
+  const last = await withRead(ctx, (home) => home.local.get("lastRound"));
+  const doc = {
     scope,
-    await unitFolder(ctx, input, scope),
-    systemRunner,
-    !input.flags["no-enable"],
-  );
-  if (input.flags.json) ctx.out.json({ scope, ...result });
+    installed: units.installed,
+    timer: units.timer,
+    socket: units.socket,
+    last_round: last ? { at: isoTime(last.at), peers: last.peers, synced: last.synced } : null,
+    next_round: isoTime(units.nextRound),
+  };
+  if (input.flags.json) ctx.out.json(doc);
   else {
-    for (const f of result.files) ctx.out.line(`wrote ${f}`);
-    if (result.enabled) {
-      ctx.out.line(
-        `enabled mycel-sync.timer (every ${spec.intervalSeconds}s) and mycel-sync.socket (port ${port})`,
-      );
-    } else {
-      const how = scope === "user" ? "systemctl --user" : "systemctl";
-      ctx.out.line(
-        `${result.note}; enable later with: ${how} enable --now mycel-sync.timer mycel-sync.socket`,
-      );
-    }
+    ctx.out.line(`units   ${doc.installed ? "installed" : "not installed"} (${scope})`);
+    ctx.out.line(`timer   ${doc.timer}`);
+    ctx.out.line(`socket  ${doc.socket}`);
+    const round = last && `${doc.last_round!.at}: ${last.synced} of ${last.peers} peers synced`;
+    ctx.out.line(`last    ${round || "no round yet"}`);
+    ctx.out.line(`next    ${doc.next_round ?? "unknown"}`);
   }
   return ExitCode.ok;
 }
 
-/** The service commands. */
-export const serviceCommands: CommandSpec[] = [
-  {
-    path: ["service", "install"],
-    summary:
-      "run sync every 30 s (systemd timer) and accept incoming sync (socket), or print cron lines",
-    description:
-      "Writes mycel-sync.service/.timer (OnBootSec, OnUnitActiveSec, AccuracySec=1s),\n" +
-      "mycel-sync.socket (Accept=yes) and mycel-sync@.service (sync serve --stdio), then\n" +
-      "enables them unless --no-enable or systemd is absent. --cron prints two crontab lines\n" +
-      "a minute (the second after sleep 30) under flock -n; --cron --apply installs them.",
-    args: [],
-    flags: [
-      ...SCOPE_FLAGS,
-      { name: "interval", value: "DURATION", help: "time between rounds (default 30s)" },
-      {
-        name: "port",
-        value: "N",
-        help: "TCP port for incoming sync (default: this device's endpoint port, else 7850)",
-      },
-      { name: "no-enable", help: "write the units but do not enable them" },
-      { name: "mesh", help: "also run `mycel mesh up` before each round (system units)" },
-      { name: "cron", help: "print crontab lines instead of systemd units" },
-      { name: "apply", help: "with --cron: install the lines into your crontab" },
-      JSON_FLAG,
-    ],
-    run: install,
-  },
-  {
-    path: ["service", "uninstall"],
-    summary: "stop and remove the units (with --cron: mycel's crontab lines)",
-    args: [],
-    flags: [...SCOPE_FLAGS, {
-      name: "cron",
-      help: "remove mycel's crontab lines instead of the units",
-    }],
-    async run(ctx, input) {
-      const { uninstallUnits, uninstallCron } = await import("../../service/install.ts");
-      const { systemRunner } = await import("../../mesh/system.ts");
-      if (input.flags.cron) {
-        const cron = await uninstallCron(systemRunner);
-        ctx.out.line(cron > 0 ? "removed mycel's crontab lines" : "nothing was installed");
-        return ExitCode.ok;
-      }
-      const scope = scopeOf(input);
-      const removed = await uninstallUnits(
-        scope,
-        await unitFolder(ctx, input, scope),
-        systemRunner,
-      );
-      for (const f of removed) ctx.out.line(`removed ${f}`);
-      if (removed.length === 0) ctx.out.line("nothing was installed");
-      return ExitCode.ok;
+/** The service commands for `platform`. */
+export function serviceCommandsFor(platform: ServicePlatform): CommandSpec[] {
+  return [
+    {
+      path: ["service", "install"],
+      summary:
+        "run sync every 30 s and accept incoming sync (systemd or launchd), or print cron lines",
+      description:
+        "Linux: writes mycel-sync.service/.timer (OnBootSec, OnUnitActiveSec, AccuracySec=1s),\n" +
+        "mycel-sync.socket (Accept=yes) and mycel-sync@.service (sync serve --stdio), then\n" +
+        "enables them unless --no-enable or systemd is absent. macOS: writes the launchd\n" +
+        "agents local.mycel.sync (StartInterval) and local.mycel.serve (inetd-style socket)\n" +
+        "into ~/Library/LaunchAgents and loads them. --cron prints two crontab lines a\n" +
+        "minute (the second after sleep 30; sync now never overlaps itself, so no flock);\n" +
+        "--cron --apply installs them. A round with a peer asleep (exit 3) counts as success.",
+      args: [],
+      flags: [
+        ...SCOPE_FLAGS,
+        { name: "interval", value: "DURATION", help: "time between rounds (default 30s)" },
+        {
+          name: "port",
+          value: "N",
+          help: "TCP port for incoming sync (default: this device's endpoint port, else 7850)",
+        },
+        { name: "no-enable", help: "write the units but do not enable (load) them" },
+        { name: "mesh", help: "also run `mycel mesh up` before each round (Linux system units)" },
+        { name: "cron", help: "print crontab lines instead of systemd units or launchd agents" },
+        { name: "apply", help: "with --cron: install the lines into your crontab" },
+        JSON_FLAG,
+      ],
+      run: (ctx, input) => serviceInstall(ctx, input, platform),
     },
-  },
-  {
-    path: ["service", "status"],
-    summary: "show whether the timer and socket are active, and the last and next round",
-    args: [],
-    flags: [...SCOPE_FLAGS, JSON_FLAG],
-    async run(ctx, input) {
-      const { unitStatus } = await import("../../service/install.ts");
-      const { systemRunner } = await import("../../mesh/system.ts");
-      const scope = scopeOf(input);
-      const units = await unitStatus(scope, await unitFolder(ctx, input, scope), systemRunner);
-      const last = await withRead(ctx, (home) => home.local.get("lastRound"));
-      const doc = {
-        scope,
-        installed: units.installed,
-        timer: units.timer,
-        socket: units.socket,
-        last_round: last ? { at: isoTime(last.at), peers: last.peers, synced: last.synced } : null,
-        next_round: isoTime(units.nextRound),
-      };
-      if (input.flags.json) ctx.out.json(doc);
-      else {
-        ctx.out.line(`units   ${doc.installed ? "installed" : "not installed"} (${scope})`);
-        ctx.out.line(`timer   ${doc.timer}`);
-        ctx.out.line(`socket  ${doc.socket}`);
-        ctx.out.line(
-          `last    ${
-            last
-              ? `${doc.last_round!.at}: ${last.synced} of ${last.peers} peers synced`
-              : "no round yet"
-          }`,
-        );
-        ctx.out.line(`next    ${doc.next_round ?? "unknown"}`);
-      }
-      return ExitCode.ok;
+    {
+      path: ["service", "uninstall"],
+      summary: "stop and remove the units or agents (with --cron: mycel's crontab lines)",
+      args: [],
+      flags: [...SCOPE_FLAGS, {
+        name: "cron",
+        help: "remove mycel's crontab lines instead of the units",
+      }],
+      run: (ctx, input) => uninstall(ctx, input, platform),
     },
-  },
-];
+    {
+      path: ["service", "status"],
+      summary: "show whether the timer and socket are active, and the last and next round",
+      args: [],
+      flags: [...SCOPE_FLAGS, JSON_FLAG],
+      run: (ctx, input) => status(ctx, input, platform),
+    },
+  ];
+}
+
+/** The service commands for this machine. */
+export const serviceCommands: CommandSpec[] = serviceCommandsFor({ os: Deno.build.os });

@@ -26,7 +26,11 @@ export function parseSeconds(
   return n * 1000;
 }
 
-/** Exit code of a round: 0 all synced, 3 some or all peers unreachable, 1 when a peer failed or refused. */
+/**
+ * Exit code of a round: 0 all synced; 3 when the only trouble is peers that
+ * could not be reached (none or some synced: a laptop on the move, a phone
+ * asleep), which timers treat as success; 1 when a peer refused or failed.
+ */
 export function roundExitCode(statuses: string[]): number {
   if (statuses.every((s) => s === "synced")) return ExitCode.ok;
   if (statuses.every((s) => s === "synced" || s === "unreachable")) return ExitCode.unreachable;
@@ -99,8 +103,9 @@ export const syncCommands: CommandSpec[] = [
     description: "Each peer gets a line as its session ends: synced (sent N, received M),\n" +
       "unreachable (why) or refused (why). In meshes of more than 8 devices a round talks to\n" +
       "the peers that lack this device's changes plus a few others (--all: every peer).\n" +
-      "Exit 0 when every peer synced, 3 when some (or all) were unreachable, 1 when one\n" +
-      "failed or refused.",
+      "Exit 0 when every peer synced, 3 when some or all could not be reached, 1 when one\n" +
+      "refused or failed. Only one round runs per home at a time: while one runs, another\n" +
+      "exits 0 at once with a note (so cron needs no flock).",
     args: [],
     flags: [
       JSON_FLAG,
@@ -123,6 +128,16 @@ export const syncCommands: CommandSpec[] = [
         ctx.out.error("Offline (--no-sync or MYCEL_OFFLINE=1): not contacting peers.");
         return ExitCode.ok;
       }
+      // One round at a time per home: an overlapping one (a slow round, a timer
+      // firing while you run it by hand) has nothing to add, so it steps aside.
+      const { tryRoundGuard } = await import("../../storage/round_lock.ts");
+      const taken = await tryRoundGuard(homeRoot(ctx));
+      if (!taken.held) {
+        const who = taken.holder ? ` (pid ${taken.holder})` : "";
+        if (input.flags.quiet !== true) ctx.out.error(`Another sync round is running${who}; this one is skipped.`);
+        return ExitCode.ok;
+      }
+      using _ = taken.guard;
       return await syncNow(ctx, {
         json: input.flags.json === true,
         timeoutMs,

@@ -6,6 +6,7 @@
 
 import type { CommandTable } from "../parse.ts";
 import { appCommands } from "./app.ts";
+import { completionCommand, manCommand } from "./completion.ts";
 import { configCommands } from "./config.ts";
 import { doctorCommand } from "./doctor.ts";
 import { initCommand } from "./init.ts";
@@ -29,7 +30,10 @@ export const COMMANDS: CommandTable = {
     { name: "app", summary: "installed apps (grow-only list)" },
     { name: "pattern", summary: "learned patterns (observed-remove set)" },
     { name: "sync", summary: "exchange changes with peers (encrypted, one round)" },
-    { name: "service", summary: "run sync every 30 s (systemd timer and socket, or cron)" },
+    {
+      name: "service",
+      summary: "run sync every 30 s (systemd timer and socket, launchd, or cron)",
+    },
     { name: "mesh", summary: "devices in this mesh, peering, the WireGuard interface" },
   ],
   commands: [
@@ -48,5 +52,7 @@ export const COMMANDS: CommandTable = {
     ...meshWgCommands,
     ...syncCommands,
     ...serviceCommands,
+    completionCommand,
+    manCommand,
   ],
 };

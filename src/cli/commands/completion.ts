@@ -1,0 +1,48 @@
+/**
+ * @module completion
+ * `mycel completion bash|zsh|fish` prints a shell completion script and
+ * `mycel man` the man page, both generated from the command table: the same
+ * text as the checked-in `completions/` and `docs/mycel.1`, so an installed
+ * binary can put them in place on its own (scripts/install.sh does).
+ */
+
+import { ExitCode } from "../../errors.ts";
+import type { CommandSpec } from "../command.ts";
+
+/** `mycel completion SHELL`. */
+export const completionCommand: CommandSpec = {
+  path: ["completion"],
+  summary: "print the completion script for bash, zsh or fish",
+  description: [
+    "bash: source <(mycel completion bash), or save it as",
+    "      ~/.local/share/bash-completion/completions/mycel",
+    "zsh:  save it as _mycel in a folder of $fpath (then run compinit)",
+    "fish: mycel completion fish > ~/.config/fish/completions/mycel.fish",
+  ].join("\n"),
+  args: [{ name: "SHELL", help: "the shell", choices: ["bash", "zsh", "fish"] }],
+  flags: [],
+  examples: ["source <(mycel completion bash)"],
+  async run(ctx, input) {
+    // The table imports this file: reach it lazily.
+    const { COMMANDS } = await import("./table.ts");
+    const { bashCompletion, fishCompletion, zshCompletion } = await import("../completions.ts");
+    const shell = input.args.SHELL as "bash" | "zsh" | "fish";
+    const render = { bash: bashCompletion, zsh: zshCompletion, fish: fishCompletion }[shell];
+    ctx.out.write(render(COMMANDS));
+    return ExitCode.ok;
+  },
+};
+
+/** `mycel man`. */
+export const manCommand: CommandSpec = {
+  path: ["man"],
+  summary: "print the man page (roff), e.g. mycel man | man -l -",
+  args: [],
+  flags: [],
+  async run(ctx) {
+    const { COMMANDS } = await import("./table.ts");
+    const { manPage } = await import("../man.ts");
+    ctx.out.write(manPage(COMMANDS));
+    return ExitCode.ok;
+  },
+};

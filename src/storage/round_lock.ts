@@ -1,0 +1,93 @@
+/**
+ * @module round_lock
+ * The round guard: at most one `mycel sync now` per home at a time, so cron
+ * lines and launchd agents need no `flock` binary and a slow round is never
+ * joined by the next one. It is an exclusive advisory lock (flock(2), through
+ * `Deno.FsFile.tryLock`, on Linux and macOS alike) on `<home>/round.lock`,
+ * taken without waiting: the kernel drops it when the holder exits, even on
+ * kill -9, so it never goes stale. The holder's PID is written into the file
+ * only to name it in the note of the round that was skipped.
+ *
+ * This is not the writers' lock of the store: it guards whole rounds, not
+ * writes, and never blocks. It is never opened through a symbolic link.
+ */
+
+import { MycelError } from "../errors.ts";
+
+/** File name of the guard inside the home. */
+export const ROUND_LOCK_FILE = "round.lock";
+
+/** The guard, held until released (or the process exits). */
+export interface RoundGuard {
+  /** Release it (idempotent). */
+  release(): void;
+  [Symbol.dispose](): void;
+}
+
+/** Outcome of {@link tryRoundGuard}. */
+export type RoundGuardResult =
+  | { held: true; guard: RoundGuard }
+  | { held: false; holder?: number };
+
+/**
+ * Take the guard of the home at `root` without waiting. When the home does
+ * not exist there is nothing to guard: the guard is a no-op and the round
+ * reports the missing home itself.
+ */
+export async function tryRoundGuard(root: string): Promise<RoundGuardResult> {
+  const path = `${root}/${ROUND_LOCK_FILE}`;
+  let file: Deno.FsFile;
+  try {
+    const before = await Deno.lstat(path).catch((e) => {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    });
+    if (before !== undefined && !before.isFile) throw unsafe(path);
+    file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+    // A link swapped in between the check and the open shows up as another file.
+    const opened = await file.stat();
+    const after = await Deno.lstat(path);
+    if (!after.isFile || opened.ino !== after.ino || opened.dev !== after.dev) {
+      file.close();
+      throw unsafe(path);
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { held: true, guard: guard(() => {}) };
+    throw e;
+  }
+  let got = false;
+  try {
+    got = await file.tryLock(true);
+  } finally {
+    if (!got) file.close();
+  }
+  if (!got) return { held: false, holder: await holderOf(path) };
+  await file.truncate(0);
+  await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+  return { held: true, guard: guard(() => file.close()) }; // closing drops the lock
+}
+
+function unsafe(path: string): MycelError {
+  return new MycelError("unsafe_home", "open mycel home", "its round lock is not a plain file", {
+    value: path,
+    hint: "Remove it (mycel never follows links inside its home).",
+  });
+}
+
+function guard(close: () => void): RoundGuard {
+  let open = true;
+  const release = () => {
+    if (open) close();
+    open = false;
+  };
+  return { release, [Symbol.dispose]: release };
+}
+
+async function holderOf(path: string): Promise<number | undefined> {
+  try {
+    const pid = Number.parseInt((await Deno.readTextFile(path)).trim(), 10);
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * @module round_lock_test
+ * The round guard (src/storage/round_lock.ts) across real processes: one
+ * holder at a time, the holder's PID named, free again on release and when
+ * the holder is killed (never stale), a no-op for a home that does not
+ * exist; and `mycel sync now` stepping aside (exit 0, one line on stderr,
+ * no round) while another round holds it.
+ */
+
+import assert from "node:assert/strict";
+import { ROUND_LOCK_FILE, tryRoundGuard } from "../../src/storage/round_lock.ts";
+import { tempHome } from "../helpers/mycel.ts";
+import { spawnProcess } from "../helpers/process.ts";
+
+const MODULE = new URL("../../src/storage/round_lock.ts", import.meta.url).href;
+
+/** A separate process that takes the guard of `root`, says so, and holds it. */
+async function holder(root: string) {
+  const code = `const { tryRoundGuard } = await import(${JSON.stringify(MODULE)});
+const r = await tryRoundGuard(${JSON.stringify(root)});
+console.log(r.held ? "held" : "busy");
+setInterval(() => {}, 60_000); // keep running (and holding) until killed`;
+  const p = spawnProcess(Deno.execPath(), ["eval", code], { timeoutMs: 60_000 });
+  await p.waitFor(/^(held|busy)$/m, { stream: "stdout" });
+  return p;
+}
+
+Deno.test("round guard: one holder at a time, named by PID, free after release or kill -9", async () => {
+  const root = await Deno.makeTempDir({ prefix: "mycel-round-" });
+  try {
+    const mine = await tryRoundGuard(root);
+    assert.ok(mine.held);
+    assert.equal((await Deno.stat(`${root}/${ROUND_LOCK_FILE}`)).mode! & 0o777, 0o600);
+    const other = await holder(root);
+    assert.match(other.stdout, /^busy$/m, "a second process does not get it");
+    await other.stop();
+    mine.guard.release();
+    mine.guard.release(); // idempotent
+
+    const p = await holder(root);
+    assert.match(p.stdout, /^held$/m);
+    const busy = await tryRoundGuard(root);
+    assert.deepEqual(busy, { held: false, holder: p.child.pid });
+    await p.stop("SIGKILL");
+    const after = await tryRoundGuard(root);
+    assert.ok(after.held, "the kernel dropped the dead holder's lock");
+    after.guard.release();
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("round guard: a home that does not exist has nothing to guard", async () => {
+  const r = await tryRoundGuard("/nonexistent/mycel-home");
+  assert.ok(r.held);
+  r.guard.release();
+});
+
+Deno.test("sync now steps aside while another round holds the guard: exit 0, a note, no round", async () => {
+  await using h = await tempHome("mycel-round-cli-");
+  await h.ok(["--no-sync", "init", "--name", "solo"]);
+  const p = await holder(h.home);
+  try {
+    assert.match(p.stdout, /^held$/m);
+    const r = await h.run(["sync", "now", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "", "no outcome printed: this invocation did not run a round");
+    assert.equal(
+      r.stderr,
+      `Another sync round is running (pid ${p.child.pid}); this one is skipped.\n`,
+    );
+  } finally {
+    await p.stop();
+  }
+  const free = await h.run(["sync", "now", "--json"]);
+  assert.equal(free.code, 0, free.stderr);
+  assert.deepEqual(JSON.parse(free.stdout), [], "a round ran (no peers yet)");
+});
