@@ -134,7 +134,9 @@ export const syncCommands: CommandSpec[] = [
       const taken = await tryRoundGuard(homeRoot(ctx));
       if (!taken.held) {
         const who = taken.holder ? ` (pid ${taken.holder})` : "";
-        if (input.flags.quiet !== true) ctx.out.error(`Another sync round is running${who}; this one is skipped.`);
+        if (input.flags.quiet !== true) {
+          ctx.out.error(`Another sync round is running${who}; this one is skipped.`);
+        }
         return ExitCode.ok;
       }
       using _ = taken.guard;
