@@ -12,7 +12,7 @@ import { concatBytes, hasControlChar, toBase64, utf8 } from "../../src/bytes.ts"
 import { type Hlc, HlcClock } from "../../src/crdt/hlc.ts";
 import type { Json, JsonObject } from "../../src/crdt/json.ts";
 import { encodeCbor } from "../../src/log/cbor.ts";
-import { type DeviceId, deviceIdFromKey } from "../../src/log/device_id.ts";
+import { DeviceKey } from "../../src/log/device_key.ts";
 import type { DeviceFields, DeviceRecord } from "../../src/log/device_record.ts";
 import { createEntry, type SignedEntry } from "../../src/log/entry.ts";
 import { type DeviceKeys, generateDeviceKeys, Signer } from "../../src/log/identity.ts";
@@ -50,7 +50,9 @@ export const ENTRY_CONTEXT = utf8("mycel/entry/v1\0");
 export class TestDevice {
   readonly keys: DeviceKeys;
   readonly signer: Signer;
-  readonly id: DeviceId;
+  readonly key: DeviceKey;
+  /** Display id of `key`. */
+  readonly id: string;
   readonly clock: HlcClock;
   /** Every entry this device made, in order. */
   readonly log: SignedEntry[] = [];
@@ -58,8 +60,9 @@ export class TestDevice {
   constructor(keys: DeviceKeys) {
     this.keys = keys;
     this.signer = new Signer(keys);
-    this.id = this.signer.id;
-    this.clock = new HlcClock(this.id);
+    this.key = DeviceKey.of(keys.signPublic);
+    this.id = this.key.id;
+    this.clock = new HlcClock(this.key.hex);
   }
 
   /** Append an entry holding `ops`, stamped at physical time `wall`. */
@@ -193,14 +196,14 @@ export function patternArb(id: fc.Arbitrary<string> = nameArb): fc.Arbitrary<Jso
   });
 }
 
-/** Any 32 bytes as a device id (ids need not be valid curve points). */
-export const deviceIdArb: fc.Arbitrary<DeviceId> = fc
+/** Any 32 bytes as a device key (keys need not be valid curve points). */
+export const deviceKeyArb: fc.Arbitrary<DeviceKey> = fc
   .uint8Array({ minLength: 32, maxLength: 32 })
-  .map(deviceIdFromKey);
+  .map((b) => DeviceKey.of(b));
 
 /** A dot `(author, seq)`. */
 export const dotArb = fc.record({
-  author: deviceIdArb,
+  author: deviceKeyArb,
   seq: fc.oneof(
     fc.integer({ min: 1, max: 100 }),
     fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
@@ -247,15 +250,23 @@ export const partialDeviceFieldsArb: fc.Arbitrary<Partial<DeviceFields>> = fc.re
 
 /** A complete device record. */
 export const deviceRecordArb: fc.Arbitrary<DeviceRecord> = fc
-  .tuple(deviceIdArb, deviceFieldsArb)
-  .map(([id, f]) => ({ id, ...f }));
+  .tuple(deviceKeyArb, deviceFieldsArb)
+  .map(([key, f]) => ({ key, id: key.id, ...f }));
+
+const observedArb = fc.option(fc.array(dotArb, { maxLength: 3 }), { nil: undefined });
+const withObserved = <T extends object>(op: T, observed: ReturnType<typeof dotArb.generate>["value"][] | undefined) =>
+  observed === undefined ? op : { ...op, observed };
 
 /** Every op type, with valid contents. */
 export const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ type: fc.constant("config.set" as const), key: configKeyArb, value: jsonArb }),
-  fc.record({ type: fc.constant("config.unset" as const), key: configKeyArb }),
-  fc.record({ type: fc.constant("pref.set" as const), key: nameArb, value: prefValueArb }),
-  fc.record({ type: fc.constant("pref.unset" as const), key: nameArb }),
+  fc.tuple(fc.record({ type: fc.constant("config.set" as const), key: configKeyArb, value: jsonArb }), observedArb)
+    .map(([op, o]) => withObserved(op, o)),
+  fc.tuple(fc.record({ type: fc.constant("config.unset" as const), key: configKeyArb }), observedArb)
+    .map(([op, o]) => withObserved(op, o)),
+  fc.tuple(fc.record({ type: fc.constant("pref.set" as const), key: nameArb, value: prefValueArb }), observedArb)
+    .map(([op, o]) => withObserved(op, o)),
+  fc.tuple(fc.record({ type: fc.constant("pref.unset" as const), key: nameArb }), observedArb)
+    .map(([op, o]) => withObserved(op, o)),
   fc.record({ type: fc.constant("app.add" as const), name: nameArb }),
   nameArb.chain((id) =>
     patternArb(fc.constant(id)).map((value) => ({ type: "pattern.add" as const, id, value }))
@@ -268,10 +279,10 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ type: fc.constant("device.add" as const), device: deviceRecordArb }),
   fc.record({
     type: fc.constant("device.update" as const),
-    id: deviceIdArb,
+    device: deviceKeyArb,
     fields: partialDeviceFieldsArb,
   }),
-  fc.record({ type: fc.constant("device.revoke" as const), id: deviceIdArb, upTo: fc.nat() }),
+  fc.record({ type: fc.constant("device.revoke" as const), device: deviceKeyArb, upTo: fc.nat() }),
 );
 
 /** All ten op type names. */
