@@ -63,6 +63,11 @@ export function installedMycel(probe: Pick<SelfProbe, "env" | "isExecutable">): 
   return undefined;
 }
 
+/** argv[0..] that starts this very mycel (never another one on PATH): for a child of this process. */
+export function thisMycel(probe: SelfProbe = defaultProbe()): string[] {
+  return selfCommandOf({ ...probe, env: () => undefined }).argv;
+}
+
 /** argv[0..] that starts mycel, with its source. */
 export function selfCommandOf(probe: SelfProbe = defaultProbe()): SelfCommand {
   const installed = installedMycel(probe);

@@ -89,8 +89,8 @@ export async function withWrite<T>(
 async function pushInBackground(ctx: CommandContext, root: string): Promise<void> {
   if (ctx.env("MYCEL_NO_PUSH") === "1") return;
   try {
-    const { selfCommand } = await import("./self_command.ts");
-    const [cmd, ...args] = selfCommand();
+    const { thisMycel } = await import("./self_command.ts");
+    const [cmd, ...args] = thisMycel();
     const child = new Deno.Command(cmd, {
       args: [...args, "--home", root, "sync", "now", "--push", "--quiet"],
       stdin: "null",

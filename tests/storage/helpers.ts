@@ -1,16 +1,16 @@
 /**
  * @module helpers
  * Shared pieces of the storage tests: temporary folders that clean up after
- * themselves, an initialised home created in-process (keys, `home.json`), and
- * stores opened with an injected clock and a warning collector.
+ * themselves, and a home created in-process the way `init` does (keys, the
+ * database, the genesis entry) with an injected clock and a warning collector.
  */
 
-import { deviceIdOf, type DeviceKeys } from "../../src/log/identity.ts";
-import type { DeviceId } from "../../src/log/device_id.ts";
-import { ensureHomeDirs, type HomePaths, homePaths } from "../../src/storage/home.ts";
-import { writeHomeInfo } from "../../src/storage/home_info.ts";
-import { writeKeys } from "../../src/storage/key_store.ts";
-import { type OpenOptions, Store } from "../../src/storage/store.ts";
+import { toBase64 } from "../../src/bytes.ts";
+import type { DeviceKey } from "../../src/log/device_key.ts";
+import type { DeviceKeys } from "../../src/log/identity.ts";
+import { type HomePaths, homePaths } from "../../src/storage/home.ts";
+import { createHome } from "../../src/storage/home_create.ts";
+import { Home, type HomeOptions } from "../../src/storage/home_handle.ts";
 import { testKeys } from "../log/helpers.ts";
 
 /** A temporary folder removed on dispose (`await using dir = await tempDir()`). */
@@ -29,64 +29,75 @@ export interface TestHome extends AsyncDisposable {
   readonly root: string;
   readonly paths: HomePaths;
   readonly keys: DeviceKeys;
-  readonly id: DeviceId;
-  /** Warnings collected from every store opened through this home. */
+  readonly device: DeviceKey;
+  /** Warnings collected from every handle opened through this home. */
   readonly warnings: string[];
-  /** Wall clock handed to stores (ms); tests may move it. */
+  /** Wall clock handed to handles (ms); tests may move it. */
   now: number;
-  /** Open the store for writing (lock taken) with this home's keys. */
-  writer(options?: Partial<OpenOptions>): Promise<Store>;
-  /** Open the store read-only. */
-  reader(options?: Partial<OpenOptions>): Promise<Store>;
+  /** Open the home for writing. */
+  writer(options?: Partial<HomeOptions>): Promise<Home>;
+  /** Open the home read-only. */
+  reader(options?: Partial<HomeOptions>): Promise<Home>;
 }
 
 /**
- * Create a home the way `init` does, minus the genesis entry: folders, keys
- * (`writeKeys`), `home.json` (`writeHomeInfo`). `keyIndex` picks one of the
- * cached test key sets.
+ * Create a home the way `init` does: keys, database, genesis entry (the device
+ * announcing itself, named `name`). `keyIndex` picks one of the cached key sets.
  */
-export async function makeHome(keyIndex = 0): Promise<TestHome> {
+export async function makeHome(keyIndex = 0, name = "dev"): Promise<TestHome> {
   const root = await Deno.makeTempDir({ prefix: "mycel-home-" });
   const paths = homePaths(root);
-  await ensureHomeDirs(paths);
   const keys = (await testKeys(keyIndex + 1))[keyIndex];
-  const id = deviceIdOf(keys);
-  await writeKeys(paths.keys, keys);
-  await writeHomeInfo(paths, { version: 1, device: id, mesh: "testmesh" });
   const warnings: string[] = [];
-  const home: TestHome = {
+  let now = 1_700_000_000_000;
+  const device = await createHome(root, {
+    keys,
+    mesh: "testmesh",
+    now: () => now,
+    env: () => undefined,
+    genesis: (key) => [{
+      type: "device.add",
+      device: {
+        key,
+        id: key.id,
+        name,
+        noiseKey: toBase64(keys.noisePublic),
+        wgKey: toBase64(keys.wgPublic),
+        endpoints: [],
+        ipv4: "",
+        wgPort: 0,
+      },
+    }],
+  });
+  const open = async (write: boolean, options: Partial<HomeOptions>) => {
+    const h = await Home.open(root, {
+      write,
+      now: () => now,
+      warn: (m) => warnings.push(m),
+      env: () => undefined,
+      ...options,
+    });
+    h.useKeys(keys);
+    return h;
+  };
+  return {
     root,
     paths,
     keys,
-    id,
+    device,
     warnings,
-    now: 1_700_000_000_000,
-    async writer(options = {}) {
-      const store = await Store.open(root, {
-        write: true,
-        now: () => home.now,
-        warn: (m) => warnings.push(m),
-        env: () => undefined,
-        lockTimeoutMs: 5_000,
-        ...options,
-      });
-      store.useKeys(keys);
-      return store;
+    get now() {
+      return now;
     },
-    async reader(options = {}) {
-      return await Store.open(root, {
-        write: false,
-        now: () => home.now,
-        warn: (m) => warnings.push(m),
-        env: () => undefined,
-        ...options,
-      });
+    set now(v: number) {
+      now = v;
     },
+    writer: (options = {}) => open(true, options),
+    reader: (options = {}) => open(false, options),
     async [Symbol.asyncDispose]() {
       await Deno.remove(root, { recursive: true }).catch(() => {});
     },
   };
-  return home;
 }
 
 /** Read a whole file. */

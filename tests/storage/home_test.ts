@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { ensureHomeDirs, homePaths, resolveHome } from "../../src/storage/home.ts";
+import { ensureHomeDir, homePaths, resolveHome } from "../../src/storage/home.ts";
 import { assertMycelError } from "../helpers/assert.ts";
 import { modeOf, tempDir } from "./helpers.ts";
 
@@ -41,22 +41,24 @@ Deno.test("homePaths() puts every file inside the home", () => {
   const p = homePaths("/data/mycel");
   assert.deepEqual(p, {
     root: "/data/mycel",
-    info: "/data/mycel/home.json",
+    db: "/data/mycel/mycel.db",
     keys: "/data/mycel/keys.cbor",
-    snapshot: "/data/mycel/state.cbor",
-    logDir: "/data/mycel/log",
-    forkDir: "/data/mycel/forks",
-    lock: "/data/mycel/lock",
+    legacy: {
+      info: "/data/mycel/home.json",
+      snapshot: "/data/mycel/state.cbor",
+      logDir: "/data/mycel/log",
+      forkDir: "/data/mycel/forks",
+      lock: "/data/mycel/lock",
+    },
   });
 });
 
-Deno.test("ensureHomeDirs() creates the folders 0700 and tightens existing ones", async () => {
+Deno.test("ensureHomeDir() creates the folder 0700 and tightens an existing one", async () => {
   await using dir = await tempDir();
   const p = homePaths(`${dir.path}/a/b/home`);
-  await ensureHomeDirs(p);
-  for (const d of [p.root, p.logDir, p.forkDir]) assert.equal(await modeOf(d), 0o700, d);
-  await Deno.chmod(p.logDir, 0o755);
+  await ensureHomeDir(p);
+  assert.equal(await modeOf(p.root), 0o700);
   await Deno.chmod(p.root, 0o777);
-  await ensureHomeDirs(p);
-  for (const d of [p.root, p.logDir, p.forkDir]) assert.equal(await modeOf(d), 0o700, d);
+  await ensureHomeDir(p);
+  assert.equal(await modeOf(p.root), 0o700);
 });
