@@ -174,13 +174,13 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --name|--ttl|--listen|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--name --ttl --listen --json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--yes --name --ttl --listen --json --home --no-sync --help' -- "$cur")); return;;
     'mesh join')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --name|--peer|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--name --peer --json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--yes --name --peer --json --home --no-sync --help' -- "$cur")); return;;
     'mesh list')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -234,7 +234,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --timeout|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --timeout --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --timeout --all --push --quiet --home --no-sync --help' -- "$cur")); return;;
     'sync serve')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -300,7 +300,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --ttl|--listen|--name|--peer|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--ttl --listen --name --peer --json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--ttl --listen --yes --name --peer --json --home --no-sync --help' -- "$cur")); return;;
     'completion')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;

@@ -241,6 +241,25 @@ export class Home {
   }
 
   /**
+   * Read through one snapshot: everything `fn` reads comes from the same
+   * committed state, however many queries it takes and whatever other
+   * processes write meanwhile (a read transaction; writers are not blocked).
+   */
+  async snapshot<T>(fn: () => Promise<T> | T): Promise<T> {
+    guard(this.paths.db, "read the mycel home", () => this.#db.exec("BEGIN"));
+    this.#state.invalidate();
+    try {
+      return await fn();
+    } finally {
+      try {
+        this.#db.exec("COMMIT");
+      } catch {
+        // nothing was written; the read transaction is gone either way
+      }
+    }
+  }
+
+  /**
    * Change the home: `fn` runs inside one write transaction and everything it
    * does is kept together, or nothing is (disk full, read-only, a throw).
    */

@@ -77,7 +77,7 @@ Deno.test("helper: stdin data, cwd and extra env reach the child", async () => {
   // MYCEL_HOME from `env` wins over the TempHome's own.
   const other = h.path("other");
   await h.ok(["pref", "set", "a", "b"], { env: { MYCEL_HOME: other } });
-  assert.ok((await Deno.stat(`${other}/home.json`)).isFile);
+  assert.ok((await Deno.stat(`${other}/mycel.db`)).isFile);
 });
 
 Deno.test("helper: a temporary home is removed on dispose, even after an exception", async () => {
