@@ -23,6 +23,30 @@ export type Db = DatabaseSync;
 
 /** Turn an SQLite error into a named MycelError (or return `e` unchanged). */
 export function sqliteError(e: unknown, action: string, path: string): unknown {
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return new MycelError("permission", action, "permission denied", {
+      value: path,
+      hint: "Run mycel as the user who owns this home, or pass --home with your own.",
+      cause: e,
+    });
+  }
+  if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+    return new MycelError("cannot_open", action, "its folder does not exist", { value: path, cause: e });
+  }
+  if (e instanceof Error && /read-only file system/i.test(e.message)) {
+    return new MycelError("read_only", "write to the mycel home", "it is read-only", {
+      value: path,
+      hint: "Reading works; to write, remount the disk read-write or pass --home DIR.",
+      cause: e,
+    });
+  }
+  if (e instanceof Error && /No space left/i.test(e.message)) {
+    return new MycelError("disk_full", action, "the disk is full", {
+      value: path,
+      hint: "Free some space on that disk, then run the command again; nothing was changed.",
+      cause: e,
+    });
+  }
   if (!(e instanceof Error) || (e as { code?: string }).code !== "ERR_SQLITE_ERROR") return e;
   const m = e.message;
   if (/database or disk is full|SQLITE_FULL|No space left/i.test(m)) {
@@ -68,9 +92,15 @@ export function sqliteError(e: unknown, action: string, path: string): unknown {
   return new MycelError("storage_error", action, m, { value: path, cause: e });
 }
 
-/** Open the database at `path` for reading and writing, creating it if needed. */
+/** Open the database at `path` for reading and writing, creating it (mode 0600) if needed. */
 export function openWritable(path: string): Db {
   let db: Db;
+  try {
+    // SQLite gives its -wal and -shm files the main file's mode: create it private.
+    Deno.openSync(path, { createNew: true, write: true, mode: 0o600 }).close();
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw sqliteError(e, "open the mycel home", path);
+  }
   try {
     db = new DatabaseSync(
       path,

@@ -1,0 +1,117 @@
+/**
+ * @module home_handle_test
+ * The Home handle on a real SQLite file: what a write commits survives a
+ * reopen; a failed write applies nothing; the clock never goes back; the
+ * files are private; an empty database left by a crash is "no home"; links
+ * planted in a home are refused.
+ */
+
+import assert from "node:assert/strict";
+import { assertRejectsMycel } from "../helpers/assert.ts";
+import { Home } from "../../src/storage/home_handle.ts";
+import { openWritable } from "../../src/storage/db.ts";
+import { makeHome, modeOf, tempDir } from "./helpers.ts";
+
+Deno.test("a committed change survives a reopen: same digest, heads and clock", async () => {
+  await using h = await makeHome();
+  const w = await h.writer();
+  await w.write(async (tx) => {
+    await tx.commit([{ type: "pref.set", key: "theme", value: "dark", observed: tx.view.observed("prefs", "theme") }]);
+  });
+  const before = { digest: w.digest(), head: w.log.head(h.device), clock: w.clock.last };
+  w.close();
+  const r = await h.reader();
+  assert.equal(r.view.pref("theme"), "dark");
+  assert.equal(r.digest(), before.digest);
+  assert.deepEqual(r.log.head(h.device), before.head);
+  assert.deepEqual(r.clock.last, before.clock);
+  r.close();
+});
+
+Deno.test("a write that throws applies nothing: no entry, no state change", async () => {
+  await using h = await makeHome();
+  const w = await h.writer();
+  const digest = w.digest();
+  const head = w.log.head(h.device);
+  await assert.rejects(
+    w.write(async (tx) => {
+      await tx.commit([{ type: "app.add", name: "git" }]);
+      throw new Error("boom after the commit");
+    }),
+    /boom/,
+  );
+  assert.equal(w.digest(), digest);
+  assert.deepEqual(w.log.head(h.device), head);
+  assert.deepEqual(w.view.apps(), []);
+  w.close();
+});
+
+Deno.test("the clock stays ahead of every own entry when the wall clock steps back", async () => {
+  await using h = await makeHome();
+  const w = await h.writer();
+  h.now = 2_000_000_000_000;
+  await w.write((tx) => tx.commit([{ type: "app.add", name: "a" }]));
+  const first = w.log.decoded(h.device, w.log.head(h.device)!.seq - 1, 1)[0].entry.hlc;
+  w.close();
+  h.now = 1_000_000_000_000; // a year and more back
+  const w2 = await h.writer();
+  await w2.write((tx) => tx.commit([{ type: "app.add", name: "b" }]));
+  const second = w2.log.decoded(h.device, w2.log.head(h.device)!.seq - 1, 1)[0].entry.hlc;
+  assert.ok(
+    second.wall > first.wall || (second.wall === first.wall && second.counter > first.counter),
+    `${JSON.stringify(second)} after ${JSON.stringify(first)}`,
+  );
+  w2.close();
+});
+
+Deno.test("the home's folder is 0700 and its files 0600", async () => {
+  await using h = await makeHome();
+  const w = await h.writer();
+  await w.write((tx) => tx.commit([{ type: "app.add", name: "x" }]));
+  assert.equal(await modeOf(h.root), 0o700);
+  for (const f of [h.paths.db, h.paths.keys]) assert.equal(await modeOf(f), 0o600, f);
+  w.close();
+});
+
+Deno.test("an empty database left by a crash before the schema is no home at all", async () => {
+  await using dir = await tempDir();
+  const db = openWritable(`${dir.path}/mycel.db`);
+  db.close();
+  assert.equal(await Home.exists(dir.path), false);
+  await assertRejectsMycel(() => Home.open(dir.path), "not_initialized");
+});
+
+Deno.test("a symbolic link where the database's log would be is refused, and nothing is written through it", async () => {
+  await using h = await makeHome();
+  await using other = await tempDir();
+  const victim = `${other.path}/victim`;
+  await Deno.writeTextFile(victim, "precious");
+  await Deno.remove(`${h.paths.db}-wal`).catch(() => {});
+  await Deno.symlink(victim, `${h.paths.db}-wal`);
+  await assertRejectsMycel(() => h.writer(), "unsafe_home");
+  assert.equal(await Deno.readTextFile(victim), "precious");
+});
+
+Deno.test("a home folder that is a link is refused", async () => {
+  await using h = await makeHome();
+  await using dir = await tempDir();
+  const link = `${dir.path}/link`;
+  await Deno.symlink(h.root, link);
+  await assertRejectsMycel(() => Home.open(link), "unsafe_home");
+});
+
+Deno.test({
+  name: "root refuses a home owned by another user (unless that user ran sudo)",
+  ignore: Deno.uid() !== 0,
+  async fn() {
+    await using h = await makeHome();
+    await Deno.chown(h.root, 65534, 65534);
+    await assertRejectsMycel(() => Home.open(h.root, { env: () => undefined }), "foreign_home");
+    // Under sudo by that user, its own home is used (files handed back to it).
+    const home = await Home.open(h.root, { write: true, env: (n) => (n === "SUDO_UID" ? "65534" : undefined) });
+    home.close();
+    assert.equal((await Deno.stat(h.paths.db)).uid, 65534);
+  },
+});
+
+if (Deno.uid() !== 0) console.error("home_handle_test: the foreign-home test needs root (it runs in CI)");
