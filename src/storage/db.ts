@@ -111,6 +111,13 @@ export function openWritable(path: string): Db {
         " PRAGMA trusted_schema=OFF; PRAGMA cell_size_check=ON;",
     );
   } catch (e) {
+    // SQLite says only "unable to open"; the file system says why.
+    try {
+      Deno.openSync(path, { write: true }).close();
+    } catch (fs) {
+      const named = sqliteError(fs, "open the mycel home", path);
+      if (named instanceof MycelError) throw named;
+    }
     throw sqliteError(e, "open the mycel home", path);
   }
   return db;
