@@ -46,8 +46,10 @@ function record(key: DeviceKey, keys: DeviceKeys, name: string) {
 
 /** Build runs of entries in `threads` workers (one chain is sequential; chains go in parallel). */
 function builders(threads: number) {
-  const workers = Array.from({ length: threads }, () =>
-    new Worker(new URL("./make_home_worker.ts", import.meta.url), { type: "module" }));
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(new URL("./make_home_worker.ts", import.meta.url), { type: "module" }),
+  );
   let next = 0;
   const waiting = new Map<number, (r: { entries: Uint8Array[]; hash: Uint8Array }) => void>();
   for (const w of workers) {
@@ -57,7 +59,10 @@ function builders(threads: number) {
     };
   }
   return {
-    run(worker: number, job: Record<string, unknown>): Promise<{ entries: Uint8Array[]; hash: Uint8Array }> {
+    run(
+      worker: number,
+      job: Record<string, unknown>,
+    ): Promise<{ entries: Uint8Array[]; hash: Uint8Array }> {
       const id = next++;
       return new Promise((resolve) => {
         waiting.set(id, resolve);
@@ -69,7 +74,12 @@ function builders(threads: number) {
 }
 
 function jwkOf(keys: DeviceKeys): JsonWebKey {
-  return { kty: "OKP", crv: "Ed25519", d: keys.signPrivate.toBase64({ alphabet: "base64url", omitPadding: true }), x: keys.signPublic.toBase64({ alphabet: "base64url", omitPadding: true }) };
+  return {
+    kty: "OKP",
+    crv: "Ed25519",
+    d: keys.signPrivate.toBase64({ alphabet: "base64url", omitPadding: true }),
+    x: keys.signPublic.toBase64({ alphabet: "base64url", omitPadding: true }),
+  };
 }
 
 /** Build the home; returns what was made. */
@@ -82,10 +92,14 @@ export async function makeHome(o: MakeHomeOptions) {
     mesh: "benchmesh",
     now: () => o.start ?? 1_700_000_000_000,
     env: () => undefined,
-    genesis: () => keys.map((k, i) => ({ type: "device.add" as const, device: record(k, devices[i], `d${i}`) })),
+    genesis: () =>
+      keys.map((k, i) => ({ type: "device.add" as const, device: record(k, devices[i], `d${i}`) })),
   });
   const home = await Home.open(o.out, { write: true });
-  const heads = keys.map((k) => ({ seq: home.log.head(k)?.seq ?? 0, hash: home.log.head(k)?.hash ?? null }));
+  const heads = keys.map((k) => ({
+    seq: home.log.head(k)?.seq ?? 0,
+    hash: home.log.head(k)?.hash ?? null,
+  }));
   // The version each key shows now: the next write replaces it (as a device
   // that syncs often would see it).
   const current = new Map<number, { author: DeviceKey; seq: number }>();
@@ -102,21 +116,40 @@ export async function makeHome(o: MakeHomeOptions) {
         const k = (done + i) % o.keys;
         const seq = heads[dev].seq + items[dev].length + 1;
         const seen = current.get(k);
-        const op: Op = { type: "pref.set", key: `k${k}`, value: `v${done + i}`, observed: seen ? [seen] : [] };
+        const op: Op = {
+          type: "pref.set",
+          key: `k${k}`,
+          value: `v${done + i}`,
+          observed: seen ? [seen] : [],
+        };
         current.set(k, { author: keys[dev], seq });
         items[dev].push({ op: encodeOp(op), wall: wall++ });
         order.push(dev);
       }
-      const runs = await Promise.all(items.map((list, dev) =>
-        pool.run(dev, { jwk: jwkOf(devices[dev]), key: keys[dev].bytes, seq: heads[dev].seq, prev: heads[dev].hash, items: list })
-      ));
-      runs.forEach((r, dev) => heads[dev] = { seq: heads[dev].seq + items[dev].length, hash: r.hash });
+      const runs = await Promise.all(
+        items.map((list, dev) =>
+          pool.run(dev, {
+            jwk: jwkOf(devices[dev]),
+            key: keys[dev].bytes,
+            seq: heads[dev].seq,
+            prev: heads[dev].hash,
+            items: list,
+          })
+        ),
+      );
+      runs.forEach((r, dev) =>
+        heads[dev] = { seq: heads[dev].seq + items[dev].length, hash: r.hash }
+      );
       const cursor = keys.map(() => 0);
       const raw = order.map((dev) => runs[dev].entries[cursor[dev]++]);
       const stream = home.ingestStream();
       await stream.push(raw);
       const result = await stream.finish();
-      if (result.accepted !== n) throw new Error(`ingest kept ${result.accepted} of ${n}: ${JSON.stringify(result.refused[0])}`);
+      if (result.accepted !== n) {
+        throw new Error(
+          `ingest kept ${result.accepted} of ${n}: ${JSON.stringify(result.refused[0])}`,
+        );
+      }
       done += n;
     }
   } finally {
@@ -125,7 +158,14 @@ export async function makeHome(o: MakeHomeOptions) {
   const digest = home.digest();
   home.close();
   const seconds = (performance.now() - started) / 1000;
-  return { entries: o.entries, keys: o.keys, devices: o.devices, seconds, perSecond: Math.round(o.entries / seconds), digest };
+  return {
+    entries: o.entries,
+    keys: o.keys,
+    devices: o.devices,
+    seconds,
+    perSecond: Math.round(o.entries / seconds),
+    digest,
+  };
 }
 if (import.meta.main) {
   const { values } = parseArgs({

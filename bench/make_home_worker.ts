@@ -36,7 +36,9 @@ self.onmessage = async (e: MessageEvent<Job>) => {
   for (const item of job.items) {
     seq++;
     const body = encodeCbor([1, job.key, seq, prev, item.wall, 0, [item.op]]);
-    const sig = new Uint8Array(await crypto.subtle.sign("Ed25519", key, concatBytes(CONTEXT, body)));
+    const sig = new Uint8Array(
+      await crypto.subtle.sign("Ed25519", key, concatBytes(CONTEXT, body)),
+    );
     const bytes = encodeCbor([body, sig]);
     prev = hashEntryBytes(bytes);
     out.push(bytes);

@@ -91,15 +91,19 @@ export class Ingest {
   };
 
   readonly #trusted: ReadonlySet<DeviceKey>;
+  readonly #salvage: boolean;
 
   /**
    * Ingest into `target`. `trusted` authors may bootstrap their own admission
    * (their first entries come before any admission of them): this device's own
-   * log, when a home is rebuilt from it.
+   * log, when a home is rebuilt from it. `salvage` (rebuilding from our own
+   * disk, never for a peer's bytes) keeps the intact prefix of a run whose
+   * last entry fails its signature instead of refusing the run.
    */
-  constructor(target: LogTarget, trusted: ReadonlySet<DeviceKey> = new Set()) {
+  constructor(target: LogTarget, trusted: ReadonlySet<DeviceKey> = new Set(), salvage = false) {
     this.#target = target;
     this.#trusted = trusted;
+    this.#salvage = salvage;
   }
 
   /** True when `author`'s entry `seq` may be folded now. */
@@ -206,15 +210,15 @@ export class Ingest {
         });
       }
     }
-    // The run that links onto our head.
+    // The run that links onto our head: consecutive seqs, each naming the hash of the one before.
     const run: SignedEntry[] = [];
     let prevHash = head?.hash;
-    let seq = head?.seq ?? 0;
     for (let j = i; j < list.length; j++) {
       const e = list[j];
-      if (e.entry.seq !== seq + 1) break;
+      if (e.entry.seq !== (head?.seq ?? 0) + run.length + 1) break;
       if (prevHash !== undefined && !bytesEqual(e.entry.prev!, prevHash)) {
-        // Links onto a different entry at our head's seq: a fork, if signed.
+        if (run.length > 0) break; // the peer's own entries do not link: stop before the break
+        // It links onto another entry at our head's seq: a fork, if its author signed it.
         if (await verifyEntrySignature(e)) {
           t.setAside(e, "fork");
           t.noteFork(author, e.entry.seq - 1, prevHash, e.entry.prev!);
@@ -231,19 +235,29 @@ export class Ingest {
       }
       run.push(e);
       prevHash = e.hash;
-      seq++;
     }
     if (run.length === 0) return i;
     if (!(await verifyEntrySignature(run[run.length - 1]))) {
-      for (const e of run) {
+      // Network: the run is refused as a whole (one altered byte anywhere
+      // breaks the last signature). Salvage (repair, migration): keep the
+      // longest prefix whose entries all verify, refuse from the first that
+      // does not; what follows waits for the missing entry.
+      let good = 0;
+      if (this.#salvage) {
+        while (good < run.length && await verifyEntrySignature(run[good])) good++;
+      }
+      for (const e of run.slice(good)) {
         this.#refuse({
           author,
           seq: e.entry.seq,
           code: "bad_signature",
-          reason: "the run it belongs to does not verify (altered in transit?)",
+          reason: good === 0 && !this.#salvage
+            ? "the run it belongs to does not verify (altered in transit?)"
+            : "its signature does not verify",
         });
       }
-      return i + run.length;
+      if (good === 0) return i + run.length;
+      run.splice(good);
     }
     for (const e of run) {
       if (!this.#mayFold(author, e.entry.seq)) {

@@ -31,7 +31,10 @@ export function sqliteError(e: unknown, action: string, path: string): unknown {
     });
   }
   if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
-    return new MycelError("cannot_open", action, "its folder does not exist", { value: path, cause: e });
+    return new MycelError("cannot_open", action, "its folder does not exist", {
+      value: path,
+      cause: e,
+    });
   }
   if (e instanceof Error && /read-only file system/i.test(e.message)) {
     return new MycelError("read_only", "write to the mycel home", "it is read-only", {
@@ -99,7 +102,9 @@ export function openWritable(path: string): Db {
     // SQLite gives its -wal and -shm files the main file's mode: create it private.
     Deno.openSync(path, { createNew: true, write: true, mode: 0o600 }).close();
   } catch (e) {
-    if (!(e instanceof Deno.errors.AlreadyExists)) throw sqliteError(e, "open the mycel home", path);
+    if (!(e instanceof Deno.errors.AlreadyExists)) {
+      throw sqliteError(e, "open the mycel home", path);
+    }
   }
   try {
     db = new DatabaseSync(

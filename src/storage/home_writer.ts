@@ -121,9 +121,9 @@ export class HomeWriter {
     return entry;
   }
 
-  /** A new ingest of a peer's entries into this transaction (`trusted`: see Ingest). */
-  ingest(trusted?: ReadonlySet<DeviceKey>): Ingest {
-    return new Ingest(this.#target, trusted);
+  /** A new ingest of a peer's entries into this transaction (`trusted`, `salvage`: see Ingest). */
+  ingest(trusted?: ReadonlySet<DeviceKey>, salvage = false): Ingest {
+    return new Ingest(this.#target, trusted, salvage);
   }
 
   /** Push a batch into an ingest bound to this home (see Home.ingestStream). */

@@ -92,7 +92,7 @@ export async function migrateLegacyHome(
         now,
         keys: () => Promise.reject(new Error("no signing during migration")),
       });
-      const ingest = w.ingest(new Set([device]));
+      const ingest = w.ingest(new Set([device]), true);
       for (const seg of await readSegments(paths.legacy.logDir)) {
         const { records, damaged: bad } = intactRecords(seg.bytes);
         if (bad) damaged++;

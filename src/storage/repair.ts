@@ -272,7 +272,7 @@ async function rebuild(paths: HomePaths, s: Salvaged, now: () => number, acceptL
         now,
         keys: () => Promise.reject(new Error("no signing during repair")),
       });
-      const ingest = w.ingest(new Set([device]));
+      const ingest = w.ingest(new Set([device]), true);
       await ingest.pushDecoded(s.entries.sort((a, b) => a.entry.seq - b.entry.seq));
       // What follows a gap is kept aside until sync brings the gap back.
       const seen = new Set<string>();

@@ -13,7 +13,11 @@ import { runProcess } from "../helpers/process.ts";
 import { mycel, type StatusJson } from "../helpers/mycel.ts";
 
 const ROOT = Deno.uid() === 0;
-if (!ROOT) console.error("disk_test: skipped outside CI: mounting a tmpfs and a read-only bind mount needs root");
+if (!ROOT) {
+  console.error(
+    "disk_test: skipped outside CI: mounting a tmpfs and a read-only bind mount needs root",
+  );
+}
 
 async function mount(args: string[]): Promise<void> {
   const r = await runProcess("mount", args);
@@ -33,7 +37,8 @@ async function fill(dir: string): Promise<string> {
 }
 
 Deno.test({
-  name: "a full disk: the write fails with the named error, nothing is applied or replicated, then all recovers",
+  name:
+    "a full disk: the write fails with the named error, nothing is applied or replicated, then all recovers",
   ignore: !ROOT,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "mycel-full-" });
@@ -68,7 +73,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a read-only home: reads work, writes say it is read-only and change nothing, doctor names it",
+  name:
+    "a read-only home: reads work, writes say it is read-only and change nothing, doctor names it",
   ignore: !ROOT,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "mycel-ro-" });
@@ -83,16 +89,36 @@ Deno.test({
       assert.equal(read.code, 0, read.stderr);
       assert.deepEqual(JSON.parse(read.stdout), { theme: "dark" });
       assert.equal((await mycel(["status"], { home: ro, env })).code, 0);
-      for (const args of [["pref", "set", "theme", "light"], ["app", "add", "git"], ["pattern", "add", '{"id":"a"}']]) {
+      for (
+        const args of [["pref", "set", "theme", "light"], ["app", "add", "git"], [
+          "pattern",
+          "add",
+          '{"id":"a"}',
+        ]]
+      ) {
         const w = await mycel(args, { home: ro, env });
         assert.equal(w.code, 1, `${args.join(" ")}: ${w.stderr}`);
-        assert.match(w.stderr, /Cannot write to the mycel home: it is read-only \(.*\)/, args.join(" "));
+        assert.match(
+          w.stderr,
+          /Cannot write to the mycel home: it is read-only \(.*\)/,
+          args.join(" "),
+        );
       }
       const doctor = await mycel(["doctor", "--json"], { home: ro, env });
       assert.equal(doctor.code, 1);
-      const findings = JSON.parse(doctor.stdout).findings as { check: string; ok: boolean; detail: string }[];
-      assert.ok(findings.some((f) => f.check === "disk" && !f.ok && /read-only/.test(f.detail)), doctor.stdout);
-      assert.deepEqual(JSON.parse((await mycel(["pref", "list", "--json"], { home: ro, env })).stdout), { theme: "dark" });
+      const findings = JSON.parse(doctor.stdout).findings as {
+        check: string;
+        ok: boolean;
+        detail: string;
+      }[];
+      assert.ok(
+        findings.some((f) => f.check === "disk" && !f.ok && /read-only/.test(f.detail)),
+        doctor.stdout,
+      );
+      assert.deepEqual(
+        JSON.parse((await mycel(["pref", "list", "--json"], { home: ro, env })).stdout),
+        { theme: "dark" },
+      );
     } finally {
       await umount(ro);
       await Deno.remove(dir, { recursive: true });

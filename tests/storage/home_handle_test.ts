@@ -16,7 +16,12 @@ Deno.test("a committed change survives a reopen: same digest, heads and clock", 
   await using h = await makeHome();
   const w = await h.writer();
   await w.write(async (tx) => {
-    await tx.commit([{ type: "pref.set", key: "theme", value: "dark", observed: tx.view.observed("prefs", "theme") }]);
+    await tx.commit([{
+      type: "pref.set",
+      key: "theme",
+      value: "dark",
+      observed: tx.view.observed("prefs", "theme"),
+    }]);
   });
   const before = { digest: w.digest(), head: w.log.head(h.device), clock: w.clock.last };
   w.close();
@@ -108,10 +113,15 @@ Deno.test({
     await Deno.chown(h.root, 65534, 65534);
     await assertRejectsMycel(() => Home.open(h.root, { env: () => undefined }), "foreign_home");
     // Under sudo by that user, its own home is used (files handed back to it).
-    const home = await Home.open(h.root, { write: true, env: (n) => (n === "SUDO_UID" ? "65534" : undefined) });
+    const home = await Home.open(h.root, {
+      write: true,
+      env: (n) => (n === "SUDO_UID" ? "65534" : undefined),
+    });
     home.close();
     assert.equal((await Deno.stat(h.paths.db)).uid, 65534);
   },
 });
 
-if (Deno.uid() !== 0) console.error("home_handle_test: the foreign-home test needs root (it runs in CI)");
+if (Deno.uid() !== 0) {
+  console.error("home_handle_test: the foreign-home test needs root (it runs in CI)");
+}

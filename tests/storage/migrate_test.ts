@@ -64,8 +64,10 @@ Deno.test("a pre-database home shows the same prefs, config, apps, patterns and 
 Deno.test("two devices of one mesh, migrated apart, show the same state digest", async () => {
   await using a = await copyHome("laptop");
   await using b = await copyHome("desktop");
-  const da = JSON.parse((await mycel(["status", "--json"], { home: a.home, env })).stdout).state_digest;
-  const db = JSON.parse((await mycel(["status", "--json"], { home: b.home, env })).stdout).state_digest;
+  const da =
+    JSON.parse((await mycel(["status", "--json"], { home: a.home, env })).stdout).state_digest;
+  const db =
+    JSON.parse((await mycel(["status", "--json"], { home: b.home, env })).stdout).state_digest;
   assert.equal(da, db);
 });
 
@@ -84,6 +86,10 @@ Deno.test("kill -9 at any moment of a migration leaves the old home or the new o
     const oldLog = await Deno.stat(`${c.home}/log`).then(() => true, () => false) ||
       await Deno.stat(`${c.home}/legacy-v1/log`).then(() => true, () => false);
     assert.ok(oldLog, `trial ${trial}: the old log files must never be lost`);
-    assert.deepEqual(await listJson(c.home, "pref"), await expected("laptop", "pref"), `trial ${trial}`);
+    assert.deepEqual(
+      await listJson(c.home, "pref"),
+      await expected("laptop", "pref"),
+      `trial ${trial}`,
+    );
   }
 });
