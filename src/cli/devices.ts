@@ -1,35 +1,62 @@
 /**
  * @module devices
  * Finding a device from what a person types: its name, or a prefix of its id
- * (dashes and case ignored).
+ * (dashes and case ignored, at least 3 characters). Names are chosen by each
+ * device for itself, so a member can take another's name: when the text
+ * matches more than one device — two names, or a name and another device's
+ * id prefix — nothing is picked, and the error lists every candidate (name,
+ * short id, last seen) so the person can give the id instead.
  */
 
 import { ExitCode, MycelError } from "../errors.ts";
 import { type DeviceId, normalizeDeviceId, shortDeviceId } from "../log/device_id.ts";
+import type { DeviceRecord } from "../log/device_record.ts";
 import type { MeshState } from "../log/state.ts";
+import { safeText } from "../text_safety.ts";
+import { ago } from "./human.ts";
+
+/** When each device was last seen (ms), for listing candidates; `self` is seen now. */
+export interface SeenLookup {
+  /** Last time (ms) a device was heard from, or undefined/0 for never. */
+  lastSeen: (id: DeviceId) => number | undefined;
+  /** Current time (ms). */
+  now: number;
+}
+
+/** Every device `text` could mean, by name or by id prefix. */
+export function matchDevices(state: MeshState, text: string): DeviceRecord[] {
+  const all = state.allDevices();
+  const prefix = normalizeDeviceId(text);
+  return all.filter((d) =>
+    d.name === text || (prefix.length >= 3 && normalizeDeviceId(d.id).startsWith(prefix))
+  );
+}
+
+/** One candidate line: `laptop  ABCDEFG  last seen 3m ago`. */
+export function candidateLine(d: DeviceRecord, seen?: SeenLookup): string {
+  const last = seen ? `  last seen ${ago(seen.lastSeen(d.id), seen.now)}` : "";
+  return `  ${safeText(d.name || "(no name)")}  ${shortDeviceId(d.id)}${last}`;
+}
 
 /** Resolve `text` to one device ever admitted to the mesh. */
-export function resolveDevice(state: MeshState, text: string, action: string): DeviceId {
-  const all = state.allDevices();
-  const byName = all.filter((d) => d.name === text);
-  if (byName.length === 1) return byName[0].id;
-  const prefix = normalizeDeviceId(text);
-  const byId = prefix.length >= 3
-    ? all.filter((d) => normalizeDeviceId(d.id).startsWith(prefix))
-    : [];
-  const found = byName.length > 1 ? byName : byId;
+export function resolveDevice(
+  state: MeshState,
+  text: string,
+  action: string,
+  seen?: SeenLookup,
+): DeviceId {
+  const found = matchDevices(state, text);
   if (found.length === 1) return found[0].id;
   if (found.length > 1) {
     throw new MycelError("ambiguous_device", action, "more than one device matches", {
-      value: text,
-      hint: `Matches: ${
-        found.map((d) => `${d.name} (${shortDeviceId(d.id)})`).join(", ")
-      }. Give more of the id.`,
+      value: safeText(text),
+      hint: `These devices match:\n${found.map((d) => candidateLine(d, seen)).join("\n")}\n` +
+        "Give the id (or enough of it) of the one you mean.",
       exit: ExitCode.usage,
     });
   }
   throw new MycelError("no_such_device", action, "no device has this name or id", {
-    value: text,
+    value: safeText(text),
     hint: "`mycel mesh list` shows the devices.",
     exit: ExitCode.usage,
   });

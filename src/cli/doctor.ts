@@ -8,11 +8,14 @@
  */
 
 import { shortDeviceId } from "../log/device_id.ts";
+import type { DeviceRecord } from "../log/device_record.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
 import type { Runner } from "../mesh/system.ts";
 import { homePaths } from "../storage/home.ts";
 import { segmentFiles } from "../storage/log_dir.ts";
 import type { Store } from "../storage/store.ts";
+import { safeText } from "../text_safety.ts";
+import { REJOIN_HINT, removalInBooks, removalInState, removalMessage } from "./removal.ts";
 
 /** One finding. */
 export interface Finding {
@@ -119,7 +122,7 @@ export async function checkLog(store: Store): Promise<Finding> {
 /** Forks and clock skew recorded by sync. */
 export function checkHistory(store: Store): Finding[] {
   const out: Finding[] = [];
-  const name = (id: string) => store.state.device(id)?.name || shortDeviceId(id);
+  const name = (id: string) => safeText(store.state.device(id)?.name || shortDeviceId(id));
   for (const [id, k] of Object.entries(store.local.skew)) {
     out.push({
       check: "clock",
@@ -198,21 +201,34 @@ export async function checkWireguard(store: Store, runner: Runner): Promise<Find
   return out;
 }
 
-/** Can each peer be reached at one of its endpoints? */
-export async function checkPeers(store: Store, timeoutMs: number): Promise<Finding[]> {
+/**
+ * Can each peer be reached at one of its endpoints? All are tried at once;
+ * `onFinding` hears each as soon as it is known. Peer names and errors are
+ * peer text: they pass the text-safety check here.
+ */
+export async function checkPeers(
+  store: Store,
+  timeoutMs: number,
+  onFinding: (f: Finding) => void = () => {},
+): Promise<Finding[]> {
   const { connectTcp } = await import("../transport/tcp.ts");
   const { syncsWithMycel } = await import("../mesh/plan.ts");
   const peers = store.state.members.members().filter((id) => id !== store.deviceId)
     .map((id) => store.state.device(id)!).filter(syncsWithMycel);
-  return await Promise.all(peers.map(async (p): Promise<Finding> => {
+  return await Promise.all(peers.map(async (peer): Promise<Finding> => {
+    const f = await checkPeer({ ...peer, name: safeText(peer.name) });
+    onFinding(f);
+    return f;
+  }));
+  async function checkPeer(p: DeviceRecord): Promise<Finding> {
     const errors: string[] = [];
     for (const e of p.endpoints) {
       const { host, port } = parseEndpoint(e);
       try {
         (await connectTcp(host, port, timeoutMs)).close();
-        return { check: "peer", ok: true, detail: `${p.name} reachable at ${e}` };
+        return { check: "peer", ok: true, detail: `${p.name} reachable at ${safeText(e)}` };
       } catch (err) {
-        errors.push((err as Error).message.replace(/^Cannot [^:]*: /, ""));
+        errors.push(safeText((err as Error).message.replace(/^Cannot [^:]*: /, "")));
       }
     }
     return {
@@ -223,7 +239,20 @@ export async function checkPeers(store: Store, timeoutMs: number): Promise<Findi
         ? `On ${p.name}: \`mycel mesh set-endpoint HOST:PORT\` and \`mycel service install\`.`
         : `Is ${p.name} on and serving (\`mycel service status\` there)? Is the port open?`,
     };
-  }));
+  }
+}
+
+/** Fails when this device was removed from its mesh (as it or its peers know). */
+export function checkMembership(store: Store): Finding | undefined {
+  const removal = removalInState(store.state, store.deviceId) ??
+    removalInBooks(store.state, store.local.peers);
+  if (removal === undefined) return undefined;
+  return {
+    check: "membership",
+    ok: false,
+    detail: safeText(removalMessage(removal)),
+    hint: REJOIN_HINT,
+  };
 }
 
 /** Is anything running sync on a schedule (systemd timer or cron)? */

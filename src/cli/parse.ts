@@ -9,8 +9,8 @@
 import { usageError } from "../errors.ts";
 import {
   type CommandSpec,
+  flagsOf,
   type FlagSpec,
-  GLOBAL_FLAGS,
   type GroupSpec,
   type ParsedInput,
   usageLine,
@@ -112,6 +112,7 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
     words.push(t);
   }
   if (words.length === 1 && words[0] === "version") return { kind: "version" };
+  if (words[0] === "help") return helpTarget(words.slice(1), table, global);
   const match = spellings(table).find(([path]) =>
     path.length <= words.length && path.every((w, i) => w === words[i])
   );
@@ -144,6 +145,71 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
   return { kind: "run", spec, input: parseInput(spec, rest.slice(path.length)), global };
 }
 
+/** `mycel help [GROUP] [COMMAND]`: what to show help for. */
+function helpTarget(words: string[], table: CommandTable, global: GlobalInput): ParseOutcome {
+  if (words.length === 0) return { kind: "help", global };
+  const spec = spellings(table).find(([path]) =>
+    path.length === words.length && path.every((w, i) => w === words[i])
+  )?.[1];
+  if (spec) return { kind: "help", spec, global };
+  const group = table.groups.find((g) => g.name === words[0]);
+  if (group && words.length === 1) return { kind: "help", group: group.name, global };
+  const all = table.commands.map((c) => c.path.join(" "));
+  const guess = suggest(words.join(" "), all);
+  throw usageError("show help", "no such command", {
+    value: words.join(" "),
+    hint: guess ? `Did you mean \`mycel help ${guess}\`?` : "Run `mycel help` to see the commands.",
+  });
+}
+
+/** Longest value an argument given as `-` may read from standard input. */
+export const MAX_STDIN_ARG_BYTES = 1 << 20;
+
+/** True when argv asks for JSON output (so errors are printed as JSON too). */
+export function wantsJson(argv: readonly string[]): boolean {
+  for (const t of argv) {
+    if (t === "--") return false;
+    if (t === "--json") return true;
+  }
+  return false;
+}
+
+/**
+ * Replace each `-` given for an argument that reads standard input (see
+ * {@link ArgSpec.stdin}) by what standard input holds, without its final
+ * newline. At most one argument may read it.
+ */
+export async function resolveStdinArgs(
+  spec: CommandSpec,
+  input: ParsedInput,
+  readStdin: () => Promise<Uint8Array>,
+): Promise<ParsedInput> {
+  const from = spec.args.filter((a) => a.stdin && input.args[a.name] === "-");
+  if (from.length === 0) return input;
+  if (from.length > 1) {
+    throw usageError(`run ${["mycel", ...spec.path].join(" ")}`, "only one argument can be -");
+  }
+  const bytes = await readStdin();
+  if (bytes.length > MAX_STDIN_ARG_BYTES) {
+    throw usageError(`read ${from[0].name}`, "standard input is too long", {
+      value: `${bytes.length} bytes, at most ${MAX_STDIN_ARG_BYTES}`,
+    });
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw usageError(`read ${from[0].name}`, "standard input is not UTF-8 text");
+  }
+  text = text.replace(/\r?\n$/, "");
+  if (text === "") {
+    throw usageError(`read ${from[0].name}`, "standard input is empty", {
+      hint: `Pipe it in, e.g. \`... | mycel ${spec.path.join(" ")} -\`.`,
+    });
+  }
+  return { ...input, args: { ...input.args, [from[0].name]: text }, fromStdin: [from[0].name] };
+}
+
 /** Parse the arguments and flags that follow the command words. */
 export function parseInput(spec: CommandSpec, tokens: readonly string[]): ParsedInput {
   const flags: Record<string, string | boolean | undefined> = {};
@@ -164,7 +230,7 @@ export function parseInput(spec: CommandSpec, tokens: readonly string[]): Parsed
     const name = t.startsWith("--") && eq > 0 ? t.slice(0, eq) : t;
     const flag = findFlag(name, spec.flags);
     if (flag === undefined) {
-      const known = [...spec.flags, ...GLOBAL_FLAGS].map((f) => `--${f.name}`);
+      const known = flagsOf(spec).map((f) => `--${f.name}`);
       const guess = suggest(name, known);
       throw usageError(action, "unknown flag", {
         value: name,

@@ -10,10 +10,13 @@ import type { Op } from "../log/ops.ts";
 import { resolveHome } from "../storage/home.ts";
 import { Store } from "../storage/store.ts";
 import type { CommandContext } from "./command.ts";
+import { checkHomeFolder } from "./home_folder.ts";
 
 /** The home folder this invocation uses. */
 export function homeRoot(ctx: CommandContext): string {
-  return resolveHome(ctx.homeFlag, ctx.env);
+  const root = resolveHome(ctx.homeFlag, ctx.env);
+  checkHomeFolder(root);
+  return root;
 }
 
 /** Open the home read-only (no lock). */
@@ -89,7 +92,13 @@ async function pushChange(ctx: CommandContext, root: string): Promise<void> {
       routes: meshRoutes(),
     });
     const missed = outcomes.filter((o) => o.status !== "synced");
-    if (missed.length > 0) {
+    const { removalInOutcomes, removalMessage } = await import("./removal.ts");
+    const removal = removalInOutcomes(outcomes);
+    if (removal) {
+      ctx.out.error(
+        `note: saved on this device only: ${removalMessage(removal)}; pair it again to rejoin`,
+      );
+    } else if (missed.length > 0) {
       ctx.out.error(
         `note: saved here; ${missed.length} of ${outcomes.length} peers not reached now` +
           " (they get it at the next sync)",

@@ -39,6 +39,11 @@ export interface RoundOptions {
   only?: (peer: DeviceRecord) => boolean;
   /** Called before the locked phase, e.g. to show progress. */
   onStaged?: (outcomes: SessionOutcome[]) => void;
+  /**
+   * Called as each peer's session ends, before anything it sent is stored
+   * (storing may still refuse some of it: the returned outcomes say).
+   */
+  onOutcome?: (outcome: SessionOutcome) => void;
   /** Transient progress lines (long transfers). */
   progress?: (text: string) => void;
 }
@@ -106,9 +111,19 @@ export async function syncRound(root: string, options: RoundOptions): Promise<Ap
   // not seen it yet still let it in.
   const admission = view.local.admission ? [fromBase64(view.local.admission.entry)] : [];
   const outcomes = await Promise.all(
-    peers.map(async (p) =>
-      syncPeer(view, keys, p, await routes(p, view), options.timeoutMs, progress, admission)
-    ),
+    peers.map(async (p) => {
+      const o = await syncPeer(
+        view,
+        keys,
+        p,
+        await routes(p, view),
+        options.timeoutMs,
+        progress,
+        admission,
+      );
+      options.onOutcome?.(o);
+      return o;
+    }),
   );
   options.onStaged?.(outcomes);
   const store = await Store.open(root, { write: true, now: options.now, env: options.env });

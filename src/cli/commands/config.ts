@@ -7,8 +7,10 @@
 import { canonicalJson, isJson, type Json } from "../../crdt/json.ts";
 import { ExitCode, MycelError } from "../../errors.ts";
 import { checkConfigKey } from "../../log/ops.ts";
-import type { CommandSpec } from "../command.ts";
+import { type CommandSpec, LOCAL, WRITES } from "../command.ts";
 import type { ConfigFormat } from "../config_file.ts";
+import { plural } from "../human.ts";
+import { escapeInQuotedText, safeText } from "../../text_safety.ts";
 import { commitOps, openRead, withWrite } from "../session.ts";
 import { kvCommands } from "./kv.ts";
 
@@ -24,19 +26,43 @@ export function parseConfigValue(text: string, asText: boolean): Json {
   return text;
 }
 
+/**
+ * Text that was probably meant as JSON: it starts like an object, array or
+ * string but does not parse. Stored as text, with a note saying so.
+ */
+export function looksLikeBrokenJson(text: string, stored: Json): boolean {
+  return typeof stored === "string" && /^\s*[{["]/.test(text) && stored === text;
+}
+
 const base = kvCommands({
   group: "config",
   noun: "config key",
   map: (s) => s.config,
   checkKey: checkConfigKey,
-  parseValue: (text, flags) => parseConfigValue(text, flags.string === true),
+  parseValue: (text, flags, out) => {
+    const value = parseConfigValue(text, flags.string === true);
+    if (flags.string !== true && looksLikeBrokenJson(text, value)) {
+      out.error(
+        "note: VALUE starts like JSON but does not parse as JSON; stored as text " +
+          "(fix the quoting for JSON, or pass --string to silence this).",
+      );
+    }
+    return value;
+  },
   show: (v) => typeof v === "string" ? v : canonicalJson(v),
   setOp: (key, value) => ({ type: "config.set", key, value }),
   unsetOp: (key) => ({ type: "config.unset", key }),
   setFlags: [{ name: "string", help: "store VALUE as text even if it looks like JSON" }],
   setDescription:
     'VALUE is stored as JSON when it parses as JSON (12, true, null, [1,2], {"a":1},\n' +
-    '"quoted"), otherwise as text. Keys are dotted: editor.font.size.',
+    '"quoted"), otherwise as text (with a note when it starts like JSON but does not\n' +
+    "parse). Keys are dotted: editor.font.size.",
+  aliases: {
+    set: [["set", "config"]],
+    get: [["get", "config"]],
+    unset: [["unset", "config"]],
+    list: [["show", "config"]],
+  },
 });
 
 const FORMAT = {
@@ -53,6 +79,7 @@ const importCommand: CommandSpec = {
     "FILE may be - for standard input (then give --format).",
   args: [{ name: "FILE", help: "JSON or TOML file, or -", complete: "file" }],
   flags: [FORMAT],
+  ...WRITES,
   async run(ctx, input) {
     const path = input.args.FILE as string;
     const { guessFormat, parseConfigFile } = await import("../config_file.ts");
@@ -76,7 +103,9 @@ const importCommand: CommandSpec = {
         canonicalJson(store.state.config.get(k)) !== canonicalJson(v)
       );
       await commitOps(store, changed.map(([key, value]) => ({ type: "config.set", key, value })));
-      ctx.out.line(`imported ${entries.length} keys (${changed.length} changed) from ${path}`);
+      ctx.out.line(
+        `imported ${plural(entries.length, "key")} (${changed.length} changed) from ${path}`,
+      );
     });
     return ExitCode.ok;
   },
@@ -87,21 +116,25 @@ const exportCommand: CommandSpec = {
   summary: "print the whole config as JSON or TOML",
   args: [],
   flags: [{ ...FORMAT, help: "json (default) or toml" }],
+  ...LOCAL,
   async run(ctx, input) {
     const entries = (await openRead(ctx)).state.config.entries();
     const { nestConfig, renderConfigFile } = await import("../config_file.ts");
     const doc = nestConfig(
       entries,
-      (k) => ctx.out.error(`warning: ${k} is hidden by a table of the same name`),
+      (k) => ctx.out.error(`warning: ${safeText(k)} is hidden by a table of the same name`),
     );
-    ctx.out.write(await renderConfigFile(doc, (input.flags.format ?? "json") as ConfigFormat));
+    // JSON and TOML put every character of a value inside a quoted string,
+    // where \uXXXX is the same character: the file keeps its meaning.
+    const text = await renderConfigFile(doc, (input.flags.format ?? "json") as ConfigFormat);
+    ctx.out.write(escapeInQuotedText(text));
     return ExitCode.ok;
   },
 };
 
 /** Every `config` command. */
 export const configCommands: CommandSpec[] = [
-  ...base.map((c) => c.path[1] === "list" ? { ...c, aliases: [["show", "config"]] } : c),
+  ...base,
   importCommand,
   exportCommand,
 ];

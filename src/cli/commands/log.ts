@@ -11,7 +11,9 @@ import { shortDeviceId } from "../../log/device_id.ts";
 import type { SignedEntry } from "../../log/entry.ts";
 import type { Op } from "../../log/ops.ts";
 import type { MeshState } from "../../log/state.ts";
-import { type CommandSpec, JSON_FLAG } from "../command.ts";
+import { safeText } from "../../text_safety.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
+import { localTime } from "../human.ts";
 import { resolveDevice } from "../devices.ts";
 import type { LogEntryJson } from "../json_types.ts";
 import { openRead } from "../session.ts";
@@ -20,31 +22,34 @@ function deviceName(state: MeshState, id: string): string {
   return state.device(id)?.name || shortDeviceId(id);
 }
 
-/** One-line description of an op. */
+/** One-line description of an op; everything from the entry passes the text-safety check. */
 export function describeOp(op: Op, state: MeshState): string {
+  const t = (text: string) => safeText(text);
   switch (op.type) {
     case "config.set":
-      return `config ${op.key} = ${
-        typeof op.value === "string" ? op.value : canonicalJson(op.value)
+      return `config ${t(op.key)} = ${
+        t(typeof op.value === "string" ? op.value : canonicalJson(op.value))
       }`;
     case "config.unset":
-      return `config unset ${op.key}`;
+      return `config unset ${t(op.key)}`;
     case "pref.set":
-      return `pref ${op.key} = ${op.value}`;
+      return `pref ${t(op.key)} = ${t(op.value)}`;
     case "pref.unset":
-      return `pref unset ${op.key}`;
+      return `pref unset ${t(op.key)}`;
     case "app.add":
-      return `app add ${op.name}`;
+      return `app add ${t(op.name)}`;
     case "pattern.add":
-      return `pattern add ${op.id}`;
+      return `pattern add ${t(op.id)}`;
     case "pattern.remove":
-      return `pattern remove ${op.id}`;
+      return `pattern remove ${t(op.id)}`;
     case "device.add":
-      return `device add ${op.device.name} (${shortDeviceId(op.device.id)})`;
+      return `device add ${t(op.device.name)} (${shortDeviceId(op.device.id)})`;
     case "device.update":
-      return `device update ${deviceName(state, op.id)}: ${Object.keys(op.fields).join(", ")}`;
+      return `device update ${t(deviceName(state, op.id))}: ${
+        t(Object.keys(op.fields).join(", "))
+      }`;
     case "device.revoke":
-      return `device revoke ${deviceName(state, op.id)} (${shortDeviceId(op.id)})`;
+      return `device revoke ${t(deviceName(state, op.id))} (${shortDeviceId(op.id)})`;
   }
 }
 
@@ -67,6 +72,7 @@ function parseLimit(text: string | undefined): number | undefined {
 export const logCommand: CommandSpec = {
   path: ["log"],
   summary: "show which device changed what, and when (newest first)",
+  description: "Times are the authors' clocks, in local time with the UTC offset.",
   args: [],
   flags: [
     JSON_FLAG,
@@ -77,6 +83,7 @@ export const logCommand: CommandSpec = {
     },
     { name: "limit", value: "N", help: "show at most N entries" },
   ],
+  ...LOCAL,
   async run(ctx, input) {
     const limit = parseLimit(input.flags.limit as string | undefined);
     const store = await openRead(ctx);
@@ -105,8 +112,8 @@ export const logCommand: CommandSpec = {
       return ExitCode.ok;
     }
     for (const e of shown) {
-      const when = new Date(e.entry.hlc.wall).toISOString().replace("T", " ").slice(0, 19);
-      const who = `${deviceName(state, e.entry.author)}#${e.entry.seq}`;
+      const when = localTime(e.entry.hlc.wall);
+      const who = `${safeText(deviceName(state, e.entry.author))}#${e.entry.seq}`;
       ctx.out.line(`${when}  ${who}  ${e.entry.ops.map((o) => describeOp(o, state)).join("; ")}`);
     }
     return ExitCode.ok;

@@ -1,31 +1,49 @@
 /**
  * @module mesh_members
  * `mycel mesh list` (every device ever admitted: who admitted it and when,
- * revoked or not, last seen) and `mycel mesh remove DEVICE` (revoke for good).
+ * removed or not, last seen) and `mycel mesh remove DEVICE` (revoke for good).
+ *
+ * Removal cannot be undone, and names are chosen by each device for itself,
+ * so `remove` refuses a name two devices share (listing both), shows what it
+ * is about to remove, and asks on a terminal; elsewhere it needs `--yes`.
  */
 
 import { ExitCode, MycelError } from "../../errors.ts";
 import { shortDeviceId } from "../../log/device_id.ts";
 import type { MembershipEvent } from "../../log/state.ts";
-import { type CommandSpec, JSON_FLAG } from "../command.ts";
-import { resolveDevice } from "../devices.ts";
+import type { Store } from "../../storage/store.ts";
+import { safeText } from "../../text_safety.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
+import { resolveDevice, type SeenLookup } from "../devices.ts";
+import { ago, localTime } from "../human.ts";
 import { isoTime } from "../json_types.ts";
 import { commitOps, openRead, withWrite } from "../session.ts";
+import { renderTable } from "../text_table.ts";
 
 function event(e: MembershipEvent | undefined, nameOf: (id: string) => string) {
   return e ? { by: e.by, by_name: nameOf(e.by), at: isoTime(e.wall) } : null;
+}
+
+function seenIn(store: Store, now: number): SeenLookup {
+  return {
+    lastSeen: (id) => id === store.deviceId ? now : store.local.peers[id]?.lastSeen,
+    now,
+  };
 }
 
 /** The membership commands. */
 export const meshMemberCommands: CommandSpec[] = [
   {
     path: ["mesh", "list"],
-    summary: "list every device: who admitted it and when, revoked or not, last seen",
+    aliases: [["show", "devices"]],
+    summary: "list every device: who admitted it and when, removed or not, last seen",
     args: [],
     flags: [JSON_FLAG],
+    ...LOCAL,
     async run(ctx, input) {
       const store = await openRead(ctx);
       const s = store.state;
+      const now = ctx.now();
       const nameOf = (id: string) => s.device(id)?.name || shortDeviceId(id);
       const rows = s.allDevices().map((d) => ({
         id: d.id,
@@ -36,21 +54,38 @@ export const meshMemberCommands: CommandSpec[] = [
         admitted: event(s.members.added(d.id), nameOf),
         revoked: event(s.members.removed(d.id), nameOf),
         last_seen: d.id === store.deviceId
-          ? isoTime(ctx.now())
+          ? isoTime(now)
           : isoTime(store.local.peers[d.id]?.lastSeen),
       }));
       if (input.flags.json) {
         ctx.out.json(rows);
         return ExitCode.ok;
       }
-      for (const r of rows) {
-        const state = r.revoked ? `revoked by ${r.revoked.by_name} ${r.revoked.at}` : "member";
-        const admitted = r.admitted ? `admitted by ${r.admitted.by_name} ${r.admitted.at}` : "";
-        const seen = r.self ? "this device" : `last seen ${r.last_seen ?? "never"}`;
+      const when = (iso: string | null) => ago(iso === null ? null : Date.parse(iso), now);
+      const table = renderTable(
+        [
+          { header: "name", max: 20 },
+          { header: "id" },
+          { header: "mesh ip" },
+          { header: "state" },
+          { header: "admitted", max: 22 },
+          { header: "last seen" },
+        ],
+        rows.map((r) => [
+          r.name,
+          shortDeviceId(r.id),
+          r.ipv4 || "-",
+          r.revoked ? { text: "removed", tone: "red" } : r.self ? "this device" : "member",
+          r.admitted ? `${when(r.admitted.at)} by ${r.admitted.by_name}` : "-",
+          r.self ? "now" : when(r.last_seen),
+        ]),
+      );
+      for (const l of table) ctx.out.line(l);
+      for (const r of rows.filter((r) => r.revoked)) {
         ctx.out.line(
-          `${r.name.padEnd(16)} ${shortDeviceId(r.id)}  ${
-            r.ipv4.padEnd(15)
-          } ${state} · ${admitted} · ${seen}`,
+          `  ${safeText(r.name)} was removed by ${safeText(r.revoked!.by_name)} at ${
+            localTime(Date.parse(r.revoked!.at!))
+          }`,
         );
       }
       return ExitCode.ok;
@@ -58,31 +93,74 @@ export const meshMemberCommands: CommandSpec[] = [
   },
   {
     path: ["mesh", "remove"],
-    summary: "revoke a device for good (name or id prefix); every device then refuses it",
+    summary: "remove a device for good (by name or id prefix); every device then refuses it",
     description:
-      "Revocation is permanent: no device can re-admit that key. To bring the machine\n" +
-      "back, pair it again; it gets a new key.",
-    args: [{ name: "DEVICE", help: "device name or id prefix" }],
-    flags: [],
+      "Removal is permanent: no device can re-admit that key. To bring the machine back,\n" +
+      "pair it again; it gets a new key.\n\n" +
+      "A name that more than one device uses is refused, and the candidates are listed: give\n" +
+      "the id then. On a terminal, mycel shows the device and asks before removing it;\n" +
+      "elsewhere it needs --yes.",
+    args: [{ name: "DEVICE", help: "device name or id prefix (at least 3 characters)" }],
+    flags: [
+      { name: "yes", short: "y", help: "remove without asking" },
+      { name: "dry-run", help: "show which device would be removed, change nothing" },
+      JSON_FLAG,
+    ],
+    examples: ["mycel mesh remove desktop", "mycel mesh remove XZQXXVE --yes"],
+    ...WRITES,
     async run(ctx, input) {
-      const removed = await withWrite(ctx, async (store) => {
-        const id = resolveDevice(store.state, input.args.DEVICE as string, "remove device");
-        if (id === store.deviceId) {
-          throw new MycelError("bad_input", "remove device", "it is this device", {
-            hint: "Run `mycel mesh remove` on another device of the mesh.",
+      const text = input.args.DEVICE as string;
+      const action = "remove device";
+      const view = await openRead(ctx);
+      const id = resolveDevice(view.state, text, action, seenIn(view, ctx.now()));
+      if (id === view.deviceId) {
+        throw new MycelError("bad_input", action, "it is this device", {
+          hint: "Run `mycel mesh remove` on another device of the mesh.",
+          exit: ExitCode.usage,
+        });
+      }
+      const name = view.state.device(id)?.name ?? "";
+      const lastSeen = ago(view.local.peers[id]?.lastSeen, ctx.now());
+      const who = `${safeText(name)} (${id}, last seen ${lastSeen})`;
+      const already = view.state.members.isRemoved(id);
+      const report = (status: string) => {
+        if (input.flags.json) ctx.out.json({ id, name, status });
+        else ctx.out.line(`${status.replace("_", " ")} ${safeText(name)} (${id})`);
+      };
+      if (already) {
+        report("already_removed");
+        return ExitCode.ok;
+      }
+      if (input.flags["dry-run"]) {
+        report("would_remove");
+        return ExitCode.ok;
+      }
+      if (!input.flags.yes) {
+        if (!ctx.stdinIsTerminal) {
+          throw new MycelError("needs_confirmation", action, "removal needs confirmation", {
+            value: safeText(name),
+            hint: `Standard input is not a terminal to ask on. To remove ${who}\n` +
+              "for good, run again with --yes (--dry-run shows the device without removing it).",
             exit: ExitCode.usage,
           });
         }
-        const name = store.state.device(id)?.name ?? "";
-        if (store.state.members.isRemoved(id)) return { id, name, already: true };
+        const answer = await ctx.ask(
+          `Remove ${who} for good? It can only come back by pairing again. [y/N] `,
+        );
+        if (!/^\s*y(es)?\s*$/i.test(answer ?? "")) {
+          throw new MycelError("cancelled", action, "not confirmed", {
+            value: safeText(name),
+            hint: "Nothing was changed.",
+          });
+        }
+      }
+      await withWrite(ctx, async (store) => {
         // Entries of it that we hold stay valid everywhere; later ones do not.
+        if (store.state.members.isRemoved(id)) return;
         const upTo = store.heads.get(id)?.seq ?? 0;
         await commitOps(store, [{ type: "device.revoke", id, upTo }]);
-        return { id, name, already: false };
       });
-      ctx.out.line(
-        `${removed.already ? "already removed" : "removed"} ${removed.name} (${removed.id})`,
-      );
+      report("removed");
       return ExitCode.ok;
     },
   },

@@ -9,7 +9,8 @@
 
 import { ExitCode } from "../../errors.ts";
 import { formatEndpoint, parseEndpoint } from "../../log/endpoint.ts";
-import { type CommandSpec, JSON_FLAG } from "../command.ts";
+import { safeText } from "../../text_safety.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { commitOps, openRead, withWrite } from "../session.ts";
 
 /** The manual peering commands. */
@@ -19,6 +20,7 @@ export const meshPeeringCommands: CommandSpec[] = [
     summary: "print this device's signed card (one line) for `mesh add-peer` elsewhere",
     args: [],
     flags: [JSON_FLAG],
+    ...LOCAL,
     async run(ctx, input) {
       const store = await openRead(ctx);
       const { makeCard } = await import("../peering.ts");
@@ -36,15 +38,21 @@ export const meshPeeringCommands: CommandSpec[] = [
       "A device alone in its mesh joins the card's mesh when that device is not alone\n" +
       "(when both are alone, the mesh with the smaller id wins). Run it on both devices,\n" +
       "each with the other's card, then `mycel sync now`.",
-    args: [{ name: "CARD", help: "the line printed by `mycel mesh card` on the other device" }],
+    args: [{
+      name: "CARD",
+      help: "the line printed by `mycel mesh card` on the other device",
+      stdin: true,
+    }],
     flags: [],
+    examples: ["ssh desktop mycel mesh card | mycel mesh add-peer -"],
+    ...WRITES,
     async run(ctx, input) {
       const { decodeCard } = await import("../../protocol/card.ts");
       const { addPeer } = await import("../peering.ts");
       const card = await decodeCard(input.args.CARD as string);
       const result = await withWrite(ctx, (store) => addPeer(store, card));
-      if (result.joined) ctx.out.line(`joined mesh ${card.mesh}`);
-      ctx.out.line(`added ${card.record.name} (${card.record.id}) at ${result.ipv4}`);
+      if (result.joined) ctx.out.line(`joined mesh ${safeText(card.mesh)}`);
+      ctx.out.line(`added ${safeText(card.record.name)} (${card.record.id}) at ${result.ipv4}`);
       return ExitCode.ok;
     },
   },
@@ -57,6 +65,7 @@ export const meshPeeringCommands: CommandSpec[] = [
       variadic: true,
     }],
     flags: [],
+    ...WRITES,
     async run(ctx, input) {
       const endpoints = [
         ...new Set(

@@ -6,7 +6,8 @@
  */
 
 import { ExitCode, MycelError } from "../../errors.ts";
-import { type CommandSpec, JSON_FLAG } from "../command.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
+import { plural } from "../human.ts";
 import { commitOps, openRead, withWrite } from "../session.ts";
 
 const IFACE = {
@@ -42,6 +43,7 @@ export const meshWgCommands: CommandSpec[] = [
       value: "N",
       help: "UDP port (default 51871, or the last one used)",
     }, JSON_FLAG],
+    ...WRITES,
     async run(ctx, input) {
       const mesh = await import("../../mesh/interface.ts");
       const { planInterface, DEFAULT_INTERFACE, DEFAULT_WG_PORT, addressesOf, ipv4Losers } =
@@ -121,7 +123,9 @@ export const meshWgCommands: CommandSpec[] = [
           `${result.ifname} ${
             result.up.created ? "created" : "updated"
           } (${result.up.backend}, port ${result.port}): ` +
-            `${result.addresses.ipv4} ${result.addresses.ipv6}, ${result.plan.peers.length} peer(s)`,
+            `${result.addresses.ipv4} ${result.addresses.ipv6}, ${
+              plural(result.plan.peers.length, "peer")
+            }`,
         );
       }
       return ExitCode.ok;
@@ -132,6 +136,7 @@ export const meshWgCommands: CommandSpec[] = [
     summary: "remove the WireGuard interface (and the wireguard-go process mycel started)",
     args: [],
     flags: [IFACE],
+    ...LOCAL,
     async run(ctx, input) {
       const { meshDown, checkIfname } = await import("../../mesh/interface.ts");
       const { systemRunner } = await import("../../mesh/system.ts");
@@ -163,6 +168,7 @@ export const meshWgCommands: CommandSpec[] = [
       optional: true,
     }],
     flags: [{ name: "qr", help: "also print the config as a QR code" }],
+    ...WRITES,
     async run(ctx, input) {
       const { exportWg } = await import("../export_wg.ts");
       const name = input.args.DEVICE as string | undefined;

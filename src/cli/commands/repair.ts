@@ -4,7 +4,9 @@
  */
 
 import { shortDeviceId } from "../../log/device_id.ts";
-import { type CommandSpec, JSON_FLAG } from "../command.ts";
+import { safeText } from "../../text_safety.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
+import { plural } from "../human.ts";
 import { homeRoot } from "../session.ts";
 
 /** `mycel repair [--json]`. */
@@ -22,6 +24,7 @@ export const repairCommand: CommandSpec = {
       help: "let this device write again even though entries of its own log are lost",
     },
   ],
+  ...LOCAL,
   async run(ctx, input) {
     const { repairHome } = await import("../../storage/repair.ts");
     const acceptLoss = input.flags["accept-loss"] === true;
@@ -32,13 +35,14 @@ export const repairCommand: CommandSpec = {
     }
     const damaged = report.segments.filter((s) => s.setAside);
     if (report.snapshotDamaged) {
-      ctx.out.line(`snapshot was damaged (${report.snapshotDamaged}); rebuilt from the log`);
+      ctx.out.line(
+        `snapshot was damaged (${safeText(report.snapshotDamaged)}); rebuilt from the log`,
+      );
     }
     for (const s of damaged) {
       ctx.out.line(
-        `log of ${
-          shortDeviceId(s.author)
-        }: kept ${s.kept} entries, set aside ${s.setAside} (${s.reason})`,
+        `log of ${shortDeviceId(s.author)}: kept ${plural(s.kept, "entry", "entries")}, ` +
+          `set aside ${s.setAside} (${safeText(s.reason ?? "")})`,
       );
     }
     if (damaged.length === 0 && !report.snapshotDamaged) {

@@ -7,7 +7,15 @@
 import { ExitCode, usageError } from "../../errors.ts";
 import { parseEndpoint } from "../../log/endpoint.ts";
 import type { ServiceScope } from "../../service/install.ts";
-import { type CommandContext, type CommandSpec, JSON_FLAG, type ParsedInput } from "../command.ts";
+import {
+  type CommandContext,
+  type CommandSpec,
+  JSON_FLAG,
+  LOCAL,
+  type ParsedInput,
+  WRITES,
+} from "../command.ts";
+import { localTime, plural } from "../human.ts";
 import { isoTime } from "../json_types.ts";
 import { commitOps, homeRoot, openRead, withWrite } from "../session.ts";
 import { parseDuration, primaryIpv4 } from "./pairing.ts";
@@ -111,7 +119,8 @@ async function install(ctx: CommandContext, input: ParsedInput): Promise<number>
     for (const f of result.files) ctx.out.line(`wrote ${f}`);
     if (result.enabled) {
       ctx.out.line(
-        `enabled mycel-sync.timer (every ${spec.intervalSeconds}s) and mycel-sync.socket (port ${port})`,
+        `enabled mycel-sync.timer (every ${spec.intervalSeconds}s) and mycel-sync.socket ` +
+          `(port ${port})`,
       );
     } else {
       const how = scope === "user" ? "systemctl --user" : "systemctl";
@@ -149,6 +158,7 @@ export const serviceCommands: CommandSpec[] = [
       { name: "apply", help: "with --cron: install the lines into your crontab" },
       JSON_FLAG,
     ],
+    ...WRITES,
     run: install,
   },
   {
@@ -159,6 +169,8 @@ export const serviceCommands: CommandSpec[] = [
       name: "cron",
       help: "remove mycel's crontab lines instead of the units",
     }],
+    globals: [],
+    exits: [0, 1, 2],
     async run(ctx, input) {
       const { uninstallUnits, uninstallCron } = await import("../../service/install.ts");
       const { systemRunner } = await import("../../mesh/system.ts");
@@ -183,6 +195,7 @@ export const serviceCommands: CommandSpec[] = [
     summary: "show whether the timer and socket are active, and the last and next round",
     args: [],
     flags: [...SCOPE_FLAGS, JSON_FLAG],
+    ...LOCAL,
     async run(ctx, input) {
       const { unitStatus } = await import("../../service/install.ts");
       const { systemRunner } = await import("../../mesh/system.ts");
@@ -205,11 +218,11 @@ export const serviceCommands: CommandSpec[] = [
         ctx.out.line(
           `last    ${
             last
-              ? `${doc.last_round!.at}: ${last.synced} of ${last.peers} peers synced`
+              ? `${localTime(last.at)}: ${last.synced} of ${plural(last.peers, "peer")} synced`
               : "no round yet"
           }`,
         );
-        ctx.out.line(`next    ${doc.next_round ?? "unknown"}`);
+        ctx.out.line(`next    ${units.nextRound ? localTime(units.nextRound) : "unknown"}`);
       }
       return ExitCode.ok;
     },
