@@ -71,15 +71,20 @@ export function hasUnsafeText(text: string, options: SafeTextOptions = {}): bool
 }
 
 // JSON.stringify already escapes C0 controls and lone surrogates; these remain.
-const UNSAFE_IN_QUOTED = /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+const UNSAFE_IN_QUOTED = /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|\p{Cs}/gu;
 
 /**
  * Escape as `\uXXXX` the unsafe code points JSON and TOML serialisers leave
  * raw (DEL, C1, bidi controls, separators). Only for JSON or TOML text, where
- * such characters can only occur inside quoted strings.
+ * such characters can only occur inside quoted strings. A lone surrogate (no
+ * character at all; writing it as UTF-8 would give U+FFFD anyway) becomes
+ * `\ufffd`, which both formats accept.
  */
 export function escapeInQuotedText(serialised: string): string {
-  return serialised.replace(UNSAFE_IN_QUOTED, (ch) => `\\u${hex(ch.charCodeAt(0), 4)}`);
+  return serialised.replace(UNSAFE_IN_QUOTED, (ch) => {
+    const cp = ch.codePointAt(0)!;
+    return `\\u${hex(cp >= 0xd800 && cp <= 0xdfff ? 0xfffd : cp, 4)}`;
+  });
 }
 
 /** `JSON.stringify(value, null, indent)` with nothing unsafe left raw. */

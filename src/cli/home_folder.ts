@@ -17,7 +17,7 @@ export function checkHomeFolder(root: string): void {
     // NotFound is fine (the first write creates it); anything else surfaces later, named.
   }
   if (isFile) {
-    throw new MycelError("home_not_folder", "use home folder", "it is a file, not a folder", {
+    throw new MycelError("home_not_folder", "use home folder", "it is not a folder", {
       value: root,
       hint: "--home and MYCEL_HOME name a folder (created when missing), not a file.",
       exit: ExitCode.usage,

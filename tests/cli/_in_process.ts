@@ -22,6 +22,8 @@ export interface InProcessOptions {
   answers?: string[];
   /** Standard input's bytes when it is not a terminal. */
   stdin?: string;
+  /** Stands for SIGINT/SIGTERM (e.g. `AbortSignal.timeout(ms)`). */
+  signal?: AbortSignal;
 }
 
 /** What a run printed, the questions it asked, and its exit code. */
@@ -49,7 +51,7 @@ export async function runMain(
     out,
     env: (name) => env[name],
     now: Date.now,
-    signal: new AbortController().signal,
+    signal: o.signal ?? new AbortController().signal,
     readStdin: () => Promise.resolve(new TextEncoder().encode(o.stdin ?? "")),
     stdinIsTerminal: o.answers !== undefined,
     ask: (prompt) => {

@@ -22,6 +22,7 @@ import { freePort } from "../helpers/net.ts";
 import { which } from "../helpers/process.ts";
 import { segmentRecords } from "../helpers/segment.ts";
 import { fakeBin, peer } from "../service/_helpers.ts";
+import { runMain } from "./_in_process.ts";
 
 interface Finding {
   check: string;
@@ -475,4 +476,16 @@ Deno.test("doctor: a home that is not set up fails with the init hint", async ()
   assert.equal(report.findings[0].check, "home");
   assert.equal(report.findings[0].ok, false);
   assert.match(report.findings[0].hint ?? "", /mycel init/);
+});
+
+Deno.test("doctor on a terminal: ok in green, FAIL in red; plain with NO_COLOR", async () => {
+  await using h = await doctorHome();
+  const env = { MYCEL_HOME: h.home, MYCEL_OFFLINE: "1", XDG_CONFIG_HOME: `${h.dir}/config` };
+  const coloured = await runMain(["doctor"], { env, terminal: true });
+  const lines = coloured.stdout.split("\n");
+  assert.ok(lines.some((l) => l.startsWith("\x1b[32m ok \x1b[0m  home ")), coloured.stdout);
+  assert.ok(lines.some((l) => l.startsWith("\x1b[31mFAIL\x1b[0m  schedule ")), coloured.stdout);
+  const plain = await runMain(["doctor"], { env: { ...env, NO_COLOR: "1" }, terminal: true });
+  assert.ok(!plain.stdout.includes("\x1b"), plain.stdout);
+  assert.match(plain.stdout, /^ ok {3}home /m);
 });

@@ -121,13 +121,12 @@ export const meshMemberCommands: CommandSpec[] = [
       }
       const name = view.state.device(id)?.name ?? "";
       const lastSeen = ago(view.local.peers[id]?.lastSeen, ctx.now());
-      const who = `${safeText(name)} (${id}, last seen ${lastSeen})`;
-      const already = view.state.members.isRemoved(id);
+      const who = `${safeText(name)} (${shortDeviceId(id)}, last seen ${lastSeen})`;
       const report = (status: string) => {
         if (input.flags.json) ctx.out.json({ id, name, status });
         else ctx.out.line(`${status.replace("_", " ")} ${safeText(name)} (${id})`);
       };
-      if (already) {
+      if (view.state.members.isRemoved(id)) {
         report("already_removed");
         return ExitCode.ok;
       }
@@ -139,13 +138,14 @@ export const meshMemberCommands: CommandSpec[] = [
         if (!ctx.stdinIsTerminal) {
           throw new MycelError("needs_confirmation", action, "removal needs confirmation", {
             value: safeText(name),
-            hint: `Standard input is not a terminal to ask on. To remove ${who}\n` +
-              "for good, run again with --yes (--dry-run shows the device without removing it).",
+            hint: `Standard input is not a terminal, so mycel cannot ask. To remove\n${who}\n` +
+              "for good, run again with --yes (--dry-run shows it without removing it).",
             exit: ExitCode.usage,
           });
         }
         const answer = await ctx.ask(
-          `Remove ${who} for good? It can only come back by pairing again. [y/N] `,
+          `About to remove ${safeText(name)} for good:\n  id         ${id}\n` +
+            `  last seen  ${lastSeen}\nIt can come back only by pairing again. Remove it? [y/N] `,
         );
         if (!/^\s*y(es)?\s*$/i.test(answer ?? "")) {
           throw new MycelError("cancelled", action, "not confirmed", {
