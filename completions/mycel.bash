@@ -22,7 +22,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
     'pref get')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -34,7 +34,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--force --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--force --json --home --no-sync --help' -- "$cur")); return;;
     'pref list')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -46,7 +46,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--string --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--string --json --home --no-sync --help' -- "$cur")); return;;
     'config get')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -58,7 +58,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--force --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--force --json --home --no-sync --help' -- "$cur")); return;;
     'config list')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -71,7 +71,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --format|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--format --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--format --json --home --no-sync --help' -- "$cur")); return;;
     'config export')
       case "$prev" in
       --format) COMPREPLY=($(compgen -W 'json toml' -- "$cur")); return;;
@@ -84,7 +84,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
     'app list')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -96,13 +96,13 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
     'pattern remove')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
     'pattern list')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -144,13 +144,13 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
     'mesh set-endpoint')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
     'mesh up')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -162,7 +162,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --interface|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--interface --home --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--interface --json --home --help' -- "$cur")); return;;
     'mesh export-wg')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -193,7 +193,7 @@ _mycel() {
       --dir) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --dir) return;;
       esac
-      COMPREPLY=($(compgen -W '--user --system --dir --cron --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--user --system --dir --cron --json --help' -- "$cur")); return;;
     'service status')
       case "$prev" in
       --dir) COMPREPLY=($(compgen -d -- "$cur")); return;;

@@ -86,6 +86,15 @@ Deno.test("the table declares exit codes and global flags consistently", () => {
   }
 });
 
+Deno.test("every command that prints data takes --json (files and logs excepted)", () => {
+  // These print a file in its own format (config export has --format json) or a log.
+  const exempt = ["config export", "mesh export-wg", "sync serve"];
+  for (const c of COMMANDS.commands) {
+    const name = c.path.join(" ");
+    assert.equal(c.flags.some((f) => f.name === "json"), !exempt.includes(name), name);
+  }
+});
+
 Deno.test("top-level and group help fit 80 columns when piped, and the terminal's width", async () => {
   const pages = [[], ["--help"], ["help"], ...COMMANDS.groups.map((g) => ["help", g.name])];
   for (const width of [80, 60, 120]) {

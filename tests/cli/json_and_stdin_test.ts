@@ -30,7 +30,7 @@ Deno.test("--json errors: one JSON object on stderr with the stable code; stdout
     [["status", "--json"], 1, "not_initialized", /^Cannot open mycel home: it has not been set up/],
     [["log", "--json", "--limit", "0"], 2, "usage", /--limit must be a positive whole number/],
     [["status", "--json", "--bogus"], 2, "usage", /unknown flag \(--bogus\)/],
-    [["pref", "list", "--json", "--home", h.path("f")], 2, "home_not_folder", /it is a file/],
+    [["pref", "list", "--json", "--home", h.path("f")], 2, "home_not_folder", /it is not a folder/],
   ];
   await h.writeFile("f", "not a folder");
   for (const [args, code, errorCode, message] of cases) {
@@ -61,6 +61,25 @@ Deno.test("--json errors escape text from the state, bidi controls included", as
   const u = await h.run(["pref", "get", "--json"]);
   assert.equal(u.code, 2);
   assert.equal(jsonError(u.stderr).code, "usage");
+});
+
+Deno.test("writes answer in JSON too with --json", async () => {
+  await using h = await tempHome();
+  assert.deepEqual(await h.json(["--no-sync", "config", "set", "a.b", "[1,2]", "--json"]), {
+    key: "a.b",
+    value: [1, 2],
+  });
+  assert.deepEqual(await h.json(["--no-sync", "app", "add", "fd", "rg", "--json"]), {
+    added: ["fd", "rg"],
+    already: [],
+  });
+  assert.deepEqual(await h.json(["--no-sync", "app", "add", "fd", "--json"]), {
+    added: [],
+    already: ["fd"],
+  });
+  assert.deepEqual(await h.json(["--no-sync", "pref", "unset", "x", "--force", "--json"]), {
+    removed: "x",
+  });
 });
 
 Deno.test("- reads a pattern or a card from standard input", async () => {

@@ -17,7 +17,7 @@ export const appCommands: CommandSpec[] = [
     aliases: [["add", "app"]],
     summary: "record installed apps (synced; never removed elsewhere)",
     args: [{ name: "NAME", help: "app name", variadic: true }],
-    flags: [],
+    flags: [JSON_FLAG],
     examples: ["mycel app add firefox", "mycel app add ripgrep fd-find"],
     ...WRITES,
     async run(ctx, input) {
@@ -29,8 +29,13 @@ export const appCommands: CommandSpec[] = [
         await commitOps(store, fresh.map((name) => ({ type: "app.add", name })));
         return fresh;
       });
-      for (const n of names) {
-        ctx.out.line(added.includes(n) ? `added ${n}` : `${n} was already listed`);
+      if (input.flags.json) {
+        ctx.out.json({ added, already: names.filter((n) => !added.includes(n)) });
+      } else {
+        for (const n of names) {
+          const shown = safeText(n);
+          ctx.out.line(added.includes(n) ? `added ${shown}` : `${shown} was already listed`);
+        }
       }
       return ExitCode.ok;
     },

@@ -7,7 +7,7 @@
 import { canonicalJson, isJson, type Json } from "../../crdt/json.ts";
 import { ExitCode, MycelError } from "../../errors.ts";
 import { checkConfigKey } from "../../log/ops.ts";
-import { type CommandSpec, LOCAL, WRITES } from "../command.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import type { ConfigFormat } from "../config_file.ts";
 import { plural } from "../human.ts";
 import { escapeInQuotedText, safeText } from "../../text_safety.ts";
@@ -78,7 +78,7 @@ const importCommand: CommandSpec = {
   description: "Nested tables become dotted keys. Keys not in the file are left alone.\n" +
     "FILE may be - for standard input (then give --format).",
   args: [{ name: "FILE", help: "JSON or TOML file, or -", complete: "file" }],
-  flags: [FORMAT],
+  flags: [FORMAT, JSON_FLAG],
   ...WRITES,
   async run(ctx, input) {
     const path = input.args.FILE as string;
@@ -103,9 +103,13 @@ const importCommand: CommandSpec = {
         canonicalJson(store.state.config.get(k)) !== canonicalJson(v)
       );
       await commitOps(store, changed.map(([key, value]) => ({ type: "config.set", key, value })));
-      ctx.out.line(
-        `imported ${plural(entries.length, "key")} (${changed.length} changed) from ${path}`,
-      );
+      if (input.flags.json) {
+        ctx.out.json({ imported: entries.length, changed: changed.map(([k]) => k) });
+      } else {
+        ctx.out.line(
+          `imported ${plural(entries.length, "key")} (${changed.length} changed) from ${path}`,
+        );
+      }
     });
     return ExitCode.ok;
   },

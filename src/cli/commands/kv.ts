@@ -61,13 +61,14 @@ export function kvCommands(kind: KvKind): CommandSpec[] {
       summary: `set a ${kind.noun} (synced to every device)`,
       description: kind.setDescription,
       args: [{ name: "KEY", help: "the key" }, { name: "VALUE", help: "new value" }],
-      flags: kind.setFlags ?? [],
+      flags: [...(kind.setFlags ?? []), JSON_FLAG],
       ...WRITES,
       async run(ctx, input) {
         const key = kind.checkKey(input.args.KEY as string);
         const value = kind.parseValue(input.args.VALUE as string, input.flags, ctx.out);
         await withWrite(ctx, (store) => commitOps(store, [kind.setOp(key, value)]));
-        ctx.out.line(`${key} = ${safeText(kind.show(value))}`);
+        if (input.flags.json) ctx.out.json({ key, value });
+        else ctx.out.line(`${key} = ${safeText(kind.show(value))}`);
         return ExitCode.ok;
       },
     },
@@ -94,7 +95,10 @@ export function kvCommands(kind: KvKind): CommandSpec[] {
       aliases: kind.aliases?.unset,
       summary: `remove a ${kind.noun} everywhere`,
       args: [{ name: "KEY", help: "the key" }],
-      flags: [{ name: "force", help: "record the removal even if the key is not set here" }],
+      flags: [
+        { name: "force", help: "record the removal even if the key is not set here" },
+        JSON_FLAG,
+      ],
       ...WRITES,
       async run(ctx, input) {
         const key = kind.checkKey(input.args.KEY as string);
@@ -109,7 +113,8 @@ export function kvCommands(kind: KvKind): CommandSpec[] {
           }
           await commitOps(store, [kind.unsetOp(key)]);
         });
-        ctx.out.line(`removed ${key}`);
+        if (input.flags.json) ctx.out.json({ removed: key });
+        else ctx.out.line(`removed ${key}`);
         return ExitCode.ok;
       },
     },

@@ -43,7 +43,7 @@ export const meshPeeringCommands: CommandSpec[] = [
       help: "the line printed by `mycel mesh card` on the other device",
       stdin: true,
     }],
-    flags: [],
+    flags: [JSON_FLAG],
     examples: ["ssh desktop mycel mesh card | mycel mesh add-peer -"],
     ...WRITES,
     async run(ctx, input) {
@@ -51,6 +51,13 @@ export const meshPeeringCommands: CommandSpec[] = [
       const { addPeer } = await import("../peering.ts");
       const card = await decodeCard(input.args.CARD as string);
       const result = await withWrite(ctx, (store) => addPeer(store, card));
+      if (input.flags.json) {
+        ctx.out.json({
+          added: { id: card.record.id, name: card.record.name, ipv4: result.ipv4 },
+          joined_mesh: result.joined ? card.mesh : null,
+        });
+        return ExitCode.ok;
+      }
       if (result.joined) ctx.out.line(`joined mesh ${safeText(card.mesh)}`);
       ctx.out.line(`added ${safeText(card.record.name)} (${card.record.id}) at ${result.ipv4}`);
       return ExitCode.ok;
@@ -64,7 +71,7 @@ export const meshPeeringCommands: CommandSpec[] = [
       help: "one or more endpoints, e.g. 192.168.1.20:7850",
       variadic: true,
     }],
-    flags: [],
+    flags: [JSON_FLAG],
     ...WRITES,
     async run(ctx, input) {
       const endpoints = [
@@ -77,7 +84,8 @@ export const meshPeeringCommands: CommandSpec[] = [
         (store) =>
           commitOps(store, [{ type: "device.update", id: store.deviceId, fields: { endpoints } }]),
       );
-      ctx.out.line(`endpoints: ${endpoints.join(", ")}`);
+      if (input.flags.json) ctx.out.json({ endpoints });
+      else ctx.out.line(`endpoints: ${endpoints.join(", ")}`);
       return ExitCode.ok;
     },
   },

@@ -135,7 +135,7 @@ export const meshWgCommands: CommandSpec[] = [
     path: ["mesh", "down"],
     summary: "remove the WireGuard interface (and the wireguard-go process mycel started)",
     args: [],
-    flags: [IFACE],
+    flags: [IFACE, JSON_FLAG],
     ...LOCAL,
     async run(ctx, input) {
       const { meshDown, checkIfname } = await import("../../mesh/interface.ts");
@@ -151,7 +151,8 @@ export const meshWgCommands: CommandSpec[] = [
         if (store.local.mesh?.interface === ifname) delete store.local.mesh;
         return { ifname, ...r };
       });
-      ctx.out.line(done.removed ? `${done.ifname} removed` : `${done.ifname} was not up`);
+      if (input.flags.json) ctx.out.json({ interface: done.ifname, removed: done.removed });
+      else ctx.out.line(done.removed ? `${done.ifname} removed` : `${done.ifname} was not up`);
       return ExitCode.ok;
     },
   },

@@ -43,7 +43,7 @@ export const patternCommands: CommandSpec[] = [
       help: 'the pattern, e.g. \'{"id":"greet","text":"hi"}\'',
       stdin: true,
     }],
-    flags: [],
+    flags: [JSON_FLAG],
     examples: [
       `mycel pattern add '{"id":"greeting","text":"Good morning!"}'`,
       "mycel pattern add - < pattern.json",
@@ -58,7 +58,8 @@ export const patternCommands: CommandSpec[] = [
         return true;
       });
       const shown = safeText(id);
-      ctx.out.line(changed ? `added pattern ${shown}` : `pattern ${shown} is already present`);
+      if (input.flags.json) ctx.out.json({ id, changed });
+      else ctx.out.line(changed ? `added pattern ${shown}` : `pattern ${shown} is already present`);
       return ExitCode.ok;
     },
   },
@@ -67,7 +68,7 @@ export const patternCommands: CommandSpec[] = [
     aliases: [["remove", "pattern"]],
     summary: "remove a pattern (adds made elsewhere and not yet seen survive)",
     args: [{ name: "ID", help: "the pattern's id" }],
-    flags: [],
+    flags: [JSON_FLAG],
     ...WRITES,
     async run(ctx, input) {
       const id = checkName("pattern id", input.args.ID);
@@ -81,7 +82,8 @@ export const patternCommands: CommandSpec[] = [
         }
         await commitOps(store, [{ type: "pattern.remove", id, dots }]);
       });
-      ctx.out.line(`removed pattern ${safeText(id)}`);
+      if (input.flags.json) ctx.out.json({ removed: id });
+      else ctx.out.line(`removed pattern ${safeText(id)}`);
       return ExitCode.ok;
     },
   },

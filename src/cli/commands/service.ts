@@ -168,7 +168,7 @@ export const serviceCommands: CommandSpec[] = [
     flags: [...SCOPE_FLAGS, {
       name: "cron",
       help: "remove mycel's crontab lines instead of the units",
-    }],
+    }, JSON_FLAG],
     globals: [],
     exits: [0, 1, 2],
     async run(ctx, input) {
@@ -176,7 +176,8 @@ export const serviceCommands: CommandSpec[] = [
       const { systemRunner } = await import("../../mesh/system.ts");
       if (input.flags.cron) {
         const cron = await uninstallCron(systemRunner);
-        ctx.out.line(cron > 0 ? "removed mycel's crontab lines" : "nothing was installed");
+        if (input.flags.json) ctx.out.json({ cron_lines_removed: cron });
+        else ctx.out.line(cron > 0 ? "removed mycel's crontab lines" : "nothing was installed");
         return ExitCode.ok;
       }
       const scope = scopeOf(input);
@@ -185,8 +186,11 @@ export const serviceCommands: CommandSpec[] = [
         await unitFolder(ctx, input, scope),
         systemRunner,
       );
-      for (const f of removed) ctx.out.line(`removed ${f}`);
-      if (removed.length === 0) ctx.out.line("nothing was installed");
+      if (input.flags.json) ctx.out.json({ scope, removed });
+      else {
+        for (const f of removed) ctx.out.line(`removed ${f}`);
+        if (removed.length === 0) ctx.out.line("nothing was installed");
+      }
       return ExitCode.ok;
     },
   },
