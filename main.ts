@@ -7,7 +7,8 @@
 import type { CommandContext } from "./src/cli/command.ts";
 import { COMMANDS } from "./src/cli/commands/table.ts";
 import { type Output, processOutput } from "./src/cli/output.ts";
-import { parseArgv, resolveStdinArgs, wantsJson } from "./src/cli/parse.ts";
+import { parseArgv, wantsJson } from "./src/cli/parse.ts";
+import { resolveStdinArgs } from "./src/cli/stdin_args.ts";
 import { ExitCode, MycelError } from "./src/errors.ts";
 import { safeJson } from "./src/text_safety.ts";
 import { VERSION } from "./src/version.ts";

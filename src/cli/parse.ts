@@ -162,9 +162,6 @@ function helpTarget(words: string[], table: CommandTable, global: GlobalInput): 
   });
 }
 
-/** Longest value an argument given as `-` may read from standard input. */
-export const MAX_STDIN_ARG_BYTES = 1 << 20;
-
 /** True when argv asks for JSON output (so errors are printed as JSON too). */
 export function wantsJson(argv: readonly string[]): boolean {
   for (const t of argv) {
@@ -172,42 +169,6 @@ export function wantsJson(argv: readonly string[]): boolean {
     if (t === "--json") return true;
   }
   return false;
-}
-
-/**
- * Replace each `-` given for an argument that reads standard input (see
- * {@link ArgSpec.stdin}) by what standard input holds, without its final
- * newline. At most one argument may read it.
- */
-export async function resolveStdinArgs(
-  spec: CommandSpec,
-  input: ParsedInput,
-  readStdin: () => Promise<Uint8Array>,
-): Promise<ParsedInput> {
-  const from = spec.args.filter((a) => a.stdin && input.args[a.name] === "-");
-  if (from.length === 0) return input;
-  if (from.length > 1) {
-    throw usageError(`run ${["mycel", ...spec.path].join(" ")}`, "only one argument can be -");
-  }
-  const bytes = await readStdin();
-  if (bytes.length > MAX_STDIN_ARG_BYTES) {
-    throw usageError(`read ${from[0].name}`, "standard input is too long", {
-      value: `${bytes.length} bytes, at most ${MAX_STDIN_ARG_BYTES}`,
-    });
-  }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw usageError(`read ${from[0].name}`, "standard input is not UTF-8 text");
-  }
-  text = text.replace(/\r?\n$/, "");
-  if (text === "") {
-    throw usageError(`read ${from[0].name}`, "standard input is empty", {
-      hint: `Pipe it in, e.g. \`... | mycel ${spec.path.join(" ")} -\`.`,
-    });
-  }
-  return { ...input, args: { ...input.args, [from[0].name]: text }, fromStdin: [from[0].name] };
 }
 
 /** Parse the arguments and flags that follow the command words. */

@@ -18,7 +18,8 @@ import {
 import { localTime, plural } from "../human.ts";
 import { isoTime } from "../json_types.ts";
 import { commitOps, homeRoot, openRead, withWrite } from "../session.ts";
-import { parseDuration, primaryIpv4 } from "./pairing.ts";
+import { parseDuration } from "../duration.ts";
+import { primaryIpv4 } from "../pair_invite.ts";
 
 /** Default TCP port of the sync socket. */
 export const DEFAULT_SYNC_PORT = 7850;
