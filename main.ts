@@ -10,7 +10,7 @@ import { type Output, processOutput } from "./src/cli/output.ts";
 import { parseArgv, wantsJson } from "./src/cli/parse.ts";
 import { resolveStdinArgs } from "./src/cli/stdin_args.ts";
 import { ExitCode, MycelError } from "./src/errors.ts";
-import { safeJson } from "./src/text_safety.ts";
+import { safeJson, safeText } from "./src/text_safety.ts";
 import { VERSION } from "./src/version.ts";
 
 /** Injectable parts of the process, for tests. */
@@ -148,7 +148,7 @@ if (import.meta.main) {
     readStdin: async () => new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer()),
     stdinIsTerminal: Deno.stdin.isTerminal(),
     ask: async (prompt) => {
-      Deno.stderr.writeSync(new TextEncoder().encode(prompt));
+      Deno.stderr.writeSync(new TextEncoder().encode(safeText(prompt, { multiline: true })));
       return await readLine(Deno.stdin);
     },
   });
