@@ -7,8 +7,10 @@
 import type { CommandContext } from "./src/cli/command.ts";
 import { COMMANDS } from "./src/cli/commands/table.ts";
 import { type Output, processOutput } from "./src/cli/output.ts";
-import { parseArgv } from "./src/cli/parse.ts";
+import { parseArgv, wantsJson } from "./src/cli/parse.ts";
+import { resolveStdinArgs } from "./src/cli/stdin_args.ts";
 import { ExitCode, MycelError } from "./src/errors.ts";
+import { safeJson, safeText } from "./src/text_safety.ts";
 import { VERSION } from "./src/version.ts";
 
 /** Injectable parts of the process, for tests. */
@@ -23,27 +25,53 @@ export interface MainDeps {
   signal: AbortSignal;
   /** Reads all of standard input. */
   readStdin: () => Promise<Uint8Array>;
+  /** Standard input is a terminal. */
+  stdinIsTerminal: boolean;
+  /** Prints a prompt on standard error and reads one line from the terminal. */
+  ask: (prompt: string) => Promise<string | null>;
 }
 
-/** Print an error the way users see it: message, then hint. */
-export function reportError(out: Output, e: unknown, debug: boolean): number {
+/** What an error becomes for the user: stable code, message, hint, exit code. */
+function describeError(e: unknown): { code: string; message: string; hint?: string; exit: number } {
   if (e instanceof MycelError) {
-    out.error(`error: ${e.message}`);
-    if (e.hint) out.error(`hint: ${e.hint}`);
-    if (debug && e.cause instanceof Error) out.error(String(e.cause.stack));
-    return e.exit;
+    return { code: e.code, message: e.message, hint: e.hint, exit: e.exit };
   }
   if (e instanceof Deno.errors.PermissionDenied) {
-    out.error(`error: Cannot continue: permission denied (${(e as Error).message})`);
-    out.error(
-      "hint: Run as the user who owns the mycel home, or with sudo for system-wide actions.",
-    );
-    return ExitCode.failure;
+    return {
+      code: "permission_denied",
+      message: `Cannot continue: permission denied (${(e as Error).message})`,
+      hint: "Run as the user who owns the mycel home, or with sudo for system-wide actions.",
+      exit: ExitCode.failure,
+    };
   }
-  out.error(`error: internal error: ${e instanceof Error ? e.message : String(e)}`);
-  if (debug && e instanceof Error) out.error(String(e.stack));
-  else out.error("hint: Run with MYCEL_DEBUG=1 for details, and please report it.");
-  return ExitCode.failure;
+  return {
+    code: "internal",
+    message: `internal error: ${e instanceof Error ? e.message : String(e)}`,
+    hint: "Run with MYCEL_DEBUG=1 for details, and please report it.",
+    exit: ExitCode.failure,
+  };
+}
+
+/**
+ * Print an error the way users see it: message, then hint; with `json`, one
+ * JSON object `{"error": {"code", "message", "hint"}}` instead, on standard
+ * error too (standard output carries only data). Returns the exit code.
+ */
+export function reportError(out: Output, e: unknown, debug: boolean, json = false): number {
+  const d = describeError(e);
+  if (json) {
+    out.error(safeJson({ error: { code: d.code, message: d.message, hint: d.hint ?? null } }, 0));
+  } else {
+    out.error(`error: ${d.message}`);
+    if (d.hint && !(debug && d.code === "internal")) out.error(`hint: ${d.hint}`);
+  }
+  if (debug) {
+    const stack = e instanceof MycelError
+      ? (e.cause as Error | undefined)?.stack
+      : (e as Error)?.stack;
+    if (stack) out.error(String(stack));
+  }
+  return d.exit;
 }
 
 /** Run mycel with `argv`; returns the exit code. */
@@ -59,10 +87,10 @@ export async function main(argv: readonly string[], deps: MainDeps): Promise<num
       const { commandHelp, groupHelp, topHelp } = await import("./src/cli/help.ts");
       out.line(
         parsed.spec
-          ? commandHelp(parsed.spec)
+          ? commandHelp(parsed.spec, out.width)
           : parsed.group
-          ? groupHelp(COMMANDS, parsed.group)
-          : topHelp(COMMANDS),
+          ? groupHelp(COMMANDS, parsed.group, out.width)
+          : topHelp(COMMANDS, out.width),
       );
       return ExitCode.ok;
     }
@@ -74,11 +102,31 @@ export async function main(argv: readonly string[], deps: MainDeps): Promise<num
       now: deps.now,
       signal: deps.signal,
       readStdin: deps.readStdin,
+      stdinIsTerminal: deps.stdinIsTerminal,
+      ask: deps.ask,
     };
-    return await parsed.spec.run(ctx, parsed.input);
+    const input = await resolveStdinArgs(parsed.spec, parsed.input, deps.readStdin);
+    return await parsed.spec.run(ctx, input);
   } catch (e) {
-    return reportError(out, e, env("MYCEL_DEBUG") === "1");
+    return reportError(out, e, env("MYCEL_DEBUG") === "1", wantsJson(argv));
   }
+}
+
+/** One line from `input` (a terminal delivers a line per read), without its newline. */
+async function readLine(input: typeof Deno.stdin): Promise<string | null> {
+  const parts: Uint8Array[] = [];
+  const buf = new Uint8Array(1024);
+  let size = 0;
+  while (size < 4096) {
+    const n = await input.read(buf);
+    if (n === null) break;
+    parts.push(buf.slice(0, n));
+    size += n;
+    if (buf.subarray(0, n).includes(10)) break;
+  }
+  if (parts.length === 0) return null;
+  const text = new TextDecoder().decode(new Uint8Array(parts.flatMap((p) => [...p])));
+  return text.split(/\r?\n/)[0];
 }
 
 if (import.meta.main) {
@@ -98,6 +146,11 @@ if (import.meta.main) {
     now: Date.now,
     signal: stop.signal,
     readStdin: async () => new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer()),
+    stdinIsTerminal: Deno.stdin.isTerminal(),
+    ask: async (prompt) => {
+      Deno.stderr.writeSync(new TextEncoder().encode(safeText(prompt, { multiline: true })));
+      return await readLine(Deno.stdin);
+    },
   });
   Deno.exit(code);
 }

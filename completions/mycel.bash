@@ -12,7 +12,7 @@ _mycel() {
   done
   if [[ "$prev" == --home ]]; then COMPREPLY=($(compgen -d -- "$cur")); return; fi
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'app completion config doctor get init log man mesh pair pattern pref repair service set show status sync unset --help --version --home --no-sync' -- "$cur"))
+    COMPREPLY=($(compgen -W 'app completion config doctor help init log man mesh pair pattern pref repair service status sync --help --version --home --no-sync' -- "$cur"))
     return
   fi
   cmd="${words[*]:0:2}"
@@ -22,195 +22,135 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
-    'set preference')
-      case "$prev" in
-      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --home) return;;
-      esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
-    'set pref')
-      case "$prev" in
-      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --home) return;;
-      esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
     'pref get')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
-    'get preference')
-      case "$prev" in
-      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --home) return;;
-      esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
-    'show preference')
-      case "$prev" in
-      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --home) return;;
-      esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
     'pref unset')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--force --home --no-sync --help' -- "$cur")); return;;
-    'unset preference')
-      case "$prev" in
-      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --home) return;;
-      esac
-      COMPREPLY=($(compgen -W '--force --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--force --json --home --no-sync --help' -- "$cur")); return;;
     'pref list')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
-    'show preferences')
-      case "$prev" in
-      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --home) return;;
-      esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
-    'show prefs')
-      case "$prev" in
-      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --home) return;;
-      esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
     'config set')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--string --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--string --json --home --no-sync --help' -- "$cur")); return;;
     'config get')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
     'config unset')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--force --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--force --json --home --no-sync --help' -- "$cur")); return;;
     'config list')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
-    'show config')
-      case "$prev" in
-      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --home) return;;
-      esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
     'config import')
       case "$prev" in
       --format) COMPREPLY=($(compgen -W 'json toml' -- "$cur")); return;;
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --format|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--format --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--format --json --home --no-sync --help' -- "$cur")); return;;
     'config export')
       case "$prev" in
       --format) COMPREPLY=($(compgen -W 'json toml' -- "$cur")); return;;
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --format|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--format --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--format --home --help' -- "$cur")); return;;
     'app add')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
     'app list')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
-    'show apps')
-      case "$prev" in
-      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --home) return;;
-      esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
     'pattern add')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
     'pattern remove')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
     'pattern list')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
-    'show patterns')
-      case "$prev" in
-      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --home) return;;
-      esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
     'mesh add-device')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --name|--ttl|--listen|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--yes --name --ttl --listen --json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--name --ttl --listen --yes --json --home --help' -- "$cur")); return;;
     'mesh join')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --name|--peer|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--yes --name --peer --json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--name --peer --yes --json --home --help' -- "$cur")); return;;
     'mesh list')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
     'mesh remove')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--yes --dry-run --json --home --no-sync --help' -- "$cur")); return;;
     'mesh card')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
     'mesh add-peer')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
     'mesh set-endpoint')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
     'mesh up')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -222,7 +162,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --interface|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--interface --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--interface --json --home --help' -- "$cur")); return;;
     'mesh export-wg')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -240,7 +180,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --listen|--timeout|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--stdio --listen --timeout --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--stdio --listen --timeout --home --help' -- "$cur")); return;;
     'service install')
       case "$prev" in
       --dir) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -251,17 +191,23 @@ _mycel() {
     'service uninstall')
       case "$prev" in
       --dir) COMPREPLY=($(compgen -d -- "$cur")); return;;
-      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --dir|--home) return;;
+        --dir) return;;
       esac
-      COMPREPLY=($(compgen -W '--user --system --dir --cron --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--user --system --dir --cron --json --help' -- "$cur")); return;;
     'service status')
       case "$prev" in
       --dir) COMPREPLY=($(compgen -d -- "$cur")); return;;
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --dir|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--user --system --dir --json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--user --system --dir --json --home --help' -- "$cur")); return;;
+    'help app') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add list' -- "$cur")); return;;
+    'help config') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'export get import list set unset' -- "$cur")); return;;
+    'help mesh') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove set-endpoint up' -- "$cur")); return;;
+    'help pattern') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add list remove' -- "$cur")); return;;
+    'help pref') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'get list set unset' -- "$cur")); return;;
+    'help service') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'install status uninstall' -- "$cur")); return;;
+    'help sync') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'now serve' -- "$cur")); return;;
   esac
   cmd="${words[0]}"
   case "$cmd" in
@@ -270,25 +216,25 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --name|--listen|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--name --listen --json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--name --listen --json --home --help' -- "$cur")); return;;
     'status')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
     'log')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --device|--limit|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --device --limit --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --device --limit --home --help' -- "$cur")); return;;
     'repair')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --accept-loss --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --accept-loss --home --help' -- "$cur")); return;;
     'doctor')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -300,33 +246,30 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --ttl|--listen|--name|--peer|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--ttl --listen --yes --name --peer --json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--ttl --listen --name --peer --yes --json --home --help' -- "$cur")); return;;
     'completion')
       case "$prev" in
-      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --home) return;;
+
+        
       esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help bash zsh fish' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--help bash zsh fish' -- "$cur")); return;;
     'man')
       case "$prev" in
-      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --home) return;;
+
+        
       esac
-      COMPREPLY=($(compgen -W '--home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--help' -- "$cur")); return;;
   esac
   if ((${#words[@]} == 1)); then
     case "${words[0]}" in
     app) COMPREPLY=($(compgen -W 'add list' -- "$cur")); return;;
     config) COMPREPLY=($(compgen -W 'export get import list set unset' -- "$cur")); return;;
-    get) COMPREPLY=($(compgen -W 'preference' -- "$cur")); return;;
     mesh) COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove set-endpoint up' -- "$cur")); return;;
     pattern) COMPREPLY=($(compgen -W 'add list remove' -- "$cur")); return;;
     pref) COMPREPLY=($(compgen -W 'get list set unset' -- "$cur")); return;;
     service) COMPREPLY=($(compgen -W 'install status uninstall' -- "$cur")); return;;
-    set) COMPREPLY=($(compgen -W 'pref preference' -- "$cur")); return;;
-    show) COMPREPLY=($(compgen -W 'apps config patterns preference preferences prefs' -- "$cur")); return;;
     sync) COMPREPLY=($(compgen -W 'now serve' -- "$cur")); return;;
-    unset) COMPREPLY=($(compgen -W 'preference' -- "$cur")); return;;
+    help) COMPREPLY=($(compgen -W 'app completion config doctor init log man mesh pair pattern pref repair service status sync' -- "$cur")); return;;
     esac
   fi
 }

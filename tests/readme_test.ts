@@ -2,12 +2,14 @@
  * @module readme_test
  * The README works as written: it opens with exactly two commands (the main
  * job and the test suite), CI runs the same test command, the main job
- * (`deno task demo`) really converges, and every `mycel …` line the README
- * shows is a command mycel accepts.
+ * (`deno task demo`) really converges, every `mycel …` line the README
+ * shows is a command mycel accepts (its words and flags, by the command
+ * table), and its exit code table is the one `mycel help` prints.
  */
 
 import assert from "node:assert/strict";
 import { COMMANDS } from "../src/cli/commands/table.ts";
+import { EXIT_CODE_MEANINGS } from "../src/cli/help.ts";
 import { parseArgv } from "../src/cli/parse.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -59,6 +61,17 @@ Deno.test("every mycel command line in the README is one mycel accepts", () => {
     const words = [...line.replace(/^sudo /, "").matchAll(/'[^']*'|\S+/g)].slice(1)
       .map((m) => m[0].replace(/^'(.*)'$/, "$1"));
     const parsed = parseArgv(words, COMMANDS);
-    assert.notEqual(parsed.kind, "help", line);
+    if (words[0] === "help") {
+      // `mycel help CMD` names a real command.
+      assert.ok(parsed.kind === "help" && (parsed.spec || parsed.group), line);
+    } else assert.notEqual(parsed.kind, "help", line);
   }
+});
+
+Deno.test("the README's exit code table is the one help shows", () => {
+  const rows = [...README.matchAll(/^\| (\d) +\| (.+?) +\|$/gm)].map((m) => [Number(m[1]), m[2]]);
+  assert.deepEqual(
+    rows,
+    Object.entries(EXIT_CODE_MEANINGS).map(([code, meaning]) => [Number(code), meaning]),
+  );
 });

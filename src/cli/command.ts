@@ -6,6 +6,7 @@
  * Tailscale's ffcli do), so they can never disagree.
  */
 
+import type { ExitCode } from "../errors.ts";
 import type { Output } from "./output.ts";
 
 /** A `--flag`, boolean unless it names a `value` placeholder. */
@@ -38,6 +39,8 @@ export interface ArgSpec {
   readonly choices?: readonly string[];
   /** What shells should complete it with. */
   readonly complete?: "file" | "dir";
+  /** `-` means: read the value from standard input (main.ts reads it before `run`). */
+  readonly stdin?: boolean;
 }
 
 /** Parsed command line for one command. */
@@ -46,6 +49,8 @@ export interface ParsedInput {
   readonly args: Record<string, string | string[] | undefined>;
   /** Flag values by long name: true for booleans, strings otherwise. */
   readonly flags: Record<string, string | boolean | undefined>;
+  /** Arguments given as `-` whose value was read from standard input. */
+  readonly fromStdin?: readonly string[];
 }
 
 /** What a running command gets from `main.ts`. */
@@ -64,6 +69,13 @@ export interface CommandContext {
   readonly signal: AbortSignal;
   /** Reads standard input to the end (for `-` file arguments). */
   readonly readStdin: () => Promise<Uint8Array>;
+  /** True when standard input is a terminal (a person can answer a question). */
+  readonly stdinIsTerminal: boolean;
+  /**
+   * Ask a person: print `prompt` on standard error and read one line from the
+   * terminal (without its newline); null at end of input.
+   */
+  readonly ask: (prompt: string) => Promise<string | null>;
 }
 
 /** A command: the data that defines it and the code that runs it. */
@@ -82,6 +94,17 @@ export interface CommandSpec {
   readonly flags: readonly FlagSpec[];
   /** Example invocations, shown in help. */
   readonly examples?: readonly string[];
+  /**
+   * Global flags that apply to it (help and completions show only these):
+   * `home` when it uses the home folder, `no-sync` when it contacts peers
+   * (a write offering its change, a sync round). `--help` always applies.
+   */
+  readonly globals: readonly GlobalFlagName[];
+  /**
+   * Exit codes it can return, shown in its help: 0, 1 and 2 for every
+   * command; 3 only where a round can reach no peer or only some.
+   */
+  readonly exits: readonly ExitCode[];
   /** Runs the command; returns the exit code. */
   readonly run: (ctx: CommandContext, input: ParsedInput) => Promise<number>;
 }
@@ -94,7 +117,14 @@ export interface GroupSpec {
   readonly summary: string;
 }
 
-/** Flags every command accepts. */
+/** Global flags a command can declare in {@link CommandSpec.globals}. */
+export type GlobalFlagName = "home" | "no-sync";
+
+/**
+ * Flags given before or after the command words. The parser accepts each of
+ * them with every command (scripts may pass `--no-sync` throughout), but help
+ * and completions show a command only those it declares, and `--help`.
+ */
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   {
     name: "home",
@@ -106,8 +136,35 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { name: "help", short: "h", help: "show help" },
 ];
 
+/** The global flags that apply to `spec`, `--help` last. */
+export function globalFlagsOf(spec: CommandSpec): FlagSpec[] {
+  return GLOBAL_FLAGS.filter((f) =>
+    f.name === "help" || spec.globals.includes(f.name as GlobalFlagName)
+  );
+}
+
+/** Every flag of `spec`: its own, then the global ones that apply. */
+export function flagsOf(spec: CommandSpec): FlagSpec[] {
+  return [...spec.flags, ...globalFlagsOf(spec)];
+}
+
+/** A command that reads the home and never contacts peers. */
+export const LOCAL = { globals: ["home"], exits: [0, 1, 2] } as const satisfies Pick<
+  CommandSpec,
+  "globals" | "exits"
+>;
+
+/** A command that changes the replicated state, then offers the change to peers. */
+export const WRITES = { globals: ["home", "no-sync"], exits: [0, 1, 2] } as const satisfies Pick<
+  CommandSpec,
+  "globals" | "exits"
+>;
+
 /** The `--json` flag, shared by read commands. */
-export const JSON_FLAG: FlagSpec = { name: "json", help: "print machine-readable JSON" };
+export const JSON_FLAG: FlagSpec = {
+  name: "json",
+  help: "print JSON (errors, too, as JSON on standard error)",
+};
 
 /** Usage line of a command: `mycel pref set KEY VALUE [flags]`. */
 export function usageLine(spec: CommandSpec): string {

@@ -1,39 +1,63 @@
 /**
  * @module devices
  * Finding a device from what a person types: its name, or a prefix of its id
- * (dashes and case ignored). A name two devices share is refused with the
- * candidates listed — a member that renames itself after an honest device
- * must not make the owner act on the wrong one.
+ * (dashes and case ignored, at least 3 characters). Names are chosen by each
+ * device for itself, so a member can take another's name: when the text
+ * matches more than one device — two names, or a name and another device's
+ * id prefix — nothing is picked, and the error lists every candidate (name,
+ * short id, last seen) so the person can give the id instead.
  */
 
 import { ExitCode, MycelError } from "../errors.ts";
+import type { DeviceKey } from "../log/device_key.ts";
 import { normalizeDeviceId } from "../log/device_id.ts";
 import type { MemberInfo, StateView } from "../log/state.ts";
+import { safeText } from "../text_safety.ts";
+import { ago } from "./human.ts";
 
-function describe(m: MemberInfo): string {
-  return `${m.record.name} (${m.record.key.short}${m.removed ? ", removed" : ""})`;
+/** When each device was last seen (ms), for listing candidates. */
+export interface SeenLookup {
+  /** Last time (ms) a device was heard from, or undefined/0 for never. */
+  lastSeen: (key: DeviceKey) => number | undefined;
+  /** Current time (ms). */
+  now: number;
+}
+
+/** Every device `text` could mean, by name or by id prefix. */
+export function matchDevices(state: StateView, text: string): MemberInfo[] {
+  const prefix = normalizeDeviceId(text);
+  return state.members().filter((m) =>
+    m.record.name === text ||
+    (prefix.length >= 3 && normalizeDeviceId(m.record.id).startsWith(prefix))
+  );
+}
+
+/** One candidate line: `laptop  ABCDEFG  last seen 3m ago`. */
+export function candidateLine(m: MemberInfo, seen?: SeenLookup): string {
+  const last = seen ? `  last seen ${ago(seen.lastSeen(m.record.key), seen.now)}` : "";
+  const removed = m.removed ? "  (removed)" : "";
+  return `  ${safeText(m.record.name || "(no name)")}  ${m.record.key.short}${last}${removed}`;
 }
 
 /** Resolve `text` to one device ever admitted to the mesh. */
-export function resolveDevice(state: StateView, text: string, action: string): MemberInfo {
-  const all = state.members();
-  const byName = all.filter((m) => m.record.name === text);
-  if (byName.length === 1) return byName[0];
-  const prefix = normalizeDeviceId(text);
-  const byId = prefix.length >= 3
-    ? all.filter((m) => normalizeDeviceId(m.record.id).startsWith(prefix))
-    : [];
-  const found = byName.length > 1 ? byName : byId;
+export function resolveDevice(
+  state: StateView,
+  text: string,
+  action: string,
+  seen?: SeenLookup,
+): MemberInfo {
+  const found = matchDevices(state, text);
   if (found.length === 1) return found[0];
   if (found.length > 1) {
     throw new MycelError("ambiguous_device", action, "more than one device matches", {
-      value: text,
-      hint: `Matches: ${found.map(describe).join(", ")}. Give (a prefix of) the id instead.`,
+      value: safeText(text),
+      hint: `These devices match:\n${found.map((m) => candidateLine(m, seen)).join("\n")}\n` +
+        "Give the id (or enough of it) of the one you mean.",
       exit: ExitCode.usage,
     });
   }
   throw new MycelError("no_such_device", action, "no device has this name or id", {
-    value: text,
+    value: safeText(text),
     hint: "`mycel mesh list` shows the devices.",
     exit: ExitCode.usage,
   });

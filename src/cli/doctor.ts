@@ -9,11 +9,14 @@
  */
 
 import type { DeviceKey } from "../log/device_key.ts";
+import type { DeviceRecord } from "../log/device_record.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
 import type { Runner } from "../mesh/system.ts";
 import { homePaths } from "../storage/home.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { skewBeyondDrift } from "../sync/bookkeeping.ts";
+import { safeText } from "../text_safety.ts";
+import { REJOIN_HINT, removalInBooks, removalInState, removalMessage } from "./removal.ts";
 
 /** One finding. */
 export interface Finding {
@@ -130,7 +133,7 @@ export function checkLog(home: Home): Finding {
 /** Clock skew (ours or a peer's), forks, and entries kept aside. */
 export function checkHistory(home: Home): Finding[] {
   const out: Finding[] = [];
-  const name = (k: DeviceKey) => home.view.member(k)?.record.name || k.short;
+  const name = (k: DeviceKey) => safeText(home.view.member(k)?.record.name || k.short);
   const skews: { key: DeviceKey; ms: number }[] = [];
   let peers = 0;
   for (const [key, book] of home.local.peers()) {
@@ -250,23 +253,35 @@ export async function checkWireguard(home: Home, runner: Runner): Promise<Findin
   return out;
 }
 
-/** Can each peer be reached at one of its endpoints? */
-export async function checkPeers(home: Home, timeoutMs: number): Promise<Finding[]> {
+/**
+ * Can each peer be reached at one of its endpoints? All are tried at once;
+ * `onFinding` hears each as soon as it is known. Peer names and errors are
+ * peer text: they pass the text-safety check here.
+ */
+export async function checkPeers(
+  home: Home,
+  timeoutMs: number,
+  onFinding: (f: Finding) => void = () => {},
+): Promise<Finding[]> {
   const { connectTcp } = await import("../transport/tcp.ts");
   const { syncsWithMycel } = await import("../mesh/plan.ts");
-  const peers = home.view.members().filter((m) =>
-    m.removed === undefined && m.record.key !== home.device
-  )
+  const peers = home.view.members()
+    .filter((m) => m.removed === undefined && m.record.key !== home.device)
     .map((m) => m.record).filter(syncsWithMycel);
-  return await Promise.all(peers.map(async (p): Promise<Finding> => {
+  return await Promise.all(peers.map(async (peer): Promise<Finding> => {
+    const f = await checkPeer({ ...peer, name: safeText(peer.name) });
+    onFinding(f);
+    return f;
+  }));
+  async function checkPeer(p: DeviceRecord): Promise<Finding> {
     const errors: string[] = [];
     for (const e of p.endpoints) {
       const { host, port } = parseEndpoint(e);
       try {
         (await connectTcp(host, port, timeoutMs)).close();
-        return { check: "peer", ok: true, detail: `${p.name} reachable at ${e}` };
+        return { check: "peer", ok: true, detail: `${p.name} reachable at ${safeText(e)}` };
       } catch (err) {
-        errors.push((err as Error).message.replace(/^Cannot [^:]*: /, ""));
+        errors.push(safeText((err as Error).message.replace(/^Cannot [^:]*: /, "")));
       }
     }
     return {
@@ -277,7 +292,20 @@ export async function checkPeers(home: Home, timeoutMs: number): Promise<Finding
         ? `On ${p.name}: \`mycel mesh set-endpoint HOST:PORT\` and \`mycel service install\`.`
         : `Is ${p.name} on and serving (\`mycel service status\` there)? Is the port open?`,
     };
-  }));
+  }
+}
+
+/** Fails when this device was removed from its mesh (as it or its peers know). */
+export function checkMembership(home: Home): Finding | undefined {
+  const removal = removalInState(home.view, home.device) ??
+    removalInBooks(home.view, home.local.peers());
+  if (removal === undefined) return undefined;
+  return {
+    check: "membership",
+    ok: false,
+    detail: safeText(removalMessage(removal)),
+    hint: REJOIN_HINT,
+  };
 }
 
 /** Is anything running sync on a schedule (systemd timer or cron)? */

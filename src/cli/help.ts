@@ -1,89 +1,177 @@
 /**
  * @module help
- * `--help` text, rendered from the command table.
+ * `--help` and `mycel help CMD` text, rendered from the command table and
+ * wrapped to a width (the terminal's, 80 when piped). A command's help shows
+ * only the flags it takes, the global flags it declares, and the exit codes
+ * it declares. Descriptions are written as paragraphs: a single newline in
+ * them is a soft break, a blank line a paragraph break. Pure.
  */
 
-import { type CommandSpec, type FlagSpec, GLOBAL_FLAGS, usageLine } from "./command.ts";
+import type { ExitCode } from "../errors.ts";
+import {
+  type CommandSpec,
+  type FlagSpec,
+  GLOBAL_FLAGS,
+  globalFlagsOf,
+  usageLine,
+} from "./command.ts";
 import type { CommandTable } from "./parse.ts";
 
-/** Documented exit codes (also in the README). */
-export const EXIT_CODES_HELP = [
-  "  0  success",
-  "  1  failure (the message says what and why)",
-  "  2  usage error: unknown command or flag, bad argument",
-  "  3  no peer reachable, or only some peers synced",
+/** What each exit code means (the README's table says the same). */
+export const EXIT_CODE_MEANINGS: Readonly<Record<ExitCode, string>> = {
+  0: "success",
+  1: "failure (the message says what and why)",
+  2: "usage error: unknown command or flag, bad argument",
+  3: "no peer reachable, or only some peers synced",
+  130: "stopped by Ctrl-C",
+};
+
+const ENVIRONMENT: [string, string][] = [
+  ["MYCEL_HOME", "home folder (default $XDG_DATA_HOME/mycel or ~/.local/share/mycel)"],
+  ["MYCEL_OFFLINE=1", "never contact peers (like --no-sync)"],
+  ["MYCEL_PASSPHRASE", "passphrase protecting the device keys (set at init)"],
+  ["MYCEL_DEBUG=1", "stack traces with errors"],
+  ["NO_COLOR", "no colour even on a terminal"],
 ];
 
-const ENVIRONMENT_HELP = [
-  "  MYCEL_HOME        home folder (default $XDG_DATA_HOME/mycel or ~/.local/share/mycel)",
-  "  MYCEL_OFFLINE=1   never contact peers (like --no-sync)",
-  "  MYCEL_PASSPHRASE  passphrase protecting the device keys (set at init)",
-  "  NO_COLOR          plain output",
-];
+/** Words of `text` filled into lines of at most `width` columns (a longer word stays whole). */
+export function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  text.split(/\n[ \t]*\n/).forEach((paragraph, i) => {
+    if (i > 0) out.push("");
+    let line = "";
+    for (const word of paragraph.split(/\s+/).filter((w) => w !== "")) {
+      if (line === "") line = word;
+      else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+      else {
+        out.push(line);
+        line = word;
+      }
+    }
+    if (line !== "") out.push(line);
+  });
+  return out;
+}
 
-function pad(rows: [string, string][]): string[] {
-  const width = Math.max(0, ...rows.map(([a]) => a.length));
-  return rows.map(([a, b]) => `  ${a.padEnd(width)}  ${b}`);
+/** Indent every line of `text` wrapped to `width`. */
+function block(text: string, width: number, indent = 0): string[] {
+  const pad = " ".repeat(indent);
+  return wrap(text, Math.max(20, width - indent)).map((l) => (l === "" ? "" : pad + l));
+}
+
+/**
+ * Two columns: a label and its text, wrapped under itself. A label too wide
+ * for a third of the width gets its text on the next lines instead.
+ */
+export function rows(pairs: readonly [string, string][], width: number, indent = 2): string[] {
+  const limit = Math.floor(width / 3);
+  const labelWidth = Math.max(0, ...pairs.map(([a]) => a.length).filter((n) => n <= limit));
+  const textAt = indent + labelWidth + 2;
+  const out: string[] = [];
+  for (const [label, text] of pairs) {
+    const head = " ".repeat(indent) + label;
+    if (label.length > limit) {
+      out.push(head, ...block(text, width, indent + 4));
+      continue;
+    }
+    const lines = wrap(text, Math.max(20, width - textAt));
+    out.push(head.padEnd(textAt) + (lines[0] ?? ""));
+    for (const l of lines.slice(1)) out.push(l === "" ? "" : " ".repeat(textAt) + l);
+  }
+  return out.map((l) => l.trimEnd());
 }
 
 function flagLabel(f: FlagSpec): string {
-  const short = f.short ? `-${f.short}, ` : "";
+  const short = f.short ? `-${f.short}, ` : "    ";
   return `${short}--${f.name}${f.value ? ` ${f.value}` : ""}`;
 }
 
-/** Top-level help: every group and command, global flags, exit codes. */
-export function topHelp(table: CommandTable): string {
-  const lines = [
-    "mycel keeps your devices in sync, with no central server.",
-    "",
-    "Usage: mycel [--home DIR] COMMAND [ARGS] [flags]",
-    "",
-    "Commands:",
-  ];
-  const rows: [string, string][] = [];
-  for (const c of table.commands.filter((c) => c.path.length === 1)) {
-    rows.push([c.path[0], c.summary]);
-  }
-  for (const g of table.groups) {
-    const subs = table.commands.filter((c) => c.path[0] === g.name && c.path.length > 1);
-    rows.push([`${g.name} ${subs.map((s) => s.path.slice(1).join(" ")).join("|")}`, g.summary]);
-  }
-  lines.push(...pad(rows));
-  lines.push("", "Global flags:", ...pad(GLOBAL_FLAGS.map((f) => [flagLabel(f), f.help])));
-  lines.push(...pad([["-V, --version", "print the version"]]));
-  lines.push("", "Exit codes:", ...EXIT_CODES_HELP);
-  lines.push("", "Environment:", ...ENVIRONMENT_HELP);
-  lines.push("", "Run `mycel COMMAND --help` for a command's arguments and flags.");
-  return lines.join("\n");
+function argHelp(a: CommandSpec["args"][number]): string {
+  const extra = [
+    a.choices ? `one of ${a.choices.join(", ")}` : "",
+    a.stdin ? "- reads it from standard input" : "",
+  ].filter(Boolean).join("; ");
+  return extra ? `${a.help} (${extra})` : a.help;
 }
 
-/** Help for a group: its commands. */
-export function groupHelp(table: CommandTable, group: string): string {
-  const g = table.groups.find((x) => x.name === group);
-  const subs = table.commands.filter((c) => c.path[0] === group);
+/** Top-level help: commands and groups, global flags, exit codes, environment. */
+export function topHelp(table: CommandTable, width = 80): string {
+  const commandRows: [string, string][] = table.commands
+    .filter((c) => c.path.length === 1)
+    .map((c) => [c.path[0], c.summary]);
+  const groupRows: [string, string][] = table.groups.map((g) => {
+    const subs = table.commands.filter((c) => c.path[0] === g.name && c.path.length > 1);
+    return [g.name, `${g.summary}: ${subs.map((s) => s.path.slice(1).join(" ")).join(", ")}`];
+  });
+  const globalRows: [string, string][] = [
+    ...GLOBAL_FLAGS.map((f): [string, string] => [flagLabel(f), f.help]),
+    ["-V, --version", "print the version"],
+    [
+      "    --json",
+      "with commands that print data: print JSON; errors are then one JSON " +
+      'object {"error": {"code", "message", "hint"}} on standard error',
+    ],
+  ];
+  const exitText = Object.entries(EXIT_CODE_MEANINGS).map(([c, m]) => `${c} ${m}`).join("; ");
   return [
-    `mycel ${group}: ${g?.summary ?? ""}`,
+    ...block("mycel keeps your devices in sync, with no central server.", width),
+    "",
+    "Usage: mycel COMMAND [ARGS] [FLAGS]",
+    "       mycel help COMMAND",
     "",
     "Commands:",
-    ...pad(subs.map((c) => [usageLine(c).slice(6), c.summary])),
+    ...rows(commandRows, width),
     "",
-    `Run \`mycel ${group} COMMAND --help\` for details.`,
+    "Command groups (mycel GROUP COMMAND):",
+    ...rows(groupRows, width),
+    "",
+    "Flags:",
+    ...rows(globalRows, width),
+    "",
+    "Exit codes:",
+    ...block(`${exitText}. \`mycel help COMMAND\` says which apply.`, width, 2),
+    "",
+    "Environment:",
+    ...rows(ENVIRONMENT, width),
   ].join("\n");
 }
 
-/** Help for one command. */
-export function commandHelp(spec: CommandSpec): string {
-  const lines = [`Usage: ${usageLine(spec)}`, "", spec.summary];
-  if (spec.description) lines.push("", spec.description);
-  if (spec.aliases?.length) {
-    lines.push("", `Also: ${spec.aliases.map((a) => `mycel ${a.join(" ")}`).join(", ")}`);
-  }
+/** Help for a group: its commands. */
+export function groupHelp(table: CommandTable, group: string, width = 80): string {
+  const g = table.groups.find((x) => x.name === group);
+  const subs = table.commands.filter((c) => c.path[0] === group);
+  return [
+    ...block(`mycel ${group}: ${g?.summary ?? ""}`, width),
+    "",
+    "Commands:",
+    ...rows(subs.map((c) => [c.path.slice(1).join(" "), c.summary]), width),
+    "",
+    ...block(`Run \`mycel help ${group} COMMAND\` for one command's arguments and flags.`, width),
+  ].join("\n");
+}
+
+/** Help for one command: usage, description, arguments, its flags, its exit codes. */
+export function commandHelp(spec: CommandSpec, width = 80): string {
+  const lines = [...block(`Usage: ${usageLine(spec)}`, width), "", ...block(spec.summary, width)];
+  if (spec.description) lines.push("", ...block(spec.description, width));
   if (spec.args.length) {
-    lines.push("", "Arguments:", ...pad(spec.args.map((a) => [a.name, a.help])));
+    lines.push("", "Arguments:", ...rows(spec.args.map((a) => [a.name, argHelp(a)]), width));
   }
-  const flags = [...spec.flags, ...GLOBAL_FLAGS];
-  lines.push("", "Flags:", ...pad(flags.map((f) => [flagLabel(f), f.help])));
-  if (spec.examples?.length) lines.push("", "Examples:", ...spec.examples.map((e) => `  ${e}`));
-  lines.push("", "Exit codes:", ...EXIT_CODES_HELP);
+  const flags = [...spec.flags, ...globalFlagsOf(spec)];
+  lines.push("", "Flags:", ...rows(flags.map((f) => [flagLabel(f), f.help]), width));
+  if (spec.aliases?.length) {
+    lines.push(
+      "",
+      ...block(`Also: ${spec.aliases.map((a) => `mycel ${a.join(" ")}`).join(", ")}`, width),
+    );
+  }
+  if (spec.examples?.length) {
+    lines.push("", "Examples:", ...spec.examples.flatMap((e) => block(e, width, 2)));
+  }
+  lines.push(
+    "",
+    "Exit codes:",
+    ...rows(spec.exits.map((c) => [String(c), EXIT_CODE_MEANINGS[c]]), width),
+  );
   return lines.join("\n");
 }

@@ -24,8 +24,8 @@ export interface PeerJson {
   received: number;
   /** Entries of any author it lacked at the last sync (by our heads). */
   behind: number;
-  /** How the last sync reached it ("direct", "mesh", "pairing", …), or null. */
-  path: string | null;
+  /** How the last sync reached it: "direct", "mesh", "relayed" or "pairing"; null before any. */
+  route: string | null;
   /** Its mesh addresses. */
   addresses: { ipv4: string; ipv6: string };
   /** The WireGuard view of it (`wg show dump`), when the interface is up and readable. */

@@ -19,7 +19,7 @@ import {
   GLOBAL_FLAGS,
   usageLine,
 } from "./command.ts";
-import { EXIT_CODES_HELP, topHelp } from "./help.ts";
+import { EXIT_CODE_MEANINGS, topHelp } from "./help.ts";
 import type { CommandTable } from "./parse.ts";
 import { VERSION } from "../version.ts";
 
@@ -132,8 +132,7 @@ export function manPage(table: CommandTable): string {
   for (const f of GLOBAL_FLAGS) out.push(".TP", flagLabel(f), roffText(f.help));
   out.push(".TP", "\\fB\\-V\\fR, \\fB\\-\\-version\\fR", "print the version");
   out.push(".SH EXIT STATUS");
-  for (const line of EXIT_CODES_HELP) {
-    const [code, text] = [line.trim().split(/\s+/)[0], line.trim().replace(/^\S+\s+/, "")];
+  for (const [code, text] of Object.entries(EXIT_CODE_MEANINGS)) {
     out.push(".TP", `.B ${code}`, roffText(text));
   }
   out.push(".SH ENVIRONMENT");

@@ -9,8 +9,8 @@
 import { usageError } from "../errors.ts";
 import {
   type CommandSpec,
+  flagsOf,
   type FlagSpec,
-  GLOBAL_FLAGS,
   type GroupSpec,
   type ParsedInput,
   usageLine,
@@ -112,6 +112,7 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
     words.push(t);
   }
   if (words.length === 1 && words[0] === "version") return { kind: "version" };
+  if (words[0] === "help") return helpTarget(words.slice(1), table, global);
   const match = spellings(table).find(([path]) =>
     path.length <= words.length && path.every((w, i) => w === words[i])
   );
@@ -144,6 +145,32 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
   return { kind: "run", spec, input: parseInput(spec, rest.slice(path.length)), global };
 }
 
+/** `mycel help [GROUP] [COMMAND]`: what to show help for. */
+function helpTarget(words: string[], table: CommandTable, global: GlobalInput): ParseOutcome {
+  if (words.length === 0) return { kind: "help", global };
+  const spec = spellings(table).find(([path]) =>
+    path.length === words.length && path.every((w, i) => w === words[i])
+  )?.[1];
+  if (spec) return { kind: "help", spec, global };
+  const group = table.groups.find((g) => g.name === words[0]);
+  if (group && words.length === 1) return { kind: "help", group: group.name, global };
+  const all = table.commands.map((c) => c.path.join(" "));
+  const guess = suggest(words.join(" "), all);
+  throw usageError("show help", "no such command", {
+    value: words.join(" "),
+    hint: guess ? `Did you mean \`mycel help ${guess}\`?` : "Run `mycel help` to see the commands.",
+  });
+}
+
+/** True when argv asks for JSON output (so errors are printed as JSON too). */
+export function wantsJson(argv: readonly string[]): boolean {
+  for (const t of argv) {
+    if (t === "--") return false;
+    if (t === "--json") return true;
+  }
+  return false;
+}
+
 /** Parse the arguments and flags that follow the command words. */
 export function parseInput(spec: CommandSpec, tokens: readonly string[]): ParsedInput {
   const flags: Record<string, string | boolean | undefined> = {};
@@ -164,7 +191,7 @@ export function parseInput(spec: CommandSpec, tokens: readonly string[]): Parsed
     const name = t.startsWith("--") && eq > 0 ? t.slice(0, eq) : t;
     const flag = findFlag(name, spec.flags);
     if (flag === undefined) {
-      const known = [...spec.flags, ...GLOBAL_FLAGS].map((f) => `--${f.name}`);
+      const known = flagsOf(spec).map((f) => `--${f.name}`);
       const guess = suggest(name, known);
       throw usageError(action, "unknown flag", {
         value: name,

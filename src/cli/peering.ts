@@ -18,7 +18,11 @@ import { commitOps } from "./session.ts";
 export async function makeCard(home: Home): Promise<string> {
   const record = home.view.member(home.device)?.record;
   if (record === undefined) {
-    throw new MycelError("internal", "make card", "this device has no record yet");
+    // Only when setting up the home was interrupted before its first entry.
+    throw new MycelError("incomplete_home", "make card", "this device has no record yet", {
+      hint: "Setting up this home was interrupted; any change (e.g. `mycel pref set x y`) " +
+        "completes it.",
+    });
   }
   const { Signer } = await import("../log/identity.ts");
   const signer = new Signer(await home.keys());

@@ -11,7 +11,8 @@ import { serviceBackend } from "../service/backend.ts";
 import type { InstallResult } from "../service/install.ts";
 import type { ServiceSpec } from "../service/units.ts";
 import type { CommandContext, ParsedInput } from "./command.ts";
-import { parseDuration, primaryIpv4 } from "./commands/pairing.ts";
+import { parseDuration } from "./duration.ts";
+import { primaryIpv4 } from "./pair_invite.ts";
 import { agentTarget, runnerOf, scopeOf, type ServicePlatform, uidOf } from "./service_platform.ts";
 import { commitOps, homeRoot, withRead, withWrite } from "./session.ts";
 

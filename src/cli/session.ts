@@ -13,10 +13,13 @@ import { resolveHome } from "../storage/home.ts";
 import { Home } from "../storage/home_handle.ts";
 import type { HomeWriter } from "../storage/home_writer.ts";
 import type { CommandContext } from "./command.ts";
+import { checkHomeFolder } from "./home_folder.ts";
 
 /** The home folder this invocation uses. */
 export function homeRoot(ctx: CommandContext): string {
-  return resolveHome(ctx.homeFlag, ctx.env);
+  const root = resolveHome(ctx.homeFlag, ctx.env);
+  checkHomeFolder(root);
+  return root;
 }
 
 /** Open the home read-only. */
@@ -74,7 +77,15 @@ export async function withWrite<T>(
       return r;
     });
     if (committed > 0 && !ctx.offline && home.view.members().length > 1) {
-      await pushInBackground(ctx, root);
+      const { removalInBooks, removalInState, removalMessage } = await import("./removal.ts");
+      const removal = removalInState(home.view, home.device) ??
+        removalInBooks(home.view, home.local.peers());
+      if (removal) {
+        // Nobody takes it: say so instead of promising the next sync.
+        ctx.out.error(
+          `note: saved on this device only: ${removalMessage(removal)}; pair it again to rejoin`,
+        );
+      } else await pushInBackground(ctx, root);
     }
     return result;
   } finally {

@@ -52,7 +52,7 @@ export interface RoundOptions {
   all?: boolean;
   /** Ports we accept sync on. */
   ports?: readonly number[];
-  /** Called as each peer's session ends. */
+  /** Called as each peer's session ends (what it sent is stored by then). */
   onOutcome?: (outcome: SessionOutcome) => void;
   /** Transient progress lines (long transfers). */
   progress?: (text: string) => void;

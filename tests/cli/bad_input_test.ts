@@ -202,6 +202,26 @@ const CASES: Case[] = [
   { name: "--limit 1.5", args: ["log", "--limit=1.5"], code: 2, says: /\(1\.5\)/ },
   { name: "--home without a folder", args: ["status", "--home"], code: 2, says: /--home needs/ },
   {
+    name: "--home that is a file",
+    args: ["--home", "FILE(plain.txt)", "pref", "set", "a", "b"],
+    code: 2,
+    says: /Cannot use home folder: it is not a folder \(.*plain\.txt\)\nhint: /,
+    files: { "plain.txt": "x" },
+  },
+  {
+    name: "--home inside a file",
+    args: ["status", "--home", "FILE(plain.txt)/home"],
+    code: 2,
+    says: /Cannot use home folder: it is not a folder/,
+    files: { "plain.txt": "x" },
+  },
+  {
+    name: "help for a command that does not exist",
+    args: ["help", "frobnicate"],
+    code: 2,
+    says: /Cannot show help: no such command \(frobnicate\)/,
+  },
+  {
     name: "unset of a key that is not set",
     args: ["pref", "unset", "never-set"],
     code: 1,
@@ -235,7 +255,7 @@ Deno.test("bad input: a clear error, a non-zero exit (2 for usage) and an unchan
         if (typeof data === "string") await h.writeFile(name, data);
         else await Deno.writeFile(h.path(name), data);
       }
-      const args = c.args.map((a) => a.replace(/^FILE\((.*)\)$/, (_, n) => h.path(n)));
+      const args = c.args.map((a) => a.replace(/^FILE\(([^)]*)\)/, (_, n) => h.path(n)));
       const r = await h.run(args);
       const what = describe(args, r);
       assert.equal(r.code, c.code, what);

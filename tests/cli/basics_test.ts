@@ -1,14 +1,13 @@
 /**
  * @module basics_test
  * The CLI's everyday behaviour, checked through real `mycel` processes:
- * `status --json` and `pref list --json` shapes, `--help` for every command,
- * `--version`, the original sketch's spellings, config import/export and
- * pattern removal.
+ * `status --json` and `pref list --json` shapes, `--version`, the original
+ * sketch's spellings, config import/export and pattern removal (help for
+ * every command: help_test.ts).
  */
 
 import assert from "node:assert/strict";
-import { COMMANDS } from "../../src/cli/commands/table.ts";
-import { describe, mycel, type MycelResult, type StatusJson, tempHome } from "../helpers/mycel.ts";
+import { describe, mycel, type StatusJson, tempHome } from "../helpers/mycel.ts";
 
 const DEVICE_ID = /^[A-Z2-7]{7}(-[A-Z2-7]{7}){7}$/;
 
@@ -74,45 +73,6 @@ Deno.test("the sketch's spellings work: set preference, show preferences", async
   const show = await h.ok(["show", "preferences"]);
   assert.equal(show.stdout, "theme = dark\n");
   assert.deepEqual(await h.json(["pref", "list", "--json"]), { theme: "dark" });
-});
-
-Deno.test("every command's --help works and mentions the exit codes", async () => {
-  await using h = await tempHome();
-  const spellings: string[][] = [[]];
-  for (const c of COMMANDS.commands) {
-    spellings.push([...c.path]);
-    for (const a of c.aliases ?? []) spellings.push([...a]);
-  }
-  // Run them a few at a time: each is a separate process.
-  const results: (readonly [string[], MycelResult])[] = [];
-  for (let i = 0; i < spellings.length; i += 6) {
-    const batch = spellings.slice(i, i + 6);
-    results.push(
-      ...await Promise.all(batch.map(async (s) => [s, await h.run([...s, "--help"])] as const)),
-    );
-  }
-  for (const [words, r] of results) {
-    const what = describe([...words, "--help"], r);
-    assert.equal(r.code, 0, what);
-    assert.equal(r.stderr, "", what);
-    assert.match(r.stdout, /Exit codes:/, what);
-    for (const code of ["0", "1", "2", "3"]) {
-      assert.match(r.stdout, new RegExp(`^  ${code}  \\S`, "m"), what);
-    }
-  }
-  // `-h` and help before the command words work too, and group help lists the group.
-  for (const args of [["pref", "set", "-h"], ["--help", "pref", "set"]]) {
-    const r = await h.run(args);
-    assert.equal(r.code, 0, describe(args, r));
-    assert.match(r.stdout, /^Usage: mycel pref set KEY VALUE/, describe(args, r));
-  }
-  for (const g of COMMANDS.groups) {
-    const r = await h.run([g.name, "--help"]);
-    assert.equal(r.code, 0, describe([g.name, "--help"], r));
-    assert.match(r.stdout, new RegExp(`^mycel ${g.name}: `));
-  }
-  // Asking for help never creates a home.
-  assert.equal(await Deno.stat(h.home).then(() => true, () => false), false);
 });
 
 Deno.test("--version prints package.json's version", async () => {

@@ -16,7 +16,8 @@
 
 import assert from "node:assert/strict";
 import { COMMANDS } from "../../src/cli/commands/table.ts";
-import { allCompletions } from "../../src/cli/completions.ts";
+import { flagsOf } from "../../src/cli/command.ts";
+import { allCompletions, bashCompletion } from "../../src/cli/completions.ts";
 import { mycel, REPO_ROOT } from "../helpers/mycel.ts";
 import { type ProcResult, runProcess, which } from "../helpers/process.ts";
 
@@ -71,6 +72,31 @@ Deno.test("mycel completion bash|zsh|fish prints the checked-in file; a bad shel
   assert.equal(bad.stdout, "");
 });
 
+Deno.test("each command completes exactly its own flags and the global flags it declares", () => {
+  const bash = bashCompletion(COMMANDS);
+  for (const c of COMMANDS.commands) {
+    const want = flagsOf(c).map((f) => `--${f.name}`).sort();
+    const quoted = `'${c.path.join(" ")}')`;
+    const at = bash.indexOf(`    ${quoted}\n`);
+    assert.ok(at >= 0, `bash has a case for ${c.path.join(" ")}`);
+    const words = /\n {6}esac\n {6}COMPREPLY=\(\$\(compgen -W '([^']*)' -- "\$cur"\)\)/.exec(
+      bash.slice(at),
+    )![1];
+    assert.deepEqual(words.split(" ").sort(), want, c.path.join(" "));
+    if (!c.globals.includes("no-sync")) assert.ok(!want.includes("--no-sync"));
+  }
+  // No alias is offered as a word (they still parse; their command's help lists them).
+  const canonical = new Set(COMMANDS.commands.map((c) => c.path[0]));
+  const aliasOnly = [
+    ...new Set(COMMANDS.commands.flatMap((c) => (c.aliases ?? []).map((a) => a[0]))),
+  ].filter((w) => !canonical.has(w));
+  assert.ok(aliasOnly.includes("show"), `aliases exist: ${aliasOnly}`);
+  const top = /\(\(\$\{#words\[@\]\} == 0\)\); then\n\s*COMPREPLY=\(\$\(compgen -W '([^']*)'/.exec(
+    bash,
+  )!;
+  for (const w of aliasOnly) assert.ok(!top[1].split(" ").includes(w), `${w} is not offered`);
+});
+
 Deno.test("the generated completions mention every command and flag", () => {
   const all = allCompletions(COMMANDS);
   for (const c of COMMANDS.commands) {
@@ -113,7 +139,14 @@ Deno.test({
     assert.deepEqual(await bashComplete(["mycel", "pr"]), ["pref"]);
     assert.deepEqual(await bashComplete(["mycel", "pref", "s"]), ["set"]);
     assert.deepEqual(await bashComplete(["mycel", "pref", ""]), ["get", "list", "set", "unset"]);
-    assert.deepEqual(await bashComplete(["mycel", "se"]), ["service", "set"]);
+    // Only canonical spellings: the alias `set pref` is not offered.
+    assert.deepEqual(await bashComplete(["mycel", "se"]), ["service"]);
+    // `help` completes commands, then a group's subcommands.
+    assert.deepEqual(await bashComplete(["mycel", "help", "sta"]), ["status"]);
+    assert.deepEqual(await bashComplete(["mycel", "help", "sync", ""]), ["now", "serve"]);
+    // A command that never contacts peers does not offer --no-sync.
+    const get = await bashComplete(["mycel", "config", "get", "--"]);
+    assert.deepEqual(get, ["--help", "--home", "--json"]);
     const syncNow = await bashComplete(["mycel", "sync", "now", "--"]);
     for (const f of ["--json", "--timeout", "--home", "--no-sync", "--help"]) {
       assert.ok(syncNow.includes(f), `sync now -- offers ${f}: ${syncNow}`);

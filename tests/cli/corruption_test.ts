@@ -88,9 +88,14 @@ Deno.test("a damaged record length in a log segment is reported, naming the file
   await Deno.writeFile(path, bytes);
   const r = await h.run(["log", "--json"]);
   assert.equal(r.code, 1, describe(["log", "--json"], r));
-  assert.match(r.stderr, /^error: Cannot read log: /);
-  assert.ok(r.stderr.includes(path), r.stderr);
+  // Under --json the error is JSON too, with its stable code.
+  const { error } = JSON.parse(r.stderr);
+  assert.equal(error.code, "corrupt_log");
+  assert.match(error.message, /^Cannot read log: /);
+  assert.ok(error.message.includes(path), r.stderr);
   assert.equal(r.stdout, "");
+  const text = await h.run(["log"]);
+  assert.match(text.stderr, /^error: Cannot read log: /);
   assert.equal((await h.run(["status", "--json"])).code, 0);
 });
 

@@ -249,7 +249,8 @@ Deno.test({
         totals.checks++;
         const st = await spawn(["status", "--json"], { home }).result();
         if (st.code !== 0) {
-          const notSetUp = /^error: Cannot open mycel home: it has not been set up/.test(st.stderr);
+          // Under --json the error is one JSON object on standard error.
+          const notSetUp = /^\{"error":\{"code":"not_initialized",/.test(st.stderr);
           if (notSetUp && !(await exists(`${home}/home.json`)) && !model.confirmedAny) {
             totals.notInitialised++;
             return false;

@@ -22,6 +22,7 @@ import { freePort } from "../helpers/net.ts";
 import { which } from "../helpers/process.ts";
 import { segmentRecords } from "../helpers/segment.ts";
 import { fakeBin, peer } from "../service/_helpers.ts";
+import { runMain } from "./_in_process.ts";
 
 interface Finding {
   check: string;
@@ -106,7 +107,8 @@ async function doctor(
   env: Record<string, string | undefined> = {},
 ): Promise<{ report: Report; result: MycelResult }> {
   const args = ["doctor", "--json", ...extra];
-  const result = await h.run(args, { env });
+  // The homes are offline for their writes; doctor itself contacts peers.
+  const result = await h.run(args, { env: { MYCEL_OFFLINE: undefined, ...env } });
   let report: Report;
   try {
     report = JSON.parse(result.stdout);
@@ -181,7 +183,7 @@ Deno.test({
     ]);
 
     // Text: every finding, the failing one with its hint, and the count.
-    const text = await h.run(["doctor"]);
+    const text = await h.run(["doctor"], { env: { MYCEL_OFFLINE: undefined } });
     assert.equal(text.code, 1);
     assert.match(text.stdout, /^ ok {3}permissions home folder and files are private$/m);
     assert.match(text.stdout, /^FAIL {2}schedule {4}nothing runs `mycel sync now` on a schedule$/m);
@@ -189,7 +191,7 @@ Deno.test({
       text.stdout,
       /^ {18}hint: Run `mycel service install` \(or `mycel service install --cron`\)\.$/m,
     );
-    assert.match(text.stdout, /\n1 problem\(s\) found\.\n$/);
+    assert.match(text.stdout, /\n1 problem found\.\n$/);
 
     // The peer stops serving: unreachable (saying why), with a hint.
     await server.stop("SIGTERM");
@@ -215,6 +217,17 @@ Deno.test("doctor: a peer without an endpoint is unreachable, with the set-endpo
     detail: "nowhere unreachable: it has no endpoint",
     hint: "On nowhere: `mycel mesh set-endpoint HOST:PORT` and `mycel service install`.",
   });
+});
+
+Deno.test("doctor --no-sync (or MYCEL_OFFLINE=1) contacts no peer and lists none", async () => {
+  await using h = await doctorHome();
+  await using other = await tempHome("mycel-doctor-peer-");
+  await other.ok(["--no-sync", "init", "--name", "nowhere"]);
+  await peer(h, other);
+  for (const [extra, env] of [[["--no-sync"], {}], [[], { MYCEL_OFFLINE: "1" }]] as const) {
+    const { report } = await doctor(h, [...extra], env);
+    assert.deepEqual(report.findings.filter((f) => f.check === "peer"), [], extra.join(" "));
+  }
 });
 
 Deno.test({
@@ -463,4 +476,16 @@ Deno.test("doctor: a home that is not set up fails with the init hint", async ()
   assert.equal(report.findings[0].check, "home");
   assert.equal(report.findings[0].ok, false);
   assert.match(report.findings[0].hint ?? "", /mycel init/);
+});
+
+Deno.test("doctor on a terminal: ok in green, FAIL in red; plain with NO_COLOR", async () => {
+  await using h = await doctorHome();
+  const env = { MYCEL_HOME: h.home, MYCEL_OFFLINE: "1", XDG_CONFIG_HOME: `${h.dir}/config` };
+  const coloured = await runMain(["doctor"], { env, terminal: true });
+  const lines = coloured.stdout.split("\n");
+  assert.ok(lines.some((l) => l.startsWith("\x1b[32m ok \x1b[0m  home ")), coloured.stdout);
+  assert.ok(lines.some((l) => l.startsWith("\x1b[31mFAIL\x1b[0m  schedule ")), coloured.stdout);
+  const plain = await runMain(["doctor"], { env: { ...env, NO_COLOR: "1" }, terminal: true });
+  assert.ok(!plain.stdout.includes("\x1b"), plain.stdout);
+  assert.match(plain.stdout, /^ ok {3}home /m);
 });

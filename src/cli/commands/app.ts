@@ -6,17 +6,20 @@
 
 import { ExitCode } from "../../errors.ts";
 import { checkName } from "../../log/ops.ts";
-import { type CommandSpec, JSON_FLAG } from "../command.ts";
+import { safeText } from "../../text_safety.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { commitOps, withRead, withWrite } from "../session.ts";
 
 /** Every `app` command. */
 export const appCommands: CommandSpec[] = [
   {
     path: ["app", "add"],
+    aliases: [["add", "app"]],
     summary: "record installed apps (synced; never removed elsewhere)",
     args: [{ name: "NAME", help: "app name", variadic: true }],
-    flags: [],
+    flags: [JSON_FLAG],
     examples: ["mycel app add firefox", "mycel app add ripgrep fd-find"],
+    ...WRITES,
     async run(ctx, input) {
       const names = [
         ...new Set((input.args.NAME as string[]).map((n) => checkName("app name", n))),
@@ -27,8 +30,13 @@ export const appCommands: CommandSpec[] = [
         await commitOps(w, fresh.map((name) => ({ type: "app.add", name })));
         return fresh;
       });
-      for (const n of names) {
-        ctx.out.line(added.includes(n) ? `added ${n}` : `${n} was already listed`);
+      if (input.flags.json) {
+        ctx.out.json({ added, already: names.filter((n) => !added.includes(n)) });
+      } else {
+        for (const n of names) {
+          const shown = safeText(n);
+          ctx.out.line(added.includes(n) ? `added ${shown}` : `${shown} was already listed`);
+        }
       }
       return ExitCode.ok;
     },
@@ -39,11 +47,12 @@ export const appCommands: CommandSpec[] = [
     summary: "list installed apps across devices",
     args: [],
     flags: [JSON_FLAG],
+    ...LOCAL,
     async run(ctx, input) {
       const apps = await withRead(ctx, (home) => home.view.apps());
       if (input.flags.json) ctx.out.json(apps);
       else if (apps.length === 0) ctx.out.error("No apps recorded.");
-      else for (const a of apps) ctx.out.line(a);
+      else for (const a of apps) ctx.out.line(safeText(a));
       return ExitCode.ok;
     },
   },

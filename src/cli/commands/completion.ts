@@ -22,6 +22,8 @@ export const completionCommand: CommandSpec = {
   args: [{ name: "SHELL", help: "the shell", choices: ["bash", "zsh", "fish"] }],
   flags: [],
   examples: ["source <(mycel completion bash)"],
+  globals: [],
+  exits: [0, 2],
   async run(ctx, input) {
     // The table imports this file: reach it lazily.
     const { COMMANDS } = await import("./table.ts");
@@ -39,6 +41,8 @@ export const manCommand: CommandSpec = {
   summary: "print the man page (roff), e.g. mycel man | man -l -",
   args: [],
   flags: [],
+  globals: [],
+  exits: [0, 2],
   async run(ctx) {
     const { COMMANDS } = await import("./table.ts");
     const { manPage } = await import("../man.ts");

@@ -7,8 +7,10 @@
 import { canonicalJson, isJson, type Json } from "../../crdt/json.ts";
 import { ExitCode, MycelError } from "../../errors.ts";
 import { checkConfigKey } from "../../log/ops.ts";
-import type { CommandSpec } from "../command.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import type { ConfigFormat } from "../config_file.ts";
+import { plural } from "../human.ts";
+import { escapeInQuotedText, safeText } from "../../text_safety.ts";
 import { commitOps, withRead, withWrite } from "../session.ts";
 import { kvCommands } from "./kv.ts";
 
@@ -24,6 +26,14 @@ export function parseConfigValue(text: string, asText: boolean): Json {
   return text;
 }
 
+/**
+ * Text that was probably meant as JSON: it starts like an object, array or
+ * string but does not parse. Stored as text, with a note saying so.
+ */
+export function looksLikeBrokenJson(text: string, stored: Json): boolean {
+  return typeof stored === "string" && /^\s*[{["]/.test(text) && stored === text;
+}
+
 const base = kvCommands({
   group: "config",
   noun: "config key",
@@ -31,14 +41,30 @@ const base = kvCommands({
   get: (view, key) => view.config(key),
   entries: (view) => view.configs(),
   checkKey: checkConfigKey,
-  parseValue: (text, flags) => parseConfigValue(text, flags.string === true),
+  parseValue: (text, flags, out) => {
+    const value = parseConfigValue(text, flags.string === true);
+    if (flags.string !== true && looksLikeBrokenJson(text, value)) {
+      out.error(
+        "note: VALUE starts like JSON but does not parse as JSON; stored as text " +
+          "(fix the quoting for JSON, or pass --string to silence this).",
+      );
+    }
+    return value;
+  },
   show: (v) => typeof v === "string" ? v : canonicalJson(v),
   setOp: (key, value, observed) => ({ type: "config.set", key, value, observed }),
   unsetOp: (key, observed) => ({ type: "config.unset", key, observed }),
   setFlags: [{ name: "string", help: "store VALUE as text even if it looks like JSON" }],
   setDescription:
     'VALUE is stored as JSON when it parses as JSON (12, true, null, [1,2], {"a":1},\n' +
-    '"quoted"), otherwise as text. Keys are dotted: editor.font.size.',
+    '"quoted"), otherwise as text (with a note when it starts like JSON but does not\n' +
+    "parse). Keys are dotted: editor.font.size.",
+  aliases: {
+    set: [["set", "config"]],
+    get: [["get", "config"]],
+    unset: [["unset", "config"]],
+    list: [["show", "config"]],
+  },
 });
 
 const FORMAT = {
@@ -54,7 +80,8 @@ const importCommand: CommandSpec = {
   description: "Nested tables become dotted keys. Keys not in the file are left alone.\n" +
     "FILE may be - for standard input (then give --format).",
   args: [{ name: "FILE", help: "JSON or TOML file, or -", complete: "file" }],
-  flags: [FORMAT],
+  flags: [FORMAT, JSON_FLAG],
+  ...WRITES,
   async run(ctx, input) {
     const path = input.args.FILE as string;
     const { guessFormat, parseConfigFile } = await import("../config_file.ts");
@@ -86,7 +113,13 @@ const importCommand: CommandSpec = {
           observed: w.view.observed("config", key),
         })),
       );
-      ctx.out.line(`imported ${entries.length} keys (${changed.length} changed) from ${path}`);
+      if (input.flags.json) {
+        ctx.out.json({ imported: entries.length, changed: changed.map(([k]) => k) });
+      } else {
+        ctx.out.line(
+          `imported ${plural(entries.length, "key")} (${changed.length} changed) from ${path}`,
+        );
+      }
     });
     return ExitCode.ok;
   },
@@ -97,21 +130,25 @@ const exportCommand: CommandSpec = {
   summary: "print the whole config as JSON or TOML",
   args: [],
   flags: [{ ...FORMAT, help: "json (default) or toml" }],
+  ...LOCAL,
   async run(ctx, input) {
     const entries = await withRead(ctx, (home) => home.view.configs());
     const { nestConfig, renderConfigFile } = await import("../config_file.ts");
     const doc = nestConfig(
       entries,
-      (k) => ctx.out.error(`warning: ${k} is hidden by a table of the same name`),
+      (k) => ctx.out.error(`warning: ${safeText(k)} is hidden by a table of the same name`),
     );
-    ctx.out.write(await renderConfigFile(doc, (input.flags.format ?? "json") as ConfigFormat));
+    // JSON and TOML put every character of a value inside a quoted string,
+    // where \uXXXX is the same character: the file keeps its meaning.
+    const text = await renderConfigFile(doc, (input.flags.format ?? "json") as ConfigFormat);
+    ctx.out.write(escapeInQuotedText(text));
     return ExitCode.ok;
   },
 };
 
 /** Every `config` command. */
 export const configCommands: CommandSpec[] = [
-  ...base.map((c) => c.path[1] === "list" ? { ...c, aliases: [["show", "config"]] } : c),
+  ...base,
   importCommand,
   exportCommand,
 ];

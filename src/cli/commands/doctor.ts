@@ -1,86 +1,92 @@
 /**
  * @module doctor
- * `mycel doctor [--json] [--fix]`: every problem with a fix-it hint.
+ * `mycel doctor [--json] [--fix]`: every problem with a fix-it hint. Each
+ * finding is printed as soon as it is known (peers are tried at once, and
+ * each prints when its answer comes), " ok " in green and "FAIL" in red on a
+ * terminal.
  */
 
 import { ExitCode } from "../../errors.ts";
+import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG } from "../command.ts";
 import type { Finding } from "../doctor.ts";
+import { plural } from "../human.ts";
+import type { Output } from "../output.ts";
 import { homeRoot, openRead } from "../session.ts";
+
+function printFinding(out: Output, f: Finding): void {
+  out.line([
+    f.ok ? { text: " ok ", tone: "green" } : { text: "FAIL", tone: "red" },
+    `  ${f.check.padEnd(11)} ${f.detail}`,
+  ]);
+  if (!f.ok && f.hint) out.line(`      ${"".padEnd(11)} hint: ${f.hint}`);
+}
+
+function failed(e: unknown, check: string): Finding {
+  return {
+    check,
+    ok: false,
+    detail: safeText((e as Error).message),
+    hint: (e as { hint?: string }).hint,
+  };
+}
 
 /** `mycel doctor`. */
 export const doctorCommand: CommandSpec = {
   path: ["doctor"],
   summary: "check home, keys, disk, log, clocks, WireGuard, schedule and peers; say how to fix",
-  description: "Exit 0 only when all is well. --fix repairs what is safe: file permissions.",
+  description:
+    "Exit 0 only when all is well. --fix repairs what is safe: file permissions. A device\n" +
+    "removed from its mesh fails. With --no-sync, peers are not contacted.",
   args: [],
   flags: [JSON_FLAG, { name: "fix", help: "fix file permissions" }],
+  globals: ["home", "no-sync"],
+  exits: [0, 1, 2],
   async run(ctx, input) {
     const d = await import("../doctor.ts");
     const { systemRunner } = await import("../../mesh/system.ts");
     const fix = input.flags.fix === true;
+    const json = input.flags.json === true;
     const root = homeRoot(ctx);
     const findings: Finding[] = [];
+    const found = (f: Finding) => {
+      findings.push(f);
+      if (!json) printFinding(ctx.out, f);
+    };
     let store;
     try {
       store = await openRead(ctx);
-      findings.push({
-        check: "home",
-        ok: true,
-        detail: `${root} (device ${store.view.member(store.device)?.record.name})`,
-      });
-      const removed = store.view.member(store.device)?.removed;
-      if (removed !== undefined) {
-        const by = store.view.member(removed.by)?.record.name || removed.by.short;
-        findings.push({
-          check: "membership",
-          ok: false,
-          detail: `this device was removed from the mesh by ${by} at ${
-            new Date(removed.wall).toISOString()
-          }`,
-          hint:
-            "Pair it again to rejoin (`mycel pair` on a member, then `mycel pair` here); it gets a new key.",
-        });
-      }
+      const name = safeText(store.view.member(store.device)?.record.name ?? "");
+      found({ check: "home", ok: true, detail: `${root} (device ${name})` });
     } catch (e) {
-      findings.push({
-        check: "home",
-        ok: false,
-        detail: (e as Error).message,
-        hint: (e as { hint?: string }).hint,
-      });
+      found(failed(e, "home"));
     }
     if (store) {
-      findings.push(await d.checkPermissions(root, fix));
+      await store.snapshot(() => {}); // fail early on a home that cannot be read
+      found(await d.checkPermissions(root, fix));
       try {
         await store.keys();
-        findings.push({ check: "keys", ok: true, detail: "readable" });
+        found({ check: "keys", ok: true, detail: "readable" });
       } catch (e) {
-        findings.push({
-          check: "keys",
-          ok: false,
-          detail: (e as Error).message,
-          hint: (e as { hint?: string }).hint,
-        });
+        found(failed(e, "keys"));
       }
-      findings.push(await d.checkDisk(root));
-      findings.push(d.checkLog(store));
-      findings.push(...d.checkHistory(store));
-      findings.push(...await d.checkWireguard(store, systemRunner));
-      findings.push(await d.checkSchedule(systemRunner, ctx.env));
-      findings.push(...await d.checkPeers(store, 2000));
-    }
-    const ok = findings.every((f) => f.ok);
-    if (input.flags.json) ctx.out.json({ ok, findings });
-    else {
-      for (const f of findings) {
-        ctx.out.line(`${f.ok ? " ok " : "FAIL"}  ${f.check.padEnd(11)} ${f.detail}`);
-        if (!f.ok && f.hint) ctx.out.line(`      ${"".padEnd(11)} hint: ${f.hint}`);
+      found(await d.checkDisk(root));
+      found(d.checkLog(store));
+      d.checkHistory(store).forEach(found);
+      (await d.checkWireguard(store, systemRunner)).forEach(found);
+      found(await d.checkSchedule(systemRunner, ctx.env));
+      const membership = d.checkMembership(store);
+      if (membership) found(membership);
+      if (!ctx.offline) {
+        // Printed as each answers; listed in --json in the mesh's order.
+        const peers = await d.checkPeers(store, 2000, (f) => json || printFinding(ctx.out, f));
+        findings.push(...peers);
       }
-      ctx.out.line(
-        ok ? "All is well." : `${findings.filter((f) => !f.ok).length} problem(s) found.`,
-      );
     }
-    return ok ? ExitCode.ok : ExitCode.failure;
+    store?.close();
+    const problems = findings.filter((f) => !f.ok).length;
+    if (json) ctx.out.json({ ok: problems === 0, findings });
+    else ctx.out.line(problems === 0 ? "All is well." : `${plural(problems, "problem")} found.`);
+    return problems === 0 ? ExitCode.ok : ExitCode.failure;
   },
 };

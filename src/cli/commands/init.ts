@@ -3,7 +3,8 @@
  * `mycel init`: create this device's identity and a new mesh.
  */
 
-import { type CommandSpec, JSON_FLAG } from "../command.ts";
+import { safeText } from "../../text_safety.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { homeRoot } from "../session.ts";
 
 /** `mycel init [--name NAME] [--listen HOST:PORT]`. */
@@ -24,6 +25,7 @@ export const initCommand: CommandSpec = {
     JSON_FLAG,
   ],
   examples: ["mycel init --name laptop", "mycel init --name server --listen 192.168.1.20:7850"],
+  ...LOCAL,
   async run(ctx, input) {
     const { initHome } = await import("../init_home.ts");
     const root = homeRoot(ctx);
@@ -35,7 +37,7 @@ export const initCommand: CommandSpec = {
       ctx.out.json({ device: { id: r.id, name: r.name }, mesh: { id: r.meshId }, home: root });
     } else {
       ctx.out.line(`Initialised ${root}`);
-      ctx.out.line(`device  ${r.name} (${r.id})`);
+      ctx.out.line(`device  ${safeText(r.name)} (${r.id})`);
       ctx.out.line(`mesh    ${r.meshId}`);
     }
     return 0;

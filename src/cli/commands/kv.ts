@@ -9,7 +9,9 @@ import type { Json } from "../../crdt/json.ts";
 import { ExitCode, MycelError } from "../../errors.ts";
 import type { EntryDot, Op } from "../../log/ops.ts";
 import type { Space, StateView } from "../../log/state.ts";
-import { type CommandSpec, type FlagSpec, JSON_FLAG } from "../command.ts";
+import { safeText } from "../../text_safety.ts";
+import { type CommandSpec, type FlagSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
+import type { Output } from "../output.ts";
 import { commitOps, withRead, withWrite } from "../session.ts";
 
 /** What distinguishes one key-value group from another. */
@@ -26,8 +28,12 @@ export interface KvKind {
   entries: (view: StateView) => [string, Json][];
   /** Validate a key; returns it. */
   checkKey: (key: string) => string;
-  /** Turn the VALUE argument into a stored value. */
-  parseValue: (text: string, flags: Record<string, string | boolean | undefined>) => Json;
+  /** Turn the VALUE argument into a stored value (`out` for a note about how it was read). */
+  parseValue: (
+    text: string,
+    flags: Record<string, string | boolean | undefined>,
+    out: Output,
+  ) => Json;
   /** Show a stored value in text output. */
   show: (value: Json) => string;
   /** Build the set op, replacing the versions `observed`. */
@@ -38,6 +44,8 @@ export interface KvKind {
   setFlags?: FlagSpec[];
   /** Description for `set --help`. */
   setDescription?: string;
+  /** Other spellings of each command, by its verb (`set`, `get`, `unset`, `list`). */
+  aliases?: Partial<Record<"set" | "get" | "unset" | "list", string[][]>>;
 }
 
 function noSuchKey(kind: KvKind, verb: string, key: string): MycelError {
@@ -53,40 +61,52 @@ export function kvCommands(kind: KvKind): CommandSpec[] {
   return [
     {
       path: [g, "set"],
+      aliases: kind.aliases?.set,
       summary: `set a ${kind.noun} (synced to every device)`,
       description: kind.setDescription,
-      args: [{ name: "KEY", help: `${kind.noun} key` }, { name: "VALUE", help: "new value" }],
-      flags: kind.setFlags ?? [],
+      args: [{ name: "KEY", help: "the key" }, { name: "VALUE", help: "new value" }],
+      flags: [...(kind.setFlags ?? []), JSON_FLAG],
+      ...WRITES,
       async run(ctx, input) {
         const key = kind.checkKey(input.args.KEY as string);
-        const value = kind.parseValue(input.args.VALUE as string, input.flags);
+        const value = kind.parseValue(input.args.VALUE as string, input.flags, ctx.out);
         await withWrite(
           ctx,
           (w) => commitOps(w, [kind.setOp(key, value, w.view.observed(kind.space, key))]),
         );
-        ctx.out.line(`${key} = ${kind.show(value)}`);
+        if (input.flags.json) ctx.out.json({ key, value });
+        else ctx.out.line(`${key} = ${safeText(kind.show(value))}`);
         return ExitCode.ok;
       },
     },
     {
       path: [g, "get"],
+      aliases: kind.aliases?.get,
       summary: `print one ${kind.noun}`,
-      args: [{ name: "KEY", help: `${kind.noun} key` }],
+      description: "A value of several lines is printed as it is; other control characters\n" +
+        "and bidirectional marks are shown escaped (\\x1b, \\u202e). --json prints it exactly.",
+      args: [{ name: "KEY", help: "the key" }],
       flags: [JSON_FLAG],
+      ...LOCAL,
       async run(ctx, input) {
         const key = kind.checkKey(input.args.KEY as string);
         const value = await withRead(ctx, (home) => kind.get(home.view, key));
         if (value === undefined) throw noSuchKey(kind, "get", key);
         if (input.flags.json) ctx.out.json(value);
-        else ctx.out.line(kind.show(value));
+        else ctx.out.line(safeText(kind.show(value), { multiline: true }));
         return ExitCode.ok;
       },
     },
     {
       path: [g, "unset"],
+      aliases: kind.aliases?.unset,
       summary: `remove a ${kind.noun} everywhere`,
-      args: [{ name: "KEY", help: `${kind.noun} key` }],
-      flags: [{ name: "force", help: "record the removal even if the key is not set here" }],
+      args: [{ name: "KEY", help: "the key" }],
+      flags: [
+        { name: "force", help: "record the removal even if the key is not set here" },
+        JSON_FLAG,
+      ],
+      ...WRITES,
       async run(ctx, input) {
         const key = kind.checkKey(input.args.KEY as string);
         await withWrite(ctx, async (w) => {
@@ -100,20 +120,28 @@ export function kvCommands(kind: KvKind): CommandSpec[] {
           }
           await commitOps(w, [kind.unsetOp(key, w.view.observed(kind.space, key))]);
         });
-        ctx.out.line(`removed ${key}`);
+        if (input.flags.json) ctx.out.json({ removed: key });
+        else ctx.out.line(`removed ${key}`);
         return ExitCode.ok;
       },
     },
     {
       path: [g, "list"],
+      aliases: kind.aliases?.list,
       summary: `list every ${kind.noun}`,
+      description: "One `KEY = VALUE` line each; newlines, other control characters and\n" +
+        "bidirectional marks in values are shown escaped (\\n, \\x1b, \\u202e). --json prints\n" +
+        "values exactly.",
       args: [],
       flags: [JSON_FLAG],
+      ...LOCAL,
       async run(ctx, input) {
         const entries = await withRead(ctx, (home) => kind.entries(home.view));
         if (input.flags.json) ctx.out.json(Object.fromEntries(entries));
         else if (entries.length === 0) ctx.out.error(`No ${kind.noun}s set.`);
-        else for (const [k, v] of entries) ctx.out.line(`${k} = ${kind.show(v)}`);
+        else {for (const [k, v] of entries) {
+            ctx.out.line(`${safeText(k)} = ${safeText(kind.show(v))}`);
+          }}
         return ExitCode.ok;
       },
     },

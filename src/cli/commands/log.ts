@@ -12,7 +12,9 @@ import { decodeSignedEntry, type SignedEntry } from "../../log/entry.ts";
 import type { Op } from "../../log/ops.ts";
 import type { StateView } from "../../log/state.ts";
 import type { Home } from "../../storage/home_handle.ts";
-import { type CommandSpec, JSON_FLAG } from "../command.ts";
+import { safeText } from "../../text_safety.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
+import { localTime } from "../human.ts";
 import { resolveDevice } from "../devices.ts";
 import type { LogEntryJson } from "../json_types.ts";
 import { withRead } from "../session.ts";
@@ -49,32 +51,35 @@ function* newestFirst(home: Home, authors: DeviceKey[]): Generator<SignedEntry> 
   }
 }
 
-/** One-line description of an op. */
+/** One-line description of an op; everything from the entry passes the text-safety check. */
 export function describeOp(op: Op, state: StateView): string {
+  const t = (text: string) => safeText(text);
   switch (op.type) {
     case "config.set":
-      return `config ${op.key} = ${
-        typeof op.value === "string" ? op.value : canonicalJson(op.value)
+      return `config ${t(op.key)} = ${
+        t(typeof op.value === "string" ? op.value : canonicalJson(op.value))
       }`;
     case "config.unset":
-      return `config unset ${op.key}`;
+      return `config unset ${t(op.key)}`;
     case "pref.set":
-      return `pref ${op.key} = ${op.value}`;
+      return `pref ${t(op.key)} = ${t(op.value)}`;
     case "pref.unset":
-      return `pref unset ${op.key}`;
+      return `pref unset ${t(op.key)}`;
     case "app.add":
-      return `app add ${op.name}`;
+      return `app add ${t(op.name)}`;
     case "pattern.add":
-      return `pattern add ${op.id}`;
+      return `pattern add ${t(op.id)}`;
     case "pattern.remove":
-      return `pattern remove ${op.id}`;
+      return `pattern remove ${t(op.id)}`;
     case "device.add":
-      return `device add ${op.device.name} (${op.device.key.short})`;
+      return `device add ${t(op.device.name)} (${op.device.key.short})`;
     case "device.update":
-      return `device update ${deviceName(state, op.device)}: ${Object.keys(op.fields).join(", ")}`;
+      return `device update ${t(deviceName(state, op.device))}: ${
+        t(Object.keys(op.fields).join(", "))
+      }`;
     case "device.revoke":
       return `device revoke ${
-        deviceName(state, op.device)
+        t(deviceName(state, op.device))
       } (${op.device.short}) keeping its entries up to #${op.upTo}`;
   }
 }
@@ -114,6 +119,7 @@ function parseLimit(text: string | undefined): number | undefined {
 export const logCommand: CommandSpec = {
   path: ["log"],
   summary: "show which device changed what, and when (newest first)",
+  description: "Times are the authors' clocks, in local time with the UTC offset.",
   args: [],
   flags: [
     JSON_FLAG,
@@ -124,6 +130,7 @@ export const logCommand: CommandSpec = {
     },
     { name: "limit", value: "N", help: "show at most N entries" },
   ],
+  ...LOCAL,
   async run(ctx, input) {
     const limit = parseLimit(input.flags.limit as string | undefined) ?? Infinity;
     return await withRead(ctx, (home) => {
@@ -153,12 +160,15 @@ export const logCommand: CommandSpec = {
         return ExitCode.ok;
       }
       for (const e of shown) {
-        const when = stampTime(e.entry.hlc.wall).replace("T", " ").slice(0, 19);
-        const who = `${deviceName(state, e.entry.author)}#${e.entry.seq}`;
+        const wall = e.entry.hlc.wall;
+        const when = wall <= 8.64e15 ? localTime(wall) : `@${wall} (beyond the calendar)`;
+        const who = `${safeText(deviceName(state, e.entry.author))}#${e.entry.seq}`;
         ctx.out.line(`${when}  ${who}  ${e.entry.ops.map((o) => describeOp(o, state)).join("; ")}`);
       }
       for (const c of compacted) {
-        ctx.out.line(`(history of ${c.name} before #${c.before} was compacted into a checkpoint)`);
+        ctx.out.line(
+          `(history of ${safeText(c.name)} before #${c.before} was compacted into a checkpoint)`,
+        );
       }
       return ExitCode.ok;
     });

@@ -9,7 +9,8 @@
 
 import { ExitCode } from "../../errors.ts";
 import { formatEndpoint, parseEndpoint } from "../../log/endpoint.ts";
-import { type CommandSpec, JSON_FLAG } from "../command.ts";
+import { safeText } from "../../text_safety.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { commitOps, withRead, withWrite } from "../session.ts";
 
 /** The manual peering commands. */
@@ -19,6 +20,7 @@ export const meshPeeringCommands: CommandSpec[] = [
     summary: "print this device's signed card (one line) for `mesh add-peer` elsewhere",
     args: [],
     flags: [JSON_FLAG],
+    ...LOCAL,
     async run(ctx, input) {
       const { makeCard } = await import("../peering.ts");
       const { card, device, mesh } = await withRead(ctx, async (home) => ({
@@ -38,15 +40,28 @@ export const meshPeeringCommands: CommandSpec[] = [
       "A device alone in its mesh joins the card's mesh when that device is not alone\n" +
       "(when both are alone, the mesh with the smaller id wins). Run it on both devices,\n" +
       "each with the other's card, then `mycel sync now`.",
-    args: [{ name: "CARD", help: "the line printed by `mycel mesh card` on the other device" }],
-    flags: [],
+    args: [{
+      name: "CARD",
+      help: "the line printed by `mycel mesh card` on the other device",
+      stdin: true,
+    }],
+    flags: [JSON_FLAG],
+    examples: ["ssh desktop mycel mesh card | mycel mesh add-peer -"],
+    ...WRITES,
     async run(ctx, input) {
       const { decodeCard } = await import("../../protocol/card.ts");
       const { addPeer } = await import("../peering.ts");
       const card = await decodeCard(input.args.CARD as string);
       const result = await withWrite(ctx, (w, home) => addPeer(home, w, card));
-      if (result.joined) ctx.out.line(`joined mesh ${card.mesh}`);
-      ctx.out.line(`added ${card.record.name} (${card.record.id}) at ${result.ipv4}`);
+      if (input.flags.json) {
+        ctx.out.json({
+          added: { id: card.record.id, name: card.record.name, ipv4: result.ipv4 },
+          joined_mesh: result.joined ? card.mesh : null,
+        });
+        return ExitCode.ok;
+      }
+      if (result.joined) ctx.out.line(`joined mesh ${safeText(card.mesh)}`);
+      ctx.out.line(`added ${safeText(card.record.name)} (${card.record.id}) at ${result.ipv4}`);
       return ExitCode.ok;
     },
   },
@@ -58,7 +73,8 @@ export const meshPeeringCommands: CommandSpec[] = [
       help: "one or more endpoints, e.g. 192.168.1.20:7850",
       variadic: true,
     }],
-    flags: [],
+    flags: [JSON_FLAG],
+    ...WRITES,
     async run(ctx, input) {
       const endpoints = [
         ...new Set(
@@ -69,7 +85,8 @@ export const meshPeeringCommands: CommandSpec[] = [
         ctx,
         (w) => commitOps(w, [{ type: "device.update", device: w.device, fields: { endpoints } }]),
       );
-      ctx.out.line(`endpoints: ${endpoints.join(", ")}`);
+      if (input.flags.json) ctx.out.json({ endpoints });
+      else ctx.out.line(`endpoints: ${endpoints.join(", ")}`);
       return ExitCode.ok;
     },
   },

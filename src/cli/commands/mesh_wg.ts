@@ -6,7 +6,8 @@
  */
 
 import { ExitCode, MycelError } from "../../errors.ts";
-import { type CommandSpec, JSON_FLAG } from "../command.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
+import { plural } from "../human.ts";
 import { commitOps, openWrite, withWrite } from "../session.ts";
 
 const IFACE = {
@@ -42,6 +43,7 @@ export const meshWgCommands: CommandSpec[] = [
       value: "N",
       help: "UDP port (default 51871, or the last one used)",
     }, JSON_FLAG],
+    ...WRITES,
     async run(ctx, input) {
       const mesh = await import("../../mesh/interface.ts");
       const { planInterface, DEFAULT_INTERFACE, DEFAULT_WG_PORT, addressesOf, ipv4Losers } =
@@ -132,7 +134,9 @@ export const meshWgCommands: CommandSpec[] = [
           `${result.ifname} ${
             result.up.created ? "created" : "updated"
           } (${result.up.backend}, port ${result.port}): ` +
-            `${result.addresses.ipv4} ${result.addresses.ipv6}, ${result.plan.peers.length} peer(s)`,
+            `${result.addresses.ipv4} ${result.addresses.ipv6}, ${
+              plural(result.plan.peers.length, "peer")
+            }`,
         );
       }
       return ExitCode.ok;
@@ -142,7 +146,8 @@ export const meshWgCommands: CommandSpec[] = [
     path: ["mesh", "down"],
     summary: "remove the WireGuard interface (and the wireguard-go process mycel started)",
     args: [],
-    flags: [IFACE],
+    flags: [IFACE, JSON_FLAG],
+    ...LOCAL,
     async run(ctx, input) {
       const { meshDown, checkIfname } = await import("../../mesh/interface.ts");
       const { systemRunner } = await import("../../mesh/system.ts");
@@ -164,7 +169,8 @@ export const meshWgCommands: CommandSpec[] = [
       } finally {
         home.close();
       }
-      ctx.out.line(done.removed ? `${done.ifname} removed` : `${done.ifname} was not up`);
+      if (input.flags.json) ctx.out.json({ interface: done.ifname, removed: done.removed });
+      else ctx.out.line(done.removed ? `${done.ifname} removed` : `${done.ifname} was not up`);
       return ExitCode.ok;
     },
   },
@@ -181,6 +187,7 @@ export const meshWgCommands: CommandSpec[] = [
       optional: true,
     }],
     flags: [{ name: "qr", help: "also print the config as a QR code" }],
+    ...WRITES,
     async run(ctx, input) {
       const { exportWg } = await import("../export_wg.ts");
       const name = input.args.DEVICE as string | undefined;

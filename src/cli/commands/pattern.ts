@@ -8,7 +8,8 @@
 import { canonicalJson } from "../../crdt/json.ts";
 import { ExitCode, MycelError } from "../../errors.ts";
 import { checkName, checkPattern } from "../../log/ops.ts";
-import { type CommandSpec, JSON_FLAG } from "../command.ts";
+import { escapeInQuotedText, safeText } from "../../text_safety.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { commitOps, withRead, withWrite } from "../session.ts";
 
 function parsePattern(text: string) {
@@ -21,8 +22,9 @@ function parsePattern(text: string) {
       "add pattern",
       `it is not valid JSON: ${(e as Error).message}`,
       {
-        value: text.slice(0, 80),
-        hint: `Quote it for the shell: mycel pattern add '{"id":"greeting","text":"hi"}'`,
+        value: safeText(text.slice(0, 80)),
+        hint: `Quote it for the shell (mycel pattern add '{"id":"greeting","text":"hi"}'),\n` +
+          "or give - and pipe it in.",
         exit: ExitCode.usage,
       },
     );
@@ -34,9 +36,19 @@ function parsePattern(text: string) {
 export const patternCommands: CommandSpec[] = [
   {
     path: ["pattern", "add"],
+    aliases: [["add", "pattern"]],
     summary: "add or replace a learned pattern (a JSON object with an id)",
-    args: [{ name: "JSON", help: 'the pattern, e.g. \'{"id":"greet","text":"hi"}\'' }],
-    flags: [],
+    args: [{
+      name: "JSON",
+      help: 'the pattern, e.g. \'{"id":"greet","text":"hi"}\'',
+      stdin: true,
+    }],
+    flags: [JSON_FLAG],
+    examples: [
+      `mycel pattern add '{"id":"greeting","text":"Good morning!"}'`,
+      "mycel pattern add - < pattern.json",
+    ],
+    ...WRITES,
     async run(ctx, input) {
       const value = parsePattern(input.args.JSON as string);
       const id = value.id as string;
@@ -45,15 +57,19 @@ export const patternCommands: CommandSpec[] = [
         await commitOps(w, [{ type: "pattern.add", id, value }]);
         return true;
       });
-      ctx.out.line(changed ? `added pattern ${id}` : `pattern ${id} is already present`);
+      const shown = safeText(id);
+      if (input.flags.json) ctx.out.json({ id, changed });
+      else ctx.out.line(changed ? `added pattern ${shown}` : `pattern ${shown} is already present`);
       return ExitCode.ok;
     },
   },
   {
     path: ["pattern", "remove"],
+    aliases: [["remove", "pattern"]],
     summary: "remove a pattern (adds made elsewhere and not yet seen survive)",
     args: [{ name: "ID", help: "the pattern's id" }],
-    flags: [],
+    flags: [JSON_FLAG],
+    ...WRITES,
     async run(ctx, input) {
       const id = checkName("pattern id", input.args.ID);
       await withWrite(ctx, async (w) => {
@@ -66,7 +82,8 @@ export const patternCommands: CommandSpec[] = [
         }
         await commitOps(w, [{ type: "pattern.remove", id, dots }]);
       });
-      ctx.out.line(`removed pattern ${id}`);
+      if (input.flags.json) ctx.out.json({ removed: id });
+      else ctx.out.line(`removed pattern ${safeText(id)}`);
       return ExitCode.ok;
     },
   },
@@ -76,11 +93,14 @@ export const patternCommands: CommandSpec[] = [
     summary: "list learned patterns",
     args: [],
     flags: [JSON_FLAG],
+    ...LOCAL,
     async run(ctx, input) {
       const entries = await withRead(ctx, (home) => home.view.patterns());
       if (input.flags.json) ctx.out.json(entries.map(([, v]) => v));
       else if (entries.length === 0) ctx.out.error("No patterns learned.");
-      else for (const [id, v] of entries) ctx.out.line(`${id}  ${canonicalJson(v)}`);
+      else {for (const [id, v] of entries) {
+          ctx.out.line(`${safeText(id)}  ${escapeInQuotedText(canonicalJson(v))}`);
+        }}
       return ExitCode.ok;
     },
   },

@@ -1,15 +1,18 @@
 /**
  * @module pref
  * `mycel pref set|get|unset|list`: preferences and learned context, a
- * register per key holding text (a write replaces what this device showed); plus the original sketch's spellings
- * `mycel set preference KEY VALUE` and `mycel show preferences`.
+ * register per key holding text (a write replaces what this device showed).
+ * Like every data group, each command also answers to verb-first spellings
+ * (`set pref`, `show prefs`; the original sketch's `set preference` and
+ * `show preferences`), listed in its help but not offered by completion.
  */
 
 import { checkName, checkPrefValue } from "../../log/ops.ts";
 import type { CommandSpec } from "../command.ts";
 import { kvCommands } from "./kv.ts";
 
-const commands = kvCommands({
+/** The `pref` commands. */
+export const prefCommands: CommandSpec[] = kvCommands({
   group: "pref",
   noun: "preference",
   space: "prefs",
@@ -20,17 +23,10 @@ const commands = kvCommands({
   show: (v) => String(v),
   setOp: (key, value, observed) => ({ type: "pref.set", key, value: value as string, observed }),
   unsetOp: (key, observed) => ({ type: "pref.unset", key, observed }),
+  aliases: {
+    set: [["set", "pref"], ["set", "preference"]],
+    get: [["get", "pref"], ["get", "preference"]],
+    unset: [["unset", "pref"], ["unset", "preference"]],
+    list: [["show", "prefs"], ["show", "preferences"]],
+  },
 });
-
-const alias = (path: string, ...spellings: string[][]) => {
-  const c = commands.find((c) => c.path[1] === path)!;
-  return { ...c, aliases: spellings };
-};
-
-/** The `pref` commands with their sketch-era aliases. */
-export const prefCommands: CommandSpec[] = [
-  alias("set", ["set", "preference"], ["set", "pref"]),
-  alias("get", ["get", "preference"], ["show", "preference"]),
-  alias("unset", ["unset", "preference"]),
-  alias("list", ["show", "preferences"], ["show", "prefs"]),
-];

@@ -3,7 +3,9 @@
  * `mycel repair`: keep everything intact after damage and rebuild the rest.
  */
 
-import { type CommandSpec, JSON_FLAG } from "../command.ts";
+import { safeText } from "../../text_safety.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
+import { plural } from "../human.ts";
 import { homeRoot } from "../session.ts";
 
 /** `mycel repair [--json]`. */
@@ -22,6 +24,7 @@ export const repairCommand: CommandSpec = {
       help: "let this device write again even though entries of its own log are lost",
     },
   ],
+  ...LOCAL,
   async run(ctx, input) {
     const { repairHome } = await import("../../storage/repair.ts");
     const report = await repairHome(homeRoot(ctx), ctx.now, {

@@ -10,7 +10,14 @@
 import { ExitCode } from "../../errors.ts";
 import { serviceBackend } from "../../service/backend.ts";
 import type { UnitStatus } from "../../service/install.ts";
-import { type CommandContext, type CommandSpec, JSON_FLAG, type ParsedInput } from "../command.ts";
+import {
+  type CommandContext,
+  type CommandSpec,
+  JSON_FLAG,
+  LOCAL,
+  type ParsedInput,
+  WRITES,
+} from "../command.ts";
 import { isoTime } from "../json_types.ts";
 import { serviceInstall } from "../service_install.ts";
 import { agentTarget, runnerOf, scopeOf, type ServicePlatform } from "../service_platform.ts";
@@ -34,7 +41,8 @@ async function uninstall(ctx: CommandContext, input: ParsedInput, p: ServicePlat
   if (backend === "cron") {
     const { uninstallCron } = await import("../../service/install.ts");
     const cron = await uninstallCron(await runnerOf(p));
-    ctx.out.line(cron > 0 ? "removed mycel's crontab lines" : "nothing was installed");
+    if (input.flags.json) ctx.out.json({ cron_lines_removed: cron });
+    else ctx.out.line(cron > 0 ? "removed mycel's crontab lines" : "nothing was installed");
     return ExitCode.ok;
   }
   const scope = scopeOf(input, p);
@@ -47,8 +55,11 @@ async function uninstall(ctx: CommandContext, input: ParsedInput, p: ServicePlat
     const dir = (input.flags.dir as string | undefined) ?? unitDir(scope, ctx.env);
     removed = await uninstallUnits(scope, dir, await runnerOf(p));
   }
-  for (const f of removed) ctx.out.line(`removed ${f}`);
-  if (removed.length === 0) ctx.out.line("nothing was installed");
+  if (input.flags.json) ctx.out.json({ scope, removed });
+  else {
+    for (const f of removed) ctx.out.line(`removed ${f}`);
+    if (removed.length === 0) ctx.out.line("nothing was installed");
+  }
   return ExitCode.ok;
 }
 
@@ -114,6 +125,7 @@ export function serviceCommandsFor(platform: ServicePlatform): CommandSpec[] {
         { name: "apply", help: "with --cron: install the lines into your crontab" },
         JSON_FLAG,
       ],
+      ...WRITES,
       run: (ctx, input) => serviceInstall(ctx, input, platform),
     },
     {
@@ -123,7 +135,9 @@ export function serviceCommandsFor(platform: ServicePlatform): CommandSpec[] {
       flags: [...SCOPE_FLAGS, {
         name: "cron",
         help: "remove mycel's crontab lines instead of the units",
-      }],
+      }, JSON_FLAG],
+      globals: [],
+      exits: [0, 1, 2],
       run: (ctx, input) => uninstall(ctx, input, platform),
     },
     {
@@ -131,6 +145,7 @@ export function serviceCommandsFor(platform: ServicePlatform): CommandSpec[] {
       summary: "show whether the timer and socket are active, and the last and next round",
       args: [],
       flags: [...SCOPE_FLAGS, JSON_FLAG],
+      ...LOCAL,
       run: (ctx, input) => status(ctx, input, platform),
     },
   ];

@@ -1,25 +1,22 @@
 /**
  * @module status
- * `mycel status`: this device, its mesh, the state digest and every peer.
+ * `mycel status`: this device, its mesh, the state digest and a table of its
+ * peers (as `tailscale status` shows them), with clock skew in either
+ * direction — a device whose clock is off hears it too.
  */
 
 import { toHex } from "../../bytes.ts";
 import { shortDeviceId } from "../../log/device_id.ts";
 import type { Home } from "../../storage/home_handle.ts";
 import { skewBeyondDrift } from "../../sync/bookkeeping.ts";
-import { type CommandSpec, JSON_FLAG } from "../command.ts";
+import { safeText } from "../../text_safety.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
+import { ago, duration, msOf, plural } from "../human.ts";
 import { isoTime, type PeerJson, type StatusJson } from "../json_types.ts";
+import type { Text } from "../output.ts";
+import { removalInState, removalMessage } from "../removal.ts";
 import { withRead } from "../session.ts";
-
-/** A duration for people: 45s, 12m, 3h, 2d, 1.0y. */
-function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  if (s < 172800) return `${Math.round(s / 3600)}h`;
-  if (s < 2 * 31_557_600) return `${Math.round(s / 86400)}d`;
-  return `${(s / 31_557_600).toFixed(1)}y`;
-}
+import { type Cell, renderTable } from "../text_table.ts";
 
 /** Build the status document (shared by text and JSON output). */
 export async function statusJson(home: Home, now: number = Date.now()): Promise<StatusJson> {
@@ -55,7 +52,7 @@ export async function statusJson(home: Home, now: number = Date.now()): Promise<
       sent: book?.sent ?? 0,
       received: book?.received ?? 0,
       behind,
-      path: book?.path || null,
+      route: book?.path || null,
       addresses: { ipv4: d.ipv4, ipv6: await ipv6Of(d.key.bytes) },
       wireguard: w === undefined ? null : {
         endpoint: w.endpoint,
@@ -139,72 +136,114 @@ async function wireguardView(home: Home) {
   return await readWgDump(systemRunner, mesh.interface);
 }
 
-function ago(iso: string | null, now: number): string {
-  if (iso === null) return "never";
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (s < 120) return `${s}s ago`;
-  if (s < 7200) return `${Math.round(s / 60)}m ago`;
-  if (s < 172800) return `${Math.round(s / 3600)}h ago`;
-  return `${Math.round(s / 86400)}d ago`;
+/** The STATE column: ok, never synced, or what went wrong last (as its first word). */
+function peerState(p: PeerJson): Cell {
+  if (p.last_error) {
+    const word = p.last_error.split(":")[0];
+    return { text: word, tone: word === "unreachable" ? "yellow" : "red" };
+  }
+  if (p.last_sync === null) return "never synced";
+  return { text: "ok", tone: "green" };
+}
+
+/** The peer table, as `tailscale status` shows its peers. */
+export function peerTable(peers: readonly PeerJson[], now: number): Text[] {
+  return renderTable(
+    [
+      { header: "name", max: 24 },
+      { header: "id" },
+      { header: "mesh ip" },
+      { header: "route" },
+      { header: "last sync" },
+      { header: "behind", right: true },
+      { header: "state" },
+    ],
+    peers.map((p) => [
+      p.name,
+      shortDeviceId(p.id),
+      p.addresses.ipv4 || "-",
+      p.route ?? "-",
+      ago(msOf(p.last_sync), now),
+      String(p.behind),
+      peerState(p),
+    ]),
+  );
 }
 
 /** `mycel status [--json]`. */
 export const statusCommand: CommandSpec = {
   path: ["status"],
   summary: "show this device, its mesh, the state digest and its peers",
+  description: "One line per peer: name, short id, mesh IPv4, the route of the last sync\n" +
+    "(direct, mesh or relayed), when it last synced, how many entries it lacked then, and\n" +
+    "its state (ok, never synced, or how the last attempt failed; details below the table).",
   args: [],
   flags: [JSON_FLAG],
+  ...LOCAL,
   async run(ctx, input) {
-    const st = await withRead(ctx, (home) => statusJson(home, ctx.now()));
+    const { st, removal, names } = await withRead(ctx, async (home) => {
+      const st = await statusJson(home, ctx.now());
+      const names = new Map(home.view.members().map((m) => [m.record.id, m.record.name]));
+      return { st, removal: removalInState(home.view, home.device), names };
+    });
     if (input.flags.json) {
       ctx.out.json(st);
       return 0;
     }
     const c = st.counts;
     const out = ctx.out;
-    out.line(`device  ${st.device.name} (${st.device.id})`);
+    const now = ctx.now();
+    const name = (id: string) => safeText(names.get(id) || shortDeviceId(id));
+    out.line(`device  ${safeText(st.device.name)} (${st.device.id})`);
     out.line(
-      `mesh    ${st.mesh.id} · ${st.mesh.devices} device${st.mesh.devices === 1 ? "" : "s"}` +
-        (st.mesh.revoked ? ` · ${st.mesh.revoked} revoked` : ""),
+      `mesh    ${st.mesh.id} · ${plural(st.mesh.devices, "device")}` +
+        (st.mesh.revoked ? ` · ${st.mesh.revoked} removed` : ""),
     );
-    out.line(`home    ${st.home}`);
+    out.line(`home    ${safeText(st.home)}`);
     out.line(
       `address ${st.device.ipv4} ${st.device.ipv6}` +
         (st.mesh.interface ? ` on ${st.mesh.interface}` : " (mesh down)"),
     );
     out.line(
-      `state   ${c.preferences} preferences · ${c.config} config keys · ${c.apps} apps · ${c.patterns} patterns`,
+      `state   ${plural(c.preferences, "preference")} · ${plural(c.config, "config key")} · ` +
+        `${plural(c.apps, "app")} · ${plural(c.patterns, "pattern")}`,
     );
-    out.line(`log     ${st.log.entries} entries from ${Object.keys(st.log.heads).length} devices`);
+    out.line(
+      `log     ${plural(st.log.entries, "entry", "entries")} from ${
+        plural(Object.keys(st.log.heads).length, "device")
+      }`,
+    );
     out.line(`digest  ${st.state_digest}`);
-    if (st.peers.length === 0) out.line("peers   none yet (add one with `mycel pair`)");
-    for (const p of st.peers) {
-      const err = p.last_error ? ` · last error: ${p.last_error}` : "";
-      out.line(
-        `peer    ${p.name} (${shortDeviceId(p.id)}) · synced ${ago(p.last_sync, ctx.now())}` +
-          ` · ${p.behind} behind${err}`,
-      );
+    if (removal) out.line(["note    ", { text: safeText(removalMessage(removal)), tone: "red" }]);
+    out.line();
+    if (st.peers.length === 0) out.line("No peers yet: add one with `mycel pair`.");
+    else for (const l of peerTable(st.peers, now)) out.line(l);
+    for (const p of st.peers.filter((p) => p.last_error)) {
+      out.line(`  ${safeText(p.name)}: ${safeText(p.last_error!)}`);
     }
     for (const f of st.forks) {
       out.line(
-        `fork    ${shortDeviceId(f.author)} seq ${f.seq}: kept ${f.kept.slice(0, 12)}, set aside ${
-          f.other.slice(0, 12)
-        }`,
+        `fork: ${name(f.author)}'s log has two entries ${f.seq}: kept ${f.kept.slice(0, 12)}, ` +
+          `set aside ${f.other.slice(0, 12)} (${ago(msOf(f.at), now)})`,
       );
     }
     if (st.clock !== null) {
-      out.line(
-        `clock   this device's clock seems ${
-          duration(st.clock.by_ms)
-        } ${st.clock.verdict} of its peers` +
-          " (fix it: other devices' changes are not held back, but ties are decided by time)",
-      );
+      out.line([
+        "clock: ",
+        {
+          text: `this device's clock seems ${
+            duration(st.clock.by_ms)
+          } ${st.clock.verdict} of its peers`,
+          tone: "red",
+        },
+        " (fix it: ties between concurrent changes are decided by time)",
+      ]);
     } else {
       for (const k of st.clock_skew) {
         out.line(
-          `skew    ${shortDeviceId(k.device)} clock is ${duration(Math.abs(k.skew_ms))} ${
+          `skew: ${name(k.device)}'s clock is ${duration(Math.abs(k.skew_ms))} ${
             k.skew_ms > 0 ? "ahead of" : "behind"
-          } this device's`,
+          } this one's`,
         );
       }
     }

@@ -1,13 +1,17 @@
 /**
  * @module sync
- * `mycel sync now` (one round with every peer) and `mycel sync serve`
+ * `mycel sync now` (one round with the peers) and `mycel sync serve`
  * (answer sync connections on stdin/stdout or a TCP port).
  */
 
-import { ExitCode, usageError } from "../../errors.ts";
-import type { SessionOutcome } from "../../sync/peer_session.ts";
+import { ExitCode, MycelError, usageError } from "../../errors.ts";
 import { parseEndpoint } from "../../log/endpoint.ts";
-import { type CommandContext, type CommandSpec, JSON_FLAG } from "../command.ts";
+import type { SessionOutcome } from "../../sync/peer_session.ts";
+import { safeText } from "../../text_safety.ts";
+import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
+import { plural } from "../human.ts";
+import type { Text } from "../output.ts";
+import { REJOIN_HINT, removalInOutcomes, removalMessage } from "../removal.ts";
 import { homeRoot } from "../session.ts";
 
 /** Parse a `--timeout SECONDS` value (default `fallback`). */
@@ -27,33 +31,40 @@ export function parseSeconds(
 }
 
 /**
- * Exit code of a round: 0 all synced; 3 when the only trouble is peers that
- * could not be reached (none or some synced: a laptop on the move, a phone
- * asleep), which timers treat as success; 1 when a peer refused or failed.
+ * Exit code of a round: 0 when every peer synced; 3 when no peer was
+ * reachable, or when some synced and some did not (a partial round: a laptop
+ * asleep, which timers treat as success); 1 when none synced and some were
+ * reached but refused or failed.
  */
-export function roundExitCode(statuses: string[]): number {
+export function roundExitCode(statuses: readonly string[]): number {
   if (statuses.every((s) => s === "synced")) return ExitCode.ok;
-  if (statuses.every((s) => s === "synced" || s === "unreachable")) return ExitCode.unreachable;
+  if (statuses.every((s) => s === "unreachable")) return ExitCode.unreachable;
+  if (statuses.some((s) => s === "synced")) return ExitCode.unreachable;
   return ExitCode.failure;
 }
 
-/** One line about one peer's session. */
-export function describeOutcome(o: SessionOutcome): string {
-  const who = `${o.name || "device"} (${o.peer?.short ?? "?"})`;
+/** One peer's line: `laptop (ABCDEFG): synced: sent 2 entries, received 1 entry via direct …`. */
+export function outcomeLine(o: SessionOutcome): Text {
+  const who = `${safeText(o.name || "device")} (${o.peer?.short ?? "?"})`;
   const ex = o.exchange;
-  const received = `${ex?.ingest?.accepted ?? 0}${ex?.took ? " + the mesh's state" : ""}`;
+  const state = ex?.took ? " and the mesh's state" : "";
+  const ours = ex?.sentCheckpoint ? " and our state" : "";
   const more = ex?.more || ex?.peerMore ? " (more next round)" : "";
-  const how = o.status === "synced"
-    ? (ex?.idle
-      ? `up to date via ${o.path} ${o.address}`
-      : `sent ${ex?.sent ?? 0}${
-        ex?.sentCheckpoint ? " + our state" : ""
-      }, received ${received} via ${o.path} ${o.address}${more}`)
-    : o.error;
+  const how = o.status !== "synced"
+    ? safeText(o.error ?? "")
+    : ex?.idle
+    ? `up to date via ${o.path} ${o.address ?? ""}`.trimEnd()
+    : `sent ${plural(ex?.sent ?? 0, "entry", "entries")}${ours}, received ${
+      plural(ex?.ingest?.accepted ?? 0, "entry", "entries")
+    }${state} via ${o.path} ${o.address ?? ""}`.trimEnd() + more;
   const forks = ex?.ingest?.forks.length
-    ? ` · fork detected in ${ex.ingest.forks.length} log(s), see status`
+    ? ` · fork detected in ${plural(ex.ingest.forks.length, "log")}, see status`
     : "";
-  return `${who}: ${o.status}: ${how}${forks}`;
+  const refused = ex?.ingest?.refusedCount
+    ? ` · refused ${plural(ex.ingest.refusedCount, "entry", "entries")}`
+    : "";
+  const tone = o.status === "synced" ? "green" : o.status === "unreachable" ? "yellow" : "red";
+  return [`${who}: `, { text: o.status, tone }, `: ${safeText(how)}${forks}${refused}`];
 }
 
 async function syncNow(
@@ -69,8 +80,12 @@ async function syncNow(
     all: o.all,
     routes: meshRoutes(),
     progress: o.quiet ? undefined : ctx.out.progress,
-    // Each peer's line as soon as its session ends, not all at the end.
-    onOutcome: o.json || o.quiet ? undefined : (out) => ctx.out.line(describeOutcome(out)),
+    // Each peer's line as its session ends (everything it sent is stored by
+    // then), not all of them after the slowest.
+    onOutcome: o.json || o.quiet ? undefined : (out) => {
+      ctx.out.progress("");
+      ctx.out.line(outcomeLine(out));
+    },
   });
   if (o.json) {
     ctx.out.json(outcomes.map((x) => ({
@@ -92,6 +107,12 @@ async function syncNow(
   } else if (outcomes.length === 0 && !o.quiet) {
     ctx.out.line("No peers yet: add one with `mycel pair` (or `mycel mesh add-peer`).");
   }
+  const removal = removalInOutcomes(outcomes);
+  if (removal) {
+    throw new MycelError("removed_from_mesh", "sync", removalMessage(removal), {
+      hint: REJOIN_HINT,
+    });
+  }
   return roundExitCode(outcomes.map((x) => x.status));
 }
 
@@ -103,9 +124,9 @@ export const syncCommands: CommandSpec[] = [
     description: "Each peer gets a line as its session ends: synced (sent N, received M),\n" +
       "unreachable (why) or refused (why). In meshes of more than 8 devices a round talks to\n" +
       "the peers that lack this device's changes plus a few others (--all: every peer).\n" +
-      "Exit 0 when every peer synced, 3 when some or all could not be reached, 1 when one\n" +
-      "refused or failed. Only one round runs per home at a time: while one runs, another\n" +
-      "exits 0 at once with a note (so cron needs no flock).",
+      "Exit 0 when every peer synced; 3 when none was reachable, or only some synced; 1 when\n" +
+      "none synced. Only one round runs per home at a time: while one runs, another exits 0\n" +
+      "at once with a note (so cron needs no flock).",
     args: [],
     flags: [
       JSON_FLAG,
@@ -121,6 +142,8 @@ export const syncCommands: CommandSpec[] = [
       },
       { name: "quiet", help: "print nothing (for background pushes)" },
     ],
+    globals: ["home", "no-sync"],
+    exits: [0, 1, 2, 3],
     async run(ctx, input) {
       const push = input.flags.push === true;
       const timeoutMs = parseSeconds(input.flags.timeout, push ? 3_000 : 10_000);
@@ -161,6 +184,7 @@ export const syncCommands: CommandSpec[] = [
       { name: "listen", value: "HOST:PORT", help: "listen on this address in the foreground" },
       { name: "timeout", value: "SECONDS", help: "deadline of each session (default 30)" },
     ],
+    ...LOCAL,
     async run(ctx, input) {
       const stdio = input.flags.stdio === true;
       const listen = input.flags.listen as string | undefined;
@@ -178,7 +202,7 @@ export const syncCommands: CommandSpec[] = [
         now: ctx.now,
         env: ctx.env,
         limits: limitsFor(timeoutMs, ports),
-        log: ctx.out.error,
+        log: (line: string) => ctx.out.error(safeText(line)),
       };
       if (stdio) {
         const { openStdioStream } = await import("../../transport/stdio.ts");

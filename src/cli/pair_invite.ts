@@ -1,0 +1,150 @@
+/**
+ * @module pair_invite
+ * The inviting side of pairing (`mycel pair` on a device already in a mesh,
+ * `mycel mesh add-device`): show a code and its QR, count down, admit the
+ * one device that proves it knows the code. The instructions printed tell
+ * the new device to run `mycel pair` and type the code (never to put it in
+ * argv, where other local users can read it).
+ */
+
+import { ExitCode, isMycelError, MycelError } from "../errors.ts";
+import { parseEndpoint } from "../log/endpoint.ts";
+import { safeJson, safeText } from "../text_safety.ts";
+import type { CommandContext, ParsedInput } from "./command.ts";
+import { parseDuration } from "./duration.ts";
+import { localTime } from "./human.ts";
+import { homeRoot } from "./session.ts";
+
+/** The machine's first non-loopback IPv4 address (for the code), else 127.0.0.1. */
+export function primaryIpv4(): string {
+  try {
+    const candidates = Deno.networkInterfaces().filter((i) =>
+      i.family === "IPv4" && !i.address.startsWith("127.") && !/^mycel/.test(i.name) &&
+      !/^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./.test(i.address)
+    );
+    return candidates[0]?.address ?? "127.0.0.1";
+  } catch {
+    return "127.0.0.1";
+  }
+}
+
+function clock(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+/** Give the busy-port error of a second `mycel pair` a way out. */
+function explainListenError(e: unknown): never {
+  if (isMycelError(e, "address_in_use")) {
+    throw new MycelError(
+      "address_in_use",
+      "wait for a device to pair",
+      "the port is already in use",
+      {
+        value: (e as MycelError).value,
+        hint:
+          "Another `mycel pair` is probably waiting on it: finish or stop that one (Ctrl-C),\n" +
+          "or wait on another port with --listen HOST:PORT.",
+        cause: e,
+      },
+    );
+  }
+  throw e;
+}
+
+/** Rename this device (`pair --name` on the inviting side names this device, as on the joining side). */
+export async function renameThisDevice(ctx: CommandContext, name: string): Promise<void> {
+  const { checkDeviceName } = await import("./init_home.ts");
+  const { commitOps, withWrite } = await import("./session.ts");
+  const wanted = checkDeviceName(name);
+  const renamed = await withWrite(ctx, async (w) => {
+    if (w.view.member(w.device)?.record.name === wanted) return false;
+    await commitOps(w, [{ type: "device.update", device: w.device, fields: { name: wanted } }]);
+    return true;
+  });
+  if (renamed) ctx.out.error(`This device is now called ${safeText(wanted)}.`);
+}
+
+/**
+ * "Same code on both screens?": asked on a terminal (unless --yes); without a
+ * terminal the pairing goes on (whoever runs it unattended chose so; the
+ * verification string is still printed on both sides).
+ */
+export async function confirmVerification(
+  ctx: CommandContext,
+  input: ParsedInput,
+  verification: string,
+): Promise<boolean> {
+  if (input.flags.yes === true || !ctx.stdinIsTerminal) return true;
+  const answer = await ctx.ask(`Does the other screen show ${verification} too? [y/N] `);
+  return /^\s*y(es)?\s*$/i.test(answer ?? "");
+}
+
+/** Show a code and admit the one device that proves it knows it. */
+export async function addDevice(
+  ctx: CommandContext,
+  input: ParsedInput,
+  newName: string | undefined,
+): Promise<number> {
+  const { invite } = await import("../sync/pairing_inviter.ts");
+  const { DEFAULT_PAIRING_PORT } = await import("../protocol/pairing_code.ts");
+  const { renderQrTerminal } = await import("./qr.ts");
+  const ttlMs = parseDuration((input.flags.ttl as string | undefined) ?? "5m", "--ttl");
+  const listen = input.flags.listen as string | undefined;
+  const ep = listen ? parseEndpoint(listen) : { host: "0.0.0.0", port: DEFAULT_PAIRING_PORT };
+  const advertise = ep.host === "0.0.0.0" || ep.host === "::" ? primaryIpv4() : ep.host;
+  const root = homeRoot(ctx);
+  const { withRead } = await import("./session.ts");
+  await withRead(ctx, () => {}); // fail early with "not set up" rather than after showing a code
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  const json = input.flags.json === true;
+  const result = await invite(root, {
+    bindHost: ep.host,
+    port: ep.port,
+    advertiseHost: advertise,
+    ttlMs,
+    lingerMs: 5000,
+    name: newName,
+    now: ctx.now,
+    env: ctx.env,
+    signal: ctx.signal,
+    onCode(code, expiresAt) {
+      if (json) {
+        ctx.out.error(safeJson({ code, expires_at: new Date(expiresAt).toISOString() }, 0));
+      } else {
+        ctx.out.line(`Pairing code: ${code}\n`);
+        ctx.out.line(renderQrTerminal(code));
+        ctx.out.line("On the new device run `mycel pair` and type this code.");
+      }
+      ctx.out.error(`Waiting for one device until ${localTime(expiresAt, ctx.now())}.`);
+      // Then a countdown on a terminal (nothing when standard error is piped).
+      const tick = () => ctx.out.progress(`${clock(expiresAt - ctx.now())} left`);
+      tick();
+      ticker = setInterval(tick, 1000);
+    },
+    log: (line) => {
+      ctx.out.progress("");
+      ctx.out.error(safeText(line));
+    },
+    confirm: (verification) => {
+      clearInterval(ticker);
+      ctx.out.progress("");
+      return confirmVerification(ctx, input, verification);
+    },
+  }).catch(explainListenError).finally(() => {
+    clearInterval(ticker);
+    ctx.out.progress("");
+  });
+  if (result.status !== "paired") {
+    throw new MycelError(`pairing_${result.status}`, "add device", safeText(result.message), {
+      hint: result.status === "stopped" ? undefined : "Run `mycel pair` again for a new code.",
+    });
+  }
+  if (json) {
+    ctx.out.json({
+      paired: { id: result.device.id, name: result.device.name },
+      verification: result.verification,
+    });
+  } else ctx.out.line(`paired with ${safeText(result.device.name)} (${result.device.id})`);
+  return ExitCode.ok;
+}

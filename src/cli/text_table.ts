@@ -1,0 +1,71 @@
+/**
+ * @module text_table
+ * Aligned plain-text tables (as `tailscale status` and `docker ps` print
+ * them) for `status`, `mesh list` and `mesh remove`'s candidates. Pure.
+ *
+ * Every cell is one line: it passes the single-line text-safety check (so a
+ * peer's name can neither move the cursor nor forge a row), then is cut with
+ * "…" to its column's limit. Columns are two spaces apart; the last column is
+ * not padded, so lines carry no trailing blanks.
+ */
+
+import { safeText } from "../text_safety.ts";
+import type { Span, Text, Tone } from "./output.ts";
+
+/** One cell: text, or text with a tone. */
+export type Cell = string | Span;
+
+/** A column. */
+export interface Column {
+  /** Header, shown in upper case. */
+  readonly header: string;
+  /** Longest a cell may be (code points), cut with "…" beyond. */
+  readonly max?: number;
+  /** Right-align (numbers). */
+  readonly right?: boolean;
+}
+
+function cellText(c: Cell): string {
+  return safeText(typeof c === "string" ? c : c.text);
+}
+
+function cut(text: string, max: number | undefined): string {
+  const cps = [...text];
+  if (max === undefined || cps.length <= max) return text;
+  return cps.slice(0, Math.max(0, max - 1)).join("") + "…";
+}
+
+function len(text: string): number {
+  return [...text].length;
+}
+
+/** The table's lines (header first), ready for `out.line`. */
+export function renderTable(
+  columns: readonly Column[],
+  rows: readonly (readonly Cell[])[],
+): Text[] {
+  const cells = rows.map((r) =>
+    columns.map((col, i): { text: string; tone?: Tone } => {
+      const c = r[i] ?? "";
+      return { text: cut(cellText(c), col.max), tone: typeof c === "string" ? undefined : c.tone };
+    })
+  );
+  const widths = columns.map((col, i) =>
+    Math.max(len(col.header), ...cells.map((r) => len(r[i].text)))
+  );
+  const line = (row: { text: string; tone?: Tone }[]): Text => {
+    const parts: (string | Span)[] = [];
+    row.forEach((c, i) => {
+      const last = i === row.length - 1;
+      const pad = " ".repeat(widths[i] - len(c.text));
+      const text = columns[i].right ? pad + c.text : last ? c.text : c.text + pad;
+      parts.push(c.tone ? { text, tone: c.tone } : text);
+      if (!last) parts.push("  ");
+    });
+    return parts;
+  };
+  return [
+    line(columns.map((c) => ({ text: c.header.toUpperCase(), tone: "bold" as const }))),
+    ...cells.map(line),
+  ];
+}

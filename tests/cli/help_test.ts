@@ -1,0 +1,149 @@
+/**
+ * @module help_test
+ * Help, generated from the command table and checked against it for every
+ * command (and every alias): at most 80 columns when piped; exactly the
+ * command's own flags plus the global flags it declares (so `config get`
+ * never offers `--no-sync`); exactly the exit codes it declares (3 only where
+ * a sync round can be partial); `mycel help CMD`, `mycel CMD --help` and
+ * `mycel CMD -h` agree. The checks over every command run `main()`
+ * in-process (one process per command would be slow); real processes check
+ * that piped help really is 80 columns and that asking for help creates no
+ * home.
+ */
+
+import assert from "node:assert/strict";
+import { flagsOf } from "../../src/cli/command.ts";
+import { COMMANDS } from "../../src/cli/commands/table.ts";
+import { EXIT_CODE_MEANINGS, wrap } from "../../src/cli/help.ts";
+import { describe, tempHome } from "../helpers/mycel.ts";
+import { runMain } from "./_in_process.ts";
+
+function tooWide(text: string, width: number): string[] {
+  return text.split("\n").filter((l) => [...l].length > width);
+}
+
+/** The lines of a `Title:` section, up to the next blank line. */
+function section(text: string, title: string): string[] {
+  const lines = text.split("\n");
+  const at = lines.indexOf(`${title}:`);
+  if (at < 0) return [];
+  const end = lines.indexOf("", at);
+  return lines.slice(at + 1, end < 0 ? undefined : end);
+}
+
+const SPELLINGS = COMMANDS.commands.flatMap((c) =>
+  [c.path, ...(c.aliases ?? [])].map((words) => ({ words: [...words], spec: c }))
+);
+
+Deno.test("help of every command: ≤ 80 columns, its own flags and exit codes only", async () => {
+  for (const { words, spec } of SPELLINGS) {
+    const name = words.join(" ");
+    const r = await runMain([...words, "--help"]);
+    assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+    assert.equal(r.stderr, "", name);
+    assert.deepEqual(tooWide(r.stdout, 80), [], `${name} --help is wider than 80 columns`);
+    assert.match(r.stdout, new RegExp(`^Usage: mycel ${spec.path.join(" ")}\\b`), name);
+
+    const flags = section(r.stdout, "Flags").map((l) => /^ {2}(?:-\w, | {4})--([a-z-]+)/.exec(l))
+      .filter((m) => m !== null).map((m) => m![1]).sort();
+    assert.deepEqual(flags, flagsOf(spec).map((f) => f.name).sort(), `${name}: flags`);
+    for (const global of ["home", "no-sync"] as const) {
+      if (!spec.globals.includes(global)) {
+        assert.ok(!r.stdout.includes(`--${global}`), `${name} mentions --${global}`);
+      }
+    }
+
+    const exits = section(r.stdout, "Exit codes").map((l) => /^ {2}(\d) /.exec(l)![1]);
+    assert.deepEqual(exits, spec.exits.map(String), `${name}: exit codes`);
+    for (const c of spec.exits) assert.ok(r.stdout.includes(EXIT_CODE_MEANINGS[c]), name);
+
+    const viaHelp = await runMain(["help", ...words]);
+    assert.equal(viaHelp.code, 0, name);
+    assert.equal(viaHelp.stdout, r.stdout, `mycel help ${name} equals ${name} --help`);
+    assert.equal((await runMain([...words, "-h"])).stdout, r.stdout, `${name} -h`);
+  }
+});
+
+Deno.test("the table declares exit codes and global flags consistently", () => {
+  for (const c of COMMANDS.commands) {
+    const name = c.path.join(" ");
+    // Every command can succeed, fail, and be given a wrong command line.
+    for (const code of [0, 1, 2] as const) assert.ok(c.exits.includes(code), `${name}: ${code}`);
+    // 3 ("no peer reachable, or only some synced") belongs to sync rounds only.
+    assert.equal(c.exits.includes(3), name === "sync now", `${name}: exit 3`);
+    // Whatever contacts peers can be told not to.
+    if (c.exits.includes(3)) assert.ok(c.globals.includes("no-sync"), name);
+    assert.equal(new Set(c.globals).size, c.globals.length, `${name}: globals repeat`);
+  }
+  // Commands that only read never offer --no-sync.
+  for (const name of ["config get", "pref list", "status", "log", "init", "mesh card"]) {
+    const c = COMMANDS.commands.find((c) => c.path.join(" ") === name)!;
+    assert.ok(!c.globals.includes("no-sync"), `${name} declares no-sync`);
+  }
+  for (const name of ["pref set", "config import", "mesh remove", "sync now"]) {
+    const c = COMMANDS.commands.find((c) => c.path.join(" ") === name)!;
+    assert.ok(c.globals.includes("no-sync"), `${name} lacks no-sync`);
+  }
+});
+
+Deno.test("every command that prints data takes --json (files and logs excepted)", () => {
+  // These print a file in its own format (config export has --format json) or a log.
+  const exempt = ["config export", "mesh export-wg", "sync serve"];
+  for (const c of COMMANDS.commands) {
+    const name = c.path.join(" ");
+    assert.equal(c.flags.some((f) => f.name === "json"), !exempt.includes(name), name);
+  }
+});
+
+Deno.test("top-level and group help fit 80 columns when piped, and the terminal's width", async () => {
+  const pages = [[], ["--help"], ["help"], ...COMMANDS.groups.map((g) => ["help", g.name])];
+  for (const width of [80, 60, 120]) {
+    for (const args of pages) {
+      const r = await runMain(args, { width });
+      assert.equal(r.code, 0, args.join(" "));
+      assert.deepEqual(tooWide(r.stdout, width), [], `${args.join(" ")} at ${width} columns`);
+    }
+  }
+  const top = (await runMain(["--help"])).stdout;
+  for (const g of COMMANDS.groups) assert.match(top, new RegExp(`^ {2}${g.name} `, "m"));
+  assert.match(top, /mycel help COMMAND/);
+  assert.match(top, /"error": \{"code", "message", "hint"\}/);
+  const group = await runMain(["help", "mesh"]);
+  assert.match(group.stdout, /^mycel mesh: /);
+  for (const c of COMMANDS.commands.filter((c) => c.path[0] === "mesh")) {
+    assert.match(group.stdout, new RegExp(`^ {2}${c.path[1]} `, "m"));
+  }
+});
+
+Deno.test("mycel help with an unknown command is a usage error with a suggestion", async () => {
+  const r = await runMain(["help", "stauts"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^error: Cannot show help: no such command \(stauts\)/);
+  assert.match(r.stderr, /hint: Did you mean `mycel help status`\?/);
+  const sub = await runMain(["help", "pref", "sett"]);
+  assert.equal(sub.code, 2);
+  assert.match(sub.stderr, /Did you mean `mycel help pref set`\?/);
+});
+
+Deno.test("wrap fills lines up to the width and keeps paragraphs", () => {
+  assert.deepEqual(wrap("a b c d", 3), ["a b", "c d"]);
+  assert.deepEqual(wrap("one\ntwo\n\nthree", 80), ["one two", "", "three"]);
+  assert.deepEqual(wrap("averyveryverylongword x", 5), ["averyveryverylongword", "x"]);
+});
+
+Deno.test("real processes: piped help is at most 80 columns and creates no home", async () => {
+  await using h = await tempHome();
+  for (
+    const args of [["--help"], ["help", "sync", "now"], ["mesh", "remove", "--help"], ["pref"]]
+  ) {
+    const r = await h.run(args);
+    // `mycel pref` without a subcommand is a usage error that points to the help.
+    if (args[0] === "pref") {
+      assert.equal(r.code, 2, describe(args, r));
+      continue;
+    }
+    assert.equal(r.code, 0, describe(args, r));
+    assert.deepEqual(tooWide(r.stdout, 80), [], describe(args, r));
+  }
+  assert.equal(await Deno.stat(h.home).then(() => true, () => false), false);
+});

@@ -1,0 +1,163 @@
+/**
+ * @module mesh_remove_test
+ * `mesh remove` cannot be undone and names are chosen by each device, so:
+ * a name two devices share is refused with both candidates listed (name,
+ * short id, last seen) and nothing removed; an id prefix picks exactly one;
+ * a text that is one device's name and another's id prefix is ambiguous too;
+ * without a terminal it needs --yes; on a terminal it shows the device and
+ * asks, and only "y"/"yes" removes; --dry-run changes nothing. Real homes,
+ * made through the CLI; the terminal runs are in-process with a scripted
+ * terminal (a child process cannot easily be given one).
+ */
+
+import assert from "node:assert/strict";
+import { shortDeviceId } from "../../src/log/device_id.ts";
+import { describe, type StatusJson, type TempHome, tempHome } from "../helpers/mycel.ts";
+import { runMain } from "./_in_process.ts";
+
+interface Row {
+  id: string;
+  name: string;
+  revoked: unknown;
+}
+
+const OFFLINE = { MYCEL_OFFLINE: "1" };
+
+/** A home with peers "laptop" (twice: an honest one and one that took its name) and "desk". */
+async function meshWithTwins(h: TempHome, others: TempHome[]): Promise<Row[]> {
+  await h.ok(["init", "--name", "owner"], { env: OFFLINE });
+  for (const [i, name] of ["laptop", "laptop", "desk"].entries()) {
+    await others[i].ok(["init", "--name", name], { env: OFFLINE });
+    const card = (await others[i].ok(["mesh", "card"])).stdout;
+    await h.ok(["mesh", "add-peer", "-"], { env: OFFLINE, stdin: card });
+  }
+  return await h.json<Row[]>(["mesh", "list", "--json"]);
+}
+
+async function revoked(h: TempHome): Promise<string[]> {
+  const rows = await h.json<Row[]>(["mesh", "list", "--json"]);
+  return rows.filter((r) => r.revoked !== null).map((r) => r.name).sort();
+}
+
+Deno.test("mesh remove: a shared name is refused with the candidates; an id prefix removes one", async () => {
+  await using h = await tempHome("mycel-remove-");
+  await using a = await tempHome("mycel-remove-a-");
+  await using b = await tempHome("mycel-remove-b-");
+  await using c = await tempHome("mycel-remove-c-");
+  const rows = await meshWithTwins(h, [a, b, c]);
+  const twins = rows.filter((r) => r.name === "laptop");
+  assert.equal(twins.length, 2);
+
+  const args = ["mesh", "remove", "laptop", "--yes"];
+  const r = await h.run(args, { env: OFFLINE });
+  assert.equal(r.code, 2, describe(args, r));
+  assert.match(r.stderr, /^error: Cannot remove device: more than one device matches \(laptop\)/);
+  for (const t of twins) {
+    assert.match(
+      r.stderr,
+      new RegExp(`^ {2}laptop {2}${shortDeviceId(t.id)} {2}last seen never$`, "m"),
+    );
+  }
+  assert.deepEqual(await revoked(h), [], "nothing removed");
+
+  // By id prefix: exactly that one goes.
+  const target = twins[1];
+  const byId = ["mesh", "remove", target.id.slice(0, 9), "--yes"];
+  const ok = await h.run(byId, { env: OFFLINE });
+  assert.equal(ok.code, 0, describe(byId, ok));
+  assert.equal(ok.stdout, `removed laptop (${target.id})\n`);
+  const after = await h.json<Row[]>(["mesh", "list", "--json"]);
+  assert.deepEqual(
+    after.filter((x) => x.revoked !== null).map((x) => x.id),
+    [target.id],
+  );
+  // Removing it again says so, and changes nothing.
+  const again = await h.run(byId, { env: OFFLINE });
+  assert.equal(again.stdout, `already removed laptop (${target.id})\n`);
+});
+
+Deno.test("mesh remove: a name that is also another device's id prefix is ambiguous", async () => {
+  await using h = await tempHome("mycel-remove-");
+  await using a = await tempHome("mycel-remove-a-");
+  await using b = await tempHome("mycel-remove-b-");
+  await h.ok(["init", "--name", "owner"], { env: OFFLINE });
+  await a.ok(["init", "--name", "honest"], { env: OFFLINE });
+  const honest = (await a.json<StatusJson>(["status", "--json"])).device.id;
+  // The other device names itself after the honest device's short id.
+  await b.ok(["init", "--name", shortDeviceId(honest)], { env: OFFLINE });
+  for (const t of [a, b]) {
+    await h.ok(["mesh", "add-peer", "-"], {
+      env: OFFLINE,
+      stdin: (await t.ok(["mesh", "card"])).stdout,
+    });
+  }
+  const args = ["mesh", "remove", shortDeviceId(honest), "--yes"];
+  const r = await h.run(args, { env: OFFLINE });
+  assert.equal(r.code, 2, describe(args, r));
+  assert.match(r.stderr, /more than one device matches/);
+  assert.match(r.stderr, /^ {2}honest {2}/m);
+  assert.deepEqual(await revoked(h), []);
+});
+
+Deno.test("mesh remove without a terminal needs --yes; --dry-run changes nothing", async () => {
+  await using h = await tempHome("mycel-remove-");
+  await using a = await tempHome("mycel-remove-a-");
+  await using b = await tempHome("mycel-remove-b-");
+  await using c = await tempHome("mycel-remove-c-");
+  await meshWithTwins(h, [a, b, c]);
+  const before = await h.json<StatusJson>(["status", "--json"]);
+
+  const args = ["mesh", "remove", "desk"];
+  const r = await h.run(args, { env: OFFLINE });
+  assert.equal(r.code, 2, describe(args, r));
+  assert.match(r.stderr, /^error: Cannot remove device: removal needs confirmation \(desk\)/);
+  assert.match(r.stderr, /run again with --yes/);
+  assert.equal(r.stdout, "");
+
+  const dry = await h.run(["mesh", "remove", "desk", "--dry-run", "--json"], { env: OFFLINE });
+  assert.equal(dry.code, 0, describe(["mesh", "remove", "desk", "--dry-run"], dry));
+  assert.equal(JSON.parse(dry.stdout).status, "would_remove");
+
+  const after = await h.json<StatusJson>(["status", "--json"]);
+  assert.deepEqual(after.log, before.log, "nothing was written");
+  assert.deepEqual(await revoked(h), []);
+
+  // Self is never removed, asked or not.
+  const self = await h.run(["mesh", "remove", "owner", "--yes"], { env: OFFLINE });
+  assert.equal(self.code, 2);
+  assert.match(self.stderr, /it is this device/);
+});
+
+Deno.test("mesh remove on a terminal shows the device and asks; only yes removes", async () => {
+  await using h = await tempHome("mycel-remove-");
+  await using a = await tempHome("mycel-remove-a-");
+  await using b = await tempHome("mycel-remove-b-");
+  await using c = await tempHome("mycel-remove-c-");
+  const rows = await meshWithTwins(h, [a, b, c]);
+  const desk = rows.find((r) => r.name === "desk")!;
+  const env = { MYCEL_HOME: h.home, ...OFFLINE };
+
+  for (const answer of ["", "n", "no", "maybe"]) {
+    const r = await runMain(["mesh", "remove", "desk"], { env, answers: [answer] });
+    assert.equal(r.code, 1, `answer ${JSON.stringify(answer)}: ${r.stderr}`);
+    assert.match(r.stderr, /Cannot remove device: not confirmed \(desk\)/);
+    assert.equal(r.questions.length, 1);
+    assert.match(
+      r.questions[0],
+      new RegExp(`About to remove desk for good:\\n {2}id {9}${desk.id}\\n`),
+    );
+    assert.match(r.questions[0], /last seen {2}never\n.*\[y\/N\] $/s);
+  }
+  assert.deepEqual(await revoked(h), []);
+
+  const yes = await runMain(["mesh", "remove", "desk"], { env, answers: ["y"] });
+  assert.equal(yes.code, 0, yes.stderr);
+  assert.equal(yes.stdout, `removed desk (${desk.id})\n`);
+  assert.deepEqual(await revoked(h), ["desk"]);
+
+  // --yes does not ask even on a terminal.
+  const laptop = rows.find((r) => r.name === "laptop")!;
+  const noAsk = await runMain(["mesh", "remove", laptop.id, "--yes"], { env, answers: [] });
+  assert.equal(noAsk.code, 0, noAsk.stderr);
+  assert.deepEqual(noAsk.questions, []);
+});

@@ -1,0 +1,105 @@
+/**
+ * @module pair_code_test
+ * How the joining side gets the pairing code without putting it in argv
+ * (where every local user can read it in /proc while mycel runs): `mycel
+ * pair` asks for it on a terminal, `mycel pair -` reads it from standard
+ * input, and a code given as an argument still works but prints a note. The
+ * inviting side tells the new device to run `mycel pair` and type the code.
+ * A device set up but alone is asked which side it is (Enter shows a code).
+ * `pair --name` names this device on either side. Real inviter processes;
+ * the terminal side runs in-process with a scripted terminal.
+ */
+
+import assert from "node:assert/strict";
+import { describe, type StatusJson, tempHome } from "../helpers/mycel.ts";
+import { startInviter } from "../pairing/_helpers.ts";
+import { runMain } from "./_in_process.ts";
+
+const PROC_NOTE = /visible to every user of this machine \(in \/proc\)/;
+
+Deno.test("pair - reads the code from standard input; a code in argv works with a note", async () => {
+  await using a = await tempHome("mycel-pair-a-");
+  await using b = await tempHome("mycel-pair-b-");
+  await using c = await tempHome("mycel-pair-c-");
+  await a.ok(["--no-sync", "init", "--name", "alpha"]);
+
+  const inv = await startInviter(a);
+  assert.match(inv.proc.stdout, /On the new device run `mycel pair` and type this code\./);
+  const args = ["pair", "-", "--name", "beta"];
+  const r = await b.run(args, { stdin: `${inv.code}\n` });
+  assert.equal(r.code, 0, describe(args, r));
+  assert.match(r.stdout, /^paired with alpha \(/m);
+  assert.doesNotMatch(r.stderr, PROC_NOTE);
+  assert.equal((await inv.proc.result()).code, 0);
+
+  const inv2 = await startInviter(a);
+  const withArg = ["pair", inv2.code, "--name", "gamma"];
+  const r2 = await c.run(withArg);
+  assert.equal(r2.code, 0, describe(withArg, r2));
+  assert.match(r2.stderr, PROC_NOTE);
+  assert.equal((await inv2.proc.result()).code, 0);
+  const names = (await a.json<StatusJson>(["status", "--json"])).peers.map((p) => p.name).sort();
+  assert.deepEqual(names, ["beta", "gamma"]);
+});
+
+Deno.test("pair on a terminal of a device not set up asks for the code, then joins", async () => {
+  await using a = await tempHome("mycel-pair-a-");
+  await using b = await tempHome("mycel-pair-b-");
+  await a.ok(["--no-sync", "init", "--name", "alpha"]);
+  const inv = await startInviter(a);
+  const r = await runMain(["pair", "--name", "typed"], {
+    env: { MYCEL_HOME: b.home },
+    answers: [`  ${inv.code.toLowerCase()}  `],
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.questions, ["Code shown on the other device: "]);
+  assert.match(r.stdout, /^paired with alpha \(/m);
+  assert.doesNotMatch(r.stderr, PROC_NOTE);
+  assert.equal((await inv.proc.result()).code, 0);
+  assert.equal((await b.json<StatusJson>(["status", "--json"])).device.name, "typed");
+});
+
+Deno.test("pair without a code and without a terminal: joins only with -, else says how", async () => {
+  await using b = await tempHome("mycel-pair-b-");
+  for (const args of [["pair"], ["mesh", "join"]]) {
+    const r = await b.run(args);
+    assert.equal(r.code, 2, describe(args, r));
+    assert.match(r.stderr, /give the code shown on the other device/);
+    assert.match(r.stderr, /`mycel pair -`/);
+  }
+  assert.equal(await Deno.stat(b.home).then(() => true, () => false), false, "no home made");
+});
+
+Deno.test("pair on a lone device's terminal: Enter shows a code; --name renames this device", async () => {
+  await using a = await tempHome("mycel-pair-a-");
+  await a.ok(["--no-sync", "init", "--name", "alpha"]);
+  const r = await runMain(["pair", "--name", "renamed"], {
+    env: { MYCEL_HOME: a.home, MYCEL_OFFLINE: "1" },
+    answers: [""],
+    signal: AbortSignal.timeout(1500),
+  });
+  assert.equal(r.questions.length, 1);
+  assert.match(r.questions[0], /Type the code shown on the other device to join its mesh,/);
+  assert.match(r.stdout, /Pairing code: MYCEL-/);
+  assert.match(r.stdout, /On the new device run `mycel pair` and type this code\./);
+  assert.match(r.stderr, /This device is now called renamed\./);
+  assert.equal(r.code, 1, "stopped before anyone joined");
+  assert.match(r.stderr, /pairing stopped/);
+  assert.equal((await a.json<StatusJson>(["status", "--json"])).device.name, "renamed");
+});
+
+Deno.test("a second mycel pair on a busy port is a named error with a way out", async () => {
+  await using a = await tempHome("mycel-pair-a-");
+  await a.ok(["--no-sync", "init", "--name", "alpha"]);
+  const inv = await startInviter(a);
+  try {
+    const args = ["pair", "--listen", `127.0.0.1:${inv.port}`];
+    const r = await a.run(args);
+    assert.equal(r.code, 1, describe(args, r));
+    assert.match(r.stderr, /^error: Cannot wait for a device to pair: the port is already in use/);
+    assert.match(r.stderr, /hint: Another `mycel pair` is probably waiting on it/);
+    assert.doesNotMatch(r.stderr, /internal error/);
+  } finally {
+    await inv.proc.stop();
+  }
+});

@@ -1,0 +1,132 @@
+/**
+ * @module sync_now_test
+ * `sync now` as users see it, through real processes on 127.0.0.1: exit 3
+ * when no peer is reachable and also when only some synced (a partial
+ * round), 1 when none synced; each peer's line is printed as soon as its
+ * session ends, not after the slowest peer; a device removed from the mesh
+ * is told so plainly by `sync now`, by `doctor` (which fails), and after a
+ * write (which no longer promises "they get it at the next sync").
+ */
+
+import assert from "node:assert/strict";
+import { roundExitCode } from "../../src/cli/commands/sync.ts";
+import { removalInOutcomes, removalMessage } from "../../src/cli/removal.ts";
+import { localTime } from "../../src/cli/human.ts";
+import { describe } from "../helpers/mycel.ts";
+import { devices } from "../sync/_helpers.ts";
+
+Deno.test("round exit codes: 0 all synced, 3 none reachable or partial, 1 none synced", () => {
+  const cases: [string[], number][] = [
+    [[], 0],
+    [["synced", "synced"], 0],
+    [["unreachable"], 3],
+    [["unreachable", "unreachable"], 3],
+    [["synced", "unreachable"], 3],
+    [["synced", "refused"], 3],
+    [["synced", "failed", "unreachable"], 3],
+    [["refused"], 1],
+    [["failed", "unreachable"], 1],
+    [["refused", "refused"], 1],
+  ];
+  for (const [statuses, code] of cases) assert.equal(roundExitCode(statuses), code, `${statuses}`);
+});
+
+Deno.test("sync now prints each peer's line when its session ends and exits 3 for a partial round", async () => {
+  await using devs = await devices(["hub", "up", "mute"]);
+  const [hub, up, mute] = devs.list;
+  await devs.peer(hub, up);
+  await devs.peer(hub, mute);
+  await up.serve();
+  // Something holds mute's port and accepts, but never speaks.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: mute.port });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const c of listener) held.push(c);
+  })();
+  try {
+    const t0 = performance.now();
+    await using round = hub.tmp.spawn(["sync", "now", "--timeout", "6"]);
+    await round.waitFor(/^up \([A-Z0-9]{7}\): synced: sent \d+ entr(y|ies), received/m, {
+      stream: "stdout",
+      timeoutMs: 5000,
+    });
+    const firstLineMs = performance.now() - t0;
+    assert.equal(round.exited, false, "up's line came before the round ended");
+    const r = await round.result();
+    assert.equal(r.code, 3, describe(["sync", "now"], r));
+    assert.match(r.stdout, /^mute \([A-Z0-9]{7}\): failed: /m);
+    assert.ok(
+      firstLineMs < performance.now() - t0 - 1000,
+      `up's line (${firstLineMs.toFixed(0)} ms) well before the end`,
+    );
+  } finally {
+    listener.close();
+    for (const c of held) c.close();
+    await accepting.catch(() => {});
+  }
+});
+
+Deno.test("a removed device hears it plainly: sync now, doctor and the note after a write", async () => {
+  await using devs = await devices(["alpha", "beta"]);
+  const [alpha, beta] = devs.list;
+  await devs.peer(alpha, beta);
+  await alpha.serve();
+  await alpha.write("mesh", "remove", "beta", "--yes");
+
+  const args = ["sync", "now", "--timeout", "5"];
+  const r = await beta.run(args);
+  assert.equal(r.code, 1, describe(args, r));
+  assert.match(r.stdout, /^alpha \([A-Z0-9]{7}\): refused: .*was removed from this mesh$/m);
+  assert.match(
+    r.stderr,
+    /^error: Cannot sync: this device was removed from the mesh \(alpha refuses it as removed\)\n/,
+  );
+  assert.match(
+    r.stderr,
+    /\nhint: Pair it again to rejoin: run `mycel pair` on a device of the mesh/,
+  );
+
+  const doctor = await beta.run(["doctor", "--json"]);
+  assert.equal(doctor.code, 1, describe(["doctor", "--json"], doctor));
+  const membership = (JSON.parse(doctor.stdout) as {
+    findings: { check: string; ok: boolean; detail: string }[];
+  }).findings.find((f) => f.check === "membership");
+  assert.deepEqual(
+    [membership?.ok, membership?.detail],
+    [false, "this device was removed from the mesh (alpha refuses it as removed)"],
+  );
+
+  const write = await beta.run(["pref", "set", "after", "removal"]);
+  assert.equal(write.code, 0, describe(["pref", "set"], write));
+  assert.match(
+    write.stderr,
+    /note: saved on this device only: this device was removed from the mesh/,
+  );
+  assert.doesNotMatch(write.stderr, /next sync/);
+});
+
+Deno.test("removal messages: who and when when known, else which peer refuses", () => {
+  const at = Date.UTC(2025, 4, 1, 12, 0, 0);
+  const peer = removalInOutcomes([{
+    peer: "X",
+    name: "alpha",
+    status: "refused",
+    error: `beta (ABCDEFG) was removed from this mesh by owner at ${new Date(at).toISOString()}`,
+  }]);
+  assert.equal(
+    removalMessage(peer!),
+    `this device was removed from the mesh by owner at ${localTime(at)}`,
+  );
+  assert.equal(
+    removalMessage({ source: "state", byName: "owner", at }),
+    `this device was removed from the mesh by owner at ${localTime(at)}`,
+  );
+  // Other refusals, and successes, are not removals.
+  assert.equal(
+    removalInOutcomes([
+      { peer: "X", name: "a", status: "refused", error: "b (ABC) is not a member of this mesh" },
+      { peer: "Y", name: "c", status: "synced", error: "was removed from this mesh" },
+    ]),
+    undefined,
+  );
+});
