@@ -38,9 +38,9 @@ export const repairCommand: CommandSpec = {
       ctx.out.line("the home is intact: nothing to repair");
       return 0;
     }
-    for (const d of report.damage.slice(0, 5)) ctx.out.line(`damage: ${d}`);
+    for (const d of report.damage.slice(0, 5)) ctx.out.line(`damage: ${safeText(d)}`);
     ctx.out.line(
-      `kept ${report.kept} entries` +
+      `kept ${plural(report.kept, "entry", "entries")}` +
         (report.waiting ? `, ${report.waiting} waiting for entries a peer has` : "") +
         (report.lost ? `, ${report.lost} unreadable` : "") +
         `; the damaged database is kept as ${report.setAside}`,
