@@ -2,10 +2,10 @@
  * @module compile
  * `deno task compile [--all | --target TRIPLE...]`: single `mycel` binaries in
  * `dist/mycel-<target>`. Only what the program needs is embedded: the Deno
- * npm package itself (`node_modules/deno`, `node_modules/@deno`), the native
- * optional `cbor-extract` and its `@cbor-extract/*` binaries (mycel loads
- * cbor-x's pure-JS build) and every
- * development-only package (from package-lock.json) are excluded. The
+ * npm package itself (`node_modules/deno`, `node_modules/@deno`) and every
+ * development-only package (from package-lock.json; cbor-x, kept only to
+ * check mycel's own CBOR codec against it, and its native cbor-extract are
+ * among them) are excluded. The
  * permissions mycel needs are baked in. `deno compile` needs a `denort` base
  * binary per target: set `DENORT_BIN` to a local one (host target only), or
  * let deno download it where the network allows.
@@ -49,10 +49,7 @@ export async function excludedModules(root: URL): Promise<string[]> {
   const packages = Object.entries(lock.packages as Record<string, { dev?: boolean }>)
     .filter(([path]) => path.startsWith("node_modules/"));
   const dev = packages.filter(([, p]) => p.dev).map(([path]) => path);
-  // The native cbor-extract may be nested under cbor-x; mycel never loads it.
-  const native = packages.map(([path]) => path)
-    .filter((path) => /(^|\/)node_modules\/(cbor-extract|@cbor-extract\/[^/]+)$/.test(path));
-  return [...new Set(["node_modules/deno", "node_modules/@deno", ...native, ...dev])].sort();
+  return [...new Set(["node_modules/deno", "node_modules/@deno", ...dev])].sort();
 }
 
 /** The `deno compile` argv for `target`. */

@@ -1,8 +1,9 @@
 /**
  * @module compile_test
  * `deno task compile` (scripts/compile.ts):
- * - what is left out of the binary (`excludedModules`: the Deno npm package,
- *   the native cbor-extract, every development-only package) and the
+ * - what is left out of the binary (`excludedModules`: the Deno npm package
+ *   and every development-only package, cbor-x and its native cbor-extract
+ *   among them), that the program imports no development-only package, and the
  *   `deno compile` argv (`compileArgs`: permissions baked in, no -A);
  * - without a denort base binary the build fails with a clear message;
  * - with one (`DENORT_BIN` naming an existing file) the real build: the
@@ -52,16 +53,18 @@ const PERMISSIONS = [
   "--allow-sys",
 ];
 
-Deno.test("excludedModules: deno itself, cbor-extract and every dev-only package", async () => {
+Deno.test("excludedModules: deno itself and every dev-only package, cbor-x among them", async () => {
   const ex = await excludedModules(ROOT_URL);
   for (const m of ["node_modules/deno", "node_modules/@deno"]) {
     assert.ok(ex.includes(m), `${m} is excluded`);
   }
-  const native = Object.keys(LOCK.packages).filter((p) =>
-    /node_modules\/(cbor-extract|@cbor-extract\/)/.test(p)
+  // mycel has its own CBOR codec; cbor-x only checks it in tests.
+  assert.ok("cbor-x" in PKG.devDependencies && !("cbor-x" in PKG.dependencies));
+  const cbor = Object.keys(LOCK.packages).filter((p) =>
+    /node_modules\/(cbor-x|cbor-extract|@cbor-extract\/)/.test(p)
   );
-  assert.ok(native.length > 0, "the lockfile has cbor-extract");
-  for (const p of native) assert.ok(ex.includes(p), `${p} (native, unused) is excluded`);
+  assert.ok(cbor.length > 2, "the lockfile has cbor-x and cbor-extract");
+  for (const p of cbor) assert.ok(ex.includes(p), `${p} (dev only) is excluded`);
   for (const dev of Object.keys(PKG.devDependencies)) {
     assert.ok(ex.includes(`node_modules/${dev}`), `devDependency ${dev} is excluded`);
   }
@@ -77,10 +80,7 @@ Deno.test("excludedModules: deno itself, cbor-extract and every dev-only package
   }
   for (const [p, v] of Object.entries(LOCK.packages)) {
     if (!p.startsWith("node_modules/") || v.dev) continue;
-    if (
-      /^node_modules\/(deno|@deno)(\/|$)/.test(p) ||
-      /node_modules\/(cbor-extract|@cbor-extract\/)/.test(p)
-    ) continue;
+    if (/^node_modules\/(deno|@deno)(\/|$)/.test(p)) continue;
     assert.ok(!ex.includes(p), `${p} is needed at run time`);
   }
   assert.deepEqual(ex, [...new Set(ex)].sort(), "sorted, no duplicates");
@@ -90,6 +90,30 @@ Deno.test("excludedModules: deno itself, cbor-extract and every dev-only package
       p in LOCK.packages || p === "node_modules/@deno",
       `${p} names a package of the lockfile`,
     );
+  }
+});
+
+Deno.test("the program imports no development-only package (they are not in the binary)", () => {
+  const dev = Object.keys(PKG.devDependencies);
+  const files = [`${REPO_ROOT}/main.ts`];
+  const walk = (dir: string) => {
+    for (const e of Deno.readDirSync(dir)) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory) walk(path);
+      else if (e.name.endsWith(".ts")) files.push(path);
+    }
+  };
+  walk(`${REPO_ROOT}/src`);
+  assert.ok(files.length > 20, "the sources were found");
+  for (const file of files) {
+    const text = Deno.readTextFileSync(file);
+    for (const m of text.matchAll(/\bfrom\s+"([^"]+)"|\bimport\(\s*"([^"]+)"/g)) {
+      const spec = m[1] ?? m[2];
+      const name = spec.startsWith("@")
+        ? spec.split("/").slice(0, 2).join("/")
+        : spec.split("/")[0];
+      assert.ok(!dev.includes(name), `${file} imports the dev-only package ${name}`);
+    }
   }
 });
 

@@ -388,7 +388,7 @@ Deno.test("decodeOp() fuzz: 10k random CBOR-ish values give an Error or a stable
       assert.deepStrictEqual(data(decodeOp(encodeOp(op))), data(op));
       if (viaCbor) assert.deepStrictEqual(data(viaWire(op)), data(op));
     }),
-    { seed: 23, numRuns: 12_000 },
+    { seed: 23, numRuns: 15_000 },
   );
   assert.equal(snapshotPrototypes(), before);
   assert.equal(({} as Record<string, unknown>).x, undefined);
