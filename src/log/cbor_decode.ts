@@ -18,20 +18,19 @@
  * Maps come back as plain objects. Not reentrant (module-level cursor).
  */
 
+import { arrayIndexOf, CborFailure, type CborLimits, isAllowedKey } from "./cbor_profile.ts";
+import { cachedKey, float64At, rememberKey } from "./cbor_scalars.ts";
 import { decodeUtf8 } from "./cbor_utf8.ts";
-import { CborFailure, type CborLimits, isAllowedKey, isCborInteger } from "./cbor_profile.ts";
 
 const EMPTY = new Uint8Array(0);
 let src: Uint8Array = EMPTY;
+let srcBuffer: ArrayBufferLike = EMPTY.buffer;
+let srcOffset = 0;
 let pos = 0;
 let end = 0;
 let nodes = 0;
 let maxNodes = 0;
 let maxDepth = 0;
-
-const f64 = new Float64Array(1);
-const f64Bytes = new Uint8Array(f64.buffer);
-const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function fail(reason: string, at = pos): never {
   throw new CborFailure(reason, at);
@@ -52,41 +51,46 @@ const SIMPLE: Record<number, string> = {
   31: "a break code outside an indefinite-length item",
 };
 
-/** The argument of a head whose additional information is `ai`, in shortest form. */
+/** The argument of a head whose additional information is `ai` ≥ 24, in shortest form. */
 function arg(ai: number): number {
-  if (ai < 24) return ai;
+  const p = pos;
   let v: number;
   if (ai === 24) {
-    need(1);
-    v = src[pos++];
-    if (v < 24) fail("a head is not in its shortest form", pos - 2);
+    if (p + 1 > end) need(1);
+    v = src[p];
+    pos = p + 1;
+    if (v < 24) fail("a head is not in its shortest form", p - 1);
   } else if (ai === 25) {
-    need(2);
-    v = (src[pos] << 8) | src[pos + 1];
-    pos += 2;
-    if (v < 0x100) fail("a head is not in its shortest form", pos - 3);
+    if (p + 2 > end) need(2);
+    v = (src[p] << 8) | src[p + 1];
+    pos = p + 2;
+    if (v < 0x100) fail("a head is not in its shortest form", p - 1);
   } else if (ai === 26) {
-    need(4);
-    v = src[pos] * 0x1000000 + ((src[pos + 1] << 16) | (src[pos + 2] << 8) | src[pos + 3]);
-    pos += 4;
-    if (v < 0x10000) fail("a head is not in its shortest form", pos - 5);
+    if (p + 4 > end) need(4);
+    v = ((src[p] << 24) | (src[p + 1] << 16) | (src[p + 2] << 8) | src[p + 3]) >>> 0;
+    pos = p + 4;
+    if (v < 0x10000) fail("a head is not in its shortest form", p - 1);
   } else if (ai === 27) {
-    fail("64-bit heads are not allowed (mycel writes large numbers as float64)", pos - 1);
+    fail("64-bit heads are not allowed (mycel writes large numbers as float64)", p - 1);
   } else if (ai === 31) {
-    fail("indefinite lengths are not allowed", pos - 1);
+    fail("indefinite lengths are not allowed", p - 1);
   } else {
-    fail(`reserved additional information ${ai}`, pos - 1);
+    fail(`reserved additional information ${ai}`, p - 1);
   }
   return v;
 }
 
 function readFloat64(): number {
-  need(8);
-  for (let i = 0; i < 8; i++) f64Bytes[littleEndian ? 7 - i : i] = src[pos + i];
-  pos += 8;
-  const n = f64[0];
-  if (!Number.isFinite(n)) fail(`the float ${n} is not allowed`, pos - 9);
-  if (isCborInteger(n)) fail(`the integer ${n} is written as a float64`, pos - 9);
+  const p = pos;
+  if (p + 8 > end) need(8);
+  const n = float64At(src, p);
+  pos = p + 8;
+  // NaN and ±Infinity are not in the profile; integers in [-2^32, 2^32) are
+  // written as integers (isCborInteger, inlined: this is a hot path).
+  if (n - n !== 0) fail(`the float ${n} is not allowed`, p - 1);
+  if (n >= -0x100000000 && n < 0x100000000 && Math.floor(n) === n) {
+    fail(`the integer ${n} is written as a float64`, p - 1);
+  }
   return n;
 }
 
@@ -103,7 +107,7 @@ function readTag(ai: number): never {
   const at = pos - 1;
   let tag = "";
   try {
-    tag = ` ${arg(ai)}`;
+    tag = ` ${ai < 24 ? ai : arg(ai)}`;
   } catch {
     // the tag number itself is malformed; the tag is refused either way
   }
@@ -111,81 +115,96 @@ function readTag(ai: number): never {
 }
 
 function readItem(depth: number): unknown {
-  if (++nodes > maxNodes) fail(`it has more than ${maxNodes} items`);
   if (pos >= end) fail("it is truncated");
   const ib = src[pos++];
   const ai = ib & 31;
-  switch (ib >> 5) {
+  const major = ib >> 5;
+  if (major === 7) {
+    if (ai === 27) return readFloat64();
+    if (ai === 20) return false;
+    if (ai === 21) return true;
+    if (ai === 22) return null;
+    return fail(SIMPLE[ai] ?? `simple value ${ai} is not allowed`, pos - 1);
+  }
+  if (major === 6) return readTag(ai);
+  const n = ai < 24 ? ai : arg(ai);
+  switch (major) {
     case 0:
-      return arg(ai);
+      return n;
     case 1:
-      return -1 - arg(ai);
+      return -1 - n;
     case 2: {
-      const n = arg(ai);
-      need(n);
-      return src.subarray(pos, pos += n);
+      if (n > end - pos) need(n);
+      // The constructor is several times cheaper than subarray() in V8.
+      const view = new Uint8Array(srcBuffer, srcOffset + pos, n);
+      pos += n;
+      return view;
     }
     case 3:
-      return readText(arg(ai));
+      return readText(n);
     case 4:
-      return readArray(arg(ai), depth + 1);
-    case 5:
-      return readMap(arg(ai), depth + 1);
-    case 6:
-      return readTag(ai);
+      return readArray(n, depth + 1);
     default:
-      if (ai === 20) return false;
-      if (ai === 21) return true;
-      if (ai === 22) return null;
-      if (ai === 27) return readFloat64();
-      return fail(SIMPLE[ai] ?? `simple value ${ai} is not allowed`, pos - 1);
+      return readMap(n, depth + 1);
   }
 }
 
-function enter(n: number, perItem: number, depth: number): void {
+/**
+ * Check a container of `items` items (keys count) at `depth`, and count them
+ * against the node limit before any of them is read.
+ */
+function enter(items: number, depth: number): void {
   if (depth > maxDepth) fail(`nesting deeper than ${maxDepth}`);
   // Every item takes at least one byte: refuse impossible counts before allocating.
-  if (n * perItem > end - pos) fail(`it is truncated (${n * perItem} items declared)`);
-  if (n * perItem > maxNodes - nodes) fail(`it has more than ${maxNodes} items`);
+  if (items > end - pos) fail(`it is truncated (${items} items declared)`);
+  if (items > maxNodes - nodes) fail(`it has more than ${maxNodes} items`);
+  nodes += items;
 }
 
 function readArray(n: number, depth: number): unknown[] {
-  enter(n, 1, depth);
-  const out: unknown[] = [];
-  for (let i = 0; i < n; i++) out.push(readItem(depth));
+  enter(n, depth);
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = readItem(depth);
   return out;
 }
 
 function readKey(): string {
-  if (++nodes > maxNodes) fail(`it has more than ${maxNodes} items`);
   if (pos >= end) fail("it is truncated");
   const ib = src[pos++];
   if (ib >> 5 !== 3) fail("map keys must be text", pos - 1);
-  return readText(arg(ib & 31));
+  const n = ib & 31;
+  if (n >= 24) return readText(arg(n));
+  need(n);
+  const known = cachedKey(src, pos, n);
+  if (known !== undefined) {
+    pos += n;
+    return known;
+  }
+  const key = readText(n);
+  rememberKey(src, pos - n, n, key);
+  return key;
 }
 
 function readMap(n: number, depth: number): Record<string, unknown> {
-  enter(n, 2, depth);
+  enter(2 * n, depth);
   const out: Record<string, unknown> = {};
-  const keys: string[] = [];
-  let numeric = false;
+  let lastIndex = -1;
+  let named = false;
   for (let i = 0; i < n; i++) {
     const at = pos;
     const key = readKey();
     if (!isAllowedKey(key)) fail(`the map key ${JSON.stringify(key)} is not allowed`, at);
     if (Object.hasOwn(out, key)) fail(`the map key ${JSON.stringify(key)} is repeated`, at);
-    const c = key.charCodeAt(0);
-    if (c >= 0x30 && c <= 0x39) numeric = true;
-    keys.push(key);
-    out[key] = readItem(depth);
-  }
-  // Integer-like keys come back first and sorted in JS; any other order
-  // would re-encode differently, so it is not canonical.
-  if (numeric) {
-    const back = Object.keys(out);
-    for (let i = 0; i < n; i++) {
-      if (back[i] !== keys[i]) fail("map keys are not in the order a JS object keeps");
+    // Any other order than the one a JS object keeps would re-encode differently.
+    const index = arrayIndexOf(key);
+    if (index < 0) {
+      named = true;
+    } else if (named || index < lastIndex) {
+      fail("map keys are not in the order a JS object keeps", at);
+    } else {
+      lastIndex = index;
     }
+    out[key] = readItem(depth);
   }
   return out;
 }
@@ -200,16 +219,20 @@ export function decodeProfile(bytes: Uint8Array, limits: CborLimits): unknown {
     throw new CborFailure(`it is larger than ${limits.maxBytes} bytes`);
   }
   src = bytes;
+  srcBuffer = bytes.buffer;
+  srcOffset = bytes.byteOffset;
   pos = 0;
   end = bytes.length;
-  nodes = 0;
+  nodes = 1;
   maxNodes = limits.maxNodes;
   maxDepth = limits.maxDepth;
+  if (maxNodes < 1) throw new CborFailure("it has more than 0 items");
   try {
     const value = readItem(0);
     if (pos !== end) fail(`${end - pos} bytes follow the item`);
     return value;
   } finally {
     src = EMPTY; // do not keep the caller's bytes alive
+    srcBuffer = EMPTY.buffer;
   }
 }

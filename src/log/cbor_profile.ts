@@ -60,7 +60,7 @@ export class CborFailure extends Error {
  * is not canonical.
  */
 export function isCborInteger(n: number): boolean {
-  return n >>> 0 === n || n >> 0 === n || (n < 0 && n >= -0x100000000 && Math.floor(n) === n);
+  return n >= -0x100000000 && n < 0x100000000 && Math.floor(n) === n;
 }
 
 /**
@@ -69,4 +69,21 @@ export function isCborInteger(n: number): boolean {
  */
 export function isAllowedKey(key: string): boolean {
   return key !== "__proto__";
+}
+
+/**
+ * The array index `key` names (0 to 2^32 - 2 in canonical decimal), or -1.
+ * A JS object lists such keys first, in ascending order, whatever order they
+ * were set in; so a map whose keys come in any other order would not
+ * re-encode to the same bytes.
+ */
+export function arrayIndexOf(key: string): number {
+  const c = key.charCodeAt(0);
+  if (!(c >= 0x30 && c <= 0x39) || key.length > 10 || (c === 0x30 && key.length > 1)) return -1;
+  for (let i = 1; i < key.length; i++) {
+    const d = key.charCodeAt(i);
+    if (d < 0x30 || d > 0x39) return -1;
+  }
+  const n = Number(key);
+  return n <= 0xfffffffe ? n : -1;
 }

@@ -19,12 +19,162 @@ const SHORT = 64;
 const units = new Uint16Array(SHORT);
 
 /**
+ * ASCII `s[a, a + n)` for n < 16, or undefined when a byte is not ASCII.
+ * One `fromCharCode` call with the bytes as arguments makes a flat string
+ * with no intermediate array or concatenation.
+ */
+function shortAscii(s: Uint8Array, a: number, n: number): string | undefined {
+  let any = 0;
+  for (let i = a; i < a + n; i++) any |= s[i];
+  if (any >= 0x80) return undefined;
+  switch (n) {
+    case 0:
+      return "";
+    case 1:
+      return fromCharCode(s[a]);
+    case 2:
+      return fromCharCode(s[a], s[a + 1]);
+    case 3:
+      return fromCharCode(s[a], s[a + 1], s[a + 2]);
+    case 4:
+      return fromCharCode(s[a], s[a + 1], s[a + 2], s[a + 3]);
+    case 5:
+      return fromCharCode(s[a], s[a + 1], s[a + 2], s[a + 3], s[a + 4]);
+    case 6:
+      return fromCharCode(s[a], s[a + 1], s[a + 2], s[a + 3], s[a + 4], s[a + 5]);
+    case 7:
+      return fromCharCode(s[a], s[a + 1], s[a + 2], s[a + 3], s[a + 4], s[a + 5], s[a + 6]);
+    case 8:
+      return fromCharCode(
+        s[a],
+        s[a + 1],
+        s[a + 2],
+        s[a + 3],
+        s[a + 4],
+        s[a + 5],
+        s[a + 6],
+        s[a + 7],
+      );
+    case 9:
+      return fromCharCode(
+        s[a],
+        s[a + 1],
+        s[a + 2],
+        s[a + 3],
+        s[a + 4],
+        s[a + 5],
+        s[a + 6],
+        s[a + 7],
+        s[a + 8],
+      );
+    case 10:
+      return fromCharCode(
+        s[a],
+        s[a + 1],
+        s[a + 2],
+        s[a + 3],
+        s[a + 4],
+        s[a + 5],
+        s[a + 6],
+        s[a + 7],
+        s[a + 8],
+        s[a + 9],
+      );
+    case 11:
+      return fromCharCode(
+        s[a],
+        s[a + 1],
+        s[a + 2],
+        s[a + 3],
+        s[a + 4],
+        s[a + 5],
+        s[a + 6],
+        s[a + 7],
+        s[a + 8],
+        s[a + 9],
+        s[a + 10],
+      );
+    case 12:
+      return fromCharCode(
+        s[a],
+        s[a + 1],
+        s[a + 2],
+        s[a + 3],
+        s[a + 4],
+        s[a + 5],
+        s[a + 6],
+        s[a + 7],
+        s[a + 8],
+        s[a + 9],
+        s[a + 10],
+        s[a + 11],
+      );
+    case 13:
+      return fromCharCode(
+        s[a],
+        s[a + 1],
+        s[a + 2],
+        s[a + 3],
+        s[a + 4],
+        s[a + 5],
+        s[a + 6],
+        s[a + 7],
+        s[a + 8],
+        s[a + 9],
+        s[a + 10],
+        s[a + 11],
+        s[a + 12],
+      );
+    case 14:
+      return fromCharCode(
+        s[a],
+        s[a + 1],
+        s[a + 2],
+        s[a + 3],
+        s[a + 4],
+        s[a + 5],
+        s[a + 6],
+        s[a + 7],
+        s[a + 8],
+        s[a + 9],
+        s[a + 10],
+        s[a + 11],
+        s[a + 12],
+        s[a + 13],
+      );
+    case 15:
+      return fromCharCode(
+        s[a],
+        s[a + 1],
+        s[a + 2],
+        s[a + 3],
+        s[a + 4],
+        s[a + 5],
+        s[a + 6],
+        s[a + 7],
+        s[a + 8],
+        s[a + 9],
+        s[a + 10],
+        s[a + 11],
+        s[a + 12],
+        s[a + 13],
+        s[a + 14],
+      );
+    default:
+      return undefined;
+  }
+}
+
+/**
  * Decode `src[start, end)` as strict UTF-8; undefined when it is not
  * well-formed.
  */
 export function decodeUtf8(src: Uint8Array, start: number, end: number): string | undefined {
   const n = end - start;
-  if (n > SHORT) {
+  if (n < 16) {
+    const ascii = shortAscii(src, start, n);
+    if (ascii !== undefined) return ascii;
+  } else if (n > SHORT) {
     try {
       return fatal.decode(src.subarray(start, end));
     } catch {

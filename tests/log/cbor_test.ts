@@ -217,6 +217,10 @@ Deno.test("decodeCbor() bounds depth, items and size; each limit can be set per 
   const big = assertMycelError(() => decodeCbor(new Uint8Array(9), "t", small), "bad_encoding");
   assert.match(big.message, /larger than 8 bytes/);
   assert.deepEqual(decodeCbor(fromHex("8401020304"), "t", { maxNodes: 5 }), [1, 2, 3, 4]);
+  assertMycelError(() => decodeCbor(fromHex("00"), "t", { maxNodes: 0 }), "bad_encoding");
+  // Map keys count as items.
+  assert.deepEqual(decodeCbor(fromHex("a1616100"), "t", { maxNodes: 3 }), { a: 0 });
+  assertMycelError(() => decodeCbor(fromHex("a1616100"), "t", { maxNodes: 2 }), "bad_encoding");
   // A huge declared count is refused before anything is allocated.
   refused("9affffffff00", /truncated \(4294967295 items declared\)/);
   refused("baffffffff00", /truncated \(8589934590 items declared\)/);
