@@ -20,7 +20,7 @@ import { CborFailure, type CborLimits, DEFAULT_CBOR_LIMITS } from "./cbor_profil
 
 export { type CborLimits, DEFAULT_CBOR_LIMITS } from "./cbor_profile.ts";
 
-/** Bounds above which a caller's own limits are not honoured (recursion depth). */
+/** Deepest nesting any caller may allow (it is the decoder's recursion depth). */
 const HARD_MAX_DEPTH = 512;
 
 /**
@@ -49,9 +49,9 @@ export function decodeCbor(
   limits?: Partial<CborLimits>,
 ): unknown {
   const bounds = limits === undefined ? DEFAULT_CBOR_LIMITS : {
-    maxBytes: limits.maxBytes ?? DEFAULT_CBOR_LIMITS.maxBytes,
-    maxDepth: Math.min(limits.maxDepth ?? DEFAULT_CBOR_LIMITS.maxDepth, HARD_MAX_DEPTH),
-    maxNodes: limits.maxNodes ?? DEFAULT_CBOR_LIMITS.maxNodes,
+    maxBytes: bound(limits.maxBytes, DEFAULT_CBOR_LIMITS.maxBytes),
+    maxDepth: Math.min(bound(limits.maxDepth, DEFAULT_CBOR_LIMITS.maxDepth), HARD_MAX_DEPTH),
+    maxNodes: bound(limits.maxNodes, DEFAULT_CBOR_LIMITS.maxNodes),
   };
   try {
     return decodeProfile(bytes, bounds);
@@ -63,6 +63,11 @@ export function decodeCbor(
       cause: e,
     });
   }
+}
+
+/** A caller's limit, or the default when it is missing or not a number ≥ 0. */
+function bound(x: number | undefined, fallback: number): number {
+  return typeof x === "number" && x >= 0 ? x : fallback;
 }
 
 function reason(e: unknown): string {

@@ -218,6 +218,14 @@ Deno.test("decodeCbor() bounds depth, items and size; each limit can be set per 
   assert.match(big.message, /larger than 8 bytes/);
   assert.deepEqual(decodeCbor(fromHex("8401020304"), "t", { maxNodes: 5 }), [1, 2, 3, 4]);
   assertMycelError(() => decodeCbor(fromHex("00"), "t", { maxNodes: 0 }), "bad_encoding");
+  // A caller cannot lift the depth bound past 512 (the recursion depth), nor break it with NaN.
+  for (const maxDepth of [NaN, -1, 1e9]) {
+    const e = assertMycelError(
+      () => decodeCbor(nested(100_000), "t", { maxDepth }),
+      "bad_encoding",
+    );
+    assert.match(e.message, /nesting deeper than (64|512)/);
+  }
   // Map keys count as items.
   assert.deepEqual(decodeCbor(fromHex("a1616100"), "t", { maxNodes: 3 }), { a: 0 });
   assertMycelError(() => decodeCbor(fromHex("a1616100"), "t", { maxNodes: 2 }), "bad_encoding");
