@@ -202,6 +202,30 @@ Deno.test("parseEmbedded reads deno compile's tree, folders, sizes and the total
   assert.throws(() => parseEmbedded("Embedded Files\n├── a (1KB)\n"), /Files:/);
 });
 
+Deno.test("the program imports no development-only package (they are not in the binary)", () => {
+  const dev = Object.keys(PKG.devDependencies);
+  const files = [`${REPO_ROOT}/main.ts`];
+  const walk = (dir: string) => {
+    for (const e of Deno.readDirSync(dir)) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory) walk(path);
+      else if (e.name.endsWith(".ts")) files.push(path);
+    }
+  };
+  walk(`${REPO_ROOT}/src`);
+  assert.ok(files.length > 20, "the sources were found");
+  for (const file of files) {
+    const text = Deno.readTextFileSync(file);
+    for (const m of text.matchAll(/\bfrom\s+"([^"]+)"|\bimport\(\s*"([^"]+)"/g)) {
+      const spec = m[1] ?? m[2];
+      const name = spec.startsWith("@")
+        ? spec.split("/").slice(0, 2).join("/")
+        : spec.split("/")[0];
+      assert.ok(!dev.includes(name), `${file} imports the dev-only package ${name}`);
+    }
+  }
+});
+
 Deno.test("compileArgs: permissions baked in, excludes, target and output", () => {
   const args = compileArgs(
     "x86_64-unknown-linux-gnu",

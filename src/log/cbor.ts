@@ -1,40 +1,77 @@
 /**
  * @module cbor
- * The one CBOR configuration every mycel codec uses: byte strings are plain
- * CBOR byte strings (no typed-array tags), no record extension, and decoding
- * is strict — the whole input must be one item, and anything malformed is a
- * {@link MycelError} rather than a stray exception. Codecs on top of this
- * validate the shape of what they decode: bytes from peers are untrusted.
+ * The one CBOR codec every mycel format uses (entries, ops, protocol
+ * messages, key files, cards, pairing messages): mycel's own strict,
+ * bounded profile (cbor_profile.ts) — no tags, definite lengths, shortest
+ * heads, text-keyed maps, well-formed UTF-8 — so bytes from peers cannot
+ * smuggle shared references, expansion bombs or alternative encodings.
+ *
+ * Byte-compatible with what mycel wrote through cbor-x before: entries are
+ * hashed and signed as raw bytes, so the encoder reproduces those bytes
+ * exactly, and every input the decoder accepts re-encodes to itself.
+ * Failures are always a {@link MycelError} `bad_encoding`. Codecs on top
+ * still validate the shape of what they decode.
  */
 
-import { Decoder, Encoder } from "cbor-x/encode";
 import { MycelError } from "../errors.ts";
+import { decodeProfile } from "./cbor_decode.ts";
+import { encodeProfile } from "./cbor_encode.ts";
+import { CborFailure, type CborLimits, DEFAULT_CBOR_LIMITS } from "./cbor_profile.ts";
 
-const encoder = new Encoder({
-  tagUint8Array: false,
-  useRecords: false,
-  mapsAsObjects: true,
-  variableMapSize: true,
-});
-const decoder = new Decoder({ useRecords: false, mapsAsObjects: true });
+export { type CborLimits, DEFAULT_CBOR_LIMITS } from "./cbor_profile.ts";
 
-/** Encode `value` to CBOR; returns a fresh, unshared Uint8Array. */
+/** Deepest nesting any caller may allow (it is the decoder's recursion depth). */
+const HARD_MAX_DEPTH = 512;
+
+/**
+ * Encode `value` to CBOR; returns a fresh, unshared Uint8Array.
+ * Accepts null, booleans, finite numbers, well-formed strings, Uint8Array,
+ * arrays and plain objects (no `__proto__` key), within the default limits.
+ * @throws MycelError `bad_encoding` for anything else
+ */
 export function encodeCbor(value: unknown): Uint8Array {
-  const out = encoder.encode(value);
-  return new Uint8Array(out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength));
+  try {
+    return encodeProfile(value);
+  } catch (e) {
+    throw new MycelError("bad_encoding", "encode CBOR", reason(e), { cause: e });
+  }
 }
 
 /**
  * Decode exactly one CBOR item filling all of `bytes`.
  * @param what names the thing being decoded, for the error message
+ * @param limits bounds for this call; each omitted one is the default
+ * @throws MycelError `bad_encoding` saying what was wrong, with the offset
  */
-export function decodeCbor(bytes: Uint8Array, what: string): unknown {
+export function decodeCbor(
+  bytes: Uint8Array,
+  what: string,
+  limits?: Partial<CborLimits>,
+): unknown {
+  const bounds = limits === undefined ? DEFAULT_CBOR_LIMITS : {
+    maxBytes: bound(limits.maxBytes, DEFAULT_CBOR_LIMITS.maxBytes),
+    maxDepth: Math.min(bound(limits.maxDepth, DEFAULT_CBOR_LIMITS.maxDepth), HARD_MAX_DEPTH),
+    maxNodes: bound(limits.maxNodes, DEFAULT_CBOR_LIMITS.maxNodes),
+  };
   try {
-    return decoder.decode(bytes);
+    return decodeProfile(bytes, bounds);
   } catch (e) {
-    throw new MycelError("bad_encoding", `decode ${what}`, "it is not valid CBOR", {
-      value: `${bytes.length} bytes`,
+    const at = e instanceof CborFailure && e.at >= 0 ? `byte ${e.at} of ` : "";
+    const size = bytes instanceof Uint8Array ? `${bytes.length} bytes` : typeof bytes;
+    throw new MycelError("bad_encoding", `decode ${what}`, reason(e), {
+      value: `${at}${size}`,
       cause: e,
     });
   }
+}
+
+/** A caller's limit, or the default when it is missing or not a number ≥ 0. */
+function bound(x: number | undefined, fallback: number): number {
+  return typeof x === "number" && x >= 0 ? x : fallback;
+}
+
+function reason(e: unknown): string {
+  if (e instanceof CborFailure) return e.message;
+  // Not expected (the codec fails only with CborFailure); kept named, never stray.
+  return `the codec failed: ${e instanceof Error ? e.message : String(e)}`;
 }

@@ -248,8 +248,12 @@ Deno.test("decodeOp() rejects malformed shapes the same way after a CBOR round t
 });
 
 Deno.test("decodeOp() never reads device fields hidden behind a __proto__ key", () => {
-  // cbor-x renames a "__proto__" map key, so it arrives as an unknown field.
-  const wire = encodeCbor(["du", KEY, JSON.parse('{"__proto__": {"n": "evil"}}')]);
+  // The encoder refuses a "__proto__" key, so the wire form is patched by
+  // hand; the CBOR decoder refuses it before decodeOp could see it.
+  assertThrowsError(() => encodeCbor(["du", KEY, JSON.parse('{"__proto__": {"n": "evil"}}')]));
+  const wire = encodeCbor(["du", KEY, { "__proto_X": { n: "evil" } }]);
+  wire[wire.lastIndexOf(0x58)] = 0x5f; // the last "X": "__proto_X" -> "__proto__"
+  assert.ok(new TextDecoder().decode(wire).includes("__proto__"));
   assertThrowsError(() => decodeOp(decodeCbor(wire, "op")));
   assert.equal(({} as Record<string, unknown>).n, undefined);
 });
@@ -360,11 +364,13 @@ Deno.test("decodeOp() fuzz: 10k random CBOR-ish values give an Error or a stable
   fc.assert(
     fc.property(opLikeArb, fc.boolean(), (x, throughCbor) => {
       let input = x;
+      let viaCbor = false;
       if (throughCbor) {
         try {
           input = decodeCbor(encodeCbor(x), "op");
+          viaCbor = true;
         } catch {
-          // not encodable: use the value itself
+          // not encodable (e.g. a lone surrogate): use the value itself
         }
       }
       let op: Op;
@@ -380,9 +386,9 @@ Deno.test("decodeOp() fuzz: 10k random CBOR-ish values give an Error or a stable
       // lone surrogates are not representable in CBOR).
       assert.ok(OP_TYPES.includes(op.type));
       assert.deepStrictEqual(data(decodeOp(encodeOp(op))), data(op));
-      if (throughCbor) assert.deepStrictEqual(data(viaWire(op)), data(op));
+      if (viaCbor) assert.deepStrictEqual(data(viaWire(op)), data(op));
     }),
-    { seed: 23, numRuns: 12_000 },
+    { seed: 23, numRuns: 15_000 },
   );
   assert.equal(snapshotPrototypes(), before);
   assert.equal(({} as Record<string, unknown>).x, undefined);

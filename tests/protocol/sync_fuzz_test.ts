@@ -78,15 +78,16 @@ const VALID: Record<string, fc.Arbitrary<unknown>> = {
 };
 
 // Any CBOR-ish value, biased toward the kinds of fields the messages hold.
+// (undefined, NaN and Infinity are outside the CBOR profile, so the encoder
+// refuses them; their byte forms are fuzzed in tests/log/cbor_fuzz_test.ts.)
 const { value: cborValue } = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
     fc.oneof(
       fc.integer(),
-      fc.constantFrom(0, 1, 2, -1, 2 ** 53, 1.5, NaN, Infinity, 2 ** 64),
+      fc.constantFrom(0, 1, 2, -1, 2 ** 53, 1.5, -1e300, 2 ** 64),
       fc.boolean(),
       fc.constant(null),
-      fc.constant(undefined),
       fc.string({ maxLength: 8 }),
       fc.constantFrom("entries", "done", "error", "", "\x1b"),
       fc.uint8Array({ maxLength: 40 }),

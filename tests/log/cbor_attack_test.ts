@@ -1,0 +1,119 @@
+/**
+ * @module cbor_attack_test
+ * Regressions for the two attacks an attack review found against cbor-x
+ * (which honoured CBOR shared references, tags 28/29):
+ * - a ~450-byte hello whose fields are a shared-reference graph pinned
+ *   `sync serve` at 100% CPU;
+ * - a ~644-byte signed entry whose config value expands through shared
+ *   references to more than any string can hold, so every device that
+ *   received it failed `status` with "internal error: Invalid string length".
+ * mycel's profile has no tags at all: both are refused at the first tag
+ * byte, as `bad_message` / `bad_entry` whose cause is a `bad_encoding`
+ * naming the tag.
+ */
+
+import assert from "node:assert/strict";
+import { concatBytes } from "../../src/bytes.ts";
+import { isMycelError, type MycelError } from "../../src/errors.ts";
+import { decodeCbor, encodeCbor } from "../../src/log/cbor.ts";
+import { decodeSignedEntry } from "../../src/log/entry.ts";
+import { decodeHello } from "../../src/protocol/sync_messages.ts";
+import { assertMycelError } from "../helpers/assert.ts";
+import { ENTRY_CONTEXT, testDevices } from "./helpers.ts";
+
+/**
+ * A shared-reference graph: `levels` nested arrays, each marked shareable
+ * (tag 28) and holding the next one followed by `fanOut - 1` references
+ * (tag 29) to it, so it expands to fanOut^levels leaves. The innermost holds
+ * `leaf` (itself shared), or, without one, refers back to the outermost: a
+ * cycle.
+ */
+function sharedGraph(levels: number, fanOut: number, leaf?: string): Uint8Array {
+  const out: number[] = [];
+  const ref = (id: number) => out.push(0xd8, 0x1d, ...(id < 24 ? [id] : [0x18, id]));
+  for (let id = 0; id < levels; id++) out.push(0xd8, 0x1c, 0x80 | fanOut);
+  if (leaf === undefined) {
+    for (let i = 0; i < fanOut; i++) ref(0);
+  } else {
+    out.push(0xd8, 0x1c, ...encodeCbor(leaf));
+    for (let i = 1; i < fanOut; i++) ref(levels);
+  }
+  for (let id = levels - 2; id >= 0; id--) for (let i = 1; i < fanOut; i++) ref(id + 1);
+  return new Uint8Array(out);
+}
+
+/** The cause chain of `e`, outermost first. */
+function causes(e: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let c = e; c !== undefined; c = (c as Error).cause) chain.push(c);
+  return chain;
+}
+
+function encodingCause(e: MycelError): MycelError {
+  const found = causes(e).find((c) => isMycelError(c, "bad_encoding"));
+  assert.ok(found, `a bad_encoding cause: ${e.message}`);
+  return found as MycelError;
+}
+
+Deno.test("a 450-byte hello built from shared references (tags 28/29) is refused in < 50 ms", () => {
+  // [1, mesh, key, heads, admission] with heads a graph of 2^59 leaves and a cycle.
+  const graph = sharedGraph(59, 2);
+  const key = new Uint8Array(32).fill(7);
+  const hello = (mesh: string) =>
+    concatBytes(
+      new Uint8Array([0x85, 0x01]),
+      encodeCbor(mesh),
+      encodeCbor(key),
+      graph,
+      new Uint8Array([0x80]),
+    );
+  const mesh = "home-" + "x".repeat(450 - hello("home-").length);
+  const bytes = hello(mesh);
+  assert.equal(bytes.length, 450);
+  assert.ok(mesh.length <= 64, "a valid mesh name");
+
+  const t0 = performance.now();
+  const e = assertMycelError(() => decodeHello(bytes), "bad_message");
+  const ms = performance.now() - t0;
+  assert.ok(ms < 50, `refused in ${ms.toFixed(1)} ms`);
+  const at = bytes.length - 1 - graph.length;
+  assert.equal(
+    encodingCause(e).message,
+    `Cannot decode hello: tag 28 is not allowed (byte ${at} of 450 bytes)`,
+  );
+  // The graph alone, and a lone reference, are refused the same way.
+  assertMycelError(() => decodeCbor(graph, "graph"), "bad_encoding");
+  assertMycelError(
+    () => decodeCbor(new Uint8Array([0x82, 0xd8, 0x1d, 0x00, 0x00]), "r"),
+    "bad_encoding",
+  );
+});
+
+Deno.test("a signed entry whose config value expands through shared references is refused", async () => {
+  const [device] = await testDevices(1);
+  // A real, validly signed entry: only its CBOR is hostile.
+  const template = encodeCbor([
+    1,
+    device.signer.publicKey,
+    1,
+    null,
+    1_700_000_000_000,
+    0,
+    [["cs", "bomb", 0]],
+  ]);
+  // Acyclic and 22 levels deep, so it passed every check of the old decoder;
+  // 2^22 copies of a 380-character string are 1.6 G characters of JSON.
+  const graph = sharedGraph(22, 2, "x".repeat(380));
+  const body = concatBytes(template.subarray(0, template.length - 1), graph);
+  const signature = await device.signer.sign(concatBytes(ENTRY_CONTEXT, body));
+  const bytes = encodeCbor([body, signature]);
+  assert.ok(bytes.length > 600 && bytes.length < 700, `${bytes.length} bytes`);
+
+  const t0 = performance.now();
+  const e = assertMycelError(() => decodeSignedEntry(bytes), "bad_entry");
+  assert.ok(performance.now() - t0 < 50);
+  assert.match(e.message, /^Cannot read log entry: its body is not valid CBOR/);
+  assert.match(encodingCause(e).message, /tag 28 is not allowed/);
+  // The wrapper alone is fine: it is the body that is refused.
+  assert.equal((decodeCbor(bytes, "entry") as unknown[]).length, 2);
+});
