@@ -26,10 +26,12 @@ export const EXIT_CODE_MEANINGS: Readonly<Record<ExitCode, string>> = {
   130: "stopped by Ctrl-C",
 };
 
-const ENVIRONMENT: [string, string][] = [
+/** Environment variables mycel reads (help and man page). */
+export const ENVIRONMENT: readonly [string, string][] = [
   ["MYCEL_HOME", "home folder (default $XDG_DATA_HOME/mycel or ~/.local/share/mycel)"],
   ["MYCEL_OFFLINE=1", "never contact peers (like --no-sync)"],
   ["MYCEL_PASSPHRASE", "passphrase protecting the device keys (set at init)"],
+  ["MYCEL_NO_PUSH=1", "a write does not start a background push to peers"],
   ["MYCEL_DEBUG=1", "stack traces with errors"],
   ["NO_COLOR", "no colour even on a terminal"],
 ];

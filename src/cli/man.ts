@@ -19,7 +19,7 @@ import {
   GLOBAL_FLAGS,
   usageLine,
 } from "./command.ts";
-import { EXIT_CODE_MEANINGS, topHelp } from "./help.ts";
+import { ENVIRONMENT, EXIT_CODE_MEANINGS, topHelp } from "./help.ts";
 import type { CommandTable } from "./parse.ts";
 import { VERSION } from "../version.ts";
 
@@ -88,19 +88,6 @@ function command(c: CommandSpec): string[] {
   return details.length ? [...lines, ".RS", ...details, ".RE"] : lines;
 }
 
-/** Rows of a `Title:` section of the top-level help (`  LABEL  text`). */
-function helpRows(help: string, title: string): [string, string][] {
-  const lines = help.split("\n");
-  const start = lines.indexOf(title);
-  const rows: [string, string][] = [];
-  for (const line of start < 0 ? [] : lines.slice(start + 1)) {
-    const m = /^ {2}(\S+(?: \S+)*?) {2,}(.*)$/.exec(line);
-    if (!m) break;
-    rows.push([m[1], m[2]]);
-  }
-  return rows;
-}
-
 /** The whole man page. */
 export function manPage(table: CommandTable): string {
   const help = topHelp(table);
@@ -136,7 +123,7 @@ export function manPage(table: CommandTable): string {
     out.push(".TP", `.B ${code}`, roffText(text));
   }
   out.push(".SH ENVIRONMENT");
-  for (const [name, text] of helpRows(help, "Environment:")) {
+  for (const [name, text] of ENVIRONMENT) {
     out.push(".TP", `.B ${roffCode(name)}`, roffText(text));
   }
   out.push(

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { COMMANDS } from "../../src/cli/commands/table.ts";
 import { GLOBAL_FLAGS, usageLine } from "../../src/cli/command.ts";
-import { EXIT_CODES_HELP } from "../../src/cli/help.ts";
+import { EXIT_CODE_MEANINGS } from "../../src/cli/help.ts";
 import { manPage, roffText } from "../../src/cli/man.ts";
 import { mycel, REPO_ROOT } from "../helpers/mycel.ts";
 import { runProcess, which } from "../helpers/process.ts";
@@ -61,7 +61,9 @@ Deno.test({
       for (const f of c.flags) assert.ok(flat.includes(`--${f.name}`), `--${f.name} of ${c.path}`);
     }
     for (const f of GLOBAL_FLAGS) assert.ok(flat.includes(`--${f.name}`), `global --${f.name}`);
-    for (const line of EXIT_CODES_HELP) assert.ok(flat.includes(line.trim().replace(/\s+/g, " ")));
+    for (const [code, meaning] of Object.entries(EXIT_CODE_MEANINGS)) {
+      assert.ok(flat.includes(code) && flat.includes(meaning.replace(/\s+/g, " ")), `exit ${code}`);
+    }
     for (const v of ["MYCEL_HOME", "MYCEL_OFFLINE", "MYCEL_PASSPHRASE", "NO_COLOR"]) {
       assert.ok(flat.includes(v), v);
     }
@@ -77,6 +79,8 @@ Deno.test({
           summary: "café — ключ, .dot \\back",
           args: [],
           flags: [],
+          globals: [],
+          exits: [0 as const],
           run: () => Promise.resolve(0),
         }],
       };

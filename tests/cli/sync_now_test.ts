@@ -108,10 +108,12 @@ Deno.test("a removed device hears it plainly: sync now, doctor and the note afte
 Deno.test("removal messages: who and when when known, else which peer refuses", () => {
   const at = Date.UTC(2025, 4, 1, 12, 0, 0);
   const peer = removalInOutcomes([{
-    peer: "X",
     name: "alpha",
     status: "refused",
-    error: `beta (ABCDEFG) was removed from this mesh by owner at ${new Date(at).toISOString()}`,
+    code: "removed",
+    error: `this device was removed from the mesh by owner at ${
+      new Date(at).toISOString()
+    }; pair it again to rejoin`,
   }]);
   assert.equal(
     removalMessage(peer!),
@@ -124,8 +126,13 @@ Deno.test("removal messages: who and when when known, else which peer refuses", 
   // Other refusals, and successes, are not removals.
   assert.equal(
     removalInOutcomes([
-      { peer: "X", name: "a", status: "refused", error: "b (ABC) is not a member of this mesh" },
-      { peer: "Y", name: "c", status: "synced", error: "was removed from this mesh" },
+      {
+        name: "a",
+        status: "refused",
+        code: "not_accepted",
+        error: "this device does not accept your device",
+      },
+      { name: "c", status: "synced", error: "was removed from the mesh" },
     ]),
     undefined,
   );
