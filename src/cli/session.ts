@@ -34,7 +34,7 @@ export async function withRead<T>(
 ): Promise<T> {
   const home = await openRead(ctx);
   try {
-    return await fn(home);
+    return await home.snapshot(() => fn(home));
   } finally {
     home.close();
   }

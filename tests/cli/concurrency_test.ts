@@ -94,6 +94,10 @@ Deno.test("readers running during writes always see a whole state", async () => 
   for (const r of readResults) {
     assert.equal(r.code, 0, describe(["status", "--json"], r));
     const st = JSON.parse(r.stdout) as StatusJson;
-    assert.equal(st.counts.preferences + 1, st.log.entries, "counts match the log it read");
+    assert.equal(
+      st.counts.preferences + 1,
+      st.log.entries,
+      "counts match the log it read: " + r.stdout,
+    );
   }
 });

@@ -49,10 +49,13 @@ Deno.test("pair on a terminal of a device not set up asks for the code, then joi
   const inv = await startInviter(a);
   const r = await runMain(["pair", "--name", "typed"], {
     env: { MYCEL_HOME: b.home },
-    answers: [`  ${inv.code.toLowerCase()}  `],
+    answers: [`  ${inv.code.toLowerCase()}  `, "y"],
   });
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.questions, ["Code shown on the other device: "]);
+  assert.equal(r.questions[0], "Code shown on the other device: ");
+  // On a terminal, the person confirms both screens show the same string.
+  assert.match(r.questions[1], /^Does the other screen show \d{4}-\d{4} too\? \[y\/N\] $/);
+  assert.equal(r.questions.length, 2);
   assert.match(r.stdout, /^paired with alpha \(/m);
   assert.doesNotMatch(r.stderr, PROC_NOTE);
   assert.equal((await inv.proc.result()).code, 0);

@@ -23,7 +23,7 @@ export const completionCommand: CommandSpec = {
   flags: [],
   examples: ["source <(mycel completion bash)"],
   globals: [],
-  exits: [0, 2],
+  exits: [0, 1, 2],
   async run(ctx, input) {
     // The table imports this file: reach it lazily.
     const { COMMANDS } = await import("./table.ts");
@@ -42,7 +42,7 @@ export const manCommand: CommandSpec = {
   args: [],
   flags: [],
   globals: [],
-  exits: [0, 2],
+  exits: [0, 1, 2],
   async run(ctx) {
     const { COMMANDS } = await import("./table.ts");
     const { manPage } = await import("../man.ts");
