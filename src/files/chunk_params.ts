@@ -22,11 +22,11 @@ export interface ChunkParams {
   readonly normalization: 0 | 1 | 2 | 3;
 }
 
-/** Defaults: 256 KiB / 1 MiB / 4 MiB, level 1 — why in docs/chunking.md. */
+/** Defaults: 64 KiB / 256 KiB / 1 MiB, level 1 — measured, see docs/chunking.md. */
 export const DEFAULT_CHUNK_PARAMS: ChunkParams = {
-  min: 256 * 1024,
-  avg: 1024 * 1024,
-  max: 4 * 1024 * 1024,
+  min: 64 * 1024,
+  avg: 256 * 1024,
+  max: 1024 * 1024,
   normalization: 1,
 };
 

@@ -118,6 +118,13 @@ export class Chunker {
     while (this.#end > this.#start) this.#emit(onChunk);
   }
 
+  /** Start a new stream with the same parameters and seed (reuses the memory). */
+  reset(): void {
+    this.#start = this.#end = WASM_DATA_OFFSET;
+    this.#offset = 0;
+    this.#finished = false;
+  }
+
   /**
    * The 64-bit gear hash at the last cut, as the reference reports it
    * (0 for a tail no longer than the minimum). For tests; not hot.

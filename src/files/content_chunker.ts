@@ -16,10 +16,10 @@ import { Chunker } from "./chunker.ts";
  */
 export type ChunkSink = (ref: ChunkRef, bytes: Uint8Array, offset: number) => void;
 
-/** Chunks and hashes one stream. */
+/** Chunks and hashes one stream at a time ({@link reset} for the next). */
 export class ContentChunker {
   /** The chunks cut so far, in order. */
-  readonly chunks: ChunkRef[] = [];
+  chunks: ChunkRef[] = [];
   readonly #chunker: Chunker;
   readonly #blake3: Blake3;
   readonly #onChunk: (bytes: Uint8Array, offset: number) => void;
@@ -32,6 +32,12 @@ export class ContentChunker {
       this.chunks.push(ref);
       sink?.(ref, bytes, offset);
     };
+  }
+
+  /** Start a new stream (the chunk list starts empty; the old array is left as it was). */
+  reset(): void {
+    this.#chunker.reset();
+    this.chunks = [];
   }
 
   /** A chunker for one stream with the mesh's `params` and `seed`. */

@@ -1,0 +1,241 @@
+/**
+ * @module scan
+ * `scanFolder`: walk a synced folder and report what changed since the
+ * index — new and changed files with their chunk lists, symlinks with their
+ * target text, deleted paths — plus what could not sync and why.
+ *
+ * Safety rules:
+ * - No marker (`.mycel-folder`) at the start or at the end of the walk: the
+ *   scan throws `folder_stopped` and reports nothing, so an unmounted disk
+ *   never reads as "everything was deleted".
+ * - A path is reported deleted only when it is in the index, was not seen,
+ *   is not ignored now, and no folder above it failed to list.
+ * - More than half of the indexed paths deleted: `massDelete` is set so the
+ *   caller asks before acting.
+ * - Nothing is followed: symlinks (to files or folders, inside or out) are
+ *   recorded as links; special files (FIFOs, sockets, devices) are skipped
+ *   with a note and never opened.
+ * - Files whose (kind, size, mtime, inode, ctime, exec bit) match the index
+ *   are not read. Changed files are streamed (scan_file.ts).
+ * Folder listing and lstat are synchronous (several times faster for large
+ * trees, and a scan runs in a short-lived command); file reads are async.
+ */
+
+import { join } from "node:path";
+import type { ChunkRef } from "./chunk_hash.ts";
+import type { ChunkParams } from "./chunk_params.ts";
+import { ContentChunker } from "./content_chunker.ts";
+import type { FileIndex } from "./file_index.ts";
+import { isInternalPath } from "./folder_layout.ts";
+import { assertMarker } from "./folder_marker.ts";
+import { type IgnoreRules, loadIgnoreRules } from "./ignore_rules.ts";
+import { findCaseCollisions } from "./path_portability.ts";
+import { relativePathProblem, showPath } from "./paths.ts";
+import { chunkFile, sameStat, type StatKey, statKey } from "./scan_file.ts";
+import { symlinkEscapes, symlinkTargetProblem } from "./symlink_target.ts";
+
+/** A new or changed regular file. */
+export interface ScannedFile extends StatKey {
+  readonly kind: "file";
+  readonly path: string;
+  /** Its content, in order. */
+  readonly chunks: readonly ChunkRef[];
+}
+
+/** A new or changed symbolic link (never followed). */
+export interface ScannedSymlink extends StatKey {
+  readonly kind: "symlink";
+  readonly path: string;
+  /** The target text, as readlink gives it. */
+  readonly target: string;
+  /** True when the target is absolute or climbs out of the folder. */
+  readonly escapes: boolean;
+}
+
+/** A path that exists but was not synced this time, and why. */
+export interface SkippedPath {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** What a scan found. */
+export interface ScanResult {
+  /** New or changed files and symlinks, in path order. */
+  readonly changed: readonly (ScannedFile | ScannedSymlink)[];
+  /** Indexed paths that are gone, in index order. */
+  readonly deleted: readonly string[];
+  /** Paths left alone: special files, unsyncable names, unreadable or changing files. */
+  readonly skipped: readonly SkippedPath[];
+  /** Groups of present paths that differ only in case or normalization. */
+  readonly caseCollisions: readonly string[][];
+  /** More than half of the indexed paths would be deleted: ask first. */
+  readonly massDelete: boolean;
+  /** Counters. */
+  readonly stats: ScanStats;
+}
+
+/** Counters of one scan. */
+export interface ScanStats {
+  /** Folders listed. */
+  dirs: number;
+  /** Files and symlinks present (synced kinds, not ignored). */
+  present: number;
+  /** Of those, skipped because the index says unchanged. */
+  unchanged: number;
+  /** Files read and chunked. */
+  hashedFiles: number;
+  /** Bytes read and chunked. */
+  hashedBytes: number;
+  /** Paths skipped by ignore rules (folders count once). */
+  ignored: number;
+}
+
+/** How to scan. */
+export interface ScanOptions {
+  /** The mesh's chunk parameters. */
+  readonly params: ChunkParams;
+  /** The mesh's gear seed. */
+  readonly seed: bigint;
+  /** Ignore rules (default: read from the folder, ignore_rules.ts). */
+  readonly ignore?: IgnoreRules;
+  /** Sees each chunk of each changed file as it is cut (bytes valid during the call only). */
+  readonly onChunk?: (path: string, ref: ChunkRef, bytes: Uint8Array, offset: number) => void;
+}
+
+/**
+ * Scan the folder at `root` against `index` (see the module comment).
+ * @throws MycelError `folder_stopped` when the marker is missing,
+ * `bad_ignore_file` when an ignore file can't be used
+ */
+export async function scanFolder(
+  root: string,
+  index: FileIndex,
+  options: ScanOptions,
+): Promise<ScanResult> {
+  assertMarker(root, "scan folder");
+  const rules = options.ignore ?? await loadIgnoreRules(root);
+  let current = "";
+  const sink = options.onChunk;
+  const chunker = await ContentChunker.create(
+    options.params,
+    options.seed,
+    sink && ((ref, bytes, offset) => sink(current, ref, bytes, offset)),
+  );
+  const stats: ScanStats = {
+    dirs: 0,
+    present: 0,
+    unchanged: 0,
+    hashedFiles: 0,
+    hashedBytes: 0,
+    ignored: 0,
+  };
+  const changed: (ScannedFile | ScannedSymlink)[] = [];
+  const skipped: SkippedPath[] = [];
+  const present = new Set<string>();
+  const unlisted: string[] = []; // folders that could not be listed: nothing below is "deleted"
+  const stack = [""];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    let names: Deno.DirEntry[];
+    try {
+      names = [...Deno.readDirSync(dir === "" ? root : join(root, dir))];
+      stats.dirs++;
+    } catch (e) {
+      // Gone since its parent was listed: nothing below is present. Any other
+      // failure: nothing below may be called deleted.
+      if (e instanceof Deno.errors.NotFound && dir !== "") continue;
+      unlisted.push(dir);
+      skipped.push({ path: dir, reason: `the folder can't be listed (${(e as Error).name})` });
+      continue;
+    }
+    names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const subdirs: string[] = [];
+    for (const entry of names) {
+      const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+      if (isInternalPath(path)) continue;
+      const problem = relativePathProblem(path);
+      if (problem !== undefined) {
+        skipped.push({ path: showPath(path), reason: `its name can't sync: ${problem}` });
+        if (entry.isDirectory) unlisted.push(path);
+        continue;
+      }
+      if (rules.isIgnored(path, entry.isDirectory)) {
+        stats.ignored++;
+        continue;
+      }
+      if (entry.isDirectory) {
+        subdirs.push(path);
+        continue;
+      }
+      const abs = join(root, path);
+      let info: Deno.FileInfo;
+      try {
+        info = Deno.lstatSync(abs);
+      } catch {
+        continue; // gone since the listing: absent
+      }
+      if (info.isDirectory) {
+        subdirs.push(path);
+        continue;
+      }
+      if (!info.isFile && !info.isSymlink) {
+        present.add(path);
+        skipped.push({ path, reason: `it is a special file (${specialKind(info)}), not synced` });
+        continue;
+      }
+      present.add(path);
+      stats.present++;
+      const key = statKey(info);
+      const known = index.get(path);
+      const kind = info.isFile ? "file" : "symlink";
+      if (known !== undefined && known.kind === kind && sameStat(known, key)) {
+        stats.unchanged++;
+        continue;
+      }
+      if (kind === "symlink") {
+        try {
+          const target = Deno.readLinkSync(abs);
+          const problem = symlinkTargetProblem(target);
+          if (problem !== undefined) skipped.push({ path, reason: `${problem}, not synced` });
+          else changed.push({ kind, path, ...key, target, escapes: symlinkEscapes(path, target) });
+        } catch (e) {
+          skipped.push({ path, reason: `the link can't be read (${(e as Error).name})` });
+        }
+        continue;
+      }
+      current = path;
+      const read = await chunkFile(abs, info, chunker);
+      if ("skipped" in read) {
+        skipped.push({ path, reason: read.skipped });
+        continue;
+      }
+      stats.hashedFiles++;
+      stats.hashedBytes += info.size;
+      changed.push({ kind, path, ...key, chunks: read.chunks });
+    }
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
+  }
+  assertMarker(root, "scan folder"); // unmounted while we walked: report nothing
+  const under = (p: string) => unlisted.some((d) => d === "" || p.startsWith(`${d}/`));
+  const deleted: string[] = [];
+  for (const p of index.paths()) {
+    if (!present.has(p) && !under(p) && !rules.isIgnored(p, false)) deleted.push(p);
+  }
+  changed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    changed,
+    deleted,
+    skipped,
+    caseCollisions: findCaseCollisions(present),
+    massDelete: index.size > 0 && deleted.length * 2 > index.size,
+    stats,
+  };
+}
+
+function specialKind(info: Deno.FileInfo): string {
+  if (info.isFifo) return "FIFO";
+  if (info.isSocket) return "socket";
+  if (info.isBlockDevice) return "block device";
+  if (info.isCharDevice) return "character device";
+  return "unknown type";
+}
