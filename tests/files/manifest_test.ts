@@ -69,7 +69,7 @@ Deno.test("resolving names a missing blob so the caller can fetch it", async () 
 
 Deno.test("resolving refuses a blob that is not what its id says", async () => {
   const chunks = refs(20);
-  const { list, blobs } = await makeChunkList(chunks);
+  const { list } = await makeChunkList(chunks);
   const other = (await makeChunkList(refs(21))).blobs[0].bytes;
   await assertRejectsMycel(
     () => resolveChunkList(list, total(chunks), () => other),
