@@ -51,7 +51,7 @@ export function portabilityProblems(path: string): PortabilityProblem[] {
 
 /** The key under which case-insensitive, normalization-insensitive systems see `text`. */
 export function foldName(text: string): string {
-  return text.normalize("NFC").toLowerCase();
+  return (/^[\x20-\x7e]*$/.test(text) ? text : text.normalize("NFC")).toLowerCase();
 }
 
 /**
@@ -62,28 +62,38 @@ export function foldName(text: string): string {
  */
 export function findCaseCollisions(paths: Iterable<string>): string[][] {
   const spellings = new Map<string, Set<string>>();
+  const record = (key: string, spelling: string) => {
+    const set = spellings.get(key);
+    if (set === undefined) spellings.set(key, new Set([spelling]));
+    else set.add(spelling);
+  };
+  // Folders repeat across their files: fold and record each spelling once.
+  const folded = new Map<string, string>();
+  const folderKey = (dir: string): string => {
+    let key = folded.get(dir);
+    if (key !== undefined) return key;
+    const slash = dir.lastIndexOf("/");
+    key = slash < 0
+      ? foldName(dir)
+      : `${folderKey(dir.slice(0, slash))}/${foldName(dir.slice(slash + 1))}`;
+    folded.set(dir, key);
+    record(key, dir);
+    return key;
+  };
   for (const path of paths) {
-    let at = -1;
-    do {
-      at = path.indexOf("/", at + 1);
-      const prefix = at < 0 ? path : path.slice(0, at);
-      const key = foldName(prefix);
-      let set = spellings.get(key);
-      if (set === undefined) spellings.set(key, set = new Set());
-      set.add(prefix);
-    } while (at >= 0);
+    const slash = path.lastIndexOf("/");
+    const key = slash < 0
+      ? foldName(path)
+      : `${folderKey(path.slice(0, slash))}/${foldName(path.slice(slash + 1))}`;
+    record(key, path);
   }
   const clashing = new Set<string>();
   for (const [key, set] of spellings) if (set.size > 1) clashing.add(key);
   const groups: string[][] = [];
   for (const key of clashing) {
-    const slash = key.lastIndexOf("/");
-    let parent = slash < 0 ? undefined : key.slice(0, slash);
     let nested = false;
-    while (parent !== undefined && !nested) {
-      nested = clashing.has(parent);
-      const s = parent.lastIndexOf("/");
-      parent = s < 0 ? undefined : parent.slice(0, s);
+    for (let at = key.lastIndexOf("/"); at > 0 && !nested; at = key.lastIndexOf("/", at - 1)) {
+      nested = clashing.has(key.slice(0, at));
     }
     if (!nested) groups.push([...spellings.get(key)!].sort());
   }

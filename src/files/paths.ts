@@ -22,20 +22,24 @@ export const MAX_PATH_BYTES = 4096;
 /** Longest name (one segment) accepted, in UTF-8 bytes (NAME_MAX). */
 export const MAX_NAME_BYTES = 255;
 
-const encoder = new TextEncoder();
-
-/** UTF-8 length of `text` (valid Unicode assumed). */
+/** UTF-8 length of `text` (a lone surrogate counts 3, as its replacement would). */
 export function utf8Length(text: string): number {
-  return encoder.encode(text).length;
-}
-
-/** True when `text` holds a C0 control, DEL or a C1 control. */
-function hasControl(text: string): boolean {
+  let n = text.length;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 2; // a pair: 4 bytes for 2 code units
+        i++;
+        continue;
+      }
+      n += 2;
+    } else n += 2;
   }
-  return false;
+  return n;
 }
 
 /**
@@ -54,14 +58,32 @@ export function showPath(text: string): string {
 export function relativePathProblem(path: unknown): string | undefined {
   if (typeof path !== "string" || path === "") return "it is empty";
   if (!path.isWellFormed()) return "it is not valid Unicode";
-  if (hasControl(path)) return "it contains a control character";
-  if (path.startsWith("/")) return "it is absolute";
-  if (path.includes("\\")) return "it contains a backslash";
-  if (utf8Length(path) > MAX_PATH_BYTES) return `it is longer than ${MAX_PATH_BYTES} bytes`;
-  for (const name of path.split("/")) {
-    if (name === "") return "it has an empty segment";
-    if (name === "." || name === "..") return "it has a . or .. segment";
-    if (utf8Length(name) > MAX_NAME_BYTES) return `a name is longer than ${MAX_NAME_BYTES} bytes`;
+  if (path.charCodeAt(0) === 0x2f) return "it is absolute";
+  // One pass (this runs for every entry of every scan): characters, then
+  // each segment as its closing "/" or the end is reached.
+  let start = 0;
+  let wide = false; // the segment has non-ASCII: count its bytes
+  for (let i = 0; i <= path.length; i++) {
+    const c = i < path.length ? path.charCodeAt(i) : 0x2f;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return "it contains a control character";
+    if (c === 0x5c) return "it contains a backslash";
+    if (c > 0x7f) wide = true;
+    if (c !== 0x2f) continue;
+    const len = i - start;
+    if (len === 0) return "it has an empty segment";
+    if (
+      path.charCodeAt(start) === 0x2e &&
+      (len === 1 || (len === 2 && path.charCodeAt(start + 1) === 0x2e))
+    ) {
+      return "it has a . or .. segment";
+    }
+    const bytes = wide ? utf8Length(path.slice(start, i)) : len;
+    if (bytes > MAX_NAME_BYTES) return `a name is longer than ${MAX_NAME_BYTES} bytes`;
+    start = i + 1;
+    wide = false;
+  }
+  if (path.length > MAX_PATH_BYTES / 3 && utf8Length(path) > MAX_PATH_BYTES) {
+    return `it is longer than ${MAX_PATH_BYTES} bytes`;
   }
   if (isInternalPath(path)) return "it is one of mycel's own files";
   return undefined;

@@ -49,6 +49,9 @@ export function sameStat(a: StatKey, b: StatKey): boolean {
 /** Chunks of the file, or why it was not read this time. */
 export type ReadOutcome = { chunks: ChunkRef[] } | { skipped: string };
 
+/** Files up to this size are read with synchronous calls (one read; far less overhead). */
+export const SMALL_FILE_BYTES = 1 << 20;
+
 /**
  * Chunk the regular file at `abs`, which lstat described as `before`.
  * `chunker` is reset first and left holding this file's chunks.
@@ -59,25 +62,31 @@ export async function chunkFile(
   chunker: ContentChunker,
 ): Promise<ReadOutcome> {
   chunker.reset();
+  const small = before.size <= SMALL_FILE_BYTES;
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(abs, { read: true });
+    file = small ? Deno.openSync(abs, { read: true }) : await Deno.open(abs, { read: true });
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { skipped: "it vanished while scanning" };
     return { skipped: `it can't be read (${e instanceof Error ? e.name : "error"})` };
   }
   try {
-    const opened = await file.stat();
+    const opened = small ? file.statSync() : await file.stat();
     if (!opened.isFile || opened.ino !== before.ino || opened.dev !== before.dev) {
       return { skipped: "it changed while scanning" };
     }
     while (true) {
-      const n = await file.read(chunker.space());
+      const n = small ? file.readSync(chunker.space()) : await file.read(chunker.space());
       if (n === null) break;
       chunker.commit(n);
     }
-    const after = await file.stat();
-    const again = await Deno.lstat(abs).catch(() => undefined);
+    const after = small ? file.statSync() : await file.stat();
+    let again: Deno.FileInfo | undefined;
+    try {
+      again = Deno.lstatSync(abs);
+    } catch {
+      again = undefined;
+    }
     const key = statKey(before);
     if (
       !sameStat(statKey(after), key) || again === undefined || !sameStat(statKey(again), key) ||
