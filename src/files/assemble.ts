@@ -21,33 +21,20 @@
 import { join } from "node:path";
 import { MycelError } from "../errors.ts";
 import { type ChunkHash, type ChunkRef, loadBlake3 } from "./chunk_hash.ts";
+import {
+  type ChunkSource,
+  type ExpectedEntry,
+  matchesExpected,
+  type OnDisk,
+  onDisk,
+  type WriteResult,
+} from "./disk_state.ts";
 import { tempNameFor } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
 import { baseName, checkRelativePath, parentOf } from "./paths.ts";
 import { assertRealDir, ensureRealParents, syncDir } from "./safe_paths.ts";
-import { type StatKey, statKey } from "./scan_file.ts";
+import { statKey } from "./scan_file.ts";
 import { keepVersion } from "./keep_version.ts";
-
-/** Where chunk bytes come from: the chunk store, other local files that hold them, ... */
-export interface ChunkSource {
-  /**
-   * The bytes of chunk `hash`, or undefined when this device doesn't have
-   * them. Untrusted: the assembler checks them against `hash`.
-   */
-  get(hash: ChunkHash): Promise<Uint8Array | undefined> | Uint8Array | undefined;
-}
-
-/**
- * What the caller believes is at the path now (from its index): a file (or,
- * with `kind: "symlink"`, a link) of this size, mtime and inode — or null
- * for nothing at all.
- */
-export type ExpectedEntry = {
-  readonly kind?: "file" | "symlink";
-  readonly size: number;
-  readonly mtimeMs: number;
-  readonly ino: number;
-} | null;
 
 /** How to write. */
 export interface AssembleOptions {
@@ -61,40 +48,6 @@ export interface AssembleOptions {
   readonly keepReplaced?: boolean;
   /** Clock for the kept version's stamp (default Date.now). */
   readonly now?: () => number;
-}
-
-/** What is at a path, for a `changed_locally` result. */
-export type OnDisk = StatKey & { readonly kind: "file" | "symlink" | "folder" | "other" };
-
-/** The outcome of a write. */
-export type WriteResult =
-  | { readonly status: "written"; readonly stat: StatKey; readonly keptAs?: string }
-  | { readonly status: "changed_locally"; readonly current: OnDisk | null };
-
-/** What is at `abs` now (not following a symlink), or null. */
-export async function onDisk(abs: string): Promise<OnDisk | null> {
-  try {
-    const info = await Deno.lstat(abs);
-    const kind = info.isFile
-      ? "file"
-      : info.isSymlink
-      ? "symlink"
-      : info.isDirectory
-      ? "folder"
-      : "other";
-    return { kind, ...statKey(info) };
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-}
-
-/** True when `current` is what the caller expected. */
-export function matchesExpected(current: OnDisk | null, expected: ExpectedEntry): boolean {
-  if (expected === null) return current === null;
-  return current !== null && current.kind === (expected.kind ?? "file") &&
-    current.size === expected.size &&
-    current.mtimeMs === expected.mtimeMs && current.ino === expected.ino;
 }
 
 function chunkError(code: string, reason: string, hash: ChunkHash): MycelError {

@@ -12,7 +12,7 @@
  */
 
 import { join } from "node:path";
-import type { ChunkSource } from "./assemble.ts";
+import type { ChunkSource } from "./disk_state.ts";
 import { type ChunkHash, type ChunkRef, loadBlake3 } from "./chunk_hash.ts";
 import { MAX_CHUNK_BYTES } from "./chunk_params.ts";
 import { relativePathProblem } from "./paths.ts";

@@ -9,7 +9,7 @@
  * transaction as the log entries it writes.
  */
 
-import type { ScanResult } from "./scan.ts";
+import type { ScanResult } from "./scan_types.ts";
 
 /** A path as this device last saw it on disk. */
 export interface IndexedEntry {

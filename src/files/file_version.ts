@@ -20,9 +20,8 @@ import { asBytes, bytesEqual } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "../log/cbor.ts";
 import { type DeviceId, deviceIdFromKey, parseDeviceId } from "../log/device_id.ts";
-import { chunkHashBytes, chunkHashFromBytes, isChunkHash } from "./chunk_hash.ts";
-import { MAX_CHUNK_BYTES } from "./chunk_params.ts";
-import { type ChunkList, MAX_INLINE_CHUNKS, MAX_MANIFEST_CHUNKS } from "./manifest_tree.ts";
+import { chunkListProblem, decodeChunkList, encodeChunkList } from "./chunk_list_codec.ts";
+import type { ChunkList } from "./manifest_tree.ts";
 import { relativePathProblem } from "./paths.ts";
 import { symlinkTargetProblem } from "./symlink_target.ts";
 import { decodeVv, encodeVv, toSafeInteger, type VersionVector } from "./version_vector.ts";
@@ -79,28 +78,6 @@ function bad(reason: string, cause?: unknown): MycelError {
   return new MycelError("bad_file_version", "read file version", reason, { cause });
 }
 
-/** Why `list` can't describe `size` bytes, or undefined. */
-function chunkListProblem(list: ChunkList, size: number): string | undefined {
-  if ("inline" in list) {
-    if (list.inline.length > MAX_INLINE_CHUNKS) return "too many inline chunks";
-    let total = 0;
-    for (const c of list.inline) {
-      if (!isChunkHash(c.hash)) return "a chunk id is not a 32-byte hash";
-      if (!Number.isSafeInteger(c.length) || c.length < 1 || c.length > MAX_CHUNK_BYTES) {
-        return "a chunk length is outside 1 B – 16 MiB";
-      }
-      total += c.length;
-    }
-    return total === size ? undefined : "the chunks do not add up to the size";
-  }
-  if (!isChunkHash(list.manifest)) return "the manifest id is not a 32-byte hash";
-  const n = list.count;
-  if (!Number.isSafeInteger(n) || n <= MAX_INLINE_CHUNKS || n > MAX_MANIFEST_CHUNKS) {
-    return `a manifest must list ${MAX_INLINE_CHUNKS + 1}–${MAX_MANIFEST_CHUNKS} chunks`;
-  }
-  return size >= n && size <= n * MAX_CHUNK_BYTES ? undefined : "size and chunk count disagree";
-}
-
 /** Why `v` is not a valid version, or undefined (the checks decoding makes). */
 export function fileVersionProblem(v: FileVersion): string | undefined {
   const pathProblem = relativePathProblem(v.path);
@@ -142,40 +119,13 @@ export function encodeFileVersion(v: FileVersion): Uint8Array {
   ];
   let tail: unknown[] = [];
   if (v.kind === "file") {
-    const c = v.chunks;
-    const list = "inline" in c
-      ? [0, ...c.inline.flatMap((r) => [chunkHashBytes(r.hash), r.length])]
-      : [1, chunkHashBytes(c.manifest), c.count];
-    tail = [v.size, v.exec, list];
+    tail = [v.size, v.exec, encodeChunkList(v.chunks)];
   } else if (v.kind === "symlink") {
     tail = [v.target];
   }
   const bytes = encodeCbor([...head, ...tail]);
   if (bytes.length > MAX_FILE_VERSION_BYTES) throw bad("the encoded version is too large");
   return bytes;
-}
-
-function decodeChunkList(x: unknown): ChunkList {
-  if (!Array.isArray(x) || (x[0] !== 0 && x[0] !== 1)) throw bad("chunk list malformed");
-  if (x[0] === 1) {
-    const manifest = chunkHashFromBytes(asBytes(x[1]));
-    const count = toSafeInteger(x[2]);
-    if (x.length !== 3 || manifest === undefined || count === undefined) {
-      throw bad("manifest reference malformed");
-    }
-    return { manifest, count };
-  }
-  if (x.length % 2 !== 1 || x.length > 1 + 2 * MAX_INLINE_CHUNKS) {
-    throw bad("inline chunk list malformed");
-  }
-  const inline = [];
-  for (let i = 1; i < x.length; i += 2) {
-    const hash = chunkHashFromBytes(asBytes(x[i]));
-    const length = toSafeInteger(x[i + 1]);
-    if (hash === undefined || length === undefined) throw bad("an inline chunk is malformed");
-    inline.push({ hash, length });
-  }
-  return { inline };
 }
 
 /**
@@ -211,7 +161,9 @@ export function decodeFileVersion(bytes: Uint8Array): FileVersion {
     if (x.length !== 9 || size === undefined || typeof x[7] !== "boolean") {
       throw bad("file fields malformed");
     }
-    v = { ...base, kind, size, exec: x[7], chunks: decodeChunkList(x[8]) };
+    const chunks = decodeChunkList(x[8]);
+    if (chunks === undefined) throw bad("chunk list malformed");
+    v = { ...base, kind, size, exec: x[7], chunks };
   } else if (kind === "symlink") {
     if (x.length !== 7 || typeof x[6] !== "string") throw bad("symlink fields malformed");
     v = { ...base, kind, target: x[6] };

@@ -11,7 +11,7 @@ import { assertMarker } from "./folder_marker.ts";
 import { keepVersion } from "./keep_version.ts";
 import { baseName, checkRelativePath, parentOf } from "./paths.ts";
 import { assertRealDir, syncDir } from "./safe_paths.ts";
-import { type ExpectedEntry, matchesExpected, type OnDisk, onDisk } from "./assemble.ts";
+import { type ExpectedEntry, matchesExpected, type OnDisk, onDisk } from "./disk_state.ts";
 
 /** How to delete. */
 export interface RemoveOptions {

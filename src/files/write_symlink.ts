@@ -8,7 +8,7 @@
 
 import { join } from "node:path";
 import { MycelError } from "../errors.ts";
-import { type ExpectedEntry, matchesExpected, onDisk, type WriteResult } from "./assemble.ts";
+import { type ExpectedEntry, matchesExpected, onDisk, type WriteResult } from "./disk_state.ts";
 import { tempNameFor } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
 import { keepVersion } from "./keep_version.ts";

@@ -10,7 +10,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { assembleFile, type ChunkSource, type ExpectedEntry } from "../../src/files/assemble.ts";
+import { assembleFile } from "../../src/files/assemble.ts";
+import type { ChunkSource, ExpectedEntry } from "../../src/files/disk_state.ts";
 import type { ChunkRef } from "../../src/files/chunk_hash.ts";
 import { chunkBytes } from "../../src/files/content_chunker.ts";
 import { MARKER_NAME } from "../../src/files/folder_layout.ts";
