@@ -22,24 +22,12 @@ import { type ChunkParams, cutMasks, DEFAULT_CHUNK_PARAMS } from "../src/files/c
 import { Chunker } from "../src/files/chunker.ts";
 import { ContentChunker } from "../src/files/content_chunker.ts";
 import { gearTables } from "../src/files/gear_table.ts";
+import { pseudoRandomBytes } from "../tests/files/helpers.ts";
 
 const MIB = 1 << 20;
 const size = Number(Deno.args[0] ?? 256) * MIB;
 const runs = Number(Deno.args[1] ?? 7);
 const SEED = 0x5eed_1234_abcdn;
-
-function pseudoRandom(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  const words = new Uint32Array(out.buffer, 0, n >>> 2);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x >>> 0;
-  }
-  return out;
-}
 
 /** Pure-JS cutter: the reference loop with the hash as 32-bit halves. */
 function jsCutter(params: ChunkParams, seed: bigint) {
@@ -125,7 +113,7 @@ function measure(label: string, fn: () => void): number {
   return mbs;
 }
 
-const data = pseudoRandom(size);
+const data = pseudoRandomBytes(size, 0x9e3779b9);
 const blake3 = await loadBlake3();
 console.log(`${size / MIB} MiB pseudo-random, median of ${runs} runs, Deno ${Deno.version.deno}`);
 

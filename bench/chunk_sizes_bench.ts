@@ -26,6 +26,8 @@ import type { ChunkParams } from "../src/files/chunk_params.ts";
 import { chunkBytes } from "../src/files/content_chunker.ts";
 import type { ChunkRef } from "../src/files/chunk_hash.ts";
 import { concatBytes, utf8 } from "../src/bytes.ts";
+import { rng } from "../tests/helpers/random.ts";
+import { pseudoRandomBytes } from "../tests/files/helpers.ts";
 
 const MIB = 1 << 20;
 const KIB = 1024;
@@ -41,30 +43,6 @@ const CANDIDATES: ChunkParams[] = [
   { min: 256 * KIB, avg: 1 * MIB, max: 4 * MIB, normalization: 1 },
   { min: 512 * KIB, avg: 2 * MIB, max: 8 * MIB, normalization: 1 },
 ];
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function noise(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  const w = new Uint32Array(out.buffer, 0, n >>> 2);
-  let x = seed | 1;
-  for (let i = 0; i < w.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    w[i] = x >>> 0;
-  }
-  return out;
-}
 
 const WORDS = ("the of and to in a is that for it as was with be by on not he this are or his " +
   "from at which but have an they you were her she there been one all we their has would " +
@@ -169,7 +147,7 @@ for (const [name, a, b] of small) {
 }
 
 // The big file: 1 MiB overwritten around the middle, and 1 MiB inserted.
-const big = noise(BIG, 0x51ed);
+const big = pseudoRandomBytes(BIG, 0x51ed);
 console.log(`\nbig ${mib(BIG)} incompressible:`);
 for (const p of CANDIDATES) {
   const before = await chunkBytes(big, p, SEED);
@@ -177,14 +155,14 @@ for (const p of CANDIDATES) {
   for (let t = 0; t < 5; t++) {
     const at = BIG / 2 + Math.floor((t - 2) * 7.3 * MIB) + t * 12345;
     const saved = big.slice(at, at + MIB);
-    big.set(noise(MIB, 1000 + t), at);
+    big.set(pseudoRandomBytes(MIB, 1000 + t), at);
     costs.push(newBytes(before, await chunkBytes(big, p, SEED)));
     big.set(saved, at);
   }
   const inserts: number[] = [];
   for (let t = 0; t < 3; t++) {
     const at = BIG / 2 + (t - 1) * 11 * MIB + t * 777;
-    const ins = concatBytes(big.subarray(0, at), noise(MIB, 99 + t), big.subarray(at));
+    const ins = concatBytes(big.subarray(0, at), pseudoRandomBytes(MIB, 99 + t), big.subarray(at));
     inserts.push(newBytes(before, await chunkBytes(ins, p, SEED)));
   }
   const stats = (xs: number[]) =>

@@ -10,8 +10,8 @@
  * file's own mtime, which is the old version's and kept as it was.
  */
 
-import { dirname, join } from "node:path";
-import { splitExtension } from "./conflict.ts";
+import { join } from "node:path";
+import { splitExtension, utcStamp } from "./conflict.ts";
 import { VERSIONS_DIR } from "./folder_layout.ts";
 import { baseName, MAX_NAME_BYTES, parentOf, utf8Length } from "./paths.ts";
 
@@ -20,15 +20,9 @@ export const DEFAULT_VERSION_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
 const STAMP = /~(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-(\d{3})$/;
 
-function pad(n: number, w: number): string {
-  return String(n).padStart(w, "0");
-}
-
+/** `~YYYYMMDD-HHMMSS-mmm` of `ms` in UTC. */
 function stampOf(ms: number): string {
-  const d = new Date(ms);
-  return `~${pad(d.getUTCFullYear(), 4)}${pad(d.getUTCMonth() + 1, 2)}${pad(d.getUTCDate(), 2)}-` +
-    `${pad(d.getUTCHours(), 2)}${pad(d.getUTCMinutes(), 2)}${pad(d.getUTCSeconds(), 2)}-` +
-    pad(d.getUTCMilliseconds(), 3);
+  return `~${utcStamp(ms)}-${String(new Date(ms).getUTCMilliseconds()).padStart(3, "0")}`;
 }
 
 /** Stem and extension used for kept versions of `name` (stem shortened to fit 255 bytes). */
@@ -141,9 +135,4 @@ export async function pruneVersions(
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   return result;
-}
-
-/** Absolute folder that will hold the kept version at `versionRel`. */
-export function versionDirAbs(root: string, versionRel: string): string {
-  return dirname(join(root, versionRel));
 }
