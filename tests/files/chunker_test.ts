@@ -14,6 +14,7 @@ import { chunkBytes, ContentChunker } from "../../src/files/content_chunker.ts";
 import { GEAR, MASKS } from "../../src/files/gear_table.ts";
 import { gearSeedFromSecret } from "../../src/files/gear_seed.ts";
 import { assembleGearWasm } from "../../src/files/gear_wasm_asm.ts";
+import { gearWasmModuleSource } from "../../src/files/gear_wasm_gen.ts";
 import { GEAR_WASM_BASE64 } from "../../src/files/gear_wasm_bytes.ts";
 import { assertMycelError } from "../helpers/assert.ts";
 import { referenceChunks } from "./fastcdc_reference.ts";
@@ -98,8 +99,10 @@ Deno.test("chunk ids of the 4096/16384/65535 case are the reference BLAKE3 diges
   assert.deepEqual(refs.map((r) => r.length), vectors.cases[0].chunks.map((c) => c.length));
 });
 
-Deno.test("the embedded wasm module is exactly what the committed assembler produces", () => {
+Deno.test("the embedded wasm module is exactly what the committed generator writes", async () => {
   assert.equal(assembleGearWasm().toBase64(), GEAR_WASM_BASE64);
+  const file = new URL("../../src/files/gear_wasm_bytes.ts", import.meta.url);
+  assert.equal(await Deno.readTextFile(file), gearWasmModuleSource());
   assert.ok(WebAssembly.validate(Uint8Array.fromBase64(GEAR_WASM_BASE64)));
 });
 
