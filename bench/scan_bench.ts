@@ -9,12 +9,15 @@
  *   the floor for any scan in Deno;
  * - "find -printf": GNU find printing size, mtime, inode and ctime of every
  *   file to /dev/null — a native walk, for scale.
- * Also printed once: the first scan (every file read and chunked).
+ * Also printed once: the first scan (every file read and chunked). Each
+ * line shows median and best wall-clock time and the median CPU time of
+ * this process (find runs in a child, so its CPU is not counted there).
  *
  *     deno run -A bench/scan_bench.ts [files] [runs]
  */
 
 import { join } from "node:path";
+import { cpuUsage } from "node:process";
 import { DEFAULT_CHUNK_PARAMS } from "../src/files/chunk_params.ts";
 import { MemoryFileIndex } from "../src/files/file_index.ts";
 import { MARKER_NAME } from "../src/files/folder_layout.ts";
@@ -45,17 +48,28 @@ function bareWalk(root: string): number {
   return n;
 }
 
+/** CPU time of this process so far (user + system), ms. */
+function cpuMs(): number {
+  const u = cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 async function time(label: string, fn: () => Promise<unknown> | unknown): Promise<number> {
   await fn(); // warm-up
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     const t0 = performance.now();
+    const c0 = cpuMs();
     await fn();
-    times.push(performance.now() - t0);
+    cpu.push(cpuMs() - c0);
+    wall.push(performance.now() - t0);
   }
-  const ms = median(times);
+  const ms = median(wall);
   console.log(
-    `${label.padEnd(22)} ${ms.toFixed(1).padStart(8)} ms  ${
+    `${label.padEnd(22)} ${ms.toFixed(1).padStart(8)} ms median ${
+      Math.min(...wall).toFixed(1).padStart(8)
+    } ms best ${median(cpu).toFixed(1).padStart(8)} ms CPU (this process)  ${
       Math.round(FILES / (ms / 1000)).toLocaleString("en").padStart(9)
     } files/s`,
   );
