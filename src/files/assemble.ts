@@ -1,0 +1,130 @@
+/**
+ * @module assemble
+ * Write a file version into the folder: `assembleFile` builds the content
+ * from its chunk list in a temporary file beside the target, checking every
+ * chunk against its BLAKE3 id, fsyncs it, sets mode and mtime, and renames
+ * it over the target. Invariants:
+ * - The target's name only ever holds the old file or the complete new one
+ *   (rename is atomic); a crash leaves at most a `.mycel-tmp-*` file.
+ * - A wrong or missing chunk stops the assembly with an error naming the
+ *   chunk (`chunk_corrupt` / `chunk_missing`); nothing under the real name
+ *   changes, the temporary file is removed, the caller fetches the chunk
+ *   elsewhere and calls again.
+ * - If the file on disk is not the one the caller expected (size, mtime,
+ *   inode; or presence), nothing is written and the result says
+ *   `changed_locally`, so the caller makes a conflict instead of losing a
+ *   local edit. Checked before writing and again right before the rename.
+ * - The replaced file is kept under `.mycel/versions/` (versions.ts).
+ * - Writes stay inside the folder (safe_paths.ts) and need the marker.
+ */
+
+import { join } from "node:path";
+import { MycelError } from "../errors.ts";
+import { type ChunkHash, type ChunkRef, loadBlake3 } from "./chunk_hash.ts";
+import {
+  type ChunkSource,
+  type ExpectedEntry,
+  matchesExpected,
+  type OnDisk,
+  onDisk,
+  type WriteResult,
+} from "./disk_state.ts";
+import { tempNameFor } from "./folder_layout.ts";
+import { assertMarker } from "./folder_marker.ts";
+import { baseName, checkRelativePath, parentOf } from "./paths.ts";
+import { assertRealDir, ensureRealParents, syncDir } from "./safe_paths.ts";
+import { statKey } from "./scan_file.ts";
+import { keepVersion } from "./keep_version.ts";
+
+/** How to write. */
+export interface AssembleOptions {
+  /** What the caller expects to replace, or null when it expects nothing there. */
+  readonly expected: ExpectedEntry;
+  /** mtime to give the new file (the version's), ms. */
+  readonly mtimeMs: number;
+  /** Execute bit of the version. */
+  readonly exec: boolean;
+  /** Keep the replaced file under `.mycel/versions/` (default true). */
+  readonly keepReplaced?: boolean;
+  /** Clock for the kept version's stamp (default Date.now). */
+  readonly now?: () => number;
+}
+
+function chunkError(code: string, reason: string, hash: ChunkHash): MycelError {
+  return new MycelError(code, "assemble file", reason, {
+    value: hash,
+    hint: "Fetch this chunk from another device and try again.",
+  });
+}
+
+async function writeChunks(file: Deno.FsFile, chunks: readonly ChunkRef[], source: ChunkSource) {
+  const blake3 = await loadBlake3();
+  for (const ref of chunks) {
+    const bytes = await source.get(ref.hash);
+    if (bytes === undefined) throw chunkError("chunk_missing", "a chunk is missing", ref.hash);
+    if (bytes.length !== ref.length || blake3(bytes) !== ref.hash) {
+      throw chunkError("chunk_corrupt", "a chunk does not match its id", ref.hash);
+    }
+    for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+  }
+}
+
+/** Permission bits for the new file: the replaced file's rw bits, or 0644; exec follows read. */
+function modeFor(replaced: OnDisk | null, mode: number | undefined, exec: boolean): number {
+  const rw = replaced !== null && mode !== undefined ? mode & 0o666 : 0o644;
+  return exec ? rw | ((rw & 0o444) >> 2) : rw;
+}
+
+/**
+ * Write the file at folder-relative `relPath` from `chunks` (see the
+ * module comment).
+ * @throws MycelError `bad_path`, `folder_stopped`, `unsafe_path`,
+ * `chunk_missing`, `chunk_corrupt`
+ */
+export async function assembleFile(
+  root: string,
+  relPath: string,
+  chunks: readonly ChunkRef[],
+  source: ChunkSource,
+  options: AssembleOptions,
+): Promise<WriteResult> {
+  checkRelativePath(relPath);
+  assertMarker(root, "assemble file");
+  const realRoot = await Deno.realPath(root);
+  const parent = parentOf(relPath);
+  await ensureRealParents(realRoot, parent);
+  const dirAbs = join(realRoot, parent);
+  const target = join(dirAbs, baseName(relPath));
+  const before = await onDisk(target);
+  if (!matchesExpected(before, options.expected)) {
+    return { status: "changed_locally", current: before };
+  }
+  const replacedMode = before === null ? undefined : (await Deno.lstat(target)).mode ?? undefined;
+  const temp = join(dirAbs, tempNameFor(baseName(relPath)));
+  let renamed = false;
+  try {
+    const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
+    try {
+      await writeChunks(file, chunks, source);
+      await Deno.chmod(temp, modeFor(before, replacedMode, options.exec));
+      const mtime = new Date(options.mtimeMs);
+      await file.utime(mtime, mtime);
+      await file.sync();
+    } finally {
+      file.close();
+    }
+    await assertRealDir(dirAbs, dirAbs);
+    const now = await onDisk(target);
+    if (!matchesExpected(now, options.expected)) return { status: "changed_locally", current: now };
+    let keptAs: string | undefined;
+    if (now !== null && options.keepReplaced !== false) {
+      keptAs = await keepVersion(realRoot, relPath, "link", options.now?.() ?? Date.now());
+    }
+    await Deno.rename(temp, target);
+    renamed = true;
+    await syncDir(dirAbs);
+    return { status: "written", stat: statKey(await Deno.lstat(target)), keptAs };
+  } finally {
+    if (!renamed) await Deno.remove(temp).catch(() => {});
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * @module chunk_hash
+ * Chunk ids: BLAKE3-256 (hash-wasm's WebAssembly build), written as 64
+ * lower-case hex digits in memory and as 32 raw bytes on the wire. A chunk
+ * is always checked against its id before it is used.
+ *
+ * The hasher is created once per process (creating one compiles wasm); its
+ * `init/update/digest` are synchronous, so one shared instance is safe
+ * between awaits.
+ */
+
+import { createBLAKE3, type IHasher } from "hash-wasm";
+import { fromHex, toHex } from "../bytes.ts";
+
+/** A BLAKE3-256 digest as 64 lower-case hex digits. */
+export type ChunkHash = string;
+
+/** One chunk of a file: its id and length in bytes. */
+export interface ChunkRef {
+  /** BLAKE3-256 of the chunk's bytes. */
+  readonly hash: ChunkHash;
+  /** Length in bytes (≥ 1). */
+  readonly length: number;
+}
+
+/** Synchronous BLAKE3-256 → hex, available once {@link loadBlake3} resolved. */
+export type Blake3 = (bytes: Uint8Array) => ChunkHash;
+
+let loaded: Promise<Blake3> | undefined;
+
+/** The process's BLAKE3 function (created on first use). */
+export function loadBlake3(): Promise<Blake3> {
+  loaded ??= createBLAKE3(256).then((h: IHasher) => (bytes: Uint8Array) => {
+    h.init();
+    h.update(bytes);
+    return h.digest("hex");
+  });
+  return loaded;
+}
+
+/** BLAKE3-256 of `bytes` as hex. */
+export async function blake3Hex(bytes: Uint8Array): Promise<ChunkHash> {
+  return (await loadBlake3())(bytes);
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** True when `text` is a chunk id (64 lower-case hex digits). */
+export function isChunkHash(text: unknown): text is ChunkHash {
+  return typeof text === "string" && HEX64.test(text);
+}
+
+/** Wire form of a chunk id. */
+export function chunkHashBytes(hash: ChunkHash): Uint8Array {
+  if (!isChunkHash(hash)) throw new RangeError("not a chunk hash");
+  return fromHex(hash);
+}
+
+/** Chunk id from its wire form, or undefined when it is not 32 bytes. */
+export function chunkHashFromBytes(bytes: Uint8Array | undefined): ChunkHash | undefined {
+  return bytes?.length === 32 ? toHex(bytes) : undefined;
+}

@@ -1,0 +1,133 @@
+/**
+ * @module conflict
+ * What happens when two versions of a path were made concurrently (neither
+ * version vector has seen the other): a deterministic function of the two
+ * versions alone, so every device reaches the same outcome and makes at
+ * most one conflict copy per pair, however many times it sees them.
+ *
+ * - Same content (same kind and chunk list, or same link target): no copy;
+ *   the caller merges the vectors.
+ * - A deletion against an edit: the edit wins, no copy (a delete racing an
+ *   edit keeps the edit). Two deletions: same content.
+ * - Otherwise the newer mtime wins; on equal mtimes the larger device key,
+ *   then the larger SHA-256 of the encoded version. The loser is kept as
+ *   `NAME.sync-conflict-YYYYMMDD-HHMMSS-DEVICE.EXT` beside the path, where
+ *   the time is the LOSER's mtime in UTC (whole seconds) and DEVICE the short
+ *   id (first 7 characters) of the device that made the loser. The name
+ *   depends on the losing version only, so the same loser gets the same
+ *   copy whichever version it lost to.
+ */
+
+import { sha256 } from "@noble/hashes/sha2.js";
+import { compareBytes } from "../bytes.ts";
+import { parseDeviceId, shortDeviceId } from "../log/device_id.ts";
+import { encodeFileVersion, type FileVersion } from "./file_version.ts";
+import { MAX_NAME_BYTES, utf8Length } from "./paths.ts";
+
+/** Marker inside every conflict copy's name. */
+export const CONFLICT_MARKER = ".sync-conflict-";
+
+/** Outcome of two concurrent versions. */
+export interface ConflictOutcome {
+  /** The version that stays at the path. */
+  readonly winner: FileVersion;
+  /** The other one. */
+  readonly loser: FileVersion;
+  /** Where to keep the loser's content, or null when no copy is made. */
+  readonly copyPath: string | null;
+}
+
+/** Split a name into stem and extension (with its dot): dotfiles and names without a dot have none. */
+export function splitExtension(name: string): [string, string] {
+  const lead = name.length - name.replace(/^\.+/, "").length;
+  const dot = name.lastIndexOf(".");
+  if (dot <= lead || dot === name.length - 1) return [name, ""];
+  return [name.slice(0, dot), name.slice(dot)];
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, "0");
+}
+
+/** `YYYYMMDD-HHMMSS` of `ms` in UTC. */
+export function utcStamp(ms: number): string {
+  const d = new Date(Math.floor(ms / 1000) * 1000);
+  return `${pad(d.getUTCFullYear(), 4)}${pad(d.getUTCMonth() + 1, 2)}${pad(d.getUTCDate(), 2)}-` +
+    `${pad(d.getUTCHours(), 2)}${pad(d.getUTCMinutes(), 2)}${pad(d.getUTCSeconds(), 2)}`;
+}
+
+/** Cut `text` to at most `bytes` UTF-8 bytes at a code point boundary. */
+function cutUtf8(text: string, bytes: number): string {
+  let out = "";
+  let used = 0;
+  for (const ch of text) {
+    const n = utf8Length(ch);
+    if (used + n > bytes) break;
+    out += ch;
+    used += n;
+  }
+  return out;
+}
+
+/**
+ * The conflict copy's path for losing version `loser`. When the name would
+ * pass 255 bytes, the stem is shortened (at a character boundary) — the
+ * marker, time, device and extension are always whole.
+ */
+export function conflictCopyPath(loser: FileVersion): string {
+  const slash = loser.path.lastIndexOf("/");
+  const dir = loser.path.slice(0, slash + 1);
+  const [stem, ext] = splitExtension(loser.path.slice(slash + 1));
+  const tag = `${CONFLICT_MARKER}${utcStamp(loser.mtime)}-${shortDeviceId(loser.modifiedBy)}`;
+  const room = MAX_NAME_BYTES - utf8Length(tag) - utf8Length(ext);
+  const keptExt = room >= 1 ? ext : "";
+  const keptStem = cutUtf8(stem, MAX_NAME_BYTES - utf8Length(tag) - utf8Length(keptExt));
+  return `${dir}${keptStem}${tag}${keptExt}`;
+}
+
+/** True when `path`'s name is a conflict copy's. */
+export function isConflictCopy(path: string): boolean {
+  return /\.sync-conflict-\d{8}-\d{6}-[A-Z2-7]{7}(\.[^/]*)?$/.test(path);
+}
+
+/** True when the two versions hold the same content (exec and mtime aside). */
+export function sameContent(a: FileVersion, b: FileVersion): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === "symlink") return a.target === (b as typeof a).target;
+  if (a.kind === "deleted") return true;
+  const x = a.chunks, y = (b as typeof a).chunks;
+  if (a.size !== (b as typeof a).size) return false;
+  if ("manifest" in x || "manifest" in y) {
+    return "manifest" in x && "manifest" in y && x.manifest === y.manifest && x.count === y.count;
+  }
+  return x.inline.length === y.inline.length &&
+    x.inline.every((c, i) => c.hash === y.inline[i].hash && c.length === y.inline[i].length);
+}
+
+/** Positive when `a` beats `b` by mtime, then device key, then encoding hash. */
+function rank(a: FileVersion, b: FileVersion): number {
+  if (a.mtime !== b.mtime) return a.mtime - b.mtime;
+  const byDevice = compareBytes(
+    parseDeviceId(a.modifiedBy).publicKey,
+    parseDeviceId(b.modifiedBy).publicKey,
+  );
+  if (byDevice !== 0) return byDevice;
+  return compareBytes(sha256(encodeFileVersion(a)), sha256(encodeFileVersion(b)));
+}
+
+/**
+ * Decide between two concurrent versions of the same path (see the module
+ * comment). Symmetric: `resolveConflict(a, b)` and `resolveConflict(b, a)`
+ * give the same winner, loser and copy path.
+ */
+export function resolveConflict(a: FileVersion, b: FileVersion): ConflictOutcome {
+  if (a.path !== b.path) throw new RangeError("resolveConflict() needs two versions of one path");
+  const aWins = rank(a, b) >= 0;
+  const [winner, loser] = aWins ? [a, b] : [b, a];
+  if (sameContent(a, b)) return { winner, loser, copyPath: null };
+  if (a.kind === "deleted" || b.kind === "deleted") {
+    const [kept, gone] = a.kind === "deleted" ? [b, a] : [a, b];
+    return { winner: kept, loser: gone, copyPath: null };
+  }
+  return { winner, loser, copyPath: conflictCopyPath(loser) };
+}

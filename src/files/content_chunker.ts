@@ -1,0 +1,88 @@
+/**
+ * @module content_chunker
+ * Cuts a stream into FastCDC chunks and names each by its BLAKE3 id: the
+ * {@link Chunker} plus hashing, collecting the chunk list. Pure (bytes in,
+ * chunk list out); file reading is in scan_file.ts. Memory stays that of one
+ * Chunker, whatever the stream length.
+ */
+
+import { type Blake3, type ChunkRef, loadBlake3 } from "./chunk_hash.ts";
+import type { ChunkParams } from "./chunk_params.ts";
+import { Chunker } from "./chunker.ts";
+
+/**
+ * Sees every chunk as it is cut: its ref, a transient view of its bytes
+ * (copy to keep) and its offset in the stream.
+ */
+export type ChunkSink = (ref: ChunkRef, bytes: Uint8Array, offset: number) => void;
+
+/** Chunks and hashes one stream at a time ({@link reset} for the next). */
+export class ContentChunker {
+  /** The chunks cut so far, in order. */
+  chunks: ChunkRef[] = [];
+  readonly #chunker: Chunker;
+  readonly #blake3: Blake3;
+  readonly #onChunk: (bytes: Uint8Array, offset: number) => void;
+
+  private constructor(chunker: Chunker, blake3: Blake3, sink?: ChunkSink) {
+    this.#chunker = chunker;
+    this.#blake3 = blake3;
+    this.#onChunk = (bytes, offset) => {
+      const ref = { hash: this.#blake3(bytes), length: bytes.length };
+      this.chunks.push(ref);
+      sink?.(ref, bytes, offset);
+    };
+  }
+
+  /** Start a new stream (the chunk list starts empty; the old array is left as it was). */
+  reset(): void {
+    this.#chunker.reset();
+    this.chunks = [];
+  }
+
+  /** A chunker for one stream with the mesh's `params` and `seed`. */
+  static async create(
+    params: ChunkParams,
+    seed: bigint,
+    sink?: ChunkSink,
+  ): Promise<ContentChunker> {
+    return new ContentChunker(new Chunker(params, seed), await loadBlake3(), sink);
+  }
+
+  /** Bytes taken in so far. */
+  get bytesIn(): number {
+    return this.#chunker.bytesIn;
+  }
+
+  /** Free space to read into directly; then {@link commit}. */
+  space(): Uint8Array {
+    return this.#chunker.space();
+  }
+
+  /** Take `n` bytes written into {@link space}. */
+  commit(n: number): void {
+    this.#chunker.commit(n, this.#onChunk);
+  }
+
+  /** Take a copy of `data`. */
+  push(data: Uint8Array): void {
+    this.#chunker.push(data, this.#onChunk);
+  }
+
+  /** End of stream; returns the whole chunk list. */
+  finish(): ChunkRef[] {
+    this.#chunker.finish(this.#onChunk);
+    return this.chunks;
+  }
+}
+
+/** The chunk list of an in-memory byte array. */
+export async function chunkBytes(
+  data: Uint8Array,
+  params: ChunkParams,
+  seed: bigint,
+): Promise<ChunkRef[]> {
+  const c = await ContentChunker.create(params, seed);
+  c.push(data);
+  return c.finish();
+}

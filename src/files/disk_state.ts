@@ -1,0 +1,66 @@
+/**
+ * @module disk_state
+ * What is at a path in the folder right now, and whether it is what the
+ * caller's index says — the check every write makes before touching a
+ * path, and again right before its rename, so a local edit racing a
+ * remote version is reported (`changed_locally`) instead of overwritten.
+ * Also the shapes every folder write shares.
+ */
+
+import type { ChunkHash } from "./chunk_hash.ts";
+import { type StatKey, statKey } from "./scan_file.ts";
+
+/** Where chunk bytes come from: the chunk store, other local files that hold them, ... */
+export interface ChunkSource {
+  /**
+   * The bytes of chunk `hash`, or undefined when this device doesn't have
+   * them. Untrusted: the assembler checks them against `hash`.
+   */
+  get(hash: ChunkHash): Promise<Uint8Array | undefined> | Uint8Array | undefined;
+}
+
+/**
+ * What the caller believes is at the path now (from its index): a file (or,
+ * with `kind: "symlink"`, a link) of this size, mtime and inode — or null
+ * for nothing at all.
+ */
+export type ExpectedEntry = {
+  readonly kind?: "file" | "symlink";
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ino: number;
+} | null;
+
+/** What is at a path, for a `changed_locally` result. */
+export type OnDisk = StatKey & { readonly kind: "file" | "symlink" | "folder" | "other" };
+
+/** The outcome of a write. */
+export type WriteResult =
+  | { readonly status: "written"; readonly stat: StatKey; readonly keptAs?: string }
+  | { readonly status: "changed_locally"; readonly current: OnDisk | null };
+
+/** What is at `abs` now (not following a symlink), or null. */
+export async function onDisk(abs: string): Promise<OnDisk | null> {
+  try {
+    const info = await Deno.lstat(abs);
+    const kind = info.isFile
+      ? "file"
+      : info.isSymlink
+      ? "symlink"
+      : info.isDirectory
+      ? "folder"
+      : "other";
+    return { kind, ...statKey(info) };
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
+/** True when `current` is what the caller expected. */
+export function matchesExpected(current: OnDisk | null, expected: ExpectedEntry): boolean {
+  if (expected === null) return current === null;
+  return current !== null && current.kind === (expected.kind ?? "file") &&
+    current.size === expected.size &&
+    current.mtimeMs === expected.mtimeMs && current.ino === expected.ino;
+}

@@ -1,0 +1,54 @@
+/**
+ * @module folder_layout
+ * The names mycel itself uses inside a synced folder. Every one is always
+ * ignored by scans and refused in paths from peers, so no peer can write
+ * into them and they never sync:
+ * - `.mycel-folder` (root only): the marker. A folder without it is stopped
+ *   (an unmounted disk must never look like "everything was deleted").
+ * - `.mycel/` (root only): per-device internals — `.mycel/ignore` (local
+ *   ignore additions, gitignore syntax) and `.mycel/versions/` (replaced and
+ *   deleted files kept for the retention period).
+ * - `.mycel-tmp-*` (any folder): files being assembled; renamed into place
+ *   when complete, so a crash leaves only these behind.
+ * `.mycelignore` (root) is NOT internal: it syncs like any file.
+ */
+
+/** The marker file at the folder root. */
+export const MARKER_NAME = ".mycel-folder";
+/** The per-device internals folder at the root. */
+export const INTERNAL_DIR = ".mycel";
+/** Local (unsynced) ignore additions, relative to the root. */
+export const LOCAL_IGNORE_PATH = ".mycel/ignore";
+/** Where replaced and deleted files are kept, relative to the root. */
+export const VERSIONS_DIR = ".mycel/versions";
+/** The synced ignore file at the root. */
+export const IGNORE_FILE_NAME = ".mycelignore";
+/** Prefix of mycel's temporary files (in the target's own folder). */
+export const TEMP_PREFIX = ".mycel-tmp-";
+/** Glob (gitignore syntax) matching mycel's temporary files anywhere. */
+export const TEMP_PATTERN = `${TEMP_PREFIX}*`;
+
+/** True when a file name (one segment) is a mycel temporary file. */
+export function isTempName(name: string): boolean {
+  return name.startsWith(TEMP_PREFIX);
+}
+
+/**
+ * True when the relative path `path` ("a/b/c", no leading slash) is one of
+ * mycel's own: the marker, anything under `.mycel/`, or a temporary file.
+ */
+export function isInternalPath(path: string): boolean {
+  if (path === MARKER_NAME || path === INTERNAL_DIR || path.startsWith(`${INTERNAL_DIR}/`)) {
+    return true;
+  }
+  const slash = path.lastIndexOf("/");
+  return isTempName(path.slice(slash + 1));
+}
+
+/** A fresh temporary file name for assembling `name` (random, never reused). */
+export function tempNameFor(name: string): string {
+  const random = crypto.getRandomValues(new Uint8Array(6)).toHex();
+  // A short hint of the target, cut at a code point (at most 160 UTF-8
+  // bytes), so the temporary name stays within one segment's 255 bytes.
+  return `${TEMP_PREFIX}${random}-${[...name].slice(0, 40).join("")}`;
+}

@@ -1,0 +1,33 @@
+/**
+ * @module folder_marker
+ * The marker check every folder operation starts (and a scan also ends)
+ * with: a folder whose `.mycel-folder` is missing is stopped — most often
+ * its disk is not mounted, and the empty mount point must never read as
+ * "everything was deleted" nor receive files meant for the disk.
+ */
+
+import { join } from "node:path";
+import { MycelError } from "../errors.ts";
+import { MARKER_NAME } from "./folder_layout.ts";
+
+/**
+ * Throw unless `root` holds the marker (any kind of entry).
+ * @param action what is being done, e.g. "scan folder"
+ * @throws MycelError `folder_stopped`
+ */
+export function assertMarker(root: string, action: string): void {
+  try {
+    Deno.lstatSync(join(root, MARKER_NAME));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory)) throw e;
+    throw new MycelError(
+      "folder_stopped",
+      action,
+      "folder stopped: marker missing — disk not mounted?",
+      {
+        value: root,
+        hint: `If the folder is really there, recreate the marker: touch '${root}/${MARKER_NAME}'`,
+      },
+    );
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * @module keep_version
+ * Put the current file at a path into `.mycel/versions/` before it is
+ * replaced (hard link: instant, and the old content survives the rename
+ * over its name) or deleted (move). Falls back to a copy where links or
+ * cross-device moves don't work. The kept copy keeps its mtime.
+ */
+
+import { dirname, join } from "node:path";
+import { ensureRealParents } from "./safe_paths.ts";
+import { versionPathFor } from "./versions.ts";
+
+/** Keep a version of `relPath`; returns the kept copy's folder-relative path. */
+export async function keepVersion(
+  realRoot: string,
+  relPath: string,
+  how: "link" | "move",
+  now: number,
+): Promise<string> {
+  let rel = versionPathFor(relPath, now);
+  // Two versions kept in one millisecond: take the next free stamp.
+  for (let bump = 1; await exists(join(realRoot, rel)); bump++) {
+    rel = versionPathFor(relPath, now + bump);
+  }
+  await ensureRealParents(realRoot, dirname(rel));
+  const from = join(realRoot, relPath);
+  const to = join(realRoot, rel);
+  try {
+    if (how === "link") await Deno.link(from, to);
+    else await Deno.rename(from, to);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw e;
+    // Links unsupported, or the versions folder is on another device: copy.
+    const info = await Deno.lstat(from);
+    if (info.isSymlink) {
+      await Deno.symlink(await Deno.readLink(from), to);
+    } else {
+      await Deno.copyFile(from, to);
+      if (info.mtime !== null) await Deno.utime(to, info.atime ?? info.mtime, info.mtime);
+    }
+    if (how === "move") await Deno.remove(from);
+  }
+  return rel;
+}
+
+async function exists(abs: string): Promise<boolean> {
+  try {
+    await Deno.lstat(abs);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}

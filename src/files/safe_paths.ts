@@ -1,0 +1,74 @@
+/**
+ * @module safe_paths
+ * Where writes land. Every write into a folder goes to a path checked by
+ * paths.ts, below parents that are real folders — never symlinks — so a
+ * link inside the folder (synced or planted) can't redirect a write outside
+ * it. Parents are created as needed, one level at a time, each checked.
+ *
+ * Deno has no openat/O_NOFOLLOW, so a local process that swaps a parent for
+ * a symlink between the check and the write could still win a race; the
+ * assembler re-checks with realpath right before its rename to shrink that
+ * window. Such a process can write into the folder directly anyway.
+ */
+
+import { join } from "node:path";
+import { MycelError } from "../errors.ts";
+
+function unsafe(reason: string, value: string): MycelError {
+  return new MycelError("unsafe_path", "write into folder", reason, {
+    value,
+    hint: "mycel never writes through symlinked or non-folder parents; move them aside.",
+  });
+}
+
+/**
+ * Make sure every segment of the folder-relative `parent` ("" = the root)
+ * is a real folder under the real root `realRoot`, creating missing ones.
+ * @throws MycelError `unsafe_path` when a parent is a symlink or not a folder
+ */
+export async function ensureRealParents(realRoot: string, parent: string): Promise<void> {
+  if (parent === "") return;
+  let at = realRoot;
+  for (const seg of parent.split("/")) {
+    at = join(at, seg);
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = await Deno.lstat(at);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    if (info === undefined) {
+      try {
+        await Deno.mkdir(at);
+      } catch (e) {
+        if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      }
+      info = await Deno.lstat(at);
+    }
+    if (info.isSymlink) throw unsafe("a parent folder is a symlink", at);
+    if (!info.isDirectory) throw unsafe("a parent is not a folder", at);
+  }
+}
+
+/**
+ * Check that the folder `abs` really is `expected` (no symlink anywhere on
+ * the way), right before a rename into it.
+ * @throws MycelError `unsafe_path`
+ */
+export async function assertRealDir(abs: string, expected: string): Promise<void> {
+  const real = await Deno.realPath(abs);
+  if (real !== expected) throw unsafe("a parent folder moved or became a symlink", abs);
+}
+
+/** fsync a folder so a rename in it is durable (best effort where unsupported). */
+export async function syncDir(abs: string): Promise<void> {
+  let dir: Deno.FsFile | undefined;
+  try {
+    dir = await Deno.open(abs, { read: true });
+    await dir.sync();
+  } catch {
+    // Some file systems refuse fsync on folders; the rename is still atomic.
+  } finally {
+    dir?.close();
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * @module scan
+ * `scanFolder`: walk a synced folder and report what changed since the
+ * index — new and changed files with their chunk lists, symlinks with their
+ * target text, deleted paths — plus what could not sync and why.
+ *
+ * Safety rules:
+ * - No marker (`.mycel-folder`) at the start or at the end of the walk: the
+ *   scan throws `folder_stopped` and reports nothing, so an unmounted disk
+ *   never reads as "everything was deleted".
+ * - A path is reported deleted only when it is in the index, was not seen,
+ *   is not ignored now, and no folder above it failed to list.
+ * - More than half of the indexed paths deleted: `massDelete` is set so the
+ *   caller asks before acting.
+ * - Nothing is followed: symlinks (to files or folders, inside or out) are
+ *   recorded as links; special files (FIFOs, sockets, devices) are skipped
+ *   with a note and never opened.
+ * - Files whose (kind, size, mtime, inode, ctime, exec bit) match the index
+ *   are not read. Changed files are streamed (scan_file.ts). Deno gives
+ *   mtime in ms but ctime in whole seconds: a same-size rewrite that also
+ *   restores the mtime within the second of the previous change goes
+ *   unseen until the file changes again (git's "racy clean" case).
+ * Folder listing, lstat and reading files up to 1 MiB are synchronous
+ * (several times faster for large trees — 20,000 small files are read in
+ * about 1.5 s instead of 11 — and a scan runs in a short-lived command);
+ * larger files are read asynchronously.
+ */
+
+import { join } from "node:path";
+import { ContentChunker } from "./content_chunker.ts";
+import type { FileIndex } from "./file_index.ts";
+import { isInternalPath } from "./folder_layout.ts";
+import { assertMarker } from "./folder_marker.ts";
+import { loadIgnoreRules } from "./ignore_rules.ts";
+import { findCaseCollisions } from "./path_portability.ts";
+import { relativePathProblem, showPath } from "./paths.ts";
+import { chunkFile, sameStat, statKey } from "./scan_file.ts";
+import type {
+  ScannedFile,
+  ScannedSymlink,
+  ScanOptions,
+  ScanResult,
+  ScanStats,
+  SkippedPath,
+} from "./scan_types.ts";
+import { symlinkEscapes, symlinkTargetProblem } from "./symlink_target.ts";
+
+/**
+ * Scan the folder at `root` against `index` (see the module comment).
+ * @throws MycelError `folder_stopped` when the marker is missing,
+ * `bad_ignore_file` when an ignore file can't be used
+ */
+export async function scanFolder(
+  root: string,
+  index: FileIndex,
+  options: ScanOptions,
+): Promise<ScanResult> {
+  assertMarker(root, "scan folder");
+  const rules = options.ignore ?? await loadIgnoreRules(root);
+  let current = "";
+  const sink = options.onChunk;
+  const chunker = await ContentChunker.create(
+    options.params,
+    options.seed,
+    sink && ((ref, bytes, offset) => sink(current, ref, bytes, offset)),
+  );
+  const stats: ScanStats = {
+    dirs: 0,
+    present: 0,
+    unchanged: 0,
+    hashedFiles: 0,
+    hashedBytes: 0,
+    ignored: 0,
+  };
+  const changed: (ScannedFile | ScannedSymlink)[] = [];
+  const skipped: SkippedPath[] = [];
+  const present = new Set<string>();
+  const unlisted: string[] = []; // folders that could not be listed: nothing below is "deleted"
+  const stack = [""];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    let names: Deno.DirEntry[];
+    try {
+      names = [...Deno.readDirSync(dir === "" ? root : join(root, dir))];
+      stats.dirs++;
+    } catch (e) {
+      // Gone since its parent was listed: nothing below is present. Any other
+      // failure: nothing below may be called deleted.
+      if (e instanceof Deno.errors.NotFound && dir !== "") continue;
+      unlisted.push(dir);
+      skipped.push({ path: dir, reason: `the folder can't be listed (${(e as Error).name})` });
+      continue;
+    }
+    names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const subdirs: string[] = [];
+    for (const entry of names) {
+      const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+      if (isInternalPath(path)) continue;
+      const problem = relativePathProblem(path);
+      if (problem !== undefined) {
+        skipped.push({ path: showPath(path), reason: `its name can't sync: ${problem}` });
+        if (entry.isDirectory) unlisted.push(path);
+        continue;
+      }
+      if (rules.isIgnored(path, entry.isDirectory)) {
+        stats.ignored++;
+        continue;
+      }
+      if (entry.isDirectory) {
+        subdirs.push(path);
+        continue;
+      }
+      const abs = join(root, path);
+      let info: Deno.FileInfo;
+      try {
+        info = Deno.lstatSync(abs);
+      } catch {
+        continue; // gone since the listing: absent
+      }
+      if (info.isDirectory) {
+        subdirs.push(path);
+        continue;
+      }
+      if (!info.isFile && !info.isSymlink) {
+        present.add(path);
+        skipped.push({ path, reason: `it is a special file (${specialKind(info)}), not synced` });
+        continue;
+      }
+      present.add(path);
+      stats.present++;
+      const key = statKey(info);
+      const known = index.get(path);
+      const kind = info.isFile ? "file" : "symlink";
+      if (known !== undefined && known.kind === kind && sameStat(known, key)) {
+        stats.unchanged++;
+        continue;
+      }
+      if (kind === "symlink") {
+        try {
+          const target = Deno.readLinkSync(abs);
+          const problem = symlinkTargetProblem(target);
+          if (problem !== undefined) skipped.push({ path, reason: `${problem}, not synced` });
+          else changed.push({ kind, path, ...key, target, escapes: symlinkEscapes(path, target) });
+        } catch (e) {
+          skipped.push({ path, reason: `the link can't be read (${(e as Error).name})` });
+        }
+        continue;
+      }
+      current = path;
+      const read = await chunkFile(abs, info, chunker);
+      if ("skipped" in read) {
+        skipped.push({ path, reason: read.skipped });
+        continue;
+      }
+      stats.hashedFiles++;
+      stats.hashedBytes += info.size;
+      changed.push({ kind, path, ...key, chunks: read.chunks });
+    }
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
+  }
+  assertMarker(root, "scan folder"); // unmounted while we walked: report nothing
+  const under = (p: string) => unlisted.some((d) => d === "" || p.startsWith(`${d}/`));
+  const deleted: string[] = [];
+  for (const p of index.paths()) {
+    if (!present.has(p) && !under(p) && !rules.isIgnored(p, false)) deleted.push(p);
+  }
+  changed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    changed,
+    deleted,
+    skipped,
+    caseCollisions: findCaseCollisions(present),
+    massDelete: index.size > 0 && deleted.length * 2 > index.size,
+    stats,
+  };
+}
+
+function specialKind(info: Deno.FileInfo): string {
+  if (info.isFifo) return "FIFO";
+  if (info.isSocket) return "socket";
+  if (info.isBlockDevice) return "block device";
+  if (info.isCharDevice) return "character device";
+  return "unknown type";
+}

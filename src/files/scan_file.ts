@@ -1,0 +1,103 @@
+/**
+ * @module scan_file
+ * Reading one regular file for a scan: stream it straight into the
+ * chunker's buffer (memory stays one chunker's, whatever the file size) and
+ * make sure what was read is one consistent state of one file.
+ *
+ * The file is opened by path, so between the scan's lstat and the open it
+ * could be swapped for another file or a link to one outside the folder:
+ * the opened file's inode must be the lstat'ed one, and after reading, its
+ * size and mtime must not have moved (else "changed while scanning"; the
+ * next scan retries). Only regular files are ever opened — a FIFO would
+ * block the open.
+ */
+
+import type { ChunkRef } from "./chunk_hash.ts";
+import type { ContentChunker } from "./content_chunker.ts";
+
+/** The stat fields a scan compares. */
+export interface StatKey {
+  /** Size in bytes. */
+  readonly size: number;
+  /** Modification time, ms. */
+  readonly mtimeMs: number;
+  /** Inode (0 when unknown). */
+  readonly ino: number;
+  /** Status-change time, ms (0 when unknown). */
+  readonly ctimeMs: number;
+  /** Any execute bit set. */
+  readonly exec: boolean;
+}
+
+/** The stat fields of `info`. */
+export function statKey(info: Deno.FileInfo): StatKey {
+  return {
+    size: info.size,
+    mtimeMs: info.mtime?.getTime() ?? 0,
+    ino: info.ino ?? 0,
+    ctimeMs: info.ctime?.getTime() ?? 0,
+    exec: ((info.mode ?? 0) & 0o111) !== 0,
+  };
+}
+
+/** True when two stats describe the same unchanged file. */
+export function sameStat(a: StatKey, b: StatKey): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino &&
+    a.ctimeMs === b.ctimeMs && a.exec === b.exec;
+}
+
+/** Chunks of the file, or why it was not read this time. */
+export type ReadOutcome = { chunks: ChunkRef[] } | { skipped: string };
+
+/** Files up to this size are read with synchronous calls (one read; far less overhead). */
+export const SMALL_FILE_BYTES = 1 << 20;
+
+/**
+ * Chunk the regular file at `abs`, which lstat described as `before`.
+ * `chunker` is reset first and left holding this file's chunks.
+ */
+export async function chunkFile(
+  abs: string,
+  before: Deno.FileInfo,
+  chunker: ContentChunker,
+): Promise<ReadOutcome> {
+  chunker.reset();
+  const small = before.size <= SMALL_FILE_BYTES;
+  let file: Deno.FsFile;
+  try {
+    file = small ? Deno.openSync(abs, { read: true }) : await Deno.open(abs, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { skipped: "it vanished while scanning" };
+    return { skipped: `it can't be read (${e instanceof Error ? e.name : "error"})` };
+  }
+  try {
+    const opened = small ? file.statSync() : await file.stat();
+    if (!opened.isFile || opened.ino !== before.ino || opened.dev !== before.dev) {
+      return { skipped: "it changed while scanning" };
+    }
+    while (true) {
+      const n = small ? file.readSync(chunker.space()) : await file.read(chunker.space());
+      if (n === null) break;
+      chunker.commit(n);
+    }
+    const after = small ? file.statSync() : await file.stat();
+    let again: Deno.FileInfo | undefined;
+    try {
+      again = Deno.lstatSync(abs);
+    } catch {
+      again = undefined;
+    }
+    const key = statKey(before);
+    if (
+      !sameStat(statKey(after), key) || again === undefined || !sameStat(statKey(again), key) ||
+      chunker.bytesIn !== before.size
+    ) {
+      return { skipped: "it changed while scanning" };
+    }
+    return { chunks: chunker.finish() };
+  } catch (e) {
+    return { skipped: `it can't be read (${e instanceof Error ? e.name : "error"})` };
+  } finally {
+    file.close();
+  }
+}

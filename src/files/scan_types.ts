@@ -1,0 +1,79 @@
+/**
+ * @module scan_types
+ * What `scanFolder` (scan.ts) takes and reports. A result is applied by the
+ * caller to its index (`MemoryFileIndex.apply` shows how) in the same
+ * transaction as the log entries it writes for the changes.
+ */
+
+import type { ChunkRef } from "./chunk_hash.ts";
+import type { ChunkParams } from "./chunk_params.ts";
+import type { IgnoreRules } from "./ignore_rules.ts";
+import type { StatKey } from "./scan_file.ts";
+
+/** A new or changed regular file. */
+export interface ScannedFile extends StatKey {
+  readonly kind: "file";
+  readonly path: string;
+  /** Its content, in order. */
+  readonly chunks: readonly ChunkRef[];
+}
+
+/** A new or changed symbolic link (never followed). */
+export interface ScannedSymlink extends StatKey {
+  readonly kind: "symlink";
+  readonly path: string;
+  /** The target text, as readlink gives it. */
+  readonly target: string;
+  /** True when the target is absolute or climbs out of the folder. */
+  readonly escapes: boolean;
+}
+
+/** A path that exists but was not synced this time, and why. */
+export interface SkippedPath {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** What a scan found. */
+export interface ScanResult {
+  /** New or changed files and symlinks, in path order. */
+  readonly changed: readonly (ScannedFile | ScannedSymlink)[];
+  /** Indexed paths that are gone, in index order. */
+  readonly deleted: readonly string[];
+  /** Paths left alone: special files, unsyncable names, unreadable or changing files. */
+  readonly skipped: readonly SkippedPath[];
+  /** Groups of present paths that differ only in case or normalization. */
+  readonly caseCollisions: readonly string[][];
+  /** More than half of the indexed paths would be deleted: ask first. */
+  readonly massDelete: boolean;
+  /** Counters. */
+  readonly stats: ScanStats;
+}
+
+/** Counters of one scan. */
+export interface ScanStats {
+  /** Folders listed. */
+  dirs: number;
+  /** Files and symlinks present (synced kinds, not ignored). */
+  present: number;
+  /** Of those, skipped because the index says unchanged. */
+  unchanged: number;
+  /** Files read and chunked. */
+  hashedFiles: number;
+  /** Bytes read and chunked. */
+  hashedBytes: number;
+  /** Paths skipped by ignore rules (folders count once). */
+  ignored: number;
+}
+
+/** How to scan. */
+export interface ScanOptions {
+  /** The mesh's chunk parameters. */
+  readonly params: ChunkParams;
+  /** The mesh's gear seed. */
+  readonly seed: bigint;
+  /** Ignore rules (default: read from the folder, ignore_rules.ts). */
+  readonly ignore?: IgnoreRules;
+  /** Sees each chunk of each changed file as it is cut (bytes valid during the call only). */
+  readonly onChunk?: (path: string, ref: ChunkRef, bytes: Uint8Array, offset: number) => void;
+}

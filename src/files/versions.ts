@@ -1,0 +1,138 @@
+/**
+ * @module versions
+ * Replaced and deleted files are kept under `.mycel/versions/`, mirroring
+ * the folder: `dir/report.pdf` replaced at 2026-03-04 05:06:07.089 UTC is
+ * kept as `.mycel/versions/dir/report~20260304-050607-089.pdf` (the stamp is
+ * when it was put there; dotfiles and names without a dot take the stamp at
+ * the end, the same split as conflict copies). So `folder versions PATH`
+ * lists one folder, and `pruneVersions` drops what is older than the
+ * retention (30 days unless configured) by the stamp in the name — not the
+ * file's own mtime, which is the old version's and kept as it was.
+ */
+
+import { join } from "node:path";
+import { splitExtension, utcStamp } from "./conflict.ts";
+import { VERSIONS_DIR } from "./folder_layout.ts";
+import { baseName, MAX_NAME_BYTES, parentOf, utf8Length } from "./paths.ts";
+
+/** Default retention of kept versions (ms). */
+export const DEFAULT_VERSION_RETENTION_MS = 30 * 24 * 3600 * 1000;
+
+const STAMP = /~(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-(\d{3})$/;
+
+/** `~YYYYMMDD-HHMMSS-mmm` of `ms` in UTC. */
+function stampOf(ms: number): string {
+  return `~${utcStamp(ms)}-${String(new Date(ms).getUTCMilliseconds()).padStart(3, "0")}`;
+}
+
+/** Stem and extension used for kept versions of `name` (stem shortened to fit 255 bytes). */
+function keptParts(name: string): [string, string] {
+  let [stem, ext] = splitExtension(name);
+  if (utf8Length(ext) > 64) [stem, ext] = [name, ""];
+  const room = MAX_NAME_BYTES - utf8Length(stampOf(0)) - utf8Length(ext);
+  let out = "";
+  for (const ch of stem) {
+    if (utf8Length(out + ch) > room) break;
+    out += ch;
+  }
+  return [out, ext];
+}
+
+/** Folder-relative path of the kept version of `relPath` archived at `ms`. */
+export function versionPathFor(relPath: string, ms: number): string {
+  const [stem, ext] = keptParts(baseName(relPath));
+  const parent = parentOf(relPath);
+  return `${VERSIONS_DIR}/${parent === "" ? "" : `${parent}/`}${stem}${stampOf(ms)}${ext}`;
+}
+
+/** One kept version. */
+export interface KeptVersion {
+  /** Folder-relative path of the kept copy. */
+  readonly path: string;
+  /** When it was kept (ms, from its name). */
+  readonly keptAt: number;
+  /** Its size in bytes. */
+  readonly size: number;
+}
+
+/** The time encoded in a kept version's name (`stem~STAMP` without extension), or undefined. */
+function parseStamp(stemWithStamp: string): number | undefined {
+  const m = STAMP.exec(stemWithStamp);
+  if (m === null) return undefined;
+  const [y, mo, d, h, mi, s, ms] = m.slice(1).map(Number);
+  const t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  return Number.isNaN(t) || stampOf(t) !== m[0] ? undefined : t;
+}
+
+/** The kept versions of `relPath` in the folder at `root`, newest first. */
+export async function listVersions(root: string, relPath: string): Promise<KeptVersion[]> {
+  const [stem, ext] = keptParts(baseName(relPath));
+  const parent = parentOf(relPath);
+  const dir = join(root, VERSIONS_DIR, parent);
+  const out: KeptVersion[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (!e.isFile || !e.name.endsWith(ext)) continue;
+      const head = e.name.slice(0, e.name.length - ext.length);
+      if (!head.startsWith(`${stem}~`) || head.length !== stem.length + 20) continue;
+      const keptAt = parseStamp(head);
+      if (keptAt === undefined) continue;
+      const rel = `${VERSIONS_DIR}/${parent === "" ? "" : `${parent}/`}${e.name}`;
+      const size = (await Deno.lstat(join(root, rel))).size;
+      out.push({ path: rel, keptAt, size });
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+  return out.sort((a, b) => b.keptAt - a.keptAt);
+}
+
+/** What {@link pruneVersions} removed. */
+export interface PruneResult {
+  /** Kept versions deleted. */
+  removed: number;
+  /** Their bytes. */
+  bytes: number;
+}
+
+/**
+ * Delete kept versions older than `retentionMs` (by the stamp in their
+ * names), then the folders left empty. Files without a stamp are left alone.
+ */
+export async function pruneVersions(
+  root: string,
+  options: { retentionMs?: number; now?: number } = {},
+): Promise<PruneResult> {
+  const cutoff = (options.now ?? Date.now()) -
+    (options.retentionMs ?? DEFAULT_VERSION_RETENTION_MS);
+  const result: PruneResult = { removed: 0, bytes: 0 };
+  const walk = async (dir: string): Promise<boolean> => {
+    let empty = true;
+    for await (const e of Deno.readDir(dir)) {
+      const abs = join(dir, e.name);
+      if (e.isDirectory) {
+        if (await walk(abs)) await Deno.remove(abs).catch(() => {});
+        else empty = false;
+        continue;
+      }
+      const [stemWithStamp] = splitExtension(e.name);
+      const keptAt = e.isFile ? parseStamp(stemWithStamp) ?? parseStamp(e.name) : undefined;
+      if (keptAt !== undefined && keptAt < cutoff) {
+        const size = (await Deno.lstat(abs)).size;
+        await Deno.remove(abs);
+        result.removed++;
+        result.bytes += size;
+      } else {
+        empty = false;
+      }
+    }
+    return empty;
+  };
+  try {
+    await walk(join(root, VERSIONS_DIR));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return result;
+}

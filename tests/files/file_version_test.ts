@@ -1,0 +1,228 @@
+/**
+ * @module file_version_test
+ * The file-version codec: valid versions round-trip byte for byte; every
+ * byte string the decoder accepts re-encodes to itself (fuzzed from valid
+ * encodings, mutations and random CBOR); the encoder refuses exactly what
+ * the decoder would (fuzzed with broken fields); bounds hold.
+ */
+
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { isMycelError } from "../../src/errors.ts";
+import {
+  decodeFileVersion,
+  encodeFileVersion,
+  type FileVersion,
+  MAX_FILE_VERSION_BYTES,
+  MAX_MTIME,
+  MIN_MTIME,
+} from "../../src/files/file_version.ts";
+import { MAX_INLINE_CHUNKS } from "../../src/files/manifest_tree.ts";
+import { MAX_VV_ENTRIES } from "../../src/files/version_vector.ts";
+import { encodeCbor } from "../../src/log/cbor.ts";
+import { deviceIdFromKey } from "../../src/log/device_id.ts";
+import { assertBytes, assertMycelError } from "../helpers/assert.ts";
+import { testDevice } from "./helpers.ts";
+
+/** Records with Object.prototype, as decoded values have. */
+const PLAIN = { noNullPrototype: true };
+const DEVICES = [1, 2, 3, 4, 5].map(testDevice);
+const hex64 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => b.toHex());
+const segment = fc.stringMatching(/^[A-Za-z0-9 ._é-]{1,12}$/).filter((s) =>
+  s !== "." && s !== ".." && !s.startsWith(".mycel")
+);
+const path = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join("/"));
+
+const vvFor = (author: string) =>
+  fc.subarray(DEVICES).chain((others) =>
+    fc.tuple(
+      ...[author, ...others.filter((d) => d !== author)].map((d) =>
+        fc.tuple(fc.constant(d), fc.integer({ min: 1, max: 2 ** 40 }))
+      ),
+    )
+  ).map((pairs) => new Map(pairs));
+
+const base = fc.constantFrom(...DEVICES).chain((modifiedBy) =>
+  fc.record({
+    path,
+    mtime: fc.integer({ min: MIN_MTIME, max: MAX_MTIME }),
+    modifiedBy: fc.constant(modifiedBy),
+    vv: vvFor(modifiedBy),
+  }, PLAIN)
+);
+
+const inlineFile = fc.array(
+  fc.record({ hash: hex64, length: fc.integer({ min: 1, max: 16 << 20 }) }, PLAIN),
+  { maxLength: MAX_INLINE_CHUNKS },
+).map((chunks) => ({
+  size: chunks.reduce((s, c) => s + c.length, 0),
+  chunks: { inline: chunks },
+}));
+
+const manifestFile = fc.integer({ min: MAX_INLINE_CHUNKS + 1, max: 1_000_000 }).chain((count) =>
+  fc.record({
+    size: fc.integer({ min: count, max: count * (16 << 20) }),
+    chunks: fc.record({ manifest: hex64, count: fc.constant(count) }, PLAIN),
+  }, PLAIN)
+);
+
+/** Any valid version. */
+export const arbVersion: fc.Arbitrary<FileVersion> = fc.oneof(
+  fc.tuple(base, fc.oneof(inlineFile, manifestFile), fc.boolean()).map(([b, f, exec]) => ({
+    ...b,
+    kind: "file" as const,
+    exec,
+    ...f,
+  })),
+  fc.tuple(base, fc.string({ minLength: 1, maxLength: 40 }).filter((t) => !/[\p{Cc}]/u.test(t)))
+    .map(([b, target]) => ({
+      ...b,
+      kind: "symlink" as const,
+      target,
+    })),
+  base.map((b) => ({ ...b, kind: "deleted" as const })),
+);
+
+/** Decode; when accepted, the bytes must be exactly the re-encoding. */
+function acceptedOnlyIfCanonical(bytes: Uint8Array): void {
+  let v: FileVersion;
+  try {
+    v = decodeFileVersion(bytes);
+  } catch (e) {
+    assert.ok(isMycelError(e, "bad_file_version"), String(e));
+    return;
+  }
+  assertBytes(encodeFileVersion(v), bytes);
+}
+
+Deno.test("property: valid versions round-trip and re-encode byte for byte", () => {
+  fc.assert(
+    fc.property(arbVersion, (v) => {
+      const bytes = encodeFileVersion(v);
+      const back = decodeFileVersion(bytes);
+      assert.deepEqual(back, v);
+      assertBytes(encodeFileVersion(back), bytes);
+    }),
+    { numRuns: 400 },
+  );
+});
+
+Deno.test("fuzz: mutated encodings are refused with bad_file_version or re-encode identically", () => {
+  fc.assert(
+    fc.property(
+      arbVersion,
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.nat(2)), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      (v, edits) => {
+        const bytes = [...encodeFileVersion(v)];
+        for (const [at, value, op] of edits) {
+          const i = at % (bytes.length + 1);
+          if (op === 0) bytes[Math.min(i, bytes.length - 1)] = value;
+          else if (op === 1) bytes.splice(i, 0, value);
+          else bytes.splice(i, 1);
+        }
+        acceptedOnlyIfCanonical(new Uint8Array(bytes));
+      },
+    ),
+    { numRuns: 1500 },
+  );
+});
+
+Deno.test("fuzz: arbitrary CBOR values of the right outline decode only when canonical", () => {
+  const field = fc.oneof(
+    fc.integer(),
+    fc.double(),
+    fc.string({ maxLength: 8 }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.uint8Array({ maxLength: 34 }),
+    fc.array(fc.oneof(fc.integer(), fc.uint8Array({ minLength: 31, maxLength: 33 })), {
+      maxLength: 6,
+    }),
+  );
+  fc.assert(
+    fc.property(fc.array(field, { minLength: 5, maxLength: 10 }), (rest) => {
+      acceptedOnlyIfCanonical(encodeCbor([1, ...rest]));
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+Deno.test("fuzz: the encoder refuses every broken field the decoder would refuse", () => {
+  const breakers: ((v: FileVersion) => FileVersion)[] = [
+    (v) => ({ ...v, path: "../x" }),
+    (v) => ({ ...v, path: "a//b" }),
+    (v) => ({ ...v, path: ".mycel/versions/x" }),
+    (v) => ({ ...v, mtime: MAX_MTIME + 1 }),
+    (v) => ({ ...v, mtime: 1.5 }),
+    (v) => ({ ...v, vv: new Map([...v.vv].filter(([d]) => d !== v.modifiedBy)) }),
+    (v) => ({ ...v, vv: new Map([...v.vv].map(([d]) => [d, 0])) }),
+    (v) => v.kind === "file" ? { ...v, size: -1 } : { ...v, path: "/abs" },
+    (v) =>
+      v.kind === "file" && "inline" in v.chunks
+        ? { ...v, size: v.size + 1 }
+        : { ...v, path: "a\\b" },
+    (v) => v.kind === "symlink" ? { ...v, target: "a\nb" } : { ...v, path: "a\0b" },
+  ];
+  fc.assert(
+    fc.property(arbVersion, fc.nat(breakers.length - 1), (v, which) => {
+      assertMycelError(() => encodeFileVersion(breakers[which](v)), "bad_file_version");
+    }),
+    { numRuns: 400 },
+  );
+});
+
+Deno.test("a 10 GB file's version is a small record naming its manifest", () => {
+  const v: FileVersion = {
+    path: "videos/holiday.mkv",
+    kind: "file",
+    mtime: Date.UTC(2026, 0, 2),
+    modifiedBy: DEVICES[0],
+    vv: new Map([[DEVICES[0], 3]]),
+    size: 10e9,
+    exec: false,
+    chunks: { manifest: "ab".repeat(32), count: 40_000 },
+  };
+  const bytes = encodeFileVersion(v);
+  assert.ok(bytes.length < 200, `${bytes.length} bytes`);
+  assert.deepEqual(decodeFileVersion(bytes), v);
+});
+
+Deno.test("decoder refuses oversize input, too many devices and inline lists past 8 chunks", () => {
+  assertMycelError(
+    () => decodeFileVersion(new Uint8Array(MAX_FILE_VERSION_BYTES + 1)),
+    "bad_file_version",
+  );
+  const author = DEVICES[0];
+  const v: FileVersion = {
+    path: "a",
+    kind: "deleted",
+    mtime: 0,
+    modifiedBy: author,
+    vv: new Map(
+      Array.from({ length: MAX_VV_ENTRIES + 1 }, (_, i) => {
+        const key = new Uint8Array(32).fill(i === 0 ? 1 : 0);
+        if (i > 0) key.set([7, i >> 8, i & 255]);
+        return [deviceIdFromKey(key), 1];
+      }),
+    ),
+  };
+  assertMycelError(() => encodeFileVersion(v), "bad_file_version");
+  const nine = Array.from({ length: 9 }, () => ({ hash: "00".repeat(32), length: 1 }));
+  assertMycelError(
+    () =>
+      encodeFileVersion({
+        path: "a",
+        kind: "file",
+        mtime: 0,
+        modifiedBy: author,
+        vv: new Map([[author, 1]]),
+        size: 9,
+        exec: false,
+        chunks: { inline: nine },
+      }),
+    "bad_file_version",
+  );
+});

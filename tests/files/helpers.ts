@@ -1,0 +1,69 @@
+/**
+ * @module files_helpers
+ * Shared pieces of the folder tests: a temporary synced folder (marker in
+ * place, removed on dispose), file writing by relative path, device ids,
+ * and small chunk parameters so tests get several chunks from small files.
+ */
+
+import { dirname, join } from "node:path";
+import type { ChunkParams } from "../../src/files/chunk_params.ts";
+import { MARKER_NAME } from "../../src/files/folder_layout.ts";
+import { type DeviceId, deviceIdFromKey } from "../../src/log/device_id.ts";
+
+/** Small chunks (1 KiB / 4 KiB / 16 KiB) so tests see many chunks cheaply. */
+export const TEST_PARAMS: ChunkParams = { min: 1024, avg: 4096, max: 16384, normalization: 1 };
+/** A fixed gear seed for tests. */
+export const TEST_SEED = 0x6d79_6365_6cn;
+
+/** A temporary folder with its marker; removed on dispose. */
+export interface TestFolder extends AsyncDisposable {
+  /** Absolute path of the folder. */
+  readonly root: string;
+  /** Absolute path of `rel`. */
+  abs(rel: string): string;
+  /** Write `rel` (creating folders), text or bytes. */
+  write(rel: string, data: string | Uint8Array): Promise<void>;
+  /** Read `rel` as bytes. */
+  read(rel: string): Promise<Uint8Array>;
+}
+
+/** Make a synced folder for a test (`await using f = await testFolder()`). */
+export async function testFolder(options: { marker?: boolean } = {}): Promise<TestFolder> {
+  const root = await Deno.makeTempDir({ prefix: "mycel-folder-" });
+  if (options.marker !== false) await Deno.writeTextFile(join(root, MARKER_NAME), "");
+  const abs = (rel: string) => join(root, rel);
+  return {
+    root,
+    abs,
+    async write(rel, data) {
+      await Deno.mkdir(dirname(abs(rel)), { recursive: true });
+      if (typeof data === "string") await Deno.writeTextFile(abs(rel), data);
+      else await Deno.writeFile(abs(rel), data);
+    },
+    read: (rel) => Deno.readFile(abs(rel)),
+    async [Symbol.asyncDispose]() {
+      await Deno.chmod(root, 0o755).catch(() => {});
+      await Deno.remove(root, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** The device id of a key made of `n` repeated (deterministic test devices). */
+export function testDevice(n: number): DeviceId {
+  return deviceIdFromKey(new Uint8Array(32).fill(n));
+}
+
+/** `n` pseudo-random bytes from `seed` (xorshift32, a word at a time), the same every run. */
+export function pseudoRandomBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  const view = new DataView(out.buffer);
+  let x = seed | 1;
+  for (let i = 0; i < n; i += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    if (i + 4 <= n) view.setUint32(i, x, true);
+    else for (let k = 0; i + k < n; k++) out[i + k] = (x >>> (8 * k)) & 0xff;
+  }
+  return out;
+}

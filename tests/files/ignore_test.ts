@@ -1,0 +1,76 @@
+/**
+ * @module ignore_test
+ * Ignore rules: `.mycelignore` (gitignore syntax, synced), `.mycel/ignore`
+ * (local, read after it, may un-ignore), mycel internals always ignored,
+ * case-sensitive matching, and bad ignore files stop with a named error.
+ */
+
+import assert from "node:assert/strict";
+import { compileIgnoreRules, loadIgnoreRules } from "../../src/files/ignore_rules.ts";
+import { TEMP_PATTERN } from "../../src/files/folder_layout.ts";
+import { assertRejectsMycel } from "../helpers/assert.ts";
+import { testFolder } from "./helpers.ts";
+
+Deno.test("gitignore syntax: folders, globs, anchors, negation", () => {
+  const r = compileIgnoreRules({
+    shared: "build/\n*.log\n!keep.log\n/top.txt\n**/cache/**\n# comment\n",
+  });
+  assert.ok(r.isIgnored("build", true));
+  assert.ok(r.isIgnored("build/out.o", false));
+  assert.ok(r.isIgnored("src/build/x", false));
+  assert.ok(!r.isIgnored("build", false), "build/ matches folders only");
+  assert.ok(r.isIgnored("a/b.log", false));
+  assert.ok(!r.isIgnored("keep.log", false));
+  assert.ok(r.isIgnored("top.txt", false));
+  assert.ok(!r.isIgnored("sub/top.txt", false), "a leading / anchors at the root");
+  assert.ok(r.isIgnored("x/cache/y", false));
+  assert.ok(!r.isIgnored("# comment", false));
+});
+
+Deno.test("matching is case-sensitive on every device", () => {
+  const r = compileIgnoreRules({ shared: "*.jpg\n" });
+  assert.ok(r.isIgnored("a.jpg", false));
+  assert.ok(!r.isIgnored("a.JPG", false));
+});
+
+Deno.test("local additions apply after the shared file and can un-ignore on this device", () => {
+  const r = compileIgnoreRules({ shared: "*.iso\n", local: "secret/\n!big.iso\n" });
+  assert.ok(r.isIgnored("secret", true));
+  assert.ok(r.isIgnored("other.iso", false));
+  assert.ok(!r.isIgnored("big.iso", false));
+});
+
+Deno.test("mycel internals are always ignored, whatever the rules say", () => {
+  const r = compileIgnoreRules({ shared: "!.mycel/\n!.mycel-folder\n!*\n" });
+  for (
+    const [p, dir] of [[".mycel", true], [".mycel/versions/a", false], [".mycel-folder", false], [
+      "d/.mycel-tmp-1-x",
+      false,
+    ]] as const
+  ) {
+    assert.ok(r.isIgnored(p, dir), p);
+  }
+  assert.ok(!r.isIgnored(".mycelignore", false), "the ignore file itself syncs");
+  assert.equal(TEMP_PATTERN, ".mycel-tmp-*");
+});
+
+Deno.test("loadIgnoreRules() reads both files; missing files mean no rules", async () => {
+  await using f = await testFolder();
+  assert.ok(!(await loadIgnoreRules(f.root)).isIgnored("a.tmp", false));
+  await f.write(".mycelignore", "*.tmp\n");
+  await f.write(".mycel/ignore", "local-only/\n");
+  const r = await loadIgnoreRules(f.root);
+  assert.ok(r.isIgnored("a.tmp", false));
+  assert.ok(r.isIgnored("local-only", true));
+});
+
+Deno.test("an ignore file that is not UTF-8 text, or too big, stops with bad_ignore_file", async () => {
+  await using f = await testFolder();
+  await f.write(".mycelignore", new Uint8Array([0xff, 0xfe, 0x00]));
+  await assertRejectsMycel(() => loadIgnoreRules(f.root), "bad_ignore_file");
+  await f.write(".mycelignore", "x".repeat((1 << 20) + 1));
+  await assertRejectsMycel(() => loadIgnoreRules(f.root), "bad_ignore_file");
+  await Deno.remove(f.abs(".mycelignore"));
+  await Deno.mkdir(f.abs(".mycelignore"));
+  await assertRejectsMycel(() => loadIgnoreRules(f.root), "bad_ignore_file");
+});

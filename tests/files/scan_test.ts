@@ -1,0 +1,271 @@
+/**
+ * @module scan_test
+ * scanFolder on real temporary folders: what it reports (files with their
+ * chunks, symlinks as links, deletions), what it skips (ignored paths,
+ * internals, special files, unsyncable names, files changing under it),
+ * that unchanged files are not read, and its safety stops (marker missing
+ * at the start or during the walk, mass deletions).
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { chunkBytes } from "../../src/files/content_chunker.ts";
+import { MemoryFileIndex } from "../../src/files/file_index.ts";
+import { MARKER_NAME } from "../../src/files/folder_layout.ts";
+import { scanFolder } from "../../src/files/scan.ts";
+import type { ScanOptions, ScanResult } from "../../src/files/scan_types.ts";
+import { assertRejectsMycel } from "../helpers/assert.ts";
+import { runProcess, sleep } from "../helpers/process.ts";
+import { pseudoRandomBytes, TEST_PARAMS, TEST_SEED, testFolder } from "./helpers.ts";
+
+const OPTIONS: ScanOptions = { params: TEST_PARAMS, seed: TEST_SEED };
+
+function paths(r: ScanResult): string[] {
+  return r.changed.map((c) => c.path);
+}
+
+/** Scan and apply to `index`; returns the result. */
+async function scanInto(root: string, index: MemoryFileIndex, options = OPTIONS) {
+  const r = await scanFolder(root, index, options);
+  index.apply(r);
+  return r;
+}
+
+Deno.test("a first scan reports every file with the chunks of its content", async () => {
+  await using f = await testFolder();
+  const big = pseudoRandomBytes(100_000, 1);
+  await f.write("a.txt", "hello");
+  await f.write("empty", "");
+  await f.write("docs/big.bin", big);
+  await f.write("docs/deep/x.sh", "#!/bin/sh\n");
+  await Deno.chmod(f.abs("docs/deep/x.sh"), 0o755);
+  const r = await scanFolder(f.root, new MemoryFileIndex(), OPTIONS);
+  assert.deepEqual(paths(r), ["a.txt", "docs/big.bin", "docs/deep/x.sh", "empty"]);
+  const byPath = new Map(r.changed.map((c) => [c.path, c]));
+  const bigEntry = byPath.get("docs/big.bin")!;
+  assert.equal(bigEntry.kind, "file");
+  if (bigEntry.kind !== "file") return;
+  assert.equal(bigEntry.size, big.length);
+  assert.deepEqual(bigEntry.chunks, await chunkBytes(big, TEST_PARAMS, TEST_SEED));
+  assert.ok(bigEntry.chunks.length > 5);
+  const sh = byPath.get("docs/deep/x.sh")!;
+  assert.ok(sh.kind === "file" && sh.exec && !("exec" in bigEntry && bigEntry.exec));
+  const empty = byPath.get("empty")!;
+  assert.ok(empty.kind === "file" && empty.size === 0 && empty.chunks.length === 0);
+  assert.deepEqual(r.deleted, []);
+  assert.equal(r.massDelete, false);
+  assert.equal(r.stats.hashedFiles, 4);
+});
+
+Deno.test("a re-scan with nothing changed reads no file at all", async () => {
+  await using f = await testFolder();
+  for (let i = 0; i < 30; i++) await f.write(`d${i % 3}/f${i}.bin`, pseudoRandomBytes(5000, i));
+  const index = new MemoryFileIndex();
+  await scanInto(f.root, index);
+  let chunksSeen = 0;
+  const again = await scanFolder(f.root, index, { ...OPTIONS, onChunk: () => chunksSeen++ });
+  assert.deepEqual(again.changed, []);
+  assert.deepEqual(again.deleted, []);
+  assert.equal(again.stats.unchanged, 30);
+  assert.equal(again.stats.hashedFiles, 0);
+  assert.equal(chunksSeen, 0, "no chunk was cut, so no byte was read");
+});
+
+Deno.test("same size and restored mtime still count as changed (ctime), as does a replaced inode", async () => {
+  await using f = await testFolder();
+  await f.write("same.txt", "aaaa");
+  await f.write("swapped.txt", "bbbb");
+  const index = new MemoryFileIndex();
+  await scanInto(f.root, index);
+  await sleep(1100); // Deno reports ctime in whole seconds
+  const before = await Deno.lstat(f.abs("same.txt"));
+  await f.write("same.txt", "zzzz");
+  await Deno.utime(f.abs("same.txt"), before.atime!, before.mtime!);
+  const after = await Deno.lstat(f.abs("same.txt"));
+  assert.equal(after.mtime!.getTime(), before.mtime!.getTime());
+  // An editor's save: a new file renamed over the old one.
+  const swappedBefore = await Deno.lstat(f.abs("swapped.txt"));
+  await f.write("tmp-save", "cccc");
+  await Deno.utime(f.abs("tmp-save"), swappedBefore.atime!, swappedBefore.mtime!);
+  await Deno.rename(f.abs("tmp-save"), f.abs("swapped.txt"));
+  const r = await scanFolder(f.root, index, OPTIONS);
+  assert.deepEqual(paths(r), ["same.txt", "swapped.txt"]);
+});
+
+Deno.test("deleted files are reported; newly ignored ones are not", async () => {
+  await using f = await testFolder();
+  await f.write("keep", "1");
+  await f.write("gone", "2");
+  await f.write("logs/old.log", "3");
+  const index = new MemoryFileIndex();
+  await scanInto(f.root, index);
+  await Deno.remove(f.abs("gone"));
+  await Deno.remove(f.abs("logs"), { recursive: true });
+  await f.write(".mycelignore", "logs/\n");
+  const r = await scanFolder(f.root, index, OPTIONS);
+  assert.deepEqual(r.deleted, ["gone"]);
+  assert.deepEqual(paths(r), [".mycelignore"]);
+});
+
+Deno.test("a missing marker stops the scan with folder_stopped and reports nothing", async () => {
+  await using f = await testFolder();
+  await f.write("a", "1");
+  const index = new MemoryFileIndex();
+  await scanInto(f.root, index);
+  await Deno.remove(f.abs(MARKER_NAME));
+  await Deno.remove(f.abs("a"));
+  const e = await assertRejectsMycel(() => scanFolder(f.root, index, OPTIONS), "folder_stopped");
+  assert.match(e.message, /folder stopped: marker missing — disk not mounted\?/);
+  assert.ok(e.hint?.includes(MARKER_NAME));
+  await Deno.remove(f.root, { recursive: true });
+  await assertRejectsMycel(() => scanFolder(f.root, index, OPTIONS), "folder_stopped");
+});
+
+Deno.test("a marker that disappears during the walk stops the scan too", async () => {
+  await using f = await testFolder();
+  await f.write("a.bin", pseudoRandomBytes(50_000, 3));
+  await f.write("b", "x");
+  let removed = false;
+  await assertRejectsMycel(
+    () =>
+      scanFolder(f.root, new MemoryFileIndex(), {
+        ...OPTIONS,
+        onChunk: () => {
+          if (!removed) Deno.removeSync(f.abs(MARKER_NAME));
+          removed = true;
+        },
+      }),
+    "folder_stopped",
+  );
+  assert.ok(removed);
+});
+
+Deno.test("more than half of the indexed files deleted sets massDelete; half does not", async () => {
+  await using f = await testFolder();
+  for (let i = 0; i < 10; i++) await f.write(`f${i}`, String(i));
+  const index = new MemoryFileIndex();
+  await scanInto(f.root, index);
+  for (let i = 0; i < 5; i++) await Deno.remove(f.abs(`f${i}`));
+  const half = await scanFolder(f.root, index, OPTIONS);
+  assert.equal(half.deleted.length, 5);
+  assert.equal(half.massDelete, false);
+  await Deno.remove(f.abs("f5"));
+  const most = await scanFolder(f.root, index, OPTIONS);
+  assert.equal(most.deleted.length, 6);
+  assert.equal(most.massDelete, true);
+});
+
+Deno.test("symlinks are recorded as links and never followed, inside or out", async () => {
+  await using f = await testFolder();
+  const outside = await Deno.makeTempDir({ prefix: "mycel-outside-" });
+  try {
+    await Deno.writeTextFile(join(outside, "secret.txt"), "not yours");
+    await Deno.mkdir(join(outside, "dir"));
+    await Deno.writeTextFile(join(outside, "dir", "inner.txt"), "nor this");
+    await f.write("real.txt", "in");
+    await Deno.symlink(join(outside, "secret.txt"), f.abs("to-file"));
+    await Deno.symlink(join(outside, "dir"), f.abs("to-dir"));
+    await Deno.symlink("../../escape", f.abs("rel-out"));
+    await Deno.symlink("real.txt", f.abs("inside"));
+    const r = await scanFolder(f.root, new MemoryFileIndex(), OPTIONS);
+    const links = r.changed.filter((c) => c.kind === "symlink");
+    assert.deepEqual(
+      links.map((
+        l,
+      ) => [l.path, l.kind === "symlink" && l.target, l.kind === "symlink" && l.escapes]),
+      [
+        ["inside", "real.txt", false],
+        ["rel-out", "../../escape", true],
+        ["to-dir", join(outside, "dir"), true],
+        ["to-file", join(outside, "secret.txt"), true],
+      ],
+    );
+    assert.equal(r.stats.hashedFiles, 1, "only real.txt was read");
+    assert.ok(!paths(r).some((p) => p.startsWith("to-dir/")));
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
+Deno.test("a FIFO is skipped with a note and never opened", async () => {
+  await using f = await testFolder();
+  await f.write("normal", "x");
+  const mk = await runProcess("mkfifo", [f.abs("pipe")], { timeoutMs: 10_000 });
+  assert.equal(mk.code, 0, mk.stderr);
+  const r = await scanFolder(f.root, new MemoryFileIndex(), OPTIONS);
+  assert.deepEqual(paths(r), ["normal"]);
+  assert.deepEqual(r.skipped, [{
+    path: "pipe",
+    reason: "it is a special file (FIFO), not synced",
+  }]);
+});
+
+Deno.test("ignored paths and mycel internals are neither read nor reported", async () => {
+  await using f = await testFolder();
+  await f.write(".mycelignore", "*.tmp\nbuild/\n");
+  await f.write(".mycel/ignore", "private/\n");
+  await f.write("a.tmp", "x");
+  await f.write("build/out.o", "x");
+  await f.write("private/diary", "x");
+  await f.write(".mycel/versions/old~20260101-000000-000", "x");
+  await f.write("d/.mycel-tmp-0123456789ab-doc", "partial");
+  await f.write("doc", "kept");
+  const r = await scanFolder(f.root, new MemoryFileIndex(), OPTIONS);
+  assert.deepEqual(paths(r), [".mycelignore", "doc"]);
+  assert.equal(r.stats.hashedFiles, 2);
+});
+
+Deno.test("names that can't sync are skipped with an escaped note", async () => {
+  await using f = await testFolder();
+  await f.write("ok", "x");
+  await f.write("back\\slash", "x");
+  await f.write("new\nline", "x");
+  const r = await scanFolder(f.root, new MemoryFileIndex(), OPTIONS);
+  assert.deepEqual(paths(r), ["ok"]);
+  assert.deepEqual(r.skipped.map((s) => s.path).sort(), ['"back\\\\slash"', '"new\\nline"']);
+  assert.ok(r.skipped.every((s) => s.reason.startsWith("its name can't sync")));
+});
+
+Deno.test("case-only clashes are reported with both spellings", async () => {
+  await using f = await testFolder();
+  await f.write("Readme.md", "a");
+  await f.write("README.md", "b");
+  await f.write("Photos/a.jpg", "c");
+  await f.write("photos/b.jpg", "d");
+  const r = await scanFolder(f.root, new MemoryFileIndex(), OPTIONS);
+  assert.deepEqual(r.caseCollisions, [["Photos", "photos"], ["README.md", "Readme.md"]]);
+});
+
+Deno.test("a file that grows while it is read is skipped this time, not reported torn", async () => {
+  await using f = await testFolder();
+  await f.write("growing.log", pseudoRandomBytes(200_000, 5));
+  let appended = false;
+  const r = await scanFolder(f.root, new MemoryFileIndex(), {
+    ...OPTIONS,
+    onChunk: () => {
+      if (appended) return;
+      appended = true;
+      const file = Deno.openSync(f.abs("growing.log"), { append: true });
+      file.writeSync(new Uint8Array(100));
+      file.close();
+    },
+  });
+  assert.ok(appended);
+  assert.deepEqual(paths(r), []);
+  assert.deepEqual(r.skipped, [{ path: "growing.log", reason: "it changed while scanning" }]);
+  const next = await scanFolder(f.root, new MemoryFileIndex(), OPTIONS);
+  assert.deepEqual(paths(next), ["growing.log"]);
+});
+
+Deno.test("a file replaced by a symlink is reported as a symlink", async () => {
+  await using f = await testFolder();
+  await f.write("x", "file");
+  const index = new MemoryFileIndex();
+  await scanInto(f.root, index);
+  await Deno.remove(f.abs("x"));
+  await Deno.symlink("elsewhere", f.abs("x"));
+  const r = await scanFolder(f.root, index, OPTIONS);
+  assert.equal(r.changed.length, 1);
+  assert.equal(r.changed[0].kind, "symlink");
+  assert.deepEqual(r.deleted, []);
+});
