@@ -17,7 +17,9 @@ export const EXIT_CODES_HELP = [
 const ENVIRONMENT_HELP = [
   "  MYCEL_HOME        home folder (default $XDG_DATA_HOME/mycel or ~/.local/share/mycel)",
   "  MYCEL_OFFLINE=1   never contact peers (like --no-sync)",
-  "  MYCEL_PASSPHRASE  passphrase protecting the device keys (set at init)",
+  "  MYCEL_PASSPHRASE_FILE",
+  "                    file (mode 0600) holding the passphrase that seals the keys",
+  "  MYCEL_PASSPHRASE  that passphrase itself (prefer the file; a terminal is asked)",
   "  NO_COLOR          plain output",
 ];
 

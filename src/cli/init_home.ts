@@ -13,7 +13,12 @@ import { deviceIdOf, generateDeviceKeys } from "../log/identity.ts";
 import { allocateIpv4 } from "../mesh/addresses.ts";
 import { ensureHomeDirs, homePaths } from "../storage/home.ts";
 import { writeHomeInfo } from "../storage/home_info.ts";
-import { writeKeys } from "../storage/key_store.ts";
+import {
+  describeKeyLocation,
+  type KeyStoreChoice,
+  saveDeviceKeys,
+  type SavedKeys,
+} from "../storage/key_home.ts";
 import { acquireLock } from "../storage/lock.ts";
 import { Store } from "../storage/store.ts";
 import type { CommandContext } from "./command.ts";
@@ -24,6 +29,8 @@ export interface InitOptions {
   name?: string;
   /** Where this device accepts sync connections. */
   listen?: string;
+  /** Where to keep the private keys (default: auto). */
+  keys?: KeyStoreChoice;
 }
 
 /** The device created. */
@@ -34,6 +41,8 @@ export interface InitResult {
   name: string;
   /** New mesh id. */
   meshId: string;
+  /** Where the private keys are kept. */
+  keys: SavedKeys;
 }
 
 /** A new random mesh id: 16 lower-case base32 characters (80 bits). */
@@ -117,7 +126,11 @@ export async function initHome(
     await Deno.remove(paths.logDir, { recursive: true }).catch(() => {});
     await ensureHomeDirs(paths);
     const keys = await generateDeviceKeys();
-    await writeKeys(paths.keys, keys, ctx.env("MYCEL_PASSPHRASE"));
+    const kept = await saveDeviceKeys(paths, keys, ctx.env, { store: options.keys });
+    if (kept.fallback) {
+      // Never a silent plaintext fallback: say where the keys went and why.
+      ctx.out.error(`keys: ${describeKeyLocation(kept, ctx.env)} (${kept.fallback})`);
+    }
     const id = deviceIdOf(keys);
     const meshId = newMeshId();
     await writeHomeInfo(paths, { version: 1, device: id, mesh: meshId });
@@ -129,7 +142,7 @@ export async function initHome(
     } finally {
       store.close();
     }
-    return { id, name, meshId };
+    return { id, name, meshId, keys: kept };
   } finally {
     lock.release();
   }

@@ -191,10 +191,10 @@ export class Store {
     return this.#now();
   }
 
-  /** This device's keys (read from disk once). */
+  /** This device's keys (read once, from wherever the home keeps them). */
   async keys(): Promise<DeviceKeys> {
-    const { readKeys } = await import("./key_store.ts");
-    this.#keys ??= await readKeys(this.paths.keys, this.#env("MYCEL_PASSPHRASE"));
+    const { loadDeviceKeys } = await import("./key_home.ts");
+    this.#keys ??= await loadDeviceKeys(this.paths, this.#env, { device: this.deviceId });
     return this.#keys;
   }
 

@@ -15,7 +15,7 @@ import { deviceIdOf, type DeviceKeys, generateDeviceKeys } from "../log/identity
 import { ensureHomeDirs, homePaths } from "../storage/home.ts";
 import { writeHomeInfo } from "../storage/home_info.ts";
 import type { AdmissionRef } from "../storage/local_state.ts";
-import { writeKeys } from "../storage/key_store.ts";
+import { describeKeyLocation, saveDeviceKeys } from "../storage/key_home.ts";
 import { acquireLock } from "../storage/lock.ts";
 import { Store } from "../storage/store.ts";
 
@@ -115,7 +115,8 @@ export async function createJoinedHome(
         value: root,
       });
     }
-    await writeKeys(paths.keys, keys, o.env("MYCEL_PASSPHRASE"));
+    const kept = await saveDeviceKeys(paths, keys, o.env);
+    if (kept.fallback) o.log(`keys: ${describeKeyLocation(kept, o.env)} (${kept.fallback})`);
     await writeHomeInfo(paths, { version: 1, device: self.id, mesh });
     const store = await Store.open(root, { write: true, now: o.now, env: o.env, lock });
     try {

@@ -41,14 +41,17 @@ export const doctorCommand: CommandSpec = {
     }
     if (store) {
       findings.push(await d.checkPermissions(root, fix));
+      // Where the keys are kept, and that they can be read from there.
+      const { keysWhere } = await import("./keys.ts");
+      const where = await keysWhere(root, ctx.env).then((k) => k.description, () => "");
       try {
         await store.keys();
-        findings.push({ check: "keys", ok: true, detail: "readable" });
+        findings.push({ check: "keys", ok: true, detail: where });
       } catch (e) {
         findings.push({
           check: "keys",
           ok: false,
-          detail: (e as Error).message,
+          detail: `${where ? `${where}: ` : ""}${(e as Error).message}`,
           hint: (e as { hint?: string }).hint,
         });
       }

@@ -122,8 +122,11 @@ export const statusCommand: CommandSpec = {
   async run(ctx, input) {
     const store = await openRead(ctx);
     const st = await statusJson(store, ctx.now());
+    // Where the private keys are kept (no secret read); null when the key file is unreadable.
+    const { keysWhere } = await import("./keys.ts");
+    const keys = await keysWhere(store.paths.root, ctx.env).catch((e: Error) => e);
     if (input.flags.json) {
-      ctx.out.json(st);
+      ctx.out.json({ ...st, keys: keys instanceof Error ? null : keys });
       return 0;
     }
     const c = st.counts;
@@ -134,6 +137,7 @@ export const statusCommand: CommandSpec = {
         (st.mesh.revoked ? ` · ${st.mesh.revoked} revoked` : ""),
     );
     out.line(`home    ${st.home}`);
+    out.line(`keys    ${keys instanceof Error ? `unreadable: ${keys.message}` : keys.description}`);
     out.line(
       `address ${st.device.ipv4} ${st.device.ipv6}` +
         (st.mesh.interface ? ` on ${st.mesh.interface}` : " (mesh down)"),

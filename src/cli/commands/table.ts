@@ -9,6 +9,7 @@ import { appCommands } from "./app.ts";
 import { configCommands } from "./config.ts";
 import { doctorCommand } from "./doctor.ts";
 import { initCommand } from "./init.ts";
+import { keyCommands } from "./keys.ts";
 import { logCommand } from "./log.ts";
 import { meshMemberCommands } from "./mesh_members.ts";
 import { meshPeeringCommands } from "./mesh_peering.ts";
@@ -31,6 +32,10 @@ export const COMMANDS: CommandTable = {
     { name: "sync", summary: "exchange changes with peers (encrypted, one round)" },
     { name: "service", summary: "run sync every 30 s (systemd timer and socket, or cron)" },
     { name: "mesh", summary: "devices in this mesh, peering, the WireGuard interface" },
+    {
+      name: "keys",
+      summary: "where this device's private keys are kept; move them (export/import)",
+    },
   ],
   commands: [
     initCommand,
@@ -48,5 +53,6 @@ export const COMMANDS: CommandTable = {
     ...meshWgCommands,
     ...syncCommands,
     ...serviceCommands,
+    ...keyCommands,
   ],
 };

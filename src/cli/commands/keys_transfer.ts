@@ -1,0 +1,200 @@
+/**
+ * @module keys_transfer
+ * `mycel keys export FILE` and `mycel keys import FILE`: a device's identity
+ * sealed by a passphrase (src/storage/key_transfer.ts), to move a home to
+ * another machine (its keyring does not travel with the folder) or to change
+ * where the keys are kept (`import --keys STORE`).
+ *
+ * Export refuses to write without a passphrase (MYCEL_PASSPHRASE_FILE,
+ * MYCEL_PASSPHRASE or the terminal prompt) and never overwrites a file
+ * without --force. Import refuses keys of another device, and refuses to
+ * replace the home's different (or unverifiable) keys without --force.
+ */
+
+import { ExitCode, MycelError, usageError } from "../../errors.ts";
+import type { DeviceKeys } from "../../log/identity.ts";
+import { KEY_STORE_CHOICES, type KeyStoreChoice } from "../../storage/key_home.ts";
+import { type CommandContext, type CommandSpec, JSON_FLAG, type ParsedInput } from "../command.ts";
+import { homeRoot, openRead } from "../session.ts";
+
+const NO_PASSPHRASE_HINT = "Set MYCEL_PASSPHRASE_FILE to a 0600 file holding a passphrase, " +
+  "or run the command on a terminal to type one.";
+
+async function exportKeys(ctx: CommandContext, input: ParsedInput): Promise<number> {
+  const file = input.args.FILE as string;
+  const { passphraseFromEnv, prompterOf, askNewPassphrase } = await import(
+    "../../storage/key_passphrase.ts"
+  );
+  const { encodeKeyExport } = await import("../../storage/key_transfer.ts");
+  const { writeFileAtomic } = await import("../../storage/atomic.ts");
+  if (!input.flags.force && await exists(file)) {
+    throw usageError("export device keys", "the file exists", {
+      value: file,
+      hint: "Give a new file name, or --force to replace it.",
+    });
+  }
+  const store = await openRead(ctx);
+  const keys = await store.keys();
+  let passphrase = (await passphraseFromEnv(ctx.env))?.value;
+  const prompt = passphrase === undefined ? prompterOf(undefined) : undefined;
+  if (prompt) passphrase = await askNewPassphrase(prompt, "Passphrase for the export file: ");
+  if (!passphrase) {
+    throw new MycelError("passphrase_needed", "export device keys", "no passphrase was given", {
+      hint: NO_PASSPHRASE_HINT,
+    });
+  }
+  await writeFileAtomic(file, await encodeKeyExport(keys, passphrase));
+  if (input.flags.json) ctx.out.json({ device: store.deviceId, file });
+  else {
+    ctx.out.line(`exported the keys of device ${store.deviceId} to ${file}`);
+    ctx.out.line("sealed by your passphrase; anyone with both can act as this device");
+  }
+  return ExitCode.ok;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Codes meaning "the home has no usable keys now" (the restore case). */
+const GONE = new Set(["keys_not_found", "keyring_unavailable", "bad_keys"]);
+
+async function importKeys(ctx: CommandContext, input: ParsedInput): Promise<number> {
+  const file = input.args.FILE as string;
+  const force = input.flags.force === true;
+  const { decodeKeyExport, openKeyExport, MAX_EXPORT } = await import(
+    "../../storage/key_transfer.ts"
+  );
+  const { withPassphrase, prompterOf } = await import("../../storage/key_passphrase.ts");
+  const k = await import("../../storage/key_home.ts");
+  const { sameKeys } = await import("../../storage/key_codec.ts");
+  const { homePaths } = await import("../../storage/home.ts");
+  const { readHomeInfo } = await import("../../storage/home_info.ts");
+  const { acquireLock } = await import("../../storage/lock.ts");
+  const paths = homePaths(homeRoot(ctx));
+  const info = await readHomeInfo(paths);
+  const f = await Deno.open(file, { read: true }).catch((e) => {
+    throw new MycelError("bad_key_export", "read exported keys", (e as Error).name, {
+      value: file,
+      hint: "Give a file written by `mycel keys export`.",
+    });
+  });
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(MAX_EXPORT + 1);
+    let n = 0;
+    for (let r; n < bytes.length && (r = await f.read(bytes.subarray(n))) !== null;) n += r;
+    bytes = bytes.subarray(0, n);
+  } finally {
+    f.close();
+  }
+  const sealed = decodeKeyExport(bytes, file);
+  if (sealed.device !== info.device) {
+    throw new MycelError("wrong_device", "import device keys", "the file holds another device", {
+      value: sealed.device,
+      hint: `This home is device ${info.device}; import into the home of that device.`,
+    });
+  }
+  const keys = await withPassphrase(
+    ctx.env,
+    prompterOf(undefined),
+    "Passphrase of the export file: ",
+    (p) => openKeyExport(sealed, p, file),
+    () =>
+      new MycelError("passphrase_needed", "import device keys", "no passphrase was given", {
+        hint: NO_PASSPHRASE_HINT,
+      }),
+  );
+  const lock = await acquireLock(paths.lock, 60_000);
+  try {
+    let current: DeviceKeys | undefined;
+    let unknown: string | undefined;
+    try {
+      current = await k.loadDeviceKeys(paths, ctx.env, { device: info.device });
+    } catch (e) {
+      if (!(e instanceof MycelError) || !GONE.has(e.code)) unknown = (e as Error).message;
+    }
+    const same = current !== undefined && sameKeys(current, keys);
+    if (!force && current !== undefined && !same) {
+      throw new MycelError("keys_differ", "import device keys", "the home has other keys", {
+        value: file,
+        hint: "They would be replaced; pass --force if that is really what you want.",
+      });
+    }
+    if (!force && unknown !== undefined) {
+      throw new MycelError("keys_differ", "import device keys", "the home's keys are unverified", {
+        value: unknown,
+        hint: "Give the home's passphrase so they can be compared, or pass --force.",
+      });
+    }
+    const choice = input.flags.keys as KeyStoreChoice | undefined;
+    let where = await k.locateDeviceKeys(paths, ctx.env).catch(() => undefined);
+    if (!same || choice !== undefined) {
+      where = await k.saveDeviceKeys(paths, keys, ctx.env, { store: choice });
+    }
+    const doc = {
+      device: info.device,
+      changed: !same || choice !== undefined,
+      keys: await (await import("./keys.ts")).keyLocationJson(where!, ctx.env),
+    };
+    if (input.flags.json) ctx.out.json(doc);
+    else {
+      ctx.out.line(
+        doc.changed
+          ? `imported the keys of device ${info.device}`
+          : "these keys are already in place; nothing changed",
+      );
+      ctx.out.line(`keys    ${doc.keys.description}`);
+      if (!same && current !== undefined && doc.keys.credential) {
+        ctx.out.error("note: re-run `mycel service install`: the units' credential holds old keys");
+      }
+    }
+  } finally {
+    lock.release();
+  }
+  return ExitCode.ok;
+}
+
+/** `keys export` and `keys import`. */
+export const keyTransferCommands: CommandSpec[] = [
+  {
+    path: ["keys", "export"],
+    summary: "write this device's private keys to FILE, sealed by a passphrase",
+    description:
+      "The passphrase comes from MYCEL_PASSPHRASE_FILE (or MYCEL_PASSPHRASE), else it is\n" +
+      "asked twice on the terminal; without one nothing is written. FILE is 0600.",
+    args: [{ name: "FILE", help: "file to write", complete: "file" }],
+    flags: [{ name: "force", help: "replace FILE if it exists" }, JSON_FLAG],
+    examples: ["mycel keys export laptop.mycelkeys"],
+    run: exportKeys,
+  },
+  {
+    path: ["keys", "import"],
+    summary: "put the keys from FILE (made by keys export) into this device's home",
+    description:
+      "The home must be the same device (its log and state copied from the old machine, or\n" +
+      "this very home). Keys go to --keys STORE (default: the OS keyring, else the file).\n" +
+      "Replacing different keys, or keys that cannot be checked, needs --force.",
+    args: [{ name: "FILE", help: "file written by `mycel keys export`", complete: "file" }],
+    flags: [
+      {
+        name: "keys",
+        value: "STORE",
+        help: "where to keep them (default auto: the OS keyring, else a file)",
+        choices: KEY_STORE_CHOICES,
+      },
+      { name: "force", help: "replace the home's keys even if they differ" },
+      JSON_FLAG,
+    ],
+    examples: [
+      "mycel keys import laptop.mycelkeys",
+      "mycel keys import laptop.mycelkeys --keys file",
+    ],
+    run: importKeys,
+  },
+];
