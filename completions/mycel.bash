@@ -12,7 +12,7 @@ _mycel() {
   done
   if [[ "$prev" == --home ]]; then COMPREPLY=($(compgen -d -- "$cur")); return; fi
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'app config doctor get init log mesh pair pattern pref repair service set show status sync unset --help --version --home --no-sync' -- "$cur"))
+    COMPREPLY=($(compgen -W 'app config doctor get init keys log mesh pair pattern pref repair service set show status sync unset --help --version --home --no-sync' -- "$cur"))
     return
   fi
   cmd="${words[*]:0:2}"
@@ -244,10 +244,11 @@ _mycel() {
     'service install')
       case "$prev" in
       --dir) COMPREPLY=($(compgen -d -- "$cur")); return;;
+      --passphrase-file) COMPREPLY=($(compgen -f -- "$cur")); return;;
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --dir|--interval|--port|--home) return;;
+        --dir|--interval|--port|--passphrase-file|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--user --system --dir --interval --port --no-enable --mesh --cron --apply --json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--user --system --dir --interval --port --no-enable --mesh --cron --apply --passphrase-file --json --home --no-sync --help' -- "$cur")); return;;
     'service uninstall')
       case "$prev" in
       --dir) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -262,15 +263,35 @@ _mycel() {
         --dir|--home) return;;
       esac
       COMPREPLY=($(compgen -W '--user --system --dir --json --home --no-sync --help' -- "$cur")); return;;
+    'keys where')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
+    'keys export')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--force --json --home --no-sync --help' -- "$cur")); return;;
+    'keys import')
+      case "$prev" in
+      --keys) COMPREPLY=($(compgen -W 'auto secret-service keychain file' -- "$cur")); return;;
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --keys|--home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--keys --force --json --home --no-sync --help' -- "$cur")); return;;
   esac
   cmd="${words[0]}"
   case "$cmd" in
     'init')
       case "$prev" in
+      --keys) COMPREPLY=($(compgen -W 'auto secret-service keychain file' -- "$cur")); return;;
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --name|--listen|--home) return;;
+        --name|--listen|--keys|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--name --listen --json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--name --listen --keys --json --home --no-sync --help' -- "$cur")); return;;
     'status')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -307,6 +328,7 @@ _mycel() {
     app) COMPREPLY=($(compgen -W 'add list' -- "$cur")); return;;
     config) COMPREPLY=($(compgen -W 'export get import list set unset' -- "$cur")); return;;
     get) COMPREPLY=($(compgen -W 'preference' -- "$cur")); return;;
+    keys) COMPREPLY=($(compgen -W 'export import where' -- "$cur")); return;;
     mesh) COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove set-endpoint up' -- "$cur")); return;;
     pattern) COMPREPLY=($(compgen -W 'add list remove' -- "$cur")); return;;
     pref) COMPREPLY=($(compgen -W 'get list set unset' -- "$cur")); return;;

@@ -38,7 +38,8 @@ async function mode(path: string): Promise<number | undefined> {
 export async function checkPermissions(root: string, fix: boolean): Promise<Finding> {
   const p = homePaths(root);
   const wrong: string[] = [];
-  const files = [p.keys, p.snapshot, p.info, p.lock];
+  // mycel-keys.cred: the keys' systemd credential, if `service install` made one.
+  const files = [p.keys, p.snapshot, p.info, p.lock, `${root}/mycel-keys.cred`];
   for (const [author] of await segmentFiles(p)) {
     files.push(`${p.logDir}/${author.replaceAll("-", "")}.log`);
   }

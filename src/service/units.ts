@@ -9,6 +9,8 @@
  * second after `sleep 30`), both under `flock -n`, give the same cadence.
  */
 
+import { credentialUnitLine, unitValue } from "../storage/key_creds.ts";
+
 /** A unit file to write. */
 export interface UnitFile {
   /** File name, e.g. `mycel-sync.timer`. */
@@ -34,6 +36,10 @@ export interface ServiceSpec {
    * (idempotent; applies new and revoked devices). System units only.
    */
   mesh?: boolean;
+  /** Encrypted credential holding the device keys (`LoadCredentialEncrypted=`). */
+  credential?: string;
+  /** Environment for mycel (e.g. MYCEL_PASSPHRASE_FILE); paths only, never secrets. */
+  environment?: Record<string, string>;
 }
 
 /** Names of the units, in install order. */
@@ -58,6 +64,19 @@ export function quoteExec(arg: string): string {
 export function quoteShell(arg: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
   return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The [Service] lines that hand mycel its keys (see src/service/unit_keys.ts):
+ * the encrypted credential and/or environment, one per line.
+ */
+export function keyLines(spec: ServiceSpec): string {
+  const lines: string[] = [];
+  if (spec.credential) lines.push(credentialUnitLine(spec.credential));
+  for (const [k, v] of Object.entries(spec.environment ?? {})) {
+    lines.push(`Environment=${k}=${unitValue(v)}`);
+  }
+  return lines.map((l) => `${l}\n`).join("");
 }
 
 function exec(spec: ServiceSpec, ...args: string[]): string {
@@ -85,7 +104,7 @@ ExecStartPre=-${exec(spec, "--no-sync", "mesh", "up")}
 KillMode=process
 `
           : ""
-      }ExecStart=${exec(spec, "sync", "now", "--timeout", "20")}
+      }${keyLines(spec)}ExecStart=${exec(spec, "sync", "now", "--timeout", "20")}
 # 3 means "no peer reachable right now": normal for a laptop on the move.
 SuccessExitStatus=3
 TimeoutStartSec=120
@@ -125,7 +144,7 @@ WantedBy=sockets.target
 Description=mycel: sync session with %I
 
 [Service]
-ExecStart=${exec(spec, "sync", "serve", "--stdio", "--timeout", String(session))}
+${keyLines(spec)}ExecStart=${exec(spec, "sync", "serve", "--stdio", "--timeout", String(session))}
 StandardInput=socket
 StandardOutput=socket
 StandardError=journal
@@ -140,9 +159,15 @@ export const CRON_MARKER = "# mycel: sync every 30 seconds";
 
 /** The two crontab lines (a minute apart by 30 s), both under `flock -n`. */
 export function renderCron(spec: ServiceSpec, lockFile: string): string {
+  const env = Object.entries(spec.environment ?? {}).map(([k, v]) => `${k}=${quoteShell(v)} `)
+    .join("");
   const cmd = [...spec.exec, "--home", spec.home, "sync", "now", "--timeout", "20"].map(quoteShell)
     .join(" ");
   // cron ends a command at an unescaped `%` (the rest becomes stdin).
-  const guarded = `flock -n ${quoteShell(lockFile)} ${cmd} >/dev/null 2>&1`.replace(/%/g, "\\%");
+  // Variables before flock: flock passes its environment on to mycel.
+  const guarded = `${env}flock -n ${quoteShell(lockFile)} ${cmd} >/dev/null 2>&1`.replace(
+    /%/g,
+    "\\%",
+  );
   return `${CRON_MARKER}\n* * * * * ${guarded}\n* * * * * sleep 30; ${guarded}\n`;
 }

@@ -137,19 +137,29 @@ export function credentialUnitLine(path: string): string {
 }
 
 /**
- * A path as a unit-file value: `%` doubled (systemd expands specifiers);
- * paths systemd would split or unescape (whitespace, quotes, backslash,
- * control characters) are refused rather than risked.
+ * A value for a unit file: `%` doubled (systemd expands specifiers); values
+ * systemd would split or unescape (whitespace, quotes, backslash, control
+ * characters) are refused rather than risked.
  */
-export function unitPath(path: string): string {
+export function unitValue(value: string): string {
   // deno-lint-ignore no-control-regex
-  if (!path.startsWith("/") || /[\s"'\\\x00-\x1f\x7f]/.test(path)) {
+  if (/[\s"'\\\x00-\x1f\x7f]/.test(value)) {
     throw new MycelError(
       "bad_input",
       "write unit file",
-      "the path has whitespace, quotes or backslashes",
-      { value: JSON.stringify(path), hint: "Use a home (or file) path without them." },
+      "a path has whitespace, quotes or backslashes",
+      { value: JSON.stringify(value), hint: "Use a home (or file) path without them." },
     );
   }
-  return path.replace(/%/g, "%%");
+  return value.replace(/%/g, "%%");
+}
+
+/** An absolute path as a unit-file value (see {@link unitValue}). */
+export function unitPath(path: string): string {
+  if (!path.startsWith("/")) {
+    throw new MycelError("bad_input", "write unit file", "a path is not absolute", {
+      value: JSON.stringify(path),
+    });
+  }
+  return unitValue(path);
 }

@@ -35,7 +35,7 @@ export function prompterOf(prompt: Prompter | null | undefined): Prompter | unde
 const MAX_FILE = 4096;
 
 function fileError(path: string, reason: string, hint: string): MycelError {
-  return new MycelError("passphrase_file", "read MYCEL_PASSPHRASE_FILE", reason, {
+  return new MycelError("passphrase_file", "read passphrase file", reason, {
     value: path,
     hint,
   });

@@ -63,13 +63,26 @@ async function install(ctx: CommandContext, input: ParsedInput): Promise<number>
       "--mesh needs system units (root): mesh up configures interfaces",
     );
   }
+  // How the timer will read the keys (a systemd credential, a passphrase file...).
+  const { planUnitKeys } = await import("../../service/unit_keys.ts");
+  const unitKeys = await planUnitKeys(store.paths, {
+    kind: input.flags.cron ? "cron" : scope,
+    passphraseFile: input.flags["passphrase-file"] as string | undefined,
+    env: ctx.env,
+    device: store.deviceId,
+  });
   const spec = {
     mesh: input.flags.mesh === true,
     exec: selfCommand(),
     home: homeRoot(ctx),
     intervalSeconds: Math.max(1, Math.round(intervalMs / 1000)),
     port,
+    credential: unitKeys.credential,
+    environment: unitKeys.env,
   };
+  const keysDoc = unitKeys.credential || Object.keys(unitKeys.env).length > 0
+    ? { keys: { credential: unitKeys.credential ?? null, environment: unitKeys.env } }
+    : {};
   if (self && self.endpoints.length === 0) {
     // Peers can only connect if they know where: advertise this machine's address.
     const endpoint = `${primaryIpv4()}:${port}`;
@@ -86,6 +99,7 @@ async function install(ctx: CommandContext, input: ParsedInput): Promise<number>
       `Advertising ${endpoint} as this device's sync endpoint (change it with \`mycel mesh set-endpoint\`).`,
     );
   }
+  ctx.out.error(unitKeys.note);
   if (input.flags.cron) {
     const lock = `${spec.home}/cron.lock`;
     if (input.flags.apply) {
@@ -106,7 +120,7 @@ async function install(ctx: CommandContext, input: ParsedInput): Promise<number>
     systemRunner,
     !input.flags["no-enable"],
   );
-  if (input.flags.json) ctx.out.json({ scope, ...result });
+  if (input.flags.json) ctx.out.json({ scope, ...result, ...keysDoc });
   else {
     for (const f of result.files) ctx.out.line(`wrote ${f}`);
     if (result.enabled) {
@@ -133,7 +147,9 @@ export const serviceCommands: CommandSpec[] = [
       "Writes mycel-sync.service/.timer (OnBootSec, OnUnitActiveSec, AccuracySec=1s),\n" +
       "mycel-sync.socket (Accept=yes) and mycel-sync@.service (sync serve --stdio), then\n" +
       "enables them unless --no-enable or systemd is absent. --cron prints two crontab lines\n" +
-      "a minute (the second after sleep 30) under flock -n; --cron --apply installs them.",
+      "a minute (the second after sleep 30) under flock -n; --cron --apply installs them.\n" +
+      "Keys sealed by a passphrase or kept in a keyring reach the units as a systemd\n" +
+      "credential (systemd-creds, LoadCredentialEncrypted=); or give --passphrase-file FILE.",
     args: [],
     flags: [
       ...SCOPE_FLAGS,
@@ -147,6 +163,12 @@ export const serviceCommands: CommandSpec[] = [
       { name: "mesh", help: "also run `mycel mesh up` before each round (system units)" },
       { name: "cron", help: "print crontab lines instead of systemd units" },
       { name: "apply", help: "with --cron: install the lines into your crontab" },
+      {
+        name: "passphrase-file",
+        value: "FILE",
+        help: "keys sealed in a file: the timer reads the passphrase from FILE (mode 0600)",
+        complete: "file" as const,
+      },
       JSON_FLAG,
     ],
     run: install,
@@ -173,6 +195,11 @@ export const serviceCommands: CommandSpec[] = [
         await unitFolder(ctx, input, scope),
         systemRunner,
       );
+      // The keys' systemd credential was only for these units.
+      const { credentialPath } = await import("../../storage/key_creds.ts");
+      const { homePaths } = await import("../../storage/home.ts");
+      const cred = credentialPath(homePaths(homeRoot(ctx)));
+      if (await Deno.remove(cred).then(() => true, () => false)) removed.push(cred);
       for (const f of removed) ctx.out.line(`removed ${f}`);
       if (removed.length === 0) ctx.out.line("nothing was installed");
       return ExitCode.ok;
