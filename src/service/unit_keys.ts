@@ -4,7 +4,9 @@
  * when nobody is there to type a passphrase or unlock a keyring:
  * - keys in a plain file: nothing to do;
  * - `--passphrase-file FILE` (keys sealed in a file): the units and cron lines
- *   get `MYCEL_PASSPHRASE_FILE=FILE`; FILE must be 0600 and must open the keys;
+ *   get `MYCEL_PASSPHRASE_FILE=FILE`; FILE must be 0600 and must open the keys.
+ *   Without the flag, a MYCEL_PASSPHRASE_FILE set for this command is used
+ *   the same way when no systemd credential can be made (cron, old systemd);
  * - systemd units otherwise (sealed file, or a keyring): the key material is
  *   encrypted with `systemd-creds` to `mycel-keys.cred` in the home and the
  *   units load it with `LoadCredentialEncrypted=` (system units as root, user
@@ -81,25 +83,33 @@ export async function planUnitKeys(paths: HomePaths, t: UnitKeysTarget): Promise
   const runner = t.runner ?? systemKeyRunner;
   const credFile = credentialPath(paths);
   const dropStale = () => Deno.remove(credFile).catch(() => {});
-  if (t.passphraseFile !== undefined) {
-    const file = await checkedPassphraseFile(paths, t.passphraseFile);
+  const withFile = async (given: string) => {
+    const file = await checkedPassphraseFile(paths, given);
     await dropStale();
     return {
       env: { MYCEL_PASSPHRASE_FILE: file },
       note: `keys: sealed in a file; the timer reads the passphrase from ${file} (keep it 0600)`,
     };
-  }
+  };
+  if (t.passphraseFile !== undefined) return await withFile(t.passphraseFile);
   const where = await locateDeviceKeys(paths, t.env);
+  // Sealed keys and no credential possible: the passphrase file this command
+  // itself was given (MYCEL_PASSPHRASE_FILE) is the one the timer uses.
+  const envFile = where.store === "file" && where.sealed
+    ? t.env("MYCEL_PASSPHRASE_FILE")
+    : undefined;
   if (where.store === "file" && !where.sealed) {
     await dropStale();
     return { env: {}, note: "keys: file, NOT sealed; the timer reads it directly" };
   }
   const uid = t.uid === undefined ? Deno.uid() : t.uid;
-  if (t.kind === "cron") return cronPlan(where.store, uid);
+  if (t.kind === "cron") {
+    return envFile ? await withFile(envFile) : await cronPlan(where.store, uid);
+  }
   const problem = credentialProblem(t.kind, await systemdVersion(runner, t.env), uid);
   if (problem === undefined) {
     unitPath(credFile); // refuse now a home path the units could not carry
-    const keys = await loadDeviceKeys(paths, t.env, { device: t.device });
+    const keys = await loadDeviceKeys(paths, t.env, { device: t.device, runner });
     await encryptKeysCredential(keys, credFile, t.kind, runner, t.env);
     return {
       credential: credFile,
@@ -108,6 +118,7 @@ export async function planUnitKeys(paths: HomePaths, t: UnitKeysTarget): Promise
         "(encrypted for this machine; re-run service install after `keys import`)",
     };
   }
+  if (envFile) return await withFile(envFile);
   if (where.store === "secret-service" && t.kind === "user") {
     await dropStale();
     return {

@@ -79,7 +79,8 @@ async function importKeys(ctx: CommandContext, input: ParsedInput): Promise<numb
   const paths = homePaths(homeRoot(ctx));
   const info = await readHomeInfo(paths);
   const f = await Deno.open(file, { read: true }).catch((e) => {
-    throw new MycelError("bad_key_export", "read exported keys", (e as Error).name, {
+    const why = e instanceof Deno.errors.NotFound ? "the file does not exist" : (e as Error).name;
+    throw new MycelError("bad_key_export", "read exported keys", why, {
       value: file,
       hint: "Give a file written by `mycel keys export`.",
     });

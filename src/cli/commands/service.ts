@@ -39,7 +39,13 @@ const SCOPE_FLAGS = [
   { name: "dir", value: "DIR", help: "write the units into DIR instead", complete: "dir" as const },
 ];
 
-async function install(ctx: CommandContext, input: ParsedInput): Promise<number> {
+async function install(outer: CommandContext, input: ParsedInput): Promise<number> {
+  // The passphrase file the timer will use opens the keys for this command too.
+  const passphraseFile = input.flags["passphrase-file"] as string | undefined;
+  const ctx: CommandContext = passphraseFile === undefined ? outer : {
+    ...outer,
+    env: (n) => (n === "MYCEL_PASSPHRASE_FILE" ? passphraseFile : outer.env(n)),
+  };
   const { installUnits, installCron } = await import("../../service/install.ts");
   const { renderCron } = await import("../../service/units.ts");
   const { systemRunner } = await import("../../mesh/system.ts");
@@ -67,7 +73,7 @@ async function install(ctx: CommandContext, input: ParsedInput): Promise<number>
   const { planUnitKeys } = await import("../../service/unit_keys.ts");
   const unitKeys = await planUnitKeys(store.paths, {
     kind: input.flags.cron ? "cron" : scope,
-    passphraseFile: input.flags["passphrase-file"] as string | undefined,
+    passphraseFile,
     env: ctx.env,
     device: store.deviceId,
   });
