@@ -111,7 +111,9 @@ export async function initHome(
     ? []
     : [formatEndpoint(parseEndpoint(options.listen))];
   const paths = homePaths(root);
-  await ensureHomeDirs(paths);
+  // Only the folder for the lock: the rest is made under it (a racing init
+  // may be removing a crashed init's log folder right now).
+  await Deno.mkdir(paths.root, { recursive: true, mode: 0o700 });
   const lock = await acquireLock(paths.lock, 60_000);
   try {
     if (await Store.exists(root)) {
