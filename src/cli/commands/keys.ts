@@ -2,7 +2,8 @@
  * @module keys
  * `mycel keys where|export|import`: where this device's private keys are
  * kept, and moving them between machines or stores as a passphrase-sealed
- * file (keys_transfer.ts). `status` and `doctor` show the same location line.
+ * file (keys_export.ts, keys_import.ts). `status` and `doctor` show the same
+ * location line.
  */
 
 import { ExitCode } from "../../errors.ts";
@@ -10,7 +11,8 @@ import type { KeyLocation } from "../../storage/key_home.ts";
 import { type CommandSpec, JSON_FLAG } from "../command.ts";
 import type { KeysJson } from "../json_types.ts";
 import { homeRoot } from "../session.ts";
-import { keyTransferCommands } from "./keys_transfer.ts";
+import { keysExportCommand } from "./keys_export.ts";
+import { keysImportCommand } from "./keys_import.ts";
 
 /** The JSON form of a key location. */
 export async function keyLocationJson(
@@ -67,5 +69,6 @@ export const keyCommands: CommandSpec[] = [
       return ExitCode.ok;
     },
   },
-  ...keyTransferCommands,
+  keysExportCommand,
+  keysImportCommand,
 ];

@@ -1,65 +1,19 @@
 /**
- * @module keys_transfer
- * `mycel keys export FILE` and `mycel keys import FILE`: a device's identity
- * sealed by a passphrase (src/storage/key_transfer.ts), to move a home to
- * another machine (its keyring does not travel with the folder) or to change
- * where the keys are kept (`import --keys STORE`).
- *
- * Export refuses to write without a passphrase (MYCEL_PASSPHRASE_FILE,
- * MYCEL_PASSPHRASE or the terminal prompt) and never overwrites a file
- * without --force. Import refuses keys of another device, and refuses to
- * replace the home's different (or unverifiable) keys without --force.
+ * @module keys_import
+ * `mycel keys import FILE`: put an identity written by `keys export` into
+ * this home's store (`--keys STORE`, default: the OS keyring, else the
+ * file), e.g. after copying the home folder to a new machine (its keyring
+ * does not travel with it), or to move the home's own keys to another store.
+ * Refuses another device's file, a wrong passphrase or a damaged file, and,
+ * without --force, keys that differ from the home's or cannot be checked.
  */
 
-import { ExitCode, MycelError, usageError } from "../../errors.ts";
+import { ExitCode, MycelError } from "../../errors.ts";
 import type { DeviceKeys } from "../../log/identity.ts";
 import { KEY_STORE_CHOICES, type KeyStoreChoice } from "../../storage/key_home.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, type ParsedInput } from "../command.ts";
-import { homeRoot, openRead } from "../session.ts";
-
-const NO_PASSPHRASE_HINT = "Set MYCEL_PASSPHRASE_FILE to a 0600 file holding a passphrase, " +
-  "or run the command on a terminal to type one.";
-
-async function exportKeys(ctx: CommandContext, input: ParsedInput): Promise<number> {
-  const file = input.args.FILE as string;
-  const { passphraseFromEnv, prompterOf, askNewPassphrase } = await import(
-    "../../storage/key_passphrase.ts"
-  );
-  const { encodeKeyExport } = await import("../../storage/key_transfer.ts");
-  const { writeFileAtomic } = await import("../../storage/atomic.ts");
-  if (!input.flags.force && await exists(file)) {
-    throw usageError("export device keys", "the file exists", {
-      value: file,
-      hint: "Give a new file name, or --force to replace it.",
-    });
-  }
-  const store = await openRead(ctx);
-  const keys = await store.keys();
-  let passphrase = (await passphraseFromEnv(ctx.env))?.value;
-  const prompt = passphrase === undefined ? prompterOf(undefined) : undefined;
-  if (prompt) passphrase = await askNewPassphrase(prompt, "Passphrase for the export file: ");
-  if (!passphrase) {
-    throw new MycelError("passphrase_needed", "export device keys", "no passphrase was given", {
-      hint: NO_PASSPHRASE_HINT,
-    });
-  }
-  await writeFileAtomic(file, await encodeKeyExport(keys, passphrase));
-  if (input.flags.json) ctx.out.json({ device: store.deviceId, file });
-  else {
-    ctx.out.line(`exported the keys of device ${store.deviceId} to ${file}`);
-    ctx.out.line("sealed by your passphrase; anyone with both can act as this device");
-  }
-  return ExitCode.ok;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { homeRoot } from "../session.ts";
+import { NO_PASSPHRASE_HINT } from "./keys_export.ts";
 
 /** Codes meaning "the home has no usable keys now" (the restore case). */
 const GONE = new Set(["keys_not_found", "keyring_unavailable", "bad_keys"]);
@@ -161,41 +115,28 @@ async function importKeys(ctx: CommandContext, input: ParsedInput): Promise<numb
   return ExitCode.ok;
 }
 
-/** `keys export` and `keys import`. */
-export const keyTransferCommands: CommandSpec[] = [
-  {
-    path: ["keys", "export"],
-    summary: "write this device's private keys to FILE, sealed by a passphrase",
-    description:
-      "The passphrase comes from MYCEL_PASSPHRASE_FILE (or MYCEL_PASSPHRASE), else it is\n" +
-      "asked twice on the terminal; without one nothing is written. FILE is 0600.",
-    args: [{ name: "FILE", help: "file to write", complete: "file" }],
-    flags: [{ name: "force", help: "replace FILE if it exists" }, JSON_FLAG],
-    examples: ["mycel keys export laptop.mycelkeys"],
-    run: exportKeys,
-  },
-  {
-    path: ["keys", "import"],
-    summary: "put the keys from FILE (made by keys export) into this device's home",
-    description:
-      "The home must be the same device (its log and state copied from the old machine, or\n" +
-      "this very home). Keys go to --keys STORE (default: the OS keyring, else the file).\n" +
-      "Replacing different keys, or keys that cannot be checked, needs --force.",
-    args: [{ name: "FILE", help: "file written by `mycel keys export`", complete: "file" }],
-    flags: [
-      {
-        name: "keys",
-        value: "STORE",
-        help: "where to keep them (default auto: the OS keyring, else a file)",
-        choices: KEY_STORE_CHOICES,
-      },
-      { name: "force", help: "replace the home's keys even if they differ" },
-      JSON_FLAG,
-    ],
-    examples: [
-      "mycel keys import laptop.mycelkeys",
-      "mycel keys import laptop.mycelkeys --keys file",
-    ],
-    run: importKeys,
-  },
-];
+/** `keys import`. */
+export const keysImportCommand: CommandSpec = {
+  path: ["keys", "import"],
+  summary: "put the keys from FILE (made by keys export) into this device's home",
+  description:
+    "The home must be the same device (its log and state copied from the old machine, or\n" +
+    "this very home). Keys go to --keys STORE (default: the OS keyring, else the file).\n" +
+    "Replacing different keys, or keys that cannot be checked, needs --force.",
+  args: [{ name: "FILE", help: "file written by `mycel keys export`", complete: "file" }],
+  flags: [
+    {
+      name: "keys",
+      value: "STORE",
+      help: "where to keep them (default auto: the OS keyring, else a file)",
+      choices: KEY_STORE_CHOICES,
+    },
+    { name: "force", help: "replace the home's keys even if they differ" },
+    JSON_FLAG,
+  ],
+  examples: [
+    "mycel keys import laptop.mycelkeys",
+    "mycel keys import laptop.mycelkeys --keys file",
+  ],
+  run: importKeys,
+};
