@@ -115,7 +115,8 @@ export async function createJoinedHome(
         value: root,
       });
     }
-    const kept = await saveDeviceKeys(paths, keys, o.env);
+    // Never a prompt here: the pairing session is open and the inviter waiting.
+    const kept = await saveDeviceKeys(paths, keys, o.env, { prompt: null });
     if (kept.fallback) o.log(`keys: ${describeKeyLocation(kept, o.env)} (${kept.fallback})`);
     await writeHomeInfo(paths, { version: 1, device: self.id, mesh });
     const store = await Store.open(root, { write: true, now: o.now, env: o.env, lock });

@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { toBase64, toHex } from "../../src/bytes.ts";
 import { isMycelError } from "../../src/errors.ts";
 import { encodeCbor } from "../../src/log/cbor.ts";
@@ -175,5 +176,43 @@ Deno.test("readKeyFile() refuses malformed stubs and oversized files as bad_keys
   for (const [label, bytes] of cases) {
     await Deno.writeFile(path, bytes);
     await assertRejectsMycel(() => readKeyFile(path), "bad_keys", label);
+  }
+});
+
+Deno.test("readKeyFile() fuzz: random and mutated key files give only bad_keys, or a well-formed result", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/keys.cbor`;
+  await writeKeys(path, KEYS);
+  const plainFile = await Deno.readFile(path);
+  await writeKeyStub(path, {
+    store: "keychain",
+    device: deviceIdOf(KEYS),
+    tag: "0123456789abcdef",
+  });
+  const stubFile = await Deno.readFile(path);
+  const random = fc.sample(fc.uint8Array({ maxLength: 300 }), { seed: 3, numRuns: 300 });
+  const mutated = fc.sample(
+    fc.tuple(fc.constantFrom(plainFile, stubFile), fc.nat(), fc.integer({ min: 1, max: 255 })),
+    { seed: 4, numRuns: 400 },
+  ).map(([base, at, mask]) => {
+    const b = base.slice();
+    b[at % b.length] ^= mask;
+    return b;
+  });
+  for (const bytes of [...random, ...mutated]) {
+    await Deno.writeFile(path, bytes);
+    try {
+      const f = await readKeyFile(path);
+      if (f.form === "stub") assert.match(f.tag, /^[0-9a-f]{16}$/);
+      else if (f.form === "plain") {
+        try {
+          await readKeys(path, undefined);
+        } catch (e) {
+          assert.ok(isMycelError(e, "bad_keys"), String(e));
+        }
+      }
+    } catch (e) {
+      assert.ok(isMycelError(e, "bad_keys"), String(e));
+    }
   }
 });
