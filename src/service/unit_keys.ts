@@ -24,8 +24,8 @@ import {
   credentialProblem,
   encryptKeysCredential,
   systemdVersion,
-  unitPath,
 } from "../storage/key_creds.ts";
+import { unitPath } from "./unit_values.ts";
 import { loadDeviceKeys, locateDeviceKeys } from "../storage/key_home.ts";
 import { readPassphraseFile } from "../storage/key_passphrase.ts";
 import { type KeyRunner, systemKeyRunner } from "../storage/key_runner.ts";

@@ -9,7 +9,7 @@
  * second after `sleep 30`), both under `flock -n`, give the same cadence.
  */
 
-import { credentialUnitLine, unitValue } from "../storage/key_creds.ts";
+import { credentialUnitLine, unitValue } from "./unit_values.ts";
 
 /** A unit file to write. */
 export interface UnitFile {

@@ -18,12 +18,11 @@ import { decodeKeyMaterial, encodeKeyMaterial } from "../../src/storage/key_code
 import {
   credentialPath,
   credentialProblem,
-  credentialUnitLine,
   encryptKeysCredential,
   keysFromCredentials,
   systemdVersion,
-  unitPath,
 } from "../../src/storage/key_creds.ts";
+import { credentialUnitLine, unitPath } from "../../src/service/unit_values.ts";
 import { loadDeviceKeys } from "../../src/storage/key_home.ts";
 import { systemKeyRunner } from "../../src/storage/key_runner.ts";
 import { writeKeys } from "../../src/storage/key_store.ts";
