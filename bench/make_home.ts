@@ -92,6 +92,7 @@ export async function makeHome(o: MakeHomeOptions) {
     mesh: "benchmesh",
     now: () => o.start ?? 1_700_000_000_000,
     env: () => undefined,
+    keyStore: "file",
     genesis: () =>
       keys.map((k, i) => ({ type: "device.add" as const, device: record(k, devices[i], `d${i}`) })),
   });

@@ -5,7 +5,10 @@
  * of different devices are signed in parallel. Private keys stay in memory.
  */
 
-import { concatBytes, utf8 } from "../src/bytes.ts";
+/// <reference no-default-lib="true" />
+/// <reference lib="deno.worker" />
+
+import { concatBytes, plain, utf8 } from "../src/bytes.ts";
 import { encodeCbor } from "../src/log/cbor.ts";
 import { hashEntryBytes } from "../src/log/entry.ts";
 
@@ -37,7 +40,7 @@ self.onmessage = async (e: MessageEvent<Job>) => {
     seq++;
     const body = encodeCbor([1, job.key, seq, prev, item.wall, 0, [item.op]]);
     const sig = new Uint8Array(
-      await crypto.subtle.sign("Ed25519", key, concatBytes(CONTEXT, body)),
+      await crypto.subtle.sign("Ed25519", key, plain(concatBytes(CONTEXT, body))),
     );
     const bytes = encodeCbor([body, sig]);
     prev = hashEntryBytes(bytes);

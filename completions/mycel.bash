@@ -12,7 +12,7 @@ _mycel() {
   done
   if [[ "$prev" == --home ]]; then COMPREPLY=($(compgen -d -- "$cur")); return; fi
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'app completion config doctor help init log man mesh pair pattern pref repair service status sync --help --version --home --no-sync' -- "$cur"))
+    COMPREPLY=($(compgen -W 'app completion config doctor help init keys log man mesh pair pattern pref repair service status sync --help --version --home --no-sync' -- "$cur"))
     return
   fi
   cmd="${words[*]:0:2}"
@@ -184,10 +184,11 @@ _mycel() {
     'service install')
       case "$prev" in
       --dir) COMPREPLY=($(compgen -d -- "$cur")); return;;
+      --passphrase-file) COMPREPLY=($(compgen -f -- "$cur")); return;;
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --dir|--interval|--port|--home) return;;
+        --dir|--interval|--port|--passphrase-file|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--user --system --dir --interval --port --no-enable --mesh --cron --apply --json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--user --system --dir --interval --port --no-enable --mesh --cron --apply --passphrase-file --json --home --no-sync --help' -- "$cur")); return;;
     'service uninstall')
       case "$prev" in
       --dir) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -201,8 +202,28 @@ _mycel() {
         --dir|--home) return;;
       esac
       COMPREPLY=($(compgen -W '--user --system --dir --json --home --help' -- "$cur")); return;;
+    'keys where')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
+    'keys export')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--force --json --home --help' -- "$cur")); return;;
+    'keys import')
+      case "$prev" in
+      --keys) COMPREPLY=($(compgen -W 'auto secret-service keychain file' -- "$cur")); return;;
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --keys|--home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--keys --force --json --home --help' -- "$cur")); return;;
     'help app') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add list' -- "$cur")); return;;
     'help config') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'export get import list set unset' -- "$cur")); return;;
+    'help keys') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'export import where' -- "$cur")); return;;
     'help mesh') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove set-endpoint up' -- "$cur")); return;;
     'help pattern') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add list remove' -- "$cur")); return;;
     'help pref') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'get list set unset' -- "$cur")); return;;
@@ -213,10 +234,11 @@ _mycel() {
   case "$cmd" in
     'init')
       case "$prev" in
+      --keys) COMPREPLY=($(compgen -W 'auto secret-service keychain file' -- "$cur")); return;;
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --name|--listen|--home) return;;
+        --name|--listen|--keys|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--name --listen --json --home --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--name --listen --keys --json --home --help' -- "$cur")); return;;
     'status')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -264,12 +286,13 @@ _mycel() {
     case "${words[0]}" in
     app) COMPREPLY=($(compgen -W 'add list' -- "$cur")); return;;
     config) COMPREPLY=($(compgen -W 'export get import list set unset' -- "$cur")); return;;
+    keys) COMPREPLY=($(compgen -W 'export import where' -- "$cur")); return;;
     mesh) COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove set-endpoint up' -- "$cur")); return;;
     pattern) COMPREPLY=($(compgen -W 'add list remove' -- "$cur")); return;;
     pref) COMPREPLY=($(compgen -W 'get list set unset' -- "$cur")); return;;
     service) COMPREPLY=($(compgen -W 'install status uninstall' -- "$cur")); return;;
     sync) COMPREPLY=($(compgen -W 'now serve' -- "$cur")); return;;
-    help) COMPREPLY=($(compgen -W 'app completion config doctor init log man mesh pair pattern pref repair service status sync' -- "$cur")); return;;
+    help) COMPREPLY=($(compgen -W 'app completion config doctor init keys log man mesh pair pattern pref repair service status sync' -- "$cur")); return;;
     esac
   fi
 }

@@ -2,8 +2,12 @@
 # Debian packages the test suite uses: WireGuard userspace and tools plus
 # iproute2 for the namespace mesh tests, systemd for systemd-socket-activate
 # and systemd-analyze, zsh and fish to check the completion files, groff-base
-# to render the man page, hyperfine for the whole-command benchmarks. Works as root (CI, a root shell on a
-# minimal system without sudo) and as a normal user (it asks sudo itself).
+# to render the man page, hyperfine for the whole-command benchmarks;
+# dbus-daemon, dbus-bin (dbus-send), gnome-keyring and libsecret-tools
+# (secret-tool) for the Secret Service key store tests (a private session bus
+# and keyring); tmux drives the passphrase prompt on a pseudo-terminal. Works
+# as root (CI, a root shell on a minimal system without sudo) and as a normal
+# user (it asks sudo itself).
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then
@@ -17,4 +21,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
   wireguard-go wireguard-tools iproute2 iputils-ping iperf3 \
-  systemd tmux zsh fish groff-base hyperfine procps ca-certificates git
+  systemd tmux zsh fish groff-base hyperfine procps ca-certificates git \
+  dbus-daemon dbus-bin gnome-keyring libsecret-tools

@@ -42,7 +42,8 @@ async function mode(path: string): Promise<number | undefined> {
 export async function checkPermissions(root: string, fix: boolean): Promise<Finding> {
   const p = homePaths(root);
   const wrong: string[] = [];
-  const files = [p.keys, p.db, `${p.db}-wal`, `${p.db}-shm`];
+  // mycel-keys.cred: the keys' systemd credential, if `service install` made one.
+  const files = [p.keys, p.db, `${p.db}-wal`, `${p.db}-shm`, `${root}/mycel-keys.cred`];
   for (
     const [path, want] of [
       [p.root, 0o700] as const,

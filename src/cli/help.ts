@@ -30,7 +30,8 @@ export const EXIT_CODE_MEANINGS: Readonly<Record<ExitCode, string>> = {
 export const ENVIRONMENT: readonly [string, string][] = [
   ["MYCEL_HOME", "home folder (default $XDG_DATA_HOME/mycel or ~/.local/share/mycel)"],
   ["MYCEL_OFFLINE=1", "never contact peers (like --no-sync)"],
-  ["MYCEL_PASSPHRASE", "passphrase protecting the device keys (set at init)"],
+  ["MYCEL_PASSPHRASE_FILE", "file (mode 0600) holding the passphrase that seals the keys"],
+  ["MYCEL_PASSPHRASE", "that passphrase itself (prefer the file; a terminal is asked)"],
   ["MYCEL_NO_PUSH=1", "a write does not start a background push to peers"],
   ["MYCEL_DEBUG=1", "stack traces with errors"],
   ["NO_COLOR", "no colour even on a terminal"],

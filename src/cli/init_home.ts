@@ -11,6 +11,7 @@ import { formatEndpoint, parseEndpoint } from "../log/endpoint.ts";
 import { generateDeviceKeys } from "../log/identity.ts";
 import { allocateIpv4 } from "../mesh/addresses.ts";
 import { createHome } from "../storage/home_create.ts";
+import { describeKeyLocation, type KeyStoreChoice, type SavedKeys } from "../storage/key_home.ts";
 import type { CommandContext } from "./command.ts";
 
 /** What `init` may set. */
@@ -19,6 +20,8 @@ export interface InitOptions {
   name?: string;
   /** Where this device accepts sync connections. */
   listen?: string;
+  /** Where to keep the private keys (default: auto). */
+  keys?: KeyStoreChoice;
 }
 
 /** The device created. */
@@ -29,6 +32,8 @@ export interface InitResult {
   name: string;
   /** New mesh id. */
   meshId: string;
+  /** Where the private keys are kept. */
+  keys: SavedKeys;
 }
 
 /** A new random mesh id: 16 lower-case base32 characters (80 bits). */
@@ -78,11 +83,12 @@ export async function initHome(
     : [formatEndpoint(parseEndpoint(options.listen))];
   const keys = await generateDeviceKeys();
   const meshId = newMeshId();
-  const device = await createHome(root, {
+  const made = await createHome(root, {
     keys,
     mesh: meshId,
     now: ctx.now,
     env: ctx.env,
+    keyStore: options.keys,
     genesis: (key) => {
       const record: DeviceRecord = {
         key,
@@ -97,5 +103,9 @@ export async function initHome(
       return [{ type: "device.add", device: record }];
     },
   });
-  return { id: device.id, name, meshId };
+  if (made.keys.fallback) {
+    // Never a silent plaintext fallback: say where the keys went and why.
+    ctx.out.error(`keys: ${describeKeyLocation(made.keys, ctx.env)} (${made.keys.fallback})`);
+  }
+  return { id: made.device.id, name, meshId, keys: made.keys };
 }

@@ -4,6 +4,24 @@
  * only by adding fields. Times are ISO 8601 strings or null.
  */
 
+/** `keys where --json` (also `keys` in `status --json` and `init --json`). */
+export interface KeysJson {
+  /** "secret-service", "keychain" or "file". */
+  store: string;
+  /** File store: sealed by a passphrase; null for keyrings. */
+  sealed: boolean | null;
+  /** Program behind the keyring, when known (e.g. "gnome-keyring"). */
+  provider: string | null;
+  /** The home's key file (the keys, or a stub naming the keyring item). */
+  path: string;
+  /** The one-line description status and doctor print. */
+  description: string;
+  /** systemd credential `service install` made for the units, if any. */
+  credential: string | null;
+  /** True when this process got the keys from systemd ($CREDENTIALS_DIRECTORY). */
+  from_credential: boolean;
+}
+
 /** One peer in `status --json`. */
 export interface PeerJson {
   /** Device id. */
@@ -70,6 +88,8 @@ export interface StatusJson {
   clock_skew: { device: string; skew_ms: number; at: string }[];
   /** When most peers disagree with our clock the same way: ours is off. */
   clock: { verdict: "ahead" | "behind"; by_ms: number } | null;
+  /** Where the private keys are kept (`keys where --json`); null if the key file is unreadable. */
+  keys?: KeysJson | null;
 }
 
 /** One entry in `log --json`. */

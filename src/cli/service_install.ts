@@ -19,6 +19,13 @@ import { commitOps, homeRoot, withRead, withWrite } from "./session.ts";
 /** Default TCP port of the sync socket. */
 export const DEFAULT_SYNC_PORT = 7850;
 
+/** The `--passphrase-file` given opens the keys for this command too. */
+function withPassphraseFile(ctx: CommandContext, input: ParsedInput): CommandContext {
+  const file = input.flags["passphrase-file"] as string | undefined;
+  if (file === undefined) return ctx;
+  return { ...ctx, env: (n) => (n === "MYCEL_PASSPHRASE_FILE" ? file : ctx.env(n)) };
+}
+
 async function specOf(ctx: CommandContext, input: ParsedInput, p: ServicePlatform) {
   const intervalMs = parseDuration(
     (input.flags.interval as string | undefined) ?? "30s",
@@ -47,18 +54,36 @@ async function specOf(ctx: CommandContext, input: ParsedInput, p: ServicePlatfor
     intervalSeconds: Math.max(1, Math.round(intervalMs / 1000)),
     port,
   };
-  return { spec, scope, command, needsEndpoint: self !== undefined && self.endpoints.length === 0 };
+  return {
+    spec,
+    scope,
+    command,
+    self,
+    needsEndpoint: self !== undefined && self.endpoints.length === 0,
+  };
 }
 
 /** Run `service install` on platform `p`. */
 export async function serviceInstall(
-  ctx: CommandContext,
+  outer: CommandContext,
   input: ParsedInput,
   p: ServicePlatform,
 ): Promise<number> {
-  const { spec, scope, command, needsEndpoint } = await specOf(ctx, input, p);
+  const ctx = withPassphraseFile(outer, input);
+  const { spec, scope, command, self, needsEndpoint } = await specOf(ctx, input, p);
   const backend = serviceBackend(p.os, input.flags.cron === true);
   const agents = backend === "launchd" ? await agentTarget(ctx, input, p) : undefined;
+  // How the timer will read the keys (a systemd credential, a passphrase file...).
+  const { planUnitKeys } = await import("../service/unit_keys.ts");
+  const { homePaths } = await import("../storage/home.ts");
+  const unitKeys = await planUnitKeys(homePaths(spec.home), {
+    kind: backend === "systemd" ? scope : backend,
+    passphraseFile: input.flags["passphrase-file"] as string | undefined,
+    env: ctx.env,
+    device: self?.id ?? "",
+  });
+  spec.credential = unitKeys.credential;
+  spec.environment = unitKeys.env;
   if (agents) {
     const { renderAgents } = await import("../service/launchd.ts");
     renderAgents(spec, agents.logDir); // a path a plist cannot hold fails before any write
@@ -82,6 +107,7 @@ export async function serviceInstall(
   if (command.source === "installed") {
     ctx.out.error(`Scheduled: ${command.argv[0]} (on your PATH).`);
   }
+  ctx.out.error(unitKeys.note);
   if (backend === "cron") {
     const { installCron } = await import("../service/install.ts");
     const { renderCron } = await import("../service/units.ts");
@@ -107,7 +133,10 @@ export async function serviceInstall(
     result = await installUnits(spec, scope, dir, await runnerOf(p), enable);
   }
   if (input.flags.json) {
-    ctx.out.json({ scope, ...result });
+    const keys = unitKeys.credential || Object.keys(unitKeys.env).length > 0
+      ? { keys: { credential: unitKeys.credential ?? null, environment: unitKeys.env } }
+      : {};
+    ctx.out.json({ scope, ...result, ...keys });
     return ExitCode.ok;
   }
   for (const f of result.files) ctx.out.line(`wrote ${f}`);

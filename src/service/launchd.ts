@@ -20,7 +20,7 @@
  * re-install replace the loaded one.
  */
 
-import { renderPlist } from "./plist.ts";
+import { type PlistDict, renderPlist } from "./plist.ts";
 import type { ServiceSpec, UnitFile } from "./units.ts";
 
 /** Label of the interval agent. */
@@ -49,6 +49,11 @@ function argv(spec: ServiceSpec, ...args: string[]): string[] {
 /** The two agent plists (`<label>.plist`), logs in `logDir`. */
 export function renderAgents(spec: ServiceSpec, logDir: string): UnitFile[] {
   const session = spec.sessionSeconds ?? 30;
+  // Paths only (MYCEL_PASSPHRASE_FILE), never a secret: see service/unit_keys.ts.
+  const env: PlistDict = {};
+  if (Object.keys(spec.environment ?? {}).length > 0) {
+    env.EnvironmentVariables = { ...spec.environment };
+  }
   return [
     {
       name: `${SYNC_LABEL}.plist`,
@@ -56,6 +61,7 @@ export function renderAgents(spec: ServiceSpec, logDir: string): UnitFile[] {
         Label: SYNC_LABEL,
         ProgramArguments: argv(spec, "sync", "now", "--timeout", "20"),
         StartInterval: spec.intervalSeconds,
+        ...env,
         RunAtLoad: true,
         ProcessType: "Background",
         StandardOutPath: "/dev/null",
@@ -71,6 +77,7 @@ export function renderAgents(spec: ServiceSpec, logDir: string): UnitFile[] {
           Listeners: { SockServiceName: String(spec.port), SockType: "stream" },
         },
         inetdCompatibility: { Wait: false },
+        ...env,
         ProcessType: "Background",
         StandardErrorPath: `${logDir}/serve.log`,
       }),

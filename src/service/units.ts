@@ -16,6 +16,8 @@
  * lines discard output, so nothing is mailed either.
  */
 
+import { credentialUnitLine, unitValue } from "./unit_values.ts";
+
 /** A unit file to write. */
 export interface UnitFile {
   /** File name, e.g. `mycel-sync.timer`. */
@@ -41,6 +43,10 @@ export interface ServiceSpec {
    * (idempotent; applies new and revoked devices). System units only.
    */
   mesh?: boolean;
+  /** Encrypted credential holding the device keys (`LoadCredentialEncrypted=`). */
+  credential?: string;
+  /** Environment for mycel (e.g. MYCEL_PASSPHRASE_FILE); paths only, never secrets. */
+  environment?: Record<string, string>;
 }
 
 /** Names of the units, in install order. */
@@ -65,6 +71,19 @@ export function quoteExec(arg: string): string {
 export function quoteShell(arg: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
   return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The [Service] lines that hand mycel its keys (see src/service/unit_keys.ts):
+ * the encrypted credential and/or environment, one per line.
+ */
+export function keyLines(spec: ServiceSpec): string {
+  const lines: string[] = [];
+  if (spec.credential) lines.push(credentialUnitLine(spec.credential));
+  for (const [k, v] of Object.entries(spec.environment ?? {})) {
+    lines.push(`Environment=${k}=${unitValue(v)}`);
+  }
+  return lines.map((l) => `${l}\n`).join("");
 }
 
 function exec(spec: ServiceSpec, ...args: string[]): string {
@@ -92,7 +111,7 @@ ExecStartPre=-${exec(spec, "--no-sync", "mesh", "up")}
 KillMode=process
 `
           : ""
-      }ExecStart=${exec(spec, "sync", "now", "--timeout", "20")}
+      }${keyLines(spec)}ExecStart=${exec(spec, "sync", "now", "--timeout", "20")}
 # 3 means "no peer reachable right now": normal for a laptop on the move.
 SuccessExitStatus=3
 TimeoutStartSec=120
@@ -132,7 +151,7 @@ WantedBy=sockets.target
 Description=mycel: sync session with %I
 
 [Service]
-ExecStart=${exec(spec, "sync", "serve", "--stdio", "--timeout", String(session))}
+${keyLines(spec)}ExecStart=${exec(spec, "sync", "serve", "--stdio", "--timeout", String(session))}
 StandardInput=socket
 StandardOutput=socket
 StandardError=journal
@@ -147,9 +166,12 @@ export const CRON_MARKER = "# mycel: sync every 30 seconds";
 
 /** The two crontab lines (a minute apart by 30 s). */
 export function renderCron(spec: ServiceSpec): string {
+  // Variables as `NAME=value` before the command: the shell cron runs passes them to mycel only.
+  const env = Object.entries(spec.environment ?? {}).map(([k, v]) => `${k}=${quoteShell(v)} `)
+    .join("");
   const cmd = [...spec.exec, "--home", spec.home, "sync", "now", "--timeout", "20"].map(quoteShell)
     .join(" ");
   // cron ends a command at an unescaped `%` (the rest becomes stdin).
-  const line = `${cmd} >/dev/null 2>&1`.replace(/%/g, "\\%");
+  const line = `${env}${cmd} >/dev/null 2>&1`.replace(/%/g, "\\%");
   return `${CRON_MARKER}\n* * * * * ${line}\n* * * * * sleep 30; ${line}\n`;
 }

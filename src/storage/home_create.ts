@@ -15,7 +15,12 @@ import { guard, inTransaction, openWritable } from "./db.ts";
 import { ensureHomeDir, homePaths } from "./home.ts";
 import { currentCaller, guardHome, handBack } from "./home_guard.ts";
 import { HomeWriter } from "./home_writer.ts";
-import { writeKeys } from "./key_store.ts";
+import {
+  type KeyOptions,
+  type KeyStoreChoice,
+  saveDeviceKeys,
+  type SavedKeys,
+} from "./key_home.ts";
 import { createSchema, schemaVersion } from "./schema.ts";
 import { SqlLocal } from "./sql_local.ts";
 import { SqlLog } from "./sql_log.ts";
@@ -36,6 +41,18 @@ export interface NewHome {
   now: () => number;
   /** Environment (MYCEL_PASSPHRASE, SUDO_UID). */
   env: (name: string) => string | undefined;
+  /** Where to keep the keys (default: auto — the OS keyring when one answers). */
+  keyStore?: KeyStoreChoice;
+  /** Passphrase prompt for a file store (`null`: never ask, e.g. mid-pairing). */
+  prompt?: KeyOptions["prompt"];
+}
+
+/** The home made. */
+export interface CreatedHome {
+  /** This device. */
+  device: DeviceKey;
+  /** Where its keys went (and, with `auto`, why not to a keyring). */
+  keys: SavedKeys;
 }
 
 function alreadyInitialized(root: string): MycelError {
@@ -46,7 +63,7 @@ function alreadyInitialized(root: string): MycelError {
 }
 
 /** Create the home at `root`; `already_initialized` when one exists. */
-export async function createHome(root: string, n: NewHome): Promise<DeviceKey> {
+export async function createHome(root: string, n: NewHome): Promise<CreatedHome> {
   const paths = homePaths(root);
   await ensureHomeDir(paths);
   const owner = await guardHome(paths, currentCaller(n.env));
@@ -54,6 +71,7 @@ export async function createHome(root: string, n: NewHome): Promise<DeviceKey> {
   const db = openWritable(paths.db);
   try {
     const device = DeviceKey.of(n.keys.signPublic);
+    let kept: SavedKeys | undefined;
     await inTransaction(db, paths.db, async () => {
       if (schemaVersion(db) !== 0) throw alreadyInitialized(root);
       createSchema(db);
@@ -61,10 +79,13 @@ export async function createHome(root: string, n: NewHome): Promise<DeviceKey> {
       local.setMeta("device", device.bytes);
       local.setMeta("mesh", n.mesh);
       local.setMeta("created", n.now());
-      local.setMeta("noise_public", n.keys.noisePublic);
-      local.setMeta("noise_private", n.keys.noisePrivate);
       // Under the database's lock: a racing creator waits, then finds the schema.
-      await writeKeys(paths.keys, n.keys, n.env("MYCEL_PASSPHRASE"));
+      kept = await saveDeviceKeys(paths, n.keys, n.env, { store: n.keyStore, prompt: n.prompt });
+      if (kept.store === "file" && !kept.sealed) {
+        // Plain keys only: see Home.noiseKeys.
+        local.setMeta("noise_public", n.keys.noisePublic);
+        local.setMeta("noise_private", n.keys.noisePrivate);
+      }
       const state = new SqlState(db);
       const w = new HomeWriter({
         db,
@@ -82,7 +103,7 @@ export async function createHome(root: string, n: NewHome): Promise<DeviceKey> {
       await w.finish();
     });
     await handBack(paths, owner);
-    return device;
+    return { device, keys: kept! };
   } finally {
     guard(paths.db, "close mycel home", () => db.close());
   }

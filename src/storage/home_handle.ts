@@ -189,29 +189,36 @@ export class Home {
     return this.#env(name);
   }
 
-  /** This device's private keys (read once). */
+  /** This device's private keys (read once, from wherever the home keeps them). */
   async keys(): Promise<DeviceKeys> {
     if (this.#keys === undefined) {
-      const { readKeys } = await import("./key_store.ts");
-      this.#keys = await readKeys(this.paths.keys, this.#env("MYCEL_PASSPHRASE"));
+      const { loadDeviceKeys } = await import("./key_home.ts");
+      this.#keys = await loadDeviceKeys(this.paths, this.#env, { device: this.device.id });
     }
     return this.#keys;
   }
 
   /**
-   * This device's Noise keys, without unsealing the key file: the database
-   * keeps the Noise key pair (it only authenticates sync sessions) so a
-   * responder can finish a handshake before it reads any key file or spends
-   * any passphrase work on a caller it does not know yet.
+   * This device's Noise keys. When the keys sit in a plain file (readable by
+   * whoever reads the database anyway) the database keeps the Noise pair, so
+   * a responder finishes a handshake before it reads the key file. Keys
+   * sealed by a passphrase or held by a keyring are read from there every
+   * time and no copy stays in the database: a stolen disk must not let a
+   * thief keep syncing as this device.
    */
   async noiseKeys(): Promise<{ noisePublic: Uint8Array; noisePrivate: Uint8Array }> {
+    const { readKeyFile } = await import("./key_store.ts");
+    const plain = await readKeyFile(this.paths.keys).then((f) => f.form === "plain", () => false);
     const pub = this.local.meta("noise_public"), priv = this.local.meta("noise_private");
-    if (pub instanceof Uint8Array && priv instanceof Uint8Array) {
-      return { noisePublic: pub, noisePrivate: priv };
-    }
+    const kept = pub instanceof Uint8Array && priv instanceof Uint8Array;
+    if (plain && kept) return { noisePublic: pub, noisePrivate: priv };
     const keys = await this.keys();
-    if (this.#writable) {
-      await this.write((w) => w.setNoiseKeys(keys.noisePublic, keys.noisePrivate));
+    if (this.#writable && plain !== kept) {
+      await this.write((w) =>
+        w.setNoiseKeys(
+          plain ? { publicKey: keys.noisePublic, privateKey: keys.noisePrivate } : null,
+        )
+      );
     }
     return { noisePublic: keys.noisePublic, noisePrivate: keys.noisePrivate };
   }
@@ -374,5 +381,18 @@ export class Home {
   /** `using` support. */
   [Symbol.dispose](): void {
     this.close();
+  }
+}
+
+/** Which device the home at `root` is (`not_initialized` when none); reads no key. */
+export async function homeDevice(
+  root: string,
+  env: (name: string) => string | undefined,
+): Promise<DeviceKey> {
+  const home = await Home.open(root, { write: false, env });
+  try {
+    return home.device;
+  } finally {
+    home.close();
   }
 }

@@ -163,10 +163,10 @@ export class HomeWriter {
     this.#p.local.set(k, v);
   }
 
-  /** Keep the Noise key pair in the database (see Home.noiseKeys). */
-  setNoiseKeys(publicKey: Uint8Array, privateKey: Uint8Array): void {
-    this.#p.local.setMeta("noise_public", publicKey);
-    this.#p.local.setMeta("noise_private", privateKey);
+  /** Keep the Noise key pair in the database, or (null) stop keeping it (see Home.noiseKeys). */
+  setNoiseKeys(pair: { publicKey: Uint8Array; privateKey: Uint8Array } | null): void {
+    this.#p.local.setMeta("noise_public", pair?.publicKey ?? null);
+    this.#p.local.setMeta("noise_private", pair?.privateKey ?? null);
   }
 
   /** Move this home into mesh `meshId` (pairing). */

@@ -1,35 +1,51 @@
 /**
  * @module key_store
- * The device's private keys on disk: `keys.cbor`, mode 0600, written
- * atomically once at `init`. With `MYCEL_PASSPHRASE` set at init the key
- * material is sealed with AES-256-GCM under a scrypt-derived key, and the
- * same variable must then be set for commands that sign or sync. Keys never
- * go to argv, logs or error text.
+ * The key file `keys.cbor` in the home (mode 0600, replaced atomically). It
+ * holds one of:
+ * - the key material itself (`v: 1`, `seal: null`): the "file" store, NOT
+ *   sealed;
+ * - the key material sealed by a passphrase (`v: 1`, `seal: {...}`; see
+ *   key_seal.ts): the "file" store, sealed;
+ * - a stub (`v: 2`) naming the OS keyring that holds the keys and the
+ *   attributes to find them by — no secret at all.
+ * Which one it is tells every later command where to look. Keys never go to
+ * argv, logs or error text; the file's size is bounded before decoding.
  */
 
-import { asBytes, plain } from "../bytes.ts";
+import { asBytes } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "../log/cbor.ts";
 import type { DeviceKeys } from "../log/identity.ts";
 import { writeFileAtomic } from "./atomic.ts";
+import { decodeKeyMaterial, encodeKeyMaterial } from "./key_codec.ts";
+import { parseSeal, sealBytes, type SealParams, unsealBytes } from "./key_seal.ts";
 
-const FIELDS = [
-  ["s", "signPrivate"],
-  ["S", "signPublic"],
-  ["n", "noisePrivate"],
-  ["N", "noisePublic"],
-  ["w", "wgPrivate"],
-  ["W", "wgPublic"],
-] as const;
+/** OS keyrings a stub can point to. */
+export type KeyringName = "secret-service" | "keychain";
 
-/** scrypt cost; about 0.1 s here, paid only by commands that need the keys. */
-const SCRYPT = { N: 1 << 15, r: 8, p: 1 };
-
-async function sealKey(passphrase: string, salt: Uint8Array): Promise<CryptoKey> {
-  const { scryptAsync } = await import("@noble/hashes/scrypt.js");
-  const raw = await scryptAsync(passphrase, salt, { ...SCRYPT, dkLen: 32 });
-  return crypto.subtle.importKey("raw", plain(raw), "AES-GCM", false, ["encrypt", "decrypt"]);
+/** Where a stub says the keys are. */
+export interface KeyStub {
+  /** The keyring. */
+  store: KeyringName;
+  /** The device whose keys they are. */
+  device: string;
+  /** A tag fixed at init (hash of the home's path then), so two homes of one device differ. */
+  tag: string;
 }
+
+/** A decoded key file. */
+export type KeyFile =
+  | { form: "plain"; body: Uint8Array }
+  | { form: "sealed"; seal: SealParams; body: Uint8Array }
+  | ({ form: "stub" } & KeyStub);
+
+/** Largest key file read (a real one is under 400 bytes). */
+const MAX_KEY_FILE = 4096;
+
+/** Hint for a sealed file read without a passphrase. */
+export const PASSPHRASE_HINT =
+  "Set MYCEL_PASSPHRASE_FILE to a 0600 file holding the passphrase given at init " +
+  "(or MYCEL_PASSPHRASE), or run the command on a terminal to be asked for it.";
 
 /** Write `keys` to `path` (0600), sealed when `passphrase` is given. */
 export async function writeKeys(
@@ -37,32 +53,34 @@ export async function writeKeys(
   keys: DeviceKeys,
   passphrase?: string,
 ): Promise<void> {
-  const map: Record<string, Uint8Array> = {};
-  for (const [short, field] of FIELDS) map[short] = keys[field];
-  let body = encodeCbor(map);
-  let seal: Record<string, unknown> | null = null;
-  if (passphrase) {
-    const salt = crypto.getRandomValues(new Uint8Array(16));
-    const nonce = crypto.getRandomValues(new Uint8Array(12));
-    const key = await sealKey(passphrase, salt);
-    body = new Uint8Array(
-      await crypto.subtle.encrypt({ name: "AES-GCM", iv: nonce }, key, plain(body)),
-    );
-    seal = { kdf: "scrypt", ...SCRYPT, salt, nonce };
+  const material = encodeKeyMaterial(keys);
+  if (!passphrase) {
+    await writeFileAtomic(path, encodeCbor({ v: 1, seal: null, body: material }));
+    return;
   }
+  const { seal, body } = await sealBytes(passphrase, material);
   await writeFileAtomic(path, encodeCbor({ v: 1, seal, body }));
+}
+
+/** Write a stub pointing at a keyring (no secret in it). */
+export async function writeKeyStub(path: string, stub: KeyStub): Promise<void> {
+  await writeFileAtomic(
+    path,
+    encodeCbor({ v: 2, store: stub.store, device: stub.device, tag: stub.tag }),
+  );
 }
 
 function damaged(path: string, reason: string, cause?: unknown): MycelError {
   return new MycelError("bad_keys", "read device keys", reason, {
     value: path,
-    hint: "Restore the file from a backup, or re-pair this machine (`mycel init` in a new home).",
+    hint: "Restore the keys from a backup (`mycel keys import FILE`), or re-pair this machine " +
+      "(`mycel init` in a new home).",
     cause,
   });
 }
 
-/** Read the keys at `path`, unsealing with `passphrase` when they are sealed. */
-export async function readKeys(path: string, passphrase: string | undefined): Promise<DeviceKeys> {
+/** Read and decode the key file at `path` (no passphrase needed). */
+export async function readKeyFile(path: string): Promise<KeyFile> {
   let file: Uint8Array;
   try {
     file = await Deno.readFile(path);
@@ -76,41 +94,66 @@ export async function readKeys(path: string, passphrase: string | undefined): Pr
     }
     throw e;
   }
-  const outer = decodeCbor(file, "key file") as Record<string, unknown>;
-  let body = asBytes(outer?.body);
-  if (outer?.v !== 1 || body === undefined) throw damaged(path, "the key file is malformed");
-  const seal = outer.seal as Record<string, unknown> | null;
-  if (seal) {
+  if (file.length > MAX_KEY_FILE) throw damaged(path, "the key file is too large");
+  let outer: Record<string, unknown>;
+  try {
+    outer = decodeCbor(file, "key file") as Record<string, unknown>;
+  } catch (e) {
+    throw damaged(path, "the key file is not valid CBOR", e);
+  }
+  if (outer === null || typeof outer !== "object") throw damaged(path, "the key file is malformed");
+  if (outer.v === 2) {
+    const { store, device, tag } = outer;
+    if (
+      (store !== "secret-service" && store !== "keychain") || typeof device !== "string" ||
+      !/^[A-Z2-7-]{8,80}$/.test(device) || typeof tag !== "string" || !/^[0-9a-f]{16}$/.test(tag)
+    ) {
+      throw damaged(path, "the key file's keyring reference is malformed");
+    }
+    return { form: "stub", store, device, tag };
+  }
+  const body = asBytes(outer.body);
+  if (outer.v !== 1 || body === undefined) throw damaged(path, "the key file is malformed");
+  if (outer.seal === null) return { form: "plain", body };
+  const seal = parseSeal(outer.seal);
+  if (seal === undefined) throw damaged(path, "the seal is malformed");
+  return { form: "sealed", seal, body };
+}
+
+/**
+ * The keys in a plain or sealed key file; `passphrase` opens a sealed one
+ * (`passphrase_needed` without it, `bad_passphrase` when wrong).
+ */
+export async function openKeyFile(
+  file: Exclude<KeyFile, { form: "stub" }>,
+  path: string,
+  passphrase: string | undefined,
+): Promise<DeviceKeys> {
+  let material = file.body;
+  if (file.form === "sealed") {
     if (!passphrase) {
       throw new MycelError(
         "passphrase_needed",
         "read device keys",
         "they are protected by a passphrase",
-        {
-          hint: "Set MYCEL_PASSPHRASE to the passphrase given at `mycel init`.",
-        },
+        { value: path, hint: PASSPHRASE_HINT },
       );
     }
-    const salt = asBytes(seal.salt), nonce = asBytes(seal.nonce);
-    if (salt === undefined || nonce === undefined) throw damaged(path, "the seal is malformed");
-    try {
-      const key = await sealKey(passphrase, salt);
-      body = new Uint8Array(
-        await crypto.subtle.decrypt({ name: "AES-GCM", iv: plain(nonce) }, key, plain(body)),
-      );
-    } catch (e) {
-      throw new MycelError("bad_passphrase", "read device keys", "the passphrase is wrong", {
-        hint: "Check MYCEL_PASSPHRASE.",
-        cause: e,
-      });
-    }
+    material = await unsealBytes(passphrase, file.seal, file.body, {
+      action: "read device keys",
+      hint: "Check the passphrase (MYCEL_PASSPHRASE_FILE or MYCEL_PASSPHRASE).",
+    });
   }
-  const map = decodeCbor(body, "keys") as Record<string, unknown>;
-  const keys: Record<string, Uint8Array> = {};
-  for (const [short, field] of FIELDS) {
-    const v = asBytes(map?.[short]);
-    if (v?.length !== 32) throw damaged(path, `the ${field} is missing or malformed`);
-    keys[field] = v;
+  return decodeKeyMaterial(material, path);
+}
+
+/** Read the keys at `path`, unsealing with `passphrase` when they are sealed. */
+export async function readKeys(path: string, passphrase: string | undefined): Promise<DeviceKeys> {
+  const file = await readKeyFile(path);
+  if (file.form === "stub") {
+    throw new MycelError("keys_elsewhere", "read device keys", `they are kept in ${file.store}`, {
+      value: path,
+    });
   }
-  return keys as unknown as DeviceKeys;
+  return await openKeyFile(file, path, passphrase);
 }

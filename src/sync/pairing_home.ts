@@ -18,6 +18,7 @@ import { createHome } from "../storage/home_create.ts";
 import { Home } from "../storage/home_handle.ts";
 import type { HomeWriter } from "../storage/home_writer.ts";
 import type { AdmissionRef } from "../storage/local_state.ts";
+import { describeKeyLocation } from "../storage/key_home.ts";
 
 /** Options the home steps need. */
 export interface HomeOptions {
@@ -124,14 +125,19 @@ export async function createJoinedHome(
   admission: AdmissionRef,
   o: HomeOptions,
 ): Promise<void> {
-  await createHome(root, {
+  const made = await createHome(root, {
     keys: id.keys,
     mesh,
     now: o.now,
     env: o.env,
+    // Never a prompt here: the pairing session is open and the inviter waiting.
+    prompt: null,
     genesis: () => [{ type: "device.add", device: self }],
     then: (w) => settle(w, mesh, cp, admission),
   });
+  if (made.keys.fallback) {
+    o.log(`keys: ${describeKeyLocation(made.keys, o.env)} (${made.keys.fallback})`);
+  }
 }
 
 /** Move a lone device's existing home into `mesh`, taking the inviter's checkpoint. */

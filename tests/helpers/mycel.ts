@@ -16,8 +16,10 @@
  * ```
  *
  * The child's environment is the test process's environment without any
- * `MYCEL_*` variable (so a developer's own settings never leak in), plus
- * `NO_COLOR=1`, plus `MYCEL_HOME` when a home is given, plus `env`. Children
+ * `MYCEL_*` variable (so a developer's own settings never leak in) and
+ * without `DBUS_SESSION_BUS_ADDRESS` (never the developer's keyring), plus
+ * `NO_COLOR=1` and `MYCEL_NO_PUSH=1` (no detached push outlives a test),
+ * plus `MYCEL_HOME` when a home is given, plus `env`. Children
  * are only ever ended by their own PID (`child.kill`), never by name; the
  * process machinery (output, waiting, deadlines) is `Proc` from
  * tests/helpers/process.ts.
@@ -68,6 +70,10 @@ export function childEnv(options: Pick<MycelOptions, "home" | "env"> = {}): Reco
     if (!k.startsWith("MYCEL_")) env[k] = v;
   }
   env.NO_COLOR = "1";
+  // No detached background push outliving the test (tests of the push unset it).
+  env.MYCEL_NO_PUSH = "1";
+  // Never the user's own keyring: tests that want one start a private bus.
+  delete env.DBUS_SESSION_BUS_ADDRESS;
   if (options.home !== undefined) env.MYCEL_HOME = options.home;
   for (const [k, v] of Object.entries(options.env ?? {})) {
     if (v === undefined) delete env[k];

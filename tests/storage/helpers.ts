@@ -50,11 +50,12 @@ export async function makeHome(keyIndex = 0, name = "dev"): Promise<TestHome> {
   const keys = (await testKeys(keyIndex + 1))[keyIndex];
   const warnings: string[] = [];
   let now = 1_700_000_000_000;
-  const device = await createHome(root, {
+  const { device } = await createHome(root, {
     keys,
     mesh: "testmesh",
     now: () => now,
     env: () => undefined,
+    keyStore: "file",
     genesis: (key) => [{
       type: "device.add",
       device: {

@@ -2,15 +2,17 @@
  * @module key_store_test
  * The key file: plain and passphrase-sealed round trips, mode 0600, the
  * passphrase errors (`passphrase_needed`, `bad_passphrase`), damaged files,
- * and no secret in any error message.
+ * keyring stubs (no secret; malformed ones refused), and no secret in any
+ * error message.
  */
 
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { toBase64, toHex } from "../../src/bytes.ts";
 import { isMycelError } from "../../src/errors.ts";
 import { encodeCbor } from "../../src/log/cbor.ts";
-import type { DeviceKeys } from "../../src/log/identity.ts";
-import { readKeys, writeKeys } from "../../src/storage/key_store.ts";
+import { deviceIdOf, type DeviceKeys } from "../../src/log/identity.ts";
+import { readKeyFile, readKeys, writeKeys, writeKeyStub } from "../../src/storage/key_store.ts";
 import { assertRejectsMycel } from "../helpers/assert.ts";
 import { indexOfBytes, testKeys } from "../log/helpers.ts";
 import { listDir, modeOf, tempDir } from "./helpers.ts";
@@ -145,4 +147,75 @@ Deno.test("readKeys() of an unreadable file is a permission error naming the pat
   await Deno.chmod(path, 0o000);
   const e = await assertRejectsMycel(() => readKeys(path, undefined), "permission");
   assert.ok(e.message.includes(path));
+});
+
+Deno.test("a keyring stub round-trips, holds no secret, and readKeys() says the keys are elsewhere", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/keys.cbor`;
+  const stub = {
+    store: "secret-service" as const,
+    device: deviceIdOf(KEYS),
+    tag: "0123456789abcdef",
+  };
+  await writeKeyStub(path, stub);
+  assert.equal(await modeOf(path), 0o600);
+  assert.deepEqual(await readKeyFile(path), { form: "stub", ...stub });
+  const bytes = await Deno.readFile(path);
+  for (const s of SECRETS(KEYS)) assert.equal(indexOfBytes(bytes, s), -1);
+  await assertRejectsMycel(() => readKeys(path, undefined), "keys_elsewhere");
+});
+
+Deno.test("readKeyFile() refuses malformed stubs and oversized files as bad_keys", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/keys.cbor`;
+  const good = { v: 2, store: "keychain", device: deviceIdOf(KEYS), tag: "0123456789abcdef" };
+  const cases: [string, Uint8Array][] = [
+    ["unknown store", encodeCbor({ ...good, store: "pass" })],
+    ["device not an id", encodeCbor({ ...good, device: "../../etc" })],
+    ["tag not hex", encodeCbor({ ...good, tag: "xyz" })],
+    ["no tag", encodeCbor({ v: good.v, store: good.store, device: good.device })],
+    ["oversized", new Uint8Array(5000)],
+  ];
+  for (const [label, bytes] of cases) {
+    await Deno.writeFile(path, bytes);
+    await assertRejectsMycel(() => readKeyFile(path), "bad_keys", label);
+  }
+});
+
+Deno.test("readKeyFile() fuzz: random and mutated key files give only bad_keys, or a well-formed result", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/keys.cbor`;
+  await writeKeys(path, KEYS);
+  const plainFile = await Deno.readFile(path);
+  await writeKeyStub(path, {
+    store: "keychain",
+    device: deviceIdOf(KEYS),
+    tag: "0123456789abcdef",
+  });
+  const stubFile = await Deno.readFile(path);
+  const random = fc.sample(fc.uint8Array({ maxLength: 300 }), { seed: 3, numRuns: 300 });
+  const mutated = fc.sample(
+    fc.tuple(fc.constantFrom(plainFile, stubFile), fc.nat(), fc.integer({ min: 1, max: 255 })),
+    { seed: 4, numRuns: 400 },
+  ).map(([base, at, mask]) => {
+    const b = base.slice();
+    b[at % b.length] ^= mask;
+    return b;
+  });
+  for (const bytes of [...random, ...mutated]) {
+    await Deno.writeFile(path, bytes);
+    try {
+      const f = await readKeyFile(path);
+      if (f.form === "stub") assert.match(f.tag, /^[0-9a-f]{16}$/);
+      else if (f.form === "plain") {
+        try {
+          await readKeys(path, undefined);
+        } catch (e) {
+          assert.ok(isMycelError(e, "bad_keys"), String(e));
+        }
+      }
+    } catch (e) {
+      assert.ok(isMycelError(e, "bad_keys"), String(e));
+    }
+  }
 });

@@ -64,11 +64,15 @@ export const doctorCommand: CommandSpec = {
     if (store) {
       await store.snapshot(() => {}); // fail early on a home that cannot be read
       found(await d.checkPermissions(root, fix));
+      // Where the keys are kept, and that they can be read from there.
+      const { keysWhere } = await import("./keys.ts");
+      const where = await keysWhere(root, ctx.env).then((k) => k.description, () => "");
       try {
         await store.keys();
-        found({ check: "keys", ok: true, detail: "readable" });
+        found({ check: "keys", ok: true, detail: where || "readable" });
       } catch (e) {
-        found(failed(e, "keys"));
+        const f = failed(e, "keys");
+        found({ ...f, detail: where ? `${safeText(where)}: ${f.detail}` : f.detail });
       }
       found(await d.checkDisk(root));
       found(d.checkLog(store));

@@ -21,7 +21,7 @@ import {
 import { isoTime } from "../json_types.ts";
 import { serviceInstall } from "../service_install.ts";
 import { agentTarget, runnerOf, scopeOf, type ServicePlatform } from "../service_platform.ts";
-import { withRead } from "../session.ts";
+import { homeRoot, withRead } from "../session.ts";
 
 export { DEFAULT_SYNC_PORT } from "../service_install.ts";
 
@@ -55,6 +55,11 @@ async function uninstall(ctx: CommandContext, input: ParsedInput, p: ServicePlat
     const dir = (input.flags.dir as string | undefined) ?? unitDir(scope, ctx.env);
     removed = await uninstallUnits(scope, dir, await runnerOf(p));
   }
+  // The keys' systemd credential was only for these units.
+  const { credentialPath } = await import("../../storage/key_creds.ts");
+  const { homePaths } = await import("../../storage/home.ts");
+  const cred = credentialPath(homePaths(homeRoot(ctx)));
+  if (await Deno.remove(cred).then(() => true, () => false)) removed.push(cred);
   if (input.flags.json) ctx.out.json({ scope, removed });
   else {
     for (const f of removed) ctx.out.line(`removed ${f}`);
@@ -109,7 +114,9 @@ export function serviceCommandsFor(platform: ServicePlatform): CommandSpec[] {
         "agents local.mycel.sync (StartInterval) and local.mycel.serve (inetd-style socket)\n" +
         "into ~/Library/LaunchAgents and loads them. --cron prints two crontab lines a\n" +
         "minute (the second after sleep 30; sync now never overlaps itself, so no flock);\n" +
-        "--cron --apply installs them. A round with a peer asleep (exit 3) counts as success.",
+        "--cron --apply installs them. A round with a peer asleep (exit 3) counts as success.\n" +
+        "Keys sealed by a passphrase or kept in a keyring reach systemd units as a systemd\n" +
+        "credential (systemd-creds, LoadCredentialEncrypted=); or give --passphrase-file FILE.",
       args: [],
       flags: [
         ...SCOPE_FLAGS,
@@ -123,6 +130,12 @@ export function serviceCommandsFor(platform: ServicePlatform): CommandSpec[] {
         { name: "mesh", help: "also run `mycel mesh up` before each round (Linux system units)" },
         { name: "cron", help: "print crontab lines instead of systemd units or launchd agents" },
         { name: "apply", help: "with --cron: install the lines into your crontab" },
+        {
+          name: "passphrase-file",
+          value: "FILE",
+          help: "keys sealed in a file: the timer reads the passphrase from FILE (mode 0600)",
+          complete: "file" as const,
+        },
         JSON_FLAG,
       ],
       ...WRITES,

@@ -186,8 +186,11 @@ export const statusCommand: CommandSpec = {
       const names = new Map(home.view.members().map((m) => [m.record.id, m.record.name]));
       return { st, removal: removalInState(home.view, home.device), names };
     });
+    // Where the private keys are kept (no secret read); null when the key file is unreadable.
+    const { keysWhere } = await import("./keys.ts");
+    const keys = await keysWhere(st.home, ctx.env).catch((e: Error) => e);
     if (input.flags.json) {
-      ctx.out.json(st);
+      ctx.out.json({ ...st, keys: keys instanceof Error ? null : keys });
       return 0;
     }
     const c = st.counts;
@@ -200,6 +203,11 @@ export const statusCommand: CommandSpec = {
         (st.mesh.revoked ? ` · ${st.mesh.revoked} removed` : ""),
     );
     out.line(`home    ${safeText(st.home)}`);
+    out.line(
+      `keys    ${
+        safeText(keys instanceof Error ? `unreadable: ${keys.message}` : keys.description)
+      }`,
+    );
     out.line(
       `address ${st.device.ipv4} ${st.device.ipv6}` +
         (st.mesh.interface ? ` on ${st.mesh.interface}` : " (mesh down)"),

@@ -10,6 +10,7 @@ import { completionCommand, manCommand } from "./completion.ts";
 import { configCommands } from "./config.ts";
 import { doctorCommand } from "./doctor.ts";
 import { initCommand } from "./init.ts";
+import { keyCommands } from "./keys.ts";
 import { logCommand } from "./log.ts";
 import { meshMemberCommands } from "./mesh_members.ts";
 import { meshPeeringCommands } from "./mesh_peering.ts";
@@ -35,6 +36,10 @@ export const COMMANDS: CommandTable = {
       summary: "run sync every 30 s (systemd timer and socket, launchd, or cron)",
     },
     { name: "mesh", summary: "devices in this mesh, peering, the WireGuard interface" },
+    {
+      name: "keys",
+      summary: "where this device's private keys are kept; move them (export/import)",
+    },
   ],
   commands: [
     initCommand,
@@ -54,5 +59,6 @@ export const COMMANDS: CommandTable = {
     ...serviceCommands,
     completionCommand,
     manCommand,
+    ...keyCommands,
   ],
 };

@@ -1,0 +1,155 @@
+/**
+ * @module key_passphrase_test
+ * Where a passphrase comes from (key_passphrase.ts) and how the prompt edits
+ * what is typed (key_prompt.ts): MYCEL_PASSPHRASE_FILE first (refused when
+ * group/other can read it, not a file, empty or oversized; one trailing
+ * newline dropped), then MYCEL_PASSPHRASE, then the prompter (three tries on
+ * a wrong passphrase, a new one asked twice). The real terminal prompt is
+ * driven on a pty in tests/cli/keys_prompt_test.ts.
+ */
+
+import assert from "node:assert/strict";
+import { MycelError } from "../../src/errors.ts";
+import { applyKey } from "../../src/storage/key_prompt.ts";
+import {
+  askNewPassphrase,
+  passphraseFromEnv,
+  readPassphraseFile,
+  withPassphrase,
+} from "../../src/storage/key_passphrase.ts";
+import { assertRejectsMycel } from "../helpers/assert.ts";
+import { tempDir } from "./helpers.ts";
+
+async function writeMode(path: string, text: string, mode: number): Promise<string> {
+  await Deno.writeTextFile(path, text);
+  await Deno.chmod(path, mode);
+  return path;
+}
+
+Deno.test("passphrase file: 0600 and 0400 are read, one trailing newline dropped", async () => {
+  await using dir = await tempDir();
+  assert.equal(
+    await readPassphraseFile(await writeMode(`${dir.path}/a`, "s3 cret\n", 0o600)),
+    "s3 cret",
+  );
+  assert.equal(await readPassphraseFile(await writeMode(`${dir.path}/b`, "x\r\n", 0o400)), "x");
+  assert.equal(await readPassphraseFile(await writeMode(`${dir.path}/c`, "x\n\n", 0o600)), "x\n");
+});
+
+Deno.test("passphrase file: readable by group or others, empty, a folder, missing, huge — each refused by name", async () => {
+  await using dir = await tempDir();
+  for (const mode of [0o640, 0o604, 0o644, 0o666]) {
+    const p = await writeMode(`${dir.path}/m${mode.toString(8)}`, "secret-pw", mode);
+    const e = await assertRejectsMycel(() => readPassphraseFile(p), "passphrase_file");
+    assert.match(e.message, /readable by others/);
+    assert.equal(e.hint, `Run \`chmod 600 ${p}\`.`);
+    assert.ok(!e.message.includes("secret-pw"));
+  }
+  const empty = await writeMode(`${dir.path}/empty`, "\n", 0o600);
+  assert.match(
+    (await assertRejectsMycel(() => readPassphraseFile(empty), "passphrase_file")).message,
+    /empty/,
+  );
+  await Deno.mkdir(`${dir.path}/d`, { mode: 0o700 });
+  await assertRejectsMycel(() => readPassphraseFile(`${dir.path}/d`), "passphrase_file");
+  await assertRejectsMycel(() => readPassphraseFile(`${dir.path}/none`), "passphrase_file");
+  const huge = await writeMode(`${dir.path}/huge`, "x".repeat(5000), 0o600);
+  await assertRejectsMycel(() => readPassphraseFile(huge), "passphrase_file");
+});
+
+Deno.test("passphraseFromEnv: the file wins over the variable; neither gives undefined", async () => {
+  await using dir = await tempDir();
+  const file = await writeMode(`${dir.path}/pw`, "from-file\n", 0o600);
+  const env = (vars: Record<string, string>) => (n: string) => vars[n];
+  assert.deepEqual(
+    await passphraseFromEnv(env({ MYCEL_PASSPHRASE_FILE: file, MYCEL_PASSPHRASE: "from-var" })),
+    { value: "from-file", source: "MYCEL_PASSPHRASE_FILE" },
+  );
+  assert.deepEqual(await passphraseFromEnv(env({ MYCEL_PASSPHRASE: "from-var" })), {
+    value: "from-var",
+    source: "MYCEL_PASSPHRASE",
+  });
+  assert.equal(await passphraseFromEnv(env({ MYCEL_PASSPHRASE: "" })), undefined);
+});
+
+/** A prompter answering from a list and recording the questions. */
+function scripted(answers: (string | undefined)[]) {
+  const asked: string[] = [];
+  return {
+    asked,
+    prompt: (q: string) => {
+      asked.push(q);
+      return Promise.resolve(answers.shift());
+    },
+  };
+}
+
+const needed = () => new MycelError("passphrase_needed", "open", "no passphrase");
+const open = (want: string) => (p: string) =>
+  p === want
+    ? Promise.resolve("opened")
+    : Promise.reject(new MycelError("bad_passphrase", "open", "the passphrase is wrong"));
+
+Deno.test("withPassphrase: the environment is used without asking; a wrong one is not retried", async () => {
+  const s = scripted(["right"]);
+  const env = (n: string) => (n === "MYCEL_PASSPHRASE" ? "right" : undefined);
+  assert.equal(await withPassphrase(env, s.prompt, "Q: ", open("right"), needed), "opened");
+  assert.deepEqual(s.asked, []);
+  const wrongEnv = (n: string) => (n === "MYCEL_PASSPHRASE" ? "wrong" : undefined);
+  await assertRejectsMycel(
+    () => withPassphrase(wrongEnv, s.prompt, "Q: ", open("right"), needed),
+    "bad_passphrase",
+  );
+  assert.deepEqual(s.asked, [], "a passphrase from the environment is never followed by a prompt");
+});
+
+Deno.test("withPassphrase: the prompt gets three tries; no answer or no prompt is passphrase_needed", async () => {
+  const none = () => undefined;
+  const twice = scripted(["a", "b", "right"]);
+  assert.equal(await withPassphrase(none, twice.prompt, "Q: ", open("right"), needed), "opened");
+  assert.equal(twice.asked.length, 3);
+  const never = scripted(["a", "b", "c", "right"]);
+  await assertRejectsMycel(
+    () => withPassphrase(none, never.prompt, "Q: ", open("right"), needed),
+    "bad_passphrase",
+  );
+  assert.equal(never.asked.length, 3);
+  await assertRejectsMycel(
+    () => withPassphrase(none, scripted([undefined]).prompt, "Q: ", open("x"), needed),
+    "passphrase_needed",
+  );
+  await assertRejectsMycel(
+    () => withPassphrase(none, undefined, "Q: ", open("x"), needed),
+    "passphrase_needed",
+  );
+});
+
+Deno.test("askNewPassphrase: empty means none; it must be typed the same twice", async () => {
+  assert.equal(await askNewPassphrase(scripted([""]).prompt, "New: "), undefined);
+  assert.equal(await askNewPassphrase(scripted(["a", "b", "c", "c"]).prompt, "New: "), "c");
+  await assertRejectsMycel(
+    () => askNewPassphrase(scripted(["a", "b", "a", "b", "a", "b"]).prompt, "New: "),
+    "passphrase_mismatch",
+  );
+});
+
+Deno.test("prompt keys: Backspace removes a whole UTF-8 character, Ctrl-U clears, Enter/Ctrl-C/Ctrl-D end", () => {
+  const typed: number[] = [];
+  const feed = (bytes: number[]) => bytes.map((b) => applyKey(typed, b)).filter(Boolean);
+  assert.deepEqual(feed([...new TextEncoder().encode("pé")]), []);
+  assert.deepEqual(feed([0x7f]), []);
+  assert.equal(new TextDecoder().decode(new Uint8Array(typed)), "p", "é (2 bytes) went at once");
+  feed([0x1b, 0x09]); // Escape, Tab: ignored
+  assert.deepEqual(typed, [0x70]);
+  feed([0x15]);
+  assert.equal(typed.length, 0);
+  assert.equal(applyKey(typed, 0x04), "eof", "Ctrl-D on an empty line");
+  typed.push(0x61);
+  assert.equal(applyKey(typed, 0x04), undefined, "Ctrl-D after text is ignored");
+  assert.equal(applyKey(typed, 0x03), "cancel");
+  assert.equal(applyKey(typed, 0x0d), "done");
+  assert.equal(applyKey(typed, 0x0a), "done");
+  const long: number[] = [];
+  for (let i = 0; i < 2000; i++) applyKey(long, 0x61);
+  assert.equal(long.length, 1024, "answers are bounded");
+});
