@@ -214,6 +214,12 @@ export class Ingest {
       const e = list[j];
       if (e.entry.seq !== seq + 1) break;
       if (prevHash !== undefined && !bytesEqual(e.entry.prev!, prevHash)) {
+        // Inside the run, a broken link says an entry before it is not what
+        // its author signed (or belongs to another branch): the run ends
+        // there, the signature check below decides it, and the rest is tried
+        // again against what we store. Only a link onto our stored head,
+        // which we verified, can show a fork.
+        if (run.length > 0) break;
         // Links onto a different entry at our head's seq: a fork, if signed.
         if (await verifyEntrySignature(e)) {
           t.setAside(e, "fork");
