@@ -107,17 +107,18 @@ export class MemoryLog extends MemoryState implements LogTarget {
 
   /**
    * A fresh replica (same trusted authors) that took in every entry this one
-   * holds — chains, waiting and past-cut entries — as one batch in the order
-   * `order` gives (identity by default).
+   * holds — chains, waiting and past-cut entries — in one ingest session, as
+   * the batches `split` makes of them (one batch, in order, by default).
+   * `refold` says whether a removal still cut below entries folded in that
+   * order (then the order was not a valid one).
    */
   async rebuilt(
-    order: (entries: SignedEntry[]) => SignedEntry[] = (x) => x,
-  ): Promise<MemoryLog> {
+    split: (entries: SignedEntry[]) => SignedEntry[][] = (x) => [x],
+  ): Promise<{ replica: MemoryLog; refold: boolean }> {
     const all = [...this.chained(), ...this.asideFor("waiting"), ...this.asideFor("past_cut")];
     const fresh = new MemoryLog(this.trusted);
     const ingest = new Ingest(fresh, fresh.trusted);
-    await ingest.pushDecoded(order(all));
-    ingest.finish();
-    return fresh;
+    for (const batch of split(all)) await ingest.pushDecoded(batch);
+    return { replica: fresh, refold: ingest.finish().refold };
   }
 }
