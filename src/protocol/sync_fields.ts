@@ -7,9 +7,9 @@
  * run the same checks, so we can never send what a peer would refuse.
  */
 
-import { asBytes, utf8 } from "../bytes.ts";
+import { asBytes, bytesEqual, utf8 } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
-import { decodeCbor } from "../log/cbor.ts";
+import { decodeCbor, encodeCbor } from "../log/cbor.ts";
 import { MAX_ENTRY_BYTES } from "../log/entry.ts";
 
 /** The sync protocol version this mycel speaks (docs/sync_protocol.md). */
@@ -44,17 +44,32 @@ export function badMessage(reason: string, dir: Direction = "read", cause?: unkn
   return new MycelError("bad_message", `${dir} sync message`, reason, { cause });
 }
 
-/** Decode one CBOR item, turning size and encoding failures into `bad_message`. */
+/**
+ * Decode one CBOR item, turning size and encoding failures into `bad_message`.
+ * Only the canonical encoding is accepted (the bytes our encoder would make
+ * of the same value: shortest heads, definite lengths, no floats for
+ * integers), so every message has one byte form and whatever we accept
+ * re-encodes to exactly the bytes received.
+ */
 export function decodeTop(bytes: Uint8Array, what: string): unknown {
   if (!(bytes instanceof Uint8Array)) throw badMessage(`the ${what} is not bytes`);
   if (bytes.length > MAX_SYNC_MESSAGE) {
     throw badMessage(`the ${what} is ${bytes.length} bytes, over the ${MAX_SYNC_MESSAGE} limit`);
   }
+  let raw: unknown;
   try {
-    return decodeCbor(bytes, what);
+    raw = decodeCbor(bytes, what);
   } catch (e) {
     throw badMessage(`the ${what} is not valid CBOR`, "read", e);
   }
+  let again: Uint8Array;
+  try {
+    again = encodeCbor(raw);
+  } catch (e) {
+    throw badMessage(`the ${what} holds values CBOR cannot carry back`, "read", e);
+  }
+  if (!bytesEqual(again, bytes)) throw badMessage(`the ${what} is not canonical CBOR`);
+  return raw;
 }
 
 /** `raw` as an array of exactly `length` items (or at least, when `atLeast`). */
