@@ -160,12 +160,17 @@ function hasControl(text: string): boolean {
   return false;
 }
 
+/**
+ * True when `raw` is human text a peer may show us: at most `max` UTF-16
+ * code units, well-formed, no C0, DEL or C1 control characters.
+ */
+export function isPeerText(raw: unknown, max: number): raw is string {
+  return typeof raw === "string" && raw.length <= max && raw.isWellFormed() && !hasControl(raw);
+}
+
 /** Human text from a peer: bounded, well-formed and free of control characters (terminal safety). */
 export function expectText(raw: unknown, dir: Direction): string {
-  if (
-    typeof raw !== "string" || raw.length > MAX_ERROR_TEXT || !raw.isWellFormed() ||
-    hasControl(raw)
-  ) {
+  if (!isPeerText(raw, MAX_ERROR_TEXT)) {
     throw badMessage(`message must be text of at most ${MAX_ERROR_TEXT} characters`, dir);
   }
   return raw;
