@@ -51,56 +51,68 @@ const refusalArb = fc.record({
 const meshArb = fc.stringMatching(/^[a-z0-9-]{1,64}$/);
 
 /** Each codec: an arbitrary of valid values, its encoder and decoder. */
-// deno-lint-ignore no-explicit-any
-type Codec = {
-  valid: fc.Arbitrary<any>;
-  encode: (v: any) => Uint8Array;
+interface Codec {
+  valid: fc.Arbitrary<unknown>;
+  encode: (v: unknown) => Uint8Array;
   decode: (b: Uint8Array) => unknown;
-};
+}
+
+/** A codec entry, typed where it is written and erased for the shared checks. */
+function codec<T>(
+  valid: fc.Arbitrary<T>,
+  encode: (v: T) => Uint8Array,
+  decode: (b: Uint8Array) => unknown,
+): Codec {
+  return { valid, encode: (v) => encode(v as T), decode };
+}
 const CODECS: Record<string, Codec> = {
-  hello: {
-    valid: fc.record({ sid: bytes(16), share: bytes(32) }, plain),
-    encode: encodePairHello,
-    decode: decodePairHello,
-  },
-  answer: {
-    valid: fc.oneof(
-      fc.record({ share: bytes(32) }, plain),
-      fc.record({ refusal: refusalArb }, plain),
+  hello: codec(
+    fc.record({ sid: bytes(16), share: bytes(32) }, plain),
+    encodePairHello,
+    decodePairHello,
+  ),
+  answer: codec(
+    fc.oneof(
+      fc.record({ share: bytes(32) }, plain).map((a) => ({ share: a.share, refusal: undefined })),
+      fc.record({ refusal: refusalArb }, plain).map((a) => ({
+        share: undefined,
+        refusal: a.refusal,
+      })),
     ),
-    encode: (a) => ("share" in a ? encodePairAccept(a.share) : encodeRefusal(a.refusal)),
-    decode: decodePairAnswer,
-  },
-  verdict: {
-    valid: fc.option(refusalArb, { nil: undefined }),
-    encode: encodeVerdict,
-    decode: decodeVerdict,
-  },
-  confirm: { valid: fc.boolean(), encode: encodeConfirm, decode: decodeConfirm },
-  chunk: {
-    valid: fc.record({ chunk: fc.uint8Array({ maxLength: 64 }), last: fc.boolean() }, plain),
-    encode: (c) => encodeStateChunk(c.chunk, c.last),
-    decode: decodeStateChunk,
-  },
-  joiner: {
-    valid: fc.record({
+    (a) => (a.share !== undefined ? encodePairAccept(a.share) : encodeRefusal(a.refusal!)),
+    (b) => {
+      const x = decodePairAnswer(b);
+      return "share" in x
+        ? { share: x.share, refusal: undefined }
+        : { share: undefined, refusal: x.refusal };
+    },
+  ),
+  verdict: codec(fc.option(refusalArb, { nil: undefined }), encodeVerdict, decodeVerdict),
+  confirm: codec(fc.boolean(), encodeConfirm, decodeConfirm),
+  chunk: codec(
+    fc.record({ chunk: fc.uint8Array({ maxLength: 64 }), last: fc.boolean() }, plain),
+    (c) => encodeStateChunk(c.chunk, c.last),
+    decodeStateChunk,
+  ),
+  joiner: codec(
+    fc.record({
       record: deviceRecordArb,
       proof: bytes(64),
       mesh: fc.oneof(fc.constant(""), meshArb),
       members: fc.integer({ min: 1, max: 1000 }),
     }, plain),
-    encode: encodeJoinerInfo,
-    decode: decodeJoinerInfo,
-  },
-  welcome: {
-    valid: fc.record({
+    encodeJoinerInfo,
+    decodeJoinerInfo,
+  ),
+  welcome: codec(
+    fc.record({
       admission: fc.uint8Array({ minLength: 1, maxLength: 64 }),
       mesh: meshArb,
       inviter: deviceRecordArb,
     }, plain),
-    encode: encodeWelcome,
-    decode: decodeWelcome,
-  },
+    encodeWelcome,
+    decodeWelcome,
+  ),
 };
 
 /** Values as data: keys by hex, bytes by hex. */
