@@ -10,7 +10,8 @@
  * write that saw its value), and stamps only order writes that did not see
  * each other: the shown value is the newest sibling.
  *
- * Invariants (the same as the observed-remove set's, see or_set.ts):
+ * Invariants (those of an observed-remove set whose tombstones are replaced
+ * by a version vector):
  * - Entries of one author are applied in seq order, and `seen(author)` is the
  *   last seq applied. A dot at or below it that is not stored was removed.
  * - A write naming a dot not yet applied parks it; the version is void when it
@@ -27,9 +28,14 @@
 
 import { compareHlc, type Hlc } from "./hlc.ts";
 import { canonicalJson, type Json } from "./json.ts";
-import type { Dot } from "./or_set.ts";
 
-export type { Dot };
+/** The log entry that wrote a version: `(author, seq)`, so two writes never collide. */
+export interface Dot {
+  /** Hex of the entry author's key. */
+  readonly author: string;
+  /** The entry's seq in its author's log (from 1). */
+  readonly seq: number;
+}
 
 /** One version of a key. */
 export interface Version<V extends Json = Json> {

@@ -21,6 +21,13 @@ export interface Hlc {
 /** The bottom stamp: older than any real event (never "now"). */
 export const HLC_ZERO: Hlc = Object.freeze({ wall: 0, counter: 0, node: "" });
 
+/**
+ * Largest counter a stamp this clock issues may carry: what a log entry
+ * accepts (src/log/entry.ts), so a hostile remote stamp cannot leave the
+ * clock issuing stamps no entry can hold.
+ */
+export const MAX_HLC_COUNTER = 2 ** 32 - 1;
+
 /** How far ahead of local time a remote stamp may pull our clock. */
 export const MAX_DRIFT_MS = 60_000;
 
@@ -84,13 +91,13 @@ export class HlcClock {
     if (physicalMs > this.#wall) {
       this.#wall = physicalMs;
       this.#counter = 0;
-    } else if (this.#counter < Number.MAX_SAFE_INTEGER) {
+    } else if (this.#counter < MAX_HLC_COUNTER) {
       // The wall clock stood still or stepped back: keep our wall time and
       // count, so stamps stay strictly increasing.
       this.#counter++;
     } else {
       // Counter exhausted (only reachable through a hostile remote stamp):
-      // borrow a millisecond rather than issue an invalid stamp.
+      // borrow a millisecond rather than issue a stamp no entry can carry.
       this.#wall++;
       this.#counter = 0;
     }

@@ -145,6 +145,15 @@ function bad(reason: string, cause?: unknown): MycelError {
   return new MycelError("bad_checkpoint", "read checkpoint", reason, { cause });
 }
 
+/** Undecodable bytes are a bad checkpoint too (the documented error), not `bad_encoding`. */
+function cbor(bytes: Uint8Array, what: string): unknown {
+  try {
+    return decodeCbor(bytes, what);
+  } catch (e) {
+    throw bad(`the ${what} is not valid CBOR`, e);
+  }
+}
+
 const list = (x: unknown, what: string, max = 10_000_000): unknown[] => {
   if (!Array.isArray(x) || x.length > max) throw bad(`${what} malformed`);
   return x;
@@ -154,13 +163,18 @@ const count = (x: unknown, what: string): number => {
   return x as number;
 };
 
-function checkValue(space: Space, key: string, value: unknown): Json {
+/** A key of `space`, checked as the op decoder checks it (for tombstones, parked dots and floors too). */
+function checkKey(space: Space, key: string): string {
+  return space === "config"
+    ? checkConfigKey(key)
+    : checkName(space === "prefs" ? "preference key" : "pattern id", key);
+}
+
+function checkValue(space: Space, value: unknown): Json {
   if (space === "config") {
-    checkConfigKey(key);
     if (!isJson(value)) throw bad("a config value is not JSON");
     return value;
   }
-  checkName(space === "prefs" ? "preference key" : "pattern id", key);
   return space === "prefs" ? checkPrefValue(value) : checkPattern(value);
 }
 
@@ -174,11 +188,11 @@ export async function readCheckpoint(
   options: { unsigned?: boolean } = {},
 ): Promise<Checkpoint> {
   if (bytes.length > MAX_CHECKPOINT_BYTES) throw bad("it is too large");
-  const outer = decodeCbor(bytes, "checkpoint");
+  const outer = cbor(bytes, "checkpoint");
   if (!Array.isArray(outer) || outer.length !== 2) throw bad("it is not [body, signature]");
   const body = asBytes(outer[0]), sig = asBytes(outer[1]);
   if (body === undefined || sig?.length !== 64) throw bad("body or signature malformed");
-  const f = list(decodeCbor(body, "checkpoint body"), "checkpoint", 13);
+  const f = list(cbor(body, "checkpoint body"), "checkpoint", 13);
   if (f.length !== 13 || f[0] !== "mycel-checkpoint" || f[1] !== 1) throw bad("unknown format");
   const mesh = f[2], signerRaw = asBytes(f[3]);
   if (typeof mesh !== "string" || signerRaw?.length !== 32) throw bad("mesh or signer malformed");
@@ -221,19 +235,23 @@ export async function readCheckpoint(
     }
     for (const v of list(f[7], "versions")) {
       const [s, key, a, seq, wall, counter, legacy, value] = list(v, "version", 8);
-      const sp = space(s), k = text(key, "key"), val = list(value, "value", 1);
+      const sp = space(s), k = checkKey(sp, text(key, "key")), val = list(value, "value", 1);
       const author = au(a).hex;
       const version: Version = {
         dot: { author, seq: count(seq, "seq") },
         stamp: { wall: count(wall, "wall"), counter: count(counter, "counter"), node: author },
-        value: val.length === 0 ? undefined : checkValue(sp, k, val[0]),
+        value: val.length === 0 ? undefined : checkValue(sp, val[0]),
         ...(legacy === 1 ? { legacy: true } : {}),
       };
       state.space(sp).put(k, version);
     }
     for (const p of list(f[8], "parked")) {
       const [s, key, a, seq] = list(p, "parked", 4);
-      state.space(space(s)).park(text(key, "key"), { author: au(a).hex, seq: count(seq, "seq") });
+      const sp = space(s);
+      state.space(sp).park(checkKey(sp, text(key, "key")), {
+        author: au(a).hex,
+        seq: count(seq, "seq"),
+      });
     }
     for (const fl of list(f[9], "floors")) {
       const [s, key, wall, counter, a] = list(fl, "floor", 5);
@@ -242,7 +260,8 @@ export async function readCheckpoint(
         counter: count(counter, "counter"),
         node: au(a).hex,
       };
-      state.space(space(s)).setFloor(text(key, "key"), stamp);
+      const sp = space(s);
+      state.space(sp).setFloor(checkKey(sp, text(key, "key")), stamp);
     }
     for (const app of list(f[11], "apps")) state.addApp(checkName("app name", app));
     for (const m of list(f[12], "members", MAX_AUTHORS)) {

@@ -11,7 +11,7 @@
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { asBytes, concatBytes, utf8 } from "../bytes.ts";
-import type { Hlc } from "../crdt/hlc.ts";
+import { type Hlc, MAX_HLC_COUNTER } from "../crdt/hlc.ts";
 import { MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "./cbor.ts";
 import { DeviceKey } from "./device_key.ts";
@@ -23,7 +23,7 @@ export const MAX_ENTRY_BYTES = 1 << 20;
 /** Most ops one entry may carry. */
 export const MAX_OPS_PER_ENTRY = 10_000;
 /** Largest HLC counter an entry may carry; keeps hostile stamps from exhausting ours. */
-export const MAX_COUNTER = 2 ** 32 - 1;
+export const MAX_COUNTER = MAX_HLC_COUNTER;
 const VERSION = 1;
 const CONTEXT = utf8("mycel/entry/v1\0");
 

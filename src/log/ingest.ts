@@ -217,8 +217,13 @@ export class Ingest {
       const e = list[j];
       if (e.entry.seq !== (head?.seq ?? 0) + run.length + 1) break;
       if (prevHash !== undefined && !bytesEqual(e.entry.prev!, prevHash)) {
-        if (run.length > 0) break; // the peer's own entries do not link: stop before the break
-        // It links onto another entry at our head's seq: a fork, if its author signed it.
+        // Inside the run, a broken link says an entry before it is not what
+        // its author signed (or belongs to another branch): the run ends
+        // there, the signature check below decides it, and the rest is tried
+        // again against what we store. Only a link onto our stored head,
+        // which we verified, can show a fork.
+        if (run.length > 0) break;
+        // Links onto a different entry at our head's seq: a fork, if signed.
         if (await verifyEntrySignature(e)) {
           t.setAside(e, "fork");
           t.noteFork(author, e.entry.seq - 1, prevHash, e.entry.prev!);

@@ -5,8 +5,7 @@
  * checkpoint codec. Mutations go only through {@link StateStore} (the fold).
  */
 
-import type { DottedBackend, Version } from "../crdt/dotted.ts";
-import type { Dot } from "../crdt/or_set.ts";
+import type { Dot, DottedBackend, Version } from "../crdt/dotted.ts";
 import type { Hlc } from "../crdt/hlc.ts";
 import type { DeviceKey } from "./device_key.ts";
 import type { MemberRow } from "./membership.ts";

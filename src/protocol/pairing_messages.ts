@@ -13,11 +13,12 @@
  * validates every field; failures are `bad_message` MycelErrors.
  */
 
-import { asBytes, concatBytes, hasControlChar, utf8 } from "../bytes.ts";
+import { asBytes, concatBytes, utf8 } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "../log/cbor.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import { decodeDeviceRecord, type DeviceRecord, encodeDeviceFields } from "../log/device_record.ts";
+import { isPeerText } from "./sync_fields.ts";
 
 /** Version of the pairing protocol. */
 export const PAIRING_PROTOCOL_VERSION = 2;
@@ -31,6 +32,10 @@ function bad(reason: string): MycelError {
   });
 }
 
+/**
+ * One CBOR array led by its tag. The decoder accepts only the profile's
+ * canonical form (log/cbor_decode.ts), so a message has one byte form.
+ */
 function decodeList(bytes: Uint8Array, what: string): unknown[] {
   let x: unknown;
   try {
@@ -60,9 +65,8 @@ export interface Refusal {
 function refusalOf(x: unknown[]): Refusal {
   const [, code, message] = x;
   if (typeof code !== "string" || !/^[a-z_]{1,32}$/.test(code)) throw bad("refusal code malformed");
-  if (typeof message !== "string" || message.length > 300 || hasControlChar(message)) {
-    throw bad("refusal message malformed");
-  }
+  // Shown to the person as is, and it may come from anyone: terminal-safe text only.
+  if (!isPeerText(message, 300)) throw bad("refusal message malformed");
   return { code, message };
 }
 
@@ -166,8 +170,10 @@ function recordOf(key: unknown, fields: unknown): DeviceRecord {
   try {
     return decodeDeviceRecord(DeviceKey.of(bytesOf(key, 32, "device key")), fields);
   } catch (e) {
-    if (e instanceof MycelError) throw e;
-    throw bad(`device record malformed: ${(e as Error).message}`);
+    if (e instanceof MycelError && e.code === "bad_message") throw e;
+    // A bad endpoint or address is a MycelError of its own: still a bad message.
+    const reason = e instanceof Error ? e.message.replace(/^Cannot [^:]*: /, "") : String(e);
+    throw bad(`device record malformed: ${reason}`);
   }
 }
 

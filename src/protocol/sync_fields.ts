@@ -9,6 +9,7 @@
 
 import { asBytes, utf8 } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
+import { hasUnsafeText } from "../text_safety.ts";
 import { decodeCbor } from "../log/cbor.ts";
 import { MAX_ENTRY_BYTES } from "../log/entry.ts";
 
@@ -44,7 +45,13 @@ export function badMessage(reason: string, dir: Direction = "read", cause?: unkn
   return new MycelError("bad_message", `${dir} sync message`, reason, { cause });
 }
 
-/** Decode one CBOR item, turning size and encoding failures into `bad_message`. */
+/**
+ * Decode one CBOR item, turning size and encoding failures into `bad_message`.
+ * The decoder accepts only the profile's canonical encoding (shortest heads,
+ * definite lengths, no floats for integers, sorted keys: log/cbor_decode.ts),
+ * so every message has one byte form and whatever we accept re-encodes to
+ * exactly the bytes received.
+ */
 export function decodeTop(bytes: Uint8Array, what: string): unknown {
   if (!(bytes instanceof Uint8Array)) throw badMessage(`the ${what} is not bytes`);
   if (bytes.length > MAX_SYNC_MESSAGE) {
@@ -136,21 +143,18 @@ export function expectCode(raw: unknown, dir: Direction): string {
   return raw;
 }
 
-// C0, DEL and C1: C1 holds the single-character CSI (U+009B) some terminals obey.
-function hasControl(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
-  }
-  return false;
+/**
+ * True when `raw` is human text a peer may show us: at most `max` UTF-16
+ * code units, well-formed, and nothing the one terminal-safety check
+ * (src/text_safety.ts) would escape: no C0, DEL, C1 or bidi controls.
+ */
+export function isPeerText(raw: unknown, max: number): raw is string {
+  return typeof raw === "string" && raw.length <= max && raw.isWellFormed() && !hasUnsafeText(raw);
 }
 
 /** Human text from a peer: bounded, well-formed and free of control characters (terminal safety). */
 export function expectText(raw: unknown, dir: Direction): string {
-  if (
-    typeof raw !== "string" || raw.length > MAX_ERROR_TEXT || !raw.isWellFormed() ||
-    hasControl(raw)
-  ) {
+  if (!isPeerText(raw, MAX_ERROR_TEXT)) {
     throw badMessage(`message must be text of at most ${MAX_ERROR_TEXT} characters`, dir);
   }
   return raw;

@@ -6,10 +6,9 @@
  * UTF-8 byte order, which is code-point order; keys are BLOBs or hex).
  */
 
-import type { DottedBackend, Version } from "../crdt/dotted.ts";
+import type { Dot, DottedBackend, Version } from "../crdt/dotted.ts";
 import type { Hlc } from "../crdt/hlc.ts";
 import type { Json } from "../crdt/json.ts";
-import type { Dot } from "../crdt/or_set.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import type { MemberRow } from "../log/membership.ts";
 import type { Space, StateStore } from "../log/state.ts";

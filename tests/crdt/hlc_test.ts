@@ -14,6 +14,7 @@ import {
   HlcClock,
   isHlc,
   MAX_DRIFT_MS,
+  MAX_HLC_COUNTER,
   maxHlc,
 } from "../../src/crdt/hlc.ts";
 import { assertJsonEquals } from "../helpers/assert.ts";
@@ -427,6 +428,19 @@ Deno.test("HlcClock.now() stays strictly increasing and well-formed after observ
     prev = s;
   }
   assert(problems.length === 0, problems.join("; "));
+});
+
+Deno.test("HlcClock.now() never issues a counter above MAX_HLC_COUNTER, even after observing one at the limit", () => {
+  // A member's entry may carry counter 2^32-1 with a wall up to the drift ahead of ours:
+  // the next local stamps must still fit in an entry.
+  const clock = new HlcClock("me");
+  const remote = { wall: T0 + MAX_DRIFT_MS, counter: MAX_HLC_COUNTER, node: "r" };
+  assert(clock.observe(remote, T0).advanced);
+  const a = clock.now(T0), b = clock.now(T0);
+  assertJsonEquals([a.wall, a.counter], [T0 + MAX_DRIFT_MS + 1, 0]);
+  assertNewer(a, remote);
+  assertNewer(b, a);
+  assert(b.counter <= MAX_HLC_COUNTER);
 });
 
 // ---------------------------------------------------------------------------

@@ -23,15 +23,11 @@ import {
   encodeVerdict,
   encodeWelcome,
 } from "../../src/protocol/pairing_messages.ts";
-import {
-  encodeHeads,
-  encodeHello,
-  encodeHelloReply,
-  encodeSyncMessage,
-  type Heads,
-} from "../../src/protocol/sync_messages.ts";
-import { deviceIdFromKey } from "../../src/log/device_id.ts";
-import { deviceRecordArb, opArb, testDevices } from "./helpers.ts";
+import { encodeHello, encodeHelloReply } from "../../src/protocol/sync_hello.ts";
+import type { Heads } from "../../src/protocol/sync_heads.ts";
+import { encodeSyncMessage } from "../../src/protocol/sync_messages.ts";
+import { DeviceKey } from "../../src/log/device_key.ts";
+import { deviceRecordArb, opArb, ownOps, testDevices } from "./helpers.ts";
 
 const theirs = new Encoder({
   tagUint8Array: false,
@@ -177,7 +173,7 @@ Deno.test("signed entries of every op type are byte-identical to cbor-x's", asyn
   });
   let wall = 1_700_000_000_000;
   for (const ops of samples) {
-    const e = await device.append(ops, wall += 1234);
+    const e = await device.append(ownOps(ops, device.key), wall += 1234);
     assert.equal(toHex(e.bytes), cborX([e.body, e.signature]));
     assert.equal(toHex(e.body), cborX(decodeCbor(e.body, "body")));
     agree(e.bytes);
@@ -189,19 +185,27 @@ Deno.test("protocol, pairing, card and key-file encodings are byte-identical to 
   const [device] = await testDevices(1);
   const keys = fc.sample(fc.uint8Array({ minLength: 32, maxLength: 32 }), { seed: 63, numRuns: 8 });
   const heads: Heads = new Map(
-    keys.map((k, i) => [deviceIdFromKey(k), { seq: i * 70_000 + 1, hash: keys[(i + 1) % 8] }]),
+    keys.map((k, i) => [DeviceKey.of(k), { seq: i * 70_000 + 1, hash: keys[(i + 1) % 8] }]),
   );
+  const rows = [...heads].sort(([a], [b]) => a.compare(b));
   const entry = (await device.append([{ type: "app.add", name: "git" }], 1_700_000_000_000)).bytes;
   const records = fc.sample(deviceRecordArb, { seed: 64, numRuns: 20 });
   const wires: Uint8Array[] = [
-    encodeHeads(heads),
-    encodeHello({ version: 1, mesh: "home-1", device: device.id, heads, admission: [entry] }),
-    encodeHelloReply({ ok: true, version: 1, mesh: "m", device: device.id, heads: new Map() }),
+    encodeSyncMessage({ type: "heads", rows, last: true }),
+    encodeHello({ version: 2, admission: [entry] }),
+    encodeHelloReply({ ok: true, version: 2 }),
     encodeHelloReply({ ok: false, code: "not_member", message: "nope – ü" }),
+    encodeSyncMessage({
+      type: "hi",
+      now: 1_700_000_000_000,
+      digest: keys[7].subarray(0, 16),
+      ports: [7850],
+      observed: "198.18.0.1:7850",
+    }),
     encodeSyncMessage({ type: "entries", entries: [entry, entry] }),
-    encodeSyncMessage({ type: "done", sent: 2 ** 40 }),
+    encodeSyncMessage({ type: "end", sent: 2 ** 40, more: false }),
     encodeSyncMessage({ type: "error", code: "busy", message: "try later" }),
-    encodeSyncMessage({ type: "stored", accepted: 70_000, refused: 0 }),
+    encodeSyncMessage({ type: "ack", accepted: 70_000, refused: 0 }),
     encodePairHello({ sid: keys[0].subarray(0, 16), share: keys[1] }),
     encodePairAccept(keys[2]),
     encodeVerdict(),

@@ -16,11 +16,12 @@ import fc from "fast-check";
 import { bytesEqual, toHex } from "../../src/bytes.ts";
 import { isMycelError } from "../../src/errors.ts";
 import { type CborLimits, decodeCbor, encodeCbor } from "../../src/log/cbor.ts";
-import { deviceIdFromKey } from "../../src/log/device_id.ts";
-import { encodeHello, encodeSyncMessage } from "../../src/protocol/sync_messages.ts";
+import { DeviceKey } from "../../src/log/device_key.ts";
+import { encodeHello } from "../../src/protocol/sync_hello.ts";
+import { encodeSyncMessage } from "../../src/protocol/sync_messages.ts";
 import { rng } from "../helpers/random.ts";
 import { head, item, mutate, pick, sharedGraph } from "./cbor_fuzz_gen.ts";
-import { jsonArb, opArb, testDevices } from "./helpers.ts";
+import { jsonArb, opArb, ownOps, testDevices } from "./helpers.ts";
 
 /** Far above any single decode here (microseconds); catches blow-ups, not slowness. */
 const CASE_BOUND_MS = 250;
@@ -82,13 +83,14 @@ async function corpus(): Promise<Uint8Array[]> {
       numRuns: 40,
     })
   ) {
-    const e = await device.append(ops, wall += 977);
+    const e = await device.append(ownOps(ops, device.key), wall += 977);
     out.push(e.bytes, e.body);
   }
   const key = new Uint8Array(32).fill(5);
-  const heads = new Map([[deviceIdFromKey(key), { seq: 70_000, hash: key }]]);
+  const heads = new Map([[DeviceKey.of(key), { seq: 70_000, hash: key }]]);
   out.push(
-    encodeHello({ version: 1, mesh: "home", device: device.id, heads, admission: [out[0]] }),
+    encodeHello({ version: 2, admission: [out[0]] }),
+    encodeSyncMessage({ type: "heads", rows: [...heads], last: true }),
     encodeSyncMessage({ type: "entries", entries: out.slice(0, 4) }),
     encodeSyncMessage({ type: "error", code: "busy", message: "later – ü" }),
   );

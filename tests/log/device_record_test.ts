@@ -12,9 +12,10 @@ import {
   decodeDeviceRecord,
   DEVICE_FIELDS,
   encodeDeviceFields,
+  fieldsOf,
   MAX_ENDPOINTS,
 } from "../../src/log/device_record.ts";
-import { deviceFieldsArb, deviceIdArb, partialDeviceFieldsArb, plainCopy } from "./helpers.ts";
+import { deviceFieldsArb, deviceKeyArb, partialDeviceFieldsArb, plainCopy } from "./helpers.ts";
 
 const wire = (x: unknown) => decodeCbor(encodeCbor(x), "device fields");
 const FIELDS = {
@@ -64,14 +65,23 @@ Deno.test("encodeDeviceFields() sends public keys as 32 raw bytes under one-lett
   assert.deepEqual(encodeDeviceFields({}), {});
 });
 
-Deno.test("decodeDeviceRecord() attaches the id and defaults wgPort to 0", () => {
-  const [id] = fc.sample(deviceIdArb, { seed: 33, numRuns: 1 });
+Deno.test("decodeDeviceRecord() attaches the key and its display id, and defaults wgPort to 0", () => {
+  const [key] = fc.sample(deviceKeyArb, { seed: 33, numRuns: 1 });
   const { p: _p, ...noPort } = FIELDS;
-  const r = decodeDeviceRecord(id, noPort);
-  assert.equal(r.id, id);
+  const r = decodeDeviceRecord(key, noPort);
+  assert.equal(r.key, key);
+  assert.equal(r.id, key.id);
   assert.equal(r.wgPort, 0);
   assert.equal(r.name, "laptop");
-  assert.equal(decodeDeviceRecord(id, FIELDS).wgPort, 51820);
+  assert.equal(decodeDeviceRecord(key, FIELDS).wgPort, 51820);
+});
+
+Deno.test("fieldsOf() keeps exactly the mutable fields, without the identity", () => {
+  const [key] = fc.sample(deviceKeyArb, { seed: 34, numRuns: 1 });
+  const r = decodeDeviceRecord(key, FIELDS);
+  const f = fieldsOf(r);
+  assert.deepEqual(Object.keys(f).sort(), [...DEVICE_FIELDS].sort());
+  assert.equal(f.name, "laptop");
 });
 
 Deno.test("decodeDeviceFields() with complete=true names the missing field", () => {

@@ -21,6 +21,7 @@ import {
   type SignedEntry,
   verifyEntrySignature,
 } from "../../src/log/entry.ts";
+import { DeviceKey } from "../../src/log/device_key.ts";
 import { Signer } from "../../src/log/identity.ts";
 import { encodeOp, type Op } from "../../src/log/ops.ts";
 import { assertMycelError, assertRejectsMycel } from "../helpers/assert.ts";
@@ -30,6 +31,7 @@ import {
   handMadeEntry,
   indexOfBytes,
   opArb,
+  ownOps,
   plainCopy,
   testDevices,
   testKeys,
@@ -38,6 +40,8 @@ import {
 const [keysA, keysB] = await testKeys(2);
 const A = new Signer(keysA);
 const B = new Signer(keysB);
+const KA = DeviceKey.of(A.publicKey);
+const KB = DeviceKey.of(B.publicKey);
 const T0 = 1_700_000_000_000;
 const APP: Op = { type: "app.add", name: "git" };
 const HASH = new Uint8Array(32).fill(0xab);
@@ -65,16 +69,17 @@ Deno.test("createEntry() -> decodeSignedEntry() round-trips every field", async 
       fc.uint8Array({ minLength: 32, maxLength: 32 }),
       fc.nat({ max: Number.MAX_SAFE_INTEGER }),
       fc.nat({ max: MAX_COUNTER }),
-      async (ops, seq, prevHash, wall, counter) => {
+      async (anyOps, seq, prevHash, wall, counter) => {
+        const ops = ownOps(anyOps, KA);
         const prev = seq === 1 ? null : prevHash;
         const e = await createEntry(A, { seq, prev, hlc: { wall, counter, node: "x" }, ops });
         const d = decodeSignedEntry(e.bytes);
-        assert.equal(d.entry.author, A.id);
-        assert.deepEqual(d.entry.authorKey, A.publicKey);
+        assert.equal(d.entry.author, KA);
+        assert.deepEqual(d.entry.author.bytes, A.publicKey);
         assert.equal(d.entry.seq, seq);
         assert.deepEqual(d.entry.prev, prev);
         // The stamp's node is always the author, whatever the caller passed.
-        assert.deepEqual(d.entry.hlc, { wall, counter, node: A.id });
+        assert.deepEqual(d.entry.hlc, { wall, counter, node: KA.hex });
         assert.deepStrictEqual(plainCopy(d.entry.ops), plainCopy(ops));
         assert.deepEqual(d.hash, sha256(e.bytes));
         assert.deepEqual(d.hash, hashEntryBytes(e.bytes));
@@ -158,11 +163,11 @@ Deno.test("verifyEntrySignature() is false for an entry claiming another device 
   const body = e.body.slice();
   body.set(B.publicKey, at);
   const swapped = decodeSignedEntry(wrap(body, e.signature));
-  assert.equal(swapped.entry.author, B.id);
+  assert.equal(swapped.entry.author, KB);
   assert.equal(await verifyEntrySignature(swapped), false);
   // 2. A body naming B as author, signed (validly) by A.
   const forged = decodeSignedEntry(await handMadeEntry(A, bodyFields(A, { key: B.publicKey })));
-  assert.equal(forged.entry.author, B.id);
+  assert.equal(forged.entry.author, KB);
   assert.equal(await verifyEntrySignature(forged), false);
   // 3. B's signature over A's body.
   const bSig = await B.sign(concatBytes(ENTRY_CONTEXT, e.body));
@@ -287,6 +292,37 @@ Deno.test("decodeSignedEntry() rejects malformed bodies with bad_entry", async (
   }
 });
 
+Deno.test("decodeSignedEntry() refuses a validly signed entry updating another device's record (foreign_update)", async () => {
+  const foreign = encodeOp({ type: "device.update", device: KB, fields: { name: "evil" } });
+  const bytes = await handMadeEntry(A, bodyFields(A, { ops: [encodeOp(APP), foreign] }));
+  const e = assertMycelError(() => decodeSignedEntry(bytes), "foreign_update");
+  assert.match(e.message, /only a device may change its own/);
+  // createEntry never signs one either: it decodes what it made.
+  await assertRejectsMycel(
+    () =>
+      createEntry(A, {
+        seq: 1,
+        prev: null,
+        hlc: { wall: T0, counter: 0, node: "" },
+        ops: [{ type: "device.update", device: KB, fields: { name: "evil" } }],
+      }),
+    "foreign_update",
+  );
+});
+
+Deno.test("decodeSignedEntry() accepts a device.update of the entry's own author", async () => {
+  const own = encodeOp({ type: "device.update", device: KA, fields: { name: "mine" } });
+  const d = decodeSignedEntry(await handMadeEntry(A, bodyFields(A, { ops: [own] })));
+  assert.deepEqual(d.entry.ops, [{ type: "device.update", device: KA, fields: { name: "mine" } }]);
+});
+
+Deno.test("decodeSignedEntry() interns the author: entries of one device share one DeviceKey", async () => {
+  const e1 = await genuine([APP], 1);
+  const e2 = await genuine([APP], 2);
+  assert.equal(decodeSignedEntry(e1.bytes).entry.author, decodeSignedEntry(e2.bytes).entry.author);
+  assert.equal(decodeSignedEntry(e1.bytes).entry.author, KA);
+});
+
 Deno.test("decodeSignedEntry() accepts the extremes: counter 2^32-1, 10 000 ops, seq 2^53-1", async () => {
   const max = await handMadeEntry(A, bodyFields(A, { counter: MAX_COUNTER }));
   assert.equal(decodeSignedEntry(max).entry.hlc.counter, MAX_COUNTER);
@@ -392,7 +428,10 @@ Deno.test("decodeSignedEntry() fuzz: 10k mutated genuine entries never crash or 
     seed: 42,
     numRuns: 12,
   });
-  for (const [i, ops] of samples.entries()) pool.push(await (i % 2 ? d1 : d2).append(ops, T0 + i));
+  for (const [i, ops] of samples.entries()) {
+    const d = i % 2 ? d1 : d2;
+    pool.push(await d.append(ownOps(ops, d.key), T0 + i));
+  }
   const genuineContent = new Set(pool.map((e) => `${e.body.toHex()}/${e.signature.toHex()}`));
 
   const mutation = fc.oneof(
@@ -467,7 +506,8 @@ Deno.test("decodeSignedEntry() fuzz: 10k mutated genuine entries never crash or 
           d = decodeSignedEntry(bytes);
         } catch (e) {
           assert.ok(isMycelError(e), `non-MycelError thrown: ${e}`);
-          assert.ok(e.code === "bad_entry" || e.code === "bad_encoding", e.code);
+          // foreign_update: a mutated author key no longer owns the entry's device.update.
+          assert.ok(["bad_entry", "bad_encoding", "foreign_update"].includes(e.code), e.code);
           codes.set(e.code, (codes.get(e.code) ?? 0) + 1);
           return;
         }

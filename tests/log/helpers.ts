@@ -65,6 +65,20 @@ export class TestDevice {
     this.clock = new HlcClock(this.key.hex);
   }
 
+  /** This device's record as its own keys give it (no endpoints, no address). */
+  record(name = `dev-${this.key.short.toLowerCase()}`): DeviceRecord {
+    return {
+      key: this.key,
+      id: this.id,
+      name,
+      noiseKey: toBase64(this.keys.noisePublic),
+      wgKey: toBase64(this.keys.wgPublic),
+      endpoints: [],
+      ipv4: "",
+      wgPort: 0,
+    };
+  }
+
   /** Append an entry holding `ops`, stamped at physical time `wall`. */
   async append(ops: readonly Op[], wall: number): Promise<SignedEntry> {
     return await this.appendAt(ops, this.clock.now(wall));
@@ -295,6 +309,15 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   }),
   fc.record({ type: fc.constant("device.revoke" as const), device: deviceKeyArb, upTo: fc.nat() }),
 );
+
+/**
+ * `ops` made signable by `author`: a `device.update` may only name its own
+ * author (decode refuses others with `foreign_update`), so those are pointed
+ * at `author`.
+ */
+export function ownOps(ops: readonly Op[], author: DeviceKey): Op[] {
+  return ops.map((op) => op.type === "device.update" ? { ...op, device: author } : op);
+}
 
 /** All ten op type names. */
 export const OP_TYPES = [

@@ -11,6 +11,7 @@ import fc from "fast-check";
 import { isMycelError } from "../../src/errors.ts";
 import { decodeCbor, encodeCbor } from "../../src/log/cbor.ts";
 import { deviceIdFromKey } from "../../src/log/device_id.ts";
+import { DeviceKey } from "../../src/log/device_key.ts";
 import {
   checkConfigKey,
   checkName,
@@ -18,6 +19,7 @@ import {
   checkPrefValue,
   decodeOp,
   encodeOp,
+  MAX_DOTS,
   MAX_KEY_LENGTH,
   MAX_PREF_LENGTH,
   type Op,
@@ -94,6 +96,53 @@ Deno.test("decodeOp() accepts the extremes: 256-character names, 64 KiB prefs, 4
   assert.equal(decodeOp(["or", "p", [[KEY, Number.MAX_SAFE_INTEGER]]]).type, "pattern.remove");
 });
 
+Deno.test("decodeOp() keeps a legacy write (no observed) apart from a write that observed nothing", () => {
+  for (
+    const [legacy, fresh] of [
+      [["cs", "a", 1], ["cs", "a", 1, []]],
+      [["cu", "a"], ["cu", "a", []]],
+      [["ps", "a", "v"], ["ps", "a", "v", []]],
+      [["pu", "a"], ["pu", "a", []]],
+    ]
+  ) {
+    const old = decodeOp(legacy);
+    assert.ok(!("observed" in old), `${legacy[0]}: a legacy write has no observed list`);
+    assert.deepEqual(encodeOp(old), legacy);
+    const now = decodeOp(fresh) as { observed?: unknown };
+    assert.deepEqual(now.observed, []);
+    assert.deepEqual(encodeOp(now as Op), fresh);
+  }
+});
+
+Deno.test("decodeOp() gives observed dots as interned device keys, in the order written", () => {
+  const other = new Uint8Array(32).fill(3);
+  const op = decodeOp(["cs", "a", 1, [[KEY, 7], [other, 2], [KEY, 1]]]);
+  assert.ok(op.type === "config.set" && op.observed !== undefined);
+  assert.deepEqual(op.observed.map((d) => d.seq), [7, 2, 1]);
+  assert.equal(op.observed[0].author, DeviceKey.of(KEY));
+  assert.equal(op.observed[2].author, op.observed[0].author);
+  assert.equal(op.observed[1].author, DeviceKey.of(other));
+});
+
+Deno.test("encodeOp() refuses to name more versions than a peer accepts", () => {
+  const observed = Array.from({ length: MAX_DOTS + 1 }, (_, i) => ({
+    author: DeviceKey.of(KEY),
+    seq: i + 1,
+  }));
+  assertMycelError(() => encodeOp({ type: "pref.unset", key: "a", observed }), "bad_input");
+  assertMycelError(
+    () => encodeOp({ type: "pattern.remove", id: "p", dots: observed }),
+    "bad_input",
+  );
+  const max = observed.slice(0, MAX_DOTS);
+  assert.equal(
+    (viaWire({ type: "pref.unset", key: "a", observed: max }) as {
+      observed: unknown[];
+    }).observed.length,
+    MAX_DOTS,
+  );
+});
+
 // ---------------------------------------------------------------------------
 // Malformed shapes
 
@@ -118,7 +167,17 @@ const MALFORMED: [string, unknown][] = [
   ["long tag", ["config.set", "a", 1]],
   // arity
   ["cs with 1 field", ["cs", "a"]],
-  ["cs with 3 fields", ["cs", "a", 1, 2]],
+  ["cs with observed not a list", ["cs", "a", 1, 2]],
+  ["cs with 4 fields", ["cs", "a", 1, [], []]],
+  ["cu with observed not a list", ["cu", "a", null]],
+  ["cu with 3 fields", ["cu", "a", [], []]],
+  ["ps with 4 fields", ["ps", "a", "v", [], []]],
+  ["pu with 2 fields", ["pu", "a", [], []]],
+  ["observed dot seq 0", ["cs", "a", 1, [[KEY, 0]]]],
+  ["observed dot key 31 bytes", ["ps", "a", "v", [[new Uint8Array(31), 1]]]],
+  ["observed dot not a pair", ["cu", "a", [[KEY]]]],
+  ["observed a map", ["pu", "a", { 0: [KEY, 1] }]],
+  ["observed over 4096 dots", ["cs", "a", 1, Array.from({ length: 4097 }, () => [KEY, 1])]],
   ["cu with 2 fields", ["cu", "a", 1]],
   ["ps with 1 field", ["ps", "a"]],
   ["pu with 0 fields", ["pu"]],

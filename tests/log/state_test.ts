@@ -1,377 +1,307 @@
 /**
  * @module state_test
- * The fold of real signed entries into {@link MeshState}: LWW per key for
- * config and preferences, grow-only apps, observed-remove patterns driven by
- * entry dots, and device admission / update / permanent revocation. Every
- * concurrent case is folded in both delivery orders.
+ * The replicated state's semantics, with real signed entries folded by
+ * `foldEntry` into a `MemoryState` and read through its view — each case in
+ * every delivery order that keeps each author's sequence:
+ * - config and preference writes replace exactly the versions they observed,
+ *   whatever the stamps; stamps only order writes that did not see each other;
+ * - unsets are tombstone versions; several writes to one key in one entry;
+ * - patterns keep observed-remove semantics (a concurrent add survives);
+ * - legacy writes (no `observed`) order by stamp among themselves and stay
+ *   siblings of new-format versions; apps only grow.
  */
 
 import assert from "node:assert/strict";
-import type { Hlc } from "../../src/crdt/hlc.ts";
-import type { DeviceRecord } from "../../src/log/device_record.ts";
-import type { SignedEntry } from "../../src/log/entry.ts";
-import type { Op } from "../../src/log/ops.ts";
-import { MeshState, pickMembershipEvent } from "../../src/log/state.ts";
-import { stateDigest } from "../../src/log/state_codec.ts";
+import type { Json } from "../../src/crdt/json.ts";
+import type { EntryDot, Op } from "../../src/log/ops.ts";
+import { foldEveryOrder, foldInOrder } from "./fold_orders.ts";
 import { type TestDevice, testDevices } from "./helpers.ts";
 
-const [A, B, C, D] = await testDevices(4);
+const [F, G, H] = await testDevices(3);
 const T0 = 1_700_000_000_000;
+const DAY = 86_400_000;
+const YEAR = 365 * DAY;
 
-/** Fresh devices (empty logs) over the same keys, so each test starts at seq 1. */
-function fresh(): TestDevice[] {
-  for (const d of [A, B, C, D]) {
-    d.log.length = 0;
-  }
-  return [A, B, C, D];
-}
+/**
+ * Append `ops` by `d` stamped exactly `wall` (the devices are shared by the
+ * tests, so their own clocks would carry one test's skew into the next).
+ */
+const at = (d: TestDevice, ops: Op[], wall: number) =>
+  d.appendAt(ops, { wall, counter: 0, node: d.key.hex });
 
-const at = (wall: number, counter = 0): Hlc => ({ wall: T0 + wall, counter, node: "" });
+let fresh = 0;
+/** A key no other test uses (devices and their logs are shared by the tests). */
+const newKey = (base: string) => `${base}${++fresh}`;
 
-function fold(entries: readonly SignedEntry[]): MeshState {
-  const s = new MeshState();
-  for (const e of entries) s.apply(e.entry);
-  return s;
-}
+const dotsOf = (entries: { entry: { author: EntryDot["author"]; seq: number } }[]) =>
+  entries.map((e) => ({ author: e.entry.author, seq: e.entry.seq }));
 
-/** Fold `entries` in every given order; all must give the same digest. Returns the first. */
-async function foldAll(orders: readonly (readonly SignedEntry[])[]): Promise<MeshState> {
-  const states = orders.map(fold);
-  const digests = await Promise.all(states.map(stateDigest));
-  for (const d of digests) assert.equal(d, digests[0], "delivery order changed the state");
-  return states[0];
-}
-
-function record(d: TestDevice, name: string): DeviceRecord {
-  return {
-    id: d.id,
-    name,
-    noiseKey: d.keys.noisePublic.toBase64(),
-    wgKey: d.keys.wgPublic.toBase64(),
-    endpoints: ["10.0.0.1:7850"],
-    ipv4: "100.64.0.2",
-    wgPort: 51820,
-  };
-}
+const set = (key: string, value: Json, observed?: EntryDot[]): Op =>
+  observed === undefined
+    ? { type: "config.set", key, value }
+    : { type: "config.set", key, value, observed };
+const unset = (key: string, observed?: EntryDot[]): Op =>
+  observed === undefined ? { type: "config.unset", key } : { type: "config.unset", key, observed };
 
 // ---------------------------------------------------------------------------
-// config and preferences
+// Causal writes
 
-Deno.test("fold: the newer config.set wins whatever order the entries arrive in", async () => {
-  fresh();
-  const a = await A.appendAt([{ type: "config.set", key: "ui.theme", value: "light" }], at(10));
-  const b = await B.appendAt(
-    [{ type: "config.set", key: "ui.theme", value: { v: "dark" } }],
-    at(20),
+Deno.test("a write that observed a version beats it, even when that version's clock ran a year ahead", async () => {
+  const key = newKey("theme");
+  const x = await at(F, [set(key, "x", [])], T0 + YEAR); // F's clock: a year ahead
+  const seenByG = foldInOrder([x]).view.observed("config", key);
+  assert.deepEqual(seenByG, dotsOf([x]));
+  const y = await at(G, [set(key, "y", seenByG)], T0); // G's clock is right
+  const s = foldEveryOrder([x, y]);
+  assert.equal(s.view.config(key), "y");
+  assert.deepEqual(s.view.observed("config", key), dotsOf([y]));
+});
+
+Deno.test("writes that did not see each other stay siblings; the newer stamp is shown", async () => {
+  const key = newKey("editor");
+  const x = await at(F, [set(key, "x", [])], T0 + DAY);
+  const y = await at(G, [set(key, "y", [])], T0);
+  const s = foldEveryOrder([x, y]);
+  assert.equal(s.view.config(key), "x");
+  assert.equal(s.view.observed("config", key).length, 2);
+  // A write that saw both replaces both, whatever its stamp.
+  const z = await at(H, [set(key, "z", s.view.observed("config", key))], T0 - DAY);
+  const after = foldEveryOrder([x, y, z]);
+  assert.equal(after.view.config(key), "z");
+  assert.deepEqual(after.view.observed("config", key), dotsOf([z]));
+});
+
+Deno.test("concurrent writes with the same wall time order by counter, then by author key", async () => {
+  const key = newKey("font");
+  const wall = T0 + 5 * DAY;
+  const a = await F.appendAt([set(key, "f", [])], { wall, counter: 3, node: F.key.hex });
+  const b = await G.appendAt([set(key, "g", [])], { wall, counter: 2, node: G.key.hex });
+  assert.equal(foldEveryOrder([a, b]).view.config(key), "f");
+  const key2 = newKey("font");
+  const c = await F.appendAt([set(key2, "f", [])], { wall: wall + 1, counter: 0, node: "" });
+  const d = await G.appendAt([set(key2, "g", [])], { wall: wall + 1, counter: 0, node: "" });
+  const higher = F.key.compare(G.key) > 0 ? "f" : "g";
+  assert.equal(foldEveryOrder([c, d]).view.config(key2), higher);
+});
+
+Deno.test("concurrent edits to different keys both survive", async () => {
+  const [k1, k2] = [newKey("a"), newKey("b")];
+  const a = await at(F, [set(k1, 1, [])], T0 + 10);
+  const b = await at(G, [set(k2, 2, [])], T0 + 5);
+  const s = foldEveryOrder([a, b]);
+  assert.deepEqual([s.view.config(k1), s.view.config(k2)], [1, 2]);
+});
+
+Deno.test("an unset that observed the value hides it and leaves a tombstone later writes replace", async () => {
+  const key = newKey("proxy");
+  const x = await at(F, [set(key, "http://p", [])], T0 + YEAR);
+  const u = await at(G, [unset(key, dotsOf([x]))], T0);
+  const s = foldEveryOrder([x, u]);
+  assert.equal(s.view.config(key), undefined);
+  assert.ok(!s.view.configs().some(([k]) => k === key), "an unset key is not listed");
+  assert.deepEqual(
+    s.view.observed("config", key),
+    dotsOf([u]),
+    "the tombstone is what a device shows",
   );
-  const s = await foldAll([[a, b], [b, a]]);
-  assert.deepEqual(s.config.get("ui.theme"), { v: "dark" });
-  assert.deepEqual(s.config.register("ui.theme").stamp, { wall: T0 + 20, counter: 0, node: B.id });
+  // A set that observed the tombstone brings the key back, with an older stamp.
+  const back = await at(H, [set(key, "http://q", dotsOf([u]))], T0 - YEAR);
+  const s2 = foldEveryOrder([x, u, back]);
+  assert.equal(s2.view.config(key), "http://q");
+  assert.deepEqual(s2.view.observed("config", key), dotsOf([back]));
 });
 
-Deno.test("fold: concurrent config edits to different keys both survive", async () => {
-  fresh();
-  const a = await A.appendAt([{ type: "config.set", key: "editor.font", value: "mono" }], at(10));
-  const b = await B.appendAt([{ type: "config.set", key: "editor.size", value: 12 }], at(10));
-  const s = await foldAll([[a, b], [b, a]]);
-  assert.deepEqual(s.config.entries(), [["editor.font", "mono"], ["editor.size", 12]]);
-});
-
-Deno.test("fold: config.unset beats an older concurrent config.set, in either order", async () => {
-  fresh();
-  const a = await A.appendAt([{ type: "config.set", key: "k", value: 1 }], at(10));
-  const b = await B.appendAt([{ type: "config.unset", key: "k" }], at(11));
-  const s = await foldAll([[a, b], [b, a]]);
-  assert.equal(s.config.get("k"), undefined);
-  assert.equal(s.config.size, 0);
-  // The removal is kept (with its stamp), so the old write cannot come back.
-  assert.deepEqual(s.config.register("k").stamp.wall, T0 + 11);
-});
-
-Deno.test("fold: a config.set newer than an unset brings the key back", async () => {
-  fresh();
-  const a1 = await A.appendAt([{ type: "config.set", key: "k", value: 1 }], at(10));
-  const b = await B.appendAt([{ type: "config.unset", key: "k" }], at(11));
-  const a2 = await A.appendAt([{ type: "config.set", key: "k", value: 2 }], at(12));
-  const s = await foldAll([[a1, b, a2], [b, a1, a2], [a1, a2, b]]);
-  assert.equal(s.config.get("k"), 2);
-});
-
-Deno.test("fold: equal wall and counter from two devices is broken by device id", async () => {
-  fresh();
-  const a = await A.appendAt([{ type: "pref.set", key: "k", value: "from A" }], at(5, 7));
-  const b = await B.appendAt([{ type: "pref.set", key: "k", value: "from B" }], at(5, 7));
-  const s = await foldAll([[a, b], [b, a]]);
-  assert.equal(s.prefs.get("k"), A.id > B.id ? "from A" : "from B");
-});
-
-Deno.test("fold: the HLC counter orders writes within one millisecond", async () => {
-  fresh();
-  const a = await A.appendAt([{ type: "pref.set", key: "k", value: "first" }], at(5, 1));
-  const b = await B.appendAt([{ type: "pref.set", key: "k", value: "second" }], at(5, 2));
-  const s = await foldAll([[a, b], [b, a]]);
-  assert.equal(s.prefs.get("k"), "second");
-});
-
-Deno.test("fold: preferences are LWW per key; unset beats an older concurrent set", async () => {
-  fresh();
-  const a = await A.appendAt([
-    { type: "pref.set", key: "theme", value: "dark" },
-    { type: "pref.set", key: "lang", value: "en" },
-  ], at(10));
-  const b = await B.appendAt([
-    { type: "pref.unset", key: "theme" },
-    { type: "pref.set", key: "font", value: "mono" },
-  ], at(20));
-  const c = await C.appendAt([{ type: "pref.set", key: "lang", value: "fr" }], at(5));
-  const s = await foldAll([[a, b, c], [c, b, a], [b, c, a]]);
-  assert.deepEqual(s.prefs.entries(), [["font", "mono"], ["lang", "en"]]);
-});
-
-Deno.test("fold: a pref.unset of a key never set shadows older sets that arrive later", async () => {
-  fresh();
-  const b = await B.appendAt([{ type: "pref.unset", key: "ghost" }], at(20));
-  const a = await A.appendAt([{ type: "pref.set", key: "ghost", value: "boo" }], at(10));
-  const s = await foldAll([[b, a], [a, b]]);
-  assert.equal(s.prefs.get("ghost"), undefined);
-});
-
-Deno.test("fold: ops inside one entry apply in order (set then unset leaves the key unset)", async () => {
-  // BUG: every op of an entry carries the entry's single HLC stamp, so two
-  // writes to the same key in one entry tie, and the LWW tie-break (canonical
-  // value text, absent lowest) picks the winner instead of op order. ops.ts
-  // promises "An entry holds one or more, applied in order".
-  fresh();
-  const e = await A.appendAt([
-    { type: "config.set", key: "k", value: 1 },
-    { type: "config.unset", key: "k" },
-    { type: "pref.set", key: "p", value: "b" },
-    { type: "pref.set", key: "p", value: "a" },
-  ], at(1));
-  const s = fold([e]);
-  assert.equal(s.config.get("k"), undefined, "config.unset after config.set");
-  assert.equal(s.prefs.get("p"), "a", "the second pref.set");
-});
-
-// ---------------------------------------------------------------------------
-// apps
-
-Deno.test("fold: apps are a grow-only union", async () => {
-  fresh();
-  const a = await A.appendAt(
-    [{ type: "app.add", name: "git" }, { type: "app.add", name: "vim" }],
-    at(1),
+Deno.test("an unset concurrent with a set: the newer stamp decides what is shown", async () => {
+  const [k1, k2] = [newKey("c"), newKey("c")];
+  const olderSet = await at(F, [set(k1, "v", [])], T0 + 100);
+  const newerUnset = await at(G, [unset(k1, [])], T0 + 200);
+  assert.equal(foldEveryOrder([olderSet, newerUnset]).view.config(k1), undefined);
+  const olderUnset = await at(G, [unset(k2, [])], T0 + 300);
+  const newerSet = await at(F, [set(k2, "w", [])], T0 + 400);
+  const s = foldEveryOrder([olderUnset, newerSet]);
+  assert.equal(s.view.config(k2), "w");
+  assert.equal(
+    s.view.observed("config", k2).length,
+    2,
+    "both versions stay until a write sees them",
   );
-  const b = await B.appendAt(
-    [{ type: "app.add", name: "git" }, { type: "app.add", name: "zed" }],
-    at(2),
-  );
-  const s = await foldAll([[a, b], [b, a]]);
-  assert.deepEqual(s.apps.values(), ["git", "vim", "zed"]);
 });
 
-// ---------------------------------------------------------------------------
-// patterns
-
-const pat = (id: string, n: number): Op => ({ type: "pattern.add", id, value: { id, n } });
-
-Deno.test("fold: pattern.add tags the add with the entry's dot (author, seq)", async () => {
-  fresh();
-  await A.appendAt([{ type: "app.add", name: "x" }], at(1));
-  const a2 = await A.appendAt([pat("p", 1), pat("q", 2)], at(2));
-  const s = fold([A.log[0], a2]);
-  assert.deepEqual(s.patterns.get("p"), { id: "p", n: 1 });
-  assert.deepEqual(s.patterns.dots("p"), [{ author: A.id, seq: 2 }]);
-  assert.deepEqual(s.patterns.dots("q"), [{ author: A.id, seq: 2 }]);
-  assert.deepEqual(s.patterns.entries().map(([id]) => id), ["p", "q"]);
+Deno.test("a write naming a version that has not arrived yet voids it when it arrives", async () => {
+  const key = newKey("late");
+  const x = await at(F, [set(key, "x", [])], T0 + YEAR);
+  const y = await at(G, [set(key, "y", dotsOf([x]))], T0);
+  const s = foldInOrder([y, x]); // G's write first: F's version is parked, then void
+  assert.equal(s.view.config(key), "y");
+  assert.deepEqual([...s.parked()], [], "the parked dot is dropped once F's entry is folded");
 });
 
-Deno.test("fold: pattern.remove with the observed dots removes the pattern", async () => {
-  fresh();
-  const a = await A.appendAt([pat("p", 1)], at(1));
-  const seen = fold([a]);
-  const b = await B.appendAt(
-    [{ type: "pattern.remove", id: "p", dots: seen.patterns.dots("p") }],
-    at(2),
-  );
-  const s = await foldAll([[a, b], [b, a]]);
-  assert.equal(s.patterns.has("p"), false);
-  assert.equal(s.patterns.size, 0);
+Deno.test("several writes to one key in one entry: the last counts, and they replace all they observed", async () => {
+  const [k1, k2, k3] = [newKey("m"), newKey("m"), newKey("m")];
+  const a = await at(F, [set(k1, "a", []), set(k2, "a", []), set(k3, "a", [])], T0 + 1);
+  const b = await at(G, [set(k1, "b", []), set(k2, "b", []), set(k3, "b", [])], T0 + 2);
+  const [da, db] = [dotsOf([a]), dotsOf([b])];
+  const c = await at(H, [
+    set(k1, "first", da),
+    set(k1, "second", db),
+    set(k2, "kept", [...da, ...db]),
+    unset(k2, []),
+    unset(k3, da),
+    set(k3, "back", db),
+  ], T0);
+  const s = foldEveryOrder([a, b, c]);
+  assert.equal(s.view.config(k1), "second");
+  assert.deepEqual(s.view.observed("config", k1), dotsOf([c]), "one version per entry and key");
+  assert.equal(s.view.config(k2), undefined, "set then unset in one entry leaves the key unset");
+  assert.deepEqual(s.view.observed("config", k2), dotsOf([c]));
+  assert.equal(s.view.config(k3), "back");
+  assert.deepEqual(s.view.observed("config", k3), dotsOf([c]));
 });
 
-Deno.test("fold: an add the remove did not observe survives it (add wins)", async () => {
-  fresh();
-  const a = await A.appendAt([pat("p", 1)], at(1));
-  const c = await C.appendAt([pat("p", 3)], at(3)); // concurrent with B's remove
-  const b = await B.appendAt([{
-    type: "pattern.remove",
-    id: "p",
-    dots: fold([a]).patterns.dots("p"),
-  }], at(2));
-  const s = await foldAll([[a, b, c], [c, a, b], [b, c, a], [a, c, b]]);
-  assert.deepEqual(s.patterns.get("p"), { id: "p", n: 3 });
-  assert.deepEqual(s.patterns.dots("p"), [{ author: C.id, seq: 1 }]);
+Deno.test("preferences follow the same rules: observed writes win, concurrent ones by stamp", async () => {
+  const key = newKey("lang");
+  const x = await at(F, [{ type: "pref.set", key, value: "fr", observed: [] }], T0 + YEAR);
+  const y = await at(G, [{ type: "pref.set", key, value: "de", observed: dotsOf([x]) }], T0);
+  const z = await at(H, [{ type: "pref.set", key, value: "it", observed: [] }], T0 + 1);
+  const s = foldEveryOrder([x, y, z]);
+  assert.equal(s.view.pref(key), "it", "z did not see y, and is newer");
+  assert.equal(s.view.observed("prefs", key).length, 2);
+  const u = await at(F, [{ type: "pref.unset", key, observed: s.view.observed("prefs", key) }], T0);
+  const s2 = foldEveryOrder([x, y, z, u]);
+  assert.equal(s2.view.pref(key), undefined);
+  assert.ok(!s2.view.prefs().some(([k]) => k === key));
 });
 
-Deno.test("fold: a remove that arrives before the add it observed voids that add", async () => {
-  fresh();
-  const a = await A.appendAt([pat("p", 1)], at(1));
-  const b = await B.appendAt([{
-    type: "pattern.remove",
-    id: "p",
-    dots: fold([a]).patterns.dots("p"),
-  }], at(2));
-  const early = fold([b]);
-  assert.equal(early.patterns.state().pending.length, 1, "the remove is parked");
-  const s = await foldAll([[b, a], [a, b]]);
-  assert.equal(s.patterns.has("p"), false);
-  assert.deepEqual(s.patterns.state().pending, [], "parked dots are dropped once covered");
-});
-
-Deno.test("fold: a pattern removed and then added again is back, with the new value", async () => {
-  fresh();
-  const a1 = await A.appendAt([pat("p", 1)], at(1));
-  const b = await B.appendAt([{
-    type: "pattern.remove",
-    id: "p",
-    dots: fold([a1]).patterns.dots("p"),
-  }], at(2));
-  const a2 = await A.appendAt([pat("p", 2)], at(3));
-  const s = await foldAll([[a1, b, a2], [a1, a2, b], [b, a1, a2]]);
-  assert.deepEqual(s.patterns.get("p"), { id: "p", n: 2 });
-});
-
-Deno.test("fold: the newest add supplies a pattern's value", async () => {
-  fresh();
-  const a = await A.appendAt([pat("p", 1)], at(5));
-  const b = await B.appendAt([pat("p", 2)], at(9));
-  const c = await C.appendAt([pat("p", 3)], at(7));
-  const s = await foldAll([[a, b, c], [c, b, a]]);
-  assert.deepEqual(s.patterns.get("p"), { id: "p", n: 2 });
-  assert.equal(s.patterns.dots("p").length, 3);
-});
-
-Deno.test("fold: two adds of one pattern in one entry keep the later value", async () => {
-  fresh();
-  const s = fold([await A.appendAt([pat("p", 1), pat("p", 2)], at(1))]);
-  assert.deepEqual(s.patterns.get("p"), { id: "p", n: 2 });
+Deno.test("config and preferences with the same key are separate keyspaces", async () => {
+  const key = newKey("shared");
+  const a = await at(F, [set(key, 1, []), { type: "pref.set", key, value: "p", observed: [] }], T0);
+  const b = await at(G, [unset(key, dotsOf([a]))], T0 + 1);
+  const s = foldEveryOrder([a, b]);
+  assert.equal(s.view.config(key), undefined);
+  assert.equal(s.view.pref(key), "p");
 });
 
 // ---------------------------------------------------------------------------
-// devices
+// Patterns
 
-Deno.test("fold: device.add admits a device with its record", async () => {
-  fresh();
-  const rec = record(B, "desktop");
-  const s = fold([await A.appendAt([{ type: "device.add", device: rec }], at(1))]);
-  assert.ok(s.isMember(B.id));
-  assert.deepEqual(s.device(B.id), rec);
-  assert.deepEqual(s.allDevices(), [rec]);
-  assert.deepEqual(s.members.added(B.id), { by: A.id, wall: T0 + 1, counter: 0, upTo: 0 });
-  assert.equal(s.device(C.id), undefined);
-  assert.equal(s.isMember(C.id), false);
+const pattern = (id: string, v: number) => ({ id, v });
+const addP = (id: string, v: number): Op => ({ type: "pattern.add", id, value: pattern(id, v) });
+const removeP = (id: string, dots: EntryDot[]): Op => ({ type: "pattern.remove", id, dots });
+
+Deno.test("patterns: a remove deletes the adds it observed; a concurrent add survives it", async () => {
+  const id = newKey("p");
+  const a1 = await at(F, [addP(id, 1)], T0);
+  const a2 = await at(G, [addP(id, 2)], T0 + YEAR); // concurrent with the remove
+  const r = await at(H, [removeP(id, dotsOf([a1]))], T0 + 2 * YEAR);
+  const s = foldEveryOrder([a1, a2, r]);
+  assert.deepEqual(s.view.pattern(id), pattern(id, 2));
+  const r2 = await at(H, [removeP(id, dotsOf([a2]))], T0);
+  const gone = foldEveryOrder([a1, a2, r, r2]);
+  assert.equal(gone.view.pattern(id), undefined);
+  assert.ok(!gone.view.patterns().some(([p]) => p === id));
 });
 
-Deno.test("fold: device.update merges per field; concurrent updates of different fields both survive", async () => {
-  fresh();
-  const add = await A.appendAt([{ type: "device.add", device: record(C, "phone") }], at(1));
-  const b = await B.appendAt(
-    [{ type: "device.update", id: C.id, fields: { name: "pixel" } }],
-    at(5),
+Deno.test("patterns: two adds are siblings and the newest stamp supplies the value", async () => {
+  const id = newKey("p");
+  const a = await at(F, [addP(id, 1)], T0 + 50);
+  const b = await at(G, [addP(id, 2)], T0 + 40);
+  const s = foldEveryOrder([a, b]);
+  assert.deepEqual(s.view.pattern(id), pattern(id, 1));
+  assert.equal(s.view.observed("patterns", id).length, 2);
+});
+
+Deno.test("patterns: a pattern removed and added again is back, with the new value", async () => {
+  const id = newKey("p");
+  const a = await at(F, [addP(id, 1)], T0);
+  const r = await at(G, [removeP(id, dotsOf([a]))], T0 + 1);
+  const b = await at(F, [addP(id, 3)], T0 + 2);
+  assert.deepEqual(foldEveryOrder([a, r, b]).view.pattern(id), pattern(id, 3));
+});
+
+Deno.test("patterns: two adds of one pattern in one entry keep the later value", async () => {
+  const id = newKey("p");
+  const a = await at(F, [addP(id, 1), addP(id, 2)], T0);
+  const s = foldEveryOrder([a]);
+  assert.deepEqual(s.view.pattern(id), pattern(id, 2));
+  assert.equal(s.view.observed("patterns", id).length, 1);
+});
+
+// ---------------------------------------------------------------------------
+// Legacy writes (entries from before writes named what they replaced)
+
+Deno.test("legacy writes order by stamp alone among themselves, and only the newest is kept", async () => {
+  const key = newKey("legacy");
+  const a = await at(F, [set(key, "old")], T0 + 10);
+  const b = await at(G, [set(key, "new")], T0 + 20);
+  const c = await at(H, [set(key, "oldest")], T0 + 5);
+  const s = foldEveryOrder([a, b, c]);
+  assert.equal(s.view.config(key), "new");
+  assert.deepEqual(
+    s.view.observed("config", key),
+    dotsOf([b]),
+    "older legacy versions are dropped",
   );
-  const d = await D.appendAt([{
-    type: "device.update",
-    id: C.id,
-    fields: { endpoints: [], wgPort: 0 },
-  }], at(5));
-  const old = await A.appendAt(
-    [{ type: "device.update", id: C.id, fields: { name: "stale" } }],
-    at(0),
+  const floors = [...s.floors()].filter(([, k]) => k === key);
+  assert.equal(floors.length, 1);
+  assert.equal(floors[0][2].wall, b.entry.hlc.wall);
+});
+
+Deno.test("a legacy unset newer than a legacy set hides it in every order", async () => {
+  const key = newKey("legacy");
+  const a = await at(F, [set(key, "v")], T0 + 10);
+  const u = await at(G, [unset(key)], T0 + 20);
+  assert.equal(foldEveryOrder([a, u]).view.config(key), undefined);
+  const key2 = newKey("legacy");
+  const u2 = await at(G, [unset(key2)], T0 + 10);
+  const a2 = await at(F, [set(key2, "v")], T0 + 20);
+  assert.equal(foldEveryOrder([u2, a2]).view.config(key2), "v");
+});
+
+Deno.test("legacy and new-format versions stay siblings; a new write that observed a legacy one replaces it", async () => {
+  const key = newKey("mixed");
+  const fresh1 = await at(G, [set(key, "fresh", [])], T0 + 1);
+  const legacy = await at(F, [set(key, "legacy")], T0 + 100);
+  const s = foldEveryOrder([fresh1, legacy]);
+  assert.equal(s.view.config(key), "legacy", "the newer stamp is shown");
+  assert.equal(
+    s.view.observed("config", key).length,
+    2,
+    "a legacy write never removes a new-format version",
   );
-  const s = await foldAll([[add, old, b, d], [d, b, add, old], [b, add, old, d]]);
-  const r = s.device(C.id)!;
-  assert.equal(r.name, "pixel");
-  assert.deepEqual(r.endpoints, []);
-  assert.equal(r.wgPort, 0);
-  assert.equal(r.ipv4, "100.64.0.2", "untouched fields keep the add's value");
+  const replace = await at(H, [set(key, "replaced", s.view.observed("config", key))], T0);
+  const s2 = foldEveryOrder([fresh1, legacy, replace]);
+  assert.equal(s2.view.config(key), "replaced");
+  assert.deepEqual(s2.view.observed("config", key), dotsOf([replace]));
 });
 
-Deno.test("fold: device.revoke removes membership but keeps the record", async () => {
-  fresh();
-  const add = await A.appendAt([{ type: "device.add", device: record(B, "desktop") }], at(1));
-  const rev = await C.appendAt([{ type: "device.revoke", id: B.id, upTo: 0 }], at(2));
-  const s = await foldAll([[add, rev], [rev, add]]);
-  assert.equal(s.isMember(B.id), false);
-  assert.equal(s.device(B.id)?.name, "desktop");
-  assert.deepEqual(s.allDevices().map((d) => d.id), [B.id]);
-  assert.ok(s.members.isRemoved(B.id));
+Deno.test("a legacy write stamped below the key's floor is void in every order", async () => {
+  const key = newKey("floor");
+  const newer = await at(F, [{ type: "pref.set", key, value: "n" }], T0 + 1000);
+  const older = await at(G, [{ type: "pref.set", key, value: "o" }], T0 + 10);
+  const s = foldEveryOrder([older, newer]);
+  assert.equal(s.view.pref(key), "n");
+  assert.deepEqual(s.view.observed("prefs", key), dotsOf([newer]));
 });
 
-Deno.test("fold: revocation is permanent; a later re-add has no effect", async () => {
-  fresh();
-  const add = await A.appendAt([{ type: "device.add", device: record(B, "desktop") }], at(1));
-  const rev = await A.appendAt([{ type: "device.revoke", id: B.id, upTo: 0 }], at(2));
-  const again = await C.appendAt(
-    [{ type: "device.add", device: record(B, "desktop again") }],
-    at(100),
-  );
-  const self = await B.appendAt([{ type: "device.add", device: record(B, "me") }], at(200));
-  const s = await foldAll([[add, rev, again, self], [again, self, add, rev], [
-    add,
-    again,
-    rev,
-    self,
-  ]]);
-  assert.equal(s.isMember(B.id), false);
-  assert.deepEqual(s.members.members(), []);
+// ---------------------------------------------------------------------------
+// Apps and the frontier
+
+Deno.test("apps are a grow-only union, sorted", async () => {
+  const a = await at(F, [{ type: "app.add", name: "vim" }, { type: "app.add", name: "git" }], T0);
+  const b = await at(G, [{ type: "app.add", name: "git" }, { type: "app.add", name: "emacs" }], T0);
+  const s = foldEveryOrder([a, b]);
+  for (const app of ["emacs", "git", "vim"]) assert.ok(s.view.apps().includes(app), app);
+  const apps = s.view.apps();
+  assert.deepEqual(apps, [...apps].sort());
 });
 
-Deno.test("fold: a revoke that arrives before any add keeps the device out", async () => {
-  fresh();
-  const rev = await A.appendAt([{ type: "device.revoke", id: D.id, upTo: 0 }], at(1));
-  const s1 = fold([rev]);
-  assert.equal(s1.isMember(D.id), false);
-  assert.equal(s1.device(D.id), undefined);
-  assert.deepEqual(s1.allDevices(), []);
-  const add = await B.appendAt([{ type: "device.add", device: record(D, "laptop") }], at(2));
-  const s = await foldAll([[rev, add], [add, rev]]);
-  assert.equal(s.isMember(D.id), false);
-});
-
-Deno.test("fold: an admission by another device is kept over the device announcing itself", async () => {
-  fresh();
-  const self = await B.appendAt([{ type: "device.add", device: record(B, "me") }], at(1));
-  const byA = await A.appendAt([{ type: "device.add", device: record(B, "desktop") }], at(5));
-  const byC = await C.appendAt([{ type: "device.add", device: record(B, "desktop") }], at(3));
-  const s = await foldAll([[self, byA, byC], [byC, byA, self], [byA, self, byC]]);
-  assert.deepEqual(s.members.added(B.id), { by: C.id, wall: T0 + 3, counter: 0, upTo: 0 });
-});
-
-Deno.test("pickMembershipEvent() is a join: commutative, associative, idempotent", () => {
-  const id = "X";
-  const evs = [
-    { by: "X", wall: 1, counter: 0, upTo: 0 },
-    { by: "A", wall: 5, counter: 0, upTo: 4 },
-    { by: "B", wall: 5, counter: 0, upTo: 0 },
-    { by: "A", wall: 5, counter: 1, upTo: 2 },
-    { by: "C", wall: 2, counter: 9, upTo: 0 },
-  ];
-  for (const a of evs) {
-    assert.equal(pickMembershipEvent(a, a, id), a);
-    for (const b of evs) {
-      assert.deepEqual(pickMembershipEvent(a, b, id), pickMembershipEvent(b, a, id));
-      for (const c of evs) {
-        assert.deepEqual(
-          pickMembershipEvent(pickMembershipEvent(a, b, id), c, id),
-          pickMembershipEvent(a, pickMembershipEvent(b, c, id), id),
-        );
-      }
-    }
-  }
-  assert.deepEqual(evs.reduce((x, y) => pickMembershipEvent(x, y, id)), {
-    by: "C",
-    wall: 2,
-    counter: 9,
-    upTo: 4,
-  });
+Deno.test("seen() is the last seq folded per author, 0 for an author never folded", async () => {
+  const x = (await testDevices(4))[3];
+  const e1 = await at(x, [{ type: "app.add", name: "a" }], T0);
+  const e2 = await at(x, [{ type: "app.add", name: "b" }], T0);
+  assert.equal(foldInOrder([]).view.seen(x.key), 0);
+  assert.equal(foldInOrder([e1]).view.seen(x.key), 1);
+  const s = foldInOrder([e1, e2]);
+  assert.equal(s.view.seen(x.key), 2);
+  assert.equal(s.view.seen(F.key), 0);
 });

@@ -17,7 +17,7 @@ import {
   MessageAssembler,
   splitForTransport,
 } from "../../src/protocol/message_assembler.ts";
-import { MAX_SYNC_MESSAGE } from "../../src/protocol/sync_messages.ts";
+import { MAX_SYNC_MESSAGE } from "../../src/protocol/sync_fields.ts";
 import { assertMycelError } from "../helpers/assert.ts";
 
 // Cut `bytes` at the given (unsorted, possibly repeated) points; empty frames included.

@@ -1,190 +1,272 @@
 /**
  * @module sync_fuzz_test
- * Fuzzing every sync decoder with over 10,000 hostile inputs each: random
- * bytes, random CBOR values, and valid messages that were truncated,
- * bit-flipped, reordered or had a field replaced; plus oversize inputs and
- * CBOR headers that declare absurd lengths. A decoder may only ever throw a
- * MycelError (`bad_message` or `version_mismatch`), and whatever it accepts
- * must survive re-encoding unchanged — it accepts only what we would send.
+ * Fuzzing the three decoders of bytes a peer sends — `decodeSyncMessage`,
+ * `decodeHello`, `decodeHelloReply` — with 15,000 hostile inputs each: random
+ * bytes; random CBOR values; valid payloads bit-flipped, truncated, extended,
+ * spliced, with a field replaced or the fields reordered; valid payloads
+ * re-encoded with non-canonical CBOR (longer heads, indefinite lengths,
+ * floats for integers); plus oversize inputs and absurd declared lengths.
+ * Each input must give a `bad_message` or `version_mismatch` MycelError, or
+ * a value that re-encodes to exactly the input bytes.
  */
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { concatBytes, toHex, utf8 } from "../../src/bytes.ts";
 import { MycelError } from "../../src/errors.ts";
 import { decodeCbor, encodeCbor } from "../../src/log/cbor.ts";
-import { deviceIdFromKey } from "../../src/log/device_id.ts";
+import { MAX_SYNC_MESSAGE } from "../../src/protocol/sync_fields.ts";
 import {
-  decodeHeads,
   decodeHello,
   decodeHelloReply,
-  decodeSyncMessage,
-  encodeHeads,
   encodeHello,
   encodeHelloReply,
-  encodeSyncMessage,
-  type Heads,
-  MAX_SYNC_MESSAGE,
-} from "../../src/protocol/sync_messages.ts";
+} from "../../src/protocol/sync_hello.ts";
+import { decodeSyncMessage, encodeSyncMessage } from "../../src/protocol/sync_messages.ts";
+import { assertMycelError } from "../helpers/assert.ts";
+import { helloArb, replyArb, syncMessageArb } from "./sync_arbs.ts";
 
 const ALLOWED = new Set(["bad_message", "version_mismatch"]);
 
-// deno-lint-ignore no-explicit-any
-type Codec = { decode: (b: Uint8Array) => any; encode: (v: any) => Uint8Array };
+interface Codec {
+  decode(bytes: Uint8Array): unknown;
+  encode(value: unknown): Uint8Array;
+  valid: fc.Arbitrary<Uint8Array>;
+}
+
 const CODECS: Record<string, Codec> = {
-  heads: { decode: decodeHeads, encode: encodeHeads },
-  hello: { decode: decodeHello, encode: encodeHello },
-  reply: { decode: decodeHelloReply, encode: encodeHelloReply },
-  message: { decode: decodeSyncMessage, encode: encodeSyncMessage },
+  message: {
+    decode: (b) => decodeSyncMessage(b),
+    encode: (v) => encodeSyncMessage(v as Parameters<typeof encodeSyncMessage>[0]),
+    valid: syncMessageArb.map(encodeSyncMessage),
+  },
+  hello: {
+    decode: decodeHello,
+    encode: (v) => encodeHello(v as Parameters<typeof encodeHello>[0]),
+    valid: helloArb.map(encodeHello),
+  },
+  reply: {
+    decode: decodeHelloReply,
+    encode: (v) => encodeHelloReply(v as Parameters<typeof encodeHelloReply>[0]),
+    valid: replyArb.map(encodeHelloReply),
+  },
 };
 
-/** Decode hostile bytes: a MycelError of an allowed code, or a value that re-encodes to itself. */
-function probe(codec: Codec, bytes: Uint8Array): void {
+/** Decode hostile bytes: an allowed MycelError, or a value that re-encodes to exactly `bytes`. */
+function probe(codec: Codec, bytes: Uint8Array, stats: { accepted: number }): void {
+  const input = bytes.slice(); // the decoder must not depend on the caller keeping its buffer
   let value: unknown;
   try {
-    value = codec.decode(bytes);
+    value = codec.decode(input);
   } catch (e) {
     if (e instanceof MycelError && ALLOWED.has(e.code)) return;
     throw e;
   }
-  assert.deepStrictEqual(codec.decode(codec.encode(value)), value);
+  stats.accepted++;
+  assert.equal(
+    toHex(codec.encode(value)),
+    toHex(bytes),
+    "an accepted input must re-encode to itself",
+  );
 }
 
-// Valid wire bytes per codec, built as raw CBOR so shapes stay small and fast.
-const key = fc.uint8Array({ minLength: 32, maxLength: 32 });
-const headRows = fc.uniqueArray(fc.tuple(key, fc.integer({ min: 1 }), key), {
-  selector: (r) => deviceIdFromKey(r[0]),
-  maxLength: 4,
-}).map((rows) => {
-  const heads: Heads = new Map(rows.map(([k, seq, hash]) => [deviceIdFromKey(k), { seq, hash }]));
-  return decodeCbor(encodeHeads(heads), "heads") as unknown[];
-});
-const entryList = (min: number, max: number) =>
-  fc.array(fc.uint8Array({ minLength: 1, maxLength: 24 }), { minLength: min, maxLength: max });
-const mesh = fc.stringMatching(/^[a-z0-9-]{1,12}$/);
-const code = fc.stringMatching(/^[a-z_]{1,12}$/);
-const text = fc.string({ maxLength: 30 });
-const VALID: Record<string, fc.Arbitrary<unknown>> = {
-  heads: headRows,
-  hello: fc.tuple(fc.constant(1), mesh, key, headRows, entryList(0, 3)),
-  reply: fc.oneof(
-    fc.tuple(fc.constant(true), fc.constant(1), mesh, key, headRows),
-    fc.tuple(fc.constant(false), code, text),
-  ),
-  message: fc.oneof(
-    fc.tuple(fc.constant("entries"), entryList(1, 4)),
-    fc.tuple(fc.constant("done"), fc.nat()),
-    fc.tuple(fc.constant("error"), code, text),
-  ),
-};
+// ---------------------------------------------------------------------------
+// A small CBOR writer that may choose non-canonical forms
 
-// Any CBOR-ish value, biased toward the kinds of fields the messages hold.
-// (undefined, NaN and Infinity are outside the CBOR profile, so the encoder
-// refuses them; their byte forms are fuzzed in tests/log/cbor_fuzz_test.ts.)
-const { value: cborValue } = fc.letrec((tie) => ({
+type Choice = () => number;
+
+function head(major: number, n: number, pick: Choice): number[] {
+  // Minimal form, or (when `pick` says so and the value fits) a longer one.
+  const forms: number[][] = [];
+  if (n < 24) forms.push([major << 5 | n]);
+  if (n < 0x100) forms.push([major << 5 | 24, n]);
+  if (n < 0x10000) forms.push([major << 5 | 25, n >> 8, n & 255]);
+  if (n < 2 ** 32) {
+    forms.push([major << 5 | 26, n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+  }
+  return forms[
+    pick() < 0.75 ? 0 : Math.min(forms.length - 1, 1 + Math.floor(pick() * forms.length))
+  ];
+}
+
+function writeCbor(x: unknown, pick: Choice): number[] {
+  if (x === false) return [0xf4];
+  if (x === true) return [0xf5];
+  if (x === null) return [0xf6];
+  if (typeof x === "number") {
+    if (Number.isInteger(x) && x >= 0 && x < 2 ** 32) {
+      if (pick() < 0.1) {
+        const b = new Uint8Array(9);
+        b[0] = 0xfb;
+        new DataView(b.buffer).setFloat64(1, x);
+        return [...b];
+      }
+      return head(0, x, pick);
+    }
+    return [...encodeCbor(x)];
+  }
+  if (typeof x === "string") {
+    const b = utf8(x);
+    return [...head(3, b.length, pick), ...b];
+  }
+  if (x instanceof Uint8Array) return [...head(2, x.length, pick), ...x];
+  if (Array.isArray(x)) {
+    const items = x.flatMap((y) => writeCbor(y, pick));
+    return pick() < 0.15 ? [0x9f, ...items, 0xff] : [...head(4, x.length, pick), ...items];
+  }
+  return [...encodeCbor(x)];
+}
+
+// ---------------------------------------------------------------------------
+// Hostile inputs
+
+const { value: cborValueArb } = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
     fc.oneof(
       fc.integer(),
-      fc.constantFrom(0, 1, 2, -1, 2 ** 53, 1.5, -1e300, 2 ** 64),
+      fc.constantFrom(0, 1, 2, 3, -1, 2 ** 53, 1.5, -1e300, 2 ** 64),
       fc.boolean(),
       fc.constant(null),
       fc.string({ maxLength: 8 }),
-      fc.constantFrom("entries", "done", "error", "", "\x1b"),
+      fc.constantFrom("hi", "hd", "cp", "en", "end", "ack", "err", "", "\x1b"),
       fc.uint8Array({ maxLength: 40 }),
-      key,
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
     ),
     fc.array(tie("value"), { maxLength: 6 }),
     fc.dictionary(fc.string({ maxLength: 4 }), tie("value"), { maxKeys: 3 }),
   ),
 }));
 
-// Small deterministic shuffle so a failing seed reproduces.
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const out = [...items];
-  let s = seed >>> 0 || 1;
-  for (let i = out.length - 1; i > 0; i--) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
+function mutate(
+  bytes: Uint8Array,
+  kind: number,
+  a: number,
+  b: number,
+  other: Uint8Array,
+): Uint8Array {
+  const at = a % (bytes.length + 1);
+  switch (kind % 6) {
+    case 0: { // flip bits
+      const out = bytes.slice();
+      if (at < out.length) out[at] ^= 1 + (b % 255);
+      return out;
+    }
+    case 1: // truncate
+      return bytes.subarray(0, at);
+    case 2: // insert a byte
+      return concatBytes(bytes.subarray(0, at), new Uint8Array([b & 255]), bytes.subarray(at));
+    case 3: // delete bytes
+      return concatBytes(bytes.subarray(0, at), bytes.subarray(at + 1 + (b % 4)));
+    case 4: { // splice from another valid input
+      const from = b % (other.length + 1);
+      return concatBytes(
+        bytes.subarray(0, at),
+        other.subarray(from, from + 1 + (b % 20)),
+        bytes.subarray(at),
+      );
+    }
+    default: { // set a byte
+      const out = bytes.slice();
+      if (at < out.length) out[at] = b & 255;
+      return out;
+    }
   }
-  return out;
 }
 
-// Apply `f` to the top-level array, or to its `index`-th item when that is an array.
-function atDepth(
-  raw: unknown,
-  index: number,
-  deep: boolean,
-  f: (a: unknown[]) => unknown,
-): unknown {
-  const top = raw as unknown[];
-  const i = index % Math.max(1, top.length);
-  if (deep && Array.isArray(top[i])) return top.map((v, k) => (k === i ? f(v as unknown[]) : v));
-  return f(top);
+/** Valid raw arrays with one field replaced, or their fields reordered or dropped. */
+function structural(bytes: Uint8Array, op: number, i: number, v: unknown): Uint8Array {
+  const raw = decodeCbor(bytes, "valid") as unknown[];
+  const out = [...raw];
+  const at = i % Math.max(1, out.length);
+  switch (op % 4) {
+    case 0:
+      out[at] = v;
+      break;
+    case 1:
+      out.reverse();
+      break;
+    case 2:
+      out.splice(at, 1);
+      break;
+    default:
+      out.push(v);
+  }
+  try {
+    return encodeCbor(out);
+  } catch {
+    return bytes;
+  }
 }
+
+const inputArb = (codec: Codec): fc.Arbitrary<Uint8Array> =>
+  fc.oneof(
+    { weight: 2, arbitrary: fc.uint8Array({ maxLength: 64 }) },
+    {
+      weight: 2,
+      arbitrary: cborValueArb.map((v) => {
+        try {
+          return encodeCbor(v);
+        } catch {
+          return new Uint8Array([0xf6]);
+        }
+      }),
+    },
+    { weight: 2, arbitrary: codec.valid },
+    {
+      weight: 6,
+      arbitrary: fc.tuple(
+        codec.valid,
+        codec.valid,
+        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat()), { minLength: 1, maxLength: 3 }),
+      )
+        .map(([bytes, other, edits]) =>
+          edits.reduce((b, [k, x, y]) => mutate(b, k, x, y, other), bytes)
+        ),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.tuple(codec.valid, fc.nat(), fc.nat(), cborValueArb).map(([b, op, i, v]) =>
+        structural(b, op, i, v)
+      ),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.tuple(codec.valid, fc.integer()).map(([b, seed]) => {
+        let s = seed >>> 0 || 1;
+        const pick = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+        return new Uint8Array(writeCbor(decodeCbor(b, "valid"), pick));
+      }),
+    },
+  );
 
 for (const [name, codec] of Object.entries(CODECS)) {
-  const valid = VALID[name];
-  const validBytes = valid.map((v) => encodeCbor(v));
-
-  Deno.test(`fuzz ${name}: 11,000 random, truncated, flipped, reordered and mutated inputs`, () => {
-    const run = (arb: fc.Arbitrary<Uint8Array>, numRuns: number) =>
-      fc.assert(fc.property(arb, (b) => probe(codec, b)), { numRuns });
-    run(fc.uint8Array({ maxLength: 200 }), 2500);
-    run(cborValue.map((v) => encodeCbor(v)), 2500);
-    run(
-      fc.tuple(validBytes, fc.nat()).map(([b, cut]) => b.subarray(0, cut % b.length)),
-      1500,
-    );
-    run(
-      fc.tuple(validBytes, fc.array(fc.nat(), { minLength: 1, maxLength: 3 })).map(([b, bits]) => {
-        const out = b.slice();
-        for (const bit of bits) out[(bit >> 3) % out.length] ^= 1 << (bit & 7);
-        return out;
-      }),
-      2000,
-    );
-    run(
-      fc.tuple(valid, fc.nat(), fc.nat(), fc.boolean()).map(([v, at, seed, deep]) =>
-        encodeCbor(atDepth(v, at, deep, (a) => shuffled(a, seed)))
-      ),
-      1000,
-    );
-    run(
-      fc.tuple(valid, fc.nat(), fc.nat(), fc.boolean(), cborValue).map(([v, at, i, deep, x]) =>
-        encodeCbor(atDepth(v, at, deep, (a) => a.map((y, k) => (k === i % a.length ? x : y))))
-      ),
-      1500,
+  Deno.test(`fuzz ${name}: 15,000 random, mutated, restructured and non-canonical inputs`, () => {
+    const stats = { accepted: 0 };
+    fc.assert(fc.property(inputArb(codec), (bytes) => probe(codec, bytes, stats)), {
+      seed: 141 + name.length,
+      numRuns: 15_000,
+    });
+    assert.ok(
+      stats.accepted > 500,
+      `only ${stats.accepted} inputs accepted: the fuzz is too narrow`,
     );
   });
 
   Deno.test(`fuzz ${name}: oversize inputs and absurd declared lengths are bad_message`, () => {
-    const hostile = [
-      new Uint8Array(MAX_SYNC_MESSAGE + 1),
-      new Uint8Array(100_000).fill(0x81), // 100k nested arrays: no stack overflow escapes
-      Uint8Array.of(0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), // array of 2^64-1
-      Uint8Array.of(0x5b, 0, 0, 0, 1, 0, 0, 0, 0), // byte string of 2^32 bytes
-      Uint8Array.of(
-        0x82,
-        0x67,
-        ...new TextEncoder().encode("entries"),
-        0x9a,
-        0xff,
-        0xff,
-        0xff,
-        0xff,
-      ),
-      Uint8Array.of(0xbf, 0x61, 0x61), // unterminated indefinite map
+    const absurd = [
+      [0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], // array of 2^64-1 items
+      [0x9a, 0xff, 0xff, 0xff, 0xff], // array of 2^32-1 items
+      [0x82, 0x5a, 0xff, 0xff, 0xff, 0xff], // a byte string of 4 GiB
+      [0x82, 0x7b, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], // a text of 2^63 bytes
+      [0xbb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], // a map of 2^64-1 pairs
+      ...Array.from({ length: 3 }, (_, i) => new Array(2000 * (i + 1)).fill(0x81)), // deep nesting
     ];
-    for (const bytes of hostile) {
-      let error: unknown;
-      try {
-        codec.decode(bytes);
-      } catch (e) {
-        error = e;
-      }
-      assert.ok(error instanceof MycelError, `${bytes.length} bytes: ${error}`);
-      assert.equal(error.code, "bad_message");
-    }
+    for (const b of absurd) probe(codec, new Uint8Array(b), { accepted: 0 });
+    const e = assertMycelError(
+      () => codec.decode(new Uint8Array(MAX_SYNC_MESSAGE + 1)),
+      "bad_message",
+    );
+    assert.match(e.message, /limit/);
   });
 }

@@ -1,173 +1,194 @@
 /**
  * @module sync_limits_test
- * Table tests for every field check of the sync codecs: each malformed or
- * over-limit input a decoder must refuse as bad_message (naming the field),
- * every limit accepted exactly at its edge, and what the encoders refuse to
- * send.
+ * Every field check of the post-handshake messages, as tables: each
+ * malformed or over-limit input is `bad_message` naming the field; each
+ * limit is accepted exactly at its edge; the encoder refuses what the
+ * decoder refuses (we never send what a peer would refuse); non-canonical
+ * CBOR is refused, so a message has one byte form.
  */
 
 import assert from "node:assert/strict";
 import { encodeCbor } from "../../src/log/cbor.ts";
-import { deviceIdFromKey } from "../../src/log/device_id.ts";
+import { DeviceKey } from "../../src/log/device_key.ts";
+import { MAX_ENTRY_BYTES } from "../../src/log/entry.ts";
 import {
-  decodeHeads,
-  decodeHello,
-  decodeHelloReply,
-  decodeSyncMessage,
-  encodeHeads,
-  encodeHello,
-  encodeHelloReply,
-  encodeSyncMessage,
-  type Hello,
+  MAX_BATCH_ENTRIES,
+  MAX_ERROR_TEXT,
   MAX_SYNC_MESSAGE,
+} from "../../src/protocol/sync_fields.ts";
+import {
+  decodeSyncMessage,
+  encodeSyncMessage,
+  MAX_CHUNK,
+  type SyncMessage,
 } from "../../src/protocol/sync_messages.ts";
 import { assertMycelError } from "../helpers/assert.ts";
 
-const ID = deviceIdFromKey(new Uint8Array(32).fill(7));
-const H32 = new Uint8Array(32).fill(1);
-const okHello: Hello = {
-  version: 1,
-  mesh: "home",
-  device: ID,
-  heads: new Map([[ID, { seq: 3, hash: H32 }]]),
-  admission: [],
-};
+const big = (n: number, fill = 9) => new Uint8Array(n).fill(fill);
+const D16 = big(16, 1);
+const read = (x: unknown) => () => decodeSyncMessage(encodeCbor(x));
 
-const big = (n: number) => new Uint8Array(n).fill(9);
-const badReads: [string, () => unknown, RegExp][] = [
-  ["a hello that is not an array", () => decodeHello(encodeCbor({ version: 1 })), /not a CBOR/],
-  ["a hello with a missing field", () => decodeHello(encodeCbor([1, "home", big(32), []])), /5/],
-  ["an empty mesh", () => decodeHello(encodeCbor([1, "", big(32), [], []])), /mesh/],
-  ["a 65-char mesh", () => decodeHello(encodeCbor([1, "a".repeat(65), big(32), [], []])), /mesh/],
-  ["an upper-case mesh", () => decodeHello(encodeCbor([1, "Home", big(32), [], []])), /mesh/],
-  ["a 31-byte device", () => decodeHello(encodeCbor([1, "h", big(31), [], []])), /device/],
+const BAD_READS: [string, () => unknown, RegExp][] = [
+  ["not an array", read({ 0: "hi" }), /not a CBOR array/],
+  ["an empty array", read([]), /fields/],
+  ["an unknown type", read(["ping"]), /unknown message type/],
+  ["a type in upper case", read(["HI", 1, D16, [], ""]), /unknown message type/],
+  // hi
+  ["hi with 4 fields", read(["hi", 1, D16, []]), /hi message/],
+  ["hi now negative", read(["hi", -1, D16, [], ""]), /now/],
+  ["hi now fractional", read(["hi", 1.5, D16, [], ""]), /now/],
+  ["hi digest 15 bytes", read(["hi", 1, big(15), [], ""]), /digest/],
+  ["hi digest as text", read(["hi", 1, "x".repeat(16), [], ""]), /digest/],
+  ["hi 9 ports", read(["hi", 1, D16, Array(9).fill(1), ""]), /ports/],
+  ["hi port 0", read(["hi", 1, D16, [0], ""]), /port/],
+  ["hi port 65536", read(["hi", 1, D16, [65536], ""]), /port/],
+  ["hi ports not a list", read(["hi", 1, D16, 7850, ""]), /ports/],
+  ["hi observed with a space", read(["hi", 1, D16, [], "1.2.3.4 :1"]), /observed/],
+  ["hi observed with an escape", read(["hi", 1, D16, [], "\x1b[2J"]), /observed/],
+  ["hi observed of 65 characters", read(["hi", 1, D16, [], "1".repeat(65)]), /observed/],
+  ["hi observed not text", read(["hi", 1, D16, [], 5]), /observed/],
+  // heads
+  ["hd with 2 fields", read(["hd", []]), /heads message/],
+  ["hd last not a boolean", read(["hd", [], 1]), /last/],
+  ["hd rows not a list", read(["hd", 5, true]), /heads/],
+  // checkpoint
+  ["cp chunk over 1 MiB", read(["cp", big(MAX_CHUNK + 1), false]), /chunk/],
+  ["cp chunk as text", read(["cp", "abc", false]), /chunk/],
+  ["cp last missing", read(["cp", big(1)]), /checkpoint message/],
+  ["cp last as 0", read(["cp", big(1), 0]), /last/],
+  // entries
+  ["en with no entries", read(["en", []]), /1–1024/],
   [
-    "17 admission entries",
-    () => decodeHello(encodeCbor([1, "h", big(32), [], Array(17).fill(big(1))])),
-    /admission/,
-  ],
-  [
-    "an empty admission entry",
-    () => decodeHello(encodeCbor([1, "h", big(32), [], [big(0)]])),
-    /admission\[0\]/,
-  ],
-  [
-    "an admission entry over 1 MiB",
-    () => decodeHello(encodeCbor([1, "h", big(32), [], [big((1 << 20) + 1)]])),
-    /admission\[0\]/,
-  ],
-  ["a seq of 0", () => decodeHeads(encodeCbor([[big(32), 0, big(32)]])), /seq/],
-  ["a fractional seq", () => decodeHeads(encodeCbor([[big(32), 1.5, big(32)]])), /seq/],
-  ["a seq past 2^53", () => decodeHeads(encodeCbor([[big(32), 2 ** 53, big(32)]])), /seq/],
-  ["a 31-byte head hash", () => decodeHeads(encodeCbor([[big(32), 1, big(31)]])), /hash/],
-  [
-    "a repeated author",
-    () => decodeHeads(encodeCbor([[big(32), 1, big(32)], [big(32), 2, big(32)]])),
-    /distinct/,
-  ],
-  ["4097 authors", () => decodeHeads(encodeCbor(Array(4097).fill(0))), /4096/],
-  [
-    "a refusal code with a dash",
-    () => decodeHelloReply(encodeCbor([false, "no-way", "x"])),
-    /code/,
-  ],
-  [
-    "a 501-char refusal",
-    () => decodeHelloReply(encodeCbor([false, "no", "x".repeat(501)])),
-    /message/,
-  ],
-  [
-    "an escape in a refusal",
-    () => decodeHelloReply(encodeCbor([false, "no", "\x1b[2J"])),
-    /message/,
-  ],
-  [
-    "a C1 CSI in an error",
-    () => decodeSyncMessage(encodeCbor(["error", "no", "\x9b2J"])),
-    /message/,
-  ],
-  ["a reply starting with 1", () => decodeHelloReply(encodeCbor([1, 1])), /true or false/],
-  ["an unknown message type", () => decodeSyncMessage(encodeCbor(["ping"])), /type/],
-  ["an empty entries message", () => decodeSyncMessage(encodeCbor(["entries", []])), /1–1024/],
-  [
-    "1025 entries",
-    () => decodeSyncMessage(encodeCbor(["entries", Array(1025).fill(big(1))])),
+    `en with ${MAX_BATCH_ENTRIES + 1} entries`,
+    read(["en", Array(MAX_BATCH_ENTRIES + 1).fill(big(1))]),
     /1–1024/,
   ],
-  ["a negative done", () => decodeSyncMessage(encodeCbor(["done", -1])), /sent/],
-  ["a done with a string count", () => decodeSyncMessage(encodeCbor(["done", "3"])), /sent/],
+  ["en with an empty entry", read(["en", [big(0)]]), /entries\[0\]/],
   [
-    "trailing bytes",
-    () => decodeSyncMessage(new Uint8Array([...encodeCbor(["done", 1]), 0])),
+    "en with an entry over MAX_ENTRY_BYTES",
+    read(["en", [big(MAX_ENTRY_BYTES + 1)]]),
+    /entries\[0\]/,
+  ],
+  ["en with an entry as text", read(["en", ["entry"]]), /entries\[0\]/],
+  ["en with a second field", read(["en", [big(1)], 1]), /entries message/],
+  // end / ack
+  ["end sent negative", read(["end", -1, false]), /sent/],
+  ["end sent as text", read(["end", "3", false]), /sent/],
+  ["end sent 2^53", read(["end", 2 ** 53, false]), /sent/],
+  ["end without more", read(["end", 3]), /end message/],
+  ["end more as text", read(["end", 3, "no"]), /more/],
+  ["ack refused fractional", read(["ack", 1, 0.5]), /refused/],
+  ["ack accepted null", read(["ack", null, 0]), /accepted/],
+  // error
+  ["err code with a dash", read(["err", "no-way", "x"]), /code/],
+  ["err code of 65 characters", read(["err", "a".repeat(65), "x"]), /code/],
+  ["err code empty", read(["err", "", "x"]), /code/],
+  ["err text with an escape", read(["err", "no", "\x1b[31m"]), /message/],
+  ["err text with a C1 CSI", read(["err", "no", "\x9b2J"]), /message/],
+  ["err text with DEL", read(["err", "no", "a\x7f"]), /message/],
+  [
+    "err text with a lone surrogate",
+    () => {
+      // The bytes a lone surrogate would take in UTF-8 (ED B0 80): not valid UTF-8 at all.
+      const b = encodeCbor(["err", "no", "XXX"]);
+      b.set([0xed, 0xb0, 0x80], b.length - 3);
+      return decodeSyncMessage(b);
+    },
     /CBOR/,
   ],
-  ["an empty input", () => decodeSyncMessage(new Uint8Array(0)), /CBOR/],
+  ["err text with a right-to-left override", read(["err", "no", "a\u202eb"]), /message/],
+  [
+    `err text of ${MAX_ERROR_TEXT + 1} characters`,
+    read(["err", "no", "x".repeat(MAX_ERROR_TEXT + 1)]),
+    /message/,
+  ],
+  // bytes
+  ["an empty input", () => decodeSyncMessage(new Uint8Array()), /not valid CBOR/],
+  [
+    "trailing bytes",
+    () => decodeSyncMessage(new Uint8Array([...encodeCbor(["end", 1, false]), 0])),
+    /CBOR/,
+  ],
   ["a message over 4 MiB", () => decodeSyncMessage(big(MAX_SYNC_MESSAGE + 1)), /limit/],
 ];
-for (const [name, read, reason] of badReads) {
-  Deno.test(`decoders reject ${name} as bad_message`, () => {
-    const e = assertMycelError(read);
-    assert.equal(e.code, "bad_message", e.message);
-    assert.match(e.message, /^Cannot read sync message: /);
+
+for (const [name, run, reason] of BAD_READS) {
+  Deno.test(`decodeSyncMessage() refuses ${name} as bad_message`, () => {
+    const e = assertMycelError(run, "bad_message", name);
     assert.match(e.message, reason);
   });
 }
 
-Deno.test("decoders accept every limit exactly", () => {
-  const heads = Array.from({ length: 4096 }, (_, i) => {
-    const k = new Uint8Array(32);
-    k[0] = i >> 8;
-    k[1] = i & 255;
-    return [k, Number.MAX_SAFE_INTEGER, big(32)];
-  });
-  assert.equal(decodeHeads(encodeCbor(heads)).size, 4096);
-  const mesh = "a-".repeat(32);
-  // 16 entries, one of the 1 MiB maximum (all 16 at 1 MiB would pass the 4 MiB message cap).
-  const admission = [big(1 << 20), ...Array(15).fill(big(1000))];
-  assert.equal(decodeHello(encodeCbor([1, mesh, big(32), [], admission])).admission.length, 16);
-  const refusal = decodeHelloReply(encodeCbor([false, "a".repeat(64), "é".repeat(500)]));
-  assert.equal(refusal.ok, false);
-  const msg = decodeSyncMessage(
-    encodeSyncMessage({ type: "entries", entries: Array(1024).fill(big(1)) }),
-  );
-  assert.equal(msg.type === "entries" && msg.entries.length, 1024);
+Deno.test("decodeSyncMessage() refuses entries that together exceed the message cap", () => {
+  // 5 entries of 1 MiB: each within MAX_ENTRY_BYTES, together over 4 MiB (checked before copying).
+  const e = assertMycelError(read(["en", Array(5).fill(big(MAX_ENTRY_BYTES))]), "bad_message");
+  assert.match(e.message, /limit|exceed/);
 });
 
-Deno.test("decoded entries do not alias the input buffer", () => {
-  const wire = encodeSyncMessage({ type: "entries", entries: [big(4)] });
-  const msg = decodeSyncMessage(wire);
-  wire.fill(0);
-  assert.deepStrictEqual(msg, { type: "entries", entries: [big(4)] });
+Deno.test("decodeSyncMessage() refuses non-canonical CBOR: one message, one byte form", () => {
+  const canonical = encodeCbor(["end", 5, false]);
+  const variants: [string, number[]][] = [
+    ["an integer with a longer head", [0x83, 0x63, 0x65, 0x6e, 0x64, 0x18, 0x05, 0xf4]],
+    ["an integer as a float", [0x83, 0x63, 0x65, 0x6e, 0x64, 0xf9, 0x45, 0x00, 0xf4]],
+    ["an indefinite-length array", [0x9f, 0x63, 0x65, 0x6e, 0x64, 0x05, 0xf4, 0xff]],
+    ["a text with a longer length head", [0x83, 0x78, 0x03, 0x65, 0x6e, 0x64, 0x05, 0xf4]],
+    ["a tagged integer", [0x83, 0x63, 0x65, 0x6e, 0x64, 0xc1, 0x05, 0xf4]],
+  ];
+  assert.equal(decodeSyncMessage(canonical).type, "end");
+  for (const [label, bytes] of variants) {
+    assertMycelError(() => decodeSyncMessage(new Uint8Array(bytes)), "bad_message", label);
+  }
 });
 
-const badWrites: [string, () => unknown][] = [
-  ["a hello of version 2", () => encodeHello({ ...okHello, version: 2 })],
-  ["a hello with a bad mesh", () => encodeHello({ ...okHello, mesh: "My Mesh" })],
-  [
-    "a hello from a mistyped device",
-    () => encodeHello({ ...okHello, device: ID.replace(/^./, "Z") }),
-  ],
-  ["heads with a mistyped author", () => encodeHeads(new Map([["nope", { seq: 1, hash: H32 }]]))],
-  ["heads with seq 0", () => encodeHeads(new Map([[ID, { seq: 0, hash: H32 }]]))],
-  [
-    "heads naming one key in two spellings",
-    () =>
-      encodeHeads(
-        new Map([[ID, { seq: 1, hash: H32 }], [ID.toLowerCase(), { seq: 1, hash: H32 }]]),
-      ),
-  ],
-  ["a refusal with a newline", () => encodeHelloReply({ ok: false, code: "x", message: "a\nb" })],
-  ["an entries message with no entries", () => encodeSyncMessage({ type: "entries", entries: [] })],
-  [
-    "an entries message over 4 MiB",
-    () => encodeSyncMessage({ type: "entries", entries: Array(5).fill(big(1 << 20)) }),
-  ],
-  ["a done with a negative count", () => encodeSyncMessage({ type: "done", sent: -1 })],
+Deno.test("decodeSyncMessage() accepts every limit exactly at its edge", () => {
+  const key = DeviceKey.of(big(32, 3));
+  const accepted: SyncMessage[] = [
+    {
+      type: "hi",
+      now: Number.MAX_SAFE_INTEGER,
+      digest: D16,
+      ports: Array(8).fill(65535),
+      observed: "1".repeat(64),
+    },
+    { type: "heads", rows: [[key, { seq: Number.MAX_SAFE_INTEGER, hash: big(32) }]], last: false },
+    { type: "checkpoint", chunk: big(MAX_CHUNK), last: false },
+    { type: "checkpoint", chunk: new Uint8Array(), last: true },
+    { type: "entries", entries: Array(MAX_BATCH_ENTRIES).fill(big(1)) },
+    { type: "entries", entries: [big(MAX_ENTRY_BYTES)] },
+    { type: "end", sent: Number.MAX_SAFE_INTEGER, more: true },
+    { type: "ack", accepted: 0, refused: Number.MAX_SAFE_INTEGER },
+    { type: "error", code: "a".repeat(64), message: "x".repeat(MAX_ERROR_TEXT) },
+  ];
+  for (const m of accepted) assert.equal(decodeSyncMessage(encodeSyncMessage(m)).type, m.type);
+});
+
+const BAD_WRITES: [string, SyncMessage][] = [
+  ["a digest of 15 bytes", { type: "hi", now: 1, digest: big(15), ports: [], observed: "" }],
+  ["port 0", { type: "hi", now: 1, digest: D16, ports: [0], observed: "" }],
+  ["an observed address with a newline", {
+    type: "hi",
+    now: 1,
+    digest: D16,
+    ports: [],
+    observed: "a\n",
+  }],
+  ["a negative now", { type: "hi", now: -1, digest: D16, ports: [], observed: "" }],
+  ["a chunk over 1 MiB", { type: "checkpoint", chunk: big(MAX_CHUNK + 1), last: true }],
+  ["no entries", { type: "entries", entries: [] }],
+  ["too many entries", { type: "entries", entries: Array(MAX_BATCH_ENTRIES + 1).fill(big(1)) }],
+  ["entries over the message cap", {
+    type: "entries",
+    entries: Array(5).fill(big(MAX_ENTRY_BYTES)),
+  }],
+  ["a fractional sent", { type: "end", sent: 0.5, more: false }],
+  ["a negative ack", { type: "ack", accepted: -1, refused: 0 }],
+  ["an error code in upper case", { type: "error", code: "NO", message: "x" }],
+  ["an error text with an escape", { type: "error", code: "no", message: "\x1b[2J" }],
+  ["an unknown type", { type: "ping" } as unknown as SyncMessage],
 ];
-for (const [name, write] of badWrites) {
-  Deno.test(`encoders refuse ${name}`, () => {
-    const e = assertMycelError(write);
-    assert.equal(e.code, "bad_message");
-    assert.match(e.message, /^Cannot write sync message: /);
+
+for (const [name, msg] of BAD_WRITES) {
+  Deno.test(`encodeSyncMessage() refuses ${name}`, () => {
+    assertMycelError(() => encodeSyncMessage(msg), "bad_message", name);
   });
 }

@@ -1,162 +1,140 @@
 /**
  * @module sync_messages_test
- * Sync message codecs: round-trip properties for heads, hellos, replies and
- * application messages; version mismatch; batching. The field-by-field limit
- * tables are in sync_limits_test.ts, the fuzzing in sync_fuzz_test.ts.
+ * The post-handshake messages of sync protocol version 2: every message
+ * round-trips exactly (bytes and value), uses its short wire tag, decodes to
+ * fresh copies of byte fields, and heads rows continue ascending across the
+ * messages of a session. Field limits are in sync_limits_test.ts, fuzzing in
+ * sync_fuzz_test.ts, the handshake payloads in sync_hello_test.ts.
  */
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { isMycelError } from "../../src/errors.ts";
-import { encodeCbor } from "../../src/log/cbor.ts";
-import { deviceIdFromKey } from "../../src/log/device_id.ts";
+import { decodeCbor, encodeCbor } from "../../src/log/cbor.ts";
+import { DeviceKey } from "../../src/log/device_key.ts";
 import {
-  batchEntries,
-  decodeHeads,
-  decodeHello,
-  decodeHelloReply,
-  decodeSyncMessage,
-  encodeHeads,
-  encodeHello,
-  encodeHelloReply,
-  encodeSyncMessage,
-  type Heads,
-  type Hello,
-  type HelloReply,
-  MAX_BATCH_BYTES,
+  MAX_BATCH_ENTRIES,
   MAX_SYNC_MESSAGE,
   SYNC_PROLOGUE,
   SYNC_PROTOCOL_VERSION,
+} from "../../src/protocol/sync_fields.ts";
+import {
+  decodeSyncMessage,
+  encodeSyncMessage,
+  MAX_CHUNK,
   type SyncMessage,
 } from "../../src/protocol/sync_messages.ts";
-import { assertMycelError } from "../helpers/assert.ts";
+import { assertBytes, assertMycelError } from "../helpers/assert.ts";
+import { syncMessageArb, WIRE_TAGS } from "./sync_arbs.ts";
 
-const key = fc.uint8Array({ minLength: 32, maxLength: 32 });
-const hash = fc.uint8Array({ minLength: 32, maxLength: 32 });
-const heads: fc.Arbitrary<Heads> = fc
-  .uniqueArray(fc.tuple(key.map(deviceIdFromKey), fc.integer({ min: 1 }), hash), {
-    selector: (row) => row[0],
-    maxLength: 6,
-  })
-  .map((rows) => new Map(rows.map(([id, seq, h]) => [id, { seq, hash: h }])));
-const mesh = fc.stringMatching(/^[a-z0-9-]{1,64}$/);
-const code = fc.stringMatching(/^[a-z_]{1,64}$/);
-// fc.record makes null-prototype objects by default; decoders make plain ones.
-const plain = { noNullPrototype: true } as const;
-const isControl = (c: number) => c < 0x20 || (c >= 0x7f && c <= 0x9f);
-const text = fc.string({ unit: "binary", maxLength: 200 }).filter((s) =>
-  s.length <= 500 && s.isWellFormed() && ![...s].some((c) => isControl(c.charCodeAt(0)))
-);
-const entries = (min: number, max: number) =>
-  fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { minLength: min, maxLength: max });
-const hello: fc.Arbitrary<Hello> = fc.record({
-  version: fc.constant(SYNC_PROTOCOL_VERSION),
-  mesh,
-  device: key.map(deviceIdFromKey),
-  heads,
-  admission: entries(0, 16),
-}, plain);
-const reply: fc.Arbitrary<HelloReply> = fc.oneof(
-  fc.record({
-    ok: fc.constant(true as const),
-    version: fc.constant(1),
-    mesh,
-    device: key.map(deviceIdFromKey),
-    heads,
-  }, plain),
-  fc.record({ ok: fc.constant(false as const), code, message: text }, plain),
-);
-const syncMessage: fc.Arbitrary<SyncMessage> = fc.oneof(
-  fc.record({ type: fc.constant("entries" as const), entries: entries(1, 30) }, plain),
-  fc.record({ type: fc.constant("done" as const), sent: fc.nat() }, plain),
-  fc.record({ type: fc.constant("error" as const), code, message: text }, plain),
-);
+/** A message as data (keys by hex), for deep comparison. */
+const data = (m: SyncMessage) =>
+  JSON.parse(JSON.stringify(m, (_k, v) => {
+    if (v instanceof DeviceKey) return v.hex;
+    if (v instanceof Uint8Array) return `bytes:${v.toHex()}`;
+    return v;
+  }));
 
-Deno.test("every codec round-trips (property)", () => {
-  fc.assert(fc.property(heads, (h) => assert.deepStrictEqual(decodeHeads(encodeHeads(h)), h)));
-  fc.assert(fc.property(hello, (m) => assert.deepStrictEqual(decodeHello(encodeHello(m)), m)));
+Deno.test("every message round-trips: decode(encode(m)) is m, and re-encodes to the same bytes", () => {
+  const seen = new Set<string>();
   fc.assert(
-    fc.property(reply, (m) => assert.deepStrictEqual(decodeHelloReply(encodeHelloReply(m)), m)),
-  );
-  fc.assert(
-    fc.property(syncMessage, (m) => {
-      assert.deepStrictEqual(decodeSyncMessage(encodeSyncMessage(m)), m);
+    fc.property(syncMessageArb, (m) => {
+      seen.add(m.type);
+      const bytes = encodeSyncMessage(m);
+      const back = decodeSyncMessage(bytes);
+      assert.deepStrictEqual(data(back), data(m));
+      assertBytes(encodeSyncMessage(back), bytes);
     }),
+    { seed: 91, numRuns: 3000 },
+  );
+  assert.deepEqual([...seen].sort(), Object.keys(WIRE_TAGS).sort());
+});
+
+Deno.test("each message is a CBOR array led by its short wire tag", () => {
+  for (const m of fc.sample(syncMessageArb, { seed: 92, numRuns: 300 })) {
+    const raw = decodeCbor(encodeSyncMessage(m), "m") as unknown[];
+    assert.equal(raw[0], WIRE_TAGS[m.type]);
+  }
+  assert.deepEqual(
+    decodeCbor(encodeSyncMessage({ type: "end", sent: 3, more: true }), "m"),
+    ["end", 3, true],
   );
 });
 
-Deno.test("constants are what the wire expects", () => {
-  assert.equal(SYNC_PROTOCOL_VERSION, 1);
-  assert.equal(MAX_SYNC_MESSAGE, 4 * 1024 * 1024);
+Deno.test("constants: protocol version 2, prologue unchanged since version 1, message cap 4 MiB", () => {
+  assert.equal(SYNC_PROTOCOL_VERSION, 2);
   assert.equal(new TextDecoder().decode(SYNC_PROLOGUE), "mycel/sync/1");
+  assert.equal(MAX_SYNC_MESSAGE, 4 << 20);
+  assert.equal(MAX_BATCH_ENTRIES, 1024);
+  assert.equal(MAX_CHUNK, 1 << 20);
 });
 
-Deno.test("decodeHello() reports another version as version_mismatch with a hint", () => {
-  const wire = encodeCbor([2, "home", new Uint8Array(32), [], [], "a v2 field"]);
-  const e = assertMycelError(() => decodeHello(wire));
-  assert.equal(e.code, "version_mismatch");
-  assert.match(e.message, /peer speaks sync protocol version 2, this mycel speaks 1/);
-  assert.match(e.hint ?? "", /Update mycel on this device/);
-  const old = assertMycelError(() => decodeHello(encodeCbor([0, "home"])));
-  assert.equal(old.code, "version_mismatch");
-  assert.match(old.hint ?? "", /Update mycel on the peer/);
+Deno.test("decoded byte fields are copies: changing the input afterwards changes nothing", () => {
+  const entry = new Uint8Array([1, 2, 3]);
+  const chunk = new Uint8Array([4, 5]);
+  const key = DeviceKey.of(new Uint8Array(32).fill(0x11));
+  const inputs = [
+    encodeSyncMessage({ type: "entries", entries: [entry] }),
+    encodeSyncMessage({ type: "checkpoint", chunk, last: true }),
+    encodeSyncMessage({
+      type: "heads",
+      rows: [[key, { seq: 1, hash: new Uint8Array(32).fill(2) }]],
+      last: true,
+    }),
+    encodeSyncMessage({
+      type: "hi",
+      now: 1,
+      digest: new Uint8Array(16).fill(3),
+      ports: [],
+      observed: "",
+    }),
+  ];
+  for (const bytes of inputs) {
+    const m = decodeSyncMessage(bytes);
+    const before = JSON.stringify(data(m));
+    bytes.fill(0xee);
+    assert.equal(JSON.stringify(data(m)), before);
+  }
 });
 
-Deno.test("decodeHelloReply() reports another version as version_mismatch", () => {
-  const e = assertMycelError(() => decodeHelloReply(encodeCbor([true, 7, "whatever"])));
-  assert.equal(e.code, "version_mismatch");
-  assert.match(e.message, /version 7/);
-});
-
-Deno.test("a refusal is read whatever the version of the peer", () => {
-  const wire = encodeCbor([false, "unknown_device", "this device is not in the mesh"]);
-  assert.deepStrictEqual(decodeHelloReply(wire), {
-    ok: false,
-    code: "unknown_device",
-    message: "this device is not in the mesh",
+Deno.test("heads rows continue ascending across the messages of a session (lastHead)", () => {
+  const keys = [1, 2, 3, 4].map((b) => DeviceKey.of(new Uint8Array(32).fill(b)));
+  const row = (k: DeviceKey) =>
+    [k, { seq: 1, hash: new Uint8Array(32) }] as [DeviceKey, { seq: number; hash: Uint8Array }];
+  const second = encodeSyncMessage({
+    type: "heads",
+    rows: [row(keys[2]), row(keys[3])],
+    last: true,
   });
+  // After a message ending with keys[1], keys[2] may follow …
+  const ok = decodeSyncMessage(second, keys[1]);
+  assert.ok(ok.type === "heads" && ok.rows.length === 2);
+  // … but not after one ending with keys[2] or a later key.
+  for (const after of [keys[2], keys[3]]) {
+    const e = assertMycelError(() => decodeSyncMessage(second, after), "bad_message");
+    assert.match(e.message, /sorted and distinct/);
+  }
 });
 
-const big = (n: number) => new Uint8Array(n).fill(9);
-
-Deno.test("batchEntries() keeps order and bounds count and bytes (property)", () => {
-  const sizes = fc.array(fc.integer({ min: 1, max: 300 }), { maxLength: 60 });
-  fc.assert(
-    fc.property(
-      sizes,
-      fc.integer({ min: 1, max: 500 }),
-      fc.integer({ min: 1, max: 8 }),
-      (ns, maxBytes, maxCount) => {
-        const input = ns.map((n, i) => new Uint8Array(n).fill(i));
-        const batches = batchEntries(input, maxBytes, maxCount);
-        assert.deepStrictEqual(batches.flat(), input);
-        for (const b of batches) {
-          assert.ok(b.length >= 1 && b.length <= maxCount);
-          const total = b.reduce((s, e) => s + e.length, 0);
-          assert.ok(total <= maxBytes || b.length === 1, "only a lone entry may exceed maxBytes");
-        }
-      },
-    ),
+Deno.test("encodeSyncMessage() refuses heads rows out of order or repeated, as the peer would", () => {
+  const [a, b] = [1, 2].map((x) => DeviceKey.of(new Uint8Array(32).fill(x)));
+  const h = { seq: 1, hash: new Uint8Array(32) };
+  assertMycelError(
+    () => encodeSyncMessage({ type: "heads", rows: [[b, h], [a, h]], last: true }),
+    "bad_message",
+  );
+  assertMycelError(
+    () => encodeSyncMessage({ type: "heads", rows: [[a, h], [a, h]], last: true }),
+    "bad_message",
   );
 });
 
-Deno.test("batchEntries() gives an oversize entry a batch of its own", () => {
-  const [a, b, c] = [big(10), big(100), big(10)];
-  assert.deepStrictEqual(batchEntries([a, b, c], 50), [[a], [b], [c]]);
-  assert.deepStrictEqual(batchEntries([]), []);
+Deno.test("a heads message with no rows is valid (an empty log, or the last of several)", () => {
+  const m = decodeSyncMessage(encodeSyncMessage({ type: "heads", rows: [], last: true }));
+  assert.deepEqual(data(m), { type: "heads", rows: [], last: true });
 });
 
-Deno.test("batchEntries() refuses limits the wire cannot carry", () => {
-  assert.ok(isMycelError(assertMycelError(() => batchEntries([], 0)), "internal"));
-  assert.ok(
-    isMycelError(assertMycelError(() => batchEntries([], MAX_BATCH_BYTES + 1)), "internal"),
-  );
-  assert.ok(isMycelError(assertMycelError(() => batchEntries([], 1024, 1025)), "internal"));
-});
-
-Deno.test("the largest batch batchEntries() allows still encodes under MAX_SYNC_MESSAGE", () => {
-  const entries = Array(1024).fill(big(Math.floor(MAX_BATCH_BYTES / 1024)));
-  const [batch] = batchEntries(entries, MAX_BATCH_BYTES);
-  assert.equal(batch.length, 1024);
-  assert.ok(encodeSyncMessage({ type: "entries", entries: batch }).length <= MAX_SYNC_MESSAGE);
+Deno.test("decodeSyncMessage() refuses a message in the old version-1 vocabulary", () => {
+  for (const old of [["entries", [new Uint8Array(1)]], ["done", 3], ["error", "x", "y"]]) {
+    assertMycelError(() => decodeSyncMessage(encodeCbor(old)), "bad_message", String(old[0]));
+  }
 });

@@ -1,173 +1,303 @@
 /**
  * @module sync_session_test
- * SyncSession: table tests for every ordering rule, 10,000 random message
- * sequences checked against a small reference model (only MycelError is ever
- * thrown), and reorderings of a valid conversation.
+ * The state machine of what a peer may send after the handshake:
+ *
+ *   hi → heads…(last)? → checkpoint…(last)? → entries* → end  (+ one ack)
+ *
+ * Table tests of each rule, the limits (authors in heads, checkpoint size),
+ * and 20,000 random conversations checked against a reference model written
+ * independently from the rules in the module header.
  */
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { MycelError } from "../../src/errors.ts";
+import { isMycelError } from "../../src/errors.ts";
+import { MAX_CHECKPOINT_BYTES } from "../../src/log/checkpoint.ts";
+import { DeviceKey } from "../../src/log/device_key.ts";
+import { MAX_AUTHORS } from "../../src/protocol/sync_fields.ts";
+import type { Head } from "../../src/protocol/sync_heads.ts";
 import type { SyncMessage } from "../../src/protocol/sync_messages.ts";
-import { SyncSession } from "../../src/protocol/sync_session.ts";
+import { type ReceiveAction, SyncSession } from "../../src/protocol/sync_session.ts";
 import { assertMycelError } from "../helpers/assert.ts";
 
-const E = (n: number): SyncMessage => ({
+const HI: SyncMessage = {
+  type: "hi",
+  now: 5,
+  digest: new Uint8Array(16),
+  ports: [7850],
+  observed: "",
+};
+const key = (i: number) => {
+  const b = new Uint8Array(32);
+  new DataView(b.buffer).setUint32(28, i);
+  return DeviceKey.of(b);
+};
+const row = (i: number): [DeviceKey, Head] => [key(i), { seq: i + 1, hash: new Uint8Array(32) }];
+const HEADS = (rows: [DeviceKey, Head][], last = true): SyncMessage => ({
+  type: "heads",
+  rows,
+  last,
+});
+const CP = (n: number, last: boolean): SyncMessage => ({
+  type: "checkpoint",
+  chunk: new Uint8Array(n).fill(n),
+  last,
+});
+const EN = (n: number): SyncMessage => ({
   type: "entries",
-  entries: Array(n).fill(Uint8Array.of(1)),
+  entries: Array(n).fill(new Uint8Array([1])),
 });
-const DONE = (sent: number): SyncMessage => ({ type: "done", sent });
-const ERR: SyncMessage = { type: "error", code: "bad_entry", message: "signature invalid" };
+const END = (sent: number, more = false): SyncMessage => ({ type: "end", sent, more });
+const ACK: SyncMessage = { type: "ack", accepted: 1, refused: 0 };
+const ERR: SyncMessage = { type: "error", code: "busy", message: "later" };
 
-/** Feed `msgs`; the code of the error thrown at the last one, or "ok". */
-function feed(s: SyncSession, msgs: SyncMessage[]): string {
-  for (const m of msgs) {
-    try {
-      s.receive(m);
-    } catch (e) {
-      if (!(e instanceof MycelError)) throw e;
-      return e.code;
-    }
-  }
-  return "ok";
+/** A session past `hi`, with the digests equal or not. */
+function afterHi(digestsEqual: boolean): SyncSession {
+  const s = new SyncSession();
+  assert.equal(s.receive(HI).kind, "hi");
+  s.setDigestsEqual(digestsEqual);
+  return s;
 }
 
-const rejected: [string, SyncMessage[], string, RegExp][] = [
-  ["entries after the peer's done", [E(2), DONE(2), E(1)], "protocol_violation", /after its done/],
-  ["a second done", [DONE(0), DONE(0)], "protocol_violation", /done twice/],
-  ["a done counting more entries than arrived", [E(2), DONE(3)], "protocol_violation", /sent 3/],
+// ---------------------------------------------------------------------------
+// Rules
+
+Deno.test("a whole conversation: hi, heads in two messages, a checkpoint in chunks, entries, end, ack", () => {
+  const s = afterHi(false);
+  assert.equal(s.receive(HEADS([row(1)], false)).kind, "none");
+  assert.equal(s.lastHead, key(1));
+  const heads = s.receive(HEADS([row(2)], true));
+  assert.ok(heads.kind === "heads" && heads.heads.size === 2 && heads.heads.get(key(2))?.seq === 3);
+  assert.equal(s.receive(CP(3, false)).kind, "none");
+  const cp = s.receive(CP(2, true));
+  assert.ok(cp.kind === "checkpoint");
+  assert.deepEqual([...cp.bytes], [3, 3, 3, 2, 2]);
+  const en = s.receive(EN(2));
+  assert.ok(en.kind === "entries" && en.entries.length === 2);
+  s.receive(EN(1));
+  assert.equal(s.received, 3);
+  s.noteOurEnd(true);
+  assert.equal(s.peerEnded, false);
+  assert.deepEqual(s.receive(END(3, true)), { kind: "end", more: true });
+  assert.equal(s.peerEnded, true);
+  assert.deepEqual(s.receive(ACK), { kind: "ack", accepted: 1, refused: 0 });
+  assertMycelError(() => s.receive(ACK), "protocol_violation");
+});
+
+Deno.test("equal digests: no heads may come, the body follows hi directly", () => {
+  const s = afterHi(true);
+  assert.equal(s.receive(EN(1)).kind, "entries");
+  const t = afterHi(true);
+  const e = assertMycelError(() => t.receive(HEADS([row(1)])), "protocol_violation");
+  assert.match(e.message, /digests match/);
+});
+
+const VIOLATIONS: [string, (s: SyncSession) => void, RegExp][] = [
+  ["anything before hi", (s) => s.receive(EN(1)), /before hi/],
+  ["a second hi", (s) => (s.receive(HI), s.setDigestsEqual(true), s.receive(HI)), /out of order/],
   [
-    "a done counting fewer entries than arrived",
-    [E(2), E(1), DONE(2)],
-    "protocol_violation",
-    /3 arrived/,
+    "entries before heads when digests differ",
+    (s) => (s.receive(HI), s.receive(EN(1))),
+    /before its heads/,
   ],
-  ["anything after a peer error", [ERR, DONE(0)], "protocol_violation", /ended/],
-  ["anything after a violation", [DONE(1), DONE(0)], "protocol_violation", /ended/],
-  ["entries past the maxReceived cap", [E(3), E(3)], "too_many_entries", /over 5 entries/],
+  [
+    "end before heads when digests differ",
+    (s) => (s.receive(HI), s.receive(END(0))),
+    /before its heads/,
+  ],
+  [
+    "heads after the last heads",
+    (s) => (s.receive(HI), s.receive(HEADS([row(1)])), s.receive(HEADS([row(2)]))),
+    /out of order/,
+  ],
+  [
+    "a checkpoint after entries",
+    (s) => (s.receive(HI), s.setDigestsEqual(true), s.receive(EN(1)), s.receive(CP(1, true))),
+    /after entries/,
+  ],
+  [
+    "entries inside a checkpoint",
+    (s) => (s.receive(HI), s.setDigestsEqual(true), s.receive(CP(1, false)), s.receive(EN(1))),
+    /inside a checkpoint/,
+  ],
+  [
+    "end inside a checkpoint",
+    (s) => (s.receive(HI), s.setDigestsEqual(true), s.receive(CP(1, false)), s.receive(END(0))),
+    /inside a checkpoint/,
+  ],
+  [
+    "end with a wrong count",
+    (s) => (s.receive(HI), s.setDigestsEqual(true), s.receive(EN(2)), s.receive(END(3))),
+    /says it sent 3/,
+  ],
+  [
+    "entries after end",
+    (s) => (s.receive(HI), s.setDigestsEqual(true), s.receive(END(0)), s.receive(EN(1))),
+    /after its end/,
+  ],
+  [
+    "an ack before we ended",
+    (s) => (s.receive(HI), s.setDigestsEqual(true), s.receive(ACK)),
+    /did not send/,
+  ],
+  [
+    "an ack when we sent nothing",
+    (s) => (s.noteOurEnd(false), s.receive(HI), s.setDigestsEqual(true), s.receive(ACK)),
+    /did not send/,
+  ],
 ];
-for (const [name, msgs, code, reason] of rejected) {
-  Deno.test(`SyncSession.receive() rejects ${name}`, () => {
-    const s = new SyncSession({ maxReceived: 5 });
-    for (const m of msgs.slice(0, -1)) {
-      try {
-        s.receive(m);
-      } catch { /* the earlier violation is what the "after" cases build on */ }
-    }
-    const e = assertMycelError(() => s.receive(msgs[msgs.length - 1]));
-    assert.equal(e.code, code);
+
+for (const [name, run, reason] of VIOLATIONS) {
+  Deno.test(`SyncSession refuses ${name} (protocol_violation), and stays failed`, () => {
+    const s = new SyncSession();
+    const e = assertMycelError(() => run(s), "protocol_violation", name);
     assert.match(e.message, reason);
-    assert.equal(s.failed, true);
-    assert.equal(s.finished, false);
+    assert.match(e.hint ?? "", /faulty or hostile/);
+    assertMycelError(() => s.receive(ERR), "protocol_violation", "after failing");
   });
 }
 
-Deno.test("SyncSession.receive() hands over entries and counts them", () => {
-  const s = new SyncSession();
-  const r = s.receive(E(3));
-  assert.equal(r.kind === "entries" && r.entries.length, 3);
-  assert.deepStrictEqual(s.receive(DONE(3)), { kind: "done" });
-  assert.deepStrictEqual(s.counts, { sent: 0, received: 3 });
+Deno.test("a peer error ends the session at any point, and nothing may follow", () => {
+  for (
+    const prefix of [[], [HI], [HI, HEADS([row(1)], false)], [HI, HEADS([]), EN(1)], [
+      HI,
+      HEADS([]),
+      END(0),
+    ]]
+  ) {
+    const s = new SyncSession();
+    s.setDigestsEqual(false);
+    for (const m of prefix) s.receive(m);
+    assert.deepEqual(s.receive(ERR), { kind: "peer_error", code: "busy", message: "later" });
+    assertMycelError(() => s.receive(ACK), "protocol_violation");
+  }
 });
 
-Deno.test("SyncSession.receive() reports a peer error, even after the peer's done", () => {
-  const s = new SyncSession();
-  s.receive(DONE(0));
-  assert.deepStrictEqual(s.receive(ERR), {
-    kind: "peer_error",
-    code: "bad_entry",
-    message: "signature invalid",
-  });
-  assert.equal(s.failed, true);
+Deno.test("an ack may come before the peer's own end (it stores what we sent while sending)", () => {
+  const s = afterHi(true);
+  s.noteOurEnd(true);
+  assert.equal(s.receive(ACK).kind, "ack");
+  assert.equal(s.receive(END(0)).kind, "end");
+  assertMycelError(() => s.receive(ACK), "protocol_violation", "a second ack");
 });
 
-Deno.test("SyncSession is finished once both dones were sent and received, in either order", () => {
-  const a = new SyncSession();
-  a.sendEntries(4);
-  assert.deepStrictEqual(a.sendDone(), { type: "done", sent: 4 });
-  assert.equal(a.finished, false);
-  a.receive(DONE(0));
-  assert.equal(a.finished, true);
-  const b = new SyncSession();
-  b.receive(E(1));
-  b.receive(DONE(1));
-  assert.equal(b.finished, false);
-  b.sendDone();
-  assert.equal(b.finished, true);
-  assert.deepStrictEqual(b.counts, { sent: 0, received: 1 });
-});
-
-Deno.test("SyncSession.sendEntries() and sendDone() refuse to run after done or an error", () => {
-  const s = new SyncSession();
-  s.sendDone();
-  assert.equal(assertMycelError(() => s.sendEntries(1)).code, "internal");
-  assert.equal(assertMycelError(() => s.sendDone()).code, "internal");
-  const t = new SyncSession();
-  assert.deepStrictEqual(t.sendError("busy", "try later"), {
-    type: "error",
-    code: "busy",
-    message: "try later",
-  });
-  assert.equal(t.failed, true);
-  assert.equal(assertMycelError(() => t.sendEntries(1)).code, "internal");
-  assert.equal(assertMycelError(() => t.receive(DONE(0))).code, "protocol_violation");
-  assert.equal(assertMycelError(() => new SyncSession({ maxReceived: -1 })).code, "internal");
-});
-
-// Random sequences vs. a reference model written as the rules read in the docs.
-const message: fc.Arbitrary<SyncMessage> = fc.oneof(
-  fc.integer({ min: 1, max: 3 }).map(E),
-  fc.integer({ min: 0, max: 8 }).map(DONE),
-  fc.constant(ERR),
-);
-Deno.test("SyncSession agrees with the reference model on 10,000 random sequences", () => {
-  fc.assert(
-    fc.property(fc.array(message, { maxLength: 8 }), (msgs) => {
-      const s = new SyncSession({ maxReceived: 6 });
-      let received = 0;
-      let done = false;
-      for (const m of msgs) {
-        let expected: string;
-        if (m.type === "entries") {
-          expected = done
-            ? "protocol_violation"
-            : received + m.entries.length > 6
-            ? "too_many_entries"
-            : "entries";
-          if (expected === "entries") received += m.entries.length;
-        } else if (m.type === "done") {
-          expected = done || m.sent !== received ? "protocol_violation" : "done";
-          done = true;
-        } else expected = "peer_error";
-        let actual: string;
-        try {
-          actual = s.receive(m).kind;
-        } catch (e) {
-          if (!(e instanceof MycelError)) throw e;
-          actual = e.code;
-        }
-        assert.equal(actual, expected);
-        if (actual !== "entries" && actual !== "done") {
-          assert.equal(s.failed, true);
-          assert.equal(feed(s, [DONE(received)]), "protocol_violation");
-          return;
-        }
-      }
-      assert.equal(s.counts.received, received);
-    }),
-    { numRuns: 10_000 },
+Deno.test(`heads listing more than ${MAX_AUTHORS} authors in all are refused`, () => {
+  const s = afterHi(false);
+  const per = 2048;
+  let i = 0;
+  for (; i + per <= MAX_AUTHORS; i += per) {
+    assert.equal(
+      s.receive(HEADS(Array.from({ length: per }, (_, j) => row(i + j)), false)).kind,
+      "none",
+    );
+  }
+  const rest = MAX_AUTHORS - i;
+  assert.equal(
+    s.receive(HEADS(Array.from({ length: rest }, (_, j) => row(i + j)), false)).kind,
+    "none",
   );
+  const e = assertMycelError(
+    () => s.receive(HEADS([row(MAX_AUTHORS)], true)),
+    "protocol_violation",
+  );
+  assert.match(e.message, /over 100000 authors/);
 });
 
-Deno.test("SyncSession accepts a reordered conversation only when done comes last", () => {
+Deno.test("a checkpoint over MAX_CHECKPOINT_BYTES in all is refused before it is assembled", () => {
+  const s = afterHi(true);
+  const mib = new Uint8Array(1 << 20);
+  const chunk: SyncMessage = { type: "checkpoint", chunk: mib, last: false };
+  const n = MAX_CHECKPOINT_BYTES / mib.length;
+  for (let i = 0; i < n; i++) assert.equal(s.receive(chunk).kind, "none");
+  const e = assertMycelError(
+    () => s.receive({ type: "checkpoint", chunk: new Uint8Array(1), last: true }),
+    "protocol_violation",
+  );
+  assert.match(e.message, /too large/);
+});
+
+// ---------------------------------------------------------------------------
+// Reference model
+
+type Outcome = ReceiveAction["kind"] | "violation";
+
+/** What the rules say each message of `msgs` does (after `violation`, everything is one). */
+function model(
+  msgs: readonly SyncMessage[],
+  digestsEqual: boolean,
+  ourEnd: "no" | "empty" | "sent",
+): Outcome[] {
+  let state: "start" | "heads" | "body" | "ended" | "dead" = "start";
+  let inCheckpoint = false, entries = 0, acked = false;
+  const out: Outcome[] = [];
+  for (const m of msgs) {
+    let o: Outcome = "violation";
+    if (state !== "dead") {
+      if (m.type === "error") o = "peer_error";
+      else if (state === "start") o = m.type === "hi" ? "hi" : "violation";
+      else if (state === "heads" && m.type === "heads") {
+        o = digestsEqual ? "violation" : (m.last ? "heads" : "none");
+      } else if (state === "heads" && !digestsEqual) o = "violation";
+      else if (m.type === "ack") o = ourEnd === "sent" && !acked ? "ack" : "violation";
+      else if (state === "ended") o = "violation";
+      else if (m.type === "checkpoint") {
+        o = entries > 0 ? "violation" : (m.last ? "checkpoint" : "none");
+      } else if (m.type === "entries") o = inCheckpoint ? "violation" : "entries";
+      else if (m.type === "end") o = inCheckpoint || m.sent !== entries ? "violation" : "end";
+    }
+    out.push(o);
+    if (o === "violation" || o === "peer_error") state = "dead";
+    else if (o === "hi") state = "heads";
+    else if (o === "heads") state = "body";
+    else if (state === "heads" && m.type !== "heads") state = "body"; // digests equal: the first body message
+    if (o === "ack") acked = true;
+    if (m.type === "checkpoint" && o !== "violation") inCheckpoint = !m.last;
+    if (o === "entries" && m.type === "entries") entries += m.entries.length;
+    if (o === "end") state = "ended";
+  }
+  return out;
+}
+
+const messageArb: fc.Arbitrary<SyncMessage> = fc.oneof(
+  { weight: 2, arbitrary: fc.constant(HI) },
+  { weight: 2, arbitrary: fc.boolean().map((last) => HEADS([], last)) },
+  { weight: 2, arbitrary: fc.tuple(fc.nat(3), fc.boolean()).map(([n, last]) => CP(n, last)) },
+  { weight: 4, arbitrary: fc.integer({ min: 1, max: 3 }).map(EN) },
+  { weight: 3, arbitrary: fc.tuple(fc.nat(6), fc.boolean()).map(([n, more]) => END(n, more)) },
+  { weight: 2, arbitrary: fc.constant(ACK) },
+  { weight: 1, arbitrary: fc.constant(ERR) },
+);
+
+/** Mostly conversations close to valid, so the deep states are reached. */
+const conversationArb = fc.oneof(
+  fc.array(messageArb, { maxLength: 10 }),
+  fc.tuple(fc.array(messageArb, { maxLength: 8 }), fc.nat(5)).map((
+    [rest, n],
+  ) => [HI, HEADS([], true), EN(n + 1), END(n + 1), ...rest]),
+  fc.tuple(fc.array(messageArb, { maxLength: 8 })).map(([rest]) => [HI, ...rest]),
+);
+
+Deno.test("SyncSession agrees with the reference model on 20,000 random conversations", () => {
   fc.assert(
-    fc.property(fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 6 }), fc.nat(), (ns, at) => {
-      const total = ns.reduce((a, b) => a + b, 0);
-      const msgs = ns.map(E);
-      const donePos = at % (msgs.length + 1);
-      msgs.splice(donePos, 0, DONE(total));
-      const verdict = feed(new SyncSession(), msgs);
-      assert.equal(verdict, donePos === ns.length ? "ok" : "protocol_violation");
-    }),
+    fc.property(
+      conversationArb,
+      fc.boolean(),
+      fc.constantFrom("no" as const, "empty" as const, "sent" as const),
+      (msgs, digestsEqual, ourEnd) => {
+        const s = new SyncSession();
+        s.setDigestsEqual(digestsEqual);
+        if (ourEnd !== "no") s.noteOurEnd(ourEnd === "sent");
+        const got: Outcome[] = msgs.map((m) => {
+          try {
+            return s.receive(m).kind;
+          } catch (e) {
+            assert.ok(isMycelError(e, "protocol_violation"), String(e));
+            return "violation";
+          }
+        });
+        assert.deepEqual(got, model(msgs, digestsEqual, ourEnd));
+      },
+    ),
+    { seed: 121, numRuns: 20_000 },
   );
 });
