@@ -171,7 +171,7 @@ export async function syncRound(root: string, o: RoundOptions): Promise<SessionO
     }));
     o.progress?.("");
     await home.write((w) => {
-      for (const out of outcomes) recordOutcome(home, w, out);
+      for (const out of outcomes) recordOutcome(home, w, out, true);
       const synced = outcomes.filter((x) => x.status === "synced").length;
       w.setLocal("lastRound", { at: home.now(), peers: outcomes.length, synced });
     });
