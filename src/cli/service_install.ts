@@ -65,8 +65,14 @@ export async function serviceInstall(
   if (needsEndpoint) {
     // Peers can only connect if they know where: advertise this machine's address.
     const endpoint = `${primaryIpv4()}:${spec.port}`;
-    await withWrite(ctx, (w) =>
-      commitOps(w, [{ type: "device.update", device: w.device, fields: { endpoints: [endpoint] } }])
+    await withWrite(
+      ctx,
+      (w) =>
+        commitOps(w, [{
+          type: "device.update",
+          device: w.device,
+          fields: { endpoints: [endpoint] },
+        }]),
     );
     ctx.out.error(
       `Advertising ${endpoint} as this device's sync endpoint (change it with \`mycel mesh set-endpoint\`).`,

@@ -150,6 +150,7 @@ export async function runExchange(
       await theirs,
       (a, seq) => home.log.hashAt(a, seq),
       (missing) => missing > 5000 && missing > 4 * home.stateSize(),
+      home.device,
     );
     const budget = o.budget ?? SESSION_BUDGET;
     let bytes = 0;
