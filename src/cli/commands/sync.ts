@@ -2,10 +2,18 @@
  * @module sync
  * `mycel sync now` (one round with every peer) and `mycel sync serve`
  * (answer sync connections on stdin/stdout or a TCP port).
+ *
+ * Two environment variables override a session's bounds, for tests and
+ * unusual links (both sides read them, each for the sessions it runs):
+ * - `MYCEL_SESSION_BUDGET=BYTES`: entries one session sends at most (default
+ *   64 MiB); the rest follows next round ("more next round");
+ * - `MYCEL_SESSION_DEADLINE=SECONDS`: how long one session may last in all
+ *   (default max(60 × --timeout, 600)); --timeout stays the read deadline.
  */
 
 import { ExitCode, usageError } from "../../errors.ts";
 import type { SessionOutcome } from "../../sync/peer_session.ts";
+import type { SessionTuning } from "../../sync/round.ts";
 import { parseEndpoint } from "../../log/endpoint.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG } from "../command.ts";
 import { homeRoot } from "../session.ts";
@@ -24,6 +32,27 @@ export function parseSeconds(
     });
   }
   return n * 1000;
+}
+
+/** Session bounds from MYCEL_SESSION_BUDGET / MYCEL_SESSION_DEADLINE (see the module header). */
+export function sessionTuning(env: (name: string) => string | undefined): SessionTuning {
+  const read = (name: string, max: number): number | undefined => {
+    const text = env(name);
+    if (text === undefined || text === "") return undefined;
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n <= 0 || n > max) {
+      throw usageError(`use ${name}`, `it must be a whole number from 1 to ${max}`, {
+        value: text,
+      });
+    }
+    return n;
+  };
+  const budget = read("MYCEL_SESSION_BUDGET", 1 << 30);
+  const deadline = read("MYCEL_SESSION_DEADLINE", 86400);
+  return {
+    ...(budget === undefined ? {} : { budget }),
+    ...(deadline === undefined ? {} : { sessionTimeoutMs: deadline * 1000 }),
+  };
 }
 
 /**
@@ -68,6 +97,7 @@ async function syncNow(
     timeoutMs: o.timeoutMs,
     all: o.all,
     routes: meshRoutes(),
+    tuning: sessionTuning(ctx.env),
     progress: o.quiet ? undefined : ctx.out.progress,
     // Each peer's line as soon as its session ends, not all at the end.
     onOutcome: o.json || o.quiet ? undefined : (out) => ctx.out.line(describeOutcome(out)),
@@ -177,7 +207,7 @@ export const syncCommands: CommandSpec[] = [
       const options = {
         now: ctx.now,
         env: ctx.env,
-        limits: limitsFor(timeoutMs, ports),
+        limits: limitsFor(timeoutMs, ports, sessionTuning(ctx.env)),
         log: ctx.out.error,
       };
       if (stdio) {
