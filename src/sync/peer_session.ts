@@ -145,13 +145,14 @@ async function exchangeOn(
   meta: { address: string },
   limits: SessionLimits,
   onLive: () => void,
+  provisional = false,
 ) {
   const exchange = await runExchange(channel, home, {
     readTimeoutMs: limits.readTimeoutMs,
     now: () => home.now(),
     ports: limits.ports,
     observed: meta.address,
-    acceptCheckpoint: memberCheckpoints(home, peer),
+    acceptCheckpoint: memberCheckpoints(home, peer, provisional),
     budget: limits.budget,
     onReceived: limits.onReceived,
     onHi: onLive,
@@ -281,7 +282,15 @@ export function respondSession(
     if (refusal !== undefined) {
       return { ...base(), status: "refused", error: refusal.message, code: refusal.code };
     }
-    const done = await exchangeOn(channel, home, who.peer!, meta, limits, () => live = true);
+    const done = await exchangeOn(
+      channel,
+      home,
+      who.peer!,
+      meta,
+      limits,
+      () => live = true,
+      provisional !== undefined,
+    );
     return { ...base(), ...done, ...(refusedOf(done.exchange) ?? { status: "synced" }) };
   });
 }

@@ -254,16 +254,27 @@ export const deviceRecordArb: fc.Arbitrary<DeviceRecord> = fc
   .map(([key, f]) => ({ key, id: key.id, ...f }));
 
 const observedArb = fc.option(fc.array(dotArb, { maxLength: 3 }), { nil: undefined });
-const withObserved = <T extends object>(op: T, observed: ReturnType<typeof dotArb.generate>["value"][] | undefined) =>
-  observed === undefined ? op : { ...op, observed };
+const withObserved = <T extends object>(
+  op: T,
+  observed: ReturnType<typeof dotArb.generate>["value"][] | undefined,
+) => observed === undefined ? op : { ...op, observed };
 
 /** Every op type, with valid contents. */
 export const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.tuple(fc.record({ type: fc.constant("config.set" as const), key: configKeyArb, value: jsonArb }), observedArb)
+  fc.tuple(
+    fc.record({ type: fc.constant("config.set" as const), key: configKeyArb, value: jsonArb }),
+    observedArb,
+  )
     .map(([op, o]) => withObserved(op, o)),
-  fc.tuple(fc.record({ type: fc.constant("config.unset" as const), key: configKeyArb }), observedArb)
+  fc.tuple(
+    fc.record({ type: fc.constant("config.unset" as const), key: configKeyArb }),
+    observedArb,
+  )
     .map(([op, o]) => withObserved(op, o)),
-  fc.tuple(fc.record({ type: fc.constant("pref.set" as const), key: nameArb, value: prefValueArb }), observedArb)
+  fc.tuple(
+    fc.record({ type: fc.constant("pref.set" as const), key: nameArb, value: prefValueArb }),
+    observedArb,
+  )
     .map(([op, o]) => withObserved(op, o)),
   fc.tuple(fc.record({ type: fc.constant("pref.unset" as const), key: nameArb }), observedArb)
     .map(([op, o]) => withObserved(op, o)),

@@ -117,10 +117,21 @@ Deno.test("pairing: a new device joins a mesh that has a revoked member and gets
   // alpha's log now holds beta's entries (made while it was a member) and its removal.
   const joined = await pair(a.t, d.t, "delta");
   assert.match(joined.joiner.stdout, /paired with alpha/);
-  const [sa, sd] = [await a.status(), await d.status()];
-  assert.equal(sd.state_digest, sa.state_digest, "the newcomer sees the mesh's state");
+  assert.match(joined.joiner.stdout, /received the mesh's state \(2 devices\)/);
+  // The newcomer starts from alpha's checkpoint: the same values and members
+  // at once (its own first entry, announcing itself, reaches alpha at the
+  // first sync; until then only the digests differ).
+  const sd = await d.status();
   assert.equal(sd.mesh.revoked, 1);
+  assert.equal(sd.mesh.devices, 2);
   assert.equal(row(await d.meshList(), b.id).revoked?.by, a.id);
+  const prefs = (t: Device["t"]) => t.json(["pref", "list", "--json"]);
+  assert.deepEqual(await prefs(d.t), await prefs(a.t));
+  assert.deepEqual(await prefs(d.t), { set_by_beta: "before removal" });
+  const round = await d.syncNow();
+  assert.deepEqual(round.outcomes.map((o) => [o.id, o.status]), [[a.id, "synced"]]);
+  const [sa, sd2] = [await a.status(), await d.status()];
+  assert.equal(sd2.state_digest, sa.state_digest, "the newcomer holds the mesh's state");
 });
 
 Deno.test("pairing: a revocation and a concurrent re-admission of the same key converge to revoked", async () => {
