@@ -10,8 +10,12 @@
  *   entries past a cut are set aside (`past_cut`), never folded, never lost.
  * - Chain: a run of an author's consecutive entries extends our head (seq and
  *   prev hash). The run is authenticated by the chain and the signature of
- *   its last entry — every prev commits to the whole entry before it — so a
- *   relayed run with any byte altered fails as a whole and none of it is kept.
+ *   its last entry — every prev commits to the whole entry before it. A run
+ *   ends where the next entry does not link (that entry is then judged
+ *   against the new head). When the last entry's signature fails, the one
+ *   before it is checked: if it verifies, only the last entry is refused (a
+ *   damaged disk or a bit flipped in one entry costs that entry); if not,
+ *   the whole run is refused and none of it is kept.
  * - Fork: a second, validly signed entry for an (author, seq) we hold is kept
  *   aside as evidence with ours and reported; an unsigned claim is not a fork.
  */
@@ -213,6 +217,7 @@ export class Ingest {
     for (let j = i; j < list.length; j++) {
       const e = list[j];
       if (e.entry.seq !== seq + 1) break;
+      if (run.length > 0 && !bytesEqual(e.entry.prev!, prevHash!)) break; // judged next time
       if (prevHash !== undefined && !bytesEqual(e.entry.prev!, prevHash)) {
         // Links onto a different entry at our head's seq: a fork, if signed.
         if (await verifyEntrySignature(e)) {
@@ -234,16 +239,26 @@ export class Ingest {
       seq++;
     }
     if (run.length === 0) return i;
+    const consumed = i + run.length;
     if (!(await verifyEntrySignature(run[run.length - 1]))) {
-      for (const e of run) {
-        this.#refuse({
-          author,
-          seq: e.entry.seq,
-          code: "bad_signature",
-          reason: "the run it belongs to does not verify (altered in transit?)",
-        });
+      const last = run.pop()!;
+      this.#refuse({
+        author,
+        seq: last.entry.seq,
+        code: "bad_signature",
+        reason: "its signature does not verify",
+      });
+      if (run.length > 0 && !(await verifyEntrySignature(run[run.length - 1]))) {
+        for (const e of run) {
+          this.#refuse({
+            author,
+            seq: e.entry.seq,
+            code: "bad_signature",
+            reason: "the run it belongs to does not verify (altered in transit?)",
+          });
+        }
+        return consumed;
       }
-      return i + run.length;
     }
     for (const e of run) {
       if (!this.#mayFold(author, e.entry.seq)) {
@@ -258,6 +273,6 @@ export class Ingest {
       for (const k of folded.membership) this.#requeue(k);
     }
     this.#requeue(author); // entries kept aside after a gap may follow now
-    return i + run.length;
+    return consumed;
   }
 }

@@ -10,6 +10,9 @@
  * - Writers use `BEGIN IMMEDIATE` and SQLite's busy timeout, so concurrent
  *   commands queue instead of failing; when the wait expires the error says so.
  * - A home on a read-only file system still opens for reading (`immutable`).
+ * - A new database file is created 0600 before SQLite opens it: SQLite would
+ *   create it 0644 (less the umask), and gives its `-wal` and `-shm` files
+ *   the database file's mode, so all three stay private.
  */
 
 import { DatabaseSync } from "node:sqlite";
@@ -68,10 +71,20 @@ export function sqliteError(e: unknown, action: string, path: string): unknown {
   return new MycelError("storage_error", action, m, { value: path, cause: e });
 }
 
-/** Open the database at `path` for reading and writing, creating it if needed. */
+/** Create `path` empty with mode 0600 unless it exists (never through a link). */
+function createPrivate(path: string): void {
+  try {
+    Deno.openSync(path, { write: true, createNew: true, mode: 0o600 }).close();
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+  }
+}
+
+/** Open the database at `path` for reading and writing, creating it (0600) if needed. */
 export function openWritable(path: string): Db {
   let db: Db;
   try {
+    createPrivate(path);
     db = new DatabaseSync(
       path,
       { timeout: BUSY_TIMEOUT_MS } as ConstructorParameters<typeof DatabaseSync>[1],

@@ -167,16 +167,31 @@ function salvageAll(db: Db): Salvaged {
   };
 }
 
-/** Every stored entry's hash matches its bytes and every chain's last entry verifies. */
-async function checkEntries(db: Db): Promise<string[]> {
+/**
+ * Problems with the stored entries (empty when intact): every entry decodes,
+ * its hash matches its bytes, it follows the one before, and each chain's
+ * last entry's signature verifies (which, through the chain, covers the rest).
+ * Read through a damaged page, a query may fail: that is a problem too.
+ */
+export async function entryProblems(db: Db): Promise<string[]> {
   const problems: string[] = [];
   const log = new SqlLog(db, Date.now);
   for (const [author, head] of log.heads()) {
     let prev: SignedEntry | undefined;
+    let lastSeq = head.base;
     for (let after = head.base;;) {
       const batch = log.range(author, after, undefined, 1000);
       for (const bytes of batch) {
-        const e = decodeSignedEntry(bytes);
+        lastSeq++;
+        let e: SignedEntry;
+        try {
+          e = decodeSignedEntry(bytes);
+        } catch (err) {
+          problems.push(`${author.short}#${lastSeq} cannot be read: ${(err as Error).message}`);
+          prev = undefined;
+          continue;
+        }
+        lastSeq = e.entry.seq;
         if (
           prev !== undefined &&
           (e.entry.seq !== prev.entry.seq + 1 || !e.entry.prev ||
@@ -220,7 +235,7 @@ export async function repairHome(
             .map((r) => r.integrity_check).filter((r) => r !== "ok"),
       ),
     );
-    if (damage.length === 0) damage.push(...await checkEntries(old));
+    if (damage.length === 0) damage.push(...await entryProblems(old));
   } catch (e) {
     damage.push((e as Error).message);
   }
@@ -274,15 +289,18 @@ async function rebuild(paths: HomePaths, s: Salvaged, now: () => number, acceptL
       });
       const ingest = w.ingest(new Set([device]));
       await ingest.pushDecoded(s.entries.sort((a, b) => a.entry.seq - b.entry.seq));
-      // What follows a gap is kept aside until sync brings the gap back.
+      // What follows a gap is kept aside until sync brings the gap back; an
+      // entry whose own signature fails is damaged, not waiting: it is lost
+      // here (a peer has it intact).
       const seen = new Set<string>();
       for (const e of s.entries) {
         const head = log.head(e.entry.author)?.seq ?? 0;
-        if (e.entry.seq > head && !seen.has(`${e.entry.author.hex}:${e.entry.seq}`)) {
-          seen.add(`${e.entry.author.hex}:${e.entry.seq}`);
-          log.setAside(e, "waiting");
-          waiting++;
-        }
+        const at = `${e.entry.author.hex}:${e.entry.seq}`;
+        if (e.entry.seq <= head || seen.has(at)) continue;
+        seen.add(at);
+        if (!(await verifyEntrySignature(e))) continue; // counted by the ingest's refusals
+        log.setAside(e, "waiting");
+        waiting++;
       }
       const result = w.finishIngest(ingest);
       kept = result.accepted;

@@ -9,9 +9,7 @@
  * server). Every time the victim reports it (the server's stderr line / the
  * `sync now` line, naming the entry as AUTHOR#SEQ) and tells the rogue in its
  * ack, and nothing of the crafted entry is applied: digest, heads and `log`
- * are unchanged and it never shows up in the state. A run of one author's
- * entries is authenticated by its chain and its last entry's signature, so a
- * forged signature is refused as "the run it belongs to does not verify".
+ * are unchanged and it never shows up in the state.
  */
 
 import assert from "node:assert/strict";
@@ -91,12 +89,12 @@ function spawnFake(rogue: Device, mode: string, as = ""): Fake {
 const CASES: { mode: string; expect: RegExp; author: "rogue" | "third" | "none" }[] = [
   {
     mode: "bad_signature",
-    expect: /refused 1 entries: the run it belongs to does not verify/,
+    expect: /refused 1 entries: its signature does not verify/,
     author: "rogue",
   },
   {
     mode: "impersonate",
-    expect: /refused 1 entries: the run it belongs to does not verify/,
+    expect: /refused 1 entries: its signature does not verify/,
     author: "third",
   },
   {

@@ -64,8 +64,18 @@ export const doctorCommand: CommandSpec = {
         });
       }
       findings.push(await d.checkDisk(root));
-      findings.push(d.checkLog(store));
-      findings.push(...d.checkHistory(store));
+      findings.push(await d.checkLog(store));
+      try {
+        findings.push(...d.checkHistory(store));
+      } catch (e) {
+        // A damaged database: the log finding already says to repair it.
+        findings.push({
+          check: "history",
+          ok: false,
+          detail: (e as Error).message,
+          hint: "Run `mycel repair`.",
+        });
+      }
       findings.push(...await d.checkWireguard(store, systemRunner));
       findings.push(await d.checkSchedule(systemRunner, ctx.env));
       findings.push(...await d.checkPeers(store, 2000));
