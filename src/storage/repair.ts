@@ -93,6 +93,8 @@ interface Salvaged {
   clock: { wall: number; counter: number };
   noise?: [Uint8Array, Uint8Array];
   entries: SignedEntry[];
+  /** The highest seq of each author the damaged database claimed (heads, entries), by key hex. */
+  claimed: Map<string, number>;
   peers: [Uint8Array, string][];
   local: [string, string][];
   unreadable: number;
@@ -155,6 +157,7 @@ function salvageAll(db: Db): Salvaged {
       ? [meta.get("noise_public") as Uint8Array, meta.get("noise_private") as Uint8Array]
       : undefined,
     entries,
+    claimed: new Map([...maxSeq].map(([k, v]) => [k, v.seq])),
     peers:
       (tryAll(() =>
         db.prepare("SELECT key, book FROM peers").all() as { key: Uint8Array; book: string }[]
@@ -307,8 +310,11 @@ async function rebuild(paths: HomePaths, s: Salvaged, now: () => number, acceptL
       lost += result.refused.filter((r) =>
         r.code === "bad_signature" || r.code === "malformed"
       ).length;
+      // What our own log reached, as far as anything left says: a head row
+      // counts even when the entries themselves are lost, so this device
+      // never signs a second entry for a seq a peer may hold.
       const ownMax = Math.max(
-        0,
+        s.claimed.get(device.hex) ?? 0,
         ...s.entries.filter((e) => e.entry.author === device).map((e) => e.entry.seq),
       );
       const ownHead = log.head(device)?.seq ?? 0;
