@@ -35,6 +35,41 @@ async function mode(path: string): Promise<number | undefined> {
   }
 }
 
+const REJOIN_HINT =
+  "Pair it again to rejoin (`mycel pair` on a member, then `mycel pair` here); it gets a new key.";
+
+/**
+ * Was this device removed from the mesh? Known from a removal this device
+ * holds, or — since a removed device is refused before it could receive the
+ * removal — from a peer that refused it as removed at its last attempt.
+ */
+export function checkMembership(home: Home): Finding[] {
+  const removed = home.view.member(home.device)?.removed;
+  if (removed !== undefined) {
+    const by = home.view.member(removed.by)?.record.name || removed.by.short;
+    return [{
+      check: "membership",
+      ok: false,
+      detail: `this device was removed from the mesh by ${by} at ${
+        new Date(removed.wall).toISOString()
+      }`,
+      hint: REJOIN_HINT,
+    }];
+  }
+  const out: Finding[] = [];
+  for (const [key, book] of home.local.peers()) {
+    if (book.lastErrorCode !== "removed" || book.lastErrorAt < book.lastSync) continue;
+    const name = home.view.member(key)?.record.name || key.short;
+    out.push({
+      check: "membership",
+      ok: false,
+      detail: `${name} refused this device: ${book.lastError.replace(/^refused: /, "")}`,
+      hint: REJOIN_HINT,
+    });
+  }
+  return out;
+}
+
 /** Folders must be 0700 and files 0600 (the home holds private keys). */
 export async function checkPermissions(root: string, fix: boolean): Promise<Finding> {
   const p = homePaths(root);

@@ -33,6 +33,7 @@ export function recordOutcome(
     w.peer(o.peer, (book) => {
       book.lastError = `${o.status}: ${o.error ?? ""}`;
       book.lastErrorAt = now;
+      book.lastErrorCode = o.code ?? "";
     });
     return;
   }
@@ -42,11 +43,13 @@ export function recordOutcome(
     if (o.status === "synced") {
       book.lastSync = now;
       book.lastError = "";
+      book.lastErrorCode = "";
       book.path = o.path;
       if (o.address) book.address = o.address;
     } else {
       book.lastError = `${o.status}: ${o.error ?? ""}`;
       book.lastErrorAt = now;
+      book.lastErrorCode = o.code ?? "";
     }
     book.sent += ex?.sent ?? 0;
     book.received += ex?.ingest?.accepted ?? 0;

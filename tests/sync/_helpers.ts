@@ -16,6 +16,8 @@
  */
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { toHex } from "../../src/bytes.ts";
 import { decodeSignedEntry, type SignedEntry } from "../../src/log/entry.ts";
 import type { Op } from "../../src/log/ops.ts";
 import { openReadOnly } from "../../src/storage/db.ts";
@@ -201,6 +203,34 @@ export class Device {
   /** The entries kept aside as the other branch of a fork (the `aside` table), decoded. */
   forkedEntries(): SignedEntry[] {
     return asideEntries(this.home, "fork");
+  }
+}
+
+/**
+ * Fold the write-ahead log of the home at `home` into `mycel.db` (as the last
+ * writer does on close), so that a later connection has nothing to
+ * checkpoint: from then on the database file changes only if something
+ * writes. Returns the database's path.
+ */
+export function settleHome(home: string): string {
+  const db = homePaths(home).db;
+  const d = new DatabaseSync(db);
+  try {
+    d.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  } finally {
+    d.close();
+  }
+  return db;
+}
+
+/** Every row of `table` in the home at `home`, as JSON text (to compare before and after). */
+export function tableRows(home: string, table: "peers" | "local" | "meta" | "entries"): string {
+  const db = openReadOnly(homePaths(home).db);
+  try {
+    const rows = db.prepare(`SELECT * FROM ${table} ORDER BY 1`).all();
+    return JSON.stringify(rows, (_, v) => v instanceof Uint8Array ? toHex(v) : v);
+  } finally {
+    db.close();
   }
 }
 

@@ -29,19 +29,7 @@ export const doctorCommand: CommandSpec = {
         ok: true,
         detail: `${root} (device ${store.view.member(store.device)?.record.name})`,
       });
-      const removed = store.view.member(store.device)?.removed;
-      if (removed !== undefined) {
-        const by = store.view.member(removed.by)?.record.name || removed.by.short;
-        findings.push({
-          check: "membership",
-          ok: false,
-          detail: `this device was removed from the mesh by ${by} at ${
-            new Date(removed.wall).toISOString()
-          }`,
-          hint:
-            "Pair it again to rejoin (`mycel pair` on a member, then `mycel pair` here); it gets a new key.",
-        });
-      }
+      findings.push(...d.checkMembership(store));
     } catch (e) {
       findings.push({
         check: "home",
