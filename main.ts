@@ -77,6 +77,7 @@ export function reportError(out: Output, e: unknown, debug: boolean, json = fals
 /** Run mycel with `argv`; returns the exit code. */
 export async function main(argv: readonly string[], deps: MainDeps): Promise<number> {
   const { out, env } = deps;
+  let homeFlag: string | undefined;
   try {
     const parsed = parseArgv(argv, COMMANDS);
     if (parsed.kind === "version") {
@@ -94,9 +95,10 @@ export async function main(argv: readonly string[], deps: MainDeps): Promise<num
       );
       return ExitCode.ok;
     }
+    homeFlag = parsed.global.home;
     const ctx: CommandContext = {
       out,
-      homeFlag: parsed.global.home,
+      homeFlag,
       offline: parsed.global.noSync || env("MYCEL_OFFLINE") === "1",
       env,
       now: deps.now,
@@ -108,8 +110,35 @@ export async function main(argv: readonly string[], deps: MainDeps): Promise<num
     const input = await resolveStdinArgs(parsed.spec, parsed.input, deps.readStdin);
     return await parsed.spec.run(ctx, input);
   } catch (e) {
-    return reportError(out, e, env("MYCEL_DEBUG") === "1", wantsJson(argv));
+    return reportError(
+      out,
+      await namedStorageError(e, homeFlag, env),
+      env("MYCEL_DEBUG") === "1",
+      wantsJson(argv),
+    );
   }
+}
+
+/**
+ * An SQLite error that reached the top (a read through a damaged page, say)
+ * becomes the named error storage gives it ("the database is damaged", with
+ * the repair hint and the database's path), never "internal error".
+ */
+async function namedStorageError(
+  e: unknown,
+  homeFlag: string | undefined,
+  env: (name: string) => string | undefined,
+): Promise<unknown> {
+  if ((e as { code?: unknown })?.code !== "ERR_SQLITE_ERROR") return e;
+  const { sqliteError } = await import("./src/storage/db.ts");
+  const { homePaths, resolveHome } = await import("./src/storage/home.ts");
+  let path = "";
+  try {
+    path = homePaths(resolveHome(homeFlag, env)).db;
+  } catch {
+    // no home to name
+  }
+  return sqliteError(e, "use the mycel home", path);
 }
 
 /** One line from `input` (a terminal delivers a line per read), without its newline. */

@@ -117,14 +117,28 @@ export async function checkDisk(root: string): Promise<Finding> {
   };
 }
 
-/** The database is intact (SQLite's own check) and its entries decode. */
-export function checkLog(home: Home): Finding {
-  const problems = home.integrity();
+/**
+ * The database is intact (SQLite's own check) and so is every stored entry
+ * (decodes, matches its hash, follows the one before, chains verify): a byte
+ * flipped inside an entry leaves SQLite's structures valid.
+ */
+export async function checkLog(home: Home): Promise<Finding> {
+  let problems: string[];
+  try {
+    problems = home.integrity();
+  } catch (e) {
+    // SQLite could not even run its check: say why, without repeating the path.
+    problems = [
+      (e as Error).message.replace(/^Cannot [^:]*: /, "").replace(` (${home.paths.db})`, ""),
+    ];
+  }
+  if (problems.length === 0) problems.push(...await home.entryProblems());
   if (problems.length > 0) {
+    const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : "";
     return {
       check: "log",
       ok: false,
-      detail: problems.slice(0, 3).join("; "),
+      detail: `${home.paths.db}: ${problems.slice(0, 3).join("; ")}${more}`,
       hint: "Run `mycel repair`.",
     };
   }
@@ -192,10 +206,13 @@ export function checkHistory(home: Home): Finding[] {
       detail: `${a.count} entries of ${name(a.author)} (#${a.from}–#${a.to}) kept aside: ${
         a.reason === "past_cut"
           ? "written after it was removed from the mesh"
-          : "its admission is not valid here"
+          : "waiting for earlier entries (or the admission) of their author"
       }`,
       ...(a.reason === "waiting"
-        ? { hint: "They are kept, never folded; `mycel mesh list` shows them." }
+        ? {
+          hint:
+            "Run `mycel sync now`: a peer that holds what they wait for completes them (nothing is folded before).",
+        }
         : {}),
     });
   }

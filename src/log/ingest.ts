@@ -10,8 +10,12 @@
  *   entries past a cut are set aside (`past_cut`), never folded, never lost.
  * - Chain: a run of an author's consecutive entries extends our head (seq and
  *   prev hash). The run is authenticated by the chain and the signature of
- *   its last entry — every prev commits to the whole entry before it — so a
- *   relayed run with any byte altered fails as a whole and none of it is kept.
+ *   its last entry — every prev commits to the whole entry before it. A run
+ *   ends where the next entry does not link (that entry is then judged
+ *   against the new head). When the last entry's signature fails, the one
+ *   before it is checked: if it verifies, only the last entry is refused (a
+ *   damaged disk or a bit flipped in one entry costs that entry); if not,
+ *   the whole run is refused and none of it is kept.
  * - Fork: a second, validly signed entry for an (author, seq) we hold is kept
  *   aside as evidence with ours and reported; an unsigned claim is not a fork.
  */
@@ -242,26 +246,31 @@ export class Ingest {
       prevHash = e.hash;
     }
     if (run.length === 0) return i;
+    const consumed = i + run.length;
     if (!(await verifyEntrySignature(run[run.length - 1]))) {
       // Network: the run is refused as a whole (one altered byte anywhere
-      // breaks the last signature). Salvage (repair, migration): keep the
-      // longest prefix whose entries all verify, refuse from the first that
-      // does not; what follows waits for the missing entry.
+      // breaks the last signature) unless only its last entry is damaged
+      // (the one before verifies: the rest is what its author signed).
+      // Salvage (repair, migration): keep the longest prefix whose entries
+      // all verify. What follows a refused entry waits for it.
       let good = 0;
       if (this.#salvage) {
         while (good < run.length && await verifyEntrySignature(run[good])) good++;
+      } else if (run.length > 1 && await verifyEntrySignature(run[run.length - 2])) {
+        good = run.length - 1;
       }
       for (const e of run.slice(good)) {
+        const whole = good === 0 && !this.#salvage && e !== run[run.length - 1];
         this.#refuse({
           author,
           seq: e.entry.seq,
           code: "bad_signature",
-          reason: good === 0 && !this.#salvage
+          reason: whole
             ? "the run it belongs to does not verify (altered in transit?)"
             : "its signature does not verify",
         });
       }
-      if (good === 0) return i + run.length;
+      if (good === 0) return consumed;
       run.splice(good);
     }
     for (const e of run) {
@@ -277,6 +286,6 @@ export class Ingest {
       for (const k of folded.membership) this.#requeue(k);
     }
     this.#requeue(author); // entries kept aside after a gap may follow now
-    return i + run.length;
+    return consumed;
   }
 }

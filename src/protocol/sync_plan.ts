@@ -42,13 +42,15 @@ export interface SendPlan {
 
 /**
  * Plan what to send. `hashAt` gives our entry's hash at a seq we hold;
- * `checkpointPays(missing)` says whether a checkpoint beats that many entries.
+ * `checkpointPays(missing)` says whether a checkpoint beats that many entries;
+ * `self` is this device (whose own log a peer should never be ahead on).
  */
 export function planSend(
   ours: ReadonlyMap<DeviceKey, OurHead>,
   theirs: Heads,
   hashAt: (author: DeviceKey, seq: number) => Uint8Array | undefined,
   checkpointPays: (missing: number) => boolean,
+  self?: DeviceKey,
 ): SendPlan {
   const ranges: Range[] = [];
   const evidence: { author: DeviceKey; seq: number }[] = [];
@@ -64,6 +66,9 @@ export function planSend(
         if (theirSeq > head.base) evidence.push({ author, seq: theirSeq });
         continue;
       }
+    }
+    if (theirSeq > head.seq && author === self && head.seq > head.base) {
+      evidence.push({ author, seq: head.seq });
     }
     if (theirSeq >= head.seq) continue;
     missing += head.seq - theirSeq;

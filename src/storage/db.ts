@@ -10,6 +10,9 @@
  * - Writers use `BEGIN IMMEDIATE` and SQLite's busy timeout, so concurrent
  *   commands queue instead of failing; when the wait expires the error says so.
  * - A home on a read-only file system still opens for reading (`immutable`).
+ * - A new database file is created 0600 before SQLite opens it: SQLite would
+ *   create it 0644 (less the umask), and gives its `-wal` and `-shm` files
+ *   the database file's mode, so all three stay private.
  */
 
 import { DatabaseSync } from "node:sqlite";

@@ -16,7 +16,7 @@ import type { Ingest, IngestResult } from "../log/ingest.ts";
 import type { StateView } from "../log/state.ts";
 import type { ImportResult } from "./home_checkpoint.ts";
 import { stateDigest } from "../log/state_digest.ts";
-import { type Db, guard, inTransaction, openReadOnly, openWritable } from "./db.ts";
+import { type Db, guard, inTransaction, openReadOnly, openWritable, sqliteError } from "./db.ts";
 import { type HomePaths, homePaths } from "./home.ts";
 import { currentCaller, guardHome, handBack } from "./home_guard.ts";
 import { SCHEMA_VERSION, schemaVersion } from "./schema.ts";
@@ -230,7 +230,7 @@ export class Home {
 
   /**
    * Problems SQLite's integrity check finds (empty when intact); entry
-   * hashes and signatures are checked by `repair`.
+   * hashes, chains and signatures are checked by {@link Home.entryProblems}.
    */
   integrity(): string[] {
     return guard(
@@ -240,6 +240,21 @@ export class Home {
         (this.#db.prepare("PRAGMA quick_check").all() as { quick_check: string }[])
           .map((r) => r.quick_check).filter((r) => r !== "ok"),
     );
+  }
+
+  /**
+   * Problems with the stored entries (empty when intact): each decodes,
+   * matches its hash and follows the one before; each chain's last entry
+   * verifies. Reads every entry: for `doctor` and `repair`, not for commands.
+   */
+  async entryProblems(): Promise<string[]> {
+    const { entryProblems } = await import("./repair.ts");
+    try {
+      return await entryProblems(this.#db);
+    } catch (e) {
+      const err = sqliteError(e, "check the mycel home", this.paths.db);
+      return [(err as Error).message];
+    }
   }
 
   /** The state digest (canonical hash of the replicated state). */

@@ -18,6 +18,8 @@ export interface PeerBook {
   lastError: string;
   /** When `lastError` happened (ms), or 0. */
   lastErrorAt: number;
+  /** Stable code of `lastError` when it has one (e.g. `removed`: the peer says we were removed), or "". */
+  lastErrorCode: string;
   /** The peer's heads (author hex → seq) as of the last session, for stability and news. */
   heads: Record<string, number>;
   /** Which path the last sync used ("direct", "mesh", "relayed", …), or "". */
@@ -51,6 +53,7 @@ export function newPeerBook(): PeerBook {
     received: 0,
     lastError: "",
     lastErrorAt: 0,
+    lastErrorCode: "",
     heads: {},
     path: "",
     address: "",

@@ -93,6 +93,8 @@ interface Salvaged {
   clock: { wall: number; counter: number };
   noise?: [Uint8Array, Uint8Array];
   entries: SignedEntry[];
+  /** The highest seq of each author the damaged database claimed (heads, entries), by key hex. */
+  claimed: Map<string, number>;
   peers: [Uint8Array, string][];
   local: [string, string][];
   unreadable: number;
@@ -155,6 +157,7 @@ function salvageAll(db: Db): Salvaged {
       ? [meta.get("noise_public") as Uint8Array, meta.get("noise_private") as Uint8Array]
       : undefined,
     entries,
+    claimed: new Map([...maxSeq].map(([k, v]) => [k, v.seq])),
     peers:
       (tryAll(() =>
         db.prepare("SELECT key, book FROM peers").all() as { key: Uint8Array; book: string }[]
@@ -167,16 +170,31 @@ function salvageAll(db: Db): Salvaged {
   };
 }
 
-/** Every stored entry's hash matches its bytes and every chain's last entry verifies. */
-async function checkEntries(db: Db): Promise<string[]> {
+/**
+ * Problems with the stored entries (empty when intact): every entry decodes,
+ * its hash matches its bytes, it follows the one before, and each chain's
+ * last entry's signature verifies (which, through the chain, covers the rest).
+ * Read through a damaged page, a query may fail: that is a problem too.
+ */
+export async function entryProblems(db: Db): Promise<string[]> {
   const problems: string[] = [];
   const log = new SqlLog(db, Date.now);
   for (const [author, head] of log.heads()) {
     let prev: SignedEntry | undefined;
+    let lastSeq = head.base;
     for (let after = head.base;;) {
       const batch = log.range(author, after, undefined, 1000);
       for (const bytes of batch) {
-        const e = decodeSignedEntry(bytes);
+        lastSeq++;
+        let e: SignedEntry;
+        try {
+          e = decodeSignedEntry(bytes);
+        } catch (err) {
+          problems.push(`${author.short}#${lastSeq} cannot be read: ${(err as Error).message}`);
+          prev = undefined;
+          continue;
+        }
+        lastSeq = e.entry.seq;
         if (
           prev !== undefined &&
           (e.entry.seq !== prev.entry.seq + 1 || !e.entry.prev ||
@@ -220,7 +238,7 @@ export async function repairHome(
             .map((r) => r.integrity_check).filter((r) => r !== "ok"),
       ),
     );
-    if (damage.length === 0) damage.push(...await checkEntries(old));
+    if (damage.length === 0) damage.push(...await entryProblems(old));
   } catch (e) {
     damage.push((e as Error).message);
   }
@@ -274,23 +292,29 @@ async function rebuild(paths: HomePaths, s: Salvaged, now: () => number, acceptL
       });
       const ingest = w.ingest(new Set([device]), true);
       await ingest.pushDecoded(s.entries.sort((a, b) => a.entry.seq - b.entry.seq));
-      // What follows a gap is kept aside until sync brings the gap back.
+      // What follows a gap is kept aside until sync brings the gap back; an
+      // entry whose own signature fails is damaged, not waiting: it is lost
+      // here (a peer has it intact).
       const seen = new Set<string>();
       for (const e of s.entries) {
         const head = log.head(e.entry.author)?.seq ?? 0;
-        if (e.entry.seq > head && !seen.has(`${e.entry.author.hex}:${e.entry.seq}`)) {
-          seen.add(`${e.entry.author.hex}:${e.entry.seq}`);
-          log.setAside(e, "waiting");
-          waiting++;
-        }
+        const at = `${e.entry.author.hex}:${e.entry.seq}`;
+        if (e.entry.seq <= head || seen.has(at)) continue;
+        seen.add(at);
+        if (!(await verifyEntrySignature(e))) continue; // counted by the ingest's refusals
+        log.setAside(e, "waiting");
+        waiting++;
       }
       const result = w.finishIngest(ingest);
       kept = result.accepted;
       lost += result.refused.filter((r) =>
         r.code === "bad_signature" || r.code === "malformed"
       ).length;
+      // What our own log reached, as far as anything left says: a head row
+      // counts even when the entries themselves are lost, so this device
+      // never signs a second entry for a seq a peer may hold.
       const ownMax = Math.max(
-        0,
+        s.claimed.get(device.hex) ?? 0,
         ...s.entries.filter((e) => e.entry.author === device).map((e) => e.entry.seq),
       );
       const ownHead = log.head(device)?.seq ?? 0;

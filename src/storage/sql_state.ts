@@ -4,6 +4,10 @@
  * (only the rows an entry touches — no whole-state rewrite) and commands read
  * them through the shared view. Row order is canonical (BINARY collation is
  * UTF-8 byte order, which is code-point order; keys are BLOBs or hex).
+ *
+ * Whole-table scans read keyset pages with `all()`, never `iterate()`:
+ * Deno's node:sqlite ends an `iterate()` quietly when SQLite reports an
+ * error (a damaged page), which would show a damaged state as an empty one.
  */
 
 import type { Dot, DottedBackend, Version } from "../crdt/dotted.ts";
@@ -99,17 +103,23 @@ function statements(db: Db) {
     ),
     allVersions: p(
       "SELECT key, author, seq, wall, counter, value, legacy FROM versions" +
-        " WHERE space = ? ORDER BY key, author, seq",
+        " WHERE space = ? AND (key, author, seq) > (?, ?, ?) ORDER BY key, author, seq LIMIT ?",
     ),
     putVersion: p("INSERT OR REPLACE INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
     removeVersion: p("DELETE FROM versions WHERE space = ? AND key = ? AND author = ? AND seq = ?"),
     isParked: p("SELECT 1 FROM parked WHERE space = ? AND key = ? AND author = ? AND seq = ?"),
     park: p("INSERT OR IGNORE INTO parked VALUES (?, ?, ?, ?)"),
     dropParked: p("DELETE FROM parked WHERE author = ? AND seq <= ?"),
-    allParked: p("SELECT space, key, author, seq FROM parked ORDER BY space, key, author, seq"),
+    allParked: p(
+      "SELECT space, key, author, seq FROM parked WHERE (space, key, author, seq) > (?, ?, ?, ?)" +
+        " ORDER BY space, key, author, seq LIMIT ?",
+    ),
     floor: p("SELECT wall, counter, node FROM floors WHERE space = ? AND key = ?"),
     setFloor: p("INSERT OR REPLACE INTO floors VALUES (?, ?, ?, ?, ?)"),
-    allFloors: p("SELECT space, key, wall, counter, node FROM floors ORDER BY space, key"),
+    allFloors: p(
+      "SELECT space, key, wall, counter, node FROM floors WHERE (space, key) > (?, ?)" +
+        " ORDER BY space, key LIMIT ?",
+    ),
     seen: p("SELECT seq FROM seen WHERE author = ?"),
     setSeen: p("INSERT OR REPLACE INTO seen VALUES (?, ?)"),
     allSeen: p("SELECT author, seq FROM seen ORDER BY author"),
@@ -122,6 +132,20 @@ function statements(db: Db) {
 }
 
 type Statements = ReturnType<typeof statements>;
+
+/** Rows per page of a whole-table scan. */
+const PAGE = 1000;
+
+/** Every row of a keyset-paged query: `page(last)` returns the rows after `last`. */
+function* pages<R>(page: (last: R | undefined) => unknown[]): Iterable<R> {
+  let last: R | undefined;
+  while (true) {
+    const rows = page(last) as R[];
+    yield* rows;
+    if (rows.length < PAGE) return;
+    last = rows[rows.length - 1];
+  }
+}
 
 /** The state of one home, in its database. */
 export class SqlState implements StateStore, StateRows {
@@ -180,7 +204,10 @@ export class SqlState implements StateStore, StateRows {
   *keysOf(space: Space): Iterable<[string, Version[]]> {
     let key: string | undefined;
     let list: Version[] = [];
-    for (const r of this.#s.allVersions.iterate(space) as Iterable<VersionRow & { key: string }>) {
+    const rows = pages<VersionRow & { key: string }>(
+      (r) => this.#s.allVersions.all(space, r?.key ?? "", r?.author ?? "", r?.seq ?? -1, PAGE),
+    );
+    for (const r of rows) {
       if (r.key !== key) {
         if (key !== undefined) yield [key, list];
         key = r.key;
@@ -192,13 +219,25 @@ export class SqlState implements StateStore, StateRows {
   }
 
   *parked(): Iterable<[Space, string, string, number]> {
-    for (const r of this.#s.allParked.iterate() as Iterable<Record<string, unknown>>) {
+    const rows = pages<Record<string, unknown>>((r) =>
+      this.#s.allParked.all(
+        (r?.space ?? "") as string,
+        (r?.key ?? "") as string,
+        (r?.author ?? "") as string,
+        (r?.seq ?? -1) as number,
+        PAGE,
+      )
+    );
+    for (const r of rows) {
       yield [r.space as Space, r.key as string, r.author as string, r.seq as number];
     }
   }
 
   *floors(): Iterable<[Space, string, Hlc]> {
-    for (const r of this.#s.allFloors.iterate() as Iterable<Record<string, unknown>>) {
+    const rows = pages<Record<string, unknown>>((r) =>
+      this.#s.allFloors.all((r?.space ?? "") as string, (r?.key ?? "") as string, PAGE)
+    );
+    for (const r of rows) {
       yield [r.space as Space, r.key as string, {
         wall: r.wall as number,
         counter: r.counter as number,

@@ -4,7 +4,10 @@
  * when it last proved itself and last synced, counts, the last error, the
  * peer's heads as far as we know them (after a complete session: everything
  * we have), how far its clock is from ours, and where it was reached. Only a
- * session in which the peer proved it is alive changes any of this.
+ * session in which the peer proved it is alive changes any of this — except
+ * that a dial of ours that never reached it notes why (its last error): that
+ * is our own observation, not something the peer claimed. The responder
+ * never records a caller that did not prove itself.
  */
 
 import { MAX_DRIFT_MS } from "../crdt/hlc.ts";
@@ -12,21 +15,41 @@ import type { Home } from "../storage/home_handle.ts";
 import type { HomeWriter } from "../storage/home_writer.ts";
 import type { SessionOutcome } from "./peer_session.ts";
 
-/** Record `o` (one session's outcome) in the writer's transaction. */
-export function recordOutcome(home: Home, w: HomeWriter, o: SessionOutcome): void {
-  if (o.peer === undefined || !o.live) return;
+/**
+ * Record `o` (one session's outcome) in the writer's transaction. `dialled`:
+ * we initiated the session (a failure before the peer proved itself still
+ * notes the error).
+ */
+export function recordOutcome(
+  home: Home,
+  w: HomeWriter,
+  o: SessionOutcome,
+  dialled = false,
+): void {
+  if (o.peer === undefined) return;
   const now = home.now();
+  if (!o.live) {
+    if (!dialled) return;
+    w.peer(o.peer, (book) => {
+      book.lastError = `${o.status}: ${o.error ?? ""}`;
+      book.lastErrorAt = now;
+      book.lastErrorCode = o.code ?? "";
+    });
+    return;
+  }
   const ex = o.exchange;
   w.peer(o.peer, (book) => {
     book.lastSeen = now;
     if (o.status === "synced") {
       book.lastSync = now;
       book.lastError = "";
+      book.lastErrorCode = "";
       book.path = o.path;
       if (o.address) book.address = o.address;
     } else {
       book.lastError = `${o.status}: ${o.error ?? ""}`;
       book.lastErrorAt = now;
+      book.lastErrorCode = o.code ?? "";
     }
     book.sent += ex?.sent ?? 0;
     book.received += ex?.ingest?.accepted ?? 0;

@@ -150,6 +150,7 @@ export async function runExchange(
       await theirs,
       (a, seq) => home.log.hashAt(a, seq),
       (missing) => missing > 5000 && missing > 4 * home.stateSize(),
+      home.device,
     );
     const budget = o.budget ?? SESSION_BUDGET;
     let bytes = 0;
@@ -264,15 +265,24 @@ export async function runExchange(
   return result;
 }
 
-/** The device a checkpoint may come from: a current member of our mesh. */
+/**
+ * The device a checkpoint may come from: the peer of this session, a current
+ * member of our mesh — or, on the responder's side, a device admitted for
+ * this session on a member's signed admission entry we do not hold yet
+ * (`provisional`): its checkpoint is how we learn the entries it holds only
+ * as state.
+ */
 export function memberCheckpoints(
   home: Home,
   peer: DeviceKey,
+  provisional = false,
 ): (cp: Checkpoint) => string | undefined {
   return (cp) => {
     if (cp.mesh !== home.meshId) return "it belongs to another mesh";
     if (cp.signer !== peer) return "it is not signed by the peer that sent it";
-    if (!home.view.isMember(cp.signer)) return "its signer is not a member of this mesh";
+    if (!provisional && !home.view.isMember(cp.signer)) {
+      return "its signer is not a member of this mesh";
+    }
     return undefined;
   };
 }

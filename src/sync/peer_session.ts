@@ -69,6 +69,8 @@ export interface SessionLimits {
   sessionTimeoutMs: number;
   /** Ports we accept sync on (told to the peer). */
   ports: readonly number[];
+  /** Bytes of entries to send at most (default: the exchange's SESSION_BUDGET). */
+  budget?: number;
   /** Entries received so far, for progress display. */
   onReceived?: (count: number) => void;
 }
@@ -143,17 +145,36 @@ async function exchangeOn(
   meta: { address: string },
   limits: SessionLimits,
   onLive: () => void,
+  provisional = false,
 ) {
   const exchange = await runExchange(channel, home, {
     readTimeoutMs: limits.readTimeoutMs,
     now: () => home.now(),
     ports: limits.ports,
     observed: meta.address,
-    acceptCheckpoint: memberCheckpoints(home, peer),
+    acceptCheckpoint: memberCheckpoints(home, peer, provisional),
+    budget: limits.budget,
     onReceived: limits.onReceived,
     onHi: onLive,
   });
   return { exchange, wire: { sent: channel.bytesSent, received: channel.bytesReceived } };
+}
+
+/**
+ * Entries of the peer's that we refused (bad signature, gap, not a member)
+ * make the session "refused", naming how many, the first reason and where:
+ * a peer sending what no honest member sends must show up in the round's
+ * line, the server's log and the bookkeeping, not pass as "synced".
+ */
+function refusedOf(ex: ExchangeResult): { status: "refused"; error: string } | undefined {
+  const ingest = ex.ingest;
+  if (ingest === undefined || ingest.refusedCount === 0) return undefined;
+  const r = ingest.refused[0];
+  const where = r.author ? ` (${r.author.short}#${r.seq})` : "";
+  return {
+    status: "refused",
+    error: `refused ${ingest.refusedCount} entries: ${r.reason}${where}`,
+  };
 }
 
 /** Initiator: a session with `peer` over the connected `stream`. */
@@ -189,6 +210,8 @@ export function initiateSession(
     live = true;
     if (!reply.ok) return { ...base(), status: "refused", error: reply.message, code: reply.code };
     const done = await exchangeOn(channel, home, peer.key, meta, limits, () => {});
+    const theirs = refusedOf(done.exchange);
+    if (theirs) return { ...base(), ...done, ...theirs };
     const ack = done.exchange.peerAck;
     if (ack !== undefined && ack.refused > 0) {
       return {
@@ -259,8 +282,16 @@ export function respondSession(
     if (refusal !== undefined) {
       return { ...base(), status: "refused", error: refusal.message, code: refusal.code };
     }
-    const done = await exchangeOn(channel, home, who.peer!, meta, limits, () => live = true);
-    return { ...base(), ...done, status: "synced" };
+    const done = await exchangeOn(
+      channel,
+      home,
+      who.peer!,
+      meta,
+      limits,
+      () => live = true,
+      provisional !== undefined,
+    );
+    return { ...base(), ...done, ...(refusedOf(done.exchange) ?? { status: "synced" }) };
   });
 }
 

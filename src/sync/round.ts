@@ -58,6 +58,19 @@ export interface RoundOptions {
   progress?: (text: string) => void;
   /** Random source in [0, 1) (tests). */
   random?: () => number;
+  /** Session budget and deadline, when not the defaults (see {@link SessionTuning}). */
+  tuning?: SessionTuning;
+}
+
+/**
+ * Overrides of a session's bounds (tests, unusual links): the bytes of
+ * entries it sends at most, and how long it may last in all.
+ */
+export interface SessionTuning {
+  /** Entries sent per session at most (bytes; default SESSION_BUDGET). */
+  budget?: number;
+  /** Deadline of the whole session (ms; default max(60 × read deadline, 10 min)). */
+  sessionTimeoutMs?: number;
 }
 
 /** The direct routes of `peer`: its advertised endpoints. */
@@ -66,12 +79,17 @@ export function directRoutes(peer: DeviceRecord): Route[] {
 }
 
 /** Session limits for a read deadline of `timeoutMs`. */
-export function limitsFor(timeoutMs: number, ports: readonly number[] = []): SessionLimits {
+export function limitsFor(
+  timeoutMs: number,
+  ports: readonly number[] = [],
+  tuning: SessionTuning = {},
+): SessionLimits {
   return {
     readTimeoutMs: timeoutMs,
     handshakeTimeoutMs: Math.min(timeoutMs, 10_000),
-    sessionTimeoutMs: Math.max(timeoutMs * 60, 600_000),
+    sessionTimeoutMs: tuning.sessionTimeoutMs ?? Math.max(timeoutMs * 60, 600_000),
     ports,
+    ...(tuning.budget === undefined ? {} : { budget: tuning.budget }),
   };
 }
 
@@ -133,7 +151,7 @@ async function syncPeer(
       continue;
     }
     const limits = {
-      ...limitsFor(o.timeoutMs, o.ports),
+      ...limitsFor(o.timeoutMs, o.ports, o.tuning),
       onReceived: (n: number) => o.progress?.(`receiving from ${peer.name}: ${n} entries`),
     };
     return await initiateSession(
@@ -171,7 +189,7 @@ export async function syncRound(root: string, o: RoundOptions): Promise<SessionO
     }));
     o.progress?.("");
     await home.write((w) => {
-      for (const out of outcomes) recordOutcome(home, w, out);
+      for (const out of outcomes) recordOutcome(home, w, out, true);
       const synced = outcomes.filter((x) => x.status === "synced").length;
       w.setLocal("lastRound", { at: home.now(), peers: outcomes.length, synced });
     });

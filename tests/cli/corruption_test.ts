@@ -1,36 +1,35 @@
 /**
  * @module corruption_test
- * Damaged files on disk, through real `mycel` processes:
- * - bytes flipped inside a log segment record that later records follow:
- *   `mycel log` fails naming the file, `mycel status` still works (it reads
- *   the snapshot);
- * - bytes flipped in the snapshot (`state.cbor`): the next command warns,
- *   naming the file, rebuilds the state from the log, and loses nothing.
+ * Damage inside `mycel.db`, through real `mycel` processes:
+ * - a byte flipped inside one stored entry (SQLite's own structures stay
+ *   valid): `doctor` finds it (the entry no longer matches its hash, the next
+ *   one no longer follows it), naming the database; `--fix` leaves the file
+ *   alone; `repair` keeps every entry that still verifies, sets the damaged
+ *   database aside and keeps what follows the gap waiting; this device's
+ *   writes wait too (it must never sign a second entry for a seq a peer
+ *   holds); one `sync now` brings the lost entry back from a peer and
+ *   everything is as before;
+ * - a damaged page of the state tables: reading commands fail naming the
+ *   database and saying to repair (never "internal error", never an empty
+ *   answer), `doctor` says so, and `repair` rebuilds the state from the
+ *   entries, losing nothing.
+ * (Before the database, the state was a separate `state.cbor` rebuilt from
+ * the log segments; both are gone, so their tests went with them.)
  */
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { DeviceKey } from "../../src/log/device_key.ts";
+import { openReadOnly } from "../../src/storage/db.ts";
+import { homePaths } from "../../src/storage/home.ts";
 import { describe, type StatusJson, type TempHome, tempHome } from "../helpers/mycel.ts";
-import { segmentRecords } from "../helpers/segment.ts";
+import { type Device, devices } from "../sync/_helpers.ts";
 
-function flip(bytes: Uint8Array, at: number, count = 4): void {
-  for (let i = 0; i < count; i++) bytes[at + i] ^= 0x5a;
-}
-
-function segment(h: TempHome): string {
-  const files = [...Deno.readDirSync(`${h.home}/log`)].filter((e) => e.name.endsWith(".log"));
-  assert.equal(files.length, 1);
-  return `${h.home}/log/${files[0].name}`;
-}
-
-async function populated(): Promise<TempHome> {
-  const h = await tempHome();
-  await h.ok(["init", "--name", "box"]);
-  await h.ok(["pref", "set", "theme", "dark"]);
-  await h.ok(["config", "set", "editor.size", "12"]);
-  await h.ok(["app", "add", "firefox", "ripgrep"]);
-  await h.ok(["pattern", "add", '{"id":"greet","text":"hi"}']);
-  await h.ok(["pref", "set", "lang", "en"]);
-  return h;
+interface Finding {
+  check: string;
+  ok: boolean;
+  detail: string;
+  hint?: string;
 }
 
 interface Everything {
@@ -52,102 +51,170 @@ async function everything(h: TempHome): Promise<Everything> {
   return { prefs, config, apps, patterns, digest: st.state_digest };
 }
 
-Deno.test("a flipped byte in the middle of a log segment: log names the file, status works", async () => {
-  await using h = await populated();
-  const path = segment(h);
-  const bytes = await Deno.readFile(path);
-  const recs = segmentRecords(bytes);
-  assert.equal(recs.length, 6, "one record per command");
-  // Damage the payload of the third record: three intact records follow it.
-  const victim = recs[2];
-  flip(bytes, victim.offset + 8 + Math.floor(victim.length / 2));
-  await Deno.writeFile(path, bytes);
+/** `doctor --json` findings for `check` (any exit code). */
+async function doctorFindings(h: TempHome, check: string, extra: string[] = []) {
+  const r = await h.run(["doctor", "--json", ...extra], { env: { MYCEL_OFFLINE: "1" } });
+  const report = JSON.parse(r.stdout) as { ok: boolean; findings: Finding[] };
+  return report.findings.filter((f) => f.check === check);
+}
 
-  const r = await h.run(["log"]);
-  assert.equal(r.code, 1, describe(["log"], r));
-  assert.match(r.stderr, /^error: Cannot read log: /);
-  assert.ok(r.stderr.includes(path), `the message names ${path}:\n${r.stderr}`);
-  assert.match(r.stderr, new RegExp(`damaged at byte ${victim.offset}: checksum mismatch`));
-  assert.match(r.stderr, /\nhint: /);
-  assert.doesNotMatch(r.stderr, /internal error/);
+/** Index of `needle` in `hay`, or -1. */
+function indexOf(hay: Uint8Array, needle: Uint8Array, from = 0): number {
+  outer: for (let i = from; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
 
-  const st = await h.run(["status", "--json"]);
-  assert.equal(st.code, 0, describe(["status", "--json"], st));
-  assert.equal((JSON.parse(st.stdout) as StatusJson).counts.preferences, 2);
-  assert.equal((await h.run(["status"])).code, 0);
-  assert.deepEqual(await h.json(["pref", "list", "--json"]), { lang: "en", theme: "dark" });
-});
+/** The stored bytes of `author#seq` in the database at `db`. */
+function storedEntry(db: string, author: string, seq: number): Uint8Array {
+  const d = openReadOnly(db);
+  try {
+    const row = d.prepare("SELECT bytes FROM entries WHERE author = ? AND seq = ?")
+      .get(DeviceKey.fromId(author).bytes, seq) as { bytes: Uint8Array } | undefined;
+    assert.ok(row, `no entry ${author.slice(0, 7)}#${seq}`);
+    return row.bytes;
+  } finally {
+    d.close();
+  }
+}
 
-Deno.test("a damaged record length in a log segment is reported, naming the file", async () => {
-  await using h = await populated();
-  const path = segment(h);
-  const bytes = await Deno.readFile(path);
-  const recs = segmentRecords(bytes);
-  // An impossible length in the second record's header.
-  new DataView(bytes.buffer).setUint32(recs[1].offset, 0xfffffff0, true);
-  await Deno.writeFile(path, bytes);
-  const r = await h.run(["log", "--json"]);
-  assert.equal(r.code, 1, describe(["log", "--json"], r));
-  // Under --json the error is JSON too, with its stable code.
-  const { error } = JSON.parse(r.stderr);
-  assert.equal(error.code, "corrupt_log");
-  assert.match(error.message, /^Cannot read log: /);
-  assert.ok(error.message.includes(path), r.stderr);
-  assert.equal(r.stdout, "");
-  const text = await h.run(["log"]);
-  assert.match(text.stderr, /^error: Cannot read log: /);
-  assert.equal((await h.run(["status", "--json"])).code, 0);
-});
+/**
+ * Fold the write-ahead log into `mycel.db` and remove it (what the last
+ * writer does when it closes; a reader leaves an empty one behind), so the
+ * bytes on disk are all in the one file the test damages.
+ */
+function settle(h: TempHome): string {
+  const db = homePaths(h.home).db;
+  const d = new DatabaseSync(db);
+  d.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  d.close();
+  const left = [...Deno.readDirSync(h.home)].map((e) => e.name).filter((n) => n.includes("-wal"));
+  assert.deepEqual(left, [], "the write-ahead log is folded in");
+  return db;
+}
 
-Deno.test("a flipped byte in state.cbor: the next command warns, rebuilds from the log, loses nothing", async () => {
-  await using h = await populated();
-  const before = await everything(h);
-  const snapshot = `${h.home}/state.cbor`;
-  const bytes = await Deno.readFile(snapshot);
-  flip(bytes, Math.floor(bytes.length / 2));
-  await Deno.writeFile(snapshot, bytes);
+Deno.test("a byte flipped inside a stored entry: doctor names it, repair keeps the rest, a sync brings it back", async () => {
+  await using devs = await devices(["box", "backup"]);
+  const [a, b] = devs.list as [Device, Device];
+  await devs.peer(a, b);
+  await a.write("pref", "set", "theme", "midnight-blue");
+  await a.write("config", "set", "editor.size", "12");
+  await a.write("app", "add", "firefox");
+  await a.write("pref", "set", "lang", "en");
+  await b.serve();
+  await a.syncAll();
+  await b.stopServer();
+  const before = await everything(a.tmp);
+  const head = (await a.status()).log.heads[a.id].seq;
 
-  // A reader: warns, naming the file, and answers from the rebuilt state.
-  const read = await h.run(["pref", "list", "--json"]);
-  assert.equal(read.code, 0, describe(["pref", "list", "--json"], read));
-  assert.deepEqual(JSON.parse(read.stdout), before.prefs);
-  assert.match(read.stderr, /^warning: /);
-  assert.ok(read.stderr.includes(snapshot), `the warning names ${snapshot}:\n${read.stderr}`);
-  assert.match(read.stderr, /rebuilt it from the log/);
+  // The entry that set the theme: flip one bit of one character of its value.
+  const db = settle(a.tmp);
+  const log = await a.log();
+  const seq = log.find((e) => e.device === a.id && JSON.stringify(e.ops).includes("midnight"))!
+    .seq;
+  assert.ok(seq < head, "entries follow the damaged one");
+  const entry = storedEntry(db, a.id, seq);
+  const file = await Deno.readFile(db);
+  const at = indexOf(file, entry);
+  assert.ok(at >= 0 && indexOf(file, entry, at + 1) < 0, "the entry's bytes are in the file once");
+  const value = indexOf(entry, new TextEncoder().encode("midnight-blue"));
+  file[at + value + 3] ^= 0x01; // "midnight" → "midoight"
+  await Deno.writeFile(db, file);
+  const damaged = file.slice();
 
-  // Every value is still there, and the state is exactly the same.
-  const rebuilt = await everything(h);
-  assert.deepEqual(rebuilt, before);
+  // doctor finds it, naming the database and the entry; --fix leaves the file alone.
+  const [found] = await doctorFindings(a.tmp, "log");
+  assert.equal(found.ok, false);
+  assert.equal(found.hint, "Run `mycel repair`.");
+  assert.ok(found.detail.startsWith(`${db}: `), found.detail);
+  const short = a.id.slice(0, 7);
+  assert.match(found.detail, new RegExp(`${short}#${seq} does not match its hash`));
+  assert.match(found.detail, new RegExp(`${short}#${seq + 1} does not follow #${seq}`));
+  assert.equal((await doctorFindings(a.tmp, "log", ["--fix"]))[0].ok, false);
+  assert.deepEqual(await Deno.readFile(db), damaged, "doctor --fix does not touch the database");
+  // The state was folded before the damage: reading it still works.
+  assert.deepEqual(await a.tmp.json(["pref", "list", "--json"]), before.prefs);
 
-  // A writer: warns too, keeps the damaged file aside and saves a good one.
-  const write = await h.run(["pref", "set", "after", "yes"]);
-  assert.equal(write.code, 0, describe(["pref", "set"], write));
-  assert.equal(write.stdout, "after = yes\n");
-  assert.ok(write.stderr.includes(snapshot), write.stderr);
-  const kept = [...Deno.readDirSync(h.home)].map((e) => e.name).filter((n) =>
-    n.startsWith("state.cbor.damaged-")
+  // repair: every entry that verifies is kept; what follows the gap waits.
+  const r = await a.run(["repair"]);
+  assert.equal(r.code, 0, describe(["repair"], r));
+  assert.match(r.stdout, new RegExp(`^damage: ${short}#${seq} does not match its hash$`, "m"));
+  const kept = r.stdout.match(
+    /^kept (\d+) entries, (\d+) waiting for entries a peer has, 1 unreadable; the damaged database is kept as (\S+)$/m,
   );
-  assert.equal(kept.length, 1, "the damaged snapshot is kept aside");
-  const clean = await h.run(["pref", "list", "--json"]);
-  assert.equal(clean.stderr, "", "the new snapshot is sound");
-  assert.deepEqual(JSON.parse(clean.stdout), { ...before.prefs as object, after: "yes" });
-  assert.equal((await h.ok(["log"])).stdout.trimEnd().split("\n").length, 7);
+  assert.ok(kept, r.stdout);
+  assert.equal(Number(kept[2]), head - seq, "the entries after the damaged one wait");
+  assert.ok(kept[3].startsWith(`${db}.damaged-`));
+  assert.deepEqual(await Deno.readFile(kept[3]), damaged, "the damaged database is kept as it was");
+  assert.match(r.stdout, new RegExp(`own log lost entries up to ${head}; run \`mycel sync now\``));
+
+  // This device does not write again until its log is back.
+  const blocked = await a.run(["--no-sync", "pref", "set", "later", "yes"]);
+  assert.equal(blocked.code, 1, describe(["pref", "set"], blocked));
+  assert.match(blocked.stderr, /being recovered after damage/);
+  assert.match(blocked.stderr, /hint: Run `mycel sync now`/);
+  assert.equal((await doctorFindings(a.tmp, "log"))[0].ok, true);
+  const [aside] = await doctorFindings(a.tmp, "aside");
+  assert.equal(aside.ok, false);
+  assert.match(aside.detail, new RegExp(`${head - seq} entries of box \\(#${seq + 1}–#${head}\\)`));
+
+  // One round with the peer brings the entry back, and what waited folds.
+  await b.serve();
+  const round = await a.syncAll();
+  assert.ok(round.of(b).received >= 1, JSON.stringify(round.outcomes));
+  assert.deepEqual(await everything(a.tmp), before);
+  assert.deepEqual(await doctorFindings(a.tmp, "aside"), []);
+  await a.write("pref", "set", "later", "yes");
+  await a.syncAll();
+  await devs.assertConverged();
 });
 
-Deno.test("a truncated or missing state.cbor is rebuilt from the log", async () => {
-  await using h = await populated();
+Deno.test("a damaged page of the state tables: commands say so, repair rebuilds the state from the entries", async () => {
+  await using h = await tempHome();
+  const env = { MYCEL_NO_PUSH: "1" };
+  await h.ok(["init", "--name", "box"], { env });
+  await h.ok(["pref", "set", "theme", "dark"], { env });
+  await h.ok(["config", "set", "editor.size", "12"], { env });
+  await h.ok(["app", "add", "firefox", "ripgrep"], { env });
+  await h.ok(["pattern", "add", '{"id":"greet","text":"hi"}'], { env });
+  await h.ok(["pref", "set", "lang", "en"], { env });
   const before = await everything(h);
-  const snapshot = `${h.home}/state.cbor`;
-  const bytes = await Deno.readFile(snapshot);
-  await Deno.writeFile(snapshot, bytes.subarray(0, 20));
-  const r = await h.run(["status", "--json"]);
-  assert.equal(r.code, 0, describe(["status", "--json"], r));
-  assert.ok(r.stderr.includes(snapshot), r.stderr);
-  assert.equal((JSON.parse(r.stdout) as StatusJson).state_digest, before.digest);
 
-  await Deno.remove(snapshot);
-  const gone = await h.run(["status", "--json"]);
-  assert.equal(gone.code, 0, describe(["status", "--json"], gone));
-  assert.equal((JSON.parse(gone.stdout) as StatusJson).state_digest, before.digest);
-  assert.deepEqual(await everything(h), before);
+  // Break the root page of the `versions` table (config, prefs and patterns).
+  const db = settle(h);
+  const d = openReadOnly(db);
+  const { rootpage } = d.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'versions'")
+    .get() as { rootpage: number };
+  const { page_size } = d.prepare("PRAGMA page_size").get() as { page_size: number };
+  d.close();
+  const file = await Deno.readFile(db);
+  file[(rootpage - 1) * page_size] = 0; // no valid b-tree page type
+  await Deno.writeFile(db, file);
+
+  for (const args of [["pref", "list", "--json"], ["config", "list"], ["status"]]) {
+    const r = await h.run(args);
+    assert.equal(r.code, 1, describe(args, r));
+    assert.equal(r.stdout, "", "no answer from a damaged state (not an empty one)");
+    // Under --json the error is JSON too, with its stable code.
+    const text = args.includes("--json")
+      ? (({ error }) => `error: ${error.message}\nhint: ${error.hint}`)(JSON.parse(r.stderr))
+      : r.stderr;
+    assert.match(text, new RegExp(`^error: Cannot .*: the database is damaged \\(${db}\\)$`, "m"));
+    assert.match(text, /^hint: Run `mycel repair`/m);
+    assert.doesNotMatch(r.stderr, /internal error/);
+  }
+  const [found] = await doctorFindings(h, "log");
+  assert.equal(found.ok, false);
+  assert.ok(found.detail.startsWith(`${db}: `), found.detail);
+  assert.equal(found.hint, "Run `mycel repair`.");
+
+  const r = await h.run(["repair"]);
+  assert.equal(r.code, 0, describe(["repair"], r));
+  assert.match(r.stdout, /^kept 6 entries; the damaged database is kept as \S+$/m);
+  assert.deepEqual(await everything(h), before, "nothing lost");
+  assert.equal((await doctorFindings(h, "log"))[0].ok, true);
+  const w = await h.run(["pref", "set", "after", "yes"], { env });
+  assert.equal(w.code, 0, describe(["pref", "set"], w));
 });

@@ -2,25 +2,29 @@
  * @module doctor_test
  * `mycel doctor [--json] [--fix]` through real processes. Each planted
  * problem is found (`ok: false`, with its hint, exit non-zero): a
- * world-readable key file, a stale lock PID left by a dead holder, a lock
- * held by a live process, missing `wg`, a damaged log record, an unreachable
- * peer, units installed but not enabled. `--fix` repairs permissions and the
- * stale PID. A healthy home reports exactly the findings expected (the
+ * world-readable key file or database and an open home folder, missing
+ * `wg`, a byte flipped inside an entry stored in `mycel.db`, an unreachable
+ * peer, units installed but not enabled. `--fix` repairs permissions (and
+ * nothing else). A healthy home reports exactly the findings expected (the
  * schedule is missing until units or cron lines exist), and exits 0 only when
- * all is well.
+ * all is well. (The old lock checks are gone with the lock file: the home is
+ * an SQLite database, which serialises its writers itself.)
  *
  * Every run gets a private XDG_CONFIG_HOME (user units) and a PATH whose
  * first folder holds a fake `crontab` (the user's real crontab is never
  * read) and, unless a test says otherwise, fake `wg`, `ip` and
  * `wireguard-go` that succeed, so the findings do not depend on the machine.
+ * The disk finding's free space varies: it is checked for its shape and
+ * compared as "writable".
  */
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { DeviceKey } from "../../src/log/device_key.ts";
 import { describe, type MycelResult, TempHome, tempHome } from "../helpers/mycel.ts";
 import { CRON_MARKER } from "../../src/service/units.ts";
 import { freePort } from "../helpers/net.ts";
 import { which } from "../helpers/process.ts";
-import { segmentRecords } from "../helpers/segment.ts";
 import { fakeBin, peer } from "../service/_helpers.ts";
 import { runMain } from "./_in_process.ts";
 
@@ -73,8 +77,8 @@ const OK = {
     ok: true,
     detail: `file ${h.home}/keys.cbor, NOT sealed`,
   }),
-  lock: { check: "lock", ok: true, detail: "free" },
-  clock: { check: "clock", ok: true, detail: "no peer's clock runs ahead" },
+  disk: { check: "disk", ok: true, detail: "writable" },
+  clock: { check: "clock", ok: true, detail: "clocks agree with the peers'" },
   wireguard: {
     check: "wireguard",
     ok: true,
@@ -129,6 +133,10 @@ async function doctor(
   for (const f of report.findings) {
     if (!f.ok) assert.ok(f.hint, `a failing finding has a hint: ${JSON.stringify(f)}`);
     else assert.equal(f.hint, undefined, `an ok finding has no hint: ${JSON.stringify(f)}`);
+    if (f.check === "disk" && f.ok) {
+      assert.match(f.detail, /^writable(, [\d.]+ GiB free)?$/);
+      f.detail = "writable";
+    }
   }
   return { report, result };
 }
@@ -145,8 +153,8 @@ function healthy(h: TempHome, entries: number): Finding[] {
     { check: "home", ok: true, detail: `${h.home} (device box)` },
     OK.permissions,
     OK.keys(h),
-    OK.lock,
-    { check: "log", ok: true, detail: `${entries} entries intact` },
+    OK.disk,
+    { check: "log", ok: true, detail: `${entries} entries, database intact` },
     OK.clock,
     OK.wireguard,
     NO_SCHEDULE,
@@ -159,13 +167,6 @@ function replace(findings: Finding[], ...changed: Finding[]): Finding[] {
 
 function mode(path: string): number {
   return Deno.statSync(path).mode! & 0o777;
-}
-
-/** A PID that belonged to a process that has exited. */
-async function deadPid(): Promise<number> {
-  const child = new Deno.Command("/bin/sh", { args: ["-c", "exit 0"], stdout: "null" }).spawn();
-  await child.status;
-  return child.pid;
 }
 
 Deno.test({
@@ -272,21 +273,34 @@ Deno.test({
   },
 });
 
-Deno.test("doctor: a world-readable key file and an open folder; --fix makes them private", async () => {
+Deno.test("doctor: a world-readable key file and database and an open folder; --fix makes them private", async () => {
   await using h = await doctorHome();
+  const db = `${h.home}/mycel.db`;
   await Deno.chmod(`${h.home}/keys.cbor`, 0o644);
-  await Deno.chmod(`${h.home}/log`, 0o755);
+  await Deno.chmod(db, 0o644);
+  await Deno.chmod(h.home, 0o755);
   const { report, result } = await doctor(h);
   assert.equal(result.code, 1);
-  assert.deepEqual(find(report, "permissions"), {
-    check: "permissions",
-    ok: false,
-    detail: `${h.home}/log is 0755, should be 0700; ${h.home}/keys.cbor is 0644, should be 0600`,
-    hint: `Run \`mycel doctor --fix\` (or chmod 700 folders, 600 files in ${h.home}).`,
-  });
+  const perms = find(report, "permissions");
+  assert.equal(perms.ok, false);
+  assert.equal(
+    perms.hint,
+    `Run \`mycel doctor --fix\` (or chmod 700 folders, 600 files in ${h.home}).`,
+  );
+  // The folder, the key file and the database, in that order; SQLite gives
+  // the write-ahead log and shared-memory files it creates the database's mode.
+  const parts = perms.detail.split("; ");
+  assert.deepEqual(parts.slice(0, 3), [
+    `${h.home} is 0755, should be 0700`,
+    `${h.home}/keys.cbor is 0644, should be 0600`,
+    `${db} is 0644, should be 0600`,
+  ]);
+  for (const extra of parts.slice(3)) {
+    assert.match(extra, new RegExp(`^${db}-(wal|shm) is 0644, should be 0600$`), perms.detail);
+  }
   assert.deepEqual(find(report, "keys"), OK.keys(h));
   const text = await h.run(["doctor"]);
-  assert.match(text.stdout, /^FAIL {2}permissions .*keys\.cbor is 0644, should be 0600$/m);
+  assert.match(text.stdout, /^FAIL {2}permissions .*keys\.cbor is 0644, should be 0600/m);
   assert.match(text.stdout, /^ {18}hint: Run `mycel doctor --fix`/m);
 
   const fixed = await doctor(h, ["--fix"]);
@@ -295,99 +309,27 @@ Deno.test("doctor: a world-readable key file and an open folder; --fix makes the
     ok: true,
     detail: "home folder and files private (fixed if needed)",
   });
-  assert.equal(mode(`${h.home}/keys.cbor`), 0o600);
-  assert.equal(mode(`${h.home}/log`), 0o700);
+  assert.equal(mode(h.home), 0o700);
+  for (const f of ["keys.cbor", "mycel.db", "mycel.db-wal", "mycel.db-shm"]) {
+    const path = `${h.home}/${f}`;
+    try {
+      assert.equal(mode(path), 0o600, path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
   const after = await doctor(h);
   assert.deepEqual(after.report.findings, healthy(h, 1));
 });
 
-Deno.test("doctor: a stale lock PID left by a dead holder; --fix clears it", async () => {
+Deno.test("doctor: a fresh home's database files are private from the start", async () => {
   await using h = await doctorHome();
-  const pid = await deadPid();
-  await Deno.writeTextFile(`${h.home}/lock`, `${pid}\n`);
-  const { report } = await doctor(h);
-  assert.deepEqual(
-    report.findings,
-    replace(healthy(h, 1), {
-      check: "lock",
-      ok: false,
-      detail:
-        `stale: pid ${pid} died while writing (the kernel released the lock; nothing is blocked)`,
-      hint: "Run `mycel doctor --fix` to clear it; `mycel repair` if data looks wrong.",
-    }),
-  );
-
-  await Deno.writeTextFile(`${h.home}/lock`, `${pid}\n`);
-  const fixed = await doctor(h, ["--fix"]);
-  assert.deepEqual(find(fixed.report, "lock"), {
-    check: "lock",
-    ok: true,
-    detail: `cleared the stale PID ${pid}`,
-  });
-  assert.equal(await Deno.readTextFile(`${h.home}/lock`), "");
-  assert.deepEqual(find((await doctor(h)).report, "lock"), OK.lock);
-});
-
-Deno.test("doctor without --fix leaves a stale lock PID in place (it only reports)", async () => {
-  await using h = await doctorHome();
-  const pid = await deadPid();
-  await Deno.writeTextFile(`${h.home}/lock`, `${pid}\n`);
-  await doctor(h);
-  assert.equal(
-    await Deno.readTextFile(`${h.home}/lock`),
-    `${pid}\n`,
-    "doctor (no --fix) erased the stale PID from the lock file",
-  );
-  const second = await doctor(h);
-  assert.equal(find(second.report, "lock").ok, false, "a second doctor still sees the stale PID");
-  const fixed = await doctor(h, ["--fix"]);
-  assert.equal(find(fixed.report, "lock").detail, `cleared the stale PID ${pid}`);
-});
-
-Deno.test("doctor: a lock held by a live process names its PID; --fix leaves it alone", async () => {
-  await using h = await doctorHome();
-  const lockPath = `${h.home}/lock`;
-  const holder = new Deno.Command(Deno.execPath(), {
-    args: [
-      "eval",
-      `const f = await Deno.open(${JSON.stringify(lockPath)}, { read: true, write: true });
-       await f.lock(true);
-       await f.truncate(0);
-       await f.write(new TextEncoder().encode(Deno.pid + "\\n"));
-       console.log("locked");
-       await new Promise((r) => setTimeout(r, 60_000));`,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  try {
-    const reader = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    const { value } = await reader.read();
-    assert.equal(value?.trim(), "locked");
-    reader.releaseLock();
-
-    const held = {
-      check: "lock",
-      ok: false,
-      detail: `held by pid ${holder.pid}`,
-      hint: "Another mycel is writing; if it is stuck, stop it (kill that PID).",
-    };
-    const { report, result } = await doctor(h);
-    assert.equal(result.code, 1);
-    assert.deepEqual(report.findings, replace(healthy(h, 1), held));
-    const fixed = await doctor(h, ["--fix"]);
-    assert.deepEqual(find(fixed.report, "lock"), held);
-    assert.equal(await Deno.readTextFile(lockPath), `${holder.pid}\n`, "--fix did not touch it");
-  } finally {
-    holder.kill("SIGKILL");
-    await holder.status;
-    await holder.stdout.cancel().catch(() => {});
+  await h.ok(["pref", "set", "theme", "dark"]); // a writer: the database and its WAL
+  for (const e of Deno.readDirSync(h.home)) {
+    const path = `${h.home}/${e.name}`;
+    assert.equal(mode(path), e.isDirectory ? 0o700 : 0o600, path);
   }
-  // The holder is gone: the kernel released the lock; its PID is left behind.
-  const after = await doctor(h);
-  assert.equal(find(after.report, "lock").ok, false);
-  assert.match(find(after.report, "lock").detail, /^stale: pid \d+ died while writing/);
+  assert.deepEqual(find((await doctor(h)).report, "permissions"), OK.permissions);
 });
 
 Deno.test("doctor: missing wg is reported with the package to install", async () => {
@@ -435,27 +377,44 @@ Deno.test("doctor: nothing of WireGuard installed lists every missing piece", as
   );
 });
 
-Deno.test("doctor: a damaged record in the middle of the log; --fix leaves it to repair", async () => {
+/** Fold the write-ahead log into mycel.db and remove it, so every stored byte is in that file. */
+function settle(h: TempHome): string {
+  const db = `${h.home}/mycel.db`;
+  const d = new DatabaseSync(db);
+  d.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  d.close();
+  return db;
+}
+
+Deno.test("doctor: a byte flipped inside an entry in mycel.db; --fix leaves it to repair", async () => {
   await using h = await doctorHome();
   for (const [k, v] of [["theme", "dark"], ["lang", "en"], ["editor", "vim"], ["shell", "fish"]]) {
     await h.ok(["pref", "set", k, v]);
   }
-  const logs = [...Deno.readDirSync(`${h.home}/log`)].filter((e) => e.name.endsWith(".log"));
-  assert.equal(logs.length, 1);
-  const path = `${h.home}/log/${logs[0].name}`;
-  const bytes = await Deno.readFile(path);
-  const recs = segmentRecords(bytes);
-  assert.equal(recs.length, 5);
-  const victim = recs[2];
-  bytes[victim.offset + 8 + Math.floor(victim.length / 2)] ^= 0x01; // one bit of one byte
-  await Deno.writeFile(path, bytes);
+  const db = settle(h);
+  // Entry #3 (lang = en): flip one bit in the middle of its stored bytes.
+  const id = (await h.json<{ device: { id: string } }>(["status", "--json"])).device.id;
+  const r = new DatabaseSync(db, { readOnly: true });
+  const { bytes } = r.prepare("SELECT bytes FROM entries WHERE author = ? AND seq = 3")
+    .get(DeviceKey.fromId(id).bytes) as { bytes: Uint8Array };
+  r.close();
+  const file = await Deno.readFile(db);
+  const at = file.findIndex((_, i) => bytes.every((b, j) => file[i + j] === b));
+  assert.ok(at >= 0, "the entry's bytes are in the file");
+  file[at + Math.floor(bytes.length / 2)] ^= 0x01; // one bit of one byte
+  await Deno.writeFile(db, file);
+  const damaged = file.slice();
 
   const { report, result } = await doctor(h);
   assert.equal(result.code, 1);
   const log = find(report, "log");
   assert.equal(log.ok, false);
   assert.equal(log.hint, "Run `mycel repair`.");
-  assert.ok(log.detail.includes(path), `the detail names ${path}: ${log.detail}`);
+  assert.ok(log.detail.startsWith(`${db}: `), `the detail names ${db}: ${log.detail}`);
+  assert.match(
+    log.detail,
+    new RegExp(`${id.slice(0, 7)}#3 (does not match its hash|cannot be read)`),
+  );
   // Everything else is as healthy as before.
   assert.deepEqual(
     report.findings.filter((f) => f.check !== "log"),
@@ -464,7 +423,7 @@ Deno.test("doctor: a damaged record in the middle of the log; --fix leaves it to
 
   const fixed = await doctor(h, ["--fix"]);
   assert.equal(find(fixed.report, "log").ok, false, "--fix does not touch the log");
-  assert.deepEqual(await Deno.readFile(path), bytes);
+  assert.deepEqual(await Deno.readFile(db), damaged);
 
   await h.ok(["repair"]);
   const repaired = await doctor(h);

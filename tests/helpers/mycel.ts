@@ -239,6 +239,10 @@ export interface SyncLineJson {
   sent: number;
   /** Entries received from it. */
   received: number;
+  /** Whether a signed checkpoint of the state went either way instead of (older) entries. */
+  checkpoint: { sent: boolean; received: boolean };
+  /** A side stopped at its session budget: the next round continues. */
+  more: boolean;
   /** The route taken (null when unreachable). */
   path: string | null;
   /** The address dialled, if any. */

@@ -4,7 +4,9 @@
  * gamma via beta — then each makes a change and sync rounds bring all three
  * to one state. Along the way gamma syncs with alpha before alpha has seen
  * beta's `device.add` of gamma: alpha must accept it provisionally, on the
- * signed admission entry gamma presents in its hello.
+ * signed admission entry gamma presents in its hello, and take what gamma
+ * holds — gamma started from beta's checkpoint, so it holds beta's entries
+ * only as state — as gamma's signed checkpoint.
  */
 
 import assert from "node:assert/strict";
@@ -36,6 +38,8 @@ Deno.test("pairing: three devices pair in a chain, alpha admits gamma provisiona
   assert.equal(ab.joinerVerification, ab.inviterVerification, "both screens show one string");
   assert.match(ab.inviter.stdout, new RegExp(`paired with beta \\(${b.id}\\)`));
   assert.match(ab.joiner.stdout, new RegExp(`paired with alpha \\(${a.id}\\)`));
+  // The joiner gets the mesh's state as alpha's signed checkpoint, not its log.
+  assert.match(ab.joiner.stdout, /: received the mesh's state \(2 devices\)$/m);
   await b.setEndpoint();
 
   // gamma via beta (alpha is not involved and not told)
@@ -44,6 +48,7 @@ Deno.test("pairing: three devices pair in a chain, alpha admits gamma provisiona
   assert.equal(bc.joinerVerification, bc.inviterVerification, "both screens show one string");
   assert.notEqual(bc.joinerVerification, ab.joinerVerification, "each pairing has its own");
   assert.match(bc.joiner.stdout, new RegExp(`paired with beta \\(${b.id}\\)`));
+  assert.match(bc.joiner.stdout, /: received the mesh's state \(3 devices\)$/m);
   await c.setEndpoint();
 
   // Each device makes a change of its own, without pushing.
@@ -65,7 +70,11 @@ Deno.test("pairing: three devices pair in a chain, alpha admits gamma provisiona
       JSON.stringify(withA)
     }\n--- alpha's server ---\n${serverA.stderr}`,
   );
-  await serverA.waitFor(/synced with gamma/, { stream: "stderr", timeoutMs: 5000 });
+  assert.equal(withA.checkpoint.sent, true, "gamma holds beta's entries only as state");
+  await serverA.waitFor(/synced with gamma .*\+ the mesh's state/, {
+    stream: "stderr",
+    timeoutMs: 5000,
+  });
   const gammaOnA = row(await a.meshList(), c.id);
   assert.equal(gammaOnA.admitted?.by, b.id, "alpha now knows beta admitted gamma");
   assert.equal(gammaOnA.revoked, null);
@@ -100,6 +109,6 @@ Deno.test("pairing: three devices pair in a chain, alpha admits gamma provisiona
   assert.equal(row(list, c.id).admitted?.by_name, "beta");
   for (const r of list) assert.equal(r.revoked, null);
   const text = (await a.t.ok(["mesh", "list"])).stdout;
-  assert.match(text, /gamma .*admitted by beta/);
-  assert.match(text, /beta .*admitted by alpha/);
+  assert.match(text, /gamma .* by beta /);
+  assert.match(text, /beta .* by alpha /);
 });

@@ -16,11 +16,13 @@
  */
 
 import assert from "node:assert/strict";
-import { createEntry, decodeSignedEntry, type SignedEntry } from "../../src/log/entry.ts";
-import { Signer } from "../../src/log/identity.ts";
+import { DatabaseSync } from "node:sqlite";
+import { toHex } from "../../src/bytes.ts";
+import { decodeSignedEntry, type SignedEntry } from "../../src/log/entry.ts";
 import type { Op } from "../../src/log/ops.ts";
-import { scanSegment } from "../../src/storage/segment.ts";
-import { Store } from "../../src/storage/store.ts";
+import { openReadOnly } from "../../src/storage/db.ts";
+import { homePaths } from "../../src/storage/home.ts";
+import { Home } from "../../src/storage/home_handle.ts";
 import {
   describe,
   type LogEntryJson,
@@ -198,19 +200,49 @@ export class Device {
     await p?.stop("SIGKILL");
   }
 
-  /** The entries kept aside in `forks/` (conflicting branches), decoded. */
-  async forkedEntries(): Promise<SignedEntry[]> {
-    const out: SignedEntry[] = [];
-    try {
-      for await (const f of Deno.readDir(`${this.home}/forks`)) {
-        if (!f.isFile) continue;
-        const scan = await scanSegment(`${this.home}/forks/${f.name}`);
-        for (const r of scan.records) out.push(decodeSignedEntry(r.payload));
-      }
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-    return out;
+  /** The entries kept aside as the other branch of a fork (the `aside` table), decoded. */
+  forkedEntries(): SignedEntry[] {
+    return asideEntries(this.home, "fork");
+  }
+}
+
+/**
+ * Fold the write-ahead log of the home at `home` into `mycel.db` (as the last
+ * writer does on close), so that a later connection has nothing to
+ * checkpoint: from then on the database file changes only if something
+ * writes. Returns the database's path.
+ */
+export function settleHome(home: string): string {
+  const db = homePaths(home).db;
+  const d = new DatabaseSync(db);
+  try {
+    d.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  } finally {
+    d.close();
+  }
+  return db;
+}
+
+/** Every row of `table` in the home at `home`, as JSON text (to compare before and after). */
+export function tableRows(home: string, table: "peers" | "local" | "meta" | "entries"): string {
+  const db = openReadOnly(homePaths(home).db);
+  try {
+    const rows = db.prepare(`SELECT * FROM ${table} ORDER BY 1`).all();
+    return JSON.stringify(rows, (_, v) => v instanceof Uint8Array ? toHex(v) : v);
+  } finally {
+    db.close();
+  }
+}
+
+/** Entries kept aside in the home at `home` for `reason` (read straight from its database). */
+export function asideEntries(home: string, reason: string): SignedEntry[] {
+  const db = openReadOnly(homePaths(home).db);
+  try {
+    const rows = db.prepare("SELECT bytes FROM aside WHERE reason = ? ORDER BY author, seq")
+      .all(reason) as { bytes: Uint8Array }[];
+    return rows.map((r) => decodeSignedEntry(r.bytes));
+  } finally {
+    db.close();
   }
 }
 
@@ -300,11 +332,13 @@ export async function devices(names: readonly string[]): Promise<Devices> {
 }
 
 /**
- * Append `n` entries to the own log of the home at `home`, in-process and in
- * batches (one fsync per batch instead of one per entry, as `commit` does):
- * entry i sets `KEY_PREFIX.(i % keys)` to a value of about `valueBytes`
- * characters. For making a transfer big enough to interrupt, cheaply. The
- * home must not be written by anything else meanwhile (the lock is taken).
+ * Append `n` entries to the own log of the home at `home`, in-process: entry
+ * i sets `PREFIX.k(i % keys)` to a value of about `valueBytes` characters,
+ * each entry signed and committed through {@link Home.write}, `batch` entries
+ * per transaction (one fsync per batch instead of one per command). For
+ * making a backlog big enough to interrupt or to exceed a session budget,
+ * cheaply. Other processes may use the home meanwhile (SQLite serialises
+ * the writers).
  */
 export async function appendBulk(
   home: string,
@@ -312,36 +346,26 @@ export async function appendBulk(
   options: { prefix?: string; keys?: number; valueBytes?: number; batch?: number } = {},
 ): Promise<void> {
   const { prefix = "bulk", keys = 100, valueBytes = 100, batch = 1000 } = options;
-  const store = await Store.open(home, { write: true });
+  const h = await Home.open(home, { write: true });
   try {
-    const signer = new Signer(await store.keys());
-    const head = store.heads.get(store.deviceId)!;
-    let seq = head.seq;
-    let prev: Uint8Array = head.hash;
     const pad = "x".repeat(valueBytes);
-    let pending: SignedEntry[] = [];
-    for (let i = 0; i < n; i++) {
-      const ops: Op[] = [{
-        type: "config.set",
-        key: `${prefix}.k${i % keys}`,
-        value: `${seq}:${pad}`,
-      }];
-      const e = await createEntry(signer, {
-        seq: ++seq,
-        prev,
-        hlc: store.clock.now(Date.now()),
-        ops,
+    for (let done = 0; done < n;) {
+      const size = Math.min(batch, n - done);
+      await h.write(async (w) => {
+        for (let i = done; i < done + size; i++) {
+          const key = `${prefix}.k${i % keys}`;
+          const ops: Op[] = [{
+            type: "config.set",
+            key,
+            value: `${i}:${pad}`,
+            observed: w.view.observed("config", key),
+          }];
+          await w.commit(ops);
+        }
       });
-      prev = e.hash;
-      pending.push(e);
-      if (pending.length >= batch) {
-        await store.appendVerified(pending);
-        pending = [];
-      }
+      done += size;
     }
-    if (pending.length > 0) await store.appendVerified(pending);
-    await store.save();
   } finally {
-    store.close();
+    h.close();
   }
 }

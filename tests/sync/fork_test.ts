@@ -3,9 +3,9 @@
  * A device restored from a backup writes again at sequence numbers it had
  * already used: its log forks. After a sync, both sides report the fork
  * (`status --json` `forks`, the `sync now` line), neither branch is lost
- * (each side keeps the entry it had applied and stores the other branch's
- * entry under `forks/`), no process crashes, and syncing keeps working for
- * everything else.
+ * (each side keeps the entry it had applied and keeps the other branch's
+ * entry aside, in its database's `aside` table), no process crashes, and
+ * syncing keeps working for everything else.
  */
 
 import assert from "node:assert/strict";
@@ -79,7 +79,7 @@ Deno.test("a device restored from a backup forks its log: reported on both sides
     assert.ok(f, `${name} does not report the fork: ${JSON.stringify(st.forks)}`);
     assert.deepEqual([f.kept, f.other], [kept, other], name);
   }
-  // Nothing lost: each side applied its branch and keeps the other in forks/.
+  // Nothing lost: each side applied its branch and keeps the other aside.
   assert.equal((await prefs(a)).color, "blue");
   assert.equal((await prefs(b)).color, "red");
   const keptOnA = (await a.forkedEntries()).map((e) => toHex(e.hash));

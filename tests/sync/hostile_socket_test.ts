@@ -3,11 +3,14 @@
  * Raw sockets against a real `mycel sync serve --listen … --timeout 2`:
  * random garbage, a garbage "handshake" of the right size, a huge frame
  * length, silence, and slow-loris writers trickling one byte at a time —
- * more of them at once than the server serves concurrently. Each connection
- * is dropped by the server within the 2 s session deadline (plus a little
- * slack for a loaded machine), the home is untouched (digest, heads, log),
- * the server logs one line per connection and keeps running, and a genuine
- * `sync now` afterwards syncs.
+ * more of them at once, from one address, than the server serves for one
+ * source (the rest are refused at once as busy). Each connection is dropped
+ * by the server within the 2 s handshake deadline (plus a little slack for
+ * a loaded machine), the home is untouched (digest, heads, log), the server
+ * logs one line per connection and keeps running, and a genuine `sync now`
+ * afterwards syncs. An admitted peer that drips valid messages is cut at
+ * the session deadline (set to 2 s with MYCEL_SESSION_DEADLINE: by default
+ * it is max(60 × --timeout, 10 min), the read deadline being --timeout).
  */
 
 import assert from "node:assert/strict";
@@ -80,7 +83,8 @@ Deno.test("garbage, silence and slow-loris sockets are dropped within the deadli
   const before = await snapshot(target);
   const from = server.stderr.length;
 
-  // 5 kinds × 4 = 20 connections at once, more than the 16 served concurrently.
+  // 5 kinds × 4 = 20 connections at once from 127.0.0.1, more than the
+  // MAX_PER_SOURCE served for one address at a time.
   let stopped = false;
   const stop = () => stopped;
   const runs = [];
@@ -143,7 +147,9 @@ Deno.test("an admitted peer dripping valid messages forever is cut at the sessio
   await using devs = await devices(["target", "dripper"]);
   const [target, dripper] = devs.list;
   await devs.peer(target, dripper);
-  const server = await target.serve(DEADLINE_S);
+  const server = await target.serve(DEADLINE_S, {
+    env: { MYCEL_SESSION_DEADLINE: String(DEADLINE_S) },
+  });
   await dripper.syncAll();
   const before = await snapshot(target);
   const from = server.stderr.length;

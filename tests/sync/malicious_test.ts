@@ -1,17 +1,19 @@
 /**
  * @module malicious_test
  * An admitted but hostile member (fixtures/rogue_peer.ts: the real protocol,
- * its own real keys) sends one crafted entry per session — a bad signature,
- * a chain that does not link, a gap, an entry claiming another member as its
- * author (signed with the rogue's key), an entry of a non-member key. The
- * victim is a real mycel, either serving (`sync serve --listen`) or dialling
- * the rogue (`sync now` towards the rogue as a fake server). Every time the
- * victim reports it (the server's stderr line / the `sync now` line), and
- * nothing of the crafted entry is applied: digest, heads and `log` are
- * unchanged and it never shows up in the state.
+ * version 2, its own real keys) sends one crafted entry per session — a bad
+ * signature, a chain that does not link, a gap, an entry claiming another
+ * member as its author (signed with the rogue's key), an entry of a
+ * non-member key. The victim is a real mycel, either serving (`sync serve
+ * --listen`) or dialling the rogue (`sync now` towards the rogue as a fake
+ * server). Every time the victim reports it (the server's stderr line / the
+ * `sync now` line, naming the entry as AUTHOR#SEQ) and tells the rogue in its
+ * ack, and nothing of the crafted entry is applied: digest, heads and `log`
+ * are unchanged and it never shows up in the state.
  */
 
 import assert from "node:assert/strict";
+import { toHex } from "../../src/bytes.ts";
 import { shortDeviceId } from "../../src/log/device_id.ts";
 import { REPO_ROOT } from "../helpers/mycel.ts";
 import { type Proc, spawnProcess } from "../helpers/process.ts";
@@ -26,6 +28,7 @@ interface RogueReport {
   error?: string;
   stored?: { accepted: number; refused: number };
   crafted: string | null;
+  crafted_prev: string | null;
 }
 
 /** `deno run -A rogue_peer.ts ARGS...` in the background (no deadline: the tests end it). */
@@ -188,21 +191,27 @@ Deno.test("a rogue's entry that does not link onto its chain is kept aside as a 
   const [victim, rogue] = devs.list;
   const before = await snapshot(victim, { prefs: true });
 
+  const rogueHead = before.heads[rogue.id];
+
   // The victim dials a fake server that sends the unlinked entry.
   const fake = spawnFake(rogue, "broken_chain");
-  let crafted: string;
+  let first: RogueReport;
   try {
     await fake.proc.waitFor(/listening on/, { stream: "stderr", timeoutMs: 30_000 });
     const round = await victim.syncNow();
     const o = round.of(rogue);
     assert.equal(o.forks, 1, JSON.stringify(o));
-    crafted = (await fake.report).crafted!;
+    first = await fake.report;
   } finally {
     await fake.proc.stop();
   }
   assert.deepEqual(await snapshot(victim, { prefs: true }), before);
   let st = await victim.status();
-  assert.deepEqual(st.forks.map((f) => [f.author, f.other]), [[rogue.id, crafted]]);
+  // The fork is at the rogue's head: our entry there is kept, the crafted
+  // entry names another one as its predecessor.
+  const report = [rogue.id, rogueHead.seq, rogueHead.hash, first.crafted_prev];
+  assert.deepEqual(st.forks.map((f) => [f.author, f.seq, f.kept, f.other]), [report]);
+  assert.deepEqual(victim.forkedEntries().map((e) => toHex(e.hash)), [first.crafted]);
 
   // The rogue dials the victim's server with another unlinked entry.
   const server = victim.server!;
@@ -216,10 +225,11 @@ Deno.test("a rogue's entry that does not link onto its chain is kept aside as a 
   });
   assert.deepEqual(await snapshot(victim, { prefs: true }), before);
   st = await victim.status();
-  // One report per forked log, naming the latest branch tip; both entries kept.
-  assert.deepEqual(st.forks.map((f) => [f.author, f.other]), [[rogue.id, r.crafted]]);
-  const kept = await victim.forkedEntries();
-  assert.deepEqual(kept.map((e) => e.entry.author), [rogue.id, rogue.id]);
+  // One report per forked log (the first one stays); both crafted entries kept aside.
+  assert.deepEqual(st.forks.map((f) => [f.author, f.seq, f.kept, f.other]), [report]);
+  const kept = victim.forkedEntries();
+  assert.deepEqual(kept.map((e) => e.entry.author.id), [rogue.id, rogue.id]);
+  assert.deepEqual(kept.map((e) => toHex(e.hash)).sort(), [first.crafted, r.crafted].sort());
   // The server's line must say something went wrong, as `sync now` does
   // ("fork detected in 1 log(s)"), not just "synced … received 0".
   assert.match(line, /fork|refused/, `server line does not report the unlinked entry: ${line}`);

@@ -38,7 +38,8 @@ Deno.test("sync now exits 3 when some or all peers are unreachable, status shows
   const text = await hub.run(["sync", "now", "--timeout", "5"]);
   assert.equal(text.code, 3);
   assert.match(text.stdout, /^down \([A-Z0-9]{7}\): unreachable: /m);
-  assert.match(text.stdout, /^up \([A-Z0-9]{7}\): synced: sent 0, received 0 via direct /m);
+  // Nothing new since the last round: the heads digests match, an idle session.
+  assert.match(text.stdout, /^up \([A-Z0-9]{7}\): synced: up to date via direct 127\.0\.0\.1:/m);
 
   await up.stopServer();
   const none = await hub.syncNow();
@@ -73,7 +74,7 @@ Deno.test("a peer that accepts but never answers is given up after --timeout", a
     const ms = performance.now() - t0;
     assert.equal(r.result.code, 1, r.result.stdout);
     assert.equal(r.of(mute).status, "failed");
-    assert.match(r.of(mute).error ?? "", /took longer than 1s|timed out|no answer/);
+    assert.match(r.of(mute).error ?? "", /no data within 1s|took longer than 1s|timed out/);
     assert.ok(ms < 6000, `took ${ms.toFixed(0)} ms`);
     const st = await asker.status();
     assert.match(st.peers[0].last_error ?? "", /^failed: /);

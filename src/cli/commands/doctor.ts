@@ -75,8 +75,13 @@ export const doctorCommand: CommandSpec = {
         found({ ...f, detail: where ? `${safeText(where)}: ${f.detail}` : f.detail });
       }
       found(await d.checkDisk(root));
-      found(d.checkLog(store));
-      d.checkHistory(store).forEach(found);
+      found(await d.checkLog(store));
+      try {
+        d.checkHistory(store).forEach(found);
+      } catch (e) {
+        // A damaged database: the log finding already says to repair it.
+        found({ ...failed(e, "history"), hint: "Run `mycel repair`." });
+      }
       (await d.checkWireguard(store, systemRunner)).forEach(found);
       found(await d.checkSchedule(systemRunner, ctx.env));
       const membership = d.checkMembership(store);

@@ -2,9 +2,17 @@
  * @module sync
  * `mycel sync now` (one round with the peers) and `mycel sync serve`
  * (answer sync connections on stdin/stdout or a TCP port).
+ *
+ * Two environment variables override a session's bounds, for tests and
+ * unusual links (both sides read them, each for the sessions it runs):
+ * - `MYCEL_SESSION_BUDGET=BYTES`: entries one session sends at most (default
+ *   64 MiB); the rest follows next round ("more next round");
+ * - `MYCEL_SESSION_DEADLINE=SECONDS`: how long one session may last in all
+ *   (default max(60 × --timeout, 600)); --timeout stays the read deadline.
  */
 
 import { ExitCode, MycelError, usageError } from "../../errors.ts";
+import type { SessionTuning } from "../../sync/round.ts";
 import { parseEndpoint } from "../../log/endpoint.ts";
 import type { SessionOutcome } from "../../sync/peer_session.ts";
 import { safeText } from "../../text_safety.ts";
@@ -28,6 +36,27 @@ export function parseSeconds(
     });
   }
   return n * 1000;
+}
+
+/** Session bounds from MYCEL_SESSION_BUDGET / MYCEL_SESSION_DEADLINE (see the module header). */
+export function sessionTuning(env: (name: string) => string | undefined): SessionTuning {
+  const read = (name: string, max: number): number | undefined => {
+    const text = env(name);
+    if (text === undefined || text === "") return undefined;
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n <= 0 || n > max) {
+      throw usageError(`use ${name}`, `it must be a whole number from 1 to ${max}`, {
+        value: text,
+      });
+    }
+    return n;
+  };
+  const budget = read("MYCEL_SESSION_BUDGET", 1 << 30);
+  const deadline = read("MYCEL_SESSION_DEADLINE", 86400);
+  return {
+    ...(budget === undefined ? {} : { budget }),
+    ...(deadline === undefined ? {} : { sessionTimeoutMs: deadline * 1000 }),
+  };
 }
 
 /**
@@ -79,6 +108,7 @@ async function syncNow(
     timeoutMs: o.timeoutMs,
     all: o.all,
     routes: meshRoutes(),
+    tuning: sessionTuning(ctx.env),
     progress: o.quiet ? undefined : ctx.out.progress,
     // Each peer's line as its session ends (everything it sent is stored by
     // then), not all of them after the slowest.
@@ -201,7 +231,7 @@ export const syncCommands: CommandSpec[] = [
       const options = {
         now: ctx.now,
         env: ctx.env,
-        limits: limitsFor(timeoutMs, ports),
+        limits: limitsFor(timeoutMs, ports, sessionTuning(ctx.env)),
         log: (line: string) => ctx.out.error(safeText(line)),
       };
       if (stdio) {

@@ -1,0 +1,447 @@
+/**
+ * @module trust_test
+ * The network side of the trust model, against real `mycel sync serve
+ * --listen` processes on loopback:
+ * - idle sockets from one source address take at most MAX_PER_SOURCE of
+ *   the server's slots (the rest are refused at once as busy), so a real
+ *   peer from another address still syncs; each held one is dropped at the
+ *   pre-authentication deadline (the handshake's);
+ * - a stranger (a Noise key that is no member's, but knowing the server's
+ *   Noise public key, as anyone holding an old card would) gets one generic
+ *   refusal, and nothing it receives names the mesh, a device or anything
+ *   else — also when it shows an admission entry it signed itself;
+ * - connections that never authenticate (idle, garbage, the stranger)
+ *   leave no trace: the database file is not written, the bookkeeping rows
+ *   are byte for byte the same, `status` shows the same peers;
+ * - a replayed first handshake message (recorded from a real `sync now` by
+ *   a relay on the server's advertised endpoint, replayed on a new
+ *   connection) proves no live session, so it changes no bookkeeping: the
+ *   peer's last_seen stays put;
+ * - a removed device is told plainly who removed it and when, and
+ *   `mycel doctor` on it then fails, saying so.
+ * The idle sockets come from 127.0.0.3 (node:net binds the local address);
+ * mycel's own connections come from 127.0.0.1.
+ */
+
+import assert from "node:assert/strict";
+import net from "node:net";
+import { concatBytes, toBase64, utf8 } from "../../src/bytes.ts";
+import { Handshake, NOISE_IK } from "../../src/crypto/noise.ts";
+import { DeviceKey } from "../../src/log/device_key.ts";
+import { createEntry } from "../../src/log/entry.ts";
+import { generateDeviceKeys, Signer } from "../../src/log/identity.ts";
+import { decodeCard } from "../../src/protocol/card.ts";
+import { SYNC_PROLOGUE, SYNC_PROTOCOL_VERSION } from "../../src/protocol/sync_fields.ts";
+import { decodeHelloReply, encodeHello, GENERIC_REFUSAL } from "../../src/protocol/sync_hello.ts";
+import { MAX_PER_SOURCE } from "../../src/sync/serve.ts";
+import { FrameConn } from "../../src/transport/frame_conn.ts";
+import { initiatorHandshake } from "../../src/transport/handshake_io.ts";
+import { connectTcp, type TcpStream } from "../../src/transport/tcp.ts";
+import { describe } from "../helpers/mycel.ts";
+import { freePort } from "../helpers/net.ts";
+import { sleep } from "../helpers/process.ts";
+import { type Device, devices, settleHome, tableRows } from "./_helpers.ts";
+
+/** Slack over a deadline for a loaded 2-core machine (ms). */
+const SLACK_MS = 2500;
+
+/** An idle TCP connection from `local` to `port`; resolves when connected, tracks when it closes. */
+function idleSocket(port: number, local: string) {
+  const socket = net.connect({ host: "127.0.0.1", port, localAddress: local });
+  let closedAt: number | undefined;
+  const closed = new Promise<void>((resolve) => {
+    socket.on("close", () => {
+      closedAt = performance.now();
+      resolve();
+    });
+  });
+  socket.on("error", () => {});
+  socket.on("data", () => {}); // the server sends nothing before a handshake; drain anyway
+  const connected = new Promise<void>((resolve, reject) => {
+    socket.once("connect", () => resolve());
+    socket.once("error", reject);
+  });
+  return {
+    connected,
+    closed,
+    get closedAt() {
+      return closedAt;
+    },
+    destroy: () => socket.destroy(),
+  };
+}
+
+/** A TCP stream that keeps a copy of every byte it reads. */
+function recording(stream: TcpStream): TcpStream & { received: Uint8Array[] } {
+  const received: Uint8Array[] = [];
+  return {
+    ...stream,
+    received,
+    read: async (buffer) => {
+      const n = await stream.read(buffer);
+      if (n !== null) received.push(buffer.slice(0, n));
+      return n;
+    },
+  };
+}
+
+/** Everything the stranger must not learn, as bytes. */
+function secretsOf(meshId: string, devs: Device[]): [string, Uint8Array][] {
+  const out: [string, Uint8Array][] = [["the mesh id", utf8(meshId)]];
+  for (const d of devs) {
+    const key = DeviceKey.fromId(d.id);
+    out.push(
+      [`${d.name}'s name`, utf8(d.name)],
+      [`${d.name}'s id`, utf8(d.id)],
+      [`${d.name}'s short id`, utf8(key.short)],
+      [`${d.name}'s key`, key.bytes],
+      [`${d.name}'s key in hex`, utf8(key.hex)],
+    );
+  }
+  return out;
+}
+
+function contains(hay: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Dial `target` as a stranger: fresh keys (no member has them), the
+ * server's Noise key from its card, a hello with `admission`. Returns the
+ * reply and every byte received (raw and decrypted).
+ */
+async function strangerDials(
+  target: Device,
+  admission: Uint8Array[] = [],
+  keys?: Awaited<ReturnType<typeof generateDeviceKeys>>,
+) {
+  const card = await decodeCard(await target.card());
+  keys ??= await generateDeviceKeys();
+  const stream = recording(await connectTcp("127.0.0.1", target.port, 5000));
+  const conn = new FrameConn(stream, { peer: stream.remote });
+  const hs = Handshake.create({
+    protocol: NOISE_IK,
+    initiator: true,
+    prologue: SYNC_PROLOGUE,
+    staticKey: { publicKey: keys.noisePublic, privateKey: keys.noisePrivate },
+    remoteStatic: Uint8Array.fromBase64(card.record.noiseKey),
+  });
+  const { replyPayload, channel } = await initiatorHandshake(
+    conn,
+    hs,
+    encodeHello({ version: SYNC_PROTOCOL_VERSION, admission }),
+    5000,
+  );
+  const decrypted = [replyPayload];
+  // Whatever else comes (nothing should: the server hangs up).
+  try {
+    for (let m; (m = await channel.receive(5000)) !== null;) decrypted.push(m);
+  } catch {
+    // reset or closed
+  }
+  channel.close();
+  return {
+    reply: decodeHelloReply(replyPayload),
+    raw: concatBytes(...stream.received),
+    decrypted: concatBytes(...decrypted),
+    extra: decrypted.length - 1,
+    keys,
+  };
+}
+
+Deno.test("16 idle sockets from one source neither lock a real peer out nor outlive the pre-auth deadline", async () => {
+  const DEADLINE_S = 6;
+  await using devs = await devices(["hearth", "ember"]);
+  const [target, friend] = devs.list;
+  await devs.peer(target, friend);
+  const server = await target.serve(DEADLINE_S);
+  const from = server.stderr.length;
+
+  const t0 = performance.now();
+  const idle = Array.from({ length: 16 }, () => idleSocket(target.port, "127.0.0.3"));
+  await Promise.all(idle.map((s) => s.connected));
+  // The ones over the per-source cap are refused at once.
+  await server.waitFor(
+    new RegExp(
+      `(?:^busy: refused a connection from 127\\.0\\.0\\.3:.*\\n){${16 - MAX_PER_SOURCE}}`,
+      "m",
+    ),
+    {
+      stream: "stderr",
+      from,
+      timeoutMs: 10_000,
+    },
+  );
+
+  // A real peer (from 127.0.0.1) syncs meanwhile.
+  await friend.write("pref", "set", "during", "attack");
+  const round = await friend.syncAll();
+  const syncedAt = performance.now();
+  assert.equal(round.of(target).status, "synced");
+  assert.ok(round.of(target).sent >= 1);
+  const held = idle.filter((s) => s.closedAt === undefined || s.closedAt > syncedAt);
+  assert.equal(
+    held.length,
+    MAX_PER_SOURCE,
+    "the held idle sockets were still open while it synced",
+  );
+  assert.ok(syncedAt - t0 < DEADLINE_S * 1000, "the real sync overlapped the idle sockets");
+
+  // The held ones are dropped at the pre-auth deadline, not before and not much after.
+  await Promise.all(idle.map((s) => s.closed));
+  for (const s of held) {
+    const ms = s.closedAt! - t0;
+    assert.ok(ms > DEADLINE_S * 1000 - 1000, `dropped early, after ${ms.toFixed(0)} ms`);
+    assert.ok(ms < DEADLINE_S * 1000 + SLACK_MS, `dropped after ${ms.toFixed(0)} ms`);
+  }
+  await server.waitFor(/(?:^failed 127\.0\.0\.3:\d+: .*\n[\s\S]*){4}/m, {
+    stream: "stderr",
+    from,
+    timeoutMs: 10_000,
+  });
+  const lines = server.stderr.slice(from).trim().split("\n");
+  assert.equal(lines.filter((l) => /^busy: .*127\.0\.0\.3/.test(l)).length, 16 - MAX_PER_SOURCE);
+  assert.equal(lines.filter((l) => /^failed 127\.0\.0\.3:/.test(l)).length, MAX_PER_SOURCE);
+  assert.match(
+    lines.find((l) => /^failed 127\.0\.0\.3:/.test(l))!,
+    new RegExp(`within ${DEADLINE_S}s`),
+  );
+  assert.equal(lines.filter((l) => /^synced with ember/.test(l)).length, 1);
+  assert.ok(!server.exited);
+  await devs.assertConverged();
+});
+
+Deno.test("a stranger gets the generic refusal and nothing else; unauthenticated connections leave no trace", async () => {
+  await using devs = await devices(["hearth", "ember"]);
+  const [target, friend] = devs.list;
+  await devs.peer(target, friend);
+  const meshId = (await target.status()).mesh.id;
+  const server = await target.serve(2);
+  const from = server.stderr.length;
+
+  // Before: the database file, the bookkeeping rows, what status shows.
+  const db = settleHome(target.home);
+  const stat = async (p: string) => {
+    const s = await Deno.stat(p).catch(() => undefined);
+    return s && { size: s.size, mtime: s.mtime?.getTime() };
+  };
+  const before = {
+    db: await stat(db),
+    peers: tableRows(target.home, "peers"),
+    local: tableRows(target.home, "local"),
+    entries: tableRows(target.home, "entries"),
+    status: (await target.status()).peers,
+  };
+
+  // The stranger, with no admission and with one it signed itself.
+  const plain = await strangerDials(target);
+  // Its own signed "admission" of itself: signed by no member, so it counts for nothing.
+  const keys = await generateDeviceKeys();
+  const self = DeviceKey.of(keys.signPublic);
+  const forged = await createEntry(new Signer(keys), {
+    seq: 1,
+    prev: null,
+    hlc: { wall: Date.now(), counter: 0, node: self.hex },
+    ops: [{
+      type: "device.add",
+      device: {
+        key: self,
+        id: self.id,
+        name: "intruder",
+        noiseKey: toBase64(keys.noisePublic),
+        wgKey: toBase64(keys.wgPublic),
+        endpoints: [],
+        ipv4: "",
+        wgPort: 0,
+      },
+    }],
+  });
+  const attempts = [plain, await strangerDials(target, [forged.bytes], keys)];
+  for (const got of attempts) {
+    assert.deepEqual(got.reply, { ok: false, ...GENERIC_REFUSAL });
+    assert.equal(
+      got.reply.ok === false && got.reply.message,
+      "this device does not accept your device",
+    );
+    assert.equal(got.extra, 0, "nothing follows the refusal");
+    for (const [what, bytes] of secretsOf(meshId, [target, friend])) {
+      assert.ok(!contains(got.raw, bytes), `${what} crossed the wire`);
+      assert.ok(!contains(got.decrypted, bytes), `the stranger was told ${what}`);
+    }
+  }
+
+  // Idle and garbage connections too.
+  const idle = [idleSocket(target.port, "127.0.0.3"), idleSocket(target.port, "127.0.0.3")];
+  await Promise.all(idle.map((s) => s.connected));
+  const garbage = await Deno.connect({ hostname: "127.0.0.1", port: target.port });
+  await garbage.write(crypto.getRandomValues(new Uint8Array(300))).catch(() => 0);
+  await Promise.all(idle.map((s) => s.closed));
+  garbage.close();
+
+  // The server said what happened, naming no device.
+  await server.waitFor(/(?:^(?:refused|failed) .*\n[\s\S]*){5}/m, {
+    stream: "stderr",
+    from,
+    timeoutMs: 10_000,
+  });
+  const lines = server.stderr.slice(from).trim().split("\n");
+  const refused = lines.filter((l) => l.startsWith("refused "));
+  assert.equal(refused.length, attempts.length, lines.join("\n"));
+  for (const l of refused) {
+    assert.match(l, /^refused 127\.0\.0\.1:\d+: this device does not accept your device$/);
+  }
+  for (const l of lines) assert.doesNotMatch(l, /hearth|ember|intruder/, l);
+
+  // No trace: not a byte written to the database, the same rows, the same peers.
+  await sleep(200);
+  assert.deepEqual(await stat(db), before.db, "the database file was written");
+  const wal = await stat(`${db}-wal`);
+  assert.ok(wal === undefined || wal.size === 0, `the write-ahead log holds ${wal?.size} bytes`);
+  assert.equal(tableRows(target.home, "peers"), before.peers);
+  assert.equal(tableRows(target.home, "local"), before.local);
+  assert.equal(tableRows(target.home, "entries"), before.entries);
+  assert.deepEqual((await target.status()).peers, before.status);
+});
+
+Deno.test("a replayed first handshake message changes no bookkeeping", async () => {
+  await using devs = await devices(["hearth", "ember"]);
+  const [target, friend] = devs.list;
+  await devs.peer(target, friend);
+  // The server listens elsewhere; on the advertised endpoint a relay records
+  // what the real initiator sends.
+  const serverPort = freePort();
+  await using server = target.tmp.spawn(
+    ["sync", "serve", "--listen", `127.0.0.1:${serverPort}`, "--timeout", "2"],
+    { timeoutMs: 0 },
+  );
+  await server.waitFor(/listening on/, { stream: "stderr" });
+  const recorded: Uint8Array[] = [];
+  const relay = Deno.listen({ hostname: "127.0.0.1", port: target.port });
+  const relaying = (async () => {
+    for await (const client of relay) {
+      const upstream = await Deno.connect({ hostname: "127.0.0.1", port: serverPort });
+      const pump = async (a: Deno.Conn, b: Deno.Conn, keep: boolean) => {
+        const buf = new Uint8Array(65536);
+        try {
+          for (let n; (n = await a.read(buf)) !== null;) {
+            if (keep) recorded.push(buf.slice(0, n));
+            await b.write(buf.subarray(0, n));
+          }
+        } catch {
+          // closed
+        }
+        try {
+          b.close();
+        } catch {
+          // closed already
+        }
+      };
+      pump(client, upstream, true);
+      pump(upstream, client, false);
+    }
+  })();
+  try {
+    const first = await friend.syncAll();
+    assert.equal(first.of(target).status, "synced");
+    await server.waitFor(/^synced with ember/m, { stream: "stderr", timeoutMs: 10_000 });
+  } finally {
+    relay.close();
+    await relaying.catch(() => {});
+  }
+  const sent = concatBytes(...recorded);
+  const length = new DataView(sent.buffer, sent.byteOffset).getUint16(0);
+  const firstMessage = sent.slice(0, 2 + length);
+  assert.ok(length > 32, "recorded the initiator's first handshake message");
+
+  settleHome(target.home);
+  const peersBefore = tableRows(target.home, "peers");
+  const book = (await target.status()).peers.find((p) => p.id === friend.id)!;
+  assert.notEqual(book.last_seen, null);
+  const from = server.stderr.length;
+
+  // Replay it twice on fresh connections: the server answers (it cannot tell
+  // a replay from the first message), then waits in vain for the live session.
+  for (let i = 0; i < 2; i++) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: serverPort });
+    await conn.write(firstMessage);
+    const buf = new Uint8Array(4096);
+    try {
+      while ((await conn.read(buf)) !== null) {
+        // the reply (unreadable without the initiator's keys), then the hang-up
+      }
+    } catch {
+      // reset
+    }
+    conn.close();
+  }
+  await server.waitFor(/(?:^.*ember.*\n[\s\S]*){2}/m, {
+    stream: "stderr",
+    from,
+    timeoutMs: 15_000,
+  });
+  const lines = server.stderr.slice(from).trim().split("\n");
+  assert.equal(lines.length, 2, lines.join("\n"));
+  for (const l of lines) assert.match(l, /^failed ember \([A-Z0-9]{7}\): /, l);
+
+  const after = (await target.status()).peers.find((p) => p.id === friend.id)!;
+  assert.equal(after.last_seen, book.last_seen, "a replay moved last_seen");
+  assert.deepEqual(after, book);
+  assert.equal(tableRows(target.home, "peers"), peersBefore);
+});
+
+Deno.test("a removed device is told who removed it and when, and doctor on it fails", async () => {
+  await using devs = await devices(["keeper", "gone"]);
+  const [keeper, gone] = devs.list;
+  await devs.peer(keeper, gone);
+  await keeper.serve();
+  await gone.syncAll();
+  const doctor = async () => {
+    const r = await gone.run(["doctor", "--json"]);
+    return {
+      r,
+      report: JSON.parse(r.stdout) as {
+        ok: boolean;
+        findings: { check: string; ok: boolean; detail: string; hint?: string }[];
+      },
+    };
+  };
+  assert.deepEqual((await doctor()).report.findings.filter((f) => f.check === "membership"), []);
+
+  await keeper.write("mesh", "remove", "gone", "--yes");
+  const rows = await keeper.tmp.json<
+    { id: string; revoked: { by_name: string; at: string } | null }[]
+  >(["mesh", "list", "--json"]);
+  const at = rows.find((r) => r.id === gone.id)!.revoked!.at;
+  const told = `this device was removed from the mesh by keeper at ${at}; pair it again to rejoin`;
+
+  const round = await gone.syncNow();
+  assert.equal(round.result.code, 1, describe(["sync", "now"], round.result));
+  assert.equal(round.of(keeper).status, "refused");
+  assert.equal(round.of(keeper).error, told);
+  const text = await gone.run(["sync", "now"]);
+  assert.match(
+    text.stdout,
+    new RegExp(
+      `^keeper \\([A-Z0-9]{7}\\): refused: ${told.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`,
+      "m",
+    ),
+  );
+
+  const { r, report } = await doctor();
+  assert.equal(r.code, 1);
+  assert.equal(report.ok, false);
+  const membership = report.findings.filter((f) => f.check === "membership");
+  assert.equal(membership.length, 1);
+  assert.equal(membership[0].ok, false);
+  assert.match(membership[0].detail, /^this device was removed from the mesh by keeper at \d{4}-/);
+  assert.match(membership[0].hint ?? "", /^Pair it again to rejoin: run `mycel pair`/);
+  const plain = await gone.run(["doctor"]);
+  assert.match(
+    plain.stdout,
+    /^FAIL +membership +this device was removed from the mesh by keeper at /m,
+  );
+});
