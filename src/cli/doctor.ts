@@ -2,14 +2,16 @@
  * @module doctor
  * `mycel doctor`: look for everything that stops mycel from working and say
  * how to fix it — home and key permissions, the writers' lock, log damage,
- * clock skew, forks, WireGuard tools and interface, the schedule, and each
- * peer's reachability. `--fix` repairs what is safe to repair unattended
+ * clock skew, forks, WireGuard tools and interface, routes another interface
+ * claims, the schedule, and each peer's reachability (over the mesh when its
+ * tunnel is up: a live WireGuard handshake means the device is there). `--fix` repairs what is safe to repair unattended
  * (permissions, a stale lock PID).
  */
 
 import { shortDeviceId } from "../log/device_id.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
 import type { Runner } from "../mesh/system.ts";
+import type { WgDump } from "../mesh/wg_dump.ts";
 import { homePaths } from "../storage/home.ts";
 import { segmentFiles } from "../storage/log_dir.ts";
 import type { Store } from "../storage/store.ts";
@@ -194,18 +196,48 @@ export async function checkWireguard(store: Store, runner: Runner): Promise<Find
         hint: "Run `sudo mycel mesh up`.",
       },
     );
+    if (up && Deno.build.os === "linux") {
+      out.push(await checkRouteOverlap(store, runner, mesh.interface));
+    }
   }
   return out;
 }
 
-/** Can each peer be reached at one of its endpoints? */
-export async function checkPeers(store: Store, timeoutMs: number): Promise<Finding[]> {
+/** Can each peer be reached: over the mesh when its tunnel is up, else at its endpoints? */
+export async function checkPeers(
+  store: Store,
+  timeoutMs: number,
+  runner?: Runner,
+  nowMs: number = Date.now(),
+): Promise<Finding[]> {
   const { connectTcp } = await import("../transport/tcp.ts");
   const { syncsWithMycel } = await import("../mesh/plan.ts");
+  const { isLive } = await import("../mesh/roaming.ts");
+  const mesh = await meshView(store, runner);
   const peers = store.state.members.members().filter((id) => id !== store.deviceId)
     .map((id) => store.state.device(id)!).filter(syncsWithMycel);
+  const nowS = Math.floor(nowMs / 1000);
   return await Promise.all(peers.map(async (p): Promise<Finding> => {
+    const wg = mesh.dump?.peers.find((x) => x.publicKey === p.wgKey);
+    const live = isLive(wg, nowS);
+    const tunnel = live
+      ? ` (WireGuard handshake ${nowS - wg!.latestHandshake!}s ago at ${wg!.endpoint})`
+      : "";
     const errors: string[] = [];
+    const port = p.endpoints.length > 0 ? parseEndpoint(p.endpoints[0]).port : undefined;
+    // The mesh route first when the tunnel is up (or its state cannot be read), as sync does.
+    if (mesh.up && p.ipv4 !== "" && port !== undefined && (mesh.dump === undefined || live)) {
+      try {
+        (await connectTcp(p.ipv4, port, timeoutMs)).close();
+        return {
+          check: "peer",
+          ok: true,
+          detail: `${p.name} reachable over the mesh at ${p.ipv4}:${port}${tunnel}`,
+        };
+      } catch (err) {
+        errors.push(`over the mesh: ${(err as Error).message.replace(/^Cannot [^:]*: /, "")}`);
+      }
+    }
     for (const e of p.endpoints) {
       const { host, port } = parseEndpoint(e);
       try {
@@ -214,6 +246,15 @@ export async function checkPeers(store: Store, timeoutMs: number): Promise<Findi
       } catch (err) {
         errors.push((err as Error).message.replace(/^Cannot [^:]*: /, ""));
       }
+    }
+    if (live) {
+      // The tunnel works, so the device is there: only its sync service does not answer.
+      return {
+        check: "peer",
+        ok: false,
+        detail: `${p.name}'s tunnel is up${tunnel} but sync does not answer: ${errors.join("; ")}`,
+        hint: `Is mycel serving sync on ${p.name} (\`mycel service status\` there)?`,
+      };
     }
     return {
       check: "peer",
@@ -224,6 +265,63 @@ export async function checkPeers(store: Store, timeoutMs: number): Promise<Findi
         : `Is ${p.name} on and serving (\`mycel service status\` there)? Is the port open?`,
     };
   }));
+}
+
+async function meshView(store: Store, runner?: Runner): Promise<{ up: boolean; dump?: WgDump }> {
+  const mesh = store.local.mesh;
+  if (mesh === undefined) return { up: false };
+  try {
+    const { linkExists, readWgDump } = await import("../mesh/interface.ts");
+    const r = runner ?? (await import("../mesh/system.ts")).systemRunner;
+    if (!(await linkExists(r, mesh.interface))) return { up: false };
+    return { up: true, dump: await readWgDump(r, mesh.interface) };
+  } catch {
+    return { up: false };
+  }
+}
+
+/** Does another interface route addresses the mesh uses (Tailscale, a carrier's CGNAT)? */
+export async function checkRouteOverlap(
+  store: Store,
+  runner: Runner,
+  ifname: string,
+): Promise<Finding> {
+  const { findOverlaps, parseIpRoutes } = await import("../mesh/route_overlap.ts");
+  const { planInterface } = await import("../mesh/plan.ts");
+  const plan = planInterface(store.state, store.local.meshId, store.deviceId);
+  const mesh = [...plan.addresses.filter((a) => !a.includes(":")), ...plan.routes4, plan.ula];
+  const routes = [];
+  for (const family of ["-4", "-6"]) {
+    const r = await runner.run("ip", ["-j", family, "route", "show", "table", "all"]);
+    if (r.code !== 0) {
+      return {
+        check: "routes",
+        ok: false,
+        detail: `cannot read the routing table: ${r.stderr.trim()}`,
+      };
+    }
+    routes.push(...parseIpRoutes(r.stdout));
+  }
+  const found = findOverlaps(routes, ifname, mesh);
+  if (found.length === 0) {
+    return { check: "routes", ok: true, detail: "no other interface routes the mesh's addresses" };
+  }
+  const text = found.slice(0, 3).map((o) =>
+    `${o.dev} routes ${o.route}${o.table ? ` (table ${o.table})` : ""}, covering ${
+      o.mesh.join(", ")
+    }`
+  ).join("; ");
+  return {
+    check: "routes",
+    ok: false,
+    detail: `another interface claims mesh addresses: ${text}${
+      found.length > 3 ? ` and ${found.length - 3} more` : ""
+    }`,
+    hint: `Packets for those addresses may leave through ${found[0].dev} instead of ${ifname} ` +
+      `(policy tables and longest prefix decide): check with \`ip route get ${
+        found[0].mesh[0].split("/")[0]
+      }\`.`,
+  };
 }
 
 /** Is anything running sync on a schedule (systemd timer or cron)? */

@@ -7,7 +7,10 @@
  * hands each incoming connection to a `mycel-sync@.service` instance running
  * `mycel sync serve --stdio`. Without systemd, two cron lines a minute (the
  * second after `sleep 30`), both under `flock -n`, give the same cadence.
+ * Paths and arguments with control characters are refused (`control_char`).
  */
+
+import { refuseControl } from "../mesh/child_env.ts";
 
 /** A unit file to write. */
 export interface UnitFile {
@@ -34,6 +37,14 @@ export interface ServiceSpec {
    * (idempotent; applies new and revoked devices). System units only.
    */
   mesh?: boolean;
+}
+
+/**
+ * Refuse a spec whose command, home or lock file holds a control character:
+ * a newline would end an ExecStart or crontab line and start another.
+ */
+export function checkSpecText(values: readonly string[]): void {
+  for (const v of values) refuseControl("write service units", "a path or argument", v);
 }
 
 /** Names of the units, in install order. */
@@ -66,6 +77,7 @@ function exec(spec: ServiceSpec, ...args: string[]): string {
 
 /** The four unit files. */
 export function renderUnits(spec: ServiceSpec): UnitFile[] {
+  checkSpecText([...spec.exec, spec.home]);
   const session = spec.sessionSeconds ?? 30;
   return [
     {
@@ -140,6 +152,7 @@ export const CRON_MARKER = "# mycel: sync every 30 seconds";
 
 /** The two crontab lines (a minute apart by 30 s), both under `flock -n`. */
 export function renderCron(spec: ServiceSpec, lockFile: string): string {
+  checkSpecText([...spec.exec, spec.home, lockFile]);
   const cmd = [...spec.exec, "--home", spec.home, "sync", "now", "--timeout", "20"].map(quoteShell)
     .join(" ");
   // cron ends a command at an unescaped `%` (the rest becomes stdin).

@@ -24,6 +24,12 @@ export interface PeerBook {
   heads: Record<string, number>;
   /** Which path the last sync used ("direct" or "mesh"), or "". */
   path: string;
+  /**
+   * WireGuard endpoints (`host:port`) the peer's tunnel last worked at →
+   * when (ms, its latest handshake there); the 4 newest. `mesh up` tries
+   * them first, newest first (src/mesh/roaming.ts). Absent = none yet.
+   */
+  wgEndpoints?: Record<string, number>;
 }
 
 /** A fork: two different entries for one (author, seq). */

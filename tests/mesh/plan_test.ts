@@ -2,8 +2,8 @@
  * @module plan_test
  * The interface plan computed from the replicated state: every admitted,
  * non-revoked device with a WireGuard key is a peer, revoked devices are
- * gone, and of two devices that drew the same mesh IPv4 only the one
- * admitted first gets it routed.
+ * gone, of two devices that drew the same mesh IPv4 only the one admitted
+ * first gets it routed, and only the peers' own /32s are routed.
  */
 
 import assert from "node:assert/strict";
@@ -58,11 +58,35 @@ Deno.test("planInterface() makes every other admitted device a peer with its /32
   assert.deepEqual(plan.peers.map((p) => p.allowedIps[0]), ["100.64.0.2/32", "100.64.0.3/32"]);
   assert.ok(plan.peers.every((p) => p.allowedIps[1].endsWith("/128")));
   assert.deepEqual(plan.peers.map((p) => p.endpoint), ["198.18.0.2:51871", "198.18.0.3:51871"]);
-  assert.equal(plan.addresses[0], "100.64.0.1/10");
+  assert.equal(plan.addresses[0], "100.64.0.1/32");
+  assert.match(plan.addresses[1], /^fd[0-9a-f]{2}:[0-9a-f:]+\/48$/);
   apply(s, 1, 40, [{ type: "device.revoke", id: id(3), upTo: 0 }]);
   assert.deepEqual(planInterface(s, MESH, id(1)).peers.map((p) => p.allowedIps[0]), [
     "100.64.0.2/32",
   ]);
+});
+
+Deno.test("planInterface() routes only the peers' /32s, never the whole 100.64.0.0/10", () => {
+  seqs.clear();
+  const s = new MeshState();
+  apply(s, 1, 10, [{ type: "device.add", device: record(1, "100.64.0.1") }]);
+  apply(s, 1, 20, [{ type: "device.add", device: record(2, "100.80.7.2") }]);
+  apply(s, 1, 30, [{ type: "device.add", device: { ...record(3, "100.127.1.3"), endpoints: [] } }]);
+  const plan = planInterface(s, MESH, id(1));
+  assert.deepEqual(plan.routes4, ["100.80.7.2/32", "100.127.1.3/32"]);
+  assert.equal(plan.routes6.length, 2);
+  assert.ok(plan.routes6.every((r) => r.startsWith(plan.ula.split("::")[0]) && r.endsWith("/128")));
+  assert.ok(![...plan.addresses, ...plan.routes4].some((r) => r.endsWith("/10")));
+  // The device without endpoints is still a peer (it may reach us), with no candidate.
+  assert.deepEqual(plan.peers.map((p) => p.candidates), [["198.18.0.2:51871"], []]);
+});
+
+Deno.test("planInterface() with uncommitted own fields plans the new address", () => {
+  seqs.clear();
+  const s = new MeshState();
+  apply(s, 1, 10, [{ type: "device.add", device: record(1, "100.64.0.1") }]);
+  const plan = planInterface(s, MESH, id(1), { ipv4: "100.64.9.9" });
+  assert.equal(plan.addresses[0], "100.64.9.9/32");
 });
 
 Deno.test("ipv4Losers(): of two devices with one IPv4, the later admission loses and is not routed", () => {

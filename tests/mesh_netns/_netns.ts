@@ -607,6 +607,13 @@ export class Node {
     return out.sort();
   }
 
+  /** IPv4 routes through `ifname` (destinations as `ip` prints them), sorted. */
+  async routes4(ifname = this.ifname): Promise<string[]> {
+    const r = await this.exec("ip", ["-j", "-4", "route", "show", "dev", ifname]);
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { dst: string }[]).map((x) => x.dst).sort();
+  }
+
   /** Set the underlay link (`eth0`) down or up. */
   async underlay(state: "up" | "down"): Promise<void> {
     await sh("ip", ["-n", this.ns, "link", "set", "eth0", state]);

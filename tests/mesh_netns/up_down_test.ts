@@ -33,8 +33,10 @@ labTest("mesh: up twice is idempotent, down stops wireguard-go, no root gives a 
     assert.equal(after.dump!.listenPort, 51871);
     assert.deepEqual(after.addresses, before.addresses);
     const st = await a.status();
-    assert.ok(after.addresses.includes(`${st.device.ipv4}/10`), after.addresses.join(" "));
+    assert.ok(after.addresses.includes(`${st.device.ipv4}/32`), after.addresses.join(" "));
     assert.ok(after.addresses.includes(`${st.device.ipv6}/48`), after.addresses.join(" "));
+    // Only the peer's /32 is routed, not the whole of 100.64.0.0/10.
+    assert.deepEqual(await a.routes4(), [`${await lab.node("b").meshIpv4()}`]);
     assert.equal(await a.statePid(), pid);
     assert.deepEqual(await a.wireguardGoPids(), [pid], "a second wireguard-go was started");
   });

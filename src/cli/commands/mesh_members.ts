@@ -1,7 +1,8 @@
 /**
  * @module mesh_members
  * `mycel mesh list` (every device ever admitted: who admitted it and when,
- * revoked or not, last seen) and `mycel mesh remove DEVICE` (revoke for good).
+ * revoked or not, last seen) and `mycel mesh remove DEVICE` (revoke for good,
+ * and drop it from this device's WireGuard interface at once when it is up).
  */
 
 import { ExitCode, MycelError } from "../../errors.ts";
@@ -10,7 +11,8 @@ import type { MembershipEvent } from "../../log/state.ts";
 import { type CommandSpec, JSON_FLAG } from "../command.ts";
 import { resolveDevice } from "../devices.ts";
 import { isoTime } from "../json_types.ts";
-import { commitOps, openRead, withWrite } from "../session.ts";
+import { commitOps, homeRoot, openRead } from "../session.ts";
+import { meshHome, withMeshWrite } from "./mesh_home.ts";
 
 function event(e: MembershipEvent | undefined, nameOf: (id: string) => string) {
   return e ? { by: e.by, by_name: nameOf(e.by), at: isoTime(e.wall) } : null;
@@ -24,6 +26,7 @@ export const meshMemberCommands: CommandSpec[] = [
     args: [],
     flags: [JSON_FLAG],
     async run(ctx, input) {
+      await meshHome(ctx, "list devices");
       const store = await openRead(ctx);
       const s = store.state;
       const nameOf = (id: string) => s.device(id)?.name || shortDeviceId(id);
@@ -65,7 +68,7 @@ export const meshMemberCommands: CommandSpec[] = [
     args: [{ name: "DEVICE", help: "device name or id prefix" }],
     flags: [],
     async run(ctx, input) {
-      const removed = await withWrite(ctx, async (store) => {
+      const removed = await withMeshWrite(ctx, "remove device", async (store) => {
         const id = resolveDevice(store.state, input.args.DEVICE as string, "remove device");
         if (id === store.deviceId) {
           throw new MycelError("bad_input", "remove device", "it is this device", {
@@ -83,6 +86,11 @@ export const meshMemberCommands: CommandSpec[] = [
       ctx.out.line(
         `${removed.already ? "already removed" : "removed"} ${removed.name} (${removed.id})`,
       );
+      // Drop it from this device's WireGuard now, not at the next `mesh up`.
+      const { afterRound } = await import("./mesh_apply.ts");
+      for (const note of await afterRound(homeRoot(ctx), { now: ctx.now, env: ctx.env })) {
+        ctx.out.error(note);
+      }
       return ExitCode.ok;
     },
   },

@@ -10,7 +10,8 @@
 import { ExitCode } from "../../errors.ts";
 import { formatEndpoint, parseEndpoint } from "../../log/endpoint.ts";
 import { type CommandSpec, JSON_FLAG } from "../command.ts";
-import { commitOps, openRead, withWrite } from "../session.ts";
+import { commitOps, openRead } from "../session.ts";
+import { meshHome, withMeshWrite } from "./mesh_home.ts";
 
 /** The manual peering commands. */
 export const meshPeeringCommands: CommandSpec[] = [
@@ -20,6 +21,7 @@ export const meshPeeringCommands: CommandSpec[] = [
     args: [],
     flags: [JSON_FLAG],
     async run(ctx, input) {
+      await meshHome(ctx, "make a card");
       const store = await openRead(ctx);
       const { makeCard } = await import("../peering.ts");
       const card = await makeCard(store);
@@ -42,7 +44,7 @@ export const meshPeeringCommands: CommandSpec[] = [
       const { decodeCard } = await import("../../protocol/card.ts");
       const { addPeer } = await import("../peering.ts");
       const card = await decodeCard(input.args.CARD as string);
-      const result = await withWrite(ctx, (store) => addPeer(store, card));
+      const result = await withMeshWrite(ctx, "add peer", (store) => addPeer(store, card));
       if (result.joined) ctx.out.line(`joined mesh ${card.mesh}`);
       ctx.out.line(`added ${card.record.name} (${card.record.id}) at ${result.ipv4}`);
       return ExitCode.ok;
@@ -63,8 +65,9 @@ export const meshPeeringCommands: CommandSpec[] = [
           (input.args["HOST:PORT"] as string[]).map((e) => formatEndpoint(parseEndpoint(e))),
         ),
       ];
-      await withWrite(
+      await withMeshWrite(
         ctx,
+        "set endpoints",
         (store) =>
           commitOps(store, [{ type: "device.update", id: store.deviceId, fields: { endpoints } }]),
       );

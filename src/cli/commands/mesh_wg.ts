@@ -6,8 +6,10 @@
  */
 
 import { ExitCode, MycelError } from "../../errors.ts";
+import { refuseControl } from "../../mesh/child_env.ts";
 import { type CommandSpec, JSON_FLAG } from "../command.ts";
-import { commitOps, openRead, withWrite } from "../session.ts";
+import { openRead } from "../session.ts";
+import { meshHome, withMeshWrite } from "./mesh_home.ts";
 
 const IFACE = {
   name: "interface",
@@ -27,6 +29,21 @@ function parsePort(text: string | boolean | undefined, fallback: number): number
   return n;
 }
 
+/** The --interface flag, checked before anything runs (control characters are refused). */
+function flagIfname(value: string | boolean | undefined): string | undefined {
+  if (typeof value !== "string") return undefined;
+  refuseControl("use interface name", "the name", value);
+  return value;
+}
+
+async function needRoot(action: string, command: string): Promise<void> {
+  const { canAdminNetwork } = await import("../../mesh/system.ts");
+  if (await canAdminNetwork()) return;
+  throw new MycelError("needs_root", action, "configuring network interfaces needs root", {
+    hint: `Run \`${command}\` (or give mycel CAP_NET_ADMIN). Sync works without the mesh too.`,
+  });
+}
+
 /** The WireGuard commands. */
 export const meshWgCommands: CommandSpec[] = [
   {
@@ -35,7 +52,9 @@ export const meshWgCommands: CommandSpec[] = [
     description:
       "Needs root or CAP_NET_ADMIN. Uses kernel WireGuard when available, else starts\n" +
       "wireguard-go. Re-running it applies changes (new devices, revocations) and is safe\n" +
-      "from a timer. The private key is passed to `wg` on stdin, never in argv.",
+      "from a timer; a tunnel that works keeps the endpoint WireGuard roamed to. All or\n" +
+      "nothing: if a step fails, what it made is removed again. Under sudo it uses your\n" +
+      "home, not root's. The private key is passed to `wg` on stdin, never in argv.",
     args: [],
     flags: [IFACE, {
       name: "port",
@@ -43,85 +62,40 @@ export const meshWgCommands: CommandSpec[] = [
       help: "UDP port (default 51871, or the last one used)",
     }, JSON_FLAG],
     async run(ctx, input) {
-      const mesh = await import("../../mesh/interface.ts");
-      const { planInterface, DEFAULT_INTERFACE, DEFAULT_WG_PORT, addressesOf, ipv4Losers } =
-        await import(
-          "../../mesh/plan.ts"
-        );
-      const { allocateIpv4 } = await import("../../mesh/addresses.ts");
-      const { systemRunner, canAdminNetwork } = await import("../../mesh/system.ts");
-      if (!(await canAdminNetwork())) {
-        throw new MycelError(
-          "needs_root",
-          "bring the mesh up",
-          "configuring network interfaces needs root",
-          {
-            hint:
-              "Run `sudo mycel mesh up` (or give mycel CAP_NET_ADMIN). Sync works without the mesh too.",
-          },
-        );
-      }
-      const result = await withWrite(ctx, async (store) => {
-        const ifname = mesh.checkIfname(
-          (input.flags.interface as string | undefined) ?? store.local.mesh?.interface ??
-            DEFAULT_INTERFACE,
-        );
-        const port = parsePort(input.flags.port, store.local.mesh?.port ?? DEFAULT_WG_PORT);
-        const self = store.state.device(store.deviceId)!;
-        const fields: { wgPort?: number; ipv4?: string } = {};
-        if (self.wgPort !== port) fields.wgPort = port;
-        // Two devices admitted at once may have drawn the same IPv4; the one
-        // admitted later (see ipv4Losers) takes a new address.
-        if (ipv4Losers(store.state).has(store.deviceId)) {
-          const others = store.state.allDevices().filter((d) => d.id !== store.deviceId);
-          fields.ipv4 = allocateIpv4(
-            store.local.meshId,
-            store.deviceId,
-            new Set(others.map((d) => d.ipv4)),
-          );
-        }
-        if (Object.keys(fields).length > 0) {
-          await commitOps(store, [{ type: "device.update", id: store.deviceId, fields }]);
-        }
-        const plan = planInterface(store.state, store.local.meshId, store.deviceId);
-        const up = await mesh.meshUp({
-          ifname,
-          port,
-          privateKey: (await store.keys()).wgPrivate,
-          plan,
-          runner: systemRunner,
-        });
-        const pid = up.pid ??
-          (store.local.mesh?.interface === ifname ? store.local.mesh.pid : undefined);
-        store.local.mesh = {
-          interface: ifname,
-          port,
-          backend: up.backend,
-          ...(pid ? { pid } : {}),
-        };
+      const ifname = flagIfname(input.flags.interface);
+      const port = input.flags.port === undefined ? undefined : parsePort(input.flags.port, 0);
+      await needRoot("bring the mesh up", "sudo mycel mesh up");
+      const { applyInStore } = await import("./mesh_apply.ts");
+      const { addressesOf } = await import("../../mesh/plan.ts");
+      const result = await withMeshWrite(ctx, "bring the mesh up", async (store) => {
+        const r = await applyInStore(store, { ifname, port, create: true });
         return {
-          ifname,
-          port,
-          up,
-          plan,
+          ...r,
           addresses: addressesOf(store.local.meshId, store.state.device(store.deviceId)!),
         };
       });
       if (input.flags.json) {
         ctx.out.json({
           interface: result.ifname,
+          device: result.up.real,
           port: result.port,
           backend: result.up.backend,
           created: result.up.created,
           addresses: result.addresses,
-          peers: result.plan.peers.length,
+          peers: result.peers,
+          endpoints: result.up.endpoints.map((e) => ({
+            device: e.deviceId,
+            endpoint: e.endpoint ?? null,
+            reason: e.reason,
+          })),
         });
       } else {
+        const real = result.up.real !== result.ifname ? ` as ${result.up.real}` : "";
         ctx.out.line(
-          `${result.ifname} ${
+          `${result.ifname}${real} ${
             result.up.created ? "created" : "updated"
           } (${result.up.backend}, port ${result.port}): ` +
-            `${result.addresses.ipv4} ${result.addresses.ipv6}, ${result.plan.peers.length} peer(s)`,
+            `${result.addresses.ipv4} ${result.addresses.ipv6}, ${result.peers} peer(s)`,
         );
       }
       return ExitCode.ok;
@@ -133,18 +107,17 @@ export const meshWgCommands: CommandSpec[] = [
     args: [],
     flags: [IFACE],
     async run(ctx, input) {
+      const ifname = flagIfname(input.flags.interface);
+      await needRoot("take the mesh down", "sudo mycel mesh down");
       const { meshDown, checkIfname } = await import("../../mesh/interface.ts");
       const { systemRunner } = await import("../../mesh/system.ts");
       const { DEFAULT_INTERFACE } = await import("../../mesh/plan.ts");
-      const done = await withWrite(ctx, async (store) => {
-        const ifname = checkIfname(
-          (input.flags.interface as string | undefined) ?? store.local.mesh?.interface ??
-            DEFAULT_INTERFACE,
-        );
-        const pid = store.local.mesh?.interface === ifname ? store.local.mesh.pid : undefined;
-        const r = await meshDown(systemRunner, ifname, pid);
-        if (store.local.mesh?.interface === ifname) delete store.local.mesh;
-        return { ifname, ...r };
+      const done = await withMeshWrite(ctx, "take the mesh down", async (store) => {
+        const name = checkIfname(ifname ?? store.local.mesh?.interface ?? DEFAULT_INTERFACE);
+        const pid = store.local.mesh?.interface === name ? store.local.mesh.pid : undefined;
+        const r = await meshDown(systemRunner, name, pid);
+        if (store.local.mesh?.interface === name) delete store.local.mesh;
+        return { ifname: name, ...r };
       });
       ctx.out.line(done.removed ? `${done.ifname} removed` : `${done.ifname} was not up`);
       return ExitCode.ok;
@@ -166,9 +139,12 @@ export const meshWgCommands: CommandSpec[] = [
     async run(ctx, input) {
       const { exportWg } = await import("../export_wg.ts");
       const name = input.args.DEVICE as string | undefined;
-      const text = name === undefined
-        ? await exportWg(await openRead(ctx), undefined)
-        : await withWrite(ctx, (store) => exportWg(store, name));
+      const { text, warnings } = name === undefined
+        ? await meshHome(ctx, "export WireGuard config").then(async () =>
+          exportWg(await openRead(ctx), undefined)
+        )
+        : await withMeshWrite(ctx, "export WireGuard config", (store) => exportWg(store, name));
+      for (const w of warnings) ctx.out.error(`warning: ${w}`);
       ctx.out.write(text);
       if (input.flags.qr) {
         const { renderQr } = await import("../qr.ts");

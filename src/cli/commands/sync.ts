@@ -69,6 +69,11 @@ async function syncNow(ctx: CommandContext, json: boolean, timeoutMs: number): P
       ctx.out.line(`${who}: ${o.status}: ${how}${forks}`);
     }
   }
+  // Revoked devices leave this device's WireGuard within the round.
+  const { afterRound } = await import("./mesh_apply.ts");
+  for (const note of await afterRound(homeRoot(ctx), { now: ctx.now, env: ctx.env })) {
+    ctx.out.error(note);
+  }
   return roundExitCode(outcomes.map((o) => o.status));
 }
 

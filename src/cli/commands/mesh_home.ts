@@ -1,0 +1,69 @@
+/**
+ * @module mesh_home
+ * The home a mesh command works on, said out loud when it runs as root, and
+ * never a new one: `sudo mycel mesh up` uses the invoking user's home (see
+ * src/storage/home_sudo.ts); run as root with no home there, a mesh command
+ * refuses instead of silently founding a second mesh. Afterwards, files root
+ * created in a user's home are given back to that user (home_owner.ts).
+ */
+
+import { MycelError } from "../../errors.ts";
+import { locateHome } from "../../storage/home_sudo.ts";
+import { Store } from "../../storage/store.ts";
+import type { CommandContext } from "../command.ts";
+import { withWrite } from "../session.ts";
+
+const HOW: Record<string, string> = {
+  flag: "from --home",
+  MYCEL_HOME: "from MYCEL_HOME",
+  XDG_DATA_HOME: "from XDG_DATA_HOME",
+  HOME: "root's own",
+};
+
+/**
+ * As root: print which home is used, and refuse (`no_home`) when there is
+ * none, for a command that would otherwise create one. Returns the home.
+ */
+export async function meshHome(ctx: CommandContext, action: string): Promise<string> {
+  const src = locateHome(ctx.homeFlag, ctx.env);
+  if (Deno.uid() !== 0) return src.root;
+  const why = src.how === "sudo" ? `${src.user}'s, through sudo` : HOW[src.how];
+  ctx.out.error(`home: ${src.root} (${why})`);
+  if (!(await Store.exists(src.root))) {
+    throw new MycelError(
+      "no_home",
+      action,
+      "there is no mycel home there, and root does not start a new mesh",
+      {
+        value: src.root,
+        hint: src.how === "sudo"
+          ? `Run \`mycel init\` (or \`mycel pair CODE\`) as ${src.user} first, without sudo, or pass --home DIR.`
+          : "Run it with sudo from the account whose mesh it is, pass --home DIR, or run " +
+            "`mycel init` first to give root a device of its own.",
+      },
+    );
+  }
+  return src.root;
+}
+
+/** {@link withWrite} for a mesh command: the home check first, root's files handed back after. */
+export async function withMeshWrite<T>(
+  ctx: CommandContext,
+  action: string,
+  fn: (store: Store) => Promise<T>,
+): Promise<T> {
+  const root = await meshHome(ctx, action);
+  try {
+    return await withWrite(ctx, fn);
+  } finally {
+    await giveBack(ctx, root);
+  }
+}
+
+/** Give files root created in `root` back to the home's owner (no-op unless root). */
+export async function giveBack(ctx: CommandContext, root: string): Promise<void> {
+  if (Deno.uid() !== 0) return;
+  const { restoreHomeOwner } = await import("../../storage/home_owner.ts");
+  const note = await restoreHomeOwner(root).catch((e) => (e as Error).message);
+  if (note) ctx.out.error(`note: ${note}`);
+}

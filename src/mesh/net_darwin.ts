@@ -1,0 +1,209 @@
+/**
+ * @module net_darwin
+ * The macOS steps of the mesh interface. macOS has no kernel WireGuard and
+ * names tunnels itself: `wireguard-go utun` takes the next free `utunN` and
+ * writes that name to `WG_TUN_NAME_FILE` (/var/run/wireguard/<name>.name),
+ * the file wg-quick's darwin script also reads. Addresses with `ifconfig …
+ * alias`, one route per allowed IP with `route -q -n add -inet[6] … -interface`,
+ * MTU then up — the commands that script runs for the same config, except
+ * that wireguard-go runs in the foreground (`-f`, started detached) so mycel
+ * holds its PID, and the peers go through `wg syncconf` so a re-run is
+ * idempotent. Taking it down removes the control socket, which makes
+ * wireguard-go close the tunnel and exit. Routes mycel added are the static
+ * (`S`) ones `netstat -nr` lists on the interface.
+ */
+
+import { MycelError } from "../errors.ts";
+import { formatCidr, parseCidr } from "../ip.ts";
+import type { Backend, Created, NetDriver } from "./net_driver.ts";
+import { waitUntil } from "./net_driver.ts";
+import { type Runner, runOk } from "./system.ts";
+
+/** Where wireguard-go keeps its control sockets and wg-quick its name files. */
+export const WG_RUN_DIR = "/var/run/wireguard";
+
+function canonical(addr: string, prefix: number): string | undefined {
+  try {
+    return formatCidr(parseCidr(`${addr}/${prefix}`));
+  } catch {
+    return undefined;
+  }
+}
+
+/** `100.64/10` (netstat's short form) → `100.64.0.0/10`; a bare host gets /32 or /128. */
+export function netstatDestination(text: string): string | undefined {
+  const [addr, len] = text.split("/");
+  if (addr.includes("%") || addr === "default") return undefined;
+  if (addr.includes(":")) return canonical(addr, len === undefined ? 128 : Number(len));
+  const parts = addr.split(".");
+  while (parts.length < 4) parts.push("0");
+  return canonical(parts.join("."), len === undefined ? 32 : Number(len));
+}
+
+/** Global addresses in `ifconfig IF` output (netmask hex → prefix). */
+export function parseIfconfig(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    const v4 = /^\s+inet (\S+)(?: --> \S+)? netmask 0x([0-9a-f]{8})/.exec(line);
+    if (v4) {
+      const bits = parseInt(v4[2], 16).toString(2).replace(/0+$/, "").length;
+      const c = canonical(v4[1], bits);
+      if (c) out.push(c);
+    }
+    const v6 = /^\s+inet6 (\S+) prefixlen (\d+)/.exec(line);
+    if (v6 && !v6[1].includes("%") && !/^fe[89ab]/i.test(v6[1])) {
+      const c = canonical(v6[1], Number(v6[2]));
+      if (c) out.push(c);
+    }
+  }
+  return out;
+}
+
+/** Static routes through `real` in `netstat -nr -f inet[6]` output. */
+export function parseNetstat(text: string, real: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split("\n")) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4 || !f.includes(real) || !/^[A-Za-z]*S[A-Za-z]*$/.test(f[2])) continue;
+    const c = netstatDestination(f[0]);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+const family = (cidr: string) => (cidr.includes(":") ? "-inet6" : "-inet");
+
+/** macOS: wireguard-go utun, ifconfig, route. */
+export class DarwinDriver implements NetDriver {
+  readonly platform = "darwin" as const;
+  readonly hostRoutes6 = true;
+  constructor(readonly runner: Runner) {}
+
+  async find(name: string): Promise<string | undefined> {
+    const r = await this.runner.run("cat", [`${WG_RUN_DIR}/${name}.name`]);
+    const real = r.stdout.trim();
+    if (r.code !== 0 || !/^utun[0-9]{1,4}$/.test(real)) return undefined;
+    return (await this.runner.run("ifconfig", [real])).code === 0 ? real : undefined;
+  }
+
+  async create(name: string): Promise<Created> {
+    await runOk(this.runner, "bring the mesh up", "mkdir", ["-p", WG_RUN_DIR]);
+    const pid = this.runner.start("wireguard-go", ["-f", "utun"], {
+      WG_TUN_NAME_FILE: `${WG_RUN_DIR}/${name}.name`,
+    });
+    let real: string | undefined;
+    await waitUntil(async () => (real = await this.find(name)) !== undefined, 5000);
+    if (real === undefined) {
+      await this.destroy(name, "", pid);
+      throw new MycelError(
+        "command_failed",
+        "bring the mesh up",
+        "wireguard-go made no utun interface",
+        {
+          value: name,
+          hint: "Check that wireguard-go runs (`sudo wireguard-go -f utun`).",
+        },
+      );
+    }
+    return { real, backend: "wireguard-go", pid };
+  }
+
+  backend(_real: string): Promise<Backend> {
+    return Promise.resolve("wireguard-go");
+  }
+
+  async destroy(name: string, real: string, pid?: number): Promise<string[]> {
+    const problems: string[] = [];
+    const steps: string[][] = [
+      ...(real ? [["rm", "-f", `${WG_RUN_DIR}/${real}.sock`]] : []),
+      ["rm", "-f", `${WG_RUN_DIR}/${name}.name`],
+    ];
+    for (const [cmd, ...args] of steps) {
+      const r = await this.runner.run(cmd, args).catch((e) => ({
+        code: 1,
+        stdout: "",
+        stderr: String(e),
+      }));
+      if (r.code !== 0) problems.push(r.stderr.trim());
+    }
+    if (pid !== undefined) {
+      const ours = async () =>
+        /wireguard-go/.test(
+          (await this.runner.run("ps", ["-o", "command=", "-p", String(pid)])).stdout,
+        );
+      if (!(await waitUntil(async () => !(await ours()), 2000))) {
+        await this.runner.run("kill", ["-TERM", String(pid)]);
+        if (!(await waitUntil(async () => !(await ours()), 1000))) {
+          problems.push(`wireguard-go (pid ${pid}) did not stop`);
+        }
+      }
+    }
+    return problems;
+  }
+
+  async addresses(real: string): Promise<string[]> {
+    return parseIfconfig(
+      (await runOk(this.runner, "read interface addresses", "ifconfig", [real])).stdout,
+    );
+  }
+
+  async addAddress(real: string, cidr: string): Promise<void> {
+    const addr = cidr.split("/")[0];
+    const args = cidr.includes(":")
+      ? [real, "inet6", cidr, "alias"]
+      : [real, "inet", cidr, addr, "alias"];
+    await runOk(this.runner, "set mesh address", "ifconfig", args);
+  }
+
+  async delAddress(real: string, cidr: string): Promise<void> {
+    const addr = cidr.split("/")[0];
+    await runOk(this.runner, "remove old mesh address", "ifconfig", [
+      real,
+      cidr.includes(":") ? "inet6" : "inet",
+      addr,
+      "-alias",
+    ]);
+  }
+
+  async routes(real: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const f of ["inet", "inet6"]) {
+      out.push(
+        ...parseNetstat(
+          (await runOk(this.runner, "read mesh routes", "netstat", ["-nr", "-f", f])).stdout,
+          real,
+        ),
+      );
+    }
+    return out;
+  }
+
+  async addRoute(real: string, cidr: string): Promise<void> {
+    await runOk(this.runner, "route a mesh peer", "route", [
+      "-q",
+      "-n",
+      "add",
+      family(cidr),
+      cidr,
+      "-interface",
+      real,
+    ]);
+  }
+
+  async delRoute(real: string, cidr: string): Promise<void> {
+    await runOk(this.runner, "remove a mesh route", "route", [
+      "-q",
+      "-n",
+      "delete",
+      family(cidr),
+      cidr,
+      "-interface",
+      real,
+    ]);
+  }
+
+  async setUp(real: string, mtu: number): Promise<void> {
+    await runOk(this.runner, "set the mesh MTU", "ifconfig", [real, "mtu", String(mtu)]);
+    await runOk(this.runner, "bring the mesh up", "ifconfig", [real, "up"]);
+  }
+}
