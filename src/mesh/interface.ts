@@ -8,8 +8,9 @@
  * fails it removes what this call made (the interface and the wireguard-go
  * it started, by PID; or, on an interface that was already there, the
  * addresses and routes it added) before saying why. Endpoints come from
- * roaming.ts: a live tunnel keeps the endpoint WireGuard roamed to. The
- * private key goes to `wg` on stdin only.
+ * roaming.ts: a live tunnel keeps the endpoint WireGuard roamed to; on
+ * wireguard-go the chosen endpoints are set again on every apply (see
+ * {@link refreshEndpoints}). The private key goes to `wg` on stdin only.
  */
 
 import { MycelError } from "../errors.ts";
@@ -205,6 +206,20 @@ async function apply(
   );
 }
 
+/**
+ * Set every peer's endpoint again, to the value just chosen. wireguard-go
+ * keeps sending from the source address it last used ("sticky sockets");
+ * when this device's address changes it goes silent, and nothing but a new
+ * endpoint clears that (the kernel module retries by itself). Setting the
+ * same endpoint is otherwise a no-op, so a moved device recovers at its next
+ * apply — the end of its next round.
+ */
+async function refreshEndpoints(runner: Runner, real: string, peers: WgPeer[]): Promise<void> {
+  const args = peers.filter((p) => p.endpoint !== undefined)
+    .flatMap((p) => ["peer", p.publicKey, "endpoint", p.endpoint!]);
+  if (args.length > 0) await wg(runner, ["set", real, ...args], 0);
+}
+
 /** Bring the interface up, or bring an existing one in line with the plan. */
 export async function meshUp(o: UpOptions): Promise<UpResult> {
   checkIfname(o.ifname);
@@ -227,13 +242,20 @@ export async function meshUp(o: UpOptions): Promise<UpResult> {
     // A new port is tried on its own first: if it is taken, nothing else changes.
     const oldPort = dump?.interface.listenPort;
     if (oldPort !== undefined && oldPort !== o.port) {
-      await wg(o.runner, ["set", existing, "listen-port", String(o.port)], o.port);
-      undo.push(() =>
-        wg(o.runner, ["set", existing, "listen-port", String(oldPort)], oldPort).catch(() => {})
+      const back = () =>
+        wg(o.runner, ["set", existing, "listen-port", String(oldPort)], oldPort).catch(() => {});
+      // wireguard-go lets go of its old socket before it tries the new port.
+      await wg(o.runner, ["set", existing, "listen-port", String(o.port)], o.port).catch(
+        async (e) => {
+          await back();
+          throw e;
+        },
       );
+      undo.push(back);
     }
     try {
       await apply(d, o, existing, peers, undo);
+      if (result.backend === "wireguard-go") await refreshEndpoints(o.runner, existing, peers);
     } catch (e) {
       for (const step of undo.reverse()) await step();
       throw e;
