@@ -196,7 +196,9 @@ async function apply(
   undo.push(async () => {
     for (const r of routes) await d.delRoute(real, r).catch(() => {});
   });
-  const wanted = [...o.plan.routes4, ...(d.hostRoutes6 ? o.plan.routes6 : [])];
+  // Longest prefix first, the order wg-quick adds routes in.
+  const wanted = [...o.plan.routes4, ...(d.hostRoutes6 ? o.plan.routes6 : [])]
+    .sort((x, y) => Number(y.split("/")[1]) - Number(x.split("/")[1]));
   await converge(
     await d.routes(real),
     wanted,

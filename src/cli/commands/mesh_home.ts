@@ -2,8 +2,9 @@
  * @module mesh_home
  * The home a mesh command works on, said out loud when it runs as root, and
  * never a new one: `sudo mycel mesh up` uses the invoking user's home (see
- * src/storage/home_sudo.ts); run as root with no home there, a mesh command
- * refuses instead of silently founding a second mesh. Afterwards, files root
+ * src/storage/home_sudo.ts); run as root with no home where it looked (not
+ * named by --home or MYCEL_HOME), a mesh command refuses instead of
+ * silently founding a second mesh. Afterwards, files root
  * created in a user's home are given back to that user (home_owner.ts).
  */
 
@@ -29,7 +30,10 @@ export async function meshHome(ctx: CommandContext, action: string): Promise<str
   if (Deno.uid() !== 0) return src.root;
   const why = src.how === "sudo" ? `${src.user}'s, through sudo` : HOW[src.how];
   ctx.out.error(`home: ${src.root} (${why})`);
-  if (!(await Store.exists(src.root))) {
+  // A home named with --home or MYCEL_HOME was chosen on purpose; one found
+  // implicitly must already exist.
+  const implicit = src.how !== "flag" && src.how !== "MYCEL_HOME";
+  if (implicit && !(await Store.exists(src.root))) {
     throw new MycelError(
       "no_home",
       action,
