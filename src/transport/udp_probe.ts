@@ -22,6 +22,22 @@ import {
 import { type CommonOptions, type Found, nonce, send, socket } from "./udp_socket.ts";
 import { discoveryTargets } from "./udp_targets.ts";
 
+/**
+ * An IPv4 and an IPv6 socket on the same port, so one reply port reaches
+ * this prober on both families (a socket-activated responder broadcasts one
+ * answer on every link). Only IPv4 when this host has no IPv6.
+ */
+async function socketPair(): Promise<{ s4: dgram.Socket; s6?: dgram.Socket }> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const s6 = await socket("udp6", 0).catch(() => undefined);
+    if (s6 === undefined) return { s4: await socket("udp4", 0) };
+    const s4 = await socket("udp4", s6.address().port).catch(() => undefined);
+    if (s4) return { s4, s6 };
+    s6.close(); // that port is taken on IPv4: draw another
+  }
+  return { s4: await socket("udp4", 0) };
+}
+
 /** Options of {@link probe}. */
 export interface ProbeOptions extends CommonOptions {
   /** Device ids to recognise (the mesh's other members). */
@@ -40,8 +56,7 @@ export async function probe(o: ProbeOptions): Promise<Found[]> {
   const targets = o.targets ?? discoveryTargets();
   const zones = [...new Set(targets.filter((t) => t.zone).map((t) => t.zone!))];
   const tags = keys.map((k) => tagMap(k, o.peers.filter((p) => p !== o.identity.deviceId)));
-  const s4 = await socket("udp4", 0);
-  const s6 = await socket("udp6", 0).catch(() => undefined); // no IPv6 here
+  const { s4, s6 } = await socketPair();
   const sent: Uint8Array[] = [];
   const found = new Map<string, Found>();
   const onMessage = (msg: Uint8Array, from: dgram.RemoteInfo) => {

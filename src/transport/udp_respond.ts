@@ -47,12 +47,21 @@ export interface RespondOptions extends CommonOptions {
   onProbe?: (p: ProbeSeen) => void;
 }
 
-/** Decides whether to answer a datagram, and builds the answer. Shared by both responders. */
+/** A prober heard again within this long gets no second broadcast answer. */
+const PROBER_QUIET_MS = 2000;
+
+/**
+ * Decides whether to answer a datagram, and builds the answer. Shared by
+ * both responders. `perProber`: one answer per prober per
+ * {@link PROBER_QUIET_MS} (a broadcast answer already reaches it on every
+ * link, so its IPv4 and IPv6 probes need only one).
+ */
 class Answerer {
   #seen = new Set<string>();
+  #probers = new Map<string, number>();
   #second = 0;
   #count = 0;
-  constructor(private o: RespondOptions) {}
+  constructor(private o: RespondOptions, private perProber = false) {}
 
   answer(msg: Uint8Array, host?: string): { bytes: Uint8Array; replyPort: number } | undefined {
     const now = (this.o.now ?? Date.now)();
@@ -68,12 +77,18 @@ class Answerer {
     if (toHex(p.tag) === toHex(deviceTag(k, this.o.identity.deviceId))) return undefined; // our own
     const key = toHex(p.nonce);
     if (this.#seen.has(key)) return undefined;
+    const prober = toHex(p.tag);
+    if (this.perProber && now - (this.#probers.get(prober) ?? -Infinity) < PROBER_QUIET_MS) {
+      return undefined;
+    }
     if (Math.floor(now / 1000) !== this.#second) {
       [this.#second, this.#count] = [Math.floor(now / 1000), 0];
     }
     if (++this.#count > MAX_ANSWERS_PER_SECOND) return undefined;
     if (this.#seen.size >= 1024) this.#seen.clear();
+    if (this.#probers.size >= 1024) this.#probers.clear();
     this.#seen.add(key);
+    this.#probers.set(prober, now);
     const deviceId = tagMap(k, this.o.peers ?? []).get(toHex(p.tag));
     this.o.onProbe?.({
       ...(deviceId ? { deviceId } : {}),
@@ -151,7 +166,7 @@ export async function respond(
 export async function respondStream(
   o: RespondOptions & { read: (buf: Uint8Array) => Promise<number | null>; idleMs?: number },
 ): Promise<number> {
-  const answerer = new Answerer(o);
+  const answerer = new Answerer(o, true);
   const s4 = await socket("udp4", 0);
   const s6 = await socket("udp6", 0).catch(() => undefined);
   const buf = new Uint8Array(2048);

@@ -6,10 +6,11 @@
  *   deno run -A _discovery_node.ts respond SECRET_FILE DEVICE SYNC_PORT
  *   deno run -A _discovery_node.ts stdin   SECRET_FILE DEVICE SYNC_PORT
  *
- * `probe` prints the devices found as JSON; `respond` answers on UDP 7850
- * until SIGTERM and prints "answering" once bound; `stdin` answers the
- * datagrams systemd (here `systemd-socket-activate --datagram --inetd`)
- * passes as standard input and prints how many it answered to stderr. The
+ * `probe` prints the devices found and its packet counters as JSON;
+ * `respond` answers on UDP 7850 until SIGTERM, prints "answering" once bound
+ * and its counters (stderr) at the end; `stdin` answers the datagrams
+ * systemd (here `systemd-socket-activate --datagram --inetd`) passes as
+ * standard input and prints how many it answered and its counters (stderr). The
  * secret is read from a 0600 file, never argv.
  */
 
@@ -21,20 +22,30 @@ const identity = {
   deviceId,
   syncPort: Number(syncPort),
 };
+const counters = { sent: 0, sentBytes: 0, received: 0 };
 if (mode === "probe") {
-  console.log(
-    JSON.stringify(
-      await probe({ identity, peers, listenMs: Number(Deno.env.get("LISTEN_MS") ?? 1500) }),
-    ),
-  );
+  const listenMs = Number(Deno.env.get("LISTEN_MS") ?? 1500);
+  const found = await probe({ identity, peers, listenMs, counters });
+  console.log(JSON.stringify({ found, counters }));
 } else if (mode === "respond") {
   const stop = new AbortController();
   Deno.addSignalListener("SIGTERM", () => stop.abort());
-  await respond({ identity, signal: stop.signal, onListening: () => console.log("answering") });
+  await respond({
+    identity,
+    signal: stop.signal,
+    counters,
+    onListening: () => console.log("answering"),
+  });
+  console.error(JSON.stringify(counters));
   Deno.exit(0);
 } else if (mode === "stdin") {
-  const n = await respondStream({ identity, read: (b) => Deno.stdin.read(b), idleMs: 3000 });
-  console.error(`answered ${n}`);
+  const n = await respondStream({
+    identity,
+    counters,
+    read: (b) => Deno.stdin.read(b),
+    idleMs: 3000,
+  });
+  console.error(`answered ${n} ${JSON.stringify(counters)}`);
   Deno.exit(0); // the last read of standard input is still pending
 } else {
   throw new Error(`unknown mode ${mode}`);

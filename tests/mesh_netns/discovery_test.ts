@@ -43,12 +43,23 @@ async function linkLocalReady(n: Node): Promise<void> {
   assert.ok(ready, `${n.name}: no usable IPv6 link-local address`);
 }
 
-async function probeFrom(a: Node, secret: string, listenMs: number): Promise<FoundJson[]> {
+interface ProbeJson {
+  found: FoundJson[];
+  counters: { sent: number; sentBytes: number; received: number };
+}
+
+async function probeFrom(a: Node, secret: string, listenMs: number): Promise<ProbeJson> {
   const args = ["run", "-A", SCRIPT, "probe", secret, A, String(SYNC_PORT), B];
   const env = { ...Deno.env.toObject(), LISTEN_MS: String(listenMs) };
   const r = await a.exec(Deno.execPath(), args, { env });
   assert.equal(r.code, 0, describe(args, r));
-  return JSON.parse(r.stdout) as FoundJson[];
+  const out = JSON.parse(r.stdout) as ProbeJson;
+  // One 44-byte probe per link: IPv4 broadcast and IPv6 all-nodes on eth0.
+  assert.deepEqual({ sent: out.counters.sent, bytes: out.counters.sentBytes }, {
+    sent: 2,
+    bytes: 88,
+  });
+  return out;
 }
 
 function assertFoundB(found: FoundJson[], b: Node): void {
@@ -83,9 +94,15 @@ labTest(
         String(SYNC_PORT),
       ]);
       await responder.waitFor(/answering/);
-      assertFoundB(await probeFrom(a, aSecret, 1000), b);
-      assert.deepEqual(await probeFrom(a, stranger, 500), [], "B answered a stranger's probe");
-      await responder.stop("SIGTERM");
+      assertFoundB((await probeFrom(a, aSecret, 1000)).found, b);
+      assert.deepEqual((await probeFrom(a, stranger, 500)).found, [], "B answered a stranger");
+      const done = await responder.stop("SIGTERM");
+      // One answer per probe that reached it (IPv4 and IPv6), none to the stranger.
+      assert.deepEqual(JSON.parse(done.stderr.trim().split("\n").at(-1)!), {
+        sent: 2,
+        sentBytes: 88,
+        received: 4,
+      });
     });
 
     if (!ACTIVATE && !IN_CI) {
@@ -117,10 +134,11 @@ labTest(
         ]);
         await unit.waitFor(/Listening on/);
         // The first probe starts the responder; give it time to come up.
-        assertFoundB(await probeFrom(a, aSecret, 5000), b);
+        assertFoundB((await probeFrom(a, aSecret, 5000)).found, b);
         const done = await unit.result();
         assert.equal(done.code, 0, done.stderr);
-        assert.match(done.stderr, /answered [12]\b/);
+        // One answer for the prober, sent on both links: 2 packets.
+        assert.match(done.stderr, /answered 1 \{"sent":2,"sentBytes":88,"received":2\}/);
       },
     });
   },
