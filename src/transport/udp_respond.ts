@@ -21,6 +21,7 @@ import {
   keyring,
   PACKET_BYTES,
   tagMap,
+  windowAt,
   type WindowKeys,
 } from "../protocol/discovery.ts";
 import { type CommonOptions, type DiscoveryIdentity, nonce, send, socket } from "./udp_socket.ts";
@@ -59,13 +60,19 @@ const PROBER_QUIET_MS = 2000;
 class Answerer {
   #seen = new Set<string>();
   #probers = new Map<string, number>();
+  #ring?: { window: number; keys: WindowKeys[] };
   #second = 0;
   #count = 0;
   constructor(private o: RespondOptions, private perProber = false) {}
 
   answer(msg: Uint8Array, host?: string): { bytes: Uint8Array; replyPort: number } | undefined {
     const now = (this.o.now ?? Date.now)();
-    const keys = keyring(this.o.identity.secret, now);
+    // Keys change every window; derive them once per window, not per packet.
+    const window = windowAt(now);
+    if (this.#ring?.window !== window) {
+      this.#ring = { window, keys: keyring(this.o.identity.secret, now) };
+    }
+    const keys = this.#ring.keys;
     let p;
     try {
       if (msg.length !== PACKET_BYTES || msg[3] !== 0x11) return undefined;
