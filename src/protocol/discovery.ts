@@ -220,3 +220,14 @@ export function decodePacket(
   }
   return p;
 }
+
+/**
+ * A stand-in mesh secret until the mesh carries a random one that is
+ * replaced at every removal (docs/discovery.md): SHA-256 of a label and the
+ * mesh id. Members have the mesh id and it never crosses the network outside
+ * Noise, but `mesh card` prints it — weaker than the target, never secret
+ * from a removed device.
+ */
+export function interimMeshSecret(meshId: string): Uint8Array {
+  return sha256(concatBytes(utf8("mycel discovery"), utf8(meshId)));
+}
