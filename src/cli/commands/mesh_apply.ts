@@ -105,6 +105,8 @@ export interface IfUpOptions {
   env: (name: string) => string | undefined;
   /** Command runner (default: the real one). */
   runner?: Runner;
+  /** The interface recorded in local state, when the caller read it already. */
+  mesh?: { interface: string };
 }
 
 /**
@@ -117,8 +119,8 @@ export async function applyIfUp(root: string, o: IfUpOptions): Promise<string | 
   const { Store } = await import("../../storage/store.ts");
   const runner = o.runner ?? systemRunner;
   try {
-    const view = await Store.open(root, { write: false, now: o.now, env: o.env });
-    const mesh = view.local.mesh;
+    const mesh = o.mesh ??
+      (await Store.open(root, { write: false, now: o.now, env: o.env })).local.mesh;
     if (mesh === undefined || (await findInterface(runner, mesh.interface)) === undefined) {
       return undefined;
     }
@@ -128,7 +130,8 @@ export async function applyIfUp(root: string, o: IfUpOptions): Promise<string | 
     }
     const store = await Store.open(root, { write: true, now: o.now, env: o.env });
     try {
-      await applyInStore(store, { create: false, ifname: mesh.interface, port: mesh.port, runner });
+      const port = store.local.mesh?.port;
+      await applyInStore(store, { create: false, ifname: mesh.interface, port, runner });
       await store.save();
     } finally {
       store.close();
@@ -137,22 +140,4 @@ export async function applyIfUp(root: string, o: IfUpOptions): Promise<string | 
   } catch (e) {
     return `note: could not update the mesh interface: ${(e as Error).message}`;
   }
-}
-
-/**
- * The hook `sync now` (and `mesh remove`) runs after its round: apply the
- * plan when the interface is up ({@link applyIfUp}), then, when running as
- * root on a user's home (a system unit, sudo), give the files root wrote
- * back to that user. Returns lines for standard error; never throws.
- */
-export async function afterRound(root: string, o: IfUpOptions): Promise<string[]> {
-  const notes: string[] = [];
-  const note = await applyIfUp(root, o);
-  if (note) notes.push(note);
-  if (Deno.uid() === 0) {
-    const { restoreHomeOwner } = await import("../../storage/home_owner.ts");
-    const back = await restoreHomeOwner(root).catch((e) => (e as Error).message);
-    if (back) notes.push(`note: ${back}`);
-  }
-  return notes;
 }

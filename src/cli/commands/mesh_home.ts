@@ -1,11 +1,11 @@
 /**
  * @module mesh_home
- * The home a mesh command works on, said out loud when it runs as root, and
- * never a new one: `sudo mycel mesh up` uses the invoking user's home (see
- * src/storage/home_sudo.ts); run as root with no home where it looked (not
- * named by --home or MYCEL_HOME), a mesh command refuses instead of
- * silently founding a second mesh. Afterwards, files root
- * created in a user's home are given back to that user (home_owner.ts).
+ * The home a mesh command works on, said out loud when it runs as root and
+ * no --home or MYCEL_HOME named it, and never a new one: `sudo mycel mesh
+ * up` uses the invoking user's home (src/storage/home_sudo.ts); as root with
+ * no home where it looked, a mesh command refuses instead of silently
+ * founding a second mesh. Afterwards, files root created in a user's home
+ * are given back to that user (src/storage/home_owner.ts).
  */
 
 import { MycelError } from "../../errors.ts";
@@ -15,25 +15,24 @@ import type { CommandContext } from "../command.ts";
 import { withWrite } from "../session.ts";
 
 const HOW: Record<string, string> = {
-  flag: "from --home",
-  MYCEL_HOME: "from MYCEL_HOME",
   XDG_DATA_HOME: "from XDG_DATA_HOME",
   HOME: "root's own",
 };
 
 /**
- * As root: print which home is used, and refuse (`no_home`) when there is
- * none, for a command that would otherwise create one. Returns the home.
+ * As root, with a home found implicitly (sudo, XDG_DATA_HOME, HOME): print
+ * which home is used, and refuse (`no_home`) when there is none rather than
+ * create one. Returns the home.
  */
 export async function meshHome(ctx: CommandContext, action: string): Promise<string> {
   const src = locateHome(ctx.homeFlag, ctx.env);
-  if (Deno.uid() !== 0) return src.root;
+  // A home named with --home or MYCEL_HOME was chosen on purpose (a system
+  // unit passes --home every round): only one found implicitly is announced,
+  // and it must already exist.
+  if (Deno.uid() !== 0 || src.how === "flag" || src.how === "MYCEL_HOME") return src.root;
   const why = src.how === "sudo" ? `${src.user}'s, through sudo` : HOW[src.how];
   ctx.out.error(`home: ${src.root} (${why})`);
-  // A home named with --home or MYCEL_HOME was chosen on purpose; one found
-  // implicitly must already exist.
-  const implicit = src.how !== "flag" && src.how !== "MYCEL_HOME";
-  if (implicit && !(await Store.exists(src.root))) {
+  if (!(await Store.exists(src.root))) {
     throw new MycelError(
       "no_home",
       action,

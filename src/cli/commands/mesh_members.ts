@@ -87,8 +87,9 @@ export const meshMemberCommands: CommandSpec[] = [
         `${removed.already ? "already removed" : "removed"} ${removed.name} (${removed.id})`,
       );
       // Drop it from this device's WireGuard now, not at the next `mesh up`.
-      const { afterRound } = await import("./mesh_apply.ts");
-      for (const note of await afterRound(homeRoot(ctx), { now: ctx.now, env: ctx.env })) {
+      const { afterRound } = await import("./mesh_after_round.ts");
+      const o = { now: ctx.now, env: ctx.env, mesh: "unknown" as const };
+      for (const note of await afterRound(homeRoot(ctx), o)) {
         ctx.out.error(note);
       }
       return ExitCode.ok;

@@ -36,11 +36,17 @@ export function roundExitCode(statuses: string[]): number {
 async function syncNow(ctx: CommandContext, json: boolean, timeoutMs: number): Promise<number> {
   const { syncRound } = await import("../../sync/round.ts");
   const { meshRoutes } = await import("../routes.ts");
+  const routes = meshRoutes();
+  // The round's view of local state says whether a mesh interface is recorded.
+  let mesh: { interface: string } | undefined | "unknown" = "unknown";
   const outcomes = await syncRound(homeRoot(ctx), {
     now: ctx.now,
     env: ctx.env,
     timeoutMs,
-    routes: meshRoutes(),
+    routes: (peer, view) => {
+      mesh = view.local.mesh;
+      return routes(peer, view);
+    },
     progress: ctx.out.progress,
   });
   if (json) {
@@ -70,8 +76,8 @@ async function syncNow(ctx: CommandContext, json: boolean, timeoutMs: number): P
     }
   }
   // Revoked devices leave this device's WireGuard within the round.
-  const { afterRound } = await import("./mesh_apply.ts");
-  for (const note of await afterRound(homeRoot(ctx), { now: ctx.now, env: ctx.env })) {
+  const { afterRound } = await import("./mesh_after_round.ts");
+  for (const note of await afterRound(homeRoot(ctx), { now: ctx.now, env: ctx.env, mesh })) {
     ctx.out.error(note);
   }
   return roundExitCode(outcomes.map((o) => o.status));
