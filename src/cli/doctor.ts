@@ -286,7 +286,9 @@ export async function checkRouteOverlap(
   runner: Runner,
   ifname: string,
 ): Promise<Finding> {
-  const { findOverlaps, parseIpRoutes } = await import("../mesh/route_overlap.ts");
+  const { describeOverlaps, findOverlaps, parseIpRoutes } = await import(
+    "../mesh/route_overlap.ts"
+  );
   const { planInterface } = await import("../mesh/plan.ts");
   const plan = planInterface(store.state, store.local.meshId, store.deviceId);
   const mesh = [...plan.addresses.filter((a) => !a.includes(":")), ...plan.routes4, plan.ula];
@@ -302,26 +304,7 @@ export async function checkRouteOverlap(
     }
     routes.push(...parseIpRoutes(r.stdout));
   }
-  const found = findOverlaps(routes, ifname, mesh);
-  if (found.length === 0) {
-    return { check: "routes", ok: true, detail: "no other interface routes the mesh's addresses" };
-  }
-  const text = found.slice(0, 3).map((o) =>
-    `${o.dev} routes ${o.route}${o.table ? ` (table ${o.table})` : ""}, covering ${
-      o.mesh.join(", ")
-    }`
-  ).join("; ");
-  return {
-    check: "routes",
-    ok: false,
-    detail: `another interface claims mesh addresses: ${text}${
-      found.length > 3 ? ` and ${found.length - 3} more` : ""
-    }`,
-    hint: `Packets for those addresses may leave through ${found[0].dev} instead of ${ifname} ` +
-      `(policy tables and longest prefix decide): check with \`ip route get ${
-        found[0].mesh[0].split("/")[0]
-      }\`.`,
-  };
+  return { check: "routes", ...describeOverlaps(findOverlaps(routes, ifname, mesh), ifname) };
 }
 
 /** Is anything running sync on a schedule (systemd timer or cron)? */

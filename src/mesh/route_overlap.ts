@@ -107,3 +107,26 @@ export function findOverlaps(routes: IpRoute[], ifname: string, mesh: string[]):
   }
   return [...out.values()];
 }
+
+/** What to tell the user about `found` (the doctor finding's text). */
+export function describeOverlaps(
+  found: Overlap[],
+  ifname: string,
+): { ok: boolean; detail: string; hint?: string } {
+  if (found.length === 0) {
+    return { ok: true, detail: "no other interface routes the mesh's addresses" };
+  }
+  const text = found.slice(0, 3).map((o) =>
+    `${o.dev} routes ${o.route}${o.table ? ` (table ${o.table})` : ""}, covering ${
+      o.mesh.join(", ")
+    }`
+  ).join("; ");
+  const more = found.length > 3 ? ` and ${found.length - 3} more` : "";
+  const probe = found[0].mesh[0].split("/")[0];
+  return {
+    ok: false,
+    detail: `another interface claims mesh addresses: ${text}${more}`,
+    hint: `Packets for those addresses may leave through ${found[0].dev} instead of ${ifname} ` +
+      `(policy tables and longest prefix decide): check with \`ip route get ${probe}\`.`,
+  };
+}

@@ -26,6 +26,7 @@
  */
 
 import assert from "node:assert/strict";
+import { parseIfconfig, parseNetstat } from "../../src/mesh/darwin_parse.ts";
 import { meshDown, meshUp } from "../../src/mesh/interface.ts";
 import { WG_RUN_DIR } from "../../src/mesh/net_darwin.ts";
 import { planInterface } from "../../src/mesh/plan.ts";
@@ -169,4 +170,36 @@ Deno.test("macOS mesh down removes the control socket and the name file, as wg-q
   assert.equal(r.removed, true);
   const mutating = runner.log.filter((c) => c.cmd === "rm").map(line);
   assert.deepEqual(mutating, [`rm -f ${WG_RUN_DIR}/utun7.sock`, `rm -f ${WG_RUN_DIR}/mycel0.name`]);
+});
+
+Deno.test("macOS ifconfig and netstat output read back as addresses and mycel's static routes", () => {
+  const ifconfig = [
+    "utun7: flags=8051<UP,POINTOPOINT,RUNNING,MULTICAST> mtu 1420",
+    "\toptions=6463<RXCSUM,TXCSUM,TSO4,TSO6,CHANNEL_IO,PARTIAL_CSUM,ZEROINVERT_CSUM>",
+    "\tinet 100.64.0.1 --> 100.64.0.1 netmask 0xffffffff",
+    "\tinet6 fe80::1%utun7 prefixlen 64 scopeid 0x14",
+    "\tinet6 fd12:3456:789a::1 prefixlen 48",
+    "\tnd6 options=201<PERFORMNUD,DAD>",
+  ].join("\n");
+  assert.deepEqual(parseIfconfig(ifconfig), ["100.64.0.1/32", "fd12:3456:789a::1/48"]);
+  const netstat4 = [
+    "Routing tables",
+    "",
+    "Internet:",
+    "Destination        Gateway            Flags               Netif Expire",
+    "default            192.168.1.1        UGScg                 en0",
+    "100.64/10          utun3              USc                 utun3",
+    "100.64.0.2         utun7              UHS                 utun7",
+    "100.64.0.1         100.64.0.1         UH                  utun7",
+    "192.168.1          link#6             UCS                   en0      !",
+  ].join("\n");
+  assert.deepEqual(parseNetstat(netstat4, "utun7"), ["100.64.0.2/32"]);
+  assert.deepEqual(parseNetstat(netstat4, "utun3"), ["100.64.0.0/10"]);
+  const netstat6 = [
+    "Internet6:",
+    "Destination                             Gateway                         Flags         Netif Expire",
+    "fd12:3456:789a::2                       utun7                           UHS           utun7",
+    "fe80::%utun7/64                         fe80::1%utun7                   UcI           utun7",
+  ].join("\n");
+  assert.deepEqual(parseNetstat(netstat6, "utun7"), ["fd12:3456:789a::2/128"]);
 });
