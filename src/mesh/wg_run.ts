@@ -12,6 +12,7 @@ import { netDriver } from "./net_driver.ts";
 import { currentPlatform, firstLine, type Platform, type Runner } from "./system.ts";
 import type { WgPeer } from "./wg_config.ts";
 import { parseWgDump, type WgDump } from "./wg_dump.ts";
+import { isValidEndpoint, isWgKey } from "./wg_values.ts";
 
 /** The kernel name of interface `ifname` when it exists. */
 export async function findInterface(
@@ -100,7 +101,10 @@ export async function refreshEndpoints(
   real: string,
   peers: WgPeer[],
 ): Promise<void> {
-  const args = peers.filter((p) => p.endpoint !== undefined)
+  // Validated again here: these go to `wg` as arguments, not through a config file.
+  const args = peers.filter((p) =>
+    p.endpoint !== undefined && isValidEndpoint(p.endpoint) && isWgKey(p.publicKey)
+  )
     .flatMap((p) => ["peer", p.publicKey, "endpoint", p.endpoint!]);
   if (args.length > 0) await wg(runner, ["set", real, ...args], 0);
 }

@@ -77,7 +77,7 @@ export const meshWgCommands: CommandSpec[] = [
       if (input.flags.json) {
         ctx.out.json({
           interface: result.ifname,
-          device: result.up.real,
+          kernel_name: result.up.real,
           port: result.port,
           backend: result.up.backend,
           created: result.up.created,
