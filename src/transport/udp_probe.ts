@@ -42,6 +42,8 @@ async function socketPair(): Promise<{ s4: dgram.Socket; s6?: dgram.Socket }> {
 export interface ProbeOptions extends CommonOptions {
   /** Device ids to recognise (the mesh's other members). */
   peers: readonly string[];
+  /** Called for each new find as it arrives (a round can dial it at once). */
+  onFound?: (f: Found) => void;
   /** How long to wait for answers (ms, default 1500: covers a socket-activated start). */
   listenMs?: number;
   /** Port responders listen on (default 7850). */
@@ -76,7 +78,12 @@ export async function probe(o: ProbeOptions): Promise<Found[]> {
         if (zones.length !== 1) return; // which link it came over is unknowable here
         host = `${host}%${zones[0]}`;
       }
-      found.set(`${id} ${host}`, { deviceId: id, host, port: p.syncPort });
+      const key = `${id} ${host}`;
+      if (!found.has(key)) {
+        const f = { deviceId: id, host, port: p.syncPort };
+        found.set(key, f);
+        o.onFound?.(f);
+      }
       return;
     }
   };

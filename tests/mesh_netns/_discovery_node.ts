@@ -6,7 +6,8 @@
  *   deno run -A _discovery_node.ts respond SECRET_FILE DEVICE SYNC_PORT
  *   deno run -A _discovery_node.ts stdin   SECRET_FILE DEVICE SYNC_PORT
  *
- * `probe` prints the devices found and its packet counters as JSON;
+ * `probe` prints the devices found, its packet counters and the time to
+ * the first answer (ms) as JSON;
  * `respond` answers on UDP 7850 until SIGTERM, prints "answering" once bound
  * and its counters (stderr) at the end; `stdin` answers the datagrams
  * systemd (here `systemd-socket-activate --datagram --inetd`) passes as
@@ -25,8 +26,11 @@ const identity = {
 const counters = { sent: 0, sentBytes: 0, received: 0 };
 if (mode === "probe") {
   const listenMs = Number(Deno.env.get("LISTEN_MS") ?? 1500);
-  const found = await probe({ identity, peers, listenMs, counters });
-  console.log(JSON.stringify({ found, counters }));
+  const started = performance.now();
+  let firstMs: number | null = null;
+  const onFound = () => (firstMs ??= performance.now() - started);
+  const found = await probe({ identity, peers, listenMs, counters, onFound });
+  console.log(JSON.stringify({ found, counters, firstMs }));
 } else if (mode === "respond") {
   const stop = new AbortController();
   Deno.addSignalListener("SIGTERM", () => stop.abort());
