@@ -3,15 +3,17 @@
  * `mycel doctor`: look for everything that stops mycel from working and say
  * how to fix it — home and key permissions, free space and writability, the
  * database's integrity, clock skew (ours or a peer's), forks and entries set
- * aside, WireGuard tools and interface, the schedule, and each peer's
- * reachability. `--fix` repairs what is safe to repair unattended
- * (permissions).
+ * aside, WireGuard tools and interface, routes another interface claims, the
+ * schedule, and each peer's reachability (over the mesh when its tunnel is
+ * up: a live WireGuard handshake means the device is there). `--fix` repairs
+ * what is safe to repair unattended (permissions).
  */
 
 import type { DeviceKey } from "../log/device_key.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
 import type { Runner } from "../mesh/system.ts";
+import type { WgDump } from "../mesh/wg_dump.ts";
 import { homePaths } from "../storage/home.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { skewBeyondDrift } from "../sync/bookkeeping.ts";
@@ -267,32 +269,62 @@ export async function checkWireguard(home: Home, runner: Runner): Promise<Findin
         hint: "Run `sudo mycel mesh up`.",
       },
     );
+    if (up && Deno.build.os === "linux") {
+      out.push(await checkRouteOverlap(home, runner, mesh.interface));
+    }
   }
   return out;
 }
 
 /**
- * Can each peer be reached at one of its endpoints? All are tried at once;
- * `onFinding` hears each as soon as it is known. Peer names and errors are
- * peer text: they pass the text-safety check here.
+ * Can each peer be reached: over the mesh when its tunnel is up, else at one
+ * of its endpoints? All are tried at once; `onFinding` hears each as soon as
+ * it is known. Peer names and errors are peer text: they pass the
+ * text-safety check here.
  */
 export async function checkPeers(
   home: Home,
   timeoutMs: number,
   onFinding: (f: Finding) => void = () => {},
+  runner?: Runner,
+  nowMs: number = Date.now(),
 ): Promise<Finding[]> {
   const { connectTcp } = await import("../transport/tcp.ts");
   const { syncsWithMycel } = await import("../mesh/plan.ts");
+  const { isLive } = await import("../mesh/roaming.ts");
+  const mesh = await meshView(home, runner);
   const peers = home.view.members()
     .filter((m) => m.removed === undefined && m.record.key !== home.device)
     .map((m) => m.record).filter(syncsWithMycel);
+  const nowS = Math.floor(nowMs / 1000);
   return await Promise.all(peers.map(async (peer): Promise<Finding> => {
     const f = await checkPeer({ ...peer, name: safeText(peer.name) });
     onFinding(f);
     return f;
   }));
   async function checkPeer(p: DeviceRecord): Promise<Finding> {
+    const wg = mesh.dump?.peers.find((x) => x.publicKey === p.wgKey);
+    const live = isLive(wg, nowS);
+    const tunnel = live
+      ? ` (WireGuard handshake ${nowS - wg!.latestHandshake!}s ago at ${
+        safeText(wg!.endpoint ?? "")
+      })`
+      : "";
     const errors: string[] = [];
+    const port = p.endpoints.length > 0 ? parseEndpoint(p.endpoints[0]).port : undefined;
+    // The mesh route first when the tunnel is up (or its state cannot be read), as sync does.
+    if (mesh.up && p.ipv4 !== "" && port !== undefined && (mesh.dump === undefined || live)) {
+      try {
+        (await connectTcp(p.ipv4, port, timeoutMs)).close();
+        return {
+          check: "peer",
+          ok: true,
+          detail: `${p.name} reachable over the mesh at ${p.ipv4}:${port}${tunnel}`,
+        };
+      } catch (err) {
+        errors.push(`over the mesh: ${(err as Error).message.replace(/^Cannot [^:]*: /, "")}`);
+      }
+    }
     for (const e of p.endpoints) {
       const { host, port } = parseEndpoint(e);
       try {
@@ -301,6 +333,15 @@ export async function checkPeers(
       } catch (err) {
         errors.push(safeText((err as Error).message.replace(/^Cannot [^:]*: /, "")));
       }
+    }
+    if (live) {
+      // The tunnel works, so the device is there: only its sync service does not answer.
+      return {
+        check: "peer",
+        ok: false,
+        detail: `${p.name}'s tunnel is up${tunnel} but sync does not answer: ${errors.join("; ")}`,
+        hint: `Is mycel serving sync on ${p.name} (\`mycel service status\` there)?`,
+      };
     }
     return {
       check: "peer",
@@ -324,6 +365,46 @@ export function checkMembership(home: Home): Finding | undefined {
     detail: safeText(removalMessage(removal)),
     hint: REJOIN_HINT,
   };
+}
+
+async function meshView(home: Home, runner?: Runner): Promise<{ up: boolean; dump?: WgDump }> {
+  const mesh = home.local.get("mesh");
+  if (mesh === undefined) return { up: false };
+  try {
+    const { linkExists, readWgDump } = await import("../mesh/interface.ts");
+    const r = runner ?? (await import("../mesh/system.ts")).systemRunner;
+    if (!(await linkExists(r, mesh.interface))) return { up: false };
+    return { up: true, dump: await readWgDump(r, mesh.interface) };
+  } catch {
+    return { up: false };
+  }
+}
+
+/** Does another interface route addresses the mesh uses (Tailscale, a carrier's CGNAT)? */
+export async function checkRouteOverlap(
+  home: Home,
+  runner: Runner,
+  ifname: string,
+): Promise<Finding> {
+  const { describeOverlaps, findOverlaps, parseIpRoutes } = await import(
+    "../mesh/route_overlap.ts"
+  );
+  const { planInterface } = await import("../mesh/plan.ts");
+  const plan = planInterface(home.view, home.meshId, home.device.id);
+  const mesh = [...plan.addresses.filter((a) => !a.includes(":")), ...plan.routes4, plan.ula];
+  const routes = [];
+  for (const family of ["-4", "-6"]) {
+    const r = await runner.run("ip", ["-j", family, "route", "show", "table", "all"]);
+    if (r.code !== 0) {
+      return {
+        check: "routes",
+        ok: false,
+        detail: `cannot read the routing table: ${r.stderr.trim()}`,
+      };
+    }
+    routes.push(...parseIpRoutes(r.stdout));
+  }
+  return { check: "routes", ...describeOverlaps(findOverlaps(routes, ifname, mesh), ifname) };
 }
 
 /** Is anything running sync on a schedule (systemd timer or cron)? */

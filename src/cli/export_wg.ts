@@ -6,6 +6,13 @@
  * it a WireGuard peer but never try to sync with it. Its private key is
  * created here and kept in `<home>/wg-devices/` (0600) so the config can be
  * shown again; nothing else ever holds it.
+ *
+ * This device's own config lists every peer `mesh up` would configure,
+ * WireGuard-only devices included (a phone reaches this device; it needs no
+ * endpoint of its own), each at its best known endpoint (the one its tunnel
+ * last worked at, else its first recorded one). A WireGuard-only device's
+ * config lists only peers it can reach, i.e. with a known endpoint; with
+ * none, nothing is printed (or admitted) and the error says what to do.
  */
 
 import { toBase64 } from "../bytes.ts";
@@ -13,35 +20,92 @@ import { MycelError } from "../errors.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import { generateDeviceKeys } from "../log/identity.ts";
 import { allocateIpv4 } from "../mesh/addresses.ts";
-import { planInterface, syncsWithMycel } from "../mesh/plan.ts";
+import { planInterface, syncsWithMycel, wgCandidates } from "../mesh/plan.ts";
+import { orderCandidates } from "../mesh/roaming.ts";
 import { renderWgQuickConfig } from "../mesh/wg_quick.ts";
 import { writeFileAtomic } from "../storage/atomic.ts";
 import type { Home } from "../storage/home_handle.ts";
-import type { HomeWriter } from "../storage/home_writer.ts";
 import { checkDeviceName } from "./init_home.ts";
 
 function keyPath(home: Home, id: string): string {
   return `${home.paths.root}/wg-devices/${id.replaceAll("-", "")}.key`;
 }
 
-function render(home: Home, id: string, privateKey: Uint8Array, listenPort?: number): string {
-  const plan = planInterface(home.view, home.meshId, id);
-  // A device managed elsewhere reaches only devices that run mycel (they have endpoints).
-  const peers = plan.peers.filter((p) => p.endpoint !== undefined);
-  return renderWgQuickConfig({ addresses: plan.addresses, listenPort, peers }, privateKey);
+/** An exported config and what the user should know about it. */
+export interface Exported {
+  /** The wg-quick text. */
+  text: string;
+  /** Warnings for standard error. */
+  warnings: string[];
 }
 
-/** The wg-quick config of this device (no name) or of WireGuard-only device `name`. */
-export async function exportWg(
-  home: Home,
-  w: HomeWriter,
-  name: string | undefined,
-): Promise<string> {
-  const self = w.view.member(home.device)!.record;
+function noEndpoints(name: string): MycelError {
+  return new MycelError(
+    "no_endpoints",
+    "export WireGuard config",
+    "no device of the mesh has a known WireGuard endpoint for it to reach",
+    {
+      value: name,
+      hint: "Run `sudo mycel mesh up` on a device with a reachable address (and `mycel sync now` " +
+        "here so its port is known), then export again.",
+    },
+  );
+}
+
+function render(home: Home, id: string, privateKey: Uint8Array, listenPort?: number): Exported {
+  const view = home.view;
+  const plan = planInterface(view, home.meshId, id);
+  const self = id === home.device.id;
+  const keyOf = new Map(view.members().map((m) => [m.record.id, m.record.key]));
+  const peers = plan.peers.map(
+    ({ publicKey, allowedIps, persistentKeepalive, candidates, deviceId }) => {
+      const key = keyOf.get(deviceId);
+      const history = self && key !== undefined ? home.local.peer(key).wgEndpoints : undefined;
+      const best = orderCandidates(candidates, history)[0];
+      return { publicKey, allowedIps, persistentKeepalive, ...(best ? { endpoint: best } : {}) };
+    },
+  );
+  const warnings: string[] = [];
+  if (!self) {
+    // A device managed elsewhere reaches only peers with an endpoint.
+    const reachable = peers.filter((p) => p.endpoint !== undefined);
+    if (reachable.length === 0) {
+      throw noEndpoints(view.members().find((m) => m.record.id === id)?.record.name ?? id);
+    }
+    const text = renderWgQuickConfig(
+      { addresses: plan.addresses, listenPort, peers: reachable },
+      privateKey,
+    );
+    return { text, warnings };
+  }
+  if (peers.length === 0) {
+    throw new MycelError("no_peers", "export WireGuard config", "this device has no peers yet", {
+      hint:
+        "Pair a device first (`mycel pair`), or admit a phone with `mycel mesh export-wg NAME`.",
+    });
+  }
+  if (peers.every((p) => p.endpoint === undefined)) {
+    warnings.push(
+      `none of the ${peers.length} peer(s) has a known endpoint: this config only answers peers ` +
+        "that reach it first (run `mycel sync now` to learn their WireGuard ports)",
+    );
+  }
+  return {
+    text: renderWgQuickConfig({ addresses: plan.addresses, listenPort, peers }, privateKey),
+    warnings,
+  };
+}
+
+/**
+ * The wg-quick config of this device (no name) or of WireGuard-only device
+ * `name`, admitting it (one entry) when it is new.
+ */
+export async function exportWg(home: Home, name: string | undefined): Promise<Exported> {
+  const self = home.view.member(home.device)!.record;
   if (name === undefined || name === self.name) {
     return render(home, self.id, (await home.keys()).wgPrivate, self.wgPort || undefined);
   }
-  const existing = w.view.members().find((m) => m.record.name === name);
+  const existing = home.view.members().find((m) => m.record.name === name);
   if (existing) {
     if (existing.removed !== undefined) {
       throw new MycelError(
@@ -74,26 +138,31 @@ export async function exportWg(
     return render(home, existing.record.id, key);
   }
   checkDeviceName(name);
+  // Refuse before admitting: a phone that can reach no one is no use.
+  const members = home.view.members().filter((m) => m.removed === undefined).map((m) => m.record);
+  if (!members.some((d) => d.wgKey !== "" && wgCandidates(d).length > 0)) throw noEndpoints(name);
   const keys = await generateDeviceKeys();
   const key = DeviceKey.of(keys.signPublic);
-  const taken = new Set(w.view.members().map((m) => m.record.ipv4).filter(Boolean));
+  const taken = new Set(home.view.members().map((m) => m.record.ipv4).filter(Boolean));
   await Deno.mkdir(`${home.paths.root}/wg-devices`, { recursive: true, mode: 0o700 });
   await writeFileAtomic(
     keyPath(home, key.id),
     new TextEncoder().encode(toBase64(keys.wgPrivate) + "\n"),
   );
-  await w.commit([{
-    type: "device.add",
-    device: {
-      key,
-      id: key.id,
-      name,
-      noiseKey: toBase64(new Uint8Array(32)),
-      wgKey: toBase64(keys.wgPublic),
-      endpoints: [],
-      ipv4: allocateIpv4(home.meshId, key.id, taken),
-      wgPort: 0,
-    },
-  }]);
+  await home.write((w) =>
+    w.commit([{
+      type: "device.add",
+      device: {
+        key,
+        id: key.id,
+        name,
+        noiseKey: toBase64(new Uint8Array(32)),
+        wgKey: toBase64(keys.wgPublic),
+        endpoints: [],
+        ipv4: allocateIpv4(home.meshId, key.id, taken),
+        wgPort: 0,
+      },
+    }])
+  );
   return render(home, key.id, keys.wgPrivate);
 }

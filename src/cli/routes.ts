@@ -14,9 +14,6 @@ import type { WgDump } from "../mesh/wg_dump.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { directRoutes, type Route } from "../sync/round.ts";
 
-/** A tunnel whose last handshake is older than this is treated as down. */
-export const LIVE_HANDSHAKE_S = 180;
-
 interface MeshView {
   up: boolean;
   dump?: WgDump;
@@ -46,8 +43,9 @@ export function meshRoutes(
     const { up, dump } = await mesh;
     if (!up) return direct;
     if (dump) {
-      const hs = dump.peers.find((p) => p.publicKey === peer.wgKey)?.latestHandshake;
-      if (!hs || now() / 1000 - hs > LIVE_HANDSHAKE_S) return direct;
+      const { isLive } = await import("../mesh/roaming.ts");
+      const wg = dump.peers.find((p) => p.publicKey === peer.wgKey);
+      if (!isLive(wg, Math.floor(now() / 1000))) return direct;
     }
     return [{ path: "mesh", host: peer.ipv4, port: direct[0].port }, ...direct];
   };

@@ -111,13 +111,15 @@ export async function serviceInstall(
   if (backend === "cron") {
     const { installCron } = await import("../service/install.ts");
     const { renderCron } = await import("../service/units.ts");
+    // flock(1) is util-linux: Linux only (the round guard covers the rest).
+    const cronLock = p.os === "linux" ? `${spec.home}/cron.lock` : undefined;
     if (input.flags.apply) {
-      ctx.out.write(await installCron(spec, await runnerOf(p)));
+      ctx.out.write(await installCron(spec, await runnerOf(p), cronLock));
       ctx.out.error(
         "Installed into your crontab. Incoming connections need `mycel sync serve --listen` running.",
       );
     } else {
-      ctx.out.write(renderCron(spec));
+      ctx.out.write(renderCron(spec, cronLock));
       ctx.out.error("Add these lines with `crontab -e`, or run again with --apply.");
     }
     return ExitCode.ok;

@@ -1,167 +1,212 @@
 /**
  * @module interface
- * Bringing the mesh interface up and down. `meshUp` is idempotent and safe to
- * run every round: it creates the interface if missing (kernel WireGuard when
- * `ip link add … type wireguard` works, else a `wireguard-go` process), then
- * applies the private key, port and peers with `wg syncconf` (so peers no
- * longer in the plan — revoked devices — are removed), and makes the
- * interface's addresses exactly the planned ones. The private key goes to
- * `wg` on stdin only.
+ * Bringing the mesh interface up, in line with the plan, and down. `meshUp`
+ * is idempotent and all or nothing: it creates the interface if missing
+ * (through the platform's {@link NetDriver}), applies key, port and peers
+ * with `wg syncconf` (peers no longer planned — revoked devices — go away),
+ * makes the addresses and routes exactly the planned ones, and if any step
+ * fails it removes what this call made (the interface and the wireguard-go
+ * it started, by PID; or, on an interface that was already there, the
+ * addresses and routes it added) before saying why. Endpoints come from
+ * roaming.ts: a live tunnel keeps the endpoint WireGuard roamed to; on
+ * wireguard-go the chosen endpoints are set again on every apply (see
+ * wg_run.ts). The private key goes to `wg` on stdin only.
  */
 
 import { MycelError } from "../errors.ts";
+import { type Backend, type NetDriver, netDriver } from "./net_driver.ts";
 import type { InterfacePlan } from "./plan.ts";
-import { canAdminNetwork, type Runner, runOk } from "./system.ts";
-import { renderWgConfig } from "./wg_config.ts";
-import { parseWgDump, type WgDump } from "./wg_dump.ts";
+import { chooseEndpoint, type EndpointHistory, type EndpointReason } from "./roaming.ts";
+import { currentPlatform, type Platform, type Runner } from "./system.ts";
+import { renderWgConfig, type WgPeer } from "./wg_config.ts";
+import type { WgDump } from "./wg_dump.ts";
+import { checkIfname } from "./ifname.ts";
+import { dumpOf, refreshEndpoints, wg } from "./wg_run.ts";
 
-/** How the interface is implemented. */
-export type Backend = "kernel" | "wireguard-go";
+export type { Backend } from "./net_driver.ts";
+export { findInterface, linkExists, readWgDump } from "./wg_run.ts";
+export { checkIfname } from "./ifname.ts";
+export { isWireguardGo } from "./net_linux.ts";
+
+/** The MTU mycel gives the interface (1500 minus WireGuard's 80 bytes over IPv6). */
+export const MESH_MTU = 1420;
 
 /** What `meshUp` needs. */
 export interface UpOptions {
-  /** Interface name, e.g. mycel0. */
+  /** Interface name, e.g. mycel0 (on macOS the name of its utun). */
   ifname: string;
   /** UDP listen port. */
   port: number;
   /** WireGuard private key (32 bytes). */
   privateKey: Uint8Array;
-  /** Addresses and peers. */
+  /** Addresses, routes and peers. */
   plan: InterfacePlan;
   /** Command runner. */
   runner: Runner;
+  /** Whose commands to run (default: this machine's). */
+  platform?: Platform;
+  /** Create the interface when missing (default true); false: only update one that exists. */
+  create?: boolean;
+  /** Endpoints each peer (by device id) was reached at before. */
+  history?: (deviceId: string) => EndpointHistory | undefined;
+  /** Move dead tunnels on to their next endpoint candidate (default true). */
+  rotate?: boolean;
+  /** Unix time in seconds (default: now). */
+  nowS?: number;
 }
 
 /** What `meshUp` did. */
 export interface UpResult {
+  /** False when `create` was false and the interface did not exist: nothing was done. */
+  present: boolean;
+  /** The kernel's name of the interface (utunN on macOS). */
+  real: string;
   /** Kernel module or userspace. */
   backend: Backend;
   /** True when the interface was created by this call. */
   created: boolean;
   /** PID of the wireguard-go process this call started. */
   pid?: number;
+  /** Each peer's endpoint and why it was chosen. */
+  endpoints: { deviceId: string; endpoint?: string; reason: EndpointReason }[];
+  /** Live tunnels: the endpoint WireGuard reached each peer at, and when (ms). */
+  handshakes: { deviceId: string; endpoint: string; at: number }[];
 }
 
-const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
+function choosePeers(o: UpOptions, dump: WgDump | undefined, result: UpResult): WgPeer[] {
+  const nowS = o.nowS ?? Math.floor(Date.now() / 1000);
+  return o.plan.peers.map((p) => {
+    const live = dump?.peers.find((d) => d.publicKey === p.publicKey);
+    const c = chooseEndpoint(p.candidates, o.history?.(p.deviceId), live, nowS, o.rotate ?? true);
+    result.endpoints.push({ deviceId: p.deviceId, endpoint: c.endpoint, reason: c.reason });
+    if (c.good) result.handshakes.push({ deviceId: p.deviceId, ...c.good });
+    const peer: WgPeer = {
+      publicKey: p.publicKey,
+      allowedIps: p.allowedIps,
+      persistentKeepalive: p.persistentKeepalive,
+    };
+    return c.endpoint === undefined ? peer : { ...peer, endpoint: c.endpoint };
+  });
+}
 
-/** Check an interface name (Linux allows at most 15 characters). */
-export function checkIfname(name: string): string {
-  if (!IFNAME.test(name) || name === "." || name === "..") {
-    throw new MycelError(
-      "bad_input",
-      "use interface name",
-      "use 1–15 letters, digits, `_`, `-` or `.`",
-      {
-        value: name,
-        exit: 2,
-      },
-    );
+/** Make `present` exactly `wanted`, recording what was added so a failure can take it back. */
+async function converge(
+  present: string[],
+  wanted: string[],
+  add: (c: string) => Promise<void>,
+  del: (c: string) => Promise<void>,
+  added: string[],
+): Promise<void> {
+  for (const c of present) if (!wanted.includes(c)) await del(c);
+  for (const c of wanted) {
+    if (present.includes(c)) continue;
+    await add(c);
+    added.push(c);
   }
-  return name;
 }
 
-/** True when interface `ifname` exists. */
-export async function linkExists(runner: Runner, ifname: string): Promise<boolean> {
-  return (await runner.run("ip", ["link", "show", "dev", ifname])).code === 0;
+async function apply(
+  d: NetDriver,
+  o: UpOptions,
+  real: string,
+  peers: WgPeer[],
+  undo: (() => Promise<void>)[],
+) {
+  const config = renderWgConfig({ listenPort: o.port, peers }, o.privateKey);
+  await wg(d.runner, ["syncconf", real, "/dev/stdin"], o.port, config);
+  const addrs: string[] = [];
+  undo.push(async () => {
+    for (const a of addrs) await d.delAddress(real, a).catch(() => {});
+  });
+  await converge(
+    await d.addresses(real),
+    o.plan.addresses,
+    (a) => d.addAddress(real, a),
+    (a) => d.delAddress(real, a),
+    addrs,
+  );
+  await d.setUp(real, MESH_MTU);
+  const routes: string[] = [];
+  undo.push(async () => {
+    for (const r of routes) await d.delRoute(real, r).catch(() => {});
+  });
+  // Longest prefix first, the order wg-quick adds routes in.
+  const wanted = [...o.plan.routes4, ...(d.hostRoutes6 ? o.plan.routes6 : [])]
+    .sort((x, y) => Number(y.split("/")[1]) - Number(x.split("/")[1]));
+  await converge(
+    await d.routes(real),
+    wanted,
+    (r) => d.addRoute(real, r),
+    (r) => d.delRoute(real, r),
+    routes,
+  );
 }
 
-async function waitForLink(runner: Runner, ifname: string, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await linkExists(runner, ifname)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
-}
-
-async function detectBackend(runner: Runner, ifname: string): Promise<Backend> {
-  const r = await runner.run("ip", ["-d", "link", "show", "dev", ifname]);
-  return /\bwireguard\b/.test(r.stdout) ? "kernel" : "wireguard-go";
-}
-
-/** Bring the interface up (or bring it in line with the plan). */
+/** Bring the interface up, or bring an existing one in line with the plan. */
 export async function meshUp(o: UpOptions): Promise<UpResult> {
-  if (!(await canAdminNetwork())) {
-    throw new MycelError(
-      "needs_root",
-      "bring the mesh up",
-      "configuring network interfaces needs root",
-      {
-        hint: "Run `sudo mycel mesh up` (or give mycel CAP_NET_ADMIN).",
-      },
-    );
-  }
-  const { runner, ifname } = o;
-  let created = false;
-  let pid: number | undefined;
-  let backend: Backend;
-  if (await linkExists(runner, ifname)) {
-    backend = await detectBackend(runner, ifname);
-  } else {
-    created = true;
-    const kernel = await runner.run("ip", ["link", "add", "dev", ifname, "type", "wireguard"]);
-    if (kernel.code === 0) backend = "kernel";
-    else {
-      backend = "wireguard-go";
-      pid = runner.start("wireguard-go", ["-f", ifname]);
-      if (!(await waitForLink(runner, ifname, 5000))) {
-        throw new MycelError(
-          "command_failed",
-          "bring the mesh up",
-          "wireguard-go did not create the interface",
-          {
-            value: ifname,
-            hint:
-              "Check that /dev/net/tun exists and that wireguard-go runs (`wireguard-go -f mycel0`).",
-          },
-        );
-      }
+  checkIfname(o.ifname);
+  const d = await netDriver(o.runner, o.platform ?? currentPlatform());
+  const existing = await d.find(o.ifname);
+  const result: UpResult = {
+    present: existing !== undefined,
+    real: existing ?? o.ifname,
+    backend: "wireguard-go",
+    created: false,
+    endpoints: [],
+    handshakes: [],
+  };
+  if (existing === undefined && o.create === false) return result;
+  if (existing !== undefined) {
+    result.backend = await d.backend(existing);
+    const dump = await dumpOf(o.runner, existing);
+    const peers = choosePeers(o, dump, result);
+    const undo: (() => Promise<void>)[] = [];
+    // A new port is tried on its own first: if it is taken, nothing else changes.
+    const oldPort = dump?.interface.listenPort;
+    if (oldPort !== undefined && oldPort !== o.port) {
+      const back = () =>
+        wg(o.runner, ["set", existing, "listen-port", String(oldPort)], oldPort).catch(() => {});
+      // wireguard-go lets go of its old socket before it tries the new port.
+      await wg(o.runner, ["set", existing, "listen-port", String(o.port)], o.port).catch(
+        async (e) => {
+          await back();
+          throw e;
+        },
+      );
+      undo.push(back);
     }
-  }
-  const config = renderWgConfig({ listenPort: o.port, peers: o.plan.peers }, o.privateKey);
-  await runOk(runner, "configure WireGuard", "wg", ["syncconf", ifname, "/dev/stdin"], config);
-  await syncAddresses(runner, ifname, o.plan.addresses);
-  await runOk(runner, "bring the mesh up", "ip", [
-    "link",
-    "set",
-    "dev",
-    ifname,
-    "mtu",
-    "1420",
-    "up",
-  ]);
-  return { backend, created, pid };
-}
-
-/** Make the interface's addresses exactly `wanted` (CIDR strings). */
-async function syncAddresses(runner: Runner, ifname: string, wanted: string[]): Promise<void> {
-  const r = await runOk(runner, "read interface addresses", "ip", [
-    "-j",
-    "address",
-    "show",
-    "dev",
-    ifname,
-  ]);
-  const present = new Set<string>();
-  for (
-    const link of JSON.parse(r.stdout || "[]") as {
-      addr_info?: { local: string; prefixlen: number; scope?: string }[];
-    }[]
-  ) {
-    for (const a of link.addr_info ?? []) {
-      if (a.scope !== "link") present.add(`${a.local}/${a.prefixlen}`);
+    try {
+      await apply(d, o, existing, peers, undo);
+      if (result.backend === "wireguard-go") await refreshEndpoints(o.runner, existing, peers);
+    } catch (e) {
+      for (const step of undo.reverse()) await step();
+      throw e;
     }
+    return result;
   }
-  for (const a of present) {
-    if (!wanted.includes(a)) {
-      await runOk(runner, "remove old mesh address", "ip", ["address", "del", a, "dev", ifname]);
+  const made = await d.create(o.ifname);
+  Object.assign(result, {
+    present: true,
+    real: made.real,
+    backend: made.backend,
+    created: true,
+    pid: made.pid,
+  });
+  try {
+    await apply(d, o, made.real, choosePeers(o, undefined, result), []);
+  } catch (e) {
+    const left = await d.destroy(o.ifname, made.real, made.pid);
+    if (left.length > 0) {
+      throw new MycelError("half_made", "undo a failed mesh up", left.join("; "), {
+        value: o.ifname,
+        hint: `It failed because: ${
+          (e as Error).message
+        }. Run \`sudo mycel mesh down --interface ${o.ifname}\`.`,
+      });
     }
+    throw e;
   }
-  for (const a of wanted) {
-    if (!present.has(a)) {
-      await runOk(runner, "set mesh address", "ip", ["address", "replace", a, "dev", ifname]);
-    }
-  }
+  return result;
 }
 
 /** Remove the interface and stop the wireguard-go process `pid` if it is still ours. */
@@ -169,47 +214,16 @@ export async function meshDown(
   runner: Runner,
   ifname: string,
   pid?: number,
+  platform: Platform = currentPlatform(),
 ): Promise<{ removed: boolean }> {
-  if (!(await canAdminNetwork())) {
-    throw new MycelError(
-      "needs_root",
-      "take the mesh down",
-      "configuring network interfaces needs root",
-      {
-        hint: "Run `sudo mycel mesh down`.",
-      },
-    );
+  checkIfname(ifname);
+  const d = await netDriver(runner, platform);
+  const real = await d.find(ifname);
+  const left = await d.destroy(ifname, real ?? "", pid);
+  if (left.length > 0) {
+    throw new MycelError("command_failed", "take the mesh down", left.join("; "), {
+      value: ifname,
+    });
   }
-  const removed = await linkExists(runner, ifname);
-  if (removed) {
-    await runOk(runner, "remove the mesh interface", "ip", ["link", "del", "dev", ifname]);
-  }
-  if (pid !== undefined && (await isWireguardGo(pid, ifname))) {
-    try {
-      Deno.kill(pid, "SIGTERM");
-    } catch {
-      // it exited on its own when the link went away
-    }
-  }
-  return { removed };
-}
-
-/** True when process `pid` is the wireguard-go serving `ifname` (guards against PID reuse). */
-export async function isWireguardGo(pid: number, ifname: string): Promise<boolean> {
-  try {
-    const args = (await Deno.readTextFile(`/proc/${pid}/cmdline`)).split("\0");
-    return args.some((a) => a.endsWith("wireguard-go")) && args.includes(ifname);
-  } catch {
-    return false;
-  }
-}
-
-/** `wg show IF dump`, parsed; undefined when the interface is absent or unreadable. */
-export async function readWgDump(runner: Runner, ifname: string): Promise<WgDump | undefined> {
-  try {
-    const r = await runner.run("wg", ["show", ifname, "dump"]);
-    return r.code === 0 ? parseWgDump(r.stdout) : undefined;
-  } catch {
-    return undefined;
-  }
+  return { removed: real !== undefined };
 }

@@ -3,9 +3,14 @@
  * What this device's WireGuard interface should look like, computed from the
  * replicated state (pure): its addresses, and one peer per admitted,
  * non-revoked device with a WireGuard key — allowed IPs are that device's
- * mesh IPv4 /32 and IPv6 /128, the endpoint its advertised host with its
- * WireGuard port. Revoked devices are simply absent, so applying the plan
- * with `wg syncconf` removes them.
+ * mesh IPv4 /32 and IPv6 /128, the endpoint candidates its advertised hosts
+ * with its WireGuard port (roaming.ts picks one). Revoked devices are simply
+ * absent, so applying the plan with `wg syncconf` removes them.
+ *
+ * Routes: only what the mesh uses. The own IPv4 is a /32 and each peer's
+ * IPv4 gets its own /32 route, so the rest of 100.64.0.0/10 (Tailscale's
+ * peers, a carrier's CGNAT) stays where it was. The IPv6 /48 stays on the
+ * address: it is derived from this mesh's id, so no other network uses it.
  */
 
 import { fromBase64 } from "../bytes.ts";
@@ -40,25 +45,52 @@ export function syncsWithMycel(device: DeviceRecord): boolean {
   return fromBase64(device.noiseKey).some((b) => b !== 0);
 }
 
+/** A planned peer: its WireGuard entry plus where it might be reached. */
+export interface PlannedPeer extends WgPeer {
+  /** The device it is. */
+  deviceId: string;
+  /** Its recorded hosts at its WireGuard port (`endpoint` is the first). */
+  candidates: string[];
+}
+
+/** The WireGuard endpoints a device's record names: each host at its WireGuard port. */
+export function wgCandidates(device: DeviceRecord): string[] {
+  if (device.wgPort <= 0) return [];
+  const hosts = device.endpoints.map((e) => parseEndpoint(e).host);
+  return [
+    ...new Set(
+      hosts.map((h) => (h.includes(":") ? `[${h}]:${device.wgPort}` : `${h}:${device.wgPort}`)),
+    ),
+  ];
+}
+
 /** The WireGuard peer entry for `device`. */
-export function peerOf(meshId: string, device: DeviceRecord): WgPeer {
+export function peerOf(meshId: string, device: DeviceRecord): PlannedPeer {
   const a = addressesOf(meshId, device);
   const allowedIps = [...(a.ipv4 ? [`${a.ipv4}/32`] : []), `${a.ipv6}/128`];
-  const host = device.endpoints.map((e) => parseEndpoint(e).host)[0];
-  const endpoint = host !== undefined && device.wgPort > 0
-    ? (host.includes(":") ? `[${host}]:${device.wgPort}` : `${host}:${device.wgPort}`)
-    : undefined;
-  return { publicKey: device.wgKey, allowedIps, endpoint, persistentKeepalive: KEEPALIVE_SECONDS };
+  const candidates = wgCandidates(device);
+  return {
+    deviceId: device.id,
+    publicKey: device.wgKey,
+    allowedIps,
+    endpoint: candidates[0],
+    candidates,
+    persistentKeepalive: KEEPALIVE_SECONDS,
+  };
 }
 
 /** The interface plan for device `self`. */
 export interface InterfacePlan {
-  /** Own addresses with prefix lengths for `ip address`. */
+  /** Own addresses with prefix lengths: the IPv4 /32 and the IPv6 in the mesh /48. */
   addresses: string[];
-  /** The ULA /48 routed through the interface. */
+  /** The ULA /48 (on the interface through its IPv6 address). */
   ula: string;
   /** Peers. */
-  peers: WgPeer[];
+  peers: PlannedPeer[];
+  /** One /32 per peer with an IPv4: the only IPv4 routes the mesh takes. */
+  routes4: string[];
+  /** One /128 per peer, for platforms whose /48 address does not route the prefix. */
+  routes6: string[];
 }
 
 /**
@@ -74,10 +106,20 @@ export function ipv4Losers(state: StateView): Set<string> {
   return new Set(resolveIpv4Collisions(claims).move);
 }
 
-/** Compute the plan for `selfId` (display id) from `state`. */
-export function planInterface(state: StateView, meshId: string, selfId: string): InterfacePlan {
-  const self = state.members().find((m) => m.record.id === selfId)?.record;
-  if (self === undefined) throw new Error("this device has no record");
+/**
+ * Compute the plan for `selfId` (display id) from `state`; `selfFields` are changes to
+ * its own record not committed yet (`mesh up` commits them only once the
+ * interface works).
+ */
+export function planInterface(
+  state: StateView,
+  meshId: string,
+  selfId: string,
+  selfFields: Partial<DeviceRecord> = {},
+): InterfacePlan {
+  const recorded = state.members().find((m) => m.record.id === selfId)?.record;
+  if (recorded === undefined) throw new Error("this device has no record");
+  const self = { ...recorded, ...selfFields };
   const own = addressesOf(meshId, self);
   const losers = ipv4Losers(state);
   const peers = state.members()
@@ -86,5 +128,14 @@ export function planInterface(state: StateView, meshId: string, selfId: string):
     .filter((d) => d.wgKey !== "")
     .map((d) => peerOf(meshId, losers.has(d.id) ? { ...d, ipv4: "" } : d));
   const ula = meshUlaCidr(meshId);
-  return { addresses: [...(own.ipv4 ? [`${own.ipv4}/10`] : []), `${own.ipv6}/48`], ula, peers };
+  const hostRoutes = (
+    v6: boolean,
+  ) => [...new Set(peers.flatMap((p) => p.allowedIps.filter((ip) => ip.includes(":") === v6)))];
+  return {
+    addresses: [...(own.ipv4 ? [`${own.ipv4}/32`] : []), `${own.ipv6}/48`],
+    ula,
+    peers,
+    routes4: hostRoutes(false),
+    routes6: hostRoutes(true),
+  };
 }

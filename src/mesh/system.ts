@@ -1,11 +1,15 @@
 /**
  * @module system
- * The one place mycel runs `ip`, `wg` and `wireguard-go`. Everything goes
- * through a {@link Runner} so the mesh logic can be tested with a fake one;
- * secrets only ever travel on stdin, never in argv.
+ * The one place mycel runs `ip`, `wg`, `wireguard-go` (and on macOS
+ * `ifconfig`, `route`, `netstat`). Everything goes through a {@link Runner}
+ * so the mesh logic can be tested with a fake one and the macOS commands
+ * rendered on Linux. Secrets only ever travel on stdin, never in argv;
+ * children get a scrubbed environment and arguments with control characters
+ * are refused before anything runs (see child_env.ts).
  */
 
 import { MycelError } from "../errors.ts";
+import { checkCommand, childEnvironment } from "./child_env.ts";
 
 /** Result of one command. */
 export interface RunResult {
@@ -25,11 +29,20 @@ export interface Runner {
   start(cmd: string, args: string[], env?: Record<string, string>): number;
 }
 
+/** The operating systems whose interface commands mycel knows. */
+export type Platform = "linux" | "darwin";
+
+/** This machine's platform (Linux commands anywhere else, where they fail clearly). */
+export function currentPlatform(): Platform {
+  return Deno.build.os === "darwin" ? "darwin" : "linux";
+}
+
 const HINTS: Record<string, string> = {
   ip: "Install iproute2 (Debian: apt install iproute2).",
-  wg: "Install wireguard-tools (Debian: apt install wireguard-tools).",
+  wg:
+    "Install wireguard-tools (Debian: apt install wireguard-tools; macOS: brew install wireguard-tools).",
   "wireguard-go":
-    "Install wireguard-go (Debian: apt install wireguard-go) or load the kernel module.",
+    "Install wireguard-go (Debian: apt install wireguard-go; macOS: brew install wireguard-go) or load the kernel module.",
 };
 
 function missing(cmd: string): MycelError {
@@ -39,12 +52,15 @@ function missing(cmd: string): MycelError {
   });
 }
 
-/** The real runner (Deno.Command). */
+/** The real runner (Deno.Command, scrubbed environment). */
 export const systemRunner: Runner = {
   async run(cmd, args, options = {}) {
+    checkCommand(cmd, args);
     try {
       const child = new Deno.Command(cmd, {
         args,
+        clearEnv: true,
+        env: childEnvironment(Deno.env.toObject(), cmd),
         stdin: options.stdin === undefined ? "null" : "piped",
         stdout: "piped",
         stderr: "piped",
@@ -63,10 +79,12 @@ export const systemRunner: Runner = {
     }
   },
   start(cmd, args, env = {}) {
+    checkCommand(cmd, args);
     try {
       const child = new Deno.Command(cmd, {
         args,
-        env,
+        clearEnv: true,
+        env: childEnvironment(Deno.env.toObject(), cmd, env),
         stdin: "null",
         stdout: "null",
         stderr: "null",
@@ -80,6 +98,11 @@ export const systemRunner: Runner = {
   },
 };
 
+/** The first line of a failed command's output, the most useful part. */
+export function firstLine(r: RunResult): string {
+  return ((r.stderr || r.stdout).trim().split("\n").find((l) => l.trim() !== "") ?? "").trim();
+}
+
 /** Run and require success; the error carries the tool's own message. */
 export async function runOk(
   runner: Runner,
@@ -90,7 +113,7 @@ export async function runOk(
 ): Promise<RunResult> {
   const r = await runner.run(cmd, args, { stdin });
   if (r.code !== 0) {
-    const text = (r.stderr || r.stdout).trim().split("\n")[0] ?? "";
+    const text = firstLine(r);
     const denied = /operation not permitted|permission denied/i.test(text);
     throw new MycelError(
       denied ? "needs_root" : "command_failed",
@@ -108,6 +131,7 @@ export async function runOk(
 /** True when this process may configure network interfaces (root or CAP_NET_ADMIN). */
 export async function canAdminNetwork(): Promise<boolean> {
   if (Deno.uid() === 0) return true;
+  if (Deno.build.os !== "linux") return false;
   try {
     const status = await Deno.readTextFile("/proc/self/status");
     const eff = /^CapEff:\s*([0-9a-f]+)/m.exec(status)?.[1];

@@ -150,8 +150,12 @@ export async function unitStatus(
 }
 
 /** Install the cron lines into the user's crontab (replacing older mycel lines). */
-export async function installCron(spec: ServiceSpec, runner: Runner): Promise<string> {
-  const lines = renderCron(spec);
+export async function installCron(
+  spec: ServiceSpec,
+  runner: Runner,
+  lockFile?: string,
+): Promise<string> {
+  const lines = renderCron(spec, lockFile);
   const current = await runner.run("crontab", ["-l"]);
   const kept = current.code === 0 ? withoutMycel(current.stdout) : "";
   await runner.run("crontab", ["-"], { stdin: kept + lines });

@@ -6,9 +6,11 @@
  * minute); a oneshot unit never overlaps itself. A socket with `Accept=yes`
  * hands each incoming connection to a `mycel-sync@.service` instance running
  * `mycel sync serve --stdio`. Without systemd, two cron lines a minute (the
- * second after `sleep 30`) give the same cadence; they need no `flock`:
- * `sync now` skips itself while another round of the same home runs (its
- * round guard, src/storage/round_lock.ts).
+ * second after `sleep 30`) give the same cadence, both under `flock -n`
+ * where the system has it (Linux; macOS has no flock, and `sync now` skips
+ * itself anyway while another round of the same home runs: its round guard,
+ * src/storage/round_lock.ts). Paths and arguments with control characters
+ * are refused (`control_char`).
  *
  * A round where some peer was unreachable exits 3 (a laptop asleep, a phone
  * away): the service counts it as success (`SuccessExitStatus=3`), so the
@@ -16,6 +18,7 @@
  * lines discard output, so nothing is mailed either.
  */
 
+import { refuseControl } from "../mesh/child_env.ts";
 import { credentialUnitLine, unitValue } from "./unit_values.ts";
 
 /** A unit file to write. */
@@ -47,6 +50,14 @@ export interface ServiceSpec {
   credential?: string;
   /** Environment for mycel (e.g. MYCEL_PASSPHRASE_FILE); paths only, never secrets. */
   environment?: Record<string, string>;
+}
+
+/**
+ * Refuse a spec whose command, home or lock file holds a control character:
+ * a newline would end an ExecStart or crontab line and start another.
+ */
+export function checkSpecText(values: readonly string[]): void {
+  for (const v of values) refuseControl("write service units", "a path or argument", v);
 }
 
 /** Names of the units, in install order. */
@@ -92,6 +103,7 @@ function exec(spec: ServiceSpec, ...args: string[]): string {
 
 /** The four unit files. */
 export function renderUnits(spec: ServiceSpec): UnitFile[] {
+  checkSpecText([...spec.exec, spec.home]);
   const session = spec.sessionSeconds ?? 30;
   return [
     {
@@ -164,14 +176,20 @@ RuntimeMaxSec=${session + 30}
 /** Marker line above mycel's crontab lines, so they can be found and removed. */
 export const CRON_MARKER = "# mycel: sync every 30 seconds";
 
-/** The two crontab lines (a minute apart by 30 s). */
-export function renderCron(spec: ServiceSpec): string {
-  // Variables as `NAME=value` before the command: the shell cron runs passes them to mycel only.
+/**
+ * The two crontab lines (a minute apart by 30 s), under `flock -n LOCKFILE`
+ * when `lockFile` is given (Linux).
+ */
+export function renderCron(spec: ServiceSpec, lockFile?: string): string {
+  checkSpecText([...spec.exec, spec.home, ...(lockFile === undefined ? [] : [lockFile])]);
+  // Variables as `NAME=value` before the command: the shell cron runs passes
+  // them to mycel only (flock hands its environment on).
   const env = Object.entries(spec.environment ?? {}).map(([k, v]) => `${k}=${quoteShell(v)} `)
     .join("");
+  const guard = lockFile === undefined ? "" : `flock -n ${quoteShell(lockFile)} `;
   const cmd = [...spec.exec, "--home", spec.home, "sync", "now", "--timeout", "20"].map(quoteShell)
     .join(" ");
   // cron ends a command at an unescaped `%` (the rest becomes stdin).
-  const line = `${env}${cmd} >/dev/null 2>&1`.replace(/%/g, "\\%");
+  const line = `${env}${guard}${cmd} >/dev/null 2>&1`.replace(/%/g, "\\%");
   return `${CRON_MARKER}\n* * * * * ${line}\n* * * * * sleep 30; ${line}\n`;
 }

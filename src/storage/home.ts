@@ -1,11 +1,12 @@
 /**
  * @module home
  * Where a device keeps its state: `--home DIR`, else `$MYCEL_HOME`, else
- * `$XDG_DATA_HOME/mycel`, else `~/.local/share/mycel`. Folders are 0700 and
+ * (under sudo) the invoking user's home, else `$XDG_DATA_HOME/mycel`, else
+ * `~/.local/share/mycel`. Folders are 0700 and
  * files 0600: the home holds private keys.
  */
 
-import { MycelError } from "../errors.ts";
+import { type HomeSystem, locateHome } from "./home_sudo.ts";
 
 /** Paths inside a home. */
 export interface HomePaths {
@@ -25,28 +26,16 @@ export interface HomePaths {
   };
 }
 
-/** Resolve the home folder from a flag and the environment. */
+/**
+ * Resolve the home folder from a flag and the environment; under `sudo` as
+ * root, the invoking user's home (see home_sudo.ts for the order).
+ */
 export function resolveHome(
   flag: string | undefined,
   env: (name: string) => string | undefined,
+  sys?: HomeSystem,
 ): string {
-  if (flag !== undefined && flag !== "") return flag;
-  const explicit = env("MYCEL_HOME");
-  if (explicit) return explicit;
-  const xdg = env("XDG_DATA_HOME");
-  if (xdg) return `${xdg}/mycel`;
-  const home = env("HOME");
-  if (!home) {
-    throw new MycelError(
-      "no_home",
-      "find mycel's home folder",
-      "neither MYCEL_HOME nor HOME is set",
-      {
-        hint: "Pass --home DIR or set MYCEL_HOME.",
-      },
-    );
-  }
-  return `${home}/.local/share/mycel`;
+  return locateHome(flag, env, sys).root;
 }
 
 /** The paths inside home folder `root`. */

@@ -5,9 +5,10 @@
  * - the home folder and every file mycel opens in it must not be symbolic
  *   links (a link at `mycel.db-wal` must not make root overwrite
  *   `/etc/shadow`), and must be a folder / regular files;
- * - the home must belong to the user running mycel. Root may use the home of
- *   the user who ran `sudo` (that user could run anything as root anyway);
- *   files root creates there are handed back to that user.
+ * - the home must belong to the user running mycel, or the caller is root:
+ *   `sudo mycel mesh up` and system units (which pass --home) work on a
+ *   user's home; files root creates there are handed back to the home's
+ *   owner (home_owner.ts, never through a link).
  * SQLite opens files by path, so a link swapped in after these checks is a
  * race a local attacker could still try; the checks close the easy door and
  * the ownership rule keeps other users' homes out of root's reach entirely.
@@ -20,14 +21,11 @@ import type { HomePaths } from "./home.ts";
 export interface Caller {
   /** Effective uid (null where the platform has none). */
   uid: number | null;
-  /** `SUDO_UID` when running under sudo. */
-  sudoUid?: number;
 }
 
 /** The current process as a {@link Caller}. */
-export function currentCaller(env: (name: string) => string | undefined): Caller {
-  const sudo = Number(env("SUDO_UID"));
-  return { uid: Deno.uid(), ...(Number.isSafeInteger(sudo) && sudo > 0 ? { sudoUid: sudo } : {}) };
+export function currentCaller(): Caller {
+  return { uid: Deno.uid() };
 }
 
 async function lstat(path: string): Promise<Deno.FileInfo | undefined> {
@@ -76,7 +74,7 @@ export async function guardHome(paths: HomePaths, caller: Caller): Promise<numbe
   }
   const owner = dir.uid;
   if (caller.uid === null || owner === null || owner === caller.uid) return undefined;
-  if (caller.uid === 0 && caller.sudoUid === owner) return owner;
+  if (caller.uid === 0) return owner;
   throw new MycelError(
     "foreign_home",
     "open mycel home",
@@ -88,11 +86,15 @@ export async function guardHome(paths: HomePaths, caller: Caller): Promise<numbe
   );
 }
 
-/** Hand files root created in a user's home back to that user (best effort per file). */
-export async function handBack(paths: HomePaths, owner: number | undefined): Promise<void> {
-  if (owner === undefined) return;
-  for (const f of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.keys]) {
-    const info = await lstat(f);
-    if (info?.isFile && info.uid !== owner) await Deno.chown(f, owner, null).catch(() => {});
-  }
+/**
+ * Hand files root created in a user's home back to that user. Returns a note
+ * when something could not be handed back, else undefined.
+ */
+export async function handBack(
+  paths: HomePaths,
+  owner: number | undefined,
+): Promise<string | undefined> {
+  if (owner === undefined) return undefined;
+  const { restoreHomeOwner } = await import("./home_owner.ts");
+  return await restoreHomeOwner(paths.root);
 }

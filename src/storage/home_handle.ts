@@ -136,8 +136,7 @@ export class Home {
    */
   static async open(root: string, options: HomeOptions = {}): Promise<Home> {
     const paths = homePaths(root);
-    const env = options.env ?? ((n: string) => Deno.env.get(n));
-    const owner = await guardHome(paths, currentCaller(env));
+    const owner = await guardHome(paths, currentCaller());
     if (!(await exists(paths.db))) {
       if (!(await exists(paths.legacy.info))) throw notInitialized(root);
       const { migrateLegacyHome } = await import("./migrate_v1.ts");
@@ -161,7 +160,8 @@ export class Home {
         );
       }
       const home = new Home(paths, db, writable, options, owner);
-      if (writable) await handBack(paths, owner);
+      // Root in a user's home: the -wal and -shm files SQLite just made go back to the user.
+      await handBack(paths, owner);
       return home;
     } catch (e) {
       db.close();

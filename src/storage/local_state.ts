@@ -29,6 +29,12 @@ export interface PeerBook {
   /** Its clock minus ours (ms) as measured in the last session, and when. */
   skewMs: number;
   skewAt: number;
+  /**
+   * WireGuard endpoints (`host:port`) the peer's tunnel last worked at →
+   * when (ms, its latest handshake there); the 4 newest. `mesh up` tries
+   * them first, newest first (src/mesh/roaming.ts). Absent = none yet.
+   */
+  wgEndpoints?: Record<string, number>;
 }
 
 /**

@@ -28,7 +28,7 @@
  */
 
 import assert from "node:assert/strict";
-import { decodeSnapshot } from "../../src/storage/snapshot.ts";
+import { Home } from "../../src/storage/home_handle.ts";
 import {
   childEnv,
   describe,
@@ -607,6 +607,13 @@ export class Node {
     return out.sort();
   }
 
+  /** IPv4 routes through `ifname` (destinations as `ip` prints them), sorted. */
+  async routes4(ifname = this.ifname): Promise<string[]> {
+    const r = await this.exec("ip", ["-j", "-4", "route", "show", "dev", ifname]);
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { dst: string }[]).map((x) => x.dst).sort();
+  }
+
   /** Set the underlay link (`eth0`) down or up. */
   async underlay(state: "up" | "down"): Promise<void> {
     await sh("ip", ["-n", this.ns, "link", "set", "eth0", state]);
@@ -614,8 +621,12 @@ export class Node {
 
   /** The wireguard-go PID `mesh up` recorded in this home's state (`local.mesh.pid`). */
   async statePid(): Promise<number | undefined> {
-    const snap = await decodeSnapshot(await Deno.readFile(`${this.home}/state.cbor`));
-    return snap.local.mesh?.pid;
+    const home = await Home.open(this.home, { write: false, env: () => undefined });
+    try {
+      return home.local.get("mesh")?.pid;
+    } finally {
+      home.close();
+    }
   }
 
   /** Live wireguard-go processes in this namespace. */

@@ -1,7 +1,8 @@
 /**
  * `mesh export-wg NAME --qr` admits a WireGuard-only device (a phone) and
  * prints its wg-quick config and a QR of it; the other devices make it a
- * WireGuard peer but never try to sync with it.
+ * WireGuard peer but never try to sync with it, and this device's own
+ * exported config includes it.
  */
 
 import assert from "node:assert/strict";
@@ -66,6 +67,13 @@ labTest("mesh: export-wg admits a phone, peers see it in WireGuard but never syn
     assert.ok(p.allowedIps.includes(`${phone.addresses.ipv4}/32`), JSON.stringify(p));
     assert.equal(p.endpoint, null);
   }
+  // This device's own config lists the phone too, as mesh up configures it.
+  const own = await a.ok(["--no-sync", "mesh", "export-wg"]);
+  const ownPeers = [...own.stdout.matchAll(/^PublicKey = (.+)$/gm)].map((m) => m[1].trim());
+  assert.equal(ownPeers.length, 2, own.stdout);
+  assert.ok(ownPeers.includes(phoneKey), `a's own config leaves out the phone:\n${own.stdout}`);
+  assert.doesNotMatch(own.stderr, /warning/);
+
   for (const n of [a, b]) {
     const again = await n.syncNow(6);
     assert.equal(again.result.code, 0, describe(["sync", "now"], again.result));

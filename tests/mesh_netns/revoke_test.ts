@@ -1,7 +1,9 @@
 /**
- * Revoking a device removes it from every WireGuard interface once the
- * revocation has spread and `mesh up` ran again: its packets stop passing,
- * the remaining devices still reach each other.
+ * Revoking a device removes it from every WireGuard interface within one
+ * round, with no `mesh up` anywhere: at once on the device that ran `mesh
+ * remove`, and on every other device at the end of its next `sync now`
+ * (the timer's round). Its packets stop passing; the remaining devices still
+ * reach each other.
  */
 
 import assert from "node:assert/strict";
@@ -18,7 +20,11 @@ labTest("mesh: a revoked device is dropped from WireGuard and its packets stop",
   const bIp = await b.meshIpv4();
   assert.ok(await c.ping(aIp), "c should reach a before the revocation");
 
+  const hasC = async (n: typeof a) => (await n.wgDump())!.peers.some((p) => p.publicKey === cKey);
   await a.write("mesh", "remove", "c");
+  assert.ok(!(await hasC(a)), "mesh remove left c in a's WireGuard");
+  assert.ok(await hasC(b), "b dropped c before hearing of the removal");
+
   // Gossip: a → b.
   const round = await a.syncNow(6);
   assert.equal(round.result.code, 0, describe(["sync", "now"], round.result));
@@ -27,13 +33,13 @@ labTest("mesh: a revoked device is dropped from WireGuard and its packets stop",
     await eventually(async () => (await b.status()).mesh.revoked === 1),
     "b did not store the revocation",
   );
-
-  await a.meshUp();
-  await b.meshUp();
+  // b's next round (what its timer runs) drops c from its interface.
+  const bRound = await b.syncNow(6);
+  assert.equal(bRound.result.code, 0, describe(["sync", "now"], bRound.result));
   for (const n of [a, b]) {
     const dump = (await n.wgDump())!;
     assert.ok(
-      !dump.peers.some((p) => p.publicKey === cKey),
+      !(await hasC(n)),
       `${n.name} still has c as a WireGuard peer: ${JSON.stringify(dump)}`,
     );
     assert.equal(dump.peers.length, 1);

@@ -1,7 +1,10 @@
 /**
- * `mesh up` is idempotent, `mesh down` removes the interface and stops the
- * wireguard-go process mycel started (checked by its PID), and `mesh up`
- * without root explains what is needed.
+ * `mesh up` is idempotent and routes only the peers' /32s, `doctor` names an
+ * interface that also routes mesh addresses (as Tailscale's table 52 would),
+ * `sync now` without root says in one line that it cannot update the
+ * interface, `mesh down` removes the interface and stops the wireguard-go
+ * process mycel started (checked by its PID), and `mesh up` without root
+ * explains what is needed.
  */
 
 import assert from "node:assert/strict";
@@ -15,6 +18,28 @@ labTest("mesh: up twice is idempotent, down stops wireguard-go, no root gives a 
 }, async (lab, t) => {
   await meshOf(lab, "star");
   const [a] = lab.nodes;
+
+  // Runs as nobody: the binary and main.ts must be readable, and the home a
+  // copy owned by nobody.
+  const setpriv = ["--reuid", String(NOBODY), "--regid", String(NOBODY), "--clear-groups"];
+  const probe = await a.exec("setpriv", [...setpriv, Deno.execPath(), "eval", "Deno.exit(0)"], {
+    env: childEnv({ env: { HOME: "/tmp", DENO_DIR: undefined } }),
+  });
+  const why = probe.code === 0
+    ? undefined
+    : `cannot run deno as uid ${NOBODY} via setpriv: ${probe.stderr.trim().split("\n")[0]}`;
+  if (why) console.log(`mesh_netns: skipping the no-root case: ${why}`);
+  /** A copy of a's home owned by nobody, and a way to run mycel as nobody on it. */
+  const asNobody = async (args: string[]) => {
+    const dir = await Deno.makeTempDir({ prefix: "myc-nobody-" });
+    lab.dirs.push(dir);
+    await Deno.chmod(dir, 0o755);
+    await sh("cp", ["-a", a.home, `${dir}/home`]);
+    await sh("chown", ["-R", `${NOBODY}:${NOBODY}`, `${dir}/home`]);
+    return await a.exec("setpriv", [...setpriv, Deno.execPath(), "run", "-A", MAIN_TS, ...args], {
+      env: childEnv({ home: `${dir}/home`, env: { HOME: dir, DENO_DIR: undefined } }),
+    });
+  };
 
   await t.step("mesh up again changes nothing", async () => {
     const pid = await a.statePid();
@@ -33,10 +58,53 @@ labTest("mesh: up twice is idempotent, down stops wireguard-go, no root gives a 
     assert.equal(after.dump!.listenPort, 51871);
     assert.deepEqual(after.addresses, before.addresses);
     const st = await a.status();
-    assert.ok(after.addresses.includes(`${st.device.ipv4}/10`), after.addresses.join(" "));
+    assert.ok(after.addresses.includes(`${st.device.ipv4}/32`), after.addresses.join(" "));
     assert.ok(after.addresses.includes(`${st.device.ipv6}/48`), after.addresses.join(" "));
+    // Only the peer's /32 is routed, not the whole of 100.64.0.0/10.
+    assert.deepEqual(await a.routes4(), [`${await lab.node("b").meshIpv4()}`]);
     assert.equal(await a.statePid(), pid);
     assert.deepEqual(await a.wireguardGoPids(), [pid], "a second wireguard-go was started");
+  });
+
+  await t.step("doctor names another interface that routes mesh addresses", async () => {
+    // doctor exits 1 here (no schedule is installed): only its findings matter.
+    const findings = JSON.parse((await a.run(["doctor", "--json"])).stdout).findings;
+    const routes = findings.find((f: { check: string }) => f.check === "routes");
+    assert.deepEqual(routes, {
+      check: "routes",
+      ok: true,
+      detail: "no other interface routes the mesh's addresses",
+    });
+    // What Tailscale does: 100.64.0.0/10 through its own interface, in table 52.
+    await sh("ip", ["-n", a.ns, "link", "add", "tsdummy0", "type", "veth", "peer", "tsdummy1"]);
+    await sh("ip", ["-n", a.ns, "link", "set", "tsdummy0", "up"]);
+    await sh("ip", ["-n", a.ns, "link", "set", "tsdummy1", "up"]);
+    await sh("ip", ["-n", a.ns, "route", "add", "100.64.0.0/10", "dev", "tsdummy0", "table", "52"]);
+    const r = await a.run(["doctor", "--json"]);
+    const found = JSON.parse(r.stdout).findings.find((f: { check: string }) =>
+      f.check === "routes"
+    );
+    assert.equal(found.ok, false, r.stdout);
+    assert.match(found.detail, /tsdummy0 routes 100\.64\.0\.0\/10 \(table 52\), covering /);
+    assert.ok(found.detail.includes(`${await lab.node("b").meshIpv4()}/32`), found.detail);
+    assert.match(found.hint, /ip route get 100\./);
+    await sh("ip", ["-n", a.ns, "link", "del", "tsdummy0"]);
+  });
+
+  await t.step({
+    name: "sync now without root says in one line that it cannot update the interface",
+    ignore: why !== undefined,
+    fn: async () => {
+      const args = ["sync", "now", "--timeout", "3"];
+      const r = await asNobody(args);
+      const notes = r.stderr.split("\n").filter((l) => l.startsWith("note:"));
+      assert.equal(notes.length, 1, describe(args, r));
+      assert.match(
+        notes[0],
+        new RegExp(`^note: ${a.ifname} is up but updating its peers needs root`),
+      );
+      assert.doesNotMatch(r.stderr, /error|internal/, describe(args, r));
+    },
   });
 
   await t.step("mesh down removes the interface and the wireguard-go process", async () => {
@@ -54,37 +122,13 @@ labTest("mesh: up twice is idempotent, down stops wireguard-go, no root gives a 
     assert.equal(again.stdout.trim(), `${a.ifname} was not up`);
   });
 
-  // Runs as nobody: the binary and main.ts must be readable, and the home a
-  // copy owned by nobody.
-  const setpriv = ["--reuid", String(NOBODY), "--regid", String(NOBODY), "--clear-groups"];
-  const probe = await a.exec("setpriv", [...setpriv, Deno.execPath(), "eval", "Deno.exit(0)"], {
-    env: childEnv({ env: { HOME: "/tmp", DENO_DIR: undefined } }),
-  });
-  const why = probe.code === 0
-    ? undefined
-    : `cannot run deno as uid ${NOBODY} via setpriv: ${probe.stderr.trim().split("\n")[0]}`;
-  if (why) console.log(`mesh_netns: skipping the no-root case: ${why}`);
   await t.step({
     name: "mesh up without root gives the hint",
     ignore: why !== undefined,
     fn: async () => {
-      const dir = await Deno.makeTempDir({ prefix: "myc-nobody-" });
-      lab.dirs.push(dir);
-      await Deno.chmod(dir, 0o755);
-      await sh("cp", ["-a", a.home, `${dir}/home`]);
-      await sh("chown", ["-R", `${NOBODY}:${NOBODY}`, `${dir}/home`]);
       const ifname = a.altIfname("nr");
       const args = ["mesh", "up", "--interface", ifname];
-      const r = await a.exec("setpriv", [
-        ...setpriv,
-        Deno.execPath(),
-        "run",
-        "-A",
-        MAIN_TS,
-        ...args,
-      ], {
-        env: childEnv({ home: `${dir}/home`, env: { HOME: dir, DENO_DIR: undefined } }),
-      });
+      const r = await asNobody(args);
       assert.equal(r.code, 1, describe(args, r));
       assert.match(r.stderr, /needs root/, describe(args, r));
       assert.match(r.stderr, /hint: .*sudo mycel mesh up.*CAP_NET_ADMIN/, describe(args, r));

@@ -1,7 +1,8 @@
 /**
  * @module mesh_members
  * `mycel mesh list` (every device ever admitted: who admitted it and when,
- * removed or not, last seen) and `mycel mesh remove DEVICE` (revoke for good).
+ * removed or not, last seen) and `mycel mesh remove DEVICE` (revoke for good,
+ * and drop it from this device's WireGuard interface at once when it is up).
  *
  * Removal cannot be undone, and names are chosen by each device for itself,
  * so `remove` refuses a name two devices share (listing both), shows what it
@@ -16,8 +17,9 @@ import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { resolveDevice, type SeenLookup } from "../devices.ts";
 import { ago, localTime } from "../human.ts";
 import { isoTime } from "../json_types.ts";
-import { commitOps, withRead, withWrite } from "../session.ts";
+import { commitOps, homeRoot, withRead, withWrite } from "../session.ts";
 import { renderTable } from "../text_table.ts";
+import { meshHome } from "./mesh_home.ts";
 
 function event(e: { by: DeviceKey; wall: number } | undefined, nameOf: (k: DeviceKey) => string) {
   return e ? { by: e.by.id, by_name: nameOf(e.by), at: isoTime(e.wall) } : null;
@@ -38,6 +40,7 @@ export const meshMemberCommands: CommandSpec[] = [
     flags: [JSON_FLAG],
     ...LOCAL,
     async run(ctx, input) {
+      await meshHome(ctx, "list devices");
       const now = ctx.now();
       const { rows, aside, provisional } = await withRead(ctx, (home) => {
         const nameOf = (k: DeviceKey) => home.view.member(k)?.record.name || k.short;
@@ -142,6 +145,7 @@ export const meshMemberCommands: CommandSpec[] = [
     async run(ctx, input) {
       const text = input.args.DEVICE as string;
       const action = "remove device";
+      await meshHome(ctx, action);
       const found = await withRead(ctx, (home) => {
         const m = resolveDevice(home.view, text, action, seenIn(home, ctx.now()));
         return {
@@ -198,6 +202,12 @@ export const meshMemberCommands: CommandSpec[] = [
         await commitOps(w, [{ type: "device.revoke", device: key, upTo }]);
       });
       report("removed");
+      // Drop it from this device's WireGuard now, not at the next `mesh up`.
+      const { afterRound } = await import("./mesh_after_round.ts");
+      const o = { now: ctx.now, env: ctx.env, mesh: "unknown" as const };
+      for (const note of await afterRound(homeRoot(ctx), o)) {
+        ctx.out.error(note);
+      }
       return ExitCode.ok;
     },
   },

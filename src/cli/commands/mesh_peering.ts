@@ -12,6 +12,7 @@ import { formatEndpoint, parseEndpoint } from "../../log/endpoint.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { commitOps, withRead, withWrite } from "../session.ts";
+import { meshHome } from "./mesh_home.ts";
 
 /** The manual peering commands. */
 export const meshPeeringCommands: CommandSpec[] = [
@@ -22,6 +23,7 @@ export const meshPeeringCommands: CommandSpec[] = [
     flags: [JSON_FLAG],
     ...LOCAL,
     async run(ctx, input) {
+      await meshHome(ctx, "make a card");
       const { makeCard } = await import("../peering.ts");
       const { card, device, mesh } = await withRead(ctx, async (home) => ({
         card: await makeCard(home),
@@ -52,6 +54,7 @@ export const meshPeeringCommands: CommandSpec[] = [
       const { decodeCard } = await import("../../protocol/card.ts");
       const { addPeer } = await import("../peering.ts");
       const card = await decodeCard(input.args.CARD as string);
+      await meshHome(ctx, "add peer");
       const result = await withWrite(ctx, (w, home) => addPeer(home, w, card));
       if (input.flags.json) {
         ctx.out.json({
@@ -81,6 +84,7 @@ export const meshPeeringCommands: CommandSpec[] = [
           (input.args["HOST:PORT"] as string[]).map((e) => formatEndpoint(parseEndpoint(e))),
         ),
       ];
+      await meshHome(ctx, "set endpoints");
       await withWrite(
         ctx,
         (w) => commitOps(w, [{ type: "device.update", device: w.device, fields: { endpoints } }]),

@@ -6,9 +6,10 @@
  */
 
 import { ExitCode, MycelError } from "../../errors.ts";
+import { refuseControl } from "../../mesh/child_env.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { plural } from "../human.ts";
-import { commitOps, openWrite, withWrite } from "../session.ts";
+import { withMeshHome } from "./mesh_home.ts";
 
 const IFACE = {
   name: "interface",
@@ -28,6 +29,21 @@ function parsePort(text: string | boolean | undefined, fallback: number): number
   return n;
 }
 
+/** The --interface flag, checked before anything runs (control characters are refused). */
+function flagIfname(value: string | boolean | undefined): string | undefined {
+  if (typeof value !== "string") return undefined;
+  refuseControl("use interface name", "the name", value);
+  return value;
+}
+
+async function needRoot(action: string, command: string): Promise<void> {
+  const { canAdminNetwork } = await import("../../mesh/system.ts");
+  if (await canAdminNetwork()) return;
+  throw new MycelError("needs_root", action, "configuring network interfaces needs root", {
+    hint: `Run \`${command}\` (or give mycel CAP_NET_ADMIN). Sync works without the mesh too.`,
+  });
+}
+
 /** The WireGuard commands. */
 export const meshWgCommands: CommandSpec[] = [
   {
@@ -36,7 +52,9 @@ export const meshWgCommands: CommandSpec[] = [
     description:
       "Needs root or CAP_NET_ADMIN. Uses kernel WireGuard when available, else starts\n" +
       "wireguard-go. Re-running it applies changes (new devices, revocations) and is safe\n" +
-      "from a timer. The private key is passed to `wg` on stdin, never in argv.",
+      "from a timer; a tunnel that works keeps the endpoint WireGuard roamed to. All or\n" +
+      "nothing: if a step fails, what it made is removed again. Under sudo it uses your\n" +
+      "home, not root's. The private key is passed to `wg` on stdin, never in argv.",
     args: [],
     flags: [IFACE, {
       name: "port",
@@ -45,98 +63,37 @@ export const meshWgCommands: CommandSpec[] = [
     }, JSON_FLAG],
     ...WRITES,
     async run(ctx, input) {
-      const mesh = await import("../../mesh/interface.ts");
-      const { planInterface, DEFAULT_INTERFACE, DEFAULT_WG_PORT, addressesOf, ipv4Losers } =
-        await import(
-          "../../mesh/plan.ts"
-        );
-      const { allocateIpv4 } = await import("../../mesh/addresses.ts");
-      const { systemRunner, canAdminNetwork } = await import("../../mesh/system.ts");
-      if (!(await canAdminNetwork())) {
-        throw new MycelError(
-          "needs_root",
-          "bring the mesh up",
-          "configuring network interfaces needs root",
-          {
-            hint:
-              "Run `sudo mycel mesh up` (or give mycel CAP_NET_ADMIN). Sync works without the mesh too.",
-          },
-        );
-      }
-      // Decide and record in one short transaction; configure the system
-      // outside it (never hold the home's write lock across `ip`/`wg` calls).
-      const home = await openWrite(ctx);
-      let result;
-      try {
-        const planned = await home.write(async (w) => {
-          const local = home.local.get("mesh");
-          const ifname = mesh.checkIfname(
-            (input.flags.interface as string | undefined) ?? local?.interface ?? DEFAULT_INTERFACE,
-          );
-          const port = parsePort(input.flags.port, local?.port ?? DEFAULT_WG_PORT);
-          const self = w.view.member(home.device)!.record;
-          const fields: { wgPort?: number; ipv4?: string } = {};
-          if (self.wgPort !== port) fields.wgPort = port;
-          // Two devices admitted at once may have drawn the same IPv4; the one
-          // admitted later (see ipv4Losers) takes a new address.
-          if (ipv4Losers(w.view).has(self.id)) {
-            const others = w.view.members().filter((m) => m.record.key !== home.device);
-            fields.ipv4 = allocateIpv4(
-              home.meshId,
-              self.id,
-              new Set(others.map((m) => m.record.ipv4)),
-            );
-          }
-          if (Object.keys(fields).length > 0) {
-            await commitOps(w, [{ type: "device.update", device: home.device, fields }]);
-          }
-          const plan = planInterface(w.view, home.meshId, self.id);
-          const addresses = addressesOf(home.meshId, w.view.member(home.device)!.record);
-          return {
-            ifname,
-            port,
-            plan,
-            addresses,
-            pid: local?.interface === ifname ? local.pid : undefined,
-          };
-        });
-        const up = await mesh.meshUp({
-          ifname: planned.ifname,
-          port: planned.port,
-          privateKey: (await home.keys()).wgPrivate,
-          plan: planned.plan,
-          runner: systemRunner,
-        });
-        const pid = up.pid ?? planned.pid;
-        await home.write((w) =>
-          w.setLocal("mesh", {
-            interface: planned.ifname,
-            port: planned.port,
-            backend: up.backend,
-            ...(pid ? { pid } : {}),
-          })
-        );
-        result = { ...planned, up };
-      } finally {
-        home.close();
-      }
+      const ifname = flagIfname(input.flags.interface);
+      const port = input.flags.port === undefined ? undefined : parsePort(input.flags.port, 0);
+      await needRoot("bring the mesh up", "sudo mycel mesh up");
+      const { applyMesh } = await import("./mesh_apply.ts");
+      const { addressesOf } = await import("../../mesh/plan.ts");
+      const result = await withMeshHome(ctx, "bring the mesh up", async (home) => {
+        const r = await applyMesh(home, { ifname, port, create: true });
+        return { ...r, addresses: addressesOf(home.meshId, home.view.member(home.device)!.record) };
+      });
       if (input.flags.json) {
         ctx.out.json({
           interface: result.ifname,
+          kernel_name: result.up.real,
           port: result.port,
           backend: result.up.backend,
           created: result.up.created,
           addresses: result.addresses,
-          peers: result.plan.peers.length,
+          peers: result.peers,
+          endpoints: result.up.endpoints.map((e) => ({
+            device: e.deviceId,
+            endpoint: e.endpoint ?? null,
+            reason: e.reason,
+          })),
         });
       } else {
+        const real = result.up.real !== result.ifname ? ` as ${result.up.real}` : "";
         ctx.out.line(
-          `${result.ifname} ${
+          `${result.ifname}${real} ${
             result.up.created ? "created" : "updated"
           } (${result.up.backend}, port ${result.port}): ` +
-            `${result.addresses.ipv4} ${result.addresses.ipv6}, ${
-              plural(result.plan.peers.length, "peer")
-            }`,
+            `${result.addresses.ipv4} ${result.addresses.ipv6}, ${plural(result.peers, "peer")}`,
         );
       }
       return ExitCode.ok;
@@ -149,26 +106,22 @@ export const meshWgCommands: CommandSpec[] = [
     flags: [IFACE, JSON_FLAG],
     ...LOCAL,
     async run(ctx, input) {
+      const ifname = flagIfname(input.flags.interface);
+      await needRoot("take the mesh down", "sudo mycel mesh down");
       const { meshDown, checkIfname } = await import("../../mesh/interface.ts");
       const { systemRunner } = await import("../../mesh/system.ts");
       const { DEFAULT_INTERFACE } = await import("../../mesh/plan.ts");
-      const home = await openWrite(ctx);
-      let done;
-      try {
+      const done = await withMeshHome(ctx, "take the mesh down", async (home) => {
         const local = home.local.get("mesh");
-        const ifname = checkIfname(
-          (input.flags.interface as string | undefined) ?? local?.interface ?? DEFAULT_INTERFACE,
-        );
+        const name = checkIfname(ifname ?? local?.interface ?? DEFAULT_INTERFACE);
         const r = await meshDown(
           systemRunner,
-          ifname,
-          local?.interface === ifname ? local.pid : undefined,
+          name,
+          local?.interface === name ? local.pid : undefined,
         );
-        if (local?.interface === ifname) await home.write((w) => w.setLocal("mesh", undefined));
-        done = { ifname, ...r };
-      } finally {
-        home.close();
-      }
+        if (local?.interface === name) await home.write((w) => w.setLocal("mesh", undefined));
+        return { ifname: name, ...r };
+      });
       if (input.flags.json) ctx.out.json({ interface: done.ifname, removed: done.removed });
       else ctx.out.line(done.removed ? `${done.ifname} removed` : `${done.ifname} was not up`);
       return ExitCode.ok;
@@ -191,7 +144,12 @@ export const meshWgCommands: CommandSpec[] = [
     async run(ctx, input) {
       const { exportWg } = await import("../export_wg.ts");
       const name = input.args.DEVICE as string | undefined;
-      const text = await withWrite(ctx, (w, home) => exportWg(home, w, name));
+      const { text, warnings } = await withMeshHome(
+        ctx,
+        "export WireGuard config",
+        (home) => exportWg(home, name),
+      );
+      for (const w of warnings) ctx.out.error(`warning: ${w}`);
       ctx.out.write(text);
       if (input.flags.qr) {
         const { renderQr } = await import("../qr.ts");

@@ -102,12 +102,18 @@ async function syncNow(
 ): Promise<number> {
   const { syncRound } = await import("../../sync/round.ts");
   const { meshRoutes } = await import("../routes.ts");
+  const routes = meshRoutes();
+  // The round's view of local state says whether a mesh interface is recorded.
+  let mesh: { interface: string } | undefined | "unknown" = "unknown";
   const outcomes = await syncRound(homeRoot(ctx), {
     now: ctx.now,
     env: ctx.env,
     timeoutMs: o.timeoutMs,
     all: o.all,
-    routes: meshRoutes(),
+    routes: (peer, home) => {
+      mesh = home.local.get("mesh");
+      return routes(peer, home);
+    },
     tuning: sessionTuning(ctx.env),
     progress: o.quiet ? undefined : ctx.out.progress,
     // Each peer's line as its session ends (everything it sent is stored by
@@ -136,6 +142,11 @@ async function syncNow(
     })));
   } else if (outcomes.length === 0 && !o.quiet) {
     ctx.out.line("No peers yet: add one with `mycel pair` (or `mycel mesh add-peer`).");
+  }
+  // Revoked devices leave this device's WireGuard within the round.
+  const { afterRound } = await import("./mesh_after_round.ts");
+  for (const note of await afterRound(homeRoot(ctx), { now: ctx.now, env: ctx.env, mesh })) {
+    ctx.out.error(note);
   }
   const removal = removalInOutcomes(outcomes);
   if (removal) {

@@ -1,0 +1,94 @@
+/**
+ * @module roaming
+ * Which endpoint each WireGuard peer gets when the plan is applied. WireGuard
+ * roams by itself: an authenticated packet from a new address moves the
+ * peer's endpoint there. So a tunnel with a recent handshake keeps whatever
+ * endpoint WireGuard has now — a record signed before the move is older than
+ * that handshake and must never overwrite it. Otherwise the candidates (the
+ * peer's recorded hosts at its WireGuard port, plus endpoints it was
+ * reached at before) are tried in order of last success: `mesh up` (which
+ * the timer runs each round with `--mesh`) moves a dead tunnel on to the
+ * next candidate after the one that failed; other applies (after a sync
+ * round, after `mesh remove`) keep the endpoint in place so one candidate
+ * is not cut short twice in a round. Pure.
+ */
+
+import type { WgDumpPeer } from "./wg_dump.ts";
+
+/** A tunnel whose last handshake is at most this old (s) is alive. */
+export const LIVE_HANDSHAKE_S = 180;
+/** How many past endpoints are remembered per peer. */
+export const MAX_REMEMBERED = 4;
+
+/** Endpoint (`host:port`) → when (ms) a handshake was last seen through it. */
+export type EndpointHistory = Record<string, number>;
+
+/** Why an endpoint was chosen. */
+export type EndpointReason = "wireguard" | "first" | "next" | "kept" | "none";
+
+/** What {@link chooseEndpoint} decided. */
+export interface EndpointChoice {
+  /** The endpoint to configure; undefined = leave it to the peer to reach us. */
+  endpoint?: string;
+  /** Why. */
+  reason: EndpointReason;
+  /** Set when the tunnel is alive: the endpoint and handshake time (ms) to remember. */
+  good?: { endpoint: string; at: number };
+}
+
+/** True when `peer` had a handshake within {@link LIVE_HANDSHAKE_S} of `nowS`. */
+export function isLive(peer: WgDumpPeer | undefined, nowS: number): boolean {
+  return peer?.latestHandshake != null && nowS - peer.latestHandshake <= LIVE_HANDSHAKE_S;
+}
+
+/** Candidates: remembered endpoints newest first, then recorded ones in record order. */
+export function orderCandidates(
+  recorded: readonly string[],
+  history: EndpointHistory = {},
+): string[] {
+  const remembered = Object.entries(history).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([e]) => e);
+  return [...new Set([...remembered, ...recorded])];
+}
+
+/**
+ * The endpoint for one peer. `live` is the peer's line in `wg show dump`
+ * (undefined when the interface is new or does not list it); `rotate`:
+ * move a dead tunnel on to the next candidate (else keep its endpoint).
+ */
+export function chooseEndpoint(
+  recorded: readonly string[],
+  history: EndpointHistory | undefined,
+  live: WgDumpPeer | undefined,
+  nowS: number,
+  rotate = true,
+): EndpointChoice {
+  if (live?.endpoint && isLive(live, nowS)) {
+    return {
+      endpoint: live.endpoint,
+      reason: "wireguard",
+      good: { endpoint: live.endpoint, at: live.latestHandshake! * 1000 },
+    };
+  }
+  if (!rotate && live?.endpoint) return { endpoint: live.endpoint, reason: "kept" };
+  const order = orderCandidates(recorded, history);
+  if (order.length === 0) return { reason: "none" };
+  const at = live?.endpoint ? order.indexOf(live.endpoint) : -1;
+  if (at < 0) return { endpoint: order[0], reason: "first" };
+  return { endpoint: order[(at + 1) % order.length], reason: "next" };
+}
+
+/** `history` with `endpoint` seen at `at`, keeping the {@link MAX_REMEMBERED} newest. */
+export function remember(
+  history: EndpointHistory | undefined,
+  endpoint: string,
+  at: number,
+): EndpointHistory {
+  const all = { ...history ?? {}, [endpoint]: Math.max(at, history?.[endpoint] ?? 0) };
+  return Object.fromEntries(
+    Object.entries(all).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(
+      0,
+      MAX_REMEMBERED,
+    ),
+  );
+}

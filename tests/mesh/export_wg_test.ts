@@ -1,0 +1,53 @@
+/**
+ * @module export_wg_test
+ * `mesh export-wg` when no peer has a WireGuard endpoint yet: this device's
+ * own config still lists every peer (they may reach it first) and says so on
+ * standard error; a WireGuard-only device is refused before it is admitted,
+ * with what to do, instead of printing a config with no [Peer].
+ */
+
+import assert from "node:assert/strict";
+import { describe, tempHome } from "../helpers/mycel.ts";
+import { peer } from "../service/_helpers.ts";
+
+Deno.test("export-wg with no peer endpoint: own config warns, a phone is refused and not admitted", async () => {
+  await using a = await tempHome("mycel-export-a-");
+  await using b = await tempHome("mycel-export-b-");
+  await a.ok(["--no-sync", "init", "--name", "desk"]);
+  await b.ok(["--no-sync", "init", "--name", "laptop"]);
+  await peer(a, b);
+
+  const own = await a.run(["--no-sync", "mesh", "export-wg"]);
+  assert.equal(own.code, 0, describe(["mesh", "export-wg"], own));
+  assert.equal([...own.stdout.matchAll(/^\[Peer\]$/gm)].length, 1, own.stdout);
+  assert.doesNotMatch(own.stdout, /^Endpoint/m);
+  assert.match(own.stderr, /^warning: none of the 1 peer\(s\) has a known endpoint/m);
+
+  const args = ["--no-sync", "mesh", "export-wg", "phone"];
+  const phone = await a.run(args);
+  assert.equal(phone.code, 1, describe(args, phone));
+  assert.equal(phone.stdout, "");
+  assert.match(
+    phone.stderr,
+    /Cannot export WireGuard config: no device of the mesh has a known WireGuard endpoint/,
+  );
+  assert.match(
+    phone.stderr,
+    /^hint: Run `sudo mycel mesh up` on a device with a reachable address/m,
+  );
+  const list = await a.json<{ name: string }[]>(["mesh", "list", "--json"]);
+  assert.deepEqual(
+    list.map((d) => d.name).sort(),
+    ["desk", "laptop"],
+    "the phone was admitted anyway",
+  );
+});
+
+Deno.test("export-wg on a device alone in its mesh says there is no peer", async () => {
+  await using a = await tempHome("mycel-export-alone-");
+  await a.ok(["--no-sync", "init", "--name", "alone"]);
+  const r = await a.run(["--no-sync", "mesh", "export-wg"]);
+  assert.equal(r.code, 1, describe(["mesh", "export-wg"], r));
+  assert.match(r.stderr, /Cannot export WireGuard config: this device has no peers yet/);
+  assert.equal(r.stdout, "");
+});

@@ -1,0 +1,123 @@
+/**
+ * @module roaming_test
+ * Endpoint choice: a live tunnel's endpoint is never replaced by a record;
+ * otherwise candidates are tried newest success first, and `mesh up` moves a
+ * dead tunnel on to the next one each round, wrapping around; other applies
+ * keep it. Remembered endpoints stay bounded, newest kept.
+ */
+
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  chooseEndpoint,
+  LIVE_HANDSHAKE_S,
+  MAX_REMEMBERED,
+  orderCandidates,
+  remember,
+} from "../../src/mesh/roaming.ts";
+import type { WgDumpPeer } from "../../src/mesh/wg_dump.ts";
+
+const NOW = 1_800_000_000;
+
+function wgPeer(endpoint: string | null, ageS: number | null): WgDumpPeer {
+  return {
+    publicKey: "k",
+    hasPresharedKey: false,
+    endpoint,
+    allowedIps: [],
+    latestHandshake: ageS === null ? null : NOW - ageS,
+    rxBytes: 0,
+    txBytes: 0,
+    persistentKeepalive: 25,
+  };
+}
+
+const endpoint = fc.tuple(fc.integer({ min: 1, max: 254 }), fc.integer({ min: 1, max: 65535 }))
+  .map(([h, p]) => `192.0.2.${h}:${p}`);
+
+Deno.test("a tunnel with a handshake in the last 3 minutes keeps WireGuard's endpoint", () => {
+  fc.assert(fc.property(
+    fc.array(endpoint, { maxLength: 5 }),
+    endpoint,
+    fc.integer({ min: 0, max: LIVE_HANDSHAKE_S }),
+    fc.boolean(),
+    (recorded, roamed, age, rotate) => {
+      const c = chooseEndpoint(recorded, undefined, wgPeer(roamed, age), NOW, rotate);
+      assert.equal(c.endpoint, roamed);
+      assert.equal(c.reason, "wireguard");
+      assert.deepEqual(c.good, { endpoint: roamed, at: (NOW - age) * 1000 });
+    },
+  ));
+});
+
+Deno.test("without a live tunnel the last good endpoint goes first, then the records", () => {
+  const c = chooseEndpoint(
+    ["198.18.0.2:51871", "10.0.0.2:51871"],
+    { "203.0.113.5:51871": 5_000, "10.0.0.2:51871": 9_000 },
+    undefined,
+    NOW,
+  );
+  assert.deepEqual(c, { endpoint: "10.0.0.2:51871", reason: "first" });
+  assert.deepEqual(
+    orderCandidates(["198.18.0.2:51871", "10.0.0.2:51871"], {
+      "203.0.113.5:51871": 5_000,
+      "10.0.0.2:51871": 9_000,
+    }),
+    ["10.0.0.2:51871", "203.0.113.5:51871", "198.18.0.2:51871"],
+  );
+});
+
+Deno.test("mesh up moves a dead tunnel to the next candidate each round and wraps around", () => {
+  const recorded = ["a.example:1", "b.example:1", "c.example:1"];
+  const seen: string[] = [];
+  let current: string | null = null;
+  for (let round = 0; round < 4; round++) {
+    const c = chooseEndpoint(recorded, undefined, wgPeer(current, 900), NOW, true);
+    seen.push(c.endpoint!);
+    current = c.endpoint!;
+  }
+  assert.deepEqual(seen, ["a.example:1", "b.example:1", "c.example:1", "a.example:1"]);
+  // Other applies keep the endpoint in place.
+  assert.deepEqual(chooseEndpoint(recorded, undefined, wgPeer("b.example:1", 900), NOW, false), {
+    endpoint: "b.example:1",
+    reason: "kept",
+  });
+  // Nothing known: leave it to the peer.
+  assert.deepEqual(chooseEndpoint([], undefined, wgPeer(null, null), NOW), { reason: "none" });
+});
+
+Deno.test("the chosen endpoint is always WireGuard's live one or a candidate", () => {
+  fc.assert(fc.property(
+    fc.array(endpoint, { maxLength: 4 }),
+    fc.dictionary(endpoint, fc.nat()),
+    fc.option(endpoint, { nil: null }),
+    fc.option(fc.nat({ max: 1000 }), { nil: null }),
+    fc.boolean(),
+    (recorded, history, current, age, rotate) => {
+      const c = chooseEndpoint(recorded, history, wgPeer(current, age), NOW, rotate);
+      const allowed = new Set([
+        ...recorded,
+        ...Object.keys(history),
+        ...(current ? [current] : []),
+      ]);
+      // Undefined leaves WireGuard's endpoint as it is: only when nothing is known.
+      if (c.endpoint !== undefined) assert.ok(allowed.has(c.endpoint));
+      else assert.equal(recorded.length + Object.keys(history).length, 0);
+    },
+  ));
+});
+
+Deno.test("remember() keeps the newest endpoints only, each at its latest time", () => {
+  fc.assert(fc.property(fc.array(fc.tuple(endpoint, fc.nat()), { maxLength: 20 }), (events) => {
+    let h: Record<string, number> | undefined;
+    for (const [e, at] of events) h = remember(h, e, at);
+    const kept = Object.entries(h ?? {});
+    assert.ok(kept.length <= MAX_REMEMBERED);
+    const latest = new Map<string, number>();
+    for (const [e, at] of events) latest.set(e, Math.max(at, latest.get(e) ?? 0));
+    for (const [e, at] of kept) assert.equal(at, latest.get(e));
+    const dropped = [...latest].filter(([e]) => !(e in (h ?? {})));
+    const oldestKept = Math.min(...kept.map(([, at]) => at));
+    for (const [, at] of dropped) assert.ok(at <= oldestKept);
+  }));
+});
