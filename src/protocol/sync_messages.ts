@@ -6,9 +6,13 @@
  * encoder and the decoder (sync_fields.ts), so we never send what a peer
  * would refuse, and a peer's bytes become a `bad_message` naming the field.
  *
- * - `hi`: `["hi", now, digest16, [port…], observed]` — the sender's clock (for
- *   skew in both directions), the digest of its heads, the ports it accepts
- *   sync on, and the address it sees the other side at ("" if none);
+ * - `hi`: `["hi", now, digest16, [port…], observed, [[device32, endpoint]…], mesh]`
+ *   — the sender's clock (for skew in both directions), the digest of its
+ *   heads, the ports it accepts sync on, the address it sees the other side
+ *   at ("" if none), where its WireGuard sees other members' tunnels now
+ *   (`seen`, at most 16 IP-literal `host:port`s: NAT traversal, the receiver
+ *   points its own tunnel to that device there), and its mesh id (two
+ *   devices that peered by cards converge on one; see src/cli/peering.ts);
  * - `heads`: `["hd", [row…], last]` — only when the digests differ;
  * - `checkpoint`: `["cp", chunk, last]` — a signed checkpoint in chunks;
  * - `entries`: `["en", [entry…]]` — raw signed entries, a bounded batch;
@@ -20,7 +24,9 @@
  */
 
 import { asBytes } from "../bytes.ts";
-import type { DeviceKey } from "../log/device_key.ts";
+import { DeviceKey } from "../log/device_key.ts";
+import { formatEndpoint, isIpv4, parseEndpoint } from "../log/endpoint.ts";
+import { formatIpv6, parseIpv6 } from "../ip.ts";
 import { encodeCbor } from "../log/cbor.ts";
 import {
   badMessage,
@@ -40,6 +46,16 @@ import { type Head, headsFromWire } from "./sync_heads.ts";
 export const MAX_CHUNK = 1 << 20;
 /** Most ports a `hi` may list. */
 const MAX_PORTS = 8;
+/** Most WireGuard endpoints a `hi` may tell. */
+export const MAX_SEEN = 16;
+
+/** Where the sender's WireGuard sees another member's tunnel. */
+export interface SeenEndpoint {
+  /** The member. */
+  readonly device: DeviceKey;
+  /** Its WireGuard endpoint as seen (`ip:port`, `[ipv6]:port`). */
+  readonly endpoint: string;
+}
 
 /** An application message. */
 export type SyncMessage =
@@ -49,6 +65,8 @@ export type SyncMessage =
     readonly digest: Uint8Array;
     readonly ports: readonly number[];
     readonly observed: string;
+    readonly seen: readonly SeenEndpoint[];
+    readonly mesh: string;
   }
   | { readonly type: "heads"; readonly rows: readonly [DeviceKey, Head][]; readonly last: boolean }
   | { readonly type: "checkpoint"; readonly chunk: Uint8Array; readonly last: boolean }
@@ -94,6 +112,47 @@ function observedText(raw: unknown, dir: Direction): string {
   return raw;
 }
 
+function seenList(raw: unknown, dir: Direction): SeenEndpoint[] {
+  if (!Array.isArray(raw) || raw.length > MAX_SEEN) {
+    throw badMessage(`seen must be a list of at most ${MAX_SEEN}`, dir);
+  }
+  return raw.map((item) => {
+    if (!Array.isArray(item) || item.length !== 2) throw badMessage("seen item malformed", dir);
+    const key = asBytes(item[0]);
+    if (key === undefined || key.length !== 32) {
+      throw badMessage("seen device must be 32 bytes", dir);
+    }
+    const endpoint = item[1];
+    if (typeof endpoint !== "string" || endpoint.length > 64 || !isIpEndpoint(endpoint)) {
+      throw badMessage("seen endpoint malformed", dir);
+    }
+    return { device: DeviceKey.of(key), endpoint };
+  });
+}
+
+/** `ip:port` or `[ipv6]:port` in canonical endpoint form (no names, no zones). */
+function isIpEndpoint(text: string): boolean {
+  try {
+    const e = parseEndpoint(text);
+    if (e.host.includes("%")) return false;
+    const host = isIpv4(e.host)
+      ? e.host
+      : e.host.includes(":")
+      ? formatIpv6(parseIpv6(e.host))
+      : undefined;
+    return host !== undefined && formatEndpoint({ host, port: e.port }) === text;
+  } catch {
+    return false;
+  }
+}
+
+function meshText(raw: unknown, dir: Direction): string {
+  if (typeof raw !== "string" || !/^[a-z0-9-]{1,64}$/.test(raw)) {
+    throw badMessage("mesh id malformed", dir);
+  }
+  return raw;
+}
+
 function toWire(msg: SyncMessage, dir: Direction): unknown[] {
   switch (msg?.type) {
     case "hi":
@@ -103,6 +162,9 @@ function toWire(msg: SyncMessage, dir: Direction): unknown[] {
         bytesOf(msg.digest, "digest", 16, 16, dir),
         ports(msg.ports, dir),
         observedText(msg.observed, dir),
+        seenList(msg.seen?.map((x) => [x.device?.bytes, x.endpoint]), dir)
+          .map((x) => [x.device.bytes, x.endpoint]),
+        meshText(msg.mesh, dir),
       ];
     case "heads": {
       headsFromWire(msg.rows.map(([k, h]) => [k.bytes, h.seq, h.hash])); // same checks as the peer
@@ -151,13 +213,15 @@ export function decodeSyncMessage(bytes: Uint8Array, lastHead?: DeviceKey): Sync
   const fields = (n: number, what: string) => expectArray(raw, what, n, r);
   switch (raw[0]) {
     case "hi": {
-      const [, now, digest, p, observed] = fields(5, "hi message");
+      const [, now, digest, p, observed, seen, mesh] = fields(7, "hi message");
       return {
         type: "hi",
         now: expectCount(now, "now", r, true),
         digest: bytesOf(digest, "digest", 16, 16, r),
         ports: ports(p, r),
         observed: observedText(observed, r),
+        seen: seenList(seen, r),
+        mesh: meshText(mesh, r),
       };
     }
     case "hd": {

@@ -20,7 +20,7 @@ import type { DeviceKey } from "../log/device_key.ts";
 import { MAX_CHECKPOINT_BYTES } from "../log/checkpoint.ts";
 import { MAX_AUTHORS } from "./sync_fields.ts";
 import type { Heads } from "./sync_heads.ts";
-import type { SyncMessage } from "./sync_messages.ts";
+import type { SeenEndpoint, SyncMessage } from "./sync_messages.ts";
 
 /** What the caller must do with a received message. */
 export type ReceiveAction =
@@ -30,6 +30,8 @@ export type ReceiveAction =
     readonly digest: Uint8Array;
     readonly ports: readonly number[];
     readonly observed: string;
+    readonly seen: readonly SeenEndpoint[];
+    readonly mesh: string;
   }
   | { readonly kind: "heads"; readonly heads: Heads }
   | { readonly kind: "checkpoint"; readonly bytes: Uint8Array }
@@ -115,6 +117,8 @@ export class SyncSession {
           digest: msg.digest,
           ports: msg.ports,
           observed: msg.observed,
+          seen: msg.seen,
+          mesh: msg.mesh,
         };
       case "heads":
         if (msg.type === "heads") {

@@ -28,6 +28,7 @@ import {
   decodeSyncMessage,
   encodeSyncMessage,
   MAX_CHUNK,
+  type SeenEndpoint,
   type SyncMessage,
 } from "../protocol/sync_messages.ts";
 import { planSend } from "../protocol/sync_plan.ts";
@@ -51,6 +52,8 @@ export interface ExchangeOptions {
   ports: readonly number[];
   /** The address we see the peer at ("" when unknown). */
   observed: string;
+  /** Where our WireGuard sees other members' tunnels (NAT traversal hints for the peer). */
+  seen?: readonly SeenEndpoint[];
   /** Refusal reason for a checkpoint we would not take (undefined: take it). */
   acceptCheckpoint: (cp: Checkpoint) => string | undefined;
   /** Entries to send per session at most (bytes). */
@@ -77,9 +80,17 @@ export interface ExchangeResult {
   /** The peer's account of what it stored of ours. */
   peerAck?: { accepted: number; refused: number };
   /** The peer's `hi`. */
-  peer: { now: number; ports: readonly number[]; observed: string };
+  peer: {
+    now: number;
+    ports: readonly number[];
+    observed: string;
+    seen: readonly SeenEndpoint[];
+    mesh: string;
+  };
   /** The peer stopped at its budget. */
   peerMore: boolean;
+  /** Authors of whom the peer held newer entries than we did when the session began. */
+  newer: DeviceKey[];
 }
 
 function ourHeads(home: Home): Heads {
@@ -109,7 +120,15 @@ export async function runExchange(
   };
   const heads = ourHeads(home);
   const digest = headsDigest(heads);
-  await send({ type: "hi", now: o.now(), digest, ports: o.ports, observed: o.observed });
+  await send({
+    type: "hi",
+    now: o.now(),
+    digest,
+    ports: o.ports,
+    observed: o.observed,
+    seen: o.seen ?? [],
+    mesh: home.meshId,
+  });
   const hi = session.receive(await receive());
   if (hi.kind !== "hi") throw new MycelError("protocol_violation", "sync with peer", "no hi");
   o.onHi?.();
@@ -120,8 +139,9 @@ export async function runExchange(
     sent: 0,
     sentCheckpoint: false,
     more: false,
-    peer: { now: hi.now, ports: hi.ports, observed: hi.observed },
+    peer: { now: hi.now, ports: hi.ports, observed: hi.observed, seen: hi.seen, mesh: hi.mesh },
     peerMore: false,
+    newer: [],
   };
   if (!idle) {
     const rows = sortedHeads(heads);
@@ -145,9 +165,11 @@ export async function runExchange(
       await send({ type: "end", sent: 0, more: false });
       return;
     }
+    const their = await theirs;
+    for (const [a, h] of their) if (h.seq > (heads.get(a)?.seq ?? 0)) result.newer.push(a);
     const plan = planSend(
       home.log.heads(),
-      await theirs,
+      their,
       (a, seq) => home.log.hashAt(a, seq),
       (missing) => missing > 5000 && missing > 4 * home.stateSize(),
       home.device,

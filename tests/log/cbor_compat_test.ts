@@ -201,6 +201,8 @@ Deno.test("protocol, pairing, card and key-file encodings are byte-identical to 
       digest: keys[7].subarray(0, 16),
       ports: [7850],
       observed: "198.18.0.1:7850",
+      seen: [{ device: DeviceKey.of(keys[1]), endpoint: "198.18.0.2:51871" }],
+      mesh: "qv7kx2mbw4za3hd6ntrsecp5gfyuo2li",
     }),
     encodeSyncMessage({ type: "entries", entries: [entry, entry] }),
     encodeSyncMessage({ type: "end", sent: 2 ** 40, more: false }),

@@ -67,6 +67,17 @@ export const syncMessageArb: fc.Arbitrary<SyncMessage> = fc.oneof(
     digest: fc.uint8Array({ minLength: 16, maxLength: 16 }),
     ports: fc.array(fc.integer({ min: 1, max: 65535 }), { maxLength: 8 }),
     observed: observedArb,
+    seen: fc.array(
+      fc.record({
+        device: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => DeviceKey.of(b)),
+        endpoint: fc.oneof(
+          fc.ipV4().map((ip) => `${ip}:51871`),
+          fc.constantFrom("[fd00::1]:1", "[2001:db8::7]:65535"),
+        ),
+      }, plain),
+      { maxLength: 16 },
+    ),
+    mesh: fc.stringMatching(/^[a-z0-9-]{1,64}$/),
   }, plain),
   fc.record({ type: fc.constant("heads" as const), rows: headRowsArb, last: fc.boolean() }, plain),
   fc.record({

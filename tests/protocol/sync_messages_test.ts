@@ -86,6 +86,8 @@ Deno.test("decoded byte fields are copies: changing the input afterwards changes
       digest: new Uint8Array(16).fill(3),
       ports: [],
       observed: "",
+      seen: [],
+      mesh: "m",
     }),
   ];
   for (const bytes of inputs) {

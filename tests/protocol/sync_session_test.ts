@@ -26,6 +26,8 @@ const HI: SyncMessage = {
   digest: new Uint8Array(16),
   ports: [7850],
   observed: "",
+  seen: [],
+  mesh: "m",
 };
 const key = (i: number) => {
   const b = new Uint8Array(32);
