@@ -98,7 +98,9 @@ export async function addDevice(
   await withRead(ctx, () => {}); // fail early with "not set up" rather than after showing a code
   let ticker: ReturnType<typeof setInterval> | undefined;
   const json = input.flags.json === true;
+  const { addressesFrom } = await import("../sync/self_record.ts");
   const result = await invite(root, {
+    addresses: addressesFrom(ctx.env),
     bindHost: ep.host,
     port: ep.port,
     advertiseHost: advertise,

@@ -48,7 +48,9 @@ export async function joinMesh(
   const name = input.flags.name === undefined
     ? undefined
     : checkDeviceName(input.flags.name as string);
+  const { addressesFrom } = await import("../sync/self_record.ts");
   const result = await join(homeRoot(ctx), code, {
+    addresses: addressesFrom(ctx.env),
     name,
     peer,
     now: ctx.now,

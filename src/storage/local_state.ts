@@ -35,6 +35,19 @@ export interface PeerBook {
    * them first, newest first (src/mesh/roaming.ts). Absent = none yet.
    */
   wgEndpoints?: Record<string, number>;
+  /**
+   * Sync endpoints (`host:port`) a session with the peer last worked at →
+   * when (ms): where we reached it, or where it called from at the port it
+   * listens on. Rounds try them first, newest first. Absent = none yet.
+   */
+  reachAt?: Record<string, number>;
+  /** The last device that brought us this peer's entries when it was not the peer itself. */
+  relay?: { via: string; at: number };
+  /**
+   * Where another member's WireGuard last saw this peer's tunnel (NAT
+   * traversal: both ends try that endpoint at once), told by `via`.
+   */
+  wgHint?: { endpoint: string; at: number; via: string };
 }
 
 /**

@@ -24,6 +24,8 @@ export interface LocalRecords {
   recoverOwnTo: number;
   /** Devices admitted on an admission entry we did not hold yet, by key hex. */
   provisional: Record<string, { name: string; by: string; seq: number; at: number }>;
+  /** Own endpoints this device manages itself (src/mesh/self_endpoints.ts). */
+  autoEndpoints: string[];
 }
 
 function statements(db: Db) {

@@ -44,6 +44,8 @@ export interface JoinIdentity {
   mesh: string;
   /** Members of that mesh, itself included. */
   members: number;
+  /** Own endpoints this device managed itself so far (`autoEndpoints`). */
+  managed: string[];
 }
 
 function hostName(): string {
@@ -66,11 +68,20 @@ export async function prepareIdentity(
   o: HomeOptions,
   fresh: boolean,
 ): Promise<JoinIdentity> {
+  // A removed device pairing again keeps its name and endpoints under its new key.
+  let before: { name: string; endpoints: string[]; managed: string[] } | undefined;
   if (await Home.exists(root)) {
     const home = await Home.open(root, { write: false, now: o.now, env: o.env });
     try {
       const self = home.view.member(home.device);
       if (fresh || self?.removed !== undefined) {
+        if (self !== undefined) {
+          before = {
+            name: self.record.name,
+            endpoints: self.record.endpoints,
+            managed: home.local.get("autoEndpoints") ?? [],
+          };
+        }
         home.close();
         await setAside(root, o.now(), o.log);
       } else {
@@ -82,6 +93,7 @@ export async function prepareIdentity(
           existing: true,
           mesh: home.meshId,
           members: home.view.members().filter((m) => m.removed === undefined).length,
+          managed: home.local.get("autoEndpoints") ?? [],
         };
       }
     } finally {
@@ -93,14 +105,14 @@ export async function prepareIdentity(
   const record: DeviceRecord = {
     key,
     id: key.id,
-    name: o.name ?? hostName(),
+    name: o.name ?? before?.name ?? hostName(),
     noiseKey: toBase64(keys.noisePublic),
     wgKey: toBase64(keys.wgPublic),
-    endpoints: [],
+    endpoints: before?.endpoints ?? [],
     ipv4: "",
     wgPort: 0,
   };
-  return { keys, record, existing: false, mesh: "", members: 1 };
+  return { keys, record, existing: false, mesh: "", members: 1, managed: before?.managed ?? [] };
 }
 
 /** In the joined home's transaction: take the mesh's state and remember our admission. */
@@ -109,10 +121,12 @@ async function settle(
   mesh: string,
   cp: Checkpoint,
   admission: AdmissionRef,
+  managed?: string[],
 ): Promise<void> {
   w.setMesh(mesh);
   await w.takeCheckpoint(cp);
   w.setLocal("admission", admission);
+  if (managed !== undefined) w.setLocal("autoEndpoints", managed);
 }
 
 /** Create a home for `keys` in `mesh` (announcing `self`) from the inviter's checkpoint. */
@@ -133,28 +147,42 @@ export async function createJoinedHome(
     // Never a prompt here: the pairing session is open and the inviter waiting.
     prompt: null,
     genesis: () => [{ type: "device.add", device: self }],
-    then: (w) => settle(w, mesh, cp, admission),
+    then: (w) => settle(w, mesh, cp, admission, id.managed),
   });
   if (made.keys.fallback) {
     o.log(`keys: ${describeKeyLocation(made.keys, o.env)} (${made.keys.fallback})`);
   }
 }
 
-/** Move a lone device's existing home into `mesh`, taking the inviter's checkpoint. */
+/**
+ * Move a lone device's existing home into `mesh`, taking the inviter's
+ * checkpoint; `self` is the record it introduced itself with (its own
+ * entries then restate the fields it keeps current: endpoints, WireGuard port).
+ */
 export async function adoptMesh(
   root: string,
   mesh: string,
   cp: Checkpoint,
   admission: AdmissionRef,
   o: HomeOptions,
+  self?: { record: DeviceRecord; managed: string[] },
 ): Promise<void> {
   const home = await Home.open(root, { write: true, now: o.now, env: o.env });
   try {
     await home.write(async (w) => {
-      await settle(w, mesh, cp, admission);
+      await settle(w, mesh, cp, admission, self?.managed);
       const ops: Op[] = [];
-      if (o.name) {
-        ops.push({ type: "device.update", device: home.device, fields: { name: o.name } });
+      const fields: Partial<DeviceRecord> = {};
+      if (o.name) fields.name = o.name;
+      if (self) {
+        const had = w.view.member(home.device)?.record;
+        if (had && had.endpoints.join() !== self.record.endpoints.join()) {
+          fields.endpoints = self.record.endpoints;
+        }
+        if (had && had.wgPort !== self.record.wgPort) fields.wgPort = self.record.wgPort;
+      }
+      if (Object.keys(fields).length > 0) {
+        ops.push({ type: "device.update", device: home.device, fields });
       }
       await w.commit(ops);
     });

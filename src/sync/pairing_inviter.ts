@@ -15,8 +15,10 @@ import { cpaceStart } from "../crypto/cpace.ts";
 import { Handshake } from "../crypto/noise.ts";
 import { isMycelError, MycelError } from "../errors.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
+import type { Op } from "../log/ops.ts";
 import { verifySignature } from "../log/identity.ts";
 import { allocateIpv4 } from "../mesh/addresses.ts";
+import { newDiscoveryKeyOp, stateSecret } from "../mesh/discovery_key.ts";
 import { encodePairingCode, generatePairingSecret } from "../protocol/pairing_code.ts";
 import {
   bindingMessage,
@@ -37,6 +39,8 @@ import { FrameConn } from "../transport/frame_conn.ts";
 import { SecureChannel } from "../transport/secure_channel.ts";
 import type { TcpStream } from "../transport/tcp.ts";
 import { listenTcp, type TcpListener } from "../transport/tcp_listener.ts";
+import type { LocalAddress } from "../mesh/self_endpoints.ts";
+import { selfChange } from "./self_record.ts";
 import { confirmBoth, PAIRING_NOISE, pairingChannelId, pairingPrologue } from "./pairing_common.ts";
 
 /** How long a successful inviter still tells queued joiners "code already used". */
@@ -71,6 +75,8 @@ export interface InviteOptions {
   log: (line: string) => void;
   /** Ask "same verification string on both screens?" (false: do not admit). */
   confirm: (verification: string) => Promise<boolean>;
+  /** This machine's addresses: our own record is brought up to date before the joiner gets it. */
+  addresses?: readonly LocalAddress[];
 }
 
 /** How an invitation ended. */
@@ -326,7 +332,16 @@ async function admit(home: Home, record: DeviceRecord, o: InviteOptions) {
       name: o.name ?? record.name,
       ipv4: allocateIpv4(home.meshId, record.id, taken),
     };
-    const entry = await w.commit([{ type: "device.add", device: admitted }]);
+    // A mesh made before discovery secrets existed gets one with its next admission.
+    const secret = stateSecret(w.view) ? [] : [newDiscoveryKeyOp(w.view)];
+    // The joiner gets our endpoints and WireGuard port as they are now, in
+    // the same entry: `mesh up` right after pairing works on both sides.
+    const change = o.addresses ? selfChange(home, o.addresses, { wgPort: true }) : { fields: {} };
+    const own: Op[] = Object.keys(change.fields).length === 0
+      ? []
+      : [{ type: "device.update", device: home.device, fields: change.fields }];
+    if (change.auto) w.setLocal("autoEndpoints", change.auto);
+    const entry = await w.commit([...own, { type: "device.add", device: admitted }, ...secret]);
     return { bytes: entry!.bytes, record: admitted };
   });
 }

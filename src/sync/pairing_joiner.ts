@@ -36,6 +36,8 @@ import { SecureChannel } from "../transport/secure_channel.ts";
 import { connectTcp } from "../transport/tcp.ts";
 import { confirmBoth, PAIRING_NOISE, pairingChannelId, pairingPrologue } from "./pairing_common.ts";
 import { adoptMesh, createJoinedHome, prepareIdentity } from "./pairing_home.ts";
+import { DEFAULT_WG_PORT } from "../mesh/plan.ts";
+import { advertisable, type LocalAddress, selfUpdate } from "../mesh/self_endpoints.ts";
 
 /** Options of {@link join}. */
 export interface JoinOptions {
@@ -55,6 +57,8 @@ export interface JoinOptions {
   confirm: (verification: string) => Promise<boolean>;
   /** Cancels the pairing (Ctrl-C). */
   signal?: AbortSignal;
+  /** This machine's addresses: the record we introduce ourselves with lists them. */
+  addresses?: readonly LocalAddress[];
 }
 
 /** A completed join. */
@@ -130,6 +134,17 @@ async function joinOnce(
   fresh = false,
 ): Promise<JoinResult> {
   const identity = await prepareIdentity(root, o, fresh);
+  if (o.addresses) {
+    // Endpoints and WireGuard port from the start: `mesh up` works on both sides at once.
+    const up = selfUpdate(
+      identity.record,
+      identity.managed,
+      advertisable(o.addresses),
+      DEFAULT_WG_PORT,
+    );
+    identity.record = { ...identity.record, ...up.fields };
+    identity.managed = up.auto;
+  }
   const host = o.peer?.host ?? code.host, port = o.peer?.port ?? code.port;
   const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
   let frames: FrameConn;
@@ -261,8 +276,9 @@ async function joinOnce(
       seq: admission.entry.seq,
       entry: toBase64(welcome.admission),
     };
-    if (identity.existing) await adoptMesh(root, welcome.mesh, cp, where, o);
-    else await createJoinedHome(root, identity, self, welcome.mesh, cp, where, o);
+    if (identity.existing) {
+      await adoptMesh(root, welcome.mesh, cp, where, o, { record, managed: identity.managed });
+    } else await createJoinedHome(root, identity, self, welcome.mesh, cp, where, o);
     await channel.send(encodeConfirm(true));
     channel.close();
     return {

@@ -72,6 +72,11 @@ export function childEnv(options: Pick<MycelOptions, "home" | "env"> = {}): Reco
   env.NO_COLOR = "1";
   // No detached background push outliving the test (tests of the push unset it).
   env.MYCEL_NO_PUSH = "1";
+  // Loopback tests do not depend on the host's interfaces: no address of its
+  // own is advertised, and no discovery probe leaves the machine (the
+  // namespace tests, which want both, unset these).
+  env.MYCEL_ADDRESSES = "";
+  env.MYCEL_DISCOVERY = "off";
   // Never the user's own keyring: tests that want one start a private bus.
   delete env.DBUS_SESSION_BUS_ADDRESS;
   if (options.home !== undefined) env.MYCEL_HOME = options.home;

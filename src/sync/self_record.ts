@@ -1,0 +1,85 @@
+/**
+ * @module self_record
+ * A device keeps its own record current (rules: src/mesh/self_endpoints.ts):
+ * each round, and around pairing, it compares the addresses it has now with
+ * the endpoints it advertises and signs a `device.update` only when they
+ * differ — so an unchanged round reads the interface list and writes
+ * nothing. The addresses come from `Deno.networkInterfaces()`, or from
+ * `MYCEL_ADDRESSES` (comma-separated IPv4 addresses; empty: none) where the
+ * interface list says nothing useful (tests, unusual hosts).
+ */
+
+import { DEFAULT_WG_PORT } from "../mesh/plan.ts";
+import { advertisable, type LocalAddress, selfUpdate } from "../mesh/self_endpoints.ts";
+import type { Home } from "../storage/home_handle.ts";
+
+/** This machine's addresses (empty when they cannot be read). */
+export function localAddresses(): LocalAddress[] {
+  try {
+    return Deno.networkInterfaces();
+  } catch {
+    return [];
+  }
+}
+
+/** The addresses mycel takes as this machine's: `MYCEL_ADDRESSES` when set, else the interfaces'. */
+export function addressesFrom(env: (name: string) => string | undefined): LocalAddress[] {
+  const given = env("MYCEL_ADDRESSES");
+  if (given === undefined) return localAddresses();
+  return given.split(",").map((a) => a.trim()).filter(Boolean).map((address) => ({
+    name: "env",
+    family: "IPv4",
+    address,
+  }));
+}
+
+/** The addresses to advertise now (see self_endpoints.ts), from `addresses` or the machine's. */
+export function currentAddresses(addresses?: readonly LocalAddress[]): string[] {
+  return advertisable(addresses ?? localAddresses());
+}
+
+/** What this device's own record should change, and the managed list to remember. */
+export interface SelfChange {
+  /** Fields to change (none: nothing to sign). */
+  fields: { endpoints?: string[]; wgPort?: number };
+  /** Managed endpoints to remember (`autoEndpoints`), when that changed. */
+  auto?: string[];
+}
+
+/**
+ * The change that brings this device's record in `home` up to date.
+ * `wgPort`: also publish the WireGuard port while the record has none
+ * (pairing; `mesh up` publishes it otherwise). Rounds only follow addresses.
+ */
+export function selfChange(
+  home: Home,
+  addresses: readonly LocalAddress[],
+  o: { wgPort: boolean },
+): SelfChange {
+  const self = home.view.member(home.device);
+  if (self === undefined || self.removed !== undefined) return { fields: {} };
+  const managed = home.local.get("autoEndpoints") ?? [];
+  const wgPort = o.wgPort ? home.local.get("mesh")?.port ?? DEFAULT_WG_PORT : 0;
+  const up = selfUpdate(self.record, managed, currentAddresses(addresses), wgPort);
+  const same = up.auto.length === managed.length && up.auto.every((e, i) => e === managed[i]);
+  return { fields: up.fields, ...(same ? {} : { auto: up.auto }) };
+}
+
+/**
+ * Each round: bring this device's endpoints in `home` (writable) up to date
+ * with `addresses`; returns the fields it changed (none: nothing was written).
+ */
+export async function refreshSelfRecord(
+  home: Home,
+  addresses: readonly LocalAddress[],
+): Promise<SelfChange["fields"]> {
+  const change = selfChange(home, addresses, { wgPort: false });
+  if (Object.keys(change.fields).length === 0 && change.auto === undefined) return {};
+  await home.write(async (w) => {
+    if (Object.keys(change.fields).length > 0) {
+      await w.commit([{ type: "device.update", device: home.device, fields: change.fields }]);
+    }
+    if (change.auto) w.setLocal("autoEndpoints", change.auto);
+  });
+  return change.fields;
+}
