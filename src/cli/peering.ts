@@ -4,11 +4,21 @@
  * signed card, and admitting the device on a card. A device alone in its mesh
  * joins the mesh of a card from a device that is not alone; when both are
  * alone, both end up in the mesh with the smaller id, whichever adds first.
- * Two meshes that both have several members are never merged.
+ * Two meshes that both have several members are never merged (refused with
+ * `mesh_mismatch`, saying to pair from a fresh home instead).
+ *
+ * Cards are often all printed first and added later, in any order (one
+ * machine adds everyone's card, each other adds its card): a card then names
+ * the mesh its device was in when printed, which may not be where it is
+ * now, so two devices that admitted each other can hold different mesh ids.
+ * Every sync session tells each side the other's mesh id, and both keep the
+ * smaller (src/sync/bookkeeping.ts): after one round in which the hub talks
+ * to everyone, every admitted device is in one mesh.
  */
 
 import { ExitCode, MycelError } from "../errors.ts";
 import { allocateIpv4 } from "../mesh/addresses.ts";
+import { newDiscoveryKeyOp, stateSecret } from "../mesh/discovery_key.ts";
 import { type Card, encodeCard } from "../protocol/card.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { HomeWriter } from "../storage/home_writer.ts";
@@ -79,6 +89,8 @@ export async function addPeer(
   const ipv4 = card.record.ipv4 && !taken.has(card.record.ipv4) && !joined
     ? card.record.ipv4
     : allocateIpv4(joined ? card.mesh : mesh, card.record.id, taken);
-  await commitOps(w, [{ type: "device.add", device: { ...card.record, ipv4 } }]);
+  // The mesh's discovery secret comes with its first admission (src/mesh/discovery_key.ts).
+  const secret = stateSecret(w.view) ? [] : [newDiscoveryKeyOp(w.view)];
+  await commitOps(w, [{ type: "device.add", device: { ...card.record, ipv4 } }, ...secret]);
   return { joined, ipv4 };
 }

@@ -11,6 +11,7 @@
 
 import type { DeviceRecord } from "../log/device_record.ts";
 import type { WgDump } from "../mesh/wg_dump.ts";
+import { syncPortOf } from "../mesh/self_endpoints.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { directRoutes, type Route } from "../sync/round.ts";
 
@@ -36,7 +37,7 @@ export function meshRoutes(
 ): (peer: DeviceRecord, home: Home) => Promise<Route[]> {
   let mesh: Promise<MeshView> | undefined;
   return async (peer, home) => {
-    const direct = directRoutes(peer);
+    const direct = directRoutes(peer, home.local.peer(peer.key), home.now());
     const local = home.local.get("mesh");
     if (local === undefined || peer.ipv4 === "" || direct.length === 0) return direct;
     mesh ??= meshView(local.interface);
@@ -47,6 +48,7 @@ export function meshRoutes(
       const wg = dump.peers.find((p) => p.publicKey === peer.wgKey);
       if (!isLive(wg, Math.floor(now() / 1000))) return direct;
     }
-    return [{ path: "mesh", host: peer.ipv4, port: direct[0].port }, ...direct];
+    const port = syncPortOf(peer.endpoints, direct[0].port);
+    return [{ path: "mesh", host: peer.ipv4, port }, ...direct];
   };
 }

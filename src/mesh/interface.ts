@@ -16,7 +16,12 @@
 import { MycelError } from "../errors.ts";
 import { type Backend, type NetDriver, netDriver } from "./net_driver.ts";
 import type { InterfacePlan } from "./plan.ts";
-import { chooseEndpoint, type EndpointHistory, type EndpointReason } from "./roaming.ts";
+import {
+  chooseEndpoint,
+  type EndpointHint,
+  type EndpointHistory,
+  type EndpointReason,
+} from "./roaming.ts";
 import { currentPlatform, type Platform, type Runner } from "./system.ts";
 import { renderWgConfig, type WgPeer } from "./wg_config.ts";
 import type { WgDump } from "./wg_dump.ts";
@@ -49,6 +54,8 @@ export interface UpOptions {
   create?: boolean;
   /** Endpoints each peer (by device id) was reached at before. */
   history?: (deviceId: string) => EndpointHistory | undefined;
+  /** Where another member lately saw each peer's tunnel (NAT traversal). */
+  hint?: (deviceId: string) => EndpointHint | undefined;
   /** Move dead tunnels on to their next endpoint candidate (default true). */
   rotate?: boolean;
   /** Unix time in seconds (default: now). */
@@ -77,7 +84,14 @@ function choosePeers(o: UpOptions, dump: WgDump | undefined, result: UpResult): 
   const nowS = o.nowS ?? Math.floor(Date.now() / 1000);
   return o.plan.peers.map((p) => {
     const live = dump?.peers.find((d) => d.publicKey === p.publicKey);
-    const c = chooseEndpoint(p.candidates, o.history?.(p.deviceId), live, nowS, o.rotate ?? true);
+    const c = chooseEndpoint(
+      p.candidates,
+      o.history?.(p.deviceId),
+      live,
+      nowS,
+      o.rotate ?? true,
+      o.hint?.(p.deviceId),
+    );
     result.endpoints.push({ deviceId: p.deviceId, endpoint: c.endpoint, reason: c.reason });
     if (c.good) result.handshakes.push({ deviceId: p.deviceId, ...c.good });
     const peer: WgPeer = {

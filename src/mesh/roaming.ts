@@ -10,7 +10,10 @@
  * the timer runs each round with `--mesh`) moves a dead tunnel on to the
  * next candidate after the one that failed; other applies (after a sync
  * round, after `mesh remove`) keep the endpoint in place so one candidate
- * is not cut short twice in a round. Pure.
+ * is not cut short twice in a round. A dead tunnel for which another member
+ * told us lately where it sees that peer (NAT traversal, src/sync/nat_hints.ts)
+ * goes there first, on every apply: the peer is told ours at the same time,
+ * and both sending at once is what lets the packets through both NATs. Pure.
  */
 
 import type { WgDumpPeer } from "./wg_dump.ts";
@@ -24,7 +27,16 @@ export const MAX_REMEMBERED = 4;
 export type EndpointHistory = Record<string, number>;
 
 /** Why an endpoint was chosen. */
-export type EndpointReason = "wireguard" | "first" | "next" | "kept" | "none";
+export type EndpointReason = "wireguard" | "told" | "first" | "next" | "kept" | "none";
+
+/** A hint from another member: where its WireGuard saw the peer, and when (ms). */
+export interface EndpointHint {
+  endpoint: string;
+  at: number;
+}
+
+/** A hint older than this (s) is not acted on. */
+export const HINT_FRESH_S = LIVE_HANDSHAKE_S;
 
 /** What {@link chooseEndpoint} decided. */
 export interface EndpointChoice {
@@ -62,6 +74,7 @@ export function chooseEndpoint(
   live: WgDumpPeer | undefined,
   nowS: number,
   rotate = true,
+  hint?: EndpointHint,
 ): EndpointChoice {
   if (live?.endpoint && isLive(live, nowS)) {
     return {
@@ -70,8 +83,20 @@ export function chooseEndpoint(
       good: { endpoint: live.endpoint, at: live.latestHandshake! * 1000 },
     };
   }
-  if (!rotate && live?.endpoint) return { endpoint: live.endpoint, reason: "kept" };
+  if (hint && nowS - hint.at / 1000 <= HINT_FRESH_S) {
+    return { endpoint: hint.endpoint, reason: "told" };
+  }
   const order = orderCandidates(recorded, history);
+  if (!rotate && live?.endpoint) {
+    // A dead tunnel keeps its endpoint between rounds, unless something
+    // newer worked since (the peer moved and a session just reached it).
+    const best = order[0];
+    const newer = best !== undefined && best !== live.endpoint &&
+      (history?.[best] ?? 0) > (history?.[live.endpoint] ?? 0);
+    return newer
+      ? { endpoint: best, reason: "first" }
+      : { endpoint: live.endpoint, reason: "kept" };
+  }
   if (order.length === 0) return { reason: "none" };
   const at = live?.endpoint ? order.indexOf(live.endpoint) : -1;
   if (at < 0) return { endpoint: order[0], reason: "first" };

@@ -8,12 +8,46 @@
  * that a dial of ours that never reached it notes why (its last error): that
  * is our own observation, not something the peer claimed. The responder
  * never records a caller that did not prove itself.
+ *
+ * Finding peers again: a synced session remembers where it worked
+ * (`reachAt`: the address we dialled, or, on the responder's side, the
+ * caller's source address at the port its `hi` says it accepts sync on),
+ * which the next round tries first; what the peer said about other
+ * members' WireGuard endpoints (nat_hints.ts); and, for each author the
+ * peer brought us newer entries of, that they came relayed through it.
  */
 
 import { MAX_DRIFT_MS } from "../crdt/hlc.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { HomeWriter } from "../storage/home_writer.ts";
 import type { SessionOutcome } from "./peer_session.ts";
+import { isInCgnat } from "../mesh/addresses.ts";
+import { formatEndpoint, parseEndpoint } from "../log/endpoint.ts";
+import { noteSeen } from "./nat_hints.ts";
+
+/** Endpoints remembered per peer in `reachAt`. */
+const MAX_REACH = 4;
+
+/** Where a synced session says the peer can be reached, if anywhere new. */
+function reachableAt(o: SessionOutcome, dialled: boolean): string | undefined {
+  if (!o.address || o.path === "mesh") return undefined;
+  let at;
+  try {
+    at = parseEndpoint(o.address);
+  } catch {
+    return undefined; // "stdio" and the like: no address known
+  }
+  // Through the tunnel (a mesh address) is no endpoint of the peer's.
+  if (isInCgnat(at.host) || at.host.includes("%")) return undefined;
+  if (dialled) return formatEndpoint(at);
+  const port = o.exchange?.peer.ports[0];
+  return port === undefined ? undefined : formatEndpoint({ host: at.host, port });
+}
+
+function remember(list: Record<string, number> | undefined, e: string, at: number) {
+  const all = Object.entries({ ...list ?? {}, [e]: at }).sort((a, b) => b[1] - a[1]);
+  return Object.fromEntries(all.slice(0, MAX_REACH));
+}
 
 /**
  * Record `o` (one session's outcome) in the writer's transaction. `dialled`:
@@ -46,6 +80,8 @@ export function recordOutcome(
       book.lastErrorCode = "";
       book.path = o.path;
       if (o.address) book.address = o.address;
+      const reach = reachableAt(o, dialled);
+      if (reach) book.reachAt = remember(book.reachAt, reach, now);
     } else {
       book.lastError = `${o.status}: ${o.error ?? ""}`;
       book.lastErrorAt = now;
@@ -64,6 +100,18 @@ export function recordOutcome(
       }
     }
   });
+  if (ex !== undefined && o.status === "synced") {
+    // Devices that peered by cards printed before either moved may hold two
+    // mesh ids for one set of members: every session moves both to the
+    // smaller, so the whole mesh agrees within a round (src/cli/peering.ts).
+    if (ex.peer.mesh < home.meshId) w.setMesh(ex.peer.mesh);
+    noteSeen(home, w, o.peer, ex.peer.seen, now);
+    for (const author of ex.newer) {
+      if (author === o.peer || author === home.device) continue;
+      if (home.view.member(author) === undefined) continue;
+      w.peer(author, (b) => b.relay = { via: o.peer!.hex, at: now });
+    }
+  }
   if (o.provisional !== undefined) {
     const list = home.local.get("provisional") ?? {};
     list[o.peer.hex] = { name: o.name, by: o.provisional.by.hex, seq: o.provisional.seq, at: now };

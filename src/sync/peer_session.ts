@@ -29,6 +29,7 @@ import { initiatorHandshake, responderHandshake } from "../transport/handshake_i
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import { admitInitiator } from "./admission.ts";
 import { type ExchangeResult, memberCheckpoints, runExchange } from "./exchange.ts";
+import { seenFor } from "./nat_hints.ts";
 
 /** How a session ended. */
 export type SessionStatus = "synced" | "unreachable" | "refused" | "failed";
@@ -152,6 +153,7 @@ async function exchangeOn(
     now: () => home.now(),
     ports: limits.ports,
     observed: meta.address,
+    seen: seenFor(home, peer, home.now()),
     acceptCheckpoint: memberCheckpoints(home, peer, provisional),
     budget: limits.budget,
     onReceived: limits.onReceived,

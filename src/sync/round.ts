@@ -5,15 +5,20 @@
  * entries we relay, and one more at random (so an idle round costs O(1) per
  * device and news still reaches everyone in a few rounds). Each peer is
  * dialled at its routes in turn (the mesh address first when the tunnel is
- * up); sessions run in parallel, each storing what it receives in short
- * transactions; bookkeeping is written once at the end.
+ * up), the endpoints a session last worked at first; a peer unreachable
+ * everywhere is looked for on the local links (round_discovery.ts). Before
+ * dialling, the device brings its own record up to date (its addresses,
+ * self_record.ts). Sessions run in parallel, each storing what it receives
+ * in short transactions; bookkeeping is written once at the end.
  */
 
 import type { DeviceRecord } from "../log/device_record.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
 import type { MemberInfo } from "../log/state.ts";
 import { syncsWithMycel } from "../mesh/plan.ts";
+import type { LocalAddress } from "../mesh/self_endpoints.ts";
 import { Home } from "../storage/home_handle.ts";
+import type { PeerBook } from "../storage/local_state.ts";
 import { connectTcp } from "../transport/tcp.ts";
 import { recordOutcome } from "./bookkeeping.ts";
 import {
@@ -22,6 +27,8 @@ import {
   type SessionLimits,
   type SessionOutcome,
 } from "./peer_session.ts";
+import { type DiscoveryOptions, type RoundFinder, roundFinder } from "./round_discovery.ts";
+import { refreshSelfRecord } from "./self_record.ts";
 
 /** One way to reach a peer. */
 export interface Route {
@@ -60,6 +67,10 @@ export interface RoundOptions {
   random?: () => number;
   /** Session budget and deadline, when not the defaults (see {@link SessionTuning}). */
   tuning?: SessionTuning;
+  /** This machine's addresses: the round first keeps the device's own record current. */
+  addresses?: () => readonly LocalAddress[];
+  /** Look for unreachable peers on the local links (default: not at all). */
+  discovery?: DiscoveryOptions;
 }
 
 /**
@@ -73,9 +84,27 @@ export interface SessionTuning {
   sessionTimeoutMs?: number;
 }
 
-/** The direct routes of `peer`: its advertised endpoints. */
-export function directRoutes(peer: DeviceRecord): Route[] {
-  return peer.endpoints.map((e) => ({ path: "direct", ...parseEndpoint(e) }));
+/** Endpoints that worked more than this long ago (ms) are no longer tried first. */
+export const REACH_MEMORY_MS = 7 * 24 * 3600_000;
+
+/**
+ * The direct routes of `peer`: where a session with it last worked (newest
+ * first, from `book.reachAt`), then its advertised endpoints.
+ */
+export function directRoutes(peer: DeviceRecord, book?: PeerBook, now = Date.now()): Route[] {
+  const remembered = Object.entries(book?.reachAt ?? {})
+    .filter(([, at]) => now - at < REACH_MEMORY_MS)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([e]) => e);
+  const routes: Route[] = [];
+  for (const e of new Set([...remembered, ...peer.endpoints])) {
+    try {
+      routes.push({ path: "direct", ...parseEndpoint(e) });
+    } catch {
+      // bookkeeping from an older release; the record's endpoints are checked
+    }
+  }
+  return routes;
 }
 
 /** Session limits for a read deadline of `timeoutMs`. */
@@ -133,13 +162,26 @@ async function syncPeer(
   routes: Route[],
   o: RoundOptions,
   admission: Uint8Array[],
+  finder?: RoundFinder,
 ): Promise<SessionOutcome> {
   const base = { peer: peer.key, name: peer.name, path: "direct", live: false };
-  if (routes.length === 0) {
+  if (routes.length === 0 && finder === undefined) {
     return { ...base, status: "unreachable", error: "it has no known endpoint" };
   }
   const errors: string[] = [];
-  for (const [i, r] of routes.entries()) {
+  const tried = new Set<string>();
+  let looked = false;
+  for (let i = 0;; i++) {
+    if (i === routes.length && finder && !looked) {
+      // Unreachable everywhere we knew: whatever the round's probe found.
+      looked = true;
+      for (const r of await finder.find(peer)) {
+        if (!tried.has(`${r.host} ${r.port}`)) routes.push(r);
+      }
+    }
+    if (i >= routes.length) break;
+    const r = routes[i];
+    tried.add(`${r.host} ${r.port}`);
     // Share the connect time among the routes: a dead first route (a tunnel
     // not up yet) must leave the direct one time to connect.
     const connectMs = Math.min(o.timeoutMs / (routes.length - i), 3000);
@@ -164,13 +206,15 @@ async function syncPeer(
       admission,
     );
   }
-  return { ...base, status: "unreachable", error: errors.join("; ") || "timed out" };
+  const none = routes.length === 0 ? "it has no known endpoint and was not found on the link" : "";
+  return { ...base, status: "unreachable", error: errors.join("; ") || none || "timed out" };
 }
 
 /** Run one round for the home at `root`. */
 export async function syncRound(root: string, o: RoundOptions): Promise<SessionOutcome[]> {
   const home = await Home.open(root, { write: true, now: o.now, env: o.env });
   try {
+    if (o.addresses) await refreshSelfRecord(home, o.addresses());
     const all = home.view.members()
       .filter((m) =>
         m.removed === undefined && m.record.key !== home.device && syncsWithMycel(m.record)
@@ -179,11 +223,24 @@ export async function syncRound(root: string, o: RoundOptions): Promise<SessionO
     const peers = o.only ? all : choosePeers(home, all, o);
     if (peers.length === 0) return [];
     const keys = await home.noiseKeys();
-    const routes = o.routes ?? directRoutes;
+    const routes = o.routes ??
+      ((peer: DeviceRecord) => directRoutes(peer, home.local.peer(peer.key), home.now()));
     const ref = home.local.get("admission");
     const admission = ref ? [Uint8Array.fromBase64(ref.entry)] : [];
+    // The ports we accept sync on, told to each peer (it may call back there).
+    const own = home.view.member(home.device)?.record.endpoints ?? [];
+    const ports = o.ports ?? [...new Set(own.map((e) => parseEndpoint(e).port))].slice(0, 8);
+    const finder = o.discovery ? roundFinder(home, peers, ports[0] ?? 0, o.discovery) : undefined;
     const outcomes = await Promise.all(peers.map(async (p) => {
-      const out = await syncPeer(home, keys, p.record, await routes(p.record, home), o, admission);
+      const out = await syncPeer(
+        home,
+        keys,
+        p.record,
+        [...await routes(p.record, home)],
+        { ...o, ports },
+        admission,
+        finder,
+      );
       o.onOutcome?.(out);
       return out;
     }));

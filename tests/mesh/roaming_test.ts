@@ -121,3 +121,40 @@ Deno.test("remember() keeps the newest endpoints only, each at its latest time",
     for (const [, at] of dropped) assert.ok(at <= oldestKept);
   }));
 });
+
+Deno.test("a dead tunnel goes where another member lately saw the peer (NAT traversal), on every apply", () => {
+  const hint = { endpoint: "203.0.113.9:40001", at: (NOW - 30) * 1000 };
+  const recorded = ["10.0.0.5:51871"];
+  for (const rotate of [true, false]) {
+    assert.deepEqual(
+      chooseEndpoint(recorded, {}, wgPeer("10.0.0.5:51871", 600), NOW, rotate, hint),
+      { endpoint: "203.0.113.9:40001", reason: "told" },
+    );
+  }
+  // A live tunnel keeps WireGuard's endpoint whatever anyone says.
+  assert.equal(
+    chooseEndpoint(recorded, {}, wgPeer("198.51.100.1:5", 10), NOW, true, hint).reason,
+    "wireguard",
+  );
+  // A stale hint (older than a live handshake would be) is not acted on.
+  const stale = { ...hint, at: (NOW - LIVE_HANDSHAKE_S - 1) * 1000 };
+  assert.deepEqual(
+    chooseEndpoint(recorded, {}, undefined, NOW, true, stale),
+    { endpoint: "10.0.0.5:51871", reason: "first" },
+  );
+});
+
+Deno.test("between rounds a dead tunnel keeps its endpoint, unless something newer worked since", () => {
+  const dead = wgPeer("192.0.2.2:51871", 600);
+  const old = { "192.0.2.2:51871": (NOW - 600) * 1000 };
+  assert.deepEqual(chooseEndpoint(["192.0.2.2:51871"], old, dead, NOW, false), {
+    endpoint: "192.0.2.2:51871",
+    reason: "kept",
+  });
+  // The peer moved and a sync session just reached it at 192.0.2.12.
+  const moved = { ...old, "192.0.2.12:51871": (NOW - 5) * 1000 };
+  assert.deepEqual(chooseEndpoint(["192.0.2.12:51871"], moved, dead, NOW, false), {
+    endpoint: "192.0.2.12:51871",
+    reason: "first",
+  });
+});

@@ -19,9 +19,33 @@ import type { DeviceRecord } from "../../log/device_record.ts";
 import { allocateIpv4 } from "../../mesh/addresses.ts";
 import { findInterface, meshUp, type UpResult } from "../../mesh/interface.ts";
 import { DEFAULT_INTERFACE, DEFAULT_WG_PORT, ipv4Losers, planInterface } from "../../mesh/plan.ts";
-import { remember } from "../../mesh/roaming.ts";
+import { type EndpointHistory, remember } from "../../mesh/roaming.ts";
+import { formatEndpoint, parseEndpoint } from "../../log/endpoint.ts";
+import type { PeerBook } from "../../storage/local_state.ts";
 import { canAdminNetwork, type Platform, type Runner, systemRunner } from "../../mesh/system.ts";
 import type { Home } from "../../storage/home_handle.ts";
+
+/**
+ * A peer's WireGuard history plus, for each host a sync session reached it
+ * at directly (`reachAt`), that host at its WireGuard port, as of then: a
+ * laptop that moved is first looked for where sync just found it.
+ */
+export function withReached(book: PeerBook, wgPort: number): EndpointHistory | undefined {
+  const out: EndpointHistory = { ...book.wgEndpoints ?? {} };
+  if (wgPort > 0) {
+    for (const [e, at] of Object.entries(book.reachAt ?? {})) {
+      let host;
+      try {
+        host = parseEndpoint(e).host;
+      } catch {
+        continue;
+      }
+      const wg = formatEndpoint({ host, port: wgPort });
+      out[wg] = Math.max(out[wg] ?? 0, at);
+    }
+  }
+  return Object.keys(out).length === 0 ? undefined : out;
+}
 
 /** How to apply. */
 export interface ApplyOptions {
@@ -74,9 +98,14 @@ export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyRepor
   }
   const plan = planInterface(view, home.meshId, self.id, fields);
   const keyOf = new Map<string, DeviceKey>(view.members().map((m) => [m.record.id, m.record.key]));
+  const wgPortOf = new Map(view.members().map((m) => [m.record.id, m.record.wgPort]));
   const history = (id: string) => {
     const key = keyOf.get(id);
-    return key === undefined ? undefined : home.local.peer(key).wgEndpoints;
+    return key === undefined ? undefined : withReached(home.local.peer(key), wgPortOf.get(id) ?? 0);
+  };
+  const hint = (id: string) => {
+    const key = keyOf.get(id);
+    return key === undefined ? undefined : home.local.peer(key).wgHint;
   };
   const up = await meshUp({
     ifname,
@@ -88,6 +117,7 @@ export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyRepor
     create: o.create,
     rotate: o.create,
     history,
+    hint,
   });
   if (!up.present) return { ifname, port, up, peers: plan.peers.length };
   await home.write(async (w) => {

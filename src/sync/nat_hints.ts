@@ -1,0 +1,55 @@
+/**
+ * @module nat_hints
+ * NAT traversal through the user's own devices. A device whose WireGuard
+ * sees other members' tunnels (a home server with a public address: each
+ * NATed device keeps a tunnel to it, and WireGuard records the address and
+ * port its packets come from, the NAT's mapping) tells every peer it syncs
+ * with where it sees the others (`hi`'s `seen`, from the endpoints its
+ * last applies found live: `PeerBook.wgEndpoints`). The receiver notes it
+ * (`PeerBook.wgHint`) and its next apply points its own tunnel there; the
+ * other device does the same with ours, so both send at once and both NATs
+ * let the other's packets in. Only members' tunnels are told, only to
+ * members (inside Noise), and only endpoints seen alive within the last
+ * three minutes.
+ */
+
+import type { DeviceKey } from "../log/device_key.ts";
+import { LIVE_HANDSHAKE_S } from "../mesh/roaming.ts";
+import { MAX_SEEN, type SeenEndpoint } from "../protocol/sync_messages.ts";
+import type { Home } from "../storage/home_handle.ts";
+import type { HomeWriter } from "../storage/home_writer.ts";
+
+/** A hint older than this (ms) is not acted on. */
+export const HINT_FRESH_MS = LIVE_HANDSHAKE_S * 1000;
+
+/** What we tell `peer`: where our WireGuard saw each other member alive lately. */
+export function seenFor(home: Home, peer: DeviceKey, now: number): SeenEndpoint[] {
+  const out: SeenEndpoint[] = [];
+  const books = home.local.peers();
+  for (const m of home.view.members()) {
+    const key = m.record.key;
+    if (m.removed !== undefined || key === home.device || key === peer) continue;
+    const newest = Object.entries(books.get(key)?.wgEndpoints ?? {})
+      .filter(([, at]) => now - at <= HINT_FRESH_MS)
+      .sort((a, b) => b[1] - a[1])[0];
+    if (newest) out.push({ device: key, endpoint: newest[0] });
+    if (out.length === MAX_SEEN) break;
+  }
+  return out;
+}
+
+/** Note what `from` told us about other members (in the round's transaction). */
+export function noteSeen(
+  home: Home,
+  w: HomeWriter,
+  from: DeviceKey,
+  seen: readonly SeenEndpoint[],
+  now: number,
+): void {
+  for (const s of seen) {
+    if (s.device === home.device || s.device === from) continue;
+    const m = home.view.member(s.device);
+    if (m === undefined || m.removed !== undefined) continue;
+    w.peer(s.device, (b) => b.wgHint = { endpoint: s.endpoint, at: now, via: from.hex });
+  }
+}
