@@ -12,7 +12,7 @@ _mycel() {
   done
   if [[ "$prev" == --home ]]; then COMPREPLY=($(compgen -d -- "$cur")); return; fi
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'app completion config doctor help init keys log man mesh pair pattern pref repair service status sync --help --version --home --no-sync' -- "$cur"))
+    COMPREPLY=($(compgen -W 'app completion config discovery doctor help init keys log man mesh pair pattern pref repair service status sync --help --version --home --no-sync' -- "$cur"))
     return
   fi
   cmd="${words[*]:0:2}"
@@ -169,6 +169,12 @@ _mycel() {
         --home) return;;
       esac
       COMPREPLY=($(compgen -W '--qr --home --no-sync --help' -- "$cur")); return;;
+    'discovery respond')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--stdio --home --help' -- "$cur")); return;;
     'sync now')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -223,6 +229,7 @@ _mycel() {
       COMPREPLY=($(compgen -W '--keys --force --json --home --help' -- "$cur")); return;;
     'help app') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add list' -- "$cur")); return;;
     'help config') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'export get import list set unset' -- "$cur")); return;;
+    'help discovery') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'respond' -- "$cur")); return;;
     'help keys') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'export import where' -- "$cur")); return;;
     'help mesh') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove set-endpoint up' -- "$cur")); return;;
     'help pattern') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add list remove' -- "$cur")); return;;
@@ -286,13 +293,14 @@ _mycel() {
     case "${words[0]}" in
     app) COMPREPLY=($(compgen -W 'add list' -- "$cur")); return;;
     config) COMPREPLY=($(compgen -W 'export get import list set unset' -- "$cur")); return;;
+    discovery) COMPREPLY=($(compgen -W 'respond' -- "$cur")); return;;
     keys) COMPREPLY=($(compgen -W 'export import where' -- "$cur")); return;;
     mesh) COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove set-endpoint up' -- "$cur")); return;;
     pattern) COMPREPLY=($(compgen -W 'add list remove' -- "$cur")); return;;
     pref) COMPREPLY=($(compgen -W 'get list set unset' -- "$cur")); return;;
     service) COMPREPLY=($(compgen -W 'install status uninstall' -- "$cur")); return;;
     sync) COMPREPLY=($(compgen -W 'now serve' -- "$cur")); return;;
-    help) COMPREPLY=($(compgen -W 'app completion config doctor init keys log man mesh pair pattern pref repair service status sync' -- "$cur")); return;;
+    help) COMPREPLY=($(compgen -W 'app completion config discovery doctor init keys log man mesh pair pattern pref repair service status sync' -- "$cur")); return;;
     esac
   fi
 }

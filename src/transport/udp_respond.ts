@@ -60,27 +60,36 @@ const PROBER_QUIET_MS = 2000;
 class Answerer {
   #seen = new Set<string>();
   #probers = new Map<string, number>();
-  #ring?: { window: number; keys: WindowKeys[] };
+  #rings?: { window: number; secrets: Uint8Array[]; keys: WindowKeys[][] };
   #second = 0;
   #count = 0;
   constructor(private o: RespondOptions, private perProber = false) {}
 
   answer(msg: Uint8Array, host?: string): { bytes: Uint8Array; replyPort: number } | undefined {
     const now = (this.o.now ?? Date.now)();
-    // Keys change every window; derive them once per window, not per packet.
+    // Keys change every window; derive them once per window (and secret), not per packet.
     const window = windowAt(now);
-    if (this.#ring?.window !== window) {
-      this.#ring = { window, keys: keyring(this.o.identity.secret, now) };
+    const secrets = [this.o.identity.secret, ...(this.o.identity.also ?? [])];
+    if (
+      this.#rings?.window !== window || this.#rings.secrets.length !== secrets.length ||
+      this.#rings.secrets.some((x, i) => x !== secrets[i])
+    ) {
+      this.#rings = { window, secrets, keys: secrets.map((x) => keyring(x, now)) };
     }
-    const keys = this.#ring.keys;
-    let p;
-    try {
-      if (msg.length !== PACKET_BYTES || msg[3] !== 0x11) return undefined;
-      p = decodePacket(msg, keys);
-    } catch {
-      return undefined;
+    if (msg.length !== PACKET_BYTES || msg[3] !== 0x11) return undefined;
+    let p: ReturnType<typeof decodePacket> | undefined;
+    let keys: WindowKeys[] = [];
+    for (const ring of this.#rings.keys) {
+      try {
+        p = decodePacket(msg, ring);
+        keys = ring;
+        break;
+      } catch {
+        // another mesh's, or under the next secret
+      }
     }
-    const k = keys.find((x) => x.window === p.window)!;
+    if (p === undefined) return undefined;
+    const k = keys.find((x) => x.window === p!.window)!;
     if (toHex(p.tag) === toHex(deviceTag(k, this.o.identity.deviceId))) return undefined; // our own
     const key = toHex(p.nonce);
     if (this.#seen.has(key)) return undefined;

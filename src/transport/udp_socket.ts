@@ -13,6 +13,8 @@ import type { Target } from "./udp_targets.ts";
 export interface DiscoveryIdentity {
   /** The mesh-wide discovery secret (docs/discovery.md says where it comes from). */
   secret: Uint8Array;
+  /** Other secrets whose probes are answered too (under the secret they came with). */
+  also?: readonly Uint8Array[];
   /** This device's id. */
   deviceId: string;
   /** TCP port this device accepts sync on (0: none). */

@@ -88,7 +88,14 @@ Deno.test("the table declares exit codes and global flags consistently", () => {
 
 Deno.test("every command that prints data takes --json (files and logs excepted)", () => {
   // These print a file in its own format (config export has --format json) or a log.
-  const exempt = ["config export", "mesh export-wg", "sync serve", "completion", "man"];
+  const exempt = [
+    "config export",
+    "mesh export-wg",
+    "sync serve",
+    "discovery respond",
+    "completion",
+    "man",
+  ];
   for (const c of COMMANDS.commands) {
     const name = c.path.join(" ");
     assert.equal(c.flags.some((f) => f.name === "json"), !exempt.includes(name), name);

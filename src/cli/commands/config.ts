@@ -7,6 +7,8 @@
 import { canonicalJson, isJson, type Json } from "../../crdt/json.ts";
 import { ExitCode, MycelError } from "../../errors.ts";
 import { checkConfigKey } from "../../log/ops.ts";
+import type { StateView } from "../../log/state.ts";
+import { isReservedConfigKey } from "../../mesh/discovery_key.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import type { ConfigFormat } from "../config_file.ts";
 import { plural } from "../human.ts";
@@ -34,13 +36,36 @@ export function looksLikeBrokenJson(text: string, stored: Json): boolean {
   return typeof stored === "string" && /^\s*[{["]/.test(text) && stored === text;
 }
 
+/** A config key the user may set or read: any valid key but mycel's own (`mycel.`). */
+function userConfigKey(text: string): string {
+  const key = checkConfigKey(text);
+  if (isReservedConfigKey(key)) {
+    throw new MycelError(
+      "bad_input",
+      "use config key",
+      "keys starting with `mycel.` are mycel's own",
+      {
+        value: JSON.stringify(key),
+        hint: "Pick another name.",
+        exit: ExitCode.usage,
+      },
+    );
+  }
+  return key;
+}
+
+/** The config the user sees (mycel's own keys hidden). */
+function userConfigs(view: StateView): [string, Json][] {
+  return view.configs().filter(([k]) => !isReservedConfigKey(k));
+}
+
 const base = kvCommands({
   group: "config",
   noun: "config key",
   space: "config",
   get: (view, key) => view.config(key),
-  entries: (view) => view.configs(),
-  checkKey: checkConfigKey,
+  entries: userConfigs,
+  checkKey: userConfigKey,
   parseValue: (text, flags, out) => {
     const value = parseConfigValue(text, flags.string === true);
     if (flags.string !== true && looksLikeBrokenJson(text, value)) {
@@ -100,6 +125,7 @@ const importCommand: CommandSpec = {
     }
     if (format === undefined) format = text.trimStart().startsWith("{") ? "json" : "toml";
     const entries = await parseConfigFile(text, format, path);
+    for (const [k] of entries) userConfigKey(k);
     await withWrite(ctx, async (w) => {
       const changed = entries.filter(([k, v]) =>
         canonicalJson(w.view.config(k)) !== canonicalJson(v)
@@ -132,7 +158,7 @@ const exportCommand: CommandSpec = {
   flags: [{ ...FORMAT, help: "json (default) or toml" }],
   ...LOCAL,
   async run(ctx, input) {
-    const entries = await withRead(ctx, (home) => home.view.configs());
+    const entries = await withRead(ctx, (home) => userConfigs(home.view));
     const { nestConfig, renderConfigFile } = await import("../config_file.ts");
     const doc = nestConfig(
       entries,

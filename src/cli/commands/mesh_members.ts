@@ -9,6 +9,7 @@
  * is about to remove, and asks on a terminal; elsewhere it needs `--yes`.
  */
 
+import { newDiscoveryKeyOp } from "../../mesh/discovery_key.ts";
 import { ExitCode, MycelError } from "../../errors.ts";
 import type { DeviceKey } from "../../log/device_key.ts";
 import type { Home } from "../../storage/home_handle.ts";
@@ -199,7 +200,11 @@ export const meshMemberCommands: CommandSpec[] = [
         if (w.view.member(key)?.removed !== undefined) return;
         // Entries of it that we hold stay valid everywhere; later ones do not.
         const upTo = home.log.head(key)?.seq ?? 0;
-        await commitOps(w, [{ type: "device.revoke", device: key, upTo }]);
+        // A fresh discovery secret in the same entry: the removed device never learns it.
+        await commitOps(w, [
+          { type: "device.revoke", device: key, upTo },
+          newDiscoveryKeyOp(w.view),
+        ]);
       });
       report("removed");
       // Drop it from this device's WireGuard now, not at the next `mesh up`.

@@ -7,6 +7,7 @@
 
 import { toHex } from "../../bytes.ts";
 import { shortDeviceId } from "../../log/device_id.ts";
+import { isReservedConfigKey } from "../../mesh/discovery_key.ts";
 import type { Home } from "../../storage/home_handle.ts";
 import { skewBeyondDrift } from "../../sync/bookkeeping.ts";
 import { safeText } from "../../text_safety.ts";
@@ -90,7 +91,7 @@ export async function statusJson(home: Home, now: number = Date.now()): Promise<
     },
     home: home.paths.root,
     counts: {
-      config: view.configs().length,
+      config: view.configs().filter(([k]) => !isReservedConfigKey(k)).length,
       preferences: view.prefs().length,
       apps: view.apps().length,
       patterns: view.patterns().length,

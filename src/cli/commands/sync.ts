@@ -96,13 +96,19 @@ export function outcomeLine(o: SessionOutcome): Text {
   return [`${who}: `, { text: o.status, tone }, `: ${safeText(how)}${forks}${refused}`];
 }
 
+/** LAN discovery is on unless MYCEL_DISCOVERY=off (docs/discovery.md). */
+export function discoveryOn(env: (name: string) => string | undefined): boolean {
+  return env("MYCEL_DISCOVERY") !== "off";
+}
+
 async function syncNow(
   ctx: CommandContext,
-  o: { json: boolean; timeoutMs: number; all: boolean; quiet: boolean },
+  o: { json: boolean; timeoutMs: number; all: boolean; quiet: boolean; push: boolean },
 ): Promise<number> {
   const { syncRound } = await import("../../sync/round.ts");
   const { meshRoutes } = await import("../routes.ts");
-  const routes = meshRoutes();
+  const { addressesFrom } = await import("../../sync/self_record.ts");
+  const routes = meshRoutes(ctx.now);
   // The round's view of local state says whether a mesh interface is recorded.
   let mesh: { interface: string } | undefined | "unknown" = "unknown";
   const outcomes = await syncRound(homeRoot(ctx), {
@@ -115,6 +121,10 @@ async function syncNow(
       return routes(peer, home);
     },
     tuning: sessionTuning(ctx.env),
+    // The device's own record follows its addresses (checked each round).
+    addresses: () => addressesFrom(ctx.env),
+    // A background push after a write stays quick: no probe.
+    ...(o.push || !discoveryOn(ctx.env) ? {} : { discovery: {} }),
     progress: o.quiet ? undefined : ctx.out.progress,
     // Each peer's line as its session ends (everything it sent is stored by
     // then), not all of them after the slowest.
@@ -159,6 +169,45 @@ async function syncNow(
 
 /** The `sync` commands. */
 export const syncCommands: CommandSpec[] = [
+  {
+    path: ["discovery", "respond"],
+    summary: "answer LAN discovery probes handed over by the mycel-discovery socket unit",
+    description:
+      "--stdio reads the probes of members looking for this device from standard input (a\n" +
+      "systemd datagram socket, Accept=no, on UDP 7850), answers each with this device's\n" +
+      "sync port, and exits after 10 quiet seconds. See docs/discovery.md.",
+    args: [],
+    flags: [
+      { name: "stdio", help: "read probes from standard input (required)" },
+      {
+        name: "sync-port",
+        value: "N",
+        help: "TCP port this device accepts sync on (default: its recorded endpoint's)",
+      },
+    ],
+    ...LOCAL,
+    async run(ctx, input) {
+      if (input.flags.stdio !== true) {
+        throw usageError("run mycel discovery respond", "give --stdio (systemd hands the socket)");
+      }
+      const portText = input.flags["sync-port"] as string | undefined;
+      const syncPort = portText === undefined ? undefined : Number(portText);
+      if (
+        syncPort !== undefined && (!Number.isInteger(syncPort) || syncPort < 1 || syncPort > 65535)
+      ) {
+        throw usageError("use --sync-port", "it must be 1–65535", { value: portText });
+      }
+      const { answerStdio } = await import("../../sync/discovery_serve.ts");
+      const n = await answerStdio(homeRoot(ctx), {
+        syncPort,
+        env: ctx.env,
+        log: (line) => ctx.out.error(safeText(line)),
+      });
+      ctx.out.error(`answered ${n} probe${n === 1 ? "" : "s"}`);
+      // The last read of standard input cannot be cancelled: leave now.
+      Deno.exit(ExitCode.ok);
+    },
+  },
   {
     path: ["sync", "now"],
     summary: "run one sync round with every peer, in parallel",
@@ -209,6 +258,7 @@ export const syncCommands: CommandSpec[] = [
         timeoutMs,
         all: input.flags.all === true,
         quiet: input.flags.quiet === true,
+        push,
       });
     },
   },
@@ -217,8 +267,10 @@ export const syncCommands: CommandSpec[] = [
     summary: "answer sync connections (--stdio for inetd/systemd, or --listen HOST:PORT)",
     description:
       "--stdio serves one session on stdin/stdout (systemd socket with Accept=yes, or\n" +
-      "inetd). --listen serves in the foreground until SIGINT/SIGTERM. One line per session\n" +
-      "goes to standard error.",
+      "inetd). --listen serves in the foreground until SIGINT/SIGTERM, and answers LAN\n" +
+      "discovery probes of the mesh's members on UDP 7850 (unless MYCEL_DISCOVERY=off or\n" +
+      "the discovery socket unit holds that port). One line per session goes to standard\n" +
+      "error.",
     args: [],
     flags: [
       { name: "stdio", help: "serve one session on stdin/stdout" },
@@ -255,11 +307,23 @@ export const syncCommands: CommandSpec[] = [
         return o.status === "synced" ? ExitCode.ok : ExitCode.failure;
       }
       const ep = parseEndpoint(listen!);
+      let answering: Promise<void> = Promise.resolve();
       await serve.serveListen(homeRoot(ctx), ep.host, ep.port, ctx.signal, {
         ...options,
-        onListening: (port) =>
-          ctx.out.error(`listening on ${ep.host.includes(":") ? `[${ep.host}]` : ep.host}:${port}`),
+        onListening: (port) => {
+          ctx.out.error(`listening on ${ep.host.includes(":") ? `[${ep.host}]` : ep.host}:${port}`);
+          // Members looking for this device on the link find it here (docs/discovery.md).
+          if (discoveryOn(ctx.env)) {
+            answering = import("../../sync/discovery_serve.ts").then((d) =>
+              d.answerWhileServing(homeRoot(ctx), port, ctx.signal, {
+                env: ctx.env,
+                log: (line) => ctx.out.error(safeText(line)),
+              })
+            ).catch((e) => ctx.out.error(`discovery: ${safeText((e as Error).message)}`));
+          }
+        },
       });
+      await answering;
       return ExitCode.ok;
     },
   },

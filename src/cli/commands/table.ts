@@ -31,6 +31,7 @@ export const COMMANDS: CommandTable = {
     { name: "app", summary: "installed apps (grow-only list)" },
     { name: "pattern", summary: "learned patterns (observed-remove set)" },
     { name: "sync", summary: "exchange changes with peers (encrypted, one round)" },
+    { name: "discovery", summary: "answer members looking for this device on the local link" },
     {
       name: "service",
       summary: "run sync every 30 s (systemd timer and socket, launchd, or cron)",
