@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Debian packages the test suite uses: WireGuard userspace and tools plus
-# iproute2 for the namespace mesh tests, systemd for systemd-socket-activate
+# iproute2 for the namespace mesh tests (nftables for their NAT routers), systemd for systemd-socket-activate
 # and systemd-analyze, zsh and fish to check the completion files, groff-base
 # to render the man page, hyperfine for the whole-command benchmarks;
 # dbus-daemon, dbus-bin (dbus-send), gnome-keyring and libsecret-tools
@@ -20,6 +20,6 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
-  wireguard-go wireguard-tools iproute2 iputils-ping iperf3 \
+  wireguard-go wireguard-tools iproute2 iputils-ping iperf3 nftables \
   systemd tmux zsh fish groff-base hyperfine procps ca-certificates git \
   dbus-daemon dbus-bin gnome-keyring libsecret-tools

@@ -63,6 +63,20 @@ async function specOf(ctx: CommandContext, input: ParsedInput, p: ServicePlatfor
   };
 }
 
+/**
+ * User units stop when the user's last session ends unless systemd keeps the
+ * user's manager running ("lingering"): say how, when it is off. Undefined
+ * when it is on or when the user cannot be told apart.
+ */
+async function lingerNote(ctx: CommandContext): Promise<string | undefined> {
+  const user = ctx.env("USER") ?? ctx.env("LOGNAME");
+  if (!user || /[^\w.-]/.test(user)) return undefined;
+  const on = await Deno.stat(`/var/lib/systemd/linger/${user}`).then(() => true, () => false);
+  if (on) return undefined;
+  return "note: user units run only while you are logged in; to keep syncing after you log " +
+    `out (and from boot), run \`loginctl enable-linger ${user}\` once (or install system units as root).`;
+}
+
 /** Run `service install` on platform `p`. */
 export async function serviceInstall(
   outer: CommandContext,
@@ -113,13 +127,20 @@ export async function serviceInstall(
     const { renderCron } = await import("../service/units.ts");
     // flock(1) is util-linux: Linux only (the round guard covers the rest).
     const cronLock = p.os === "linux" ? `${spec.home}/cron.lock` : undefined;
+    // Incoming sync (and LAN discovery): cron cannot hand over sockets, so a
+    // third line keeps one `sync serve --listen` running (see renderCron).
+    const listen = {
+      address: `0.0.0.0:${spec.port}`,
+      ...(p.os === "linux" ? { lockFile: `${spec.home}/serve.lock` } : {}),
+    };
+    const what = `incoming sync on TCP ${spec.port} and LAN discovery: the third line keeps ` +
+      "`mycel sync serve --listen` running (started again within a minute if it stops)";
     if (input.flags.apply) {
-      ctx.out.write(await installCron(spec, await runnerOf(p), cronLock));
-      ctx.out.error(
-        "Installed into your crontab. Incoming connections need `mycel sync serve --listen` running.",
-      );
+      ctx.out.write(await installCron(spec, await runnerOf(p), cronLock, listen));
+      ctx.out.error(`Installed into your crontab: a sync round every 30 s; ${what}.`);
     } else {
-      ctx.out.write(renderCron(spec, cronLock));
+      ctx.out.write(renderCron(spec, cronLock, listen));
+      ctx.out.error(`A sync round every 30 s; ${what}.`);
       ctx.out.error("Add these lines with `crontab -e`, or run again with --apply.");
     }
     return ExitCode.ok;
@@ -146,9 +167,13 @@ export async function serviceInstall(
   if (result.enabled) {
     ctx.out.line(
       agents
-        ? `loaded local.mycel.sync (${every}) and local.mycel.serve (port ${spec.port})`
-        : `enabled mycel-sync.timer (${every}) and mycel-sync.socket (port ${spec.port})`,
+        ? `loaded local.mycel.sync (${every}), local.mycel.serve (port ${spec.port}) and ` +
+          "local.mycel.discovery (UDP 7850)"
+        : `enabled mycel-sync.timer (${every}), mycel-sync.socket (port ${spec.port}) and ` +
+          "mycel-discovery.socket (UDP 7850)",
     );
+    const linger = backend === "systemd" && scope === "user" ? await lingerNote(ctx) : undefined;
+    if (linger) ctx.out.error(linger);
   } else {
     const { enableHint } = await import("../service/backend.ts");
     ctx.out.line(`${result.note}; ${enableHint(backend, scope, uidOf(p), result.files)}`);

@@ -7,6 +7,7 @@
 
 import type { ServiceScope } from "./install.ts";
 import { AGENT_LABELS } from "./launchd.ts";
+import { ENABLED_UNITS } from "./units.ts";
 
 /** A scheduler. */
 export type ServiceBackend = "systemd" | "launchd" | "cron";
@@ -29,5 +30,5 @@ export function enableHint(
     return `load later with: ${loads.join(" && ")}`;
   }
   const how = scope === "user" ? "systemctl --user" : "systemctl";
-  return `enable later with: ${how} enable --now mycel-sync.timer mycel-sync.socket`;
+  return `enable later with: ${how} enable --now ${ENABLED_UNITS.join(" ")}`;
 }

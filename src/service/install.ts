@@ -8,7 +8,14 @@
 
 import { writeFileAtomic } from "../storage/atomic.ts";
 import type { Runner } from "../mesh/system.ts";
-import { CRON_MARKER, renderCron, renderUnits, type ServiceSpec, UNIT_NAMES } from "./units.ts";
+import {
+  CRON_MARKER,
+  ENABLED_UNITS,
+  renderCron,
+  renderUnits,
+  type ServiceSpec,
+  UNIT_NAMES,
+} from "./units.ts";
 
 /** Where units go. */
 export type ServiceScope = "user" | "system";
@@ -66,7 +73,7 @@ export async function installUnits(
   await runner.run("systemctl", ctl(scope, "daemon-reload"));
   const r = await runner.run(
     "systemctl",
-    ctl(scope, "enable", "--now", "mycel-sync.timer", "mycel-sync.socket"),
+    ctl(scope, "enable", "--now", ...ENABLED_UNITS),
   );
   if (r.code !== 0) return { files, enabled: false, note: r.stderr.trim().split("\n")[0] };
   return { files, enabled: true };
@@ -81,7 +88,7 @@ export async function uninstallUnits(
   if (await systemdRunning()) {
     await runner.run(
       "systemctl",
-      ctl(scope, "disable", "--now", "mycel-sync.timer", "mycel-sync.socket"),
+      ctl(scope, "disable", "--now", ...ENABLED_UNITS),
     );
   }
   const removed: string[] = [];
@@ -154,8 +161,9 @@ export async function installCron(
   spec: ServiceSpec,
   runner: Runner,
   lockFile?: string,
+  listen?: { address: string; lockFile?: string },
 ): Promise<string> {
-  const lines = renderCron(spec, lockFile);
+  const lines = renderCron(spec, lockFile, listen);
   const current = await runner.run("crontab", ["-l"]);
   const kept = current.code === 0 ? withoutMycel(current.stdout) : "";
   await runner.run("crontab", ["-"], { stdin: kept + lines });
@@ -172,13 +180,14 @@ export async function uninstallCron(runner: Runner): Promise<number> {
   return removed;
 }
 
-/** `text` without the marker line and the two lines after it. */
+/** `text` without the marker line and mycel's job lines after it (two or three). */
 export function withoutMycel(text: string): string {
   const out: string[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     if (lines[i] === CRON_MARKER) {
       i += 2;
+      if (/ sync serve --listen /.test(lines[i + 1] ?? "")) i++;
       continue;
     }
     out.push(lines[i]);

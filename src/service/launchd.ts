@@ -16,10 +16,16 @@
  *   `sync now`'s per-peer lines (stdout) are dropped: `service status` shows
  *   the last round.
  *
+ * - `local.mycel.discovery` holds UDP 7850 (`SockType` dgram) with
+ *   `inetdCompatibility` `Wait` true: on the first LAN discovery probe
+ *   launchd starts `mycel discovery respond --stdio` with the socket as
+ *   stdin; it answers and exits after 10 quiet seconds (docs/discovery.md).
+ *
  * `launchctl bootstrap gui/UID PLIST` loads an agent; `bootout` first makes a
  * re-install replace the loaded one.
  */
 
+import { DISCOVERY_PORT } from "../protocol/discovery.ts";
 import { type PlistDict, renderPlist } from "./plist.ts";
 import type { ServiceSpec, UnitFile } from "./units.ts";
 
@@ -29,8 +35,11 @@ export const SYNC_LABEL = "local.mycel.sync";
 /** Label of the socket agent. */
 export const SERVE_LABEL = "local.mycel.serve";
 
+/** Label of the discovery agent. */
+export const DISCOVERY_LABEL = "local.mycel.discovery";
+
 /** Labels in install order. */
-export const AGENT_LABELS = [SYNC_LABEL, SERVE_LABEL];
+export const AGENT_LABELS = [SYNC_LABEL, SERVE_LABEL, DISCOVERY_LABEL];
 
 /** `~/Library/LaunchAgents` of the user whose home folder is `home`. */
 export function launchAgentDir(home: string): string {
@@ -46,7 +55,7 @@ function argv(spec: ServiceSpec, ...args: string[]): string[] {
   return [...spec.exec, "--home", spec.home, ...args];
 }
 
-/** The two agent plists (`<label>.plist`), logs in `logDir`. */
+/** The agent plists (`<label>.plist`, in {@link AGENT_LABELS} order), logs in `logDir`. */
 export function renderAgents(spec: ServiceSpec, logDir: string): UnitFile[] {
   const session = spec.sessionSeconds ?? 30;
   // Paths only (MYCEL_PASSPHRASE_FILE), never a secret: see service/unit_keys.ts.
@@ -80,6 +89,27 @@ export function renderAgents(spec: ServiceSpec, logDir: string): UnitFile[] {
         ...env,
         ProcessType: "Background",
         StandardErrorPath: `${logDir}/serve.log`,
+      }),
+    },
+    {
+      name: `${DISCOVERY_LABEL}.plist`,
+      content: renderPlist({
+        Label: DISCOVERY_LABEL,
+        ProgramArguments: argv(
+          spec,
+          "discovery",
+          "respond",
+          "--stdio",
+          "--sync-port",
+          String(spec.port),
+        ),
+        Sockets: {
+          Listeners: { SockServiceName: String(DISCOVERY_PORT), SockType: "dgram" },
+        },
+        inetdCompatibility: { Wait: true },
+        ...env,
+        ProcessType: "Background",
+        StandardErrorPath: `${logDir}/discovery.log`,
       }),
     },
   ];

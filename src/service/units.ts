@@ -5,7 +5,10 @@
  * and 30 s after each run (`AccuracySec=1s`: the default accuracy is a
  * minute); a oneshot unit never overlaps itself. A socket with `Accept=yes`
  * hands each incoming connection to a `mycel-sync@.service` instance running
- * `mycel sync serve --stdio`. Without systemd, two cron lines a minute (the
+ * `mycel sync serve --stdio`. A datagram socket on UDP 7850 (`Accept=no`)
+ * starts `mycel discovery respond --stdio` on the first LAN discovery probe
+ * of a member looking for this device; it answers and exits after 10 quiet
+ * seconds (docs/discovery.md). Without systemd, two cron lines a minute (the
  * second after `sleep 30`) give the same cadence, both under `flock -n`
  * where the system has it (Linux; macOS has no flock, and `sync now` skips
  * itself anyway while another round of the same home runs: its round guard,
@@ -19,6 +22,7 @@
  */
 
 import { refuseControl } from "../mesh/child_env.ts";
+import { DISCOVERY_PORT } from "../protocol/discovery.ts";
 import { credentialUnitLine, unitValue } from "./unit_values.ts";
 
 /** A unit file to write. */
@@ -66,7 +70,12 @@ export const UNIT_NAMES = [
   "mycel-sync.timer",
   "mycel-sync.socket",
   "mycel-sync@.service",
+  "mycel-discovery.socket",
+  "mycel-discovery.service",
 ];
+
+/** The units `service install` enables (the services are started by them). */
+export const ENABLED_UNITS = ["mycel-sync.timer", "mycel-sync.socket", "mycel-discovery.socket"];
 
 /** Quote one argument for an ExecStart line (`%` doubled: systemd expands specifiers). */
 export function quoteExec(arg: string): string {
@@ -101,7 +110,7 @@ function exec(spec: ServiceSpec, ...args: string[]): string {
   return [...spec.exec, "--home", spec.home, ...args].map(quoteExec).join(" ");
 }
 
-/** The four unit files. */
+/** The unit files, in {@link UNIT_NAMES} order. */
 export function renderUnits(spec: ServiceSpec): UnitFile[] {
   checkSpecText([...spec.exec, spec.home]);
   const session = spec.sessionSeconds ?? 30;
@@ -170,6 +179,33 @@ StandardError=journal
 RuntimeMaxSec=${session + 30}
 `,
     },
+    {
+      name: "mycel-discovery.socket",
+      content: `[Unit]
+Description=mycel: LAN discovery probes of the mesh's members
+
+[Socket]
+ListenDatagram=${DISCOVERY_PORT}
+BindIPv6Only=both
+
+[Install]
+WantedBy=sockets.target
+`,
+    },
+    {
+      name: "mycel-discovery.service",
+      content: `[Unit]
+Description=mycel: answer LAN discovery probes
+
+[Service]
+${keyLines(spec)}ExecStart=${
+        exec(spec, "discovery", "respond", "--stdio", "--sync-port", String(spec.port))
+      }
+StandardInput=socket
+StandardOutput=journal
+RuntimeMaxSec=120
+`,
+    },
   ];
 }
 
@@ -177,19 +213,40 @@ RuntimeMaxSec=${session + 30}
 export const CRON_MARKER = "# mycel: sync every 30 seconds";
 
 /**
- * The two crontab lines (a minute apart by 30 s), under `flock -n LOCKFILE`
- * when `lockFile` is given (Linux).
+ * The crontab lines: two sync rounds a minute (the second after sleep 30),
+ * under `flock -n LOCKFILE` when `lockFile` is given (Linux), and — unless
+ * `listen` is undefined — a third that keeps `sync serve --listen` running
+ * for incoming sync and LAN discovery: started every minute under `flock -n
+ * SERVELOCK`, so it runs once and comes back within a minute after a crash
+ * or reboot (without flock, a second copy exits at once: the port is taken).
  */
-export function renderCron(spec: ServiceSpec, lockFile?: string): string {
-  checkSpecText([...spec.exec, spec.home, ...(lockFile === undefined ? [] : [lockFile])]);
+export function renderCron(
+  spec: ServiceSpec,
+  lockFile?: string,
+  listen?: { address: string; lockFile?: string },
+): string {
+  checkSpecText([
+    ...spec.exec,
+    spec.home,
+    ...(lockFile === undefined ? [] : [lockFile]),
+    ...(listen === undefined ? [] : [listen.address, listen.lockFile ?? ""]),
+  ]);
   // Variables as `NAME=value` before the command: the shell cron runs passes
   // them to mycel only (flock hands its environment on).
   const env = Object.entries(spec.environment ?? {}).map(([k, v]) => `${k}=${quoteShell(v)} `)
     .join("");
-  const guard = lockFile === undefined ? "" : `flock -n ${quoteShell(lockFile)} `;
-  const cmd = [...spec.exec, "--home", spec.home, "sync", "now", "--timeout", "20"].map(quoteShell)
-    .join(" ");
+  const guard = (file?: string) => file === undefined ? "" : `flock -n ${quoteShell(file)} `;
+  const mycel = (...args: string[]) =>
+    [...spec.exec, "--home", spec.home, ...args].map(quoteShell).join(" ");
   // cron ends a command at an unescaped `%` (the rest becomes stdin).
-  const line = `${env}${guard}${cmd} >/dev/null 2>&1`.replace(/%/g, "\\%");
-  return `${CRON_MARKER}\n* * * * * ${line}\n* * * * * sleep 30; ${line}\n`;
+  const line = `${env}${guard(lockFile)}${mycel("sync", "now", "--timeout", "20")} >/dev/null 2>&1`
+    .replace(/%/g, "\\%");
+  let text = `${CRON_MARKER}\n* * * * * ${line}\n* * * * * sleep 30; ${line}\n`;
+  if (listen !== undefined) {
+    const serve = `${env}${guard(listen.lockFile)}${
+      mycel("sync", "serve", "--listen", listen.address)
+    } >/dev/null 2>&1`.replace(/%/g, "\\%");
+    text += `* * * * * ${serve}\n`;
+  }
+  return text;
 }

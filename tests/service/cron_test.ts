@@ -1,8 +1,9 @@
 /**
  * @module cron_test
  * `mycel service install --cron`: a valid crontab (marker, two `* * * * *`
- * lines, the second after `sleep 30;`, no `flock`: sync now guards its own
- * rounds), checked with
+ * sync lines, the second after `sleep 30;`, under `flock -n` on Linux; a
+ * third keeps `sync serve --listen` running for incoming sync and LAN
+ * discovery, under its own `flock -n` on Linux), checked with
  * a small parser and, where the machine's `crontab` can check a file without
  * installing it (`-T`), by cron itself. `--cron --apply` and `service
  * uninstall` go through a fake `crontab` first on PATH (the user's real
@@ -42,28 +43,44 @@ async function shellArgv(command: string): Promise<string[]> {
   return r.stdout.split("\0").slice(0, -1);
 }
 
-Deno.test("service install --cron prints a valid crontab: two lines a minute, no flock", async () => {
+Deno.test("service install --cron prints a valid crontab: two rounds a minute and a kept-up sync serve", async () => {
   const { h } = await setup();
   await using _ = h;
   const args = ["service", "install", "--cron", "--port", "40140"];
   const r = await h.run(args);
   assert.equal(r.code, 0, describe(args, r));
   assert.match(r.stderr, /Add these lines with `crontab -e`, or run again with --apply\./);
+  assert.match(r.stderr, /incoming sync on TCP 40140 and LAN discovery/);
 
   const lines = r.stdout.split("\n");
-  assert.equal(lines.length, 4, r.stdout);
+  assert.equal(lines.length, 5, r.stdout);
   assert.equal(lines[0], CRON_MARKER);
   const jobs = parseCrontab(r.stdout);
-  assert.equal(jobs.length, 2, r.stdout);
+  assert.equal(jobs.length, 3, r.stdout);
+  const linux = Deno.build.os === "linux";
   for (const job of jobs) {
     assert.deepEqual(job.schedule, ["*", "*", "*", "*", "*"]);
     assert.equal(job.stdin, undefined, "no % in the command");
-    assert.ok(!job.command.includes("flock"), job.command);
+    assert.equal(job.command.includes("flock -n "), linux, job.command);
   }
   assert.ok(!jobs[0].command.includes("sleep"), jobs[0].command);
   assert.ok(jobs[1].command.startsWith("sleep 30; "), jobs[1].command);
   assert.equal(jobs[1].command, `sleep 30; ${jobs[0].command}`);
-  const argv = await shellArgv(jobs[0].command);
+  const unguarded = (c: string) => c.replace(/^(sleep 30; )?flock -n \S+ /, "$1");
+  const argv = await shellArgv(unguarded(jobs[0].command));
+  assert.deepEqual(await shellArgv(unguarded(jobs[2].command)), [
+    Deno.execPath(),
+    "run",
+    "-A",
+    MAIN_TS,
+    "--home",
+    h.home,
+    "sync",
+    "serve",
+    "--listen",
+    "0.0.0.0:40140",
+  ]);
+  if (linux) assert.match(jobs[2].command, /^flock -n \S+\/serve\.lock /);
   assert.deepEqual(argv, [
     Deno.execPath(),
     "run",
@@ -113,14 +130,14 @@ Deno.test("service install --cron --apply replaces older mycel lines, keeps othe
   await Deno.writeTextFile(bin.crontabFile, `${mine}${stale}`);
 
   const r = await h.ok(["service", "install", "--cron", "--apply", "--port", "40142"]);
-  assert.match(r.stderr, /Installed into your crontab\./);
+  assert.match(r.stderr, /Installed into your crontab: a sync round every 30 s; incoming sync/);
   const table = bin.crontab()!;
   assert.ok(table.startsWith(mine), table);
   assert.equal(table.split(CRON_MARKER).length, 2, `one mycel block:\n${table}`);
   assert.ok(!table.includes("old line"), table);
   assert.equal(table.slice(mine.length), r.stdout, "the block printed is the block installed");
   const jobs = parseCrontab(table);
-  assert.equal(jobs.length, 3);
+  assert.equal(jobs.length, 4); // the backup, two rounds, sync serve
 
   // Applying twice keeps one block.
   await h.ok(["service", "install", "--cron", "--apply", "--port", "40142"]);
@@ -139,7 +156,7 @@ Deno.test("service install --cron --apply into an empty crontab", async () => {
   assert.equal(bin.crontab(), undefined);
   const r = await h.ok(["service", "install", "--cron", "--apply", "--port", "40143"]);
   assert.equal(bin.crontab(), r.stdout);
-  assert.equal(parseCrontab(bin.crontab()!).length, 2);
+  assert.equal(parseCrontab(bin.crontab()!).length, 3);
 });
 
 /** What cron gives a job: HOME, LOGNAME, SHELL and a short PATH; cwd is HOME. */

@@ -31,6 +31,8 @@ const UNITS = [
   "mycel-sync.timer",
   "mycel-sync.socket",
   "mycel-sync@.service",
+  "mycel-discovery.socket",
+  "mycel-discovery.service",
 ];
 const SYSTEMD_RUNNING = (() => {
   try {
@@ -78,7 +80,7 @@ async function read(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-Deno.test("service install --dir --no-enable --json: four units that systemd-analyze verify accepts", async () => {
+Deno.test("service install --dir --no-enable --json: six units that systemd-analyze verify accepts", async () => {
   await using h = await setup();
   const dir = h.path("units");
   const args = [
@@ -113,6 +115,8 @@ Deno.test("service install --dir --no-enable --json: four units that systemd-ana
   assert.equal(unitValue(u["mycel-sync.socket"], "Socket", "ListenStream"), "40123");
   assert.equal(unitValue(u["mycel-sync.socket"], "Socket", "Accept"), "yes");
   assert.equal(unitValue(u["mycel-sync@.service"], "Service", "StandardInput"), "socket");
+  assert.equal(unitValue(u["mycel-discovery.socket"], "Socket", "ListenDatagram"), "7850");
+  assert.equal(unitValue(u["mycel-discovery.service"], "Service", "StandardInput"), "socket");
   assert.deepEqual(
     parseExecStart(unitValue(u["mycel-sync.service"], "Service", "ExecStart")),
     mycelArgv(h.home, "sync", "now", "--timeout", "20"),
@@ -206,12 +210,12 @@ Deno.test("service install: text output names the files and how to enable", asyn
   assert.equal(
     r.stdout,
     UNITS.map((n) => `wrote ${dir}/${n}\n`).join("") +
-      "not enabled (--no-enable); enable later with: systemctl --user enable --now mycel-sync.timer mycel-sync.socket\n",
+      "not enabled (--no-enable); enable later with: systemctl --user enable --now mycel-sync.timer mycel-sync.socket mycel-discovery.socket\n",
   );
   const s = await h.ok(["service", "install", "--system", "--dir", dir, "--no-enable"]);
   assert.match(
     s.stdout,
-    /enable later with: systemctl enable --now mycel-sync\.timer mycel-sync\.socket\n$/,
+    /enable later with: systemctl enable --now mycel-sync\.timer mycel-sync\.socket mycel-discovery\.socket\n$/,
   );
 });
 
@@ -232,7 +236,7 @@ Deno.test({
     ]);
     assert.equal(doc.enabled, false);
     assert.equal(doc.note, "systemd is not running here");
-    assert.equal(doc.files.length, 4);
+    assert.equal(doc.files.length, 6);
   },
 });
 

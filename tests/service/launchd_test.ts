@@ -171,7 +171,7 @@ async function darwin(home: string, fakeHome: string, argv: string[], runner: Ru
   }
 }
 
-Deno.test("service install on macOS writes both agents, creates the log folder, loads them", async () => {
+Deno.test("service install on macOS writes the three agents, creates the log folder, loads them", async () => {
   await using h = await tempHome("mycel-launchd-");
   await h.ok(["--no-sync", "init", "--name", "mac", "--listen", "127.0.0.1:40151"]);
   const fake = h.path("Users/ann");
@@ -181,11 +181,16 @@ Deno.test("service install on macOS writes both agents, creates the log folder, 
   const r = await darwin(h.home, fake, ["service", "install"], runner);
   assert.equal(r.code, 0, `${r.stderr}${r.error}`);
   const dir = `${fake}/Library/LaunchAgents`;
-  const files = [`${dir}/local.mycel.sync.plist`, `${dir}/local.mycel.serve.plist`];
+  const files = [
+    `${dir}/local.mycel.sync.plist`,
+    `${dir}/local.mycel.serve.plist`,
+    `${dir}/local.mycel.discovery.plist`,
+  ];
   assert.equal(
     r.stdout,
     files.map((f) => `wrote ${f}\n`).join("") +
-      "loaded local.mycel.sync (every 30s) and local.mycel.serve (port 40151)\n",
+      "loaded local.mycel.sync (every 30s), local.mycel.serve (port 40151) and " +
+      "local.mycel.discovery (UDP 7850)\n",
   );
   assert.match(r.stderr, /Scheduled: \/usr\/local\/bin\/mycel \(on your PATH\)\./);
   assert.deepEqual(calls, [
@@ -193,6 +198,8 @@ Deno.test("service install on macOS writes both agents, creates the log folder, 
     ["launchctl", "bootstrap", "gui/501", files[0]],
     ["launchctl", "bootout", "gui/501/local.mycel.serve"],
     ["launchctl", "bootstrap", "gui/501", files[1]],
+    ["launchctl", "bootout", "gui/501/local.mycel.discovery"],
+    ["launchctl", "bootstrap", "gui/501", files[2]],
   ]);
   assert.ok(Deno.statSync(`${fake}/Library/Logs/mycel`).isDirectory, "log folder exists");
   for (const f of files) assert.equal(Deno.statSync(f).mode! & 0o777, 0o644, f);
@@ -209,6 +216,22 @@ Deno.test("service install on macOS writes both agents, creates the log folder, 
   assert.equal(sync.StandardErrorPath, `${fake}/Library/Logs/mycel/sync.log`);
   const serve = parse(await Deno.readTextFile(files[1])) as Doc;
   assert.deepEqual(serve.Sockets, { Listeners: { SockServiceName: "40151", SockType: "stream" } });
+  // Discovery: launchd holds UDP 7850 and hands it over on the first probe (Wait: the socket itself).
+  const discovery = parse(await Deno.readTextFile(files[2])) as Doc;
+  assert.deepEqual(discovery.Sockets, {
+    Listeners: { SockServiceName: "7850", SockType: "dgram" },
+  });
+  assert.deepEqual(discovery.inetdCompatibility, { Wait: true });
+  assert.deepEqual(discovery.ProgramArguments, [
+    "/usr/local/bin/mycel",
+    "--home",
+    h.home,
+    "discovery",
+    "respond",
+    "--stdio",
+    "--sync-port",
+    "40151",
+  ]);
 });
 
 Deno.test("service on macOS: --no-enable, a failed bootstrap, status, uninstall, and refusals", async () => {
@@ -224,7 +247,7 @@ Deno.test("service on macOS: --no-enable, a failed bootstrap, status, uninstall,
   assert.match(
     n.stdout,
     new RegExp(
-      `^not loaded \\(--no-enable\\); load later with: launchctl bootstrap gui/501 ${dir}/local\\.mycel\\.sync\\.plist && launchctl bootstrap gui/501 ${dir}/local\\.mycel\\.serve\\.plist$`,
+      `^not loaded \\(--no-enable\\); load later with: launchctl bootstrap gui/501 ${dir}/local\\.mycel\\.sync\\.plist && launchctl bootstrap gui/501 ${dir}/local\\.mycel\\.serve\\.plist && launchctl bootstrap gui/501 ${dir}/local\\.mycel\\.discovery\\.plist$`,
       "m",
     ),
   );
@@ -236,7 +259,11 @@ Deno.test("service on macOS: --no-enable, a failed bootstrap, status, uninstall,
   assert.equal(f.code, 0, String(f.error));
   assert.deepEqual(JSON.parse(f.stdout), {
     scope: "user",
-    files: [`${dir}/local.mycel.sync.plist`, `${dir}/local.mycel.serve.plist`],
+    files: [
+      `${dir}/local.mycel.sync.plist`,
+      `${dir}/local.mycel.serve.plist`,
+      `${dir}/local.mycel.discovery.plist`,
+    ],
     enabled: false,
     note: "launchctl bootstrap local.mycel.sync failed: Bootstrap failed: 5: Input/output error",
   });
@@ -262,11 +289,13 @@ Deno.test("service on macOS: --no-enable, a failed bootstrap, status, uninstall,
   const u = await darwin(h.home, fake, ["service", "uninstall"], rm.runner);
   assert.equal(
     u.stdout,
-    `removed ${dir}/local.mycel.sync.plist\nremoved ${dir}/local.mycel.serve.plist\n`,
+    `removed ${dir}/local.mycel.sync.plist\nremoved ${dir}/local.mycel.serve.plist\n` +
+      `removed ${dir}/local.mycel.discovery.plist\n`,
   );
   assert.deepEqual(rm.calls, [
     ["launchctl", "bootout", "gui/501/local.mycel.sync"],
     ["launchctl", "bootout", "gui/501/local.mycel.serve"],
+    ["launchctl", "bootout", "gui/501/local.mycel.discovery"],
   ]);
   assert.deepEqual([...Deno.readDirSync(dir)], []);
 
@@ -279,7 +308,7 @@ Deno.test("service on macOS: --no-enable, a failed bootstrap, status, uninstall,
   }
 });
 
-Deno.test("service install --cron on macOS prints the same flock-free lines", async () => {
+Deno.test("service install --cron on macOS prints flock-free lines, sync serve included", async () => {
   await using h = await tempHome("mycel-launchd-");
   await h.ok(["--no-sync", "init", "--name", "mac", "--listen", "127.0.0.1:40153"]);
   const r = await darwin(
@@ -289,10 +318,14 @@ Deno.test("service install --cron on macOS prints the same flock-free lines", as
     recorder().runner,
   );
   const jobs = parseCrontab(r.stdout);
-  assert.equal(jobs.length, 2);
+  assert.equal(jobs.length, 3);
   assert.equal(
     jobs[0].command,
     `/usr/local/bin/mycel --home ${h.home} sync now --timeout 20 >/dev/null 2>&1`,
+  );
+  assert.equal(
+    jobs[2].command,
+    `/usr/local/bin/mycel --home ${h.home} sync serve --listen 0.0.0.0:40153 >/dev/null 2>&1`,
   );
 });
 

@@ -69,13 +69,35 @@ const AWKWARD = [
 /** Contain `%`: systemd reads `%x` as a specifier, cron reads `%` as a newline. */
 const PERCENT = ["100%", "50%done", "/tmp/%h/home", "%%", "a%b c"];
 
-Deno.test("renderUnits: the four units, in install order", () => {
+Deno.test("renderUnits: the six units, in install order", () => {
   assert.deepEqual(renderUnits(SPEC).map((u) => u.name), UNIT_NAMES);
   assert.deepEqual(UNIT_NAMES, [
     "mycel-sync.service",
     "mycel-sync.timer",
     "mycel-sync.socket",
     "mycel-sync@.service",
+    "mycel-discovery.socket",
+    "mycel-discovery.service",
+  ]);
+});
+
+Deno.test("renderUnits: a datagram socket on UDP 7850 starts discovery respond --stdio on the first probe", () => {
+  const u = units(SPEC);
+  const socket = u["mycel-discovery.socket"];
+  assert.equal(unitValue(socket, "Socket", "ListenDatagram"), "7850");
+  assert.ok(!socket.includes("Accept="), "Accept=no, the default");
+  assert.equal(unitValue(socket, "Install", "WantedBy"), "sockets.target");
+  const service = u["mycel-discovery.service"];
+  assert.equal(unitValue(service, "Service", "StandardInput"), "socket");
+  assert.deepEqual(parseExecStart(unitValue(service, "Service", "ExecStart")), [
+    ...SPEC.exec,
+    "--home",
+    SPEC.home,
+    "discovery",
+    "respond",
+    "--stdio",
+    "--sync-port",
+    String(SPEC.port),
   ]);
 });
 
