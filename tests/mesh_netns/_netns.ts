@@ -65,6 +65,11 @@ async function probe(cmd: string, args: string[]): Promise<string | undefined> {
   }
 }
 
+/** Why the NAT tests cannot run here (no `nft`), or undefined when they can. */
+export async function missingNft(): Promise<string | undefined> {
+  return await probe("nft", ["--version"]);
+}
+
 /** Why the namespace tests cannot run here, or undefined when they can. */
 export async function missingEnvironment(): Promise<string | undefined> {
   if (Deno.build.os !== "linux") return "network namespaces need Linux";
@@ -347,6 +352,91 @@ export class Lab {
     return lab;
   }
 
+  /**
+   * Add device `name` behind its own NAT router: a namespace `myc-<id>-n<k>`
+   * on the bridge at 198.18.0.(100+k) (its "public" address) masquerades
+   * the device's LAN 198.19.k.0/24 (device at 198.19.k.2) with nftables,
+   * and, like a home router, drops unsolicited packets from the outside
+   * (so they create no connection-tracking state). `symmetric`: every new
+   * flow gets a random public port (`masquerade random`), so the mapping a
+   * third device sees is useless to anyone else.
+   */
+  async addNatted(name: string, k: number, symmetric = false): Promise<Node> {
+    const router = `myc-${this.id}-n${k}`;
+    await sh("ip", ["netns", "add", router]);
+    this.namespaces.push(router);
+    await sh("ip", ["-n", router, "link", "set", "lo", "up"]);
+    await sh("ip", [
+      "-n",
+      this.bridgeNs,
+      "link",
+      "add",
+      `vn${k}`,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "wan",
+      "netns",
+      router,
+    ]);
+    await sh("ip", ["-n", this.bridgeNs, "link", "set", `vn${k}`, "master", "br0", "up"]);
+    await sh("ip", ["-n", router, "address", "add", `198.18.0.${100 + k}/24`, "dev", "wan"]);
+    await sh("ip", ["-n", router, "link", "set", "wan", "up"]);
+    const node = new Node(
+      this,
+      name,
+      0,
+      await Deno.makeTempDir({ prefix: `myc-${name}-` }),
+      `198.19.${k}.2`,
+    );
+    this.dirs.push(node.dir);
+    await sh("ip", ["netns", "add", node.ns]);
+    this.namespaces.push(node.ns);
+    await sh("ip", ["-n", node.ns, "link", "set", "lo", "up"]);
+    await sh("ip", [
+      "-n",
+      router,
+      "link",
+      "add",
+      "lan",
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "eth0",
+      "netns",
+      node.ns,
+    ]);
+    await sh("ip", ["-n", router, "address", "add", `198.19.${k}.1/24`, "dev", "lan"]);
+    await sh("ip", ["-n", router, "link", "set", "lan", "up"]);
+    await sh("ip", ["-n", node.ns, "address", "add", `${node.ip}/24`, "dev", "eth0"]);
+    await sh("ip", ["-n", node.ns, "link", "set", "eth0", "up"]);
+    await sh("ip", ["-n", node.ns, "route", "add", "default", "via", `198.19.${k}.1`]);
+    await sh("ip", ["netns", "exec", router, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]);
+    const rules = `table ip mycnat {
+  chain post {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "wan" masquerade${symmetric ? " random" : ""}
+  }
+  chain fwd {
+    type filter hook forward priority filter; policy drop;
+    iifname "lan" accept
+    ct state established,related accept
+  }
+  chain in {
+    type filter hook input priority filter; policy drop;
+    iifname "lo" accept
+    iifname "lan" accept
+    ct state established,related accept
+  }
+}
+`;
+    await sh("ip", ["netns", "exec", router, "nft", "-f", "-"], rules);
+    this.nodes.push(node);
+    return node;
+  }
+
   /** The node named `name`. */
   node(name: string): Node {
     const n = this.nodes.find((x) => x.name === name);
@@ -439,12 +529,14 @@ export class Node {
   readonly dir: string;
   /** The running `sync serve`, if any. */
   server?: Proc;
+  /** Environment every mycel run here gets on top of {@link Node.env}'s (e.g. MYCEL_ADDRESSES). */
+  envOverrides: Record<string, string | undefined> = {};
 
-  constructor(lab: Lab, name: string, index: number, dir: string) {
+  constructor(lab: Lab, name: string, index: number, dir: string, ip?: string) {
     this.lab = lab;
     this.name = name;
     this.ns = `myc-${lab.id}-${name}`;
-    this.ip = `198.18.0.${index}`;
+    this.ip = ip ?? `198.18.0.${index}`;
     this.ifname = `myc${lab.id}${name}`.slice(0, 15);
     this.ifnames = [this.ifname];
     this.dir = dir;
@@ -453,6 +545,22 @@ export class Node {
   /** The mycel home. */
   get home(): string {
     return `${this.dir}/home`;
+  }
+
+  /**
+   * The environment of mycel here: a child's, with this home, and with the
+   * namespace's own addresses advertised and LAN discovery on (as for a user).
+   */
+  env(extra: Record<string, string | undefined> = {}): Record<string, string> {
+    return childEnv({
+      home: this.home,
+      env: {
+        MYCEL_ADDRESSES: undefined,
+        MYCEL_DISCOVERY: undefined,
+        ...this.envOverrides,
+        ...extra,
+      },
+    });
   }
 
   /** A second interface name for this node (e.g. for a must-not-be-created check). */
@@ -483,7 +591,7 @@ export class Node {
   /** Start `mycel ARGS...` in this namespace with this home. */
   spawn(args: readonly string[], options: ProcOptions = {}): Proc {
     return this.start(Deno.execPath(), ["run", "-A", MAIN_TS, ...args], {
-      env: childEnv({ home: this.home }),
+      env: this.env(),
       ...options,
     });
   }
@@ -491,7 +599,7 @@ export class Node {
   /** Run `mycel ARGS...` (never throws for a non-zero exit). */
   run(args: readonly string[], options: ProcOptions = {}): Promise<ProcResult> {
     return this.exec(Deno.execPath(), ["run", "-A", MAIN_TS, ...args], {
-      env: childEnv({ home: this.home }),
+      env: this.env(),
       ...options,
     });
   }
