@@ -172,9 +172,9 @@ _mycel() {
     'discovery respond')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --home) return;;
+        --sync-port|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--stdio --home --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--stdio --sync-port --home --help' -- "$cur")); return;;
     'sync now')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;

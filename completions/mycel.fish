@@ -178,6 +178,7 @@ complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcomma
 complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcommand_from export-wg' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
 complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcommand_from export-wg' -l no-sync -d 'do not contact peers (same as MYCEL_OFFLINE=1)'
 complete -c mycel -n '__fish_seen_subcommand_from discovery; and __fish_seen_subcommand_from respond' -l stdio -d 'read probes from standard input (required)'
+complete -c mycel -n '__fish_seen_subcommand_from discovery; and __fish_seen_subcommand_from respond' -l sync-port -x -d 'TCP port this device accepts sync on (default: its recorded endpoint\'s)'
 complete -c mycel -n '__fish_seen_subcommand_from discovery; and __fish_seen_subcommand_from respond' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from now' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from now' -l timeout -x -d 'give up on a silent peer after this long (default 10)'

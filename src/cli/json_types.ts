@@ -42,8 +42,16 @@ export interface PeerJson {
   received: number;
   /** Entries of any author it lacked at the last sync (by our heads). */
   behind: number;
-  /** How the last sync reached it: "direct", "mesh", "relayed" or "pairing"; null before any. */
+  /** How the last sync reached it: "direct", "mesh", "discovered", "tcp", "stdio" or "pairing"; null before any. */
   route: string | null;
+  /**
+   * How its changes reach this device now: "direct" (the last session with
+   * it is at least as recent as anything relayed), "relayed" (they came
+   * last through another device, `relayed_via`), or null (nothing yet).
+   */
+  path: "direct" | "relayed" | null;
+  /** The device its changes last came through, when relayed: its id and name. */
+  relayed_via: { id: string; name: string } | null;
   /** Its mesh addresses. */
   addresses: { ipv4: string; ipv6: string };
   /** The WireGuard view of it (`wg show dump`), when the interface is up and readable. */

@@ -120,6 +120,15 @@ Deno.test("three devices peered A–B and B–C converge through B, A never reac
   const sc = await c.status();
   assert.equal(sa.peers.find((p) => p.id === c.id)?.last_sync, null);
   assert.equal(sc.peers.find((p) => p.id === a.id)?.last_sync, null);
+  // Status says their changes come relayed, and through whom; B is direct.
+  for (const [st, other] of [[sa, c], [sc, a]] as const) {
+    const p = st.peers.find((x) => x.id === other.id)!;
+    assert.equal(p.path, "relayed");
+    assert.deepEqual(p.relayed_via, { id: b.id, name: "bob" });
+    assert.equal(st.peers.find((x) => x.id === b.id)!.path, "direct");
+  }
+  const table = await a.ok(["status"]);
+  assert.match(table.stdout, /^cyd .* relayed via bob /m);
   // B's server saw both of them.
   const served = b.server!.stderr;
   assert.match(served, /synced with ada/);

@@ -41,6 +41,11 @@ export async function statusJson(home: Home, now: number = Date.now()): Promise<
       }
     }
     const w = wg?.peers.find((p) => p.publicKey === d.wgKey);
+    const relay = book?.relay;
+    const relayed = relay !== undefined && relay.at > (book?.lastSync ?? 0);
+    const via = relayed
+      ? view.members().find((x) => x.record.key.hex === relay.via)?.record
+      : undefined;
     const skew = book?.skewAt ? skewBeyondDrift(book.skewMs) : undefined;
     if (skew !== undefined) skews.push({ device: d.id, skew_ms: skew, at: isoTime(book!.skewAt)! });
     peers.push({
@@ -54,6 +59,8 @@ export async function statusJson(home: Home, now: number = Date.now()): Promise<
       received: book?.received ?? 0,
       behind,
       route: book?.path || null,
+      path: relayed ? "relayed" : book?.lastSync ? "direct" : null,
+      relayed_via: via ? { id: via.id, name: via.name } : null,
       addresses: { ipv4: d.ipv4, ipv6: await ipv6Of(d.key.bytes) },
       wireguard: w === undefined ? null : {
         endpoint: w.endpoint,
@@ -163,7 +170,7 @@ export function peerTable(peers: readonly PeerJson[], now: number): Text[] {
       p.name,
       shortDeviceId(p.id),
       p.addresses.ipv4 || "-",
-      p.route ?? "-",
+      p.path === "relayed" ? `relayed via ${p.relayed_via?.name ?? "?"}` : p.route ?? "-",
       ago(msOf(p.last_sync), now),
       String(p.behind),
       peerState(p),
@@ -176,8 +183,10 @@ export const statusCommand: CommandSpec = {
   path: ["status"],
   summary: "show this device, its mesh, the state digest and its peers",
   description: "One line per peer: name, short id, mesh IPv4, the route of the last sync\n" +
-    "(direct, mesh or relayed), when it last synced, how many entries it lacked then, and\n" +
-    "its state (ok, never synced, or how the last attempt failed; details below the table).",
+    "(direct, mesh, discovered; `relayed via NAME` when its changes last came through\n" +
+    "another device, not from itself), when it last synced, how many entries it lacked\n" +
+    "then, and its state (ok, never synced, or how the last attempt failed; details\n" +
+    "below the table).",
   args: [],
   flags: [JSON_FLAG],
   ...LOCAL,
