@@ -102,7 +102,17 @@ export async function serviceInstall(
     const { renderAgents } = await import("../service/launchd.ts");
     renderAgents(spec, agents.logDir); // a path a plist cannot hold fails before any write
   }
-  if (needsEndpoint) {
+  {
+    // Addresses this machine has now, at the port the socket will listen on.
+    const { refreshAt } = await import("../sync/self_record.ts");
+    const changed = await refreshAt(homeRoot(ctx), ctx.env, spec.port);
+    if (changed.endpoints) {
+      ctx.out.error(`Advertising ${changed.endpoints.join(", ")} as this device's sync endpoints.`);
+    }
+  }
+  const stillNone =
+    (await withRead(ctx, (home) => home.view.member(home.device)?.record.endpoints.length)) === 0;
+  if (needsEndpoint && stillNone) {
     // Peers can only connect if they know where: advertise this machine's address.
     const endpoint = `${primaryIpv4()}:${spec.port}`;
     await withWrite(

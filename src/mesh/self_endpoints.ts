@@ -108,16 +108,19 @@ export interface SelfUpdate {
 
 /**
  * What `record` (this device's own) should change: its endpoints (see
- * {@link wantedEndpoints}) and, while it has none, the WireGuard port
- * `mesh up` will use (`wgPort`: the recorded interface's, else the default).
+ * {@link wantedEndpoints}; at `syncPort` when a listener says where it
+ * listens, else the port it advertises) and, while it has none, the
+ * WireGuard port `mesh up` will use (`wgPort`: the recorded interface's,
+ * else the default).
  */
 export function selfUpdate(
   record: { endpoints: readonly string[]; wgPort: number },
   managed: readonly string[],
   current: readonly string[],
   wgPort: number,
+  syncPort = syncPortOf(record.endpoints),
 ): SelfUpdate {
-  const plan = wantedEndpoints(record.endpoints, managed, current, syncPortOf(record.endpoints));
+  const plan = wantedEndpoints(record.endpoints, managed, current, syncPort);
   const fields: SelfUpdate["fields"] = {};
   if (plan.changed) fields.endpoints = plan.endpoints;
   if (record.wgPort === 0 && wgPort > 0) fields.wgPort = wgPort;

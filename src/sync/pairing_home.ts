@@ -156,8 +156,8 @@ export async function createJoinedHome(
 
 /**
  * Move a lone device's existing home into `mesh`, taking the inviter's
- * checkpoint; `self` is the record it introduced itself with (its own
- * entries then restate the fields it keeps current: endpoints, WireGuard port).
+ * checkpoint; `self` is its record as admitted (its own entries then
+ * restate what the admission says: endpoints, WireGuard port, mesh IPv4).
  */
 export async function adoptMesh(
   root: string,
@@ -180,6 +180,11 @@ export async function adoptMesh(
           fields.endpoints = self.record.endpoints;
         }
         if (had && had.wgPort !== self.record.wgPort) fields.wgPort = self.record.wgPort;
+        // The address the inviter allocated, not the one this home gave itself
+        // alone: its own entries would otherwise keep the old one until a sync.
+        if (had && self.record.ipv4 !== "" && had.ipv4 !== self.record.ipv4) {
+          fields.ipv4 = self.record.ipv4;
+        }
       }
       if (Object.keys(fields).length > 0) {
         ops.push({ type: "device.update", device: home.device, fields });

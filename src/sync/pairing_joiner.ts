@@ -277,7 +277,10 @@ async function joinOnce(
       entry: toBase64(welcome.admission),
     };
     if (identity.existing) {
-      await adoptMesh(root, welcome.mesh, cp, where, o, { record, managed: identity.managed });
+      await adoptMesh(root, welcome.mesh, cp, where, o, {
+        record: self,
+        managed: identity.managed,
+      });
     } else await createJoinedHome(root, identity, self, welcome.mesh, cp, where, o);
     await channel.send(encodeConfirm(true));
     channel.close();

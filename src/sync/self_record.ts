@@ -10,7 +10,7 @@
  */
 
 import { DEFAULT_WG_PORT } from "../mesh/plan.ts";
-import { advertisable, type LocalAddress, selfUpdate } from "../mesh/self_endpoints.ts";
+import { advertisable, type LocalAddress, selfUpdate, syncPortOf } from "../mesh/self_endpoints.ts";
 import type { Home } from "../storage/home_handle.ts";
 
 /** This machine's addresses (empty when they cannot be read). */
@@ -54,26 +54,34 @@ export interface SelfChange {
 export function selfChange(
   home: Home,
   addresses: readonly LocalAddress[],
-  o: { wgPort: boolean },
+  o: { wgPort: boolean; syncPort?: number },
 ): SelfChange {
   const self = home.view.member(home.device);
   if (self === undefined || self.removed !== undefined) return { fields: {} };
   const managed = home.local.get("autoEndpoints") ?? [];
   const wgPort = o.wgPort ? home.local.get("mesh")?.port ?? DEFAULT_WG_PORT : 0;
-  const up = selfUpdate(self.record, managed, currentAddresses(addresses), wgPort);
+  const up = selfUpdate(
+    self.record,
+    managed,
+    currentAddresses(addresses),
+    wgPort,
+    o.syncPort ?? syncPortOf(self.record.endpoints),
+  );
   const same = up.auto.length === managed.length && up.auto.every((e, i) => e === managed[i]);
   return { fields: up.fields, ...(same ? {} : { auto: up.auto }) };
 }
 
 /**
- * Each round: bring this device's endpoints in `home` (writable) up to date
- * with `addresses`; returns the fields it changed (none: nothing was written).
+ * Each round (and when a listener starts, with the port it listens on):
+ * bring this device's endpoints in `home` (writable) up to date with
+ * `addresses`; returns the fields it changed (none: nothing was written).
  */
 export async function refreshSelfRecord(
   home: Home,
   addresses: readonly LocalAddress[],
+  syncPort?: number,
 ): Promise<SelfChange["fields"]> {
-  const change = selfChange(home, addresses, { wgPort: false });
+  const change = selfChange(home, addresses, { wgPort: false, syncPort });
   if (Object.keys(change.fields).length === 0 && change.auto === undefined) return {};
   await home.write(async (w) => {
     if (Object.keys(change.fields).length > 0) {
@@ -82,4 +90,19 @@ export async function refreshSelfRecord(
     if (change.auto) w.setLocal("autoEndpoints", change.auto);
   });
   return change.fields;
+}
+
+/** Open the home at `root` and {@link refreshSelfRecord} it (a listener starting on `syncPort`). */
+export async function refreshAt(
+  root: string,
+  env: (name: string) => string | undefined,
+  syncPort: number,
+): Promise<SelfChange["fields"]> {
+  const { Home } = await import("../storage/home_handle.ts");
+  const home = await Home.open(root, { write: true, env });
+  try {
+    return await refreshSelfRecord(home, addressesFrom(env), syncPort);
+  } finally {
+    home.close();
+  }
 }

@@ -415,16 +415,16 @@ export class Lab {
     await sh("ip", ["-n", node.ns, "route", "add", "default", "via", `198.19.${k}.1`]);
     await sh("ip", ["netns", "exec", router, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]);
     const rules = `table ip mycnat {
-  chain post {
+  chain outgoing {
     type nat hook postrouting priority srcnat; policy accept;
     oifname "wan" masquerade${symmetric ? " random" : ""}
   }
-  chain fwd {
+  chain forwarding {
     type filter hook forward priority filter; policy drop;
     iifname "lan" accept
     ct state established,related accept
   }
-  chain in {
+  chain incoming {
     type filter hook input priority filter; policy drop;
     iifname "lo" accept
     iifname "lan" accept

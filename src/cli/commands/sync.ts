@@ -312,6 +312,13 @@ export const syncCommands: CommandSpec[] = [
         ...options,
         onListening: (port) => {
           ctx.out.error(`listening on ${ep.host.includes(":") ? `[${ep.host}]` : ep.host}:${port}`);
+          // The device advertises the port it really listens on (src/mesh/self_endpoints.ts).
+          void import("../../sync/self_record.ts").then((r) =>
+            r.refreshAt(homeRoot(ctx), ctx.env, port)
+          )
+            .catch((e) =>
+              ctx.out.error(`note: endpoints not updated: ${safeText((e as Error).message)}`)
+            );
           // Members looking for this device on the link find it here (docs/discovery.md).
           if (discoveryOn(ctx.env)) {
             answering = import("../../sync/discovery_serve.ts").then((d) =>
