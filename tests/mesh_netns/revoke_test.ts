@@ -21,7 +21,7 @@ labTest("mesh: a revoked device is dropped from WireGuard and its packets stop",
   assert.ok(await c.ping(aIp), "c should reach a before the revocation");
 
   const hasC = async (n: typeof a) => (await n.wgDump())!.peers.some((p) => p.publicKey === cKey);
-  await a.write("mesh", "remove", "c");
+  await a.write("mesh", "remove", "c", "--yes");
   assert.ok(!(await hasC(a)), "mesh remove left c in a's WireGuard");
   assert.ok(await hasC(b), "b dropped c before hearing of the removal");
 
