@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { shortDeviceId } from "../../src/log/device_id.ts";
 import { describe } from "../helpers/mycel.ts";
-import { Device, device, type MeshRow, pair } from "./_helpers.ts";
+import { Device, device, type MeshRow, pair, startInviter } from "./_helpers.ts";
 
 /** alpha (init), beta and gamma paired via alpha; servers up; all synced. */
 async function threeDevices(a: Device, b: Device, c: Device): Promise<void> {
@@ -90,12 +90,23 @@ Deno.test("pairing: a removed device is refused everywhere, its new entries go n
   }
   assert.match((await a.t.ok(["mesh", "list"])).stdout, /beta was removed by alpha at /);
 
-  // Re-pairing beta's machine (same home) makes a new key; the old id stays revoked.
+  // Re-pairing beta's machine (same home, no --name) makes a new key; the old
+  // id stays revoked; the device keeps its name and the endpoints it had.
   await b.stopServer();
-  const again = await pair(a.t, b.t, "beta");
-  assert.notEqual(again.joinerId, oldB, "a new key, hence a new device id");
-  const newB = (await b.status()).device.id;
-  assert.equal(newB, again.joinerId);
+  const oldEndpoints = (await b.status()).device.endpoints;
+  assert.ok(oldEndpoints.length > 0);
+  const inv = await startInviter(a.t);
+  const j = await b.t.run(["pair", inv.code], { timeoutMs: 60_000 });
+  assert.equal(j.code, 0, describe(["pair", inv.code], j));
+  assert.equal((await inv.proc.result()).code, 0);
+  const st = await b.status();
+  const newB = st.device.id;
+  assert.notEqual(newB, oldB, "a new key, hence a new device id");
+  assert.equal(st.device.name, "beta", "re-pairing kept the name");
+  assert.deepEqual(st.device.endpoints, oldEndpoints, "re-pairing kept the endpoints");
+  const seen = (await a.status()).peers.find((p) => p.id === newB)!;
+  assert.equal(seen.name, "beta");
+  assert.deepEqual(seen.endpoints, oldEndpoints);
   const list = await a.meshList();
   assert.equal(row(list, oldB).revoked?.by, a.id, "the old id stays revoked");
   assert.equal(row(list, newB).revoked, null);
