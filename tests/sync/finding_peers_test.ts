@@ -1,0 +1,204 @@
+/**
+ * @module finding_peers_test
+ * How a device keeps finding its peers, in-process on a real home: its own
+ * record follows its addresses (one signed update per change, nothing when
+ * nothing moved); a synced session remembers where it worked — the address
+ * dialled, or the caller's source address at the port its `hi` names — and
+ * rounds try that first; what a peer's WireGuard saw of other members
+ * becomes a hint for ours, and what it relayed is noted per author; a
+ * session with a device of a smaller mesh id moves this home into it; and
+ * what we tell a peer is only other members' endpoints seen alive lately.
+ */
+
+import assert from "node:assert/strict";
+import { toBase64 } from "../../src/bytes.ts";
+import { DeviceKey } from "../../src/log/device_key.ts";
+import type { DeviceRecord } from "../../src/log/device_record.ts";
+import { recordOutcome } from "../../src/sync/bookkeeping.ts";
+import type { ExchangeResult } from "../../src/sync/exchange.ts";
+import { seenFor } from "../../src/sync/nat_hints.ts";
+import type { SessionOutcome } from "../../src/sync/peer_session.ts";
+import { directRoutes } from "../../src/sync/round.ts";
+import { refreshSelfRecord } from "../../src/sync/self_record.ts";
+import type { Home } from "../../src/storage/home_handle.ts";
+import { testKeys } from "../log/helpers.ts";
+import { makeHome } from "../storage/helpers.ts";
+
+const eth = (address: string) => [{ name: "eth0", family: "IPv4", address }];
+
+async function member(home: Home, index: number, name: string): Promise<DeviceRecord> {
+  const keys = (await testKeys(index + 1))[index];
+  const key = DeviceKey.of(keys.signPublic);
+  const record: DeviceRecord = {
+    key,
+    id: key.id,
+    name,
+    noiseKey: toBase64(keys.noisePublic),
+    wgKey: toBase64(keys.wgPublic),
+    endpoints: [`10.0.0.${index + 10}:7000`],
+    ipv4: "",
+    wgPort: 51871,
+  };
+  await home.write((w) => w.commit([{ type: "device.add", device: record }]));
+  return record;
+}
+
+function exchange(
+  o: Partial<ExchangeResult["peer"]> = {},
+  newer: DeviceKey[] = [],
+): ExchangeResult {
+  return {
+    idle: true,
+    sent: 0,
+    sentCheckpoint: false,
+    more: false,
+    peer: { now: 0, ports: [], observed: "", seen: [], mesh: "testmesh", ...o },
+    peerMore: false,
+    newer,
+  };
+}
+
+function synced(peer: DeviceRecord, o: Partial<SessionOutcome>): SessionOutcome {
+  return { peer: peer.key, name: peer.name, status: "synced", path: "direct", live: true, ...o };
+}
+
+Deno.test("a device's own record follows its addresses: one update per move, none when still", async () => {
+  await using t = await makeHome(0);
+  const home = await t.writer();
+  try {
+    const count = () => home.log.count();
+    const before = count();
+    assert.deepEqual(await refreshSelfRecord(home, eth("10.0.0.5")), {
+      endpoints: ["10.0.0.5:7850"],
+    });
+    assert.equal(count(), before + 1);
+    assert.deepEqual(await refreshSelfRecord(home, eth("10.0.0.5")), {});
+    assert.equal(count(), before + 1, "nothing moved, nothing signed");
+    assert.deepEqual(await refreshSelfRecord(home, eth("10.0.0.9")), {
+      endpoints: ["10.0.0.9:7850"],
+    });
+    // A listener on another port moves the advertised port with it.
+    assert.deepEqual(await refreshSelfRecord(home, eth("10.0.0.9"), 7000), {
+      endpoints: ["10.0.0.9:7000"],
+    });
+    assert.deepEqual(home.view.member(home.device)!.record.endpoints, ["10.0.0.9:7000"]);
+  } finally {
+    home.close();
+  }
+});
+
+Deno.test("a synced session remembers where it worked; rounds dial there first", async () => {
+  await using t = await makeHome(0);
+  const home = await t.writer();
+  try {
+    const b = await member(home, 1, "b");
+    t.now += 1000;
+    await home.write((w) =>
+      recordOutcome(home, w, synced(b, { address: "10.9.9.9:7000", exchange: exchange() }), true)
+    );
+    t.now += 1000;
+    // b called us from 10.8.8.8 (any source port) and accepts sync on 7001.
+    await home.write((w) =>
+      recordOutcome(
+        home,
+        w,
+        synced(b, {
+          path: "tcp",
+          address: "10.8.8.8:53211",
+          exchange: exchange({ ports: [7001] }),
+        }),
+      )
+    );
+    // Through the tunnel is no endpoint of b's; a caller without a port says nothing.
+    t.now += 1000;
+    await home.write((w) => {
+      recordOutcome(
+        home,
+        w,
+        synced(b, { path: "mesh", address: "100.64.0.9:7000", exchange: exchange() }),
+        true,
+      );
+      recordOutcome(
+        home,
+        w,
+        synced(b, { path: "tcp", address: "10.7.7.7:5", exchange: exchange() }),
+      );
+    });
+    const book = home.local.peer(b.key);
+    assert.deepEqual(Object.keys(book.reachAt ?? {}).sort(), ["10.8.8.8:7001", "10.9.9.9:7000"]);
+    assert.deepEqual(
+      directRoutes(b, book, t.now).map((r) => `${r.host}:${r.port}`),
+      ["10.8.8.8:7001", "10.9.9.9:7000", "10.0.0.11:7000"],
+    );
+    // A week later, old successes no longer jump the queue.
+    assert.deepEqual(
+      directRoutes(b, book, t.now + 8 * 24 * 3600_000).map((r) => `${r.host}:${r.port}`),
+      ["10.0.0.11:7000"],
+    );
+  } finally {
+    home.close();
+  }
+});
+
+Deno.test("hints, relays and mesh ids from a peer's hi are noted; only members, never about us", async () => {
+  await using t = await makeHome(0);
+  const home = await t.writer();
+  try {
+    const [b, c] = [await member(home, 1, "b"), await member(home, 2, "c")];
+    const stranger = DeviceKey.of(new Uint8Array(32).fill(7));
+    const seen = [
+      { device: c.key, endpoint: "203.0.113.5:40001" },
+      { device: home.device, endpoint: "203.0.113.6:1" },
+      { device: stranger, endpoint: "203.0.113.7:1" },
+    ];
+    await home.write((w) =>
+      recordOutcome(
+        home,
+        w,
+        synced(b, { exchange: exchange({ seen, mesh: "aaaa" }, [c.key]) }),
+        true,
+      )
+    );
+    const hint = home.local.peer(c.key).wgHint;
+    assert.deepEqual(hint, { endpoint: "203.0.113.5:40001", at: t.now, via: b.key.hex });
+    assert.equal(home.local.peer(home.device).wgHint, undefined);
+    assert.equal(home.local.peer(stranger).wgHint, undefined);
+    assert.deepEqual(home.local.peer(c.key).relay, { via: b.key.hex, at: t.now });
+    assert.equal(home.meshId, "aaaa", "moved to the smaller mesh id");
+    // A larger one changes nothing.
+    await home.write((w) =>
+      recordOutcome(home, w, synced(b, { exchange: exchange({ mesh: "zzzz" }) }), true)
+    );
+    assert.equal(home.meshId, "aaaa");
+  } finally {
+    home.close();
+  }
+});
+
+Deno.test("what we tell a peer: other members' WireGuard endpoints seen alive in the last 3 minutes", async () => {
+  await using t = await makeHome(0);
+  const home = await t.writer();
+  try {
+    const [b, c, d] = [
+      await member(home, 1, "b"),
+      await member(home, 2, "c"),
+      await member(home, 3, "d"),
+    ];
+    await home.write((w) => {
+      w.peer(b.key, (x) => x.wgEndpoints = { "198.51.100.2:51871": t.now - 10_000 });
+      w.peer(
+        c.key,
+        (x) =>
+          x.wgEndpoints = { "198.51.100.3:2": t.now - 60_000, "198.51.100.3:3": t.now - 5_000 },
+      );
+      w.peer(d.key, (x) => x.wgEndpoints = { "198.51.100.4:51871": t.now - 200_000 });
+    });
+    assert.deepEqual(seenFor(home, b.key, t.now), [{ device: c.key, endpoint: "198.51.100.3:3" }]);
+    assert.deepEqual(
+      seenFor(home, d.key, t.now).map((s) => s.endpoint),
+      ["198.51.100.2:51871", "198.51.100.3:3"],
+    );
+  } finally {
+    home.close();
+  }
+});
