@@ -54,8 +54,8 @@ export interface ExchangeOptions {
   observed: string;
   /** Where our WireGuard sees other members' tunnels (NAT traversal hints for the peer). */
   seen?: readonly SeenEndpoint[];
-  /** Refusal reason for a checkpoint we would not take (undefined: take it). */
-  acceptCheckpoint: (cp: Checkpoint) => string | undefined;
+  /** Refusal reason for a checkpoint we would not take (undefined: take it); `peerMesh` from its hi. */
+  acceptCheckpoint: (cp: Checkpoint, peerMesh: string) => string | undefined;
   /** Entries to send per session at most (bytes). */
   budget?: number;
   /** Entries received so far (progress display). */
@@ -235,7 +235,7 @@ export async function runExchange(
           break;
         case "checkpoint": {
           const cp = await readCheckpoint(action.bytes);
-          const refusal = o.acceptCheckpoint(cp);
+          const refusal = o.acceptCheckpoint(cp, result.peer.mesh);
           if (refusal !== undefined) {
             throw new MycelError("checkpoint_refused", "take checkpoint", refusal);
           }
@@ -288,7 +288,8 @@ export async function runExchange(
 }
 
 /**
- * The device a checkpoint may come from: the peer of this session, a current
+ * The device a checkpoint may come from: the peer of this session (for our
+ * mesh id or the one its hi names), a current
  * member of our mesh — or, on the responder's side, a device admitted for
  * this session on a member's signed admission entry we do not hold yet
  * (`provisional`): its checkpoint is how we learn the entries it holds only
@@ -298,9 +299,11 @@ export function memberCheckpoints(
   home: Home,
   peer: DeviceKey,
   provisional = false,
-): (cp: Checkpoint) => string | undefined {
-  return (cp) => {
-    if (cp.mesh !== home.meshId) return "it belongs to another mesh";
+): (cp: Checkpoint, peerMesh?: string) => string | undefined {
+  return (cp, peerMesh) => {
+    // The peer's own mesh id is fine too: devices that peered by cards may
+    // hold two ids for one mesh until this session settles on the smaller.
+    if (cp.mesh !== home.meshId && cp.mesh !== peerMesh) return "it belongs to another mesh";
     if (cp.signer !== peer) return "it is not signed by the peer that sent it";
     if (!provisional && !home.view.isMember(cp.signer)) {
       return "its signer is not a member of this mesh";
