@@ -65,13 +65,16 @@ async function specOf(ctx: CommandContext, input: ParsedInput, p: ServicePlatfor
 
 /**
  * User units stop when the user's last session ends unless systemd keeps the
- * user's manager running ("lingering"): say how, when it is off. Undefined
- * when it is on or when the user cannot be told apart.
+ * user's manager running ("lingering", a file per user in `lingerDir`): say
+ * how, when it is off. Undefined when it is on or the user is unknown.
  */
-async function lingerNote(ctx: CommandContext): Promise<string | undefined> {
-  const user = ctx.env("USER") ?? ctx.env("LOGNAME");
+export async function lingerNote(
+  env: (name: string) => string | undefined,
+  lingerDir = "/var/lib/systemd/linger",
+): Promise<string | undefined> {
+  const user = env("USER") ?? env("LOGNAME");
   if (!user || /[^\w.-]/.test(user)) return undefined;
-  const on = await Deno.stat(`/var/lib/systemd/linger/${user}`).then(() => true, () => false);
+  const on = await Deno.stat(`${lingerDir}/${user}`).then(() => true, () => false);
   if (on) return undefined;
   return "note: user units run only while you are logged in; to keep syncing after you log " +
     `out (and from boot), run \`loginctl enable-linger ${user}\` once (or install system units as root).`;
@@ -182,7 +185,9 @@ export async function serviceInstall(
         : `enabled mycel-sync.timer (${every}), mycel-sync.socket (port ${spec.port}) and ` +
           "mycel-discovery.socket (UDP 7850)",
     );
-    const linger = backend === "systemd" && scope === "user" ? await lingerNote(ctx) : undefined;
+    const linger = backend === "systemd" && scope === "user"
+      ? await lingerNote(ctx.env)
+      : undefined;
     if (linger) ctx.out.error(linger);
   } else {
     const { enableHint } = await import("../service/backend.ts");
