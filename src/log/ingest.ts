@@ -161,7 +161,7 @@ export class Ingest {
       for (const e of kept) this.#target.setAside(e, "waiting");
       list.splice(0, list.length, ...list.filter((e) => !this.#fromAside.has(e)));
       const row = this.#target.member(author);
-      const why = row?.added !== undefined
+      const why = row?.added !== undefined || this.#trusted.has(author)
         ? { code: "gap" as const, reason: "earlier entries of its author are missing" }
         : { code: "not_member" as const, reason: "its author is not a member of this mesh" };
       for (const e of list) this.#refuse({ author, seq: e.entry.seq, ...why });
@@ -248,16 +248,14 @@ export class Ingest {
     if (run.length === 0) return i;
     const consumed = i + run.length;
     if (!(await verifyEntrySignature(run[run.length - 1]))) {
-      // Network: the run is refused as a whole (one altered byte anywhere
-      // breaks the last signature) unless only its last entry is damaged
-      // (the one before verifies: the rest is what its author signed).
-      // Salvage (repair, migration): keep the longest prefix whose entries
+      // Network: the run is refused as a whole — one altered byte anywhere
+      // breaks the chain or the last signature, and no signature vouches for
+      // any of it; an honest peer sends it intact next time. Salvage (repair
+      // and migration of our own disk): keep the longest prefix whose entries
       // all verify. What follows a refused entry waits for it.
       let good = 0;
       if (this.#salvage) {
         while (good < run.length && await verifyEntrySignature(run[good])) good++;
-      } else if (run.length > 1 && await verifyEntrySignature(run[run.length - 2])) {
-        good = run.length - 1;
       }
       for (const e of run.slice(good)) {
         const whole = good === 0 && !this.#salvage && e !== run[run.length - 1];
