@@ -33,6 +33,7 @@ export const ENVIRONMENT: readonly [string, string][] = [
   ["MYCEL_PASSPHRASE_FILE", "file (mode 0600) holding the passphrase that seals the keys"],
   ["MYCEL_PASSPHRASE", "that passphrase itself (prefer the file; a terminal is asked)"],
   ["MYCEL_NO_PUSH=1", "a write does not start a background push to peers"],
+  ["MYCEL_HOME_OWNER", "as root: the uid whose home may be used (system units set it)"],
   ["MYCEL_DEBUG=1", "stack traces with errors"],
   ["NO_COLOR", "no colour even on a terminal"],
 ];

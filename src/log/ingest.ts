@@ -23,9 +23,10 @@
 import { bytesEqual } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import type { DeviceKey } from "./device_key.ts";
-import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "./entry.ts";
+import { decodeSignedEntry, type Entry, type SignedEntry, verifyEntrySignature } from "./entry.ts";
 import { foldEntry } from "./fold.ts";
 import { mayFold } from "./membership.ts";
+import { hasRevoke } from "./removals.ts";
 import type { StateStore } from "./state.ts";
 
 /** Why an entry was set aside instead of folded. */
@@ -39,8 +40,10 @@ export interface LogTarget extends StateStore {
   hashAt(author: DeviceKey, seq: number): Uint8Array | undefined;
   /** Append a verified entry to its author's chain (the fold follows). */
   append(e: SignedEntry): void;
-  /** Keep an entry aside; idempotent. */
-  setAside(e: SignedEntry, reason: AsideReason): void;
+  /** Keep an entry aside; idempotent (true when it was not aside before). */
+  setAside(e: SignedEntry, reason: AsideReason): boolean;
+  /** True when some entry kept aside past a cut holds a removal (see removals.ts). */
+  asideRemovals(): boolean;
   /** Entries of `author` kept aside as `waiting`, in seq order (they may fold now). */
   takeWaiting(author: DeviceKey): SignedEntry[];
   /** A fork: `other` is a validly signed entry for a seq where we hold `kept`. */
@@ -273,17 +276,28 @@ export class Ingest {
     }
     for (const e of run) {
       if (!this.#mayFold(author, e.entry.seq)) {
-        t.setAside(e, "past_cut");
+        // A removal in an entry past a cut may still count (removals racing:
+        // removals.ts): only a fold from scratch can decide. Once per entry.
+        if (t.setAside(e, "past_cut") && hasRevoke(e.entry)) this.result.refold = true;
         this.result.pastCut++;
         continue;
       }
       t.append(e);
       const folded = foldEntry(t, e.entry);
       this.result.accepted++;
-      if (folded.refold) this.result.refold = true;
+      if (folded.refold || needsRefold(t, e.entry)) this.result.refold = true;
       for (const k of folded.membership) this.#requeue(k);
     }
     this.#requeue(author); // entries kept aside after a gap may follow now
     return consumed;
   }
+}
+
+/**
+ * True when folding `entry` may change which removals count beyond what the
+ * fold itself saw: it holds a removal while removals sit in entries kept
+ * aside past a cut (a new removal may attack one of them: removals.ts).
+ */
+export function needsRefold(target: Pick<LogTarget, "asideRemovals">, entry: Entry): boolean {
+  return hasRevoke(entry) && target.asideRemovals();
 }

@@ -66,7 +66,7 @@ function alreadyInitialized(root: string): MycelError {
 export async function createHome(root: string, n: NewHome): Promise<CreatedHome> {
   const paths = homePaths(root);
   await ensureHomeDir(paths);
-  const owner = await guardHome(paths, currentCaller());
+  const owner = await guardHome(paths, currentCaller(n.env));
   if (await exists(paths.legacy.info)) throw alreadyInitialized(root);
   const db = openWritable(paths.db);
   try {

@@ -136,7 +136,10 @@ export class Home {
    */
   static async open(root: string, options: HomeOptions = {}): Promise<Home> {
     const paths = homePaths(root);
-    const owner = await guardHome(paths, currentCaller());
+    const owner = await guardHome(
+      paths,
+      currentCaller(options.env ?? ((n: string) => Deno.env.get(n))),
+    );
     if (!(await exists(paths.db))) {
       if (!(await exists(paths.legacy.info))) throw notInitialized(root);
       const { migrateLegacyHome } = await import("./migrate_v1.ts");

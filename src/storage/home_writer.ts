@@ -13,7 +13,7 @@ import type { DeviceKey } from "../log/device_key.ts";
 import { createEntry, type SignedEntry } from "../log/entry.ts";
 import { foldEntry } from "../log/fold.ts";
 import type { DeviceKeys } from "../log/identity.ts";
-import { Ingest, type IngestResult, type LogTarget } from "../log/ingest.ts";
+import { Ingest, type IngestResult, type LogTarget, needsRefold } from "../log/ingest.ts";
 import type { Op } from "../log/ops.ts";
 import type { StateView } from "../log/state.ts";
 import type { ImportResult } from "./home_checkpoint.ts";
@@ -55,6 +55,7 @@ function target(p: WriterParts, onAppend: (e: SignedEntry) => void): LogTarget {
       onAppend(e);
     },
     setAside: (e, reason) => log.setAside(e, reason),
+    asideRemovals: () => log.asideRemovals(),
     takeWaiting: (a) => log.takeWaiting(a),
     noteFork: (a, seq, kept, other) => log.noteFork(a, seq, kept, other),
   };
@@ -116,7 +117,9 @@ export class HomeWriter {
       ops,
     });
     log.append(entry);
-    if (foldEntry(this.#p.state, entry.entry).refold) this.#refold = true;
+    if (foldEntry(this.#p.state, entry.entry).refold || needsRefold(log, entry.entry)) {
+      this.#refold = true;
+    }
     this.committed++;
     return entry;
   }

@@ -43,8 +43,14 @@ class MemoryLog extends MemoryState implements LogTarget {
     this.chains.set(e.entry.author, chain);
   }
 
-  setAside(e: SignedEntry, reason: AsideReason): void {
+  setAside(e: SignedEntry, reason: AsideReason): boolean {
+    if (this.aside.some((a) => a.e.hash === e.hash && a.reason === reason)) return false;
     this.aside.push({ e, reason });
+    return true;
+  }
+
+  asideRemovals(): boolean {
+    return false; // these tests hold no removals
   }
 
   takeWaiting(author: DeviceKey): SignedEntry[] {
