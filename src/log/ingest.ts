@@ -173,6 +173,32 @@ export class Ingest {
     return this.result;
   }
 
+  /**
+   * `e` shows that its author signed something else than `kept` at `seq`:
+   * kept aside as fork evidence when its own signature verifies (evidence,
+   * not a claim), else refused.
+   */
+  async #forkEvidence(
+    e: SignedEntry,
+    seq: number,
+    kept: Uint8Array,
+    other: Uint8Array,
+  ): Promise<void> {
+    const author = e.entry.author;
+    if (await verifyEntrySignature(e)) {
+      this.#target.setAside(e, "fork");
+      this.#target.noteFork(author, seq, kept, other);
+      this.result.forks.push({ author, seq });
+    } else {
+      this.#refuse({
+        author,
+        seq: e.entry.seq,
+        code: "bad_signature",
+        reason: "its signature does not verify",
+      });
+    }
+  }
+
   #refuse(r: Refusal): void {
     this.result.refusedCount++;
     if (this.result.refused.length < 1000) this.result.refused.push(r);
@@ -204,18 +230,7 @@ export class Ingest {
       const mine = t.hashAt(author, e.entry.seq);
       if (mine === undefined || bytesEqual(mine, e.hash)) {
         this.result.duplicates++; // ours, or older than what we keep (compacted)
-      } else if (await verifyEntrySignature(e)) {
-        t.setAside(e, "fork");
-        t.noteFork(author, e.entry.seq, mine, e.hash);
-        this.result.forks.push({ author, seq: e.entry.seq });
-      } else {
-        this.#refuse({
-          author,
-          seq: e.entry.seq,
-          code: "bad_signature",
-          reason: "its signature does not verify",
-        });
-      }
+      } else await this.#forkEvidence(e, e.entry.seq, mine, e.hash);
     }
     // The run that links onto our head: consecutive seqs, each naming the hash of the one before.
     const run: SignedEntry[] = [];
@@ -231,18 +246,7 @@ export class Ingest {
         // which we verified, can show a fork.
         if (run.length > 0) break;
         // Links onto a different entry at our head's seq: a fork, if signed.
-        if (await verifyEntrySignature(e)) {
-          t.setAside(e, "fork");
-          t.noteFork(author, e.entry.seq - 1, prevHash, e.entry.prev!);
-          this.result.forks.push({ author, seq: e.entry.seq - 1 });
-        } else {
-          this.#refuse({
-            author,
-            seq: e.entry.seq,
-            code: "bad_signature",
-            reason: "its signature does not verify",
-          });
-        }
+        await this.#forkEvidence(e, e.entry.seq - 1, prevHash, e.entry.prev!);
         return list.length; // the rest of this author's entries are that other branch
       }
       run.push(e);

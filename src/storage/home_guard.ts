@@ -18,6 +18,7 @@
 
 import { MycelError } from "../errors.ts";
 import type { HomePaths } from "./home.ts";
+import { lstatIfAny } from "./fs_probe.ts";
 
 /** Who runs mycel (injectable for tests). */
 export interface Caller {
@@ -37,15 +38,6 @@ export function currentCaller(env: (name: string) => string | undefined): Caller
   return { uid };
 }
 
-async function lstat(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.lstat(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
-}
-
 function linkError(path: string): MycelError {
   return new MycelError("unsafe_home", "open mycel home", "it contains a symbolic link", {
     value: path,
@@ -58,7 +50,7 @@ function linkError(path: string): MycelError {
  * files mycel creates there (undefined: the caller's own).
  */
 export async function guardHome(paths: HomePaths, caller: Caller): Promise<number | undefined> {
-  const dir = await lstat(paths.root);
+  const dir = await lstatIfAny(paths.root);
   if (dir === undefined) return undefined;
   if (dir.isSymlink) throw linkError(paths.root);
   if (!dir.isDirectory) {
@@ -68,7 +60,7 @@ export async function guardHome(paths: HomePaths, caller: Caller): Promise<numbe
     });
   }
   for (const f of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.keys]) {
-    const info = await lstat(f);
+    const info = await lstatIfAny(f);
     if (info?.isSymlink) throw linkError(f);
     if (info !== undefined && !info.isFile) {
       throw new MycelError(

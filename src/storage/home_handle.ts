@@ -24,6 +24,7 @@ import { SqlLocal } from "./sql_local.ts";
 import { SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
 import { HomeWriter } from "./home_writer.ts";
+import { exists } from "./fs_probe.ts";
 
 /** A peer's entries, stored batch by batch (see {@link Home.ingestStream}). */
 export interface IngestStream {
@@ -43,16 +44,6 @@ export interface HomeOptions {
   env?: (name: string) => string | undefined;
   /** Non-fatal warnings (e.g. a migration). */
   warn?: (message: string) => void;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
 
 function notInitialized(root: string): MycelError {

@@ -22,8 +22,8 @@ import type { HomePaths } from "./home.ts";
 import type { PeerBook } from "./local_state.ts";
 import { refold } from "./refold.ts";
 import type { LocalRecords, SqlLocal } from "./sql_local.ts";
-import type { SqlLog } from "./sql_log.ts";
-import type { SqlState } from "./sql_state.ts";
+import { SqlLog } from "./sql_log.ts";
+import { SqlState } from "./sql_state.ts";
 
 /** What a writer is built from (see home_handle.ts). */
 export interface WriterParts {
@@ -36,6 +36,22 @@ export interface WriterParts {
   clock: HlcClock;
   now: () => number;
   keys: () => Promise<DeviceKeys>;
+}
+
+/**
+ * Parts of a writer that never signs (migration, repair): a fresh state and
+ * log over `db`; asking it for keys fails with `why`.
+ */
+export function offlineParts(
+  o: Pick<WriterParts, "db" | "paths" | "device" | "local" | "clock" | "now">,
+  why: string,
+): WriterParts {
+  return {
+    ...o,
+    state: new SqlState(o.db),
+    log: new SqlLog(o.db, o.now),
+    keys: () => Promise.reject(new Error(`no signing during ${why}`)),
+  };
 }
 
 /** The ingest target: the state and the logs of this transaction, and our clock. */
