@@ -5,7 +5,9 @@
 # to render the man page, hyperfine for the whole-command benchmarks;
 # dbus-daemon, dbus-bin (dbus-send), gnome-keyring and libsecret-tools
 # (secret-tool) for the Secret Service key store tests (a private session bus
-# and keyring); tmux drives the passphrase prompt on a pseudo-terminal. Works
+# and keyring); tmux drives the passphrase prompt on a pseudo-terminal;
+# faketime (libfaketime) runs devices with clocks a day ahead or a year
+# behind in the clock-skew sync test. Works
 # as root (CI, a root shell on a minimal system without sudo) and as a normal
 # user (it asks sudo itself).
 set -euo pipefail
@@ -22,4 +24,4 @@ apt-get update
 apt-get install -y --no-install-recommends \
   wireguard-go wireguard-tools iproute2 iputils-ping iperf3 nftables \
   systemd tmux zsh fish groff-base hyperfine procps ca-certificates git \
-  dbus-daemon dbus-bin gnome-keyring libsecret-tools
+  dbus-daemon dbus-bin gnome-keyring libsecret-tools faketime

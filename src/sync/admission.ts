@@ -31,15 +31,47 @@ export type AdmissionVerdict =
   }
   | { ok: false; code: string; message: string; peer?: DeviceKey };
 
-/** The member a Noise key belongs to; a key its admission carried beats one a device copied later. */
+/**
+ * The member a Noise key belongs to. Noise keys are random, so two records
+ * naming one key mean a member copied another's into its own record; the
+ * device that proved the key in the handshake is one of them, so a copy
+ * must never make the key nobody's (that would lock the real device out).
+ * Of several claims, the key goes to the device that announced it in its
+ * own first entry (`announcedFirst`; no other device signs that), then to
+ * one still in the mesh (removing a copier hands the key back), then to the
+ * one whose kept admission carried it (any member can backdate an
+ * admission, so this comes late), then to the lowest device key.
+ */
 export function memberByNoiseKey(
   members: readonly MemberInfo[],
   key: string,
+  announcedFirst: (m: MemberInfo) => boolean = () => false,
 ): MemberInfo | undefined {
-  const claims = members.filter((m) => m.record.noiseKey === key);
-  if (claims.length <= 1) return claims[0];
-  const admitted = claims.filter((m) => m.admitted.fields.noiseKey === key);
-  return admitted.length === 1 ? admitted[0] : undefined;
+  let claims = members.filter((m) => m.record.noiseKey === key);
+  const rules = [
+    announcedFirst,
+    (m: MemberInfo) => m.removed === undefined,
+    (m: MemberInfo) => m.admitted.fields.noiseKey === key,
+  ];
+  for (const rule of rules) {
+    if (claims.length <= 1) return claims[0];
+    const kept = claims.filter(rule);
+    if (kept.length > 0) claims = kept;
+  }
+  return claims.sort((a, b) => a.record.key.compare(b.record.key))[0];
+}
+
+/** True when `m`'s first entry (if we still hold it) is its own admission naming Noise key `key`. */
+function announcedInFirstEntry(home: Home, m: MemberInfo, key: string): boolean {
+  const [raw] = home.log.range(m.record.key, 0, 1, 1);
+  if (raw === undefined) return false;
+  try {
+    return decodeSignedEntry(raw).entry.ops.some((op) =>
+      op.type === "device.add" && op.device.key === m.record.key && op.device.noiseKey === key
+    );
+  } catch {
+    return false;
+  }
 }
 
 function removedMessage(home: Home, m: MemberInfo): string {
@@ -58,7 +90,7 @@ export async function admitInitiator(
   if (remoteStatic === undefined) return refuse;
   const key = toBase64(remoteStatic);
   const members = home.view.members();
-  const known = memberByNoiseKey(members, key);
+  const known = memberByNoiseKey(members, key, (m) => announcedInFirstEntry(home, m, key));
   if (known !== undefined) {
     if (known.removed !== undefined) {
       return {

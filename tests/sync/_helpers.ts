@@ -250,9 +250,12 @@ export function asideEntries(home: string, reason: string): SignedEntry[] {
 export class Devices implements AsyncDisposable {
   readonly list: Device[] = [];
 
-  /** Create and `init` a device with a free port as its endpoint. */
-  async add(name: string, port = freePort()): Promise<Device> {
-    const tmp = await tempHome(`mycel-sync-${name}-`);
+  /**
+   * Create and `init` a device with a free port as its endpoint; `defaults`
+   * (e.g. an environment) apply to every mycel process it runs.
+   */
+  async add(name: string, port = freePort(), defaults: MycelOptions = {}): Promise<Device> {
+    const tmp = await tempHome(`mycel-sync-${name}-`, defaults);
     const d = new Device(name, tmp, port);
     this.list.push(d);
     await d.ok(["init", "--name", name, "--listen", d.endpoint]);

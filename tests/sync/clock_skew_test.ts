@@ -1,0 +1,213 @@
+/**
+ * @module clock_skew_test
+ * Time used as a weapon, with real clocks: every mycel process of one device
+ * runs under libfaketime (Debian `faketime`, preloaded through LD_PRELOAD) a
+ * day ahead, another's a year behind, and a third device (real time, the one
+ * that serves) is compromised and signs an entry stamped near the end of
+ * time (2^53 ms, past what a calendar can show). Over real `sync now` /
+ * `sync serve` rounds:
+ * - a write supersedes every value its device showed, even values stamped a
+ *   day and ~285,000 years ahead of it: after `pref set` on the device a year
+ *   behind, `pref get` shows that value on every device;
+ * - no entry is held back or lost for its stamp: every device holds every
+ *   entry (the same log and the same state digest);
+ * - the local clock is never dragged forward: the entries the slow and fast
+ *   devices write after seeing those stamps carry their own clocks' time;
+ * - skew is reported both ways: `status` and `doctor` on the device a year
+ *   behind say its clock is behind, on the device a day ahead that it is
+ *   ahead, and on the real-time device name each peer and its direction;
+ * - `mycel log` (text and JSON) works on every device with those stamps.
+ * Outside CI the test is skipped, saying why, when libfaketime is missing.
+ */
+
+import assert from "node:assert/strict";
+import { Home } from "../../src/storage/home_handle.ts";
+import type { LogEntryJson, StatusJson } from "../helpers/mycel.ts";
+import { type Device, devices } from "./_helpers.ts";
+
+const DAY = 86_400_000;
+const YEAR = 365 * DAY;
+/** Slack for the time a round takes on a loaded machine (ms). */
+const SLACK = 10 * 60_000;
+/** The hostile stamp: the largest wall time an entry may carry, minus a little. */
+const END_OF_TIME = Number.MAX_SAFE_INTEGER - 1000;
+
+/** Where Debian (any architecture) and others put libfaketime's multi-thread variant. */
+function findLibfaketime(): string | undefined {
+  const arch = Deno.build.arch === "aarch64" ? "aarch64" : "x86_64";
+  const candidates = [
+    `/usr/lib/${arch}-linux-gnu/faketime/libfaketimeMT.so.1`,
+    "/usr/lib/faketime/libfaketimeMT.so.1",
+    "/usr/local/lib/faketime/libfaketimeMT.so.1",
+  ];
+  return candidates.find((p) => {
+    try {
+      return Deno.statSync(p).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
+
+const LIB = Deno.build.os === "linux" ? findLibfaketime() : undefined;
+const IN_CI = Deno.env.get("CI") !== undefined;
+if (LIB === undefined && !IN_CI) {
+  console.log(
+    "clock_skew_test skipped: libfaketime is not installed (Debian: apt-get install faketime; " +
+      "scripts/install_test_deps.sh does it)",
+  );
+}
+
+/** The environment that runs a mycel process with its clock `offset` away (e.g. "+1d"). */
+function fakeClock(offset: string): Record<string, string> {
+  return {
+    LD_PRELOAD: LIB!,
+    FAKETIME: offset,
+    // Timers and deadlines keep real time; only the wall clock moves.
+    FAKETIME_DONT_FAKE_MONOTONIC: "1",
+  };
+}
+
+type Doctor = { ok: boolean; findings: { check: string; ok: boolean; detail: string }[] };
+
+async function clockFindings(d: Device): Promise<string[]> {
+  const r = await d.run(["doctor", "--json", "--no-sync"]);
+  const report = JSON.parse(r.stdout) as Doctor;
+  return report.findings.filter((f) => f.check === "clock" && !f.ok).map((f) => f.detail);
+}
+
+function near(actual: number, expected: number, what: string): void {
+  assert.ok(
+    Math.abs(actual - expected) < SLACK,
+    `${what}: ${actual} is not within ${SLACK} ms of ${expected}`,
+  );
+}
+
+/** The newest entry `d` wrote itself, from its `log --json`. */
+async function ownNewest(d: Device): Promise<LogEntryJson> {
+  const log = (await d.log()).filter((e) => e.device === d.id);
+  return log[log.length - 1];
+}
+
+Deno.test({
+  name:
+    "clocks a day ahead, a year behind and at the end of time: the last write wins everywhere, skew is reported both ways, log works",
+  ignore: LIB === undefined && !IN_CI,
+  async fn() {
+    assert.ok(LIB !== undefined, "CI must install faketime (scripts/install_test_deps.sh)");
+    await using devs = await devices(["hub"]);
+    const [hub] = devs.list;
+    const fast = await devs.add("fast", undefined, { env: fakeClock("+1d") });
+    const slow = await devs.add("slow", undefined, { env: fakeClock("-365d") });
+    await devs.peer(hub, fast);
+    await devs.peer(hub, slow);
+
+    // The preload really moves these devices' clocks (and only theirs).
+    const t0 = Date.now();
+    near((await ownNewest(fast)).hlc[0], t0 + DAY, "fast's first entry");
+    near((await ownNewest(slow)).hlc[0], t0 - YEAR, "slow's first entry");
+    near((await ownNewest(hub)).hlc[0], t0, "hub's first entry");
+
+    await hub.serve();
+    await fast.write("pref", "set", "theme", "from-fast");
+    const viaFast = await fast.syncNow();
+    assert.equal(viaFast.of(hub).status, "synced", JSON.stringify(viaFast.outcomes));
+
+    // The compromised hub writes a concurrent value stamped near the end of
+    // time (its own signed entry: it saw nothing, so it replaces nothing).
+    const forged = await Home.open(hub.home, { write: true, now: () => END_OF_TIME });
+    try {
+      await forged.write((w) =>
+        w.commit([{ type: "pref.set", key: "theme", value: "doom", observed: [] }])
+      );
+    } finally {
+      forged.close();
+    }
+
+    // The slow device takes both and shows the newest stamp among concurrent writes.
+    let round = await slow.syncNow();
+    assert.equal(round.of(hub).status, "synced", JSON.stringify(round.outcomes));
+    assert.equal((await slow.ok(["pref", "get", "theme"])).stdout.trim(), "doom");
+
+    // A write on the device a year behind replaces what it showed: both.
+    await slow.write("pref", "set", "theme", "from-slow");
+    round = await slow.syncNow();
+    assert.equal(round.of(hub).status, "synced", JSON.stringify(round.outcomes));
+    round = await fast.syncNow();
+    assert.equal(round.of(hub).status, "synced", JSON.stringify(round.outcomes));
+    for (const d of [hub, fast, slow]) {
+      assert.equal((await d.ok(["pref", "get", "theme"])).stdout.trim(), "from-slow", d.name);
+    }
+
+    // Nothing held back or lost: the same entries and state everywhere.
+    await devs.assertConverged();
+    const logs = await Promise.all([hub, fast, slow].map((d) => d.log()));
+    const hashes = logs.map((l) => l.map((e) => e.hash).sort().join(","));
+    assert.equal(new Set(hashes).size, 1, "the devices hold different entries");
+    const doom = logs[0].find((e) => e.ops.some((o) => o.value === "doom"))!;
+    assert.equal(doom.hlc[0], END_OF_TIME);
+    assert.equal(doom.time, `@${END_OF_TIME}`);
+
+    // Our clocks were not dragged forward: each device's newest entry,
+    // written after it saw the stamps above, carries its own clock's time.
+    const t1 = Date.now();
+    near((await ownNewest(slow)).hlc[0], t1 - YEAR, "slow's write after seeing the future");
+    await fast.write("pref", "set", "fast-after", "1");
+    near((await ownNewest(fast)).hlc[0], t1 + DAY, "fast's write after seeing the end of time");
+
+    // Skew, both ways, on every side.
+    const skews = (d: Device): Promise<StatusJson> => d.status();
+    const onHub = await skews(hub);
+    const skewOf = (st: StatusJson, d: Device) =>
+      st.clock_skew.find((k) => k.device === d.id)?.skew_ms;
+    near(skewOf(onHub, fast)!, DAY, "hub sees fast ahead");
+    near(skewOf(onHub, slow)!, -YEAR, "hub sees slow behind");
+    assert.equal(
+      onHub.clock,
+      null,
+      "the hub's own clock agrees with neither, so it blames neither",
+    );
+    const onFast = await skews(fast);
+    assert.equal(onFast.clock?.verdict, "ahead");
+    near(onFast.clock!.by_ms, DAY, "fast hears it is a day ahead");
+    const onSlow = await skews(slow);
+    assert.equal(onSlow.clock?.verdict, "behind");
+    near(onSlow.clock!.by_ms, YEAR, "slow hears it is a year behind");
+
+    const hubDoctor = await clockFindings(hub);
+    assert.equal(hubDoctor.length, 2, hubDoctor.join("\n"));
+    assert.ok(
+      hubDoctor.some((l) => /^fast's clock is \d+s ahead of this one$/.test(l)),
+      hubDoctor.join("\n"),
+    );
+    assert.ok(
+      hubDoctor.some((l) => /^slow's clock is \d+s behind this one$/.test(l)),
+      hubDoctor.join("\n"),
+    );
+    assert.match(
+      (await clockFindings(fast)).join("\n"),
+      /^this device's clock is about \d+s ahead of 1 of 1 peers$/,
+    );
+    assert.match(
+      (await clockFindings(slow)).join("\n"),
+      /^this device's clock is about \d+s behind 1 of 1 peers$/,
+    );
+    const text = (await slow.ok(["status"])).stdout;
+    assert.match(text, /^clock: this device's clock seems 365d behind/m);
+    assert.match(
+      (await hub.ok(["status"])).stdout,
+      /^skew: fast's clock is 24h ahead of this one's$/m,
+    );
+
+    // `log` works everywhere, in text too, with a stamp no calendar can show.
+    for (const d of [hub, fast, slow]) {
+      const r = await d.ok(["log"]);
+      assert.match(
+        r.stdout,
+        new RegExp(`^@${END_OF_TIME} \\(beyond the calendar\\)  hub#\\d+  pref theme = doom$`, "m"),
+        d.name,
+      );
+      assert.match(r.stdout, /slow#\d+ {2}pref theme = from-slow$/m, d.name);
+    }
+  },
+});
