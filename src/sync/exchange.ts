@@ -35,9 +35,12 @@ import { SyncSession } from "../protocol/sync_session.ts";
 import type { ImportResult } from "../storage/home_checkpoint.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
+import { settledIn, theirHeadsFor } from "./acks.ts";
 
 /** Bytes of entries one session sends at most (the next round continues). */
 export const SESSION_BUDGET = 64 << 20;
+/** A peer missing at most this many entries gets entries, never a checkpoint. */
+export const CHECKPOINT_MIN = 5000;
 /** Bytes per `entries` message. */
 const BATCH_BYTES = 1 << 20;
 
@@ -55,10 +58,14 @@ export interface ExchangeOptions {
   acceptCheckpoint: (cp: Checkpoint) => string | undefined;
   /** Entries to send per session at most (bytes). */
   budget?: number;
+  /** A peer missing more entries than this (and than 4 × our state's rows) gets a checkpoint. */
+  checkpointMin?: number;
   /** Entries received so far (progress display). */
   onReceived?: (count: number) => void;
   /** The peer's first message arrived: it proved a live session. */
   onHi?: () => void;
+  /** The peer (to read what we know it holds; see acks.ts). */
+  peer?: DeviceKey;
 }
 
 /** What one exchange did. */
@@ -80,6 +87,12 @@ export interface ExchangeResult {
   peer: { now: number; ports: readonly number[]; observed: string };
   /** The peer stopped at its budget. */
   peerMore: boolean;
+  /** The heads the peer holds as it told us (ours when the digests matched). */
+  reported?: Heads;
+  /** Chains we sent the peer in full up to a seq (entry ranges, or a checkpoint's frontier). */
+  sentUpTo: Map<DeviceKey, number>;
+  /** Rows in the heads we sent (settled authors are left out). */
+  headsSent: number;
 }
 
 function ourHeads(home: Home): Heads {
@@ -122,9 +135,15 @@ export async function runExchange(
     more: false,
     peer: { now: hi.now, ports: hi.ports, observed: hi.observed },
     peerMore: false,
+    sentUpTo: new Map(),
+    headsSent: 0,
+    ...(idle ? { reported: heads } : {}),
   };
   if (!idle) {
-    const rows = sortedHeads(heads);
+    // Authors every live member holds in full, and that left, need not be listed.
+    const settled = settledIn(home);
+    const rows = sortedHeads(heads).filter(([a]) => !settled.has(a));
+    result.headsSent = rows.length;
     for (let i = 0; i === 0 || i < rows.length; i += MAX_HEADS) {
       await send({
         type: "heads",
@@ -147,14 +166,15 @@ export async function runExchange(
     }
     const plan = planSend(
       home.log.heads(),
-      await theirs,
+      theirHeadsFor(home, o.peer, await theirs),
       (a, seq) => home.log.hashAt(a, seq),
-      (missing) => missing > 5000 && missing > 4 * home.stateSize(),
+      (missing) => missing > (o.checkpointMin ?? CHECKPOINT_MIN) && missing > 4 * home.stateSize(),
       home.device,
     );
     const budget = o.budget ?? SESSION_BUDGET;
     let bytes = 0;
     if (plan.checkpoint) {
+      const covered = home.log.heads(); // the checkpoint covers at least these
       const cp = await home.checkpoint();
       for (let at = 0; at < cp.length || at === 0; at += MAX_CHUNK) {
         const chunk = cp.subarray(at, at + MAX_CHUNK);
@@ -162,6 +182,7 @@ export async function runExchange(
         if (at + MAX_CHUNK >= cp.length) break;
       }
       result.sentCheckpoint = true;
+      for (const [a, h] of covered) result.sentUpTo.set(a, h.seq);
     }
     let batch: Uint8Array[] = [], batchBytes = 0;
     const flush = async () => {
@@ -181,7 +202,8 @@ export async function runExchange(
       for (const e of home.log.range(ev.author, ev.seq - 1, ev.seq, 1)) await add(e);
     }
     outer: for (const r of plan.ranges) {
-      for (let after = r.after; after < r.upTo;) {
+      let after = r.after;
+      while (after < r.upTo) {
         const raw = home.log.range(r.author, after, r.upTo, 512);
         if (raw.length === 0) break;
         for (const e of raw) {
@@ -193,6 +215,7 @@ export async function runExchange(
           after++;
         }
       }
+      if (after >= r.upTo) result.sentUpTo.set(r.author, r.upTo);
     }
     await flush();
     const sentAny = result.sent > 0 || result.sentCheckpoint;
@@ -209,6 +232,7 @@ export async function runExchange(
       const action = session.receive(await receive());
       switch (action.kind) {
         case "heads":
+          result.reported = action.heads;
           theirHeads(action.heads);
           break;
         case "checkpoint": {

@@ -14,6 +14,7 @@ import { parseEndpoint } from "../log/endpoint.ts";
 import type { MemberInfo } from "../log/state.ts";
 import { syncsWithMycel } from "../mesh/plan.ts";
 import { Home } from "../storage/home_handle.ts";
+import type { ByteStream } from "../transport/byte_stream.ts";
 import { connectTcp } from "../transport/tcp.ts";
 import { recordOutcome } from "./bookkeeping.ts";
 import {
@@ -60,6 +61,10 @@ export interface RoundOptions {
   random?: () => number;
   /** Session budget and deadline, when not the defaults (see {@link SessionTuning}). */
   tuning?: SessionTuning;
+  /** Open a connection to a route (default: TCP); in-process meshes pass their links. */
+  connect?: (route: Route, timeoutMs: number) => Promise<ByteStream & { remote?: string }>;
+  /** After the round, compact when due (compact.ts): `sync now`, not pushes. */
+  compact?: boolean;
 }
 
 /**
@@ -71,6 +76,8 @@ export interface SessionTuning {
   budget?: number;
   /** Deadline of the whole session (ms; default max(60 × read deadline, 10 min)). */
   sessionTimeoutMs?: number;
+  /** Entries a peer may lack before it gets a checkpoint instead (default CHECKPOINT_MIN). */
+  checkpointMin?: number;
 }
 
 /** The direct routes of `peer`: its advertised endpoints. */
@@ -90,6 +97,7 @@ export function limitsFor(
     sessionTimeoutMs: tuning.sessionTimeoutMs ?? Math.max(timeoutMs * 60, 600_000),
     ports,
     ...(tuning.budget === undefined ? {} : { budget: tuning.budget }),
+    ...(tuning.checkpointMin === undefined ? {} : { checkpointMin: tuning.checkpointMin }),
   };
 }
 
@@ -145,7 +153,9 @@ async function syncPeer(
     const connectMs = Math.min(o.timeoutMs / (routes.length - i), 3000);
     let stream;
     try {
-      stream = await connectTcp(r.host, r.port, connectMs);
+      stream = o.connect
+        ? await o.connect(r, connectMs)
+        : await connectTcp(r.host, r.port, connectMs);
     } catch (e) {
       errors.push((e as Error).message.replace(/^Cannot [^:]*: /, ""));
       continue;
@@ -159,7 +169,7 @@ async function syncPeer(
       keys,
       peer,
       stream,
-      { path: r.path, address: stream.remote },
+      { path: r.path, address: stream.remote ?? `${r.host}:${r.port}` },
       limits,
       admission,
     );
@@ -171,18 +181,31 @@ async function syncPeer(
 export async function syncRound(root: string, o: RoundOptions): Promise<SessionOutcome[]> {
   const home = await Home.open(root, { write: true, now: o.now, env: o.env });
   try {
-    const all = home.view.members()
-      .filter((m) =>
-        m.removed === undefined && m.record.key !== home.device && syncsWithMycel(m.record)
-      )
-      .filter((m) => o.only?.(m.record) ?? true);
-    const peers = o.only ? all : choosePeers(home, all, o);
-    if (peers.length === 0) return [];
+    return await syncRoundOn(home, o);
+  } finally {
+    home.close();
+  }
+}
+
+/**
+ * Run one round for an open home (writable). One handle serves a device's
+ * round and its answers in an in-process mesh: writes through one handle
+ * queue, while two handles in one process would wait on each other's lock.
+ */
+export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionOutcome[]> {
+  const all = home.view.members()
+    .filter((m) =>
+      m.removed === undefined && m.record.key !== home.device && syncsWithMycel(m.record)
+    )
+    .filter((m) => o.only?.(m.record) ?? true);
+  const peers = o.only ? all : choosePeers(home, all, o);
+  let outcomes: SessionOutcome[] = [];
+  if (peers.length > 0) {
     const keys = await home.noiseKeys();
     const routes = o.routes ?? directRoutes;
     const ref = home.local.get("admission");
     const admission = ref ? [Uint8Array.fromBase64(ref.entry)] : [];
-    const outcomes = await Promise.all(peers.map(async (p) => {
+    outcomes = await Promise.all(peers.map(async (p) => {
       const out = await syncPeer(home, keys, p.record, await routes(p.record, home), o, admission);
       o.onOutcome?.(out);
       return out;
@@ -193,8 +216,10 @@ export async function syncRound(root: string, o: RoundOptions): Promise<SessionO
       const synced = outcomes.filter((x) => x.status === "synced").length;
       w.setLocal("lastRound", { at: home.now(), peers: outcomes.length, synced });
     });
-    return outcomes;
-  } finally {
-    home.close();
   }
+  if (o.compact) {
+    const { compactIfDue } = await import("./compact.ts");
+    await compactIfDue(home);
+  }
+  return outcomes;
 }
