@@ -98,7 +98,7 @@ export function outcomeLine(o: SessionOutcome): Text {
 
 async function syncNow(
   ctx: CommandContext,
-  o: { json: boolean; timeoutMs: number; all: boolean; quiet: boolean },
+  o: { json: boolean; timeoutMs: number; all: boolean; quiet: boolean; push: boolean },
 ): Promise<number> {
   const { syncRound } = await import("../../sync/round.ts");
   const { meshRoutes } = await import("../routes.ts");
@@ -115,6 +115,8 @@ async function syncNow(
       return routes(peer, home);
     },
     tuning: sessionTuning(ctx.env),
+    // Compaction (at most daily) belongs to the timer's rounds, not to pushes after a write.
+    compact: !o.push,
     progress: o.quiet ? undefined : ctx.out.progress,
     // Each peer's line as its session ends (everything it sent is stored by
     // then), not all of them after the slowest.
@@ -209,6 +211,7 @@ export const syncCommands: CommandSpec[] = [
         timeoutMs,
         all: input.flags.all === true,
         quiet: input.flags.quiet === true,
+        push,
       });
     },
   },
