@@ -21,7 +21,8 @@ import { MycelError } from "../../src/errors.ts";
 import type { DeviceKey } from "../../src/log/device_key.ts";
 import type { DeviceRecord } from "../../src/log/device_record.ts";
 import type { SignedEntry } from "../../src/log/entry.ts";
-import { type DeviceKeys, generateDeviceKeys } from "../../src/log/identity.ts";
+import { ed25519, x25519 } from "@noble/curves/ed25519.js";
+import type { DeviceKeys } from "../../src/log/identity.ts";
 import type { Op } from "../../src/log/ops.ts";
 import { createHome } from "../../src/storage/home_create.ts";
 import { Home } from "../../src/storage/home_handle.ts";
@@ -30,6 +31,12 @@ import { limitsFor, type SessionTuning, syncRoundOn } from "../../src/sync/round
 import { serveOn } from "../../src/sync/serve.ts";
 import { memoryLink } from "../../src/transport/memory_stream.ts";
 import { rng } from "../helpers/random.ts";
+import { stateDigest } from "../../src/log/state_digest.ts";
+import { DatabaseSync } from "node:sqlite";
+import { inTransaction, openWritable } from "../../src/storage/db.ts";
+import { refold } from "../../src/storage/refold.ts";
+import { SqlLog } from "../../src/storage/sql_log.ts";
+import { SqlState } from "../../src/storage/sql_state.ts";
 
 /** Read deadline of every session (ms); generous: nothing here waits on a network. */
 const TIMEOUT_MS = 20_000;
@@ -41,7 +48,8 @@ export class MemDevice {
   readonly name: string;
   readonly root: string;
   readonly keys: DeviceKeys;
-  readonly home: Home;
+  /** Its open home (replaced by {@link MemMesh.restore}). */
+  home: Home;
   /** False once it is switched off (it neither dials nor answers). */
   up = true;
   /** Wire bytes of the sessions it took part in (both directions, both roles). */
@@ -87,6 +95,7 @@ export class MemMesh implements AsyncDisposable {
   /** The shared wall clock (ms); tests move it. */
   now = T0;
   readonly #random: () => number;
+  readonly #keyRandom: () => number;
   readonly #options: MemMeshOptions;
   #blocked: (a: MemDevice, b: MemDevice) => boolean = () => false;
   readonly #serving = new Set<Promise<unknown>>();
@@ -95,7 +104,8 @@ export class MemMesh implements AsyncDisposable {
 
   private constructor(options: MemMeshOptions) {
     this.#options = options;
-    this.#random = rng(options.seed ?? 1);
+    this.#random = rng((options.seed ?? 1) ^ 0xfa40);
+    this.#keyRandom = rng((options.seed ?? 1) ^ 0x5eed);
   }
 
   /** `n` devices, each alone in its own home (not peered yet). */
@@ -113,7 +123,7 @@ export class MemMesh implements AsyncDisposable {
   /** Create one more device (not peered). */
   async add(name: string): Promise<MemDevice> {
     const root = await Deno.makeTempDir({ prefix: `mycel-mem-${name}-` });
-    const keys = await generateDeviceKeys();
+    const keys = seededKeys(this.#keyRandom);
     const now = () => this.now;
     await createHome(root, {
       keys,
@@ -241,6 +251,29 @@ export class MemMesh implements AsyncDisposable {
     return out;
   }
 
+  /** A copy of `d`'s database as it is now (a backup), in its folder. */
+  backup(d: MemDevice): string {
+    const copy = `${d.root}/backup-${this.now}.db`;
+    const src = new DatabaseSync(d.home.paths.db);
+    try {
+      src.exec(`VACUUM INTO '${copy}'`);
+    } finally {
+      src.close();
+    }
+    return copy;
+  }
+
+  /** Put `d`'s database back as `copy` held it (restored from a backup). */
+  async restore(d: MemDevice, copy: string): Promise<void> {
+    await this.settle();
+    d.home.close();
+    const db = d.home.paths.db;
+    for (const f of [`${db}-wal`, `${db}-shm`]) await Deno.remove(f).catch(() => {});
+    await Deno.copyFile(copy, db);
+    d.home = await Home.open(d.root, { write: true, now: () => this.now, env: () => undefined });
+    d.home.useKeys(d.keys);
+  }
+
   /** `state_digest` of every device that is up. */
   digests(): string[] {
     return this.devices.filter((d) => d.up).map((d) => d.home.digest());
@@ -258,6 +291,49 @@ export class MemMesh implements AsyncDisposable {
       this.devices.map((d) => Deno.remove(d.root, { recursive: true }).catch(() => {})),
     );
   }
+}
+
+/**
+ * The digest `d`'s state would have if folded again from scratch: from its
+ * base checkpoint and the entries it still stores (the real refold, on a
+ * copy of its database). Equal to its digest when compaction kept the base
+ * and the entries consistent.
+ */
+export async function refoldedDigest(d: MemDevice): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "mycel-refold-" });
+  try {
+    const copy = `${dir}/copy.db`;
+    const src = new DatabaseSync(d.home.paths.db);
+    try {
+      src.exec(`VACUUM INTO '${copy}'`);
+    } finally {
+      src.close();
+    }
+    const db = openWritable(copy);
+    try {
+      const state = new SqlState(db);
+      await inTransaction(db, copy, () => refold(db, state, new SqlLog(db, Date.now), d.key));
+      return stateDigest(state);
+    } finally {
+      db.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Device keys from `random` (the same seed, the same keys: key order shapes a run). */
+function seededKeys(random: () => number): DeviceKeys {
+  const bytes = () => Uint8Array.from({ length: 32 }, () => Math.floor(random() * 256));
+  const signPrivate = bytes(), noisePrivate = bytes(), wgPrivate = bytes();
+  return {
+    signPrivate,
+    signPublic: ed25519.getPublicKey(signPrivate),
+    noisePrivate,
+    noisePublic: x25519.getPublicKey(noisePrivate),
+    wgPrivate,
+    wgPublic: x25519.getPublicKey(wgPrivate),
+  };
 }
 
 /** Fisher–Yates with `random`. */

@@ -48,8 +48,11 @@ const WORDS = {
   retire: { done: "retired", would: "would_retire", noun: "retirement", ing: "retiring" },
 } as const;
 
-/** The last seq of `key` any device is known to hold: here, or as a peer told us. */
-function heldAnywhere(home: Home, key: Home["device"]): number {
+/**
+ * The cut of a retirement: the last seq of `key` any device is known to
+ * hold, here or as a peer told us in a session (its acknowledgements).
+ */
+export function heldAnywhere(home: Home, key: Home["device"]): number {
   let upTo = home.log.head(key)?.seq ?? 0;
   for (const book of home.local.peers().values()) upTo = Math.max(upTo, book.heads[key.hex] ?? 0);
   return upTo;
