@@ -29,6 +29,12 @@
  *
  *     deno run -A bench/mesh50_bench.ts            # 50 devices, 5 trials each
  *     deno run -A bench/mesh50_bench.ts --devices 20 --trials 3
+ *     deno run -A bench/mesh50_bench.ts --processes --trials 2   # real processes
+ *
+ * With `--processes` (bench/mesh50_processes.ts) the same is measured with
+ * 50 real homes made and peered through the CLI, each answering with
+ * `mycel sync serve --listen` behind a counting proxy, and rounds of real
+ * `mycel sync now` processes: start-up included.
  *
  * (`deno bench` ignores this file: it is a script.)
  */
@@ -89,6 +95,19 @@ async function idleRound(mesh: MemMesh) {
 
 async function main() {
   const n = arg("devices", 50), trials = arg("trials", 5);
+  if (Deno.args.includes("--processes")) {
+    console.log(
+      `mesh of ${n}: REAL PROCESSES on 127.0.0.1 (sync serve --listen behind counting proxies)`,
+    );
+    console.log(
+      `deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores, ${
+        new Date().toISOString()
+      }, load ${await loadAverage()}`,
+    );
+    const { runProcesses } = await import("./mesh50_processes.ts");
+    await runProcesses(n, trials, loadAverage);
+    return;
+  }
   console.log(
     `mesh of ${n}: ONE process, simulated links (real homes, real round, Noise and exchange over in-memory streams)`,
   );

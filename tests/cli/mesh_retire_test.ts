@@ -19,7 +19,7 @@ const OFFLINE = { MYCEL_OFFLINE: "1" };
 interface Row {
   id: string;
   name: string;
-  revoked: { cut: number } | null;
+  revoked: { cut: number; retired: boolean } | null;
 }
 
 async function withDesk(h: TempHome, desk: TempHome): Promise<Row> {
@@ -73,7 +73,11 @@ Deno.test("mesh retire on a terminal shows what stays and asks; yes commits the 
   assert.equal(yes.code, 0, yes.stderr);
   assert.equal(yes.stdout, `retired desk (${row.id})\n`);
   const after = (await h.json<Row[]>(["mesh", "list", "--json"])).find((r) => r.name === "desk")!;
-  assert.equal(after.revoked?.cut, 0);
+  assert.deepEqual([after.revoked?.cut, after.revoked?.retired], [0, true]);
+  assert.match(
+    (await h.ok(["mesh", "list"])).stdout,
+    /^ {2}desk was retired by owner at .*; its entries after #0 are not accepted$/m,
+  );
   const log = await h.json<LogEntryJson[]>(["log", "--json"]);
   const last = log.reduce((a, b) => (b.seq > a.seq ? b : a));
   assert.deepEqual(last.ops, [

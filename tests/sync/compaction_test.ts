@@ -190,3 +190,24 @@ Deno.test("retiring keeps a device's changes that a peer holds beyond what the r
   }
   assert.equal(a.home.digest(), b.home.digest());
 });
+
+Deno.test("a sync round compacts at most once a day, keeping this device's retention", async () => {
+  await using mesh = await MemMesh.create(2, { compact: true });
+  const [a, b] = mesh.devices;
+  await mesh.peerAll();
+  for (let i = 0; i < 4; i++) await mesh.write(a, pref("k", `v${i}`));
+  await rounds(mesh, 2); // the first compaction ran: nothing was 90 days old
+  assert.equal(a.home.log.heads().get(a.key)!.base, 0);
+  await a.home.write((w) => w.setLocal("retention", { days: 1 }));
+  mesh.now += 2 * DAY_MS;
+  await mesh.round(a);
+  assert.ok(a.home.log.heads().get(a.key)!.base > 0, "a day later, with 1 day kept, it compacts");
+  const at = a.home.local.get("compaction")!.at;
+  await mesh.write(a, pref("k", "later"));
+  await rounds(mesh, 1);
+  mesh.now += 2 * DAY_MS;
+  await a.home.write((w) => w.setLocal("retention", { days: null }));
+  await mesh.round(a);
+  assert.equal(a.home.local.get("compaction")!.at, at, "never: no compaction");
+  assert.equal(a.home.digest(), b.home.digest());
+});

@@ -11,6 +11,7 @@ import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { ago, localTime } from "../human.ts";
 import { isoTime } from "../json_types.ts";
+import { wasRetired } from "../retired.ts";
 import { withRead } from "../session.ts";
 import { renderTable } from "../text_table.ts";
 import { meshHome } from "./mesh_home.ts";
@@ -41,7 +42,13 @@ export const meshMemberCommands: CommandSpec[] = [
           ipv4: m.record.ipv4,
           endpoints: m.record.endpoints,
           admitted: event(m.admitted, nameOf),
-          revoked: m.removed ? { ...event(m.removed, nameOf)!, cut: m.removed.cut } : null,
+          revoked: m.removed
+            ? {
+              ...event(m.removed, nameOf)!,
+              cut: m.removed.cut,
+              retired: wasRetired(home.log, m.record.key, m.removed),
+            }
+            : null,
           last_seen: m.record.key === home.device
             ? isoTime(now)
             : isoTime(books.get(m.record.key)?.lastSeen),
@@ -81,7 +88,11 @@ export const meshMemberCommands: CommandSpec[] = [
           r.name,
           r.id.slice(0, 7),
           r.ipv4 || "-",
-          r.revoked ? { text: "removed", tone: "red" } : r.self ? "this device" : "member",
+          r.revoked
+            ? { text: r.revoked.retired ? "retired" : "removed", tone: "red" }
+            : r.self
+            ? "this device"
+            : "member",
           r.admitted ? `${when(r.admitted.at)} by ${r.admitted.by_name}` : "-",
           r.self ? "now" : when(r.last_seen),
         ]),
@@ -89,9 +100,11 @@ export const meshMemberCommands: CommandSpec[] = [
       for (const l of table) ctx.out.line(l);
       for (const r of rows.filter((r) => r.revoked)) {
         ctx.out.line(
-          `  ${safeText(r.name)} was removed by ${safeText(r.revoked!.by_name)} at ${
-            localTime(Date.parse(r.revoked!.at!))
-          }; its entries after #${r.revoked!.cut} are not accepted`,
+          `  ${safeText(r.name)} was ${r.revoked!.retired ? "retired" : "removed"} by ${
+            safeText(r.revoked!.by_name)
+          } at ${localTime(Date.parse(r.revoked!.at!))}; its entries after #${
+            r.revoked!.cut
+          } are not accepted`,
         );
       }
       for (const a of aside) {
