@@ -191,7 +191,7 @@ complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcomma
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from now' -l no-sync -d 'do not contact peers (same as MYCEL_OFFLINE=1)'
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from serve' -l stdio -d 'serve one session on stdin/stdout'
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from serve' -l listen -x -d 'listen on this address in the foreground'
-complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from serve' -l timeout -x -d 'deadline of each session (default 30)'
+complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from serve' -l timeout -x -d 'give up on a silent peer after this long (default 30)'
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from serve' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from retention' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from retention' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'

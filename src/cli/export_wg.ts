@@ -18,7 +18,10 @@
 import { toBase64 } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import { DeviceKey } from "../log/device_key.ts";
-import { generateDeviceKeys } from "../log/identity.ts";
+import { HlcClock } from "../crdt/hlc.ts";
+import type { DeviceRecord } from "../log/device_record.ts";
+import { createEntry } from "../log/entry.ts";
+import { generateDeviceKeys, Signer } from "../log/identity.ts";
 import { allocateIpv4 } from "../mesh/addresses.ts";
 import { planInterface, syncsWithMycel, wgCandidates } from "../mesh/plan.ts";
 import { orderCandidates } from "../mesh/roaming.ts";
@@ -149,20 +152,33 @@ export async function exportWg(home: Home, name: string | undefined): Promise<Ex
     keyPath(home, key.id),
     new TextEncoder().encode(toBase64(keys.wgPrivate) + "\n"),
   );
-  await home.write((w) =>
-    w.commit([{
-      type: "device.add",
-      device: {
-        key,
-        id: key.id,
-        name,
-        noiseKey: toBase64(new Uint8Array(32)),
-        wgKey: toBase64(keys.wgPublic),
-        endpoints: [],
-        ipv4: allocateIpv4(home.meshId, key.id, taken),
-        wgPort: 0,
-      },
-    }])
-  );
+  const device: DeviceRecord = {
+    key,
+    id: key.id,
+    name,
+    noiseKey: toBase64(new Uint8Array(32)),
+    wgKey: toBase64(keys.wgPublic),
+    endpoints: [],
+    ipv4: allocateIpv4(home.meshId, key.id, taken),
+    wgPort: 0,
+  };
+  // The device announces itself too, signed with its own key (which is then
+  // forgotten): its record is self-published like any device's, so no other
+  // member's later admission of the same key can change its WireGuard key.
+  const own = await createEntry(new Signer(keys), {
+    seq: 1,
+    prev: null,
+    hlc: new HlcClock(key.hex).now(home.now()),
+    ops: [{ type: "device.add", device }],
+  });
+  await home.write(async (w) => {
+    await w.commit([{ type: "device.add", device }]);
+    const ingest = w.ingest();
+    await w.pushIngest(ingest, [own.bytes]);
+    const r = w.finishIngest(ingest);
+    if (r.accepted !== 1) {
+      throw new Error(`the device's own entry was not taken (${r.refused[0]?.reason})`);
+    }
+  });
   return render(home, key.id, keys.wgPrivate);
 }

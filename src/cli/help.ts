@@ -33,6 +33,9 @@ export const ENVIRONMENT: readonly [string, string][] = [
   ["MYCEL_PASSPHRASE_FILE", "file (mode 0600) holding the passphrase that seals the keys"],
   ["MYCEL_PASSPHRASE", "that passphrase itself (prefer the file; a terminal is asked)"],
   ["MYCEL_NO_PUSH=1", "a write does not start a background push to peers"],
+  ["MYCEL_HOME_OWNER", "as root: the uid whose home may be used (system units set it)"],
+  ["MYCEL_SESSION_BUDGET", "bytes of entries one sync session sends at most (default 64 MiB)"],
+  ["MYCEL_SESSION_DEADLINE", "seconds one sync session may last in all (default 600 or more)"],
   ["MYCEL_DEBUG=1", "stack traces with errors"],
   ["NO_COLOR", "no colour even on a terminal"],
 ];

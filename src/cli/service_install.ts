@@ -84,6 +84,11 @@ export async function serviceInstall(
   });
   spec.credential = unitKeys.credential;
   spec.environment = unitKeys.env;
+  if (backend === "systemd" && scope === "system") {
+    // Root's units may use this user's home (storage/home_guard.ts): say whose it is.
+    const owner = (await Deno.lstat(spec.home).catch(() => undefined))?.uid;
+    if (owner) spec.environment = { ...spec.environment, MYCEL_HOME_OWNER: String(owner) };
+  }
   if (agents) {
     const { renderAgents } = await import("../service/launchd.ts");
     renderAgents(spec, agents.logDir); // a path a plist cannot hold fails before any write

@@ -21,7 +21,8 @@ const units = new Uint16Array(SHORT);
 /**
  * ASCII `s[a, a + n)` for n < 16, or undefined when a byte is not ASCII.
  * One `fromCharCode` call with the bytes as arguments makes a flat string
- * with no intermediate array or concatenation.
+ * with no intermediate array or concatenation (the shortest, most common
+ * lengths pass them one by one).
  */
 function shortAscii(s: Uint8Array, a: number, n: number): string | undefined {
   let any = 0;
@@ -44,124 +45,9 @@ function shortAscii(s: Uint8Array, a: number, n: number): string | undefined {
       return fromCharCode(s[a], s[a + 1], s[a + 2], s[a + 3], s[a + 4], s[a + 5]);
     case 7:
       return fromCharCode(s[a], s[a + 1], s[a + 2], s[a + 3], s[a + 4], s[a + 5], s[a + 6]);
-    case 8:
-      return fromCharCode(
-        s[a],
-        s[a + 1],
-        s[a + 2],
-        s[a + 3],
-        s[a + 4],
-        s[a + 5],
-        s[a + 6],
-        s[a + 7],
-      );
-    case 9:
-      return fromCharCode(
-        s[a],
-        s[a + 1],
-        s[a + 2],
-        s[a + 3],
-        s[a + 4],
-        s[a + 5],
-        s[a + 6],
-        s[a + 7],
-        s[a + 8],
-      );
-    case 10:
-      return fromCharCode(
-        s[a],
-        s[a + 1],
-        s[a + 2],
-        s[a + 3],
-        s[a + 4],
-        s[a + 5],
-        s[a + 6],
-        s[a + 7],
-        s[a + 8],
-        s[a + 9],
-      );
-    case 11:
-      return fromCharCode(
-        s[a],
-        s[a + 1],
-        s[a + 2],
-        s[a + 3],
-        s[a + 4],
-        s[a + 5],
-        s[a + 6],
-        s[a + 7],
-        s[a + 8],
-        s[a + 9],
-        s[a + 10],
-      );
-    case 12:
-      return fromCharCode(
-        s[a],
-        s[a + 1],
-        s[a + 2],
-        s[a + 3],
-        s[a + 4],
-        s[a + 5],
-        s[a + 6],
-        s[a + 7],
-        s[a + 8],
-        s[a + 9],
-        s[a + 10],
-        s[a + 11],
-      );
-    case 13:
-      return fromCharCode(
-        s[a],
-        s[a + 1],
-        s[a + 2],
-        s[a + 3],
-        s[a + 4],
-        s[a + 5],
-        s[a + 6],
-        s[a + 7],
-        s[a + 8],
-        s[a + 9],
-        s[a + 10],
-        s[a + 11],
-        s[a + 12],
-      );
-    case 14:
-      return fromCharCode(
-        s[a],
-        s[a + 1],
-        s[a + 2],
-        s[a + 3],
-        s[a + 4],
-        s[a + 5],
-        s[a + 6],
-        s[a + 7],
-        s[a + 8],
-        s[a + 9],
-        s[a + 10],
-        s[a + 11],
-        s[a + 12],
-        s[a + 13],
-      );
-    case 15:
-      return fromCharCode(
-        s[a],
-        s[a + 1],
-        s[a + 2],
-        s[a + 3],
-        s[a + 4],
-        s[a + 5],
-        s[a + 6],
-        s[a + 7],
-        s[a + 8],
-        s[a + 9],
-        s[a + 10],
-        s[a + 11],
-        s[a + 12],
-        s[a + 13],
-        s[a + 14],
-      );
     default:
-      return undefined;
+      // 8–15 bytes: the same single call, with the bytes passed as an array-like.
+      return fromCharCode.apply(null, s.subarray(a, a + n) as unknown as number[]);
   }
 }
 

@@ -23,9 +23,10 @@
 import { bytesEqual } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import type { DeviceKey } from "./device_key.ts";
-import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "./entry.ts";
+import { decodeSignedEntry, type Entry, type SignedEntry, verifyEntrySignature } from "./entry.ts";
 import { foldEntry } from "./fold.ts";
 import { mayFold } from "./membership.ts";
+import { hasRevoke } from "./removals.ts";
 import type { StateStore } from "./state.ts";
 
 /** Why an entry was set aside instead of folded. */
@@ -39,8 +40,10 @@ export interface LogTarget extends StateStore {
   hashAt(author: DeviceKey, seq: number): Uint8Array | undefined;
   /** Append a verified entry to its author's chain (the fold follows). */
   append(e: SignedEntry): void;
-  /** Keep an entry aside; idempotent. */
-  setAside(e: SignedEntry, reason: AsideReason): void;
+  /** Keep an entry aside; idempotent (true when it was not aside before). */
+  setAside(e: SignedEntry, reason: AsideReason): boolean;
+  /** True when some entry kept aside past a cut holds a removal (see removals.ts). */
+  asideRemovals(): boolean;
   /** Entries of `author` kept aside as `waiting`, in seq order (they may fold now). */
   takeWaiting(author: DeviceKey): SignedEntry[];
   /** A fork: `other` is a validly signed entry for a seq where we hold `kept`. */
@@ -161,13 +164,39 @@ export class Ingest {
       for (const e of kept) this.#target.setAside(e, "waiting");
       list.splice(0, list.length, ...list.filter((e) => !this.#fromAside.has(e)));
       const row = this.#target.member(author);
-      const why = row?.added !== undefined
+      const why = row?.added !== undefined || this.#trusted.has(author)
         ? { code: "gap" as const, reason: "earlier entries of its author are missing" }
         : { code: "not_member" as const, reason: "its author is not a member of this mesh" };
       for (const e of list) this.#refuse({ author, seq: e.entry.seq, ...why });
     }
     this.#pending.clear();
     return this.result;
+  }
+
+  /**
+   * `e` shows that its author signed something else than `kept` at `seq`:
+   * kept aside as fork evidence when its own signature verifies (evidence,
+   * not a claim), else refused.
+   */
+  async #forkEvidence(
+    e: SignedEntry,
+    seq: number,
+    kept: Uint8Array,
+    other: Uint8Array,
+  ): Promise<void> {
+    const author = e.entry.author;
+    if (await verifyEntrySignature(e)) {
+      this.#target.setAside(e, "fork");
+      this.#target.noteFork(author, seq, kept, other);
+      this.result.forks.push({ author, seq });
+    } else {
+      this.#refuse({
+        author,
+        seq: e.entry.seq,
+        code: "bad_signature",
+        reason: "its signature does not verify",
+      });
+    }
   }
 
   #refuse(r: Refusal): void {
@@ -201,18 +230,7 @@ export class Ingest {
       const mine = t.hashAt(author, e.entry.seq);
       if (mine === undefined || bytesEqual(mine, e.hash)) {
         this.result.duplicates++; // ours, or older than what we keep (compacted)
-      } else if (await verifyEntrySignature(e)) {
-        t.setAside(e, "fork");
-        t.noteFork(author, e.entry.seq, mine, e.hash);
-        this.result.forks.push({ author, seq: e.entry.seq });
-      } else {
-        this.#refuse({
-          author,
-          seq: e.entry.seq,
-          code: "bad_signature",
-          reason: "its signature does not verify",
-        });
-      }
+      } else await this.#forkEvidence(e, e.entry.seq, mine, e.hash);
     }
     // The run that links onto our head: consecutive seqs, each naming the hash of the one before.
     const run: SignedEntry[] = [];
@@ -228,18 +246,7 @@ export class Ingest {
         // which we verified, can show a fork.
         if (run.length > 0) break;
         // Links onto a different entry at our head's seq: a fork, if signed.
-        if (await verifyEntrySignature(e)) {
-          t.setAside(e, "fork");
-          t.noteFork(author, e.entry.seq - 1, prevHash, e.entry.prev!);
-          this.result.forks.push({ author, seq: e.entry.seq - 1 });
-        } else {
-          this.#refuse({
-            author,
-            seq: e.entry.seq,
-            code: "bad_signature",
-            reason: "its signature does not verify",
-          });
-        }
+        await this.#forkEvidence(e, e.entry.seq - 1, prevHash, e.entry.prev!);
         return list.length; // the rest of this author's entries are that other branch
       }
       run.push(e);
@@ -248,16 +255,14 @@ export class Ingest {
     if (run.length === 0) return i;
     const consumed = i + run.length;
     if (!(await verifyEntrySignature(run[run.length - 1]))) {
-      // Network: the run is refused as a whole (one altered byte anywhere
-      // breaks the last signature) unless only its last entry is damaged
-      // (the one before verifies: the rest is what its author signed).
-      // Salvage (repair, migration): keep the longest prefix whose entries
+      // Network: the run is refused as a whole — one altered byte anywhere
+      // breaks the chain or the last signature, and no signature vouches for
+      // any of it; an honest peer sends it intact next time. Salvage (repair
+      // and migration of our own disk): keep the longest prefix whose entries
       // all verify. What follows a refused entry waits for it.
       let good = 0;
       if (this.#salvage) {
         while (good < run.length && await verifyEntrySignature(run[good])) good++;
-      } else if (run.length > 1 && await verifyEntrySignature(run[run.length - 2])) {
-        good = run.length - 1;
       }
       for (const e of run.slice(good)) {
         const whole = good === 0 && !this.#salvage && e !== run[run.length - 1];
@@ -275,17 +280,28 @@ export class Ingest {
     }
     for (const e of run) {
       if (!this.#mayFold(author, e.entry.seq)) {
-        t.setAside(e, "past_cut");
+        // A removal in an entry past a cut may still count (removals racing:
+        // removals.ts): only a fold from scratch can decide. Once per entry.
+        if (t.setAside(e, "past_cut") && hasRevoke(e.entry)) this.result.refold = true;
         this.result.pastCut++;
         continue;
       }
       t.append(e);
       const folded = foldEntry(t, e.entry);
       this.result.accepted++;
-      if (folded.refold) this.result.refold = true;
+      if (folded.refold || needsRefold(t, e.entry)) this.result.refold = true;
       for (const k of folded.membership) this.#requeue(k);
     }
     this.#requeue(author); // entries kept aside after a gap may follow now
     return consumed;
   }
+}
+
+/**
+ * True when folding `entry` may change which removals count beyond what the
+ * fold itself saw: it holds a removal while removals sit in entries kept
+ * aside past a cut (a new removal may attack one of them: removals.ts).
+ */
+export function needsRefold(target: Pick<LogTarget, "asideRemovals">, entry: Entry): boolean {
+  return hasRevoke(entry) && target.asideRemovals();
 }

@@ -15,10 +15,13 @@
  *   device already published about itself.
  * - Removal is permanent (2P-set: removed wins over any admission, a revoked
  *   key never comes back). Its cut — the removed device's entries that stay
- *   valid — is the minimum `upTo` of all removals of it: a later removal can
- *   only narrow it, never re-open entries past an earlier cut, and every
- *   device computes the same cut whatever order removals arrive in. An honest
- *   removal's `upTo` is what its author had seen, so it never erases those.
+ *   valid — is the minimum `upTo` of the removals of it that count: a later
+ *   removal can only narrow it, never re-open entries past an earlier cut.
+ *   Which removals count when they race (two devices removing each other, a
+ *   removal written by a device cut before it) is decided by removals.ts the
+ *   same way on every device; folding applies the removals it meets, and a
+ *   fold from scratch (rebuild.ts) settles races. An honest removal's `upTo`
+ *   is what its author had seen, so it never erases those.
  */
 
 import type { DeviceKey } from "./device_key.ts";

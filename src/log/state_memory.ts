@@ -97,6 +97,14 @@ export class MemoryState implements StateStore, StateRows {
     return this.#spaces.get(name)!;
   }
 
+  /** Forget everything (a rebuild starts from here). */
+  clear(): void {
+    this.#seen.clear();
+    this.#apps.clear();
+    this.#members.clear();
+    for (const s of SPACES) this.#spaces.set(s, new MemorySpace((a) => this.#seen.get(a) ?? 0));
+  }
+
   seen(author: DeviceKey): number {
     return this.#seen.get(author.hex) ?? 0;
   }

@@ -3,7 +3,8 @@
  * Heads: for each author a device holds entries of, the latest seq and that
  * entry's hash — a version vector with hashes, so a fork shows up as equal
  * seqs with different hashes. After the handshake both sides first compare a
- * 16-byte digest of their heads; only when the digests differ do they send
+ * 16-byte digest of their heads (and of the removals they keep aside past a
+ * cut, which travel as evidence); only when the digests differ do they send
  * the heads themselves, in as many `heads` messages as needed (so there is no
  * limit on authors but {@link MAX_AUTHORS}).
  *
@@ -40,7 +41,7 @@ export function sortedHeads(heads: Heads): [DeviceKey, Head][] {
 }
 
 /** The 16-byte digest both sides compare before sending heads. */
-export function headsDigest(heads: Heads): Uint8Array {
+export function headsDigest(heads: Heads, evidence: readonly Uint8Array[] = []): Uint8Array {
   const h = sha256.create();
   const seq = new Uint8Array(8);
   const view = new DataView(seq.buffer);
@@ -48,8 +49,16 @@ export function headsDigest(heads: Heads): Uint8Array {
     view.setFloat64(0, head.seq);
     h.update(author.bytes).update(seq).update(head.hash);
   }
+  if (evidence.length > 0) {
+    // Removals kept aside past a cut count too (src/log/removals.ts): two
+    // devices holding different ones differ, though their chains agree.
+    h.update(EVIDENCE_MARK);
+    for (const e of [...evidence].sort(compareBytes)) h.update(e);
+  }
   return h.digest().slice(0, 16);
 }
+
+const EVIDENCE_MARK = new TextEncoder().encode("mycel/evidence");
 
 /**
  * Rows of one `heads` message, checked; `after` is the last author of the

@@ -139,15 +139,46 @@ export function openReadOnly(path: string): Db {
   const options = { readOnly: true, timeout: BUSY_TIMEOUT_MS } as ConstructorParameters<
     typeof DatabaseSync
   >[1];
-  try {
+  const open = () => {
     const db = new DatabaseSync(path, options);
-    db.exec("PRAGMA query_only=ON;");
-    db.prepare("SELECT 1 FROM sqlite_master LIMIT 1").get();
-    return db;
-  } catch (e) {
-    if (!(e instanceof Error) || !/unable to open database file/i.test(e.message)) {
-      throw sqliteError(e, "open the mycel home", path);
+    try {
+      db.exec("PRAGMA query_only=ON;");
+      db.prepare("SELECT 1 FROM sqlite_master LIMIT 1").get();
+      return db;
+    } catch (e) {
+      db.close();
+      throw e;
     }
+  };
+  let first: unknown;
+  try {
+    return open();
+  } catch (e) {
+    first = e;
+  }
+  const why = first instanceof Error ? first.message : "";
+  if (/readonly|read-only/i.test(why)) {
+    // A writer killed mid-transaction leaves a write-ahead log whose index a
+    // read-only connection may not rebuild (SQLITE_READONLY_RECOVERY): one
+    // brief read-write open recovers it, then we read as usual.
+    try {
+      const w = new DatabaseSync(
+        path,
+        { timeout: BUSY_TIMEOUT_MS } as ConstructorParameters<
+          typeof DatabaseSync
+        >[1],
+      );
+      try {
+        w.prepare("SELECT 1 FROM sqlite_master LIMIT 1").get();
+      } finally {
+        w.close();
+      }
+      return open();
+    } catch {
+      // a read-only file system: read the file as it is, below
+    }
+  } else if (!/unable to open database file/i.test(why)) {
+    throw sqliteError(first, "open the mycel home", path);
   }
   try {
     const uri = `file:${encodeURI(path).replaceAll("?", "%3F").replaceAll("#", "%23")}?immutable=1`;

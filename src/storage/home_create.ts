@@ -26,6 +26,7 @@ import { SqlLocal } from "./sql_local.ts";
 import { SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
 import { HlcClock } from "../crdt/hlc.ts";
+import { exists } from "./fs_probe.ts";
 
 /** What a new home starts with. */
 export interface NewHome {
@@ -66,7 +67,7 @@ function alreadyInitialized(root: string): MycelError {
 export async function createHome(root: string, n: NewHome): Promise<CreatedHome> {
   const paths = homePaths(root);
   await ensureHomeDir(paths);
-  const owner = await guardHome(paths, currentCaller());
+  const owner = await guardHome(paths, currentCaller(n.env));
   if (await exists(paths.legacy.info)) throw alreadyInitialized(root);
   const db = openWritable(paths.db);
   try {
@@ -106,14 +107,5 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
     return { device, keys: kept! };
   } finally {
     guard(paths.db, "close mycel home", () => db.close());
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

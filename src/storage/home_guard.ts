@@ -5,10 +5,12 @@
  * - the home folder and every file mycel opens in it must not be symbolic
  *   links (a link at `mycel.db-wal` must not make root overwrite
  *   `/etc/shadow`), and must be a folder / regular files;
- * - the home must belong to the user running mycel, or the caller is root:
- *   `sudo mycel mesh up` and system units (which pass --home) work on a
- *   user's home; files root creates there are handed back to the home's
- *   owner (home_owner.ts, never through a link).
+ * - the home must belong to the user running mycel. Root may use a user's
+ *   home only when that user delegated it: `sudo` by that user (`SUDO_UID`),
+ *   or the system units `sudo mycel service install --system` wrote for it
+ *   (`MYCEL_HOME_OWNER`, in root-owned unit files). Files root creates there
+ *   are handed back to the home's owner (home_owner.ts, never through a
+ *   link). Any other user's home is refused with a hint.
  * SQLite opens files by path, so a link swapped in after these checks is a
  * race a local attacker could still try; the checks close the easy door and
  * the ownership rule keeps other users' homes out of root's reach entirely.
@@ -16,25 +18,24 @@
 
 import { MycelError } from "../errors.ts";
 import type { HomePaths } from "./home.ts";
+import { lstatIfAny } from "./fs_probe.ts";
 
 /** Who runs mycel (injectable for tests). */
 export interface Caller {
   /** Effective uid (null where the platform has none). */
   uid: number | null;
+  /** As root: the uid whose home root may use (`SUDO_UID`, else `MYCEL_HOME_OWNER`). */
+  delegatedBy?: number;
 }
 
 /** The current process as a {@link Caller}. */
-export function currentCaller(): Caller {
-  return { uid: Deno.uid() };
-}
-
-async function lstat(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.lstat(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
+export function currentCaller(env: (name: string) => string | undefined): Caller {
+  const uid = Deno.uid();
+  for (const name of ["SUDO_UID", "MYCEL_HOME_OWNER"]) {
+    const n = Number(env(name));
+    if (uid === 0 && Number.isSafeInteger(n) && n > 0) return { uid, delegatedBy: n };
   }
+  return { uid };
 }
 
 function linkError(path: string): MycelError {
@@ -49,7 +50,7 @@ function linkError(path: string): MycelError {
  * files mycel creates there (undefined: the caller's own).
  */
 export async function guardHome(paths: HomePaths, caller: Caller): Promise<number | undefined> {
-  const dir = await lstat(paths.root);
+  const dir = await lstatIfAny(paths.root);
   if (dir === undefined) return undefined;
   if (dir.isSymlink) throw linkError(paths.root);
   if (!dir.isDirectory) {
@@ -59,7 +60,7 @@ export async function guardHome(paths: HomePaths, caller: Caller): Promise<numbe
     });
   }
   for (const f of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.keys]) {
-    const info = await lstat(f);
+    const info = await lstatIfAny(f);
     if (info?.isSymlink) throw linkError(f);
     if (info !== undefined && !info.isFile) {
       throw new MycelError(
@@ -74,14 +75,16 @@ export async function guardHome(paths: HomePaths, caller: Caller): Promise<numbe
   }
   const owner = dir.uid;
   if (caller.uid === null || owner === null || owner === caller.uid) return undefined;
-  if (caller.uid === 0) return owner;
+  if (caller.uid === 0 && caller.delegatedBy === owner) return owner;
   throw new MycelError(
     "foreign_home",
     "open mycel home",
     `it belongs to another user (uid ${owner})`,
     {
       value: paths.root,
-      hint: "Run mycel as the user who owns this home, or pass --home with your own.",
+      hint: caller.uid === 0
+        ? "Run it through sudo from the account that owns this home (then it is used), or as that user."
+        : "Run mycel as the user who owns this home, or pass --home with your own.",
     },
   );
 }

@@ -25,6 +25,7 @@ import { SqlLocal } from "./sql_local.ts";
 import { SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
 import { HomeWriter } from "./home_writer.ts";
+import { exists } from "./fs_probe.ts";
 
 /** A peer's entries, stored batch by batch (see {@link Home.ingestStream}). */
 export interface IngestStream {
@@ -62,16 +63,6 @@ export interface HomeOptions {
   env?: (name: string) => string | undefined;
   /** Non-fatal warnings (e.g. a migration). */
   warn?: (message: string) => void;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
 
 function notInitialized(root: string): MycelError {
@@ -155,7 +146,10 @@ export class Home {
    */
   static async open(root: string, options: HomeOptions = {}): Promise<Home> {
     const paths = homePaths(root);
-    const owner = await guardHome(paths, currentCaller());
+    const owner = await guardHome(
+      paths,
+      currentCaller(options.env ?? ((n: string) => Deno.env.get(n))),
+    );
     if (!(await exists(paths.db))) {
       if (!(await exists(paths.legacy.info))) throw notInitialized(root);
       const { migrateLegacyHome } = await import("./migrate_v1.ts");

@@ -13,7 +13,7 @@ import type { DeviceKey } from "../log/device_key.ts";
 import { createEntry, type SignedEntry } from "../log/entry.ts";
 import { foldEntry } from "../log/fold.ts";
 import type { DeviceKeys } from "../log/identity.ts";
-import { Ingest, type IngestResult, type LogTarget } from "../log/ingest.ts";
+import { Ingest, type IngestResult, type LogTarget, needsRefold } from "../log/ingest.ts";
 import type { Op } from "../log/ops.ts";
 import type { StateView } from "../log/state.ts";
 import type { CompactionPlan } from "./compaction.ts";
@@ -23,8 +23,8 @@ import type { HomePaths } from "./home.ts";
 import type { PeerBook } from "./local_state.ts";
 import { refold } from "./refold.ts";
 import type { LocalRecords, SqlLocal } from "./sql_local.ts";
-import type { SqlLog } from "./sql_log.ts";
-import type { SqlState } from "./sql_state.ts";
+import { SqlLog } from "./sql_log.ts";
+import { SqlState } from "./sql_state.ts";
 
 /** What a writer is built from (see home_handle.ts). */
 export interface WriterParts {
@@ -37,6 +37,22 @@ export interface WriterParts {
   clock: HlcClock;
   now: () => number;
   keys: () => Promise<DeviceKeys>;
+}
+
+/**
+ * Parts of a writer that never signs (migration, repair): a fresh state and
+ * log over `db`; asking it for keys fails with `why`.
+ */
+export function offlineParts(
+  o: Pick<WriterParts, "db" | "paths" | "device" | "local" | "clock" | "now">,
+  why: string,
+): WriterParts {
+  return {
+    ...o,
+    state: new SqlState(o.db),
+    log: new SqlLog(o.db, o.now),
+    keys: () => Promise.reject(new Error(`no signing during ${why}`)),
+  };
 }
 
 /** The ingest target: the state and the logs of this transaction, and our clock. */
@@ -56,6 +72,7 @@ function target(p: WriterParts, onAppend: (e: SignedEntry) => void): LogTarget {
       onAppend(e);
     },
     setAside: (e, reason) => log.setAside(e, reason),
+    asideRemovals: () => log.asideRemovals(),
     takeWaiting: (a) => log.takeWaiting(a),
     noteFork: (a, seq, kept, other) => log.noteFork(a, seq, kept, other),
   };
@@ -117,7 +134,9 @@ export class HomeWriter {
       ops,
     });
     log.append(entry);
-    if (foldEntry(this.#p.state, entry.entry).refold) this.#refold = true;
+    if (foldEntry(this.#p.state, entry.entry).refold || needsRefold(log, entry.entry)) {
+      this.#refold = true;
+    }
     this.committed++;
     return entry;
   }

@@ -14,6 +14,7 @@ import type { Prompter } from "./key_prompt.ts";
 import { type KeyRunner, systemKeyRunner } from "./key_runner.ts";
 import { secretServiceProvider } from "./key_secret_service.ts";
 import { type KeyringName, readKeyFile } from "./key_store.ts";
+import { exists } from "./fs_probe.ts";
 
 /** Where keys can be kept. */
 export type KeyStoreName = KeyringName | "file";
@@ -49,15 +50,6 @@ export interface KeyLocation {
   credential: string | null;
   /** True when this process reads the keys from systemd's $CREDENTIALS_DIRECTORY. */
   fromCredential: boolean;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

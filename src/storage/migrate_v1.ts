@@ -19,13 +19,11 @@ import { decodeSignedEntry, verifyEntrySignature } from "../log/entry.ts";
 import { syncDir } from "./atomic.ts";
 import { guard, inTransaction, openWritable } from "./db.ts";
 import type { HomePaths } from "./home.ts";
-import { HomeWriter } from "./home_writer.ts";
+import { HomeWriter, offlineParts } from "./home_writer.ts";
 import { intactRecords, readLegacyLocal, readSegments } from "./legacy_v1.ts";
 import { newPeerBook, type PeerBook } from "./local_state.ts";
 import { createSchema } from "./schema.ts";
 import { SqlLocal } from "./sql_local.ts";
-import { SqlLog } from "./sql_log.ts";
-import { SqlState } from "./sql_state.ts";
 
 async function removeIfThere(path: string): Promise<void> {
   await Deno.remove(path).catch((e) => {
@@ -80,18 +78,9 @@ export async function migrateLegacyHome(
       local.setMeta("created", now());
       local.setMeta("migrated_from", "segments-v1");
       const clock = new HlcClock(device.hex, legacy?.clock ?? { wall: 0, counter: 0 });
-      const log = new SqlLog(db, now);
-      const w = new HomeWriter({
-        db,
-        paths,
-        device,
-        state: new SqlState(db),
-        log,
-        local,
-        clock,
-        now,
-        keys: () => Promise.reject(new Error("no signing during migration")),
-      });
+      const parts = offlineParts({ db, paths, device, local, clock, now }, "migration");
+      const log = parts.log;
+      const w = new HomeWriter(parts);
       const ingest = w.ingest(new Set([device]), true);
       for (const seg of await readSegments(paths.legacy.logDir)) {
         const { records, damaged: bad } = intactRecords(seg.bytes);

@@ -1,22 +1,28 @@
 /**
  * @module refold
  * Fold the state again from scratch, inside the caller's transaction. Needed
- * only when a removal narrows a device's cut below entries already folded
- * (they arrived before the removal): those entries, and whatever depended on
- * them (devices only they admitted), must come out of the state. The fold
- * starts from the base checkpoint this home was brought up from, if any, then
- * folds every stored entry that may still be folded, author by author, in
- * bounded batches; entries that may not are moved aside (`past_cut`, or
- * `waiting` for an admission), never dropped.
+ * when a removal narrows a device's cut below entries already folded (they
+ * arrived before the removal), or when a removal arrives in an entry that is
+ * itself past a cut (removals racing: src/log/removals.ts decides which
+ * count, the same way on every device). The fold itself is
+ * src/log/rebuild.ts; this module feeds it from the database:
  *
- * Entries covered by the base checkpoint cannot be taken out again; a removal
- * claiming less than such a base is documented in docs/trust.md.
+ * - entries kept aside as past a cut or waiting for an admission come back
+ *   as candidates where they link after their author's chain (a removal
+ *   that no longer counts re-opens them; an admission may now hold);
+ * - the removals are found without decoding every entry: only entries whose
+ *   bytes hold the removal op's tag are decoded;
+ * - the fold starts from the base checkpoint this home was brought up from,
+ *   if any (entries it covers cannot be taken out again: see
+ *   docs/trust.md, "Limits");
+ * - what may not fold leaves the chains, kept aside (`past_cut`, or
+ *   `waiting` for an admission), never dropped.
  */
 
 import type { DeviceKey } from "../log/device_key.ts";
-import { decodeSignedEntry } from "../log/entry.ts";
-import { foldEntry } from "../log/fold.ts";
-import { mayFold } from "../log/membership.ts";
+import { decodeSignedEntry, type SignedEntry } from "../log/entry.ts";
+import { rebuildState } from "../log/rebuild.ts";
+import { REVOKE_TAG, type RevokeEvent, revokeEvents } from "../log/removals.ts";
 import { mergeState } from "../log/state_merge.ts";
 import type { Db } from "./db.ts";
 import type { SqlLog } from "./sql_log.ts";
@@ -29,39 +35,33 @@ const BATCH = 1000;
  * `self` (this device) may fold its own first entries before any admission.
  */
 export async function refold(db: Db, state: SqlState, log: SqlLog, self: DeviceKey): Promise<void> {
-  for (const t of ["versions", "parked", "floors", "seen", "apps", "members"]) {
-    db.exec(`DELETE FROM ${t}`);
+  log.restoreAside("past_cut", "waiting");
+  const events: RevokeEvent[] = [];
+  for (const bytes of log.containing(REVOKE_TAG)) {
+    events.push(...revokeEvents(decodeSignedEntry(bytes).entry));
   }
-  state.invalidate();
   const base = db.prepare("SELECT bytes FROM base_state WHERE id = 1").get() as
     | { bytes: Uint8Array }
     | undefined;
-  if (base !== undefined) {
-    const { readCheckpoint } = await import("../log/checkpoint.ts");
-    mergeState(state, (await readCheckpoint(base.bytes, { unsigned: true })).state);
-  }
+  const baseState = base === undefined
+    ? undefined
+    : (await (await import("../log/checkpoint.ts")).readCheckpoint(base.bytes, { unsigned: true }))
+      .state;
   const heads = log.heads();
-  for (let progress = true; progress;) {
-    progress = false;
-    for (const author of heads.keys()) {
-      for (;;) {
-        const from = state.seen(author);
-        const raw = log.range(author, from, undefined, BATCH);
-        let folded = 0;
-        for (const bytes of raw) {
-          const e = decodeSignedEntry(bytes);
-          const row = state.member(author);
-          const bootstrap = author === self && row?.added === undefined &&
-            row?.removed === undefined;
-          if (!bootstrap && !mayFold(row, e.entry.seq)) break;
-          foldEntry(state, e.entry);
-          folded++;
-        }
-        if (folded > 0) progress = true;
-        if (folded < BATCH) break;
+  await rebuildState(state, {
+    authors: () => heads.keys(),
+    read: (author, after, limit): SignedEntry[] => log.decoded(author, after, limit),
+  }, {
+    reset() {
+      for (const t of ["versions", "parked", "floors", "seen", "apps", "members"]) {
+        db.exec(`DELETE FROM ${t}`);
       }
-    }
-  }
+      state.invalidate();
+      if (baseState !== undefined) mergeState(state, baseState);
+    },
+    events,
+    trusted: new Set([self]),
+  });
   // What could not be folded leaves the chains, kept aside.
   for (const [author, head] of heads) {
     const seen = state.seen(author);

@@ -22,12 +22,11 @@ import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "../lo
 import { syncDir } from "./atomic.ts";
 import { type Db, guard, inTransaction, openReadOnly, openWritable } from "./db.ts";
 import { type HomePaths, homePaths } from "./home.ts";
-import { HomeWriter } from "./home_writer.ts";
+import { HomeWriter, offlineParts } from "./home_writer.ts";
 import type { PeerBook } from "./local_state.ts";
 import { createSchema } from "./schema.ts";
 import { SqlLocal } from "./sql_local.ts";
 import { SqlLog } from "./sql_log.ts";
-import { SqlState } from "./sql_state.ts";
 
 /** What repair found and did. */
 export interface RepairReport {
@@ -278,18 +277,10 @@ async function rebuild(paths: HomePaths, s: Salvaged, now: () => number, acceptL
         db.prepare("INSERT OR REPLACE INTO local VALUES (?, ?)").run(k, v);
       }
       for (const [k, book] of s.peers) local.setPeer(DeviceKey.of(k), JSON.parse(book) as PeerBook);
-      const log = new SqlLog(db, now);
-      const w = new HomeWriter({
-        db,
-        paths,
-        device,
-        state: new SqlState(db),
-        log,
-        local,
-        clock: new HlcClock(device.hex, s.clock),
-        now,
-        keys: () => Promise.reject(new Error("no signing during repair")),
-      });
+      const clock = new HlcClock(device.hex, s.clock);
+      const parts = offlineParts({ db, paths, device, local, clock, now }, "repair");
+      const log = parts.log;
+      const w = new HomeWriter(parts);
       const ingest = w.ingest(new Set([device]), true);
       await ingest.pushDecoded(s.entries.sort((a, b) => a.entry.seq - b.entry.seq));
       // What follows a gap is kept aside until sync brings the gap back; an

@@ -7,10 +7,12 @@
  * million entries as at ten thousand.
  */
 
+import { bytesEqual, compareBytes } from "../bytes.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import type { SignedEntry } from "../log/entry.ts";
 import { decodeSignedEntry } from "../log/entry.ts";
 import type { AsideReason } from "../log/ingest.ts";
+import { hasRevoke, REVOKE_TAG } from "../log/removals.ts";
 import type { Db } from "./db.ts";
 
 /** The end of one author's chain. */
@@ -57,6 +59,18 @@ function statements(db: Db) {
     asideSummary: p(
       "SELECT author, reason, count(*) AS n, min(seq) AS lo, max(seq) AS hi FROM aside" +
         " GROUP BY author, reason ORDER BY author, reason",
+    ),
+    asideOf: p(
+      "SELECT author, seq, hash, bytes, reason FROM aside WHERE reason = ? ORDER BY author, seq",
+    ),
+    dropAside: p("DELETE FROM aside WHERE author = ? AND seq = ? AND hash = ?"),
+    containing: p("SELECT bytes FROM entries WHERE instr(bytes, ?) > 0"),
+    asideContaining: p(
+      "SELECT bytes FROM aside WHERE reason = 'past_cut' AND instr(bytes, ?) > 0",
+    ),
+    asideRange: p(
+      "SELECT seq, bytes FROM aside WHERE author = ? AND reason = 'past_cut' AND seq > ?" +
+        " AND seq <= ? ORDER BY seq LIMIT ?",
     ),
     fork: p("INSERT OR IGNORE INTO forks VALUES (?, ?, ?, ?, ?)"),
     forks: p("SELECT author, seq, kept, other, at FROM forks ORDER BY author"),
@@ -153,9 +167,66 @@ export class SqlLog {
     return (this.#s.count.get() as { n: number }).n;
   }
 
-  /** Keep an entry aside (not folded). */
-  setAside(e: SignedEntry, reason: AsideReason): void {
-    this.#s.aside.run(e.entry.author.bytes, e.entry.seq, e.hash, reason, e.bytes, this.#now());
+  /** Keep an entry aside (not folded); true when it was not kept aside already. */
+  setAside(e: SignedEntry, reason: AsideReason): boolean {
+    const r = this.#s.aside.run(
+      e.entry.author.bytes,
+      e.entry.seq,
+      e.hash,
+      reason,
+      e.bytes,
+      this.#now(),
+    );
+    return Number(r.changes) > 0;
+  }
+
+  /**
+   * Put entries kept aside for `reasons` back at the end of their authors'
+   * chains where they link (next seq, naming the head's hash); the others
+   * stay aside. For a refold, which sets aside again what still may not fold.
+   */
+  restoreAside(...reasons: AsideReason[]): void {
+    type Row = { author: Uint8Array; seq: number; hash: Uint8Array; bytes: Uint8Array };
+    const rows = reasons.flatMap((r) => this.#s.asideOf.all(r) as Row[])
+      .sort((a, b) => compareBytes(a.author, b.author) || a.seq - b.seq);
+    for (const row of rows) {
+      const e = decodeSignedEntry(row.bytes);
+      const head = this.head(e.entry.author);
+      const links = e.entry.seq === (head?.seq ?? 0) + 1 &&
+        (head === undefined ? e.entry.prev === null : e.entry.prev !== null &&
+          bytesEqual(e.entry.prev, head.hash));
+      if (!links) continue;
+      this.append(e);
+      this.#s.dropAside.run(row.author, row.seq, row.hash);
+    }
+  }
+
+  /** True when some entry kept aside past a cut holds a removal. */
+  asideRemovals(): boolean {
+    return this.evidence().length > 0;
+  }
+
+  /**
+   * Entries kept aside past a cut that hold a removal: they may count
+   * (src/log/removals.ts), so they travel to peers as evidence.
+   */
+  evidence(): SignedEntry[] {
+    const rows = this.#s.asideContaining.all(REVOKE_TAG) as { bytes: Uint8Array }[];
+    return rows.map((r) => decodeSignedEntry(r.bytes)).filter((e) => hasRevoke(e.entry));
+  }
+
+  /** Raw entries of `author` kept aside past a cut, `after < seq <= upTo`, one per seq. */
+  asideRange(author: DeviceKey, after: number, upTo: number, limit = 1000): Uint8Array[] {
+    const rows = this.#s.asideRange.all(author.bytes, after, upTo, limit) as {
+      seq: number;
+      bytes: Uint8Array;
+    }[];
+    return rows.filter((r, i) => i === 0 || rows[i - 1].seq !== r.seq).map((r) => r.bytes);
+  }
+
+  /** Raw entries (of any author) whose bytes contain `needle`. */
+  containing(needle: Uint8Array): Uint8Array[] {
+    return (this.#s.containing.all(needle) as { bytes: Uint8Array }[]).map((r) => r.bytes);
   }
 
   /** Take back the entries of `author` kept aside as waiting for its admission. */

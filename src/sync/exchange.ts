@@ -21,6 +21,7 @@ import { bytesEqual } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import { type Checkpoint, readCheckpoint } from "../log/checkpoint.ts";
 import type { DeviceKey } from "../log/device_key.ts";
+import type { SignedEntry } from "../log/entry.ts";
 import type { IngestResult } from "../log/ingest.ts";
 import { MAX_BATCH_ENTRIES, MAX_HEADS } from "../protocol/sync_fields.ts";
 import { type Heads, headsDigest, sortedHeads } from "../protocol/sync_heads.ts";
@@ -95,6 +96,18 @@ export interface ExchangeResult {
   headsSent: number;
 }
 
+/** Longest run of entries kept aside sent as evidence for one author. */
+const MAX_EVIDENCE_RUN = 2000;
+
+/** Per author, the last seq of an entry kept aside that holds a removal. */
+function evidenceRuns(evidence: readonly SignedEntry[]): Map<DeviceKey, number> {
+  const runs = new Map<DeviceKey, number>();
+  for (const e of evidence) {
+    runs.set(e.entry.author, Math.max(runs.get(e.entry.author) ?? 0, e.entry.seq));
+  }
+  return runs;
+}
+
 function ourHeads(home: Home): Heads {
   const heads: Heads = new Map();
   for (const [a, h] of home.log.heads()) heads.set(a, { seq: h.seq, hash: h.hash });
@@ -121,7 +134,10 @@ export async function runExchange(
     return decodeSyncMessage(raw, session.lastHead);
   };
   const heads = ourHeads(home);
-  const digest = headsDigest(heads);
+  // Removals kept aside past a cut may still count (src/log/removals.ts):
+  // they are part of what must match, and travel as evidence.
+  const evidence = home.log.evidence();
+  const digest = headsDigest(heads, evidence.map((e) => e.hash));
   await send({ type: "hi", now: o.now(), digest, ports: o.ports, observed: o.observed });
   const hi = session.receive(await receive());
   if (hi.kind !== "hi") throw new MycelError("protocol_violation", "sync with peer", "no hi");
@@ -216,6 +232,16 @@ export async function runExchange(
         }
       }
       if (after >= r.upTo) result.sentUpTo.set(r.author, r.upTo);
+    }
+    if (!result.more) {
+      const theirHeads = await theirs;
+      for (const [author, upTo] of evidenceRuns(evidence)) {
+        // From where our chain ends (the peer has at least that: the ranges
+        // above), the entries kept aside up to the last removal among them.
+        const ours = home.log.head(author)?.seq ?? 0;
+        if ((theirHeads.get(author)?.seq ?? 0) > ours || upTo - ours > MAX_EVIDENCE_RUN) continue;
+        for (const e of home.log.asideRange(author, ours, upTo, MAX_EVIDENCE_RUN)) await add(e);
+      }
     }
     await flush();
     const sentAny = result.sent > 0 || result.sentCheckpoint;

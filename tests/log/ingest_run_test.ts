@@ -2,14 +2,13 @@
  * @module ingest_run_test
  * How ingest treats a run of one author's entries whose bytes were damaged
  * (a bit flipped on disk or in transit), with an in-memory log:
- * - the run is authenticated by its chain and its last entry's signature;
- *   when that last signature fails but the one before it verifies, only the
- *   last entry is refused and the rest is kept (damage costs one entry);
+ * - the run is authenticated by its chain and its last entry's signature:
+ *   from the network, a run whose last signature fails is refused whole (no
+ *   signature vouches for any of it; an honest peer sends it intact later);
  * - a damaged entry in the middle ends the run where the next entry no
- *   longer links: the verified prefix is kept, the damaged entry refused,
- *   what follows waits as a gap — never mistaken for a fork;
- * - a run whose last two entries both fail is refused whole (no signature
- *   vouches for any of it).
+ *   longer links; what follows waits as a gap — never mistaken for a fork;
+ * - salvage mode (repair and migration of our own disk) keeps the longest
+ *   prefix whose entries all verify, so damage costs only what is damaged.
  */
 
 import assert from "node:assert/strict";
@@ -44,8 +43,14 @@ class MemoryLog extends MemoryState implements LogTarget {
     this.chains.set(e.entry.author, chain);
   }
 
-  setAside(e: SignedEntry, reason: AsideReason): void {
+  setAside(e: SignedEntry, reason: AsideReason): boolean {
+    if (this.aside.some((a) => a.e.hash === e.hash && a.reason === reason)) return false;
     this.aside.push({ e, reason });
+    return true;
+  }
+
+  asideRemovals(): boolean {
+    return false; // these tests hold no removals
   }
 
   takeWaiting(author: DeviceKey): SignedEntry[] {
@@ -98,7 +103,7 @@ function damagedBody(e: SignedEntry, from: string, to: string): Uint8Array {
   return encodeCbor([body, signature]);
 }
 
-Deno.test("ingest: a run whose last entry is damaged keeps every entry before it", async () => {
+Deno.test("ingest: from the network, a run whose last entry is damaged is refused whole", async () => {
   const d = await fiveEntries();
   const log = new MemoryLog();
   const ingest = new Ingest(log, new Set([d.key]));
@@ -106,13 +111,33 @@ Deno.test("ingest: a run whose last entry is damaged keeps every entry before it
   raw[4] = badSignature(d.log[4]);
   await ingest.push(raw);
   const r = ingest.finish();
+  assert.equal(r.accepted, 0);
+  assert.equal(r.refusedCount, 5);
+  assert.deepEqual(r.refused.map((x) => [x.seq, x.code, x.reason]), [
+    [1, "bad_signature", "the run it belongs to does not verify (altered in transit?)"],
+    [2, "bad_signature", "the run it belongs to does not verify (altered in transit?)"],
+    [3, "bad_signature", "the run it belongs to does not verify (altered in transit?)"],
+    [4, "bad_signature", "the run it belongs to does not verify (altered in transit?)"],
+    [5, "bad_signature", "its signature does not verify"],
+  ]);
+  assert.equal(log.head(d.key), undefined);
+  assert.deepEqual(r.forks, []);
+  assert.deepEqual(log.space("prefs").versions("k4"), []);
+});
+
+Deno.test("ingest in salvage mode (our own disk): a damaged last entry costs only that entry", async () => {
+  const d = await fiveEntries();
+  const log = new MemoryLog();
+  const ingest = new Ingest(log, new Set([d.key]), true);
+  const raw = d.log.map((e) => e.bytes);
+  raw[4] = badSignature(d.log[4]);
+  await ingest.push(raw);
+  const r = ingest.finish();
   assert.equal(r.accepted, 4);
-  assert.equal(r.refusedCount, 1);
   assert.deepEqual(r.refused.map((x) => [x.seq, x.code, x.reason]), [
     [5, "bad_signature", "its signature does not verify"],
   ]);
   assert.equal(log.head(d.key)?.seq, 4);
-  assert.deepEqual(r.forks, []);
   assert.equal(log.space("prefs").versions("k4")[0].value, "value number 4");
   assert.deepEqual(log.space("prefs").versions("k5"), []);
 });
@@ -126,11 +151,13 @@ Deno.test("ingest: a damaged entry mid-run ends the run; the rest waits as a gap
   assert.ok(decodeSignedEntry(raw[2]), "the damaged entry still decodes");
   await ingest.push(raw);
   const r = ingest.finish();
-  assert.equal(r.accepted, 2, "the entries before the damaged one are kept");
-  assert.equal(log.head(d.key)?.seq, 2);
+  assert.equal(r.accepted, 0, "no signature vouches for the run that ends at the damage");
+  assert.equal(log.head(d.key), undefined);
   assert.deepEqual(r.forks, [], "a broken link inside a run is no fork");
   assert.deepEqual(log.forks, []);
   assert.deepEqual(r.refused.map((x) => [x.seq, x.code]), [
+    [1, "bad_signature"],
+    [2, "bad_signature"],
     [3, "bad_signature"],
     [4, "gap"],
     [5, "gap"],
@@ -138,8 +165,8 @@ Deno.test("ingest: a damaged entry mid-run ends the run; the rest waits as a gap
 
   // The intact entries arrive later (from a peer that holds them): all fold.
   const again = new Ingest(log, new Set([d.key]));
-  await again.push(d.log.slice(2).map((e) => e.bytes));
-  assert.equal(again.finish().accepted, 3);
+  await again.push(d.log.map((e) => e.bytes));
+  assert.equal(again.finish().accepted, 5);
   assert.equal(log.head(d.key)?.seq, 5);
 });
 
@@ -175,10 +202,10 @@ Deno.test("ingest: a run whose last two entries both fail is refused whole", asy
   assert.equal(r.accepted, 0);
   assert.equal(log.head(d.key), undefined);
   assert.deepEqual(r.refused.map((x) => [x.seq, x.reason]), [
-    [5, "its signature does not verify"],
     [1, "the run it belongs to does not verify (altered in transit?)"],
     [2, "the run it belongs to does not verify (altered in transit?)"],
     [3, "the run it belongs to does not verify (altered in transit?)"],
     [4, "the run it belongs to does not verify (altered in transit?)"],
+    [5, "its signature does not verify"],
   ]);
 });

@@ -9,7 +9,7 @@
  * must end up with when a removal cut below entries it had folded.
  */
 
-import { toHex } from "../../src/bytes.ts";
+import { bytesEqual, toHex } from "../../src/bytes.ts";
 import type { DeviceKey } from "../../src/log/device_key.ts";
 import type { SignedEntry } from "../../src/log/entry.ts";
 import {
@@ -18,6 +18,8 @@ import {
   type IngestResult,
   type LogTarget,
 } from "../../src/log/ingest.ts";
+import { rebuildState } from "../../src/log/rebuild.ts";
+import { hasRevoke, revokeEvents } from "../../src/log/removals.ts";
 import { MemoryState } from "../../src/log/state_memory.ts";
 
 /** An entry kept aside, with why. */
@@ -68,8 +70,15 @@ export class MemoryLog extends MemoryState implements LogTarget {
     this.chains.set(e.entry.author, chain);
   }
 
-  setAside(e: SignedEntry, reason: AsideReason): void {
-    this.aside.set(`${reason}/${toHex(e.hash)}`, { entry: e, reason });
+  setAside(e: SignedEntry, reason: AsideReason): boolean {
+    const k = `${reason}/${toHex(e.hash)}`;
+    const fresh = !this.aside.has(k);
+    this.aside.set(k, { entry: e, reason });
+    return fresh;
+  }
+
+  asideRemovals(): boolean {
+    return this.asideFor("past_cut").some((e) => hasRevoke(e.entry));
   }
 
   takeWaiting(author: DeviceKey): SignedEntry[] {
@@ -109,8 +118,9 @@ export class MemoryLog extends MemoryState implements LogTarget {
    * A fresh replica (same trusted authors) that took in every entry this one
    * holds — chains, waiting and past-cut entries — in one ingest session, as
    * the batches `split` makes of them (one batch, in order, by default).
-   * `refold` says whether a removal still cut below entries folded in that
-   * order (then the order was not a valid one).
+   * `refold` says whether that ingest asked for a fold from scratch
+   * ({@link refolded}), as a removal cutting below folded entries or a race
+   * of removals does.
    */
   async rebuilt(
     split: (entries: SignedEntry[]) => SignedEntry[][] = (x) => [x],
@@ -120,5 +130,48 @@ export class MemoryLog extends MemoryState implements LogTarget {
     const ingest = new Ingest(fresh, fresh.trusted);
     for (const batch of split(all)) await ingest.pushDecoded(batch);
     return { replica: fresh, refold: ingest.finish().refold };
+  }
+
+  /**
+   * This replica folded again from scratch exactly as a home does it
+   * (src/storage/refold.ts over src/log/rebuild.ts): entries set aside past
+   * a cut or waiting come back where they link; what may not fold goes aside
+   * again. Fork evidence is carried over untouched.
+   */
+  async refolded(): Promise<MemoryLog> {
+    const fresh = new MemoryLog(this.trusted);
+    const chains = new Map<DeviceKey, SignedEntry[]>();
+    for (const [a, c] of this.chains) chains.set(a, [...c]);
+    const loose: AsideEntry[] = [];
+    const back = [...this.aside.values()].filter((a) => a.reason !== "fork")
+      .sort((x, y) =>
+        x.entry.entry.author.compare(y.entry.entry.author) || x.entry.entry.seq - y.entry.entry.seq
+      );
+    for (const a of back) {
+      const e = a.entry;
+      const list = chains.get(e.entry.author) ?? [];
+      const last = list.at(-1);
+      const links = e.entry.seq === list.length + 1 &&
+        (last === undefined ? e.entry.prev === null : e.entry.prev !== null &&
+          bytesEqual(e.entry.prev, last.hash));
+      if (links) chains.set(e.entry.author, [...list, e]);
+      else loose.push(a);
+    }
+    const events = [...chains.values()].flat().flatMap((e) => revokeEvents(e.entry));
+    await rebuildState(fresh, {
+      authors: () => chains.keys(),
+      read: (a, after, limit) => (chains.get(a) ?? []).slice(after, after + limit),
+    }, { reset: () => fresh.clear(), events, trusted: this.trusted });
+    for (const [a, list] of chains) {
+      const seen = fresh.seen(a);
+      if (seen > 0) fresh.chains.set(a, list.slice(0, seen));
+      const row = fresh.member(a);
+      const reason = row?.removed !== undefined && row.added !== undefined ? "past_cut" : "waiting";
+      for (const e of list.slice(seen)) fresh.setAside(e, reason);
+    }
+    for (const a of loose) fresh.setAside(a.entry, a.reason);
+    for (const a of this.aside.values()) if (a.reason === "fork") fresh.setAside(a.entry, "fork");
+    fresh.forkNotes.push(...this.forkNotes);
+    return fresh;
   }
 }

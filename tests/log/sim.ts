@@ -39,15 +39,22 @@ export interface SimOptions {
   hostile: boolean;
   /** Writes without an observed list (entries from before the rule). */
   legacy: boolean;
+  /**
+   * Members remove each other (honest `upTo`: what the remover's replica
+   * folded of the other), so removals race: mutual removals, chains of
+   * removals, a removed member that keeps writing and removing.
+   */
+  memberRemovals?: boolean;
 }
 
 /** A device of the simulation. */
 export class SimDevice {
   readonly dev: TestDevice;
-  readonly replica: MemoryLog;
+  /** Its replica (replaced when it folds again from scratch). */
+  replica: MemoryLog;
   /** How far its wall clock is off (ms). */
   readonly offset: number;
-  /** A removal cut below entries its replica had folded. */
+  /** Its replica had to fold again from scratch at least once. */
   refold = false;
 
   constructor(dev: TestDevice, replica: MemoryLog, offset: number) {
@@ -62,9 +69,12 @@ export class SimDevice {
     return [...r.chained(), ...r.asideFor("past_cut"), ...r.asideFor("waiting"), ...this.dev.log];
   }
 
-  /** Take in `raw` in one session. */
+  /** Take in `raw` in one session; refold at its end when the ingest asks, as a home does. */
   async take(raw: readonly Uint8Array[]): Promise<void> {
-    if ((await this.replica.receive(raw)).refold) this.refold = true;
+    if ((await this.replica.receive(raw)).refold) {
+      this.replica = await this.replica.refolded();
+      this.refold = true;
+    }
   }
 
   /** Sign an entry of `ops` at simulated time `now` (or at `stamp`) and take it in. */
@@ -231,10 +241,17 @@ export class Sim {
       const ops = Array.from({ length: n }, () => this.#op(d, false));
       await d.write(ops, this.now);
     } else if (r < 0.5) {
+      const writer = this.pick(this.members);
+      if (this.options.memberRemovals && this.chance(0.3)) {
+        const subject = this.pick(this.members.filter((m) => m !== writer));
+        const upTo = writer.replica.seen(subject.dev.key);
+        await writer.write([{ type: "device.revoke", device: subject.dev.key, upTo }], this.now);
+        return;
+      }
       const m = (this.options.outsiders > 0 || this.options.hostile)
         ? this.#membership()
         : undefined;
-      if (m !== undefined) await this.pick(this.members).write(m.ops, this.now, m.stamp);
+      if (m !== undefined) await writer.write(m.ops, this.now, m.stamp);
     } else if (r < 0.6) {
       if (this.outsiders.length === 0) return;
       const o = this.pick(this.outsiders);

@@ -51,3 +51,51 @@ Deno.test("export-wg on a device alone in its mesh says there is no peer", async
   assert.match(r.stderr, /Cannot export WireGuard config: this device has no peers yet/);
   assert.equal(r.stdout, "");
 });
+
+Deno.test("a WireGuard-only device announces itself: a member's backdated re-admission cannot swap its key", async () => {
+  const { makeHome } = await import("../storage/helpers.ts");
+  const { exportWg } = await import("../../src/cli/export_wg.ts");
+  const { testDevices } = await import("../log/helpers.ts");
+  await using h = await makeHome(0, "desk");
+  const [, rogue] = await testDevices(2);
+  const home = await h.writer();
+  try {
+    await home.write((w) =>
+      w.commit([
+        {
+          type: "device.update",
+          device: h.device,
+          fields: { endpoints: ["198.18.0.1:7850"], wgPort: 51871 },
+        },
+        { type: "device.add", device: rogue.record("rogue") },
+      ])
+    );
+    const { text } = await exportWg(home, "phone");
+    assert.match(text, /^\[Interface\]$/m);
+    const phone = home.view.members().find((m) => m.record.name === "phone")!;
+    const wgKey = phone.record.wgKey;
+    assert.equal(home.log.head(phone.record.key)?.seq, 1, "the phone's own first entry is held");
+
+    // A member re-admits the phone's key with its own WireGuard key, stamped long ago.
+    const evil = {
+      ...phone.record,
+      wgKey: "V3VXzuwLTY2YfUu2t9mKwLnAGuXahhN6D5mi/rrAVl0=",
+      name: "phone",
+    };
+    const hostile = await rogue.appendAt([{ type: "device.add", device: evil }], {
+      wall: 1,
+      counter: 0,
+      node: rogue.key.hex,
+    });
+    await home.write(async (w) => {
+      const ingest = w.ingest();
+      await w.pushIngest(ingest, [hostile.bytes]);
+      assert.equal(w.finishIngest(ingest).accepted, 1);
+    });
+    const after = home.view.member(phone.record.key)!;
+    assert.equal(after.admitted.by, rogue.key, "the backdated admission is the one kept");
+    assert.equal(after.record.wgKey, wgKey, "yet the key the phone published stays");
+  } finally {
+    home.close();
+  }
+});

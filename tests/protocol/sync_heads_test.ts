@@ -59,6 +59,16 @@ Deno.test("headsDigest() changes when any author, seq or hash changes, or a row 
   assert.equal(all.size, variants.length + 1);
 });
 
+Deno.test("headsDigest() with evidence: unchanged without any, differs with any, ignores its order", () => {
+  const base: Heads = new Map([[key(1), { seq: 5, hash: hash(1) }]]);
+  const plain = headsDigest(base).toHex();
+  assert.equal(headsDigest(base, []).toHex(), plain, "no evidence: the digest of the heads alone");
+  const one = headsDigest(base, [hash(8)]).toHex();
+  const two = headsDigest(base, [hash(8), hash(9)]).toHex();
+  assert.equal(new Set([plain, one, two]).size, 3);
+  assert.equal(headsDigest(base, [hash(9), hash(8)]).toHex(), two);
+});
+
 Deno.test("headsFromWire() reads ascending rows and continues after the previous message's last author", () => {
   const rows: [DeviceKey, Head][] = [[key(1), { seq: 1, hash: hash(1) }], [key(2), {
     seq: 2,

@@ -108,6 +108,17 @@ Deno.test("planSend() never compares where it cannot: a peer ahead of us is left
   assert.deepEqual([plan.ranges, plan.evidence, plan.missing], [[], [], 0]);
 });
 
+Deno.test("planSend() shows a peer ahead on our own log our head, as fork evidence (a restored device)", () => {
+  const [self, other] = [key(1), key(2)];
+  const mine = new Map([[self, ours(3)], [other, ours(3)]]);
+  const plan = planSend(mine, theirs([[self, 7, 5], [other, 7, 5]]), hashAt(mine), never, self);
+  assert.deepEqual(plan.evidence, [{ author: self, seq: 3 }], "only our own log: nobody else's");
+  assert.deepEqual([plan.ranges, plan.missing], [[], 0]);
+  const below = new Map([[self, ours(3, 3)]]);
+  const atBase = planSend(below, theirs([[self, 7, 5]]), hashAt(below), never, self);
+  assert.deepEqual(atBase.evidence, [], "no entry of ours above the base to show");
+});
+
 // ---------------------------------------------------------------------------
 // Property
 

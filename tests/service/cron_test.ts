@@ -1,8 +1,8 @@
 /**
  * @module cron_test
  * `mycel service install --cron`: a valid crontab (marker, two `* * * * *`
- * lines, the second after `sleep 30;`, no `flock`: sync now guards its own
- * rounds), checked with
+ * lines, the second after `sleep 30;`, both under `flock -n` on Linux, as
+ * DESIGN.md says — sync now also guards its own rounds), checked with
  * a small parser and, where the machine's `crontab` can check a file without
  * installing it (`-T`), by cron itself. `--cron --apply` and `service
  * uninstall` go through a fake `crontab` first on PATH (the user's real
@@ -42,7 +42,7 @@ async function shellArgv(command: string): Promise<string[]> {
   return r.stdout.split("\0").slice(0, -1);
 }
 
-Deno.test("service install --cron prints a valid crontab: two lines a minute, no flock", async () => {
+Deno.test("service install --cron prints a valid crontab: two lines a minute, under flock -n", async () => {
   const { h } = await setup();
   await using _ = h;
   const args = ["service", "install", "--cron", "--port", "40140"];
@@ -58,13 +58,16 @@ Deno.test("service install --cron prints a valid crontab: two lines a minute, no
   for (const job of jobs) {
     assert.deepEqual(job.schedule, ["*", "*", "*", "*", "*"]);
     assert.equal(job.stdin, undefined, "no % in the command");
-    assert.ok(!job.command.includes("flock"), job.command);
+    assert.ok(job.command.includes(`flock -n ${h.home}/cron.lock `), job.command);
   }
   assert.ok(!jobs[0].command.includes("sleep"), jobs[0].command);
   assert.ok(jobs[1].command.startsWith("sleep 30; "), jobs[1].command);
   assert.equal(jobs[1].command, `sleep 30; ${jobs[0].command}`);
   const argv = await shellArgv(jobs[0].command);
   assert.deepEqual(argv, [
+    "flock",
+    "-n",
+    `${h.home}/cron.lock`,
     Deno.execPath(),
     "run",
     "-A",

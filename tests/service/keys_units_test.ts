@@ -250,7 +250,11 @@ Deno.test({
     const r = await h.ok([...base, "--passphrase-file", h.pw], none);
     const [job] = parseCrontab(r.stdout);
     assert.ok(
-      job.command.startsWith(`MYCEL_PASSPHRASE_FILE=${h.pw} ${quoteShell(Deno.execPath())} `),
+      job.command.startsWith(
+        `MYCEL_PASSPHRASE_FILE=${h.pw} flock -n ${h.home}/cron.lock ${
+          quoteShell(Deno.execPath())
+        } `,
+      ),
       job.command,
     );
     assert.ok(!r.stdout.includes("unit pass"));

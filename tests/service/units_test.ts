@@ -254,7 +254,7 @@ Deno.test("quoteShell: /bin/sh reads every awkward argument back unchanged", asy
   assert.deepEqual(r.stdout.split("\0").slice(0, -1), args);
 });
 
-Deno.test("renderCron: marker and two lines a minute, the second after sleep 30, no flock", () => {
+Deno.test("renderCron: marker and two lines a minute, the second after sleep 30; no lock file, no flock", () => {
   const text = renderCron(SPEC);
   const lines = text.split("\n");
   assert.equal(lines.length, 4, JSON.stringify(text)); // marker, two jobs, final newline
@@ -262,11 +262,19 @@ Deno.test("renderCron: marker and two lines a minute, the second after sleep 30,
   assert.equal(lines[3], "");
   const jobs = parseCrontab(text);
   assert.equal(jobs.length, 2);
-  // sync now guards its own rounds (src/storage/round_lock.ts): no flock binary needed.
+  // Without a lock file (macOS has no flock) sync now's own round guard is the only one.
   const cmd = `${SPEC.exec.join(" ")} --home ${SPEC.home} sync now --timeout 20 >/dev/null 2>&1`;
   assert.deepEqual(jobs[0], { schedule: ["*", "*", "*", "*", "*"], command: cmd });
   assert.deepEqual(jobs[1], { schedule: ["*", "*", "*", "*", "*"], command: `sleep 30; ${cmd}` });
   assert.ok(!text.includes("flock"), text);
+});
+
+Deno.test("renderCron: with a lock file both lines run under flock -n (environment first)", () => {
+  const spec = { ...SPEC, environment: { MYCEL_PASSPHRASE_FILE: "/k/pw" } };
+  const jobs = parseCrontab(renderCron(spec, "/h/cron.lock"));
+  const cmd = `MYCEL_PASSPHRASE_FILE=/k/pw flock -n /h/cron.lock ${SPEC.exec.join(" ")} ` +
+    `--home ${SPEC.home} sync now --timeout 20 >/dev/null 2>&1`;
+  assert.deepEqual(jobs.map((j) => j.command), [cmd, `sleep 30; ${cmd}`]);
 });
 
 Deno.test("renderCron: awkward paths are shell-quoted and survive sh", async () => {

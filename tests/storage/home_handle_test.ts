@@ -106,15 +106,29 @@ Deno.test("a home folder that is a link is refused", async () => {
 });
 
 Deno.test({
-  name: "root writing in a user's home (sudo, a system unit) hands the files back to that user",
+  name: "root refuses a user's home unless that user delegated it (sudo, or the system units)",
   ignore: Deno.uid() !== 0,
   async fn() {
     await using h = await makeHome();
     await Deno.chown(h.root, 65534, 65534);
-    const home = await Home.open(h.root, { write: true, env: () => undefined });
-    await home.write((w) => w.commit([{ type: "app.add", name: "git" }]));
-    home.close();
-    for (const f of [h.paths.db, h.paths.keys]) assert.equal((await Deno.stat(f)).uid, 65534, f);
+    const e = await assertRejectsMycel(
+      () => Home.open(h.root, { write: true, env: () => undefined }),
+      "foreign_home",
+    );
+    assert.match(e.hint ?? "", /sudo/);
+    await assertRejectsMycel(
+      () => Home.open(h.root, { env: (n) => (n === "SUDO_UID" ? "1234" : undefined) }),
+      "foreign_home",
+    );
+    for (const name of ["SUDO_UID", "MYCEL_HOME_OWNER"]) {
+      const home = await Home.open(h.root, {
+        write: true,
+        env: (n) => (n === name ? "65534" : undefined),
+      });
+      await home.write((w) => w.commit([{ type: "app.add", name: `git-${name}` }]));
+      home.close();
+      for (const f of [h.paths.db, h.paths.keys]) assert.equal((await Deno.stat(f)).uid, 65534, f);
+    }
   },
 });
 

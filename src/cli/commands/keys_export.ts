@@ -16,6 +16,7 @@ import {
   type ParsedInput,
 } from "../command.ts";
 import { withRead } from "../session.ts";
+import { exists } from "../../storage/fs_probe.ts";
 
 /** Hint when no passphrase source exists (shared with keys import). */
 export const NO_PASSPHRASE_HINT =
@@ -54,15 +55,6 @@ async function exportKeys(ctx: CommandContext, input: ParsedInput): Promise<numb
     ctx.out.line("sealed by your passphrase; anyone with both can act as this device");
   }
   return ExitCode.ok;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** `keys export`. */

@@ -226,7 +226,11 @@ export const syncCommands: CommandSpec[] = [
     flags: [
       { name: "stdio", help: "serve one session on stdin/stdout" },
       { name: "listen", value: "HOST:PORT", help: "listen on this address in the foreground" },
-      { name: "timeout", value: "SECONDS", help: "deadline of each session (default 30)" },
+      {
+        name: "timeout",
+        value: "SECONDS",
+        help: "give up on a silent peer after this long (default 30)",
+      },
     ],
     ...LOCAL,
     async run(ctx, input) {
