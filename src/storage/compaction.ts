@@ -11,9 +11,10 @@
  * - per author, the new base is the last entry at or below the stable
  *   frontier stamped before the cutoff (a chain's stamps only grow, so the
  *   entries before the cutoff are a prefix);
- * - the new base state is the old one plus those entries, folded as a
- *   refold would (an entry that may not be folded from there, say its
- *   author's admission is not covered yet, stops its chain's base below it);
+ * - the new base state is what a refold gives from the old base and those
+ *   entries alone (src/log/rebuild.ts); an entry that may not fold from
+ *   there (its author's admission is not covered yet, or it is past a cut)
+ *   stops its chain's base below it;
  * - planning reads without any lock (it may fold a long history); applying
  *   is one short transaction that first checks nothing it relied on changed
  *   (the base, and the entries at the new bases), then the covered entries
@@ -25,9 +26,10 @@ import type { DeviceKey } from "../log/device_key.ts";
 import { readCheckpoint } from "../log/checkpoint.ts";
 import type { FrontierHead } from "../log/checkpoint.ts";
 import { decodeSignedEntry } from "../log/entry.ts";
-import { foldEntry } from "../log/fold.ts";
-import { mayFold } from "../log/membership.ts";
+import { rebuildState } from "../log/rebuild.ts";
+import { REVOKE_TAG, type RevokeEvent, revokeEvents } from "../log/removals.ts";
 import { MemoryState } from "../log/state_memory.ts";
+import { mergeState } from "../log/state_merge.ts";
 import type { Db } from "./db.ts";
 import { encodeBase, readBase, storeBase } from "./home_checkpoint.ts";
 import type { SqlLog } from "./sql_log.ts";
@@ -60,8 +62,6 @@ export interface CompactionPlan {
   readonly newBase?: Uint8Array;
 }
 
-const BATCH = 1000;
-
 /** The wall time of `author`'s entry `seq` (undefined when we do not hold it). */
 function wallAt(log: SqlLog, author: DeviceKey, seq: number): number | undefined {
   const raw = log.range(author, seq - 1, seq, 1)[0];
@@ -83,35 +83,6 @@ function lastBefore(
     else hi = mid - 1;
   }
   return lo;
-}
-
-/**
- * Fold `author`'s entries after what `state` has seen, up to `target`;
- * returns how many were folded. Stops at an entry that may not be folded yet.
- */
-function foldUpTo(
-  state: MemoryState,
-  log: SqlLog,
-  author: DeviceKey,
-  target: number,
-  self: DeviceKey,
-): number {
-  let folded = 0;
-  for (;;) {
-    const from = state.seen(author);
-    if (from >= target) return folded;
-    const raw = log.range(author, from, target, BATCH);
-    if (raw.length === 0) return folded;
-    for (const bytes of raw) {
-      const e = decodeSignedEntry(bytes);
-      if (e.entry.seq !== state.seen(author) + 1) return folded;
-      const row = state.member(author);
-      const bootstrap = author === self && row?.added === undefined && row?.removed === undefined;
-      if (!bootstrap && !mayFold(row, e.entry.seq)) return folded;
-      foldEntry(state, e.entry);
-      folded++;
-    }
-  }
 }
 
 /** Plan a compaction (reads only; no lock). */
@@ -137,15 +108,27 @@ export async function planCompaction(
   const base = oldBase === undefined
     ? undefined
     : await readCheckpoint(oldBase, { unsigned: true });
-  const state = base?.state ?? new MemoryState();
-  // As a refold does: passes until nothing more folds (an admission in one
-  // chain lets another chain's entries fold).
-  for (let progress = true; progress;) {
-    progress = false;
-    for (const [author, target] of targets) {
-      if (foldUpTo(state, log, author, target, self) > 0) progress = true;
+  // The new base is what a refold gives from the old base and these entries
+  // alone (src/log/rebuild.ts: which removals count, cuts, admissions).
+  const state = new MemoryState();
+  const prefix = (author: DeviceKey, after: number, limit: number) =>
+    log.decoded(author, after, limit).filter((e) => e.entry.seq <= (targets.get(author) ?? 0));
+  const events: RevokeEvent[] = [];
+  for (const bytes of log.containing(REVOKE_TAG)) {
+    const e = decodeSignedEntry(bytes).entry;
+    const head = heads.get(e.author);
+    if (e.seq <= (targets.get(e.author) ?? 0) && e.seq > (head?.base ?? 0)) {
+      events.push(...revokeEvents(e));
     }
   }
+  await rebuildState(state, { authors: () => targets.keys(), read: prefix }, {
+    reset() {
+      state.clear();
+      if (base !== undefined) mergeState(state, base.state);
+    },
+    events,
+    trusted: new Set([self]),
+  });
   const moves: BaseMove[] = [];
   for (const [author, target] of targets) {
     const head = heads.get(author)!;
