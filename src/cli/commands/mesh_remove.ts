@@ -3,7 +3,7 @@
  * `mycel mesh remove DEVICE` and `mycel mesh retire DEVICE`: take a device
  * out of the mesh for good, and drop it from this device's WireGuard
  * interface at once when it is up. Both are removals (permanent, refused by
- * every device, a cut no one can widen later: src/log/membership.ts); they
+ * every device, a cut no one can widen later: src/log/removals.ts); they
  * differ in what they assume about the machine:
  *
  * - remove: it may be in someone else's hands. Its changes this device
