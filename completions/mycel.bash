@@ -133,6 +133,12 @@ _mycel() {
         --home) return;;
       esac
       COMPREPLY=($(compgen -W '--yes --dry-run --json --home --no-sync --help' -- "$cur")); return;;
+    'mesh retire')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--yes --dry-run --json --home --no-sync --help' -- "$cur")); return;;
     'mesh card')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -187,6 +193,18 @@ _mycel() {
         --listen|--timeout|--home) return;;
       esac
       COMPREPLY=($(compgen -W '--stdio --listen --timeout --home --help' -- "$cur")); return;;
+    'sync retention')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
+    'sync compact')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --keep|--home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--keep --dry-run --json --home --help' -- "$cur")); return;;
     'service install')
       case "$prev" in
       --dir) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -231,11 +249,11 @@ _mycel() {
     'help config') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'export get import list set unset' -- "$cur")); return;;
     'help discovery') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'respond' -- "$cur")); return;;
     'help keys') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'export import where' -- "$cur")); return;;
-    'help mesh') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove set-endpoint up' -- "$cur")); return;;
+    'help mesh') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove retire set-endpoint up' -- "$cur")); return;;
     'help pattern') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add list remove' -- "$cur")); return;;
     'help pref') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'get list set unset' -- "$cur")); return;;
     'help service') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'install status uninstall' -- "$cur")); return;;
-    'help sync') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'now serve' -- "$cur")); return;;
+    'help sync') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'compact now retention serve' -- "$cur")); return;;
   esac
   cmd="${words[0]}"
   case "$cmd" in
@@ -295,11 +313,11 @@ _mycel() {
     config) COMPREPLY=($(compgen -W 'export get import list set unset' -- "$cur")); return;;
     discovery) COMPREPLY=($(compgen -W 'respond' -- "$cur")); return;;
     keys) COMPREPLY=($(compgen -W 'export import where' -- "$cur")); return;;
-    mesh) COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove set-endpoint up' -- "$cur")); return;;
+    mesh) COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove retire set-endpoint up' -- "$cur")); return;;
     pattern) COMPREPLY=($(compgen -W 'add list remove' -- "$cur")); return;;
     pref) COMPREPLY=($(compgen -W 'get list set unset' -- "$cur")); return;;
     service) COMPREPLY=($(compgen -W 'install status uninstall' -- "$cur")); return;;
-    sync) COMPREPLY=($(compgen -W 'now serve' -- "$cur")); return;;
+    sync) COMPREPLY=($(compgen -W 'compact now retention serve' -- "$cur")); return;;
     help) COMPREPLY=($(compgen -W 'app completion config discovery doctor init keys log man mesh pair pattern pref repair service status sync' -- "$cur")); return;;
     esac
   fi

@@ -41,7 +41,17 @@ export type Op =
   | { type: "pattern.remove"; id: string; dots: EntryDot[] }
   | { type: "device.add"; device: DeviceRecord }
   | { type: "device.update"; device: DeviceKey; fields: Partial<DeviceFields> }
-  | { type: "device.revoke"; device: DeviceKey; upTo: number };
+  | { type: "device.revoke"; device: DeviceKey; upTo: number }
+  | { type: "device.retire"; device: DeviceKey };
+
+/*
+ * RETIRE: `mycel mesh retire` commits one entry holding `device.revoke`
+ * (the removal itself: permanent, cut at `upTo`, folded like any removal)
+ * and `device.retire` of the same device, which says why: the machine is
+ * gone for good, not suspected. The marker changes no state today; the
+ * membership rules may keep it beside the removal (a `retired` flag, joined
+ * by OR) so every device can say "retired" instead of "removed".
+ */
 
 /** Most dots one op may name. */
 export const MAX_DOTS = 4096;
@@ -132,6 +142,8 @@ export function encodeOp(op: Op): unknown[] {
       return ["du", op.device.bytes, encodeDeviceFields(op.fields)];
     case "device.revoke":
       return ["dr", op.device.bytes, op.upTo];
+    case "device.retire":
+      return ["dt", op.device.bytes];
   }
 }
 
@@ -220,6 +232,11 @@ export function decodeOp(x: unknown): Op {
       }
       return { type: "device.revoke", device: keyOf(x[1]), upTo: upTo as number };
     }
+    case "dt":
+      // A marker beside a `device.revoke` of the same device in one entry:
+      // the removal is a retirement (see RETIRE below).
+      arity(2);
+      return { type: "device.retire", device: keyOf(x[1]) };
     default:
       throw new Error(`unknown op ${JSON.stringify(String(x[0]).slice(0, 16))}`);
   }

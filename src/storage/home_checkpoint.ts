@@ -22,6 +22,7 @@ import {
 import type { Signer } from "../log/identity.ts";
 import { type MergeResult, mergeState } from "../log/state_merge.ts";
 import { MemoryState } from "../log/state_memory.ts";
+import type { StateRows } from "../log/state_rows.ts";
 import type { Db } from "./db.ts";
 import type { SqlLog } from "./sql_log.ts";
 import type { SqlState } from "./sql_state.ts";
@@ -83,13 +84,11 @@ export async function checkpointIn(
   }
   // The refold base: the old base joined with this checkpoint (it may cover
   // more of some chains than either alone).
-  const old = db.prepare("SELECT bytes FROM base_state WHERE id = 1").get() as
-    | { bytes: Uint8Array }
-    | undefined;
+  const old = readBase(db);
   let base = cp.state;
   let frontier = cp.frontier;
   if (old !== undefined) {
-    const prev = await readCheckpoint(old.bytes, { unsigned: true });
+    const prev = await readCheckpoint(old, { unsigned: true });
     base = new MemoryState();
     mergeState(base, prev.state);
     mergeState(base, cp.state);
@@ -99,7 +98,28 @@ export async function checkpointIn(
     }
     frontier = [...heads.values()];
   }
-  const bytes = await makeCheckpoint(base, frontier, { mesh: cp.mesh, made: cp.made }, UNSIGNED);
-  db.prepare("INSERT OR REPLACE INTO base_state VALUES (1, ?)").run(bytes);
+  storeBase(db, await encodeBase(base, frontier, { mesh: cp.mesh, made: cp.made }));
   return { ...merged, advanced };
+}
+
+/** The bytes of the base a refold starts from (an unsigned checkpoint), if any. */
+export function readBase(db: Db): Uint8Array | undefined {
+  const row = db.prepare("SELECT bytes FROM base_state WHERE id = 1").get() as
+    | { bytes: Uint8Array }
+    | undefined;
+  return row?.bytes;
+}
+
+/** Encode a base: an unsigned checkpoint, kept only locally (never sent). */
+export async function encodeBase(
+  state: StateRows,
+  frontier: readonly FrontierHead[],
+  meta: { mesh: string; made: number },
+): Promise<Uint8Array> {
+  return await makeCheckpoint(state, frontier, meta, UNSIGNED);
+}
+
+/** Replace the base a refold starts from (inside the caller's transaction). */
+export function storeBase(db: Db, bytes: Uint8Array): void {
+  db.prepare("INSERT OR REPLACE INTO base_state VALUES (1, ?)").run(bytes);
 }

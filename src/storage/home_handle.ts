@@ -15,6 +15,7 @@ import type { Checkpoint } from "../log/checkpoint.ts";
 import type { Ingest, IngestResult } from "../log/ingest.ts";
 import type { StateView } from "../log/state.ts";
 import type { ImportResult } from "./home_checkpoint.ts";
+import type { BaseMove, CompactionOptions } from "./compaction.ts";
 import { stateDigest } from "../log/state_digest.ts";
 import { type Db, guard, inTransaction, openReadOnly, openWritable, sqliteError } from "./db.ts";
 import { type HomePaths, homePaths } from "./home.ts";
@@ -32,6 +33,24 @@ export interface IngestStream {
   push(raw: readonly Uint8Array[]): Promise<void>;
   /** The peer is done: what still waits is refused. */
   finish(): Promise<IngestResult>;
+}
+
+/** What a compaction did. */
+export interface CompactionResult {
+  /** Chains whose base moved up. */
+  moves: BaseMove[];
+  /** Stored entries deleted (planned, with a dry run). */
+  dropped: number;
+  /** Why nothing (or not everything) was done, when so. */
+  skipped?: string;
+}
+
+async function guardAsync<T>(path: string, action: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw sqliteError(e, action, path);
+  }
 }
 
 /** How a command opens its home. */
@@ -352,6 +371,47 @@ export class Home {
       { mesh: this.meshId, made: this.now() },
       new Signer(await this.keys()),
     );
+  }
+
+  /**
+   * Compact: drop the entries `o.stable` says every live device holds that
+   * are stamped before `o.cutoff`, leaving the base checkpoint to cover them
+   * (src/storage/compaction.ts). Plans without the write lock (it may fold a
+   * long history), applies in one short transaction, then deletes in small
+   * ones. The state is unchanged. `dryRun` plans only.
+   */
+  async compact(
+    o: CompactionOptions & { dryRun?: boolean; keepDays?: number },
+  ): Promise<CompactionResult> {
+    const { planCompaction, coveredCount } = await import("./compaction.ts");
+    const plan = await guardAsync(
+      this.paths.db,
+      "plan compaction",
+      () =>
+        planCompaction(this.#db, this.log, this.device, { mesh: this.meshId, made: this.now() }, o),
+    );
+    const result: CompactionResult = { moves: plan.moves, dropped: 0 };
+    if (o.dryRun) {
+      result.dropped = plan.moves.reduce((n, m) => n + (m.to - m.from), 0);
+      return result;
+    }
+    const skipped = await this.write((w) => w.applyCompaction(plan));
+    if (skipped !== undefined) return { moves: [], dropped: 0, skipped };
+    for (let n = 1; n > 0;) {
+      n = await this.write((w) => w.dropCovered(5000));
+      result.dropped += n;
+    }
+    await this.write((w) =>
+      w.setLocal("compaction", {
+        at: this.now(),
+        keepDays: o.keepDays ?? -1,
+        dropped: result.dropped,
+      })
+    );
+    if (guard(this.paths.db, "read the log", () => coveredCount(this.#db)) > 0) {
+      result.skipped = "some covered entries are still stored";
+    }
+    return result;
   }
 
   /** Rows of replicated state (to weigh a checkpoint against entries). */

@@ -16,6 +16,7 @@ import type { DeviceKeys } from "../log/identity.ts";
 import { Ingest, type IngestResult, type LogTarget, needsRefold } from "../log/ingest.ts";
 import type { Op } from "../log/ops.ts";
 import type { StateView } from "../log/state.ts";
+import type { CompactionPlan } from "./compaction.ts";
 import type { ImportResult } from "./home_checkpoint.ts";
 import type { Db } from "./db.ts";
 import type { HomePaths } from "./home.ts";
@@ -154,9 +155,39 @@ export class HomeWriter {
   /** Join a checkpoint (already read, signer checked) into this home. */
   async takeCheckpoint(cp: Checkpoint): Promise<ImportResult> {
     const { checkpointIn } = await import("./home_checkpoint.ts");
+    const before = this.#p.log.heads();
     const result = await checkpointIn(this.#p.db, this.#p.state, this.#p.log, cp);
     if (result.cutNarrowed) this.#refold = true;
+    // `mycel log` says where the chains it moved now start, and why.
+    const history = this.#p.local.get("history") ?? {};
+    for (const f of cp.frontier) {
+      if ((before.get(f.author)?.seq ?? 0) >= f.seq) continue;
+      history[f.author.hex] = { seq: f.seq, how: "checkpoint", at: cp.made, by: cp.signer.hex };
+    }
+    this.#p.local.set("history", history);
     return result;
+  }
+
+  /**
+   * Apply a compaction planned outside the lock (see compaction.ts); returns
+   * why it was not applied, or undefined. Records where each chain now
+   * starts and when, for `mycel log`.
+   */
+  async applyCompaction(plan: CompactionPlan): Promise<string | undefined> {
+    const { applyCompaction } = await import("./compaction.ts");
+    const why = applyCompaction(this.#p.db, this.#p.log, plan);
+    if (why !== undefined || plan.moves.length === 0) return why;
+    const history = this.#p.local.get("history") ?? {};
+    const at = this.#p.now();
+    for (const m of plan.moves) history[m.author.hex] = { seq: m.to, how: "compacted", at };
+    this.#p.local.set("history", history);
+    return undefined;
+  }
+
+  /** Delete up to about `limit` stored entries their chain's base covers; returns how many. */
+  async dropCovered(limit: number): Promise<number> {
+    const { dropCovered } = await import("./compaction.ts");
+    return dropCovered(this.#p.db, limit);
   }
 
   /** Finish an ingest: what still waits is refused; a narrowed cut triggers a refold. */

@@ -20,7 +20,11 @@ export interface PeerBook {
   lastErrorAt: number;
   /** Stable code of `lastError` when it has one (e.g. `removed`: the peer says we were removed), or "". */
   lastErrorCode: string;
-  /** The peer's heads (author hex → seq) as of the last session, for stability and news. */
+  /**
+   * What the peer holds as far as we know (author hex → seq): the heads it
+   * reported, and what it took from us in a clean session — a lower bound,
+   * for news (who lacks what) and stability (what may be compacted).
+   */
   heads: Record<string, number>;
   /** Which path the last sync used ("direct", "mesh", "relayed", …), or "". */
   path: string;

@@ -26,7 +26,28 @@ export interface LocalRecords {
   provisional: Record<string, { name: string; by: string; seq: number; at: number }>;
   /** Own endpoints this device manages itself (src/mesh/self_endpoints.ts). */
   autoEndpoints: string[];
+  /** Days of history this device keeps (null: never compact); default {@link DEFAULT_KEEP_DAYS}. */
+  retention: { days: number | null };
+  /** The last compaction: when, with which retention, how many entries it dropped. */
+  compaction: { at: number; keepDays: number; dropped: number };
+  /**
+   * Why each chain starts above seq 1 here, by author hex: its entries up to
+   * `seq` were compacted on this device (`at`: when), or came as the state of
+   * a checkpoint (`at`: when it was made, `by`: its signer's hex).
+   */
+  history: Record<string, HistoryBase>;
 }
+
+/** Why one chain's entries up to `seq` are not stored (see LocalRecords.history). */
+export interface HistoryBase {
+  seq: number;
+  how: "compacted" | "checkpoint";
+  at: number;
+  by?: string;
+}
+
+/** Days of history a device keeps for `mycel log` unless told otherwise. */
+export const DEFAULT_KEEP_DAYS = 90;
 
 function statements(db: Db) {
   const p = (sql: string) => db.prepare(sql);

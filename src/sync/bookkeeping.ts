@@ -2,8 +2,10 @@
  * @module bookkeeping
  * What a device notes about a peer after a session (local, not replicated):
  * when it last proved itself and last synced, counts, the last error, the
- * peer's heads as far as we know them (after a complete session: everything
- * we have), how far its clock is from ours, and where it was reached. Only a
+ * peer's heads as far as we know them (what it reported, and what it took
+ * from us in a clean session: a lower bound of what it holds, which
+ * compaction relies on), how far its clock is from ours, and where it was
+ * reached. Only a
  * session in which the peer proved it is alive changes any of this — except
  * that a dial of ours that never reached it notes why (its last error): that
  * is our own observation, not something the peer claimed. The responder
@@ -20,6 +22,7 @@
 import { MAX_DRIFT_MS } from "../crdt/hlc.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { HomeWriter } from "../storage/home_writer.ts";
+import { acksAfter } from "./acks.ts";
 import type { SessionOutcome } from "./peer_session.ts";
 import { isInCgnat } from "../mesh/addresses.ts";
 import { formatEndpoint, parseEndpoint } from "../log/endpoint.ts";
@@ -92,12 +95,16 @@ export function recordOutcome(
     if (ex !== undefined) {
       book.skewMs = ex.peer.now - now;
       book.skewAt = now;
-      if (o.status === "synced" && !ex.more && !ex.peerMore) {
-        // The peer now holds at least what we hold.
-        const heads: Record<string, number> = {};
-        for (const [a, h] of home.log.heads()) heads[a.hex] = h.seq;
-        book.heads = heads;
-      }
+      // What it holds: what it told us, and what it took of ours in a session
+      // it completed without refusing anything (never what other sessions
+      // brought us meanwhile: compaction relies on this; see acks.ts).
+      const clean = o.status === "synced" && !ex.more && (ex.peerAck?.refused ?? 0) === 0;
+      book.heads = acksAfter(home, book.heads, {
+        reported: ex.reported === undefined
+          ? undefined
+          : new Map([...ex.reported].map(([a, h]) => [a, h.seq])),
+        sent: clean ? ex.sentUpTo : undefined,
+      });
     }
   });
   if (ex !== undefined && o.status === "synced") {

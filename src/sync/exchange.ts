@@ -37,9 +37,12 @@ import { SyncSession } from "../protocol/sync_session.ts";
 import type { ImportResult } from "../storage/home_checkpoint.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
+import { settledIn, theirHeadsFor } from "./acks.ts";
 
 /** Bytes of entries one session sends at most (the next round continues). */
 export const SESSION_BUDGET = 64 << 20;
+/** A peer missing at most this many entries gets entries, never a checkpoint. */
+export const CHECKPOINT_MIN = 5000;
 /** Bytes per `entries` message. */
 const BATCH_BYTES = 1 << 20;
 
@@ -59,10 +62,14 @@ export interface ExchangeOptions {
   acceptCheckpoint: (cp: Checkpoint, peerMesh: string) => string | undefined;
   /** Entries to send per session at most (bytes). */
   budget?: number;
+  /** A peer missing more entries than this (and than 4 × our state's rows) gets a checkpoint. */
+  checkpointMin?: number;
   /** Entries received so far (progress display). */
   onReceived?: (count: number) => void;
   /** The peer's first message arrived: it proved a live session. */
   onHi?: () => void;
+  /** The peer (to read what we know it holds; see acks.ts). */
+  peer?: DeviceKey;
 }
 
 /** What one exchange did. */
@@ -92,6 +99,12 @@ export interface ExchangeResult {
   peerMore: boolean;
   /** Authors of whom the peer held newer entries than we did when the session began. */
   newer: DeviceKey[];
+  /** The heads the peer holds as it told us (ours when the digests matched). */
+  reported?: Heads;
+  /** Chains we sent the peer in full up to a seq (entry ranges, or a checkpoint's frontier). */
+  sentUpTo: Map<DeviceKey, number>;
+  /** Rows in the heads we sent (settled authors are left out). */
+  headsSent: number;
 }
 
 /** Longest run of entries kept aside sent as evidence for one author. */
@@ -158,9 +171,15 @@ export async function runExchange(
     peer: { now: hi.now, ports: hi.ports, observed: hi.observed, seen: hi.seen, mesh: hi.mesh },
     peerMore: false,
     newer: [],
+    sentUpTo: new Map(),
+    headsSent: 0,
+    ...(idle ? { reported: heads } : {}),
   };
   if (!idle) {
-    const rows = sortedHeads(heads);
+    // Authors every live member holds in full, and that left, need not be listed.
+    const settled = settledIn(home);
+    const rows = sortedHeads(heads).filter(([a]) => !settled.has(a));
+    result.headsSent = rows.length;
     for (let i = 0; i === 0 || i < rows.length; i += MAX_HEADS) {
       await send({
         type: "heads",
@@ -185,14 +204,15 @@ export async function runExchange(
     for (const [a, h] of their) if (h.seq > (heads.get(a)?.seq ?? 0)) result.newer.push(a);
     const plan = planSend(
       home.log.heads(),
-      their,
+      theirHeadsFor(home, o.peer, their),
       (a, seq) => home.log.hashAt(a, seq),
-      (missing) => missing > 5000 && missing > 4 * home.stateSize(),
+      (missing) => missing > (o.checkpointMin ?? CHECKPOINT_MIN) && missing > 4 * home.stateSize(),
       home.device,
     );
     const budget = o.budget ?? SESSION_BUDGET;
     let bytes = 0;
     if (plan.checkpoint) {
+      const covered = home.log.heads(); // the checkpoint covers at least these
       const cp = await home.checkpoint();
       for (let at = 0; at < cp.length || at === 0; at += MAX_CHUNK) {
         const chunk = cp.subarray(at, at + MAX_CHUNK);
@@ -200,6 +220,7 @@ export async function runExchange(
         if (at + MAX_CHUNK >= cp.length) break;
       }
       result.sentCheckpoint = true;
+      for (const [a, h] of covered) result.sentUpTo.set(a, h.seq);
     }
     let batch: Uint8Array[] = [], batchBytes = 0;
     const flush = async () => {
@@ -219,7 +240,8 @@ export async function runExchange(
       for (const e of home.log.range(ev.author, ev.seq - 1, ev.seq, 1)) await add(e);
     }
     outer: for (const r of plan.ranges) {
-      for (let after = r.after; after < r.upTo;) {
+      let after = r.after;
+      while (after < r.upTo) {
         const raw = home.log.range(r.author, after, r.upTo, 512);
         if (raw.length === 0) break;
         for (const e of raw) {
@@ -231,6 +253,7 @@ export async function runExchange(
           after++;
         }
       }
+      if (after >= r.upTo) result.sentUpTo.set(r.author, r.upTo);
     }
     if (!result.more) {
       const theirHeads = await theirs;
@@ -257,6 +280,7 @@ export async function runExchange(
       const action = session.receive(await receive());
       switch (action.kind) {
         case "heads":
+          result.reported = action.heads;
           theirHeads(action.heads);
           break;
         case "checkpoint": {

@@ -72,6 +72,8 @@ export interface SessionLimits {
   ports: readonly number[];
   /** Bytes of entries to send at most (default: the exchange's SESSION_BUDGET). */
   budget?: number;
+  /** Entries a peer may lack before it gets a checkpoint (default: the exchange's CHECKPOINT_MIN). */
+  checkpointMin?: number;
   /** Entries received so far, for progress display. */
   onReceived?: (count: number) => void;
 }
@@ -156,8 +158,10 @@ async function exchangeOn(
     seen: seenFor(home, peer, home.now()),
     acceptCheckpoint: memberCheckpoints(home, peer, provisional),
     budget: limits.budget,
+    checkpointMin: limits.checkpointMin,
     onReceived: limits.onReceived,
     onHi: onLive,
+    peer,
   });
   return { exchange, wire: { sent: channel.bytesSent, received: channel.bytesReceived } };
 }

@@ -19,6 +19,7 @@ import { syncsWithMycel } from "../mesh/plan.ts";
 import type { LocalAddress } from "../mesh/self_endpoints.ts";
 import { Home } from "../storage/home_handle.ts";
 import type { PeerBook } from "../storage/local_state.ts";
+import type { ByteStream } from "../transport/byte_stream.ts";
 import { connectTcp } from "../transport/tcp.ts";
 import { recordOutcome } from "./bookkeeping.ts";
 import {
@@ -71,6 +72,10 @@ export interface RoundOptions {
   addresses?: () => readonly LocalAddress[];
   /** Look for unreachable peers on the local links (default: not at all). */
   discovery?: DiscoveryOptions;
+  /** Open a connection to a route (default: TCP); in-process meshes pass their links. */
+  connect?: (route: Route, timeoutMs: number) => Promise<ByteStream & { remote?: string }>;
+  /** After the round, compact when due (compact.ts): `sync now`, not pushes. */
+  compact?: boolean;
 }
 
 /**
@@ -82,6 +87,8 @@ export interface SessionTuning {
   budget?: number;
   /** Deadline of the whole session (ms; default max(60 × read deadline, 10 min)). */
   sessionTimeoutMs?: number;
+  /** Entries a peer may lack before it gets a checkpoint instead (default CHECKPOINT_MIN). */
+  checkpointMin?: number;
 }
 
 /** Endpoints that worked more than this long ago (ms) are no longer tried first. */
@@ -119,6 +126,7 @@ export function limitsFor(
     sessionTimeoutMs: tuning.sessionTimeoutMs ?? Math.max(timeoutMs * 60, 600_000),
     ports,
     ...(tuning.budget === undefined ? {} : { budget: tuning.budget }),
+    ...(tuning.checkpointMin === undefined ? {} : { checkpointMin: tuning.checkpointMin }),
   };
 }
 
@@ -187,7 +195,9 @@ async function syncPeer(
     const connectMs = Math.min(o.timeoutMs / (routes.length - i), 3000);
     let stream;
     try {
-      stream = await connectTcp(r.host, r.port, connectMs);
+      stream = o.connect
+        ? await o.connect(r, connectMs)
+        : await connectTcp(r.host, r.port, connectMs);
     } catch (e) {
       errors.push((e as Error).message.replace(/^Cannot [^:]*: /, ""));
       continue;
@@ -201,7 +211,7 @@ async function syncPeer(
       keys,
       peer,
       stream,
-      { path: r.path, address: stream.remote },
+      { path: r.path, address: stream.remote ?? `${r.host}:${r.port}` },
       limits,
       admission,
     );
@@ -214,14 +224,27 @@ async function syncPeer(
 export async function syncRound(root: string, o: RoundOptions): Promise<SessionOutcome[]> {
   const home = await Home.open(root, { write: true, now: o.now, env: o.env });
   try {
-    if (o.addresses) await refreshSelfRecord(home, o.addresses());
-    const all = home.view.members()
-      .filter((m) =>
-        m.removed === undefined && m.record.key !== home.device && syncsWithMycel(m.record)
-      )
-      .filter((m) => o.only?.(m.record) ?? true);
-    const peers = o.only ? all : choosePeers(home, all, o);
-    if (peers.length === 0) return [];
+    return await syncRoundOn(home, o);
+  } finally {
+    home.close();
+  }
+}
+
+/**
+ * Run one round for an open home (writable). One handle serves a device's
+ * round and its answers in an in-process mesh: writes through one handle
+ * queue, while two handles in one process would wait on each other's lock.
+ */
+export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionOutcome[]> {
+  if (o.addresses) await refreshSelfRecord(home, o.addresses());
+  const all = home.view.members()
+    .filter((m) =>
+      m.removed === undefined && m.record.key !== home.device && syncsWithMycel(m.record)
+    )
+    .filter((m) => o.only?.(m.record) ?? true);
+  const peers = o.only ? all : choosePeers(home, all, o);
+  let outcomes: SessionOutcome[] = [];
+  if (peers.length > 0) {
     const keys = await home.noiseKeys();
     const routes = o.routes ??
       ((peer: DeviceRecord) => directRoutes(peer, home.local.peer(peer.key), home.now()));
@@ -231,7 +254,7 @@ export async function syncRound(root: string, o: RoundOptions): Promise<SessionO
     const own = home.view.member(home.device)?.record.endpoints ?? [];
     const ports = o.ports ?? [...new Set(own.map((e) => parseEndpoint(e).port))].slice(0, 8);
     const finder = o.discovery ? roundFinder(home, peers, ports[0] ?? 0, o.discovery) : undefined;
-    const outcomes = await Promise.all(peers.map(async (p) => {
+    outcomes = await Promise.all(peers.map(async (p) => {
       const out = await syncPeer(
         home,
         keys,
@@ -250,8 +273,10 @@ export async function syncRound(root: string, o: RoundOptions): Promise<SessionO
       const synced = outcomes.filter((x) => x.status === "synced").length;
       w.setLocal("lastRound", { at: home.now(), peers: outcomes.length, synced });
     });
-    return outcomes;
-  } finally {
-    home.close();
   }
+  if (o.compact) {
+    const { compactIfDue } = await import("./compact.ts");
+    await compactIfDue(home);
+  }
+  return outcomes;
 }

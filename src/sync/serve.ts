@@ -50,14 +50,28 @@ export async function serveOne(
 ): Promise<SessionOutcome> {
   const home = await Home.open(root, { write: true, now: options.now, env: options.env });
   try {
-    const keys = await home.noiseKeys();
-    const outcome = await respondSession(home, keys, stream, meta, options.limits);
-    if (outcome.live) await home.write((w) => recordOutcome(home, w, outcome));
-    options.log(describeServed(outcome));
-    return outcome;
+    return await serveOn(home, stream, meta, options);
   } finally {
     home.close();
   }
+}
+
+/**
+ * Serve one session on `stream` for an open (writable) home. Concurrent
+ * sessions of one process share one handle: its writes queue, where two
+ * handles would wait on each other's lock while holding the event loop.
+ */
+export async function serveOn(
+  home: Home,
+  stream: ByteStream,
+  meta: { path: string; address: string },
+  options: ServeOptions,
+): Promise<SessionOutcome> {
+  const keys = await home.noiseKeys();
+  const outcome = await respondSession(home, keys, stream, meta, options.limits);
+  if (outcome.live) await home.write((w) => recordOutcome(home, w, outcome));
+  options.log(describeServed(outcome));
+  return outcome;
 }
 
 /** Most connections served at once by the listener. */
@@ -78,6 +92,14 @@ export async function serveListen(
   options: ServeOptions & { onListening?: (port: number) => void },
 ): Promise<void> {
   const listener = listenTcp(host, port);
+  // One handle for every connection (see serveOn), opened before we say we listen.
+  let home: Home;
+  try {
+    home = await Home.open(root, { write: true, now: options.now, env: options.env });
+  } catch (e) {
+    listener.close();
+    throw e;
+  }
   options.onListening?.(listener.port);
   const stop = () => listener.close();
   signal.addEventListener("abort", stop, { once: true });
@@ -93,7 +115,7 @@ export async function serveListen(
         continue;
       }
       perSource.set(source, n + 1);
-      const task = serveOne(root, conn, { path: "tcp", address: conn.remote }, options)
+      const task = serveOn(home, conn, { path: "tcp", address: conn.remote }, options)
         .catch((e) => options.log(`error: ${(e as Error).message}`))
         .finally(() => {
           running.delete(task);
@@ -107,5 +129,6 @@ export async function serveListen(
     signal.removeEventListener("abort", stop);
     listener.close();
     await Promise.allSettled([...running]);
+    home.close();
   }
 }

@@ -145,7 +145,12 @@ Deno.test({
     assert.deepEqual(await bashComplete(["mycel", "se"]), ["service"]);
     // `help` completes commands, then a group's subcommands.
     assert.deepEqual(await bashComplete(["mycel", "help", "sta"]), ["status"]);
-    assert.deepEqual(await bashComplete(["mycel", "help", "sync", ""]), ["now", "serve"]);
+    assert.deepEqual(await bashComplete(["mycel", "help", "sync", ""]), [
+      "compact",
+      "now",
+      "retention",
+      "serve",
+    ]);
     // A command that never contacts peers does not offer --no-sync.
     const get = await bashComplete(["mycel", "config", "get", "--"]);
     assert.deepEqual(get, ["--help", "--home", "--json"]);

@@ -308,6 +308,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
     fields: partialDeviceFieldsArb,
   }),
   fc.record({ type: fc.constant("device.revoke" as const), device: deviceKeyArb, upTo: fc.nat() }),
+  fc.record({ type: fc.constant("device.retire" as const), device: deviceKeyArb }),
 );
 
 /**
@@ -319,7 +320,7 @@ export function ownOps(ops: readonly Op[], author: DeviceKey): Op[] {
   return ops.map((op) => op.type === "device.update" ? { ...op, device: author } : op);
 }
 
-/** All ten op type names. */
+/** All eleven op type names. */
 export const OP_TYPES = [
   "config.set",
   "config.unset",
@@ -331,4 +332,5 @@ export const OP_TYPES = [
   "device.add",
   "device.update",
   "device.revoke",
+  "device.retire",
 ] as const;

@@ -73,6 +73,7 @@ Deno.test("encodeOp() uses the short wire tags", () => {
     "device.add": "da",
     "device.update": "du",
     "device.revoke": "dr",
+    "device.retire": "dt",
   });
 });
 
@@ -396,7 +397,10 @@ const valueArb: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
   ),
 })).v;
 
-const TAGS = ["cs", "cu", "ps", "pu", "aa", "oa", "or", "da", "du", "dr", "", "zz", "__proto__"];
+const TAGS = [
+  ...["cs", "cu", "ps", "pu", "aa", "oa", "or", "da", "du", "dr", "dt"],
+  ...["", "zz", "__proto__"],
+];
 const opLikeArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.tuple(fc.constantFrom(...TAGS), fc.array(valueArb, { maxLength: 4 })).map(([t, rest]) => [
     t,

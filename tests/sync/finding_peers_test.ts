@@ -55,6 +55,8 @@ function exchange(
     peer: { now: 0, ports: [], observed: "", seen: [], mesh: "testmesh", ...o },
     peerMore: false,
     newer,
+    sentUpTo: new Map(),
+    headsSent: 0,
   };
 }
 

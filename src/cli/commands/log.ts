@@ -12,6 +12,8 @@ import { decodeSignedEntry, type SignedEntry } from "../../log/entry.ts";
 import type { Op } from "../../log/ops.ts";
 import type { StateView } from "../../log/state.ts";
 import type { Home } from "../../storage/home_handle.ts";
+import type { HistoryBase } from "../../storage/sql_local.ts";
+import { keyOfHex } from "../../log/state_rows.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { localTime } from "../human.ts";
@@ -81,6 +83,8 @@ export function describeOp(op: Op, state: StateView): string {
       return `device revoke ${
         t(deviceName(state, op.device))
       } (${op.device.short}) keeping its entries up to #${op.upTo}`;
+    case "device.retire":
+      return `device retire ${t(deviceName(state, op.device))} (${op.device.short}): gone for good`;
   }
 }
 
@@ -95,6 +99,7 @@ export function opJson(op: Op): Record<string, unknown> {
       return { type: op.type, device: { ...op.device, key: undefined } };
     case "device.update":
     case "device.revoke":
+    case "device.retire":
       return { ...op, device: op.device.id };
     case "config.set":
     case "config.unset":
@@ -104,6 +109,30 @@ export function opJson(op: Op): Record<string, unknown> {
     default:
       return { ...op };
   }
+}
+
+/**
+ * Where one device's history starts here, and why (local record `history`:
+ * compacted on this device, or taken as a checkpoint's state).
+ */
+export function baseNote(
+  c: { name: string; base: number; why?: HistoryBase },
+  nameOf: (key: DeviceKey) => string,
+): string {
+  const upTo = `${safeText(c.name)}'s changes up to #${c.base}`;
+  const why = c.why?.seq === c.base ? c.why : undefined;
+  if (why?.how === "compacted") {
+    return `(${upTo} were compacted on ${
+      localTime(why.at)
+    }: every device had them; the state keeps their effect)`;
+  }
+  if (why?.how === "checkpoint") {
+    const by = why.by === undefined ? "a device" : safeText(nameOf(keyOfHex(why.by)));
+    return `(${upTo} are not kept here: they came as the state, in ${by}'s checkpoint of ${
+      localTime(why.at)
+    })`;
+  }
+  return `(${upTo} are not kept here: a checkpoint of the state covers them)`;
 }
 
 function parseLimit(text: string | undefined): number | undefined {
@@ -119,7 +148,9 @@ function parseLimit(text: string | undefined): number | undefined {
 export const logCommand: CommandSpec = {
   path: ["log"],
   summary: "show which device changed what, and when (newest first)",
-  description: "Times are the authors' clocks, in local time with the UTC offset.",
+  description: "Times are the authors' clocks, in local time with the UTC offset. History that\n" +
+    "every device holds and that is older than the retention (`mycel sync retention`) is\n" +
+    "compacted; a last line per device says where its history starts here, and why.",
   args: [],
   flags: [
     JSON_FLAG,
@@ -145,8 +176,13 @@ export const logCommand: CommandSpec = {
         if (shown.length >= limit) break;
         shown.push(e);
       }
+      const history = home.local.get("history") ?? {};
       const compacted = authors.filter((a) => heads.get(a)!.base > 0)
-        .map((a) => ({ device: a.id, name: deviceName(state, a), before: heads.get(a)!.base + 1 }));
+        .map((a) => ({
+          name: deviceName(state, a),
+          base: heads.get(a)!.base,
+          why: history[a.hex],
+        }));
       if (input.flags.json) {
         ctx.out.json(shown.map((e): LogEntryJson => ({
           device: e.entry.author.id,
@@ -165,11 +201,7 @@ export const logCommand: CommandSpec = {
         const who = `${safeText(deviceName(state, e.entry.author))}#${e.entry.seq}`;
         ctx.out.line(`${when}  ${who}  ${e.entry.ops.map((o) => describeOp(o, state)).join("; ")}`);
       }
-      for (const c of compacted) {
-        ctx.out.line(
-          `(history of ${safeText(c.name)} before #${c.before} was compacted into a checkpoint)`,
-        );
-      }
+      for (const c of compacted) ctx.out.line(baseNote(c, (k) => deviceName(state, k)));
       return ExitCode.ok;
     });
   },

@@ -125,6 +125,8 @@ async function syncNow(
     addresses: () => addressesFrom(ctx.env),
     // A background push after a write stays quick: no probe.
     ...(o.push || !discoveryOn(ctx.env) ? {} : { discovery: {} }),
+    // Compaction (at most daily) belongs to the timer's rounds, not to pushes after a write.
+    compact: !o.push,
     progress: o.quiet ? undefined : ctx.out.progress,
     // Each peer's line as its session ends (everything it sent is stored by
     // then), not all of them after the slowest.

@@ -13,6 +13,7 @@ import { initCommand } from "./init.ts";
 import { keyCommands } from "./keys.ts";
 import { logCommand } from "./log.ts";
 import { meshMemberCommands } from "./mesh_members.ts";
+import { meshRemoveCommands } from "./mesh_remove.ts";
 import { meshPeeringCommands } from "./mesh_peering.ts";
 import { meshWgCommands } from "./mesh_wg.ts";
 import { pairingCommands } from "./pairing.ts";
@@ -22,6 +23,7 @@ import { repairCommand } from "./repair.ts";
 import { serviceCommands } from "./service.ts";
 import { statusCommand } from "./status.ts";
 import { syncCommands } from "./sync.ts";
+import { syncHistoryCommands } from "./sync_history.ts";
 
 /** Every mycel command. */
 export const COMMANDS: CommandTable = {
@@ -54,9 +56,11 @@ export const COMMANDS: CommandTable = {
     ...patternCommands,
     ...pairingCommands,
     ...meshMemberCommands,
+    ...meshRemoveCommands,
     ...meshPeeringCommands,
     ...meshWgCommands,
     ...syncCommands,
+    ...syncHistoryCommands,
     ...serviceCommands,
     completionCommand,
     manCommand,
