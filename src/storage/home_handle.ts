@@ -297,9 +297,9 @@ export class Home {
   }
 
   async #write<T>(fn: (w: HomeWriter) => Promise<T> | T): Promise<T> {
-    this.#state.invalidate();
     try {
       return await inTransaction(this.#db, this.paths.db, async () => {
+        this.#state.cacheRows(true); // the transaction holds the database: rows may be kept
         // Read inside the transaction: another process may have just written.
         const writer = new HomeWriter({
           db: this.#db,
@@ -316,9 +316,8 @@ export class Home {
         await writer.finish();
         return r;
       });
-    } catch (e) {
-      this.#state.invalidate();
-      throw e;
+    } finally {
+      this.#state.cacheRows(false);
     }
   }
 
