@@ -76,5 +76,5 @@ self.onmessage = (e: MessageEvent<Job>) => {
   const ends = new Uint32Array(out.length);
   let at = 0;
   out.forEach((b, i) => ends[i] = at += b.length);
-  self.postMessage({ id: job.id, all, ends, hash: prev }, [all.buffer, ends.buffer]);
+  self.postMessage({ id: job.id, all, ends, hash: prev }, [all.buffer as ArrayBuffer, ends.buffer]);
 };

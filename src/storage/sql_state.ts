@@ -41,10 +41,10 @@ function toVersion(r: VersionRow): Version {
 /** What a keyspace asks of the state it belongs to. */
 interface SpaceParts {
   seen: (author: string) => number;
-  /** True when no dot is parked (known inside a write transaction only). */
-  noneParked: () => boolean;
+  /** False when `dot` is surely not parked (known inside a write transaction only). */
+  mayBeParked: (dot: Dot) => boolean;
   /** A dot was parked. */
-  parked: () => void;
+  parked: (dot: Dot) => void;
 }
 
 class SqlSpace implements DottedBackend {
@@ -80,13 +80,13 @@ class SqlSpace implements DottedBackend {
   }
 
   isParked(key: string, dot: Dot): boolean {
-    if (this.#parts.noneParked()) return false;
+    if (!this.#parts.mayBeParked(dot)) return false;
     return this.#s.isParked.get(this.#space, key, dot.author, dot.seq) !== undefined;
   }
 
   park(key: string, dot: Dot): void {
     this.#s.park.run(this.#space, key, dot.author, dot.seq);
-    this.#parts.parked();
+    this.#parts.parked(dot);
   }
 
   seen(author: string): number {
@@ -121,6 +121,7 @@ function statements(db: Db) {
     isParked: p("SELECT 1 FROM parked WHERE space = ? AND key = ? AND author = ? AND seq = ?"),
     park: p("INSERT OR IGNORE INTO parked VALUES (?, ?, ?, ?)"),
     anyParked: p("SELECT 1 FROM parked LIMIT 1"),
+    maxParked: p("SELECT max(seq) AS seq FROM parked WHERE author = ?"),
     dropParked: p("DELETE FROM parked WHERE author = ? AND seq <= ?"),
     allParked: p(
       "SELECT space, key, author, seq FROM parked WHERE (space, key, author, seq) > (?, ?, ?, ?)" +
@@ -167,11 +168,13 @@ export class SqlState implements StateStore, StateRows {
   /**
    * Inside a write transaction (see {@link SqlState.cacheRows}) nobody else
    * changes the tables, so membership rows (read for every entry ingested)
-   * and whether any dot is parked are remembered until it ends.
+   * and whether any dot is parked (and each author's highest parked seq: a
+   * dot above it is not parked) are remembered until it ends.
    */
   #caching = false;
   readonly #members = new Map<DeviceKey, MemberRow | undefined>();
   #noneParked: boolean | undefined;
+  readonly #maxParked = new Map<string, number>();
   /** Fold frontier moves not written yet (see {@link SqlState.flush}); inside a write transaction only. */
   readonly #seenDirty = new Set<string>();
   /** Commands' view of this state. */
@@ -181,8 +184,12 @@ export class SqlState implements StateStore, StateRows {
     this.#s = statements(db);
     const parts: SpaceParts = {
       seen: (a) => this.seenOf(a),
-      noneParked: () => this.#noParkedDots(),
-      parked: () => this.#noneParked = false,
+      mayBeParked: (dot) => this.#mayBeParked(dot),
+      parked: (dot) => {
+        this.#noneParked = false;
+        const max = this.#maxParked.get(dot.author);
+        if (max !== undefined && dot.seq > max) this.#maxParked.set(dot.author, dot.seq);
+      },
     };
     this.#spaces = new Map(
       (["config", "patterns", "prefs"] as const).map((s) => [s, new SqlSpace(s, this.#s, parts)]),
@@ -196,6 +203,7 @@ export class SqlState implements StateStore, StateRows {
     this.#seenDirty.clear();
     this.#members.clear();
     this.#noneParked = undefined;
+    this.#maxParked.clear();
   }
 
   /**
@@ -227,6 +235,17 @@ export class SqlState implements StateStore, StateRows {
     if (!this.#caching) return false;
     this.#noneParked ??= this.#s.anyParked.get() === undefined;
     return this.#noneParked;
+  }
+
+  #mayBeParked(dot: Dot): boolean {
+    if (!this.#caching) return true;
+    if (this.#noParkedDots()) return false;
+    let max = this.#maxParked.get(dot.author);
+    if (max === undefined) {
+      max = (this.#s.maxParked.get(dot.author) as { seq: number | null }).seq ?? 0;
+      this.#maxParked.set(dot.author, max);
+    }
+    return dot.seq <= max;
   }
 
   space(name: Space): SqlSpace {
