@@ -11,13 +11,15 @@
  * would). Entries are signed in worker threads (Ed25519 is the cost), the next
  * batch while the current one is stored, and stored through the same ingest
  * path as entries from a peer. Prints one JSON line: entries, seconds,
- * entries per second, the state digest.
+ * entries per second, CPU seconds (all threads), the load average after, the
+ * state digest.
  *
  * Other benches use the parts: {@link createBenchMesh} (the home and the
  * devices' keys), {@link signedBatches} (raw entries, in arrival order) and
  * {@link appendEntries}.
  */
 
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { toBase64 } from "../src/bytes.ts";
 import { DeviceKey } from "../src/log/device_key.ts";
@@ -214,18 +216,23 @@ export async function appendEntries(
 /** Build the home; returns what was made. */
 export async function makeHome(o: MakeHomeOptions) {
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   const mesh = await createBenchMesh(o.out, o.devices, o.start);
   const home = await Home.open(o.out, { write: true });
   try {
     await appendEntries(mesh, home, o.entries, o.keys);
     const digest = home.digest();
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6; // every thread: signing workers too
     return {
       entries: o.entries,
       keys: o.keys,
       devices: o.devices,
       seconds,
       perSecond: Math.round(o.entries / seconds),
+      cpuSeconds,
+      load: Deno.loadavg().map((l) => Number(l.toFixed(2))),
       digest,
     };
   } finally {

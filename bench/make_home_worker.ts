@@ -14,7 +14,7 @@
 import { createPrivateKey, type KeyObject, sign } from "node:crypto";
 import { concatBytes, utf8 } from "../src/bytes.ts";
 import { encodeCbor } from "../src/log/cbor.ts";
-import { hashEntryBytes } from "../src/log/entry.ts";
+import { hashEntryBytes, loadEntryHasher } from "../src/log/entry.ts";
 
 const CONTEXT = utf8("mycel/entry/v1\0");
 /** PKCS#8 DER prefix of an Ed25519 private key; the 32-byte seed follows. */
@@ -48,8 +48,10 @@ interface Job {
 }
 
 const keys = new Map<string, KeyObject>();
+const hasher = loadEntryHasher();
 
-self.onmessage = (e: MessageEvent<Job>) => {
+self.onmessage = async (e: MessageEvent<Job>) => {
+  await hasher;
   const job = e.data;
   const id = job.key.join(",");
   let key = keys.get(id);

@@ -212,6 +212,7 @@ export class Ingest {
   /** Store what of `list` (sorted) extends `author`'s chain; returns how many were consumed. */
   async #takeRun(author: DeviceKey, list: SignedEntry[]): Promise<number> {
     const t = this.#target;
+    // First, before any await: a target may write what it put off when a head is read.
     const head = t.head(author);
     let i = 0;
     // Entries we hold already: duplicates, or the other branch of a fork.

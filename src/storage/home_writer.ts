@@ -41,20 +41,20 @@ export interface WriterParts {
 /**
  * The ingest target: the state and the logs of this transaction, and our
  * clock. A chain's head row is written once per run of appended entries, not
- * per entry: `settle` writes what is pending, and reading a head settles it.
+ * per entry: `settle` writes what is pending. Ingest reads a head before it
+ * takes a run, and only then awaits (a signature check), so reading any head
+ * settles all of them: whatever else runs meanwhile (the other half of a
+ * session making a checkpoint) sees heads that match the state.
  */
 function target(
   p: WriterParts,
   onAppend: (e: SignedEntry) => void,
-): LogTarget & { settle(author?: DeviceKey): void } {
+): LogTarget & { settle(): void } {
   const { state, log } = p;
   const moved = new Map<DeviceKey, SignedEntry>();
-  const settle = (author?: DeviceKey) => {
-    for (const [a, e] of moved) {
-      if (author !== undefined && a !== author) continue;
-      log.moveHead(a, e.entry.seq, e.hash);
-      moved.delete(a);
-    }
+  const settle = () => {
+    for (const [a, e] of moved) log.moveHead(a, e.entry.seq, e.hash);
+    moved.clear();
   };
   return {
     settle,
@@ -65,7 +65,7 @@ function target(
     member: (k) => state.member(k),
     putMember: (k, r) => state.putMember(k, r),
     head: (a) => {
-      settle(a);
+      settle();
       return log.head(a);
     },
     hashAt: (a, seq) => log.hashAt(a, seq),

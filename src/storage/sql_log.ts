@@ -53,7 +53,13 @@ function statements(db: Db) {
     rangeDesc: p(
       "SELECT bytes FROM entries WHERE author = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
     ),
-    count: p("SELECT count(*) AS n FROM entries"),
+    // A chain holds every entry above its base; only those at or below it are counted.
+    countAbove: p("SELECT coalesce(sum(seq - base), 0) AS n FROM heads"),
+    countBelow: p(
+      // CROSS JOIN keeps heads outside: a range seek per chain, never a scan of the entries.
+      "SELECT count(*) AS n FROM heads CROSS JOIN entries ON entries.author = heads.author" +
+        " WHERE heads.base > 0 AND entries.seq <= heads.base",
+    ),
     cutAfter: p("DELETE FROM entries WHERE author = ? AND seq > ?"),
     dropHead: p("DELETE FROM heads WHERE author = ?"),
     aside: p("INSERT OR IGNORE INTO aside VALUES (?, ?, ?, ?, ?, ?)"),
@@ -163,7 +169,8 @@ export class SqlLog {
 
   /** Entries stored in all chains. */
   count(): number {
-    return (this.#s.count.get() as { n: number }).n;
+    return (this.#s.countAbove.get() as { n: number }).n +
+      (this.#s.countBelow.get() as { n: number }).n;
   }
 
   /** Keep an entry aside (not folded). */
