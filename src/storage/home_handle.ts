@@ -23,7 +23,7 @@ import { SCHEMA_VERSION, schemaVersion } from "./schema.ts";
 import { SqlLocal } from "./sql_local.ts";
 import { SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
-import { HomeWriter } from "./home_writer.ts";
+import type { HomeWriter } from "./home_writer.ts";
 
 /** A peer's entries, stored batch by batch (see {@link Home.ingestStream}). */
 export interface IngestStream {
@@ -297,6 +297,9 @@ export class Home {
   }
 
   async #write<T>(fn: (w: HomeWriter) => Promise<T> | T): Promise<T> {
+    // Loaded on the first write: commands that only read never load the
+    // writing half (signing, ingest, the fold, refold).
+    const { HomeWriter } = await import("./home_writer.ts");
     try {
       return await inTransaction(this.#db, this.paths.db, async () => {
         this.#state.cacheRows(true); // the transaction holds the database: rows may be kept
