@@ -96,6 +96,71 @@ export async function freshPeer(
   await mycel(withHome, ["--no-sync", "mesh", "add-peer", ours]);
 }
 
+/** A mycel process running in the background, its output collected, its peak RSS sampled. */
+export interface Running {
+  readonly pid: number;
+  /** Everything it printed so far, per stream. */
+  output(): { stdout: string; stderr: string };
+  /** Wait until `pattern` shows in its output (either stream); returns the match. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Peak RSS seen so far (bytes; sampled every 10 ms while it runs). */
+  peakRss(): number;
+  /** Its exit code, once it ended (SIGTERM after `killAfterMs`). */
+  exit(killAfterMs?: number): Promise<number>;
+}
+
+/** Start `mycel ARGS` in `home` in the background. */
+export function spawnMycel(home: string, args: string[]): Running {
+  const child = new Deno.Command(MYCEL[0], {
+    args: [...MYCEL.slice(1), "--home", home, ...args],
+    env: CHILD_ENV,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const text = { stdout: "", stderr: "" };
+  const drain = async (s: ReadableStream<Uint8Array>, k: "stdout" | "stderr") => {
+    const d = new TextDecoder();
+    for await (const chunk of s) text[k] += d.decode(chunk, { stream: true });
+  };
+  const drained = Promise.all([drain(child.stdout, "stdout"), drain(child.stderr, "stderr")]);
+  let peak = 0, done = false;
+  const sample = setInterval(async () => {
+    if (!done) peak = Math.max(peak, (await peakRss(child.pid)) ?? 0);
+  }, 10);
+  const status = child.status.then((s) => {
+    done = true;
+    clearInterval(sample);
+    return s.code;
+  });
+  return {
+    pid: child.pid,
+    output: () => ({ ...text }),
+    async waitFor(pattern, timeoutMs = 30_000) {
+      const t0 = Date.now();
+      for (;;) {
+        const m = pattern.exec(text.stdout) ?? pattern.exec(text.stderr);
+        if (m) return m;
+        if (done || Date.now() - t0 > timeoutMs) {
+          throw new Error(`no ${pattern} from mycel ${args.join(" ")}: ${text.stderr}`);
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    peakRss: () => peak,
+    async exit(killAfterMs = 60_000) {
+      const timer = setTimeout(() => child.kill("SIGTERM"), killAfterMs);
+      try {
+        const code = await status;
+        await drained;
+        return code;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
 /** A running `mycel sync serve --listen`. */
 export interface Server {
   readonly pid: number;

@@ -8,7 +8,8 @@
  *    home of N entries (default 10k and 1M) answering with `sync serve
  *    --listen` behind a counting TCP proxy. Reported: wall time of the whole
  *    `sync now` process, peak RSS of both processes, bytes both ways. Next to
- *    it, Yjs (the exact devDependency version) on the same workload — N map
+ *    it, the same by pairing (`pair` on the home, `pair CODE --peer` on the
+ *    new one, through the proxy). Next to it, Yjs (the exact devDependency version) on the same workload — N map
  *    writes over the same keys from 3 clients that see each other's writes —
  *    and the size of `Y.encodeStateAsUpdate` (what a new Yjs peer receives).
  *    Targets (1M): ≤ 2 s, ≤ 150 MB on both sides, bytes ≤ Yjs's update.
@@ -45,6 +46,7 @@ import {
   MYCEL,
   mycel,
   serve,
+  spawnMycel,
   workHome,
 } from "./bench_homes.ts";
 import { appendEntries, createBenchMesh, signedBatches } from "./make_home.ts";
@@ -95,7 +97,8 @@ async function newDevice() {
       `${work}/nd${n}`,
     );
     const proxyPort = freePort();
-    const runs: { ms: number; rss: number; serverRss: number; up: number; down: number }[] = [];
+    type Run = { ms: number; rss: number; serverRss: number; up: number; down: number };
+    const runs: Run[] = [], joins: Run[] = [];
     for (let rep = 0; rep < REPS; rep++) {
       const f = `${work}/nd${n}-fresh${rep}`;
       await freshPeer(f, freePort(), h, `127.0.0.1:${proxyPort}`);
@@ -113,23 +116,72 @@ async function newDevice() {
       runs.push({ ms: r.ms, rss: r.rss, serverRss, up: flow.up, down: flow.down });
       await Deno.remove(f, { recursive: true });
     }
+    // The same by pairing: `pair` on the home shows a code, a new home joins with it.
+    for (let rep = 0; rep < REPS; rep++) {
+      const f = `${work}/nd${n}-joiner${rep}`;
+      const pairPort = freePort(), proxyPort = freePort();
+      const inviter = spawnMycel(h, ["pair", "--listen", `127.0.0.1:${pairPort}`, "--ttl", "2m"]);
+      const code = (await inviter.waitFor(/Pairing code: (MYCEL-[0-9A-Z-]+)/))[1];
+      await inviter.waitFor(/Waiting for one device/);
+      const proxy = new CountingProxy(proxyPort, pairPort);
+      const j = await timed(
+        [
+          ...MYCEL,
+          "--home",
+          f,
+          "pair",
+          code,
+          "--name",
+          `joiner${rep}`,
+          "--peer",
+          `127.0.0.1:${proxyPort}`,
+        ],
+        { env: CHILD_ENV },
+      );
+      const flow = await proxy.last();
+      await proxy.close();
+      const inviterCode = await inviter.exit();
+      if (j.code !== 0 || inviterCode !== 0) {
+        throw new Error(`pairing failed: ${j.stderr}\n${inviter.output().stderr}`);
+      }
+      joins.push({
+        ms: j.ms,
+        rss: j.rss,
+        serverRss: inviter.peakRss(),
+        up: flow.up,
+        down: flow.down,
+      });
+      await Deno.remove(f, { recursive: true });
+    }
     const m = (k: keyof typeof runs[0]) => median(runs.map((x) => x[k]));
+    const mj = (k: keyof typeof runs[0]) => median(joins.map((x) => x[k]));
     const y = yjsUpdate(n, KEYS);
     const bytes = m("up") + m("down");
+    const joinBytes = mj("up") + mj("down");
     rows.push(
-      `| ${fmt(n)} | ${(m("ms") / 1000).toFixed(2)} s | ${mb(m("rss"))} MB | ${
+      `| ${fmt(n)} | \`sync now\` | ${(m("ms") / 1000).toFixed(2)} s | ${mb(m("rss"))} MB | ${
         mb(m("serverRss"))
       } MB | ${fmt(m("down"))} + ${fmt(m("up"))} | ${fmt(y.v1)} (v2 ${fmt(y.v2)}) | ${
         (bytes / y.v1).toFixed(3)
       } |`,
+      `| ${fmt(n)} | \`pair CODE\` | ${(mj("ms") / 1000).toFixed(2)} s | ${mb(mj("rss"))} MB | ${
+        mb(mj("serverRss"))
+      } MB | ${fmt(mj("down"))} + ${fmt(mj("up"))} | ${fmt(y.v1)} | ${
+        (joinBytes / y.v1).toFixed(3)
+      } |`,
     );
-    console.log(`  ${fmt(n)} entries: every run ${runs.map((x) => x.ms.toFixed(0)).join(", ")} ms`);
+    console.log(
+      `  ${fmt(n)} entries: sync now ${runs.map((x) => x.ms.toFixed(0)).join(", ")} ms; ` +
+        `pair ${joins.map((x) => x.ms.toFixed(0)).join(", ")} ms; Yjs built in ${
+          (y.ms / 1000).toFixed(1)
+        } s`,
+    );
   }
   console.log(`after: load average ${load()}\n`);
   console.log(
-    "| entries | `sync now` (whole process) | its peak RSS | `sync serve` peak RSS | bytes down + up | Yjs update, bytes | mycel / Yjs v1 |",
+    "| entries | new device runs | whole process | its peak RSS | the home's peak RSS (`sync serve` / `pair`) | bytes down + up | Yjs update, bytes | mycel / Yjs v1 |",
   );
-  console.log("| --: | --: | --: | --: | --: | --: | --: |");
+  console.log("| --: | --- | --: | --: | --: | --: | --: | --: |");
   for (const r of rows) console.log(r);
 }
 
