@@ -8,7 +8,7 @@
  *   wrapper, then the body in a second pass — the CBOR part of every entry
  *   read from disk or a peer;
  * - an entry with a nested config value (~1.3 KB);
- * - a hello's heads for 1,000 authors; an `entries` message of 1,024 entries;
+ * - a `heads` message for 1,000 authors; an `entries` message of 1,024 entries;
  * - encoding a typical entry body (the old `encodeCbor` copied cbor-x's
  *   output into a fresh array; so does this baseline).
  * Rounds alternate which codec runs first; each round times a batch of
@@ -20,10 +20,11 @@
 
 import { Decoder, Encoder } from "cbor-x/encode";
 import { decodeCbor, encodeCbor } from "../src/log/cbor.ts";
-import { deviceIdFromKey } from "../src/log/device_id.ts";
+import { DeviceKey } from "../src/log/device_key.ts";
 import { createEntry } from "../src/log/entry.ts";
 import { generateDeviceKeys, Signer } from "../src/log/identity.ts";
-import { encodeHeads, encodeSyncMessage } from "../src/protocol/sync_messages.ts";
+import { sortedHeads } from "../src/protocol/sync_heads.ts";
+import { encodeSyncMessage } from "../src/protocol/sync_messages.ts";
 
 const ROUNDS = Number(Deno.env.get("ROUNDS") ?? 41);
 const cborX = new Encoder({
@@ -58,9 +59,13 @@ const nested = await createEntry(signer, {
   }],
 });
 const key = (i: number) => new Uint8Array(32).map((_, j) => (i * 31 + j * 7) & 255);
-const heads = encodeHeads(
-  new Map([...Array(1000)].map((_, i) => [deviceIdFromKey(key(i)), { seq: i + 1, hash: key(i) }])),
-);
+const heads = encodeSyncMessage({
+  type: "heads",
+  rows: sortedHeads(
+    new Map([...Array(1000)].map((_, i) => [DeviceKey.of(key(i)), { seq: i + 1, hash: key(i) }])),
+  ),
+  last: true,
+});
 const batch = encodeSyncMessage({ type: "entries", entries: Array(1024).fill(typical.bytes) });
 const body = decodeCbor(typical.body, "body");
 
@@ -85,7 +90,7 @@ const CASES: Case[] = [
     theirs: () => cborXDecoder.decode((cborXDecoder.decode(nested.bytes) as Uint8Array[])[0]),
   },
   {
-    name: `decode heads, 1,000 authors (${heads.length} B)`,
+    name: `decode heads message, 1,000 authors (${heads.length} B)`,
     bytes: heads.length,
     ours: () => decodeCbor(heads, "h"),
     theirs: () => cborXDecoder.decode(heads),

@@ -29,7 +29,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { Store } from "../src/storage/store.ts";
+import { encodedSize, median } from "./bench_helpers.ts";
 import { Lab, meshOf, missingEnvironment, type Node, sh } from "../tests/mesh_netns/_netns.ts";
 import { appendBulk } from "../tests/sync/_helpers.ts";
 
@@ -46,11 +46,6 @@ const RUNS = Number(values.runs);
 const SECONDS = Number(values.seconds);
 
 const MB = 1e6;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** iperf3 client a → `addr` for SECONDS; returns received bits/s and retransmits. */
 async function iperf(a: Node, b: Node, addr: string) {
@@ -71,17 +66,6 @@ async function iperf(a: Node, b: Node, addr: string) {
 async function wgBytes(n: Node): Promise<number> {
   const d = await n.wgDump();
   return d ? d.peers.reduce((s, p) => s + p.rx + p.tx, 0) : 0;
-}
-
-/** Encoded size of the own entries after `afterSeq` in `home`. */
-async function encodedSize(home: string, afterSeq: number): Promise<number> {
-  const store = await Store.open(home, { write: false });
-  try {
-    const entries = await store.entriesAfter(store.deviceId, afterSeq);
-    return entries.reduce((s, e) => s + e.bytes.length, 0);
-  } finally {
-    store.close();
-  }
 }
 
 /** Push ENTRIES new entries from a to b with `sync now`; returns the figures. */

@@ -3,21 +3,23 @@
  * mycel's replicated state against Yjs on the same workload: 100,000
  * preference writes from 3 devices over 1,000 keys (device = write index
  * mod 3, key drawn at random with a fixed seed, value a random 8-character
- * string).
+ * string). Each mycel write replaces the version it saw (the key's current
+ * one: devices that sync often), as `mycel pref set` does.
  *
  * mycel side. The writes become log entries — plain `Entry` objects (one
- * `pref.set` op each) with per-device increasing HLCs (wall = t0 + write
- * index, counter 0) and seqs. They are NOT signed and not encoded: this
- * measures the fold, not Ed25519 or CBOR (entries are verified once, when
- * they arrive, never when they are folded).
- * - "fold": `MeshState.apply` of all 100k entries into a fresh state (what a
- *   device does replaying a log, or receiving every entry from peers).
- * - "replay": the same, decoding each entry from its CBOR wire form first
- *   (`decodeSignedEntry`: CBOR, shape checks, SHA-256 of the entry) — what
- *   loading a log segment costs, minus the disk.
- * - "merge": `LwwMap.merge` of the three per-device maps into a fresh map.
- * - "writes + merge": each device `set`s its own writes into its own map,
- *   then the three maps are merged — the same shape as the Yjs benchmark.
+ * `pref.set` op each, naming the dot it replaces) with per-device increasing
+ * HLCs and seqs. They are NOT signed: this measures the fold, not Ed25519
+ * (entries are verified once, when they arrive, never when they are folded).
+ * - "fold": `foldEntry` of all 100k entries into a fresh in-memory state
+ *   (`MemoryState`, the same fold and rows as the home).
+ * - "replay": the same, decoding each entry from its wire form first
+ *   (`decodeSignedEntry`: CBOR, shape and canonical checks, op validation,
+ *   SHA-256 of the entry).
+ * - "fold into SQLite": the same fold into the home's tables (`SqlState`,
+ *   one transaction, WAL, as a write transaction does): what the database
+ *   costs on top of the fold.
+ * - "join": `mergeState` of the folded state into an empty one — what a new
+ *   device does with a checkpoint's state.
  *
  * Yjs side (13.6, `import * as Y from "yjs"`): three `Y.Doc`s with client
  * ids 1, 2, 3 make their writes to a `Y.Map` ("prefs"), one transaction per
@@ -25,25 +27,27 @@
  * - "writes + merge": the whole thing;
  * - "merge": only applying the three prebuilt updates into a fresh doc.
  *
- * Sizes cannot be reported by `Deno.bench`; they are printed once at load:
- * the plain state (`plainState`) as JSON — what the snapshot file stores —
- * and as CBOR, the whole snapshot file, and `Y.encodeStateAsUpdate(merged)`.
+ * Sizes are printed once at load: the signed checkpoint of the state (what a
+ * new device receives), the log's entries, and `Y.encodeStateAsUpdate` (v1,
+ * v2) of the merged doc.
  *
  *     deno bench -A bench/state_bench.ts
  */
 
 import * as Y from "yjs";
-import { utf8 } from "../src/bytes.ts";
-import type { Hlc } from "../src/crdt/hlc.ts";
-import { LwwMap } from "../src/crdt/lww_map.ts";
+import { makeCheckpoint } from "../src/log/checkpoint.ts";
 import { encodeCbor } from "../src/log/cbor.ts";
-import { deviceIdFromKey } from "../src/log/device_id.ts";
+import { DeviceKey } from "../src/log/device_key.ts";
 import { decodeSignedEntry, type Entry } from "../src/log/entry.ts";
+import { foldEntry } from "../src/log/fold.ts";
+import { generateDeviceKeys, Signer } from "../src/log/identity.ts";
 import { encodeOp } from "../src/log/ops.ts";
-import { MeshState } from "../src/log/state.ts";
-import { plainState, stateDigest as stateDigestOf } from "../src/log/state_codec.ts";
-import type { LocalState } from "../src/storage/local_state.ts";
-import { encodeSnapshot, type StoredHead } from "../src/storage/snapshot.ts";
+import { stateDigest } from "../src/log/state_digest.ts";
+import { mergeState } from "../src/log/state_merge.ts";
+import { MemoryState } from "../src/log/state_memory.ts";
+import { inTransaction, openWritable } from "../src/storage/db.ts";
+import { createSchema } from "../src/storage/schema.ts";
+import { SqlState } from "../src/storage/sql_state.ts";
 
 const WRITES = 100_000;
 const KEYS = 1_000;
@@ -76,28 +80,34 @@ const writes: Write[] = Array.from({ length: WRITES }, (_, i) => ({
   value: Math.floor(random() * 36 ** 8).toString(36).padStart(8, "0"),
 }));
 
-// Real-looking device ids (the state keeps the full id as the HLC node).
-const authorKeys = Array.from({ length: DEVICES }, (_, d) => new Uint8Array(32).fill(d + 1));
-const authors = authorKeys.map(deviceIdFromKey);
-
+const authors = Array.from(
+  { length: DEVICES },
+  (_, d) => DeviceKey.of(new Uint8Array(32).fill(d + 1)),
+);
 const seqs = new Array<number>(DEVICES).fill(0);
-const entries: Entry[] = writes.map((w, i) => ({
-  author: authors[w.device],
-  authorKey: authorKeys[w.device],
-  seq: ++seqs[w.device],
-  prev: null,
-  hlc: { wall: T0 + i, counter: 0, node: authors[w.device] },
-  ops: [{ type: "pref.set", key: w.key, value: w.value }],
-}));
+const shown = new Map<string, { author: DeviceKey; seq: number }>();
+const entries: Entry[] = writes.map((w, i) => {
+  const author = authors[w.device];
+  const seq = ++seqs[w.device];
+  const seen = shown.get(w.key);
+  shown.set(w.key, { author, seq });
+  return {
+    author,
+    seq,
+    prev: null,
+    hlc: { wall: T0 + i, counter: 0, node: author.hex },
+    ops: [{ type: "pref.set", key: w.key, value: w.value, observed: seen ? [seen] : [] }],
+  };
+});
 
-// The same entries in their wire form, as log segments store them: CBOR
-// `[body, signature]` with an all-zero signature and prev (decoding checks the
-// shape, not the signature or the chain; those are checked on arrival).
+// The same entries in their wire form: CBOR `[body, signature]` with an
+// all-zero signature and prev (decoding checks the shape, not the signature
+// or the chain; those are checked on arrival).
 const wire: Uint8Array[] = entries.map((e) =>
   encodeCbor([
     encodeCbor([
       1,
-      e.authorKey,
+      e.author.bytes,
       e.seq,
       e.seq === 1 ? null : new Uint8Array(32),
       e.hlc.wall,
@@ -108,32 +118,46 @@ const wire: Uint8Array[] = entries.map((e) =>
   ])
 );
 
-function fold(): MeshState {
-  const s = new MeshState();
-  for (const e of entries) s.apply(e);
+function fold(): MemoryState {
+  const s = new MemoryState();
+  for (const e of entries) foldEntry(s, e);
   return s;
 }
 
-function replay(): MeshState {
-  const s = new MeshState();
-  for (const bytes of wire) s.apply(decodeSignedEntry(bytes).entry);
+function replay(): MemoryState {
+  const s = new MemoryState();
+  for (const bytes of wire) foldEntry(s, decodeSignedEntry(bytes).entry);
   return s;
 }
 
-function deviceMaps(): LwwMap<string>[] {
-  const maps = authors.map(() => new LwwMap<string>());
-  for (let i = 0; i < WRITES; i++) {
-    const w = writes[i];
-    const stamp: Hlc = { wall: T0 + i, counter: 0, node: authors[w.device] };
-    maps[w.device].set(w.key, w.value, stamp);
+let sqlRuns = 0;
+async function foldSql(): Promise<SqlState> {
+  const path = await Deno.makeTempFile({ prefix: "mycel-state-bench-", suffix: ".db" });
+  await Deno.remove(path);
+  const db = openWritable(path);
+  try {
+    const state = new SqlState(db);
+    await inTransaction(db, path, () => {
+      createSchema(db);
+      state.cacheRows(true);
+      for (const e of entries) foldEntry(state, e);
+      state.flush();
+    });
+    state.cacheRows(false);
+    if (sqlRuns++ === 0 && stateDigest(state) !== stateDigest(reference)) {
+      throw new Error("the SQLite fold gives another state");
+    }
+    return state;
+  } finally {
+    db.close();
+    for (const f of [path, `${path}-wal`, `${path}-shm`]) await Deno.remove(f).catch(() => {});
   }
-  return maps;
 }
 
-function mergeMaps(maps: LwwMap<string>[]): LwwMap<string> {
-  const merged = new LwwMap<string>();
-  for (const m of maps) merged.merge(m);
-  return merged;
+function join(from: MemoryState): MemoryState {
+  const s = new MemoryState();
+  mergeState(s, from);
+  return s;
 }
 
 function yjsDocs(): Y.Doc[] {
@@ -156,70 +180,58 @@ function yjsMerge(updates: Uint8Array[]): Y.Doc {
 
 // ---- Sizes and a convergence check, printed once. ----
 
-const state = fold();
-const prebuiltMaps = deviceMaps();
-const mergedMap = mergeMaps(prebuiltMaps);
+const reference = fold();
 const prebuiltUpdates = yjsDocs().map((d) => Y.encodeStateAsUpdate(d));
 const mergedDoc = yjsMerge(prebuiltUpdates);
 const yMap = mergedDoc.getMap<string>("prefs");
 
-// Both sides must end with the same 1,000 keys; mycel's values must be the
-// last write per key (Yjs resolves concurrent map writes by client id, not
-// time, so its values may differ — only the key sets are compared).
+// Both sides end with the same keys; mycel's values are the last write per
+// key (Yjs resolves concurrent map writes by client id, not time, so only
+// its key set is compared).
 const last = new Map<string, string>();
 for (const w of writes) last.set(w.key, w.value);
-if (state.prefs.size !== last.size || yMap.size !== last.size || mergedMap.size !== last.size) {
-  throw new Error(`key counts differ: ${state.prefs.size} ${mergedMap.size} ${yMap.size}`);
+const prefs = new Map(reference.view.prefs());
+if (prefs.size !== last.size || yMap.size !== last.size) {
+  throw new Error(`key counts differ: ${prefs.size} ${yMap.size} ${last.size}`);
 }
 for (const [k, v] of last) {
-  if (state.prefs.get(k) !== v || mergedMap.get(k) !== v || !yMap.has(k)) {
-    throw new Error(`state differs at ${k}`);
-  }
+  if (prefs.get(k) !== v || !yMap.has(k)) throw new Error(`state differs at ${k}`);
 }
+if (stateDigest(replay()) !== stateDigest(reference)) throw new Error("replay differs from fold");
+if (stateDigest(join(reference)) !== stateDigest(reference)) throw new Error("join differs");
 
-const plain = plainState(state);
-const jsonBytes = utf8(JSON.stringify(plain)).length;
-const cborBytes = encodeCbor(plain).length;
-const heads = new Map<string, StoredHead>(
-  authors.map((a, d) => [a, { seq: seqs[d], hash: new Uint8Array(32), offset: seqs[d] * 200 }]),
+const signer = new Signer(await generateDeviceKeys());
+const checkpoint = await makeCheckpoint(
+  reference,
+  authors.map((author, d) => ({ author, seq: seqs[d], hash: new Uint8Array(32) })),
+  { mesh: "benchmesh", made: T0 + WRITES },
+  signer,
 );
-const local: LocalState = {
-  meshId: "abcdefghijklmnop",
-  deviceId: authors[0],
-  clock: { wall: T0 + WRITES, counter: 0 },
-  peers: {},
-  forks: [],
-  skew: {},
-};
-const snapshotBytes = (await encodeSnapshot({ state: plain, heads, local })).length;
 const yjsBytes = Y.encodeStateAsUpdate(mergedDoc).byteLength;
 const yjsV2Bytes = Y.encodeStateAsUpdateV2(mergedDoc).byteLength;
-const logBytes = wire.reduce((n, b) => n + 8 + b.length, 0);
-if ((await stateDigestOf(replay())) !== (await stateDigestOf(state))) {
-  throw new Error("replaying the wire form gives another state");
-}
+const logBytes = wire.reduce((n, b) => n + b.length, 0);
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(
   [
-    `state size after ${WRITES} writes from ${DEVICES} devices over ${KEYS} keys ` +
-    `(seed 0x${SEED.toString(16)}):`,
-    `  mycel plainState as JSON (snapshot payload)  ${jsonBytes} B (${kb(jsonBytes)})`,
-    `  mycel plainState as CBOR                     ${cborBytes} B (${kb(cborBytes)})`,
-    `  mycel whole snapshot file (header + heads)   ${snapshotBytes} B (${kb(snapshotBytes)})`,
-    `  Yjs encodeStateAsUpdate(merged)              ${yjsBytes} B (${kb(yjsBytes)})`,
-    `  Yjs encodeStateAsUpdateV2(merged)            ${yjsV2Bytes} B (${kb(yjsV2Bytes)})`,
-    `  (mycel log segments until compaction: ${logBytes} B (${kb(logBytes)}), ` +
-    `${(8 + wire[0].length)} B per one-op entry)`,
-    `  ratio mycel JSON / Yjs = 1/${(yjsBytes / jsonBytes).toFixed(2)}, ` +
-    `CBOR / Yjs = 1/${(yjsBytes / cborBytes).toFixed(2)} (target ≤ 1/5)`,
+    `sizes after ${WRITES} writes from ${DEVICES} devices over ${KEYS} keys ` +
+    `(seed 0x${SEED.toString(16)}), load average ${
+      Deno.loadavg().map((l) => l.toFixed(2)).join(" ")
+    }:`,
+    `  mycel signed checkpoint of the state      ${checkpoint.length} B (${kb(checkpoint.length)})`,
+    `  Yjs encodeStateAsUpdate(merged)           ${yjsBytes} B (${kb(yjsBytes)})`,
+    `  Yjs encodeStateAsUpdateV2(merged)         ${yjsV2Bytes} B (${kb(yjsV2Bytes)})`,
+    `  mycel log entries (until compacted)       ${logBytes} B (${kb(logBytes)}), ` +
+    `${wire[wire.length - 1].length} B per one-op entry (unsigned here: +0)`,
+    `  checkpoint / Yjs v1 = 1/${(yjsBytes / checkpoint.length).toFixed(2)}, ` +
+    `/ Yjs v2 = 1/${(yjsV2Bytes / checkpoint.length).toFixed(2)}`,
   ].join("\n"),
 );
 
 // ---- Throughput. ----
 
 Deno.bench({
-  name: "mycel fold: MeshState.apply × 100k entries",
+  name: "mycel fold: foldEntry × 100k into a MemoryState",
   group: "fold all writes into a fresh replica",
   baseline: true,
   fn() {
@@ -236,27 +248,26 @@ Deno.bench({
 });
 
 Deno.bench({
+  name: "mycel fold into SQLite: foldEntry × 100k into SqlState, one transaction",
+  group: "fold all writes into a fresh replica",
+  async fn() {
+    await foldSql();
+  },
+});
+
+Deno.bench({
+  name: "mycel join: mergeState of the whole state into an empty one",
+  group: "fold all writes into a fresh replica",
+  fn() {
+    join(reference);
+  },
+});
+
+Deno.bench({
   name: "Yjs merge: applyUpdate × 3 full updates",
   group: "fold all writes into a fresh replica",
   fn() {
     yjsMerge(prebuiltUpdates);
-  },
-});
-
-Deno.bench({
-  name: "mycel merge: LwwMap.merge × 3 device maps",
-  group: "fold all writes into a fresh replica",
-  fn() {
-    mergeMaps(prebuiltMaps);
-  },
-});
-
-Deno.bench({
-  name: "mycel writes + merge: 3 LwwMaps, 100k set, merge",
-  group: "writes on 3 devices, then merge",
-  baseline: true,
-  fn() {
-    mergeMaps(deviceMaps());
   },
 });
 

@@ -5,6 +5,8 @@
 #
 #     bench/status_bench.sh            # from the repository root
 #     RUNS=50 bench/status_bench.sh    # more runs
+#     STATUS_HOME=DIR bench/status_bench.sh   # a copy of the home at DIR instead
+#                                             # (e.g. one made by bench/make_home.ts)
 #
 # Needs hyperfine (installed with apt-get when missing and running as root).
 # Prints hyperfine's report and the ratio of medians (robust on a shared
@@ -33,24 +35,33 @@ home="$work/home"
 : >"$work/empty.ts"
 export NO_COLOR=1 MYCEL_OFFLINE=1
 
-# A home with a few entries of each kind.
-"$DENO" run -A main.ts --home "$home" init --name bench >/dev/null
-for i in 1 2 3 4 5; do
-  "$DENO" run -A main.ts --home "$home" pref set "key$i" "value $i" >/dev/null
-done
-"$DENO" run -A main.ts --home "$home" config set editor.font.size 12 >/dev/null
-"$DENO" run -A main.ts --home "$home" app add firefox ripgrep >/dev/null
-"$DENO" run -A main.ts --home "$home" pattern add '{"id":"greet","text":"hi"}' >/dev/null
+export MYCEL_NO_PUSH=1
+if [ -n "${STATUS_HOME:-}" ]; then
+  # A copy: `pref set` below writes.
+  mkdir -m 700 "$home"
+  cp "$STATUS_HOME"/mycel.db "$STATUS_HOME"/keys.cbor "$home"/
+  chmod 600 "$home"/*
+else
+  # A home with a few entries of each kind.
+  "$DENO" run -A main.ts --home "$home" init --name bench >/dev/null
+  for i in 1 2 3 4 5; do
+    "$DENO" run -A main.ts --home "$home" pref set "key$i" "value $i" >/dev/null
+  done
+  "$DENO" run -A main.ts --home "$home" config set editor.font.size 12 >/dev/null
+  "$DENO" run -A main.ts --home "$home" app add firefox ripgrep >/dev/null
+  "$DENO" run -A main.ts --home "$home" pattern add '{"id":"greet","text":"hi"}' >/dev/null
+fi
+echo "home: ${STATUS_HOME:-a new one with a few entries}, $("$DENO" run -A main.ts --home "$home" status --json | "$DENO" eval --quiet 'console.log(JSON.parse(await new Response(Deno.stdin.readable).text()).log.entries)') entries"
 
 "$DENO" --version | head -1
-echo "cores: $(nproc), $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "cores: $(nproc), $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 hyperfine --shell=none --warmup 5 --runs "$RUNS" \
   --export-json "$work/result.json" \
   --command-name "deno run -A empty.ts" "$DENO run -A $work/empty.ts" \
   --command-name "mycel status" "$DENO run -A main.ts --home $home status" \
   --command-name "mycel status --json" "$DENO run -A main.ts --home $home status --json" \
-  --command-name "mycel pref set" "$DENO run -A main.ts --home $home pref set bench x"
+  --command-name "mycel pref set" "$DENO run -A main.ts --home $home --no-sync pref set bench x"
 
 "$DENO" eval --quiet "
 const r = JSON.parse(Deno.readTextFileSync('$work/result.json')).results;
@@ -63,6 +74,7 @@ for (const x of r) {
 const empty = row('deno run -A empty.ts');
 const status = row('mycel status');
 const ratio = status.median / empty.median;
+console.log('load average after: ' + Deno.loadavg().map((l) => l.toFixed(2)).join(' '));
 console.log('ratio status / empty (medians) = ' + ratio.toFixed(2) + ', (means) = ' +
   (status.mean / empty.mean).toFixed(2) + ', (mins) = ' + (status.min / empty.min).toFixed(2) +
   ' (target <= $TARGET, judged on medians)');

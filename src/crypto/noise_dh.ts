@@ -1,15 +1,16 @@
 /**
  * @module noise_dh
- * The Noise DH function for Curve25519 (spec §4.1, §12.1) over @noble/curves:
+ * The Noise DH function for Curve25519 (spec §4.1, §12.1) over @noble/curves
+ * (its Montgomery ladder, x25519.ts):
  * key generation, public-key validation and DH with low-order rejection.
  * A low-order public key would make the DH output predictable (all zeros), so
  * such keys are refused as soon as they arrive, and the output is checked again
  * as a second line of defence.
  */
 
-import { x25519 } from "@noble/curves/ed25519.js";
 import { bytesEqual } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
+import { x25519 } from "./x25519.ts";
 
 /** DHLEN for Curve25519: public keys and DH outputs are 32 bytes. */
 export const NOISE_DH_LENGTH = 32;
@@ -24,13 +25,16 @@ export interface NoiseKeyPair {
 
 /** Make a fresh random X25519 key pair (WebCrypto randomness via noble). */
 export function generateNoiseKeyPair(): NoiseKeyPair {
-  const { secretKey, publicKey } = x25519.keygen();
-  return { publicKey, privateKey: secretKey };
+  const privateKey = x25519.utils.randomSecretKey();
+  return { publicKey: noisePublicKey(privateKey), privateKey };
 }
 
 /** The X25519 public key of `privateKey` (32 bytes). */
 export function noisePublicKey(privateKey: Uint8Array): Uint8Array {
   if (privateKey.length !== NOISE_DH_LENGTH) throw badKeyError("private key", "it is not 32 bytes");
+  // X25519(k, 9) by the ladder (~1 ms), as RFC 7748 defines it: noble's
+  // ed25519 module would get the same bytes from Edwards tables that take
+  // ~15 ms to build on first use, and a sync process computes two or three.
   return x25519.getPublicKey(privateKey);
 }
 

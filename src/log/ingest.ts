@@ -23,11 +23,20 @@
 import { bytesEqual } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import type { DeviceKey } from "./device_key.ts";
-import { decodeSignedEntry, type Entry, type SignedEntry, verifyEntrySignature } from "./entry.ts";
+import {
+  decodeSignedEntry,
+  type Entry,
+  loadEntryHasher,
+  type SignedEntry,
+  verifyEntrySignature,
+} from "./entry.ts";
 import { foldEntry } from "./fold.ts";
 import { mayFold } from "./membership.ts";
 import { hasRevoke } from "./removals.ts";
 import type { StateStore } from "./state.ts";
+
+/** Batches this large load the faster entry hasher first (see loadEntryHasher). */
+const LARGE_BATCH = 64;
 
 /** Why an entry was set aside instead of folded. */
 export type AsideReason = "fork" | "past_cut" | "waiting";
@@ -48,6 +57,8 @@ export interface LogTarget extends StateStore {
   takeWaiting(author: DeviceKey): SignedEntry[];
   /** A fork: `other` is a validly signed entry for a seq where we hold `kept`. */
   noteFork(author: DeviceKey, seq: number, kept: Uint8Array, other: Uint8Array): void;
+  /** Called when a push is done: write whatever the target put off (e.g. chain heads). */
+  settle?(): void;
 }
 
 /** An entry that was not accepted, and why. */
@@ -122,6 +133,7 @@ export class Ingest {
 
   /** Decode and take in raw entries (any authors, any order). */
   async push(raw: readonly Uint8Array[]): Promise<void> {
+    if (raw.length >= LARGE_BATCH) await loadEntryHasher();
     for (const bytes of raw) {
       let e: SignedEntry;
       try {
@@ -205,6 +217,14 @@ export class Ingest {
   }
 
   async #drain(): Promise<void> {
+    try {
+      await this.#drainRuns();
+    } finally {
+      this.#target.settle?.();
+    }
+  }
+
+  async #drainRuns(): Promise<void> {
     for (let progress = true; progress;) {
       progress = false;
       for (const [author, list] of [...this.#pending]) {
@@ -222,6 +242,7 @@ export class Ingest {
   /** Store what of `list` (sorted) extends `author`'s chain; returns how many were consumed. */
   async #takeRun(author: DeviceKey, list: SignedEntry[]): Promise<number> {
     const t = this.#target;
+    // First, before any await: a target may write what it put off when a head is read.
     const head = t.head(author);
     let i = 0;
     // Entries we hold already: duplicates, or the other branch of a fork.

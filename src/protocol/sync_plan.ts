@@ -78,3 +78,30 @@ export function planSend(
   const checkpoint = needCheckpoint || (missing > 0 && checkpointPays(missing));
   return { checkpoint, ranges: checkpoint ? [] : ranges, evidence, missing };
 }
+
+/**
+ * The order to read `ranges` in: steps of up to `step` entries of one range
+ * at a time, every range advancing in proportion to its length, so the
+ * entries of several authors go out mixed roughly as they were written
+ * rather than author after author. (A receiver that gets one author's whole
+ * history before another's has to park every dot the first observed of the
+ * second, and look each up again when the second arrives.) Each range's
+ * entries still go in seq order, as ingest needs.
+ */
+export function* interleave(ranges: readonly Range[], step = 64): Generator<Range> {
+  const at = ranges.map((r) => r.after);
+  const longest = Math.max(0, ...ranges.map((r) => r.upTo - r.after));
+  for (let round = 1; (round - 1) * step < longest; round++) {
+    for (let i = 0; i < ranges.length; i++) {
+      const r = ranges[i];
+      // Where this range should be after `round` rounds: the longest moves `step` a round.
+      const upTo = Math.min(
+        r.upTo,
+        r.after + Math.floor((round * step * (r.upTo - r.after)) / longest),
+      );
+      if (upTo <= at[i]) continue;
+      yield { author: r.author, after: at[i], upTo };
+      at[i] = upTo;
+    }
+  }
+}

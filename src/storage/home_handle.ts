@@ -24,7 +24,7 @@ import { SCHEMA_VERSION, schemaVersion } from "./schema.ts";
 import { SqlLocal } from "./sql_local.ts";
 import { SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
-import { HomeWriter } from "./home_writer.ts";
+import type { HomeWriter } from "./home_writer.ts";
 import { exists } from "./fs_probe.ts";
 
 /** A peer's entries, stored batch by batch (see {@link Home.ingestStream}). */
@@ -310,9 +310,12 @@ export class Home {
   }
 
   async #write<T>(fn: (w: HomeWriter) => Promise<T> | T): Promise<T> {
-    this.#state.invalidate();
+    // Loaded on the first write: commands that only read never load the
+    // writing half (signing, ingest, the fold, refold).
+    const { HomeWriter } = await import("./home_writer.ts");
     try {
       return await inTransaction(this.#db, this.paths.db, async () => {
+        this.#state.cacheRows(true); // the transaction holds the database: rows may be kept
         // Read inside the transaction: another process may have just written.
         const writer = new HomeWriter({
           db: this.#db,
@@ -329,9 +332,8 @@ export class Home {
         await writer.finish();
         return r;
       });
-    } catch (e) {
-      this.#state.invalidate();
-      throw e;
+    } finally {
+      this.#state.cacheRows(false);
     }
   }
 

@@ -55,20 +55,40 @@ export function offlineParts(
   };
 }
 
-/** The ingest target: the state and the logs of this transaction, and our clock. */
-function target(p: WriterParts, onAppend: (e: SignedEntry) => void): LogTarget {
+/**
+ * The ingest target: the state and the logs of this transaction, and our
+ * clock. A chain's head row is written once per run of appended entries, not
+ * per entry: `settle` writes what is pending. Ingest reads a head before it
+ * takes a run, and only then awaits (a signature check), so reading any head
+ * settles all of them: whatever else runs meanwhile (the other half of a
+ * session making a checkpoint) sees heads that match the state.
+ */
+function target(
+  p: WriterParts,
+  onAppend: (e: SignedEntry) => void,
+): LogTarget & { settle(): void } {
   const { state, log } = p;
+  const moved = new Map<DeviceKey, SignedEntry>();
+  const settle = () => {
+    for (const [a, e] of moved) log.moveHead(a, e.entry.seq, e.hash);
+    moved.clear();
+  };
   return {
+    settle,
     space: (s) => state.space(s),
     seen: (a) => state.seen(a),
     setSeen: (a, seq) => state.setSeen(a, seq),
     addApp: (n) => state.addApp(n),
     member: (k) => state.member(k),
     putMember: (k, r) => state.putMember(k, r),
-    head: (a) => log.head(a),
+    head: (a) => {
+      settle();
+      return log.head(a);
+    },
     hashAt: (a, seq) => log.hashAt(a, seq),
     append: (e) => {
-      log.append(e);
+      log.append(e, false);
+      moved.set(e.entry.author, e);
       onAppend(e);
     },
     setAside: (e, reason) => log.setAside(e, reason),
@@ -81,7 +101,7 @@ function target(p: WriterParts, onAppend: (e: SignedEntry) => void): LogTarget {
 /** One transaction's worth of changes. */
 export class HomeWriter {
   readonly #p: WriterParts;
-  readonly #target: LogTarget;
+  readonly #target: ReturnType<typeof target>;
   #refold = false;
   /** Entries this device committed in this transaction. */
   committed = 0;
@@ -112,6 +132,7 @@ export class HomeWriter {
    */
   async commit(ops: readonly Op[]): Promise<SignedEntry | undefined> {
     if (ops.length === 0) return undefined;
+    this.#target.settle(); // our head as the log holds it, even mid-ingest
     const { log, local, device } = this.#p;
     const head = log.head(device);
     const recover = local.get("recoverOwnTo");
@@ -193,6 +214,7 @@ export class HomeWriter {
   /** Finish an ingest: what still waits is refused; a narrowed cut triggers a refold. */
   finishIngest(ingest: Ingest): IngestResult {
     const result = ingest.finish();
+    this.#target.settle();
     if (result.refold) this.#refold = true;
     const recover = this.#p.local.get("recoverOwnTo");
     if (recover !== undefined && (this.#p.log.head(this.#p.device)?.seq ?? 0) >= recover) {
@@ -226,7 +248,9 @@ export class HomeWriter {
 
   /** Persist the clock; refold when a removal cut into folded entries. */
   async finish(): Promise<void> {
+    this.#target.settle();
     if (this.#refold) await refold(this.#p.db, this.#p.state, this.#p.log, this.#p.device);
+    this.#p.state.flush();
     this.#refold = false;
     const last = this.#p.clock.last;
     this.#p.local.setMeta("clock_wall", last.wall);

@@ -36,11 +36,9 @@ import {
   writeKeys,
   writeKeyStub,
 } from "./key_store.ts";
+import type { KeyStoreChoice } from "./key_choices.ts";
 
-/** What `init --keys` accepts. */
-export const KEY_STORE_CHOICES = ["auto", "secret-service", "keychain", "file"] as const;
-/** One of {@link KEY_STORE_CHOICES}. */
-export type KeyStoreChoice = typeof KEY_STORE_CHOICES[number];
+export { KEY_STORE_CHOICES, type KeyStoreChoice } from "./key_choices.ts";
 
 /** How {@link saveDeviceKeys} chose. */
 export interface SavedKeys extends KeyLocation {

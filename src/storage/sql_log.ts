@@ -42,6 +42,11 @@ function statements(db: Db) {
     head: p("SELECT seq, hash, base, base_hash AS baseHash FROM heads WHERE author = ?"),
     heads: p("SELECT author, seq, hash, base, base_hash AS baseHash FROM heads ORDER BY author"),
     setHead: p("INSERT OR REPLACE INTO heads VALUES (?, ?, ?, ?, ?)"),
+    // One statement per append: the chain's base stays as it is (0 for a new chain).
+    advanceHead: p(
+      "INSERT INTO heads (author, seq, hash) VALUES (?, ?, ?)" +
+        " ON CONFLICT (author) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+    ),
     hashAt: p("SELECT hash FROM entries WHERE author = ? AND seq = ?"),
     insert: p("INSERT INTO entries VALUES (?, ?, ?, ?)"),
     range: p(
@@ -50,7 +55,13 @@ function statements(db: Db) {
     rangeDesc: p(
       "SELECT bytes FROM entries WHERE author = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
     ),
-    count: p("SELECT count(*) AS n FROM entries"),
+    // A chain holds every entry above its base; only those at or below it are counted.
+    countAbove: p("SELECT coalesce(sum(seq - base), 0) AS n FROM heads"),
+    countBelow: p(
+      // CROSS JOIN keeps heads outside: a range seek per chain, never a scan of the entries.
+      "SELECT count(*) AS n FROM heads CROSS JOIN entries ON entries.author = heads.author" +
+        " WHERE heads.base > 0 AND entries.seq <= heads.base",
+    ),
     cutAfter: p("DELETE FROM entries WHERE author = ? AND seq > ?"),
     dropHead: p("DELETE FROM heads WHERE author = ?"),
     aside: p("INSERT OR IGNORE INTO aside VALUES (?, ?, ?, ?, ?, ?)"),
@@ -112,12 +123,20 @@ export class SqlLog {
     return (this.#s.hashAt.get(author.bytes, seq) as { hash: Uint8Array } | undefined)?.hash;
   }
 
-  /** Append a verified entry at the end of its author's chain. */
-  append(e: SignedEntry): void {
+  /**
+   * Append a verified entry at the end of its author's chain. With `moveHead`
+   * false the caller moves the head itself, once for a run of entries
+   * ({@link SqlLog.moveHead}), before anything reads it.
+   */
+  append(e: SignedEntry, moveHead = true): void {
     const author = e.entry.author;
     this.#s.insert.run(author.bytes, e.entry.seq, e.hash, e.bytes);
-    const head = this.head(author);
-    this.#s.setHead.run(author.bytes, e.entry.seq, e.hash, head?.base ?? 0, head?.baseHash ?? null);
+    if (moveHead) this.#s.advanceHead.run(author.bytes, e.entry.seq, e.hash);
+  }
+
+  /** Move the end of `author`'s chain to its appended entry `seq` (the base stays). */
+  moveHead(author: DeviceKey, seq: number, hash: Uint8Array): void {
+    this.#s.advanceHead.run(author.bytes, seq, hash);
   }
 
   /** Set a chain's end without its entries (they are covered by a checkpoint). */
@@ -164,7 +183,8 @@ export class SqlLog {
 
   /** Entries stored in all chains. */
   count(): number {
-    return (this.#s.count.get() as { n: number }).n;
+    return (this.#s.countAbove.get() as { n: number }).n +
+      (this.#s.countBelow.get() as { n: number }).n;
   }
 
   /** Keep an entry aside (not folded); true when it was not kept aside already. */

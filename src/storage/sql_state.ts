@@ -38,15 +38,24 @@ function toVersion(r: VersionRow): Version {
   return r.legacy ? { ...v, legacy: true } : v;
 }
 
+/** What a keyspace asks of the state it belongs to. */
+interface SpaceParts {
+  seen: (author: string) => number;
+  /** False when `dot` is surely not parked (known inside a write transaction only). */
+  mayBeParked: (dot: Dot) => boolean;
+  /** A dot was parked. */
+  parked: (dot: Dot) => void;
+}
+
 class SqlSpace implements DottedBackend {
   readonly #space: Space;
   readonly #s: Statements;
-  readonly #seen: (author: string) => number;
+  readonly #parts: SpaceParts;
 
-  constructor(space: Space, s: Statements, seen: (author: string) => number) {
+  constructor(space: Space, s: Statements, parts: SpaceParts) {
     this.#space = space;
     this.#s = s;
-    this.#seen = seen;
+    this.#parts = parts;
   }
 
   versions(key: string): Version[] {
@@ -71,15 +80,17 @@ class SqlSpace implements DottedBackend {
   }
 
   isParked(key: string, dot: Dot): boolean {
+    if (!this.#parts.mayBeParked(dot)) return false;
     return this.#s.isParked.get(this.#space, key, dot.author, dot.seq) !== undefined;
   }
 
   park(key: string, dot: Dot): void {
     this.#s.park.run(this.#space, key, dot.author, dot.seq);
+    this.#parts.parked(dot);
   }
 
   seen(author: string): number {
-    return this.#seen(author);
+    return this.#parts.seen(author);
   }
 
   floor(key: string): Hlc | undefined {
@@ -109,6 +120,8 @@ function statements(db: Db) {
     removeVersion: p("DELETE FROM versions WHERE space = ? AND key = ? AND author = ? AND seq = ?"),
     isParked: p("SELECT 1 FROM parked WHERE space = ? AND key = ? AND author = ? AND seq = ?"),
     park: p("INSERT OR IGNORE INTO parked VALUES (?, ?, ?, ?)"),
+    anyParked: p("SELECT 1 FROM parked LIMIT 1"),
+    maxParked: p("SELECT max(seq) AS seq FROM parked WHERE author = ?"),
     dropParked: p("DELETE FROM parked WHERE author = ? AND seq <= ?"),
     allParked: p(
       "SELECT space, key, author, seq FROM parked WHERE (space, key, author, seq) > (?, ?, ?, ?)" +
@@ -152,14 +165,34 @@ export class SqlState implements StateStore, StateRows {
   readonly #s: Statements;
   readonly #spaces: Map<Space, SqlSpace>;
   readonly #seenCache = new Map<string, number>();
+  /**
+   * Inside a write transaction (see {@link SqlState.cacheRows}) nobody else
+   * changes the tables, so membership rows (read for every entry ingested)
+   * and whether any dot is parked (and each author's highest parked seq: a
+   * dot above it is not parked) are remembered until it ends.
+   */
+  #caching = false;
+  readonly #members = new Map<DeviceKey, MemberRow | undefined>();
+  #noneParked: boolean | undefined;
+  readonly #maxParked = new Map<string, number>();
+  /** Fold frontier moves not written yet (see {@link SqlState.flush}); inside a write transaction only. */
+  readonly #seenDirty = new Set<string>();
   /** Commands' view of this state. */
   readonly view: RowsView;
 
   constructor(db: Db) {
     this.#s = statements(db);
-    const seen = (a: string) => this.seenOf(a);
+    const parts: SpaceParts = {
+      seen: (a) => this.seenOf(a),
+      mayBeParked: (dot) => this.#mayBeParked(dot),
+      parked: (dot) => {
+        this.#noneParked = false;
+        const max = this.#maxParked.get(dot.author);
+        if (max !== undefined && dot.seq > max) this.#maxParked.set(dot.author, dot.seq);
+      },
+    };
     this.#spaces = new Map(
-      (["config", "patterns", "prefs"] as const).map((s) => [s, new SqlSpace(s, this.#s, seen)]),
+      (["config", "patterns", "prefs"] as const).map((s) => [s, new SqlSpace(s, this.#s, parts)]),
     );
     this.view = new RowsView(this);
   }
@@ -167,6 +200,52 @@ export class SqlState implements StateStore, StateRows {
   /** Forget cached rows (after a rollback or another process's write). */
   invalidate(): void {
     this.#seenCache.clear();
+    this.#seenDirty.clear();
+    this.#members.clear();
+    this.#noneParked = undefined;
+    this.#maxParked.clear();
+  }
+
+  /**
+   * Remember rows while a write transaction holds the database (`true` at its
+   * start, `false` when it ends, committed or not); otherwise every read goes
+   * to the tables, which other processes may change.
+   */
+  cacheRows(on: boolean): void {
+    this.#caching = on;
+    this.invalidate();
+  }
+
+  /**
+   * Write what is only remembered (the fold frontier: one row per author
+   * instead of one write per entry folded). The write transaction's owner
+   * calls it before it commits; reads of the whole table call it first.
+   */
+  flush(): void {
+    const dropParked = !this.#noParkedDots();
+    for (const author of this.#seenDirty) {
+      const seq = this.#seenCache.get(author)!;
+      this.#s.setSeen.run(author, seq);
+      if (dropParked) this.#s.dropParked.run(author, seq);
+    }
+    this.#seenDirty.clear();
+  }
+
+  #noParkedDots(): boolean {
+    if (!this.#caching) return false;
+    this.#noneParked ??= this.#s.anyParked.get() === undefined;
+    return this.#noneParked;
+  }
+
+  #mayBeParked(dot: Dot): boolean {
+    if (!this.#caching) return true;
+    if (this.#noParkedDots()) return false;
+    let max = this.#maxParked.get(dot.author);
+    if (max === undefined) {
+      max = (this.#s.maxParked.get(dot.author) as { seq: number | null }).seq ?? 0;
+      this.#maxParked.set(dot.author, max);
+    }
+    return dot.seq <= max;
   }
 
   space(name: Space): SqlSpace {
@@ -178,8 +257,14 @@ export class SqlState implements StateStore, StateRows {
   }
 
   setSeen(author: DeviceKey, seq: number): void {
-    this.#s.setSeen.run(author.hex, seq);
-    this.#s.dropParked.run(author.hex, seq);
+    if (this.#caching) {
+      // Parked dots at or below `seen` are dead (a dot that low is never
+      // parked or looked up again): they go when the frontier is written.
+      this.#seenDirty.add(author.hex);
+    } else {
+      this.#s.setSeen.run(author.hex, seq);
+      this.#s.dropParked.run(author.hex, seq);
+    }
     this.#seenCache.set(author.hex, seq);
   }
 
@@ -193,6 +278,7 @@ export class SqlState implements StateStore, StateRows {
 
   putMember(key: DeviceKey, row: MemberRow): void {
     this.#s.putMember.run(key.bytes, memberToJson(row));
+    if (this.#caching) this.#members.set(key, row);
   }
 
   // StateRows
@@ -219,6 +305,7 @@ export class SqlState implements StateStore, StateRows {
   }
 
   *parked(): Iterable<[Space, string, string, number]> {
+    this.flush();
     const rows = pages<Record<string, unknown>>((r) =>
       this.#s.allParked.all(
         (r?.space ?? "") as string,
@@ -247,6 +334,7 @@ export class SqlState implements StateStore, StateRows {
   }
 
   seenAll(): [string, number][] {
+    this.flush();
     return (this.#s.allSeen.all() as { author: string; seq: number }[]).map((
       r,
     ) => [r.author, r.seq]);
@@ -271,7 +359,10 @@ export class SqlState implements StateStore, StateRows {
   }
 
   memberRow(key: DeviceKey): MemberRow | undefined {
+    if (this.#caching && this.#members.has(key)) return this.#members.get(key);
     const r = this.#s.member.get(key.bytes) as { row: string } | undefined;
-    return r === undefined ? undefined : memberFromJson(r.row);
+    const row = r === undefined ? undefined : memberFromJson(r.row);
+    if (this.#caching) this.#members.set(key, row);
+    return row;
   }
 }

@@ -7,7 +7,8 @@
  * - Both send `hi` with a digest of their heads; equal digests end an idle
  *   session at once (O(1) however many authors there are).
  * - Otherwise both send their heads, then what the other lacks: raw entries
- *   read by index seek and streamed in bounded batches — or, for a device
+ *   read by index seek and streamed in bounded batches, several authors'
+ *   entries interleaved roughly as they were written (sync_plan.ts) — or, for a device
  *   far behind or missing entries we no longer hold, a signed checkpoint.
  *   A session sends at most a byte budget; the next round continues.
  * - What arrives is checked and stored batch by batch, each batch one short
@@ -32,7 +33,7 @@ import {
   type SeenEndpoint,
   type SyncMessage,
 } from "../protocol/sync_messages.ts";
-import { planSend } from "../protocol/sync_plan.ts";
+import { interleave, planSend } from "../protocol/sync_plan.ts";
 import { SyncSession } from "../protocol/sync_session.ts";
 import type { ImportResult } from "../storage/home_checkpoint.ts";
 import type { Home } from "../storage/home_handle.ts";
@@ -239,21 +240,22 @@ export async function runExchange(
     for (const ev of plan.evidence) {
       for (const e of home.log.range(ev.author, ev.seq - 1, ev.seq, 1)) await add(e);
     }
-    outer: for (const r of plan.ranges) {
-      let after = r.after;
-      while (after < r.upTo) {
-        const raw = home.log.range(r.author, after, r.upTo, 512);
-        if (raw.length === 0) break;
-        for (const e of raw) {
-          if (bytes >= budget) {
-            result.more = true;
-            break outer;
-          }
-          await add(e);
-          after++;
+    // A chain counts as sent up to its range's end only when every entry of it went.
+    const whole = new Map(plan.ranges.map((r) => [r.author, { upTo: r.upTo, gap: false }]));
+    outer: for (const r of interleave(plan.ranges)) {
+      const w = whole.get(r.author)!;
+      if (w.gap) continue; // entries after a gap would not link at the peer
+      let n = 0;
+      for (const e of home.log.range(r.author, r.after, r.upTo, r.upTo - r.after)) {
+        if (bytes >= budget) {
+          result.more = true;
+          break outer;
         }
+        await add(e);
+        n++;
       }
-      if (after >= r.upTo) result.sentUpTo.set(r.author, r.upTo);
+      if (n < r.upTo - r.after) w.gap = true;
+      if (r.upTo === w.upTo && !w.gap) result.sentUpTo.set(r.author, r.upTo);
     }
     if (!result.more) {
       const theirHeads = await theirs;

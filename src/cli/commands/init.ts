@@ -6,7 +6,7 @@
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { homeRoot } from "../session.ts";
-import { KEY_STORE_CHOICES, type KeyStoreChoice } from "../../storage/key_home.ts";
+import { KEY_STORE_CHOICES, type KeyStoreChoice } from "../../storage/key_choices.ts";
 
 /** `mycel init [--name NAME] [--listen HOST:PORT]`. */
 export const initCommand: CommandSpec = {

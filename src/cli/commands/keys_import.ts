@@ -10,7 +10,7 @@
 
 import { ExitCode, MycelError } from "../../errors.ts";
 import type { DeviceKeys } from "../../log/identity.ts";
-import { KEY_STORE_CHOICES, type KeyStoreChoice } from "../../storage/key_home.ts";
+import { KEY_STORE_CHOICES, type KeyStoreChoice } from "../../storage/key_choices.ts";
 import {
   type CommandContext,
   type CommandSpec,

@@ -13,9 +13,12 @@ import {
   JSON_FLAG,
   type ParsedInput,
 } from "../command.ts";
-import { addDevice, renameThisDevice } from "../pair_invite.ts";
-import { askCode, codeOf, joinMesh, noCodeError } from "../pair_join.ts";
 import { homeRoot } from "../session.ts";
+
+// The two sides load when used (they bring Noise, CPace, QR codes and the
+// network), so other commands start without them.
+const invite = () => import("../pair_invite.ts");
+const join = () => import("../pair_join.ts");
 
 /**
  * `mycel pair` without a code: on a device not set up yet, join (asking for
@@ -36,6 +39,7 @@ async function pairWithoutCode(ctx: CommandContext, input: ParsedInput): Promise
   const { Home } = await import("../../storage/home_handle.ts");
   const exists = await Home.exists(homeRoot(ctx));
   if (!exists || joinOnly) {
+    const { codeOf, joinMesh, noCodeError } = await join();
     const c = await codeOf(ctx, input, "Code shown on the other device: ");
     if (c === null) throw noCodeError(action);
     return joinMesh(ctx, input, c.code, c.source);
@@ -46,6 +50,7 @@ async function pairWithoutCode(ctx: CommandContext, input: ParsedInput): Promise
     (home) => home.view.members().filter((m) => !m.removed).length <= 1,
   );
   if (alone && !inviteOnly && ctx.stdinIsTerminal) {
+    const { askCode, joinMesh } = await join();
     const typed = await askCode(
       ctx,
       "Type the code shown on the other device to join its mesh,\n" +
@@ -53,6 +58,7 @@ async function pairWithoutCode(ctx: CommandContext, input: ParsedInput): Promise
     );
     if (typed) return joinMesh(ctx, input, typed, "terminal");
   }
+  const { addDevice, renameThisDevice } = await invite();
   if (typeof input.flags.name === "string") await renameThisDevice(ctx, input.flags.name);
   return addDevice(ctx, input, undefined);
 }
@@ -100,7 +106,8 @@ export const pairingCommands: CommandSpec[] = [
     flags: [NEW_NAME_FLAG, ...INVITE_FLAGS, YES, JSON_FLAG],
     globals: ["home"],
     exits: [0, 1, 2],
-    run: (ctx, input) => addDevice(ctx, input, input.flags.name as string | undefined),
+    run: async (ctx, input) =>
+      (await invite()).addDevice(ctx, input, input.flags.name as string | undefined),
   },
   {
     path: ["mesh", "join"],
@@ -112,6 +119,7 @@ export const pairingCommands: CommandSpec[] = [
     globals: ["home"],
     exits: [0, 1, 2],
     async run(ctx, input) {
+      const { codeOf, joinMesh, noCodeError } = await join();
       const c = await codeOf(ctx, input, "Code shown on the other device: ");
       if (c === null) throw noCodeError("run mycel mesh join");
       return joinMesh(ctx, input, c.code, c.source);
@@ -130,8 +138,8 @@ export const pairingCommands: CommandSpec[] = [
     examples: ["mycel pair", "mycel pair --name desktop"],
     globals: ["home"],
     exits: [0, 1, 2],
-    run(ctx, input) {
-      if (input.args.CODE === undefined) return pairWithoutCode(ctx, input);
+    async run(ctx, input) {
+      if (input.args.CODE === undefined) return await pairWithoutCode(ctx, input);
       if (input.flags.ttl || input.flags.listen) {
         throw usageError(
           "run mycel pair",
@@ -139,7 +147,7 @@ export const pairingCommands: CommandSpec[] = [
         );
       }
       const source = input.fromStdin?.includes("CODE") ? "stdin" : "argv";
-      return joinMesh(ctx, input, input.args.CODE as string, source);
+      return (await join()).joinMesh(ctx, input, input.args.CODE as string, source);
     },
   },
 ];

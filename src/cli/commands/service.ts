@@ -19,11 +19,8 @@ import {
   WRITES,
 } from "../command.ts";
 import { isoTime } from "../json_types.ts";
-import { serviceInstall } from "../service_install.ts";
 import { agentTarget, runnerOf, scopeOf, type ServicePlatform } from "../service_platform.ts";
 import { homeRoot, withRead } from "../session.ts";
-
-export { DEFAULT_SYNC_PORT } from "../service_install.ts";
 
 const SCOPE_FLAGS = [
   { name: "user", help: "per-user units (default when not root; always on macOS)" },
@@ -139,7 +136,9 @@ export function serviceCommandsFor(platform: ServicePlatform): CommandSpec[] {
         JSON_FLAG,
       ],
       ...WRITES,
-      run: (ctx, input) => serviceInstall(ctx, input, platform),
+      // Loaded when used: installing brings unit rendering and address discovery.
+      run: async (ctx, input) =>
+        (await import("../service_install.ts")).serviceInstall(ctx, input, platform),
     },
     {
       path: ["service", "uninstall"],
