@@ -16,6 +16,7 @@ import {
   type DeviceRecord,
   encodeDeviceFields,
 } from "./device_record.ts";
+import { decodeFolderOp, encodeFolderOp, FOLDER_OP_TAGS, type FolderOp } from "./file_ops.ts";
 
 /** An entry's position: `(author, seq)`. Writes name the versions they replace by it. */
 export interface EntryDot {
@@ -41,7 +42,9 @@ export type Op =
   | { type: "pattern.remove"; id: string; dots: EntryDot[] }
   | { type: "device.add"; device: DeviceRecord }
   | { type: "device.update"; device: DeviceKey; fields: Partial<DeviceFields> }
-  | { type: "device.revoke"; device: DeviceKey; upTo: number };
+  | { type: "device.revoke"; device: DeviceKey; upTo: number }
+  // Synced folders: codec in file_ops.ts, fold in folder_state.ts.
+  | FolderOp;
 
 /** Most dots one op may name. */
 export const MAX_DOTS = 4096;
@@ -132,6 +135,8 @@ export function encodeOp(op: Op): unknown[] {
       return ["du", op.device.bytes, encodeDeviceFields(op.fields)];
     case "device.revoke":
       return ["dr", op.device.bytes, op.upTo];
+    default:
+      return encodeFolderOp(op);
   }
 }
 
@@ -221,6 +226,7 @@ export function decodeOp(x: unknown): Op {
       return { type: "device.revoke", device: keyOf(x[1]), upTo: upTo as number };
     }
     default:
+      if (FOLDER_OP_TAGS.has(x[0])) return decodeFolderOp(x);
       throw new Error(`unknown op ${JSON.stringify(String(x[0]).slice(0, 16))}`);
   }
 }

@@ -24,6 +24,7 @@ import { refold } from "./refold.ts";
 import type { LocalRecords, SqlLocal } from "./sql_local.ts";
 import type { SqlLog } from "./sql_log.ts";
 import type { SqlState } from "./sql_state.ts";
+import type { SqlFolderLocal } from "./sql_folder_local.ts";
 
 /** What a writer is built from (see home_handle.ts). */
 export interface WriterParts {
@@ -33,6 +34,7 @@ export interface WriterParts {
   state: SqlState;
   log: SqlLog;
   local: SqlLocal;
+  folderLocal: SqlFolderLocal;
   clock: HlcClock;
   now: () => number;
   keys: () => Promise<DeviceKeys>;
@@ -48,6 +50,7 @@ function target(p: WriterParts, onAppend: (e: SignedEntry) => void): LogTarget {
     addApp: (n) => state.addApp(n),
     member: (k) => state.member(k),
     putMember: (k, r) => state.putMember(k, r),
+    folders: () => state.folders(),
     head: (a) => log.head(a),
     hashAt: (a, seq) => log.hashAt(a, seq),
     append: (e) => {
@@ -81,6 +84,11 @@ export class HomeWriter {
   /** This device. */
   get device(): DeviceKey {
     return this.#p.device;
+  }
+
+  /** Synced folders' local records: index, chunk places, blobs, transfers. */
+  get folderLocal(): SqlFolderLocal {
+    return this.#p.folderLocal;
   }
 
   /** Remote stamps move our clock, except ones too far ahead (reported as skew instead). */

@@ -19,6 +19,7 @@ import { decodeSignedEntry, verifyEntrySignature } from "../log/entry.ts";
 import { syncDir } from "./atomic.ts";
 import { guard, inTransaction, openWritable } from "./db.ts";
 import type { HomePaths } from "./home.ts";
+import { SqlFolderLocal } from "./sql_folder_local.ts";
 import { HomeWriter } from "./home_writer.ts";
 import { intactRecords, readLegacyLocal, readSegments } from "./legacy_v1.ts";
 import { newPeerBook, type PeerBook } from "./local_state.ts";
@@ -88,6 +89,7 @@ export async function migrateLegacyHome(
         state: new SqlState(db),
         log,
         local,
+        folderLocal: new SqlFolderLocal(db),
         clock,
         now,
         keys: () => Promise.reject(new Error("no signing during migration")),

@@ -21,6 +21,7 @@ import { mergeState } from "../log/state_merge.ts";
 import type { Db } from "./db.ts";
 import type { SqlLog } from "./sql_log.ts";
 import type { SqlState } from "./sql_state.ts";
+import { FOLDER_STATE_TABLES } from "./schema.ts";
 
 const BATCH = 1000;
 
@@ -29,7 +30,10 @@ const BATCH = 1000;
  * `self` (this device) may fold its own first entries before any admission.
  */
 export async function refold(db: Db, state: SqlState, log: SqlLog, self: DeviceKey): Promise<void> {
-  for (const t of ["versions", "parked", "floors", "seen", "apps", "members"]) {
+  // Synced folders' state tables are cleared too (FOLDER_STATE_TABLES).
+  for (
+    const t of ["versions", "parked", "floors", "seen", "apps", "members", ...FOLDER_STATE_TABLES]
+  ) {
     db.exec(`DELETE FROM ${t}`);
   }
   state.invalidate();

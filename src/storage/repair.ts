@@ -22,6 +22,7 @@ import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "../lo
 import { syncDir } from "./atomic.ts";
 import { type Db, guard, inTransaction, openReadOnly, openWritable } from "./db.ts";
 import { type HomePaths, homePaths } from "./home.ts";
+import { SqlFolderLocal } from "./sql_folder_local.ts";
 import { HomeWriter } from "./home_writer.ts";
 import type { PeerBook } from "./local_state.ts";
 import { createSchema } from "./schema.ts";
@@ -286,6 +287,7 @@ async function rebuild(paths: HomePaths, s: Salvaged, now: () => number, acceptL
         state: new SqlState(db),
         log,
         local,
+        folderLocal: new SqlFolderLocal(db),
         clock: new HlcClock(device.hex, s.clock),
         now,
         keys: () => Promise.reject(new Error("no signing during repair")),

@@ -19,6 +19,7 @@ import type { Space, StateStore } from "../log/state.ts";
 import { RowsView, type StateRows } from "../log/state_rows.ts";
 import type { Db } from "./db.ts";
 import { memberFromJson, memberToJson } from "./member_json.ts";
+import { SqlFolders } from "./sql_folders.ts";
 
 interface VersionRow {
   author: string;
@@ -152,11 +153,13 @@ export class SqlState implements StateStore, StateRows {
   readonly #s: Statements;
   readonly #spaces: Map<Space, SqlSpace>;
   readonly #seenCache = new Map<string, number>();
+  readonly #folders: SqlFolders;
   /** Commands' view of this state. */
   readonly view: RowsView;
 
   constructor(db: Db) {
     this.#s = statements(db);
+    this.#folders = new SqlFolders(db);
     const seen = (a: string) => this.seenOf(a);
     this.#spaces = new Map(
       (["config", "patterns", "prefs"] as const).map((s) => [s, new SqlSpace(s, this.#s, seen)]),
@@ -189,6 +192,11 @@ export class SqlState implements StateStore, StateRows {
 
   member(key: DeviceKey): MemberRow | undefined {
     return this.memberRow(key);
+  }
+
+  /** Synced folders' rows (sql_folders.ts). */
+  folders(): SqlFolders {
+    return this.#folders;
   }
 
   putMember(key: DeviceKey, row: MemberRow): void {

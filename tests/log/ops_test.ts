@@ -73,6 +73,11 @@ Deno.test("encodeOp() uses the short wire tags", () => {
     "device.add": "da",
     "device.update": "du",
     "device.revoke": "dr",
+    "folder.share": "fs",
+    "folder.join": "fj",
+    "folder.leave": "fl",
+    "folder.progress": "fp",
+    "file.version": "fv",
   });
 });
 
@@ -396,7 +401,11 @@ const valueArb: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
   ),
 })).v;
 
-const TAGS = ["cs", "cu", "ps", "pu", "aa", "oa", "or", "da", "du", "dr", "", "zz", "__proto__"];
+const TAGS = [
+  ...["cs", "cu", "ps", "pu", "aa", "oa", "or", "da", "du", "dr"],
+  ...["fs", "fj", "fl", "fp", "fv"],
+  ...["", "zz", "__proto__"],
+];
 const opLikeArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.tuple(fc.constantFrom(...TAGS), fc.array(valueArb, { maxLength: 4 })).map(([t, rest]) => [
     t,
@@ -409,6 +418,8 @@ const opLikeArb: fc.Arbitrary<unknown> = fc.oneof(
     return wire;
   }),
   valueArb,
+  // Valid ops as they are (so every decoder's accepting path is fuzzed too).
+  opArb.map((op) => encodeOp(op)),
 );
 
 function snapshotPrototypes(): string {
