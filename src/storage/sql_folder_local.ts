@@ -30,6 +30,8 @@ export interface FolderInfo {
   published?: string;
   /** Days to keep replaced and deleted files (default 30). */
   keepDays?: number;
+  /** When stale temporary files and old kept versions were last swept (ms). */
+  swept?: number;
 }
 
 /** A folder this device syncs. */

@@ -73,6 +73,12 @@ export interface SessionLimits {
   budget?: number;
   /** Entries received so far, for progress display. */
   onReceived?: (count: number) => void;
+  /**
+   * The file phase (docs/sync_protocol.md, "File transfer"): run on the same
+   * channel after a successful exchange, on either side; the session ends
+   * when it returns.
+   */
+  afterExchange?: (channel: SecureChannel, peer: DeviceKey) => Promise<unknown>;
 }
 
 /** Our Noise keys. */
@@ -221,6 +227,7 @@ export function initiateSession(
         error: `the peer refused ${ack.refused} of our entries`,
       };
     }
+    await limits.afterExchange?.(channel, peer.key);
     return { ...base(), ...done, status: "synced" };
   });
 }
@@ -291,7 +298,9 @@ export function respondSession(
       () => live = true,
       provisional !== undefined,
     );
-    return { ...base(), ...done, ...(refusedOf(done.exchange) ?? { status: "synced" }) };
+    const refused = refusedOf(done.exchange);
+    if (refused === undefined) await limits.afterExchange?.(channel, who.peer!);
+    return { ...base(), ...done, ...(refused ?? { status: "synced" }) };
   });
 }
 

@@ -60,6 +60,8 @@ export interface RoundOptions {
   random?: () => number;
   /** Session budget and deadline, when not the defaults (see {@link SessionTuning}). */
   tuning?: SessionTuning;
+  /** The file phase to run after each session's exchange (folder_round.ts). */
+  afterExchange?: SessionLimits["afterExchange"];
 }
 
 /**
@@ -126,7 +128,8 @@ export function choosePeers(
   ];
 }
 
-async function syncPeer(
+/** One session with `peer`, trying its routes in turn. */
+export async function syncPeer(
   home: Home,
   keys: NoiseKeys,
   peer: DeviceRecord,
@@ -153,6 +156,7 @@ async function syncPeer(
     const limits = {
       ...limitsFor(o.timeoutMs, o.ports, o.tuning),
       onReceived: (n: number) => o.progress?.(`receiving from ${peer.name}: ${n} entries`),
+      ...(o.afterExchange ? { afterExchange: o.afterExchange } : {}),
     };
     return await initiateSession(
       home,

@@ -51,7 +51,13 @@ export async function serveOne(
   const home = await Home.open(root, { write: true, now: options.now, env: options.env });
   try {
     const keys = await home.noiseKeys();
-    const outcome = await respondSession(home, keys, stream, meta, options.limits);
+    const { serveFilePhase } = await import("./file_serve.ts");
+    const outcome = await respondSession(home, keys, stream, meta, {
+      ...options.limits,
+      // The initiator may ask for chunks of folders we both joined.
+      afterExchange: (channel, peer) =>
+        serveFilePhase(home, channel, peer, options.limits.readTimeoutMs),
+    });
     if (outcome.live) await home.write((w) => recordOutcome(home, w, outcome));
     options.log(describeServed(outcome));
     return outcome;
