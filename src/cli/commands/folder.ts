@@ -297,7 +297,7 @@ const REMOVE: CommandSpec = {
   path: ["folder", "remove"],
   summary: "stop syncing a folder on this device (deletes nothing)",
   args: [{ name: "ID", help: "folder id" }],
-  flags: [],
+  flags: [JSON_FLAG],
   ...WRITES,
   async run(ctx, input) {
     const id = checkFolderId(input.args.ID as string);
@@ -313,7 +313,8 @@ const REMOVE: CommandSpec = {
       w.folderLocal.dropFolder(id);
       return local.root;
     });
-    ctx.out.line(`Stopped syncing ${id} here; its files stay in ${safeText(root)}.`);
+    if (input.flags.json) ctx.out.json({ id, path: root });
+    else ctx.out.line(`Stopped syncing ${id} here; its files stay in ${safeText(root)}.`);
     return ExitCode.ok;
   },
 };

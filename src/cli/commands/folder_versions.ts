@@ -76,7 +76,10 @@ export const folderRestoreCommand: CommandSpec = {
   path: ["folder", "restore"],
   summary: "put a kept version of a file back (the current one is kept in turn)",
   args: [{ name: "PATH", help: "a file in a synced folder", complete: "file" }],
-  flags: [{ name: "version", value: "N", help: "which kept version (1 = newest, the default)" }],
+  flags: [
+    { name: "version", value: "N", help: "which kept version (1 = newest, the default)" },
+    JSON_FLAG,
+  ],
   ...WRITES,
   async run(ctx, input) {
     const { folder, root, rel } = await locate(ctx, input.args.PATH as string);
@@ -122,7 +125,9 @@ export const folderRestoreCommand: CommandSpec = {
       timeoutMs: 10_000,
       only: folder,
     });
-    ctx.out.line(`Restored ${safeText(rel)} from ${new Date(kept.keptAt).toISOString()}.`);
+    if (input.flags.json) {
+      ctx.out.json({ path: rel, version: n, kept: new Date(kept.keptAt).toISOString() });
+    } else ctx.out.line(`Restored ${safeText(rel)} from ${new Date(kept.keptAt).toISOString()}.`);
     return ExitCode.ok;
   },
 };
