@@ -13,6 +13,7 @@
 
 import { fromHex, toHex } from "../bytes.ts";
 import { loadBlake3 } from "../files/chunk_hash.ts";
+import { MAX_MANIFEST_BLOB_BYTES } from "../files/manifest_codec.ts";
 import { MycelError } from "../errors.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import {
@@ -82,7 +83,7 @@ export class Fetcher {
     return this.#failed;
   }
 
-  /** Ask for `hash` (`length` bytes) unless it is already asked for. */
+  /** Ask for `hash` (`length` bytes; 0 for a manifest blob) unless it is already asked for. */
   want(hash: string, length: number): void {
     if (this.#wanted.has(hash)) return;
     this.#wanted.add(hash);
@@ -105,7 +106,10 @@ export class Fetcher {
   #take(peer: number, room: number): Item[] {
     const out: Item[] = [];
     let bytes = 0;
-    for (let i = 0; i < this.#queue.length && out.length < MAX_WANT_IDS;) {
+    // A fair share each, so every live peer works from the start.
+    const alive = Math.max(1, this.#alive.filter(Boolean).length);
+    const share = Math.max(1, Math.ceil(this.#queue.length / alive));
+    for (let i = 0; i < this.#queue.length && out.length < Math.min(MAX_WANT_IDS, share);) {
       const item = this.#queue[i];
       if (item.tried.has(peer)) {
         i++;
@@ -183,7 +187,8 @@ export class Fetcher {
           this.#requeue(item);
           continue;
         }
-        if (bytes.length !== item.length || blake3(bytes) !== item.hash) {
+        const lengthOk = item.length === 0 ? bytes.length > 0 : bytes.length === item.length;
+        if (!lengthOk || blake3(bytes) !== item.hash) {
           item.tried.add(i);
           outstanding.unshift(item); // requeued with the rest by drop()
           drop(`sent wrong bytes for chunk ${item.hash.slice(0, 16)}`);
@@ -193,7 +198,6 @@ export class Fetcher {
         report.bytes += bytes.length;
         await this.#deliver(item.hash, bytes);
       }
-      await peer.channel.send(encodeChunkMessage({ type: "bye" })).catch(() => {});
     } catch (e) {
       drop(e instanceof Error ? e.message.replace(/^Cannot [^:]*: /, "") : String(e));
     }
@@ -224,8 +228,10 @@ export class Fetcher {
       }
       if (msg.type === "none") return undefined;
       if (buf === undefined) {
-        // A peer claiming another length is caught by the length check; never buffer past ours.
-        if (msg.total !== item.length) return new Uint8Array(0);
+        // A peer claiming another length is caught by the length check; never
+        // buffer past ours (or, for a manifest blob of unknown length, past a blob's limit).
+        const most = item.length === 0 ? MAX_MANIFEST_BLOB_BYTES : item.length;
+        if (item.length === 0 ? msg.total > most : msg.total !== most) return new Uint8Array(0);
         buf = new Uint8Array(msg.total);
       }
       if (msg.offset !== at || msg.total !== buf.length) {

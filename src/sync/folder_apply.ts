@@ -45,6 +45,8 @@ export interface ApplyOptions {
   peers: () => Promise<FetchPeer[]>;
   /** Read deadline of the file phase (ms). */
   readTimeoutMs: number;
+  /** Bytes to fetch from peers this round at most (the next round continues). */
+  budget?: number;
   /** Progress: files and bytes done of the totals. */
   progress?: (p: { files: number; totalFiles: number; bytes: number; totalBytes: number }) => void;
 }
@@ -309,10 +311,11 @@ export async function applyFolder(
     t.sinceSync += bytes.length;
     doneBytes += bytes.length;
     if (t.left === 0) await finish(t);
-    else if (t.sinceSync >= 64 << 20) {
+    else if (t.sinceSync >= 16 << 20) {
       await p.sync();
       t.sinceSync = 0;
       note({ kind: "transfer", path: t.path, version: t.id, temp: t.temp!, done: t.done.slice() });
+      await flush(); // durable first (the sync above), then recorded
     }
   };
   for (const a of fileWrites) {
@@ -385,7 +388,13 @@ export async function applyFolder(
         }
         tick();
       });
-      for (const [hash, list] of wants) fetcher.want(hash, list[0][0].chunks[list[0][1]].length);
+      let asked = 0;
+      for (const [hash, list] of wants) {
+        if (o.budget !== undefined && asked >= o.budget) break;
+        const length = list[0][0].chunks[list[0][1]].length;
+        fetcher.want(hash, length);
+        asked += length;
+      }
       fetcher.close();
       await fetcher.run();
       report.peers = fetcher.reports;

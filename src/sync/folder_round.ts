@@ -24,6 +24,7 @@ import { Home } from "../storage/home_handle.ts";
 import type { LocalFolder } from "../storage/sql_folder_local.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
+import { encodeChunkMessage } from "../protocol/chunk_messages.ts";
 import type { FetchPeer } from "./file_fetch.ts";
 import { applyFolder, type ApplyReport } from "./folder_apply.ts";
 import { scanAndPublish, type ScanReport } from "./folder_scan.ts";
@@ -44,6 +45,8 @@ export interface FolderRoundOptions {
   progress?: (text: string) => void;
   /** Only this folder. */
   only?: string;
+  /** Bytes of file content to fetch per round at most (MYCEL_FILE_BUDGET). */
+  budget?: number;
 }
 
 /** Scan every folder this device syncs (or `o.only`); publish what changed. */
@@ -123,10 +126,11 @@ function openPeers(home: Home, records: DeviceRecord[], o: FolderRoundOptions) {
           env: o.env,
           timeoutMs: o.timeoutMs,
           tuning: o.tuning,
-          afterExchange: (channel: SecureChannel, key: DeviceKey) => {
+          afterExchange: async (channel: SecureChannel, key: DeviceKey) => {
             ready.push({ key, name: record.name, channel });
             mark();
-            return released;
+            await released;
+            await channel.send(encodeChunkMessage({ type: "bye" })).catch(() => {});
           },
         }, []))();
       sessions.push(session);
@@ -196,6 +200,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
         apply = await applyFolder(home, f, {
           peers: peers.peers,
           readTimeoutMs: o.timeoutMs,
+          budget: o.budget,
           progress: o.progress && ((p) => {
             const secs = (Date.now() - started) / 1000;
             const rate = secs > 0 ? p.bytes / secs : 0;

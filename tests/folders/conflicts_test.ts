@@ -7,16 +7,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  devices,
-  listTree,
-  put,
-  rounds,
-  sharedFolder,
-  syncOk,
-  text,
-  treeHash,
-} from "./_helpers.ts";
+import { devices, listTree, put, rounds, sharedFolder, text, treeHash } from "./_helpers.ts";
 
 const FILLER = ["f/1.txt", "f/2.txt", "f/3.txt", "f/4.txt"];
 

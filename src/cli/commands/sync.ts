@@ -8,7 +8,9 @@
  * - `MYCEL_SESSION_BUDGET=BYTES`: entries one session sends at most (default
  *   64 MiB); the rest follows next round ("more next round");
  * - `MYCEL_SESSION_DEADLINE=SECONDS`: how long one session may last in all
- *   (default max(60 × --timeout, 600)); --timeout stays the read deadline.
+ *   (default max(60 × --timeout, 600)); --timeout stays the read deadline;
+ * - `MYCEL_FILE_BUDGET=BYTES`: file content one round fetches at most (the
+ *   rest follows next round, resumed where it stopped).
  */
 
 import { ExitCode, MycelError, usageError } from "../../errors.ts";
@@ -59,6 +61,19 @@ export function sessionTuning(env: (name: string) => string | undefined): Sessio
     ...(budget === undefined ? {} : { budget }),
     ...(deadline === undefined ? {} : { sessionTimeoutMs: deadline * 1000 }),
   };
+}
+
+/** `MYCEL_FILE_BUDGET=BYTES`: file content fetched per round at most (tests, slow links). */
+function fileBudget(env: (name: string) => string | undefined): number | undefined {
+  const text = env("MYCEL_FILE_BUDGET");
+  if (text === undefined || text === "") return undefined;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw usageError("use MYCEL_FILE_BUDGET", "it must be a whole number of bytes", {
+      value: text,
+    });
+  }
+  return n;
 }
 
 /**
@@ -121,6 +136,7 @@ async function syncNow(
     tuning: sessionTuning(ctx.env),
     progress: o.quiet || o.json ? undefined : ctx.out.progress,
     confirmMassDelete: massDeleteConfirm(ctx, o.yes),
+    budget: fileBudget(ctx.env),
   };
   const folderRound = o.push ? undefined : await import("../../sync/folder_round.ts");
   const scans = folderRound ? await folderRound.scanFolders(homeRoot(ctx), folderOptions) : [];
