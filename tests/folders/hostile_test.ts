@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { spawnProcess } from "../helpers/process.ts";
 import { REPO_ROOT } from "../helpers/mycel.ts";
-import { type Device, devices, folderOf, put, rounds, sharedFolder, syncNow } from "./_helpers.ts";
+import { type Device, devices, folderOf, put, rounds, syncNow } from "./_helpers.ts";
 
 const ROGUE = `${REPO_ROOT}/tests/sync/fixtures/rogue_peer.ts`;
 
