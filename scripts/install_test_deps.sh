@@ -7,7 +7,8 @@
 # (secret-tool) for the Secret Service key store tests (a private session bus
 # and keyring); tmux drives the passphrase prompt on a pseudo-terminal. Works
 # as root (CI, a root shell on a minimal system without sudo) and as a normal
-# user (it asks sudo itself).
+# user (it asks sudo itself). syncthing and rsync: the folder benchmark
+# (bench/folder_bench.ts) runs them side by side with mycel.
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then
@@ -22,4 +23,5 @@ apt-get update
 apt-get install -y --no-install-recommends \
   wireguard-go wireguard-tools iproute2 iputils-ping iperf3 \
   systemd tmux zsh fish groff-base hyperfine procps ca-certificates git \
-  dbus-daemon dbus-bin gnome-keyring libsecret-tools
+  dbus-daemon dbus-bin gnome-keyring libsecret-tools \
+  syncthing rsync

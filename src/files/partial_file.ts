@@ -29,12 +29,22 @@ export interface FinishOptions {
   readonly exec: boolean;
   readonly keepReplaced?: boolean;
   readonly now?: () => number;
+  /**
+   * fsync the folder after the rename (default true). A caller that syncs
+   * each touched folder itself before recording the result may batch it.
+   */
+  readonly syncDir?: boolean;
 }
 
 /** An open temporary file for one target. */
 export class PartialFile {
   /** Name of the temporary file (in the target's folder). */
   readonly temp: string;
+
+  /** The real folder the file lands in. */
+  get dir(): string {
+    return this.#dir;
+  }
   readonly #root: string;
   readonly #rel: string;
   readonly #dir: string;
@@ -141,7 +151,7 @@ export class PartialFile {
       }
       await Deno.rename(temp, target);
       renamed = true;
-      await syncDir(this.#dir);
+      if (o.syncDir !== false) await syncDir(this.#dir);
       return { status: "written", stat: statKey(await Deno.lstat(target)), keptAs };
     } finally {
       this.close();

@@ -20,7 +20,7 @@
  * checked as strictly at decode time as every other op.
  */
 
-import { asBytes, bytesEqual, hasControlChar } from "../bytes.ts";
+import { asBytes, hasControlChar } from "../bytes.ts";
 import {
   decodeFileVersion,
   encodeFileVersion,
@@ -185,9 +185,6 @@ export function decodeFolderOp(x: unknown[]): FolderOp {
         throw new Error("a file version must be at most 24 KiB of bytes");
       }
       const version = decodeFileVersion(bytes);
-      if (!bytesEqual(encodeFileVersion(version), bytes)) {
-        throw new Error("file version not canonical");
-      }
       return { type: "file.version", folder: folderOf(x[1]), version };
     }
     default:

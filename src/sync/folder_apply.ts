@@ -32,6 +32,7 @@ import { relativePathProblem } from "../files/paths.ts";
 import { removeEntry } from "../files/remove_entry.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import { writeSymlink } from "../files/write_symlink.ts";
+import { syncDir } from "../files/safe_paths.ts";
 import { versionId } from "../log/folder_state.ts";
 import type { Op } from "../log/ops.ts";
 import type { Home } from "../storage/home_handle.ts";
@@ -164,10 +165,15 @@ export async function applyFolder(
   const self = home.device;
   let queue: Done[] = [];
   const rowsNow = new Map<string, IndexRow | null>();
+  // Folders renamed into since the last flush: synced once each before their rows are recorded.
+  let dirs = new Set<string>();
   const flush = async () => {
     if (queue.length === 0) return;
     const batch = queue;
     queue = [];
+    const synced = [...dirs];
+    dirs = new Set();
+    await Promise.all(synced.map(syncDir));
     const ops: [Op, number][] = [];
     await home.write(async (w) => {
       const f = w.folderLocal;
@@ -275,7 +281,9 @@ export async function applyFolder(
         expected: expectedOf(t.expected),
         mtimeMs: t.version.mtime,
         exec: t.version.exec,
+        syncDir: false,
       });
+      dirs.add(p.dir);
       if (r.status === "changed_locally") {
         report.problems.push({
           path: t.path,
@@ -302,6 +310,14 @@ export async function applyFolder(
       problem(t.path, e);
     }
   };
+  // Files finish (fsync, rename) several at once: the disk commits their syncs together.
+  const running = new Set<Promise<void>>();
+  const finishing = async (t: Task) => {
+    while (running.size >= 32) await Promise.race(running);
+    const p = finish(t).finally(() => running.delete(p));
+    running.add(p);
+  };
+  const drain = () => Promise.all([...running]);
   const put = async (t: Task, i: number, bytes: Uint8Array) => {
     if (t.finished || bitSet(t.done, i)) return;
     const p = await handle(t);
@@ -310,7 +326,7 @@ export async function applyFolder(
     t.left--;
     t.sinceSync += bytes.length;
     doneBytes += bytes.length;
-    if (t.left === 0) await finish(t);
+    if (t.left === 0) await finishing(t);
     else if (t.sinceSync >= 16 << 20) {
       await p.sync();
       t.sinceSync = 0;
@@ -363,7 +379,7 @@ export async function applyFolder(
         if (list) list.push([t, i]);
         else wants.set(chunks[i].hash, [[t, i]]);
       }
-      if (t.left === 0 && !t.finished) await finish(t);
+      if (t.left === 0 && !t.finished) await finishing(t);
       else if (!t.finished) {
         tasks.push(t);
         open.get(t)?.close();
@@ -400,6 +416,7 @@ export async function applyFolder(
       report.peers = fetcher.reports;
     }
   }
+  await drain();
   // Unfinished files: what they hold is kept for the next round.
   for (const t of tasks) {
     if (t.finished) continue;
