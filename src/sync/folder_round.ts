@@ -126,6 +126,8 @@ function openPeers(home: Home, records: DeviceRecord[], o: FolderRoundOptions) {
           env: o.env,
           timeoutMs: o.timeoutMs,
           tuning: o.tuning,
+          // What this side reads is what it asked for, checked chunk by chunk.
+          maxBytes: Number.MAX_SAFE_INTEGER,
           afterExchange: async (channel: SecureChannel, key: DeviceKey) => {
             ready.push({ key, name: record.name, channel });
             mark();

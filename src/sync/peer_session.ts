@@ -79,6 +79,12 @@ export interface SessionLimits {
    * when it returns.
    */
   afterExchange?: (channel: SecureChannel, peer: DeviceKey) => Promise<unknown>;
+  /**
+   * Bytes the connection may read in all (default: the transport's 256 MiB).
+   * Raised only for the initiator of a file phase, which reads no more than
+   * it asked for (file_fetch.ts refuses anything else).
+   */
+  maxBytes?: number;
 }
 
 /** Our Noise keys. */
@@ -119,7 +125,10 @@ async function guarded(
   base: () => SessionOutcome,
   body: (conn: FrameConn, adopt: (c: SecureChannel) => void) => Promise<SessionOutcome>,
 ): Promise<SessionOutcome> {
-  const conn = new FrameConn(stream, { peer: meta.address });
+  const conn = new FrameConn(stream, {
+    peer: meta.address,
+    ...(limits.maxBytes === undefined ? {} : { maxBytes: limits.maxBytes }),
+  });
   let close = () => conn.close();
   try {
     return await withTimeout(

@@ -62,6 +62,8 @@ export interface RoundOptions {
   tuning?: SessionTuning;
   /** The file phase to run after each session's exchange (folder_round.ts). */
   afterExchange?: SessionLimits["afterExchange"];
+  /** Bytes a session's connection may read in all (the file phase's initiator). */
+  maxBytes?: number;
 }
 
 /**
@@ -157,6 +159,7 @@ export async function syncPeer(
       ...limitsFor(o.timeoutMs, o.ports, o.tuning),
       onReceived: (n: number) => o.progress?.(`receiving from ${peer.name}: ${n} entries`),
       ...(o.afterExchange ? { afterExchange: o.afterExchange } : {}),
+      ...(o.maxBytes === undefined ? {} : { maxBytes: o.maxBytes }),
     };
     return await initiateSession(
       home,
