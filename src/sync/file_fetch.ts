@@ -103,22 +103,32 @@ export class Fetcher {
     for (const f of w) f();
   }
 
+  /**
+   * Up to `room` bytes of items `peer` has not been asked for. Taken items
+   * are removed; the scan starts at the front, so it costs what it takes
+   * (plus items other peers must serve), not the queue's length.
+   */
   #take(peer: number, room: number): Item[] {
     const out: Item[] = [];
+    const keep: Item[] = [];
     let bytes = 0;
     // A fair share each, so every live peer works from the start.
     const alive = Math.max(1, this.#alive.filter(Boolean).length);
-    const share = Math.max(1, Math.ceil(this.#queue.length / alive));
-    for (let i = 0; i < this.#queue.length && out.length < Math.min(MAX_WANT_IDS, share);) {
+    const most = Math.min(MAX_WANT_IDS, Math.max(1, Math.ceil(this.#queue.length / alive)));
+    let i = 0;
+    for (; i < this.#queue.length && out.length < most; i++) {
       const item = this.#queue[i];
       if (item.tried.has(peer)) {
-        i++;
+        keep.push(item);
         continue;
       }
       if (out.length > 0 && bytes + item.length > room) break;
-      this.#queue.splice(i, 1);
       out.push(item);
       bytes += item.length;
+    }
+    if (out.length > 0) {
+      this.#queue.splice(0, i - keep.length);
+      for (let k = 0; k < keep.length; k++) this.#queue[k] = keep[k];
     }
     return out;
   }
@@ -132,7 +142,9 @@ export class Fetcher {
   }
 
   #pending(peer: number): boolean {
-    return this.#queue.some((it) => !it.tried.has(peer));
+    // Usually the first item answers; only items other peers must serve are skipped.
+    for (const it of this.#queue) if (!it.tried.has(peer)) return true;
+    return false;
   }
 
   /** Fetch until closed and done, or no peer is left. */
@@ -152,12 +164,13 @@ export class Fetcher {
       this.#alive[i] = false;
       for (const it of outstanding.splice(0)) this.#requeue(it);
       // Items only this peer could still have served are given up.
-      for (const it of [...this.#queue]) {
-        if (!this.#peers.some((_, j) => this.#alive[j] && !it.tried.has(j))) {
-          this.#queue.splice(this.#queue.indexOf(it), 1);
-          this.#failed.add(it.hash);
-        }
-      }
+      const still = this.#queue.filter((it) => {
+        if (this.#peers.some((_, j) => this.#alive[j] && !it.tried.has(j))) return true;
+        this.#failed.add(it.hash);
+        return false;
+      });
+      this.#queue.length = 0;
+      for (const it of still) this.#queue.push(it);
       this.#notify();
     };
     try {

@@ -512,8 +512,9 @@ export async function applyFolder(
   await flush();
   // What is still to do: actions whose path does not hold their version yet
   // (unfinished fetches were counted above with the bytes they still lack).
+  const unfinished = new Set(tasks.filter((t) => !t.finished).map((t) => t.path));
   for (const a of plan.actions) {
-    if (a.kind === "merge" || tasks.some((t) => t.path === a.path && !t.finished)) continue;
+    if (a.kind === "merge" || unfinished.has(a.path)) continue;
     const now = rowAfter(a.path);
     const held = now?.version ? decodeFileVersion(now.version) : undefined;
     const ok = a.kind === "remove" ? !now : held !== undefined && sameContent(held, a.version);
