@@ -373,9 +373,19 @@ async function stStop(...ss: St[]) {
   }
 }
 
+/** Peak RSS (VmHWM) of Syncthing: the process `serve` started and its children (the monitor runs the real one). */
 async function stPeak(s: St): Promise<number> {
-  const m = /VmHWM:\s+(\d+) kB/.exec(await Deno.readTextFile(`/proc/${s.proc!.pid}/status`));
-  return m ? Number(m[1]) * 1024 : 0;
+  const peakOf = async (pid: number): Promise<number> => {
+    let peak = 0;
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(await Deno.readTextFile(`/proc/${pid}/status`));
+      if (m) peak = Number(m[1]) * 1024;
+      const kids = (await Deno.readTextFile(`/proc/${pid}/task/${pid}/children`)).trim();
+      for (const k of kids ? kids.split(/\s+/) : []) peak = Math.max(peak, await peakOf(Number(k)));
+    } catch { /* gone */ }
+    return peak;
+  };
+  return await peakOf(s.proc!.pid);
 }
 
 async function stFirst(tree: string, dir: string, files: number, bytes: number) {

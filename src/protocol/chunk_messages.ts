@@ -9,7 +9,7 @@
  * - `want`  `["fq", folder, [id32, ...]]` (1–256 ids): initiator → responder;
  * - `piece` `["fc", id32, total, offset, bytes]`: a piece (≤ 1 MiB) of the
  *   chunk `id`, `total` bytes long (≤ 16 MiB); pieces of one chunk come in
- *   order and together cover it exactly;
+ *   order and together cover it exactly (decoded `bytes` view the message);
  * - `none`  `["fn", id32]`: the responder does not have it (or will not give it);
  * - `bye`   `["fz"]`: the initiator is done;
  * - `stop`  `["fe", code, text]`: the responder refuses the file phase.
@@ -82,7 +82,8 @@ function piece(
     id: expectFixedBytes(id, "id", 32, dir),
     total: t,
     offset: o,
-    bytes: dir === "read" ? b.slice() : b,
+    // A view of the message: the reader copies what it keeps (file_fetch.ts).
+    bytes: b,
   };
 }
 

@@ -159,6 +159,7 @@ export class LoadedIndex implements FileIndex {
 export class SqlFolderLocal {
   readonly #db: Db;
   #s?: ReturnType<typeof statements>;
+  #available = false;
 
   constructor(db: Db) {
     this.#db = db;
@@ -171,9 +172,11 @@ export class SqlFolderLocal {
 
   /** True when the home has the folder tables (a read-only home made before them has not). */
   get available(): boolean {
-    return this.#db.prepare(
+    // Once there, the tables stay (asked per chunk when serving: remember it).
+    this.#available ||= this.#db.prepare(
       "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'folder_local'",
     ).get() !== undefined;
+    return this.#available;
   }
 
   folders(): LocalFolder[] {

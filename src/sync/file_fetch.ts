@@ -240,6 +240,13 @@ export class Fetcher {
         throw new MycelError("protocol_violation", "fetch chunks", "an answer out of order");
       }
       if (msg.type === "none") return undefined;
+      // The common case, a chunk in one piece: keep the piece (a view of this message).
+      if (buf === undefined && msg.offset === 0 && msg.bytes.length === msg.total) {
+        return msg.total === item.length ||
+            (item.length === 0 && msg.total <= MAX_MANIFEST_BLOB_BYTES)
+          ? msg.bytes
+          : new Uint8Array(0);
+      }
       if (buf === undefined) {
         // A peer claiming another length is caught by the length check; never
         // buffer past ours (or, for a manifest blob of unknown length, past a blob's limit).

@@ -86,6 +86,8 @@ interface Task {
   left: number;
   temp?: string;
   sinceSync: number;
+  /** When its progress was last made durable and recorded (ms). */
+  syncedAt: number;
   finished: boolean;
 }
 
@@ -107,16 +109,40 @@ const expectedOf = (row: PlanIndexRow | null): ExpectedEntry =>
 const bitSet = (bits: Uint8Array, i: number) => (bits[i >> 3] & (1 << (i & 7))) !== 0;
 const setBit = (bits: Uint8Array, i: number) => bits[i >> 3] |= 1 << (i & 7);
 
-/** Read chunk `hash` from any indexed local file that still holds it (checked), else undefined. */
-async function localChunk(home: Home, hash: string): Promise<Uint8Array | undefined> {
-  const blake3 = await loadBlake3();
-  for (const loc of home.folderLocal.locs(hash)) {
-    const f = home.folderLocal.folder(loc.folder);
-    if (f === undefined || relativePathProblem(loc.path) !== undefined) continue;
-    try {
-      const file = await Deno.open(join(f.root, loc.path), { read: true });
+/**
+ * Chunks from indexed local files that still hold them (checked against
+ * their ids); the last file read stays open (a large file's chunks come in
+ * order).
+ */
+class LocalChunks {
+  readonly #home: Home;
+  readonly #roots = new Map<string, string | undefined>();
+  #open?: { abs: string; file: Deno.FsFile };
+
+  constructor(home: Home) {
+    this.#home = home;
+  }
+
+  async get(hash: string): Promise<Uint8Array | undefined> {
+    const blake3 = await loadBlake3();
+    for (const loc of this.#home.folderLocal.locs(hash)) {
+      if (!this.#roots.has(loc.folder)) {
+        this.#roots.set(loc.folder, this.#home.folderLocal.folder(loc.folder)?.root);
+      }
+      const root = this.#roots.get(loc.folder);
+      if (root === undefined || relativePathProblem(loc.path) !== undefined) continue;
       try {
-        if (!(await file.stat()).isFile) continue;
+        const abs = join(root, loc.path);
+        if (this.#open?.abs !== abs) {
+          this.close();
+          const file = await Deno.open(abs, { read: true });
+          if (!(await file.stat()).isFile) {
+            file.close();
+            continue;
+          }
+          this.#open = { abs, file };
+        }
+        const file = this.#open!.file;
         await file.seek(loc.offset, Deno.SeekMode.Start);
         const out = new Uint8Array(loc.length);
         let at = 0;
@@ -126,14 +152,18 @@ async function localChunk(home: Home, hash: string): Promise<Uint8Array | undefi
           at += n;
         }
         if (at === out.length && blake3(out) === hash) return out;
-      } finally {
-        file.close();
+      } catch {
+        // moved or unreadable: try the next place
+        this.close();
       }
-    } catch {
-      // moved or unreadable: try the next place
     }
+    return undefined;
   }
-  return undefined;
+
+  close(): void {
+    this.#open?.file.close();
+    this.#open = undefined;
+  }
 }
 
 /** Apply the folder state to `folder` (see the module comment). */
@@ -249,6 +279,7 @@ export async function applyFolder(
   }
 
   // 2. Files: local chunks first, then peers.
+  const locals = new LocalChunks(home);
   const tasks: Task[] = [];
   const wants = new Map<string, [Task, number][]>();
   const totalBytes = fileWrites.reduce((s, a) => s + (a.version as { size: number }).size, 0);
@@ -327,9 +358,10 @@ export async function applyFolder(
     t.sinceSync += bytes.length;
     doneBytes += bytes.length;
     if (t.left === 0) await finishing(t);
-    else if (t.sinceSync >= 16 << 20) {
+    else if (t.sinceSync >= 16 << 20 && Date.now() - t.syncedAt >= 1000) {
       await p.sync();
       t.sinceSync = 0;
+      t.syncedAt = Date.now();
       note({ kind: "transfer", path: t.path, version: t.id, temp: t.temp!, done: t.done.slice() });
       await flush(); // durable first (the sync above), then recorded
     }
@@ -360,16 +392,18 @@ export async function applyFolder(
       left: 0,
       temp: resume ? saved.temp : undefined,
       sinceSync: 0,
+      syncedAt: Date.now(),
       finished: false,
     };
     try {
-      const p = await handle(t);
-      void p;
+      // A resumed transfer's temporary file is checked now (gone: start over);
+      // a new one is made when its first chunk arrives.
+      if (t.temp !== undefined) await handle(t);
       t.left = chunks.filter((_, i) => !bitSet(t.done, i)).length;
       doneBytes += chunks.filter((_, i) => bitSet(t.done, i)).reduce((s, c) => s + c.length, 0);
       for (let i = 0; i < chunks.length; i++) {
         if (bitSet(t.done, i)) continue;
-        const local = await localChunk(home, chunks[i].hash);
+        const local = await locals.get(chunks[i].hash);
         if (local !== undefined) {
           report.localBytes += local.length;
           await put(t, i, local);
@@ -389,6 +423,7 @@ export async function applyFolder(
       problem(a.path, e);
     }
   }
+  locals.close();
   if (wants.size > 0) {
     const ps = await getPeers();
     if (ps.length > 0) {

@@ -26,6 +26,7 @@ import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files
 import { gearSeedFromSecret } from "../files/gear_seed.ts";
 import { makeChunkList } from "../files/manifest_tree.ts";
 import { scanFolder } from "../files/scan.ts";
+import { portabilityProblems } from "../files/path_portability.ts";
 import type { ScanResult } from "../files/scan_types.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import { versionId } from "../log/folder_state.ts";
@@ -52,6 +53,8 @@ export interface ScanReport {
   readonly skipped: readonly { path: string; reason: string }[];
   /** Present paths that differ only in case or normalization. */
   readonly caseCollisions: readonly string[][];
+  /** New or changed paths whose names would not work on another system (synced as they are). */
+  readonly unportable: readonly { path: string; reason: string }[];
   /** Files read and bytes hashed. */
   readonly hashedFiles: number;
   readonly hashedBytes: number;
@@ -116,7 +119,7 @@ export async function scanAndPublish(
     if (!isMycelError(e, "folder_stopped") && !isMycelError(e, "bad_ignore_file")) throw e;
     const stopped = (e as Error).message.replace(/^Cannot [^:]*: /, "");
     await home.write((w) => w.folderLocal.setInfo(folder.folder, { ...folder.info, stopped }));
-    return { ...base, stopped, skipped: [], caseCollisions: [] };
+    return { ...base, stopped, skipped: [], caseCollisions: [], unportable: [] };
   }
   let deletions = result.deleted;
   let held = 0;
@@ -226,6 +229,12 @@ export async function scanAndPublish(
     held,
     skipped: result.skipped,
     caseCollisions: result.caseCollisions,
+    unportable: result.changed.flatMap((c) =>
+      portabilityProblems(c.path).map((p) => ({
+        path: c.path,
+        reason: `${p.name}: ${p.reason} (on ${p.system === "windows" ? "Windows" : "macOS"})`,
+      }))
+    ),
     hashedFiles: result.stats.hashedFiles,
     hashedBytes: result.stats.hashedBytes,
     present: result.stats.present,

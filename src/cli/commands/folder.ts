@@ -20,6 +20,25 @@ import { commitOps, openWrite, withRead, withWrite } from "../session.ts";
 import { folderConflictsCommand, folderStatusCommand } from "./folder_status.ts";
 import { folderRestoreCommand, folderVersionsCommand } from "./folder_versions.ts";
 
+/** `--keep-days N`: how long replaced and deleted files are kept here (this device only). */
+const KEEP_DAYS = {
+  name: "keep-days",
+  value: "DAYS",
+  help: "keep replaced and deleted files this many days in .mycel/versions (default 30)",
+};
+
+function keepInfo(flags: Record<string, string | boolean | undefined>): { keepDays?: number } {
+  const text = flags["keep-days"];
+  if (text === undefined || typeof text === "boolean") return {};
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 36500) {
+    throw usageError("use --keep-days", "it must be a whole number of days, 0–36500", {
+      value: text,
+    });
+  }
+  return { keepDays: n };
+}
+
 /** A new folder id: two groups of five letters and digits (`abcde-fgh23`). */
 export function newFolderId(): string {
   const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
@@ -81,6 +100,11 @@ function scanLine(ctx: CommandContext, r: ScanReport): void {
     ctx.out.error(`  not synced: ${safeText(s.path)}: ${safeText(s.reason)}`);
   }
   if (r.skipped.length > 20) ctx.out.error(`  … and ${r.skipped.length - 20} more not synced`);
+  for (const u of r.unportable.slice(0, 20)) {
+    ctx.out.error(
+      `  synced, but its name may not work elsewhere: ${safeText(u.path)}: ${safeText(u.reason)}`,
+    );
+  }
   for (const group of r.caseCollisions) {
     ctx.out.error(
       `  names differing only in case (a problem on macOS and Windows): ${
@@ -131,6 +155,7 @@ const ADD: CommandSpec = {
   flags: [
     { name: "id", value: "ID", help: "folder id (default: a random one)" },
     { name: "name", value: "NAME", help: "a name to show (default: the folder's name)" },
+    KEEP_DAYS,
     JSON_FLAG,
   ],
   examples: ["mycel folder add ~/Documents", "mycel folder add ~/Music --id music"],
@@ -172,7 +197,7 @@ const ADD: CommandSpec = {
         type: "folder.join",
         folder: id,
       }]);
-      w.folderLocal.putFolder({ folder: id, root, added: home.now(), info: {} });
+      w.folderLocal.putFolder({ folder: id, root, added: home.now(), info: keepInfo(input.flags) });
     });
     const [report] = await scanNow(ctx, id, false);
     if (input.flags.json) ctx.out.json({ id, name, path: await readPath(ctx, id), scan: report });
@@ -198,7 +223,7 @@ const JOIN: CommandSpec = {
     { name: "ID", help: "folder id (see `mycel folder list`)" },
     { name: "PATH", help: "where it goes on this device", complete: "dir" },
   ],
-  flags: [JSON_FLAG],
+  flags: [KEEP_DAYS, JSON_FLAG],
   examples: ["mycel folder join abcde-fgh23 ~/Documents"],
   ...WRITES,
   async run(ctx, input) {
@@ -230,7 +255,7 @@ const JOIN: CommandSpec = {
         });
       }
       await commitOps(w, [{ type: "folder.join", folder: id }]);
-      w.folderLocal.putFolder({ folder: id, root, added: home.now(), info: {} });
+      w.folderLocal.putFolder({ folder: id, root, added: home.now(), info: keepInfo(input.flags) });
     });
     const [report] = await scanNow(ctx, id, false);
     if (input.flags.json) ctx.out.json({ id, path: await readPath(ctx, id), scan: report });

@@ -8,8 +8,7 @@
 import { ExitCode, MycelError } from "../../errors.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
-import { folderConflicts, folderStatus, humanBytes } from "../folder_view.ts";
-import { plural } from "../human.ts";
+import { humanBytes, plural } from "../human.ts";
 import { withRead } from "../session.ts";
 
 function idsOf(home: { folderLocal: { folders(): { folder: string }[] } }, id: string | undefined) {
@@ -40,6 +39,7 @@ export const folderStatusCommand: CommandSpec = {
   ...LOCAL,
   async run(ctx, input) {
     const id = input.args.ID as string | undefined;
+    const { folderStatus } = await import("../folder_view.ts");
     const list = await withRead(ctx, (home) =>
       idsOf(home, id).map((f) => {
         if (home.view.folders().share(f) === undefined) throw unknown(f);
@@ -98,6 +98,7 @@ export const folderConflictsCommand: CommandSpec = {
   ...LOCAL,
   async run(ctx, input) {
     const id = input.args.ID as string | undefined;
+    const { folderConflicts } = await import("../folder_view.ts");
     const list = await withRead(ctx, (home) =>
       idsOf(home, id).map((f) => {
         if (home.view.folders().share(f) === undefined) throw unknown(f);

@@ -8,14 +8,10 @@
 
 import { join, relative, resolve } from "node:path";
 import { ExitCode, MycelError } from "../../errors.ts";
-import { tempNameFor } from "../../files/folder_layout.ts";
-import { keepVersion } from "../../files/keep_version.ts";
 import { baseName, checkRelativePath, parentOf } from "../../files/paths.ts";
-import { ensureRealParents, syncDir } from "../../files/safe_paths.ts";
-import { listVersions } from "../../files/versions.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
-import { humanBytes } from "../folder_view.ts";
+import { humanBytes } from "../human.ts";
 import { withRead } from "../session.ts";
 
 /** The synced folder holding `path` and the path inside it. */
@@ -49,6 +45,7 @@ export const folderVersionsCommand: CommandSpec = {
   ...LOCAL,
   async run(ctx, input) {
     const { root, rel } = await locate(ctx, input.args.PATH as string);
+    const { listVersions } = await import("../../files/versions.ts");
     const list = await listVersions(root, rel);
     if (input.flags.json) {
       ctx.out.json(
@@ -84,6 +81,10 @@ export const folderRestoreCommand: CommandSpec = {
   async run(ctx, input) {
     const { folder, root, rel } = await locate(ctx, input.args.PATH as string);
     const n = input.flags.version === undefined ? 1 : Number(input.flags.version);
+    const { listVersions } = await import("../../files/versions.ts");
+    const { keepVersion } = await import("../../files/keep_version.ts");
+    const { ensureRealParents, syncDir } = await import("../../files/safe_paths.ts");
+    const { tempNameFor } = await import("../../files/folder_layout.ts");
     const list = await listVersions(root, rel);
     if (!Number.isSafeInteger(n) || n < 1 || n > list.length) {
       throw new MycelError(

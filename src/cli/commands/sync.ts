@@ -23,7 +23,7 @@ import { plural } from "../human.ts";
 import type { Text } from "../output.ts";
 import { REJOIN_HINT, removalInOutcomes, removalMessage } from "../removal.ts";
 import { homeRoot } from "../session.ts";
-import { humanBytes } from "../folder_view.ts";
+import { humanBytes } from "../human.ts";
 import { massDeleteConfirm } from "./folder.ts";
 
 /** Parse a `--timeout SECONDS` value (default `fallback`). */
