@@ -184,15 +184,15 @@ _mycel() {
     'folder add')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --id|--name|--home) return;;
+        --id|--name|--keep-days|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--id --name --json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--id --name --keep-days --json --home --no-sync --help' -- "$cur")); return;;
     'folder join')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
-        --home) return;;
+        --keep-days|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--keep-days --json --home --no-sync --help' -- "$cur")); return;;
     'folder list')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
