@@ -12,7 +12,7 @@ _mycel() {
   done
   if [[ "$prev" == --home ]]; then COMPREPLY=($(compgen -d -- "$cur")); return; fi
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'app completion config discovery doctor help init keys log man mesh pair pattern pref repair service status sync --help --version --home --no-sync' -- "$cur"))
+    COMPREPLY=($(compgen -W 'app completion config discovery doctor folder help init keys log man mesh pair pattern pref repair service status sync --help --version --home --no-sync' -- "$cur"))
     return
   fi
   cmd="${words[*]:0:2}"
@@ -186,7 +186,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --timeout|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --timeout --all --push --quiet --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --timeout --all --push --quiet --yes --home --no-sync --help' -- "$cur")); return;;
     'sync serve')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -205,6 +205,60 @@ _mycel() {
         --keep|--home) return;;
       esac
       COMPREPLY=($(compgen -W '--keep --dry-run --json --home --help' -- "$cur")); return;;
+    'folder add')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --id|--name|--keep-days|--home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--id --name --keep-days --json --home --no-sync --help' -- "$cur")); return;;
+    'folder join')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --keep-days|--home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--keep-days --json --home --no-sync --help' -- "$cur")); return;;
+    'folder list')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
+    'folder status')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
+    'folder remove')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
+    'folder conflicts')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
+    'folder versions')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
+    'folder restore')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --version|--home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--version --json --home --no-sync --help' -- "$cur")); return;;
+    'folder scan')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--yes --json --home --help' -- "$cur")); return;;
     'service install')
       case "$prev" in
       --dir) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -248,6 +302,7 @@ _mycel() {
     'help app') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add list' -- "$cur")); return;;
     'help config') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'export get import list set unset' -- "$cur")); return;;
     'help discovery') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'respond' -- "$cur")); return;;
+    'help folder') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add conflicts join list remove restore scan status versions' -- "$cur")); return;;
     'help keys') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'export import where' -- "$cur")); return;;
     'help mesh') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove retire set-endpoint up' -- "$cur")); return;;
     'help pattern') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add list remove' -- "$cur")); return;;
@@ -312,13 +367,14 @@ _mycel() {
     app) COMPREPLY=($(compgen -W 'add list' -- "$cur")); return;;
     config) COMPREPLY=($(compgen -W 'export get import list set unset' -- "$cur")); return;;
     discovery) COMPREPLY=($(compgen -W 'respond' -- "$cur")); return;;
+    folder) COMPREPLY=($(compgen -W 'add conflicts join list remove restore scan status versions' -- "$cur")); return;;
     keys) COMPREPLY=($(compgen -W 'export import where' -- "$cur")); return;;
     mesh) COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove retire set-endpoint up' -- "$cur")); return;;
     pattern) COMPREPLY=($(compgen -W 'add list remove' -- "$cur")); return;;
     pref) COMPREPLY=($(compgen -W 'get list set unset' -- "$cur")); return;;
     service) COMPREPLY=($(compgen -W 'install status uninstall' -- "$cur")); return;;
     sync) COMPREPLY=($(compgen -W 'compact now retention serve' -- "$cur")); return;;
-    help) COMPREPLY=($(compgen -W 'app completion config discovery doctor init keys log man mesh pair pattern pref repair service status sync' -- "$cur")); return;;
+    help) COMPREPLY=($(compgen -W 'app completion config discovery doctor folder init keys log man mesh pair pattern pref repair service status sync' -- "$cur")); return;;
     esac
   fi
 }

@@ -9,7 +9,8 @@
 # faketime (libfaketime) runs devices with clocks a day ahead or a year
 # behind in the clock-skew sync test. Works
 # as root (CI, a root shell on a minimal system without sudo) and as a normal
-# user (it asks sudo itself).
+# user (it asks sudo itself). syncthing and rsync: the folder benchmark
+# (bench/folder_bench.ts) runs them side by side with mycel.
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then
@@ -24,4 +25,5 @@ apt-get update
 apt-get install -y --no-install-recommends \
   wireguard-go wireguard-tools iproute2 iputils-ping iperf3 nftables \
   systemd tmux zsh fish groff-base hyperfine procps ca-certificates git \
-  dbus-daemon dbus-bin gnome-keyring libsecret-tools faketime
+  dbus-daemon dbus-bin gnome-keyring libsecret-tools faketime \
+  syncthing rsync

@@ -87,6 +87,9 @@ function spellings(table: CommandTable): [readonly string[], CommandSpec][] {
 export function parseArgv(argv: readonly string[], table: CommandTable): ParseOutcome {
   const global: GlobalInput = { noSync: false };
   let help = false;
+  // `--version` prints the version, except for a command with its own
+  // `--version` flag (`folder restore PATH --version N`).
+  let version = false;
   const rest: string[] = [];
   // Pass 1: pull out global flags, keep everything else in order.
   for (let i = 0; i < argv.length; i++) {
@@ -95,8 +98,10 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
       rest.push(...argv.slice(i));
       break;
     }
-    if (t === "--version" || t === "-V") return { kind: "version" };
-    if (t === "--help" || t === "-h") help = true;
+    if (t === "--version" || t === "-V") {
+      version = true;
+      rest.push(t);
+    } else if (t === "--help" || t === "-h") help = true;
     else if (t === "--no-sync") global.noSync = true;
     else if (t === "--home" || t.startsWith("--home=")) {
       const value = t.startsWith("--home=") ? t.slice(7) : argv[++i];
@@ -106,6 +111,8 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
       global.home = value;
     } else rest.push(t);
   }
+  const ownVersion = (spec: { flags: readonly { name: string }[] } | undefined) =>
+    spec?.flags.some((f) => f.name === "version") === true;
   const words: string[] = [];
   for (const t of rest) {
     if (isFlagToken(t) || t === "--") break;
@@ -116,6 +123,7 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
   const match = spellings(table).find(([path]) =>
     path.length <= words.length && path.every((w, i) => w === words[i])
   );
+  if (version && (!ownVersion(match?.[1]) || rest.includes("-V"))) return { kind: "version" };
   if (match === undefined) {
     if (help || words.length === 0) {
       const group = table.groups.find((g) => g.name === words[0])?.name;

@@ -70,7 +70,7 @@ async function writeChunks(file: Deno.FsFile, chunks: readonly ChunkRef[], sourc
 }
 
 /** Permission bits for the new file: the replaced file's rw bits, or 0644; exec follows read. */
-function modeFor(replaced: OnDisk | null, mode: number | undefined, exec: boolean): number {
+export function modeFor(replaced: OnDisk | null, mode: number | undefined, exec: boolean): number {
   const rw = replaced !== null && mode !== undefined ? mode & 0o666 : 0o644;
   return exec ? rw | ((rw & 0o444) >> 2) : rw;
 }

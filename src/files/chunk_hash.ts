@@ -9,7 +9,7 @@
  * between awaits.
  */
 
-import { createBLAKE3, type IHasher } from "hash-wasm";
+import type { IHasher } from "hash-wasm";
 import { fromHex, toHex } from "../bytes.ts";
 
 /** A BLAKE3-256 digest as 64 lower-case hex digits. */
@@ -30,7 +30,12 @@ let loaded: Promise<Blake3> | undefined;
 
 /** The process's BLAKE3 function (created on first use). */
 export function loadBlake3(): Promise<Blake3> {
-  loaded ??= createBLAKE3(256).then((h: IHasher) => (bytes: Uint8Array) => {
+  // Loaded on first use: every command imports the op codecs (and so chunk
+  // ids), and only folder work needs the hasher.
+  loaded ??= import("hash-wasm").then(({ createBLAKE3 }) => createBLAKE3(256)).then((
+    h: IHasher,
+  ) =>
+  (bytes: Uint8Array) => {
     h.init();
     h.update(bytes);
     return h.digest("hex");

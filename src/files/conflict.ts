@@ -131,3 +131,15 @@ export function resolveConflict(a: FileVersion, b: FileVersion): ConflictOutcome
   }
   return { winner, loser, copyPath: conflictCopyPath(loser) };
 }
+
+/**
+ * The version that stays at the path among versions made concurrently
+ * (resolveConflict applied pairwise): the best-ranked non-deleted one, or
+ * the best-ranked deletion when all are deletions. Independent of order.
+ */
+export function winnerOf(versions: readonly FileVersion[]): FileVersion {
+  if (versions.length === 0) throw new RangeError("winnerOf() needs a version");
+  let w = versions[0];
+  for (let i = 1; i < versions.length; i++) w = resolveConflict(w, versions[i]).winner;
+  return w;
+}

@@ -101,6 +101,10 @@ export function fileVersionProblem(v: FileVersion): string | undefined {
  * @throws MycelError `bad_file_version` for anything a decoder would refuse
  */
 export function encodeFileVersion(v: FileVersion): Uint8Array {
+  // A version is encoded several times on its way (op, entry, fold, index):
+  // versions are immutable, so the bytes are remembered per object.
+  const known = encoded.get(v);
+  if (known !== undefined) return known;
   const problem = fileVersionProblem(v);
   if (problem !== undefined) throw bad(problem);
   let vv: unknown[];
@@ -125,8 +129,11 @@ export function encodeFileVersion(v: FileVersion): Uint8Array {
   }
   const bytes = encodeCbor([...head, ...tail]);
   if (bytes.length > MAX_FILE_VERSION_BYTES) throw bad("the encoded version is too large");
+  encoded.set(v, bytes);
   return bytes;
 }
+
+const encoded = new WeakMap<FileVersion, Uint8Array>();
 
 /**
  * Decode a version from a peer.

@@ -27,6 +27,7 @@ import { checkConfigKey, checkName, checkPattern, checkPrefValue } from "./ops.t
 import { type Space, SPACES } from "./state.ts";
 import { MemoryState } from "./state_memory.ts";
 import { keyOfHex, type StateRows } from "./state_rows.ts";
+import { decodeFolderPart, encodeFolderPart } from "./folder_checkpoint.ts";
 
 const CONTEXT = utf8("mycel/checkpoint/v1\0");
 /** Largest checkpoint accepted (bytes). */
@@ -122,6 +123,8 @@ export async function makeCheckpoint(
     Object.entries(row.self).map(([f, v]) => [v!.seq, encodeDeviceFields({ [f]: v!.value })]),
   ]);
   const heads = frontier.map((h) => [a.of(h.author.hex, h.author.bytes), h.seq, h.hash]);
+  // Synced folders: a 14th field, left out when there is no folder state.
+  const folders = encodeFolderPart(rows.folders(), (hex) => a.of(hex));
   const body = encodeCbor([
     "mycel-checkpoint",
     1,
@@ -136,6 +139,7 @@ export async function makeCheckpoint(
     seen,
     rows.appsAll(),
     members,
+    ...(folders === undefined ? [] : [folders]),
   ]);
   const signature = await signer.sign(concatBytes(CONTEXT, body));
   return encodeCbor([body, signature]);
@@ -192,8 +196,10 @@ export async function readCheckpoint(
   if (!Array.isArray(outer) || outer.length !== 2) throw bad("it is not [body, signature]");
   const body = asBytes(outer[0]), sig = asBytes(outer[1]);
   if (body === undefined || sig?.length !== 64) throw bad("body or signature malformed");
-  const f = list(cbor(body, "checkpoint body"), "checkpoint", 13);
-  if (f.length !== 13 || f[0] !== "mycel-checkpoint" || f[1] !== 1) throw bad("unknown format");
+  const f = list(cbor(body, "checkpoint body"), "checkpoint", 14);
+  if ((f.length !== 13 && f.length !== 14) || f[0] !== "mycel-checkpoint" || f[1] !== 1) {
+    throw bad("unknown format");
+  }
   const mesh = f[2], signerRaw = asBytes(f[3]);
   if (typeof mesh !== "string" || signerRaw?.length !== 32) throw bad("mesh or signer malformed");
   const signer = DeviceKey.of(signerRaw);
@@ -301,6 +307,7 @@ export async function readCheckpoint(
       }
       state.putMember(au(k), row);
     }
+    if (f.length === 14) decodeFolderPart(f[13], au, state.folders(), list, count);
     return { mesh, signer, made: count(f[4], "made"), frontier, state, bytes };
   } catch (e) {
     if (e instanceof MycelError && e.code === "bad_checkpoint") throw e;

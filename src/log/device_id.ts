@@ -102,6 +102,18 @@ export function normalizeDeviceId(text: string): string {
  * @throws MycelError `bad_device_id` on wrong length, characters or checks
  */
 export function parseDeviceId(text: string): { id: DeviceId; publicKey: Uint8Array } {
+  // File versions name their devices by id: remember the few a mesh has.
+  const known = parsedCache.get(text);
+  if (known !== undefined) return { id: known.id, publicKey: known.publicKey.slice() };
+  const parsed = parseUncached(text);
+  if (parsedCache.size > 1024) parsedCache.clear();
+  parsedCache.set(text, { id: parsed.id, publicKey: parsed.publicKey.slice() });
+  return parsed;
+}
+
+const parsedCache = new Map<string, { id: DeviceId; publicKey: Uint8Array }>();
+
+function parseUncached(text: string): { id: DeviceId; publicKey: Uint8Array } {
   const flat = normalizeDeviceId(text);
   const fail = (reason: string) =>
     new MycelError("bad_device_id", "read device id", reason, { value: text.slice(0, 80) });

@@ -21,6 +21,8 @@ import { admit, EMPTY_MEMBER, remove, writeSelf } from "./membership.ts";
 import { fieldsOf } from "./device_record.ts";
 import type { EntryDot, Op } from "./ops.ts";
 import type { Space, StateStore } from "./state.ts";
+import { isFolderOp } from "./file_ops.ts";
+import { foldFolderOp } from "./folder_state.ts";
 
 /** What folding one entry found. */
 export interface FoldResult {
@@ -103,6 +105,8 @@ export function foldEntry(store: StateStore, entry: Entry): FoldResult {
     });
   }
   for (const op of entry.ops) {
+    // Synced folders fold in folder_state.ts.
+    if (isFolderOp(op)) foldFolderOp(store.folders(), entry.author, stamp, entry.seq, op);
     switch (op.type) {
       case "app.add":
         store.addApp(op.name);

@@ -16,6 +16,7 @@ import {
   type DeviceRecord,
   encodeDeviceFields,
 } from "./device_record.ts";
+import { decodeFolderOp, encodeFolderOp, FOLDER_OP_TAGS, type FolderOp } from "./file_ops.ts";
 
 /** An entry's position: `(author, seq)`. Writes name the versions they replace by it. */
 export interface EntryDot {
@@ -42,7 +43,9 @@ export type Op =
   | { type: "device.add"; device: DeviceRecord }
   | { type: "device.update"; device: DeviceKey; fields: Partial<DeviceFields> }
   | { type: "device.revoke"; device: DeviceKey; upTo: number }
-  | { type: "device.retire"; device: DeviceKey };
+  | { type: "device.retire"; device: DeviceKey }
+  // Synced folders: codec in file_ops.ts, fold in folder_state.ts.
+  | FolderOp;
 
 /*
  * RETIRE: `mycel mesh retire` commits one entry holding `device.revoke`
@@ -144,6 +147,8 @@ export function encodeOp(op: Op): unknown[] {
       return ["dr", op.device.bytes, op.upTo];
     case "device.retire":
       return ["dt", op.device.bytes];
+    default:
+      return encodeFolderOp(op);
   }
 }
 
@@ -238,6 +243,7 @@ export function decodeOp(x: unknown): Op {
       arity(2);
       return { type: "device.retire", device: keyOf(x[1]) };
     default:
+      if (FOLDER_OP_TAGS.has(x[0])) return decodeFolderOp(x);
       throw new Error(`unknown op ${JSON.stringify(String(x[0]).slice(0, 16))}`);
   }
 }

@@ -19,6 +19,7 @@ import type { DeviceKey } from "./device_key.ts";
 import type { DeviceRecord } from "./device_record.ts";
 import type { Admission, MemberRow, Removal } from "./membership.ts";
 import type { EntryDot } from "./ops.ts";
+import type { FolderRows, FolderStore } from "./folder_state.ts";
 
 /** The keyspaces of dotted versions. */
 export const SPACES = ["config", "patterns", "prefs"] as const; // canonical (alphabetical) order
@@ -40,6 +41,8 @@ export interface StateStore {
   member(key: DeviceKey): MemberRow | undefined;
   /** Replace the membership row of `key`. */
   putMember(key: DeviceKey, row: MemberRow): void;
+  /** Synced folders' rows (folder_state.ts). */
+  folders(): FolderStore;
 }
 
 /** A device as commands see it. */
@@ -78,4 +81,6 @@ export interface StateView {
   isMember(key: DeviceKey): boolean;
   /** Last seq of `author` folded. */
   seen(author: DeviceKey): number;
+  /** Synced folders: shares, who joined, file versions (folder_state.ts). */
+  folders(): FolderRows;
 }

@@ -15,6 +15,7 @@ import { canonicalJson, type Json } from "../crdt/json.ts";
 import type { MemberRow } from "./membership.ts";
 import { SPACES } from "./state.ts";
 import type { StateRows } from "./state_rows.ts";
+import { folderLines } from "./folder_state.ts";
 
 function memberLine(hex: string, row: MemberRow): Json {
   const a = row.added, r = row.removed;
@@ -58,6 +59,7 @@ export function* stateLines(rows: StateRows): Generator<string> {
   for (const [author, seq] of rows.seenAll()) yield canonicalJson(["s", author, seq]);
   for (const app of rows.appsAll()) yield canonicalJson(["a", app]);
   for (const [key, row] of rows.memberRows()) yield canonicalJson(memberLine(key.hex, row));
+  yield* folderLines(rows.folders()); // synced folders (none: no lines)
 }
 
 /** Hex SHA-256 of the state's canonical lines. */

@@ -11,6 +11,7 @@ import type { DeviceKey } from "./device_key.ts";
 import type { MemberRow } from "./membership.ts";
 import { type Space, SPACES, type StateStore } from "./state.ts";
 import { compareText, RowsView, type StateRows } from "./state_rows.ts";
+import { MemoryFolders } from "./folder_memory.ts";
 
 const dotId = (d: Dot) => `${d.author}:${d.seq}`;
 
@@ -86,6 +87,7 @@ export class MemoryState implements StateStore, StateRows {
   readonly #spaces = new Map<Space, MemorySpace>();
   readonly #apps = new Set<string>();
   readonly #members = new Map<DeviceKey, MemberRow>();
+  readonly #folders = new MemoryFolders();
   /** Commands' view of this state. */
   readonly view: RowsView = new RowsView(this);
 
@@ -124,6 +126,10 @@ export class MemoryState implements StateStore, StateRows {
 
   putMember(key: DeviceKey, row: MemberRow): void {
     this.#members.set(key, row);
+  }
+
+  folders(): MemoryFolders {
+    return this.#folders;
   }
 
   // StateRows

@@ -17,6 +17,7 @@ import { compareHlc } from "../crdt/hlc.ts";
 import { joinRows } from "./membership.ts";
 import { type Space, SPACES, type StateStore } from "./state.ts";
 import { keyOfHex, type StateRows } from "./state_rows.ts";
+import { mergeFolders } from "./folder_state.ts";
 
 const dotId = (author: string, seq: number) => `${author}:${seq}`;
 
@@ -112,5 +113,6 @@ export function mergeState(into: StateStore & StateRows, from: StateRows): Merge
       result.cutNarrowed = true;
     }
   }
+  mergeFolders(into.folders(), from.folders()); // synced folders: every part is a join
   return result;
 }

@@ -18,6 +18,7 @@ import { fromHex } from "../bytes.ts";
 import { isMemberRow, type MemberRow, recordOf } from "./membership.ts";
 import type { EntryDot } from "./ops.ts";
 import type { MemberInfo, Space, StateView } from "./state.ts";
+import type { FolderRows } from "./folder_state.ts";
 
 /** Raw rows, canonical order. */
 export interface StateRows {
@@ -39,6 +40,8 @@ export interface StateRows {
   memberRows(): [DeviceKey, MemberRow][];
   /** One membership row. */
   memberRow(key: DeviceKey): MemberRow | undefined;
+  /** Synced folders' rows. */
+  folders(): FolderRows;
 }
 
 /** Code-point order of two strings (UTF-8 byte order; not JS's UTF-16 order). */
@@ -138,5 +141,9 @@ export class RowsView implements StateView {
 
   seen(author: DeviceKey): number {
     return this.#rows.seenOf(author.hex);
+  }
+
+  folders(): FolderRows {
+    return this.#rows.folders();
   }
 }

@@ -14,6 +14,7 @@ import type { Op } from "../log/ops.ts";
 import { guard, inTransaction, openWritable } from "./db.ts";
 import { ensureHomeDir, homePaths } from "./home.ts";
 import { currentCaller, guardHome, handBack } from "./home_guard.ts";
+import { SqlFolderLocal } from "./sql_folder_local.ts";
 import { HomeWriter } from "./home_writer.ts";
 import {
   type KeyOptions,
@@ -95,6 +96,7 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
         state,
         log: new SqlLog(db, n.now),
         local,
+        folderLocal: new SqlFolderLocal(db),
         clock: new HlcClock(device.hex),
         now: n.now,
         keys: () => Promise.resolve(n.keys),

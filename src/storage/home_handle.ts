@@ -20,12 +20,13 @@ import { stateDigest } from "../log/state_digest.ts";
 import { type Db, guard, inTransaction, openReadOnly, openWritable, sqliteError } from "./db.ts";
 import { type HomePaths, homePaths } from "./home.ts";
 import { currentCaller, guardHome, handBack } from "./home_guard.ts";
-import { SCHEMA_VERSION, schemaVersion } from "./schema.ts";
+import { ensureFolderTables, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
 import { SqlLocal } from "./sql_local.ts";
 import { SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
 import type { HomeWriter } from "./home_writer.ts";
 import { exists } from "./fs_probe.ts";
+import { SqlFolderLocal } from "./sql_folder_local.ts";
 
 /** A peer's entries, stored batch by batch (see {@link Home.ingestStream}). */
 export interface IngestStream {
@@ -84,6 +85,8 @@ export class Home {
   readonly log: SqlLog;
   /** Local bookkeeping (read side). */
   readonly local: SqlLocal;
+  /** Synced folders' local records (read here; written through HomeWriter.folderLocal). */
+  readonly folderLocal: SqlFolderLocal;
   readonly #db: Db;
   readonly #state: SqlState;
   readonly #writable: boolean;
@@ -112,6 +115,7 @@ export class Home {
     this.view = this.#state.view;
     this.log = new SqlLog(db, this.#now);
     this.local = new SqlLocal(db);
+    this.folderLocal = new SqlFolderLocal(db);
     const device = this.local.meta("device");
     if (!(device instanceof Uint8Array) || device.length !== 32) {
       throw new MycelError(
@@ -172,6 +176,7 @@ export class Home {
           { value: paths.db, hint: "Run the mycel that made it, or a newer one." },
         );
       }
+      if (writable) guard(paths.db, "open mycel home", () => ensureFolderTables(db));
       const home = new Home(paths, db, writable, options, owner);
       // Root in a user's home: the -wal and -shm files SQLite just made go back to the user.
       await handBack(paths, owner);
@@ -324,6 +329,7 @@ export class Home {
           state: this.#state,
           log: this.log,
           local: this.local,
+          folderLocal: this.folderLocal,
           clock: this.clock,
           now: this.#now,
           keys: () => this.keys(),
@@ -424,7 +430,8 @@ export class Home {
       () =>
         Number(
           (this.#db.prepare(
-            "SELECT (SELECT count(*) FROM versions) + (SELECT count(*) FROM members) + (SELECT count(*) FROM apps) AS n",
+            "SELECT (SELECT count(*) FROM versions) + (SELECT count(*) FROM members) + (SELECT count(*) FROM apps)" +
+              " + (SELECT count(*) FROM file_versions) AS n",
           ).get() as { n: number }).n,
         ),
     );

@@ -25,6 +25,7 @@ import { refold } from "./refold.ts";
 import type { LocalRecords, SqlLocal } from "./sql_local.ts";
 import { SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
+import { SqlFolderLocal } from "./sql_folder_local.ts";
 
 /** What a writer is built from (see home_handle.ts). */
 export interface WriterParts {
@@ -34,6 +35,7 @@ export interface WriterParts {
   state: SqlState;
   log: SqlLog;
   local: SqlLocal;
+  folderLocal: SqlFolderLocal;
   clock: HlcClock;
   now: () => number;
   keys: () => Promise<DeviceKeys>;
@@ -51,6 +53,7 @@ export function offlineParts(
     ...o,
     state: new SqlState(o.db),
     log: new SqlLog(o.db, o.now),
+    folderLocal: new SqlFolderLocal(o.db),
     keys: () => Promise.reject(new Error(`no signing during ${why}`)),
   };
 }
@@ -81,6 +84,7 @@ function target(
     addApp: (n) => state.addApp(n),
     member: (k) => state.member(k),
     putMember: (k, r) => state.putMember(k, r),
+    folders: () => state.folders(),
     head: (a) => {
       settle();
       return log.head(a);
@@ -119,6 +123,11 @@ export class HomeWriter {
   /** This device. */
   get device(): DeviceKey {
     return this.#p.device;
+  }
+
+  /** Synced folders' local records: index, chunk places, blobs, transfers. */
+  get folderLocal(): SqlFolderLocal {
+    return this.#p.folderLocal;
   }
 
   /** Remote stamps move our clock, except ones too far ahead (reported as skew instead). */

@@ -27,6 +27,7 @@ import { mergeState } from "../log/state_merge.ts";
 import type { Db } from "./db.ts";
 import type { SqlLog } from "./sql_log.ts";
 import type { SqlState } from "./sql_state.ts";
+import { FOLDER_STATE_TABLES } from "./schema.ts";
 
 const BATCH = 1000;
 
@@ -53,9 +54,9 @@ export async function refold(db: Db, state: SqlState, log: SqlLog, self: DeviceK
     read: (author, after, limit): SignedEntry[] => log.decoded(author, after, limit),
   }, {
     reset() {
-      for (const t of ["versions", "parked", "floors", "seen", "apps", "members"]) {
-        db.exec(`DELETE FROM ${t}`);
-      }
+      // Synced folders' state tables are cleared too (FOLDER_STATE_TABLES).
+      const tables = ["versions", "parked", "floors", "seen", "apps", "members"];
+      for (const t of [...tables, ...FOLDER_STATE_TABLES]) db.exec(`DELETE FROM ${t}`);
       state.invalidate();
       if (baseState !== undefined) mergeState(state, baseState);
     },

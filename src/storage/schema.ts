@@ -12,6 +12,15 @@
  * device); `base_state` the checkpoint a refold starts from. Local, never
  * replicated: `meta` (who we are, our clock), `peers` (bookkeeping), `local`
  * (small records such as the mesh interface we manage).
+ *
+ * Synced folders ({@link FOLDER_DDL}, created idempotently, so a home made
+ * before them gains them on its first writable open): state `folder_shares`,
+ * `folder_devices`, `file_versions`, `folder_frontier` (src/log/folder_state.ts;
+ * cleared and refolded with the rest); local `folder_local` (which folders
+ * this device syncs, where), `file_index` (each path as last seen on disk and
+ * the version it holds), `chunk_locs` (where each chunk of an indexed file
+ * is, to reuse and serve it), `blobs` (manifest blobs of large files),
+ * `transfers` (files being fetched, resumable).
  */
 
 import type { Db } from "./db.ts";
@@ -53,6 +62,51 @@ CREATE TABLE peers (key BLOB PRIMARY KEY, book TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE local (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
 `;
 
+/** Tables of synced folders (see the module comment); every statement is idempotent. */
+export const FOLDER_DDL = `
+CREATE TABLE IF NOT EXISTS folder_shares (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, wall INTEGER NOT NULL, counter INTEGER NOT NULL,
+  author TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS folder_devices (
+  folder TEXT NOT NULL, device TEXT NOT NULL, joined_seq INTEGER NOT NULL, joined INTEGER NOT NULL,
+  progress_seq INTEGER NOT NULL, progress TEXT, PRIMARY KEY (folder, device)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS file_versions (
+  folder TEXT NOT NULL, path TEXT NOT NULL, id TEXT NOT NULL, author TEXT NOT NULL,
+  seq INTEGER NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (folder, path, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS folder_frontier (
+  folder TEXT NOT NULL, author TEXT NOT NULL, seq INTEGER NOT NULL,
+  PRIMARY KEY (folder, author)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS folder_local (folder TEXT PRIMARY KEY, root TEXT NOT NULL,
+  added INTEGER NOT NULL, info TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS file_index (
+  folder TEXT NOT NULL, path TEXT NOT NULL, kind TEXT NOT NULL, size INTEGER NOT NULL,
+  mtime INTEGER NOT NULL, ino INTEGER NOT NULL, ctime INTEGER NOT NULL, exec INTEGER NOT NULL,
+  version BLOB, PRIMARY KEY (folder, path)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS chunk_locs (
+  hash BLOB NOT NULL, folder TEXT NOT NULL, path TEXT NOT NULL, offset INTEGER NOT NULL,
+  length INTEGER NOT NULL, PRIMARY KEY (hash, folder, path, offset)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS chunk_locs_by_path ON chunk_locs (folder, path);
+CREATE TABLE IF NOT EXISTS blobs (hash BLOB PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS transfers (
+  folder TEXT NOT NULL, path TEXT NOT NULL, version TEXT NOT NULL, temp TEXT NOT NULL,
+  done BLOB NOT NULL, PRIMARY KEY (folder, path)) WITHOUT ROWID;
+`;
+
+/** Tables of folder state a refold clears (see refold.ts). */
+export const FOLDER_STATE_TABLES = [
+  "folder_shares",
+  "folder_devices",
+  "file_versions",
+  "folder_frontier",
+] as const;
+
+/** Create the folder tables when missing (a home made before them). */
+export function ensureFolderTables(db: Db): void {
+  const have = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'transfers'")
+    .get();
+  if (have === undefined) db.exec(FOLDER_DDL);
+}
+
 /** The schema version of `db` (0 for an empty database). */
 export function schemaVersion(db: Db): number {
   return Number((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version);
@@ -61,5 +115,6 @@ export function schemaVersion(db: Db): number {
 /** Create every table in an empty database (inside the caller's transaction). */
 export function createSchema(db: Db): void {
   db.exec(DDL);
+  db.exec(FOLDER_DDL);
   db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
 }

@@ -19,6 +19,7 @@ import type { Space, StateStore } from "../log/state.ts";
 import { RowsView, type StateRows } from "../log/state_rows.ts";
 import type { Db } from "./db.ts";
 import { memberFromJson, memberToJson } from "./member_json.ts";
+import { SqlFolders } from "./sql_folders.ts";
 
 interface VersionRow {
   author: string;
@@ -177,11 +178,13 @@ export class SqlState implements StateStore, StateRows {
   readonly #maxParked = new Map<string, number>();
   /** Fold frontier moves not written yet (see {@link SqlState.flush}); inside a write transaction only. */
   readonly #seenDirty = new Set<string>();
+  readonly #folders: SqlFolders;
   /** Commands' view of this state. */
   readonly view: RowsView;
 
   constructor(db: Db) {
     this.#s = statements(db);
+    this.#folders = new SqlFolders(db);
     const parts: SpaceParts = {
       seen: (a) => this.seenOf(a),
       mayBeParked: (dot) => this.#mayBeParked(dot),
@@ -274,6 +277,11 @@ export class SqlState implements StateStore, StateRows {
 
   member(key: DeviceKey): MemberRow | undefined {
     return this.memberRow(key);
+  }
+
+  /** Synced folders' rows (sql_folders.ts). */
+  folders(): SqlFolders {
+    return this.#folders;
   }
 
   putMember(key: DeviceKey, row: MemberRow): void {

@@ -76,6 +76,18 @@ export interface SessionLimits {
   checkpointMin?: number;
   /** Entries received so far, for progress display. */
   onReceived?: (count: number) => void;
+  /**
+   * The file phase (docs/sync_protocol.md, "File transfer"): run on the same
+   * channel after a successful exchange, on either side; the session ends
+   * when it returns.
+   */
+  afterExchange?: (channel: SecureChannel, peer: DeviceKey) => Promise<unknown>;
+  /**
+   * Bytes the connection may read in all (default: the transport's 256 MiB).
+   * Raised only for the initiator of a file phase, which reads no more than
+   * it asked for (file_fetch.ts refuses anything else).
+   */
+  maxBytes?: number;
 }
 
 /** Our Noise keys. */
@@ -116,7 +128,10 @@ async function guarded(
   base: () => SessionOutcome,
   body: (conn: FrameConn, adopt: (c: SecureChannel) => void) => Promise<SessionOutcome>,
 ): Promise<SessionOutcome> {
-  const conn = new FrameConn(stream, { peer: meta.address });
+  const conn = new FrameConn(stream, {
+    peer: meta.address,
+    ...(limits.maxBytes === undefined ? {} : { maxBytes: limits.maxBytes }),
+  });
   let close = () => conn.close();
   try {
     return await withTimeout(
@@ -227,6 +242,7 @@ export function initiateSession(
         error: `the peer refused ${ack.refused} of our entries`,
       };
     }
+    await limits.afterExchange?.(channel, peer.key);
     return { ...base(), ...done, status: "synced" };
   });
 }
@@ -297,7 +313,9 @@ export function respondSession(
       () => live = true,
       provisional !== undefined,
     );
-    return { ...base(), ...done, ...(refusedOf(done.exchange) ?? { status: "synced" }) };
+    const refused = refusedOf(done.exchange);
+    if (refused === undefined) await limits.afterExchange?.(channel, who.peer!);
+    return { ...base(), ...done, ...(refused ?? { status: "synced" }) };
   });
 }
 

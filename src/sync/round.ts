@@ -76,6 +76,10 @@ export interface RoundOptions {
   connect?: (route: Route, timeoutMs: number) => Promise<ByteStream & { remote?: string }>;
   /** After the round, compact when due (compact.ts): `sync now`, not pushes. */
   compact?: boolean;
+  /** The file phase to run after each session's exchange (folder_round.ts). */
+  afterExchange?: SessionLimits["afterExchange"];
+  /** Bytes a session's connection may read in all (the file phase's initiator). */
+  maxBytes?: number;
 }
 
 /**
@@ -163,7 +167,8 @@ export function choosePeers(
   ];
 }
 
-async function syncPeer(
+/** One session with `peer`, trying its routes in turn. */
+export async function syncPeer(
   home: Home,
   keys: NoiseKeys,
   peer: DeviceRecord,
@@ -205,6 +210,8 @@ async function syncPeer(
     const limits = {
       ...limitsFor(o.timeoutMs, o.ports, o.tuning),
       onReceived: (n: number) => o.progress?.(`receiving from ${peer.name}: ${n} entries`),
+      ...(o.afterExchange ? { afterExchange: o.afterExchange } : {}),
+      ...(o.maxBytes === undefined ? {} : { maxBytes: o.maxBytes }),
     };
     return await initiateSession(
       home,

@@ -68,7 +68,13 @@ export async function serveOn(
   options: ServeOptions,
 ): Promise<SessionOutcome> {
   const keys = await home.noiseKeys();
-  const outcome = await respondSession(home, keys, stream, meta, options.limits);
+  const { serveFilePhase } = await import("./file_serve.ts");
+  const outcome = await respondSession(home, keys, stream, meta, {
+    ...options.limits,
+    // The initiator may ask for chunks of folders we both joined.
+    afterExchange: (channel, peer) =>
+      serveFilePhase(home, channel, peer, options.limits.readTimeoutMs),
+  });
   if (outcome.live) await home.write((w) => recordOutcome(home, w, outcome));
   options.log(describeServed(outcome));
   return outcome;

@@ -17,6 +17,8 @@ import type { DeviceFields, DeviceRecord } from "../../src/log/device_record.ts"
 import { createEntry, type SignedEntry } from "../../src/log/entry.ts";
 import { type DeviceKeys, generateDeviceKeys, Signer } from "../../src/log/identity.ts";
 import { encodeOp, type Op } from "../../src/log/ops.ts";
+import type { FileVersion } from "../../src/files/file_version.ts";
+import type { FolderProgress } from "../../src/log/file_ops.ts";
 
 // ---------------------------------------------------------------------------
 // Error assertions
@@ -273,6 +275,67 @@ const withObserved = <T extends object>(
   observed: ReturnType<typeof dotArb.generate>["value"][] | undefined,
 ) => observed === undefined ? op : { ...op, observed };
 
+/** A folder id. */
+export const folderIdArb: fc.Arbitrary<string> = fc.stringMatching(
+  /^[A-Za-z0-9][A-Za-z0-9._-]{0,20}$/,
+);
+
+const pathSegmentArb = fc.stringMatching(/^[A-Za-z0-9 _é-][A-Za-z0-9 ._é-]{0,10}$/)
+  .filter((s) => s !== "." && s !== ".." && !s.startsWith(".mycel") && s.trim() === s);
+
+/** A file version made by `maker` (file, symlink or deletion; small chunk lists). */
+export function fileVersionArb(
+  maker: fc.Arbitrary<DeviceKey> = deviceKeyArb,
+): fc.Arbitrary<FileVersion> {
+  const base = fc.record({
+    path: fc.array(pathSegmentArb, { minLength: 1, maxLength: 3 }).map((s) => s.join("/")),
+    mtime: fc.integer({ min: 0, max: 4102444800000 }),
+    by: maker,
+    others: fc.array(fc.tuple(deviceKeyArb, fc.integer({ min: 1, max: 1000 })), { maxLength: 3 }),
+    own: fc.integer({ min: 1, max: 1000 }),
+  }).map(({ path, mtime, by, others, own }) => ({
+    path,
+    mtime,
+    modifiedBy: by.id,
+    vv: new Map([...others.map(([k, n]) => [k.id, n] as const), [by.id, own]]),
+  }));
+  const chunk = fc.record({
+    hash: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => b.toHex()),
+    length: fc.integer({ min: 1, max: 1 << 20 }),
+  });
+  return fc.oneof(
+    fc.tuple(base, fc.array(chunk, { maxLength: 8 }), fc.boolean()).map(([b, chunks, exec]) => ({
+      ...b,
+      kind: "file" as const,
+      size: chunks.reduce((s, c) => s + c.length, 0),
+      exec,
+      chunks: { inline: chunks },
+    })),
+    fc.tuple(base, fc.stringMatching(/^[a-z./]{1,20}$/)).map(([b, target]) => ({
+      ...b,
+      kind: "symlink" as const,
+      target,
+    })),
+    base.map((b) => ({ ...b, kind: "deleted" as const })),
+  );
+}
+
+/** A progress record. */
+export const progressArb: fc.Arbitrary<FolderProgress> = fc.record({
+  needFiles: fc.nat(),
+  needBytes: fc.nat(),
+  conflicts: fc.nat(),
+  stopped: fc.constantFrom("", "marker missing"),
+  frontier: fc.uniqueArray(deviceKeyArb, { maxLength: 3, selector: (k) => k.hex })
+    .chain((keys) =>
+      fc.tuple(
+        ...keys.sort((a, b) => a.compare(b)).map((k) =>
+          fc.tuple(fc.constant(k), fc.integer({ min: 1, max: 1e6 }))
+        ),
+      )
+    ),
+});
+
 /** Every op type, with valid contents. */
 export const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.tuple(
@@ -309,6 +372,19 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   }),
   fc.record({ type: fc.constant("device.revoke" as const), device: deviceKeyArb, upTo: fc.nat() }),
   fc.record({ type: fc.constant("device.retire" as const), device: deviceKeyArb }),
+  fc.record({ type: fc.constant("folder.share" as const), folder: folderIdArb, name: nameArb }),
+  fc.record({ type: fc.constant("folder.join" as const), folder: folderIdArb }),
+  fc.record({ type: fc.constant("folder.leave" as const), folder: folderIdArb }),
+  fc.record({
+    type: fc.constant("folder.progress" as const),
+    folder: folderIdArb,
+    progress: progressArb,
+  }),
+  fc.record({
+    type: fc.constant("file.version" as const),
+    folder: folderIdArb,
+    version: fileVersionArb(),
+  }),
 );
 
 /**
@@ -320,7 +396,7 @@ export function ownOps(ops: readonly Op[], author: DeviceKey): Op[] {
   return ops.map((op) => op.type === "device.update" ? { ...op, device: author } : op);
 }
 
-/** All eleven op type names. */
+/** All op type names. */
 export const OP_TYPES = [
   "config.set",
   "config.unset",
@@ -333,4 +409,9 @@ export const OP_TYPES = [
   "device.update",
   "device.revoke",
   "device.retire",
+  "folder.share",
+  "folder.join",
+  "folder.leave",
+  "folder.progress",
+  "file.version",
 ] as const;

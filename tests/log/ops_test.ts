@@ -74,6 +74,11 @@ Deno.test("encodeOp() uses the short wire tags", () => {
     "device.update": "du",
     "device.revoke": "dr",
     "device.retire": "dt",
+    "folder.share": "fs",
+    "folder.join": "fj",
+    "folder.leave": "fl",
+    "folder.progress": "fp",
+    "file.version": "fv",
   });
 });
 
@@ -399,6 +404,7 @@ const valueArb: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
 
 const TAGS = [
   ...["cs", "cu", "ps", "pu", "aa", "oa", "or", "da", "du", "dr", "dt"],
+  ...["fs", "fj", "fl", "fp", "fv"],
   ...["", "zz", "__proto__"],
 ];
 const opLikeArb: fc.Arbitrary<unknown> = fc.oneof(
@@ -413,6 +419,8 @@ const opLikeArb: fc.Arbitrary<unknown> = fc.oneof(
     return wire;
   }),
   valueArb,
+  // Valid ops as they are (so every decoder's accepting path is fuzzed too).
+  opArb.map((op) => encodeOp(op)),
 );
 
 function snapshotPrototypes(): string {

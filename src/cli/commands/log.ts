@@ -85,6 +85,16 @@ export function describeOp(op: Op, state: StateView): string {
       } (${op.device.short}) keeping its entries up to #${op.upTo}`;
     case "device.retire":
       return `device retire ${t(deviceName(state, op.device))} (${op.device.short}): gone for good`;
+    case "folder.share":
+      return `folder share ${t(op.folder)} (${t(op.name)})`;
+    case "folder.join":
+      return `folder join ${t(op.folder)}`;
+    case "folder.leave":
+      return `folder leave ${t(op.folder)}`;
+    case "folder.progress":
+      return `folder progress ${t(op.folder)}: needs ${op.progress.needFiles} files`;
+    case "file.version":
+      return `file ${t(op.folder)}/${t(op.version.path)} ${op.version.kind}`;
   }
 }
 
@@ -106,6 +116,27 @@ export function opJson(op: Op): Record<string, unknown> {
     case "pref.set":
     case "pref.unset":
       return op.observed === undefined ? { ...op } : { ...op, observed: dots(op.observed) };
+    case "folder.progress":
+      return {
+        ...op,
+        progress: {
+          ...op.progress,
+          frontier: op.progress.frontier.map(([k, s]) => [k.id, s]),
+        },
+      };
+    case "file.version": {
+      const v = op.version;
+      return {
+        type: op.type,
+        folder: op.folder,
+        path: v.path,
+        kind: v.kind,
+        mtime: v.mtime,
+        by: v.modifiedBy,
+        ...(v.kind === "file" ? { size: v.size, exec: v.exec } : {}),
+        ...(v.kind === "symlink" ? { target: v.target } : {}),
+      };
+    }
     default:
       return { ...op };
   }

@@ -8,7 +8,9 @@
  * - `MYCEL_SESSION_BUDGET=BYTES`: entries one session sends at most (default
  *   64 MiB); the rest follows next round ("more next round");
  * - `MYCEL_SESSION_DEADLINE=SECONDS`: how long one session may last in all
- *   (default max(60 × --timeout, 600)); --timeout stays the read deadline.
+ *   (default max(60 × --timeout, 600)); --timeout stays the read deadline;
+ * - `MYCEL_FILE_BUDGET=BYTES`: file content one round fetches at most (the
+ *   rest follows next round, resumed where it stopped).
  */
 
 import { ExitCode, MycelError, usageError } from "../../errors.ts";
@@ -21,6 +23,8 @@ import { plural } from "../human.ts";
 import type { Text } from "../output.ts";
 import { REJOIN_HINT, removalInOutcomes, removalMessage } from "../removal.ts";
 import { homeRoot } from "../session.ts";
+import { humanBytes } from "../human.ts";
+import { massDeleteConfirm } from "./folder.ts";
 
 /** Parse a `--timeout SECONDS` value (default `fallback`). */
 export function parseSeconds(
@@ -57,6 +61,19 @@ export function sessionTuning(env: (name: string) => string | undefined): Sessio
     ...(budget === undefined ? {} : { budget }),
     ...(deadline === undefined ? {} : { sessionTimeoutMs: deadline * 1000 }),
   };
+}
+
+/** `MYCEL_FILE_BUDGET=BYTES`: file content fetched per round at most (tests, slow links). */
+function fileBudget(env: (name: string) => string | undefined): number | undefined {
+  const text = env("MYCEL_FILE_BUDGET");
+  if (text === undefined || text === "") return undefined;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw usageError("use MYCEL_FILE_BUDGET", "it must be a whole number of bytes", {
+      value: text,
+    });
+  }
+  return n;
 }
 
 /**
@@ -103,12 +120,32 @@ export function discoveryOn(env: (name: string) => string | undefined): boolean 
 
 async function syncNow(
   ctx: CommandContext,
-  o: { json: boolean; timeoutMs: number; all: boolean; quiet: boolean; push: boolean },
+  o: {
+    json: boolean;
+    timeoutMs: number;
+    all: boolean;
+    quiet: boolean;
+    push: boolean;
+    yes: boolean;
+  },
 ): Promise<number> {
   const { syncRound } = await import("../../sync/round.ts");
   const { meshRoutes } = await import("../routes.ts");
   const { addressesFrom } = await import("../../sync/self_record.ts");
   const routes = meshRoutes(ctx.now);
+  // Folders: local changes are scanned and published first, so they travel in this round.
+  const folderOptions = {
+    now: ctx.now,
+    env: ctx.env,
+    timeoutMs: o.timeoutMs,
+    routes,
+    tuning: sessionTuning(ctx.env),
+    progress: o.quiet || o.json ? undefined : ctx.out.progress,
+    confirmMassDelete: massDeleteConfirm(ctx, o.yes),
+    budget: fileBudget(ctx.env),
+  };
+  const folderRound = o.push ? undefined : await import("../../sync/folder_round.ts");
+  const scans = folderRound ? await folderRound.scanFolders(homeRoot(ctx), folderOptions) : [];
   // The round's view of local state says whether a mesh interface is recorded.
   let mesh: { interface: string } | undefined | "unknown" = "unknown";
   const outcomes = await syncRound(homeRoot(ctx), {
@@ -166,7 +203,41 @@ async function syncNow(
       hint: REJOIN_HINT,
     });
   }
-  return roundExitCode(outcomes.map((x) => x.status));
+  const code = roundExitCode(outcomes.map((x) => x.status));
+  if (folderRound === undefined) return code;
+  // Then files: every folder synced here is brought to the state this round delivered.
+  const applied = await folderRound.applyFolders(homeRoot(ctx), folderOptions);
+  let stopped = scans.some((s) => s.stopped !== undefined);
+  let partial = false;
+  for (const f of applied) {
+    if (f.stopped) stopped = true;
+    const a = f.apply;
+    if (a && a.needFiles > 0) partial = true;
+    if (o.quiet) continue;
+    if (f.stopped) {
+      ctx.out.error(`folder ${f.folder}: ${safeText(f.stopped)}`);
+      continue;
+    }
+    if (a === undefined || o.json) continue;
+    if (a.done > 0 || a.needFiles > 0 || a.problems.length > 0) {
+      ctx.out.line(
+        `folder ${f.folder}: ${plural(a.done, "change")} applied` +
+          (a.fetchedBytes > 0 ? `, ${humanBytes(a.fetchedBytes)} fetched` : "") +
+          (a.needFiles > 0
+            ? `; ${plural(a.needFiles, "file")} (${humanBytes(a.needBytes)}) still to come`
+            : ""),
+      );
+    }
+    for (const p of a.problems.slice(0, 20)) {
+      ctx.out.error(`  ${safeText(p.path)}: ${safeText(p.reason)}`);
+    }
+    for (const p of a.peers) {
+      if (p.dropped) ctx.out.error(`  ${safeText(p.name)}: ${safeText(p.dropped)}`);
+    }
+  }
+  if (stopped) return ExitCode.failure;
+  if (partial && code === ExitCode.ok) return ExitCode.unreachable;
+  return code;
 }
 
 /** The `sync` commands. */
@@ -218,7 +289,9 @@ export const syncCommands: CommandSpec[] = [
       "the peers that lack this device's changes plus a few others (--all: every peer).\n" +
       "Exit 0 when every peer synced; 3 when none was reachable, or only some synced; 1 when\n" +
       "none synced. Only one round runs per home at a time: while one runs, another exits 0\n" +
-      "at once with a note (so cron needs no flock).",
+      "at once with a note (so cron needs no flock). Synced folders: local changes are\n" +
+      "scanned and sent first, then files are fetched (progress on a terminal); a stopped\n" +
+      "folder (marker missing) makes the exit 1, files still to come make it 3.",
     args: [],
     flags: [
       JSON_FLAG,
@@ -233,6 +306,7 @@ export const syncCommands: CommandSpec[] = [
         help: "offer this device's new changes (used after a write; short timeouts)",
       },
       { name: "quiet", help: "print nothing (for background pushes)" },
+      { name: "yes", help: "let a folder scan's mass deletion go out without asking" },
     ],
     globals: ["home", "no-sync"],
     exits: [0, 1, 2, 3],
@@ -261,6 +335,7 @@ export const syncCommands: CommandSpec[] = [
         all: input.flags.all === true,
         quiet: input.flags.quiet === true,
         push,
+        yes: input.flags.yes === true,
       });
     },
   },

@@ -9,6 +9,7 @@ import { appCommands } from "./app.ts";
 import { completionCommand, manCommand } from "./completion.ts";
 import { configCommands } from "./config.ts";
 import { doctorCommand } from "./doctor.ts";
+import { folderCommands } from "./folder.ts";
 import { initCommand } from "./init.ts";
 import { keyCommands } from "./keys.ts";
 import { logCommand } from "./log.ts";
@@ -34,6 +35,7 @@ export const COMMANDS: CommandTable = {
     { name: "pattern", summary: "learned patterns (observed-remove set)" },
     { name: "sync", summary: "exchange changes with peers (encrypted, one round)" },
     { name: "discovery", summary: "answer members looking for this device on the local link" },
+    { name: "folder", summary: "synced folders: share, join, status, conflicts, kept versions" },
     {
       name: "service",
       summary: "run sync every 30 s (systemd timer and socket, launchd, or cron)",
@@ -61,6 +63,7 @@ export const COMMANDS: CommandTable = {
     ...meshWgCommands,
     ...syncCommands,
     ...syncHistoryCommands,
+    ...folderCommands,
     ...serviceCommands,
     completionCommand,
     manCommand,

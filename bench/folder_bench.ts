@@ -1,0 +1,652 @@
+/**
+ * @module folder_bench
+ * Synced folders, side by side in one run on 127.0.0.1: mycel (two real
+ * devices, `sync serve` behind counting proxies), Debian's `syncthing` (two
+ * instances, discovery, relays and NAT off, REST API) and `rsync -a` to a
+ * loopback `rsync --daemon`.
+ *
+ * 1. Chunking + hashing in-process (FastCDC + BLAKE3, 256 MiB in memory).
+ * 2. First sync of a 1 GiB mixed tree (one 512 MiB file, 5,000 files of
+ *    1–200 KiB, four of 8 MiB): from "the files are in A's folder" to "they
+ *    are all in B's" — mycel: `folder add` on A, then on B `sync now`,
+ *    `folder join`, `sync now`; Syncthing: both started with the folder
+ *    configured, until B reports the folder complete; rsync: one `rsync -a`.
+ *    Peak RSS of the fetching side (sampled every 50 ms from /proc).
+ * 3. 1 MiB overwritten in the middle of the 512 MiB file: time and bytes on
+ *    the wire both ways (mycel: the proxies; Syncthing: its connection
+ *    counters; rsync: --stats).
+ * 4. Re-scan with nothing changed, 20k and 100k small files: `mycel folder
+ *    scan` (whole process) next to Syncthing's `POST /rest/db/scan`.
+ *
+ *     deno run -A bench/folder_bench.ts            # RUNS=3 first syncs each
+ *     deno run -A bench/folder_bench.ts --quick    # smaller tree, 1 run, 20k only
+ *
+ * Needs `syncthing` and `rsync` (scripts/install_test_deps.sh).
+ */
+
+import { join } from "node:path";
+import { chunkBytes } from "../src/files/content_chunker.ts";
+import { DEFAULT_CHUNK_PARAMS } from "../src/files/chunk_params.ts";
+import { freePort } from "../tests/helpers/net.ts";
+import { childEnv, MAIN_TS } from "../tests/helpers/mycel.ts";
+
+const QUICK = Deno.args.includes("--quick");
+const RUNS = QUICK ? 1 : Number(Deno.env.get("RUNS") ?? 3);
+const MiB = 1 << 20;
+const BIG = (QUICK ? 128 : 512) * MiB;
+const SMALL_FILES = QUICK ? 1000 : 5000;
+const WORK = await Deno.makeTempDir({ prefix: "mycel-folder-bench-" });
+const children: Deno.ChildProcess[] = [];
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const secs = (ms: number) => (ms / 1000).toFixed(2);
+const mib = (b: number) => (b / MiB).toFixed(2);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function uptime(): string {
+  return new TextDecoder().decode(new Deno.Command("uptime").outputSync().stdout).trim();
+}
+
+/** Deterministic bytes (xorshift32 words). */
+function noise(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  const v = new Uint32Array(out.buffer, 0, n >> 2);
+  let x = seed | 1;
+  for (let i = 0; i < v.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    v[i] = x >>> 0;
+  }
+  return out;
+}
+
+async function run(cmd: string, args: string[], env?: Record<string, string>) {
+  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed: ${text}`);
+  return text;
+}
+
+/** Peak VmRSS of `pid` while `done` is pending (bytes). */
+async function samplePeak(pid: number, done: Promise<unknown>): Promise<number> {
+  let peak = 0, over = false;
+  done.finally(() => over = true);
+  while (!over) {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(await Deno.readTextFile(`/proc/${pid}/status`));
+      if (m) peak = Math.max(peak, Number(m[1]) * 1024);
+    } catch {
+      break;
+    }
+    await sleep(50);
+  }
+  return peak;
+}
+
+async function makeTree(root: string): Promise<number> {
+  await Deno.mkdir(root, { recursive: true });
+  let total = 0;
+  const big = await Deno.open(join(root, "disk.img"), { write: true, create: true });
+  for (let at = 0; at < BIG; at += 16 * MiB) await big.write(noise(16 * MiB, 1 + at / MiB));
+  big.close();
+  total += BIG;
+  for (let i = 0; i < 4; i++) {
+    await Deno.writeFile(join(root, `media-${i}.bin`), noise(8 * MiB, 1000 + i));
+    total += 8 * MiB;
+  }
+  for (let i = 0; i < SMALL_FILES; i++) {
+    const dir = join(root, `docs/d${i % 100}`);
+    if (i < 100) await Deno.mkdir(dir, { recursive: true });
+    const size = 1024 + ((i * 7919) % (199 * 1024));
+    Deno.writeFileSync(join(dir, `f${i}.dat`), noise(size, 5000 + i));
+    total += size;
+  }
+  return total;
+}
+
+async function copyTree(from: string, to: string) {
+  await run("cp", ["-a", from, to]);
+}
+
+/** A TCP proxy that counts bytes both ways. */
+class Proxy {
+  up = 0;
+  down = 0;
+  readonly port = freePort();
+  readonly #l: Deno.TcpListener;
+  constructor(target: number) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: this.port });
+    this.#l = listener;
+    (async () => {
+      for await (const c of listener) {
+        (async () => {
+          const s = await Deno.connect({ hostname: "127.0.0.1", port: target }).catch(() => null);
+          if (s === null) return c.close();
+          const pipe = async (a: Deno.Conn, b: Deno.Conn, add: (n: number) => void) => {
+            const buf = new Uint8Array(256 * 1024);
+            try {
+              for (let n = await a.read(buf); n !== null; n = await a.read(buf)) {
+                add(n);
+                for (let o = 0; o < n;) o += await b.write(buf.subarray(o, n));
+              }
+            } catch { /* reset */ }
+            await b.closeWrite().catch(() => {});
+          };
+          await Promise.all([pipe(c, s, (n) => this.up += n), pipe(s, c, (n) => this.down += n)]);
+          try {
+            c.close();
+            s.close();
+          } catch { /* closed */ }
+        })();
+      }
+    })().catch(() => {});
+  }
+  close() {
+    this.#l.close();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// mycel
+
+interface MycelDevice {
+  home: string;
+  folder: string;
+  proxy: Proxy;
+  realPort: number;
+  server?: Deno.ChildProcess;
+  id: string;
+}
+
+async function mycel(d: MycelDevice, args: string[]): Promise<string> {
+  return await run(Deno.execPath(), ["run", "-A", MAIN_TS, ...args], childEnv({ home: d.home }));
+}
+
+function mycelProc(d: MycelDevice, args: string[]): Deno.ChildProcess {
+  const p = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN_TS, ...args],
+    env: childEnv({ home: d.home }),
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  children.push(p);
+  return p;
+}
+
+async function mycelDevice(name: string, dir: string): Promise<MycelDevice> {
+  const realPort = freePort();
+  const proxy = new Proxy(realPort);
+  const d: MycelDevice = {
+    home: join(dir, `${name}-home`),
+    folder: join(dir, `${name}-folder`),
+    proxy,
+    realPort,
+    id: "",
+  };
+  await mycel(d, ["init", "--name", name, "--listen", `127.0.0.1:${proxy.port}`]);
+  d.id = JSON.parse(await mycel(d, ["status", "--json"])).device.id;
+  return d;
+}
+
+async function serve(d: MycelDevice) {
+  d.server = mycelProc(d, [
+    "sync",
+    "serve",
+    "--listen",
+    `127.0.0.1:${d.realPort}`,
+    "--timeout",
+    "60",
+  ]);
+  for (let i = 0; i < 200; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port: d.realPort })).close();
+      return;
+    } catch {
+      await sleep(50);
+    }
+  }
+}
+
+async function mycelPair(dir: string) {
+  const a = await mycelDevice("a", dir), b = await mycelDevice("b", dir);
+  const card = async (d: MycelDevice) => (await mycel(d, ["mesh", "card"])).trim();
+  await mycel(a, ["--no-sync", "mesh", "add-peer", await card(b)]);
+  await mycel(b, ["--no-sync", "mesh", "add-peer", await card(a)]);
+  await serve(a);
+  await serve(b);
+  return { a, b };
+}
+
+async function stopMycel(...ds: MycelDevice[]) {
+  for (const d of ds) {
+    try {
+      d.server?.kill("SIGTERM");
+      await d.server?.status;
+    } catch { /* gone */ }
+    d.proxy.close();
+  }
+}
+
+/** First sync with mycel: returns ms and B's peak RSS. */
+async function mycelFirst(tree: string, dir: string) {
+  const { a, b } = await mycelPair(dir);
+  await copyTree(tree, a.folder);
+  const t0 = performance.now();
+  const steps: number[] = [];
+  const lap = () => steps.push(performance.now() - t0 - steps.reduce((x, y) => x + y, 0));
+  await mycel(a, ["--no-sync", "folder", "add", a.folder, "--id", "bench"]);
+  lap();
+  await mycel(b, ["sync", "now", "--timeout", "60"]);
+  lap();
+  await mycel(b, ["--no-sync", "folder", "join", "bench", b.folder]);
+  lap();
+  const p = mycelProc(b, ["sync", "now", "--timeout", "60"]);
+  const status = p.status;
+  const peak = await samplePeak(p.pid, status);
+  const out = await p.output();
+  const ms = performance.now() - t0;
+  lap();
+  if (!(await status).success) {
+    throw new Error(new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr));
+  }
+  console.log(`    mycel steps (add, sync, join, sync): ${steps.map((x) => secs(x)).join(", ")} s`);
+  return { ms, peak, a, b };
+}
+
+// ---------------------------------------------------------------------------
+// Syncthing
+
+interface St {
+  home: string;
+  folder: string;
+  gui: number;
+  listen: number;
+  key: string;
+  id: string;
+  proc?: Deno.ChildProcess;
+}
+
+async function stInit(name: string, dir: string): Promise<St> {
+  const home = join(dir, `st-${name}`);
+  await run("syncthing", ["generate", `--home=${home}`, "--no-default-folder"]);
+  const id = (await run("syncthing", ["serve", `--home=${home}`, "--device-id"])).trim().split("\n")
+    .pop()!.trim();
+  return {
+    home,
+    folder: join(dir, `st-${name}-folder`),
+    gui: freePort(),
+    listen: freePort(),
+    key: crypto.randomUUID().replaceAll("-", ""),
+    id,
+  };
+}
+
+async function stConfig(me: St, other: St, folders: { id: string; path: string }[]) {
+  const devices = [me, other].map((d) =>
+    `<device id="${d.id}" name="${
+      d === me ? "self" : "peer"
+    }" compression="metadata" introducer="false">` +
+    `<address>tcp://127.0.0.1:${d.listen}</address></device>`
+  ).join("\n");
+  const folderXml = folders.map((f) =>
+    `<folder id="${f.id}" label="${f.id}" path="${f.path}" type="sendreceive" rescanIntervalS="3600" fsWatcherEnabled="false">` +
+    `<device id="${me.id}"></device><device id="${other.id}"></device>` +
+    `<minDiskFree unit="%">0</minDiskFree></folder>`
+  ).join("\n");
+  const xml = `<configuration version="36">
+${folderXml}
+${devices}
+<gui enabled="true" tls="false"><address>127.0.0.1:${me.gui}</address><apikey>${me.key}</apikey></gui>
+<options>
+<listenAddress>tcp://127.0.0.1:${me.listen}</listenAddress>
+<globalAnnounceEnabled>false</globalAnnounceEnabled><localAnnounceEnabled>false</localAnnounceEnabled>
+<relaysEnabled>false</relaysEnabled><natEnabled>false</natEnabled><urAccepted>-1</urAccepted>
+<crashReportingEnabled>false</crashReportingEnabled><startBrowser>false</startBrowser>
+<autoUpgradeIntervalH>0</autoUpgradeIntervalH><setLowPriority>false</setLowPriority>
+<minHomeDiskFree unit="%">0</minHomeDiskFree>
+</options>
+</configuration>`;
+  await Deno.writeTextFile(join(me.home, "config.xml"), xml);
+  for (const f of folders) await Deno.mkdir(join(f.path, ".stfolder"), { recursive: true });
+}
+
+function stStart(s: St) {
+  s.proc = new Deno.Command("syncthing", {
+    args: [
+      "serve",
+      `--home=${s.home}`,
+      "--no-browser",
+      "--no-restart",
+      `--logfile=${s.home}/log.txt`,
+    ],
+    env: { STNODEFAULTFOLDER: "1", STNOUPGRADE: "1", HOME: s.home },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  children.push(s.proc);
+}
+
+async function stApi<T>(s: St, path: string, method = "GET"): Promise<T> {
+  for (let i = 0;; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${s.gui}${path}`, {
+        method,
+        headers: { "X-API-Key": s.key },
+      });
+      if (!r.ok) throw new Error(`${r.status} ${await r.text()}`);
+      const text = await r.text();
+      return (text ? JSON.parse(text) : {}) as T;
+    } catch (e) {
+      if (i > 600) throw e;
+      await sleep(100);
+    }
+  }
+}
+
+interface DbStatus {
+  globalFiles: number;
+  globalBytes: number;
+  needFiles: number;
+  needBytes: number;
+  inSyncFiles: number;
+  state: string;
+}
+
+async function stWaitComplete(b: St, folder: string, files: number, bytes: number) {
+  for (;;) {
+    const s = await stApi<DbStatus>(b, `/rest/db/status?folder=${folder}`);
+    if (
+      s.globalFiles >= files && s.globalBytes >= bytes && s.needFiles === 0 && s.state === "idle"
+    ) return;
+    await sleep(100);
+  }
+}
+
+async function stStop(...ss: St[]) {
+  for (const s of ss) {
+    try {
+      s.proc?.kill("SIGTERM");
+      await s.proc?.status;
+    } catch { /* gone */ }
+  }
+}
+
+/** Peak RSS (VmHWM) of Syncthing: the process `serve` started and its children (the monitor runs the real one). */
+async function stPeak(s: St): Promise<number> {
+  const peakOf = async (pid: number): Promise<number> => {
+    let peak = 0;
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(await Deno.readTextFile(`/proc/${pid}/status`));
+      if (m) peak = Number(m[1]) * 1024;
+      const kids = (await Deno.readTextFile(`/proc/${pid}/task/${pid}/children`)).trim();
+      for (const k of kids ? kids.split(/\s+/) : []) peak = Math.max(peak, await peakOf(Number(k)));
+    } catch { /* gone */ }
+    return peak;
+  };
+  return await peakOf(s.proc!.pid);
+}
+
+async function stFirst(tree: string, dir: string, files: number, bytes: number) {
+  const a = await stInit("a", dir), b = await stInit("b", dir);
+  await copyTree(tree, a.folder);
+  await Deno.mkdir(b.folder, { recursive: true });
+  await stConfig(a, b, [{ id: "bench", path: a.folder }]);
+  await stConfig(b, a, [{ id: "bench", path: b.folder }]);
+  const t0 = performance.now();
+  stStart(a);
+  stStart(b);
+  await stWaitComplete(b, "bench", files, bytes);
+  const ms = performance.now() - t0;
+  return { ms, peak: await stPeak(b), peakA: await stPeak(a), a, b };
+}
+
+async function stBytes(s: St): Promise<number> {
+  const c = await stApi<{ total: { inBytesTotal: number; outBytesTotal: number } }>(
+    s,
+    "/rest/system/connections",
+  );
+  return c.total.inBytesTotal + c.total.outBytesTotal;
+}
+
+// ---------------------------------------------------------------------------
+// rsync
+
+async function rsyncDaemon(dir: string, dest: string) {
+  const port = freePort();
+  await Deno.mkdir(dest, { recursive: true });
+  const conf = join(dir, "rsyncd.conf");
+  await Deno.writeTextFile(
+    conf,
+    `use chroot = no\nuid = root\ngid = root\n[m]\npath = ${dest}\nread only = false\n`,
+  );
+  const p = new Deno.Command("rsync", {
+    args: ["--daemon", "--no-detach", `--config=${conf}`, `--port=${port}`, "--address=127.0.0.1"],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  children.push(p);
+  for (let i = 0; i < 100; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      break;
+    } catch {
+      await sleep(50);
+    }
+  }
+  return { port, proc: p };
+}
+
+async function rsyncOnce(src: string, port: number) {
+  const t0 = performance.now();
+  const out = await run("rsync", ["-a", "--stats", `${src}/`, `rsync://127.0.0.1:${port}/m/`]);
+  const ms = performance.now() - t0;
+  const sent = Number(/Total bytes sent: ([\d,]+)/.exec(out)![1].replaceAll(",", ""));
+  const received = Number(/Total bytes received: ([\d,]+)/.exec(out)![1].replaceAll(",", ""));
+  return { ms, bytes: sent + received };
+}
+
+// ---------------------------------------------------------------------------
+
+async function changeMiddle(path: string) {
+  const f = await Deno.open(path, { write: true });
+  await f.seek(BIG / 2, Deno.SeekMode.Start);
+  await f.write(noise(MiB, 4242));
+  f.close();
+}
+
+async function main() {
+  const report: string[] = [];
+  const say = (line: string) => {
+    console.log(line);
+    report.push(line);
+  };
+  say(`# folder_bench ${new Date().toISOString()}  (${QUICK ? "quick" : `RUNS=${RUNS}`})`);
+  say(`load before: ${uptime()}`);
+  say(
+    `deno ${Deno.version.deno}; ${await run("syncthing", ["--version"]).catch(() => "syncthing ?")}`
+      .trim(),
+  );
+  say(`${(await run("rsync", ["--version"])).split("\n")[0]}`);
+
+  // 1. chunking + hashing
+  const data = noise(256 * MiB, 99);
+  const rates: number[] = [];
+  await chunkBytes(data.subarray(0, 16 * MiB), DEFAULT_CHUNK_PARAMS, 7n);
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await chunkBytes(data, DEFAULT_CHUNK_PARAMS, 7n);
+    rates.push((256 * MiB) / ((performance.now() - t0) / 1000) / 1e6);
+  }
+  say(
+    `chunking + BLAKE3 in-process (256 MiB, 5 runs): median ${
+      median(rates).toFixed(0)
+    } MB/s (best ${Math.max(...rates).toFixed(0)})`,
+  );
+
+  // 2. first sync of the mixed tree
+  const tree = join(WORK, "tree");
+  const bytes = await makeTree(tree);
+  const files = 1 + 4 + SMALL_FILES;
+  say(`tree: ${files} files, ${mib(bytes)} MiB`);
+  const m: number[] = [], s: number[] = [], r: number[] = [];
+  const mPeak: number[] = [], sPeak: number[] = [];
+  let keepM: Awaited<ReturnType<typeof mycelFirst>> | undefined;
+  let keepS: Awaited<ReturnType<typeof stFirst>> | undefined;
+  let keepR: { port: number; src: string; proc: Deno.ChildProcess } | undefined;
+  for (let i = 0; i < RUNS; i++) {
+    const last = i === RUNS - 1;
+    const dm = join(WORK, `m${i}`), ds = join(WORK, `s${i}`), dr = join(WORK, `r${i}`);
+    await Deno.mkdir(dm);
+    await Deno.mkdir(ds);
+    await Deno.mkdir(dr);
+    const mm = await mycelFirst(tree, dm);
+    m.push(mm.ms);
+    mPeak.push(mm.peak);
+    if (last) keepM = mm;
+    else await stopMycel(mm.a, mm.b);
+    const ss = await stFirst(tree, ds, files, bytes);
+    s.push(ss.ms);
+    sPeak.push(ss.peak);
+    if (last) keepS = ss;
+    else await stStop(ss.a, ss.b);
+    const src = join(dr, "src");
+    await copyTree(tree, src);
+    const d = await rsyncDaemon(dr, join(dr, "dest"));
+    r.push((await rsyncOnce(src, d.port)).ms);
+    if (last) keepR = { port: d.port, src, proc: d.proc };
+    else {
+      d.proc.kill("SIGTERM");
+      await d.proc.status;
+    }
+    say(
+      `  run ${i + 1}: mycel ${secs(mm.ms)} s, syncthing ${secs(ss.ms)} s, rsync ${
+        secs(r[i])
+      } s; load ${uptime().replace(/.*load average: /, "")}`,
+    );
+  }
+  say(
+    `first sync (median of ${RUNS}): mycel ${secs(median(m))} s, syncthing ${
+      secs(median(s))
+    } s, rsync ${secs(median(r))} s`,
+  );
+  say(
+    `  ratio mycel/syncthing ${(median(m) / median(s)).toFixed(2)} (target ≤ 1.0), mycel/rsync ${
+      (median(m) / median(r)).toFixed(2)
+    } (target ≤ 1.25)`,
+  );
+  say(
+    `  peak RSS of the fetching side: mycel ${
+      mib(median(mPeak))
+    } MiB (target ≤ 190.7 MiB = 200 MB), syncthing ${mib(median(sPeak))} MiB`,
+  );
+
+  // 3. 1 MiB changed in the middle of the big file
+  {
+    const { a, b } = keepM!;
+    for (const d of [a, b]) d.proxy.up = d.proxy.down = 0;
+    await changeMiddle(join(a.folder, "disk.img"));
+    const t0 = performance.now();
+    await mycel(a, ["sync", "now", "--timeout", "60"]);
+    await mycel(b, ["sync", "now", "--timeout", "60"]);
+    const ms = performance.now() - t0;
+    const wire = a.proxy.up + a.proxy.down + b.proxy.up + b.proxy.down;
+    const st = keepS!;
+    const before = await stBytes(st.a);
+    await changeMiddle(join(st.a.folder, "disk.img"));
+    const s0 = performance.now();
+    await stApi(st.a, "/rest/db/scan?folder=bench", "POST");
+    for (;;) {
+      const x = await stApi<DbStatus & { inSyncBytes: number }>(
+        st.b,
+        "/rest/db/status?folder=bench",
+      );
+      const fileB = await Deno.readFile(join(st.b.folder, "disk.img")).catch(() => undefined);
+      if (x.needFiles === 0 && x.state === "idle" && fileB !== undefined) {
+        const fileA = await Deno.readFile(join(st.a.folder, "disk.img"));
+        if (fileA.subarray(BIG / 2, BIG / 2 + 16).every((v, i) => v === fileB[BIG / 2 + i])) break;
+      }
+      await sleep(100);
+    }
+    const sms = performance.now() - s0;
+    const sWire = (await stBytes(st.a)) - before;
+    await changeMiddle(join(keepR!.src, "disk.img"));
+    const rr = await rsyncOnce(keepR!.src, keepR!.port);
+    say(`1 MiB changed in the middle of the ${BIG / MiB} MiB file:`);
+    say(
+      `  mycel ${secs(ms)} s, ${mib(wire)} MiB on the wire (target ≤ 3 MiB); syncthing ${
+        secs(sms)
+      } s, ${mib(sWire)} MiB; rsync ${secs(rr.ms)} s, ${mib(rr.bytes)} MiB`,
+    );
+    await stopMycel(a, b);
+    await stStop(st.a, st.b);
+    keepR!.proc.kill("SIGTERM");
+    await keepR!.proc.status;
+  }
+
+  // 4. re-scan with nothing changed
+  for (const n of QUICK ? [20_000] : [20_000, 100_000]) {
+    const dir = join(WORK, `scan${n}`);
+    await Deno.mkdir(dir);
+    const src = join(dir, "tree");
+    for (let i = 0; i < n; i++) {
+      const d = join(src, `d${i % 500}`);
+      if (i < 500) await Deno.mkdir(d, { recursive: true });
+      Deno.writeFileSync(join(d, `f${i}.txt`), noise(1024 + (i % 3072), i));
+    }
+    const { a, b } = await mycelPair(dir);
+    await Deno.rename(src, a.folder);
+    await mycel(a, ["--no-sync", "folder", "add", a.folder, "--id", "scan"]);
+    const mt: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await mycel(a, ["folder", "scan", "scan"]);
+      mt.push(performance.now() - t0);
+    }
+    await stopMycel(a, b);
+    const sa = await stInit("a", dir), sb = await stInit("b", dir);
+    await stConfig(sa, sb, [{ id: "scan", path: a.folder }]);
+    await Deno.mkdir(sb.folder, { recursive: true });
+    await stConfig(sb, sa, [{ id: "scan", path: sb.folder }]);
+    stStart(sa);
+    for (;;) {
+      const x = await stApi<DbStatus & { localFiles: number }>(sa, "/rest/db/status?folder=scan");
+      if (x.localFiles >= n && x.state === "idle") break;
+      await sleep(200);
+    }
+    const stt: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await stApi(sa, "/rest/db/scan?folder=scan", "POST");
+      for (;;) {
+        const x = await stApi<DbStatus>(sa, "/rest/db/status?folder=scan");
+        if (x.state === "idle") break;
+        await sleep(20);
+      }
+      stt.push(performance.now() - t0);
+    }
+    await stStop(sa, sb);
+    say(
+      `re-scan, nothing changed, ${n} files (median of 5): mycel folder scan ${
+        secs(median(mt))
+      } s (whole process), syncthing ${secs(median(stt))} s; ratio ${
+        (median(mt) / median(stt)).toFixed(2)
+      }`,
+    );
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+  say(`load after: ${uptime()}`);
+  await Deno.writeTextFile(join(Deno.cwd(), "bench-folder-results.txt"), report.join("\n") + "\n");
+}
+
+try {
+  await main();
+} finally {
+  for (const c of children) {
+    try {
+      c.kill("SIGKILL");
+    } catch { /* exited */ }
+  }
+  await Deno.remove(WORK, { recursive: true }).catch(() => {});
+}

@@ -1,0 +1,379 @@
+/**
+ * @module folder
+ * `mycel folder add|join|list|remove|scan`: share a folder with the mesh,
+ * join one another device shared, list them, stop syncing one here (its
+ * files stay), scan one now. Which folders a device syncs and where is
+ * local; shares and joins are signed entries, so every device knows which
+ * devices a folder goes to (docs/folders.md).
+ */
+
+import { basename, resolve } from "node:path";
+import { ExitCode, MycelError, usageError } from "../../errors.ts";
+import { MARKER_NAME } from "../../files/folder_layout.ts";
+import { folderIdProblem } from "../../log/file_ops.ts";
+import { checkName } from "../../log/ops.ts";
+import type { ScanReport } from "../../sync/folder_scan.ts";
+import { safeText } from "../../text_safety.ts";
+import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
+import { plural } from "../human.ts";
+import { commitOps, openWrite, withRead, withWrite } from "../session.ts";
+import { folderConflictsCommand, folderStatusCommand } from "./folder_status.ts";
+import { folderRestoreCommand, folderVersionsCommand } from "./folder_versions.ts";
+
+/** `--keep-days N`: how long replaced and deleted files are kept here (this device only). */
+const KEEP_DAYS = {
+  name: "keep-days",
+  value: "DAYS",
+  help: "keep replaced and deleted files this many days in .mycel/versions (default 30)",
+};
+
+function keepInfo(flags: Record<string, string | boolean | undefined>): { keepDays?: number } {
+  const text = flags["keep-days"];
+  if (text === undefined || typeof text === "boolean") return {};
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 36500) {
+    throw usageError("use --keep-days", "it must be a whole number of days, 0–36500", {
+      value: text,
+    });
+  }
+  return { keepDays: n };
+}
+
+/** A new folder id: two groups of five letters and digits (`abcde-fgh23`). */
+export function newFolderId(): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+  const b = crypto.getRandomValues(new Uint8Array(10));
+  const s = [...b].map((x) => alphabet[x & 31]).join("");
+  return `${s.slice(0, 5)}-${s.slice(5)}`;
+}
+
+function checkFolderId(id: string): string {
+  const problem = folderIdProblem(id);
+  if (problem !== undefined) throw usageError("use folder id", problem, { value: id });
+  return id;
+}
+
+/** The folder at `path`: made if missing (join), must be a real folder; its marker is written. */
+async function prepareRoot(path: string, create: boolean, id: string): Promise<string> {
+  const abs = resolve(path);
+  let info: Deno.FileInfo | undefined;
+  try {
+    info = await Deno.lstat(abs);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  if (info === undefined) {
+    if (!create) {
+      throw new MycelError("bad_folder", "share folder", "it does not exist", {
+        value: abs,
+        exit: ExitCode.usage,
+      });
+    }
+    await Deno.mkdir(abs, { recursive: true });
+  } else if (!info.isDirectory) {
+    throw new MycelError("bad_folder", "use folder", "it is not a folder (or it is a symlink)", {
+      value: abs,
+      exit: ExitCode.usage,
+    });
+  }
+  const real = await Deno.realPath(abs);
+  try {
+    await Deno.lstat(`${real}/${MARKER_NAME}`);
+  } catch {
+    await Deno.writeTextFile(`${real}/${MARKER_NAME}`, `mycel folder ${id}\n`, { mode: 0o644 });
+  }
+  return real;
+}
+
+function scanLine(ctx: CommandContext, r: ScanReport): void {
+  if (r.stopped) {
+    ctx.out.error(`${r.folder}: ${safeText(r.stopped)}`);
+    return;
+  }
+  ctx.out.line(
+    `${r.folder}: ${plural(r.present, "file")}; published ${plural(r.published, "change")}` +
+      (r.held
+        ? `; ${plural(r.held, "deletion")} held (more than half the folder): confirm with --yes`
+        : ""),
+  );
+  for (const s of r.skipped.slice(0, 20)) {
+    ctx.out.error(`  not synced: ${safeText(s.path)}: ${safeText(s.reason)}`);
+  }
+  if (r.skipped.length > 20) ctx.out.error(`  … and ${r.skipped.length - 20} more not synced`);
+  for (const u of r.unportable.slice(0, 20)) {
+    ctx.out.error(
+      `  synced, but its name may not work elsewhere: ${safeText(u.path)}: ${safeText(u.reason)}`,
+    );
+  }
+  for (const group of r.caseCollisions) {
+    ctx.out.error(
+      `  names differing only in case (a problem on macOS and Windows): ${
+        group.map((p) => safeText(p)).join(", ")
+      }`,
+    );
+  }
+}
+
+/** Ask on a terminal (or take --yes) before a mass deletion. */
+export function massDeleteConfirm(ctx: CommandContext, yes: boolean) {
+  return async (folder: string, n: number, of: number): Promise<boolean> => {
+    if (yes) return true;
+    if (!ctx.stdinIsTerminal) {
+      ctx.out.error(
+        `${folder}: ${n} of ${of} files are gone on disk: the deletions are held. ` +
+          "If they are meant, run `mycel folder scan " + folder + " --yes`.",
+      );
+      return false;
+    }
+    const a = await ctx.ask(
+      `${folder}: ${n} of ${of} files are gone here. Delete them on every device? [y/N] `,
+    );
+    return a !== null && /^y(es)?$/i.test(a.trim());
+  };
+}
+
+async function scanNow(ctx: CommandContext, only: string | undefined, yes: boolean) {
+  const { scanFolders } = await import("../../sync/folder_round.ts");
+  const { homeRoot } = await import("../session.ts");
+  return await scanFolders(homeRoot(ctx), {
+    now: ctx.now,
+    env: ctx.env,
+    timeoutMs: 10_000,
+    only,
+    confirmMassDelete: massDeleteConfirm(ctx, yes),
+    progress: ctx.out.progress,
+  });
+}
+
+const ADD: CommandSpec = {
+  path: ["folder", "add"],
+  summary: "share a folder with the mesh (devices that join it get its files)",
+  description: "Writes the marker `.mycel-folder` into the folder (without it the folder is\n" +
+    "stopped: an unmounted disk never reads as 'everything deleted'), shares it, scans it.\n" +
+    "Other devices see it in `mycel folder list` and join with `mycel folder join ID PATH`.",
+  args: [{ name: "PATH", help: "the folder", complete: "dir" }],
+  flags: [
+    { name: "id", value: "ID", help: "folder id (default: a random one)" },
+    { name: "name", value: "NAME", help: "a name to show (default: the folder's name)" },
+    KEEP_DAYS,
+    JSON_FLAG,
+  ],
+  examples: ["mycel folder add ~/Documents", "mycel folder add ~/Music --id music"],
+  ...WRITES,
+  async run(ctx, input) {
+    const id = checkFolderId((input.flags.id as string | undefined) ?? newFolderId());
+    const path = input.args.PATH as string;
+    const name = checkName(
+      "folder name",
+      (input.flags.name as string | undefined) ?? (basename(resolve(path)) || id),
+    );
+    await withWrite(ctx, async (w, home) => {
+      if (w.view.folders().share(id) !== undefined) {
+        throw new MycelError(
+          "already_shared",
+          "share folder",
+          "a folder with this id is already shared",
+          {
+            value: id,
+            hint: `Join it with \`mycel folder join ${id} PATH\`, or pick another --id.`,
+            exit: ExitCode.usage,
+          },
+        );
+      }
+      const root = await prepareRoot(path, false, id);
+      const clash = w.folderLocal.folders().find((f) => f.root === root);
+      if (clash) {
+        throw new MycelError(
+          "already_shared",
+          "share folder",
+          "this folder is already synced here",
+          {
+            value: `${root} (${clash.folder})`,
+            exit: ExitCode.usage,
+          },
+        );
+      }
+      await commitOps(w, [{ type: "folder.share", folder: id, name }, {
+        type: "folder.join",
+        folder: id,
+      }]);
+      w.folderLocal.putFolder({ folder: id, root, added: home.now(), info: keepInfo(input.flags) });
+    });
+    const [report] = await scanNow(ctx, id, false);
+    if (input.flags.json) ctx.out.json({ id, name, path: await readPath(ctx, id), scan: report });
+    else {
+      ctx.out.line(`Shared folder ${id} (${safeText(name)}).`);
+      if (report) scanLine(ctx, report);
+      ctx.out.line(`On another device: mycel folder join ${id} PATH`);
+    }
+    return ExitCode.ok;
+  },
+};
+
+async function readPath(ctx: CommandContext, id: string): Promise<string | null> {
+  return await withRead(ctx, (home) => home.folderLocal.folder(id)?.root ?? null);
+}
+
+const JOIN: CommandSpec = {
+  path: ["folder", "join"],
+  summary: "sync a folder another device shared, into PATH",
+  description: "PATH is made if missing. Files already in it are kept and synced (a file\n" +
+    "that differs from the folder's is a conflict: both are kept).",
+  args: [
+    { name: "ID", help: "folder id (see `mycel folder list`)" },
+    { name: "PATH", help: "where it goes on this device", complete: "dir" },
+  ],
+  flags: [KEEP_DAYS, JSON_FLAG],
+  examples: ["mycel folder join abcde-fgh23 ~/Documents"],
+  ...WRITES,
+  async run(ctx, input) {
+    const id = checkFolderId(input.args.ID as string);
+    await withWrite(ctx, async (w, home) => {
+      if (w.view.folders().share(id) === undefined) {
+        throw new MycelError(
+          "unknown_folder",
+          "join folder",
+          "no folder with this id is shared in the mesh",
+          {
+            value: id,
+            hint: "Run `mycel sync now` to hear of new folders, then `mycel folder list`.",
+            exit: ExitCode.usage,
+          },
+        );
+      }
+      if (w.folderLocal.folder(id) !== undefined) {
+        throw new MycelError("already_joined", "join folder", "this device already syncs it", {
+          value: `${id} at ${w.folderLocal.folder(id)!.root}`,
+          exit: ExitCode.usage,
+        });
+      }
+      const root = await prepareRoot(input.args.PATH as string, true, id);
+      if (w.folderLocal.folders().some((f) => f.root === root)) {
+        throw new MycelError("already_shared", "join folder", "another folder is synced there", {
+          value: root,
+          exit: ExitCode.usage,
+        });
+      }
+      await commitOps(w, [{ type: "folder.join", folder: id }]);
+      w.folderLocal.putFolder({ folder: id, root, added: home.now(), info: keepInfo(input.flags) });
+    });
+    const [report] = await scanNow(ctx, id, false);
+    if (input.flags.json) ctx.out.json({ id, path: await readPath(ctx, id), scan: report });
+    else {
+      ctx.out.line(`Joined folder ${id}; its files arrive with the next \`mycel sync now\`.`);
+      if (report) scanLine(ctx, report);
+    }
+    return ExitCode.ok;
+  },
+};
+
+const LIST: CommandSpec = {
+  path: ["folder", "list"],
+  summary: "list shared folders: those synced here, and offers not joined yet",
+  args: [],
+  flags: [JSON_FLAG],
+  ...LOCAL,
+  async run(ctx, input) {
+    const list = await withRead(ctx, (home) => {
+      const rows = home.view.folders();
+      const joinedBy = new Map<string, string[]>();
+      for (const [f, hex, row] of rows.deviceRows()) {
+        if (!row.joined) continue;
+        const m = [...home.view.members()].find((x) => x.record.key.hex === hex);
+        joinedBy.set(f, [...(joinedBy.get(f) ?? []), m?.record.name ?? hex.slice(0, 7)]);
+      }
+      return [...rows.shares()].map(([id, s]) => ({
+        id,
+        name: s.name,
+        path: home.folderLocal.folder(id)?.root ?? null,
+        devices: joinedBy.get(id) ?? [],
+      }));
+    });
+    if (input.flags.json) {
+      ctx.out.json({
+        folders: list.filter((f) => f.path !== null),
+        offers: list.filter((f) => f.path === null),
+      });
+      return ExitCode.ok;
+    }
+    if (list.length === 0) {
+      ctx.out.error("No shared folders yet: share one with `mycel folder add PATH`.");
+    }
+    for (const f of list.filter((x) => x.path !== null)) {
+      ctx.out.line(
+        `${f.id}  ${safeText(f.name)}  ${safeText(f.path!)}  (${
+          f.devices.map((d) => safeText(d)).join(", ")
+        })`,
+      );
+    }
+    for (const f of list.filter((x) => x.path === null)) {
+      ctx.out.line(
+        `${f.id}  ${safeText(f.name)}  not joined here (on ${
+          f.devices.map((d) => safeText(d)).join(", ") || "no device"
+        }):` +
+          ` mycel folder join ${f.id} PATH`,
+      );
+    }
+    return ExitCode.ok;
+  },
+};
+
+const REMOVE: CommandSpec = {
+  path: ["folder", "remove"],
+  summary: "stop syncing a folder on this device (deletes nothing)",
+  args: [{ name: "ID", help: "folder id" }],
+  flags: [JSON_FLAG],
+  ...WRITES,
+  async run(ctx, input) {
+    const id = checkFolderId(input.args.ID as string);
+    const root = await withWrite(ctx, async (w) => {
+      const local = w.folderLocal.folder(id);
+      if (local === undefined) {
+        throw new MycelError("unknown_folder", "remove folder", "this device does not sync it", {
+          value: id,
+          exit: ExitCode.usage,
+        });
+      }
+      await commitOps(w, [{ type: "folder.leave", folder: id }]);
+      w.folderLocal.dropFolder(id);
+      return local.root;
+    });
+    if (input.flags.json) ctx.out.json({ id, path: root });
+    else ctx.out.line(`Stopped syncing ${id} here; its files stay in ${safeText(root)}.`);
+    return ExitCode.ok;
+  },
+};
+
+const SCAN: CommandSpec = {
+  path: ["folder", "scan"],
+  summary: "scan folders now and publish their changes (sync now does this too)",
+  description: "A scan that would delete more than half of a folder's files asks first on a\n" +
+    "terminal; elsewhere the deletions are held until a scan with --yes.",
+  args: [{ name: "ID", help: "only this folder", optional: true }],
+  flags: [{ name: "yes", help: "let a mass deletion go out without asking" }, JSON_FLAG],
+  ...LOCAL,
+  async run(ctx, input) {
+    const id = input.args.ID === undefined ? undefined : checkFolderId(input.args.ID as string);
+    const home = await openWrite(ctx);
+    home.close();
+    const reports = await scanNow(ctx, id, input.flags.yes === true);
+    if (input.flags.json) ctx.out.json(reports);
+    else for (const r of reports) scanLine(ctx, r);
+    return reports.some((r) => r.stopped) ? ExitCode.failure : ExitCode.ok;
+  },
+};
+
+/** Every `folder` command. */
+export const folderCommands: CommandSpec[] = [
+  ADD,
+  JOIN,
+  LIST,
+  folderStatusCommand,
+  REMOVE,
+  folderConflictsCommand,
+  folderVersionsCommand,
+  folderRestoreCommand,
+  SCAN,
+];
+
+export { scanLine };

@@ -1,0 +1,122 @@
+/**
+ * @module folder_status
+ * `mycel folder status [ID]` (files, bytes, and per device: in sync, behind
+ * by N files and B bytes, conflicts, stopped and why) and
+ * `mycel folder conflicts [ID]` (paths in conflict and the conflict copies).
+ */
+
+import { ExitCode, MycelError } from "../../errors.ts";
+import { safeText } from "../../text_safety.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
+import { humanBytes, plural } from "../human.ts";
+import { withRead } from "../session.ts";
+
+function idsOf(home: { folderLocal: { folders(): { folder: string }[] } }, id: string | undefined) {
+  const ids = id !== undefined ? [id] : home.folderLocal.folders().map((f) => f.folder);
+  return ids;
+}
+
+function unknown(id: string): MycelError {
+  return new MycelError("unknown_folder", "show folder", "no folder with this id is shared", {
+    value: id,
+    hint: "See `mycel folder list`.",
+    exit: ExitCode.usage,
+  });
+}
+
+/** `folder status`. */
+export const folderStatusCommand: CommandSpec = {
+  path: ["folder", "status"],
+  summary: "files, bytes, and each device's standing: in sync, behind, conflicts, stopped",
+  description: "Another device's standing comes from its last report (sent after each of its\n" +
+    "rounds) measured against what this device knows: it may be a round old.",
+  args: [{
+    name: "ID",
+    help: "only this folder (default: every folder synced here)",
+    optional: true,
+  }],
+  flags: [JSON_FLAG],
+  ...LOCAL,
+  async run(ctx, input) {
+    const id = input.args.ID as string | undefined;
+    const { folderStatus } = await import("../folder_view.ts");
+    const list = await withRead(ctx, (home) =>
+      idsOf(home, id).map((f) => {
+        if (home.view.folders().share(f) === undefined) throw unknown(f);
+        return folderStatus(home, f);
+      }));
+    if (input.flags.json) {
+      ctx.out.json(list);
+      return ExitCode.ok;
+    }
+    if (list.length === 0) ctx.out.error("This device syncs no folder: see `mycel folder list`.");
+    for (const s of list) {
+      ctx.out.line(
+        `${s.id} (${safeText(s.name)})${
+          s.path ? ` at ${safeText(s.path)}` : " (not joined here)"
+        }: ` +
+          `${plural(s.files, "file")}, ${humanBytes(s.bytes)}`,
+      );
+      for (const d of s.devices) {
+        const who = `${safeText(d.name)} (${d.self ? "this device" : d.id.slice(0, 7)})`;
+        const how = d.state === "stopped"
+          ? [{ text: "stopped", tone: "red" as const }, ` (${safeText(d.stopped ?? "")})`]
+          : d.state === "unknown"
+          ? [{ text: "no report yet", tone: "yellow" as const }]
+          : d.state === "behind"
+          ? [{
+            text: `behind by ${plural(d.behindFiles, "file")} and ${humanBytes(d.behindBytes)}`,
+            tone: "yellow" as const,
+          }]
+          : [{ text: "in sync", tone: "green" as const }];
+        const conf = d.conflicts > 0 ? `, ${plural(d.conflicts, "conflict")}` : "";
+        ctx.out.line([`  ${who}: `, ...how, conf]);
+      }
+      if (s.conflicts > 0) {
+        ctx.out.line(
+          `  ${plural(s.conflicts, "conflict")}: see \`mycel folder conflicts ${s.id}\``,
+        );
+      }
+      if (s.heldDeletes > 0) {
+        ctx.out.line(
+          `  ${
+            plural(s.heldDeletes, "deletion")
+          } held here: confirm with \`mycel folder scan ${s.id} --yes\``,
+        );
+      }
+    }
+    return ExitCode.ok;
+  },
+};
+
+/** `folder conflicts`. */
+export const folderConflictsCommand: CommandSpec = {
+  path: ["folder", "conflicts"],
+  summary: "paths in conflict and the conflict copies (NAME.sync-conflict-…)",
+  args: [{ name: "ID", help: "only this folder", optional: true }],
+  flags: [JSON_FLAG],
+  ...LOCAL,
+  async run(ctx, input) {
+    const id = input.args.ID as string | undefined;
+    const { folderConflicts } = await import("../folder_view.ts");
+    const list = await withRead(ctx, (home) =>
+      idsOf(home, id).map((f) => {
+        if (home.view.folders().share(f) === undefined) throw unknown(f);
+        return { id: f, ...folderConflicts(home, f) };
+      }));
+    if (input.flags.json) {
+      ctx.out.json(list);
+      return ExitCode.ok;
+    }
+    let any = false;
+    for (const f of list) {
+      for (const p of f.unresolved) {
+        ctx.out.line(`${f.id}: ${safeText(p)}: versions in conflict (resolving)`);
+      }
+      for (const p of f.copies) ctx.out.line(`${f.id}: ${safeText(p)}: conflict copy`);
+      any ||= f.unresolved.length + f.copies.length > 0;
+    }
+    if (!any) ctx.out.error("No conflicts.");
+    return ExitCode.ok;
+  },
+};

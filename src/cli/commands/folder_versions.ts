@@ -1,0 +1,134 @@
+/**
+ * @module folder_versions
+ * `mycel folder versions PATH` lists the kept versions of a file (replaced
+ * or deleted files are kept under `.mycel/versions/` for 30 days), newest
+ * first, numbered from 1; `mycel folder restore PATH [--version N]` puts
+ * one back (the current file is kept in turn) and publishes it as a change.
+ */
+
+import { join, relative, resolve } from "node:path";
+import { ExitCode, MycelError } from "../../errors.ts";
+import { baseName, checkRelativePath, parentOf } from "../../files/paths.ts";
+import { safeText } from "../../text_safety.ts";
+import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
+import { humanBytes } from "../human.ts";
+import { withRead } from "../session.ts";
+
+/** The synced folder holding `path` and the path inside it. */
+async function locate(
+  ctx: CommandContext,
+  path: string,
+): Promise<{ folder: string; root: string; rel: string }> {
+  const abs = resolve(path);
+  const parent = await Deno.realPath(resolve(abs, "..")).catch(() => resolve(abs, ".."));
+  const full = join(parent, baseName(abs));
+  const hit = await withRead(
+    ctx,
+    (home) => home.folderLocal.folders().find((f) => full.startsWith(f.root + "/")),
+  );
+  if (hit === undefined) {
+    throw new MycelError("not_in_folder", "find file", "it is not inside a folder synced here", {
+      value: abs,
+      hint: "See `mycel folder list` for where the folders are.",
+      exit: ExitCode.usage,
+    });
+  }
+  return { folder: hit.folder, root: hit.root, rel: checkRelativePath(relative(hit.root, full)) };
+}
+
+/** `folder versions`. */
+export const folderVersionsCommand: CommandSpec = {
+  path: ["folder", "versions"],
+  summary: "list the kept versions of a file, newest first (kept 30 days)",
+  args: [{ name: "PATH", help: "a file in a synced folder", complete: "file" }],
+  flags: [JSON_FLAG],
+  ...LOCAL,
+  async run(ctx, input) {
+    const { root, rel } = await locate(ctx, input.args.PATH as string);
+    const { listVersions } = await import("../../files/versions.ts");
+    const list = await listVersions(root, rel);
+    if (input.flags.json) {
+      ctx.out.json(
+        list.map((v, i) => ({
+          version: i + 1,
+          kept: new Date(v.keptAt).toISOString(),
+          size: v.size,
+          path: v.path,
+        })),
+      );
+      return ExitCode.ok;
+    }
+    if (list.length === 0) ctx.out.error(`No kept versions of ${safeText(rel)}.`);
+    list.forEach((v, i) =>
+      ctx.out.line(
+        `${i + 1}  ${new Date(v.keptAt).toISOString()}  ${humanBytes(v.size)}  ${safeText(v.path)}`,
+      )
+    );
+    return ExitCode.ok;
+  },
+};
+
+/** `folder restore`. */
+export const folderRestoreCommand: CommandSpec = {
+  path: ["folder", "restore"],
+  summary: "put a kept version of a file back (the current one is kept in turn)",
+  args: [{ name: "PATH", help: "a file in a synced folder", complete: "file" }],
+  flags: [
+    { name: "version", value: "N", help: "which kept version (1 = newest, the default)" },
+    JSON_FLAG,
+  ],
+  ...WRITES,
+  async run(ctx, input) {
+    const { folder, root, rel } = await locate(ctx, input.args.PATH as string);
+    const n = input.flags.version === undefined ? 1 : Number(input.flags.version);
+    const { listVersions } = await import("../../files/versions.ts");
+    const { keepVersion } = await import("../../files/keep_version.ts");
+    const { ensureRealParents, syncDir } = await import("../../files/safe_paths.ts");
+    const { tempNameFor } = await import("../../files/folder_layout.ts");
+    const list = await listVersions(root, rel);
+    if (!Number.isSafeInteger(n) || n < 1 || n > list.length) {
+      throw new MycelError(
+        "bad_version",
+        "restore file",
+        `there are ${list.length} kept versions`,
+        {
+          value: String(input.flags.version ?? 1),
+          hint: `See \`mycel folder versions ${input.args.PATH}\`.`,
+          exit: ExitCode.usage,
+        },
+      );
+    }
+    const kept = list[n - 1];
+    const realRoot = await Deno.realPath(root);
+    await ensureRealParents(realRoot, parentOf(rel));
+    const dir = join(realRoot, parentOf(rel));
+    const temp = join(dir, tempNameFor(baseName(rel)));
+    await Deno.copyFile(join(realRoot, kept.path), temp);
+    try {
+      const info = await Deno.lstat(join(realRoot, kept.path));
+      if (info.mtime) await Deno.utime(temp, info.atime ?? info.mtime, info.mtime);
+      const f = await Deno.open(temp, { write: true });
+      await f.sync();
+      f.close();
+      const exists = await Deno.lstat(join(realRoot, rel)).then(() => true, () => false);
+      if (exists) await keepVersion(realRoot, rel, "link", ctx.now());
+      await Deno.rename(temp, join(realRoot, rel));
+      await syncDir(dir);
+    } catch (e) {
+      await Deno.remove(temp).catch(() => {});
+      throw e;
+    }
+    const { scanFolders } = await import("../../sync/folder_round.ts");
+    const { homeRoot } = await import("../session.ts");
+    await scanFolders(homeRoot(ctx), {
+      now: ctx.now,
+      env: ctx.env,
+      timeoutMs: 10_000,
+      only: folder,
+    });
+    if (input.flags.json) {
+      ctx.out.json({ path: rel, version: n, kept: new Date(kept.keptAt).toISOString() });
+    } else ctx.out.line(`Restored ${safeText(rel)} from ${new Date(kept.keptAt).toISOString()}.`);
+    return ExitCode.ok;
+  },
+};

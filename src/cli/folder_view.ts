@@ -1,0 +1,160 @@
+/**
+ * @module folder_view
+ * What `folder list`, `folder status` and `folder conflicts` show, computed
+ * from the replicated folder state and this device's local records:
+ * - a folder's files and bytes: the winners of the state that are files or
+ *   links (not deletions);
+ * - each device that joined: this device from its own index; another from
+ *   its last progress record, measured against our state — versions we hold
+ *   that its record had not seen count as "behind", plus what it said it
+ *   still needed;
+ * - conflicts: paths whose concurrent versions differ in content, and the
+ *   conflict copies in the folder.
+ */
+
+import { isConflictCopy, sameContent, winnerOf } from "../files/conflict.ts";
+import { decodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import type { DeviceKey } from "../log/device_key.ts";
+import type { FolderRows } from "../log/folder_state.ts";
+import type { Home } from "../storage/home_handle.ts";
+import { deviceOfHex } from "../storage/sql_folders.ts";
+
+/** One device's standing in a folder. */
+export interface DeviceStanding {
+  readonly id: string;
+  readonly name: string;
+  readonly self: boolean;
+  /** "in_sync", "behind", "stopped" or "unknown" (no record yet). */
+  readonly state: "in_sync" | "behind" | "stopped" | "unknown";
+  readonly behindFiles: number;
+  readonly behindBytes: number;
+  readonly conflicts: number;
+  readonly stopped: string | null;
+}
+
+/** A folder as `folder status` shows it. */
+export interface FolderStatus {
+  readonly id: string;
+  readonly name: string;
+  /** Where it is on this device (null: not joined here). */
+  readonly path: string | null;
+  readonly files: number;
+  readonly bytes: number;
+  readonly conflicts: number;
+  readonly devices: DeviceStanding[];
+  /** Deletions held back here, waiting for confirmation. */
+  readonly heldDeletes: number;
+}
+
+interface Winner {
+  readonly path: string;
+  readonly version: FileVersion;
+  /** Per version of the set, its entry's (author hex, seq). */
+  readonly dots: readonly [string, number][];
+  readonly conflict: boolean;
+}
+
+/** The winner of every path of `folder`. */
+export function* winners(rows: FolderRows, folder: string): Generator<Winner> {
+  for (const [path, list] of rows.paths(folder)) {
+    const versions = list.map((v) => decodeFileVersion(v.bytes));
+    const w = winnerOf(versions);
+    yield {
+      path,
+      version: w,
+      dots: list.map((v) => [v.author, v.seq]),
+      conflict: versions.some((v) => !sameContent(v, w)),
+    };
+  }
+}
+
+function nameOf(home: Home, key: DeviceKey): string {
+  return home.view.member(key)?.record.name ?? key.short;
+}
+
+/** Status of `folder` (see the module comment). */
+export function folderStatus(home: Home, folder: string): FolderStatus {
+  const rows = home.view.folders();
+  const share = rows.share(folder);
+  const local = home.folderLocal.folder(folder);
+  let files = 0, bytes = 0, conflicts = 0;
+  const list: Winner[] = [];
+  for (const w of winners(rows, folder)) {
+    list.push(w);
+    if (w.conflict) conflicts++;
+    if (w.version.kind === "deleted") continue;
+    files++;
+    if (w.version.kind === "file") bytes += w.version.size;
+  }
+  const devices: DeviceStanding[] = [];
+  for (const [f, hex, row] of rows.deviceRows()) {
+    if (f !== folder || !row.joined) continue;
+    const key = deviceOfHex(hex);
+    const self = key === home.device;
+    const p = row.progress;
+    const seen = new Map((p?.frontier ?? []).map(([k, s]) => [k.hex, s]));
+    let behindFiles = p?.needFiles ?? 0, behindBytes = p?.needBytes ?? 0;
+    if (self) {
+      // Our own disk: what our index does not hold yet.
+      behindFiles = 0;
+      behindBytes = 0;
+      const index = home.folderLocal.index(folder);
+      for (const w of list) {
+        const row = index.rows.get(w.path);
+        const held = row?.version ? decodeFileVersion(row.version) : undefined;
+        const ok = w.version.kind === "deleted"
+          ? row === undefined
+          : held !== undefined && sameContent(held, w.version);
+        if (ok) continue;
+        behindFiles++;
+        if (w.version.kind === "file") behindBytes += w.version.size;
+      }
+    } else if (p !== undefined) {
+      for (const w of list) {
+        if (!w.dots.some(([a, s]) => s > (seen.get(a) ?? 0))) continue;
+        behindFiles++;
+        if (w.version.kind === "file") behindBytes += w.version.size;
+      }
+    }
+    const stopped = self ? (local?.info.stopped || null) : (p?.stopped || null);
+    devices.push({
+      id: key.id,
+      name: nameOf(home, key),
+      self,
+      state: stopped
+        ? "stopped"
+        : !self && p === undefined
+        ? "unknown"
+        : behindFiles > 0
+        ? "behind"
+        : "in_sync",
+      behindFiles,
+      behindBytes,
+      conflicts: self ? conflicts : p?.conflicts ?? 0,
+      stopped,
+    });
+  }
+  return {
+    id: folder,
+    name: share?.name ?? folder,
+    path: local?.root ?? null,
+    files,
+    bytes,
+    conflicts,
+    devices,
+    heldDeletes: local?.info.held?.deletes ?? 0,
+  };
+}
+
+/** Conflicting paths and conflict copies of `folder`. */
+export function folderConflicts(
+  home: Home,
+  folder: string,
+): { unresolved: string[]; copies: string[] } {
+  const unresolved: string[] = [], copies: string[] = [];
+  for (const w of winners(home.view.folders(), folder)) {
+    if (w.conflict) unresolved.push(w.path);
+    if (w.version.kind !== "deleted" && isConflictCopy(w.path)) copies.push(w.path);
+  }
+  return { unresolved, copies };
+}

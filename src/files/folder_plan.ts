@@ -1,0 +1,164 @@
+/**
+ * @module folder_plan
+ * What a device must do so its disk shows the folder state: a pure function
+ * of the state's versions per path (the maximal set, folder_state.ts) and
+ * this device's index (which version each path on disk holds). Per path:
+ * - the winner (conflict.ts `winnerOf`) belongs at the path: fetch it,
+ *   write the link, remove the file, or — when the disk already holds the
+ *   same content at the same mtime — adopt it (record that the disk holds it);
+ * - each concurrent loser whose content differs gets a conflict copy
+ *   (`NAME.sync-conflict-…`), unless the state already has a version at that
+ *   name (some device made it; it arrives as an ordinary file);
+ * - once the disk holds the winner and the copies exist, a merge version
+ *   (the winner's content, a vector above every version of the set) ends the
+ *   conflict. Devices merging at once make versions of equal content, which
+ *   need no further merge, so this never ping-pongs.
+ * Copies come first (the losing content may be the one on this disk), then
+ * writes, then removals (a rename elsewhere reuses the chunks of the file it
+ * removes), then merges.
+ */
+
+import { decodeFileVersion, type FileVersion } from "./file_version.ts";
+import { conflictCopyPath, sameContent, winnerOf } from "./conflict.ts";
+import type { IndexedEntry } from "./file_index.ts";
+
+/** A version of the state with its id. */
+export interface PlanVersion {
+  readonly id: string;
+  readonly bytes: Uint8Array;
+}
+
+/** The index row of a path as the plan needs it. */
+export interface PlanIndexRow extends IndexedEntry {
+  /** Encoding of the version the disk holds. */
+  readonly version: Uint8Array | null;
+}
+
+/** One thing to do. */
+export type PlanAction =
+  | {
+    readonly kind: "write";
+    readonly path: string;
+    readonly version: FileVersion;
+    readonly id: string;
+    /** What the disk holds now (null: nothing). */
+    readonly expected: PlanIndexRow | null;
+    /** True for a conflict copy (published as a new file once written). */
+    readonly copy: boolean;
+  }
+  | {
+    readonly kind: "remove";
+    readonly path: string;
+    readonly id: string;
+    readonly version: FileVersion;
+    readonly expected: PlanIndexRow;
+  }
+  | {
+    readonly kind: "adopt";
+    readonly path: string;
+    readonly id: string;
+    readonly version: FileVersion;
+    readonly row: PlanIndexRow;
+  }
+  | {
+    readonly kind: "merge";
+    readonly path: string;
+    readonly winner: FileVersion;
+    readonly set: readonly FileVersion[];
+    /** Conflict copies this plan makes for the path (they must exist before the merge). */
+    readonly copies: readonly string[];
+  };
+
+/** A plan for one folder. */
+export interface FolderPlan {
+  /** Copies, writes, removals, merges (in that order). */
+  readonly actions: PlanAction[];
+  /** Paths whose versions conflict (content differs among concurrent versions). */
+  readonly conflicts: string[];
+}
+
+/**
+ * Plan one folder. `paths` yields each path of the state with its versions
+ * (path order); `index` is this device's index; `idOf` names an encoding.
+ */
+export function planFolder(
+  paths: Iterable<[string, readonly PlanVersion[]]>,
+  index: ReadonlyMap<string, PlanIndexRow>,
+  idOf: (bytes: Uint8Array) => string,
+): FolderPlan {
+  const copies: PlanAction[] = [], writes: PlanAction[] = [], removes: PlanAction[] = [];
+  const merges: PlanAction[] = [];
+  const conflicts: string[] = [];
+  const statePaths = new Set<string>();
+  const all: [string, readonly PlanVersion[]][] = [];
+  for (const [path, list] of paths) {
+    statePaths.add(path);
+    all.push([path, list]);
+  }
+  const copyPaths = new Set<string>();
+  for (const [path, list] of all) {
+    if (list.length === 0) continue;
+    const row = index.get(path) ?? null;
+    const held = row?.version ? idOf(row.version) : undefined;
+    if (list.length === 1 && list[0].id === held) continue; // the common case: nothing to decode
+    const versions = list.map((v) => decodeFileVersion(v.bytes));
+    const winner = winnerOf(versions);
+    const winnerId = list[versions.indexOf(winner)].id;
+    const differing = versions.filter((v) => !sameContent(v, winner));
+    if (differing.length > 0) conflicts.push(path);
+    const made: string[] = [];
+    for (const loser of differing) {
+      if (loser.kind === "deleted") continue;
+      const copyPath = conflictCopyPath(loser);
+      if (statePaths.has(copyPath) || index.has(copyPath) || copyPaths.has(copyPath)) continue;
+      copyPaths.add(copyPath);
+      made.push(copyPath);
+      copies.push({
+        kind: "write",
+        path: copyPath,
+        version: { ...loser, path: copyPath },
+        id: "",
+        expected: null,
+        copy: true,
+      });
+    }
+    if (held !== winnerId) {
+      const heldVersion = row?.version ? decodeFileVersion(row.version) : undefined;
+      if (row === null) {
+        if (winner.kind !== "deleted") {
+          writes.push({
+            kind: "write",
+            path,
+            version: winner,
+            id: winnerId,
+            expected: null,
+            copy: false,
+          });
+        }
+      } else if (heldVersion === undefined) {
+        // Indexed but never published (should not happen): leave the local file alone.
+      } else if (
+        sameContent(heldVersion, winner) &&
+        (winner.kind !== "file" ||
+          (heldVersion.kind === "file" && heldVersion.exec === winner.exec))
+      ) {
+        writes.push({ kind: "adopt", path, id: winnerId, version: winner, row });
+      } else if (winner.kind === "deleted") {
+        removes.push({ kind: "remove", path, id: winnerId, version: winner, expected: row });
+      } else {
+        writes.push({
+          kind: "write",
+          path,
+          version: winner,
+          id: winnerId,
+          expected: row,
+          copy: false,
+        });
+      }
+    }
+    if (differing.length > 0) {
+      merges.push({ kind: "merge", path, winner, set: versions, copies: made });
+    }
+  }
+  return { actions: [...copies, ...writes, ...removes, ...merges], conflicts };
+}

@@ -1,0 +1,161 @@
+/**
+ * @module partial_file
+ * A file being fetched, written chunk by chunk at its offsets into a
+ * `.mycel-tmp-*` file beside its target, in any order, across rounds and
+ * process deaths: the caller records which chunks are in it only after
+ * {@link PartialFile.sync}, so whatever a restart trusts is on disk. When
+ * every chunk is in, {@link PartialFile.finish} does what assemble.ts does
+ * at its end — mode, mtime, fsync, the expected-state check right before
+ * the rename, the replaced file kept under `.mycel/versions/`, rename, fsync
+ * of the folder — so the target's name only ever holds the old file or the
+ * complete new one. Chunks are checked against their ids by the caller
+ * before they are written.
+ */
+
+import { join } from "node:path";
+import { type ExpectedEntry, matchesExpected, onDisk, type WriteResult } from "./disk_state.ts";
+import { modeFor } from "./assemble.ts";
+import { isTempName, tempNameFor } from "./folder_layout.ts";
+import { assertMarker } from "./folder_marker.ts";
+import { keepVersion } from "./keep_version.ts";
+import { baseName, checkRelativePath, parentOf } from "./paths.ts";
+import { assertRealDir, ensureRealParents, syncDir } from "./safe_paths.ts";
+import { statKey } from "./scan_file.ts";
+
+/** How to finish. */
+export interface FinishOptions {
+  readonly expected: ExpectedEntry;
+  readonly mtimeMs: number;
+  readonly exec: boolean;
+  readonly keepReplaced?: boolean;
+  readonly now?: () => number;
+  /**
+   * fsync the folder after the rename (default true). A caller that syncs
+   * each touched folder itself before recording the result may batch it.
+   */
+  readonly syncDir?: boolean;
+}
+
+/** An open temporary file for one target. */
+export class PartialFile {
+  /** Name of the temporary file (in the target's folder). */
+  readonly temp: string;
+
+  /** The real folder the file lands in. */
+  get dir(): string {
+    return this.#dir;
+  }
+  readonly #root: string;
+  readonly #rel: string;
+  readonly #dir: string;
+  #file: Deno.FsFile | undefined;
+
+  private constructor(root: string, rel: string, dir: string, temp: string, file: Deno.FsFile) {
+    this.#root = root;
+    this.#rel = rel;
+    this.#dir = dir;
+    this.temp = temp;
+    this.#file = file;
+  }
+
+  /**
+   * Open the temporary file `temp` for `relPath` again (a resumed transfer),
+   * or a new one when `temp` is undefined or gone. `resumed` says which.
+   * @throws MycelError `bad_path`, `folder_stopped`, `unsafe_path`
+   */
+  static async open(
+    root: string,
+    relPath: string,
+    size: number,
+    temp?: string,
+  ): Promise<{ file: PartialFile; resumed: boolean }> {
+    checkRelativePath(relPath);
+    assertMarker(root, "fetch file");
+    const realRoot = await Deno.realPath(root);
+    const parent = parentOf(relPath);
+    await ensureRealParents(realRoot, parent);
+    const dir = join(realRoot, parent);
+    if (temp !== undefined && isTempName(temp) && !temp.includes("/")) {
+      try {
+        const info = await Deno.lstat(join(dir, temp));
+        if (info.isFile && info.size === size) {
+          const file = await Deno.open(join(dir, temp), { read: true, write: true });
+          return { file: new PartialFile(realRoot, relPath, dir, temp, file), resumed: true };
+        }
+      } catch {
+        // gone (a stale-temp sweep, a crash before it was made): start again
+      }
+    }
+    const name = tempNameFor(baseName(relPath));
+    const file = await Deno.open(join(dir, name), {
+      read: true,
+      write: true,
+      createNew: true,
+      mode: 0o600,
+    });
+    await file.truncate(size);
+    return { file: new PartialFile(realRoot, relPath, dir, name, file), resumed: false };
+  }
+
+  /** Write `bytes` at `offset`. */
+  async writeAt(offset: number, bytes: Uint8Array): Promise<void> {
+    const f = this.#file!;
+    await f.seek(offset, Deno.SeekMode.Start);
+    for (let at = 0; at < bytes.length;) at += await f.write(bytes.subarray(at));
+  }
+
+  /** Make what was written durable (before recording it as done). */
+  async sync(): Promise<void> {
+    await this.#file!.sync();
+  }
+
+  /** Close without finishing (the temporary file stays for a later round). */
+  close(): void {
+    this.#file?.close();
+    this.#file = undefined;
+  }
+
+  /** Close and delete the temporary file. */
+  async discard(): Promise<void> {
+    this.close();
+    await Deno.remove(join(this.#dir, this.temp)).catch(() => {});
+  }
+
+  /**
+   * Rename the complete file into place (see the module comment). On
+   * `changed_locally` nothing is written and the temporary file is deleted.
+   */
+  async finish(o: FinishOptions): Promise<WriteResult> {
+    const temp = join(this.#dir, this.temp);
+    const target = join(this.#dir, baseName(this.#rel));
+    let renamed = false;
+    try {
+      const before = await onDisk(target);
+      if (!matchesExpected(before, o.expected)) {
+        return { status: "changed_locally", current: before };
+      }
+      const mode = before === null ? undefined : (await Deno.lstat(target)).mode ?? undefined;
+      const f = this.#file!;
+      await Deno.chmod(temp, modeFor(before, mode, o.exec));
+      const mtime = new Date(o.mtimeMs);
+      await f.utime(mtime, mtime);
+      await f.sync();
+      this.close();
+      assertMarker(this.#root, "fetch file");
+      await assertRealDir(this.#dir, this.#dir);
+      const now = await onDisk(target);
+      if (!matchesExpected(now, o.expected)) return { status: "changed_locally", current: now };
+      let keptAs: string | undefined;
+      if (now !== null && o.keepReplaced !== false) {
+        keptAs = await keepVersion(this.#root, this.#rel, "link", o.now?.() ?? Date.now());
+      }
+      await Deno.rename(temp, target);
+      renamed = true;
+      if (o.syncDir !== false) await syncDir(this.#dir);
+      return { status: "written", stat: statKey(await Deno.lstat(target)), keptAs };
+    } finally {
+      this.close();
+      if (!renamed) await Deno.remove(temp).catch(() => {});
+    }
+  }
+}

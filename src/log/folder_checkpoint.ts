@@ -1,0 +1,106 @@
+/**
+ * @module folder_checkpoint
+ * The synced-folder part of a checkpoint (checkpoint.ts): shares, device
+ * rows, file versions and folder frontiers, device keys named by index in
+ * the checkpoint's author table. Absent from a checkpoint of a state with no
+ * folder (so such a checkpoint keeps the 13-field form); when present it is
+ * never empty. Decoding checks every value as the op decoder does.
+ */
+
+import { asBytes } from "../bytes.ts";
+import { decodeFileVersion } from "../files/file_version.ts";
+import type { DeviceKey } from "./device_key.ts";
+import { decodeProgress, encodeProgress, folderIdProblem } from "./file_ops.ts";
+import {
+  addVersion,
+  type FolderRows,
+  type FolderStore,
+  joinDeviceRow,
+  joinShare,
+  versionId,
+} from "./folder_state.ts";
+import { checkName } from "./ops.ts";
+
+/** The folder part of a checkpoint, or undefined when there is no folder state. */
+export function encodeFolderPart(
+  rows: FolderRows,
+  author: (hex: string) => number,
+): unknown[] | undefined {
+  const shares = [...rows.shares()].map((
+    [id, s],
+  ) => [id, s.name, s.wall, s.counter, author(s.author)]);
+  const devices = [...rows.deviceRows()].map(([folder, device, r]) => [
+    folder,
+    author(device),
+    r.joinedSeq,
+    r.joined,
+    r.progressSeq,
+    r.progress ? encodeProgress(r.progress) : null,
+  ]);
+  const versions = [...rows.allVersions()].map(([folder, , v]) => [
+    folder,
+    author(v.author),
+    v.seq,
+    v.bytes,
+  ]);
+  const frontiers = [...rows.frontiers()].map(([folder, a, seq]) => [folder, author(a), seq]);
+  if (shares.length + devices.length + versions.length + frontiers.length === 0) return undefined;
+  return [shares, devices, versions, frontiers];
+}
+
+/** Decode the folder part into `into`; throws a plain Error on anything malformed. */
+export function decodeFolderPart(
+  x: unknown,
+  au: (i: unknown) => DeviceKey,
+  into: FolderStore,
+  list: (x: unknown, what: string, max?: number) => unknown[],
+  count: (x: unknown, what: string) => number,
+): void {
+  const [shares, devices, versions, frontiers] = list(x, "folders", 4);
+  if (list(x, "folders").length !== 4) throw new Error("the folder part has 4 lists");
+  const folder = (f: unknown) => {
+    const problem = folderIdProblem(f);
+    if (problem !== undefined) throw new Error(problem);
+    return f as string;
+  };
+  let rows = 0;
+  for (const s of list(shares, "shares")) {
+    const [id, name, wall, counter, a] = list(s, "share", 5);
+    joinShare(into, folder(id), {
+      name: checkName("folder name", name),
+      wall: count(wall, "wall"),
+      counter: count(counter, "counter"),
+      author: au(a).hex,
+    });
+    rows++;
+  }
+  for (const d of list(devices, "folder devices")) {
+    const [f, a, joinedSeq, joined, progressSeq, progress] = list(d, "folder device", 6);
+    if (typeof joined !== "boolean") throw new Error("joined must be true or false");
+    const id = folder(f), device = au(a).hex;
+    const row = {
+      joinedSeq: count(joinedSeq, "seq"),
+      joined,
+      progressSeq: count(progressSeq, "seq"),
+      ...(progress === null ? {} : { progress: decodeProgress(list(progress, "progress", 5)) }),
+    };
+    into.putDeviceRow(id, device, joinDeviceRow(into.deviceRow(id, device) ?? row, row));
+    rows++;
+  }
+  for (const v of list(versions, "file versions")) {
+    const [f, a, seq, raw] = list(v, "file version", 4);
+    const bytes = asBytes(raw);
+    if (bytes === undefined) throw new Error("a file version must be bytes");
+    const version = decodeFileVersion(bytes);
+    const stored = { id: versionId(bytes), author: au(a).hex, seq: count(seq, "seq"), bytes };
+    addVersion(into, folder(f), version.path, stored, version);
+    rows++;
+  }
+  for (const fr of list(frontiers, "folder frontiers")) {
+    const [f, a, seq] = list(fr, "folder frontier", 3);
+    const id = folder(f), author = au(a).hex, n = count(seq, "seq");
+    if ((into.frontier(id).get(author) ?? 0) < n) into.setFrontier(id, author, n);
+    rows++;
+  }
+  if (rows === 0) throw new Error("an empty folder part must be left out");
+}

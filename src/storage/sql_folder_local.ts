@@ -1,0 +1,285 @@
+/**
+ * @module sql_folder_local
+ * What this device keeps about its synced folders and never replicates:
+ * which folders it syncs and where (`folder_local`), each path as last seen
+ * on disk with the version it holds (`file_index`), where each chunk of an
+ * indexed file lies (`chunk_locs`: to reuse chunks for other files and to
+ * serve them), manifest blobs of large files (`blobs`), and files being
+ * fetched (`transfers`: the temporary file and which chunks it holds, so a
+ * transfer resumes after a crash).
+ *
+ * Reads work on any open home; the writing methods are called only inside
+ * `Home.write` (HomeWriter hands this object out there).
+ */
+
+import { fromHex, toHex } from "../bytes.ts";
+import type { FileIndex, IndexedEntry } from "../files/file_index.ts";
+import type { Db } from "./db.ts";
+
+/** Local facts about one folder that change (JSON in `folder_local.info`). */
+export interface FolderInfo {
+  /** Why it is stopped ("" or absent when it is not). */
+  stopped?: string;
+  /** Deletions a scan held back, waiting for confirmation. */
+  held?: { deletes: number; of: number; at: number };
+  /** When it was last scanned (ms). */
+  lastScan?: number;
+  /** The folder frontier (author hex → seq) when nothing was left to apply. */
+  applied?: Record<string, number>;
+  /** The last progress record published, as JSON text (to publish only changes). */
+  published?: string;
+  /** Days to keep replaced and deleted files (default 30). */
+  keepDays?: number;
+  /** When stale temporary files and old kept versions were last swept (ms). */
+  swept?: number;
+}
+
+/** A folder this device syncs. */
+export interface LocalFolder {
+  readonly folder: string;
+  /** Absolute path of its root. */
+  readonly root: string;
+  /** When it was added or joined here (ms). */
+  readonly added: number;
+  readonly info: FolderInfo;
+}
+
+/** An index row: the disk state and the version it holds (its encoding). */
+export interface IndexRow extends IndexedEntry {
+  /** Encoding of the version on disk (null while it is not published yet). */
+  readonly version: Uint8Array | null;
+}
+
+/** Where a chunk lies in an indexed file. */
+export interface ChunkLoc {
+  readonly folder: string;
+  readonly path: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** A file being fetched. */
+export interface TransferRow {
+  readonly path: string;
+  /** Id of the version being fetched. */
+  readonly version: string;
+  /** Name of the temporary file beside the target. */
+  readonly temp: string;
+  /** One bit per chunk of the file: written and synced to the temporary file. */
+  readonly done: Uint8Array;
+}
+
+function statements(db: Db) {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    folders: p("SELECT folder, root, added, info FROM folder_local ORDER BY folder"),
+    folder: p("SELECT folder, root, added, info FROM folder_local WHERE folder = ?"),
+    putFolder: p("INSERT OR REPLACE INTO folder_local VALUES (?, ?, ?, ?)"),
+    setInfo: p("UPDATE folder_local SET info = ? WHERE folder = ?"),
+    dropFolder: p("DELETE FROM folder_local WHERE folder = ?"),
+    dropAllIndex: p("DELETE FROM file_index WHERE folder = ?"),
+    dropAllLocs: p("DELETE FROM chunk_locs WHERE folder = ?"),
+    dropAllTransfers: p("DELETE FROM transfers WHERE folder = ?"),
+    index: p(
+      "SELECT path, kind, size, mtime, ino, ctime, exec, version FROM file_index" +
+        " WHERE folder = ? ORDER BY path",
+    ),
+    indexRow: p(
+      "SELECT path, kind, size, mtime, ino, ctime, exec, version FROM file_index" +
+        " WHERE folder = ? AND path = ?",
+    ),
+    putIndex: p("INSERT OR REPLACE INTO file_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    dropIndex: p("DELETE FROM file_index WHERE folder = ? AND path = ?"),
+    putLoc: p("INSERT OR IGNORE INTO chunk_locs VALUES (?, ?, ?, ?, ?)"),
+    dropLocs: p("DELETE FROM chunk_locs WHERE folder = ? AND path = ?"),
+    locs: p("SELECT folder, path, offset, length FROM chunk_locs WHERE hash = ? LIMIT 8"),
+    blob: p("SELECT bytes FROM blobs WHERE hash = ?"),
+    putBlob: p("INSERT OR IGNORE INTO blobs VALUES (?, ?)"),
+    transfers: p("SELECT path, version, temp, done FROM transfers WHERE folder = ? ORDER BY path"),
+    transfer: p("SELECT path, version, temp, done FROM transfers WHERE folder = ? AND path = ?"),
+    putTransfer: p("INSERT OR REPLACE INTO transfers VALUES (?, ?, ?, ?, ?)"),
+    dropTransfer: p("DELETE FROM transfers WHERE folder = ? AND path = ?"),
+  };
+}
+
+interface IndexSql {
+  path: string;
+  kind: string;
+  size: number;
+  mtime: number;
+  ino: number;
+  ctime: number;
+  exec: number;
+  version: Uint8Array | null;
+}
+
+const rowOf = (r: IndexSql): IndexRow => ({
+  path: r.path,
+  kind: r.kind as "file" | "symlink",
+  size: r.size,
+  mtimeMs: r.mtime,
+  ino: r.ino,
+  ctimeMs: r.ctime,
+  exec: r.exec === 1,
+  version: r.version,
+});
+
+function folderOf(r: { folder: string; root: string; added: number; info: string }): LocalFolder {
+  let info: FolderInfo = {};
+  try {
+    info = JSON.parse(r.info) as FolderInfo;
+  } catch {
+    // a damaged row reads as no local facts; the next scan rewrites it
+  }
+  return { folder: r.folder, root: r.root, added: r.added, info };
+}
+
+/** A loaded index of one folder (the scan's view). */
+export class LoadedIndex implements FileIndex {
+  readonly rows: Map<string, IndexRow>;
+
+  constructor(rows: Map<string, IndexRow>) {
+    this.rows = rows;
+  }
+
+  get(path: string): IndexedEntry | undefined {
+    return this.rows.get(path);
+  }
+
+  paths(): Iterable<string> {
+    return this.rows.keys();
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+}
+
+/** Local folder records of one home. */
+export class SqlFolderLocal {
+  readonly #db: Db;
+  #s?: ReturnType<typeof statements>;
+  #available = false;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  get #q(): ReturnType<typeof statements> {
+    this.#s ??= statements(this.#db);
+    return this.#s;
+  }
+
+  /** True when the home has the folder tables (a read-only home made before them has not). */
+  get available(): boolean {
+    // Once there, the tables stay (asked per chunk when serving: remember it).
+    this.#available ||= this.#db.prepare(
+      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'folder_local'",
+    ).get() !== undefined;
+    return this.#available;
+  }
+
+  folders(): LocalFolder[] {
+    if (!this.available) return [];
+    return (this.#q.folders.all() as unknown as Parameters<typeof folderOf>[0][]).map(folderOf);
+  }
+
+  folder(id: string): LocalFolder | undefined {
+    if (!this.available) return undefined;
+    const r = this.#q.folder.get(id) as Parameters<typeof folderOf>[0] | undefined;
+    return r && folderOf(r);
+  }
+
+  putFolder(f: LocalFolder): void {
+    this.#q.putFolder.run(f.folder, f.root, f.added, JSON.stringify(f.info));
+  }
+
+  setInfo(id: string, info: FolderInfo): void {
+    this.#q.setInfo.run(JSON.stringify(info), id);
+  }
+
+  /** Forget a folder here: its record, index, chunk places and transfers (its files stay). */
+  dropFolder(id: string): void {
+    const q = this.#q;
+    q.dropFolder.run(id);
+    q.dropAllIndex.run(id);
+    q.dropAllLocs.run(id);
+    q.dropAllTransfers.run(id);
+  }
+
+  /** The whole index of `folder`, by path. */
+  index(folder: string): LoadedIndex {
+    const rows = new Map<string, IndexRow>();
+    for (const r of this.#q.index.all(folder) as unknown as IndexSql[]) rows.set(r.path, rowOf(r));
+    return new LoadedIndex(rows);
+  }
+
+  indexRow(folder: string, path: string): IndexRow | undefined {
+    const r = this.#q.indexRow.get(folder, path) as IndexSql | undefined;
+    return r && rowOf(r);
+  }
+
+  putIndex(folder: string, row: IndexRow): void {
+    this.#q.putIndex.run(
+      folder,
+      row.path,
+      row.kind,
+      row.size,
+      row.mtimeMs,
+      row.ino,
+      row.ctimeMs,
+      row.exec ? 1 : 0,
+      row.version,
+    );
+  }
+
+  dropIndex(folder: string, path: string): void {
+    this.#q.dropIndex.run(folder, path);
+    this.#q.dropLocs.run(folder, path);
+  }
+
+  /** Record where the chunks of `path` lie (replacing what was recorded for it). */
+  setLocs(folder: string, path: string, chunks: readonly { hash: string; length: number }[]) {
+    const q = this.#q;
+    q.dropLocs.run(folder, path);
+    let offset = 0;
+    for (const c of chunks) {
+      q.putLoc.run(fromHex(c.hash), folder, path, offset, c.length);
+      offset += c.length;
+    }
+  }
+
+  /** Up to 8 places where chunk `hash` lies. */
+  locs(hash: string): ChunkLoc[] {
+    if (!this.available) return [];
+    return this.#q.locs.all(fromHex(hash)) as unknown as ChunkLoc[];
+  }
+
+  blob(hash: string): Uint8Array | undefined {
+    if (!this.available) return undefined;
+    return (this.#q.blob.get(fromHex(hash)) as { bytes: Uint8Array } | undefined)?.bytes;
+  }
+
+  putBlob(hash: string, bytes: Uint8Array): void {
+    this.#q.putBlob.run(fromHex(hash), bytes);
+  }
+
+  transfers(folder: string): TransferRow[] {
+    return this.#q.transfers.all(folder) as unknown as TransferRow[];
+  }
+
+  transfer(folder: string, path: string): TransferRow | undefined {
+    return this.#q.transfer.get(folder, path) as TransferRow | undefined;
+  }
+
+  putTransfer(folder: string, t: TransferRow): void {
+    this.#q.putTransfer.run(folder, t.path, t.version, t.temp, t.done);
+  }
+
+  dropTransfer(folder: string, path: string): void {
+    this.#q.dropTransfer.run(folder, path);
+  }
+}
+
+/** Hex of a chunk id from its stored bytes. */
+export const hashHex = (b: Uint8Array): string => toHex(b);

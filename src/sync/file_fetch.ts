@@ -1,0 +1,265 @@
+/**
+ * @module file_fetch
+ * The initiator's file phase: fetch chunks (and manifest blobs) by id from
+ * every peer session open for a folder at once. Each peer gets requests
+ * while it has less than a window of bytes outstanding, and answers them in
+ * order; a chunk one peer lacks goes to the next peer that has not been
+ * asked. Every chunk is checked against its BLAKE3 id and length before it
+ * is handed on: a peer that sends wrong bytes is dropped for the rest of the
+ * round (reported), and what it owed is asked of the others. A peer that
+ * goes silent (read deadline) or away is dropped the same way. Memory is
+ * bounded by the windows.
+ */
+
+import { fromHex, toHex } from "../bytes.ts";
+import { loadBlake3 } from "../files/chunk_hash.ts";
+import { MAX_MANIFEST_BLOB_BYTES } from "../files/manifest_codec.ts";
+import { MycelError } from "../errors.ts";
+import type { DeviceKey } from "../log/device_key.ts";
+import {
+  type ChunkMessage,
+  decodeChunkMessage,
+  encodeChunkMessage,
+  MAX_WANT_IDS,
+} from "../protocol/chunk_messages.ts";
+import type { SecureChannel } from "../transport/secure_channel.ts";
+
+/** A peer session whose file phase we drive. */
+export interface FetchPeer {
+  readonly key: DeviceKey;
+  readonly name: string;
+  readonly channel: SecureChannel;
+}
+
+/** How one peer's part went. */
+export interface PeerFetchReport {
+  readonly name: string;
+  readonly key: DeviceKey;
+  chunks: number;
+  bytes: number;
+  /** Why it was dropped, if it was ("wrong bytes for chunk …", "timeout", …). */
+  dropped?: string;
+}
+
+/** Bytes outstanding per peer at most. */
+const WINDOW = 16 << 20;
+
+interface Item {
+  readonly hash: string;
+  readonly length: number;
+  readonly tried: Set<number>;
+}
+
+/** Fetches ids from a set of peers (see the module comment). */
+export class Fetcher {
+  readonly reports: PeerFetchReport[];
+  readonly #peers: readonly FetchPeer[];
+  readonly #folder: string;
+  readonly #readTimeoutMs: number;
+  readonly #deliver: (hash: string, bytes: Uint8Array) => Promise<void>;
+  readonly #queue: Item[] = [];
+  readonly #wanted = new Set<string>();
+  readonly #alive: boolean[];
+  readonly #failed = new Set<string>();
+  #closed = false;
+  #wake: (() => void)[] = [];
+
+  constructor(
+    peers: readonly FetchPeer[],
+    folder: string,
+    readTimeoutMs: number,
+    deliver: (hash: string, bytes: Uint8Array) => Promise<void>,
+  ) {
+    this.#peers = peers;
+    this.#folder = folder;
+    this.#readTimeoutMs = readTimeoutMs;
+    this.#deliver = deliver;
+    this.#alive = peers.map(() => true);
+    this.reports = peers.map((p) => ({ name: p.name, key: p.key, chunks: 0, bytes: 0 }));
+  }
+
+  /** Ids no peer could give. */
+  get failed(): ReadonlySet<string> {
+    return this.#failed;
+  }
+
+  /** Ask for `hash` (`length` bytes; 0 for a manifest blob) unless it is already asked for. */
+  want(hash: string, length: number): void {
+    if (this.#wanted.has(hash)) return;
+    this.#wanted.add(hash);
+    this.#queue.push({ hash, length, tried: new Set() });
+    this.#notify();
+  }
+
+  /** No more wants: run() returns when the queue is done. */
+  close(): void {
+    this.#closed = true;
+    this.#notify();
+  }
+
+  #notify(): void {
+    const w = this.#wake;
+    this.#wake = [];
+    for (const f of w) f();
+  }
+
+  /**
+   * Up to `room` bytes of items `peer` has not been asked for. Taken items
+   * are removed; the scan starts at the front, so it costs what it takes
+   * (plus items other peers must serve), not the queue's length.
+   */
+  #take(peer: number, room: number): Item[] {
+    const out: Item[] = [];
+    const keep: Item[] = [];
+    let bytes = 0;
+    // A fair share each, so every live peer works from the start.
+    const alive = Math.max(1, this.#alive.filter(Boolean).length);
+    const most = Math.min(MAX_WANT_IDS, Math.max(1, Math.ceil(this.#queue.length / alive)));
+    let i = 0;
+    for (; i < this.#queue.length && out.length < most; i++) {
+      const item = this.#queue[i];
+      if (item.tried.has(peer)) {
+        keep.push(item);
+        continue;
+      }
+      if (out.length > 0 && bytes + item.length > room) break;
+      out.push(item);
+      bytes += item.length;
+    }
+    if (out.length > 0) {
+      this.#queue.splice(0, i - keep.length);
+      for (let k = 0; k < keep.length; k++) this.#queue[k] = keep[k];
+    }
+    return out;
+  }
+
+  /** Put an item back, or give it up when every live peer was asked. */
+  #requeue(item: Item): void {
+    const left = this.#peers.some((_, i) => this.#alive[i] && !item.tried.has(i));
+    if (left) this.#queue.push(item);
+    else this.#failed.add(item.hash);
+    this.#notify();
+  }
+
+  #pending(peer: number): boolean {
+    // Usually the first item answers; only items other peers must serve are skipped.
+    for (const it of this.#queue) if (!it.tried.has(peer)) return true;
+    return false;
+  }
+
+  /** Fetch until closed and done, or no peer is left. */
+  async run(): Promise<void> {
+    await Promise.all(this.#peers.map((_, i) => this.#runPeer(i)));
+    for (const it of this.#queue.splice(0)) this.#failed.add(it.hash);
+  }
+
+  async #runPeer(i: number): Promise<void> {
+    const peer = this.#peers[i];
+    const report = this.reports[i];
+    const blake3 = await loadBlake3();
+    const outstanding: Item[] = [];
+    let outBytes = 0;
+    const drop = (why: string) => {
+      report.dropped = why;
+      this.#alive[i] = false;
+      for (const it of outstanding.splice(0)) this.#requeue(it);
+      // Items only this peer could still have served are given up.
+      const still = this.#queue.filter((it) => {
+        if (this.#peers.some((_, j) => this.#alive[j] && !it.tried.has(j))) return true;
+        this.#failed.add(it.hash);
+        return false;
+      });
+      this.#queue.length = 0;
+      for (const it of still) this.#queue.push(it);
+      this.#notify();
+    };
+    try {
+      for (;;) {
+        const batch = this.#take(i, WINDOW - outBytes);
+        if (batch.length > 0) {
+          for (const it of batch) it.tried.add(i);
+          outstanding.push(...batch);
+          outBytes += batch.reduce((s, it) => s + it.length, 0);
+          await peer.channel.send(encodeChunkMessage({
+            type: "want",
+            folder: this.#folder,
+            ids: batch.map((it) => fromHex(it.hash)),
+          }));
+          if (outBytes < WINDOW / 2 && this.#pending(i)) continue;
+        }
+        if (outstanding.length === 0) {
+          if (this.#closed && !this.#pending(i)) break;
+          await new Promise<void>((r) => this.#wake.push(r));
+          continue;
+        }
+        const item = outstanding[0];
+        const bytes = await this.#receiveOne(peer.channel, item);
+        outstanding.shift();
+        outBytes -= item.length;
+        if (bytes === undefined) {
+          this.#requeue(item);
+          continue;
+        }
+        const lengthOk = item.length === 0 ? bytes.length > 0 : bytes.length === item.length;
+        if (!lengthOk || blake3(bytes) !== item.hash) {
+          item.tried.add(i);
+          outstanding.unshift(item); // requeued with the rest by drop()
+          drop(`sent wrong bytes for chunk ${item.hash.slice(0, 16)}`);
+          return;
+        }
+        report.chunks++;
+        report.bytes += bytes.length;
+        await this.#deliver(item.hash, bytes);
+      }
+    } catch (e) {
+      drop(e instanceof Error ? e.message.replace(/^Cannot [^:]*: /, "") : String(e));
+    }
+  }
+
+  /** The answer to `item` (undefined: the peer does not have it). */
+  async #receiveOne(channel: SecureChannel, item: Item): Promise<Uint8Array | undefined> {
+    let buf: Uint8Array | undefined;
+    let at = 0;
+    for (;;) {
+      const raw = await channel.receive(this.#readTimeoutMs);
+      if (raw === null) {
+        throw new MycelError("connection_closed", "fetch chunks", "the peer hung up");
+      }
+      const msg: ChunkMessage = decodeChunkMessage(raw);
+      if (msg.type === "stop") {
+        throw new MycelError(
+          `peer_${msg.code}`,
+          "fetch chunks",
+          `the peer stopped: ${msg.message}`,
+        );
+      }
+      if (msg.type !== "none" && msg.type !== "piece") {
+        throw new MycelError("protocol_violation", "fetch chunks", `unexpected ${msg.type}`);
+      }
+      if (toHex(msg.id) !== item.hash) {
+        throw new MycelError("protocol_violation", "fetch chunks", "an answer out of order");
+      }
+      if (msg.type === "none") return undefined;
+      // The common case, a chunk in one piece: keep the piece (a view of this message).
+      if (buf === undefined && msg.offset === 0 && msg.bytes.length === msg.total) {
+        return msg.total === item.length ||
+            (item.length === 0 && msg.total <= MAX_MANIFEST_BLOB_BYTES)
+          ? msg.bytes
+          : new Uint8Array(0);
+      }
+      if (buf === undefined) {
+        // A peer claiming another length is caught by the length check; never
+        // buffer past ours (or, for a manifest blob of unknown length, past a blob's limit).
+        const most = item.length === 0 ? MAX_MANIFEST_BLOB_BYTES : item.length;
+        if (item.length === 0 ? msg.total > most : msg.total !== most) return new Uint8Array(0);
+        buf = new Uint8Array(msg.total);
+      }
+      if (msg.offset !== at || msg.total !== buf.length) {
+        throw new MycelError("protocol_violation", "fetch chunks", "pieces out of order");
+      }
+      buf.set(msg.bytes, at);
+      at += msg.bytes.length;
+      if (at === buf.length) return buf;
+    }
+  }
+}

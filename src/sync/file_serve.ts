@@ -1,0 +1,172 @@
+/**
+ * @module file_serve
+ * The responder's file phase (docs/sync_protocol.md, "File transfer"):
+ * answer a member's `want`s with chunks and manifest blobs of a folder both
+ * devices joined, in request order, until `bye`, a silent peer (the read
+ * deadline) or the connection's end.
+ *
+ * A chunk is read from a file of the folder that the index says holds it,
+ * and only while that file still has the size, mtime and inode the index
+ * recorded (a cheap staleness check; the receiver checks every chunk against
+ * its BLAKE3 id before using it). Only regular files are read, never through
+ * a symlinked folder. Nothing of another folder is ever served: a peer that
+ * did not join the folder is told `not_shared` and the phase ends.
+ */
+
+import { join } from "node:path";
+import { toHex } from "../bytes.ts";
+import { isMycelError, MycelError } from "../errors.ts";
+import { MARKER_NAME } from "../files/folder_layout.ts";
+import { parentOf, relativePathProblem } from "../files/paths.ts";
+import type { DeviceKey } from "../log/device_key.ts";
+import {
+  type ChunkMessage,
+  decodeChunkMessage,
+  encodeChunkMessage,
+  MAX_PIECE,
+} from "../protocol/chunk_messages.ts";
+import type { Home } from "../storage/home_handle.ts";
+import type { SecureChannel } from "../transport/secure_channel.ts";
+
+/** What a served file phase did. */
+export interface FileServeResult {
+  /** Chunks and blobs sent, and their bytes. */
+  chunks: number;
+  bytes: number;
+  /** Ids asked for that we did not have. */
+  missing: number;
+}
+
+/** Reads chunks from one folder's files (keeps the last file open). */
+class FolderReader {
+  readonly #home: Home;
+  readonly #folder: string;
+  readonly #root: string;
+  #realRoot?: string;
+  #open?: { path: string; file: Deno.FsFile };
+
+  constructor(home: Home, folder: string, root: string) {
+    this.#home = home;
+    this.#folder = folder;
+    this.#root = root;
+  }
+
+  async read(hash: string): Promise<Uint8Array | undefined> {
+    const blob = this.#home.folderLocal.blob(hash);
+    if (blob !== undefined) return blob;
+    for (const loc of this.#home.folderLocal.locs(hash)) {
+      if (loc.folder !== this.#folder || relativePathProblem(loc.path) !== undefined) continue;
+      const bytes = await this.#readAt(loc.path, loc.offset, loc.length).catch(() => undefined);
+      if (bytes !== undefined) return bytes;
+    }
+    return undefined;
+  }
+
+  async #readAt(path: string, offset: number, length: number): Promise<Uint8Array | undefined> {
+    const row = this.#home.folderLocal.indexRow(this.#folder, path);
+    if (row === undefined || row.kind !== "file" || offset + length > row.size) return undefined;
+    this.#realRoot ??= await Deno.realPath(this.#root);
+    const abs = join(this.#realRoot, path);
+    if (this.#open?.path !== path) {
+      this.close();
+      const dir = join(this.#realRoot, parentOf(path));
+      if (await Deno.realPath(dir) !== dir) return undefined; // a symlinked folder on the way
+      const info = await Deno.lstat(abs);
+      if (!info.isFile || info.size !== row.size || info.ino !== row.ino) return undefined;
+      if ((info.mtime?.getTime() ?? 0) !== row.mtimeMs) return undefined;
+      const file = await Deno.open(abs, { read: true });
+      const opened = await file.stat();
+      if (opened.ino !== info.ino) {
+        file.close();
+        return undefined;
+      }
+      this.#open = { path, file };
+    }
+    const file = this.#open!.file;
+    await file.seek(offset, Deno.SeekMode.Start);
+    const out = new Uint8Array(length);
+    for (let at = 0; at < length;) {
+      const n = await file.read(out.subarray(at));
+      if (n === null) return undefined;
+      at += n;
+    }
+    return out;
+  }
+
+  close(): void {
+    this.#open?.file.close();
+    this.#open = undefined;
+  }
+}
+
+/** Serve the file phase to `peer` on `channel` (see the module comment). */
+export async function serveFilePhase(
+  home: Home,
+  channel: SecureChannel,
+  peer: DeviceKey,
+  readTimeoutMs: number,
+): Promise<FileServeResult> {
+  const result: FileServeResult = { chunks: 0, bytes: 0, missing: 0 };
+  const send = (m: ChunkMessage) => channel.send(encodeChunkMessage(m));
+  const readers = new Map<string, FolderReader>();
+  try {
+    for (;;) {
+      let raw: Uint8Array | null;
+      try {
+        raw = await channel.receive(readTimeoutMs);
+      } catch (e) {
+        // The initiator is gone or silent: the phase is over either way.
+        if (isMycelError(e, "timeout") || isMycelError(e, "connection_closed")) return result;
+        throw e;
+      }
+      if (raw === null) return result;
+      const msg = decodeChunkMessage(raw);
+      if (msg.type === "bye") return result;
+      if (msg.type !== "want") {
+        throw new MycelError("protocol_violation", "serve files", `unexpected ${msg.type} message`);
+      }
+      let reader = readers.get(msg.folder);
+      if (reader === undefined) {
+        const local = home.folderLocal.folder(msg.folder);
+        const joined = home.view.folders().deviceRow(msg.folder, peer.hex)?.joined === true;
+        let marker = false;
+        try {
+          if (local) marker = (await Deno.lstat(join(local.root, MARKER_NAME))) !== undefined;
+        } catch {
+          marker = false;
+        }
+        if (local === undefined || !joined || !marker) {
+          await send({
+            type: "stop",
+            code: "not_shared",
+            message: "this device does not share that folder with you",
+          });
+          return result;
+        }
+        reader = new FolderReader(home, msg.folder, local.root);
+        readers.set(msg.folder, reader);
+      }
+      for (const id of msg.ids) {
+        const bytes = await reader.read(toHex(id));
+        if (bytes === undefined || bytes.length === 0) {
+          result.missing++;
+          await send({ type: "none", id });
+          continue;
+        }
+        for (let at = 0; at < bytes.length; at += MAX_PIECE) {
+          await send({
+            type: "piece",
+            id,
+            total: bytes.length,
+            offset: at,
+            bytes: bytes.subarray(at, at + MAX_PIECE),
+          });
+        }
+        result.chunks++;
+        result.bytes += bytes.length;
+      }
+    }
+  } finally {
+    for (const r of readers.values()) r.close();
+  }
+}

@@ -1,0 +1,566 @@
+/**
+ * @module folder_apply
+ * Make this device's copy of a folder show the folder state: run the plan
+ * (src/files/folder_plan.ts) — conflict copies, fetched files, links,
+ * adoptions, removals, merges — then record what the disk now holds and
+ * publish the versions the plan makes (copies, merges).
+ *
+ * - File content comes first from chunks this device already has in any
+ *   indexed file (a rename or copy elsewhere fetches nothing), then from
+ *   peers (file_fetch.ts), each chunk checked against its id. Chunks are
+ *   written at their offsets into a temporary file beside the target
+ *   (partial_file.ts); a file with several chunks records which are in
+ *   (after an fsync) so a later round, or the next process after a crash,
+ *   resumes it. The file is renamed into place only when complete.
+ * - A file that changed on disk since the index saw it is left alone
+ *   (`changed_locally`): the next scan publishes the local edit, which is
+ *   then a conflict, never lost.
+ * - Index rows, chunk places and published versions are written in batches
+ *   of short transactions, never held across the network.
+ */
+
+import { join } from "node:path";
+import { isMycelError } from "../errors.ts";
+import { type ChunkRef, loadBlake3 } from "../files/chunk_hash.ts";
+import { sameContent } from "../files/conflict.ts";
+import type { ExpectedEntry } from "../files/disk_state.ts";
+import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import { type FolderPlan, planFolder, type PlanIndexRow } from "../files/folder_plan.ts";
+import { resolveChunkList } from "../files/manifest_tree.ts";
+import { PartialFile } from "../files/partial_file.ts";
+import { relativePathProblem } from "../files/paths.ts";
+import { removeEntry } from "../files/remove_entry.ts";
+import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
+import { writeSymlink } from "../files/write_symlink.ts";
+import { syncDir } from "../files/safe_paths.ts";
+import { versionId } from "../log/folder_state.ts";
+import type { Op } from "../log/ops.ts";
+import type { Home } from "../storage/home_handle.ts";
+import type { IndexRow, LocalFolder } from "../storage/sql_folder_local.ts";
+import { Fetcher, type FetchPeer, type PeerFetchReport } from "./file_fetch.ts";
+import { commitSplit } from "./folder_scan.ts";
+
+/** How to apply. */
+export interface ApplyOptions {
+  /** Sessions to fetch from, opened when first needed ([] when none is reachable). */
+  peers: () => Promise<FetchPeer[]>;
+  /** Read deadline of the file phase (ms). */
+  readTimeoutMs: number;
+  /** Bytes to fetch from peers this round at most (the next round continues). */
+  budget?: number;
+  /** Progress: files and bytes done of the totals. */
+  progress?: (p: { files: number; totalFiles: number; bytes: number; totalBytes: number }) => void;
+}
+
+/** What applying did and what is left. */
+export interface ApplyReport {
+  readonly folder: string;
+  /** Actions done this round. */
+  done: number;
+  /** Files (and links, removals) still to apply, and bytes still to fetch. */
+  needFiles: number;
+  needBytes: number;
+  /** Paths with an unresolved conflict. */
+  conflicts: number;
+  /** Bytes fetched from peers. */
+  fetchedBytes: number;
+  /** Bytes copied from this device's own files. */
+  localBytes: number;
+  /** Per-peer fetch reports. */
+  peers: PeerFetchReport[];
+  /** Paths that could not be written, with why. */
+  problems: { path: string; reason: string }[];
+  /** Versions published (copies, merges). */
+  published: number;
+}
+
+interface Task {
+  readonly path: string;
+  readonly version: FileVersion & { kind: "file" };
+  readonly id: string;
+  readonly expected: PlanIndexRow | null;
+  readonly copy: boolean;
+  chunks: ChunkRef[];
+  offsets: number[];
+  done: Uint8Array;
+  left: number;
+  temp?: string;
+  sinceSync: number;
+  /** When its progress was last made durable and recorded (ms). */
+  syncedAt: number;
+  finished: boolean;
+}
+
+type Done =
+  | {
+    kind: "row";
+    row: IndexRow;
+    chunks?: readonly ChunkRef[];
+    publish?: FileVersion;
+    dropTransfer?: boolean;
+  }
+  | { kind: "gone"; path: string }
+  | { kind: "transfer"; path: string; version: string; temp: string; done: Uint8Array }
+  | { kind: "publish"; version: FileVersion };
+
+const expectedOf = (row: PlanIndexRow | null): ExpectedEntry =>
+  row === null ? null : { kind: row.kind, size: row.size, mtimeMs: row.mtimeMs, ino: row.ino };
+
+const bitSet = (bits: Uint8Array, i: number) => (bits[i >> 3] & (1 << (i & 7))) !== 0;
+const setBit = (bits: Uint8Array, i: number) => bits[i >> 3] |= 1 << (i & 7);
+
+/**
+ * Chunks from indexed local files that still hold them (checked against
+ * their ids); the last file read stays open (a large file's chunks come in
+ * order).
+ */
+class LocalChunks {
+  readonly #home: Home;
+  readonly #roots = new Map<string, string | undefined>();
+  #open?: { abs: string; file: Deno.FsFile };
+
+  constructor(home: Home) {
+    this.#home = home;
+  }
+
+  async get(hash: string): Promise<Uint8Array | undefined> {
+    const blake3 = await loadBlake3();
+    for (const loc of this.#home.folderLocal.locs(hash)) {
+      if (!this.#roots.has(loc.folder)) {
+        this.#roots.set(loc.folder, this.#home.folderLocal.folder(loc.folder)?.root);
+      }
+      const root = this.#roots.get(loc.folder);
+      if (root === undefined || relativePathProblem(loc.path) !== undefined) continue;
+      try {
+        const abs = join(root, loc.path);
+        if (this.#open?.abs !== abs) {
+          this.close();
+          const file = await Deno.open(abs, { read: true });
+          if (!(await file.stat()).isFile) {
+            file.close();
+            continue;
+          }
+          this.#open = { abs, file };
+        }
+        const file = this.#open!.file;
+        await file.seek(loc.offset, Deno.SeekMode.Start);
+        const out = new Uint8Array(loc.length);
+        let at = 0;
+        while (at < out.length) {
+          const n = await file.read(out.subarray(at));
+          if (n === null) break;
+          at += n;
+        }
+        if (at === out.length && blake3(out) === hash) return out;
+      } catch {
+        // moved or unreadable: try the next place
+        this.close();
+      }
+    }
+    return undefined;
+  }
+
+  close(): void {
+    this.#open?.file.close();
+    this.#open = undefined;
+  }
+}
+
+/** Apply the folder state to `folder` (see the module comment). */
+export async function applyFolder(
+  home: Home,
+  folder: LocalFolder,
+  o: ApplyOptions,
+): Promise<ApplyReport> {
+  const fl = home.folderLocal;
+  const id = folder.folder;
+  const index = fl.index(id);
+  const plan: FolderPlan = planFolder(
+    home.view.folders().paths(id),
+    index.rows,
+    versionId,
+  );
+  const report: ApplyReport = {
+    folder: id,
+    done: 0,
+    needFiles: 0,
+    needBytes: 0,
+    conflicts: plan.conflicts.length,
+    fetchedBytes: 0,
+    localBytes: 0,
+    peers: [],
+    problems: [],
+    published: 0,
+  };
+  const self = home.device;
+  let queue: Done[] = [];
+  const rowsNow = new Map<string, IndexRow | null>();
+  // Folders renamed into since the last flush: synced once each before their rows are recorded.
+  let dirs = new Set<string>();
+  const flush = async () => {
+    if (queue.length === 0) return;
+    const batch = queue;
+    queue = [];
+    const synced = [...dirs];
+    dirs = new Set();
+    await Promise.all(synced.map(syncDir));
+    const ops: [Op, number][] = [];
+    await home.write(async (w) => {
+      const f = w.folderLocal;
+      for (const d of batch) {
+        if (d.kind === "row") {
+          f.putIndex(id, d.row);
+          if (d.chunks !== undefined) f.setLocs(id, d.row.path, d.chunks);
+          if (d.dropTransfer) f.dropTransfer(id, d.row.path);
+          if (d.publish) {
+            ops.push([
+              { type: "file.version", folder: id, version: d.publish },
+              d.row.version!.length,
+            ]);
+          }
+        } else if (d.kind === "gone") {
+          f.dropIndex(id, d.path);
+          f.dropTransfer(id, d.path);
+        } else if (d.kind === "transfer") {
+          f.putTransfer(id, { path: d.path, version: d.version, temp: d.temp, done: d.done });
+        } else {
+          ops.push([{ type: "file.version", folder: id, version: d.version }, 512]);
+        }
+      }
+      await commitSplit(w, ops);
+    });
+    report.published += ops.length;
+  };
+  const note = (d: Done) => {
+    queue.push(d);
+    if (d.kind === "row") rowsNow.set(d.row.path, d.row);
+    if (d.kind === "gone") rowsNow.set(d.path, null);
+  };
+  const rowAfter = (path: string) => rowsNow.has(path) ? rowsNow.get(path)! : index.rows.get(path);
+  const problem = (path: string, e: unknown) => {
+    const reason = e instanceof Error ? e.message.replace(/^Cannot [^:]*: /, "") : String(e);
+    report.problems.push({ path, reason });
+  };
+
+  // 1. Chunk lists of the files to write (manifest blobs from the home, else from peers).
+  const writes = plan.actions.filter((a) => a.kind === "write");
+  const fileWrites = writes.filter((a) => a.version.kind === "file");
+  const lists = new Map<string, ChunkRef[]>();
+  let peers: FetchPeer[] | undefined;
+  const getPeers = async () => peers ??= await o.peers();
+  for (let pass = 0; pass < 4; pass++) {
+    const missing = new Set<string>();
+    for (const a of fileWrites) {
+      const v = a.version as FileVersion & { kind: "file" };
+      if (lists.has(a.path)) continue;
+      try {
+        lists.set(a.path, await resolveChunkList(v.chunks, v.size, (h) => fl.blob(h)));
+      } catch (e) {
+        if (isMycelError(e, "manifest_missing")) {
+          missing.add(String((e as { value?: string }).value ?? ""));
+        } else problem(a.path, e);
+      }
+    }
+    if (missing.size === 0) break;
+    const ps = await getPeers();
+    if (ps.length === 0) break;
+    const got: [string, Uint8Array][] = [];
+    const fetcher = new Fetcher(ps, id, o.readTimeoutMs, (h, b) => {
+      got.push([h, b]);
+      return Promise.resolve();
+    });
+    for (const h of missing) if (h) fetcher.want(h, 0);
+    fetcher.close();
+    await fetcher.run();
+    if (got.length === 0) break;
+    await home.write((w) => {
+      for (const [h, b] of got) w.folderLocal.putBlob(h, b);
+    });
+  }
+
+  // 2. Files: local chunks first, then peers.
+  const locals = new LocalChunks(home);
+  const tasks: Task[] = [];
+  const wants = new Map<string, [Task, number][]>();
+  const totalBytes = fileWrites.reduce((s, a) => s + (a.version as { size: number }).size, 0);
+  let doneBytes = 0, doneFiles = 0;
+  const totalFiles = plan.actions.filter((a) => a.kind !== "merge").length;
+  const tick = () => o.progress?.({ files: doneFiles, totalFiles, bytes: doneBytes, totalBytes });
+  const open = new Map<Task, PartialFile>();
+  const handle = async (t: Task): Promise<PartialFile> => {
+    let p = open.get(t);
+    if (p === undefined) {
+      if (open.size >= 16) {
+        const [oldT, oldP] = open.entries().next().value!;
+        oldP.close();
+        open.delete(oldT);
+      }
+      const r = await PartialFile.open(folder.root, t.path, t.version.size, t.temp);
+      p = r.file;
+      if (!r.resumed) t.done.fill(0);
+      t.temp = p.temp;
+      open.set(t, p);
+    }
+    return p;
+  };
+  const finish = async (t: Task) => {
+    const p = await handle(t);
+    open.delete(t);
+    t.finished = true;
+    try {
+      const r = await p.finish({
+        expected: expectedOf(t.expected),
+        mtimeMs: t.version.mtime,
+        exec: t.version.exec,
+        syncDir: false,
+      });
+      dirs.add(p.dir);
+      if (r.status === "changed_locally") {
+        report.problems.push({
+          path: t.path,
+          reason: "it changed on this device meanwhile (kept; it will sync as a conflict)",
+        });
+        return;
+      }
+      const published = t.copy
+        ? { ...t.version, modifiedBy: self.id, vv: new Map([[self.id, 1]]) } as FileVersion
+        : undefined;
+      const bytes = encodeFileVersion(published ?? t.version);
+      note({
+        kind: "row",
+        row: { path: t.path, kind: "file", ...r.stat, version: bytes },
+        chunks: t.chunks,
+        publish: published,
+        dropTransfer: true,
+      });
+      report.done++;
+      doneFiles++;
+      tick();
+      if (queue.length >= 500) await flush();
+    } catch (e) {
+      problem(t.path, e);
+    }
+  };
+  // Files finish (fsync, rename) several at once: the disk commits their syncs together.
+  const running = new Set<Promise<void>>();
+  const finishing = async (t: Task) => {
+    while (running.size >= 32) await Promise.race(running);
+    const p = finish(t).finally(() => running.delete(p));
+    running.add(p);
+  };
+  const drain = () => Promise.all([...running]);
+  const put = async (t: Task, i: number, bytes: Uint8Array) => {
+    if (t.finished || bitSet(t.done, i)) return;
+    const p = await handle(t);
+    await p.writeAt(t.offsets[i], bytes);
+    setBit(t.done, i);
+    t.left--;
+    t.sinceSync += bytes.length;
+    doneBytes += bytes.length;
+    if (t.left === 0) await finishing(t);
+    else if (t.sinceSync >= 16 << 20 && Date.now() - t.syncedAt >= 1000) {
+      await p.sync();
+      t.sinceSync = 0;
+      t.syncedAt = Date.now();
+      note({ kind: "transfer", path: t.path, version: t.id, temp: t.temp!, done: t.done.slice() });
+      await flush(); // durable first (the sync above), then recorded
+    }
+  };
+  for (const a of fileWrites) {
+    if (a.kind !== "write") continue;
+    const chunks = lists.get(a.path);
+    if (chunks === undefined) continue;
+    const v = a.version as FileVersion & { kind: "file" };
+    const saved = fl.transfer(id, a.path);
+    const resume = saved !== undefined &&
+      saved.version === (a.id || versionId(encodeFileVersion(v)));
+    const offsets: number[] = [];
+    let off = 0;
+    for (const c of chunks) {
+      offsets.push(off);
+      off += c.length;
+    }
+    const t: Task = {
+      path: a.path,
+      version: v,
+      id: a.id || versionId(encodeFileVersion(v)),
+      expected: a.expected,
+      copy: a.copy,
+      chunks,
+      offsets,
+      done: resume ? saved.done.slice() : new Uint8Array((chunks.length + 7) >> 3),
+      left: 0,
+      temp: resume ? saved.temp : undefined,
+      sinceSync: 0,
+      syncedAt: Date.now(),
+      finished: false,
+    };
+    try {
+      // A resumed transfer's temporary file is checked now (gone: start over);
+      // a new one is made when its first chunk arrives.
+      if (t.temp !== undefined) await handle(t);
+      t.left = chunks.filter((_, i) => !bitSet(t.done, i)).length;
+      doneBytes += chunks.filter((_, i) => bitSet(t.done, i)).reduce((s, c) => s + c.length, 0);
+      for (let i = 0; i < chunks.length; i++) {
+        if (bitSet(t.done, i)) continue;
+        const local = await locals.get(chunks[i].hash);
+        if (local !== undefined) {
+          report.localBytes += local.length;
+          await put(t, i, local);
+          continue;
+        }
+        const list = wants.get(chunks[i].hash);
+        if (list) list.push([t, i]);
+        else wants.set(chunks[i].hash, [[t, i]]);
+      }
+      if (t.left === 0 && !t.finished) await finishing(t);
+      else if (!t.finished) {
+        tasks.push(t);
+        open.get(t)?.close();
+        open.delete(t);
+      }
+    } catch (e) {
+      problem(a.path, e);
+    }
+  }
+  locals.close();
+  if (wants.size > 0) {
+    const ps = await getPeers();
+    if (ps.length > 0) {
+      const fetcher = new Fetcher(ps, id, o.readTimeoutMs, async (hash, bytes) => {
+        report.fetchedBytes += bytes.length;
+        for (const [t, i] of wants.get(hash) ?? []) {
+          try {
+            await put(t, i, bytes);
+          } catch (e) {
+            t.finished = true;
+            problem(t.path, e);
+          }
+        }
+        tick();
+      });
+      let asked = 0;
+      for (const [hash, list] of wants) {
+        if (o.budget !== undefined && asked >= o.budget) break;
+        const length = list[0][0].chunks[list[0][1]].length;
+        fetcher.want(hash, length);
+        asked += length;
+      }
+      fetcher.close();
+      await fetcher.run();
+      report.peers = fetcher.reports;
+    }
+  }
+  await drain();
+  // Unfinished files: what they hold is kept for the next round.
+  for (const t of tasks) {
+    if (t.finished) continue;
+    report.needFiles++;
+    report.needBytes += t.chunks.filter((_, i) => !bitSet(t.done, i)).reduce(
+      (s, c) => s + c.length,
+      0,
+    );
+    try {
+      const p = await handle(t);
+      await p.sync();
+      p.close();
+      open.delete(t);
+      if (t.chunks.length > 1) {
+        note({
+          kind: "transfer",
+          path: t.path,
+          version: t.id,
+          temp: t.temp!,
+          done: t.done.slice(),
+        });
+      }
+    } catch (e) {
+      problem(t.path, e);
+    }
+  }
+  for (const p of open.values()) p.close();
+
+  // 3. Links, adoptions, removals.
+  for (const a of plan.actions) {
+    try {
+      if (a.kind === "write" && a.version.kind === "symlink") {
+        const r = await writeSymlink(folder.root, a.path, a.version.target, {
+          expected: expectedOf(a.expected),
+        });
+        if (r.status === "changed_locally") continue;
+        const published = a.copy
+          ? { ...a.version, modifiedBy: self.id, vv: new Map([[self.id, 1]]) } as FileVersion
+          : undefined;
+        note({
+          kind: "row",
+          row: {
+            path: a.path,
+            kind: "symlink",
+            ...r.stat,
+            exec: false,
+            version: encodeFileVersion(published ?? a.version),
+          },
+          publish: published,
+        });
+        report.done++;
+      } else if (a.kind === "adopt") {
+        note({
+          kind: "row",
+          row: { ...a.row, version: encodeFileVersion(a.version) },
+          chunks: chunksOfRow(a.version),
+        });
+        report.done++;
+      }
+    } catch (e) {
+      problem(a.path, e);
+    }
+  }
+  for (const a of plan.actions) {
+    if (a.kind !== "remove") continue;
+    try {
+      const r = await removeEntry(folder.root, a.path, { expected: expectedOf(a.expected) });
+      if (r.status === "changed_locally") continue;
+      note({ kind: "gone", path: a.path });
+      report.done++;
+      doneFiles++;
+    } catch (e) {
+      problem(a.path, e);
+    }
+  }
+  // 4. Merges: the disk holds the winner and every copy exists.
+  for (const a of plan.actions) {
+    if (a.kind !== "merge") continue;
+    const row = rowAfter(a.path);
+    const held = row?.version ? decodeFileVersion(row.version) : undefined;
+    const holdsWinner = a.winner.kind === "deleted"
+      ? row === null || row === undefined
+      : held !== undefined && sameContent(held, a.winner);
+    const copiesOk = a.copies.every((p) => rowAfter(p));
+    if (!holdsWinner || !copiesOk) continue;
+    let vv: VersionVector = new Map();
+    for (const v of a.set) vv = mergeVv(vv, v.vv);
+    const merged = { ...a.winner, modifiedBy: self.id, vv: bumpVv(vv, self.id) } as FileVersion;
+    if (row) note({ kind: "row", row: { ...row, version: encodeFileVersion(merged) } });
+    note({ kind: "publish", version: merged });
+    report.conflicts--;
+  }
+  await flush();
+  // What is still to do: actions whose path does not hold their version yet
+  // (unfinished fetches were counted above with the bytes they still lack).
+  const unfinished = new Set(tasks.filter((t) => !t.finished).map((t) => t.path));
+  for (const a of plan.actions) {
+    if (a.kind === "merge" || unfinished.has(a.path)) continue;
+    const now = rowAfter(a.path);
+    const held = now?.version ? decodeFileVersion(now.version) : undefined;
+    const ok = a.kind === "remove" ? !now : held !== undefined && sameContent(held, a.version);
+    if (ok) continue;
+    report.needFiles++;
+    if (a.kind === "write" && a.version.kind === "file") report.needBytes += a.version.size;
+  }
+  return report;
+}
+
+/** Inline chunks of a version (manifest lists keep the places set when the file was written). */
+function chunksOfRow(v: FileVersion): ChunkRef[] | undefined {
+  return v.kind === "file" && "inline" in v.chunks ? [...v.chunks.inline] : undefined;
+}

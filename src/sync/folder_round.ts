@@ -1,0 +1,257 @@
+/**
+ * @module folder_round
+ * The folder half of `sync now`. Before the entry round, every folder this
+ * device syncs is scanned and its changes published ({@link scanFolders}),
+ * so they travel in that round. After it ({@link applyFolders}), each
+ * folder is brought to the state the round delivered: the plan runs, and
+ * chunks this device lacks come from the devices that joined the folder,
+ * through one session each (handshake, an idle exchange, then the file
+ * phase on the same channel), all fetched from at once. Then this device
+ * publishes its progress record for the folder when it changed, and
+ * replaced files older than the retention are pruned (hourly).
+ */
+
+import { join } from "node:path";
+import { isMycelError } from "../errors.ts";
+import { MARKER_NAME } from "../files/folder_layout.ts";
+import { removeStaleTemps } from "../files/stale_temps.ts";
+import { pruneVersions } from "../files/versions.ts";
+import type { DeviceKey } from "../log/device_key.ts";
+import type { DeviceRecord } from "../log/device_record.ts";
+import type { FolderProgress } from "../log/file_ops.ts";
+import { syncsWithMycel } from "../mesh/plan.ts";
+import { Home } from "../storage/home_handle.ts";
+import type { LocalFolder } from "../storage/sql_folder_local.ts";
+import { deviceOfHex } from "../storage/sql_folders.ts";
+import type { SecureChannel } from "../transport/secure_channel.ts";
+import { encodeChunkMessage } from "../protocol/chunk_messages.ts";
+import type { FetchPeer } from "./file_fetch.ts";
+import { applyFolder, type ApplyReport } from "./folder_apply.ts";
+import { scanAndPublish, type ScanReport } from "./folder_scan.ts";
+import { directRoutes, type Route, type SessionTuning, syncPeer } from "./round.ts";
+import type { SessionOutcome } from "./peer_session.ts";
+
+/** How the folder half runs. */
+export interface FolderRoundOptions {
+  now: () => number;
+  env: (name: string) => string | undefined;
+  /** Read deadline (ms). */
+  timeoutMs: number;
+  routes?: (peer: DeviceRecord, home: Home) => Promise<Route[]> | Route[];
+  tuning?: SessionTuning;
+  /** Asked before a scan's mass deletion goes out (absent: held). */
+  confirmMassDelete?: (folder: string, deletes: number, of: number) => Promise<boolean> | boolean;
+  /** Progress line (a terminal only). */
+  progress?: (text: string) => void;
+  /** Only this folder. */
+  only?: string;
+  /** Bytes of file content to fetch per round at most (MYCEL_FILE_BUDGET). */
+  budget?: number;
+}
+
+/** Scan every folder this device syncs (or `o.only`); publish what changed. */
+export async function scanFolders(root: string, o: FolderRoundOptions): Promise<ScanReport[]> {
+  const home = await Home.open(root, { write: true, now: o.now, env: o.env });
+  try {
+    const out: ScanReport[] = [];
+    for (const f of home.folderLocal.folders()) {
+      if (o.only !== undefined && f.folder !== o.only) continue;
+      o.progress?.(`scanning ${f.folder}…`);
+      out.push(
+        await scanAndPublish(home, f, {
+          confirmMassDelete: o.confirmMassDelete &&
+            ((n, of) => o.confirmMassDelete!(f.folder, n, of)),
+        }),
+      );
+    }
+    o.progress?.("");
+    return out;
+  } finally {
+    home.close();
+  }
+}
+
+/** What the folder half did for one folder. */
+export interface FolderOutcome {
+  readonly folder: string;
+  readonly stopped?: string;
+  readonly apply?: ApplyReport;
+  /** Sessions of the file phase that did not sync (unreachable peers and such). */
+  readonly sessions: SessionOutcome[];
+}
+
+function hasMarker(f: LocalFolder): boolean {
+  try {
+    Deno.lstatSync(join(f.root, MARKER_NAME));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function human(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** The devices (other than us) that joined `folder` and sync with mycel. */
+function folderPeers(home: Home, folder: string): DeviceRecord[] {
+  const out: DeviceRecord[] = [];
+  for (const [f, device, row] of home.view.folders().deviceRows()) {
+    if (f !== folder || !row.joined) continue;
+    const key = deviceOfHex(device);
+    if (key === home.device) continue;
+    const m = home.view.member(key);
+    if (m === undefined || m.removed !== undefined || !syncsWithMycel(m.record)) continue;
+    out.push(m.record);
+  }
+  return out;
+}
+
+/** One file-phase session per peer, dialled on first use; `close()` ends them all. */
+function openPeers(home: Home, records: DeviceRecord[], o: FolderRoundOptions) {
+  let release!: () => void;
+  const released = new Promise<void>((r) => release = r);
+  const ready: FetchPeer[] = [];
+  const sessions: Promise<SessionOutcome>[] = [];
+  let registered: Promise<void>[] | undefined;
+  const routesOf = async (record: DeviceRecord) =>
+    o.routes
+      ? await o.routes(record, home)
+      : directRoutes(record, home.local.peer(record.key), home.now());
+  const dial = (keys: { noisePublic: Uint8Array; noisePrivate: Uint8Array }) =>
+    records.map(async (record) => {
+      let mark!: () => void;
+      const up = new Promise<void>((r) => mark = r);
+      const session = (async () =>
+        await syncPeer(home, keys, record, [...await routesOf(record)], {
+          now: o.now,
+          env: o.env,
+          timeoutMs: o.timeoutMs,
+          tuning: o.tuning,
+          // What this side reads is what it asked for, checked chunk by chunk.
+          maxBytes: Number.MAX_SAFE_INTEGER,
+          afterExchange: async (channel: SecureChannel, key: DeviceKey) => {
+            ready.push({ key, name: record.name, channel });
+            mark();
+            await released;
+            await channel.send(encodeChunkMessage({ type: "bye" })).catch(() => {});
+          },
+        }, []))();
+      sessions.push(session);
+      await Promise.race([up, session.then(() => {})]);
+    });
+  return {
+    peers: async () => {
+      registered ??= dial(await home.noiseKeys());
+      await Promise.all(registered);
+      return ready;
+    },
+    close: async () => {
+      release();
+      return await Promise.all(sessions);
+    },
+  };
+}
+
+function frontierOf(home: Home, folder: string): [DeviceKey, number][] {
+  return [...home.view.folders().frontier(folder)]
+    .map(([hex, seq]) => [deviceOfHex(hex), seq] as [DeviceKey, number])
+    .sort((a, b) => a[0].compare(b[0]));
+}
+
+async function publishProgress(home: Home, f: LocalFolder, p: FolderProgress): Promise<void> {
+  const text = JSON.stringify([
+    p.needFiles,
+    p.needBytes,
+    p.conflicts,
+    p.stopped,
+    p.frontier.map(([k, s]) => [k.hex, s]),
+  ]);
+  const now = home.folderLocal.folder(f.folder);
+  if (now === undefined || now.info.published === text) return;
+  await home.write(async (w) => {
+    await w.commit([{ type: "folder.progress", folder: f.folder, progress: p }]);
+    w.folderLocal.setInfo(f.folder, { ...now.info, published: text });
+  });
+}
+
+/** Bring every folder this device syncs (or `o.only`) to the state (see the module comment). */
+export async function applyFolders(root: string, o: FolderRoundOptions): Promise<FolderOutcome[]> {
+  const home = await Home.open(root, { write: true, now: o.now, env: o.env });
+  try {
+    const out: FolderOutcome[] = [];
+    for (const f of home.folderLocal.folders()) {
+      if (o.only !== undefined && f.folder !== o.only) continue;
+      const frontier = frontierOf(home, f.folder);
+      if (!hasMarker(f)) {
+        const stopped = "folder stopped: marker missing — disk not mounted?";
+        await home.write((w) => w.folderLocal.setInfo(f.folder, { ...f.info, stopped }));
+        await publishProgress(home, f, {
+          needFiles: 0,
+          needBytes: 0,
+          conflicts: 0,
+          stopped,
+          frontier,
+        });
+        out.push({ folder: f.folder, stopped, sessions: [] });
+        continue;
+      }
+      const peers = openPeers(home, folderPeers(home, f.folder), o);
+      let apply: ApplyReport | undefined;
+      let sessions: SessionOutcome[] = [];
+      const started = Date.now();
+      try {
+        apply = await applyFolder(home, f, {
+          peers: peers.peers,
+          readTimeoutMs: o.timeoutMs,
+          budget: o.budget,
+          progress: o.progress && ((p) => {
+            const secs = (Date.now() - started) / 1000;
+            const rate = secs > 0 ? p.bytes / secs : 0;
+            const left = rate > 0 ? Math.ceil((p.totalBytes - p.bytes) / rate) : 0;
+            o.progress!(
+              `${f.folder}: ${p.files}/${p.totalFiles} files, ${human(p.bytes)}/${
+                human(p.totalBytes)
+              }, ` +
+                `${human(rate)}/s, ${left} s left`,
+            );
+          }),
+        });
+      } finally {
+        sessions = (await peers.close()).filter((s) => s.status !== "synced");
+        o.progress?.("");
+      }
+      const latest = home.folderLocal.folder(f.folder) ?? f;
+      await publishProgress(home, latest, {
+        needFiles: apply!.needFiles,
+        needBytes: apply!.needBytes,
+        conflicts: Math.max(0, apply!.conflicts),
+        stopped: "",
+        frontier,
+      });
+      await housekeeping(home, latest);
+      out.push({ folder: f.folder, apply, sessions });
+    }
+    return out;
+  } finally {
+    home.close();
+  }
+}
+
+/** Hourly: stale temporary files and kept versions past the retention. */
+async function housekeeping(home: Home, f: LocalFolder): Promise<void> {
+  const now = home.now();
+  const last = f.info.swept ?? 0;
+  if (now - last < 3600_000) return;
+  try {
+    const transfers = new Set(home.folderLocal.transfers(f.folder).map((t) => t.temp));
+    if (transfers.size === 0) await removeStaleTemps(f.root, { now });
+    await pruneVersions(f.root, { now, retentionMs: (f.info.keepDays ?? 30) * 86400_000 });
+  } catch (e) {
+    if (!isMycelError(e)) throw e;
+  }
+  const latest = home.folderLocal.folder(f.folder) ?? f;
+  await home.write((w) => w.folderLocal.setInfo(f.folder, { ...latest.info, swept: now }));
+}

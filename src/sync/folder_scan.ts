@@ -1,0 +1,245 @@
+/**
+ * @module folder_scan
+ * Scan a folder this device syncs and publish what changed: one file
+ * version per new, changed or deleted path, in signed entries, in the same
+ * transaction as the index rows and chunk places that describe the disk.
+ *
+ * - A changed file's vector is the vector of the version the disk held
+ *   (index) bumped by this device: a local edit never claims to have seen
+ *   a remote version it did not hold, so an edit racing one is a conflict.
+ *   A new file where the state says "deleted" supersedes those deletions.
+ * - A file whose content and mtime equal a version of the state at its path
+ *   (it was written by mycel, or made identically elsewhere) adopts it:
+ *   nothing new is published.
+ * - A missing marker stops the folder (recorded; nothing published).
+ * - More than half of the indexed paths deleted: the deletions are held
+ *   (and counted in the folder's info) unless `confirm` allows them.
+ * Entries are split to stay under the entry size limit.
+ */
+
+import { sha256 } from "@noble/hashes/sha2.js";
+import { concatBytes, utf8 } from "../bytes.ts";
+import { isMycelError } from "../errors.ts";
+import { DEFAULT_CHUNK_PARAMS } from "../files/chunk_params.ts";
+import { sameContent } from "../files/conflict.ts";
+import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import { gearSeedFromSecret } from "../files/gear_seed.ts";
+import { makeChunkList } from "../files/manifest_tree.ts";
+import { scanFolder } from "../files/scan.ts";
+import { portabilityProblems } from "../files/path_portability.ts";
+import type { ScanResult } from "../files/scan_types.ts";
+import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
+import { versionId } from "../log/folder_state.ts";
+import type { Op } from "../log/ops.ts";
+import type { Home } from "../storage/home_handle.ts";
+import type { IndexRow, LocalFolder } from "../storage/sql_folder_local.ts";
+
+/** The mesh's chunking: fixed parameters, gear seed from the mesh id (docs/folders.md). */
+export function chunkSettings(meshId: string) {
+  const secret = sha256(concatBytes(utf8("mycel/files/interim-mesh-secret\0"), utf8(meshId)));
+  return { params: DEFAULT_CHUNK_PARAMS, seed: gearSeedFromSecret(secret) };
+}
+
+/** What a scan did. */
+export interface ScanReport {
+  readonly folder: string;
+  /** Why the folder is stopped, if it is. */
+  readonly stopped?: string;
+  /** Versions published (files, links, deletions). */
+  readonly published: number;
+  /** Deletions held back for confirmation. */
+  readonly held: number;
+  /** Paths not synced, with why. */
+  readonly skipped: readonly { path: string; reason: string }[];
+  /** Present paths that differ only in case or normalization. */
+  readonly caseCollisions: readonly string[][];
+  /** New or changed paths whose names would not work on another system (synced as they are). */
+  readonly unportable: readonly { path: string; reason: string }[];
+  /** Files read and bytes hashed. */
+  readonly hashedFiles: number;
+  readonly hashedBytes: number;
+  /** Files and links present. */
+  readonly present: number;
+}
+
+/** Most encoded version bytes per entry (entries are at most 1 MiB). */
+const ENTRY_BYTES = 900_000;
+/** Most ops per entry. */
+const ENTRY_OPS = 4000;
+
+/** Commit `ops` (with sizes) as as few entries as fit. */
+export async function commitSplit(
+  w: { commit(ops: readonly Op[]): Promise<unknown> },
+  ops: readonly [Op, number][],
+): Promise<void> {
+  let batch: Op[] = [], bytes = 0;
+  for (const [op, size] of ops) {
+    if (batch.length > 0 && (bytes + size > ENTRY_BYTES || batch.length >= ENTRY_OPS)) {
+      await w.commit(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(op);
+    bytes += size + 64;
+  }
+  if (batch.length > 0) await w.commit(batch);
+}
+
+function heldVector(row: IndexRow | undefined, stateVersions: FileVersion[]): VersionVector {
+  if (row?.version) return decodeFileVersion(row.version).vv;
+  let vv: VersionVector = new Map();
+  for (const v of stateVersions) if (v.kind === "deleted") vv = mergeVv(vv, v.vv);
+  return vv;
+}
+
+/**
+ * Scan `folder` and publish its changes (see the module comment).
+ * `confirmMassDelete` is asked when a scan would delete more than half of
+ * the folder's files; without it such deletions are held.
+ */
+export async function scanAndPublish(
+  home: Home,
+  folder: LocalFolder,
+  o: { confirmMassDelete?: (deletes: number, of: number) => Promise<boolean> | boolean } = {},
+): Promise<ScanReport> {
+  const index = home.folderLocal.index(folder.folder);
+  const settings = chunkSettings(home.meshId);
+  const base = {
+    folder: folder.folder,
+    published: 0,
+    held: 0,
+    hashedFiles: 0,
+    hashedBytes: 0,
+    present: 0,
+  };
+  let result: ScanResult;
+  try {
+    result = await scanFolder(folder.root, index, settings);
+  } catch (e) {
+    if (!isMycelError(e, "folder_stopped") && !isMycelError(e, "bad_ignore_file")) throw e;
+    const stopped = (e as Error).message.replace(/^Cannot [^:]*: /, "");
+    await home.write((w) => w.folderLocal.setInfo(folder.folder, { ...folder.info, stopped }));
+    return { ...base, stopped, skipped: [], caseCollisions: [], unportable: [] };
+  }
+  let deletions = result.deleted;
+  let held = 0;
+  if (result.massDelete && deletions.length > 0) {
+    const ok = await o.confirmMassDelete?.(deletions.length, index.size) ?? false;
+    if (!ok) {
+      held = deletions.length;
+      deletions = [];
+    }
+  }
+  const self = home.device;
+  const folders = home.view.folders();
+  const now = home.now();
+  const ops: [Op, number][] = [];
+  const rows: IndexRow[] = [];
+  const locs: [string, readonly { hash: string; length: number }[]][] = [];
+  const blobs: { hash: string; bytes: Uint8Array }[] = [];
+  for (const c of result.changed) {
+    const row = index.rows.get(c.path);
+    const stateVersions = folders.versionsAt(folder.folder, c.path).map((v) =>
+      decodeFileVersion(v.bytes)
+    );
+    let content: FileVersion;
+    if (c.kind === "file") {
+      const list = await makeChunkList(c.chunks);
+      blobs.push(...list.blobs);
+      content = {
+        kind: "file",
+        path: c.path,
+        mtime: c.mtimeMs,
+        modifiedBy: self.id,
+        vv: new Map(),
+        size: c.size,
+        exec: c.exec,
+        chunks: list.list,
+      };
+      locs.push([c.path, c.chunks]);
+    } else {
+      content = {
+        kind: "symlink",
+        path: c.path,
+        mtime: c.mtimeMs,
+        modifiedBy: self.id,
+        vv: new Map(),
+        target: c.target,
+      };
+    }
+    const same = stateVersions.find((v) =>
+      sameContent(v, content) && v.mtime === content.mtime &&
+      (v.kind !== "file" || (content.kind === "file" && v.exec === content.exec))
+    );
+    let bytes: Uint8Array;
+    if (same !== undefined) {
+      bytes = encodeFileVersion(same);
+    } else {
+      const version = {
+        ...content,
+        vv: bumpVv(heldVector(row, stateVersions), self.id),
+      } as FileVersion;
+      bytes = encodeFileVersion(version);
+      ops.push([{ type: "file.version", folder: folder.folder, version }, bytes.length]);
+    }
+    rows.push({
+      path: c.path,
+      kind: c.kind,
+      size: c.size,
+      mtimeMs: c.mtimeMs,
+      ino: c.ino,
+      ctimeMs: c.ctimeMs,
+      exec: c.kind === "file" ? c.exec : false,
+      version: bytes,
+    });
+  }
+  for (const path of deletions) {
+    const row = index.rows.get(path);
+    const version: FileVersion = {
+      kind: "deleted",
+      path,
+      mtime: now,
+      modifiedBy: self.id,
+      vv: bumpVv(heldVector(row, []), self.id),
+    };
+    ops.push([
+      { type: "file.version", folder: folder.folder, version },
+      encodeFileVersion(version).length,
+    ]);
+  }
+  const info = {
+    ...folder.info,
+    stopped: "",
+    lastScan: now,
+    ...(held > 0 ? { held: { deletes: held, of: index.size, at: now } } : { held: undefined }),
+  };
+  await home.write(async (w) => {
+    const fl = w.folderLocal;
+    for (const b of blobs) fl.putBlob(b.hash, b.bytes);
+    await commitSplit(w, ops);
+    for (const r of rows) fl.putIndex(folder.folder, r);
+    for (const [path, chunks] of locs) fl.setLocs(folder.folder, path, chunks);
+    for (const r of rows) if (r.kind === "symlink") fl.setLocs(folder.folder, r.path, []);
+    for (const path of deletions) fl.dropIndex(folder.folder, path);
+    fl.setInfo(folder.folder, info);
+  });
+  return {
+    ...base,
+    published: ops.length,
+    held,
+    skipped: result.skipped,
+    caseCollisions: result.caseCollisions,
+    unportable: result.changed.flatMap((c) =>
+      portabilityProblems(c.path).map((p) => ({
+        path: c.path,
+        reason: `${p.name}: ${p.reason} (on ${p.system === "windows" ? "Windows" : "macOS"})`,
+      }))
+    ),
+    hashedFiles: result.stats.hashedFiles,
+    hashedBytes: result.stats.hashedBytes,
+    present: result.stats.present,
+  };
+}
+
+/** Id of a version encoding (state rows use the same). */
+export { versionId };

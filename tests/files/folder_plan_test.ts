@@ -1,0 +1,114 @@
+/**
+ * planFolder (src/files/folder_plan.ts), pure: what a device does for each
+ * path given the state's versions and its index — nothing when the disk
+ * holds the winner; fetch, remove or adopt otherwise; one conflict copy per
+ * differing loser (none when the state already has that name, none for a
+ * deletion, none for equal content); a merge after a conflict; copies
+ * before writes before removals before merges.
+ */
+
+import assert from "node:assert/strict";
+import { conflictCopyPath } from "../../src/files/conflict.ts";
+import { encodeFileVersion, type FileVersion } from "../../src/files/file_version.ts";
+import { planFolder, type PlanIndexRow } from "../../src/files/folder_plan.ts";
+import { versionId } from "../../src/log/folder_state.ts";
+import { testDevice } from "./helpers.ts";
+
+const A = testDevice(1), B = testDevice(2);
+
+function file(
+  path: string,
+  by: string,
+  vv: [string, number][],
+  hashByte: number,
+  mtime = 1000,
+): FileVersion {
+  return {
+    kind: "file",
+    path,
+    mtime,
+    modifiedBy: by,
+    vv: new Map(vv),
+    size: 3,
+    exec: false,
+    chunks: { inline: [{ hash: hashByte.toString(16).padStart(2, "0").repeat(32), length: 3 }] },
+  };
+}
+
+const del = (path: string, by: string, vv: [string, number][]): FileVersion => ({
+  kind: "deleted",
+  path,
+  mtime: 5000,
+  modifiedBy: by,
+  vv: new Map(vv),
+});
+
+const pv = (v: FileVersion) => {
+  const bytes = encodeFileVersion(v);
+  return { id: versionId(bytes), bytes };
+};
+
+const row = (v: FileVersion): PlanIndexRow => ({
+  path: v.path,
+  kind: "file",
+  size: 3,
+  mtimeMs: v.mtime,
+  ino: 1,
+  ctimeMs: 1,
+  exec: false,
+  version: encodeFileVersion(v),
+});
+
+function plan(state: [string, FileVersion[]][], index: PlanIndexRow[]) {
+  return planFolder(
+    state.map(([p, list]) => [p, list.map(pv)]),
+    new Map(index.map((r) => [r.path, r])),
+    versionId,
+  );
+}
+
+Deno.test("nothing to do when the disk holds the only version", () => {
+  const v = file("x", A, [[A, 1]], 1);
+  assert.deepEqual(plan([["x", [v]]], [row(v)]).actions, []);
+});
+
+Deno.test("a newer version is fetched over the held one; a deletion removes it", () => {
+  const old = file("x", A, [[A, 1]], 1), newer = file("x", B, [[A, 1], [B, 1]], 2);
+  const p1 = plan([["x", [newer]]], [row(old)]);
+  assert.deepEqual(p1.actions.map((a) => [a.kind, a.path]), [["write", "x"]]);
+  const gone = del("x", B, [[A, 1], [B, 1]]);
+  assert.deepEqual(plan([["x", [gone]]], [row(old)]).actions.map((a) => a.kind), ["remove"]);
+  // A deletion of a file this disk never had: nothing to do.
+  assert.deepEqual(plan([["x", [gone]]], []).actions, []);
+});
+
+Deno.test("the same content under another version is adopted, not fetched", () => {
+  const mine = file("x", A, [[A, 1]], 7), merged = file("x", B, [[A, 1], [B, 2]], 7, 2000);
+  assert.deepEqual(plan([["x", [merged]]], [row(mine)]).actions.map((a) => a.kind), ["adopt"]);
+});
+
+Deno.test("a conflict: one copy of the loser, the winner at the path, then a merge, in that order", () => {
+  const a = file("doc.txt", A, [[A, 1]], 1, 1000), b = file("doc.txt", B, [[B, 1]], 2, 9000);
+  const p = plan([["doc.txt", [a, b]]], [row(a)]);
+  assert.deepEqual(p.conflicts, ["doc.txt"]);
+  assert.deepEqual(p.actions.map((x) => [x.kind, x.path]), [
+    ["write", conflictCopyPath(a)],
+    ["write", "doc.txt"],
+    ["merge", "doc.txt"],
+  ]);
+  // Someone already made the copy: it arrives as an ordinary file, no second copy is made.
+  const copy = file(conflictCopyPath(a), B, [[B, 1]], 1);
+  const q = plan([["doc.txt", [a, b]], [conflictCopyPath(a), [copy]]], [row(a)]);
+  const copies = q.actions.filter((x) => x.kind === "write" && x.copy);
+  assert.deepEqual(copies, []);
+  assert.ok(q.actions.some((x) => x.kind === "write" && x.path === conflictCopyPath(a) && !x.copy));
+});
+
+Deno.test("equal content or a deletion against an edit makes no copy", () => {
+  const a = file("x", A, [[A, 1]], 3, 1000), b = file("x", B, [[B, 1]], 3, 2000);
+  assert.deepEqual(plan([["x", [a, b]]], [row(a)]).conflicts, []);
+  const gone = del("x", A, [[A, 2]]), edit = file("x", B, [[A, 1], [B, 1]], 4);
+  const p = plan([["x", [gone, edit]]], []);
+  assert.ok(p.actions.every((x) => x.path === "x"), "no copy for a deletion");
+  assert.deepEqual(p.actions.map((x) => x.kind), ["write", "merge"]);
+});

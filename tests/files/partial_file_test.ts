@@ -1,0 +1,83 @@
+/**
+ * PartialFile (src/files/partial_file.ts): chunks written out of order at
+ * their offsets make the file; a temporary file is found again by name
+ * (resume) and a missing or resized one starts over; the target is replaced
+ * only by the complete file, the old one kept; a target changed on disk
+ * since the caller looked is never overwritten (`changed_locally`), and the
+ * temporary file goes.
+ */
+
+import assert from "node:assert/strict";
+import { PartialFile } from "../../src/files/partial_file.ts";
+import { listVersions } from "../../src/files/versions.ts";
+import { testFolder } from "./helpers.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+Deno.test("chunks written in any order make the file; the old one is kept", async () => {
+  await using f = await testFolder();
+  await f.write("doc.txt", "old");
+  const before = await Deno.lstat(f.abs("doc.txt"));
+  const { file } = await PartialFile.open(f.root, "doc.txt", 11);
+  await file.writeAt(6, enc("world"));
+  await file.writeAt(0, enc("hello "));
+  const r = await file.finish({
+    expected: { size: 3, mtimeMs: before.mtime!.getTime(), ino: before.ino! },
+    mtimeMs: 1_700_000_000_000,
+    exec: false,
+  });
+  assert.equal(r.status, "written");
+  assert.equal(new TextDecoder().decode(await f.read("doc.txt")), "hello world");
+  assert.equal((await Deno.lstat(f.abs("doc.txt"))).mtime!.getTime(), 1_700_000_000_000);
+  assert.equal((await listVersions(f.root, "doc.txt")).length, 1);
+  assert.deepEqual(
+    [...Deno.readDirSync(f.root)].map((e) => e.name).filter((n) => n.startsWith(".mycel-tmp")),
+    [],
+  );
+});
+
+Deno.test("a temporary file is found again by name; a missing one starts over", async () => {
+  await using f = await testFolder();
+  const first = await PartialFile.open(f.root, "big.bin", 8);
+  await first.file.writeAt(0, enc("abcd"));
+  await first.file.sync();
+  first.file.close();
+  const again = await PartialFile.open(f.root, "big.bin", 8, first.file.temp);
+  assert.equal(again.resumed, true);
+  assert.equal(again.file.temp, first.file.temp);
+  await again.file.writeAt(4, enc("efgh"));
+  assert.equal(
+    (await again.file.finish({ expected: null, mtimeMs: 0, exec: true })).status,
+    "written",
+  );
+  assert.equal(new TextDecoder().decode(await f.read("big.bin")), "abcdefgh");
+  assert.ok(((await Deno.lstat(f.abs("big.bin"))).mode! & 0o100) !== 0);
+  const gone = await PartialFile.open(f.root, "other.bin", 8, ".mycel-tmp-0000-gone");
+  assert.equal(gone.resumed, false);
+  await gone.file.discard();
+});
+
+Deno.test("a target changed on disk meanwhile is not overwritten, and the temporary file goes", async () => {
+  await using f = await testFolder();
+  await f.write("notes.txt", "v1");
+  const seen = await Deno.lstat(f.abs("notes.txt"));
+  const { file } = await PartialFile.open(f.root, "notes.txt", 6);
+  await file.writeAt(0, enc("remote"));
+  await f.write("notes.txt", "my local edit"); // the user saves meanwhile
+  const r = await file.finish({
+    expected: { size: 2, mtimeMs: seen.mtime!.getTime(), ino: seen.ino! },
+    mtimeMs: 0,
+    exec: false,
+  });
+  assert.equal(r.status, "changed_locally");
+  assert.equal(new TextDecoder().decode(await f.read("notes.txt")), "my local edit");
+  assert.deepEqual(
+    [...Deno.readDirSync(f.root)].map((e) => e.name).filter((n) => n.startsWith(".mycel-tmp")),
+    [],
+  );
+});
+
+Deno.test("no marker, no write: a stopped folder takes no temporary file either", async () => {
+  await using f = await testFolder({ marker: false });
+  await assert.rejects(PartialFile.open(f.root, "x", 1), /marker missing/);
+});

@@ -1,0 +1,108 @@
+/**
+ * @module folders_helpers
+ * Devices with synced folders as real mycel processes on 127.0.0.1 (built on
+ * tests/sync/_helpers.ts): a folder per device under its temporary folder,
+ * sharing and joining, a `sync now` that must succeed, and a hash of a
+ * folder's tree (paths, exec bits, contents, link targets; mycel's own files
+ * left out) to compare devices.
+ */
+
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { toHex, utf8 } from "../../src/bytes.ts";
+import { isInternalPath } from "../../src/files/folder_layout.ts";
+import { type Device, type Devices, devices } from "../sync/_helpers.ts";
+import { describe, type MycelResult } from "../helpers/mycel.ts";
+
+export { type Device, type Devices, devices };
+
+/** The folder of `d` (not created). */
+export function folderOf(d: Device, name = "docs"): string {
+  return d.tmp.path(name);
+}
+
+/** Write `rel` in `root` (creating folders). */
+export async function put(root: string, rel: string, data: string | Uint8Array): Promise<void> {
+  await Deno.mkdir(dirname(join(root, rel)), { recursive: true });
+  if (typeof data === "string") await Deno.writeTextFile(join(root, rel), data);
+  else await Deno.writeFile(join(root, rel), data);
+}
+
+/** `rel`'s text in `root`, or undefined when absent. */
+export async function text(root: string, rel: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(join(root, rel));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/** Every synced path in `root` (files and links), sorted; mycel's own files left out. */
+export async function listTree(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string) => {
+    for await (const e of Deno.readDir(join(root, rel))) {
+      const p = rel === "" ? e.name : `${rel}/${e.name}`;
+      if (isInternalPath(p)) continue;
+      if (e.isDirectory) await walk(p);
+      else out.push(p);
+    }
+  };
+  await walk("");
+  return out.sort();
+}
+
+/** Hash over paths, exec bits, contents and link targets of `root`. */
+export async function treeHash(root: string): Promise<string> {
+  const h = sha256.create();
+  for (const p of await listTree(root)) {
+    const info = await Deno.lstat(join(root, p));
+    h.update(utf8(`${p}\0${info.isSymlink ? "l" : ((info.mode ?? 0) & 0o100) ? "x" : "f"}\0`));
+    h.update(
+      info.isSymlink
+        ? utf8(await Deno.readLink(join(root, p)))
+        : await Deno.readFile(join(root, p)),
+    );
+    h.update(utf8("\0"));
+  }
+  return toHex(h.digest());
+}
+
+/** `sync now` on `d`; returns the result (exit code left to the caller). */
+export function syncNow(d: Device, extra: string[] = []): Promise<MycelResult> {
+  return d.run(["sync", "now", "--timeout", "10", ...extra]);
+}
+
+/** `sync now` that must exit 0. */
+export async function syncOk(d: Device): Promise<MycelResult> {
+  const r = await syncNow(d);
+  assert.equal(r.code, 0, describe(["sync", "now"], r));
+  return r;
+}
+
+/**
+ * Peer every pair, start their servers, share `docs` from the first device
+ * and join it on the others (each has `folderOf(d)`); returns the roots.
+ */
+export async function sharedFolder(devs: Devices, id = "docs"): Promise<string[]> {
+  const list = devs.list;
+  for (let i = 0; i < list.length; i++) {
+    for (let j = i + 1; j < list.length; j++) await devs.peer(list[i], list[j]);
+  }
+  for (const d of list) await d.serve();
+  const roots = list.map((d) => folderOf(d));
+  await Deno.mkdir(roots[0], { recursive: true });
+  await list[0].ok(["--no-sync", "folder", "add", roots[0], "--id", id]);
+  for (const d of list.slice(1)) {
+    await syncOk(d);
+    await d.ok(["--no-sync", "folder", "join", id, folderOf(d)]);
+  }
+  return roots;
+}
+
+/** Run a `sync now` on each device in turn, `rounds` times. */
+export async function rounds(devs: readonly Device[], n = 2): Promise<void> {
+  for (let i = 0; i < n; i++) for (const d of devs) await syncNow(d);
+}

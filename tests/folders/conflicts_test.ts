@@ -1,0 +1,102 @@
+/**
+ * Concurrent changes on real processes: two edits of one file keep both
+ * (one conflict copy, the same name on every device, none for equal
+ * content); a delete racing an edit keeps the edit; a device that was
+ * offline for a delete does not bring the file back.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { devices, listTree, put, rounds, sharedFolder, text, treeHash } from "./_helpers.ts";
+
+const FILLER = ["f/1.txt", "f/2.txt", "f/3.txt", "f/4.txt"];
+
+Deno.test("concurrent edits keep both: one conflict copy, the same name on every device", async () => {
+  await using devs = await devices(["a", "b", "c"]);
+  const [a, b, c] = devs.list;
+  const [ra, rb, rc] = await sharedFolder(devs);
+  await put(ra, "plan.txt", "v1\n");
+  for (const f of FILLER) await put(ra, f, f);
+  await rounds([a, b, c], 1);
+  assert.equal(await text(rc, "plan.txt"), "v1\n");
+
+  // Offline from each other: both edit the same file.
+  await put(ra, "plan.txt", "a's edit\n");
+  await put(rb, "plan.txt", "b's edit, longer\n");
+  await Deno.utime(join(rb, "plan.txt"), new Date(), new Date(Date.now() + 60_000)); // b is newer
+  await a.ok(["folder", "scan"]);
+  await b.ok(["folder", "scan"]);
+  await rounds([a, b, c], 3);
+
+  const trees = await Promise.all([ra, rb, rc].map(listTree));
+  for (const t of trees) assert.deepEqual(t, trees[0]);
+  const copies = trees[0].filter((p) => p.includes(".sync-conflict-"));
+  assert.equal(copies.length, 1, `one conflict copy: ${trees[0].join(", ")}`);
+  assert.match(copies[0], /^plan\.sync-conflict-\d{8}-\d{6}-[A-Z2-7]{7}\.txt$/);
+  assert.ok(copies[0].endsWith(`-${a.id.slice(0, 7)}.txt`), "the loser was a's (older mtime)");
+  for (const r of [ra, rb, rc]) {
+    assert.equal(await text(r, "plan.txt"), "b's edit, longer\n");
+    assert.equal(await text(r, copies[0]), "a's edit\n");
+  }
+  assert.equal(await treeHash(ra), await treeHash(rc));
+  const conflicts = await c.ok(["folder", "conflicts"]);
+  assert.match(conflicts.stdout, /conflict copy/);
+});
+
+Deno.test("equal edits made at once make no conflict copy", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  await put(ra, "same.txt", "v1\n");
+  for (const f of FILLER) await put(ra, f, f);
+  await rounds([a, b], 1);
+  await put(ra, "same.txt", "same words\n");
+  await put(rb, "same.txt", "same words\n");
+  await a.ok(["folder", "scan"]);
+  await b.ok(["folder", "scan"]);
+  await rounds([a, b], 2);
+  assert.deepEqual((await listTree(ra)).filter((p) => p.includes("conflict")), []);
+  assert.deepEqual((await listTree(rb)).filter((p) => p.includes("conflict")), []);
+  assert.equal(await text(rb, "same.txt"), "same words\n");
+});
+
+Deno.test("a delete racing an edit keeps the edit", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  await put(ra, "draft.txt", "v1\n");
+  for (const f of FILLER) await put(ra, f, f);
+  await rounds([a, b], 1);
+  await Deno.remove(join(ra, "draft.txt"));
+  await put(rb, "draft.txt", "v2 from b\n");
+  await a.ok(["folder", "scan"]);
+  await b.ok(["folder", "scan"]);
+  await rounds([a, b], 2);
+  assert.equal(await text(ra, "draft.txt"), "v2 from b\n");
+  assert.equal(await text(rb, "draft.txt"), "v2 from b\n");
+  assert.equal((await listTree(ra)).filter((p) => p.includes("conflict")).length, 0);
+});
+
+Deno.test("a device offline for a delete comes back and does not bring the file back", async () => {
+  await using devs = await devices(["a", "b", "c"]);
+  const [a, b, c] = devs.list;
+  const [ra, rb, rc] = await sharedFolder(devs);
+  await put(ra, "old.txt", "old\n");
+  for (const f of FILLER) await put(ra, f, f);
+  await rounds([a, b, c], 1);
+  assert.equal(await text(rc, "old.txt"), "old\n");
+
+  // c goes offline; a deletes; a and b agree.
+  await c.stopServer();
+  await Deno.remove(join(ra, "old.txt"));
+  await a.ok(["folder", "scan"]);
+  await rounds([a, b], 1);
+  assert.equal(await text(rb, "old.txt"), undefined);
+
+  // c comes back (scanning its untouched copy first) and syncs with everyone.
+  await c.ok(["folder", "scan"]);
+  await c.serve();
+  await rounds([c, a, b], 2);
+  for (const r of [ra, rb, rc]) assert.equal(await text(r, "old.txt"), undefined, r);
+  assert.equal(await treeHash(rc), await treeHash(ra));
+});

@@ -1,0 +1,110 @@
+/**
+ * Hostile or broken members: a peer that serves wrong bytes for chunks is
+ * dropped and the chunks come from another peer; a member's signed file
+ * version with a path that climbs out (`../x`) is refused as a whole entry;
+ * a version whose path runs through a symlink on this disk is never written
+ * through it.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { spawnProcess } from "../helpers/process.ts";
+import { REPO_ROOT } from "../helpers/mycel.ts";
+import { type Device, devices, folderOf, put, rounds, syncNow } from "./_helpers.ts";
+
+const ROGUE = `${REPO_ROOT}/tests/sync/fixtures/rogue_peer.ts`;
+
+function noise(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed | 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 255;
+  }
+  return out;
+}
+
+async function rogueDials(rogue: Device, victim: Device, path: string) {
+  const out = await spawnProcess(Deno.execPath(), [
+    "run",
+    "-A",
+    ROGUE,
+    ...["--home", rogue.home, "--mode", "file_version", "--path", path],
+    ...["--connect", victim.endpoint, "--peer", victim.id],
+  ], { env: { NO_COLOR: "1" }, timeoutMs: 60_000 }).result();
+  assert.equal(out.code, 0, `rogue failed: ${out.stdout}${out.stderr}`);
+  return JSON.parse(out.stdout) as { stored?: { accepted: number; refused: number } };
+}
+
+Deno.test("a peer serving wrong bytes is dropped and the chunks come from another peer", async () => {
+  await using devs = await devices(["a", "b", "c"]);
+  const [a, b, c] = devs.list;
+  // a shares; c joins and gets the file; b joins last.
+  for (const [x, y] of [[a, b], [a, c], [b, c]]) await devs.peer(x, y);
+  for (const d of devs.list) await d.serve();
+  const ra = folderOf(a), rb = folderOf(b), rc = folderOf(c);
+  await Deno.mkdir(ra);
+  const data = noise(6 << 20, 11);
+  await put(ra, "photo.raw", data);
+  await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+  await syncNow(c);
+  await c.ok(["--no-sync", "folder", "join", "docs", rc]);
+  await syncNow(c);
+  assert.deepEqual(await Deno.readFile(join(rc, "photo.raw")), data);
+
+  // c's copy rots in place: same size, same mtime, same inode, other bytes.
+  const info = await Deno.stat(join(rc, "photo.raw"));
+  const f = await Deno.open(join(rc, "photo.raw"), { write: true });
+  await f.write(noise(6 << 20, 99));
+  f.close();
+  await Deno.utime(join(rc, "photo.raw"), info.atime!, info.mtime!);
+
+  await syncNow(b);
+  await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+  const r = await syncNow(b);
+  assert.deepEqual(await Deno.readFile(join(rb, "photo.raw")), data, r.stdout + r.stderr);
+  assert.match(r.stderr, /c: sent wrong bytes for chunk [0-9a-f]{16}/);
+});
+
+Deno.test("a member's file version with a path out of the folder is refused whole", async () => {
+  await using devs = await devices(["a", "rogue"]);
+  const [a, rogue] = devs.list;
+  await devs.peer(a, rogue);
+  const ra = folderOf(a);
+  await Deno.mkdir(ra);
+  await put(ra, "ok.txt", "fine\n");
+  await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+  await a.serve();
+  await syncNow(rogue); // a holds the rogue's log up to its head
+  const report = await rogueDials(rogue, a, "../x");
+  assert.deepEqual(report.stored, { accepted: 0, refused: 1 });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.match(a.server!.stderr, /refused 1 entries: .*\. or \.\. segment/);
+  await syncNow(a);
+  assert.equal(await Deno.lstat(join(ra, "..", "x")).catch(() => null), null);
+  const log = await a.ok(["log", "--json"]);
+  assert.doesNotMatch(log.stdout, /\.\.\/x/);
+});
+
+Deno.test("a version whose path runs through a symlink here is never written through it", async () => {
+  await using devs = await devices(["a", "rogue"]);
+  const [a, rogue] = devs.list;
+  await devs.peer(a, rogue);
+  const ra = folderOf(a);
+  const outside = a.tmp.path("outside");
+  await Deno.mkdir(ra);
+  await Deno.mkdir(outside);
+  await Deno.symlink(outside, join(ra, "ln"));
+  await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+  await a.serve();
+  await syncNow(rogue);
+  const report = await rogueDials(rogue, a, "ln/x");
+  assert.deepEqual(report.stored, { accepted: 1, refused: 0 });
+  const r = await syncNow(a);
+  assert.match(r.stderr, /ln\/x: a parent folder is a symlink/, r.stdout + r.stderr);
+  assert.deepEqual([...Deno.readDirSync(outside)], []);
+  await rounds([a], 1);
+  assert.deepEqual([...Deno.readDirSync(outside)], []);
+});

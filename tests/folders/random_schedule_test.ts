@@ -1,0 +1,134 @@
+/**
+ * Seeded random schedules of file operations on three devices (real
+ * processes) with partitions: each step one device creates, rewrites,
+ * renames, deletes, flips an exec bit or makes a link, while devices drop
+ * out (server stopped, no rounds) and come back. Then everyone is reachable
+ * and two rounds run on every device: every device must show the same tree
+ * (paths, exec bits, contents, link targets).
+ *
+ * `MYCEL_FOLDER_SEEDS=1,2,3` runs other seeds (default: two).
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  type Device,
+  devices,
+  listTree,
+  put,
+  rounds,
+  sharedFolder,
+  syncNow,
+  treeHash,
+} from "./_helpers.ts";
+
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 2 ** 32;
+  };
+}
+
+const NAMES = ["a.txt", "b.txt", "dir/c.md", "dir/d.bin", "e", "dir/sub/f.txt"];
+const FILLER = 12; // untouched files: random deletes never look like a mass deletion
+
+async function step(random: () => number, d: Device, root: string, n: number): Promise<string> {
+  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
+  const present = (await listTree(root)).filter((p) => !p.startsWith("filler/"));
+  const op = pick(["create", "create", "rewrite", "rewrite", "rename", "delete", "chmod", "link"]);
+  const name = pick(NAMES);
+  const content = () => {
+    const size = random() < 0.2
+      ? 200_000 + Math.floor(random() * 300_000)
+      : Math.floor(random() * 300);
+    const bytes = new Uint8Array(size);
+    for (let i = 0; i < size; i++) bytes[i] = Math.floor(random() * 256);
+    return bytes;
+  };
+  try {
+    if (op === "create" || (present.length === 0 && op !== "link")) {
+      await Deno.remove(join(root, name)).catch(() => {});
+      await put(root, name, content());
+      return `${d.name} ${n}: create ${name}`;
+    }
+    if (op === "link") {
+      await Deno.remove(join(root, name)).catch(() => {});
+      await Deno.mkdir(join(root, name, ".."), { recursive: true });
+      await Deno.symlink(pick(["a.txt", "../elsewhere", "/tmp"]), join(root, name));
+      return `${d.name} ${n}: link ${name}`;
+    }
+    const target = pick(present);
+    if (op === "rewrite") {
+      await Deno.remove(join(root, target));
+      await put(root, target, content());
+    } else if (op === "rename") {
+      await Deno.mkdir(join(root, name, ".."), { recursive: true });
+      await Deno.remove(join(root, name)).catch(() => {});
+      await Deno.rename(join(root, target), join(root, name));
+    } else if (op === "delete") {
+      await Deno.remove(join(root, target));
+    } else if (op === "chmod") {
+      const info = await Deno.lstat(join(root, target));
+      if (info.isFile) await Deno.chmod(join(root, target), (info.mode! & 0o100) ? 0o644 : 0o755);
+    }
+    return `${d.name} ${n}: ${op} ${target}${op === "rename" ? ` → ${name}` : ""}`;
+  } catch (e) {
+    return `${d.name} ${n}: ${op} skipped (${(e as Error).message})`;
+  }
+}
+
+async function schedule(seed: number): Promise<void> {
+  await using devs = await devices(["a", "b", "c"]);
+  const list = devs.list;
+  const roots = await sharedFolder(devs);
+  for (let i = 0; i < FILLER; i++) await put(roots[0], `filler/${i}.txt`, `filler ${i}\n`);
+  await rounds(list, 1);
+  const random = rng(seed);
+  const away = new Set<Device>();
+  const story: string[] = [];
+  for (let n = 0; n < 14; n++) {
+    const r = random();
+    if (r < 0.15 && away.size < 2) {
+      const d = list.filter((x) => !away.has(x))[Math.floor(random() * (3 - away.size))];
+      await d.stopServer();
+      away.add(d);
+      story.push(`${d.name} ${n}: partitioned`);
+    } else if (r < 0.3 && away.size > 0) {
+      const d = [...away][0];
+      await d.serve();
+      away.delete(d);
+      story.push(`${d.name} ${n}: back`);
+    } else if (r < 0.65) {
+      const i = Math.floor(random() * 3);
+      story.push(await step(random, list[i], roots[i], n));
+    } else {
+      const here = list.filter((x) => !away.has(x));
+      const d = here[Math.floor(random() * here.length)];
+      if (d !== undefined) {
+        await syncNow(d);
+        story.push(`${d.name} ${n}: sync`);
+      }
+    }
+  }
+  for (const d of away) await d.serve();
+  await rounds(list, 2);
+  const hashes = await Promise.all(roots.map(treeHash));
+  const trees = await Promise.all(roots.map(listTree));
+  assert.ok(
+    hashes.every((h) => h === hashes[0]),
+    `seed ${seed}: trees differ after two rounds\n${story.join("\n")}\n` +
+      trees.map((t, i) => `${list[i].name}: ${t.join(" ")}`).join("\n"),
+  );
+}
+
+const seeds = (Deno.env.get("MYCEL_FOLDER_SEEDS") ?? "1,2").split(",").map(Number);
+for (const seed of seeds) {
+  Deno.test(`seed ${seed}: three devices with partitions show one tree after two rounds`, async () => {
+    await schedule(seed);
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * Transfers resume: across rounds (a per-round budget), after kill -9 of the
+ * fetching process, and after kill -9 of the serving process. At every
+ * moment the target path holds the old file or the new one, never a torn
+ * one; a resumed transfer fetches only what it still lacked.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { homePaths } from "../../src/storage/home.ts";
+import { sleep } from "../helpers/process.ts";
+import { type Device, devices, put, rounds, sharedFolder, syncNow, syncOk } from "./_helpers.ts";
+
+const MiB = 1 << 20;
+
+function randomBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed | 1;
+  const v = new Uint32Array(out.buffer);
+  for (let i = 0; i < v.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    v[i] = x >>> 0;
+  }
+  return out;
+}
+
+/** Rows of the `transfers` table of `d`'s home (files being fetched). */
+function transferRows(d: Device): number {
+  const db = new DatabaseSync(homePaths(d.home).db, { readOnly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM transfers").get() as { n: number }).n;
+  } catch {
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** Bytes a `sync now` reported fetched. */
+function fetched(stdout: string): number {
+  const m = /([\d.]+) (B|KiB|MiB|GiB) fetched/.exec(stdout);
+  if (m === null) return 0;
+  const unit = { B: 1, KiB: 1024, MiB: MiB, GiB: 1024 * MiB }[m[2] as "B"];
+  return Number(m[1]) * unit;
+}
+
+async function sameBytes(path: string, want: Uint8Array): Promise<boolean> {
+  const got = await Deno.readFile(path).catch(() => undefined);
+  return got !== undefined && got.length === want.length && got.every((x, i) => x === want[i]);
+}
+
+Deno.test("a transfer cut by the per-round budget resumes where it stopped", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  const data = randomBytes(40 * MiB, 7);
+  await put(ra, "big.bin", data);
+  await syncOk(a);
+  let total = 0;
+  for (let round = 0; round < 6; round++) {
+    const r = await b.run(["sync", "now", "--timeout", "10"], {
+      env: { MYCEL_FILE_BUDGET: String(12 * MiB) },
+    });
+    total += fetched(r.stdout);
+    if (r.code === 0) break;
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /still to come/);
+    assert.equal(await Deno.lstat(join(rb, "big.bin")).catch(() => null), null, "no torn file");
+  }
+  assert.ok(await sameBytes(join(rb, "big.bin"), data));
+  assert.ok(total < 44 * MiB, `fetched ${total} bytes for a 40 MiB file`);
+});
+
+Deno.test("kill -9 of the fetching process mid-transfer: old or new file, then the rest", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  const old = randomBytes(8 * MiB, 1), fresh = randomBytes(96 * MiB, 2);
+  await put(ra, "disk.img", old);
+  await rounds([a, b], 1);
+  assert.ok(await sameBytes(join(rb, "disk.img"), old));
+  await put(ra, "disk.img", fresh);
+  await syncOk(a);
+
+  const p = b.tmp.spawn(["sync", "now", "--timeout", "10"], { timeoutMs: 120_000 });
+  for (let i = 0; i < 3000 && transferRows(b) === 0; i++) await sleep(10);
+  const midway = transferRows(b) > 0;
+  await p.stop("SIGKILL");
+  assert.ok(midway, "the transfer was under way when it was killed");
+  const whole = await sameBytes(join(rb, "disk.img"), old) ||
+    await sameBytes(join(rb, "disk.img"), fresh);
+  assert.ok(whole, "the file is the old one or the new one, never torn");
+
+  const r = await syncNow(b);
+  assert.ok(await sameBytes(join(rb, "disk.img"), fresh), r.stdout + r.stderr);
+  assert.ok(fetched(r.stdout) < 90 * MiB, `resumed, fetching ${fetched(r.stdout)} bytes`);
+});
+
+Deno.test("kill -9 of the serving process mid-transfer: the file waits whole, then completes", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  const fresh = randomBytes(96 * MiB, 3);
+  await put(ra, "video.mkv", fresh);
+  await syncOk(a);
+
+  const p = b.tmp.spawn(["sync", "now", "--timeout", "5"], { timeoutMs: 120_000 });
+  for (let i = 0; i < 3000 && transferRows(b) === 0; i++) await sleep(10);
+  await a.killServer();
+  const r = await p.result();
+  assert.equal(await Deno.lstat(join(rb, "video.mkv")).catch(() => null), null, "nothing torn");
+  assert.equal(r.code, 3, r.stdout + r.stderr);
+
+  await a.serve();
+  const again = await syncNow(b);
+  assert.ok(await sameBytes(join(rb, "video.mkv"), fresh), again.stdout + again.stderr);
+  assert.ok(fetched(again.stdout) < 90 * MiB, `resumed, fetching ${fetched(again.stdout)} bytes`);
+});

@@ -1,0 +1,96 @@
+/**
+ * The folder safety rules on real processes: a folder whose marker is gone
+ * (an unmounted disk) is stopped with a clear error and deletes nothing
+ * anywhere; a scan that would delete more than half of a folder holds the
+ * deletions until confirmed; ignored files stay home (shared rules in
+ * `.mycelignore`, local ones in `.mycel/ignore`); a kept version comes back
+ * with `folder restore` and travels as a change.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { devices, listTree, put, rounds, sharedFolder, syncNow, syncOk, text } from "./_helpers.ts";
+
+Deno.test("a folder whose marker is gone is stopped, and nothing is deleted anywhere", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  for (let i = 0; i < 6; i++) await put(ra, `f${i}.txt`, `file ${i}\n`);
+  await rounds([a, b], 1);
+  assert.equal((await listTree(rb)).length, 6);
+
+  // The disk "unmounts": the folder is empty, marker included.
+  for await (const e of Deno.readDir(ra)) await Deno.remove(join(ra, e.name), { recursive: true });
+  const r = await syncNow(a);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /folder docs: folder stopped: marker missing — disk not mounted\?/);
+  await rounds([b, a], 2);
+  assert.equal((await listTree(rb)).length, 6, "b lost nothing");
+  assert.deepEqual(await listTree(ra), [], "nothing was written into the empty mount point");
+  const st = await b.tmp.json<{ devices: { name: string; state: string; stopped: string }[] }[]>(
+    ["folder", "status", "--json"],
+  );
+  const ofA = st[0].devices.find((d) => d.name === "a")!;
+  assert.equal(ofA.state, "stopped");
+  assert.match(ofA.stopped, /marker missing/);
+});
+
+Deno.test("a scan deleting more than half of a folder holds the deletions until --yes", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  for (let i = 0; i < 6; i++) await put(ra, `f${i}.txt`, `file ${i}\n`);
+  await rounds([a, b], 1);
+  for (let i = 0; i < 4; i++) await Deno.remove(join(ra, `f${i}.txt`));
+  const held = await syncNow(a);
+  assert.match(held.stderr, /4 of 6 files are gone on disk: the deletions are held/);
+  await syncOk(b);
+  assert.equal((await listTree(rb)).length, 6, "nothing deleted before confirmation");
+  const st = await a.ok(["folder", "status", "docs"]);
+  assert.match(st.stdout, /4 deletions held here: confirm with `mycel folder scan docs --yes`/);
+
+  await a.ok(["folder", "scan", "docs", "--yes"]);
+  await syncOk(a);
+  await syncOk(b);
+  assert.deepEqual(await listTree(rb), ["f4.txt", "f5.txt"]);
+});
+
+Deno.test("ignored files stay on their device; the shared rules travel, local ones do not", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  await put(ra, ".mycelignore", "*.tmp\nbuild/\n");
+  await put(ra, "keep.txt", "keep\n");
+  await put(ra, "scratch.tmp", "scratch\n");
+  await put(ra, "build/out.o", "object\n");
+  await put(ra, ".mycel/ignore", "private.txt\n");
+  await put(ra, "private.txt", "only on a\n");
+  await rounds([a, b], 1);
+  assert.deepEqual(await listTree(rb), [".mycelignore", "keep.txt"]);
+
+  // b's own ignored file stays on b as well (the shared rules reached it).
+  await put(rb, "b-notes.tmp", "b only\n");
+  await rounds([b, a], 1);
+  assert.equal(await text(ra, "b-notes.tmp"), undefined);
+  assert.equal(await text(ra, "private.txt"), "only on a\n");
+});
+
+Deno.test("a kept version comes back with folder restore and reaches the other device", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  await put(ra, "essay.txt", "first draft\n");
+  await rounds([a, b], 1);
+  await put(rb, "essay.txt", "second draft\n");
+  await rounds([b, a], 1);
+  assert.equal(await text(ra, "essay.txt"), "second draft\n");
+  const list = await a.ok(["folder", "versions", join(ra, "essay.txt")]);
+  assert.match(list.stdout, /^1 {2}/m);
+  await a.ok(["--no-sync", "folder", "restore", join(ra, "essay.txt"), "--version", "1"]);
+  assert.equal(await text(ra, "essay.txt"), "first draft\n");
+  await rounds([a, b], 1);
+  assert.equal(await text(rb, "essay.txt"), "first draft\n");
+  const bad = await a.run(["folder", "restore", join(ra, "essay.txt"), "--version", "9"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /there are 2 kept versions/);
+});

@@ -1,0 +1,79 @@
+/**
+ * Two devices as real processes on 127.0.0.1, a folder shared by one and
+ * joined by the other: files created, changed, renamed and deleted on
+ * either side arrive on the other; a rename fetches nothing; links travel
+ * as links; the status reports both devices in sync.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { devices, listTree, put, sharedFolder, syncOk, text, treeHash } from "./_helpers.ts";
+
+Deno.test("create, modify, rename and delete on either device arrive on the other", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+
+  await put(ra, "notes/todo.txt", "milk\n");
+  await put(ra, "report.pdf", new Uint8Array(300_000).map((_, i) => (i * 31) & 255));
+  // (Deleting more than half of a folder's files would wait for a confirmation.)
+  for (let i = 0; i < 4; i++) await put(ra, `keep/${i}.txt`, `file ${i}\n`);
+  await syncOk(a);
+  await syncOk(b);
+  assert.equal(await text(rb, "notes/todo.txt"), "milk\n");
+  assert.equal(await treeHash(rb), await treeHash(ra));
+
+  // Modify on b, rename and delete on a.
+  await put(rb, "notes/todo.txt", "milk\neggs\n");
+  await syncOk(b);
+  await syncOk(a);
+  assert.equal(await text(ra, "notes/todo.txt"), "milk\neggs\n");
+
+  await Deno.rename(join(ra, "report.pdf"), join(ra, "notes/report-2026.pdf"));
+  await Deno.remove(join(ra, "notes/todo.txt"));
+  await syncOk(a);
+  const r = await syncOk(b);
+  assert.deepEqual(await listTree(rb), [
+    "keep/0.txt",
+    "keep/1.txt",
+    "keep/2.txt",
+    "keep/3.txt",
+    "notes/report-2026.pdf",
+  ]);
+  assert.equal(await treeHash(rb), await treeHash(ra));
+  // The renamed file's content was on b already: nothing came over the wire.
+  assert.doesNotMatch(r.stdout, /fetched/, r.stdout);
+  // The deleted file is kept on b for 30 days.
+  const versions = await b.ok(["folder", "versions", join(rb, "notes/todo.txt")]);
+  assert.match(
+    versions.stdout,
+    /^1 {2}\S+ {2}10 B {2}\.mycel\/versions\/notes\/todo~\d{8}-\d{6}-\d{3}\.txt$/m,
+  );
+});
+
+Deno.test("links travel as links, exec bits travel, and status says both are in sync", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  await put(ra, "bin/run.sh", "#!/bin/sh\necho hi\n");
+  await Deno.chmod(join(ra, "bin/run.sh"), 0o755);
+  await Deno.symlink("bin/run.sh", join(ra, "run"));
+  await Deno.symlink("/etc/passwd", join(ra, "outside"));
+  await syncOk(a);
+  await syncOk(b);
+  assert.equal(await Deno.readLink(join(rb, "run")), "bin/run.sh");
+  assert.equal(await Deno.readLink(join(rb, "outside")), "/etc/passwd");
+  assert.ok(((await Deno.stat(join(rb, "bin/run.sh"))).mode! & 0o100) !== 0);
+  assert.equal(await treeHash(rb), await treeHash(ra));
+  await syncOk(a);
+  const st = await a.tmp.json<{ files: number; devices: { name: string; state: string }[] }[]>([
+    "folder",
+    "status",
+    "--json",
+  ]);
+  assert.equal(st[0].files, 3);
+  assert.deepEqual(st[0].devices.map((d) => [d.name, d.state]).sort(), [["a", "in_sync"], [
+    "b",
+    "in_sync",
+  ]]);
+});
