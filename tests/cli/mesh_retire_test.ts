@@ -80,13 +80,19 @@ Deno.test("mesh retire on a terminal shows what stays and asks; yes commits the 
   );
   const log = await h.json<LogEntryJson[]>(["log", "--json"]);
   const last = log.reduce((a, b) => (b.seq > a.seq ? b : a));
-  assert.deepEqual(last.ops, [
+  // With a fresh discovery secret (the retired machine never learns it), never shown.
+  assert.deepEqual(last.ops.slice(0, 2), [
     { type: "device.revoke", device: row.id, upTo: 0 },
     { type: "device.retire", device: row.id },
   ]);
+  assert.equal(last.ops.length, 3);
+  assert.deepEqual(
+    [last.ops[2].type, last.ops[2].key, last.ops[2].value, last.ops[2].secret],
+    ["config.set", "mycel.discovery-key", null, true],
+  );
   assert.match(
     (await h.ok(["log", "--limit", "1"])).stdout,
-    /device revoke desk \(\w+\) keeping its entries up to #0; device retire desk \(\w+\): gone for good$/m,
+    /device revoke desk \(\w+\) keeping its entries up to #0; device retire desk \(\w+\): gone for good; config mycel\.discovery-key replaced \(secret, not shown\)$/m,
   );
 
   const again = await h.json<{ status: string }>(["mesh", "retire", "desk", "--yes", "--json"], {

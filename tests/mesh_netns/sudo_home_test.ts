@@ -103,17 +103,9 @@ labTest(
         new RegExp(`^home: ${home.replaceAll(".", "\\.")} \\(ann's, through sudo\\)$`, "m"),
       );
       assert.ok(await a.linkExists(), "no interface");
-      const st = await a.exec(Deno.execPath(), [
-        "run",
-        "-A",
-        MAIN_TS,
-        "--home",
-        home,
-        "status",
-        "--json",
-      ], {
-        env: childEnv(),
-      });
+      // Root reads a user's home only when delegated (sudo), as here.
+      const st = await asSudo(a, passwd, sudo, ["status", "--json"]);
+      assert.equal(st.code, 0, describe(["status", "--json"], st));
       assert.equal(JSON.parse(st.stdout).mesh.interface, a.ifname);
       const rootOwned = [...(await owners(annHome))].filter(([p, uid]) =>
         uid !== ANN && !p.endsWith("trap-hard")

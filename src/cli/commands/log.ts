@@ -4,6 +4,7 @@
  */
 
 import { toHex } from "../../bytes.ts";
+import { isReservedConfigKey } from "../../mesh/discovery_key.ts";
 import { compareHlc } from "../../crdt/hlc.ts";
 import { canonicalJson } from "../../crdt/json.ts";
 import { ExitCode, usageError } from "../../errors.ts";
@@ -58,6 +59,8 @@ export function describeOp(op: Op, state: StateView): string {
   const t = (text: string) => safeText(text);
   switch (op.type) {
     case "config.set":
+      // mycel's own keys hold secrets (the discovery key): never printed.
+      if (isReservedConfigKey(op.key)) return `config ${t(op.key)} replaced (secret, not shown)`;
       return `config ${t(op.key)} = ${
         t(typeof op.value === "string" ? op.value : canonicalJson(op.value))
       }`;
@@ -112,6 +115,11 @@ export function opJson(op: Op): Record<string, unknown> {
     case "device.retire":
       return { ...op, device: op.device.id };
     case "config.set":
+      if (isReservedConfigKey(op.key)) {
+        const { value: _secret, ...rest } = op;
+        return { ...rest, value: null, secret: true, observed: dots(op.observed ?? []) };
+      }
+    /* falls through */
     case "config.unset":
     case "pref.set":
     case "pref.unset":
