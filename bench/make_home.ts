@@ -19,9 +19,9 @@
  * {@link appendEntries}.
  */
 
+import { newDeviceRecord } from "../src/log/device_record.ts";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { toBase64 } from "../src/bytes.ts";
 import { DeviceKey } from "../src/log/device_key.ts";
 import { type DeviceKeys, generateDeviceKeys } from "../src/log/identity.ts";
 import { encodeOp, type Op } from "../src/log/ops.ts";
@@ -53,19 +53,6 @@ export interface BenchMesh {
   wall: number;
 }
 
-function record(key: DeviceKey, keys: DeviceKeys, name: string) {
-  return {
-    key,
-    id: key.id,
-    name,
-    noiseKey: toBase64(keys.noisePublic),
-    wgKey: toBase64(keys.wgPublic),
-    endpoints: [],
-    ipv4: "",
-    wgPort: 0,
-  };
-}
-
 /** Create a home at `out` for device 0 of `devices` new devices, admitting the others. */
 export async function createBenchMesh(
   out: string,
@@ -81,7 +68,10 @@ export async function createBenchMesh(
     env: () => undefined,
     keyStore: "file",
     genesis: () =>
-      keys.map((k, i) => ({ type: "device.add" as const, device: record(k, all[i], `d${i}`) })),
+      keys.map((k, i) => ({
+        type: "device.add" as const,
+        device: newDeviceRecord(k, all[i], `d${i}`),
+      })),
   });
   const home = await Home.open(out);
   try {

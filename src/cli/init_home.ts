@@ -4,9 +4,9 @@
  * the genesis entry announcing the device (see storage/home_create.ts).
  */
 
-import { hasControlChar, toBase64 } from "../bytes.ts";
+import { newDeviceRecord } from "../log/device_record.ts";
+import { hasControlChar } from "../bytes.ts";
 import { ExitCode, MycelError } from "../errors.ts";
-import type { DeviceRecord } from "../log/device_record.ts";
 import { formatEndpoint, parseEndpoint } from "../log/endpoint.ts";
 import { generateDeviceKeys } from "../log/identity.ts";
 import { allocateIpv4 } from "../mesh/addresses.ts";
@@ -89,19 +89,13 @@ export async function initHome(
     now: ctx.now,
     env: ctx.env,
     keyStore: options.keys,
-    genesis: (key) => {
-      const record: DeviceRecord = {
-        key,
-        id: key.id,
-        name,
-        noiseKey: toBase64(keys.noisePublic),
-        wgKey: toBase64(keys.wgPublic),
+    genesis: (key) => [{
+      type: "device.add",
+      device: newDeviceRecord(key, keys, name, {
         endpoints,
         ipv4: allocateIpv4(meshId, key.id, new Set()),
-        wgPort: 0,
-      };
-      return [{ type: "device.add", device: record }];
-    },
+      }),
+    }],
   });
   if (made.keys.fallback) {
     // Never a silent plaintext fallback: say where the keys went and why.

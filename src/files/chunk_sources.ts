@@ -42,6 +42,22 @@ export function chunkLocations(
   return out;
 }
 
+/** Exactly `length` bytes of `file` from `offset`; undefined when it ends first. */
+export async function readExactAt(
+  file: Deno.FsFile,
+  offset: number,
+  length: number,
+): Promise<Uint8Array | undefined> {
+  await file.seek(offset, Deno.SeekMode.Start);
+  const out = new Uint8Array(length);
+  for (let at = 0; at < length;) {
+    const n = await file.read(out.subarray(at));
+    if (n === null) return undefined;
+    at += n;
+  }
+  return out;
+}
+
 async function readRange(
   abs: string,
   offset: number,
@@ -54,14 +70,7 @@ async function readRange(
   try {
     const opened = await file.stat();
     if (opened.ino !== info.ino || opened.dev !== info.dev) return undefined;
-    await file.seek(offset, Deno.SeekMode.Start);
-    const out = new Uint8Array(length);
-    for (let at = 0; at < length;) {
-      const n = await file.read(out.subarray(at));
-      if (n === null) return undefined;
-      at += n;
-    }
-    return out;
+    return await readExactAt(file, offset, length);
   } catch {
     return undefined;
   } finally {

@@ -9,7 +9,7 @@
  * transaction as the log entries it writes.
  */
 
-import type { ScanResult } from "./scan_types.ts";
+import type { ScannedFile, ScannedSymlink, ScanResult } from "./scan_types.ts";
 
 /** A path as this device last saw it on disk. */
 export interface IndexedEntry {
@@ -27,6 +27,19 @@ export interface IndexedEntry {
   readonly ctimeMs: number;
   /** Execute bit (files). */
   readonly exec: boolean;
+}
+
+/** The index entry a scanned path leaves: its stat, as the scan saw it. */
+export function indexedEntryOf(c: ScannedFile | ScannedSymlink): IndexedEntry {
+  return {
+    path: c.path,
+    kind: c.kind,
+    size: c.size,
+    mtimeMs: c.mtimeMs,
+    ino: c.ino,
+    ctimeMs: c.ctimeMs,
+    exec: c.kind === "file" ? c.exec : false,
+  };
 }
 
 /** Read access to the index of one folder. */
@@ -67,17 +80,7 @@ export class MemoryFileIndex implements FileIndex {
 
   /** Apply a scan: changed paths take their new stat, deleted ones go. */
   apply(result: ScanResult): void {
-    for (const c of result.changed) {
-      this.set({
-        path: c.path,
-        kind: c.kind,
-        size: c.size,
-        mtimeMs: c.mtimeMs,
-        ino: c.ino,
-        ctimeMs: c.ctimeMs,
-        exec: c.kind === "file" ? c.exec : false,
-      });
-    }
+    for (const c of result.changed) this.set(indexedEntryOf(c));
     for (const p of result.deleted) this.delete(p);
   }
 }

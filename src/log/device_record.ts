@@ -42,6 +42,29 @@ export const DEVICE_FIELDS = ["name", "noiseKey", "wgKey", "endpoints", "ipv4", 
 /** Fields a `device.add` must carry (`wgPort` defaults to 0). */
 const REQUIRED_FIELDS = ["name", "noiseKey", "wgKey", "endpoints", "ipv4"] as const;
 
+/**
+ * A device's first record, from its public keys: no endpoints, mesh address
+ * or WireGuard port unless `more` gives them.
+ */
+export function newDeviceRecord(
+  key: DeviceKey,
+  keys: { readonly noisePublic: Uint8Array; readonly wgPublic: Uint8Array },
+  name: string,
+  more: Partial<Omit<DeviceFields, "name" | "noiseKey" | "wgKey">> = {},
+): DeviceRecord {
+  return {
+    key,
+    id: key.id,
+    name,
+    noiseKey: toBase64(keys.noisePublic),
+    wgKey: toBase64(keys.wgPublic),
+    endpoints: [],
+    ipv4: "",
+    wgPort: 0,
+    ...more,
+  };
+}
+
 /** Most endpoints a record may list. */
 export const MAX_ENDPOINTS = 16;
 

@@ -20,19 +20,13 @@ import type { DeviceKey } from "../log/device_key.ts";
 import { MAX_CHECKPOINT_BYTES } from "../log/checkpoint.ts";
 import { MAX_AUTHORS } from "./sync_fields.ts";
 import type { Heads } from "./sync_heads.ts";
-import type { SeenEndpoint, SyncMessage } from "./sync_messages.ts";
+import type { SyncMessage } from "./sync_messages.ts";
+
+type HiMessage = Extract<SyncMessage, { type: "hi" }>;
 
 /** What the caller must do with a received message. */
 export type ReceiveAction =
-  | {
-    readonly kind: "hi";
-    readonly now: number;
-    readonly digest: Uint8Array;
-    readonly ports: readonly number[];
-    readonly observed: string;
-    readonly seen: readonly SeenEndpoint[];
-    readonly mesh: string;
-  }
+  | ({ readonly kind: "hi" } & Omit<HiMessage, "type">)
   | { readonly kind: "heads"; readonly heads: Heads }
   | { readonly kind: "checkpoint"; readonly bytes: Uint8Array }
   | { readonly kind: "entries"; readonly entries: readonly Uint8Array[] }

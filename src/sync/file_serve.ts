@@ -16,6 +16,7 @@
 import { join } from "node:path";
 import { toHex } from "../bytes.ts";
 import { isMycelError, MycelError } from "../errors.ts";
+import { readExactAt } from "../files/chunk_sources.ts";
 import { MARKER_NAME } from "../files/folder_layout.ts";
 import { parentOf, relativePathProblem } from "../files/paths.ts";
 import type { DeviceKey } from "../log/device_key.ts";
@@ -82,15 +83,7 @@ class FolderReader {
       }
       this.#open = { path, file };
     }
-    const file = this.#open!.file;
-    await file.seek(offset, Deno.SeekMode.Start);
-    const out = new Uint8Array(length);
-    for (let at = 0; at < length;) {
-      const n = await file.read(out.subarray(at));
-      if (n === null) return undefined;
-      at += n;
-    }
-    return out;
+    return await readExactAt(this.#open!.file, offset, length);
   }
 
   close(): void {

@@ -23,6 +23,7 @@ import { isMycelError } from "../errors.ts";
 import { DEFAULT_CHUNK_PARAMS } from "../files/chunk_params.ts";
 import { sameContent } from "../files/conflict.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import { indexedEntryOf } from "../files/file_index.ts";
 import { gearSeedFromSecret } from "../files/gear_seed.ts";
 import { makeChunkList } from "../files/manifest_tree.ts";
 import { scanFolder } from "../files/scan.ts";
@@ -182,16 +183,7 @@ export async function scanAndPublish(
       bytes = encodeFileVersion(version);
       ops.push([{ type: "file.version", folder: folder.folder, version }, bytes.length]);
     }
-    rows.push({
-      path: c.path,
-      kind: c.kind,
-      size: c.size,
-      mtimeMs: c.mtimeMs,
-      ino: c.ino,
-      ctimeMs: c.ctimeMs,
-      exec: c.kind === "file" ? c.exec : false,
-      version: bytes,
-    });
+    rows.push({ ...indexedEntryOf(c), version: bytes });
   }
   for (const path of deletions) {
     const row = index.rows.get(path);

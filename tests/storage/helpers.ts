@@ -5,7 +5,7 @@
  * database, the genesis entry) with an injected clock and a warning collector.
  */
 
-import { toBase64 } from "../../src/bytes.ts";
+import { newDeviceRecord } from "../../src/log/device_record.ts";
 import type { DeviceKey } from "../../src/log/device_key.ts";
 import type { DeviceKeys } from "../../src/log/identity.ts";
 import { type HomePaths, homePaths } from "../../src/storage/home.ts";
@@ -56,19 +56,7 @@ export async function makeHome(keyIndex = 0, name = "dev"): Promise<TestHome> {
     now: () => now,
     env: () => undefined,
     keyStore: "file",
-    genesis: (key) => [{
-      type: "device.add",
-      device: {
-        key,
-        id: key.id,
-        name,
-        noiseKey: toBase64(keys.noisePublic),
-        wgKey: toBase64(keys.wgPublic),
-        endpoints: [],
-        ipv4: "",
-        wgPort: 0,
-      },
-    }],
+    genesis: (key) => [{ type: "device.add", device: newDeviceRecord(key, keys, name) }],
   });
   const open = async (write: boolean, options: Partial<HomeOptions>) => {
     const h = await Home.open(root, {

@@ -16,7 +16,7 @@
  * ```
  */
 
-import { toBase64 } from "../../src/bytes.ts";
+import { newDeviceRecord } from "../../src/log/device_record.ts";
 import { MycelError } from "../../src/errors.ts";
 import type { DeviceKey } from "../../src/log/device_key.ts";
 import type { DeviceRecord } from "../../src/log/device_record.ts";
@@ -131,19 +131,7 @@ export class MemMesh implements AsyncDisposable {
       now,
       env: () => undefined,
       keyStore: "file",
-      genesis: (key) => [{
-        type: "device.add",
-        device: {
-          key,
-          id: key.id,
-          name,
-          noiseKey: toBase64(keys.noisePublic),
-          wgKey: toBase64(keys.wgPublic),
-          endpoints: [],
-          ipv4: "",
-          wgPort: 0,
-        },
-      }],
+      genesis: (key) => [{ type: "device.add", device: newDeviceRecord(key, keys, name) }],
     });
     const home = await Home.open(root, { write: true, now, env: () => undefined });
     home.useKeys(keys);
