@@ -68,7 +68,7 @@ export interface Refusal {
   /** Its seq (0 when undecodable). */
   seq: number;
   /** Stable reason code. */
-  code: "malformed" | "bad_signature" | "not_member" | "gap";
+  code: "malformed" | "bad_signature" | "not_member" | "gap" | "fork_branch";
   /** Human reason. */
   reason: string;
 }
@@ -268,7 +268,17 @@ export class Ingest {
         if (run.length > 0) break;
         // Links onto a different entry at our head's seq: a fork, if signed.
         await this.#forkEvidence(e, e.entry.seq - 1, prevHash, e.entry.prev!);
-        return list.length; // the rest of this author's entries are that other branch
+        // What follows is that other branch: refused, and said so (its first
+        // entry, kept aside above, is the evidence).
+        for (const rest of list.slice(j + 1)) {
+          this.#refuse({
+            author,
+            seq: rest.entry.seq,
+            code: "fork_branch",
+            reason: "it continues the other branch of its author's forked log",
+          });
+        }
+        return list.length;
       }
       run.push(e);
       prevHash = e.hash;

@@ -167,6 +167,28 @@ Deno.test("an entry linking onto another entry at our head's seq is fork evidenc
   assert.equal(replica.head(a.key)?.seq, 2);
 });
 
+Deno.test("entries after the first of another branch are refused by name (fork_branch), never folded", async () => {
+  const { devs: [, a], replica } = await mesh(2);
+  for (let i = 1; i <= 2; i++) await a.append([app(`m${i}`)], T0 + i);
+  await replica.receive(bytesOf(a.log));
+  const digest = stateDigest(replica);
+  const [restored] = (await testDevices(2)).slice(1);
+  restored.log.push(a.log[0]);
+  await restored.append([app("b2")], T0 + 5);
+  const branch = [];
+  for (let i = 3; i <= 5; i++) branch.push(await restored.append([app(`b${i}`)], T0 + 5 + i));
+  const r = await replica.receive(bytesOf(branch));
+  assert.deepEqual(r.forks, [{ author: a.key, seq: 2 }]);
+  assert.equal(r.accepted, 0);
+  assert.deepEqual(
+    r.refused.map((x) => [x.seq, x.code]),
+    [[4, "fork_branch"], [5, "fork_branch"]],
+  );
+  assert.equal(r.refusedCount, 2);
+  assert.equal(replica.head(a.key)?.seq, 2);
+  assert.equal(stateDigest(replica), digest, "nothing of the other branch is folded");
+});
+
 Deno.test("an unsigned claim of another entry at a held seq is refused, not a fork", async () => {
   const { devs: [, a], replica } = await mesh(2);
   for (let i = 1; i <= 2; i++) await a.append([app(`s${i}`)], T0 + i);
