@@ -16,8 +16,13 @@ const ROOT = new URL("..", import.meta.url).pathname;
 export const DENO = Deno.env.get("DENO") ?? `${ROOT}node_modules/.bin/deno`;
 /** argv of `mycel` as its own process (`deno run -A main.ts`). */
 export const MYCEL = [DENO, "run", "-A", `${ROOT}main.ts`];
-/** Environment of every mycel child. */
-export const CHILD_ENV = { MYCEL_NO_PUSH: "1", NO_COLOR: "1" };
+/**
+ * Environment of every mycel process a bench runs. Discovery is off: a bench
+ * home's third device has no endpoint, and with discovery on every round
+ * would also wait the link probe's 3 s for it (what discovery costs is
+ * bench/mesh_roaming.ts's to measure, not replication's).
+ */
+export const CHILD_ENV = { MYCEL_NO_PUSH: "1", NO_COLOR: "1", MYCEL_DISCOVERY: "off" };
 
 /** A home built by make_home.ts, kept in `cache` across runs (built when missing). */
 export async function cachedHome(
