@@ -75,3 +75,12 @@ Deno.test("the README's exit code table is the one help shows", () => {
     Object.entries(EXIT_CODE_MEANINGS).map(([code, meaning]) => [Number(code), meaning]),
   );
 });
+
+Deno.test("the README's pairing codes carry the laptop's address from its init line", async () => {
+  const { decodePairingCode } = await import("../src/protocol/pairing_code.ts");
+  const listen = /mycel init --name laptop --listen ([\d.]+):\d+/.exec(README);
+  assert.ok(listen, "no init line with --listen for the laptop");
+  const codes = README.match(/MYCEL(?:-[0-9A-Z]{4}){4,}/g) ?? [];
+  assert.ok(codes.length >= 2, `only ${codes.length} pairing codes`);
+  for (const code of codes) assert.equal(decodePairingCode(code).host, listen[1], code);
+});
