@@ -39,6 +39,28 @@ function transferRows(d: Device): number {
   }
 }
 
+/**
+ * Wait until `d` has recorded a transfer in progress, holding the fetching
+ * process `pid` to a quarter of the CPU meanwhile (SIGSTOP/SIGCONT), so the
+ * transfer is still under way when the row appears however fast the machine
+ * is (a progress row is written only after 16 MiB and 1 s of wall time).
+ */
+async function untilTransferRecorded(d: Device, pid: number): Promise<boolean> {
+  const deadline = Date.now() + 60_000;
+  try {
+    while (Date.now() < deadline) {
+      if (transferRows(d) > 0) return true;
+      Deno.kill(pid, "SIGSTOP");
+      await sleep(30);
+      Deno.kill(pid, "SIGCONT");
+      await sleep(10);
+    }
+    return false;
+  } catch {
+    return transferRows(d) > 0; // the process ended (finished or failed)
+  }
+}
+
 /** Bytes a `sync now` reported fetched. */
 function fetched(stdout: string): number {
   const m = /([\d.]+) (B|KiB|MiB|GiB) fetched/.exec(stdout);
@@ -86,8 +108,7 @@ Deno.test("kill -9 of the fetching process mid-transfer: old or new file, then t
   await syncOk(a);
 
   const p = b.tmp.spawn(["sync", "now", "--timeout", "10"], { timeoutMs: 120_000 });
-  for (let i = 0; i < 3000 && transferRows(b) === 0; i++) await sleep(10);
-  const midway = transferRows(b) > 0;
+  const midway = await untilTransferRecorded(b, p.pid);
   await p.stop("SIGKILL");
   assert.ok(midway, "the transfer was under way when it was killed");
   const whole = await sameBytes(join(rb, "disk.img"), old) ||
@@ -108,7 +129,7 @@ Deno.test("kill -9 of the serving process mid-transfer: the file waits whole, th
   await syncOk(a);
 
   const p = b.tmp.spawn(["sync", "now", "--timeout", "5"], { timeoutMs: 120_000 });
-  for (let i = 0; i < 3000 && transferRows(b) === 0; i++) await sleep(10);
+  assert.ok(await untilTransferRecorded(b, p.pid), "the transfer was under way");
   await a.killServer();
   const r = await p.result();
   assert.equal(await Deno.lstat(join(rb, "video.mkv")).catch(() => null), null, "nothing torn");
