@@ -49,6 +49,8 @@ export class PartialFile {
   readonly #rel: string;
   readonly #dir: string;
   #file: Deno.FsFile | undefined;
+  /** The writes in flight, one after another: a write is a seek and a write on one cursor. */
+  #writes: Promise<unknown> = Promise.resolve();
 
   private constructor(root: string, rel: string, dir: string, temp: string, file: Deno.FsFile) {
     this.#root = root;
@@ -97,15 +99,24 @@ export class PartialFile {
     return { file: new PartialFile(realRoot, relPath, dir, name, file), resumed: false };
   }
 
-  /** Write `bytes` at `offset`. */
-  async writeAt(offset: number, bytes: Uint8Array): Promise<void> {
-    const f = this.#file!;
-    await f.seek(offset, Deno.SeekMode.Start);
-    for (let at = 0; at < bytes.length;) at += await f.write(bytes.subarray(at));
+  /**
+   * Write `bytes` at `offset`. Calls may overlap (chunks from several peers
+   * arrive at once): each waits for the ones before it, so no write lands
+   * at another's offset.
+   */
+  writeAt(offset: number, bytes: Uint8Array): Promise<void> {
+    const run = this.#writes.then(async () => {
+      const f = this.#file!;
+      await f.seek(offset, Deno.SeekMode.Start);
+      for (let at = 0; at < bytes.length;) at += await f.write(bytes.subarray(at));
+    });
+    this.#writes = run.catch(() => {});
+    return run;
   }
 
-  /** Make what was written durable (before recording it as done). */
+  /** Make what was written durable (every write started before this call included). */
   async sync(): Promise<void> {
+    await this.#writes;
     await this.#file!.sync();
   }
 
@@ -130,6 +141,7 @@ export class PartialFile {
     const target = join(this.#dir, baseName(this.#rel));
     let renamed = false;
     try {
+      await this.#writes; // every write started before finishing is in the file
       const before = await onDisk(target);
       if (!matchesExpected(before, o.expected)) {
         return { status: "changed_locally", current: before };

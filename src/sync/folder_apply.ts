@@ -349,7 +349,16 @@ export async function applyFolder(
     running.add(p);
   };
   const drain = () => Promise.all([...running]);
-  const put = async (t: Task, i: number, bytes: Uint8Array) => {
+  // One chunk is put at a time: chunks from several peers arrive at once, and
+  // two puts racing would open two temporary files for one task, or evict
+  // (close) a file another put is writing.
+  let putting: Promise<unknown> = Promise.resolve();
+  const put = (t: Task, i: number, bytes: Uint8Array): Promise<void> => {
+    const run = putting.then(() => putNow(t, i, bytes));
+    putting = run.catch(() => {});
+    return run;
+  };
+  const putNow = async (t: Task, i: number, bytes: Uint8Array) => {
     if (t.finished || bitSet(t.done, i)) return;
     const p = await handle(t);
     await p.writeAt(t.offsets[i], bytes);

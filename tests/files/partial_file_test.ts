@@ -36,6 +36,28 @@ Deno.test("chunks written in any order make the file; the old one is kept", asyn
   );
 });
 
+Deno.test("writes started together land at their own offsets", async () => {
+  // Chunks from several peers arrive at once; each write must land where it was aimed.
+  await using f = await testFolder();
+  const piece = 4096, pieces = 256;
+  const want = new Uint8Array(piece * pieces);
+  for (let i = 0; i < want.length; i++) want[i] = (i * 7 + (i >> 12) * 13) & 0xff;
+  const { file } = await PartialFile.open(f.root, "many.bin", want.length);
+  const order = [...Array(pieces).keys()].sort((a, b) => ((a * 97) % pieces) - ((b * 97) % pieces));
+  await Promise.all(
+    order.map((i) => file.writeAt(i * piece, want.subarray(i * piece, (i + 1) * piece))),
+  );
+  assert.equal(
+    (await file.finish({ expected: null, mtimeMs: 0, exec: false })).status,
+    "written",
+  );
+  const got = await f.read("many.bin");
+  const wrong = [...Array(pieces).keys()].filter((i) =>
+    got.subarray(i * piece, (i + 1) * piece).some((x, j) => x !== want[i * piece + j])
+  );
+  assert.deepEqual(wrong, [], `${wrong.length} of ${pieces} pieces landed elsewhere`);
+});
+
 Deno.test("a temporary file is found again by name; a missing one starts over", async () => {
   await using f = await testFolder();
   const first = await PartialFile.open(f.root, "big.bin", 8);

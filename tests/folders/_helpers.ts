@@ -54,20 +54,23 @@ export async function listTree(root: string): Promise<string[]> {
   return out.sort();
 }
 
-/** Hash over paths, exec bits, contents and link targets of `root`. */
-export async function treeHash(root: string): Promise<string> {
-  const h = sha256.create();
+/** One line per entry of `root`: path, kind (l link, x executable, f file) and a short content hash. */
+export async function treeLines(root: string): Promise<string[]> {
+  const out: string[] = [];
   for (const p of await listTree(root)) {
     const info = await Deno.lstat(join(root, p));
-    h.update(utf8(`${p}\0${info.isSymlink ? "l" : ((info.mode ?? 0) & 0o100) ? "x" : "f"}\0`));
-    h.update(
-      info.isSymlink
-        ? utf8(await Deno.readLink(join(root, p)))
-        : await Deno.readFile(join(root, p)),
-    );
-    h.update(utf8("\0"));
+    const kind = info.isSymlink ? "l" : ((info.mode ?? 0) & 0o100) ? "x" : "f";
+    const body = info.isSymlink
+      ? utf8(await Deno.readLink(join(root, p)))
+      : await Deno.readFile(join(root, p));
+    out.push(`${p} ${kind} ${toHex(sha256(body)).slice(0, 12)} ${body.length}`);
   }
-  return toHex(h.digest());
+  return out;
+}
+
+/** Hash over paths, exec bits, contents and link targets of `root`. */
+export async function treeHash(root: string): Promise<string> {
+  return toHex(sha256(utf8((await treeLines(root)).join("\n"))));
 }
 
 /** `sync now` on `d`; returns the result (exit code left to the caller). */

@@ -11,6 +11,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { toHex } from "../../src/bytes.ts";
 import {
   type Device,
   devices,
@@ -20,6 +22,7 @@ import {
   sharedFolder,
   syncNow,
   treeHash,
+  treeLines,
 } from "./_helpers.ts";
 
 function rng(seed: number): () => number {
@@ -42,19 +45,21 @@ async function step(random: () => number, d: Device, root: string, n: number): P
   const present = (await listTree(root)).filter((p) => !p.startsWith("filler/"));
   const op = pick(["create", "create", "rewrite", "rewrite", "rename", "delete", "chmod", "link"]);
   const name = pick(NAMES);
+  let made = "";
   const content = () => {
     const size = random() < 0.2
       ? 200_000 + Math.floor(random() * 300_000)
       : Math.floor(random() * 300);
     const bytes = new Uint8Array(size);
     for (let i = 0; i < size; i++) bytes[i] = Math.floor(random() * 256);
+    made = ` (${toHex(sha256(bytes)).slice(0, 12)} ${size})`;
     return bytes;
   };
   try {
     if (op === "create" || (present.length === 0 && op !== "link")) {
       await Deno.remove(join(root, name)).catch(() => {});
       await put(root, name, content());
-      return `${d.name} ${n}: create ${name}`;
+      return `${d.name} ${n}: create ${name}${made}`;
     }
     if (op === "link") {
       await Deno.remove(join(root, name)).catch(() => {});
@@ -76,7 +81,7 @@ async function step(random: () => number, d: Device, root: string, n: number): P
       const info = await Deno.lstat(join(root, target));
       if (info.isFile) await Deno.chmod(join(root, target), (info.mode! & 0o100) ? 0o644 : 0o755);
     }
-    return `${d.name} ${n}: ${op} ${target}${op === "rename" ? ` → ${name}` : ""}`;
+    return `${d.name} ${n}: ${op} ${target}${op === "rename" ? ` → ${name}` : ""}${made}`;
   } catch (e) {
     return `${d.name} ${n}: ${op} skipped (${(e as Error).message})`;
   }
@@ -116,13 +121,23 @@ async function schedule(seed: number): Promise<void> {
     }
   }
   for (const d of away) await d.serve();
-  await rounds(list, 2);
+  // The two rounds everyone runs; what they printed is shown if the trees differ.
+  const said: string[] = [];
+  for (let round = 1; round <= 2; round++) {
+    for (const d of list) {
+      const r = await syncNow(d);
+      said.push(`${d.name} round ${round}: exit ${r.code}\n${r.stdout}${r.stderr}`);
+    }
+  }
   const hashes = await Promise.all(roots.map(treeHash));
-  const trees = await Promise.all(roots.map(listTree));
-  assert.ok(
-    hashes.every((h) => h === hashes[0]),
+  if (hashes.every((h) => h === hashes[0])) return;
+  const trees = await Promise.all(roots.map(treeLines));
+  const status = await Promise.all(list.map((d) => d.run(["folder", "status", "--json"])));
+  assert.fail(
     `seed ${seed}: trees differ after two rounds\n${story.join("\n")}\n` +
-      trees.map((t, i) => `${list[i].name}: ${t.join(" ")}`).join("\n"),
+      trees.map((t, i) => `${list[i].name}:\n  ${t.join("\n  ")}`).join("\n") +
+      `\nthe two rounds:\n${said.join("\n")}\nfolder status:\n` +
+      status.map((r, i) => `${list[i].name}: ${r.stdout}${r.stderr}`).join("\n"),
   );
 }
 

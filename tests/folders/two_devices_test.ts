@@ -2,7 +2,8 @@
  * Two devices as real processes on 127.0.0.1, a folder shared by one and
  * joined by the other: files created, changed, renamed and deleted on
  * either side arrive on the other; a rename fetches nothing; links travel
- * as links; the status reports both devices in sync.
+ * as links; the status reports both devices in sync. And a third device
+ * that fetches from both at once gets every file whole.
  */
 
 import assert from "node:assert/strict";
@@ -76,4 +77,28 @@ Deno.test("links travel as links, exec bits travel, and status says both are in 
     "b",
     "in_sync",
   ]]);
+});
+
+Deno.test("files fetched from two devices at once arrive whole", async () => {
+  // Chunks of one file come from both peers at the same time, written as they arrive.
+  await using devs = await devices(["a", "b", "c"]);
+  const [a, b, c] = devs.list;
+  const [ra, rb, rc] = await sharedFolder(devs);
+  let x = 12345;
+  for (let f = 0; f < 3; f++) {
+    const data = new Uint8Array(24 << 20);
+    const words = new Uint32Array(data.buffer);
+    for (let i = 0; i < words.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      words[i] = x >>> 0;
+    }
+    await put(ra, `big${f}.bin`, data);
+  }
+  await syncOk(a);
+  await syncOk(b);
+  assert.equal(await treeHash(rb), await treeHash(ra));
+  const r = await syncOk(c);
+  assert.equal(await treeHash(rc), await treeHash(ra), r.stdout);
 });
