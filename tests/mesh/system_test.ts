@@ -54,6 +54,12 @@ Deno.test(
         WG_PROCESS_FOREGROUND: "1",
       });
       try {
+        // Until the child has exec'd `sleep`, /proc shows the environment it was forked with.
+        for (let i = 0; i < 500; i++) {
+          const cmd = await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "");
+          if (cmd.split("\0")[0].endsWith("sleep")) break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
         const environ = (await Deno.readTextFile(`/proc/${pid}/environ`)).split("\0").filter(
           Boolean,
         );
