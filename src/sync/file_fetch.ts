@@ -58,6 +58,8 @@ export class Fetcher {
   readonly #readTimeoutMs: number;
   readonly #deliver: (hash: string, bytes: Uint8Array) => Promise<void>;
   readonly #queue: Item[] = [];
+  /** Items asked of some peer and not answered yet: a "none" sends one back to the queue. */
+  readonly #asked = new Set<Item>();
   readonly #wanted = new Set<string>();
   readonly #alive: boolean[];
   readonly #failed = new Set<string>();
@@ -135,6 +137,7 @@ export class Fetcher {
 
   /** Put an item back, or give it up when every live peer was asked. */
   #requeue(item: Item): void {
+    this.#asked.delete(item);
     const left = this.#peers.some((_, i) => this.#alive[i] && !item.tried.has(i));
     if (left) this.#queue.push(item);
     else this.#failed.add(item.hash);
@@ -144,6 +147,12 @@ export class Fetcher {
   #pending(peer: number): boolean {
     // Usually the first item answers; only items other peers must serve are skipped.
     for (const it of this.#queue) if (!it.tried.has(peer)) return true;
+    return false;
+  }
+
+  /** Whether an item now asked of another peer could still come back to `peer` (on "none"). */
+  #mayReturn(peer: number): boolean {
+    for (const it of this.#asked) if (!it.tried.has(peer)) return true;
     return false;
   }
 
@@ -177,7 +186,10 @@ export class Fetcher {
       for (;;) {
         const batch = this.#take(i, WINDOW - outBytes);
         if (batch.length > 0) {
-          for (const it of batch) it.tried.add(i);
+          for (const it of batch) {
+            it.tried.add(i);
+            this.#asked.add(it);
+          }
           outstanding.push(...batch);
           outBytes += batch.reduce((s, it) => s + it.length, 0);
           await peer.channel.send(encodeChunkMessage({
@@ -188,7 +200,9 @@ export class Fetcher {
           if (outBytes < WINDOW / 2 && this.#pending(i)) continue;
         }
         if (outstanding.length === 0) {
-          if (this.#closed && !this.#pending(i)) break;
+          // Not while another peer may still answer "none" for an item we were not asked:
+          // a peer that left early would leave that item to nobody.
+          if (this.#closed && !this.#pending(i) && !this.#mayReturn(i)) break;
           await new Promise<void>((r) => this.#wake.push(r));
           continue;
         }
@@ -207,6 +221,8 @@ export class Fetcher {
           drop(`sent wrong bytes for chunk ${item.hash.slice(0, 16)}`);
           return;
         }
+        this.#asked.delete(item);
+        if (this.#closed) this.#notify(); // peers waiting only on this item may go
         report.chunks++;
         report.bytes += bytes.length;
         await this.#deliver(item.hash, bytes);

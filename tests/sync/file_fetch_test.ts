@@ -1,0 +1,138 @@
+/**
+ * The Fetcher (src/sync/file_fetch.ts) against scripted peers over real
+ * SecureChannels on in-memory pipes: a chunk the first peer asked lacks is
+ * asked of the next, even when it was the only chunk wanted (the other
+ * peer must not have left meanwhile); a peer that sends wrong bytes is
+ * dropped and its chunk comes from another; a chunk nobody has fails.
+ */
+
+import assert from "node:assert/strict";
+import { toHex } from "../../src/bytes.ts";
+import { generateNoiseKeyPair, Handshake, NOISE_IK } from "../../src/crypto/noise.ts";
+import { loadBlake3 } from "../../src/files/chunk_hash.ts";
+import { DeviceKey } from "../../src/log/device_key.ts";
+import { decodeChunkMessage, encodeChunkMessage } from "../../src/protocol/chunk_messages.ts";
+import { FrameConn } from "../../src/transport/frame_conn.ts";
+import { SecureChannel } from "../../src/transport/secure_channel.ts";
+import { Fetcher, type FetchPeer } from "../../src/sync/file_fetch.ts";
+import { memoryPipe } from "../transport/helpers.ts";
+
+/** Two ends of an IK session over an in-memory pipe. */
+async function channelPair(): Promise<[SecureChannel, SecureChannel]> {
+  const [x, y] = memoryPipe();
+  const bob = generateNoiseKeyPair();
+  const i = Handshake.create({
+    protocol: NOISE_IK,
+    initiator: true,
+    staticKey: generateNoiseKeyPair(),
+    remoteStatic: bob.publicKey,
+  });
+  const r = Handshake.create({ protocol: NOISE_IK, initiator: false, staticKey: bob });
+  await r.readMessage(await i.writeMessage());
+  await i.readMessage(await r.writeMessage());
+  return [
+    SecureChannel.fromHandshake(new FrameConn(x), i),
+    SecureChannel.fromHandshake(new FrameConn(y), r),
+  ];
+}
+
+type Serve = "has" | "lacks" | "wrong";
+
+/** A peer that answers wants after `delayMs`: the chunks it has, "none" or wrong bytes. */
+async function scriptedPeer(
+  name: string,
+  chunks: Map<string, Uint8Array>,
+  mode: Serve,
+  delayMs: number,
+): Promise<{ peer: FetchPeer; asked: string[]; done: Promise<void> }> {
+  const [mine, theirs] = await channelPair();
+  const asked: string[] = [];
+  const done = (async () => {
+    for (;;) {
+      const raw = await theirs.receive(5000).catch(() => null);
+      if (raw === null) break;
+      const msg = decodeChunkMessage(raw);
+      if (msg.type !== "want") break;
+      await new Promise((r) => setTimeout(r, delayMs));
+      for (const id of msg.ids) {
+        const hex = toHex(id);
+        asked.push(hex);
+        const bytes = chunks.get(hex);
+        if (mode === "lacks" || bytes === undefined) {
+          await theirs.send(encodeChunkMessage({ type: "none", id }));
+        } else {
+          const sent = mode === "wrong" ? bytes.map((b) => b ^ 1) : bytes;
+          await theirs.send(encodeChunkMessage({
+            type: "piece",
+            id,
+            total: sent.length,
+            offset: 0,
+            bytes: sent,
+          }));
+        }
+      }
+    }
+    theirs.close();
+  })();
+  const key = DeviceKey.of(crypto.getRandomValues(new Uint8Array(32)));
+  return { peer: { key, name, channel: mine }, asked, done };
+}
+
+async function someChunks(n: number): Promise<Map<string, Uint8Array>> {
+  const blake3 = await loadBlake3();
+  const out = new Map<string, Uint8Array>();
+  for (let i = 0; i < n; i++) {
+    const bytes = crypto.getRandomValues(new Uint8Array(1000 + i));
+    out.set(blake3(bytes), bytes);
+  }
+  return out;
+}
+
+async function fetchAll(peers: FetchPeer[], chunks: Map<string, Uint8Array>, extra: string[] = []) {
+  const got = new Map<string, Uint8Array>();
+  const f = new Fetcher(peers, "docs", 5000, (hash, bytes) => {
+    got.set(hash, bytes);
+    return Promise.resolve();
+  });
+  for (const [hash, bytes] of chunks) f.want(hash, bytes.length);
+  for (const hash of extra) f.want(hash, 10);
+  f.close();
+  await f.run();
+  for (const p of peers) p.channel.close();
+  return { got, failed: f.failed, reports: f.reports };
+}
+
+Deno.test("the only chunk wanted, lacked by the peer asked first, comes from the other", async () => {
+  const chunks = await someChunks(1);
+  const lacking = await scriptedPeer("lacking", chunks, "lacks", 50);
+  const having = await scriptedPeer("having", chunks, "has", 0);
+  const { got, failed } = await fetchAll([lacking.peer, having.peer], chunks);
+  await Promise.all([lacking.done, having.done]);
+  assert.deepEqual(lacking.asked, [...chunks.keys()], "the first peer was asked first");
+  assert.deepEqual([...failed], []);
+  assert.deepEqual([...got.keys()], [...chunks.keys()]);
+});
+
+Deno.test("chunks a peer lacks are asked of the others; a chunk nobody has fails", async () => {
+  const chunks = await someChunks(40);
+  const nobody = "ab".repeat(32);
+  const lacking = await scriptedPeer("lacking", chunks, "lacks", 20);
+  const having = await scriptedPeer("having", chunks, "has", 5);
+  const { got, failed } = await fetchAll([lacking.peer, having.peer], chunks, [nobody]);
+  await Promise.all([lacking.done, having.done]);
+  assert.equal(got.size, chunks.size);
+  for (const [hash, bytes] of chunks) assert.deepEqual(got.get(hash), bytes);
+  assert.deepEqual([...failed], [nobody]);
+});
+
+Deno.test("a peer sending wrong bytes is dropped and its chunks come from another", async () => {
+  const chunks = await someChunks(8);
+  const liar = await scriptedPeer("liar", chunks, "wrong", 0);
+  const honest = await scriptedPeer("honest", chunks, "has", 30);
+  const { got, failed, reports } = await fetchAll([liar.peer, honest.peer], chunks);
+  await Promise.all([liar.done, honest.done]);
+  assert.equal(got.size, chunks.size);
+  for (const [hash, bytes] of chunks) assert.deepEqual(got.get(hash), bytes);
+  assert.deepEqual([...failed], []);
+  assert.match(reports[0].dropped ?? "", /wrong bytes/);
+});
