@@ -8,9 +8,8 @@
  * inviter accepted and both confirmed, so a failed pairing leaves no trace.
  */
 
-import { toBase64 } from "../bytes.ts";
 import type { Checkpoint } from "../log/checkpoint.ts";
-import type { DeviceRecord } from "../log/device_record.ts";
+import { type DeviceRecord, newDeviceRecord } from "../log/device_record.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import { type DeviceKeys, generateDeviceKeys } from "../log/identity.ts";
 import type { Op } from "../log/ops.ts";
@@ -102,16 +101,9 @@ export async function prepareIdentity(
   }
   const keys = await generateDeviceKeys();
   const key = DeviceKey.of(keys.signPublic);
-  const record: DeviceRecord = {
-    key,
-    id: key.id,
-    name: o.name ?? before?.name ?? hostName(),
-    noiseKey: toBase64(keys.noisePublic),
-    wgKey: toBase64(keys.wgPublic),
+  const record = newDeviceRecord(key, keys, o.name ?? before?.name ?? hostName(), {
     endpoints: before?.endpoints ?? [],
-    ipv4: "",
-    wgPort: 0,
-  };
+  });
   return { keys, record, existing: false, mesh: "", members: 1, managed: before?.managed ?? [] };
 }
 
