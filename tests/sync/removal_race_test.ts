@@ -7,7 +7,8 @@
  * (src/log/removals.ts: a race removes both), and a device that saw neither
  * removal learns both from a peer whose chains are the same as its own —
  * the removals travel as evidence, kept aside past their authors' cuts.
- * Every device ends with one state digest.
+ * Every device ends with one state digest, and `mesh list` and `doctor` on
+ * each list the entries kept aside past the cuts.
  */
 
 import assert from "node:assert/strict";
@@ -56,4 +57,20 @@ Deno.test("a mutual removal reaches every device, even one whose chains already 
   const again = await hub.syncNow();
   assert.equal(again.of(c).status, "synced");
   assert.equal(again.of(c).sent, 0);
+  // What sits past the cuts is kept aside, and both mesh list and doctor say so.
+  for (const d of [hub, c, e]) {
+    const rows = await d.tmp.json<{ name: string; set_aside: { reason: string }[] }[]>([
+      "mesh",
+      "list",
+      "--json",
+    ]);
+    const aside = rows.filter((r) => r.set_aside.some((x) => x.reason === "past_cut"));
+    assert.deepEqual(aside.map((r) => r.name).sort(), ["a", "b"], `${d.name}: kept aside`);
+    const list = await d.tmp.run(["mesh", "list"]);
+    assert.match(list.stdout, /a: \d+ entr(y|ies) kept aside \(#\d+/, list.stdout);
+    assert.match(list.stdout, /b: \d+ entr(y|ies) kept aside \(#\d+/, list.stdout);
+    const doctor = await d.tmp.run(["doctor"]);
+    assert.match(doctor.stdout, /entr(y|ies) of a \(#\d+.*kept aside/, doctor.stdout);
+    assert.match(doctor.stdout, /entr(y|ies) of b \(#\d+.*kept aside/, doctor.stdout);
+  }
 });
