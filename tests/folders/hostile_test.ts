@@ -10,21 +10,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { spawnProcess } from "../helpers/process.ts";
 import { REPO_ROOT } from "../helpers/mycel.ts";
+import { pseudoRandomBytes } from "../files/helpers.ts";
 import { type Device, devices, folderOf, put, rounds, syncNow } from "./_helpers.ts";
 
 const ROGUE = `${REPO_ROOT}/tests/sync/fixtures/rogue_peer.ts`;
-
-function noise(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed | 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 255;
-  }
-  return out;
-}
 
 async function rogueDials(rogue: Device, victim: Device, path: string) {
   const out = await spawnProcess(Deno.execPath(), [
@@ -46,7 +35,7 @@ Deno.test("a peer serving wrong bytes is dropped and the chunks come from anothe
   for (const d of devs.list) await d.serve();
   const ra = folderOf(a), rb = folderOf(b), rc = folderOf(c);
   await Deno.mkdir(ra);
-  const data = noise(6 << 20, 11);
+  const data = pseudoRandomBytes(6 << 20, 11);
   await put(ra, "photo.raw", data);
   await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
   await syncNow(c);
@@ -57,7 +46,7 @@ Deno.test("a peer serving wrong bytes is dropped and the chunks come from anothe
   // c's copy rots in place: same size, same mtime, same inode, other bytes.
   const info = await Deno.stat(join(rc, "photo.raw"));
   const f = await Deno.open(join(rc, "photo.raw"), { write: true });
-  await f.write(noise(6 << 20, 99));
+  await f.write(pseudoRandomBytes(6 << 20, 99));
   f.close();
   await Deno.utime(join(rc, "photo.raw"), info.atime!, info.mtime!);
 

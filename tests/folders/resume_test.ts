@@ -10,22 +10,10 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { homePaths } from "../../src/storage/home.ts";
 import { sleep } from "../helpers/process.ts";
+import { pseudoRandomBytes } from "../files/helpers.ts";
 import { type Device, devices, put, rounds, sharedFolder, syncNow, syncOk } from "./_helpers.ts";
 
 const MiB = 1 << 20;
-
-function randomBytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed | 1;
-  const v = new Uint32Array(out.buffer);
-  for (let i = 0; i < v.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    v[i] = x >>> 0;
-  }
-  return out;
-}
 
 /** Rows of the `transfers` table of `d`'s home (files being fetched). */
 function transferRows(d: Device): number {
@@ -78,7 +66,7 @@ Deno.test("a transfer cut by the per-round budget resumes where it stopped", asy
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
-  const data = randomBytes(40 * MiB, 7);
+  const data = pseudoRandomBytes(40 * MiB, 7);
   await put(ra, "big.bin", data);
   await syncOk(a);
   let total = 0;
@@ -100,7 +88,7 @@ Deno.test("kill -9 of the fetching process mid-transfer: old or new file, then t
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
-  const old = randomBytes(8 * MiB, 1), fresh = randomBytes(96 * MiB, 2);
+  const old = pseudoRandomBytes(8 * MiB, 1), fresh = pseudoRandomBytes(96 * MiB, 2);
   await put(ra, "disk.img", old);
   await rounds([a, b], 1);
   assert.ok(await sameBytes(join(rb, "disk.img"), old));
@@ -124,7 +112,7 @@ Deno.test("kill -9 of the serving process mid-transfer: the file waits whole, th
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
-  const fresh = randomBytes(96 * MiB, 3);
+  const fresh = pseudoRandomBytes(96 * MiB, 3);
   await put(ra, "video.mkv", fresh);
   await syncOk(a);
 

@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { pseudoRandomBytes } from "../files/helpers.ts";
 import { devices, listTree, put, sharedFolder, syncOk, text, treeHash } from "./_helpers.ts";
 
 Deno.test("create, modify, rename and delete on either device arrive on the other", async () => {
@@ -84,16 +85,8 @@ Deno.test("files fetched from two devices at once arrive whole", async () => {
   await using devs = await devices(["a", "b", "c"]);
   const [a, b, c] = devs.list;
   const [ra, rb, rc] = await sharedFolder(devs);
-  let x = 12345;
   for (let f = 0; f < 3; f++) {
-    const data = new Uint8Array(24 << 20);
-    const words = new Uint32Array(data.buffer);
-    for (let i = 0; i < words.length; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      words[i] = x >>> 0;
-    }
+    const data = pseudoRandomBytes(24 << 20, 12345 + f);
     await put(ra, `big${f}.bin`, data);
   }
   await syncOk(a);

@@ -8,28 +8,18 @@
 
 import assert from "node:assert/strict";
 import { toHex } from "../../src/bytes.ts";
-import { generateNoiseKeyPair, Handshake, NOISE_IK } from "../../src/crypto/noise.ts";
 import { loadBlake3 } from "../../src/files/chunk_hash.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import { decodeChunkMessage, encodeChunkMessage } from "../../src/protocol/chunk_messages.ts";
 import { FrameConn } from "../../src/transport/frame_conn.ts";
 import { SecureChannel } from "../../src/transport/secure_channel.ts";
 import { Fetcher, type FetchPeer } from "../../src/sync/file_fetch.ts";
-import { memoryPipe } from "../transport/helpers.ts";
+import { completedIk, memoryPipe } from "../transport/helpers.ts";
 
 /** Two ends of an IK session over an in-memory pipe. */
 async function channelPair(): Promise<[SecureChannel, SecureChannel]> {
   const [x, y] = memoryPipe();
-  const bob = generateNoiseKeyPair();
-  const i = Handshake.create({
-    protocol: NOISE_IK,
-    initiator: true,
-    staticKey: generateNoiseKeyPair(),
-    remoteStatic: bob.publicKey,
-  });
-  const r = Handshake.create({ protocol: NOISE_IK, initiator: false, staticKey: bob });
-  await r.readMessage(await i.writeMessage());
-  await i.readMessage(await r.writeMessage());
+  const { initiator: i, responder: r } = await completedIk();
   return [
     SecureChannel.fromHandshake(new FrameConn(x), i),
     SecureChannel.fromHandshake(new FrameConn(y), r),

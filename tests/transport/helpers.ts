@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { generateNoiseKeyPair, Handshake, NOISE_IK } from "../../src/crypto/noise.ts";
 import type { ByteStream } from "../../src/transport/byte_stream.ts";
 import { connectTcp, type TcpStream } from "../../src/transport/tcp.ts";
 import { listenTcp } from "../../src/transport/tcp_listener.ts";
@@ -59,6 +60,21 @@ function half(inbox: Direction, outbox: Direction): ByteStream & { closed(): boo
  * resources by default; these tests are about never leaking either.
  */
 export const STRICT = { sanitizeOps: true, sanitizeResources: true } as const;
+
+/** An IK handshake between fresh keys, run to completion in memory: both sides, ready to split. */
+export async function completedIk(): Promise<{ initiator: Handshake; responder: Handshake }> {
+  const bob = generateNoiseKeyPair();
+  const initiator = Handshake.create({
+    protocol: NOISE_IK,
+    initiator: true,
+    staticKey: generateNoiseKeyPair(),
+    remoteStatic: bob.publicKey,
+  });
+  const responder = Handshake.create({ protocol: NOISE_IK, initiator: false, staticKey: bob });
+  await responder.readMessage(await initiator.writeMessage());
+  await initiator.readMessage(await responder.writeMessage());
+  return { initiator, responder };
+}
 
 /** Two connected in-memory streams: what one writes, the other reads. */
 export function memoryPipe(): [

@@ -7,25 +7,15 @@
  */
 
 import assert from "node:assert/strict";
-import { generateNoiseKeyPair, Handshake, NOISE_IK } from "../../src/crypto/noise.ts";
 import { FrameConn } from "../../src/transport/frame_conn.ts";
 import { SecureChannel } from "../../src/transport/secure_channel.ts";
 import { assertRejectsMycel } from "../helpers/assert.ts";
-import { memoryPipe, STRICT } from "./helpers.ts";
+import { completedIk, memoryPipe, STRICT } from "./helpers.ts";
 
 /** A receiving channel, and raw access to the sender's cipher and frames. */
 async function rawSender(maxMessage?: number) {
   const [x, y] = memoryPipe();
-  const bob = generateNoiseKeyPair();
-  const i = Handshake.create({
-    protocol: NOISE_IK,
-    initiator: true,
-    staticKey: generateNoiseKeyPair(),
-    remoteStatic: bob.publicKey,
-  });
-  const r = Handshake.create({ protocol: NOISE_IK, initiator: false, staticKey: bob });
-  await r.readMessage(await i.writeMessage());
-  await i.readMessage(await r.writeMessage());
+  const { initiator: i, responder: r } = await completedIk();
   const { send } = i.split();
   const channel = SecureChannel.fromHandshake(new FrameConn(y), r, { maxMessage });
   const raw = new FrameConn(x);
