@@ -1,0 +1,72 @@
+/**
+ * The folder commands around a share, with real processes: `folder list`
+ * shows a folder offered by another device until this one joins it, by the
+ * name it was shared under; `folder remove` stops syncing it here, deletes
+ * nothing, tells the mesh (the sharer's list no longer names this device)
+ * and a second remove is a named usage error.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { devices, folderOf, put, syncOk, text } from "./_helpers.ts";
+
+interface FolderRow {
+  id: string;
+  name: string;
+  path: string | null;
+  devices: string[];
+}
+interface FolderList {
+  folders: FolderRow[];
+  offers: FolderRow[];
+}
+
+Deno.test("folder list offers a share until joined; folder remove stops syncing and deletes nothing", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  await devs.peer(a, b);
+  for (const d of [a, b]) await d.serve();
+  const [ra, rb] = [folderOf(a), folderOf(b)];
+  await put(ra, "plan.txt", "v1\n");
+  await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs", "--name", "Team docs"]);
+  await syncOk(b);
+
+  const offered = await b.tmp.json<FolderList>(["folder", "list", "--json"]);
+  assert.deepEqual(offered.folders, []);
+  assert.deepEqual(offered.offers, [{ id: "docs", name: "Team docs", path: null, devices: ["a"] }]);
+  const text1 = await b.run(["folder", "list"]);
+  assert.match(
+    text1.stdout,
+    /docs {2}Team docs {2}not joined here \(on a\): mycel folder join docs PATH/,
+  );
+
+  await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+  await syncOk(b);
+  assert.equal(await text(rb, "plan.txt"), "v1\n");
+  const joined = await b.tmp.json<FolderList>(["folder", "list", "--json"]);
+  assert.deepEqual(joined.offers, []);
+  assert.equal(joined.folders[0].id, "docs");
+  assert.deepEqual(joined.folders[0].devices.sort(), ["a", "b"]);
+
+  const removed = await b.run(["folder", "remove", "docs"]);
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.match(removed.stdout, /Stopped syncing docs here; its files stay in /);
+  assert.equal(await text(rb, "plan.txt"), "v1\n", "nothing deleted");
+
+  // a's next change no longer reaches b's copy, and a hears that b left.
+  await put(ra, "plan.txt", "v2\n");
+  await put(ra, "new.txt", "new\n");
+  await syncOk(a);
+  await syncOk(b);
+  assert.equal(await text(rb, "plan.txt"), "v1\n");
+  assert.equal(await Deno.lstat(join(rb, "new.txt")).catch(() => null), null);
+  await syncOk(a);
+  const onA = await a.tmp.json<FolderList>(["folder", "list", "--json"]);
+  assert.deepEqual(onA.folders[0].devices, ["a"]);
+  const offeredAgain = await b.tmp.json<FolderList>(["folder", "list", "--json"]);
+  assert.deepEqual(offeredAgain.offers.map((f) => f.id), ["docs"]);
+
+  const again = await b.run(["folder", "remove", "docs"]);
+  assert.equal(again.code, 2, again.stderr);
+  assert.match(again.stderr, /Cannot remove folder: this device does not sync it \(docs\)/);
+});
