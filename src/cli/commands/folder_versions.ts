@@ -11,7 +11,7 @@ import { ExitCode, MycelError } from "../../errors.ts";
 import { baseName, checkRelativePath, parentOf } from "../../files/paths.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
-import { humanBytes } from "../human.ts";
+import { humanBytes, plural } from "../human.ts";
 import { withRead } from "../session.ts";
 
 /** The synced folder holding `path` and the path inside it. */
@@ -90,7 +90,9 @@ export const folderRestoreCommand: CommandSpec = {
       throw new MycelError(
         "bad_version",
         "restore file",
-        `there are ${list.length} kept versions`,
+        list.length === 1
+          ? "there is 1 kept version"
+          : `there are ${plural(list.length, "kept version")}`,
         {
           value: String(input.flags.version ?? 1),
           hint: `See \`mycel folder versions ${input.args.PATH}\`.`,

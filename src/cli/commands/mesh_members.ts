@@ -9,7 +9,7 @@ import { ExitCode } from "../../errors.ts";
 import type { DeviceKey } from "../../log/device_key.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
-import { ago, localTime } from "../human.ts";
+import { ago, localTime, plural } from "../human.ts";
 import { isoTime } from "../json_types.ts";
 import { wasRetired } from "../retired.ts";
 import { withRead } from "../session.ts";
@@ -114,9 +114,9 @@ export const meshMemberCommands: CommandSpec[] = [
           ? "the other branch of a fork"
           : "waiting for an admission";
         ctx.out.line(
-          `  ${safeText(a.name)}: ${a.entries} entries kept aside (#${a.seqs[0]}–#${
-            a.seqs[1]
-          }, ${why})`,
+          `  ${safeText(a.name)}: ${plural(a.entries, "entry", "entries")} kept aside (#${
+            a.seqs[0]
+          }–#${a.seqs[1]}, ${why})`,
         );
       }
       for (const p of provisional) {

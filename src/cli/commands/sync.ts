@@ -19,11 +19,10 @@ import { parseEndpoint } from "../../log/endpoint.ts";
 import type { SessionOutcome } from "../../sync/peer_session.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
-import { plural } from "../human.ts";
 import type { Text } from "../output.ts";
 import { REJOIN_HINT, removalInOutcomes, removalMessage } from "../removal.ts";
 import { homeRoot } from "../session.ts";
-import { humanBytes } from "../human.ts";
+import { humanBytes, plural } from "../human.ts";
 import { massDeleteConfirm } from "./folder.ts";
 
 /** Parse a `--timeout SECONDS` value (default `fallback`). */
@@ -276,7 +275,7 @@ export const syncCommands: CommandSpec[] = [
         env: ctx.env,
         log: (line) => ctx.out.error(safeText(line)),
       });
-      ctx.out.error(`answered ${n} probe${n === 1 ? "" : "s"}`);
+      ctx.out.error(`answered ${plural(n, "probe")}`);
       // The last read of standard input cannot be cancelled: leave now.
       Deno.exit(ExitCode.ok);
     },
