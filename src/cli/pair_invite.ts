@@ -108,6 +108,7 @@ export async function addDevice(
     lingerMs: 5000,
     name: newName,
     now: ctx.now,
+    timeText: (ms) => localTime(ms, ctx.now()),
     env: ctx.env,
     signal: ctx.signal,
     onCode(code, expiresAt) {

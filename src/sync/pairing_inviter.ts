@@ -65,6 +65,12 @@ export interface InviteOptions {
   name?: string;
   /** Wall clock. */
   now: () => number;
+  /**
+   * How a time reads in messages ("code expired at ..."), which the joiner
+   * shows too: local time with its UTC offset, as every command prints times
+   * (the CLI passes its formatter; sync does not depend on the CLI).
+   */
+  timeText: (ms: number) => string;
   /** Environment. */
   env: (name: string) => string | undefined;
   /** Stops waiting (SIGINT). */
@@ -84,11 +90,6 @@ export type InviteResult =
   | { status: "paired"; device: DeviceRecord; verification: string; sentBytes: number }
   | { status: "expired" | "cancelled" | "stopped" | "declined"; message: string };
 
-function hhmm(ms: number): string {
-  const d = new Date(ms);
-  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
-}
-
 /** Run one invitation for the home at `root`. */
 export async function invite(root: string, o: InviteOptions): Promise<InviteResult> {
   const secret = generatePairingSecret();
@@ -103,7 +104,7 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
       ? { code: "used", message: "code already used" }
       : failures >= MAX_ATTEMPTS
       ? { code: "cancelled", message: "too many wrong attempts; pairing cancelled" }
-      : { code: "expired", message: `code expired at ${hhmm(expiresAt)}` };
+      : { code: "expired", message: `code expired at ${o.timeText(expiresAt)}` };
   try {
     o.onCode(encodePairingCode({ host: o.advertiseHost, port: listener.port, secret }), expiresAt);
     const stop = () => listener.close();
@@ -117,7 +118,7 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
       if (o.signal.aborted) return ended ?? { status: "stopped", message: "pairing stopped" };
       if (conn === null) {
         if (ended) return ended;
-        ended = { status: "expired", message: `code expired at ${hhmm(expiresAt)}` };
+        ended = { status: "expired", message: `code expired at ${o.timeText(expiresAt)}` };
         endedAt = o.now();
         if (o.lingerMs <= 0) return ended;
         continue;

@@ -63,7 +63,7 @@ export const meshMemberCommands: CommandSpec[] = [
         }));
         const provisional = Object.entries(home.local.get("provisional") ?? {})
           .filter(([hex]) => !home.view.members().some((m) => m.record.key.hex === hex))
-          .map(([hex, p]) => ({ key: hex, name: p.name, since: isoTime(p.at) }));
+          .map(([, p]) => ({ name: p.name, at: p.at }));
         return { rows, aside, provisional };
       });
       if (input.flags.json) {
@@ -121,7 +121,9 @@ export const meshMemberCommands: CommandSpec[] = [
       }
       for (const p of provisional) {
         ctx.out.line(
-          `  ${safeText(p.name)} synced on an admission not seen here yet (since ${p.since})`,
+          `  ${safeText(p.name)} synced on an admission not seen here yet (since ${
+            localTime(p.at)
+          })`,
         );
       }
       return ExitCode.ok;
