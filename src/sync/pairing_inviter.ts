@@ -85,7 +85,11 @@ export interface InviteOptions {
   addresses?: readonly LocalAddress[];
 }
 
-/** How an invitation ended. */
+/**
+ * How an invitation ended: paired; or expired, cancelled (too many wrong
+ * attempts), declined (a verification string not confirmed), or stopped
+ * (the signal fired: Ctrl-C here).
+ */
 export type InviteResult =
   | { status: "paired"; device: DeviceRecord; verification: string; sentBytes: number }
   | { status: "expired" | "cancelled" | "stopped" | "declined"; message: string };
@@ -109,13 +113,16 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
     o.onCode(encodePairingCode({ host: o.advertiseHost, port: listener.port, secret }), expiresAt);
     const stop = () => listener.close();
     o.signal.addEventListener("abort", stop, { once: true });
+    if (o.signal.aborted) stop(); // Ctrl-C came before the listener was ours to close
     while (true) {
       // After success, only answer devices that were already waiting (a
       // moment); after expiry or cancellation, late ones for `lingerMs`.
       const linger = ended?.status === "paired" ? Math.min(o.lingerMs, USED_LINGER_MS) : o.lingerMs;
       const closeAt = ended ? endedAt + linger : expiresAt;
       const conn = await accept(closeAt - o.now());
-      if (o.signal.aborted) return ended ?? { status: "stopped", message: "pairing stopped" };
+      if (o.signal.aborted) {
+        return ended ?? { status: "stopped", message: "the pairing was cancelled here" };
+      }
       if (conn === null) {
         if (ended) return ended;
         ended = { status: "expired", message: `code expired at ${o.timeText(expiresAt)}` };
