@@ -315,6 +315,8 @@ export const syncCommands: CommandSpec[] = [
       const timeoutMs = parseSeconds(input.flags.timeout, push ? 3_000 : 10_000);
       if (ctx.offline) {
         ctx.out.error("Offline (--no-sync or MYCEL_OFFLINE=1): not contacting peers.");
+        // --json always prints the round's outcomes: here, none.
+        if (input.flags.json === true) ctx.out.json([]);
         return ExitCode.ok;
       }
       // One round at a time per home: an overlapping one (a slow round, a timer
