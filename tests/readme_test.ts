@@ -4,13 +4,16 @@
  * job and the test suite), CI runs the same test command, the main job
  * (`deno task demo`) really converges, every `mycel …` line the README
  * shows is a command mycel accepts (its words and flags, by the command
- * table), and its exit code table is the one `mycel help` prints.
+ * table), its exit code table is the one `mycel help` prints, and what it
+ * says about a machine not set up yet holds for each command it names.
  */
 
 import assert from "node:assert/strict";
 import { COMMANDS } from "../src/cli/commands/table.ts";
 import { EXIT_CODE_MEANINGS } from "../src/cli/help.ts";
 import { parseArgv } from "../src/cli/parse.ts";
+import { describe, tempHome } from "./helpers/mycel.ts";
+import { freePort } from "./helpers/net.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const README = await Deno.readTextFile(new URL("README.md", ROOT));
@@ -83,4 +86,58 @@ Deno.test("the README's pairing codes carry the laptop's address from its init l
   const codes = README.match(/MYCEL(?:-[0-9A-Z]{4}){4,}/g) ?? [];
   assert.ok(codes.length >= 2, `only ${codes.length} pairing codes`);
   for (const code of codes) assert.equal(decodePairingCode(code).host, listen[1], code);
+});
+
+/** The `mycel …` commands quoted between `from` and the next `to` in the README. */
+function quotedCommands(from: string, to: string): string[] {
+  const flat = README.replace(/\s+/g, " "); // line breaks fall anywhere in a paragraph
+  const start = flat.indexOf(from);
+  assert.ok(start >= 0, `the README no longer says: ${from}`);
+  const text = flat.slice(start + from.length, flat.indexOf(to, start + from.length));
+  return [...text.matchAll(/`mycel ([^`]+)`/g)].map((m) => m[1]);
+}
+
+Deno.test("on a machine not set up, the README's writes set it up and the commands it says need one ask for init", async () => {
+  await using h = await tempHome("mycel-readme-fresh-");
+  await using other = await tempHome("mycel-readme-other-");
+  await other.ok(["--no-sync", "init", "--name", "other"]);
+  const card = (await other.ok(["mesh", "card"])).stdout.trim();
+  await Deno.mkdir(h.path("docs"));
+  // Arguments each named command needs to get as far as the home.
+  const args: Record<string, string[]> = {
+    "pref set": ["theme", "dark"],
+    "folder add": [h.path("docs")],
+    "mesh add-peer": [card],
+    "status": [],
+    "log": [],
+    "pref get": ["theme"],
+    "sync now": [],
+    "mesh add-device": ["--listen", `127.0.0.1:${freePort()}`],
+    "service install": ["--dir", h.path("units"), "--no-enable"],
+  };
+  const run = async (command: string) => {
+    assert.ok(args[command], `give the test arguments for \`mycel ${command}\``);
+    const argv = [...command.split(" "), ...args[command]];
+    const env = { XDG_CONFIG_HOME: h.path("config") };
+    return { argv, r: await h.run(argv, { env }) };
+  };
+  const setUp = async () => await Deno.stat(`${h.home}/mycel.db`).then(() => true, () => false);
+
+  const needs = quotedCommands("commands that need a device already set up (", ") stop");
+  assert.ok(needs.length >= 5, needs.join(", "));
+  for (const command of needs) {
+    const { argv, r } = await run(command);
+    assert.equal(r.code, 1, describe(argv, r));
+    assert.match(r.stderr, /^hint: Run `mycel init` first/m, describe(argv, r));
+    assert.equal(await setUp(), false, `${describe(argv, r)}\nset the machine up`);
+  }
+  const writes = quotedCommands("the first command that changes something (", ")");
+  assert.ok(writes.length >= 3, writes.join(", "));
+  for (const command of writes) {
+    await Deno.remove(h.home, { recursive: true }).catch(() => {});
+    const { argv, r } = await run(command);
+    assert.equal(r.code, 0, describe(argv, r));
+    assert.match(r.stderr, /^Set up a new mesh for this device in /m, describe(argv, r));
+    assert.equal(await setUp(), true, describe(argv, r));
+  }
 });

@@ -102,7 +102,8 @@ export interface CommandSpec {
   readonly globals: readonly GlobalFlagName[];
   /**
    * Exit codes it can return, shown in its help: 0, 1 and 2 for every
-   * command; 3 only where a round can reach no peer or only some.
+   * command; 3 only where a round can reach no peer or only some; 130 where
+   * Ctrl-C is a way to end it (waiting on peers or for a pairing).
    */
   readonly exits: readonly ExitCode[];
   /** Runs the command; returns the exit code. */

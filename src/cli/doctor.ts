@@ -18,6 +18,7 @@ import { homePaths } from "../storage/home.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { skewBeyondDrift } from "../sync/bookkeeping.ts";
 import { safeText } from "../text_safety.ts";
+import { plural } from "./human.ts";
 import { REJOIN_HINT, removalInBooks, removalInState, removalMessage } from "./removal.ts";
 
 /** One finding. */
@@ -144,7 +145,11 @@ export async function checkLog(home: Home): Promise<Finding> {
       hint: "Run `mycel repair`.",
     };
   }
-  return { check: "log", ok: true, detail: `${home.log.count()} entries, database intact` };
+  return {
+    check: "log",
+    ok: true,
+    detail: `${plural(home.log.count(), "entry", "entries")}, database intact`,
+  };
 }
 
 /** Clock skew (ours or a peer's), forks, and entries kept aside. */
@@ -168,9 +173,9 @@ export function checkHistory(home: Home): Finding[] {
     out.push({
       check: "clock",
       ok: false,
-      detail: `this device's clock is about ${
-        secs(skews[0].ms)
-      } ${way} ${skews.length} of ${peers} peers`,
+      detail: `this device's clock is about ${secs(skews[0].ms)} ${way} ${skews.length} of ${
+        plural(peers, "peer")
+      }`,
       hint: "Fix this device's clock (e.g. `timedatectl set-ntp true`).",
     });
   } else {
@@ -205,7 +210,9 @@ export function checkHistory(home: Home): Finding[] {
     out.push({
       check: "aside",
       ok: a.reason !== "waiting",
-      detail: `${a.count} entries of ${name(a.author)} (#${a.from}–#${a.to}) kept aside: ${
+      detail: `${plural(a.count, "entry", "entries")} of ${
+        name(a.author)
+      } (#${a.from}–#${a.to}) kept aside: ${
         a.reason === "past_cut"
           ? "written after it was removed from the mesh"
           : "waiting for earlier entries (or the admission) of their author"

@@ -89,7 +89,9 @@ function render(home: Home, id: string, privateKey: Uint8Array, listenPort?: num
   }
   if (peers.every((p) => p.endpoint === undefined)) {
     warnings.push(
-      `none of the ${peers.length} peer(s) has a known endpoint: this config only answers peers ` +
+      `${
+        peers.length === 1 ? "the only peer has no" : `none of the ${peers.length} peers has a`
+      } known endpoint: this config only answers peers ` +
         "that reach it first (run `mycel sync now` to learn their WireGuard ports)",
     );
   }

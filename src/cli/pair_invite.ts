@@ -108,6 +108,7 @@ export async function addDevice(
     lingerMs: 5000,
     name: newName,
     now: ctx.now,
+    timeText: (ms) => localTime(ms, ctx.now()),
     env: ctx.env,
     signal: ctx.signal,
     onCode(code, expiresAt) {
@@ -137,9 +138,15 @@ export async function addDevice(
     clearInterval(ticker);
     ctx.out.progress("");
   });
+  if (result.status === "stopped") {
+    // Ctrl-C: the user's choice, not a failure to explain. 130, as the joining side exits.
+    throw new MycelError("pairing_stopped", "add device", safeText(result.message), {
+      exit: ExitCode.interrupted,
+    });
+  }
   if (result.status !== "paired") {
     throw new MycelError(`pairing_${result.status}`, "add device", safeText(result.message), {
-      hint: result.status === "stopped" ? undefined : "Run `mycel pair` again for a new code.",
+      hint: "Run `mycel pair` again for a new code.",
     });
   }
   if (json) {

@@ -5,7 +5,9 @@
  * and 30 s after each run (`AccuracySec=1s`: the default accuracy is a
  * minute); a oneshot unit never overlaps itself. A socket with `Accept=yes`
  * hands each incoming connection to a `mycel-sync@.service` instance running
- * `mycel sync serve --stdio`. A datagram socket on UDP 7850 (`Accept=no`)
+ * `mycel sync serve --stdio`, at most 16 at once and, as `sync serve
+ * --listen` allows, MAX_PER_SOURCE from one address (so idle sockets from
+ * one address cannot hold every slot). A datagram socket on UDP 7850 (`Accept=no`)
  * starts `mycel discovery respond --stdio` on the first LAN discovery probe
  * of a member looking for this device; it answers and exits after 10 quiet
  * seconds (docs/discovery.md). Without systemd, two cron lines a minute (the
@@ -23,6 +25,7 @@
 
 import { refuseControl } from "../mesh/child_env.ts";
 import { DISCOVERY_PORT } from "../protocol/discovery.ts";
+import { MAX_PER_SOURCE } from "../sync/serve_limits.ts";
 import { credentialUnitLine, unitValue } from "./unit_values.ts";
 
 /** A unit file to write. */
@@ -161,6 +164,7 @@ Description=mycel: incoming sync connections
 ListenStream=${spec.port}
 Accept=yes
 MaxConnections=16
+MaxConnectionsPerSource=${MAX_PER_SOURCE}
 
 [Install]
 WantedBy=sockets.target

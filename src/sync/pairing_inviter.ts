@@ -65,6 +65,12 @@ export interface InviteOptions {
   name?: string;
   /** Wall clock. */
   now: () => number;
+  /**
+   * How a time reads in messages ("code expired at ..."), which the joiner
+   * shows too: local time with its UTC offset, as every command prints times
+   * (the CLI passes its formatter; sync does not depend on the CLI).
+   */
+  timeText: (ms: number) => string;
   /** Environment. */
   env: (name: string) => string | undefined;
   /** Stops waiting (SIGINT). */
@@ -79,15 +85,14 @@ export interface InviteOptions {
   addresses?: readonly LocalAddress[];
 }
 
-/** How an invitation ended. */
+/**
+ * How an invitation ended: paired; or expired, cancelled (too many wrong
+ * attempts), declined (a verification string not confirmed), or stopped
+ * (the signal fired: Ctrl-C here).
+ */
 export type InviteResult =
   | { status: "paired"; device: DeviceRecord; verification: string; sentBytes: number }
   | { status: "expired" | "cancelled" | "stopped" | "declined"; message: string };
-
-function hhmm(ms: number): string {
-  const d = new Date(ms);
-  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
-}
 
 /** Run one invitation for the home at `root`. */
 export async function invite(root: string, o: InviteOptions): Promise<InviteResult> {
@@ -103,21 +108,24 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
       ? { code: "used", message: "code already used" }
       : failures >= MAX_ATTEMPTS
       ? { code: "cancelled", message: "too many wrong attempts; pairing cancelled" }
-      : { code: "expired", message: `code expired at ${hhmm(expiresAt)}` };
+      : { code: "expired", message: `code expired at ${o.timeText(expiresAt)}` };
   try {
     o.onCode(encodePairingCode({ host: o.advertiseHost, port: listener.port, secret }), expiresAt);
     const stop = () => listener.close();
     o.signal.addEventListener("abort", stop, { once: true });
+    if (o.signal.aborted) stop(); // Ctrl-C came before the listener was ours to close
     while (true) {
       // After success, only answer devices that were already waiting (a
       // moment); after expiry or cancellation, late ones for `lingerMs`.
       const linger = ended?.status === "paired" ? Math.min(o.lingerMs, USED_LINGER_MS) : o.lingerMs;
       const closeAt = ended ? endedAt + linger : expiresAt;
       const conn = await accept(closeAt - o.now());
-      if (o.signal.aborted) return ended ?? { status: "stopped", message: "pairing stopped" };
+      if (o.signal.aborted) {
+        return ended ?? { status: "stopped", message: "the pairing was cancelled here" };
+      }
       if (conn === null) {
         if (ended) return ended;
-        ended = { status: "expired", message: `code expired at ${hhmm(expiresAt)}` };
+        ended = { status: "expired", message: `code expired at ${o.timeText(expiresAt)}` };
         endedAt = o.now();
         if (o.lingerMs <= 0) return ended;
         continue;

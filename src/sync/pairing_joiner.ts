@@ -160,6 +160,8 @@ async function joinOnce(
   const onAbort = () => frames.close();
   o.signal?.addEventListener("abort", onAbort, { once: true });
   try {
+    // Ctrl-C while connecting fired before there was a connection to close.
+    if (o.signal?.aborted) throw cancelled();
     const read = async () => {
       try {
         const f = await frames.readFrame(o.timeoutMs);

@@ -14,6 +14,7 @@ import type { ByteStream } from "../transport/byte_stream.ts";
 import { listenTcp } from "../transport/tcp_listener.ts";
 import { recordOutcome } from "./bookkeeping.ts";
 import { respondSession, type SessionLimits, type SessionOutcome } from "./peer_session.ts";
+import { MAX_CONCURRENT, MAX_PER_SOURCE } from "./serve_limits.ts";
 
 /** Options of the responder. */
 export interface ServeOptions {
@@ -80,10 +81,8 @@ export async function serveOn(
   return outcome;
 }
 
-/** Most connections served at once by the listener. */
-export const MAX_CONCURRENT = 32;
-/** Most connections served at once for one source address. */
-export const MAX_PER_SOURCE = 4;
+/** The listener's limits (defined in serve_limits.ts, which the socket unit shares). */
+export { MAX_CONCURRENT, MAX_PER_SOURCE };
 
 function sourceOf(remote: string): string {
   return remote.replace(/:\d+$/, "");

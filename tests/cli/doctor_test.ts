@@ -20,7 +20,9 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { checkHistory } from "../../src/cli/doctor.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
+import type { Home } from "../../src/storage/home_handle.ts";
 import { describe, type MycelResult, TempHome, tempHome } from "../helpers/mycel.ts";
 import { CRON_MARKER } from "../../src/service/units.ts";
 import { freePort } from "../helpers/net.ts";
@@ -154,7 +156,11 @@ function healthy(h: TempHome, entries: number): Finding[] {
     OK.permissions,
     OK.keys(h),
     OK.disk,
-    { check: "log", ok: true, detail: `${entries} entries, database intact` },
+    {
+      check: "log",
+      ok: true,
+      detail: `${entries === 1 ? "1 entry" : `${entries} entries`}, database intact`,
+    },
     OK.clock,
     OK.wireguard,
     NO_SCHEDULE,
@@ -452,4 +458,51 @@ Deno.test("doctor on a terminal: ok in green, FAIL in red; plain with NO_COLOR",
   const plain = await runMain(["doctor"], { env: { ...env, NO_COLOR: "1" }, terminal: true });
   assert.ok(!plain.stdout.includes("\x1b"), plain.stdout);
   assert.match(plain.stdout, /^ ok {3}home /m);
+});
+
+Deno.test("doctor: the log finding says 1 entry for a fresh home and 2 entries after a write", async () => {
+  await using h = await doctorHome();
+  assert.equal(find((await doctor(h)).report, "log").detail, "1 entry, database intact");
+  assert.match((await h.run(["doctor"])).stdout, /^ ok {3}log {9}1 entry, database intact$/m);
+  await h.ok(["pref", "set", "theme", "dark"]);
+  assert.equal(find((await doctor(h)).report, "log").detail, "2 entries, database intact");
+});
+
+/**
+ * Just enough of a home for checkHistory: peers with the given clock skews
+ * (ms, all recorded) and entries kept aside, by author.
+ */
+function historyHome(
+  skews: number[],
+  aside: { count: number; reason: "past_cut" | "waiting" }[],
+): Home {
+  const keys = skews.map((_, i) => DeviceKey.of(new Uint8Array(32).fill(i + 1)));
+  return {
+    view: { member: (k: DeviceKey) => ({ record: { name: `peer${keys.indexOf(k) + 1}` } }) },
+    local: { peers: () => new Map(keys.map((k, i) => [k, { skewMs: skews[i], skewAt: 1 }])) },
+    log: {
+      forks: () => [],
+      asideSummary: () =>
+        aside.map((a) => ({
+          author: keys[0],
+          reason: a.reason,
+          count: a.count,
+          from: 1,
+          to: a.count,
+        })),
+    },
+  } as unknown as Home;
+}
+
+Deno.test("doctor: clock skew and entries kept aside are counted in the right number", () => {
+  const one = checkHistory(historyHome([120_000], [{ count: 1, reason: "past_cut" }]));
+  assert.deepEqual(one.map((f) => f.detail), [
+    "this device's clock is about 120s behind 1 of 1 peer",
+    "1 entry of peer1 (#1–#1) kept aside: written after it was removed from the mesh",
+  ]);
+  const many = checkHistory(historyHome([120_000, 90_000, 0], [{ count: 3, reason: "waiting" }]));
+  assert.deepEqual(many.map((f) => f.detail), [
+    "this device's clock is about 120s behind 2 of 3 peers",
+    "3 entries of peer1 (#1–#3) kept aside: waiting for earlier entries (or the admission) of their author",
+  ]);
 });

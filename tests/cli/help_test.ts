@@ -4,7 +4,8 @@
  * command (and every alias): at most 80 columns when piped; exactly the
  * command's own flags plus the global flags it declares (so `config get`
  * never offers `--no-sync`); exactly the exit codes it declares (3 only where
- * a sync round can be partial); `mycel help CMD`, `mycel CMD --help` and
+ * a sync round can be partial, 130 where Ctrl-C ends a wait on peers or a
+ * pairing); `mycel help CMD`, `mycel CMD --help` and
  * `mycel CMD -h` agree. The checks over every command run `main()`
  * in-process (one process per command would be slow); real processes check
  * that piped help really is 80 columns and that asking for help creates no
@@ -53,7 +54,7 @@ Deno.test("help of every command: ≤ 80 columns, its own flags and exit codes o
       }
     }
 
-    const exits = section(r.stdout, "Exit codes").map((l) => /^ {2}(\d) /.exec(l)![1]);
+    const exits = section(r.stdout, "Exit codes").map((l) => /^ {2}(\d+) /.exec(l)![1]);
     assert.deepEqual(exits, spec.exits.map(String), `${name}: exit codes`);
     for (const c of spec.exits) assert.ok(r.stdout.includes(EXIT_CODE_MEANINGS[c]), name);
 
@@ -73,6 +74,12 @@ Deno.test("the table declares exit codes and global flags consistently", () => {
     assert.equal(c.exits.includes(3), name === "sync now", `${name}: exit 3`);
     // Whatever contacts peers can be told not to.
     if (c.exits.includes(3)) assert.ok(c.globals.includes("no-sync"), name);
+    // 130 (Ctrl-C) where stopping is a way to end it: the pairing sides, rounds, serving.
+    assert.equal(
+      c.exits.includes(130),
+      ["pair", "mesh add-device", "mesh join", "sync now", "sync serve"].includes(name),
+      `${name}: exit 130`,
+    );
     assert.equal(new Set(c.globals).size, c.globals.length, `${name}: globals repeat`);
   }
   // Commands that only read never offer --no-sync.

@@ -5,14 +5,15 @@
  * round), 1 when none synced; each peer's line is printed as soon as its
  * session ends, not after the slowest peer; a device removed from the mesh
  * is told so plainly by `sync now`, by `doctor` (which fails), and after a
- * write (which no longer promises "they get it at the next sync").
+ * write (which no longer promises "they get it at the next sync"); with
+ * --json it prints an array of outcomes even when no peer is contacted.
  */
 
 import assert from "node:assert/strict";
 import { roundExitCode } from "../../src/cli/commands/sync.ts";
 import { removalInOutcomes, removalMessage } from "../../src/cli/removal.ts";
 import { localTime } from "../../src/cli/human.ts";
-import { describe } from "../helpers/mycel.ts";
+import { describe, tempHome } from "../helpers/mycel.ts";
 import { devices } from "../sync/_helpers.ts";
 
 Deno.test("round exit codes: 0 all synced, 3 none reachable or partial, 1 none synced", () => {
@@ -29,6 +30,29 @@ Deno.test("round exit codes: 0 all synced, 3 none reachable or partial, 1 none s
     [["refused", "refused"], 1],
   ];
   for (const [statuses, code] of cases) assert.equal(roundExitCode(statuses), code, `${statuses}`);
+});
+
+Deno.test("sync now --json prints an empty array with no peers, and offline (--no-sync, MYCEL_OFFLINE=1)", async () => {
+  await using h = await tempHome("mycel-sync-json-");
+  await h.ok(["--no-sync", "init", "--name", "alone"]);
+  for (
+    const [args, env] of [
+      [["sync", "now", "--json"], {}],
+      [["--no-sync", "sync", "now", "--json"], {}],
+      [["sync", "now", "--json", "--no-sync"], {}],
+      [["sync", "now", "--json"], { MYCEL_OFFLINE: "1" }],
+    ] as [string[], Record<string, string>][]
+  ) {
+    const r = await h.run(args, { env });
+    assert.equal(r.code, 0, describe(args, r));
+    assert.deepEqual(JSON.parse(r.stdout), [], describe(args, r));
+  }
+  // Offline, the note goes to standard error, never into the JSON.
+  const offline = await h.run(["--no-sync", "sync", "now", "--json"]);
+  assert.match(
+    offline.stderr,
+    /^Offline \(--no-sync or MYCEL_OFFLINE=1\): not contacting peers\.$/m,
+  );
 });
 
 Deno.test("sync now prints each peer's line when its session ends and exits 3 for a partial round", async () => {

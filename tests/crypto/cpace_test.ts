@@ -1,7 +1,8 @@
 /**
  * @module cpace_test
- * CPace against the draft's test vectors (read at run time from the shared
- * folder, never copied here) plus agreement properties.
+ * CPace against the draft's test vectors (tests/vectors/cpace-draft-25519.json,
+ * copied into the repository so a fresh clone tests on its own; the source is
+ * named in tests/vectors/README.md) plus agreement properties.
  */
 
 import assert from "node:assert/strict";

@@ -1,9 +1,10 @@
 /**
  * @module noise_helpers
  * Shared pieces of the Noise tests: the cacophony vector loader (the file is
- * read from the shared folder at run time, never copied into the repo), a
- * driver that plays one role of a vector against the recorded transcript,
- * and handshake set-ups. Assertions come from tests/helpers/assert.ts.
+ * tests/vectors/noise-cacophony-25519.json, copied into the repository; its
+ * source is named in tests/vectors/README.md), a driver that plays one role
+ * of a vector against the recorded transcript, and handshake set-ups.
+ * Assertions come from tests/helpers/assert.ts.
  */
 
 import { fromHex } from "../../src/bytes.ts";
@@ -20,7 +21,7 @@ import {
 } from "../../src/crypto/noise.ts";
 import { assertBytes } from "../helpers/assert.ts";
 
-/** One cacophony vector, as stored in the shared JSON file. */
+/** One cacophony vector, as stored in tests/vectors/noise-cacophony-25519.json. */
 export interface NoiseVector {
   protocol_name: string;
   init_prologue: string;
@@ -42,7 +43,7 @@ const VECTOR_FILE = new URL(
   import.meta.url,
 );
 
-/** All cacophony vectors from the shared folder. */
+/** All cacophony vectors in tests/vectors/. */
 export async function loadNoiseVectors(): Promise<NoiseVector[]> {
   const json = JSON.parse(await Deno.readTextFile(VECTOR_FILE));
   return json.vectors as NoiseVector[];

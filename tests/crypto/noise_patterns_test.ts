@@ -2,7 +2,7 @@
  * @module noise_patterns_test
  * The pattern table and modifiers: every base pattern parses and completes a
  * handshake with fresh keys under every cipher/hash pair (SHA512 and BLAKE2b
- * have no cacophony vectors in the shared file, so this round trip is their
+ * have no cacophony vectors in tests/vectors/, so this round trip is their
  * only check), and psk modifiers land where spec §9.2 puts them.
  */
 

@@ -1,6 +1,6 @@
 /**
  * @module noise_vectors_test
- * The Noise engine against every cacophony vector in the shared folder
+ * The Noise engine against every cacophony vector in tests/vectors/
  * (25519 with AESGCM_SHA256, ChaChaPoly_SHA256 and ChaChaPoly_BLAKE2s), each
  * played once as initiator and once as responder against the recorded
  * transcript: handshake messages, handshake hash and transport messages.

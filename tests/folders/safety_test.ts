@@ -4,7 +4,9 @@
  * anywhere; a scan that would delete more than half of a folder holds the
  * deletions until confirmed; ignored files stay home (shared rules in
  * `.mycelignore`, local ones in `.mycel/ignore`); a kept version comes back
- * with `folder restore` and travels as a change.
+ * with `folder restore` and travels as a change; `folder versions` and
+ * `folder restore` print its time as local time with the UTC offset (ISO
+ * 8601 UTC with --json).
  */
 
 import assert from "node:assert/strict";
@@ -84,9 +86,22 @@ Deno.test("a kept version comes back with folder restore and reaches the other d
   await put(rb, "essay.txt", "second draft\n");
   await rounds([b, a], 1);
   assert.equal(await text(ra, "essay.txt"), "second draft\n");
-  const list = await a.ok(["folder", "versions", join(ra, "essay.txt")]);
-  assert.match(list.stdout, /^1 {2}/m);
-  await a.ok(["--no-sync", "folder", "restore", join(ra, "essay.txt"), "--version", "1"]);
+  // A zone with a half-hour offset and no summer time: the expected text is fixed.
+  const india = { env: { TZ: "Asia/Kolkata" } };
+  const kept = await a.tmp.json<{ version: number; kept: string }[]>(
+    ["folder", "versions", join(ra, "essay.txt"), "--json"],
+    india,
+  );
+  assert.match(kept[0].kept, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, "--json stays ISO UTC");
+  const local = new Date(Date.parse(kept[0].kept) + 5.5 * 3600_000).toISOString()
+    .replace("T", " ").replace(/\.\d{3}Z$/, " +05:30");
+  const list = await a.ok(["folder", "versions", join(ra, "essay.txt")], india);
+  assert.ok(list.stdout.startsWith(`1  ${local}  `), list.stdout);
+  const restored = await a.ok(
+    ["--no-sync", "folder", "restore", join(ra, "essay.txt"), "--version", "1"],
+    india,
+  );
+  assert.equal(restored.stdout, `Restored essay.txt from ${local}.\n`);
   assert.equal(await text(ra, "essay.txt"), "first draft\n");
   await rounds([a, b], 1);
   assert.equal(await text(rb, "essay.txt"), "first draft\n");

@@ -49,7 +49,7 @@ Deno.test("create, modify, rename and delete on either device arrive on the othe
   const versions = await b.ok(["folder", "versions", join(rb, "notes/todo.txt")]);
   assert.match(
     versions.stdout,
-    /^1 {2}\S+ {2}10 B {2}\.mycel\/versions\/notes\/todo~\d{8}-\d{6}-\d{3}\.txt$/m,
+    /^1 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d {2}10 B {2}\.mycel\/versions\/notes\/todo~\d{8}-\d{6}-\d{3}\.txt$/m,
   );
 });
 

@@ -15,11 +15,14 @@ import {
   type MycelOptions,
   type StatusJson,
   TempHome,
+  tempHome,
 } from "../helpers/mycel.ts";
+import { freePort } from "../helpers/net.ts";
 import {
   fakeBin,
   hasSystemdAnalyze,
   parseExecStart,
+  peer,
   substituteEnv,
   systemdCommandLines,
   unitValue,
@@ -328,6 +331,36 @@ Deno.test("service install: a bad --port or --interval is a usage error and writ
 Deno.test("service install --user --system is a usage error and writes nothing", async () => {
   await using h = await setup();
   await rejects(h, ["--user", "--system"]);
+});
+
+Deno.test("service status: the last round's time is local with its UTC offset, its peers counted; --json keeps ISO", async () => {
+  await using h = await setup();
+  await using other = await tempHome("mycel-service-peer-");
+  // A peer whose address answers nothing: the round ends at once, 0 of 1 synced.
+  await other.ok(["--no-sync", "init", "--name", "other", "--listen", `127.0.0.1:${freePort()}`]);
+  await peer(h, other);
+  const round = await h.run(["sync", "now"], { env: { MYCEL_OFFLINE: undefined } });
+  assert.equal(round.code, 3, describe(["sync", "now"], round));
+
+  // A zone with a half-hour offset and no summer time: the expected text is fixed.
+  const india = { env: { TZ: "Asia/Kolkata" } };
+  const dir = h.path("units");
+  const st = await h.json<{ last_round: { at: string; peers: number; synced: number } }>(
+    ["service", "status", "--dir", dir, "--json"],
+    india,
+  );
+  assert.match(st.last_round.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  assert.deepEqual([st.last_round.peers, st.last_round.synced], [1, 0]);
+  const at = new Date(Date.parse(st.last_round.at) + 5.5 * 3600_000).toISOString();
+  const text = await h.ok(["service", "status", "--dir", dir], india);
+  // Today's times leave the date out (unless midnight in India fell in between).
+  const time = `${at.slice(11, 19)} +05:30`;
+  const line = text.stdout.split("\n").find((l) => l.startsWith("last    "));
+  assert.ok(
+    line === `last    ${time}: 0 of 1 peer synced` ||
+      line === `last    ${at.slice(0, 10)} ${time}: 0 of 1 peer synced`,
+    text.stdout,
+  );
 });
 
 Deno.test("service status and uninstall with --dir", async () => {

@@ -1,8 +1,9 @@
 /**
  * @module units_test
  * Pure rendering of the systemd units and cron lines (src/service/units.ts):
- * timer cadence and accuracy, oneshot service, `Accept=yes` socket with a
- * `StandardInput=socket` template, and the quoting of awkward paths (spaces,
+ * timer cadence and accuracy, oneshot service, `Accept=yes` socket (capped in
+ * all and per source address) with a `StandardInput=socket` template, and
+ * the quoting of awkward paths (spaces,
  * quotes, `$`, `%`, backslashes) for ExecStart (checked against systemd's own
  * parser through `systemd-analyze verify`'s debug dump) and for /bin/sh
  * (checked by running sh).
@@ -18,6 +19,7 @@ import {
   type ServiceSpec,
   UNIT_NAMES,
 } from "../../src/service/units.ts";
+import { MAX_PER_SOURCE } from "../../src/sync/serve.ts";
 import { runProcess } from "../helpers/process.ts";
 import {
   hasSystemdAnalyze,
@@ -131,6 +133,14 @@ Deno.test("renderUnits: timer every interval after boot and after each run, 1 s 
     // No Unit= : the timer starts the service of its own name.
     assert.ok(!unitEntries(timer).some((e) => e.key === "Unit"));
   }
+});
+
+Deno.test("renderUnits: the sync socket caps connections per source address as sync serve --listen does", () => {
+  const socket = units(SPEC)["mycel-sync.socket"];
+  assert.equal(unitValue(socket, "Socket", "MaxConnections"), "16");
+  // Idle sockets from one address must not hold all 16 slots.
+  assert.equal(unitValue(socket, "Socket", "MaxConnectionsPerSource"), String(MAX_PER_SOURCE));
+  assert.ok(MAX_PER_SOURCE < 16, "one source can still leave room for the others");
 });
 
 Deno.test("renderUnits: socket with Accept=yes on the port, template reading the socket", () => {

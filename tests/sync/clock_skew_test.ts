@@ -186,11 +186,11 @@ Deno.test({
     );
     assert.match(
       (await clockFindings(fast)).join("\n"),
-      /^this device's clock is about \d+s ahead of 1 of 1 peers$/,
+      /^this device's clock is about \d+s ahead of 1 of 1 peer$/,
     );
     assert.match(
       (await clockFindings(slow)).join("\n"),
-      /^this device's clock is about \d+s behind 1 of 1 peers$/,
+      /^this device's clock is about \d+s behind 1 of 1 peer$/,
     );
     const text = (await slow.ok(["status"])).stdout;
     assert.match(text, /^clock: this device's clock seems 365d behind/m);

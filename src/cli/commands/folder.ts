@@ -118,16 +118,16 @@ function scanLine(ctx: CommandContext, r: ScanReport): void {
 export function massDeleteConfirm(ctx: CommandContext, yes: boolean) {
   return async (folder: string, n: number, of: number): Promise<boolean> => {
     if (yes) return true;
+    const one = n === 1;
+    const gone = `${folder}: ${n} of ${plural(of, "file")} ${one ? "is" : "are"} gone`;
     if (!ctx.stdinIsTerminal) {
       ctx.out.error(
-        `${folder}: ${n} of ${of} files are gone on disk: the deletions are held. ` +
-          "If they are meant, run `mycel folder scan " + folder + " --yes`.",
+        `${gone} on disk: ${one ? "the deletion is" : "the deletions are"} held. ` +
+          `If ${one ? "it is" : "they are"} meant, run \`mycel folder scan ${folder} --yes\`.`,
       );
       return false;
     }
-    const a = await ctx.ask(
-      `${folder}: ${n} of ${of} files are gone here. Delete them on every device? [y/N] `,
-    );
+    const a = await ctx.ask(`${gone} here. Delete ${one ? "it" : "them"} on every device? [y/N] `);
     return a !== null && /^y(es)?$/i.test(a.trim());
   };
 }

@@ -11,7 +11,7 @@ import { ExitCode, MycelError } from "../../errors.ts";
 import { baseName, checkRelativePath, parentOf } from "../../files/paths.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
-import { humanBytes } from "../human.ts";
+import { humanBytes, localTime, plural } from "../human.ts";
 import { withRead } from "../session.ts";
 
 /** The synced folder holding `path` and the path inside it. */
@@ -61,7 +61,7 @@ export const folderVersionsCommand: CommandSpec = {
     if (list.length === 0) ctx.out.error(`No kept versions of ${safeText(rel)}.`);
     list.forEach((v, i) =>
       ctx.out.line(
-        `${i + 1}  ${new Date(v.keptAt).toISOString()}  ${humanBytes(v.size)}  ${safeText(v.path)}`,
+        `${i + 1}  ${localTime(v.keptAt)}  ${humanBytes(v.size)}  ${safeText(v.path)}`,
       )
     );
     return ExitCode.ok;
@@ -90,7 +90,9 @@ export const folderRestoreCommand: CommandSpec = {
       throw new MycelError(
         "bad_version",
         "restore file",
-        `there are ${list.length} kept versions`,
+        list.length === 1
+          ? "there is 1 kept version"
+          : `there are ${plural(list.length, "kept version")}`,
         {
           value: String(input.flags.version ?? 1),
           hint: `See \`mycel folder versions ${input.args.PATH}\`.`,
@@ -128,7 +130,7 @@ export const folderRestoreCommand: CommandSpec = {
     });
     if (input.flags.json) {
       ctx.out.json({ path: rel, version: n, kept: new Date(kept.keptAt).toISOString() });
-    } else ctx.out.line(`Restored ${safeText(rel)} from ${new Date(kept.keptAt).toISOString()}.`);
+    } else ctx.out.line(`Restored ${safeText(rel)} from ${localTime(kept.keptAt)}.`);
     return ExitCode.ok;
   },
 };

@@ -17,7 +17,7 @@ import type { HistoryBase } from "../../storage/sql_local.ts";
 import { keyOfHex } from "../../log/state_rows.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
-import { localTime } from "../human.ts";
+import { localTime, plural } from "../human.ts";
 import { resolveDevice } from "../devices.ts";
 import type { LogEntryJson } from "../json_types.ts";
 import { withRead } from "../session.ts";
@@ -95,7 +95,7 @@ export function describeOp(op: Op, state: StateView): string {
     case "folder.leave":
       return `folder leave ${t(op.folder)}`;
     case "folder.progress":
-      return `folder progress ${t(op.folder)}: needs ${op.progress.needFiles} files`;
+      return `folder progress ${t(op.folder)}: needs ${plural(op.progress.needFiles, "file")}`;
     case "file.version":
       return `file ${t(op.folder)}/${t(op.version.path)} ${op.version.kind}`;
   }

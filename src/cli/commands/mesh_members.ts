@@ -9,7 +9,7 @@ import { ExitCode } from "../../errors.ts";
 import type { DeviceKey } from "../../log/device_key.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
-import { ago, localTime } from "../human.ts";
+import { ago, localTime, plural } from "../human.ts";
 import { isoTime } from "../json_types.ts";
 import { wasRetired } from "../retired.ts";
 import { withRead } from "../session.ts";
@@ -63,7 +63,7 @@ export const meshMemberCommands: CommandSpec[] = [
         }));
         const provisional = Object.entries(home.local.get("provisional") ?? {})
           .filter(([hex]) => !home.view.members().some((m) => m.record.key.hex === hex))
-          .map(([hex, p]) => ({ key: hex, name: p.name, since: isoTime(p.at) }));
+          .map(([, p]) => ({ name: p.name, at: p.at }));
         return { rows, aside, provisional };
       });
       if (input.flags.json) {
@@ -114,14 +114,16 @@ export const meshMemberCommands: CommandSpec[] = [
           ? "the other branch of a fork"
           : "waiting for an admission";
         ctx.out.line(
-          `  ${safeText(a.name)}: ${a.entries} entries kept aside (#${a.seqs[0]}–#${
-            a.seqs[1]
-          }, ${why})`,
+          `  ${safeText(a.name)}: ${plural(a.entries, "entry", "entries")} kept aside (#${
+            a.seqs[0]
+          }–#${a.seqs[1]}, ${why})`,
         );
       }
       for (const p of provisional) {
         ctx.out.line(
-          `  ${safeText(p.name)} synced on an admission not seen here yet (since ${p.since})`,
+          `  ${safeText(p.name)} synced on an admission not seen here yet (since ${
+            localTime(p.at)
+          })`,
         );
       }
       return ExitCode.ok;

@@ -101,11 +101,11 @@ export const pairingCommands: CommandSpec[] = [
       "for one device to run `mycel pair` and type the code. Three wrong attempts cancel\n" +
       "the code. Both screens show the same verification string; on a terminal both sides\n" +
       "are asked whether it matches before anything is admitted (--yes skips the question).\n" +
-      "Exits 0 once paired, 1 otherwise.",
+      "Exits 0 once paired, 130 when stopped by Ctrl-C, 1 otherwise.",
     args: [],
     flags: [NEW_NAME_FLAG, ...INVITE_FLAGS, YES, JSON_FLAG],
     globals: ["home"],
-    exits: [0, 1, 2],
+    exits: [0, 1, 2, 130],
     run: async (ctx, input) =>
       (await invite()).addDevice(ctx, input, input.flags.name as string | undefined),
   },
@@ -117,7 +117,7 @@ export const pairingCommands: CommandSpec[] = [
     args: [CODE_ARG],
     flags: [...JOIN_FLAGS, YES, JSON_FLAG],
     globals: ["home"],
-    exits: [0, 1, 2],
+    exits: [0, 1, 2, 130],
     async run(ctx, input) {
       const { codeOf, joinMesh, noCodeError } = await join();
       const c = await codeOf(ctx, input, "Code shown on the other device: ");
@@ -137,7 +137,7 @@ export const pairingCommands: CommandSpec[] = [
     flags: [...INVITE_FLAGS, ...JOIN_FLAGS, YES, JSON_FLAG],
     examples: ["mycel pair", "mycel pair --name desktop"],
     globals: ["home"],
-    exits: [0, 1, 2],
+    exits: [0, 1, 2, 130],
     async run(ctx, input) {
       if (input.args.CODE === undefined) return await pairWithoutCode(ctx, input);
       if (input.flags.ttl || input.flags.listen) {

@@ -18,6 +18,7 @@ import {
   type ParsedInput,
   WRITES,
 } from "../command.ts";
+import { localTime, plural } from "../human.ts";
 import { isoTime } from "../json_types.ts";
 import { agentTarget, runnerOf, scopeOf, type ServicePlatform } from "../service_platform.ts";
 import { homeRoot, withRead } from "../session.ts";
@@ -87,12 +88,15 @@ async function status(ctx: CommandContext, input: ParsedInput, p: ServicePlatfor
   };
   if (input.flags.json) ctx.out.json(doc);
   else {
+    const now = ctx.now();
     ctx.out.line(`units   ${doc.installed ? "installed" : "not installed"} (${scope})`);
     ctx.out.line(`timer   ${doc.timer}`);
     ctx.out.line(`socket  ${doc.socket}`);
-    const round = last && `${doc.last_round!.at}: ${last.synced} of ${last.peers} peers synced`;
+    const round = last &&
+      `${localTime(last.at, now)}: ${last.synced} of ${plural(last.peers, "peer")} synced`;
     ctx.out.line(`last    ${round || "no round yet"}`);
-    ctx.out.line(`next    ${doc.next_round ?? "unknown"}`);
+    const next = units.nextRound === undefined ? "unknown" : localTime(units.nextRound, now);
+    ctx.out.line(`next    ${next}`);
   }
   return ExitCode.ok;
 }

@@ -19,11 +19,10 @@ import { parseEndpoint } from "../../log/endpoint.ts";
 import type { SessionOutcome } from "../../sync/peer_session.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
-import { plural } from "../human.ts";
 import type { Text } from "../output.ts";
 import { REJOIN_HINT, removalInOutcomes, removalMessage } from "../removal.ts";
 import { homeRoot } from "../session.ts";
-import { humanBytes } from "../human.ts";
+import { humanBytes, plural } from "../human.ts";
 import { massDeleteConfirm } from "./folder.ts";
 
 /** Parse a `--timeout SECONDS` value (default `fallback`). */
@@ -276,7 +275,7 @@ export const syncCommands: CommandSpec[] = [
         env: ctx.env,
         log: (line) => ctx.out.error(safeText(line)),
       });
-      ctx.out.error(`answered ${n} probe${n === 1 ? "" : "s"}`);
+      ctx.out.error(`answered ${plural(n, "probe")}`);
       // The last read of standard input cannot be cancelled: leave now.
       Deno.exit(ExitCode.ok);
     },
@@ -291,7 +290,8 @@ export const syncCommands: CommandSpec[] = [
       "none synced. Only one round runs per home at a time: while one runs, another exits 0\n" +
       "at once with a note (so cron needs no flock). Synced folders: local changes are\n" +
       "scanned and sent first, then files are fetched (progress on a terminal); a stopped\n" +
-      "folder (marker missing) makes the exit 1, files still to come make it 3.",
+      "folder (marker missing) makes the exit 1, files still to come make it 3. Ctrl-C ends\n" +
+      "a round still running 3 seconds later with 130.",
     args: [],
     flags: [
       JSON_FLAG,
@@ -309,12 +309,14 @@ export const syncCommands: CommandSpec[] = [
       { name: "yes", help: "let a folder scan's mass deletion go out without asking" },
     ],
     globals: ["home", "no-sync"],
-    exits: [0, 1, 2, 3],
+    exits: [0, 1, 2, 3, 130],
     async run(ctx, input) {
       const push = input.flags.push === true;
       const timeoutMs = parseSeconds(input.flags.timeout, push ? 3_000 : 10_000);
       if (ctx.offline) {
         ctx.out.error("Offline (--no-sync or MYCEL_OFFLINE=1): not contacting peers.");
+        // --json always prints the round's outcomes: here, none.
+        if (input.flags.json === true) ctx.out.json([]);
         return ExitCode.ok;
       }
       // One round at a time per home: an overlapping one (a slow round, a timer
@@ -347,7 +349,8 @@ export const syncCommands: CommandSpec[] = [
       "inetd). --listen serves in the foreground until SIGINT/SIGTERM, and answers LAN\n" +
       "discovery probes of the mesh's members on UDP 7850 (unless MYCEL_DISCOVERY=off or\n" +
       "the discovery socket unit holds that port). One line per session goes to standard\n" +
-      "error.",
+      "error. SIGINT/SIGTERM stop it with 0, or 130 when sessions in progress still run\n" +
+      "3 seconds later.",
     args: [],
     flags: [
       { name: "stdio", help: "serve one session on stdin/stdout" },
@@ -358,7 +361,8 @@ export const syncCommands: CommandSpec[] = [
         help: "give up on a silent peer after this long (default 30)",
       },
     ],
-    ...LOCAL,
+    globals: ["home"],
+    exits: [0, 1, 2, 130],
     async run(ctx, input) {
       const stdio = input.flags.stdio === true;
       const listen = input.flags.listen as string | undefined;
