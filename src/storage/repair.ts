@@ -17,6 +17,7 @@
  */
 
 import { HlcClock } from "../crdt/hlc.ts";
+import { MycelError } from "../errors.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "../log/entry.ts";
 import { syncDir } from "./atomic.ts";
@@ -224,6 +225,22 @@ export async function repairHome(
   options: { acceptLoss?: boolean } = {},
 ): Promise<RepairReport> {
   const paths = homePaths(root);
+  const found = (p: string) => Deno.lstat(p).then(() => true, () => false);
+  if (!(await found(paths.db))) {
+    // Nothing to repair: a home never set up, or one still in the old format.
+    const legacy = await found(paths.legacy.info);
+    throw new MycelError(
+      "not_initialized",
+      "repair mycel home",
+      legacy ? "it is still in the format before the database" : "it has not been set up",
+      {
+        value: root,
+        hint: legacy
+          ? "Run `mycel status` once: it converts the home, then repair can check it."
+          : "Run `mycel init` first (or pass --home DIR to use another home).",
+      },
+    );
+  }
   const damage: string[] = [];
   let old: Db | undefined;
   try {
@@ -248,8 +265,15 @@ export async function repairHome(
   const salvaged = old ? salvageAll(old) : undefined;
   old?.close();
   if (salvaged?.device?.length !== 32) {
-    throw new Error(
-      `cannot repair ${paths.db}: who this device is cannot be read back; restore from a backup`,
+    throw new MycelError(
+      "unrepairable",
+      "repair mycel home",
+      "who this device is cannot be read back",
+      {
+        value: paths.db,
+        hint:
+          "Restore the home from a backup, or set this machine up again (`mycel init` in a new home) and pair it.",
+      },
     );
   }
   const report = await rebuild(paths, salvaged, now, options.acceptLoss === true);

@@ -13,6 +13,7 @@ import { toBase64 } from "../../src/bytes.ts";
 import type { Home } from "../../src/storage/home_handle.ts";
 import { repairHome } from "../../src/storage/repair.ts";
 import { makeHome, type TestHome } from "./helpers.ts";
+import { assertRejectsMycel } from "../helpers/assert.ts";
 
 /** Admit `b` in `a`'s mesh, so `a` accepts b's entries and the other way round. */
 async function pairInProcess(a: TestHome, b: TestHome): Promise<void> {
@@ -155,4 +156,19 @@ Deno.test("a damaged page: SQLite's check finds it and every readable entry is k
   assert.ok(report.kept + report.waiting + report.lost >= 200, JSON.stringify(report));
   assert.ok(report.kept > 0);
   h.close();
+});
+
+Deno.test("repair on a home never set up says to run init and creates nothing", async () => {
+  const root = await Deno.makeTempDir({ prefix: "mycel-repair-none-" });
+  try {
+    const e = await assertRejectsMycel(repairHome(`${root}/home`, Date.now), "not_initialized");
+    assert.match(e.message, /Cannot repair mycel home: it has not been set up/);
+    assert.match(e.hint ?? "", /mycel init/);
+    assert.deepEqual([...Deno.readDirSync(root)], []);
+    await Deno.writeTextFile(`${root}/home.json`, "{}");
+    const old = await assertRejectsMycel(repairHome(root, Date.now), "not_initialized");
+    assert.match(old.message, /still in the format before the database/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
