@@ -13,7 +13,7 @@ import type { DeviceKey } from "../log/device_key.ts";
 import { normalizeDeviceId } from "../log/device_id.ts";
 import type { MemberInfo, StateView } from "../log/state.ts";
 import { safeText } from "../text_safety.ts";
-import { ago } from "./human.ts";
+import { ago } from "../human.ts";
 
 /** When each device was last seen (ms), for listing candidates. */
 export interface SeenLookup {

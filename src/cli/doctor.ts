@@ -18,7 +18,7 @@ import { homePaths } from "../storage/home.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { skewBeyondDrift } from "../sync/bookkeeping.ts";
 import { safeText } from "../text_safety.ts";
-import { plural } from "./human.ts";
+import { plural } from "../human.ts";
 import { REJOIN_HINT, removalInBooks, removalInState, removalMessage } from "./removal.ts";
 
 /** One finding. */

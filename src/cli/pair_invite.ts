@@ -12,7 +12,7 @@ import { parseEndpoint } from "../log/endpoint.ts";
 import { safeJson, safeText } from "../text_safety.ts";
 import type { CommandContext, ParsedInput } from "./command.ts";
 import { parseDuration } from "./duration.ts";
-import { localTime } from "./human.ts";
+import { localTime } from "../human.ts";
 import { homeRoot } from "./session.ts";
 
 /** The machine's first non-loopback IPv4 address (for the code), else 127.0.0.1. */

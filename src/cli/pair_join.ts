@@ -10,7 +10,7 @@ import { ExitCode, MycelError, usageError } from "../errors.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
 import { safeText } from "../text_safety.ts";
 import type { CommandContext, ParsedInput } from "./command.ts";
-import { plural } from "./human.ts";
+import { plural } from "../human.ts";
 import { confirmVerification } from "./pair_invite.ts";
 import { homeRoot } from "./session.ts";
 

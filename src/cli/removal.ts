@@ -15,7 +15,7 @@ import type { DeviceKey } from "../log/device_key.ts";
 import type { StateView } from "../log/state.ts";
 import type { PeerBook } from "../storage/local_state.ts";
 import type { SessionOutcome } from "../sync/peer_session.ts";
-import { localTime } from "./human.ts";
+import { localTime } from "../human.ts";
 
 /** How this device knows it was removed. */
 export type Removal =

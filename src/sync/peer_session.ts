@@ -27,6 +27,7 @@ import type { ByteStream } from "../transport/byte_stream.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
 import { initiatorHandshake, responderHandshake } from "../transport/handshake_io.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
+import { plural } from "../human.ts";
 import { admitInitiator } from "./admission.ts";
 import { type ExchangeResult, memberCheckpoints, runExchange } from "./exchange.ts";
 import { seenFor } from "./nat_hints.ts";
@@ -194,7 +195,7 @@ function refusedOf(ex: ExchangeResult): { status: "refused"; error: string } | u
   const where = r.author ? ` (${r.author.short}#${r.seq})` : "";
   return {
     status: "refused",
-    error: `refused ${ingest.refusedCount} entries: ${r.reason}${where}`,
+    error: `refused ${plural(ingest.refusedCount, "entry", "entries")}: ${r.reason}${where}`,
   };
 }
 

@@ -12,6 +12,7 @@
  * in short transactions; bookkeeping is written once at the end.
  */
 
+import { plural } from "../human.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
 import type { MemberInfo } from "../log/state.ts";
@@ -209,7 +210,8 @@ export async function syncPeer(
     }
     const limits = {
       ...limitsFor(o.timeoutMs, o.ports, o.tuning),
-      onReceived: (n: number) => o.progress?.(`receiving from ${peer.name}: ${n} entries`),
+      onReceived: (n: number) =>
+        o.progress?.(`receiving from ${peer.name}: ${plural(n, "entry", "entries")}`),
       ...(o.afterExchange ? { afterExchange: o.afterExchange } : {}),
       ...(o.maxBytes === undefined ? {} : { maxBytes: o.maxBytes }),
     };

@@ -1,13 +1,13 @@
 /**
  * @module human_test
- * The one helper for counts and times (src/cli/human.ts) and the one table
+ * The one helper for counts and times (src/human.ts) and the one table
  * helper (src/cli/text_table.ts): plurals, local time with its UTC offset
  * (checked under a fixed TZ in a child process), relative times, and
  * aligned single-line cells that hostile text cannot break.
  */
 
 import assert from "node:assert/strict";
-import { ago, duration, localTime, plural } from "../../src/cli/human.ts";
+import { ago, duration, localTime, plural } from "../../src/human.ts";
 import { renderText } from "../../src/cli/output.ts";
 import { renderTable } from "../../src/cli/text_table.ts";
 import { runProcess } from "../helpers/process.ts";
@@ -34,7 +34,7 @@ Deno.test("ago and duration: the largest sensible unit, past and future", () => 
 
 Deno.test("localTime is local time with its UTC offset (TZ=Asia/Kolkata, TZ=UTC)", async () => {
   const code = `import { localTime } from ${
-    JSON.stringify(new URL("../../src/cli/human.ts", import.meta.url).href)
+    JSON.stringify(new URL("../../src/human.ts", import.meta.url).href)
   };
 console.log(localTime(Date.UTC(2025, 0, 31, 22, 5, 9)));
 console.log(localTime(Date.UTC(2025, 0, 31, 22, 5, 9), Date.UTC(2025, 0, 31, 23, 0, 0)));`;

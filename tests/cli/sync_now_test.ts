@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { roundExitCode } from "../../src/cli/commands/sync.ts";
 import { removalInOutcomes, removalMessage } from "../../src/cli/removal.ts";
-import { localTime } from "../../src/cli/human.ts";
+import { localTime } from "../../src/human.ts";
 import { describe, tempHome } from "../helpers/mycel.ts";
 import { devices } from "../sync/_helpers.ts";
 

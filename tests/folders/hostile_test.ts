@@ -70,7 +70,7 @@ Deno.test("a member's file version with a path out of the folder is refused whol
   const report = await rogueDials(rogue, a, "../x");
   assert.deepEqual(report.stored, { accepted: 0, refused: 1 });
   await new Promise((r) => setTimeout(r, 300));
-  assert.match(a.server!.stderr, /refused 1 entries: .*\. or \.\. segment/);
+  assert.match(a.server!.stderr, /refused 1 entry: .*\. or \.\. segment/);
   await syncNow(a);
   assert.equal(await Deno.lstat(join(ra, "..", "x")).catch(() => null), null);
   const log = await a.ok(["log", "--json"]);

@@ -89,22 +89,22 @@ function spawnFake(rogue: Device, mode: string, as = ""): Fake {
 const CASES: { mode: string; expect: RegExp; author: "rogue" | "third" | "none" }[] = [
   {
     mode: "bad_signature",
-    expect: /refused 1 entries: its signature does not verify/,
+    expect: /refused 1 entry: its signature does not verify/,
     author: "rogue",
   },
   {
     mode: "impersonate",
-    expect: /refused 1 entries: its signature does not verify/,
+    expect: /refused 1 entry: its signature does not verify/,
     author: "third",
   },
   {
     mode: "stranger",
-    expect: /refused 1 entries: its author is not a member of this mesh/,
+    expect: /refused 1 entry: its author is not a member of this mesh/,
     author: "none",
   },
   {
     mode: "gap",
-    expect: /refused 1 entries: earlier entries of its author are missing/,
+    expect: /refused 1 entry: earlier entries of its author are missing/,
     author: "rogue",
   },
 ];
@@ -157,7 +157,7 @@ Deno.test("a rogue member dialling mycel sync serve: every crafted entry is refu
   }
   const st = await victim.status();
   const book = st.peers.find((p) => p.id === rogue.id)!;
-  assert.match(book.last_error ?? "", /^refused: refused 1 entries/);
+  assert.match(book.last_error ?? "", /^refused: refused 1 entry/);
   assert.deepEqual(st.forks, []);
 });
 

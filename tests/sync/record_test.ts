@@ -102,7 +102,7 @@ Deno.test("a member cannot rewrite another device's record: a foreign update is 
   });
   assert.match(
     line,
-    /^refused rogue \([A-Z0-9]{7}\): refused 1 entries: .*another device's record/,
+    /^refused rogue \([A-Z0-9]{7}\): refused 1 entry: .*another device's record/,
   );
   assert.deepEqual(
     await snapshot(victim, { prefs: true }),

@@ -11,7 +11,7 @@ import type { StateView } from "../../log/state.ts";
 import { isReservedConfigKey } from "../../mesh/discovery_key.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import type { ConfigFormat } from "../config_file.ts";
-import { plural } from "../human.ts";
+import { plural } from "../../human.ts";
 import { escapeInQuotedText, safeText } from "../../text_safety.ts";
 import { commitOps, withRead, withWrite } from "../session.ts";
 import { kvCommands } from "./kv.ts";

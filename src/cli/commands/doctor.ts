@@ -10,7 +10,7 @@ import { ExitCode } from "../../errors.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG } from "../command.ts";
 import type { Finding } from "../doctor.ts";
-import { plural } from "../human.ts";
+import { plural } from "../../human.ts";
 import type { Output } from "../output.ts";
 import { homeRoot, openRead } from "../session.ts";
 

@@ -15,7 +15,7 @@ import { checkName } from "../../log/ops.ts";
 import type { ScanReport } from "../../sync/folder_scan.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
-import { plural } from "../human.ts";
+import { plural } from "../../human.ts";
 import { commitOps, openWrite, withRead, withWrite } from "../session.ts";
 import { folderConflictsCommand, folderStatusCommand } from "./folder_status.ts";
 import { folderRestoreCommand, folderVersionsCommand } from "./folder_versions.ts";

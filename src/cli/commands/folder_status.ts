@@ -8,7 +8,7 @@
 import { ExitCode, MycelError } from "../../errors.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
-import { humanBytes, plural } from "../human.ts";
+import { humanBytes, plural } from "../../human.ts";
 import { withRead } from "../session.ts";
 
 function idsOf(home: { folderLocal: { folders(): { folder: string }[] } }, id: string | undefined) {

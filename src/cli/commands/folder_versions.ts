@@ -11,7 +11,7 @@ import { ExitCode, MycelError } from "../../errors.ts";
 import { baseName, checkRelativePath, parentOf } from "../../files/paths.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
-import { humanBytes, localTime, plural } from "../human.ts";
+import { humanBytes, localTime, plural } from "../../human.ts";
 import { withRead } from "../session.ts";
 
 /** The synced folder holding `path` and the path inside it. */

@@ -17,7 +17,7 @@ import type { HistoryBase } from "../../storage/sql_local.ts";
 import { keyOfHex } from "../../log/state_rows.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
-import { localTime, plural } from "../human.ts";
+import { localTime, plural } from "../../human.ts";
 import { resolveDevice } from "../devices.ts";
 import type { LogEntryJson } from "../json_types.ts";
 import { withRead } from "../session.ts";

@@ -9,7 +9,7 @@ import { ExitCode } from "../../errors.ts";
 import type { DeviceKey } from "../../log/device_key.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
-import { ago, localTime, plural } from "../human.ts";
+import { ago, localTime, plural } from "../../human.ts";
 import { isoTime } from "../json_types.ts";
 import { wasRetired } from "../retired.ts";
 import { withRead } from "../session.ts";

@@ -32,7 +32,7 @@ import {
   WRITES,
 } from "../command.ts";
 import { resolveDevice, type SeenLookup } from "../devices.ts";
-import { ago } from "../human.ts";
+import { ago } from "../../human.ts";
 import { commitOps, homeRoot, withRead, withWrite } from "../session.ts";
 import { meshHome } from "./mesh_home.ts";
 

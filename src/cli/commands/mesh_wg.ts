@@ -8,7 +8,7 @@
 import { ExitCode, MycelError } from "../../errors.ts";
 import { refuseControl } from "../../mesh/child_env.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
-import { plural } from "../human.ts";
+import { plural } from "../../human.ts";
 import { withMeshHome } from "./mesh_home.ts";
 
 const IFACE = {

@@ -5,7 +5,7 @@
 
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
-import { plural } from "../human.ts";
+import { plural } from "../../human.ts";
 import { homeRoot } from "../session.ts";
 
 /** `mycel repair [--json]`. */

@@ -18,7 +18,7 @@ import {
   type ParsedInput,
   WRITES,
 } from "../command.ts";
-import { localTime, plural } from "../human.ts";
+import { localTime, plural } from "../../human.ts";
 import { isoTime } from "../json_types.ts";
 import { agentTarget, runnerOf, scopeOf, type ServicePlatform } from "../service_platform.ts";
 import { homeRoot, withRead } from "../session.ts";

@@ -12,7 +12,7 @@ import type { Home } from "../../storage/home_handle.ts";
 import { skewBeyondDrift } from "../../sync/bookkeeping.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
-import { ago, duration, msOf, plural } from "../human.ts";
+import { ago, duration, msOf, plural } from "../../human.ts";
 import { isoTime, type PeerJson, type StatusJson } from "../json_types.ts";
 import type { Text } from "../output.ts";
 import { removalInState, removalMessage } from "../removal.ts";

@@ -22,7 +22,7 @@ import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL } from "../comm
 import type { Text } from "../output.ts";
 import { REJOIN_HINT, removalInOutcomes, removalMessage } from "../removal.ts";
 import { homeRoot } from "../session.ts";
-import { humanBytes, plural } from "../human.ts";
+import { humanBytes, plural } from "../../human.ts";
 import { massDeleteConfirm } from "./folder.ts";
 
 /** Parse a `--timeout SECONDS` value (default `fallback`). */

@@ -12,7 +12,7 @@ import { ExitCode, usageError } from "../../errors.ts";
 import type { DeviceKey } from "../../log/device_key.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
-import { localTime, plural } from "../human.ts";
+import { localTime, plural } from "../../human.ts";
 import { isoTime } from "../json_types.ts";
 import { openWrite, withRead } from "../session.ts";
 

@@ -1,7 +1,7 @@
 /**
  * @module human
- * How the CLI writes counts and times for people, one helper each, used by
- * every command: `plural` ("1 entry", "2 entries"), `localTime` for absolute
+ * How mycel writes counts and times for people, one helper each, used by
+ * every command and by the sync layer's progress and refusal lines: `plural` ("1 entry", "2 entries"), `localTime` for absolute
  * times (local time with its UTC offset, so a time copied from one machine
  * means the same on another), and `ago` for relative times in tables ("3m
  * ago"). `--json` output keeps ISO 8601 UTC instead (json_types.ts). Pure.
