@@ -53,6 +53,10 @@ Deno.test("sync now --json prints an empty array with no peers, and offline (--n
     offline.stderr,
     /^Offline \(--no-sync or MYCEL_OFFLINE=1\): not contacting peers\.$/m,
   );
+  // --quiet (background pushes) prints nothing at all.
+  const quiet = await h.run(["--no-sync", "sync", "now", "--quiet"]);
+  assert.equal(quiet.code, 0, describe(["sync", "now", "--quiet"], quiet));
+  assert.equal(quiet.stdout + quiet.stderr, "");
 });
 
 Deno.test("sync now prints each peer's line when its session ends and exits 3 for a partial round", async () => {

@@ -314,7 +314,9 @@ export const syncCommands: CommandSpec[] = [
       const push = input.flags.push === true;
       const timeoutMs = parseSeconds(input.flags.timeout, push ? 3_000 : 10_000);
       if (ctx.offline) {
-        ctx.out.error("Offline (--no-sync or MYCEL_OFFLINE=1): not contacting peers.");
+        if (input.flags.quiet !== true) {
+          ctx.out.error("Offline (--no-sync or MYCEL_OFFLINE=1): not contacting peers.");
+        }
         // --json always prints the round's outcomes: here, none.
         if (input.flags.json === true) ctx.out.json([]);
         return ExitCode.ok;
