@@ -19,28 +19,8 @@ import { decodeCbor, encodeCbor } from "../../src/log/cbor.ts";
 import { decodeSignedEntry } from "../../src/log/entry.ts";
 import { decodeHello } from "../../src/protocol/sync_hello.ts";
 import { assertMycelError } from "../helpers/assert.ts";
+import { bombHello, sharedGraph } from "../helpers/cbor_bombs.ts";
 import { ENTRY_CONTEXT, testDevices } from "./helpers.ts";
-
-/**
- * A shared-reference graph: `levels` nested arrays, each marked shareable
- * (tag 28) and holding the next one followed by `fanOut - 1` references
- * (tag 29) to it, so it expands to fanOut^levels leaves. The innermost holds
- * `leaf` (itself shared), or, without one, refers back to the outermost: a
- * cycle.
- */
-function sharedGraph(levels: number, fanOut: number, leaf?: string): Uint8Array {
-  const out: number[] = [];
-  const ref = (id: number) => out.push(0xd8, 0x1d, ...(id < 24 ? [id] : [0x18, id]));
-  for (let id = 0; id < levels; id++) out.push(0xd8, 0x1c, 0x80 | fanOut);
-  if (leaf === undefined) {
-    for (let i = 0; i < fanOut; i++) ref(0);
-  } else {
-    out.push(0xd8, 0x1c, ...encodeCbor(leaf));
-    for (let i = 1; i < fanOut; i++) ref(levels);
-  }
-  for (let id = levels - 2; id >= 0; id--) for (let i = 1; i < fanOut; i++) ref(id + 1);
-  return new Uint8Array(out);
-}
 
 /** The cause chain of `e`, outermost first. */
 function causes(e: unknown): unknown[] {
@@ -58,9 +38,7 @@ function encodingCause(e: MycelError): MycelError {
 Deno.test("a 450-byte hello built from shared references (tags 28/29) is refused in < 50 ms", () => {
   // [2, admission, padding] with the admission a graph of 2^59 leaves and a cycle.
   const graph = sharedGraph(59, 2);
-  const hello = (pad: string) => concatBytes(new Uint8Array([0x83, 0x02]), graph, encodeCbor(pad));
-  const pad = "x".repeat(450 - hello("").length - 1);
-  const bytes = hello(pad);
+  const bytes = bombHello();
   assert.equal(bytes.length, 450);
 
   const t0 = performance.now();

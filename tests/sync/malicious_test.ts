@@ -234,3 +234,26 @@ Deno.test("a rogue's entry that does not link onto its chain is kept aside as a 
   // ("fork detected in 1 log(s)"), not just "synced … received 0".
   assert.match(line, /fork|refused/, `server line does not report the unlinked entry: ${line}`);
 });
+
+Deno.test("a member's 450-byte shared-reference hello is refused at once; the server keeps serving and stops on SIGTERM", async () => {
+  await using devs = await setup();
+  const [victim, rogue, third] = devs.list;
+  const before = await snapshot(victim, { prefs: true });
+  const server = victim.server!;
+  const t0 = performance.now();
+  const r = await rogueDials(rogue, victim, "bomb_hello");
+  const ms = performance.now() - t0;
+  assert.equal(r.reply, "refused", JSON.stringify(r));
+  // A whole rogue process (start-up included) in well under the 10 s handshake deadline.
+  assert.ok(ms < 8_000, `answered after ${ms.toFixed(0)} ms`);
+  assert.deepEqual(await snapshot(victim, { prefs: true }), before, "the bomb changed the victim");
+  // The server is not pinned: a member syncs with it right after.
+  await third.write("pref", "set", "after", "bomb");
+  assert.equal((await third.syncNow()).of(victim).status, "synced");
+  assert.equal((await victim.ok(["pref", "get", "after"])).stdout.trim(), "bomb");
+  // SIGTERM ends it by itself (stopServer would SIGKILL after 5 s).
+  const t1 = performance.now();
+  const end = await victim.stopServer();
+  assert.ok(performance.now() - t1 < 4_000, "stopped on SIGTERM");
+  assert.notEqual(end?.signal, "SIGKILL", server.stderr);
+});
