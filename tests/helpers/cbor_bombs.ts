@@ -36,3 +36,15 @@ export function bombHello(): Uint8Array {
   const hello = (pad: string) => concatBytes(new Uint8Array([0x83, 0x02]), graph, encodeCbor(pad));
   return hello("x".repeat(450 - hello("").length - 1));
 }
+
+/**
+ * The ops of an entry whose one op, a config set, has a value that expands
+ * through shared references: 22 levels deep and acyclic (it passed every
+ * check of the old decoder), 2^22 copies of a 380-character string — 1.6 G
+ * characters of JSON. Splice it in as an entry body's last field.
+ */
+export function bombOps(): Uint8Array {
+  const graph = sharedGraph(22, 2, "x".repeat(380));
+  const op = encodeCbor([["cs", "bomb", 0]]);
+  return concatBytes(op.subarray(0, op.length - 1), graph);
+}

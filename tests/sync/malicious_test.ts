@@ -107,6 +107,11 @@ const CASES: { mode: string; expect: RegExp; author: "rogue" | "third" | "none" 
     expect: /refused 1 entry: earlier entries of its author are missing/,
     author: "rogue",
   },
+  {
+    mode: "bomb_entry",
+    expect: /refused 1 entry: .*not valid CBOR/,
+    author: "none",
+  },
 ];
 
 async function setup() {
@@ -159,6 +164,9 @@ Deno.test("a rogue member dialling mycel sync serve: every crafted entry is refu
   const book = st.peers.find((p) => p.id === rogue.id)!;
   assert.match(book.last_error ?? "", /^refused: refused 1 entry/);
   assert.deepEqual(st.forks, []);
+  // The owner can still remove the attacker.
+  const removed = await victim.run(["--no-sync", "mesh", "remove", "rogue", "--yes"]);
+  assert.equal(removed.code, 0, removed.stdout + removed.stderr);
 });
 
 Deno.test("mycel sync now towards a rogue fake server: every crafted entry is refused, nothing applied", async () => {
