@@ -123,3 +123,46 @@ export async function listDir(dir: string): Promise<string[]> {
 export async function modeOf(path: string): Promise<number> {
   return (await Deno.stat(path)).mode! & 0o777;
 }
+
+/** Admit `b` in `a`'s mesh, so `a` accepts b's entries and the other way round. */
+export async function pairInProcess(a: TestHome, b: TestHome): Promise<void> {
+  const admit = async (h: TestHome, other: TestHome) => {
+    const w = await h.writer();
+    await w.write((tx) =>
+      tx.commit([{
+        type: "device.add",
+        device: newDeviceRecord(other.device, other.keys, "peer"),
+      }])
+    );
+    w.close();
+  };
+  await admit(a, b);
+  await admit(b, a);
+}
+
+/** Give `to` every entry `from` holds (what one sync exchange does). */
+export async function exchange(from: Home, to: Home): Promise<void> {
+  const raw: Uint8Array[] = [];
+  for (const [author, head] of from.log.heads()) {
+    raw.push(...from.log.range(author, head.base, undefined, 100_000));
+  }
+  const s = to.ingestStream();
+  await s.push(raw);
+  await s.finish();
+}
+
+/** `n` preference writes, one entry each, keys `${prefix}0`… */
+export async function writes(h: TestHome, n: number, prefix: string): Promise<void> {
+  const w = await h.writer();
+  for (let i = 0; i < n; i++) {
+    await w.write((tx) =>
+      tx.commit([{
+        type: "pref.set",
+        key: `${prefix}${i}`,
+        value: `value-${prefix}-${i}`,
+        observed: [],
+      }])
+    );
+  }
+  w.close();
+}

@@ -9,62 +9,9 @@
  */
 
 import assert from "node:assert/strict";
-import { toBase64 } from "../../src/bytes.ts";
-import type { Home } from "../../src/storage/home_handle.ts";
 import { repairHome } from "../../src/storage/repair.ts";
-import { makeHome, type TestHome } from "./helpers.ts";
+import { exchange, makeHome, pairInProcess, type TestHome, writes } from "./helpers.ts";
 import { assertRejectsMycel } from "../helpers/assert.ts";
-
-/** Admit `b` in `a`'s mesh, so `a` accepts b's entries and the other way round. */
-async function pairInProcess(a: TestHome, b: TestHome): Promise<void> {
-  const admit = async (h: TestHome, other: TestHome) => {
-    const w = await h.writer();
-    await w.write((tx) =>
-      tx.commit([{
-        type: "device.add",
-        device: {
-          key: other.device,
-          id: other.device.id,
-          name: "peer",
-          noiseKey: toBase64(other.keys.noisePublic),
-          wgKey: toBase64(other.keys.wgPublic),
-          endpoints: [],
-          ipv4: "",
-          wgPort: 0,
-        },
-      }])
-    );
-    w.close();
-  };
-  await admit(a, b);
-  await admit(b, a);
-}
-
-/** Give `to` every entry `from` holds (what one sync exchange does). */
-async function exchange(from: Home, to: Home): Promise<void> {
-  const raw: Uint8Array[] = [];
-  for (const [author, head] of from.log.heads()) {
-    raw.push(...from.log.range(author, head.base, undefined, 100_000));
-  }
-  const s = to.ingestStream();
-  await s.push(raw);
-  await s.finish();
-}
-
-async function writes(h: TestHome, n: number, prefix: string): Promise<void> {
-  const w = await h.writer();
-  for (let i = 0; i < n; i++) {
-    await w.write((tx) =>
-      tx.commit([{
-        type: "pref.set",
-        key: `${prefix}${i}`,
-        value: `value-${prefix}-${i}`,
-        observed: [],
-      }])
-    );
-  }
-  w.close();
-}
 
 /** Flip bytes of the stored copy of `marker` inside the database file. */
 async function flipInFile(path: string, marker: string): Promise<void> {
