@@ -242,17 +242,22 @@ export async function runExchange(
     }
     // A chain counts as sent up to its range's end only when every entry of it went.
     const whole = new Map(plan.ranges.map((r) => [r.author, { upTo: r.upTo, gap: false }]));
+    // At least one entry of the ranges goes in every session, whatever went before
+    // it (the evidence is resent each session): a budget smaller than that can
+    // slow the backlog down, never stall it.
+    let fromRanges = 0;
     outer: for (const r of interleave(plan.ranges)) {
       const w = whole.get(r.author)!;
       if (w.gap) continue; // entries after a gap would not link at the peer
       let n = 0;
       for (const e of home.log.range(r.author, r.after, r.upTo, r.upTo - r.after)) {
-        if (bytes >= budget) {
+        if (bytes >= budget && fromRanges > 0) {
           result.more = true;
           break outer;
         }
         await add(e);
         n++;
+        fromRanges++;
       }
       if (n < r.upTo - r.after) w.gap = true;
       if (r.upTo === w.upTo && !w.gap) result.sentUpTo.set(r.author, r.upTo);
