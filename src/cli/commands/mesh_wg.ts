@@ -9,6 +9,7 @@ import { ExitCode, MycelError } from "../../errors.ts";
 import { refuseControl } from "../../mesh/child_env.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { plural } from "../../human.ts";
+import { safeText } from "../../text_safety.ts";
 import { withMeshHome } from "./mesh_home.ts";
 
 const IFACE = {
@@ -45,6 +46,22 @@ async function needRoot(action: string, command: string): Promise<void> {
 }
 
 /** The WireGuard commands. */
+
+/**
+ * One warning per peer `mesh up` set no endpoint for (none recorded, none
+ * learned): its tunnel starts only when that device reaches this one first.
+ */
+export function noEndpointWarnings(
+  endpoints: readonly { deviceId: string; endpoint?: string; reason: string }[],
+  names: ReadonlyMap<string, string>,
+): string[] {
+  return endpoints.filter((e) => e.reason === "none").map((e) =>
+    `no endpoint known for ${safeText(names.get(e.deviceId) ?? e.deviceId.slice(0, 7))} (${
+      e.deviceId.slice(0, 7)
+    }): its tunnel waits for it to reach this device first; \`mycel sync now\` with it, or \`mycel mesh set-endpoint\` on it`
+  );
+}
+
 export const meshWgCommands: CommandSpec[] = [
   {
     path: ["mesh", "up"],
@@ -70,7 +87,12 @@ export const meshWgCommands: CommandSpec[] = [
       const { addressesOf } = await import("../../mesh/plan.ts");
       const result = await withMeshHome(ctx, "bring the mesh up", async (home) => {
         const r = await applyMesh(home, { ifname, port, create: true });
-        return { ...r, addresses: addressesOf(home.meshId, home.view.member(home.device)!.record) };
+        const names = new Map(home.view.members().map((m) => [m.record.id, m.record.name]));
+        return {
+          ...r,
+          names,
+          addresses: addressesOf(home.meshId, home.view.member(home.device)!.record),
+        };
       });
       if (input.flags.json) {
         ctx.out.json({
@@ -95,6 +117,9 @@ export const meshWgCommands: CommandSpec[] = [
           } (${result.up.backend}, port ${result.port}): ` +
             `${result.addresses.ipv4} ${result.addresses.ipv6}, ${plural(result.peers, "peer")}`,
         );
+        for (const w of noEndpointWarnings(result.up.endpoints, result.names)) {
+          ctx.out.error(`warning: ${w}`);
+        }
       }
       return ExitCode.ok;
     },
