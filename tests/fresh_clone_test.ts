@@ -2,13 +2,16 @@
  * @module fresh_clone_test
  * A fresh clone passes on its own: no file in the repository reads outside
  * it (the vectors live in tests/vectors/), and the vector tests run in a
- * clone placed where nothing like `../shared` is beside it.
+ * clone placed where no sibling `shared` folder (the design material next to
+ * a working checkout) is beside it.
  */
 
 import assert from "node:assert/strict";
 import { runProcess } from "./helpers/process.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
+/** A relative path up out of the repository into the sibling `shared` folder. */
+const SIBLING = /\.\.\/(\.\.\/)*shared\b/;
 
 async function tracked(): Promise<string[]> {
   const out = await runProcess("git", ["ls-files"], { cwd: ROOT });
@@ -16,12 +19,12 @@ async function tracked(): Promise<string[]> {
   return out.stdout.split("\n").filter((f) => /\.(ts|sh|json)$/.test(f));
 }
 
-Deno.test("no tracked file reads ../shared, which a fresh clone does not have", async () => {
+Deno.test("no tracked file reads the sibling shared folder, which a fresh clone does not have", async () => {
   const offenders: string[] = [];
   for (const f of await tracked()) {
     if (f === "tests/fresh_clone_test.ts") continue;
     const text = await Deno.readTextFile(`${ROOT}${f}`);
-    if (/\.\.\/(\.\.\/)*shared\b/.test(text)) offenders.push(f);
+    if (SIBLING.test(text)) offenders.push(f);
   }
   assert.deepEqual(offenders, []);
 });
@@ -32,7 +35,7 @@ Deno.test("the Noise and CPace vector tests pass in a clone with nothing beside 
     const clone = `${dir}/repo`;
     const c = await runProcess("git", ["clone", "--quiet", "--no-hardlinks", ROOT, clone]);
     assert.equal(c.code, 0, c.stderr);
-    // Dependencies come from npm, not from ../shared: reuse this checkout's.
+    // Dependencies come from npm, not from the sibling folder: reuse this checkout's.
     await Deno.symlink(`${ROOT}node_modules`, `${clone}/node_modules`);
     const t = await runProcess(Deno.execPath(), [
       "test",
