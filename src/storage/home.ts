@@ -6,6 +6,7 @@
  * files 0600: the home holds private keys.
  */
 
+import { MycelError } from "../errors.ts";
 import { type HomeSystem, locateHome } from "./home_sudo.ts";
 
 /** Paths inside a home. */
@@ -58,4 +59,12 @@ export function homePaths(root: string): HomePaths {
 export async function ensureHomeDir(p: HomePaths): Promise<void> {
   await Deno.mkdir(p.root, { recursive: true, mode: 0o700 });
   await Deno.chmod(p.root, 0o700);
+}
+
+/** The error for a home that was never set up, when `action` needs one. */
+export function notInitialized(root: string, action = "open mycel home"): MycelError {
+  return new MycelError("not_initialized", action, "it has not been set up", {
+    value: root,
+    hint: "Run `mycel init` first (or pass --home DIR to use another home).",
+  });
 }

@@ -18,7 +18,7 @@ import type { ImportResult } from "./home_checkpoint.ts";
 import type { BaseMove, CompactionOptions } from "./compaction.ts";
 import { stateDigest } from "../log/state_digest.ts";
 import { type Db, guard, inTransaction, openReadOnly, openWritable, sqliteError } from "./db.ts";
-import { type HomePaths, homePaths } from "./home.ts";
+import { type HomePaths, homePaths, notInitialized } from "./home.ts";
 import { currentCaller, guardHome, handBack } from "./home_guard.ts";
 import { ensureFolderTables, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
 import { SqlLocal } from "./sql_local.ts";
@@ -64,13 +64,6 @@ export interface HomeOptions {
   env?: (name: string) => string | undefined;
   /** Non-fatal warnings (e.g. a migration). */
   warn?: (message: string) => void;
-}
-
-function notInitialized(root: string): MycelError {
-  return new MycelError("not_initialized", "open mycel home", "it has not been set up", {
-    value: root,
-    hint: "Run `mycel init` first (or pass --home DIR to use another home).",
-  });
 }
 
 /** An open home. */

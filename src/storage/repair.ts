@@ -22,7 +22,8 @@ import { DeviceKey } from "../log/device_key.ts";
 import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "../log/entry.ts";
 import { syncDir } from "./atomic.ts";
 import { type Db, guard, inTransaction, openReadOnly, openWritable } from "./db.ts";
-import { type HomePaths, homePaths } from "./home.ts";
+import { exists } from "./fs_probe.ts";
+import { type HomePaths, homePaths, notInitialized } from "./home.ts";
 import { HomeWriter, offlineParts } from "./home_writer.ts";
 import type { PeerBook } from "./local_state.ts";
 import { createSchema } from "./schema.ts";
@@ -225,19 +226,16 @@ export async function repairHome(
   options: { acceptLoss?: boolean } = {},
 ): Promise<RepairReport> {
   const paths = homePaths(root);
-  const found = (p: string) => Deno.lstat(p).then(() => true, () => false);
-  if (!(await found(paths.db))) {
+  if (!(await exists(paths.db))) {
     // Nothing to repair: a home never set up, or one still in the old format.
-    const legacy = await found(paths.legacy.info);
+    if (!(await exists(paths.legacy.info))) throw notInitialized(root, "repair mycel home");
     throw new MycelError(
       "not_initialized",
       "repair mycel home",
-      legacy ? "it is still in the format before the database" : "it has not been set up",
+      "it is still in the format before the database",
       {
         value: root,
-        hint: legacy
-          ? "Run `mycel status` once: it converts the home, then repair can check it."
-          : "Run `mycel init` first (or pass --home DIR to use another home).",
+        hint: "Run `mycel status` once: it converts the home, then repair can check it.",
       },
     );
   }
