@@ -9,6 +9,7 @@ import { ExitCode, MycelError } from "../../errors.ts";
 import { refuseControl } from "../../mesh/child_env.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { plural } from "../../human.ts";
+import { shortDeviceId } from "../../log/device_id.ts";
 import { safeText } from "../../text_safety.ts";
 import { withMeshHome } from "./mesh_home.ts";
 
@@ -55,11 +56,12 @@ export function noEndpointWarnings(
   endpoints: readonly { deviceId: string; endpoint?: string; reason: string }[],
   names: ReadonlyMap<string, string>,
 ): string[] {
-  return endpoints.filter((e) => e.reason === "none").map((e) =>
-    `no endpoint known for ${safeText(names.get(e.deviceId) ?? e.deviceId.slice(0, 7))} (${
-      e.deviceId.slice(0, 7)
-    }): its tunnel waits for it to reach this device first; \`mycel sync now\` with it, or \`mycel mesh set-endpoint\` on it`
-  );
+  return endpoints.filter((e) => e.reason === "none").map((e) => {
+    const short = shortDeviceId(e.deviceId);
+    return `no endpoint known for ${safeText(names.get(e.deviceId) ?? short)} (${short}): ` +
+      "its tunnel waits for it to reach this device first; " +
+      "`mycel sync now` with it, or `mycel mesh set-endpoint` on it";
+  });
 }
 
 export const meshWgCommands: CommandSpec[] = [
