@@ -15,17 +15,12 @@ import { decodeChunkMessage, encodeChunkMessage } from "../../src/protocol/chunk
 import { homePaths } from "../../src/storage/home.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { serveFilePhase } from "../../src/sync/file_serve.ts";
-import { FrameConn } from "../../src/transport/frame_conn.ts";
-import { SecureChannel } from "../../src/transport/secure_channel.ts";
-import { completedIk, memoryPipe } from "../transport/helpers.ts";
+import { channelPair } from "../transport/helpers.ts";
 import { devices, folderOf, put, syncOk } from "./_helpers.ts";
 
 /** Ask `home`'s file phase, as `peer`, for chunk `hash` of `folder`; its first answer. */
 async function ask(home: Home, peer: DeviceKey, folder: string, hash: string) {
-  const [x, y] = memoryPipe();
-  const { initiator, responder } = await completedIk();
-  const asker = SecureChannel.fromHandshake(new FrameConn(x), initiator);
-  const server = SecureChannel.fromHandshake(new FrameConn(y), responder);
+  const [asker, server] = await channelPair();
   const served = serveFilePhase(home, server, peer, 5000);
   await asker.send(encodeChunkMessage({ type: "want", folder, ids: [Uint8Array.fromHex(hash)] }));
   const answer = decodeChunkMessage((await asker.receive(5000))!);

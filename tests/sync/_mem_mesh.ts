@@ -332,3 +332,8 @@ export function shuffle<T>(list: T[], random: () => number): T[] {
   }
   return list;
 }
+
+/** A `pref set` that supersedes what `d` shows for `key` (as the CLI writes it). */
+export function pref(key: string, value: string): (d: MemDevice) => Op[] {
+  return (d) => [{ type: "pref.set", key, value, observed: d.home.view.observed("prefs", key) }];
+}

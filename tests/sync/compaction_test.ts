@@ -15,15 +15,10 @@
  */
 
 import assert from "node:assert/strict";
-import type { Op } from "../../src/log/ops.ts";
 import { heldAnywhere } from "../../src/cli/commands/mesh_remove.ts";
 import { settledIn } from "../../src/sync/acks.ts";
 import { compactNow, DAY_MS } from "../../src/sync/compact.ts";
-import { type MemDevice, MemMesh, refoldedDigest } from "./_mem_mesh.ts";
-
-function pref(key: string, value: string): (d: MemDevice) => Op[] {
-  return (d) => [{ type: "pref.set", key, value, observed: d.home.view.observed("prefs", key) }];
-}
+import { type MemDevice, MemMesh, pref, refoldedDigest } from "./_mem_mesh.ts";
 
 async function rounds(mesh: MemMesh, n: number): Promise<void> {
   for (let i = 0; i < n; i++) await mesh.timerRound();

@@ -11,20 +11,8 @@ import { toHex } from "../../src/bytes.ts";
 import { loadBlake3 } from "../../src/files/chunk_hash.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import { decodeChunkMessage, encodeChunkMessage } from "../../src/protocol/chunk_messages.ts";
-import { FrameConn } from "../../src/transport/frame_conn.ts";
-import { SecureChannel } from "../../src/transport/secure_channel.ts";
 import { Fetcher, type FetchPeer } from "../../src/sync/file_fetch.ts";
-import { completedIk, memoryPipe } from "../transport/helpers.ts";
-
-/** Two ends of an IK session over an in-memory pipe. */
-async function channelPair(): Promise<[SecureChannel, SecureChannel]> {
-  const [x, y] = memoryPipe();
-  const { initiator: i, responder: r } = await completedIk();
-  return [
-    SecureChannel.fromHandshake(new FrameConn(x), i),
-    SecureChannel.fromHandshake(new FrameConn(y), r),
-  ];
-}
+import { channelPair } from "../transport/helpers.ts";
 
 type Serve = "has" | "lacks" | "wrong";
 

@@ -7,12 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Op } from "../../src/log/ops.ts";
-import { type MemDevice, MemMesh } from "./_mem_mesh.ts";
-
-function pref(key: string, value: string): (d: MemDevice) => Op[] {
-  return (d) => [{ type: "pref.set", key, value, observed: d.home.view.observed("prefs", key) }];
-}
+import { MemMesh, pref } from "./_mem_mesh.ts";
 
 Deno.test("a budget smaller than the fork evidence still moves the backlog, one entry a session at least", async () => {
   await using mesh = await MemMesh.create(2, { tuning: { budget: 1 } });

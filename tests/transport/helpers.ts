@@ -9,6 +9,8 @@
 import assert from "node:assert/strict";
 import { generateNoiseKeyPair, Handshake, NOISE_IK } from "../../src/crypto/noise.ts";
 import type { ByteStream } from "../../src/transport/byte_stream.ts";
+import { FrameConn } from "../../src/transport/frame_conn.ts";
+import { SecureChannel } from "../../src/transport/secure_channel.ts";
 import { connectTcp, type TcpStream } from "../../src/transport/tcp.ts";
 import { listenTcp } from "../../src/transport/tcp_listener.ts";
 
@@ -74,6 +76,16 @@ export async function completedIk(): Promise<{ initiator: Handshake; responder: 
   await responder.readMessage(await initiator.writeMessage());
   await initiator.readMessage(await responder.writeMessage());
   return { initiator, responder };
+}
+
+/** Both ends of an IK session over an in-memory pipe: [initiator's, responder's]. */
+export async function channelPair(): Promise<[SecureChannel, SecureChannel]> {
+  const [x, y] = memoryPipe();
+  const { initiator, responder } = await completedIk();
+  return [
+    SecureChannel.fromHandshake(new FrameConn(x), initiator),
+    SecureChannel.fromHandshake(new FrameConn(y), responder),
+  ];
 }
 
 /** Two connected in-memory streams: what one writes, the other reads. */
