@@ -25,7 +25,7 @@
 
 import { refuseControl } from "../mesh/child_env.ts";
 import { DISCOVERY_PORT } from "../protocol/discovery.ts";
-import { MAX_PER_SOURCE } from "../sync/serve_limits.ts";
+import { MAX_PER_SOURCE } from "../protocol/connection_limits.ts";
 import { credentialUnitLine, unitValue } from "./unit_values.ts";
 
 /** A unit file to write. */

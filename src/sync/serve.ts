@@ -14,7 +14,7 @@ import type { ByteStream } from "../transport/byte_stream.ts";
 import { listenTcp } from "../transport/tcp_listener.ts";
 import { recordOutcome } from "./bookkeeping.ts";
 import { respondSession, type SessionLimits, type SessionOutcome } from "./peer_session.ts";
-import { MAX_CONCURRENT, MAX_PER_SOURCE } from "./serve_limits.ts";
+import { MAX_CONCURRENT, MAX_PER_SOURCE } from "../protocol/connection_limits.ts";
 
 /** Options of the responder. */
 export interface ServeOptions {
@@ -80,9 +80,6 @@ export async function serveOn(
   options.log(describeServed(outcome));
   return outcome;
 }
-
-/** The listener's limits (defined in serve_limits.ts, which the socket unit shares). */
-export { MAX_CONCURRENT, MAX_PER_SOURCE };
 
 function sourceOf(remote: string): string {
   return remote.replace(/:\d+$/, "");

@@ -19,7 +19,7 @@ import {
   type ServiceSpec,
   UNIT_NAMES,
 } from "../../src/service/units.ts";
-import { MAX_PER_SOURCE } from "../../src/sync/serve.ts";
+import { MAX_PER_SOURCE } from "../../src/protocol/connection_limits.ts";
 import { runProcess } from "../helpers/process.ts";
 import {
   hasSystemdAnalyze,

@@ -33,7 +33,7 @@ import { generateDeviceKeys, Signer } from "../../src/log/identity.ts";
 import { decodeCard } from "../../src/protocol/card.ts";
 import { SYNC_PROLOGUE, SYNC_PROTOCOL_VERSION } from "../../src/protocol/sync_fields.ts";
 import { decodeHelloReply, encodeHello, GENERIC_REFUSAL } from "../../src/protocol/sync_hello.ts";
-import { MAX_PER_SOURCE } from "../../src/sync/serve.ts";
+import { MAX_PER_SOURCE } from "../../src/protocol/connection_limits.ts";
 import { FrameConn } from "../../src/transport/frame_conn.ts";
 import { initiatorHandshake } from "../../src/transport/handshake_io.ts";
 import { connectTcp, type TcpStream } from "../../src/transport/tcp.ts";

@@ -1,10 +1,10 @@
 /**
- * @module serve_limits
+ * @module connection_limits
  * How many sync connections are served at once, in all and per source
- * address: the foreground listener (serve.ts) enforces them itself, and the
- * systemd socket unit (src/service/units.ts) hands systemd the per-source
- * one. A module of its own so the pure unit rendering does not load the
- * server (the home, SQLite, the network).
+ * address: the foreground listener (src/sync/serve.ts) enforces them itself,
+ * and the systemd socket unit (src/service/units.ts) hands systemd the
+ * per-source one. Here, below both layers, so the unit rendering neither
+ * imports the sync layer nor loads the server.
  */
 
 /** Most connections served at once by the listener. */
