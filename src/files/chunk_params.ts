@@ -8,7 +8,7 @@
  */
 
 import { ExitCode, MycelError } from "../errors.ts";
-import { MASKS } from "./gear_table.ts";
+import { MASKS } from "./gear_masks.ts";
 
 /** How content is cut into chunks. */
 export interface ChunkParams {

@@ -5,47 +5,17 @@
  * vectors:
  * - GEAR[i] = the first 8 bytes (big-endian) of MD5(64 bytes of value i) —
  *   computed here, not copied; GEAR_LS[i] = GEAR[i] << 1 (mod 2^64).
- * - MASKS[bits]: the spread-bit masks of the C reference (destor) and
- *   restic's FastCDC, indexed by log2 of the wanted average (5..25 used).
+ * The masks live in gear_masks.ts (chunk parameters need them without MD5).
  * A per-mesh seed is XORed into every GEAR value and `seed << 1` into every
  * GEAR_LS value (as fastcdc-rs does), which keeps GEAR_LS = GEAR << 1.
  *
- * BigInt appears only here, when tables are built; the hot loop never sees it.
+ * The tables are built on first use, not at load; the hot loop never sees
+ * BigInt.
  */
 
 import { md5 } from "@noble/hashes/legacy.js";
 
 const U64 = (1n << 64n) - 1n;
-
-/** Normalized-chunking masks by number of bits (0–4 unused). */
-export const MASKS: readonly bigint[] = [
-  0n,
-  0n,
-  0n,
-  0n,
-  0n,
-  0x0000000001804110n,
-  0x0000000001803110n,
-  0x0000000018035100n,
-  0x0000001800035300n,
-  0x0000019000353000n,
-  0x0000590003530000n,
-  0x0000d90003530000n,
-  0x0000d90103530000n,
-  0x0000d90303530000n,
-  0x0000d90313530000n,
-  0x0000d90f03530000n,
-  0x0000d90303537000n,
-  0x0000d90703537000n,
-  0x0000d90707537000n,
-  0x0000d91707537000n,
-  0x0000d91747537000n,
-  0x0000d91767537000n,
-  0x0000d93767537000n,
-  0x0000d93777537000n,
-  0x0000d93777577000n,
-  0x0000db3777577000n,
-];
 
 function buildGear(): BigUint64Array {
   const gear = new BigUint64Array(256);
@@ -56,8 +26,16 @@ function buildGear(): BigUint64Array {
   return gear;
 }
 
-/** The unseeded GEAR table. */
-export const GEAR: BigUint64Array = buildGear();
+let gearCache: BigUint64Array | undefined;
+
+/**
+ * The unseeded GEAR table, built on first use: 256 MD5s cost about 10 ms in a
+ * cold process, which every command would otherwise pay at start-up because
+ * the chunking parameters are reachable from the log's op codecs.
+ */
+export function unseededGear(): BigUint64Array {
+  return gearCache ??= buildGear();
+}
 
 /** GEAR and GEAR_LS for one seed (0 = the reference tables). */
 export interface GearTables {
@@ -73,6 +51,7 @@ export function gearTables(seed: bigint): GearTables {
   const gear = new BigUint64Array(256);
   const gearLs = new BigUint64Array(256);
   const seedLs = (seed << 1n) & U64;
+  const GEAR = unseededGear();
   for (let i = 0; i < 256; i++) {
     gear[i] = GEAR[i] ^ seed;
     gearLs[i] = ((GEAR[i] << 1n) & U64) ^ seedLs;
