@@ -5,13 +5,20 @@
  */
 
 import type { CommandContext } from "./src/cli/command.ts";
-import { COMMANDS } from "./src/cli/commands/table.ts";
+import { commandsFor } from "./src/cli/commands/command_modules.ts";
 import { type Output, processOutput } from "./src/cli/output.ts";
-import { parseArgv, wantsJson } from "./src/cli/parse.ts";
+import {
+  type CommandTable,
+  commandWord,
+  parseArgv,
+  type ParseOutcome,
+  wantsJson,
+} from "./src/cli/parse.ts";
 import { resolveStdinArgs } from "./src/cli/stdin_args.ts";
 import { ExitCode, MycelError } from "./src/errors.ts";
 import { safeJson, safeText } from "./src/text_safety.ts";
 import { VERSION } from "./src/version.ts";
+import { lazyImport } from "./src/lazy_import.ts";
 
 /** Injectable parts of the process, for tests. */
 export interface MainDeps {
@@ -74,24 +81,48 @@ export function reportError(out: Output, e: unknown, debug: boolean, json = fals
   return d.exit;
 }
 
+/**
+ * Parse `argv` against the commands of its first word only (see
+ * command_modules.ts); whatever that cannot settle — a group's or the top
+ * help, a mistake to name and suggest a fix for — is parsed again against
+ * the full table, so the outcome is always the full table's.
+ */
+export async function parseLazily(
+  argv: readonly string[],
+): Promise<{ parsed: ParseOutcome; table: CommandTable }> {
+  const some = await commandsFor(commandWord(argv));
+  try {
+    const parsed = parseArgv(argv, some);
+    if (parsed.kind !== "help" || parsed.spec) return { parsed, table: some };
+  } catch {
+    // the full table below names the mistake
+  }
+  const { COMMANDS } = await lazyImport<typeof import("./src/cli/commands/table.ts")>(
+    new URL("./src/cli/commands/table.ts", import.meta.url),
+  );
+  return { parsed: parseArgv(argv, COMMANDS), table: COMMANDS };
+}
+
 /** Run mycel with `argv`; returns the exit code. */
 export async function main(argv: readonly string[], deps: MainDeps): Promise<number> {
   const { out, env } = deps;
   let homeFlag: string | undefined;
   try {
-    const parsed = parseArgv(argv, COMMANDS);
+    const { parsed, table } = await parseLazily(argv);
     if (parsed.kind === "version") {
       out.line(`mycel ${VERSION}`);
       return ExitCode.ok;
     }
     if (parsed.kind === "help") {
-      const { commandHelp, groupHelp, topHelp } = await import("./src/cli/help.ts");
+      const { commandHelp, groupHelp, topHelp } = await lazyImport<
+        typeof import("./src/cli/help.ts")
+      >(new URL("./src/cli/help.ts", import.meta.url));
       out.line(
         parsed.spec
           ? commandHelp(parsed.spec, out.width)
           : parsed.group
-          ? groupHelp(COMMANDS, parsed.group, out.width)
-          : topHelp(COMMANDS, out.width),
+          ? groupHelp(table, parsed.group, out.width)
+          : topHelp(table, out.width),
       );
       return ExitCode.ok;
     }
@@ -130,8 +161,12 @@ async function namedStorageError(
   env: (name: string) => string | undefined,
 ): Promise<unknown> {
   if ((e as { code?: unknown })?.code !== "ERR_SQLITE_ERROR") return e;
-  const { sqliteError } = await import("./src/storage/db.ts");
-  const { homePaths, resolveHome } = await import("./src/storage/home.ts");
+  const { sqliteError } = await lazyImport<typeof import("./src/storage/db.ts")>(
+    new URL("./src/storage/db.ts", import.meta.url),
+  );
+  const { homePaths, resolveHome } = await lazyImport<typeof import("./src/storage/home.ts")>(
+    new URL("./src/storage/home.ts", import.meta.url),
+  );
   let path = "";
   try {
     path = homePaths(resolveHome(homeFlag, env)).db;

@@ -19,6 +19,7 @@
  */
 
 import { type Embedded, parseEmbedded } from "./embedded.ts";
+import { lazyModules } from "./lazy_modules.ts";
 
 export { type Embedded, parseEmbedded };
 
@@ -113,12 +114,21 @@ export async function excludedModules(root: URL): Promise<string[]> {
   return ["node_modules/.bin", ...nested, ...top].sort();
 }
 
-/** The `deno compile` argv for `target`. */
-export function compileArgs(target: string, excludes: string[], output: string): string[] {
+/**
+ * The `deno compile` argv for `target`. `includes`: the modules mycel loads
+ * through `lazyImport` ({@link lazyModules}), which deno's graph cannot see.
+ */
+export function compileArgs(
+  target: string,
+  excludes: string[],
+  output: string,
+  includes: string[] = [],
+): string[] {
   return [
     "compile",
     ...PERMISSIONS,
     "--no-check",
+    ...includes.flatMap((i) => ["--include", i]),
     ...excludes.flatMap((e) => ["--exclude", e]),
     "--target",
     target,
@@ -151,7 +161,12 @@ export async function embeddedFiles(
   const tmp = await Deno.makeTempDir({ prefix: "mycel-list-" });
   try {
     await Deno.writeTextFile(`${tmp}/denort`, "placeholder: not a runtime\n");
-    const args = compileArgs(hostTarget(), await excludedModules(root), `${tmp}/mycel`);
+    const args = compileArgs(
+      hostTarget(),
+      await excludedModules(root),
+      `${tmp}/mycel`,
+      await lazyModules(root),
+    );
     const { text } = await denoCompile(root, args, { DENORT_BIN: `${tmp}/denort` });
     const start = text.indexOf("Embedded Files");
     const end = text.search(/^Remote modules:.*$/m);
@@ -191,10 +206,15 @@ async function main(args: string[]): Promise<number> {
     );
   }
   const excludes = await excludedModules(root);
+  const includes = await lazyModules(root);
   let failed = 0;
   for (const target of chosen) {
     const output = `dist/mycel-${target}`;
-    const { success, text } = await denoCompile(root, compileArgs(target, excludes, output), {});
+    const { success, text } = await denoCompile(
+      root,
+      compileArgs(target, excludes, output, includes),
+      {},
+    );
     if (success) {
       const { totalBytes } = parseEmbedded(text);
       console.log(`built ${output} (embedded files ${mb(totalBytes)})`);

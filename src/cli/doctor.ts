@@ -16,7 +16,7 @@ import type { Runner } from "../mesh/system.ts";
 import type { WgDump } from "../mesh/wg_dump.ts";
 import { homePaths } from "../storage/home.ts";
 import type { Home } from "../storage/home_handle.ts";
-import { skewBeyondDrift } from "../sync/bookkeeping.ts";
+import { skewBeyondDrift } from "../crdt/hlc.ts";
 import { safeText } from "../text_safety.ts";
 import { plural } from "../human.ts";
 import { REJOIN_HINT, removalInBooks, removalInState, removalMessage } from "./removal.ts";

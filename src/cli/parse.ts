@@ -83,6 +83,22 @@ function spellings(table: CommandTable): [readonly string[], CommandSpec][] {
   return all.sort((a, b) => b[0].length - a[0].length);
 }
 
+/**
+ * The first command word of `argv` (global flags and their values skipped),
+ * as `parseArgv` will see it; undefined when there is none or the global
+ * flags are malformed (the full parse names the mistake). Lets `main.ts`
+ * load only the command modules that can match.
+ */
+export function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const t = argv[i];
+    if (t === "--help" || t === "-h" || t === "--no-sync" || t.startsWith("--home=")) continue;
+    if (t === "--home") i++;
+    else return isFlagToken(t) || t === "--" ? undefined : t;
+  }
+  return undefined;
+}
+
 /** Parse `argv` against `table`. Throws a usage MycelError on mistakes. */
 export function parseArgv(argv: readonly string[], table: CommandTable): ParseOutcome {
   const global: GlobalInput = { noSync: false };

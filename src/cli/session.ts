@@ -7,6 +7,7 @@
  * timer's next round catches whatever the push misses).
  */
 
+import { isMycelError } from "../errors.ts";
 import type { SignedEntry } from "../log/entry.ts";
 import type { Op } from "../log/ops.ts";
 import { resolveHome } from "../storage/home.ts";
@@ -14,6 +15,7 @@ import { Home } from "../storage/home_handle.ts";
 import type { HomeWriter } from "../storage/home_writer.ts";
 import type { CommandContext } from "./command.ts";
 import { checkHomeFolder } from "./home_folder.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** The home folder this invocation uses. */
 export function homeRoot(ctx: CommandContext): string {
@@ -56,8 +58,9 @@ export async function withWrite<T>(
 ): Promise<T> {
   const root = homeRoot(ctx);
   if (!(await Home.exists(root))) {
-    const { initHome } = await import("./init_home.ts");
-    const { isMycelError } = await import("../errors.ts");
+    const { initHome } = await lazyImport<typeof import("./init_home.ts")>(
+      new URL("./init_home.ts", import.meta.url),
+    );
     // Several first writes may race to create the home; one wins, the
     // others simply use what it created.
     const created = await initHome(ctx, root, {}).catch((e) => {
@@ -77,7 +80,9 @@ export async function withWrite<T>(
       return r;
     });
     if (committed > 0 && !ctx.offline && home.view.members().length > 1) {
-      const { removalInBooks, removalInState, removalMessage } = await import("./removal.ts");
+      const { removalInBooks, removalInState, removalMessage } = await lazyImport<
+        typeof import("./removal.ts")
+      >(new URL("./removal.ts", import.meta.url));
       const removal = removalInState(home.view, home.device) ??
         removalInBooks(home.view, home.local.peers());
       if (removal) {
@@ -100,7 +105,9 @@ export async function withWrite<T>(
 async function pushInBackground(ctx: CommandContext, root: string): Promise<void> {
   if (ctx.env("MYCEL_NO_PUSH") === "1") return;
   try {
-    const { thisMycel } = await import("./self_command.ts");
+    const { thisMycel } = await lazyImport<typeof import("./self_command.ts")>(
+      new URL("./self_command.ts", import.meta.url),
+    );
     const [cmd, ...args] = thisMycel();
     const child = new Deno.Command(cmd, {
       args: [...args, "--home", root, "sync", "now", "--push", "--quiet"],

@@ -123,3 +123,8 @@ export class HlcClock {
     return { advanced: true, aheadMs };
   }
 }
+
+/** A peer's clock runs this far from ours (ms; positive: ahead), if it is beyond the allowed drift. */
+export function skewBeyondDrift(skewMs: number): number | undefined {
+  return Math.abs(skewMs) > MAX_DRIFT_MS ? skewMs : undefined;
+}

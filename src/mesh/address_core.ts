@@ -2,9 +2,7 @@
  * @module address_core
  * The hash-free half of mesh IPv6 derivation (see addresses.ts and
  * docs/mesh_addresses.md): what gets hashed, and how digests become an
- * address. Shared by the synchronous derivation (noble SHA-256, used when
- * configuring WireGuard) and the WebCrypto one `status` uses, so both give
- * the same address by construction.
+ * address; addresses.ts hashes with SHA-256.
  */
 
 import { concatBytes, utf8 } from "../bytes.ts";

@@ -20,17 +20,10 @@ import { fromBase64, toBase64 } from "../bytes.ts";
 import type { Op } from "../log/ops.ts";
 import type { StateView } from "../log/state.ts";
 import { interimMeshSecret, MIN_SECRET_BYTES } from "../protocol/discovery.ts";
+import { RESERVED_CONFIG_PREFIX } from "../log/reserved_config.ts";
 
 /** The reserved config key holding the secret (base64 text). */
-export const DISCOVERY_KEY = "mycel.discovery-key";
-/** Prefix of config keys reserved for mycel itself. */
-export const RESERVED_CONFIG_PREFIX = "mycel.";
-
-/** True when `key` is reserved for mycel (not listed or set by `config`). */
-export function isReservedConfigKey(key: string): boolean {
-  return key.startsWith(RESERVED_CONFIG_PREFIX);
-}
-
+export const DISCOVERY_KEY = `${RESERVED_CONFIG_PREFIX}discovery-key`;
 /** The op that sets a fresh random secret, replacing whatever `view` shows. */
 export function newDiscoveryKeyOp(view?: StateView): Op {
   const value = toBase64(crypto.getRandomValues(new Uint8Array(32)));

@@ -19,6 +19,7 @@
 import { MycelError } from "../errors.ts";
 import type { HomePaths } from "./home.ts";
 import { lstatIfAny } from "./fs_probe.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** Who runs mycel (injectable for tests). */
 export interface Caller {
@@ -98,6 +99,8 @@ export async function handBack(
   owner: number | undefined,
 ): Promise<string | undefined> {
   if (owner === undefined) return undefined;
-  const { restoreHomeOwner } = await import("./home_owner.ts");
+  const { restoreHomeOwner } = await lazyImport<typeof import("./home_owner.ts")>(
+    new URL("./home_owner.ts", import.meta.url),
+  );
   return await restoreHomeOwner(paths.root);
 }

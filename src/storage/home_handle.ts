@@ -27,6 +27,7 @@ import { SqlState } from "./sql_state.ts";
 import type { HomeWriter } from "./home_writer.ts";
 import { exists } from "./fs_probe.ts";
 import { SqlFolderLocal } from "./sql_folder_local.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** A peer's entries, stored batch by batch (see {@link Home.ingestStream}). */
 export interface IngestStream {
@@ -149,11 +150,15 @@ export class Home {
     );
     if (!(await exists(paths.db))) {
       if (!(await exists(paths.legacy.info))) throw notInitialized(root);
-      const { migrateLegacyHome } = await import("./migrate_v1.ts");
+      const { migrateLegacyHome } = await lazyImport<typeof import("./migrate_v1.ts")>(
+        new URL("./migrate_v1.ts", import.meta.url),
+      );
       await migrateLegacyHome(paths, options.now ?? Date.now, options.warn ?? console.error);
     } else if (options.write && await exists(paths.legacy.info)) {
       // A migration stopped between its rename and moving the old files.
-      const { moveLegacyFiles } = await import("./migrate_v1.ts");
+      const { moveLegacyFiles } = await lazyImport<typeof import("./migrate_v1.ts")>(
+        new URL("./migrate_v1.ts", import.meta.url),
+      );
       await moveLegacyFiles(paths, (options.now ?? Date.now)());
     }
     const writable = options.write === true;
@@ -203,7 +208,9 @@ export class Home {
   /** This device's private keys (read once, from wherever the home keeps them). */
   async keys(): Promise<DeviceKeys> {
     if (this.#keys === undefined) {
-      const { loadDeviceKeys } = await import("./key_home.ts");
+      const { loadDeviceKeys } = await lazyImport<typeof import("./key_home.ts")>(
+        new URL("./key_home.ts", import.meta.url),
+      );
       this.#keys = await loadDeviceKeys(this.paths, this.#env, { device: this.device.id });
     }
     return this.#keys;
@@ -218,7 +225,9 @@ export class Home {
    * thief keep syncing as this device.
    */
   async noiseKeys(): Promise<{ noisePublic: Uint8Array; noisePrivate: Uint8Array }> {
-    const { readKeyFile } = await import("./key_store.ts");
+    const { readKeyFile } = await lazyImport<typeof import("./key_store.ts")>(
+      new URL("./key_store.ts", import.meta.url),
+    );
     const plain = await readKeyFile(this.paths.keys).then((f) => f.form === "plain", () => false);
     const pub = this.local.meta("noise_public"), priv = this.local.meta("noise_private");
     const kept = pub instanceof Uint8Array && priv instanceof Uint8Array;
@@ -259,7 +268,9 @@ export class Home {
    * verifies. Reads every entry: for `doctor` and `repair`, not for commands.
    */
   async entryProblems(): Promise<string[]> {
-    const { entryProblems } = await import("./repair.ts");
+    const { entryProblems } = await lazyImport<typeof import("./repair.ts")>(
+      new URL("./repair.ts", import.meta.url),
+    );
     try {
       return await entryProblems(this.#db);
     } catch (e) {
@@ -310,7 +321,9 @@ export class Home {
   async #write<T>(fn: (w: HomeWriter) => Promise<T> | T): Promise<T> {
     // Loaded on the first write: commands that only read never load the
     // writing half (signing, ingest, the fold, refold).
-    const { HomeWriter } = await import("./home_writer.ts");
+    const { HomeWriter } = await lazyImport<typeof import("./home_writer.ts")>(
+      new URL("./home_writer.ts", import.meta.url),
+    );
     try {
       return await inTransaction(this.#db, this.paths.db, async () => {
         this.#state.cacheRows(true); // the transaction holds the database: rows may be kept
@@ -364,8 +377,12 @@ export class Home {
 
   /** A checkpoint of this home's state, signed by this device. */
   async checkpoint(): Promise<Uint8Array> {
-    const { Signer } = await import("../log/identity.ts");
-    const { checkpointOut } = await import("./home_checkpoint.ts");
+    const { Signer } = await lazyImport<typeof import("../log/identity.ts")>(
+      new URL("../log/identity.ts", import.meta.url),
+    );
+    const { checkpointOut } = await lazyImport<typeof import("./home_checkpoint.ts")>(
+      new URL("./home_checkpoint.ts", import.meta.url),
+    );
     return await checkpointOut(
       this.#state,
       this.log,
@@ -384,7 +401,9 @@ export class Home {
   async compact(
     o: CompactionOptions & { dryRun?: boolean; keepDays?: number },
   ): Promise<CompactionResult> {
-    const { planCompaction, coveredCount } = await import("./compaction.ts");
+    const { planCompaction, coveredCount } = await lazyImport<typeof import("./compaction.ts")>(
+      new URL("./compaction.ts", import.meta.url),
+    );
     const plan = await guardAsync(
       this.paths.db,
       "plan compaction",

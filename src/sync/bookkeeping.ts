@@ -19,7 +19,6 @@
  * peer brought us newer entries of, that they came relayed through it.
  */
 
-import { MAX_DRIFT_MS } from "../crdt/hlc.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { HomeWriter } from "../storage/home_writer.ts";
 import { acksAfter } from "./acks.ts";
@@ -124,9 +123,4 @@ export function recordOutcome(
     list[o.peer.hex] = { name: o.name, by: o.provisional.by.hex, seq: o.provisional.seq, at: now };
     w.setLocal("provisional", list);
   }
-}
-
-/** A peer's clock runs this far from ours (ms; positive: ahead), if it is beyond the allowed drift. */
-export function skewBeyondDrift(skewMs: number): number | undefined {
-  return Math.abs(skewMs) > MAX_DRIFT_MS ? skewMs : undefined;
 }

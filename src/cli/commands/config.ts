@@ -8,7 +8,7 @@ import { canonicalJson, isJson, type Json } from "../../crdt/json.ts";
 import { ExitCode, MycelError } from "../../errors.ts";
 import { checkConfigKey } from "../../log/ops.ts";
 import type { StateView } from "../../log/state.ts";
-import { isReservedConfigKey } from "../../mesh/discovery_key.ts";
+import { isReservedConfigKey } from "../../log/reserved_config.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import type { ConfigFormat } from "../config_file.ts";
 import { plural } from "../../human.ts";

@@ -65,8 +65,8 @@ export const doctorCommand: CommandSpec = {
       await store.snapshot(() => {}); // fail early on a home that cannot be read
       found(await d.checkPermissions(root, fix));
       // Where the keys are kept, and that they can be read from there.
-      const { keysWhere } = await import("./keys.ts");
-      const where = await keysWhere(root, ctx.env).then((k) => k.description, () => "");
+      const { keysWhere } = await import("../key_where.ts");
+      const where = await keysWhere(root, ctx.env, true).then((k) => k.description, () => "");
       try {
         await store.keys();
         found({ check: "keys", ok: true, detail: where || "readable" });

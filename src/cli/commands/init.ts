@@ -44,13 +44,13 @@ export const initCommand: CommandSpec = {
       keys: input.flags.keys as KeyStoreChoice | undefined,
     });
     const { describeKeyLocation } = await import("../../storage/key_home.ts");
-    const { keyLocationJson } = await import("./keys.ts");
+    const { keyLocationJson } = await import("../key_where.ts");
     if (input.flags.json) {
       ctx.out.json({
         device: { id: r.id, name: r.name },
         mesh: { id: r.meshId },
         home: root,
-        keys: await keyLocationJson(r.keys, ctx.env),
+        keys: keyLocationJson(r.keys, ctx.env),
       });
     } else {
       ctx.out.line(`Initialised ${root}`);

@@ -7,42 +7,11 @@
  */
 
 import { ExitCode } from "../../errors.ts";
-import type { KeyLocation } from "../../storage/key_home.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
-import type { KeysJson } from "../json_types.ts";
+import { keysWhere } from "../key_where.ts";
 import { homeRoot } from "../session.ts";
 import { keysExportCommand } from "./keys_export.ts";
 import { keysImportCommand } from "./keys_import.ts";
-
-/** The JSON form of a key location. */
-export async function keyLocationJson(
-  loc: KeyLocation,
-  env: (name: string) => string | undefined,
-): Promise<KeysJson> {
-  const { describeKeyLocation } = await import("../../storage/key_home.ts");
-  return {
-    store: loc.store,
-    sealed: loc.sealed,
-    provider: loc.provider,
-    path: loc.path,
-    description: describeKeyLocation(loc, env),
-    credential: loc.credential,
-    from_credential: loc.fromCredential,
-  };
-}
-
-/** Where the keys of the home at `root` are (reads no secret). */
-export async function keysWhere(
-  root: string,
-  env: (name: string) => string | undefined,
-): Promise<KeysJson> {
-  const { locateDeviceKeys } = await import("../../storage/key_home.ts");
-  const { homeDevice } = await import("../../storage/home_handle.ts");
-  const { homePaths } = await import("../../storage/home.ts");
-  const paths = homePaths(root);
-  await homeDevice(root, env); // not_initialized before anything else
-  return await keyLocationJson(await locateDeviceKeys(paths, env, { probe: true }), env);
-}
 
 /** The keys commands. */
 export const keyCommands: CommandSpec[] = [

@@ -98,7 +98,7 @@ async function importKeys(ctx: CommandContext, input: ParsedInput): Promise<numb
   const doc = {
     device: info.device,
     changed: !same || choice !== undefined,
-    keys: await (await import("./keys.ts")).keyLocationJson(where!, ctx.env),
+    keys: (await import("../key_where.ts")).keyLocationJson(where!, ctx.env),
   };
   if (input.flags.json) ctx.out.json(doc);
   else {

@@ -4,7 +4,7 @@
  */
 
 import { toHex } from "../../bytes.ts";
-import { isReservedConfigKey } from "../../mesh/discovery_key.ts";
+import { isReservedConfigKey } from "../../log/reserved_config.ts";
 import { compareHlc } from "../../crdt/hlc.ts";
 import { canonicalJson } from "../../crdt/json.ts";
 import { ExitCode, usageError } from "../../errors.ts";

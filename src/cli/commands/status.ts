@@ -7,9 +7,10 @@
 
 import { toHex } from "../../bytes.ts";
 import { shortDeviceId } from "../../log/device_id.ts";
-import { isReservedConfigKey } from "../../mesh/discovery_key.ts";
+import { isReservedConfigKey } from "../../log/reserved_config.ts";
+import { deviceIpv6 } from "../../mesh/addresses.ts";
 import type { Home } from "../../storage/home_handle.ts";
-import { skewBeyondDrift } from "../../sync/bookkeeping.ts";
+import { skewBeyondDrift } from "../../crdt/hlc.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { ago, duration, msOf, plural } from "../../human.ts";
@@ -18,12 +19,12 @@ import type { Text } from "../output.ts";
 import { removalInState, removalMessage } from "../removal.ts";
 import { withRead } from "../session.ts";
 import { type Cell, renderTable } from "../text_table.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 /** Build the status document (shared by text and JSON output). */
 export async function statusJson(home: Home, now: number = Date.now()): Promise<StatusJson> {
   const view = home.view;
-  const { meshIpv6Web } = await import("../../mesh/address_web.ts");
-  const ipv6Of = await meshIpv6Web(home.meshId);
+  const ipv6Of = (key: Uint8Array) => deviceIpv6(home.meshId, key);
   const wg = await wireguardView(home);
   const self = view.member(home.device)?.record;
   const peers: PeerJson[] = [];
@@ -61,7 +62,7 @@ export async function statusJson(home: Home, now: number = Date.now()): Promise<
       route: book?.path || null,
       path: relayed ? "relayed" : book?.lastSync ? "direct" : null,
       relayed_via: via ? { id: via.id, name: via.name } : null,
-      addresses: { ipv4: d.ipv4, ipv6: await ipv6Of(d.key.bytes) },
+      addresses: { ipv4: d.ipv4, ipv6: ipv6Of(d.key.bytes) },
       wireguard: w === undefined ? null : {
         endpoint: w.endpoint,
         latest_handshake: w.latestHandshake
@@ -87,7 +88,7 @@ export async function statusJson(home: Home, now: number = Date.now()): Promise<
       id: home.device.id,
       name: self?.name ?? "",
       ipv4: self?.ipv4 ?? "",
-      ipv6: await ipv6Of(home.device.bytes),
+      ipv6: ipv6Of(home.device.bytes),
       endpoints: self?.endpoints ?? [],
     },
     mesh: {
@@ -139,8 +140,12 @@ function ownClockVerdict(skews: number[], peers: number): StatusJson["clock"] {
 async function wireguardView(home: Home) {
   const mesh = home.local.get("mesh");
   if (mesh === undefined) return undefined;
-  const { readWgDump } = await import("../../mesh/interface.ts");
-  const { systemRunner } = await import("../../mesh/system.ts");
+  const { readWgDump } = await lazyImport<typeof import("../../mesh/interface.ts")>(
+    new URL("../../mesh/interface.ts", import.meta.url),
+  );
+  const { systemRunner } = await lazyImport<typeof import("../../mesh/system.ts")>(
+    new URL("../../mesh/system.ts", import.meta.url),
+  );
   return await readWgDump(systemRunner, mesh.interface);
 }
 
@@ -197,8 +202,10 @@ export const statusCommand: CommandSpec = {
       return { st, removal: removalInState(home.view, home.device), names };
     });
     // Where the private keys are kept (no secret read); null when the key file is unreadable.
-    const { keysWhere } = await import("./keys.ts");
-    const keys = await keysWhere(st.home, ctx.env).catch((e: Error) => e);
+    const { keysWhere } = await lazyImport<typeof import("../key_where.ts")>(
+      new URL("../key_where.ts", import.meta.url),
+    );
+    const keys = await keysWhere(st.home, ctx.env, true).catch((e: Error) => e);
     if (input.flags.json) {
       ctx.out.json({ ...st, keys: keys instanceof Error ? null : keys });
       return 0;

@@ -1,0 +1,52 @@
+/**
+ * @module lazy_modules
+ * Every module mycel loads through `lazyImport` (src/lazy_import.ts), found
+ * by reading the sources: `deno compile` must be told to include them, since
+ * its module graph cannot see them, and each call must name one module
+ * twice, in the type argument and in the URL, which this checks.
+ */
+
+/** One `lazyImport` call. */
+export interface LazyCall {
+  /** The calling file, relative to the repository root. */
+  file: string;
+  /** The specifier in `typeof import("…")`. */
+  typeSpecifier: string;
+  /** The specifier in `new URL("…", import.meta.url)`. */
+  urlSpecifier: string;
+  /** The imported module, relative to the repository root. */
+  target: string;
+}
+
+const CALL =
+  /lazyImport<\s*typeof import\(\s*"([^"]+)"\s*\)\s*>\(\s*new URL\(\s*"([^"]+)"\s*,\s*import\.meta\.url\s*\)/g;
+
+/** Every `lazyImport(...)` call in `paths` (files, or folders searched whole) of `root`. */
+export async function lazyCalls(
+  root: URL,
+  paths: readonly string[] = ["main.ts", "src"],
+): Promise<LazyCall[]> {
+  const calls: LazyCall[] = [];
+  const visit = async (path: string) => {
+    const url = new URL(path, root);
+    if ((await Deno.stat(url)).isDirectory) {
+      for await (const e of Deno.readDir(url)) await visit(`${path}/${e.name}`);
+      return;
+    }
+    if (!path.endsWith(".ts")) return;
+    // Comment lines are left out: a doc comment may show a call.
+    const text = (await Deno.readTextFile(url)).split("\n")
+      .filter((l) => !/^\s*(\*|\/\/)/.test(l)).join("\n");
+    for (const m of text.matchAll(CALL)) {
+      const target = new URL(m[2], url).pathname.slice(root.pathname.length);
+      calls.push({ file: path, typeSpecifier: m[1], urlSpecifier: m[2], target });
+    }
+  };
+  for (const p of paths) await visit(p);
+  return calls.sort((a, b) => a.file.localeCompare(b.file) || a.target.localeCompare(b.target));
+}
+
+/** The modules loaded lazily (sorted, each once), for `deno compile --include`. */
+export async function lazyModules(root: URL): Promise<string[]> {
+  return [...new Set((await lazyCalls(root)).map((c) => c.target))].sort();
+}

@@ -1,0 +1,42 @@
+/**
+ * @module lazy_import_test
+ * `lazyImport` (src/lazy_import.ts) hides a module from deno's graph, so
+ * nothing but the sources says what it loads: every call names one existing
+ * module twice (type argument and URL), the helper loads it, and
+ * `deno compile` is told to include each such module.
+ */
+
+import assert from "node:assert/strict";
+import { compileArgs } from "../scripts/compile.ts";
+import { lazyCalls, lazyModules } from "../scripts/lazy_modules.ts";
+import { lazyImport } from "../src/lazy_import.ts";
+
+const ROOT = new URL("../", import.meta.url);
+
+Deno.test("every lazyImport names one existing module, the same in its type and its URL", async () => {
+  const calls = await lazyCalls(ROOT);
+  assert.ok(calls.filter((c) => c.file.startsWith("src/")).length >= 30, "calls under src/");
+  assert.ok(calls.filter((c) => c.file === "main.ts").length >= 3, "calls in main.ts");
+  for (const c of calls) {
+    assert.equal(c.typeSpecifier, c.urlSpecifier, `${c.file} → ${c.target}`);
+    assert.ok((await Deno.stat(new URL(c.target, ROOT))).isFile, c.target);
+  }
+});
+
+Deno.test("lazyImport loads the module its URL names", async () => {
+  const m = await lazyImport<typeof import("../src/version.ts")>(
+    new URL("../src/version.ts", import.meta.url),
+  );
+  assert.match(m.VERSION, /^\d+\.\d+\.\d+/);
+});
+
+Deno.test("deno compile is told to include every lazily imported module", async () => {
+  const includes = await lazyModules(ROOT);
+  assert.ok(includes.includes("src/cli/commands/status.ts"));
+  assert.ok(includes.includes("src/cli/commands/table.ts"), "main.ts's own");
+  const args = compileArgs("x86_64-unknown-linux-gnu", [], "dist/m", includes);
+  for (const m of includes) {
+    const i = args.indexOf(m);
+    assert.ok(i > 0 && args[i - 1] === "--include", m);
+  }
+});
