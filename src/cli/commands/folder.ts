@@ -16,9 +16,11 @@ import type { ScanReport } from "../../sync/folder_scan.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { plural } from "../../human.ts";
+import { massDeleteConfirm } from "../mass_delete.ts";
 import { commitOps, openWrite, withRead, withWrite } from "../session.ts";
 import { folderConflictsCommand, folderStatusCommand } from "./folder_status.ts";
 import { folderRestoreCommand, folderVersionsCommand } from "./folder_versions.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 /** `--keep-days N`: how long replaced and deleted files are kept here (this device only). */
 const KEEP_DAYS = {
@@ -114,27 +116,13 @@ function scanLine(ctx: CommandContext, r: ScanReport): void {
   }
 }
 
-/** Ask on a terminal (or take --yes) before a mass deletion. */
-export function massDeleteConfirm(ctx: CommandContext, yes: boolean) {
-  return async (folder: string, n: number, of: number): Promise<boolean> => {
-    if (yes) return true;
-    const one = n === 1;
-    const gone = `${folder}: ${n} of ${plural(of, "file")} ${one ? "is" : "are"} gone`;
-    if (!ctx.stdinIsTerminal) {
-      ctx.out.error(
-        `${gone} on disk: ${one ? "the deletion is" : "the deletions are"} held. ` +
-          `If ${one ? "it is" : "they are"} meant, run \`mycel folder scan ${folder} --yes\`.`,
-      );
-      return false;
-    }
-    const a = await ctx.ask(`${gone} here. Delete ${one ? "it" : "them"} on every device? [y/N] `);
-    return a !== null && /^y(es)?$/i.test(a.trim());
-  };
-}
-
 async function scanNow(ctx: CommandContext, only: string | undefined, yes: boolean) {
-  const { scanFolders } = await import("../../sync/folder_round.ts");
-  const { homeRoot } = await import("../session.ts");
+  const { scanFolders } = await lazyImport<typeof import("../../sync/folder_round.ts")>(
+    new URL("../../sync/folder_round.ts", import.meta.url),
+  );
+  const { homeRoot } = await lazyImport<typeof import("../session.ts")>(
+    new URL("../session.ts", import.meta.url),
+  );
   return await scanFolders(homeRoot(ctx), {
     now: ctx.now,
     env: ctx.env,

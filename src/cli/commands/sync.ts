@@ -23,7 +23,8 @@ import type { Text } from "../output.ts";
 import { REJOIN_HINT, removalInOutcomes, removalMessage } from "../removal.ts";
 import { homeRoot } from "../session.ts";
 import { humanBytes, plural } from "../../human.ts";
-import { massDeleteConfirm } from "./folder.ts";
+import { massDeleteConfirm } from "../mass_delete.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 /** Parse a `--timeout SECONDS` value (default `fallback`). */
 export function parseSeconds(
@@ -128,9 +129,15 @@ async function syncNow(
     yes: boolean;
   },
 ): Promise<number> {
-  const { syncRound } = await import("../../sync/round.ts");
-  const { meshRoutes } = await import("../routes.ts");
-  const { addressesFrom } = await import("../../sync/self_record.ts");
+  const { syncRound } = await lazyImport<typeof import("../../sync/round.ts")>(
+    new URL("../../sync/round.ts", import.meta.url),
+  );
+  const { meshRoutes } = await lazyImport<typeof import("../routes.ts")>(
+    new URL("../routes.ts", import.meta.url),
+  );
+  const { addressesFrom } = await lazyImport<typeof import("../../sync/self_record.ts")>(
+    new URL("../../sync/self_record.ts", import.meta.url),
+  );
   const routes = meshRoutes(ctx.now);
   // Folders: local changes are scanned and published first, so they travel in this round.
   const folderOptions = {
@@ -143,7 +150,11 @@ async function syncNow(
     confirmMassDelete: massDeleteConfirm(ctx, o.yes),
     budget: fileBudget(ctx.env),
   };
-  const folderRound = o.push ? undefined : await import("../../sync/folder_round.ts");
+  const folderRound = o.push
+    ? undefined
+    : await lazyImport<typeof import("../../sync/folder_round.ts")>(
+      new URL("../../sync/folder_round.ts", import.meta.url),
+    );
   const scans = folderRound ? await folderRound.scanFolders(homeRoot(ctx), folderOptions) : [];
   // The round's view of local state says whether a mesh interface is recorded.
   let mesh: { interface: string } | undefined | "unknown" = "unknown";
@@ -192,7 +203,9 @@ async function syncNow(
     ctx.out.line("No peers yet: add one with `mycel pair` (or `mycel mesh add-peer`).");
   }
   // Revoked devices leave this device's WireGuard within the round.
-  const { afterRound } = await import("./mesh_after_round.ts");
+  const { afterRound } = await lazyImport<typeof import("./mesh_after_round.ts")>(
+    new URL("./mesh_after_round.ts", import.meta.url),
+  );
   for (const note of await afterRound(homeRoot(ctx), { now: ctx.now, env: ctx.env, mesh })) {
     ctx.out.error(note);
   }
@@ -269,7 +282,9 @@ export const syncCommands: CommandSpec[] = [
       ) {
         throw usageError("use --sync-port", "it must be 1–65535", { value: portText });
       }
-      const { answerStdio } = await import("../../sync/discovery_serve.ts");
+      const { answerStdio } = await lazyImport<typeof import("../../sync/discovery_serve.ts")>(
+        new URL("../../sync/discovery_serve.ts", import.meta.url),
+      );
       const n = await answerStdio(homeRoot(ctx), {
         syncPort,
         env: ctx.env,
@@ -323,7 +338,9 @@ export const syncCommands: CommandSpec[] = [
       }
       // One round at a time per home: an overlapping one (a slow round, a timer
       // firing while you run it by hand) has nothing to add, so it steps aside.
-      const { tryRoundGuard } = await import("../../storage/round_lock.ts");
+      const { tryRoundGuard } = await lazyImport<typeof import("../../storage/round_lock.ts")>(
+        new URL("../../storage/round_lock.ts", import.meta.url),
+      );
       const taken = await tryRoundGuard(homeRoot(ctx));
       if (!taken.held) {
         const who = taken.holder ? ` (pid ${taken.holder})` : "";
@@ -375,9 +392,13 @@ export const syncCommands: CommandSpec[] = [
         );
       }
       const timeoutMs = parseSeconds(input.flags.timeout, 30_000);
-      const { limitsFor } = await import("../../sync/round.ts");
+      const { limitsFor } = await lazyImport<typeof import("../../sync/round.ts")>(
+        new URL("../../sync/round.ts", import.meta.url),
+      );
       const ports = listen ? [parseEndpoint(listen).port] : [];
-      const serve = await import("../../sync/serve.ts");
+      const serve = await lazyImport<typeof import("../../sync/serve.ts")>(
+        new URL("../../sync/serve.ts", import.meta.url),
+      );
       const options = {
         now: ctx.now,
         env: ctx.env,
@@ -385,7 +406,9 @@ export const syncCommands: CommandSpec[] = [
         log: (line: string) => ctx.out.error(safeText(line)),
       };
       if (stdio) {
-        const { openStdioStream } = await import("../../transport/stdio.ts");
+        const { openStdioStream } = await lazyImport<typeof import("../../transport/stdio.ts")>(
+          new URL("../../transport/stdio.ts", import.meta.url),
+        );
         const stream = openStdioStream();
         const o = await serve.serveOne(homeRoot(ctx), stream, {
           path: "stdio",
