@@ -38,10 +38,12 @@ function text(s: string): string {
       },
     );
   }
-  // XML parsers turn a raw CR (and CRLF) into LF: a character reference keeps it.
+  // XML parsers turn a raw CR (and CRLF) into LF, and some (XML 1.1's rule,
+  // which the npm parser follows) also NEL, LINE and PARAGRAPH SEPARATOR: a
+  // character reference keeps each as it is.
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(
-    /\r/g,
-    "&#13;",
+    /[\r\u0085\u2028\u2029]/g,
+    (c) => `&#${c.charCodeAt(0)};`,
   );
 }
 

@@ -329,6 +329,13 @@ Deno.test("service install --cron on macOS prints flock-free lines, sync serve i
   );
 });
 
+Deno.test("renderPlist: CR, NEL, LINE and PARAGRAPH SEPARATOR read back as themselves, not as LF", () => {
+  for (const c of ["\r", "\r\n", "\u0085", "\u2028", "\u2029"]) {
+    const s = ` a${c}b `;
+    assert.deepEqual(parse(renderPlist({ [s]: s, list: [s] })), { [s]: s, list: [s] }, escape(c));
+  }
+});
+
 Deno.test("renderPlist: every accepted string reads back identically; the rest is refused", () => {
   fc.assert(
     fc.property(fc.string({ unit: "binary", maxLength: 40 }), (s) => {
