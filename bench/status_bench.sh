@@ -33,7 +33,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/mycel-status-bench-XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 home="$work/home"
 : >"$work/empty.ts"
-export NO_COLOR=1 MYCEL_OFFLINE=1
+export NO_COLOR=1 MYCEL_OFFLINE=1 DENO_NO_UPDATE_CHECK=1
 
 export MYCEL_NO_PUSH=1
 if [ -n "${STATUS_HOME:-}" ]; then

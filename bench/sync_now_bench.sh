@@ -39,7 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 : >"$work/empty.ts"
-export NO_COLOR=1
+export NO_COLOR=1 DENO_NO_UPDATE_CHECK=1
 
 mycel() { "$DENO" run -A main.ts "$@"; }
 free_port() {

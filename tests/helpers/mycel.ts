@@ -70,6 +70,9 @@ export function childEnv(options: Pick<MycelOptions, "home" | "env"> = {}): Reco
     if (!k.startsWith("MYCEL_")) env[k] = v;
   }
   env.NO_COLOR = "1";
+  // Deno run from source asks dl.deno.land for a newer version (a DNS query
+  // off this machine, on every start while it fails): tests stay on loopback.
+  env.DENO_NO_UPDATE_CHECK = "1";
   // No detached background push outliving the test (tests of the push unset it).
   env.MYCEL_NO_PUSH = "1";
   // Loopback tests do not depend on the host's interfaces: no address of its
