@@ -15,6 +15,7 @@ import { listenTcp } from "../transport/tcp_listener.ts";
 import { recordOutcome } from "./bookkeeping.ts";
 import { respondSession, type SessionLimits, type SessionOutcome } from "./peer_session.ts";
 import { MAX_CONCURRENT, MAX_PER_SOURCE } from "../protocol/connection_limits.ts";
+import { ConnectionSlots } from "../transport/connection_slots.ts";
 
 /** Options of the responder. */
 export interface ServeOptions {
@@ -81,10 +82,6 @@ export async function serveOn(
   return outcome;
 }
 
-function sourceOf(remote: string): string {
-  return remote.replace(/:\d+$/, "");
-}
-
 /** Listen on `host:port` until `signal` aborts; returns when stopped. */
 export async function serveListen(
   root: string,
@@ -106,24 +103,20 @@ export async function serveListen(
   const stop = () => listener.close();
   signal.addEventListener("abort", stop, { once: true });
   const running = new Set<Promise<unknown>>();
-  const perSource = new Map<string, number>();
+  const slots = new ConnectionSlots(MAX_CONCURRENT, MAX_PER_SOURCE);
   try {
     for await (const conn of listener) {
-      const source = sourceOf(conn.remote);
-      const n = perSource.get(source) ?? 0;
-      if (running.size >= MAX_CONCURRENT || n >= MAX_PER_SOURCE) {
+      const release = slots.take(conn.remote);
+      if (release === undefined) {
         options.log(`busy: refused a connection from ${conn.remote}`);
         conn.close();
         continue;
       }
-      perSource.set(source, n + 1);
       const task = serveOn(home, conn, { path: "tcp", address: conn.remote }, options)
         .catch((e) => options.log(`error: ${(e as Error).message}`))
         .finally(() => {
           running.delete(task);
-          const left = (perSource.get(source) ?? 1) - 1;
-          if (left > 0) perSource.set(source, left);
-          else perSource.delete(source);
+          release();
         });
       running.add(task);
     }
