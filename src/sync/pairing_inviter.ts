@@ -5,7 +5,8 @@
  * handled one at a time. A joiner's CPace share and a wrong code cost it one
  * of three attempts; after that, or after the code expires, late attempts are
  * told why for a short while before the listener closes. A connection that
- * never presents a share costs no attempt and is dropped after a few seconds.
+ * never presents a share costs no attempt and is dropped after a few seconds,
+ * while others are heard (pairing_listener.ts).
  * Once both people confirmed the verification string, the joiner is admitted
  * (a signed entry) and gets the mesh's whole state as a signed checkpoint.
  */
@@ -35,13 +36,12 @@ import {
   verificationString,
 } from "../protocol/pairing_messages.ts";
 import { Home } from "../storage/home_handle.ts";
-import { FrameConn } from "../transport/frame_conn.ts";
 import { SecureChannel } from "../transport/secure_channel.ts";
-import type { TcpStream } from "../transport/tcp.ts";
-import { listenTcp, type TcpListener } from "../transport/tcp_listener.ts";
+import { listenTcp } from "../transport/tcp_listener.ts";
 import type { LocalAddress } from "../mesh/self_endpoints.ts";
 import { selfChange } from "./self_record.ts";
 import { confirmBoth, PAIRING_NOISE, pairingChannelId, pairingPrologue } from "./pairing_common.ts";
+import { PairingListener, type Presented } from "./pairing_listener.ts";
 
 /** How long a successful inviter still tells queued joiners "code already used". */
 export const USED_LINGER_MS = 300;
@@ -98,7 +98,7 @@ export type InviteResult =
 export async function invite(root: string, o: InviteOptions): Promise<InviteResult> {
   const secret = generatePairingSecret();
   const listener = listenTcp(o.bindHost, o.port);
-  const accept = acceptor(listener);
+  const incoming = new PairingListener(listener);
   const expiresAt = o.now() + o.ttlMs;
   let failures = 0;
   let ended: InviteResult | undefined;
@@ -111,7 +111,7 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
       : { code: "expired", message: `code expired at ${o.timeText(expiresAt)}` };
   try {
     o.onCode(encodePairingCode({ host: o.advertiseHost, port: listener.port, secret }), expiresAt);
-    const stop = () => listener.close();
+    const stop = () => void incoming.close();
     o.signal.addEventListener("abort", stop, { once: true });
     if (o.signal.aborted) stop(); // Ctrl-C came before the listener was ours to close
     while (true) {
@@ -119,8 +119,9 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
       // moment); after expiry or cancellation, late ones for `lingerMs`.
       const linger = ended?.status === "paired" ? Math.min(o.lingerMs, USED_LINGER_MS) : o.lingerMs;
       const closeAt = ended ? endedAt + linger : expiresAt;
-      const conn = await accept(closeAt - o.now());
+      const conn = await incoming.next(closeAt - o.now());
       if (o.signal.aborted) {
+        conn?.done();
         return ended ?? { status: "stopped", message: "the pairing was cancelled here" };
       }
       if (conn === null) {
@@ -148,62 +149,35 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
       }
     }
   } finally {
-    listener.close();
+    await incoming.close();
   }
 }
 
-/**
- * Wait up to `ms` for a connection. An accept that loses the race stays
- * pending and is reused by the next call: a listener allows only one.
- */
-function acceptor(listener: TcpListener) {
-  let pending: Promise<TcpStream | null> | undefined;
-  return async (ms: number): Promise<TcpStream | null> => {
-    if (ms <= 0) return null;
-    pending ??= listener.accept();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((r) => timer = setTimeout(() => r("timeout"), ms));
-    try {
-      const got = await Promise.race([pending, timeout]);
-      if (got === "timeout") return null;
-      pending = undefined;
-      return got;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-}
-
-async function refuse(conn: TcpStream, r: Refusal): Promise<void> {
-  const frames = new FrameConn(conn, { peer: conn.remote, writeTimeoutMs: 5000 });
+/** Tell a late joiner (it spoke first) why it cannot pair. */
+async function refuse(conn: Presented, r: Refusal): Promise<void> {
   try {
-    await frames.readFrame(5000); // the joiner speaks first
-    await frames.writeFrame(encodeRefusal(r));
+    await conn.frames.writeFrame(encodeRefusal(r));
   } catch {
     // a late joiner that hangs up is not our problem
   } finally {
-    frames.close();
+    conn.done();
   }
 }
 
 const READ_MS = 15_000;
-/** How long a connection may take to present its CPace share (it costs no attempt). */
-const HELLO_MS = 5_000;
 
 /** One attempt: "wrong" (a wrong code), "failed" (anything else), or the pairing. */
 async function attempt(
   root: string,
-  conn: TcpStream,
+  conn: Presented,
   secret: Uint8Array,
   o: InviteOptions,
   failures: () => number,
 ): Promise<InviteResult | "wrong" | "failed"> {
-  const frames = new FrameConn(conn, { peer: conn.remote });
+  const { frames } = conn;
   let home: Home | undefined;
   try {
-    const first = await frames.readFrame(HELLO_MS);
-    if (first === null) return "failed";
-    const hello = decodePairHello(first);
+    const hello = decodePairHello(conn.first);
     home = await Home.open(root, { write: true, now: o.now, env: o.env });
     const keys = await home.noiseKeys();
     const cpace = cpaceStart({
@@ -291,7 +265,7 @@ async function attempt(
     return "failed";
   } finally {
     home?.close();
-    frames.close();
+    conn.done();
   }
 }
 

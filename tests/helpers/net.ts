@@ -8,6 +8,8 @@
  * ```
  */
 
+import net from "node:net";
+
 /**
  * A TCP port on 127.0.0.1 that was free a moment ago (bind port 0, read it,
  * close). Another process may take it before the test binds it again.
@@ -17,4 +19,35 @@ export function freePort(): number {
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
   return port;
+}
+
+/**
+ * An idle TCP connection from the loopback address `local` (127.0.0.2 and up
+ * are other sources on Linux) to 127.0.0.1:`port`: it sends nothing;
+ * `connected` resolves once connected, `closed` once the server drops it
+ * (`closedAt` says when, on `performance.now()`'s clock).
+ */
+export function idleSocket(port: number, local: string) {
+  const socket = net.connect({ host: "127.0.0.1", port, localAddress: local });
+  let closedAt: number | undefined;
+  const closed = new Promise<void>((resolve) => {
+    socket.on("close", () => {
+      closedAt = performance.now();
+      resolve();
+    });
+  });
+  socket.on("error", () => {});
+  socket.on("data", () => {}); // the server sends nothing before a handshake; drain anyway
+  const connected = new Promise<void>((resolve, reject) => {
+    socket.once("connect", () => resolve());
+    socket.once("error", reject);
+  });
+  return {
+    connected,
+    closed,
+    get closedAt() {
+      return closedAt;
+    },
+    destroy: () => socket.destroy(),
+  };
 }

@@ -24,7 +24,6 @@
  */
 
 import assert from "node:assert/strict";
-import net from "node:net";
 import { concatBytes, toBase64, utf8 } from "../../src/bytes.ts";
 import { Handshake, NOISE_IK } from "../../src/crypto/noise.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
@@ -38,38 +37,12 @@ import { FrameConn } from "../../src/transport/frame_conn.ts";
 import { initiatorHandshake } from "../../src/transport/handshake_io.ts";
 import { connectTcp, type TcpStream } from "../../src/transport/tcp.ts";
 import { describe } from "../helpers/mycel.ts";
-import { freePort } from "../helpers/net.ts";
+import { freePort, idleSocket } from "../helpers/net.ts";
 import { sleep } from "../helpers/process.ts";
 import { type Device, devices, settleHome, tableRows } from "./_helpers.ts";
 
 /** Slack over a deadline for a loaded 2-core machine (ms). */
 const SLACK_MS = 2500;
-
-/** An idle TCP connection from `local` to `port`; resolves when connected, tracks when it closes. */
-function idleSocket(port: number, local: string) {
-  const socket = net.connect({ host: "127.0.0.1", port, localAddress: local });
-  let closedAt: number | undefined;
-  const closed = new Promise<void>((resolve) => {
-    socket.on("close", () => {
-      closedAt = performance.now();
-      resolve();
-    });
-  });
-  socket.on("error", () => {});
-  socket.on("data", () => {}); // the server sends nothing before a handshake; drain anyway
-  const connected = new Promise<void>((resolve, reject) => {
-    socket.once("connect", () => resolve());
-    socket.once("error", reject);
-  });
-  return {
-    connected,
-    closed,
-    get closedAt() {
-      return closedAt;
-    },
-    destroy: () => socket.destroy(),
-  };
-}
 
 /** A TCP stream that keeps a copy of every byte it reads. */
 function recording(stream: TcpStream): TcpStream & { received: Uint8Array[] } {
