@@ -26,12 +26,15 @@ import { rng } from "../tests/helpers/random.ts";
 /** A TCP proxy counting the bytes of each connection it forwards. */
 class CountingProxy {
   readonly port: number;
+  /** Where it forwards (the server may move to another port if its first was taken). */
+  target = 0;
   #bytes = 0;
   readonly #listener: Deno.TcpListener;
   readonly #flows = new Set<Promise<void>>();
 
   constructor(port: number, target: number) {
     this.port = port;
+    this.target = target;
     const listener = Deno.listen({ hostname: "127.0.0.1", port });
     this.#listener = listener;
     (async () => {
@@ -39,7 +42,7 @@ class CountingProxy {
         const flow = (async () => {
           let server: Deno.TcpConn;
           try {
-            server = await Deno.connect({ hostname: "127.0.0.1", port: target });
+            server = await Deno.connect({ hostname: "127.0.0.1", port: this.target });
           } catch {
             client.close();
             return;
@@ -173,12 +176,23 @@ export async function runProcesses(n: number, trials: number, load: () => Promis
       await first.tmp.ok(["--no-sync", "mesh", "add-peer", "-"], { stdin: cards.get(d)! });
     }
     await pool(devs, 4, async (d) => {
-      const p = d.tmp.spawn(
-        ["sync", "serve", "--listen", `127.0.0.1:${d.serverPort}`, "--timeout", "30"],
-        { timeoutMs: 0 },
-      );
-      await p.waitFor(/listening on/, { stream: "stderr", timeoutMs: 60_000 });
-      d.server = p;
+      // A free port may be taken by the time the server binds it (the many
+      // short processes here use ephemeral ports): then another one.
+      for (let tries = 0;; tries++) {
+        const p = d.tmp.spawn(
+          ["sync", "serve", "--listen", `127.0.0.1:${d.serverPort}`, "--timeout", "30"],
+          { timeoutMs: 0 },
+        );
+        try {
+          await p.waitFor(/listening on/, { stream: "stderr", timeoutMs: 60_000 });
+          d.server = p;
+          return;
+        } catch (e) {
+          await p.stop();
+          if (tries >= 3 || !/already in use/.test(p.stderr)) throw e;
+          d.serverPort = d.proxy.target = freePort();
+        }
+      }
     });
     const digests = async () => {
       const out: string[] = [];
