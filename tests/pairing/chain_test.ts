@@ -6,7 +6,10 @@
  * beta's `device.add` of gamma: alpha must accept it provisionally, on the
  * signed admission entry gamma presents in its hello, and take what gamma
  * holds — gamma started from beta's checkpoint, so it holds beta's entries
- * only as state — as gamma's signed checkpoint.
+ * only as state — as gamma's signed checkpoint. A device accepted that way
+ * is listed by `mesh list` and can be removed there like any other: its
+ * next session is refused (by name), changes nothing, and the removal
+ * reaches the device that admitted it.
  */
 
 import assert from "node:assert/strict";
@@ -111,4 +114,45 @@ Deno.test("pairing: three devices pair in a chain, alpha admits gamma provisiona
   const text = (await a.t.ok(["mesh", "list"])).stdout;
   assert.match(text, /gamma .* by beta /);
   assert.match(text, /beta .* by alpha /);
+});
+
+Deno.test("pairing: a device alpha accepted on a provisional admission shows in mesh list and can be removed there", async () => {
+  await using a = await device("alpha");
+  await using b = await device("beta");
+  await using c = await device("gamma");
+  await a.init();
+  b.id = (await pair(a.t, b.t, "beta")).joinerId;
+  await b.setEndpoint();
+  c.id = (await pair(b.t, c.t, "gamma")).joinerId;
+  await c.setEndpoint();
+
+  // gamma reaches alpha before alpha has seen beta's admission of it.
+  await a.serve();
+  const first = await c.syncNow();
+  assert.equal(outcome(first.outcomes, a.id).status, "synced", first.raw.stdout);
+  const shown = row(await a.meshList(), c.id);
+  assert.equal(shown.admitted?.by, b.id);
+
+  // alpha removes it.
+  const removed = await a.t.run(["mesh", "remove", "gamma", "--yes"]);
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.ok(row(await a.meshList(), c.id).revoked, "alpha lists gamma as removed");
+  const digestA = (await a.status()).state_digest;
+
+  // gamma is refused by alpha from now on, and changes nothing there.
+  await c.t.ok(["--no-sync", "pref", "set", "after", "removal"]);
+  const again = await c.syncNow();
+  const refused = outcome(again.outcomes, a.id);
+  assert.equal(refused.status, "refused", JSON.stringify(refused));
+  assert.match(refused.error ?? "", /removed from the mesh by alpha/);
+  assert.equal(again.code, 1);
+  assert.match(again.raw.stderr, /"code":"removed_from_mesh"/);
+  assert.equal((await a.status()).state_digest, digestA);
+
+  // beta learns the removal from alpha and lists gamma as removed too.
+  await b.serve();
+  await a.stopServer();
+  const ab = await a.syncNow();
+  assert.equal(outcome(ab.outcomes, b.id).status, "synced", ab.raw.stdout);
+  assert.ok(row(await b.meshList(), c.id).revoked, "beta lists gamma as removed");
 });
