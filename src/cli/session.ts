@@ -34,12 +34,8 @@ export async function withRead<T>(
   ctx: CommandContext,
   fn: (home: Home) => T | Promise<T>,
 ): Promise<T> {
-  const home = await openRead(ctx);
-  try {
-    return await home.snapshot(() => fn(home));
-  } finally {
-    home.close();
-  }
+  using home = await openRead(ctx);
+  return await home.snapshot(() => fn(home));
 }
 
 /** Open the home for writing (several transactions; the caller closes it). */

@@ -29,25 +29,21 @@ export async function homeIdentity(
   env: (name: string) => string | undefined,
   syncPort?: number,
 ): Promise<HomeIdentity> {
-  const home = await Home.open(root, { write: false, env });
-  try {
-    const [secret, ...also] = discoverySecrets(home.view, home.meshId);
-    const self = home.view.member(home.device)?.record;
-    return {
-      identity: {
-        secret,
-        also,
-        deviceId: home.device.id,
-        syncPort: syncPort ?? syncPortOf(self?.endpoints ?? []),
-      },
-      peers: home.view.members().filter((m) =>
-        m.removed === undefined && m.record.key !== home.device
-      )
-        .map((m) => m.record.id),
-    };
-  } finally {
-    home.close();
-  }
+  using home = await Home.open(root, { write: false, env });
+  const [secret, ...also] = discoverySecrets(home.view, home.meshId);
+  const self = home.view.member(home.device)?.record;
+  return {
+    identity: {
+      secret,
+      also,
+      deviceId: home.device.id,
+      syncPort: syncPort ?? syncPortOf(self?.endpoints ?? []),
+    },
+    peers: home.view.members().filter((m) =>
+      m.removed === undefined && m.record.key !== home.device
+    )
+      .map((m) => m.record.id),
+  };
 }
 
 /** Options of the responders. */

@@ -51,24 +51,20 @@ export interface FolderRoundOptions {
 
 /** Scan every folder this device syncs (or `o.only`); publish what changed. */
 export async function scanFolders(root: string, o: FolderRoundOptions): Promise<ScanReport[]> {
-  const home = await Home.open(root, { write: true, now: o.now, env: o.env });
-  try {
-    const out: ScanReport[] = [];
-    for (const f of home.folderLocal.folders()) {
-      if (o.only !== undefined && f.folder !== o.only) continue;
-      o.progress?.(`scanning ${f.folder}…`);
-      out.push(
-        await scanAndPublish(home, f, {
-          confirmMassDelete: o.confirmMassDelete &&
-            ((n, of) => o.confirmMassDelete!(f.folder, n, of)),
-        }),
-      );
-    }
-    o.progress?.("");
-    return out;
-  } finally {
-    home.close();
+  using home = await Home.open(root, { write: true, now: o.now, env: o.env });
+  const out: ScanReport[] = [];
+  for (const f of home.folderLocal.folders()) {
+    if (o.only !== undefined && f.folder !== o.only) continue;
+    o.progress?.(`scanning ${f.folder}…`);
+    out.push(
+      await scanAndPublish(home, f, {
+        confirmMassDelete: o.confirmMassDelete &&
+          ((n, of) => o.confirmMassDelete!(f.folder, n, of)),
+      }),
+    );
   }
+  o.progress?.("");
+  return out;
 }
 
 /** What the folder half did for one folder. */
@@ -179,65 +175,61 @@ async function publishProgress(home: Home, f: LocalFolder, p: FolderProgress): P
 
 /** Bring every folder this device syncs (or `o.only`) to the state (see the module comment). */
 export async function applyFolders(root: string, o: FolderRoundOptions): Promise<FolderOutcome[]> {
-  const home = await Home.open(root, { write: true, now: o.now, env: o.env });
-  try {
-    const out: FolderOutcome[] = [];
-    for (const f of home.folderLocal.folders()) {
-      if (o.only !== undefined && f.folder !== o.only) continue;
-      const frontier = frontierOf(home, f.folder);
-      if (!hasMarker(f)) {
-        const stopped = "folder stopped: marker missing — disk not mounted?";
-        await home.write((w) => w.folderLocal.setInfo(f.folder, { ...f.info, stopped }));
-        await publishProgress(home, f, {
-          needFiles: 0,
-          needBytes: 0,
-          conflicts: 0,
-          stopped,
-          frontier,
-        });
-        out.push({ folder: f.folder, stopped, sessions: [] });
-        continue;
-      }
-      const peers = openPeers(home, folderPeers(home, f.folder), o);
-      let apply: ApplyReport | undefined;
-      let sessions: SessionOutcome[] = [];
-      const started = Date.now();
-      try {
-        apply = await applyFolder(home, f, {
-          peers: peers.peers,
-          readTimeoutMs: o.timeoutMs,
-          budget: o.budget,
-          progress: o.progress && ((p) => {
-            const secs = (Date.now() - started) / 1000;
-            const rate = secs > 0 ? p.bytes / secs : 0;
-            const left = rate > 0 ? Math.ceil((p.totalBytes - p.bytes) / rate) : 0;
-            o.progress!(
-              `${f.folder}: ${p.files}/${p.totalFiles} files, ${human(p.bytes)}/${
-                human(p.totalBytes)
-              }, ` +
-                `${human(rate)}/s, ${left} s left`,
-            );
-          }),
-        });
-      } finally {
-        sessions = (await peers.close()).filter((s) => s.status !== "synced");
-        o.progress?.("");
-      }
-      const latest = home.folderLocal.folder(f.folder) ?? f;
-      await publishProgress(home, latest, {
-        needFiles: apply!.needFiles,
-        needBytes: apply!.needBytes,
-        conflicts: Math.max(0, apply!.conflicts),
-        stopped: "",
+  using home = await Home.open(root, { write: true, now: o.now, env: o.env });
+  const out: FolderOutcome[] = [];
+  for (const f of home.folderLocal.folders()) {
+    if (o.only !== undefined && f.folder !== o.only) continue;
+    const frontier = frontierOf(home, f.folder);
+    if (!hasMarker(f)) {
+      const stopped = "folder stopped: marker missing — disk not mounted?";
+      await home.write((w) => w.folderLocal.setInfo(f.folder, { ...f.info, stopped }));
+      await publishProgress(home, f, {
+        needFiles: 0,
+        needBytes: 0,
+        conflicts: 0,
+        stopped,
         frontier,
       });
-      await housekeeping(home, latest);
-      out.push({ folder: f.folder, apply, sessions });
+      out.push({ folder: f.folder, stopped, sessions: [] });
+      continue;
     }
-    return out;
-  } finally {
-    home.close();
+    const peers = openPeers(home, folderPeers(home, f.folder), o);
+    let apply: ApplyReport | undefined;
+    let sessions: SessionOutcome[] = [];
+    const started = Date.now();
+    try {
+      apply = await applyFolder(home, f, {
+        peers: peers.peers,
+        readTimeoutMs: o.timeoutMs,
+        budget: o.budget,
+        progress: o.progress && ((p) => {
+          const secs = (Date.now() - started) / 1000;
+          const rate = secs > 0 ? p.bytes / secs : 0;
+          const left = rate > 0 ? Math.ceil((p.totalBytes - p.bytes) / rate) : 0;
+          o.progress!(
+            `${f.folder}: ${p.files}/${p.totalFiles} files, ${human(p.bytes)}/${
+              human(p.totalBytes)
+            }, ` +
+              `${human(rate)}/s, ${left} s left`,
+          );
+        }),
+      });
+    } finally {
+      sessions = (await peers.close()).filter((s) => s.status !== "synced");
+      o.progress?.("");
+    }
+    const latest = home.folderLocal.folder(f.folder) ?? f;
+    await publishProgress(home, latest, {
+      needFiles: apply!.needFiles,
+      needBytes: apply!.needBytes,
+      conflicts: Math.max(0, apply!.conflicts),
+      stopped: "",
+      frontier,
+    });
+    await housekeeping(home, latest);
+    out.push({ folder: f.folder, apply, sessions });
   }
+  return out;
 }
 
 /** Hourly: stale temporary files and kept versions past the retention. */

@@ -70,33 +70,29 @@ export async function prepareIdentity(
   // A removed device pairing again keeps its name and endpoints under its new key.
   let before: { name: string; endpoints: string[]; managed: string[] } | undefined;
   if (await Home.exists(root)) {
-    const home = await Home.open(root, { write: false, now: o.now, env: o.env });
-    try {
-      const self = home.view.member(home.device);
-      if (fresh || self?.removed !== undefined) {
-        if (self !== undefined) {
-          before = {
-            name: self.record.name,
-            endpoints: self.record.endpoints,
-            managed: home.local.get("autoEndpoints") ?? [],
-          };
-        }
-        home.close();
-        await setAside(root, o.now(), o.log);
-      } else {
-        // A device in a mesh with others may re-pair only into that same mesh;
-        // the inviter checks (it knows its mesh), so nothing leaks to it early.
-        return {
-          keys: await home.keys(),
-          record: { ...self!.record, name: o.name ?? self!.record.name },
-          existing: true,
-          mesh: home.meshId,
-          members: home.view.members().filter((m) => m.removed === undefined).length,
+    using home = await Home.open(root, { write: false, now: o.now, env: o.env });
+    const self = home.view.member(home.device);
+    if (fresh || self?.removed !== undefined) {
+      if (self !== undefined) {
+        before = {
+          name: self.record.name,
+          endpoints: self.record.endpoints,
           managed: home.local.get("autoEndpoints") ?? [],
         };
       }
-    } finally {
       home.close();
+      await setAside(root, o.now(), o.log);
+    } else {
+      // A device in a mesh with others may re-pair only into that same mesh;
+      // the inviter checks (it knows its mesh), so nothing leaks to it early.
+      return {
+        keys: await home.keys(),
+        record: { ...self!.record, name: o.name ?? self!.record.name },
+        existing: true,
+        mesh: home.meshId,
+        members: home.view.members().filter((m) => m.removed === undefined).length,
+        managed: home.local.get("autoEndpoints") ?? [],
+      };
     }
   }
   const keys = await generateDeviceKeys();
@@ -159,31 +155,27 @@ export async function adoptMesh(
   o: HomeOptions,
   self?: { record: DeviceRecord; managed: string[] },
 ): Promise<void> {
-  const home = await Home.open(root, { write: true, now: o.now, env: o.env });
-  try {
-    await home.write(async (w) => {
-      await settle(w, mesh, cp, admission, self?.managed);
-      const ops: Op[] = [];
-      const fields: Partial<DeviceRecord> = {};
-      if (o.name) fields.name = o.name;
-      if (self) {
-        const had = w.view.member(home.device)?.record;
-        if (had && had.endpoints.join() !== self.record.endpoints.join()) {
-          fields.endpoints = self.record.endpoints;
-        }
-        if (had && had.wgPort !== self.record.wgPort) fields.wgPort = self.record.wgPort;
-        // The address the inviter allocated, not the one this home gave itself
-        // alone: its own entries would otherwise keep the old one until a sync.
-        if (had && self.record.ipv4 !== "" && had.ipv4 !== self.record.ipv4) {
-          fields.ipv4 = self.record.ipv4;
-        }
+  using home = await Home.open(root, { write: true, now: o.now, env: o.env });
+  await home.write(async (w) => {
+    await settle(w, mesh, cp, admission, self?.managed);
+    const ops: Op[] = [];
+    const fields: Partial<DeviceRecord> = {};
+    if (o.name) fields.name = o.name;
+    if (self) {
+      const had = w.view.member(home.device)?.record;
+      if (had && had.endpoints.join() !== self.record.endpoints.join()) {
+        fields.endpoints = self.record.endpoints;
       }
-      if (Object.keys(fields).length > 0) {
-        ops.push({ type: "device.update", device: home.device, fields });
+      if (had && had.wgPort !== self.record.wgPort) fields.wgPort = self.record.wgPort;
+      // The address the inviter allocated, not the one this home gave itself
+      // alone: its own entries would otherwise keep the old one until a sync.
+      if (had && self.record.ipv4 !== "" && had.ipv4 !== self.record.ipv4) {
+        fields.ipv4 = self.record.ipv4;
       }
-      await w.commit(ops);
-    });
-  } finally {
-    home.close();
-  }
+    }
+    if (Object.keys(fields).length > 0) {
+      ops.push({ type: "device.update", device: home.device, fields });
+    }
+    await w.commit(ops);
+  });
 }

@@ -231,12 +231,8 @@ export async function syncPeer(
 
 /** Run one round for the home at `root`. */
 export async function syncRound(root: string, o: RoundOptions): Promise<SessionOutcome[]> {
-  const home = await Home.open(root, { write: true, now: o.now, env: o.env });
-  try {
-    return await syncRoundOn(home, o);
-  } finally {
-    home.close();
-  }
+  using home = await Home.open(root, { write: true, now: o.now, env: o.env });
+  return await syncRoundOn(home, o);
 }
 
 /**

@@ -99,10 +99,6 @@ export async function refreshAt(
   syncPort: number,
 ): Promise<SelfChange["fields"]> {
   const { Home } = await import("../storage/home_handle.ts");
-  const home = await Home.open(root, { write: true, env });
-  try {
-    return await refreshSelfRecord(home, addressesFrom(env), syncPort);
-  } finally {
-    home.close();
-  }
+  using home = await Home.open(root, { write: true, env });
+  return await refreshSelfRecord(home, addressesFrom(env), syncPort);
 }

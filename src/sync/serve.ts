@@ -50,12 +50,8 @@ export async function serveOne(
   meta: { path: string; address: string },
   options: ServeOptions,
 ): Promise<SessionOutcome> {
-  const home = await Home.open(root, { write: true, now: options.now, env: options.env });
-  try {
-    return await serveOn(home, stream, meta, options);
-  } finally {
-    home.close();
-  }
+  using home = await Home.open(root, { write: true, now: options.now, env: options.env });
+  return await serveOn(home, stream, meta, options);
 }
 
 /**

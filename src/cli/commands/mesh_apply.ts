@@ -160,12 +160,8 @@ export async function applyIfUp(root: string, o: IfUpOptions): Promise<string | 
   try {
     let mesh = o.mesh;
     if (mesh === undefined) {
-      const home = await Home.open(root, { write: false, now: o.now, env: o.env });
-      try {
-        mesh = home.local.get("mesh");
-      } finally {
-        home.close();
-      }
+      using home = await Home.open(root, { write: false, now: o.now, env: o.env });
+      mesh = home.local.get("mesh");
     }
     if (mesh === undefined || (await findInterface(runner, mesh.interface)) === undefined) {
       return undefined;

@@ -60,12 +60,8 @@ export async function withMeshHome<T>(
 ): Promise<T> {
   const root = await meshHome(ctx, action);
   try {
-    const home = await openWrite(ctx);
-    try {
-      return await fn(home);
-    } finally {
-      home.close();
-    }
+    using home = await openWrite(ctx);
+    return await fn(home);
   } finally {
     await giveBack(ctx, root);
   }

@@ -52,12 +52,8 @@ export const syncHistoryCommands: CommandSpec[] = [
         days = await withRead(ctx, (home) => keepDaysOf(home));
       } else {
         days = parseDays(text, "DAYS", true);
-        const home = await openWrite(ctx);
-        try {
-          await home.write((w) => w.setLocal("retention", { days }));
-        } finally {
-          home.close();
-        }
+        using home = await openWrite(ctx);
+        await home.write((w) => w.setLocal("retention", { days }));
       }
       if (input.flags.json) ctx.out.json({ days });
       else if (days === null) ctx.out.line("this device keeps its whole history (never compacts)");
@@ -83,63 +79,59 @@ export const syncHistoryCommands: CommandSpec[] = [
     ...LOCAL,
     async run(ctx, input) {
       const { compactNow, keepDaysOf } = await import("../../sync/compact.ts");
-      const home = await openWrite(ctx);
-      try {
-        const keepText = input.flags.keep as string | undefined;
-        const keepDays = keepText === undefined
-          ? keepDaysOf(home)
-          : parseDays(keepText, "--keep", false);
-        const dryRun = input.flags["dry-run"] === true;
-        const nameOf = (k: DeviceKey) => home.view.member(k)?.record.name || k.short;
-        if (keepDays === null) {
-          if (input.flags.json) ctx.out.json({ keep_days: null, dropped: 0, chains: [] });
-          else {ctx.out.line(
-              "this device keeps its whole history (`mycel sync retention` to change)",
-            );}
-          return ExitCode.ok;
-        }
-        const r = await compactNow(home, { keepDays, dryRun });
-        const chains = r.moves.map((m) => ({
-          id: m.author.id,
-          name: nameOf(m.author),
-          from: m.from + 1,
-          to: m.to,
-        }));
-        if (input.flags.json) {
-          ctx.out.json({
-            keep_days: keepDays,
-            cutoff: isoTime(r.cutoff),
-            dry_run: dryRun,
-            dropped: r.dropped,
-            chains,
-            skipped: r.skipped ?? null,
-          });
-          return ExitCode.ok;
-        }
-        const verb = dryRun ? "would drop" : "dropped";
-        if (r.moves.length === 0) {
-          ctx.out.line(
-            r.skipped
-              ? `nothing compacted: ${r.skipped}`
-              : `nothing to compact (kept: entries from ${
-                localTime(r.cutoff)
-              } on, and any entry a device in the mesh may still lack)`,
-          );
-          return ExitCode.ok;
-        }
-        for (const c of chains) {
-          ctx.out.line(`${verb} ${safeText(c.name)} #${c.from}–#${c.to}`);
-        }
-        ctx.out.line(
-          `${verb} ${plural(r.dropped, "entry", "entries")} older than ${
-            localTime(r.cutoff)
-          } that every device holds`,
-        );
-        if (r.skipped) ctx.out.error(`note: ${r.skipped}`);
+      using home = await openWrite(ctx);
+      const keepText = input.flags.keep as string | undefined;
+      const keepDays = keepText === undefined
+        ? keepDaysOf(home)
+        : parseDays(keepText, "--keep", false);
+      const dryRun = input.flags["dry-run"] === true;
+      const nameOf = (k: DeviceKey) => home.view.member(k)?.record.name || k.short;
+      if (keepDays === null) {
+        if (input.flags.json) ctx.out.json({ keep_days: null, dropped: 0, chains: [] });
+        else {ctx.out.line(
+            "this device keeps its whole history (`mycel sync retention` to change)",
+          );}
         return ExitCode.ok;
-      } finally {
-        home.close();
       }
+      const r = await compactNow(home, { keepDays, dryRun });
+      const chains = r.moves.map((m) => ({
+        id: m.author.id,
+        name: nameOf(m.author),
+        from: m.from + 1,
+        to: m.to,
+      }));
+      if (input.flags.json) {
+        ctx.out.json({
+          keep_days: keepDays,
+          cutoff: isoTime(r.cutoff),
+          dry_run: dryRun,
+          dropped: r.dropped,
+          chains,
+          skipped: r.skipped ?? null,
+        });
+        return ExitCode.ok;
+      }
+      const verb = dryRun ? "would drop" : "dropped";
+      if (r.moves.length === 0) {
+        ctx.out.line(
+          r.skipped
+            ? `nothing compacted: ${r.skipped}`
+            : `nothing to compact (kept: entries from ${
+              localTime(r.cutoff)
+            } on, and any entry a device in the mesh may still lack)`,
+        );
+        return ExitCode.ok;
+      }
+      for (const c of chains) {
+        ctx.out.line(`${verb} ${safeText(c.name)} #${c.from}–#${c.to}`);
+      }
+      ctx.out.line(
+        `${verb} ${plural(r.dropped, "entry", "entries")} older than ${
+          localTime(r.cutoff)
+        } that every device holds`,
+      );
+      if (r.skipped) ctx.out.error(`note: ${r.skipped}`);
+      return ExitCode.ok;
     },
   },
 ];
