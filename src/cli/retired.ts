@@ -13,10 +13,10 @@ import { compareHlc } from "../crdt/hlc.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import { decodeSignedEntry } from "../log/entry.ts";
 import type { Removal } from "../log/membership.ts";
-import type { SqlLog } from "../storage/sql_log.ts";
+import type { LogView } from "../storage/sql_log.ts";
 
 /** True when `device`'s removal event is an entry that also retires it. */
-export function wasRetired(log: SqlLog, device: DeviceKey, removal: Removal): boolean {
+export function wasRetired(log: LogView, device: DeviceKey, removal: Removal): boolean {
   const head = log.head(removal.by);
   if (head === undefined) return false;
   const want = { wall: removal.wall, counter: removal.counter, node: removal.by.hex };

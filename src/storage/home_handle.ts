@@ -21,12 +21,12 @@ import { type Db, guard, inTransaction, openReadOnly, openWritable, sqliteError 
 import { type HomePaths, homePaths, notInitialized } from "./home.ts";
 import { currentCaller, guardHome, handBack } from "./home_guard.ts";
 import { ensureFolderTables, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
-import { SqlLocal } from "./sql_local.ts";
-import { SqlLog } from "./sql_log.ts";
+import { type LocalView, SqlLocal } from "./sql_local.ts";
+import { type LogView, SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
 import type { HomeWriter } from "./home_writer.ts";
 import { exists } from "./fs_probe.ts";
-import { SqlFolderLocal } from "./sql_folder_local.ts";
+import { type FolderLocalView, SqlFolderLocal } from "./sql_folder_local.ts";
 import { lazyImport } from "../lazy_import.ts";
 
 /** A peer's entries, stored batch by batch (see {@link Home.ingestStream}). */
@@ -75,12 +75,15 @@ export class Home {
   readonly device: DeviceKey;
   /** The replicated state, read-only. */
   readonly view: StateView;
-  /** The logs (read side). */
-  readonly log: SqlLog;
-  /** Local bookkeeping (read side). */
-  readonly local: SqlLocal;
-  /** Synced folders' local records (read here; written through HomeWriter.folderLocal). */
-  readonly folderLocal: SqlFolderLocal;
+  /** The logs, read-only (written through HomeWriter). */
+  readonly log: LogView;
+  /** Local bookkeeping, read-only (written through HomeWriter). */
+  readonly local: LocalView;
+  /** Synced folders' local records, read-only (written through HomeWriter.folderLocal). */
+  readonly folderLocal: FolderLocalView;
+  readonly #log: SqlLog;
+  readonly #local: SqlLocal;
+  readonly #folderLocal: SqlFolderLocal;
   readonly #db: Db;
   readonly #state: SqlState;
   readonly #writable: boolean;
@@ -107,9 +110,9 @@ export class Home {
     this.#owner = owner;
     this.#state = new SqlState(db);
     this.view = this.#state.view;
-    this.log = new SqlLog(db, this.#now);
-    this.local = new SqlLocal(db);
-    this.folderLocal = new SqlFolderLocal(db);
+    this.log = this.#log = new SqlLog(db, this.#now);
+    this.local = this.#local = new SqlLocal(db);
+    this.folderLocal = this.#folderLocal = new SqlFolderLocal(db);
     const device = this.local.meta("device");
     if (!(device instanceof Uint8Array) || device.length !== 32) {
       throw new MycelError(
@@ -333,9 +336,9 @@ export class Home {
           paths: this.paths,
           device: this.device,
           state: this.#state,
-          log: this.log,
-          local: this.local,
-          folderLocal: this.folderLocal,
+          log: this.#log,
+          local: this.#local,
+          folderLocal: this.#folderLocal,
           clock: this.clock,
           now: this.#now,
           keys: () => this.keys(),
@@ -385,7 +388,7 @@ export class Home {
     );
     return await checkpointOut(
       this.#state,
-      this.log,
+      this.#log,
       { mesh: this.meshId, made: this.now() },
       new Signer(await this.keys()),
     );
@@ -408,7 +411,13 @@ export class Home {
       this.paths.db,
       "plan compaction",
       () =>
-        planCompaction(this.#db, this.log, this.device, { mesh: this.meshId, made: this.now() }, o),
+        planCompaction(
+          this.#db,
+          this.#log,
+          this.device,
+          { mesh: this.meshId, made: this.now() },
+          o,
+        ),
     );
     const result: CompactionResult = { moves: plan.moves, dropped: 0 };
     if (o.dryRun) {

@@ -155,6 +155,15 @@ export class LoadedIndex implements FileIndex {
   }
 }
 
+/**
+ * The read side of {@link SqlFolderLocal}: what `Home.folderLocal` offers
+ * (writes go through HomeWriter.folderLocal).
+ */
+export type FolderLocalView = Pick<
+  SqlFolderLocal,
+  "folders" | "folder" | "index" | "indexRow" | "locs" | "blob" | "transfers" | "transfer"
+>;
+
 /** Local folder records of one home. */
 export class SqlFolderLocal {
   readonly #db: Db;

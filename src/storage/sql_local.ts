@@ -74,6 +74,9 @@ function parseBook(text: string): PeerBook {
   }
 }
 
+/** The read side of {@link SqlLocal}: what `Home.local` offers (writes go through HomeWriter). */
+export type LocalView = Pick<SqlLocal, "meta" | "peer" | "peers" | "get">;
+
 /** Local, non-replicated records of one home. */
 export class SqlLocal {
   readonly #s: ReturnType<typeof statements>;

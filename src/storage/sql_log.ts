@@ -88,6 +88,24 @@ function statements(db: Db) {
   };
 }
 
+/** The read side of {@link SqlLog}: what `Home.log` offers (writes go through HomeWriter). */
+export type LogView = Pick<
+  SqlLog,
+  | "head"
+  | "heads"
+  | "hashAt"
+  | "range"
+  | "rangeDesc"
+  | "decoded"
+  | "count"
+  | "asideRemovals"
+  | "evidence"
+  | "asideRange"
+  | "containing"
+  | "asideSummary"
+  | "forks"
+>;
+
 /** The logs of one home. */
 export class SqlLog {
   readonly #s: ReturnType<typeof statements>;
