@@ -65,6 +65,16 @@ export function* stateLines(rows: StateRows): Generator<string> {
 /** Hex SHA-256 of the state's canonical lines. */
 export function stateDigest(rows: StateRows): string {
   const h = sha256.create();
-  for (const line of stateLines(rows)) h.update(utf8(line + "\n"));
+  // Lines are hashed in pieces of about 64 kB: the same bytes in the same
+  // order (so the same digest) as one update per line, with far fewer calls.
+  let piece = "";
+  for (const line of stateLines(rows)) {
+    piece += line + "\n";
+    if (piece.length >= 1 << 16) {
+      h.update(utf8(piece));
+      piece = "";
+    }
+  }
+  if (piece !== "") h.update(utf8(piece));
   return toHex(h.digest());
 }
