@@ -14,6 +14,7 @@ import type { WgDump } from "../mesh/wg_dump.ts";
 import { syncPortOf } from "../mesh/self_endpoints.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { directRoutes, type Route } from "../sync/round.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 interface MeshView {
   up: boolean;
@@ -22,8 +23,12 @@ interface MeshView {
 
 async function meshView(ifname: string): Promise<MeshView> {
   try {
-    const { linkExists, readWgDump } = await import("../mesh/interface.ts");
-    const { systemRunner } = await import("../mesh/system.ts");
+    const { linkExists, readWgDump } = await lazyImport<typeof import("../mesh/interface.ts")>(
+      new URL("../mesh/interface.ts", import.meta.url),
+    );
+    const { systemRunner } = await lazyImport<typeof import("../mesh/system.ts")>(
+      new URL("../mesh/system.ts", import.meta.url),
+    );
     if (!(await linkExists(systemRunner, ifname))) return { up: false };
     return { up: true, dump: await readWgDump(systemRunner, ifname) };
   } catch {
@@ -44,7 +49,9 @@ export function meshRoutes(
     const { up, dump } = await mesh;
     if (!up) return direct;
     if (dump) {
-      const { isLive } = await import("../mesh/roaming.ts");
+      const { isLive } = await lazyImport<typeof import("../mesh/roaming.ts")>(
+        new URL("../mesh/roaming.ts", import.meta.url),
+      );
       const wg = dump.peers.find((p) => p.publicKey === peer.wgKey);
       if (!isLive(wg, Math.floor(now() / 1000))) return direct;
     }

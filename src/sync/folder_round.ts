@@ -11,11 +11,8 @@
  * replaced files older than the retention are pruned (hourly).
  */
 
-import { join } from "node:path";
 import { isMycelError } from "../errors.ts";
 import { MARKER_NAME } from "../files/folder_layout.ts";
-import { removeStaleTemps } from "../files/stale_temps.ts";
-import { pruneVersions } from "../files/versions.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import type { FolderProgress } from "../log/file_ops.ts";
@@ -26,8 +23,9 @@ import { deviceOfHex } from "../storage/sql_folders.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import { encodeChunkMessage } from "../protocol/chunk_messages.ts";
 import type { FetchPeer } from "./file_fetch.ts";
-import { applyFolder, type ApplyReport } from "./folder_apply.ts";
-import { scanAndPublish, type ScanReport } from "./folder_scan.ts";
+import type { ApplyReport } from "./folder_apply.ts";
+import type { ScanReport } from "./folder_scan.ts";
+import { lazyImport } from "../lazy_import.ts";
 import { directRoutes, type Route, type SessionTuning, syncPeer } from "./round.ts";
 import type { SessionOutcome } from "./peer_session.ts";
 
@@ -53,8 +51,15 @@ export interface FolderRoundOptions {
 export async function scanFolders(root: string, o: FolderRoundOptions): Promise<ScanReport[]> {
   using home = await Home.open(root, { write: true, now: o.now, env: o.env });
   const out: ScanReport[] = [];
-  for (const f of home.folderLocal.folders()) {
-    if (o.only !== undefined && f.folder !== o.only) continue;
+  const folders = home.folderLocal.folders().filter((f) =>
+    o.only === undefined || f.folder === o.only
+  );
+  // The scanning code (file system walk, chunking, ignore rules) loads only when there is a folder.
+  if (folders.length === 0) return out;
+  const { scanAndPublish } = await lazyImport<typeof import("./folder_scan.ts")>(
+    new URL("./folder_scan.ts", import.meta.url),
+  );
+  for (const f of folders) {
     o.progress?.(`scanning ${f.folder}…`);
     out.push(
       await scanAndPublish(home, f, {
@@ -78,7 +83,7 @@ export interface FolderOutcome {
 
 function hasMarker(f: LocalFolder): boolean {
   try {
-    Deno.lstatSync(join(f.root, MARKER_NAME));
+    Deno.lstatSync(`${f.root}/${MARKER_NAME}`);
     return true;
   } catch {
     return false;
@@ -177,8 +182,15 @@ async function publishProgress(home: Home, f: LocalFolder, p: FolderProgress): P
 export async function applyFolders(root: string, o: FolderRoundOptions): Promise<FolderOutcome[]> {
   using home = await Home.open(root, { write: true, now: o.now, env: o.env });
   const out: FolderOutcome[] = [];
-  for (const f of home.folderLocal.folders()) {
-    if (o.only !== undefined && f.folder !== o.only) continue;
+  const folders = home.folderLocal.folders().filter((f) =>
+    o.only === undefined || f.folder === o.only
+  );
+  // The transfer code loads only when there is a folder.
+  if (folders.length === 0) return out;
+  const { applyFolder } = await lazyImport<typeof import("./folder_apply.ts")>(
+    new URL("./folder_apply.ts", import.meta.url),
+  );
+  for (const f of folders) {
     const frontier = frontierOf(home, f.folder);
     if (!hasMarker(f)) {
       const stopped = "folder stopped: marker missing — disk not mounted?";
@@ -238,6 +250,12 @@ async function housekeeping(home: Home, f: LocalFolder): Promise<void> {
   const last = f.info.swept ?? 0;
   if (now - last < 3600_000) return;
   try {
+    const { removeStaleTemps } = await lazyImport<typeof import("../files/stale_temps.ts")>(
+      new URL("../files/stale_temps.ts", import.meta.url),
+    );
+    const { pruneVersions } = await lazyImport<typeof import("../files/versions.ts")>(
+      new URL("../files/versions.ts", import.meta.url),
+    );
     const transfers = new Set(home.folderLocal.transfers(f.folder).map((t) => t.temp));
     if (transfers.size === 0) await removeStaleTemps(f.root, { now });
     await pruneVersions(f.root, { now, retentionMs: (f.info.keepDays ?? 30) * 86400_000 });

@@ -31,6 +31,7 @@ import {
 } from "./peer_session.ts";
 import { type DiscoveryOptions, type RoundFinder, roundFinder } from "./round_discovery.ts";
 import { refreshSelfRecord } from "./self_record.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** One way to reach a peer. */
 export interface Route {
@@ -280,7 +281,9 @@ export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionO
     });
   }
   if (o.compact) {
-    const { compactIfDue } = await import("./compact.ts");
+    const { compactIfDue } = await lazyImport<typeof import("./compact.ts")>(
+      new URL("./compact.ts", import.meta.url),
+    );
     await compactIfDue(home);
   }
   return outcomes;

@@ -5,8 +5,11 @@
  * exists (mesh_apply.ts: revoked peers drop out within one round), and,
  * when running as root on a user's home (a system unit, sudo), give the
  * files root wrote back to that user. Light on purpose: a round without a
- * mesh interface, not run as root, loads nothing more and costs nothing.
+ * mesh interface, not run as root, loads nothing more and costs nothing
+ * (its modules are loaded through lazyImport, which deno does not walk ahead).
  */
+
+import { lazyImport } from "../../lazy_import.ts";
 
 /** What the caller knows about the recorded interface. */
 export interface AfterRoundOptions {
@@ -25,7 +28,9 @@ export interface AfterRoundOptions {
 export async function afterRound(root: string, o: AfterRoundOptions): Promise<string[]> {
   const notes: string[] = [];
   if (o.mesh !== undefined) {
-    const { applyIfUp } = await import("./mesh_apply.ts");
+    const { applyIfUp } = await lazyImport<typeof import("./mesh_apply.ts")>(
+      new URL("./mesh_apply.ts", import.meta.url),
+    );
     const mesh = o.mesh === "unknown" ? undefined : o.mesh;
     const note = await applyIfUp(root, { now: o.now, env: o.env, mesh });
     if (note) notes.push(note);
@@ -33,7 +38,9 @@ export async function afterRound(root: string, o: AfterRoundOptions): Promise<st
   if (Deno.uid() === 0) {
     const owner = await Deno.lstat(root).then((s) => s.uid, () => 0);
     if (owner !== 0) {
-      const { restoreHomeOwner } = await import("../../storage/home_owner.ts");
+      const { restoreHomeOwner } = await lazyImport<typeof import("../../storage/home_owner.ts")>(
+        new URL("../../storage/home_owner.ts", import.meta.url),
+      );
       const back = await restoreHomeOwner(root).catch((e) => (e as Error).message);
       if (back) notes.push(`note: ${back}`);
     }
