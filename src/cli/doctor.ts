@@ -20,6 +20,7 @@ import { skewBeyondDrift } from "../crdt/hlc.ts";
 import { safeText } from "../text_safety.ts";
 import { plural } from "../human.ts";
 import { REJOIN_HINT, removalInBooks, removalInState, removalMessage } from "./removal.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** One finding. */
 export interface Finding {
@@ -101,7 +102,9 @@ export async function checkDisk(root: string): Promise<Finding> {
         : "Reads work; to change anything, make it writable (remount) or use --home.",
     };
   }
-  const { freeBytes } = await import("../storage/disk.ts");
+  const { freeBytes } = await lazyImport<typeof import("../storage/disk.ts")>(
+    new URL("../storage/disk.ts", import.meta.url),
+  );
   const free = await freeBytes(root);
   if (free !== undefined && free < 64 << 20) {
     return {
@@ -266,7 +269,9 @@ export async function checkWireguard(home: Home, runner: Runner): Promise<Findin
   );
   const mesh = home.local.get("mesh");
   if (mesh && ip) {
-    const { linkExists } = await import("../mesh/interface.ts");
+    const { linkExists } = await lazyImport<typeof import("../mesh/interface.ts")>(
+      new URL("../mesh/interface.ts", import.meta.url),
+    );
     const up = await linkExists(runner, mesh.interface);
     out.push(
       up ? { check: "interface", ok: true, detail: `${mesh.interface} is up` } : {
@@ -296,9 +301,15 @@ export async function checkPeers(
   runner?: Runner,
   nowMs: number = Date.now(),
 ): Promise<Finding[]> {
-  const { connectTcp } = await import("../transport/tcp.ts");
-  const { syncsWithMycel } = await import("../mesh/plan.ts");
-  const { isLive } = await import("../mesh/roaming.ts");
+  const { connectTcp } = await lazyImport<typeof import("../transport/tcp.ts")>(
+    new URL("../transport/tcp.ts", import.meta.url),
+  );
+  const { syncsWithMycel } = await lazyImport<typeof import("../mesh/plan.ts")>(
+    new URL("../mesh/plan.ts", import.meta.url),
+  );
+  const { isLive } = await lazyImport<typeof import("../mesh/roaming.ts")>(
+    new URL("../mesh/roaming.ts", import.meta.url),
+  );
   const mesh = await meshView(home, runner);
   const peers = home.view.members()
     .filter((m) => m.removed === undefined && m.record.key !== home.device)
@@ -378,8 +389,13 @@ async function meshView(home: Home, runner?: Runner): Promise<{ up: boolean; dum
   const mesh = home.local.get("mesh");
   if (mesh === undefined) return { up: false };
   try {
-    const { linkExists, readWgDump } = await import("../mesh/interface.ts");
-    const r = runner ?? (await import("../mesh/system.ts")).systemRunner;
+    const { linkExists, readWgDump } = await lazyImport<typeof import("../mesh/interface.ts")>(
+      new URL("../mesh/interface.ts", import.meta.url),
+    );
+    const r = runner ??
+      (await lazyImport<typeof import("../mesh/system.ts")>(
+        new URL("../mesh/system.ts", import.meta.url),
+      )).systemRunner;
     if (!(await linkExists(r, mesh.interface))) return { up: false };
     return { up: true, dump: await readWgDump(r, mesh.interface) };
   } catch {
@@ -396,7 +412,9 @@ export async function checkRouteOverlap(
   const { describeOverlaps, findOverlaps, parseIpRoutes } = await import(
     "../mesh/route_overlap.ts"
   );
-  const { planInterface } = await import("../mesh/plan.ts");
+  const { planInterface } = await lazyImport<typeof import("../mesh/plan.ts")>(
+    new URL("../mesh/plan.ts", import.meta.url),
+  );
   const plan = planInterface(home.view, home.meshId, home.device.id);
   const mesh = [...plan.addresses.filter((a) => !a.includes(":")), ...plan.routes4, plan.ula];
   const routes = [];
@@ -419,8 +437,12 @@ export async function checkSchedule(
   runner: Runner,
   env: (n: string) => string | undefined,
 ): Promise<Finding> {
-  const { unitDir, unitStatus } = await import("../service/install.ts");
-  const { CRON_MARKER } = await import("../service/units.ts");
+  const { unitDir, unitStatus } = await lazyImport<typeof import("../service/install.ts")>(
+    new URL("../service/install.ts", import.meta.url),
+  );
+  const { CRON_MARKER } = await lazyImport<typeof import("../service/units.ts")>(
+    new URL("../service/units.ts", import.meta.url),
+  );
   for (const scope of ["user", "system"] as const) {
     const s = await unitStatus(scope, unitDir(scope, env), runner);
     if (!s.installed) continue;

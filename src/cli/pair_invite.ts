@@ -14,6 +14,7 @@ import type { CommandContext, ParsedInput } from "./command.ts";
 import { parseDuration } from "./duration.ts";
 import { localTime } from "../human.ts";
 import { homeRoot } from "./session.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** The machine's first non-loopback IPv4 address (for the code), else 127.0.0.1. */
 export function primaryIpv4(): string {
@@ -54,8 +55,12 @@ function explainListenError(e: unknown): never {
 
 /** Rename this device (`pair --name` on the inviting side names this device, as on the joining side). */
 export async function renameThisDevice(ctx: CommandContext, name: string): Promise<void> {
-  const { checkDeviceName } = await import("./init_home.ts");
-  const { commitOps, withWrite } = await import("./session.ts");
+  const { checkDeviceName } = await lazyImport<typeof import("./init_home.ts")>(
+    new URL("./init_home.ts", import.meta.url),
+  );
+  const { commitOps, withWrite } = await lazyImport<typeof import("./session.ts")>(
+    new URL("./session.ts", import.meta.url),
+  );
   const wanted = checkDeviceName(name);
   const renamed = await withWrite(ctx, async (w) => {
     if (w.view.member(w.device)?.record.name === wanted) return false;
@@ -86,19 +91,29 @@ export async function addDevice(
   input: ParsedInput,
   newName: string | undefined,
 ): Promise<number> {
-  const { invite } = await import("../sync/pairing_inviter.ts");
-  const { DEFAULT_PAIRING_PORT } = await import("../protocol/pairing_code.ts");
-  const { renderQrTerminal } = await import("./qr.ts");
+  const { invite } = await lazyImport<typeof import("../sync/pairing_inviter.ts")>(
+    new URL("../sync/pairing_inviter.ts", import.meta.url),
+  );
+  const { DEFAULT_PAIRING_PORT } = await lazyImport<typeof import("../protocol/pairing_code.ts")>(
+    new URL("../protocol/pairing_code.ts", import.meta.url),
+  );
+  const { renderQrTerminal } = await lazyImport<typeof import("./qr.ts")>(
+    new URL("./qr.ts", import.meta.url),
+  );
   const ttlMs = parseDuration((input.flags.ttl as string | undefined) ?? "5m", "--ttl");
   const listen = input.flags.listen as string | undefined;
   const ep = listen ? parseEndpoint(listen) : { host: "0.0.0.0", port: DEFAULT_PAIRING_PORT };
   const advertise = ep.host === "0.0.0.0" || ep.host === "::" ? primaryIpv4() : ep.host;
   const root = homeRoot(ctx);
-  const { withRead } = await import("./session.ts");
+  const { withRead } = await lazyImport<typeof import("./session.ts")>(
+    new URL("./session.ts", import.meta.url),
+  );
   await withRead(ctx, () => {}); // fail early with "not set up" rather than after showing a code
   let ticker: ReturnType<typeof setInterval> | undefined;
   const json = input.flags.json === true;
-  const { addressesFrom } = await import("../sync/self_record.ts");
+  const { addressesFrom } = await lazyImport<typeof import("../sync/self_record.ts")>(
+    new URL("../sync/self_record.ts", import.meta.url),
+  );
   const result = await invite(root, {
     addresses: addressesFrom(ctx.env),
     bindHost: ep.host,

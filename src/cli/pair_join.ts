@@ -13,6 +13,7 @@ import type { CommandContext, ParsedInput } from "./command.ts";
 import { plural } from "../human.ts";
 import { confirmVerification } from "./pair_invite.ts";
 import { homeRoot } from "./session.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** Where the joining side's code came from. */
 export type CodeSource = "argv" | "stdin" | "terminal";
@@ -42,13 +43,19 @@ export async function joinMesh(
         "while mycel runs; next time run `mycel pair` and type it.",
     );
   }
-  const { join } = await import("../sync/pairing_joiner.ts");
+  const { join } = await lazyImport<typeof import("../sync/pairing_joiner.ts")>(
+    new URL("../sync/pairing_joiner.ts", import.meta.url),
+  );
   const peer = input.flags.peer ? parseEndpoint(input.flags.peer as string) : undefined;
-  const { checkDeviceName } = await import("./init_home.ts");
+  const { checkDeviceName } = await lazyImport<typeof import("./init_home.ts")>(
+    new URL("./init_home.ts", import.meta.url),
+  );
   const name = input.flags.name === undefined
     ? undefined
     : checkDeviceName(input.flags.name as string);
-  const { addressesFrom } = await import("../sync/self_record.ts");
+  const { addressesFrom } = await lazyImport<typeof import("../sync/self_record.ts")>(
+    new URL("../sync/self_record.ts", import.meta.url),
+  );
   const result = await join(homeRoot(ctx), code, {
     addresses: addressesFrom(ctx.env),
     name,

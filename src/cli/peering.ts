@@ -23,6 +23,7 @@ import { type Card, encodeCard } from "../protocol/card.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { HomeWriter } from "../storage/home_writer.ts";
 import { commitOps } from "./session.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** This device's card. */
 export async function makeCard(home: Home): Promise<string> {
@@ -34,7 +35,9 @@ export async function makeCard(home: Home): Promise<string> {
         "completes it.",
     });
   }
-  const { Signer } = await import("../log/identity.ts");
+  const { Signer } = await lazyImport<typeof import("../log/identity.ts")>(
+    new URL("../log/identity.ts", import.meta.url),
+  );
   const signer = new Signer(await home.keys());
   const members = home.view.members().filter((m) => m.removed === undefined).length;
   return await encodeCard({ record, mesh: home.meshId, members }, (m) => signer.sign(m));

@@ -15,6 +15,7 @@ import { parseDuration } from "./duration.ts";
 import { primaryIpv4 } from "./pair_invite.ts";
 import { agentTarget, runnerOf, scopeOf, type ServicePlatform, uidOf } from "./service_platform.ts";
 import { commitOps, homeRoot, withRead, withWrite } from "./session.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** Default TCP port of the sync socket. */
 export const DEFAULT_SYNC_PORT = 7850;
@@ -45,7 +46,9 @@ async function specOf(ctx: CommandContext, input: ParsedInput, p: ServicePlatfor
       "--mesh needs system units (root, Linux): mesh up configures interfaces",
     );
   }
-  const { selfCommandOf } = await import("./self_command.ts");
+  const { selfCommandOf } = await lazyImport<typeof import("./self_command.ts")>(
+    new URL("./self_command.ts", import.meta.url),
+  );
   const command = (p.self ?? selfCommandOf)();
   const spec: ServiceSpec = {
     mesh: input.flags.mesh === true,
@@ -91,8 +94,12 @@ export async function serviceInstall(
   const backend = serviceBackend(p.os, input.flags.cron === true);
   const agents = backend === "launchd" ? await agentTarget(ctx, input, p) : undefined;
   // How the timer will read the keys (a systemd credential, a passphrase file...).
-  const { planUnitKeys } = await import("../service/unit_keys.ts");
-  const { homePaths } = await import("../storage/home.ts");
+  const { planUnitKeys } = await lazyImport<typeof import("../service/unit_keys.ts")>(
+    new URL("../service/unit_keys.ts", import.meta.url),
+  );
+  const { homePaths } = await lazyImport<typeof import("../storage/home.ts")>(
+    new URL("../storage/home.ts", import.meta.url),
+  );
   const unitKeys = await planUnitKeys(homePaths(spec.home), {
     kind: backend === "systemd" ? scope : backend,
     passphraseFile: input.flags["passphrase-file"] as string | undefined,
@@ -107,12 +114,16 @@ export async function serviceInstall(
     if (owner) spec.environment = { ...spec.environment, MYCEL_HOME_OWNER: String(owner) };
   }
   if (agents) {
-    const { renderAgents } = await import("../service/launchd.ts");
+    const { renderAgents } = await lazyImport<typeof import("../service/launchd.ts")>(
+      new URL("../service/launchd.ts", import.meta.url),
+    );
     renderAgents(spec, agents.logDir); // a path a plist cannot hold fails before any write
   }
   {
     // Addresses this machine has now, at the port the socket will listen on.
-    const { refreshAt } = await import("../sync/self_record.ts");
+    const { refreshAt } = await lazyImport<typeof import("../sync/self_record.ts")>(
+      new URL("../sync/self_record.ts", import.meta.url),
+    );
     const changed = await refreshAt(homeRoot(ctx), ctx.env, spec.port);
     if (changed.endpoints) {
       ctx.out.error(`Advertising ${changed.endpoints.join(", ")} as this device's sync endpoints.`);
@@ -141,8 +152,12 @@ export async function serviceInstall(
   }
   ctx.out.error(unitKeys.note);
   if (backend === "cron") {
-    const { installCron } = await import("../service/install.ts");
-    const { renderCron } = await import("../service/units.ts");
+    const { installCron } = await lazyImport<typeof import("../service/install.ts")>(
+      new URL("../service/install.ts", import.meta.url),
+    );
+    const { renderCron } = await lazyImport<typeof import("../service/units.ts")>(
+      new URL("../service/units.ts", import.meta.url),
+    );
     // flock(1) is util-linux: Linux only (the round guard covers the rest).
     const cronLock = p.os === "linux" ? `${spec.home}/cron.lock` : undefined;
     // Incoming sync (and LAN discovery): cron cannot hand over sockets, so a
@@ -166,10 +181,14 @@ export async function serviceInstall(
   const enable = !input.flags["no-enable"];
   let result: InstallResult;
   if (agents) {
-    const { installAgents } = await import("../service/launchd_install.ts");
+    const { installAgents } = await lazyImport<typeof import("../service/launchd_install.ts")>(
+      new URL("../service/launchd_install.ts", import.meta.url),
+    );
     result = await installAgents(spec, agents, enable);
   } else {
-    const { installUnits, unitDir } = await import("../service/install.ts");
+    const { installUnits, unitDir } = await lazyImport<typeof import("../service/install.ts")>(
+      new URL("../service/install.ts", import.meta.url),
+    );
     const dir = (input.flags.dir as string | undefined) ?? unitDir(scope, ctx.env);
     result = await installUnits(spec, scope, dir, await runnerOf(p), enable);
   }
@@ -195,7 +214,9 @@ export async function serviceInstall(
       : undefined;
     if (linger) ctx.out.error(linger);
   } else {
-    const { enableHint } = await import("../service/backend.ts");
+    const { enableHint } = await lazyImport<typeof import("../service/backend.ts")>(
+      new URL("../service/backend.ts", import.meta.url),
+    );
     ctx.out.line(`${result.note}; ${enableHint(backend, scope, uidOf(p), result.files)}`);
   }
   return ExitCode.ok;

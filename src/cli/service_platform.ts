@@ -14,6 +14,7 @@ import type { AgentTarget } from "../service/launchd_install.ts";
 import { launchAgentDir, launchLogDir } from "../service/launchd.ts";
 import type { CommandContext, ParsedInput } from "./command.ts";
 import type { SelfCommand } from "./self_command.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** What the service commands need from the machine. */
 export interface ServicePlatform {
@@ -29,7 +30,10 @@ export interface ServicePlatform {
 
 /** The platform's runner, or the real one. */
 export async function runnerOf(p: ServicePlatform): Promise<Runner> {
-  return p.runner ?? (await import("../mesh/system.ts")).systemRunner;
+  return p.runner ??
+    (await lazyImport<typeof import("../mesh/system.ts")>(
+      new URL("../mesh/system.ts", import.meta.url),
+    )).systemRunner;
 }
 
 /** The platform's user id. */

@@ -12,6 +12,7 @@
  */
 
 import type { Platform, Runner } from "./system.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** How the interface is implemented. */
 export type Backend = "kernel" | "wireguard-go";
@@ -64,10 +65,14 @@ export interface NetDriver {
 /** The driver for `platform` (default: this machine's). */
 export async function netDriver(runner: Runner, platform: Platform): Promise<NetDriver> {
   if (platform === "darwin") {
-    const { DarwinDriver } = await import("./net_darwin.ts");
+    const { DarwinDriver } = await lazyImport<typeof import("./net_darwin.ts")>(
+      new URL("./net_darwin.ts", import.meta.url),
+    );
     return new DarwinDriver(runner);
   }
-  const { LinuxDriver } = await import("./net_linux.ts");
+  const { LinuxDriver } = await lazyImport<typeof import("./net_linux.ts")>(
+    new URL("./net_linux.ts", import.meta.url),
+  );
   return new LinuxDriver(runner);
 }
 

@@ -26,6 +26,7 @@ import type { LocalRecords, SqlLocal } from "./sql_local.ts";
 import { SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
 import { SqlFolderLocal } from "./sql_folder_local.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** What a writer is built from (see home_handle.ts). */
 export interface WriterParts {
@@ -156,7 +157,9 @@ export class HomeWriter {
         },
       );
     }
-    const { Signer } = await import("../log/identity.ts");
+    const { Signer } = await lazyImport<typeof import("../log/identity.ts")>(
+      new URL("../log/identity.ts", import.meta.url),
+    );
     const entry = await createEntry(new Signer(await this.#p.keys()), {
       seq: (head?.seq ?? 0) + 1,
       prev: head?.hash ?? null,
@@ -184,7 +187,9 @@ export class HomeWriter {
 
   /** Join a checkpoint (already read, signer checked) into this home. */
   async takeCheckpoint(cp: Checkpoint): Promise<ImportResult> {
-    const { checkpointIn } = await import("./home_checkpoint.ts");
+    const { checkpointIn } = await lazyImport<typeof import("./home_checkpoint.ts")>(
+      new URL("./home_checkpoint.ts", import.meta.url),
+    );
     const before = this.#p.log.heads();
     const result = await checkpointIn(this.#p.db, this.#p.state, this.#p.log, cp);
     if (result.cutNarrowed) this.#refold = true;
@@ -204,7 +209,9 @@ export class HomeWriter {
    * starts and when, for `mycel log`.
    */
   async applyCompaction(plan: CompactionPlan): Promise<string | undefined> {
-    const { applyCompaction } = await import("./compaction.ts");
+    const { applyCompaction } = await lazyImport<typeof import("./compaction.ts")>(
+      new URL("./compaction.ts", import.meta.url),
+    );
     const why = applyCompaction(this.#p.db, this.#p.log, plan);
     if (why !== undefined || plan.moves.length === 0) return why;
     const history = this.#p.local.get("history") ?? {};
@@ -216,7 +223,9 @@ export class HomeWriter {
 
   /** Delete up to about `limit` stored entries their chain's base covers; returns how many. */
   async dropCovered(limit: number): Promise<number> {
-    const { dropCovered } = await import("./compaction.ts");
+    const { dropCovered } = await lazyImport<typeof import("./compaction.ts")>(
+      new URL("./compaction.ts", import.meta.url),
+    );
     return dropCovered(this.#p.db, limit);
   }
 

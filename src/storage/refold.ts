@@ -28,6 +28,7 @@ import type { Db } from "./db.ts";
 import type { SqlLog } from "./sql_log.ts";
 import type { SqlState } from "./sql_state.ts";
 import { FOLDER_STATE_TABLES } from "./schema.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 const BATCH = 1000;
 
@@ -46,7 +47,9 @@ export async function refold(db: Db, state: SqlState, log: SqlLog, self: DeviceK
     | undefined;
   const baseState = base === undefined
     ? undefined
-    : (await (await import("../log/checkpoint.ts")).readCheckpoint(base.bytes, { unsigned: true }))
+    : (await (await lazyImport<typeof import("../log/checkpoint.ts")>(
+      new URL("../log/checkpoint.ts", import.meta.url),
+    )).readCheckpoint(base.bytes, { unsigned: true }))
       .state;
   const heads = log.heads();
   await rebuildState(state, {

@@ -14,6 +14,7 @@ import { discoverySecrets } from "../mesh/discovery_key.ts";
 import { syncPortOf } from "../mesh/self_endpoints.ts";
 import { Home } from "../storage/home_handle.ts";
 import type { Counters, DiscoveryIdentity } from "../transport/udp_socket.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** What answering needs from the home. */
 export interface HomeIdentity {
@@ -71,7 +72,9 @@ export async function answerWhileServing(
   signal: AbortSignal,
   o: AnswerOptions,
 ): Promise<void> {
-  const { respond } = await import("../transport/udp_respond.ts");
+  const { respond } = await lazyImport<typeof import("../transport/udp_respond.ts")>(
+    new URL("../transport/udp_respond.ts", import.meta.url),
+  );
   const current = await homeIdentity(root, o.env, syncPort);
   const refresh = setInterval(async () => {
     try {
@@ -104,7 +107,9 @@ export async function answerWhileServing(
 
 /** Socket activation: answer the probes on standard input until 10 quiet seconds; returns the count. */
 export async function answerStdio(root: string, o: AnswerOptions): Promise<number> {
-  const { respondStream } = await import("../transport/udp_respond.ts");
+  const { respondStream } = await lazyImport<typeof import("../transport/udp_respond.ts")>(
+    new URL("../transport/udp_respond.ts", import.meta.url),
+  );
   const { identity, peers } = await homeIdentity(root, o.env, o.syncPort);
   return await respondStream({
     identity,

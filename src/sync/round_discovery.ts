@@ -16,6 +16,7 @@ import { discoverySecrets } from "../mesh/discovery_key.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { Counters, Found } from "../transport/udp_socket.ts";
 import type { Route } from "./round.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /**
  * How long a round's probe listens (ms): long enough for a socket-activated
@@ -66,7 +67,9 @@ export function roundFinder(
   const start = (eager: boolean) => {
     probing ??= (async () => {
       o.onProbe?.(eager);
-      const { probe } = await import("../transport/udp_probe.ts");
+      const { probe } = await lazyImport<typeof import("../transport/udp_probe.ts")>(
+        new URL("../transport/udp_probe.ts", import.meta.url),
+      );
       return await probe({
         identity: { secret, deviceId: home.device.id, syncPort },
         peers: ids,

@@ -12,6 +12,7 @@
 import { DEFAULT_WG_PORT } from "../mesh/plan.ts";
 import { advertisable, type LocalAddress, selfUpdate, syncPortOf } from "../mesh/self_endpoints.ts";
 import type { Home } from "../storage/home_handle.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** This machine's addresses (empty when they cannot be read). */
 export function localAddresses(): LocalAddress[] {
@@ -98,7 +99,9 @@ export async function refreshAt(
   env: (name: string) => string | undefined,
   syncPort: number,
 ): Promise<SelfChange["fields"]> {
-  const { Home } = await import("../storage/home_handle.ts");
+  const { Home } = await lazyImport<typeof import("../storage/home_handle.ts")>(
+    new URL("../storage/home_handle.ts", import.meta.url),
+  );
   using home = await Home.open(root, { write: true, env });
   return await refreshSelfRecord(home, addressesFrom(env), syncPort);
 }

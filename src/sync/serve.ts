@@ -16,6 +16,7 @@ import { recordOutcome } from "./bookkeeping.ts";
 import { respondSession, type SessionLimits, type SessionOutcome } from "./peer_session.ts";
 import { MAX_CONCURRENT, MAX_PER_SOURCE } from "../protocol/connection_limits.ts";
 import { ConnectionSlots } from "../transport/connection_slots.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** Options of the responder. */
 export interface ServeOptions {
@@ -66,7 +67,9 @@ export async function serveOn(
   options: ServeOptions,
 ): Promise<SessionOutcome> {
   const keys = await home.noiseKeys();
-  const { serveFilePhase } = await import("./file_serve.ts");
+  const { serveFilePhase } = await lazyImport<typeof import("./file_serve.ts")>(
+    new URL("./file_serve.ts", import.meta.url),
+  );
   const outcome = await respondSession(home, keys, stream, meta, {
     ...options.limits,
     // The initiator may ask for chunks of folders we both joined.

@@ -8,6 +8,7 @@
 
 import { ExitCode } from "../../errors.ts";
 import type { CommandSpec } from "../command.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 /** `mycel completion SHELL`. */
 export const completionCommand: CommandSpec = {
@@ -26,8 +27,12 @@ export const completionCommand: CommandSpec = {
   exits: [0, 1, 2],
   async run(ctx, input) {
     // The table imports this file: reach it lazily.
-    const { COMMANDS } = await import("./table.ts");
-    const { bashCompletion, fishCompletion, zshCompletion } = await import("../completions.ts");
+    const { COMMANDS } = await lazyImport<typeof import("./table.ts")>(
+      new URL("./table.ts", import.meta.url),
+    );
+    const { bashCompletion, fishCompletion, zshCompletion } = await lazyImport<
+      typeof import("../completions.ts")
+    >(new URL("../completions.ts", import.meta.url));
     const shell = input.args.SHELL as "bash" | "zsh" | "fish";
     const render = { bash: bashCompletion, zsh: zshCompletion, fish: fishCompletion }[shell];
     ctx.out.write(render(COMMANDS));
@@ -44,8 +49,12 @@ export const manCommand: CommandSpec = {
   globals: [],
   exits: [0, 1, 2],
   async run(ctx) {
-    const { COMMANDS } = await import("./table.ts");
-    const { manPage } = await import("../man.ts");
+    const { COMMANDS } = await lazyImport<typeof import("./table.ts")>(
+      new URL("./table.ts", import.meta.url),
+    );
+    const { manPage } = await lazyImport<typeof import("../man.ts")>(
+      new URL("../man.ts", import.meta.url),
+    );
     ctx.out.write(manPage(COMMANDS));
     return ExitCode.ok;
   },

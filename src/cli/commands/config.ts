@@ -15,6 +15,7 @@ import { plural } from "../../human.ts";
 import { escapeInQuotedText, safeText } from "../../text_safety.ts";
 import { commitOps, withRead, withWrite } from "../session.ts";
 import { kvCommands } from "./kv.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 /** Parse a VALUE argument: JSON when it is JSON, else text. */
 export function parseConfigValue(text: string, asText: boolean): Json {
@@ -109,7 +110,9 @@ const importCommand: CommandSpec = {
   ...WRITES,
   async run(ctx, input) {
     const path = input.args.FILE as string;
-    const { guessFormat, parseConfigFile } = await import("../config_file.ts");
+    const { guessFormat, parseConfigFile } = await lazyImport<typeof import("../config_file.ts")>(
+      new URL("../config_file.ts", import.meta.url),
+    );
     let format = guessFormat(input.flags.format as string | undefined, path);
     let text: string;
     try {
@@ -159,7 +162,9 @@ const exportCommand: CommandSpec = {
   ...LOCAL,
   async run(ctx, input) {
     const entries = await withRead(ctx, (home) => userConfigs(home.view));
-    const { nestConfig, renderConfigFile } = await import("../config_file.ts");
+    const { nestConfig, renderConfigFile } = await lazyImport<typeof import("../config_file.ts")>(
+      new URL("../config_file.ts", import.meta.url),
+    );
     const doc = nestConfig(
       entries,
       (k) => ctx.out.error(`warning: ${safeText(k)} is hidden by a table of the same name`),

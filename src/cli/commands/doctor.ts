@@ -13,6 +13,7 @@ import type { Finding } from "../doctor.ts";
 import { plural } from "../../human.ts";
 import type { Output } from "../output.ts";
 import { homeRoot, openRead } from "../session.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 function printFinding(out: Output, f: Finding): void {
   out.line([
@@ -43,8 +44,12 @@ export const doctorCommand: CommandSpec = {
   globals: ["home", "no-sync"],
   exits: [0, 1, 2],
   async run(ctx, input) {
-    const d = await import("../doctor.ts");
-    const { systemRunner } = await import("../../mesh/system.ts");
+    const d = await lazyImport<typeof import("../doctor.ts")>(
+      new URL("../doctor.ts", import.meta.url),
+    );
+    const { systemRunner } = await lazyImport<typeof import("../../mesh/system.ts")>(
+      new URL("../../mesh/system.ts", import.meta.url),
+    );
     const fix = input.flags.fix === true;
     const json = input.flags.json === true;
     const root = homeRoot(ctx);
@@ -65,7 +70,9 @@ export const doctorCommand: CommandSpec = {
       await store.snapshot(() => {}); // fail early on a home that cannot be read
       found(await d.checkPermissions(root, fix));
       // Where the keys are kept, and that they can be read from there.
-      const { keysWhere } = await import("../key_where.ts");
+      const { keysWhere } = await lazyImport<typeof import("../key_where.ts")>(
+        new URL("../key_where.ts", import.meta.url),
+      );
       const where = await keysWhere(root, ctx.env, true).then((k) => k.description, () => "");
       try {
         await store.keys();

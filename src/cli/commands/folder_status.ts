@@ -10,6 +10,7 @@ import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { humanBytes, plural } from "../../human.ts";
 import { withRead } from "../session.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 function idsOf(home: { folderLocal: { folders(): { folder: string }[] } }, id: string | undefined) {
   const ids = id !== undefined ? [id] : home.folderLocal.folders().map((f) => f.folder);
@@ -39,7 +40,9 @@ export const folderStatusCommand: CommandSpec = {
   ...LOCAL,
   async run(ctx, input) {
     const id = input.args.ID as string | undefined;
-    const { folderStatus } = await import("../folder_view.ts");
+    const { folderStatus } = await lazyImport<typeof import("../folder_view.ts")>(
+      new URL("../folder_view.ts", import.meta.url),
+    );
     const list = await withRead(ctx, (home) =>
       idsOf(home, id).map((f) => {
         if (home.view.folders().share(f) === undefined) throw unknown(f);
@@ -98,7 +101,9 @@ export const folderConflictsCommand: CommandSpec = {
   ...LOCAL,
   async run(ctx, input) {
     const id = input.args.ID as string | undefined;
-    const { folderConflicts } = await import("../folder_view.ts");
+    const { folderConflicts } = await lazyImport<typeof import("../folder_view.ts")>(
+      new URL("../folder_view.ts", import.meta.url),
+    );
     const list = await withRead(ctx, (home) =>
       idsOf(home, id).map((f) => {
         if (home.view.folders().share(f) === undefined) throw unknown(f);

@@ -13,6 +13,7 @@ import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { humanBytes, localTime, plural } from "../../human.ts";
 import { withRead } from "../session.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 /** The synced folder holding `path` and the path inside it. */
 async function locate(
@@ -45,7 +46,9 @@ export const folderVersionsCommand: CommandSpec = {
   ...LOCAL,
   async run(ctx, input) {
     const { root, rel } = await locate(ctx, input.args.PATH as string);
-    const { listVersions } = await import("../../files/versions.ts");
+    const { listVersions } = await lazyImport<typeof import("../../files/versions.ts")>(
+      new URL("../../files/versions.ts", import.meta.url),
+    );
     const list = await listVersions(root, rel);
     if (input.flags.json) {
       ctx.out.json(
@@ -81,10 +84,18 @@ export const folderRestoreCommand: CommandSpec = {
   async run(ctx, input) {
     const { folder, root, rel } = await locate(ctx, input.args.PATH as string);
     const n = input.flags.version === undefined ? 1 : Number(input.flags.version);
-    const { listVersions } = await import("../../files/versions.ts");
-    const { keepVersion } = await import("../../files/keep_version.ts");
-    const { ensureRealParents, syncDir } = await import("../../files/safe_paths.ts");
-    const { tempNameFor } = await import("../../files/folder_layout.ts");
+    const { listVersions } = await lazyImport<typeof import("../../files/versions.ts")>(
+      new URL("../../files/versions.ts", import.meta.url),
+    );
+    const { keepVersion } = await lazyImport<typeof import("../../files/keep_version.ts")>(
+      new URL("../../files/keep_version.ts", import.meta.url),
+    );
+    const { ensureRealParents, syncDir } = await lazyImport<
+      typeof import("../../files/safe_paths.ts")
+    >(new URL("../../files/safe_paths.ts", import.meta.url));
+    const { tempNameFor } = await lazyImport<typeof import("../../files/folder_layout.ts")>(
+      new URL("../../files/folder_layout.ts", import.meta.url),
+    );
     const list = await listVersions(root, rel);
     if (!Number.isSafeInteger(n) || n < 1 || n > list.length) {
       throw new MycelError(
@@ -120,8 +131,12 @@ export const folderRestoreCommand: CommandSpec = {
       await Deno.remove(temp).catch(() => {});
       throw e;
     }
-    const { scanFolders } = await import("../../sync/folder_round.ts");
-    const { homeRoot } = await import("../session.ts");
+    const { scanFolders } = await lazyImport<typeof import("../../sync/folder_round.ts")>(
+      new URL("../../sync/folder_round.ts", import.meta.url),
+    );
+    const { homeRoot } = await lazyImport<typeof import("../session.ts")>(
+      new URL("../session.ts", import.meta.url),
+    );
     await scanFolders(homeRoot(ctx), {
       now: ctx.now,
       env: ctx.env,

@@ -7,6 +7,7 @@ import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { homeRoot } from "../session.ts";
 import { KEY_STORE_CHOICES, type KeyStoreChoice } from "../../storage/key_choices.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 /** `mycel init [--name NAME] [--listen HOST:PORT]`. */
 export const initCommand: CommandSpec = {
@@ -36,15 +37,21 @@ export const initCommand: CommandSpec = {
   examples: ["mycel init --name laptop", "mycel init --name server --listen 192.168.1.20:7850"],
   ...LOCAL,
   async run(ctx, input) {
-    const { initHome } = await import("../init_home.ts");
+    const { initHome } = await lazyImport<typeof import("../init_home.ts")>(
+      new URL("../init_home.ts", import.meta.url),
+    );
     const root = homeRoot(ctx);
     const r = await initHome(ctx, root, {
       name: input.flags.name as string | undefined,
       listen: input.flags.listen as string | undefined,
       keys: input.flags.keys as KeyStoreChoice | undefined,
     });
-    const { describeKeyLocation } = await import("../../storage/key_home.ts");
-    const { keyLocationJson } = await import("../key_where.ts");
+    const { describeKeyLocation } = await lazyImport<typeof import("../../storage/key_home.ts")>(
+      new URL("../../storage/key_home.ts", import.meta.url),
+    );
+    const { keyLocationJson } = await lazyImport<typeof import("../key_where.ts")>(
+      new URL("../key_where.ts", import.meta.url),
+    );
     if (input.flags.json) {
       ctx.out.json({
         device: { id: r.id, name: r.name },

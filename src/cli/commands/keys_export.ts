@@ -17,6 +17,7 @@ import {
 } from "../command.ts";
 import { withRead } from "../session.ts";
 import { exists } from "../../storage/fs_probe.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 /** Hint when no passphrase source exists (shared with keys import). */
 export const NO_PASSPHRASE_HINT =
@@ -28,8 +29,12 @@ async function exportKeys(ctx: CommandContext, input: ParsedInput): Promise<numb
   const { passphraseFromEnv, prompterOf, askNewPassphrase } = await import(
     "../../storage/key_passphrase.ts"
   );
-  const { encodeKeyExport } = await import("../../storage/key_transfer.ts");
-  const { writeFileAtomic } = await import("../../storage/atomic.ts");
+  const { encodeKeyExport } = await lazyImport<typeof import("../../storage/key_transfer.ts")>(
+    new URL("../../storage/key_transfer.ts", import.meta.url),
+  );
+  const { writeFileAtomic } = await lazyImport<typeof import("../../storage/atomic.ts")>(
+    new URL("../../storage/atomic.ts", import.meta.url),
+  );
   if (!input.flags.force && await exists(file)) {
     throw usageError("export device keys", "the file exists", {
       value: file,

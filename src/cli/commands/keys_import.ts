@@ -20,6 +20,7 @@ import {
 } from "../command.ts";
 import { homeRoot } from "../session.ts";
 import { NO_PASSPHRASE_HINT } from "./keys_export.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 /** Codes meaning "the home has no usable keys now" (the restore case). */
 const GONE = new Set(["keys_not_found", "keyring_unavailable", "bad_keys"]);
@@ -30,11 +31,21 @@ async function importKeys(ctx: CommandContext, input: ParsedInput): Promise<numb
   const { decodeKeyExport, openKeyExport, MAX_EXPORT } = await import(
     "../../storage/key_transfer.ts"
   );
-  const { withPassphrase, prompterOf } = await import("../../storage/key_passphrase.ts");
-  const k = await import("../../storage/key_home.ts");
-  const { sameKeys } = await import("../../storage/key_codec.ts");
-  const { homePaths } = await import("../../storage/home.ts");
-  const { homeDevice } = await import("../../storage/home_handle.ts");
+  const { withPassphrase, prompterOf } = await lazyImport<
+    typeof import("../../storage/key_passphrase.ts")
+  >(new URL("../../storage/key_passphrase.ts", import.meta.url));
+  const k = await lazyImport<typeof import("../../storage/key_home.ts")>(
+    new URL("../../storage/key_home.ts", import.meta.url),
+  );
+  const { sameKeys } = await lazyImport<typeof import("../../storage/key_codec.ts")>(
+    new URL("../../storage/key_codec.ts", import.meta.url),
+  );
+  const { homePaths } = await lazyImport<typeof import("../../storage/home.ts")>(
+    new URL("../../storage/home.ts", import.meta.url),
+  );
+  const { homeDevice } = await lazyImport<typeof import("../../storage/home_handle.ts")>(
+    new URL("../../storage/home_handle.ts", import.meta.url),
+  );
   const paths = homePaths(homeRoot(ctx));
   const info = { device: (await homeDevice(paths.root, ctx.env)).id };
   const f = await Deno.open(file, { read: true }).catch((e) => {
@@ -98,7 +109,9 @@ async function importKeys(ctx: CommandContext, input: ParsedInput): Promise<numb
   const doc = {
     device: info.device,
     changed: !same || choice !== undefined,
-    keys: (await import("../key_where.ts")).keyLocationJson(where!, ctx.env),
+    keys: (await lazyImport<typeof import("../key_where.ts")>(
+      new URL("../key_where.ts", import.meta.url),
+    )).keyLocationJson(where!, ctx.env),
   };
   if (input.flags.json) ctx.out.json(doc);
   else {

@@ -24,6 +24,7 @@ import { formatEndpoint, parseEndpoint } from "../../log/endpoint.ts";
 import type { PeerBook } from "../../storage/local_state.ts";
 import { canAdminNetwork, type Platform, type Runner, systemRunner } from "../../mesh/system.ts";
 import type { Home } from "../../storage/home_handle.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 /**
  * A peer's WireGuard history plus, for each host a sync session reached it
@@ -80,7 +81,9 @@ export interface ApplyReport {
  * `mesh up` changes nothing anywhere.
  */
 export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyReport> {
-  const { checkIfname } = await import("../../mesh/ifname.ts");
+  const { checkIfname } = await lazyImport<typeof import("../../mesh/ifname.ts")>(
+    new URL("../../mesh/ifname.ts", import.meta.url),
+  );
   const recorded = home.local.get("mesh");
   const ifname = checkIfname(o.ifname ?? recorded?.interface ?? DEFAULT_INTERFACE);
   const port = o.port ?? recorded?.port ?? DEFAULT_WG_PORT;
@@ -155,7 +158,9 @@ export interface IfUpOptions {
  * it, or when applying failed. Never throws: a round's result stands.
  */
 export async function applyIfUp(root: string, o: IfUpOptions): Promise<string | undefined> {
-  const { Home } = await import("../../storage/home_handle.ts");
+  const { Home } = await lazyImport<typeof import("../../storage/home_handle.ts")>(
+    new URL("../../storage/home_handle.ts", import.meta.url),
+  );
   const runner = o.runner ?? systemRunner;
   try {
     let mesh = o.mesh;

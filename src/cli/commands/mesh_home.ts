@@ -13,6 +13,7 @@ import { locateHome } from "../../storage/home_sudo.ts";
 import { Home } from "../../storage/home_handle.ts";
 import type { CommandContext } from "../command.ts";
 import { openWrite } from "../session.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 const HOW: Record<string, string> = {
   XDG_DATA_HOME: "from XDG_DATA_HOME",
@@ -70,7 +71,9 @@ export async function withMeshHome<T>(
 /** Give files root created in `root` back to the home's owner (no-op unless root). */
 export async function giveBack(ctx: CommandContext, root: string): Promise<void> {
   if (Deno.uid() !== 0) return;
-  const { restoreHomeOwner } = await import("../../storage/home_owner.ts");
+  const { restoreHomeOwner } = await lazyImport<typeof import("../../storage/home_owner.ts")>(
+    new URL("../../storage/home_owner.ts", import.meta.url),
+  );
   const note = await restoreHomeOwner(root).catch((e) => (e as Error).message);
   if (note) ctx.out.error(`note: ${note}`);
 }

@@ -13,6 +13,7 @@ import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { commitOps, withRead, withWrite } from "../session.ts";
 import { meshHome } from "./mesh_home.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 /** The manual peering commands. */
 export const meshPeeringCommands: CommandSpec[] = [
@@ -24,7 +25,9 @@ export const meshPeeringCommands: CommandSpec[] = [
     ...LOCAL,
     async run(ctx, input) {
       await meshHome(ctx, "make a card");
-      const { makeCard } = await import("../peering.ts");
+      const { makeCard } = await lazyImport<typeof import("../peering.ts")>(
+        new URL("../peering.ts", import.meta.url),
+      );
       const { card, device, mesh } = await withRead(ctx, async (home) => ({
         card: await makeCard(home),
         device: home.device.id,
@@ -51,8 +54,12 @@ export const meshPeeringCommands: CommandSpec[] = [
     examples: ["ssh desktop mycel mesh card | mycel mesh add-peer -"],
     ...WRITES,
     async run(ctx, input) {
-      const { decodeCard } = await import("../../protocol/card.ts");
-      const { addPeer } = await import("../peering.ts");
+      const { decodeCard } = await lazyImport<typeof import("../../protocol/card.ts")>(
+        new URL("../../protocol/card.ts", import.meta.url),
+      );
+      const { addPeer } = await lazyImport<typeof import("../peering.ts")>(
+        new URL("../peering.ts", import.meta.url),
+      );
       const card = await decodeCard(input.args.CARD as string);
       await meshHome(ctx, "add peer");
       const result = await withWrite(ctx, (w, home) => addPeer(home, w, card));

@@ -35,6 +35,7 @@ import { resolveDevice, type SeenLookup } from "../devices.ts";
 import { ago } from "../../human.ts";
 import { commitOps, homeRoot, withRead, withWrite } from "../session.ts";
 import { meshHome } from "./mesh_home.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 /** When another device was last seen here, for resolving a name (`now` for this device). */
 export function seenIn(home: Home, now: number): SeenLookup {
@@ -139,7 +140,9 @@ async function takeOut(ctx: CommandContext, input: ParsedInput, kind: Kind): Pro
   });
   report(words.done);
   // Drop it from this device's WireGuard now, not at the next `mesh up`.
-  const { afterRound } = await import("./mesh_after_round.ts");
+  const { afterRound } = await lazyImport<typeof import("./mesh_after_round.ts")>(
+    new URL("./mesh_after_round.ts", import.meta.url),
+  );
   const o = { now: ctx.now, env: ctx.env, mesh: "unknown" as const };
   for (const note of await afterRound(homeRoot(ctx), o)) ctx.out.error(note);
   return ExitCode.ok;

@@ -12,6 +12,7 @@ import { plural } from "../../human.ts";
 import { shortDeviceId } from "../../log/device_id.ts";
 import { safeText } from "../../text_safety.ts";
 import { withMeshHome } from "./mesh_home.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 const IFACE = {
   name: "interface",
@@ -39,7 +40,9 @@ function flagIfname(value: string | boolean | undefined): string | undefined {
 }
 
 async function needRoot(action: string, command: string): Promise<void> {
-  const { canAdminNetwork } = await import("../../mesh/system.ts");
+  const { canAdminNetwork } = await lazyImport<typeof import("../../mesh/system.ts")>(
+    new URL("../../mesh/system.ts", import.meta.url),
+  );
   if (await canAdminNetwork()) return;
   throw new MycelError("needs_root", action, "configuring network interfaces needs root", {
     hint: `Run \`${command}\` (or give mycel CAP_NET_ADMIN). Sync works without the mesh too.`,
@@ -85,8 +88,12 @@ export const meshWgCommands: CommandSpec[] = [
       const ifname = flagIfname(input.flags.interface);
       const port = input.flags.port === undefined ? undefined : parsePort(input.flags.port, 0);
       await needRoot("bring the mesh up", "sudo mycel mesh up");
-      const { applyMesh } = await import("./mesh_apply.ts");
-      const { addressesOf } = await import("../../mesh/plan.ts");
+      const { applyMesh } = await lazyImport<typeof import("./mesh_apply.ts")>(
+        new URL("./mesh_apply.ts", import.meta.url),
+      );
+      const { addressesOf } = await lazyImport<typeof import("../../mesh/plan.ts")>(
+        new URL("../../mesh/plan.ts", import.meta.url),
+      );
       const result = await withMeshHome(ctx, "bring the mesh up", async (home) => {
         const r = await applyMesh(home, { ifname, port, create: true });
         const names = new Map(home.view.members().map((m) => [m.record.id, m.record.name]));
@@ -135,9 +142,15 @@ export const meshWgCommands: CommandSpec[] = [
     async run(ctx, input) {
       const ifname = flagIfname(input.flags.interface);
       await needRoot("take the mesh down", "sudo mycel mesh down");
-      const { meshDown, checkIfname } = await import("../../mesh/interface.ts");
-      const { systemRunner } = await import("../../mesh/system.ts");
-      const { DEFAULT_INTERFACE } = await import("../../mesh/plan.ts");
+      const { meshDown, checkIfname } = await lazyImport<typeof import("../../mesh/interface.ts")>(
+        new URL("../../mesh/interface.ts", import.meta.url),
+      );
+      const { systemRunner } = await lazyImport<typeof import("../../mesh/system.ts")>(
+        new URL("../../mesh/system.ts", import.meta.url),
+      );
+      const { DEFAULT_INTERFACE } = await lazyImport<typeof import("../../mesh/plan.ts")>(
+        new URL("../../mesh/plan.ts", import.meta.url),
+      );
       const done = await withMeshHome(ctx, "take the mesh down", async (home) => {
         const local = home.local.get("mesh");
         const name = checkIfname(ifname ?? local?.interface ?? DEFAULT_INTERFACE);
@@ -169,7 +182,9 @@ export const meshWgCommands: CommandSpec[] = [
     flags: [{ name: "qr", help: "also print the config as a QR code" }],
     ...WRITES,
     async run(ctx, input) {
-      const { exportWg } = await import("../export_wg.ts");
+      const { exportWg } = await lazyImport<typeof import("../export_wg.ts")>(
+        new URL("../export_wg.ts", import.meta.url),
+      );
       const name = input.args.DEVICE as string | undefined;
       const { text, warnings } = await withMeshHome(
         ctx,
@@ -179,7 +194,9 @@ export const meshWgCommands: CommandSpec[] = [
       for (const w of warnings) ctx.out.error(`warning: ${w}`);
       ctx.out.write(text);
       if (input.flags.qr) {
-        const { renderQr } = await import("../qr.ts");
+        const { renderQr } = await lazyImport<typeof import("../qr.ts")>(
+          new URL("../qr.ts", import.meta.url),
+        );
         ctx.out.line(renderQr(text));
       }
       return ExitCode.ok;

@@ -14,6 +14,7 @@ import {
   type ParsedInput,
 } from "../command.ts";
 import { homeRoot } from "../session.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 // The two sides load when used (they bring Noise, CPace, QR codes and the
 // network), so other commands start without them.
@@ -36,7 +37,9 @@ async function pairWithoutCode(ctx: CommandContext, input: ParsedInput): Promise
       "--ttl and --listen are for the device showing the code, --peer for the one typing it",
     );
   }
-  const { Home } = await import("../../storage/home_handle.ts");
+  const { Home } = await lazyImport<typeof import("../../storage/home_handle.ts")>(
+    new URL("../../storage/home_handle.ts", import.meta.url),
+  );
   const exists = await Home.exists(homeRoot(ctx));
   if (!exists || joinOnly) {
     const { codeOf, joinMesh, noCodeError } = await join();
@@ -44,7 +47,9 @@ async function pairWithoutCode(ctx: CommandContext, input: ParsedInput): Promise
     if (c === null) throw noCodeError(action);
     return joinMesh(ctx, input, c.code, c.source);
   }
-  const { withRead } = await import("../session.ts");
+  const { withRead } = await lazyImport<typeof import("../session.ts")>(
+    new URL("../session.ts", import.meta.url),
+  );
   const alone = await withRead(
     ctx,
     (home) => home.view.members().filter((m) => !m.removed).length <= 1,

@@ -7,6 +7,7 @@ import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { plural } from "../../human.ts";
 import { homeRoot } from "../session.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 /** `mycel repair [--json]`. */
 export const repairCommand: CommandSpec = {
@@ -26,7 +27,9 @@ export const repairCommand: CommandSpec = {
   ],
   ...LOCAL,
   async run(ctx, input) {
-    const { repairHome } = await import("../../storage/repair.ts");
+    const { repairHome } = await lazyImport<typeof import("../../storage/repair.ts")>(
+      new URL("../../storage/repair.ts", import.meta.url),
+    );
     const report = await repairHome(homeRoot(ctx), ctx.now, {
       acceptLoss: input.flags["accept-loss"] === true,
     });

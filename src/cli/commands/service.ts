@@ -22,6 +22,7 @@ import { localTime, plural } from "../../human.ts";
 import { isoTime } from "../json_types.ts";
 import { agentTarget, runnerOf, scopeOf, type ServicePlatform } from "../service_platform.ts";
 import { homeRoot, withRead } from "../session.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 const SCOPE_FLAGS = [
   { name: "user", help: "per-user units (default when not root; always on macOS)" },
@@ -37,7 +38,9 @@ const SCOPE_FLAGS = [
 async function uninstall(ctx: CommandContext, input: ParsedInput, p: ServicePlatform) {
   const backend = serviceBackend(p.os, input.flags.cron === true);
   if (backend === "cron") {
-    const { uninstallCron } = await import("../../service/install.ts");
+    const { uninstallCron } = await lazyImport<typeof import("../../service/install.ts")>(
+      new URL("../../service/install.ts", import.meta.url),
+    );
     const cron = await uninstallCron(await runnerOf(p));
     if (input.flags.json) ctx.out.json({ cron_lines_removed: cron });
     else ctx.out.line(cron > 0 ? "removed mycel's crontab lines" : "nothing was installed");
@@ -46,16 +49,24 @@ async function uninstall(ctx: CommandContext, input: ParsedInput, p: ServicePlat
   const scope = scopeOf(input, p);
   let removed: string[];
   if (backend === "launchd") {
-    const { uninstallAgents } = await import("../../service/launchd_install.ts");
+    const { uninstallAgents } = await lazyImport<typeof import("../../service/launchd_install.ts")>(
+      new URL("../../service/launchd_install.ts", import.meta.url),
+    );
     removed = await uninstallAgents(await agentTarget(ctx, input, p));
   } else {
-    const { uninstallUnits, unitDir } = await import("../../service/install.ts");
+    const { uninstallUnits, unitDir } = await lazyImport<typeof import("../../service/install.ts")>(
+      new URL("../../service/install.ts", import.meta.url),
+    );
     const dir = (input.flags.dir as string | undefined) ?? unitDir(scope, ctx.env);
     removed = await uninstallUnits(scope, dir, await runnerOf(p));
   }
   // The keys' systemd credential was only for these units.
-  const { credentialPath } = await import("../../storage/key_creds.ts");
-  const { homePaths } = await import("../../storage/home.ts");
+  const { credentialPath } = await lazyImport<typeof import("../../storage/key_creds.ts")>(
+    new URL("../../storage/key_creds.ts", import.meta.url),
+  );
+  const { homePaths } = await lazyImport<typeof import("../../storage/home.ts")>(
+    new URL("../../storage/home.ts", import.meta.url),
+  );
   const cred = credentialPath(homePaths(homeRoot(ctx)));
   if (await Deno.remove(cred).then(() => true, () => false)) removed.push(cred);
   if (input.flags.json) ctx.out.json({ scope, removed });
@@ -70,10 +81,14 @@ async function status(ctx: CommandContext, input: ParsedInput, p: ServicePlatfor
   const scope = scopeOf(input, p);
   let units: UnitStatus;
   if (serviceBackend(p.os, false) === "launchd") {
-    const { agentStatus } = await import("../../service/launchd_install.ts");
+    const { agentStatus } = await lazyImport<typeof import("../../service/launchd_install.ts")>(
+      new URL("../../service/launchd_install.ts", import.meta.url),
+    );
     units = await agentStatus(await agentTarget(ctx, input, p));
   } else {
-    const { unitStatus, unitDir } = await import("../../service/install.ts");
+    const { unitStatus, unitDir } = await lazyImport<typeof import("../../service/install.ts")>(
+      new URL("../../service/install.ts", import.meta.url),
+    );
     const dir = (input.flags.dir as string | undefined) ?? unitDir(scope, ctx.env);
     units = await unitStatus(scope, dir, await runnerOf(p));
   }
@@ -142,7 +157,9 @@ export function serviceCommandsFor(platform: ServicePlatform): CommandSpec[] {
       ...WRITES,
       // Loaded when used: installing brings unit rendering and address discovery.
       run: async (ctx, input) =>
-        (await import("../service_install.ts")).serviceInstall(ctx, input, platform),
+        (await lazyImport<typeof import("../service_install.ts")>(
+          new URL("../service_install.ts", import.meta.url),
+        )).serviceInstall(ctx, input, platform),
     },
     {
       path: ["service", "uninstall"],

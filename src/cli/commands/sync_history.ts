@@ -15,6 +15,7 @@ import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { localTime, plural } from "../../human.ts";
 import { isoTime } from "../json_types.ts";
 import { openWrite, withRead } from "../session.ts";
+import { lazyImport } from "../../lazy_import.ts";
 
 /** Parse a number of days (0–36500), or `never` (null) when `never` is allowed. */
 export function parseDays(text: string, flag: string, never: boolean): number | null {
@@ -46,7 +47,9 @@ export const syncHistoryCommands: CommandSpec[] = [
     ...LOCAL,
     async run(ctx, input) {
       const text = input.args.DAYS as string | undefined;
-      const { keepDaysOf } = await import("../../sync/compact.ts");
+      const { keepDaysOf } = await lazyImport<typeof import("../../sync/compact.ts")>(
+        new URL("../../sync/compact.ts", import.meta.url),
+      );
       let days: number | null;
       if (text === undefined) {
         days = await withRead(ctx, (home) => keepDaysOf(home));
@@ -78,7 +81,9 @@ export const syncHistoryCommands: CommandSpec[] = [
     examples: ["mycel sync compact --dry-run", "mycel sync compact --keep 30"],
     ...LOCAL,
     async run(ctx, input) {
-      const { compactNow, keepDaysOf } = await import("../../sync/compact.ts");
+      const { compactNow, keepDaysOf } = await lazyImport<typeof import("../../sync/compact.ts")>(
+        new URL("../../sync/compact.ts", import.meta.url),
+      );
       using home = await openWrite(ctx);
       const keepText = input.flags.keep as string | undefined;
       const keepDays = keepText === undefined
