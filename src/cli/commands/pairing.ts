@@ -18,8 +18,10 @@ import { lazyImport } from "../../lazy_import.ts";
 
 // The two sides load when used (they bring Noise, CPace, QR codes and the
 // network), so other commands start without them.
-const invite = () => import("../pair_invite.ts");
-const join = () => import("../pair_join.ts");
+const invite = () =>
+  lazyImport<typeof import("../pair_invite.ts")>(new URL("../pair_invite.ts", import.meta.url));
+const join = () =>
+  lazyImport<typeof import("../pair_join.ts")>(new URL("../pair_join.ts", import.meta.url));
 
 /**
  * `mycel pair` without a code: on a device not set up yet, join (asking for

@@ -423,15 +423,17 @@ export const syncCommands: CommandSpec[] = [
         onListening: (port) => {
           ctx.out.error(`listening on ${ep.host.includes(":") ? `[${ep.host}]` : ep.host}:${port}`);
           // The device advertises the port it really listens on (src/mesh/self_endpoints.ts).
-          void import("../../sync/self_record.ts").then((r) =>
-            r.refreshAt(homeRoot(ctx), ctx.env, port)
-          )
+          void lazyImport<typeof import("../../sync/self_record.ts")>(
+            new URL("../../sync/self_record.ts", import.meta.url),
+          ).then((r) => r.refreshAt(homeRoot(ctx), ctx.env, port))
             .catch((e) =>
               ctx.out.error(`note: endpoints not updated: ${safeText((e as Error).message)}`)
             );
           // Members looking for this device on the link find it here (docs/discovery.md).
           if (discoveryOn(ctx.env)) {
-            answering = import("../../sync/discovery_serve.ts").then((d) =>
+            answering = lazyImport<typeof import("../../sync/discovery_serve.ts")>(
+              new URL("../../sync/discovery_serve.ts", import.meta.url),
+            ).then((d) =>
               d.answerWhileServing(homeRoot(ctx), port, ctx.signal, {
                 env: ctx.env,
                 log: (line) => ctx.out.error(safeText(line)),
