@@ -1,8 +1,13 @@
 /**
  * @module noise_dh
- * The Noise DH function for Curve25519 (spec §4.1, §12.1) over @noble/curves
- * (its Montgomery ladder, x25519.ts):
- * key generation, public-key validation and DH with low-order rejection.
+ * The Noise DH function for Curve25519 (spec §4.1, §12.1): key generation,
+ * public-key validation and DH with low-order rejection. A handshake's DH,
+ * its fresh ephemeral keys and the check that a given key pair matches run
+ * on WebCrypto's X25519 (native: about 1 ms for a whole handshake, where
+ * @noble/curves' ladder in JavaScript, x25519.ts, took 5 ms for its first
+ * scalar multiplication in a cold process and 1–2 ms for each after it);
+ * the synchronous helpers (keys made once, at `init` or by tests) keep the
+ * ladder. Both give the bytes RFC 7748 defines (the Noise vectors check it).
  * A low-order public key would make the DH output predictable (all zeros), so
  * such keys are refused as soon as they arrive, and the output is checked again
  * as a second line of defence.
@@ -21,6 +26,62 @@ export interface NoiseKeyPair {
   readonly publicKey: Uint8Array;
   /** 32-byte X25519 private key. Never logged, never put in error text. */
   readonly privateKey: Uint8Array;
+}
+
+/** DER prefix of a PKCS #8 X25519 private key; the 32 key bytes follow. */
+const PKCS8_X25519 = Uint8Array.from([
+  0x30,
+  0x2e,
+  0x02,
+  0x01,
+  0x00,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x6e,
+  0x04,
+  0x22,
+  0x04,
+  0x20,
+]);
+const X25519 = { name: "X25519" } as const;
+
+function privateCryptoKey(privateKey: Uint8Array, extractable = false): Promise<CryptoKey> {
+  const der = new Uint8Array(PKCS8_X25519.length + NOISE_DH_LENGTH);
+  der.set(PKCS8_X25519);
+  der.set(privateKey, PKCS8_X25519.length);
+  return crypto.subtle.importKey("pkcs8", der, X25519, extractable, ["deriveBits"]).finally(() =>
+    der.fill(0)
+  );
+}
+
+/** A fresh random X25519 key pair made by WebCrypto (a handshake's ephemeral). */
+export async function freshNoiseKeyPair(): Promise<NoiseKeyPair> {
+  const pair = await crypto.subtle.generateKey(X25519, true, ["deriveBits"]) as CryptoKeyPair;
+  const der = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
+  const privateKey = der.slice(der.length - NOISE_DH_LENGTH);
+  der.fill(0);
+  const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  return { publicKey, privateKey };
+}
+
+/**
+ * Throw unless `pair` is a usable key pair whose public key belongs to its
+ * private key (WebCrypto derives the public key).
+ */
+export async function checkNoiseKeyPair(pair: NoiseKeyPair, label: string): Promise<void> {
+  assertNoisePublicKey(pair.publicKey, `${label} public key`);
+  if (pair.privateKey.length !== NOISE_DH_LENGTH) {
+    throw badKeyError(`${label} private key`, "it is not 32 bytes");
+  }
+  const jwk = await crypto.subtle.exportKey("jwk", await privateCryptoKey(pair.privateKey, true));
+  const derived = Uint8Array.fromBase64(jwk.x ?? "", { alphabet: "base64url" });
+  if (!bytesEqual(derived, pair.publicKey)) {
+    throw badKeyError(label, "the public key does not belong to the private key");
+  }
 }
 
 /** Make a fresh random X25519 key pair (WebCrypto randomness via noble). */
@@ -84,16 +145,22 @@ export function assertNoiseKeyPair(pair: NoiseKeyPair, label: string): void {
 const ZERO = new Uint8Array(NOISE_DH_LENGTH);
 
 /**
- * DH(key_pair, public_key): the X25519 shared secret. Rejects low-order peer
- * keys and an all-zero output with a `noise_bad_key` error.
+ * DH(key_pair, public_key): the X25519 shared secret (WebCrypto). Rejects
+ * low-order peer keys and an all-zero output with a `noise_bad_key` error.
  */
-export function noiseDh(privateKey: Uint8Array, publicKey: Uint8Array, label: string): Uint8Array {
+export async function noiseDh(
+  privateKey: Uint8Array,
+  publicKey: Uint8Array,
+  label: string,
+): Promise<Uint8Array> {
   assertNoisePublicKey(publicKey, label);
   let shared: Uint8Array;
   try {
-    shared = x25519.getSharedSecret(privateKey, publicKey);
+    const peer = await crypto.subtle.importKey("raw", publicKey.slice(), X25519, false, []);
+    const own = await privateCryptoKey(privateKey);
+    shared = new Uint8Array(await crypto.subtle.deriveBits({ ...X25519, public: peer }, own, 256));
   } catch (cause) {
-    // noble refuses low-order input itself; keep its text (it has no key bytes) as the cause.
+    // WebCrypto refuses an all-zero result itself; its text has no key bytes.
     throw badKeyError(label, "it gives no usable shared secret", undefined, cause);
   }
   if (bytesEqual(shared, ZERO)) throw badKeyError(label, "it gives an all-zero shared secret");

@@ -7,7 +7,7 @@
  */
 
 import { concatBytes, wipe } from "../bytes.ts";
-import { assertNoisePublicKey, generateNoiseKeyPair, noiseDh } from "./noise_dh.ts";
+import { assertNoisePublicKey, checkNoiseKeyPair, freshNoiseKeyPair, noiseDh } from "./noise_dh.ts";
 import type { NoiseKeyPair } from "./noise_dh.ts";
 import type { ResolvedHandshakeOptions } from "./noise_handshake_options.ts";
 import { truncatedError } from "./noise_limits.ts";
@@ -40,6 +40,7 @@ export class HandshakeCore {
   rs: Uint8Array | undefined;
   readonly #o: ResolvedHandshakeOptions;
   #pskIndex = 0;
+  #checked: Promise<void> | undefined;
 
   /** Initialize(): protocol name, prologue, then pre-message keys, the initiator's first. */
   constructor(o: ResolvedHandshakeOptions) {
@@ -59,17 +60,18 @@ export class HandshakeCore {
 
   /** Apply `tokens` as the sender and return the message carrying `payload`. */
   async write(tokens: readonly NoiseToken[], payload: Uint8Array): Promise<Uint8Array> {
+    await this.#checkKeys();
     const parts: Uint8Array[] = [];
     for (const token of tokens) {
       if (token === "e") {
-        const e = this.#o.ephemeral ?? generateNoiseKeyPair();
+        const e = this.#o.ephemeral ?? await freshNoiseKeyPair();
         this.e = e;
         parts.push(e.publicKey);
         this.#mixEphemeral(e.publicKey);
       } else if (token === "s") {
         parts.push(await this.sym.encryptAndHash(this.#o.staticKey!.publicKey));
       } else {
-        this.#mixToken(token);
+        await this.#mixToken(token);
       }
     }
     parts.push(await this.sym.encryptAndHash(payload));
@@ -78,6 +80,7 @@ export class HandshakeCore {
 
   /** Apply `tokens` as the receiver of `message` and return its payload. */
   async read(tokens: readonly NoiseToken[], message: Uint8Array): Promise<Uint8Array> {
+    await this.#checkKeys();
     let offset = 0;
     const take = (length: number): Uint8Array => {
       if (offset + length > message.length) throw truncatedError(message.length);
@@ -95,7 +98,7 @@ export class HandshakeCore {
         assertNoisePublicKey(rs, "remote static key");
         this.rs = rs;
       } else {
-        this.#mixToken(token);
+        await this.#mixToken(token);
       }
     }
     if (message.length - offset < this.sym.overhead) throw truncatedError(message.length);
@@ -134,7 +137,20 @@ export class HandshakeCore {
     if (this.#o.protocol.pattern.pskCount > 0) this.sym.mixKey(publicKey);
   }
 
-  #mixToken(token: Exclude<NoiseToken, "e" | "s">): void {
+  /**
+   * The given key pairs must match before the first message: checked here,
+   * once, rather than when the handshake is made, because WebCrypto (which
+   * derives the public key) is asynchronous.
+   */
+  #checkKeys(): Promise<void> {
+    this.#checked ??= (async () => {
+      if (this.#o.staticKey) await checkNoiseKeyPair(this.#o.staticKey, "local static key");
+      if (this.#o.ephemeral) await checkNoiseKeyPair(this.#o.ephemeral, "ephemeral key");
+    })();
+    return this.#checked;
+  }
+
+  async #mixToken(token: Exclude<NoiseToken, "e" | "s">): Promise<void> {
     if (token === "psk") {
       this.sym.mixKeyAndHash(this.#o.psks[this.#pskIndex++]);
       return;
@@ -149,7 +165,7 @@ export class HandshakeCore {
       ? [this.e, this.rs, "remote static key"]
       : [s, this.re, "remote ephemeral key"];
     if (!local || !remote) throw new Error(`pattern bug: keys for ${token} are missing`);
-    const shared = noiseDh(local.privateKey, remote, label);
+    const shared = await noiseDh(local.privateKey, remote, label);
     this.sym.mixKey(shared);
     wipe(shared);
   }

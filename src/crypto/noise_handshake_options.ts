@@ -8,7 +8,7 @@
  */
 
 import type { NoiseKeyPair } from "./noise_dh.ts";
-import { assertNoiseKeyPair, assertNoisePublicKey } from "./noise_dh.ts";
+import { assertNoisePublicKey } from "./noise_dh.ts";
 import { configError } from "./noise_limits.ts";
 import type { NoisePattern } from "./noise_patterns.ts";
 import { type NoiseProtocol, parseNoiseProtocol } from "./noise_protocol.ts";
@@ -79,7 +79,8 @@ export function resolveHandshakeOptions(options: HandshakeOptions): ResolvedHand
   if (!needsStatic && options.staticKey) {
     throw configError(`the ${role} of ${pattern.name} never sends a static key`, protocol.name);
   }
-  if (options.staticKey) assertNoiseKeyPair(options.staticKey, "local static key");
+  // That each given pair matches is checked before the first message (noise_handshake_core.ts).
+  if (options.staticKey) assertNoisePublicKey(options.staticKey.publicKey, "local static key");
 
   const remotePre = initiator ? pattern.responderPreMessage : pattern.initiatorPreMessage;
   const needsRemote = remotePre.includes("s");
@@ -105,7 +106,7 @@ export function resolveHandshakeOptions(options: HandshakeOptions): ResolvedHand
   for (const psk of psks) {
     if (psk.length !== 32) throw configError("a pre-shared key must be 32 bytes", `${psk.length}`);
   }
-  if (options.ephemeral) assertNoiseKeyPair(options.ephemeral, "ephemeral key");
+  if (options.ephemeral) assertNoisePublicKey(options.ephemeral.publicKey, "ephemeral key");
 
   return {
     protocol,

@@ -196,16 +196,27 @@ Deno.test("options that do not fit the pattern are refused", async () => {
       })],
   ];
   for (const [label, fn] of cases) await assertRejectsMycel(fn, "noise_config", label);
+  // A pair whose halves do not match is refused before any message is made
+  // (checked with WebCrypto, so at the first message rather than here).
+  const mismatched = Handshake.create({
+    protocol: NOISE_IK,
+    initiator: true,
+    staticKey: { publicKey: peer, privateKey: key.privateKey },
+    remoteStatic: peer,
+  });
+  await assertRejectsMycel(() => mismatched.writeMessage(), "noise_bad_key", "mismatched key pair");
+  const ephemeral = generateNoiseKeyPair();
+  const badEphemeral = Handshake.create({
+    protocol: NOISE_IK,
+    initiator: true,
+    staticKey: key,
+    remoteStatic: peer,
+    ephemeral: { publicKey: peer, privateKey: ephemeral.privateKey },
+  });
   await assertRejectsMycel(
-    () =>
-      Handshake.create({
-        protocol: NOISE_IK,
-        initiator: true,
-        staticKey: { publicKey: peer, privateKey: key.privateKey },
-        remoteStatic: peer,
-      }),
+    () => badEphemeral.writeMessage(),
     "noise_bad_key",
-    "mismatched key pair",
+    "mismatched ephemeral",
   );
 });
 
