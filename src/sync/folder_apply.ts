@@ -266,7 +266,7 @@ export async function applyFolder(
     if (ps.length === 0) break;
     const got: [string, Uint8Array][] = [];
     const fetcher = new Fetcher(ps, id, o.readTimeoutMs, (h, b) => {
-      got.push([h, b]);
+      got.push([h, b.slice()]); // b is the fetcher's buffer
       return Promise.resolve();
     });
     for (const h of missing) if (h) fetcher.want(h, 0);

@@ -142,7 +142,21 @@ export class SecureChannel {
    * `timeout`, `connection_closed`, `noise_decrypt` or `message_too_large`,
    * and closes the channel when it does.
    */
-  async receive(timeoutMs: number): Promise<Uint8Array | null> {
+  receive(timeoutMs: number): Promise<Uint8Array | null> {
+    return this.#receive(timeoutMs, false);
+  }
+
+  /**
+   * Like {@link receive}, but the message is a view of the channel's buffer,
+   * valid only until the next receive: for a reader done with each message
+   * before it asks for the next (the file phase's chunks), so a stream of
+   * large messages does not allocate one buffer per message.
+   */
+  receiveView(timeoutMs: number): Promise<Uint8Array | null> {
+    return this.#receive(timeoutMs, true);
+  }
+
+  async #receive(timeoutMs: number, borrow: boolean): Promise<Uint8Array | null> {
     const action = "receive message";
     if (this.closed) throw closedError(action, "the channel was closed", this.#conn.peer);
     if (this.#receiving) {
@@ -154,11 +168,12 @@ export class SecureChannel {
     let frames = 0;
     try {
       for (;;) {
-        const message = this.#assembler.next();
+        const message = borrow ? this.#assembler.nextView() : this.#assembler.next();
         if (message) return message;
         const left = deadline - Date.now();
         if (left <= 0 && frames > 0) throw this.#slow(timeoutMs);
-        const frame = await this.#conn.readFrame(Math.max(1, left));
+        // A view of the read buffer: decrypting copies it before the next read.
+        const frame = await this.#conn.readFrameView(Math.max(1, left));
         if (frame === null) {
           if (this.#assembler.pending === 0) return null;
           throw closedError(action, "the peer closed the connection mid-message", this.#conn.peer);
