@@ -145,7 +145,8 @@ export class FrameConn {
 
   /**
    * Send one frame of at most {@link FRAME_MAX} bytes (`frame_too_large`
-   * otherwise). Calls are sent in call order, never interleaved.
+   * otherwise). Calls are sent in call order, never interleaved. `bytes` is
+   * copied before this returns: the caller may reuse or free it at once.
    */
   writeFrame(bytes: Uint8Array): Promise<void> {
     if (bytes.length > FRAME_MAX) {

@@ -20,6 +20,24 @@ import {
   splitForTransport,
 } from "../protocol/message_assembler.ts";
 
+/**
+ * Free a frame's buffer now: a decrypted frame once the assembler holds a
+ * copy, an encrypted one once the connection does. WebCrypto's output is
+ * memory the runtime allocated outside V8's heap, which V8 neither counts
+ * toward its next young collection nor frees before a full one: at 16 frames
+ * a MiB, a transfer piled up to 64 MiB of dead frames between collections,
+ * and the allocator kept those pages afterwards. Detaching the buffer (a
+ * transfer to length 0) frees it at once. Only a buffer the frame fills alone
+ * is ours to detach (both AEADs return a fresh one).
+ */
+function release(frame: Uint8Array): void {
+  const buffer = frame.buffer;
+  if (
+    buffer instanceof ArrayBuffer && frame.byteOffset === 0 &&
+    frame.byteLength === buffer.byteLength && buffer.byteLength > 0
+  ) buffer.transfer(0);
+}
+
 /** Default cap on one message, either way: 4 MiB. */
 export const DEFAULT_MAX_MESSAGE = 4 * 1024 * 1024;
 
@@ -180,7 +198,9 @@ export class SecureChannel {
         }
         frames++;
         this.#received += 2 + frame.length;
-        this.#assembler.push(await this.#ciphers.receive.decrypt(frame));
+        const plaintext = await this.#ciphers.receive.decrypt(frame);
+        this.#assembler.push(plaintext);
+        release(plaintext);
       }
     } catch (error) {
       this.close();
@@ -216,8 +236,10 @@ export class SecureChannel {
         )
       ) {
         const frame = await this.#ciphers.send.encrypt(piece);
-        await this.#conn.writeFrame(frame);
+        const written = this.#conn.writeFrame(frame); // copies the frame before it returns
         this.#sent += 2 + frame.length;
+        release(frame);
+        await written;
       }
     } catch (error) {
       this.close();
