@@ -79,18 +79,36 @@ export class MessageAssembler {
 
   /** The next complete message, or undefined until more frames arrive. */
   next(): Uint8Array | undefined {
+    const view = this.#take();
+    if (view === undefined) return undefined;
+    const message = view.slice();
+    // Drained: drop a buffer a big message left behind.
+    if (this.#end === 0 && this.#buf.length > 1 << 20) this.#buf = new Uint8Array(0);
+    return message;
+  }
+
+  /**
+   * Like {@link next}, but a view of the assembler's own buffer, valid only
+   * until the next `push`: for a reader done with each message before it
+   * reads the next. The buffer is kept (at most about twice the largest
+   * message seen), so a stream of large messages allocates nothing per message.
+   */
+  nextView(): Uint8Array | undefined {
+    return this.#take();
+  }
+
+  #take(): Uint8Array | undefined {
     if (this.#failed) throw this.#failed;
     if (this.#end - this.#start < 4) return undefined;
     const length = this.#lengthAt(this.#start);
     const from = this.#start + 4;
     if (this.#end - from < length) return undefined;
-    const message = this.#buf.slice(from, from + length);
+    const message = this.#buf.subarray(from, from + length);
     this.#start = from + length;
     if (this.#start === this.#end) {
-      // Drained: rewind for free, and drop a buffer a big message left behind.
+      // Drained: rewind for free.
       this.#scan -= this.#start;
       this.#start = this.#end = 0;
-      if (this.#buf.length > 1 << 20) this.#buf = new Uint8Array(0);
     }
     return message;
   }
@@ -110,7 +128,8 @@ export class MessageAssembler {
     const buf = target * 2 <= this.#buf.length
       ? this.#buf
       : new Uint8Array(Math.max(target * 2, 1024));
-    buf.set(this.#buf.subarray(this.#start, this.#end), 0);
+    if (buf === this.#buf) buf.copyWithin(0, this.#start, this.#end);
+    else buf.set(this.#buf.subarray(this.#start, this.#end), 0);
     this.#buf = buf;
     this.#scan -= this.#start;
     this.#end = live;

@@ -8,7 +8,11 @@
  * is handed on: a peer that sends wrong bytes is dropped for the rest of the
  * round (reported), and what it owed is asked of the others. A peer that
  * goes silent (read deadline) or away is dropped the same way. Memory is
- * bounded by the windows.
+ * bounded by the windows, and the bytes themselves are not held at all: a
+ * chunk handed on is a view of its peer's receive buffer (or of a buffer the
+ * peer's loop reuses for chunks in pieces), valid until the delivery settles,
+ * so a stream of 1 MiB chunks allocates no 1 MiB buffer per chunk (each one
+ * was garbage V8 kept until its next collection: tens of MiB of RSS).
  */
 
 import { fromHex, toHex } from "../bytes.ts";
@@ -56,6 +60,7 @@ export class Fetcher {
   readonly #peers: readonly FetchPeer[];
   readonly #folder: string;
   readonly #readTimeoutMs: number;
+  /** Gets each chunk; `bytes` are valid only until the promise it returns settles. */
   readonly #deliver: (hash: string, bytes: Uint8Array) => Promise<void>;
   readonly #queue: Item[] = [];
   /** Items asked of some peer and not answered yet: a "none" sends one back to the queue. */
@@ -166,6 +171,7 @@ export class Fetcher {
     const peer = this.#peers[i];
     const report = this.reports[i];
     const blake3 = await loadBlake3();
+    const scratch = { buf: new Uint8Array(0) };
     const outstanding: Item[] = [];
     let outBytes = 0;
     const drop = (why: string) => {
@@ -207,7 +213,7 @@ export class Fetcher {
           continue;
         }
         const item = outstanding[0];
-        const bytes = await this.#receiveOne(peer.channel, item);
+        const bytes = await this.#receiveOne(peer.channel, item, scratch);
         outstanding.shift();
         outBytes -= item.length;
         if (bytes === undefined) {
@@ -232,12 +238,20 @@ export class Fetcher {
     }
   }
 
-  /** The answer to `item` (undefined: the peer does not have it). */
-  async #receiveOne(channel: SecureChannel, item: Item): Promise<Uint8Array | undefined> {
+  /**
+   * The answer to `item` (undefined: the peer does not have it): a view of
+   * the channel's buffer, or of `scratch` (grown as needed, reused) for a
+   * chunk in pieces; either is valid until the next call.
+   */
+  async #receiveOne(
+    channel: SecureChannel,
+    item: Item,
+    scratch: { buf: Uint8Array },
+  ): Promise<Uint8Array | undefined> {
     let buf: Uint8Array | undefined;
     let at = 0;
     for (;;) {
-      const raw = await channel.receive(this.#readTimeoutMs);
+      const raw = await channel.receiveView(this.#readTimeoutMs);
       if (raw === null) {
         throw new MycelError("connection_closed", "fetch chunks", "the peer hung up");
       }
@@ -268,7 +282,8 @@ export class Fetcher {
         // buffer past ours (or, for a manifest blob of unknown length, past a blob's limit).
         const most = item.length === 0 ? MAX_MANIFEST_BLOB_BYTES : item.length;
         if (item.length === 0 ? msg.total > most : msg.total !== most) return new Uint8Array(0);
-        buf = new Uint8Array(msg.total);
+        if (scratch.buf.length < msg.total) scratch.buf = new Uint8Array(msg.total);
+        buf = scratch.buf.subarray(0, msg.total);
       }
       if (msg.offset !== at || msg.total !== buf.length) {
         throw new MycelError("protocol_violation", "fetch chunks", "pieces out of order");

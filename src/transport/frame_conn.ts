@@ -91,7 +91,20 @@ export class FrameConn {
    * `timeoutMs`, `connection_closed` on a cut-off frame, `too_much_data` past
    * the byte budget; each of these closes the connection.
    */
-  async readFrame(timeoutMs: number): Promise<Uint8Array | null> {
+  readFrame(timeoutMs: number): Promise<Uint8Array | null> {
+    return this.#readFrame(timeoutMs, false);
+  }
+
+  /**
+   * Like {@link readFrame}, but the frame is a view of the read buffer, valid
+   * only until the next read: for a caller that consumes it at once (the
+   * secure channel decrypts it), saving a copy of every frame.
+   */
+  readFrameView(timeoutMs: number): Promise<Uint8Array | null> {
+    return this.#readFrame(timeoutMs, true);
+  }
+
+  async #readFrame(timeoutMs: number, borrow: boolean): Promise<Uint8Array | null> {
     const action = "read from peer";
     if (this.#closed) throw closedError(action, "the connection was closed", this.peer);
     if (this.#reading) throw new MycelError("transport_state", action, "a read is already running");
@@ -120,7 +133,7 @@ export class FrameConn {
       if (HEADER + length > budget) throw overBudgetError(this.#maxBytes, this.peer);
       if (!await buffer.fill(HEADER + length, read, budget)) throw this.#cutOff(HEADER + length);
       this.#read += HEADER + length;
-      return buffer.take(HEADER, length);
+      return borrow ? buffer.borrow(HEADER, length) : buffer.take(HEADER, length);
     } catch (error) {
       this.close();
       throw ioError(error, action, this.peer);
@@ -132,7 +145,8 @@ export class FrameConn {
 
   /**
    * Send one frame of at most {@link FRAME_MAX} bytes (`frame_too_large`
-   * otherwise). Calls are sent in call order, never interleaved.
+   * otherwise). Calls are sent in call order, never interleaved. `bytes` is
+   * copied before this returns: the caller may reuse or free it at once.
    */
   writeFrame(bytes: Uint8Array): Promise<void> {
     if (bytes.length > FRAME_MAX) {

@@ -30,9 +30,17 @@ export class ReadBuffer {
 
   /** Skip `skip` bytes, then remove and return a copy of the next `length`. */
   take(skip: number, length: number): Uint8Array {
+    return this.borrow(skip, length).slice();
+  }
+
+  /**
+   * Like {@link take}, but a view of the buffer itself: valid only until the
+   * next `fill`, for a caller that is done with it by then (no allocation).
+   */
+  borrow(skip: number, length: number): Uint8Array {
     const from = this.#start + skip;
     this.#start = from + length;
-    return this.#buf.slice(from, from + length);
+    return this.#buf.subarray(from, from + length);
   }
 
   /**

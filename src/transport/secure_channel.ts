@@ -20,6 +20,24 @@ import {
   splitForTransport,
 } from "../protocol/message_assembler.ts";
 
+/**
+ * Free a frame's buffer now: a decrypted frame once the assembler holds a
+ * copy, an encrypted one once the connection does. WebCrypto's output is
+ * memory the runtime allocated outside V8's heap, which V8 neither counts
+ * toward its next young collection nor frees before a full one: at 16 frames
+ * a MiB, a transfer piled up to 64 MiB of dead frames between collections,
+ * and the allocator kept those pages afterwards. Detaching the buffer (a
+ * transfer to length 0) frees it at once. Only a buffer the frame fills alone
+ * is ours to detach (both AEADs return a fresh one).
+ */
+function release(frame: Uint8Array): void {
+  const buffer = frame.buffer;
+  if (
+    buffer instanceof ArrayBuffer && frame.byteOffset === 0 &&
+    frame.byteLength === buffer.byteLength && buffer.byteLength > 0
+  ) buffer.transfer(0);
+}
+
 /** Default cap on one message, either way: 4 MiB. */
 export const DEFAULT_MAX_MESSAGE = 4 * 1024 * 1024;
 
@@ -142,7 +160,21 @@ export class SecureChannel {
    * `timeout`, `connection_closed`, `noise_decrypt` or `message_too_large`,
    * and closes the channel when it does.
    */
-  async receive(timeoutMs: number): Promise<Uint8Array | null> {
+  receive(timeoutMs: number): Promise<Uint8Array | null> {
+    return this.#receive(timeoutMs, false);
+  }
+
+  /**
+   * Like {@link receive}, but the message is a view of the channel's buffer,
+   * valid only until the next receive: for a reader done with each message
+   * before it asks for the next (the file phase's chunks), so a stream of
+   * large messages does not allocate one buffer per message.
+   */
+  receiveView(timeoutMs: number): Promise<Uint8Array | null> {
+    return this.#receive(timeoutMs, true);
+  }
+
+  async #receive(timeoutMs: number, borrow: boolean): Promise<Uint8Array | null> {
     const action = "receive message";
     if (this.closed) throw closedError(action, "the channel was closed", this.#conn.peer);
     if (this.#receiving) {
@@ -154,18 +186,21 @@ export class SecureChannel {
     let frames = 0;
     try {
       for (;;) {
-        const message = this.#assembler.next();
+        const message = borrow ? this.#assembler.nextView() : this.#assembler.next();
         if (message) return message;
         const left = deadline - Date.now();
         if (left <= 0 && frames > 0) throw this.#slow(timeoutMs);
-        const frame = await this.#conn.readFrame(Math.max(1, left));
+        // A view of the read buffer: decrypting copies it before the next read.
+        const frame = await this.#conn.readFrameView(Math.max(1, left));
         if (frame === null) {
           if (this.#assembler.pending === 0) return null;
           throw closedError(action, "the peer closed the connection mid-message", this.#conn.peer);
         }
         frames++;
         this.#received += 2 + frame.length;
-        this.#assembler.push(await this.#ciphers.receive.decrypt(frame));
+        const plaintext = await this.#ciphers.receive.decrypt(frame);
+        this.#assembler.push(plaintext);
+        release(plaintext);
       }
     } catch (error) {
       this.close();
@@ -201,8 +236,10 @@ export class SecureChannel {
         )
       ) {
         const frame = await this.#ciphers.send.encrypt(piece);
-        await this.#conn.writeFrame(frame);
+        const written = this.#conn.writeFrame(frame); // copies the frame before it returns
         this.#sent += 2 + frame.length;
+        release(frame);
+        await written;
       }
     } catch (error) {
       this.close();

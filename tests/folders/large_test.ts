@@ -86,7 +86,9 @@ Deno.test("a 1 GiB file syncs whole with bounded memory on both sides", async ()
       (serverPeak / 2 ** 20).toFixed(0)
     } MiB`,
   );
-  assert.ok(peak < 400 * 2 ** 20, `fetching side peaked at ${peak} bytes`);
+  // The issue's target for the fetching side (it peaked at 166 MiB before its
+  // decrypted frames were freed at once, ~95 MiB after).
+  assert.ok(peak < 200e6, `fetching side peaked at ${peak} bytes (target 200 MB)`);
   assert.ok(serverPeak < 400 * 2 ** 20, `serving side peaked at ${serverPeak} bytes`);
 });
 

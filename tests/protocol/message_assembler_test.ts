@@ -171,3 +171,27 @@ Deno.test("splitForTransport() cuts into bounded frames that rejoin to the input
     "internal",
   );
 });
+
+Deno.test("MessageAssembler.nextView() returns the same messages as next(), reusing its buffer", () => {
+  const messages = [MAX_TRANSPORT_PLAINTEXT * 20, 5, 0, MAX_TRANSPORT_PLAINTEXT * 20, 9].map((
+    n,
+    i,
+  ) => new Uint8Array(n).fill(i + 1));
+  const stream = concatBytes(...messages.map((m) => frameMessage(m)));
+  const viewer = new MessageAssembler(), copier = new MessageAssembler();
+  const viewed: Uint8Array[] = [], copied: Uint8Array[] = [];
+  const buffers = new Set<ArrayBufferLike>();
+  for (const frame of splitForTransport(stream, MAX_TRANSPORT_PLAINTEXT)) {
+    viewer.push(frame);
+    copier.push(frame);
+    for (let m = viewer.nextView(); m !== undefined; m = viewer.nextView()) {
+      viewed.push(m.slice()); // valid until the next push
+      if (m.length > 1 << 20) buffers.add(m.buffer);
+    }
+    drain(copier, copied);
+  }
+  assert.deepEqual(viewed, messages);
+  assert.deepEqual(copied, messages);
+  // The second large message landed in the buffer the first one grew.
+  assert.equal(buffers.size, 1);
+});

@@ -3,7 +3,8 @@
  * SecureChannels on in-memory pipes: a chunk the first peer asked lacks is
  * asked of the next, even when it was the only chunk wanted (the other
  * peer must not have left meanwhile); a peer that sends wrong bytes is
- * dropped and its chunk comes from another; a chunk nobody has fails.
+ * dropped and its chunk comes from another; a chunk nobody has fails;
+ * chunks in pieces arrive whole (through one buffer the fetcher reuses).
  */
 
 import assert from "node:assert/strict";
@@ -14,7 +15,7 @@ import { decodeChunkMessage, encodeChunkMessage } from "../../src/protocol/chunk
 import { Fetcher, type FetchPeer } from "../../src/sync/file_fetch.ts";
 import { channelPair } from "../transport/helpers.ts";
 
-type Serve = "has" | "lacks" | "wrong";
+type Serve = "has" | "lacks" | "wrong" | "pieces";
 
 /** A peer that answers wants after `delayMs`: the chunks it has, "none" or wrong bytes. */
 async function scriptedPeer(
@@ -40,13 +41,17 @@ async function scriptedPeer(
           await theirs.send(encodeChunkMessage({ type: "none", id }));
         } else {
           const sent = mode === "wrong" ? bytes.map((b) => b ^ 1) : bytes;
-          await theirs.send(encodeChunkMessage({
-            type: "piece",
-            id,
-            total: sent.length,
-            offset: 0,
-            bytes: sent,
-          }));
+          // "pieces": three pieces a chunk, as a responder cuts a chunk over its piece size.
+          const step = mode === "pieces" ? Math.ceil(sent.length / 3) : sent.length;
+          for (let at = 0; at < sent.length; at += step) {
+            await theirs.send(encodeChunkMessage({
+              type: "piece",
+              id,
+              total: sent.length,
+              offset: at,
+              bytes: sent.subarray(at, at + step),
+            }));
+          }
         }
       }
     }
@@ -69,7 +74,7 @@ async function someChunks(n: number): Promise<Map<string, Uint8Array>> {
 async function fetchAll(peers: FetchPeer[], chunks: Map<string, Uint8Array>, extra: string[] = []) {
   const got = new Map<string, Uint8Array>();
   const f = new Fetcher(peers, "docs", 5000, (hash, bytes) => {
-    got.set(hash, bytes);
+    got.set(hash, bytes.slice()); // the fetcher's buffer, ours only until we return
     return Promise.resolve();
   });
   for (const [hash, bytes] of chunks) f.want(hash, bytes.length);
@@ -113,4 +118,13 @@ Deno.test("a peer sending wrong bytes is dropped and its chunks come from anothe
   for (const [hash, bytes] of chunks) assert.deepEqual(got.get(hash), bytes);
   assert.deepEqual([...failed], []);
   assert.match(reports[0].dropped ?? "", /wrong bytes/);
+});
+
+Deno.test("chunks sent in pieces arrive whole, each as it was sent", async () => {
+  const chunks = await someChunks(12);
+  const cut = await scriptedPeer("cut", chunks, "pieces", 0);
+  const { got, failed } = await fetchAll([cut.peer], chunks);
+  await cut.done;
+  assert.deepEqual([...failed], []);
+  assert.deepEqual(got, chunks);
 });

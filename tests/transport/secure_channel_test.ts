@@ -95,6 +95,27 @@ Deno.test("SecureChannel.receive() keeps back-to-back messages apart", STRICT, a
 });
 
 Deno.test(
+  "SecureChannel.receiveView() gives each message whole, back to back and after a copying receive",
+  STRICT,
+  async () => {
+    const { a, b } = await ikSession();
+    const sizes = [MiB, 3, 0, MiB + 7, 70000, MiB];
+    await Promise.all(sizes.map((n, i) => a.send(patterned(n).map((x) => x ^ i))));
+    let first: Uint8Array | undefined;
+    for (const [i, n] of sizes.entries()) {
+      const got = i === 4 ? await b.receive(2000) : await b.receiveView(2000);
+      assert.ok(got && bytesEqual(got, patterned(n).map((x) => x ^ i)), `message ${i}`);
+      if (i === 0) first = got;
+    }
+    // A view is the channel's: a later message may reuse its bytes.
+    assert.equal(first!.length, MiB);
+    a.close();
+    assert.equal(await b.receiveView(2000), null);
+    b.close();
+  },
+);
+
+Deno.test(
   "SecureChannel refuses a message over maxMessage, sending or receiving",
   STRICT,
   async () => {
