@@ -244,11 +244,18 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
   return out;
 }
 
-/** Hourly: stale temporary files and kept versions past the retention. */
+/**
+ * Hourly: stale temporary files and kept versions past the retention. With
+ * `keepDays` 0 the versions go every round: "keep none" must not mean "keep
+ * for up to an hour".
+ */
 async function housekeeping(home: Home, f: LocalFolder): Promise<void> {
   const now = home.now();
   const last = f.info.swept ?? 0;
-  if (now - last < 3600_000) return;
+  if (now - last < 3600_000) {
+    if (f.info.keepDays === 0) await pruneAll(f.root, now);
+    return;
+  }
   try {
     const { removeStaleTemps } = await lazyImport<typeof import("../files/stale_temps.ts")>(
       new URL("../files/stale_temps.ts", import.meta.url),
@@ -264,4 +271,16 @@ async function housekeeping(home: Home, f: LocalFolder): Promise<void> {
   }
   const latest = home.folderLocal.folder(f.folder) ?? f;
   await home.write((w) => w.folderLocal.setInfo(f.folder, { ...latest.info, swept: now }));
+}
+
+/** Delete every kept version of the folder at `root` (`keepDays` 0). */
+async function pruneAll(root: string, now: number): Promise<void> {
+  const { pruneVersions } = await lazyImport<typeof import("../files/versions.ts")>(
+    new URL("../files/versions.ts", import.meta.url),
+  );
+  try {
+    await pruneVersions(root, { now, retentionMs: 0 });
+  } catch (e) {
+    if (!isMycelError(e)) throw e;
+  }
 }

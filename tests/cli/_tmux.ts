@@ -74,6 +74,26 @@ export class Terminal implements AsyncDisposable {
     }
   }
 
+  /**
+   * PID of the command itself (the child of the pane's shell; `env -i`
+   * execs it), waiting up to `timeoutMs` for it to start. For signalling it
+   * by PID (e.g. SIGSTOP/SIGCONT to slow it down).
+   */
+  async commandPid(timeoutMs = 30_000): Promise<number> {
+    const r = await this.tmux("display-message", "-p", "-t", "t", "#{pane_pid}");
+    const shell = Number(r.stdout.trim());
+    if (!Number.isSafeInteger(shell) || shell <= 0) throw new Error(`no pane pid: ${r.stdout}`);
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const children = await Deno.readTextFile(`/proc/${shell}/task/${shell}/children`)
+        .catch(() => "");
+      const first = Number(children.trim().split(/\s+/)[0]);
+      if (first > 0) return first;
+      if (Date.now() > deadline) throw new Error("the command did not start");
+      await sleep(20);
+    }
+  }
+
   /** Type `text` literally (no key names). */
   async type(text: string): Promise<void> {
     await this.tmux("send-keys", "-t", "t", "-l", text);

@@ -32,7 +32,8 @@ const KEEP_DAYS = {
 function keepInfo(flags: Record<string, string | boolean | undefined>): { keepDays?: number } {
   const text = flags["keep-days"];
   if (text === undefined || typeof text === "boolean") return {};
-  const n = Number(text);
+  // Digits only: Number("") and Number(" ") are 0, which would keep nothing.
+  const n = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n) || n < 0 || n > 36500) {
     throw usageError("use --keep-days", "it must be a whole number of days, 0–36500", {
       value: text,
@@ -150,6 +151,8 @@ const ADD: CommandSpec = {
   ...WRITES,
   async run(ctx, input) {
     const id = checkFolderId((input.flags.id as string | undefined) ?? newFolderId());
+    // Every argument is checked before anything is written (the marker included).
+    const info = keepInfo(input.flags);
     const path = input.args.PATH as string;
     const name = checkName(
       "folder name",
@@ -185,7 +188,7 @@ const ADD: CommandSpec = {
         type: "folder.join",
         folder: id,
       }]);
-      w.folderLocal.putFolder({ folder: id, root, added: home.now(), info: keepInfo(input.flags) });
+      w.folderLocal.putFolder({ folder: id, root, added: home.now(), info });
     });
     const [report] = await scanNow(ctx, id, false);
     if (input.flags.json) ctx.out.json({ id, name, path: await readPath(ctx, id), scan: report });
@@ -216,6 +219,8 @@ const JOIN: CommandSpec = {
   ...WRITES,
   async run(ctx, input) {
     const id = checkFolderId(input.args.ID as string);
+    // Checked before the folder is made or anything is written.
+    const info = keepInfo(input.flags);
     await withWrite(ctx, async (w, home) => {
       if (w.view.folders().share(id) === undefined) {
         throw new MycelError(
@@ -243,7 +248,7 @@ const JOIN: CommandSpec = {
         });
       }
       await commitOps(w, [{ type: "folder.join", folder: id }]);
-      w.folderLocal.putFolder({ folder: id, root, added: home.now(), info: keepInfo(input.flags) });
+      w.folderLocal.putFolder({ folder: id, root, added: home.now(), info });
     });
     const [report] = await scanNow(ctx, id, false);
     if (input.flags.json) ctx.out.json({ id, path: await readPath(ctx, id), scan: report });

@@ -1,0 +1,122 @@
+/**
+ * A local change during a transfer, end to end on real processes: while
+ * device b is fetching a large file from a (b's `sync now` held to a quarter
+ * of the CPU with SIGSTOP/SIGCONT by PID, and stopped once its temporary
+ * file exists), b's user writes that same path. The transfer does not
+ * overwrite it (the assembly finds the file changed: `changed_locally`, told
+ * on standard error): b's edit is whole. The next scan publishes the edit,
+ * concurrent with a's version: a conflict, resolved the same way on both
+ * devices (docs/folders.md, "Conflicts"): the newer mtime — b's edit — wins
+ * `big.bin`, and a's version is kept beside it as
+ * `big.sync-conflict-<its mtime>-<a's id>.bin`. Both for a new path and for a
+ * path b already held an older version of.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { utcStamp } from "../../src/files/conflict.ts";
+import { TEMP_PREFIX } from "../../src/files/folder_layout.ts";
+import { describe } from "../helpers/mycel.ts";
+import { sleep } from "../helpers/process.ts";
+import { pseudoRandomBytes } from "../files/helpers.ts";
+import {
+  devices,
+  listTree,
+  put,
+  rounds,
+  sharedFolder,
+  syncOk,
+  text,
+  treeHash,
+} from "./_helpers.ts";
+
+const MiB = 1 << 20;
+
+/** Whether a file being assembled (`.mycel-tmp-*`) is in the folder at `root`. */
+function fetching(root: string): boolean {
+  for (const e of Deno.readDirSync(root)) if (e.name.startsWith(TEMP_PREFIX)) return true;
+  return false;
+}
+
+/**
+ * Hold process `pid` to a quarter of the CPU until it has started writing a
+ * file into `root`; return with the process stopped (SIGSTOP) while it is,
+ * or false when it ended (or the deadline passed) first.
+ */
+async function stopWhileFetching(root: string, pid: number): Promise<boolean> {
+  const deadline = Date.now() + 90_000;
+  try {
+    while (Date.now() < deadline) {
+      Deno.kill(pid, "SIGSTOP");
+      if (fetching(root)) return true;
+      await sleep(30);
+      Deno.kill(pid, "SIGCONT");
+      await sleep(10);
+    }
+    Deno.kill(pid, "SIGCONT");
+    return false;
+  } catch {
+    return false; // the process ended
+  }
+}
+
+async function sameBytes(path: string, want: Uint8Array): Promise<boolean> {
+  const got = await Deno.readFile(path).catch(() => undefined);
+  return got !== undefined && got.length === want.length && got.every((x, i) => x === want[i]);
+}
+
+for (const replacing of [false, true]) {
+  Deno.test(
+    `a local edit during a transfer ${
+      replacing ? "replacing a file" : "of a new file"
+    } is kept; the devices agree on a conflict the edit wins`,
+    async () => {
+      await using devs = await devices(["a", "b"]);
+      const [a, b] = devs.list;
+      const [ra, rb] = await sharedFolder(devs);
+      for (const n of ["x", "y"]) await put(ra, `${n}.txt`, `${n}\n`);
+      if (replacing) await put(ra, "big.bin", "the first version\n");
+      await rounds([a, b], 1);
+      if (replacing) assert.equal(await text(rb, "big.bin"), "the first version\n");
+
+      const theirs = pseudoRandomBytes(64 * MiB, replacing ? 5 : 4);
+      await put(ra, "big.bin", theirs);
+      const theirMtime = (await Deno.lstat(join(ra, "big.bin"))).mtime!.getTime();
+      await syncOk(a);
+
+      const p = b.tmp.spawn(["sync", "now", "--timeout", "10"], { timeoutMs: 180_000 });
+      let r;
+      try {
+        const stopped = await stopWhileFetching(rb, p.pid);
+        assert.ok(stopped, `b was fetching when stopped:\n${p.stdout}${p.stderr}`);
+        try {
+          await put(rb, "big.bin", "b's own edit\n");
+        } finally {
+          Deno.kill(p.pid, "SIGCONT");
+        }
+        r = await p.result();
+      } finally {
+        await p.stop();
+      }
+      assert.equal(await text(rb, "big.bin"), "b's own edit\n", "b's edit is whole");
+      assert.match(
+        r.stderr,
+        /big\.bin: it changed on this device meanwhile \(kept; it will sync as a conflict\)/,
+        describe(["sync", "now"], r),
+      );
+      assert.deepEqual((await listTree(rb)).filter((x) => x.startsWith(TEMP_PREFIX)), []);
+
+      // The next rounds: b's scan publishes its edit, a conflict; both settle on one result.
+      await rounds([b, a, b, a], 1);
+      const copy = `big.sync-conflict-${utcStamp(theirMtime)}-${a.id.slice(0, 7)}.bin`;
+      for (const [d, root] of [[a, ra], [b, rb]] as const) {
+        assert.deepEqual(await listTree(root), ["big.bin", copy, "x.txt", "y.txt"], d.name);
+        assert.equal(await text(root, "big.bin"), "b's own edit\n", `${d.name}: the edit wins`);
+        assert.ok(await sameBytes(join(root, copy), theirs), `${d.name}: a's version is kept`);
+      }
+      assert.equal(await treeHash(ra), await treeHash(rb));
+      const after = await syncOk(b);
+      assert.doesNotMatch(after.stderr, /changed on this device/);
+    },
+  );
+}
