@@ -9,7 +9,10 @@
  * trees end at the same state digest.
  *
  *     git archive 7aecd8a | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/
- *     deno run -A bench/ingest_ab.ts --base /tmp/base [--entries 100000] [--rounds 5]
+ *     deno run -A bench/ingest_ab.ts --base /tmp/base [--entries 100000] [--rounds 5] [--on-top 100000]
+ *
+ * `--on-top N` first stores N entries in the starting home (as
+ * bench/replication_bench.ts does: a delta on top of a history).
  *
  * (`deno bench` ignores this file.)
  */
@@ -20,7 +23,8 @@ import type { DeviceKey } from "../src/log/device_key.ts";
 import { decodeSignedEntry } from "../src/log/entry.ts";
 import { interleave } from "../src/protocol/sync_plan.ts";
 import { copyHome, fmt, machine, median } from "./bench_helpers.ts";
-import { createBenchMesh, signedBatches } from "./make_home.ts";
+import { Home } from "../src/storage/home_handle.ts";
+import { appendEntries, createBenchMesh, signedBatches } from "./make_home.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -28,6 +32,7 @@ const { values } = parseArgs({
     base: { type: "string" },
     entries: { type: "string", default: "100000" },
     rounds: { type: "string", default: "5" },
+    "on-top": { type: "string", default: "0" },
   },
 });
 if (!values.base) {
@@ -36,6 +41,7 @@ if (!values.base) {
 }
 const N = Number(values.entries);
 const ROUNDS = Number(values.rounds);
+const ON_TOP = Number(values["on-top"]);
 
 interface IngestingHome {
   ingestStream(): {
@@ -57,6 +63,11 @@ const trees: Record<string, HomeModule> = {
 const work = await Deno.makeTempDir({ prefix: "mycel-ingest-ab-" });
 try {
   const mesh = await createBenchMesh(`${work}/start`, 3);
+  if (ON_TOP > 0) {
+    const home = await Home.open(`${work}/start`, { write: true });
+    await appendEntries(mesh, home, ON_TOP, 1000);
+    home.close();
+  }
   const byAuthor = new Map<DeviceKey, Uint8Array[]>();
   for await (const batch of signedBatches(mesh, N, 1000)) {
     for (const raw of batch) {

@@ -57,6 +57,11 @@ export interface DottedBackend<V extends Json = Json> {
   put(key: string, v: Version<V>): void;
   /** Delete the version with `dot`; true when there was one. */
   remove(key: string, dot: Dot): boolean;
+  /**
+   * Optional: `remove(key, old)` then `put(key, v)` in one step (one
+   * statement for SQLite); false, changing nothing, when `old` is not stored.
+   */
+  replace?(key: string, old: Dot, v: Version<V>): boolean;
   /** True when a write observed `dot` for `key` before it arrived. */
   isParked(key: string, dot: Dot): boolean;
   /** Remember that a write observed `dot` for `key` before it arrived. */
@@ -89,6 +94,7 @@ function covered(b: DottedBackend, dot: Dot): boolean {
 
 /** Apply one write to `key`. The caller marks the entry seen afterwards. */
 export function applyWrite<V extends Json>(b: DottedBackend<V>, key: string, w: Write<V>): void {
+  if (replaceOne(b, key, w)) return;
   const legacy = w.observed === undefined;
   if (w.observed === undefined) {
     const floor = b.floor(key);
@@ -115,6 +121,27 @@ export function applyWrite<V extends Json>(b: DottedBackend<V>, key: string, w: 
     key,
     legacy ? { dot: w.dot, stamp: w.stamp, value, legacy } : { dot: w.dot, stamp: w.stamp, value },
   );
+}
+
+/**
+ * The common write — a value or tombstone replacing the one version its
+ * device showed — as one `replace`, when the backend has it. Same outcome
+ * as the general path below: the new version is checked first (whether the
+ * observed dot is removed or parked does not change whether the new one is
+ * parked or covered, since a write cannot observe itself — that case takes
+ * the general path, which voids it), then the observed version is replaced,
+ * or, when it is not stored, parked unless covered and the new one put.
+ */
+function replaceOne<V extends Json>(b: DottedBackend<V>, key: string, w: Write<V>): boolean {
+  if (b.replace === undefined || w.put === "none" || w.observed?.length !== 1) return false;
+  const old = w.observed[0];
+  if (old.author === w.dot.author && old.seq === w.dot.seq) return false;
+  if (b.isParked(key, w.dot) || covered(b, w.dot)) return false;
+  const v = { dot: w.dot, stamp: w.stamp, value: w.put === "tombstone" ? undefined : w.put.value };
+  if (b.replace(key, old, v)) return true;
+  if (!covered(b, old)) b.park(key, old);
+  b.put(key, v);
+  return true;
 }
 
 /** Order versions: by stamp, then dot, then canonical value (a total order). */

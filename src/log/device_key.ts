@@ -21,6 +21,14 @@ function latin1(bytes: Uint8Array): string {
   return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The key {@link DeviceKey.of} returned last. */
+let last: DeviceKey | undefined;
+
 /** A device's public signing key; compare with `===`. */
 export class DeviceKey {
   /** The 32 key bytes (do not mutate). */
@@ -38,10 +46,13 @@ export class DeviceKey {
    */
   static of(bytes: Uint8Array): DeviceKey {
     if (bytes.length !== 32) throw new RangeError("a device key is 32 bytes");
+    // Runs of one author's entries name the same key again and again:
+    // comparing 32 bytes is cheaper than building and hashing a string.
+    if (last !== undefined && sameBytes(last.bytes, bytes)) return last;
     const k = latin1(bytes);
     let key = interned.get(k);
     if (key === undefined) interned.set(k, key = new DeviceKey(bytes.slice()));
-    return key;
+    return last = key;
   }
 
   /** Parse a display id (forgiving case, spaces, dashes); MycelError `bad_device_id`. */

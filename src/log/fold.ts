@@ -66,6 +66,10 @@ type KeyWrite = NonNullable<ReturnType<typeof writeOf>>;
  * observed. Pattern adds and removes apply in order.
  */
 function entryWrites(ops: readonly Op[]): KeyWrite[] {
+  if (ops.length === 1) { // most entries: one op, nothing to merge
+    const w = writeOf(ops[0]);
+    return w === undefined ? [] : [w];
+  }
   const out: KeyWrite[] = [];
   const registers = new Map<string, number>();
   for (const op of ops) {

@@ -6,7 +6,12 @@
  *
  * - WAL mode: readers never block the writer and never see half a change.
  * - `synchronous=FULL`: a transaction that committed survives power loss
- *   (what a command reports as done stays done).
+ *   (what a command reports as done stays done). The one exception is a
+ *   transaction that only stores what a peer can send again (a batch of a
+ *   peer's entries: `refetchable`): it commits without its own fsync. WAL
+ *   keeps a consistent prefix of transactions, so power loss can cost such a
+ *   batch (fetched again next round) but never corrupts or reorders, and the
+ *   next durable commit's fsync covers every frame before it.
  * - Writers use `BEGIN IMMEDIATE` and SQLite's busy timeout, so concurrent
  *   commands queue instead of failing; when the wait expires the error says so.
  * - A home on a read-only file system still opens for reading (`immutable`).
@@ -192,12 +197,21 @@ export function openReadOnly(path: string): Db {
 
 /**
  * Run `fn` in one write transaction (`BEGIN IMMEDIATE`): everything it does
- * commits together or not at all. Nesting is refused.
+ * commits together or not at all. Nesting is refused. `refetchable`: the
+ * transaction only stores what a peer would send again, so its commit skips
+ * the fsync (see the module comment); durable again afterwards.
  */
-export async function inTransaction<T>(db: Db, path: string, fn: () => Promise<T> | T): Promise<T> {
+export async function inTransaction<T>(
+  db: Db,
+  path: string,
+  fn: () => Promise<T> | T,
+  o: { refetchable?: boolean } = {},
+): Promise<T> {
   try {
+    if (o.refetchable) db.exec("PRAGMA synchronous=NORMAL");
     db.exec("BEGIN IMMEDIATE");
   } catch (e) {
+    if (o.refetchable) restoreDurable(db);
     throw sqliteError(e, "start a change", path);
   }
   try {
@@ -211,6 +225,16 @@ export async function inTransaction<T>(db: Db, path: string, fn: () => Promise<T
       // SQLite already rolled back (e.g. after SQLITE_FULL)
     }
     throw sqliteError(e, "save change", path);
+  } finally {
+    if (o.refetchable) restoreDurable(db);
+  }
+}
+
+function restoreDurable(db: Db): void {
+  try {
+    db.exec("PRAGMA synchronous=FULL");
+  } catch {
+    // only fails on a closed database, which has nothing left to commit
   }
 }
 

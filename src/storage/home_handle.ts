@@ -310,18 +310,21 @@ export class Home {
    * Change the home: `fn` runs inside one write transaction and everything it
    * does is kept together, or nothing is (disk full, read-only, a throw).
    */
-  write<T>(fn: (w: HomeWriter) => Promise<T> | T): Promise<T> {
+  write<T>(
+    fn: (w: HomeWriter) => Promise<T> | T,
+    o: { refetchable?: boolean } = {},
+  ): Promise<T> {
     if (!this.#writable) {
       return Promise.reject(
         new MycelError("internal", "change the home", "it was opened read-only"),
       );
     }
-    const run = this.#writes.then(() => this.#write(fn));
+    const run = this.#writes.then(() => this.#write(fn, o.refetchable ?? false));
     this.#writes = run.catch(() => {});
     return run;
   }
 
-  async #write<T>(fn: (w: HomeWriter) => Promise<T> | T): Promise<T> {
+  async #write<T>(fn: (w: HomeWriter) => Promise<T> | T, refetchable: boolean): Promise<T> {
     // Loaded on the first write: commands that only read never load the
     // writing half (signing, ingest, the fold, refold).
     const { HomeWriter } = await lazyImport<typeof import("./home_writer.ts")>(
@@ -345,8 +348,11 @@ export class Home {
         });
         const r = await fn(writer);
         await writer.finish();
+        if (refetchable && writer.committed > 0) {
+          throw new Error("a refetchable write committed this device's own entries");
+        }
         return r;
-      });
+      }, { refetchable });
     } finally {
       this.#state.cacheRows(false);
     }
@@ -360,16 +366,17 @@ export class Home {
   ingestStream(trusted?: ReadonlySet<DeviceKey>): IngestStream {
     let ingest: Ingest | undefined;
     return {
+      // A peer's entries can be fetched again: no fsync per batch (db.ts).
       push: (raw) =>
         this.write(async (w) => {
           ingest ??= w.ingest(trusted);
           await w.pushIngest(ingest, raw);
-        }),
+        }, { refetchable: true }),
       finish: () =>
         this.write((w) => {
           ingest ??= w.ingest(trusted);
           return w.finishIngest(ingest);
-        }),
+        }, { refetchable: true }),
     };
   }
 

@@ -80,6 +80,23 @@ class SqlSpace implements DottedBackend {
     return Number(this.#s.removeVersion.run(this.#space, key, dot.author, dot.seq).changes) > 0;
   }
 
+  replace(key: string, old: Dot, v: Version): boolean {
+    return Number(
+      this.#s.replaceVersion.run(
+        v.dot.author,
+        v.dot.seq,
+        v.stamp.wall,
+        v.stamp.counter,
+        v.value === undefined ? null : JSON.stringify(v.value),
+        v.legacy ? 1 : 0,
+        this.#space,
+        key,
+        old.author,
+        old.seq,
+      ).changes,
+    ) > 0;
+  }
+
   isParked(key: string, dot: Dot): boolean {
     if (!this.#parts.mayBeParked(dot)) return false;
     return this.#s.isParked.get(this.#space, key, dot.author, dot.seq) !== undefined;
@@ -119,6 +136,10 @@ function statements(db: Db) {
     ),
     putVersion: p("INSERT OR REPLACE INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
     removeVersion: p("DELETE FROM versions WHERE space = ? AND key = ? AND author = ? AND seq = ?"),
+    replaceVersion: p(
+      "UPDATE OR REPLACE versions SET author = ?, seq = ?, wall = ?, counter = ?, value = ?," +
+        " legacy = ? WHERE space = ? AND key = ? AND author = ? AND seq = ?",
+    ),
     isParked: p("SELECT 1 FROM parked WHERE space = ? AND key = ? AND author = ? AND seq = ?"),
     park: p("INSERT OR IGNORE INTO parked VALUES (?, ?, ?, ?)"),
     anyParked: p("SELECT 1 FROM parked LIMIT 1"),
