@@ -80,3 +80,27 @@ Deno.test("the SQLite state folds random writes exactly as the in-memory state d
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a refetchable transaction commits without fsync and leaves the connection durable again, even when it throws", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mycel-sync-mode-" });
+  const db = openWritable(`${dir}/state.db`);
+  const mode = () =>
+    (db.prepare("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
+  try {
+    assert.equal(mode(), 2, "FULL by default");
+    assert.equal(
+      await inTransaction(db, dir, () => mode(), { refetchable: true }),
+      1,
+      "NORMAL inside",
+    );
+    assert.equal(mode(), 2);
+    await assert.rejects(
+      inTransaction(db, dir, () => Promise.reject(new Error("boom")), { refetchable: true }),
+    );
+    assert.equal(mode(), 2);
+    assert.equal(await inTransaction(db, dir, () => mode()), 2, "a plain write stays FULL");
+  } finally {
+    db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
