@@ -6,7 +6,7 @@
  * The calls are synchronous underneath: an `lstat` waits on nothing worth
  * yielding for, and Deno's asynchronous form hands each call to a worker
  * thread, which cost a short command about 0.4 ms a call (opening a home
- * makes six).
+ * makes six). {@link fileStamp} says whether a file was replaced.
  */
 
 /** `Deno.lstat(path)`, or undefined when nothing is there. */
@@ -22,4 +22,14 @@ export function lstatIfAny(path: string): Promise<Deno.FileInfo | undefined> {
 /** True when something (of any kind, a link included) is at `path`. */
 export async function exists(path: string): Promise<boolean> {
   return (await lstatIfAny(path)) !== undefined;
+}
+
+/** Identity of a file as inode, size and mtime ("" when it is missing): changes when it is replaced. */
+export async function fileStamp(path: string): Promise<string> {
+  try {
+    const s = await Deno.stat(path);
+    return `${s.ino}:${s.size}:${s.mtime?.getTime()}`;
+  } catch {
+    return "";
+  }
 }

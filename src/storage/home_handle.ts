@@ -28,6 +28,7 @@ import type { HomeWriter } from "./home_writer.ts";
 import { exists } from "./fs_probe.ts";
 import { type FolderLocalView, SqlFolderLocal } from "./sql_folder_local.ts";
 import { lazyImport } from "../lazy_import.ts";
+import type { NoisePair } from "./noise_cache.ts";
 
 /** A peer's entries, stored batch by batch (see {@link Home.ingestStream}). */
 export interface IngestStream {
@@ -220,30 +221,23 @@ export class Home {
   }
 
   /**
-   * This device's Noise keys. When the keys sit in a plain file (readable by
-   * whoever reads the database anyway) the database keeps the Noise pair, so
-   * a responder finishes a handshake before it reads the key file. Keys
-   * sealed by a passphrase or held by a keyring are read from there every
-   * time and no copy stays in the database: a stolen disk must not let a
-   * thief keep syncing as this device.
+   * This device's Noise keys, read without opening sealed or keyring keys
+   * whenever they can be (home_noise.ts): a responder answers a handshake
+   * before anything costly or secret is touched.
    */
-  async noiseKeys(): Promise<{ noisePublic: Uint8Array; noisePrivate: Uint8Array }> {
-    const { readKeyFile } = await lazyImport<typeof import("./key_store.ts")>(
-      new URL("./key_store.ts", import.meta.url),
+  async noiseKeys(): Promise<NoisePair> {
+    const { noiseKeysOf } = await lazyImport<typeof import("./home_noise.ts")>(
+      new URL("./home_noise.ts", import.meta.url),
     );
-    const plain = await readKeyFile(this.paths.keys).then((f) => f.form === "plain", () => false);
-    const pub = this.local.meta("noise_public"), priv = this.local.meta("noise_private");
-    const kept = pub instanceof Uint8Array && priv instanceof Uint8Array;
-    if (plain && kept) return { noisePublic: pub, noisePrivate: priv };
-    const keys = await this.keys();
-    if (this.#writable && plain !== kept) {
-      await this.write((w) =>
-        w.setNoiseKeys(
-          plain ? { publicKey: keys.noisePublic, privateKey: keys.noisePrivate } : null,
-        )
-      );
-    }
-    return { noisePublic: keys.noisePublic, noisePrivate: keys.noisePrivate };
+    return await noiseKeysOf({
+      paths: this.paths,
+      device: this.device,
+      view: this.view,
+      local: this.local,
+      env: this.#env,
+      keys: () => this.keys(),
+      keepInDb: this.#writable ? (pair) => this.write((w) => w.setNoiseKeys(pair)) : undefined,
+    });
   }
 
   /** Use `keys` instead of reading them (right after creating the home). */

@@ -15,6 +15,7 @@
 import { MycelError } from "../errors.ts";
 import type { DeviceKeys } from "../log/identity.ts";
 import type { HomePaths } from "./home.ts";
+import { fileStamp } from "./fs_probe.ts";
 import { checkKeysBelong } from "./key_codec.ts";
 import { keysFromCredentials } from "./key_creds.ts";
 import { lookupInKeychain } from "./key_keychain.ts";
@@ -26,18 +27,9 @@ import { type KeyStub, openKeyFile, PASSPHRASE_HINT, readKeyFile } from "./key_s
 /** Keys loaded by this process, per key file, with the file's identity when read. */
 const loaded = new Map<string, { stamp: string; keys: DeviceKeys }>();
 
-async function stampOf(path: string): Promise<string> {
-  try {
-    const s = await Deno.stat(path);
-    return `${s.ino}:${s.size}:${s.mtime?.getTime()}`;
-  } catch {
-    return "";
-  }
-}
-
 /** Keep `keys` as the ones of `paths` (just saved there). */
 export async function rememberKeys(paths: HomePaths, keys: DeviceKeys): Promise<void> {
-  loaded.set(paths.keys, { stamp: await stampOf(paths.keys), keys });
+  loaded.set(paths.keys, { stamp: await fileStamp(paths.keys), keys });
 }
 
 function fromKeyring(
@@ -59,7 +51,7 @@ export async function loadDeviceKeys(
 ): Promise<DeviceKeys> {
   const granted = await keysFromCredentials(env, options.device);
   if (granted !== undefined) return granted;
-  const stamp = await stampOf(paths.keys);
+  const stamp = await fileStamp(paths.keys);
   const kept = loaded.get(paths.keys);
   if (kept !== undefined && kept.stamp === stamp) return kept.keys;
   const file = await readKeyFile(paths.keys);

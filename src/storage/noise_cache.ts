@@ -1,0 +1,145 @@
+/**
+ * @module noise_cache
+ * The Noise key pair of a home whose keys are sealed by a passphrase or held
+ * by a keyring, kept in a RAM-backed runtime directory so that a responder
+ * answers a handshake without opening the keys: `sync serve --stdio` runs one
+ * process per connection, and without this every connection — a stranger's
+ * included — cost an scrypt (sealed file) or a keyring call before anyone
+ * was authenticated. `sync now` on the timer likewise skips them when it
+ * has nothing to sign.
+ *
+ * What is kept, and where:
+ * - Only the Noise pair (the transport identity), never the signing or
+ *   WireGuard keys; a first load of the keys (after the passphrase or the
+ *   keyring answered) writes it.
+ * - Only on tmpfs or ramfs (checked in /proc/self/mountinfo), in a directory
+ *   owned by this user and closed to others: `$XDG_RUNTIME_DIR/mycel`, else
+ *   `/run/user/UID/mycel`, else for root `/run/mycel`. A stolen disk does
+ *   not hold it, and a reboot forgets it. Nowhere else (no /proc: no cache).
+ * - The file (0600, owned by us, a regular file, small) names the key file's
+ *   identity (inode, size, mtime) and must match both it and the Noise key
+ *   this device's record announces; anything else is ignored and the keys
+ *   are loaded as before. New keys (`keys import`, sealing, moving stores)
+ *   change the key file, so an old pair is never used.
+ * Failing to keep it is never an error: the keys are simply loaded.
+ */
+
+import { toHex } from "../bytes.ts";
+
+/** A Noise static key pair. */
+export interface NoisePair {
+  noisePublic: Uint8Array;
+  noisePrivate: Uint8Array;
+}
+
+const MAX_FILE = 1024;
+const RAM_FS = new Set(["tmpfs", "ramfs"]);
+
+/** The file system type of the mount holding `path` (longest mount point that contains it). */
+export async function fsTypeOf(path: string): Promise<string | undefined> {
+  let info: string;
+  try {
+    info = await Deno.readTextFile("/proc/self/mountinfo");
+  } catch {
+    return undefined;
+  }
+  let best: { at: string; type: string } | undefined;
+  for (const line of info.split("\n")) {
+    // id parent major:minor root mount-point options [optional...] - type source super
+    const fields = line.split(" ");
+    const dash = fields.indexOf("-");
+    if (fields.length < 5 || dash < 0) continue;
+    const at = fields[4].replace(/\\(\d{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+    const inside = at === "/" || path === at || path.startsWith(at + "/");
+    if (inside && (best === undefined || at.length >= best.at.length)) {
+      best = { at, type: fields[dash + 1] };
+    }
+  }
+  return best?.type;
+}
+
+/** Our directory for the pair, made if needed; undefined when no safe RAM-backed place exists. */
+export async function cacheDir(env: (name: string) => string | undefined): Promise<
+  string | undefined
+> {
+  const uid = Deno.uid();
+  if (uid === null) return undefined;
+  const runtime = env("XDG_RUNTIME_DIR");
+  const candidates = runtime?.startsWith("/")
+    ? [runtime]
+    : [`/run/user/${uid}`, ...(uid === 0 ? ["/run"] : [])];
+  for (const base of candidates) {
+    try {
+      const real = await Deno.realPath(base);
+      if (!RAM_FS.has(await fsTypeOf(real) ?? "")) continue;
+      const dir = `${real}/mycel`;
+      await Deno.mkdir(dir, { mode: 0o700 }).catch((e) => {
+        if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      });
+      const s = await Deno.lstat(dir);
+      if (!s.isDirectory || s.uid !== uid || ((s.mode ?? 0o777) & 0o077) !== 0) continue;
+      return dir;
+    } catch {
+      continue;
+    }
+  }
+  return undefined;
+}
+
+async function fileName(dir: string, homeRoot: string): Promise<string> {
+  const tag = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(homeRoot)),
+  );
+  return `${dir}/noise-${toHex(tag.subarray(0, 12))}`;
+}
+
+/**
+ * The kept pair for the home at `homeRoot`, when it is there, safe, and
+ * matches `stamp` (the key file's) and `expectPublic` (the record's key).
+ */
+export async function readNoisePair(
+  dir: string,
+  homeRoot: string,
+  stamp: string,
+  expectPublic: Uint8Array,
+): Promise<NoisePair | undefined> {
+  const path = await fileName(dir, homeRoot);
+  try {
+    const s = await Deno.lstat(path);
+    if (!s.isFile || s.uid !== Deno.uid() || ((s.mode ?? 0o777) & 0o077) !== 0) return undefined;
+    if (s.size > MAX_FILE) return undefined;
+    const kept = JSON.parse(await Deno.readTextFile(path));
+    if (kept?.v !== 1 || kept.stamp !== stamp || typeof kept.public !== "string") return undefined;
+    const noisePublic = Uint8Array.fromHex(kept.public);
+    const noisePrivate = Uint8Array.fromHex(kept.private);
+    if (noisePrivate.length !== 32 || toHex(noisePublic) !== toHex(expectPublic)) return undefined;
+    return { noisePublic, noisePrivate };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keep `pair` for the home at `homeRoot` (best effort: false when it could not). */
+export async function writeNoisePair(
+  dir: string,
+  homeRoot: string,
+  stamp: string,
+  pair: NoisePair,
+): Promise<boolean> {
+  const path = await fileName(dir, homeRoot);
+  const temp = `${path}.tmp-${toHex(crypto.getRandomValues(new Uint8Array(6)))}`;
+  const text = JSON.stringify({
+    v: 1,
+    stamp,
+    public: toHex(pair.noisePublic),
+    private: toHex(pair.noisePrivate),
+  });
+  try {
+    await Deno.writeTextFile(temp, text, { createNew: true, mode: 0o600 });
+    await Deno.rename(temp, path);
+    return true;
+  } catch {
+    await Deno.remove(temp).catch(() => {});
+    return false;
+  }
+}
