@@ -48,6 +48,11 @@ export interface AssembleOptions {
   readonly keepReplaced?: boolean;
   /** Clock for the kept version's stamp (default Date.now). */
   readonly now?: () => number;
+  /**
+   * Test seam only: runs right after the final check of the target, before
+   * it is replaced, so a test can race a local save into that gap.
+   */
+  readonly beforeReplace?: (step: "checked" | "held") => Promise<void> | void;
 }
 
 function chunkError(code: string, reason: string, hash: ChunkHash): MycelError {
@@ -116,6 +121,7 @@ export async function assembleFile(
     await assertRealDir(dirAbs, dirAbs);
     const now = await onDisk(target);
     if (!matchesExpected(now, options.expected)) return { status: "changed_locally", current: now };
+    await options.beforeReplace?.("checked");
     let keptAs: string | undefined;
     if (now !== null && options.keepReplaced !== false) {
       keptAs = await keepVersion(realRoot, relPath, "link", options.now?.() ?? Date.now());

@@ -34,6 +34,8 @@ export interface FinishOptions {
    * each touched folder itself before recording the result may batch it.
    */
   readonly syncDir?: boolean;
+  /** Test seam only: runs after the final check of the target, before it is replaced. */
+  readonly beforeReplace?: (step: "checked" | "held") => Promise<void> | void;
 }
 
 /** An open temporary file for one target. */
@@ -157,6 +159,7 @@ export class PartialFile {
       await assertRealDir(this.#dir, this.#dir);
       const now = await onDisk(target);
       if (!matchesExpected(now, o.expected)) return { status: "changed_locally", current: now };
+      await o.beforeReplace?.("checked");
       let keptAs: string | undefined;
       if (now !== null && o.keepReplaced !== false) {
         keptAs = await keepVersion(this.#root, this.#rel, "link", o.now?.() ?? Date.now());
