@@ -2,10 +2,13 @@
  * @module assemble
  * Write a file version into the folder: `assembleFile` builds the content
  * from its chunk list in a temporary file beside the target, checking every
- * chunk against its BLAKE3 id, fsyncs it, sets mode and mtime, and renames
- * it over the target. Invariants:
- * - The target's name only ever holds the old file or the complete new one
- *   (rename is atomic); a crash leaves at most a `.mycel-tmp-*` file.
+ * chunk against its BLAKE3 id, fsyncs it, sets mode and mtime, and puts it
+ * in place (place_entry.ts). Invariants:
+ * - The target's name never holds a partly written file: it holds the old
+ *   file, the complete new one, or — for the instant the old one is moved
+ *   aside — nothing. A crash leaves at most a `.mycel-tmp-*` file and a
+ *   `.mycel-tmp-hold-*` folder with the old file, which the stale-temp sweep
+ *   puts back (stale_temps.ts).
  * - A wrong or missing chunk stops the assembly with an error naming the
  *   chunk (`chunk_corrupt` / `chunk_missing`); nothing under the real name
  *   changes, the temporary file is removed, the caller fetches the chunk
@@ -13,7 +16,9 @@
  * - If the file on disk is not the one the caller expected (size, mtime,
  *   inode; or presence), nothing is written and the result says
  *   `changed_locally`, so the caller makes a conflict instead of losing a
- *   local edit. Checked before writing and again right before the rename.
+ *   local edit. Checked before writing and again right before the replace;
+ *   a file saved at the name after that check is caught too, never
+ *   overwritten (place_entry.ts).
  * - The replaced file is kept under `.mycel/versions/` (versions.ts).
  * - Writes stay inside the folder (safe_paths.ts) and need the marker.
  */
@@ -29,12 +34,11 @@ import {
   onDisk,
   type WriteResult,
 } from "./disk_state.ts";
+import { placeEntry, type PlaceOptions } from "./place_entry.ts";
 import { tempNameFor } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
 import { baseName, checkRelativePath, parentOf } from "./paths.ts";
-import { assertRealDir, ensureRealParents, syncDir } from "./safe_paths.ts";
-import { statKey } from "./scan_file.ts";
-import { keepVersion } from "./keep_version.ts";
+import { ensureRealParents } from "./safe_paths.ts";
 
 /** How to write. */
 export interface AssembleOptions {
@@ -48,6 +52,8 @@ export interface AssembleOptions {
   readonly keepReplaced?: boolean;
   /** Clock for the kept version's stamp (default Date.now). */
   readonly now?: () => number;
+  /** Test seam only (place_entry.ts): runs between the final check and the replace. */
+  readonly beforeReplace?: PlaceOptions["beforeReplace"];
 }
 
 function chunkError(code: string, reason: string, hash: ChunkHash): MycelError {
@@ -101,7 +107,7 @@ export async function assembleFile(
   }
   const replacedMode = before === null ? undefined : (await Deno.lstat(target)).mode ?? undefined;
   const temp = join(dirAbs, tempNameFor(baseName(relPath)));
-  let renamed = false;
+  let placed = false;
   try {
     const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
     try {
@@ -113,18 +119,10 @@ export async function assembleFile(
     } finally {
       file.close();
     }
-    await assertRealDir(dirAbs, dirAbs);
-    const now = await onDisk(target);
-    if (!matchesExpected(now, options.expected)) return { status: "changed_locally", current: now };
-    let keptAs: string | undefined;
-    if (now !== null && options.keepReplaced !== false) {
-      keptAs = await keepVersion(realRoot, relPath, "link", options.now?.() ?? Date.now());
-    }
-    await Deno.rename(temp, target);
-    renamed = true;
-    await syncDir(dirAbs);
-    return { status: "written", stat: statKey(await Deno.lstat(target)), keptAs };
+    const r = await placeEntry(realRoot, relPath, temp, options);
+    placed = r.status === "written";
+    return r;
   } finally {
-    if (!renamed) await Deno.remove(temp).catch(() => {});
+    if (!placed) await Deno.remove(temp).catch(() => {});
   }
 }

@@ -37,7 +37,12 @@ export type OnDisk = StatKey & { readonly kind: "file" | "symlink" | "folder" | 
 /** The outcome of a write. */
 export type WriteResult =
   | { readonly status: "written"; readonly stat: StatKey; readonly keptAs?: string }
-  | { readonly status: "changed_locally"; readonly current: OnDisk | null };
+  | {
+    readonly status: "changed_locally";
+    readonly current: OnDisk | null;
+    /** Where a file moved aside for the write and not put back was kept. */
+    readonly keptAs?: string;
+  };
 
 /** What is at `abs` now (not following a symlink), or null. */
 export async function onDisk(abs: string): Promise<OnDisk | null> {

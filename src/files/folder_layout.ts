@@ -8,8 +8,10 @@
  * - `.mycel/` (root only): per-device internals — `.mycel/ignore` (local
  *   ignore additions, gitignore syntax) and `.mycel/versions/` (replaced and
  *   deleted files kept for the retention period).
- * - `.mycel-tmp-*` (any folder): files being assembled; renamed into place
- *   when complete, so a crash leaves only these behind.
+ * - `.mycel-tmp-*` (any folder): files being assembled; moved into place
+ *   when complete, so a crash leaves only these behind. `.mycel-tmp-hold-*`
+ *   is a folder holding the file a write is replacing for the instant of
+ *   the swap (held_file.ts); a sweep puts it back, never deletes it.
  * `.mycelignore` (root) is NOT internal: it syncs like any file.
  */
 
@@ -27,6 +29,9 @@ export const IGNORE_FILE_NAME = ".mycelignore";
 export const TEMP_PREFIX = ".mycel-tmp-";
 /** Glob (gitignore syntax) matching mycel's temporary files anywhere. */
 export const TEMP_PATTERN = `${TEMP_PREFIX}*`;
+
+/** Prefix of a folder holding a file being replaced (a temporary name too). */
+export const HOLD_PREFIX = `${TEMP_PREFIX}hold-`;
 
 /** True when a file name (one segment) is a mycel temporary file. */
 export function isTempName(name: string): boolean {
@@ -51,4 +56,14 @@ export function tempNameFor(name: string): string {
   // A short hint of the target, cut at a code point (at most 160 UTF-8
   // bytes), so the temporary name stays within one segment's 255 bytes.
   return `${TEMP_PREFIX}${random}-${[...name].slice(0, 40).join("")}`;
+}
+
+/** A fresh name for a folder holding a file being replaced ("h" is never a random's hex). */
+export function holdNameFor(): string {
+  return `${HOLD_PREFIX}${crypto.getRandomValues(new Uint8Array(6)).toHex()}`;
+}
+
+/** True when a name (one segment) is a folder holding a file being replaced. */
+export function isHoldName(name: string): boolean {
+  return name.startsWith(HOLD_PREFIX);
 }

@@ -3,19 +3,24 @@
  * Put the current file at a path into `.mycel/versions/` before it is
  * replaced (hard link: instant, and the old content survives the rename
  * over its name) or deleted (move). Falls back to a copy where links or
- * cross-device moves don't work. The kept copy keeps its mtime.
+ * cross-device moves don't work. The kept copy keeps its mtime. A file
+ * already moved aside (held_file.ts) is kept from where it is (`from`).
  */
 
 import { dirname, join } from "node:path";
 import { ensureRealParents } from "./safe_paths.ts";
 import { versionPathFor } from "./versions.ts";
 
-/** Keep a version of `relPath`; returns the kept copy's folder-relative path. */
+/**
+ * Keep a version of `relPath` (the file now at `from`, absolute, when
+ * given); returns the kept copy's folder-relative path.
+ */
 export async function keepVersion(
   realRoot: string,
   relPath: string,
   how: "link" | "move",
   now: number,
+  from: string = join(realRoot, relPath),
 ): Promise<string> {
   let rel = versionPathFor(relPath, now);
   // Two versions kept in one millisecond: take the next free stamp.
@@ -23,7 +28,6 @@ export async function keepVersion(
     rel = versionPathFor(relPath, now + bump);
   }
   await ensureRealParents(realRoot, dirname(rel));
-  const from = join(realRoot, relPath);
   const to = join(realRoot, rel);
   try {
     if (how === "link") await Deno.link(from, to);

@@ -5,11 +5,13 @@
  * process deaths: the caller records which chunks are in it only after
  * {@link PartialFile.sync}, so whatever a restart trusts is on disk. When
  * every chunk is in, {@link PartialFile.finish} does what assemble.ts does
- * at its end — mode, mtime, fsync, the expected-state check right before
- * the rename, the replaced file kept under `.mycel/versions/`, rename, fsync
- * of the folder — so the target's name only ever holds the old file or the
- * complete new one. Chunks are checked against their ids by the caller
- * before they are written.
+ * at its end — mode, mtime, fsync, then place_entry.ts: the expected-state
+ * check, the swap that never overwrites a local save, the replaced file
+ * kept under `.mycel/versions/`, fsync of the folder — so the target's name
+ * never holds a partly written file. A temporary file with a second name
+ * (a crash right after it was linked into place) is not resumed: writing
+ * into it would change the placed file. Chunks are checked against their
+ * ids by the caller before they are written.
  */
 
 import { join } from "node:path";
@@ -17,10 +19,9 @@ import { type ExpectedEntry, matchesExpected, onDisk, type WriteResult } from ".
 import { modeFor } from "./assemble.ts";
 import { isTempName, tempNameFor } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
-import { keepVersion } from "./keep_version.ts";
+import { placeEntry, type PlaceOptions } from "./place_entry.ts";
 import { baseName, checkRelativePath, parentOf } from "./paths.ts";
-import { assertRealDir, ensureRealParents, syncDir } from "./safe_paths.ts";
-import { statKey } from "./scan_file.ts";
+import { ensureRealParents } from "./safe_paths.ts";
 
 /** How to finish. */
 export interface FinishOptions {
@@ -34,6 +35,8 @@ export interface FinishOptions {
    * each touched folder itself before recording the result may batch it.
    */
   readonly syncDir?: boolean;
+  /** Test seam only (place_entry.ts): runs between the final check and the replace. */
+  readonly beforeReplace?: PlaceOptions["beforeReplace"];
 }
 
 /** An open temporary file for one target. */
@@ -80,7 +83,7 @@ export class PartialFile {
     if (temp !== undefined && isTempName(temp) && !temp.includes("/")) {
       try {
         const info = await Deno.lstat(join(dir, temp));
-        if (info.isFile && info.size === size) {
+        if (info.isFile && info.size === size && (info.nlink ?? 1) === 1) {
           const file = await Deno.open(join(dir, temp), { read: true, write: true });
           return { file: new PartialFile(realRoot, relPath, dir, temp, file), resumed: true };
         }
@@ -139,7 +142,7 @@ export class PartialFile {
   async finish(o: FinishOptions): Promise<WriteResult> {
     const temp = join(this.#dir, this.temp);
     const target = join(this.#dir, baseName(this.#rel));
-    let renamed = false;
+    let placed = false;
     try {
       await this.#writes; // every write started before finishing is in the file
       const before = await onDisk(target);
@@ -154,20 +157,12 @@ export class PartialFile {
       await f.sync();
       this.close();
       assertMarker(this.#root, "fetch file");
-      await assertRealDir(this.#dir, this.#dir);
-      const now = await onDisk(target);
-      if (!matchesExpected(now, o.expected)) return { status: "changed_locally", current: now };
-      let keptAs: string | undefined;
-      if (now !== null && o.keepReplaced !== false) {
-        keptAs = await keepVersion(this.#root, this.#rel, "link", o.now?.() ?? Date.now());
-      }
-      await Deno.rename(temp, target);
-      renamed = true;
-      if (o.syncDir !== false) await syncDir(this.#dir);
-      return { status: "written", stat: statKey(await Deno.lstat(target)), keptAs };
+      const r = await placeEntry(this.#root, this.#rel, temp, o);
+      placed = r.status === "written";
+      return r;
     } finally {
       this.close();
-      if (!renamed) await Deno.remove(temp).catch(() => {});
+      if (!placed) await Deno.remove(temp).catch(() => {});
     }
   }
 }

@@ -1,9 +1,10 @@
 /**
  * @module write_symlink
  * Apply a symlink version: create the link under a temporary name beside
- * the target and rename it into place — the same guarantees as
- * assemble.ts (atomic, expected-state check, replaced entry kept, no
- * symlinked parents). The link is created, never followed.
+ * the target and put it in place (place_entry.ts) — the same guarantees as
+ * assemble.ts (never a local save overwritten, expected-state check,
+ * replaced entry kept, no symlinked parents). The link is created, never
+ * followed: hard-linking it into place links the symlink itself.
  */
 
 import { join } from "node:path";
@@ -11,10 +12,9 @@ import { MycelError } from "../errors.ts";
 import { type ExpectedEntry, matchesExpected, onDisk, type WriteResult } from "./disk_state.ts";
 import { tempNameFor } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
-import { keepVersion } from "./keep_version.ts";
 import { baseName, checkRelativePath, parentOf } from "./paths.ts";
-import { assertRealDir, ensureRealParents, syncDir } from "./safe_paths.ts";
-import { statKey } from "./scan_file.ts";
+import { ensureRealParents } from "./safe_paths.ts";
+import { placeEntry } from "./place_entry.ts";
 import { symlinkTargetProblem } from "./symlink_target.ts";
 
 /** How to write a link. */
@@ -53,21 +53,13 @@ export async function writeSymlink(
     return { status: "changed_locally", current: before };
   }
   const temp = join(dirAbs, tempNameFor(baseName(relPath)));
-  let renamed = false;
+  let placed = false;
   try {
     await Deno.symlink(target, temp);
-    await assertRealDir(dirAbs, dirAbs);
-    const now = await onDisk(abs);
-    if (!matchesExpected(now, options.expected)) return { status: "changed_locally", current: now };
-    let keptAs: string | undefined;
-    if (now !== null && options.keepReplaced !== false) {
-      keptAs = await keepVersion(realRoot, relPath, "link", options.now?.() ?? Date.now());
-    }
-    await Deno.rename(temp, abs);
-    renamed = true;
-    await syncDir(dirAbs);
-    return { status: "written", stat: statKey(await Deno.lstat(abs)), keptAs };
+    const r = await placeEntry(realRoot, relPath, temp, options);
+    placed = r.status === "written";
+    return r;
   } finally {
-    if (!renamed) await Deno.remove(temp).catch(() => {});
+    if (!placed) await Deno.remove(temp).catch(() => {});
   }
 }

@@ -263,8 +263,9 @@ async function housekeeping(home: Home, f: LocalFolder): Promise<void> {
     const { pruneVersions } = await lazyImport<typeof import("../files/versions.ts")>(
       new URL("../files/versions.ts", import.meta.url),
     );
-    const transfers = new Set(home.folderLocal.transfers(f.folder).map((t) => t.temp));
-    if (transfers.size === 0) await removeStaleTemps(f.root, { now });
+    // Temporary files of transfers that will resume stay; held files always go back.
+    const keep = new Set(home.folderLocal.transfers(f.folder).map((t) => t.temp));
+    await removeStaleTemps(f.root, { now, keep });
     await pruneVersions(f.root, { now, retentionMs: (f.info.keepDays ?? 30) * 86400_000 });
   } catch (e) {
     if (!isMycelError(e)) throw e;

@@ -4,15 +4,17 @@
  * deterministic content `pseudoRandomBytes(SIZE, SEED)`, slowly (a pause
  * every few chunks) so the parent can SIGKILL it mid-write. Prints
  * "started" when it begins writing and "done MS" when the rename is done.
+ * With `held`, it stops for good once the old file is moved aside and
+ * prints "held" (the parent kills it inside the swap).
  *
- *     deno run -A tests/files/assemble_child.ts ROOT PATH SIZE SEED
+ *     deno run -A tests/files/assemble_child.ts ROOT PATH SIZE SEED [held]
  */
 
 import { assembleFile } from "../../src/files/assemble.ts";
 import { chunkBytes } from "../../src/files/content_chunker.ts";
 import { pseudoRandomBytes, TEST_PARAMS, TEST_SEED } from "./helpers.ts";
 
-const [root, path, sizeText, seedText] = Deno.args;
+const [root, path, sizeText, seedText, pause] = Deno.args;
 const data = pseudoRandomBytes(Number(sizeText), Number(seedText));
 const chunks = await chunkBytes(data, TEST_PARAMS, TEST_SEED);
 const where = new Map<string, [number, number]>();
@@ -36,5 +38,10 @@ const r = await assembleFile(root, path, chunks, source, {
   expected: { size: current.size, mtimeMs: current.mtime!.getTime(), ino: current.ino! },
   mtimeMs: Date.UTC(2026, 0, 1),
   exec: false,
+  beforeReplace: async (step) => {
+    if (step !== "held" || pause !== "held") return;
+    console.log("held");
+    await new Promise(() => setInterval(() => {}, 1000));
+  },
 });
 console.log(`done ${Math.round(performance.now() - t0)} ${r.status}`);

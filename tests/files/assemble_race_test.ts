@@ -1,0 +1,186 @@
+/**
+ * @module assemble_race_test
+ * A local save racing the very end of an assembly: whatever the user saved
+ * under the target's name after the last check — an editor's atomic save
+ * (new file renamed over the name) or a file made from scratch — survives
+ * with its bytes, and the result is `changed_locally` so the caller makes a
+ * conflict. The `beforeReplace` test seam runs the save in that gap. A
+ * kill inside the swap leaves the old file held aside; the stale-temp
+ * sweep puts it back (or into versions), never deletes it.
+ */
+
+import assert from "node:assert/strict";
+import { assembleFile } from "../../src/files/assemble.ts";
+import type { ChunkRef } from "../../src/files/chunk_hash.ts";
+import { chunkBytes } from "../../src/files/content_chunker.ts";
+import type { ChunkSource, ExpectedEntry } from "../../src/files/disk_state.ts";
+import { PartialFile } from "../../src/files/partial_file.ts";
+import { removeStaleTemps } from "../../src/files/stale_temps.ts";
+import { listVersions } from "../../src/files/versions.ts";
+import { spawnProcess } from "../helpers/process.ts";
+import { pseudoRandomBytes, TEST_PARAMS, TEST_SEED, testFolder } from "./helpers.ts";
+
+const T = Date.UTC(2026, 1, 3, 4, 5, 6);
+
+async function contentOf(data: Uint8Array): Promise<{ chunks: ChunkRef[]; source: ChunkSource }> {
+  const chunks = await chunkBytes(data, TEST_PARAMS, TEST_SEED);
+  const byHash = new Map<string, Uint8Array>();
+  let at = 0;
+  for (const c of chunks) {
+    byHash.set(c.hash, data.slice(at, at + c.length));
+    at += c.length;
+  }
+  return { chunks, source: { get: (h) => byHash.get(h) } };
+}
+
+async function expectedOf(abs: string): Promise<ExpectedEntry> {
+  const i = await Deno.lstat(abs);
+  return { size: i.size, mtimeMs: i.mtime!.getTime(), ino: i.ino! };
+}
+
+/** Names of mycel's temporary entries (files and held-file folders) in `dir`. */
+async function tempsIn(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) if (e.name.startsWith(".mycel-tmp-")) out.push(e.name);
+  return out;
+}
+
+/** An editor's atomic save: write a side file, rename it over `abs`. */
+async function atomicSave(abs: string, text: string): Promise<void> {
+  await Deno.writeTextFile(`${abs}.swp`, text);
+  await Deno.rename(`${abs}.swp`, abs);
+}
+
+Deno.test("an atomic save right after the last check survives the assembly: changed_locally", async () => {
+  await using f = await testFolder();
+  await f.write("doc.txt", "v1");
+  const { chunks, source } = await contentOf(pseudoRandomBytes(40_000, 21));
+  const r = await assembleFile(f.root, "doc.txt", chunks, source, {
+    expected: await expectedOf(f.abs("doc.txt")),
+    mtimeMs: T,
+    exec: false,
+    beforeReplace: async (step) => {
+      if (step === "checked") await atomicSave(f.abs("doc.txt"), "saved by the editor");
+    },
+  });
+  assert.equal(r.status, "changed_locally");
+  assert.equal(await Deno.readTextFile(f.abs("doc.txt")), "saved by the editor");
+  assert.deepEqual(await tempsIn(f.root), []);
+});
+
+Deno.test("a file made where a new one was about to land survives: changed_locally", async () => {
+  await using f = await testFolder();
+  const { chunks, source } = await contentOf(pseudoRandomBytes(40_000, 22));
+  const r = await assembleFile(f.root, "new.txt", chunks, source, {
+    expected: null,
+    mtimeMs: T,
+    exec: false,
+    beforeReplace: async (step) => {
+      if (step === "checked") await atomicSave(f.abs("new.txt"), "made here first");
+    },
+  });
+  assert.equal(r.status, "changed_locally");
+  assert.equal(await Deno.readTextFile(f.abs("new.txt")), "made here first");
+  assert.deepEqual(await tempsIn(f.root), []);
+});
+
+Deno.test("a file saved while the old one is held aside survives; the old one goes to versions", async () => {
+  await using f = await testFolder();
+  await f.write("doc.txt", "v1");
+  const { chunks, source } = await contentOf(pseudoRandomBytes(40_000, 23));
+  let held = false;
+  const r = await assembleFile(f.root, "doc.txt", chunks, source, {
+    expected: await expectedOf(f.abs("doc.txt")),
+    mtimeMs: T,
+    exec: false,
+    beforeReplace: async (step) => {
+      if (step !== "held") return;
+      held = true;
+      await atomicSave(f.abs("doc.txt"), "saved while held");
+    },
+  });
+  assert.ok(held, "the held step ran");
+  assert.equal(r.status, "changed_locally");
+  assert.equal(await Deno.readTextFile(f.abs("doc.txt")), "saved while held");
+  const kept = await listVersions(f.root, "doc.txt");
+  assert.equal(kept.length, 1);
+  assert.equal(await Deno.readTextFile(f.abs(kept[0].path)), "v1");
+  assert.equal(r.status === "changed_locally" && r.keptAs, kept[0].path);
+  assert.deepEqual(await tempsIn(f.root), []);
+});
+
+Deno.test("a fetched file's finish keeps an atomic save made right after its last check", async () => {
+  await using f = await testFolder();
+  await f.write("d/doc.txt", "v1");
+  const expected = await expectedOf(f.abs("d/doc.txt"));
+  const { file } = await PartialFile.open(f.root, "d/doc.txt", 3);
+  await file.writeAt(0, new TextEncoder().encode("new"));
+  const r = await file.finish({
+    expected,
+    mtimeMs: T,
+    exec: false,
+    beforeReplace: async (step) => {
+      if (step === "checked") await atomicSave(f.abs("d/doc.txt"), "saved by the editor");
+    },
+  });
+  assert.equal(r.status, "changed_locally");
+  assert.equal(await Deno.readTextFile(f.abs("d/doc.txt")), "saved by the editor");
+  assert.deepEqual(await tempsIn(f.abs("d")), []);
+});
+
+Deno.test("a kill while the old file is held aside loses nothing: the sweep puts it back", async () => {
+  await using f = await testFolder();
+  const oldData = pseudoRandomBytes(300_000, 31);
+  await f.write("d/big.bin", oldData);
+  const child = new URL("./assemble_child.ts", import.meta.url).pathname;
+  const p = spawnProcess(Deno.execPath(), [
+    "run",
+    "-A",
+    child,
+    f.root,
+    "d/big.bin",
+    "300000",
+    "32",
+    "held",
+  ], { timeoutMs: 60_000 });
+  await p.waitFor(/held/, { timeoutMs: 60_000 });
+  await p.stop("SIGKILL");
+  // The window this leaves: the name is empty, the old file is in the hold folder.
+  await assert.rejects(Deno.lstat(f.abs("d/big.bin")), Deno.errors.NotFound);
+  const left = await tempsIn(f.abs("d"));
+  assert.equal(left.filter((n) => n.startsWith(".mycel-tmp-hold-")).length, 1);
+  // A young hold is left alone (it may be a live write elsewhere)...
+  assert.deepEqual(await removeStaleTemps(f.root), []);
+  // ...a stale one goes back to its name; the new file's temporary file goes.
+  const swept = await removeStaleTemps(f.root, { olderThanMs: 0, now: Date.now() + 1000 });
+  assert.deepEqual(swept, left.map((n) => `d/${n}`).sort());
+  assert.deepEqual(await f.read("d/big.bin"), oldData);
+  assert.deepEqual(await tempsIn(f.abs("d")), []);
+});
+
+Deno.test("a stale hold whose name was taken meanwhile goes to versions, not away", async () => {
+  await using f = await testFolder();
+  const hold = f.abs(".mycel-tmp-hold-0123456789ab");
+  await f.write(".mycel-tmp-hold-0123456789ab/doc.txt", "old, held at a crash");
+  await f.write("doc.txt", "saved since");
+  const swept = await removeStaleTemps(f.root, { olderThanMs: 0, now: Date.now() + 1000 });
+  assert.deepEqual(swept, [".mycel-tmp-hold-0123456789ab"]);
+  assert.equal(await Deno.readTextFile(f.abs("doc.txt")), "saved since");
+  const kept = await listVersions(f.root, "doc.txt");
+  assert.equal(kept.length, 1);
+  assert.equal(await Deno.readTextFile(f.abs(kept[0].path)), "old, held at a crash");
+  await assert.rejects(Deno.lstat(hold), Deno.errors.NotFound);
+});
+
+Deno.test("the sweep keeps the temporary files of transfers that will resume", async () => {
+  await using f = await testFolder();
+  await f.write(".mycel-tmp-aaaaaaaaaaaa-a.bin", "resumes");
+  await f.write(".mycel-tmp-bbbbbbbbbbbb-b.bin", "abandoned");
+  const swept = await removeStaleTemps(f.root, {
+    olderThanMs: 0,
+    now: Date.now() + 1000,
+    keep: new Set([".mycel-tmp-aaaaaaaaaaaa-a.bin"]),
+  });
+  assert.deepEqual(swept, [".mycel-tmp-bbbbbbbbbbbb-b.bin"]);
+  assert.deepEqual(await tempsIn(f.root), [".mycel-tmp-aaaaaaaaaaaa-a.bin"]);
+});
