@@ -12,6 +12,9 @@
  *   when complete, so a crash leaves only these behind. `.mycel-tmp-hold-*`
  *   is a folder holding the file a write is replacing for the instant of
  *   the swap (held_file.ts); a sweep puts it back, never deletes it.
+ *   `.mycel-tmp-drop-*` holds a file a peer's deletion is removing, for the
+ *   instant of its last check (remove_entry.ts); a sweep finishes that
+ *   deletion the safe way, keeping the file under `.mycel/versions/`.
  * `.mycelignore` (root) is NOT internal: it syncs like any file.
  */
 
@@ -61,6 +64,19 @@ export function tempNameFor(name: string): string {
 /** A fresh name for a folder holding a file being replaced ("h" is never a random's hex). */
 export function holdNameFor(): string {
   return `${HOLD_PREFIX}${crypto.getRandomValues(new Uint8Array(6)).toHex()}`;
+}
+
+/** Prefix of a folder holding a file being deleted (a temporary name too). */
+export const DROP_PREFIX = `${TEMP_PREFIX}drop-`;
+
+/** A fresh name for a folder holding a file being deleted. */
+export function dropNameFor(): string {
+  return `${DROP_PREFIX}${crypto.getRandomValues(new Uint8Array(6)).toHex()}`;
+}
+
+/** True when a name (one segment) is a folder holding a file being deleted. */
+export function isDropName(name: string): boolean {
+  return name.startsWith(DROP_PREFIX);
 }
 
 /** True when a name (one segment) is a folder holding a file being replaced. */

@@ -73,3 +73,27 @@ export async function putBack(
   await Deno.remove(holdDir);
   return kept;
 }
+
+/**
+ * Keep each file in the hold folder `holdName` of the folder-relative folder
+ * `dirRel` under `.mycel/versions/` (a deletion that was under way when its
+ * process died: finished, but nothing is lost), then remove the hold folder.
+ * Returns the kept copies' folder-relative paths.
+ */
+export async function keepHeld(
+  realRoot: string,
+  dirRel: string,
+  holdName: string,
+  now: number,
+): Promise<string[]> {
+  const holdDir = join(realRoot, dirRel, holdName);
+  const kept: string[] = [];
+  const names: string[] = [];
+  for await (const e of Deno.readDir(holdDir)) names.push(e.name);
+  for (const name of names) {
+    const rel = dirRel === "" ? name : `${dirRel}/${name}`;
+    kept.push(await keepVersion(realRoot, rel, "move", now, join(holdDir, name)));
+  }
+  await Deno.remove(holdDir);
+  return kept;
+}

@@ -4,10 +4,19 @@
  * `.mycel/versions/` — or remove it when keeping is off — but only if it is
  * still what the caller expected; otherwise report `changed_locally` (a
  * local edit racing a remote delete keeps the edit).
+ *
+ * The entry is first moved into a `.mycel-tmp-drop-*` folder beside it and
+ * checked again there (as place_entry does for a replace), so a save that
+ * lands between the check and the removal goes back to its name rather
+ * than into versions or away. A kill while held leaves the folder to the
+ * stale-temp sweep, which keeps the file under `.mycel/versions/` (the
+ * deletion finished, nothing lost; putting it back would resurrect it).
  */
 
 import { join } from "node:path";
 import { assertMarker } from "./folder_marker.ts";
+import { dropNameFor } from "./folder_layout.ts";
+import { putBack } from "./held_file.ts";
 import { keepVersion } from "./keep_version.ts";
 import { baseName, checkRelativePath, parentOf } from "./paths.ts";
 import { assertRealDir, syncDir } from "./safe_paths.ts";
@@ -21,6 +30,11 @@ export interface RemoveOptions {
   readonly keepRemoved?: boolean;
   /** Clock for the kept version's stamp (default Date.now). */
   readonly now?: () => number;
+  /**
+   * Test seam: runs after the last check ("checked") and, once the entry is
+   * held aside, after it is checked again ("held").
+   */
+  readonly beforeRemove?: (step: "checked" | "held") => Promise<void> | void;
 }
 
 /** The outcome of a deletion. */
@@ -54,12 +68,39 @@ export async function removeEntry(
   const current = await onDisk(abs);
   if (current === null) return { status: "already_gone" };
   if (!matchesExpected(current, options.expected)) return { status: "changed_locally", current };
-  if (options.keepRemoved === false) {
-    await Deno.remove(abs);
-    await syncDir(dirAbs);
-    return { status: "removed" };
+  await options.beforeRemove?.("checked");
+  // Hold the entry aside first (one rename captures whatever is at the name
+  // right now), then check what was caught: a save after the check above is
+  // put back instead of being kept away or removed.
+  const stamp = () => options.now?.() ?? Date.now();
+  const dirRel = parentOf(relPath);
+  const holdName = dropNameFor();
+  const holdDir = join(dirAbs, holdName);
+  const held = join(holdDir, baseName(relPath));
+  await Deno.mkdir(holdDir, { mode: 0o700 });
+  try {
+    await Deno.rename(abs, held);
+  } catch (e) {
+    await Deno.remove(holdDir).catch(() => {});
+    if (e instanceof Deno.errors.NotFound) return { status: "already_gone" };
+    throw e;
   }
-  const keptAs = await keepVersion(realRoot, relPath, "move", options.now?.() ?? Date.now());
-  await syncDir(dirAbs);
-  return { status: "removed", keptAs };
+  let settled = false;
+  try {
+    if (!matchesExpected(await onDisk(held), options.expected)) {
+      await putBack(realRoot, dirRel, holdName, stamp());
+      settled = true;
+      return { status: "changed_locally", current: await onDisk(abs) };
+    }
+    await options.beforeRemove?.("held");
+    let keptAs: string | undefined;
+    if (options.keepRemoved === false) await Deno.remove(held);
+    else keptAs = await keepVersion(realRoot, relPath, "move", stamp(), held);
+    settled = true;
+    await Deno.remove(holdDir);
+    await syncDir(dirAbs);
+    return { status: "removed", keptAs };
+  } finally {
+    if (!settled) await putBack(realRoot, dirRel, holdName, stamp()).catch(() => {});
+  }
 }

@@ -6,14 +6,17 @@
  * (place_entry.ts). `removeStaleTemps` deletes the temporary files and puts
  * held files back (held_file.ts: to their name, or into `.mycel/versions/`
  * when the name is taken) — a held file is user data and is never deleted.
+ * A `.mycel-tmp-drop-*` folder (a peer's deletion cut short, remove_entry.ts)
+ * is finished by keeping its file under `.mycel/versions/`: putting it back
+ * would resurrect a deleted file as a new one.
  * Only entries older than an hour are touched — by ctime, which every
  * write and the final utime refresh, so a live write in another process is
  * never touched. Symlinks and `.mycel/` are not entered.
  */
 
 import { join } from "node:path";
-import { INTERNAL_DIR, isHoldName, isTempName } from "./folder_layout.ts";
-import { putBack } from "./held_file.ts";
+import { INTERNAL_DIR, isDropName, isHoldName, isTempName } from "./folder_layout.ts";
+import { keepHeld, putBack } from "./held_file.ts";
 
 /** Default age after which a temporary file is stale (ms). */
 export const STALE_TEMP_MS = 3600 * 1000;
@@ -45,10 +48,11 @@ export async function removeStaleTemps(
     }
     for (const e of entries) {
       const path = rel === "" ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory && isHoldName(e.name)) {
+      if (e.isDirectory && (isHoldName(e.name) || isDropName(e.name))) {
         if (!(await stale(join(realRoot, path)))) continue;
-        // Can't put it back now (a name problem, a full disk): it stays for the next sweep.
-        const back = await putBack(realRoot, rel, e.name, now).then(() => true, () => false);
+        // Can't settle it now (a name problem, a full disk): it stays for the next sweep.
+        const settle = isDropName(e.name) ? keepHeld : putBack;
+        const back = await settle(realRoot, rel, e.name, now).then(() => true, () => false);
         if (back) removed.push(path);
         continue;
       }
