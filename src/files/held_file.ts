@@ -14,17 +14,7 @@
  */
 
 import { join } from "node:path";
-import { keepVersion } from "./keep_version.ts";
-
-async function exists(abs: string): Promise<boolean> {
-  try {
-    await Deno.lstat(abs);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
+import { exists, keepVersion } from "./keep_version.ts";
 
 /**
  * Move `from` to `to` unless `to` exists; true when moved. A hard link and
@@ -48,16 +38,19 @@ export async function moveNoClobber(from: string, to: string): Promise<boolean> 
 }
 
 /**
- * Return each file in the hold folder `holdName` of the folder-relative
- * folder `dirRel` to its name, or keep it under `.mycel/versions/` when the
- * name is taken; then remove the hold folder. Returns the kept copies'
+ * Settle every file in the hold folder `holdName` of the folder-relative
+ * folder `dirRel`, then remove the hold folder: `put_back` returns each to
+ * its name, or keeps it under `.mycel/versions/` when the name is taken;
+ * `keep` keeps each under `.mycel/versions/` (a deletion that was under way
+ * when its process died: finished, nothing lost). Returns the kept copies'
  * folder-relative paths.
  */
-export async function putBack(
+export async function settleHold(
   realRoot: string,
   dirRel: string,
   holdName: string,
   now: number,
+  how: "put_back" | "keep",
 ): Promise<string[]> {
   const holdDir = join(realRoot, dirRel, holdName);
   const kept: string[] = [];
@@ -66,7 +59,7 @@ export async function putBack(
   for (const name of names) {
     const rel = dirRel === "" ? name : `${dirRel}/${name}`;
     const held = join(holdDir, name);
-    if (!(await moveNoClobber(held, join(realRoot, rel)))) {
+    if (how === "keep" || !(await moveNoClobber(held, join(realRoot, rel)))) {
       kept.push(await keepVersion(realRoot, rel, "move", now, held));
     }
   }
@@ -74,26 +67,12 @@ export async function putBack(
   return kept;
 }
 
-/**
- * Keep each file in the hold folder `holdName` of the folder-relative folder
- * `dirRel` under `.mycel/versions/` (a deletion that was under way when its
- * process died: finished, but nothing is lost), then remove the hold folder.
- * Returns the kept copies' folder-relative paths.
- */
-export async function keepHeld(
+/** {@link settleHold} putting files back: what a failed or raced write does. */
+export function putBack(
   realRoot: string,
   dirRel: string,
   holdName: string,
   now: number,
 ): Promise<string[]> {
-  const holdDir = join(realRoot, dirRel, holdName);
-  const kept: string[] = [];
-  const names: string[] = [];
-  for await (const e of Deno.readDir(holdDir)) names.push(e.name);
-  for (const name of names) {
-    const rel = dirRel === "" ? name : `${dirRel}/${name}`;
-    kept.push(await keepVersion(realRoot, rel, "move", now, join(holdDir, name)));
-  }
-  await Deno.remove(holdDir);
-  return kept;
+  return settleHold(realRoot, dirRel, holdName, now, "put_back");
 }

@@ -47,7 +47,8 @@ export async function keepVersion(
   return rel;
 }
 
-async function exists(abs: string): Promise<boolean> {
+/** True when something (not followed if a link) is at `abs`. */
+export async function exists(abs: string): Promise<boolean> {
   try {
     await Deno.lstat(abs);
     return true;

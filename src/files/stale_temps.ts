@@ -16,7 +16,7 @@
 
 import { join } from "node:path";
 import { INTERNAL_DIR, isDropName, isHoldName, isTempName } from "./folder_layout.ts";
-import { keepHeld, putBack } from "./held_file.ts";
+import { settleHold } from "./held_file.ts";
 
 /** Default age after which a temporary file is stale (ms). */
 export const STALE_TEMP_MS = 3600 * 1000;
@@ -51,8 +51,11 @@ export async function removeStaleTemps(
       if (e.isDirectory && (isHoldName(e.name) || isDropName(e.name))) {
         if (!(await stale(join(realRoot, path)))) continue;
         // Can't settle it now (a name problem, a full disk): it stays for the next sweep.
-        const settle = isDropName(e.name) ? keepHeld : putBack;
-        const back = await settle(realRoot, rel, e.name, now).then(() => true, () => false);
+        const how = isDropName(e.name) ? "keep" : "put_back";
+        const back = await settleHold(realRoot, rel, e.name, now, how).then(
+          () => true,
+          () => false,
+        );
         if (back) removed.push(path);
         continue;
       }

@@ -11,45 +11,20 @@
 
 import assert from "node:assert/strict";
 import { assembleFile } from "../../src/files/assemble.ts";
-import type { ChunkRef } from "../../src/files/chunk_hash.ts";
-import { chunkBytes } from "../../src/files/content_chunker.ts";
-import type { ChunkSource, ExpectedEntry } from "../../src/files/disk_state.ts";
 import { PartialFile } from "../../src/files/partial_file.ts";
 import { removeStaleTemps } from "../../src/files/stale_temps.ts";
 import { listVersions } from "../../src/files/versions.ts";
 import { spawnProcess } from "../helpers/process.ts";
-import { pseudoRandomBytes, TEST_PARAMS, TEST_SEED, testFolder } from "./helpers.ts";
+import {
+  atomicSave,
+  contentOf,
+  expectedOf,
+  pseudoRandomBytes,
+  tempsIn,
+  testFolder,
+} from "./helpers.ts";
 
 const T = Date.UTC(2026, 1, 3, 4, 5, 6);
-
-async function contentOf(data: Uint8Array): Promise<{ chunks: ChunkRef[]; source: ChunkSource }> {
-  const chunks = await chunkBytes(data, TEST_PARAMS, TEST_SEED);
-  const byHash = new Map<string, Uint8Array>();
-  let at = 0;
-  for (const c of chunks) {
-    byHash.set(c.hash, data.slice(at, at + c.length));
-    at += c.length;
-  }
-  return { chunks, source: { get: (h) => byHash.get(h) } };
-}
-
-async function expectedOf(abs: string): Promise<ExpectedEntry> {
-  const i = await Deno.lstat(abs);
-  return { size: i.size, mtimeMs: i.mtime!.getTime(), ino: i.ino! };
-}
-
-/** Names of mycel's temporary entries (files and held-file folders) in `dir`. */
-async function tempsIn(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) if (e.name.startsWith(".mycel-tmp-")) out.push(e.name);
-  return out;
-}
-
-/** An editor's atomic save: write a side file, rename it over `abs`. */
-async function atomicSave(abs: string, text: string): Promise<void> {
-  await Deno.writeTextFile(`${abs}.swp`, text);
-  await Deno.rename(`${abs}.swp`, abs);
-}
 
 Deno.test("an atomic save right after the last check survives the assembly: changed_locally", async () => {
   await using f = await testFolder();

@@ -11,9 +11,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { assembleFile } from "../../src/files/assemble.ts";
-import type { ChunkSource, ExpectedEntry } from "../../src/files/disk_state.ts";
-import type { ChunkRef } from "../../src/files/chunk_hash.ts";
-import { chunkBytes } from "../../src/files/content_chunker.ts";
+import type { ChunkSource } from "../../src/files/disk_state.ts";
 import { MARKER_NAME } from "../../src/files/folder_layout.ts";
 import { removeEntry } from "../../src/files/remove_entry.ts";
 import { removeStaleTemps } from "../../src/files/stale_temps.ts";
@@ -21,32 +19,9 @@ import { listVersions } from "../../src/files/versions.ts";
 import { writeSymlink } from "../../src/files/write_symlink.ts";
 import { assertRejectsMycel } from "../helpers/assert.ts";
 import { spawnProcess } from "../helpers/process.ts";
-import { pseudoRandomBytes, TEST_PARAMS, TEST_SEED, testFolder } from "./helpers.ts";
+import { contentOf, expectedOf, pseudoRandomBytes, tempsIn, testFolder } from "./helpers.ts";
 
 const T = Date.UTC(2026, 1, 3, 4, 5, 6);
-
-/** Chunks of `data` and a source serving them. */
-async function contentOf(data: Uint8Array): Promise<{ chunks: ChunkRef[]; source: ChunkSource }> {
-  const chunks = await chunkBytes(data, TEST_PARAMS, TEST_SEED);
-  const byHash = new Map<string, Uint8Array>();
-  let at = 0;
-  for (const c of chunks) {
-    byHash.set(c.hash, data.slice(at, at + c.length));
-    at += c.length;
-  }
-  return { chunks, source: { get: (h) => byHash.get(h) } };
-}
-
-async function expectedOf(abs: string): Promise<ExpectedEntry> {
-  const i = await Deno.lstat(abs);
-  return { size: i.size, mtimeMs: i.mtime!.getTime(), ino: i.ino! };
-}
-
-async function tempsIn(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) if (e.name.startsWith(".mycel-tmp-")) out.push(e.name);
-  return out;
-}
 
 Deno.test("assembleFile() writes the content, mtime and exec bit, and keeps the replaced file", async () => {
   await using f = await testFolder();

@@ -2,11 +2,15 @@
  * @module files_helpers
  * Shared pieces of the folder tests: a temporary synced folder (marker in
  * place, removed on dispose), file writing by relative path, device ids,
- * and small chunk parameters so tests get several chunks from small files.
+ * small chunk parameters so tests get several chunks from small files, and
+ * the pieces the write and race tests share (content, expectations, temps).
  */
 
 import { dirname, join } from "node:path";
+import type { ChunkRef } from "../../src/files/chunk_hash.ts";
 import type { ChunkParams } from "../../src/files/chunk_params.ts";
+import { chunkBytes } from "../../src/files/content_chunker.ts";
+import type { ChunkSource, ExpectedEntry } from "../../src/files/disk_state.ts";
 import { MARKER_NAME } from "../../src/files/folder_layout.ts";
 import { type DeviceId, deviceIdFromKey } from "../../src/log/device_id.ts";
 
@@ -66,4 +70,37 @@ export function pseudoRandomBytes(n: number, seed: number): Uint8Array {
     else for (let k = 0; i + k < n; k++) out[i + k] = (x >>> (8 * k)) & 0xff;
   }
   return out;
+}
+
+/** Chunks of `data` (test parameters) and a source serving them. */
+export async function contentOf(
+  data: Uint8Array,
+): Promise<{ chunks: ChunkRef[]; source: ChunkSource }> {
+  const chunks = await chunkBytes(data, TEST_PARAMS, TEST_SEED);
+  const byHash = new Map<string, Uint8Array>();
+  let at = 0;
+  for (const c of chunks) {
+    byHash.set(c.hash, data.slice(at, at + c.length));
+    at += c.length;
+  }
+  return { chunks, source: { get: (h) => byHash.get(h) } };
+}
+
+/** What a caller's index would expect of the file at `abs` now. */
+export async function expectedOf(abs: string): Promise<ExpectedEntry> {
+  const i = await Deno.lstat(abs);
+  return { size: i.size, mtimeMs: i.mtime!.getTime(), ino: i.ino! };
+}
+
+/** Names of mycel's temporary entries (files and hold folders) in `dir`. */
+export async function tempsIn(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) if (e.name.startsWith(".mycel-tmp-")) out.push(e.name);
+  return out;
+}
+
+/** An editor's atomic save: write a side file, rename it over `abs`. */
+export async function atomicSave(abs: string, text: string): Promise<void> {
+  await Deno.writeTextFile(`${abs}.swp`, text);
+  await Deno.rename(`${abs}.swp`, abs);
 }

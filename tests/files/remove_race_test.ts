@@ -11,28 +11,11 @@
  */
 
 import assert from "node:assert/strict";
-import type { ExpectedEntry } from "../../src/files/disk_state.ts";
 import { removeEntry } from "../../src/files/remove_entry.ts";
 import { removeStaleTemps } from "../../src/files/stale_temps.ts";
 import { listVersions } from "../../src/files/versions.ts";
 import { spawnProcess } from "../helpers/process.ts";
-import { testFolder } from "./helpers.ts";
-
-async function expectedOf(abs: string): Promise<ExpectedEntry> {
-  const i = await Deno.lstat(abs);
-  return { size: i.size, mtimeMs: i.mtime!.getTime(), ino: i.ino! };
-}
-
-async function tempsIn(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) if (e.name.startsWith(".mycel-tmp-")) out.push(e.name);
-  return out;
-}
-
-async function atomicSave(abs: string, text: string): Promise<void> {
-  await Deno.writeTextFile(`${abs}.swp`, text);
-  await Deno.rename(`${abs}.swp`, abs);
-}
+import { atomicSave, expectedOf, tempsIn, testFolder } from "./helpers.ts";
 
 for (const keepRemoved of [true, false]) {
   Deno.test(`an atomic save right after the last check survives a deletion (keepRemoved ${keepRemoved}): changed_locally`, async () => {
