@@ -13,7 +13,7 @@
  * `.mycel/versions/`. The stale-temp sweep calls it for holds a crash left.
  */
 
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { exists, keepVersion } from "./keep_version.ts";
 
 /**
@@ -35,6 +35,28 @@ export async function moveNoClobber(from: string, to: string): Promise<boolean> 
   }
   await Deno.remove(from);
   return true;
+}
+
+/**
+ * Move the entry at `abs` into a new hold folder `holdName` beside it (one
+ * rename: it captures whatever is at the name at that instant). Returns the
+ * held path and the hold folder, or undefined when nothing was at the name.
+ */
+export async function holdAside(
+  abs: string,
+  holdName: string,
+): Promise<{ held: string; holdDir: string } | undefined> {
+  const holdDir = join(dirname(abs), holdName);
+  const held = join(holdDir, basename(abs));
+  await Deno.mkdir(holdDir, { mode: 0o700 });
+  try {
+    await Deno.rename(abs, held);
+  } catch (e) {
+    await Deno.remove(holdDir).catch(() => {});
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  return { held, holdDir };
 }
 
 /**

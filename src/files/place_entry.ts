@@ -29,7 +29,7 @@ import {
   type WriteResult,
 } from "./disk_state.ts";
 import { holdNameFor } from "./folder_layout.ts";
-import { moveNoClobber, putBack } from "./held_file.ts";
+import { holdAside, moveNoClobber, putBack } from "./held_file.ts";
 import { keepVersion } from "./keep_version.ts";
 import { baseName, parentOf } from "./paths.ts";
 import { assertRealDir, syncDir } from "./safe_paths.ts";
@@ -85,16 +85,9 @@ export async function placeEntry(
     return await moveNoClobber(temp, target) ? await placed() : changed(await onDisk(target));
   }
   const holdName = holdNameFor();
-  const holdDir = join(dirAbs, holdName);
-  const held = join(holdDir, baseName(relPath));
-  await Deno.mkdir(holdDir, { mode: 0o700 });
-  try {
-    await Deno.rename(target, held);
-  } catch (e) {
-    await Deno.remove(holdDir).catch(() => {});
-    if (e instanceof Deno.errors.NotFound) return changed(await onDisk(target));
-    throw e;
-  }
+  const hold = await holdAside(target, holdName);
+  if (hold === undefined) return changed(await onDisk(target));
+  const { held, holdDir } = hold;
   // Until settled, the replaced entry exists only in the hold folder.
   let settled = false;
   try {

@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import { assertMarker } from "./folder_marker.ts";
 import { dropNameFor } from "./folder_layout.ts";
-import { putBack } from "./held_file.ts";
+import { holdAside, putBack } from "./held_file.ts";
 import { keepVersion } from "./keep_version.ts";
 import { baseName, checkRelativePath, parentOf } from "./paths.ts";
 import { assertRealDir, syncDir } from "./safe_paths.ts";
@@ -75,16 +75,9 @@ export async function removeEntry(
   const stamp = () => options.now?.() ?? Date.now();
   const dirRel = parentOf(relPath);
   const holdName = dropNameFor();
-  const holdDir = join(dirAbs, holdName);
-  const held = join(holdDir, baseName(relPath));
-  await Deno.mkdir(holdDir, { mode: 0o700 });
-  try {
-    await Deno.rename(abs, held);
-  } catch (e) {
-    await Deno.remove(holdDir).catch(() => {});
-    if (e instanceof Deno.errors.NotFound) return { status: "already_gone" };
-    throw e;
-  }
+  const hold = await holdAside(abs, holdName);
+  if (hold === undefined) return { status: "already_gone" };
+  const { held, holdDir } = hold;
   let settled = false;
   try {
     if (!matchesExpected(await onDisk(held), options.expected)) {

@@ -48,6 +48,18 @@ interface SpaceParts {
   parked: (dot: Dot) => void;
 }
 
+/** A version's columns after (space, key), in the order the put and replace statements take them. */
+function versionColumns(v: Version): [string, number, number, number, string | null, number] {
+  return [
+    v.dot.author,
+    v.dot.seq,
+    v.stamp.wall,
+    v.stamp.counter,
+    v.value === undefined ? null : JSON.stringify(v.value),
+    v.legacy ? 1 : 0,
+  ];
+}
+
 class SqlSpace implements DottedBackend {
   readonly #space: Space;
   readonly #s: Statements;
@@ -64,16 +76,7 @@ class SqlSpace implements DottedBackend {
   }
 
   put(key: string, v: Version): void {
-    this.#s.putVersion.run(
-      this.#space,
-      key,
-      v.dot.author,
-      v.dot.seq,
-      v.stamp.wall,
-      v.stamp.counter,
-      v.value === undefined ? null : JSON.stringify(v.value),
-      v.legacy ? 1 : 0,
-    );
+    this.#s.putVersion.run(this.#space, key, ...versionColumns(v));
   }
 
   remove(key: string, dot: Dot): boolean {
@@ -83,12 +86,7 @@ class SqlSpace implements DottedBackend {
   replace(key: string, old: Dot, v: Version): boolean {
     return Number(
       this.#s.replaceVersion.run(
-        v.dot.author,
-        v.dot.seq,
-        v.stamp.wall,
-        v.stamp.counter,
-        v.value === undefined ? null : JSON.stringify(v.value),
-        v.legacy ? 1 : 0,
+        ...versionColumns(v),
         this.#space,
         key,
         old.author,
