@@ -26,24 +26,9 @@ import {
   syncOk,
   text,
 } from "./_helpers.ts";
+import { findLibfaketime } from "../helpers/faketime.ts";
 
-/** Where Debian (any architecture) and others put libfaketime's multi-thread variant. */
-function findLibfaketime(): string | undefined {
-  const arch = Deno.build.arch === "aarch64" ? "aarch64" : "x86_64";
-  return [
-    `/usr/lib/${arch}-linux-gnu/faketime/libfaketimeMT.so.1`,
-    "/usr/lib/faketime/libfaketimeMT.so.1",
-    "/usr/local/lib/faketime/libfaketimeMT.so.1",
-  ].find((p) => {
-    try {
-      return Deno.statSync(p).isFile;
-    } catch {
-      return false;
-    }
-  });
-}
-
-const LIB = Deno.build.os === "linux" ? findLibfaketime() : undefined;
+const LIB = findLibfaketime();
 const IN_CI = Deno.env.get("CI") !== undefined;
 if (LIB === undefined && !IN_CI) {
   console.log(

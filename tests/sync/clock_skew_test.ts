@@ -24,6 +24,7 @@ import assert from "node:assert/strict";
 import { Home } from "../../src/storage/home_handle.ts";
 import type { LogEntryJson, StatusJson } from "../helpers/mycel.ts";
 import { type Device, devices } from "./_helpers.ts";
+import { findLibfaketime } from "../helpers/faketime.ts";
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
@@ -32,24 +33,7 @@ const SLACK = 10 * 60_000;
 /** The hostile stamp: the largest wall time an entry may carry, minus a little. */
 const END_OF_TIME = Number.MAX_SAFE_INTEGER - 1000;
 
-/** Where Debian (any architecture) and others put libfaketime's multi-thread variant. */
-function findLibfaketime(): string | undefined {
-  const arch = Deno.build.arch === "aarch64" ? "aarch64" : "x86_64";
-  const candidates = [
-    `/usr/lib/${arch}-linux-gnu/faketime/libfaketimeMT.so.1`,
-    "/usr/lib/faketime/libfaketimeMT.so.1",
-    "/usr/local/lib/faketime/libfaketimeMT.so.1",
-  ];
-  return candidates.find((p) => {
-    try {
-      return Deno.statSync(p).isFile;
-    } catch {
-      return false;
-    }
-  });
-}
-
-const LIB = Deno.build.os === "linux" ? findLibfaketime() : undefined;
+const LIB = findLibfaketime();
 const IN_CI = Deno.env.get("CI") !== undefined;
 if (LIB === undefined && !IN_CI) {
   console.log(
