@@ -11,6 +11,7 @@
  * replaced files older than the retention are pruned (hourly).
  */
 
+import { humanBytes } from "../human.ts";
 import { isMycelError } from "../errors.ts";
 import { MARKER_NAME } from "../files/folder_layout.ts";
 import type { DeviceKey } from "../log/device_key.ts";
@@ -88,12 +89,6 @@ function hasMarker(f: LocalFolder): boolean {
   } catch {
     return false;
   }
-}
-
-function human(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 /** The devices (other than us) that joined `folder` and sync with mycel. */
@@ -219,10 +214,10 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
           const rate = secs > 0 ? p.bytes / secs : 0;
           const left = rate > 0 ? Math.ceil((p.totalBytes - p.bytes) / rate) : 0;
           o.progress!(
-            `${f.folder}: ${p.files}/${p.totalFiles} files, ${human(p.bytes)}/${
-              human(p.totalBytes)
+            `${f.folder}: ${p.files}/${p.totalFiles} files, ${humanBytes(p.bytes)}/${
+              humanBytes(p.totalBytes)
             }, ` +
-              `${human(rate)}/s, ${left} s left`,
+              `${humanBytes(rate)}/s, ${left} s left`,
           );
         }),
       });
