@@ -25,11 +25,11 @@ export async function exists(path: string): Promise<boolean> {
 }
 
 /** Identity of a file as inode, size and mtime ("" when it is missing): changes when it is replaced. */
-export async function fileStamp(path: string): Promise<string> {
+export function fileStamp(path: string): Promise<string> {
   try {
-    const s = await Deno.stat(path);
-    return `${s.ino}:${s.size}:${s.mtime?.getTime()}`;
+    const s = Deno.statSync(path);
+    return Promise.resolve(`${s.ino}:${s.size}:${s.mtime?.getTime()}`);
   } catch {
-    return "";
+    return Promise.resolve("");
   }
 }

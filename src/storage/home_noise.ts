@@ -18,7 +18,14 @@ import type { StateView } from "../log/state.ts";
 import { fileStamp } from "./fs_probe.ts";
 import type { HomePaths } from "./home.ts";
 import { readKeyFile } from "./key_store.ts";
-import { cacheDir, type NoisePair, readNoisePair, writeNoisePair } from "./noise_cache.ts";
+import { bytesEqual } from "../bytes.ts";
+import {
+  cacheDir,
+  type NoisePair,
+  pairFile,
+  readNoisePair,
+  writeNoisePair,
+} from "./noise_cache.ts";
 import type { LocalView } from "./sql_local.ts";
 
 /** What of an open home the Noise pair needs. */
@@ -62,13 +69,12 @@ async function inRam(
   if (dir === undefined || announced === undefined) return undefined;
   const expect = Uint8Array.fromBase64(announced);
   const stamp = await fileStamp(h.paths.keys);
+  const path = await pairFile(dir, h.paths.root);
   return {
-    pair: await readNoisePair(dir, h.paths.root, stamp, expect),
+    pair: await readNoisePair(path, stamp, expect),
     keep: async (p) => {
       // Only the pair this device's record announces (peers would refuse another).
-      if (p.noisePublic.every((b, i) => b === expect[i])) {
-        await writeNoisePair(dir, h.paths.root, stamp, p);
-      }
+      if (bytesEqual(p.noisePublic, expect)) await writeNoisePair(path, stamp, p);
     },
   };
 }

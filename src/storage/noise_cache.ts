@@ -24,7 +24,7 @@
  * Failing to keep it is never an error: the keys are simply loaded.
  */
 
-import { toHex } from "../bytes.ts";
+import { bytesEqual, toHex } from "../bytes.ts";
 
 /** A Noise static key pair. */
 export interface NoisePair {
@@ -86,7 +86,8 @@ export async function cacheDir(env: (name: string) => string | undefined): Promi
   return undefined;
 }
 
-async function fileName(dir: string, homeRoot: string): Promise<string> {
+/** The file in `dir` that keeps the pair of the home at `homeRoot`. */
+export async function pairFile(dir: string, homeRoot: string): Promise<string> {
   const tag = new Uint8Array(
     await crypto.subtle.digest("SHA-256", new TextEncoder().encode(homeRoot)),
   );
@@ -94,16 +95,14 @@ async function fileName(dir: string, homeRoot: string): Promise<string> {
 }
 
 /**
- * The kept pair for the home at `homeRoot`, when it is there, safe, and
- * matches `stamp` (the key file's) and `expectPublic` (the record's key).
+ * The pair kept at `path` (see {@link pairFile}), when it is there, safe,
+ * and matches `stamp` (the key file's) and `expectPublic` (the record's key).
  */
 export async function readNoisePair(
-  dir: string,
-  homeRoot: string,
+  path: string,
   stamp: string,
   expectPublic: Uint8Array,
 ): Promise<NoisePair | undefined> {
-  const path = await fileName(dir, homeRoot);
   try {
     const s = await Deno.lstat(path);
     if (!s.isFile || s.uid !== Deno.uid() || ((s.mode ?? 0o777) & 0o077) !== 0) return undefined;
@@ -112,21 +111,19 @@ export async function readNoisePair(
     if (kept?.v !== 1 || kept.stamp !== stamp || typeof kept.public !== "string") return undefined;
     const noisePublic = Uint8Array.fromHex(kept.public);
     const noisePrivate = Uint8Array.fromHex(kept.private);
-    if (noisePrivate.length !== 32 || toHex(noisePublic) !== toHex(expectPublic)) return undefined;
+    if (noisePrivate.length !== 32 || !bytesEqual(noisePublic, expectPublic)) return undefined;
     return { noisePublic, noisePrivate };
   } catch {
     return undefined;
   }
 }
 
-/** Keep `pair` for the home at `homeRoot` (best effort: false when it could not). */
+/** Keep `pair` at `path` (best effort: false when it could not). */
 export async function writeNoisePair(
-  dir: string,
-  homeRoot: string,
+  path: string,
   stamp: string,
   pair: NoisePair,
 ): Promise<boolean> {
-  const path = await fileName(dir, homeRoot);
   const temp = `${path}.tmp-${toHex(crypto.getRandomValues(new Uint8Array(6)))}`;
   const text = JSON.stringify({
     v: 1,

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import {
   cacheDir,
   fsTypeOf,
+  pairFile,
   readNoisePair,
   writeNoisePair,
 } from "../../src/storage/noise_cache.ts";
@@ -69,30 +70,54 @@ Deno.test({
   async fn() {
     const dir = await ramDir();
     try {
-      assert.equal(await readNoisePair(dir, "/h", "1:2:3", pair.noisePublic), undefined);
-      assert.ok(await writeNoisePair(dir, "/h", "1:2:3", pair));
+      assert.equal(
+        await readNoisePair(await pairFile(dir, "/h"), "1:2:3", pair.noisePublic),
+        undefined,
+      );
+      assert.ok(await writeNoisePair(await pairFile(dir, "/h"), "1:2:3", pair));
       const [file] = [...Deno.readDirSync(dir)].map((e) => `${dir}/${e.name}`);
       assert.equal((await Deno.lstat(file)).mode! & 0o777, 0o600);
-      assert.deepEqual(await readNoisePair(dir, "/h", "1:2:3", pair.noisePublic), pair);
+      assert.deepEqual(
+        await readNoisePair(await pairFile(dir, "/h"), "1:2:3", pair.noisePublic),
+        pair,
+      );
       // Another home, a replaced key file, another announced key: not used.
-      assert.equal(await readNoisePair(dir, "/other", "1:2:3", pair.noisePublic), undefined);
-      assert.equal(await readNoisePair(dir, "/h", "1:2:4", pair.noisePublic), undefined);
-      assert.equal(await readNoisePair(dir, "/h", "1:2:3", new Uint8Array(32)), undefined);
+      assert.equal(
+        await readNoisePair(await pairFile(dir, "/other"), "1:2:3", pair.noisePublic),
+        undefined,
+      );
+      assert.equal(
+        await readNoisePair(await pairFile(dir, "/h"), "1:2:4", pair.noisePublic),
+        undefined,
+      );
+      assert.equal(
+        await readNoisePair(await pairFile(dir, "/h"), "1:2:3", new Uint8Array(32)),
+        undefined,
+      );
       // Readable by others: not used.
       await Deno.chmod(file, 0o644);
-      assert.equal(await readNoisePair(dir, "/h", "1:2:3", pair.noisePublic), undefined);
+      assert.equal(
+        await readNoisePair(await pairFile(dir, "/h"), "1:2:3", pair.noisePublic),
+        undefined,
+      );
       // A link in its place: not followed.
       await Deno.remove(file);
       const elsewhere = `${dir}/elsewhere`;
-      await writeNoisePair(dir, "/elsewhere", "1:2:3", pair);
+      await writeNoisePair(await pairFile(dir, "/elsewhere"), "1:2:3", pair);
       const target = [...Deno.readDirSync(dir)].map((e) => `${dir}/${e.name}`)[0];
       await Deno.rename(target, elsewhere);
       await Deno.symlink(elsewhere, file);
-      assert.equal(await readNoisePair(dir, "/h", "1:2:3", pair.noisePublic), undefined);
+      assert.equal(
+        await readNoisePair(await pairFile(dir, "/h"), "1:2:3", pair.noisePublic),
+        undefined,
+      );
       // Garbage: not used, no throw.
       await Deno.remove(file);
       await Deno.writeTextFile(file, "{not json", { mode: 0o600 });
-      assert.equal(await readNoisePair(dir, "/h", "1:2:3", pair.noisePublic), undefined);
+      assert.equal(
+        await readNoisePair(await pairFile(dir, "/h"), "1:2:3", pair.noisePublic),
+        undefined,
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
