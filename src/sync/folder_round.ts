@@ -217,7 +217,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
             `${f.folder}: ${p.files}/${p.totalFiles} files, ${humanBytes(p.bytes)}/${
               humanBytes(p.totalBytes)
             }, ` +
-              `${humanBytes(rate)}/s, ${left} s left`,
+              `${humanBytes(Math.round(rate))}/s, ${left} s left`,
           );
         }),
       });
