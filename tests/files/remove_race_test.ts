@@ -17,36 +17,36 @@ import { listVersions } from "../../src/files/versions.ts";
 import { spawnProcess } from "../helpers/process.ts";
 import { atomicSave, expectedOf, tempsIn, testFolder } from "./helpers.ts";
 
-for (const keepRemoved of [true, false]) {
-  Deno.test(`an atomic save right after the last check survives a deletion (keepRemoved ${keepRemoved}): changed_locally`, async () => {
-    await using f = await testFolder();
-    await f.write("doc.txt", "v1");
-    const r = await removeEntry(f.root, "doc.txt", {
-      expected: await expectedOf(f.abs("doc.txt")),
-      keepRemoved,
-      beforeRemove: async (step) => {
-        if (step === "checked") await atomicSave(f.abs("doc.txt"), "saved by the editor");
-      },
-    });
-    assert.equal(r.status, "changed_locally");
-    assert.equal(await Deno.readTextFile(f.abs("doc.txt")), "saved by the editor");
-    assert.deepEqual(await tempsIn(f.root), []);
-  });
-}
-
-Deno.test("an in-place rewrite right after the last check survives a deletion: changed_locally", async () => {
+/** A deletion of doc.txt ("v1") racing `save` right after its last check; the saved text stays. */
+async function raceDeletion(
+  keepRemoved: boolean,
+  save: (abs: string) => Promise<void>,
+  saved: string,
+): Promise<void> {
   await using f = await testFolder();
   await f.write("doc.txt", "v1");
   const r = await removeEntry(f.root, "doc.txt", {
     expected: await expectedOf(f.abs("doc.txt")),
-    keepRemoved: false,
+    keepRemoved,
     beforeRemove: async (step) => {
-      if (step === "checked") await Deno.writeTextFile(f.abs("doc.txt"), "edited in place, longer");
+      if (step === "checked") await save(f.abs("doc.txt"));
     },
   });
   assert.equal(r.status, "changed_locally");
-  assert.equal(await Deno.readTextFile(f.abs("doc.txt")), "edited in place, longer");
+  assert.equal(await Deno.readTextFile(f.abs("doc.txt")), saved);
   assert.deepEqual(await tempsIn(f.root), []);
+}
+
+for (const keepRemoved of [true, false]) {
+  Deno.test(`an atomic save right after the last check survives a deletion (keepRemoved ${keepRemoved}): changed_locally`, async () => {
+    const text = "saved by the editor";
+    await raceDeletion(keepRemoved, (abs) => atomicSave(abs, text), text);
+  });
+}
+
+Deno.test("an in-place rewrite right after the last check survives a deletion: changed_locally", async () => {
+  const text = "edited in place, longer";
+  await raceDeletion(false, (abs) => Deno.writeTextFile(abs, text), text);
 });
 
 Deno.test("a deletion nobody raced moves the file to versions and leaves no hold folder", async () => {
