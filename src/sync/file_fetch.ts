@@ -190,7 +190,9 @@ export class Fetcher {
     };
     try {
       for (;;) {
-        const batch = this.#take(i, WINDOW - outBytes);
+        // Refill only once half the window is answered: one want per chunk
+        // answered would cost each side an encrypted message per chunk.
+        const batch = outBytes <= WINDOW / 2 ? this.#take(i, WINDOW - outBytes) : [];
         if (batch.length > 0) {
           for (const it of batch) {
             it.tried.add(i);
