@@ -96,16 +96,16 @@ export async function assembleFile(
 ): Promise<WriteResult> {
   checkRelativePath(relPath);
   assertMarker(root, "assemble file");
-  const realRoot = await Deno.realPath(root);
+  const realRoot = Deno.realPathSync(root);
   const parent = parentOf(relPath);
-  await ensureRealParents(realRoot, parent);
+  ensureRealParents(realRoot, parent);
   const dirAbs = join(realRoot, parent);
   const target = join(dirAbs, baseName(relPath));
-  const before = await onDisk(target);
+  const before = onDisk(target);
   if (!matchesExpected(before, options.expected)) {
     return { status: "changed_locally", current: before };
   }
-  const replacedMode = before === null ? undefined : (await Deno.lstat(target)).mode ?? undefined;
+  const replacedMode = before === null ? undefined : Deno.lstatSync(target).mode ?? undefined;
   const temp = join(dirAbs, tempNameFor(baseName(relPath)));
   let placed = false;
   try {

@@ -23,17 +23,17 @@ import { exists, keepVersion } from "./keep_version.ts";
  * systems, folders) it falls back to a rename after a check, which a save
  * in that instant could still lose.
  */
-export async function moveNoClobber(from: string, to: string): Promise<boolean> {
+export function moveNoClobber(from: string, to: string): boolean {
   try {
-    await Deno.link(from, to);
+    Deno.linkSync(from, to);
   } catch (e) {
     if (e instanceof Deno.errors.AlreadyExists) return false;
     if (e instanceof Deno.errors.NotFound) throw e;
-    if (await exists(to)) return false;
-    await Deno.rename(from, to);
+    if (exists(to)) return false;
+    Deno.renameSync(from, to);
     return true;
   }
-  await Deno.remove(from);
+  Deno.removeSync(from);
   return true;
 }
 
@@ -42,17 +42,21 @@ export async function moveNoClobber(from: string, to: string): Promise<boolean> 
  * rename: it captures whatever is at the name at that instant). Returns the
  * held path and the hold folder, or undefined when nothing was at the name.
  */
-export async function holdAside(
+export function holdAside(
   abs: string,
   holdName: string,
-): Promise<{ held: string; holdDir: string } | undefined> {
+): { held: string; holdDir: string } | undefined {
   const holdDir = join(dirname(abs), holdName);
   const held = join(holdDir, basename(abs));
-  await Deno.mkdir(holdDir, { mode: 0o700 });
+  Deno.mkdirSync(holdDir, { mode: 0o700 });
   try {
-    await Deno.rename(abs, held);
+    Deno.renameSync(abs, held);
   } catch (e) {
-    await Deno.remove(holdDir).catch(() => {});
+    try {
+      Deno.removeSync(holdDir);
+    } catch {
+      // left for the stale-temp sweep
+    }
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw e;
   }
@@ -81,7 +85,7 @@ export async function settleHold(
   for (const name of names) {
     const rel = dirRel === "" ? name : `${dirRel}/${name}`;
     const held = join(holdDir, name);
-    if (how === "keep" || !(await moveNoClobber(held, join(realRoot, rel)))) {
+    if (how === "keep" || !moveNoClobber(held, join(realRoot, rel))) {
       kept.push(await keepVersion(realRoot, rel, "move", now, held));
     }
   }

@@ -24,14 +24,14 @@ export async function keepVersion(
 ): Promise<string> {
   let rel = versionPathFor(relPath, now);
   // Two versions kept in one millisecond: take the next free stamp.
-  for (let bump = 1; await exists(join(realRoot, rel)); bump++) {
+  for (let bump = 1; exists(join(realRoot, rel)); bump++) {
     rel = versionPathFor(relPath, now + bump);
   }
-  await ensureRealParents(realRoot, dirname(rel));
+  ensureRealParents(realRoot, dirname(rel));
   const to = join(realRoot, rel);
   try {
-    if (how === "link") await Deno.link(from, to);
-    else await Deno.rename(from, to);
+    if (how === "link") Deno.linkSync(from, to);
+    else Deno.renameSync(from, to);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw e;
     // Links unsupported, or the versions folder is on another device: copy.
@@ -48,9 +48,9 @@ export async function keepVersion(
 }
 
 /** True when something (not followed if a link) is at `abs`. */
-export async function exists(abs: string): Promise<boolean> {
+export function exists(abs: string): boolean {
   try {
-    await Deno.lstat(abs);
+    Deno.lstatSync(abs);
     return true;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return false;

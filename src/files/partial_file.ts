@@ -68,23 +68,37 @@ export class PartialFile {
    * or a new one when `temp` is undefined or gone. `resumed` says which.
    * @throws MycelError `bad_path`, `folder_stopped`, `unsafe_path`
    */
-  static async open(
+  static open(
     root: string,
     relPath: string,
     size: number,
     temp?: string,
   ): Promise<{ file: PartialFile; resumed: boolean }> {
+    try {
+      return Promise.resolve(PartialFile.#openNow(root, relPath, size, temp));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  static #openNow(
+    root: string,
+    relPath: string,
+    size: number,
+    temp?: string,
+  ): { file: PartialFile; resumed: boolean } {
     checkRelativePath(relPath);
     assertMarker(root, "fetch file");
-    const realRoot = await Deno.realPath(root);
+    // Synchronous metadata calls throughout (see disk_state.ts `onDisk`); only fsync waits.
+    const realRoot = Deno.realPathSync(root);
     const parent = parentOf(relPath);
-    await ensureRealParents(realRoot, parent);
+    ensureRealParents(realRoot, parent);
     const dir = join(realRoot, parent);
     if (temp !== undefined && isTempName(temp) && !temp.includes("/")) {
       try {
-        const info = await Deno.lstat(join(dir, temp));
+        const info = Deno.lstatSync(join(dir, temp));
         if (info.isFile && info.size === size && (info.nlink ?? 1) === 1) {
-          const file = await Deno.open(join(dir, temp), { read: true, write: true });
+          const file = Deno.openSync(join(dir, temp), { read: true, write: true });
           return { file: new PartialFile(realRoot, relPath, dir, temp, file), resumed: true };
         }
       } catch {
@@ -92,13 +106,13 @@ export class PartialFile {
       }
     }
     const name = tempNameFor(baseName(relPath));
-    const file = await Deno.open(join(dir, name), {
+    const file = Deno.openSync(join(dir, name), {
       read: true,
       write: true,
       createNew: true,
       mode: 0o600,
     });
-    await file.truncate(size);
+    file.truncateSync(size);
     return { file: new PartialFile(realRoot, relPath, dir, name, file), resumed: false };
   }
 
@@ -108,10 +122,12 @@ export class PartialFile {
    * at another's offset.
    */
   writeAt(offset: number, bytes: Uint8Array): Promise<void> {
-    const run = this.#writes.then(async () => {
+    // Written synchronously: the caller waits for the write anyway, and a
+    // chunk into the page cache costs less than the thread-pool round trip.
+    const run = this.#writes.then(() => {
       const f = this.#file!;
-      await f.seek(offset, Deno.SeekMode.Start);
-      for (let at = 0; at < bytes.length;) at += await f.write(bytes.subarray(at));
+      f.seekSync(offset, Deno.SeekMode.Start);
+      for (let at = 0; at < bytes.length;) at += f.writeSync(bytes.subarray(at));
     });
     this.#writes = run.catch(() => {});
     return run;
@@ -145,15 +161,16 @@ export class PartialFile {
     let placed = false;
     try {
       await this.#writes; // every write started before finishing is in the file
-      const before = await onDisk(target);
+      // For a new path placeEntry's link refuses a taken name; no look needed here.
+      const before = o.expected === null ? null : onDisk(target);
       if (!matchesExpected(before, o.expected)) {
         return { status: "changed_locally", current: before };
       }
-      const mode = before === null ? undefined : (await Deno.lstat(target)).mode ?? undefined;
+      const mode = before === null ? undefined : Deno.lstatSync(target).mode ?? undefined;
       const f = this.#file!;
-      await Deno.chmod(temp, modeFor(before, mode, o.exec));
+      Deno.chmodSync(temp, modeFor(before, mode, o.exec));
       const mtime = new Date(o.mtimeMs);
-      await f.utime(mtime, mtime);
+      f.utimeSync(mtime, mtime);
       await f.sync();
       this.close();
       assertMarker(this.#root, "fetch file");
@@ -162,7 +179,15 @@ export class PartialFile {
       return r;
     } finally {
       this.close();
-      if (!placed) await Deno.remove(temp).catch(() => {});
+      if (!placed) removeQuietly(temp);
     }
+  }
+}
+
+function removeQuietly(abs: string): void {
+  try {
+    Deno.removeSync(abs);
+  } catch {
+    // already gone
   }
 }

@@ -69,48 +69,51 @@ export async function placeEntry(
   const dirAbs = join(realRoot, dirRel);
   const target = join(dirAbs, baseName(relPath));
   const stamp = () => o.now?.() ?? Date.now();
-  await assertRealDir(dirAbs, dirAbs);
-  const ino = statKey(await Deno.lstat(temp)).ino;
-  const now = await onDisk(target);
+  // Metadata calls are synchronous (see disk_state.ts `onDisk`); only fsync waits.
+  assertRealDir(dirAbs, dirAbs);
+  const ino = statKey(Deno.lstatSync(temp)).ino;
+  // A new path needs no look first: the hard link below refuses a taken name.
+  const now = o.expected === null ? null : onDisk(target);
   if (!matchesExpected(now, o.expected)) return changed(now);
   await o.beforeReplace?.("checked");
   const placed = async (keptAs?: string): Promise<WriteResult> => {
     if (o.syncDir !== false) await syncDir(dirAbs);
-    const stat = await onDisk(target);
+    const stat = onDisk(target);
     // Replaced again already: that is a local edit, not the version written.
     if (stat === null || stat.ino !== ino) return changed(stat, keptAs);
-    return { status: "written", stat: statKey(await Deno.lstat(target)), keptAs };
+    const { kind: _, ...key } = stat;
+    return { status: "written", stat: key, keptAs };
   };
   if (o.expected === null) {
-    return await moveNoClobber(temp, target) ? await placed() : changed(await onDisk(target));
+    return moveNoClobber(temp, target) ? await placed() : changed(onDisk(target));
   }
   const holdName = holdNameFor();
-  const hold = await holdAside(target, holdName);
-  if (hold === undefined) return changed(await onDisk(target));
+  const hold = holdAside(target, holdName);
+  if (hold === undefined) return changed(onDisk(target));
   const { held, holdDir } = hold;
   // Until settled, the replaced entry exists only in the hold folder.
   let settled = false;
   try {
-    if (!matchesExpected(await onDisk(held), o.expected)) {
+    if (!matchesExpected(onDisk(held), o.expected)) {
       // A local save landed after the check: it goes back, never over a newer one.
       const kept = await putBack(realRoot, dirRel, holdName, stamp());
       settled = true;
-      return changed(await onDisk(target), kept[0]);
+      return changed(onDisk(target), kept[0]);
     }
     await o.beforeReplace?.("held");
-    if (!(await moveNoClobber(temp, target))) {
+    if (!moveNoClobber(temp, target)) {
       // A file was saved at the free name: it stays, the old one is kept.
       const keptAs = await keepVersion(realRoot, relPath, "move", stamp(), held);
       settled = true;
-      await Deno.remove(holdDir);
-      return changed(await onDisk(target), keptAs);
+      Deno.removeSync(holdDir);
+      return changed(onDisk(target), keptAs);
     }
     let keptAs: string | undefined;
     if (o.keepReplaced !== false) {
       keptAs = await keepVersion(realRoot, relPath, "move", stamp(), held);
-    } else await Deno.remove(held);
+    } else Deno.removeSync(held);
     settled = true;
-    await Deno.remove(holdDir);
+    Deno.removeSync(holdDir);
     return await placed(keptAs);
   } finally {
     if (!settled) await putBack(realRoot, dirRel, holdName, stamp()).catch(() => {});

@@ -54,10 +54,10 @@ export async function removeEntry(
 ): Promise<RemoveResult> {
   checkRelativePath(relPath);
   assertMarker(root, "delete file");
-  const realRoot = await Deno.realPath(root);
+  const realRoot = Deno.realPathSync(root);
   const dirAbs = join(realRoot, parentOf(relPath));
   try {
-    await assertRealDir(dirAbs, dirAbs);
+    assertRealDir(dirAbs, dirAbs);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
       return { status: "already_gone" };
@@ -65,7 +65,7 @@ export async function removeEntry(
     throw e;
   }
   const abs = join(dirAbs, baseName(relPath));
-  const current = await onDisk(abs);
+  const current = onDisk(abs);
   if (current === null) return { status: "already_gone" };
   if (!matchesExpected(current, options.expected)) return { status: "changed_locally", current };
   await options.beforeRemove?.("checked");
@@ -75,22 +75,22 @@ export async function removeEntry(
   const stamp = () => options.now?.() ?? Date.now();
   const dirRel = parentOf(relPath);
   const holdName = dropNameFor();
-  const hold = await holdAside(abs, holdName);
+  const hold = holdAside(abs, holdName);
   if (hold === undefined) return { status: "already_gone" };
   const { held, holdDir } = hold;
   let settled = false;
   try {
-    if (!matchesExpected(await onDisk(held), options.expected)) {
+    if (!matchesExpected(onDisk(held), options.expected)) {
       await putBack(realRoot, dirRel, holdName, stamp());
       settled = true;
-      return { status: "changed_locally", current: await onDisk(abs) };
+      return { status: "changed_locally", current: onDisk(abs) };
     }
     await options.beforeRemove?.("held");
     let keptAs: string | undefined;
-    if (options.keepRemoved === false) await Deno.remove(held);
+    if (options.keepRemoved === false) Deno.removeSync(held);
     else keptAs = await keepVersion(realRoot, relPath, "move", stamp(), held);
     settled = true;
-    await Deno.remove(holdDir);
+    Deno.removeSync(holdDir);
     await syncDir(dirAbs);
     return { status: "removed", keptAs };
   } finally {

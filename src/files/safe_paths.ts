@@ -9,6 +9,9 @@
  * a symlink between the check and the write could still win a race; the
  * assembler re-checks with realpath right before its rename to shrink that
  * window. Such a process can write into the folder directly anyway.
+ *
+ * The checks are synchronous (see disk_state.ts `onDisk` for why); only
+ * the fsync of a folder goes through the thread pool.
  */
 
 import { join } from "node:path";
@@ -26,24 +29,24 @@ function unsafe(reason: string, value: string): MycelError {
  * is a real folder under the real root `realRoot`, creating missing ones.
  * @throws MycelError `unsafe_path` when a parent is a symlink or not a folder
  */
-export async function ensureRealParents(realRoot: string, parent: string): Promise<void> {
+export function ensureRealParents(realRoot: string, parent: string): void {
   if (parent === "") return;
   let at = realRoot;
   for (const seg of parent.split("/")) {
     at = join(at, seg);
     let info: Deno.FileInfo | undefined;
     try {
-      info = await Deno.lstat(at);
+      info = Deno.lstatSync(at);
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
     if (info === undefined) {
       try {
-        await Deno.mkdir(at);
+        Deno.mkdirSync(at);
       } catch (e) {
         if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
       }
-      info = await Deno.lstat(at);
+      info = Deno.lstatSync(at);
     }
     if (info.isSymlink) throw unsafe("a parent folder is a symlink", at);
     if (!info.isDirectory) throw unsafe("a parent is not a folder", at);
@@ -55,8 +58,8 @@ export async function ensureRealParents(realRoot: string, parent: string): Promi
  * the way), right before a rename into it.
  * @throws MycelError `unsafe_path`
  */
-export async function assertRealDir(abs: string, expected: string): Promise<void> {
-  const real = await Deno.realPath(abs);
+export function assertRealDir(abs: string, expected: string): void {
+  const real = Deno.realPathSync(abs);
   if (real !== expected) throw unsafe("a parent folder moved or became a symlink", abs);
 }
 

@@ -43,12 +43,12 @@ export async function writeSymlink(
     throw new MycelError("bad_symlink", "write symlink", problem, { value: relPath });
   }
   assertMarker(root, "write symlink");
-  const realRoot = await Deno.realPath(root);
+  const realRoot = Deno.realPathSync(root);
   const parent = parentOf(relPath);
-  await ensureRealParents(realRoot, parent);
+  ensureRealParents(realRoot, parent);
   const dirAbs = join(realRoot, parent);
   const abs = join(dirAbs, baseName(relPath));
-  const before = await onDisk(abs);
+  const before = onDisk(abs);
   if (!matchesExpected(before, options.expected)) {
     return { status: "changed_locally", current: before };
   }

@@ -113,7 +113,7 @@ export const folderRestoreCommand: CommandSpec = {
     }
     const kept = list[n - 1];
     const realRoot = await Deno.realPath(root);
-    await ensureRealParents(realRoot, parentOf(rel));
+    ensureRealParents(realRoot, parentOf(rel));
     const dir = join(realRoot, parentOf(rel));
     const temp = join(dir, tempNameFor(baseName(rel)));
     await Deno.copyFile(join(realRoot, kept.path), temp);
