@@ -99,6 +99,27 @@ export class CipherState {
   }
 
   /**
+   * EncryptWithAd of each of `plaintexts` (empty associated data) under the
+   * next nonces in order, the encryptions running at once: the AEAD runs off
+   * the main thread, so a message's frames can use several cores. The same
+   * result as encrypting them one after another; the counter moves past all
+   * of them only when all succeeded (on a failure the state is as before).
+   */
+  encryptAll(plaintexts: readonly Uint8Array[]): Promise<Uint8Array[]> {
+    const over = plaintexts.find((p) => p.length > NOISE_MAX_PLAINTEXT);
+    if (over !== undefined) {
+      return Promise.reject(tooLargeError("encrypt message", over.length, NOISE_MAX_PLAINTEXT));
+    }
+    return this.#serial("encrypt message", async (key, n) => {
+      const last = n + BigInt(plaintexts.length);
+      if (last > this.#limit) throw nonceLimitError("encrypt message", this.#limit);
+      const out = await Promise.all(plaintexts.map((p, i) => key.encrypt(n + BigInt(i), EMPTY, p)));
+      this.#n = last;
+      return out;
+    });
+  }
+
+  /**
    * DecryptWithAd: open `ciphertext` with the next nonce. A bad tag rejects
    * with `noise_decrypt` and leaves the counter where it was, so the state is
    * still usable for the genuine message.

