@@ -100,10 +100,10 @@ export class CipherState {
 
   /**
    * EncryptWithAd of each of `plaintexts` (empty associated data) under the
-   * next nonces in order, the encryptions running at once: the AEAD runs off
-   * the main thread, so a message's frames can use several cores. The same
-   * result as encrypting them one after another; the counter moves past all
-   * of them only when all succeeded (on a failure the state is as before).
+   * next nonces in order, as one step of the call queue instead of one step
+   * each. The same result as encrypting them one after another; the counter
+   * moves past all of them only when all succeeded (on a failure the state
+   * is as before).
    */
   encryptAll(plaintexts: readonly Uint8Array[]): Promise<Uint8Array[]> {
     const over = plaintexts.find((p) => p.length > NOISE_MAX_PLAINTEXT);

@@ -226,8 +226,10 @@ export class SecureChannel {
     if (this.closed) {
       throw closedError("send message", "the channel was closed", this.#conn.peer);
     }
-    // A message's frames are encrypted at once (WebCrypto's AES-GCM here runs
-    // at ~250 MB/s a core, off the main thread), then written in order.
+    // A message's frames are encrypted in one step, then written in order.
+    // WebCrypto's AES-GCM in this runtime does its work on the calling thread
+    // (~190 µs per 64 KiB frame, measured), so this saves queue turns, not
+    // CPU: a 256 MiB fetch took 2.23–2.50 s against 2.34–2.97 s frame by frame.
     try {
       const pieces = splitForTransport(frameMessage(message, this.maxMessage), NOISE_MAX_PLAINTEXT);
       const frames = await this.#ciphers.send.encryptAll(pieces);
