@@ -239,6 +239,16 @@ export async function applyFolder(
   // Paths whose action this round did: they hold its version by construction.
   const settled = new Set<string>();
   const rowAfter = (path: string) => rowsNow.has(path) ? rowsNow.get(path)! : index.rows.get(path);
+  // A local save raced the write: it stays (the next scan publishes it). A
+  // file the write had already moved aside is kept under .mycel/versions/:
+  // say where, so nothing is silently out of sight.
+  const raced = (path: string, keptAs: string | undefined, what: string) => {
+    report.problems.push({
+      path,
+      reason: `it changed on this device meanwhile (${what})` +
+        (keptAs === undefined ? "" : `; the file it replaced is kept as ${keptAs}`),
+    });
+  };
   const problem = (path: string, e: unknown) => {
     const reason = e instanceof Error ? e.message.replace(/^Cannot [^:]*: /, "") : String(e);
     report.problems.push({ path, reason });
@@ -318,10 +328,7 @@ export async function applyFolder(
       });
       dirs.add(p.dir);
       if (r.status === "changed_locally") {
-        report.problems.push({
-          path: t.path,
-          reason: "it changed on this device meanwhile (kept; it will sync as a conflict)",
-        });
+        raced(t.path, r.keptAs, "kept; it will sync as a conflict");
         return;
       }
       const published = t.copy
@@ -499,7 +506,10 @@ export async function applyFolder(
         const r = await writeSymlink(folder.root, a.path, a.version.target, {
           expected: expectedOf(a.expected),
         });
-        if (r.status === "changed_locally") continue;
+        if (r.status === "changed_locally") {
+          raced(a.path, r.keptAs, "kept; it will sync as a conflict");
+          continue;
+        }
         const published = a.copy
           ? { ...a.version, modifiedBy: self.id, vv: new Map([[self.id, 1]]) } as FileVersion
           : undefined;
@@ -533,7 +543,10 @@ export async function applyFolder(
     if (a.kind !== "remove") continue;
     try {
       const r = await removeEntry(folder.root, a.path, { expected: expectedOf(a.expected) });
-      if (r.status === "changed_locally") continue;
+      if (r.status === "changed_locally") {
+        raced(a.path, undefined, "kept, not deleted; the edit wins");
+        continue;
+      }
       note({ kind: "gone", path: a.path });
       settled.add(a.path);
       report.done++;
