@@ -103,3 +103,34 @@ Deno.test("no marker, no write: a stopped folder takes no temporary file either"
   await using f = await testFolder({ marker: false });
   await assert.rejects(PartialFile.open(f.root, "x", 1), /marker missing/);
 });
+
+Deno.test("a temporary file that also has the target's name (a crash right after the link) is not resumed", async () => {
+  await using f = await testFolder();
+  const first = await PartialFile.open(f.root, "big.bin", 8);
+  await first.file.writeAt(0, enc("placed!!"));
+  await first.file.sync();
+  first.file.close();
+  // The crash: linked into place, the temporary name not yet removed.
+  await Deno.link(f.abs(first.file.temp), f.abs("big.bin"));
+  const again = await PartialFile.open(f.root, "big.bin", 8, first.file.temp);
+  assert.equal(again.resumed, false, "a temporary file with two names is not written into");
+  assert.notEqual(again.file.temp, first.file.temp);
+  await again.file.writeAt(0, enc("XXXXXXXX"));
+  await again.file.discard();
+  assert.equal(new TextDecoder().decode(await f.read("big.bin")), "placed!!");
+});
+
+Deno.test("a new path someone saved at meanwhile is not overwritten, and the temporary file goes", async () => {
+  await using f = await testFolder();
+  const { file } = await PartialFile.open(f.root, "new.txt", 6);
+  await file.writeAt(0, enc("remote"));
+  await f.write("new.txt", "saved here first"); // expected nothing; a local program made it
+  const r = await file.finish({ expected: null, mtimeMs: 0, exec: false });
+  assert.equal(r.status, "changed_locally");
+  assert.equal(r.status === "changed_locally" && r.current?.size, 16);
+  assert.equal(new TextDecoder().decode(await f.read("new.txt")), "saved here first");
+  assert.deepEqual(
+    [...Deno.readDirSync(f.root)].map((e) => e.name).filter((n) => n.startsWith(".mycel-tmp")),
+    [],
+  );
+});
