@@ -10,6 +10,10 @@
  *   never reads as "everything was deleted".
  * - A path is reported deleted only when it is in the index, was not seen,
  *   is not ignored now, and no folder above it failed to list.
+ * - A file held aside by a write or a deletion under way (`.mycel-tmp-hold-*`,
+ *   `.mycel-tmp-drop-*` beside its name: another process is in the middle of
+ *   its swap, or died there) is not deleted: its name is absent only until
+ *   the swap or the stale-temp sweep puts a file back.
  * - More than half of the indexed paths deleted: `massDelete` is set so the
  *   caller asks before acting.
  * - Nothing is followed: symlinks (to files or folders, inside or out) are
@@ -29,7 +33,7 @@
 import { join } from "node:path";
 import { ContentChunker } from "./content_chunker.ts";
 import type { FileIndex } from "./file_index.ts";
-import { isInternalPath } from "./folder_layout.ts";
+import { isDropName, isHoldName, isInternalPath } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
 import { loadIgnoreRules } from "./ignore_rules.ts";
 import { findCaseCollisions } from "./path_portability.ts";
@@ -76,6 +80,7 @@ export async function scanFolder(
   const skipped: SkippedPath[] = [];
   const present = new Set<string>();
   const unlisted: string[] = []; // folders that could not be listed: nothing below is "deleted"
+  const held = new Set<string>(); // names whose file sits in a hold folder beside them
   const stack = [""];
   while (stack.length > 0) {
     const dir = stack.pop()!;
@@ -95,6 +100,10 @@ export async function scanFolder(
     const subdirs: string[] = [];
     for (const entry of names) {
       const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+      if (entry.isDirectory && (isHoldName(entry.name) || isDropName(entry.name))) {
+        noteHeld(join(root, path), dir, held);
+        continue;
+      }
       if (isInternalPath(path)) continue;
       const problem = relativePathProblem(path);
       if (problem !== undefined) {
@@ -162,7 +171,9 @@ export async function scanFolder(
   const under = (p: string) => unlisted.some((d) => d === "" || p.startsWith(`${d}/`));
   const deleted: string[] = [];
   for (const p of index.paths()) {
-    if (!present.has(p) && !under(p) && !rules.isIgnored(p, false)) deleted.push(p);
+    if (!present.has(p) && !held.has(p) && !under(p) && !rules.isIgnored(p, false)) {
+      deleted.push(p);
+    }
   }
   changed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
@@ -181,4 +192,13 @@ function specialKind(info: Deno.FileInfo): string {
   if (info.isBlockDevice) return "block device";
   if (info.isCharDevice) return "character device";
   return "unknown type";
+}
+
+/** Add the names of the files in the hold folder `abs` (in folder `dir`) to `held`. */
+function noteHeld(abs: string, dir: string, held: Set<string>): void {
+  try {
+    for (const e of Deno.readDirSync(abs)) held.add(dir === "" ? e.name : `${dir}/${e.name}`);
+  } catch {
+    // emptied and removed since the listing: nothing held
+  }
 }

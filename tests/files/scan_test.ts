@@ -269,3 +269,26 @@ Deno.test("a file replaced by a symlink is reported as a symlink", async () => {
   assert.equal(r.changed[0].kind, "symlink");
   assert.deepEqual(r.deleted, []);
 });
+
+Deno.test("a file held aside by a write or deletion under way is not reported deleted", async () => {
+  await using f = await testFolder();
+  await f.write("doc.txt", "1");
+  await f.write("sub/notes.md", "2");
+  await f.write("gone.txt", "3");
+  const index = new MemoryFileIndex();
+  await scanInto(f.root, index);
+  // Another process is mid-swap (or died there): each name's file sits in a hold folder beside it.
+  await Deno.mkdir(f.abs(".mycel-tmp-hold-0123456789ab"));
+  await Deno.rename(f.abs("doc.txt"), f.abs(".mycel-tmp-hold-0123456789ab/doc.txt"));
+  await Deno.mkdir(f.abs("sub/.mycel-tmp-drop-0123456789ab"));
+  await Deno.rename(f.abs("sub/notes.md"), f.abs("sub/.mycel-tmp-drop-0123456789ab/notes.md"));
+  await Deno.remove(f.abs("gone.txt"));
+  const r = await scanFolder(f.root, index, OPTIONS);
+  assert.deepEqual(r.deleted, ["gone.txt"], "only the file really gone");
+  assert.deepEqual(paths(r), [], "nothing in a hold folder is read as a new file");
+  // Put back: nothing changed.
+  await Deno.rename(f.abs(".mycel-tmp-hold-0123456789ab/doc.txt"), f.abs("doc.txt"));
+  const again = await scanFolder(f.root, index, OPTIONS);
+  assert.deepEqual(again.deleted, ["gone.txt"]);
+  assert.deepEqual(paths(again), []);
+});
