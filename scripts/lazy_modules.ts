@@ -46,7 +46,40 @@ export async function lazyCalls(
   return calls.sort((a, b) => a.file.localeCompare(b.file) || a.target.localeCompare(b.target));
 }
 
-/** The modules loaded lazily (sorted, each once), for `deno compile --include`. */
+const WORKER = /new Worker\(\s*new URL\(\s*"([^"]+)"\s*,\s*import\.meta\.url\s*\)/g;
+
+/**
+ * Every worker entry module started as `new Worker(new URL("…",
+ * import.meta.url)…)` in `paths` of `root` (relative to the root, sorted):
+ * like a lazy import, invisible to `deno compile`'s module graph.
+ */
+export async function workerModules(
+  root: URL,
+  paths: readonly string[] = ["main.ts", "src"],
+): Promise<string[]> {
+  const out = new Set<string>();
+  const visit = async (path: string) => {
+    const url = new URL(path, root);
+    if ((await Deno.stat(url)).isDirectory) {
+      for await (const e of Deno.readDir(url)) await visit(`${path}/${e.name}`);
+      return;
+    }
+    if (!path.endsWith(".ts")) return;
+    const text = (await Deno.readTextFile(url)).split("\n")
+      .filter((l) => !/^\s*(\*|\/\/)/.test(l)).join("\n");
+    for (const m of text.matchAll(WORKER)) {
+      out.add(new URL(m[1], url).pathname.slice(root.pathname.length));
+    }
+  };
+  for (const p of paths) await visit(p);
+  return [...out].sort();
+}
+
+/**
+ * The modules loaded lazily and the worker entry modules (sorted, each
+ * once), for `deno compile --include`.
+ */
 export async function lazyModules(root: URL): Promise<string[]> {
-  return [...new Set((await lazyCalls(root)).map((c) => c.target))].sort();
+  const lazy = (await lazyCalls(root)).map((c) => c.target);
+  return [...new Set([...lazy, ...await workerModules(root)])].sort();
 }

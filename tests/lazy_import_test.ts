@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { compileArgs } from "../scripts/compile.ts";
-import { lazyCalls, lazyModules } from "../scripts/lazy_modules.ts";
+import { lazyCalls, lazyModules, workerModules } from "../scripts/lazy_modules.ts";
 import { lazyImport } from "../src/lazy_import.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -52,10 +52,17 @@ Deno.test("lazyImport loads the module its URL names", async () => {
 Deno.test("deno compile is told to include every lazily imported module", async () => {
   const includes = await lazyModules(ROOT);
   assert.ok(includes.includes("src/cli/commands/status.ts"));
+  assert.ok(includes.includes("src/files/hash_worker.ts"), "a worker's entry module");
   assert.ok(includes.includes("src/cli/commands/table.ts"), "main.ts's own");
   const args = compileArgs("x86_64-unknown-linux-gnu", [], "dist/m", includes);
   for (const m of includes) {
     const i = args.indexOf(m);
     assert.ok(i > 0 && args[i - 1] === "--include", m);
   }
+});
+
+Deno.test("every worker started from src/ names an existing entry module", async () => {
+  const workers = await workerModules(ROOT);
+  assert.deepEqual(workers, ["src/files/hash_worker.ts"]);
+  for (const w of workers) assert.ok((await Deno.stat(new URL(w, ROOT))).isFile, w);
 });

@@ -6,7 +6,8 @@
  * Chunker, whatever the stream length.
  */
 
-import { type Blake3, type ChunkRef, loadBlake3 } from "./chunk_hash.ts";
+import { type Blake3, type ChunkHash, type ChunkRef, loadBlake3 } from "./chunk_hash.ts";
+import type { HashPool } from "./hash_pool.ts";
 import type { ChunkParams } from "./chunk_params.ts";
 import { Chunker } from "./chunker.ts";
 
@@ -16,6 +17,9 @@ import { Chunker } from "./chunker.ts";
  */
 export type ChunkSink = (ref: ChunkRef, bytes: Uint8Array, offset: number) => void;
 
+/** Bytes a hashing pool may hold unhashed before the reader waits. */
+export const POOL_BACKLOG = 16 << 20;
+
 /** Chunks and hashes one stream at a time ({@link reset} for the next). */
 export class ContentChunker {
   /** The chunks cut so far, in order. */
@@ -23,21 +27,44 @@ export class ContentChunker {
   readonly #chunker: Chunker;
   readonly #blake3: Blake3;
   readonly #onChunk: (bytes: Uint8Array, offset: number) => void;
+  /** With a pool: this stream's chunks being hashed there, in order. */
+  #hashing: { hash: Promise<ChunkHash>; length: number }[] = [];
+  #pool: HashPool | undefined;
 
   private constructor(chunker: Chunker, blake3: Blake3, sink?: ChunkSink) {
     this.#chunker = chunker;
     this.#blake3 = blake3;
     this.#onChunk = (bytes, offset) => {
+      if (this.#pool !== undefined) {
+        const hash = this.#pool.hash(bytes);
+        hash.catch(() => {}); // a stream dropped halfway never asks; finishLater reports it
+        this.#hashing.push({ hash, length: bytes.length });
+        return;
+      }
       const ref = { hash: this.#blake3(bytes), length: bytes.length };
       this.chunks.push(ref);
       sink?.(ref, bytes, offset);
     };
   }
 
+  /**
+   * Hash the next streams' chunks in `pool` (undefined: in this thread
+   * again). Not with a sink: it would see chunks before their ids.
+   */
+  usePool(pool: HashPool | undefined): void {
+    this.#pool = pool;
+  }
+
+  /** Resolves once the pool (if any) holds at most {@link POOL_BACKLOG} bytes unhashed. */
+  backlog(): Promise<void> {
+    return this.#pool?.settle(POOL_BACKLOG) ?? Promise.resolve();
+  }
+
   /** Start a new stream (the chunk list starts empty; the old array is left as it was). */
   reset(): void {
     this.#chunker.reset();
     this.chunks = [];
+    this.#hashing = [];
   }
 
   /** A chunker for one stream with the mesh's `params` and `seed`. */
@@ -69,10 +96,25 @@ export class ContentChunker {
     this.#chunker.push(data, this.#onChunk);
   }
 
-  /** End of stream; returns the whole chunk list. */
+  /** End of stream; returns the whole chunk list (hashed in this thread: no pool). */
   finish(): ChunkRef[] {
+    if (this.#pool !== undefined) throw new Error("finish() with a pool: use finishLater()");
     this.#chunker.finish(this.#onChunk);
     return this.chunks;
+  }
+
+  /**
+   * End of stream; the whole chunk list once every chunk is hashed (at once
+   * without a pool). Rejects if the pool failed or closed meanwhile.
+   */
+  finishLater(): Promise<ChunkRef[]> {
+    if (this.#pool === undefined) return Promise.resolve(this.finish());
+    this.#chunker.finish(this.#onChunk);
+    const hashing = this.#hashing;
+    this.#hashing = [];
+    return Promise.all(hashing.map((h) => h.hash)).then((hashes) =>
+      hashes.map((hash, i) => ({ hash, length: hashing[i].length }))
+    );
   }
 }
 

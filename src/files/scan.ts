@@ -32,6 +32,7 @@
 
 import { join } from "node:path";
 import { ContentChunker } from "./content_chunker.ts";
+import { HashPool } from "./hash_pool.ts";
 import type { FileIndex } from "./file_index.ts";
 import { isDropName, isHoldName, isInternalPath } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
@@ -59,6 +60,23 @@ export async function scanFolder(
   index: FileIndex,
   options: ScanOptions,
 ): Promise<ScanResult> {
+  const hold: { pool?: HashPool } = {};
+  try {
+    return await walk(root, index, options, hold);
+  } finally {
+    hold.pool?.close(); // a live worker would keep the process up
+  }
+}
+
+/** Bytes to hash (one file, or hashed in this thread so far) from which a worker hashes. */
+const POOL_FROM = 64 << 20;
+
+async function walk(
+  root: string,
+  index: FileIndex,
+  options: ScanOptions,
+  hold: { pool?: HashPool },
+): Promise<ScanResult> {
   assertMarker(root, "scan folder");
   const rules = options.ignore ?? await loadIgnoreRules(root);
   let current = "";
@@ -77,6 +95,18 @@ export async function scanFolder(
     ignored: 0,
   };
   const changed: (ScannedFile | ScannedSymlink)[] = [];
+  // Files read and checked whose chunk ids a worker is still computing.
+  const hashing: Promise<void>[] = [];
+  const mode = sink ? "never" : options.worker ?? "auto";
+  let hashedHere = 0;
+  const usePoolFor = (size: number) => {
+    if (hold.pool !== undefined || mode === "never") return;
+    // A worker takes 50–100 ms to start (and an isolate's memory): only for much to hash.
+    if (mode === "always" || size >= POOL_FROM || hashedHere >= POOL_FROM) {
+      hold.pool = new HashPool();
+      chunker.usePool(hold.pool);
+    }
+  };
   const skipped: SkippedPath[] = [];
   const present = new Set<string>();
   const unlisted: string[] = []; // folders that could not be listed: nothing below is "deleted"
@@ -156,17 +186,25 @@ export async function scanFolder(
         continue;
       }
       current = path;
+      usePoolFor(info.size);
+      await chunker.backlog();
       const read = await chunkFile(abs, info, chunker);
       if ("skipped" in read) {
         skipped.push({ path, reason: read.skipped });
         continue;
       }
-      stats.hashedFiles++;
-      stats.hashedBytes += info.size;
-      changed.push({ kind, path, ...key, chunks: read.chunks });
+      if (hold.pool === undefined) hashedHere += info.size;
+      hashing.push(read.hashing.then((chunks) => {
+        stats.hashedFiles++;
+        stats.hashedBytes += info.size;
+        changed.push({ kind, path, ...key, chunks });
+      }, (e) => {
+        skipped.push({ path, reason: `it can't be hashed (${(e as Error).message})` });
+      }));
     }
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
   }
+  await Promise.all(hashing);
   assertMarker(root, "scan folder"); // unmounted while we walked: report nothing
   const under = (p: string) => unlisted.some((d) => d === "" || p.startsWith(`${d}/`));
   const deleted: string[] = [];

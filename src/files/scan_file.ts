@@ -46,8 +46,12 @@ export function sameStat(a: StatKey, b: StatKey): boolean {
     a.ctimeMs === b.ctimeMs && a.exec === b.exec;
 }
 
-/** Chunks of the file, or why it was not read this time. */
-export type ReadOutcome = { chunks: ChunkRef[] } | { skipped: string };
+/**
+ * The file was read and checked, and its chunk list is ready once `hashing`
+ * resolves (at once, unless a hashing pool is computing the ids); or why it
+ * was not read this time.
+ */
+export type ReadOutcome = { hashing: Promise<ChunkRef[]> } | { skipped: string };
 
 /** Files up to this size are read with synchronous calls (one read; far less overhead). */
 export const SMALL_FILE_BYTES = 1 << 20;
@@ -79,6 +83,7 @@ export async function chunkFile(
       const n = small ? file.readSync(chunker.space()) : await file.read(chunker.space());
       if (n === null) break;
       chunker.commit(n);
+      if (!small) await chunker.backlog(); // a hashing pool holds a bounded amount
     }
     const after = small ? file.statSync() : await file.stat();
     let again: Deno.FileInfo | undefined;
@@ -94,7 +99,8 @@ export async function chunkFile(
     ) {
       return { skipped: "it changed while scanning" };
     }
-    return { chunks: chunker.finish() };
+    const hashing = chunker.finishLater();
+    return { hashing };
   } catch (e) {
     return { skipped: `it can't be read (${e instanceof Error ? e.name : "error"})` };
   } finally {

@@ -76,4 +76,11 @@ export interface ScanOptions {
   readonly ignore?: IgnoreRules;
   /** Sees each chunk of each changed file as it is cut (bytes valid during the call only). */
   readonly onChunk?: (path: string, ref: ChunkRef, bytes: Uint8Array, offset: number) => void;
+  /**
+   * Hash chunks in a worker thread while the walk goes on (hash_pool.ts):
+   * `auto` (default) once there is much to hash — a file of 64 MiB or more,
+   * or 64 MiB hashed in this thread — `always`, or `never`. Never with
+   * `onChunk`.
+   */
+  readonly worker?: "auto" | "always" | "never";
 }
