@@ -18,7 +18,7 @@ import { Chunker } from "./chunker.ts";
 export type ChunkSink = (ref: ChunkRef, bytes: Uint8Array, offset: number) => void;
 
 /** Bytes a hashing pool may hold unhashed before the reader waits. */
-export const POOL_BACKLOG = 16 << 20;
+export const POOL_BACKLOG = 8 << 20;
 
 /** Chunks and hashes one stream at a time ({@link reset} for the next). */
 export class ContentChunker {

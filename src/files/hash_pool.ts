@@ -18,7 +18,7 @@ import type { ChunkHash } from "./chunk_hash.ts";
 import type { HashAnswer, HashRequest } from "./hash_worker.ts";
 
 /** Bytes of returned buffers kept for reuse at most. */
-const FREE_BYTES = 24 << 20;
+const FREE_BYTES = 12 << 20;
 
 interface Waiting {
   resolve(hash: ChunkHash): void;
