@@ -29,7 +29,9 @@ export class ContentChunker {
   readonly #onChunk: (bytes: Uint8Array, offset: number) => void;
   /** With a pool: this stream's chunks being hashed there, in order. */
   #hashing: { hash: Promise<ChunkHash>; length: number }[] = [];
+  /** The pool of the stream under way, and of the streams after the next reset. */
   #pool: HashPool | undefined;
+  #nextPool: HashPool | undefined;
 
   private constructor(chunker: Chunker, blake3: Blake3, sink?: ChunkSink) {
     this.#chunker = chunker;
@@ -48,11 +50,12 @@ export class ContentChunker {
   }
 
   /**
-   * Hash the next streams' chunks in `pool` (undefined: in this thread
-   * again). Not with a sink: it would see chunks before their ids.
+   * Hash the chunks of the streams after the next {@link reset} in `pool`
+   * (undefined: in this thread again); a stream under way keeps how it
+   * started. Not with a sink: it would see chunks before their ids.
    */
   usePool(pool: HashPool | undefined): void {
-    this.#pool = pool;
+    this.#nextPool = pool;
   }
 
   /** Resolves once the pool (if any) holds at most {@link POOL_BACKLOG} bytes unhashed. */
@@ -65,6 +68,7 @@ export class ContentChunker {
     this.#chunker.reset();
     this.chunks = [];
     this.#hashing = [];
+    this.#pool = this.#nextPool;
   }
 
   /** A chunker for one stream with the mesh's `params` and `seed`. */

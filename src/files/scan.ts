@@ -32,14 +32,14 @@
 
 import { join } from "node:path";
 import { ContentChunker } from "./content_chunker.ts";
-import { HashPool } from "./hash_pool.ts";
 import type { FileIndex } from "./file_index.ts";
 import { isDropName, isHoldName, isInternalPath } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
 import { loadIgnoreRules } from "./ignore_rules.ts";
 import { findCaseCollisions } from "./path_portability.ts";
 import { relativePathProblem, showPath } from "./paths.ts";
-import { chunkFile, sameStat, statKey } from "./scan_file.ts";
+import { ScanReader } from "./scan_reader.ts";
+import { sameStat, statKey } from "./scan_file.ts";
 import type {
   ScannedFile,
   ScannedSymlink,
@@ -60,23 +60,6 @@ export async function scanFolder(
   index: FileIndex,
   options: ScanOptions,
 ): Promise<ScanResult> {
-  const hold: { pool?: HashPool } = {};
-  try {
-    return await walk(root, index, options, hold);
-  } finally {
-    hold.pool?.close(); // a live worker would keep the process up
-  }
-}
-
-/** Bytes to hash (one file, or hashed in this thread so far) from which a worker hashes. */
-const POOL_FROM = 64 << 20;
-
-async function walk(
-  root: string,
-  index: FileIndex,
-  options: ScanOptions,
-  hold: { pool?: HashPool },
-): Promise<ScanResult> {
   assertMarker(root, "scan folder");
   const rules = options.ignore ?? await loadIgnoreRules(root);
   let current = "";
@@ -95,116 +78,105 @@ async function walk(
     ignored: 0,
   };
   const changed: (ScannedFile | ScannedSymlink)[] = [];
-  // Files read and checked whose chunk ids a worker is still computing.
-  const hashing: Promise<void>[] = [];
-  const mode = sink ? "never" : options.worker ?? "auto";
-  let hashedHere = 0;
-  const usePoolFor = (size: number) => {
-    if (hold.pool !== undefined || mode === "never") return;
-    // A worker takes 50–100 ms to start (and an isolate's memory): only for much to hash.
-    if (mode === "always" || size >= POOL_FROM || hashedHere >= POOL_FROM) {
-      hold.pool = new HashPool();
-      chunker.usePool(hold.pool);
-    }
-  };
   const skipped: SkippedPath[] = [];
   const present = new Set<string>();
   const unlisted: string[] = []; // folders that could not be listed: nothing below is "deleted"
   const held = new Set<string>(); // names whose file sits in a hold folder beside them
-  const stack = [""];
-  while (stack.length > 0) {
-    const dir = stack.pop()!;
-    let names: Deno.DirEntry[];
-    try {
-      names = [...Deno.readDirSync(dir === "" ? root : join(root, dir))];
-      stats.dirs++;
-    } catch (e) {
-      // Gone since its parent was listed: nothing below is present. Any other
-      // failure: nothing below may be called deleted.
-      if (e instanceof Deno.errors.NotFound && dir !== "") continue;
-      unlisted.push(dir);
-      skipped.push({ path: dir, reason: `the folder can't be listed (${(e as Error).name})` });
-      continue;
-    }
-    names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const subdirs: string[] = [];
-    for (const entry of names) {
-      const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
-      if (entry.isDirectory && (isHoldName(entry.name) || isDropName(entry.name))) {
-        noteHeld(join(root, path), dir, held);
-        continue;
-      }
-      if (isInternalPath(path)) continue;
-      const problem = relativePathProblem(path);
-      if (problem !== undefined) {
-        skipped.push({ path: showPath(path), reason: `its name can't sync: ${problem}` });
-        if (entry.isDirectory) unlisted.push(path);
-        continue;
-      }
-      if (rules.isIgnored(path, entry.isDirectory)) {
-        stats.ignored++;
-        continue;
-      }
-      if (entry.isDirectory) {
-        subdirs.push(path);
-        continue;
-      }
-      const abs = join(root, path);
-      let info: Deno.FileInfo;
-      try {
-        info = Deno.lstatSync(abs);
-      } catch {
-        continue; // gone since the listing: absent
-      }
-      if (info.isDirectory) {
-        subdirs.push(path);
-        continue;
-      }
-      if (!info.isFile && !info.isSymlink) {
-        present.add(path);
-        skipped.push({ path, reason: `it is a special file (${specialKind(info)}), not synced` });
-        continue;
-      }
-      present.add(path);
-      stats.present++;
-      const key = statKey(info);
-      const known = index.get(path);
-      const kind = info.isFile ? "file" : "symlink";
-      if (known !== undefined && known.kind === kind && sameStat(known, key)) {
-        stats.unchanged++;
-        continue;
-      }
-      if (kind === "symlink") {
-        try {
-          const target = Deno.readLinkSync(abs);
-          const problem = symlinkTargetProblem(target);
-          if (problem !== undefined) skipped.push({ path, reason: `${problem}, not synced` });
-          else changed.push({ kind, path, ...key, target, escapes: symlinkEscapes(path, target) });
-        } catch (e) {
-          skipped.push({ path, reason: `the link can't be read (${(e as Error).name})` });
-        }
-        continue;
-      }
-      current = path;
-      usePoolFor(info.size);
-      await chunker.backlog();
-      const read = await chunkFile(abs, info, chunker);
-      if ("skipped" in read) {
-        skipped.push({ path, reason: read.skipped });
-        continue;
-      }
-      if (hold.pool === undefined) hashedHere += info.size;
-      hashing.push(read.hashing.then((chunks) => {
-        stats.hashedFiles++;
-        stats.hashedBytes += info.size;
-        changed.push({ kind, path, ...key, chunks });
-      }, (e) => {
-        skipped.push({ path, reason: `it can't be hashed (${(e as Error).message})` });
-      }));
-    }
-    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
+  const reader = new ScanReader(chunker, { changed, skipped, present, stats }, options);
+  try {
+    await walk();
+    await reader.finish();
+  } finally {
+    reader.close(); // a live worker would keep the process up
   }
-  await Promise.all(hashing);
+
+  async function walk(): Promise<void> {
+    const stack = [""];
+    while (stack.length > 0) {
+      const dir = stack.pop()!;
+      let names: Deno.DirEntry[];
+      try {
+        names = [...Deno.readDirSync(dir === "" ? root : join(root, dir))];
+        stats.dirs++;
+      } catch (e) {
+        // Gone since its parent was listed: nothing below is present. Any other
+        // failure: nothing below may be called deleted.
+        if (e instanceof Deno.errors.NotFound && dir !== "") continue;
+        unlisted.push(dir);
+        skipped.push({ path: dir, reason: `the folder can't be listed (${(e as Error).name})` });
+        continue;
+      }
+      names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const subdirs: string[] = [];
+      for (const entry of names) {
+        const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+        if (entry.isDirectory && (isHoldName(entry.name) || isDropName(entry.name))) {
+          noteHeld(join(root, path), dir, held);
+          continue;
+        }
+        if (isInternalPath(path)) continue;
+        const problem = relativePathProblem(path);
+        if (problem !== undefined) {
+          skipped.push({ path: showPath(path), reason: `its name can't sync: ${problem}` });
+          if (entry.isDirectory) unlisted.push(path);
+          continue;
+        }
+        if (rules.isIgnored(path, entry.isDirectory)) {
+          stats.ignored++;
+          continue;
+        }
+        if (entry.isDirectory) {
+          subdirs.push(path);
+          continue;
+        }
+        const abs = join(root, path);
+        let info: Deno.FileInfo;
+        try {
+          info = Deno.lstatSync(abs);
+        } catch {
+          continue; // gone since the listing: absent
+        }
+        if (info.isDirectory) {
+          subdirs.push(path);
+          continue;
+        }
+        if (!info.isFile && !info.isSymlink) {
+          present.add(path);
+          skipped.push({ path, reason: `it is a special file (${specialKind(info)}), not synced` });
+          continue;
+        }
+        present.add(path);
+        stats.present++;
+        const key = statKey(info);
+        const known = index.get(path);
+        const kind = info.isFile ? "file" : "symlink";
+        if (known !== undefined && known.kind === kind && sameStat(known, key)) {
+          stats.unchanged++;
+          continue;
+        }
+        if (kind === "symlink") {
+          try {
+            const target = Deno.readLinkSync(abs);
+            const problem = symlinkTargetProblem(target);
+            if (problem !== undefined) skipped.push({ path, reason: `${problem}, not synced` });
+            else {changed.push({
+                kind,
+                path,
+                ...key,
+                target,
+                escapes: symlinkEscapes(path, target),
+              });}
+          } catch (e) {
+            skipped.push({ path, reason: `the link can't be read (${(e as Error).name})` });
+          }
+          continue;
+        }
+        current = path;
+        await reader.read(path, abs, info);
+      }
+      for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
+    }
+  }
   assertMarker(root, "scan folder"); // unmounted while we walked: report nothing
   const under = (p: string) => unlisted.some((d) => d === "" || p.startsWith(`${d}/`));
   const deleted: string[] = [];

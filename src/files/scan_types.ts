@@ -9,6 +9,7 @@ import type { ChunkRef } from "./chunk_hash.ts";
 import type { ChunkParams } from "./chunk_params.ts";
 import type { IgnoreRules } from "./ignore_rules.ts";
 import type { StatKey } from "./scan_file.ts";
+import type { HashPool } from "./hash_pool.ts";
 
 /** A new or changed regular file. */
 export interface ScannedFile extends StatKey {
@@ -83,4 +84,6 @@ export interface ScanOptions {
    * `onChunk`.
    */
   readonly worker?: "auto" | "always" | "never";
+  /** Test seam only: makes the worker pool (a failing one shows the in-thread fallback). */
+  readonly newHashPool?: () => HashPool;
 }

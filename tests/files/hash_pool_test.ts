@@ -77,3 +77,28 @@ Deno.test("a scan hashing in a worker reports exactly what a scan in one thread 
   assert.deepEqual(auto.changed, inThread.changed);
   assert.deepEqual(inWorker.skipped, []);
 });
+
+Deno.test("a scan whose worker fails hashes in its own thread instead: the same result, nothing skipped", async () => {
+  await using f = await testFolder();
+  await f.write("big.bin", pseudoRandomBytes(3 << 20, 2));
+  for (let i = 0; i < 12; i++) {
+    await f.write(`f${i}.dat`, pseudoRandomBytes(5000 + i * 999, 30 + i));
+  }
+  const options = { params: TEST_PARAMS, seed: TEST_SEED };
+  const inThread = await scanFolder(f.root, new MemoryFileIndex(), { ...options, worker: "never" });
+  let made = 0;
+  const broken = await scanFolder(f.root, new MemoryFileIndex(), {
+    ...options,
+    worker: "always",
+    newHashPool: () => {
+      made++;
+      const pool = new HashPool();
+      pool.close(); // every hash it is asked for is refused
+      return pool;
+    },
+  });
+  assert.equal(made, 1, "one pool, not one per file");
+  assert.deepEqual(broken.skipped, []);
+  assert.deepEqual(broken.changed, inThread.changed);
+  assert.deepEqual(broken.stats, inThread.stats);
+});
