@@ -21,28 +21,40 @@ export interface LazyCall {
 const CALL =
   /lazyImport<\s*typeof import\(\s*"([^"]+)"\s*\)\s*>\(\s*new URL\(\s*"([^"]+)"\s*,\s*import\.meta\.url\s*\)/g;
 
+/**
+ * Each TypeScript file in `paths` (files, or folders searched whole) of
+ * `root`, with its comment lines left out (a doc comment may show a call).
+ */
+async function* sources(
+  root: URL,
+  paths: readonly string[],
+): AsyncGenerator<{ path: string; url: URL; text: string }> {
+  async function* visit(path: string): AsyncGenerator<{ path: string; url: URL; text: string }> {
+    const url = new URL(path, root);
+    if ((await Deno.stat(url)).isDirectory) {
+      for await (const e of Deno.readDir(url)) yield* visit(`${path}/${e.name}`);
+      return;
+    }
+    if (!path.endsWith(".ts")) return;
+    const text = (await Deno.readTextFile(url)).split("\n")
+      .filter((l) => !/^\s*(\*|\/\/)/.test(l)).join("\n");
+    yield { path, url, text };
+  }
+  for (const p of paths) yield* visit(p);
+}
+
 /** Every `lazyImport(...)` call in `paths` (files, or folders searched whole) of `root`. */
 export async function lazyCalls(
   root: URL,
   paths: readonly string[] = ["main.ts", "src"],
 ): Promise<LazyCall[]> {
   const calls: LazyCall[] = [];
-  const visit = async (path: string) => {
-    const url = new URL(path, root);
-    if ((await Deno.stat(url)).isDirectory) {
-      for await (const e of Deno.readDir(url)) await visit(`${path}/${e.name}`);
-      return;
-    }
-    if (!path.endsWith(".ts")) return;
-    // Comment lines are left out: a doc comment may show a call.
-    const text = (await Deno.readTextFile(url)).split("\n")
-      .filter((l) => !/^\s*(\*|\/\/)/.test(l)).join("\n");
+  for await (const { path, url, text } of sources(root, paths)) {
     for (const m of text.matchAll(CALL)) {
       const target = new URL(m[2], url).pathname.slice(root.pathname.length);
       calls.push({ file: path, typeSpecifier: m[1], urlSpecifier: m[2], target });
     }
-  };
-  for (const p of paths) await visit(p);
+  }
   return calls.sort((a, b) => a.file.localeCompare(b.file) || a.target.localeCompare(b.target));
 }
 
@@ -58,20 +70,11 @@ export async function workerModules(
   paths: readonly string[] = ["main.ts", "src"],
 ): Promise<string[]> {
   const out = new Set<string>();
-  const visit = async (path: string) => {
-    const url = new URL(path, root);
-    if ((await Deno.stat(url)).isDirectory) {
-      for await (const e of Deno.readDir(url)) await visit(`${path}/${e.name}`);
-      return;
-    }
-    if (!path.endsWith(".ts")) return;
-    const text = (await Deno.readTextFile(url)).split("\n")
-      .filter((l) => !/^\s*(\*|\/\/)/.test(l)).join("\n");
+  for await (const { url, text } of sources(root, paths)) {
     for (const m of text.matchAll(WORKER)) {
       out.add(new URL(m[1], url).pathname.slice(root.pathname.length));
     }
-  };
-  for (const p of paths) await visit(p);
+  }
   return [...out].sort();
 }
 
