@@ -20,7 +20,9 @@
  *   recorded as links; special files (FIFOs, sockets, devices) are skipped
  *   with a note and never opened.
  * - Files whose (kind, size, mtime, inode, ctime, exec bit) match the index
- *   are not read. Changed files are streamed (scan_file.ts). Deno gives
+ *   are not read. Changed files are streamed (scan_file.ts), their chunk
+ *   ids computed in a worker thread when there is much to hash
+ *   (scan_reader.ts). Deno gives
  *   mtime in ms but ctime in whole seconds: a same-size rewrite that also
  *   restores the mtime within the second of the previous change goes
  *   unseen until the file changes again (git's "racy clean" case).
