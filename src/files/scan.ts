@@ -84,6 +84,7 @@ export async function scanFolder(
   const present = new Set<string>();
   const unlisted: string[] = []; // folders that could not be listed: nothing below is "deleted"
   const held = new Set<string>(); // names whose file sits in a hold folder beside them
+  const holds: string[] = []; // the hold folders themselves
   const reader = new ScanReader(chunker, { changed, skipped, present, stats }, options);
   try {
     await walk();
@@ -114,6 +115,7 @@ export async function scanFolder(
         const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
         if (entry.isDirectory && (isHoldName(entry.name) || isDropName(entry.name))) {
           noteHeld(join(root, path), dir, held);
+          holds.push(path);
           continue;
         }
         if (isInternalPath(path)) continue;
@@ -194,6 +196,7 @@ export async function scanFolder(
     skipped,
     caseCollisions: findCaseCollisions(present),
     massDelete: index.size > 0 && deleted.length * 2 > index.size,
+    holds,
     stats,
   };
 }

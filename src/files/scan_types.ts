@@ -47,6 +47,11 @@ export interface ScanResult {
   readonly caseCollisions: readonly string[][];
   /** More than half of the indexed paths would be deleted: ask first. */
   readonly massDelete: boolean;
+  /**
+   * Hold and drop folders seen (folder-relative): a write or deletion under
+   * way, or cut short there (stale_temps.ts `settleStaleHolds`).
+   */
+  readonly holds: readonly string[];
   /** Counters. */
   readonly stats: ScanStats;
 }

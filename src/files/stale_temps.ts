@@ -11,7 +11,9 @@
  * would resurrect a deleted file as a new one.
  * Only entries older than an hour are touched — by ctime, which every
  * write and the final utime refresh, so a live write in another process is
- * never touched. Symlinks and `.mycel/` are not entered.
+ * never touched. Symlinks and `.mycel/` are not entered. Hold folders a
+ * scan saw are settled sooner, once {@link STALE_HOLD_MS} old
+ * ({@link settleStaleHolds}).
  */
 
 import { join } from "node:path";
@@ -20,6 +22,53 @@ import { settleHold } from "./held_file.ts";
 
 /** Default age after which a temporary file is stale (ms). */
 export const STALE_TEMP_MS = 3600 * 1000;
+
+/**
+ * Default age after which a hold or drop folder a scan saw is settled
+ * ({@link settleStaleHolds}, ms). A live swap holds a file for milliseconds;
+ * until the hold is settled its name is empty and a peer's newer version of
+ * that path is refused. Even a swap only paused (a suspended laptop) loses
+ * nothing to an early settlement: neither side ever moves a file over
+ * another — the held file goes back to its name or into `.mycel/versions/`,
+ * and the paused write fails or keeps what it finds.
+ */
+export const STALE_HOLD_MS = 5 * 60 * 1000;
+
+/**
+ * Settle the hold and drop folders `holds` (folder-relative, as a scan
+ * reports them) not changed for `olderThanMs`: held files back to their
+ * names, drops into `.mycel/versions/` (see the module comment). Returns
+ * the ones settled; one that can't be settled now waits for the next call.
+ * Cheaper than {@link removeStaleTemps}, which walks the whole folder (hourly).
+ */
+export async function settleStaleHolds(
+  root: string,
+  holds: readonly string[],
+  options: { now?: number; olderThanMs?: number } = {},
+): Promise<string[]> {
+  const now = options.now ?? Date.now();
+  const cutoff = now - (options.olderThanMs ?? STALE_HOLD_MS);
+  const realRoot = Deno.realPathSync(root);
+  const settled: string[] = [];
+  for (const path of holds) {
+    const slash = path.lastIndexOf("/");
+    const dirRel = slash < 0 ? "" : path.slice(0, slash);
+    const name = path.slice(slash + 1);
+    if (!isHoldName(name) && !isDropName(name)) continue;
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(join(realRoot, path));
+    } catch {
+      continue; // settled meanwhile
+    }
+    const changed = info.ctime?.getTime() ?? info.mtime?.getTime();
+    if (!info.isDirectory || changed === undefined || changed >= cutoff) continue;
+    const how = isDropName(name) ? "keep" : "put_back";
+    const ok = await settleHold(realRoot, dirRel, name, now, how).then(() => true, () => false);
+    if (ok) settled.push(path);
+  }
+  return settled;
+}
 
 /**
  * Delete stale temporary files under `root` (except those named in `keep`:

@@ -20,6 +20,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes, utf8 } from "../bytes.ts";
 import { isMycelError } from "../errors.ts";
+import { lazyImport } from "../lazy_import.ts";
 import { DEFAULT_CHUNK_PARAMS } from "../files/chunk_params.ts";
 import { sameContent } from "../files/conflict.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
@@ -121,6 +122,15 @@ export async function scanAndPublish(
     const stopped = (e as Error).message.replace(/^Cannot [^:]*: /, "");
     await home.write((w) => w.folderLocal.setInfo(folder.folder, { ...folder.info, stopped }));
     return { ...base, stopped, skipped: [], caseCollisions: [], unportable: [] };
+  }
+  if (result.holds.length > 0) {
+    // A write or deletion cut short inside its swap left a hold: settled once
+    // stale (minutes), not only at the hourly sweep — until then the name is
+    // empty and a peer's newer version of it is refused. Best effort.
+    const { settleStaleHolds } = await lazyImport<typeof import("../files/stale_temps.ts")>(
+      new URL("../files/stale_temps.ts", import.meta.url),
+    );
+    await settleStaleHolds(folder.root, result.holds, { now: home.now() }).catch(() => []);
   }
   let deletions = result.deleted;
   let held = 0;

@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { assembleFile } from "../../src/files/assemble.ts";
 import { PartialFile } from "../../src/files/partial_file.ts";
-import { removeStaleTemps } from "../../src/files/stale_temps.ts";
+import { removeStaleTemps, settleStaleHolds } from "../../src/files/stale_temps.ts";
 import { listVersions } from "../../src/files/versions.ts";
 import { spawnProcess } from "../helpers/process.ts";
 import {
@@ -158,4 +158,30 @@ Deno.test("the sweep keeps the temporary files of transfers that will resume", a
   });
   assert.deepEqual(swept, [".mycel-tmp-bbbbbbbbbbbb-b.bin"]);
   assert.deepEqual(await tempsIn(f.root), [".mycel-tmp-aaaaaaaaaaaa-a.bin"]);
+});
+
+Deno.test("settleStaleHolds settles only the holds it is given that are old enough", async () => {
+  await using f = await testFolder();
+  await f.write(".mycel-tmp-hold-0123456789ab/doc.txt", "held at a crash");
+  await f.write("sub/.mycel-tmp-drop-0123456789ab/gone.txt", "a deletion cut short");
+  await f.write(".mycel-tmp-hold-ba9876543210/young.txt", "held just now");
+  const holds = [".mycel-tmp-hold-0123456789ab", "sub/.mycel-tmp-drop-0123456789ab"];
+  // Four minutes on: nothing is old enough.
+  assert.deepEqual(await settleStaleHolds(f.root, holds, { now: Date.now() + 4 * 60_000 }), []);
+  const settled = await settleStaleHolds(f.root, [...holds, "not-a-hold"], {
+    now: Date.now() + 6 * 60_000,
+  });
+  assert.deepEqual(settled, holds);
+  assert.equal(await Deno.readTextFile(f.abs("doc.txt")), "held at a crash");
+  assert.equal(
+    (await listVersions(f.root, "sub/gone.txt")).length,
+    1,
+    "a drop is kept, not put back",
+  );
+  await assert.rejects(Deno.lstat(f.abs("sub/gone.txt")), Deno.errors.NotFound);
+  // A hold it was not given stays (the scan did not report it).
+  assert.equal(
+    await Deno.readTextFile(f.abs(".mycel-tmp-hold-ba9876543210/young.txt")),
+    "held just now",
+  );
 });

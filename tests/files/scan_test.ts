@@ -285,6 +285,7 @@ Deno.test("a file held aside by a write or deletion under way is not reported de
   await Deno.remove(f.abs("gone.txt"));
   const r = await scanFolder(f.root, index, OPTIONS);
   assert.deepEqual(r.deleted, ["gone.txt"], "only the file really gone");
+  assert.deepEqual(r.holds, [".mycel-tmp-hold-0123456789ab", "sub/.mycel-tmp-drop-0123456789ab"]);
   assert.deepEqual(paths(r), [], "nothing in a hold folder is read as a new file");
   // Put back: nothing changed.
   await Deno.rename(f.abs(".mycel-tmp-hold-0123456789ab/doc.txt"), f.abs("doc.txt"));

@@ -26,7 +26,7 @@ import {
   syncOk,
   text,
 } from "./_helpers.ts";
-import { findLibfaketime } from "../helpers/faketime.ts";
+import { fakeClock, findLibfaketime } from "../helpers/faketime.ts";
 
 const LIB = findLibfaketime();
 const IN_CI = Deno.env.get("CI") !== undefined;
@@ -35,13 +35,6 @@ if (LIB === undefined && !IN_CI) {
     "keep_days_test: the aging test is skipped: libfaketime is not installed " +
       "(Debian: apt-get install faketime; scripts/install_test_deps.sh does it)",
   );
-}
-
-/** Environment that runs a mycel process with its wall clock `offset` away (e.g. "+3d"). */
-function fakeClock(offset: string): { env: Record<string, string> } {
-  return {
-    env: { LD_PRELOAD: LIB!, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: "1" },
-  };
 }
 
 /** Every kept version in the folder at `root` (paths under `.mycel/versions`), sorted. */

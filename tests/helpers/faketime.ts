@@ -21,3 +21,10 @@ export function findLibfaketime(): string | undefined {
     }
   });
 }
+
+/** Options that run a mycel process with its wall clock `offset` away (e.g. "+3d"). */
+export function fakeClock(offset: string): { env: Record<string, string> } {
+  const lib = findLibfaketime();
+  if (lib === undefined) throw new Error("libfaketime is not installed");
+  return { env: { LD_PRELOAD: lib, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: "1" } };
+}
