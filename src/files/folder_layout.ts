@@ -83,3 +83,8 @@ export function isDropName(name: string): boolean {
 export function isHoldName(name: string): boolean {
   return name.startsWith(HOLD_PREFIX);
 }
+
+/** True when a name (one segment) is a hold or drop folder: a file whose name is empty for now. */
+export function isHeldName(name: string): boolean {
+  return isHoldName(name) || isDropName(name);
+}

@@ -35,7 +35,7 @@
 import { join } from "node:path";
 import { ContentChunker } from "./content_chunker.ts";
 import type { FileIndex } from "./file_index.ts";
-import { isDropName, isHoldName, isInternalPath } from "./folder_layout.ts";
+import { isHeldName, isInternalPath } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
 import { loadIgnoreRules } from "./ignore_rules.ts";
 import { findCaseCollisions } from "./path_portability.ts";
@@ -113,7 +113,7 @@ export async function scanFolder(
       const subdirs: string[] = [];
       for (const entry of names) {
         const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
-        if (entry.isDirectory && (isHoldName(entry.name) || isDropName(entry.name))) {
+        if (entry.isDirectory && isHeldName(entry.name)) {
           noteHeld(join(root, path), dir, held);
           holds.push(path);
           continue;

@@ -17,7 +17,7 @@
  */
 
 import { join } from "node:path";
-import { INTERNAL_DIR, isDropName, isHoldName, isTempName } from "./folder_layout.ts";
+import { INTERNAL_DIR, isDropName, isHeldName, isTempName } from "./folder_layout.ts";
 import { settleHold } from "./held_file.ts";
 
 /** Default age after which a temporary file is stale (ms). */
@@ -54,20 +54,40 @@ export async function settleStaleHolds(
     const slash = path.lastIndexOf("/");
     const dirRel = slash < 0 ? "" : path.slice(0, slash);
     const name = path.slice(slash + 1);
-    if (!isHoldName(name) && !isDropName(name)) continue;
-    let info: Deno.FileInfo;
-    try {
-      info = Deno.lstatSync(join(realRoot, path));
-    } catch {
-      continue; // settled meanwhile
+    if (isHeldName(name) && await settleIfStale(realRoot, dirRel, name, cutoff, now)) {
+      settled.push(path);
     }
-    const changed = info.ctime?.getTime() ?? info.mtime?.getTime();
-    if (!info.isDirectory || changed === undefined || changed >= cutoff) continue;
-    const how = isDropName(name) ? "keep" : "put_back";
-    const ok = await settleHold(realRoot, dirRel, name, now, how).then(() => true, () => false);
-    if (ok) settled.push(path);
   }
   return settled;
+}
+
+/** Last change (ctime, else mtime) of `abs` before `cutoff`; false when gone. */
+function changedBefore(abs: string, cutoff: number): boolean {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.lstatSync(abs);
+  } catch {
+    return false; // settled or removed meanwhile
+  }
+  const changed = info.ctime?.getTime() ?? info.mtime?.getTime();
+  return changed !== undefined && changed < cutoff;
+}
+
+/**
+ * Settle the hold or drop folder `name` in `dirRel` if it did not change
+ * since `cutoff`: a hold goes back, a drop into versions. One that can't be
+ * settled now (a name problem, a full disk) stays for the next try.
+ */
+async function settleIfStale(
+  realRoot: string,
+  dirRel: string,
+  name: string,
+  cutoff: number,
+  now: number,
+): Promise<boolean> {
+  if (!changedBefore(join(realRoot, dirRel, name), cutoff)) return false;
+  const how = isDropName(name) ? "keep" : "put_back";
+  return await settleHold(realRoot, dirRel, name, now, how).then(() => true, () => false);
 }
 
 /**
@@ -83,11 +103,6 @@ export async function removeStaleTemps(
   const cutoff = now - (options.olderThanMs ?? STALE_TEMP_MS);
   const realRoot = await Deno.realPath(root);
   const removed: string[] = [];
-  const stale = async (abs: string) => {
-    const info = await Deno.lstat(abs).catch(() => undefined);
-    const changed = info?.ctime?.getTime() ?? info?.mtime?.getTime();
-    return changed !== undefined && changed < cutoff;
-  };
   const walk = async (rel: string) => {
     let entries: Deno.DirEntry[];
     try {
@@ -97,20 +112,13 @@ export async function removeStaleTemps(
     }
     for (const e of entries) {
       const path = rel === "" ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory && (isHoldName(e.name) || isDropName(e.name))) {
-        if (!(await stale(join(realRoot, path)))) continue;
-        // Can't settle it now (a name problem, a full disk): it stays for the next sweep.
-        const how = isDropName(e.name) ? "keep" : "put_back";
-        const back = await settleHold(realRoot, rel, e.name, now, how).then(
-          () => true,
-          () => false,
-        );
-        if (back) removed.push(path);
+      if (e.isDirectory && isHeldName(e.name)) {
+        if (await settleIfStale(realRoot, rel, e.name, cutoff, now)) removed.push(path);
         continue;
       }
       if (e.isDirectory && !(rel === "" && e.name === INTERNAL_DIR)) await walk(path);
       if (!e.isFile || !isTempName(e.name) || options.keep?.has(e.name)) continue;
-      if (await stale(join(realRoot, path))) {
+      if (changedBefore(join(realRoot, path), cutoff)) {
         await Deno.remove(join(realRoot, path)).catch(() => {});
         removed.push(path);
       }
