@@ -7,7 +7,9 @@
 # (secret-tool) for the Secret Service key store tests (a private session bus
 # and keyring); tmux drives the passphrase prompt on a pseudo-terminal;
 # faketime (libfaketime) runs devices with clocks a day ahead or a year
-# behind in the clock-skew sync test. Works
+# behind in the clock-skew sync test; exfat-fuse and exfatprogs mount a real
+# exFAT file system (no permission bits, hard links or symlinks) on a loop
+# device for the folder test of an SD card or USB drive. Works
 # as root (CI, a root shell on a minimal system without sudo) and as a normal
 # user (it asks sudo itself). syncthing and rsync: the folder benchmark
 # (bench/folder_bench.ts) runs them side by side with mycel.
@@ -26,4 +28,4 @@ apt-get install -y --no-install-recommends \
   wireguard-go wireguard-tools iproute2 iputils-ping iperf3 nftables \
   systemd tmux zsh fish groff-base hyperfine procps ca-certificates git \
   dbus-daemon dbus-bin gnome-keyring libsecret-tools faketime \
-  syncthing rsync
+  syncthing rsync exfat-fuse exfatprogs

@@ -28,6 +28,11 @@ export interface FinishOptions {
   readonly expected: ExpectedEntry;
   readonly mtimeMs: number;
   readonly exec: boolean;
+  /**
+   * False on a file system without permission bits (FAT, exFAT:
+   * fs_modes.ts): no chmod, which FAT refuses and exFAT ignores.
+   */
+  readonly modes?: boolean;
   readonly keepReplaced?: boolean;
   readonly now?: () => number;
   /**
@@ -168,7 +173,7 @@ export class PartialFile {
       }
       const mode = before === null ? undefined : Deno.lstatSync(target).mode ?? undefined;
       const f = this.#file!;
-      Deno.chmodSync(temp, modeFor(before, mode, o.exec));
+      if (o.modes !== false) Deno.chmodSync(temp, modeFor(before, mode, o.exec));
       const mtime = new Date(o.mtimeMs);
       f.utimeSync(mtime, mtime);
       await f.sync();

@@ -20,7 +20,9 @@
  *   recorded as links; special files (FIFOs, sockets, devices) are skipped
  *   with a note and never opened.
  * - Files whose (kind, size, mtime, inode, ctime, exec bit) match the index
- *   are not read. Changed files are streamed (scan_file.ts), their chunk
+ *   are not read (on a file system without permission bits, FAT or exFAT,
+ *   the exec bit is not compared, and a changed file keeps its version's:
+ *   `execOf`). Changed files are streamed (scan_file.ts), their chunk
  *   ids computed in a worker thread when there is much to hash
  *   (scan_reader.ts). Deno gives
  *   mtime in ms but ctime in whole seconds: a same-size rewrite that also
@@ -151,8 +153,11 @@ export async function scanFolder(
         }
         present.add(path);
         stats.present++;
-        const key = statKey(info);
         const known = index.get(path);
+        // Without permission bits on disk, an unchanged file is compared without them.
+        const key = options.execOf === undefined
+          ? statKey(info)
+          : { ...statKey(info), exec: known?.exec ?? false };
         const kind = info.isFile ? "file" : "symlink";
         if (known !== undefined && known.kind === kind && sameStat(known, key)) {
           stats.unchanged++;

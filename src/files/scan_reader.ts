@@ -38,6 +38,7 @@ export class ScanReader {
   readonly #lists: ScanLists;
   readonly #mode: "auto" | "always" | "never";
   readonly #newPool: () => HashPool;
+  readonly #execOf: ((path: string) => boolean) | undefined;
   #pool: HashPool | undefined;
   #poolFailed = false;
   #hashedHere = 0;
@@ -51,6 +52,7 @@ export class ScanReader {
     this.#lists = lists;
     this.#mode = options.onChunk ? "never" : options.worker ?? "auto";
     this.#newPool = options.newHashPool ?? (() => new HashPool());
+    this.#execOf = options.execOf;
   }
 
   /** Read the regular file `path` at `abs`, which lstat described as `info`. */
@@ -105,7 +107,9 @@ export class ScanReader {
   #found(path: string, info: Deno.FileInfo, chunks: ScannedFile["chunks"]): void {
     this.#lists.stats.hashedFiles++;
     this.#lists.stats.hashedBytes += info.size;
-    this.#lists.changed.push({ kind: "file", path, ...statKey(info), chunks });
+    const key = statKey(info);
+    const exec = this.#execOf === undefined ? key.exec : this.#execOf(path);
+    this.#lists.changed.push({ kind: "file", path, ...key, exec, chunks });
   }
 
   #startPoolFor(size: number): void {

@@ -91,4 +91,11 @@ export interface ScanOptions {
   readonly worker?: "auto" | "always" | "never";
   /** Test seam only: makes the worker pool (a failing one shows the in-thread fallback). */
   readonly newHashPool?: () => HashPool;
+  /**
+   * Set when the folder's file system keeps no permission bits (FAT, exFAT:
+   * fs_modes.ts). The disk's execute bits mean nothing there: an unchanged
+   * file is compared without them, and a changed file keeps the execute bit
+   * this returns for its path (the version it holds; false for a new file).
+   */
+  readonly execOf?: (path: string) => boolean;
 }

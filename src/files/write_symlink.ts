@@ -29,7 +29,8 @@ export interface SymlinkOptions {
 
 /**
  * Make `relPath` a symlink to `target`.
- * @throws MycelError `bad_path`, `bad_symlink`, `folder_stopped`, `unsafe_path`
+ * @throws MycelError `bad_path`, `bad_symlink`, `folder_stopped`, `unsafe_path`,
+ * `symlinks_unsupported`
  */
 export async function writeSymlink(
   root: string,
@@ -55,11 +56,38 @@ export async function writeSymlink(
   const temp = join(dirAbs, tempNameFor(baseName(relPath)));
   let placed = false;
   try {
-    await Deno.symlink(target, temp);
+    try {
+      await Deno.symlink(target, temp);
+    } catch (e) {
+      throw noLinksHere(e) ? unsupported(relPath, e) : e;
+    }
     const r = await placeEntry(realRoot, relPath, temp, options);
     placed = r.status === "written";
     return r;
   } finally {
     if (!placed) await Deno.remove(temp).catch(() => {});
   }
+}
+
+/**
+ * True when a symlink() failed because the file system has no symbolic
+ * links: FAT and exFAT refuse it with EPERM (the kernel's drivers) or
+ * ENOSYS / EOPNOTSUPP (FUSE drivers such as exfat-fuse).
+ */
+function noLinksHere(e: unknown): boolean {
+  // EPERM only: EACCES (no write access to the folder) is another story.
+  if (e instanceof Deno.errors.PermissionDenied && (e as { code?: string }).code === "EPERM") {
+    return true;
+  }
+  if (e instanceof Deno.errors.NotSupported) return true;
+  return e instanceof Error && /\(os error (38|95)\)/.test(e.message);
+}
+
+function unsupported(relPath: string, cause: unknown): MycelError {
+  return new MycelError(
+    "symlinks_unsupported",
+    "write symlink",
+    "this folder's file system can't hold symbolic links",
+    { value: relPath, cause },
+  );
 }

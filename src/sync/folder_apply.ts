@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { isMycelError } from "../errors.ts";
 import { type ChunkRef, loadBlake3 } from "../files/chunk_hash.ts";
 import { sameContent } from "../files/conflict.ts";
+import { keepsModes } from "../files/fs_modes.ts";
 import type { ExpectedEntry } from "../files/disk_state.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { type FolderPlan, planFolder, type PlanIndexRow } from "../files/folder_plan.ts";
@@ -315,8 +316,11 @@ export async function applyFolder(
     }
     return p;
   };
+  // Probed once, at the first file finished (its opening checked the marker).
+  let modes: boolean | undefined;
   const finish = async (t: Task) => {
     const p = await handle(t);
+    modes ??= keepsModes(folder.root);
     open.delete(t);
     t.finished = true;
     try {
@@ -324,6 +328,7 @@ export async function applyFolder(
         expected: expectedOf(t.expected),
         mtimeMs: t.version.mtime,
         exec: t.version.exec,
+        modes,
         syncDir: false,
       });
       dirs.add(p.dir);

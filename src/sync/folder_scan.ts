@@ -25,6 +25,8 @@ import { DEFAULT_CHUNK_PARAMS } from "../files/chunk_params.ts";
 import { sameContent } from "../files/conflict.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { indexedEntryOf } from "../files/file_index.ts";
+import { assertMarker } from "../files/folder_marker.ts";
+import { keepsModes } from "../files/fs_modes.ts";
 import { gearSeedFromSecret } from "../files/gear_seed.ts";
 import { makeChunkList } from "../files/manifest_tree.ts";
 import { scanFolder } from "../files/scan.ts";
@@ -116,7 +118,11 @@ export async function scanAndPublish(
   };
   let result: ScanResult;
   try {
-    result = await scanFolder(folder.root, index, settings);
+    assertMarker(folder.root, "scan folder"); // never a probe file in an unmounted mount point
+    result = await scanFolder(folder.root, index, {
+      ...settings,
+      execOf: keepsModes(folder.root) ? undefined : (path) => execOfIndexed(home, folder, path),
+    });
   } catch (e) {
     if (!isMycelError(e, "folder_stopped") && !isMycelError(e, "bad_ignore_file")) throw e;
     const stopped = (e as Error).message.replace(/^Cannot [^:]*: /, "");
@@ -245,3 +251,15 @@ export async function scanAndPublish(
 
 /** Id of a version encoding (state rows use the same). */
 export { versionId };
+
+/** The execute bit of the version `path` holds in this device's index (false for none). */
+function execOfIndexed(home: Home, folder: LocalFolder, path: string): boolean {
+  const bytes = home.folderLocal.indexRow(folder.folder, path)?.version;
+  if (bytes === null || bytes === undefined) return false;
+  try {
+    const v = decodeFileVersion(bytes);
+    return v.kind === "file" && v.exec;
+  } catch {
+    return false;
+  }
+}

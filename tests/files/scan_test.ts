@@ -293,3 +293,38 @@ Deno.test("a file held aside by a write or deletion under way is not reported de
   assert.deepEqual(again.deleted, ["gone.txt"]);
   assert.deepEqual(paths(again), []);
 });
+
+Deno.test("without permission bits on disk, exec bits are neither compared nor published from disk", async () => {
+  // FAT and exFAT show every file with one fixed mode (exfat-fuse: 0777):
+  // the scan gets `execOf` and must ignore the disk's bits (fs_modes.ts).
+  await using f = await testFolder();
+  await f.write("plain.txt", "text");
+  await f.write("tool.sh", "#!/bin/sh\n");
+  await f.write("new.txt", "new");
+  for (const p of ["plain.txt", "tool.sh", "new.txt"]) await Deno.chmod(f.abs(p), 0o777);
+  const index = new MemoryFileIndex();
+  const versions = new Map([["plain.txt", false], ["tool.sh", true]]);
+  const noModes = { ...OPTIONS, execOf: (p: string) => versions.get(p) ?? false };
+  const first = await scanInto(f.root, index, noModes);
+  const exec = (r: ScanResult) =>
+    Object.fromEntries(r.changed.map((c) => [c.path, c.kind === "file" && c.exec]));
+  assert.deepEqual(exec(first), { "new.txt": false, "plain.txt": false, "tool.sh": true });
+
+  // A mode change alone is no change there; an edit keeps the version's bit.
+  await Deno.chmod(f.abs("plain.txt"), 0o644);
+  assert.deepEqual(paths(await scanFolder(f.root, index, noModes)), []);
+  await sleep(5);
+  await f.write("plain.txt", "edited");
+  await Deno.chmod(f.abs("plain.txt"), 0o777);
+  const edited = await scanInto(f.root, index, noModes);
+  assert.deepEqual(exec(edited), { "plain.txt": false });
+
+  // Where the file system keeps modes, the disk's bits are what syncs (new.txt's
+  // differs from what was indexed, so it counts as a change there).
+  await sleep(5);
+  await f.write("plain.txt", "edited again");
+  assert.deepEqual(exec(await scanFolder(f.root, index, OPTIONS)), {
+    "new.txt": true,
+    "plain.txt": true,
+  });
+});

@@ -83,7 +83,14 @@ async function prepareRoot(path: string, create: boolean, id: string): Promise<s
   try {
     await Deno.lstat(`${real}/${MARKER_NAME}`);
   } catch {
-    await Deno.writeTextFile(`${real}/${MARKER_NAME}`, `mycel folder ${id}\n`, { mode: 0o644 });
+    // The mode goes to open(2) only: a file system without permissions (FAT
+    // through FUSE) refuses a chmod afterwards, which writeTextFile's mode does.
+    using marker = await Deno.open(`${real}/${MARKER_NAME}`, {
+      write: true,
+      createNew: true,
+      mode: 0o644,
+    });
+    await marker.write(new TextEncoder().encode(`mycel folder ${id}\n`));
   }
   return real;
 }

@@ -1,0 +1,56 @@
+/**
+ * @module fs_modes
+ * Whether a folder's file system keeps permission bits. FAT and exFAT (SD
+ * cards, USB drives shared with phones and Windows) have none: every file
+ * reads back with one fixed mode (exfat-fuse: 0777, so every file looks
+ * executable) and a chmod is ignored or refused. There the disk's execute
+ * bits mean nothing: a scan must not publish them (an edit on a USB drive
+ * would make the file executable on every device), and a write must not
+ * chmod (refused on FAT). Syncthing asks the user for the same ("ignore
+ * permissions"); a probe answers it without asking.
+ *
+ * The probe makes a temporary file in the folder (a `.mycel-tmp-` name:
+ * internal, and swept if a crash leaves it), sets two modes and reads each
+ * back. Anything short of both reading back exactly means "no permission
+ * bits here".
+ */
+
+import { join } from "node:path";
+import { TEMP_PREFIX } from "./folder_layout.ts";
+
+function randomTag(): string {
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(6)),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+}
+
+/**
+ * True when the file system holding the folder `root` keeps permission
+ * bits (see the module comment). A folder the probe can't write to is
+ * taken to keep them: nothing is written there then anyway.
+ */
+export function keepsModes(root: string): boolean {
+  const probe = join(root, `${TEMP_PREFIX}modes-${randomTag()}`);
+  try {
+    Deno.openSync(probe, { write: true, createNew: true, mode: 0o600 }).close();
+  } catch {
+    return true;
+  }
+  try {
+    for (const mode of [0o600, 0o700]) {
+      Deno.chmodSync(probe, mode);
+      if (((Deno.lstatSync(probe).mode ?? 0) & 0o777) !== mode) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    try {
+      Deno.removeSync(probe);
+    } catch {
+      // swept later with the other temporary files
+    }
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * A folder on a real exFAT file system (an SD card or USB drive shared with
+ * a phone): no permission bits (every file reads back 0777), no hard links,
+ * no symbolic links. Files arrive and are replaced there (the rename
+ * fallback of held_file.ts), an edit made there does not make the file
+ * executable on the other devices (fs_modes.ts: the disk's bits are not
+ * published), a re-scan publishes nothing, and a symlink is named as
+ * impossible there. Needs root, exfat-fuse and exfatprogs (CI has them).
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { exfatMissing, mountExfat } from "../helpers/exfat.ts";
+import { describe } from "../helpers/mycel.ts";
+import { devices, folderOf, listTree, put, syncNow, syncOk, text, treeLines } from "./_helpers.ts";
+
+const MISSING = exfatMissing();
+const IN_CI = Deno.env.get("CI") !== undefined;
+if (MISSING !== undefined && !IN_CI) console.log(`exfat_test: skipped: ${MISSING}`);
+
+/** Lines of treeLines() without the kind letter: exFAT shows every file as executable. */
+const contents = (lines: string[]) => lines.map((l) => l.replace(/ [fxl] /, " "));
+
+Deno.test({
+  name:
+    "a folder on exFAT: files arrive and update, an edit there stays non-executable elsewhere, a symlink is refused by name",
+  ignore: MISSING !== undefined && !IN_CI,
+  async fn() {
+    assert.equal(
+      MISSING,
+      undefined,
+      "CI must be able to mount exFAT (scripts/install_test_deps.sh)",
+    );
+    await using disk = await mountExfat();
+    await using devs = await devices(["a", "b"]);
+    const [a, b] = devs.list;
+    await devs.peer(a, b);
+    await a.serve();
+    await b.serve();
+    const ra = folderOf(a);
+    await put(ra, "doc.txt", "one\n");
+    await put(ra, "sub/notes.md", "notes\n");
+    await put(ra, "run.sh", "#!/bin/sh\n");
+    await Deno.chmod(join(ra, "run.sh"), 0o755);
+    await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+    const rb = join(disk.path, "docs");
+    await syncOk(b);
+    await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+    await syncOk(b);
+    assert.deepEqual(contents(await treeLines(rb)), contents(await treeLines(ra)));
+
+    // Replaced on exFAT: no hard link there, the swap falls back to a rename.
+    await put(ra, "doc.txt", "two\n");
+    await syncOk(a);
+    await syncOk(b);
+    assert.equal(await text(rb, "doc.txt"), "two\n");
+    const kept = [...Deno.readDirSync(join(rb, ".mycel/versions"))].map((e) => e.name);
+    assert.ok(kept.some((n) => n.startsWith("doc")), `the replaced file is kept: ${kept}`);
+
+    // Nothing changed: a re-scan on exFAT publishes nothing (its 0777 modes included).
+    const scan = await b.ok(["--no-sync", "folder", "scan"]);
+    assert.match(scan.stdout, /published 0 changes/, describe(["folder", "scan"], scan));
+
+    // Edited on exFAT: the content travels, the disk's 0777 does not.
+    await put(rb, "sub/notes.md", "edited on the card\n");
+    await syncOk(b);
+    await syncOk(a);
+    assert.equal(await text(ra, "sub/notes.md"), "edited on the card\n");
+    const mode = (p: string) => (Deno.lstatSync(join(ra, p)).mode ?? 0) & 0o111;
+    assert.equal(mode("sub/notes.md"), 0, "an edit on exFAT made the file executable");
+    assert.notEqual(mode("run.sh"), 0, "run.sh stays executable");
+
+    // A symlink can't exist on exFAT: named, the rest still syncs.
+    await Deno.symlink("doc.txt", join(ra, "link"));
+    await put(ra, "later.txt", "later\n");
+    await syncOk(a);
+    const r = await syncNow(b);
+    assert.equal(r.code, 3, describe(["sync", "now"], r));
+    assert.match(r.stdout + r.stderr, /link: this folder's file system can't hold symbolic links/);
+    assert.equal(await text(rb, "later.txt"), "later\n");
+
+    // Deleted on A: gone from exFAT.
+    await Deno.remove(join(ra, "doc.txt"));
+    await syncOk(a);
+    await syncNow(b);
+    assert.deepEqual(await listTree(rb), ["later.txt", "run.sh", "sub/notes.md"]);
+  },
+});
