@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { type ExpectedEntry, matchesExpected, onDisk, type WriteResult } from "./disk_state.ts";
 import { modeFor } from "./assemble.ts";
 import { isTempName, tempNameFor } from "./folder_layout.ts";
+import { nameRefused } from "./fs_names.ts";
 import { assertMarker } from "./folder_marker.ts";
 import { placeEntry, type PlaceOptions } from "./place_entry.ts";
 import { baseName, checkRelativePath, parentOf } from "./paths.ts";
@@ -71,7 +72,7 @@ export class PartialFile {
   /**
    * Open the temporary file `temp` for `relPath` again (a resumed transfer),
    * or a new one when `temp` is undefined or gone. `resumed` says which.
-   * @throws MycelError `bad_path`, `folder_stopped`, `unsafe_path`
+   * @throws MycelError `bad_path`, `folder_stopped`, `unsafe_path`, `name_refused`
    */
   static open(
     root: string,
@@ -111,12 +112,17 @@ export class PartialFile {
       }
     }
     const name = tempNameFor(baseName(relPath));
-    const file = Deno.openSync(join(dir, name), {
-      read: true,
-      write: true,
-      createNew: true,
-      mode: 0o600,
-    });
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(join(dir, name), {
+        read: true,
+        write: true,
+        createNew: true,
+        mode: 0o600,
+      });
+    } catch (e) {
+      throw nameRefused(relPath, e) ?? e; // FAT's forbidden characters: say so
+    }
     file.truncateSync(size);
     return { file: new PartialFile(realRoot, relPath, dir, name, file), resumed: false };
   }

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { MycelError } from "../errors.ts";
 import { type ExpectedEntry, matchesExpected, onDisk, type WriteResult } from "./disk_state.ts";
 import { tempNameFor } from "./folder_layout.ts";
+import { nameRefused } from "./fs_names.ts";
 import { assertMarker } from "./folder_marker.ts";
 import { baseName, checkRelativePath, parentOf } from "./paths.ts";
 import { ensureRealParents } from "./safe_paths.ts";
@@ -30,7 +31,7 @@ export interface SymlinkOptions {
 /**
  * Make `relPath` a symlink to `target`.
  * @throws MycelError `bad_path`, `bad_symlink`, `folder_stopped`, `unsafe_path`,
- * `symlinks_unsupported`
+ * `symlinks_unsupported`, `name_refused`
  */
 export async function writeSymlink(
   root: string,
@@ -59,7 +60,7 @@ export async function writeSymlink(
     try {
       await Deno.symlink(target, temp);
     } catch (e) {
-      throw noLinksHere(e) ? unsupported(relPath, e) : e;
+      throw noLinksHere(e) ? unsupported(relPath, e) : nameRefused(relPath, e) ?? e;
     }
     const r = await placeEntry(realRoot, relPath, temp, options);
     placed = r.status === "written";

@@ -23,10 +23,18 @@ import { join } from "node:path";
 import { isMycelError } from "../errors.ts";
 import { type ChunkRef, loadBlake3 } from "../files/chunk_hash.ts";
 import { sameContent } from "../files/conflict.ts";
+import { assertMarker } from "../files/folder_marker.ts";
 import { keepsModes } from "../files/fs_modes.ts";
+import { CaseNames, ignoresCase } from "../files/fs_names.ts";
 import type { ExpectedEntry } from "../files/disk_state.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
-import { type FolderPlan, planFolder, type PlanIndexRow } from "../files/folder_plan.ts";
+import { casePairs, renameCase } from "../files/case_rename.ts";
+import {
+  type FolderPlan,
+  type PlanAction,
+  planFolder,
+  type PlanIndexRow,
+} from "../files/folder_plan.ts";
 import { resolveChunkList } from "../files/manifest_tree.ts";
 import { PartialFile } from "../files/partial_file.ts";
 import { relativePathProblem } from "../files/paths.ts";
@@ -254,6 +262,72 @@ export async function applyFolder(
     const reason = e instanceof Error ? e.message.replace(/^Cannot [^:]*: /, "") : String(e);
     report.problems.push({ path, reason });
   };
+
+  // 0. Case-only renames where the file system ignores case (case_rename.ts):
+  // the file takes its new spelling first, and its removal is done with it.
+  const skip = new Set<PlanAction>();
+  for (const { write, remove } of casePairs(plan.actions)) {
+    try {
+      const at = await renameCase(
+        folder.root,
+        remove.path,
+        write.path,
+        expectedOf(remove.expected),
+        home.now(),
+      );
+      if (at === undefined || at.kind !== "file") continue;
+      const { kind: _, ...stat } = at;
+      note({ kind: "gone", path: remove.path });
+      settled.add(remove.path);
+      skip.add(remove);
+      report.done++;
+      const held = remove.expected.version ? decodeFileVersion(remove.expected.version) : undefined;
+      const row = { path: write.path, kind: "file" as const, ...stat };
+      if (
+        held?.kind === "file" && write.version.kind === "file" &&
+        sameContent(held, write.version) &&
+        held.exec === write.version.exec
+      ) {
+        // Where its chunks lie moves with it (to serve and reuse them).
+        const v = write.version;
+        const chunks = await resolveChunkList(v.chunks, v.size, (h) => fl.blob(h))
+          .catch(() => chunksOfRow(v));
+        note({ kind: "row", row: { ...row, version: encodeFileVersion(v) }, chunks });
+        settled.add(write.path);
+        skip.add(write);
+        report.done++;
+      } else {
+        // Renamed and changed: the write replaces what now holds the new spelling.
+        plan.actions[plan.actions.indexOf(write)] = {
+          ...write,
+          expected: { ...row, version: remove.expected.version },
+        };
+      }
+    } catch (e) {
+      problem(write.path, e);
+    }
+  }
+  // New paths a file system that ignores case already holds under another
+  // spelling (Notes/ for notes/y.txt, Report.txt for report.txt): reported, not written.
+  const fresh = plan.actions.filter((a) => a.kind === "write" && a.expected === null);
+  const caseNames = fresh.length > 0 && caseBlind(folder.root)
+    ? new CaseNames(folder.root)
+    : undefined;
+  for (const a of caseNames === undefined ? [] : fresh) {
+    const clash = caseNames!.clash(a.path);
+    if (clash === undefined) {
+      caseNames!.add(a.path);
+      continue;
+    }
+    report.problems.push({
+      path: a.path,
+      reason: `${JSON.stringify(clash.segment)} differs only in case from ${
+        JSON.stringify(clash.twin)
+      }, and this folder's file system ignores case`,
+    });
+    skip.add(a);
+  }
+  if (skip.size > 0) plan.actions.splice(0, Infinity, ...plan.actions.filter((a) => !skip.has(a)));
 
   // 1. Chunk lists of the files to write (manifest blobs from the home, else from peers).
   const writes = plan.actions.filter((a) => a.kind === "write");
@@ -599,4 +673,14 @@ export async function applyFolder(
 /** Inline chunks of a version (manifest lists keep the places set when the file was written). */
 function chunksOfRow(v: FileVersion): ChunkRef[] | undefined {
   return v.kind === "file" && "inline" in v.chunks ? [...v.chunks.inline] : undefined;
+}
+
+/** True when the folder's file system ignores case; never probed without its marker. */
+function caseBlind(root: string): boolean {
+  try {
+    assertMarker(root, "fetch file");
+  } catch {
+    return false; // stopped: the writes report it
+  }
+  return ignoresCase(root);
 }

@@ -86,3 +86,62 @@ Deno.test({
     assert.deepEqual(await listTree(rb), ["later.txt", "run.sh", "sub/notes.md"]);
   },
 });
+
+Deno.test({
+  name:
+    "exFAT ignores case: a case-only rename arrives as a rename, and names it can't hold are reported, never merged or moved",
+  ignore: MISSING !== undefined && !IN_CI,
+  async fn() {
+    assert.equal(
+      MISSING,
+      undefined,
+      "CI must be able to mount exFAT (scripts/install_test_deps.sh)",
+    );
+    await using disk = await mountExfat();
+    await using devs = await devices(["a", "b"]);
+    const [a, b] = devs.list;
+    await devs.peer(a, b);
+    await a.serve();
+    await b.serve();
+    const ra = folderOf(a);
+    await put(ra, "Case.txt", "case\n");
+    await put(ra, "Report.txt", "upper\n");
+    await put(ra, "report.txt", "lower\n");
+    await put(ra, "Notes/x.txt", "x\n");
+    await put(ra, "notes/y.txt", "y\n");
+    await put(ra, "a:b.txt", "colon\n");
+    await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+    const rb = join(disk.path, "docs");
+    await syncOk(b);
+    await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+    let r = await syncNow(b);
+    assert.equal(r.code, 3, describe(["sync", "now"], r));
+    const out = r.stdout + r.stderr;
+    assert.match(out, /report\.txt: "report\.txt" differs only in case from "Report\.txt"/);
+    assert.match(out, /notes\/y\.txt: "notes" differs only in case from "Notes"/);
+    assert.match(out, /a:b\.txt: this folder's file system can't hold the name "a:b\.txt"/);
+    assert.deepEqual(await listTree(rb), ["Case.txt", "Notes/x.txt", "Report.txt"]);
+    assert.equal(await text(rb, "Report.txt"), "upper\n");
+
+    // Nothing of that comes back to A as a change: its tree is as it made it.
+    const before = await treeLines(ra);
+    await syncNow(b);
+    await syncOk(a);
+    assert.deepEqual(await treeLines(ra), before);
+
+    // A case-only rename on A: one file on exFAT, the new spelling, its content.
+    await Deno.rename(join(ra, "Case.txt"), join(ra, "case.txt"));
+    await syncOk(a);
+    r = await syncNow(b);
+    assert.doesNotMatch(r.stdout + r.stderr, /case\.txt/i, describe(["sync", "now"], r));
+    const listed = [...Deno.readDirSync(rb)].map((e) => e.name);
+    assert.ok(listed.includes("case.txt") && !listed.includes("Case.txt"), `listed: ${listed}`);
+    assert.equal(await text(rb, "case.txt"), "case\n");
+    await syncOk(a);
+    assert.equal(await text(ra, "case.txt"), "case\n");
+    assert.deepEqual(
+      (await listTree(ra)).filter((p) => p.toLowerCase() === "case.txt"),
+      ["case.txt"],
+    );
+  },
+});
