@@ -69,6 +69,7 @@ export class Fetcher {
   readonly #alive: boolean[];
   readonly #failed = new Set<string>();
   #closed = false;
+  #stopped = false;
   #wake: (() => void)[] = [];
 
   constructor(
@@ -92,7 +93,7 @@ export class Fetcher {
 
   /** Ask for `hash` (`length` bytes; 0 for a manifest blob) unless it is already asked for. */
   want(hash: string, length: number): void {
-    if (this.#wanted.has(hash)) return;
+    if (this.#wanted.has(hash) || this.#stopped) return;
     this.#wanted.add(hash);
     this.#queue.push({ hash, length, tried: new Set() });
     this.#notify();
@@ -102,6 +103,17 @@ export class Fetcher {
   close(): void {
     this.#closed = true;
     this.#notify();
+  }
+
+  /**
+   * Ask for nothing more (the disk is full, say): answers to what was asked
+   * are still read, so each session stays in step; the rest is left for the
+   * next round, neither fetched nor counted as failed.
+   */
+  stop(): void {
+    this.#stopped = true;
+    this.#queue.length = 0;
+    this.close();
   }
 
   #notify(): void {
@@ -143,6 +155,7 @@ export class Fetcher {
   /** Put an item back, or give it up when every live peer was asked. */
   #requeue(item: Item): void {
     this.#asked.delete(item);
+    if (this.#stopped) return;
     const left = this.#peers.some((_, i) => this.#alive[i] && !item.tried.has(i));
     if (left) this.#queue.push(item);
     else this.#failed.add(item.hash);

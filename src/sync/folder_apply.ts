@@ -29,6 +29,9 @@ import { CaseNames, ignoresCase } from "../files/fs_names.ts";
 import type { ExpectedEntry } from "../files/disk_state.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { casePairs, renameCase } from "../files/case_rename.ts";
+import { folderDiskFull, isDiskFull } from "../files/disk_full.ts";
+import { humanBytes } from "../human.ts";
+import { freeBytes } from "../storage/disk.ts";
 import {
   type FolderPlan,
   type PlanAction,
@@ -258,7 +261,14 @@ export async function applyFolder(
         (keptAs === undefined ? "" : `; the file it replaced is kept as ${keptAs}`),
     });
   };
+  // The folder's disk filled up: said once; nothing more is fetched or written this round.
+  let full = false;
   const problem = (path: string, e: unknown) => {
+    if (isDiskFull(e)) {
+      if (full) return;
+      full = true;
+      e = folderDiskFull(folder.root, e);
+    }
     const reason = e instanceof Error ? e.message.replace(/^Cannot [^:]*: /, "") : String(e);
     report.problems.push({ path, reason });
   };
@@ -465,6 +475,7 @@ export async function applyFolder(
     }
   };
   for (const a of fileWrites) {
+    if (full) break; // the rest is still to come
     if (a.kind !== "write") continue;
     const chunks = lists.get(a.path);
     if (chunks === undefined) continue;
@@ -522,17 +533,25 @@ export async function applyFolder(
     }
   }
   locals.close();
-  if (wants.size > 0) {
+  if (wants.size > 0 && !full) await fitToDisk(folder.root, tasks, wants, report);
+  if (wants.size > 0 && !full) {
     const ps = await getPeers();
     if (ps.length > 0) {
       const fetcher = new Fetcher(ps, id, o.readTimeoutMs, async (hash, bytes) => {
         report.fetchedBytes += bytes.length;
         for (const [t, i] of wants.get(hash) ?? []) {
+          if (full) break;
           try {
             await put(t, i, bytes);
           } catch (e) {
             t.finished = true;
             problem(t.path, e);
+            if (full) {
+              // Give its space back, and ask for nothing more this round.
+              fetcher.stop();
+              await open.get(t)?.discard();
+              open.delete(t);
+            }
           }
         }
         tick();
@@ -558,6 +577,7 @@ export async function applyFolder(
       (s, c) => s + c.length,
       0,
     );
+    if (t.temp === undefined) continue; // nothing of it written yet: nothing to keep
     try {
       const p = await handle(t);
       await p.sync();
@@ -683,4 +703,47 @@ function caseBlind(root: string): boolean {
     return false; // stopped: the writes report it
   }
   return ignoresCase(root);
+}
+
+/** Room kept free on a folder's disk when choosing what to fetch. */
+const FREE_MARGIN = 1 << 20;
+
+/**
+ * Fetch only what the folder's disk can hold: a file larger than the space
+ * left would be fetched and thrown away again every round (a phone's card
+ * joined to a laptop's folder). Files that do not fit, in plan order, are
+ * reported and their chunks not asked for; the rest go ahead.
+ */
+async function fitToDisk(
+  root: string,
+  tasks: readonly Task[],
+  wants: Map<string, [Task, number][]>,
+  report: ApplyReport,
+): Promise<void> {
+  const available = await freeBytes(root);
+  if (available === undefined) return;
+  let free = available - FREE_MARGIN;
+  const dropped = new Set<Task>();
+  for (const t of tasks) {
+    if (t.finished) continue;
+    // A resumed file holds what is done already: only the rest needs room.
+    const need = t.chunks.reduce((s, c, i) => bitSet(t.done, i) ? s : s + c.length, 0);
+    if (need <= free) {
+      free -= need;
+      continue;
+    }
+    dropped.add(t);
+    report.problems.push({
+      path: t.path,
+      reason: `the disk holding the folder is full: it needs ${humanBytes(need)} more, ${
+        humanBytes(Math.max(0, free + FREE_MARGIN))
+      } is free`,
+    });
+  }
+  if (dropped.size === 0) return;
+  for (const [hash, list] of wants) {
+    const keep = list.filter(([t]) => !dropped.has(t));
+    if (keep.length === 0) wants.delete(hash);
+    else wants.set(hash, keep);
+  }
 }

@@ -128,3 +128,29 @@ Deno.test("chunks sent in pieces arrive whole, each as it was sent", async () =>
   assert.deepEqual([...failed], []);
   assert.deepEqual(got, chunks);
 });
+
+Deno.test("stop() asks for nothing more: what was asked is read, the rest is neither fetched nor failed", async () => {
+  // 24 chunks of 1 MiB: more than the 16 MiB a peer is asked for at once.
+  const blake3 = await loadBlake3();
+  const chunks = new Map<string, Uint8Array>();
+  for (let i = 0; i < 24; i++) {
+    const bytes = new Uint8Array(1 << 20).fill(i);
+    chunks.set(blake3(bytes), bytes);
+  }
+  const slow = await scriptedPeer("slow", chunks, "has", 0);
+  const got: string[] = [];
+  let f: Fetcher | undefined;
+  f = new Fetcher([slow.peer], "docs", 5000, (hash) => {
+    got.push(hash);
+    f!.stop(); // the disk is full, say
+    return Promise.resolve();
+  });
+  for (const [hash, bytes] of chunks) f.want(hash, bytes.length);
+  f.close();
+  await f.run();
+  slow.peer.channel.close();
+  await slow.done;
+  assert.ok(got.length >= 1 && got.length < chunks.size, `delivered ${got.length}`);
+  assert.deepEqual([...f.failed], []);
+  assert.ok(slow.asked.length < chunks.size, `asked ${slow.asked.length} of ${chunks.size}`);
+});

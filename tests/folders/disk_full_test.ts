@@ -1,0 +1,119 @@
+/**
+ * A folder whose disk is too small or fills up (a phone's card joined to a
+ * laptop's folder), on a real tmpfs mounted for the test (root):
+ * - a file larger than the space left is reported with what it needs and
+ *   what is free, and is not fetched at all — not fetched and thrown away
+ *   again every round; what fits arrives;
+ * - a disk that fills up while files are written (here: out of inodes,
+ *   which `df` does not show) is named once, the round asks for nothing
+ *   more, and no unfinished file is left taking space;
+ * - with room again, the next round brings everything.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe } from "../helpers/mycel.ts";
+import { devices, folderOf, listTree, put, syncNow, syncOk, treeHash } from "./_helpers.ts";
+
+const ROOT = Deno.uid() === 0;
+const IN_CI = Deno.env.get("CI") !== undefined;
+if (!ROOT && !IN_CI) console.log("disk_full_test: skipped: mounting a tmpfs needs root");
+
+async function sh(cmd: string, args: string[]): Promise<void> {
+  const o = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  if (!o.success) {
+    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(o.stderr)}`);
+  }
+}
+
+/** A tmpfs mounted with `options` on a new folder; `await using` unmounts it. */
+async function tmpfs(options: string) {
+  const path = await Deno.makeTempDir({ prefix: "mycel-tmpfs-" });
+  await sh("mount", ["-t", "tmpfs", "-o", options, "tmpfs", path]);
+  return {
+    path,
+    remount: (more: string) => sh("mount", ["-o", `remount,${more}`, path]),
+    async [Symbol.asyncDispose]() {
+      await sh("umount", [path]).catch(() => sh("umount", ["-l", path]));
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+function noise(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let at = 0; at < n; at += 65536) out.set(crypto.getRandomValues(new Uint8Array(65536)), at);
+  return out;
+}
+
+const temps = (root: string) =>
+  [...Deno.readDirSync(root)].map((e) => e.name).filter((n) => n.startsWith(".mycel-tmp"));
+
+Deno.test({
+  name: "a file larger than the folder's free space is reported and not fetched; the rest arrives",
+  ignore: !ROOT && !IN_CI,
+  async fn() {
+    await using disk = await tmpfs("size=2m");
+    await using devs = await devices(["a", "b"]);
+    const [a, b] = devs.list;
+    await devs.peer(a, b);
+    await a.serve();
+    await b.serve();
+    const ra = folderOf(a);
+    await put(ra, "small.txt", "small\n");
+    await put(ra, "photo.jpg", noise(65536));
+    await put(ra, "video.mp4", noise(3 << 20));
+    await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+    const rb = join(disk.path, "docs");
+    await syncOk(b);
+    await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+    for (let round = 0; round < 2; round++) {
+      const r = await syncNow(b);
+      assert.equal(r.code, 3, describe(["sync", "now"], r));
+      assert.match(
+        r.stdout + r.stderr,
+        /video\.mp4: the disk holding the folder is full: it needs 3\.0 MiB more, [\d.]+ [KM]iB is free/,
+      );
+      assert.doesNotMatch(r.stdout, /MiB fetched/, "the file that can't fit was fetched");
+      assert.deepEqual(await listTree(rb), ["photo.jpg", "small.txt"]);
+      assert.deepEqual(temps(rb), []);
+    }
+    await disk.remount("size=16m");
+    await syncOk(b);
+    assert.equal(await treeHash(rb), await treeHash(ra));
+  },
+});
+
+Deno.test({
+  name:
+    "a disk that fills up while files are written is named once, and nothing half-written stays",
+  ignore: !ROOT && !IN_CI,
+  async fn() {
+    // Out of inodes: `df` shows room, the writes fail with ENOSPC.
+    await using disk = await tmpfs("size=16m,nr_inodes=12");
+    await using devs = await devices(["a", "b"]);
+    const [a, b] = devs.list;
+    await devs.peer(a, b);
+    await a.serve();
+    await b.serve();
+    const ra = folderOf(a);
+    for (let i = 0; i < 20; i++) await put(ra, `f${String(i).padStart(2, "0")}.txt`, `file ${i}\n`);
+    await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+    const rb = join(disk.path, "docs");
+    await syncOk(b);
+    await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+    const r = await syncNow(b);
+    assert.equal(r.code, 3, describe(["sync", "now"], r));
+    const full = (r.stdout + r.stderr).split("\n").filter((l) =>
+      /disk holding the folder is full/.test(l)
+    );
+    assert.equal(full.length, 1, describe(["sync", "now"], r));
+    assert.doesNotMatch(r.stdout + r.stderr, /os error 28|No space left/);
+    const here = await listTree(rb);
+    assert.ok(here.length > 0 && here.length < 20, `some files arrived: ${here}`);
+    assert.deepEqual(temps(rb), []);
+    await disk.remount("nr_inodes=1000");
+    await syncOk(b);
+    assert.equal(await treeHash(rb), await treeHash(ra));
+  },
+});
