@@ -29,7 +29,7 @@ import { CaseNames, ignoresCase } from "../files/fs_names.ts";
 import type { ExpectedEntry } from "../files/disk_state.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { casePairs, renameCase } from "../files/case_rename.ts";
-import { folderDiskFull, isDiskFull } from "../files/disk_full.ts";
+import { cannotWrite, folderDiskFull, isDiskFull } from "../files/disk_full.ts";
 import { humanBytes } from "../human.ts";
 import { freeBytes } from "../storage/disk.ts";
 import {
@@ -272,6 +272,19 @@ export async function applyFolder(
     const reason = e instanceof Error ? e.message.replace(/^Cannot [^:]*: /, "") : String(e);
     report.problems.push({ path, reason });
   };
+
+  // A folder nothing can be written to (read-only, not ours): said once, and
+  // nothing is fetched — every round would fetch every file and fail to write it.
+  const changes = plan.actions.filter((a) => a.kind === "write" || a.kind === "remove");
+  const blocked = changes.length > 0 ? writeBlocked(folder.root) : undefined;
+  if (blocked !== undefined) {
+    report.problems.push({ path: ".", reason: `${blocked} (${folder.root})` });
+    for (const a of changes) {
+      report.needFiles++;
+      if (a.kind === "write" && a.version.kind === "file") report.needBytes += a.version.size;
+    }
+    return report;
+  }
 
   // 0. Case-only renames where the file system ignores case (case_rename.ts):
   // the file takes its new spelling first, and its removal is done with it.
@@ -693,6 +706,16 @@ export async function applyFolder(
 /** Inline chunks of a version (manifest lists keep the places set when the file was written). */
 function chunksOfRow(v: FileVersion): ChunkRef[] | undefined {
   return v.kind === "file" && "inline" in v.chunks ? [...v.chunks.inline] : undefined;
+}
+
+/** Why the folder can't be written now, if it can't; never probed without its marker. */
+function writeBlocked(root: string): string | undefined {
+  try {
+    assertMarker(root, "fetch file");
+  } catch {
+    return undefined; // stopped: the writes report it
+  }
+  return cannotWrite(root);
 }
 
 /** True when the folder's file system ignores case; never probed without its marker. */

@@ -7,7 +7,10 @@
  * - a disk that fills up while files are written (here: out of inodes,
  *   which `df` does not show) is named once, the round asks for nothing
  *   more, and no unfinished file is left taking space;
- * - with room again, the next round brings everything.
+ * - with room again, the next round brings everything;
+ * - a folder on a file system mounted read-only is named once per round and
+ *   nothing is fetched for it (each round used to fetch every file and fail
+ *   to write each one).
  */
 
 import assert from "node:assert/strict";
@@ -113,6 +116,40 @@ Deno.test({
     assert.ok(here.length > 0 && here.length < 20, `some files arrived: ${here}`);
     assert.deepEqual(temps(rb), []);
     await disk.remount("nr_inodes=1000");
+    await syncOk(b);
+    assert.equal(await treeHash(rb), await treeHash(ra));
+  },
+});
+
+Deno.test({
+  name:
+    "a read-only folder is named once and nothing is fetched for it; writable again, it catches up",
+  ignore: !ROOT && !IN_CI,
+  async fn() {
+    await using disk = await tmpfs("size=16m");
+    await using devs = await devices(["a", "b"]);
+    const [a, b] = devs.list;
+    await devs.peer(a, b);
+    await a.serve();
+    await b.serve();
+    const ra = folderOf(a);
+    await put(ra, "notes.txt", "one\n");
+    await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+    const rb = join(disk.path, "docs");
+    await syncOk(b);
+    await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+    await syncOk(b);
+    await put(ra, "notes.txt", "two\n");
+    await put(ra, "photo.jpg", noise(2 << 20));
+    await syncOk(a);
+    await disk.remount("ro");
+    const r = await syncNow(b);
+    assert.equal(r.code, 3, describe(["sync", "now"], r));
+    const out = r.stdout + r.stderr;
+    assert.match(out, /the folder can't be written: its file system is read-only/);
+    assert.doesNotMatch(out, /fetched|os error 30/);
+    assert.match(out, /2 files \(2\.0 MiB\) still to come/);
+    await disk.remount("rw");
     await syncOk(b);
     assert.equal(await treeHash(rb), await treeHash(ra));
   },
