@@ -16,6 +16,9 @@
  *   instant of its last check (remove_entry.ts); a sweep finishes that
  *   deletion the safe way, keeping the file under `.mycel/versions/`.
  * `.mycelignore` (root) is NOT internal: it syncs like any file.
+ * Names are compared ignoring case: on a file system that ignores case
+ * (macOS, Windows, FAT, exFAT) `.MYCEL/ignore` is `.mycel/ignore`, so a
+ * peer's path spelled that way would otherwise write into mycel's own files.
  */
 
 /** The marker file at the folder root. */
@@ -38,7 +41,12 @@ export const HOLD_PREFIX = `${TEMP_PREFIX}hold-`;
 
 /** True when a file name (one segment) is a mycel temporary file. */
 export function isTempName(name: string): boolean {
-  return name.startsWith(TEMP_PREFIX);
+  return folded(name).startsWith(TEMP_PREFIX);
+}
+
+/** Lower case of a name or path that starts with "." (only those can be mycel's). */
+function folded(name: string): string {
+  return name.charCodeAt(0) === 0x2e ? name.toLowerCase() : name;
 }
 
 /**
@@ -46,11 +54,19 @@ export function isTempName(name: string): boolean {
  * mycel's own: the marker, anything under `.mycel/`, or a temporary file.
  */
 export function isInternalPath(path: string): boolean {
-  if (path === MARKER_NAME || path === INTERNAL_DIR || path.startsWith(`${INTERNAL_DIR}/`)) {
-    return true;
+  const p = folded(path);
+  if (p === MARKER_NAME || p === INTERNAL_DIR || p.startsWith(`${INTERNAL_DIR}/`)) return true;
+  // A temporary name anywhere: a path through a hold folder is mycel's too.
+  for (let start = 0; start >= 0;) {
+    if (
+      path.charCodeAt(start) === 0x2e && isTempName(path.slice(start, start + TEMP_PREFIX.length))
+    ) {
+      return true;
+    }
+    const next = path.indexOf("/.", start);
+    start = next < 0 ? -1 : next + 1;
   }
-  const slash = path.lastIndexOf("/");
-  return isTempName(path.slice(slash + 1));
+  return false;
 }
 
 /** A fresh temporary file name for assembling `name` (random, never reused). */

@@ -26,10 +26,12 @@ function unsafe(reason: string, value: string): MycelError {
 
 /**
  * Make sure every segment of the folder-relative `parent` ("" = the root)
- * is a real folder under the real root `realRoot`, creating missing ones.
+ * is a real folder under the real root `realRoot`, creating missing ones
+ * (with `create` false, only what exists is checked: a check before any
+ * data has arrived).
  * @throws MycelError `unsafe_path` when a parent is a symlink or not a folder
  */
-export function ensureRealParents(realRoot: string, parent: string): void {
+export function ensureRealParents(realRoot: string, parent: string, create = true): void {
   if (parent === "") return;
   let at = realRoot;
   for (const seg of parent.split("/")) {
@@ -41,6 +43,7 @@ export function ensureRealParents(realRoot: string, parent: string): void {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
     if (info === undefined) {
+      if (!create) return;
       try {
         Deno.mkdirSync(at);
       } catch (e) {

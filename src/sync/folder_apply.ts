@@ -40,11 +40,11 @@ import {
 } from "../files/folder_plan.ts";
 import { resolveChunkList } from "../files/manifest_tree.ts";
 import { PartialFile } from "../files/partial_file.ts";
-import { relativePathProblem } from "../files/paths.ts";
+import { parentOf, relativePathProblem } from "../files/paths.ts";
 import { removeEntry } from "../files/remove_entry.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import { writeSymlink } from "../files/write_symlink.ts";
-import { syncDir } from "../files/safe_paths.ts";
+import { ensureRealParents, syncDir } from "../files/safe_paths.ts";
 import { versionId } from "../log/folder_state.ts";
 import type { Op } from "../log/ops.ts";
 import type { Home } from "../storage/home_handle.ts";
@@ -492,6 +492,13 @@ export async function applyFolder(
     if (a.kind !== "write") continue;
     const chunks = lists.get(a.path);
     if (chunks === undefined) continue;
+    try {
+      // Said now, not when its first chunk arrives (and never fetched for nothing).
+      ensureRealParents(folder.root, parentOf(a.path), false);
+    } catch (e) {
+      problem(a.path, e);
+      continue;
+    }
     const v = a.version as FileVersion & { kind: "file" };
     const saved = fl.transfer(id, a.path);
     const resume = saved !== undefined &&

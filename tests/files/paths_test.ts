@@ -54,6 +54,10 @@ Deno.test("checkRelativePath() refuses escapes, oddities and mycel internals wit
     [".mycel", /mycel's own/],
     [".mycel-folder", /mycel's own/],
     ["d/.mycel-tmp-abc-x", /mycel's own/],
+    // One file on a file system that ignores case (macOS, Windows, exFAT).
+    [".MYCEL/ignore", /mycel's own/],
+    [".Mycel-Folder", /mycel's own/],
+    ["d/.MYCEL-TMP-hold-abc/x", /mycel's own/],
     ["x".repeat(MAX_NAME_BYTES + 1), /longer than 255 bytes/],
     [("a".repeat(200) + "/").repeat(21) + "a", /longer than 4096 bytes/],
   ];

@@ -77,6 +77,23 @@ Deno.test("a member's file version with a path out of the folder is refused whol
   assert.doesNotMatch(log.stdout, /\.\.\/x/);
 });
 
+Deno.test("a member's version spelling mycel's own files in another case is refused whole", async () => {
+  // Where the file system ignores case, .MYCEL/ignore would be this device's local ignore file.
+  await using devs = await devices(["a", "rogue"]);
+  const [a, rogue] = devs.list;
+  await devs.peer(a, rogue);
+  const ra = folderOf(a);
+  await Deno.mkdir(ra);
+  await put(ra, "ok.txt", "fine\n");
+  await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+  await a.serve();
+  await syncNow(rogue);
+  const report = await rogueDials(rogue, a, ".MYCEL/ignore");
+  assert.deepEqual(report.stored, { accepted: 0, refused: 1 });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.match(a.server!.stderr, /refused 1 entry: .*mycel's own files/);
+});
+
 Deno.test("a version whose path runs through a symlink here is never written through it", async () => {
   await using devs = await devices(["a", "rogue"]);
   const [a, rogue] = devs.list;
