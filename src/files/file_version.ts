@@ -22,7 +22,7 @@ import { decodeCbor, encodeCbor } from "../log/cbor.ts";
 import { type DeviceId, deviceIdFromKey, parseDeviceId } from "../log/device_id.ts";
 import { chunkListProblem, decodeChunkList, encodeChunkList } from "./chunk_list_codec.ts";
 import type { ChunkList } from "./manifest_tree.ts";
-import { relativePathProblem } from "./paths.ts";
+import { loggedPathProblem } from "./paths.ts";
 import { symlinkTargetProblem } from "./symlink_target.ts";
 import { decodeVv, encodeVv, toSafeInteger, type VersionVector } from "./version_vector.ts";
 
@@ -80,7 +80,7 @@ function bad(reason: string, cause?: unknown): MycelError {
 
 /** Why `v` is not a valid version, or undefined (the checks decoding makes). */
 export function fileVersionProblem(v: FileVersion): string | undefined {
-  const pathProblem = relativePathProblem(v.path);
+  const pathProblem = loggedPathProblem(v.path);
   if (pathProblem !== undefined) return `path: ${pathProblem}`;
   if (!Number.isSafeInteger(v.mtime) || v.mtime < MIN_MTIME || v.mtime > MAX_MTIME) {
     return "mtime must be a whole number of ms in years 1–9999";

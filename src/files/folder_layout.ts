@@ -19,6 +19,8 @@
  * Names are compared ignoring case: on a file system that ignores case
  * (macOS, Windows, FAT, exFAT) `.MYCEL/ignore` is `.mycel/ignore`, so a
  * peer's path spelled that way would otherwise write into mycel's own files.
+ * (Entries are still decoded with the narrower rule they always had:
+ * {@link isLoggedInternalPath}.)
  */
 
 /** The marker file at the folder root. */
@@ -67,6 +69,18 @@ export function isInternalPath(path: string): boolean {
     start = next < 0 ? -1 : next + 1;
   }
   return false;
+}
+
+/**
+ * mycel's own names as entries have always been checked: exactly as
+ * spelled, a temporary name in the last segment only (see paths.ts
+ * `loggedPathProblem`: this rule can't widen).
+ */
+export function isLoggedInternalPath(path: string): boolean {
+  if (path === MARKER_NAME || path === INTERNAL_DIR || path.startsWith(`${INTERNAL_DIR}/`)) {
+    return true;
+  }
+  return path.slice(path.lastIndexOf("/") + 1).startsWith(TEMP_PREFIX);
 }
 
 /** A fresh temporary file name for assembling `name` (random, never reused). */

@@ -15,7 +15,7 @@
  */
 
 import { MycelError } from "../errors.ts";
-import { isInternalPath } from "./folder_layout.ts";
+import { isInternalPath, isLoggedInternalPath } from "./folder_layout.ts";
 
 /** Longest path accepted, in UTF-8 bytes (Linux PATH_MAX). */
 export const MAX_PATH_BYTES = 4096;
@@ -54,8 +54,27 @@ export function showPath(text: string): string {
   );
 }
 
-/** Why `path` is not an acceptable relative path, or undefined when it is. */
+/**
+ * Why `path` is not an acceptable relative path to write, read or scan on
+ * this device, or undefined when it is. Refuses mycel's own names in any
+ * case and a temporary name in any segment ({@link isInternalPath}).
+ */
 export function relativePathProblem(path: unknown): string | undefined {
+  return pathProblem(path, isInternalPath);
+}
+
+/**
+ * The same check as entries are decoded with: mycel's own names as they
+ * are spelled ({@link isLoggedInternalPath}). An entry refused at ingest
+ * stops its author's chain there on every device, so this rule never
+ * widens: what it lets through and this device can't hold is refused
+ * when written ({@link relativePathProblem}).
+ */
+export function loggedPathProblem(path: unknown): string | undefined {
+  return pathProblem(path, isLoggedInternalPath);
+}
+
+function pathProblem(path: unknown, internal: (path: string) => boolean): string | undefined {
   if (typeof path !== "string" || path === "") return "it is empty";
   if (!path.isWellFormed()) return "it is not valid Unicode";
   if (path.charCodeAt(0) === 0x2f) return "it is absolute";
@@ -85,7 +104,7 @@ export function relativePathProblem(path: unknown): string | undefined {
   if (path.length > MAX_PATH_BYTES / 3 && utf8Length(path) > MAX_PATH_BYTES) {
     return `it is longer than ${MAX_PATH_BYTES} bytes`;
   }
-  if (isInternalPath(path)) return "it is one of mycel's own files";
+  if (internal(path)) return "it is one of mycel's own files";
   return undefined;
 }
 

@@ -40,7 +40,7 @@ import {
 } from "../files/folder_plan.ts";
 import { resolveChunkList } from "../files/manifest_tree.ts";
 import { PartialFile } from "../files/partial_file.ts";
-import { parentOf, relativePathProblem } from "../files/paths.ts";
+import { checkRelativePath, parentOf, relativePathProblem } from "../files/paths.ts";
 import { removeEntry } from "../files/remove_entry.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import { writeSymlink } from "../files/write_symlink.ts";
@@ -494,6 +494,7 @@ export async function applyFolder(
     if (chunks === undefined) continue;
     try {
       // Said now, not when its first chunk arrives (and never fetched for nothing).
+      checkRelativePath(a.path); // e.g. .MYCEL/ignore: a valid entry, mycel's own file here
       ensureRealParents(folder.root, parentOf(a.path), false);
     } catch (e) {
       problem(a.path, e);

@@ -9,8 +9,10 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   checkRelativePath,
+  loggedPathProblem,
   MAX_NAME_BYTES,
   MAX_PATH_BYTES,
+  relativePathProblem,
   showPath,
 } from "../../src/files/paths.ts";
 import { findCaseCollisions, portabilityProblems } from "../../src/files/path_portability.ts";
@@ -114,4 +116,14 @@ Deno.test("findCaseCollisions() reports paths and folders differing only in case
 Deno.test("showPath() escapes controls and bidirectional overrides for messages", () => {
   assert.equal(showPath("a\u202eb\u009b\n"), '"a\\u202eb\\u009b\\n"');
   assert.equal(showPath("plain é"), '"plain é"');
+});
+
+Deno.test("entries keep the rule they always had: only mycel's own names as spelled are refused there", () => {
+  // Refusing more at ingest would stop the chains of devices that published such paths.
+  assert.match(loggedPathProblem(".mycel/ignore") ?? "", /mycel's own/);
+  assert.match(loggedPathProblem("d/.mycel-tmp-abc-x") ?? "", /mycel's own/);
+  assert.equal(loggedPathProblem(".MYCEL/ignore"), undefined);
+  assert.equal(loggedPathProblem("d/.mycel-tmp-hold-abc/x"), undefined);
+  assert.match(relativePathProblem(".MYCEL/ignore") ?? "", /mycel's own/);
+  assert.match(relativePathProblem("d/.mycel-tmp-hold-abc/x") ?? "", /mycel's own/);
 });
