@@ -32,6 +32,11 @@ export interface FolderInfo {
   keepDays?: number;
   /** When stale temporary files and old kept versions were last swept (ms). */
   swept?: number;
+  /**
+   * What the folder's file system can do (src/sync/folder_fs.ts), probed
+   * once per disk: `dev` is the root's device number when it was probed.
+   */
+  fs?: { dev: number; modes: boolean; ignoresCase: boolean };
 }
 
 /** A folder this device syncs. */

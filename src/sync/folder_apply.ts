@@ -24,8 +24,7 @@ import { isMycelError } from "../errors.ts";
 import { type ChunkRef, loadBlake3 } from "../files/chunk_hash.ts";
 import { sameContent } from "../files/conflict.ts";
 import { assertMarker } from "../files/folder_marker.ts";
-import { keepsModes } from "../files/fs_modes.ts";
-import { CaseNames, ignoresCase } from "../files/fs_names.ts";
+import { CaseNames } from "../files/fs_names.ts";
 import type { ExpectedEntry } from "../files/disk_state.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { casePairs, renameCase } from "../files/case_rename.ts";
@@ -50,6 +49,7 @@ import type { Op } from "../log/ops.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { IndexRow, LocalFolder } from "../storage/sql_folder_local.ts";
 import { Fetcher, type FetchPeer, type PeerFetchReport } from "./file_fetch.ts";
+import { folderFs } from "./folder_fs.ts";
 import { commitSplit } from "./folder_scan.ts";
 
 /** How to apply. */
@@ -333,7 +333,7 @@ export async function applyFolder(
   // New paths a file system that ignores case already holds under another
   // spelling (Notes/ for notes/y.txt, Report.txt for report.txt): reported, not written.
   const fresh = plan.actions.filter((a) => a.kind === "write" && a.expected === null);
-  const caseNames = fresh.length > 0 && caseBlind(folder.root)
+  const caseNames = fresh.length > 0 && folderFs(folder)?.ignoresCase === true
     ? new CaseNames(folder.root)
     : undefined;
   for (const a of caseNames === undefined ? [] : fresh) {
@@ -417,7 +417,7 @@ export async function applyFolder(
   let modes: boolean | undefined;
   const finish = async (t: Task) => {
     const p = await handle(t);
-    modes ??= keepsModes(folder.root);
+    modes ??= folderFs(folder)?.modes ?? true;
     open.delete(t);
     t.finished = true;
     try {
@@ -724,16 +724,6 @@ function writeBlocked(root: string): string | undefined {
     return undefined; // stopped: the writes report it
   }
   return cannotWrite(root);
-}
-
-/** True when the folder's file system ignores case; never probed without its marker. */
-function caseBlind(root: string): boolean {
-  try {
-    assertMarker(root, "fetch file");
-  } catch {
-    return false; // stopped: the writes report it
-  }
-  return ignoresCase(root);
 }
 
 /** Room kept free on a folder's disk when choosing what to fetch. */

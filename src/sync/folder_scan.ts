@@ -25,8 +25,6 @@ import { DEFAULT_CHUNK_PARAMS } from "../files/chunk_params.ts";
 import { sameContent } from "../files/conflict.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { indexedEntryOf } from "../files/file_index.ts";
-import { assertMarker } from "../files/folder_marker.ts";
-import { keepsModes } from "../files/fs_modes.ts";
 import { gearSeedFromSecret } from "../files/gear_seed.ts";
 import { makeChunkList } from "../files/manifest_tree.ts";
 import { scanFolder } from "../files/scan.ts";
@@ -37,6 +35,7 @@ import { versionId } from "../log/folder_state.ts";
 import type { Op } from "../log/ops.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { IndexRow, LocalFolder } from "../storage/sql_folder_local.ts";
+import { type FolderFs, folderFs } from "./folder_fs.ts";
 
 /** The mesh's chunking: fixed parameters, gear seed from the mesh id (docs/folders.md). */
 export function chunkSettings(meshId: string) {
@@ -117,11 +116,12 @@ export async function scanAndPublish(
     present: 0,
   };
   let result: ScanResult;
+  let fs: FolderFs | undefined;
   try {
-    assertMarker(folder.root, "scan folder"); // never a probe file in an unmounted mount point
+    fs = folderFs(folder);
     result = await scanFolder(folder.root, index, {
       ...settings,
-      execOf: keepsModes(folder.root) ? undefined : (path) => execOfIndexed(home, folder, path),
+      execOf: fs?.modes !== false ? undefined : (path) => execOfIndexed(home, folder, path),
     });
   } catch (e) {
     if (!isMycelError(e, "folder_stopped") && !isMycelError(e, "bad_ignore_file")) throw e;
@@ -217,6 +217,7 @@ export async function scanAndPublish(
   }
   const info = {
     ...folder.info,
+    ...(fs === undefined ? {} : { fs }),
     stopped: "",
     lastScan: now,
     ...(held > 0 ? { held: { deletes: held, of: index.size, at: now } } : { held: undefined }),

@@ -1,0 +1,37 @@
+/**
+ * @module folder_fs
+ * What a folder's file system can do — keep permission bits
+ * (src/files/fs_modes.ts), tell names apart by case (src/files/fs_names.ts)
+ * — probed once per disk and kept in the folder's local info. Each probe
+ * makes and deletes a file in the folder: done every 30-second round, that
+ * would be a write to the disk every round (an idle USB drive never sleeps,
+ * a laptop's SSD never idles). The root's device number tells when the
+ * folder now lives on another disk (a drive mounted in its place), and
+ * only then are the probes run again.
+ */
+
+import { assertMarker } from "../files/folder_marker.ts";
+import { keepsModes } from "../files/fs_modes.ts";
+import { ignoresCase } from "../files/fs_names.ts";
+import type { FolderInfo, LocalFolder } from "../storage/sql_folder_local.ts";
+
+/** What the probes found. */
+export type FolderFs = NonNullable<FolderInfo["fs"]>;
+
+/**
+ * The folder's file system as probed (kept in `folder.info.fs` when it is
+ * the same disk), or undefined when the folder is missing or unmarked:
+ * never a probe file in an unmounted mount point.
+ */
+export function folderFs(folder: LocalFolder): FolderFs | undefined {
+  let dev: number;
+  try {
+    assertMarker(folder.root, "probe folder");
+    dev = Deno.statSync(folder.root).dev;
+  } catch {
+    return undefined;
+  }
+  const kept = folder.info.fs;
+  if (kept !== undefined && kept.dev === dev) return kept;
+  return { dev, modes: keepsModes(folder.root), ignoresCase: ignoresCase(folder.root) };
+}
