@@ -8,9 +8,8 @@
  * starts again once there is room.
  */
 
-import { join } from "node:path";
 import { MycelError } from "../errors.ts";
-import { TEMP_PREFIX } from "./folder_layout.ts";
+import { mountOf } from "../mount_info.ts";
 
 /** True when `e` says the disk is full. */
 export function isDiskFull(e: unknown): boolean {
@@ -29,35 +28,24 @@ export function folderDiskFull(root: string, cause: unknown): MycelError {
 
 /**
  * Why nothing can be written into the folder `root` now — its file system
- * is read-only (a card with its lock switch on, a disk mounted read-only)
- * or the folder is not writable by this user — or undefined when a probe
- * file can be made (or the folder is missing: the caller reports that).
- * Checked before a round fetches: each round would otherwise fetch every
- * file and fail to write each one.
+ * is mounted read-only (a card with its lock switch on, a disk mounted
+ * read-only) — or undefined. Asked before a round fetches: each round
+ * would otherwise fetch every file and fail to write each one. Read from
+ * the mount table, so asking writes nothing (a probe file every round
+ * would keep an idle drive awake); where there is none, a write that
+ * fails says it instead ({@link isUnwritable}).
  */
 export function cannotWrite(root: string): string | undefined {
-  const tag = Array.from(
-    crypto.getRandomValues(new Uint8Array(6)),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
-  const probe = join(root, `${TEMP_PREFIX}w-${tag}`);
-  try {
-    Deno.openSync(probe, { write: true, createNew: true, mode: 0o600 }).close();
-  } catch (e) {
-    if (e instanceof Error && /\(os error 30\)/.test(e.message)) {
-      return "the folder can't be written: its file system is read-only";
-    }
-    if (e instanceof Deno.errors.PermissionDenied) {
-      return "the folder can't be written: permission denied";
-    }
-    if (isDiskFull(e)) return "the disk holding the folder is full";
-    return undefined;
-  }
-  try {
-    Deno.removeSync(probe);
-  } catch {
-    // swept later with the other temporary files
+  return mountOf(root)?.readOnly ? READ_ONLY : undefined;
+}
+
+const READ_ONLY = "the folder can't be written: its file system is read-only";
+
+/** Why a write failed with `e` when the whole folder refuses writes, else undefined. */
+export function isUnwritable(e: unknown): string | undefined {
+  if (e instanceof Error && /\(os error 30\)/.test(e.message)) return READ_ONLY;
+  if (e instanceof Deno.errors.PermissionDenied && (e as { code?: string }).code === "EACCES") {
+    return "the folder can't be written: permission denied";
   }
   return undefined;
 }

@@ -25,6 +25,7 @@
  */
 
 import { bytesEqual, toHex } from "../bytes.ts";
+import { mountOf } from "../mount_info.ts";
 
 /** A Noise static key pair. */
 export interface NoisePair {
@@ -36,26 +37,8 @@ const MAX_FILE = 1024;
 const RAM_FS = new Set(["tmpfs", "ramfs"]);
 
 /** The file system type of the mount holding `path` (longest mount point that contains it). */
-export async function fsTypeOf(path: string): Promise<string | undefined> {
-  let info: string;
-  try {
-    info = await Deno.readTextFile("/proc/self/mountinfo");
-  } catch {
-    return undefined;
-  }
-  let best: { at: string; type: string } | undefined;
-  for (const line of info.split("\n")) {
-    // id parent major:minor root mount-point options [optional...] - type source super
-    const fields = line.split(" ");
-    const dash = fields.indexOf("-");
-    if (fields.length < 5 || dash < 0) continue;
-    const at = fields[4].replace(/\\(\d{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
-    const inside = at === "/" || path === at || path.startsWith(at + "/");
-    if (inside && (best === undefined || at.length >= best.at.length)) {
-      best = { at, type: fields[dash + 1] };
-    }
-  }
-  return best?.type;
+export function fsTypeOf(path: string): Promise<string | undefined> {
+  return Promise.resolve(mountOf(path)?.type);
 }
 
 /** Our directory for the pair, made if needed; undefined when no safe RAM-backed place exists. */

@@ -23,12 +23,11 @@ import { join } from "node:path";
 import { isMycelError } from "../errors.ts";
 import { type ChunkRef, loadBlake3 } from "../files/chunk_hash.ts";
 import { sameContent } from "../files/conflict.ts";
-import { assertMarker } from "../files/folder_marker.ts";
 import { CaseNames } from "../files/fs_names.ts";
 import type { ExpectedEntry } from "../files/disk_state.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { casePairs, renameCase } from "../files/case_rename.ts";
-import { cannotWrite, folderDiskFull, isDiskFull } from "../files/disk_full.ts";
+import { cannotWrite, folderDiskFull, isDiskFull, isUnwritable } from "../files/disk_full.ts";
 import { humanBytes } from "../human.ts";
 import { freeBytes } from "../storage/disk.ts";
 import {
@@ -261,22 +260,28 @@ export async function applyFolder(
         (keptAs === undefined ? "" : `; the file it replaced is kept as ${keptAs}`),
     });
   };
-  // The folder's disk filled up: said once; nothing more is fetched or written this round.
+  // The folder's disk filled up, or it refuses writes altogether (read-only,
+  // not ours): said once; nothing more is fetched or written this round.
   let full = false;
   const problem = (path: string, e: unknown) => {
-    if (isDiskFull(e)) {
+    const unwritable = isUnwritable(e);
+    if (isDiskFull(e) || unwritable !== undefined) {
       if (full) return;
       full = true;
+      if (unwritable !== undefined) {
+        report.problems.push({ path: ".", reason: `${unwritable} (${folder.root})` });
+        return;
+      }
       e = folderDiskFull(folder.root, e);
     }
     const reason = e instanceof Error ? e.message.replace(/^Cannot [^:]*: /, "") : String(e);
     report.problems.push({ path, reason });
   };
 
-  // A folder nothing can be written to (read-only, not ours): said once, and
-  // nothing is fetched — every round would fetch every file and fail to write it.
+  // A folder on a read-only mount: said once, and nothing is fetched — every
+  // round would fetch every file and fail to write it.
   const changes = plan.actions.filter((a) => a.kind === "write" || a.kind === "remove");
-  const blocked = changes.length > 0 ? writeBlocked(folder.root) : undefined;
+  const blocked = changes.length > 0 ? cannotWrite(folder.root) : undefined;
   if (blocked !== undefined) {
     report.problems.push({ path: ".", reason: `${blocked} (${folder.root})` });
     for (const a of changes) {
@@ -714,16 +719,6 @@ export async function applyFolder(
 /** Inline chunks of a version (manifest lists keep the places set when the file was written). */
 function chunksOfRow(v: FileVersion): ChunkRef[] | undefined {
   return v.kind === "file" && "inline" in v.chunks ? [...v.chunks.inline] : undefined;
-}
-
-/** Why the folder can't be written now, if it can't; never probed without its marker. */
-function writeBlocked(root: string): string | undefined {
-  try {
-    assertMarker(root, "fetch file");
-  } catch {
-    return undefined; // stopped: the writes report it
-  }
-  return cannotWrite(root);
 }
 
 /** Room kept free on a folder's disk when choosing what to fetch. */
