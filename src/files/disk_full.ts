@@ -33,7 +33,7 @@ export function folderDiskFull(root: string, cause: unknown): MycelError {
  * would otherwise fetch every file and fail to write each one. Read from
  * the mount table, so asking writes nothing (a probe file every round
  * would keep an idle drive awake); where there is none, a write that
- * fails says it instead ({@link isUnwritable}).
+ * fails with EROFS says it instead ({@link isUnwritable}).
  */
 export function cannotWrite(root: string): string | undefined {
   return mountOf(root)?.readOnly ? READ_ONLY : undefined;
@@ -41,11 +41,11 @@ export function cannotWrite(root: string): string | undefined {
 
 const READ_ONLY = "the folder can't be written: its file system is read-only";
 
-/** Why a write failed with `e` when the whole folder refuses writes, else undefined. */
+/**
+ * Why a write failed with `e` when the whole folder refuses writes (its
+ * file system is read-only), else undefined. A permission error is not
+ * that: one locked subfolder must not stop the rest (reported per path).
+ */
 export function isUnwritable(e: unknown): string | undefined {
-  if (e instanceof Error && /\(os error 30\)/.test(e.message)) return READ_ONLY;
-  if (e instanceof Deno.errors.PermissionDenied && (e as { code?: string }).code === "EACCES") {
-    return "the folder can't be written: permission denied";
-  }
-  return undefined;
+  return e instanceof Error && /\(os error 30\)/.test(e.message) ? READ_ONLY : undefined;
 }

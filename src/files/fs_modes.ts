@@ -28,15 +28,15 @@ function randomTag(): string {
 
 /**
  * True when the file system holding the folder `root` keeps permission
- * bits (see the module comment). A folder the probe can't write to is
- * taken to keep them: nothing is written there then anyway.
+ * bits (see the module comment); undefined when the probe could not make
+ * its file (a read-only or full disk): unknown, not "yes".
  */
-export function keepsModes(root: string): boolean {
+export function keepsModes(root: string): boolean | undefined {
   const probe = join(root, `${TEMP_PREFIX}modes-${randomTag()}`);
   try {
     Deno.openSync(probe, { write: true, createNew: true, mode: 0o600 }).close();
   } catch {
-    return true;
+    return undefined;
   }
   try {
     for (const mode of [0o600, 0o700]) {

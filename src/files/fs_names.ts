@@ -38,10 +38,16 @@ export function caseTwin(dirAbs: string, name: string): string | undefined {
  * its name can't exist on this file system, else undefined (another
  * failure, reported as it is).
  */
-export function nameRefused(relPath: string, e: unknown): MycelError | undefined {
+export function nameRefused(
+  relPath: string,
+  e: unknown,
+  dirAbs?: string,
+): MycelError | undefined {
   const invalid = e instanceof Deno.errors.NotFound || e instanceof Deno.errors.InvalidData ||
     (e instanceof Error && /\(os error 22\)/.test(e.message));
   if (!invalid) return undefined;
+  // "No such file" because the folder itself went away meanwhile is not about the name.
+  if (e instanceof Deno.errors.NotFound && dirAbs !== undefined && !isDir(dirAbs)) return undefined;
   const problem = portabilityProblems(relPath).find((p) => p.system === "windows");
   if (problem === undefined) return undefined;
   return new MycelError(
@@ -57,9 +63,9 @@ export function nameRefused(relPath: string, e: unknown): MycelError | undefined
 /**
  * True when the file system holding the folder `root` ignores case: a
  * probe file made with a lower-case name is found under its upper-case
- * spelling. A folder the probe can't write to is taken to keep case.
+ * spelling. Undefined when the probe could not make its file (unknown).
  */
-export function ignoresCase(root: string): boolean {
+export function ignoresCase(root: string): boolean | undefined {
   const tag = Array.from(
     crypto.getRandomValues(new Uint8Array(6)),
     (b) => b.toString(16).padStart(2, "0"),
@@ -69,7 +75,7 @@ export function ignoresCase(root: string): boolean {
   try {
     Deno.openSync(probe, { write: true, createNew: true, mode: 0o600 }).close();
   } catch {
-    return false;
+    return undefined;
   }
   try {
     Deno.lstatSync(join(root, `${TEMP_PREFIX}case-${tag}`.toUpperCase()));
@@ -135,5 +141,13 @@ export class CaseNames {
       this.#lists.set(dir, list);
     }
     return list;
+  }
+}
+
+function isDir(abs: string): boolean {
+  try {
+    return Deno.statSync(abs).isDirectory;
+  } catch {
+    return false;
   }
 }

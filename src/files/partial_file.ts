@@ -121,9 +121,15 @@ export class PartialFile {
         mode: 0o600,
       });
     } catch (e) {
-      throw nameRefused(relPath, e) ?? e; // FAT's forbidden characters: say so
+      throw nameRefused(relPath, e, dir) ?? e; // FAT's forbidden characters: say so
     }
-    file.truncateSync(size);
+    try {
+      file.truncateSync(size); // FAT and exFAT allocate here: a full disk fails now
+    } catch (e) {
+      file.close();
+      removeQuietly(join(dir, name));
+      throw e;
+    }
     return { file: new PartialFile(realRoot, relPath, dir, name, file), resumed: false };
   }
 

@@ -17,7 +17,7 @@
  */
 
 import { join } from "node:path";
-import { INTERNAL_DIR, isDropName, isHeldName, isTempName } from "./folder_layout.ts";
+import { INTERNAL_DIR, isDropName, isHeldName, TEMP_PREFIX } from "./folder_layout.ts";
 import { settleHold } from "./held_file.ts";
 
 /** Default age after which a temporary file is stale (ms). */
@@ -117,7 +117,8 @@ export async function removeStaleTemps(
         continue;
       }
       if (e.isDirectory && !(rel === "" && e.name === INTERNAL_DIR)) await walk(path);
-      if (!e.isFile || !isTempName(e.name) || options.keep?.has(e.name)) continue;
+      // Exactly as mycel spells them: a user's `.MYCEL-TMP-…` file is not ours to delete.
+      if (!e.isFile || !e.name.startsWith(TEMP_PREFIX) || options.keep?.has(e.name)) continue;
       if (changedBefore(join(realRoot, path), cutoff)) {
         await Deno.remove(join(realRoot, path)).catch(() => {});
         removed.push(path);

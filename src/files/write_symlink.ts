@@ -60,7 +60,7 @@ export async function writeSymlink(
     try {
       await Deno.symlink(target, temp);
     } catch (e) {
-      throw noLinksHere(e) ? unsupported(relPath, e) : nameRefused(relPath, e) ?? e;
+      throw noLinksHere(e) ? unsupported(relPath, e) : nameRefused(relPath, e, dirAbs) ?? e;
     }
     const r = await placeEntry(realRoot, relPath, temp, options);
     placed = r.status === "written";

@@ -34,9 +34,10 @@ export interface FolderInfo {
   swept?: number;
   /**
    * What the folder's file system can do (src/sync/folder_fs.ts), probed
-   * once per disk: `dev` is the root's device number when it was probed.
+   * once per disk: `dev` is the root's device number and `type` its mount's
+   * type when it was probed; `guessed` when a probe could not run (never kept).
    */
-  fs?: { dev: number; modes: boolean; ignoresCase: boolean };
+  fs?: { dev: number; type?: string; modes: boolean; ignoresCase: boolean; guessed?: boolean };
 }
 
 /** A folder this device syncs. */

@@ -155,9 +155,11 @@ export class Fetcher {
   /** Put an item back, or give it up when every live peer was asked. */
   #requeue(item: Item): void {
     this.#asked.delete(item);
-    if (this.#stopped) return;
+    // Stopped: neither asked again nor failed — but peers waiting on it must wake.
     const left = this.#peers.some((_, i) => this.#alive[i] && !item.tried.has(i));
-    if (left) this.#queue.push(item);
+    if (this.#stopped) {
+      // left for the next round
+    } else if (left) this.#queue.push(item);
     else this.#failed.add(item.hash);
     this.#notify();
   }

@@ -24,6 +24,7 @@ import { isMycelError } from "../errors.ts";
 import { type ChunkRef, loadBlake3 } from "../files/chunk_hash.ts";
 import { sameContent } from "../files/conflict.ts";
 import { CaseNames } from "../files/fs_names.ts";
+import { foldName } from "../files/path_portability.ts";
 import type { ExpectedEntry } from "../files/disk_state.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { casePairs, renameCase } from "../files/case_rename.ts";
@@ -263,11 +264,13 @@ export async function applyFolder(
   // The folder's disk filled up, or it refuses writes altogether (read-only,
   // not ours): said once; nothing more is fetched or written this round.
   let full = false;
+  let fetcher: Fetcher | undefined;
   const problem = (path: string, e: unknown) => {
     const unwritable = isUnwritable(e);
     if (isDiskFull(e) || unwritable !== undefined) {
       if (full) return;
       full = true;
+      fetcher?.stop(); // whatever else is asked this round could not be written
       if (unwritable !== undefined) {
         report.problems.push({ path: ".", reason: `${unwritable} (${folder.root})` });
         return;
@@ -325,11 +328,11 @@ export async function applyFolder(
         skip.add(write);
         report.done++;
       } else {
-        // Renamed and changed: the write replaces what now holds the new spelling.
-        plan.actions[plan.actions.indexOf(write)] = {
-          ...write,
-          expected: { ...row, version: remove.expected.version },
-        };
+        // Renamed and changed: the write replaces what now holds the new spelling,
+        // and until it does, the index says what that is (the old version).
+        const moved = { ...row, version: remove.expected.version };
+        note({ kind: "row", row: moved });
+        plan.actions[plan.actions.indexOf(write)] = { ...write, expected: moved };
       }
     } catch (e) {
       problem(write.path, e);
@@ -341,6 +344,7 @@ export async function applyFolder(
   const caseNames = fresh.length > 0 && folderFs(folder)?.ignoresCase === true
     ? new CaseNames(folder.root)
     : undefined;
+  const refused = new Set<string>();
   for (const a of caseNames === undefined ? [] : fresh) {
     const clash = caseNames!.clash(a.path);
     if (clash === undefined) {
@@ -354,8 +358,22 @@ export async function applyFolder(
       }, and this folder's file system ignores case`,
     });
     skip.add(a);
+    report.needFiles++;
+    if (a.kind === "write" && a.version.kind === "file") report.needBytes += a.version.size;
+    refused.add(foldPath(a.path));
   }
-  if (skip.size > 0) plan.actions.splice(0, Infinity, ...plan.actions.filter((a) => !skip.has(a)));
+  // A folder renamed only in case (Notes/ → notes/): its files' new spellings
+  // were refused above, and here they are the same files as the old ones —
+  // removing those would delete them. They stay where they are.
+  for (const a of refused.size === 0 ? [] : plan.actions) {
+    if (a.kind === "remove" && refused.has(foldPath(a.path))) skip.add(a);
+  }
+  if (skip.size > 0) {
+    // In place, without spreading (a spread of 125k actions overflows the call stack).
+    let kept = 0;
+    for (const a of plan.actions) if (!skip.has(a)) plan.actions[kept++] = a;
+    plan.actions.length = kept;
+  }
 
   // 1. Chunk lists of the files to write (manifest blobs from the home, else from peers).
   const writes = plan.actions.filter((a) => a.kind === "write");
@@ -492,6 +510,12 @@ export async function applyFolder(
       await flush(); // durable first (the sync above), then recorded
     }
   };
+  // Only what the folder's disk can hold is written, copied or fetched: a file
+  // larger than the space left would be fetched and thrown away every round
+  // (a phone's card joined to a laptop's folder). Files that do not fit, in
+  // plan order, are reported; the rest go ahead.
+  const available = fileWrites.length > 0 ? await freeBytes(folder.root) : undefined;
+  let room = available === undefined ? undefined : available - FREE_MARGIN;
   for (const a of fileWrites) {
     if (full) break; // the rest is still to come
     if (a.kind !== "write") continue;
@@ -530,6 +554,20 @@ export async function applyFolder(
       syncedAt: Date.now(),
       finished: false,
     };
+    if (room !== undefined) {
+      // A resumed file holds what is done already: only the rest needs room.
+      const need = chunks.reduce((n, c, i) => bitSet(t.done, i) ? n : n + c.length, 0);
+      if (need > room) {
+        report.problems.push({
+          path: a.path,
+          reason: `the disk holding the folder is full: it needs ${humanBytes(need)} more, ${
+            humanBytes(Math.max(0, room + FREE_MARGIN))
+          } is free`,
+        });
+        continue;
+      }
+      room -= need;
+    }
     try {
       // A resumed transfer's temporary file is checked now (gone: start over);
       // a new one is made when its first chunk arrives.
@@ -555,15 +593,20 @@ export async function applyFolder(
         open.delete(t);
       }
     } catch (e) {
+      t.finished = true;
       problem(a.path, e);
+      if (full) {
+        // Give its space back (a full disk while copying local chunks).
+        await open.get(t)?.discard();
+        open.delete(t);
+      }
     }
   }
   locals.close();
-  if (wants.size > 0 && !full) await fitToDisk(folder.root, tasks, wants, report);
   if (wants.size > 0 && !full) {
     const ps = await getPeers();
     if (ps.length > 0) {
-      const fetcher = new Fetcher(ps, id, o.readTimeoutMs, async (hash, bytes) => {
+      fetcher = new Fetcher(ps, id, o.readTimeoutMs, async (hash, bytes) => {
         report.fetchedBytes += bytes.length;
         for (const [t, i] of wants.get(hash) ?? []) {
           if (full) break;
@@ -573,8 +616,7 @@ export async function applyFolder(
             t.finished = true;
             problem(t.path, e);
             if (full) {
-              // Give its space back, and ask for nothing more this round.
-              fetcher.stop();
+              // Give its space back (problem() asked for nothing more).
               await open.get(t)?.discard();
               open.delete(t);
             }
@@ -724,42 +766,7 @@ function chunksOfRow(v: FileVersion): ChunkRef[] | undefined {
 /** Room kept free on a folder's disk when choosing what to fetch. */
 const FREE_MARGIN = 1 << 20;
 
-/**
- * Fetch only what the folder's disk can hold: a file larger than the space
- * left would be fetched and thrown away again every round (a phone's card
- * joined to a laptop's folder). Files that do not fit, in plan order, are
- * reported and their chunks not asked for; the rest go ahead.
- */
-async function fitToDisk(
-  root: string,
-  tasks: readonly Task[],
-  wants: Map<string, [Task, number][]>,
-  report: ApplyReport,
-): Promise<void> {
-  const available = await freeBytes(root);
-  if (available === undefined) return;
-  let free = available - FREE_MARGIN;
-  const dropped = new Set<Task>();
-  for (const t of tasks) {
-    if (t.finished) continue;
-    // A resumed file holds what is done already: only the rest needs room.
-    const need = t.chunks.reduce((s, c, i) => bitSet(t.done, i) ? s : s + c.length, 0);
-    if (need <= free) {
-      free -= need;
-      continue;
-    }
-    dropped.add(t);
-    report.problems.push({
-      path: t.path,
-      reason: `the disk holding the folder is full: it needs ${humanBytes(need)} more, ${
-        humanBytes(Math.max(0, free + FREE_MARGIN))
-      } is free`,
-    });
-  }
-  if (dropped.size === 0) return;
-  for (const [hash, list] of wants) {
-    const keep = list.filter(([t]) => !dropped.has(t));
-    if (keep.length === 0) wants.delete(hash);
-    else wants.set(hash, keep);
-  }
+/** A path as a file system that ignores case sees it (each name folded). */
+function foldPath(path: string): string {
+  return path.split("/").map(foldName).join("/");
 }

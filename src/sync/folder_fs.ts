@@ -7,12 +7,13 @@
  * would be a write to the disk every round (an idle USB drive never sleeps,
  * a laptop's SSD never idles). The root's device number tells when the
  * folder now lives on another disk (a drive mounted in its place), and
- * only then are the probes run again.
+ * only then are the probes run again (also when the mount's type changed).
  */
 
 import { assertMarker } from "../files/folder_marker.ts";
 import { keepsModes } from "../files/fs_modes.ts";
 import { ignoresCase } from "../files/fs_names.ts";
+import { mountOf } from "../mount_info.ts";
 import type { FolderInfo, LocalFolder } from "../storage/sql_folder_local.ts";
 
 /** What the probes found. */
@@ -31,7 +32,25 @@ export function folderFs(folder: LocalFolder): FolderFs | undefined {
   } catch {
     return undefined;
   }
+  const type = mountOf(folder.root)?.type ?? "";
   const kept = folder.info.fs;
-  if (kept !== undefined && kept.dev === dev) return kept;
-  return { dev, modes: keepsModes(folder.root), ignoresCase: ignoresCase(folder.root) };
+  if (kept !== undefined && kept.dev === dev && (kept.type ?? "") === type) return kept;
+  const modes = keepsModes(folder.root);
+  const caseBlind = ignoresCase(folder.root);
+  // A probe that could not run (a read-only or full disk) answers from the
+  // file system's type, and is not kept: the next round probes again.
+  const fat = FAT_LIKE.has(type);
+  return {
+    dev,
+    type,
+    modes: modes ?? !fat,
+    ignoresCase: caseBlind ?? fat,
+    ...(modes === undefined || caseBlind === undefined ? { guessed: true } : {}),
+  };
 }
+
+/**
+ * Mount types with neither permission bits nor case: FAT, exFAT, and the
+ * FUSE block devices that usually hold them (exfat-fuse, ntfs-3g).
+ */
+const FAT_LIKE = new Set(["vfat", "msdos", "exfat", "fuseblk"]);

@@ -217,7 +217,7 @@ export async function scanAndPublish(
   }
   const info = {
     ...folder.info,
-    ...(fs === undefined ? {} : { fs }),
+    ...(fs === undefined || fs.guessed ? {} : { fs }),
     stopped: "",
     lastScan: now,
     ...(held > 0 ? { held: { deletes: held, of: index.size, at: now } } : { held: undefined }),

@@ -18,7 +18,8 @@ Deno.test("a folder on a file system with permission bits keeps modes, and the p
   }
 });
 
-Deno.test("a folder the probe can't write to is taken to keep modes", () => {
-  assert.equal(keepsModes("/proc/self"), true);
-  assert.equal(keepsModes("/nonexistent-mycel-folder"), true);
+Deno.test("a folder the probe can't write to is unknown, not taken to keep modes", () => {
+  // A write-locked card must not be taken for a disk with permission bits (its 0777 would sync).
+  assert.equal(keepsModes("/proc/self"), undefined);
+  assert.equal(keepsModes("/nonexistent-mycel-folder"), undefined);
 });

@@ -154,3 +154,36 @@ Deno.test({
     assert.equal(await treeHash(rb), await treeHash(ra));
   },
 });
+
+Deno.test({
+  name:
+    "a copy of a file this device holds that the disk has no room for is reported; the rest arrives",
+  ignore: !ROOT && !IN_CI,
+  async fn() {
+    // The copy is built from this device's own chunks: nothing to fetch, but room it needs all the same.
+    await using disk = await tmpfs("size=4m");
+    await using devs = await devices(["a", "b"]);
+    const [a, b] = devs.list;
+    await devs.peer(a, b);
+    await a.serve();
+    await b.serve();
+    const ra = folderOf(a);
+    const big = noise((5 << 20) / 2);
+    await put(ra, "video.mp4", big);
+    await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+    const rb = join(disk.path, "docs");
+    await syncOk(b);
+    await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+    await syncOk(b);
+    await put(ra, "copy of video.mp4", big);
+    await put(ra, "z.txt", "small\n");
+    await syncOk(a);
+    for (let round = 0; round < 2; round++) {
+      const r = await syncNow(b);
+      assert.equal(r.code, 3, describe(["sync", "now"], r));
+      assert.match(r.stdout + r.stderr, /copy of video\.mp4: the disk holding the folder is full/);
+      assert.deepEqual(await listTree(rb), ["video.mp4", "z.txt"]);
+      assert.deepEqual(temps(rb), [], "an unfinished copy was left taking space");
+    }
+  },
+});

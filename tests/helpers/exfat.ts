@@ -14,6 +14,12 @@ import { join } from "node:path";
 export interface ExfatMount extends AsyncDisposable {
   /** Where it is mounted. */
   readonly path: string;
+  /**
+   * Unmount and mount it again through a new loop device (as a card put
+   * back in another slot: another device number, new inode numbers),
+   * read-only when asked (its lock switch on).
+   */
+  remount(o: { readOnly: boolean }): Promise<void>;
 }
 
 async function run(cmd: string, args: string[]): Promise<string> {
@@ -60,17 +66,32 @@ export async function mountExfat(mib = 32): Promise<ExfatMount> {
     if (loop !== undefined) await run("losetup", ["-d", loop]).catch(() => {});
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
+  const attach = async (readOnly: boolean) => {
+    const second = (await run("losetup", [...(readOnly ? ["-r"] : []), "--find", "--show", image]))
+      .trim();
+    const old = loop;
+    loop = second;
+    if (old !== undefined) await run("losetup", ["-d", old]).catch(() => {});
+    await run("mount.exfat-fuse", [...(readOnly ? ["-o", "ro"] : []), loop, path]);
+    mounted = true;
+  };
   try {
     await Deno.mkdir(path);
     (await Deno.create(image)).close();
     await Deno.truncate(image, mib << 20);
     await run("mkfs.exfat", [image]);
-    loop = (await run("losetup", ["--find", "--show", image])).trim();
-    await run("mount.exfat-fuse", [loop, path]);
-    mounted = true;
+    await attach(false);
   } catch (e) {
     await cleanUp();
     throw e;
   }
-  return { path, [Symbol.asyncDispose]: cleanUp };
+  return {
+    path,
+    async remount(o) {
+      await run("umount", [path]);
+      mounted = false;
+      await attach(o.readOnly);
+    },
+    [Symbol.asyncDispose]: cleanUp,
+  };
 }

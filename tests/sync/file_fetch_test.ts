@@ -154,3 +154,26 @@ Deno.test("stop() asks for nothing more: what was asked is read, the rest is nei
   assert.deepEqual([...f.failed], []);
   assert.ok(slow.asked.length < chunks.size, `asked ${slow.asked.length} of ${chunks.size}`);
 });
+
+Deno.test("stop() with two peers, one lacking what it was asked: the round still ends", async () => {
+  // A peer waiting only on an item the other answers "none" for must be woken after a stop.
+  const chunks = await someChunks(20);
+  const lacking = await scriptedPeer("lacking", chunks, "lacks", 50);
+  const having = await scriptedPeer("having", chunks, "has", 0);
+  let f: Fetcher | undefined;
+  f = new Fetcher([lacking.peer, having.peer], "docs", 5000, () => {
+    f!.stop();
+    return Promise.resolve();
+  });
+  for (const [hash, bytes] of chunks) f.want(hash, bytes.length);
+  f.close();
+  const ended = await Promise.race([
+    f.run().then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 4000)),
+  ]);
+  lacking.peer.channel.close();
+  having.peer.channel.close();
+  await Promise.all([lacking.done, having.done]);
+  assert.ok(ended, "the fetch never ended after stop()");
+  assert.deepEqual([...f.failed], []);
+});
