@@ -16,15 +16,7 @@
  */
 
 import { join } from "node:path";
-import { TEMP_PREFIX } from "./folder_layout.ts";
-
-function randomTag(): string {
-  return Array.from(
-    crypto.getRandomValues(new Uint8Array(6)),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
-}
+import { withProbeFile } from "./probe_file.ts";
 
 /**
  * True when the file system holding the folder `root` keeps permission
@@ -32,25 +24,16 @@ function randomTag(): string {
  * its file (a read-only or full disk): unknown, not "yes".
  */
 export function keepsModes(root: string): boolean | undefined {
-  const probe = join(root, `${TEMP_PREFIX}modes-${randomTag()}`);
-  try {
-    Deno.openSync(probe, { write: true, createNew: true, mode: 0o600 }).close();
-  } catch {
-    return undefined;
-  }
-  try {
-    for (const mode of [0o600, 0o700]) {
-      Deno.chmodSync(probe, mode);
-      if (((Deno.lstatSync(probe).mode ?? 0) & 0o777) !== mode) return false;
-    }
-    return true;
-  } catch {
-    return false;
-  } finally {
+  return withProbeFile(root, "modes", (name) => {
+    const probe = join(root, name);
     try {
-      Deno.removeSync(probe);
+      for (const mode of [0o600, 0o700]) {
+        Deno.chmodSync(probe, mode);
+        if (((Deno.lstatSync(probe).mode ?? 0) & 0o777) !== mode) return false;
+      }
+      return true;
     } catch {
-      // swept later with the other temporary files
+      return false;
     }
-  }
+  });
 }

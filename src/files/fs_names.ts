@@ -15,8 +15,8 @@
 
 import { join } from "node:path";
 import { MycelError } from "../errors.ts";
-import { TEMP_PREFIX } from "./folder_layout.ts";
 import { foldName, portabilityProblems } from "./path_portability.ts";
+import { withProbeFile } from "./probe_file.ts";
 
 /**
  * The spelling under which the folder `dirAbs` lists the entry that `name`
@@ -66,29 +66,14 @@ export function nameRefused(
  * spelling. Undefined when the probe could not make its file (unknown).
  */
 export function ignoresCase(root: string): boolean | undefined {
-  const tag = Array.from(
-    crypto.getRandomValues(new Uint8Array(6)),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
-  const probe = join(root, `${TEMP_PREFIX}case-${tag}`);
-  try {
-    Deno.openSync(probe, { write: true, createNew: true, mode: 0o600 }).close();
-  } catch {
-    return undefined;
-  }
-  try {
-    Deno.lstatSync(join(root, `${TEMP_PREFIX}case-${tag}`.toUpperCase()));
-    return true;
-  } catch {
-    return false;
-  } finally {
+  return withProbeFile(root, "case", (name) => {
     try {
-      Deno.removeSync(probe);
+      Deno.lstatSync(join(root, name.toUpperCase()));
+      return true;
     } catch {
-      // swept later with the other temporary files
+      return false;
     }
-  }
+  });
 }
 
 /**

@@ -85,22 +85,36 @@ export async function syncOk(d: Device): Promise<MycelResult> {
   return r;
 }
 
+/** Where {@link sharedFolder} puts each device's folder, and what the first holds at the start. */
+export interface ShareOptions {
+  /** Each device's root (default `folderOf(d)`; undefined keeps the default). */
+  readonly roots?: readonly (string | undefined)[];
+  /** Writes the first device's files before it shares the folder. */
+  readonly seed?: (root: string) => Promise<void>;
+}
+
 /**
  * Peer every pair, start their servers, share `docs` from the first device
- * and join it on the others (each has `folderOf(d)`); returns the roots.
+ * and join it on the others (each has `folderOf(d)`, or `o.roots`); returns
+ * the roots.
  */
-export async function sharedFolder(devs: Devices, id = "docs"): Promise<string[]> {
+export async function sharedFolder(
+  devs: Devices,
+  id = "docs",
+  o: ShareOptions = {},
+): Promise<string[]> {
   const list = devs.list;
   for (let i = 0; i < list.length; i++) {
     for (let j = i + 1; j < list.length; j++) await devs.peer(list[i], list[j]);
   }
   for (const d of list) await d.serve();
-  const roots = list.map((d) => folderOf(d));
+  const roots = list.map((d, i) => o.roots?.[i] ?? folderOf(d));
   await Deno.mkdir(roots[0], { recursive: true });
+  await o.seed?.(roots[0]);
   await list[0].ok(["--no-sync", "folder", "add", roots[0], "--id", id]);
-  for (const d of list.slice(1)) {
-    await syncOk(d);
-    await d.ok(["--no-sync", "folder", "join", id, folderOf(d)]);
+  for (let i = 1; i < list.length; i++) {
+    await syncOk(list[i]);
+    await list[i].ok(["--no-sync", "folder", "join", id, roots[i]]);
   }
   return roots;
 }

@@ -16,7 +16,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe } from "../helpers/mycel.ts";
-import { devices, folderOf, listTree, put, syncNow, syncOk, treeHash } from "./_helpers.ts";
+import {
+  type Devices,
+  devices,
+  listTree,
+  put,
+  sharedFolder,
+  syncNow,
+  syncOk,
+  treeHash,
+} from "./_helpers.ts";
 
 const ROOT = Deno.uid() === 0;
 const IN_CI = Deno.env.get("CI") !== undefined;
@@ -28,6 +37,9 @@ async function sh(cmd: string, args: string[]): Promise<void> {
     throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(o.stderr)}`);
   }
 }
+
+/** A tmpfs mounted for a test. */
+type Tmpfs = Awaited<ReturnType<typeof tmpfs>>;
 
 /** A tmpfs mounted with `options` on a new folder; `await using` unmounts it. */
 async function tmpfs(options: string) {
@@ -52,24 +64,36 @@ function noise(n: number): Uint8Array {
 const temps = (root: string) =>
   [...Deno.readDirSync(root)].map((e) => e.name).filter((n) => n.startsWith(".mycel-tmp"));
 
-Deno.test({
-  name: "a file larger than the folder's free space is reported and not fetched; the rest arrives",
-  ignore: !ROOT && !IN_CI,
-  async fn() {
-    await using disk = await tmpfs("size=2m");
-    await using devs = await devices(["a", "b"]);
-    const [a, b] = devs.list;
-    await devs.peer(a, b);
-    await a.serve();
-    await b.serve();
-    const ra = folderOf(a);
-    await put(ra, "small.txt", "small\n");
-    await put(ra, "photo.jpg", noise(65536));
-    await put(ra, "video.mp4", noise(3 << 20));
-    await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
-    const rb = join(disk.path, "docs");
-    await syncOk(b);
-    await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+/** A test with a tmpfs mounted with `options` and devices a and b (root: skipped outside CI without it). */
+function tmpfsTest(
+  name: string,
+  options: string,
+  fn: (disk: Tmpfs, devs: Devices) => Promise<void>,
+): void {
+  Deno.test({
+    name,
+    ignore: !ROOT && !IN_CI,
+    async fn() {
+      await using disk = await tmpfs(options);
+      await using devs = await devices(["a", "b"]);
+      await fn(disk, devs);
+    },
+  });
+}
+
+tmpfsTest(
+  "a file larger than the folder's free space is reported and not fetched; the rest arrives",
+  "size=2m",
+  async (disk, devs) => {
+    const [, b] = devs.list;
+    const [ra, rb] = await sharedFolder(devs, "docs", {
+      roots: [undefined, join(disk.path, "docs")],
+      seed: async (ra) => {
+        await put(ra, "small.txt", "small\n");
+        await put(ra, "photo.jpg", noise(65536));
+        await put(ra, "video.mp4", noise(3 << 20));
+      },
+    });
     for (let round = 0; round < 2; round++) {
       const r = await syncNow(b);
       assert.equal(r.code, 3, describe(["sync", "now"], r));
@@ -85,26 +109,22 @@ Deno.test({
     await syncOk(b);
     assert.equal(await treeHash(rb), await treeHash(ra));
   },
-});
+);
 
-Deno.test({
-  name:
-    "a disk that fills up while files are written is named once, and nothing half-written stays",
-  ignore: !ROOT && !IN_CI,
-  async fn() {
+tmpfsTest(
+  "a disk that fills up while files are written is named once, and nothing half-written stays",
+  "size=16m,nr_inodes=12",
+  async (disk, devs) => {
     // Out of inodes: `df` shows room, the writes fail with ENOSPC.
-    await using disk = await tmpfs("size=16m,nr_inodes=12");
-    await using devs = await devices(["a", "b"]);
-    const [a, b] = devs.list;
-    await devs.peer(a, b);
-    await a.serve();
-    await b.serve();
-    const ra = folderOf(a);
-    for (let i = 0; i < 20; i++) await put(ra, `f${String(i).padStart(2, "0")}.txt`, `file ${i}\n`);
-    await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
-    const rb = join(disk.path, "docs");
-    await syncOk(b);
-    await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+    const [, b] = devs.list;
+    const [ra, rb] = await sharedFolder(devs, "docs", {
+      roots: [undefined, join(disk.path, "docs")],
+      seed: async (ra) => {
+        for (let i = 0; i < 20; i++) {
+          await put(ra, `f${String(i).padStart(2, "0")}.txt`, `file ${i}\n`);
+        }
+      },
+    });
     const r = await syncNow(b);
     assert.equal(r.code, 3, describe(["sync", "now"], r));
     const full = (r.stdout + r.stderr).split("\n").filter((l) =>
@@ -119,25 +139,19 @@ Deno.test({
     await syncOk(b);
     assert.equal(await treeHash(rb), await treeHash(ra));
   },
-});
+);
 
-Deno.test({
-  name:
-    "a read-only folder is named once and nothing is fetched for it; writable again, it catches up",
-  ignore: !ROOT && !IN_CI,
-  async fn() {
-    await using disk = await tmpfs("size=16m");
-    await using devs = await devices(["a", "b"]);
+tmpfsTest(
+  "a read-only folder is named once and nothing is fetched for it; writable again, it catches up",
+  "size=16m",
+  async (disk, devs) => {
     const [a, b] = devs.list;
-    await devs.peer(a, b);
-    await a.serve();
-    await b.serve();
-    const ra = folderOf(a);
-    await put(ra, "notes.txt", "one\n");
-    await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
-    const rb = join(disk.path, "docs");
-    await syncOk(b);
-    await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+    const [ra, rb] = await sharedFolder(devs, "docs", {
+      roots: [undefined, join(disk.path, "docs")],
+      seed: async (ra) => {
+        await put(ra, "notes.txt", "one\n");
+      },
+    });
     await syncOk(b);
     await put(ra, "notes.txt", "two\n");
     await put(ra, "photo.jpg", noise(2 << 20));
@@ -153,27 +167,19 @@ Deno.test({
     await syncOk(b);
     assert.equal(await treeHash(rb), await treeHash(ra));
   },
-});
+);
 
-Deno.test({
-  name:
-    "a copy of a file this device holds that the disk has no room for is reported; the rest arrives",
-  ignore: !ROOT && !IN_CI,
-  async fn() {
+tmpfsTest(
+  "a copy of a file this device holds that the disk has no room for is reported; the rest arrives",
+  "size=4m",
+  async (disk, devs) => {
     // The copy is built from this device's own chunks: nothing to fetch, but room it needs all the same.
-    await using disk = await tmpfs("size=4m");
-    await using devs = await devices(["a", "b"]);
     const [a, b] = devs.list;
-    await devs.peer(a, b);
-    await a.serve();
-    await b.serve();
-    const ra = folderOf(a);
     const big = noise((5 << 20) / 2);
-    await put(ra, "video.mp4", big);
-    await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
-    const rb = join(disk.path, "docs");
-    await syncOk(b);
-    await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+    const [ra, rb] = await sharedFolder(devs, "docs", {
+      roots: [undefined, join(disk.path, "docs")],
+      seed: (ra) => put(ra, "video.mp4", big),
+    });
     await syncOk(b);
     await put(ra, "copy of video.mp4", big);
     await put(ra, "z.txt", "small\n");
@@ -186,4 +192,4 @@ Deno.test({
       assert.deepEqual(temps(rb), [], "an unfinished copy was left taking space");
     }
   },
-});
+);

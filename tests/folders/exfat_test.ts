@@ -10,9 +10,19 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { exfatMissing, mountExfat } from "../helpers/exfat.ts";
+import { exfatMissing, type ExfatMount, mountExfat } from "../helpers/exfat.ts";
 import { describe } from "../helpers/mycel.ts";
-import { devices, folderOf, listTree, put, syncNow, syncOk, text, treeLines } from "./_helpers.ts";
+import {
+  type Devices,
+  devices,
+  listTree,
+  put,
+  sharedFolder,
+  syncNow,
+  syncOk,
+  text,
+  treeLines,
+} from "./_helpers.ts";
 
 const MISSING = exfatMissing();
 const IN_CI = Deno.env.get("CI") !== undefined;
@@ -21,31 +31,37 @@ if (MISSING !== undefined && !IN_CI) console.log(`exfat_test: skipped: ${MISSING
 /** Lines of treeLines() without the kind letter: exFAT shows every file as executable. */
 const contents = (lines: string[]) => lines.map((l) => l.replace(/ [fxl] /, " "));
 
-Deno.test({
-  name:
-    "a folder on exFAT: files arrive and update, an edit there stays non-executable elsewhere, a symlink is refused by name",
-  ignore: MISSING !== undefined && !IN_CI,
-  async fn() {
-    assert.equal(
-      MISSING,
-      undefined,
-      "CI must be able to mount exFAT (scripts/install_test_deps.sh)",
-    );
-    await using disk = await mountExfat();
-    await using devs = await devices(["a", "b"]);
+/** A test with an exFAT disk mounted and devices a and b (skipped outside CI without the tools). */
+function exfatTest(name: string, fn: (disk: ExfatMount, devs: Devices) => Promise<void>): void {
+  Deno.test({
+    name,
+    ignore: MISSING !== undefined && !IN_CI,
+    async fn() {
+      assert.equal(
+        MISSING,
+        undefined,
+        "CI must be able to mount exFAT (scripts/install_test_deps.sh)",
+      );
+      await using disk = await mountExfat();
+      await using devs = await devices(["a", "b"]);
+      await fn(disk, devs);
+    },
+  });
+}
+
+exfatTest(
+  "a folder on exFAT: files arrive and update, an edit there stays non-executable elsewhere, a symlink is refused by name",
+  async (disk, devs) => {
     const [a, b] = devs.list;
-    await devs.peer(a, b);
-    await a.serve();
-    await b.serve();
-    const ra = folderOf(a);
-    await put(ra, "doc.txt", "one\n");
-    await put(ra, "sub/notes.md", "notes\n");
-    await put(ra, "run.sh", "#!/bin/sh\n");
-    await Deno.chmod(join(ra, "run.sh"), 0o755);
-    await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
-    const rb = join(disk.path, "docs");
-    await syncOk(b);
-    await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+    const [ra, rb] = await sharedFolder(devs, "docs", {
+      roots: [undefined, join(disk.path, "docs")],
+      seed: async (ra) => {
+        await put(ra, "doc.txt", "one\n");
+        await put(ra, "sub/notes.md", "notes\n");
+        await put(ra, "run.sh", "#!/bin/sh\n");
+        await Deno.chmod(join(ra, "run.sh"), 0o755);
+      },
+    });
     await syncOk(b);
     assert.deepEqual(contents(await treeLines(rb)), contents(await treeLines(ra)));
 
@@ -85,35 +101,23 @@ Deno.test({
     await syncNow(b);
     assert.deepEqual(await listTree(rb), ["later.txt", "run.sh", "sub/notes.md"]);
   },
-});
+);
 
-Deno.test({
-  name:
-    "exFAT ignores case: a case-only rename arrives as a rename, and names it can't hold are reported, never merged or moved",
-  ignore: MISSING !== undefined && !IN_CI,
-  async fn() {
-    assert.equal(
-      MISSING,
-      undefined,
-      "CI must be able to mount exFAT (scripts/install_test_deps.sh)",
-    );
-    await using disk = await mountExfat();
-    await using devs = await devices(["a", "b"]);
+exfatTest(
+  "exFAT ignores case: a case-only rename arrives as a rename, and names it can't hold are reported, never merged or moved",
+  async (disk, devs) => {
     const [a, b] = devs.list;
-    await devs.peer(a, b);
-    await a.serve();
-    await b.serve();
-    const ra = folderOf(a);
-    await put(ra, "Case.txt", "case\n");
-    await put(ra, "Report.txt", "upper\n");
-    await put(ra, "report.txt", "lower\n");
-    await put(ra, "Notes/x.txt", "x\n");
-    await put(ra, "notes/y.txt", "y\n");
-    await put(ra, "a:b.txt", "colon\n");
-    await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
-    const rb = join(disk.path, "docs");
-    await syncOk(b);
-    await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+    const [ra, rb] = await sharedFolder(devs, "docs", {
+      roots: [undefined, join(disk.path, "docs")],
+      seed: async (ra) => {
+        await put(ra, "Case.txt", "case\n");
+        await put(ra, "Report.txt", "upper\n");
+        await put(ra, "report.txt", "lower\n");
+        await put(ra, "Notes/x.txt", "x\n");
+        await put(ra, "notes/y.txt", "y\n");
+        await put(ra, "a:b.txt", "colon\n");
+      },
+    });
     let r = await syncNow(b);
     assert.equal(r.code, 3, describe(["sync", "now"], r));
     const out = r.stdout + r.stderr;
@@ -144,31 +148,19 @@ Deno.test({
       ["case.txt"],
     );
   },
-});
+);
 
-Deno.test({
-  name:
-    "an exFAT card put back write-locked in another slot: its 0777 modes are still not published",
-  ignore: MISSING !== undefined && !IN_CI,
-  async fn() {
-    assert.equal(
-      MISSING,
-      undefined,
-      "CI must be able to mount exFAT (scripts/install_test_deps.sh)",
-    );
-    await using disk = await mountExfat();
-    await using devs = await devices(["a", "b"]);
+exfatTest(
+  "an exFAT card put back write-locked in another slot: its 0777 modes are still not published",
+  async (disk, devs) => {
     const [a, b] = devs.list;
-    await devs.peer(a, b);
-    await a.serve();
-    await b.serve();
-    const ra = join(disk.path, "card");
-    await put(ra, "doc.txt", "one\n");
-    await put(ra, "DCIM/photo.jpg", "jpeg\n");
-    await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
-    const rb = folderOf(b);
-    await syncOk(b);
-    await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+    const [, rb] = await sharedFolder(devs, "docs", {
+      roots: [join(disk.path, "card"), undefined],
+      seed: async (ra) => {
+        await put(ra, "doc.txt", "one\n");
+        await put(ra, "DCIM/photo.jpg", "jpeg\n");
+      },
+    });
     await syncOk(b);
     // Another loop device (another device number), new inode numbers, read-only:
     // the probe can't run; every file is read again.
@@ -182,33 +174,21 @@ Deno.test({
     const versions = (log.stdout.match(/"file\.version"/g) ?? []).length;
     assert.equal(versions, 2, "a re-read card published new versions");
   },
-});
+);
 
-Deno.test({
-  name:
-    "exFAT ignores case: a folder renamed only in case elsewhere keeps its files here, reported",
-  ignore: MISSING !== undefined && !IN_CI,
-  async fn() {
-    assert.equal(
-      MISSING,
-      undefined,
-      "CI must be able to mount exFAT (scripts/install_test_deps.sh)",
-    );
-    await using disk = await mountExfat();
-    await using devs = await devices(["a", "b"]);
+exfatTest(
+  "exFAT ignores case: a folder renamed only in case elsewhere keeps its files here, reported",
+  async (disk, devs) => {
     const [a, b] = devs.list;
-    await devs.peer(a, b);
-    await a.serve();
-    await b.serve();
-    const ra = folderOf(a);
-    await put(ra, "Photos/a.jpg", "jpeg a\n");
-    await put(ra, "Photos/b.jpg", "jpeg b\n");
-    // More files elsewhere: two deletions are then no mass deletion to confirm.
-    for (const n of ["c", "d", "e", "f", "g"]) await put(ra, `${n}.txt`, `${n}\n`);
-    await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
-    const rb = join(disk.path, "docs");
-    await syncOk(b);
-    await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+    const [ra, rb] = await sharedFolder(devs, "docs", {
+      roots: [undefined, join(disk.path, "docs")],
+      seed: async (ra) => {
+        await put(ra, "Photos/a.jpg", "jpeg a\n");
+        await put(ra, "Photos/b.jpg", "jpeg b\n");
+        // More files elsewhere: two deletions are then no mass deletion to confirm.
+        for (const n of ["c", "d", "e", "f", "g"]) await put(ra, `${n}.txt`, `${n}\n`);
+      },
+    });
     await syncOk(b);
     await Deno.rename(join(ra, "Photos"), join(ra, "photos"));
     await put(ra, "photos/b.jpg", "jpeg b, edited\n"); // nothing to reuse: no reason to wait
@@ -235,4 +215,4 @@ Deno.test({
     );
     assert.equal(await text(ra, "photos/b.jpg"), "jpeg b, edited\n");
   },
-});
+);

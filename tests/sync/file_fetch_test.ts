@@ -139,10 +139,9 @@ Deno.test("stop() asks for nothing more: what was asked is read, the rest is nei
   }
   const slow = await scriptedPeer("slow", chunks, "has", 0);
   const got: string[] = [];
-  let f: Fetcher | undefined;
-  f = new Fetcher([slow.peer], "docs", 5000, (hash) => {
+  const f: Fetcher = new Fetcher([slow.peer], "docs", 5000, (hash) => {
     got.push(hash);
-    f!.stop(); // the disk is full, say
+    f.stop(); // the disk is full, say
     return Promise.resolve();
   });
   for (const [hash, bytes] of chunks) f.want(hash, bytes.length);
@@ -160,9 +159,8 @@ Deno.test("stop() with two peers, one lacking what it was asked: the round still
   const chunks = await someChunks(20);
   const lacking = await scriptedPeer("lacking", chunks, "lacks", 50);
   const having = await scriptedPeer("having", chunks, "has", 0);
-  let f: Fetcher | undefined;
-  f = new Fetcher([lacking.peer, having.peer], "docs", 5000, () => {
-    f!.stop();
+  const f: Fetcher = new Fetcher([lacking.peer, having.peer], "docs", 5000, () => {
+    f.stop();
     return Promise.resolve();
   });
   for (const [hash, bytes] of chunks) f.want(hash, bytes.length);
