@@ -82,5 +82,9 @@ export class MemoryFileIndex implements FileIndex {
   apply(result: ScanResult): void {
     for (const c of result.changed) this.set(indexedEntryOf(c));
     for (const p of result.deleted) this.delete(p);
+    for (const r of result.renumbered) {
+      const e = this.get(r.path);
+      if (e !== undefined) this.set({ ...e, ino: r.ino });
+    }
   }
 }

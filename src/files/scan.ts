@@ -87,6 +87,7 @@ export async function scanFolder(
   const unlisted: string[] = []; // folders that could not be listed: nothing below is "deleted"
   const held = new Set<string>(); // names whose file sits in a hold folder beside them
   const holds: string[] = []; // the hold folders themselves
+  const renumbered: { path: string; ino: number }[] = [];
   const reader = new ScanReader(chunker, { changed, skipped, present, stats }, options);
   try {
     await walk();
@@ -163,6 +164,15 @@ export async function scanFolder(
           stats.unchanged++;
           continue;
         }
+        if (
+          options.stableInodes === false && known !== undefined && known.kind === kind &&
+          sameStat(known, { ...key, ino: known.ino })
+        ) {
+          // Only the made-up inode number moved (a remount): nothing to read.
+          renumbered.push({ path, ino: key.ino });
+          stats.unchanged++;
+          continue;
+        }
         if (kind === "symlink") {
           try {
             const target = Deno.readLinkSync(abs);
@@ -202,6 +212,7 @@ export async function scanFolder(
     caseCollisions: findCaseCollisions(present),
     massDelete: index.size > 0 && deleted.length * 2 > index.size,
     holds,
+    renumbered,
     stats,
   };
 }

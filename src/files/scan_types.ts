@@ -52,6 +52,12 @@ export interface ScanResult {
    * way, or cut short there (stale_temps.ts `settleStaleHolds`).
    */
   readonly holds: readonly string[];
+  /**
+   * Files unchanged but for their inode number, where inode numbers are not
+   * kept (`stableInodes` false): the index takes the new number; nothing
+   * was read.
+   */
+  readonly renumbered: readonly { readonly path: string; readonly ino: number }[];
   /** Counters. */
   readonly stats: ScanStats;
 }
@@ -98,4 +104,11 @@ export interface ScanOptions {
    * this returns for its path (the version it holds; false for a new file).
    */
   readonly execOf?: (path: string) => boolean;
+  /**
+   * False where inode numbers are made up per mount (exfat-fuse numbers
+   * files in the order it meets them): an unchanged file is compared
+   * without its inode number, so a drive plugged in again is not read and
+   * hashed whole (default true).
+   */
+  readonly stableInodes?: boolean;
 }

@@ -122,6 +122,8 @@ export async function scanAndPublish(
     result = await scanFolder(folder.root, index, {
       ...settings,
       execOf: fs?.modes !== false ? undefined : (path) => execOfIndexed(home, folder, path),
+      // FAT-like: no permission bits, no kept inode numbers either.
+      stableInodes: fs?.modes !== false,
     });
   } catch (e) {
     if (!isMycelError(e, "folder_stopped") && !isMycelError(e, "bad_ignore_file")) throw e;
@@ -227,6 +229,10 @@ export async function scanAndPublish(
     for (const b of blobs) fl.putBlob(b.hash, b.bytes);
     await commitSplit(w, ops);
     for (const r of rows) fl.putIndex(folder.folder, r);
+    for (const r of result.renumbered) {
+      const row = fl.indexRow(folder.folder, r.path);
+      if (row !== undefined) fl.putIndex(folder.folder, { ...row, ino: r.ino });
+    }
     for (const [path, chunks] of locs) fl.setLocs(folder.folder, path, chunks);
     for (const r of rows) if (r.kind === "symlink") fl.setLocs(folder.folder, r.path, []);
     for (const path of deletions) fl.dropIndex(folder.folder, path);

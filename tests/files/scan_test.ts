@@ -328,3 +328,22 @@ Deno.test("without permission bits on disk, exec bits are neither compared nor p
     "plain.txt": true,
   });
 });
+
+Deno.test("where inode numbers are made up per mount, a file that differs only in its number is not read", async () => {
+  await using f = await testFolder();
+  await f.write("photo.jpg", "jpeg");
+  const index = new MemoryFileIndex();
+  await scanInto(f.root, index);
+  // As after a remount of an exfat-fuse drive: the index knows another number.
+  const known = index.get("photo.jpg")!;
+  index.set({ ...known, ino: known.ino + 1000 });
+  const again = await scanFolder(f.root, index, { ...OPTIONS, stableInodes: false });
+  assert.deepEqual(paths(again), []);
+  assert.equal(again.stats.hashedFiles, 0);
+  assert.deepEqual(again.renumbered, [{ path: "photo.jpg", ino: known.ino }]);
+  index.apply(again);
+  assert.equal(index.get("photo.jpg")!.ino, known.ino);
+  // Where numbers are kept, another number is another file: it is read.
+  index.set({ ...known, ino: known.ino + 1000 });
+  assert.deepEqual(paths(await scanFolder(f.root, index, OPTIONS)), ["photo.jpg"]);
+});

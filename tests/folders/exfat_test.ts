@@ -216,3 +216,29 @@ exfatTest(
     assert.equal(await text(ra, "photos/b.jpg"), "jpeg b, edited\n");
   },
 );
+
+exfatTest(
+  "an exFAT card plugged in again (new inode numbers) is not read again, and still syncs edits",
+  async (disk, devs) => {
+    const [a, b] = devs.list;
+    const [ra, rb] = await sharedFolder(devs, "docs", {
+      roots: [join(disk.path, "card"), undefined],
+      seed: async (ra) => {
+        for (let i = 0; i < 6; i++) await put(ra, `DCIM/p${i}.jpg`, `photo ${i}\n`);
+      },
+    });
+    await syncOk(b);
+    await disk.remount({ readOnly: false }); // exfat-fuse numbers the files anew
+    const scan = JSON.parse((await a.ok(["--no-sync", "folder", "scan", "--json"])).stdout);
+    const docs = (Array.isArray(scan) ? scan : [scan]).find((s: { folder: string }) =>
+      s.folder === "docs"
+    );
+    assert.equal(docs.hashedFiles, 0, `the whole card was read again: ${JSON.stringify(docs)}`);
+    assert.equal(docs.published, 0);
+    // The index took the new numbers: a write from a peer is no "local change".
+    await put(rb, "DCIM/p0.jpg", "photo 0, edited\n");
+    await syncOk(b);
+    await syncOk(a);
+    assert.equal(await text(ra, "DCIM/p0.jpg"), "photo 0, edited\n");
+  },
+);
