@@ -119,6 +119,10 @@ const expectedOf = (row: PlanIndexRow | null): ExpectedEntry =>
   row === null ? null : { kind: row.kind, size: row.size, mtimeMs: row.mtimeMs, ino: row.ino };
 
 const bitSet = (bits: Uint8Array, i: number) => (bits[i >> 3] & (1 << (i & 7))) !== 0;
+
+/** Bytes of the chunks whose bit in `done` is `set` (done, or still to come). */
+const bytesOf = (chunks: readonly ChunkRef[], done: Uint8Array, set: boolean) =>
+  chunks.reduce((n, c, i) => bitSet(done, i) === set ? n + c.length : n, 0);
 const setBit = (bits: Uint8Array, i: number) => bits[i >> 3] |= 1 << (i & 7);
 
 /**
@@ -287,10 +291,7 @@ export async function applyFolder(
   const blocked = changes.length > 0 ? cannotWrite(folder.root) : undefined;
   if (blocked !== undefined) {
     report.problems.push({ path: ".", reason: `${blocked} (${folder.root})` });
-    for (const a of changes) {
-      report.needFiles++;
-      if (a.kind === "write" && a.version.kind === "file") report.needBytes += a.version.size;
-    }
+    for (const a of changes) stillToCome(report, a);
     return report;
   }
 
@@ -341,7 +342,10 @@ export async function applyFolder(
   // New paths a file system that ignores case already holds under another
   // spelling (Notes/ for notes/y.txt, Report.txt for report.txt): reported, not written.
   const fresh = plan.actions.filter((a) => a.kind === "write" && a.expected === null);
-  const caseNames = fresh.length > 0 && folderFs(folder)?.ignoresCase === true
+  // What the folder's file system can do (kept per disk; asked once per round).
+  let traits: ReturnType<typeof folderFs> | null = null;
+  const fsTraits = () => traits === null ? (traits = folderFs(folder)) : traits;
+  const caseNames = fresh.length > 0 && fsTraits()?.ignoresCase === true
     ? new CaseNames(folder.root)
     : undefined;
   const refused = new Set<string>();
@@ -358,8 +362,7 @@ export async function applyFolder(
       }, and this folder's file system ignores case`,
     });
     skip.add(a);
-    report.needFiles++;
-    if (a.kind === "write" && a.version.kind === "file") report.needBytes += a.version.size;
+    stillToCome(report, a);
     refused.add(foldPath(a.path));
   }
   // A folder renamed only in case (Notes/ → notes/): its files' new spellings
@@ -440,7 +443,7 @@ export async function applyFolder(
   let modes: boolean | undefined;
   const finish = async (t: Task) => {
     const p = await handle(t);
-    modes ??= folderFs(folder)?.modes ?? true;
+    modes ??= fsTraits()?.modes ?? true;
     open.delete(t);
     t.finished = true;
     try {
@@ -556,7 +559,7 @@ export async function applyFolder(
     };
     if (room !== undefined) {
       // A resumed file holds what is done already: only the rest needs room.
-      const need = chunks.reduce((n, c, i) => bitSet(t.done, i) ? n : n + c.length, 0);
+      const need = bytesOf(chunks, t.done, false);
       if (need > room) {
         report.problems.push({
           path: a.path,
@@ -573,7 +576,7 @@ export async function applyFolder(
       // a new one is made when its first chunk arrives.
       if (t.temp !== undefined) await handle(t);
       t.left = chunks.filter((_, i) => !bitSet(t.done, i)).length;
-      doneBytes += chunks.filter((_, i) => bitSet(t.done, i)).reduce((s, c) => s + c.length, 0);
+      doneBytes += bytesOf(chunks, t.done, true);
       for (let i = 0; i < chunks.length; i++) {
         if (bitSet(t.done, i)) continue;
         const local = await locals.get(chunks[i].hash);
@@ -641,10 +644,7 @@ export async function applyFolder(
   for (const t of tasks) {
     if (t.finished) continue;
     report.needFiles++;
-    report.needBytes += t.chunks.filter((_, i) => !bitSet(t.done, i)).reduce(
-      (s, c) => s + c.length,
-      0,
-    );
+    report.needBytes += bytesOf(t.chunks, t.done, false);
     if (t.temp === undefined) continue; // nothing of it written yet: nothing to keep
     try {
       const p = await handle(t);
@@ -752,10 +752,15 @@ export async function applyFolder(
     const held = now?.version ? decodeFileVersion(now.version) : undefined;
     const ok = a.kind === "remove" ? !now : held !== undefined && sameContent(held, a.version);
     if (ok) continue;
-    report.needFiles++;
-    if (a.kind === "write" && a.version.kind === "file") report.needBytes += a.version.size;
+    stillToCome(report, a);
   }
   return report;
+}
+
+/** Count a write or removal this round left undone. */
+function stillToCome(report: ApplyReport, a: PlanAction): void {
+  report.needFiles++;
+  if (a.kind === "write" && a.version.kind === "file") report.needBytes += a.version.size;
 }
 
 /** Inline chunks of a version (manifest lists keep the places set when the file was written). */

@@ -7,7 +7,7 @@
  * would be a write to the disk every round (an idle USB drive never sleeps,
  * a laptop's SSD never idles). The root's device number tells when the
  * folder now lives on another disk (a drive mounted in its place), and
- * only then are the probes run again (also when the mount's type changed).
+ * only then are the probes run again.
  */
 
 import { assertMarker } from "../files/folder_marker.ts";
@@ -32,9 +32,11 @@ export function folderFs(folder: LocalFolder): FolderFs | undefined {
   } catch {
     return undefined;
   }
-  const type = mountOf(folder.root)?.type ?? "";
+  // Another disk mounted there has another device number: only then is the
+  // mount table read and the folder probed (never in an idle round).
   const kept = folder.info.fs;
-  if (kept !== undefined && kept.dev === dev && (kept.type ?? "") === type) return kept;
+  if (kept !== undefined && kept.dev === dev) return kept;
+  const type = mountOf(folder.root)?.type ?? "";
   const modes = keepsModes(folder.root);
   const caseBlind = ignoresCase(folder.root);
   // A probe that could not run (a read-only or full disk) answers from the

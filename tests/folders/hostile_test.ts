@@ -57,16 +57,28 @@ Deno.test("a peer serving wrong bytes is dropped and the chunks come from anothe
   assert.match(r.stderr, /c: sent wrong bytes for chunk [0-9a-f]{16}/);
 });
 
-Deno.test("a member's file version with a path out of the folder is refused whole", async () => {
-  await using devs = await devices(["a", "rogue"]);
+/** Device a sharing a folder (serving), and a rogue member whose log a holds up to its head. */
+async function rogueAndFolder() {
+  const devs = await devices(["a", "rogue"]);
   const [a, rogue] = devs.list;
-  await devs.peer(a, rogue);
   const ra = folderOf(a);
-  await Deno.mkdir(ra);
-  await put(ra, "ok.txt", "fine\n");
-  await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
-  await a.serve();
-  await syncNow(rogue); // a holds the rogue's log up to its head
+  try {
+    await devs.peer(a, rogue);
+    await Deno.mkdir(ra);
+    await put(ra, "ok.txt", "fine\n");
+    await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+    await a.serve();
+    await syncNow(rogue);
+  } catch (e) {
+    await devs[Symbol.asyncDispose]();
+    throw e;
+  }
+  return { devs, a, rogue, ra };
+}
+
+Deno.test("a member's file version with a path out of the folder is refused whole", async () => {
+  const { devs, a, rogue, ra } = await rogueAndFolder();
+  await using _devs = devs;
   const report = await rogueDials(rogue, a, "../x");
   assert.deepEqual(report.stored, { accepted: 0, refused: 1 });
   await new Promise((r) => setTimeout(r, 300));
@@ -81,15 +93,8 @@ Deno.test("a member's version spelling mycel's own files in another case is neve
   // Where the file system ignores case, .MYCEL/ignore would be this device's local ignore file.
   // The entry is valid (entries keep the rule they always had: refusing it would stop the
   // member's chain on every device); no device writes it.
-  await using devs = await devices(["a", "rogue"]);
-  const [a, rogue] = devs.list;
-  await devs.peer(a, rogue);
-  const ra = folderOf(a);
-  await Deno.mkdir(ra);
-  await put(ra, "ok.txt", "fine\n");
-  await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
-  await a.serve();
-  await syncNow(rogue);
+  const { devs, a, rogue, ra } = await rogueAndFolder();
+  await using _devs = devs;
   const report = await rogueDials(rogue, a, ".MYCEL/ignore");
   assert.deepEqual(report.stored, { accepted: 1, refused: 0 });
   const r = await syncNow(a);
