@@ -137,6 +137,30 @@ export class CipherState {
   }
 
   /**
+   * DecryptWithAd of each of `ciphertexts` (empty associated data) under the
+   * next nonces in order, as one step of the call queue. The same result as
+   * decrypting them one after another; if any tag is bad it rejects with
+   * `noise_decrypt` and the counter stays where it was (none of them counts).
+   * Do not modify the ciphertexts until this settles.
+   */
+  decryptAll(ciphertexts: readonly Uint8Array[]): Promise<Uint8Array[]> {
+    const over = ciphertexts.find((c) => c.length > NOISE_MAX_MESSAGE);
+    if (over !== undefined) {
+      return Promise.reject(tooLargeError("decrypt message", over.length, NOISE_MAX_MESSAGE));
+    }
+    return this.#serial("decrypt message", async (key, n) => {
+      const last = n + BigInt(ciphertexts.length);
+      if (last > this.#limit) throw nonceLimitError("decrypt message", this.#limit);
+      const out = await Promise.all(
+        ciphertexts.map((c, i) => key.decrypt(n + BigInt(i), EMPTY, c)),
+      );
+      if (out.some((p) => p === undefined)) throw decryptError();
+      this.#n = last;
+      return out as Uint8Array[];
+    });
+  }
+
+  /**
    * Rekey (spec §11.3): replace the key with the first 32 bytes of
    * ENCRYPT(k, 2^64-1, "", 32 zero bytes). Both sides must rekey at the same
    * point of the stream. The counter is kept, as the spec requires.

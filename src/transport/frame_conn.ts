@@ -100,11 +100,29 @@ export class FrameConn {
    * only until the next read: for a caller that consumes it at once (the
    * secure channel decrypts it), saving a copy of every frame.
    */
-  readFrameView(timeoutMs: number): Promise<Uint8Array | null> {
-    return this.#readFrame(timeoutMs, true);
+  async readFrameView(timeoutMs: number): Promise<Uint8Array | null> {
+    return (await this.#readFrames(timeoutMs, true, 1))?.[0] ?? null;
+  }
+
+  /**
+   * Like {@link readFrameView}, but also every further frame already complete
+   * in the read buffer, up to `max` in all: one wait for a run of frames that
+   * arrived together (a receiver behind a fast sender finds several). Views,
+   * valid only until the next read; null as {@link readFrame}.
+   */
+  readFrameViews(timeoutMs: number, max: number): Promise<Uint8Array[] | null> {
+    return this.#readFrames(timeoutMs, true, Math.max(1, max));
   }
 
   async #readFrame(timeoutMs: number, borrow: boolean): Promise<Uint8Array | null> {
+    return (await this.#readFrames(timeoutMs, borrow, 1))?.[0] ?? null;
+  }
+
+  async #readFrames(
+    timeoutMs: number,
+    borrow: boolean,
+    max: number,
+  ): Promise<Uint8Array[] | null> {
     const action = "read from peer";
     if (this.#closed) throw closedError(action, "the connection was closed", this.peer);
     if (this.#reading) throw new MycelError("transport_state", action, "a read is already running");
@@ -133,7 +151,16 @@ export class FrameConn {
       if (HEADER + length > budget) throw overBudgetError(this.#maxBytes, this.peer);
       if (!await buffer.fill(HEADER + length, read, budget)) throw this.#cutOff(HEADER + length);
       this.#read += HEADER + length;
-      return borrow ? buffer.borrow(HEADER, length) : buffer.take(HEADER, length);
+      const frames = [borrow ? buffer.borrow(HEADER, length) : buffer.take(HEADER, length)];
+      // Frames already here whole come along; a partial one or one over the
+      // budget waits for the next read (which then says why).
+      while (frames.length < max && buffer.buffered >= HEADER) {
+        const next = (buffer.byteAt(0) << 8) | buffer.byteAt(1);
+        if (buffer.buffered < HEADER + next || HEADER + next > this.#maxBytes - this.#read) break;
+        this.#read += HEADER + next;
+        frames.push(buffer.borrow(HEADER, next));
+      }
+      return frames;
     } catch (error) {
       this.close();
       throw ioError(error, action, this.peer);
@@ -149,16 +176,44 @@ export class FrameConn {
    * copied before this returns: the caller may reuse or free it at once.
    */
   writeFrame(bytes: Uint8Array): Promise<void> {
-    if (bytes.length > FRAME_MAX) {
-      return Promise.reject(frameTooLargeError(bytes.length, FRAME_MAX));
+    return this.writeFrames([bytes]);
+  }
+
+  /**
+   * Send several frames as one write (each at most {@link FRAME_MAX} bytes,
+   * else `frame_too_large` and nothing is sent): a message cut into frames
+   * costs one system call, not one per frame. Copied before this returns.
+   */
+  writeFrames(frames: readonly Uint8Array[]): Promise<void> {
+    let total = 0;
+    for (const bytes of frames) {
+      if (bytes.length > FRAME_MAX) {
+        return Promise.reject(frameTooLargeError(bytes.length, FRAME_MAX));
+      }
+      total += HEADER + bytes.length;
     }
-    const frame = new Uint8Array(HEADER + bytes.length);
-    frame[0] = bytes.length >> 8;
-    frame[1] = bytes.length & 0xff;
-    frame.set(bytes, HEADER);
-    const run = this.#writes.then(() => this.#writeAll(frame));
+    const wire = new Uint8Array(total);
+    let at = 0;
+    for (const bytes of frames) {
+      wire[at] = bytes.length >> 8;
+      wire[at + 1] = bytes.length & 0xff;
+      wire.set(bytes, at + HEADER);
+      at += HEADER + bytes.length;
+    }
+    const run = this.#writes.then(() => this.#writeAll(wire));
     this.#writes = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Read up to `frames` full frames ahead from now on (never fewer than two):
+   * for a channel whose peer has proved who it is, so a stream of frames
+   * costs one read and one wake-up per run of them rather than per frame.
+   * Not while a read runs.
+   */
+  readAhead(frames: number): void {
+    if (this.#reading) throw new MycelError("transport_state", "widen reads", "a read is running");
+    this.#buffer.widen(frames * (HEADER + FRAME_MAX));
   }
 
   /** Close the stream. Safe to call more than once; pending reads then fail. */

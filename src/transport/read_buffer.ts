@@ -3,19 +3,39 @@
  * The read-ahead buffer under {@link FrameConn}. Reading a frame's two header
  * bytes and then its body as separate calls would cost two system calls per
  * frame; reading into a buffer sized for two full frames usually gets both,
- * and often the next frame too. The buffer never grows: its size is fixed by
- * the largest frame, so a peer cannot make it allocate more.
+ * and often the next frame too. The buffer grows only when its owner says so
+ * (an authenticated channel reads further ahead), never because of what a
+ * peer sends, so a peer cannot make it allocate more.
  */
 
 /** A fixed-size read-ahead buffer over some `read` function. */
 export class ReadBuffer {
-  readonly #buf: Uint8Array;
+  #buf: Uint8Array;
   #start = 0;
   #end = 0;
 
   /** A buffer of `capacity` bytes; no frame may be larger. */
   constructor(capacity: number) {
     this.#buf = new Uint8Array(capacity);
+  }
+
+  /** Size of the buffer: the most bytes one read may bring. */
+  get capacity(): number {
+    return this.#buf.length;
+  }
+
+  /**
+   * Move to a buffer of `capacity` bytes (never smaller), keeping what is
+   * unread. Views taken before stay as they were (they point into the old
+   * buffer). Not while a `fill` runs.
+   */
+  widen(capacity: number): void {
+    if (capacity <= this.#buf.length) return;
+    const buf = new Uint8Array(capacity);
+    buf.set(this.#buf.subarray(this.#start, this.#end));
+    this.#end -= this.#start;
+    this.#start = 0;
+    this.#buf = buf;
   }
 
   /** Bytes read from the stream but not yet taken. */

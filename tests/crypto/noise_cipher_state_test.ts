@@ -178,3 +178,37 @@ Deno.test("encryptAll refuses an oversize piece or a batch past the nonce limit 
   await s.encryptAll([text("3"), text("4")]);
   assert.equal(s.nonce, 4n);
 });
+
+Deno.test("decryptAll opens a run of frames as one decrypt after another would, and moves the counter past all", async () => {
+  for (const cipher of [AESGCM, CHACHA]) {
+    const send = new CipherState(cipher, KEY);
+    const receive = new CipherState(cipher, KEY);
+    await receive.decrypt(await send.encrypt(text("before")));
+    const pieces = [text("a"), new Uint8Array(NOISE_MAX_PLAINTEXT).fill(7), text(""), text("d")];
+    const wire = await send.encryptAll(pieces);
+    const opened = await receive.decryptAll(wire);
+    opened.forEach((p, i) => assertBytes(p, pieces[i], `${cipher.name} frame ${i}`));
+    assert.equal(receive.nonce, 5n);
+    assertBytes(await receive.decrypt(await send.encrypt(text("after"))), text("after"));
+  }
+});
+
+Deno.test("decryptAll refuses the whole run when one frame is forged or past the limit, and leaves the counter", async () => {
+  const send = new CipherState(AESGCM, KEY);
+  const receive = new CipherState(AESGCM, KEY, { nonceLimit: 4n });
+  const wire = await send.encryptAll([text("1"), text("2"), text("3")]);
+  const forged = wire[1].slice();
+  forged[0] ^= 1;
+  await assertRejectsMycel(() => receive.decryptAll([wire[0], forged, wire[2]]), "noise_decrypt");
+  assert.equal(receive.nonce, 0n, "no frame of a refused run counts");
+  await assertRejectsMycel(
+    () => receive.decryptAll([wire[0], new Uint8Array(NOISE_MAX_PLAINTEXT + 17)]),
+    "noise_too_large",
+  );
+  // The genuine frames still open, in order, after the refusals.
+  const opened = await receive.decryptAll(wire);
+  opened.forEach((p, i) => assertBytes(p, text(`${i + 1}`)));
+  const more = await send.encryptAll([text("4"), text("5")]);
+  await assertRejectsMycel(() => receive.decryptAll(more), "noise_nonce_limit");
+  assert.equal(receive.nonce, 3n, "a run that does not fit uses no nonce");
+});

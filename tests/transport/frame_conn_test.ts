@@ -111,6 +111,66 @@ Deno.test(
 );
 
 Deno.test(
+  "FrameConn.readFrameViews() takes the frames already whole in one read, up to the limit, and waits for nothing more",
+  STRICT,
+  async () => {
+    // Three whole frames and half of a fourth arrive in one read; then the stream hangs.
+    const wire = new Uint8Array([0, 1, 1, 0, 2, 2, 2, 0, 0, 0, 3, 4]);
+    const stream = scriptedStream(wire, [64], "hang");
+    const conn = new FrameConn(stream);
+    const first = await conn.readFrameViews(500, 2);
+    assert.deepEqual(first?.map((f) => [...f]), [[1], [2, 2]]);
+    const second = await conn.readFrameViews(500, 16);
+    assert.deepEqual(second?.map((f) => [...f]), [[]], "the partial frame is left for later");
+    assert.equal(conn.bytesRead, 9);
+    await assertRejectsMycel(conn.readFrameViews(50, 16), "timeout");
+  },
+);
+
+Deno.test(
+  "FrameConn.readFrameViews() leaves a frame over the byte budget to the next read, which refuses it",
+  STRICT,
+  async () => {
+    const wire = new Uint8Array([0, 2, 1, 1, 0, 2, 2, 2, 0, 1, 3]);
+    const conn = new FrameConn(scriptedStream(wire, [64], "hang"), { maxBytes: 8 });
+    const got = await conn.readFrameViews(500, 16);
+    assert.deepEqual(got?.map((f) => [...f]), [[1, 1], [2, 2]]);
+    await assertRejectsMycel(conn.readFrameViews(500, 16), "too_much_data");
+  },
+);
+
+Deno.test(
+  "FrameConn.writeFrames() sends a run of frames in one write, read back as the same frames",
+  STRICT,
+  async () => {
+    const [a, b] = memoryPipe();
+    const writes: number[] = [];
+    const counting: ByteStream = {
+      read: a.read,
+      write: (bytes) => {
+        writes.push(bytes.length);
+        return a.write(bytes);
+      },
+      close: a.close,
+    };
+    const writer = new FrameConn(counting);
+    const sent = frames(10, 0, FRAME_MAX, 5);
+    await writer.writeFrames(sent);
+    assert.deepEqual(writes, [sent.reduce((n, f) => n + 2 + f.length, 0)]);
+    await assertRejectsMycel(
+      writer.writeFrames([new Uint8Array(1), new Uint8Array(FRAME_MAX + 1)]),
+      "frame_too_large",
+    );
+    assert.equal(writes.length, 1, "a run with an oversize frame sends nothing");
+    const reader = new FrameConn(b);
+    reader.readAhead(16);
+    for (const f of sent) assert.deepEqual(await reader.readFrame(500), f);
+    writer.close();
+    reader.close();
+  },
+);
+
+Deno.test(
   "FrameConn.writeFrame() rejects frames over 65535 bytes and stays usable",
   STRICT,
   async () => {
