@@ -44,6 +44,9 @@ export interface FolderStatus {
   readonly devices: DeviceStanding[];
   /** Deletions held back here, waiting for confirmation. */
   readonly heldDeletes: number;
+  /** Paths the last scan here could not sync (the first 20), and how many in all. */
+  readonly notSynced: { path: string; reason: string }[];
+  readonly notSyncedCount: number;
 }
 
 interface Winner {
@@ -143,6 +146,8 @@ export function folderStatus(home: Home, folder: string): FolderStatus {
     conflicts,
     devices,
     heldDeletes: local?.info.held?.deletes ?? 0,
+    notSynced: local?.info.notSynced ?? [],
+    notSyncedCount: local?.info.notSyncedCount ?? 0,
   };
 }
 

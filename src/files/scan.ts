@@ -43,7 +43,7 @@ import { loadIgnoreRules } from "./ignore_rules.ts";
 import { findCaseCollisions } from "./path_portability.ts";
 import { relativePathProblem, showPath } from "./paths.ts";
 import { ScanReader } from "./scan_reader.ts";
-import { sameStat, statKey } from "./scan_file.ts";
+import { sameStat, statKey, whyUnreadable } from "./scan_file.ts";
 import type {
   ScannedFile,
   ScannedSymlink,
@@ -109,7 +109,7 @@ export async function scanFolder(
         // failure: nothing below may be called deleted.
         if (e instanceof Deno.errors.NotFound && dir !== "") continue;
         unlisted.push(dir);
-        skipped.push({ path: dir, reason: `the folder can't be listed (${(e as Error).name})` });
+        skipped.push({ path: dir, reason: `the folder can't be listed (${whyUnreadable(e)})` });
         continue;
       }
       names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -186,7 +186,7 @@ export async function scanFolder(
                 escapes: symlinkEscapes(path, target),
               });}
           } catch (e) {
-            skipped.push({ path, reason: `the link can't be read (${(e as Error).name})` });
+            skipped.push({ path, reason: `the link can't be read (${whyUnreadable(e)})` });
           }
           continue;
         }

@@ -56,6 +56,12 @@ export type ReadOutcome = { hashing: Promise<ChunkRef[]> } | { skipped: string }
 /** Files up to this size are read with synchronous calls (one read; far less overhead). */
 export const SMALL_FILE_BYTES = 1 << 20;
 
+/** Why a read failed, in words for the "not synced" list ("permission denied", else the error's name). */
+export function whyUnreadable(e: unknown): string {
+  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return e instanceof Error ? e.name : "error";
+}
+
 /**
  * Chunk the regular file at `abs`, which lstat described as `before`.
  * `chunker` is reset first and left holding this file's chunks.
@@ -72,7 +78,7 @@ export async function chunkFile(
     file = small ? Deno.openSync(abs, { read: true }) : await Deno.open(abs, { read: true });
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { skipped: "it vanished while scanning" };
-    return { skipped: `it can't be read (${e instanceof Error ? e.name : "error"})` };
+    return { skipped: `it can't be read (${whyUnreadable(e)})` };
   }
   try {
     const opened = small ? file.statSync() : await file.stat();
@@ -102,7 +108,7 @@ export async function chunkFile(
     const hashing = chunker.finishLater();
     return { hashing };
   } catch (e) {
-    return { skipped: `it can't be read (${e instanceof Error ? e.name : "error"})` };
+    return { skipped: `it can't be read (${whyUnreadable(e)})` };
   } finally {
     file.close();
   }

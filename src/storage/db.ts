@@ -29,6 +29,11 @@ export const BUSY_TIMEOUT_MS = 60_000;
 /** An open database. */
 export type Db = DatabaseSync;
 
+/** True for an error node:sqlite threw. */
+export function isSqliteFailure(e: unknown): e is Error {
+  return e instanceof Error && (e as { code?: string }).code === "ERR_SQLITE_ERROR";
+}
+
 /** Turn an SQLite error into a named MycelError (or return `e` unchanged). */
 export function sqliteError(e: unknown, action: string, path: string): unknown {
   if (e instanceof Deno.errors.PermissionDenied) {
@@ -58,7 +63,7 @@ export function sqliteError(e: unknown, action: string, path: string): unknown {
       cause: e,
     });
   }
-  if (!(e instanceof Error) || (e as { code?: string }).code !== "ERR_SQLITE_ERROR") return e;
+  if (!isSqliteFailure(e)) return e;
   const m = e.message;
   if (/database or disk is full|SQLITE_FULL|No space left/i.test(m)) {
     return new MycelError("disk_full", action, "the disk is full", {
@@ -224,7 +229,10 @@ export async function inTransaction<T>(
     } catch {
       // SQLite already rolled back (e.g. after SQLITE_FULL)
     }
-    throw sqliteError(e, "save change", path);
+    // Only SQLite's own failures are about the database file; whatever else
+    // the change did and failed at (a folder's marker, say) keeps its own
+    // error, or it would blame the home ("permission denied (…/mycel.db)").
+    throw isSqliteFailure(e) ? sqliteError(e, "save change", path) : e;
   } finally {
     if (o.refetchable) restoreDurable(db);
   }

@@ -38,7 +38,17 @@ export interface FolderInfo {
    * type when it was probed; `guessed` when a probe could not run (never kept).
    */
   fs?: { dev: number; type?: string; modes: boolean; ignoresCase: boolean; guessed?: boolean };
+  /**
+   * Paths the last scan could not sync (unreadable, special files, names
+   * that can't sync), the first {@link NOT_SYNCED_KEPT}, and how many in all;
+   * for `folder status`, and so `sync now` says them only when they change.
+   */
+  notSynced?: { path: string; reason: string }[];
+  notSyncedCount?: number;
 }
+
+/** How many not-synced paths a folder's info keeps. */
+export const NOT_SYNCED_KEPT = 20;
 
 /** A folder this device syncs. */
 export interface LocalFolder {

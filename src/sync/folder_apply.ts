@@ -281,7 +281,14 @@ export async function applyFolder(
       }
       e = folderDiskFull(folder.root, e);
     }
-    const reason = e instanceof Error ? e.message.replace(/^Cannot [^:]*: /, "") : String(e);
+    // The OS's text names a temporary file; the folder it lives in is what to fix.
+    const reason = e instanceof Deno.errors.PermissionDenied
+      ? `this user may not write into ${
+        parentOf(path) === "" ? "the folder" : parentOf(path)
+      } (permission denied)`
+      : e instanceof Error
+      ? e.message.replace(/^Cannot [^:]*: /, "")
+      : String(e);
     report.problems.push({ path, reason });
   };
 

@@ -34,7 +34,7 @@ import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts"
 import { versionId } from "../log/folder_state.ts";
 import type { Op } from "../log/ops.ts";
 import type { Home } from "../storage/home_handle.ts";
-import type { IndexRow, LocalFolder } from "../storage/sql_folder_local.ts";
+import { type IndexRow, type LocalFolder, NOT_SYNCED_KEPT } from "../storage/sql_folder_local.ts";
 import { type FolderFs, folderFs } from "./folder_fs.ts";
 
 /** The mesh's chunking: fixed parameters, gear seed from the mesh id (docs/folders.md). */
@@ -54,6 +54,8 @@ export interface ScanReport {
   readonly held: number;
   /** Paths not synced, with why. */
   readonly skipped: readonly { path: string; reason: string }[];
+  /** True when `skipped` is not what the scan before found (worth saying again). */
+  readonly skippedChanged: boolean;
   /** Present paths that differ only in case or normalization. */
   readonly caseCollisions: readonly string[][];
   /** New or changed paths whose names would not work on another system (synced as they are). */
@@ -129,7 +131,14 @@ export async function scanAndPublish(
     if (!isMycelError(e, "folder_stopped") && !isMycelError(e, "bad_ignore_file")) throw e;
     const stopped = (e as Error).message.replace(/^Cannot [^:]*: /, "");
     await home.write((w) => w.folderLocal.setInfo(folder.folder, { ...folder.info, stopped }));
-    return { ...base, stopped, skipped: [], caseCollisions: [], unportable: [] };
+    return {
+      ...base,
+      stopped,
+      skipped: [],
+      skippedChanged: false,
+      caseCollisions: [],
+      unportable: [],
+    };
   }
   if (result.holds.length > 0) {
     // A write or deletion cut short inside its swap left a hold: settled once
@@ -217,8 +226,13 @@ export async function scanAndPublish(
       encodeFileVersion(version).length,
     ]);
   }
+  const kept = result.skipped.slice(0, NOT_SYNCED_KEPT).map((s) => ({ ...s }));
+  const skippedChanged = JSON.stringify([kept, result.skipped.length]) !==
+    JSON.stringify([folder.info.notSynced ?? [], folder.info.notSyncedCount ?? 0]);
   const info = {
     ...folder.info,
+    notSynced: kept.length > 0 ? kept : undefined,
+    notSyncedCount: result.skipped.length > 0 ? result.skipped.length : undefined,
     ...(fs === undefined || fs.guessed ? {} : { fs }),
     stopped: "",
     lastScan: now,
@@ -243,6 +257,7 @@ export async function scanAndPublish(
     published: ops.length,
     held,
     skipped: result.skipped,
+    skippedChanged,
     caseCollisions: result.caseCollisions,
     unportable: result.changed.flatMap((c) =>
       portabilityProblems(c.path).map((p) => ({

@@ -49,6 +49,12 @@ export interface MycelOptions {
   stdin?: string | Uint8Array;
   /** Kill the child with SIGKILL after this many ms (default 60 s). 0 = never. */
   timeoutMs?: number;
+  /**
+   * Run as this user and group (no supplementary groups), through
+   * `setpriv`: for what only an unprivileged user meets (permission errors).
+   * Needs root; give it a `DENO_DIR` the user may write (see {@link tempHome}).
+   */
+  user?: { uid: number; gid: number };
 }
 
 /** Options for a background process. */
@@ -99,7 +105,18 @@ export function childEnv(options: Pick<MycelOptions, "home" | "env"> = {}): Reco
 export class MycelProcess extends Proc {
   /** Start `mycel ARGS...`; see {@link spawn}. */
   constructor(args: readonly string[], options: SpawnOptions = {}) {
-    super(Deno.execPath(), ["run", "-A", MAIN_TS, ...args], {
+    const deno = [Deno.execPath(), "run", "-A", MAIN_TS, ...args];
+    const u = options.user;
+    // setpriv execs deno in place: the PID stays the one to kill.
+    const [cmd, ...argv] = u === undefined ? deno : [
+      "setpriv",
+      `--reuid=${u.uid}`,
+      `--regid=${u.gid}`,
+      "--clear-groups",
+      "--",
+      ...deno,
+    ];
+    super(cmd, argv, {
       cwd: options.cwd,
       env: childEnv(options),
       clearEnv: true,
@@ -224,12 +241,22 @@ export class TempHome implements AsyncDisposable {
   }
 }
 
-/** A fresh {@link TempHome}; `prefix` names the folder for easier debugging. */
+/**
+ * A fresh {@link TempHome}; `prefix` names the folder for easier debugging.
+ * With `defaults.user`, the folder belongs to that user and its processes
+ * keep deno's cache in it (`DENO_DIR`).
+ */
 export async function tempHome(
   prefix = "mycel-test-",
   defaults: MycelOptions = {},
 ): Promise<TempHome> {
-  return new TempHome(await Deno.makeTempDir({ prefix }), defaults);
+  const dir = await Deno.makeTempDir({ prefix });
+  const u = defaults.user;
+  if (u === undefined) return new TempHome(dir, defaults);
+  // Another user's processes own the folder and keep deno's cache in it.
+  await Deno.chown(dir, u.uid, u.gid);
+  const env = { DENO_DIR: `${dir}/.deno`, ...defaults.env };
+  return new TempHome(dir, { ...defaults, env });
 }
 
 /** Shapes of `--json` output, as documented in src/cli/json_types.ts. */

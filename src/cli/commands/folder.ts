@@ -10,6 +10,7 @@
 import { basename, resolve } from "node:path";
 import { ExitCode, MycelError, usageError } from "../../errors.ts";
 import { MARKER_NAME } from "../../files/folder_layout.ts";
+import { notSyncedLines } from "../not_synced.ts";
 import { folderIdProblem } from "../../log/file_ops.ts";
 import { checkName } from "../../log/ops.ts";
 import type { ScanReport } from "../../sync/folder_scan.ts";
@@ -59,6 +60,31 @@ function checkFolderId(id: string): string {
 /** The folder at `path`: made if missing (join), must be a real folder; its marker is written. */
 async function prepareRoot(path: string, create: boolean, id: string): Promise<string> {
   const abs = resolve(path);
+  try {
+    return await makeRoot(abs, create, id);
+  } catch (e) {
+    // The user's folder, not the home: say so (it used to blame mycel.db).
+    const action = create ? "join folder" : "share folder";
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new MycelError("permission", action, "this user may not write into it", {
+        value: abs,
+        hint: "mycel writes its marker .mycel-folder and the files it receives there: " +
+          "make the folder writable for this user, or pick another.",
+        cause: e,
+      });
+    }
+    if (e instanceof Error && /read-only file system/i.test(e.message)) {
+      throw new MycelError("read_only", action, "it is on a read-only disk", {
+        value: abs,
+        hint: "Remount the disk read-write, or pick another folder.",
+        cause: e,
+      });
+    }
+    throw e;
+  }
+}
+
+async function makeRoot(abs: string, create: boolean, id: string): Promise<string> {
   let info: Deno.FileInfo | undefined;
   try {
     info = await Deno.lstat(abs);
@@ -106,10 +132,7 @@ function scanLine(ctx: CommandContext, r: ScanReport): void {
         ? `; ${plural(r.held, "deletion")} held (more than half the folder): confirm with --yes`
         : ""),
   );
-  for (const s of r.skipped.slice(0, 20)) {
-    ctx.out.error(`  not synced: ${safeText(s.path)}: ${safeText(s.reason)}`);
-  }
-  if (r.skipped.length > 20) ctx.out.error(`  … and ${r.skipped.length - 20} more not synced`);
+  for (const line of notSyncedLines(r.skipped)) ctx.out.error(line);
   for (const u of r.unportable.slice(0, 20)) {
     ctx.out.error(
       `  synced, but its name may not work elsewhere: ${safeText(u.path)}: ${safeText(u.reason)}`,

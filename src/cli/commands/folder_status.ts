@@ -11,6 +11,7 @@ import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { humanBytes, plural } from "../../human.ts";
 import { withRead } from "../session.ts";
 import { lazyImport } from "../../lazy_import.ts";
+import { notSyncedLines } from "../not_synced.ts";
 
 function idsOf(home: { folderLocal: { folders(): { folder: string }[] } }, id: string | undefined) {
   const ids = id !== undefined ? [id] : home.folderLocal.folders().map((f) => f.folder);
@@ -80,6 +81,7 @@ export const folderStatusCommand: CommandSpec = {
           `  ${plural(s.conflicts, "conflict")}: see \`mycel folder conflicts ${s.id}\``,
         );
       }
+      for (const line of notSyncedLines(s.notSynced, s.notSyncedCount)) ctx.out.line(line);
       if (s.heldDeletes > 0) {
         ctx.out.line(
           `  ${

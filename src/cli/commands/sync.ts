@@ -24,6 +24,7 @@ import { REJOIN_HINT, removalInOutcomes, removalMessage } from "../removal.ts";
 import { homeRoot } from "../session.ts";
 import { humanBytes, plural } from "../../human.ts";
 import { massDeleteConfirm } from "../mass_delete.ts";
+import { notSyncedLines } from "../not_synced.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
 /** Parse a `--timeout SECONDS` value (default `fallback`). */
@@ -156,6 +157,13 @@ async function syncNow(
       new URL("../../sync/folder_round.ts", import.meta.url),
     );
   const scans = folderRound ? await folderRound.scanFolders(homeRoot(ctx), folderOptions) : [];
+  // Paths a scan can't sync are said when that list changes (a timer's log
+  // does not repeat them every 30 s); `folder status` lists them any time.
+  for (const s of scans) {
+    if (o.quiet || o.json || !s.skippedChanged || s.skipped.length === 0) continue;
+    ctx.out.error(`folder ${s.folder}: ${plural(s.skipped.length, "path")} not synced here:`);
+    for (const line of notSyncedLines(s.skipped)) ctx.out.error(line);
+  }
   // The round's view of local state says whether a mesh interface is recorded.
   let mesh: { interface: string } | undefined | "unknown" = "unknown";
   const outcomes = await syncRound(homeRoot(ctx), {

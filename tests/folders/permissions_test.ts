@@ -1,0 +1,173 @@
+/**
+ * Folders with paths this device's user may not touch — a subfolder left
+ * owned by root after a `sudo cp`, a file another user made private. The
+ * devices run as an unprivileged user (root ignores permissions), through
+ * `setpriv`; the test process, as root, puts the obstacles in place. A path
+ * that can't be written is named and the rest arrives; a file or folder
+ * that can't be read is named and never published as deleted. Needs root
+ * (CI runs as root); skipped with a note otherwise.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, type MycelOptions } from "../helpers/mycel.ts";
+import { Devices } from "../sync/_helpers.ts";
+import { put, sharedFolder, syncNow, syncOk, text } from "./_helpers.ts";
+
+const ROOT = Deno.uid() === 0;
+if (!ROOT) console.log("permissions_test: skipped: needs root to run devices as another user");
+
+/** `nobody`: no rights over root's files. */
+const USER: MycelOptions = { user: { uid: 65534, gid: 65534 } };
+
+/** Give `path` and everything under it to `USER`. */
+async function chownTree(path: string): Promise<void> {
+  const out = await new Deno.Command("chown", { args: ["-R", "65534:65534", path] }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+}
+
+/** Devices a and b, each as `USER` or as root (`false`). */
+async function withDevices(
+  asUser: [boolean, boolean],
+  fn: (devs: Devices) => Promise<void>,
+): Promise<void> {
+  await using devs = new Devices();
+  await devs.add("a", undefined, asUser[0] ? USER : {});
+  await devs.add("b", undefined, asUser[1] ? USER : {});
+  await fn(devs);
+}
+
+Deno.test({
+  name:
+    "a subfolder this device may not write into: its file is named, the rest arrives, and it follows once the folder is writable",
+  ignore: !ROOT,
+  async fn() {
+    await withDevices([false, true], async (devs) => {
+      const [a, b] = devs.list;
+      const [ra, rb] = await sharedFolder(devs, "docs", {
+        seed: async (ra) => {
+          await put(ra, "top.txt", "top\n");
+          await put(ra, "locked/x.txt", "x\n");
+          await put(ra, "free/y.txt", "y\n");
+        },
+      });
+      // Left owned by root on b (a `sudo` copy, say): b's user can't create files in it.
+      await Deno.mkdir(join(rb, "locked"), { mode: 0o755 });
+      const first = await syncNow(b);
+      const shown = describe(["sync", "now"], first);
+      assert.equal(first.code, 3, `files still to come: ${shown}`);
+      assert.equal(await text(rb, "top.txt"), "top\n", shown);
+      assert.equal(await text(rb, "free/y.txt"), "y\n", shown);
+      assert.equal(await text(rb, "locked/x.txt"), undefined, shown);
+      assert.match(
+        first.stderr,
+        /locked\/x\.txt: this user may not write into locked \(permission denied\)/,
+        shown,
+      );
+      assert.doesNotMatch(first.stderr, /\.mycel-tmp/, "no temporary name in the message");
+      assert.doesNotMatch(first.stdout + first.stderr, /internal error/i, shown);
+      // Nothing of b's is lost or changed on a.
+      assert.equal(await text(ra, "locked/x.txt"), "x\n");
+
+      await Deno.chown(join(rb, "locked"), 65534, 65534);
+      await syncOk(b);
+      assert.equal(await text(rb, "locked/x.txt"), "x\n");
+      await syncOk(a);
+      assert.equal(await text(ra, "locked/x.txt"), "x\n");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a file or folder this device may not read is named and never published as deleted; other edits still go out",
+  ignore: !ROOT,
+  async fn() {
+    await withDevices([true, false], async (devs) => {
+      const [a, b] = devs.list;
+      const [ra, rb] = await sharedFolder(devs, "docs", {
+        seed: async (ra) => {
+          await put(ra, "a.txt", "one\n");
+          await put(ra, "secret.txt", "secret\n");
+          await put(ra, "private/p.txt", "p\n");
+          await chownTree(ra);
+        },
+      });
+      await syncOk(b);
+      assert.equal(await text(rb, "private/p.txt"), "p\n");
+
+      // Another user takes them over on a; a's user keeps editing the rest.
+      await Deno.chown(join(ra, "secret.txt"), 0, 0);
+      await Deno.chmod(join(ra, "secret.txt"), 0o600);
+      await Deno.writeTextFile(join(ra, "secret.txt"), "changed by root\n");
+      await Deno.chown(join(ra, "private"), 0, 0);
+      await Deno.chmod(join(ra, "private"), 0o700);
+      await Deno.writeTextFile(join(ra, "a.txt"), "two\n");
+      await Deno.chown(join(ra, "a.txt"), 65534, 65534);
+
+      const first = await syncNow(a);
+      const shown = describe(["sync", "now"], first);
+      assert.equal(first.code, 0, shown);
+      assert.doesNotMatch(first.stdout + first.stderr, /internal error/i, shown);
+      assert.match(first.stderr, /folder docs: 2 paths not synced here:/, shown);
+      assert.match(first.stderr, /not synced: secret\.txt: it can't be read \(permission denied\)/);
+      assert.match(
+        first.stderr,
+        /not synced: private: the folder can't be listed \(permission denied\)/,
+      );
+      // Said once: the next round (a timer's log) does not repeat it.
+      const again = await syncNow(a);
+      assert.doesNotMatch(again.stderr, /not synced/, describe(["sync", "now"], again));
+      // …and `folder status` lists them any time.
+      const status = await a.ok(["folder", "status"]);
+      assert.match(status.stdout, /not synced: secret\.txt: it can't be read/, status.stdout);
+      assert.match(status.stdout, /not synced: private: the folder can't be listed/, status.stdout);
+      const [json] = await a.tmp.json<{ notSyncedCount: number }[]>(["folder", "status", "--json"]);
+      assert.equal(json.notSyncedCount, 2);
+      await syncOk(b);
+      assert.equal(await text(rb, "a.txt"), "two\n", "the readable edit went out");
+      assert.equal(await text(rb, "secret.txt"), "secret\n", "not deleted, not changed");
+      assert.equal(await text(rb, "private/p.txt"), "p\n", "not deleted");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "sharing or joining a folder this user may not write into names the folder, not the home, and changes nothing",
+  ignore: !ROOT,
+  async fn() {
+    await withDevices([true, true], async (devs) => {
+      const [a, b] = devs.list;
+      const locked = a.tmp.path("root-owned");
+      await Deno.mkdir(locked, { mode: 0o755 });
+      await Deno.writeTextFile(join(locked, "x.txt"), "x\n");
+      const before = await a.digest();
+      const add = await a.run(["--no-sync", "folder", "add", locked, "--id", "other"]);
+      const shownAdd = describe(["folder", "add"], add);
+      assert.equal(add.code, 1, shownAdd);
+      assert.ok(
+        add.stderr.includes(`Cannot share folder: this user may not write into it (${locked})`),
+        shownAdd,
+      );
+      assert.doesNotMatch(add.stderr, /mycel\.db|internal error/, shownAdd);
+      assert.equal(await a.digest(), before, "nothing was shared");
+
+      // b's user can't make the folder under a root-owned parent.
+      const shared = sharedFolder(devs, "docs", {
+        roots: [undefined, join(locked, "docs")],
+        seed: chownTree,
+      });
+      await shared.then(
+        () => assert.fail("the join should have failed"),
+        (e) => {
+          const text = String((e as Error).message);
+          assert.match(text, /Cannot join folder: this user may not write into it/, text);
+          assert.doesNotMatch(text, /mycel\.db|internal error/, text);
+        },
+      );
+      const list = await b.tmp.json<{ folders: unknown[] }>(["folder", "list", "--json"]);
+      assert.deepEqual(list.folders, [], "b joined nothing");
+    });
+  },
+});
