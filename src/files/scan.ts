@@ -122,6 +122,14 @@ export async function scanFolder(
           continue;
         }
         if (isInternalPath(path)) continue;
+        if (undecodable(root, path)) {
+          // Linux names are bytes; the runtime gives us U+FFFD for bytes that are
+          // not UTF-8, and that spelling opens nothing: said, never called deleted.
+          const reason = entry.isDirectory ? `${NOT_UTF8}, nor can anything in it` : NOT_UTF8;
+          skipped.push({ path: showPath(path), reason });
+          if (entry.isDirectory) unlisted.push(path);
+          continue;
+        }
         const problem = relativePathProblem(path);
         if (problem !== undefined) {
           skipped.push({ path: showPath(path), reason: `its name can't sync: ${problem}` });
@@ -215,6 +223,23 @@ export async function scanFolder(
     renumbered,
     stats,
   };
+}
+
+const NOT_UTF8 = "its name is not valid UTF-8, so it can't sync";
+
+/**
+ * True when `path` came out of a listing with bytes that are not UTF-8: its
+ * name holds U+FFFD and nothing answers to that spelling. (A name really
+ * spelled with U+FFFD is found and syncs.)
+ */
+function undecodable(root: string, path: string): boolean {
+  if (!path.includes("\uFFFD")) return false;
+  try {
+    Deno.lstatSync(join(root, path));
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound;
+  }
 }
 
 function specialKind(info: Deno.FileInfo): string {

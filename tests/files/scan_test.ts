@@ -347,3 +347,29 @@ Deno.test("where inode numbers are made up per mount, a file that differs only i
   index.set({ ...known, ino: known.ino + 1000 });
   assert.deepEqual(paths(await scanFolder(f.root, index, OPTIONS)), ["photo.jpg"]);
 });
+
+/** Make a file (or a folder with a file) in `dir` whose name is the bytes `octal` (printf escapes). */
+async function byteName(dir: string, octal: string, folder = false): Promise<void> {
+  const script = folder
+    ? `cd "$1" && n="$(printf '${octal}')" && mkdir "$n" && printf in > "$n/in.txt"`
+    : `cd "$1" && printf data > "$(printf '${octal}')"`;
+  const r = await runProcess("sh", ["-c", script, "sh", dir]);
+  assert.equal(r.code, 0, r.stderr);
+}
+
+Deno.test("names that are not UTF-8 are named as such, and nothing under such a folder is called deleted", async () => {
+  await using f = await testFolder();
+  await f.write("good.txt", "ok");
+  await f.write("caf\uFFFDreal.txt", "a name really spelled with U+FFFD syncs");
+  await byteName(f.root, "caf\\351.txt"); // Latin-1 "café.txt"
+  await byteName(f.root, "dir\\377", true);
+  const index = new MemoryFileIndex();
+  const r = await scanInto(f.root, index);
+  assert.deepEqual(paths(r), ["caf\uFFFDreal.txt", "good.txt"]);
+  const notes = r.skipped.map((s) => `${s.path}: ${s.reason}`).sort();
+  assert.deepEqual(notes, [
+    `"caf\uFFFD.txt": its name is not valid UTF-8, so it can't sync`,
+    `"dir\uFFFD": its name is not valid UTF-8, so it can't sync, nor can anything in it`,
+  ]);
+  assert.deepEqual(r.deleted, []);
+});
