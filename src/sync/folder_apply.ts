@@ -41,6 +41,7 @@ import { resolveChunkList } from "../files/manifest_tree.ts";
 import { PartialFile } from "../files/partial_file.ts";
 import { checkRelativePath, parentOf, relativePathProblem } from "../files/paths.ts";
 import { removeEntry } from "../files/remove_entry.ts";
+import { clearEmptyFolder, removalsInTheWay, writesOverFolders } from "../files/kind_change.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import { writeSymlink } from "../files/write_symlink.ts";
 import { ensureRealParents, syncDir } from "../files/safe_paths.ts";
@@ -265,6 +266,23 @@ export async function applyFolder(
         (keptAs === undefined ? "" : `; the file it replaced is kept as ${keptAs}`),
     });
   };
+  // Progress (counted from the first removal on).
+  let doneBytes = 0, doneFiles = 0;
+  const removeOne = async (a: PlanAction & { kind: "remove" }) => {
+    try {
+      const r = await removeEntry(folder.root, a.path, { expected: expectedOf(a.expected) });
+      if (r.status === "changed_locally") {
+        raced(a.path, undefined, "kept, not deleted; the edit wins");
+        return;
+      }
+      note({ kind: "gone", path: a.path });
+      settled.add(a.path);
+      report.done++;
+      doneFiles++;
+    } catch (e) {
+      problem(a.path, e);
+    }
+  };
   // The folder's disk filled up, or it refuses writes altogether (read-only,
   // not ours): said once; nothing more is fetched or written this round.
   let full = false;
@@ -378,6 +396,28 @@ export async function applyFolder(
   for (const a of refused.size === 0 ? [] : plan.actions) {
     if (a.kind === "remove" && refused.has(foldPath(a.path))) skip.add(a);
   }
+  // A path that changed kind (kind_change.ts): the removals in the way go
+  // first, and a folder they leave empty gives its name to the file.
+  const early = removalsInTheWay(plan.actions.filter((a) => !skip.has(a)));
+  for (const a of early) {
+    skip.add(a);
+    await removeOne(a);
+  }
+  for (const path of writesOverFolders(plan.actions, early)) {
+    try {
+      if (clearEmptyFolder(folder.root, path) !== "in_use") continue;
+      const a = plan.actions.find((w) => w.kind === "write" && w.path === path)!;
+      report.problems.push({
+        path,
+        reason: "a folder is in the way here, holding files that are not synced (move them, " +
+          "and the file arrives with the next round)",
+      });
+      skip.add(a);
+      stillToCome(report, a);
+    } catch (e) {
+      problem(path, e);
+    }
+  }
   if (skip.size > 0) {
     // In place, without spreading (a spread of 125k actions overflows the call stack).
     let kept = 0;
@@ -426,8 +466,7 @@ export async function applyFolder(
   const tasks: Task[] = [];
   const wants = new Map<string, [Task, number][]>();
   const totalBytes = fileWrites.reduce((s, a) => s + (a.version as { size: number }).size, 0);
-  let doneBytes = 0, doneFiles = 0;
-  const totalFiles = plan.actions.filter((a) => a.kind !== "merge").length;
+  const totalFiles = plan.actions.filter((a) => a.kind !== "merge").length + early.length;
   const tick = () => o.progress?.({ files: doneFiles, totalFiles, bytes: doneBytes, totalBytes });
   const open = new Map<Task, PartialFile>();
   const handle = async (t: Task): Promise<PartialFile> => {
@@ -713,22 +752,7 @@ export async function applyFolder(
       problem(a.path, e);
     }
   }
-  for (const a of plan.actions) {
-    if (a.kind !== "remove") continue;
-    try {
-      const r = await removeEntry(folder.root, a.path, { expected: expectedOf(a.expected) });
-      if (r.status === "changed_locally") {
-        raced(a.path, undefined, "kept, not deleted; the edit wins");
-        continue;
-      }
-      note({ kind: "gone", path: a.path });
-      settled.add(a.path);
-      report.done++;
-      doneFiles++;
-    } catch (e) {
-      problem(a.path, e);
-    }
-  }
+  for (const a of plan.actions) if (a.kind === "remove") await removeOne(a);
   // 4. Merges: the disk holds the winner and every copy exists.
   for (const a of plan.actions) {
     if (a.kind !== "merge") continue;

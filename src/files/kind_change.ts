@@ -1,0 +1,96 @@
+/**
+ * @module kind_change
+ * A path that changed kind on another device, between a file and a folder:
+ * the file `x` gave way to `x/y`, or the files in `x/` gave way to a file
+ * `x`. The plan writes before it removes (a rename elsewhere reuses the
+ * chunks of the file it removes), which here leaves each write facing the
+ * other kind: `x/y` can't be made while `x` is a file, and `x` can't take the
+ * place of a folder — the second never converged (reported as changed here,
+ * round after round). {@link removalsInTheWay} picks the removals that must
+ * go first (pure); {@link clearEmptyFolder} then removes a folder they left
+ * holding nothing but empty folders, so the file can take its name. A folder
+ * that still holds anything (a file not synced, an ignored one) stays, and
+ * the write is reported. What a write needed of the removed file's chunks
+ * then comes from a peer.
+ */
+
+import { join } from "node:path";
+import type { PlanAction } from "./folder_plan.ts";
+import { checkRelativePath, parentOf } from "./paths.ts";
+import { ensureRealParents } from "./safe_paths.ts";
+
+/** The folders above `path` ("a/b/c" → "a", "a/b"). */
+function ancestors(path: string): string[] {
+  const out: string[] = [];
+  for (let p = parentOf(path); p !== ""; p = parentOf(p)) out.push(p);
+  return out;
+}
+
+/**
+ * Removals a write needs done before it: of a file at a folder on the way to
+ * a written path, and of the files under a written path (it becomes a file).
+ */
+export function removalsInTheWay(
+  actions: readonly PlanAction[],
+): Extract<PlanAction, { kind: "remove" }>[] {
+  const written = new Set<string>();
+  const folders = new Set<string>();
+  for (const a of actions) {
+    if (a.kind !== "write") continue;
+    written.add(a.path);
+    for (const p of ancestors(a.path)) folders.add(p);
+  }
+  if (written.size === 0) return [];
+  return actions.filter((a): a is Extract<PlanAction, { kind: "remove" }> =>
+    a.kind === "remove" &&
+    (folders.has(a.path) || ancestors(a.path).some((p) => written.has(p)))
+  );
+}
+
+/** The paths written where a folder may stand (files under them are removed first). */
+export function writesOverFolders(
+  actions: readonly PlanAction[],
+  early: readonly PlanAction[],
+): Set<string> {
+  const written = new Set(actions.filter((a) => a.kind === "write").map((a) => a.path));
+  const out = new Set<string>();
+  for (const r of early) for (const p of ancestors(r.path)) if (written.has(p)) out.add(p);
+  return out;
+}
+
+/** Only folders below `abs` (none of them a link)? */
+function onlyFolders(abs: string): boolean {
+  for (const e of Deno.readDirSync(abs)) {
+    if (!e.isDirectory || e.isSymlink) return false;
+    if (!onlyFolders(join(abs, e.name))) return false;
+  }
+  return true;
+}
+
+function removeFolders(abs: string): void {
+  for (const e of Deno.readDirSync(abs)) removeFolders(join(abs, e.name));
+  Deno.removeSync(abs);
+}
+
+/**
+ * Remove the folder at `rel` in `root` when it holds nothing but empty
+ * folders: "cleared"; "absent" when no folder is there; "in_use" when it
+ * holds anything else (nothing is removed then).
+ */
+export function clearEmptyFolder(root: string, rel: string): "cleared" | "absent" | "in_use" {
+  checkRelativePath(rel);
+  const realRoot = Deno.realPathSync(root);
+  ensureRealParents(realRoot, parentOf(rel), false);
+  const abs = join(realRoot, rel);
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.lstatSync(abs);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return "absent";
+    throw e;
+  }
+  if (!info.isDirectory) return "absent";
+  if (!onlyFolders(abs)) return "in_use";
+  removeFolders(abs);
+  return "cleared";
+}

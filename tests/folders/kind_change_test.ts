@@ -1,0 +1,87 @@
+/**
+ * A path that changes kind on one device, between a file and a folder,
+ * arrives on the other in one round, both ways (before, the file → folder
+ * change took two rounds with a misleading error, and the folder → file
+ * change never arrived: "changed on this device meanwhile", every round).
+ * A folder that holds files which are not synced stays, and the file that
+ * would take its name is reported, not written over it.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe } from "../helpers/mycel.ts";
+import {
+  devices,
+  listTree,
+  put,
+  sharedFolder,
+  syncNow,
+  syncOk,
+  text,
+  treeHash,
+} from "./_helpers.ts";
+
+Deno.test("a file that becomes a folder, and a folder that becomes a file, arrive in one round", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: async (ra) => {
+      await put(ra, "x", "a file\n");
+      await put(ra, "keep.txt", "keep\n");
+      await put(ra, "other.txt", "other\n");
+    },
+  });
+  await syncOk(b);
+  assert.equal(await text(rb, "x"), "a file\n");
+
+  // On a, the file x becomes a folder x/ holding y (and a deeper z).
+  await Deno.remove(join(ra, "x"));
+  await put(ra, "x/y", "inside\n");
+  await put(ra, "x/deep/z", "deeper\n");
+  await syncOk(a);
+  const first = await syncOk(b);
+  assert.deepEqual(await listTree(rb), ["keep.txt", "other.txt", "x/deep/z", "x/y"]);
+  assert.equal(await text(rb, "x/y"), "inside\n", describe(["sync", "now"], first));
+  assert.doesNotMatch(first.stderr, /parent is not a folder/, first.stderr);
+
+  // On b, the folder x/ becomes a file x again.
+  await Deno.remove(join(rb, "x"), { recursive: true });
+  await put(rb, "x", "a file again\n");
+  await syncOk(b);
+  const back = await syncOk(a);
+  assert.equal(await text(ra, "x"), "a file again\n", describe(["sync", "now"], back));
+  assert.doesNotMatch(back.stderr, /changed on this device/, back.stderr);
+  assert.equal(await treeHash(ra), await treeHash(rb));
+  const status = await a.ok(["folder", "status"]);
+  assert.match(status.stdout, /a \(this device\): in sync/, status.stdout);
+});
+
+Deno.test("a folder holding files that are not synced is not replaced by a file: the file is reported", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: async (ra) => {
+      await put(ra, ".mycelignore", "*.tmp\n");
+      await put(ra, "x/y", "inside\n");
+      await put(ra, "keep.txt", "keep\n");
+      await put(ra, "other.txt", "other\n");
+    },
+  });
+  await syncOk(b);
+  // b keeps an ignored file of its own in x/.
+  await put(rb, "x/scratch.tmp", "mine\n");
+  await Deno.remove(join(ra, "x"), { recursive: true });
+  await put(ra, "x", "now a file\n");
+  await syncOk(a);
+  const r = await syncNow(b);
+  const shown = describe(["sync", "now"], r);
+  assert.equal(r.code, 3, shown);
+  assert.match(
+    r.stderr,
+    /x: a folder is in the way here, holding files that are not synced/,
+    shown,
+  );
+  assert.equal(await text(rb, "x/scratch.tmp"), "mine\n", "nothing of b's is lost");
+  assert.equal(await text(rb, "x/y"), undefined, "the synced file in it was removed");
+  assert.equal(await text(ra, "x"), "now a file\n", "a is untouched");
+});
