@@ -99,8 +99,20 @@ async function makeRoot(abs: string, create: boolean, id: string): Promise<strin
       });
     }
     await Deno.mkdir(abs, { recursive: true });
+  } else if (info.isSymlink) {
+    // Never followed (it could be re-pointed later); the folder it names can be used itself.
+    const target = await Deno.realPath(abs).catch(() => undefined);
+    const isDir = target !== undefined &&
+      (await Deno.stat(target).catch(() => undefined))?.isDirectory === true;
+    throw new MycelError("bad_folder", "use folder", "it is a symbolic link", {
+      value: abs,
+      hint: isDir
+        ? `Use the folder it points to: mycel folder ${create ? `join ${id}` : "add"} ${target}`
+        : undefined,
+      exit: ExitCode.usage,
+    });
   } else if (!info.isDirectory) {
-    throw new MycelError("bad_folder", "use folder", "it is not a folder (or it is a symlink)", {
+    throw new MycelError("bad_folder", "use folder", "it is not a folder", {
       value: abs,
       exit: ExitCode.usage,
     });
