@@ -21,7 +21,10 @@ import { describe, type MycelProcess } from "../helpers/mycel.ts";
 import { sleep } from "../helpers/process.ts";
 import { appendBulk, type Device, devices } from "./_helpers.ts";
 
-const BACKLOG = 16_000;
+// More than loopback's socket buffers hold (~10 MB both ways at most): with
+// fewer, a sender that writes whole messages had sent everything, `done`
+// included, before the kill could land, and the receiver simply finished.
+const BACKLOG = 48_000;
 
 /** Entries of `author` the home at `home` holds (read straight from its database). */
 function held(home: string, author: string): number {
