@@ -52,6 +52,11 @@ export type PlanAction =
     readonly id: string;
     readonly version: FileVersion;
     readonly expected: PlanIndexRow;
+    /**
+     * After the writes even when a write needs the name (kind_change.ts):
+     * the file is the source of a conflict copy made this round.
+     */
+    readonly late?: boolean;
   }
   | {
     readonly kind: "adopt";
@@ -91,26 +96,43 @@ export function planFolder(
   const conflicts: string[] = [];
   const statePaths = new Set<string>();
   const all: [string, readonly PlanVersion[]][] = [];
+  let sorted = true;
   for (const [path, list] of paths) {
     statePaths.add(path);
+    if (all.length > 0 && all[all.length - 1][0] > path) sorted = false;
     all.push([path, list]);
   }
+  if (!sorted) all.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  // Last path first: a path's folder-mates below it (`x/…` sorts after `x`)
+  // are decided before it, so `folders` tells whether it stands in their way.
+  const folders = new Set<string>();
+  const work = (function* (): Generator<Decided> {
+    for (let k = all.length - 1; k >= 0; k--) {
+      const [path, list] = all[k];
+      if (list.length === 0) continue;
+      const row = index.get(path) ?? null;
+      const held = row?.version ? idOf(row.version) : undefined;
+      if (list.length === 1 && list[0].id === held) {
+        // The common case: the disk holds the only version (never a deletion).
+        const blocked = folders.has(path);
+        addFolders(folders, path);
+        if (!blocked) continue; // nothing to decode, nothing to do
+      }
+      const versions = list.map((v) => decodeFileVersion(v.bytes));
+      const winner = winnerOf(versions);
+      if (winner.kind !== "deleted") addFolders(folders, path);
+      yield { path, row, held, versions, winner, winnerId: list[versions.indexOf(winner)].id };
+    }
+  })();
   const copyPaths = new Set<string>();
-  for (const [path, list] of all) {
-    if (list.length === 0) continue;
-    const row = index.get(path) ?? null;
-    const held = row?.version ? idOf(row.version) : undefined;
-    if (list.length === 1 && list[0].id === held) continue; // the common case: nothing to decode
-    const versions = list.map((v) => decodeFileVersion(v.bytes));
-    const winner = winnerOf(versions);
-    const winnerId = list[versions.indexOf(winner)].id;
+  for (const w of work) {
+    const { path, row, held, versions, winner, winnerId } = w;
     const differing = versions.filter((v) => !sameContent(v, winner));
     if (differing.length > 0) conflicts.push(path);
     const made: string[] = [];
-    for (const loser of differing) {
-      if (loser.kind === "deleted") continue;
+    const copy = (loser: FileVersion) => {
       const copyPath = conflictCopyPath(loser);
-      if (statePaths.has(copyPath) || index.has(copyPath) || copyPaths.has(copyPath)) continue;
+      if (statePaths.has(copyPath) || index.has(copyPath) || copyPaths.has(copyPath)) return;
       copyPaths.add(copyPath);
       made.push(copyPath);
       copies.push({
@@ -121,6 +143,11 @@ export function planFolder(
         expected: null,
         copy: true,
       });
+    };
+    for (const loser of differing) if (loser.kind !== "deleted") copy(loser);
+    if (winner.kind !== "deleted" && folders.has(path)) {
+      blockedByFolder(w, copy, made, removes, merges, conflicts);
+      continue;
     }
     if (held !== winnerId) {
       const heldVersion = row?.version ? decodeFileVersion(row.version) : undefined;
@@ -160,5 +187,59 @@ export function planFolder(
       merges.push({ kind: "merge", path, winner, set: versions, copies: made });
     }
   }
+  // Decided last path first: put each list back in path order.
+  for (const list of [copies, writes, removes, merges, conflicts]) list.reverse();
   return { actions: [...copies, ...writes, ...removes, ...merges], conflicts };
+}
+
+/** A path of the state with its versions decoded. */
+interface Decided {
+  readonly path: string;
+  readonly row: PlanIndexRow | null;
+  readonly held: string | undefined;
+  readonly versions: FileVersion[];
+  readonly winner: FileVersion;
+  readonly winnerId: string;
+}
+
+function addFolders(folders: Set<string>, path: string): void {
+  for (let at = path.lastIndexOf("/"); at > 0; at = path.lastIndexOf("/", at - 1)) {
+    const dir = path.slice(0, at);
+    if (folders.has(dir)) return; // and everything above it
+    folders.add(dir);
+  }
+}
+
+/**
+ * The winner at `w.path` is a file or link, and other paths present need
+ * that name as a folder. The winner goes to its conflict copy's name (made
+ * from its own mtime and device, so the same everywhere), the file here is
+ * removed after the copy is written (`late`: its chunks are the copy's), and
+ * once the copy exists a merge publishes the path deleted, above every
+ * version of it. Devices doing so at once publish equal deletions.
+ */
+function blockedByFolder(
+  w: Decided,
+  copy: (v: FileVersion) => void,
+  made: string[],
+  removes: PlanAction[],
+  merges: PlanAction[],
+  conflicts: string[],
+): void {
+  const { path, row, versions, winner } = w;
+  const copyPath = conflictCopyPath(winner);
+  copy(winner);
+  if (!conflicts.includes(path)) conflicts.push(path);
+  const gone: FileVersion = {
+    kind: "deleted",
+    path,
+    mtime: winner.mtime,
+    modifiedBy: winner.modifiedBy,
+    vv: winner.vv,
+  };
+  if (row !== null) {
+    removes.push({ kind: "remove", path, id: "", version: gone, expected: row, late: true });
+  }
+  const needs = made.includes(copyPath) ? made : [...made, copyPath];
+  merges.push({ kind: "merge", path, winner: gone, set: versions, copies: needs });
 }

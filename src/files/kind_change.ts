@@ -11,7 +11,11 @@
  * holding nothing but empty folders, so the file can take its name. A folder
  * that still holds anything (a file not synced, an ignored one) stays, and
  * the write is reported. What a write needed of the removed file's chunks
- * then comes from a peer.
+ * then comes from a peer — except a file that is itself the source of a
+ * conflict copy made this round (a file edited here while another device
+ * turned its name into a folder, folder_plan.ts): it is removed after the
+ * copy is written, and the writes below its name wait a round
+ * ({@link writesAfterLate}).
  */
 
 import { join } from "node:path";
@@ -42,9 +46,22 @@ export function removalsInTheWay(
   }
   if (written.size === 0) return [];
   return actions.filter((a): a is Extract<PlanAction, { kind: "remove" }> =>
-    a.kind === "remove" &&
+    a.kind === "remove" && a.late !== true &&
     (folders.has(a.path) || ancestors(a.path).some((p) => written.has(p)))
   );
+}
+
+/**
+ * Writes that wait for the next round: below a file removed `late` (it is
+ * the source of a conflict copy written this round, folder_plan.ts), whose
+ * name they need as a folder. Not an error: the name is free next round.
+ */
+export function writesAfterLate(actions: readonly PlanAction[]): PlanAction[] {
+  const late = new Set(
+    actions.filter((a) => a.kind === "remove" && a.late === true).map((a) => a.path),
+  );
+  if (late.size === 0) return [];
+  return actions.filter((a) => a.kind === "write" && ancestors(a.path).some((p) => late.has(p)));
 }
 
 /** The paths written where a folder may stand (files under them are removed first). */

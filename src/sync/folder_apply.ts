@@ -41,7 +41,12 @@ import { resolveChunkList } from "../files/manifest_tree.ts";
 import { PartialFile } from "../files/partial_file.ts";
 import { checkRelativePath, parentOf, relativePathProblem } from "../files/paths.ts";
 import { removeEntry } from "../files/remove_entry.ts";
-import { clearEmptyFolder, removalsInTheWay, writesOverFolders } from "../files/kind_change.ts";
+import {
+  clearEmptyFolder,
+  removalsInTheWay,
+  writesAfterLate,
+  writesOverFolders,
+} from "../files/kind_change.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import { writeSymlink } from "../files/write_symlink.ts";
 import { ensureRealParents, syncDir } from "../files/safe_paths.ts";
@@ -402,6 +407,10 @@ export async function applyFolder(
   for (const a of early) {
     skip.add(a);
     await removeOne(a);
+  }
+  for (const a of writesAfterLate(plan.actions)) {
+    skip.add(a);
+    stillToCome(report, a);
   }
   for (const path of writesOverFolders(plan.actions, early)) {
     try {

@@ -112,3 +112,72 @@ Deno.test("equal content or a deletion against an edit makes no copy", () => {
   assert.ok(p.actions.every((x) => x.path === "x"), "no copy for a deletion");
   assert.deepEqual(p.actions.map((x) => x.kind), ["write", "merge"]);
 });
+
+Deno.test("a file whose name another path needs as a folder becomes its conflict copy; the folder keeps the name", () => {
+  // A edited x (v2) while B deleted x and made x/y: the edit wins over the deletion,
+  // and x/y needs x as a folder.
+  const v1 = file("x", A, [[A, 1]], 1);
+  const edit = file("x", A, [[A, 2]], 2, 2000);
+  const gone = del("x", B, [[A, 1], [B, 1]]);
+  const inner = file("x/y", B, [[B, 2]], 3);
+  const copyPath = conflictCopyPath(edit);
+  const state: [string, FileVersion[]][] = [["x", [edit, gone]], ["x/y", [inner]]];
+
+  // On A, which holds the edit: copy it aside, remove x after the writes (late), merge a deletion.
+  const onA = plan(state, [row(edit)]);
+  assert.deepEqual(onA.actions.map((a) => [a.kind, a.path]), [
+    ["write", copyPath],
+    ["write", "x/y"],
+    ["remove", "x"],
+    ["merge", "x"],
+  ]);
+  const removal = onA.actions.find((a) => a.kind === "remove")!;
+  assert.ok(removal.kind === "remove" && removal.late === true);
+  const merge = onA.actions.find((a) => a.kind === "merge")!;
+  assert.ok(merge.kind === "merge" && merge.winner.kind === "deleted");
+  assert.deepEqual(merge.kind === "merge" && merge.copies, [copyPath]);
+  assert.deepEqual(onA.conflicts, ["x"]);
+
+  // On B, which holds x/y and no x: the same copy, nothing removed, the same merge.
+  const onB = plan(state, [row(inner)]);
+  assert.deepEqual(onB.actions.map((a) => [a.kind, a.path]), [
+    ["write", copyPath],
+    ["merge", "x"],
+  ]);
+
+  // Where only one version of x is left and the disk holds it (the common case, not decoded
+  // until it stands in the way), the rule is the same.
+  const alone = plan([["x", [v1]], ["x/y", [inner]]], [row(v1), row(inner)]);
+  assert.deepEqual(alone.actions.map((a) => [a.kind, a.path]), [
+    ["write", conflictCopyPath(v1)],
+    ["remove", "x"],
+    ["merge", "x"],
+  ]);
+
+  // Once a device merged (x deleted above every version), nothing is left to do about x.
+  const merged = del("x", A, [[A, 2], [B, 1]]);
+  const after = plan(
+    [["x", [merged]], ["x/y", [inner]], [copyPath, [{ ...edit, path: copyPath }]]],
+    [
+      row(inner),
+      row({ ...edit, path: copyPath }),
+    ],
+  );
+  assert.deepEqual(after.actions, []);
+});
+
+Deno.test("the plan is the same whatever order the state's paths come in", () => {
+  const edit = file("x", A, [[A, 2]], 2, 2000);
+  const gone = del("x", B, [[A, 1], [B, 1]]);
+  const inner = file("x/y", B, [[B, 2]], 3);
+  const other = file("x.txt", A, [[A, 3]], 4);
+  const state: [string, FileVersion[]][] = [["x", [edit, gone]], ["x.txt", [other]], ["x/y", [
+    inner,
+  ]]];
+  const sorted = plan(state, [row(edit)]);
+  const shuffled = plan([state[2], state[0], state[1]], [row(edit)]);
+  assert.deepEqual(
+    shuffled.actions.map((a) => [a.kind, a.path]),
+    sorted.actions.map((a) => [a.kind, a.path]),
+  );
+});

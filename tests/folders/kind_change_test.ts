@@ -85,3 +85,40 @@ Deno.test("a folder holding files that are not synced is not replaced by a file:
   assert.equal(await text(rb, "x/y"), undefined, "the synced file in it was removed");
   assert.equal(await text(ra, "x"), "now a file\n", "a is untouched");
 });
+
+Deno.test("a file edited on one device while another turns its name into a folder: the folder keeps the name, the edit becomes a conflict copy, the same on both after two rounds", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: async (ra) => {
+      await put(ra, "e", "v1\n");
+      await put(ra, "keep.txt", "keep\n");
+      await put(ra, "other.txt", "other\n");
+    },
+  });
+  await syncOk(b);
+  // Apart: a edits e; b turns e into a folder.
+  await put(ra, "e", "v2 from a\n");
+  await a.ok(["--no-sync", "folder", "scan"]);
+  await Deno.remove(join(rb, "e"));
+  await put(rb, "e/x", "inside\n");
+  await b.ok(["--no-sync", "folder", "scan"]);
+  for (let round = 0; round < 2; round++) {
+    for (const d of [a, b]) {
+      const r = await syncNow(d);
+      assert.ok(r.code === 0 || r.code === 3, describe(["sync", "now"], r));
+      assert.doesNotMatch(r.stderr, /parent is not a folder|changed on this device/, r.stderr);
+    }
+  }
+  const tree = await listTree(ra);
+  assert.equal(tree.length, 4, tree.join(", "));
+  const copy = tree.find((p) => p.startsWith("e.sync-conflict-"));
+  assert.ok(copy !== undefined, tree.join(", "));
+  assert.equal(await text(ra, copy), "v2 from a\n");
+  assert.equal(await text(ra, "e/x"), "inside\n");
+  assert.equal(await treeHash(ra), await treeHash(rb));
+  for (const d of [a, b]) {
+    const status = await d.ok(["folder", "status"]);
+    assert.match(status.stdout, /\(this device\): in sync/, status.stdout);
+  }
+});

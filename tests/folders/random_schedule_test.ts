@@ -1,7 +1,8 @@
 /**
  * Seeded random schedules of file operations on three devices (real
  * processes) with partitions: each step one device creates, rewrites,
- * renames, deletes, flips an exec bit or makes a link, while devices drop
+ * renames, deletes, flips an exec bit or makes a link (and, in the retype
+ * variant, turns a file into a folder or a folder into a file), while devices drop
  * out (server stopped, no rounds) and come back. Then everyone is reachable
  * and two rounds run on every device: every device must show the same tree
  * (paths, exec bits, contents, link targets).
@@ -40,10 +41,20 @@ function rng(seed: number): () => number {
 const NAMES = ["a.txt", "b.txt", "dir/c.md", "dir/d.bin", "e", "dir/sub/f.txt"];
 const FILLER = 12; // untouched files: random deletes never look like a mass deletion
 
-async function step(random: () => number, d: Device, root: string, n: number): Promise<string> {
+/** Names that trade places between a file and a folder (`retype`). */
+const RETYPED = ["e", "dir/sub", "b.txt"];
+
+async function step(
+  random: () => number,
+  d: Device,
+  root: string,
+  n: number,
+  retype: boolean,
+): Promise<string> {
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
   const present = (await listTree(root)).filter((p) => !p.startsWith("filler/"));
-  const op = pick(["create", "create", "rewrite", "rewrite", "rename", "delete", "chmod", "link"]);
+  const ops = ["create", "create", "rewrite", "rewrite", "rename", "delete", "chmod", "link"];
+  const op = pick(retype ? [...ops, "retype", "retype"] : ops);
   const name = pick(NAMES);
   let made = "";
   const content = () => {
@@ -56,6 +67,20 @@ async function step(random: () => number, d: Device, root: string, n: number): P
     return bytes;
   };
   try {
+    if (op === "retype") {
+      // A file becomes a folder holding a file, or a folder (and all in it) a file.
+      const name = pick(RETYPED);
+      const abs = join(root, name);
+      const info = await Deno.lstat(abs).catch(() => undefined);
+      if (info?.isDirectory) {
+        await Deno.remove(abs, { recursive: true });
+        await put(root, name, content());
+        return `${d.name} ${n}: folder ${name} → file${made}`;
+      }
+      await Deno.remove(abs).catch(() => {});
+      await put(root, `${name}/inner.txt`, content());
+      return `${d.name} ${n}: file ${name} → folder ${name}/inner.txt${made}`;
+    }
     if (op === "create" || (present.length === 0 && op !== "link")) {
       await Deno.remove(join(root, name)).catch(() => {});
       await put(root, name, content());
@@ -87,7 +112,7 @@ async function step(random: () => number, d: Device, root: string, n: number): P
   }
 }
 
-async function schedule(seed: number): Promise<void> {
+async function schedule(seed: number, retype = false): Promise<void> {
   await using devs = await devices(["a", "b", "c"]);
   const list = devs.list;
   const roots = await sharedFolder(devs);
@@ -110,7 +135,7 @@ async function schedule(seed: number): Promise<void> {
       story.push(`${d.name} ${n}: back`);
     } else if (r < 0.65) {
       const i = Math.floor(random() * 3);
-      story.push(await step(random, list[i], roots[i], n));
+      story.push(await step(random, list[i], roots[i], n, retype));
     } else {
       const here = list.filter((x) => !away.has(x));
       const d = here[Math.floor(random() * here.length)];
@@ -145,5 +170,14 @@ const seeds = (Deno.env.get("MYCEL_FOLDER_SEEDS") ?? "1,2").split(",").map(Numbe
 for (const seed of seeds) {
   Deno.test(`seed ${seed}: three devices with partitions show one tree after two rounds`, async () => {
     await schedule(seed);
+  });
+}
+
+// The same with files and folders trading names, concurrently too (kind_change.ts,
+// folder_plan.ts): `MYCEL_FOLDER_RETYPE_SEEDS=…` runs other seeds.
+const retypeSeeds = (Deno.env.get("MYCEL_FOLDER_RETYPE_SEEDS") ?? "3,4").split(",").map(Number);
+for (const seed of retypeSeeds) {
+  Deno.test(`seed ${seed}, files and folders trading names: one tree after two rounds`, async () => {
+    await schedule(seed, true);
   });
 }
