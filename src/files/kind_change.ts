@@ -64,14 +64,52 @@ export function writesAfterLate(actions: readonly PlanAction[]): PlanAction[] {
   return actions.filter((a) => a.kind === "write" && ancestors(a.path).some((p) => late.has(p)));
 }
 
-/** The paths written where a folder may stand (files under them are removed first). */
+/**
+ * The paths written where a folder may stand: above files removed first,
+ * and every path this device holds nothing indexed at (a folder left there
+ * empty — its files renamed away here, say — is not in the index, since
+ * folders are not synced, and would stop the write every round).
+ */
 export function writesOverFolders(
   actions: readonly PlanAction[],
   early: readonly PlanAction[],
 ): Set<string> {
-  const written = new Set(actions.filter((a) => a.kind === "write").map((a) => a.path));
   const out = new Set<string>();
+  const written = new Set<string>();
+  for (const a of actions) {
+    if (a.kind !== "write") continue;
+    written.add(a.path);
+    if (a.expected === null) out.add(a.path);
+  }
   for (const r of early) for (const p of ancestors(r.path)) if (written.has(p)) out.add(p);
+  return out;
+}
+
+/**
+ * Those of `paths` (in `root`) where a folder stands now: one listing per
+ * parent folder rather than a look per path (a first sync writes thousands
+ * of new paths into folders that mostly do not exist yet).
+ */
+export function foldersAt(root: string, paths: Iterable<string>): string[] {
+  const byParent = new Map<string, string[]>();
+  for (const p of paths) {
+    const parent = parentOf(p);
+    const list = byParent.get(parent);
+    if (list) list.push(p);
+    else byParent.set(parent, [p]);
+  }
+  const out: string[] = [];
+  for (const [parent, list] of byParent) {
+    const dirs = new Set<string>();
+    try {
+      for (const e of Deno.readDirSync(join(root, parent))) {
+        if (e.isDirectory && !e.isSymlink) dirs.add(parent === "" ? e.name : `${parent}/${e.name}`);
+      }
+    } catch {
+      continue; // no such folder (or not one): nothing stands in the way there
+    }
+    for (const p of list) if (dirs.has(p)) out.push(p);
+  }
   return out;
 }
 

@@ -43,6 +43,7 @@ import { checkRelativePath, parentOf, relativePathProblem } from "../files/paths
 import { removeEntry } from "../files/remove_entry.ts";
 import {
   clearEmptyFolder,
+  foldersAt,
   removalsInTheWay,
   writesAfterLate,
   writesOverFolders,
@@ -412,7 +413,7 @@ export async function applyFolder(
     skip.add(a);
     stillToCome(report, a);
   }
-  for (const path of writesOverFolders(plan.actions, early)) {
+  for (const path of foldersAt(folder.root, writesOverFolders(plan.actions, early))) {
     try {
       if (clearEmptyFolder(folder.root, path) !== "in_use") continue;
       const a = plan.actions.find((w) => w.kind === "write" && w.path === path)!;

@@ -10,6 +10,7 @@ import type { FileVersion } from "../../src/files/file_version.ts";
 import type { PlanAction, PlanIndexRow } from "../../src/files/folder_plan.ts";
 import {
   clearEmptyFolder,
+  foldersAt,
   removalsInTheWay,
   writesOverFolders,
 } from "../../src/files/kind_change.ts";
@@ -52,7 +53,8 @@ Deno.test("removalsInTheWay picks a file standing where a folder must be, and fi
   ];
   const early = removalsInTheWay(actions);
   assert.deepEqual(early.map((a) => a.path), ["x", "p/q", "p/deep/r"]);
-  assert.deepEqual([...writesOverFolders(actions, early)], ["p"]);
+  // Where a folder may stand: above removals done first, and every path new here.
+  assert.deepEqual([...writesOverFolders(actions, early)].sort(), ["keep/new.txt", "p", "x/y"]);
   assert.deepEqual(removalsInTheWay([remove("a"), remove("a/b")]), [], "no write, nothing first");
 });
 
@@ -74,4 +76,14 @@ Deno.test("clearEmptyFolder removes a folder of empty folders, keeps one holding
   await Deno.symlink(f.abs("busy"), f.abs("link"));
   assert.equal(clearEmptyFolder(f.root, "link"), "absent", "a link is not a folder");
   assert.ok((await Deno.lstat(f.abs("busy"))).isDirectory);
+});
+
+Deno.test("foldersAt names the paths where a real folder stands, looking once per parent", async () => {
+  await using f = await testFolder();
+  await Deno.mkdir(f.abs("a/dir"), { recursive: true });
+  await f.write("a/file", "x");
+  await Deno.symlink(f.abs("a/dir"), f.abs("a/link"));
+  await Deno.mkdir(f.abs("top"));
+  const found = foldersAt(f.root, ["a/dir", "a/file", "a/link", "a/none", "top", "gone/x"]);
+  assert.deepEqual(found.sort(), ["a/dir", "top"]);
 });

@@ -175,7 +175,7 @@ for (const seed of seeds) {
 
 // The same with files and folders trading names, concurrently too (kind_change.ts,
 // folder_plan.ts): `MYCEL_FOLDER_RETYPE_SEEDS=…` runs other seeds.
-const retypeSeeds = (Deno.env.get("MYCEL_FOLDER_RETYPE_SEEDS") ?? "3,4").split(",").map(Number);
+const retypeSeeds = (Deno.env.get("MYCEL_FOLDER_RETYPE_SEEDS") ?? "3,8").split(",").map(Number);
 for (const seed of retypeSeeds) {
   Deno.test(`seed ${seed}, files and folders trading names: one tree after two rounds`, async () => {
     await schedule(seed, true);
