@@ -106,17 +106,12 @@ export class CipherState {
    * is as before).
    */
   encryptAll(plaintexts: readonly Uint8Array[]): Promise<Uint8Array[]> {
-    const over = plaintexts.find((p) => p.length > NOISE_MAX_PLAINTEXT);
-    if (over !== undefined) {
-      return Promise.reject(tooLargeError("encrypt message", over.length, NOISE_MAX_PLAINTEXT));
-    }
-    return this.#serial("encrypt message", async (key, n) => {
-      const last = n + BigInt(plaintexts.length);
-      if (last > this.#limit) throw nonceLimitError("encrypt message", this.#limit);
-      const out = await Promise.all(plaintexts.map((p, i) => key.encrypt(n + BigInt(i), EMPTY, p)));
-      this.#n = last;
-      return out;
-    });
+    return this.#run(
+      "encrypt message",
+      plaintexts,
+      NOISE_MAX_PLAINTEXT,
+      (key, n, p) => key.encrypt(n, EMPTY, p),
+    );
   }
 
   /**
@@ -144,19 +139,30 @@ export class CipherState {
    * Do not modify the ciphertexts until this settles.
    */
   decryptAll(ciphertexts: readonly Uint8Array[]): Promise<Uint8Array[]> {
-    const over = ciphertexts.find((c) => c.length > NOISE_MAX_MESSAGE);
-    if (over !== undefined) {
-      return Promise.reject(tooLargeError("decrypt message", over.length, NOISE_MAX_MESSAGE));
-    }
-    return this.#serial("decrypt message", async (key, n) => {
-      const last = n + BigInt(ciphertexts.length);
-      if (last > this.#limit) throw nonceLimitError("decrypt message", this.#limit);
-      const out = await Promise.all(
-        ciphertexts.map((c, i) => key.decrypt(n + BigInt(i), EMPTY, c)),
-      );
-      if (out.some((p) => p === undefined)) throw decryptError();
+    return this.#run("decrypt message", ciphertexts, NOISE_MAX_MESSAGE, async (key, n, c) => {
+      const plaintext = await key.decrypt(n, EMPTY, c);
+      if (plaintext === undefined) throw decryptError();
+      return plaintext;
+    });
+  }
+
+  // A run of messages under consecutive nonces, as one step of the queue: each
+  // at most `max` bytes, all within the limit, the counter past all of them
+  // only when every one succeeded.
+  #run(
+    action: string,
+    items: readonly Uint8Array[],
+    max: number,
+    op: (key: NoiseAeadKey, n: bigint, item: Uint8Array) => Promise<Uint8Array>,
+  ): Promise<Uint8Array[]> {
+    const over = items.find((x) => x.length > max);
+    if (over !== undefined) return Promise.reject(tooLargeError(action, over.length, max));
+    return this.#serial(action, async (key, n) => {
+      const last = n + BigInt(items.length);
+      if (last > this.#limit) throw nonceLimitError(action, this.#limit);
+      const out = await Promise.all(items.map((x, i) => op(key, n + BigInt(i), x)));
       this.#n = last;
-      return out as Uint8Array[];
+      return out;
     });
   }
 
