@@ -23,7 +23,7 @@ export function assertMarker(root: string, action: string): void {
     throw new MycelError(
       "folder_stopped",
       action,
-      "folder stopped: marker missing — disk not mounted?",
+      "folder stopped: marker missing — disk not mounted, or the folder moved?",
       {
         value: root,
         hint: `If the folder is really there, recreate the marker: touch '${root}/${MARKER_NAME}'`,

@@ -188,7 +188,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
   for (const f of folders) {
     const frontier = frontierOf(home, f.folder);
     if (!hasMarker(f)) {
-      const stopped = "folder stopped: marker missing — disk not mounted?";
+      const stopped = "folder stopped: marker missing — disk not mounted, or the folder moved?";
       await home.write((w) => w.folderLocal.setInfo(f.folder, { ...f.info, stopped }));
       await publishProgress(home, f, {
         needFiles: 0,

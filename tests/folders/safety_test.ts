@@ -11,7 +11,17 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { devices, listTree, put, rounds, sharedFolder, syncNow, syncOk, text } from "./_helpers.ts";
+import {
+  devices,
+  listTree,
+  put,
+  rounds,
+  sharedFolder,
+  syncNow,
+  syncOk,
+  text,
+  treeHash,
+} from "./_helpers.ts";
 
 Deno.test("a folder whose marker is gone is stopped, and nothing is deleted anywhere", async () => {
   await using devs = await devices(["a", "b"]);
@@ -25,7 +35,10 @@ Deno.test("a folder whose marker is gone is stopped, and nothing is deleted anyw
   for await (const e of Deno.readDir(ra)) await Deno.remove(join(ra, e.name), { recursive: true });
   const r = await syncNow(a);
   assert.equal(r.code, 1, r.stdout + r.stderr);
-  assert.match(r.stderr, /folder docs: folder stopped: marker missing — disk not mounted\?/);
+  assert.match(
+    r.stderr,
+    /folder docs: folder stopped: marker missing — disk not mounted, or the folder moved\?/,
+  );
   await rounds([b, a], 2);
   assert.equal((await listTree(rb)).length, 6, "b lost nothing");
   assert.deepEqual(await listTree(ra), [], "nothing was written into the empty mount point");
@@ -35,6 +48,37 @@ Deno.test("a folder whose marker is gone is stopped, and nothing is deleted anyw
   const ofA = st[0].devices.find((d) => d.name === "a")!;
   assert.equal(ofA.state, "stopped");
   assert.match(ofA.stopped, /marker missing/);
+});
+
+Deno.test("a folder moved on this device is stopped with the way to move it; joined again at the new place, nothing is fetched", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  for (let i = 0; i < 4; i++) await put(ra, `f${i}.txt`, `file ${i}\n`);
+  await rounds([a, b], 1);
+  const moved = b.tmp.path("moved-docs");
+  await Deno.rename(rb, moved);
+
+  const r = await syncNow(b);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(
+    r.stderr,
+    /folder docs: folder stopped: marker missing — disk not mounted, or the folder moved\?/,
+  );
+  assert.match(
+    r.stderr,
+    /if it moved: `mycel folder remove docs`, then `mycel folder join docs NEWPATH`/,
+  );
+  const again = await b.run(["--no-sync", "folder", "join", "docs", moved]);
+  assert.equal(again.code, 2, again.stderr);
+  assert.match(again.stderr, /already syncs it \(docs at .*\)\nhint: To sync it somewhere else/);
+
+  await b.ok(["folder", "remove", "docs"]);
+  await b.ok(["--no-sync", "folder", "join", "docs", moved]);
+  const back = await syncOk(b);
+  assert.doesNotMatch(back.stdout, /fetched/, back.stdout);
+  assert.equal((await listTree(moved)).length, 4);
+  assert.equal(await treeHash(moved), await treeHash(ra));
 });
 
 Deno.test("a scan deleting more than half of a folder holds the deletions until --yes", async () => {

@@ -279,6 +279,8 @@ const JOIN: CommandSpec = {
       if (w.folderLocal.folder(id) !== undefined) {
         throw new MycelError("already_joined", "join folder", "this device already syncs it", {
           value: `${id} at ${w.folderLocal.folder(id)!.root}`,
+          hint: `To sync it somewhere else (it moved, say): \`mycel folder remove ${id}\`, then ` +
+            `join again; files already in the new place are kept, not fetched again.`,
           exit: ExitCode.usage,
         });
       }

@@ -236,6 +236,10 @@ async function syncNow(
     if (o.quiet) continue;
     if (f.stopped) {
       ctx.out.error(`folder ${f.folder}: ${safeText(f.stopped)}`);
+      ctx.out.error(
+        `  if it moved: \`mycel folder remove ${f.folder}\`, then \`mycel folder join ` +
+          `${f.folder} NEWPATH\` (its files there are kept, not fetched again)`,
+      );
       continue;
     }
     if (a === undefined || o.json) continue;
