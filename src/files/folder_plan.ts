@@ -229,7 +229,7 @@ function blockedByFolder(
   const { path, row, versions, winner } = w;
   const copyPath = conflictCopyPath(winner);
   copy(winner);
-  if (!conflicts.includes(path)) conflicts.push(path);
+  if (conflicts.at(-1) !== path) conflicts.push(path); // pushed just before, if at all
   const gone: FileVersion = {
     kind: "deleted",
     path,

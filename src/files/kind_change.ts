@@ -123,7 +123,13 @@ function onlyFolders(abs: string): boolean {
 }
 
 function removeFolders(abs: string): void {
-  for (const e of Deno.readDirSync(abs)) removeFolders(join(abs, e.name));
+  for (const e of Deno.readDirSync(abs)) {
+    // Checked again: swapped for a link or a file since onlyFolders(), it stops the removal.
+    if (!e.isDirectory || e.isSymlink) {
+      throw new Deno.errors.AlreadyExists(`${join(abs, e.name)} appeared in the folder`);
+    }
+    removeFolders(join(abs, e.name));
+  }
   Deno.removeSync(abs);
 }
 

@@ -408,19 +408,21 @@ export async function applyFolder(
   for (const a of early) {
     skip.add(a);
     await removeOne(a);
+    if (!settled.has(a.path)) stillToCome(report, a); // kept (a local edit) or failed
   }
-  for (const a of writesAfterLate(plan.actions)) {
+  for (const a of writesAfterLate(plan.actions.filter((a) => !skip.has(a)))) {
     skip.add(a);
     stillToCome(report, a);
   }
-  for (const path of foldersAt(folder.root, writesOverFolders(plan.actions, early))) {
+  const left = plan.actions.filter((a) => !skip.has(a));
+  for (const path of foldersAt(folder.root, writesOverFolders(left, early))) {
     try {
       if (clearEmptyFolder(folder.root, path) !== "in_use") continue;
-      const a = plan.actions.find((w) => w.kind === "write" && w.path === path)!;
+      const a = left.find((w) => w.kind === "write" && w.path === path)!;
       report.problems.push({
         path,
-        reason: "a folder is in the way here, holding files that are not synced (move them, " +
-          "and the file arrives with the next round)",
+        reason: "a folder is in the way here and it is not empty (files that are not synced, " +
+          "or not removed yet): the file arrives once it is",
       });
       skip.add(a);
       stillToCome(report, a);
@@ -762,7 +764,16 @@ export async function applyFolder(
       problem(a.path, e);
     }
   }
-  for (const a of plan.actions) if (a.kind === "remove") await removeOne(a);
+  // A file removed late is the source of a conflict copy: it goes only once
+  // the copy is on the disk (a full disk or a race can leave the copy
+  // unwritten, and then the file is all there is of that version here).
+  const copiesOf = new Map<string, readonly string[]>();
+  for (const a of plan.actions) if (a.kind === "merge") copiesOf.set(a.path, a.copies);
+  for (const a of plan.actions) {
+    if (a.kind !== "remove") continue;
+    if (a.late && !(copiesOf.get(a.path) ?? []).every((c) => rowAfter(c))) continue;
+    await removeOne(a);
+  }
   // 4. Merges: the disk holds the winner and every copy exists.
   for (const a of plan.actions) {
     if (a.kind !== "merge") continue;

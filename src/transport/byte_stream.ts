@@ -25,10 +25,12 @@ export interface ByteStream {
 }
 
 /**
- * Write all of `bytes` (streams may take a prefix per call) within `timeoutMs`,
- * or reject with `timeout` ("the peer took no data for Ns"): a peer that stops
- * reading must not hold our write forever. Other failures become MycelErrors
- * (see {@link ioError}); the caller decides whether to close the stream.
+ * Write all of `bytes` (streams may take a prefix per call), or reject with
+ * `timeout` ("the peer took no data for Ns") when one call takes nothing
+ * for `timeoutMs`: a peer that stops reading must not hold our write forever,
+ * while a slow one that keeps taking data is not cut off however long a
+ * large write takes. Other failures become MycelErrors (see {@link ioError});
+ * the caller decides whether to close the stream.
  */
 export async function writeAll(
   stream: ByteStream,
@@ -38,17 +40,20 @@ export async function writeAll(
 ): Promise<void> {
   const action = "write to peer";
   const reason = `the peer took no data for ${seconds(timeoutMs)}`;
-  const timer = startTimer(timeoutMs, () => timeoutError(action, reason, peer));
   try {
     for (let off = 0; off < bytes.length;) {
-      const n = await Promise.race([stream.write(bytes.subarray(off)), timer.expired]);
+      const timer = startTimer(timeoutMs, () => timeoutError(action, reason, peer));
+      let n: number;
+      try {
+        n = await Promise.race([stream.write(bytes.subarray(off)), timer.expired]);
+      } finally {
+        timer.cancel();
+      }
       if (n <= 0) throw closedError(action, "the stream accepted no bytes", peer);
       off += n;
     }
   } catch (error) {
     throw ioError(error, action, peer);
-  } finally {
-    timer.cancel();
   }
 }
 

@@ -32,7 +32,7 @@ export interface FrameConnOptions {
   maxBytes?: number;
   /** The peer's address, shown in error messages (e.g. `192.0.2.7:7420`). */
   peer?: string;
-  /** Deadline of each `writeFrame`, for a peer that stops reading (default 30 s). */
+  /** How long a write may wait for the peer to take any data (default 30 s). */
   writeTimeoutMs?: number;
 }
 

@@ -77,6 +77,7 @@ export class SecureChannel {
   readonly #assembler: MessageAssembler;
   #sends: Promise<unknown> = Promise.resolve();
   #receiving = false;
+  #widened = false;
   #sent = 0;
   #received = 0;
 
@@ -98,8 +99,6 @@ export class SecureChannel {
       handshakeHash: new Uint8Array(identity.handshakeHash),
     };
     this.#assembler = new MessageAssembler(this.maxMessage);
-    // Past the handshake, runs of frames are read (and decrypted) together.
-    conn.readAhead(READ_BATCH);
   }
 
   /** Split the completed handshake `hs` and build the channel over `conn`. */
@@ -186,6 +185,12 @@ export class SecureChannel {
       throw new MycelError("transport_state", action, "a receive is already running");
     }
     checkTimeout(timeoutMs, "receive timeout");
+    if (!this.#widened) {
+      // Runs of frames are read (and decrypted) together from the first
+      // receive on: a caller the responder refuses never gets this far.
+      this.#conn.readAhead(READ_BATCH);
+      this.#widened = true;
+    }
     this.#receiving = true;
     const deadline = Date.now() + timeoutMs;
     let frames = 0;

@@ -22,7 +22,9 @@ Deno.test("sharing or joining a symbolic link or a file is refused by name, with
   assert.equal(r.code, 2, describe(args, r));
   assert.ok(r.stderr.includes(`Cannot use folder: it is a symbolic link (${link})`), r.stderr);
   assert.ok(
-    r.stderr.includes(`hint: Use the folder it points to: mycel folder add ${real}`),
+    r.stderr.includes(
+      `hint: Use the folder it points to: mycel folder add '${real}'`, /* quoted: a space */
+    ),
     r.stderr,
   );
   assert.equal(await text(real, ".mycel-folder"), undefined, "no marker");

@@ -78,7 +78,7 @@ Deno.test("a folder holding files that are not synced is not replaced by a file:
   assert.equal(r.code, 3, shown);
   assert.match(
     r.stderr,
-    /x: a folder is in the way here, holding files that are not synced/,
+    /x: a folder is in the way here and it is not empty/,
     shown,
   );
   assert.equal(await text(rb, "x/scratch.tmp"), "mine\n", "nothing of b's is lost");
@@ -121,4 +121,47 @@ Deno.test("a file edited on one device while another turns its name into a folde
     const status = await d.ok(["folder", "status"]);
     assert.match(status.stdout, /\(this device\): in sync/, status.stdout);
   }
+});
+
+Deno.test("the file whose name became a folder stays until its conflict copy is on the disk", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: async (ra) => {
+      await put(ra, ".mycelignore", "*.tmp\n");
+      await put(ra, "x", "v1\n");
+      await put(ra, "keep.txt", "keep\n");
+      await put(ra, "other.txt", "other\n");
+    },
+  });
+  await syncOk(b);
+  // Apart: a edits x (at a known mtime, so its copy's name is known); b makes x a folder.
+  await put(ra, "x", "the edit\n");
+  const when = new Date("2026-01-02T03:04:05Z");
+  await Deno.utime(join(ra, "x"), when, when);
+  await a.ok(["--no-sync", "folder", "scan"]);
+  await Deno.remove(join(rb, "x"));
+  await put(rb, "x/y", "inside\n");
+  await b.ok(["--no-sync", "folder", "scan"]);
+  // On a, a folder of its own (ignored content) holds the copy's name: the copy can't be written.
+  const copy = `x.sync-conflict-20260102-030405-${a.id.slice(0, 7)}`;
+  await put(ra, `${copy}/mine.tmp`, "in the way\n");
+  const r = await syncNow(a);
+  const shown = describe(["sync", "now"], r);
+  assert.match(
+    r.stderr,
+    new RegExp(`${copy.replaceAll(".", "\\.")}: a folder is in the way`),
+    shown,
+  );
+  assert.equal(
+    await text(ra, "x"),
+    "the edit\n",
+    `x stays while its copy is not written: ${shown}`,
+  );
+  // Once the name is free, the copy is written, x gives way, and both agree.
+  await Deno.remove(join(ra, copy), { recursive: true });
+  for (let round = 0; round < 2; round++) for (const d of [a, b]) await syncNow(d);
+  assert.equal(await text(ra, copy), "the edit\n");
+  assert.equal(await text(ra, "x/y"), "inside\n");
+  assert.equal(await treeHash(ra), await treeHash(rb));
 });

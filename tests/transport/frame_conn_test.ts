@@ -262,3 +262,28 @@ Deno.test("withDeadline() ends slow work with a timeout and runs onExpire", STRI
   assert.equal(error.message, "Cannot sync with peer: it did not finish within 0.03s");
   assert.ok(expired);
 });
+
+Deno.test(
+  "FrameConn.writeFrames() gives a slow peer that keeps taking data all the time it needs",
+  STRICT,
+  async () => {
+    const [a, b] = memoryPipe();
+    // 10 bytes every 30 ms: a 200-byte run takes ~600 ms, far past the 100 ms deadline,
+    // yet no call waits 100 ms for the peer to take something.
+    const slow: ByteStream = {
+      read: a.read,
+      write: async (bytes) => {
+        await sleep(30);
+        return await a.write(bytes.subarray(0, 10));
+      },
+      close: a.close,
+    };
+    const writer = new FrameConn(slow, { writeTimeoutMs: 100 });
+    const sent = frames(90, 100);
+    await writer.writeFrames(sent);
+    const reader = new FrameConn(b);
+    for (const f of sent) assert.deepEqual(await reader.readFrame(500), f);
+    writer.close();
+    reader.close();
+  },
+);

@@ -84,6 +84,11 @@ async function prepareRoot(path: string, create: boolean, id: string): Promise<s
   }
 }
 
+/** `text` as one shell word (quoted when it holds anything but plain path characters). */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
 async function makeRoot(abs: string, create: boolean, id: string): Promise<string> {
   let info: Deno.FileInfo | undefined;
   try {
@@ -107,7 +112,9 @@ async function makeRoot(abs: string, create: boolean, id: string): Promise<strin
     throw new MycelError("bad_folder", "use folder", "it is a symbolic link", {
       value: abs,
       hint: isDir
-        ? `Use the folder it points to: mycel folder ${create ? `join ${id}` : "add"} ${target}`
+        ? `Use the folder it points to: mycel folder ${create ? `join ${id}` : "add"} ${
+          shellWord(target!)
+        }`
         : undefined,
       exit: ExitCode.usage,
     });
