@@ -21,6 +21,7 @@
 import { decodeFileVersion, type FileVersion } from "./file_version.ts";
 import { conflictCopyPath, sameContent, winnerOf } from "./conflict.ts";
 import type { IndexedEntry } from "./file_index.ts";
+import { ancestors } from "./paths.ts";
 
 /** A version of the state with its id. */
 export interface PlanVersion {
@@ -203,8 +204,7 @@ interface Decided {
 }
 
 function addFolders(folders: Set<string>, path: string): void {
-  for (let at = path.lastIndexOf("/"); at > 0; at = path.lastIndexOf("/", at - 1)) {
-    const dir = path.slice(0, at);
+  for (const dir of ancestors(path)) {
     if (folders.has(dir)) return; // and everything above it
     folders.add(dir);
   }

@@ -20,15 +20,8 @@
 
 import { join } from "node:path";
 import type { PlanAction } from "./folder_plan.ts";
-import { checkRelativePath, parentOf } from "./paths.ts";
+import { ancestors, checkRelativePath, parentOf } from "./paths.ts";
 import { ensureRealParents } from "./safe_paths.ts";
-
-/** The folders above `path` ("a/b/c" → "a", "a/b"). */
-function ancestors(path: string): string[] {
-  const out: string[] = [];
-  for (let p = parentOf(path); p !== ""; p = parentOf(p)) out.push(p);
-  return out;
-}
 
 /**
  * Removals a write needs done before it: of a file at a folder on the way to

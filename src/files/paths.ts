@@ -128,6 +128,13 @@ export function parentOf(path: string): string {
   return slash < 0 ? "" : path.slice(0, slash);
 }
 
+/** The folders above a checked path, nearest first ("a/b/c" → "a/b", "a"). */
+export function ancestors(path: string): string[] {
+  const out: string[] = [];
+  for (let p = parentOf(path); p !== ""; p = parentOf(p)) out.push(p);
+  return out;
+}
+
 /** The last segment of a checked path. */
 export function baseName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);

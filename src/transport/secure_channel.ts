@@ -77,7 +77,6 @@ export class SecureChannel {
   readonly #assembler: MessageAssembler;
   #sends: Promise<unknown> = Promise.resolve();
   #receiving = false;
-  #widened = false;
   #sent = 0;
   #received = 0;
 
@@ -185,12 +184,9 @@ export class SecureChannel {
       throw new MycelError("transport_state", action, "a receive is already running");
     }
     checkTimeout(timeoutMs, "receive timeout");
-    if (!this.#widened) {
-      // Runs of frames are read (and decrypted) together from the first
-      // receive on: a caller the responder refuses never gets this far.
-      this.#conn.readAhead(READ_BATCH);
-      this.#widened = true;
-    }
+    // Runs of frames are read (and decrypted) together from the first receive
+    // on (a no-op after it): a caller the responder refuses never gets this far.
+    this.#conn.readAhead(READ_BATCH);
     this.#receiving = true;
     const deadline = Date.now() + timeoutMs;
     let frames = 0;

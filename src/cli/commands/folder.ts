@@ -10,6 +10,7 @@
 import { basename, resolve } from "node:path";
 import { ExitCode, MycelError, usageError } from "../../errors.ts";
 import { MARKER_NAME } from "../../files/folder_layout.ts";
+import { isUnwritable } from "../../files/disk_full.ts";
 import { notSyncedLines } from "../not_synced.ts";
 import { folderIdProblem } from "../../log/file_ops.ts";
 import { checkName } from "../../log/ops.ts";
@@ -73,7 +74,7 @@ async function prepareRoot(path: string, create: boolean, id: string): Promise<s
         cause: e,
       });
     }
-    if (e instanceof Error && /read-only file system/i.test(e.message)) {
+    if (isUnwritable(e) !== undefined) {
       throw new MycelError("read_only", action, "it is on a read-only disk", {
         value: abs,
         hint: "Remount the disk read-write, or pick another folder.",
