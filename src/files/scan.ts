@@ -122,6 +122,13 @@ export async function scanFolder(
           continue;
         }
         if (isInternalPath(path)) continue;
+        // Ignore rules first: a user silences a name that can't sync (a
+        // Latin-1 name from an old archive) with an ignore entry.
+        const problem = relativePathProblem(path);
+        if (problem === undefined && rules.isIgnored(path, entry.isDirectory)) {
+          stats.ignored++;
+          continue;
+        }
         if (undecodable(root, path)) {
           // Linux names are bytes; the runtime gives us U+FFFD for bytes that are
           // not UTF-8, and that spelling opens nothing: said, never called deleted.
@@ -130,14 +137,9 @@ export async function scanFolder(
           if (entry.isDirectory) unlisted.push(path);
           continue;
         }
-        const problem = relativePathProblem(path);
         if (problem !== undefined) {
           skipped.push({ path: showPath(path), reason: `its name can't sync: ${problem}` });
           if (entry.isDirectory) unlisted.push(path);
-          continue;
-        }
-        if (rules.isIgnored(path, entry.isDirectory)) {
-          stats.ignored++;
           continue;
         }
         if (entry.isDirectory) {

@@ -39,7 +39,7 @@ import {
 } from "../files/folder_plan.ts";
 import { resolveChunkList } from "../files/manifest_tree.ts";
 import { PartialFile } from "../files/partial_file.ts";
-import { checkRelativePath, parentOf, relativePathProblem } from "../files/paths.ts";
+import { ancestors, checkRelativePath, parentOf, relativePathProblem } from "../files/paths.ts";
 import { removeEntry } from "../files/remove_entry.ts";
 import {
   clearEmptyFolder,
@@ -305,11 +305,10 @@ export async function applyFolder(
       }
       e = folderDiskFull(folder.root, e);
     }
-    // The OS's text names a temporary file; the folder it lives in is what to fix.
+    // The OS's text names a temporary file; the folder it lives in is what to
+    // fix — or, when that folder is still to be made, the nearest one that exists.
     const reason = e instanceof Deno.errors.PermissionDenied
-      ? `this user may not write into ${
-        parentOf(path) === "" ? "the folder" : parentOf(path)
-      } (permission denied)`
+      ? `this user may not write into ${nearestFolder(folder.root, path)} (permission denied)`
       : e instanceof Error
       ? e.message.replace(/^Cannot [^:]*: /, "")
       : String(e);
@@ -826,4 +825,16 @@ const FREE_MARGIN = 1 << 20;
 /** A path as a file system that ignores case sees it (each name folded). */
 function foldPath(path: string): string {
   return path.split("/").map(foldName).join("/");
+}
+
+/** The deepest folder above `path` that exists in `root`, as `folder status` names it. */
+function nearestFolder(root: string, path: string): string {
+  for (const p of ancestors(path)) {
+    try {
+      if (Deno.lstatSync(join(root, p)).isDirectory) return p;
+    } catch {
+      // not there (yet): the one above it is where the write was refused
+    }
+  }
+  return "the folder";
 }

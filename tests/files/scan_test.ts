@@ -376,3 +376,17 @@ Deno.test("names that are not UTF-8 are named as such, and nothing under such a 
   ]);
   assert.deepEqual(r.deleted, []);
 });
+
+Deno.test("a name that is not UTF-8 is silenced by an ignore rule, like any other", async () => {
+  await using f = await testFolder();
+  await f.write("good.txt", "ok");
+  await f.write(".mycelignore", "caf*.txt\nold*/\n");
+  await byteName(f.root, "caf\\351.txt"); // Latin-1 "café.txt"
+  await byteName(f.root, "old\\377", true);
+  await byteName(f.root, "keep\\351.md"); // not ignored: still named
+  const r = await scanInto(f.root, new MemoryFileIndex());
+  assert.deepEqual(paths(r), [".mycelignore", "good.txt"]);
+  assert.deepEqual(r.skipped.map((s) => s.path), [`"keep\uFFFD.md"`]);
+  assert.equal(r.stats.ignored, 2);
+  assert.deepEqual(r.deleted, []);
+});

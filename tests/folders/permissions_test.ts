@@ -79,6 +79,7 @@ Deno.test({
         seed: async (ra) => {
           await put(ra, "top.txt", "top\n");
           await put(ra, "locked/x.txt", "x\n");
+          await put(ra, "locked/deep/z.txt", "z\n");
           await put(ra, "free/y.txt", "y\n");
         },
       });
@@ -95,6 +96,12 @@ Deno.test({
         /locked\/x\.txt: this user may not write into locked \(permission denied\)/,
         shown,
       );
+      // A folder still to be made names the one that refused it, not itself.
+      assert.match(
+        first.stderr,
+        /locked\/deep\/z\.txt: this user may not write into locked \(permission denied\)/,
+        shown,
+      );
       assert.doesNotMatch(first.stderr, /\.mycel-tmp/, "no temporary name in the message");
       assert.doesNotMatch(first.stdout + first.stderr, /internal error/i, shown);
       // Nothing of b's is lost or changed on a.
@@ -103,6 +110,7 @@ Deno.test({
       await Deno.chown(join(rb, "locked"), 65534, 65534);
       await syncOk(b);
       assert.equal(await text(rb, "locked/x.txt"), "x\n");
+      assert.equal(await text(rb, "locked/deep/z.txt"), "z\n");
       await syncOk(a);
       assert.equal(await text(ra, "locked/x.txt"), "x\n");
     });
