@@ -47,6 +47,9 @@ export interface FolderStatus {
   /** Paths the last scan here could not sync (the first 20), and how many in all. */
   readonly notSynced: { path: string; reason: string }[];
   readonly notSyncedCount: number;
+  /** Paths the last round could not write here (the first 20), and how many in all. */
+  readonly notWritten: { path: string; reason: string }[];
+  readonly notWrittenCount: number;
 }
 
 interface Winner {
@@ -148,6 +151,8 @@ export function folderStatus(home: Home, folder: string): FolderStatus {
     heldDeletes: local?.info.held?.deletes ?? 0,
     notSynced: local?.info.notSynced ?? [],
     notSyncedCount: local?.info.notSyncedCount ?? 0,
+    notWritten: local?.info.notWritten ?? [],
+    notWrittenCount: local?.info.notWrittenCount ?? 0,
   };
 }
 

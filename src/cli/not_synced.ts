@@ -1,9 +1,12 @@
 /**
  * @module not_synced
- * How the paths a scan could not sync (unreadable files, folders that can't
- * be listed, special files, names that can't sync) are listed: the same lines
- * in `folder scan`, `folder status` and `sync now`. Paths and reasons may come
- * from the disk, so they pass the text-safety check.
+ * How the paths a folder could not sync are listed: those a scan could not
+ * read or publish (unreadable files, folders that can't be listed, special
+ * files, names that can't sync: "not synced") and those a round could not
+ * write here (a name this disk can't hold, a full disk, a folder in the way:
+ * "not written here"). The same lines in `folder scan`, `folder status` and
+ * `sync now`. Paths and reasons may come from the disk or a peer, so they
+ * pass the text-safety check.
  */
 
 import { safeText } from "../text_safety.ts";
@@ -11,15 +14,31 @@ import { safeText } from "../text_safety.ts";
 /** Most paths listed; the rest are counted. */
 const SHOWN = 20;
 
-/** One line per path (at most 20), then how many more there are of `total`. */
+function lines(
+  label: string,
+  list: readonly { path: string; reason: string }[],
+  total: number,
+): string[] {
+  const out = list.slice(0, SHOWN).map((s) =>
+    `  ${label}: ${safeText(s.path)}: ${safeText(s.reason)}`
+  );
+  const shown = Math.min(list.length, SHOWN);
+  if (total > shown) out.push(`  … and ${total - shown} more ${label}`);
+  return out;
+}
+
+/** One line per path a scan could not sync (at most 20), then how many more there are of `total`. */
 export function notSyncedLines(
   list: readonly { path: string; reason: string }[],
   total: number = list.length,
 ): string[] {
-  const out = list.slice(0, SHOWN).map((s) =>
-    `  not synced: ${safeText(s.path)}: ${safeText(s.reason)}`
-  );
-  const shown = Math.min(list.length, SHOWN);
-  if (total > shown) out.push(`  … and ${total - shown} more not synced`);
-  return out;
+  return lines("not synced", list, total);
+}
+
+/** One line per path a round could not write here (at most 20), then how many more. */
+export function notWrittenLines(
+  list: readonly { path: string; reason: string }[],
+  total: number = list.length,
+): string[] {
+  return lines("not written here", list, total);
 }

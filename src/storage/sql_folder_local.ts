@@ -45,10 +45,53 @@ export interface FolderInfo {
    */
   notSynced?: { path: string; reason: string }[];
   notSyncedCount?: number;
+  /**
+   * Paths the last round could not write here (a name this disk can't hold,
+   * a full disk, a folder in the way, …), kept the same way: without them
+   * `folder status` could say "behind" but not why, and `sync now --json`
+   * prints peers only.
+   */
+  notWritten?: { path: string; reason: string }[];
+  notWrittenCount?: number;
 }
 
-/** How many not-synced paths a folder's info keeps. */
+/** How many not-synced (or not-written) paths a folder's info keeps. */
 export const NOT_SYNCED_KEPT = 20;
+
+/** A path list as a folder's info keeps it: the first {@link NOT_SYNCED_KEPT} and the count. */
+export function keptPaths(
+  all: readonly { path: string; reason: string }[],
+): { list?: { path: string; reason: string }[]; count?: number } {
+  if (all.length === 0) return {};
+  return {
+    list: all.slice(0, NOT_SYNCED_KEPT).map((p) => ({ path: p.path, reason: p.reason })),
+    count: all.length,
+  };
+}
+
+/** True when two kept lists (as {@link keptPaths} gives them) say the same. */
+export function sameKept(
+  a: { list?: readonly { path: string; reason: string }[]; count?: number },
+  b: { list?: readonly { path: string; reason: string }[]; count?: number },
+): boolean {
+  return JSON.stringify([a.list ?? [], a.count ?? 0]) ===
+    JSON.stringify([b.list ?? [], b.count ?? 0]);
+}
+
+/**
+ * The info of a folder that stops: why, and no path lists (they describe a
+ * disk that is not there now; a scan after it comes back says them anew).
+ */
+export function stoppedInfo(info: FolderInfo, stopped: string): FolderInfo {
+  return {
+    ...info,
+    stopped,
+    notSynced: undefined,
+    notSyncedCount: undefined,
+    notWritten: undefined,
+    notWrittenCount: undefined,
+  };
+}
 
 /** A folder this device syncs. */
 export interface LocalFolder {

@@ -19,7 +19,7 @@ import type { DeviceRecord } from "../log/device_record.ts";
 import type { FolderProgress } from "../log/file_ops.ts";
 import { syncsWithMycel } from "../mesh/plan.ts";
 import { Home } from "../storage/home_handle.ts";
-import type { LocalFolder } from "../storage/sql_folder_local.ts";
+import { keptPaths, type LocalFolder, sameKept, stoppedInfo } from "../storage/sql_folder_local.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import { encodeChunkMessage } from "../protocol/chunk_messages.ts";
@@ -80,6 +80,12 @@ export interface FolderOutcome {
   readonly apply?: ApplyReport;
   /** Sessions of the file phase that did not sync (unreachable peers and such). */
   readonly sessions: SessionOutcome[];
+  /**
+   * True when the paths this round could not write differ from the last
+   * round's (kept in the folder's info): worth saying again. A timer's log
+   * does not repeat the same list every 30 s.
+   */
+  readonly problemsChanged?: boolean;
 }
 
 function hasMarker(f: LocalFolder): boolean {
@@ -189,7 +195,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
     const frontier = frontierOf(home, f.folder);
     if (!hasMarker(f)) {
       const stopped = "folder stopped: marker missing — disk not mounted, or the folder moved?";
-      await home.write((w) => w.folderLocal.setInfo(f.folder, { ...f.info, stopped }));
+      await home.write((w) => w.folderLocal.setInfo(f.folder, stoppedInfo(f.info, stopped)));
       await publishProgress(home, f, {
         needFiles: 0,
         needBytes: 0,
@@ -225,6 +231,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
       sessions = (await peers.close()).filter((s) => s.status !== "synced");
       o.progress?.("");
     }
+    const problemsChanged = await keepProblems(home, f.folder, apply!.problems);
     const latest = home.folderLocal.folder(f.folder) ?? f;
     await publishProgress(home, latest, {
       needFiles: apply!.needFiles,
@@ -234,9 +241,25 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
       frontier,
     });
     await housekeeping(home, latest);
-    out.push({ folder: f.folder, apply, sessions });
+    out.push({ folder: f.folder, apply, sessions, problemsChanged });
   }
   return out;
+}
+
+/** Keep the paths a round could not write in the folder's info; true when they changed. */
+async function keepProblems(
+  home: Home,
+  folder: string,
+  problems: readonly { path: string; reason: string }[],
+): Promise<boolean> {
+  const info = home.folderLocal.folder(folder)?.info;
+  if (info === undefined) return false;
+  const kept = keptPaths(problems);
+  if (sameKept(kept, { list: info.notWritten, count: info.notWrittenCount })) return false;
+  await home.write((w) =>
+    w.folderLocal.setInfo(folder, { ...info, notWritten: kept.list, notWrittenCount: kept.count })
+  );
+  return true;
 }
 
 /**

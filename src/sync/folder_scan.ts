@@ -34,7 +34,13 @@ import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts"
 import { versionId } from "../log/folder_state.ts";
 import type { Op } from "../log/ops.ts";
 import type { Home } from "../storage/home_handle.ts";
-import { type IndexRow, type LocalFolder, NOT_SYNCED_KEPT } from "../storage/sql_folder_local.ts";
+import {
+  type IndexRow,
+  keptPaths,
+  type LocalFolder,
+  sameKept,
+  stoppedInfo,
+} from "../storage/sql_folder_local.ts";
 import { type FolderFs, folderFs } from "./folder_fs.ts";
 
 /** The mesh's chunking: fixed parameters, gear seed from the mesh id (docs/folders.md). */
@@ -130,7 +136,9 @@ export async function scanAndPublish(
   } catch (e) {
     if (!isMycelError(e, "folder_stopped") && !isMycelError(e, "bad_ignore_file")) throw e;
     const stopped = (e as Error).message.replace(/^Cannot [^:]*: /, "");
-    await home.write((w) => w.folderLocal.setInfo(folder.folder, { ...folder.info, stopped }));
+    await home.write((w) =>
+      w.folderLocal.setInfo(folder.folder, stoppedInfo(folder.info, stopped))
+    );
     return {
       ...base,
       stopped,
@@ -226,13 +234,15 @@ export async function scanAndPublish(
       encodeFileVersion(version).length,
     ]);
   }
-  const kept = result.skipped.slice(0, NOT_SYNCED_KEPT).map((s) => ({ ...s }));
-  const skippedChanged = JSON.stringify([kept, result.skipped.length]) !==
-    JSON.stringify([folder.info.notSynced ?? [], folder.info.notSyncedCount ?? 0]);
+  const kept = keptPaths(result.skipped);
+  const skippedChanged = !sameKept(kept, {
+    list: folder.info.notSynced,
+    count: folder.info.notSyncedCount,
+  });
   const info = {
     ...folder.info,
-    notSynced: kept.length > 0 ? kept : undefined,
-    notSyncedCount: result.skipped.length > 0 ? result.skipped.length : undefined,
+    notSynced: kept.list,
+    notSyncedCount: kept.count,
     ...(fs === undefined || fs.guessed ? {} : { fs }),
     stopped: "",
     lastScan: now,

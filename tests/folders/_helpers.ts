@@ -123,3 +123,13 @@ export async function sharedFolder(
 export async function rounds(devs: readonly Device[], n = 2): Promise<void> {
   for (let i = 0; i < n; i++) for (const d of devs) await syncNow(d);
 }
+
+/**
+ * A round's output and `folder status` after it: where a path the round
+ * could not write is said (`sync now` lists it when the list changes, then
+ * points at `folder status`, which keeps it).
+ */
+export async function saidAfter(d: Device, r: MycelResult): Promise<string> {
+  const st = await d.ok(["--no-sync", "folder", "status"]);
+  return `${r.stdout}${r.stderr}${st.stdout}`;
+}

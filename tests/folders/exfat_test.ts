@@ -17,6 +17,7 @@ import {
   devices,
   listTree,
   put,
+  saidAfter,
   sharedFolder,
   syncNow,
   syncOk,
@@ -197,7 +198,7 @@ exfatTest(
       const r = await syncNow(b);
       assert.equal(r.code, 3, describe(["sync", "now"], r));
       assert.match(
-        r.stdout + r.stderr,
+        await saidAfter(b, r),
         /photos\/a\.jpg: "photos" differs only in case from "Photos"/,
       );
       assert.deepEqual(

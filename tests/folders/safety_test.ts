@@ -50,7 +50,7 @@ Deno.test("a folder whose marker is gone is stopped, and nothing is deleted anyw
   assert.match(ofA.stopped, /marker missing/);
 });
 
-Deno.test("a folder moved on this device is stopped with the way to move it; joined again at the new place, nothing is fetched", async () => {
+Deno.test("a folder moved on this device is stopped with the way to move it; `folder move` reads and fetches nothing, and it syncs there", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
@@ -67,18 +67,45 @@ Deno.test("a folder moved on this device is stopped with the way to move it; joi
   );
   assert.match(
     r.stderr,
-    /if it moved: `mycel folder remove docs`, then `mycel folder join docs NEWPATH`/,
+    /if it moved: `mycel folder move docs NEWPATH` \(nothing is fetched again\)/,
   );
   const again = await b.run(["--no-sync", "folder", "join", "docs", moved]);
   assert.equal(again.code, 2, again.stderr);
-  assert.match(again.stderr, /already syncs it \(docs at .*\)\nhint: To sync it somewhere else/);
+  assert.match(
+    again.stderr,
+    /already syncs it \(docs at .*\)\nhint: If you moved it: `mycel folder move docs NEWPATH`/,
+  );
 
-  await b.ok(["folder", "remove", "docs"]);
-  await b.ok(["--no-sync", "folder", "join", "docs", moved]);
+  const mv = await b.tmp.json<{
+    path: string;
+    was: string;
+    moved: boolean;
+    scan: { published: number; hashedFiles: number; present: number };
+  }>(["--no-sync", "folder", "move", "docs", moved, "--json"]);
+  assert.deepEqual([mv.path, mv.was, mv.moved], [await Deno.realPath(moved), rb, true]);
+  assert.deepEqual(
+    [mv.scan.published, mv.scan.hashedFiles, mv.scan.present],
+    [0, 0, 4],
+    "a rename on the same disk: nothing read again, nothing published",
+  );
+  const st = await b.tmp.json<{ devices: { self: boolean; state: string }[] }[]>(
+    ["--no-sync", "folder", "status", "--json"],
+  );
+  assert.equal(st[0].devices.find((d) => d.self)?.state, "in_sync", "no longer stopped");
   const back = await syncOk(b);
   assert.doesNotMatch(back.stdout, /fetched/, back.stdout);
-  assert.equal((await listTree(moved)).length, 4);
+  // It syncs at the new place, both ways.
+  await put(ra, "new-on-a.txt", "from a\n");
+  await put(moved, "new-on-b.txt", "from b\n");
+  await syncOk(a);
+  await syncOk(b);
+  await syncOk(a);
+  assert.equal(await text(moved, "new-on-a.txt"), "from a\n");
+  assert.equal(await text(ra, "new-on-b.txt"), "from b\n");
   assert.equal(await treeHash(moved), await treeHash(ra));
+  // Run again: nothing to change.
+  const same = await b.ok(["--no-sync", "folder", "move", "docs", moved]);
+  assert.match(same.stdout, /already synced at .*; nothing changed/);
 });
 
 Deno.test("a scan deleting more than half of a folder holds the deletions until --yes", async () => {

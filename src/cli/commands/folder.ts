@@ -2,7 +2,7 @@
  * @module folder
  * `mycel folder add|join|list|remove|scan`: share a folder with the mesh,
  * join one another device shared, list them, stop syncing one here (its
- * files stay), scan one now. Which folders a device syncs and where is
+ * files stay), scan one now (`folder move` is in folder_move.ts). Which folders a device syncs and where is
  * local; shares and joins are signed entries, so every device knows which
  * devices a folder goes to (docs/folders.md).
  */
@@ -22,6 +22,7 @@ import { massDeleteConfirm } from "../mass_delete.ts";
 import { commitOps, openWrite, withRead, withWrite } from "../session.ts";
 import { folderConflictsCommand, folderStatusCommand } from "./folder_status.ts";
 import { folderRestoreCommand, folderVersionsCommand } from "./folder_versions.ts";
+import { folderMoveCommand } from "./folder_move.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
 /** `--keep-days N`: how long replaced and deleted files are kept here (this device only). */
@@ -52,7 +53,7 @@ export function newFolderId(): string {
   return `${s.slice(0, 5)}-${s.slice(5)}`;
 }
 
-function checkFolderId(id: string): string {
+export function checkFolderId(id: string): string {
   const problem = folderIdProblem(id);
   if (problem !== undefined) throw usageError("use folder id", problem, { value: id });
   return id;
@@ -86,7 +87,7 @@ async function prepareRoot(path: string, create: boolean, id: string): Promise<s
 }
 
 /** `text` as one shell word (quoted when it holds anything but plain path characters). */
-function shellWord(text: string): string {
+export function shellWord(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
@@ -167,7 +168,7 @@ function scanLine(ctx: CommandContext, r: ScanReport): void {
   }
 }
 
-async function scanNow(ctx: CommandContext, only: string | undefined, yes: boolean) {
+export async function scanNow(ctx: CommandContext, only: string | undefined, yes: boolean) {
   const { scanFolders } = await lazyImport<typeof import("../../sync/folder_round.ts")>(
     new URL("../../sync/folder_round.ts", import.meta.url),
   );
@@ -287,8 +288,8 @@ const JOIN: CommandSpec = {
       if (w.folderLocal.folder(id) !== undefined) {
         throw new MycelError("already_joined", "join folder", "this device already syncs it", {
           value: `${id} at ${w.folderLocal.folder(id)!.root}`,
-          hint: `To sync it somewhere else (it moved, say): \`mycel folder remove ${id}\`, then ` +
-            `join again; files already in the new place are kept, not fetched again.`,
+          hint: `If you moved it: \`mycel folder move ${id} NEWPATH\`. To sync it somewhere ` +
+            `else: \`mycel folder remove ${id}\`, then join again (files already there are kept).`,
           exit: ExitCode.usage,
         });
       }
@@ -415,6 +416,7 @@ export const folderCommands: CommandSpec[] = [
   LIST,
   folderStatusCommand,
   REMOVE,
+  folderMoveCommand,
   folderConflictsCommand,
   folderVersionsCommand,
   folderRestoreCommand,

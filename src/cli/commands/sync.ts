@@ -24,7 +24,7 @@ import { REJOIN_HINT, removalInOutcomes, removalMessage } from "../removal.ts";
 import { homeRoot } from "../session.ts";
 import { humanBytes, plural } from "../../human.ts";
 import { massDeleteConfirm } from "../mass_delete.ts";
-import { notSyncedLines } from "../not_synced.ts";
+import { notSyncedLines, notWrittenLines } from "../not_synced.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
 /** Parse a `--timeout SECONDS` value (default `fallback`). */
@@ -160,7 +160,11 @@ async function syncNow(
   // Paths a scan can't sync are said when that list changes (a timer's log
   // does not repeat them every 30 s); `folder status` lists them any time.
   for (const s of scans) {
-    if (o.quiet || o.json || !s.skippedChanged || s.skipped.length === 0) continue;
+    if (o.quiet || o.json || !s.skippedChanged) continue;
+    if (s.skipped.length === 0) {
+      ctx.out.error(`folder ${s.folder}: every path syncs here again`);
+      continue;
+    }
     ctx.out.error(`folder ${s.folder}: ${plural(s.skipped.length, "path")} not synced here:`);
     for (const line of notSyncedLines(s.skipped)) ctx.out.error(line);
   }
@@ -237,23 +241,32 @@ async function syncNow(
     if (f.stopped) {
       ctx.out.error(`folder ${f.folder}: ${safeText(f.stopped)}`);
       ctx.out.error(
-        `  if it moved: \`mycel folder remove ${f.folder}\`, then \`mycel folder join ` +
-          `${f.folder} NEWPATH\` (its files there are kept, not fetched again)`,
+        `  if it moved: \`mycel folder move ${f.folder} NEWPATH\` (nothing is fetched again)`,
       );
       continue;
     }
     if (a === undefined || o.json) continue;
-    if (a.done > 0 || a.needFiles > 0 || a.problems.length > 0) {
+    // The paths not written are listed when they change (a timer's log does
+    // not repeat them every 30 s); otherwise pointed at. `folder status` keeps them.
+    const said = a.problems.length > 0 && !f.problemsChanged
+      ? ` (${
+        plural(a.problems.length, "path")
+      } not written here: see \`mycel folder status ${f.folder}\`)`
+      : "";
+    if (a.done > 0 || a.needFiles > 0 || (a.problems.length > 0 && f.problemsChanged)) {
       ctx.out.line(
         `folder ${f.folder}: ${plural(a.done, "change")} applied` +
           (a.fetchedBytes > 0 ? `, ${humanBytes(a.fetchedBytes)} fetched` : "") +
           (a.needFiles > 0
             ? `; ${plural(a.needFiles, "file")} (${humanBytes(a.needBytes)}) still to come`
-            : ""),
+            : "") +
+          said,
       );
     }
-    for (const p of a.problems.slice(0, 20)) {
-      ctx.out.error(`  ${safeText(p.path)}: ${safeText(p.reason)}`);
+    if (f.problemsChanged && a.problems.length === 0) {
+      ctx.out.error(`folder ${f.folder}: every path is written here again`);
+    } else if (f.problemsChanged) {
+      for (const line of notWrittenLines(a.problems)) ctx.out.error(line);
     }
     for (const p of a.peers) {
       if (p.dropped) ctx.out.error(`  ${safeText(p.name)}: ${safeText(p.dropped)}`);

@@ -1,0 +1,118 @@
+/**
+ * A path a round could not write here is kept with the folder: `folder
+ * status` (text and `--json`) lists it until a round writes it, `sync now`
+ * says it when the list changes and otherwise points at `folder status`, and
+ * says once when the list empties. A folder that stops drops the list (it
+ * describes a disk that is not there); when it is back, the list is said anew.
+ * Before, the paths were printed by `sync now` only (every round, and never
+ * with `--json`), so a script or a later look could see "behind" but not why.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { MARKER_NAME } from "../../src/files/folder_layout.ts";
+import { describe } from "../helpers/mycel.ts";
+import { type Device, devices, put, sharedFolder, syncNow, syncOk, text } from "./_helpers.ts";
+
+interface StatusJson {
+  devices: { self: boolean; state: string }[];
+  notWritten: { path: string; reason: string }[];
+  notWrittenCount: number;
+  notSynced: { path: string; reason: string }[];
+  notSyncedCount: number;
+}
+
+async function status(d: Device): Promise<StatusJson> {
+  const [s] = await d.tmp.json<StatusJson[]>(["--no-sync", "folder", "status", "--json"]);
+  return s;
+}
+
+const IN_THE_WAY = /a folder is in the way here and it is not empty/;
+
+Deno.test("a path a round could not write is kept for folder status, said once by sync now, and cleared when written", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: async (ra) => {
+      await put(ra, ".mycelignore", "*.tmp\n");
+      await put(ra, "x/y", "inside\n");
+      await put(ra, "keep.txt", "keep\n");
+    },
+  });
+  await syncOk(b);
+  // b keeps an ignored file of its own in x/, so x/ can't give way to a's file x.
+  await put(rb, "x/scratch.tmp", "mine\n");
+  await Deno.remove(join(ra, "x"), { recursive: true });
+  await put(ra, "x", "now a file\n");
+  await syncOk(a);
+
+  const first = await syncNow(b);
+  assert.equal(first.code, 3, describe(["sync", "now"], first));
+  assert.match(first.stderr, /not written here: x: a folder is in the way/);
+  let s = await status(b);
+  assert.equal(s.notWrittenCount, 1);
+  assert.equal(s.notWritten[0].path, "x");
+  assert.match(s.notWritten[0].reason, IN_THE_WAY);
+  const shown = await b.ok(["--no-sync", "folder", "status"]);
+  assert.match(shown.stdout, /not written here: x: a folder is in the way/);
+
+  // The same list again: not repeated, pointed at.
+  const second = await syncNow(b);
+  assert.equal(second.code, 3, describe(["sync", "now"], second));
+  assert.doesNotMatch(second.stderr, IN_THE_WAY);
+  assert.match(second.stdout, /1 path not written here: see `mycel folder status docs`/);
+
+  // The user moves the ignored file away: x is written, and that is said once.
+  await Deno.remove(join(rb, "x/scratch.tmp"));
+  const third = await syncNow(b);
+  assert.equal(third.code, 0, describe(["sync", "now"], third));
+  assert.match(third.stderr, /folder docs: every path is written here again/);
+  assert.equal(await text(rb, "x"), "now a file\n");
+  s = await status(b);
+  assert.deepEqual([s.notWritten, s.notWrittenCount], [[], 0]);
+  const fourth = await syncNow(b);
+  assert.doesNotMatch(fourth.stderr, /written here again/, "said once");
+});
+
+Deno.test("a folder that stops drops its not-written list; back, the list is said again", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: async (ra) => {
+      await put(ra, ".mycelignore", "*.tmp\n");
+      await put(ra, "x/y", "inside\n");
+      await put(ra, "keep.txt", "keep\n");
+    },
+  });
+  await syncOk(b);
+  await put(rb, "x/scratch.tmp", "mine\n");
+  await Deno.remove(join(ra, "x"), { recursive: true });
+  await put(ra, "x", "now a file\n");
+  await syncOk(a);
+  // And a FIFO, which a scan does not sync.
+  const fifo = await new Deno.Command("mkfifo", { args: [join(rb, "pipe")] }).output();
+  assert.ok(fifo.success, "mkfifo");
+  await syncNow(b);
+  assert.equal((await status(b)).notWrittenCount, 1);
+  assert.equal((await status(b)).notSyncedCount, 1);
+
+  // The disk goes away (the marker with it).
+  const marker = await Deno.readFile(join(rb, MARKER_NAME));
+  await Deno.remove(join(rb, MARKER_NAME));
+  const stopped = await syncNow(b);
+  assert.equal(stopped.code, 1, describe(["sync", "now"], stopped));
+  let s = await status(b);
+  assert.equal(s.devices.find((d) => d.self)?.state, "stopped");
+  assert.deepEqual([s.notWritten, s.notWrittenCount], [[], 0], "nothing stale beside 'stopped'");
+  assert.deepEqual([s.notSynced, s.notSyncedCount], [[], 0], "nothing stale beside 'stopped'");
+
+  // Back: the scan and the round find the same path, and say it again.
+  await Deno.writeFile(join(rb, MARKER_NAME), marker);
+  const back = await syncNow(b);
+  assert.equal(back.code, 3, describe(["sync", "now"], back));
+  assert.match(back.stderr, /not written here: x: a folder is in the way/);
+  assert.match(back.stderr, /not synced: pipe: /);
+  s = await status(b);
+  assert.equal(s.notWrittenCount, 1);
+  assert.equal(s.notSyncedCount, 1);
+});
