@@ -106,7 +106,40 @@ Deno.test("a folder moved on this device is stopped with the way to move it; `fo
   // Run again: nothing to change.
   const same = await b.ok(["--no-sync", "folder", "move", "docs", moved]);
   assert.match(same.stdout, /already synced at .*; nothing changed/);
+
+  // To another disk (/dev/shm, where it is a tmpfs): `mv` copies, keeping
+  // modification times; files are read again, nothing is published or fetched.
+  const other = await otherDisk(moved);
+  if (other === undefined) {
+    console.log("skipped the move to another disk: /dev/shm is not another file system here");
+    return;
+  }
+  try {
+    const far = join(other, "docs");
+    const cp = await new Deno.Command("mv", { args: [moved, far] }).output();
+    assert.ok(cp.success, new TextDecoder().decode(cp.stderr));
+    const mv2 = await b.tmp.json<{ scan: { published: number; hashedFiles: number } }>(
+      ["--no-sync", "folder", "move", "docs", far, "--json"],
+    );
+    assert.deepEqual([mv2.scan.published, mv2.scan.hashedFiles], [0, 6]);
+    const r2 = await syncOk(b);
+    assert.doesNotMatch(r2.stdout, /fetched|applied/, r2.stdout);
+    assert.equal(await treeHash(far), await treeHash(ra));
+  } finally {
+    await Deno.remove(other, { recursive: true });
+  }
 });
+
+/** A fresh folder on another file system than `path` (/dev/shm), or undefined. */
+async function otherDisk(path: string): Promise<string | undefined> {
+  try {
+    const here = (await Deno.stat(path)).dev;
+    if ((await Deno.stat("/dev/shm")).dev === here) return undefined;
+    return await Deno.makeTempDir({ dir: "/dev/shm", prefix: "mycel-move-" });
+  } catch {
+    return undefined;
+  }
+}
 
 Deno.test("a scan deleting more than half of a folder holds the deletions until --yes", async () => {
   await using devs = await devices(["a", "b"]);
