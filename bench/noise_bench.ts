@@ -1,7 +1,7 @@
 /**
  * @module noise_bench
  * Noise throughput and latency: transport encrypt+decrypt of full-size
- * (65535-byte) messages with AESGCM (WebCrypto) and ChaChaPoly (noble), and a
+ * (65535-byte) messages with AESGCM (WebCrypto) and ChaChaPoly (node:crypto), and a
  * complete IK handshake. MB/s = 65535 bytes / the reported time per iteration.
  *
  *     deno bench -A bench/noise_bench.ts

@@ -48,6 +48,7 @@ export {
 export { NOISE_BASE_PATTERNS, type NoisePattern, noisePattern } from "./noise_patterns.ts";
 export {
   NOISE_IK,
+  NOISE_IK_AESGCM,
   NOISE_XXPSK3,
   type NoiseProtocol,
   parseNoiseProtocol,

@@ -10,8 +10,18 @@ import { type NoiseCipher, noiseCipher } from "./noise_aead.ts";
 import { type NoiseHash, noiseHash } from "./noise_hash.ts";
 import { type NoisePattern, noisePattern } from "./noise_patterns.ts";
 
-/** Known peers: one round trip, mutual authentication (sync connections). */
-export const NOISE_IK = "Noise_IK_25519_AESGCM_SHA256";
+/**
+ * Known peers: one round trip, mutual authentication (sync connections).
+ * ChaChaPoly: 2.6× WebCrypto's AES-GCM here, and the file phase moves
+ * gigabytes through it (noise_aead.ts).
+ */
+export const NOISE_IK = "Noise_IK_25519_ChaChaPoly_SHA256";
+
+/**
+ * What sync connections ran before {@link NOISE_IK}: a responder still
+ * accepts it, so a device not updated yet still reaches updated ones.
+ */
+export const NOISE_IK_AESGCM = "Noise_IK_25519_AESGCM_SHA256";
 
 /** Pairing: static keys are exchanged, both sides prove the CPace-derived PSK. */
 export const NOISE_XXPSK3 = "Noise_XXpsk3_25519_AESGCM_SHA256";

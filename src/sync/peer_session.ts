@@ -11,7 +11,7 @@
  */
 
 import { toBase64 } from "../bytes.ts";
-import { Handshake, NOISE_IK } from "../crypto/noise.ts";
+import { Handshake, NOISE_IK, NOISE_IK_AESGCM } from "../crypto/noise.ts";
 import { MycelError } from "../errors.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
@@ -147,9 +147,9 @@ async function guarded(
   }
 }
 
-function handshake(keys: NoiseKeys, peerNoiseKey?: string): Handshake {
+function handshake(keys: NoiseKeys, peerNoiseKey?: string, protocol = NOISE_IK): Handshake {
   return Handshake.create({
-    protocol: NOISE_IK,
+    protocol,
     initiator: peerNoiseKey !== undefined,
     prologue: SYNC_PROLOGUE,
     staticKey: { publicKey: keys.noisePublic, privateKey: keys.noisePrivate },
@@ -271,7 +271,8 @@ export function respondSession(
     let refusal: { code: string; message: string } | undefined;
     const { channel } = await responderHandshake(
       conn,
-      handshake(keys),
+      // A device on a release before ChaChaPoly still gets in (noise_protocol.ts).
+      [handshake(keys), handshake(keys, undefined, NOISE_IK_AESGCM)],
       limits.handshakeTimeoutMs,
       async (payload, rs) => {
         let hello;

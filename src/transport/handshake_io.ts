@@ -46,10 +46,13 @@ export async function exchange(
   timeoutMs: number,
   hooks: ExchangeHooks = {},
   options: SecureChannelOptions = {},
+  done: (Uint8Array | undefined)[] = [],
 ): Promise<ExchangeResult> {
-  const payloads: (Uint8Array | undefined)[] = [];
+  // `done`: payloads of messages already run (a responder that picked its
+  // protocol by the first message, below).
+  const payloads: (Uint8Array | undefined)[] = [...done];
   try {
-    for (let index = 0; !hs.complete; index++) {
+    for (let index = done.length; !hs.complete; index++) {
       if (hs.turn === "write") {
         const payload = (await hooks.payload?.(index, hs)) ?? EMPTY;
         await conn.writeFrame(await hs.writeMessage(payload));
@@ -116,12 +119,13 @@ export async function initiatorHandshake(
  */
 export async function responderHandshake(
   conn: FrameConn,
-  hs: Handshake,
+  hs: Handshake | readonly Handshake[],
   timeoutMs: number,
   decide: (payload: Uint8Array, remoteStatic: Uint8Array | undefined) => Promise<Uint8Array>,
   options: SecureChannelOptions = {},
 ): Promise<{ payload: Uint8Array; channel: SecureChannel }> {
-  checkRole(conn, hs, false);
+  const candidates = Array.isArray(hs) ? hs as readonly Handshake[] : [hs as Handshake];
+  for (const c of candidates) checkRole(conn, c, false);
   let first: Uint8Array = EMPTY;
   const hooks: ExchangeHooks = {
     received(index, payload) {
@@ -129,6 +133,53 @@ export async function responderHandshake(
     },
     payload: (index, h) => index === 1 ? decide(first, h.remoteStatic) : EMPTY,
   };
-  const { channel } = await exchange(conn, hs, timeoutMs, hooks, options);
+  if (candidates.length === 1) {
+    const { channel } = await exchange(conn, candidates[0], timeoutMs, hooks, options);
+    return { payload: first, channel };
+  }
+  const picked = await pickProtocol(conn, candidates, timeoutMs);
+  first = picked.payload;
+  const { channel } = await exchange(conn, picked.hs, timeoutMs, hooks, options, [first]);
   return { payload: first, channel };
+}
+
+/**
+ * Read the initiator's first message and keep the first of `candidates`
+ * (the same pattern under different protocol names) that reads it: the
+ * name is hashed into the transcript, so only the initiator's own name
+ * authenticates the message. The others are disposed; when none reads it,
+ * the first candidate's error is thrown and the connection closed.
+ */
+async function pickProtocol(
+  conn: FrameConn,
+  candidates: readonly Handshake[],
+  timeoutMs: number,
+): Promise<{ hs: Handshake; payload: Uint8Array }> {
+  const dispose = () => {
+    for (const c of candidates) c.dispose();
+    conn.close();
+  };
+  let frame: Uint8Array | null;
+  try {
+    frame = await conn.readFrame(timeoutMs);
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+  if (frame === null) {
+    dispose();
+    throw closedError("complete handshake", "the peer hung up during the handshake", conn.peer);
+  }
+  let firstError: unknown;
+  for (const [i, c] of candidates.entries()) {
+    try {
+      const payload = await c.readMessage(frame);
+      for (const other of candidates) if (other !== c) other.dispose();
+      return { hs: c, payload };
+    } catch (error) {
+      if (i === 0) firstError = error;
+    }
+  }
+  dispose();
+  throw firstError;
 }

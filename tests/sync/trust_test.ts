@@ -25,7 +25,7 @@
 
 import assert from "node:assert/strict";
 import { concatBytes, toBase64, utf8 } from "../../src/bytes.ts";
-import { Handshake, NOISE_IK } from "../../src/crypto/noise.ts";
+import { Handshake, NOISE_IK, NOISE_IK_AESGCM } from "../../src/crypto/noise.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import { createEntry } from "../../src/log/entry.ts";
 import { generateDeviceKeys, Signer } from "../../src/log/identity.ts";
@@ -91,13 +91,14 @@ async function strangerDials(
   target: Device,
   admission: Uint8Array[] = [],
   keys?: Awaited<ReturnType<typeof generateDeviceKeys>>,
+  protocol = NOISE_IK,
 ) {
   const card = await decodeCard(await target.card());
   keys ??= await generateDeviceKeys();
   const stream = recording(await connectTcp("127.0.0.1", target.port, 5000));
   const conn = new FrameConn(stream, { peer: stream.remote });
   const hs = Handshake.create({
-    protocol: NOISE_IK,
+    protocol,
     initiator: true,
     prologue: SYNC_PROLOGUE,
     staticKey: { publicKey: keys.noisePublic, privateKey: keys.noisePrivate },
@@ -233,7 +234,13 @@ Deno.test("a stranger gets the generic refusal and nothing else; unauthenticated
       },
     }],
   });
-  const attempts = [plain, await strangerDials(target, [forged.bytes], keys)];
+  const attempts = [
+    plain,
+    await strangerDials(target, [forged.bytes], keys),
+    // Under the name of releases before ChaChaPoly, which the server still
+    // accepts: the handshake completes, and the answer is the same.
+    await strangerDials(target, [], undefined, NOISE_IK_AESGCM),
+  ];
   for (const got of attempts) {
     assert.deepEqual(got.reply, { ok: false, ...GENERIC_REFUSAL });
     assert.equal(

@@ -8,7 +8,13 @@
 
 import assert from "node:assert/strict";
 import { bytesEqual } from "../../src/bytes.ts";
-import { generateNoiseKeyPair, Handshake, NOISE_IK, NOISE_XXPSK3 } from "../../src/crypto/noise.ts";
+import {
+  generateNoiseKeyPair,
+  Handshake,
+  NOISE_IK,
+  NOISE_IK_AESGCM,
+  NOISE_XXPSK3,
+} from "../../src/crypto/noise.ts";
 import { MycelError } from "../../src/errors.ts";
 import { FrameConn } from "../../src/transport/frame_conn.ts";
 import {
@@ -169,3 +175,75 @@ Deno.test("The role helpers refuse the wrong side and close the connection", STR
   );
   assert.ok(right.closed);
 });
+
+/** A responder offering IK under both names, and an initiator speaking `protocol` to it. */
+async function pickedBy(protocol: string, remote?: Uint8Array) {
+  const alice = generateNoiseKeyPair();
+  const bob = generateNoiseKeyPair();
+  const { left, right } = conns();
+  const i = Handshake.create({
+    protocol,
+    initiator: true,
+    staticKey: alice,
+    remoteStatic: remote ?? bob.publicKey,
+  });
+  const offered = [NOISE_IK, NOISE_IK_AESGCM].map((p) =>
+    Handshake.create({ protocol: p, initiator: false, staticKey: bob })
+  );
+  const [a, b] = await Promise.allSettled([
+    initiatorHandshake(left, i, text("hello"), 1000),
+    responderHandshake(right, offered, 1000, (payload, rs) => {
+      assert.deepEqual(rs, alice.publicKey);
+      return Promise.resolve(text(`hi, ${words(payload)}`));
+    }),
+  ]);
+  return { a, b, offered, left, right };
+}
+
+Deno.test(
+  "a responder offering two protocol names completes with an initiator speaking either, and the channel works",
+  STRICT,
+  async () => {
+    for (const protocol of [NOISE_IK, NOISE_IK_AESGCM]) {
+      const { a, b, offered } = await pickedBy(protocol);
+      assert.equal(a.status, "fulfilled", protocol);
+      assert.equal(b.status, "fulfilled", protocol);
+      if (a.status !== "fulfilled" || b.status !== "fulfilled") continue;
+      assert.equal(words(a.value.replyPayload), "hi, hello");
+      assert.equal(words(b.value.payload), "hello");
+      // Both ways, several messages: the two sides split the same cipher.
+      for (let n = 0; n < 3; n++) {
+        await a.value.channel.send(text(`ping ${n}`));
+        assert.equal(words((await b.value.channel.receive(1000))!), `ping ${n}`);
+        await b.value.channel.send(text(`pong ${n}`));
+        assert.equal(words((await a.value.channel.receive(1000))!), `pong ${n}`);
+      }
+      // The candidate not picked is disposed: it can't be used any more.
+      const unused = offered.find((h) => h.protocol !== protocol)!;
+      await assertRejectsMycel(unused.readMessage(new Uint8Array(96)), "noise_state");
+      a.value.channel.close();
+      b.value.channel.close();
+    }
+  },
+);
+
+Deno.test(
+  "a responder offering two protocol names refuses a third, and a stranger, closing the connection",
+  STRICT,
+  async () => {
+    const other = await pickedBy("Noise_IK_25519_ChaChaPoly_BLAKE2s");
+    assert.equal(other.b.status, "rejected");
+    if (other.b.status === "rejected") {
+      assert.ok(other.b.reason instanceof MycelError);
+      assert.equal((other.b.reason as MycelError).code, "noise_decrypt");
+    }
+    assert.ok(other.right.closed);
+    // Dialled with the wrong key for the responder: nothing reads it either.
+    const stranger = await pickedBy(NOISE_IK, generateNoiseKeyPair().publicKey);
+    assert.equal(stranger.b.status, "rejected");
+    assert.ok(stranger.right.closed);
+    for (const h of [...other.offered, ...stranger.offered]) {
+      await assertRejectsMycel(h.readMessage(new Uint8Array(96)), "noise_state");
+    }
+  },
+);
