@@ -37,7 +37,7 @@
 import { join } from "node:path";
 import { ContentChunker } from "./content_chunker.ts";
 import type { FileIndex } from "./file_index.ts";
-import { isHeldName, isInternalPath } from "./folder_layout.ts";
+import { isHeldName, isInternalPath, MARKER_NAME } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
 import { loadIgnoreRules } from "./ignore_rules.ts";
 import { findCaseCollisions } from "./path_portability.ts";
@@ -143,6 +143,13 @@ export async function scanFolder(
           continue;
         }
         if (entry.isDirectory) {
+          const apart = apartFolder(root, path, options.exclude);
+          if (apart !== undefined) {
+            // Never its contents, never called deleted (see ScanOptions.exclude).
+            skipped.push({ path, reason: apart });
+            unlisted.push(path);
+            continue;
+          }
           subdirs.push(path);
           continue;
         }
@@ -258,5 +265,24 @@ function noteHeld(abs: string, dir: string, held: Set<string>): void {
     for (const e of Deno.readDirSync(abs)) held.add(dir === "" ? e.name : `${dir}/${e.name}`);
   } catch {
     // emptied and removed since the listing: nothing held
+  }
+}
+
+/**
+ * Why the folder `path` of `root` is not synced as part of it, if it is
+ * not: the mycel home (`exclude`), or another synced folder (its marker).
+ */
+function apartFolder(
+  root: string,
+  path: string,
+  exclude: readonly string[] | undefined,
+): string | undefined {
+  const abs = join(root, path);
+  if (exclude?.includes(abs)) return "it is the mycel home (keys, database): never synced";
+  try {
+    Deno.lstatSync(join(abs, MARKER_NAME));
+    return "it is another synced folder (it holds .mycel-folder): synced on its own, not as part of this one";
+  } catch {
+    return undefined;
   }
 }

@@ -111,4 +111,11 @@ export interface ScanOptions {
    * hashed whole (default true).
    */
   readonly stableInodes?: boolean;
+  /**
+   * Folders inside this one that are never synced as its contents, as
+   * absolute paths: the mycel home (its keys and database must never leave
+   * the device). A folder holding a `.mycel-folder` marker — another synced
+   * folder's root — is left out the same way, found by the walk.
+   */
+  readonly exclude?: readonly string[];
 }

@@ -132,6 +132,8 @@ export async function scanAndPublish(
       execOf: fs?.modes !== false ? undefined : (path) => execOfIndexed(home, folder, path),
       // FAT-like: no permission bits, no kept inode numbers either.
       stableInodes: fs?.modes !== false,
+      // The home inside a synced folder: its keys and database never leave the device.
+      exclude: [realOr(home.paths.root)],
     });
   } catch (e) {
     if (!isMycelError(e, "folder_stopped") && !isMycelError(e, "bad_ignore_file")) throw e;
@@ -293,5 +295,14 @@ function execOfIndexed(home: Home, folder: LocalFolder, path: string): boolean {
     return v.kind === "file" && v.exec;
   } catch {
     return false;
+  }
+}
+
+/** The real path of `path`, or `path` itself when it can't be resolved. */
+function realOr(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
   }
 }

@@ -390,3 +390,23 @@ Deno.test("a name that is not UTF-8 is silenced by an ignore rule, like any othe
   assert.equal(r.stats.ignored, 2);
   assert.deepEqual(r.deleted, []);
 });
+
+Deno.test("the mycel home and another synced folder inside a folder are left out, never read nor called deleted", async () => {
+  await using f = await testFolder();
+  await f.write("doc.txt", "mine");
+  await f.write("home/keys.cbor", "private keys");
+  await f.write("home/mycel.db", "database");
+  await f.write("inner/.mycel-folder", "mycel folder inner\n");
+  await f.write("inner/a.txt", "inner's");
+  const index = new MemoryFileIndex();
+  const options = { ...OPTIONS, exclude: [join(f.root, "home")] };
+  const r = await scanInto(f.root, index, options);
+  assert.deepEqual(paths(r), ["doc.txt"]);
+  assert.deepEqual(r.skipped.map((s) => s.path).sort(), ["home", "inner"]);
+  assert.match(r.skipped.find((s) => s.path === "home")!.reason, /mycel home/);
+  assert.match(r.skipped.find((s) => s.path === "inner")!.reason, /another synced folder/);
+  // Indexed before (shared before the check): still never called deleted.
+  index.set({ ...index.get("doc.txt")!, path: "inner/a.txt" });
+  const again = await scanFolder(f.root, index, options);
+  assert.deepEqual(again.deleted, []);
+});

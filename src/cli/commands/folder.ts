@@ -19,7 +19,8 @@ import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { plural } from "../../human.ts";
 import { massDeleteConfirm } from "../mass_delete.ts";
-import { commitOps, openWrite, withRead, withWrite } from "../session.ts";
+import { commitOps, homeRoot, openWrite, withRead, withWrite } from "../session.ts";
+import { checkFolderPlace, plannedRealPath } from "../folder_place.ts";
 import { folderConflictsCommand, folderStatusCommand } from "./folder_status.ts";
 import { folderRestoreCommand, folderVersionsCommand } from "./folder_versions.ts";
 import { folderMoveCommand } from "./folder_move.ts";
@@ -222,19 +223,14 @@ const ADD: CommandSpec = {
           },
         );
       }
+      // Before anything is written (the marker included).
+      checkFolderPlace(
+        "share folder",
+        plannedRealPath(path),
+        realHome(ctx),
+        w.folderLocal.folders(),
+      );
       const root = await prepareRoot(path, false, id);
-      const clash = w.folderLocal.folders().find((f) => f.root === root);
-      if (clash) {
-        throw new MycelError(
-          "already_shared",
-          "share folder",
-          "this folder is already synced here",
-          {
-            value: `${root} (${clash.folder})`,
-            exit: ExitCode.usage,
-          },
-        );
-      }
       await commitOps(w, [{ type: "folder.share", folder: id, name }, {
         type: "folder.join",
         folder: id,
@@ -293,13 +289,15 @@ const JOIN: CommandSpec = {
           exit: ExitCode.usage,
         });
       }
-      const root = await prepareRoot(input.args.PATH as string, true, id);
-      if (w.folderLocal.folders().some((f) => f.root === root)) {
-        throw new MycelError("already_shared", "join folder", "another folder is synced there", {
-          value: root,
-          exit: ExitCode.usage,
-        });
-      }
+      const path = input.args.PATH as string;
+      // Before the folder is made or its marker written.
+      checkFolderPlace(
+        "join folder",
+        plannedRealPath(path),
+        realHome(ctx),
+        w.folderLocal.folders(),
+      );
+      const root = await prepareRoot(path, true, id);
       await commitOps(w, [{ type: "folder.join", folder: id }]);
       w.folderLocal.putFolder({ folder: id, root, added: home.now(), info });
     });
@@ -424,3 +422,8 @@ export const folderCommands: CommandSpec[] = [
 ];
 
 export { scanLine };
+
+/** The home's real path (the folder checks compare real paths). */
+export function realHome(ctx: CommandContext): string {
+  return Deno.realPathSync(homeRoot(ctx));
+}

@@ -22,7 +22,8 @@ import { MARKER_NAME } from "../../files/folder_layout.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
 import { withWrite } from "../session.ts";
-import { checkFolderId, scanLine, scanNow, shellWord } from "./folder.ts";
+import { checkFolderPlace } from "../folder_place.ts";
+import { checkFolderId, realHome, scanLine, scanNow, shellWord } from "./folder.ts";
 
 const ACTION = "move folder";
 
@@ -145,6 +146,7 @@ export const folderMoveCommand: CommandSpec = {
         (real) => w.folderLocal.folders().find((f) => f.root === real)?.folder,
       );
       if (root === local.root) return { was: local.root, root };
+      checkFolderPlace(ACTION, root, realHome(ctx), w.folderLocal.folders(), id);
       // Facts about the old place go: why it stopped, its lists, its disk's probes.
       const info = {
         ...local.info,

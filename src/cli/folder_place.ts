@@ -1,0 +1,81 @@
+/**
+ * @module folder_place
+ * Where a synced folder may be: not in the mycel home nor around it (its
+ * keys and database would be published with the folder's files — found by
+ * running mycel: a folder shared one level above the home sent `keys.cbor`
+ * to every device that joined it), and not inside or around another folder
+ * synced here (the same files would be published twice, with two sets of
+ * versions, and the inner folder's `.mycel/` with them). `folder add`,
+ * `join` and `move` check before anything is written; the scan leaves such
+ * folders out besides (src/files/scan.ts), for folders shared before this
+ * check.
+ */
+
+import { dirname, join, relative, resolve } from "node:path";
+import { ExitCode, MycelError } from "../errors.ts";
+
+/** The real path `path` has, or will have once made (its nearest existing parent resolved). */
+export function plannedRealPath(path: string): string {
+  const abs = resolve(path);
+  let rest = "";
+  for (let at = abs;; at = dirname(at)) {
+    try {
+      const real = Deno.realPathSync(at);
+      return rest === "" ? real : join(real, rest);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound) || dirname(at) === at) throw e;
+      rest = rest === "" ? relative(dirname(at), at) : join(relative(dirname(at), at), rest);
+    }
+  }
+}
+
+/** True when `inner` is `outer` or lies inside it (both real, absolute). */
+function within(inner: string, outer: string): boolean {
+  const r = relative(outer, inner);
+  return r === "" || (!r.startsWith("..") && !r.startsWith("/"));
+}
+
+/**
+ * Refuse `root` (real) as a synced folder's place when it holds or lies in
+ * the home, or holds or lies in another synced folder (`others`, except `self`).
+ */
+export function checkFolderPlace(
+  action: string,
+  root: string,
+  home: string,
+  others: readonly { folder: string; root: string }[],
+  self?: string,
+): void {
+  const refuse = (reason: string, hint: string) =>
+    new MycelError("bad_folder", action, reason, { value: root, hint, exit: ExitCode.usage });
+  if (within(root, home)) {
+    throw refuse("it is inside the mycel home", "Pick a folder outside " + home + ".");
+  }
+  if (within(home, root)) {
+    throw refuse(
+      "it holds the mycel home (its private keys and database would be synced)",
+      `Pick a folder that does not hold ${home}, or move the home (MYCEL_HOME).`,
+    );
+  }
+  for (const o of others) {
+    if (o.folder === self) continue;
+    if (root === o.root) {
+      throw new MycelError("already_shared", action, "another folder is synced there", {
+        value: `${root} (${o.folder})`,
+        exit: ExitCode.usage,
+      });
+    }
+    if (within(root, o.root)) {
+      throw refuse(
+        `it is inside folder ${o.folder}, synced here at ${o.root}`,
+        "Its files already sync with that folder.",
+      );
+    }
+    if (within(o.root, root)) {
+      throw refuse(
+        `it holds folder ${o.folder}, synced here at ${o.root}`,
+        "A folder can't hold another synced folder: pick one that does not.",
+      );
+    }
+  }
+}
