@@ -77,7 +77,10 @@ async function writeChunks(file: Deno.FsFile, chunks: readonly ChunkRef[], sourc
 
 /** Permission bits for the new file: the replaced file's rw bits, or 0644; exec follows read. */
 export function modeFor(replaced: OnDisk | null, mode: number | undefined, exec: boolean): number {
-  const rw = replaced !== null && mode !== undefined ? mode & 0o666 : 0o644;
+  // A replaced file's read and write bits are kept; a link's (0777) mean nothing.
+  const rw = replaced !== null && replaced.kind === "file" && mode !== undefined
+    ? mode & 0o666
+    : 0o644;
   return exec ? rw | ((rw & 0o444) >> 2) : rw;
 }
 

@@ -36,7 +36,8 @@ export function statKey(info: Deno.FileInfo): StatKey {
     mtimeMs: info.mtime?.getTime() ?? 0,
     ino: info.ino ?? 0,
     ctimeMs: info.ctime?.getTime() ?? 0,
-    exec: ((info.mode ?? 0) & 0o111) !== 0,
+    // A link's mode is 0777 on Linux and means nothing; its index row says false.
+    exec: !info.isSymlink && ((info.mode ?? 0) & 0o111) !== 0,
   };
 }
 
