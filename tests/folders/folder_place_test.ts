@@ -66,3 +66,14 @@ Deno.test("folder add, join and move refuse the home, a folder around it, and ne
   const list = await h.json<{ folders: { path: string }[] }>(["folder", "list", "--json"]);
   assert.deepEqual(list.folders.map((f) => f.path), [join(outer, "docs")], "nothing changed");
 });
+
+Deno.test("folder scan of a folder this device does not sync is a usage error, not a silent success", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  const r = await h.run(["folder", "scan", "nope"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /Cannot scan folder: this device does not sync it \(nope\)/);
+  const j = await h.run(["folder", "scan", "nope", "--json"]);
+  assert.equal(j.code, 2);
+  assert.equal(JSON.parse(j.stderr).error.code, "unknown_folder");
+});

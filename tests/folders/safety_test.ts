@@ -212,4 +212,28 @@ Deno.test("a kept version comes back with folder restore and reaches the other d
   const bad = await a.run(["folder", "restore", join(ra, "essay.txt"), "--version", "9"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /there are 2 kept versions/);
+  const word = await a.run(["folder", "restore", join(ra, "essay.txt"), "--version", "abc"]);
+  assert.equal(word.code, 2);
+  assert.match(word.stderr, /--version takes a number from 1 \(abc\)/);
+});
+
+Deno.test("a restore is the newest change: it wins over an edit elsewhere it had not seen, which becomes the conflict copy", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  await put(ra, "f.txt", "v1\n");
+  await rounds([a, b], 1);
+  await put(ra, "f.txt", "v2\n");
+  await rounds([a, b], 1);
+  // a edits again; b, before hearing of it, puts v1 back.
+  await put(ra, "f.txt", "a's later edit\n");
+  await a.ok(["--no-sync", "folder", "scan"]);
+  await new Promise((r) => setTimeout(r, 1100));
+  await b.ok(["--no-sync", "folder", "restore", join(rb, "f.txt"), "--version", "1"]);
+  await rounds([a, b, a], 1);
+  assert.equal(await text(rb, "f.txt"), "v1\n", "the restore lost");
+  assert.equal(await text(ra, "f.txt"), "v1\n");
+  const copies = (await listTree(ra)).filter((p) => p.includes("sync-conflict"));
+  assert.equal(copies.length, 1, `${copies}`);
+  assert.equal(await text(ra, copies[0]), "a's later edit\n", "a's edit is kept as the copy");
 });

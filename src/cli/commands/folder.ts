@@ -399,7 +399,15 @@ const SCAN: CommandSpec = {
   async run(ctx, input) {
     const id = input.args.ID === undefined ? undefined : checkFolderId(input.args.ID as string);
     const home = await openWrite(ctx);
+    const known = id === undefined || home.folderLocal.folder(id) !== undefined;
     home.close();
+    if (!known) {
+      throw new MycelError("unknown_folder", "scan folder", "this device does not sync it", {
+        value: id,
+        hint: "See `mycel folder list`.",
+        exit: ExitCode.usage,
+      });
+    }
     const reports = await scanNow(ctx, id, input.flags.yes === true);
     if (input.flags.json) ctx.out.json(reports);
     else for (const r of reports) scanLine(ctx, r);

@@ -84,6 +84,13 @@ export const folderRestoreCommand: CommandSpec = {
   async run(ctx, input) {
     const { folder, root, rel } = await locate(ctx, input.args.PATH as string);
     const n = input.flags.version === undefined ? 1 : Number(input.flags.version);
+    if (!Number.isSafeInteger(n) || n < 1) {
+      throw new MycelError("bad_version", "restore file", "--version takes a number from 1", {
+        value: String(input.flags.version),
+        hint: `See \`mycel folder versions ${input.args.PATH}\` for the numbers.`,
+        exit: ExitCode.usage,
+      });
+    }
     const { listVersions } = await lazyImport<typeof import("../../files/versions.ts")>(
       new URL("../../files/versions.ts", import.meta.url),
     );
@@ -118,8 +125,11 @@ export const folderRestoreCommand: CommandSpec = {
     const temp = join(dir, tempNameFor(baseName(rel)));
     await Deno.copyFile(join(realRoot, kept.path), temp);
     try {
-      const info = await Deno.lstat(join(realRoot, kept.path));
-      if (info.mtime) await Deno.utime(temp, info.atime ?? info.mtime, info.mtime);
+      // Modified now: putting a version back is the user's latest change, and
+      // it must win over an edit elsewhere it did not see (newest mtime wins;
+      // with the kept mtime, the restore became the conflict copy).
+      const now = new Date(ctx.now());
+      await Deno.utime(temp, now, now);
       const f = await Deno.open(temp, { write: true });
       await f.sync();
       f.close();
