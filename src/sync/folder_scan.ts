@@ -161,18 +161,12 @@ export async function scanAndPublish(
   }
   let deletions = result.deleted;
   let held = 0;
-  if (result.massDelete && deletions.length > 0) {
-    const ok = await o.confirmMassDelete?.(deletions.length, index.size) ?? false;
-    if (!ok) {
-      held = deletions.length;
-      deletions = [];
-    }
-  }
   const self = home.device;
   const folders = home.view.folders();
   const now = home.now();
   const ops: [Op, number][] = [];
   const rows: IndexRow[] = [];
+  const contents: FileVersion[] = [];
   const locs: [string, readonly { hash: string; length: number }[]][] = [];
   const blobs: { hash: string; bytes: Uint8Array }[] = [];
   for (const c of result.changed) {
@@ -221,6 +215,28 @@ export async function scanAndPublish(
       ops.push([{ type: "file.version", folder: folder.folder, version }, bytes.length]);
     }
     rows.push({ ...indexedEntryOf(c), version: bytes });
+    contents.push(content);
+  }
+  // More than half of the folder gone asks first (or is held until --yes).
+  // A deletion whose contents reappear under another name in this scan is a
+  // move (a renamed folder), not a loss; and once deletions are held they
+  // stay held until confirmed — before, files arriving from peers grew the
+  // folder past the half and the held deletions went out unasked.
+  const bySize = new Map<number, FileVersion[]>();
+  for (const c of contents) {
+    if (c.kind !== "file") continue;
+    const same = bySize.get(c.size);
+    if (same === undefined) bySize.set(c.size, [c]);
+    else same.push(c);
+  }
+  const lost = deletions.filter((path) => !movedAway(index.rows.get(path), bySize)).length;
+  const mass = index.size > 0 && lost * 2 > index.size;
+  if ((mass || folder.info.held !== undefined) && deletions.length > 0) {
+    const ok = await o.confirmMassDelete?.(deletions.length, index.size) ?? false;
+    if (!ok) {
+      held = deletions.length;
+      deletions = [];
+    }
   }
   for (const path of deletions) {
     const row = index.rows.get(path);
@@ -305,4 +321,11 @@ function realOr(path: string): string {
   } catch {
     return path;
   }
+}
+
+/** True when the file indexed as `row` has its contents among `found` (by size): it moved. */
+function movedAway(row: IndexRow | undefined, found: Map<number, FileVersion[]>): boolean {
+  if (row?.version == null || found.size === 0) return false;
+  const v = decodeFileVersion(row.version);
+  return v.kind === "file" && (found.get(v.size) ?? []).some((f) => sameContent(f, v));
 }

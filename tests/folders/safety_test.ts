@@ -161,6 +161,39 @@ Deno.test("a scan deleting more than half of a folder holds the deletions until 
   assert.deepEqual(await listTree(rb), ["f4.txt", "f5.txt"]);
 });
 
+Deno.test("held deletions stay held when the folder grows, until --yes; a renamed folder is no mass deletion", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  for (let i = 0; i < 10; i++) await put(ra, `d${i}.txt`, `doc ${i}\n`);
+  await rounds([a, b], 1);
+  for (let i = 0; i < 6; i++) await Deno.remove(join(ra, `d${i}.txt`));
+  const held = await syncNow(a);
+  assert.match(held.stderr, /6 of 10 files are gone on disk: the deletions are held/);
+  // Files arrive from b: 6 of 13 is under half, but nobody confirmed.
+  for (let i = 0; i < 3; i++) await put(rb, `new${i}.txt`, `new ${i}\n`);
+  await syncOk(b);
+  await syncNow(a);
+  await syncNow(a);
+  await syncOk(b);
+  assert.equal(await text(rb, "d0.txt"), "doc 0\n", "the held deletions went out unasked");
+  await a.ok(["folder", "scan", "docs", "--yes"]);
+  await syncOk(a);
+  await syncOk(b);
+  assert.equal(await text(rb, "d0.txt"), undefined, "confirmed deletions arrive");
+
+  // A folder renamed: its files are gone under the old name and back under the new one.
+  for (let i = 0; i < 8; i++) await put(ra, `photos/p${i}.jpg`, `photo ${i}\n`);
+  await rounds([a, b], 1);
+  await Deno.rename(join(ra, "photos"), join(ra, "Photos 2025"));
+  const renamed = await syncNow(a);
+  assert.equal(renamed.code, 0, renamed.stderr);
+  assert.doesNotMatch(renamed.stderr, /held/);
+  await syncOk(b);
+  assert.equal(await text(rb, "Photos 2025/p0.jpg"), "photo 0\n");
+  assert.equal(await text(rb, "photos/p0.jpg"), undefined);
+});
+
 Deno.test("ignored files stay on their device; the shared rules travel, local ones do not", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
