@@ -78,8 +78,15 @@ function nameOf(home: Home, key: DeviceKey): string {
   return home.view.member(key)?.record.name ?? key.short;
 }
 
-/** Status of `folder` (see the module comment). */
-export function folderStatus(home: Home, folder: string): FolderStatus {
+/**
+ * Status of `folder` (see the module comment). `ignored` says which paths
+ * this device ignores: they are never written here, so they are not "behind".
+ */
+export function folderStatus(
+  home: Home,
+  folder: string,
+  ignored: (path: string) => boolean = () => false,
+): FolderStatus {
   const rows = home.view.folders();
   const share = rows.share(folder);
   const local = home.folderLocal.folder(folder);
@@ -106,6 +113,7 @@ export function folderStatus(home: Home, folder: string): FolderStatus {
       behindBytes = 0;
       const index = home.folderLocal.index(folder);
       for (const w of list) {
+        if (ignored(w.path)) continue;
         const row = index.rows.get(w.path);
         const held = row?.version ? decodeFileVersion(row.version) : undefined;
         const ok = w.version.kind === "deleted"

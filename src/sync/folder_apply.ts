@@ -20,6 +20,7 @@
  */
 
 import { join } from "node:path";
+import { lazyImport } from "../lazy_import.ts";
 import { isMycelError } from "../errors.ts";
 import { type ChunkRef, loadBlake3 } from "../files/chunk_hash.ts";
 import { sameContent } from "../files/conflict.ts";
@@ -198,9 +199,14 @@ export async function applyFolder(
   const fl = home.folderLocal;
   const id = folder.folder;
   const index = fl.index(id);
+  // Paths this device ignores (its .mycelignore and its own .mycel/ignore)
+  // are left alone: neither written, removed nor counted as still to come.
+  // Before, a path ignored here was overwritten when unchanged, and fetched
+  // every round, never written, when changed here.
+  const ignored = await ignoredHere(folder.root);
   const plan: FolderPlan = planFolder(
-    home.view.folders().paths(id),
-    index.rows,
+    withoutIgnored(home.view.folders().paths(id), ignored),
+    new Map([...index.rows].filter(([p]) => !ignored(p))),
     versionId,
   );
   const report: ApplyReport = {
@@ -837,4 +843,24 @@ function nearestFolder(root: string, path: string): string {
     }
   }
   return "the folder";
+}
+
+/**
+ * This device's ignore rules for the folder at `root`. A rules file that
+ * can't be read throws `bad_ignore_file` (the scan has stopped the folder
+ * for it already): applying without the rules could overwrite what they keep.
+ */
+async function ignoredHere(root: string): Promise<(path: string) => boolean> {
+  const { loadIgnoreRules } = await lazyImport<typeof import("../files/ignore_rules.ts")>(
+    new URL("../files/ignore_rules.ts", import.meta.url),
+  );
+  const rules = await loadIgnoreRules(root);
+  return (path) => rules.isIgnored(path, false);
+}
+
+function* withoutIgnored<T>(
+  paths: Iterable<[string, T]>,
+  ignored: (path: string) => boolean,
+): Generator<[string, T]> {
+  for (const entry of paths) if (!ignored(entry[0])) yield entry;
 }

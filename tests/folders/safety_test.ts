@@ -194,6 +194,36 @@ Deno.test("held deletions stay held when the folder grows, until --yes; a rename
   assert.equal(await text(rb, "photos/p0.jpg"), undefined);
 });
 
+Deno.test("paths this device ignores are left alone: not overwritten, not fetched, not behind", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  await put(ra, "big.bin", new Uint8Array(300_000).fill(1));
+  await put(ra, "f1.txt", "one\n");
+  await put(ra, "other.txt", "other\n");
+  await rounds([a, b], 1);
+  // b ignores both from now on, and changes big.bin itself.
+  await put(rb, ".mycel/ignore", "big.bin\nf1.txt\n");
+  await put(rb, "big.bin", "b's own\n");
+  await put(ra, "big.bin", new Uint8Array(300_000).fill(2));
+  await put(ra, "f1.txt", "a's edit\n");
+  await put(ra, "other.txt", "other, edited\n");
+  await syncOk(a);
+  // other.txt's 14 bytes come; big.bin's 293 KiB never do.
+  const first = await syncOk(b);
+  assert.match(first.stdout, /1 change applied, 14 B fetched/, first.stdout);
+  assert.doesNotMatch(first.stdout, /still to come/, first.stdout);
+  const second = await syncOk(b);
+  assert.doesNotMatch(second.stdout, /fetched|still to come|applied/, second.stdout);
+  assert.equal(await text(rb, "big.bin"), "b's own\n");
+  assert.equal(await text(rb, "f1.txt"), "one\n", "an ignored, unchanged file was overwritten");
+  assert.equal(await text(rb, "other.txt"), "other, edited\n");
+  const [st] = await b.tmp.json<{ devices: { self: boolean; state: string }[] }[]>(
+    ["--no-sync", "folder", "status", "--json"],
+  );
+  assert.equal(st.devices.find((d) => d.self)?.state, "in_sync");
+});
+
 Deno.test("ignored files stay on their device; the shared rules travel, local ones do not", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;

@@ -44,11 +44,22 @@ export const folderStatusCommand: CommandSpec = {
     const { folderStatus } = await lazyImport<typeof import("../folder_view.ts")>(
       new URL("../folder_view.ts", import.meta.url),
     );
-    const list = await withRead(ctx, (home) =>
-      idsOf(home, id).map((f) => {
+    const { loadIgnoreRules } = await lazyImport<typeof import("../../files/ignore_rules.ts")>(
+      new URL("../../files/ignore_rules.ts", import.meta.url),
+    );
+    const list = await withRead(ctx, async (home) => {
+      const out = [];
+      for (const f of idsOf(home, id)) {
         if (home.view.folders().share(f) === undefined) throw unknown(f);
-        return folderStatus(home, f);
-      }));
+        // Paths ignored here are never written here: not "behind" (rules unreadable: none).
+        const root = home.folderLocal.folder(f)?.root;
+        const rules = root === undefined ? undefined : await loadIgnoreRules(root).catch(() => {
+          return undefined;
+        });
+        out.push(folderStatus(home, f, rules && ((p) => rules.isIgnored(p, false))));
+      }
+      return out;
+    });
     if (input.flags.json) {
       ctx.out.json(list);
       return ExitCode.ok;
