@@ -89,6 +89,11 @@ export interface SessionLimits {
    * it asked for (file_fetch.ts refuses anything else).
    */
   maxBytes?: number;
+  /**
+   * Protocol names a responder offers (default {@link NOISE_IK} and
+   * {@link NOISE_IK_AESGCM}); tests play a device on an earlier release.
+   */
+  offered?: readonly string[];
 }
 
 /** Our Noise keys. */
@@ -199,7 +204,11 @@ function refusedOf(ex: ExchangeResult): { status: "refused"; error: string } | u
   };
 }
 
-/** Initiator: a session with `peer` over the connected `stream`. */
+/**
+ * Initiator: a session with `peer` over the connected `stream`, under
+ * `protocol` ({@link NOISE_IK}; {@link NOISE_IK_AESGCM} for a peer on an
+ * earlier release, see round.ts).
+ */
 export function initiateSession(
   home: Home,
   keys: NoiseKeys,
@@ -208,6 +217,7 @@ export function initiateSession(
   meta: { path: string; address: string },
   limits: SessionLimits,
   admission: readonly Uint8Array[] = [],
+  protocol = NOISE_IK,
 ): Promise<SessionOutcome> {
   let live = false;
   const base = (): SessionOutcome => ({
@@ -222,7 +232,7 @@ export function initiateSession(
     const hello = encodeHello({ version: SYNC_PROTOCOL_VERSION, admission });
     const { replyPayload, channel } = await initiatorHandshake(
       conn,
-      handshake(keys, peer.noiseKey),
+      handshake(keys, peer.noiseKey, protocol),
       hello,
       limits.handshakeTimeoutMs,
     );
@@ -272,7 +282,7 @@ export function respondSession(
     const { channel } = await responderHandshake(
       conn,
       // A device on a release before ChaChaPoly still gets in (noise_protocol.ts).
-      [handshake(keys), handshake(keys, undefined, NOISE_IK_AESGCM)],
+      (limits.offered ?? [NOISE_IK, NOISE_IK_AESGCM]).map((p) => handshake(keys, undefined, p)),
       limits.handshakeTimeoutMs,
       async (payload, rs) => {
         let hello;

@@ -12,6 +12,7 @@
  * in short transactions; bookkeeping is written once at the end.
  */
 
+import { NOISE_IK_AESGCM } from "../crypto/noise.ts";
 import { plural } from "../human.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
@@ -216,15 +217,31 @@ export async function syncPeer(
       ...(o.afterExchange ? { afterExchange: o.afterExchange } : {}),
       ...(o.maxBytes === undefined ? {} : { maxBytes: o.maxBytes }),
     };
-    return await initiateSession(
+    const meta = { path: r.path, address: stream.remote ?? `${r.host}:${r.port}` };
+    const outcome = await initiateSession(home, keys, peer, stream, meta, limits, admission);
+    if (!hungUpOnHello(outcome)) return outcome;
+    // A peer on a release before ChaChaPoly reads only AESGCM and hangs up on
+    // our first message: dialled again once under that name (it still gets
+    // in the other way: responders accept both, noise_protocol.ts).
+    let again;
+    try {
+      again = o.connect
+        ? await o.connect(r, connectMs)
+        : await connectTcp(r.host, r.port, connectMs);
+    } catch {
+      return outcome;
+    }
+    const older = await initiateSession(
       home,
       keys,
       peer,
-      stream,
-      { path: r.path, address: stream.remote ?? `${r.host}:${r.port}` },
+      again,
+      { ...meta, address: again.remote ?? meta.address },
       limits,
       admission,
+      NOISE_IK_AESGCM,
     );
+    return older.status === "failed" && !older.live ? outcome : older;
   }
   const none = routes.length === 0 ? "it has no known endpoint and was not found on the link" : "";
   return { ...base, status: "unreachable", error: errors.join("; ") || none || "timed out" };
@@ -287,4 +304,10 @@ export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionO
     await compactIfDue(home);
   }
   return outcomes;
+}
+
+/** True when the peer hung up on our first handshake message (it may read only the older suite). */
+function hungUpOnHello(o: SessionOutcome): boolean {
+  return o.status === "failed" && !o.live && o.code === "connection_closed" &&
+    /hung up during the handshake/.test(o.error ?? "");
 }
