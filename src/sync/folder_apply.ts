@@ -22,6 +22,7 @@
 import { join } from "node:path";
 import { lazyImport } from "../lazy_import.ts";
 import { isMycelError } from "../errors.ts";
+import { isInternalPath } from "../files/folder_layout.ts";
 import { type ChunkRef, loadBlake3 } from "../files/chunk_hash.ts";
 import { sameContent } from "../files/conflict.ts";
 import { CaseNames } from "../files/fs_names.ts";
@@ -855,7 +856,9 @@ async function ignoredHere(root: string): Promise<(path: string) => boolean> {
     new URL("../files/ignore_rules.ts", import.meta.url),
   );
   const rules = await loadIgnoreRules(root);
-  return (path) => rules.isIgnored(path, false);
+  // mycel's own names (in any case) are not "ignored" here: the write refuses
+  // them and says so, a member sending one is worth a line.
+  return (path) => !isInternalPath(path) && rules.isIgnored(path, false);
 }
 
 function* withoutIgnored<T>(
