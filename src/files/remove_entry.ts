@@ -15,11 +15,11 @@
 
 import { join } from "node:path";
 import { assertMarker } from "./folder_marker.ts";
-import { dropNameFor } from "./folder_layout.ts";
+import { dropNameFor, isHeldName, isInternalPath } from "./folder_layout.ts";
 import { holdAside, putBack } from "./held_file.ts";
 import { keepVersion } from "./keep_version.ts";
-import { baseName, checkRelativePath, parentOf } from "./paths.ts";
-import { assertRealDir, syncDir } from "./safe_paths.ts";
+import { ancestors, baseName, checkRelativePath, parentOf, relativePathProblem } from "./paths.ts";
+import { assertRealDir, ensureRealParents, syncDir } from "./safe_paths.ts";
 import { type ExpectedEntry, matchesExpected, type OnDisk, onDisk } from "./disk_state.ts";
 
 /** How to delete. */
@@ -96,4 +96,37 @@ export async function removeEntry(
   } finally {
     if (!settled) await putBack(realRoot, dirRel, holdName, stamp()).catch(() => {});
   }
+}
+
+/**
+ * Remove the folders that `removed` (paths this round deleted) left empty,
+ * deepest first, up to but never including the root, never mycel's own.
+ * Folders are not synced: without this, a folder renamed or deleted on
+ * another device stayed here as an empty husk. A folder a local save put
+ * something into meanwhile stays (rmdir removes only an empty folder, in
+ * one step); a link or anything else where a folder was is left alone.
+ */
+export function removeEmptyParents(root: string, removed: readonly string[]): string[] {
+  const realRoot = Deno.realPathSync(root);
+  const folders = new Set<string>();
+  for (const path of removed) {
+    if (relativePathProblem(path) !== undefined) continue; // never a removed path's
+    for (const a of ancestors(path)) folders.add(a);
+  }
+  const gone: string[] = [];
+  const deepestFirst = [...folders].sort((a, b) => b.split("/").length - a.split("/").length);
+  for (const rel of deepestFirst) {
+    if (isInternalPath(rel) || isHeldName(baseName(rel))) continue;
+    const abs = join(realRoot, rel);
+    try {
+      // Every folder on the way is a real folder of the root (no link followed).
+      ensureRealParents(realRoot, parentOf(rel), false);
+      if (!Deno.lstatSync(abs).isDirectory) continue;
+      Deno.removeSync(abs); // not recursive: fails unless empty
+      gone.push(rel);
+    } catch {
+      // not empty, gone already, or not ours to judge: it stays
+    }
+  }
+  return gone;
 }

@@ -42,7 +42,7 @@ import {
 import { resolveChunkList } from "../files/manifest_tree.ts";
 import { PartialFile } from "../files/partial_file.ts";
 import { ancestors, checkRelativePath, parentOf, relativePathProblem } from "../files/paths.ts";
-import { removeEntry } from "../files/remove_entry.ts";
+import { removeEmptyParents, removeEntry } from "../files/remove_entry.ts";
 import {
   clearEmptyFolder,
   foldersAt,
@@ -281,6 +281,7 @@ export async function applyFolder(
   };
   // Progress (counted from the first removal on).
   let doneBytes = 0, doneFiles = 0;
+  const removedPaths: string[] = [];
   const removeOne = async (a: PlanAction & { kind: "remove" }) => {
     try {
       const r = await removeEntry(folder.root, a.path, { expected: expectedOf(a.expected) });
@@ -290,6 +291,7 @@ export async function applyFolder(
       }
       note({ kind: "gone", path: a.path });
       settled.add(a.path);
+      removedPaths.push(a.path);
       report.done++;
       doneFiles++;
     } catch (e) {
@@ -780,6 +782,8 @@ export async function applyFolder(
     if (a.late && !(copiesOf.get(a.path) ?? []).every((c) => rowAfter(c))) continue;
     await removeOne(a);
   }
+  // Folders the removals left empty go too (a folder renamed elsewhere).
+  if (removedPaths.length > 0) removeEmptyParents(folder.root, removedPaths);
   // 4. Merges: the disk holds the winner and every copy exists.
   for (const a of plan.actions) {
     if (a.kind !== "merge") continue;

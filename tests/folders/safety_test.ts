@@ -192,6 +192,11 @@ Deno.test("held deletions stay held when the folder grows, until --yes; a rename
   await syncOk(b);
   assert.equal(await text(rb, "Photos 2025/p0.jpg"), "photo 0\n");
   assert.equal(await text(rb, "photos/p0.jpg"), undefined);
+  assert.equal(
+    await Deno.lstat(join(rb, "photos")).catch(() => null),
+    null,
+    "an empty husk stayed",
+  );
 });
 
 Deno.test("paths this device ignores are left alone: not overwritten, not fetched, not behind", async () => {
