@@ -12,7 +12,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MARKER_NAME } from "../../src/files/folder_layout.ts";
 import { describe } from "../helpers/mycel.ts";
-import { type Device, devices, put, sharedFolder, syncNow, syncOk, text } from "./_helpers.ts";
+import {
+  type Device,
+  type Devices,
+  devices,
+  put,
+  sharedFolder,
+  syncNow,
+  syncOk,
+  text,
+} from "./_helpers.ts";
 
 interface StatusJson {
   devices: { self: boolean; state: string }[];
@@ -29,8 +38,11 @@ async function status(d: Device): Promise<StatusJson> {
 
 const IN_THE_WAY = /a folder is in the way here and it is not empty/;
 
-Deno.test("a path a round could not write is kept for folder status, said once by sync now, and cleared when written", async () => {
-  await using devs = await devices(["a", "b"]);
+/**
+ * a turns the folder x/ into a file x while b keeps an ignored file of its
+ * own in x/, so on b x/ can't give way: x is a path b's round can't write.
+ */
+async function folderInTheWay(devs: Devices) {
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs, "docs", {
     seed: async (ra) => {
@@ -40,11 +52,16 @@ Deno.test("a path a round could not write is kept for folder status, said once b
     },
   });
   await syncOk(b);
-  // b keeps an ignored file of its own in x/, so x/ can't give way to a's file x.
   await put(rb, "x/scratch.tmp", "mine\n");
   await Deno.remove(join(ra, "x"), { recursive: true });
   await put(ra, "x", "now a file\n");
   await syncOk(a);
+  return { a, b, ra, rb };
+}
+
+Deno.test("a path a round could not write is kept for folder status, said once by sync now, and cleared when written", async () => {
+  await using devs = await devices(["a", "b"]);
+  const { b, rb } = await folderInTheWay(devs);
 
   const first = await syncNow(b);
   assert.equal(first.code, 3, describe(["sync", "now"], first));
@@ -76,19 +93,7 @@ Deno.test("a path a round could not write is kept for folder status, said once b
 
 Deno.test("a folder that stops drops its not-written list; back, the list is said again", async () => {
   await using devs = await devices(["a", "b"]);
-  const [a, b] = devs.list;
-  const [ra, rb] = await sharedFolder(devs, "docs", {
-    seed: async (ra) => {
-      await put(ra, ".mycelignore", "*.tmp\n");
-      await put(ra, "x/y", "inside\n");
-      await put(ra, "keep.txt", "keep\n");
-    },
-  });
-  await syncOk(b);
-  await put(rb, "x/scratch.tmp", "mine\n");
-  await Deno.remove(join(ra, "x"), { recursive: true });
-  await put(ra, "x", "now a file\n");
-  await syncOk(a);
+  const { b, rb } = await folderInTheWay(devs);
   // And a FIFO, which a scan does not sync.
   const fifo = await new Deno.Command("mkfifo", { args: [join(rb, "pipe")] }).output();
   assert.ok(fifo.success, "mkfifo");

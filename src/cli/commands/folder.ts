@@ -162,7 +162,7 @@ function scanLine(ctx: CommandContext, r: ScanReport): void {
   }
   for (const group of r.caseCollisions) {
     ctx.out.error(
-      `  names differing only in case (a problem on macOS and Windows): ${
+      `  names differing only in case or Unicode form (one name on macOS and Windows): ${
         group.map((p) => safeText(p)).join(", ")
       }`,
     );
