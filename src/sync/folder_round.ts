@@ -206,6 +206,13 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
       out.push({ folder: f.folder, stopped, sessions: [] });
       continue;
     }
+    // Stopped by this round's scan (an ignore file that can't be read, say):
+    // nothing is applied — without its rules, what they keep could be overwritten.
+    const scanned = home.folderLocal.folder(f.folder)?.info.stopped;
+    if (scanned) {
+      out.push({ folder: f.folder, stopped: scanned, sessions: [] });
+      continue;
+    }
     const peers = openPeers(home, folderPeers(home, f.folder), o);
     let apply: ApplyReport | undefined;
     let sessions: SessionOutcome[] = [];

@@ -121,3 +121,24 @@ Deno.test("a folder that stops drops its not-written list; back, the list is sai
   assert.equal(s.notWrittenCount, 1);
   assert.equal(s.notSyncedCount, 1);
 });
+
+Deno.test("a folder whose ignore file can't be read is stopped by the scan, and nothing is applied to it", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: (ra) => put(ra, "notes.txt", "one\n"),
+  });
+  await syncOk(b);
+  // b's own rules keep notes.txt here; then its local rules file is damaged (not UTF-8).
+  await put(rb, ".mycel/ignore", "notes.txt\n");
+  await put(rb, "notes.txt", "b's own\n");
+  await put(ra, "notes.txt", "a's edit\n");
+  await syncOk(a);
+  await put(rb, ".mycel/ignore", new Uint8Array([0x6e, 0xff, 0xfe, 0x0a]));
+  const r = await syncNow(b);
+  assert.equal(r.code, 1, describe(["sync", "now"], r));
+  assert.match(r.stderr, /folder docs: .*ignore/);
+  assert.doesNotMatch(r.stderr, /if it moved/, "the move hint is for a missing marker");
+  assert.doesNotMatch(r.stderr, /internal error/i);
+  assert.equal(await text(rb, "notes.txt"), "b's own\n", "applied without the rules");
+});

@@ -240,9 +240,11 @@ async function syncNow(
     if (o.quiet) continue;
     if (f.stopped) {
       ctx.out.error(`folder ${f.folder}: ${safeText(f.stopped)}`);
-      ctx.out.error(
-        `  if it moved: \`mycel folder move ${f.folder} NEWPATH\` (nothing is fetched again)`,
-      );
+      if (/marker missing/.test(f.stopped)) {
+        ctx.out.error(
+          `  if it moved: \`mycel folder move ${f.folder} NEWPATH\` (nothing is fetched again)`,
+        );
+      }
       continue;
     }
     if (a === undefined || o.json) continue;
