@@ -32,7 +32,8 @@ export function plannedRealPath(path: string): string {
 /** True when `inner` is `outer` or lies inside it (both real, absolute). */
 function within(inner: string, outer: string): boolean {
   const r = relative(outer, inner);
-  return r === "" || (!r.startsWith("..") && !r.startsWith("/"));
+  // "..x" is a name inside; only ".." itself or "../…" climbs out.
+  return r === "" || (r !== ".." && !r.startsWith("../") && !r.startsWith("/"));
 }
 
 /**

@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MARKER_NAME } from "../../src/files/folder_layout.ts";
+import { checkFolderPlace } from "../../src/cli/folder_place.ts";
 import { tempHome } from "../helpers/mycel.ts";
 
 const exists = (p: string) => Deno.lstat(p).then(() => true, () => false);
@@ -76,4 +77,30 @@ Deno.test("folder scan of a folder this device does not sync is a usage error, n
   const j = await h.run(["folder", "scan", "nope", "--json"]);
   assert.equal(j.code, 2);
   assert.equal(JSON.parse(j.stderr).error.code, "unknown_folder");
+});
+
+Deno.test("checkFolderPlace compares whole path segments: a name starting with '..' is inside, a sibling sharing a prefix is not", () => {
+  const others = [{ folder: "docs", root: "/a/docs" }];
+  const verdict = (root: string) => {
+    try {
+      checkFolderPlace("share folder", root, "/h/home", others);
+      return "ok";
+    } catch (e) {
+      return (e as Error).message.replace(/^Cannot share folder: /, "").replace(/ \(.*$/, "");
+    }
+  };
+  assert.deepEqual(
+    ["/a/docs/..x", "/a/docs2", "/a", "/a/docs/sub", "/h", "/h/home/in", "/h/homes", "/a/docs"]
+      .map(verdict),
+    [
+      "it is inside folder docs, synced here at /a/docs",
+      "ok",
+      "it holds folder docs, synced here at /a/docs",
+      "it is inside folder docs, synced here at /a/docs",
+      "it holds the mycel home",
+      "it is inside the mycel home",
+      "ok",
+      "another folder is synced there",
+    ],
+  );
 });
