@@ -22,7 +22,7 @@
 import { join } from "node:path";
 import { lazyImport } from "../lazy_import.ts";
 import { isMycelError } from "../errors.ts";
-import { isInternalPath } from "../files/folder_layout.ts";
+import { isInternalPath, MARKER_NAME } from "../files/folder_layout.ts";
 import { type ChunkRef, loadBlake3 } from "../files/chunk_hash.ts";
 import { sameContent } from "../files/conflict.ts";
 import { CaseNames } from "../files/fs_names.ts";
@@ -204,7 +204,12 @@ export async function applyFolder(
   // are left alone: neither written, removed nor counted as still to come.
   // Before, a path ignored here was overwritten when unchanged, and fetched
   // every round, never written, when changed here.
-  const ignored = await ignoredHere(folder.root);
+  const ignoredByRules = await ignoredHere(folder.root);
+  // Nor anything under the mycel home or another synced folder inside this
+  // one (the scan leaves those out; a folder shared before that check may
+  // have published the home, and a peer's deletion of it must not reach it).
+  const apart = apartHere(folder.root, home.paths.root);
+  const ignored = (path: string) => ignoredByRules(path) || apart(path);
   const plan: FolderPlan = planFolder(
     withoutIgnored(home.view.folders().paths(id), ignored),
     new Map([...index.rows].filter(([p]) => !ignored(p))),
@@ -870,4 +875,35 @@ function* withoutIgnored<T>(
   ignored: (path: string) => boolean,
 ): Generator<[string, T]> {
   for (const entry of paths) if (!ignored(entry[0])) yield entry;
+}
+
+/** True for a path under the home or under a folder holding `.mycel-folder`, inside `root`. */
+function apartHere(root: string, homeRoot: string): (path: string) => boolean {
+  const real = (p: string) => {
+    try {
+      return Deno.realPathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  const realRoot = real(root), home = real(homeRoot);
+  const seen = new Map<string, boolean>();
+  const isApart = (dir: string): boolean => {
+    let v = seen.get(dir);
+    if (v === undefined) {
+      const abs = join(realRoot, dir);
+      v = abs === home;
+      if (!v) {
+        try {
+          Deno.lstatSync(join(abs, MARKER_NAME));
+          v = true;
+        } catch {
+          v = false;
+        }
+      }
+      seen.set(dir, v);
+    }
+    return v;
+  };
+  return (path) => relativePathProblem(path) === undefined && ancestors(path).some(isApart);
 }

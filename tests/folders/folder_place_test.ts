@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { MARKER_NAME } from "../../src/files/folder_layout.ts";
 import { checkFolderPlace } from "../../src/cli/folder_place.ts";
 import { tempHome } from "../helpers/mycel.ts";
+import { devices, put, sharedFolder, syncNow, syncOk, text } from "./_helpers.ts";
 
 const exists = (p: string) => Deno.lstat(p).then(() => true, () => false);
 
@@ -103,4 +104,29 @@ Deno.test("checkFolderPlace compares whole path segments: a name starting with '
       "another folder is synced there",
     ],
   );
+});
+
+Deno.test("nothing a peer publishes is written under a folder holding .mycel-folder inside the folder", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: async (ra) => {
+      await put(ra, "sub/x.txt", "one\n");
+      await put(ra, "top.txt", "top\n");
+    },
+  });
+  await syncOk(b);
+  // On b, sub/ becomes another synced folder's root (as a home or an older
+  // synced folder inside a folder shared before the place check).
+  await put(rb, `sub/${MARKER_NAME}`, "mycel folder other\n");
+  await put(ra, "sub/x.txt", "a's edit\n");
+  await Deno.remove(join(ra, "top.txt"));
+  await syncOk(a);
+  await syncNow(b);
+  assert.equal(await text(rb, "sub/x.txt"), "one\n", "written into the nested folder");
+  assert.equal(await text(rb, "top.txt"), undefined, "the rest still syncs");
+  await Deno.remove(join(ra, "sub"), { recursive: true });
+  await syncOk(a);
+  await syncNow(b);
+  assert.equal(await text(rb, "sub/x.txt"), "one\n", "a deletion reached the nested folder");
 });
