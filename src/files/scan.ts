@@ -271,8 +271,9 @@ function noteHeld(abs: string, dir: string, held: Set<string>): void {
 /**
  * Why the folder `path` of `root` is not synced as part of it, if it is
  * not: the mycel home (`exclude`), or another synced folder (its marker).
+ * The scan leaves such folders out and applying writes nothing under them.
  */
-function apartFolder(
+export function apartFolder(
   root: string,
   path: string,
   exclude: readonly string[] | undefined,
@@ -284,5 +285,14 @@ function apartFolder(
     return "it is another synced folder (it holds .mycel-folder): synced on its own, not as part of this one";
   } catch {
     return undefined;
+  }
+}
+
+/** The real path of `path`, or `path` itself when it can't be resolved. */
+export function realOr(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
   }
 }

@@ -22,7 +22,8 @@
 import { join } from "node:path";
 import { lazyImport } from "../lazy_import.ts";
 import { isMycelError } from "../errors.ts";
-import { isInternalPath, MARKER_NAME } from "../files/folder_layout.ts";
+import { isInternalPath } from "../files/folder_layout.ts";
+import { apartFolder, realOr } from "../files/scan.ts";
 import { type ChunkRef, loadBlake3 } from "../files/chunk_hash.ts";
 import { sameContent } from "../files/conflict.ts";
 import { CaseNames } from "../files/fs_names.ts";
@@ -879,30 +880,11 @@ function* withoutIgnored<T>(
 
 /** True for a path under the home or under a folder holding `.mycel-folder`, inside `root`. */
 function apartHere(root: string, homeRoot: string): (path: string) => boolean {
-  const real = (p: string) => {
-    try {
-      return Deno.realPathSync(p);
-    } catch {
-      return p;
-    }
-  };
-  const realRoot = real(root), home = real(homeRoot);
+  const realRoot = realOr(root), exclude = [realOr(homeRoot)];
   const seen = new Map<string, boolean>();
   const isApart = (dir: string): boolean => {
     let v = seen.get(dir);
-    if (v === undefined) {
-      const abs = join(realRoot, dir);
-      v = abs === home;
-      if (!v) {
-        try {
-          Deno.lstatSync(join(abs, MARKER_NAME));
-          v = true;
-        } catch {
-          v = false;
-        }
-      }
-      seen.set(dir, v);
-    }
+    if (v === undefined) seen.set(dir, v = apartFolder(realRoot, dir, exclude) !== undefined);
     return v;
   };
   return (path) => relativePathProblem(path) === undefined && ancestors(path).some(isApart);

@@ -27,7 +27,7 @@ import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files
 import { indexedEntryOf } from "../files/file_index.ts";
 import { gearSeedFromSecret } from "../files/gear_seed.ts";
 import { makeChunkList } from "../files/manifest_tree.ts";
-import { scanFolder } from "../files/scan.ts";
+import { realOr, scanFolder } from "../files/scan.ts";
 import { portabilityProblems } from "../files/path_portability.ts";
 import type { ScanResult } from "../files/scan_types.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
@@ -311,15 +311,6 @@ function execOfIndexed(home: Home, folder: LocalFolder, path: string): boolean {
     return v.kind === "file" && v.exec;
   } catch {
     return false;
-  }
-}
-
-/** The real path of `path`, or `path` itself when it can't be resolved. */
-function realOr(path: string): string {
-  try {
-    return Deno.realPathSync(path);
-  } catch {
-    return path;
   }
 }
 
