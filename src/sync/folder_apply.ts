@@ -53,6 +53,7 @@ import {
 } from "../files/kind_change.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import { writeSymlink } from "../files/write_symlink.ts";
+import { pathTooLongHere, writeReason } from "../files/write_problem.ts";
 import { ensureRealParents, syncDir } from "../files/safe_paths.ts";
 import { versionId } from "../log/folder_state.ts";
 import type { Op } from "../log/ops.ts";
@@ -320,14 +321,7 @@ export async function applyFolder(
       }
       e = folderDiskFull(folder.root, e);
     }
-    // The OS's text names a temporary file; the folder it lives in is what to
-    // fix — or, when that folder is still to be made, the nearest one that exists.
-    const reason = e instanceof Deno.errors.PermissionDenied
-      ? `this user may not write into ${nearestFolder(folder.root, path)} (permission denied)`
-      : e instanceof Error
-      ? e.message.replace(/^Cannot [^:]*: /, "")
-      : String(e);
-    report.problems.push({ path, reason });
+    report.problems.push({ path, reason: writeReason(folder.root, path, e) });
   };
 
   // A folder on a read-only mount: said once, and nothing is fetched — every
@@ -409,6 +403,15 @@ export async function applyFolder(
     skip.add(a);
     stillToCome(report, a);
     refused.add(foldPath(a.path));
+  }
+  // Paths too long under where the folder lies here: nothing is fetched for them.
+  for (const a of plan.actions) {
+    if (a.kind !== "write" || skip.has(a)) continue;
+    const tooLong = pathTooLongHere(folder.root, a.path);
+    if (tooLong === undefined) continue;
+    report.problems.push({ path: a.path, reason: tooLong });
+    skip.add(a);
+    stillToCome(report, a);
   }
   // A folder renamed only in case (Notes/ → notes/): its files' new spellings
   // were refused above, and here they are the same files as the old ones —
@@ -842,18 +845,6 @@ const FREE_MARGIN = 1 << 20;
 /** A path as a file system that ignores case sees it (each name folded). */
 function foldPath(path: string): string {
   return path.split("/").map(foldName).join("/");
-}
-
-/** The deepest folder above `path` that exists in `root`, as `folder status` names it. */
-function nearestFolder(root: string, path: string): string {
-  for (const p of ancestors(path)) {
-    try {
-      if (Deno.lstatSync(join(root, p)).isDirectory) return p;
-    } catch {
-      // not there (yet): the one above it is where the write was refused
-    }
-  }
-  return "the folder";
 }
 
 /**

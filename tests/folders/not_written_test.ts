@@ -16,6 +16,7 @@ import {
   type Device,
   type Devices,
   devices,
+  folderOf,
   put,
   sharedFolder,
   syncNow,
@@ -141,4 +142,42 @@ Deno.test("a folder whose ignore file can't be read is stopped by the scan, and 
   assert.doesNotMatch(r.stderr, /if it moved/, "the move hint is for a missing marker");
   assert.doesNotMatch(r.stderr, /internal error/i);
   assert.equal(await text(rb, "notes.txt"), "b's own\n", "applied without the rules");
+});
+
+Deno.test("a path too long for where the folder lies here is reported with the same reason each round, never a temporary name", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  // b's folder lies 400 bytes deeper than a's: a path that fits under a's
+  // folder (Linux takes 4,095 bytes) does not fit under b's.
+  const deep = join(folderOf(b), "d".repeat(200), "e".repeat(199));
+  const ra0 = folderOf(a);
+  const segment = "s".repeat(200);
+  const parts: string[] = [];
+  const room = 4095 - ra0.length - 1 - 100; // leave room for a 100-byte name
+  while ((parts.length + 1) * (segment.length + 1) <= room) parts.push(segment);
+  const long = [...parts, "n".repeat(100)].join("/");
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    roots: [undefined, deep],
+    seed: async (ra) => {
+      await put(ra, "short.txt", "fits\n");
+      await put(ra, long, "deep\n");
+    },
+  });
+  assert.ok(ra.length + 1 + long.length <= 4095 && deep.length + 1 + long.length > 4095);
+
+  const first = await syncNow(b);
+  assert.equal(first.code, 3, describe(["sync", "now"], first));
+  assert.equal(await text(rb, "short.txt"), "fits\n");
+  const s = await status(b);
+  assert.equal(s.notWrittenCount, 1, JSON.stringify(s.notWritten));
+  assert.equal(s.notWritten[0].path, long);
+  assert.match(s.notWritten[0].reason, /too long/);
+  assert.doesNotMatch(s.notWritten[0].reason, /mycel-tmp|os error|'\//, "an OS path in the reason");
+
+  // The next round finds the same reason: pointed at, not said again.
+  const second = await syncNow(b);
+  assert.equal(second.code, 3, describe(["sync", "now"], second));
+  assert.doesNotMatch(second.stderr, /too long/, describe(["sync", "now"], second));
+  assert.match(second.stdout, /1 path not written here: see `mycel folder status docs`/);
+  assert.deepEqual((await status(b)).notWritten, s.notWritten);
 });
