@@ -219,7 +219,8 @@ export async function scanAndPublish(
   }
   // More than half of the folder gone asks first (or is held until --yes).
   // A deletion whose contents reappear under another name in this scan is a
-  // move (a renamed folder), not a loss; and once deletions are held they
+  // move (a renamed folder), not a loss — one deletion per file that
+  // reappears (movedAway); and once deletions are held they
   // stay held until confirmed — before, files arriving from peers grew the
   // folder past the half and the held deletions went out unasked.
   const bySize = new Map<number, FileVersion[]>();
@@ -314,9 +315,19 @@ function execOfIndexed(home: Home, folder: LocalFolder, path: string): boolean {
   }
 }
 
-/** True when the file indexed as `row` has its contents among `found` (by size): it moved. */
+/**
+ * True when the file indexed as `row` has its contents among `found` (by
+ * size): it moved. The file found is taken, so it excuses one deletion only
+ * (deleting ten copies and writing one is nine losses), and an empty file
+ * excuses none (its "contents" are everywhere).
+ */
 function movedAway(row: IndexRow | undefined, found: Map<number, FileVersion[]>): boolean {
   if (row?.version == null || found.size === 0) return false;
   const v = decodeFileVersion(row.version);
-  return v.kind === "file" && (found.get(v.size) ?? []).some((f) => sameContent(f, v));
+  if (v.kind !== "file" || v.size === 0) return false;
+  const same = found.get(v.size) ?? [];
+  const i = same.findIndex((f) => sameContent(f, v));
+  if (i < 0) return false;
+  same.splice(i, 1);
+  return true;
 }

@@ -199,6 +199,27 @@ Deno.test("held deletions stay held when the folder grows, until --yes; a rename
   );
 });
 
+Deno.test("one file written under a new name excuses one deletion of its contents, an empty file none: deleting duplicates is held", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  for (let i = 0; i < 6; i++) await put(ra, `copy${i}.txt`, "the same\n");
+  for (let i = 0; i < 4; i++) await put(ra, `empty${i}`, "");
+  await put(ra, "other.txt", "other\n");
+  await rounds([a, b], 1);
+  // Six duplicates and four empty files deleted; one copy and one empty file
+  // appear under new names: one move each at most, so 8 of 11 are gone.
+  for (let i = 0; i < 6; i++) await Deno.remove(join(ra, `copy${i}.txt`));
+  for (let i = 0; i < 4; i++) await Deno.remove(join(ra, `empty${i}`));
+  await put(ra, "kept.txt", "the same\n");
+  await put(ra, "new-empty", "");
+  const held = await syncNow(a);
+  assert.match(held.stderr, /10 of 11 files are gone on disk: the deletions are held/);
+  await syncOk(b);
+  assert.equal(await text(rb, "copy3.txt"), "the same\n", "the deletions went out unasked");
+  assert.equal(await text(rb, "empty2"), "");
+});
+
 Deno.test("paths this device ignores are left alone: not overwritten, not fetched, not behind", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
