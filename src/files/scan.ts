@@ -37,7 +37,7 @@
 import { join } from "node:path";
 import { ContentChunker } from "./content_chunker.ts";
 import type { FileIndex } from "./file_index.ts";
-import { isHeldName, isInternalPath, MARKER_NAME } from "./folder_layout.ts";
+import { isHeldName, isInternalPath } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
 import { loadIgnoreRules } from "./ignore_rules.ts";
 import { findCaseCollisions } from "./path_portability.ts";
@@ -270,22 +270,16 @@ function noteHeld(abs: string, dir: string, held: Set<string>): void {
 
 /**
  * Why the folder `path` of `root` is not synced as part of it, if it is
- * not: the mycel home (`exclude`), or another synced folder (its marker).
- * The scan leaves such folders out and applying writes nothing under them.
+ * not: it is one of `exclude` (the mycel home, another folder this device
+ * syncs). The scan leaves such folders out and applying writes nothing
+ * under them.
  */
 export function apartFolder(
   root: string,
   path: string,
-  exclude: readonly string[] | undefined,
+  exclude: ReadonlyMap<string, string> | undefined,
 ): string | undefined {
-  const abs = join(root, path);
-  if (exclude?.includes(abs)) return "it is the mycel home (keys, database): never synced";
-  try {
-    Deno.lstatSync(join(abs, MARKER_NAME));
-    return "it is another synced folder (it holds .mycel-folder): synced on its own, not as part of this one";
-  } catch {
-    return undefined;
-  }
+  return exclude?.get(join(root, path));
 }
 
 /** The real path of `path`, or `path` itself when it can't be resolved. */

@@ -112,10 +112,12 @@ export interface ScanOptions {
    */
   readonly stableInodes?: boolean;
   /**
-   * Folders inside this one that are never synced as its contents, as
-   * absolute paths: the mycel home (its keys and database must never leave
-   * the device). A folder holding a `.mycel-folder` marker — another synced
-   * folder's root — is left out the same way, found by the walk.
+   * Folders inside this one that are never synced as its contents, by
+   * absolute path, each with the reason said for it: the mycel home (its
+   * keys and database must never leave the device) and the roots of the
+   * other folders this device syncs. A `.mycel-folder` file alone does not
+   * make a folder apart: a member could write one anywhere and make every
+   * device skip that part of the folder.
    */
-  readonly exclude?: readonly string[];
+  readonly exclude?: ReadonlyMap<string, string>;
 }

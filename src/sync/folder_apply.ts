@@ -61,7 +61,7 @@ import type { Home } from "../storage/home_handle.ts";
 import type { IndexRow, LocalFolder } from "../storage/sql_folder_local.ts";
 import { Fetcher, type FetchPeer, type PeerFetchReport } from "./file_fetch.ts";
 import { folderFs } from "./folder_fs.ts";
-import { commitSplit } from "./folder_scan.ts";
+import { apartPlaces, commitSplit } from "./folder_scan.ts";
 
 /** How to apply. */
 export interface ApplyOptions {
@@ -210,7 +210,7 @@ export async function applyFolder(
   // Nor anything under the mycel home or another synced folder inside this
   // one (the scan leaves those out; a folder shared before that check may
   // have published the home, and a peer's deletion of it must not reach it).
-  const apart = apartHere(folder.root, home.paths.root);
+  const apart = apartHere(folder.root, apartPlaces(home, folder));
   const ignored = (path: string) => ignoredByRules(path) || apart(path);
   const plan: FolderPlan = planFolder(
     withoutIgnored(home.view.folders().paths(id), ignored),
@@ -869,14 +869,10 @@ function* withoutIgnored<T>(
   for (const entry of paths) if (!ignored(entry[0])) yield entry;
 }
 
-/** True for a path under the home or under a folder holding `.mycel-folder`, inside `root`. */
-function apartHere(root: string, homeRoot: string): (path: string) => boolean {
-  const realRoot = realOr(root), exclude = [realOr(homeRoot)];
-  const seen = new Map<string, boolean>();
-  const isApart = (dir: string): boolean => {
-    let v = seen.get(dir);
-    if (v === undefined) seen.set(dir, v = apartFolder(realRoot, dir, exclude) !== undefined);
-    return v;
-  };
-  return (path) => relativePathProblem(path) === undefined && ancestors(path).some(isApart);
+/** True for a path under one of `places` (the home, another folder synced here) inside `root`. */
+function apartHere(root: string, places: ReadonlyMap<string, string>): (path: string) => boolean {
+  const realRoot = realOr(root);
+  return (path) =>
+    relativePathProblem(path) === undefined &&
+    ancestors(path).some((dir) => apartFolder(realRoot, dir, places) !== undefined);
 }

@@ -132,8 +132,9 @@ export async function scanAndPublish(
       execOf: fs?.modes !== false ? undefined : (path) => execOfIndexed(home, folder, path),
       // FAT-like: no permission bits, no kept inode numbers either.
       stableInodes: fs?.modes !== false,
-      // The home inside a synced folder: its keys and database never leave the device.
-      exclude: [realOr(home.paths.root)],
+      // The home inside a synced folder: its keys and database never leave the
+      // device; another folder synced here is synced on its own.
+      exclude: apartPlaces(home, folder),
     });
   } catch (e) {
     if (!isMycelError(e, "folder_stopped") && !isMycelError(e, "bad_ignore_file")) throw e;
@@ -298,6 +299,27 @@ export async function scanAndPublish(
     hashedBytes: result.stats.hashedBytes,
     present: result.stats.present,
   };
+}
+
+/**
+ * The places inside any folder that are not synced as part of it, by real
+ * path, with the reason said for each: the mycel home, and the roots of
+ * the other folders this device syncs (nested before the place check in
+ * folder_place.ts existed). Only this device's own records count: a
+ * `.mycel-folder` file a member wrote into `sub/` is content, or it would
+ * make every device skip `sub/`.
+ */
+export function apartPlaces(home: Home, folder: LocalFolder): Map<string, string> {
+  const places = new Map<string, string>();
+  places.set(realOr(home.paths.root), "it is the mycel home (keys, database): never synced");
+  for (const f of home.folderLocal.folders()) {
+    if (f.folder === folder.folder) continue;
+    places.set(
+      realOr(f.root),
+      `it is folder ${f.folder}, synced here on its own, not as part of this one`,
+    );
+  }
+  return places;
 }
 
 /** Id of a version encoding (state rows use the same). */

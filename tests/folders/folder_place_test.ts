@@ -12,7 +12,9 @@ import { join } from "node:path";
 import { MARKER_NAME } from "../../src/files/folder_layout.ts";
 import { checkFolderPlace } from "../../src/cli/folder_place.ts";
 import { tempHome } from "../helpers/mycel.ts";
-import { devices, put, sharedFolder, syncNow, syncOk, text } from "./_helpers.ts";
+import { DatabaseSync } from "node:sqlite";
+import { homePaths } from "../../src/storage/home.ts";
+import { type Device, devices, put, sharedFolder, syncNow, syncOk, text } from "./_helpers.ts";
 
 const exists = (p: string) => Deno.lstat(p).then(() => true, () => false);
 
@@ -106,7 +108,25 @@ Deno.test("checkFolderPlace compares whole path segments: a name starting with '
   );
 });
 
-Deno.test("nothing a peer publishes is written under a folder holding .mycel-folder inside the folder", async () => {
+/**
+ * Make `sub/` of b's folder the root of another folder b syncs, as a home
+ * made before the place check could hold it: b shares `other` elsewhere,
+ * and its record is pointed at `sub/` (the check refuses it today).
+ */
+async function nestedOnB(b: Device, rb: string): Promise<void> {
+  const other = b.tmp.path("other");
+  await Deno.mkdir(other);
+  await b.ok(["--no-sync", "folder", "add", other, "--id", "other"]);
+  await Deno.rename(join(other, MARKER_NAME), join(rb, "sub", MARKER_NAME));
+  const db = new DatabaseSync(homePaths(b.home).db);
+  try {
+    db.prepare("UPDATE folder_local SET root = ? WHERE folder = 'other'").run(join(rb, "sub"));
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test("nothing a peer publishes is written under another folder synced here inside the folder", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs, "docs", {
@@ -116,9 +136,7 @@ Deno.test("nothing a peer publishes is written under a folder holding .mycel-fol
     },
   });
   await syncOk(b);
-  // On b, sub/ becomes another synced folder's root (as a home or an older
-  // synced folder inside a folder shared before the place check).
-  await put(rb, `sub/${MARKER_NAME}`, "mycel folder other\n");
+  await nestedOnB(b, rb);
   await put(ra, "sub/x.txt", "a's edit\n");
   await Deno.remove(join(ra, "top.txt"));
   await syncOk(a);
@@ -129,4 +147,25 @@ Deno.test("nothing a peer publishes is written under a folder holding .mycel-fol
   await syncOk(a);
   await syncNow(b);
   assert.equal(await text(rb, "sub/x.txt"), "one\n", "a deletion reached the nested folder");
+});
+
+Deno.test("a .mycel-folder file where no folder of this device is rooted is content: that part keeps syncing everywhere", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: (ra) => put(ra, "sub/x.txt", "one\n"),
+  });
+  await syncOk(b);
+  // A marker written into sub/ (by a member, or a synced folder copied in):
+  // before, every device that had it stopped syncing sub/.
+  await put(ra, `sub/${MARKER_NAME}`, "mycel folder elsewhere\n");
+  await put(ra, "sub/x.txt", "a's edit\n");
+  await syncOk(a);
+  await syncOk(b);
+  assert.equal(await text(rb, "sub/x.txt"), "a's edit\n");
+  assert.equal(await text(rb, `sub/${MARKER_NAME}`), "mycel folder elsewhere\n");
+  await put(rb, "sub/y.txt", "b's\n");
+  await syncOk(b);
+  await syncOk(a);
+  assert.equal(await text(ra, "sub/y.txt"), "b's\n");
 });
