@@ -75,3 +75,23 @@ export function matchesExpected(current: OnDisk | null, expected: ExpectedEntry)
     current.size === expected.size &&
     current.mtimeMs === expected.mtimeMs && current.ino === expected.ino;
 }
+
+/**
+ * Give the file at `abs` the modification time `mtimeMs` when it is still
+ * exactly what the index says (`expected`, ctime included): a version
+ * elsewhere with the same contents and only a newer mtime (a `touch`) is
+ * adopted without a write, and the disk should show its time too. True when
+ * set. The index keeps the stat the scan saw, so the next scan reads the
+ * file once and finds it unchanged — never mistaking an edit made in
+ * between for the adopted version.
+ */
+export function takeMtime(abs: string, expected: StatKey, mtimeMs: number): boolean {
+  const now = onDisk(abs);
+  if (now === null || now.kind !== "file" || now.mtimeMs === mtimeMs) return false;
+  // Exec bits aside: on FAT they are the disk's, not the index's.
+  const same = now.size === expected.size && now.mtimeMs === expected.mtimeMs &&
+    now.ino === expected.ino && now.ctimeMs === expected.ctimeMs;
+  if (!same) return false;
+  Deno.utimeSync(abs, new Date(), new Date(mtimeMs));
+  return true;
+}

@@ -5,7 +5,8 @@
  * this device's index (which version each path on disk holds). Per path:
  * - the winner (conflict.ts `winnerOf`) belongs at the path: fetch it,
  *   write the link, remove the file, or — when the disk already holds the
- *   same content at the same mtime — adopt it (record that the disk holds it);
+ *   same content — adopt it (record that the disk holds it; applying gives
+ *   the file the version's mtime, disk_state.ts `takeMtime`);
  * - each concurrent loser whose content differs gets a conflict copy
  *   (`NAME.sync-conflict-…`), unless the state already has a version at that
  *   name (some device made it; it arrives as an ordinary file);

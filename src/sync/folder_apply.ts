@@ -28,7 +28,7 @@ import { type ChunkRef, loadBlake3 } from "../files/chunk_hash.ts";
 import { sameContent } from "../files/conflict.ts";
 import { CaseNames } from "../files/fs_names.ts";
 import { foldName } from "../files/path_portability.ts";
-import type { ExpectedEntry } from "../files/disk_state.ts";
+import { type ExpectedEntry, takeMtime } from "../files/disk_state.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { casePairs, renameCase } from "../files/case_rename.ts";
 import { cannotWrite, folderDiskFull, isDiskFull, isUnwritable } from "../files/disk_full.ts";
@@ -769,6 +769,10 @@ export async function applyFolder(
         settled.add(a.path);
         report.done++;
       } else if (a.kind === "adopt") {
+        // Same contents: only the time can differ (a touch elsewhere).
+        if (a.version.kind === "file") {
+          takeMtime(join(folder.root, a.path), a.row, a.version.mtime);
+        }
         note({
           kind: "row",
           row: { ...a.row, version: encodeFileVersion(a.version) },

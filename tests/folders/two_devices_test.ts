@@ -95,3 +95,22 @@ Deno.test("files fetched from two devices at once arrive whole", async () => {
   const r = await syncOk(c);
   assert.equal(await treeHash(rc), await treeHash(ra), r.stdout);
 });
+
+Deno.test("a file only touched on one device takes the same mtime on the other, and nothing is published again", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: (ra) => put(ra, "notes.txt", "same words\n"),
+  });
+  await syncOk(b);
+  const touched = new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678));
+  await Deno.utime(join(ra, "notes.txt"), touched, touched);
+  await syncOk(a);
+  await syncOk(b);
+  assert.equal((await Deno.lstat(join(rb, "notes.txt"))).mtime?.getTime(), touched.getTime());
+  assert.equal(await text(rb, "notes.txt"), "same words\n");
+  for (const d of [b, a]) {
+    const scan = await d.ok(["--no-sync", "folder", "scan"]);
+    assert.match(scan.stdout, /published 0 changes/, `${d.name}: ${scan.stdout}`);
+  }
+});
