@@ -365,6 +365,16 @@ export function memberCheckpoints(
     if (!provisional && !home.view.isMember(cp.signer)) {
       return "its signer is not a member of this mesh";
     }
+    // Made before its signer heard of a removal we know: it folds the removed
+    // device's entries past the cut, and a state merge could never take them
+    // out again. The signer learns the removal from us; its next one is clean.
+    for (const f of cp.frontier) {
+      const cut = home.view.member(f.author)?.removed?.cut;
+      if (cut !== undefined && f.seq > cut) {
+        return `it holds changes of removed device ${f.author.short} made after its removal ` +
+          `(#${f.seq}; its entries after #${cut} are not accepted)`;
+      }
+    }
     return undefined;
   };
 }

@@ -1,0 +1,58 @@
+/**
+ * @module removal_checkpoint_test
+ * A checkpoint made by a device that had not yet heard of a removal covers
+ * the removed device's entries past the cut (they are folded into its
+ * state). A device that knows the cut must not take it: a state merge loses
+ * nothing, so those changes would be in its state for good and travel on to
+ * every device — while `mesh list` says they were set aside. Found by
+ * running four real devices: the remover, which holds the removed device's
+ * chain only as a checkpoint base and so leaves it out of the heads it
+ * sends, got the whole state of a peer that still held the removed device's
+ * last entry. In-process homes linked in memory (tests/sync/_mem_mesh.ts).
+ */
+
+import assert from "node:assert/strict";
+import { MemMesh } from "./_mem_mesh.ts";
+
+Deno.test("a checkpoint holding a removed device's changes past its cut is refused; every device ends without them", async () => {
+  await using mesh = await MemMesh.create(3, { seed: 7, tuning: { checkpointMin: 0 } });
+  const [p, q, r] = mesh.devices;
+  await mesh.peerAll();
+  await mesh.admit(q, r);
+  for (let i = 0; i < 2; i++) await mesh.timerRound();
+  // z joins through q, with a long history: the others get it as a checkpoint.
+  const z = await mesh.add("z");
+  await mesh.admit(q, z);
+  for (let i = 0; i < 80; i++) {
+    await mesh.write(z, [{ type: "pref.set", key: "z", value: `v${i}` }]);
+  }
+  for (let i = 0; i < 4; i++) await mesh.timerRound();
+  const cut = p.home.log.head(z.key)!.seq;
+  for (const d of [p, q, r]) {
+    const h = d.home.log.head(z.key)!;
+    assert.equal(h.seq, cut, `${d.name} holds all of z`);
+  }
+  assert.equal(p.home.log.head(z.key)!.base, cut, "p holds z only as a checkpoint base");
+
+  // z writes once more and reaches only r; then r is away while p removes z.
+  mesh.partition((a, b) => (a === z) !== (b === r) || a === b);
+  await mesh.write(z, [{ type: "pref.set", key: "z", value: "EVIL" }]);
+  await mesh.round(z);
+  assert.equal(r.home.view.pref("z"), "EVIL");
+  z.up = false;
+  mesh.partition((a, b) => a === r || b === r);
+  await mesh.write(p, [{ type: "device.revoke", device: z.key, upTo: cut }]);
+  for (let i = 0; i < 2; i++) await mesh.timerRound();
+
+  // r is back: it has not heard of the removal when it first answers p.
+  mesh.heal();
+  await mesh.round(p, { all: true });
+  assert.notEqual(p.home.view.pref("z"), "EVIL", "p took r's checkpoint with z's later change");
+  for (let i = 0; i < 3; i++) await mesh.timerRound();
+  for (const d of [p, q, r]) {
+    assert.equal(d.home.view.member(z.key)?.removed?.cut, cut, d.name);
+    assert.equal(d.home.view.pref("z"), `v79`, `${d.name} folds z's change past the cut`);
+  }
+  const digests = [p, q, r].map((d) => d.home.digest());
+  assert.deepEqual(digests, [digests[0], digests[0], digests[0]]);
+});
