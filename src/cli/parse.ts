@@ -92,7 +92,10 @@ function spellings(table: CommandTable): [readonly string[], CommandSpec][] {
 export function commandWord(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const t = argv[i];
-    if (t === "--help" || t === "-h" || t === "--no-sync" || t.startsWith("--home=")) continue;
+    if (
+      t === "--help" || t === "-h" || t === "--no-sync" || t === "--json" ||
+      t.startsWith("--home=")
+    ) continue;
     if (t === "--home") i++;
     else return isFlagToken(t) || t === "--" ? undefined : t;
   }
@@ -107,6 +110,10 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
   // `--version` flag (`folder restore PATH --version N`).
   let version = false;
   const rest: string[] = [];
+  // `--json` is listed with the global flags, so it may come anywhere, even
+  // before the command words (`mycel --json status`); it goes to the command,
+  // which refuses it by name when it prints no data.
+  let json = false;
   // Pass 1: pull out global flags, keep everything else in order.
   for (let i = 0; i < argv.length; i++) {
     const t = argv[i];
@@ -118,6 +125,7 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
       version = true;
       rest.push(t);
     } else if (t === "--help" || t === "-h") help = true;
+    else if (t === "--json") json = true;
     else if (t === "--no-sync") global.noSync = true;
     else if (t === "--home" || t.startsWith("--home=")) {
       const value = t.startsWith("--home=") ? t.slice(7) : argv[++i];
@@ -166,7 +174,11 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
   }
   const [path, spec] = match;
   if (help) return { kind: "help", spec, global };
-  return { kind: "run", spec, input: parseInput(spec, rest.slice(path.length)), global };
+  const tokens = rest.slice(path.length);
+  if (json) {
+    tokens.splice(tokens.includes("--") ? tokens.indexOf("--") : tokens.length, 0, "--json");
+  }
+  return { kind: "run", spec, input: parseInput(spec, tokens), global };
 }
 
 /** `mycel help [GROUP] [COMMAND]`: what to show help for. */

@@ -46,6 +46,30 @@ Deno.test("--json errors: one JSON object on stderr with the stable code; stdout
   assert.match(text.stderr, /^error: Cannot open mycel home: it has not been set up .*\nhint: /);
 });
 
+Deno.test("--json before the command words works as after them; a command printing no data refuses it by name", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  await h.ok(["pref", "set", "theme", "dark"]);
+  const after = await h.ok(["pref", "list", "--json"]);
+  for (const args of [["--json", "pref", "list"], ["pref", "--json", "list"]]) {
+    const r = await h.run(args);
+    assert.equal(r.code, 0, describe(args, r));
+    assert.deepEqual(JSON.parse(r.stdout), JSON.parse(after.stdout), describe(args, r));
+  }
+  const st = await h.run(["--json", "status"]);
+  assert.equal(JSON.parse(st.stdout).device.name, "laptop", describe(["--json", "status"], st));
+  // Before, each of these printed the general help and exited 0.
+  const unknown = await h.run(["--json", "frob"]);
+  assert.equal(unknown.code, 2, describe(["--json", "frob"], unknown));
+  assert.equal(jsonError(unknown.stderr).code, "usage");
+  const noData = await h.run(["--json", "completion", "bash"]);
+  assert.equal(noData.code, 2, describe(["--json", "completion", "bash"], noData));
+  assert.match(jsonError(noData.stderr).message, /unknown flag \(--json\)/);
+  // After `--`, it is an argument like any other.
+  await h.ok(["pref", "set", "flag", "--", "--json"]);
+  assert.equal((await h.ok(["pref", "get", "flag"])).stdout.trim(), "--json");
+});
+
 Deno.test("--json errors escape text from the state, bidi controls included", async () => {
   await using h = await tempHome();
   await h.ok(["--no-sync", "pref", "set", "k", "v"]);
