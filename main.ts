@@ -161,8 +161,8 @@ async function namedStorageError(
   env: (name: string) => string | undefined,
 ): Promise<unknown> {
   if ((e as { code?: unknown })?.code !== "ERR_SQLITE_ERROR") return e;
-  const { sqliteError } = await lazyImport<typeof import("./src/storage/db.ts")>(
-    new URL("./src/storage/db.ts", import.meta.url),
+  const { sqliteError } = await lazyImport<typeof import("./src/storage/storage_errors.ts")>(
+    new URL("./src/storage/storage_errors.ts", import.meta.url),
   );
   const { homePaths, resolveHome } = await lazyImport<typeof import("./src/storage/home.ts")>(
     new URL("./src/storage/home.ts", import.meta.url),

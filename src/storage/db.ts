@@ -2,7 +2,8 @@
  * @module db
  * The home's SQLite database through `node:sqlite` (built into Deno): how it
  * is opened, the pragmas that make acknowledged writes durable, transactions,
- * and the one place where SQLite's errors become named MycelErrors.
+ * and transactions (SQLite's errors become named MycelErrors in
+ * storage_errors.ts).
  *
  * - WAL mode: readers never block the writer and never see half a change.
  * - `synchronous=FULL`: a transaction that committed survives power loss
@@ -22,91 +23,10 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { MycelError } from "../errors.ts";
-
-/** How long a writer waits for another writer (ms). */
-export const BUSY_TIMEOUT_MS = 60_000;
+import { BUSY_TIMEOUT_MS, isSqliteFailure, sqliteError } from "./storage_errors.ts";
 
 /** An open database. */
 export type Db = DatabaseSync;
-
-/** True for an error node:sqlite threw. */
-export function isSqliteFailure(e: unknown): e is Error {
-  return e instanceof Error && (e as { code?: string }).code === "ERR_SQLITE_ERROR";
-}
-
-/** Turn an SQLite error into a named MycelError (or return `e` unchanged). */
-export function sqliteError(e: unknown, action: string, path: string): unknown {
-  if (e instanceof Deno.errors.PermissionDenied) {
-    return new MycelError("permission", action, "permission denied", {
-      value: path,
-      hint: "Run mycel as the user who owns this home, or pass --home with your own.",
-      cause: e,
-    });
-  }
-  if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
-    return new MycelError("cannot_open", action, "its folder does not exist", {
-      value: path,
-      cause: e,
-    });
-  }
-  if (e instanceof Error && /read-only file system/i.test(e.message)) {
-    return new MycelError("read_only", "write to the mycel home", "it is read-only", {
-      value: path,
-      hint: "Reading works; to write, remount the disk read-write or pass --home DIR.",
-      cause: e,
-    });
-  }
-  if (e instanceof Error && /No space left/i.test(e.message)) {
-    return new MycelError("disk_full", action, "the disk is full", {
-      value: path,
-      hint: "Free some space on that disk, then run the command again; nothing was changed.",
-      cause: e,
-    });
-  }
-  if (!isSqliteFailure(e)) return e;
-  const m = e.message;
-  if (/database or disk is full|SQLITE_FULL|No space left/i.test(m)) {
-    return new MycelError("disk_full", action, "the disk is full", {
-      value: path,
-      hint: "Free some space on that disk, then run the command again; nothing was changed.",
-      cause: e,
-    });
-  }
-  if (/readonly database|read-only/i.test(m)) {
-    return new MycelError("read_only", "write to the mycel home", "it is read-only", {
-      value: path,
-      hint: "Reading works; to write, remount the disk read-write or pass --home DIR.",
-      cause: e,
-    });
-  }
-  if (/database is locked|database is busy/i.test(m)) {
-    return new MycelError(
-      "busy",
-      action,
-      `another mycel command kept the home busy for ${BUSY_TIMEOUT_MS / 1000}s`,
-      {
-        value: path,
-        hint: "Wait for it to finish (see `mycel doctor`), then try again.",
-        cause: e,
-      },
-    );
-  }
-  if (/malformed|not a database|corrupt/i.test(m)) {
-    return new MycelError("corrupt_home", action, "the database is damaged", {
-      value: path,
-      hint: "Run `mycel repair`: it keeps what is intact and fetches the rest from your devices.",
-      cause: e,
-    });
-  }
-  if (/unable to open database file/i.test(m)) {
-    return new MycelError("cannot_open", action, "the database cannot be opened", {
-      value: path,
-      hint: "Check that the folder exists and belongs to you.",
-      cause: e,
-    });
-  }
-  return new MycelError("storage_error", action, m, { value: path, cause: e });
-}
 
 /** Open the database at `path` for reading and writing, creating it (mode 0600) if needed. */
 export function openWritable(path: string): Db {

@@ -7,6 +7,7 @@
  */
 
 import { MycelError } from "../errors.ts";
+import { sqliteError } from "./storage_errors.ts";
 import { type HomeSystem, locateHome } from "./home_sudo.ts";
 
 /** Paths inside a home. */
@@ -57,8 +58,13 @@ export function homePaths(root: string): HomePaths {
 
 /** Create the home folder (0700) if missing and tighten its mode. */
 export async function ensureHomeDir(p: HomePaths): Promise<void> {
-  await Deno.mkdir(p.root, { recursive: true, mode: 0o700 });
-  await Deno.chmod(p.root, 0o700);
+  try {
+    await Deno.mkdir(p.root, { recursive: true, mode: 0o700 });
+    await Deno.chmod(p.root, 0o700);
+  } catch (e) {
+    // A read-only or full disk, a folder not ours: named, not "internal error".
+    throw sqliteError(e, "create the mycel home", p.root);
+  }
 }
 
 /** The error for a home that was never set up, when `action` needs one. */

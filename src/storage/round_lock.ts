@@ -12,6 +12,7 @@
  * writes, and never blocks. It is never opened through a symbolic link.
  */
 
+import { sqliteError } from "./storage_errors.ts";
 import { MycelError } from "../errors.ts";
 
 /** File name of the guard inside the home. */
@@ -53,7 +54,7 @@ export async function tryRoundGuard(root: string): Promise<RoundGuardResult> {
     }
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { held: true, guard: guard(() => {}) };
-    throw e;
+    throw sqliteError(e, "take the round lock", root); // a read-only or full disk, named
   }
   let got = false;
   try {

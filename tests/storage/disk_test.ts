@@ -3,9 +3,10 @@
  * Real file systems that refuse writes, through real `mycel` processes (root:
  * they mount a small tmpfs and a read-only bind mount; in CI):
  * - a full disk: a write fails with the named error, is not applied and not
- *   replicated; after space is freed, writes work and nothing is lost;
- * - a read-only home: reads work, every write says so, nothing changes, and
- *   `doctor` names it.
+ *   replicated; after space is freed, writes work and nothing is lost; a
+ *   read with no room for SQLite's shared-memory file says the disk is full;
+ * - a read-only home: reads work, every write (a round, a new home there)
+ *   says so, nothing changes, and `doctor` names it.
  */
 
 import assert from "node:assert/strict";
@@ -38,7 +39,7 @@ async function fill(dir: string): Promise<string> {
 
 Deno.test({
   name:
-    "a full disk: the write fails with the named error, nothing is applied or replicated, then all recovers",
+    "a full disk: the write fails with the named error, nothing is applied or replicated, then all recovers; a read with no room says the disk is full",
   ignore: !ROOT,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "mycel-full-" });
@@ -65,6 +66,18 @@ Deno.test({
       assert.equal((await run(["pref", "set", "again", "ok"])).code, 0);
       const prefs = JSON.parse((await run(["pref", "list", "--json"])).stdout);
       assert.deepEqual(prefs, { again: "ok", kept: "yes" });
+
+      // A read needs room for SQLite's shared-memory file, which the last
+      // writer removes when it closes (a reader leaves it): without it a read
+      // says the disk is full (it said "disk I/O error", with no hint).
+      await Deno.remove(`${home}/mycel.db-shm`).catch(() => {});
+      await fill(dir);
+      for (const args of [["status"], ["doctor", "--no-sync"]]) {
+        const read = await run(args);
+        assert.doesNotMatch(read.stderr + read.stdout, /disk I\/O error|internal error/, args[0]);
+        assert.match(read.stdout + read.stderr, /Cannot open the mycel home: the disk is full \(/);
+        assert.match(read.stdout + read.stderr, /hint: Free some space/);
+      }
     } finally {
       await umount(dir);
       await Deno.remove(dir, { recursive: true });
@@ -74,7 +87,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "a read-only home: reads work, writes say it is read-only and change nothing, doctor names it",
+    "a read-only home: reads work, writes, rounds and a new home there say it is read-only and change nothing, doctor names it",
   ignore: !ROOT,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "mycel-ro-" });
@@ -103,6 +116,14 @@ Deno.test({
           /Cannot write to the mycel home: it is read-only \(.*\)/,
           args.join(" "),
         );
+      }
+      // A round and a new home there are refused by name too (they said
+      // "internal error: Read-only file system").
+      for (const [args, home] of [[["sync", "now"], ro], [["init", "--name", "x"], `${ro}/new`]]) {
+        const w = await mycel(args as string[], { home: home as string, env });
+        assert.equal(w.code, 1, `${(args as string[]).join(" ")}: ${w.stderr}`);
+        assert.match(w.stderr, /Cannot write to the mycel home: it is read-only \(.*\)/);
+        assert.doesNotMatch(w.stderr, /internal error/);
       }
       const doctor = await mycel(["doctor", "--json"], { home: ro, env });
       assert.equal(doctor.code, 1);
