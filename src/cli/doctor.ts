@@ -19,7 +19,7 @@ import type { Home } from "../storage/home_handle.ts";
 import { skewBeyondDrift } from "../crdt/hlc.ts";
 import { safeText } from "../text_safety.ts";
 import { plural } from "../human.ts";
-import { REJOIN_HINT, removalInBooks, removalInState, removalMessage } from "./removal.ts";
+import { REJOIN_HINT, removalHere, removalMessage } from "./removal.ts";
 import { lazyImport } from "../lazy_import.ts";
 
 /** One finding. */
@@ -374,8 +374,7 @@ export async function checkPeers(
 
 /** Fails when this device was removed from its mesh (as it or its peers know). */
 export function checkMembership(home: Home): Finding | undefined {
-  const removal = removalInState(home.view, home.device) ??
-    removalInBooks(home.view, home.local.peers());
+  const removal = removalHere(home.view, home.device, home.local.peers());
   if (removal === undefined) return undefined;
   return {
     check: "membership",

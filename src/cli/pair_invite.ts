@@ -108,7 +108,19 @@ export async function addDevice(
   const { withRead } = await lazyImport<typeof import("./session.ts")>(
     new URL("./session.ts", import.meta.url),
   );
-  await withRead(ctx, () => {}); // fail early with "not set up" rather than after showing a code
+  // Fail early with "not set up" rather than after showing a code; and a
+  // device removed from the mesh admits nobody (the one it admitted would be
+  // refused by every member).
+  const { REJOIN_HINT, removalHere, removalMessage } = await lazyImport<
+    typeof import("./removal.ts")
+  >(new URL("./removal.ts", import.meta.url));
+  await withRead(ctx, (home) => {
+    const removal = removalHere(home.view, home.device, home.local.peers());
+    if (removal === undefined) return;
+    throw new MycelError("removed", "add device", safeText(removalMessage(removal)), {
+      hint: REJOIN_HINT,
+    });
+  });
   let ticker: ReturnType<typeof setInterval> | undefined;
   const json = input.flags.json === true;
   const { addressesFrom } = await lazyImport<typeof import("../sync/self_record.ts")>(

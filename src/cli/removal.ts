@@ -81,6 +81,19 @@ export function removalInBooks(
   return undefined;
 }
 
+/**
+ * How this device knows it was removed, if it does: its own state, else the
+ * last answer of a peer (a removed device is refused before it can fetch
+ * the removal itself).
+ */
+export function removalHere(
+  state: StateView,
+  self: DeviceKey,
+  peers: ReadonlyMap<DeviceKey, PeerBook>,
+): Removal | undefined {
+  return removalInState(state, self) ?? removalInBooks(state, peers);
+}
+
 /** The sentence for users (text-checked by whoever prints it). */
 export function removalMessage(r: Removal): string {
   if (r.byName !== undefined && r.at !== undefined) {

@@ -76,11 +76,10 @@ export async function withWrite<T>(
       return r;
     });
     if (committed > 0 && !ctx.offline && home.view.members().length > 1) {
-      const { removalInBooks, removalInState, removalMessage } = await lazyImport<
-        typeof import("./removal.ts")
-      >(new URL("./removal.ts", import.meta.url));
-      const removal = removalInState(home.view, home.device) ??
-        removalInBooks(home.view, home.local.peers());
+      const { removalHere, removalMessage } = await lazyImport<typeof import("./removal.ts")>(
+        new URL("./removal.ts", import.meta.url),
+      );
+      const removal = removalHere(home.view, home.device, home.local.peers());
       if (removal) {
         // Nobody takes it: say so instead of promising the next sync.
         ctx.out.error(

@@ -135,6 +135,19 @@ Deno.test("a removed device hears it plainly: sync now, doctor and the note afte
     /note: saved on this device only: this device was removed from the mesh/,
   );
   assert.doesNotMatch(write.stderr, /next sync/);
+
+  // status and mesh list say it too; a code to admit a device is never shown
+  // (the device it admitted would be refused by every member).
+  const removed = /this device was removed from the mesh by alpha at \d{4}-\d\d-\d\d /;
+  assert.match((await beta.ok(["status"])).stdout, removed);
+  assert.match((await beta.ok(["mesh", "list"])).stdout, removed);
+  for (const cmd of [["mesh", "add-device"], ["pair"]]) {
+    const add = await beta.run([...cmd, "--listen", "127.0.0.1:47998", "--ttl", "5s", "--yes"]);
+    assert.equal(add.code, 1, describe(cmd, add));
+    assert.match(add.stderr, /^error: Cannot add device: this device was removed from the mesh/m);
+    assert.match(add.stderr, /hint: Pair it again to rejoin/);
+    assert.doesNotMatch(add.stdout, /MYCEL-/, "a code was shown");
+  }
 });
 
 Deno.test("removal messages: who and when when known, else which peer refuses", () => {

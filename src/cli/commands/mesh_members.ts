@@ -11,6 +11,7 @@ import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { ago, localTime, plural } from "../../human.ts";
 import { isoTime } from "../json_types.ts";
+import { removalHere, removalMessage } from "../removal.ts";
 import { wasRetired } from "../retired.ts";
 import { withRead } from "../session.ts";
 import { renderTable } from "../text_table.ts";
@@ -32,7 +33,7 @@ export const meshMemberCommands: CommandSpec[] = [
     async run(ctx, input) {
       await meshHome(ctx, "list devices");
       const now = ctx.now();
-      const { rows, aside, provisional } = await withRead(ctx, (home) => {
+      const { rows, aside, provisional, removal } = await withRead(ctx, (home) => {
         const nameOf = (k: DeviceKey) => home.view.member(k)?.record.name || k.short;
         const books = home.local.peers();
         const rows = home.view.members().map((m) => ({
@@ -64,7 +65,8 @@ export const meshMemberCommands: CommandSpec[] = [
         const provisional = Object.entries(home.local.get("provisional") ?? {})
           .filter(([hex]) => !home.view.members().some((m) => m.record.key.hex === hex))
           .map(([, p]) => ({ name: p.name, at: p.at }));
-        return { rows, aside, provisional };
+        const removal = removalHere(home.view, home.device, books);
+        return { rows, aside, provisional, removal };
       });
       if (input.flags.json) {
         ctx.out.json(rows.map((r) => ({
@@ -98,6 +100,10 @@ export const meshMemberCommands: CommandSpec[] = [
         ]),
       );
       for (const l of table) ctx.out.line(l);
+      // Learnt from peers only, the table can't show it (this device's state lacks it).
+      if (removal?.source === "peer") {
+        ctx.out.line([{ text: `  ${safeText(removalMessage(removal))}`, tone: "red" }]);
+      }
       for (const r of rows.filter((r) => r.revoked)) {
         ctx.out.line(
           `  ${safeText(r.name)} was ${r.revoked!.retired ? "retired" : "removed"} by ${

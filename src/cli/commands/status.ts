@@ -16,7 +16,7 @@ import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { ago, duration, msOf, plural } from "../../human.ts";
 import { isoTime, type PeerJson, type StatusJson } from "../json_types.ts";
 import type { Text } from "../output.ts";
-import { removalInState, removalMessage } from "../removal.ts";
+import { removalHere, removalMessage } from "../removal.ts";
 import { withRead } from "../session.ts";
 import { type Cell, renderTable } from "../text_table.ts";
 import { lazyImport } from "../../lazy_import.ts";
@@ -199,7 +199,7 @@ export const statusCommand: CommandSpec = {
     const { st, removal, names } = await withRead(ctx, async (home) => {
       const st = await statusJson(home, ctx.now());
       const names = new Map(home.view.members().map((m) => [m.record.id, m.record.name]));
-      return { st, removal: removalInState(home.view, home.device), names };
+      return { st, removal: removalHere(home.view, home.device, home.local.peers()), names };
     });
     // Where the private keys are kept (no secret read); null when the key file is unreadable.
     const { keysWhere } = await lazyImport<typeof import("../key_where.ts")>(
