@@ -37,13 +37,14 @@ export function localTime(ms: number, now?: number): string {
   return `${today ? "" : `${date} `}${time} ${utcOffset(ms)}`;
 }
 
-/** A length of time in its largest sensible unit: "45s", "3m", "5h", "2d". */
+/** A length of time in its largest sensible unit: "45s", "3m", "5h", "2d", "285616y". */
 export function duration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 120) return `${s}s`;
   if (s < 7200) return `${Math.round(s / 60)}m`;
   if (s < 172800) return `${Math.round(s / 3600)}h`;
-  return `${Math.round(s / 86400)}d`;
+  if (s < 2 * 31_536_000) return `${Math.round(s / 86400)}d`;
+  return `${Math.round(s / 31_536_000)}y`;
 }
 
 /** A time relative to `now`: "3m ago", "in 25s", "just now", or "never" when absent. */

@@ -18,7 +18,7 @@ import { homePaths } from "../storage/home.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { skewBeyondDrift } from "../crdt/hlc.ts";
 import { safeText } from "../text_safety.ts";
-import { plural } from "../human.ts";
+import { duration, plural } from "../human.ts";
 import { REJOIN_HINT, removalHere, removalMessage } from "./removal.ts";
 import { lazyImport } from "../lazy_import.ts";
 
@@ -167,7 +167,8 @@ export function checkHistory(home: Home): Finding[] {
     const ms = skewBeyondDrift(book.skewMs);
     if (ms !== undefined) skews.push({ key, ms });
   }
-  const secs = (ms: number) => `${Math.round(Math.abs(ms) / 1000)}s`;
+  // As `status` says it (24h, not 86400s).
+  const secs = (ms: number) => duration(Math.abs(ms));
   if (
     peers > 0 && skews.length * 2 > peers &&
     skews.every((k) => Math.sign(k.ms) === Math.sign(skews[0].ms))
@@ -194,6 +195,17 @@ export function checkHistory(home: Home): Finding[] {
         } (e.g. enable NTP with \`timedatectl set-ntp true\`).`,
       });
     }
+  }
+  const ahead = home.stampsAhead();
+  if (ahead !== undefined) {
+    out.push({
+      check: "clock",
+      ok: false,
+      detail: `this device's stamps run ${duration(ahead)} ahead of its clock (it ran with its ` +
+        "clock set ahead): its changes win ties with concurrent changes until time catches up",
+      hint: "If the clock is right now, nothing is lost and nothing needs doing: stamps never go " +
+        "back, and time catches up with them by itself.",
+    });
   }
   if (out.length === 0) {
     out.push({ check: "clock", ok: true, detail: "clocks agree with the peers'" });

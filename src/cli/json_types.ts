@@ -96,6 +96,13 @@ export interface StatusJson {
   clock_skew: { device: string; skew_ms: number; at: string }[];
   /** When most peers disagree with our clock the same way: ours is off. */
   clock: { verdict: "ahead" | "behind"; by_ms: number } | null;
+  /**
+   * How far this device's last stamp runs ahead of its clock, beyond the
+   * allowed drift (a command ran with the clock set ahead: stamps never go
+   * back, so its writes win ties with concurrent writes until time catches
+   * up); null when it does not.
+   */
+  stamps_ahead_ms: number | null;
   /** Where the private keys are kept (`keys where --json`); null if the key file is unreadable. */
   keys?: KeysJson | null;
 }

@@ -7,7 +7,7 @@
  * mutates state or bookkeeping.
  */
 
-import { HlcClock } from "../crdt/hlc.ts";
+import { HlcClock, MAX_DRIFT_MS } from "../crdt/hlc.ts";
 import { MycelError } from "../errors.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import type { DeviceKeys } from "../log/identity.ts";
@@ -466,6 +466,17 @@ export class Home {
       wall: Number(this.local.meta("clock_wall") ?? 0),
       counter: Number(this.local.meta("clock_counter") ?? 0),
     });
+  }
+
+  /**
+   * How far (ms) the last stamp this device made runs ahead of `now`, beyond
+   * the allowed drift, or undefined. A command run once with the clock set
+   * ahead leaves the stamps there (they never go back), and peers see
+   * nothing odd in a clock that agrees with theirs: only this device can tell.
+   */
+  stampsAhead(now: number = this.now()): number | undefined {
+    const ahead = this.clock.last.wall - now;
+    return ahead > MAX_DRIFT_MS ? ahead : undefined;
   }
 
   /** Close the database (idempotent). */

@@ -480,6 +480,7 @@ function historyHome(
   return {
     view: { member: (k: DeviceKey) => ({ record: { name: `peer${keys.indexOf(k) + 1}` } }) },
     local: { peers: () => new Map(keys.map((k, i) => [k, { skewMs: skews[i], skewAt: 1 }])) },
+    stampsAhead: () => undefined,
     log: {
       forks: () => [],
       asideSummary: () =>
@@ -497,12 +498,12 @@ function historyHome(
 Deno.test("doctor: clock skew and entries kept aside are counted in the right number", () => {
   const one = checkHistory(historyHome([120_000], [{ count: 1, reason: "past_cut" }]));
   assert.deepEqual(one.map((f) => f.detail), [
-    "this device's clock is about 120s behind 1 of 1 peer",
+    "this device's clock is about 2m behind 1 of 1 peer",
     "1 entry of peer1 (#1–#1) kept aside: written after it was removed from the mesh",
   ]);
   const many = checkHistory(historyHome([120_000, 90_000, 0], [{ count: 3, reason: "waiting" }]));
   assert.deepEqual(many.map((f) => f.detail), [
-    "this device's clock is about 120s behind 2 of 3 peers",
+    "this device's clock is about 2m behind 2 of 3 peers",
     "3 entries of peer1 (#1–#3) kept aside: waiting for earlier entries (or the admission) of their author",
   ]);
 });

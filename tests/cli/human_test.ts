@@ -30,6 +30,8 @@ Deno.test("ago and duration: the largest sensible unit, past and future", () => 
   assert.equal(ago(now - 9 * 86_400_000, now), "9d ago");
   assert.equal(ago(now + 25_000, now), "in 25s");
   assert.equal(duration(119_000), "119s");
+  assert.equal(duration(365 * 86_400_000), "365d");
+  assert.equal(duration(3 * 365 * 86_400_000), "3y");
 });
 
 Deno.test("localTime is local time with its UTC offset (TZ=Asia/Kolkata, TZ=UTC)", async () => {

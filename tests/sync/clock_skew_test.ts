@@ -159,22 +159,27 @@ Deno.test({
     near(onSlow.clock!.by_ms, YEAR, "slow hears it is a year behind");
 
     const hubDoctor = await clockFindings(hub);
-    assert.equal(hubDoctor.length, 2, hubDoctor.join("\n"));
+    // And the hub's own last stamp (the forged one) runs ahead of its clock: said there.
+    assert.equal(hubDoctor.length, 3, hubDoctor.join("\n"));
     assert.ok(
-      hubDoctor.some((l) => /^fast's clock is \d+s ahead of this one$/.test(l)),
+      hubDoctor.some((l) => /^this device's stamps run \d+y ahead of its clock/.test(l)),
       hubDoctor.join("\n"),
     );
     assert.ok(
-      hubDoctor.some((l) => /^slow's clock is \d+s behind this one$/.test(l)),
+      hubDoctor.some((l) => /^fast's clock is \d+[smhd] ahead of this one$/.test(l)),
+      hubDoctor.join("\n"),
+    );
+    assert.ok(
+      hubDoctor.some((l) => /^slow's clock is \d+[smhd] behind this one$/.test(l)),
       hubDoctor.join("\n"),
     );
     assert.match(
       (await clockFindings(fast)).join("\n"),
-      /^this device's clock is about \d+s ahead of 1 of 1 peer$/,
+      /^this device's clock is about \d+[smhd] ahead of 1 of 1 peer$/,
     );
     assert.match(
       (await clockFindings(slow)).join("\n"),
-      /^this device's clock is about \d+s behind 1 of 1 peer$/,
+      /^this device's clock is about \d+[smhd] behind 1 of 1 peer$/,
     );
     const text = (await slow.ok(["status"])).stdout;
     assert.match(text, /^clock: this device's clock seems 365d behind/m);
@@ -193,5 +198,28 @@ Deno.test({
       );
       assert.match(r.stdout, /slow#\d+ {2}pref theme = from-slow$/m, d.name);
     }
+  },
+});
+
+Deno.test({
+  name:
+    "a device that ran once with its clock a day ahead says its stamps run ahead, in status and doctor, until time catches up",
+  ignore: LIB === undefined && !IN_CI,
+  async fn() {
+    assert.ok(LIB !== undefined, "CI must install faketime (scripts/install_test_deps.sh)");
+    await using devs = await devices(["box"]);
+    const [box] = devs.list;
+    assert.equal((await box.status()).stamps_ahead_ms, null, "a fresh device");
+    // One command with the clock set ahead; then the clock is right again.
+    await box.ok(["pref", "set", "color", "future"], { env: fakeClock("+1d") });
+    await box.ok(["pref", "set", "color", "now"]);
+    const st = await box.status();
+    near(st.stamps_ahead_ms ?? 0, DAY, "stamps ahead in status --json");
+    assert.match((await box.ok(["status"])).stdout, /^clock: this device's stamps run 24h ahead/m);
+    const findings = await clockFindings(box);
+    assert.equal(findings.length, 1, findings.join("\n"));
+    assert.match(findings[0], /^this device's stamps run 24h ahead of its clock/);
+    // Its peers see a clock that agrees with theirs: nothing is said there.
+    assert.doesNotMatch((await box.ok(["status"])).stdout, /clock seems/);
   },
 });

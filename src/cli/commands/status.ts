@@ -116,6 +116,7 @@ export async function statusJson(home: Home, now: number = Date.now()): Promise<
     })),
     clock_skew: skews,
     clock: ownClockVerdict(skews.map((k) => k.skew_ms), counted),
+    stamps_ahead_ms: home.stampsAhead(now) ?? null,
   };
 }
 
@@ -251,6 +252,18 @@ export const statusCommand: CommandSpec = {
         `fork: ${name(f.author)}'s log has two entries ${f.seq}: kept ${f.kept.slice(0, 12)}, ` +
           `set aside ${f.other.slice(0, 12)} (${ago(msOf(f.at), now)})`,
       );
+    }
+    if (st.stamps_ahead_ms !== null) {
+      out.line([
+        "clock: ",
+        {
+          text: `this device's stamps run ${
+            duration(st.stamps_ahead_ms)
+          } ahead of its clock (it ran with its clock set ahead)`,
+          tone: "red",
+        },
+        "; its changes win ties with concurrent ones until time catches up",
+      ]);
     }
     if (st.clock !== null) {
       out.line([
