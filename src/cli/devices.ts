@@ -39,15 +39,22 @@ export function candidateLine(m: MemberInfo, seen?: SeenLookup): string {
   return `  ${safeText(m.record.name || "(no name)")}  ${m.record.key.short}${last}${removed}`;
 }
 
-/** Resolve `text` to one device ever admitted to the mesh. */
+/**
+ * Resolve `text` to one device ever admitted to the mesh. With `live`, a
+ * name shared with removed devices means the one still in the mesh (a
+ * device re-paired under its old name is not ambiguous for `mesh remove`).
+ */
 export function resolveDevice(
   state: StateView,
   text: string,
   action: string,
   seen?: SeenLookup,
+  live = false,
 ): MemberInfo {
   const found = matchDevices(state, text);
   if (found.length === 1) return found[0];
+  const current = found.filter((m) => m.removed === undefined);
+  if (live && found.length > 1 && current.length === 1) return current[0];
   if (found.length > 1) {
     throw new MycelError("ambiguous_device", action, "more than one device matches", {
       value: safeText(text),
@@ -56,9 +63,11 @@ export function resolveDevice(
       exit: ExitCode.usage,
     });
   }
+  const short = normalizeDeviceId(text).length < 3;
   throw new MycelError("no_such_device", action, "no device has this name or id", {
     value: safeText(text),
-    hint: "`mycel mesh list` shows the devices.",
+    hint: (short ? "An id prefix needs at least 3 characters. " : "") +
+      "`mycel mesh list` shows the devices.",
     exit: ExitCode.usage,
   });
 }

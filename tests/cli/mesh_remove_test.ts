@@ -74,6 +74,15 @@ Deno.test("mesh remove: a shared name is refused with the candidates; an id pref
   // Removing it again says so, and changes nothing.
   const again = await h.run(byId, { env: OFFLINE });
   assert.equal(again.stdout, `already removed laptop (${target.id})\n`);
+
+  // Now the name means the one still in the mesh (it stayed ambiguous).
+  const byName = await h.run(args, { env: OFFLINE });
+  assert.equal(byName.code, 0, describe(args, byName));
+  assert.equal(byName.stdout, `removed laptop (${twins[0].id})\n`);
+  // Too short to be an id prefix: said so.
+  const short = await h.run(["mesh", "remove", "K4", "--yes"], { env: OFFLINE });
+  assert.equal(short.code, 2, describe(["mesh", "remove", "K4"], short));
+  assert.match(short.stderr, /hint: An id prefix needs at least 3 characters/);
 });
 
 Deno.test("mesh remove: a name that is also another device's id prefix is ambiguous", async () => {

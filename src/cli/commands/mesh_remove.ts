@@ -66,7 +66,7 @@ async function takeOut(ctx: CommandContext, input: ParsedInput, kind: Kind): Pro
   const words = WORDS[kind];
   await meshHome(ctx, action);
   const found = await withRead(ctx, (home) => {
-    const m = resolveDevice(home.view, text, action, seenIn(home, ctx.now()));
+    const m = resolveDevice(home.view, text, action, seenIn(home, ctx.now()), true);
     return {
       m,
       self: home.device,
