@@ -73,7 +73,8 @@ function bad(what: string, reason: string, value?: string): MycelError {
 
 /** Check a name-like string (pref key, app name, pattern id); returns it. */
 export function checkName(what: string, text: unknown): string {
-  if (typeof text !== "string" || text.length === 0) throw bad(what, "it is empty");
+  if (typeof text !== "string") throw bad(what, "it must be text");
+  if (text.length === 0) throw bad(what, "it is empty");
   if (text.length > MAX_KEY_LENGTH) {
     throw bad(what, `it is longer than ${MAX_KEY_LENGTH} characters`, text);
   }

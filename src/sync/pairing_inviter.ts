@@ -207,7 +207,7 @@ async function attempt(
       const message = left > 0
         ? `code did not match (${left} attempt${left === 1 ? "" : "s"} left)`
         : "code did not match; too many wrong attempts; pairing cancelled";
-      o.log(`a device tried a wrong code (${left} attempts left)`);
+      o.log(`a device tried a wrong code (${left} ${left === 1 ? "attempt" : "attempts"} left)`);
       await frames.writeFrame(
         encodeRefusal({ code: left > 0 ? "wrong_code" : "cancelled", message }),
       );

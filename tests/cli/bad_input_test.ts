@@ -111,6 +111,18 @@ const CASES: Case[] = [
     says: /Cannot use pattern id: it is empty/,
   },
   {
+    name: "pattern with a number for its id",
+    args: ["pattern", "add", '{"id":5}'],
+    code: 2,
+    says: /Cannot use pattern id: it must be text/,
+  },
+  {
+    name: "a folder given to config import",
+    args: ["config", "import", "/"],
+    code: 2,
+    says: /Cannot import config: it is a folder, not a file \(\/\)/,
+  },
+  {
     name: "malformed JSON file for config import",
     args: ["config", "import", "FILE(bad.json)"],
     files: { "bad.json": '{"a": 1,' },

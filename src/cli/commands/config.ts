@@ -120,7 +120,15 @@ const importCommand: CommandSpec = {
         path === "-" ? await ctx.readStdin() : await Deno.readFile(path),
       );
     } catch (e) {
-      const reason = e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message;
+      const reason = e instanceof Deno.errors.NotFound
+        ? "no such file"
+        : e instanceof Deno.errors.IsADirectory || /\(os error 21\)/.test(String(e))
+        ? "it is a folder, not a file"
+        : e instanceof TypeError
+        ? "it is not UTF-8 text"
+        : e instanceof Deno.errors.PermissionDenied
+        ? "permission denied"
+        : (e as Error).message;
       throw new MycelError("bad_config_file", "import config", reason, {
         value: path,
         exit: ExitCode.usage,
