@@ -92,6 +92,21 @@ export async function parseConfigFile(
   if (!isJson(doc)) throw badFile(name, "it holds values JSON cannot represent");
   const entries = flattenConfig(doc);
   if (entries.length === 0) throw badFile(name, "it sets no keys");
+  // A key given twice (`"a.b"` and `"a": {"b"}`) or both a value and a table
+  // (`"a"` and `"a.b"`): one would silently replace or hide the other.
+  const keys = new Set<string>();
+  for (const [key] of entries) {
+    if (keys.has(key)) throw badFile(name, `it gives the key ${key} twice`);
+    keys.add(key);
+  }
+  for (const key of keys) {
+    for (let dot = key.indexOf("."); dot > 0; dot = key.indexOf(".", dot + 1)) {
+      const above = key.slice(0, dot);
+      if (keys.has(above)) {
+        throw badFile(name, `it gives ${above} both a value and keys under it (${key})`);
+      }
+    }
+  }
   return entries;
 }
 

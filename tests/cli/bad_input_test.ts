@@ -123,6 +123,20 @@ const CASES: Case[] = [
     says: /Cannot import config: it is a folder, not a file \(\/\)/,
   },
   {
+    name: "config import giving one key twice",
+    args: ["config", "import", "FILE(twice.json)"],
+    files: { "twice.json": '{"a.b": 1, "a": {"b": 2}}' },
+    code: 2,
+    says: /Cannot import config: it gives the key a\.b twice/,
+  },
+  {
+    name: "config import giving a key a value and keys under it",
+    args: ["config", "import", "FILE(both.json)"],
+    files: { "both.json": '{"a": 1, "a-x": 3, "a.b": 2}' },
+    code: 2,
+    says: /Cannot import config: it gives a both a value and keys under it \(a\.b\)/,
+  },
+  {
     name: "malformed JSON file for config import",
     args: ["config", "import", "FILE(bad.json)"],
     files: { "bad.json": '{"a": 1,' },
