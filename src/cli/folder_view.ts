@@ -125,7 +125,8 @@ export function folderStatus(
       }
     } else if (p !== undefined) {
       for (const w of list) {
-        if (!w.dots.some(([a, s]) => s > (seen.get(a) ?? 0))) continue;
+        // Its own versions it holds, whether or not its last report had them.
+        if (!w.dots.some(([a, s]) => a !== hex && s > (seen.get(a) ?? 0))) continue;
         behindFiles++;
         if (w.version.kind === "file") behindBytes += w.version.size;
       }

@@ -90,4 +90,13 @@ Deno.test("folder status shows a device behind by the files and bytes it lacks, 
   assert.equal(await Deno.readTextFile(join(rb, missing[0])), await text(ra, missing[0]));
   await syncOk(a);
   for (const d of [a, b]) for (const who of [a, b]) await assertStanding(d, who, 0, 0);
+
+  // A change b made itself: b is not behind on it, before its next report too
+  // (it showed "behind by 1 file" until then).
+  await put(rb, "base.txt", "b's edit\n");
+  await b.ok(["folder", "scan", "docs"]);
+  await syncOk(a);
+  assert.equal(await text(ra, "base.txt"), "b's edit\n");
+  await assertStanding(a, b, 0, 0);
+  await assertStanding(a, a, 0, 0);
 });
