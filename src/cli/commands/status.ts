@@ -189,7 +189,8 @@ export const statusCommand: CommandSpec = {
   path: ["status"],
   summary: "show this device, its mesh, the state digest and its peers",
   description: "One line per peer: name, short id, mesh IPv4, the route of the last sync\n" +
-    "(direct, mesh, discovered; `relayed via NAME` when its changes last came through\n" +
+    "(direct, mesh or discovered when this device dialled it; tcp or stdio when it dialled\n" +
+    "this device's `sync serve`; `relayed via NAME` when its changes last came through\n" +
     "another device, not from itself), when it last synced, how many entries it lacked\n" +
     "then, and its state (ok, never synced, or how the last attempt failed; details\n" +
     "below the table).",
