@@ -39,6 +39,14 @@ Deno.test("a folder whose marker is gone is stopped, and nothing is deleted anyw
     r.stderr,
     /folder docs: folder stopped: marker missing — disk not mounted, or the folder moved\?/,
   );
+  // Under --json: the peers' outcomes on stdout, the failure as the JSON error on stderr.
+  const j = await syncNow(a, ["--json"]);
+  assert.equal(j.code, 1, j.stdout + j.stderr);
+  assert.ok(Array.isArray(JSON.parse(j.stdout)), j.stdout);
+  const e = JSON.parse(j.stderr.trim().split("\n").at(-1)!).error;
+  assert.equal(e.code, "folder_stopped", j.stderr);
+  assert.match(e.message, /^Cannot sync folder docs: folder stopped: marker missing/);
+  assert.match(e.hint, /mycel folder move docs NEWPATH/);
   await rounds([b, a], 2);
   assert.equal((await listTree(rb)).length, 6, "b lost nothing");
   assert.deepEqual(await listTree(ra), [], "nothing was written into the empty mount point");

@@ -274,6 +274,23 @@ async function syncNow(
       if (p.dropped) ctx.out.error(`  ${safeText(p.name)}: ${safeText(p.dropped)}`);
     }
   }
+  if (stopped && o.json) {
+    // Under --json the failure is the JSON error on standard error (after the
+    // peers' outcomes on standard output), as for every command.
+    const all = [...applied, ...scans].filter((x) => x.stopped);
+    const { folder, stopped: why } = all[0];
+    const hints = [];
+    if (/marker missing/.test(why!)) {
+      hints.push(
+        `If it moved: \`mycel folder move ${folder} NEWPATH\` (nothing is fetched again).`,
+      );
+    }
+    const count = new Set(all.map((x) => x.folder)).size;
+    if (count > 1) hints.push(`${count} folders are stopped: see \`mycel folder status\`.`);
+    throw new MycelError("folder_stopped", `sync folder ${folder}`, why!, {
+      hint: hints.length > 0 ? hints.join(" ") : undefined,
+    });
+  }
   if (stopped) return ExitCode.failure;
   if (partial && code === ExitCode.ok) return ExitCode.unreachable;
   return code;
