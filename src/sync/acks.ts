@@ -41,18 +41,28 @@ export function settledIn(home: Home): Set<DeviceKey> {
 }
 
 /**
- * The peer's heads as our plan should read them: an author we know as
- * removed that the peer left out, though it acknowledged all we hold of it,
- * was settled by the peer, not lost (counted as held, so nothing is sent).
+ * The peer's heads as our plan should read them, for authors we know as
+ * removed (nothing is sent of them):
+ * - left out, though the peer acknowledged all we hold of it: the peer
+ *   settled it, it did not lose it;
+ * - held by the peer up to the cut (reported, or acknowledged when left
+ *   out): it holds every entry of it that counts. Ours past the cut can only
+ *   be a checkpoint base taken before we heard of the removal (entries past
+ *   a cut are set aside, out of the log); without this the plan asked for a
+ *   checkpoint every session, which the peer refuses (exchange.ts
+ *   `memberCheckpoints`), and that device could sync with nobody.
  */
 export function theirHeadsFor(home: Home, peer: DeviceKey | undefined, theirs: Heads): Heads {
   if (peer === undefined) return theirs;
   const acks: Acks = home.local.peer(peer).heads;
-  const removed = removedIn(home);
   let out: Heads | undefined;
   for (const [author, head] of home.log.heads()) {
-    if (theirs.has(author) || !removed(author)) continue;
-    if ((acks[author.hex] ?? 0) < head.seq) continue;
+    const cut = home.view.member(author)?.removed?.cut;
+    if (cut === undefined) continue;
+    const reported = theirs.get(author)?.seq;
+    if (reported !== undefined && reported >= head.seq) continue; // the plan compares hashes
+    const held = reported ?? acks[author.hex] ?? 0;
+    if (held < Math.min(cut, head.seq)) continue;
     out ??= new Map(theirs);
     out.set(author, { seq: head.seq, hash: head.hash });
   }

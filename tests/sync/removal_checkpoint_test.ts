@@ -56,3 +56,52 @@ Deno.test("a checkpoint holding a removed device's changes past its cut is refus
   const digests = [p, q, r].map((d) => d.home.digest());
   assert.deepEqual(digests, [digests[0], digests[0], digests[0]]);
 });
+
+Deno.test("a device whose base took a removed device's change past the cut keeps syncing with everyone; nobody else takes that change", async () => {
+  // Found by a review helper: refusing such checkpoints made a device whose
+  // base already held one fail every session with every member, for good.
+  await using mesh = await MemMesh.create(3, { seed: 7, tuning: { checkpointMin: 0 } });
+  const [p, q, r] = mesh.devices;
+  await mesh.peerAll();
+  await mesh.admit(q, r);
+  for (let i = 0; i < 2; i++) await mesh.timerRound();
+  const z = await mesh.add("z");
+  await mesh.admit(q, z);
+  for (let i = 0; i < 80; i++) {
+    await mesh.write(z, [{ type: "pref.set", key: "z", value: `v${i}` }]);
+  }
+  for (let i = 0; i < 4; i++) await mesh.timerRound();
+  const cut = p.home.log.head(z.key)!.seq;
+  mesh.partition((a, b) => (a === z) !== (b === r) || a === b);
+  await mesh.write(z, [{ type: "pref.set", key: "z", value: "EVIL" }]);
+  await mesh.round(z);
+  z.up = false;
+  // s joins through r, which has not heard of any removal: s starts from r's checkpoint.
+  const s = await mesh.add("s");
+  await mesh.admit(r, s);
+  mesh.partition((a, b) => !((a === r && b === s) || (a === s && b === r)));
+  await mesh.round(s, { all: true });
+  assert.equal(s.home.log.head(z.key)!.base, cut + 1, "s's base covers z's change past the cut");
+  mesh.partition((a, b) => [r, s].includes(a) !== [r, s].includes(b));
+  await mesh.write(p, [{ type: "device.revoke", device: z.key, upTo: cut }]);
+  for (let i = 0; i < 2; i++) await mesh.timerRound();
+
+  mesh.heal();
+  for (let i = 0; i < 2; i++) await mesh.timerRound(); // everyone hears of the removal and of s
+  const failed: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    for (const rec of await mesh.timerRound()) {
+      for (const o of rec.outcomes) {
+        if (o.status !== "synced") failed.push(`${rec.device.name} → ${o.name}: ${o.error}`);
+      }
+    }
+  }
+  assert.deepEqual(failed.filter((f) => !f.includes("→ z")), [], "sessions failed after healing");
+  // s's own changes still reach everyone; nobody else took z's change past the cut.
+  await mesh.write(s, [{ type: "app.add", name: "from-s" }]);
+  for (let i = 0; i < 2; i++) await mesh.timerRound();
+  for (const d of [p, q, r]) {
+    assert.deepEqual(d.home.view.apps(), ["from-s"], d.name);
+    assert.equal(d.home.view.pref("z"), "v79", d.name);
+  }
+});
