@@ -152,6 +152,50 @@ export function frameMessage(message: Uint8Array, max: number = MAX_SYNC_MESSAGE
   return concatBytes(prefix, message);
 }
 
+/**
+ * The transport plaintexts of one message given in `parts` (their
+ * concatenation): the same pieces as `splitForTransport(frameMessage(...))`,
+ * byte for byte, but a piece that lies inside one part is a view of it; only
+ * a piece that spans parts (the length prefix with the start, a head with
+ * the bytes after it) is copied. Saves copying a whole message to prefix it.
+ * @throws MycelError `message_too_large` when the parts are over `max` in all
+ */
+export function framedPieces(
+  parts: readonly Uint8Array[],
+  max: number = MAX_SYNC_MESSAGE,
+  chunk: number = MAX_TRANSPORT_PLAINTEXT,
+): Uint8Array[] {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  if (total > max) {
+    throw new MycelError("message_too_large", "send sync message", `it is over ${max} bytes`, {
+      value: `${total} bytes`,
+    });
+  }
+  const prefix = new Uint8Array(4);
+  new DataView(prefix.buffer).setUint32(0, total);
+  const out: Uint8Array[] = [];
+  let open: Uint8Array[] = [], filled = 0;
+  for (const part of [prefix, ...parts]) {
+    for (let at = 0; at < part.length;) {
+      const take = Math.min(chunk - filled, part.length - at);
+      if (filled === 0 && take === chunk) out.push(part.subarray(at, at + take));
+      else {
+        open.push(part.subarray(at, at + take));
+        filled += take;
+        if (filled === chunk) {
+          out.push(concatBytes(...open));
+          open = [];
+          filled = 0;
+        }
+      }
+      at += take;
+    }
+  }
+  if (filled > 0) out.push(open.length === 1 ? open[0] : concatBytes(...open));
+  return out;
+}
+
 /** Cut a byte stream into transport plaintexts of at most `chunk` bytes (views, not copies). */
 export function splitForTransport(
   bytes: Uint8Array,

@@ -24,6 +24,7 @@ import {
   type ChunkMessage,
   decodeChunkMessage,
   encodeChunkMessage,
+  encodePieceParts,
   MAX_PIECE,
 } from "../protocol/chunk_messages.ts";
 import type { Home } from "../storage/home_handle.ts";
@@ -149,13 +150,14 @@ export async function serveFilePhase(
           continue;
         }
         for (let at = 0; at < bytes.length; at += MAX_PIECE) {
-          await send({
+          // Head and bytes as two parts: the chunk is not copied per piece.
+          await channel.send(encodePieceParts({
             type: "piece",
             id,
             total: bytes.length,
             offset: at,
             bytes: bytes.subarray(at, at + MAX_PIECE),
-          });
+          }));
         }
         result.chunks++;
         result.bytes += bytes.length;

@@ -14,11 +14,7 @@ import { isMycelError, MycelError } from "../errors.ts";
 import type { FrameConn } from "./frame_conn.ts";
 import { checkTimeout, seconds, timeoutError } from "./deadline.ts";
 import { closedError } from "./io_errors.ts";
-import {
-  frameMessage,
-  MessageAssembler,
-  splitForTransport,
-} from "../protocol/message_assembler.ts";
+import { framedPieces, MessageAssembler } from "../protocol/message_assembler.ts";
 
 /**
  * Free a frame's buffer now: a decrypted frame once the assembler holds a
@@ -136,18 +132,22 @@ export class SecureChannel {
   }
 
   /**
-   * Send one message (`message_too_large` over the cap). Messages go out
-   * whole and in call order. Do not modify `message` until this settles.
+   * Send one message (`message_too_large` over the cap): its bytes, or parts
+   * sent as their concatenation (not copied into one buffer first). Messages
+   * go out whole and in call order. Do not modify `message` until this settles.
    */
-  send(message: Uint8Array): Promise<void> {
-    if (message.length > this.maxMessage) {
+  send(message: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    const length = message instanceof Uint8Array
+      ? message.length
+      : message.reduce((n, p) => n + p.length, 0);
+    if (length > this.maxMessage) {
       return Promise.reject(
         new MycelError(
           "message_too_large",
           "send message",
           `it is over the ${this.maxMessage}-byte limit`,
           {
-            value: `${message.length} bytes`,
+            value: `${length} bytes`,
           },
         ),
       );
@@ -233,7 +233,7 @@ export class SecureChannel {
     return timeoutError("receive message", reason, this.#conn.peer);
   }
 
-  async #sendNow(message: Uint8Array): Promise<void> {
+  async #sendNow(message: Uint8Array | readonly Uint8Array[]): Promise<void> {
     if (this.closed) {
       throw closedError("send message", "the channel was closed", this.#conn.peer);
     }
@@ -242,7 +242,8 @@ export class SecureChannel {
     // (~190 µs per 64 KiB frame, measured), so this saves queue turns, not
     // CPU: a 256 MiB fetch took 2.23–2.50 s against 2.34–2.97 s frame by frame.
     try {
-      const pieces = splitForTransport(frameMessage(message, this.maxMessage), NOISE_MAX_PLAINTEXT);
+      const parts = message instanceof Uint8Array ? [message] : message;
+      const pieces = framedPieces(parts, this.maxMessage, NOISE_MAX_PLAINTEXT);
       const frames = await this.#ciphers.send.encryptAll(pieces);
       // One write for the whole message; it copies the frames before it returns.
       const written = this.#conn.writeFrames(frames);

@@ -12,6 +12,7 @@ import {
   type ChunkMessage,
   decodeChunkMessage,
   encodeChunkMessage,
+  encodePieceParts,
   MAX_PIECE,
   MAX_WANT_IDS,
 } from "../../src/protocol/chunk_messages.ts";
@@ -105,4 +106,35 @@ Deno.test("fuzz: random CBOR is a message that re-encodes to itself, or bad_mess
     { seed: 6, numRuns: 20_000 },
   );
   assert.ok(accepted > 20, `only ${accepted} accepted`);
+});
+
+Deno.test("encodePieceParts: head and bytes are exactly the piece's encoding, at every length boundary", () => {
+  const lengths = [1, 2, 23, 24, 255, 256, 65_535, 65_536, 1_000_000, MAX_PIECE];
+  for (const n of lengths) {
+    const bytes = new Uint8Array(n).map((_, i) => i * 7);
+    const m = {
+      type: "piece" as const,
+      id: new Uint8Array(32).fill(3),
+      total: n + 5,
+      offset: 5,
+      bytes,
+    };
+    const [head, body] = encodePieceParts(m);
+    assert.equal(body, bytes, "the bytes themselves, not a copy");
+    const whole = new Uint8Array(head.length + body.length);
+    whole.set(head);
+    whole.set(body, head.length);
+    assert.deepEqual(whole, encodeChunkMessage(m), `length ${n}`);
+    assert.deepEqual(decodeChunkMessage(whole), m);
+  }
+  // What the encoder refuses, this refuses too.
+  assert.throws(() =>
+    encodePieceParts({
+      type: "piece",
+      id: new Uint8Array(32),
+      total: 4,
+      offset: 2,
+      bytes: new Uint8Array(3),
+    })
+  );
 });

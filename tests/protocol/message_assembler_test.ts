@@ -12,6 +12,7 @@ import fc from "fast-check";
 import { concatBytes } from "../../src/bytes.ts";
 import { MycelError } from "../../src/errors.ts";
 import {
+  framedPieces,
   frameMessage,
   MAX_TRANSPORT_PLAINTEXT,
   MessageAssembler,
@@ -194,4 +195,28 @@ Deno.test("MessageAssembler.nextView() returns the same messages as next(), reus
   assert.deepEqual(copied, messages);
   // The second large message landed in the buffer the first one grew.
   assert.equal(buffers.size, 1);
+});
+
+Deno.test("framedPieces: the same pieces as framing the concatenation and splitting it; inside one part, views", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 6 }),
+      fc.integer({ min: 1, max: 64 }),
+      (parts, chunk) => {
+        const expected = splitForTransport(frameMessage(concatBytes(...parts)), chunk);
+        const got = framedPieces(parts, MAX_SYNC_MESSAGE, chunk);
+        assert.deepEqual(got, expected);
+      },
+    ),
+    { numRuns: 2000 },
+  );
+  // A large part: every whole piece inside it is a view of it (no copy).
+  const big = new Uint8Array(3 * MAX_TRANSPORT_PLAINTEXT).map((_, i) => i);
+  const pieces = framedPieces([new Uint8Array(10), big]);
+  assert.deepEqual(concatBytes(...pieces), frameMessage(concatBytes(new Uint8Array(10), big)));
+  assert.ok(pieces.slice(1, -1).every((p) => p.buffer === big.buffer), "copied");
+  assert.throws(
+    () => framedPieces([new Uint8Array(8), new Uint8Array(8)], 15),
+    (e) => e instanceof MycelError && e.code === "message_too_large",
+  );
 });
