@@ -148,6 +148,10 @@ Deno.test("a removed device hears it plainly: sync now, doctor and the note afte
     assert.match(add.stderr, /hint: Pair it again to rejoin/);
     assert.doesNotMatch(add.stdout, /MYCEL-/, "a code was shown");
   }
+  // `mycel pair` there joins, as the hint says: it asks for the code (none here to ask).
+  const pair = await beta.run(["pair"]);
+  assert.equal(pair.code, 2, describe(["pair"], pair));
+  assert.match(pair.stderr, /give the code shown on the other device/);
 });
 
 Deno.test("removal messages: who and when when known, else which peer refuses", () => {

@@ -24,8 +24,9 @@ const join = () =>
   lazyImport<typeof import("../pair_join.ts")>(new URL("../pair_join.ts", import.meta.url));
 
 /**
- * `mycel pair` without a code: on a device not set up yet, join (asking for
- * the code); on a device in a mesh with others, show a code; on a device
+ * `mycel pair` without a code: on a device not set up yet, or removed from
+ * its mesh, join (asking for the code); on a device in a mesh with others,
+ * show a code; on a device
  * alone in its own mesh, ask on a terminal which of the two is meant (and
  * show a code when nobody can be asked, as scripts expect).
  */
@@ -52,10 +53,21 @@ async function pairWithoutCode(ctx: CommandContext, input: ParsedInput): Promise
   const { withRead } = await lazyImport<typeof import("../session.ts")>(
     new URL("../session.ts", import.meta.url),
   );
-  const alone = await withRead(
-    ctx,
-    (home) => home.view.members().filter((m) => !m.removed).length <= 1,
+  const { removalHere } = await lazyImport<typeof import("../removal.ts")>(
+    new URL("../removal.ts", import.meta.url),
   );
+  const { alone, removed } = await withRead(ctx, (home) => ({
+    alone: home.view.members().filter((m) => !m.removed).length <= 1,
+    removed: removalHere(home.view, home.device, home.local.peers()) !== undefined,
+  }));
+  // A device removed from its mesh can only join again (it admits nobody):
+  // `mycel pair` there asks for the code, as the rejoin hint says.
+  if (removed && !inviteOnly) {
+    const { codeOf, joinMesh, noCodeError } = await join();
+    const c = await codeOf(ctx, input, "Code shown on a device of the mesh: ");
+    if (c === null) throw noCodeError(action);
+    return joinMesh(ctx, input, c.code, c.source);
+  }
   if (alone && !inviteOnly && ctx.stdinIsTerminal) {
     const { askCode, joinMesh } = await join();
     const typed = await askCode(
