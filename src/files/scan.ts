@@ -37,7 +37,7 @@
 import { join } from "node:path";
 import { ContentChunker } from "./content_chunker.ts";
 import type { FileIndex } from "./file_index.ts";
-import { isHeldName, isInternalPath } from "./folder_layout.ts";
+import { isHeldName, isInternalPath, MARKER_NAME } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
 import { loadIgnoreRules } from "./ignore_rules.ts";
 import { findCaseCollisions } from "./path_portability.ts";
@@ -143,7 +143,7 @@ export async function scanFolder(
           continue;
         }
         if (entry.isDirectory) {
-          const apart = apartFolder(root, path, options.exclude);
+          const apart = apartFolder(root, path, options);
           if (apart !== undefined) {
             // Never its contents, never called deleted (see ScanOptions.exclude).
             skipped.push({ path, reason: apart });
@@ -271,15 +271,25 @@ function noteHeld(abs: string, dir: string, held: Set<string>): void {
 /**
  * Why the folder `path` of `root` is not synced as part of it, if it is
  * not: it is one of `exclude` (the mycel home, another folder this device
- * syncs). The scan leaves such folders out and applying writes nothing
- * under them.
+ * syncs), or it holds a `.mycel-folder` marker that is not a path of this
+ * folder's state (`syncedPath`; see ScanOptions.exclude). The scan leaves
+ * such folders out and applying writes nothing under them.
  */
 export function apartFolder(
   root: string,
   path: string,
-  exclude: ReadonlyMap<string, string> | undefined,
+  o: Pick<ScanOptions, "exclude" | "syncedPath">,
 ): string | undefined {
-  return exclude?.get(join(root, path));
+  const abs = join(root, path);
+  const listed = o.exclude?.get(abs);
+  if (listed !== undefined) return listed;
+  try {
+    Deno.lstatSync(join(abs, MARKER_NAME));
+  } catch {
+    return undefined;
+  }
+  if (o.syncedPath?.(`${path}/${MARKER_NAME}`)) return undefined; // content a member published
+  return "it is another synced folder (it holds .mycel-folder): synced on its own, not as part of this one";
 }
 
 /** The real path of `path`, or `path` itself when it can't be resolved. */

@@ -115,9 +115,13 @@ export interface ScanOptions {
    * Folders inside this one that are never synced as its contents, by
    * absolute path, each with the reason said for it: the mycel home (its
    * keys and database must never leave the device) and the roots of the
-   * other folders this device syncs. A `.mycel-folder` file alone does not
-   * make a folder apart: a member could write one anywhere and make every
-   * device skip that part of the folder.
+   * other folders this device syncs. A folder holding a `.mycel-folder`
+   * marker is left out the same way (another synced folder's root, say one
+   * copied in), found by the walk — unless `syncedPath` says the marker is
+   * a path of this folder's state: a member published it, and a file a
+   * member can write must not make every device skip that part.
    */
   readonly exclude?: ReadonlyMap<string, string>;
+  /** True when `path` (relative) is in this folder's replicated state. */
+  readonly syncedPath?: (path: string) => boolean;
 }

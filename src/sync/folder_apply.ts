@@ -24,6 +24,7 @@ import { lazyImport } from "../lazy_import.ts";
 import { isMycelError } from "../errors.ts";
 import { isInternalPath } from "../files/folder_layout.ts";
 import { apartFolder, realOr } from "../files/scan.ts";
+import type { ScanOptions } from "../files/scan_types.ts";
 import { type ChunkRef, loadBlake3 } from "../files/chunk_hash.ts";
 import { sameContent } from "../files/conflict.ts";
 import { CaseNames } from "../files/fs_names.ts";
@@ -210,7 +211,10 @@ export async function applyFolder(
   // Nor anything under the mycel home or another synced folder inside this
   // one (the scan leaves those out; a folder shared before that check may
   // have published the home, and a peer's deletion of it must not reach it).
-  const apart = apartHere(folder.root, apartPlaces(home, folder));
+  const apart = apartHere(folder.root, {
+    exclude: apartPlaces(home, folder),
+    syncedPath: (path) => home.view.folders().versionsAt(id, path).length > 0,
+  });
   const ignored = (path: string) => ignoredByRules(path) || apart(path);
   const plan: FolderPlan = planFolder(
     withoutIgnored(home.view.folders().paths(id), ignored),
@@ -873,10 +877,17 @@ function* withoutIgnored<T>(
   for (const entry of paths) if (!ignored(entry[0])) yield entry;
 }
 
-/** True for a path under one of `places` (the home, another folder synced here) inside `root`. */
-function apartHere(root: string, places: ReadonlyMap<string, string>): (path: string) => boolean {
+/** True for a path under a folder inside `root` that is not synced as part of it (apartFolder). */
+function apartHere(
+  root: string,
+  o: Pick<ScanOptions, "exclude" | "syncedPath">,
+): (path: string) => boolean {
   const realRoot = realOr(root);
-  return (path) =>
-    relativePathProblem(path) === undefined &&
-    ancestors(path).some((dir) => apartFolder(realRoot, dir, places) !== undefined);
+  const seen = new Map<string, boolean>();
+  const isApart = (dir: string): boolean => {
+    let v = seen.get(dir);
+    if (v === undefined) seen.set(dir, v = apartFolder(realRoot, dir, o) !== undefined);
+    return v;
+  };
+  return (path) => relativePathProblem(path) === undefined && ancestors(path).some(isApart);
 }

@@ -135,6 +135,7 @@ export async function scanAndPublish(
       // The home inside a synced folder: its keys and database never leave the
       // device; another folder synced here is synced on its own.
       exclude: apartPlaces(home, folder),
+      syncedPath: (path) => home.view.folders().versionsAt(folder.folder, path).length > 0,
     });
   } catch (e) {
     if (!isMycelError(e, "folder_stopped") && !isMycelError(e, "bad_ignore_file")) throw e;
@@ -305,9 +306,8 @@ export async function scanAndPublish(
  * The places inside any folder that are not synced as part of it, by real
  * path, with the reason said for each: the mycel home, and the roots of
  * the other folders this device syncs (nested before the place check in
- * folder_place.ts existed). Only this device's own records count: a
- * `.mycel-folder` file a member wrote into `sub/` is content, or it would
- * make every device skip `sub/`.
+ * folder_place.ts existed). With a marker found on the way, these are what
+ * the scan and applying leave out (files/scan.ts `apartFolder`).
  */
 export function apartPlaces(home: Home, folder: LocalFolder): Map<string, string> {
   const places = new Map<string, string>();

@@ -391,28 +391,28 @@ Deno.test("a name that is not UTF-8 is silenced by an ignore rule, like any othe
   assert.deepEqual(r.deleted, []);
 });
 
-Deno.test("the mycel home and another synced folder inside a folder are left out, never read nor called deleted; a stray marker is content", async () => {
+Deno.test("the mycel home and another synced folder inside a folder are left out, never read nor called deleted; a marker the folder's state holds is content", async () => {
   await using f = await testFolder();
   await f.write("doc.txt", "mine");
   await f.write("home/keys.cbor", "private keys");
   await f.write("home/mycel.db", "database");
   await f.write("inner/.mycel-folder", "mycel folder inner\n");
   await f.write("inner/a.txt", "inner's");
-  // A marker no folder of this device is rooted at (a member wrote it, or a
-  // user copied a synced folder in): its folder syncs as part of this one.
-  await f.write("stray/.mycel-folder", "mycel folder other\n");
-  await f.write("stray/b.txt", "b");
+  // A marker that is a path of this folder's state (a member published it):
+  // its folder syncs as part of this one.
+  await f.write("published/.mycel-folder", "");
+  await f.write("published/b.txt", "b");
   const index = new MemoryFileIndex();
-  const exclude = new Map([
-    [join(f.root, "home"), "it is the mycel home"],
-    [join(f.root, "inner"), "it is folder inner, synced here on its own"],
-  ]);
-  const options = { ...OPTIONS, exclude };
+  const options = {
+    ...OPTIONS,
+    exclude: new Map([[join(f.root, "home"), "it is the mycel home"]]),
+    syncedPath: (p: string) => p === "published/.mycel-folder",
+  };
   const r = await scanInto(f.root, index, options);
-  assert.deepEqual(paths(r), ["doc.txt", "stray/.mycel-folder", "stray/b.txt"]);
+  assert.deepEqual(paths(r), ["doc.txt", "published/.mycel-folder", "published/b.txt"]);
   assert.deepEqual(r.skipped.map((s) => s.path).sort(), ["home", "inner"]);
   assert.match(r.skipped.find((s) => s.path === "home")!.reason, /mycel home/);
-  assert.match(r.skipped.find((s) => s.path === "inner")!.reason, /folder inner/);
+  assert.match(r.skipped.find((s) => s.path === "inner")!.reason, /another synced folder/);
   // Indexed before (shared before the check): still never called deleted.
   index.set({ ...index.get("doc.txt")!, path: "inner/a.txt" });
   const again = await scanFolder(f.root, index, options);

@@ -148,24 +148,3 @@ Deno.test("nothing a peer publishes is written under another folder synced here 
   await syncNow(b);
   assert.equal(await text(rb, "sub/x.txt"), "one\n", "a deletion reached the nested folder");
 });
-
-Deno.test("a .mycel-folder file where no folder of this device is rooted is content: that part keeps syncing everywhere", async () => {
-  await using devs = await devices(["a", "b"]);
-  const [a, b] = devs.list;
-  const [ra, rb] = await sharedFolder(devs, "docs", {
-    seed: (ra) => put(ra, "sub/x.txt", "one\n"),
-  });
-  await syncOk(b);
-  // A marker written into sub/ (by a member, or a synced folder copied in):
-  // before, every device that had it stopped syncing sub/.
-  await put(ra, `sub/${MARKER_NAME}`, "mycel folder elsewhere\n");
-  await put(ra, "sub/x.txt", "a's edit\n");
-  await syncOk(a);
-  await syncOk(b);
-  assert.equal(await text(rb, "sub/x.txt"), "a's edit\n");
-  assert.equal(await text(rb, `sub/${MARKER_NAME}`), "mycel folder elsewhere\n");
-  await put(rb, "sub/y.txt", "b's\n");
-  await syncOk(b);
-  await syncOk(a);
-  assert.equal(await text(ra, "sub/y.txt"), "b's\n");
-});

@@ -11,16 +11,17 @@ import { join } from "node:path";
 import { spawnProcess } from "../helpers/process.ts";
 import { REPO_ROOT } from "../helpers/mycel.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
+import { MARKER_NAME } from "../../src/files/folder_layout.ts";
 import { type Device, devices, folderOf, put, rounds, syncNow } from "./_helpers.ts";
 
 const ROGUE = `${REPO_ROOT}/tests/sync/fixtures/rogue_peer.ts`;
 
-async function rogueDials(rogue: Device, victim: Device, path: string) {
+async function rogueDials(rogue: Device, victim: Device, path: string, extra: string[] = []) {
   const out = await spawnProcess(Deno.execPath(), [
     "run",
     "-A",
     ROGUE,
-    ...["--home", rogue.home, "--mode", "file_version", "--path", path],
+    ...["--home", rogue.home, "--mode", "file_version", "--path", path, ...extra],
     ...["--connect", victim.endpoint, "--peer", victim.id],
   ], { env: { NO_COLOR: "1" }, timeoutMs: 60_000 }).result();
   assert.equal(out.code, 0, `rogue failed: ${out.stdout}${out.stderr}`);
@@ -132,4 +133,27 @@ Deno.test("a version whose path runs through a symlink here is never written thr
   const copies = [...Deno.readDirSync(ra)].filter((e) => e.name.startsWith("ln.sync-conflict-"));
   assert.equal(copies.length, 1, "the link is kept as its conflict copy");
   assert.equal(await Deno.readLink(join(ra, copies[0].name)), outside);
+});
+
+Deno.test("a .mycel-folder a member publishes inside the folder is content: that part keeps syncing", async () => {
+  // A marker found on disk makes its folder apart (another synced folder's
+  // root); one the member wrote through the folder's state must not, or any
+  // member could make every device stop syncing any part of a folder.
+  const { devs, a, rogue, ra } = await rogueAndFolder();
+  await using _devs = devs;
+  await put(ra, "sub/x.txt", "one\n");
+  await a.ok(["--no-sync", "folder", "scan"]);
+  const report = await rogueDials(rogue, a, `sub/${MARKER_NAME}`, ["--empty"]);
+  assert.deepEqual(report.stored, { accepted: 1, refused: 0 });
+  await syncNow(a);
+  assert.equal((await Deno.lstat(join(ra, "sub", MARKER_NAME))).isFile, true, "written");
+  await put(ra, "sub/x.txt", "two\n");
+  const scan = await a.tmp.json<{ published: number; skipped: { path: string }[] }[]>([
+    "--no-sync",
+    "folder",
+    "scan",
+    "--json",
+  ]);
+  assert.equal(scan[0].published, 1, JSON.stringify(scan));
+  assert.deepEqual(scan[0].skipped, [], "sub/ was left out");
 });
