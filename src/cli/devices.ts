@@ -53,8 +53,11 @@ export function resolveDevice(
 ): MemberInfo {
   const found = matchDevices(state, text);
   if (found.length === 1) return found[0];
+  // Only when every match is by name: an id prefix that also matches means
+  // what it says, and stays ambiguous.
   const current = found.filter((m) => m.removed === undefined);
-  if (live && found.length > 1 && current.length === 1) return current[0];
+  const byName = found.every((m) => m.record.name === text);
+  if (live && byName && found.length > 1 && current.length === 1) return current[0];
   if (found.length > 1) {
     throw new MycelError("ambiguous_device", action, "more than one device matches", {
       value: safeText(text),

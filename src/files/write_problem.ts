@@ -17,8 +17,8 @@ import { join } from "node:path";
 import { tempNameFor } from "./folder_layout.ts";
 import { ancestors, utf8Length } from "./paths.ts";
 
-/** Longest absolute path a system call takes on Linux and macOS (PATH_MAX less its NUL). */
-export const MAX_ABSOLUTE_PATH_BYTES = 4095;
+/** Longest absolute path a system call takes (PATH_MAX less its NUL: 4096 on Linux, 1024 on macOS). */
+export const MAX_ABSOLUTE_PATH_BYTES = Deno.build.os === "darwin" ? 1023 : 4095;
 
 /**
  * Why `relPath` can't be written under `root` because the whole path would

@@ -72,7 +72,10 @@ export function sqliteError(e: unknown, action: string, path: string): unknown {
       cause: e,
     });
   }
-  if (/disk I\/O error/i.test(m) && (freeBytesSync(parentOf(path)) ?? Infinity) < FULL_BELOW) {
+  if (
+    /disk I\/O error/i.test(m) && path !== "" &&
+    (freeBytesSync(parentOf(path)) ?? Infinity) < FULL_BELOW
+  ) {
     // SQLite could not make or grow its shared-memory file (a read needs it
     // too): on a full disk that is all it says.
     return new MycelError("disk_full", action, "the disk is full", {
