@@ -14,20 +14,27 @@
 import assert from "node:assert/strict";
 import { MemMesh } from "./_mem_mesh.ts";
 
-Deno.test("a checkpoint holding a removed device's changes past its cut is refused; every device ends without them", async () => {
-  await using mesh = await MemMesh.create(3, { seed: 7, tuning: { checkpointMin: 0 } });
+/**
+ * Three devices p, q, r in sync; z joins through q with a long history, so
+ * the others get it as a checkpoint. `cut`: z's head everywhere.
+ */
+async function longHistoryThroughQ(mesh: MemMesh) {
   const [p, q, r] = mesh.devices;
   await mesh.peerAll();
   await mesh.admit(q, r);
   for (let i = 0; i < 2; i++) await mesh.timerRound();
-  // z joins through q, with a long history: the others get it as a checkpoint.
   const z = await mesh.add("z");
   await mesh.admit(q, z);
   for (let i = 0; i < 80; i++) {
     await mesh.write(z, [{ type: "pref.set", key: "z", value: `v${i}` }]);
   }
   for (let i = 0; i < 4; i++) await mesh.timerRound();
-  const cut = p.home.log.head(z.key)!.seq;
+  return { p, q, r, z, cut: p.home.log.head(z.key)!.seq };
+}
+
+Deno.test("a checkpoint holding a removed device's changes past its cut is refused; every device ends without them", async () => {
+  await using mesh = await MemMesh.create(3, { seed: 7, tuning: { checkpointMin: 0 } });
+  const { p, q, r, z, cut } = await longHistoryThroughQ(mesh);
   for (const d of [p, q, r]) {
     const h = d.home.log.head(z.key)!;
     assert.equal(h.seq, cut, `${d.name} holds all of z`);
@@ -61,17 +68,7 @@ Deno.test("a device whose base took a removed device's change past the cut keeps
   // Found by a review helper: refusing such checkpoints made a device whose
   // base already held one fail every session with every member, for good.
   await using mesh = await MemMesh.create(3, { seed: 7, tuning: { checkpointMin: 0 } });
-  const [p, q, r] = mesh.devices;
-  await mesh.peerAll();
-  await mesh.admit(q, r);
-  for (let i = 0; i < 2; i++) await mesh.timerRound();
-  const z = await mesh.add("z");
-  await mesh.admit(q, z);
-  for (let i = 0; i < 80; i++) {
-    await mesh.write(z, [{ type: "pref.set", key: "z", value: `v${i}` }]);
-  }
-  for (let i = 0; i < 4; i++) await mesh.timerRound();
-  const cut = p.home.log.head(z.key)!.seq;
+  const { p, q, r, z, cut } = await longHistoryThroughQ(mesh);
   mesh.partition((a, b) => (a === z) !== (b === r) || a === b);
   await mesh.write(z, [{ type: "pref.set", key: "z", value: "EVIL" }]);
   await mesh.round(z);
