@@ -182,5 +182,21 @@ export async function addDevice(
       verification: result.verification,
     });
   } else ctx.out.line(`paired with ${safeText(result.device.name)} (${result.device.id})`);
+  // Two members of one name make every later `mesh remove NAME` ask which.
+  const twins = await withRead(
+    ctx,
+    (home) =>
+      home.view.members().filter((m) =>
+        m.removed === undefined && m.record.name === result.device.name &&
+        m.record.id !== result.device.id
+      ).map((m) => m.record.key.short),
+  );
+  if (twins.length > 0) {
+    ctx.out.error(
+      `note: another device of the mesh is also called ${safeText(result.device.name)} (${
+        twins.join(", ")
+      }): commands that take a device will ask which (give an id; \`mycel mesh list\` shows them)`,
+    );
+  }
   return ExitCode.ok;
 }
