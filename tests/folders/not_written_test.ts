@@ -142,6 +142,10 @@ Deno.test("a folder whose ignore file can't be read is stopped by the scan, and 
   assert.doesNotMatch(r.stderr, /if it moved/, "the move hint is for a missing marker");
   assert.doesNotMatch(r.stderr, /internal error/i);
   assert.equal(await text(rb, "notes.txt"), "b's own\n", "applied without the rules");
+  // Under --json: that failure's own code.
+  const j = await syncNow(b, ["--json"]);
+  assert.equal(j.code, 1, describe(["sync", "now", "--json"], j));
+  assert.equal(JSON.parse(j.stderr.trim().split("\n").at(-1)!).error.code, "bad_ignore_file");
 });
 
 Deno.test("a path too long for where the folder lies here is reported with the same reason each round, never a temporary name", async () => {

@@ -287,7 +287,11 @@ async function syncNow(
     }
     const count = new Set(all.map((x) => x.folder)).size;
     if (count > 1) hints.push(`${count} folders are stopped: see \`mycel folder status\`.`);
-    throw new MycelError("folder_stopped", `sync folder ${folder}`, why!, {
+    // The reason is kept as text with the folder: its code told apart the same way.
+    const code = /ignore/.test(why!) && !/marker missing/.test(why!)
+      ? "bad_ignore_file"
+      : "folder_stopped";
+    throw new MycelError(code, `sync folder ${folder}`, why!, {
       hint: hints.length > 0 ? hints.join(" ") : undefined,
     });
   }
