@@ -271,24 +271,26 @@ function noteHeld(abs: string, dir: string, held: Set<string>): void {
 /**
  * Why the folder `path` of `root` is not synced as part of it, if it is
  * not: it is one of `exclude` (the mycel home, another folder this device
- * syncs), or it holds a `.mycel-folder` marker that is not a path of this
- * folder's state (`syncedPath`; see ScanOptions.exclude). The scan leaves
+ * syncs), or it holds a `.mycel-folder` marker file that this folder's
+ * state does not hold (`publishedMarker`; see ScanOptions.exclude). The scan leaves
  * such folders out and applying writes nothing under them.
  */
 export function apartFolder(
   root: string,
   path: string,
-  o: Pick<ScanOptions, "exclude" | "syncedPath">,
+  o: Pick<ScanOptions, "exclude" | "publishedMarker">,
 ): string | undefined {
   const abs = join(root, path);
   const listed = o.exclude?.get(abs);
   if (listed !== undefined) return listed;
   try {
-    Deno.lstatSync(join(abs, MARKER_NAME));
+    // Only a file is a marker: a folder of that name is what a member's
+    // `sub/.mycel-folder/x` makes (there is no folder kind to refuse).
+    if (!Deno.lstatSync(join(abs, MARKER_NAME)).isFile) return undefined;
   } catch {
     return undefined;
   }
-  if (o.syncedPath?.(`${path}/${MARKER_NAME}`)) return undefined; // content a member published
+  if (o.publishedMarker?.(path)) return undefined; // content a member published
   return "it is another synced folder (it holds .mycel-folder): synced on its own, not as part of this one";
 }
 

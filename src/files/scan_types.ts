@@ -116,12 +116,15 @@ export interface ScanOptions {
    * absolute path, each with the reason said for it: the mycel home (its
    * keys and database must never leave the device) and the roots of the
    * other folders this device syncs. A folder holding a `.mycel-folder`
-   * marker is left out the same way (another synced folder's root, say one
-   * copied in), found by the walk — unless `syncedPath` says the marker is
-   * a path of this folder's state: a member published it, and a file a
+   * marker file is left out the same way (another synced folder's root, say
+   * one copied in), found by the walk — unless `publishedMarker` says this
+   * folder's state holds that marker: a member published it, and a file a
    * member can write must not make every device skip that part.
    */
   readonly exclude?: ReadonlyMap<string, string>;
-  /** True when `path` (relative) is in this folder's replicated state. */
-  readonly syncedPath?: (path: string) => boolean;
+  /**
+   * True when this folder's state holds a live file `.mycel-folder`, in any
+   * case, in the folder `dir` (relative; compared in any case too).
+   */
+  readonly publishedMarker?: (dir: string) => boolean;
 }

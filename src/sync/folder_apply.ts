@@ -62,7 +62,7 @@ import type { Home } from "../storage/home_handle.ts";
 import type { IndexRow, LocalFolder } from "../storage/sql_folder_local.ts";
 import { Fetcher, type FetchPeer, type PeerFetchReport } from "./file_fetch.ts";
 import { folderFs } from "./folder_fs.ts";
-import { apartPlaces, commitSplit } from "./folder_scan.ts";
+import { apartPlaces, commitSplit, publishedMarkers } from "./folder_scan.ts";
 
 /** How to apply. */
 export interface ApplyOptions {
@@ -213,7 +213,7 @@ export async function applyFolder(
   // have published the home, and a peer's deletion of it must not reach it).
   const apart = apartHere(folder.root, {
     exclude: apartPlaces(home, folder),
-    syncedPath: (path) => home.view.folders().versionsAt(id, path).length > 0,
+    publishedMarker: publishedMarkers(home, id),
   });
   const ignored = (path: string) => ignoredByRules(path) || apart(path);
   const plan: FolderPlan = planFolder(
@@ -880,7 +880,7 @@ function* withoutIgnored<T>(
 /** True for a path under a folder inside `root` that is not synced as part of it (apartFolder). */
 function apartHere(
   root: string,
-  o: Pick<ScanOptions, "exclude" | "syncedPath">,
+  o: Pick<ScanOptions, "exclude" | "publishedMarker">,
 ): (path: string) => boolean {
   const realRoot = realOr(root);
   const seen = new Map<string, boolean>();

@@ -28,7 +28,8 @@ import { indexedEntryOf } from "../files/file_index.ts";
 import { gearSeedFromSecret } from "../files/gear_seed.ts";
 import { makeChunkList } from "../files/manifest_tree.ts";
 import { realOr, scanFolder } from "../files/scan.ts";
-import { portabilityProblems } from "../files/path_portability.ts";
+import { foldName, portabilityProblems } from "../files/path_portability.ts";
+import { MARKER_NAME } from "../files/folder_layout.ts";
 import type { ScanResult } from "../files/scan_types.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import { versionId } from "../log/folder_state.ts";
@@ -135,7 +136,7 @@ export async function scanAndPublish(
       // The home inside a synced folder: its keys and database never leave the
       // device; another folder synced here is synced on its own.
       exclude: apartPlaces(home, folder),
-      syncedPath: (path) => home.view.folders().versionsAt(folder.folder, path).length > 0,
+      publishedMarker: publishedMarkers(home, folder.folder),
     });
   } catch (e) {
     if (!isMycelError(e, "folder_stopped") && !isMycelError(e, "bad_ignore_file")) throw e;
@@ -320,6 +321,29 @@ export function apartPlaces(home: Home, folder: LocalFolder): Map<string, string
     );
   }
   return places;
+}
+
+/**
+ * Whether the state of `folder` holds a live `.mycel-folder` file in a
+ * folder (both compared in any case: on a disk that ignores case a member's
+ * `.MYCEL-FOLDER` is the marker's file). Read from the state once, on the
+ * first question: only a marker found on disk asks.
+ */
+export function publishedMarkers(home: Home, folder: string): (dir: string) => boolean {
+  const fold = (path: string) => path.split("/").map(foldName).join("/");
+  let dirs: Set<string> | undefined;
+  return (dir) => {
+    if (dirs === undefined) {
+      dirs = new Set();
+      for (const [path, list] of home.view.folders().paths(folder)) {
+        const slash = path.lastIndexOf("/");
+        if (slash < 0 || foldName(path.slice(slash + 1)) !== MARKER_NAME) continue;
+        if (list.every((v) => decodeFileVersion(v.bytes).kind === "deleted")) continue;
+        dirs.add(fold(path.slice(0, slash)));
+      }
+    }
+    return dirs.has(fold(dir));
+  };
 }
 
 /** Id of a version encoding (state rows use the same). */

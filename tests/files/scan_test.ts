@@ -406,7 +406,7 @@ Deno.test("the mycel home and another synced folder inside a folder are left out
   const options = {
     ...OPTIONS,
     exclude: new Map([[join(f.root, "home"), "it is the mycel home"]]),
-    syncedPath: (p: string) => p === "published/.mycel-folder",
+    publishedMarker: (dir: string) => dir === "published",
   };
   const r = await scanInto(f.root, index, options);
   assert.deepEqual(paths(r), ["doc.txt", "published/.mycel-folder", "published/b.txt"]);

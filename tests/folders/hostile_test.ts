@@ -135,25 +135,28 @@ Deno.test("a version whose path runs through a symlink here is never written thr
   assert.equal(await Deno.readLink(join(ra, copies[0].name)), outside);
 });
 
-Deno.test("a .mycel-folder a member publishes inside the folder is content: that part keeps syncing", async () => {
-  // A marker found on disk makes its folder apart (another synced folder's
-  // root); one the member wrote through the folder's state must not, or any
-  // member could make every device stop syncing any part of a folder.
-  const { devs, a, rogue, ra } = await rogueAndFolder();
-  await using _devs = devs;
-  await put(ra, "sub/x.txt", "one\n");
-  await a.ok(["--no-sync", "folder", "scan"]);
-  const report = await rogueDials(rogue, a, `sub/${MARKER_NAME}`, ["--empty"]);
-  assert.deepEqual(report.stored, { accepted: 1, refused: 0 });
-  await syncNow(a);
-  assert.equal((await Deno.lstat(join(ra, "sub", MARKER_NAME))).isFile, true, "written");
-  await put(ra, "sub/x.txt", "two\n");
-  const scan = await a.tmp.json<{ published: number; skipped: { path: string }[] }[]>([
-    "--no-sync",
-    "folder",
-    "scan",
-    "--json",
-  ]);
-  assert.equal(scan[0].published, 1, JSON.stringify(scan));
-  assert.deepEqual(scan[0].skipped, [], "sub/ was left out");
-});
+for (const [what, path] of [["file", `sub/${MARKER_NAME}`], ["folder", `sub/${MARKER_NAME}/x`]]) {
+  Deno.test(`a .mycel-folder ${what} a member publishes inside the folder is content: that part keeps syncing`, async () => {
+    // A marker file found on disk makes its folder apart (another synced
+    // folder's root); one the member wrote through the folder's state — or a
+    // folder of that name, made by a path under it — must not, or any member
+    // could make every device stop syncing any part of a folder.
+    const { devs, a, rogue, ra } = await rogueAndFolder();
+    await using _devs = devs;
+    await put(ra, "sub/x.txt", "one\n");
+    await a.ok(["--no-sync", "folder", "scan"]);
+    const report = await rogueDials(rogue, a, path, ["--empty"]);
+    assert.deepEqual(report.stored, { accepted: 1, refused: 0 });
+    await syncNow(a);
+    assert.ok(await Deno.lstat(join(ra, path)).then(() => true, () => false), "written");
+    await put(ra, "sub/x.txt", "two\n");
+    const scan = await a.tmp.json<{ published: number; skipped: { path: string }[] }[]>([
+      "--no-sync",
+      "folder",
+      "scan",
+      "--json",
+    ]);
+    assert.equal(scan[0].published, 1, JSON.stringify(scan));
+    assert.deepEqual(scan[0].skipped, [], "sub/ was left out");
+  });
+}
