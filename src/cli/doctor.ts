@@ -384,6 +384,34 @@ export async function checkPeers(
   }
 }
 
+/**
+ * Fails for each removed device whose changes past its cut this device's
+ * state holds: it started from (or took) a checkpoint made before the
+ * removal was known (docs/trust.md, "Limits"). Peers refuse them; only this
+ * device shows them, and a device pairing through it would take them.
+ */
+export function checkRemovedBase(home: Home): Finding[] {
+  const out: Finding[] = [];
+  for (const m of home.view.members()) {
+    const cut = m.removed?.cut;
+    const head = cut === undefined ? undefined : home.log.head(m.record.key);
+    if (cut === undefined || head === undefined || head.base <= cut) continue;
+    out.push({
+      check: "aside",
+      ok: false,
+      detail:
+        `this device's state holds changes of ${
+          safeText(m.record.name || m.record.key.short)
+        } made after it was removed (up to #${head.base}; entries after #${cut} are not accepted): ` +
+        "they came in a checkpoint taken before the removal was known here",
+      hint: "The other devices refuse them, but a device pairing through this one would take " +
+        "them. To start this device from a clean state: remove it on another device " +
+        "(`mycel mesh remove`), then pair it again (it gets a new key and the mesh's state).",
+    });
+  }
+  return out;
+}
+
 /** Fails when this device was removed from its mesh (as it or its peers know). */
 export function checkMembership(home: Home): Finding | undefined {
   const removal = removalHere(home.view, home.device, home.local.peers());

@@ -12,6 +12,7 @@
  */
 
 import assert from "node:assert/strict";
+import { checkRemovedBase } from "../../src/cli/doctor.ts";
 import { MemMesh } from "./_mem_mesh.ts";
 
 /**
@@ -100,5 +101,14 @@ Deno.test("a device whose base took a removed device's change past the cut keeps
   for (const d of [p, q, r]) {
     assert.deepEqual(d.home.view.apps(), ["from-s"], d.name);
     assert.equal(d.home.view.pref("z"), "v79", d.name);
+    assert.deepEqual(checkRemovedBase(d.home), [], d.name);
   }
+  // s still holds the change (open: docs/trust.md), and its doctor says so.
+  assert.equal(s.home.view.pref("z"), "EVIL");
+  const found = checkRemovedBase(s.home);
+  assert.equal(found.length, 1);
+  assert.match(
+    found[0].detail,
+    /holds changes of z made after it was removed \(up to #\d+; entries after #\d+ are not accepted\)/,
+  );
 });

@@ -85,6 +85,7 @@ export const doctorCommand: CommandSpec = {
       found(await d.checkLog(store));
       try {
         d.checkHistory(store).forEach(found);
+        d.checkRemovedBase(store).forEach(found);
       } catch (e) {
         // A damaged database: the log finding already says to repair it.
         found({ ...failed(e, "history"), hint: "Run `mycel repair`." });
