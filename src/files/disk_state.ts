@@ -81,35 +81,29 @@ export function matchesExpected(current: OnDisk | null, expected: ExpectedEntry)
  * exactly what the index says (`expected`: size, mtime, inode, ctime): a
  * version elsewhere with the same contents and only another mtime (a
  * `touch`) is adopted without a write, and the disk should show its time
- * too. Returns the file's stat after it (the index takes it, so the next
- * scan neither reads the file again nor, where the disk rounds times —
- * FAT's 2 s —, publishes the rounded time as a change), or undefined when
- * nothing was set. Best effort: a file this user does not own, a read-only
- * disk or a file swapped meanwhile leaves the time as it was. The time is
- * set through the opened file, checked to be the one the index names, so a
- * link swapped in is never followed. An edit landing between the check and
- * the read-back would be taken for the adopted version: the same window
- * every write's final check has.
+ * too. True when set. The index keeps the stat the scan saw, so the next
+ * scan reads the file once: an edit landing between this check and the
+ * time being set is then found, not taken for the adopted version (on a
+ * disk that rounds times, FAT's 2 s, that read publishes the rounded time
+ * once). Best effort: a file this user does not own, a read-only disk or a
+ * file swapped meanwhile keeps its time. The time is set through the opened
+ * file, checked to be the one the index names, so a link swapped in is
+ * never followed.
  */
-export function takeMtime(
-  abs: string,
-  expected: StatKey,
-  mtimeMs: number,
-): Pick<StatKey, "size" | "mtimeMs" | "ino" | "ctimeMs"> | undefined {
+export function takeMtime(abs: string, expected: StatKey, mtimeMs: number): boolean {
   try {
     const now = onDisk(abs);
-    if (now === null || now.kind !== "file" || now.mtimeMs === mtimeMs) return undefined;
+    if (now === null || now.kind !== "file" || now.mtimeMs === mtimeMs) return false;
     // Exec bits aside: on FAT they are the disk's, not the index's.
     const same = now.size === expected.size && now.mtimeMs === expected.mtimeMs &&
       now.ino === expected.ino && now.ctimeMs === expected.ctimeMs;
-    if (!same) return undefined;
+    if (!same) return false;
     using file = Deno.openSync(abs, { read: true });
     const opened = file.statSync();
-    if (!opened.isFile || opened.ino !== now.ino) return undefined;
+    if (!opened.isFile || opened.ino !== now.ino) return false;
     file.utimeSync(new Date(), new Date(mtimeMs));
-    const { size, mtimeMs: mtime, ino, ctimeMs } = statKey(file.statSync());
-    return size === now.size ? { size, mtimeMs: mtime, ino, ctimeMs } : undefined;
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }

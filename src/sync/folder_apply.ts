@@ -774,12 +774,12 @@ export async function applyFolder(
         report.done++;
       } else if (a.kind === "adopt") {
         // Same contents: only the time can differ (a touch elsewhere).
-        const stat = a.version.kind === "file"
-          ? takeMtime(join(folder.root, a.path), a.row, a.version.mtime)
-          : undefined;
+        if (a.version.kind === "file") {
+          takeMtime(join(folder.root, a.path), a.row, a.version.mtime);
+        }
         note({
           kind: "row",
-          row: { ...a.row, ...stat, version: encodeFileVersion(a.version) },
+          row: { ...a.row, version: encodeFileVersion(a.version) },
           chunks: chunksOfRow(a.version),
         });
         settled.add(a.path);
