@@ -43,7 +43,8 @@ Deno.test("a folder whose marker is gone is stopped, and nothing is deleted anyw
   const j = await syncNow(a, ["--json"]);
   assert.equal(j.code, 1, j.stdout + j.stderr);
   assert.ok(Array.isArray(JSON.parse(j.stdout)), j.stdout);
-  const e = JSON.parse(j.stderr.trim().split("\n").at(-1)!).error;
+  assert.equal(j.stderr.trim().split("\n").length, 1, `only the JSON error: ${j.stderr}`);
+  const e = JSON.parse(j.stderr.trim()).error;
   assert.equal(e.code, "folder_stopped", j.stderr);
   assert.match(e.message, /^Cannot sync folder docs: folder stopped: marker missing/);
   assert.match(e.hint, /mycel folder move docs NEWPATH/);

@@ -239,6 +239,7 @@ async function syncNow(
     if (a && a.needFiles > 0) partial = true;
     if (o.quiet) continue;
     if (f.stopped) {
+      if (o.json) continue; // said as the JSON error below
       ctx.out.error(`folder ${f.folder}: ${safeText(f.stopped)}`);
       if (/marker missing/.test(f.stopped)) {
         ctx.out.error(
