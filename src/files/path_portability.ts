@@ -54,6 +54,11 @@ export function foldName(text: string): string {
   return (/^[\x20-\x7e]*$/.test(text) ? text : text.normalize("NFC")).toLowerCase();
 }
 
+/** A path as a file system that ignores case sees it (each name folded). */
+export function foldPath(path: string): string {
+  return path.split("/").map(foldName).join("/");
+}
+
 /**
  * Groups of paths — or folder prefixes — that a case-insensitive system
  * would see as one. Each group is sorted, the groups by their first member.

@@ -28,7 +28,7 @@ import type { ScanOptions } from "../files/scan_types.ts";
 import { type ChunkRef, loadBlake3 } from "../files/chunk_hash.ts";
 import { sameContent } from "../files/conflict.ts";
 import { CaseNames } from "../files/fs_names.ts";
-import { foldName } from "../files/path_portability.ts";
+import { foldPath } from "../files/path_portability.ts";
 import { type ExpectedEntry, takeMtime } from "../files/disk_state.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { casePairs, renameCase } from "../files/case_rename.ts";
@@ -62,7 +62,7 @@ import type { Home } from "../storage/home_handle.ts";
 import type { IndexRow, LocalFolder } from "../storage/sql_folder_local.ts";
 import { Fetcher, type FetchPeer, type PeerFetchReport } from "./file_fetch.ts";
 import { folderFs } from "./folder_fs.ts";
-import { apartPlaces, commitSplit, publishedMarkers } from "./folder_scan.ts";
+import { apartOptions, commitSplit } from "./folder_scan.ts";
 
 /** How to apply. */
 export interface ApplyOptions {
@@ -211,10 +211,7 @@ export async function applyFolder(
   // Nor anything under the mycel home or another synced folder inside this
   // one (the scan leaves those out; a folder shared before that check may
   // have published the home, and a peer's deletion of it must not reach it).
-  const apart = apartHere(folder.root, {
-    exclude: apartPlaces(home, folder),
-    publishedMarker: publishedMarkers(home, id),
-  });
+  const apart = apartHere(folder.root, apartOptions(home, folder));
   const ignored = (path: string) => ignoredByRules(path) || apart(path);
   const plan: FolderPlan = planFolder(
     withoutIgnored(home.view.folders().paths(id), ignored),
@@ -849,11 +846,6 @@ function chunksOfRow(v: FileVersion): ChunkRef[] | undefined {
 
 /** Room kept free on a folder's disk when choosing what to fetch. */
 const FREE_MARGIN = 1 << 20;
-
-/** A path as a file system that ignores case sees it (each name folded). */
-function foldPath(path: string): string {
-  return path.split("/").map(foldName).join("/");
-}
 
 /**
  * This device's ignore rules for the folder at `root`. A rules file that

@@ -28,9 +28,9 @@ import { indexedEntryOf } from "../files/file_index.ts";
 import { gearSeedFromSecret } from "../files/gear_seed.ts";
 import { makeChunkList } from "../files/manifest_tree.ts";
 import { realOr, scanFolder } from "../files/scan.ts";
-import { foldName, portabilityProblems } from "../files/path_portability.ts";
+import { foldName, foldPath, portabilityProblems } from "../files/path_portability.ts";
 import { MARKER_NAME } from "../files/folder_layout.ts";
-import type { ScanResult } from "../files/scan_types.ts";
+import type { ScanOptions, ScanResult } from "../files/scan_types.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import { versionId } from "../log/folder_state.ts";
 import type { Op } from "../log/ops.ts";
@@ -135,8 +135,7 @@ export async function scanAndPublish(
       stableInodes: fs?.modes !== false,
       // The home inside a synced folder: its keys and database never leave the
       // device; another folder synced here is synced on its own.
-      exclude: apartPlaces(home, folder),
-      publishedMarker: publishedMarkers(home, folder.folder),
+      ...apartOptions(home, folder),
     });
   } catch (e) {
     if (!isMycelError(e, "folder_stopped") && !isMycelError(e, "bad_ignore_file")) throw e;
@@ -304,13 +303,27 @@ export async function scanAndPublish(
 }
 
 /**
+ * What the scan and applying of `folder` need to leave out the places
+ * inside it that are not synced as part of it (files/scan.ts `apartFolder`).
+ */
+export function apartOptions(
+  home: Home,
+  folder: LocalFolder,
+): Pick<ScanOptions, "exclude" | "publishedMarker"> {
+  return {
+    exclude: apartPlaces(home, folder),
+    publishedMarker: publishedMarkers(home, folder.folder),
+  };
+}
+
+/**
  * The places inside any folder that are not synced as part of it, by real
  * path, with the reason said for each: the mycel home, and the roots of
  * the other folders this device syncs (nested before the place check in
  * folder_place.ts existed). With a marker found on the way, these are what
  * the scan and applying leave out (files/scan.ts `apartFolder`).
  */
-export function apartPlaces(home: Home, folder: LocalFolder): Map<string, string> {
+function apartPlaces(home: Home, folder: LocalFolder): Map<string, string> {
   const places = new Map<string, string>();
   places.set(realOr(home.paths.root), "it is the mycel home (keys, database): never synced");
   for (const f of home.folderLocal.folders()) {
@@ -329,8 +342,7 @@ export function apartPlaces(home: Home, folder: LocalFolder): Map<string, string
  * `.MYCEL-FOLDER` is the marker's file). Read from the state once, on the
  * first question: only a marker found on disk asks.
  */
-export function publishedMarkers(home: Home, folder: string): (dir: string) => boolean {
-  const fold = (path: string) => path.split("/").map(foldName).join("/");
+function publishedMarkers(home: Home, folder: string): (dir: string) => boolean {
   let dirs: Set<string> | undefined;
   return (dir) => {
     if (dirs === undefined) {
@@ -339,10 +351,10 @@ export function publishedMarkers(home: Home, folder: string): (dir: string) => b
         const slash = path.lastIndexOf("/");
         if (slash < 0 || foldName(path.slice(slash + 1)) !== MARKER_NAME) continue;
         if (list.every((v) => decodeFileVersion(v.bytes).kind === "deleted")) continue;
-        dirs.add(fold(path.slice(0, slash)));
+        dirs.add(foldPath(path.slice(0, slash)));
       }
     }
-    return dirs.has(fold(dir));
+    return dirs.has(foldPath(dir));
   };
 }
 

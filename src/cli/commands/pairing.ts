@@ -43,13 +43,14 @@ async function pairWithoutCode(ctx: CommandContext, input: ParsedInput): Promise
   const { Home } = await lazyImport<typeof import("../../storage/home_handle.ts")>(
     new URL("../../storage/home_handle.ts", import.meta.url),
   );
-  const exists = await Home.exists(homeRoot(ctx));
-  if (!exists || joinOnly) {
+  const joinWithCode = async (prompt: string) => {
     const { codeOf, joinMesh, noCodeError } = await join();
-    const c = await codeOf(ctx, input, "Code shown on the other device: ");
+    const c = await codeOf(ctx, input, prompt);
     if (c === null) throw noCodeError(action);
     return joinMesh(ctx, input, c.code, c.source);
-  }
+  };
+  const exists = await Home.exists(homeRoot(ctx));
+  if (!exists || joinOnly) return await joinWithCode("Code shown on the other device: ");
   const { withRead } = await lazyImport<typeof import("../session.ts")>(
     new URL("../session.ts", import.meta.url),
   );
@@ -62,12 +63,7 @@ async function pairWithoutCode(ctx: CommandContext, input: ParsedInput): Promise
   }));
   // A device removed from its mesh can only join again (it admits nobody):
   // `mycel pair` there asks for the code, as the rejoin hint says.
-  if (removed && !inviteOnly) {
-    const { codeOf, joinMesh, noCodeError } = await join();
-    const c = await codeOf(ctx, input, "Code shown on a device of the mesh: ");
-    if (c === null) throw noCodeError(action);
-    return joinMesh(ctx, input, c.code, c.source);
-  }
+  if (removed && !inviteOnly) return await joinWithCode("Code shown on a device of the mesh: ");
   if (alone && !inviteOnly && ctx.stdinIsTerminal) {
     const { askCode, joinMesh } = await join();
     const typed = await askCode(
