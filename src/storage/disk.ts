@@ -1,32 +1,80 @@
 /**
  * @module disk
- * Free space where a home lives, for `doctor` (Deno has no statfs: `df -Pk`,
- * POSIX output, on Linux and macOS alike). Undefined when it cannot be told.
+ * Free space where a home or folder lives, for `doctor`, applying a folder
+ * and naming a full disk (Deno has no statfs: `df -Pk`, POSIX output, on
+ * Linux and macOS alike). Undefined when it cannot be told — including when
+ * `df` does not answer in time: a hung network mount must not hang a command
+ * that only wanted to say how much room there is.
  */
 
+/** How long `df` may take before the answer is "cannot be told". */
+export const DF_TIMEOUT_MS = 3_000;
+
+/** What runs `df` (tests put a stand-in here). */
+export interface DfOptions {
+  /** The program to run instead of `df` (given `-Pk PATH`). */
+  program?: string;
+  /** Deadline in milliseconds (default {@link DF_TIMEOUT_MS}). */
+  timeoutMs?: number;
+}
+
 /** Bytes free to unprivileged users on the file system holding `path`. */
-export async function freeBytes(path: string): Promise<number | undefined> {
+export async function freeBytes(path: string, o: DfOptions = {}): Promise<number | undefined> {
+  let child: Deno.ChildProcess;
   try {
-    const out = await df(path).output();
+    child = df(o.program ?? "df", ["-Pk", path]).spawn();
+  } catch {
+    return undefined;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => {
+      // SIGKILL: a process waiting on a hung mount ignores SIGTERM; and
+      // unref, so that one that does not even die cannot keep us alive.
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone already */ }
+      child.unref();
+      resolve(undefined);
+    }, o.timeoutMs ?? DF_TIMEOUT_MS);
+  });
+  const answer = child.output().then(
+    (out) => out.success ? available(out.stdout) : undefined,
+    () => undefined,
+  );
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * {@link freeBytes}, waiting for `df`: only where an error is being named.
+ * A synchronous child has no abort signal, so coreutils' `timeout` bounds it
+ * where it exists (Linux); without it `df` runs bare.
+ */
+export function freeBytesSync(path: string, o: DfOptions = {}): number | undefined {
+  const program = o.program ?? "df";
+  const seconds = String((o.timeoutMs ?? DF_TIMEOUT_MS) / 1000);
+  try {
+    let out: Deno.CommandOutput;
+    try {
+      out = df("timeout", ["-s", "KILL", seconds, program, "-Pk", path]).outputSync();
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      out = df(program, ["-Pk", path]).outputSync();
+    }
     return out.success ? available(out.stdout) : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** {@link freeBytes}, waiting for `df`: only where an error is being named. */
-export function freeBytesSync(path: string): number | undefined {
-  try {
-    const out = df(path).outputSync();
-    return out.success ? available(out.stdout) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function df(path: string): Deno.Command {
-  return new Deno.Command("df", {
-    args: ["-Pk", path],
+function df(program: string, args: string[]): Deno.Command {
+  return new Deno.Command(program, {
+    args,
+    stdin: "null",
     stdout: "piped",
     stderr: "null",
     clearEnv: true,
