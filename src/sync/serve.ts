@@ -9,7 +9,6 @@
  * transactions; bookkeeping is written only for a peer that proved itself.
  */
 
-import { homePaths } from "../storage/home.ts";
 import { Home } from "../storage/home_handle.ts";
 import type { ByteStream } from "../transport/byte_stream.ts";
 import { listenTcp } from "../transport/tcp_listener.ts";
@@ -18,6 +17,7 @@ import { respondSession, type SessionLimits, type SessionOutcome } from "./peer_
 import { MAX_CONCURRENT, MAX_PER_SOURCE } from "../protocol/connection_limits.ts";
 import { ConnectionSlots } from "../transport/connection_slots.ts";
 import { lazyImport } from "../lazy_import.ts";
+import { ServedHome } from "./served_home.ts";
 
 /** Options of the responder. */
 export interface ServeOptions {
@@ -104,12 +104,13 @@ export async function serveListen(
   signal.addEventListener("abort", stop, { once: true });
   const running = new Set<Promise<unknown>>();
   const slots = new ConnectionSlots(MAX_CONCURRENT, MAX_PER_SOURCE);
-  // The home a pairing replaced (a removed device paired again keeps its old
-  // home aside and makes a new one in its place): the next connection is
-  // served from the new one — the old handle would answer with the old key,
-  // which every member now refuses. Old handles close when serving ends.
-  let opened = homeIdentity(root);
-  const replaced: Home[] = [];
+  // Followed across a replacement (pairing again): served_home.ts.
+  const served = new ServedHome(
+    root,
+    home,
+    () => Home.open(root, { write: true, now: options.now, env: options.env }),
+    options.log,
+  );
   try {
     for await (const conn of listener) {
       const release = slots.take(conn.remote);
@@ -118,19 +119,10 @@ export async function serveListen(
         conn.close();
         continue;
       }
-      const now = homeIdentity(root);
-      if (now !== undefined && now !== opened) {
-        try {
-          const fresh = await Home.open(root, { write: true, now: options.now, env: options.env });
-          replaced.push(home);
-          home = fresh;
-          opened = now;
-          options.log(`the home was replaced (paired again?): serving it as ${home.device.short}`);
-        } catch (e) {
-          options.log(`error: the home was replaced and can't be opened: ${(e as Error).message}`);
-        }
-      }
-      const task = serveOn(home, conn, { path: "tcp", address: conn.remote }, options)
+      served.check();
+      const task = served.use((h) =>
+        serveOn(h, conn, { path: "tcp", address: conn.remote }, options)
+      )
         .catch((e) => options.log(`error: ${(e as Error).message}`))
         .finally(() => {
           running.delete(task);
@@ -142,17 +134,6 @@ export async function serveListen(
     signal.removeEventListener("abort", stop);
     listener.close();
     await Promise.allSettled([...running]);
-    home.close();
-    for (const h of replaced) h.close();
-  }
-}
-
-/** Which database file the home at `root` is now ("dev:ino"), or undefined. */
-function homeIdentity(root: string): string | undefined {
-  try {
-    const info = Deno.statSync(homePaths(root).db);
-    return `${info.dev}:${info.ino}`;
-  } catch {
-    return undefined;
+    await served.close();
   }
 }
