@@ -16,13 +16,19 @@ function isTable(v: unknown): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Flatten nested tables into dotted keys (sorted). */
-export function flattenConfig(doc: JsonObject, prefix = ""): [string, Json][] {
+/** Flatten nested tables into dotted keys (sorted); `empty` hears of each empty table. */
+export function flattenConfig(
+  doc: JsonObject,
+  prefix = "",
+  empty: (key: string) => void = () => {},
+): [string, Json][] {
   const out: [string, Json][] = [];
   for (const [k, v] of Object.entries(doc)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (isTable(v)) out.push(...flattenConfig(v, key));
-    else out.push([checkConfigKey(key), v]);
+    if (isTable(v)) {
+      if (Object.keys(v).length === 0) empty(checkConfigKey(key));
+      out.push(...flattenConfig(v, key, empty));
+    } else out.push([checkConfigKey(key), v]);
   }
   return out.sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }
@@ -66,11 +72,16 @@ function badFile(what: string, reason: string, cause?: unknown): MycelError {
   });
 }
 
-/** Parse a config document; errors name the file and say what is wrong. */
+/**
+ * Parse a config document; errors name the file and say what is wrong.
+ * `empty` hears of each empty table (it sets nothing; a file made by
+ * `config export` shows an empty object value that way).
+ */
 export async function parseConfigFile(
   text: string,
   format: ConfigFormat,
   name: string,
+  empty?: (key: string) => void,
 ): Promise<[string, Json][]> {
   let doc: unknown;
   if (format === "json") {
@@ -90,7 +101,7 @@ export async function parseConfigFile(
   }
   if (!isTable(doc)) throw badFile(name, "the top level must be an object/table");
   if (!isJson(doc)) throw badFile(name, "it holds values JSON cannot represent");
-  const entries = flattenConfig(doc);
+  const entries = flattenConfig(doc, "", empty);
   if (entries.length === 0) throw badFile(name, "it sets no keys");
   // A key given twice (`"a.b"` and `"a": {"b"}`) or both a value and a table
   // (`"a"` and `"a.b"`): one would silently replace or hide the other.

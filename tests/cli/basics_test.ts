@@ -170,6 +170,26 @@ Deno.test("config export --format toml imports back to the same state", async ()
   assert.equal((await a.json<StatusJson>(["status", "--json"])).state_digest, before.state_digest);
 });
 
+Deno.test("config export warns of object values (a file shows them as tables); import notes an empty table", async () => {
+  await using a = await tempHome();
+  await a.ok(["config", "set", "obj", '{"a":1}']);
+  await a.ok(["config", "set", "none", "{}"]);
+  await a.ok(["config", "set", "plain.key", "2"]);
+  const out = await a.ok(["config", "export"]);
+  assert.deepEqual(JSON.parse(out.stdout), { none: {}, obj: { a: 1 }, plain: { key: 2 } });
+  assert.match(
+    out.stderr,
+    /warning: obj holds an object value, which the file shows as a table: `mycel config import` of it sets keys under it \(obj\.a, …\) instead/,
+  );
+  assert.match(out.stderr, /warning: none holds an object value.*sets nothing for it/);
+  assert.doesNotMatch(out.stderr, /plain/);
+  // Imported elsewhere: what the warnings said, and the empty table is noted.
+  await using b = await tempHome();
+  const imp = await b.ok(["config", "import", await b.writeFile("c.json", out.stdout)]);
+  assert.match(imp.stderr, /note: none is an empty table: it sets nothing/);
+  assert.deepEqual(await b.json(["config", "list", "--json"]), { "obj.a": 1, "plain.key": 2 });
+});
+
 Deno.test("pattern add, list and remove; removing an unknown id exits 1", async () => {
   await using h = await tempHome();
   const add = await h.ok(["pattern", "add", '{"id":"greet","text":"hi"}']);

@@ -135,7 +135,12 @@ const importCommand: CommandSpec = {
       });
     }
     if (format === undefined) format = text.trimStart().startsWith("{") ? "json" : "toml";
-    const entries = await parseConfigFile(text, format, path);
+    const entries = await parseConfigFile(
+      text,
+      format,
+      path,
+      (k) => ctx.out.error(`note: ${safeText(k)} is an empty table: it sets nothing`),
+    );
     for (const [k] of entries) userConfigKey(k);
     await withWrite(ctx, async (w) => {
       const changed = entries.filter(([k, v]) =>
@@ -165,6 +170,8 @@ const importCommand: CommandSpec = {
 const exportCommand: CommandSpec = {
   path: ["config", "export"],
   summary: "print the whole config as JSON or TOML",
+  description: "Dotted keys become nested tables. A key holding an object value is shown as a\n" +
+    "table too, which `config import` reads back as keys under it: export warns of each.",
   args: [],
   flags: [{ ...FORMAT, help: "json (default) or toml" }],
   ...LOCAL,
@@ -177,6 +184,19 @@ const exportCommand: CommandSpec = {
       entries,
       (k) => ctx.out.error(`warning: ${safeText(k)} is hidden by a table of the same name`),
     );
+    // A file has no way to tell an object value from a table of keys:
+    // importing it back sets keys under it (or, for {}, nothing). Said, not
+    // silently reshaped on the next device.
+    for (const [k, v] of entries) {
+      if (typeof v !== "object" || v === null || Array.isArray(v)) continue;
+      const inner = Object.keys(v).length === 0
+        ? "sets nothing for it"
+        : `sets keys under it (${safeText(`${k}.${Object.keys(v)[0]}`)}, …) instead`;
+      ctx.out.error(
+        `warning: ${safeText(k)} holds an object value, which the file shows as a table: ` +
+          `\`mycel config import\` of it ${inner}`,
+      );
+    }
     // JSON and TOML put every character of a value inside a quoted string,
     // where \uXXXX is the same character: the file keeps its meaning.
     const text = await renderConfigFile(doc, (input.flags.format ?? "json") as ConfigFormat);
