@@ -32,6 +32,7 @@ import { foldName, foldPath, portabilityProblems } from "../files/path_portabili
 import { MARKER_NAME } from "../files/folder_layout.ts";
 import type { ScanOptions, ScanResult } from "../files/scan_types.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
+import type { DeviceId } from "../log/device_id.ts";
 import { versionId } from "../log/folder_state.ts";
 import type { Op } from "../log/ops.ts";
 import type { Home } from "../storage/home_handle.ts";
@@ -102,6 +103,26 @@ function heldVector(row: IndexRow | undefined, stateVersions: FileVersion[]): Ve
   let vv: VersionVector = new Map();
   for (const v of stateVersions) if (v.kind === "deleted") vv = mergeVv(vv, v.vv);
   return vv;
+}
+
+/**
+ * The vector of this device's next version of a path: what it held, one
+ * change more — and its own counter above every counter of its own the
+ * folder's versions of that path carry. Without an index row (the folder
+ * was removed here and joined again) the held vector is empty, and `{self:
+ * 1}` would be a counter this device already used: a new edit would look
+ * older than the version it published before and be dropped everywhere.
+ */
+function nextVector(
+  held: VersionVector,
+  stateVersions: readonly FileVersion[],
+  self: DeviceId,
+): Map<DeviceId, number> {
+  const out = bumpVv(held, self);
+  let top = 0;
+  for (const v of stateVersions) top = Math.max(top, v.vv.get(self) ?? 0);
+  if (out.get(self)! <= top) out.set(self, top + 1);
+  return out;
 }
 
 /**
@@ -211,7 +232,7 @@ export async function scanAndPublish(
     } else {
       const version = {
         ...content,
-        vv: bumpVv(heldVector(row, stateVersions), self.id),
+        vv: nextVector(heldVector(row, stateVersions), stateVersions, self.id),
       } as FileVersion;
       bytes = encodeFileVersion(version);
       ops.push([{ type: "file.version", folder: folder.folder, version }, bytes.length]);
@@ -243,12 +264,15 @@ export async function scanAndPublish(
   }
   for (const path of deletions) {
     const row = index.rows.get(path);
+    const stateVersions = folders.versionsAt(folder.folder, path).map((v) =>
+      decodeFileVersion(v.bytes)
+    );
     const version: FileVersion = {
       kind: "deleted",
       path,
       mtime: now,
       modifiedBy: self.id,
-      vv: bumpVv(heldVector(row, []), self.id),
+      vv: nextVector(heldVector(row, []), stateVersions, self.id),
     };
     ops.push([
       { type: "file.version", folder: folder.folder, version },
