@@ -19,7 +19,7 @@
  */
 
 import { sha256 } from "@noble/hashes/sha2.js";
-import { compareBytes } from "../bytes.ts";
+import { compareBytes, toHex, utf8 } from "../bytes.ts";
 import { parseDeviceId, shortDeviceId } from "../log/device_id.ts";
 import { encodeFileVersion, type FileVersion } from "./file_version.ts";
 import { MAX_NAME_BYTES, utf8Length } from "./paths.ts";
@@ -70,18 +70,32 @@ function cutUtf8(text: string, bytes: number): string {
 }
 
 /**
+ * `stem` cut to at most `room` UTF-8 bytes (at a character boundary). A cut
+ * stem ends in `~` and 8 hex characters of the SHA-256 of `whole`, the name
+ * it came from: two long names that differ only past the cut would
+ * otherwise share kept versions and conflict copies — a restore putting
+ * back the other file's content, a second loser's copy never made.
+ */
+export function fitStem(stem: string, room: number, whole: string): string {
+  if (utf8Length(stem) <= room) return stem;
+  const tag = `~${toHex(sha256(utf8(whole))).slice(0, 8)}`;
+  return cutUtf8(stem, Math.max(0, room - tag.length)) + tag;
+}
+
+/**
  * The conflict copy's path for losing version `loser`. When the name would
- * pass 255 bytes, the stem is shortened (at a character boundary) — the
- * marker, time, device and extension are always whole.
+ * pass 255 bytes, the stem is shortened ({@link fitStem}) — the marker,
+ * time, device and extension are always whole.
  */
 export function conflictCopyPath(loser: FileVersion): string {
   const slash = loser.path.lastIndexOf("/");
   const dir = loser.path.slice(0, slash + 1);
-  const [stem, ext] = splitExtension(loser.path.slice(slash + 1));
+  const name = loser.path.slice(slash + 1);
+  const [stem, ext] = splitExtension(name);
   const tag = `${CONFLICT_MARKER}${utcStamp(loser.mtime)}-${shortDeviceId(loser.modifiedBy)}`;
   const room = MAX_NAME_BYTES - utf8Length(tag) - utf8Length(ext);
   const keptExt = room >= 1 ? ext : "";
-  const keptStem = cutUtf8(stem, MAX_NAME_BYTES - utf8Length(tag) - utf8Length(keptExt));
+  const keptStem = fitStem(stem, MAX_NAME_BYTES - utf8Length(tag) - utf8Length(keptExt), name);
   return `${dir}${keptStem}${tag}${keptExt}`;
 }
 

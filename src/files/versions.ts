@@ -11,7 +11,7 @@
  */
 
 import { join } from "node:path";
-import { splitExtension, utcStamp } from "./conflict.ts";
+import { fitStem, splitExtension, utcStamp } from "./conflict.ts";
 import { VERSIONS_DIR } from "./folder_layout.ts";
 import { baseName, MAX_NAME_BYTES, parentOf, utf8Length } from "./paths.ts";
 
@@ -25,17 +25,11 @@ function stampOf(ms: number): string {
   return `~${utcStamp(ms)}-${String(new Date(ms).getUTCMilliseconds()).padStart(3, "0")}`;
 }
 
-/** Stem and extension used for kept versions of `name` (stem shortened to fit 255 bytes). */
+/** Stem and extension used for kept versions of `name` (stem shortened to fit 255 bytes: fitStem). */
 function keptParts(name: string): [string, string] {
   let [stem, ext] = splitExtension(name);
   if (utf8Length(ext) > 64) [stem, ext] = [name, ""];
-  const room = MAX_NAME_BYTES - utf8Length(stampOf(0)) - utf8Length(ext);
-  let out = "";
-  for (const ch of stem) {
-    if (utf8Length(out + ch) > room) break;
-    out += ch;
-  }
-  return [out, ext];
+  return [fitStem(stem, MAX_NAME_BYTES - utf8Length(stampOf(0)) - utf8Length(ext), name), ext];
 }
 
 /** Folder-relative path of the kept version of `relPath` archived at `ms`. */

@@ -74,6 +74,21 @@ Deno.test("a long name is shortened to fit 255 bytes, keeping tag and extension 
   assert.ok(last.isWellFormed());
 });
 
+Deno.test("two long names that differ only past the cut get different conflict copies; short names are not touched", () => {
+  const long = "x".repeat(240);
+  const a = conflictCopyPath(file(`${long}A.txt`, A, T));
+  const b = conflictCopyPath(file(`${long}B.txt`, A, T));
+  assert.notEqual(a, b);
+  for (const n of [a, b]) {
+    assert.ok(utf8Length(n) <= 255, `${utf8Length(n)} bytes`);
+    assert.match(n, /^x+~[0-9a-f]{8}\.sync-conflict-/);
+    assert.ok(isConflictCopy(n));
+  }
+  // The same loser always gets the same name (every device makes the same copy).
+  assert.equal(conflictCopyPath(file(`${long}A.txt`, A, T)), a);
+  assert.doesNotMatch(conflictCopyPath(file("short.txt", A, T)), /~/);
+});
+
 Deno.test("splitExtension(): dotfiles and trailing dots have no extension", () => {
   assert.deepEqual(splitExtension("a.b.c"), ["a.b", ".c"]);
   assert.deepEqual(splitExtension("..x"), ["..x", ""]);

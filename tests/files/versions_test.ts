@@ -53,6 +53,19 @@ Deno.test("listVersions() lists one path's versions, newest first, and nothing e
   assert.deepEqual(await listVersions(f.root, "never/existed"), []);
 });
 
+Deno.test("listVersions() of two long names that differ only past the cut lists each one's versions only", async () => {
+  await using f = await testFolder();
+  const long = "x".repeat(240);
+  await f.write(versionPathFor(`${long}A.txt`, NOW - DAY), "A's old content");
+  await f.write(versionPathFor(`${long}B.txt`, NOW - 2 * DAY), "B's old content");
+  const a = await listVersions(f.root, `${long}A.txt`);
+  const b = await listVersions(f.root, `${long}B.txt`);
+  assert.deepEqual(a.map((v) => v.keptAt), [NOW - DAY]);
+  assert.deepEqual(b.map((v) => v.keptAt), [NOW - 2 * DAY]);
+  assert.equal(await Deno.readTextFile(f.abs(b[0].path)), "B's old content");
+  assert.ok(a[0].path.split("/").pop()!.length <= 255);
+});
+
 Deno.test("pruneVersions() removes versions past the retention (30 days unless told) and empty folders", async () => {
   await using f = await testFolder();
   await f.write(versionPathFor("old/x", NOW - 31 * DAY), "12345");
