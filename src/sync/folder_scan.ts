@@ -98,8 +98,24 @@ export async function commitSplit(
   if (batch.length > 0) await w.commit(batch);
 }
 
+/**
+ * What this device had seen of a path: the vector of the version its file
+ * held — merged with every version of the folder there whose content was
+ * that same content (two devices writing the same bytes at once leave two
+ * versions and no conflict; the next edit of either must cover both, or the
+ * other would come back as a conflict copy of content everyone had).
+ */
 function heldVector(row: IndexRow | undefined, stateVersions: FileVersion[]): VersionVector {
-  if (row?.version) return decodeFileVersion(row.version).vv;
+  if (row?.version) {
+    const held = decodeFileVersion(row.version);
+    let vv: VersionVector = held.vv;
+    for (const v of stateVersions) {
+      const same = sameContent(v, held) &&
+        (v.kind !== "file" || (held.kind === "file" && v.exec === held.exec));
+      if (same) vv = mergeVv(vv, v.vv);
+    }
+    return vv;
+  }
   let vv: VersionVector = new Map();
   for (const v of stateVersions) if (v.kind === "deleted") vv = mergeVv(vv, v.vv);
   return vv;
@@ -272,7 +288,7 @@ export async function scanAndPublish(
       path,
       mtime: now,
       modifiedBy: self.id,
-      vv: nextVector(heldVector(row, []), stateVersions, self.id),
+      vv: nextVector(heldVector(row, stateVersions), stateVersions, self.id),
     };
     ops.push([
       { type: "file.version", folder: folder.folder, version },

@@ -43,7 +43,7 @@ Deno.test("concurrent edits keep both: one conflict copy, the same name on every
   assert.match(conflicts.stdout, /conflict copy/);
 });
 
-Deno.test("equal edits made at once make no conflict copy", async () => {
+Deno.test("equal edits made at once make no conflict copy, nor does the next edit of either", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
@@ -52,12 +52,27 @@ Deno.test("equal edits made at once make no conflict copy", async () => {
   await rounds([a, b], 1);
   await put(ra, "same.txt", "same words\n");
   await put(rb, "same.txt", "same words\n");
+  // b's equal version is the newer: b goes on from its own version, a from b's.
+  await Deno.utime(join(rb, "same.txt"), new Date(), new Date(Date.now() + 60_000));
   await a.ok(["folder", "scan"]);
   await b.ok(["folder", "scan"]);
   await rounds([a, b], 2);
   assert.deepEqual((await listTree(ra)).filter((p) => p.includes("conflict")), []);
   assert.deepEqual((await listTree(rb)).filter((p) => p.includes("conflict")), []);
   assert.equal(await text(rb, "same.txt"), "same words\n");
+  // The next edit on either device covers both equal versions: still no
+  // copy (before, a's equal version came back as a conflict copy of content
+  // everyone had when b edited next).
+  for (const [d, root, words] of [[b, rb, "b later\n"], [a, ra, "a later still\n"]] as const) {
+    await put(root, "same.txt", words);
+    await Deno.utime(join(root, "same.txt"), new Date(), new Date(Date.now() + 120_000));
+    await d.ok(["folder", "scan"]);
+    await rounds([a, b], 2);
+    for (const r of [ra, rb]) {
+      assert.deepEqual((await listTree(r)).filter((p) => p.includes("conflict")), [], words);
+      assert.equal(await text(r, "same.txt"), words);
+    }
+  }
 });
 
 Deno.test("a delete racing an edit keeps the edit", async () => {
