@@ -31,3 +31,13 @@ export function assertMarker(root: string, action: string): void {
     );
   }
 }
+
+/** The text of the marker `folder add`/`join` write for folder `id`. */
+export function markerText(id: string): string {
+  return `mycel folder ${id}\n`;
+}
+
+/** The folder id a marker's text names, if it names one (`mycel folder ID`). */
+export function markerFolder(text: string): string | undefined {
+  return /^mycel folder (\S+)\s*$/.exec(text)?.[1];
+}

@@ -63,3 +63,24 @@ Deno.test("folder move refuses what is not the folder that moved, and changes no
     await assert.rejects(() => Deno.lstat(join(bare, MARKER_NAME)), "no marker written anywhere");
   }
 });
+
+Deno.test("folder add where another folder was synced before makes the marker this folder's, so it can move later", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  const place = h.path("place");
+  await Deno.mkdir(place);
+  await h.ok(["folder", "add", place, "--id", "old"]);
+  await h.ok(["folder", "remove", "old"]);
+  assert.equal(await Deno.readTextFile(join(place, MARKER_NAME)), "mycel folder old\n");
+  await h.ok(["folder", "add", place, "--id", "new"]);
+  assert.equal(await Deno.readTextFile(join(place, MARKER_NAME)), "mycel folder new\n");
+  assert.deepEqual(
+    [...Deno.readDirSync(place)].map((e) => e.name),
+    [MARKER_NAME],
+    "no temporary file left",
+  );
+  const moved = h.path("moved");
+  await Deno.rename(place, moved);
+  const r = await h.run(["folder", "move", "new", moved]);
+  assert.equal(r.code, 0, r.stderr);
+});

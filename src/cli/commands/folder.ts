@@ -9,7 +9,8 @@
 
 import { basename, resolve } from "node:path";
 import { ExitCode, MycelError, usageError } from "../../errors.ts";
-import { MARKER_NAME } from "../../files/folder_layout.ts";
+import { MARKER_NAME, TEMP_PREFIX } from "../../files/folder_layout.ts";
+import { markerFolder, markerText } from "../../files/folder_marker.ts";
 import { isUnwritable } from "../../files/disk_full.ts";
 import { notSyncedLines } from "../not_synced.ts";
 import { folderIdProblem } from "../../log/file_ops.ts";
@@ -128,17 +129,27 @@ async function makeRoot(abs: string, create: boolean, id: string): Promise<strin
     });
   }
   const real = await Deno.realPath(abs);
+  const path = `${real}/${MARKER_NAME}`;
+  let found: Deno.FileInfo | undefined;
   try {
-    await Deno.lstat(`${real}/${MARKER_NAME}`);
+    found = await Deno.lstat(path);
   } catch {
     // The mode goes to open(2) only: a file system without permissions (FAT
     // through FUSE) refuses a chmod afterwards, which writeTextFile's mode does.
-    using marker = await Deno.open(`${real}/${MARKER_NAME}`, {
-      write: true,
-      createNew: true,
-      mode: 0o644,
-    });
-    await marker.write(new TextEncoder().encode(`mycel folder ${id}\n`));
+    using marker = await Deno.open(path, { write: true, createNew: true, mode: 0o644 });
+    await marker.write(new TextEncoder().encode(markerText(id)));
+  }
+  // A marker left by a folder synced here before (removed since; a folder
+  // still synced here was refused earlier) names that folder: it is made
+  // this folder's, or `folder move` would later refuse the folder as
+  // "another folder's". Replaced whole (a new file renamed over it).
+  if (found?.isFile && found.size <= 4096) {
+    const named = markerFolder(await Deno.readTextFile(path).catch(() => ""));
+    if (named !== undefined && named !== id) {
+      const temp = `${real}/${TEMP_PREFIX}marker-${crypto.randomUUID()}`; // never synced
+      await Deno.writeTextFile(temp, markerText(id), { createNew: true });
+      await Deno.rename(temp, path);
+    }
   }
   return real;
 }

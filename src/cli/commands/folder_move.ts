@@ -23,14 +23,10 @@ import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
 import { withWrite } from "../session.ts";
 import { checkFolderPlace } from "../folder_place.ts";
+import { markerFolder } from "../../files/folder_marker.ts";
 import { checkFolderId, realHome, scanLine, scanNow, shellWord } from "./folder.ts";
 
 const ACTION = "move folder";
-
-/** The folder id a marker's text names, if it names one (`mycel folder ID`). */
-function markerFolder(text: string): string | undefined {
-  return /^mycel folder (\S+)\s*$/.exec(text)?.[1];
-}
 
 /**
  * The real path of the folder at `path`, checked to be `id`'s (see the
