@@ -23,10 +23,21 @@ async function locate(
   const abs = resolve(path);
   const parent = await Deno.realPath(resolve(abs, "..")).catch(() => resolve(abs, ".."));
   const full = join(parent, baseName(abs));
-  const hit = await withRead(
-    ctx,
-    (home) => home.folderLocal.folders().find((f) => full.startsWith(f.root + "/")),
-  );
+  const folders = await withRead(ctx, (home) => home.folderLocal.folders());
+  const hit = folders.find((f) => full.startsWith(f.root + "/"));
+  const itself = folders.find((f) => full === f.root);
+  if (itself !== undefined) {
+    throw new MycelError(
+      "not_in_folder",
+      "find file",
+      `it is the synced folder ${itself.folder} itself, not a file in it`,
+      {
+        value: abs,
+        hint: "Give the path of a file inside it.",
+        exit: ExitCode.usage,
+      },
+    );
+  }
   if (hit === undefined) {
     throw new MycelError("not_in_folder", "find file", "it is not inside a folder synced here", {
       value: abs,
@@ -83,7 +94,9 @@ export const folderRestoreCommand: CommandSpec = {
   ...WRITES,
   async run(ctx, input) {
     const { folder, root, rel } = await locate(ctx, input.args.PATH as string);
-    const n = input.flags.version === undefined ? 1 : Number(input.flags.version);
+    const given = input.flags.version as string | undefined;
+    // Digits only: Number() would take " 1", "1e0", "0x1" and "+1".
+    const n = given === undefined ? 1 : /^[1-9][0-9]{0,8}$/.test(given) ? Number(given) : NaN;
     if (!Number.isSafeInteger(n) || n < 1) {
       throw new MycelError("bad_version", "restore file", "--version takes a number from 1", {
         value: String(input.flags.version),
@@ -104,7 +117,15 @@ export const folderRestoreCommand: CommandSpec = {
       new URL("../../files/folder_layout.ts", import.meta.url),
     );
     const list = await listVersions(root, rel);
-    if (!Number.isSafeInteger(n) || n < 1 || n > list.length) {
+    if (list.length === 0) {
+      throw new MycelError("bad_version", "restore file", "it has no kept versions", {
+        value: rel,
+        hint: "Replaced and deleted files are kept under .mycel/versions for 30 days " +
+          "(`folder add --keep-days`).",
+        exit: ExitCode.usage,
+      });
+    }
+    if (n > list.length) {
       throw new MycelError(
         "bad_version",
         "restore file",
@@ -120,7 +141,20 @@ export const folderRestoreCommand: CommandSpec = {
     }
     const kept = list[n - 1];
     const realRoot = await Deno.realPath(root);
+    // A stopped folder (no marker: disk not mounted?) is written to by nothing.
+    const { assertMarker } = await lazyImport<typeof import("../../files/folder_marker.ts")>(
+      new URL("../../files/folder_marker.ts", import.meta.url),
+    );
+    assertMarker(realRoot, "restore file");
     ensureRealParents(realRoot, parentOf(rel));
+    const inPlace = await Deno.lstat(join(realRoot, rel)).catch(() => undefined);
+    if (inPlace?.isDirectory) {
+      throw new MycelError("bad_folder", "restore file", "a folder is in its place", {
+        value: rel,
+        hint: "Move or rename that folder first; nothing was changed.",
+        exit: ExitCode.failure,
+      });
+    }
     const dir = join(realRoot, parentOf(rel));
     const temp = join(dir, tempNameFor(baseName(rel)));
     await Deno.copyFile(join(realRoot, kept.path), temp);

@@ -1,0 +1,79 @@
+/**
+ * @module restore_refusals_test
+ * `folder restore` and `folder versions` refuse what they can't do, each
+ * with a named error, and change nothing (real processes, one device): a
+ * stopped folder (no marker) is not written to — before, the restore wrote
+ * there and said "Restored"; a folder in the file's place was an internal
+ * error; a file with no kept versions said "there are 0 kept versions (1)";
+ * `--version` took " 1", "1e0", "0x1" and "+1"; the folder's own root was
+ * "not inside a folder synced here".
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { MARKER_NAME } from "../../src/files/folder_layout.ts";
+import { versionPathFor } from "../../src/files/versions.ts";
+import { tempHome } from "../helpers/mycel.ts";
+
+Deno.test("folder restore refuses a stopped folder, a folder in the file's place, no versions and a loose --version; nothing changes", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  const docs = h.path("docs");
+  await Deno.mkdir(docs);
+  await Deno.writeTextFile(join(docs, "a.txt"), "now\n");
+  await Deno.writeTextFile(join(docs, "b.txt"), "b\n");
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  const kept = join(docs, versionPathFor("a.txt", Date.UTC(2026, 10, 1)));
+  await Deno.mkdir(join(kept, ".."), { recursive: true });
+  await Deno.writeTextFile(kept, "old\n");
+  const state = async () => ({
+    a: await Deno.readTextFile(join(docs, "a.txt")).catch(() => null),
+    status: (await h.run(["--no-sync", "folder", "status", "--json"])).stdout,
+  });
+
+  const cases: [string[], number, RegExp][] = [
+    [["b.txt"], 2, /Cannot restore file: it has no kept versions \(b\.txt\)/],
+    [["a.txt", "--version", " 1"], 2, /--version takes a number from 1/],
+    [["a.txt", "--version", "1e0"], 2, /--version takes a number from 1/],
+    [["a.txt", "--version", "0x1"], 2, /--version takes a number from 1/],
+    [["a.txt", "--version", "+1"], 2, /--version takes a number from 1/],
+    [["a.txt", "--version", "2"], 2, /there is 1 kept version/],
+  ];
+  const before = await state();
+  for (const [args, code, message] of cases) {
+    const r = await h.run([
+      "--no-sync",
+      "folder",
+      "restore",
+      join(docs, args[0]),
+      ...args.slice(1),
+    ]);
+    assert.equal(r.code, code, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(" "));
+    assert.doesNotMatch(r.stderr, /internal error/i);
+  }
+  assert.deepEqual(await state(), before);
+
+  // The folder's root is not a file in it.
+  const root = await h.run(["folder", "versions", docs]);
+  assert.equal(root.code, 2);
+  assert.match(root.stderr, /it is the synced folder docs itself, not a file in it/);
+
+  // A folder where the file was: named, nothing moved.
+  await Deno.remove(join(docs, "a.txt"));
+  await Deno.mkdir(join(docs, "a.txt"));
+  const dir = await h.run(["--no-sync", "folder", "restore", join(docs, "a.txt")]);
+  assert.equal(dir.code, 1, dir.stderr);
+  assert.match(dir.stderr, /Cannot restore file: a folder is in its place \(a\.txt\)/);
+  assert.doesNotMatch(dir.stderr, /internal error/i);
+  assert.ok((await Deno.lstat(join(docs, "a.txt"))).isDirectory);
+  assert.equal(await Deno.readTextFile(kept), "old\n");
+  await Deno.remove(join(docs, "a.txt"));
+
+  // A stopped folder (marker gone: disk not mounted?) is not written to.
+  await Deno.rename(join(docs, MARKER_NAME), h.path("marker-aside"));
+  const stopped = await h.run(["--no-sync", "folder", "restore", join(docs, "a.txt")]);
+  assert.equal(stopped.code, 1, stopped.stderr);
+  assert.match(stopped.stderr, /Cannot restore file: folder stopped: marker missing/);
+  await assert.rejects(() => Deno.lstat(join(docs, "a.txt")), "nothing written");
+});
