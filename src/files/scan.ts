@@ -41,7 +41,7 @@ import { isHeldName, isInternalPath, MARKER_NAME } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
 import { loadIgnoreRules } from "./ignore_rules.ts";
 import { findCaseCollisions } from "./path_portability.ts";
-import { relativePathProblem, showPath } from "./paths.ts";
+import { relativePathProblem } from "./paths.ts";
 import { ScanReader } from "./scan_reader.ts";
 import { sameStat, statKey, whyUnreadable } from "./scan_file.ts";
 import type {
@@ -133,12 +133,12 @@ export async function scanFolder(
           // Linux names are bytes; the runtime gives us U+FFFD for bytes that are
           // not UTF-8, and that spelling opens nothing: said, never called deleted.
           const reason = entry.isDirectory ? `${NOT_UTF8}, nor can anything in it` : NOT_UTF8;
-          skipped.push({ path: showPath(path), reason });
+          skipped.push({ path, reason });
           if (entry.isDirectory) unlisted.push(path);
           continue;
         }
         if (problem !== undefined) {
-          skipped.push({ path: showPath(path), reason: `its name can't sync: ${problem}` });
+          skipped.push({ path, reason: `its name can't sync: ${problem}` });
           if (entry.isDirectory) unlisted.push(path);
           continue;
         }
