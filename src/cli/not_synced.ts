@@ -9,6 +9,7 @@
  * pass the text-safety check.
  */
 
+import type { ScanReport } from "../sync/folder_scan.ts";
 import { safeText } from "../text_safety.ts";
 
 /** Most paths listed; the rest are counted. */
@@ -41,4 +42,30 @@ export function notWrittenLines(
   total: number = list.length,
 ): string[] {
   return lines("not written here", list, total);
+}
+
+/**
+ * Names a scan published that another system may not hold: each is said
+ * once, by the scan that publishes it (`folder scan`, or the scan `sync now`
+ * starts with). Names that look the same on screen show their Unicode form.
+ */
+export function nameNoteLines(
+  r: Pick<ScanReport, "unportable" | "caseCollisions">,
+): string[] {
+  const out = r.unportable.slice(0, 20).map((u) =>
+    `  synced, but its name may not work elsewhere: ${safeText(u.path)}: ${safeText(u.reason)}`
+  );
+  for (const group of r.caseCollisions) {
+    const shown = group.map((p) => safeText(p));
+    // Differing only in Unicode form: the same on screen.
+    const alike = new Set(group.map((p) => p.normalize("NFC"))).size < group.length;
+    const form = (p: string) =>
+      p === p.normalize("NFC") ? "NFC" : p === p.normalize("NFD") ? "NFD" : "mixed form";
+    out.push(
+      `  names differing only in case or Unicode form (one name on macOS and Windows): ${
+        shown.map((p, i) => alike ? `${p} (${form(group[i])})` : p).join(", ")
+      }`,
+    );
+  }
+  return out;
 }

@@ -66,6 +66,8 @@ export interface ScanReport {
   readonly skippedChanged: boolean;
   /** Present paths that differ only in case or normalization. */
   readonly caseCollisions: readonly string[][];
+  /** Those of {@link ScanReport.caseCollisions} with a path new or changed in this scan. */
+  readonly newCaseCollisions: readonly string[][];
   /** New or changed paths whose names would not work on another system (synced as they are). */
   readonly unportable: readonly { path: string; reason: string }[];
   /** Files read and bytes hashed. */
@@ -141,6 +143,16 @@ function nextVector(
   return out;
 }
 
+/** The groups with a path among `changed`. */
+function newGroups(
+  groups: readonly string[][],
+  changed: readonly { path: string }[],
+): string[][] {
+  if (groups.length === 0) return [];
+  const paths = new Set(changed.map((c) => c.path));
+  return groups.filter((g) => g.some((p) => paths.has(p)));
+}
+
 /**
  * Scan `folder` and publish its changes (see the module comment).
  * `confirmMassDelete` is asked when a scan would delete more than half of
@@ -186,6 +198,7 @@ export async function scanAndPublish(
       skipped: [],
       skippedChanged: false,
       caseCollisions: [],
+      newCaseCollisions: [],
       unportable: [],
     };
   }
@@ -330,6 +343,7 @@ export async function scanAndPublish(
     skipped: result.skipped,
     skippedChanged,
     caseCollisions: result.caseCollisions,
+    newCaseCollisions: newGroups(result.caseCollisions, result.changed),
     unportable: result.changed.flatMap((c) =>
       portabilityProblems(c.path).map((p) => ({
         path: c.path,

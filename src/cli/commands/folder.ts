@@ -12,7 +12,7 @@ import { ExitCode, MycelError, usageError } from "../../errors.ts";
 import { MARKER_NAME, TEMP_PREFIX } from "../../files/folder_layout.ts";
 import { markerFolder, markerText } from "../../files/folder_marker.ts";
 import { isUnwritable } from "../../files/disk_full.ts";
-import { notSyncedLines } from "../not_synced.ts";
+import { nameNoteLines, notSyncedLines } from "../not_synced.ts";
 import { folderIdProblem } from "../../log/file_ops.ts";
 import { checkName } from "../../log/ops.ts";
 import type { ScanReport } from "../../sync/folder_scan.ts";
@@ -166,18 +166,7 @@ function scanLine(ctx: CommandContext, r: ScanReport): void {
         : ""),
   );
   for (const line of notSyncedLines(r.skipped)) ctx.out.error(line);
-  for (const u of r.unportable.slice(0, 20)) {
-    ctx.out.error(
-      `  synced, but its name may not work elsewhere: ${safeText(u.path)}: ${safeText(u.reason)}`,
-    );
-  }
-  for (const group of r.caseCollisions) {
-    ctx.out.error(
-      `  names differing only in case or Unicode form (one name on macOS and Windows): ${
-        group.map((p) => safeText(p)).join(", ")
-      }`,
-    );
-  }
+  for (const line of nameNoteLines(r)) ctx.out.error(line);
 }
 
 export async function scanNow(ctx: CommandContext, only: string | undefined, yes: boolean) {

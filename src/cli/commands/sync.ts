@@ -24,7 +24,7 @@ import { REJOIN_HINT, removalInOutcomes, removalMessage } from "../removal.ts";
 import { homeRoot } from "../session.ts";
 import { humanBytes, plural } from "../../human.ts";
 import { massDeleteConfirm } from "../mass_delete.ts";
-import { notSyncedLines, notWrittenLines } from "../not_synced.ts";
+import { nameNoteLines, notSyncedLines, notWrittenLines } from "../not_synced.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
 /** Parse a `--timeout SECONDS` value (default `fallback`). */
@@ -160,7 +160,12 @@ async function syncNow(
   // Paths a scan can't sync are said when that list changes (a timer's log
   // does not repeat them every 30 s); `folder status` lists them any time.
   for (const s of scans) {
-    if (o.quiet || o.json || !s.skippedChanged) continue;
+    if (o.quiet || o.json) continue;
+    // Said once, by the scan that publishes them (not every 30 s).
+    const notes = nameNoteLines({ unportable: s.unportable, caseCollisions: s.newCaseCollisions });
+    if (notes.length > 0) ctx.out.error(`folder ${s.folder}: names published this round:`);
+    for (const line of notes) ctx.out.error(line);
+    if (!s.skippedChanged) continue;
     if (s.skipped.length === 0) {
       ctx.out.error(`folder ${s.folder}: every path syncs here again`);
       continue;
