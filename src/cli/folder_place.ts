@@ -63,6 +63,7 @@ export function checkFolderPlace(
     if (root === o.root) {
       throw new MycelError("already_shared", action, "another folder is synced there", {
         value: `${root} (${o.folder})`,
+        hint: "One place syncs one folder: pick another path (see `mycel folder list`).",
         exit: ExitCode.usage,
       });
     }

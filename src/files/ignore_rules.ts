@@ -60,10 +60,18 @@ async function readOptional(path: string, what: string): Promise<string | undefi
     throw e;
   }
   if (!info.isFile || info.size > MAX_IGNORE_FILE_BYTES) {
+    // Said as what it is: a link is never followed (it could point outside the folder).
+    const is = info.isSymlink
+      ? "is a symbolic link (never followed), not a file"
+      : info.isDirectory
+      ? "is a folder, not a file"
+      : !info.isFile
+      ? "is not a regular file"
+      : "is larger than 1 MiB";
     throw new MycelError(
       "bad_ignore_file",
       "read ignore rules",
-      `${what} is not a file up to 1 MiB`,
+      `${what} ${is}`,
       {
         value: path,
         hint: "Make it a plain text file of patterns, or remove it.",
@@ -76,6 +84,7 @@ async function readOptional(path: string, what: string): Promise<string | undefi
   } catch {
     throw new MycelError("bad_ignore_file", "read ignore rules", `${what} is not UTF-8 text`, {
       value: path,
+      hint: "Save it as UTF-8 text, or remove it; the folder is stopped until then.",
     });
   }
 }

@@ -64,13 +64,22 @@ Deno.test("loadIgnoreRules() reads both files; missing files mean no rules", asy
   assert.ok(r.isIgnored("local-only", true));
 });
 
-Deno.test("an ignore file that is not UTF-8 text, or too big, stops with bad_ignore_file", async () => {
+Deno.test("an ignore file that is not UTF-8 text, too big, a folder or a link stops with bad_ignore_file, saying which", async () => {
   await using f = await testFolder();
+  const why = async (pattern: RegExp) => {
+    const e = await assertRejectsMycel(() => loadIgnoreRules(f.root), "bad_ignore_file");
+    assert.match(e.message, pattern);
+    assert.ok(e.hint, "with a hint");
+  };
   await f.write(".mycelignore", new Uint8Array([0xff, 0xfe, 0x00]));
-  await assertRejectsMycel(() => loadIgnoreRules(f.root), "bad_ignore_file");
+  await why(/is not UTF-8 text/);
   await f.write(".mycelignore", "x".repeat((1 << 20) + 1));
-  await assertRejectsMycel(() => loadIgnoreRules(f.root), "bad_ignore_file");
+  await why(/is larger than 1 MiB/);
   await Deno.remove(f.abs(".mycelignore"));
   await Deno.mkdir(f.abs(".mycelignore"));
-  await assertRejectsMycel(() => loadIgnoreRules(f.root), "bad_ignore_file");
+  await why(/is a folder, not a file/);
+  await Deno.remove(f.abs(".mycelignore"));
+  await f.write("rules.txt", "*.tmp\n");
+  await Deno.symlink("rules.txt", f.abs(".mycelignore"));
+  await why(/is a symbolic link \(never followed\), not a file/);
 });

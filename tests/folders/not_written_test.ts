@@ -145,7 +145,9 @@ Deno.test("a folder whose ignore file can't be read is stopped by the scan, and 
   // Under --json: that failure's own code.
   const j = await syncNow(b, ["--json"]);
   assert.equal(j.code, 1, describe(["sync", "now", "--json"], j));
-  assert.equal(JSON.parse(j.stderr.trim().split("\n").at(-1)!).error.code, "bad_ignore_file");
+  const err = JSON.parse(j.stderr.trim().split("\n").at(-1)!).error;
+  assert.equal(err.code, "bad_ignore_file");
+  assert.match(err.hint, /Fix or remove that ignore file/);
 });
 
 Deno.test("a path too long for where the folder lies here is reported with the same reason each round, never a temporary name", async () => {

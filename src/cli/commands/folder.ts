@@ -375,6 +375,7 @@ const REMOVE: CommandSpec = {
       if (local === undefined) {
         throw new MycelError("unknown_folder", "remove folder", "this device does not sync it", {
           value: id,
+          hint: "See `mycel folder list` for the folders synced here.",
           exit: ExitCode.usage,
         });
       }

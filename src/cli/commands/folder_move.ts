@@ -70,6 +70,7 @@ async function movedRoot(
   if (clash !== undefined && clash !== id) {
     throw new MycelError("already_shared", ACTION, "another folder is synced there", {
       value: `${real} (${clash})`,
+      hint: "One place syncs one folder: give the path the folder moved to.",
       exit: ExitCode.usage,
     });
   }

@@ -291,12 +291,15 @@ async function syncNow(
         `If it moved: \`mycel folder move ${folder} NEWPATH\` (nothing is fetched again).`,
       );
     }
-    const count = new Set(all.map((x) => x.folder)).size;
-    if (count > 1) hints.push(`${count} folders are stopped: see \`mycel folder status\`.`);
     // The reason is kept as text with the folder: its code told apart the same way.
     const code = /ignore/.test(why!) && !/marker missing/.test(why!)
       ? "bad_ignore_file"
       : "folder_stopped";
+    if (code === "bad_ignore_file") {
+      hints.push("Fix or remove that ignore file; the folder syncs again on the next round.");
+    }
+    const count = new Set(all.map((x) => x.folder)).size;
+    if (count > 1) hints.push(`${count} folders are stopped: see \`mycel folder status\`.`);
     throw new MycelError(code, `sync folder ${folder}`, why!, {
       hint: hints.length > 0 ? hints.join(" ") : undefined,
     });
