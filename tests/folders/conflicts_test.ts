@@ -149,3 +149,27 @@ Deno.test("every losing content keeps its own copy: a merged version that loses 
   }
   assert.equal(await treeHash(ra), await treeHash(rc));
 });
+
+Deno.test("a path deleted and made again on both devices: the newer is kept, the other is the copy (no counter used twice)", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  for (const f of FILLER) await put(ra, f, f);
+  await put(ra, "p.txt", "c1\n");
+  await rounds([a, b], 1);
+  await Deno.remove(join(ra, "p.txt"));
+  await rounds([a, b], 1);
+  assert.equal(await text(rb, "p.txt"), undefined);
+  // b makes it again and publishes; a, not having fetched it yet, makes it again too.
+  await put(rb, "p.txt", "c2 from b\n");
+  await b.ok(["folder", "scan"]);
+  await put(ra, "p.txt", "c3 from a, newer\n");
+  await Deno.utime(join(ra, "p.txt"), new Date(), new Date(Date.now() + 60_000));
+  await rounds([a, b], 3);
+  for (const r of [ra, rb]) {
+    assert.equal(await text(r, "p.txt"), "c3 from a, newer\n", r);
+    const copies = (await listTree(r)).filter((p) => p.includes(".sync-conflict-"));
+    assert.equal(copies.length, 1, `${r}: ${copies}`);
+    assert.equal(await text(r, copies[0]), "c2 from b\n");
+  }
+});
