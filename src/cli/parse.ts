@@ -142,6 +142,16 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
     if (isFlagToken(t) || t === "--") break;
     words.push(t);
   }
+  // A flag before any command word that is not a global one (`mycel --bogus
+  // status`, a typo in a cron line): refused, never the help with exit 0 —
+  // that ran nothing and reported success.
+  if (words.length === 0 && rest.length > 0 && isFlagToken(rest[0]) && !help && !version) {
+    throw usageError("parse flags", "unknown flag before the command", {
+      value: rest[0],
+      hint: "Before the command only --home, --json, --no-sync, --help and --version go; " +
+        "a command's own flags come after it (`mycel COMMAND --help`).",
+    });
+  }
   if (words.length === 1 && words[0] === "version") return { kind: "version" };
   if (words[0] === "help") return helpTarget(words.slice(1), table, global);
   const match = spellings(table).find(([path]) =>

@@ -70,6 +70,21 @@ Deno.test("--json before the command words works as after them; a command printi
   assert.equal((await h.ok(["pref", "get", "flag"])).stdout.trim(), "--json");
 });
 
+Deno.test("an unknown flag before the command is refused (exit 2), never the help with exit 0", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  for (const args of [["--bogus", "status"], ["--no-synk", "sync", "now"], ["--bogus"]]) {
+    const r = await h.run(args);
+    assert.equal(r.code, 2, describe(args, r));
+    assert.match(r.stderr, new RegExp(`unknown flag before the command \\(${args[0]}\\)`));
+    assert.match(r.stderr, /hint: Before the command only --home/);
+    assert.equal(r.stdout, "", "no help printed");
+  }
+  // The global flags still go there, and --help still helps.
+  assert.match((await h.ok(["--help"])).stdout, /Usage|usage|mycel/);
+  await h.ok(["--no-sync", "pref", "set", "a", "1"]);
+});
+
 Deno.test("--json errors escape text from the state, bidi controls included", async () => {
   await using h = await tempHome();
   await h.ok(["--no-sync", "pref", "set", "k", "v"]);
