@@ -223,3 +223,28 @@ Deno.test({
     assert.doesNotMatch((await box.ok(["status"])).stdout, /clock seems/);
   },
 });
+
+Deno.test({
+  name:
+    "a pattern added again on a device whose clock is behind the first add's replaces it everywhere (as config and prefs do)",
+  ignore: LIB === undefined && !IN_CI,
+  async fn() {
+    assert.ok(LIB !== undefined, "CI must install faketime (scripts/install_test_deps.sh)");
+    await using devs = await devices(["slow"]);
+    const [slow] = devs.list;
+    const fast = await devs.add("fast", undefined, { env: fakeClock("+90m") });
+    await devs.peer(slow, fast);
+    await slow.serve();
+    await fast.write("pattern", "add", '{"id":"p3","text":"from fast"}');
+    assert.equal((await fast.syncNow()).of(slow).status, "synced");
+    const list = async (d: Device) =>
+      JSON.parse((await d.ok(["pattern", "list", "--json"])).stdout);
+    assert.deepEqual(await list(slow), [{ id: "p3", text: "from fast" }]);
+    // Before, this add lost to the older one stamped 90 minutes ahead, even here.
+    await slow.write("pattern", "add", '{"id":"p3","text":"from slow, later"}');
+    assert.deepEqual(await list(slow), [{ id: "p3", text: "from slow, later" }]);
+    await fast.syncNow();
+    assert.deepEqual(await list(fast), [{ id: "p3", text: "from slow, later" }]);
+    assert.equal((await fast.status()).state_digest, (await slow.status()).state_digest);
+  },
+});

@@ -54,7 +54,17 @@ export const patternCommands: CommandSpec[] = [
       const id = value.id as string;
       const changed = await withWrite(ctx, async (w) => {
         if (canonicalJson(w.view.pattern(id)) === canonicalJson(value)) return false;
-        await commitOps(w, [{ type: "pattern.add", id, value }]);
+        // A pattern.add names nothing it replaced (its wire form has no
+        // observed dots), so on its own the newest stamp would win: a
+        // version stamped ahead by a fast clock elsewhere would hide this
+        // write for good. Removing exactly what this device shows first, in
+        // the same entry (applied in order), makes the write replace it
+        // whatever the clocks say, and older releases read both ops.
+        const seen = w.view.observed("patterns", id);
+        await commitOps(w, [
+          ...(seen.length > 0 ? [{ type: "pattern.remove" as const, id, dots: seen }] : []),
+          { type: "pattern.add", id, value },
+        ]);
         return true;
       });
       const shown = safeText(id);
