@@ -5,6 +5,7 @@
  * systemd units, launchd agents or cron lines for the platform.
  */
 
+import { resolve } from "node:path";
 import { ExitCode, usageError } from "../errors.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
 import { serviceBackend } from "../service/backend.ts";
@@ -53,7 +54,9 @@ async function specOf(ctx: CommandContext, input: ParsedInput, p: ServicePlatfor
   const spec: ServiceSpec = {
     mesh: input.flags.mesh === true,
     exec: command.argv,
-    home: homeRoot(ctx),
+    // Absolute: a timer, cron or launchd runs it from another working folder,
+    // where a relative `--home A` (or MYCEL_HOME) names another, missing home.
+    home: resolve(homeRoot(ctx)),
     intervalSeconds: Math.max(1, Math.round(intervalMs / 1000)),
     port,
   };

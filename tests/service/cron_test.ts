@@ -100,6 +100,27 @@ Deno.test("service install --cron prints a valid crontab: two rounds a minute an
   );
 });
 
+Deno.test("service install with a relative home writes it absolute (cron runs elsewhere)", async () => {
+  const { h } = await setup();
+  await using _ = h;
+  const parent = h.home.slice(0, h.home.lastIndexOf("/"));
+  const rel = h.home.slice(parent.length + 1);
+  for (const how of ["flag", "env"] as const) {
+    const args = how === "flag"
+      ? ["--home", rel, "service", "install", "--cron", "--port", "40143"]
+      : ["service", "install", "--cron", "--port", "40143"];
+    const r = await h.run(args, {
+      cwd: parent,
+      env: { MYCEL_HOME: how === "env" ? rel : undefined },
+    });
+    assert.equal(r.code, 0, describe(args, r));
+    const jobs = parseCrontab(r.stdout);
+    assert.equal(jobs.length, 3, r.stdout);
+    for (const j of jobs) assert.ok(j.command.includes(h.home), j.command);
+    assert.doesNotMatch(r.stdout, new RegExp(`--home '?${rel}[ ']`), how);
+  }
+});
+
 Deno.test("service install --cron: the real crontab accepts the lines (where it can check them)", async () => {
   if (!CRONTAB) {
     console.log(
