@@ -217,6 +217,19 @@ const CASES: Case[] = [
     says: /Cannot use config key: use letters, digits/,
   },
   {
+    name: "config value of valid JSON nested 33 levels (before: stored as text, said not to parse)",
+    args: ["config", "set", "deep", "[".repeat(33) + "]".repeat(33)],
+    code: 2,
+    says: /Cannot set value: it is valid JSON nested deeper than 32 levels/,
+  },
+  {
+    name: "config value of an integer past 2^53 (before: stored rounded)",
+    args: ["config", "set", "big", "12345678901234567890"],
+    code: 2,
+    says:
+      /Cannot set value: it is a number too large to keep exactly \(12345678901234567890\)\nhint: Give it as text with --string/,
+  },
+  {
     name: "app name with a control character",
     args: ["app", "add", "fire\u0007fox"],
     code: 2,

@@ -4,8 +4,8 @@
  * key, so concurrent edits to different keys both survive.
  */
 
-import { canonicalJson, isJson, type Json } from "../../crdt/json.ts";
-import { ExitCode, MycelError } from "../../errors.ts";
+import { canonicalJson, isJson, type Json, MAX_JSON_DEPTH } from "../../crdt/json.ts";
+import { ExitCode, MycelError, usageError } from "../../errors.ts";
 import { checkConfigKey } from "../../log/ops.ts";
 import type { StateView } from "../../log/state.ts";
 import { isReservedConfigKey } from "../../log/reserved_config.ts";
@@ -20,13 +20,30 @@ import { lazyImport } from "../../lazy_import.ts";
 /** Parse a VALUE argument: JSON when it is JSON, else text. */
 export function parseConfigValue(text: string, asText: boolean): Json {
   if (asText) return text;
+  let v: unknown;
   try {
-    const v = JSON.parse(text);
-    if (isJson(v)) return v;
+    v = JSON.parse(text);
   } catch {
-    // not JSON: plain text
+    return text; // not JSON: plain text
   }
-  return text;
+  if (isJson(v) && !(typeof v === "number" && lostDigits(text))) return v;
+  // Valid JSON that can't be kept as given: refused, never stored as text
+  // with a note that it "does not parse" (it does).
+  const reason = typeof v === "number"
+    ? "it is a number too large to keep exactly"
+    : `it is valid JSON nested deeper than ${MAX_JSON_DEPTH} levels`;
+  throw usageError("set value", reason, {
+    value: text.length > 60 ? `${text.slice(0, 60)}…` : text,
+    hint: typeof v === "number"
+      ? "Give it as text with --string (or quoted: '\"12345678901234567890\"')."
+      : "Flatten it into dotted keys, or give it as text with --string.",
+  });
+}
+
+/** True when the integer `text` names is beyond what a JSON number keeps exactly. */
+function lostDigits(text: string): boolean {
+  const t = text.trim();
+  return /^-?\d+$/.test(t) && !Number.isSafeInteger(Number(t));
 }
 
 /**
