@@ -67,6 +67,24 @@ export async function ensureHomeDir(p: HomePaths): Promise<void> {
   }
 }
 
+/**
+ * The error for a home holding a device's keys but no database (deleted,
+ * emptied, or a backup that kept only the keys): never set up again over
+ * them — a new home would replace the only copy of this device's identity.
+ */
+export function keysWithoutDatabase(root: string, action = "open mycel home"): MycelError {
+  return new MycelError(
+    "database_missing",
+    action,
+    "it holds this device's keys (keys.cbor) but its database mycel.db is missing or empty",
+    {
+      value: root,
+      hint: "Put mycel.db back from a backup if you have one. To start this home over as a " +
+        "new device, move keys.cbor out of it first (then pair it again); nothing was changed.",
+    },
+  );
+}
+
 /** The error for a home that was never set up, when `action` needs one. */
 export function notInitialized(root: string, action = "open mycel home"): MycelError {
   return new MycelError("not_initialized", action, "it has not been set up", {

@@ -12,7 +12,7 @@ import { DeviceKey } from "../log/device_key.ts";
 import type { DeviceKeys } from "../log/identity.ts";
 import type { Op } from "../log/ops.ts";
 import { guard, inTransaction, openWritable } from "./db.ts";
-import { ensureHomeDir, homePaths } from "./home.ts";
+import { ensureHomeDir, homePaths, keysWithoutDatabase } from "./home.ts";
 import { currentCaller, guardHome, handBack } from "./home_guard.ts";
 import { SqlFolderLocal } from "./sql_folder_local.ts";
 import { HomeWriter } from "./home_writer.ts";
@@ -70,12 +70,19 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
   await ensureHomeDir(paths);
   const owner = await guardHome(paths, currentCaller(n.env));
   if (await exists(paths.legacy.info)) throw alreadyInitialized(root);
+  // Keys with no database: never overwritten (see keysWithoutDatabase);
+  // checked before a database file is made, and again under its lock.
+  const keysThere = () => exists(paths.keys);
+  if (!(await exists(paths.db)) && await keysThere()) {
+    throw keysWithoutDatabase(root, "initialise mycel home");
+  }
   const db = openWritable(paths.db);
   try {
     const device = DeviceKey.of(n.keys.signPublic);
     let kept: SavedKeys | undefined;
     await inTransaction(db, paths.db, async () => {
       if (schemaVersion(db) !== 0) throw alreadyInitialized(root);
+      if (await keysThere()) throw keysWithoutDatabase(root, "initialise mycel home");
       createSchema(db);
       const local = new SqlLocal(db);
       local.setMeta("device", device.bytes);

@@ -19,7 +19,7 @@ import type { BaseMove, CompactionOptions } from "./compaction.ts";
 import { stateDigest } from "../log/state_digest.ts";
 import { type Db, guard, inTransaction, openReadOnly, openWritable } from "./db.ts";
 import { sqliteError } from "./storage_errors.ts";
-import { type HomePaths, homePaths, notInitialized } from "./home.ts";
+import { type HomePaths, homePaths, keysWithoutDatabase, notInitialized } from "./home.ts";
 import { currentCaller, guardHome, handBack } from "./home_guard.ts";
 import { ensureFolderTables, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
 import { type LocalView, SqlLocal } from "./sql_local.ts";
@@ -154,7 +154,9 @@ export class Home {
       currentCaller(options.env ?? ((n: string) => Deno.env.get(n))),
     );
     if (!(await exists(paths.db))) {
-      if (!(await exists(paths.legacy.info))) throw notInitialized(root);
+      if (!(await exists(paths.legacy.info))) {
+        throw await exists(paths.keys) ? keysWithoutDatabase(root) : notInitialized(root);
+      }
       const { migrateLegacyHome } = await lazyImport<typeof import("./migrate_v1.ts")>(
         new URL("./migrate_v1.ts", import.meta.url),
       );
@@ -170,7 +172,9 @@ export class Home {
     const db = writable ? openWritable(paths.db) : openReadOnly(paths.db);
     try {
       const version = guard(paths.db, "open mycel home", () => schemaVersion(db));
-      if (version === 0) throw notInitialized(root);
+      if (version === 0) {
+        throw await exists(paths.keys) ? keysWithoutDatabase(root) : notInitialized(root);
+      }
       if (version !== SCHEMA_VERSION) {
         throw new MycelError(
           "home_version",
