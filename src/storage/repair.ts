@@ -20,7 +20,11 @@ import { HlcClock } from "../crdt/hlc.ts";
 import { MycelError } from "../errors.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "../log/entry.ts";
+import { readCheckpoint } from "../log/checkpoint.ts";
+import { mergeState } from "../log/state_merge.ts";
 import { syncDir } from "./atomic.ts";
+import { storeBase } from "./home_checkpoint.ts";
+import { currentCaller, guardHome, handBack } from "./home_guard.ts";
 import { type Db, guard, inTransaction, openReadOnly, openWritable } from "./db.ts";
 import { exists } from "./fs_probe.ts";
 import { type HomePaths, homePaths, notInitialized } from "./home.ts";
@@ -98,6 +102,16 @@ interface Salvaged {
   claimed: Map<string, number>;
   peers: [Uint8Array, string][];
   local: [string, string][];
+  /**
+   * The checkpoint base the home started from (a joiner holds its peers'
+   * early history only there) and where each chain starts after it: without
+   * them a repaired joiner lost its peers' admissions, so its peers, and
+   * every peer refused it for good.
+   */
+  base?: Uint8Array;
+  starts: { author: Uint8Array; seq: number; hash: Uint8Array }[];
+  /** The folders synced here (where each lives): rows of folder_local. */
+  folders: unknown[][];
   unreadable: number;
 }
 
@@ -167,6 +181,20 @@ function salvageAll(db: Db): Salvaged {
     local:
       (tryAll(() => db.prepare("SELECT k, v FROM local").all() as { k: string; v: string }[]) ?? [])
         .map((r) => [r.k, r.v]),
+    base: (tryAll(() => [db.prepare("SELECT bytes FROM base_state WHERE id = 1").get()])?.[0] as
+      | { bytes: Uint8Array }
+      | undefined)?.bytes,
+    starts:
+      tryAll(() =>
+        db.prepare("SELECT author, base AS seq, base_hash AS hash FROM heads WHERE base > 0")
+          .all() as { author: Uint8Array; seq: number; hash: Uint8Array }[]
+      ) ?? [],
+    folders:
+      tryAll(() =>
+        (db.prepare("SELECT * FROM folder_local").all() as Record<string, unknown>[]).map((r) =>
+          Object.values(r)
+        )
+      ) ?? [],
     unreadable,
   };
 }
@@ -223,9 +251,16 @@ export async function entryProblems(db: Db): Promise<string[]> {
 export async function repairHome(
   root: string,
   now: () => number,
-  options: { acceptLoss?: boolean } = {},
+  options: { acceptLoss?: boolean; env?: (name: string) => string | undefined } = {},
 ): Promise<RepairReport> {
   const paths = homePaths(root);
+  // Another user's home is refused as by every command (root repairing it
+  // left a root-owned mycel.db its owner could not open); under sudo the
+  // files go back to the invoking user.
+  const owner = await guardHome(
+    paths,
+    currentCaller(options.env ?? ((n: string) => Deno.env.get(n))),
+  );
   if (!(await exists(paths.db))) {
     // Nothing to repair: a home never set up, or one still in the old format.
     if (!(await exists(paths.legacy.info))) throw notInitialized(root, "repair mycel home");
@@ -275,7 +310,17 @@ export async function repairHome(
     );
   }
   const report = await rebuild(paths, salvaged, now, options.acceptLoss === true);
+  await handBack(paths, owner);
   return { ...report, damage };
+}
+
+/** The base's state and frontier, or undefined when its bytes do not read back. */
+async function readBaseState(bytes: Uint8Array) {
+  try {
+    return await readCheckpoint(bytes, { unsigned: true });
+  } catch {
+    return undefined;
+  }
 }
 
 async function rebuild(paths: HomePaths, s: Salvaged, now: () => number, acceptLoss: boolean) {
@@ -302,6 +347,29 @@ async function rebuild(paths: HomePaths, s: Salvaged, now: () => number, acceptL
       const clock = new HlcClock(device.hex, s.clock);
       const parts = offlineParts({ db, paths, device, local, clock, now }, "repair");
       const log = parts.log;
+      // The base first: its state (members included) is what the entries
+      // after it fold onto, and each chain it covers starts where it ends.
+      const base = s.base && await readBaseState(s.base);
+      if (base !== undefined) {
+        storeBase(db, s.base!);
+        mergeState(parts.state, base.state);
+        const starts = new Map(base.frontier.map((f) => [f.author.hex, f]));
+        for (const r of s.starts) {
+          const author = DeviceKey.of(r.author);
+          if ((starts.get(author.hex)?.seq ?? 0) < r.seq) {
+            starts.set(author.hex, { author, seq: r.seq, hash: r.hash });
+          }
+        }
+        for (const f of starts.values()) log.setBase(f.author, f.seq, f.hash);
+      }
+      for (const row of s.folders) {
+        const marks = row.map(() => "?").join(", ");
+        tryAll(() => [
+          db.prepare(`INSERT OR REPLACE INTO folder_local VALUES (${marks})`).run(
+            ...row as (string | number | Uint8Array | null)[],
+          ),
+        ]);
+      }
       const w = new HomeWriter(parts);
       const ingest = w.ingest(new Set([device]), true);
       await ingest.pushDecoded(s.entries.sort((a, b) => a.entry.seq - b.entry.seq));

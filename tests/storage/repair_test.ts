@@ -9,6 +9,7 @@
  */
 
 import assert from "node:assert/strict";
+import { readCheckpoint } from "../../src/log/checkpoint.ts";
 import { repairHome } from "../../src/storage/repair.ts";
 import { exchange, makeHome, pairInProcess, type TestHome, writes } from "./helpers.ts";
 import { assertRejectsMycel } from "../helpers/assert.ts";
@@ -118,4 +119,61 @@ Deno.test("repair on a home never set up says to run init and creates nothing", 
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("a home brought up from a checkpoint keeps its base through repair: its peers' state and admissions, and one exchange restores all", async () => {
+  await using a = await makeHome(0, "a");
+  await using b = await makeHome(1, "b");
+  await pairInProcess(a, b);
+  await writes(a, 6, "from-a");
+  const ha = await a.writer(), hb = await b.writer();
+  // b holds a's history only as the checkpoint a sent (what a joiner gets).
+  await hb.takeCheckpoint(await readCheckpoint(await ha.checkpoint()));
+  ha.close();
+  hb.close();
+  await writes(b, 4, "own");
+  {
+    const ha2 = await a.writer(), hb2 = await b.writer();
+    await exchange(hb2, ha2); // a holds b's writes intact
+    ha2.close();
+    hb2.close();
+  }
+  await checkpointAll(b);
+  await flipInFile(b.paths.db, "value-own-1");
+  const report = await repairHome(b.root, () => b.now);
+  assert.ok(report.damage.length > 0, "the damage is found");
+  const rb = await b.writer();
+  // Before, the base was dropped: a's values, and a itself, were gone here.
+  for (let i = 0; i < 6; i++) assert.equal(rb.view.pref(`from-a${i}`), `value-from-a-${i}`);
+  assert.ok(rb.view.members().some((m) => m.record.key === a.device), "a is still a member here");
+  const ra = await a.writer();
+  await exchange(ra, rb);
+  await exchange(rb, ra);
+  assert.equal(rb.digest(), ra.digest());
+  for (let i = 0; i < 4; i++) assert.equal(rb.view.pref(`own${i}`), `value-own-${i}`);
+  await rb.write((tx) => tx.commit([{ type: "app.add", name: "x" }])); // writes work again
+  ra.close();
+  rb.close();
+});
+
+Deno.test({
+  name: "repair refuses another user's home, as every command does, and changes nothing (root)",
+  ignore: Deno.uid() !== 0,
+  async fn() {
+    await using a = await makeHome();
+    await writes(a, 3, "k");
+    await checkpointAll(a);
+    await flipInFile(a.paths.db, "value-k-1");
+    const before = await Deno.readFile(a.paths.db);
+    for (const f of [a.root, ...[...Deno.readDirSync(a.root)].map((e) => `${a.root}/${e.name}`)]) {
+      await Deno.chown(f, 65534, 65534);
+    }
+    // Before, root's repair rebuilt it as a root-owned mycel.db its owner could not open.
+    await assertRejectsMycel(
+      () => repairHome(a.root, () => a.now, { env: () => undefined }),
+      "foreign_home",
+    );
+    assert.deepEqual(await Deno.readFile(a.paths.db), before);
+    assert.equal((await Deno.stat(a.paths.db)).uid, 65534);
+  },
 });

@@ -32,6 +32,7 @@ export const repairCommand: CommandSpec = {
     );
     const report = await repairHome(homeRoot(ctx), ctx.now, {
       acceptLoss: input.flags["accept-loss"] === true,
+      env: ctx.env,
     });
     if (input.flags.json) {
       ctx.out.json(report);
