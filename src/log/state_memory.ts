@@ -26,6 +26,16 @@ function byDot(a: Version, b: Version): number {
 class MemorySpace implements DottedBackend {
   readonly versionsByKey = new Map<string, Map<string, Version>>();
   readonly parkedByKey = new Map<string, Map<string, Dot>>();
+  /**
+   * The same parked dots by author, in seq order from `start` (sorted when
+   * needed): dropping an author's folded dots costs those dots, not every
+   * parked dot — the whole scan per folded entry made a long rebuild (a
+   * compaction's plan) quadratic.
+   */
+  readonly #parkedByAuthor = new Map<
+    string,
+    { items: { key: string; id: string; seq: number }[]; start: number; sorted: boolean }
+  >();
   readonly floorByKey = new Map<string, Hlc>();
   readonly #seen: (author: string) => number;
 
@@ -57,14 +67,37 @@ class MemorySpace implements DottedBackend {
   park(key: string, dot: Dot): void {
     let m = this.parkedByKey.get(key);
     if (m === undefined) this.parkedByKey.set(key, m = new Map());
-    m.set(dotId(dot), dot);
+    const id = dotId(dot);
+    if (m.has(id)) return;
+    m.set(id, dot);
+    let list = this.#parkedByAuthor.get(dot.author);
+    if (list === undefined) {
+      this.#parkedByAuthor.set(dot.author, list = { items: [], start: 0, sorted: true });
+    }
+    const last = list.items.at(-1);
+    if (last !== undefined && last.seq > dot.seq) list.sorted = false;
+    list.items.push({ key, id, seq: dot.seq });
   }
 
   /** Drop parked dots of `author` at or below `seq` (their entries are folded). */
   dropParked(author: string, seq: number): void {
-    for (const [key, m] of this.parkedByKey) {
-      for (const [id, d] of m) if (d.author === author && d.seq <= seq) m.delete(id);
-      if (m.size === 0) this.parkedByKey.delete(key);
+    const list = this.#parkedByAuthor.get(author);
+    if (list === undefined) return;
+    if (!list.sorted) {
+      list.items = list.items.slice(list.start).sort((a, b) => a.seq - b.seq);
+      list.start = 0;
+      list.sorted = true;
+    }
+    const { items } = list;
+    while (list.start < items.length && items[list.start].seq <= seq) {
+      const { key, id } = items[list.start++];
+      const m = this.parkedByKey.get(key);
+      if (m?.delete(id) && m.size === 0) this.parkedByKey.delete(key);
+    }
+    if (list.start === items.length) this.#parkedByAuthor.delete(author);
+    else if (list.start > 1024 && list.start * 2 > items.length) {
+      list.items = items.slice(list.start);
+      list.start = 0;
     }
   }
 
