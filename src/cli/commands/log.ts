@@ -15,7 +15,7 @@ import type { StateView } from "../../log/state.ts";
 import type { Home } from "../../storage/home_handle.ts";
 import type { HistoryBase } from "../../storage/sql_local.ts";
 import { keyOfHex } from "../../log/state_rows.ts";
-import { safeText } from "../../text_safety.ts";
+import { safeJson, safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { localTime, plural } from "../../human.ts";
 import { resolveDevice } from "../devices.ts";
@@ -210,11 +210,6 @@ export const logCommand: CommandSpec = {
         : resolveDevice(state, input.flags.device as string, "filter log").record.key;
       const heads = home.log.heads();
       const authors = [...heads.keys()].filter((a) => only === undefined || a === only);
-      const shown: SignedEntry[] = [];
-      for (const e of newestFirst(home, authors)) {
-        if (shown.length >= limit) break;
-        shown.push(e);
-      }
       const history = home.local.get("history") ?? {};
       const compacted = authors.filter((a) => heads.get(a)!.base > 0)
         .map((a) => ({
@@ -222,23 +217,36 @@ export const logCommand: CommandSpec = {
           base: heads.get(a)!.base,
           why: history[a.hex],
         }));
-      if (input.flags.json) {
-        ctx.out.json(shown.map((e): LogEntryJson => ({
-          device: e.entry.author.id,
-          name: deviceName(state, e.entry.author),
-          seq: e.entry.seq,
-          time: stampTime(e.entry.hlc.wall),
-          hlc: [e.entry.hlc.wall, e.entry.hlc.counter],
-          hash: toHex(e.hash),
-          ops: e.entry.ops.map(opJson),
-        })));
-        return ExitCode.ok;
+      // Written as read (never the whole history in memory: a long log took
+      // hundreds of MB, its JSON a GB). The JSON is the same text
+      // `ctx.out.json` gives for the whole array.
+      let shown = 0;
+      for (const e of newestFirst(home, authors)) {
+        if (shown >= limit) break;
+        if (input.flags.json) {
+          const item: LogEntryJson = {
+            device: e.entry.author.id,
+            name: deviceName(state, e.entry.author),
+            seq: e.entry.seq,
+            time: stampTime(e.entry.hlc.wall),
+            hlc: [e.entry.hlc.wall, e.entry.hlc.counter],
+            hash: toHex(e.hash),
+            ops: e.entry.ops.map(opJson),
+          };
+          ctx.out.write(`${shown === 0 ? "[\n" : ",\n"}${safeJson(item).replace(/^/gm, "  ")}`);
+        } else {
+          const wall = e.entry.hlc.wall;
+          const when = wall <= 8.64e15 ? localTime(wall) : `@${wall} (beyond the calendar)`;
+          const who = `${safeText(deviceName(state, e.entry.author))}#${e.entry.seq}`;
+          ctx.out.line(
+            `${when}  ${who}  ${e.entry.ops.map((o) => describeOp(o, state)).join("; ")}`,
+          );
+        }
+        shown++;
       }
-      for (const e of shown) {
-        const wall = e.entry.hlc.wall;
-        const when = wall <= 8.64e15 ? localTime(wall) : `@${wall} (beyond the calendar)`;
-        const who = `${safeText(deviceName(state, e.entry.author))}#${e.entry.seq}`;
-        ctx.out.line(`${when}  ${who}  ${e.entry.ops.map((o) => describeOp(o, state)).join("; ")}`);
+      if (input.flags.json) {
+        ctx.out.write(shown === 0 ? "[]\n" : "\n]\n");
+        return ExitCode.ok;
       }
       for (const c of compacted) ctx.out.line(baseNote(c, (k) => deviceName(state, k)));
       return ExitCode.ok;
