@@ -36,7 +36,11 @@ export function listenTcp(host: string, port: number): TcpListener {
   } catch (error) {
     const value = formatAddress(host, port);
     if (error instanceof Deno.errors.AddrInUse) {
-      throw new MycelError("address_in_use", action, "the port is already in use", { value });
+      throw new MycelError("address_in_use", action, "the port is already in use", {
+        value,
+        hint: "Another program (or another `mycel sync serve`, or the mycel-sync socket unit) " +
+          "holds it: see `ss -ltnp`, or pick another port.",
+      });
     }
     if (error instanceof Deno.errors.PermissionDenied) {
       throw new MycelError("permission_denied", action, "not allowed to bind that port", {

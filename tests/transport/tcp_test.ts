@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import type { MycelError } from "../../src/errors.ts";
 import { FrameConn } from "../../src/transport/frame_conn.ts";
 import { connectError, connectTcp, formatAddress } from "../../src/transport/tcp.ts";
 import { listenTcp } from "../../src/transport/tcp_listener.ts";
@@ -100,10 +101,14 @@ Deno.test("listenTcp() accepts connections and stops iterating once closed", STR
   assert.equal(await listener.accept(), null);
 });
 
-Deno.test("listenTcp() reports address_in_use for a taken port", STRICT, () => {
+Deno.test("listenTcp() reports address_in_use for a taken port, with a hint", STRICT, () => {
   const first = listenTcp("127.0.0.1", 0);
   try {
-    assert.throws(() => listenTcp("127.0.0.1", first.port), /already in use/);
+    assert.throws(() => listenTcp("127.0.0.1", first.port), (e: unknown) => {
+      assert.match((e as MycelError).message, /already in use/);
+      assert.match((e as MycelError).hint ?? "", /ss -ltnp/);
+      return true;
+    });
   } finally {
     first.close();
   }

@@ -128,9 +128,11 @@ export function serviceCommandsFor(platform: ServicePlatform): CommandSpec[] {
         "mycel-sync.socket (Accept=yes) and mycel-sync@.service (sync serve --stdio), then\n" +
         "enables them unless --no-enable or systemd is absent. macOS: writes the launchd\n" +
         "agents local.mycel.sync (StartInterval) and local.mycel.serve (inetd-style socket)\n" +
-        "into ~/Library/LaunchAgents and loads them. --cron prints two crontab lines a\n" +
-        "minute (the second after sleep 30; sync now never overlaps itself, so no flock);\n" +
-        "--cron --apply installs them. A round with a peer asleep (exit 3) counts as success.\n" +
+        "into ~/Library/LaunchAgents and loads them. --cron prints crontab lines: two sync\n" +
+        "rounds a minute (the second after sleep 30; under flock -n where the system has\n" +
+        "it) and one that keeps sync serve running; --cron --apply installs them. The\n" +
+        "systemd units include mycel-discovery.socket (LAN discovery on UDP 7850).\n" +
+        "A round with a peer asleep (exit 3) counts as success.\n" +
         "Keys sealed by a passphrase or kept in a keyring reach systemd units as a systemd\n" +
         "credential (systemd-creds, LoadCredentialEncrypted=); or give --passphrase-file FILE.",
       args: [],
