@@ -308,6 +308,12 @@ Deno.test("doctor: a world-readable key file and database and an open folder; --
   const text = await h.run(["doctor"]);
   assert.match(text.stdout, /^FAIL {2}permissions .*keys\.cbor is 0644, should be 0600/m);
   assert.match(text.stdout, /^ {18}hint: Run `mycel doctor --fix`/m);
+  // status says it too (before, only doctor did).
+  const status = await h.ok(["status"]);
+  assert.match(
+    status.stdout,
+    /the key file is readable by other users \(mode 0644\): run `mycel doctor --fix`/,
+  );
 
   const fixed = await doctor(h, ["--fix"]);
   assert.deepEqual(find(fixed.report, "permissions"), {
@@ -326,6 +332,7 @@ Deno.test("doctor: a world-readable key file and database and an open folder; --
   }
   const after = await doctor(h);
   assert.deepEqual(after.report.findings, healthy(h, 1));
+  assert.doesNotMatch((await h.ok(["status"])).stdout, /readable by other users/);
 });
 
 Deno.test("doctor: a fresh home's database files are private from the start", async () => {

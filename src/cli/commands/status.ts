@@ -227,6 +227,21 @@ export const statusCommand: CommandSpec = {
         safeText(keys instanceof Error ? `unreadable: ${keys.message}` : keys.description)
       }`,
     );
+    // Plain private keys others can read: said here too, not only by doctor.
+    const keyMode = keys instanceof Error || keys.store !== "file"
+      ? undefined
+      : await Deno.stat(keys.path).then((i) => (i.mode ?? 0) & 0o777, () => undefined);
+    if (keyMode !== undefined && (keyMode & 0o077) !== 0) {
+      out.line([
+        "        ",
+        {
+          text: `the key file is readable by other users (mode ${
+            keyMode.toString(8).padStart(4, "0")
+          }): run \`mycel doctor --fix\``,
+          tone: "red",
+        },
+      ]);
+    }
     out.line(
       `address ${st.device.ipv4} ${st.device.ipv6}` +
         (st.mesh.interface ? ` on ${st.mesh.interface}` : " (mesh down)"),
