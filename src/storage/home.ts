@@ -68,6 +68,16 @@ export async function ensureHomeDir(p: HomePaths): Promise<void> {
 }
 
 /**
+ * Marks a set-up in progress: written before the new keys, removed once the
+ * database is committed. Keys found with it and no database are an `init`
+ * cut short (they never belonged to a device anyone knows), not a device
+ * whose database was lost, so setting up again over them is allowed.
+ */
+export function initPendingPath(root: string): string {
+  return `${root}/init.pending`;
+}
+
+/**
  * The error for a home holding a device's keys but no database (deleted,
  * emptied, or a backup that kept only the keys): never set up again over
  * them — a new home would replace the only copy of this device's identity.

@@ -12,7 +12,7 @@ import { DeviceKey } from "../log/device_key.ts";
 import type { DeviceKeys } from "../log/identity.ts";
 import type { Op } from "../log/ops.ts";
 import { guard, inTransaction, openWritable } from "./db.ts";
-import { ensureHomeDir, homePaths, keysWithoutDatabase } from "./home.ts";
+import { ensureHomeDir, homePaths, initPendingPath, keysWithoutDatabase } from "./home.ts";
 import { currentCaller, guardHome, handBack } from "./home_guard.ts";
 import { SqlFolderLocal } from "./sql_folder_local.ts";
 import { HomeWriter } from "./home_writer.ts";
@@ -72,7 +72,8 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
   if (await exists(paths.legacy.info)) throw alreadyInitialized(root);
   // Keys with no database: never overwritten (see keysWithoutDatabase);
   // checked before a database file is made, and again under its lock.
-  const keysThere = () => exists(paths.keys);
+  const pending = initPendingPath(root);
+  const keysThere = async () => await exists(paths.keys) && !(await exists(pending));
   if (!(await exists(paths.db)) && await keysThere()) {
     throw keysWithoutDatabase(root, "initialise mycel home");
   }
@@ -89,6 +90,7 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
       local.setMeta("mesh", n.mesh);
       local.setMeta("created", n.now());
       // Under the database's lock: a racing creator waits, then finds the schema.
+      await Deno.writeFile(pending, new Uint8Array(), { mode: 0o600 });
       kept = await saveDeviceKeys(paths, n.keys, n.env, { store: n.keyStore, prompt: n.prompt });
       if (kept.store === "file" && !kept.sealed) {
         // Plain keys only: see Home.noiseKeys.
@@ -112,6 +114,7 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
       await n.then?.(w);
       await w.finish();
     });
+    await Deno.remove(pending).catch(() => {}); // committed: these keys are the device's
     await handBack(paths, owner);
     return { device, keys: kept! };
   } finally {

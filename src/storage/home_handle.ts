@@ -19,7 +19,13 @@ import type { BaseMove, CompactionOptions } from "./compaction.ts";
 import { stateDigest } from "../log/state_digest.ts";
 import { type Db, guard, inTransaction, openReadOnly, openWritable } from "./db.ts";
 import { sqliteError } from "./storage_errors.ts";
-import { type HomePaths, homePaths, keysWithoutDatabase, notInitialized } from "./home.ts";
+import {
+  type HomePaths,
+  homePaths,
+  initPendingPath,
+  keysWithoutDatabase,
+  notInitialized,
+} from "./home.ts";
 import { currentCaller, guardHome, handBack } from "./home_guard.ts";
 import { ensureFolderTables, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
 import { type LocalView, SqlLocal } from "./sql_local.ts";
@@ -155,7 +161,7 @@ export class Home {
     );
     if (!(await exists(paths.db))) {
       if (!(await exists(paths.legacy.info))) {
-        throw await exists(paths.keys) ? keysWithoutDatabase(root) : notInitialized(root);
+        throw await keysLeftAlone(root) ? keysWithoutDatabase(root) : notInitialized(root);
       }
       const { migrateLegacyHome } = await lazyImport<typeof import("./migrate_v1.ts")>(
         new URL("./migrate_v1.ts", import.meta.url),
@@ -173,7 +179,7 @@ export class Home {
     try {
       const version = guard(paths.db, "open mycel home", () => schemaVersion(db));
       if (version === 0) {
-        throw await exists(paths.keys) ? keysWithoutDatabase(root) : notInitialized(root);
+        throw await keysLeftAlone(root) ? keysWithoutDatabase(root) : notInitialized(root);
       }
       if (version !== SCHEMA_VERSION) {
         throw new MycelError(
@@ -511,4 +517,9 @@ export async function homeDevice(
   } finally {
     home.close();
   }
+}
+
+/** Keys in the home that a set-up cut short did not leave (see initPendingPath). */
+async function keysLeftAlone(root: string): Promise<boolean> {
+  return await exists(homePaths(root).keys) && !(await exists(initPendingPath(root)));
 }

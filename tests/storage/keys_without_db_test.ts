@@ -38,3 +38,21 @@ for (const how of ["deleted", "emptied"] as const) {
     await h.ok(["init", "--name", "again"]);
   });
 }
+
+Deno.test("an init cut short after saving its keys (init.pending left) is not set up, and init again works", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  assert.equal(await Deno.lstat(join(h.home, "init.pending")).catch(() => null), null, "removed");
+  // What a kill between saving the keys and committing leaves.
+  for (const f of ["mycel.db", "mycel.db-wal", "mycel.db-shm"]) {
+    await Deno.remove(join(h.home, f)).catch(() => {});
+  }
+  await Deno.writeFile(join(h.home, "mycel.db"), new Uint8Array());
+  await Deno.writeFile(join(h.home, "init.pending"), new Uint8Array());
+  const st = await h.run(["status"]);
+  assert.equal(st.code, 1);
+  assert.match(st.stderr, /it has not been set up/);
+  await h.ok(["init", "--name", "again"]);
+  assert.equal(await Deno.lstat(join(h.home, "init.pending")).catch(() => null), null);
+  assert.match((await h.ok(["status"])).stdout, /device {2}again/);
+});
