@@ -7,6 +7,7 @@
  */
 
 import { MycelError } from "../errors.ts";
+import { exists } from "./fs_probe.ts";
 import { sqliteError } from "./storage_errors.ts";
 import { type HomeSystem, locateHome } from "./home_sudo.ts";
 
@@ -75,6 +76,11 @@ export async function ensureHomeDir(p: HomePaths): Promise<void> {
  */
 export function initPendingPath(root: string): string {
   return `${root}/init.pending`;
+}
+
+/** Keys in the home that a set-up cut short did not leave (see {@link initPendingPath}). */
+export async function keysLeftAlone(root: string): Promise<boolean> {
+  return await exists(homePaths(root).keys) && !(await exists(initPendingPath(root)));
 }
 
 /**

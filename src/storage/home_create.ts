@@ -12,7 +12,13 @@ import { DeviceKey } from "../log/device_key.ts";
 import type { DeviceKeys } from "../log/identity.ts";
 import type { Op } from "../log/ops.ts";
 import { guard, inTransaction, openWritable } from "./db.ts";
-import { ensureHomeDir, homePaths, initPendingPath, keysWithoutDatabase } from "./home.ts";
+import {
+  ensureHomeDir,
+  homePaths,
+  initPendingPath,
+  keysLeftAlone,
+  keysWithoutDatabase,
+} from "./home.ts";
 import { currentCaller, guardHome, handBack } from "./home_guard.ts";
 import { SqlFolderLocal } from "./sql_folder_local.ts";
 import { HomeWriter } from "./home_writer.ts";
@@ -73,8 +79,7 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
   // Keys with no database: never overwritten (see keysWithoutDatabase);
   // checked before a database file is made, and again under its lock.
   const pending = initPendingPath(root);
-  const keysThere = async () => await exists(paths.keys) && !(await exists(pending));
-  if (!(await exists(paths.db)) && await keysThere()) {
+  if (!(await exists(paths.db)) && await keysLeftAlone(root)) {
     throw keysWithoutDatabase(root, "initialise mycel home");
   }
   const db = openWritable(paths.db);
@@ -83,7 +88,7 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
     let kept: SavedKeys | undefined;
     await inTransaction(db, paths.db, async () => {
       if (schemaVersion(db) !== 0) throw alreadyInitialized(root);
-      if (await keysThere()) throw keysWithoutDatabase(root, "initialise mycel home");
+      if (await keysLeftAlone(root)) throw keysWithoutDatabase(root, "initialise mycel home");
       createSchema(db);
       const local = new SqlLocal(db);
       local.setMeta("device", device.bytes);

@@ -22,7 +22,7 @@ import { sqliteError } from "./storage_errors.ts";
 import {
   type HomePaths,
   homePaths,
-  initPendingPath,
+  keysLeftAlone,
   keysWithoutDatabase,
   notInitialized,
 } from "./home.ts";
@@ -517,9 +517,4 @@ export async function homeDevice(
   } finally {
     home.close();
   }
-}
-
-/** Keys in the home that a set-up cut short did not leave (see initPendingPath). */
-async function keysLeftAlone(root: string): Promise<boolean> {
-  return await exists(homePaths(root).keys) && !(await exists(initPendingPath(root)));
 }
