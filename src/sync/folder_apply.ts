@@ -810,10 +810,7 @@ export async function applyFolder(
     if (!holdsWinner || !copiesOk) continue;
     let vv: VersionVector = new Map();
     for (const v of a.set) vv = mergeVv(vv, v.vv);
-    // The content is still its maker's: a conflict copy made of this version later is
-    // named after that maker (named after us, it took the name of the copy we made
-    // of our own losing version in the same second, and was never made).
-    const merged = { ...a.winner, vv: bumpVv(vv, self.id) } as FileVersion;
+    const merged = { ...a.winner, modifiedBy: self.id, vv: bumpVv(vv, self.id) } as FileVersion;
     if (row) note({ kind: "row", row: { ...row, version: encodeFileVersion(merged) } });
     note({ kind: "publish", version: merged });
     report.conflicts--;
