@@ -94,7 +94,7 @@ export function conflictCopyPath(loser: FileVersion): string {
   const [stem, ext] = splitExtension(name);
   const tag = `${CONFLICT_MARKER}${utcStamp(loser.mtime)}-${shortDeviceId(loser.modifiedBy)}`;
   const room = MAX_NAME_BYTES - utf8Length(tag) - utf8Length(ext);
-  const keptExt = room >= 1 ? ext : "";
+  const keptExt = room >= 10 ? ext : ""; // room for the stem's ~hash tag too
   const keptStem = fitStem(stem, MAX_NAME_BYTES - utf8Length(tag) - utf8Length(keptExt), name);
   return `${dir}${keptStem}${tag}${keptExt}`;
 }
