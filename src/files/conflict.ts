@@ -15,7 +15,11 @@
  *   the time is the LOSER's mtime in UTC (whole seconds) and DEVICE the short
  *   id (first 7 characters) of the device that made the loser. The name
  *   depends on the losing version only, so the same loser gets the same
- *   copy whichever version it lost to.
+ *   copy whichever version it lost to. When that name already holds other
+ *   content (one device made two losing versions in one second: its own
+ *   losing edit and, later, the merge it published), the copy takes the
+ *   name with `~` and 8 hex of its content's SHA-256 after DEVICE
+ *   (folder_plan.ts decides which), so no losing content goes uncopied.
  */
 
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -87,21 +91,33 @@ export function fitStem(stem: string, room: number, whole: string): string {
  * pass 255 bytes, the stem is shortened ({@link fitStem}) — the marker,
  * time, device and extension are always whole.
  */
-export function conflictCopyPath(loser: FileVersion): string {
+export function conflictCopyPath(loser: FileVersion, byContent = false): string {
   const slash = loser.path.lastIndexOf("/");
   const dir = loser.path.slice(0, slash + 1);
   const name = loser.path.slice(slash + 1);
   const [stem, ext] = splitExtension(name);
-  const tag = `${CONFLICT_MARKER}${utcStamp(loser.mtime)}-${shortDeviceId(loser.modifiedBy)}`;
+  const tag = `${CONFLICT_MARKER}${utcStamp(loser.mtime)}-${shortDeviceId(loser.modifiedBy)}` +
+    (byContent ? `~${toHex(sha256(utf8(contentKey(loser)))).slice(0, 8)}` : "");
   const room = MAX_NAME_BYTES - utf8Length(tag) - utf8Length(ext);
   const keptExt = room >= 10 ? ext : ""; // room for the stem's ~hash tag too
   const keptStem = fitStem(stem, MAX_NAME_BYTES - utf8Length(tag) - utf8Length(keptExt), name);
   return `${dir}${keptStem}${tag}${keptExt}`;
 }
 
-/** True when `path`'s name is a conflict copy's. */
+/** True when `path`'s name is a conflict copy's (with or without the content tag). */
 export function isConflictCopy(path: string): boolean {
-  return /\.sync-conflict-\d{8}-\d{6}-[A-Z2-7]{7}(\.[^/]*)?$/.test(path);
+  return /\.sync-conflict-\d{8}-\d{6}-[A-Z2-7]{7}(~[0-9a-f]{8})?(\.[^/]*)?$/.test(path);
+}
+
+/**
+ * Text naming a version's content (not its path, maker or vector): equal
+ * for versions {@link sameContent} calls equal apart from exec and mtime.
+ */
+function contentKey(v: FileVersion): string {
+  if (v.kind === "symlink") return `l:${v.target}`;
+  if (v.kind === "deleted") return "d";
+  if ("manifest" in v.chunks) return `m:${v.size}:${v.chunks.manifest}:${v.chunks.count}`;
+  return `f:${v.size}:${v.chunks.inline.map((c) => `${c.hash}/${c.length}`).join(",")}`;
 }
 
 /** True when the two versions hold the same content (exec and mtime aside). */

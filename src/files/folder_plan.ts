@@ -96,11 +96,9 @@ export function planFolder(
   const copies: PlanAction[] = [], writes: PlanAction[] = [], removes: PlanAction[] = [];
   const merges: PlanAction[] = [];
   const conflicts: string[] = [];
-  const statePaths = new Set<string>();
   const all: [string, readonly PlanVersion[]][] = [];
   let sorted = true;
   for (const [path, list] of paths) {
-    statePaths.add(path);
     if (all.length > 0 && all[all.length - 1][0] > path) sorted = false;
     all.push([path, list]);
   }
@@ -126,16 +124,37 @@ export function planFolder(
       yield { path, row, held, versions, winner, winnerId: list[versions.indexOf(winner)].id };
     }
   })();
-  const copyPaths = new Set<string>();
+  const copyPaths = new Map<string, FileVersion>();
+  const stateAt = new Map(all);
+  /** What a name holds (state, disk, copies planned): undefined when free. */
+  const holding = (name: string): FileVersion[] | undefined => {
+    const planned = copyPaths.get(name);
+    if (planned) return [planned];
+    const list = stateAt.get(name);
+    if (list && list.length > 0) return list.map((v) => decodeFileVersion(v.bytes));
+    const row = index.get(name);
+    if (row) return row.version ? [decodeFileVersion(row.version)] : [];
+    return undefined;
+  };
   for (const w of work) {
     const { path, row, held, versions, winner, winnerId } = w;
     const differing = versions.filter((v) => !sameContent(v, winner));
     if (differing.length > 0) conflicts.push(path);
     const made: string[] = [];
-    const copy = (loser: FileVersion) => {
-      const copyPath = conflictCopyPath(loser);
-      if (statePaths.has(copyPath) || index.has(copyPath) || copyPaths.has(copyPath)) return;
-      copyPaths.add(copyPath);
+    /** Plan the loser's copy; the name it is (or already was) kept under. */
+    const copy = (loser: FileVersion): string => {
+      let copyPath = conflictCopyPath(loser);
+      let there = holding(copyPath);
+      // A name already made holds this content, or a deletion (the user
+      // removed a copy there): nothing to make. Other content there (one
+      // device's two losing versions in one second): the content-tagged name.
+      if (there?.some((v) => v.kind === "deleted" || sameContent(v, loser))) return copyPath;
+      if (there !== undefined) {
+        copyPath = conflictCopyPath(loser, true);
+        there = holding(copyPath);
+        if (there !== undefined) return copyPath;
+      }
+      copyPaths.set(copyPath, loser);
       made.push(copyPath);
       copies.push({
         kind: "write",
@@ -145,6 +164,7 @@ export function planFolder(
         expected: null,
         copy: true,
       });
+      return copyPath;
     };
     for (const loser of differing) if (loser.kind !== "deleted") copy(loser);
     if (winner.kind !== "deleted" && folders.has(path)) {
@@ -221,15 +241,14 @@ function addFolders(folders: Set<string>, path: string): void {
  */
 function blockedByFolder(
   w: Decided,
-  copy: (v: FileVersion) => void,
+  copy: (v: FileVersion) => string,
   made: string[],
   removes: PlanAction[],
   merges: PlanAction[],
   conflicts: string[],
 ): void {
   const { path, row, versions, winner } = w;
-  const copyPath = conflictCopyPath(winner);
-  copy(winner);
+  const copyPath = copy(winner);
   if (conflicts.at(-1) !== path) conflicts.push(path); // pushed just before, if at all
   const gone: FileVersion = {
     kind: "deleted",

@@ -2,13 +2,14 @@
  * planFolder (src/files/folder_plan.ts), pure: what a device does for each
  * path given the state's versions and its index — nothing when the disk
  * holds the winner; fetch, remove or adopt otherwise; one conflict copy per
- * differing loser (none when the state already has that name, none for a
- * deletion, none for equal content); a merge after a conflict; copies
+ * differing loser (none when the state already has that name with that
+ * content or deleted, the content-tagged name when it holds other content,
+ * none for a deletion, none for equal content); a merge after a conflict; copies
  * before writes before removals before merges.
  */
 
 import assert from "node:assert/strict";
-import { conflictCopyPath } from "../../src/files/conflict.ts";
+import { conflictCopyPath, isConflictCopy } from "../../src/files/conflict.ts";
 import { encodeFileVersion, type FileVersion } from "../../src/files/file_version.ts";
 import { planFolder, type PlanIndexRow } from "../../src/files/folder_plan.ts";
 import { versionId } from "../../src/log/folder_state.ts";
@@ -102,6 +103,30 @@ Deno.test("a conflict: one copy of the loser, the winner at the path, then a mer
   const copies = q.actions.filter((x) => x.kind === "write" && x.copy);
   assert.deepEqual(copies, []);
   assert.ok(q.actions.some((x) => x.kind === "write" && x.path === conflictCopyPath(a) && !x.copy));
+});
+
+Deno.test("a loser whose copy name already holds other content gets the content-tagged name; a deleted copy is not made again", () => {
+  // A's own losing edit (content 1) and, later, A's merge (content 2) both lost, in one second.
+  const own = file("p.txt", A, [[A, 1]], 1, 1000);
+  const merged = file("p.txt", A, [[A, 2], [B, 1]], 2, 1000);
+  const newer = file("p.txt", B, [[B, 2]], 3, 9000);
+  const name = conflictCopyPath(merged);
+  assert.equal(name, conflictCopyPath(own), "the collision this is about");
+  const madeBefore = file(name, A, [[A, 3]], 1); // own's copy, long made
+  const p = plan([["p.txt", [merged, newer]], [name, [madeBefore]]], [row(merged)]);
+  const copies = p.actions.filter((x) => x.kind === "write" && x.copy);
+  assert.deepEqual(copies.map((x) => x.path), [conflictCopyPath(merged, true)]);
+  assert.match(conflictCopyPath(merged, true), /-[A-Z2-7]{7}~[0-9a-f]{8}\.txt$/);
+  assert.ok(isConflictCopy(conflictCopyPath(merged, true)));
+  const merge = p.actions.find((x) => x.kind === "merge");
+  assert.deepEqual(merge?.kind === "merge" && merge.copies, [conflictCopyPath(merged, true)]);
+  // The tag names the content: equal content from another merger shares it (one copy).
+  const twin = file("p.txt", B, [[A, 2], [B, 1], [B, 3]], 2, 1000);
+  assert.equal(conflictCopyPath({ ...twin, modifiedBy: A }, true), conflictCopyPath(merged, true));
+  // The user deleted the copy under that name: nothing is made again under either name.
+  const deleted = del(name, A, [[A, 3], [A, 4]]);
+  const q = plan([["p.txt", [merged, newer]], [name, [deleted]]], [row(merged)]);
+  assert.deepEqual(q.actions.filter((x) => x.kind === "write" && x.copy), []);
 });
 
 Deno.test("equal content or a deletion against an edit makes no copy", () => {

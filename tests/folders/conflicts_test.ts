@@ -139,3 +139,37 @@ Deno.test("a path deleted and made again on both devices: the newer is kept, the
     assert.equal(await text(r, copies[0]), "c2 from b\n");
   }
 });
+
+Deno.test("every losing content keeps its own copy: a merged version that loses later, named like its merger's own losing copy of the same second, gets the content-tagged name", async () => {
+  await using devs = await devices(["a", "b", "c"]);
+  const [a, b, c] = devs.list;
+  const [ra, rb, rc] = await sharedFolder(devs);
+  await put(ra, "p.txt", "v1\n");
+  for (const f of FILLER) await put(ra, f, f);
+  await rounds([a, b, c], 1);
+  assert.equal(await text(rc, "p.txt"), "v1\n");
+  await c.stopServer(); // c is away for the first conflict
+  // a and b edit in the same second; b's is newer, a's is the copy, and a merges.
+  const second = Math.floor(Date.now() / 1000) * 1000;
+  await put(ra, "p.txt", "content-A\n");
+  await put(rb, "p.txt", "content-B\n");
+  await Deno.utime(join(ra, "p.txt"), new Date(second), new Date(second + 100));
+  await Deno.utime(join(rb, "p.txt"), new Date(second), new Date(second + 400));
+  await rounds([b, a, b], 1); // each round scans first: a publishes after it has b's
+  assert.equal(await text(ra, "p.txt"), "content-B\n");
+  // c, which saw none of it, edits later: its edit wins over the merged content-B.
+  await put(rc, "p.txt", "content-C\n");
+  await Deno.utime(join(rc, "p.txt"), new Date(), new Date(second + 60_000));
+  await c.ok(["folder", "scan"]);
+  await c.serve();
+  await rounds([c, a, b], 3);
+  for (const r of [ra, rb, rc]) {
+    assert.equal(await text(r, "p.txt"), "content-C\n");
+    const tree = await listTree(r);
+    const bodies = await Promise.all(
+      tree.filter((p) => p.includes(".sync-conflict-")).map((p) => text(r, p)),
+    );
+    assert.deepEqual(bodies.sort(), ["content-A\n", "content-B\n"], `${r}: ${tree.join(", ")}`);
+  }
+  assert.equal(await treeHash(ra), await treeHash(rc));
+});
