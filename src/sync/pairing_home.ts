@@ -14,6 +14,7 @@ import { DeviceKey } from "../log/device_key.ts";
 import { type DeviceKeys, generateDeviceKeys } from "../log/identity.ts";
 import type { Op } from "../log/ops.ts";
 import { createHome } from "../storage/home_create.ts";
+import { keysLeftAlone, keysWithoutDatabase } from "../storage/home.ts";
 import { Home } from "../storage/home_handle.ts";
 import type { HomeWriter } from "../storage/home_writer.ts";
 import type { AdmissionRef } from "../storage/local_state.ts";
@@ -94,6 +95,10 @@ export async function prepareIdentity(
         managed: home.local.get("autoEndpoints") ?? [],
       };
     }
+  } else if (await keysLeftAlone(root)) {
+    // Before connecting: found only when the home is created, the inviter has
+    // already admitted a key that never becomes a device.
+    throw keysWithoutDatabase(root, "join the mesh");
   }
   const keys = await generateDeviceKeys();
   const key = DeviceKey.of(keys.signPublic);

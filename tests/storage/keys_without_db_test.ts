@@ -9,6 +9,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { encodePairingCode, PAIRING_SECRET_BYTES } from "../../src/protocol/pairing_code.ts";
 import { tempHome } from "../helpers/mycel.ts";
 
 for (const how of ["deleted", "emptied"] as const) {
@@ -55,4 +56,49 @@ Deno.test("an init cut short after saving its keys (init.pending left) is not se
   await h.ok(["init", "--name", "again"]);
   assert.equal(await Deno.lstat(join(h.home, "init.pending")).catch(() => null), null);
   assert.match((await h.ok(["status"])).stdout, /device {2}again/);
+});
+
+Deno.test("joining a mesh into a home with keys but no database is refused before connecting to the inviter", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  for (const f of ["mycel.db", "mycel.db-wal", "mycel.db-shm"]) {
+    await Deno.remove(join(h.home, f)).catch(() => {});
+  }
+  // An inviter stand-in that counts connections: before, the join connected, the
+  // inviter admitted a fresh key, and only creating the home then failed.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let connections = 0;
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      connections++;
+      conn.close();
+    }
+  })();
+  try {
+    const { port } = listener.addr as Deno.NetAddr;
+    const secret = new Uint8Array(PAIRING_SECRET_BYTES).fill(7);
+    const code = encodePairingCode({ host: "127.0.0.1", port, secret });
+    const r = await h.run(["pair", code]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /Cannot join the mesh: it holds this device's keys \(keys\.cbor\)/);
+    assert.equal(connections, 0, "nothing reached the inviter");
+  } finally {
+    listener.close();
+    await accepting.catch(() => {});
+  }
+});
+
+Deno.test("a set-up marker left after its commit goes at the next write, so losing the database later is still named", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  // What a kill between the commit and removing the marker leaves.
+  await Deno.writeFile(join(h.home, "init.pending"), new Uint8Array());
+  await h.ok(["pref", "set", "theme", "dark"]);
+  assert.equal(await Deno.lstat(join(h.home, "init.pending")).catch(() => null), null, "removed");
+  for (const f of ["mycel.db", "mycel.db-wal", "mycel.db-shm"]) {
+    await Deno.remove(join(h.home, f)).catch(() => {});
+  }
+  const r = await h.run(["init", "--name", "again"]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /it holds this device's keys \(keys\.cbor\) but its database/);
 });
