@@ -22,6 +22,7 @@ import { sqliteError } from "./storage_errors.ts";
 import {
   type HomePaths,
   homePaths,
+  initPendingPath,
   keysLeftAlone,
   keysWithoutDatabase,
   notInitialized,
@@ -189,7 +190,12 @@ export class Home {
           { value: paths.db, hint: "Run the mycel that made it, or a newer one." },
         );
       }
-      if (writable) guard(paths.db, "open mycel home", () => ensureFolderTables(db));
+      if (writable) {
+        guard(paths.db, "open mycel home", () => ensureFolderTables(db));
+        // A set-up that died after its commit but before removing its marker:
+        // the keys are this device's, and a lost database must be named as such.
+        await Deno.remove(initPendingPath(root)).catch(() => {});
+      }
       const home = new Home(paths, db, writable, options, owner);
       // Root in a user's home: the -wal and -shm files SQLite just made go back to the user.
       await handBack(paths, owner);
