@@ -227,7 +227,27 @@ const CASES: Case[] = [
     args: ["config", "set", "big", "12345678901234567890"],
     code: 2,
     says:
-      /Cannot set value: it is a number too large to keep exactly \(12345678901234567890\)\nhint: Give it as text with --string/,
+      /Cannot set value: it holds a number that can't be kept exactly \(12345678901234567890\)\nhint: Give it as text with --string/,
+  },
+  {
+    name:
+      "config value of a decimal with more digits than a number keeps, nested (before: stored rounded)",
+    args: ["config", "set", "big", '{"a":[12345678901234567890.5]}'],
+    code: 2,
+    says:
+      /Cannot set value: it holds a number that can't be kept exactly \(12345678901234567890\.5\)/,
+  },
+  {
+    name: "config value past the largest number (before: called too deep)",
+    args: ["config", "set", "big", "1e400"],
+    code: 2,
+    says: /Cannot set value: it holds a number that can't be kept exactly \(1e400\)/,
+  },
+  {
+    name: "config value with a __proto__ key (before: called too deep)",
+    args: ["config", "set", "obj", '{"__proto__":1}'],
+    code: 2,
+    says: /Cannot set value: it has a key named __proto__ .*\nhint: Rename that key/,
   },
   {
     name: "app name with a control character",

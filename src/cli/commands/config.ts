@@ -21,29 +21,67 @@ import { lazyImport } from "../../lazy_import.ts";
 export function parseConfigValue(text: string, asText: boolean): Json {
   if (asText) return text;
   let v: unknown;
+  let inexact: string | undefined;
   try {
-    v = JSON.parse(text);
+    // The reviver sees each number's source text: one whose digits a JSON
+    // number can't keep is named, never stored rounded.
+    v = JSON.parse(text, (_key, value, ctx?: { source?: string }) => {
+      if (
+        inexact === undefined && typeof value === "number" && ctx?.source !== undefined &&
+        !sameDecimal(ctx.source, value)
+      ) inexact = ctx.source;
+      return value;
+    });
   } catch {
     return text; // not JSON: plain text
   }
-  if (isJson(v) && !(typeof v === "number" && lostDigits(text))) return v;
+  if (inexact === undefined && isJson(v)) return v;
   // Valid JSON that can't be kept as given: refused, never stored as text
   // with a note that it "does not parse" (it does).
-  const reason = typeof v === "number"
-    ? "it is a number too large to keep exactly"
-    : `it is valid JSON nested deeper than ${MAX_JSON_DEPTH} levels`;
-  throw usageError("set value", reason, {
-    value: text.length > 60 ? `${text.slice(0, 60)}…` : text,
-    hint: typeof v === "number"
-      ? "Give it as text with --string (or quoted: '\"12345678901234567890\"')."
-      : "Flatten it into dotted keys, or give it as text with --string.",
-  });
+  const [reason, hint] = inexact !== undefined
+    ? [
+      "it holds a number that can't be kept exactly",
+      "Give it as text with --string (or quoted: '\"12345678901234567890\"').",
+    ]
+    : hasProtoKey(v)
+    ? ["it has a key named __proto__", "Rename that key."]
+    : [
+      `it is valid JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+      "Flatten it into dotted keys, or give it as text with --string.",
+    ];
+  throw usageError("set value", reason, { value: clip(inexact ?? text), hint });
 }
 
-/** True when the integer `text` names is beyond what a JSON number keeps exactly. */
-function lostDigits(text: string): boolean {
-  const t = text.trim();
-  return /^-?\d+$/.test(t) && !Number.isSafeInteger(Number(t));
+function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
+/** True when the JSON number text `source` is exactly the number `n` (0 and -0 alike). */
+function sameDecimal(source: string, n: number): boolean {
+  if (!Number.isFinite(n)) return false;
+  const a = decimal(source), b = decimal(String(n));
+  return a !== undefined && b !== undefined && a === b;
+}
+
+/** A decimal's canonical form: sign, significant digits, exponent ("0" for zero). */
+function decimal(text: string): string | undefined {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
+  if (m === null) return undefined;
+  const frac = m[3] ?? "";
+  let digits = (m[2] + frac).replace(/^0+/, "");
+  if (digits === "") return "0";
+  let exp = Number(m[4] ?? 0) - frac.length;
+  const trimmed = digits.replace(/0+$/, "");
+  exp += digits.length - trimmed.length;
+  digits = trimmed;
+  return `${m[1]}${digits}e${exp}`;
+}
+
+/** True when an object anywhere in `v` has an own `__proto__` key. */
+function hasProtoKey(v: unknown, depth = 0): boolean {
+  if (typeof v !== "object" || v === null || depth > MAX_JSON_DEPTH) return false;
+  if (!Array.isArray(v) && Object.hasOwn(v, "__proto__")) return true;
+  return Object.values(v).some((x) => hasProtoKey(x, depth + 1));
 }
 
 /**
