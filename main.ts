@@ -110,7 +110,8 @@ export async function main(argv: readonly string[], deps: MainDeps): Promise<num
   try {
     const { parsed, table } = await parseLazily(argv);
     if (parsed.kind === "version") {
-      out.line(`mycel ${VERSION}`);
+      if (parsed.json) out.json({ version: VERSION });
+      else out.line(`mycel ${VERSION}`);
       return ExitCode.ok;
     }
     if (parsed.kind === "help") {

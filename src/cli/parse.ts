@@ -36,7 +36,7 @@ export interface GlobalInput {
 export type ParseOutcome =
   | { kind: "run"; spec: CommandSpec; input: ParsedInput; global: GlobalInput }
   | { kind: "help"; spec?: CommandSpec; group?: string; global: GlobalInput }
-  | { kind: "version" };
+  | { kind: "version"; json: boolean };
 
 /** Edit distance, for "did you mean" suggestions. */
 function distance(a: string, b: string): number {
@@ -152,12 +152,14 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
         "a command's own flags come after it (`mycel COMMAND --help`).",
     });
   }
-  if (words.length === 1 && words[0] === "version") return { kind: "version" };
+  if (words.length === 1 && words[0] === "version") return { kind: "version", json };
   if (words[0] === "help") return helpTarget(words.slice(1), table, global);
   const match = spellings(table).find(([path]) =>
     path.length <= words.length && path.every((w, i) => w === words[i])
   );
-  if (version && (!ownVersion(match?.[1]) || rest.includes("-V"))) return { kind: "version" };
+  if (version && (!ownVersion(match?.[1]) || rest.includes("-V"))) {
+    return { kind: "version", json };
+  }
   if (match === undefined) {
     if (help || words.length === 0) {
       const group = table.groups.find((g) => g.name === words[0])?.name;

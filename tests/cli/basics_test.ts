@@ -75,7 +75,7 @@ Deno.test("the sketch's spellings work: set preference, show preferences", async
   assert.deepEqual(await h.json(["pref", "list", "--json"]), { theme: "dark" });
 });
 
-Deno.test("--version prints package.json's version", async () => {
+Deno.test("--version prints package.json's version, as JSON with --json", async () => {
   const pkg = JSON.parse(
     await Deno.readTextFile(new URL("../../package.json", import.meta.url)),
   ) as { version: string };
@@ -83,6 +83,9 @@ Deno.test("--version prints package.json's version", async () => {
     const r = await mycel(args);
     assert.equal(r.code, 0, describe(args, r));
     assert.equal(r.stdout, `mycel ${pkg.version}\n`);
+    const j = await mycel([...args, "--json"]);
+    assert.equal(j.code, 0, describe(args, j));
+    assert.deepEqual(JSON.parse(j.stdout), { version: pkg.version }, "before: text");
   }
 });
 
