@@ -2,7 +2,8 @@
  * @module service_install
  * `mycel service install`: check every flag first (nothing is written on a
  * usage error), advertise an endpoint when the device has none, then write
- * systemd units, launchd agents or cron lines for the platform.
+ * systemd units, launchd agents or cron lines for the platform. Cron lines
+ * only printed (no --apply) change nothing.
  */
 
 import { resolve } from "node:path";
@@ -122,7 +123,11 @@ export async function serviceInstall(
     );
     renderAgents(spec, agents.logDir); // a path a plist cannot hold fails before any write
   }
-  {
+  // Printed cron lines change nothing here: their `sync serve --listen` line
+  // advertises its port when it starts. Before, printing them with --port
+  // re-pointed every peer at a port nothing listened on yet.
+  const printOnly = backend === "cron" && !input.flags.apply;
+  if (!printOnly) {
     // Addresses this machine has now, at the port the socket will listen on.
     const { refreshAt } = await lazyImport<typeof import("../sync/self_record.ts")>(
       new URL("../sync/self_record.ts", import.meta.url),
@@ -132,9 +137,9 @@ export async function serviceInstall(
       ctx.out.error(`Advertising ${changed.endpoints.join(", ")} as this device's sync endpoints.`);
     }
   }
-  const stillNone =
+  const stillNone = !printOnly &&
     (await withRead(ctx, (home) => home.view.member(home.device)?.record.endpoints.length)) === 0;
-  if (needsEndpoint && stillNone) {
+  if (!printOnly && needsEndpoint && stillNone) {
     // Peers can only connect if they know where: advertise this machine's address.
     const endpoint = `${primaryIpv4()}:${spec.port}`;
     await withWrite(

@@ -47,9 +47,15 @@ Deno.test("service install --cron prints a valid crontab: two rounds a minute an
   const { h } = await setup();
   await using _ = h;
   const args = ["service", "install", "--cron", "--port", "40140"];
+  const entries = async () => ((await h.json(["log", "--json"])) as unknown[]).length;
+  const before = await entries();
   const r = await h.run(args);
   assert.equal(r.code, 0, describe(args, r));
   assert.match(r.stderr, /Add these lines with `crontab -e`, or run again with --apply\./);
+  // Only printed: the device's record is not re-pointed at a port nothing listens on
+  // yet (before: a signed endpoints update; the serve line advertises when it starts).
+  assert.equal(await entries(), before, "no entry written");
+  assert.doesNotMatch(r.stderr, /Advertising/);
   assert.match(r.stderr, /incoming sync on TCP 40140 and LAN discovery/);
 
   const lines = r.stdout.split("\n");
