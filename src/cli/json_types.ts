@@ -78,8 +78,17 @@ export interface WireguardPeerJson {
 export interface StatusJson {
   /** This device. */
   device: { id: string; name: string; ipv4: string; ipv6: string; endpoints: string[] };
-  /** Its mesh; `interface` is the WireGuard interface when `mesh up` manages one. */
-  mesh: { id: string; devices: number; revoked: number; interface: string | null };
+  /**
+   * Its mesh; `interface` is the WireGuard interface when `mesh up` manages
+   * one and it exists; `gone` names it when `mesh up` made it and it is gone.
+   */
+  mesh: {
+    id: string;
+    devices: number;
+    revoked: number;
+    interface: string | null;
+    gone: string | null;
+  };
   /** Home folder. */
   home: string;
   /** Sizes of the replicated state. */

@@ -10,6 +10,7 @@ import { shortDeviceId } from "../../log/device_id.ts";
 import { isReservedConfigKey } from "../../log/reserved_config.ts";
 import { deviceIpv6 } from "../../mesh/addresses.ts";
 import type { Home } from "../../storage/home_handle.ts";
+import type { WgDump } from "../../mesh/wg_dump.ts";
 import { skewBeyondDrift } from "../../crdt/hlc.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
@@ -25,7 +26,7 @@ import { lazyImport } from "../../lazy_import.ts";
 export async function statusJson(home: Home, now: number = Date.now()): Promise<StatusJson> {
   const view = home.view;
   const ipv6Of = (key: Uint8Array) => deviceIpv6(home.meshId, key);
-  const wg = await wireguardView(home);
+  const { dump: wg, gone } = await wireguardView(home);
   const self = view.member(home.device)?.record;
   const peers: PeerJson[] = [];
   const ownHeads = home.log.heads();
@@ -95,7 +96,8 @@ export async function statusJson(home: Home, now: number = Date.now()): Promise<
       id: home.meshId,
       devices: members.filter((m) => m.removed === undefined).length,
       revoked: members.filter((m) => m.removed !== undefined).length,
-      interface: home.local.get("mesh")?.interface ?? null,
+      interface: gone === undefined ? home.local.get("mesh")?.interface ?? null : null,
+      gone: gone ?? null,
     },
     home: home.paths.root,
     counts: {
@@ -137,17 +139,25 @@ function ownClockVerdict(skews: number[], peers: number): StatusJson["clock"] {
   return null;
 }
 
-/** `wg show dump` of the managed interface, if there is one and it can be read. */
-async function wireguardView(home: Home) {
+/**
+ * `wg show dump` of the managed interface, if there is one and it can be
+ * read; `gone` when `mesh up` made it and it no longer exists (wireguard-go
+ * killed, a reboot): status must not say the mesh is up on it.
+ */
+async function wireguardView(home: Home): Promise<{ dump?: WgDump; gone?: string }> {
   const mesh = home.local.get("mesh");
-  if (mesh === undefined) return undefined;
-  const { readWgDump } = await lazyImport<typeof import("../../mesh/interface.ts")>(
+  if (mesh === undefined) return {};
+  const { linkExists, readWgDump } = await lazyImport<typeof import("../../mesh/interface.ts")>(
     new URL("../../mesh/interface.ts", import.meta.url),
   );
   const { systemRunner } = await lazyImport<typeof import("../../mesh/system.ts")>(
     new URL("../../mesh/system.ts", import.meta.url),
   );
-  return await readWgDump(systemRunner, mesh.interface);
+  const dump = await readWgDump(systemRunner, mesh.interface);
+  if (dump !== undefined) return { dump };
+  // Unreadable (no root) or gone: only then is the link looked up.
+  const there = await linkExists(systemRunner, mesh.interface).catch(() => true);
+  return there ? {} : { gone: mesh.interface };
 }
 
 /** The STATE column: ok, never synced, or what went wrong last (as its first word). */
@@ -244,7 +254,11 @@ export const statusCommand: CommandSpec = {
     }
     out.line(
       `address ${st.device.ipv4} ${st.device.ipv6}` +
-        (st.mesh.interface ? ` on ${st.mesh.interface}` : " (mesh down)"),
+        (st.mesh.interface
+          ? ` on ${st.mesh.interface}`
+          : st.mesh.gone
+          ? ` (mesh down: ${st.mesh.gone} is gone; run \`mycel mesh up\`)`
+          : " (mesh down)"),
     );
     out.line(
       `state   ${plural(c.preferences, "preference")} · ${plural(c.config, "config key")} · ` +
