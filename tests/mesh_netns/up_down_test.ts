@@ -1,10 +1,12 @@
 /**
- * `mesh up` is idempotent and routes only the peers' /32s, `doctor` names an
+ * `mesh up` is idempotent and routes only the peers' /32s, refuses another
+ * interface name while the mesh is up on one, `doctor` names an
  * interface that also routes mesh addresses (as Tailscale's table 52 would),
  * `sync now` without root says in one line that it cannot update the
- * interface, `mesh down` removes the interface and stops the wireguard-go
- * process mycel started (checked by its PID), and `mesh up` without root
- * explains what is needed.
+ * interface, `status` says the mesh is down when its wireguard-go died,
+ * `mesh down` removes the interface and stops the wireguard-go process mycel
+ * started (checked by its PID), and `mesh up` without root explains what is
+ * needed.
  */
 
 import assert from "node:assert/strict";
@@ -66,6 +68,23 @@ labTest("mesh: up twice is idempotent, down stops wireguard-go, no root gives a 
     assert.deepEqual(await a.wireguardGoPids(), [pid], "a second wireguard-go was started");
   });
 
+  await t.step(
+    "mesh up under another name while the mesh is up is refused, nothing made",
+    async () => {
+      const other = a.altIfname("x2");
+      const args = ["mesh", "up", "--interface", other, "--port", "51872"];
+      const r = await a.run(args);
+      assert.equal(r.code, 1, describe(args, r));
+      assert.match(
+        r.stderr,
+        new RegExp(`Cannot bring the mesh up: it is up on ${a.ifname} already`),
+      );
+      assert.match(r.stderr, /hint: Run `mycel mesh down` first/);
+      assert.ok(!(await a.linkExists(other)), "before: a second interface with the same key");
+      assert.equal((await a.status()).mesh.interface, a.ifname);
+    },
+  );
+
   await t.step("doctor names another interface that routes mesh addresses", async () => {
     // doctor exits 1 here (no schedule is installed): only its findings matter.
     const findings = JSON.parse((await a.run(["doctor", "--json"])).stdout).findings;
@@ -106,6 +125,32 @@ labTest("mesh: up twice is idempotent, down stops wireguard-go, no root gives a 
       assert.doesNotMatch(r.stderr, /error|internal/, describe(args, r));
     },
   });
+
+  await t.step(
+    "status says the mesh is down when its wireguard-go was killed; mesh up brings it back",
+    async () => {
+      const pid = (await a.statePid())!;
+      Deno.kill(pid, "SIGKILL");
+      const until = Date.now() + 5000;
+      while ((await a.linkExists()) && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(!(await a.linkExists()), "the tun interface outlived its wireguard-go");
+      const st = await a.status();
+      assert.equal(st.mesh.interface, null, "before: still named as up");
+      assert.equal(st.mesh.gone, a.ifname);
+      const text = await a.ok(["status"]);
+      assert.match(
+        text.stdout,
+        new RegExp(`\\(mesh down: ${a.ifname} is gone; run \`mycel mesh up\`\\)`),
+      );
+      await a.meshUp();
+      assert.ok(await a.linkExists());
+      const back = await a.status();
+      assert.equal(back.mesh.interface, a.ifname);
+      assert.equal(back.mesh.gone, null);
+    },
+  );
 
   await t.step("mesh down removes the interface and the wireguard-go process", async () => {
     const pid = (await a.statePid())!;

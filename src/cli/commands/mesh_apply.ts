@@ -14,6 +14,7 @@
  * take seconds); only then does one short write record what worked.
  */
 
+import { MycelError } from "../../errors.ts";
 import type { DeviceKey } from "../../log/device_key.ts";
 import type { DeviceRecord } from "../../log/device_record.ts";
 import { allocateIpv4 } from "../../mesh/addresses.ts";
@@ -87,6 +88,24 @@ export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyRepor
   const recorded = home.local.get("mesh");
   const ifname = checkIfname(o.ifname ?? recorded?.interface ?? DEFAULT_INTERFACE);
   const port = o.port ?? recorded?.port ?? DEFAULT_WG_PORT;
+  if (o.create && recorded !== undefined && recorded.interface !== ifname) {
+    // Another name while the first still runs would leave two interfaces with
+    // this device's key and addresses, and `mesh down` would remove only one.
+    const there = await findInterface(o.runner ?? systemRunner, recorded.interface, o.platform)
+      .catch(() => undefined);
+    if (there !== undefined) {
+      throw new MycelError(
+        "mesh_up_elsewhere",
+        "bring the mesh up",
+        `it is up on ${recorded.interface} already`,
+        {
+          value: ifname,
+          hint: `Run \`mycel mesh down\` first (it removes ${recorded.interface}), then ` +
+            `\`mycel mesh up --interface ${ifname}\`.`,
+        },
+      );
+    }
+  }
   const view = home.view;
   const self = view.member(home.device)!.record;
   const fields: Partial<DeviceRecord> = {};
