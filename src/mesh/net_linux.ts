@@ -12,7 +12,7 @@ import { MycelError } from "../errors.ts";
 import type { Backend, Created, NetDriver } from "./net_driver.ts";
 import { waitUntil } from "./net_driver.ts";
 import { procAlive, stopProcess } from "./processes.ts";
-import { firstLine, type Runner, runOk } from "./system.ts";
+import { commandFailed, firstLine, type Runner, runOk } from "./system.ts";
 
 /** Canonical CIDR of an `ip -j` destination (`100.64.1.2` means /32). */
 function canonical(dst: string): string | undefined {
@@ -179,7 +179,25 @@ export class LinuxDriver implements NetDriver {
   }
 
   async addRoute(real: string, cidr: string): Promise<void> {
-    await runOk(this.runner, "route a mesh peer", "ip", ["route", "replace", cidr, "dev", real]);
+    // `add`, not `replace`: a route the user has to that address (through
+    // another interface) is theirs; replaced, `mesh down` deleted it for good.
+    const args = ["route", "add", cidr, "dev", real];
+    const r = await this.runner.run("ip", args);
+    if (r.code === 0) return;
+    if (/file exists/i.test(r.stderr)) {
+      const ip = cidr.split("/")[0];
+      throw new MycelError(
+        "route_taken",
+        "route a mesh peer",
+        "another route to that address exists, and mycel does not replace it",
+        {
+          value: cidr,
+          hint: `\`ip route get ${ip}\` shows it; remove it (\`ip route del ${cidr}\`) if it ` +
+            "is not needed, then run `mycel mesh up` again.",
+        },
+      );
+    }
+    throw commandFailed(r, "route a mesh peer", "ip", args);
   }
 
   async delRoute(real: string, cidr: string): Promise<void> {

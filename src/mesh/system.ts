@@ -112,20 +112,23 @@ export async function runOk(
   stdin?: string,
 ): Promise<RunResult> {
   const r = await runner.run(cmd, args, { stdin });
-  if (r.code !== 0) {
-    const text = firstLine(r);
-    const denied = /operation not permitted|permission denied/i.test(text);
-    throw new MycelError(
-      denied ? "needs_root" : "command_failed",
-      action,
-      text || `${cmd} exited ${r.code}`,
-      {
-        value: `${cmd} ${args.slice(0, 4).join(" ")}`,
-        hint: denied ? "Run it as root (sudo mycel ...) or give mycel CAP_NET_ADMIN." : undefined,
-      },
-    );
-  }
+  if (r.code !== 0) throw commandFailed(r, action, cmd, args);
   return r;
+}
+
+/** The error for command `cmd args` that failed with `r` (no root: `needs_root`). */
+export function commandFailed(r: RunResult, action: string, cmd: string, args: string[]) {
+  const text = firstLine(r);
+  const denied = /operation not permitted|permission denied/i.test(text);
+  return new MycelError(
+    denied ? "needs_root" : "command_failed",
+    action,
+    text || `${cmd} exited ${r.code}`,
+    {
+      value: `${cmd} ${args.slice(0, 4).join(" ")}`,
+      hint: denied ? "Run it as root (sudo mycel ...) or give mycel CAP_NET_ADMIN." : undefined,
+    },
+  );
 }
 
 /** True when this process may configure network interfaces (root or CAP_NET_ADMIN). */

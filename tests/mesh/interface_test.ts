@@ -95,9 +95,10 @@ Deno.test("mesh up: a failure after creating the interface removes it again", as
 Deno.test("mesh up: a failing step on an existing interface takes back what it added, keeps the interface", async () => {
   const runner = linux({
     exists: true,
-    fail: (c) => c.cmd === "ip" && c.args[0] === "route" && c.args[1] === "replace",
+    fail: (c) => c.cmd === "ip" && c.args[0] === "route" && c.args[1] === "add",
   });
-  await assert.rejects(meshUp(options(runner)), (e) => isMycelError(e, "command_failed"));
+  // "File exists": a route someone else made to that address (never replaced).
+  await assert.rejects(meshUp(options(runner)), (e) => isMycelError(e, "route_taken"));
   const lines = runner.log.map(line);
   const p = plan();
   for (const a of p.addresses) {
@@ -145,7 +146,7 @@ Deno.test("mesh up: a live tunnel keeps the endpoint WireGuard roamed to; routes
     at: (now - 30) * 1000,
   }]);
   const lines = runner.log.map(line);
-  assert.ok(lines.includes("ip route replace 100.64.0.2/32 dev mycel0"));
+  assert.ok(lines.includes("ip route add 100.64.0.2/32 dev mycel0"));
   assert.ok(!lines.some((l) => l.includes("/10")), lines.join("\n"));
 });
 

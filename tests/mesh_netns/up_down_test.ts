@@ -1,6 +1,7 @@
 /**
  * `mesh up` is idempotent and routes only the peers' /32s, refuses another
- * interface name while the mesh is up on one, `doctor` names an
+ * interface name while the mesh is up on one, leaves a user's route to a
+ * peer's address alone (refusing, nothing made), `doctor` names an
  * interface that also routes mesh addresses (as Tailscale's table 52 would),
  * `sync now` without root says in one line that it cannot update the
  * interface, `status` says the mesh is down when its wireguard-go died,
@@ -166,6 +167,36 @@ labTest("mesh: up twice is idempotent, down stops wireguard-go, no root gives a 
     const again = await a.ok(["mesh", "down", "--interface", a.ifname]);
     assert.equal(again.stdout.trim(), `${a.ifname} was not up`);
   });
+
+  await t.step(
+    "a route the user has to a peer's mesh address is neither replaced nor deleted",
+    async () => {
+      const peer = `${await lab.node("b").meshIpv4()}/32`;
+      await sh("ip", ["-n", a.ns, "link", "add", "userdev0", "type", "veth", "peer", "userdev1"]);
+      await sh("ip", ["-n", a.ns, "link", "set", "userdev0", "up"]);
+      await sh("ip", ["-n", a.ns, "route", "add", peer, "dev", "userdev0"]);
+      try {
+        const args = ["mesh", "up", "--interface", a.ifname];
+        const r = await a.run(args);
+        assert.equal(r.code, 1, describe(args, r));
+        assert.match(
+          r.stderr,
+          new RegExp(
+            `Cannot route a mesh peer: another route to that address exists.*\\(${peer}\\)`,
+          ),
+        );
+        assert.match(r.stderr, /hint: `ip route get /);
+        assert.ok(!(await a.linkExists()), "a failed mesh up leaves nothing behind");
+        assert.deepEqual(
+          await a.routes4("userdev0"),
+          [peer.replace("/32", "")],
+          "before: replaced",
+        );
+      } finally {
+        await sh("ip", ["-n", a.ns, "link", "del", "userdev0"]);
+      }
+    },
+  );
 
   await t.step({
     name: "mesh up without root gives the hint",
