@@ -73,12 +73,29 @@ export function removalInBooks(
     const error = book.lastError.replace(/^refused: /, "");
     if (
       book.lastError.startsWith("refused: ") && isRemovalRefusal(error) &&
-      book.lastErrorAt >= book.lastSync
+      book.lastErrorAt >= book.lastSync && !disputed(state, key, error)
     ) {
       return fromRefusal(error, state.member(key)?.record.name || key.short);
     }
   }
   return undefined;
+}
+
+/**
+ * A refusal this device's own state contradicts: from a peer removed here,
+ * or naming as the remover a device removed here. A removed device (a thief)
+ * that removed this one, and a peer that took only its side, say so too;
+ * believing them locked the owner's own devices out of `mesh add-device`
+ * and made `sync now` fail after a synced round (found by an exploration
+ * helper). The signed removals decide (removals.ts) once they meet.
+ */
+function disputed(state: StateView, peer: DeviceKey, error: string): boolean {
+  if (state.member(peer)?.removed !== undefined) return true;
+  const by = REMOVED_REFUSAL.exec(error)?.[1];
+  if (by === undefined) return false;
+  return state.members().some((m) =>
+    m.removed !== undefined && (m.record.name === by || m.record.key.short === by)
+  );
 }
 
 /**

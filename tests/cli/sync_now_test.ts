@@ -148,6 +148,11 @@ Deno.test("a removed device hears it plainly: sync now, doctor and the note afte
     assert.match(add.stderr, /hint: Pair it again to rejoin/);
     assert.doesNotMatch(add.stdout, /MYCEL-/, "a code was shown");
   }
+  // Nor does it take anyone out: its removal of the device that removed it only
+  // starts a race (before: written and signed).
+  const rm = await beta.run(["mesh", "remove", "alpha", "--yes"]);
+  assert.equal(rm.code, 1, describe(["mesh", "remove"], rm));
+  assert.match(rm.stderr, /^error: Cannot remove device: this device was removed from the mesh/m);
   // `mycel pair` there joins, as the hint says: it asks for the code (none here to ask).
   const pair = await beta.run(["pair"]);
   assert.equal(pair.code, 2, describe(["pair"], pair));

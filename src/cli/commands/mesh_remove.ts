@@ -65,7 +65,18 @@ async function takeOut(ctx: CommandContext, input: ParsedInput, kind: Kind): Pro
   const action = `${kind} device`;
   const words = WORDS[kind];
   await meshHome(ctx, action);
+  const { REJOIN_HINT, removalHere, removalMessage } = await lazyImport<
+    typeof import("../removal.ts")
+  >(new URL("../removal.ts", import.meta.url));
   const found = await withRead(ctx, (home) => {
+    // A device that knows it was removed takes nobody out: its removals of
+    // devices that removed it would only start a race it loses (trust.md).
+    const removal = removalHere(home.view, home.device, home.local.peers());
+    if (removal !== undefined) {
+      throw new MycelError("removed", action, safeText(removalMessage(removal)), {
+        hint: REJOIN_HINT,
+      });
+    }
     const m = resolveDevice(home.view, text, action, seenIn(home, ctx.now()), true);
     return {
       m,
