@@ -171,6 +171,15 @@ export async function addDevice(
       exit: ExitCode.interrupted,
     });
   }
+  if (result.status === "unconfirmed") {
+    const id = result.device.id;
+    throw new MycelError("pairing_unconfirmed", "add device", safeText(result.message), {
+      value: id,
+      hint: "If that device says it paired, run `mycel sync now` there. If not, take the half-" +
+        `added device out (\`mycel mesh remove ${id.slice(0, 7)} --yes\`) and run \`mycel pair\` ` +
+        "again for a new code.",
+    });
+  }
   if (result.status !== "paired") {
     throw new MycelError(`pairing_${result.status}`, "add device", safeText(result.message), {
       hint: "Run `mycel pair` again for a new code.",

@@ -92,7 +92,13 @@ export interface InviteOptions {
  */
 export type InviteResult =
   | { status: "paired"; device: DeviceRecord; verification: string; sentBytes: number }
-  | { status: "expired" | "cancelled" | "stopped" | "declined"; message: string };
+  | { status: "expired" | "cancelled" | "stopped" | "declined"; message: string }
+  | {
+    /** Admitted (signed, committed) but never confirmed: the code is spent. */
+    status: "unconfirmed";
+    device: DeviceRecord;
+    message: string;
+  };
 
 /** Run one invitation for the home at `root`. */
 export async function invite(root: string, o: InviteOptions): Promise<InviteResult> {
@@ -103,8 +109,9 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
   let failures = 0;
   let ended: InviteResult | undefined;
   let endedAt = 0;
+  const spent = () => ended?.status === "paired" || ended?.status === "unconfirmed";
   const refusalNow = (): Refusal =>
-    ended?.status === "paired"
+    spent()
       ? { code: "used", message: "code already used" }
       : failures >= MAX_ATTEMPTS
       ? { code: "cancelled", message: "too many wrong attempts; pairing cancelled" }
@@ -117,7 +124,7 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
     while (true) {
       // After success, only answer devices that were already waiting (a
       // moment); after expiry or cancellation, late ones for `lingerMs`.
-      const linger = ended?.status === "paired" ? Math.min(o.lingerMs, USED_LINGER_MS) : o.lingerMs;
+      const linger = spent() ? Math.min(o.lingerMs, USED_LINGER_MS) : o.lingerMs;
       const closeAt = ended ? endedAt + linger : expiresAt;
       const conn = await incoming.next(closeAt - o.now());
       if (o.signal.aborted) {
@@ -176,6 +183,7 @@ async function attempt(
 ): Promise<InviteResult | "wrong" | "failed"> {
   const { frames } = conn;
   let home: Home | undefined;
+  let admittedRecord: DeviceRecord | undefined;
   try {
     const hello = decodePairHello(conn.first);
     home = await Home.open(root, { write: true, now: o.now, env: o.env });
@@ -232,6 +240,7 @@ async function attempt(
       return { status: "declined", message: "the verification string was not confirmed" };
     }
     const admitted = await admit(home, joiner.record, o);
+    admittedRecord = admitted.record;
     const self = home.view.member(home.device)!.record;
     await channel.send(
       encodeWelcome({ admission: admitted.bytes, mesh: home.meshId, inviter: self }),
@@ -262,6 +271,16 @@ async function attempt(
     return { status: "paired", device: admitted.record, verification, sentBytes: cp.length };
   } catch (e) {
     o.log(`pairing attempt from ${conn.remote} failed: ${(e as Error).message}`);
+    // Past the admission the code is spent: the device is in the mesh's log
+    // for good, and a second joiner on the same code would make two.
+    if (admittedRecord !== undefined) {
+      return {
+        status: "unconfirmed",
+        device: admittedRecord,
+        message: `${admittedRecord.name} was admitted but never confirmed it stored the ` +
+          `mesh's state (${(e as Error).message})`,
+      };
+    }
     return "failed";
   } finally {
     home?.close();
