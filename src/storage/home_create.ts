@@ -19,7 +19,13 @@ import {
   keysLeftAlone,
   keysWithoutDatabase,
 } from "./home.ts";
-import { currentCaller, guardHome, handBack } from "./home_guard.ts";
+import {
+  currentCaller,
+  giveMadeFolders,
+  guardHome,
+  handBack,
+  missingFolders,
+} from "./home_guard.ts";
 import { SqlFolderLocal } from "./sql_folder_local.ts";
 import { HomeWriter } from "./home_writer.ts";
 import {
@@ -73,8 +79,11 @@ function alreadyInitialized(root: string): MycelError {
 /** Create the home at `root`; `already_initialized` when one exists. */
 export async function createHome(root: string, n: NewHome): Promise<CreatedHome> {
   const paths = homePaths(root);
+  const caller = currentCaller(n.env);
+  const made = await missingFolders(root);
   await ensureHomeDir(paths);
-  const owner = await guardHome(paths, currentCaller(n.env));
+  await giveMadeFolders(made, caller);
+  const owner = await guardHome(paths, caller);
   if (await exists(paths.legacy.info)) throw alreadyInitialized(root);
   // Keys with no database: never overwritten (see keysWithoutDatabase);
   // checked before a database file is made, and again under its lock.

@@ -16,6 +16,7 @@
  * the ownership rule keeps other users' homes out of root's reach entirely.
  */
 
+import { dirname, resolve } from "node:path";
 import { MycelError } from "../errors.ts";
 import type { HomePaths } from "./home.ts";
 import { lstatIfAny } from "./fs_probe.ts";
@@ -103,4 +104,39 @@ export async function handBack(
     new URL("./home_owner.ts", import.meta.url),
   );
   return await restoreHomeOwner(paths.root);
+}
+
+/**
+ * Folders `mkdir -p root` would make, outermost first. Under `sudo`, a home
+ * made inside the invoking user's own folder (the usual
+ * `~/.local/share/mycel`) is that user's, and so are the folders made for
+ * it: created by root, they locked the user out of the home and of
+ * `~/.local` itself (found by an exploration helper).
+ */
+export async function missingFolders(root: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let dir = resolve(root);; dir = dirname(dir)) {
+    // Not a folder on the way (`--home FILE/x`): making the home names it.
+    const info = await lstatIfAny(dir).catch(() => null);
+    if (info === null) return [];
+    if (info !== undefined) break;
+    missing.unshift(dir);
+    if (dirname(dir) === dir) break;
+  }
+  return missing;
+}
+
+/**
+ * Give folders root just made (`made`, outermost first) to the user who
+ * delegated through sudo, when the folder they were made in is that user's.
+ */
+export async function giveMadeFolders(made: readonly string[], caller: Caller): Promise<void> {
+  if (made.length === 0 || caller.uid !== 0 || caller.delegatedBy === undefined) return;
+  const parent = await lstatIfAny(dirname(made[0]));
+  if (parent?.uid !== caller.delegatedBy || parent.gid === null) return;
+  for (const dir of made) {
+    const info = await lstatIfAny(dir);
+    if (info === undefined || !info.isDirectory || info.uid !== 0) return; // never through a link
+    await Deno.chown(dir, caller.delegatedBy, parent.gid);
+  }
 }

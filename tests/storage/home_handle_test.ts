@@ -11,6 +11,9 @@ import { assertRejectsMycel } from "../helpers/assert.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { openWritable } from "../../src/storage/db.ts";
 import { makeHome, modeOf, tempDir } from "./helpers.ts";
+import { createHome } from "../../src/storage/home_create.ts";
+import { newDeviceRecord } from "../../src/log/device_record.ts";
+import { testKeys } from "../log/helpers.ts";
 
 Deno.test("a committed change survives a reopen: same digest, heads and clock", async () => {
   await using h = await makeHome();
@@ -135,3 +138,35 @@ Deno.test({
 if (Deno.uid() !== 0) {
   console.error("home_handle_test: the user's-home-under-root test needs root (it runs in CI)");
 }
+
+Deno.test({
+  name:
+    "a home made under sudo inside the user's folder is the user's, with the folders made for it",
+  ignore: Deno.uid() !== 0,
+  async fn() {
+    await using dir = await tempDir();
+    // The user's $HOME (uid 65534) with no ~/.local yet, and a root-owned folder beside it.
+    const user = `${dir.path}/user`, system = `${dir.path}/system`;
+    await Deno.mkdir(user);
+    await Deno.chown(user, 65534, 65534);
+    await Deno.mkdir(system);
+    const keys = (await testKeys(1))[0];
+    const make = (root: string) =>
+      createHome(root, {
+        keys,
+        mesh: "testmesh",
+        now: () => 1_700_000_000_000,
+        env: (n) => (n === "SUDO_UID" ? "65534" : undefined),
+        keyStore: "file",
+        genesis: (key) => [{ type: "device.add", device: newDeviceRecord(key, keys, "dev") }],
+      });
+    const root = `${user}/.local/share/mycel`;
+    await make(root);
+    for (const p of [`${user}/.local`, `${user}/.local/share`, root, `${root}/mycel.db`]) {
+      assert.equal((await Deno.lstat(p)).uid, 65534, `${p} (before: root's)`);
+    }
+    // Outside the user's folders (a system path given with --home), root keeps what it made.
+    await make(`${system}/srv/mycel`);
+    assert.equal((await Deno.lstat(`${system}/srv`)).uid, 0);
+  },
+});
