@@ -103,6 +103,8 @@ export function folderStatus(
   for (const [f, hex, row] of rows.deviceRows()) {
     if (f !== folder || !row.joined) continue;
     const key = deviceOfHex(hex);
+    // A removed device gets nothing more: never "behind" for good (a chaos soak).
+    if (home.view.member(key)?.removed !== undefined) continue;
     const self = key === home.device;
     const p = row.progress;
     const seen = new Map((p?.frontier ?? []).map(([k, s]) => [k.hex, s]));

@@ -100,3 +100,19 @@ Deno.test("folder status shows a device behind by the files and bytes it lacks, 
   await assertStanding(a, b, 0, 0);
   await assertStanding(a, a, 0, 0);
 });
+
+Deno.test("folder status leaves out a removed device (it gets nothing more, so it is never 'behind' for good)", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra] = await sharedFolder(devs);
+  await put(ra, "one.txt", "1\n");
+  await rounds([a, b], 1);
+  assert.ok((await standings(a))[b.name] !== undefined, "b is listed while a member");
+  await a.ok(["mesh", "remove", b.name, "--yes"]);
+  await put(ra, "two.txt", "2\n");
+  await a.ok(["folder", "scan", "docs"]);
+  const s = await standings(a);
+  assert.equal(s[b.name], undefined, `before: behind by 1 file for good (${JSON.stringify(s)})`);
+  const r = await a.ok(["folder", "status", "docs"]);
+  assert.doesNotMatch(r.stdout, new RegExp(`^\\s*${b.name} \\(`, "m"), r.stdout);
+});
