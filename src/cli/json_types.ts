@@ -58,6 +58,8 @@ export interface PeerJson {
   wireguard: WireguardPeerJson | null;
   /** How far its clock is from ours beyond the allowed drift (ms; positive: ahead), or null. */
   clock_skew_ms: number | null;
+  /** A WireGuard-only device (`mesh export-wg`): never synced with, never relayed. */
+  wireguard_only: boolean;
 }
 
 /** WireGuard's view of one peer. */

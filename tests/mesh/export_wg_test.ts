@@ -99,3 +99,43 @@ Deno.test("a WireGuard-only device announces itself: a member's backdated re-adm
     home.close();
   }
 });
+
+Deno.test("status shows a WireGuard-only device as such, never relayed or never synced", async () => {
+  const { makeHome } = await import("../storage/helpers.ts");
+  const { exportWg } = await import("../../src/cli/export_wg.ts");
+  const { peerTable, statusJson } = await import("../../src/cli/commands/status.ts");
+  const { testDevices } = await import("../log/helpers.ts");
+  await using h = await makeHome(0, "desk");
+  const [, server] = await testDevices(2);
+  const home = await h.writer();
+  try {
+    await home.write((w) =>
+      w.commit([
+        {
+          type: "device.update",
+          device: h.device,
+          fields: { endpoints: ["198.18.0.1:7850"], wgPort: 51871 },
+        },
+        { type: "device.add", device: server.record("server") },
+      ])
+    );
+    await exportWg(home, "phone");
+    const phone = home.view.members().find((m) => m.record.name === "phone")!;
+    // The phone's record came to us through the server (as on every other device).
+    await home.write((w) => {
+      w.peer(phone.record.key, (b) => b.relay = { via: server.key.hex, at: home.now() });
+    });
+    const st = await statusJson(home, home.now());
+    const row = st.peers.find((p) => p.name === "phone")!;
+    assert.equal(row.wireguard_only, true);
+    assert.equal(row.path, null, "before: relayed via server");
+    assert.equal(row.relayed_via, null);
+    assert.equal(st.peers.find((p) => p.name === "server")!.wireguard_only, false);
+    const text = peerTable(st.peers, home.now()).map((t) => JSON.stringify(t)).join("\n");
+    const line = text.split("\n").find((l) => l.includes("phone"))!;
+    assert.match(line, /wireguard only/);
+    assert.doesNotMatch(line, /never synced|relayed/);
+  } finally {
+    home.close();
+  }
+});

@@ -9,6 +9,7 @@ import { toHex } from "../../bytes.ts";
 import { shortDeviceId } from "../../log/device_id.ts";
 import { isReservedConfigKey } from "../../log/reserved_config.ts";
 import { deviceIpv6 } from "../../mesh/addresses.ts";
+import { syncsWithMycel } from "../../mesh/plan.ts";
 import type { Home } from "../../storage/home_handle.ts";
 import type { WgDump } from "../../mesh/wg_dump.ts";
 import { skewBeyondDrift } from "../../crdt/hlc.ts";
@@ -43,7 +44,10 @@ export async function statusJson(home: Home, now: number = Date.now()): Promise<
       }
     }
     const w = wg?.peers.find((p) => p.publicKey === d.wgKey);
-    const relay = book?.relay;
+    // A phone with the WireGuard app (mesh export-wg) never syncs and writes
+    // nothing: its record reaching us through a member is no relay.
+    const wgOnly = !syncsWithMycel(d);
+    const relay = wgOnly ? undefined : book?.relay;
     const relayed = relay !== undefined && relay.at > (book?.lastSync ?? 0);
     const via = relayed
       ? view.members().find((x) => x.record.key.hex === relay.via)?.record
@@ -76,6 +80,7 @@ export async function statusJson(home: Home, now: number = Date.now()): Promise<
         tx_bytes: w.txBytes,
       },
       clock_skew_ms: skew ?? null,
+      wireguard_only: wgOnly,
     });
   }
   const heads: StatusJson["log"]["heads"] = {};
@@ -166,6 +171,7 @@ function peerState(p: PeerJson): Cell {
     const word = p.last_error.split(":")[0];
     return { text: word, tone: word === "unreachable" ? "yellow" : "red" };
   }
+  if (p.wireguard_only) return "wireguard only";
   if (p.last_sync === null) return "never synced";
   return { text: "ok", tone: "green" };
 }
@@ -187,7 +193,7 @@ export function peerTable(peers: readonly PeerJson[], now: number): Text[] {
       shortDeviceId(p.id),
       p.addresses.ipv4 || "-",
       p.path === "relayed" ? `relayed via ${p.relayed_via?.name ?? "?"}` : p.route ?? "-",
-      ago(msOf(p.last_sync), now),
+      p.wireguard_only ? "-" : ago(msOf(p.last_sync), now),
       String(p.behind),
       peerState(p),
     ]),
@@ -202,8 +208,8 @@ export const statusCommand: CommandSpec = {
     "(direct, mesh or discovered when this device dialled it; tcp or stdio when it dialled\n" +
     "this device's `sync serve`; `relayed via NAME` when its changes last came through\n" +
     "another device, not from itself), when it last synced, how many entries it lacked\n" +
-    "then, and its state (ok, never synced, or how the last attempt failed; details\n" +
-    "below the table).",
+    "then, and its state (ok, never synced, wireguard only for a device made by\n" +
+    "`mesh export-wg`, or how the last attempt failed; details below the table).",
   args: [],
   flags: [JSON_FLAG],
   ...LOCAL,
