@@ -139,3 +139,35 @@ Deno.test("status shows a WireGuard-only device as such, never relayed or never 
     home.close();
   }
 });
+
+Deno.test("mesh remove says which WireGuard-only devices still list the removed device, and how to fix it", async () => {
+  const { makeHome } = await import("../storage/helpers.ts");
+  const { exportWg } = await import("../../src/cli/export_wg.ts");
+  const { testDevices } = await import("../log/helpers.ts");
+  const { mycel } = await import("../helpers/mycel.ts");
+  await using h = await makeHome(0, "desk");
+  const [, server] = await testDevices(2);
+  const home = await h.writer();
+  try {
+    await home.write((w) =>
+      w.commit([
+        {
+          type: "device.update",
+          device: h.device,
+          fields: { endpoints: ["198.18.0.1:7850"], wgPort: 51871 },
+        },
+        { type: "device.add", device: server.record("server") },
+      ])
+    );
+    await exportWg(home, "phone");
+  } finally {
+    home.close();
+  }
+  const args = ["--home", h.root, "--no-sync", "mesh", "remove", "server", "--yes"];
+  const r = await mycel(args);
+  assert.equal(r.code, 0, describe(args, r));
+  assert.match(
+    r.stderr,
+    /^note: WireGuard-only devices keep the config they were given, which still lists server as a peer: export it again and load it there \(`mycel mesh export-wg phone`\)$/m,
+  );
+});

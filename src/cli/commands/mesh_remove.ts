@@ -21,6 +21,7 @@
 
 import { ExitCode, MycelError } from "../../errors.ts";
 import { newDiscoveryKeyOp } from "../../mesh/discovery_key.ts";
+import { syncsWithMycel } from "../../mesh/plan.ts";
 import type { Op } from "../../log/ops.ts";
 import type { Home } from "../../storage/home_handle.ts";
 import { safeText } from "../../text_safety.ts";
@@ -150,6 +151,24 @@ async function takeOut(ctx: CommandContext, input: ParsedInput, kind: Kind): Pro
     await commitOps(w, [...ops, newDiscoveryKeyOp(w.view)]);
   });
   report(words.done);
+  // A phone's WireGuard app keeps the config it was given: the removed
+  // device stays its peer until the config is exported and loaded again.
+  const phones = await withRead(
+    ctx,
+    (home) =>
+      home.view.members().filter((x) =>
+        x.removed === undefined && x.record.key !== key && !syncsWithMycel(x.record)
+      ).map((x) => x.record.name),
+  );
+  if (phones.length > 0) {
+    ctx.out.error(
+      `note: WireGuard-only devices keep the config they were given, which still lists ${
+        safeText(name)
+      } as a peer: export it again and load it there (${
+        phones.map((p) => `\`mycel mesh export-wg ${safeText(p)}\``).join(", ")
+      })`,
+    );
+  }
   // Drop it from this device's WireGuard now, not at the next `mesh up`.
   const { afterRound } = await lazyImport<typeof import("./mesh_after_round.ts")>(
     new URL("./mesh_after_round.ts", import.meta.url),
