@@ -124,6 +124,22 @@ export async function lookupInSecretService(
   const problem = problemOf(r, timeoutMs);
   if (problem !== undefined) throw unavailable(action, problem);
   if (r.code !== 0 || r.stdout.trim() === "") {
+    // secret-tool says nothing either way: an item still listed (without its
+    // secret) means the keyring is locked, not that the keys are gone —
+    // "deleted" would send the user to re-import or re-pair.
+    const listed = await run(o, ["search", "--all", ...secretAttributes(stub)], timeoutMs);
+    if (problemOf(listed, timeoutMs) === undefined && /^\[/m.test(listed.stdout)) {
+      throw new MycelError(
+        "keyring_locked",
+        action,
+        "the keyring holding this device's keys is locked",
+        {
+          value: `device ${stub.device.slice(0, 7)}, home ${stub.tag}`,
+          hint: "Unlock it (log in to the desktop session, or unlock the login keyring in your " +
+            "keyring manager), then run the command again. Nothing was changed.",
+        },
+      );
+    }
     throw new MycelError(
       "keys_not_found",
       action,

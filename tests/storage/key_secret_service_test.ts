@@ -4,7 +4,8 @@
  * - against a real gnome-keyring on a private bus (tests/storage/_secret_service.ts):
  *   store, read back, replace, clear; the probe answers; the provider is
  *   named; `saveDeviceKeys` with `auto` picks it and leaves only a stub on
- *   disk; a fresh keyring without the item is `keys_not_found`;
+ *   disk; a fresh keyring without the item is `keys_not_found`, a locked
+ *   one `keyring_locked`;
  * - with a fake runner: the secret goes on stdin (never argv), the child
  *   environment is only PATH/HOME/bus variables (never MYCEL_PASSPHRASE),
  *   and no bus, no tool, a timeout or an error line are each named
@@ -31,6 +32,7 @@ import { testKeys } from "../log/helpers.ts";
 import { assertNoSecret, FakeRunner } from "./_key_fakes.ts";
 import { type SecretService, secretServiceSkip, startSecretService } from "./_secret_service.ts";
 import { tempDir } from "./helpers.ts";
+import { runProcess } from "../helpers/process.ts";
 
 const [KEYS, OTHER] = await testKeys(2);
 const STUB = {
@@ -74,6 +76,36 @@ Deno.test({
       assert.ok(await clearFromSecretService(STUB, o));
       const e = await assertRejectsMycel(() => lookupInSecretService(STUB, o), "keys_not_found");
       assert.match(e.hint ?? "", /mycel keys import/);
+    }),
+});
+
+Deno.test({
+  name: "Secret Service (gnome-keyring): a locked keyring is named as locked, not as keys deleted",
+  ignore: SKIP !== undefined,
+  fn: () =>
+    withService(async (s) => {
+      const o = { runner: systemKeyRunner, env: envOf(s.env) };
+      await storeInSecretService(STUB, KEYS, "mycel test", o);
+      const lock = await runProcess("dbus-send", [
+        "--session",
+        "--print-reply",
+        "--dest=org.freedesktop.secrets",
+        "/org/freedesktop/secrets",
+        "org.freedesktop.Secret.Service.Lock",
+        "array:objpath:/org/freedesktop/secrets/collection/login",
+      ], { env: s.env, clearEnv: true, timeoutMs: 10_000 });
+      assert.equal(lock.code, 0, lock.stderr);
+      const e = await assertRejectsMycel(
+        () => lookupInSecretService(STUB, o),
+        "keyring_locked", // before: keys_not_found, "the item was deleted"
+      );
+      assert.match(e.message, /the keyring holding this device's keys is locked/);
+      assert.match(e.hint ?? "", /^Unlock it/);
+      // An item that really is not there is still keys_not_found.
+      await assertRejectsMycel(
+        () => lookupInSecretService({ ...STUB, tag: "ffeeddccbbaa9988" }, o),
+        "keys_not_found",
+      );
     }),
 });
 
