@@ -12,7 +12,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { asBytes, concatBytes, utf8 } from "../bytes.ts";
 import { type Hlc, MAX_HLC_COUNTER } from "../crdt/hlc.ts";
-import { MycelError } from "../errors.ts";
+import { isMycelError, MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "./cbor.ts";
 import { DeviceKey } from "./device_key.ts";
 import { type Signer, verifySignature } from "./identity.ts";
@@ -105,27 +105,41 @@ export function hashEntryBytes(bytes: Uint8Array): Uint8Array {
   return wasmSha256 === undefined ? sha256(bytes) : wasmSha256(bytes);
 }
 
+function tooLarge(size: string): MycelError {
+  return new MycelError("entry_too_large", "write log entry", "the change is too large", {
+    value: `${size}, limit ${MAX_ENTRY_BYTES}`,
+    hint: "One change holds at most 1 MiB: set large values in parts, or keep large data " +
+      "in a synced folder (`mycel folder add`). Nothing was changed.",
+  });
+}
+
 /** Build and sign an entry by `signer`. */
 export async function createEntry(
   signer: Signer,
   fields: { seq: number; prev: Uint8Array | null; hlc: Hlc; ops: readonly Op[] },
 ): Promise<SignedEntry> {
-  const body = encodeCbor([
-    VERSION,
-    signer.publicKey,
-    fields.seq,
-    fields.prev,
-    fields.hlc.wall,
-    fields.hlc.counter,
-    fields.ops.map(encodeOp),
-  ]);
+  let body: Uint8Array;
+  try {
+    body = encodeCbor([
+      VERSION,
+      signer.publicKey,
+      fields.seq,
+      fields.prev,
+      fields.hlc.wall,
+      fields.hlc.counter,
+      fields.ops.map(encodeOp),
+    ]);
+  } catch (e) {
+    // Far past the entry limit (a 100 MB value): the encoder's own cap trips
+    // first; it is the same "too large", not a failure to report.
+    if (isMycelError(e, "bad_encoding") && /would exceed/.test(e.message)) {
+      throw tooLarge("over 16 MiB");
+    }
+    throw e;
+  }
   const signature = await signer.sign(concatBytes(CONTEXT, body));
   const bytes = encodeCbor([body, signature]);
-  if (bytes.length > MAX_ENTRY_BYTES) {
-    throw new MycelError("entry_too_large", "write log entry", "the change is too large", {
-      value: `${bytes.length} bytes, limit ${MAX_ENTRY_BYTES}`,
-    });
-  }
+  if (bytes.length > MAX_ENTRY_BYTES) throw tooLarge(`${bytes.length} bytes`);
   const entry = decodeSignedEntry(bytes);
   // WebCrypto signs even with a mismatched key pair; never publish an entry
   // nobody could verify.

@@ -400,6 +400,16 @@ Deno.test("createEntry() refuses an entry larger than 1 MiB with entry_too_large
     "entry_too_large",
   );
   assert.match(e.message, /limit 1048576/);
+  assert.match(e.hint ?? "", /^One change holds at most 1 MiB/);
+  // Far past it (a 20 MB value through `config import`): the same error, not
+  // "Cannot encode CBOR" with no hint.
+  const huge: Op[] = [{ type: "pref.set", key: "k", value: "v".repeat(20 << 20) }];
+  const f = await assertRejectsMycel(
+    () =>
+      createEntry(A, { seq: 1, prev: null, hlc: { wall: T0, counter: 0, node: "" }, ops: huge }),
+    "entry_too_large",
+  );
+  assert.match(f.message, /the change is too large \(over 16 MiB, limit 1048576\)/);
 });
 
 Deno.test("createEntry() refuses malformed fields it is given (seq/prev mismatch, big counter)", async () => {
