@@ -241,6 +241,25 @@ Deno.test("log lists every change newest first; --limit and --json work", async 
   assert.deepEqual(log.map((e) => [e.seq, e.ops[0].type]), [[3, "config.set"], [2, "pref.set"]]);
 });
 
+Deno.test("log --json cut short by a damaged entry still prints a whole JSON array, and exits 1", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "box"]);
+  // More than one read batch (256) before the damaged entry: the first batch prints.
+  const { appendBulk } = await import("../sync/_helpers.ts");
+  await appendBulk(h.home, 299);
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(`${h.home}/mycel.db`);
+  db.prepare("UPDATE entries SET bytes = x'00' WHERE seq = 1").run();
+  db.close();
+  const args = ["log", "--json"];
+  const r = await h.run(args);
+  assert.equal(r.code, 1, describe(args, r));
+  assert.match(r.stderr, /"code":"bad_entry"/); // --json: the error as JSON on stderr
+  const shown = JSON.parse(r.stdout) as { seq: number }[]; // before: "[ {…}, {…}" with no end
+  assert.equal(shown.length, 256);
+  assert.deepEqual([shown[0].seq, shown.at(-1)!.seq], [300, 45]);
+});
+
 Deno.test("--home overrides MYCEL_HOME", async () => {
   await using h = await tempHome();
   const other = h.path("other");

@@ -221,28 +221,35 @@ export const logCommand: CommandSpec = {
       // hundreds of MB, its JSON a GB). The JSON is the same text
       // `ctx.out.json` gives for the whole array.
       let shown = 0;
-      for (const e of newestFirst(home, authors)) {
-        if (shown >= limit) break;
-        if (input.flags.json) {
-          const item: LogEntryJson = {
-            device: e.entry.author.id,
-            name: deviceName(state, e.entry.author),
-            seq: e.entry.seq,
-            time: stampTime(e.entry.hlc.wall),
-            hlc: [e.entry.hlc.wall, e.entry.hlc.counter],
-            hash: toHex(e.hash),
-            ops: e.entry.ops.map(opJson),
-          };
-          ctx.out.write(`${shown === 0 ? "[\n" : ",\n"}${safeJson(item).replace(/^/gm, "  ")}`);
-        } else {
-          const wall = e.entry.hlc.wall;
-          const when = wall <= 8.64e15 ? localTime(wall) : `@${wall} (beyond the calendar)`;
-          const who = `${safeText(deviceName(state, e.entry.author))}#${e.entry.seq}`;
-          ctx.out.line(
-            `${when}  ${who}  ${e.entry.ops.map((o) => describeOp(o, state)).join("; ")}`,
-          );
+      try {
+        for (const e of newestFirst(home, authors)) {
+          if (shown >= limit) break;
+          if (input.flags.json) {
+            const item: LogEntryJson = {
+              device: e.entry.author.id,
+              name: deviceName(state, e.entry.author),
+              seq: e.entry.seq,
+              time: stampTime(e.entry.hlc.wall),
+              hlc: [e.entry.hlc.wall, e.entry.hlc.counter],
+              hash: toHex(e.hash),
+              ops: e.entry.ops.map(opJson),
+            };
+            ctx.out.write(`${shown === 0 ? "[\n" : ",\n"}${safeJson(item).replace(/^/gm, "  ")}`);
+          } else {
+            const wall = e.entry.hlc.wall;
+            const when = wall <= 8.64e15 ? localTime(wall) : `@${wall} (beyond the calendar)`;
+            const who = `${safeText(deviceName(state, e.entry.author))}#${e.entry.seq}`;
+            ctx.out.line(
+              `${when}  ${who}  ${e.entry.ops.map((o) => describeOp(o, state)).join("; ")}`,
+            );
+          }
+          shown++;
         }
-        shown++;
+      } catch (e) {
+        // What was written stays a whole JSON array; the error and the exit
+        // code say it is not all of the log.
+        if (input.flags.json && shown > 0) ctx.out.write("\n]\n");
+        throw e;
       }
       if (input.flags.json) {
         ctx.out.write(shown === 0 ? "[]\n" : "\n]\n");
