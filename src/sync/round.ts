@@ -51,6 +51,8 @@ export const SMALL_MESH = 8;
 export interface RoundOptions {
   /** Wall clock. */
   now: () => number;
+  /** Called with the round's home at its end (a caller reads what it needs without opening it again). */
+  finally?: (home: Home) => void;
   /** Environment. */
   env: (name: string) => string | undefined;
   /** Read deadline per peer (ms); progress resets it. */
@@ -303,6 +305,7 @@ export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionO
     );
     await compactIfDue(home);
   }
+  o.finally?.(home);
   return outcomes;
 }
 

@@ -73,6 +73,24 @@ Deno.test("an entry's bytes flipped on disk: repair names it, keeps the rest, an
   rb.close();
 });
 
+Deno.test("sync now while the own log waits for lost entries says so and exits 3, also with no peer to ask", async () => {
+  await using a = await makeHome(0, "a");
+  await writes(a, 6, "mine");
+  await checkpointAll(a);
+  await flipInFile(a.paths.db, "value-mine-2");
+  const report = await repairHome(a.root, () => a.now);
+  assert.ok(report.recoverOwnTo !== undefined, report.damage.join("; "));
+  const { mycel, describe } = await import("../helpers/mycel.ts");
+  const args = ["--home", a.root, "sync", "now", "--timeout", "3"];
+  const r = await mycel(args);
+  assert.equal(r.code, 3, describe(args, r)); // before: 0, nothing said
+  assert.match(
+    r.stderr,
+    /^note: this device's own log still lacks entries \d+–\d+ \(lost to damage, see `mycel repair`\): no peer that holds them was reached/m,
+  );
+  assert.match(r.stderr, /mycel repair --accept-loss/);
+});
+
 Deno.test("an intact home: repair finds nothing and changes nothing", async () => {
   await using a = await makeHome();
   await writes(a, 3, "k");

@@ -175,8 +175,15 @@ async function syncNow(
   }
   // The round's view of local state says whether a mesh interface is recorded.
   let mesh: { interface: string } | undefined | "unknown" = "unknown";
+  let recovering: { have: number; upTo: number } | undefined;
   const outcomes = await syncRound(homeRoot(ctx), {
     now: ctx.now,
+    finally: (home) => {
+      // After repair, writes wait for this device's own lost entries.
+      const upTo = home.local.get("recoverOwnTo");
+      const have = home.log.head(home.device)?.seq ?? 0;
+      if (upTo !== undefined && have < upTo) recovering = { have, upTo };
+    },
     env: ctx.env,
     timeoutMs: o.timeoutMs,
     all: o.all,
@@ -232,7 +239,21 @@ async function syncNow(
       hint: REJOIN_HINT,
     });
   }
-  const code = roundExitCode(outcomes.map((x) => x.status));
+  let code = roundExitCode(outcomes.map((x) => x.status));
+  // A round that did not bring the lost entries back (no peer, none reached
+  // that holds them) has not done its job: changes here still wait.
+  if (recovering !== undefined) {
+    if (!o.quiet) {
+      ctx.out.error(
+        `note: this device's own log still lacks entries ${
+          recovering.have + 1
+        }–${recovering.upTo} ` +
+          "(lost to damage, see `mycel repair`): no peer that holds them was reached, and " +
+          "changes here wait until one is (or run `mycel repair --accept-loss`)",
+      );
+    }
+    if (code === ExitCode.ok) code = ExitCode.unreachable;
+  }
   if (folderRound === undefined) return code;
   // Then files: every folder synced here is brought to the state this round delivered.
   const applied = await folderRound.applyFolders(homeRoot(ctx), folderOptions);
