@@ -244,6 +244,16 @@ export async function entryProblems(db: Db): Promise<string[]> {
       problems.push(`${author.short}'s last entry does not verify`);
     }
   }
+  // The checkpoint the home started from holds its peers' history before it:
+  // unreadable, it is damage to name (repair cannot keep it), not to pass over.
+  const base = tryAll(() => [db.prepare("SELECT bytes FROM base_state WHERE id = 1").get()])
+    ?.[0] as { bytes?: Uint8Array } | undefined;
+  if (base?.bytes !== undefined && (await readBaseState(base.bytes)) === undefined) {
+    problems.push(
+      "the checkpoint this home started from cannot be read back (the history before it is " +
+        "not kept; a peer sends it again)",
+    );
+  }
   return problems;
 }
 

@@ -174,6 +174,28 @@ Deno.test("a home brought up from a checkpoint keeps its base through repair: it
   rb.close();
 });
 
+Deno.test("an unreadable checkpoint base is named as damage, not passed over", async () => {
+  await using a = await makeHome(0, "a");
+  await using b = await makeHome(1, "b");
+  await pairInProcess(a, b);
+  await writes(a, 3, "from-a");
+  const ha = await a.writer(), hb = await b.writer();
+  await hb.takeCheckpoint(await readCheckpoint(await ha.checkpoint()));
+  ha.close();
+  hb.close();
+  await checkpointAll(b);
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(b.paths.db);
+  db.prepare("UPDATE base_state SET bytes = x'a0' WHERE id = 1").run();
+  db.close();
+  const report = await repairHome(b.root, () => b.now);
+  // Before: "intact", or silently rebuilt without it.
+  assert.ok(
+    report.damage.some((d) => /the checkpoint this home started from cannot be read back/.test(d)),
+    report.damage.join("; "),
+  );
+});
+
 Deno.test({
   name: "repair refuses another user's home, as every command does, and changes nothing (root)",
   ignore: Deno.uid() !== 0,
