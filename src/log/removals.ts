@@ -18,12 +18,9 @@
  * - a removal counts when every removal attacking it does not count; it does
  *   not count when some removal attacking it counts; repeat until nothing
  *   changes;
- * - what is still undecided is a cycle of removals cutting each other: the
- *   cycles no other undecided removal attacks count (fail safe — in a real
- *   race both devices are out, and the owner pairs the one that is really
- *   theirs again), then what they attack is decided as above; repeat. So a
- *   thief racing the owner takes out only the device it raced, not every
- *   device it removed past the owner's cut of it.
+ * - what is still undecided is a cycle of removals cutting each other: all of
+ *   them count (fail safe — in a real race both devices are out, and the
+ *   owner pairs the one that is really theirs again).
  * A removal its author wrote after seeing its own removal names a cut at or
  * past the entry that removed it, so it does not attack that removal and is
  * itself attacked by it: it does not count. A thief who claims not to have
@@ -113,25 +110,15 @@ export function resolveRemovals(
     const cut = fixed.get(e.author);
     return cut !== undefined && e.seq > cut ? false : undefined;
   });
-  const settle = () => {
-    for (let changed = true; changed;) {
-      changed = false;
-      for (let i = 0; i < events.length; i++) {
-        if (label[i] !== undefined) continue;
-        if (attackers[i].some((j) => label[j] === true)) label[i] = false;
-        else if (attackers[i].every((j) => label[j] === false)) label[i] = true;
-        else continue;
-        changed = true;
-      }
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let i = 0; i < events.length; i++) {
+      if (label[i] !== undefined) continue;
+      if (attackers[i].some((j) => label[j] === true)) label[i] = false;
+      else if (attackers[i].every((j) => label[j] === false)) label[i] = true;
+      else continue;
+      changed = true;
     }
-  };
-  settle();
-  // Cycles left undecided count, first those no other undecided removal
-  // attacks from outside; what they attack is then decided like the rest.
-  for (let open = undecidedCycles(attackers, label); open.length > 0;) {
-    for (const i of open) label[i] = true;
-    settle();
-    open = undecidedCycles(attackers, label);
   }
   const counted = events.filter((_, i) => label[i] !== false);
   const cuts = new Map<DeviceKey, number>(fixed);
@@ -140,31 +127,4 @@ export function resolveRemovals(
     if (had === undefined || e.upTo < had) cuts.set(e.subject, e.upTo);
   }
   return { counted, cuts };
-}
-
-/**
- * Undecided removals in a cycle that no undecided removal outside it
- * attacks (source strongly connected components of the undecided attack
- * graph). After {@link resolveRemovals}' settling every undecided removal
- * has an undecided attacker, so there is one whenever anything is undecided.
- */
-function undecidedCycles(attackers: number[][], label: (boolean | undefined)[]): number[] {
-  const open = label.flatMap((l, i) => (l === undefined ? [i] : []));
-  // Who can reach i through undecided attacks (i's undecided ancestors).
-  const reach = new Map<number, Set<number>>();
-  for (const i of open) {
-    const seen = new Set<number>();
-    const stack = attackers[i].filter((j) => label[j] === undefined);
-    while (stack.length > 0) {
-      const j = stack.pop()!;
-      if (seen.has(j)) continue;
-      seen.add(j);
-      for (const k of attackers[j]) if (label[k] === undefined) stack.push(k);
-    }
-    reach.set(i, seen);
-  }
-  return open.filter((i) => {
-    const up = reach.get(i)!;
-    return up.has(i) && [...up].every((j) => reach.get(j)!.has(i));
-  });
 }

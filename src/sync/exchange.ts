@@ -71,11 +71,6 @@ export interface ExchangeOptions {
   onHi?: () => void;
   /** The peer (to read what we know it holds; see acks.ts). */
   peer?: DeviceKey;
-  /**
-   * Take what the peer sends, send it nothing but our heads (a device we
-   * removed, whose signed removals may still decide a race: peer_session.ts).
-   */
-  receiveOnly?: boolean;
 }
 
 /** What one exchange did. */
@@ -155,14 +150,13 @@ export async function runExchange(
   // they are part of what must match, and travel as evidence.
   const evidence = home.log.evidence();
   const digest = headsDigest(heads, evidence.map((e) => e.hash));
-  const quiet = o.receiveOnly === true; // nothing about where members are
   await send({
     type: "hi",
     now: o.now(),
     digest,
-    ports: quiet ? [] : o.ports,
-    observed: quiet ? "" : o.observed,
-    seen: quiet ? [] : o.seen ?? [],
+    ports: o.ports,
+    observed: o.observed,
+    seen: o.seen ?? [],
     mesh: home.meshId,
   });
   const hi = session.receive(await receive());
@@ -201,7 +195,7 @@ export async function runExchange(
   const ended = new Promise<boolean>((resolve) => ourEnd = resolve);
 
   const sender = async () => {
-    if (idle || quiet) {
+    if (idle) {
       session.noteOurEnd(false);
       ourEnd(false);
       await send({ type: "end", sent: 0, more: false });

@@ -170,10 +170,8 @@ async function exchangeOn(
   limits: SessionLimits,
   onLive: () => void,
   provisional = false,
-  receiveOnly = false,
 ) {
   const exchange = await runExchange(channel, home, {
-    receiveOnly,
     readTimeoutMs: limits.readTimeoutMs,
     now: () => home.now(),
     ports: limits.ports,
@@ -242,16 +240,7 @@ export function initiateSession(
     const reply = decodeHelloReply(replyPayload);
     // IK's second message proved the peer holds the key we dialled.
     live = true;
-    if (!reply.ok) {
-      const refused = { status: "refused" as const, error: reply.message, code: reply.code };
-      if (reply.code !== "removed") return { ...base(), ...refused };
-      // It takes our entries still (see respondSession): our signed removals
-      // may show it took the wrong side of a race. A peer on an older release
-      // hangs up instead, which changes nothing.
-      const pushed = await exchangeOn(channel, home, peer.key, meta, limits, () => {})
-        .catch(() => undefined);
-      return { ...base(), ...(pushed ?? {}), ...refused };
-    }
+    if (!reply.ok) return { ...base(), status: "refused", error: reply.message, code: reply.code };
     const done = await exchangeOn(channel, home, peer.key, meta, limits, () => {});
     const theirs = refusedOf(done.exchange);
     if (theirs) return { ...base(), ...done, ...theirs };
@@ -325,16 +314,7 @@ export function respondSession(
     );
     adopt(channel);
     if (refusal !== undefined) {
-      const refused = { status: "refused" as const, error: refusal.message, code: refusal.code };
-      if (refusal.code !== "removed" || who.peer === undefined) return { ...base(), ...refused };
-      // A device we removed still proved its key: take its entries (none of
-      // ours go to it). Its signed removals may decide a race this device
-      // heard only one side of — a thief removing the owner's devices before
-      // it heard of its own removal reached us first (docs/trust.md).
-      const peer = who.peer;
-      const taken = await exchangeOn(channel, home, peer, meta, limits, () => {}, false, true)
-        .catch(() => undefined);
-      return { ...base(), ...(taken ?? {}), ...refused };
+      return { ...base(), status: "refused", error: refusal.message, code: refusal.code };
     }
     const done = await exchangeOn(
       channel,
