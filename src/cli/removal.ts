@@ -93,9 +93,12 @@ function disputed(state: StateView, peer: DeviceKey, error: string): boolean {
   if (state.member(peer)?.removed !== undefined) return true;
   const by = REMOVED_REFUSAL.exec(error)?.[1];
   if (by === undefined) return false;
-  return state.members().some((m) =>
-    m.removed !== undefined && (m.record.name === by || m.record.key.short === by)
-  );
+  // The refusal names the remover (its name, or its short id when it has
+  // none): disputed only when every device it can name is removed here. A
+  // live namesake (a device paired again keeps its name under a new key)
+  // may be the remover: then the refusal is believed.
+  const named = state.members().filter((m) => m.record.name === by || m.record.key.short === by);
+  return named.length > 0 && named.every((m) => m.removed !== undefined);
 }
 
 /**
