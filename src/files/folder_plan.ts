@@ -145,10 +145,12 @@ export function planFolder(
     const copy = (loser: FileVersion): string => {
       let copyPath = conflictCopyPath(loser);
       let there = holding(copyPath);
-      // A name already made holds this content, or a deletion (the user
-      // removed a copy there): nothing to make. Other content there (one
-      // device's two losing versions in one second): the content-tagged name.
-      if (there?.some((v) => v.kind === "deleted" || sameContent(v, loser))) return copyPath;
+      // A name already made holds this content: nothing to make. Other
+      // content there (one device's two losing versions in one second), or a
+      // deletion (which content the user removed is not known, and it may
+      // not be this one): the content-tagged name — an extra copy at worst,
+      // never a content left nowhere (found by the review helper).
+      if (there?.some((v) => sameContent(v, loser))) return copyPath;
       if (there !== undefined) {
         copyPath = conflictCopyPath(loser, true);
         there = holding(copyPath);

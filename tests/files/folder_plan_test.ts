@@ -3,7 +3,7 @@
  * path given the state's versions and its index — nothing when the disk
  * holds the winner; fetch, remove or adopt otherwise; one conflict copy per
  * differing loser (none when the state already has that name with that
- * content or deleted, the content-tagged name when it holds other content,
+ * content, the content-tagged name when it holds other content or a deletion,
  * none for a deletion, none for equal content); a merge after a conflict; copies
  * before writes before removals before merges.
  */
@@ -105,7 +105,7 @@ Deno.test("a conflict: one copy of the loser, the winner at the path, then a mer
   assert.ok(q.actions.some((x) => x.kind === "write" && x.path === conflictCopyPath(a) && !x.copy));
 });
 
-Deno.test("a loser whose copy name already holds other content gets the content-tagged name; a deleted copy is not made again", () => {
+Deno.test("a loser whose copy name already holds other content, or a deletion, gets the content-tagged name", () => {
   // A's own losing edit (content 1) and, later, A's merge (content 2) both lost, in one second.
   const own = file("p.txt", A, [[A, 1]], 1, 1000);
   const merged = file("p.txt", A, [[A, 2], [B, 1]], 2, 1000);
@@ -123,10 +123,21 @@ Deno.test("a loser whose copy name already holds other content gets the content-
   // The tag names the content: equal content from another merger shares it (one copy).
   const twin = file("p.txt", B, [[A, 2], [B, 1], [B, 3]], 2, 1000);
   assert.equal(conflictCopyPath({ ...twin, modifiedBy: A }, true), conflictCopyPath(merged, true));
-  // The user deleted the copy under that name: nothing is made again under either name.
+  // A deletion under that name (the user removed a copy; whose content is not
+  // known): the tagged name, never no copy at all; and once that name exists
+  // (made, or deleted too), nothing more.
   const deleted = del(name, A, [[A, 3], [A, 4]]);
   const q = plan([["p.txt", [merged, newer]], [name, [deleted]]], [row(merged)]);
-  assert.deepEqual(q.actions.filter((x) => x.kind === "write" && x.copy), []);
+  assert.deepEqual(
+    q.actions.filter((x) => x.kind === "write" && x.copy).map((x) => x.path),
+    [conflictCopyPath(merged, true)],
+  );
+  const tagged = del(conflictCopyPath(merged, true), A, [[A, 5]]);
+  const r = plan(
+    [["p.txt", [merged, newer]], [name, [deleted]], [tagged.path, [tagged]]],
+    [row(merged)],
+  );
+  assert.deepEqual(r.actions.filter((x) => x.kind === "write" && x.copy), []);
 });
 
 Deno.test("equal content or a deletion against an edit makes no copy", () => {
