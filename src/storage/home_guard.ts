@@ -16,6 +16,7 @@
  * the ownership rule keeps other users' homes out of root's reach entirely.
  */
 
+import { lchown } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { MycelError } from "../errors.ts";
 import type { HomePaths } from "./home.ts";
@@ -136,7 +137,10 @@ export async function giveMadeFolders(made: readonly string[], caller: Caller): 
   if (parent?.uid !== caller.delegatedBy || parent.gid === null) return;
   for (const dir of made) {
     const info = await lstatIfAny(dir);
-    if (info === undefined || !info.isDirectory || info.uid !== 0) return; // never through a link
-    await Deno.chown(dir, caller.delegatedBy, parent.gid);
+    if (info === undefined || !info.isDirectory || info.uid !== 0) return;
+    // lchown, never chown: once the folder above is the user's, the user can
+    // swap this one for a link to any file between the check and the call
+    // (found by the review helper); a swapped link is all that changes hands.
+    await lchown(dir, caller.delegatedBy, parent.gid);
   }
 }
