@@ -52,24 +52,34 @@ Deno.test("export-wg on a device alone in its mesh says there is no peer", async
   assert.equal(r.stdout, "");
 });
 
-Deno.test("a WireGuard-only device announces itself: a member's backdated re-admission cannot swap its key", async () => {
+/**
+ * A home "desk" with a WireGuard endpoint and one other member `name`
+ * (in-process), open for writing: what exporting a phone needs.
+ */
+async function deskWith(name: string) {
   const { makeHome } = await import("../storage/helpers.ts");
-  const { exportWg } = await import("../../src/cli/export_wg.ts");
   const { testDevices } = await import("../log/helpers.ts");
-  await using h = await makeHome(0, "desk");
-  const [, rogue] = await testDevices(2);
+  const h = await makeHome(0, "desk");
+  const [, other] = await testDevices(2);
   const home = await h.writer();
+  await home.write((w) =>
+    w.commit([
+      {
+        type: "device.update",
+        device: h.device,
+        fields: { endpoints: ["198.18.0.1:7850"], wgPort: 51871 },
+      },
+      { type: "device.add", device: other.record(name) },
+    ])
+  );
+  return { h, home, other };
+}
+
+Deno.test("a WireGuard-only device announces itself: a member's backdated re-admission cannot swap its key", async () => {
+  const { exportWg } = await import("../../src/cli/export_wg.ts");
+  const { h: made, home, other: rogue } = await deskWith("rogue");
+  await using _h = made;
   try {
-    await home.write((w) =>
-      w.commit([
-        {
-          type: "device.update",
-          device: h.device,
-          fields: { endpoints: ["198.18.0.1:7850"], wgPort: 51871 },
-        },
-        { type: "device.add", device: rogue.record("rogue") },
-      ])
-    );
     const { text } = await exportWg(home, "phone");
     assert.match(text, /^\[Interface\]$/m);
     const phone = home.view.members().find((m) => m.record.name === "phone")!;
@@ -101,24 +111,11 @@ Deno.test("a WireGuard-only device announces itself: a member's backdated re-adm
 });
 
 Deno.test("status shows a WireGuard-only device as such, never relayed or never synced", async () => {
-  const { makeHome } = await import("../storage/helpers.ts");
   const { exportWg } = await import("../../src/cli/export_wg.ts");
   const { peerTable, statusJson } = await import("../../src/cli/commands/status.ts");
-  const { testDevices } = await import("../log/helpers.ts");
-  await using h = await makeHome(0, "desk");
-  const [, server] = await testDevices(2);
-  const home = await h.writer();
+  const { h: made, home, other: server } = await deskWith("server");
+  await using _h = made;
   try {
-    await home.write((w) =>
-      w.commit([
-        {
-          type: "device.update",
-          device: h.device,
-          fields: { endpoints: ["198.18.0.1:7850"], wgPort: 51871 },
-        },
-        { type: "device.add", device: server.record("server") },
-      ])
-    );
     await exportWg(home, "phone");
     const phone = home.view.members().find((m) => m.record.name === "phone")!;
     // The phone's record came to us through the server (as on every other device).
@@ -141,24 +138,11 @@ Deno.test("status shows a WireGuard-only device as such, never relayed or never 
 });
 
 Deno.test("mesh remove says which WireGuard-only devices still list the removed device, and how to fix it", async () => {
-  const { makeHome } = await import("../storage/helpers.ts");
   const { exportWg } = await import("../../src/cli/export_wg.ts");
-  const { testDevices } = await import("../log/helpers.ts");
   const { mycel } = await import("../helpers/mycel.ts");
-  await using h = await makeHome(0, "desk");
-  const [, server] = await testDevices(2);
-  const home = await h.writer();
+  const { h: made, home } = await deskWith("server");
+  await using h = made;
   try {
-    await home.write((w) =>
-      w.commit([
-        {
-          type: "device.update",
-          device: h.device,
-          fields: { endpoints: ["198.18.0.1:7850"], wgPort: 51871 },
-        },
-        { type: "device.add", device: server.record("server") },
-      ])
-    );
     await exportWg(home, "phone");
   } finally {
     home.close();
