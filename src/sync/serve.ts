@@ -16,6 +16,7 @@ import { recordOutcome } from "./bookkeeping.ts";
 import { respondSession, type SessionLimits, type SessionOutcome } from "./peer_session.ts";
 import { MAX_CONCURRENT, MAX_PER_SOURCE } from "../protocol/connection_limits.ts";
 import { ConnectionSlots } from "../transport/connection_slots.ts";
+import { BUSY_FRAME } from "../transport/handshake_io.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { ServedHome } from "./served_home.ts";
 
@@ -116,7 +117,9 @@ export async function serveListen(
       const release = slots.take(conn.remote);
       if (release === undefined) {
         options.log(`busy: refused a connection from ${conn.remote}`);
-        conn.close();
+        // Two bytes fit any socket buffer: never awaited, so a peer that does
+        // not read holds nothing here.
+        conn.write(BUSY_FRAME).catch(() => {}).finally(() => conn.close());
         continue;
       }
       served.check();

@@ -63,6 +63,15 @@ export async function exchange(
       if (frame === null) {
         throw closedError("complete handshake", "the peer hung up during the handshake", conn.peer);
       }
+      if (frame.length === 0 && index === 1) {
+        // No handshake message is empty: the responder's "busy" (BUSY_FRAME).
+        throw new MycelError(
+          "peer_busy",
+          "complete handshake",
+          "the peer is busy: it serves as many connections as it takes now; the next round tries again",
+          { value: conn.peer },
+        );
+      }
       const payload = await hs.readMessage(frame);
       payloads[index] = payload;
       await hooks.received?.(index, payload, hs);
@@ -183,3 +192,11 @@ async function pickProtocol(
   dispose();
   throw firstError;
 }
+
+/**
+ * What a listener at its connection cap writes before hanging up: an empty
+ * frame, which no handshake message is, so the initiator can say "busy"
+ * rather than "hung up during the handshake" (and not dial again with the
+ * older suite, as it does for a hang-up). Says nothing about the mesh.
+ */
+export const BUSY_FRAME: Uint8Array = new Uint8Array(2);

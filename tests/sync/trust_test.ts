@@ -189,6 +189,32 @@ Deno.test("16 idle sockets from one source neither lock a real peer out nor outl
   await devs.assertConverged();
 });
 
+Deno.test("a member turned away at the per-source cap hears the server is busy, and dials once", async () => {
+  await using devs = await devices(["hearth", "ember"]);
+  const [target, friend] = devs.list;
+  await devs.peer(target, friend);
+  const server = await target.serve(6);
+  const from = server.stderr.length;
+  // The friend's own address (127.0.0.1) holds every slot its source gets.
+  const idle = Array.from({ length: MAX_PER_SOURCE }, () => idleSocket(target.port, "127.0.0.1"));
+  await Promise.all(idle.map((s) => s.connected));
+  const round = await friend.syncNow([], 5);
+  const o = round.of(target);
+  assert.equal(o.status, "failed", JSON.stringify(o));
+  // Before: "the peer hung up during the handshake", and a second dial with the older suite.
+  assert.match(o.error ?? "", /the peer is busy/);
+  await server.waitFor(/^busy: refused a connection from 127\.0\.0\.1:/m, {
+    stream: "stderr",
+    from,
+    timeoutMs: 10_000,
+  });
+  const busy = server.stderr.slice(from).split("\n").filter((l) =>
+    /^busy: .*127\.0\.0\.1:/.test(l)
+  );
+  assert.equal(busy.length, 1, "dialled once");
+  for (const s of idle) s.destroy();
+});
+
 Deno.test("a stranger gets the generic refusal and nothing else; unauthenticated connections leave no trace", async () => {
   await using devs = await devices(["hearth", "ember"]);
   const [target, friend] = devs.list;
