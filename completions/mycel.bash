@@ -156,7 +156,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--auto --json --home --no-sync --help' -- "$cur")); return;;
     'mesh up')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;

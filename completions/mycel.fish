@@ -183,6 +183,7 @@ complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcomma
 complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcommand_from add-peer' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcommand_from add-peer' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
 complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcommand_from add-peer' -l no-sync -d 'do not contact peers (same as MYCEL_OFFLINE=1)'
+complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcommand_from set-endpoint' -l auto -d 'forget pinned endpoints: advertise this machine\'s addresses only'
 complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcommand_from set-endpoint' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcommand_from set-endpoint' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
 complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcommand_from set-endpoint' -l no-sync -d 'do not contact peers (same as MYCEL_OFFLINE=1)'

@@ -7,7 +7,7 @@
  * Exchanging cards both ways peers two devices (rules in ../peering.ts).
  */
 
-import { ExitCode } from "../../errors.ts";
+import { ExitCode, usageError } from "../../errors.ts";
 import { formatEndpoint, parseEndpoint } from "../../log/endpoint.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
@@ -78,24 +78,53 @@ export const meshPeeringCommands: CommandSpec[] = [
   {
     path: ["mesh", "set-endpoint"],
     summary: "record where this device accepts sync connections (replaces the list)",
+    description:
+      "Endpoints given here are pinned: kept as they are while this machine's addresses\n" +
+      "change (each round adds its current addresses after them). --auto drops the pinned\n" +
+      "ones and goes back to this machine's current addresses only.",
     args: [{
       name: "HOST:PORT",
       help: "one or more endpoints, e.g. 192.168.1.20:7850",
       variadic: true,
+      optional: true,
     }],
-    flags: [JSON_FLAG],
+    flags: [
+      { name: "auto", help: "forget pinned endpoints: advertise this machine's addresses only" },
+      JSON_FLAG,
+    ],
     ...WRITES,
     async run(ctx, input) {
-      const endpoints = [
-        ...new Set(
-          (input.args["HOST:PORT"] as string[]).map((e) => formatEndpoint(parseEndpoint(e))),
-        ),
-      ];
+      const given = (input.args["HOST:PORT"] as string[] | undefined) ?? [];
+      if ((given.length > 0) === (input.flags.auto === true)) {
+        throw usageError("set endpoints", "give HOST:PORT endpoints, or --auto (not both)", {
+          hint: "`mycel mesh set-endpoint 192.168.1.20:7850` pins one; " +
+            "`mycel mesh set-endpoint --auto` follows this machine's addresses.",
+        });
+      }
+      let endpoints = [...new Set(given.map((e) => formatEndpoint(parseEndpoint(e))))];
       await meshHome(ctx, "set endpoints");
-      await withWrite(
-        ctx,
-        (w) => commitOps(w, [{ type: "device.update", device: w.device, fields: { endpoints } }]),
-      );
+      await withWrite(ctx, async (w, home) => {
+        if (input.flags.auto) {
+          // Every recorded endpoint counts as managed: none stays pinned.
+          const { currentAddresses, addressesFrom } = await lazyImport<
+            typeof import("../../sync/self_record.ts")
+          >(new URL("../../sync/self_record.ts", import.meta.url));
+          const { syncPortOf, wantedEndpoints } = await lazyImport<
+            typeof import("../../mesh/self_endpoints.ts")
+          >(new URL("../../mesh/self_endpoints.ts", import.meta.url));
+          const recorded = home.view.member(home.device)?.record.endpoints ?? [];
+          const managed = home.local.get("autoEndpoints") ?? [];
+          const plan = wantedEndpoints(
+            recorded,
+            [...managed, ...recorded],
+            currentAddresses(addressesFrom(ctx.env)),
+            syncPortOf(recorded),
+          );
+          endpoints = plan.endpoints;
+          w.setLocal("autoEndpoints", plan.auto);
+        }
+        await commitOps(w, [{ type: "device.update", device: w.device, fields: { endpoints } }]);
+      });
       if (input.flags.json) ctx.out.json({ endpoints });
       else ctx.out.line(`endpoints: ${endpoints.join(", ")}`);
       return ExitCode.ok;
