@@ -18,8 +18,9 @@
  *   copy whichever version it lost to. When that name already holds other
  *   content (one device made two losing versions in one second: its own
  *   losing edit and, later, the merge it published), the copy takes the
- *   name with `~` and 8 hex of its content's SHA-256 after DEVICE
- *   (folder_plan.ts decides which), so no losing content goes uncopied.
+ *   name with `~` and 8 hex after DEVICE: the SHA-256 of a text naming its
+ *   content (size and chunk ids, or the link target; not of the file's
+ *   bytes), decided in folder_plan.ts, so no losing content goes uncopied.
  */
 
 import { sha256 } from "@noble/hashes/sha2.js";
