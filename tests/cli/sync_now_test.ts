@@ -141,6 +141,12 @@ Deno.test("a removed device hears it plainly: sync now, doctor and the note afte
   const removed = /this device was removed from the mesh by alpha at \d{4}-\d\d-\d\d /;
   assert.match((await beta.ok(["status"])).stdout, removed);
   assert.match((await beta.ok(["mesh", "list"])).stdout, removed);
+  // --json says it too (before: only inside the peer's last_error text).
+  const st = await beta.tmp.json<{ removed: { source: string; by: string | null } | null }>(
+    ["status", "--json"],
+  );
+  assert.equal(st.removed?.source, "peer");
+  assert.equal(st.removed?.by, "alpha");
   for (const cmd of [["mesh", "add-device"], ["pair"]]) {
     const add = await beta.run([...cmd, "--listen", "127.0.0.1:47998", "--ttl", "5s", "--yes"]);
     assert.equal(add.code, 1, describe(cmd, add));

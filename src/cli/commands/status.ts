@@ -225,7 +225,14 @@ export const statusCommand: CommandSpec = {
     );
     const keys = await keysWhere(st.home, ctx.env, true).catch((e: Error) => e);
     if (input.flags.json) {
-      ctx.out.json({ ...st, keys: keys instanceof Error ? null : keys });
+      // What the text's red note says (its state, or peers refusing it as removed).
+      const removed = removal === undefined ? null : {
+        message: removalMessage(removal),
+        source: removal.source,
+        by: removal.byName ?? null,
+        at: removal.at === undefined ? null : isoTime(removal.at),
+      };
+      ctx.out.json({ ...st, keys: keys instanceof Error ? null : keys, removed });
       return 0;
     }
     const c = st.counts;
