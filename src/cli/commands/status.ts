@@ -160,8 +160,14 @@ async function wireguardView(home: Home): Promise<{ dump?: WgDump; gone?: string
   );
   const dump = await readWgDump(systemRunner, mesh.interface);
   if (dump !== undefined) return { dump };
-  // Unreadable (no root) or gone: only then is the link looked up.
-  const there = await linkExists(systemRunner, mesh.interface).catch(() => true);
+  // Unreadable (no root) or gone: only then is the link looked up — on Linux
+  // in sysfs, without starting `ip` on every status of a user without root.
+  const there = Deno.build.os === "linux"
+    ? await Deno.lstat(`/sys/class/net/${mesh.interface}`).then(
+      () => true,
+      (e) => !(e instanceof Deno.errors.NotFound), // no sysfs: say nothing
+    )
+    : await linkExists(systemRunner, mesh.interface).catch(() => true);
   return there ? {} : { gone: mesh.interface };
 }
 
