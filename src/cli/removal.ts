@@ -84,8 +84,8 @@ export function removalInBooks(
 /**
  * A refusal this device's own state contradicts: from a peer removed here,
  * or naming a remover every device of that name is removed here. A removed
- * device (a thief)
- * that removed this one, and a peer that took only its side, say so too;
+ * device (a thief) that removed this one, and a peer that took only its
+ * side, say so too;
  * believing them locked the owner's own devices out of `mesh add-device`
  * and made `sync now` fail after a synced round (found by an exploration
  * helper). The signed removals decide (removals.ts) once they meet.
