@@ -10,8 +10,9 @@
  * This device's own config lists every peer `mesh up` would configure,
  * WireGuard-only devices included (a phone reaches this device; it needs no
  * endpoint of its own), each at its best known endpoint (the one its tunnel
- * last worked at, else its first recorded one). A WireGuard-only device's
- * config lists only peers it can reach, i.e. with a known endpoint; with
+ * last worked at, else its first recorded one); a WireGuard-only device's
+ * config takes the same (where this device's tunnels last worked) and lists
+ * only peers it can reach, i.e. with a known endpoint; with
  * none, nothing is printed (or admitted) and the error says what to do.
  */
 
@@ -63,7 +64,11 @@ function render(home: Home, id: string, privateKey: Uint8Array, listenPort?: num
   const peers = plan.peers.map(
     ({ publicKey, allowedIps, persistentKeepalive, candidates, deviceId }) => {
       const key = keyOf.get(deviceId);
-      const history = self && key !== undefined ? home.local.peer(key).wgEndpoints : undefined;
+      // Where this device's tunnel to the peer last worked: for a phone too —
+      // a NATed peer's observed public endpoint beats the LAN address it
+      // advertises, which a phone away from that LAN cannot reach (found by
+      // the mesh exploration helper; this device's own config used it already).
+      const history = key !== undefined ? home.local.peer(key).wgEndpoints : undefined;
       const best = orderCandidates(candidates, history)[0];
       return { publicKey, allowedIps, persistentKeepalive, ...(best ? { endpoint: best } : {}) };
     },

@@ -155,3 +155,23 @@ Deno.test("mesh remove says which WireGuard-only devices still list the removed 
     /^note: WireGuard-only devices keep the config they were given, which still lists server as a peer: export it again and load it there \(`mycel mesh export-wg phone`\)$/m,
   );
 });
+
+Deno.test("a phone's config reaches a peer where this device's tunnel to it last worked (a NATed peer's observed endpoint)", async () => {
+  const { exportWg } = await import("../../src/cli/export_wg.ts");
+  const { h: made, home, other: server } = await deskWith("server");
+  await using _h = made;
+  try {
+    // The server advertises nothing reachable from outside; this device's tunnel
+    // to it last worked at the server's NAT address.
+    await home.write((w) => {
+      w.peer(server.key, (b) => b.wgEndpoints = { "198.51.100.7:41000": home.now() });
+    });
+    const { text } = await exportWg(home, "phone");
+    const peers = text.split("[Peer]").slice(1);
+    const toServer = peers.find((p) => p.includes(server.record().wgKey));
+    assert.ok(toServer !== undefined, `before: the server was left out\n${text}`);
+    assert.match(toServer, /^Endpoint = 198\.51\.100\.7:41000$/m);
+  } finally {
+    home.close();
+  }
+});
