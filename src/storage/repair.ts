@@ -23,7 +23,7 @@ import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "../lo
 import { readCheckpoint } from "../log/checkpoint.ts";
 import { mergeState } from "../log/state_merge.ts";
 import { syncDir } from "./atomic.ts";
-import { storeBase } from "./home_checkpoint.ts";
+import { readBase, storeBase } from "./home_checkpoint.ts";
 import { currentCaller, guardHome, handBack } from "./home_guard.ts";
 import { type Db, guard, inTransaction, openReadOnly, openWritable } from "./db.ts";
 import { exists } from "./fs_probe.ts";
@@ -47,6 +47,11 @@ export interface RepairReport {
   setAside?: string;
   /** This device's own log lost entries: writes wait until sync brought it back to this seq. */
   recoverOwnTo?: number;
+}
+
+/** The base's bytes ({@link readBase}), or undefined when there is none or its row is unreadable. */
+function baseOf(db: Db): Uint8Array | undefined {
+  return tryAll(() => [readBase(db)])?.[0];
 }
 
 function tryAll<T>(fn: () => T[]): T[] | undefined {
@@ -181,9 +186,7 @@ function salvageAll(db: Db): Salvaged {
     local:
       (tryAll(() => db.prepare("SELECT k, v FROM local").all() as { k: string; v: string }[]) ?? [])
         .map((r) => [r.k, r.v]),
-    base: (tryAll(() => [db.prepare("SELECT bytes FROM base_state WHERE id = 1").get()])?.[0] as
-      | { bytes: Uint8Array }
-      | undefined)?.bytes,
+    base: baseOf(db),
     starts:
       tryAll(() =>
         db.prepare("SELECT author, base AS seq, base_hash AS hash FROM heads WHERE base > 0")
@@ -246,9 +249,8 @@ export async function entryProblems(db: Db): Promise<string[]> {
   }
   // The checkpoint the home started from holds its peers' history before it:
   // unreadable, it is damage to name (repair cannot keep it), not to pass over.
-  const base = tryAll(() => [db.prepare("SELECT bytes FROM base_state WHERE id = 1").get()])
-    ?.[0] as { bytes?: Uint8Array } | undefined;
-  if (base?.bytes !== undefined && (await readBaseState(base.bytes)) === undefined) {
+  const base = baseOf(db);
+  if (base !== undefined && (await readBaseState(base)) === undefined) {
     problems.push(
       "the checkpoint this home started from cannot be read back (the history before it is " +
         "not kept; a peer sends it again)",
