@@ -10,7 +10,13 @@
  */
 
 import { DEFAULT_WG_PORT } from "../mesh/plan.ts";
-import { advertisable, type LocalAddress, selfUpdate, syncPortOf } from "../mesh/self_endpoints.ts";
+import {
+  advertisable,
+  type LocalAddress,
+  selfUpdate,
+  syncPortOf,
+  wantedEndpoints,
+} from "../mesh/self_endpoints.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { lazyImport } from "../lazy_import.ts";
 
@@ -70,6 +76,26 @@ export function selfChange(
   );
   const same = up.auto.length === managed.length && up.auto.every((e, i) => e === managed[i]);
   return { fields: up.fields, ...(same ? {} : { auto: up.auto }) };
+}
+
+/**
+ * The endpoints with none pinned (`mesh set-endpoint --auto`): every
+ * recorded endpoint counts as managed, so only `addresses` stay, at the
+ * advertised port; `auto` is the managed list to remember.
+ */
+export function unpinnedEndpoints(
+  home: Home,
+  addresses: readonly LocalAddress[],
+): { endpoints: string[]; auto: string[] } {
+  const recorded = home.view.member(home.device)?.record.endpoints ?? [];
+  const managed = home.local.get("autoEndpoints") ?? [];
+  const plan = wantedEndpoints(
+    recorded,
+    [...managed, ...recorded],
+    currentAddresses(addresses),
+    syncPortOf(recorded),
+  );
+  return { endpoints: plan.endpoints, auto: plan.auto };
 }
 
 /**

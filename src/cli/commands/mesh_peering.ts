@@ -105,21 +105,10 @@ export const meshPeeringCommands: CommandSpec[] = [
       await meshHome(ctx, "set endpoints");
       await withWrite(ctx, async (w, home) => {
         if (input.flags.auto) {
-          // Every recorded endpoint counts as managed: none stays pinned.
-          const { currentAddresses, addressesFrom } = await lazyImport<
+          const { addressesFrom, unpinnedEndpoints } = await lazyImport<
             typeof import("../../sync/self_record.ts")
           >(new URL("../../sync/self_record.ts", import.meta.url));
-          const { syncPortOf, wantedEndpoints } = await lazyImport<
-            typeof import("../../mesh/self_endpoints.ts")
-          >(new URL("../../mesh/self_endpoints.ts", import.meta.url));
-          const recorded = home.view.member(home.device)?.record.endpoints ?? [];
-          const managed = home.local.get("autoEndpoints") ?? [];
-          const plan = wantedEndpoints(
-            recorded,
-            [...managed, ...recorded],
-            currentAddresses(addressesFrom(ctx.env)),
-            syncPortOf(recorded),
-          );
+          const plan = unpinnedEndpoints(home, addressesFrom(ctx.env));
           endpoints = plan.endpoints;
           w.setLocal("autoEndpoints", plan.auto);
         }
