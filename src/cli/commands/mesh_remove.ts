@@ -85,6 +85,9 @@ async function takeOut(ctx: CommandContext, input: ParsedInput, kind: Kind): Pro
       lastSeen: ago(home.local.peers().get(m.record.key)?.lastSeen, ctx.now()),
       held: home.log.head(m.record.key)?.seq ?? 0,
       known: heldAnywhere(home, m.record.key),
+      phones: home.view.members().filter((x) =>
+        x.removed === undefined && x.record.key !== m.record.key && !syncsWithMycel(x.record)
+      ).map((x) => x.record.name),
     };
   });
   const m = found.m, key = m.record.key, id = m.record.id, name = m.record.name;
@@ -153,13 +156,7 @@ async function takeOut(ctx: CommandContext, input: ParsedInput, kind: Kind): Pro
   report(words.done);
   // A phone's WireGuard app keeps the config it was given: the removed
   // device stays its peer until the config is exported and loaded again.
-  const phones = await withRead(
-    ctx,
-    (home) =>
-      home.view.members().filter((x) =>
-        x.removed === undefined && x.record.key !== key && !syncsWithMycel(x.record)
-      ).map((x) => x.record.name),
-  );
+  const phones = found.phones;
   if (phones.length > 0) {
     ctx.out.error(
       `note: WireGuard-only devices keep the config they were given, which still lists ${
