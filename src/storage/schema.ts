@@ -20,7 +20,9 @@
  * this device syncs, where), `file_index` (each path as last seen on disk and
  * the version it holds), `chunk_locs` (where each chunk of an indexed file
  * is, to reuse and serve it), `blobs` (manifest blobs of large files),
- * `transfers` (files being fetched, resumable).
+ * `transfers` (files being fetched, resumable), `folder_left` (folders
+ * left here and where they were: their index is kept for a join at the same
+ * place, src/storage/sql_folder_local.ts).
  */
 
 import type { Db } from "./db.ts";
@@ -62,6 +64,11 @@ CREATE TABLE peers (key BLOB PRIMARY KEY, book TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE local (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
 `;
 
+/** Folders this device left, and where they were (added after the others). */
+const FOLDER_LEFT_DDL = `CREATE TABLE IF NOT EXISTS folder_left (folder TEXT PRIMARY KEY,
+  root TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
 /** Tables of synced folders (see the module comment); every statement is idempotent. */
 export const FOLDER_DDL = `
 CREATE TABLE IF NOT EXISTS folder_shares (
@@ -90,7 +97,7 @@ CREATE TABLE IF NOT EXISTS blobs (hash BLOB PRIMARY KEY, bytes BLOB NOT NULL) WI
 CREATE TABLE IF NOT EXISTS transfers (
   folder TEXT NOT NULL, path TEXT NOT NULL, version TEXT NOT NULL, temp TEXT NOT NULL,
   done BLOB NOT NULL, PRIMARY KEY (folder, path)) WITHOUT ROWID;
-`;
+${FOLDER_LEFT_DDL}`;
 
 /** Tables of folder state a refold clears (see refold.ts). */
 export const FOLDER_STATE_TABLES = [
@@ -105,6 +112,10 @@ export function ensureFolderTables(db: Db): void {
   const have = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'transfers'")
     .get();
   if (have === undefined) db.exec(FOLDER_DDL);
+  const left = db.prepare(
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'folder_left'",
+  ).get();
+  if (left === undefined) db.exec(FOLDER_LEFT_DDL);
 }
 
 /** The schema version of `db` (0 for an empty database). */

@@ -20,6 +20,12 @@ import type { Db } from "./db.ts";
 export interface FolderInfo {
   /** Why it is stopped ("" or absent when it is not). */
   stopped?: string;
+  /**
+   * Joined again where it was left, with the index it had then: the next
+   * scan does not publish the files missing since as deletions (a folder
+   * emptied to start over must not empty it everywhere); they come back.
+   */
+  rejoined?: boolean;
   /** Deletions a scan held back, waiting for confirmation. */
   held?: { deletes: number; of: number; at: number };
   /** When it was last scanned (ms). */
@@ -139,6 +145,10 @@ function statements(db: Db) {
     dropAllIndex: p("DELETE FROM file_index WHERE folder = ?"),
     dropAllLocs: p("DELETE FROM chunk_locs WHERE folder = ?"),
     dropAllTransfers: p("DELETE FROM transfers WHERE folder = ?"),
+    left: p("SELECT root FROM folder_left WHERE folder = ?"),
+    putLeft: p("INSERT OR REPLACE INTO folder_left VALUES (?, ?, ?)"),
+    dropLeft: p("DELETE FROM folder_left WHERE folder = ?"),
+    anyIndex: p("SELECT 1 FROM file_index WHERE folder = ? LIMIT 1"),
     index: p(
       "SELECT path, kind, size, mtime, ino, ctime, exec, version FROM file_index" +
         " WHERE folder = ? ORDER BY path",
@@ -266,13 +276,34 @@ export class SqlFolderLocal {
     this.#q.setInfo.run(JSON.stringify(info), id);
   }
 
-  /** Forget a folder here: its record, index, chunk places and transfers (its files stay). */
-  dropFolder(id: string): void {
+  /**
+   * Stop syncing a folder here (its files stay): its record, chunk places
+   * and transfers go; its index stays, with where the folder was, for a
+   * later join at the same place ({@link takeLeftIndex}). Without it every
+   * file there would come back as a new version nobody had seen: files
+   * deleted or edited elsewhere meanwhile came back, or as conflict copies.
+   */
+  leaveFolder(id: string, at: number): void {
     const q = this.#q;
+    const f = this.folder(id);
+    if (f !== undefined) q.putLeft.run(id, f.root, at);
     q.dropFolder.run(id);
-    q.dropAllIndex.run(id);
     q.dropAllLocs.run(id);
     q.dropAllTransfers.run(id);
+  }
+
+  /**
+   * Before a folder is joined (or added) at `root`: the index it had here
+   * is kept when it was left at that same place, and dropped otherwise (it
+   * describes another disk's files). True when an index was kept.
+   */
+  takeLeftIndex(id: string, root: string): boolean {
+    const q = this.#q;
+    const left = q.left.get(id) as { root: string } | undefined;
+    q.dropLeft.run(id);
+    const kept = left?.root === root && q.anyIndex.get(id) !== undefined;
+    if (!kept) q.dropAllIndex.run(id);
+    return kept;
   }
 
   /** The whole index of `folder`, by path. */

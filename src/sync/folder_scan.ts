@@ -11,6 +11,11 @@
  * - A file whose content and mtime equal a version of the state at its path
  *   (it was written by mycel, or made identically elsewhere) adopts it:
  *   nothing new is published.
+ * - Joined again where it was left, the folder still has its index: an
+ *   unchanged file holds the version it held, an edit made meanwhile
+ *   supersedes it, and a file missing since is not a deletion — forgotten
+ *   here and fetched again (the first scan after the join only) — unless
+ *   nobody else reported holding it: then it is deleted.
  * - A missing marker stops the folder (recorded; nothing published).
  * - More than half of the indexed paths deleted: the deletions are held
  *   (and counted in the folder's info) unless `confirm` allows them.
@@ -28,6 +33,8 @@ import { indexedEntryOf } from "../files/file_index.ts";
 import { gearSeedFromSecret } from "../files/gear_seed.ts";
 import { makeChunkList } from "../files/manifest_tree.ts";
 import { realOr, scanFolder } from "../files/scan.ts";
+import { unavailableOf } from "../files/unavailable.ts";
+import { availabilityWithoutMe } from "./folder_availability.ts";
 import { foldName, foldPath, portabilityProblems } from "../files/path_portability.ts";
 import { MARKER_NAME } from "../files/folder_layout.ts";
 import type { ScanOptions, ScanResult } from "../files/scan_types.ts";
@@ -212,6 +219,18 @@ export async function scanAndPublish(
     await settleStaleHolds(folder.root, result.holds, { now: home.now() }).catch(() => []);
   }
   let deletions = result.deleted;
+  // Joined again where it was left: what went missing meanwhile is not
+  // published as deleted (FolderInfo.rejoined); forgotten here, fetched
+  // again — unless nobody else ever had it: then it is deleted.
+  let forgotten: string[] = [];
+  if (folder.info.rejoined) {
+    const rows = home.view.folders();
+    const paths = deletions.map((p) => [p, rows.versionsAt(folder.folder, p)] as const);
+    const onlyMine = unavailableOf(paths, availabilityWithoutMe(home, folder.folder));
+    const lost = new Set(onlyMine.map((v) => v.path));
+    forgotten = deletions.filter((p) => !lost.has(p));
+    deletions = deletions.filter((p) => lost.has(p));
+  }
   let held = 0;
   const self = home.device;
   const folders = home.view.folders();
@@ -319,6 +338,7 @@ export async function scanAndPublish(
     notSyncedCount: kept.count,
     ...(fs === undefined || fs.guessed ? {} : { fs }),
     stopped: "",
+    rejoined: undefined,
     lastScan: now,
     ...(held > 0 ? { held: { deletes: held, of: index.size, at: now } } : { held: undefined }),
   };
@@ -333,7 +353,7 @@ export async function scanAndPublish(
     }
     for (const [path, chunks] of locs) fl.setLocs(folder.folder, path, chunks);
     for (const r of rows) if (r.kind === "symlink") fl.setLocs(folder.folder, r.path, []);
-    for (const path of deletions) fl.dropIndex(folder.folder, path);
+    for (const path of [...deletions, ...forgotten]) fl.dropIndex(folder.folder, path);
     fl.setInfo(folder.folder, info);
   });
   return {

@@ -17,6 +17,7 @@ import {
   put,
   rounds,
   sharedFolder,
+  syncNow,
   syncOk,
   text,
   treeHash,
@@ -49,4 +50,89 @@ Deno.test("an edit made while the folder was removed here survives joining it ag
     assert.ok(bodies.includes("b edit while removed\n"), `${root}: ${bodies.join(" | ")}`);
   }
   assert.equal(await treeHash(ra), await treeHash(rb));
+});
+
+Deno.test("a folder joined again where it was left keeps what it knew: changes made elsewhere meanwhile win, its own edit supersedes, nothing deleted comes back", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: async (root) => {
+      for (const n of ["keep", "gone", "edit", "ren", "lost"]) {
+        await put(root, `${n}.txt`, `${n}\n`);
+      }
+    },
+  });
+  await rounds([b, a, b], 1);
+  assert.deepEqual(await listTree(rb), await listTree(ra));
+
+  await b.ok(["--no-sync", "folder", "remove", "docs"]);
+  // Meanwhile on a: a deletion, an edit and a rename.
+  await Deno.remove(`${ra}/gone.txt`);
+  await put(ra, "edit.txt", "edit, newer on a\n");
+  await Deno.rename(`${ra}/ren.txt`, `${ra}/ren2.txt`);
+  await syncOk(a);
+  // On b, while the folder is not synced there: an edit, a new file, a file lost.
+  await put(rb, "keep.txt", "keep, edited on b while left\n");
+  await put(rb, "new.txt", "made on b while left\n");
+  await Deno.remove(`${rb}/lost.txt`);
+  await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+  await rounds([b, a, b, a], 1);
+
+  const want = [
+    "edit.txt: edit, newer on a\n",
+    "keep.txt: keep, edited on b while left\n",
+    "lost.txt: lost\n", // missing on b since it left: not a deletion, fetched again
+    "new.txt: made on b while left\n",
+    "ren2.txt: ren\n",
+  ];
+  for (const root of [ra, rb]) {
+    const got = await Promise.all(
+      (await listTree(root)).map(async (p) => `${p}: ${await text(root, p)}`),
+    );
+    assert.deepEqual(got, want, root); // no gone.txt, no ren.txt, no conflict copy
+  }
+  const conflicts = await a.ok(["folder", "conflicts", "docs", "--json"]);
+  assert.deepEqual(JSON.parse(conflicts.stdout), [{ id: "docs", copies: [], unresolved: [] }]);
+});
+
+Deno.test("a folder joined somewhere else than where it was left starts without the old index (its files are not taken as edits of what was there)", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: (root) => put(root, "f.txt", "first\n"),
+  });
+  await rounds([b], 1);
+  await b.ok(["--no-sync", "folder", "remove", "docs"]);
+  // Another folder on b, with another file of that name: nothing says b saw
+  // a's version before making it, so both are kept (a conflict), neither replaced.
+  const other = `${rb}-elsewhere`;
+  await Deno.mkdir(other);
+  await put(other, "f.txt", "another file\n");
+  await b.ok(["--no-sync", "folder", "join", "docs", other]);
+  await rounds([b, a, b, a], 1);
+  for (const root of [ra, other]) {
+    const bodies = await Promise.all((await listTree(root)).map((p) => text(root, p)));
+    assert.deepEqual(bodies.sort(), ["another file\n", "first\n"], root);
+  }
+});
+
+Deno.test("a file only this device ever had, deleted while the folder was left here, is deleted everywhere on joining again (nobody waits for it)", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: (root) => put(root, "base.txt", "base\n"),
+  });
+  await rounds([b, a], 1);
+  await put(rb, "only-b.txt", "made on b\n");
+  await b.ok(["--no-sync", "folder", "scan"]);
+  await b.ok(["sync", "now", "--push"]); // a hears of it; files are fetched in a's own round
+  await b.ok(["--no-sync", "folder", "remove", "docs"]);
+  await Deno.remove(`${rb}/only-b.txt`);
+  await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+  await rounds([b, a], 1);
+  for (const [d, root] of [[a, ra], [b, rb]] as const) {
+    const r = await syncNow(d);
+    assert.equal(r.code, 0, `${d.name}: ${r.stdout}${r.stderr}`);
+    assert.deepEqual(await listTree(root), ["base.txt"]);
+  }
 });

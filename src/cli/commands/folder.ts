@@ -235,6 +235,7 @@ const ADD: CommandSpec = {
         type: "folder.join",
         folder: id,
       }]);
+      w.folderLocal.takeLeftIndex(id, ""); // a new folder: no index of an old one applies
       w.folderLocal.putFolder({ folder: id, root, added: home.now(), info });
     });
     const [report] = await scanNow(ctx, id, false);
@@ -299,7 +300,13 @@ const JOIN: CommandSpec = {
       );
       const root = await prepareRoot(path, true, id);
       await commitOps(w, [{ type: "folder.join", folder: id }]);
-      w.folderLocal.putFolder({ folder: id, root, added: home.now(), info });
+      const rejoined = w.folderLocal.takeLeftIndex(id, root);
+      w.folderLocal.putFolder({
+        folder: id,
+        root,
+        added: home.now(),
+        info: rejoined ? { ...info, rejoined } : info,
+      });
     });
     const [report] = await scanNow(ctx, id, false);
     if (input.flags.json) ctx.out.json({ id, path: await readPath(ctx, id), scan: report });
@@ -370,7 +377,7 @@ const REMOVE: CommandSpec = {
   ...WRITES,
   async run(ctx, input) {
     const id = checkFolderId(input.args.ID as string);
-    const root = await withWrite(ctx, async (w) => {
+    const root = await withWrite(ctx, async (w, home) => {
       const local = w.folderLocal.folder(id);
       if (local === undefined) {
         throw new MycelError("unknown_folder", "remove folder", "this device does not sync it", {
@@ -380,7 +387,7 @@ const REMOVE: CommandSpec = {
         });
       }
       await commitOps(w, [{ type: "folder.leave", folder: id }]);
-      w.folderLocal.dropFolder(id);
+      w.folderLocal.leaveFolder(id, home.now());
       return local.root;
     });
     if (input.flags.json) ctx.out.json({ id, path: root });
