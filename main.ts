@@ -34,8 +34,8 @@ export interface MainDeps {
   readStdin: () => Promise<Uint8Array>;
   /** Standard input is a terminal. */
   stdinIsTerminal: boolean;
-  /** Prints a prompt on standard error and reads one line from the terminal. */
-  ask: (prompt: string) => Promise<string | null>;
+  /** Prints a prompt on standard error and reads one line from the terminal (see CommandContext.ask). */
+  ask: (prompt: string, signal?: AbortSignal) => Promise<string | null>;
 }
 
 /** What an error becomes for the user: stable code, message, hint, exit code. */
@@ -212,9 +212,21 @@ if (import.meta.main) {
     signal: stop.signal,
     readStdin: async () => new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer()),
     stdinIsTerminal: Deno.stdin.isTerminal(),
-    ask: async (prompt) => {
-      Deno.stderr.writeSync(new TextEncoder().encode(safeText(prompt, { multiline: true })));
-      return await readLine(Deno.stdin);
+    ask: (prompt, signal) => {
+      if (signal?.aborted) return Promise.resolve(null);
+      const write = (text: string) => Deno.stderr.writeSync(new TextEncoder().encode(text));
+      write(safeText(prompt, { multiline: true }));
+      return new Promise((resolve, reject) => {
+        // Dropped: end the prompt's line so what follows (the error) starts on its own.
+        const drop = () => {
+          write("\n");
+          resolve(null);
+        };
+        signal?.addEventListener("abort", drop, { once: true });
+        readLine(Deno.stdin).then(resolve, reject).finally(() =>
+          signal?.removeEventListener("abort", drop)
+        );
+      });
     },
   });
   Deno.exit(code);

@@ -73,9 +73,13 @@ export interface CommandContext {
   readonly stdinIsTerminal: boolean;
   /**
    * Ask a person: print `prompt` on standard error and read one line from the
-   * terminal (without its newline); null at end of input.
+   * terminal (without its newline); null at end of input, and at once when
+   * `signal` fires (the question no longer stands: the prompt line is ended).
+   * A read on a terminal cannot be taken back: after a question dropped so,
+   * the command must end before asking anything else, or the dropped read
+   * takes the next line typed.
    */
-  readonly ask: (prompt: string) => Promise<string | null>;
+  readonly ask: (prompt: string, signal?: AbortSignal) => Promise<string | null>;
 }
 
 /** A command: the data that defines it and the code that runs it. */

@@ -73,15 +73,20 @@ export async function renameThisDevice(ctx: CommandContext, name: string): Promi
 /**
  * "Same code on both screens?": asked on a terminal (unless --yes); without a
  * terminal the pairing goes on (whoever runs it unattended chose so; the
- * verification string is still printed on both sides).
+ * verification string is still printed on both sides). The question is
+ * dropped (false) when `dropped` fires (the other side gave up) or on Ctrl-C.
  */
 export async function confirmVerification(
   ctx: CommandContext,
   input: ParsedInput,
   verification: string,
+  dropped: AbortSignal,
 ): Promise<boolean> {
   if (input.flags.yes === true || !ctx.stdinIsTerminal) return true;
-  const answer = await ctx.ask(`Does the other screen show ${verification} too? [y/N] `);
+  const answer = await ctx.ask(
+    `Does the other screen show ${verification} too? [y/N] `,
+    AbortSignal.any([dropped, ctx.signal]),
+  );
   return /^\s*y(es)?\s*$/i.test(answer ?? "");
 }
 
@@ -156,10 +161,10 @@ export async function addDevice(
       ctx.out.progress("");
       ctx.out.error(safeText(line));
     },
-    confirm: (verification) => {
+    confirm: (verification, dropped) => {
       clearInterval(ticker);
       ctx.out.progress("");
-      return confirmVerification(ctx, input, verification);
+      return confirmVerification(ctx, input, verification, dropped);
     },
   }).catch(explainListenError).finally(() => {
     clearInterval(ticker);

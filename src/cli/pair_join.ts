@@ -64,7 +64,7 @@ export async function joinMesh(
     env: ctx.env,
     timeoutMs: 15_000,
     log: (line) => ctx.out.error(safeText(line)),
-    confirm: (verification) => confirmVerification(ctx, input, verification),
+    confirm: (verification, dropped) => confirmVerification(ctx, input, verification, dropped),
     signal: ctx.signal,
   });
   if (input.flags.json) {

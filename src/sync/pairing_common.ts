@@ -32,23 +32,49 @@ export function pairingPrologue(
   return concatBytes(PAIRING_PROLOGUE, sid, joinerShare, inviterShare);
 }
 
+/** How the exchange of confirmations ended (see {@link confirmBoth}). */
+export type Confirmed = "yes" | "no" | "peer_no" | "peer_gone";
+
 /**
- * Ask here and hear the other side at once: "yes" when both confirmed, "no"
- * when this side declined, "peer_no" when the other did.
+ * Ask here and hear the other side at once, ending as soon as the outcome is
+ * known: "yes" when both confirmed, "no" when this side declined, "peer_no"
+ * when the other did, "peer_gone" when it hung up (or went silent) before
+ * this side answered. A question still open when the other side ends the
+ * exchange is dropped (`ask`'s signal fires): left open on a terminal it
+ * would take the next line typed. A hang-up after this side answered throws.
  */
 export async function confirmBoth(
   channel: SecureChannel,
-  ask: () => Promise<boolean>,
+  ask: (dropped: AbortSignal) => Promise<boolean>,
   timeoutMs: number,
-): Promise<"yes" | "no" | "peer_no"> {
-  const ours = ask().then(async (yes) => {
+): Promise<Confirmed> {
+  const drop = new AbortController();
+  let mine: boolean | undefined;
+  const ours = ask(drop.signal).then(async (yes) => {
+    if (drop.signal.aborted) return;
+    mine = yes;
     await channel.send(encodeConfirm(yes));
-    return yes;
   });
   const theirs = channel.receive(timeoutMs).then((raw) => {
     if (raw === null) throw new MycelError("pairing_failed", "pair", "the other device hung up");
     return decodeConfirm(raw);
   });
-  const [mine, peer] = await Promise.all([ours, theirs]);
+  const first = await Promise.race([
+    ours.then(() => "ours" as const),
+    theirs.then(() => "theirs" as const, () => "theirs" as const),
+  ]);
+  if (first === "ours" && !mine) {
+    theirs.catch(() => {}); // our "no" is sent: theirs no longer matters
+    return "no";
+  }
+  if (first === "theirs" && mine === undefined) {
+    const peer = await theirs.catch(() => undefined);
+    if (peer !== true) {
+      drop.abort();
+      ours.catch(() => {});
+      return peer === false ? "peer_no" : "peer_gone";
+    }
+  }
+  const [, peer] = await Promise.all([ours, theirs]);
   return !mine ? "no" : !peer ? "peer_no" : "yes";
 }

@@ -79,20 +79,24 @@ export interface InviteOptions {
   onCode: (code: string, expiresAt: number) => void;
   /** Progress lines (wrong attempts, verification string). */
   log: (line: string) => void;
-  /** Ask "same verification string on both screens?" (false: do not admit). */
-  confirm: (verification: string) => Promise<boolean>;
+  /**
+   * Ask "same verification string on both screens?" (false: do not admit);
+   * `dropped` fires when the other side ended the exchange first.
+   */
+  confirm: (verification: string, dropped: AbortSignal) => Promise<boolean>;
   /** This machine's addresses: our own record is brought up to date before the joiner gets it. */
   addresses?: readonly LocalAddress[];
 }
 
 /**
  * How an invitation ended: paired; or expired, cancelled (too many wrong
- * attempts), declined (a verification string not confirmed), or stopped
- * (the signal fired: Ctrl-C here).
+ * attempts), declined (a verification string not confirmed), failed (the
+ * joiner hung up while the verification was being asked), or stopped (the
+ * signal fired: Ctrl-C here).
  */
 export type InviteResult =
   | { status: "paired"; device: DeviceRecord; verification: string; sentBytes: number }
-  | { status: "expired" | "cancelled" | "stopped" | "declined"; message: string }
+  | { status: "expired" | "cancelled" | "stopped" | "declined" | "failed"; message: string }
   | {
     /** Admitted (signed, committed) but never confirmed: the code is spent. */
     status: "unconfirmed";
@@ -151,6 +155,10 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
           if (o.lingerMs <= 0) return ended;
         }
       } else if (result !== "failed") {
+        // Ended at the verification question: now, not after lingering for late joiners
+        // (a question the other side dropped still has its read pending on the terminal,
+        // which would take the next line typed; and a declined code is not "expired").
+        if (result.status !== "paired" && result.status !== "unconfirmed") return result;
         ended = result;
         endedAt = o.now();
       }
@@ -234,7 +242,18 @@ async function attempt(
     const channel = SecureChannel.fromHandshake(frames, hs);
     const verification = verificationString(channel.handshakeHash);
     o.log(`verification: ${verification} (the other screen shows the same)`);
-    const agreed = await confirmBoth(channel, () => o.confirm(verification), READ_MS * 20);
+    const agreed = await confirmBoth(
+      channel,
+      (dropped) => o.confirm(verification, dropped),
+      READ_MS * 20,
+    );
+    if (o.signal.aborted) return { status: "stopped", message: "the pairing was cancelled here" };
+    if (agreed === "peer_gone") {
+      return {
+        status: "failed",
+        message: "the other device hung up before the verification string was confirmed",
+      };
+    }
     if (agreed !== "yes") {
       o.log(agreed === "no" ? "pairing declined here" : "pairing declined on the other device");
       return { status: "declined", message: "the verification string was not confirmed" };

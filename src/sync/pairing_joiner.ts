@@ -53,8 +53,11 @@ export interface JoinOptions {
   timeoutMs: number;
   /** Progress lines. */
   log: (line: string) => void;
-  /** Ask "same verification string on both screens?" (false: do not join). */
-  confirm: (verification: string) => Promise<boolean>;
+  /**
+   * Ask "same verification string on both screens?" (false: do not join);
+   * `dropped` fires when the other side ended the exchange first.
+   */
+  confirm: (verification: string, dropped: AbortSignal) => Promise<boolean>;
   /** Cancels the pairing (Ctrl-C). */
   signal?: AbortSignal;
   /** This machine's addresses: the record we introduce ourselves with lists them. */
@@ -220,10 +223,23 @@ async function joinOnce(
     const channel = SecureChannel.fromHandshake(frames, hs);
     const verification = verificationString(channel.handshakeHash);
     o.log(`verification: ${verification} (the other screen shows the same)`);
-    const agreed = await confirmBoth(channel, () => o.confirm(verification), o.timeoutMs * 20)
-      .catch((e) => {
-        throw o.signal?.aborted ? cancelled() : e;
-      });
+    const agreed = await confirmBoth(
+      channel,
+      (dropped) => o.confirm(verification, dropped),
+      o.timeoutMs * 20,
+    ).catch((e) => {
+      throw o.signal?.aborted ? cancelled() : e;
+    });
+    // Ctrl-C at the question reads as a "no" to the other side, and as what it is here.
+    if (o.signal?.aborted) throw cancelled();
+    if (agreed === "peer_gone") {
+      throw new MycelError(
+        "pairing_failed",
+        "join mesh",
+        "the other device hung up before the verification string was confirmed",
+        { hint: HINTS.expired },
+      );
+    }
     if (agreed !== "yes") {
       throw refusalError({
         code: "declined",

@@ -1,0 +1,139 @@
+/**
+ * @module dropped_question_test
+ * Both sides of a pairing on real terminals (tmux, tests/cli/_tmux.ts), each
+ * asked "Does the other screen show NNNN-NNNN too? [y/N]". When the other
+ * side ends the exchange while this side's question is open (it hangs up, or
+ * its person answers no) the question ends at once with a named error, and
+ * mycel exits: a question left open would take the next line typed (the
+ * inviter used to go on waiting for another device with its question still
+ * reading the terminal, and swallow the answer to the next one). Each command
+ * runs in `sh`, which reads one line after mycel exits and shows it as
+ * NEXT=[...]: what is typed afterwards reaches the shell, not mycel. Ctrl-C
+ * (SIGINT) at the question cancels with the named "cancelled" error at once. Nothing
+ * is admitted, and the joiner is left with no home. Skipped, with the reason
+ * printed, when tmux is not installed.
+ */
+
+import assert from "node:assert/strict";
+import { ExitCode } from "../../src/errors.ts";
+import { childEnv, MAIN_TS, type TempHome, tempHome } from "../helpers/mycel.ts";
+import { freePort } from "../helpers/net.ts";
+import { Terminal, tmuxSkip } from "../cli/_tmux.ts";
+import { CODE_RE, device, exists } from "./_helpers.ts";
+
+const SKIP = tmuxSkip();
+if (SKIP) console.log(`pairing question tests skipped: ${SKIP}`);
+
+const QUESTION = /Does the other screen show \d{4}-\d{4} too\? \[y\/N\] *$/m;
+const SHELL = '"$0" run -A "$@"; echo "MYCEL_EXIT=$?"; IFS= read -r next; echo "NEXT=[$next]"';
+
+/** `mycel ARGS...` for `home` on a terminal, in a shell that reads one line after it. */
+function onTerminal(home: TempHome, args: string[]): Promise<Terminal> {
+  const argv = ["sh", "-c", SHELL, Deno.execPath(), MAIN_TS, ...args];
+  return Terminal.start(argv, childEnv({ home: home.home }));
+}
+
+/** PID of mycel itself: the child of the terminal's shell. */
+async function mycelPid(t: Terminal): Promise<number> {
+  const sh = await t.commandPid();
+  const children = await Deno.readTextFile(`/proc/${sh}/task/${sh}/children`);
+  return Number(children.trim().split(/\s+/)[0]);
+}
+
+/** An inviter and a joiner on terminals, both showing the question. */
+async function bothAsked(inviterHome: TempHome, joinerHome: TempHome) {
+  const inviter = await onTerminal(inviterHome, [
+    "pair",
+    "--listen",
+    `127.0.0.1:${freePort()}`,
+    "--ttl",
+    "2m",
+  ]);
+  const code = (await inviter.waitFor(CODE_RE)).match(CODE_RE)![1];
+  const joiner = await onTerminal(joinerHome, ["pair", code, "--name", "joiner"]);
+  await joiner.waitFor(QUESTION);
+  await inviter.waitFor(QUESTION);
+  return { inviter, joiner };
+}
+
+/** Within a few seconds (well before any read deadline), mycel has exited: its screen. */
+async function exited(t: Terminal, code: number): Promise<string> {
+  const screen = await t.waitFor(/MYCEL_EXIT=\d+/, 5_000);
+  assert.match(screen, new RegExp(`MYCEL_EXIT=${code}$`, "m"), screen);
+  return screen;
+}
+
+/** What is typed now reaches the shell, not mycel. */
+async function nextLineReachesShell(t: Terminal): Promise<void> {
+  await t.type("hello");
+  await t.press("Enter");
+  await t.waitFor(/NEXT=\[hello\]/, 5_000);
+}
+
+Deno.test({
+  name: "pairing: the joiner hangs up while the inviter is asked: the question ends, exit 1",
+  ignore: SKIP !== undefined,
+  async fn() {
+    await using a = await device("alpha");
+    await a.init();
+    await using j = await tempHome("mycel-pair-gone-");
+    const { inviter, joiner } = await bothAsked(a.t, j);
+    await using _i = inviter;
+    await using _j = joiner;
+    Deno.kill(await mycelPid(joiner), "SIGKILL");
+    const screen = await exited(inviter, 1);
+    assert.match(
+      screen,
+      /\[y\/N\] *\nerror: Cannot add device: the other device hung up before the verification string was confirmed\n/,
+    );
+    await nextLineReachesShell(inviter);
+    assert.deepEqual((await a.meshList()).map((m) => m.name), ["alpha"], "nobody admitted");
+  },
+});
+
+Deno.test({
+  name: "pairing: the inviter answers no while the joiner is asked: the question ends, exit 1",
+  ignore: SKIP !== undefined,
+  async fn() {
+    await using a = await device("alpha");
+    await a.init();
+    await using j = await tempHome("mycel-pair-no-");
+    const { inviter, joiner } = await bothAsked(a.t, j);
+    await using _i = inviter;
+    await using _j = joiner;
+    await inviter.type("n");
+    await inviter.press("Enter");
+    await exited(inviter, 1);
+    const screen = await exited(joiner, 1);
+    assert.match(screen, /\[y\/N\] *\nerror: Cannot join mesh: the other device did not confirm\n/);
+    await nextLineReachesShell(joiner);
+    assert.equal(await exists(j.home), false, "a declined pairing leaves no home");
+    assert.deepEqual((await a.meshList()).map((m) => m.name), ["alpha"]);
+  },
+});
+
+Deno.test({
+  name: "pairing: Ctrl-C at the inviter's question cancels at once with a named error, exit 130",
+  ignore: SKIP !== undefined,
+  async fn() {
+    await using a = await device("alpha");
+    await a.init();
+    await using j = await tempHome("mycel-pair-ctrl-c-");
+    const { inviter, joiner } = await bothAsked(a.t, j);
+    await using _i = inviter;
+    await using _j = joiner;
+    // Ctrl-C's SIGINT, to mycel alone (on the terminal it would end the shells around it too).
+    Deno.kill(await mycelPid(inviter), "SIGINT");
+    // Within 2 s: the process's own 3 s backstop ends it silently.
+    const screen = await inviter.waitFor(/MYCEL_EXIT=\d+/, 2_000);
+    assert.match(screen, /\[y\/N\] *\nerror: Cannot add device: the pairing was cancelled here$/m);
+    assert.match(screen, new RegExp(`MYCEL_EXIT=${ExitCode.interrupted}$`, "m"));
+    await nextLineReachesShell(inviter);
+    assert.match(
+      await exited(joiner, 1),
+      /error: Cannot join mesh: the other device did not confirm/,
+    );
+    assert.equal(await exists(j.home), false);
+    assert.deepEqual((await a.meshList()).map((m) => m.name), ["alpha"]);
+  },
+});
