@@ -116,6 +116,67 @@ export interface StatusJson {
   stamps_ahead_ms: number | null;
   /** Where the private keys are kept (`keys where --json`); null if the key file is unreadable. */
   keys?: KeysJson | null;
+  /** How this device knows it was removed from the mesh; null when it was not (always present). */
+  removed?: RemovedJson | null;
+}
+
+/**
+ * How this device knows it was removed from its mesh: `removed` in `status
+ * --json` and on this device's row of `mesh list --json`, what the red note
+ * of their text says.
+ */
+export interface RemovedJson {
+  /** The sentence the text output prints. */
+  message: string;
+  /**
+   * "state": this device's own state holds its removal; "peer": peers refuse
+   * it as removed (a removed device is refused before it can fetch the removal).
+   */
+  source: "state" | "peer";
+  /** Name of the device that removed it, when known. */
+  by: string | null;
+  /** When it was removed, when known. */
+  at: string | null;
+}
+
+/** Who did something to a device, and when (`mesh list --json`). */
+export interface MemberEventJson {
+  /** The device that did it: its id and name. */
+  by: string;
+  by_name: string;
+  /** When (its stamp). */
+  at: string | null;
+}
+
+/** One device in `mesh list --json` (every device ever admitted). */
+export interface MeshRowJson {
+  /** Device id. */
+  id: string;
+  /** Device name. */
+  name: string;
+  /** True for this device. */
+  self: boolean;
+  /** Its mesh IPv4 address. */
+  ipv4: string;
+  /** Sync endpoints it advertises. */
+  endpoints: string[];
+  /** Who admitted it and when; null for the device that made the mesh. */
+  admitted: MemberEventJson | null;
+  /** Its removal in this device's state (`cut`: its last entry kept; `retired`: by `mesh retire`). */
+  revoked: (MemberEventJson & { cut: number; retired: boolean }) | null;
+  /** Last time it was heard from (now for this device). */
+  last_seen: string | null;
+  /**
+   * Its entries kept but not folded (`reason`): "past_cut" (written after its
+   * removal), "fork" (the other branch of a fork), "waiting" (for an admission).
+   */
+  set_aside: { reason: string; entries: number; seqs: [number, number] }[];
+  /**
+   * On this device's row: how it knows it was removed (as in `status --json`),
+   * also when only its peers' refusals say so and `revoked` is null; null
+   * otherwise, and on every other row.
+   */
+  removed: RemovedJson | null;
 }
 
 /** One entry in `log --json`. */

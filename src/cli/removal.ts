@@ -16,6 +16,7 @@ import type { StateView } from "../log/state.ts";
 import type { PeerBook } from "../storage/local_state.ts";
 import type { SessionOutcome } from "../sync/peer_session.ts";
 import { localTime } from "../human.ts";
+import { isoTime, type RemovedJson } from "./json_types.ts";
 
 /** How this device knows it was removed. */
 export type Removal =
@@ -123,6 +124,17 @@ export function removalMessage(r: Removal): string {
   return `this device was removed from the mesh (${
     r.source === "peer" ? r.peerName : "a peer"
   } refuses it as removed)`;
+}
+
+/** `removed` in `status --json` and `mesh list --json`: what the text's note says, and how it is known. */
+export function removalJson(r: Removal | undefined): RemovedJson | null {
+  if (r === undefined) return null;
+  return {
+    message: removalMessage(r),
+    source: r.source,
+    by: r.byName ?? null,
+    at: r.at === undefined ? null : isoTime(r.at),
+  };
 }
 
 /** What to do about it. */

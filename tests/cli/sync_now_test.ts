@@ -5,12 +5,14 @@
  * round), 1 when none synced; each peer's line is printed as soon as its
  * session ends, not after the slowest peer; a device removed from the mesh
  * is told so plainly by `sync now`, by `doctor` (which fails), and after a
- * write (which no longer promises "they get it at the next sync"); with
+ * write (which no longer promises "they get it at the next sync"), and
+ * `status --json` and `mesh list --json` say it in `removed`; with
  * --json it prints an array of outcomes even when no peer is contacted.
  */
 
 import assert from "node:assert/strict";
 import { roundExitCode } from "../../src/cli/commands/sync.ts";
+import type { MeshRowJson } from "../../src/cli/json_types.ts";
 import { removalInOutcomes, removalMessage } from "../../src/cli/removal.ts";
 import { localTime } from "../../src/human.ts";
 import { describe, tempHome } from "../helpers/mycel.ts";
@@ -147,6 +149,15 @@ Deno.test("a removed device hears it plainly: sync now, doctor and the note afte
   );
   assert.equal(st.removed?.source, "peer");
   assert.equal(st.removed?.by, "alpha");
+  // mesh list --json as status --json, on this device's row (before: nothing, its `revoked`
+  // being null when only the peers' refusals say so).
+  const rows = await beta.tmp.json<MeshRowJson[]>(["mesh", "list", "--json"]);
+  const self = rows.find((r) => r.self)!;
+  assert.equal(self.revoked, null);
+  assert.deepEqual(self.removed, st.removed);
+  assert.deepEqual(rows.filter((r) => !r.self).map((r) => r.removed), [null]);
+  const onAlpha = await alpha.tmp.json<MeshRowJson[]>(["mesh", "list", "--json"]);
+  assert.deepEqual(onAlpha.map((r) => [r.name, r.removed]), [["alpha", null], ["beta", null]]);
   for (const cmd of [["mesh", "add-device"], ["pair"]]) {
     const add = await beta.run([...cmd, "--listen", "127.0.0.1:47998", "--ttl", "5s", "--yes"]);
     assert.equal(add.code, 1, describe(cmd, add));

@@ -10,8 +10,8 @@ import type { DeviceKey } from "../../log/device_key.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { ago, localTime, plural } from "../../human.ts";
-import { isoTime } from "../json_types.ts";
-import { removalHere, removalMessage } from "../removal.ts";
+import { isoTime, type MeshRowJson } from "../json_types.ts";
+import { removalHere, removalJson, removalMessage } from "../removal.ts";
 import { wasRetired } from "../retired.ts";
 import { withRead } from "../session.ts";
 import { renderTable } from "../text_table.ts";
@@ -60,7 +60,7 @@ export const meshMemberCommands: CommandSpec[] = [
           name: nameOf(a.author),
           reason: a.reason,
           entries: a.count,
-          seqs: [a.from, a.to],
+          seqs: [a.from, a.to] as [number, number],
         }));
         const provisional = Object.entries(home.local.get("provisional") ?? {})
           .filter(([hex]) => !home.view.members().some((m) => m.record.key.hex === hex))
@@ -69,11 +69,14 @@ export const meshMemberCommands: CommandSpec[] = [
         return { rows, aside, provisional, removal };
       });
       if (input.flags.json) {
-        ctx.out.json(rows.map((r) => ({
+        const json: MeshRowJson[] = rows.map((r) => ({
           ...r,
           set_aside: aside.filter((a) => a.id === r.id)
             .map(({ reason, entries, seqs }) => ({ reason, entries, seqs })),
-        })));
+          // As status --json: also when only peers' refusals say so (`revoked` is then null).
+          removed: r.self ? removalJson(removal) : null,
+        }));
+        ctx.out.json(json);
         return ExitCode.ok;
       }
       const when = (iso: string | null) => ago(iso === null ? null : Date.parse(iso), now);

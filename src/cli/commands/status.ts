@@ -18,7 +18,7 @@ import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { ago, duration, msOf, plural } from "../../human.ts";
 import { isoTime, type PeerJson, type StatusJson } from "../json_types.ts";
 import type { Text } from "../output.ts";
-import { removalHere, removalMessage } from "../removal.ts";
+import { removalHere, removalJson, removalMessage } from "../removal.ts";
 import { withRead } from "../session.ts";
 import { type Cell, renderTable } from "../text_table.ts";
 import { lazyImport } from "../../lazy_import.ts";
@@ -232,12 +232,7 @@ export const statusCommand: CommandSpec = {
     const keys = await keysWhere(st.home, ctx.env, true).catch((e: Error) => e);
     if (input.flags.json) {
       // What the text's red note says (its state, or peers refusing it as removed).
-      const removed = removal === undefined ? null : {
-        message: removalMessage(removal),
-        source: removal.source,
-        by: removal.byName ?? null,
-        at: removal.at === undefined ? null : isoTime(removal.at),
-      };
+      const removed = removalJson(removal);
       ctx.out.json({ ...st, keys: keys instanceof Error ? null : keys, removed });
       return 0;
     }
