@@ -6,12 +6,15 @@
  * input, and a code given as an argument still works but prints a note. The
  * inviting side tells the new device to run `mycel pair` and type the code.
  * A device set up but alone is asked which side it is (Enter shows a code).
- * `pair --name` names this device on either side. Real inviter processes;
- * the terminal side runs in-process with a scripted terminal.
+ * `pair --name` names this device on either side. With --json the inviting
+ * side gives the code as a line of JSON on standard error (its help says so).
+ * Real inviter processes; the terminal side runs in-process with a scripted
+ * terminal.
  */
 
 import assert from "node:assert/strict";
 import { describe, type StatusJson, tempHome } from "../helpers/mycel.ts";
+import { freePort } from "../helpers/net.ts";
 import { startInviter } from "../pairing/_helpers.ts";
 import { runMain } from "./_in_process.ts";
 
@@ -104,5 +107,29 @@ Deno.test("a second mycel pair on a busy port is a named error with a way out", 
     assert.doesNotMatch(r.stderr, /internal error/);
   } finally {
     await inv.proc.stop();
+  }
+});
+
+Deno.test("pair --json: the code is a line of JSON on stderr a script passes on; stdout one document", async () => {
+  await using a = await tempHome("mycel-pair-a-");
+  await using b = await tempHome("mycel-pair-b-");
+  await a.ok(["--no-sync", "init", "--name", "alpha"]);
+  // What a script reads: the line of standard error that is a JSON object with the code.
+  await using inv = a.spawn(["pair", "--json", "--listen", `127.0.0.1:${freePort()}`]);
+  const line = (await inv.waitFor(/^\{"code".*\}$/m, { stream: "stderr" }))[0];
+  const shown = JSON.parse(line) as { code: string; expires_at: string };
+  assert.deepEqual(Object.keys(shown), ["code", "expires_at"]);
+  assert.ok(Date.parse(shown.expires_at) > Date.now(), shown.expires_at);
+  const r = await b.run(["pair", "-", "--name", "beta", "--json"], { stdin: shown.code });
+  assert.equal(r.code, 0, describe(["pair", "-"], r));
+  const done = await inv.result();
+  assert.equal(done.code, 0, describe(["pair", "--json"], done));
+  assert.doesNotMatch(done.stdout, /MYCEL-/, "no code (nor QR) on standard output");
+  assert.equal((JSON.parse(done.stdout) as { paired: { name: string } }).paired.name, "beta");
+  // And the help says where the code goes.
+  for (const cmd of [["pair"], ["mesh", "add-device"]]) {
+    const help = (await a.ok([...cmd, "--help"])).stdout.replace(/\s+/g, " ");
+    assert.match(help, /With --json the code comes as one line of JSON on standard error/);
+    assert.match(help, /\{"code":"MYCEL-\.\.\.","expires_at":"<ISO 8601 time>"\}/);
   }
 });

@@ -106,6 +106,13 @@ const CODE_ARG = {
   stdin: true,
 } as const;
 
+// Standard output carries one JSON document, the result, so the code a script must pass
+// on goes to standard error, as a line of JSON of its own among the human lines there.
+const JSON_CODE =
+  "With --json the code comes as one line of JSON on standard error instead of the text\n" +
+  'and QR, {"code":"MYCEL-...","expires_at":"<ISO 8601 time>"}, so that standard output\n' +
+  "holds one JSON document: the result, once paired.";
+
 /** The pairing commands. */
 export const pairingCommands: CommandSpec[] = [
   {
@@ -116,7 +123,8 @@ export const pairingCommands: CommandSpec[] = [
       "for one device to run `mycel pair` and type the code. Three wrong attempts cancel\n" +
       "the code. Both screens show the same verification string; on a terminal both sides\n" +
       "are asked whether it matches before anything is admitted (--yes skips the question).\n" +
-      "Exits 0 once paired, 130 when stopped by Ctrl-C, 1 otherwise.",
+      "Exits 0 once paired, 130 when stopped by Ctrl-C, 1 otherwise.\n" +
+      JSON_CODE,
     args: [],
     flags: [NEW_NAME_FLAG, ...INVITE_FLAGS, YES, JSON_FLAG],
     globals: ["home"],
@@ -147,7 +155,8 @@ export const pairingCommands: CommandSpec[] = [
       "On the device already set up, `mycel pair` shows a code (as `mesh add-device`). On\n" +
       "the new device, `mycel pair` asks for that code and joins (as `mesh join`). A device\n" +
       "set up but still alone in its own mesh is asked which it is; press Enter there to\n" +
-      "show a code. --name names this device on either side.",
+      "show a code. --name names this device on either side.\n" +
+      JSON_CODE,
     args: [CODE_ARG],
     flags: [...INVITE_FLAGS, ...JOIN_FLAGS, YES, JSON_FLAG],
     examples: ["mycel pair", "mycel pair --name desktop"],
