@@ -5,9 +5,10 @@
  * terminal it shows the device and what stays, and only "y"/"yes" retires;
  * this device is never retired. A retirement is one entry: the removal,
  * cut at everything of the device any device is known to hold, and the
- * marker that says it was retired; retiring twice changes nothing. Real
- * homes made through the CLI; the terminal runs are in-process with a
- * scripted terminal.
+ * marker that says it was retired; retiring twice changes nothing. A name
+ * no device has is a usage error naming `mesh list`, as for `mesh remove`
+ * and `log --device`. Real homes made through the CLI; the terminal runs
+ * are in-process with a scripted terminal.
  */
 
 import assert from "node:assert/strict";
@@ -100,4 +101,28 @@ Deno.test("mesh retire on a terminal shows what stays and asks; yes commits the 
   });
   assert.equal(again.status, "already_removed");
   assert.equal((await h.json<LogEntryJson[]>(["log", "--json"])).length, log.length);
+});
+
+Deno.test("an unknown device is the same usage error for mesh retire, mesh remove and log --device", async () => {
+  await using h = await tempHome("mycel-retire-");
+  await using desk = await tempHome("mycel-retire-desk-");
+  await withDesk(h, desk);
+  for (
+    const [cmd, action] of [
+      [["mesh", "retire", "nosuch", "--yes"], "retire device"],
+      [["mesh", "remove", "nosuch", "--yes"], "remove device"],
+      [["log", "--device", "nosuch"], "filter log"],
+    ] as const
+  ) {
+    const r = await h.run([...cmd], { env: OFFLINE });
+    assert.equal(r.code, 2, describe(cmd, r));
+    assert.equal(
+      r.stderr,
+      `error: Cannot ${action}: no device has this name or id (nosuch)\n` +
+        "hint: `mycel mesh list` shows the devices.\n",
+    );
+    const j = await h.run([...cmd, "--json"], { env: OFFLINE });
+    assert.equal(j.code, 2);
+    assert.equal(JSON.parse(j.stderr).error.code, "no_such_device");
+  }
 });
