@@ -14,6 +14,7 @@ import { concatBytes, utf8 } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import { decodeConfirm, encodeConfirm, PAIRING_PROLOGUE } from "../protocol/pairing_messages.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
+import { withDeadline } from "../transport/deadline.ts";
 
 /** The Noise protocol of pairing. */
 export const PAIRING_NOISE = "Noise_XXpsk1_25519_AESGCM_SHA256";
@@ -32,6 +33,35 @@ export function pairingPrologue(
   return concatBytes(PAIRING_PROLOGUE, sid, joinerShare, inviterShare);
 }
 
+/**
+ * The pairing channel's incoming messages, where the next read may start
+ * before anything is due: to hear the other side hang up while this side's
+ * question is open (see {@link confirmBoth}). The next {@link next} takes
+ * that read, within its own deadline.
+ */
+export class Inbox {
+  #early?: Promise<Uint8Array | null>;
+
+  constructor(readonly channel: SecureChannel) {}
+
+  /** The next message within `timeoutMs` of now; null when the peer hung up. */
+  next(timeoutMs: number): Promise<Uint8Array | null> {
+    const early = this.#early;
+    this.#early = undefined;
+    if (early === undefined) return this.channel.receive(timeoutMs);
+    return withDeadline(early, timeoutMs, "receive message", () => this.channel.close());
+  }
+
+  /** Start reading the next message now; settles when one comes, or the peer is gone. */
+  early(timeoutMs: number): Promise<unknown> {
+    if (this.#early === undefined) {
+      this.#early = this.channel.receive(timeoutMs);
+      this.#early.catch(() => {}); // a failure read by nobody (this side declined) is no crash
+    }
+    return this.#early;
+  }
+}
+
 /** How the exchange of confirmations ended (see {@link confirmBoth}). */
 export type Confirmed = "yes" | "no" | "peer_no" | "peer_gone";
 
@@ -39,12 +69,14 @@ export type Confirmed = "yes" | "no" | "peer_no" | "peer_gone";
  * Ask here and hear the other side at once, ending as soon as the outcome is
  * known: "yes" when both confirmed, "no" when this side declined, "peer_no"
  * when the other did, "peer_gone" when it hung up (or went silent) before
- * this side answered. A question still open when the other side ends the
- * exchange is dropped (`ask`'s signal fires): left open on a terminal it
- * would take the next line typed. A hang-up after this side answered throws.
+ * this side answered, even after it answered yes (nothing else is due from
+ * it then). A question still open when the other side ends the exchange is
+ * dropped (`ask`'s signal fires): left open on a terminal it would take the
+ * next line typed, and a yes to it would admit a device that is gone. A
+ * hang-up after this side answered throws.
  */
 export async function confirmBoth(
-  channel: SecureChannel,
+  inbox: Inbox,
   ask: (dropped: AbortSignal) => Promise<boolean>,
   timeoutMs: number,
 ): Promise<Confirmed> {
@@ -53,15 +85,16 @@ export async function confirmBoth(
   const ours = ask(drop.signal).then(async (yes) => {
     if (drop.signal.aborted) return;
     mine = yes;
-    await channel.send(encodeConfirm(yes));
+    await inbox.channel.send(encodeConfirm(yes));
   });
-  const theirs = channel.receive(timeoutMs).then((raw) => {
+  const theirs = inbox.next(timeoutMs).then((raw) => {
     if (raw === null) throw new MycelError("pairing_failed", "pair", "the other device hung up");
     return decodeConfirm(raw);
   });
+  const settled = (p: Promise<unknown>) => p.then(() => true, () => true);
   const first = await Promise.race([
     ours.then(() => "ours" as const),
-    theirs.then(() => "theirs" as const, () => "theirs" as const),
+    settled(theirs).then(() => "theirs" as const),
   ]);
   if (first === "ours" && !mine) {
     theirs.catch(() => {}); // our "no" is sent: theirs no longer matters
@@ -69,7 +102,10 @@ export async function confirmBoth(
   }
   if (first === "theirs" && mine === undefined) {
     const peer = await theirs.catch(() => undefined);
-    if (peer !== true) {
+    // Their yes: whatever comes next before ours (a hang-up) ends it too.
+    const gone = peer === true &&
+      await Promise.race([ours.then(() => false), settled(inbox.early(timeoutMs))]);
+    if (peer !== true || gone) {
       drop.abort();
       ours.catch(() => {});
       return peer === false ? "peer_no" : "peer_gone";

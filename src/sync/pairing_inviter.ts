@@ -40,7 +40,13 @@ import { SecureChannel } from "../transport/secure_channel.ts";
 import { listenTcp } from "../transport/tcp_listener.ts";
 import type { LocalAddress } from "../mesh/self_endpoints.ts";
 import { selfChange } from "./self_record.ts";
-import { confirmBoth, PAIRING_NOISE, pairingChannelId, pairingPrologue } from "./pairing_common.ts";
+import {
+  confirmBoth,
+  Inbox,
+  PAIRING_NOISE,
+  pairingChannelId,
+  pairingPrologue,
+} from "./pairing_common.ts";
 import { PairingListener, type Presented } from "./pairing_listener.ts";
 
 /** How long a successful inviter still tells queued joiners "code already used". */
@@ -242,8 +248,9 @@ async function attempt(
     const channel = SecureChannel.fromHandshake(frames, hs);
     const verification = verificationString(channel.handshakeHash);
     o.log(`verification: ${verification} (the other screen shows the same)`);
+    const inbox = new Inbox(channel);
     const agreed = await confirmBoth(
-      channel,
+      inbox,
       (dropped) => o.confirm(verification, dropped),
       READ_MS * 20,
     );
@@ -271,7 +278,7 @@ async function attempt(
       if (last) break;
     }
     // The joiner answers once it has stored the state: only then is it paired.
-    const done = await channel.receive(READ_MS * 4);
+    const done = await inbox.next(READ_MS * 4);
     if (done === null || !decodeConfirm(done)) {
       throw new MycelError(
         "pairing_failed",

@@ -34,7 +34,13 @@ import {
 import { FrameConn } from "../transport/frame_conn.ts";
 import { SecureChannel } from "../transport/secure_channel.ts";
 import { connectTcp } from "../transport/tcp.ts";
-import { confirmBoth, PAIRING_NOISE, pairingChannelId, pairingPrologue } from "./pairing_common.ts";
+import {
+  confirmBoth,
+  Inbox,
+  PAIRING_NOISE,
+  pairingChannelId,
+  pairingPrologue,
+} from "./pairing_common.ts";
 import { adoptMesh, createJoinedHome, prepareIdentity } from "./pairing_home.ts";
 import { DEFAULT_WG_PORT } from "../mesh/plan.ts";
 import { advertisable, type LocalAddress, selfUpdate } from "../mesh/self_endpoints.ts";
@@ -223,8 +229,9 @@ async function joinOnce(
     const channel = SecureChannel.fromHandshake(frames, hs);
     const verification = verificationString(channel.handshakeHash);
     o.log(`verification: ${verification} (the other screen shows the same)`);
+    const inbox = new Inbox(channel);
     const agreed = await confirmBoth(
-      channel,
+      inbox,
       (dropped) => o.confirm(verification, dropped),
       o.timeoutMs * 20,
     ).catch((e) => {
@@ -249,7 +256,7 @@ async function joinOnce(
       });
     }
     const receive = async () => {
-      const raw = await channel.receive(o.timeoutMs).catch((e) => {
+      const raw = await inbox.next(o.timeoutMs).catch((e) => {
         throw o.signal?.aborted ? cancelled() : e;
       });
       if (raw === null) {

@@ -1,23 +1,26 @@
 /**
  * @module dropped_question_test
- * Both sides of a pairing on real terminals (tmux, tests/cli/_tmux.ts), each
- * asked "Does the other screen show NNNN-NNNN too? [y/N]". When the other
- * side ends the exchange while this side's question is open (it hangs up, or
- * its person answers no) the question ends at once with a named error, and
- * mycel exits: a question left open would take the next line typed (the
- * inviter used to go on waiting for another device with its question still
- * reading the terminal, and swallow the answer to the next one). Each command
+ * Pairing asks on a terminal "Does the other screen show NNNN-NNNN too?
+ * [y/N]" (tmux, tests/cli/_tmux.ts). When the other side ends the exchange
+ * while this side's question is open (it hangs up, even after its own yes
+ * without a terminal, or its person answers no) the question ends at once
+ * with a named error, and mycel exits: a question left open would take the
+ * next line typed (the inviter used to go on waiting for another device with
+ * its question still reading the terminal, and swallow the answer to the
+ * next one), and a yes to it admitted a device that was gone. Each command
  * runs in `sh`, which reads one line after mycel exits and shows it as
  * NEXT=[...]: what is typed afterwards reaches the shell, not mycel. Ctrl-C
- * (SIGINT) at the question cancels with the named "cancelled" error at once. Nothing
- * is admitted, and the joiner is left with no home. Skipped, with the reason
- * printed, when tmux is not installed.
+ * (SIGINT) at the question cancels with the named "cancelled" error at once.
+ * Nothing is admitted, and the joiner is left with no home. Two yeses, in
+ * either order, still pair. Skipped, with the reason printed, when tmux is
+ * not installed.
  */
 
 import assert from "node:assert/strict";
 import { ExitCode } from "../../src/errors.ts";
 import { childEnv, MAIN_TS, type TempHome, tempHome } from "../helpers/mycel.ts";
 import { freePort } from "../helpers/net.ts";
+import { sleep } from "../helpers/process.ts";
 import { Terminal, tmuxSkip } from "../cli/_tmux.ts";
 import { CODE_RE, device, exists } from "./_helpers.ts";
 
@@ -92,6 +95,37 @@ Deno.test({
 });
 
 Deno.test({
+  name: "pairing: a joiner that said yes (no terminal) and is gone ends the inviter's question",
+  ignore: SKIP !== undefined,
+  async fn() {
+    await using a = await device("alpha");
+    await a.init();
+    await using j = await tempHome("mycel-pair-gone-yes-");
+    await using inviter = await onTerminal(a.t, [
+      "pair",
+      "--listen",
+      `127.0.0.1:${freePort()}`,
+      "--ttl",
+      "2m",
+    ]);
+    const code = (await inviter.waitFor(CODE_RE)).match(CODE_RE)![1];
+    // Without a terminal the joiner's side goes on at once: its yes is sent.
+    await using joiner = j.spawn(["pair", "-", "--name", "joiner"], { stdin: code });
+    await joiner.waitFor(/verification: /, { stream: "stderr" });
+    await inviter.waitFor(QUESTION);
+    joiner.kill("SIGKILL");
+    const screen = await exited(inviter, 1);
+    assert.match(
+      screen,
+      /\[y\/N\] *\nerror: Cannot add device: the other device hung up before the verification string was confirmed\n/,
+    );
+    await nextLineReachesShell(inviter);
+    // Before: a "y" to the question left open admitted the gone device (a half-added member).
+    assert.deepEqual((await a.meshList()).map((m) => m.name), ["alpha"], "nobody admitted");
+  },
+});
+
+Deno.test({
   name: "pairing: the inviter answers no while the joiner is asked: the question ends, exit 1",
   ignore: SKIP !== undefined,
   async fn() {
@@ -137,3 +171,29 @@ Deno.test({
     assert.deepEqual((await a.meshList()).map((m) => m.name), ["alpha"]);
   },
 });
+
+for (const first of ["inviter", "joiner"] as const) {
+  Deno.test({
+    name: `pairing: both answer yes on terminals, the ${first} first: both pair, exit 0`,
+    ignore: SKIP !== undefined,
+    async fn() {
+      await using a = await device("alpha");
+      await a.init();
+      await using j = await tempHome("mycel-pair-yes-yes-");
+      const both = await bothAsked(a.t, j);
+      await using _i = both.inviter;
+      await using _j = both.joiner;
+      // The side answering second reads the next message early (to hear a hang-up): it must
+      // still be the one it expects.
+      const order = first === "inviter" ? [both.inviter, both.joiner] : [both.joiner, both.inviter];
+      for (const t of order) {
+        await t.type("y");
+        await t.press("Enter");
+        await sleep(500);
+      }
+      assert.match(await exited(both.joiner, 0), /^paired with alpha \(/m);
+      assert.match(await exited(both.inviter, 0), /^paired with joiner \(/m);
+      assert.deepEqual((await a.meshList()).map((m) => m.name).sort(), ["alpha", "joiner"]);
+    },
+  });
+}
