@@ -15,10 +15,8 @@
 import { isConflictCopy, sameContent, winnerOf } from "../files/conflict.ts";
 import { decodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import type { DeviceKey } from "../log/device_key.ts";
-import { withoutUnavailable } from "../files/unavailable.ts";
+import type { FolderRows } from "../log/folder_state.ts";
 import type { Home } from "../storage/home_handle.ts";
-import type { IndexRow } from "../storage/sql_folder_local.ts";
-import { availabilityHere } from "../sync/folder_availability.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
 
 /** One device's standing in a folder. */
@@ -62,17 +60,9 @@ interface Winner {
   readonly conflict: boolean;
 }
 
-/**
- * The winner of every path of `folder` among the versions some device can
- * still supply (src/files/unavailable.ts; what a round plans with).
- */
-export function* winners(
-  home: Home,
-  folder: string,
-  index: ReadonlyMap<string, IndexRow> = home.folderLocal.index(folder).rows,
-): Generator<Winner> {
-  const rows = home.view.folders().paths(folder);
-  for (const [path, list] of withoutUnavailable(rows, availabilityHere(home, folder, index), [])) {
+/** The winner of every path of `folder`. */
+export function* winners(rows: FolderRows, folder: string): Generator<Winner> {
+  for (const [path, list] of rows.paths(folder)) {
     const versions = list.map((v) => decodeFileVersion(v.bytes));
     const w = winnerOf(versions);
     yield {
@@ -102,8 +92,7 @@ export function folderStatus(
   const local = home.folderLocal.folder(folder);
   let files = 0, bytes = 0, conflicts = 0;
   const list: Winner[] = [];
-  const index = home.folderLocal.index(folder);
-  for (const w of winners(home, folder, index.rows)) {
+  for (const w of winners(rows, folder)) {
     list.push(w);
     if (w.conflict) conflicts++;
     if (w.version.kind === "deleted") continue;
@@ -124,6 +113,7 @@ export function folderStatus(
       // Our own disk: what our index does not hold yet.
       behindFiles = 0;
       behindBytes = 0;
+      const index = home.folderLocal.index(folder);
       for (const w of list) {
         if (ignored(w.path)) continue;
         const row = index.rows.get(w.path);
@@ -183,7 +173,7 @@ export function folderConflicts(
   folder: string,
 ): { unresolved: string[]; copies: string[] } {
   const unresolved: string[] = [], copies: string[] = [];
-  for (const w of winners(home, folder)) {
+  for (const w of winners(home.view.folders(), folder)) {
     if (w.conflict) unresolved.push(w.path);
     if (w.version.kind !== "deleted" && isConflictCopy(w.path)) copies.push(w.path);
   }

@@ -53,7 +53,6 @@ import {
   writesOverFolders,
 } from "../files/kind_change.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
-import { type UnavailableVersion, withoutUnavailable } from "../files/unavailable.ts";
 import { writeSymlink } from "../files/write_symlink.ts";
 import { pathTooLongHere, writeReason } from "../files/write_problem.ts";
 import { ensureRealParents, syncDir } from "../files/safe_paths.ts";
@@ -64,7 +63,6 @@ import type { IndexRow, LocalFolder } from "../storage/sql_folder_local.ts";
 import { Fetcher, type FetchPeer, type PeerFetchReport } from "./file_fetch.ts";
 import { folderFs } from "./folder_fs.ts";
 import { apartOptions, commitSplit } from "./folder_scan.ts";
-import { availabilityHere, unavailableProblem } from "./folder_availability.ts";
 
 /** How to apply. */
 export interface ApplyOptions {
@@ -98,8 +96,6 @@ export interface ApplyReport {
   problems: { path: string; reason: string }[];
   /** Versions published (copies, merges). */
   published: number;
-  /** Versions left out: nobody can supply them (src/files/unavailable.ts). */
-  unavailable: UnavailableVersion[];
 }
 
 interface Task {
@@ -217,14 +213,8 @@ export async function applyFolder(
   // have published the home, and a peer's deletion of it must not reach it).
   const apart = apartHere(folder.root, apartOptions(home, folder));
   const ignored = (path: string) => ignoredByRules(path) || apart(path);
-  // Versions only a removed device had are left out (src/files/unavailable.ts).
-  const unavailable: UnavailableVersion[] = [];
   const plan: FolderPlan = planFolder(
-    withoutUnavailable(
-      withoutIgnored(home.view.folders().paths(id), ignored),
-      availabilityHere(home, id, index.rows),
-      unavailable,
-    ),
+    withoutIgnored(home.view.folders().paths(id), ignored),
     new Map([...index.rows].filter(([p]) => !ignored(p))),
     versionId,
   );
@@ -237,9 +227,8 @@ export async function applyFolder(
     fetchedBytes: 0,
     localBytes: 0,
     peers: [],
-    problems: unavailable.map((v) => unavailableProblem(home, v)),
+    problems: [],
     published: 0,
-    unavailable,
   };
   const self = home.device;
   let queue: Done[] = [];

@@ -26,7 +26,6 @@ import { encodeChunkMessage } from "../protocol/chunk_messages.ts";
 import type { FetchPeer } from "./file_fetch.ts";
 import type { ApplyReport } from "./folder_apply.ts";
 import type { ScanReport } from "./folder_scan.ts";
-import { frontierBelow } from "../files/unavailable.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { directRoutes, type Route, type SessionTuning, syncPeer } from "./round.ts";
 import type { SessionOutcome } from "./peer_session.ts";
@@ -246,7 +245,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
       needBytes: apply!.needBytes,
       conflicts: Math.max(0, apply!.conflicts),
       stopped: "",
-      frontier: frontierBelow(frontier, (k) => k.hex, apply!.unavailable),
+      frontier,
     });
     await housekeeping(home, latest);
     out.push({ folder: f.folder, apply, sessions, problemsChanged });
