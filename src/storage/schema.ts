@@ -66,7 +66,7 @@ CREATE TABLE local (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
 
 /** Folders this device left, and where they were (added after the others). */
 const FOLDER_LEFT_DDL = `CREATE TABLE IF NOT EXISTS folder_left (folder TEXT PRIMARY KEY,
-  root TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
+  root TEXT NOT NULL, dev INTEGER, ino INTEGER) WITHOUT ROWID;
 `;
 
 /** Tables of synced folders (see the module comment); every statement is idempotent. */

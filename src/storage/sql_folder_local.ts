@@ -134,6 +134,37 @@ export interface TransferRow {
   readonly done: Uint8Array;
 }
 
+/**
+ * Statements of `folder_left`, apart: a home made before that table gains it
+ * on its first writable open only, and read-only commands must still work.
+ */
+function leftStatements(db: Db) {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    left: p("SELECT root, dev, ino FROM folder_left WHERE folder = ?"),
+    putLeft: p("INSERT OR REPLACE INTO folder_left VALUES (?, ?, ?, ?)"),
+    dropLeft: p("DELETE FROM folder_left WHERE folder = ?"),
+    anyIndex: p("SELECT 1 FROM file_index WHERE folder = ? LIMIT 1"),
+  };
+}
+
+/** Where a folder's root is: its path, and the directory's identity (undefined: can't tell). */
+export interface RootIdentity {
+  readonly root: string;
+  readonly dev?: number;
+  readonly ino?: number;
+}
+
+/** The identity of the directory at `root` now (dev and inode; none when it can't be read). */
+export function rootIdentity(root: string): RootIdentity {
+  try {
+    const st = Deno.statSync(root);
+    return { root, dev: st.dev ?? undefined, ino: st.ino ?? undefined };
+  } catch {
+    return { root };
+  }
+}
+
 function statements(db: Db) {
   const p = (sql: string) => db.prepare(sql);
   return {
@@ -145,10 +176,6 @@ function statements(db: Db) {
     dropAllIndex: p("DELETE FROM file_index WHERE folder = ?"),
     dropAllLocs: p("DELETE FROM chunk_locs WHERE folder = ?"),
     dropAllTransfers: p("DELETE FROM transfers WHERE folder = ?"),
-    left: p("SELECT root FROM folder_left WHERE folder = ?"),
-    putLeft: p("INSERT OR REPLACE INTO folder_left VALUES (?, ?, ?)"),
-    dropLeft: p("DELETE FROM folder_left WHERE folder = ?"),
-    anyIndex: p("SELECT 1 FROM file_index WHERE folder = ? LIMIT 1"),
     index: p(
       "SELECT path, kind, size, mtime, ino, ctime, exec, version FROM file_index" +
         " WHERE folder = ? ORDER BY path",
@@ -237,6 +264,7 @@ export type FolderLocalView = Pick<
 export class SqlFolderLocal {
   readonly #db: Db;
   #s?: ReturnType<typeof statements>;
+  #ls?: ReturnType<typeof leftStatements>;
   #available = false;
 
   constructor(db: Db) {
@@ -246,6 +274,11 @@ export class SqlFolderLocal {
   get #q(): ReturnType<typeof statements> {
     this.#s ??= statements(this.#db);
     return this.#s;
+  }
+
+  get #left(): ReturnType<typeof leftStatements> {
+    this.#ls ??= leftStatements(this.#db);
+    return this.#ls;
   }
 
   /** True when the home has the folder tables (a read-only home made before them has not). */
@@ -277,32 +310,45 @@ export class SqlFolderLocal {
   }
 
   /**
-   * Stop syncing a folder here (its files stay): its record, chunk places
-   * and transfers go; its index stays, with where the folder was, for a
-   * later join at the same place ({@link takeLeftIndex}). Without it every
-   * file there would come back as a new version nobody had seen: files
-   * deleted or edited elsewhere meanwhile came back, or as conflict copies.
+   * Stop syncing a folder here (its files stay): its record and transfers
+   * go; its index and chunk places stay (nothing reads them while no record
+   * names the folder's root), with where the folder was and which directory
+   * it was, for a later join there ({@link takeLeftIndex}). Without them
+   * every file there would come back as a new version nobody had seen:
+   * files deleted or edited elsewhere meanwhile came back, or as conflict copies.
    */
-  leaveFolder(id: string, at: number): void {
+  leaveFolder(id: string): void {
     const q = this.#q;
     const f = this.folder(id);
-    if (f !== undefined) q.putLeft.run(id, f.root, at);
+    if (f !== undefined) {
+      const at = rootIdentity(f.root);
+      this.#left.putLeft.run(id, f.root, at.dev ?? null, at.ino ?? null);
+    }
     q.dropFolder.run(id);
-    q.dropAllLocs.run(id);
     q.dropAllTransfers.run(id);
   }
 
   /**
-   * Before a folder is joined (or added) at `root`: the index it had here
-   * is kept when it was left at that same place, and dropped otherwise (it
-   * describes another disk's files). True when an index was kept.
+   * Before a folder is joined (or added) at `at`: the index and chunk places
+   * it had here are kept when it was left in that same directory (same
+   * path, same device and inode) and `markerKept` (its marker was still
+   * there, naming it); dropped otherwise — they describe other files (a
+   * folder deleted and made again at that path holds other files with the
+   * same names). True when they were kept.
    */
-  takeLeftIndex(id: string, root: string): boolean {
-    const q = this.#q;
-    const left = q.left.get(id) as { root: string } | undefined;
-    q.dropLeft.run(id);
-    const kept = left?.root === root && q.anyIndex.get(id) !== undefined;
-    if (!kept) q.dropAllIndex.run(id);
+  takeLeftIndex(id: string, at: RootIdentity, markerKept: boolean): boolean {
+    const q = this.#q, l = this.#left;
+    const left = l.left.get(id) as
+      | { root: string; dev: number | null; ino: number | null }
+      | undefined;
+    l.dropLeft.run(id);
+    const same = left !== undefined && left.root === at.root && left.dev !== null &&
+      left.ino !== null && left.dev === at.dev && left.ino === at.ino;
+    const kept = same && markerKept && l.anyIndex.get(id) !== undefined;
+    if (!kept) {
+      q.dropAllIndex.run(id);
+      q.dropAllLocs.run(id);
+    }
     return kept;
   }
 

@@ -14,8 +14,7 @@
  * - Joined again where it was left, the folder still has its index: an
  *   unchanged file holds the version it held, an edit made meanwhile
  *   supersedes it, and a file missing since is not a deletion — forgotten
- *   here and fetched again (the first scan after the join only) — unless
- *   nobody else reported holding it: then it is deleted.
+ *   here and fetched again (the first scan after the join only).
  * - A missing marker stops the folder (recorded; nothing published).
  * - More than half of the indexed paths deleted: the deletions are held
  *   (and counted in the folder's info) unless `confirm` allows them.
@@ -33,8 +32,6 @@ import { indexedEntryOf } from "../files/file_index.ts";
 import { gearSeedFromSecret } from "../files/gear_seed.ts";
 import { makeChunkList } from "../files/manifest_tree.ts";
 import { realOr, scanFolder } from "../files/scan.ts";
-import { unavailableOf } from "../files/unavailable.ts";
-import { availabilityWithoutMe } from "./folder_availability.ts";
 import { foldName, foldPath, portabilityProblems } from "../files/path_portability.ts";
 import { MARKER_NAME } from "../files/folder_layout.ts";
 import type { ScanOptions, ScanResult } from "../files/scan_types.ts";
@@ -220,17 +217,11 @@ export async function scanAndPublish(
   }
   let deletions = result.deleted;
   // Joined again where it was left: what went missing meanwhile is not
-  // published as deleted (FolderInfo.rejoined); forgotten here, fetched
-  // again — unless nobody else ever had it: then it is deleted.
-  let forgotten: string[] = [];
-  if (folder.info.rejoined) {
-    const rows = home.view.folders();
-    const paths = deletions.map((p) => [p, rows.versionsAt(folder.folder, p)] as const);
-    const onlyMine = unavailableOf(paths, availabilityWithoutMe(home, folder.folder));
-    const lost = new Set(onlyMine.map((v) => v.path));
-    forgotten = deletions.filter((p) => !lost.has(p));
-    deletions = deletions.filter((p) => lost.has(p));
-  }
+  // published as deleted (FolderInfo.rejoined) — whether another device
+  // holds it can't be known here (its reports may be late or partial, and a
+  // deletion would reach its copy): forgotten here, fetched again.
+  const forgotten = folder.info.rejoined ? deletions : [];
+  if (folder.info.rejoined) deletions = [];
   let held = 0;
   const self = home.device;
   const folders = home.view.folders();

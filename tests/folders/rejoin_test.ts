@@ -11,6 +11,9 @@
  */
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { homePaths } from "../../src/storage/home.ts";
+import { tempHome } from "../helpers/mycel.ts";
 import {
   devices,
   listTree,
@@ -116,23 +119,76 @@ Deno.test("a folder joined somewhere else than where it was left starts without 
   }
 });
 
-Deno.test("a file only this device ever had, deleted while the folder was left here, is deleted everywhere on joining again (nobody waits for it)", async () => {
+Deno.test("a folder emptied while left and joined again deletes nothing elsewhere: its files come back", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs, "docs", {
     seed: (root) => put(root, "base.txt", "base\n"),
   });
   await rounds([b, a], 1);
-  await put(rb, "only-b.txt", "made on b\n");
-  await b.ok(["--no-sync", "folder", "scan"]);
-  await b.ok(["sync", "now", "--push"]); // a hears of it; files are fetched in a's own round
-  await b.ok(["--no-sync", "folder", "remove", "docs"]);
-  await Deno.remove(`${rb}/only-b.txt`);
-  await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+  await put(ra, "g.txt", "made on a\n");
+  await a.ok(["--no-sync", "folder", "scan"]);
+  await a.ok(["sync", "now", "--push"]);
+  await syncNow(b); // b fetches g.txt; a has not heard b's progress yet
+  assert.equal(await text(rb, "g.txt"), "made on a\n");
+  await a.ok(["--no-sync", "folder", "remove", "docs"]);
+  for (const p of await listTree(ra)) await Deno.remove(`${ra}/${p}`);
+  await a.ok(["--no-sync", "folder", "join", "docs", ra]);
+  await rounds([a, b, a, b], 1);
+  for (const root of [ra, rb]) assert.deepEqual(await listTree(root), ["base.txt", "g.txt"], root);
+});
+
+Deno.test("after joining again where it was left, this device serves the files it did not change", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: (root) => put(root, "base.txt", "base\n"),
+  });
   await rounds([b, a], 1);
-  for (const [d, root] of [[a, ra], [b, rb]] as const) {
-    const r = await syncNow(d);
-    assert.equal(r.code, 0, `${d.name}: ${r.stdout}${r.stderr}`);
-    assert.deepEqual(await listTree(root), ["base.txt"]);
+  await put(ra, "g.txt", "made on a just before leaving\n");
+  await a.ok(["--no-sync", "folder", "scan"]);
+  await a.ok(["--no-sync", "folder", "remove", "docs"]);
+  await a.ok(["--no-sync", "folder", "join", "docs", ra]);
+  await rounds([b, a, b], 1);
+  const r = await syncNow(b);
+  assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
+  assert.equal(await text(rb, "g.txt"), "made on a just before leaving\n");
+});
+
+Deno.test("another folder made at the same path after the old one was deleted does not take its index: same-named files are a conflict, not an edit", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: (root) => put(root, "readme.txt", "first\n"),
+  });
+  await rounds([b, a], 1);
+  await put(rb, "readme.txt", "the folder's readme, written on b\n");
+  await rounds([b, a], 1);
+  assert.equal(await text(ra, "readme.txt"), "the folder's readme, written on b\n");
+  await a.ok(["--no-sync", "folder", "remove", "docs"]);
+  await Deno.remove(ra, { recursive: true }); // gone for good, marker and all
+  await Deno.mkdir(ra);
+  await put(ra, "readme.txt", "another project's readme\n");
+  await a.ok(["--no-sync", "folder", "join", "docs", ra]);
+  await rounds([a, b, a, b], 1);
+  for (const root of [ra, rb]) {
+    const bodies = await Promise.all((await listTree(root)).map((p) => text(root, p)));
+    const want = ["another project's readme\n", "the folder's readme, written on b\n"];
+    assert.deepEqual(bodies.sort(), want, root);
   }
+});
+
+Deno.test("a home made before folders could be left keeps working read-only: folder list, status and conflicts need no new table", async () => {
+  await using h = await tempHome("mycel-rejoin-old-");
+  await h.ok(["init", "--name", "a"]);
+  const root = h.path("docs");
+  await Deno.mkdir(root);
+  await h.ok(["--no-sync", "folder", "add", root, "--id", "docs"]);
+  const db = new DatabaseSync(homePaths(h.home).db);
+  db.exec("DROP TABLE folder_left"); // as a home of the previous release has it
+  db.close();
+  for (const args of [["folder", "list"], ["folder", "status"], ["folder", "conflicts"]]) {
+    await h.ok(["--no-sync", ...args]);
+  }
+  await h.ok(["--no-sync", "folder", "remove", "docs"]); // a write open adds the table
 });

@@ -16,6 +16,7 @@ import { nameNoteLines, notSyncedLines } from "../not_synced.ts";
 import { folderIdProblem } from "../../log/file_ops.ts";
 import { checkName } from "../../log/ops.ts";
 import type { ScanReport } from "../../sync/folder_scan.ts";
+import { rootIdentity } from "../../storage/sql_folder_local.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { plural } from "../../human.ts";
@@ -154,6 +155,18 @@ async function makeRoot(abs: string, create: boolean, id: string): Promise<strin
   return real;
 }
 
+/** True when the folder at `real` still holds a marker naming folder `id` (never follows a link). */
+async function markerNames(real: string, id: string): Promise<boolean> {
+  try {
+    const path = `${real}/${MARKER_NAME}`;
+    const info = await Deno.lstat(path);
+    return info.isFile && info.size <= 4096 &&
+      markerFolder(await Deno.readTextFile(path)) === id;
+  } catch {
+    return false;
+  }
+}
+
 function scanLine(ctx: CommandContext, r: ScanReport): void {
   if (r.stopped) {
     ctx.out.error(`${r.folder}: ${safeText(r.stopped)}`);
@@ -235,7 +248,7 @@ const ADD: CommandSpec = {
         type: "folder.join",
         folder: id,
       }]);
-      w.folderLocal.takeLeftIndex(id, ""); // a new folder: no index of an old one applies
+      w.folderLocal.takeLeftIndex(id, { root: "" }, false); // a new folder: no old index applies
       w.folderLocal.putFolder({ folder: id, root, added: home.now(), info });
     });
     const [report] = await scanNow(ctx, id, false);
@@ -298,9 +311,10 @@ const JOIN: CommandSpec = {
         realHome(ctx),
         w.folderLocal.folders(),
       );
+      const markerKept = await markerNames(plannedRealPath(path), id);
       const root = await prepareRoot(path, true, id);
       await commitOps(w, [{ type: "folder.join", folder: id }]);
-      const rejoined = w.folderLocal.takeLeftIndex(id, root);
+      const rejoined = w.folderLocal.takeLeftIndex(id, rootIdentity(root), markerKept);
       w.folderLocal.putFolder({
         folder: id,
         root,
@@ -377,7 +391,7 @@ const REMOVE: CommandSpec = {
   ...WRITES,
   async run(ctx, input) {
     const id = checkFolderId(input.args.ID as string);
-    const root = await withWrite(ctx, async (w, home) => {
+    const root = await withWrite(ctx, async (w) => {
       const local = w.folderLocal.folder(id);
       if (local === undefined) {
         throw new MycelError("unknown_folder", "remove folder", "this device does not sync it", {
@@ -387,7 +401,7 @@ const REMOVE: CommandSpec = {
         });
       }
       await commitOps(w, [{ type: "folder.leave", folder: id }]);
-      w.folderLocal.leaveFolder(id, home.now());
+      w.folderLocal.leaveFolder(id);
       return local.root;
     });
     if (input.flags.json) ctx.out.json({ id, path: root });
