@@ -30,6 +30,12 @@ export interface DeviceStanding {
   readonly behindBytes: number;
   readonly conflicts: number;
   readonly stopped: string | null;
+  /**
+   * This device only: of the files it is behind by, those whose version was
+   * made by a device since removed from the mesh, per maker's name — only a
+   * device that fetched one can send it, and none may have (docs/folders.md).
+   */
+  readonly waitingOnRemoved?: { name: string; files: number }[];
 }
 
 /** A folder as `folder status` shows it. */
@@ -57,6 +63,8 @@ interface Winner {
   readonly version: FileVersion;
   /** Per version of the set, its entry's (author hex, seq). */
   readonly dots: readonly [string, number][];
+  /** Hex key of the winning version's maker (its entry's author). */
+  readonly maker: string;
   readonly conflict: boolean;
 }
 
@@ -69,6 +77,7 @@ export function* winners(rows: FolderRows, folder: string): Generator<Winner> {
       path,
       version: w,
       dots: list.map((v) => [v.author, v.seq]),
+      maker: list[versions.indexOf(w)].author,
       conflict: versions.some((v) => !sameContent(v, w)),
     };
   }
@@ -109,6 +118,7 @@ export function folderStatus(
     const p = row.progress;
     const seen = new Map((p?.frontier ?? []).map(([k, s]) => [k.hex, s]));
     let behindFiles = p?.needFiles ?? 0, behindBytes = p?.needBytes ?? 0;
+    const fromRemoved = new Map<string, number>();
     if (self) {
       // Our own disk: what our index does not hold yet.
       behindFiles = 0;
@@ -122,6 +132,11 @@ export function folderStatus(
           ? row === undefined
           : held !== undefined && sameContent(held, w.version);
         if (ok) continue;
+        const maker = home.view.member(deviceOfHex(w.maker));
+        if (maker?.removed !== undefined) {
+          const name = maker.record.name;
+          fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
+        }
         behindFiles++;
         if (w.version.kind === "file") behindBytes += w.version.size;
       }
@@ -149,6 +164,9 @@ export function folderStatus(
       behindBytes,
       conflicts: self ? conflicts : p?.conflicts ?? 0,
       stopped,
+      ...(fromRemoved.size > 0
+        ? { waitingOnRemoved: [...fromRemoved].map(([name, files]) => ({ name, files })) }
+        : {}),
     });
   }
   return {

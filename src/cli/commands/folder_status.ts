@@ -86,6 +86,12 @@ export const folderStatusCommand: CommandSpec = {
           : [{ text: "in sync", tone: "green" as const }];
         const conf = d.conflicts > 0 ? `, ${plural(d.conflicts, "conflict")}` : "";
         ctx.out.line([`  ${who}: `, ...how, conf]);
+        for (const r of d.waitingOnRemoved ?? []) {
+          ctx.out.line(
+            `    ${plural(r.files, "file")} of it made by ${safeText(r.name)}, which was removed ` +
+              "from the mesh: only a device that fetched them can send them, and none may have",
+          );
+        }
       }
       if (s.conflicts > 0) {
         ctx.out.line(

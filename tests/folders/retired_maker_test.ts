@@ -1,0 +1,38 @@
+/**
+ * @module retired_maker_test
+ * A file version whose maker was retired before any other device fetched
+ * it can't be fetched from anyone; every device waits for it (a limit,
+ * docs/folders.md). `folder status` says so — which files and whose —
+ * instead of a bare "behind by N files" that never changes.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { devices, put, rounds, sharedFolder } from "./_helpers.ts";
+
+Deno.test("folder status names the files this device waits for from a device removed since", async () => {
+  await using devs = await devices(["a", "b", "c"]);
+  const [a, b, c] = devs.list;
+  const [ra, , rc] = await sharedFolder(devs, "docs", {
+    seed: (root) => put(root, "p.txt", "base\n"),
+  });
+  await rounds([b, c, a, b, c], 1);
+  await put(ra, "p.txt", "from a\n");
+  await Deno.utime(join(ra, "p.txt"), new Date(), new Date(Date.now() - 60_000));
+  await put(rc, "p.txt", "from c\n");
+  await put(rc, "new.txt", "only on c\n");
+  await c.ok(["--no-sync", "folder", "scan"]);
+  await c.ok(["sync", "now", "--push"]); // entries go out; files are fetched in the peers' own rounds
+  await c.stopServer();
+  await a.ok(["--no-sync", "mesh", "retire", "c", "--yes"]);
+  await rounds([a, b], 1);
+
+  const [status] = JSON.parse((await a.ok(["--no-sync", "folder", "status", "--json"])).stdout);
+  const self = status.devices.find((d: { self: boolean }) => d.self);
+  assert.equal(self.behindFiles, 2);
+  assert.deepEqual(self.waitingOnRemoved, [{ name: "c", files: 2 }]);
+  const text = (await a.ok(["--no-sync", "folder", "status"])).stdout;
+  assert.match(text, /2 files of it made by c, which was removed from the mesh/);
+  const others = status.devices.filter((d: { self: boolean }) => !d.self);
+  assert.ok(others.every((d: { waitingOnRemoved?: unknown }) => d.waitingOnRemoved === undefined));
+});
