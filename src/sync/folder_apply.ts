@@ -203,16 +203,7 @@ export async function applyFolder(
   const fl = home.folderLocal;
   const id = folder.folder;
   const index = fl.index(id);
-  // Paths this device ignores (its .mycelignore and its own .mycel/ignore)
-  // are left alone: neither written, removed nor counted as still to come.
-  // Before, a path ignored here was overwritten when unchanged, and fetched
-  // every round, never written, when changed here.
-  const ignoredByRules = await ignoredHere(folder.root);
-  // Nor anything under the mycel home or another synced folder inside this
-  // one (the scan leaves those out; a folder shared before that check may
-  // have published the home, and a peer's deletion of it must not reach it).
-  const apart = apartHere(folder.root, apartOptions(home, folder));
-  const ignored = (path: string) => ignoredByRules(path) || apart(path);
+  const ignored = await leftAloneHere(home, folder);
   const plan: FolderPlan = planFolder(
     withoutIgnored(home.view.folders().paths(id), ignored),
     new Map([...index.rows].filter(([p]) => !ignored(p))),
@@ -852,6 +843,24 @@ const FREE_MARGIN = 1 << 20;
  * can't be read throws `bad_ignore_file` (the scan has stopped the folder
  * for it already): applying without the rules could overwrite what they keep.
  */
+/**
+ * Paths of `folder` this device leaves alone: those it ignores (its
+ * .mycelignore and its own .mycel/ignore) — neither written, removed nor
+ * counted as still to come (before, a path ignored here was overwritten
+ * when unchanged, and fetched every round, never written, when changed
+ * here) — and anything under the mycel home or another synced folder inside
+ * this one (the scan leaves those out; a folder shared before that check
+ * may have published the home, and a peer's deletion of it must not reach it).
+ */
+export async function leftAloneHere(
+  home: Home,
+  folder: LocalFolder,
+): Promise<(path: string) => boolean> {
+  const ignoredByRules = await ignoredHere(folder.root);
+  const apart = apartHere(folder.root, apartOptions(home, folder));
+  return (path) => ignoredByRules(path) || apart(path);
+}
+
 async function ignoredHere(root: string): Promise<(path: string) => boolean> {
   const { loadIgnoreRules } = await lazyImport<typeof import("../files/ignore_rules.ts")>(
     new URL("../files/ignore_rules.ts", import.meta.url),

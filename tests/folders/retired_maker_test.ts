@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { devices, put, rounds, sharedFolder } from "./_helpers.ts";
+import { devices, listTree, put, rounds, sharedFolder, syncNow, text } from "./_helpers.ts";
 
 Deno.test("folder status names the files this device waits for from a device removed since", async () => {
   await using devs = await devices(["a", "b", "c"]);
@@ -35,4 +35,47 @@ Deno.test("folder status names the files this device waits for from a device rem
   assert.match(text, /2 files of it made by c, which was removed from the mesh/);
   const others = status.devices.filter((d: { self: boolean }) => !d.self);
   assert.ok(others.every((d: { waitingOnRemoved?: unknown }) => d.waitingOnRemoved === undefined));
+});
+
+Deno.test("folder override ends the wait: this device's copy becomes the folder's on every device, after refusing what it must", async () => {
+  await using devs = await devices(["a", "b", "c"]);
+  const [a, b, c] = devs.list;
+  const [ra, rb, rc] = await sharedFolder(devs, "docs", {
+    seed: (root) => put(root, "p.txt", "base\n"),
+  });
+  await rounds([b, c, a, b, c], 1);
+  await put(rc, "p.txt", "from c\n");
+  await put(rc, "new.txt", "only on c\n");
+  await c.ok(["--no-sync", "folder", "scan"]);
+  await c.ok(["sync", "now", "--push"]);
+  await c.stopServer();
+  await a.ok(["--no-sync", "mesh", "retire", "c", "--yes"]);
+  await rounds([a, b], 1);
+
+  // Refusals first: they change nothing.
+  const noTty = await a.run(["--no-sync", "folder", "override", "docs"]);
+  assert.equal(noTty.code, 2, noTty.stderr);
+  assert.match(noTty.stderr, /needs confirmation/);
+  const outside = await a.run(["--no-sync", "folder", "override", "docs", "../x", "--yes"]);
+  assert.equal(outside.code, 2, outside.stderr);
+  const dry = JSON.parse(
+    (await a.ok(["--no-sync", "folder", "override", "docs", "--dry-run", "--json"])).stdout,
+  );
+  assert.deepEqual(dry.paths, [
+    { path: "new.txt", becomes: "deleted", replaces: 1 },
+    { path: "p.txt", becomes: "file", replaces: 1 },
+  ]);
+
+  await a.ok(["--no-sync", "folder", "override", "docs", "--yes"]);
+  await rounds([a, b, a, b], 1);
+  for (const [d, root] of [[a, ra], [b, rb]] as const) {
+    const r = await syncNow(d);
+    assert.equal(r.code, 0, `${d.name}: ${r.stdout}${r.stderr}`);
+    assert.deepEqual(await listTree(root), ["p.txt"]);
+    assert.equal(await text(root, "p.txt"), "base\n");
+  }
+  const again = JSON.parse(
+    (await a.ok(["--no-sync", "folder", "override", "docs", "--dry-run", "--json"])).stdout,
+  );
+  assert.deepEqual(again.paths, [], "nothing left to override");
 });

@@ -26,6 +26,7 @@ import { checkFolderPlace, plannedRealPath } from "../folder_place.ts";
 import { folderConflictsCommand, folderStatusCommand } from "./folder_status.ts";
 import { folderRestoreCommand, folderVersionsCommand } from "./folder_versions.ts";
 import { folderMoveCommand } from "./folder_move.ts";
+import { folderOverrideCommand } from "./folder_override.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
 /** `--keep-days N`: how long replaced and deleted files are kept here (this device only). */
@@ -446,6 +447,7 @@ export const folderCommands: CommandSpec[] = [
   REMOVE,
   folderMoveCommand,
   folderConflictsCommand,
+  folderOverrideCommand,
   folderVersionsCommand,
   folderRestoreCommand,
   SCAN,

@@ -1,0 +1,140 @@
+/**
+ * @module folder_override
+ * `mycel folder override ID [PATH...]`: this device's files become the
+ * folder's version on every device (src/sync/folder_override.ts) — the way
+ * out when files wait for a version nobody can send any more (its maker was
+ * removed or retired before anyone fetched it), or when the user simply
+ * wants this copy to win. It scans first (so the disk, not a stale index,
+ * is what wins), lists what it would change, and asks on a terminal; without
+ * one it needs --yes. What other devices replace is kept in their
+ * `.mycel/versions` for the folder's keep days.
+ */
+
+import { ExitCode, MycelError } from "../../errors.ts";
+import { relativePathProblem } from "../../files/paths.ts";
+import { lazyImport } from "../../lazy_import.ts";
+import { safeText } from "../../text_safety.ts";
+import { plural } from "../../human.ts";
+import { type CommandContext, type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
+import { homeRoot, withRead } from "../session.ts";
+import { checkFolderId, scanNow } from "./folder.ts";
+
+const ACTION = "override folder";
+
+/** The paths named on the command line, checked (folder-relative, no `..`). */
+function onlyPaths(words: readonly string[]): Set<string> | undefined {
+  if (words.length === 0) return undefined;
+  for (const p of words) {
+    const problem = relativePathProblem(p);
+    if (problem !== undefined) {
+      throw new MycelError("bad_path", ACTION, `a path must be inside the folder: ${problem}`, {
+        value: safeText(p),
+        hint: "Give paths relative to the folder's root, e.g. notes/todo.txt.",
+        exit: ExitCode.usage,
+      });
+    }
+  }
+  return new Set(words);
+}
+
+async function confirmed(ctx: CommandContext, id: string, n: number): Promise<boolean> {
+  if (!ctx.stdinIsTerminal) {
+    throw new MycelError("needs_confirmation", ACTION, "an override needs confirmation", {
+      value: id,
+      hint: "Standard input is not a terminal, so mycel cannot ask. Run again with --yes\n" +
+        "(--dry-run lists the paths without changing anything).",
+      exit: ExitCode.usage,
+    });
+  }
+  const answer = await ctx.ask(
+    `Make this device's copy of ${plural(n, "path")} the folder's version on every device? [y/N] `,
+  );
+  return /^\s*y(es)?\s*$/i.test(answer ?? "");
+}
+
+export const folderOverrideCommand: CommandSpec = {
+  path: ["folder", "override"],
+  summary: "make this device's files the folder's version everywhere (ends waits and conflicts)",
+  description: "For every path where the folder's state differs from this device's disk (a\n" +
+    "version not applied here, a conflict, a file waiting for a device removed since),\n" +
+    "publishes what the disk holds — or its deletion — above every version of the path.\n" +
+    "Other devices keep what they replace in .mycel/versions. Scans first; lists the\n" +
+    "paths; asks on a terminal, otherwise needs --yes.",
+  args: [
+    { name: "ID", help: "folder id (see `mycel folder list`)" },
+    {
+      name: "PATH",
+      help: "only these paths (relative to the folder)",
+      optional: true,
+      variadic: true,
+    },
+  ],
+  flags: [
+    { name: "dry-run", help: "list the paths that would change, change nothing" },
+    { name: "yes", help: "do not ask" },
+    JSON_FLAG,
+  ],
+  examples: [
+    "mycel folder override abcde-fgh23 --dry-run",
+    "mycel folder override abcde-fgh23 notes.txt",
+  ],
+  ...WRITES,
+  async run(ctx, input) {
+    const id = checkFolderId(input.args.ID as string);
+    const only = onlyPaths((input.args.PATH as string[] | undefined) ?? []);
+    const local = await withRead(ctx, (home) => home.folderLocal.folder(id));
+    if (local === undefined) {
+      throw new MycelError("unknown_folder", ACTION, "this device does not sync it", {
+        value: id,
+        hint: "See `mycel folder list`.",
+        exit: ExitCode.usage,
+      });
+    }
+    const [scan] = await scanNow(ctx, id, false);
+    if (scan?.stopped) {
+      throw new MycelError("folder_stopped", ACTION, safeText(scan.stopped), { value: id });
+    }
+    const { overrideFolder } = await lazyImport<typeof import("../../sync/folder_override.ts")>(
+      new URL("../../sync/folder_override.ts", import.meta.url),
+    );
+    const { leftAloneHere } = await lazyImport<typeof import("../../sync/folder_apply.ts")>(
+      new URL("../../sync/folder_apply.ts", import.meta.url),
+    );
+    const { Home } = await lazyImport<typeof import("../../storage/home_handle.ts")>(
+      new URL("../../storage/home_handle.ts", import.meta.url),
+    );
+    using home = await Home.open(homeRoot(ctx), { write: true, now: ctx.now, env: ctx.env });
+    const folder = home.folderLocal.folder(id)!;
+    const ignored = await leftAloneHere(home, folder);
+    const plan = async (dryRun: boolean) =>
+      await overrideFolder(home, id, { only, ignored, dryRun });
+    let list = await plan(true);
+    const dry = input.flags["dry-run"] === true;
+    if (!dry && list.length > 0 && !input.flags.yes && !input.flags.json) {
+      for (const p of list) ctx.out.line(`  ${safeText(p.path)}: ${p.becomes}`);
+    }
+    if (!dry && list.length > 0) {
+      if (!input.flags.yes && !await confirmed(ctx, id, list.length)) {
+        throw new MycelError("cancelled", ACTION, "not confirmed", {
+          value: id,
+          hint: "Nothing was changed.",
+        });
+      }
+      list = await plan(false);
+    }
+    if (input.flags.json) {
+      ctx.out.json({ id, dry_run: dry, paths: list });
+      return ExitCode.ok;
+    }
+    if (list.length === 0) ctx.out.line(`${id}: every path already matches this device's disk.`);
+    else if (dry) {
+      for (const p of list) ctx.out.line(`${safeText(p.path)}: would become ${p.becomes}`);
+    } else {
+      ctx.out.line(
+        `${id}: ${plural(list.length, "path")} overridden; they reach the other devices with ` +
+          "the next `mycel sync now`.",
+      );
+    }
+    return ExitCode.ok;
+  },
+};

@@ -1,0 +1,86 @@
+/**
+ * @module folder_override
+ * `folder override`: what this device's disk holds becomes the folder's
+ * version everywhere, for every path where the folder's state says
+ * otherwise (a version not applied here yet, a conflict, a version nobody
+ * can supply any more because its maker was removed before anyone fetched
+ * it) — Syncthing's "Override Changes".
+ *
+ * Per such path one new version is published: the content the index says
+ * the disk holds (the caller scans first), or a deletion when the disk has
+ * nothing there, with a vector above every version of the path (their
+ * merge, this device's counter one more), so it supersedes them all on
+ * every device. Nothing is lost on a disk: a device that replaces or removes
+ * a file for it keeps the old one under `.mycel/versions` (keep days).
+ * Paths this device ignores, and paths the disk holds but the state does
+ * not know yet (the scan publishes those), are left alone.
+ */
+
+import { bytesEqual } from "../bytes.ts";
+import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
+import type { Op } from "../log/ops.ts";
+import type { Home } from "../storage/home_handle.ts";
+import type { IndexRow } from "../storage/sql_folder_local.ts";
+import { commitSplit } from "./folder_scan.ts";
+
+/** One path overridden: what it becomes everywhere. */
+export interface Overridden {
+  readonly path: string;
+  /** "file", "symlink" or "deleted" (the disk holds nothing there). */
+  readonly becomes: FileVersion["kind"];
+  /** How many versions of the path it supersedes. */
+  readonly replaces: number;
+}
+
+/** What {@link overrideFolder} is told. */
+export interface OverrideOptions {
+  /** Only these paths (folder-relative); all when absent. */
+  readonly only?: ReadonlySet<string>;
+  /** Paths this device ignores (never overridden). */
+  readonly ignored: (path: string) => boolean;
+  /** Work out and report, publish nothing. */
+  readonly dryRun: boolean;
+}
+
+/** Override `folder` with this device's disk (see the module comment). */
+export async function overrideFolder(
+  home: Home,
+  folder: string,
+  o: OverrideOptions,
+): Promise<Overridden[]> {
+  const index = home.folderLocal.index(folder).rows;
+  const self = home.device.id;
+  const out: Overridden[] = [];
+  const ops: [Op, number][] = [];
+  const rows: IndexRow[] = [];
+  for (const [path, list] of home.view.folders().paths(folder)) {
+    if (list.length === 0 || (o.only && !o.only.has(path)) || o.ignored(path)) continue;
+    const row = index.get(path);
+    if (row !== undefined && row.version === null) continue; // not published yet: the scan's
+    const held = row?.version ?? undefined;
+    const versions = list.map((v) => decodeFileVersion(v.bytes));
+    const inSync = list.length === 1 &&
+      (held !== undefined ? bytesEqual(held, list[0].bytes) : versions[0].kind === "deleted");
+    if (inSync) continue;
+    let all: VersionVector = new Map();
+    for (const v of versions) all = mergeVv(all, v.vv);
+    const base = held === undefined ? undefined : decodeFileVersion(held);
+    if (base !== undefined) all = mergeVv(all, base.vv);
+    const vv = bumpVv(all, self);
+    const version: FileVersion = base === undefined
+      ? { kind: "deleted", path, mtime: home.now(), modifiedBy: self, vv }
+      : { ...base, modifiedBy: self, vv };
+    const bytes = encodeFileVersion(version);
+    ops.push([{ type: "file.version", folder, version }, bytes.length]);
+    if (row !== undefined) rows.push({ ...row, version: bytes });
+    out.push({ path, becomes: version.kind, replaces: list.length });
+  }
+  if (!o.dryRun && ops.length > 0) {
+    await home.write(async (w) => {
+      await commitSplit(w, ops);
+      for (const r of rows) w.folderLocal.putIndex(folder, r);
+    });
+  }
+  return out;
+}
