@@ -63,6 +63,7 @@ import type { IndexRow, LocalFolder } from "../storage/sql_folder_local.ts";
 import { Fetcher, type FetchPeer, type PeerFetchReport } from "./file_fetch.ts";
 import { folderFs } from "./folder_fs.ts";
 import { apartOptions, commitSplit } from "./folder_scan.ts";
+import { KeptChunks } from "./kept_chunks.ts";
 
 /** How to apply. */
 export interface ApplyOptions {
@@ -482,8 +483,10 @@ export async function applyFolder(
     });
   }
 
-  // 2. Files: local chunks first, then peers.
+  // 2. Files: local chunks first, then kept copies, then peers.
   const locals = new LocalChunks(home);
+  // Then the copies this device kept of the same path (src/sync/kept_chunks.ts).
+  const kept = new KeptChunks(folder.root);
   const tasks: Task[] = [];
   const wants = new Map<string, [Task, number][]>();
   const totalBytes = fileWrites.reduce((s, a) => s + (a.version as { size: number }).size, 0);
@@ -646,7 +649,8 @@ export async function applyFolder(
       doneBytes += bytesOf(chunks, t.done, true);
       for (let i = 0; i < chunks.length; i++) {
         if (bitSet(t.done, i)) continue;
-        const local = await locals.get(chunks[i].hash);
+        const local = await locals.get(chunks[i].hash) ??
+          await kept.get(t.path, t.version.size, t.offsets[i], chunks[i].length, chunks[i].hash);
         if (local !== undefined) {
           report.localBytes += local.length;
           await put(t, i, local);
@@ -673,6 +677,7 @@ export async function applyFolder(
     }
   }
   locals.close();
+  kept.close();
   if (wants.size > 0 && !full) {
     const ps = await getPeers();
     if (ps.length > 0) {
