@@ -36,6 +36,12 @@ export interface DeviceStanding {
    * device that fetched one can send it, and none may have (docs/folders.md).
    */
   readonly waitingOnRemoved?: { name: string; files: number }[];
+  /**
+   * This device only: of the files it is behind by, those whose version it
+   * made itself and no longer holds (deleted while the folder was not synced
+   * here, before anyone fetched it): nobody may be able to send them.
+   */
+  readonly waitingOnSelf?: number;
 }
 
 /** A folder as `folder status` shows it. */
@@ -119,6 +125,7 @@ export function folderStatus(
     const seen = new Map((p?.frontier ?? []).map(([k, s]) => [k.hex, s]));
     let behindFiles = p?.needFiles ?? 0, behindBytes = p?.needBytes ?? 0;
     const fromRemoved = new Map<string, number>();
+    let fromSelf = 0;
     if (self) {
       // Our own disk: what our index does not hold yet.
       behindFiles = 0;
@@ -132,6 +139,7 @@ export function folderStatus(
           ? row === undefined
           : held !== undefined && sameContent(held, w.version);
         if (ok) continue;
+        if (w.maker === home.device.hex) fromSelf++;
         const maker = home.view.member(deviceOfHex(w.maker));
         if (maker?.removed !== undefined) {
           const name = maker.record.name;
@@ -167,6 +175,7 @@ export function folderStatus(
       ...(fromRemoved.size > 0
         ? { waitingOnRemoved: [...fromRemoved].map(([name, files]) => ({ name, files })) }
         : {}),
+      ...(fromSelf > 0 ? { waitingOnSelf: fromSelf } : {}),
     });
   }
   return {

@@ -192,3 +192,33 @@ Deno.test("a home made before folders could be left keeps working read-only: fol
   }
   await h.ok(["--no-sync", "folder", "remove", "docs"]); // a write open adds the table
 });
+
+Deno.test("a file only this device had, deleted while the folder was left here: status says nobody may send it, and override ends the wait", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: (root) => put(root, "base.txt", "base\n"),
+  });
+  await rounds([b, a], 1);
+  await put(rb, "only-b.txt", "made on b\n");
+  await b.ok(["--no-sync", "folder", "scan"]);
+  await b.ok(["sync", "now", "--push"]); // a hears of it; files are fetched in a's own round
+  await b.ok(["--no-sync", "folder", "remove", "docs"]);
+  await Deno.remove(`${rb}/only-b.txt`);
+  await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+  await rounds([b, a], 1);
+  // Forgotten, not deleted: every device waits for it (a limit, docs/folders.md) — and is told so.
+  const [status] = JSON.parse((await b.ok(["--no-sync", "folder", "status", "--json"])).stdout);
+  assert.equal(status.devices.find((d: { self: boolean }) => d.self).waitingOnSelf, 1);
+  const said = (await b.ok(["--no-sync", "folder", "status"])).stdout;
+  assert.match(said, /1 file of it made here and no longer here/);
+  assert.match(said, /mycel folder override docs --dry-run/);
+
+  await b.ok(["--no-sync", "folder", "override", "docs", "--yes"]);
+  await rounds([b, a], 1);
+  for (const [d, root] of [[a, ra], [b, rb]] as const) {
+    const r = await syncNow(d);
+    assert.equal(r.code, 0, `${d.name}: ${r.stdout}${r.stderr}`);
+    assert.deepEqual(await listTree(root), ["base.txt"]);
+  }
+});

@@ -33,6 +33,7 @@ Deno.test("folder status names the files this device waits for from a device rem
   assert.deepEqual(self.waitingOnRemoved, [{ name: "c", files: 2 }]);
   const text = (await a.ok(["--no-sync", "folder", "status"])).stdout;
   assert.match(text, /2 files of it made by c, which was removed from the mesh/);
+  assert.match(text, /mycel folder override docs --dry-run/);
   const others = status.devices.filter((d: { self: boolean }) => !d.self);
   assert.ok(others.every((d: { waitingOnRemoved?: unknown }) => d.waitingOnRemoved === undefined));
 });

@@ -92,6 +92,18 @@ export const folderStatusCommand: CommandSpec = {
               "from the mesh: only a device that fetched them can send them, and none may have",
           );
         }
+        if (d.waitingOnSelf) {
+          ctx.out.line(
+            `    ${plural(d.waitingOnSelf, "file")} of it made here and no longer here: only a ` +
+              "device that fetched them can send them, and none may have",
+          );
+        }
+        if (d.waitingOnRemoved || d.waitingOnSelf) {
+          ctx.out.line(
+            `    to stop waiting, make this device's copy the folder's: ` +
+              `\`mycel folder override ${s.id} --dry-run\`, then without --dry-run`,
+          );
+        }
       }
       if (s.conflicts > 0) {
         ctx.out.line(
