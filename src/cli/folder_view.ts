@@ -139,8 +139,10 @@ export function folderStatus(
           ? row === undefined
           : held !== undefined && sameContent(held, w.version);
         if (ok) continue;
-        if (w.maker === home.device.hex) fromSelf++;
-        const maker = home.view.member(deviceOfHex(w.maker));
+        // Only content to fetch: a deletion or a link needs nobody.
+        const fetched = w.version.kind === "file" && w.version.size > 0;
+        if (fetched && w.maker === home.device.hex) fromSelf++;
+        const maker = fetched ? home.view.member(deviceOfHex(w.maker)) : undefined;
         if (maker?.removed !== undefined) {
           const name = maker.record.name;
           fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);

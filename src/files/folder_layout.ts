@@ -31,6 +31,12 @@ export const INTERNAL_DIR = ".mycel";
 export const LOCAL_IGNORE_PATH = ".mycel/ignore";
 /** Where replaced and deleted files are kept, relative to the root. */
 export const VERSIONS_DIR = ".mycel/versions";
+/**
+ * Written when the folder stops syncing here (`folder remove`): a random
+ * token this device's home keeps too, so a join again can tell the same
+ * folder from another one at that path (never synced; src/storage/sql_folder_local.ts).
+ */
+export const LEFT_TOKEN_PATH = ".mycel/left";
 /** The synced ignore file at the root. */
 export const IGNORE_FILE_NAME = ".mycelignore";
 /** Prefix of mycel's temporary files (in the target's own folder). */

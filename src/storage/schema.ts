@@ -66,7 +66,7 @@ CREATE TABLE local (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
 
 /** Folders this device left, and where they were (added after the others). */
 const FOLDER_LEFT_DDL = `CREATE TABLE IF NOT EXISTS folder_left (folder TEXT PRIMARY KEY,
-  root TEXT NOT NULL, dev INTEGER, ino INTEGER) WITHOUT ROWID;
+  root TEXT NOT NULL, token TEXT) WITHOUT ROWID;
 `;
 
 /** Tables of synced folders (see the module comment); every statement is idempotent. */
@@ -115,7 +115,12 @@ export function ensureFolderTables(db: Db): void {
   const left = db.prepare(
     "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'folder_left'",
   ).get();
-  if (left === undefined) db.exec(FOLDER_LEFT_DDL);
+  // A table of another shape (a development build's, for a day) is remade:
+  // it only holds which folders were left, and where.
+  const token = left !== undefined &&
+    db.prepare("SELECT 1 FROM pragma_table_info('folder_left') WHERE name = 'token'").get();
+  if (left !== undefined && !token) db.exec("DROP TABLE folder_left");
+  if (left === undefined || !token) db.exec(FOLDER_LEFT_DDL);
 }
 
 /** The schema version of `db` (0 for an empty database). */

@@ -141,28 +141,11 @@ export interface TransferRow {
 function leftStatements(db: Db) {
   const p = (sql: string) => db.prepare(sql);
   return {
-    left: p("SELECT root, dev, ino FROM folder_left WHERE folder = ?"),
-    putLeft: p("INSERT OR REPLACE INTO folder_left VALUES (?, ?, ?, ?)"),
+    left: p("SELECT root, token FROM folder_left WHERE folder = ?"),
+    putLeft: p("INSERT OR REPLACE INTO folder_left VALUES (?, ?, ?)"),
     dropLeft: p("DELETE FROM folder_left WHERE folder = ?"),
     anyIndex: p("SELECT 1 FROM file_index WHERE folder = ? LIMIT 1"),
   };
-}
-
-/** Where a folder's root is: its path, and the directory's identity (undefined: can't tell). */
-export interface RootIdentity {
-  readonly root: string;
-  readonly dev?: number;
-  readonly ino?: number;
-}
-
-/** The identity of the directory at `root` now (dev and inode; none when it can't be read). */
-export function rootIdentity(root: string): RootIdentity {
-  try {
-    const st = Deno.statSync(root);
-    return { root, dev: st.dev ?? undefined, ino: st.ino ?? undefined };
-  } catch {
-    return { root };
-  }
 }
 
 function statements(db: Db) {
@@ -188,7 +171,12 @@ function statements(db: Db) {
     dropIndex: p("DELETE FROM file_index WHERE folder = ? AND path = ?"),
     putLoc: p("INSERT OR IGNORE INTO chunk_locs VALUES (?, ?, ?, ?, ?)"),
     dropLocs: p("DELETE FROM chunk_locs WHERE folder = ? AND path = ?"),
-    locs: p("SELECT folder, path, offset, length FROM chunk_locs WHERE hash = ? LIMIT 8"),
+    // Only folders synced here: a left folder's places are kept for a join
+    // again, and must not crowd out the places that can be read.
+    locs: p(
+      "SELECT folder, path, offset, length FROM chunk_locs WHERE hash = ?" +
+        " AND folder IN (SELECT folder FROM folder_local) LIMIT 8",
+    ),
     blob: p("SELECT bytes FROM blobs WHERE hash = ?"),
     putBlob: p("INSERT OR IGNORE INTO blobs VALUES (?, ?)"),
     transfers: p("SELECT path, version, temp, done FROM transfers WHERE folder = ? ORDER BY path"),
@@ -312,39 +300,35 @@ export class SqlFolderLocal {
   /**
    * Stop syncing a folder here (its files stay): its record and transfers
    * go; its index and chunk places stay (nothing reads them while no record
-   * names the folder's root), with where the folder was and which directory
-   * it was, for a later join there ({@link takeLeftIndex}). Without them
-   * every file there would come back as a new version nobody had seen:
-   * files deleted or edited elsewhere meanwhile came back, or as conflict copies.
+   * names the folder's root), with where the folder was and the `token` the
+   * caller wrote into it (LEFT_TOKEN_PATH; undefined when it could not), for
+   * a later join there ({@link takeLeftIndex}). Without them every file
+   * there came back as a new version nobody had seen: files deleted or
+   * edited elsewhere meanwhile came back, or as conflict copies.
    */
-  leaveFolder(id: string): void {
+  leaveFolder(id: string, token: string | undefined): void {
     const q = this.#q;
     const f = this.folder(id);
-    if (f !== undefined) {
-      const at = rootIdentity(f.root);
-      this.#left.putLeft.run(id, f.root, at.dev ?? null, at.ino ?? null);
-    }
+    if (f !== undefined) this.#left.putLeft.run(id, f.root, token ?? null);
     q.dropFolder.run(id);
     q.dropAllTransfers.run(id);
   }
 
   /**
-   * Before a folder is joined (or added) at `at`: the index and chunk places
-   * it had here are kept when it was left in that same directory (same
-   * path, same device and inode) and `markerKept` (its marker was still
-   * there, naming it); dropped otherwise — they describe other files (a
-   * folder deleted and made again at that path holds other files with the
-   * same names). True when they were kept.
+   * Before a folder is joined (or added) at `root`: the index and chunk
+   * places it had here are kept when it was left at that same path and the
+   * folder there still holds the token written then (`token`, read by the
+   * caller) — a token, not the directory's device and inode, which change
+   * when a card is mounted again; dropped otherwise: they describe other
+   * files (a folder deleted and made anew at that path holds other files
+   * with the same names). True when they were kept.
    */
-  takeLeftIndex(id: string, at: RootIdentity, markerKept: boolean): boolean {
+  takeLeftIndex(id: string, root: string, token: string | undefined): boolean {
     const q = this.#q, l = this.#left;
-    const left = l.left.get(id) as
-      | { root: string; dev: number | null; ino: number | null }
-      | undefined;
+    const left = l.left.get(id) as { root: string; token: string | null } | undefined;
     l.dropLeft.run(id);
-    const same = left !== undefined && left.root === at.root && left.dev !== null &&
-      left.ino !== null && left.dev === at.dev && left.ino === at.ino;
-    const kept = same && markerKept && l.anyIndex.get(id) !== undefined;
+    const kept = left !== undefined && left.root === root && left.token !== null &&
+      left.token === token && l.anyIndex.get(id) !== undefined;
     if (!kept) {
       q.dropAllIndex.run(id);
       q.dropAllLocs.run(id);

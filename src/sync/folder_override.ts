@@ -12,8 +12,10 @@
  * merge, this device's counter one more), so it supersedes them all on
  * every device. Nothing is lost on a disk: a device that replaces or removes
  * a file for it keeps the old one under `.mycel/versions` (keep days).
- * Paths this device ignores, and paths the disk holds but the state does
- * not know yet (the scan publishes those), are left alone.
+ * Paths this device ignores, paths the scan could not read (the index does
+ * not say what is there), and paths the disk holds but the state does not
+ * know yet (the scan publishes those) are left alone; the caller refuses
+ * while deletions are held (their index rows describe files that are gone).
  */
 
 import { bytesEqual } from "../bytes.ts";
@@ -35,8 +37,14 @@ export interface Overridden {
 
 /** What {@link overrideFolder} is told. */
 export interface OverrideOptions {
-  /** Only these paths (folder-relative); all when absent. */
+  /** Only these paths, or paths under them (folder-relative); all when absent. */
   readonly only?: ReadonlySet<string>;
+  /**
+   * Paths the scan could not read (skipped: unreadable, special files,
+   * changing while read; or under such a folder): the index does not say
+   * what the disk holds there, so they are never overridden.
+   */
+  readonly unsure?: ReadonlySet<string>;
   /** Paths this device ignores (never overridden). */
   readonly ignored: (path: string) => boolean;
   /** Work out and report, publish nothing. */
@@ -55,7 +63,8 @@ export async function overrideFolder(
   const ops: [Op, number][] = [];
   const rows: IndexRow[] = [];
   for (const [path, list] of home.view.folders().paths(folder)) {
-    if (list.length === 0 || (o.only && !o.only.has(path)) || o.ignored(path)) continue;
+    if (list.length === 0 || (o.only && !within(path, o.only)) || o.ignored(path)) continue;
+    if (o.unsure && within(path, o.unsure)) continue;
     const row = index.get(path);
     if (row !== undefined && row.version === null) continue; // not published yet: the scan's
     const held = row?.version ?? undefined;
@@ -83,4 +92,13 @@ export async function overrideFolder(
     });
   }
   return out;
+}
+
+/** True when `path` is in `set` or under a folder in it. */
+function within(path: string, set: ReadonlySet<string>): boolean {
+  if (set.has(path)) return true;
+  for (let i = path.lastIndexOf("/"); i > 0; i = path.lastIndexOf("/", i - 1)) {
+    if (set.has(path.slice(0, i))) return true;
+  }
+  return false;
 }

@@ -243,3 +243,27 @@ exfatTest(
     assert.equal(await text(ra, "DCIM/p0.jpg"), "photo 0, edited\n");
   },
 );
+
+exfatTest(
+  "a folder on a card mounted again is joined again with what it knew: a file deleted elsewhere meanwhile does not come back",
+  async (disk, devs) => {
+    const [a, b] = devs.list;
+    const [ra, rb] = await sharedFolder(devs, "docs", {
+      roots: [undefined, join(disk.path, "docs")],
+      seed: async (root) => {
+        for (const n of ["keep", "gone"]) await put(root, `${n}.txt`, `${n}\n`);
+      },
+    });
+    await syncOk(b);
+    assert.deepEqual(await listTree(rb), ["gone.txt", "keep.txt"]);
+    await b.ok(["--no-sync", "folder", "remove", "docs"]);
+    await Deno.remove(join(ra, "gone.txt"));
+    await syncOk(a);
+    // Mounted again: the folder's device number changes (FUSE), its inode may too.
+    await disk.remount({ readOnly: false });
+    await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+    for (const d of [b, a, b, a]) await syncNow(d);
+    assert.deepEqual(await listTree(ra), ["keep.txt"]);
+    assert.deepEqual(await listTree(rb), ["keep.txt"]);
+  },
+);

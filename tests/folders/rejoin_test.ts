@@ -16,6 +16,7 @@ import { homePaths } from "../../src/storage/home.ts";
 import { tempHome } from "../helpers/mycel.ts";
 import {
   devices,
+  folderOf,
   listTree,
   put,
   rounds,
@@ -221,4 +222,26 @@ Deno.test("a file only this device had, deleted while the folder was left here: 
     assert.equal(r.code, 0, `${d.name}: ${r.stdout}${r.stderr}`);
     assert.deepEqual(await listTree(root), ["base.txt"]);
   }
+});
+
+Deno.test("a left folder's kept chunk places do not crowd out those of a folder synced here", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  await devs.peer(a, b);
+  for (const d of devs.list) await d.serve();
+  const body = "the same license text\n".repeat(50);
+  const left = folderOf(a, "left");
+  await Deno.mkdir(left, { recursive: true });
+  for (let i = 0; i < 8; i++) await put(left, `copy${i}/LICENSE`, body);
+  await a.ok(["--no-sync", "folder", "add", left, "--id", "aaa"]);
+  await a.ok(["--no-sync", "folder", "remove", "aaa"]); // its places stay, for a join again
+  const ra = folderOf(a, "docs");
+  await Deno.mkdir(ra, { recursive: true });
+  await put(ra, "LICENSE", body);
+  await a.ok(["--no-sync", "folder", "add", ra, "--id", "zzz"]);
+  await syncOk(b);
+  const rb = folderOf(b, "docs");
+  await b.ok(["--no-sync", "folder", "join", "zzz", rb]);
+  await rounds([b, a, b], 1);
+  assert.equal(await text(rb, "LICENSE"), body);
 });

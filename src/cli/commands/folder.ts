@@ -9,14 +9,18 @@
 
 import { basename, resolve } from "node:path";
 import { ExitCode, MycelError, usageError } from "../../errors.ts";
-import { MARKER_NAME, TEMP_PREFIX } from "../../files/folder_layout.ts";
+import {
+  INTERNAL_DIR,
+  LEFT_TOKEN_PATH,
+  MARKER_NAME,
+  TEMP_PREFIX,
+} from "../../files/folder_layout.ts";
 import { markerFolder, markerText } from "../../files/folder_marker.ts";
 import { isUnwritable } from "../../files/disk_full.ts";
 import { nameNoteLines, notSyncedLines } from "../not_synced.ts";
 import { folderIdProblem } from "../../log/file_ops.ts";
 import { checkName } from "../../log/ops.ts";
 import type { ScanReport } from "../../sync/folder_scan.ts";
-import { rootIdentity } from "../../storage/sql_folder_local.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { plural } from "../../human.ts";
@@ -156,15 +160,37 @@ async function makeRoot(abs: string, create: boolean, id: string): Promise<strin
   return real;
 }
 
-/** True when the folder at `real` still holds a marker naming folder `id` (never follows a link). */
-async function markerNames(real: string, id: string): Promise<boolean> {
+/** A small regular file's text (never through a link); undefined when it is not one. */
+async function smallText(path: string, max: number): Promise<string | undefined> {
   try {
-    const path = `${real}/${MARKER_NAME}`;
     const info = await Deno.lstat(path);
-    return info.isFile && info.size <= 4096 &&
-      markerFolder(await Deno.readTextFile(path)) === id;
+    return info.isFile && info.size <= max ? await Deno.readTextFile(path) : undefined;
   } catch {
-    return false;
+    return undefined;
+  }
+}
+
+/**
+ * The token `folder remove` wrote into the folder at `real`, when its marker
+ * still names folder `id` (see LEFT_TOKEN_PATH).
+ */
+async function leftToken(real: string, id: string): Promise<string | undefined> {
+  const marker = await smallText(`${real}/${MARKER_NAME}`, 4096);
+  if (marker === undefined || markerFolder(marker) !== id) return undefined;
+  return (await smallText(`${real}/${LEFT_TOKEN_PATH}`, 200))?.trim() || undefined;
+}
+
+/** Write a new token into the folder at `root` (undefined when it can't be written). */
+async function writeLeftToken(root: string): Promise<string | undefined> {
+  const token = crypto.randomUUID();
+  try {
+    await Deno.mkdir(`${root}/${INTERNAL_DIR}`, { recursive: true });
+    const temp = `${root}/${INTERNAL_DIR}/${TEMP_PREFIX}left-${token}`;
+    await Deno.writeTextFile(temp, `${token}\n`, { createNew: true });
+    await Deno.rename(temp, `${root}/${LEFT_TOKEN_PATH}`);
+    return token;
+  } catch {
+    return undefined; // unmounted or read-only: a join again starts without the index
   }
 }
 
@@ -249,7 +275,7 @@ const ADD: CommandSpec = {
         type: "folder.join",
         folder: id,
       }]);
-      w.folderLocal.takeLeftIndex(id, { root: "" }, false); // a new folder: no old index applies
+      w.folderLocal.takeLeftIndex(id, "", undefined); // a new folder: no old index applies
       w.folderLocal.putFolder({ folder: id, root, added: home.now(), info });
     });
     const [report] = await scanNow(ctx, id, false);
@@ -312,10 +338,11 @@ const JOIN: CommandSpec = {
         realHome(ctx),
         w.folderLocal.folders(),
       );
-      const markerKept = await markerNames(plannedRealPath(path), id);
+      const token = await leftToken(plannedRealPath(path), id);
       const root = await prepareRoot(path, true, id);
       await commitOps(w, [{ type: "folder.join", folder: id }]);
-      const rejoined = w.folderLocal.takeLeftIndex(id, rootIdentity(root), markerKept);
+      const rejoined = w.folderLocal.takeLeftIndex(id, root, token);
+      await Deno.remove(`${root}/${LEFT_TOKEN_PATH}`).catch(() => {});
       w.folderLocal.putFolder({
         folder: id,
         root,
@@ -402,7 +429,7 @@ const REMOVE: CommandSpec = {
         });
       }
       await commitOps(w, [{ type: "folder.leave", folder: id }]);
-      w.folderLocal.leaveFolder(id);
+      w.folderLocal.leaveFolder(id, await writeLeftToken(local.root));
       return local.root;
     });
     if (input.flags.json) ctx.out.json({ id, path: root });

@@ -94,6 +94,26 @@ export const folderOverrideCommand: CommandSpec = {
     if (scan?.stopped) {
       throw new MycelError("folder_stopped", ACTION, safeText(scan.stopped), { value: id });
     }
+    // Held deletions leave index rows of files that are gone: the disk would
+    // not be what wins.
+    const held = scan?.held || (await withRead(ctx, (h) => h.folderLocal.folder(id)))?.info.held
+      ?.deletes ||
+      0;
+    if (held > 0) {
+      throw new MycelError(
+        "deletions_held",
+        ACTION,
+        `${plural(held, "deletion")} here ${
+          held === 1 ? "is" : "are"
+        } held, waiting for confirmation`,
+        {
+          value: id,
+          hint: `Confirm them with \`mycel folder scan ${id} --yes\` (or put the files back), ` +
+            "then override.",
+        },
+      );
+    }
+    const unsure = new Set((scan?.skipped ?? []).map((p) => p.path));
     const { overrideFolder } = await lazyImport<typeof import("../../sync/folder_override.ts")>(
       new URL("../../sync/folder_override.ts", import.meta.url),
     );
@@ -106,12 +126,12 @@ export const folderOverrideCommand: CommandSpec = {
     using home = await Home.open(homeRoot(ctx), { write: true, now: ctx.now, env: ctx.env });
     const folder = home.folderLocal.folder(id)!;
     const ignored = await leftAloneHere(home, folder);
-    const plan = async (dryRun: boolean) =>
-      await overrideFolder(home, id, { only, ignored, dryRun });
+    const plan = async (dryRun: boolean, paths = only) =>
+      await overrideFolder(home, id, { only: paths, unsure, ignored, dryRun });
     let list = await plan(true);
     const dry = input.flags["dry-run"] === true;
-    if (!dry && list.length > 0 && !input.flags.yes && !input.flags.json) {
-      for (const p of list) ctx.out.line(`  ${safeText(p.path)}: ${p.becomes}`);
+    if (!dry && list.length > 0 && !input.flags.yes) {
+      for (const p of list) ctx.out.error(`  ${safeText(p.path)}: ${p.becomes}`);
     }
     if (!dry && list.length > 0) {
       if (!input.flags.yes && !await confirmed(ctx, id, list.length)) {
@@ -120,7 +140,8 @@ export const folderOverrideCommand: CommandSpec = {
           hint: "Nothing was changed.",
         });
       }
-      list = await plan(false);
+      // Only what was listed (a round may have changed the state since).
+      list = await plan(false, new Set(list.map((p) => p.path)));
     }
     if (input.flags.json) {
       ctx.out.json({ id, dry_run: dry, paths: list });

@@ -1,0 +1,59 @@
+/**
+ * @module override_test
+ * `folder override` publishes only what the disk is known to hold, with
+ * real processes: it refuses while the scan holds deletions back (their
+ * index rows describe files that are gone: a stale version would have
+ * beaten a newer edit everywhere, and nobody could send it), it leaves
+ * alone a path the scan could not read (a FIFO there was taken for
+ * "nothing here" and deleted everywhere), and a folder named as PATH
+ * covers the paths under it (found by a review helper).
+ */
+
+import assert from "node:assert/strict";
+import { devices, listTree, put, rounds, sharedFolder, syncNow, text } from "./_helpers.ts";
+
+Deno.test("override refuses while deletions are held: a newer edit elsewhere is not beaten by a file that is gone", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: async (root) => {
+      for (const n of ["x1", "x2", "x3"]) await put(root, `${n}.txt`, `${n} base\n`);
+    },
+  });
+  await rounds([b, a, b], 1);
+  await put(rb, "x1.txt", "x1 edited on b\n");
+  await b.ok(["--no-sync", "folder", "scan"]);
+  await b.ok(["sync", "now", "--push"]);
+  for (const n of ["x1", "x2", "x3"]) await Deno.remove(`${ra}/${n}.txt`);
+  await syncNow(a); // the scan holds the three deletions (more than half the folder)
+  const o = await a.run(["--no-sync", "folder", "override", "docs", "--yes"]);
+  assert.equal(o.code, 1, o.stderr);
+  assert.match(o.stderr, /3 deletions here are held, waiting for confirmation/);
+  assert.match(o.stderr, /mycel folder scan docs --yes/);
+  await rounds([a, b], 1);
+  assert.equal(await text(rb, "x1.txt"), "x1 edited on b\n");
+});
+
+Deno.test("override leaves alone a path the scan could not read, and PATH may name a folder", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: (root) => put(root, "keep.txt", "keep\n"),
+  });
+  await rounds([b, a, b], 1);
+  await put(rb, "dir/q.txt", "made on b\n");
+  await put(rb, "dir/r.txt", "also made on b\n");
+  await b.ok(["--no-sync", "folder", "scan"]);
+  await b.ok(["sync", "now", "--push"]);
+  await Deno.mkdir(`${ra}/dir`);
+  const fifo = await new Deno.Command("mkfifo", { args: [`${ra}/dir/q.txt`] }).output();
+  assert.equal(fifo.code, 0);
+  const dry = JSON.parse(
+    (await a.ok(["--no-sync", "folder", "override", "docs", "dir", "--dry-run", "--json"])).stdout,
+  );
+  // dir/r.txt is not here: its deletion; dir/q.txt is a FIFO the scan skipped: left alone.
+  assert.deepEqual(dry.paths, [{ path: "dir/r.txt", becomes: "deleted", replaces: 1 }]);
+  await a.ok(["--no-sync", "folder", "override", "docs", "--yes"]);
+  await rounds([a, b, a, b], 1);
+  assert.deepEqual(await listTree(rb), ["dir/q.txt", "keep.txt"]);
+});
