@@ -245,3 +245,17 @@ Deno.test("a left folder's kept chunk places do not crowd out those of a folder 
   await rounds([b, a, b], 1);
   assert.equal(await text(rb, "LICENSE"), body);
 });
+
+Deno.test("a folder_left table of an earlier shape is remade on the next write open", async () => {
+  await using h = await tempHome("mycel-rejoin-shape-");
+  await h.ok(["init", "--name", "a"]);
+  const root = h.path("docs");
+  await Deno.mkdir(root);
+  await h.ok(["--no-sync", "folder", "add", root, "--id", "docs"]);
+  const db = new DatabaseSync(homePaths(h.home).db);
+  db.exec("DROP TABLE folder_left");
+  db.exec("CREATE TABLE folder_left (folder TEXT PRIMARY KEY, root TEXT NOT NULL, at INTEGER)");
+  db.close();
+  await h.ok(["--no-sync", "folder", "remove", "docs"]);
+  await h.ok(["--no-sync", "folder", "join", "docs", root]);
+});
