@@ -180,6 +180,12 @@ async function leftToken(real: string, id: string): Promise<string | undefined> 
   return (await smallText(`${real}/${LEFT_TOKEN_PATH}`, 200))?.trim() || undefined;
 }
 
+/** Remove a token `folder remove` wrote into `root`, and `.mycel/` when that leaves it empty. */
+async function dropLeftToken(root: string): Promise<void> {
+  await Deno.remove(`${root}/${LEFT_TOKEN_PATH}`).catch(() => {});
+  await Deno.remove(`${root}/${INTERNAL_DIR}`).catch(() => {}); // only when empty
+}
+
 /** Write a new token into the folder at `root` (undefined when it can't be written). */
 async function writeLeftToken(root: string): Promise<string | undefined> {
   const token = crypto.randomUUID();
@@ -276,6 +282,7 @@ const ADD: CommandSpec = {
         folder: id,
       }]);
       w.folderLocal.takeLeftIndex(id, "", undefined); // a new folder: no old index applies
+      await dropLeftToken(root); // another folder's, left here before
       w.folderLocal.putFolder({ folder: id, root, added: home.now(), info });
     });
     const [report] = await scanNow(ctx, id, false);
@@ -342,7 +349,7 @@ const JOIN: CommandSpec = {
       const root = await prepareRoot(path, true, id);
       await commitOps(w, [{ type: "folder.join", folder: id }]);
       const rejoined = w.folderLocal.takeLeftIndex(id, root, token);
-      await Deno.remove(`${root}/${LEFT_TOKEN_PATH}`).catch(() => {});
+      await dropLeftToken(root);
       w.folderLocal.putFolder({
         folder: id,
         root,
