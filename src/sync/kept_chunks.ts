@@ -15,6 +15,7 @@
 
 import { join } from "node:path";
 import { loadBlake3 } from "../files/chunk_hash.ts";
+import { readExactAt } from "../files/chunk_sources.ts";
 import { VERSIONS_DIR } from "../files/folder_layout.ts";
 import { listVersions } from "../files/versions.ts";
 
@@ -62,16 +63,8 @@ export class KeptChunks {
           if (!Deno.lstatSync(abs).isFile) continue;
           this.#open = { abs, file: await Deno.open(abs, { read: true }) };
         }
-        const file = this.#open!.file;
-        await file.seek(offset, Deno.SeekMode.Start);
-        const out = new Uint8Array(length);
-        let at = 0;
-        while (at < length) {
-          const n = await file.read(out.subarray(at));
-          if (n === null) break;
-          at += n;
-        }
-        if (at === length && blake3(out) === hash) return out;
+        const out = await readExactAt(this.#open!.file, offset, length);
+        if (out !== undefined && blake3(out) === hash) return out;
       } catch {
         this.close(); // gone or unreadable: the next copy, or the peers
       }
