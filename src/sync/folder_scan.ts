@@ -14,7 +14,8 @@
  * - Joined again where it was left, the folder still has its index: an
  *   unchanged file holds the version it held, an edit made meanwhile
  *   supersedes it, and a file missing since is not a deletion — forgotten
- *   here and fetched again (the first scan after the join only).
+ *   here and fetched again (the first scan after the join only) — unless
+ *   its content reappears under another name: a rename made meanwhile.
  * - A missing marker stops the folder (recorded; nothing published).
  * - More than half of the indexed paths deleted: the deletions are held
  *   (and counted in the folder's info) unless `confirm` allows them.
@@ -216,12 +217,6 @@ export async function scanAndPublish(
     await settleStaleHolds(folder.root, result.holds, { now: home.now() }).catch(() => []);
   }
   let deletions = result.deleted;
-  // Joined again where it was left: what went missing meanwhile is not
-  // published as deleted (FolderInfo.rejoined) — whether another device
-  // holds it can't be known here (its reports may be late or partial, and a
-  // deletion would reach its copy): forgotten here, fetched again.
-  const forgotten = folder.info.rejoined ? deletions : [];
-  if (folder.info.rejoined) deletions = [];
   let held = 0;
   const self = home.device;
   const folders = home.view.folders();
@@ -291,6 +286,21 @@ export async function scanAndPublish(
     const same = bySize.get(c.size);
     if (same === undefined) bySize.set(c.size, [c]);
     else same.push(c);
+  }
+  // Joined again where it was left: what went missing meanwhile is not
+  // published as deleted (FolderInfo.rejoined) — whether another device
+  // holds it can't be known here (its reports may be late or partial, and a
+  // deletion would reach its copy): forgotten here, fetched again. But a
+  // file whose content reappears under a new name in this scan was renamed
+  // while left: its deletion goes out (the content is published under the
+  // new name, so nothing is lost anywhere; the deletion carries only what
+  // this disk held, so an edit made elsewhere meanwhile still wins).
+  let forgotten: string[] = [];
+  if (folder.info.rejoined) {
+    const found = new Map([...bySize].map(([size, list]) => [size, [...list]]));
+    const moved = new Set(deletions.filter((path) => movedAway(index.rows.get(path), found)));
+    forgotten = deletions.filter((path) => !moved.has(path));
+    deletions = deletions.filter((path) => moved.has(path));
   }
   const lost = deletions.filter((path) => !movedAway(index.rows.get(path), bySize)).length;
   const mass = index.size > 0 && lost * 2 > index.size;

@@ -99,6 +99,51 @@ Deno.test("a folder joined again where it was left keeps what it knew: changes m
   assert.deepEqual(JSON.parse(conflicts.stdout), [{ id: "docs", copies: [], unresolved: [] }]);
 });
 
+Deno.test("a file renamed while the folder was left is a rename after joining again: the old name does not come back, an edit made elsewhere meanwhile still wins", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: async (root) => {
+      await put(root, "plain.txt", "renamed while left\n");
+      await put(root, "raced.txt", "renamed on b, edited on a\n");
+      await put(root, "twin1.txt", "same content\n");
+      await put(root, "twin2.txt", "same content\n");
+    },
+  });
+  await rounds([b, a, b], 1);
+  assert.deepEqual(await listTree(rb), await listTree(ra));
+
+  await b.ok(["--no-sync", "folder", "remove", "docs"]);
+  await put(ra, "raced.txt", "edited on a while b was left\n");
+  await syncOk(a);
+  await Deno.rename(`${rb}/plain.txt`, `${rb}/plain-new.txt`);
+  await Deno.rename(`${rb}/raced.txt`, `${rb}/raced-new.txt`);
+  // Two missing files with one copy of their content under a new name: one
+  // of them is the rename, the other was only lost here and comes back.
+  await Deno.rename(`${rb}/twin1.txt`, `${rb}/twin-new.txt`);
+  await Deno.remove(`${rb}/twin2.txt`);
+  await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+  await rounds([b, a, b, a], 1);
+
+  const want = [
+    "plain-new.txt: renamed while left\n",
+    "raced-new.txt: renamed on b, edited on a\n",
+    "raced.txt: edited on a while b was left\n", // the edit b never saw wins over b's deletion
+    "twin-new.txt: same content\n",
+    "twin1.txt or twin2.txt: same content\n",
+  ];
+  const trees = [];
+  for (const root of [ra, rb]) {
+    const got = await Promise.all(
+      (await listTree(root)).map(async (p) => `${p}: ${await text(root, p)}`),
+    );
+    trees.push(got);
+    const named = got.map((line) => line.replace(/^twin[12]\.txt/, "twin1.txt or twin2.txt"));
+    assert.deepEqual(named, want, root); // no plain.txt, one twin only, no conflict copy
+  }
+  assert.deepEqual(trees[0], trees[1]);
+});
+
 Deno.test("a folder joined somewhere else than where it was left starts without the old index (its files are not taken as edits of what was there)", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
