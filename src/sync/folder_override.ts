@@ -21,9 +21,11 @@
 import { bytesEqual } from "../bytes.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
+import type { DeviceId } from "../log/device_id.ts";
 import type { Op } from "../log/ops.ts";
+import type { StateView } from "../log/state.ts";
 import type { Home } from "../storage/home_handle.ts";
-import type { IndexRow } from "../storage/sql_folder_local.ts";
+import type { FolderLocalView, IndexRow } from "../storage/sql_folder_local.ts";
 import { commitSplit } from "./folder_scan.ts";
 
 /** One path overridden: what it becomes everywhere. */
@@ -57,12 +59,33 @@ export async function overrideFolder(
   folder: string,
   o: OverrideOptions,
 ): Promise<Overridden[]> {
-  const index = home.folderLocal.index(folder).rows;
-  const self = home.device.id;
+  if (o.dryRun) return plan(home.view, home.folderLocal, home.device.id, home.now(), folder, o).out;
+  // Worked out inside the write: a sync that applied a version here since
+  // the caller's scan must not be overridden with what the disk held before.
+  return await home.write(async (w) => {
+    const p = plan(w.view, w.folderLocal, w.device.id, home.now(), folder, o);
+    if (p.ops.length > 0) {
+      await commitSplit(w, p.ops);
+      for (const r of p.rows) w.folderLocal.putIndex(folder, r);
+    }
+    return p.out;
+  });
+}
+
+/** The versions an override publishes and the index rows that then describe the disk. */
+function plan(
+  view: StateView,
+  local: FolderLocalView,
+  self: DeviceId,
+  now: number,
+  folder: string,
+  o: OverrideOptions,
+): { out: Overridden[]; ops: [Op, number][]; rows: IndexRow[] } {
+  const index = local.index(folder).rows;
   const out: Overridden[] = [];
   const ops: [Op, number][] = [];
   const rows: IndexRow[] = [];
-  for (const [path, list] of home.view.folders().paths(folder)) {
+  for (const [path, list] of view.folders().paths(folder)) {
     if (list.length === 0 || (o.only && !within(path, o.only)) || o.ignored(path)) continue;
     if (o.unsure && within(path, o.unsure)) continue;
     const row = index.get(path);
@@ -78,20 +101,14 @@ export async function overrideFolder(
     if (base !== undefined) all = mergeVv(all, base.vv);
     const vv = bumpVv(all, self);
     const version: FileVersion = base === undefined
-      ? { kind: "deleted", path, mtime: home.now(), modifiedBy: self, vv }
+      ? { kind: "deleted", path, mtime: now, modifiedBy: self, vv }
       : { ...base, modifiedBy: self, vv };
     const bytes = encodeFileVersion(version);
     ops.push([{ type: "file.version", folder, version }, bytes.length]);
     if (row !== undefined) rows.push({ ...row, version: bytes });
     out.push({ path, becomes: version.kind, replaces: list.length });
   }
-  if (!o.dryRun && ops.length > 0) {
-    await home.write(async (w) => {
-      await commitSplit(w, ops);
-      for (const r of rows) w.folderLocal.putIndex(folder, r);
-    });
-  }
-  return out;
+  return { out, ops, rows };
 }
 
 /** True when `path` is in `set` or under a folder in it. */
