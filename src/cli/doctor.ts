@@ -19,7 +19,7 @@ import type { Home } from "../storage/home_handle.ts";
 import { skewBeyondDrift } from "../crdt/hlc.ts";
 import { safeText } from "../text_safety.ts";
 import { duration, plural } from "../human.ts";
-import { REJOIN_HINT, removalHere, removalMessage } from "./removal.ts";
+import { heldPastCut, REJOIN_HINT, removalHere, removalMessage } from "./removal.ts";
 import { lazyImport } from "../lazy_import.ts";
 
 /** One finding. */
@@ -391,25 +391,18 @@ export async function checkPeers(
  * device shows them, and a device pairing through it would take them.
  */
 export function checkRemovedBase(home: Home): Finding[] {
-  const out: Finding[] = [];
-  for (const m of home.view.members()) {
-    const cut = m.removed?.cut;
-    const head = cut === undefined ? undefined : home.log.head(m.record.key);
-    if (cut === undefined || head === undefined || head.base <= cut) continue;
-    out.push({
-      check: "aside",
-      ok: false,
-      detail:
-        `this device's state holds changes of ${
-          safeText(m.record.name || m.record.key.short)
-        } made after it was removed (up to #${head.base}; entries after #${cut} are not accepted): ` +
-        "they came in a checkpoint taken before the removal was known here",
-      hint: "The other devices refuse them, but a device pairing through this one would take " +
-        "them. To start this device from a clean state: remove it on another device " +
-        "(`mycel mesh remove`), then pair it again (it gets a new key and the mesh's state).",
-    });
-  }
-  return out;
+  return heldPastCut(home.view, (key) => home.log.head(key)).map((h) => ({
+    check: "aside",
+    ok: false,
+    detail:
+      `this device's state holds changes of ${
+        safeText(h.name)
+      } made after it was removed (up to #${h.base}; entries after #${h.cut} are not accepted): ` +
+      "they came in a checkpoint taken before the removal was known here",
+    hint: "The other devices refuse them, and `mycel mesh add-device` refuses to pair through " +
+      "this device. To start this device from a clean state: remove it on another device " +
+      "(`mycel mesh remove`), then pair it again (it gets a new key and the mesh's state).",
+  }));
 }
 
 /** Fails when this device was removed from its mesh (as it or its peers know). */

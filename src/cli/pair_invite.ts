@@ -116,15 +116,32 @@ export async function addDevice(
   // Fail early with "not set up" rather than after showing a code; and a
   // device removed from the mesh admits nobody (the one it admitted would be
   // refused by every member).
-  const { REJOIN_HINT, removalHere, removalMessage } = await lazyImport<
+  const { heldPastCut, REJOIN_HINT, removalHere, removalMessage } = await lazyImport<
     typeof import("./removal.ts")
   >(new URL("./removal.ts", import.meta.url));
   await withRead(ctx, (home) => {
     const removal = removalHere(home.view, home.device, home.local.peers());
-    if (removal === undefined) return;
-    throw new MycelError("removed", "add device", safeText(removalMessage(removal)), {
-      hint: REJOIN_HINT,
-    });
+    if (removal !== undefined) {
+      throw new MycelError("removed", "add device", safeText(removalMessage(removal)), {
+        hint: REJOIN_HINT,
+      });
+    }
+    // The newcomer would start from this state and keep, for good, changes
+    // every other device refuses (docs/trust.md, limits).
+    const held = heldPastCut(home.view, (key) => home.log.head(key))[0];
+    if (held === undefined) return;
+    throw new MycelError(
+      "state_past_removal",
+      "add device",
+      `this device's state holds changes of ${
+        safeText(held.name)
+      } made after it was removed, which the new device would take`,
+      {
+        value: `up to #${held.base}; accepted up to #${held.cut}`,
+        hint: "Run `mycel mesh add-device` on another device of the mesh. `mycel doctor` here " +
+          "says how to start this device from a clean state.",
+      },
+    );
   });
   let ticker: ReturnType<typeof setInterval> | undefined;
   const json = input.flags.json === true;

@@ -37,6 +37,35 @@ export function removalInState(state: StateView, self: DeviceKey): Removal | und
   return { source: "state", byName, at: event.wall };
 }
 
+/** A removed device whose changes past its cut this device's state holds. */
+export interface HeldPastCut {
+  readonly name: string;
+  /** The last of its entries the state holds (a checkpoint base). */
+  readonly base: number;
+  /** The last of its entries the mesh accepts. */
+  readonly cut: number;
+}
+
+/**
+ * Removed devices whose changes made after their removal this device's state
+ * holds: they came in a checkpoint taken before the removal was known here
+ * (docs/trust.md, limits). Every other device refuses them; a device paired
+ * through this one would take them.
+ */
+export function heldPastCut(
+  state: StateView,
+  head: (key: DeviceKey) => { readonly base: number } | undefined,
+): HeldPastCut[] {
+  const out: HeldPastCut[] = [];
+  for (const m of state.members()) {
+    const cut = m.removed?.cut;
+    const base = cut === undefined ? undefined : head(m.record.key)?.base;
+    if (cut === undefined || base === undefined || base <= cut) continue;
+    out.push({ name: m.record.name || m.record.key.short, base, cut });
+  }
+  return out;
+}
+
 /** True when a peer's refusal text says the device talking to it was removed. */
 export function isRemovalRefusal(error: string | undefined): boolean {
   return error !== undefined && REMOVED_REFUSAL.test(error);

@@ -13,6 +13,7 @@
 
 import assert from "node:assert/strict";
 import { checkRemovedBase } from "../../src/cli/doctor.ts";
+import { describe, mycel } from "../helpers/mycel.ts";
 import { MemMesh } from "./_mem_mesh.ts";
 
 /**
@@ -111,4 +112,14 @@ Deno.test("a device whose base took a removed device's change past the cut keeps
     found[0].detail,
     /holds changes of z made after it was removed \(up to #\d+; entries after #\d+ are not accepted\)/,
   );
+  // A device pairing through s would start from that state and keep the
+  // change for good: the real command refuses before it shows a code.
+  const res = await mycel(["mesh", "add-device", "--ttl", "10s"], { home: s.root });
+  assert.equal(res.code, 1, describe(["mesh", "add-device"], res));
+  assert.match(
+    res.stderr,
+    /Cannot add device: this device's state holds changes of z made after it was removed, which the new device would take \(up to #\d+; accepted up to #\d+\)/,
+  );
+  assert.match(res.stderr, /mycel mesh add-device` on another device/);
+  assert.doesNotMatch(res.stdout + res.stderr, /MYCEL-/, "no code was shown");
 });
