@@ -68,6 +68,8 @@ export class Fetcher {
   readonly #wanted = new Set<string>();
   readonly #alive: boolean[];
   readonly #failed = new Set<string>();
+  /** Per id, the peers that answered they do not have it. */
+  readonly #none = new Map<string, Set<DeviceKey>>();
   #closed = false;
   #stopped = false;
   #wake: (() => void)[] = [];
@@ -89,6 +91,15 @@ export class Fetcher {
   /** Ids no peer could give. */
   get failed(): ReadonlySet<string> {
     return this.#failed;
+  }
+
+  /**
+   * The peers that answered they do not have `id` (a peer dropped before it
+   * answered is not among them): when they are every device that could hold
+   * it, nobody can send it.
+   */
+  noneFrom(id: string): ReadonlySet<DeviceKey> | undefined {
+    return this.#none.get(id);
   }
 
   /** Ask for `hash` (`length` bytes; 0 for a manifest blob) unless it is already asked for. */
@@ -234,6 +245,9 @@ export class Fetcher {
         outstanding.shift();
         outBytes -= item.length;
         if (bytes === undefined) {
+          const none = this.#none.get(item.hash);
+          if (none === undefined) this.#none.set(item.hash, new Set([peer.key]));
+          else none.add(peer.key);
           this.#requeue(item);
           continue;
         }

@@ -57,6 +57,8 @@ import { writeSymlink } from "../files/write_symlink.ts";
 import { pathTooLongHere, writeReason } from "../files/write_problem.ts";
 import { ensureRealParents, syncDir } from "../files/safe_paths.ts";
 import { versionId } from "../log/folder_state.ts";
+import { shortDeviceId } from "../log/device_id.ts";
+import { DeviceKey } from "../log/device_key.ts";
 import type { Op } from "../log/ops.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { IndexRow, LocalFolder } from "../storage/sql_folder_local.ts";
@@ -64,6 +66,7 @@ import { Fetcher, type FetchPeer, type PeerFetchReport } from "./file_fetch.ts";
 import { folderFs } from "./folder_fs.ts";
 import { apartOptions, commitSplit } from "./folder_scan.ts";
 import { KeptChunks } from "./kept_chunks.ts";
+import { NobodyHas, type UnfetchableFile } from "./unfetchable.ts";
 
 /** How to apply. */
 export interface ApplyOptions {
@@ -73,6 +76,11 @@ export interface ApplyOptions {
   readTimeoutMs: number;
   /** Bytes to fetch from peers this round at most (the next round continues). */
   budget?: number;
+  /**
+   * Every device other than this one that could hold the folder's content
+   * (unfetchable.ts); absent: files nobody can send are not told apart.
+   */
+  holders?: readonly DeviceKey[];
   /** Progress: files and bytes done of the totals. */
   progress?: (p: { files: number; totalFiles: number; bytes: number; totalBytes: number }) => void;
 }
@@ -97,6 +105,8 @@ export interface ApplyReport {
   problems: { path: string; reason: string }[];
   /** Versions published (copies, merges). */
   published: number;
+  /** Of the files still to come, those nobody can send (unfetchable.ts). */
+  unfetchable: UnfetchableFile[];
 }
 
 interface Task {
@@ -221,7 +231,15 @@ export async function applyFolder(
     peers: [],
     problems: [],
     published: 0,
+    unfetchable: [],
   };
+  const nobody = o.holders === undefined ? undefined : new NobodyHas(o.holders, (maker) => {
+    const key = DeviceKey.fromId(maker);
+    if (key === home.device) return "this device";
+    const m = home.view.member(key);
+    if (m === undefined) return shortDeviceId(maker);
+    return `${m.record.name || key.short}${m.removed === undefined ? "" : " (removed)"}`;
+  });
   const self = home.device;
   let queue: Done[] = [];
   const rowsNow = new Map<string, IndexRow | null>();
@@ -451,6 +469,8 @@ export async function applyFolder(
   const writes = plan.actions.filter((a) => a.kind === "write");
   const fileWrites = writes.filter((a) => a.version.kind === "file");
   const lists = new Map<string, ChunkRef[]>();
+  /** Per file, the blob of its chunk list the home lacks (after the last pass). */
+  const blobOf = new Map<string, string>();
   let peers: FetchPeer[] | undefined;
   const getPeers = async () => peers ??= await o.peers();
   for (let pass = 0; pass < 4; pass++) {
@@ -462,7 +482,9 @@ export async function applyFolder(
         lists.set(a.path, await resolveChunkList(v.chunks, v.size, (h) => fl.blob(h)));
       } catch (e) {
         if (isMycelError(e, "manifest_missing")) {
-          missing.add(String((e as { value?: string }).value ?? ""));
+          const blob = String((e as { value?: string }).value ?? "");
+          missing.add(blob);
+          blobOf.set(a.path, blob);
         } else problem(a.path, e);
       }
     }
@@ -477,6 +499,7 @@ export async function applyFolder(
     for (const h of missing) if (h) fetcher.want(h, 0);
     fetcher.close();
     await fetcher.run();
+    nobody?.heard(fetcher, missing);
     if (got.length === 0) break;
     await home.write((w) => {
       for (const [h, b] of got) w.folderLocal.putBlob(h, b);
@@ -708,6 +731,7 @@ export async function applyFolder(
       }
       fetcher.close();
       await fetcher.run();
+      nobody?.heard(fetcher, wants.keys());
       report.peers = fetcher.reports;
     }
   }
@@ -717,6 +741,11 @@ export async function applyFolder(
     if (t.finished) continue;
     report.needFiles++;
     report.needBytes += bytesOf(t.chunks, t.done, false);
+    const gone = nobody?.unfetchable(
+      t.version,
+      t.chunks.filter((_, i) => !bitSet(t.done, i)).map((c) => c.hash),
+    );
+    if (gone !== undefined) report.unfetchable.push(gone);
     if (t.temp === undefined) continue; // nothing of it written yet: nothing to keep
     try {
       const p = await handle(t);
@@ -825,6 +854,11 @@ export async function applyFolder(
     const ok = a.kind === "remove" ? !now : held !== undefined && sameContent(held, a.version);
     if (ok) continue;
     stillToCome(report, a);
+    const blob = blobOf.get(a.path);
+    if (blob === undefined || a.kind !== "write" || a.version.kind !== "file") continue;
+    if (lists.has(a.path)) continue; // its list came later: it waits for its chunks
+    const gone = nobody?.unfetchable(a.version as FileVersion & { kind: "file" }, [blob]);
+    if (gone !== undefined) report.unfetchable.push(gone);
   }
   return report;
 }

@@ -213,13 +213,15 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
       out.push({ folder: f.folder, stopped: scanned, sessions: [] });
       continue;
     }
-    const peers = openPeers(home, folderPeers(home, f.folder), o);
+    const holders = folderPeers(home, f.folder);
+    const peers = openPeers(home, holders, o);
     let apply: ApplyReport | undefined;
     let sessions: SessionOutcome[] = [];
     const started = Date.now();
     try {
       apply = await applyFolder(home, f, {
         peers: peers.peers,
+        holders: holders.map((r) => r.key),
         readTimeoutMs: o.timeoutMs,
         budget: o.budget,
         progress: o.progress && ((p) => {

@@ -259,6 +259,18 @@ Deno.test("a file only this device had, deleted while the folder was left here: 
   const said = (await b.ok(["--no-sync", "folder", "status"])).stdout;
   assert.match(said, /1 file of it made here and no longer here/);
   assert.match(said, /mycel folder override docs --dry-run/);
+  // Each round says so on both devices, and does not end in "partly synced" for it.
+  for (const [d, maker] of [[b, "this device"], [a, "b"]] as const) {
+    const r = await syncNow(d);
+    assert.equal(r.code, 0, `${d.name}: ${r.stdout}${r.stderr}`);
+    assert.ok(
+      r.stderr.includes(
+        `folder docs: 1 file (10 B) can't be fetched: no device that syncs the folder has ` +
+          `their content (made by ${maker})`,
+      ),
+      `${d.name}: ${r.stderr}`,
+    );
+  }
 
   await b.ok(["--no-sync", "folder", "override", "docs", "--yes"]);
   await rounds([b, a], 1);

@@ -38,6 +38,40 @@ Deno.test("folder status names the files this device waits for from a device rem
   assert.ok(others.every((d: { waitingOnRemoved?: unknown }) => d.waitingOnRemoved === undefined));
 });
 
+Deno.test("sync now says which files no device can send any more and does not exit 3 for them; a holder not reached still makes them 'still to come'", async () => {
+  await using devs = await devices(["a", "b", "c"]);
+  const [a, b, c] = devs.list;
+  const [ra, , rc] = await sharedFolder(devs, "docs", {
+    seed: (root) => put(root, "p.txt", "base\n"),
+  });
+  await rounds([b, c, a, b, c], 1);
+  await put(rc, "p.txt", "from c\n");
+  await put(rc, "new.txt", "only on c\n");
+  await c.ok(["--no-sync", "folder", "scan"]);
+  await c.ok(["sync", "now", "--push"]); // entries go out; nobody fetches the files
+  await c.stopServer();
+  await a.ok(["--no-sync", "mesh", "retire", "c", "--yes"]);
+  await rounds([a, b], 1);
+
+  // Every device that could hold them (b) answered that it lacks them.
+  const r = await syncNow(a);
+  assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
+  assert.match(
+    r.stderr,
+    /folder docs: 2 files \(\d+ B\) can't be fetched: no device that syncs the folder has their content \(made by c \(removed\)\)/,
+  );
+  assert.match(r.stderr, /mycel folder override docs/);
+  assert.doesNotMatch(r.stdout, /still to come/);
+  assert.equal(await text(ra, "p.txt"), "base\n"); // nothing written over, nothing lost
+
+  // b not reached: nothing says b lacks them, so they are still to come (exit 3).
+  await b.stopServer();
+  const away = await syncNow(a);
+  assert.equal(away.code, 3, `${away.stdout}${away.stderr}`);
+  assert.match(away.stdout, /2 files \(\d+ B\) still to come/);
+  assert.doesNotMatch(away.stderr, /can't be fetched/);
+});
+
 Deno.test("folder override ends the wait: this device's copy becomes the folder's on every device, after refusing what it must", async () => {
   await using devs = await devices(["a", "b", "c"]);
   const [a, b, c] = devs.list;

@@ -13,6 +13,7 @@ import { loadBlake3 } from "../../src/files/chunk_hash.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import { decodeChunkMessage, encodeChunkMessage } from "../../src/protocol/chunk_messages.ts";
 import { Fetcher, type FetchPeer } from "../../src/sync/file_fetch.ts";
+import { NobodyHas } from "../../src/sync/unfetchable.ts";
 import { channelPair } from "../transport/helpers.ts";
 
 type Serve = "has" | "lacks" | "wrong" | "pieces";
@@ -82,7 +83,7 @@ async function fetchAll(peers: FetchPeer[], chunks: Map<string, Uint8Array>, ext
   f.close();
   await f.run();
   for (const p of peers) p.channel.close();
-  return { got, failed: f.failed, reports: f.reports };
+  return { got, failed: f.failed, reports: f.reports, fetcher: f };
 }
 
 Deno.test("the only chunk wanted, lacked by the peer asked first, comes from the other", async () => {
@@ -174,4 +175,34 @@ Deno.test("stop() with two peers, one lacking what it was asked: the round still
   await Promise.all([lacking.done, having.done]);
   assert.ok(ended, "the fetch never ended after stop()");
   assert.deepEqual([...f.failed], []);
+});
+
+Deno.test("nobody has a chunk only when every holder answered that it lacks it; a peer dropped before answering does not count", async () => {
+  const chunks = await someChunks(3);
+  const nobody = "cd".repeat(32);
+  const lacking = await scriptedPeer("lacking", chunks, "lacks", 0);
+  const having = await scriptedPeer("having", chunks, "has", 0);
+  const run = await fetchAll([lacking.peer, having.peer], chunks, [nobody]);
+  await Promise.all([lacking.done, having.done]);
+  assert.deepEqual([...run.fetcher.noneFrom(nobody) ?? []], [lacking.peer.key, having.peer.key]);
+  const both = new NobodyHas([lacking.peer.key, having.peer.key], (id) => id);
+  both.heard(run.fetcher, [nobody, ...chunks.keys()]);
+  assert.equal(both.lacks(nobody), true);
+  for (const hash of chunks.keys()) assert.equal(both.lacks(hash), false, "having has it");
+  // A holder this round did not reach leaves it open.
+  const third = DeviceKey.of(new Uint8Array(32).fill(9));
+  const more = new NobodyHas([lacking.peer.key, having.peer.key, third], (id) => id);
+  more.heard(run.fetcher, [nobody]);
+  assert.equal(more.lacks(nobody), false);
+  // No holder left at all: nobody has anything the home lacks.
+  assert.equal(new NobodyHas([], (id) => id).lacks(nobody), true);
+
+  // A liar is dropped at its first answer: it never said it lacks the others.
+  const liar = await scriptedPeer("liar", chunks, "wrong", 0);
+  const honest = await scriptedPeer("honest", new Map(), "lacks", 30);
+  const dropped = await fetchAll([liar.peer, honest.peer], chunks);
+  await Promise.all([liar.done, honest.done]);
+  const seen = new NobodyHas([liar.peer.key, honest.peer.key], (id) => id);
+  seen.heard(dropped.fetcher, chunks.keys());
+  for (const hash of chunks.keys()) assert.equal(seen.lacks(hash), false, hash);
 });

@@ -262,7 +262,9 @@ async function syncNow(
   for (const f of applied) {
     if (f.stopped) stopped = true;
     const a = f.apply;
-    if (a && a.needFiles > 0) partial = true;
+    // Files nobody can send do not make the round partial: no later round
+    // gets them either (src/sync/unfetchable.ts); they are said below.
+    if (a && a.needFiles > a.unfetchable.length) partial = true;
     if (o.quiet) continue;
     if (f.stopped) {
       if (o.json) continue; // said as the JSON error below
@@ -282,14 +284,31 @@ async function syncNow(
         plural(a.problems.length, "path")
       } not written here: see \`mycel folder status ${f.folder}\`)`
       : "";
-    if (a.done > 0 || a.needFiles > 0 || (a.problems.length > 0 && f.problemsChanged)) {
+    const gone = a.unfetchable;
+    const goneBytes = gone.reduce((n, u) => n + u.size, 0);
+    const toCome = a.needFiles - gone.length;
+    if (a.done > 0 || toCome > 0 || (a.problems.length > 0 && f.problemsChanged)) {
       ctx.out.line(
         `folder ${f.folder}: ${plural(a.done, "change")} applied` +
           (a.fetchedBytes > 0 ? `, ${humanBytes(a.fetchedBytes)} fetched` : "") +
-          (a.needFiles > 0
-            ? `; ${plural(a.needFiles, "file")} (${humanBytes(a.needBytes)}) still to come`
+          (toCome > 0
+            ? `; ${plural(toCome, "file")} (${
+              humanBytes(Math.max(0, a.needBytes - goneBytes))
+            }) still to come`
             : "") +
           said,
+      );
+    }
+    if (gone.length > 0) {
+      const makers = [...new Set(gone.map((u) => safeText(u.maker)))].sort().join(", ");
+      ctx.out.error(
+        `folder ${f.folder}: ${plural(gone.length, "file")} (${
+          humanBytes(goneBytes)
+        }) can't be fetched: no device that syncs the folder has their content (made by ${makers})`,
+      );
+      ctx.out.error(
+        `  \`mycel folder override ${f.folder}\` makes what this disk holds the folder's version ` +
+          `(\`mycel folder status ${f.folder}\` says which devices wait)`,
       );
     }
     if (f.problemsChanged && a.problems.length === 0) {
@@ -383,8 +402,9 @@ export const syncCommands: CommandSpec[] = [
       "none synced. Only one round runs per home at a time: while one runs, another exits 0\n" +
       "at once with a note (so cron needs no flock). Synced folders: local changes are\n" +
       "scanned and sent first, then files are fetched (progress on a terminal); a stopped\n" +
-      "folder (marker missing) makes the exit 1, files still to come make it 3. Ctrl-C ends\n" +
-      "a round still running 3 seconds later with 130.",
+      "folder (marker missing) makes the exit 1, files still to come make it 3 — not files\n" +
+      "that no device syncing the folder has any more (each round says so; `mycel folder\n" +
+      "override` ends the wait). Ctrl-C ends a round still running 3 seconds later with 130.",
     args: [],
     flags: [
       JSON_FLAG,
