@@ -28,4 +28,4 @@ apt-get install -y --no-install-recommends \
   wireguard-go wireguard-tools iproute2 iputils-ping iperf3 nftables \
   systemd tmux zsh fish groff-base hyperfine procps ca-certificates git \
   dbus-daemon dbus-bin gnome-keyring libsecret-tools faketime \
-  syncthing rsync exfat-fuse exfatprogs
+  syncthing rsync exfat-fuse exfatprogs strace

@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { homePaths } from "../../src/storage/home.ts";
-import { tempHome } from "../helpers/mycel.ts";
+import { childEnv, MAIN_TS, tempHome } from "../helpers/mycel.ts";
 import {
   devices,
   folderOf,
@@ -142,6 +142,46 @@ Deno.test("a file renamed while the folder was left is a rename after joining ag
     assert.deepEqual(named, want, root); // no plain.txt, one twin only, no conflict copy
   }
   assert.deepEqual(trees[0], trees[1]);
+});
+
+Deno.test("a join killed at any point keeps what the folder knew: the token goes only after the join is committed", async () => {
+  const strace = await new Deno.Command("strace", { args: ["-V"], stdout: "null", stderr: "null" })
+    .output().catch(() => undefined);
+  if (strace?.success !== true) {
+    console.log("skipped: needs strace (scripts/install_test_deps.sh installs it)");
+    return;
+  }
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: async (root) => {
+      await put(root, "del.txt", "deleted on a while b was left\n");
+      await put(root, "keep.txt", "keep\n");
+    },
+  });
+  await rounds([b, a, b], 1);
+  await b.ok(["--no-sync", "folder", "remove", "docs"]);
+  await Deno.remove(`${ra}/del.txt`);
+  await syncOk(a);
+  // Killed as it removes .mycel/ right after the token (.mycel/left): before,
+  // both came before the join's commit.
+  const internal = `${rb}/.mycel`;
+  const killed = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", internal],
+      ...["-e", "trace=rmdir,unlinkat", "-e", "inject=rmdir,unlinkat:signal=KILL"],
+      ...[Deno.execPath(), "run", "-A", MAIN_TS, "--no-sync", "folder", "join", "docs", rb],
+    ],
+    env: childEnv({ home: b.home }),
+    clearEnv: true,
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assert.equal(killed.success, false, "the join was killed");
+  const listed = JSON.parse((await b.ok(["--no-sync", "folder", "list", "--json"])).stdout);
+  if (listed.folders.length === 0) await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+  await rounds([b, a, b, a], 1);
+  for (const root of [ra, rb]) assert.deepEqual(await listTree(root), ["keep.txt"], root);
 });
 
 Deno.test("a folder joined somewhere else than where it was left starts without the old index (its files are not taken as edits of what was there)", async () => {

@@ -256,7 +256,7 @@ const ADD: CommandSpec = {
       "folder name",
       (input.flags.name as string | undefined) ?? (basename(resolve(path)) || id),
     );
-    await withWrite(ctx, async (w, home) => {
+    const addedAt = await withWrite(ctx, async (w, home) => {
       if (w.view.folders().share(id) !== undefined) {
         throw new MycelError(
           "already_shared",
@@ -282,9 +282,10 @@ const ADD: CommandSpec = {
         folder: id,
       }]);
       w.folderLocal.takeLeftIndex(id, "", undefined); // a new folder: no old index applies
-      await dropLeftToken(root); // another folder's, left here before
       w.folderLocal.putFolder({ folder: id, root, added: home.now(), info });
+      return root;
     });
+    await dropLeftToken(addedAt); // another folder's, left here before (once committed, as join)
     const [report] = await scanNow(ctx, id, false);
     if (input.flags.json) ctx.out.json({ id, name, path: await readPath(ctx, id), scan: report });
     else {
@@ -316,7 +317,7 @@ const JOIN: CommandSpec = {
     const id = checkFolderId(input.args.ID as string);
     // Checked before the folder is made or anything is written.
     const info = keepInfo(input.flags);
-    await withWrite(ctx, async (w, home) => {
+    const joinedAt = await withWrite(ctx, async (w, home) => {
       if (w.view.folders().share(id) === undefined) {
         throw new MycelError(
           "unknown_folder",
@@ -349,14 +350,17 @@ const JOIN: CommandSpec = {
       const root = await prepareRoot(path, true, id);
       await commitOps(w, [{ type: "folder.join", folder: id }]);
       const rejoined = w.folderLocal.takeLeftIndex(id, root, token);
-      await dropLeftToken(root);
       w.folderLocal.putFolder({
         folder: id,
         root,
         added: home.now(),
         info: rejoined ? { ...info, rejoined } : info,
       });
+      return root;
     });
+    // Only once the join is committed: a join cut short before must find the
+    // token again, or the next join starts without the index it kept.
+    await dropLeftToken(joinedAt);
     const [report] = await scanNow(ctx, id, false);
     if (input.flags.json) ctx.out.json({ id, path: await readPath(ctx, id), scan: report });
     else {
