@@ -256,12 +256,20 @@ export async function scanAndPublish(
         target: c.target,
       };
     }
-    const same = stateVersions.find((v) =>
+    const unchanged = (v: FileVersion) =>
       sameContent(v, content) && v.mtime === content.mtime &&
-      (v.kind !== "file" || (content.kind === "file" && v.exec === content.exec))
-    );
+      (v.kind !== "file" || (content.kind === "file" && v.exec === content.exec));
+    // The disk still holds what the index says it held, read again only
+    // because its inode changed (a copy put back with `cp -a`, a folder moved
+    // to another disk): not an edit. Published as one, it was concurrent with
+    // every change made elsewhere meanwhile — a needless conflict copy, a
+    // deletion undone everywhere (a chaos soak).
+    const heldBytes = row?.version ?? undefined;
+    const same = stateVersions.find(unchanged);
     let bytes: Uint8Array;
-    if (same !== undefined) {
+    if (heldBytes !== undefined && unchanged(decodeFileVersion(heldBytes))) {
+      bytes = heldBytes;
+    } else if (same !== undefined) {
       bytes = encodeFileVersion(same);
     } else {
       const version = {

@@ -184,6 +184,62 @@ Deno.test("a join killed at any point keeps what the folder knew: the token goes
   for (const root of [ra, rb]) assert.deepEqual(await listTree(root), ["keep.txt"], root);
 });
 
+Deno.test("files copied with their mtimes (cp -a: new inodes) are not edits: a folder moved to a copy, or a left folder put back from a copy, loses no change made elsewhere meanwhile", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: async (root) => {
+      for (const n of ["x", "y", "z", "w"]) await put(root, `${n}.txt`, `${n} first\n`);
+    },
+  });
+  await rounds([b, a, b], 1);
+  const cpA = async (from: string, to: string) => {
+    const r = await new Deno.Command("cp", { args: ["-a", from, to] }).output();
+    assert.ok(r.success, new TextDecoder().decode(r.stderr));
+  };
+  // Moved: copied to another place with cp -a, the original gone.
+  const moved = `${rb}-copy`;
+  await cpA(rb, moved);
+  await Deno.remove(rb, { recursive: true });
+  await put(ra, "x.txt", "x edited on a meanwhile\n");
+  await Deno.remove(`${ra}/y.txt`);
+  await syncOk(a);
+  await b.ok(["--no-sync", "folder", "move", "docs", moved]);
+  await rounds([b, a, b, a], 1);
+  for (const root of [ra, moved]) {
+    const got = await Promise.all(
+      (await listTree(root)).map(async (p) => `${p}: ${await text(root, p)}`),
+    );
+    assert.deepEqual(got, [
+      "w.txt: w first\n",
+      "x.txt: x edited on a meanwhile\n",
+      "z.txt: z first\n",
+    ], root);
+  }
+
+  // Left, copied aside, deleted, put back (token and all), joined again.
+  await b.ok(["--no-sync", "folder", "remove", "docs"]);
+  const aside = `${moved}-aside`;
+  await cpA(moved, aside);
+  await Deno.remove(moved, { recursive: true });
+  await put(ra, "z.txt", "z edited on a meanwhile\n");
+  await Deno.remove(`${ra}/w.txt`);
+  await syncOk(a);
+  await Deno.rename(aside, moved);
+  await b.ok(["--no-sync", "folder", "join", "docs", moved]);
+  await rounds([b, a, b, a], 1);
+  for (const root of [ra, moved]) {
+    const got = await Promise.all(
+      (await listTree(root)).map(async (p) => `${p}: ${await text(root, p)}`),
+    );
+    assert.deepEqual(
+      got,
+      ["x.txt: x edited on a meanwhile\n", "z.txt: z edited on a meanwhile\n"],
+      root,
+    );
+  }
+});
+
 Deno.test("a folder joined somewhere else than where it was left starts without the old index (its files are not taken as edits of what was there)", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
