@@ -18,7 +18,7 @@
  * while deletions are held (their index rows describe files that are gone).
  */
 
-import { bytesEqual } from "../bytes.ts";
+import { sameContent } from "../files/conflict.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import type { DeviceId } from "../log/device_id.ts";
@@ -92,12 +92,15 @@ function plan(
     if (row !== undefined && row.version === null) continue; // not published yet: the scan's
     const held = row?.version ?? undefined;
     const versions = list.map((v) => decodeFileVersion(v.bytes));
-    const inSync = list.length === 1 &&
-      (held !== undefined ? bytesEqual(held, list[0].bytes) : versions[0].kind === "deleted");
+    const base = held === undefined ? undefined : decodeFileVersion(held);
+    // Versions equal to what the disk holds (two devices deleted it, or made
+    // it with the same bytes, while apart) are no conflict: nothing to override.
+    const inSync = base === undefined
+      ? versions.every((v) => v.kind === "deleted")
+      : versions.every((v) => sameContent(v, base) && sameExec(v, base));
     if (inSync) continue;
     let all: VersionVector = new Map();
     for (const v of versions) all = mergeVv(all, v.vv);
-    const base = held === undefined ? undefined : decodeFileVersion(held);
     if (base !== undefined) all = mergeVv(all, base.vv);
     const vv = bumpVv(all, self);
     const version: FileVersion = base === undefined
@@ -109,6 +112,11 @@ function plan(
     out.push({ path, becomes: version.kind, replaces: list.length });
   }
   return { out, ops, rows };
+}
+
+/** True when neither is a file, or both are files with the same exec bit. */
+function sameExec(a: FileVersion, b: FileVersion): boolean {
+  return a.kind !== "file" || (b.kind === "file" && a.exec === b.exec);
 }
 
 /** True when `path` is in `set` or under a folder in it. */

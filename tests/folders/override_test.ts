@@ -57,3 +57,29 @@ Deno.test("override leaves alone a path the scan could not read, and PATH may na
   await rounds([a, b, a, b], 1);
   assert.deepEqual(await listTree(rb), ["dir/q.txt", "keep.txt"]);
 });
+
+Deno.test("override leaves alone paths whose versions all equal what the disk holds: the same deletion or the same file made on two devices apart", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: async (root) => {
+      await put(root, "gone.txt", "gone\n");
+      await put(root, "keep.txt", "keep\n");
+    },
+  });
+  await rounds([b, a, b], 1);
+  for (const [d, root] of [[a, ra], [b, rb]] as const) {
+    await Deno.remove(`${root}/gone.txt`);
+    await put(root, "both.txt", "same text\n");
+    await d.ok(["--no-sync", "folder", "scan"]); // apart: neither has heard the other's
+  }
+  await rounds([a, b, a, b], 1);
+  const dry = await a.ok(["--no-sync", "folder", "override", "docs", "--dry-run", "--json"]);
+  assert.deepEqual(JSON.parse(dry.stdout).paths, []);
+  const log = await a.ok(["--no-sync", "log", "--limit", "1", "--json"]);
+  const before = JSON.parse(log.stdout);
+  await a.ok(["--no-sync", "folder", "override", "docs", "--yes"]);
+  const after = JSON.parse((await a.ok(["--no-sync", "log", "--limit", "1", "--json"])).stdout);
+  assert.deepEqual(after, before, "nothing was published");
+  assert.deepEqual(await listTree(ra), ["both.txt", "keep.txt"]);
+});
