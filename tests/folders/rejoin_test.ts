@@ -240,6 +240,17 @@ Deno.test("files copied with their mtimes (cp -a: new inodes) are not edits: a f
   }
 });
 
+Deno.test("folder remove of a folder that is not there (moved away, disk not mounted) makes nothing at its old path", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [, b] = devs.list;
+  const [, rb] = await sharedFolder(devs, "docs", { seed: (root) => put(root, "f.txt", "f\n") });
+  await rounds([b], 1);
+  await Deno.rename(rb, `${rb}-elsewhere`);
+  await b.ok(["--no-sync", "folder", "remove", "docs"]);
+  await assert.rejects(Deno.lstat(rb), Deno.errors.NotFound);
+  assert.deepEqual(await listTree(`${rb}-elsewhere`), ["f.txt"]);
+});
+
 Deno.test("a folder joined somewhere else than where it was left starts without the old index (its files are not taken as edits of what was there)", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;

@@ -186,11 +186,19 @@ async function dropLeftToken(root: string): Promise<void> {
   await Deno.remove(`${root}/${INTERNAL_DIR}`).catch(() => {}); // only when empty
 }
 
-/** Write a new token into the folder at `root` (undefined when it can't be written). */
-async function writeLeftToken(root: string): Promise<string | undefined> {
+/**
+ * Write a new token into the folder `id` at `root` (undefined when it can't
+ * be written, or the folder is not there: a folder moved away or a disk not
+ * mounted is never made again just to hold a token).
+ */
+async function writeLeftToken(root: string, id: string): Promise<string | undefined> {
+  const marker = await smallText(`${root}/${MARKER_NAME}`, 4096);
+  if (marker === undefined || markerFolder(marker) !== id) return undefined;
   const token = crypto.randomUUID();
   try {
-    await Deno.mkdir(`${root}/${INTERNAL_DIR}`, { recursive: true });
+    await Deno.mkdir(`${root}/${INTERNAL_DIR}`, { recursive: false }).catch((e) => {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    });
     const temp = `${root}/${INTERNAL_DIR}/${TEMP_PREFIX}left-${token}`;
     await Deno.writeTextFile(temp, `${token}\n`, { createNew: true });
     await Deno.rename(temp, `${root}/${LEFT_TOKEN_PATH}`);
@@ -440,7 +448,7 @@ const REMOVE: CommandSpec = {
         });
       }
       await commitOps(w, [{ type: "folder.leave", folder: id }]);
-      w.folderLocal.leaveFolder(id, await writeLeftToken(local.root));
+      w.folderLocal.leaveFolder(id, await writeLeftToken(local.root, id));
       return local.root;
     });
     if (input.flags.json) ctx.out.json({ id, path: root });
