@@ -26,6 +26,7 @@ import { syncDir } from "./atomic.ts";
 import { readBase, storeBase } from "./home_checkpoint.ts";
 import { currentCaller, guardHome, handBack } from "./home_guard.ts";
 import { type Db, guard, inTransaction, openReadOnly, openWritable } from "./db.ts";
+import { type FolderTables, restoreFolders, salvageFolders } from "./repair_folders.ts";
 import { exists } from "./fs_probe.ts";
 import { type HomePaths, homePaths, notInitialized } from "./home.ts";
 import { HomeWriter, offlineParts } from "./home_writer.ts";
@@ -117,10 +118,18 @@ interface Salvaged {
   starts: { author: Uint8Array; seq: number; hash: Uint8Array }[];
   /** The folders synced here (where each lives): rows of folder_local. */
   folders: unknown[][];
+  /** Their index, chunk places, transfers, blobs, and the folders left here (repair_folders.ts). */
+  folderTables: FolderTables;
   unreadable: number;
 }
 
 function salvageAll(db: Db): Salvaged {
+  const folders =
+    tryAll(() =>
+      (db.prepare("SELECT * FROM folder_local").all() as Record<string, unknown>[]).map((r) =>
+        Object.values(r)
+      )
+    ) ?? [];
   const meta = new Map(
     tryAll(() => db.prepare("SELECT k, v FROM meta").all() as { k: string; v: unknown }[])?.map((
       r,
@@ -192,12 +201,8 @@ function salvageAll(db: Db): Salvaged {
         db.prepare("SELECT author, base AS seq, base_hash AS hash FROM heads WHERE base > 0")
           .all() as { author: Uint8Array; seq: number; hash: Uint8Array }[]
       ) ?? [],
-    folders:
-      tryAll(() =>
-        (db.prepare("SELECT * FROM folder_local").all() as Record<string, unknown>[]).map((r) =>
-          Object.values(r)
-        )
-      ) ?? [],
+    folders,
+    folderTables: salvageFolders(db, folders.map((r) => String(r[0]))),
     unreadable,
   };
 }
@@ -382,6 +387,7 @@ async function rebuild(paths: HomePaths, s: Salvaged, now: () => number, acceptL
           ),
         ]);
       }
+      await restoreFolders(db, s.folderTables);
       const w = new HomeWriter(parts);
       const ingest = w.ingest(new Set([device]), true);
       await ingest.pushDecoded(s.entries.sort((a, b) => a.entry.seq - b.entry.seq));

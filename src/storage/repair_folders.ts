@@ -1,0 +1,97 @@
+/**
+ * @module repair_folders
+ * What `repair` carries of the folders synced here besides where they are
+ * (folder_local): each folder's file index (what the disk held, by which
+ * version), its chunk places, its resumable transfers, the manifest blobs,
+ * and the folders left here. None of it is replicated, so a peer can't give
+ * it back. Without the index, the first scan after a repair took every file
+ * on disk for a new version with no ancestry: a file a peer had edited since
+ * became a conflict copy of the old content everywhere, and a deletion made
+ * elsewhere was undone everywhere (a chaos soak).
+ *
+ * Read row by row from the damaged database (a table that can't be read is
+ * left out: the next scan rebuilds it, as before); an index row whose version
+ * does not decode, or a blob whose bytes do not hash to its id, is dropped.
+ */
+
+import { toHex } from "../bytes.ts";
+import { loadBlake3 } from "../files/chunk_hash.ts";
+import { decodeFileVersion } from "../files/file_version.ts";
+import type { Db } from "./db.ts";
+
+type Row = (string | number | Uint8Array | null)[];
+
+/** Rows of the folder tables, as read from a damaged home. */
+export interface FolderTables {
+  readonly index: Row[];
+  readonly locs: Row[];
+  readonly transfers: Row[];
+  readonly left: Row[];
+  readonly blobs: Row[];
+}
+
+/** Read `sql` (a table's rows, in column order), or nothing when it can't be read. */
+function rows(db: Db, sql: string, ...args: string[]): Row[] {
+  try {
+    return (db.prepare(sql).all(...args) as Record<string, unknown>[]).map((r) =>
+      Object.values(r) as Row
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** Read the folder tables of `folders` (ids) from the damaged `db`. */
+export function salvageFolders(db: Db, folders: readonly string[]): FolderTables {
+  const out: FolderTables = { index: [], locs: [], transfers: [], left: [], blobs: [] };
+  for (const f of folders) {
+    out.index.push(...rows(db, "SELECT * FROM file_index WHERE folder = ?", f));
+    out.locs.push(...rows(db, "SELECT * FROM chunk_locs WHERE folder = ?", f));
+    out.transfers.push(...rows(db, "SELECT * FROM transfers WHERE folder = ?", f));
+  }
+  out.left.push(...rows(db, "SELECT folder, root, token FROM folder_left"));
+  for (const r of out.left) {
+    const f = String(r[0]);
+    out.index.push(...rows(db, "SELECT * FROM file_index WHERE folder = ?", f));
+    out.locs.push(...rows(db, "SELECT * FROM chunk_locs WHERE folder = ?", f));
+  }
+  out.blobs.push(...rows(db, "SELECT hash, bytes FROM blobs"));
+  return out;
+}
+
+/** Write what {@link salvageFolders} read into the new database (inside its transaction). */
+export async function restoreFolders(db: Db, t: FolderTables): Promise<void> {
+  const put = (table: string, list: Row[], ok: (r: Row) => boolean = () => true) => {
+    if (list.length === 0) return;
+    const stmt = db.prepare(
+      `INSERT OR REPLACE INTO ${table} VALUES (${list[0].map(() => "?").join(", ")})`,
+    );
+    for (const r of list) {
+      if (!ok(r)) continue;
+      try {
+        stmt.run(...r);
+      } catch {
+        // a row of another shape (a column count the new table lacks): left out
+      }
+    }
+  };
+  put("file_index", t.index, (r) => {
+    const version = r[8];
+    if (version === null) return true;
+    try {
+      decodeFileVersion(version as Uint8Array);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  put("chunk_locs", t.locs);
+  put("transfers", t.transfers);
+  put("folder_left", t.left);
+  const blake3 = await loadBlake3();
+  put("blobs", t.blobs, (r) => {
+    const [hash, bytes] = r;
+    return hash instanceof Uint8Array && bytes instanceof Uint8Array &&
+      blake3(bytes) === toHex(hash);
+  });
+}
