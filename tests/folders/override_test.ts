@@ -48,6 +48,7 @@ Deno.test("override leaves alone a path the scan could not read, and PATH may na
   await Deno.mkdir(`${ra}/dir`);
   const fifo = await new Deno.Command("mkfifo", { args: [`${ra}/dir/q.txt`] }).output();
   assert.equal(fifo.code, 0);
+  await a.ok(["--no-sync", "folder", "scan"]); // a dry run lists from the last scan
   const dry = JSON.parse(
     (await a.ok(["--no-sync", "folder", "override", "docs", "dir", "--dry-run", "--json"])).stdout,
   );
@@ -82,4 +83,25 @@ Deno.test("override leaves alone paths whose versions all equal what the disk ho
   const after = JSON.parse((await a.ok(["--no-sync", "log", "--limit", "1", "--json"])).stdout);
   assert.deepEqual(after, before, "nothing was published");
   assert.deepEqual(await listTree(ra), ["both.txt", "keep.txt"]);
+});
+
+Deno.test("override --dry-run changes nothing, not even by scanning a pending edit; a PATH ending in / names the folder", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra] = await sharedFolder(devs, "docs", {
+    seed: async (root) => {
+      await put(root, "notes/n.txt", "n\n");
+      await put(root, "y.txt", "y\n");
+    },
+  });
+  await rounds([b, a], 1);
+  await put(ra, "y.txt", "y edited, not scanned yet\n");
+  const digest = async () =>
+    JSON.parse((await a.ok(["--no-sync", "status", "--json"])).stdout).state_digest;
+  const before = await digest();
+  const dry = await a.ok(["--no-sync", "folder", "override", "docs", "--dry-run"]);
+  assert.equal(await digest(), before, "the dry run published nothing");
+  assert.match(dry.stderr, /listed from the last scan/);
+  const slash = await a.ok(["--no-sync", "folder", "override", "docs", "notes/", "--dry-run"]);
+  assert.match(slash.stdout, /every path already matches/);
 });

@@ -24,6 +24,8 @@ const ACTION = "override folder";
 /** The paths named on the command line, checked (folder-relative, no `..`). */
 function onlyPaths(words: readonly string[]): Set<string> | undefined {
   if (words.length === 0) return undefined;
+  // "notes/" as a shell's completion gives it names the folder notes.
+  words = words.map((p) => p.length > 1 ? p.replace(/\/+$/, "") || p : p);
   for (const p of words) {
     const problem = relativePathProblem(p);
     if (problem !== undefined) {
@@ -59,7 +61,8 @@ export const folderOverrideCommand: CommandSpec = {
     "version not applied here, a conflict, a file waiting for a device removed since),\n" +
     "publishes what the disk holds — or its deletion — above every version of the path.\n" +
     "Other devices keep what they replace in .mycel/versions. Scans first; lists the\n" +
-    "paths; asks on a terminal, otherwise needs --yes.",
+    "paths; asks on a terminal, otherwise needs --yes. --dry-run changes nothing, not\n" +
+    "even by a scan: it lists from the last scan.",
   args: [
     { name: "ID", help: "folder id (see `mycel folder list`)" },
     {
@@ -70,7 +73,10 @@ export const folderOverrideCommand: CommandSpec = {
     },
   ],
   flags: [
-    { name: "dry-run", help: "list the paths that would change, change nothing" },
+    {
+      name: "dry-run",
+      help: "list the paths that would change (from the last scan); change nothing",
+    },
     { name: "yes", help: "do not ask" },
     JSON_FLAG,
   ],
@@ -90,9 +96,13 @@ export const folderOverrideCommand: CommandSpec = {
         exit: ExitCode.usage,
       });
     }
-    const [scan] = await scanNow(ctx, id, false);
-    if (scan?.stopped) {
-      throw new MycelError("folder_stopped", ACTION, safeText(scan.stopped), { value: id });
+    const dry = input.flags["dry-run"] === true;
+    // A dry run changes nothing, so it does not scan (a scan publishes what
+    // changed): it lists from the last scan, and says so.
+    const [scan] = dry ? [undefined] : await scanNow(ctx, id, false);
+    const stopped = dry ? local.info.stopped : scan?.stopped;
+    if (stopped) {
+      throw new MycelError("folder_stopped", ACTION, safeText(stopped), { value: id });
     }
     // Held deletions leave index rows of files that are gone: the disk would
     // not be what wins.
@@ -113,7 +123,9 @@ export const folderOverrideCommand: CommandSpec = {
         },
       );
     }
-    const unsure = new Set((scan?.skipped ?? []).map((p) => p.path));
+    const unsure = new Set(
+      (dry ? local.info.notSynced ?? [] : scan?.skipped ?? []).map((p) => p.path),
+    );
     const { overrideFolder } = await lazyImport<typeof import("../../sync/folder_override.ts")>(
       new URL("../../sync/folder_override.ts", import.meta.url),
     );
@@ -129,7 +141,6 @@ export const folderOverrideCommand: CommandSpec = {
     const plan = async (dryRun: boolean, paths = only) =>
       await overrideFolder(home, id, { only: paths, unsure, ignored, dryRun });
     let list = await plan(true);
-    const dry = input.flags["dry-run"] === true;
     if (!dry && list.length > 0 && !input.flags.yes) {
       for (const p of list) ctx.out.error(`  ${safeText(p.path)}: ${p.becomes}`);
     }
@@ -146,6 +157,12 @@ export const folderOverrideCommand: CommandSpec = {
     if (input.flags.json) {
       ctx.out.json({ id, dry_run: dry, paths: list });
       return ExitCode.ok;
+    }
+    if (dry) {
+      ctx.out.error(
+        "note: listed from the last scan; a change on this disk since is not seen " +
+          `(\`mycel folder scan ${id}\` first to include it)`,
+      );
     }
     if (list.length === 0) ctx.out.line(`${id}: every path already matches this device's disk.`);
     else if (dry) {
