@@ -72,6 +72,8 @@ interface Winner {
   /** Hex key of the winning version's maker (its entry's author). */
   readonly maker: string;
   readonly conflict: boolean;
+  /** The versions that lose to it with other content (each becomes a conflict copy), and their makers. */
+  readonly losers: readonly { version: FileVersion; maker: string }[];
 }
 
 /** The winner of every path of `folder`. */
@@ -85,6 +87,9 @@ export function* winners(rows: FolderRows, folder: string): Generator<Winner> {
       dots: list.map((v) => [v.author, v.seq]),
       maker: list[versions.indexOf(w)].author,
       conflict: versions.some((v) => !sameContent(v, w)),
+      losers: versions.flatMap((v, i) =>
+        sameContent(v, w) ? [] : [{ version: v, maker: list[i].author }]
+      ),
     };
   }
 }
@@ -133,6 +138,17 @@ export function folderStatus(
       const index = home.folderLocal.index(folder);
       for (const w of list) {
         if (ignored(w.path)) continue;
+        // A conflict's losing file still to be copied here, made by a device
+        // removed since: waited for like a winner of that device (a chaos
+        // soak: the wait showed nowhere, this device said "in sync").
+        for (const l of w.losers) {
+          if (l.version.kind !== "file" || l.version.size === 0) continue;
+          const by = home.view.member(deviceOfHex(l.maker));
+          if (by?.removed === undefined) continue;
+          fromRemoved.set(by.record.name, (fromRemoved.get(by.record.name) ?? 0) + 1);
+          behindFiles++;
+          behindBytes += l.version.size;
+        }
         const row = index.rows.get(w.path);
         const held = row?.version ? decodeFileVersion(row.version) : undefined;
         const ok = w.version.kind === "deleted"

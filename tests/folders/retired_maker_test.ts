@@ -114,3 +114,32 @@ Deno.test("folder override ends the wait: this device's copy becomes the folder'
   );
   assert.deepEqual(again.paths, [], "nothing left to override");
 });
+
+Deno.test("a conflict whose losing version only a removed device had: folder status counts the copy this device waits for, and names the maker", async () => {
+  await using devs = await devices(["a", "b", "c"]);
+  const [a, b, c] = devs.list;
+  const [ra, , rc] = await sharedFolder(devs, "docs", {
+    seed: (root) => put(root, "x.txt", "base\n"),
+  });
+  await rounds([b, c, a, b, c], 1);
+  // Concurrent edits, neither device has heard the other's; c's is older, so it loses.
+  await put(rc, "x.txt", "c's edit, older\n");
+  await Deno.utime(join(rc, "x.txt"), new Date(), new Date(Date.now() - 3600_000));
+  await c.ok(["--no-sync", "folder", "scan"]);
+  await put(ra, "x.txt", "a's edit, newer\n");
+  await a.ok(["--no-sync", "folder", "scan"]);
+  await c.ok(["sync", "now", "--push"]); // entries only: nobody fetches c's version
+  await c.stopServer();
+  await a.ok(["--no-sync", "mesh", "retire", "c", "--yes"]);
+  await rounds([a, b, a], 1);
+
+  assert.equal(await text(ra, "x.txt"), "a's edit, newer\n");
+  const [status] = JSON.parse((await a.ok(["--no-sync", "folder", "status", "--json"])).stdout);
+  const self = status.devices.find((d: { self: boolean }) => d.self);
+  assert.equal(self.state, "behind");
+  assert.deepEqual(self.waitingOnRemoved, [{ name: "c", files: 1 }]);
+  assert.match(
+    (await a.ok(["--no-sync", "folder", "status"])).stdout,
+    /mycel folder override docs/,
+  );
+});
