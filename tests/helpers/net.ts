@@ -10,11 +10,37 @@
 
 import net from "node:net";
 
+/** The lowest port the kernel hands out as a connection's own (Linux; 32768 by default). */
+function ephemeralLow(): number {
+  try {
+    const text = Deno.readTextFileSync("/proc/sys/net/ipv4/ip_local_port_range");
+    const low = Number(text.trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 2048 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
 /**
- * A TCP port on 127.0.0.1 that was free a moment ago (bind port 0, read it,
- * close). Another process may take it before the test binds it again.
+ * A TCP port on 127.0.0.1 that was free a moment ago, chosen below the
+ * kernel's ephemeral range: a port bound with 0 comes from that range, which
+ * every outgoing connection of the parallel tests also draws its own port
+ * from, so between choosing it and binding it again a test's connection
+ * could take it ("the port is already in use", seen in a full run). Other
+ * tests can still pick the same port by chance (1 in ~20,000 per pair).
  */
 export function freePort(): number {
+  const top = ephemeralLow();
+  const bottom = Math.max(10_000, top - 20_000);
+  for (let i = 0; i < 50; i++) {
+    const port = bottom + Math.floor(Math.random() * (top - bottom));
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return port;
+    } catch {
+      // taken: try another
+    }
+  }
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
