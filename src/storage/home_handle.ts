@@ -12,7 +12,6 @@ import { MycelError } from "../errors.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import type { DeviceKeys } from "../log/identity.ts";
 import type { Checkpoint } from "../log/checkpoint.ts";
-import type { Ingest, IngestResult } from "../log/ingest.ts";
 import type { StateView } from "../log/state.ts";
 import type { ImportResult } from "./home_checkpoint.ts";
 import type { BaseMove, CompactionOptions } from "./compaction.ts";
@@ -33,18 +32,12 @@ import { type LocalView, SqlLocal } from "./sql_local.ts";
 import { type LogView, SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
 import type { HomeWriter } from "./home_writer.ts";
+import { HeldEntries, type IngestStream } from "./ingest_stream.ts";
+export type { IngestStream };
 import { exists } from "./fs_probe.ts";
 import { type FolderLocalView, SqlFolderLocal } from "./sql_folder_local.ts";
 import { lazyImport } from "../lazy_import.ts";
 import type { NoisePair } from "./noise_cache.ts";
-
-/** A peer's entries, stored batch by batch (see {@link Home.ingestStream}). */
-export interface IngestStream {
-  /** Check, store and fold one batch (one transaction). */
-  push(raw: readonly Uint8Array[]): Promise<void>;
-  /** The peer is done: what still waits is refused. */
-  finish(): Promise<IngestResult>;
-}
 
 /** What a compaction did. */
 export interface CompactionResult {
@@ -103,6 +96,8 @@ export class Home {
   #closed = false;
   /** Write transactions of this handle run one after another (sessions share it). */
   #writes: Promise<unknown> = Promise.resolve();
+  /** What this handle's ingest streams hold, taken in by the next write (ingest_stream.ts). */
+  readonly #held = new HeldEntries();
 
   private constructor(
     paths: HomePaths,
@@ -341,8 +336,9 @@ export class Home {
     const { HomeWriter } = await lazyImport<typeof import("./home_writer.ts")>(
       new URL("./home_writer.ts", import.meta.url),
     );
+    let committed = false;
     try {
-      return await inTransaction(this.#db, this.paths.db, async () => {
+      const r = await inTransaction(this.#db, this.paths.db, async () => {
         this.#state.cacheRows(true); // the transaction holds the database: rows may be kept
         // Read inside the transaction: another process may have just written.
         const writer = new HomeWriter({
@@ -357,6 +353,7 @@ export class Home {
           now: this.#now,
           keys: () => this.keys(),
         });
+        await this.#held.takeAll(writer);
         const r = await fn(writer);
         await writer.finish();
         if (refetchable && writer.committed > 0) {
@@ -364,31 +361,22 @@ export class Home {
         }
         return r;
       }, { refetchable });
+      committed = true;
+      return r;
     } finally {
-      this.#state.cacheRows(false);
+      this.#state.cacheRows(false, committed);
     }
   }
 
   /**
-   * Take in a peer's entries as they stream in: each `push` is one short
-   * write transaction (never held across a network wait); entries whose
+   * Take in a peer's entries as they stream in: pushes are held and taken in
+   * together, one short write transaction per some thousands of entries
+   * (never held across a network wait; see ingest_stream.ts); entries whose
    * author's admission has not arrived yet wait in memory across pushes.
    */
   ingestStream(trusted?: ReadonlySet<DeviceKey>): IngestStream {
-    let ingest: Ingest | undefined;
-    return {
-      // A peer's entries can be fetched again: no fsync per batch (db.ts).
-      push: (raw) =>
-        this.write(async (w) => {
-          ingest ??= w.ingest(trusted);
-          await w.pushIngest(ingest, raw);
-        }, { refetchable: true }),
-      finish: () =>
-        this.write((w) => {
-          ingest ??= w.ingest(trusted);
-          return w.finishIngest(ingest);
-        }, { refetchable: true }),
-    };
+    // A peer's entries can be fetched again: no fsync per batch (db.ts).
+    return this.#held.stream((fn) => this.write(fn, { refetchable: true }), trusted);
   }
 
   /** Join a member's checkpoint (already read and its signer checked) into this home. */

@@ -20,6 +20,7 @@ import { RowsView, type StateRows } from "../log/state_rows.ts";
 import type { Db } from "./db.ts";
 import { memberFromJson, memberToJson } from "./member_json.ts";
 import { SqlFolders } from "./sql_folders.ts";
+import { VersionCache } from "./sql_versions.ts";
 
 interface VersionRow {
   author: string;
@@ -46,6 +47,8 @@ interface SpaceParts {
   mayBeParked: (dot: Dot) => boolean;
   /** A dot was parked. */
   parked: (dot: Dot) => void;
+  /** True inside a write transaction: `versions` rows are cached and written back at flush. */
+  caching: () => boolean;
 }
 
 /** A version's columns after (space, key), in the order the put and replace statements take them. */
@@ -64,26 +67,39 @@ class SqlSpace implements DottedBackend {
   readonly #space: Space;
   readonly #s: Statements;
   readonly #parts: SpaceParts;
+  /** This keyspace's `versions` rows (see sql_versions.ts). */
+  readonly cache: VersionCache;
 
   constructor(space: Space, s: Statements, parts: SpaceParts) {
     this.#space = space;
     this.#s = s;
     this.#parts = parts;
+    this.cache = new VersionCache({
+      load: (key) => (s.versionsOf.all(space, key) as unknown as VersionRow[]).map(toVersion),
+      put: (key, v) => s.putVersion.run(space, key, ...versionColumns(v)),
+      remove: (key, dot) => s.removeVersion.run(space, key, dot.author, dot.seq),
+      replace: (key, old, v) =>
+        s.replaceVersion.run(...versionColumns(v), space, key, old.author, old.seq),
+    });
   }
 
   versions(key: string): Version[] {
+    if (this.#parts.caching()) return this.cache.versions(key);
     return (this.#s.versionsOf.all(this.#space, key) as unknown as VersionRow[]).map(toVersion);
   }
 
   put(key: string, v: Version): void {
+    if (this.#parts.caching()) return this.cache.put(key, v);
     this.#s.putVersion.run(this.#space, key, ...versionColumns(v));
   }
 
   remove(key: string, dot: Dot): boolean {
+    if (this.#parts.caching()) return this.cache.remove(key, dot);
     return Number(this.#s.removeVersion.run(this.#space, key, dot.author, dot.seq).changes) > 0;
   }
 
   replace(key: string, old: Dot, v: Version): boolean {
+    if (this.#parts.caching()) return this.cache.replace(key, old, v);
     return Number(
       this.#s.replaceVersion.run(
         ...versionColumns(v),
@@ -154,6 +170,7 @@ function statements(db: Db) {
         " ORDER BY space, key LIMIT ?",
     ),
     seen: p("SELECT seq FROM seen WHERE author = ?"),
+    dataVersion: p("PRAGMA data_version"),
     setSeen: p("INSERT OR REPLACE INTO seen VALUES (?, ?)"),
     allSeen: p("SELECT author, seq FROM seen ORDER BY author"),
     addApp: p("INSERT OR IGNORE INTO apps VALUES (?)"),
@@ -212,6 +229,7 @@ export class SqlState implements StateStore, StateRows {
         const max = this.#maxParked.get(dot.author);
         if (max !== undefined && dot.seq > max) this.#maxParked.set(dot.author, dot.seq);
       },
+      caching: () => this.#caching,
     };
     this.#spaces = new Map(
       (["config", "patterns", "prefs"] as const).map((s) => [s, new SqlSpace(s, this.#s, parts)]),
@@ -219,8 +237,13 @@ export class SqlState implements StateStore, StateRows {
     this.view = new RowsView(this);
   }
 
-  /** Forget cached rows (after a rollback or another process's write). */
+  /** Forget cached rows (after a rollback, another process's write, or tables cleared). */
   invalidate(): void {
+    for (const space of this.#spaces.values()) space.cache.clear();
+    this.#forgetRows();
+  }
+
+  #forgetRows(): void {
     this.#seenCache.clear();
     this.#seenDirty.clear();
     this.#members.clear();
@@ -230,12 +253,18 @@ export class SqlState implements StateStore, StateRows {
 
   /**
    * Remember rows while a write transaction holds the database (`true` at its
-   * start, `false` when it ends, committed or not); otherwise every read goes
-   * to the tables, which other processes may change.
+   * start, `false` when it ends, saying whether it committed); otherwise
+   * every read goes to the tables, which other processes may change. Only
+   * `versions` rows outlive a committed transaction (sql_versions.ts).
    */
-  cacheRows(on: boolean): void {
+  cacheRows(on: boolean, committed = false): void {
     this.#caching = on;
-    this.invalidate();
+    this.#forgetRows();
+    const version = on ? (this.#s.dataVersion.get() as { data_version: number }).data_version : 0;
+    for (const space of this.#spaces.values()) {
+      if (on) space.cache.begin(version);
+      else space.cache.end(committed);
+    }
   }
 
   /**
@@ -244,6 +273,7 @@ export class SqlState implements StateStore, StateRows {
    * calls it before it commits; reads of the whole table call it first.
    */
   flush(): void {
+    for (const space of this.#spaces.values()) space.cache.flush();
     const dropParked = !this.#noParkedDots();
     for (const author of this.#seenDirty) {
       const seq = this.#seenCache.get(author)!;
@@ -315,6 +345,7 @@ export class SqlState implements StateStore, StateRows {
   }
 
   *keysOf(space: Space): Iterable<[string, Version[]]> {
+    this.flush();
     let key: string | undefined;
     let list: Version[] = [];
     const rows = pages<VersionRow & { key: string }>(
