@@ -93,7 +93,7 @@ export interface IngestResult {
 
 /** Stateful ingest of one peer's entries, batch by batch. */
 export class Ingest {
-  readonly #target: LogTarget;
+  #target: LogTarget;
   readonly #pending = new Map<DeviceKey, SignedEntry[]>();
   /** Entries taken back from the waiting set: if they still cannot fold, they go back, never lost. */
   readonly #fromAside = new Set<SignedEntry>();
@@ -122,6 +122,16 @@ export class Ingest {
     this.#target = target;
     this.#trusted = trusted;
     this.#salvage = salvage;
+  }
+
+  /**
+   * Go on in `target`: a stream's batches may be taken in by several
+   * transactions, and the one taking a batch in must be the one that
+   * records what it did (the heads it moved, the clock it advanced).
+   */
+  moveTo(target: LogTarget): void {
+    this.#target.settle?.();
+    this.#target = target;
   }
 
   /** True when `author`'s entry `seq` may be folded now. */

@@ -325,9 +325,22 @@ export class Home {
         new MycelError("internal", "change the home", "it was opened read-only"),
       );
     }
-    const run = this.#writes.then(() => this.#write(fn, o.refetchable ?? false));
+    return this.#queue(async () => {
+      await this.#takeHeld();
+      return this.#write(fn, o.refetchable ?? false);
+    });
+  }
+
+  /** Run `job` after every write asked for before it (sessions share the handle). */
+  #queue<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.#writes.then(job);
     this.#writes = run.catch(() => {});
     return run;
+  }
+
+  /** Take in what ingest streams hold, each in its own refetchable transaction (ingest_stream.ts). */
+  #takeHeld(): Promise<void> {
+    return this.#held.takeEach((take) => this.#write(take, true));
   }
 
   async #write<T>(fn: (w: HomeWriter) => Promise<T> | T, refetchable: boolean): Promise<T> {
@@ -353,7 +366,6 @@ export class Home {
           now: this.#now,
           keys: () => this.keys(),
         });
-        await this.#held.takeAll(writer);
         const r = await fn(writer);
         await writer.finish();
         if (refetchable && writer.committed > 0) {
@@ -376,7 +388,10 @@ export class Home {
    */
   ingestStream(trusted?: ReadonlySet<DeviceKey>): IngestStream {
     // A peer's entries can be fetched again: no fsync per batch (db.ts).
-    return this.#held.stream((fn) => this.write(fn, { refetchable: true }), trusted);
+    return this.#held.stream({
+      flush: () => this.#queue(() => this.#takeHeld()),
+      write: (fn) => this.write(fn, { refetchable: true }),
+    }, trusted);
   }
 
   /** Join a member's checkpoint (already read and its signer checked) into this home. */

@@ -181,6 +181,7 @@ export class HomeWriter {
 
   /** Push a batch into an ingest bound to this home (see Home.ingestStream). */
   async pushIngest(ingest: Ingest, raw: readonly Uint8Array[]): Promise<void> {
+    ingest.moveTo(this.#target); // it may have begun in an earlier transaction
     await ingest.push(raw);
     if (ingest.result.refold) this.#refold = true;
   }
@@ -231,6 +232,7 @@ export class HomeWriter {
 
   /** Finish an ingest: what still waits is refused; a narrowed cut triggers a refold. */
   finishIngest(ingest: Ingest): IngestResult {
+    ingest.moveTo(this.#target);
     const result = ingest.finish();
     this.#target.settle();
     if (result.refold) this.#refold = true;

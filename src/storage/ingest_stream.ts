@@ -14,10 +14,12 @@
  *
  * Durability is unchanged in kind: a peer's entries can be fetched again
  * (the header of db.ts). Any other write on the home first takes in what
- * streams hold ({@link HeldEntries.takeAll}), so writes still commit in the
- * order they were asked for (entries, then a checkpoint the peer sent after
- * them); entries held when a session breaks are taken in by the handle's
- * next write, or fetched again next round if the process ends first.
+ * streams hold ({@link HeldEntries.takeEach}), each stream in a transaction
+ * of its own, so writes still commit in the order they were asked for
+ * (entries, then a checkpoint the peer sent after them) and a write that
+ * fails rolls back only itself; entries held when a session breaks are
+ * taken in by the handle's next write, or fetched again next round if the
+ * process ends first.
  */
 
 import type { DeviceKey } from "../log/device_key.ts";
@@ -41,46 +43,76 @@ export interface IngestStream {
 
 type Write = <T>(fn: (w: HomeWriter) => Promise<T> | T) => Promise<T>;
 
-/** What every open stream of one home holds (Home.#write takes it in first). */
+/** What every open stream of one home holds (Home takes it in before any other write). */
 export class HeldEntries {
   readonly #takers = new Set<(w: HomeWriter) => Promise<void>>();
 
-  /** Take in everything held, into the transaction of `w`. */
-  async takeAll(w: HomeWriter): Promise<void> {
-    for (const take of [...this.#takers]) await take(w);
+  /**
+   * Take in what each stream holds, each in a transaction of its own run by
+   * `write` (the caller's write queue), so a write that fails afterwards
+   * never rolls a peer's entries back, and one stream's failure is that
+   * stream's alone: it is kept and given to its next push or finish.
+   */
+  async takeEach(write: Write): Promise<void> {
+    for (const take of [...this.#takers]) {
+      try {
+        await write(take);
+      } catch {
+        // recorded by `take` for its own stream
+      }
+    }
   }
 
-  /** A stream over `write` (a refetchable write on the home). */
-  stream(write: Write, trusted?: ReadonlySet<DeviceKey>): IngestStream {
+  /**
+   * A stream of a peer's entries: `flush` takes in what streams hold (in the
+   * home's write queue), `write` is a refetchable write on the home (which
+   * takes held entries in first).
+   */
+  stream(
+    o: { flush: () => Promise<void>; write: Write },
+    trusted?: ReadonlySet<DeviceKey>,
+  ): IngestStream {
     let ingest: Ingest | undefined;
     let held: (readonly Uint8Array[])[] = [];
     let entries = 0, bytes = 0, since = 0;
+    /** Why taking this stream's entries in failed (maybe before another write): it fails too. */
+    let failed: unknown;
     const take = async (w: HomeWriter) => {
       this.#takers.delete(take);
       const batches = held;
       held = [];
       entries = bytes = 0;
-      ingest ??= w.ingest(trusted);
-      for (const raw of batches) await w.pushIngest(ingest, raw);
+      try {
+        ingest ??= w.ingest(trusted);
+        for (const raw of batches) await w.pushIngest(ingest, raw);
+      } catch (err) {
+        failed ??= err;
+        throw err;
+      }
     };
     return {
-      push: (raw) => {
-        if (raw.length === 0) return Promise.resolve();
+      push: async (raw) => {
+        if (failed !== undefined) throw failed;
+        if (raw.length === 0) return;
         if (held.length === 0) since = performance.now();
         held.push(raw);
         this.#takers.add(take);
         entries += raw.length;
         for (const r of raw) bytes += r.length;
         if (entries < HOLD_ENTRIES && bytes < HOLD_BYTES && performance.now() - since < HOLD_MS) {
-          return Promise.resolve();
+          return;
         }
-        return write(() => {}); // the write takes in what is held first
+        await o.flush();
+        if (failed !== undefined) throw failed;
       },
-      finish: () =>
-        write((w) => {
+      finish: async () => {
+        const result = await o.write((w) => {
           ingest ??= w.ingest(trusted);
           return w.finishIngest(ingest);
-        }),
+        });
+        if (failed !== undefined) throw failed; // its held entries were lost: not a clean finish
+        return result;
+      },
     };
   }
 }

@@ -1,10 +1,7 @@
 /**
- * The write-back cache of `versions` rows (src/storage/sql_versions.ts) and
- * the ingest stream that holds pushes to share a transaction
- * (src/storage/ingest_stream.ts): reads inside the transaction see the
- * cached writes, a rollback drops them, committed rows are kept only while
- * no other connection writes, and held entries are taken in before any
- * other write and at finish, to the same state as one push each.
+ * The write-back cache of `versions` rows (src/storage/sql_versions.ts):
+ * reads inside the transaction see the cached writes, a rollback drops
+ * them, committed rows are kept only while no other connection writes.
  */
 
 import assert from "node:assert/strict";
@@ -13,7 +10,6 @@ import type { Version } from "../../src/crdt/dotted.ts";
 import { inTransaction, openWritable } from "../../src/storage/db.ts";
 import { createSchema } from "../../src/storage/schema.ts";
 import { SqlState } from "../../src/storage/sql_state.ts";
-import { makeHome, pairInProcess } from "./helpers.ts";
 
 const A = "aa".repeat(32);
 const v = (seq: number, value: string): Version => ({
@@ -76,40 +72,5 @@ Deno.test("cached version rows: read back inside the transaction, dropped by a r
   } finally {
     db.close();
     await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("an ingest stream holds small pushes: another write takes them in first, finish the rest, same state as the sender", async () => {
-  await using a = await makeHome(0, "a");
-  await using b = await makeHome(1, "b");
-  await pairInProcess(a, b);
-  const hb = await b.writer();
-  for (let i = 0; i < 40; i++) {
-    const key = `k${i % 3}`;
-    await hb.write((tx) =>
-      tx.commit([{
-        type: "pref.set",
-        key,
-        value: `v${i}`,
-        observed: tx.view.observed("prefs", key),
-      }])
-    );
-  }
-  const raw = hb.log.range(b.device, 0, undefined, 1000);
-  const ha = await a.writer();
-  try {
-    const stream = ha.ingestStream();
-    const half = raw.length >> 1;
-    for (const r of raw.slice(0, half)) await stream.push([r]);
-    await ha.write((w) => w.setLocal("recoverOwnTo", undefined));
-    assert.equal(ha.log.head(b.device)?.seq, half, "taken in by the other write");
-    for (const r of raw.slice(half)) await stream.push([r]);
-    await stream.finish();
-    assert.deepEqual(ha.view.prefs(), hb.view.prefs());
-    assert.equal(ha.view.pref("k0"), "v39");
-    assert.equal(ha.log.head(b.device)?.seq, hb.log.head(b.device)?.seq);
-  } finally {
-    ha.close();
-    hb.close();
   }
 });
