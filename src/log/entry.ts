@@ -157,9 +157,12 @@ function malformed(reason: string, cause?: unknown): MycelError {
 
 /**
  * Decode an entry's wire form and check its shape (not its signature).
+ * `hash`: the SHA-256 of exactly these bytes when it was already computed
+ * (by this process, on another thread: storage/entry_hashes.ts), never a
+ * hash a peer sent.
  * @throws MycelError `bad_entry` with the reason
  */
-export function decodeSignedEntry(bytes: Uint8Array): SignedEntry {
+export function decodeSignedEntry(bytes: Uint8Array, hash?: Uint8Array): SignedEntry {
   if (bytes.length > MAX_ENTRY_BYTES) throw malformed(`it is larger than ${MAX_ENTRY_BYTES} bytes`);
   let outer: unknown;
   try {
@@ -221,7 +224,7 @@ export function decodeSignedEntry(bytes: Uint8Array): SignedEntry {
     );
   }
   const entry: Entry = { author, seq, prev, hlc: { wall, counter, node: author.hex }, ops };
-  return { entry, bytes, hash: hashEntryBytes(bytes), body, signature };
+  return { entry, bytes, hash: hash ?? hashEntryBytes(bytes), body, signature };
 }
 
 /** True when the entry's signature is valid for its author key. */

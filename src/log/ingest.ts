@@ -141,13 +141,17 @@ export class Ingest {
     return mayFold(row, seq);
   }
 
-  /** Decode and take in raw entries (any authors, any order). */
-  async push(raw: readonly Uint8Array[]): Promise<void> {
-    if (raw.length >= LARGE_BATCH) await loadEntryHasher();
-    for (const bytes of raw) {
+  /**
+   * Decode and take in raw entries (any authors, any order). `hashes`, when
+   * given, are the SHA-256 of each of `raw`, computed by this process.
+   */
+  async push(raw: readonly Uint8Array[], hashes?: readonly Uint8Array[]): Promise<void> {
+    if (raw.length >= LARGE_BATCH && hashes === undefined) await loadEntryHasher();
+    for (let i = 0; i < raw.length; i++) {
+      const bytes = raw[i];
       let e: SignedEntry;
       try {
-        e = decodeSignedEntry(bytes);
+        e = decodeSignedEntry(bytes, hashes?.[i]);
       } catch (err) {
         const reason = err instanceof MycelError
           ? err.message.replace(/^Cannot [^:]*: /, "")

@@ -180,9 +180,13 @@ export class HomeWriter {
   }
 
   /** Push a batch into an ingest bound to this home (see Home.ingestStream). */
-  async pushIngest(ingest: Ingest, raw: readonly Uint8Array[]): Promise<void> {
+  async pushIngest(
+    ingest: Ingest,
+    raw: readonly Uint8Array[],
+    hashes?: readonly Uint8Array[],
+  ): Promise<void> {
     ingest.moveTo(this.#target); // it may have begun in an earlier transaction
-    await ingest.push(raw);
+    await ingest.push(raw, hashes);
     if (ingest.result.refold) this.#refold = true;
   }
 

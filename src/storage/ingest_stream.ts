@@ -25,6 +25,7 @@
 import type { DeviceKey } from "../log/device_key.ts";
 import type { Ingest, IngestResult } from "../log/ingest.ts";
 import type { HomeWriter } from "./home_writer.ts";
+import { EntryHashes } from "./entry_hashes.ts";
 
 /** Entries held before they are taken in (one transaction's worth). */
 export const HOLD_ENTRIES = 16_384;
@@ -32,6 +33,14 @@ export const HOLD_ENTRIES = 16_384;
 export const HOLD_BYTES = 16 * 1024 * 1024;
 /** Age of the first held push after which the next push takes them in (a slow peer). */
 export const HOLD_MS = 1_000;
+/** Entries a stream has been given before it hashes them on a second thread (entry_hashes.ts). */
+export const HASH_APART_FROM = 8_192;
+
+/** One push, and its hashes when a worker computes them. */
+interface Held {
+  readonly raw: readonly Uint8Array[];
+  readonly hashes?: Promise<readonly Uint8Array[] | undefined>;
+}
 
 /** A peer's entries, taken in batch by batch. */
 export interface IngestStream {
@@ -39,6 +48,12 @@ export interface IngestStream {
   push(raw: readonly Uint8Array[]): Promise<void>;
   /** The peer is done: what is held is taken in; what still waits is refused. */
   finish(): Promise<IngestResult>;
+  /**
+   * The session ended without `finish` (idempotent; `finish` does it too):
+   * stops the hashing thread. What is held is still taken in by the
+   * home's next write.
+   */
+  close(): void;
 }
 
 type Write = <T>(fn: (w: HomeWriter) => Promise<T> | T) => Promise<T>;
@@ -73,8 +88,9 @@ export class HeldEntries {
     trusted?: ReadonlySet<DeviceKey>,
   ): IngestStream {
     let ingest: Ingest | undefined;
-    let held: (readonly Uint8Array[])[] = [];
-    let entries = 0, bytes = 0, since = 0;
+    let held: Held[] = [];
+    let entries = 0, bytes = 0, since = 0, given = 0;
+    let hasher: EntryHashes | undefined;
     /** Why taking this stream's entries in failed (maybe before another write): it fails too. */
     let failed: unknown;
     const take = async (w: HomeWriter) => {
@@ -84,7 +100,7 @@ export class HeldEntries {
       entries = bytes = 0;
       try {
         ingest ??= w.ingest(trusted);
-        for (const raw of batches) await w.pushIngest(ingest, raw);
+        for (const b of batches) await w.pushIngest(ingest, b.raw, await b.hashes);
       } catch (err) {
         failed ??= err;
         throw err;
@@ -95,7 +111,9 @@ export class HeldEntries {
         if (failed !== undefined) throw failed;
         if (raw.length === 0) return;
         if (held.length === 0) since = performance.now();
-        held.push(raw);
+        given += raw.length;
+        if (given >= HASH_APART_FROM) hasher ??= new EntryHashes();
+        held.push({ raw, hashes: hasher?.hashes(raw) });
         this.#takers.add(take);
         entries += raw.length;
         for (const r of raw) bytes += r.length;
@@ -106,13 +124,19 @@ export class HeldEntries {
         if (failed !== undefined) throw failed;
       },
       finish: async () => {
-        const result = await o.write((w) => {
-          ingest ??= w.ingest(trusted);
-          return w.finishIngest(ingest);
-        });
+        let result: IngestResult;
+        try {
+          result = await o.write((w) => {
+            ingest ??= w.ingest(trusted);
+            return w.finishIngest(ingest);
+          });
+        } finally {
+          hasher?.close();
+        }
         if (failed !== undefined) throw failed; // its held entries were lost: not a clean finish
         return result;
       },
+      close: () => hasher?.close(),
     };
   }
 }

@@ -196,7 +196,7 @@ export class SqlLog {
 
   /** Decoded entries of `author` after `after` (for `mycel log`, repair and tests). */
   decoded(author: DeviceKey, after: number, limit = 1000): SignedEntry[] {
-    return this.range(author, after, undefined, limit).map(decodeSignedEntry);
+    return this.range(author, after, undefined, limit).map((b) => decodeSignedEntry(b));
   }
 
   /** Entries stored in all chains. */

@@ -36,7 +36,7 @@ import {
 import { interleave, planSend } from "../protocol/sync_plan.ts";
 import { SyncSession } from "../protocol/sync_session.ts";
 import type { ImportResult } from "../storage/home_checkpoint.ts";
-import type { Home } from "../storage/home_handle.ts";
+import type { Home, IngestStream } from "../storage/home_handle.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import { settledIn, theirHeadsFor } from "./acks.ts";
 
@@ -282,6 +282,14 @@ export async function runExchange(
   const receiver = async () => {
     if (idle) theirHeads(new Map());
     const stream = home.ingestStream();
+    try {
+      await receiveAll(stream);
+    } finally {
+      stream.close(); // a broken session: its hashing thread must not keep the process up
+    }
+  };
+
+  const receiveAll = async (stream: IngestStream) => {
     let gotAny = false;
     while (!session.peerEnded) {
       const action = session.receive(await receive());

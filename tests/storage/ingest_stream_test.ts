@@ -76,3 +76,55 @@ Deno.test("entries taken in by a later transaction of the stream still move this
     ha.close();
   }
 });
+
+Deno.test("the hashing thread gives each entry's SHA-256, and undefined once closed", async () => {
+  const { EntryHashes } = await import("../../src/storage/entry_hashes.ts");
+  const { hashEntryBytes } = await import("../../src/log/entry.ts");
+  const raw = Array.from({ length: 300 }, (_, i) => crypto.getRandomValues(new Uint8Array(i)));
+  const hashes = new EntryHashes();
+  try {
+    const [first, second] = await Promise.all([
+      hashes.hashes(raw.slice(0, 100)),
+      hashes.hashes(raw.slice(100)),
+    ]);
+    assert.deepEqual([...first!, ...second!], raw.map((r) => hashEntryBytes(r)));
+  } finally {
+    hashes.close();
+  }
+  assert.equal(await hashes.hashes(raw), undefined, "closed: the caller hashes");
+});
+
+Deno.test("a long stream hashed on the second thread ends where the sender is; closed before finish, its held entries are still taken in", async () => {
+  const { HASH_APART_FROM } = await import("../../src/storage/ingest_stream.ts");
+  await using a = await makeHome(0, "a");
+  await using b = await makeHome(1, "b");
+  await pairInProcess(a, b);
+  const hb = await b.writer();
+  const n = HASH_APART_FROM + 1_500;
+  await hb.write(async (tx) => {
+    for (let i = 0; i < n; i++) {
+      await tx.commit([{ type: "pref.set", key: `k${i % 50}`, value: `v${i}`, observed: [] }]);
+    }
+  });
+  const raw = hb.log.range(b.device, 0, undefined, n + 10);
+
+  for (const closeFirst of [false, true]) {
+    const ha = await a.writer();
+    try {
+      const stream = ha.ingestStream();
+      for (let i = 0; i < raw.length; i += 1024) await stream.push(raw.slice(i, i + 1024));
+      if (closeFirst) {
+        stream.close(); // the session broke: the next write takes what is held in
+        await ha.write(() => {});
+      } else {
+        const r = await stream.finish();
+        assert.equal(r.refusedCount, 0);
+      }
+      assert.equal(ha.log.head(b.device)?.seq, hb.log.head(b.device)?.seq);
+      assert.deepEqual(ha.view.prefs(), hb.view.prefs());
+    } finally {
+      ha.close();
+    }
+  }
+  hb.close();
+});

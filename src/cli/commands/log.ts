@@ -38,7 +38,7 @@ function* newestFirst(home: Home, authors: DeviceKey[]): Generator<SignedEntry> 
   const peek = (a: DeviceKey) => {
     const n = next.get(a)!;
     if (n.buf.length === 0 && n.before > 1) {
-      n.buf = home.log.rangeDesc(a, n.before, 256).map(decodeSignedEntry);
+      n.buf = home.log.rangeDesc(a, n.before, 256).map((b) => decodeSignedEntry(b));
       n.before = n.buf.at(-1)?.entry.seq ?? 1;
     }
     return n.buf[0];
