@@ -212,15 +212,49 @@ export function folderStatus(
   };
 }
 
-/** Conflicting paths and conflict copies of `folder`. */
+/** A conflict that waits for a version only a device removed since had. */
+export interface StuckConflict {
+  readonly path: string;
+  /** Names of the removed devices whose versions it waits for. */
+  readonly makers: string[];
+}
+
+/**
+ * Conflicting paths and conflict copies of `folder`. A conflict resolves once
+ * every version's content is here; `waitingOnRemoved` lists those waiting
+ * for a version whose maker was removed since (a loser not copied yet, or a
+ * winner this disk does not hold), which may never come (see `folder
+ * status`, which counts the same files).
+ */
 export function folderConflicts(
   home: Home,
   folder: string,
-): { unresolved: string[]; copies: string[] } {
+): { unresolved: string[]; copies: string[]; waitingOnRemoved: StuckConflict[] } {
   const unresolved: string[] = [], copies: string[] = [];
+  const waitingOnRemoved: StuckConflict[] = [];
+  const index = home.folderLocal.index(folder);
+  const removedMaker = (v: FileVersion, maker: string) => {
+    if (v.kind !== "file" || v.size === 0) return undefined;
+    const by = home.view.member(deviceOfHex(maker));
+    return by?.removed === undefined ? undefined : by.record.name;
+  };
   for (const w of winners(home.view.folders(), folder)) {
-    if (w.conflict) unresolved.push(w.path);
+    if (w.conflict) {
+      unresolved.push(w.path);
+      const makers = new Set<string>();
+      for (const l of w.losers) {
+        const name = removedMaker(l.version, l.maker);
+        if (name !== undefined) makers.add(name);
+      }
+      const row = index.rows.get(w.path);
+      const held = row?.version ? decodeFileVersion(row.version) : undefined;
+      const name = removedMaker(w.version, w.maker);
+      if (name !== undefined && !(held !== undefined && sameContent(held, w.version))) {
+        makers.add(name);
+      }
+      if (makers.size > 0) waitingOnRemoved.push({ path: w.path, makers: [...makers].sort() });
+    }
     if (w.version.kind !== "deleted" && isConflictCopy(w.path)) copies.push(w.path);
   }
-  return { unresolved, copies };
+  return { unresolved, copies, waitingOnRemoved };
 }

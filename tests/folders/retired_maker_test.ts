@@ -115,7 +115,7 @@ Deno.test("folder override ends the wait: this device's copy becomes the folder'
   assert.deepEqual(again.paths, [], "nothing left to override");
 });
 
-Deno.test("a conflict whose losing version only a removed device had: folder status counts the copy this device waits for, and names the maker", async () => {
+Deno.test("a conflict whose losing version only a removed device had: folder status counts the copy this device waits for, and folder status and conflicts name the maker", async () => {
   await using devs = await devices(["a", "b", "c"]);
   const [a, b, c] = devs.list;
   const [ra, , rc] = await sharedFolder(devs, "docs", {
@@ -142,4 +142,13 @@ Deno.test("a conflict whose losing version only a removed device had: folder sta
     (await a.ok(["--no-sync", "folder", "status"])).stdout,
     /mycel folder override docs/,
   );
+  // folder conflicts says why this conflict does not resolve, not "(resolving)".
+  const [conflicts] = JSON.parse(
+    (await a.ok(["--no-sync", "folder", "conflicts", "--json"])).stdout,
+  );
+  assert.deepEqual(conflicts.unresolved, ["x.txt"]);
+  assert.deepEqual(conflicts.waitingOnRemoved, [{ path: "x.txt", makers: ["c"] }]);
+  const listed = (await a.ok(["--no-sync", "folder", "conflicts"])).stdout;
+  assert.match(listed, /x\.txt: versions in conflict \(waiting for a version made by c, removed/);
+  assert.doesNotMatch(listed, /resolving/);
 });

@@ -147,8 +147,19 @@ export const folderConflictsCommand: CommandSpec = {
     }
     let any = false;
     for (const f of list) {
+      const stuck = new Map(f.waitingOnRemoved.map((w) => [w.path, w.makers]));
       for (const p of f.unresolved) {
-        ctx.out.line(`${f.id}: ${safeText(p)}: versions in conflict (resolving)`);
+        const makers = stuck.get(p);
+        ctx.out.line(
+          `${f.id}: ${safeText(p)}: versions in conflict ` +
+            (makers === undefined
+              ? "(resolving)"
+              : `(waiting for a version made by ${
+                makers.map((m) => safeText(m)).join(", ")
+              }, removed ` +
+                `from the mesh since: it may never come; \`mycel folder override ${f.id} ` +
+                `--dry-run\` shows how to make this device's copy win)`),
+        );
       }
       for (const p of f.copies) ctx.out.line(`${f.id}: ${safeText(p)}: conflict copy`);
       any ||= f.unresolved.length + f.copies.length > 0;
