@@ -172,6 +172,14 @@ export function folderStatus(
         if (!w.dots.some(([a, s]) => a !== hex && s > (seen.get(a) ?? 0))) continue;
         behindFiles++;
         if (w.version.kind === "file") behindBytes += w.version.size;
+        // Content only a device removed since made: it may never reach that device either.
+        const maker = w.version.kind === "file" && w.version.size > 0 && w.maker !== hex
+          ? home.view.member(deviceOfHex(w.maker))
+          : undefined;
+        if (maker?.removed !== undefined) {
+          const name = maker.record.name;
+          fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
+        }
       }
     }
     const stopped = self ? (local?.info.stopped || null) : (p?.stopped || null);

@@ -34,8 +34,12 @@ Deno.test("folder status names the files this device waits for from a device rem
   const text = (await a.ok(["--no-sync", "folder", "status"])).stdout;
   assert.match(text, /2 files of it made by c, which was removed from the mesh/);
   assert.match(text, /mycel folder override docs --dry-run/);
-  const others = status.devices.filter((d: { self: boolean }) => !d.self);
-  assert.ok(others.every((d: { waitingOnRemoved?: unknown }) => d.waitingOnRemoved === undefined));
+  // b, which did not fetch them either, is shown waiting for the same files, and why.
+  const [other] = status.devices.filter((d: { self: boolean }) => !d.self);
+  assert.equal(other.name, "b");
+  assert.ok(other.behindFiles >= 2, "c's two files at least (its last report may lag)");
+  assert.deepEqual(other.waitingOnRemoved, [{ name: "c", files: 2 }]);
+  assert.match(text, /b \([^)]*\): behind by[^\n]*\n\s+2 files of it made by c, which was removed/);
 });
 
 Deno.test("sync now says which files no device can send any more and does not exit 3 for them; a holder not reached still makes them 'still to come'", async () => {
