@@ -142,12 +142,11 @@ export function folderStatus(
         // removed since: waited for like a winner of that device (a chaos
         // soak: the wait showed nowhere, this device said "in sync").
         for (const l of w.losers) {
-          if (l.version.kind !== "file" || l.version.size === 0) continue;
-          const by = home.view.member(deviceOfHex(l.maker));
-          if (by?.removed === undefined) continue;
-          fromRemoved.set(by.record.name, (fromRemoved.get(by.record.name) ?? 0) + 1);
+          const name = removedMaker(home, l.version, l.maker);
+          if (name === undefined) continue;
+          fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
           behindFiles++;
-          behindBytes += l.version.size;
+          if (l.version.kind === "file") behindBytes += l.version.size;
         }
         const row = index.rows.get(w.path);
         const held = row?.version ? decodeFileVersion(row.version) : undefined;
@@ -158,11 +157,8 @@ export function folderStatus(
         // Only content to fetch: a deletion or a link needs nobody.
         const fetched = w.version.kind === "file" && w.version.size > 0;
         if (fetched && w.maker === home.device.hex) fromSelf++;
-        const maker = fetched ? home.view.member(deviceOfHex(w.maker)) : undefined;
-        if (maker?.removed !== undefined) {
-          const name = maker.record.name;
-          fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
-        }
+        const name = removedMaker(home, w.version, w.maker);
+        if (name !== undefined) fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
         behindFiles++;
         if (w.version.kind === "file") behindBytes += w.version.size;
       }
@@ -173,13 +169,8 @@ export function folderStatus(
         behindFiles++;
         if (w.version.kind === "file") behindBytes += w.version.size;
         // Content only a device removed since made: it may never reach that device either.
-        const maker = w.version.kind === "file" && w.version.size > 0 && w.maker !== hex
-          ? home.view.member(deviceOfHex(w.maker))
-          : undefined;
-        if (maker?.removed !== undefined) {
-          const name = maker.record.name;
-          fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
-        }
+        const name = removedMaker(home, w.version, w.maker);
+        if (name !== undefined) fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
       }
     }
     const stopped = self ? (local?.info.stopped || null) : (p?.stopped || null);
@@ -220,6 +211,16 @@ export function folderStatus(
   };
 }
 
+/**
+ * The name of the device removed since that made `v`, when `v` has content
+ * to fetch (only a device that fetched it can send it now); else undefined.
+ */
+function removedMaker(home: Home, v: FileVersion, maker: string): string | undefined {
+  if (v.kind !== "file" || v.size === 0) return undefined;
+  const by = home.view.member(deviceOfHex(maker));
+  return by?.removed === undefined ? undefined : by.record.name;
+}
+
 /** A conflict that waits for a version only a device removed since had. */
 export interface StuckConflict {
   readonly path: string;
@@ -241,22 +242,17 @@ export function folderConflicts(
   const unresolved: string[] = [], copies: string[] = [];
   const waitingOnRemoved: StuckConflict[] = [];
   const index = home.folderLocal.index(folder);
-  const removedMaker = (v: FileVersion, maker: string) => {
-    if (v.kind !== "file" || v.size === 0) return undefined;
-    const by = home.view.member(deviceOfHex(maker));
-    return by?.removed === undefined ? undefined : by.record.name;
-  };
   for (const w of winners(home.view.folders(), folder)) {
     if (w.conflict) {
       unresolved.push(w.path);
       const makers = new Set<string>();
       for (const l of w.losers) {
-        const name = removedMaker(l.version, l.maker);
+        const name = removedMaker(home, l.version, l.maker);
         if (name !== undefined) makers.add(name);
       }
       const row = index.rows.get(w.path);
       const held = row?.version ? decodeFileVersion(row.version) : undefined;
-      const name = removedMaker(w.version, w.maker);
+      const name = removedMaker(home, w.version, w.maker);
       if (name !== undefined && !(held !== undefined && sameContent(held, w.version))) {
         makers.add(name);
       }
