@@ -16,8 +16,7 @@
  * the ownership rule keeps other users' homes out of root's reach entirely.
  */
 
-import { lchown } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { parentPath as dirname, resolvePath } from "../posix_path.ts";
 import { MycelError } from "../errors.ts";
 import type { HomePaths } from "./home.ts";
 import { lstatIfAny } from "./fs_probe.ts";
@@ -116,7 +115,7 @@ export async function handBack(
  */
 export async function missingFolders(root: string): Promise<string[]> {
   const missing: string[] = [];
-  for (let dir = resolve(root);; dir = dirname(dir)) {
+  for (let dir = resolvePath(root, Deno.cwd());; dir = dirname(dir)) {
     // Not a folder on the way (`--home FILE/x`): making the home names it.
     const info = await lstatIfAny(dir).catch(() => null);
     if (info === null) return [];
@@ -135,6 +134,10 @@ export async function giveMadeFolders(made: readonly string[], caller: Caller): 
   if (made.length === 0 || caller.uid !== 0 || caller.delegatedBy === undefined) return;
   const parent = await lstatIfAny(dirname(made[0]));
   if (parent?.uid !== caller.delegatedBy || parent.gid === null) return;
+  // Loaded only here (sudo): node:fs costs every command ~40 ms to load.
+  const { lchown } = await lazyImport<typeof import("./home_owner.ts")>(
+    new URL("./home_owner.ts", import.meta.url),
+  );
   for (const dir of made) {
     const info = await lstatIfAny(dir);
     if (info === undefined || !info.isDirectory || info.uid !== 0) return;

@@ -15,6 +15,11 @@
 import * as fs from "node:fs";
 
 const MAX_ENTRIES = 10_000;
+
+/** Change the owner of `path` itself, never of what a link there points to. */
+export function lchown(path: string, uid: number, gid: number): Promise<void> {
+  return fs.promises.lchown(path, uid, gid);
+}
 const MAX_DEPTH = 3;
 
 function chownIfRoots(
