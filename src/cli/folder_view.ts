@@ -233,12 +233,12 @@ export interface StuckConflict {
  * every version's content is here; `waitingOnRemoved` lists those waiting
  * for a version whose maker was removed since (a loser not copied yet, or a
  * winner this disk does not hold), which may never come (see `folder
- * status`, which counts the same files).
+ * status`, which counts the same files); absent when there are none.
  */
 export function folderConflicts(
   home: Home,
   folder: string,
-): { unresolved: string[]; copies: string[]; waitingOnRemoved: StuckConflict[] } {
+): { unresolved: string[]; copies: string[]; waitingOnRemoved?: StuckConflict[] } {
   const unresolved: string[] = [], copies: string[] = [];
   const waitingOnRemoved: StuckConflict[] = [];
   const index = home.folderLocal.index(folder);
@@ -260,5 +260,6 @@ export function folderConflicts(
     }
     if (w.version.kind !== "deleted" && isConflictCopy(w.path)) copies.push(w.path);
   }
-  return { unresolved, copies, waitingOnRemoved };
+  // Absent when none, as on `folder status` rows.
+  return { unresolved, copies, ...(waitingOnRemoved.length > 0 ? { waitingOnRemoved } : {}) };
 }

@@ -147,7 +147,7 @@ export const folderConflictsCommand: CommandSpec = {
     }
     let any = false;
     for (const f of list) {
-      const stuck = new Map(f.waitingOnRemoved.map((w) => [w.path, w.makers]));
+      const stuck = new Map((f.waitingOnRemoved ?? []).map((w) => [w.path, w.makers]));
       for (const p of f.unresolved) {
         const makers = stuck.get(p);
         ctx.out.line(
