@@ -388,7 +388,8 @@ export async function checkPeers(
  * Fails for each removed device whose changes past its cut this device's
  * state holds: it started from (or took) a checkpoint made before the
  * removal was known (docs/trust.md, "Limits"). Peers refuse them; only this
- * device shows them, and a device pairing through it would take them.
+ * device shows them, until it re-bases on a clean member's checkpoint; a
+ * device pairing through it would take them.
  */
 export function checkRemovedBase(home: Home): Finding[] {
   return heldPastCut(home.view, (key) => home.log.head(key)).map((h) => ({
@@ -397,11 +398,12 @@ export function checkRemovedBase(home: Home): Finding[] {
     detail:
       `this device's state holds changes of ${
         safeText(h.name)
-      } made after it was removed (up to #${h.base}; entries after #${h.cut} are not accepted): ` +
+      } made after it was removed (up to #${h.held}; entries after #${h.cut} are not accepted): ` +
       "they came in a checkpoint taken before the removal was known here",
     hint: "The other devices refuse them, and `mycel mesh add-device` refuses to pair through " +
-      "this device. To start this device from a clean state: remove it on another device " +
-      "(`mycel mesh remove`), then pair it again (it gets a new key and the mesh's state).",
+      "this device. It starts again from a clean device's state by itself at a sync with a " +
+      "device that holds everything this one does (`mycel sync now`); if none ever does: remove " +
+      "it on another device (`mycel mesh remove`), then pair it again (it gets a new key).",
   }));
 }
 

@@ -137,7 +137,7 @@ export async function addDevice(
         safeText(held.name)
       } made after it was removed, which the new device would take`,
       {
-        value: `up to #${held.base}; accepted up to #${held.cut}`,
+        value: `up to #${held.held}; accepted up to #${held.cut}`,
         hint: "Run `mycel mesh add-device` on another device of the mesh. `mycel doctor` here " +
           "says how to start this device from a clean state.",
       },

@@ -18,6 +18,8 @@ import type { SessionOutcome } from "../sync/peer_session.ts";
 import { localTime } from "../human.ts";
 import { isoTime, type RemovedJson } from "./json_types.ts";
 
+export { heldPastCut } from "../log/held_past_cut.ts";
+
 /** How this device knows it was removed. */
 export type Removal =
   | { source: "state"; byName: string; at: number }
@@ -35,35 +37,6 @@ export function removalInState(state: StateView, self: DeviceKey): Removal | und
   if (event === undefined) return undefined;
   const byName = state.member(event.by)?.record.name || event.by.short;
   return { source: "state", byName, at: event.wall };
-}
-
-/** A removed device whose changes past its cut this device's state holds. */
-export interface HeldPastCut {
-  readonly name: string;
-  /** The last of its entries the state holds (a checkpoint base). */
-  readonly base: number;
-  /** The last of its entries the mesh accepts. */
-  readonly cut: number;
-}
-
-/**
- * Removed devices whose changes made after their removal this device's state
- * holds: they came in a checkpoint taken before the removal was known here
- * (docs/trust.md, limits). Every other device refuses them; a device paired
- * through this one would take them.
- */
-export function heldPastCut(
-  state: StateView,
-  head: (key: DeviceKey) => { readonly base: number } | undefined,
-): HeldPastCut[] {
-  const out: HeldPastCut[] = [];
-  for (const m of state.members()) {
-    const cut = m.removed?.cut;
-    const base = cut === undefined ? undefined : head(m.record.key)?.base;
-    if (cut === undefined || base === undefined || base <= cut) continue;
-    out.push({ name: m.record.name || m.record.key.short, base, cut });
-  }
-  return out;
 }
 
 /** True when a peer's refusal text says the device talking to it was removed. */

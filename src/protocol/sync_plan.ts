@@ -44,6 +44,8 @@ export interface SendPlan {
  * Plan what to send. `hashAt` gives our entry's hash at a seq we hold;
  * `checkpointPays(missing)` says whether a checkpoint beats that many entries;
  * `self` is this device (whose own log a peer should never be ahead on).
+ * With `noCheckpoint` (ours would be refused) chains the peer can only get in
+ * a checkpoint are left out and the rest go as entries.
  */
 export function planSend(
   ours: ReadonlyMap<DeviceKey, OurHead>,
@@ -51,6 +53,7 @@ export function planSend(
   hashAt: (author: DeviceKey, seq: number) => Uint8Array | undefined,
   checkpointPays: (missing: number) => boolean,
   self?: DeviceKey,
+  noCheckpoint = false,
 ): SendPlan {
   const ranges: Range[] = [];
   const evidence: { author: DeviceKey; seq: number }[] = [];
@@ -75,7 +78,7 @@ export function planSend(
     if (theirSeq < head.base) needCheckpoint = true;
     else ranges.push({ author, after: theirSeq, upTo: head.seq });
   }
-  const checkpoint = needCheckpoint || (missing > 0 && checkpointPays(missing));
+  const checkpoint = !noCheckpoint && (needCheckpoint || (missing > 0 && checkpointPays(missing)));
   return { checkpoint, ranges: checkpoint ? [] : ranges, evidence, missing };
 }
 

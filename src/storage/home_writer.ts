@@ -197,7 +197,7 @@ export class HomeWriter {
     );
     const before = this.#p.log.heads();
     const result = await checkpointIn(this.#p.db, this.#p.state, this.#p.log, cp);
-    if (result.cutNarrowed) this.#refold = true;
+    if (result.cutNarrowed || result.rebased) this.#refold = true;
     // `mycel log` says where the chains it moved now start, and why.
     const history = this.#p.local.get("history") ?? {};
     for (const f of cp.frontier) {

@@ -162,6 +162,15 @@ export class SqlLog {
     this.#s.setHead.run(author.bytes, seq, hash, seq, hash);
   }
 
+  /**
+   * Start `author`'s chain again at a checkpoint's head `seq`, below where it
+   * ends now (a re-base: home_checkpoint.ts); entries held after it go.
+   */
+  rewind(author: DeviceKey, seq: number, hash: Uint8Array): void {
+    this.#s.cutAfter.run(author.bytes, seq);
+    this.setBase(author, seq, hash);
+  }
+
   /** Cut `author`'s chain back to `seq` (what followed was moved aside). */
   truncate(author: DeviceKey, seq: number): void {
     const head = this.head(author);

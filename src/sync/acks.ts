@@ -15,6 +15,7 @@ import {
   type SessionKnowledge,
   settledAuthors,
 } from "../log/stability.ts";
+import { type HeldPastCut, heldPastCut } from "../log/held_past_cut.ts";
 import { keyOfHex } from "../log/state_rows.ts";
 import type { Heads } from "../protocol/sync_heads.ts";
 import type { Home } from "../storage/home_handle.ts";
@@ -37,7 +38,11 @@ export function removedIn(home: Home): (author: DeviceKey) => boolean {
 
 /** Authors `home` leaves out of the heads it sends. */
 export function settledIn(home: Home): Set<DeviceKey> {
-  return settledAuthors(knowledgeOf(home), removedIn(home));
+  const settled = settledAuthors(knowledgeOf(home), removedIn(home));
+  // A removed device our state holds past its cut stays listed: that is how
+  // a clean member sees it should offer its checkpoint (offersRebase).
+  for (const h of heldPastCutIn(home)) settled.delete(h.key);
+  return settled;
 }
 
 /**
@@ -73,4 +78,45 @@ export function theirHeadsFor(home: Home, peer: DeviceKey | undefined, theirs: H
 export function acksAfter(home: Home, prev: Acks, s: SessionKnowledge): Record<string, number> {
   const removed = removedIn(home);
   return nextAcks(prev, s, (hex) => removed(keyOfHex(hex)));
+}
+
+/**
+ * True when our checkpoint is a state the peer can start again from: its
+ * heads (`reported`, as sent) show it holds a removed device past the cut we
+ * know, we hold none of that device past the cut, and it holds at least all
+ * we hold of every chain (`theirs`: as our plan reads them), so it knows
+ * every removal we know — a peer that lacks some may be on the other side of
+ * a race and would refuse our checkpoint; it gets entries first. A peer whose
+ * base took those changes (home_checkpoint.ts) re-bases on it when it covers
+ * the rest of its base (else it joins it, as any checkpoint).
+ * docs/trust.md, "Limits".
+ */
+export function offersRebase(home: Home, reported: Heads, theirs: Heads): boolean {
+  let past = false;
+  for (const [author, h] of reported) {
+    const cut = home.view.member(author)?.removed?.cut;
+    if (cut === undefined || h.seq <= cut) continue;
+    if ((home.log.head(author)?.seq ?? 0) > cut) return false; // our own base holds it too
+    past = true;
+  }
+  if (!past) return false;
+  for (const [author, h] of home.log.heads()) {
+    if ((theirs.get(author)?.seq ?? 0) < h.seq) return false;
+  }
+  return true;
+}
+
+/**
+ * True when our checkpoint would be refused by every member that knows the
+ * removals we know: our base holds a removed device past its cut. Then a
+ * peer gets what we hold as entries, and chains we hold only in the base are
+ * left to other devices (docs/trust.md, "Limits").
+ */
+export function checkpointRefused(home: Home): boolean {
+  return heldPastCutIn(home).length > 0;
+}
+
+/** Removed devices `home`'s state holds past their cut (log/held_past_cut.ts). */
+export function heldPastCutIn(home: Home): HeldPastCut[] {
+  return heldPastCut(home.view, (key) => home.log.head(key));
 }

@@ -38,7 +38,7 @@ import { SyncSession } from "../protocol/sync_session.ts";
 import type { ImportResult } from "../storage/home_checkpoint.ts";
 import type { Home, IngestStream } from "../storage/home_handle.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
-import { settledIn, theirHeadsFor } from "./acks.ts";
+import { checkpointRefused, offersRebase, settledIn, theirHeadsFor } from "./acks.ts";
 
 /** Bytes of entries one session sends at most (the next round continues). */
 export const SESSION_BUDGET = 64 << 20;
@@ -203,16 +203,21 @@ export async function runExchange(
     }
     const their = await theirs;
     for (const [a, h] of their) if (h.seq > (heads.get(a)?.seq ?? 0)) result.newer.push(a);
+    const adjusted = theirHeadsFor(home, o.peer, their);
     const plan = planSend(
       home.log.heads(),
-      theirHeadsFor(home, o.peer, their),
+      adjusted,
       (a, seq) => home.log.hashAt(a, seq),
       (missing) => missing > (o.checkpointMin ?? CHECKPOINT_MIN) && missing > 4 * home.stateSize(),
       home.device,
+      checkpointRefused(home),
     );
     const budget = o.budget ?? SESSION_BUDGET;
     let bytes = 0;
-    if (plan.checkpoint) {
+    // A peer holding a removed device past its cut gets our state to re-base on (acks.ts).
+    const withCheckpoint = plan.checkpoint || offersRebase(home, their, adjusted);
+    const ranges = withCheckpoint ? [] : plan.ranges;
+    if (withCheckpoint) {
       const covered = home.log.heads(); // the checkpoint covers at least these
       const cp = await home.checkpoint();
       for (let at = 0; at < cp.length || at === 0; at += MAX_CHUNK) {
@@ -241,12 +246,12 @@ export async function runExchange(
       for (const e of home.log.range(ev.author, ev.seq - 1, ev.seq, 1)) await add(e);
     }
     // A chain counts as sent up to its range's end only when every entry of it went.
-    const whole = new Map(plan.ranges.map((r) => [r.author, { upTo: r.upTo, gap: false }]));
+    const whole = new Map(ranges.map((r) => [r.author, { upTo: r.upTo, gap: false }]));
     // At least one entry of the ranges goes in every session, whatever went before
     // it (the evidence is resent each session): a budget smaller than that can
     // slow the backlog down, never stall it.
     let fromRanges = 0;
-    outer: for (const r of interleave(plan.ranges)) {
+    outer: for (const r of interleave(ranges)) {
       const w = whole.get(r.author)!;
       if (w.gap) continue; // entries after a gap would not link at the peer
       let n = 0;
@@ -302,6 +307,8 @@ export async function runExchange(
           const cp = await readCheckpoint(action.bytes);
           const refusal = o.acceptCheckpoint(cp, result.peer.mesh);
           if (refusal !== undefined) {
+            // What we send goes first: it may be the state the peer re-bases on (acks.ts).
+            await sending.catch(() => {});
             throw new MycelError("checkpoint_refused", "take checkpoint", refusal);
           }
           result.took = await home.takeCheckpoint(cp);
@@ -348,7 +355,8 @@ export async function runExchange(
     }
   };
 
-  await Promise.all([sender(), receiver()]);
+  const sending = sender();
+  await Promise.all([sending, receiver()]);
   return result;
 }
 

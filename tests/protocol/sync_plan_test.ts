@@ -70,6 +70,13 @@ Deno.test("planSend() sends a checkpoint, and no ranges, when the peer lacks ent
   }]]);
 });
 
+Deno.test("planSend() with noCheckpoint (ours would be refused) sends what it holds as entries and leaves out chains below our base", () => {
+  const [a, b] = [key(1), key(2)];
+  const mine = new Map([[a, ours(10, 6)], [b, ours(4)]]);
+  const plan = planSend(mine, theirs([[a, 5]]), hashAt(mine), () => true, undefined, true);
+  assert.deepEqual([plan.checkpoint, plan.ranges], [false, [{ author: b, after: 0, upTo: 4 }]]);
+});
+
 Deno.test("planSend() sends a checkpoint when it pays for the number of missing entries", () => {
   const a = key(1);
   const mine = new Map([[a, ours(100)]]);

@@ -8,7 +8,9 @@
  * running four real devices: the remover, which holds the removed device's
  * chain only as a checkpoint base and so leaves it out of the heads it
  * sends, got the whole state of a peer that still held the removed device's
- * last entry. In-process homes linked in memory (tests/sync/_mem_mesh.ts).
+ * last entry. A device whose base did take them starts again from a clean
+ * peer's checkpoint (a re-base), keeping every change it holds as an entry.
+ * In-process homes linked in memory (tests/sync/_mem_mesh.ts).
  */
 
 import assert from "node:assert/strict";
@@ -66,46 +68,106 @@ Deno.test("a checkpoint holding a removed device's changes past its cut is refus
   assert.deepEqual(digests, [digests[0], digests[0], digests[0]]);
 });
 
-Deno.test("a device whose base took a removed device's change past the cut keeps syncing with everyone; nobody else takes that change", async () => {
-  // Found by a review helper: refusing such checkpoints made a device whose
-  // base already held one fail every session with every member, for good.
-  await using mesh = await MemMesh.create(3, { seed: 7, tuning: { checkpointMin: 0 } });
+/**
+ * `longHistoryThroughQ`, then z writes once more (past the cut to come) and
+ * reaches only r, and goes away; r admits a new device s.
+ */
+async function pastCutAtR(mesh: MemMesh) {
   const { p, q, r, z, cut } = await longHistoryThroughQ(mesh);
   mesh.partition((a, b) => (a === z) !== (b === r) || a === b);
   await mesh.write(z, [{ type: "pref.set", key: "z", value: "EVIL" }]);
   await mesh.round(z);
   z.up = false;
-  // s joins through r, which has not heard of any removal: s starts from r's checkpoint.
   const s = await mesh.add("s");
   await mesh.admit(r, s);
+  return { p, q, r, s, z, cut };
+}
+
+/**
+ * `longHistoryThroughQ`, then z writes once more and reaches only r; s joins
+ * through r, which has not heard of any removal, so s starts from r's
+ * checkpoint and its base covers z's change past the cut; then p removes z
+ * while r and s are away.
+ */
+async function taintedNewcomer(mesh: MemMesh, o: { sWrites?: boolean } = {}) {
+  const { p, q, r, s, z, cut } = await pastCutAtR(mesh);
   mesh.partition((a, b) => !((a === r && b === s) || (a === s && b === r)));
   await mesh.round(s, { all: true });
   assert.equal(s.home.log.head(z.key)!.base, cut + 1, "s's base covers z's change past the cut");
   mesh.partition((a, b) => [r, s].includes(a) !== [r, s].includes(b));
   await mesh.write(p, [{ type: "device.revoke", device: z.key, upTo: cut }]);
+  // s's own change that nobody has yet when it meets the others.
+  if (o.sWrites) await mesh.write(s, [{ type: "app.add", name: "early-s" }]);
   for (let i = 0; i < 2; i++) await mesh.timerRound();
+  return { p, q, r, s, z, cut };
+}
 
-  mesh.heal();
-  for (let i = 0; i < 2; i++) await mesh.timerRound(); // everyone hears of the removal and of s
+/** Sessions that failed in `rounds` timer rounds, but those with the removed z. */
+async function failedRounds(mesh: MemMesh, rounds: number): Promise<string[]> {
   const failed: string[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < rounds; i++) {
     for (const rec of await mesh.timerRound()) {
       for (const o of rec.outcomes) {
         if (o.status !== "synced") failed.push(`${rec.device.name} → ${o.name}: ${o.error}`);
       }
     }
   }
-  assert.deepEqual(failed.filter((f) => !f.includes("→ z")), [], "sessions failed after healing");
-  // s's own changes still reach everyone; nobody else took z's change past the cut.
+  return failed.filter((f) => !f.includes("→ z"));
+}
+
+Deno.test("a device whose base took a removed device's change past the cut starts again from a clean peer's checkpoint: one state everywhere, its own changes kept", async () => {
+  await using mesh = await MemMesh.create(3, { seed: 7, tuning: { checkpointMin: 0 } });
+  const { p, q, r, s, z, cut } = await taintedNewcomer(mesh, { sWrites: true });
+  assert.equal(s.home.view.pref("z"), "EVIL");
+
+  mesh.heal();
+  // The first rounds may fail: r and s offer checkpoints holding z past the
+  // cut before they hear of the removal, which the others refuse.
+  for (let i = 0; i < 2; i++) await mesh.timerRound();
+  assert.deepEqual(await failedRounds(mesh, 3), [], "sessions failed after healing");
+  assert.equal(s.home.log.head(z.key)!.base, cut, "s's chain of z starts at the cut again");
+  // s's later changes still travel.
   await mesh.write(s, [{ type: "app.add", name: "from-s" }]);
   for (let i = 0; i < 2; i++) await mesh.timerRound();
-  for (const d of [p, q, r]) {
-    assert.deepEqual(d.home.view.apps(), ["from-s"], d.name);
-    assert.equal(d.home.view.pref("z"), "v79", d.name);
+  for (const d of [p, q, r, s]) {
+    assert.equal(d.home.view.member(z.key)?.removed?.cut, cut, d.name);
+    assert.equal(d.home.view.pref("z"), "v79", `${d.name} folds z's change past the cut`);
+    assert.deepEqual(d.home.view.apps(), ["early-s", "from-s"], `${d.name} has s's changes`);
     assert.deepEqual(checkRemovedBase(d.home), [], d.name);
   }
-  // s still holds the change (open: docs/trust.md), and its doctor says so.
-  assert.equal(s.home.view.pref("z"), "EVIL");
+  const digests = [p, q, r, s].map((d) => d.home.digest());
+  assert.deepEqual(digests, Array(4).fill(digests[0]), "one state on every device");
+});
+
+Deno.test("while no clean checkpoint covers its base, such a device says so and nobody pairs through it; once one does, it re-bases", async () => {
+  await using mesh = await MemMesh.create(3, { seed: 7, tuning: { checkpointMin: 0 } });
+  const { p, q, r, s, z, cut } = await pastCutAtR(mesh);
+  // p hears of s's admission.
+  mesh.partition((a, b) => !((a === r && b === p) || (a === p && b === r)));
+  await mesh.round(r);
+  // A change of q that only r gets, then s starts from r's checkpoint: its
+  // base covers q's change and z's change past the cut.
+  mesh.partition((a, b) => !((a === r && b === q) || (a === q && b === r)));
+  await mesh.write(q, [{ type: "pref.set", key: "q", value: "only-q" }]);
+  await mesh.round(q);
+  mesh.partition((a, b) => !((a === r && b === s) || (a === s && b === r)));
+  await mesh.round(s, { all: true });
+  assert.equal(s.home.log.head(z.key)!.base, cut + 1, "s's base covers z's change past the cut");
+  // q and r are away; p removes z and meets s.
+  q.up = false;
+  r.up = false;
+  mesh.heal();
+  await mesh.write(p, [{ type: "device.revoke", device: z.key, upTo: cut }]);
+  const failed = (await failedRounds(mesh, 3)).filter((f) => !f.includes("no link"));
+  // p can get q's change only in s's checkpoint, which it refuses (it holds z
+  // past the cut): docs/trust.md, limits.
+  assert.ok(failed.length > 0);
+  for (const f of failed) assert.match(f, /it holds changes of removed device|hung up/, f);
+  assert.equal(p.home.view.pref("z"), "v79");
+  assert.equal(p.home.view.pref("q"), undefined, "p did not take s's checkpoint");
+  assert.deepEqual(checkRemovedBase(p.home), []);
+  assert.equal(s.home.view.member(z.key)?.removed?.cut, cut, "s knows the cut");
+  assert.equal(s.home.view.pref("z"), "EVIL", "no clean checkpoint covers s's base yet");
   const found = checkRemovedBase(s.home);
   assert.equal(found.length, 1);
   assert.match(
@@ -122,4 +184,20 @@ Deno.test("a device whose base took a removed device's change past the cut keeps
   );
   assert.match(res.stderr, /mycel mesh add-device` on another device/);
   assert.doesNotMatch(res.stdout + res.stderr, /MYCEL-/, "no code was shown");
+
+  // q is back: p gets its change, p's checkpoint now covers s's base, and s re-bases.
+  q.up = true;
+  for (let i = 0; i < 2; i++) await mesh.timerRound();
+  assert.deepEqual(
+    (await failedRounds(mesh, 3)).filter((f) => !f.includes("no link")),
+    [],
+    "sessions failed once q was back",
+  );
+  for (const d of [p, q, s]) {
+    assert.equal(d.home.view.pref("z"), "v79", d.name);
+    assert.equal(d.home.view.pref("q"), "only-q", d.name);
+    assert.deepEqual(checkRemovedBase(d.home), [], d.name);
+  }
+  const digests = [p, q, s].map((d) => d.home.digest());
+  assert.deepEqual(digests, Array(3).fill(digests[0]), "one state on every device");
 });
