@@ -307,8 +307,14 @@ export async function runExchange(
           const cp = await readCheckpoint(action.bytes);
           const refusal = o.acceptCheckpoint(cp, result.peer.mesh);
           if (refusal !== undefined) {
-            // What we send goes first: it may be the state the peer re-bases on (acks.ts).
+            // What we send goes first: it may be the state the peer re-bases on
+            // (acks.ts). Then the peer is told why (it heard only a hang-up before).
             await sending.catch(() => {});
+            await send({
+              type: "error",
+              code: "checkpoint_refused",
+              message: `your checkpoint was refused: ${refusal}`,
+            }).catch(() => {});
             throw new MycelError("checkpoint_refused", "take checkpoint", refusal);
           }
           result.took = await home.takeCheckpoint(cp);
