@@ -31,7 +31,7 @@ import { REVOKE_TAG, type RevokeEvent, revokeEvents } from "../log/removals.ts";
 import { MemoryState } from "../log/state_memory.ts";
 import { mergeState } from "../log/state_merge.ts";
 import type { Db } from "./db.ts";
-import { encodeBase, readBase, storeBase } from "./home_checkpoint.ts";
+import { encodeBase, readBase, storeBase } from "./base_state.ts";
 import type { SqlLog } from "./sql_log.ts";
 
 /** What may be compacted. */

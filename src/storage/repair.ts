@@ -23,7 +23,7 @@ import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "../lo
 import { readCheckpoint } from "../log/checkpoint.ts";
 import { mergeState } from "../log/state_merge.ts";
 import { syncDir } from "./atomic.ts";
-import { readBase, storeBase } from "./home_checkpoint.ts";
+import { readBase, storeBase } from "./base_state.ts";
 import { currentCaller, guardHome, handBack } from "./home_guard.ts";
 import { type Db, guard, inTransaction, openReadOnly, openWritable } from "./db.ts";
 import { type FolderTables, restoreFolders, salvageFolders } from "./repair_folders.ts";
