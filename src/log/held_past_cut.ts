@@ -5,7 +5,7 @@
  * folded): one taken before the removal was known here (docs/trust.md,
  * limits). Every other device refuses such a state; a device paired through
  * this one would take it; a clean member's checkpoint replaces the base
- * (storage/home_checkpoint.ts, a re-base). Pure.
+ * (storage/checkpoint_rebase.ts, a re-base). Pure.
  */
 
 import type { DeviceKey } from "./device_key.ts";

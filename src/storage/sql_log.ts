@@ -164,7 +164,7 @@ export class SqlLog {
 
   /**
    * Start `author`'s chain again at a checkpoint's head `seq`, below where it
-   * ends now (a re-base: home_checkpoint.ts); entries held after it go.
+   * ends now (a re-base: checkpoint_rebase.ts); entries held after it go.
    */
   rewind(author: DeviceKey, seq: number, hash: Uint8Array): void {
     this.#s.cutAfter.run(author.bytes, seq);

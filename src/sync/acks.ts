@@ -87,7 +87,7 @@ export function acksAfter(home: Home, prev: Acks, s: SessionKnowledge): Record<s
  * we hold of every chain (`theirs`: as our plan reads them), so it knows
  * every removal we know — a peer that lacks some may be on the other side of
  * a race and would refuse our checkpoint; it gets entries first. A peer whose
- * base took those changes (home_checkpoint.ts) re-bases on it when it covers
+ * base took those changes (checkpoint_rebase.ts) re-bases on it when it covers
  * the rest of its base (else it joins it, as any checkpoint).
  * docs/trust.md, "Limits".
  */

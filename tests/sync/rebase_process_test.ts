@@ -5,7 +5,7 @@
  * which holds the removed device's change made after its removal. Once it
  * meets a device that knows the removal and holds everything it holds, it
  * starts again from that device's checkpoint (a re-base,
- * src/storage/home_checkpoint.ts): the change is gone, its own write is
+ * src/storage/checkpoint_rebase.ts): the change is gone, its own write is
  * kept, `doctor` is clean, and every device shows one `state_digest`.
  * The in-process cases are in removal_checkpoint_test.ts and
  * thief_random_test.ts.

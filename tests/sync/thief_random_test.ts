@@ -7,7 +7,7 @@
  * out checkpoints holding them to newcomers and to devices far behind
  * (checkpointMin 8). Those bases are what a state merge could never take out
  * again; a clean member's checkpoint replaces them (a re-base,
- * src/storage/home_checkpoint.ts). Within 3 timer rounds of healing, with
+ * src/storage/checkpoint_rebase.ts). Within 3 timer rounds of healing, with
  * the thief shut out: one `state_digest` on every device, every honest write there,
  * none of the thief's changes past the cut folded anywhere, and no device
  * whose `doctor` still names them.
