@@ -42,6 +42,9 @@ import { checkpointRefused, offersRebase, settledIn, theirHeadsFor } from "./ack
 
 /** Bytes of entries one session sends at most (the next round continues). */
 export const SESSION_BUDGET = 64 << 20;
+/** How long a session we end waits for the peer to close first (ms). */
+const LINGER_MS = 2000;
+
 /** A peer missing at most this many entries gets entries, never a checkpoint. */
 export const CHECKPOINT_MIN = 5000;
 /** Bytes per `entries` message. */
@@ -296,6 +299,7 @@ export async function runExchange(
 
   const receiveAll = async (stream: IngestStream) => {
     let gotAny = false;
+    let refused: string | undefined;
     while (!session.peerEnded) {
       const action = session.receive(await receive());
       switch (action.kind) {
@@ -305,23 +309,14 @@ export async function runExchange(
           break;
         case "checkpoint": {
           const cp = await readCheckpoint(action.bytes);
-          const refusal = o.acceptCheckpoint(cp, result.peer.mesh);
-          if (refusal !== undefined) {
-            // What we send goes first: it may be the state the peer re-bases on
-            // (acks.ts). Then the peer is told why (it heard only a hang-up before).
-            await sending.catch(() => {});
-            await send({
-              type: "error",
-              code: "checkpoint_refused",
-              message: `your checkpoint was refused: ${refusal}`,
-            }).catch(() => {});
-            throw new MycelError("checkpoint_refused", "take checkpoint", refusal);
-          }
+          refused = o.acceptCheckpoint(cp, result.peer.mesh);
+          if (refused !== undefined) break; // the rest of what it sends is read, not taken
           result.took = await home.takeCheckpoint(cp);
           gotAny = true;
           break;
         }
         case "entries":
+          if (refused !== undefined) break;
           await stream.push(action.entries);
           gotAny = true;
           o.onReceived?.(session.received);
@@ -340,6 +335,7 @@ export async function runExchange(
           );
       }
     }
+    if (refused !== undefined) await refuse(refused);
     result.ingest = await stream.finish();
     if (gotAny) {
       await send({
@@ -359,6 +355,23 @@ export async function runExchange(
       }
       if (ack.kind === "ack") result.peerAck = { accepted: ack.accepted, refused: ack.refused };
     }
+  };
+
+  /**
+   * End the session over a checkpoint we refused, once the peer has sent all
+   * it had: what we send goes first (it may be the state the peer re-bases
+   * on, acks.ts), then an `error` saying why, and we close only when the
+   * peer has (or after LINGER_MS): closing with its data unread resets the
+   * connection, and the reset can overtake the error (seen on loopback).
+   */
+  const refuse = async (refusal: string): Promise<never> => {
+    await sending.catch(() => {});
+    const message = `your checkpoint was refused: ${refusal}`;
+    await send({ type: "error", code: "checkpoint_refused", message }).catch(() => {});
+    for (let i = 0; i < 8; i++) {
+      if (await channel.receive(LINGER_MS).catch(() => null) === null) break;
+    }
+    throw new MycelError("checkpoint_refused", "take checkpoint", refusal);
   };
 
   const sending = sender();
