@@ -19,7 +19,8 @@ import type { Home } from "../storage/home_handle.ts";
 import { skewBeyondDrift } from "../crdt/hlc.ts";
 import { safeText } from "../text_safety.ts";
 import { duration, plural } from "../human.ts";
-import { heldPastCut, REJOIN_HINT, removalHere, removalMessage } from "./removal.ts";
+import { REJOIN_HINT, removalHere, removalMessage } from "./removal.ts";
+import { heldPastCutIn } from "../sync/acks.ts";
 import { lazyImport } from "../lazy_import.ts";
 
 /** One finding. */
@@ -392,7 +393,7 @@ export async function checkPeers(
  * device pairing through it would take them.
  */
 export function checkRemovedBase(home: Home): Finding[] {
-  return heldPastCut(home.view, (key) => home.log.head(key)).map((h) => ({
+  return heldPastCutIn(home).map((h) => ({
     check: "aside",
     ok: false,
     detail:

@@ -116,9 +116,12 @@ export async function addDevice(
   // Fail early with "not set up" rather than after showing a code; and a
   // device removed from the mesh admits nobody (the one it admitted would be
   // refused by every member).
-  const { heldPastCut, REJOIN_HINT, removalHere, removalMessage } = await lazyImport<
+  const { REJOIN_HINT, removalHere, removalMessage } = await lazyImport<
     typeof import("./removal.ts")
   >(new URL("./removal.ts", import.meta.url));
+  const { heldPastCutIn } = await lazyImport<typeof import("../sync/acks.ts")>(
+    new URL("../sync/acks.ts", import.meta.url),
+  );
   await withRead(ctx, (home) => {
     const removal = removalHere(home.view, home.device, home.local.peers());
     if (removal !== undefined) {
@@ -128,7 +131,7 @@ export async function addDevice(
     }
     // The newcomer would start from this state and keep, for good, changes
     // every other device refuses (docs/trust.md, limits).
-    const held = heldPastCut(home.view, (key) => home.log.head(key))[0];
+    const held = heldPastCutIn(home)[0];
     if (held === undefined) return;
     throw new MycelError(
       "state_past_removal",

@@ -18,8 +18,6 @@ import type { SessionOutcome } from "../sync/peer_session.ts";
 import { localTime } from "../human.ts";
 import { isoTime, type RemovedJson } from "./json_types.ts";
 
-export { heldPastCut } from "../log/held_past_cut.ts";
-
 /** How this device knows it was removed. */
 export type Removal =
   | { source: "state"; byName: string; at: number }

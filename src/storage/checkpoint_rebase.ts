@@ -11,7 +11,6 @@
 
 import type { Checkpoint, FrontierHead } from "../log/checkpoint.ts";
 import type { DeviceKey } from "../log/device_key.ts";
-import { decodeSignedEntry } from "../log/entry.ts";
 import { encodeBase, storeBase } from "./base_state.ts";
 import type { Db } from "./db.ts";
 import type { ImportResult } from "./home_checkpoint.ts";
@@ -89,12 +88,7 @@ function rebase(
     const ours = log.head(author);
     const to = covers.get(author);
     if (ours === undefined || ours.base <= (to?.seq ?? 0)) continue;
-    for (let after = ours.base;;) {
-      const raw = log.range(author, after, undefined, 1000);
-      for (const bytes of raw) log.setAside(decodeSignedEntry(bytes), "past_cut");
-      if (raw.length < 1000) break;
-      after += raw.length;
-    }
+    log.asideAfter(author, ours.base, "past_cut");
     if (to === undefined) log.truncate(author, 0);
     else log.rewind(author, to.seq, to.hash);
     advanced++;

@@ -30,8 +30,6 @@ import type { SqlState } from "./sql_state.ts";
 import { FOLDER_STATE_TABLES } from "./schema.ts";
 import { lazyImport } from "../lazy_import.ts";
 
-const BATCH = 1000;
-
 /**
  * Rebuild the state in `db` from its base checkpoint and stored entries.
  * `self` (this device) may fold its own first entries before any admission.
@@ -72,12 +70,7 @@ export async function refold(db: Db, state: SqlState, log: SqlLog, self: DeviceK
     if (head.seq <= seen) continue;
     const row = state.member(author);
     const reason = row?.removed !== undefined && row.added !== undefined ? "past_cut" : "waiting";
-    for (let after = seen;;) {
-      const raw = log.range(author, after, undefined, BATCH);
-      for (const bytes of raw) log.setAside(decodeSignedEntry(bytes), reason);
-      if (raw.length < BATCH) break;
-      after += raw.length;
-    }
+    log.asideAfter(author, seen, reason);
     log.truncate(author, seen);
   }
 }

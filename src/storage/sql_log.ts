@@ -214,6 +214,16 @@ export class SqlLog {
       (this.#s.countBelow.get() as { n: number }).n;
   }
 
+  /** Keep `author`'s entries after `after` aside for `reason` (the chain is cut back by the caller). */
+  asideAfter(author: DeviceKey, after: number, reason: AsideReason): void {
+    for (;;) {
+      const raw = this.range(author, after, undefined, 1000);
+      for (const bytes of raw) this.setAside(decodeSignedEntry(bytes), reason);
+      if (raw.length < 1000) return;
+      after += raw.length;
+    }
+  }
+
   /** Keep an entry aside (not folded); true when it was not kept aside already. */
   setAside(e: SignedEntry, reason: AsideReason): boolean {
     const r = this.#s.aside.run(
