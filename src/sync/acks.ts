@@ -54,8 +54,8 @@ export function settledIn(home: Home): Set<DeviceKey> {
  *   out): it holds every entry of it that counts. Ours past the cut can only
  *   be a checkpoint base taken before we heard of the removal (entries past
  *   a cut are set aside, out of the log); without this the plan asked for a
- *   checkpoint every session, which the peer refuses (exchange.ts
- *   `memberCheckpoints`), and that device could sync with nobody.
+ *   checkpoint every session, which the peer refuses
+ *   (member_checkpoints.ts), and that device could sync with nobody.
  */
 export function theirHeadsFor(home: Home, peer: DeviceKey | undefined, theirs: Heads): Heads {
   if (peer === undefined) return theirs;

@@ -29,7 +29,9 @@ import { initiatorHandshake, responderHandshake } from "../transport/handshake_i
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import { plural } from "../human.ts";
 import { admitInitiator } from "./admission.ts";
-import { type ExchangeResult, memberCheckpoints, runExchange } from "./exchange.ts";
+import { runExchange } from "./exchange.ts";
+import type { ExchangeResult } from "./exchange_types.ts";
+import { memberCheckpoints } from "./member_checkpoints.ts";
 import { seenFor } from "./nat_hints.ts";
 
 /** How a session ended. */

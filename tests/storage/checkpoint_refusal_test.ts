@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { readCheckpoint } from "../../src/log/checkpoint.ts";
-import { memberCheckpoints } from "../../src/sync/exchange.ts";
+import { memberCheckpoints } from "../../src/sync/member_checkpoints.ts";
 import { assertRejectsMycel } from "../helpers/assert.ts";
 import { exchange, makeHome, pairInProcess, writes } from "./helpers.ts";
 

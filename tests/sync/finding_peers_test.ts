@@ -15,7 +15,7 @@ import { toBase64 } from "../../src/bytes.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import type { DeviceRecord } from "../../src/log/device_record.ts";
 import { recordOutcome } from "../../src/sync/bookkeeping.ts";
-import type { ExchangeResult } from "../../src/sync/exchange.ts";
+import type { ExchangeResult } from "../../src/sync/exchange_types.ts";
 import { seenFor } from "../../src/sync/nat_hints.ts";
 import type { SessionOutcome } from "../../src/sync/peer_session.ts";
 import { directRoutes } from "../../src/sync/round.ts";

@@ -1,0 +1,119 @@
+/**
+ * @module exchange_receive
+ * The receiving half of a sync exchange (exchange.ts): the peer's heads,
+ * then its checkpoint and entries, each batch checked and stored in one short
+ * transaction as it arrives (never held across a network wait), until its
+ * `end`; then our `ack`, and the peer's ack of what we sent.
+ *
+ * A checkpoint we refuse (exchange's `acceptCheckpoint`) ends the session
+ * only after the peer has sent all it had, which is read and not taken: what
+ * we send goes first (it may be the state the peer re-bases on, acks.ts),
+ * then an `error` saying why, and we close only once the peer has (at most
+ * LINGER_MS) — closing with its data unread resets the connection, and the
+ * reset can overtake the error (seen on loopback).
+ */
+
+import { MycelError } from "../errors.ts";
+import { readCheckpoint } from "../log/checkpoint.ts";
+import type { Heads } from "../protocol/sync_heads.ts";
+import type { SyncMessage } from "../protocol/sync_messages.ts";
+import type { SyncSession } from "../protocol/sync_session.ts";
+import type { Home, IngestStream } from "../storage/home_handle.ts";
+import type { SecureChannel } from "../transport/secure_channel.ts";
+import type { ExchangeOptions, ExchangeResult } from "./exchange_types.ts";
+
+/** How long a session we end waits for the peer to close first (ms). */
+const LINGER_MS = 2000;
+
+/** What the receiving half works with. */
+export interface ReceiveContext {
+  home: Home;
+  o: ExchangeOptions;
+  channel: SecureChannel;
+  session: SyncSession;
+  send: (msg: SyncMessage) => Promise<void>;
+  receive: () => Promise<SyncMessage>;
+  /** Hands the peer's heads to the sending half. */
+  theirHeads: (h: Heads) => void;
+  /** Our sending half: settles when we have sent `end` (true if we sent anything). */
+  ended: Promise<boolean>;
+  sending: Promise<void>;
+  /** Filled in: reported, took, ingest, peerMore, peerAck. */
+  result: ExchangeResult;
+}
+
+/** Receive and store what the peer sends, then exchange acks. */
+export async function receiveAll(c: ReceiveContext): Promise<void> {
+  const stream = c.home.ingestStream();
+  try {
+    await receiveInto(c, stream);
+  } finally {
+    stream.close(); // a broken session: its hashing thread must not keep the process up
+  }
+}
+
+async function receiveInto(c: ReceiveContext, stream: IngestStream): Promise<void> {
+  const { session, result } = c;
+  let gotAny = false;
+  let refused: string | undefined;
+  while (!session.peerEnded) {
+    const action = session.receive(await c.receive());
+    switch (action.kind) {
+      case "heads":
+        result.reported = action.heads;
+        c.theirHeads(action.heads);
+        break;
+      case "checkpoint": {
+        const cp = await readCheckpoint(action.bytes);
+        refused = c.o.acceptCheckpoint(cp, result.peer.mesh);
+        if (refused !== undefined) break; // the rest of what it sends is read, not taken
+        result.took = await c.home.takeCheckpoint(cp);
+        gotAny = true;
+        break;
+      }
+      case "entries":
+        if (refused !== undefined) break;
+        await stream.push(action.entries);
+        gotAny = true;
+        c.o.onReceived?.(session.received);
+        break;
+      case "end":
+        result.peerMore = action.more;
+        break;
+      case "ack":
+        result.peerAck = { accepted: action.accepted, refused: action.refused };
+        break;
+      case "peer_error":
+        throw peerStopped(action.code, action.message);
+    }
+  }
+  if (refused !== undefined) await refuse(c, refused);
+  result.ingest = await stream.finish();
+  if (gotAny) {
+    await c.send({
+      type: "ack",
+      accepted: result.ingest.accepted,
+      refused: result.ingest.refusedCount,
+    });
+  }
+  if (await c.ended && result.peerAck === undefined) {
+    const ack = session.receive(await c.receive());
+    if (ack.kind === "peer_error") throw peerStopped(ack.code, ack.message);
+    if (ack.kind === "ack") result.peerAck = { accepted: ack.accepted, refused: ack.refused };
+  }
+}
+
+function peerStopped(code: string, message: string): MycelError {
+  return new MycelError(`peer_${code}`, "sync with peer", `the peer stopped: ${message}`);
+}
+
+/** End the session over a checkpoint we refused (see the module doc). */
+async function refuse(c: ReceiveContext, refusal: string): Promise<never> {
+  await c.sending.catch(() => {});
+  const message = `your checkpoint was refused: ${refusal}`;
+  await c.send({ type: "error", code: "checkpoint_refused", message }).catch(() => {});
+  for (let i = 0; i < 8; i++) {
+    if (await c.channel.receive(LINGER_MS).catch(() => null) === null) break;
+  }
+  throw new MycelError("checkpoint_refused", "take checkpoint", refusal);
+}

@@ -1,0 +1,151 @@
+/**
+ * @module exchange_send
+ * The sending half of a sync exchange (exchange.ts): once the peer's heads
+ * are known, what it lacks — raw entries read by index seek, several authors
+ * interleaved roughly as written (sync_plan.ts), in bounded batches up to the
+ * session's byte budget; or, for a peer far behind (or holding a removed
+ * device past its cut, acks.ts), our signed checkpoint; then the removals we
+ * keep aside past a cut, as evidence. The caller sends `end`.
+ */
+
+import type { SignedEntry } from "../log/entry.ts";
+import { MAX_BATCH_ENTRIES } from "../protocol/sync_fields.ts";
+import type { Heads } from "../protocol/sync_heads.ts";
+import { MAX_CHUNK, type SyncMessage } from "../protocol/sync_messages.ts";
+import { interleave, planSend } from "../protocol/sync_plan.ts";
+import type { Home } from "../storage/home_handle.ts";
+import { checkpointRefused, offersRebase, theirHeadsFor } from "./acks.ts";
+import type { DeviceKey } from "../log/device_key.ts";
+import type { ExchangeOptions, ExchangeResult } from "./exchange_types.ts";
+
+/** Bytes of entries one session sends at most (the next round continues). */
+export const SESSION_BUDGET = 64 << 20;
+/** A peer missing at most this many entries gets entries, never a checkpoint. */
+export const CHECKPOINT_MIN = 5000;
+/** Bytes per `entries` message. */
+const BATCH_BYTES = 1 << 20;
+/** Longest run of entries kept aside sent as evidence for one author. */
+const MAX_EVIDENCE_RUN = 2000;
+
+/** What the sending half works from. */
+export interface SendContext {
+  home: Home;
+  o: ExchangeOptions;
+  send: (msg: SyncMessage) => Promise<void>;
+  /** Our heads when the session began. */
+  heads: Heads;
+  /** Entries kept aside that hold removals (log.evidence()). */
+  evidence: readonly SignedEntry[];
+  /** The peer's heads, once they have arrived. */
+  theirs: Promise<Heads>;
+  /** Filled in: sent, sentCheckpoint, more, newer, sentUpTo. */
+  result: ExchangeResult;
+}
+
+/** Send the peer what it lacks (everything but `end`). */
+export async function sendLacking(c: SendContext): Promise<void> {
+  const { home, o, result } = c;
+  const their = await c.theirs;
+  for (const [a, h] of their) if (h.seq > (c.heads.get(a)?.seq ?? 0)) result.newer.push(a);
+  const adjusted = theirHeadsFor(home, o.peer, their);
+  const plan = planSend(
+    home.log.heads(),
+    adjusted,
+    (a, seq) => home.log.hashAt(a, seq),
+    (missing) => missing > (o.checkpointMin ?? CHECKPOINT_MIN) && missing > 4 * home.stateSize(),
+    home.device,
+    checkpointRefused(home),
+  );
+  // A peer holding a removed device past its cut gets our state to re-base on (acks.ts).
+  const withCheckpoint = plan.checkpoint || offersRebase(home, their, adjusted);
+  if (withCheckpoint) await sendCheckpoint(c);
+  const batches = new Batches(c);
+  for (const ev of plan.evidence) {
+    for (const e of home.log.range(ev.author, ev.seq - 1, ev.seq, 1)) await batches.add(e);
+  }
+  const ranges = withCheckpoint ? [] : plan.ranges;
+  // A chain counts as sent up to its range's end only when every entry of it went.
+  const whole = new Map(ranges.map((r) => [r.author, { upTo: r.upTo, gap: false }]));
+  // At least one entry of the ranges goes in every session, whatever went before
+  // it (the evidence is resent each session): a budget smaller than that can
+  // slow the backlog down, never stall it.
+  const budget = o.budget ?? SESSION_BUDGET;
+  let fromRanges = 0;
+  outer: for (const r of interleave(ranges)) {
+    const w = whole.get(r.author)!;
+    if (w.gap) continue; // entries after a gap would not link at the peer
+    let n = 0;
+    for (const e of home.log.range(r.author, r.after, r.upTo, r.upTo - r.after)) {
+      if (batches.bytes >= budget && fromRanges > 0) {
+        result.more = true;
+        break outer;
+      }
+      await batches.add(e);
+      n++;
+      fromRanges++;
+    }
+    if (n < r.upTo - r.after) w.gap = true;
+    if (r.upTo === w.upTo && !w.gap) result.sentUpTo.set(r.author, r.upTo);
+  }
+  if (!result.more) {
+    for (const [author, upTo] of evidenceRuns(c.evidence)) {
+      // From where our chain ends (the peer has at least that: the ranges
+      // above), the entries kept aside up to the last removal among them.
+      const ours = home.log.head(author)?.seq ?? 0;
+      if ((their.get(author)?.seq ?? 0) > ours || upTo - ours > MAX_EVIDENCE_RUN) continue;
+      for (const e of home.log.asideRange(author, ours, upTo, MAX_EVIDENCE_RUN)) {
+        await batches.add(e);
+      }
+    }
+  }
+  await batches.flush();
+}
+
+async function sendCheckpoint(c: SendContext): Promise<void> {
+  const covered = c.home.log.heads(); // the checkpoint covers at least these
+  const cp = await c.home.checkpoint();
+  for (let at = 0; at < cp.length || at === 0; at += MAX_CHUNK) {
+    const chunk = cp.subarray(at, at + MAX_CHUNK);
+    await c.send({ type: "checkpoint", chunk, last: at + MAX_CHUNK >= cp.length });
+    if (at + MAX_CHUNK >= cp.length) break;
+  }
+  c.result.sentCheckpoint = true;
+  for (const [a, h] of covered) c.result.sentUpTo.set(a, h.seq);
+}
+
+/** Entries gathered into `entries` messages of bounded count and bytes. */
+class Batches {
+  bytes = 0;
+  #batch: Uint8Array[] = [];
+  #batchBytes = 0;
+  readonly #c: SendContext;
+  constructor(c: SendContext) {
+    this.#c = c;
+  }
+
+  async add(e: Uint8Array): Promise<void> {
+    if (this.#batch.length === MAX_BATCH_ENTRIES || this.#batchBytes + e.length > BATCH_BYTES) {
+      await this.flush();
+    }
+    this.#batch.push(e);
+    this.#batchBytes += e.length;
+    this.bytes += e.length;
+  }
+
+  async flush(): Promise<void> {
+    if (this.#batch.length === 0) return;
+    await this.#c.send({ type: "entries", entries: this.#batch });
+    this.#c.result.sent += this.#batch.length;
+    this.#batch = [];
+    this.#batchBytes = 0;
+  }
+}
+
+/** Per author, the last seq of an entry kept aside that holds a removal. */
+function evidenceRuns(evidence: readonly SignedEntry[]): Map<DeviceKey, number> {
+  const runs = new Map<DeviceKey, number>();
+  for (const e of evidence) {
+    runs.set(e.entry.author, Math.max(runs.get(e.entry.author) ?? 0, e.entry.seq));
+  }
+  return runs;
+}
