@@ -20,7 +20,7 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { checkHistory } from "../../src/cli/doctor.ts";
+import { checkHistory } from "../../src/cli/doctor_history.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import type { Home } from "../../src/storage/home_handle.ts";
 import { describe, type MycelResult, TempHome, tempHome } from "../helpers/mycel.ts";

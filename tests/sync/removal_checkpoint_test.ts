@@ -14,7 +14,7 @@
  */
 
 import assert from "node:assert/strict";
-import { checkRemovedBase } from "../../src/cli/doctor.ts";
+import { checkRemovedBase } from "../../src/cli/doctor_history.ts";
 import { describe, mycel } from "../helpers/mycel.ts";
 import { MemMesh } from "./_mem_mesh.ts";
 

@@ -16,7 +16,7 @@
  */
 
 import assert from "node:assert/strict";
-import { checkRemovedBase } from "../../src/cli/doctor.ts";
+import { checkRemovedBase } from "../../src/cli/doctor_history.ts";
 import { rng } from "../helpers/random.ts";
 import { type MemDevice, MemMesh, shuffle } from "./_mem_mesh.ts";
 

@@ -47,6 +47,12 @@ export const doctorCommand: CommandSpec = {
     const d = await lazyImport<typeof import("../doctor.ts")>(
       new URL("../doctor.ts", import.meta.url),
     );
+    const h = await lazyImport<typeof import("../doctor_history.ts")>(
+      new URL("../doctor_history.ts", import.meta.url),
+    );
+    const n = await lazyImport<typeof import("../doctor_network.ts")>(
+      new URL("../doctor_network.ts", import.meta.url),
+    );
     const { systemRunner } = await lazyImport<typeof import("../../mesh/system.ts")>(
       new URL("../../mesh/system.ts", import.meta.url),
     );
@@ -84,19 +90,19 @@ export const doctorCommand: CommandSpec = {
       found(await d.checkDisk(root));
       found(await d.checkLog(store));
       try {
-        d.checkHistory(store).forEach(found);
-        d.checkRemovedBase(store).forEach(found);
+        h.checkHistory(store).forEach(found);
+        h.checkRemovedBase(store).forEach(found);
       } catch (e) {
         // A damaged database: the log finding already says to repair it.
         found({ ...failed(e, "history"), hint: "Run `mycel repair`." });
       }
-      (await d.checkWireguard(store, systemRunner)).forEach(found);
+      (await n.checkWireguard(store, systemRunner)).forEach(found);
       found(await d.checkSchedule(systemRunner, ctx.env));
-      const membership = d.checkMembership(store);
+      const membership = h.checkMembership(store);
       if (membership) found(membership);
       if (!ctx.offline) {
         // Printed as each answers; listed in --json in the mesh's order.
-        const peers = await d.checkPeers(store, 2000, (f) => json || printFinding(ctx.out, f));
+        const peers = await n.checkPeers(store, 2000, (f) => json || printFinding(ctx.out, f));
         findings.push(...peers);
       }
     }
