@@ -20,12 +20,8 @@
  */
 
 import { join } from "node:path";
-import { lazyImport } from "../lazy_import.ts";
 import { isMycelError } from "../errors.ts";
-import { isInternalPath } from "../files/folder_layout.ts";
-import { apartFolder, realOr } from "../files/scan.ts";
-import type { ScanOptions } from "../files/scan_types.ts";
-import { type ChunkRef, loadBlake3 } from "../files/chunk_hash.ts";
+import type { ChunkRef } from "../files/chunk_hash.ts";
 import { sameContent } from "../files/conflict.ts";
 import { CaseNames } from "../files/fs_names.ts";
 import { foldPath } from "../files/path_portability.ts";
@@ -43,7 +39,7 @@ import {
 } from "../files/folder_plan.ts";
 import { resolveChunkList } from "../files/manifest_tree.ts";
 import { PartialFile } from "../files/partial_file.ts";
-import { ancestors, checkRelativePath, parentOf, relativePathProblem } from "../files/paths.ts";
+import { checkRelativePath, parentOf } from "../files/paths.ts";
 import { removeEmptyParents, removeEntry } from "../files/remove_entry.ts";
 import {
   clearEmptyFolder,
@@ -64,9 +60,11 @@ import type { Home } from "../storage/home_handle.ts";
 import type { IndexRow, LocalFolder } from "../storage/sql_folder_local.ts";
 import { Fetcher, type FetchPeer, type PeerFetchReport } from "./file_fetch.ts";
 import { folderFs } from "./folder_fs.ts";
-import { apartOptions, commitSplit } from "./folder_scan.ts";
+import { commitSplit } from "./folder_scan.ts";
 import { KeptChunks } from "./kept_chunks.ts";
 import { NobodyHas, type UnfetchableFile } from "./unfetchable.ts";
+import { leftAloneHere, withoutIgnored } from "./left_alone.ts";
+import { LocalChunks } from "./local_chunks.ts";
 
 /** How to apply. */
 export interface ApplyOptions {
@@ -147,63 +145,6 @@ const bitSet = (bits: Uint8Array, i: number) => (bits[i >> 3] & (1 << (i & 7))) 
 const bytesOf = (chunks: readonly ChunkRef[], done: Uint8Array, set: boolean) =>
   chunks.reduce((n, c, i) => bitSet(done, i) === set ? n + c.length : n, 0);
 const setBit = (bits: Uint8Array, i: number) => bits[i >> 3] |= 1 << (i & 7);
-
-/**
- * Chunks from indexed local files that still hold them (checked against
- * their ids); the last file read stays open (a large file's chunks come in
- * order).
- */
-class LocalChunks {
-  readonly #home: Home;
-  readonly #roots = new Map<string, string | undefined>();
-  #open?: { abs: string; file: Deno.FsFile };
-
-  constructor(home: Home) {
-    this.#home = home;
-  }
-
-  async get(hash: string): Promise<Uint8Array | undefined> {
-    const blake3 = await loadBlake3();
-    for (const loc of this.#home.folderLocal.locs(hash)) {
-      if (!this.#roots.has(loc.folder)) {
-        this.#roots.set(loc.folder, this.#home.folderLocal.folder(loc.folder)?.root);
-      }
-      const root = this.#roots.get(loc.folder);
-      if (root === undefined || relativePathProblem(loc.path) !== undefined) continue;
-      try {
-        const abs = join(root, loc.path);
-        if (this.#open?.abs !== abs) {
-          this.close();
-          const file = await Deno.open(abs, { read: true });
-          if (!(await file.stat()).isFile) {
-            file.close();
-            continue;
-          }
-          this.#open = { abs, file };
-        }
-        const file = this.#open!.file;
-        await file.seek(loc.offset, Deno.SeekMode.Start);
-        const out = new Uint8Array(loc.length);
-        let at = 0;
-        while (at < out.length) {
-          const n = await file.read(out.subarray(at));
-          if (n === null) break;
-          at += n;
-        }
-        if (at === out.length && blake3(out) === hash) return out;
-      } catch {
-        // moved or unreadable: try the next place
-        this.close();
-      }
-    }
-    return undefined;
-  }
-
-  close(): void {
-    this.#open?.file.close();
-    this.#open = undefined;
-  }
-}
 
 /** Apply the folder state to `folder` (see the module comment). */
 export async function applyFolder(
@@ -876,58 +817,3 @@ function chunksOfRow(v: FileVersion): ChunkRef[] | undefined {
 
 /** Room kept free on a folder's disk when choosing what to fetch. */
 const FREE_MARGIN = 1 << 20;
-
-/**
- * This device's ignore rules for the folder at `root`. A rules file that
- * can't be read throws `bad_ignore_file` (the scan has stopped the folder
- * for it already): applying without the rules could overwrite what they keep.
- */
-/**
- * Paths of `folder` this device leaves alone: those it ignores (its
- * .mycelignore and its own .mycel/ignore) — neither written, removed nor
- * counted as still to come (before, a path ignored here was overwritten
- * when unchanged, and fetched every round, never written, when changed
- * here) — and anything under the mycel home or another synced folder inside
- * this one (the scan leaves those out; a folder shared before that check
- * may have published the home, and a peer's deletion of it must not reach it).
- */
-export async function leftAloneHere(
-  home: Home,
-  folder: LocalFolder,
-): Promise<(path: string) => boolean> {
-  const ignoredByRules = await ignoredHere(folder.root);
-  const apart = apartHere(folder.root, apartOptions(home, folder));
-  return (path) => ignoredByRules(path) || apart(path);
-}
-
-async function ignoredHere(root: string): Promise<(path: string) => boolean> {
-  const { loadIgnoreRules } = await lazyImport<typeof import("../files/ignore_rules.ts")>(
-    new URL("../files/ignore_rules.ts", import.meta.url),
-  );
-  const rules = await loadIgnoreRules(root);
-  // mycel's own names (in any case) are not "ignored" here: the write refuses
-  // them and says so, a member sending one is worth a line.
-  return (path) => !isInternalPath(path) && rules.isIgnored(path, false);
-}
-
-function* withoutIgnored<T>(
-  paths: Iterable<[string, T]>,
-  ignored: (path: string) => boolean,
-): Generator<[string, T]> {
-  for (const entry of paths) if (!ignored(entry[0])) yield entry;
-}
-
-/** True for a path under a folder inside `root` that is not synced as part of it (apartFolder). */
-function apartHere(
-  root: string,
-  o: Pick<ScanOptions, "exclude" | "publishedMarker">,
-): (path: string) => boolean {
-  const realRoot = realOr(root);
-  const seen = new Map<string, boolean>();
-  const isApart = (dir: string): boolean => {
-    let v = seen.get(dir);
-    if (v === undefined) seen.set(dir, v = apartFolder(realRoot, dir, o) !== undefined);
-    return v;
-  };
-  return (path) => relativePathProblem(path) === undefined && ancestors(path).some(isApart);
-}

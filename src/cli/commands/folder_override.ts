@@ -129,8 +129,8 @@ export const folderOverrideCommand: CommandSpec = {
     const { overrideFolder } = await lazyImport<typeof import("../../sync/folder_override.ts")>(
       new URL("../../sync/folder_override.ts", import.meta.url),
     );
-    const { leftAloneHere } = await lazyImport<typeof import("../../sync/folder_apply.ts")>(
-      new URL("../../sync/folder_apply.ts", import.meta.url),
+    const { leftAloneHere } = await lazyImport<typeof import("../../sync/left_alone.ts")>(
+      new URL("../../sync/left_alone.ts", import.meta.url),
     );
     const { Home } = await lazyImport<typeof import("../../storage/home_handle.ts")>(
       new URL("../../storage/home_handle.ts", import.meta.url),

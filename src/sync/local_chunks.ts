@@ -1,0 +1,69 @@
+/**
+ * @module local_chunks
+ * Chunk content this device already has: read from the indexed local files
+ * that hold it (any folder), each read checked against the chunk's id, so a
+ * rename or copy made elsewhere fetches nothing (folder_apply.ts).
+ */
+
+import { join } from "node:path";
+import { loadBlake3 } from "../files/chunk_hash.ts";
+import { relativePathProblem } from "../files/paths.ts";
+import type { Home } from "../storage/home_handle.ts";
+
+/**
+ * Chunks from indexed local files that still hold them (checked against
+ * their ids); the last file read stays open (a large file's chunks come in
+ * order).
+ */
+export class LocalChunks {
+  readonly #home: Home;
+  readonly #roots = new Map<string, string | undefined>();
+  #open?: { abs: string; file: Deno.FsFile };
+
+  constructor(home: Home) {
+    this.#home = home;
+  }
+
+  /** The chunk `hash`, from the first local place that still holds it. */
+  async get(hash: string): Promise<Uint8Array | undefined> {
+    const blake3 = await loadBlake3();
+    for (const loc of this.#home.folderLocal.locs(hash)) {
+      if (!this.#roots.has(loc.folder)) {
+        this.#roots.set(loc.folder, this.#home.folderLocal.folder(loc.folder)?.root);
+      }
+      const root = this.#roots.get(loc.folder);
+      if (root === undefined || relativePathProblem(loc.path) !== undefined) continue;
+      try {
+        const abs = join(root, loc.path);
+        if (this.#open?.abs !== abs) {
+          this.close();
+          const file = await Deno.open(abs, { read: true });
+          if (!(await file.stat()).isFile) {
+            file.close();
+            continue;
+          }
+          this.#open = { abs, file };
+        }
+        const file = this.#open!.file;
+        await file.seek(loc.offset, Deno.SeekMode.Start);
+        const out = new Uint8Array(loc.length);
+        let at = 0;
+        while (at < out.length) {
+          const n = await file.read(out.subarray(at));
+          if (n === null) break;
+          at += n;
+        }
+        if (at === out.length && blake3(out) === hash) return out;
+      } catch {
+        // moved or unreadable: try the next place
+        this.close();
+      }
+    }
+    return undefined;
+  }
+
+  close(): void {
+    this.#open?.file.close();
+    this.#open = undefined;
+  }
+}
