@@ -1,8 +1,9 @@
 /**
  * @module noise_patterns
- * Handshake patterns as data: the spec-notation table is parsed once into
- * token lists, and pattern modifiers (`psk0`..`pskN`, joined with `+`) are
- * applied on request (spec §9.2). The handshake state walks these token lists;
+ * Handshake patterns as data: each pattern of the spec-notation table is
+ * parsed into token lists the first time it is asked for, and pattern
+ * modifiers (`psk0`..`pskN`, joined with `+`) are applied on request (spec
+ * §9.2). The handshake state walks these token lists;
  * nothing about a particular pattern is hard-coded anywhere else.
  */
 
@@ -48,40 +49,53 @@ function parseLine(line: string, where: string): NoiseMessagePattern {
   return { direction: match[1] as NoiseDirection, tokens: tokens as NoiseToken[] };
 }
 
-function parseTable(text: string): Map<string, NoisePattern> {
-  const table = new Map<string, NoisePattern>();
-  for (const block of text.trim().split(/\n\s*\n/)) {
-    const [header, ...lines] = block.trim().split("\n");
-    const name = header.trim().replace(/:$/, "");
-    const dots = lines.findIndex((l) => l.trim() === "...");
-    const pre = dots < 0 ? [] : lines.slice(0, dots).map((l) => parseLine(l, name));
-    const messages = lines.slice(dots + 1).map((l) => parseLine(l, name));
-    for (const p of pre) {
-      // Only static keys are known in advance in the patterns we carry; an
-      // ephemeral pre-message belongs to fallback patterns, which we do not support.
-      if (p.tokens.some((t) => t !== "s")) throw new Error(`unsupported pre-message in ${name}`);
-    }
-    messages.forEach((m, i) => {
-      if (m.direction !== (i % 2 === 0 ? "->" : "<-")) {
-        throw new Error(`messages of ${name} do not alternate`);
-      }
-    });
-    table.set(name, {
-      name,
-      initiatorPreMessage: pre.filter((p) => p.direction === "->").flatMap((p) => p.tokens),
-      responderPreMessage: pre.filter((p) => p.direction === "<-").flatMap((p) => p.tokens),
-      messages,
-      oneWay: name.length === 1,
-      pskCount: 0,
-    });
+/** Parse one block of the table: a `NAME:` header, pre-messages, `...`, messages. */
+function parseBlock(block: string): NoisePattern {
+  const [header, ...lines] = block.trim().split("\n");
+  const name = header.trim().replace(/:$/, "");
+  const dots = lines.findIndex((l) => l.trim() === "...");
+  const pre = dots < 0 ? [] : lines.slice(0, dots).map((l) => parseLine(l, name));
+  const messages = lines.slice(dots + 1).map((l) => parseLine(l, name));
+  for (const p of pre) {
+    // Only static keys are known in advance in the patterns we carry; an
+    // ephemeral pre-message belongs to fallback patterns, which we do not support.
+    if (p.tokens.some((t) => t !== "s")) throw new Error(`unsupported pre-message in ${name}`);
   }
-  return table;
+  messages.forEach((m, i) => {
+    if (m.direction !== (i % 2 === 0 ? "->" : "<-")) {
+      throw new Error(`messages of ${name} do not alternate`);
+    }
+  });
+  return {
+    name,
+    initiatorPreMessage: pre.filter((p) => p.direction === "->").flatMap((p) => p.tokens),
+    responderPreMessage: pre.filter((p) => p.direction === "<-").flatMap((p) => p.tokens),
+    messages,
+    oneWay: name.length === 1,
+    pskCount: 0,
+  };
 }
 
-const BASE_PATTERNS = parseTable(NOISE_PATTERN_TEXT);
+// The table's blocks by name, each parsed when first asked for: a process
+// uses one or two patterns, and parsing all of them cost about 3 ms of its
+// start-up on each side of every sync session.
+const BLOCKS = new Map<string, string>(
+  NOISE_PATTERN_TEXT.trim().split(/\n\s*\n/).map((b) => [b.trim().split(":", 1)[0].trim(), b]),
+);
+const PARSED = new Map<string, NoisePattern>();
+
+function basePattern(name: string): NoisePattern | undefined {
+  let p = PARSED.get(name);
+  if (p === undefined) {
+    const block = BLOCKS.get(name);
+    if (block === undefined) return undefined;
+    PARSED.set(name, p = parseBlock(block));
+  }
+  return p;
+}
 
 /** Names of every base pattern (without modifiers) this engine knows. */
-export const NOISE_BASE_PATTERNS: readonly string[] = [...BASE_PATTERNS.keys()];
+export const NOISE_BASE_PATTERNS: readonly string[] = [...BLOCKS.keys()];
 
 /**
  * Look up a pattern by its full name, e.g. `IK`, `XXpsk3`, `NNpsk0+psk2`.
@@ -91,7 +105,7 @@ export const NOISE_BASE_PATTERNS: readonly string[] = [...BASE_PATTERNS.keys()];
 export function noisePattern(fullName: string): NoisePattern | undefined {
   const match = /^([A-Z1]+)(.*)$/.exec(fullName);
   if (!match) return undefined;
-  const base = BASE_PATTERNS.get(match[1]);
+  const base = basePattern(match[1]);
   if (!base) return undefined;
   if (match[2] === "") return base;
 
