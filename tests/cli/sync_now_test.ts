@@ -11,7 +11,7 @@
  */
 
 import assert from "node:assert/strict";
-import { roundExitCode } from "../../src/cli/commands/sync.ts";
+import { roundExitCode } from "../../src/cli/sync_outcome.ts";
 import type { MeshRowJson } from "../../src/cli/json_types.ts";
 import { removalInOutcomes, removalMessage } from "../../src/cli/removal.ts";
 import { localTime } from "../../src/human.ts";

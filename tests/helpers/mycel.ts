@@ -262,7 +262,7 @@ export async function tempHome(
 /** Shapes of `--json` output, as documented in src/cli/json_types.ts. */
 export type { LogEntryJson, PeerJson, StatusJson } from "../../src/cli/json_types.ts";
 
-/** One line (one peer) of `sync now --json`, as src/cli/commands/sync.ts prints it. */
+/** One line (one peer) of `sync now --json`, as src/cli/sync_outcome.ts makes it. */
 export interface SyncLineJson {
   /** The peer's device id. */
   id: string;

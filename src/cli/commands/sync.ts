@@ -1,123 +1,23 @@
 /**
  * @module sync
  * `mycel sync now` (one round with the peers) and `mycel sync serve`
- * (answer sync connections on stdin/stdout or a TCP port).
- *
- * Two environment variables override a session's bounds, for tests and
- * unusual links (both sides read them, each for the sessions it runs):
- * - `MYCEL_SESSION_BUDGET=BYTES`: entries one session sends at most (default
- *   64 MiB); the rest follows next round ("more next round");
- * - `MYCEL_SESSION_DEADLINE=SECONDS`: how long one session may last in all
- *   (default max(60 × --timeout, 600)); --timeout stays the read deadline;
- * - `MYCEL_FILE_BUDGET=BYTES`: file content one round fetches at most (the
- *   rest follows next round, resumed where it stopped).
+ * (answer sync connections on stdin/stdout or a TCP port). What bounds a
+ * round (flags, MYCEL_SESSION_BUDGET and the like): ../sync_bounds.ts; how
+ * its outcome is told: ../sync_outcome.ts and ../sync_folders_report.ts.
  */
 
 import { ExitCode, MycelError, usageError } from "../../errors.ts";
-import type { SessionTuning } from "../../sync/round.ts";
 import { parseEndpoint } from "../../log/endpoint.ts";
-import type { SessionOutcome } from "../../sync/peer_session.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
-import type { Text } from "../output.ts";
 import { REJOIN_HINT, removalInOutcomes, removalMessage } from "../removal.ts";
 import { homeRoot } from "../session.ts";
-import { humanBytes, plural } from "../../human.ts";
+import { plural } from "../../human.ts";
 import { massDeleteConfirm } from "../mass_delete.ts";
-import { nameNoteLines, notSyncedLines, notWrittenLines } from "../not_synced.ts";
+import { discoveryOn, fileBudget, parseSeconds, sessionTuning } from "../sync_bounds.ts";
+import { outcomeLine, outcomesJson, roundExitCode } from "../sync_outcome.ts";
+import { printScanNotes, reportFolders } from "../sync_folders_report.ts";
 import { lazyImport } from "../../lazy_import.ts";
-
-/** Parse a `--timeout SECONDS` value (default `fallback`). */
-export function parseSeconds(
-  text: string | boolean | undefined,
-  fallback: number,
-  flag = "--timeout",
-): number {
-  if (text === undefined || text === true || text === false) return fallback;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0 || n > 86400) {
-    throw usageError(`use ${flag}`, "it must be a number of seconds between 0 and 86400", {
-      value: text,
-    });
-  }
-  return n * 1000;
-}
-
-/** Session bounds from MYCEL_SESSION_BUDGET / MYCEL_SESSION_DEADLINE (see the module header). */
-export function sessionTuning(env: (name: string) => string | undefined): SessionTuning {
-  const read = (name: string, max: number): number | undefined => {
-    const text = env(name);
-    if (text === undefined || text === "") return undefined;
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n <= 0 || n > max) {
-      throw usageError(`use ${name}`, `it must be a whole number from 1 to ${max}`, {
-        value: text,
-      });
-    }
-    return n;
-  };
-  const budget = read("MYCEL_SESSION_BUDGET", 1 << 30);
-  const deadline = read("MYCEL_SESSION_DEADLINE", 86400);
-  return {
-    ...(budget === undefined ? {} : { budget }),
-    ...(deadline === undefined ? {} : { sessionTimeoutMs: deadline * 1000 }),
-  };
-}
-
-/** `MYCEL_FILE_BUDGET=BYTES`: file content fetched per round at most (tests, slow links). */
-function fileBudget(env: (name: string) => string | undefined): number | undefined {
-  const text = env("MYCEL_FILE_BUDGET");
-  if (text === undefined || text === "") return undefined;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n <= 0) {
-    throw usageError("use MYCEL_FILE_BUDGET", "it must be a whole number of bytes", {
-      value: text,
-    });
-  }
-  return n;
-}
-
-/**
- * Exit code of a round: 0 when every peer synced; 3 when no peer was
- * reachable, or when some synced and some did not (a partial round: a laptop
- * asleep, which timers treat as success); 1 when none synced and some were
- * reached but refused or failed.
- */
-export function roundExitCode(statuses: readonly string[]): number {
-  if (statuses.every((s) => s === "synced")) return ExitCode.ok;
-  if (statuses.every((s) => s === "unreachable")) return ExitCode.unreachable;
-  if (statuses.some((s) => s === "synced")) return ExitCode.unreachable;
-  return ExitCode.failure;
-}
-
-/** One peer's line: `laptop (ABCDEFG): synced: sent 2 entries, received 1 entry via direct …`. */
-export function outcomeLine(o: SessionOutcome): Text {
-  const who = `${safeText(o.name || "device")} (${o.peer?.short ?? "?"})`;
-  const ex = o.exchange;
-  const state = ex?.took ? " and the mesh's state" : "";
-  const ours = ex?.sentCheckpoint ? " and our state" : "";
-  const more = ex?.more || ex?.peerMore ? " (more next round)" : "";
-  const how = o.status !== "synced"
-    ? safeText(o.error ?? "")
-    : ex?.idle
-    ? `up to date via ${o.path} ${o.address ?? ""}`.trimEnd()
-    : `sent ${plural(ex?.sent ?? 0, "entry", "entries")}${ours}, received ${
-      plural(ex?.ingest?.accepted ?? 0, "entry", "entries")
-    }${state} via ${o.path} ${o.address ?? ""}`.trimEnd() + more;
-  const forks = ex?.ingest?.forks.length
-    ? ` · fork detected in ${plural(ex.ingest.forks.length, "log")}, see status`
-    : "";
-  const refused = ex?.ingest?.refusedCount
-    ? ` · refused ${plural(ex.ingest.refusedCount, "entry", "entries")}`
-    : "";
-  const tone = o.status === "synced" ? "green" : o.status === "unreachable" ? "yellow" : "red";
-  return [`${who}: `, { text: o.status, tone }, `: ${safeText(how)}${forks}${refused}`];
-}
-
-/** LAN discovery is on unless MYCEL_DISCOVERY=off (docs/discovery.md). */
-export function discoveryOn(env: (name: string) => string | undefined): boolean {
-  return env("MYCEL_DISCOVERY") !== "off";
-}
 
 async function syncNow(
   ctx: CommandContext,
@@ -157,22 +57,7 @@ async function syncNow(
       new URL("../../sync/folder_round.ts", import.meta.url),
     );
   const scans = folderRound ? await folderRound.scanFolders(homeRoot(ctx), folderOptions) : [];
-  // Paths a scan can't sync are said when that list changes (a timer's log
-  // does not repeat them every 30 s); `folder status` lists them any time.
-  for (const s of scans) {
-    if (o.quiet || o.json) continue;
-    // Said once, by the scan that publishes them (not every 30 s).
-    const notes = nameNoteLines({ unportable: s.unportable, caseCollisions: s.newCaseCollisions });
-    if (notes.length > 0) ctx.out.error(`folder ${s.folder}: names published this round:`);
-    for (const line of notes) ctx.out.error(line);
-    if (!s.skippedChanged) continue;
-    if (s.skipped.length === 0) {
-      ctx.out.error(`folder ${s.folder}: every path syncs here again`);
-      continue;
-    }
-    ctx.out.error(`folder ${s.folder}: ${plural(s.skipped.length, "path")} not synced here:`);
-    for (const line of notSyncedLines(s.skipped)) ctx.out.error(line);
-  }
+  if (!o.quiet && !o.json) printScanNotes(ctx, scans);
   // The round's view of local state says whether a mesh interface is recorded.
   let mesh: { interface: string } | undefined | "unknown" = "unknown";
   let recovering: { have: number; upTo: number } | undefined;
@@ -206,24 +91,8 @@ async function syncNow(
       ctx.out.line(outcomeLine(out));
     },
   });
-  if (o.json) {
-    ctx.out.json(outcomes.map((x) => ({
-      id: x.peer?.id ?? null,
-      name: x.name,
-      status: x.status,
-      sent: x.exchange?.sent ?? 0,
-      received: x.exchange?.ingest?.accepted ?? 0,
-      checkpoint: {
-        sent: x.exchange?.sentCheckpoint ?? false,
-        received: x.exchange?.took !== undefined,
-      },
-      more: (x.exchange?.more || x.exchange?.peerMore) ?? false,
-      path: x.status === "unreachable" ? null : x.path,
-      address: x.address ?? null,
-      error: x.error ?? null,
-      forks: x.exchange?.ingest?.forks.length ?? 0,
-    })));
-  } else if (outcomes.length === 0 && !o.quiet) {
+  if (o.json) ctx.out.json(outcomesJson(outcomes));
+  else if (outcomes.length === 0 && !o.quiet) {
     ctx.out.line("No peers yet: add one with `mycel pair` (or `mycel mesh add-peer`).");
   }
   // Revoked devices leave this device's WireGuard within the round.
@@ -257,93 +126,7 @@ async function syncNow(
   if (folderRound === undefined) return code;
   // Then files: every folder synced here is brought to the state this round delivered.
   const applied = await folderRound.applyFolders(homeRoot(ctx), folderOptions);
-  let stopped = scans.some((s) => s.stopped !== undefined);
-  let partial = false;
-  for (const f of applied) {
-    if (f.stopped) stopped = true;
-    const a = f.apply;
-    // Files nobody can send do not make the round partial: no later round
-    // gets them either (src/sync/unfetchable.ts); they are said below.
-    if (a && a.needFiles > a.unfetchable.length) partial = true;
-    if (o.quiet) continue;
-    if (f.stopped) {
-      if (o.json) continue; // said as the JSON error below
-      ctx.out.error(`folder ${f.folder}: ${safeText(f.stopped)}`);
-      if (/marker missing/.test(f.stopped)) {
-        ctx.out.error(
-          `  if it moved: \`mycel folder move ${f.folder} NEWPATH\` (nothing is fetched again)`,
-        );
-      }
-      continue;
-    }
-    if (a === undefined || o.json) continue;
-    // The paths not written are listed when they change (a timer's log does
-    // not repeat them every 30 s); otherwise pointed at. `folder status` keeps them.
-    const said = a.problems.length > 0 && !f.problemsChanged
-      ? ` (${
-        plural(a.problems.length, "path")
-      } not written here: see \`mycel folder status ${f.folder}\`)`
-      : "";
-    const gone = a.unfetchable;
-    const goneBytes = gone.reduce((n, u) => n + u.size, 0);
-    const toCome = a.needFiles - gone.length;
-    if (a.done > 0 || toCome > 0 || (a.problems.length > 0 && f.problemsChanged)) {
-      ctx.out.line(
-        `folder ${f.folder}: ${plural(a.done, "change")} applied` +
-          (a.fetchedBytes > 0 ? `, ${humanBytes(a.fetchedBytes)} fetched` : "") +
-          (toCome > 0
-            ? `; ${plural(toCome, "file")} (${
-              humanBytes(Math.max(0, a.needBytes - goneBytes))
-            }) still to come`
-            : "") +
-          said,
-      );
-    }
-    if (gone.length > 0) {
-      const makers = [...new Set(gone.map((u) => safeText(u.maker)))].sort().join(", ");
-      ctx.out.error(
-        `folder ${f.folder}: ${plural(gone.length, "file")} (${
-          humanBytes(goneBytes)
-        }) can't be fetched: no device that syncs the folder has their content (made by ${makers})`,
-      );
-      ctx.out.error(
-        `  \`mycel folder override ${f.folder}\` makes what this disk holds the folder's version ` +
-          `(\`mycel folder status ${f.folder}\` says which devices wait)`,
-      );
-    }
-    if (f.problemsChanged && a.problems.length === 0) {
-      ctx.out.error(`folder ${f.folder}: every path is written here again`);
-    } else if (f.problemsChanged) {
-      for (const line of notWrittenLines(a.problems)) ctx.out.error(line);
-    }
-    for (const p of a.peers) {
-      if (p.dropped) ctx.out.error(`  ${safeText(p.name)}: ${safeText(p.dropped)}`);
-    }
-  }
-  if (stopped && o.json) {
-    // Under --json the failure is the JSON error on standard error (after the
-    // peers' outcomes on standard output), as for every command.
-    const all = [...applied, ...scans].filter((x) => x.stopped);
-    const { folder, stopped: why } = all[0];
-    const hints = [];
-    if (/marker missing/.test(why!)) {
-      hints.push(
-        `If it moved: \`mycel folder move ${folder} NEWPATH\` (nothing is fetched again).`,
-      );
-    }
-    // The reason is kept as text with the folder: its code told apart the same way.
-    const code = /ignore/.test(why!) && !/marker missing/.test(why!)
-      ? "bad_ignore_file"
-      : "folder_stopped";
-    if (code === "bad_ignore_file") {
-      hints.push("Fix or remove that ignore file; the folder syncs again on the next round.");
-    }
-    const count = new Set(all.map((x) => x.folder)).size;
-    if (count > 1) hints.push(`${count} folders are stopped: see \`mycel folder status\`.`);
-    throw new MycelError(code, `sync folder ${folder}`, why!, {
-      hint: hints.length > 0 ? hints.join(" ") : undefined,
-    });
-  }
+  const { stopped, partial } = reportFolders(ctx, o, scans, applied);
   if (stopped) return ExitCode.failure;
   if (partial && code === ExitCode.ok) return ExitCode.unreachable;
   return code;

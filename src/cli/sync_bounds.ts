@@ -1,0 +1,71 @@
+/**
+ * @module sync_bounds
+ * What bounds a sync round, from flags and the environment (both sides read
+ * the variables, each for the sessions it runs; `mycel sync --help`):
+ * - `--timeout SECONDS`: the read deadline;
+ * - `MYCEL_SESSION_BUDGET=BYTES`: entries one session sends at most (default
+ *   64 MiB); the rest follows next round ("more next round");
+ * - `MYCEL_SESSION_DEADLINE=SECONDS`: how long one session may last in all
+ *   (default max(60 × --timeout, 600)); --timeout stays the read deadline;
+ * - `MYCEL_FILE_BUDGET=BYTES`: file content one round fetches at most (the
+ *   rest follows next round, resumed where it stopped);
+ * - `MYCEL_DISCOVERY=off`: no LAN discovery.
+ */
+
+import { usageError } from "../errors.ts";
+import type { SessionTuning } from "../sync/round.ts";
+
+/** Parse a `--timeout SECONDS` value (default `fallback`). */
+export function parseSeconds(
+  text: string | boolean | undefined,
+  fallback: number,
+  flag = "--timeout",
+): number {
+  if (text === undefined || text === true || text === false) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || n > 86400) {
+    throw usageError(`use ${flag}`, "it must be a number of seconds between 0 and 86400", {
+      value: text,
+    });
+  }
+  return n * 1000;
+}
+
+/** Session bounds from MYCEL_SESSION_BUDGET / MYCEL_SESSION_DEADLINE (see the module header). */
+export function sessionTuning(env: (name: string) => string | undefined): SessionTuning {
+  const read = (name: string, max: number): number | undefined => {
+    const text = env(name);
+    if (text === undefined || text === "") return undefined;
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n <= 0 || n > max) {
+      throw usageError(`use ${name}`, `it must be a whole number from 1 to ${max}`, {
+        value: text,
+      });
+    }
+    return n;
+  };
+  const budget = read("MYCEL_SESSION_BUDGET", 1 << 30);
+  const deadline = read("MYCEL_SESSION_DEADLINE", 86400);
+  return {
+    ...(budget === undefined ? {} : { budget }),
+    ...(deadline === undefined ? {} : { sessionTimeoutMs: deadline * 1000 }),
+  };
+}
+
+/** `MYCEL_FILE_BUDGET=BYTES`: file content fetched per round at most (tests, slow links). */
+export function fileBudget(env: (name: string) => string | undefined): number | undefined {
+  const text = env("MYCEL_FILE_BUDGET");
+  if (text === undefined || text === "") return undefined;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw usageError("use MYCEL_FILE_BUDGET", "it must be a whole number of bytes", {
+      value: text,
+    });
+  }
+  return n;
+}
+
+/** LAN discovery is on unless MYCEL_DISCOVERY=off (docs/discovery.md). */
+export function discoveryOn(env: (name: string) => string | undefined): boolean {
+  return env("MYCEL_DISCOVERY") !== "off";
+}

@@ -1,0 +1,136 @@
+/**
+ * @module sync_folders_report
+ * What `sync now` says about folders: names a scan could not sync or
+ * publishes for the first time (said when that list changes, not every
+ * 30 s), then per folder what the round applied, what is still to come,
+ * files nobody can send, paths not written and peers dropped; a stopped
+ * folder fails the round (under `--json`, as the JSON error).
+ */
+
+import { MycelError } from "../errors.ts";
+import type { ScanReport } from "../sync/folder_scan.ts";
+import type { FolderOutcome } from "../sync/folder_round.ts";
+import { safeText } from "../text_safety.ts";
+import { humanBytes, plural } from "../human.ts";
+import type { CommandContext } from "./command.ts";
+import { nameNoteLines, notSyncedLines, notWrittenLines } from "./not_synced.ts";
+
+/** Print what the scans before the round found to say. */
+export function printScanNotes(ctx: CommandContext, scans: readonly ScanReport[]): void {
+  // Paths a scan can't sync are said when that list changes (a timer's log
+  // does not repeat them every 30 s); `folder status` lists them any time.
+  for (const s of scans) {
+    // Said once, by the scan that publishes them (not every 30 s).
+    const notes = nameNoteLines({ unportable: s.unportable, caseCollisions: s.newCaseCollisions });
+    if (notes.length > 0) ctx.out.error(`folder ${s.folder}: names published this round:`);
+    for (const line of notes) ctx.out.error(line);
+    if (!s.skippedChanged) continue;
+    if (s.skipped.length === 0) {
+      ctx.out.error(`folder ${s.folder}: every path syncs here again`);
+      continue;
+    }
+    ctx.out.error(`folder ${s.folder}: ${plural(s.skipped.length, "path")} not synced here:`);
+    for (const line of notSyncedLines(s.skipped)) ctx.out.error(line);
+  }
+}
+
+/**
+ * Print what applying each folder did (nothing under quiet or `--json`);
+ * throws under `--json` when a folder is stopped. `stopped`: some folder is;
+ * `partial`: files are still to come that a later round can fetch.
+ */
+export function reportFolders(
+  ctx: CommandContext,
+  o: { json: boolean; quiet: boolean },
+  scans: readonly ScanReport[],
+  applied: readonly FolderOutcome[],
+): { stopped: boolean; partial: boolean } {
+  let stopped = scans.some((s) => s.stopped !== undefined);
+  let partial = false;
+  for (const f of applied) {
+    if (f.stopped) stopped = true;
+    const a = f.apply;
+    // Files nobody can send do not make the round partial: no later round
+    // gets them either (src/sync/unfetchable.ts); they are said below.
+    if (a && a.needFiles > a.unfetchable.length) partial = true;
+    if (o.quiet) continue;
+    if (f.stopped) {
+      if (o.json) continue; // said as the JSON error below
+      ctx.out.error(`folder ${f.folder}: ${safeText(f.stopped)}`);
+      if (/marker missing/.test(f.stopped)) {
+        ctx.out.error(
+          `  if it moved: \`mycel folder move ${f.folder} NEWPATH\` (nothing is fetched again)`,
+        );
+      }
+      continue;
+    }
+    if (a === undefined || o.json) continue;
+    // The paths not written are listed when they change (a timer's log does
+    // not repeat them every 30 s); otherwise pointed at. `folder status` keeps them.
+    const said = a.problems.length > 0 && !f.problemsChanged
+      ? ` (${
+        plural(a.problems.length, "path")
+      } not written here: see \`mycel folder status ${f.folder}\`)`
+      : "";
+    const gone = a.unfetchable;
+    const goneBytes = gone.reduce((n, u) => n + u.size, 0);
+    const toCome = a.needFiles - gone.length;
+    if (a.done > 0 || toCome > 0 || (a.problems.length > 0 && f.problemsChanged)) {
+      ctx.out.line(
+        `folder ${f.folder}: ${plural(a.done, "change")} applied` +
+          (a.fetchedBytes > 0 ? `, ${humanBytes(a.fetchedBytes)} fetched` : "") +
+          (toCome > 0
+            ? `; ${plural(toCome, "file")} (${
+              humanBytes(Math.max(0, a.needBytes - goneBytes))
+            }) still to come`
+            : "") +
+          said,
+      );
+    }
+    if (gone.length > 0) {
+      const makers = [...new Set(gone.map((u) => safeText(u.maker)))].sort().join(", ");
+      ctx.out.error(
+        `folder ${f.folder}: ${plural(gone.length, "file")} (${
+          humanBytes(goneBytes)
+        }) can't be fetched: no device that syncs the folder has their content (made by ${makers})`,
+      );
+      ctx.out.error(
+        `  \`mycel folder override ${f.folder}\` makes what this disk holds the folder's version ` +
+          `(\`mycel folder status ${f.folder}\` says which devices wait)`,
+      );
+    }
+    if (f.problemsChanged && a.problems.length === 0) {
+      ctx.out.error(`folder ${f.folder}: every path is written here again`);
+    } else if (f.problemsChanged) {
+      for (const line of notWrittenLines(a.problems)) ctx.out.error(line);
+    }
+    for (const p of a.peers) {
+      if (p.dropped) ctx.out.error(`  ${safeText(p.name)}: ${safeText(p.dropped)}`);
+    }
+  }
+  if (stopped && o.json) {
+    // Under --json the failure is the JSON error on standard error (after the
+    // peers' outcomes on standard output), as for every command.
+    const all = [...applied, ...scans].filter((x) => x.stopped);
+    const { folder, stopped: why } = all[0];
+    const hints = [];
+    if (/marker missing/.test(why!)) {
+      hints.push(
+        `If it moved: \`mycel folder move ${folder} NEWPATH\` (nothing is fetched again).`,
+      );
+    }
+    // The reason is kept as text with the folder: its code told apart the same way.
+    const code = /ignore/.test(why!) && !/marker missing/.test(why!)
+      ? "bad_ignore_file"
+      : "folder_stopped";
+    if (code === "bad_ignore_file") {
+      hints.push("Fix or remove that ignore file; the folder syncs again on the next round.");
+    }
+    const count = new Set(all.map((x) => x.folder)).size;
+    if (count > 1) hints.push(`${count} folders are stopped: see \`mycel folder status\`.`);
+    throw new MycelError(code, `sync folder ${folder}`, why!, {
+      hint: hints.length > 0 ? hints.join(" ") : undefined,
+    });
+  }
+  return { stopped, partial };
+}

@@ -1,0 +1,68 @@
+/**
+ * @module sync_outcome
+ * How a sync round's peer sessions are told: one line per peer as its
+ * session ends, the `--json` rows, and the round's exit code.
+ */
+
+import { ExitCode } from "../errors.ts";
+import type { SessionOutcome } from "../sync/peer_session.ts";
+import { safeText } from "../text_safety.ts";
+import { plural } from "../human.ts";
+import type { Text } from "./output.ts";
+
+/**
+ * Exit code of a round: 0 when every peer synced; 3 when no peer was
+ * reachable, or when some synced and some did not (a partial round: a laptop
+ * asleep, which timers treat as success); 1 when none synced and some were
+ * reached but refused or failed.
+ */
+export function roundExitCode(statuses: readonly string[]): number {
+  if (statuses.every((s) => s === "synced")) return ExitCode.ok;
+  if (statuses.every((s) => s === "unreachable")) return ExitCode.unreachable;
+  if (statuses.some((s) => s === "synced")) return ExitCode.unreachable;
+  return ExitCode.failure;
+}
+
+/** One peer's line: `laptop (ABCDEFG): synced: sent 2 entries, received 1 entry via direct …`. */
+export function outcomeLine(o: SessionOutcome): Text {
+  const who = `${safeText(o.name || "device")} (${o.peer?.short ?? "?"})`;
+  const ex = o.exchange;
+  const state = ex?.took ? " and the mesh's state" : "";
+  const ours = ex?.sentCheckpoint ? " and our state" : "";
+  const more = ex?.more || ex?.peerMore ? " (more next round)" : "";
+  const how = o.status !== "synced"
+    ? safeText(o.error ?? "")
+    : ex?.idle
+    ? `up to date via ${o.path} ${o.address ?? ""}`.trimEnd()
+    : `sent ${plural(ex?.sent ?? 0, "entry", "entries")}${ours}, received ${
+      plural(ex?.ingest?.accepted ?? 0, "entry", "entries")
+    }${state} via ${o.path} ${o.address ?? ""}`.trimEnd() + more;
+  const forks = ex?.ingest?.forks.length
+    ? ` · fork detected in ${plural(ex.ingest.forks.length, "log")}, see status`
+    : "";
+  const refused = ex?.ingest?.refusedCount
+    ? ` · refused ${plural(ex.ingest.refusedCount, "entry", "entries")}`
+    : "";
+  const tone = o.status === "synced" ? "green" : o.status === "unreachable" ? "yellow" : "red";
+  return [`${who}: `, { text: o.status, tone }, `: ${safeText(how)}${forks}${refused}`];
+}
+
+/** The `sync now --json` rows, one per peer. */
+export function outcomesJson(outcomes: readonly SessionOutcome[]): unknown[] {
+  return outcomes.map((x) => ({
+    id: x.peer?.id ?? null,
+    name: x.name,
+    status: x.status,
+    sent: x.exchange?.sent ?? 0,
+    received: x.exchange?.ingest?.accepted ?? 0,
+    checkpoint: {
+      sent: x.exchange?.sentCheckpoint ?? false,
+      received: x.exchange?.took !== undefined,
+    },
+    more: (x.exchange?.more || x.exchange?.peerMore) ?? false,
+    path: x.status === "unreachable" ? null : x.path,
+    address: x.address ?? null,
+    error: x.error ?? null,
+    forks: x.exchange?.ingest?.forks.length ?? 0,
+  }));
+}
