@@ -2,21 +2,15 @@
  * @module folder
  * `mycel folder add|join|list|remove|scan`: share a folder with the mesh,
  * join one another device shared, list them, stop syncing one here (its
- * files stay), scan one now (`folder move` is in folder_move.ts). Which folders a device syncs and where is
+ * files stay), scan one now. Which folders a device syncs and where is
  * local; shares and joins are signed entries, so every device knows which
- * devices a folder goes to (docs/folders.md).
+ * devices a folder goes to (docs/folders.md). The folder on disk (checks,
+ * marker, the token `remove` leaves): ../folder_root.ts; `folder move`,
+ * `status`, `versions`, `override`: their own files here.
  */
 
 import { basename, resolve } from "node:path";
 import { ExitCode, MycelError, usageError } from "../../errors.ts";
-import {
-  INTERNAL_DIR,
-  LEFT_TOKEN_PATH,
-  MARKER_NAME,
-  TEMP_PREFIX,
-} from "../../files/folder_layout.ts";
-import { markerFolder, markerText } from "../../files/folder_marker.ts";
-import { isUnwritable } from "../../files/disk_full.ts";
 import { nameNoteLines, notSyncedLines } from "../not_synced.ts";
 import { folderIdProblem } from "../../log/file_ops.ts";
 import { checkName } from "../../log/ops.ts";
@@ -32,6 +26,7 @@ import { folderRestoreCommand, folderVersionsCommand } from "./folder_versions.t
 import { folderMoveCommand } from "./folder_move.ts";
 import { folderOverrideCommand } from "./folder_override.ts";
 import { lazyImport } from "../../lazy_import.ts";
+import { dropLeftToken, leftToken, prepareRoot, writeLeftToken } from "../folder_root.ts";
 
 /** `--keep-days N`: how long replaced and deleted files are kept here (this device only). */
 const KEEP_DAYS = {
@@ -65,147 +60,6 @@ export function checkFolderId(id: string): string {
   const problem = folderIdProblem(id);
   if (problem !== undefined) throw usageError("use folder id", problem, { value: id });
   return id;
-}
-
-/** The folder at `path`: made if missing (join), must be a real folder; its marker is written. */
-async function prepareRoot(path: string, create: boolean, id: string): Promise<string> {
-  const abs = resolve(path);
-  try {
-    return await makeRoot(abs, create, id);
-  } catch (e) {
-    // The user's folder, not the home: say so (it used to blame mycel.db).
-    const action = create ? "join folder" : "share folder";
-    if (e instanceof Deno.errors.PermissionDenied) {
-      throw new MycelError("permission", action, "this user may not write into it", {
-        value: abs,
-        hint: "mycel writes its marker .mycel-folder and the files it receives there: " +
-          "make the folder writable for this user, or pick another.",
-        cause: e,
-      });
-    }
-    if (isUnwritable(e) !== undefined) {
-      throw new MycelError("read_only", action, "it is on a read-only disk", {
-        value: abs,
-        hint: "Remount the disk read-write, or pick another folder.",
-        cause: e,
-      });
-    }
-    throw e;
-  }
-}
-
-/** `text` as one shell word (quoted when it holds anything but plain path characters). */
-export function shellWord(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
-async function makeRoot(abs: string, create: boolean, id: string): Promise<string> {
-  let info: Deno.FileInfo | undefined;
-  try {
-    info = await Deno.lstat(abs);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  if (info === undefined) {
-    if (!create) {
-      throw new MycelError("bad_folder", "share folder", "it does not exist", {
-        value: abs,
-        exit: ExitCode.usage,
-      });
-    }
-    await Deno.mkdir(abs, { recursive: true });
-  } else if (info.isSymlink) {
-    // Never followed (it could be re-pointed later); the folder it names can be used itself.
-    const target = await Deno.realPath(abs).catch(() => undefined);
-    const isDir = target !== undefined &&
-      (await Deno.stat(target).catch(() => undefined))?.isDirectory === true;
-    throw new MycelError("bad_folder", "use folder", "it is a symbolic link", {
-      value: abs,
-      hint: isDir
-        ? `Use the folder it points to: mycel folder ${create ? `join ${id}` : "add"} ${
-          shellWord(target!)
-        }`
-        : undefined,
-      exit: ExitCode.usage,
-    });
-  } else if (!info.isDirectory) {
-    throw new MycelError("bad_folder", "use folder", "it is not a folder", {
-      value: abs,
-      exit: ExitCode.usage,
-    });
-  }
-  const real = await Deno.realPath(abs);
-  const path = `${real}/${MARKER_NAME}`;
-  let found: Deno.FileInfo | undefined;
-  try {
-    found = await Deno.lstat(path);
-  } catch {
-    // The mode goes to open(2) only: a file system without permissions (FAT
-    // through FUSE) refuses a chmod afterwards, which writeTextFile's mode does.
-    using marker = await Deno.open(path, { write: true, createNew: true, mode: 0o644 });
-    await marker.write(new TextEncoder().encode(markerText(id)));
-  }
-  // A marker left by a folder synced here before (removed since; a folder
-  // still synced here was refused earlier) names that folder: it is made
-  // this folder's, or `folder move` would later refuse the folder as
-  // "another folder's". Replaced whole (a new file renamed over it).
-  if (found?.isFile && found.size <= 4096) {
-    const named = markerFolder(await Deno.readTextFile(path).catch(() => ""));
-    if (named !== undefined && named !== id) {
-      const temp = `${real}/${TEMP_PREFIX}marker-${crypto.randomUUID()}`; // never synced
-      await Deno.writeTextFile(temp, markerText(id), { createNew: true });
-      await Deno.rename(temp, path);
-    }
-  }
-  return real;
-}
-
-/** A small regular file's text (never through a link); undefined when it is not one. */
-async function smallText(path: string, max: number): Promise<string | undefined> {
-  try {
-    const info = await Deno.lstat(path);
-    return info.isFile && info.size <= max ? await Deno.readTextFile(path) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The token `folder remove` wrote into the folder at `real`, when its marker
- * still names folder `id` (see LEFT_TOKEN_PATH).
- */
-async function leftToken(real: string, id: string): Promise<string | undefined> {
-  const marker = await smallText(`${real}/${MARKER_NAME}`, 4096);
-  if (marker === undefined || markerFolder(marker) !== id) return undefined;
-  return (await smallText(`${real}/${LEFT_TOKEN_PATH}`, 200))?.trim() || undefined;
-}
-
-/** Remove a token `folder remove` wrote into `root`, and `.mycel/` when that leaves it empty. */
-async function dropLeftToken(root: string): Promise<void> {
-  await Deno.remove(`${root}/${LEFT_TOKEN_PATH}`).catch(() => {});
-  await Deno.remove(`${root}/${INTERNAL_DIR}`).catch(() => {}); // only when empty
-}
-
-/**
- * Write a new token into the folder `id` at `root` (undefined when it can't
- * be written, or the folder is not there: a folder moved away or a disk not
- * mounted is never made again just to hold a token).
- */
-async function writeLeftToken(root: string, id: string): Promise<string | undefined> {
-  const marker = await smallText(`${root}/${MARKER_NAME}`, 4096);
-  if (marker === undefined || markerFolder(marker) !== id) return undefined;
-  const token = crypto.randomUUID();
-  try {
-    await Deno.mkdir(`${root}/${INTERNAL_DIR}`, { recursive: false }).catch((e) => {
-      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-    });
-    const temp = `${root}/${INTERNAL_DIR}/${TEMP_PREFIX}left-${token}`;
-    await Deno.writeTextFile(temp, `${token}\n`, { createNew: true });
-    await Deno.rename(temp, `${root}/${LEFT_TOKEN_PATH}`);
-    return token;
-  } catch {
-    return undefined; // unmounted or read-only: a join again starts without the index
-  }
 }
 
 function scanLine(ctx: CommandContext, r: ScanReport): void {

@@ -24,7 +24,8 @@ import { type CommandContext, type CommandSpec, JSON_FLAG, WRITES } from "../com
 import { withWrite } from "../session.ts";
 import { checkFolderPlace } from "../folder_place.ts";
 import { markerFolder } from "../../files/folder_marker.ts";
-import { checkFolderId, realHome, scanLine, scanNow, shellWord } from "./folder.ts";
+import { checkFolderId, realHome, scanLine, scanNow } from "./folder.ts";
+import { shellWord } from "../folder_root.ts";
 
 const ACTION = "move folder";
 
