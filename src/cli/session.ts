@@ -45,15 +45,19 @@ export function openWrite(ctx: CommandContext): Promise<Home> {
 
 /**
  * Run `fn` in one write transaction on the home, creating the home first if
- * there is none (the first write implies `init`). After a commit, peers are
- * offered the change in the background.
+ * there is none (the first write implies `init`) — unless `create` is false:
+ * a command that can only remove, unset, move or leave something that
+ * exists fails on a missing home as a read does, and makes nothing (it used
+ * to set up a whole new mesh, then fail). After a commit, peers are offered
+ * the change in the background.
  */
 export async function withWrite<T>(
   ctx: CommandContext,
   fn: (w: HomeWriter, home: Home) => Promise<T>,
+  o: { create?: boolean } = {},
 ): Promise<T> {
   const root = homeRoot(ctx);
-  if (!(await Home.exists(root))) {
+  if (o.create !== false && !(await Home.exists(root))) {
     const { initHome } = await lazyImport<typeof import("./init_home.ts")>(
       new URL("./init_home.ts", import.meta.url),
     );

@@ -219,7 +219,7 @@ const JOIN: CommandSpec = {
         info: rejoined ? { ...info, rejoined } : info,
       });
       return root;
-    });
+    }, { create: false });
     // Only once the join is committed: a join cut short before must find the
     // token again, or the next join starts without the index it kept.
     await dropLeftToken(joinedAt);
@@ -304,7 +304,7 @@ const REMOVE: CommandSpec = {
       await commitOps(w, [{ type: "folder.leave", folder: id }]);
       w.folderLocal.leaveFolder(id, await writeLeftToken(local.root, id));
       return local.root;
-    });
+    }, { create: false });
     if (input.flags.json) ctx.out.json({ id, path: root });
     else ctx.out.line(`Stopped syncing ${id} here; its files stay in ${safeText(root)}.`);
     return ExitCode.ok;

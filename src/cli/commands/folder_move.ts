@@ -157,7 +157,7 @@ export const folderMoveCommand: CommandSpec = {
       };
       w.folderLocal.putFolder({ ...local, root, info });
       return { was: local.root, root };
-    });
+    }, { create: false });
     const [report] = await scanNow(ctx, id, false);
     if (input.flags.json) {
       ctx.out.json({ id, path: root, was, moved: root !== was, scan: report ?? null });

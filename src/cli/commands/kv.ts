@@ -119,7 +119,7 @@ export function kvCommands(kind: KvKind): CommandSpec[] {
             });
           }
           await commitOps(w, [kind.unsetOp(key, w.view.observed(kind.space, key))]);
-        });
+        }, { create: false });
         if (input.flags.json) ctx.out.json({ removed: key });
         else ctx.out.line(`removed ${key}`);
         return ExitCode.ok;

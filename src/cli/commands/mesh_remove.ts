@@ -152,7 +152,7 @@ async function takeOut(ctx: CommandContext, input: ParsedInput, kind: Kind): Pro
       ];
     // A fresh discovery secret in the same entry: the removed device never learns it.
     await commitOps(w, [...ops, newDiscoveryKeyOp(w.view)]);
-  });
+  }, { create: false });
   report(words.done);
   // A phone's WireGuard app keeps the config it was given: the removed
   // device stays its peer until the config is exported and loaded again.

@@ -91,7 +91,7 @@ export const patternCommands: CommandSpec[] = [
           });
         }
         await commitOps(w, [{ type: "pattern.remove", id, dots }]);
-      });
+      }, { create: false });
       if (input.flags.json) ctx.out.json({ removed: id });
       else ctx.out.line(`removed pattern ${safeText(id)}`);
       return ExitCode.ok;
