@@ -20,6 +20,8 @@ interface Case {
   says: RegExp;
   /** Files to create in the temporary folder first. */
   files?: Record<string, string | Uint8Array>;
+  /** Environment of the run. */
+  env?: Record<string, string>;
 }
 
 const CASES: Case[] = [
@@ -171,6 +173,31 @@ const CASES: Case[] = [
     says: /Cannot import config: no such file \(.*missing\.toml\)/,
   },
   {
+    name: "keys export to an empty file name",
+    args: ["keys", "export", ""],
+    code: 2,
+    says: /Cannot export device keys: the file name is empty/,
+  },
+  {
+    name: "keys export to a folder",
+    args: ["keys", "export", "FILE()"],
+    code: 2,
+    says: /Cannot export device keys: it is a folder, not a file/,
+  },
+  {
+    name: "keys export into a folder that does not exist",
+    args: ["keys", "export", "FILE(nowhere/keys.mycelkeys)"],
+    env: { MYCEL_PASSPHRASE: "a passphrase" },
+    code: 2,
+    says: /Cannot export device keys: its folder does not exist \(.*nowhere\/keys\.mycelkeys\)/,
+  },
+  {
+    name: "keys import of a folder",
+    args: ["keys", "import", "FILE()"],
+    code: 2,
+    says: /Cannot read exported keys: it is a folder, not a file/,
+  },
+  {
     name: "config file that sets no keys",
     args: ["config", "import", "FILE(empty.toml)"],
     files: { "empty.toml": "# nothing here\n" },
@@ -315,7 +342,7 @@ Deno.test("bad input: a clear error, a non-zero exit (2 for usage) and an unchan
         else await Deno.writeFile(h.path(name), data);
       }
       const args = c.args.map((a) => a.replace(/^FILE\(([^)]*)\)/, (_, n) => h.path(n)));
-      const r = await h.run(args);
+      const r = await h.run(args, { env: c.env });
       const what = describe(args, r);
       assert.equal(r.code, c.code, what);
       assert.match(r.stderr, /^error: Cannot /, what);

@@ -220,7 +220,8 @@ Deno.test("keys import refuses another device, a wrong passphrase, garbage, diff
   const garbage = await b.run(["keys", "import", junk], { env });
   assert.match(garbage.stderr, /Cannot read exported keys: it is not a mycel key export/);
   const missing = await b.run(["keys", "import", b.path("nope")], { env });
-  assert.match(missing.stderr, /Cannot read exported keys: the file does not exist/);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /Cannot read exported keys: no such file/);
 
   // Same device id, other Noise/WireGuard keys: replacing them needs --force.
   const changed = { ...keysB, noisePrivate: (await keysOf(a)).noisePrivate };

@@ -16,6 +16,7 @@ import { escapeInQuotedText, safeText } from "../../text_safety.ts";
 import { commitOps, withRead, withWrite } from "../session.ts";
 import { kvCommands } from "./kv.ts";
 import { lazyImport } from "../../lazy_import.ts";
+import { fileProblem } from "../user_file.ts";
 
 /** Parse a VALUE argument: JSON when it is JSON, else text. */
 export function parseConfigValue(text: string, asText: boolean): Json {
@@ -175,15 +176,7 @@ const importCommand: CommandSpec = {
         path === "-" ? await ctx.readStdin() : await Deno.readFile(path),
       );
     } catch (e) {
-      const reason = e instanceof Deno.errors.NotFound
-        ? "no such file"
-        : e instanceof Deno.errors.IsADirectory || /\(os error 21\)/.test(String(e))
-        ? "it is a folder, not a file"
-        : e instanceof TypeError
-        ? "it is not UTF-8 text"
-        : e instanceof Deno.errors.PermissionDenied
-        ? "permission denied"
-        : (e as Error).message;
+      const reason = e instanceof TypeError ? "it is not UTF-8 text" : fileProblem(e);
       throw new MycelError("bad_config_file", "import config", reason, {
         value: path,
         exit: ExitCode.usage,

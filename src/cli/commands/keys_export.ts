@@ -18,6 +18,7 @@ import {
 import { withRead } from "../session.ts";
 import { exists } from "../../storage/fs_probe.ts";
 import { lazyImport } from "../../lazy_import.ts";
+import { checkFileName, fileProblem } from "../user_file.ts";
 
 /** Hint when no passphrase source exists (shared with keys import). */
 export const NO_PASSPHRASE_HINT =
@@ -35,6 +36,7 @@ async function exportKeys(ctx: CommandContext, input: ParsedInput): Promise<numb
   const { writeFileAtomic } = await lazyImport<typeof import("../../storage/atomic.ts")>(
     new URL("../../storage/atomic.ts", import.meta.url),
   );
+  await checkFileName(file, "export device keys");
   if (!input.flags.force && await exists(file)) {
     throw usageError("export device keys", "the file exists", {
       value: file,
@@ -53,7 +55,14 @@ async function exportKeys(ctx: CommandContext, input: ParsedInput): Promise<numb
       hint: NO_PASSPHRASE_HINT,
     });
   }
-  await writeFileAtomic(file, await encodeKeyExport(keys, passphrase));
+  const sealed = await encodeKeyExport(keys, passphrase);
+  await writeFileAtomic(file, sealed).catch((e) => {
+    throw new MycelError("cannot_write", "export device keys", fileProblem(e, "write"), {
+      value: file,
+      exit: e instanceof Deno.errors.NotFound ? ExitCode.usage : ExitCode.failure,
+      cause: e,
+    });
+  });
   if (input.flags.json) ctx.out.json({ device: device, file });
   else {
     ctx.out.line(`exported the keys of device ${device} to ${file}`);

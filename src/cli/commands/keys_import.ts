@@ -21,6 +21,7 @@ import {
 import { homeRoot } from "../session.ts";
 import { NO_PASSPHRASE_HINT } from "./keys_export.ts";
 import { lazyImport } from "../../lazy_import.ts";
+import { fileProblem } from "../user_file.ts";
 
 /** Codes meaning "the home has no usable keys now" (the restore case). */
 const GONE = new Set(["keys_not_found", "keyring_unavailable", "bad_keys"]);
@@ -48,12 +49,14 @@ async function importKeys(ctx: CommandContext, input: ParsedInput): Promise<numb
   );
   const paths = homePaths(homeRoot(ctx));
   const info = { device: (await homeDevice(paths.root, ctx.env)).id };
-  const f = await Deno.open(file, { read: true }).catch((e) => {
-    const why = e instanceof Deno.errors.NotFound ? "the file does not exist" : (e as Error).name;
-    throw new MycelError("bad_key_export", "read exported keys", why, {
+  const unreadable = (e: unknown) =>
+    new MycelError("bad_key_export", "read exported keys", fileProblem(e), {
       value: file,
       hint: "Give a file written by `mycel keys export`.",
+      exit: ExitCode.usage,
     });
+  const f = await Deno.open(file, { read: true }).catch((e) => {
+    throw unreadable(e);
   });
   let bytes: Uint8Array;
   try {
@@ -61,6 +64,8 @@ async function importKeys(ctx: CommandContext, input: ParsedInput): Promise<numb
     let n = 0;
     for (let r; n < bytes.length && (r = await f.read(bytes.subarray(n))) !== null;) n += r;
     bytes = bytes.subarray(0, n);
+  } catch (e) {
+    throw unreadable(e); // a folder opens, and fails at the first read
   } finally {
     f.close();
   }

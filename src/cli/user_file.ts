@@ -1,0 +1,44 @@
+/**
+ * @module user_file
+ * A file the user named on the command line (`config import FILE`, `keys
+ * export FILE`, `keys import FILE`): why it could not be read or written,
+ * in words, for the command's own named error — never the runtime's text
+ * with "os error 21" and an "internal error" around it.
+ */
+
+import { ExitCode, MycelError } from "../errors.ts";
+
+/** Why reading (or writing) a file failed, in a few words. */
+export function fileProblem(e: unknown, op: "read" | "write" = "read"): string {
+  const text = String(e);
+  if (e instanceof Deno.errors.NotFound) {
+    return op === "read" ? "no such file" : "its folder does not exist";
+  }
+  if (e instanceof Deno.errors.IsADirectory || /\(os error 21\)/.test(text)) {
+    return "it is a folder, not a file";
+  }
+  if (/\(os error 20\)/.test(text)) return "a part of its path is not a folder";
+  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (/\(os error 30\)/.test(text)) return "the disk is read-only";
+  if (/\(os error 28\)/.test(text)) return "the disk is full";
+  if (/\(os error 36\)/.test(text)) return "the name is too long";
+  return (e as Error).message ?? text;
+}
+
+/**
+ * Refuse an empty name or one naming a folder before anything is asked or
+ * written (a passphrase prompt first, then "it is a folder", wastes the
+ * user's typing).
+ */
+export async function checkFileName(path: string, action: string): Promise<void> {
+  if (path === "") {
+    throw new MycelError("bad_path", action, "the file name is empty", { exit: ExitCode.usage });
+  }
+  const info = await Deno.stat(path).catch(() => undefined);
+  if (info?.isDirectory) {
+    throw new MycelError("bad_path", action, "it is a folder, not a file", {
+      value: path,
+      exit: ExitCode.usage,
+    });
+  }
+}
