@@ -8,7 +8,9 @@
  * Rules per dotted version (as in the observed-remove set): a version one
  * side holds and the other lacks survives unless the other side has seen its
  * entry (seen covers its dot) or parked its dot — then the other side removed
- * it. Parked dots, floors, the frontier, apps and membership rows join.
+ * it. Parked dots, floors, the frontier, apps and membership rows join; a
+ * device's own record fields from `from` count only when written in entries
+ * `into` has not folded (the ones it folded say what they wrote).
  * Decisions are made against both sides as they were, then applied.
  */
 
@@ -102,12 +104,19 @@ export function mergeState(into: StateStore & StateRows, from: StateRows): Merge
       if (v.legacy && compareHlc(v.stamp, stamp) < 0) b.remove(key, v.dot);
     }
   }
+  // What `into` had folded of each device before its fold marks join below.
+  const folded = new Map(from.memberRows().map(([key]) => [key, into.seen(key)]));
   for (const [author, seq] of from.seenAll()) {
     if (seq > into.seenOf(author)) into.setSeen(keyOfHex(author), seq);
   }
   for (const app of from.appsAll()) into.addApp(app);
   for (const [key, row] of from.memberRows()) {
-    const joined = joinRows(key, into.member(key) ?? { self: {} }, row);
+    // Fields a device wrote in entries folded here are what those entries
+    // say (checkpoint_claims.ts): only later ones may come from the other side.
+    const self = Object.fromEntries(
+      Object.entries(row.self).filter(([, f]) => f !== undefined && f.seq > folded.get(key)!),
+    );
+    const joined = joinRows(key, into.member(key) ?? { self: {} }, { ...row, self });
     into.putMember(key, joined);
     if (joined.removed !== undefined && into.seen(key) > joined.removed.cut) {
       result.cutNarrowed = true;

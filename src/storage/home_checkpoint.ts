@@ -79,6 +79,11 @@ export async function checkpointIn(
   const prev = old === undefined ? undefined : await readCheckpoint(old, { unsigned: true });
   const rebased = prev && rebaseOn(db, state, log, cp, prev.frontier);
   if (rebased) return rebased;
+  // A checkpoint covering no entry we lack brings nothing a state merge
+  // should take: what it differs in can only be its signer's word.
+  if (!cp.frontier.some((f) => f.seq > (log.head(f.author)?.seq ?? 0))) {
+    return { added: 0, removed: 0, cutNarrowed: false, advanced: 0, rebased: false };
+  }
   const merged = mergeState(state, cp.state);
   let advanced = 0;
   for (const f of cp.frontier) {

@@ -9,6 +9,7 @@
 import type { Checkpoint } from "../log/checkpoint.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { Home } from "../storage/home_handle.ts";
+import { checkpointClaimProblem } from "../log/checkpoint_claims.ts";
 
 /**
  * The device a checkpoint may come from: the peer of this session (for our
@@ -40,6 +41,7 @@ export function memberCheckpoints(
           `(#${f.seq}; its entries after #${cut} are not accepted)`;
       }
     }
-    return undefined;
+    // What it claims about chains we hold must be what their entries say.
+    return checkpointClaimProblem(cp, home.view);
   };
 }

@@ -1,0 +1,79 @@
+/**
+ * @module checkpoint_claims
+ * What a member's checkpoint may claim (pure). A checkpoint is its signer's
+ * word about the state its frontier's entries fold to; for the chains this
+ * device already holds as far as that frontier, the word adds nothing and
+ * can be held to what those entries say. A hostile member could otherwise
+ * sign a state that renames another device or points its endpoints
+ * elsewhere (a record changes only through its own entries), removes or
+ * admits a device in the name of a member whose entries we hold and which
+ * never did so, or credits a device with changes beyond the entries it
+ * covers (found by an attack review with forged, re-signed checkpoints).
+ *
+ * Refused (the whole checkpoint), with the reason:
+ * - a change or fold mark of an author past the checkpoint's own frontier
+ *   for that author (it claims what it does not cover);
+ * - a field of a device's record written past its frontier;
+ * - an admission or removal by a device whose chain this device holds at
+ *   least as far as the frontier, which this device's state does not have.
+ *
+ * Invariants: an honest checkpoint (the fold of its frontier's entries) is
+ * never refused; what is refused changes nothing. What is left to trust is
+ * the part of the state made by entries this device does not hold (the
+ * chains the checkpoint brings): that is what a checkpoint is for
+ * (docs/trust.md, "Limits").
+ */
+
+import type { DeviceKey } from "./device_key.ts";
+import type { Checkpoint } from "./checkpoint.ts";
+import { DEVICE_FIELDS } from "./device_record.ts";
+import { SPACES } from "./state.ts";
+
+/** What this device holds, to hold a checkpoint's claims against. */
+export interface HeldView {
+  /** Last seq of `author` folded here (0: none). */
+  seen(author: DeviceKey): number;
+  /** Whether this device's state has `key` admitted, and removed. */
+  member(key: DeviceKey): { admitted?: unknown; removed?: unknown } | undefined;
+}
+
+/** Why `cp` claims more than its frontier covers (undefined: it does not). */
+export function checkpointClaimProblem(cp: Checkpoint, held: HeldView): string | undefined {
+  const covered = new Map<string, number>();
+  for (const f of cp.frontier) covered.set(f.author.hex, f.seq);
+  const upTo = (hex: string) => covered.get(hex) ?? 0;
+  const past = (what: string, hex: string, seq: number) =>
+    `it holds ${what} of ${hex.slice(0, 7)}… #${seq} past the #${upTo(hex)} it covers`;
+  const s = cp.state;
+  for (const [hex, seq] of s.seenAll()) if (seq > upTo(hex)) return past("changes", hex, seq);
+  for (const space of SPACES) {
+    for (const [, versions] of s.keysOf(space)) {
+      for (const v of versions) {
+        if (v.dot.seq > upTo(v.dot.author)) return past("a change", v.dot.author, v.dot.seq);
+      }
+    }
+  }
+  // Parked dots are not checked: they are other entries' observations of a
+  // change not folded yet (a device's entries past a cut, or not arrived).
+  for (const [key, row] of s.memberRows()) {
+    for (const f of DEVICE_FIELDS) {
+      const field = row.self[f];
+      if (field !== undefined && field.seq > upTo(key.hex)) {
+        return past(`its ${f}`, key.hex, field.seq);
+      }
+    }
+    const ours = held.member(key);
+    // Made by a device whose entries up to the frontier are all folded here:
+    // if it had written it, this device would have it too.
+    const heldFully = (by: DeviceKey) => held.seen(by) >= upTo(by.hex);
+    if (row.added !== undefined && ours?.admitted === undefined && heldFully(row.added.by)) {
+      return `it holds an admission of ${key.short} by ${row.added.by.short}, ` +
+        "whose entries here have none";
+    }
+    if (row.removed !== undefined && ours?.removed === undefined && heldFully(row.removed.by)) {
+      return `it holds a removal of ${key.short} by ${row.removed.by.short}, ` +
+        "whose entries here have none";
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,104 @@
+/**
+ * @module checkpoint_claims_test
+ * A hostile member signs a checkpoint whose state says more than the
+ * entries it covers (src/log/checkpoint_claims.ts): another device's record
+ * renamed and re-pointed, a removal in the name of a device that never wrote
+ * it. Found by an attack review: before, a member that took such a
+ * checkpoint showed the forged record or removed the honest device (its
+ * entries set aside). The checkpoints here are the member's genuine ones,
+ * changed and signed again with its own key — what a compromised device can
+ * send. Real homes (SQLite) over in-memory links (MemMesh).
+ */
+
+import assert from "node:assert/strict";
+import { type Checkpoint, makeCheckpoint, readCheckpoint } from "../../src/log/checkpoint.ts";
+import { Signer } from "../../src/log/identity.ts";
+import type { MemoryState } from "../../src/log/state_memory.ts";
+import { memberCheckpoints } from "../../src/sync/member_checkpoints.ts";
+import { type MemDevice, MemMesh } from "./_mem_mesh.ts";
+
+/** `by`'s genuine checkpoint with its state changed by `edit`, signed again by `by`. */
+async function forged(by: MemDevice, edit: (s: MemoryState) => void): Promise<Checkpoint> {
+  const genuine = await readCheckpoint(await by.home.checkpoint());
+  edit(genuine.state);
+  return await readCheckpoint(
+    await makeCheckpoint(
+      genuine.state,
+      genuine.frontier,
+      { mesh: genuine.mesh, made: genuine.made },
+      new Signer(by.keys),
+    ),
+  );
+}
+
+async function threeSynced(): Promise<MemMesh> {
+  const mesh = await MemMesh.create(3);
+  await mesh.peerAll();
+  for (let i = 0; i < 3; i++) await mesh.timerRound();
+  return mesh;
+}
+
+Deno.test("a member's honest checkpoint passes the claim checks", async () => {
+  await using mesh = await threeSynced();
+  const [a, , m] = mesh.devices;
+  await mesh.write(m, [{ type: "pref.set", key: "theme", value: "dark" }]);
+  const cp = await readCheckpoint(await m.home.checkpoint());
+  assert.equal(memberCheckpoints(a.home, m.key)(cp), undefined);
+});
+
+Deno.test("a checkpoint that renames another device or points its endpoints elsewhere is refused, and nothing changes", async () => {
+  await using mesh = await threeSynced();
+  const [a, h, m] = mesh.devices;
+  const before = a.home.view.member(h.key)!.record;
+  const digest = mesh.digests()[0];
+  const cp = await forged(m, (s) => {
+    const row = s.memberRow(h.key)!;
+    s.putMember(h.key, {
+      ...row,
+      self: {
+        ...row.self,
+        name: { seq: 999_999, value: "pwned" },
+        endpoints: { seq: 999_999, value: ["127.0.0.1:9"] },
+      },
+    });
+  });
+  const refusal = memberCheckpoints(a.home, m.key)(cp);
+  assert.match(
+    refusal ?? "",
+    /^it holds its (name|endpoints) of [0-9a-f]{7}… #999999 past the #\d+ it covers$/,
+  );
+  assert.deepEqual(a.home.view.member(h.key)!.record, before);
+  assert.equal(mesh.digests()[0], digest);
+});
+
+Deno.test("a checkpoint that removes a device in the name of a member whose entries we hold is refused", async () => {
+  await using mesh = await threeSynced();
+  const [a, h, m] = mesh.devices;
+  const cp = await forged(m, (s) => {
+    const row = s.memberRow(h.key)!;
+    s.putMember(h.key, { ...row, removed: { by: a.key, wall: 1, counter: 0, cut: 1 } });
+  });
+  const refusal = memberCheckpoints(a.home, m.key)(cp);
+  assert.equal(
+    refusal,
+    `it holds a removal of ${h.key.short} by ${a.key.short}, whose entries here have none`,
+  );
+  assert.equal(a.home.view.isMember(h.key), true);
+  // Within what the checkpoint covers, the state merge keeps the record
+  // fields of entries this device folded: a forged name stamped with H's
+  // last folded entry (which wrote no name) does not replace what H wrote.
+  const name = a.home.view.member(h.key)!.record.name;
+  await mesh.write(h, [{ type: "pref.set", key: "h", value: "1" }]);
+  for (let i = 0; i < 2; i++) await mesh.timerRound();
+  const last = a.home.view.seen(h.key);
+  await mesh.write(m, [{ type: "pref.set", key: "theme", value: "dark" }]); // A lacks it
+  const sameSeq = await forged(m, (s) => {
+    const row = s.memberRow(h.key)!;
+    assert.ok(last > row.self.name!.seq, "H's last entry wrote no name");
+    s.putMember(h.key, { ...row, self: { ...row.self, name: { seq: last, value: "x" } } });
+  });
+  assert.equal(memberCheckpoints(a.home, m.key)(sameSeq), undefined);
+  await a.home.takeCheckpoint(sameSeq);
+  assert.equal(a.home.view.member(h.key)!.record.name, name);
+  assert.equal(a.home.view.pref("theme"), "dark", "what it does cover is taken");
+});
