@@ -37,7 +37,8 @@ export async function joinMesh(
   code: string,
   source: CodeSource,
 ): Promise<number> {
-  if (source === "argv") {
+  // Under --json standard error carries only the JSON error, if any.
+  if (source === "argv" && input.flags.json !== true) {
     ctx.out.error(
       "note: a code on the command line is visible to every user of this machine (in /proc)\n" +
         "while mycel runs; next time run `mycel pair` and type it.",

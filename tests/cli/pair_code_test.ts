@@ -126,6 +126,11 @@ Deno.test("pair --json: the code is a line of JSON on stderr a script passes on;
   assert.equal(done.code, 0, describe(["pair", "--json"], done));
   assert.doesNotMatch(done.stdout, /MYCEL-/, "no code (nor QR) on standard output");
   assert.equal((JSON.parse(done.stdout) as { paired: { name: string } }).paired.name, "beta");
+  // A joiner given the code in argv under --json: its error is the one line
+  // on standard error (the note about /proc is left out there).
+  const bad = await b.run(["pair", "7-apple-banana-cherry", "--json"]);
+  assert.equal(bad.code, 2, describe(["pair", "CODE", "--json"], bad));
+  assert.deepEqual(Object.keys(JSON.parse(bad.stderr)), ["error"], bad.stderr);
   // And the help says where the code goes.
   for (const cmd of [["pair"], ["mesh", "add-device"]]) {
     const help = (await a.ok([...cmd, "--help"])).stdout.replace(/\s+/g, " ");
