@@ -47,6 +47,8 @@ export interface KeptVersion {
   readonly keptAt: number;
   /** Its size in bytes. */
   readonly size: number;
+  /** A symbolic link kept as a link (never followed). */
+  readonly link: boolean;
 }
 
 /** The time encoded in a kept version's name (`stem~STAMP` without extension), or undefined. */
@@ -66,14 +68,15 @@ export async function listVersions(root: string, relPath: string): Promise<KeptV
   const out: KeptVersion[] = [];
   try {
     for await (const e of Deno.readDir(dir)) {
-      if (!e.isFile || !e.name.endsWith(ext)) continue;
+      // Links are kept as links too (a synced link replaced or deleted).
+      if (!(e.isFile || e.isSymlink) || !e.name.endsWith(ext)) continue;
       const head = e.name.slice(0, e.name.length - ext.length);
       if (!head.startsWith(`${stem}~`) || head.length !== stem.length + 20) continue;
       const keptAt = parseStamp(head);
       if (keptAt === undefined) continue;
       const rel = `${VERSIONS_DIR}/${parent === "" ? "" : `${parent}/`}${e.name}`;
       const size = (await Deno.lstat(join(root, rel))).size;
-      out.push({ path: rel, keptAt, size });
+      out.push({ path: rel, keptAt, size, link: e.isSymlink });
     }
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return [];
@@ -111,7 +114,8 @@ export async function pruneVersions(
         continue;
       }
       const [stemWithStamp] = splitExtension(e.name);
-      const keptAt = e.isFile ? parseStamp(stemWithStamp) ?? parseStamp(e.name) : undefined;
+      const kept = e.isFile || e.isSymlink; // a link is removed, never followed
+      const keptAt = kept ? parseStamp(stemWithStamp) ?? parseStamp(e.name) : undefined;
       if (keptAt !== undefined && keptAt < cutoff) {
         const size = (await Deno.lstat(abs)).size;
         await Deno.remove(abs);

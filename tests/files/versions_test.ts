@@ -100,3 +100,26 @@ Deno.test("local files serve their chunks, checked; a changed file just falls th
   await Deno.symlink("/etc/hostname", f.abs("copy.bin"));
   assert.equal(await local.get(chunks[0].hash), undefined, "a symlink is never read through");
 });
+
+Deno.test("a kept symbolic link is listed as a link and pruned like a file, never followed", async () => {
+  await using f = await testFolder();
+  const outside = await Deno.makeTempFile();
+  try {
+    await Deno.writeTextFile(outside, "outside the folder");
+    const kept = versionPathFor("L", NOW - 3 * DAY);
+    await f.write(versionPathFor("L", NOW - DAY), "a file kept later");
+    await Deno.mkdir(f.abs(".mycel/versions"), { recursive: true });
+    await Deno.symlink(outside, f.abs(kept));
+    const got = await listVersions(f.root, "L");
+    assert.deepEqual(got.map((v) => [v.keptAt, v.link]), [[NOW - DAY, false], [
+      NOW - 3 * DAY,
+      true,
+    ]]);
+    const r = await pruneVersions(f.root, { now: NOW, retentionMs: 2 * DAY });
+    assert.equal(r.removed, 1);
+    await assert.rejects(Deno.lstat(f.abs(kept)), Deno.errors.NotFound);
+    assert.equal(await Deno.readTextFile(outside), "outside the folder", "the target is untouched");
+  } finally {
+    await Deno.remove(outside);
+  }
+});

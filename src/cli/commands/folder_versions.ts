@@ -68,6 +68,7 @@ export const folderVersionsCommand: CommandSpec = {
           kept: new Date(v.keptAt).toISOString(),
           size: v.size,
           path: v.path,
+          link: v.link,
         })),
       );
       return ExitCode.ok;
@@ -157,16 +158,22 @@ export const folderRestoreCommand: CommandSpec = {
     }
     const dir = join(realRoot, parentOf(rel));
     const temp = join(dir, tempNameFor(baseName(rel)));
-    await Deno.copyFile(join(realRoot, kept.path), temp);
+    // A kept link comes back as the link (copying it would copy what it
+    // points to, perhaps outside the folder, into the folder).
+    if (kept.link) await Deno.symlink(await Deno.readLink(join(realRoot, kept.path)), temp);
+    else await Deno.copyFile(join(realRoot, kept.path), temp);
     try {
-      // Modified now: putting a version back is the user's latest change, and
-      // it must win over an edit elsewhere it did not see (newest mtime wins;
-      // with the kept mtime, the restore became the conflict copy).
-      const now = new Date(ctx.now());
-      await Deno.utime(temp, now, now);
-      const f = await Deno.open(temp, { write: true });
-      await f.sync();
-      f.close();
+      if (!kept.link) {
+        // Modified now: putting a version back is the user's latest change, and
+        // it must win over an edit elsewhere it did not see (newest mtime wins;
+        // with the kept mtime, the restore became the conflict copy). A new
+        // link is new already.
+        const now = new Date(ctx.now());
+        await Deno.utime(temp, now, now);
+        const f = await Deno.open(temp, { write: true });
+        await f.sync();
+        f.close();
+      }
       const exists = await Deno.lstat(join(realRoot, rel)).then(() => true, () => false);
       if (exists) await keepVersion(realRoot, rel, "link", ctx.now());
       await Deno.rename(temp, join(realRoot, rel));
