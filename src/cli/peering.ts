@@ -54,7 +54,7 @@ export async function addPeer(
   home: Home,
   w: HomeWriter,
   card: Card,
-): Promise<{ joined: boolean; ipv4: string }> {
+): Promise<{ joined: boolean; ipv4: string; already: boolean }> {
   if (card.record.key === home.device) {
     throw new MycelError("bad_card", "add peer", "this is this device's own card", {
       exit: ExitCode.usage,
@@ -66,6 +66,17 @@ export async function addPeer(
       hint:
         "Removal is permanent; on that machine start over with `mycel init` in a new home to get a new key.",
     });
+  }
+  const known = w.view.member(card.record.key);
+  if (known !== undefined && w.view.isMember(card.record.key)) {
+    // Admitted already: a second admission changes nothing (its record
+    // changes only through its own entries). The card's endpoints, which it
+    // signed, become where this device tries it first.
+    const { rememberEndpoints } = await lazyImport<typeof import("../sync/bookkeeping.ts")>(
+      new URL("../sync/bookkeeping.ts", import.meta.url),
+    );
+    rememberEndpoints(w, card.record.key, card.record.endpoints, home.now());
+    return { joined: false, ipv4: known.record.ipv4, already: true };
   }
   const members =
     w.view.members().filter((m) => m.removed === undefined && m.record.key !== card.record.key)
@@ -95,5 +106,5 @@ export async function addPeer(
   // The mesh's discovery secret comes with its first admission (src/mesh/discovery_key.ts).
   const secret = stateSecret(w.view) ? [] : [newDiscoveryKeyOp(w.view)];
   await commitOps(w, [{ type: "device.add", device: { ...card.record, ipv4 } }, ...secret]);
-  return { joined, ipv4 };
+  return { joined, ipv4, already: false };
 }

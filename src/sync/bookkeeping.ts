@@ -21,6 +21,7 @@
 
 import type { Home } from "../storage/home_handle.ts";
 import type { HomeWriter } from "../storage/home_writer.ts";
+import type { DeviceKey } from "../log/device_key.ts";
 import { acksAfter } from "./acks.ts";
 import type { SessionOutcome } from "./peer_session.ts";
 import { isInCgnat } from "../mesh/addresses.ts";
@@ -49,6 +50,26 @@ function reachableAt(o: SessionOutcome, dialled: boolean): string | undefined {
 function remember(list: Record<string, number> | undefined, e: string, at: number) {
   const all = Object.entries({ ...list ?? {}, [e]: at }).sort((a, b) => b[1] - a[1]);
   return Object.fromEntries(all.slice(0, MAX_REACH));
+}
+
+/**
+ * Note endpoints the peer itself signed (its card, `mesh add-peer` of a
+ * device already admitted) as where to try it first: only this device's
+ * dialling changes, never the peer's record, which changes only through its
+ * own entries. A session that works elsewhere puts that address first again.
+ */
+export function rememberEndpoints(
+  w: HomeWriter,
+  peer: DeviceKey,
+  endpoints: readonly string[],
+  now: number,
+): void {
+  w.peer(peer, (book) => {
+    // The card's first endpoint ends newest (tried first).
+    [...endpoints].reverse().forEach((e, i) => {
+      book.reachAt = remember(book.reachAt, e, now + i);
+    });
+  });
 }
 
 /**

@@ -67,7 +67,22 @@ export const meshPeeringCommands: CommandSpec[] = [
         ctx.out.json({
           added: { id: card.record.id, name: card.record.name, ipv4: result.ipv4 },
           joined_mesh: result.joined ? card.mesh : null,
+          already_member: result.already,
         });
+        return ExitCode.ok;
+      }
+      if (result.already) {
+        ctx.out.line(
+          `${
+            safeText(card.record.name)
+          } (${card.record.id}) is already a member, at ${result.ipv4}`,
+        );
+        if (card.record.endpoints.length > 0) {
+          ctx.out.line(
+            `its record changes only through its own entries; until then this device tries ` +
+              `${card.record.endpoints.map((e) => safeText(e)).join(", ")} first`,
+          );
+        }
         return ExitCode.ok;
       }
       if (result.joined) ctx.out.line(`joined mesh ${safeText(card.mesh)}`);
