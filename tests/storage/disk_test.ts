@@ -102,6 +102,12 @@ Deno.test({
       assert.equal(read.code, 0, read.stderr);
       assert.deepEqual(JSON.parse(read.stdout), { theme: "dark" });
       assert.equal((await mycel(["status"], { home: ro, env })).code, 0);
+      // Exporting this device's WireGuard config only reads (it opened the
+      // home for writing and failed as read-only): here it gets as far as
+      // saying the device has no peers to put in it.
+      const wg = await mycel(["mesh", "export-wg"], { home: ro, env });
+      assert.equal(wg.code, 1, wg.stderr);
+      assert.match(wg.stderr, /Cannot export WireGuard config: this device has no peers yet/);
       for (
         const args of [["pref", "set", "theme", "light"], ["app", "add", "git"], [
           "pattern",

@@ -12,7 +12,7 @@ import { MycelError } from "../../errors.ts";
 import { locateHome } from "../../storage/home_sudo.ts";
 import { Home } from "../../storage/home_handle.ts";
 import type { CommandContext } from "../command.ts";
-import { openWrite } from "../session.ts";
+import { openRead, openWrite } from "../session.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
 const HOW: Record<string, string> = {
@@ -58,10 +58,11 @@ export async function withMeshHome<T>(
   ctx: CommandContext,
   action: string,
   fn: (home: Home) => Promise<T>,
+  o: { write?: boolean } = {},
 ): Promise<T> {
   const root = await meshHome(ctx, action);
   try {
-    using home = await openWrite(ctx);
+    using home = o.write === false ? await openRead(ctx) : await openWrite(ctx);
     return await fn(home);
   } finally {
     await giveBack(ctx, root);

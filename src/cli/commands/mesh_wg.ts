@@ -186,11 +186,20 @@ export const meshWgCommands: CommandSpec[] = [
         new URL("../export_wg.ts", import.meta.url),
       );
       const name = input.args.DEVICE as string | undefined;
-      const { text, warnings } = await withMeshHome(
+      const action = "export WireGuard config";
+      // This device's config, or a device's made here before, only reads
+      // the home (so it works on a read-only one); a new name admits a device.
+      const known = await withMeshHome(
         ctx,
-        "export WireGuard config",
-        (home) => exportWg(home, name),
+        action,
+        (home) =>
+          name === undefined || home.view.members().some((m) => m.record.name === name)
+            ? exportWg(home, name)
+            : Promise.resolve(undefined),
+        { write: false },
       );
+      const { text, warnings } = known ??
+        await withMeshHome(ctx, action, (home) => exportWg(home, name));
       for (const w of warnings) ctx.out.error(`warning: ${w}`);
       ctx.out.write(text);
       if (input.flags.qr) {
