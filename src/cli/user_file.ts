@@ -7,6 +7,7 @@
  */
 
 import { ExitCode, MycelError } from "../errors.ts";
+import { isDiskFull, isUnwritable } from "../files/disk_full.ts";
 
 /** Why reading (or writing) a file failed, in a few words. */
 export function fileProblem(e: unknown, op: "read" | "write" = "read"): string {
@@ -19,8 +20,8 @@ export function fileProblem(e: unknown, op: "read" | "write" = "read"): string {
   }
   if (/\(os error 20\)/.test(text)) return "a part of its path is not a folder";
   if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (/\(os error 30\)/.test(text)) return "the disk is read-only";
-  if (/\(os error 28\)/.test(text)) return "the disk is full";
+  if (isUnwritable(e) !== undefined) return "the disk is read-only";
+  if (isDiskFull(e)) return "the disk is full";
   if (/\(os error 36\)/.test(text)) return "the name is too long";
   return (e as Error).message ?? text;
 }
