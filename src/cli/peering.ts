@@ -67,8 +67,7 @@ export async function addPeer(
         "Removal is permanent; on that machine start over with `mycel init` in a new home to get a new key.",
     });
   }
-  const known = w.view.member(card.record.key);
-  if (known !== undefined && w.view.isMember(card.record.key)) {
+  if (w.view.isMember(card.record.key)) {
     // Admitted already: a second admission changes nothing (its record
     // changes only through its own entries). The card's endpoints, which it
     // signed, become where this device tries it first.
@@ -76,7 +75,7 @@ export async function addPeer(
       new URL("../sync/bookkeeping.ts", import.meta.url),
     );
     rememberEndpoints(w, card.record.key, card.record.endpoints, home.now());
-    return { joined: false, ipv4: known.record.ipv4, already: true };
+    return { joined: false, ipv4: w.view.member(card.record.key)!.record.ipv4, already: true };
   }
   const members =
     w.view.members().filter((m) => m.removed === undefined && m.record.key !== card.record.key)

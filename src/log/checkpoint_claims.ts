@@ -44,6 +44,9 @@ export function checkpointClaimProblem(cp: Checkpoint, held: HeldView): string |
   const upTo = (hex: string) => covered.get(hex) ?? 0;
   const past = (what: string, hex: string, seq: number) =>
     `it holds ${what} of ${hex.slice(0, 7)}… #${seq} past the #${upTo(hex)} it covers`;
+  // Made by a device whose entries up to the frontier are all folded here:
+  // if it had written it, this device would have it too.
+  const heldFully = (by: DeviceKey) => held.seen(by) >= upTo(by.hex);
   const s = cp.state;
   for (const [hex, seq] of s.seenAll()) if (seq > upTo(hex)) return past("changes", hex, seq);
   for (const space of SPACES) {
@@ -63,9 +66,6 @@ export function checkpointClaimProblem(cp: Checkpoint, held: HeldView): string |
       }
     }
     const ours = held.member(key);
-    // Made by a device whose entries up to the frontier are all folded here:
-    // if it had written it, this device would have it too.
-    const heldFully = (by: DeviceKey) => held.seen(by) >= upTo(by.hex);
     if (row.added !== undefined && ours?.admitted === undefined && heldFully(row.added.by)) {
       return `it holds an admission of ${key.short} by ${row.added.by.short}, ` +
         "whose entries here have none";
