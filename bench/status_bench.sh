@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Start-up cost of a mycel command: `deno run -A main.ts status` on a home
 # with a few entries, next to `deno run -A` of an empty script (the floor any
-# Deno program pays). Target: status ≤ 2.5 × the empty script.
+# Deno program pays). Target: status ≤ 2.5 × the empty script. Each command
+# is timed twice: from the sources (`main.ts`, one module file per source
+# file) and from the bundle (scripts/bundle.ts: a few plain JavaScript files,
+# what `deno compile` builds the installed binary from); the target is judged
+# on the bundle, both ratios are printed.
 #
 #     bench/status_bench.sh            # from the repository root
 #     RUNS=50 bench/status_bench.sh    # more runs
@@ -9,9 +13,9 @@
 #                                             # (e.g. one made by bench/make_home.ts)
 #
 # Needs hyperfine (installed with apt-get when missing and running as root).
-# Prints hyperfine's report and the ratio of medians (robust on a shared
-# machine; means and minimums are printed too), and exits 1 if it is over the
-# target. Uses a temporary home, removed on exit.
+# Prints hyperfine's report and the ratios of medians (robust on a shared
+# machine; means and minimums are printed too), and exits 1 if the bundle's is
+# over the target. Uses a temporary home, removed on exit.
 
 set -euo pipefail
 
@@ -53,6 +57,9 @@ else
 fi
 echo "home: ${STATUS_HOME:-a new one with a few entries}, $("$DENO" run -A main.ts --home "$home" status --json | "$DENO" eval --quiet 'console.log(JSON.parse(await new Response(Deno.stdin.readable).text()).log.entries)') entries"
 
+# The bundled form (scripts/bundle.ts), which `deno compile` builds the installed binary from.
+"$DENO" run -A scripts/bundle.ts --out "$work/bundle" >/dev/null
+
 "$DENO" --version | head -1
 echo "cores: $(nproc), $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -61,7 +68,10 @@ hyperfine --shell=none --warmup 5 --runs "$RUNS" \
   --command-name "deno run -A empty.ts" "$DENO run -A $work/empty.ts" \
   --command-name "mycel status" "$DENO run -A main.ts --home $home status" \
   --command-name "mycel status --json" "$DENO run -A main.ts --home $home status --json" \
-  --command-name "mycel pref set" "$DENO run -A main.ts --home $home --no-sync pref set bench x"
+  --command-name "mycel pref set" "$DENO run -A main.ts --home $home --no-sync pref set bench x" \
+  --command-name "bundle: status" "$DENO run -A $work/bundle/main.js --home $home status" \
+  --command-name "bundle: status --json" "$DENO run -A $work/bundle/main.js --home $home status --json" \
+  --command-name "bundle: pref set" "$DENO run -A $work/bundle/main.js --home $home --no-sync pref set bench y"
 
 "$DENO" eval --quiet "
 const r = JSON.parse(Deno.readTextFileSync('$work/result.json')).results;
@@ -72,11 +82,14 @@ for (const x of r) {
     ' ms, min ' + ms(x.min) + ' ms');
 }
 const empty = row('deno run -A empty.ts');
-const status = row('mycel status');
-const ratio = status.median / empty.median;
 console.log('load average after: ' + Deno.loadavg().map((l) => l.toFixed(2)).join(' '));
-console.log('ratio status / empty (medians) = ' + ratio.toFixed(2) + ', (means) = ' +
-  (status.mean / empty.mean).toFixed(2) + ', (mins) = ' + (status.min / empty.min).toFixed(2) +
-  ' (target <= $TARGET, judged on medians)');
+let ratio = 0;
+for (const [name, form] of [['mycel status', 'sources'], ['bundle: status', 'bundle']]) {
+  const status = row(name);
+  ratio = status.median / empty.median;
+  console.log('ratio status / empty, ' + form + ' (medians) = ' + ratio.toFixed(2) + ', (means) = ' +
+    (status.mean / empty.mean).toFixed(2) + ', (mins) = ' + (status.min / empty.min).toFixed(2));
+}
+console.log('target <= $TARGET for the bundle, what the installed binary is built from (medians)');
 if (ratio > $TARGET) Deno.exit(1);
 "

@@ -4,14 +4,16 @@
 # from a home with two peers (dialled in parallel), each peer answering with
 # `mycel sync serve --listen` in the background. Next to it, `deno run -A`
 # of an empty script (the floor any Deno program pays). Target: `sync now`
-# with one peer ≤ 120 ms (median).
+# with one peer ≤ 120 ms (median). `sync now` is timed from the sources
+# (`main.ts`) and from the bundle (scripts/bundle.ts, what `deno compile`
+# builds the installed binary from); the target is judged on the bundle.
 #
 #     bench/sync_now_bench.sh            # from the repository root
 #     RUNS=50 bench/sync_now_bench.sh    # more runs
 #
 # Needs hyperfine (installed with apt-get when missing and running as root).
-# Prints hyperfine's report, medians and means, and exits 1 if the one-peer
-# median is over the target. Uses temporary homes and free ports; the servers are
+# Prints hyperfine's report, medians and means, and exits 1 if the bundle's
+# one-peer median is over the target. Uses temporary homes and free ports; the servers are
 # stopped by PID and everything is removed on exit.
 
 set -euo pipefail
@@ -80,6 +82,9 @@ done
 mycel --home "$work/one" sync now
 mycel --home "$work/four" sync now
 
+# The bundled form (scripts/bundle.ts): what `deno compile` and an install build from.
+"$DENO" run -A scripts/bundle.ts --out "$work/bundle" >/dev/null
+
 "$DENO" --version | head -1
 echo "cores: $(nproc), $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -87,19 +92,22 @@ hyperfine --shell=none --warmup 5 --runs "$RUNS" \
   --export-json "$work/result.json" \
   --command-name "deno run -A empty.ts" "$DENO run -A $work/empty.ts" \
   --command-name "sync now (one peer)" "$DENO run -A main.ts --home $work/one sync now" \
-  --command-name "sync now (two peers)" "$DENO run -A main.ts --home $work/four sync now"
+  --command-name "sync now (two peers)" "$DENO run -A main.ts --home $work/four sync now" \
+  --command-name "bundle: sync now (one peer)" "$DENO run -A $work/bundle/main.js --home $work/one sync now" \
+  --command-name "bundle: sync now (two peers)" "$DENO run -A $work/bundle/main.js --home $work/four sync now"
 
 "$DENO" eval --quiet "
 const r = JSON.parse(Deno.readTextFileSync('$work/result.json')).results;
 const row = (name) => r.find((x) => x.command === name);
 const ms = (x) => (x * 1000).toFixed(1);
-for (const n of ['deno run -A empty.ts', 'sync now (one peer)', 'sync now (two peers)']) {
-  const x = row(n);
-  console.log(n.padEnd(22) + ' median ' + ms(x.median) + ' ms, mean ' + ms(x.mean) + ' ms ± ' +
+for (const x of r) {
+  const n = x.command;
+  console.log(n.padEnd(30) + ' median ' + ms(x.median) + ' ms, mean ' + ms(x.mean) + ' ms ± ' +
     ms(x.stddev) + ', min ' + ms(x.min) + ' ms');
 }
-const one = row('sync now (one peer)').median * 1000;
+const one = row('bundle: sync now (one peer)').median * 1000;
 console.log('load average after: ' + Deno.loadavg().map((l) => l.toFixed(2)).join(' '));
-console.log('sync now (one peer) median ' + one.toFixed(1) + ' ms, target <= $TARGET_MS ms');
+console.log('bundle: sync now (one peer) median ' + one.toFixed(1) + ' ms, target <= $TARGET_MS ms' +
+  ' (the bundle: what the installed binary is built from)');
 if (one > $TARGET_MS) Deno.exit(1);
 "

@@ -1,9 +1,9 @@
 /**
  * @module lazy_modules
  * Every module mycel loads through `lazyImport` (src/lazy_import.ts), found
- * by reading the sources: `deno compile` must be told to include them, since
- * its module graph cannot see them, and each call must name one module
- * twice, in the type argument and in the URL, which this checks.
+ * by reading the sources: the bundle (scripts/bundle.ts) makes a chunk of
+ * each, since no module graph can see them, and each call must name one
+ * module twice, in the type argument and in the URL, which this checks.
  */
 
 /** One `lazyImport` call. */
@@ -63,7 +63,8 @@ const WORKER = /new Worker\(\s*new URL\(\s*"([^"]+)"\s*,\s*import\.meta\.url\s*\
 /**
  * Every worker entry module started as `new Worker(new URL("…",
  * import.meta.url)…)` in `paths` of `root` (relative to the root, sorted):
- * like a lazy import, invisible to `deno compile`'s module graph.
+ * like a lazy import, invisible to a module graph; the bundle builds each
+ * on its own.
  */
 export async function workerModules(
   root: URL,
@@ -76,13 +77,4 @@ export async function workerModules(
     }
   }
   return [...out].sort();
-}
-
-/**
- * The modules loaded lazily and the worker entry modules (sorted, each
- * once), for `deno compile --include`.
- */
-export async function lazyModules(root: URL): Promise<string[]> {
-  const lazy = (await lazyCalls(root)).map((c) => c.target);
-  return [...new Set([...lazy, ...await workerModules(root)])].sort();
 }

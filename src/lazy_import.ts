@@ -11,8 +11,8 @@
  *
  * The type argument keeps `deno check` checking the names used; the two
  * specifiers must agree (tests/lazy_import_test.ts reads every call), and
- * `deno compile` includes these modules explicitly (scripts/compile.ts), as
- * it cannot see them either.
+ * the bundle (scripts/bundle.ts), from which `deno compile` builds, turns
+ * each call into a chunk of its own, loaded the same way.
  */
 
 /** Import the module at `url` (made from a literal and `import.meta.url`). */

@@ -2,13 +2,12 @@
  * @module lazy_import_test
  * `lazyImport` (src/lazy_import.ts) hides a module from deno's graph, so
  * nothing but the sources says what it loads: every call names one existing
- * module twice (type argument and URL), the helper loads it, and
- * `deno compile` is told to include each such module.
+ * module twice (type argument and URL), and the helper loads it. That the
+ * bundle (and so the binary) holds each one is tests/bundle_test.ts's.
  */
 
 import assert from "node:assert/strict";
-import { compileArgs } from "../scripts/compile.ts";
-import { lazyCalls, lazyModules, workerModules } from "../scripts/lazy_modules.ts";
+import { lazyCalls, workerModules } from "../scripts/lazy_modules.ts";
 import { lazyImport } from "../src/lazy_import.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -47,18 +46,6 @@ Deno.test("lazyImport loads the module its URL names", async () => {
     new URL("../src/version.ts", import.meta.url),
   );
   assert.match(m.VERSION, /^\d+\.\d+\.\d+/);
-});
-
-Deno.test("deno compile is told to include every lazily imported module", async () => {
-  const includes = await lazyModules(ROOT);
-  assert.ok(includes.includes("src/cli/commands/status.ts"));
-  assert.ok(includes.includes("src/files/hash_worker.ts"), "a worker's entry module");
-  assert.ok(includes.includes("src/cli/commands/table.ts"), "main.ts's own");
-  const args = compileArgs("x86_64-unknown-linux-gnu", [], "dist/m", includes);
-  for (const m of includes) {
-    const i = args.indexOf(m);
-    assert.ok(i > 0 && args[i - 1] === "--include", m);
-  }
 });
 
 Deno.test("every worker started from src/ names an existing entry module", async () => {

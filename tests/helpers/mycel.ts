@@ -28,8 +28,13 @@
 import { fileURLToPath } from "node:url";
 import { Proc, type ProcResult } from "./process.ts";
 
-/** Absolute path of mycel's `main.ts`. */
-export const MAIN_TS: string = fileURLToPath(new URL("../../main.ts", import.meta.url));
+/**
+ * Absolute path of mycel's `main.ts`, or of what `MYCEL_TEST_MAIN` names: the
+ * process tests can be run against the bundle (scripts/bundle.ts) with
+ * `MYCEL_TEST_MAIN=$PWD/dist/bundle/main.js`.
+ */
+export const MAIN_TS: string = Deno.env.get("MYCEL_TEST_MAIN") ??
+  fileURLToPath(new URL("../../main.ts", import.meta.url));
 
 /** The repository root (the folder holding `main.ts`). */
 export const REPO_ROOT: string = fileURLToPath(new URL("../../", import.meta.url)).replace(

@@ -1,0 +1,191 @@
+/**
+ * @module bundle_test
+ * `deno task bundle` (scripts/bundle.ts), from which `deno compile` builds:
+ * - the staging rewrite: every lazy import becomes a literal one the
+ *   bundler follows (and any other form stops the build), worker and
+ *   main.ts URLs point at the bundle's files;
+ * - the output: main.js, a chunk per lazily imported module, each worker,
+ *   flat; no TypeScript import and no literal chunk import left (Deno would
+ *   load every chunk ahead of each run);
+ * - the workers in the bundle answer as the sources' do;
+ * - the bundle runs mycel: two devices sync with it, and the command a
+ *   timer would run is the bundle itself.
+ */
+
+import assert from "node:assert/strict";
+import { bundle, stageSource, unliteralChunks, workerFile } from "../scripts/bundle.ts";
+import { lazyCalls } from "../scripts/lazy_modules.ts";
+import { loadBlake3 } from "../src/files/chunk_hash.ts";
+import { buildSyncsTwoDevices, runBuild } from "./helpers/build_smoke.ts";
+import { REPO_ROOT } from "./helpers/mycel.ts";
+
+const ROOT = new URL("../", import.meta.url);
+const PKG = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}/package.json`)) as {
+  version: string;
+};
+
+Deno.test("staging turns each lazy import, as deno fmt writes it, into a literal import()", () => {
+  const src = [
+    'const { a } = await lazyImport<typeof import("./a.ts")>(new URL("./a.ts", import.meta.url));',
+    'const { b } = await lazyImport<typeof import("../x/b.ts")>(',
+    '  new URL("../x/b.ts", import.meta.url),',
+    ");",
+    "const { c } = await lazyImport<",
+    '  typeof import("./c.ts")',
+    '>(new URL("./c.ts", import.meta.url));',
+  ].join("\n");
+  assert.equal(
+    stageSource(src),
+    [
+      'const { a } = await import("./a.ts");',
+      'const { b } = await import("../x/b.ts");',
+      'const { c } = await import("./c.ts");',
+    ].join("\n"),
+  );
+});
+
+Deno.test("staging stops at a lazy import naming two modules, or written in another form", () => {
+  assert.throws(
+    () =>
+      stageSource('await lazyImport<typeof import("./a.ts")>(new URL("./b.ts", import.meta.url));'),
+    /names two modules: \.\/a\.ts, \.\/b\.ts/,
+  );
+  assert.throws(
+    () => stageSource('const u = new URL("./a.ts", import.meta.url);\nlazyImport<typeof X>(u);'),
+    /not in the form the bundle knows: lazyImport<typeof X>\(u\);/,
+  );
+  // A comment may show one; the helper's own definition is not a call.
+  const kept = "/** lazyImport<typeof import(x)>(u) */\nexport function lazyImport<T>(url: URL) {}";
+  assert.equal(stageSource(kept), kept);
+});
+
+Deno.test("staging points workers and main.ts at the bundle's own files", () => {
+  assert.equal(
+    stageSource(
+      'new Worker(new URL("./hash_worker.ts", import.meta.url).href, { type: "module" })',
+    ),
+    'new Worker(new URL("./hash_worker.js", import.meta.url).href, { type: "module" })',
+  );
+  assert.equal(
+    stageSource('const mainUrl = new URL("../../main.ts", import.meta.url);'),
+    'const mainUrl = new URL("./main.js", import.meta.url);',
+  );
+  assert.equal(workerFile("src/storage/entry_hash_worker.ts"), "entry_hash_worker.js");
+});
+
+Deno.test("a chunk import in the output is made lazy again; builtins and others are left alone", () => {
+  const js = [
+    'const m = await import("./status-AB12CD34.js");',
+    'const n = await import("node:crypto");',
+    'import { x } from "./chunk-ZZ.js";',
+    'await import("./sub/dir.js");',
+  ].join("\n");
+  assert.equal(
+    unliteralChunks(js),
+    [
+      'const m = await import(new URL("./status-AB12CD34.js", import.meta.url).href);',
+      'const n = await import("node:crypto");',
+      'import { x } from "./chunk-ZZ.js";',
+      'await import("./sub/dir.js");',
+    ].join("\n"),
+  );
+});
+
+/** Build the bundle of this tree into a temporary folder for `fn`, removed afterwards. */
+async function withBundle(
+  fn: (b: { dir: string; out: URL; files: string[] }) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "mycel-bundle-test-" });
+  try {
+    const out = new URL(`file://${dir}/bundle/`);
+    await fn({ dir, out, files: await bundle(out, ROOT) });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("the bundle: main.js, a chunk per lazy module, each worker; no .ts, no literal chunk import", () =>
+  withBundle(async ({ out, files }) => {
+    assert.ok(files.includes("main.js"), files.join(" "));
+    for (const w of ["hash_worker.js", "entry_hash_worker.js"]) assert.ok(files.includes(w), w);
+    for (const c of await lazyCalls(ROOT)) {
+      const base = c.target.slice(c.target.lastIndexOf("/") + 1).replace(/\.ts$/, "");
+      assert.ok(files.some((f) => f.startsWith(`${base}-`)), `${c.target}: no ${base}-*.js`);
+    }
+    for (const f of files) {
+      const text = await Deno.readTextFile(new URL(f, out));
+      assert.doesNotMatch(text, /\bfrom\s+"[^"]+\.ts"|\bimport\(\s*"[^"]+\.ts"\s*\)/, f);
+      assert.doesNotMatch(text, /\bimport\(\s*"\.\//, `${f}: a literal import of a chunk`);
+      assert.doesNotMatch(text, /\blazyImport\(/, `${f}: a lazy import left as a call`);
+      // Whatever the bundle imports by URL is one of its own files.
+      for (const m of text.matchAll(/new URL\("\.\/([^"]+)", import\.meta\.url\)/g)) {
+        assert.ok(files.includes(m[1]), `${f} names ${m[1]}, which the bundle lacks`);
+      }
+    }
+  }));
+
+Deno.test("the bundle's workers answer as the sources' workers do", () =>
+  withBundle(async ({ out }) => {
+    const ask = async <T>(file: string, msg: unknown, transfer: Transferable[]): Promise<T> => {
+      const w = new Worker(new URL(file, out).href, { type: "module" });
+      try {
+        return await new Promise<T>((resolve, reject) => {
+          w.onmessage = (e) => resolve(e.data as T);
+          w.onerror = (e) => {
+            e.preventDefault();
+            reject(new Error(`${file}: ${e.message}`));
+          };
+          w.postMessage(msg, transfer);
+        });
+      } finally {
+        w.terminate();
+      }
+    };
+    const bytes = new TextEncoder().encode("mycel bundle worker check ".repeat(40));
+    const buf = new ArrayBuffer(bytes.length + 16);
+    new Uint8Array(buf).set(bytes);
+    const hashed = await ask<{ id: number; hash: string }>(
+      "hash_worker.js",
+      { id: 7, buf, length: bytes.length },
+      [buf],
+    );
+    assert.equal(hashed.id, 7);
+    assert.equal(hashed.hash, (await loadBlake3())(bytes));
+
+    const two = new TextEncoder().encode("first entry|second");
+    const entries = await ask<{ id: number; hashes: ArrayBuffer }>(
+      "entry_hash_worker.js",
+      { id: 3, buf: two.slice().buffer, ends: [12, two.length] },
+      [],
+    );
+    assert.equal(entries.id, 3);
+    const want = new Uint8Array(64);
+    want.set(new Uint8Array(await crypto.subtle.digest("SHA-256", two.slice(0, 12))), 0);
+    want.set(new Uint8Array(await crypto.subtle.digest("SHA-256", two.slice(12))), 32);
+    assert.deepEqual(new Uint8Array(entries.hashes), want);
+  }));
+
+Deno.test("the bundle runs mycel: the version, and two devices sync with it", () =>
+  withBundle(async ({ out }) => {
+    await buildSyncsTwoDevices(
+      [Deno.execPath(), "run", "-A", new URL("main.js", out).pathname],
+      PKG.version,
+    );
+  }));
+
+Deno.test("a timer set up from the bundle runs the bundle", () =>
+  withBundle(async ({ dir, out }) => {
+    const main = new URL("main.js", out).pathname;
+    const cmd = [Deno.execPath(), "run", "-A", main];
+    const home = `${dir}/home`;
+    const init = await runBuild(cmd, ["--home", home, "--no-sync", "init", "--name", "t"]);
+    assert.equal(init.code, 0, init.stderr);
+    // PATH without any installed mycel, so the command is this build's own.
+    const r = await runBuild(cmd, ["--home", home, "service", "install", "--cron"], {
+      PATH: "/usr/bin:/bin",
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split("\n").filter((l) => l.includes(" sync now "));
+    assert.ok(lines.length >= 1, r.stdout);
+    for (const l of lines) assert.ok(l.includes(`${Deno.execPath()} run -A ${main} `), l);
+  }));
