@@ -310,13 +310,13 @@ const CASES: Case[] = [
   {
     name: "unset of a key that is not set",
     args: ["pref", "unset", "never-set"],
-    code: 1,
+    code: 2,
     says: /Cannot unset preference: no such key \(never-set\)/,
   },
   {
     name: "get of a key that is not set",
     args: ["config", "get", "never.set"],
-    code: 1,
+    code: 2,
     says: /Cannot get config key: no such key \(never\.set\)/,
   },
   {

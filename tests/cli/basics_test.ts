@@ -193,7 +193,7 @@ Deno.test("config export warns of object values (a file shows them as tables); i
   assert.deepEqual(await b.json(["config", "list", "--json"]), { "obj.a": 1, "plain.key": 2 });
 });
 
-Deno.test("pattern add, list and remove; removing an unknown id exits 1", async () => {
+Deno.test("pattern add, list and remove; removing an unknown id exits 2", async () => {
   await using h = await tempHome();
   const add = await h.ok(["pattern", "add", '{"id":"greet","text":"hi"}']);
   assert.equal(add.stdout, "added pattern greet\n");
@@ -204,7 +204,7 @@ Deno.test("pattern add, list and remove; removing an unknown id exits 1", async 
   ]);
   const before = await h.json<StatusJson>(["status", "--json"]);
   const r = await h.run(["pattern", "remove", "nope"]);
-  assert.equal(r.code, 1, describe(["pattern", "remove", "nope"], r));
+  assert.equal(r.code, 2, describe(["pattern", "remove", "nope"], r));
   assert.match(r.stderr, /^error: Cannot remove pattern: no pattern has this id \(nope\)/);
   assert.equal(r.stdout, "");
   assert.equal((await h.json<StatusJson>(["status", "--json"])).state_digest, before.state_digest);

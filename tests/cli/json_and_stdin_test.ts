@@ -90,7 +90,7 @@ Deno.test("--json errors escape text from the state, bidi controls included", as
   await h.ok(["--no-sync", "pref", "set", "k", "v"]);
   const key = "k\u202e\u009bx";
   const r = await h.run(["pref", "get", key, "--json"]);
-  assert.equal(r.code, 1, describe(["pref", "get", key], r));
+  assert.equal(r.code, 2, describe(["pref", "get", key], r));
   assert.ok(!/[\u202e\u009b]/.test(r.stderr), `raw bidi/C1 in ${JSON.stringify(r.stderr)}`);
   assert.match(r.stderr, /\\u202e\\u009bx/);
   const e = jsonError(r.stderr);

@@ -60,7 +60,7 @@ Deno.test({
       const after = JSON.parse((await run(["status", "--json"])).stdout) as StatusJson;
       assert.deepEqual(after.log.heads, before.log.heads);
       assert.equal(after.state_digest, before.state_digest);
-      assert.equal((await run(["pref", "get", "lost"])).code, 1);
+      assert.equal((await run(["pref", "get", "lost"])).code, 2);
       await Deno.remove(filler);
       await Deno.remove(`${filler}.tail`).catch(() => {});
       assert.equal((await run(["pref", "set", "again", "ok"])).code, 0);

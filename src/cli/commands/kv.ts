@@ -48,10 +48,12 @@ export interface KvKind {
   aliases?: Partial<Record<"set" | "get" | "unset" | "list", string[][]>>;
 }
 
-function noSuchKey(kind: KvKind, verb: string, key: string): MycelError {
+/** A key that names nothing here: a bad argument, as an unknown device or folder is (exit 2). */
+function noSuchKey(kind: KvKind, verb: string, key: string, hint?: string): MycelError {
   return new MycelError("no_such_key", `${verb} ${kind.noun}`, "no such key", {
     value: key,
-    hint: `\`mycel ${kind.group} list\` shows the keys.`,
+    hint: hint ?? `\`mycel ${kind.group} list\` shows the keys.`,
+    exit: ExitCode.usage,
   });
 }
 
@@ -111,12 +113,12 @@ export function kvCommands(kind: KvKind): CommandSpec[] {
         const key = kind.checkKey(input.args.KEY as string);
         await withWrite(ctx, async (w) => {
           if (kind.get(w.view, key) === undefined && !input.flags.force) {
-            const e = noSuchKey(kind, "unset", key);
-            throw new MycelError(e.code, `unset ${kind.noun}`, "no such key", {
-              value: key,
-              hint: "It may still exist on a device not synced yet; --force removes it there too.",
-              exit: ExitCode.failure,
-            });
+            throw noSuchKey(
+              kind,
+              "unset",
+              key,
+              "It may still exist on a device not synced yet; --force removes it there too.",
+            );
           }
           await commitOps(w, [kind.unsetOp(key, w.view.observed(kind.space, key))]);
         }, { create: false });

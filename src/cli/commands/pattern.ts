@@ -88,6 +88,7 @@ export const patternCommands: CommandSpec[] = [
           throw new MycelError("no_such_pattern", "remove pattern", "no pattern has this id", {
             value: id,
             hint: "`mycel pattern list` shows the ids.",
+            exit: ExitCode.usage,
           });
         }
         await commitOps(w, [{ type: "pattern.remove", id, dots }]);
