@@ -177,6 +177,24 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
         { value: words[1], hint },
       );
     }
+    // A verb-first spelling's verb alone (`mycel get`), or with a noun it
+    // does not take: name the nouns it does.
+    const nouns = [
+      ...new Set(
+        spellings(table).filter(([p]) => p.length > 1 && p[0] === words[0]).map(([p]) => p[1]),
+      ),
+    ];
+    if (nouns.length > 0) {
+      const guess = words[1] === undefined ? undefined : suggest(words[1], nouns);
+      throw usageError(
+        "run command",
+        words[1] === undefined ? `\`${words[0]}\` needs what to ${words[0]}` : "unknown command",
+        {
+          value: words[1] === undefined ? undefined : `${words[0]} ${words[1]}`,
+          hint: `Did you mean \`mycel ${words[0]} ${guess ?? nouns.join("|")}\`?`,
+        },
+      );
+    }
     const first = new Set(table.commands.map((c) => c.path[0]));
     const guess = suggest(words[0], first);
     throw usageError("run command", "unknown command", {

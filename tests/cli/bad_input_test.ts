@@ -45,6 +45,19 @@ const CASES: Case[] = [
   },
   { name: "group without subcommand", args: ["pref"], code: 2, says: /`pref` needs a subcommand/ },
   {
+    name: "a verb-first spelling's verb alone",
+    args: ["show"],
+    code: 2,
+    says:
+      /`show` needs what to show\nhint: Did you mean `mycel show prefs\|[a-z|]*config[a-z|]*`\?/,
+  },
+  {
+    name: "a verb-first spelling's verb with a noun it does not take",
+    args: ["get", "prefs"],
+    code: 2,
+    says: /unknown command \(get prefs\)\nhint: Did you mean `mycel get pref`\?/,
+  },
+  {
     name: "unknown flag",
     args: ["pref", "list", "--bogus"],
     code: 2,
