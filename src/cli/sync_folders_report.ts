@@ -9,6 +9,7 @@
 
 import { MycelError } from "../errors.ts";
 import type { ScanReport } from "../sync/folder_scan.ts";
+import type { UnfetchableFile } from "../sync/unfetchable.ts";
 import type { FolderOutcome } from "../sync/folder_round.ts";
 import { safeText } from "../text_safety.ts";
 import { humanBytes, plural } from "../human.ts";
@@ -32,6 +33,16 @@ export function printScanNotes(ctx: CommandContext, scans: readonly ScanReport[]
     ctx.out.error(`folder ${s.folder}: ${plural(s.skipped.length, "path")} not synced here:`);
     for (const line of notSyncedLines(s.skipped)) ctx.out.error(line);
   }
+}
+
+/** Files by the (escaped) name of their maker, in name order. */
+function byMaker(files: readonly UnfetchableFile[]): [string, UnfetchableFile[]][] {
+  const out = new Map<string, UnfetchableFile[]>();
+  for (const u of files) {
+    const name = safeText(u.maker);
+    out.set(name, [...out.get(name) ?? [], u]);
+  }
+  return [...out].sort(([x], [y]) => x.localeCompare(y));
 }
 
 /**
@@ -72,7 +83,7 @@ export function reportFolders(
         plural(a.problems.length, "path")
       } not written here: see \`mycel folder status ${f.folder}\`)`
       : "";
-    const gone = a.unfetchable;
+    const gone = a.unfetchable.filter((u) => !u.makerLacks);
     const goneBytes = gone.reduce((n, u) => n + u.size, 0);
     const toCome = a.needFiles - gone.length;
     if (a.done > 0 || toCome > 0 || (a.problems.length > 0 && f.problemsChanged)) {
@@ -97,6 +108,21 @@ export function reportFolders(
       ctx.out.error(
         `  \`mycel folder override ${f.folder}\` makes what this disk holds the folder's version ` +
           `(\`mycel folder status ${f.folder}\` says which devices wait)`,
+      );
+    }
+    for (const [maker, files] of byMaker(a.unfetchable.filter((u) => u.makerLacks))) {
+      const bytes = files.reduce((n, u) => n + u.size, 0);
+      const one = files.length === 1;
+      ctx.out.error(
+        `folder ${f.folder}: ${plural(files.length, "file")} (${humanBytes(bytes)}) can't be ` +
+          `fetched now: ${maker}, which made ${one ? "it" : "them"}, no longer has that content`,
+      );
+      ctx.out.error(
+        `  if ${maker} changed ${one ? "it" : "them"} since, ${maker}'s next scan sends the new ` +
+          `version; if ${maker} lost ${
+            one ? "it" : "them"
+          }, \`mycel folder override ${f.folder}\` ` +
+          `on ${maker} ends the wait`,
       );
     }
     if (f.problemsChanged && a.problems.length === 0) {

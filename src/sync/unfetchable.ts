@@ -6,6 +6,12 @@
  * theirs (or a blob of their chunk list). That happens when the only device
  * that had a version was removed or retired before anyone fetched it, or when
  * this device made it and lost its copy while the folder was left here.
+ * When the maker is itself one of those devices (`makerLacks`), either it
+ * changed the file after publishing the version and has not scanned since
+ * (its next scan publishes the newer one, which ends the wait), or it lost
+ * it while the folder was left there (only `folder override` there ends
+ * it); this device can't tell which, and an override here would publish its
+ * older copy over the maker's, so the report points at the maker.
  *
  * Only what peers said in this round counts: a holder not reached, or
  * dropped before it answered, leaves the file "still to come". Nothing here
@@ -18,7 +24,7 @@
  */
 
 import type { FileVersion } from "../files/file_version.ts";
-import type { DeviceKey } from "../log/device_key.ts";
+import { DeviceKey } from "../log/device_key.ts";
 import type { Fetcher } from "./file_fetch.ts";
 
 /** A file nobody can send, as the round report gives it. */
@@ -27,6 +33,8 @@ export interface UnfetchableFile {
   readonly size: number;
   /** Who made the version: a device's name, with "(removed)" when it was; or "this device". */
   readonly maker: string;
+  /** The maker is one of the devices that said it lacks the content (see the module comment). */
+  readonly makerLacks: boolean;
 }
 
 /** What the peers of one round said they lack (see the module comment). */
@@ -68,7 +76,13 @@ export class NobodyHas {
   ): UnfetchableFile | undefined {
     for (const id of ids) {
       if (this.lacks(id)) {
-        return { path: version.path, size: version.size, maker: this.#makerOf(version.modifiedBy) };
+        const maker = DeviceKey.fromId(version.modifiedBy);
+        return {
+          path: version.path,
+          size: version.size,
+          maker: this.#makerOf(version.modifiedBy),
+          makerLacks: this.#holders.includes(maker),
+        };
       }
     }
     return undefined;
