@@ -110,14 +110,35 @@ async function denoBundle(cwd: URL, args: string[]): Promise<void> {
   }
 }
 
-/** Build the bundle into `out` (replaced whole). Returns the files written, relative to `out`. */
+/**
+ * Empty `out` for a new bundle: only a folder holding nothing but `.js`
+ * files (an earlier bundle) is emptied; anything else there stops the build,
+ * so a mistyped `--out` never deletes a folder of other files.
+ */
+async function clearOutput(out: URL): Promise<void> {
+  const names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(out)) {
+      if (!e.isFile || !e.name.endsWith(".js")) {
+        throw new Error(
+          `${out.pathname} holds ${e.name}, which is not from a bundle: give an empty or new folder`,
+        );
+      }
+      names.push(e.name);
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  for (const n of names) await Deno.remove(new URL(n, out));
+}
+
+/** Build the bundle into `out` (an earlier bundle there is replaced). Returns the files written, relative to `out`. */
 export async function bundle(out: URL, root: URL = ROOT): Promise<string[]> {
   const stage = new URL(`file://${await Deno.makeTempDir({ prefix: "mycel-bundle-" })}/`);
   try {
     await copyTree(root, stage, (_rel, text) => stageSource(text));
-    await Deno.remove(out, { recursive: true }).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
+    await clearOutput(out);
     await denoBundle(stage, [
       "--code-splitting",
       "--format",
@@ -142,17 +163,33 @@ export async function bundle(out: URL, root: URL = ROOT): Promise<string[]> {
   }
 }
 
+const USAGE = "usage: deno task bundle [--out DIR]   (default dist/bundle/)";
+
 if (import.meta.main) {
-  const i = Deno.args.indexOf("--out");
-  const outPath = i >= 0 ? Deno.args[i + 1] : new URL("dist/bundle/", ROOT).pathname;
-  const out = new URL(`file://${await Deno.realPath(".")}/`);
-  const dir = new URL(outPath.endsWith("/") ? outPath : `${outPath}/`, out);
-  const files = await bundle(dir);
-  let bytes = 0;
-  for (const f of files) bytes += (await Deno.stat(new URL(f, dir))).size;
-  console.log(
-    `${dir.pathname}: ${files.length} files, ${
-      (bytes / 1024).toFixed(0)
-    } kB (run: deno run -A ${dir.pathname}main.js)`,
-  );
+  const args = [...Deno.args];
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  let outPath = new URL("dist/bundle/", ROOT).pathname;
+  if (args[0] === "--out" && args.length === 2 && args[1] !== "") outPath = args[1];
+  else if (args.length > 0) {
+    console.error(`bundle: unexpected arguments: ${args.join(" ")}\n${USAGE}`);
+    Deno.exit(2);
+  }
+  const cwd = new URL(`file://${await Deno.realPath(".")}/`);
+  const dir = new URL(outPath.endsWith("/") ? outPath : `${outPath}/`, cwd);
+  try {
+    const files = await bundle(dir);
+    let bytes = 0;
+    for (const f of files) bytes += (await Deno.stat(new URL(f, dir))).size;
+    console.log(
+      `${dir.pathname}: ${files.length} files, ${
+        (bytes / 1024).toFixed(0)
+      } kB (run: deno run -A ${dir.pathname}main.js)`,
+    );
+  } catch (e) {
+    console.error(`bundle: ${e instanceof Error ? e.message : e}`);
+    Deno.exit(1);
+  }
 }

@@ -189,3 +189,19 @@ Deno.test("a timer set up from the bundle runs the bundle", () =>
     assert.ok(lines.length >= 1, r.stdout);
     for (const l of lines) assert.ok(l.includes(`${Deno.execPath()} run -A ${main} `), l);
   }));
+
+Deno.test("the bundle never empties a folder that holds anything but an earlier bundle", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mycel-bundle-out-" });
+  try {
+    await Deno.writeTextFile(`${dir}/notes.txt`, "mine\n");
+    await Deno.writeTextFile(`${dir}/old.js`, "// an earlier bundle's\n");
+    await assert.rejects(
+      () => bundle(new URL(`file://${dir}/`), ROOT),
+      /holds notes\.txt, which is not from a bundle/,
+    );
+    assert.equal(await Deno.readTextFile(`${dir}/notes.txt`), "mine\n");
+    assert.equal(await Deno.readTextFile(`${dir}/old.js`), "// an earlier bundle's\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
