@@ -31,7 +31,8 @@ import { Proc, type ProcResult } from "./process.ts";
 /**
  * Absolute path of mycel's `main.ts`, or of what `MYCEL_TEST_MAIN` names: the
  * process tests can be run against the bundle (scripts/bundle.ts) with
- * `MYCEL_TEST_MAIN=$PWD/dist/bundle/main.js`.
+ * `MYCEL_TEST_MAIN=$PWD/dist/bundle/main.js` (tests that run mycel in this
+ * process, or preload a spy into a source module, still test the sources).
  */
 export const MAIN_TS: string = Deno.env.get("MYCEL_TEST_MAIN") ??
   fileURLToPath(new URL("../../main.ts", import.meta.url));

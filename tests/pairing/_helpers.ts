@@ -12,7 +12,6 @@ import assert from "node:assert/strict";
 import {
   childEnv,
   describe,
-  MAIN_TS,
   type MycelProcess,
   type MycelResult,
   type StatusJson,
@@ -238,6 +237,8 @@ export async function exists(path: string): Promise<boolean> {
 // ---------------------------------------------------------------------------
 // Deno fixture processes (the proxy, mycel with a preload)
 
+const SOURCE_MAIN_TS = new URL("../../main.ts", import.meta.url).pathname;
+
 /** `deno ARGS...` in the background with exactly the environment `env` (killed after 120 s). */
 function deno(args: string[], env: Record<string, string>): Proc {
   return spawnProcess(Deno.execPath(), args, { env, clearEnv: true, timeoutMs: 120_000 });
@@ -250,11 +251,13 @@ export function fixture(name: string): string {
 
 /**
  * Run `mycel ARGS...` with the key-logging preload (fixtures/key_spy.ts): the
- * Noise PSKs it uses (the CPace key) are appended, hex, to `keylog`.
+ * Noise PSKs it uses (the CPace key) are appended, hex, to `keylog`. Always
+ * the sources' main.ts, even when MYCEL_TEST_MAIN names a bundle: the spy
+ * patches a source module, which a bundle holds a copy of.
  */
 export function spawnSpied(home: TempHome, args: string[], keylog: string): Proc {
   return deno(
-    ["run", "-A", "--preload", fixture("key_spy.ts"), MAIN_TS, ...args],
+    ["run", "-A", "--preload", fixture("key_spy.ts"), SOURCE_MAIN_TS, ...args],
     childEnv({ home: home.home, env: { PAIRING_SPY_KEYLOG: keylog } }),
   );
 }
