@@ -23,17 +23,19 @@
  * folder's.
  */
 
-import { workerModules } from "./lazy_modules.ts";
+import { resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { CALL, WORKER, workerModules } from "./lazy_modules.ts";
 
-const ROOT = new URL("../", import.meta.url);
+/** The repository root, as a path (paths, not URLs, throughout: a space stays a space). */
+const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/+$/, "");
 
-/** A lazy import as written in the sources, with the specifier it names. */
-const LAZY =
-  /lazyImport<\s*typeof import\(\s*"([^"]+)"\s*\)\s*>\(\s*new URL\(\s*"([^"]+)"\s*,\s*import\.meta\.url\s*\),?\s*\)/g;
+/** A lazy import as written in the sources, the call's own closing parenthesis included. */
+const LAZY = new RegExp(`${CALL.source},?\\s*\\)`, "g");
 /** A worker entry as written in the sources. */
-const WORKER_URL = /new Worker\(\s*new URL\(\s*"([^"]+)"\s*,\s*import\.meta\.url\s*\)/g;
+const WORKER_URL = new RegExp(WORKER.source, "g");
 /** Where the running code finds main.ts (src/cli/self_command.ts). */
-const MAIN_URL = /new URL\(\s*"(?:\.\.\/)+main\.ts"\s*,\s*import\.meta\.url\s*\)/g;
+const MAIN_URL = /new URL\(\s*"(?:\.\.\/)+main\.ts"\s*,\s*import\.meta\.url\s*,?\s*\)/g;
 /** A literal dynamic import of a chunk in the bundler's output. */
 const CHUNK_IMPORT = /\bimport\(\s*"(\.\/[^"/]+\.js)"\s*\)/g;
 
@@ -74,33 +76,28 @@ export function unliteralChunks(js: string): string {
   );
 }
 
-async function copyTree(from: URL, to: URL, onFile: (rel: string, text: string) => string) {
+async function copyTree(from: string, to: string, onFile: (text: string) => string) {
   async function visit(rel: string) {
-    const src = new URL(rel, from);
+    const src = `${from}/${rel}`;
     const info = await Deno.stat(src);
     if (info.isDirectory) {
-      await Deno.mkdir(new URL(rel, to), { recursive: true });
+      await Deno.mkdir(`${to}/${rel}`, { recursive: true });
       for await (const e of Deno.readDir(src)) await visit(`${rel}/${e.name}`);
       return;
     }
     if (!rel.endsWith(".ts") || rel.endsWith("_test.ts")) return;
-    await Deno.writeTextFile(new URL(rel, to), onFile(rel, await Deno.readTextFile(src)));
+    await Deno.writeTextFile(`${to}/${rel}`, onFile(await Deno.readTextFile(src)));
   }
   await visit("src");
-  await Deno.writeTextFile(
-    new URL("main.ts", to),
-    onFile("main.ts", await Deno.readTextFile(new URL("main.ts", from))),
-  );
-  for (const f of ["deno.json", "package.json"]) {
-    await Deno.copyFile(new URL(f, from), new URL(f, to));
-  }
-  await Deno.symlink(new URL("node_modules", from).pathname, new URL("node_modules", to).pathname);
+  await Deno.writeTextFile(`${to}/main.ts`, onFile(await Deno.readTextFile(`${from}/main.ts`)));
+  for (const f of ["deno.json", "package.json"]) await Deno.copyFile(`${from}/${f}`, `${to}/${f}`);
+  await Deno.symlink(`${from}/node_modules`, `${to}/node_modules`);
 }
 
-async function denoBundle(cwd: URL, args: string[]): Promise<void> {
+async function denoBundle(cwd: string, args: string[]): Promise<void> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["bundle", "--quiet", "--platform", "deno", ...args],
-    cwd: cwd.pathname,
+    cwd,
     env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
@@ -110,51 +107,56 @@ async function denoBundle(cwd: URL, args: string[]): Promise<void> {
   }
 }
 
+/** The first line of a bundle's main.js: how an earlier bundle is told from other files. */
+export const BANNER = "// mycel bundle (scripts/bundle.ts): generated, do not edit";
+
 /**
- * Empty `out` for a new bundle: only a folder holding nothing but `.js`
- * files (an earlier bundle) is emptied; anything else there stops the build,
- * so a mistyped `--out` never deletes a folder of other files.
+ * Empty `out` for a new bundle: only an earlier bundle (`.js` files, its
+ * main.js starting with {@link BANNER}) is removed; anything else there
+ * stops the build, so a mistyped `--out` never deletes other files.
  */
-async function clearOutput(out: URL): Promise<void> {
+async function clearOutput(out: string): Promise<void> {
   const names: string[] = [];
   try {
-    for await (const e of Deno.readDir(out)) {
-      if (!e.isFile || !e.name.endsWith(".js")) {
-        throw new Error(
-          `${out.pathname} holds ${e.name}, which is not from a bundle: give an empty or new folder`,
-        );
-      }
-      names.push(e.name);
-    }
+    for await (const e of Deno.readDir(out)) names.push(e.isFile ? e.name : `${e.name}/`);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return;
     throw e;
   }
-  for (const n of names) await Deno.remove(new URL(n, out));
+  if (names.length === 0) return;
+  const main = names.includes("main.js")
+    ? (await Deno.readTextFile(`${out}/main.js`)).slice(0, BANNER.length)
+    : "";
+  const other = names.find((n) => !n.endsWith(".js")) ??
+    (main === BANNER ? undefined : names.sort()[0]);
+  if (other !== undefined) {
+    throw new Error(
+      `${out} holds ${other}, which is not from a bundle: give an empty or new folder`,
+    );
+  }
+  for (const n of names) await Deno.remove(`${out}/${n}`);
 }
 
-/** Build the bundle into `out` (an earlier bundle there is replaced). Returns the files written, relative to `out`. */
-export async function bundle(out: URL, root: URL = ROOT): Promise<string[]> {
-  const stage = new URL(`file://${await Deno.makeTempDir({ prefix: "mycel-bundle-" })}/`);
+/**
+ * Build the bundle into the folder `out` (an earlier bundle there is
+ * replaced) from the repository at `root`. Returns the files written,
+ * relative to `out`.
+ */
+export async function bundle(out: string, root: string = ROOT): Promise<string[]> {
+  const stage = await Deno.makeTempDir({ prefix: "mycel-bundle-" });
   try {
-    await copyTree(root, stage, (_rel, text) => stageSource(text));
+    await copyTree(root, stage, stageSource);
     await clearOutput(out);
-    await denoBundle(stage, [
-      "--code-splitting",
-      "--format",
-      "esm",
-      "--outdir",
-      out.pathname,
-      "main.ts",
-    ]);
-    for (const w of await workerModules(root)) {
-      await denoBundle(stage, ["--format", "esm", "-o", new URL(workerFile(w), out).pathname, w]);
+    await denoBundle(stage, ["--code-splitting", "--format", "esm", "--outdir", out, "main.ts"]);
+    for (const w of await workerModules(pathToFileURL(`${root}/`))) {
+      await denoBundle(stage, ["--format", "esm", "-o", `${out}/${workerFile(w)}`, w]);
     }
     const files: string[] = [];
     for await (const e of Deno.readDir(out)) {
       if (!e.isFile || !e.name.endsWith(".js")) throw new Error(`unexpected output: ${e.name}`);
-      const path = new URL(e.name, out);
-      await Deno.writeTextFile(path, unliteralChunks(await Deno.readTextFile(path)));
+      const path = `${out}/${e.name}`;
+      const js = unliteralChunks(await Deno.readTextFile(path));
+      await Deno.writeTextFile(path, e.name === "main.js" ? `${BANNER}\n${js}` : js);
       files.push(e.name);
     }
     return files.sort();
@@ -171,22 +173,20 @@ if (import.meta.main) {
     console.log(USAGE);
     Deno.exit(0);
   }
-  let outPath = new URL("dist/bundle/", ROOT).pathname;
-  if (args[0] === "--out" && args.length === 2 && args[1] !== "") outPath = args[1];
-  else if (args.length > 0) {
+  let dir = `${ROOT}/dist/bundle`;
+  if (args[0] === "--out" && args.length === 2 && args[1] !== "") {
+    dir = resolve(args[1]);
+  } else if (args.length > 0) {
     console.error(`bundle: unexpected arguments: ${args.join(" ")}\n${USAGE}`);
     Deno.exit(2);
   }
-  const cwd = new URL(`file://${await Deno.realPath(".")}/`);
-  const dir = new URL(outPath.endsWith("/") ? outPath : `${outPath}/`, cwd);
   try {
     const files = await bundle(dir);
     let bytes = 0;
-    for (const f of files) bytes += (await Deno.stat(new URL(f, dir))).size;
+    for (const f of files) bytes += (await Deno.stat(`${dir}/${f}`)).size;
     console.log(
-      `${dir.pathname}: ${files.length} files, ${
-        (bytes / 1024).toFixed(0)
-      } kB (run: deno run -A ${dir.pathname}main.js)`,
+      `${dir}: ${files.length} files, ${(bytes / 1024).toFixed(0)} kB ` +
+        `(run: deno run -A ${dir}/main.js)`,
     );
   } catch (e) {
     console.error(`bundle: ${e instanceof Error ? e.message : e}`);

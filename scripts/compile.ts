@@ -16,6 +16,7 @@
  */
 
 import { type Embedded, parseEmbedded } from "./embedded.ts";
+import { fileURLToPath } from "node:url";
 import { bundle } from "./bundle.ts";
 
 export { type Embedded, parseEmbedded };
@@ -78,7 +79,7 @@ export function compileArgs(target: string, output: string, bundleDir: string): 
 async function withBundle<T>(root: URL, fn: (dir: string) => Promise<T>): Promise<T> {
   const tmp = await Deno.makeTempDir({ prefix: "mycel-compile-" });
   try {
-    await bundle(new URL(`file://${tmp}/bundle/`), root);
+    await bundle(`${tmp}/bundle`, fileURLToPath(root).replace(/\/+$/, ""));
     return await fn(`${tmp}/bundle`);
   } finally {
     await Deno.remove(tmp, { recursive: true });

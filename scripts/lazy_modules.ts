@@ -18,8 +18,9 @@ export interface LazyCall {
   target: string;
 }
 
-const CALL =
-  /lazyImport<\s*typeof import\(\s*"([^"]+)"\s*\)\s*>\(\s*new URL\(\s*"([^"]+)"\s*,\s*import\.meta\.url\s*\)/g;
+/** A `lazyImport` call up to its URL's closing parenthesis (deno fmt's trailing comma allowed). */
+export const CALL =
+  /lazyImport<\s*typeof import\(\s*"([^"]+)"\s*\)\s*>\(\s*new URL\(\s*"([^"]+)"\s*,\s*import\.meta\.url\s*,?\s*\)/g;
 
 /**
  * Each TypeScript file in `paths` (files, or folders searched whole) of
@@ -58,7 +59,8 @@ export async function lazyCalls(
   return calls.sort((a, b) => a.file.localeCompare(b.file) || a.target.localeCompare(b.target));
 }
 
-const WORKER = /new Worker\(\s*new URL\(\s*"([^"]+)"\s*,\s*import\.meta\.url\s*\)/g;
+/** A worker started from a module URL, up to that URL's closing parenthesis. */
+export const WORKER = /new Worker\(\s*new URL\(\s*"([^"]+)"\s*,\s*import\.meta\.url\s*,?\s*\)/g;
 
 /**
  * Every worker entry module started as `new Worker(new URL("…",

@@ -13,13 +13,14 @@
  */
 
 import assert from "node:assert/strict";
-import { bundle, stageSource, unliteralChunks, workerFile } from "../scripts/bundle.ts";
+import { pathToFileURL } from "node:url";
+import { BANNER, bundle, stageSource, unliteralChunks, workerFile } from "../scripts/bundle.ts";
 import { lazyCalls } from "../scripts/lazy_modules.ts";
 import { loadBlake3 } from "../src/files/chunk_hash.ts";
 import { buildSyncsTwoDevices, runBuild } from "./helpers/build_smoke.ts";
 import { REPO_ROOT } from "./helpers/mycel.ts";
 
-const ROOT = new URL("../", import.meta.url);
+const ROOT = REPO_ROOT;
 const PKG = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}/package.json`)) as {
   version: string;
 };
@@ -33,6 +34,13 @@ Deno.test("staging turns each lazy import, as deno fmt writes it, into a literal
     "const { c } = await lazyImport<",
     '  typeof import("./c.ts")',
     '>(new URL("./c.ts", import.meta.url));',
+    // A long specifier: deno fmt breaks the URL's arguments too, with trailing commas.
+    'const { d } = await lazyImport<typeof import("../a/very/long/d.ts")>(',
+    "  new URL(",
+    '    "../a/very/long/d.ts",',
+    "    import.meta.url,",
+    "  ),",
+    ");",
   ].join("\n");
   assert.equal(
     stageSource(src),
@@ -40,6 +48,7 @@ Deno.test("staging turns each lazy import, as deno fmt writes it, into a literal
       'const { a } = await import("./a.ts");',
       'const { b } = await import("../x/b.ts");',
       'const { c } = await import("./c.ts");',
+      'const { d } = await import("../a/very/long/d.ts");',
     ].join("\n"),
   );
 });
@@ -91,13 +100,16 @@ Deno.test("a chunk import in the output is made lazy again; builtins and others 
   );
 });
 
-/** Build the bundle of this tree into a temporary folder for `fn`, removed afterwards. */
+/**
+ * Build the bundle of this tree into a temporary folder for `fn`, removed
+ * afterwards. Its name has a space and a `#`: paths, not URLs, all the way.
+ */
 async function withBundle(
-  fn: (b: { dir: string; out: URL; files: string[] }) => Promise<void>,
+  fn: (b: { dir: string; out: string; files: string[] }) => Promise<void>,
 ): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "mycel-bundle-test-" });
+  const dir = await Deno.makeTempDir({ prefix: "mycel bundle #test-" });
   try {
-    const out = new URL(`file://${dir}/bundle/`);
+    const out = `${dir}/bundle`;
     await fn({ dir, out, files: await bundle(out, ROOT) });
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -108,12 +120,12 @@ Deno.test("the bundle: main.js, a chunk per lazy module, each worker; no .ts, no
   withBundle(async ({ out, files }) => {
     assert.ok(files.includes("main.js"), files.join(" "));
     for (const w of ["hash_worker.js", "entry_hash_worker.js"]) assert.ok(files.includes(w), w);
-    for (const c of await lazyCalls(ROOT)) {
+    for (const c of await lazyCalls(new URL("../", import.meta.url))) {
       const base = c.target.slice(c.target.lastIndexOf("/") + 1).replace(/\.ts$/, "");
       assert.ok(files.some((f) => f.startsWith(`${base}-`)), `${c.target}: no ${base}-*.js`);
     }
     for (const f of files) {
-      const text = await Deno.readTextFile(new URL(f, out));
+      const text = await Deno.readTextFile(`${out}/${f}`);
       assert.doesNotMatch(text, /\bfrom\s+"[^"]+\.ts"|\bimport\(\s*"[^"]+\.ts"\s*\)/, f);
       assert.doesNotMatch(text, /\bimport\(\s*"\.\//, `${f}: a literal import of a chunk`);
       assert.doesNotMatch(text, /\blazyImport\(/, `${f}: a lazy import left as a call`);
@@ -127,7 +139,7 @@ Deno.test("the bundle: main.js, a chunk per lazy module, each worker; no .ts, no
 Deno.test("the bundle's workers answer as the sources' workers do", () =>
   withBundle(async ({ out }) => {
     const ask = async <T>(file: string, msg: unknown, transfer: Transferable[]): Promise<T> => {
-      const w = new Worker(new URL(file, out).href, { type: "module" });
+      const w = new Worker(pathToFileURL(`${out}/${file}`).href, { type: "module" });
       try {
         return await new Promise<T>((resolve, reject) => {
           w.onmessage = (e) => resolve(e.data as T);
@@ -168,14 +180,14 @@ Deno.test("the bundle's workers answer as the sources' workers do", () =>
 Deno.test("the bundle runs mycel: the version, and two devices sync with it", () =>
   withBundle(async ({ out }) => {
     await buildSyncsTwoDevices(
-      [Deno.execPath(), "run", "-A", new URL("main.js", out).pathname],
+      [Deno.execPath(), "run", "-A", `${out}/main.js`],
       PKG.version,
     );
   }));
 
 Deno.test("a timer set up from the bundle runs the bundle", () =>
   withBundle(async ({ dir, out }) => {
-    const main = new URL("main.js", out).pathname;
+    const main = `${out}/main.js`;
     const cmd = [Deno.execPath(), "run", "-A", main];
     const home = `${dir}/home`;
     const init = await runBuild(cmd, ["--home", home, "--no-sync", "init", "--name", "t"]);
@@ -187,20 +199,28 @@ Deno.test("a timer set up from the bundle runs the bundle", () =>
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split("\n").filter((l) => l.includes(" sync now "));
     assert.ok(lines.length >= 1, r.stdout);
-    for (const l of lines) assert.ok(l.includes(`${Deno.execPath()} run -A ${main} `), l);
+    // The folder's name has a space: the cron line quotes it.
+    for (const l of lines) assert.ok(l.includes(`${Deno.execPath()} run -A '${main}' `), l);
   }));
 
-Deno.test("the bundle never empties a folder that holds anything but an earlier bundle", async () => {
+Deno.test("the bundle replaces only an earlier bundle: other files, plain scripts included, stop it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mycel-bundle-out-" });
   try {
     await Deno.writeTextFile(`${dir}/notes.txt`, "mine\n");
-    await Deno.writeTextFile(`${dir}/old.js`, "// an earlier bundle's\n");
-    await assert.rejects(
-      () => bundle(new URL(`file://${dir}/`), ROOT),
-      /holds notes\.txt, which is not from a bundle/,
-    );
-    assert.equal(await Deno.readTextFile(`${dir}/notes.txt`), "mine\n");
-    assert.equal(await Deno.readTextFile(`${dir}/old.js`), "// an earlier bundle's\n");
+    await Deno.writeTextFile(`${dir}/old.js`, "// a script of mine\n");
+    await assert.rejects(() => bundle(dir, ROOT), /holds notes\.txt, which is not from a bundle/);
+    await Deno.remove(`${dir}/notes.txt`);
+    // Only .js files, but no bundle's main.js: still someone else's.
+    await assert.rejects(() => bundle(dir, ROOT), /holds old\.js, which is not from a bundle/);
+    await Deno.writeTextFile(`${dir}/main.js`, "console.log('mine');\n");
+    await assert.rejects(() => bundle(dir, ROOT), /holds main\.js, which is not from a bundle/);
+    assert.equal(await Deno.readTextFile(`${dir}/old.js`), "// a script of mine\n");
+    assert.equal(await Deno.readTextFile(`${dir}/main.js`), "console.log('mine');\n");
+    // An earlier bundle (its main.js carries the banner) is replaced whole.
+    await Deno.writeTextFile(`${dir}/main.js`, `${BANNER}\nexport {};\n`);
+    const files = await bundle(dir, ROOT);
+    assert.ok(!files.includes("old.js"), "the earlier bundle's files are gone");
+    assert.ok((await Deno.readTextFile(`${dir}/main.js`)).startsWith(`${BANNER}\n`));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -83,17 +83,17 @@ export function reportFolders(
         plural(a.problems.length, "path")
       } not written here: see \`mycel folder status ${f.folder}\`)`
       : "";
+    // What nobody could send is said below, not counted as still to come.
+    const toCome = a.needFiles - a.unfetchable.length;
+    const toComeBytes = a.needBytes - a.unfetchable.reduce((n, u) => n + u.size, 0);
     const gone = a.unfetchable.filter((u) => !u.makerLacks);
     const goneBytes = gone.reduce((n, u) => n + u.size, 0);
-    const toCome = a.needFiles - gone.length;
     if (a.done > 0 || toCome > 0 || (a.problems.length > 0 && f.problemsChanged)) {
       ctx.out.line(
         `folder ${f.folder}: ${plural(a.done, "change")} applied` +
           (a.fetchedBytes > 0 ? `, ${humanBytes(a.fetchedBytes)} fetched` : "") +
           (toCome > 0
-            ? `; ${plural(toCome, "file")} (${
-              humanBytes(Math.max(0, a.needBytes - goneBytes))
-            }) still to come`
+            ? `; ${plural(toCome, "file")} (${humanBytes(Math.max(0, toComeBytes))}) still to come`
             : "") +
           said,
       );

@@ -9,6 +9,7 @@
  */
 
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import {
   childEnv,
   describe,
@@ -237,7 +238,7 @@ export async function exists(path: string): Promise<boolean> {
 // ---------------------------------------------------------------------------
 // Deno fixture processes (the proxy, mycel with a preload)
 
-const SOURCE_MAIN_TS = new URL("../../main.ts", import.meta.url).pathname;
+const SOURCE_MAIN_TS = fileURLToPath(new URL("../../main.ts", import.meta.url));
 
 /** `deno ARGS...` in the background with exactly the environment `env` (killed after 120 s). */
 function deno(args: string[], env: Record<string, string>): Proc {
@@ -246,7 +247,7 @@ function deno(args: string[], env: Record<string, string>): Proc {
 
 /** Path of a fixture script. */
 export function fixture(name: string): string {
-  return new URL(`fixtures/${name}`, import.meta.url).pathname;
+  return fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));
 }
 
 /**
