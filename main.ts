@@ -115,7 +115,7 @@ export async function main(argv: readonly string[], deps: MainDeps): Promise<num
       return ExitCode.ok;
     }
     if (parsed.kind === "help") {
-      const { commandHelp, groupHelp, topHelp } = await lazyImport<
+      const { commandHelp, groupHelp, topHelp, verbHelp } = await lazyImport<
         typeof import("./src/cli/help.ts")
       >(new URL("./src/cli/help.ts", import.meta.url));
       out.line(
@@ -123,6 +123,8 @@ export async function main(argv: readonly string[], deps: MainDeps): Promise<num
           ? commandHelp(parsed.spec, out.width)
           : parsed.group
           ? groupHelp(table, parsed.group, out.width)
+          : parsed.verb
+          ? verbHelp(table, parsed.verb, out.width)
           : topHelp(table, out.width),
       );
       return ExitCode.ok;

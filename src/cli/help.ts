@@ -15,7 +15,7 @@ import {
   globalFlagsOf,
   usageLine,
 } from "./command.ts";
-import type { CommandTable } from "./parse.ts";
+import { type CommandTable, verbSpellings } from "./parse.ts";
 
 /** What each exit code means (the README's table says the same). */
 export const EXIT_CODE_MEANINGS: Readonly<Record<ExitCode, string>> = {
@@ -153,6 +153,24 @@ export function groupHelp(table: CommandTable, group: string, width = 80): strin
     ...rows(subs.map((c) => [c.path.slice(1).join(" "), c.summary]), width),
     "",
     ...block(`Run \`mycel help ${group} COMMAND\` for one command's arguments and flags.`, width),
+  ].join("\n");
+}
+
+/** Help for a verb-first spelling's verb (`mycel show`): what it can be followed by. */
+export function verbHelp(table: CommandTable, verb: string, width = 80): string {
+  return [
+    ...block(`mycel ${verb}: other spellings of these commands`, width),
+    "",
+    "Commands:",
+    ...rows(
+      verbSpellings(table, verb).map(([p, c]) => [
+        p.slice(1).join(" "),
+        `= mycel ${c.path.join(" ")}: ${c.summary}`,
+      ]),
+      width,
+    ),
+    "",
+    ...block(`Run \`mycel help ${verb} NOUN\` for one command's arguments and flags.`, width),
   ].join("\n");
 }
 

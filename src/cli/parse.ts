@@ -35,7 +35,7 @@ export interface GlobalInput {
 /** What argv asks for. */
 export type ParseOutcome =
   | { kind: "run"; spec: CommandSpec; input: ParsedInput; global: GlobalInput }
-  | { kind: "help"; spec?: CommandSpec; group?: string; global: GlobalInput }
+  | { kind: "help"; spec?: CommandSpec; group?: string; verb?: string; global: GlobalInput }
   | { kind: "version"; json: boolean };
 
 /** Edit distance, for "did you mean" suggestions. */
@@ -74,13 +74,22 @@ function findFlag(token: string, flags: readonly FlagSpec[]): FlagSpec | undefin
 }
 
 /** Every spelling of every command, longest first. */
-function spellings(table: CommandTable): [readonly string[], CommandSpec][] {
+export function spellings(table: CommandTable): [readonly string[], CommandSpec][] {
   const all: [readonly string[], CommandSpec][] = [];
   for (const c of table.commands) {
     all.push([c.path, c]);
     for (const a of c.aliases ?? []) all.push([a, c]);
   }
   return all.sort((a, b) => b[0].length - a[0].length);
+}
+
+/** The verb-first spellings starting with `verb` (`show prefs`, …), in table order. */
+export function verbSpellings(table: CommandTable, verb: string): [string[], CommandSpec][] {
+  const out: [string[], CommandSpec][] = [];
+  for (const c of table.commands) {
+    for (const a of c.aliases ?? []) if (a.length > 1 && a[0] === verb) out.push([[...a], c]);
+  }
+  return out;
 }
 
 /**
@@ -179,19 +188,17 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
     }
     // A verb-first spelling's verb alone (`mycel get`), or with a noun it
     // does not take: name the nouns it does.
-    const nouns = [
-      ...new Set(
-        spellings(table).filter(([p]) => p.length > 1 && p[0] === words[0]).map(([p]) => p[1]),
-      ),
-    ];
+    const nouns = [...new Set(verbSpellings(table, words[0]).map(([p]) => p[1]))];
     if (nouns.length > 0) {
+      if (help && words.length === 1) return { kind: "help", verb: words[0], global };
       const guess = words[1] === undefined ? undefined : suggest(words[1], nouns);
       throw usageError(
         "run command",
         words[1] === undefined ? `\`${words[0]}\` needs what to ${words[0]}` : "unknown command",
         {
           value: words[1] === undefined ? undefined : `${words[0]} ${words[1]}`,
-          hint: `Did you mean \`mycel ${words[0]} ${guess ?? nouns.join("|")}\`?`,
+          hint: `Did you mean \`mycel ${words[0]} ${guess ?? nouns.join("|")}\`? ` +
+            `(\`mycel help ${words[0]}\` lists them)`,
         },
       );
     }
@@ -220,6 +227,9 @@ function helpTarget(words: string[], table: CommandTable, global: GlobalInput): 
   if (spec) return { kind: "help", spec, global };
   const group = table.groups.find((g) => g.name === words[0]);
   if (group && words.length === 1) return { kind: "help", group: group.name, global };
+  if (words.length === 1 && verbSpellings(table, words[0]).length > 0) {
+    return { kind: "help", verb: words[0], global };
+  }
   const all = table.commands.map((c) => c.path.join(" "));
   const guess = suggest(words.join(" "), all);
   throw usageError("show help", "no such command", {

@@ -129,6 +129,38 @@ Deno.test("top-level and group help fit 80 columns when piped, and the terminal'
   }
 });
 
+Deno.test("a verb-first spelling's verb has help of its own: every noun it takes and what it runs", async () => {
+  const verbs = [
+    ...new Set(
+      COMMANDS.commands.flatMap((c) => (c.aliases ?? []).filter((a) => a.length > 1))
+        .map((a) => a[0]),
+    ),
+  ];
+  assert.ok(verbs.includes("show") && verbs.includes("get"), verbs.join(" "));
+  for (const verb of verbs) {
+    for (const args of [[verb, "--help"], ["help", verb], [verb, "-h"]]) {
+      const r = await runMain(args);
+      assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^mycel ${verb}: other spellings of these commands`));
+      assert.deepEqual(tooWide(r.stdout, 80), [], args.join(" "));
+      for (const c of COMMANDS.commands) {
+        for (const a of (c.aliases ?? []).filter((a) => a.length > 1 && a[0] === verb)) {
+          assert.match(
+            r.stdout,
+            new RegExp(`^ {2}${a.slice(1).join(" ")} +=\\s+mycel ${c.path.join(" ")}: `, "m"),
+            `${args.join(" ")}: ${a.join(" ")}`,
+          );
+        }
+      }
+    }
+  }
+  // Alone, it is still a usage error that names the nouns and this help.
+  const r = await runMain(["show"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /`show` needs what to show/);
+  assert.match(r.stderr, /mycel help show/);
+});
+
 Deno.test("mycel help with an unknown command is a usage error with a suggestion", async () => {
   const r = await runMain(["help", "stauts"]);
   assert.equal(r.code, 2);
