@@ -8,12 +8,13 @@
  *
  * Wire form: `[body, signature]`, the signature Ed25519 over
  * `"mycel/checkpoint/v1\0" || body`. Device keys appear once in an author
- * table and are named by index. Decoding is strict and bounded, and every
+ * table and are named by index. Each head may carry its author's signed
+ * entry at that head (`[author, seq, hash, entry]`), checked when read. Decoding is strict and bounded, and every
  * value is validated as the op decoder would (a member's checkpoint is
  * trusted for its content, but never to crash or bloat the receiver).
  */
 
-import { asBytes, concatBytes, utf8 } from "../bytes.ts";
+import { asBytes, bytesEqual, concatBytes, utf8 } from "../bytes.ts";
 import type { Version } from "../crdt/dotted.ts";
 import type { Hlc } from "../crdt/hlc.ts";
 import { isJson, type Json } from "../crdt/json.ts";
@@ -21,6 +22,7 @@ import { MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "./cbor.ts";
 import { DeviceKey } from "./device_key.ts";
 import { decodeDeviceFields, type DeviceFields, encodeDeviceFields } from "./device_record.ts";
+import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "./entry.ts";
 import { type Signer, verifySignature } from "./identity.ts";
 import type { Admission, Removal, SelfField } from "./membership.ts";
 import { checkConfigKey, checkName, checkPattern, checkPrefValue } from "./ops.ts";
@@ -40,6 +42,13 @@ export interface FrontierHead {
   readonly author: DeviceKey;
   readonly seq: number;
   readonly hash: Uint8Array;
+  /**
+   * The author's own signed entry at `seq` (its exact bytes): proof that the
+   * head exists, so a member can't make up a head (a forged hash would make
+   * that device's later entries stop linking wherever it was taken).
+   * Checked on decoding: that author, that seq, that hash, its signature.
+   */
+  readonly proof?: Uint8Array;
 }
 
 /** A decoded checkpoint. */
@@ -122,7 +131,12 @@ export async function makeCheckpoint(
       : null,
     Object.entries(row.self).map(([f, v]) => [v!.seq, encodeDeviceFields({ [f]: v!.value })]),
   ]);
-  const heads = frontier.map((h) => [a.of(h.author.hex, h.author.bytes), h.seq, h.hash]);
+  const heads = frontier.map((h) => [
+    a.of(h.author.hex, h.author.bytes),
+    h.seq,
+    h.hash,
+    ...(h.proof === undefined ? [] : [h.proof]),
+  ]);
   // Synced folders: a 14th field, left out when there is no folder state.
   const folders = encodeFolderPart(rows.folders(), (hex) => a.of(hex));
   const body = encodeCbor([
@@ -182,6 +196,24 @@ function checkValue(space: Space, value: unknown): Json {
   return space === "prefs" ? checkPrefValue(value) : checkPattern(value);
 }
 
+/** The signed entry `proof` proves `head`: its author's, at its seq, with its hash. */
+function headProof(head: Omit<FrontierHead, "proof">, proof: unknown): SignedEntry {
+  const bytes = asBytes(proof);
+  if (bytes === undefined) throw bad("a head's entry is malformed");
+  let e: SignedEntry;
+  try {
+    e = decodeSignedEntry(bytes);
+  } catch (err) {
+    throw bad("a head's entry is malformed", err);
+  }
+  if (
+    e.entry.author !== head.author || e.entry.seq !== head.seq || !bytesEqual(e.hash, head.hash)
+  ) {
+    throw bad(`the entry given for ${head.author.short}'s head #${head.seq} is not that head`);
+  }
+  return e;
+}
+
 /**
  * Decode a checkpoint and check its signature (not who signed it: the caller
  * checks the signer is a member it trusts). `unsigned` skips the signature,
@@ -228,12 +260,20 @@ export async function readCheckpoint(
     return x;
   };
   try {
-    const frontier = list(f[6], "frontier", MAX_AUTHORS).map((h) => {
-      const [a, seq, hash] = list(h, "head", 3);
+    const proofs: Promise<boolean>[] = [];
+    const frontier = list(f[6], "frontier", MAX_AUTHORS).map((h): FrontierHead => {
+      const [a, seq, hash, proof] = list(h, "head", 4);
       const hb = asBytes(hash);
       if (hb?.length !== 32) throw bad("a head hash is malformed");
-      return { author: au(a), seq: count(seq, "seq"), hash: hb };
+      const head = { author: au(a), seq: count(seq, "seq"), hash: hb };
+      if (proof === undefined) return head;
+      const checked = headProof(head, proof);
+      if (!options.unsigned) proofs.push(verifyEntrySignature(checked));
+      return { ...head, proof: checked.bytes };
     });
+    if ((await Promise.all(proofs)).includes(false)) {
+      throw bad("a head's entry is not signed by its author");
+    }
     const state = new MemoryState();
     for (const s of list(f[10], "seen", MAX_AUTHORS)) {
       const [a, seq] = list(s, "seen", 2);

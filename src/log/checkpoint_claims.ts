@@ -11,6 +11,10 @@
  * covers (found by an attack review with forged, re-signed checkpoints).
  *
  * Refused (the whole checkpoint), with the reason:
+ * - a head past where this device's chain of that author ends, without
+ *   that author's own signed entry at the head (the decoder checks the
+ *   entry is that head's): a made-up head would make the device's later
+ *   entries stop linking here;
  * - a change or fold mark of an author past the checkpoint's own frontier
  *   for that author (it claims what it does not cover);
  * - a field of a device's record written past its frontier;
@@ -35,6 +39,8 @@ export interface HeldView {
   seen(author: DeviceKey): number;
   /** Whether this device's state has `key` admitted, and removed. */
   member(key: DeviceKey): { admitted?: unknown; removed?: unknown } | undefined;
+  /** Where this device's chain of `author` ends (0: none held). */
+  chainEnd(author: DeviceKey): number;
 }
 
 /** Why `cp` claims more than its frontier covers (undefined: it does not). */
@@ -47,6 +53,12 @@ export function checkpointClaimProblem(cp: Checkpoint, held: HeldView): string |
   // Made by a device whose entries up to the frontier are all folded here:
   // if it had written it, this device would have it too.
   const heldFully = (by: DeviceKey) => held.seen(by) >= upTo(by.hex);
+  for (const f of cp.frontier) {
+    if (f.proof === undefined && f.seq > held.chainEnd(f.author)) {
+      return `it covers ${f.author.short}'s entries to #${f.seq} without ${f.author.short}'s ` +
+        `own signed entry #${f.seq}`;
+    }
+  }
   const s = cp.state;
   for (const [hex, seq] of s.seenAll()) if (seq > upTo(hex)) return past("changes", hex, seq);
   for (const space of SPACES) {

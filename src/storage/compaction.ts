@@ -145,7 +145,10 @@ export async function planCompaction(
     const seq = state.seen(author);
     if (seq <= (frontier.get(author)?.seq ?? 0)) continue;
     const hash = log.hashAt(author, seq);
-    if (hash !== undefined) frontier.set(author, { author, seq, hash });
+    // The entry itself too: the base keeps it once the log no longer does,
+    // as the proof a checkpoint gives of this head (log/checkpoint.ts).
+    const proof = log.range(author, seq - 1, seq, 1)[0];
+    if (hash !== undefined) frontier.set(author, { author, seq, hash, proof });
   }
   return { moves, oldBase, newBase: await encodeBase(state, [...frontier.values()], meta) };
 }

@@ -23,6 +23,7 @@ import {
   makeCheckpoint,
   readCheckpoint,
 } from "../log/checkpoint.ts";
+import type { DeviceKey } from "../log/device_key.ts";
 import type { Signer } from "../log/identity.ts";
 import { type MergeResult, mergeState } from "../log/state_merge.ts";
 import { MemoryState } from "../log/state_memory.ts";
@@ -32,19 +33,44 @@ import type { Db } from "./db.ts";
 import type { SqlLog } from "./sql_log.ts";
 import type { SqlState } from "./sql_state.ts";
 
-/** The heads a checkpoint of this home covers. */
-export function frontierOf(log: SqlLog): FrontierHead[] {
-  return [...log.heads()].map(([author, h]) => ({ author, seq: h.seq, hash: h.hash }));
+/**
+ * The heads a checkpoint of this home covers, each with its author's signed
+ * entry there: from the log, or, for a chain held only as far as its base
+ * (compacted, or taken from a checkpoint), the one the base keeps. A base
+ * stored before heads carried entries has none: such a head goes without,
+ * and a member that needs it refuses the checkpoint.
+ */
+export async function frontierOf(db: Db, log: SqlLog): Promise<FrontierHead[]> {
+  let base: Map<DeviceKey, FrontierHead> | undefined;
+  const out: FrontierHead[] = [];
+  for (const [author, h] of log.heads()) {
+    let proof: Uint8Array | undefined = log.range(author, h.seq - 1, h.seq, 1)[0];
+    if (proof === undefined) {
+      base ??= await baseHeads(db);
+      const kept = base.get(author);
+      if (kept?.seq === h.seq && bytesEqual(kept.hash, h.hash)) proof = kept.proof;
+    }
+    out.push({ author, seq: h.seq, hash: h.hash, ...(proof ? { proof } : {}) });
+  }
+  return out;
+}
+
+/** The stored base's heads, by author (none without a base). */
+async function baseHeads(db: Db): Promise<Map<DeviceKey, FrontierHead>> {
+  const bytes = readBase(db);
+  const cp = bytes === undefined ? undefined : await readCheckpoint(bytes, { unsigned: true });
+  return new Map((cp?.frontier ?? []).map((h) => [h.author, h]));
 }
 
 /** Make a signed checkpoint of the current state. */
 export async function checkpointOut(
+  db: Db,
   state: SqlState,
   log: SqlLog,
   meta: { mesh: string; made: number },
   signer: Signer,
 ): Promise<Uint8Array> {
-  return await makeCheckpoint(state, frontierOf(log), meta, signer);
+  return await makeCheckpoint(state, await frontierOf(db, log), meta, signer);
 }
 
 /** What taking a checkpoint did. */

@@ -408,6 +408,7 @@ export class Home {
       new URL("./home_checkpoint.ts", import.meta.url),
     );
     return await checkpointOut(
+      this.#db,
       this.#state,
       this.#log,
       { mesh: this.meshId, made: this.now() },

@@ -42,6 +42,10 @@ export function memberCheckpoints(
       }
     }
     // What it claims about chains we hold must be what their entries say.
-    return checkpointClaimProblem(cp, home.view);
+    return checkpointClaimProblem(cp, {
+      seen: (a) => home.view.seen(a),
+      member: (k) => home.view.member(k),
+      chainEnd: (a) => home.log.head(a)?.seq ?? 0,
+    });
   };
 }

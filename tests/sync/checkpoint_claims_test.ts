@@ -102,3 +102,60 @@ Deno.test("a checkpoint that removes a device in the name of a member whose entr
   assert.equal(a.home.view.member(h.key)!.record.name, name);
   assert.equal(a.home.view.pref("theme"), "dark", "what it does cover is taken");
 });
+
+Deno.test("a checkpoint with a made-up head past ours, without that device's signed entry, is refused", async () => {
+  await using mesh = await threeSynced();
+  const [a, h, m] = mesh.devices;
+  await mesh.write(h, [{ type: "pref.set", key: "h", value: "1" }]);
+  for (let i = 0; i < 2; i++) await mesh.timerRound();
+  const genuine = await readCheckpoint(await m.home.checkpoint());
+  const real = genuine.frontier.find((f) => f.author === h.key)!;
+  assert.equal(real.seq, a.home.log.head(h.key)!.seq, "A holds H's chain to its head");
+  const sign = async (frontier: typeof genuine.frontier) =>
+    await makeCheckpoint(
+      genuine.state,
+      frontier,
+      { mesh: genuine.mesh, made: genuine.made },
+      new Signer(m.keys),
+    );
+  const madeUp = genuine.frontier.map((f) =>
+    f.author === h.key
+      ? { author: f.author, seq: f.seq + 1, hash: crypto.getRandomValues(new Uint8Array(32)) }
+      : f
+  );
+  const cp = await readCheckpoint(await sign(madeUp));
+  assert.equal(
+    memberCheckpoints(a.home, m.key)(cp),
+    `it covers ${h.key.short}'s entries to #${real.seq + 1} without ${h.key.short}'s own ` +
+      `signed entry #${real.seq + 1}`,
+  );
+  // An honest checkpoint carries each head's own signed entry.
+  for (const f of genuine.frontier) assert.ok(f.proof, `${f.author.short}'s head has its entry`);
+  assert.equal(memberCheckpoints(a.home, m.key)(genuine), undefined);
+  // A head no further than ours needs none: nothing is taken from it.
+  const same = genuine.frontier.map((f) => ({ author: f.author, seq: f.seq, hash: f.hash }));
+  assert.equal(memberCheckpoints(a.home, m.key)(await readCheckpoint(await sign(same))), undefined);
+
+  // An entry given as proof must be that head's: H's real entry under the
+  // made-up head, or M's own entry for H's head, is refused when read.
+  const wrong = [
+    madeUp.map((f) => (f.author === h.key ? { ...f, proof: real.proof } : f)),
+    genuine.frontier.map((f) =>
+      f.author === h.key
+        ? { ...f, proof: genuine.frontier.find((g) => g.author === m.key)!.proof }
+        : f
+    ),
+  ];
+  for (const frontier of wrong) {
+    await assert.rejects(
+      async () => await readCheckpoint(await sign(frontier)),
+      new RegExp(`the entry given for ${h.key.short}'s head #\\d+ is not that head`),
+    );
+  }
+
+  // Refused, so H's next entries still link here.
+  await mesh.write(h, [{ type: "pref.set", key: "h", value: "2" }]);
+  for (let i = 0; i < 2; i++) await mesh.timerRound();
+  assert.equal(a.home.view.pref("h"), "2");
+  assert.equal(new Set(mesh.digests()).size, 1);
+});

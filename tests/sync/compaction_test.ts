@@ -16,6 +16,7 @@
 
 import assert from "node:assert/strict";
 import { heldAnywhere } from "../../src/cli/commands/mesh_remove.ts";
+import { readCheckpoint } from "../../src/log/checkpoint.ts";
 import { settledIn } from "../../src/sync/acks.ts";
 import { compactNow, DAY_MS } from "../../src/sync/compact.ts";
 import { type MemDevice, MemMesh, pref, refoldedDigest } from "./_mem_mesh.ts";
@@ -90,6 +91,14 @@ Deno.test("a device restored from a backup older than its peers' compaction gets
   await rounds(mesh, 2); // C holds all of it, and A and B know
   mesh.now += 60_000;
   for (const d of [a, b]) assert.ok((await compactNow(d.home, { keepDays: 0 })).dropped > 0);
+  // Heads held only as far as the base still come with their signed entries
+  // (the base keeps them): a member refuses a head past its own without one.
+  const cp = await readCheckpoint(await a.home.checkpoint());
+  const baseOnly = cp.frontier.filter((f) =>
+    a.home.log.range(f.author, f.seq - 1, f.seq).length === 0
+  );
+  assert.ok(baseOnly.length > 0, "some chain is held only as far as its base");
+  for (const f of cp.frontier) assert.ok(f.proof, `${f.author.short}'s head has its entry`);
 
   await mesh.restore(c, copy); // C lost what came after its backup
   await mesh.write(c, pref("note", "written after the restore"));
