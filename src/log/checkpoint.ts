@@ -9,9 +9,10 @@
  * Wire form: `[body, signature]`, the signature Ed25519 over
  * `"mycel/checkpoint/v1\0" || body`. Device keys appear once in an author
  * table and are named by index. Each head may carry its author's signed
- * entry at that head (`[author, seq, hash, entry]`), checked when read. Decoding is strict and bounded, and every
- * value is validated as the op decoder would (a member's checkpoint is
- * trusted for its content, but never to crash or bloat the receiver).
+ * entry at that head (`[author, seq, hash, entry]`), checked when read.
+ * Decoding is strict and bounded, and every value is validated as the op
+ * decoder would (a member's checkpoint is trusted for its content, but
+ * never to crash or bloat the receiver).
  */
 
 import { asBytes, bytesEqual, concatBytes, utf8 } from "../bytes.ts";
