@@ -2,15 +2,16 @@
  * @module noise_aead
  * Noise cipher functions (spec §4.2, §12.3, §12.4) behind one small interface:
  * AESGCM through WebCrypto (the CryptoKey is imported once per key and reused
- * for every message) and ChaChaPoly through `node:crypto`'s
- * chacha20-poly1305 (native; loaded on first use, so a command that opens no
- * Noise session never loads it). Measured here on 64 KiB frames: ChaChaPoly
- * 720 MB/s, WebCrypto's AES-GCM 245–276 MB/s (it does not reach AES-NI
- * speed in this runtime), @noble/ciphers' ChaChaPoly ~130 MB/s; so sync
- * sessions run ChaChaPoly (docs/benchmarks.md). A keyed instance knows
+ * for every message) and ChaChaPoly through @noble/ciphers for the first
+ * bytes of a process and `node:crypto`'s chacha20-poly1305 once it moves
+ * more ({@link ChaChaPolyKey}). Measured here on 64 KiB frames: native
+ * ChaChaPoly 720 MB/s, WebCrypto's AES-GCM 245–276 MB/s (it does not reach
+ * AES-NI speed in this runtime), @noble/ciphers' ChaChaPoly ~130 MB/s; so
+ * sync sessions run ChaChaPoly (docs/benchmarks.md). A keyed instance knows
  * nothing about counters: the caller passes the nonce.
  */
 
+import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { wipe } from "../bytes.ts";
 
 /** Names of the cipher functions a protocol name may use. */
@@ -100,39 +101,84 @@ class AesGcmKey implements NoiseAeadKey {
 }
 
 type NodeCrypto = typeof import("node:crypto");
+/** `node:crypto`, once something asked for it (see {@link ChaChaPolyKey}). */
 let nodeCrypto: Promise<NodeCrypto> | undefined;
+/** `node:crypto` once loaded: the native ChaChaPoly is used from then on. */
+let native: NodeCrypto | undefined;
+/** Bytes sealed or opened by ChaChaPoly in this process so far. */
+let chachaBytes = 0;
+/**
+ * From this many bytes a process starts loading `node:crypto`. Loading it
+ * costs about 20 ms (Deno's Node layer: streams, errors, async hooks),
+ * which @noble/ciphers' ChaChaPoly spends on about 2.5 MB; an idle sync
+ * round moves a few kilobytes, a folder transfer gigabytes.
+ */
+export const NATIVE_FROM = 256 * 1024;
+// Not a literal: deno would load a literal `import()` ahead of every run.
+const NODE_CRYPTO = "node:crypto";
+
+function loadNative(): void {
+  nodeCrypto ??= (import(NODE_CRYPTO) as Promise<NodeCrypto>).then((m) => native = m);
+}
+
+/** Which ChaChaPoly this process runs now (for tests and diagnostics). */
+export function chachaBackend(): "javascript" | "native" {
+  return native === undefined ? "javascript" : "native";
+}
 
 const TAG = 16;
 
-class ChaChaPolyKey implements NoiseAeadKey {
+/**
+ * ChaChaPoly, one key: through @noble/ciphers (JavaScript, about 130 MB/s)
+ * until the process has moved {@link NATIVE_FROM} bytes, then through
+ * `node:crypto`'s chacha20-poly1305 (native, about 720 MB/s) once that is
+ * loaded. Both compute the same cipher, so a session may change over
+ * between two messages. The raw key stays on the JS heap until the native
+ * KeyObject is made (then it is wiped): for a short session, its life.
+ */
+export class ChaChaPolyKey implements NoiseAeadKey {
   #raw: Uint8Array | undefined;
   #key: import("node:crypto").KeyObject | undefined;
+  readonly #nativeFrom: number;
 
-  constructor(key: Uint8Array) {
+  /** `nativeFrom`: bytes after which to go native (tests pass 0 or Infinity). */
+  constructor(key: Uint8Array, nativeFrom = NATIVE_FROM) {
     this.#raw = new Uint8Array(key);
+    this.#nativeFrom = nativeFrom;
   }
 
   /**
-   * The key as a native KeyObject, made on first use; our copy of the bytes
-   * is wiped then (a key on the JS heap would outlive the session in any
-   * heap snapshot or core dump until collected). Same speed as raw bytes.
+   * The native KeyObject if `node:crypto` is loaded (made now, and our copy
+   * of the key wiped), else undefined: then the caller seals or opens with
+   * the raw key in the same synchronous step, so no other message can wipe
+   * it in between. Counts `bytes`, and starts loading `node:crypto` once
+   * enough went by.
    */
-  async #keyObject(): Promise<import("node:crypto").KeyObject> {
-    if (this.#key === undefined) {
-      const { createSecretKey } = await (nodeCrypto ??= import("node:crypto"));
-      if (this.#key === undefined) {
-        this.#key = createSecretKey(this.#raw!);
-        wipe(this.#raw!);
-        this.#raw = undefined;
-      }
+  #keyNow(bytes: number): import("node:crypto").KeyObject | undefined {
+    chachaBytes += bytes;
+    if (this.#key === undefined && native !== undefined) {
+      this.#key = native.createSecretKey(this.#raw!);
+      wipe(this.#raw!);
+      this.#raw = undefined;
     }
+    if (this.#key === undefined && chachaBytes >= this.#nativeFrom) loadNative();
     return this.#key;
   }
 
+  /** With `nativeFrom` 0, the native cipher from the first byte. */
+  async #nativeFirst(): Promise<void> {
+    if (this.#nativeFrom > 0 || native !== undefined) return;
+    loadNative();
+    await nodeCrypto;
+  }
+
   async encrypt(nonce: bigint, ad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
-    const key = await this.#keyObject();
-    const { createCipheriv } = await nodeCrypto!;
-    const c = createCipheriv("chacha20-poly1305", key, chachaNonce(nonce), {
+    await this.#nativeFirst();
+    const key = this.#keyNow(plaintext.length);
+    if (key === undefined) {
+      return chacha20poly1305(this.#raw!, chachaNonce(nonce), ad).encrypt(plaintext);
+    }
+    const c = native!.createCipheriv("chacha20-poly1305", key, chachaNonce(nonce), {
       authTagLength: TAG,
     });
     c.setAAD(ad, { plaintextLength: plaintext.length });
@@ -151,11 +197,18 @@ class ChaChaPolyKey implements NoiseAeadKey {
     ciphertext: Uint8Array,
   ): Promise<Uint8Array | undefined> {
     if (ciphertext.length < TAG) return undefined;
-    const key = await this.#keyObject();
-    const { createDecipheriv } = await nodeCrypto!;
+    await this.#nativeFirst();
+    const key = this.#keyNow(ciphertext.length);
+    if (key === undefined) {
+      try {
+        return chacha20poly1305(this.#raw!, chachaNonce(nonce), ad).decrypt(ciphertext);
+      } catch {
+        return undefined; // the tag does not match
+      }
+    }
     const end = ciphertext.length - TAG;
     try {
-      const d = createDecipheriv("chacha20-poly1305", key, chachaNonce(nonce), {
+      const d = native!.createDecipheriv("chacha20-poly1305", key, chachaNonce(nonce), {
         authTagLength: TAG,
       });
       d.setAAD(ad, { plaintextLength: end });
