@@ -11,10 +11,14 @@
  * covers (found by an attack review with forged, re-signed checkpoints).
  *
  * Refused (the whole checkpoint), with the reason:
- * - a head past where this device's chain of that author ends, without
- *   that author's own signed entry at the head (the decoder checks the
- *   entry is that head's): a made-up head would make the device's later
- *   entries stop linking here;
+ * - a head of a device that is no device of the checkpoint's own state;
+ * - a head this device can't check against its own chain — past where that
+ *   chain ends, below where its held entries start (a re-base starts the
+ *   chain again there), or of a chain it does not hold — without that
+ *   author's own signed entry at the head (the decoder checks the entry is
+ *   that head's): a made-up head would make the device's later entries stop
+ *   linking here ({@link headProofProblem}, also what a pairing joiner,
+ *   which holds nothing, checks);
  * - a change or fold mark of an author past the checkpoint's own frontier
  *   for that author (it claims what it does not cover);
  * - a field of a device's record written past its frontier;
@@ -39,8 +43,31 @@ export interface HeldView {
   seen(author: DeviceKey): number;
   /** Whether this device's state has `key` admitted, and removed. */
   member(key: DeviceKey): { admitted?: unknown; removed?: unknown } | undefined;
-  /** Where this device's chain of `author` ends (0: none held). */
-  chainEnd(author: DeviceKey): number;
+  /** This device's chain of `author`: where its held part starts (base) and ends. */
+  chain(author: DeviceKey): { base: number; end: number } | undefined;
+}
+
+/**
+ * Why a head of `cp` can't be taken without its author's signed entry
+ * (undefined: every such head carries one). `chain` says what this device
+ * holds of each chain; a joiner holds nothing.
+ */
+export function headProofProblem(
+  cp: Checkpoint,
+  chain: HeldView["chain"] = () => undefined,
+): string | undefined {
+  for (const f of cp.frontier) {
+    if (cp.state.memberRow(f.author) === undefined) {
+      return `it covers entries of ${f.author.short}, which is no device of its state`;
+    }
+    const ours = chain(f.author);
+    const unchecked = ours === undefined || f.seq > ours.end || f.seq < ours.base;
+    if (f.proof === undefined && unchecked) {
+      return `it covers ${f.author.short}'s entries to #${f.seq} without ${f.author.short}'s ` +
+        `own signed entry #${f.seq}`;
+    }
+  }
+  return undefined;
 }
 
 /** Why `cp` claims more than its frontier covers (undefined: it does not). */
@@ -53,12 +80,8 @@ export function checkpointClaimProblem(cp: Checkpoint, held: HeldView): string |
   // Made by a device whose entries up to the frontier are all folded here:
   // if it had written it, this device would have it too.
   const heldFully = (by: DeviceKey) => held.seen(by) >= upTo(by.hex);
-  for (const f of cp.frontier) {
-    if (f.proof === undefined && f.seq > held.chainEnd(f.author)) {
-      return `it covers ${f.author.short}'s entries to #${f.seq} without ${f.author.short}'s ` +
-        `own signed entry #${f.seq}`;
-    }
-  }
+  const heads = headProofProblem(cp, (a) => held.chain(a));
+  if (heads !== undefined) return heads;
   const s = cp.state;
   for (const [hex, seq] of s.seenAll()) if (seq > upTo(hex)) return past("changes", hex, seq);
   for (const space of SPACES) {

@@ -128,7 +128,8 @@ export async function checkpointIn(
     mergeState(base, cp.state);
     const heads = new Map(prev.frontier.map((h) => [h.author, h]));
     for (const h of cp.frontier) {
-      if ((heads.get(h.author)?.seq ?? 0) < h.seq) heads.set(h.author, h);
+      // At an equal seq the newer one: it may carry the entry an old base lacks.
+      if ((heads.get(h.author)?.seq ?? 0) <= h.seq) heads.set(h.author, h);
     }
     frontier = [...heads.values()];
   }

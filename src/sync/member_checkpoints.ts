@@ -45,7 +45,10 @@ export function memberCheckpoints(
     return checkpointClaimProblem(cp, {
       seen: (a) => home.view.seen(a),
       member: (k) => home.view.member(k),
-      chainEnd: (a) => home.log.head(a)?.seq ?? 0,
+      chain: (a) => {
+        const h = home.log.head(a);
+        return h === undefined ? undefined : { base: h.base, end: h.seq };
+      },
     });
   };
 }

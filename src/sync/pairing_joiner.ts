@@ -16,6 +16,7 @@ import { ExitCode, isMycelError, MycelError } from "../errors.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { decodeSignedEntry } from "../log/entry.ts";
 import { readCheckpoint } from "../log/checkpoint.ts";
+import { headProofProblem } from "../log/checkpoint_claims.ts";
 import { type DeviceKeys, Signer } from "../log/identity.ts";
 import { decodePairingCode } from "../protocol/pairing_code.ts";
 import {
@@ -282,6 +283,16 @@ async function joinOnce(
         "pairing_failed",
         "join mesh",
         "the mesh's state was not signed by the inviting device",
+      );
+    }
+    // Holding nothing yet, this device can check no head against its own
+    // chains: each must come with its author's signed entry.
+    const unproven = headProofProblem(cp);
+    if (unproven !== undefined) {
+      throw new MycelError(
+        "pairing_failed",
+        "join mesh",
+        `the mesh's state is refused: ${unproven}`,
       );
     }
     const admission = decodeSignedEntry(welcome.admission);

@@ -12,6 +12,7 @@
 
 import assert from "node:assert/strict";
 import { type Checkpoint, makeCheckpoint, readCheckpoint } from "../../src/log/checkpoint.ts";
+import { headProofProblem } from "../../src/log/checkpoint_claims.ts";
 import { Signer } from "../../src/log/identity.ts";
 import type { MemoryState } from "../../src/log/state_memory.ts";
 import { memberCheckpoints } from "../../src/sync/member_checkpoints.ts";
@@ -158,4 +159,42 @@ Deno.test("a checkpoint with a made-up head past ours, without that device's sig
   for (let i = 0; i < 2; i++) await mesh.timerRound();
   assert.equal(a.home.view.pref("h"), "2");
   assert.equal(new Set(mesh.digests()).size, 1);
+});
+
+Deno.test("a joiner, holding nothing, refuses any head without its entry; heads of keys that are no device of the mesh are refused", async () => {
+  await using mesh = await threeSynced();
+  const [a, h, m] = mesh.devices;
+  const genuine = await readCheckpoint(await m.home.checkpoint());
+  assert.equal(headProofProblem(genuine), undefined, "a joiner takes an honest checkpoint");
+  const sign = async (frontier: typeof genuine.frontier) =>
+    await readCheckpoint(
+      await makeCheckpoint(
+        genuine.state,
+        frontier,
+        { mesh: genuine.mesh, made: genuine.made },
+        new Signer(m.keys),
+      ),
+    );
+  // Even H's real head, without its entry: a joiner can't check it.
+  const bare = await sign(
+    genuine.frontier.map((f) => f.author === h.key ? { ...f, proof: undefined } : f),
+  );
+  assert.match(headProofProblem(bare) ?? "", /without .+'s own signed entry/);
+  assert.equal(memberCheckpoints(a.home, m.key)(bare), undefined, "a member holding it needs none");
+
+  // A key M made up signs a first entry of its own: a real entry, of no device.
+  const stranger = await MemMesh.create(1, { seed: 4242 }); // keys none of the mesh has
+  try {
+    const [x] = stranger.devices;
+    const entry = await stranger.write(x, [{ type: "pref.set", key: "x", value: "1" }]);
+    const withStranger = await sign([
+      ...genuine.frontier,
+      { author: x.key, seq: entry.entry.seq, hash: entry.hash, proof: entry.bytes },
+    ]);
+    const why = `it covers entries of ${x.key.short}, which is no device of its state`;
+    assert.equal(memberCheckpoints(a.home, m.key)(withStranger), why);
+    assert.equal(headProofProblem(withStranger), why);
+  } finally {
+    await stranger[Symbol.asyncDispose]();
+  }
 });

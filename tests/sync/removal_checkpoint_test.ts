@@ -15,6 +15,9 @@
 
 import assert from "node:assert/strict";
 import { checkRemovedBase } from "../../src/cli/doctor_history.ts";
+import { makeCheckpoint, readCheckpoint } from "../../src/log/checkpoint.ts";
+import { Signer } from "../../src/log/identity.ts";
+import { memberCheckpoints } from "../../src/sync/member_checkpoints.ts";
 import { describe, mycel } from "../helpers/mycel.ts";
 import { MemMesh } from "./_mem_mesh.ts";
 
@@ -200,4 +203,41 @@ Deno.test("while no clean checkpoint covers its base, such a device says so and 
   }
   const digests = [p, q, s].map((d) => d.home.digest());
   assert.deepEqual(digests, Array(3).fill(digests[0]), "one state on every device");
+});
+
+Deno.test("a re-base offer whose head of the removed device is made up (no signed entry) is refused; the genuine one passes", async () => {
+  await using mesh = await MemMesh.create(3, { seed: 7, tuning: { checkpointMin: 0 } });
+  const { p, r, s, z, cut } = await taintedNewcomer(mesh);
+  // p learns what r holds, so its checkpoint covers s's base.
+  mesh.partition((a, b) => !((a === p && b === r) || (a === r && b === p)));
+  await mesh.round(p);
+  const genuine = await readCheckpoint(await p.home.checkpoint());
+  const zHead = genuine.frontier.find((f) => f.author === z.key)!;
+  assert.ok(zHead.seq <= cut && zHead.proof, "p holds z up to the cut, with its entry");
+  const before = s.home.log.head(z.key)!;
+  assert.ok(zHead.seq < before.base, "below where s's chain of z starts: s can't check it");
+  const madeUp = await readCheckpoint(
+    await makeCheckpoint(
+      genuine.state,
+      genuine.frontier.map((f) =>
+        f.author === z.key
+          ? { author: f.author, seq: f.seq, hash: crypto.getRandomValues(new Uint8Array(32)) }
+          : f
+      ),
+      { mesh: genuine.mesh, made: genuine.made },
+      new Signer(p.keys),
+    ),
+  );
+  assert.equal(
+    memberCheckpoints(s.home, p.key)(madeUp),
+    `it covers ${z.key.short}'s entries to #${zHead.seq} without ${z.key.short}'s own signed ` +
+      `entry #${zHead.seq}`,
+  );
+  assert.deepEqual(s.home.log.head(z.key), before, "nothing changed");
+  assert.equal(memberCheckpoints(s.home, p.key)(genuine), undefined, "the genuine one passes");
+  // And the mesh settles as without the forgery.
+  mesh.heal();
+  for (let i = 0; i < 4; i++) await mesh.timerRound();
+  const digests = mesh.devices.filter((d) => d !== z).map((d) => d.home.digest());
+  assert.deepEqual(digests, Array(digests.length).fill(digests[0]), "one state on every device");
 });
