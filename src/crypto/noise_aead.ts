@@ -101,8 +101,8 @@ class AesGcmKey implements NoiseAeadKey {
 }
 
 type NodeCrypto = typeof import("node:crypto");
-/** `node:crypto`, once something asked for it (see {@link ChaChaPolyKey}). */
-let nodeCrypto: Promise<NodeCrypto> | undefined;
+/** Loading `node:crypto`, once something asked for it (see {@link ChaChaPolyKey}). */
+let nodeCrypto: Promise<void> | undefined;
 /** `node:crypto` once loaded: the native ChaChaPoly is used from then on. */
 let native: NodeCrypto | undefined;
 /** Bytes sealed or opened by ChaChaPoly in this process so far. */
@@ -118,7 +118,10 @@ export const NATIVE_FROM = 256 * 1024;
 const NODE_CRYPTO = "node:crypto";
 
 function loadNative(): void {
-  nodeCrypto ??= (import(NODE_CRYPTO) as Promise<NodeCrypto>).then((m) => native = m);
+  // Should it fail to load, ChaChaPoly stays in JavaScript.
+  nodeCrypto ??= (import(NODE_CRYPTO) as Promise<NodeCrypto>).then((m) => {
+    native = m;
+  }, () => {});
 }
 
 /** Which ChaChaPoly this process runs now (for tests and diagnostics). */
