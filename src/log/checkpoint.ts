@@ -20,7 +20,7 @@ import type { Version } from "../crdt/dotted.ts";
 import type { Hlc } from "../crdt/hlc.ts";
 import { isJson, type Json } from "../crdt/json.ts";
 import { MycelError } from "../errors.ts";
-import { decodeCbor, encodeCbor } from "./cbor.ts";
+import { decodeCbor, DEFAULT_CBOR_LIMITS, encodeCbor } from "./cbor.ts";
 import { DeviceKey } from "./device_key.ts";
 import { decodeDeviceFields, type DeviceFields, encodeDeviceFields } from "./device_record.ts";
 import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "./entry.ts";
@@ -33,8 +33,12 @@ import { keyOfHex, type StateRows } from "./state_rows.ts";
 import { decodeFolderPart, encodeFolderPart } from "./folder_checkpoint.ts";
 
 const CONTEXT = utf8("mycel/checkpoint/v1\0");
-/** Largest checkpoint accepted (bytes). */
-export const MAX_CHECKPOINT_BYTES = 256 << 20;
+/**
+ * Largest checkpoint accepted (bytes): the CBOR profile's limit, which its
+ * encoder and decoder hold to anyway (it was 256 MiB here, which no
+ * checkpoint could reach). The heads' signed entries count in it.
+ */
+export const MAX_CHECKPOINT_BYTES = DEFAULT_CBOR_LIMITS.maxBytes;
 /** Most authors a checkpoint may name. */
 export const MAX_AUTHORS = 100_000;
 

@@ -15,7 +15,7 @@ import { Handshake } from "../crypto/noise.ts";
 import { ExitCode, isMycelError, MycelError } from "../errors.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { decodeSignedEntry } from "../log/entry.ts";
-import { readCheckpoint } from "../log/checkpoint.ts";
+import { MAX_CHECKPOINT_BYTES, readCheckpoint } from "../log/checkpoint.ts";
 import { headProofProblem } from "../log/checkpoint_claims.ts";
 import { type DeviceKeys, Signer } from "../log/identity.ts";
 import { decodePairingCode } from "../protocol/pairing_code.ts";
@@ -271,7 +271,7 @@ async function joinOnce(
       const { chunk, last } = decodeStateChunk(await receive());
       chunks.push(chunk);
       total += chunk.length;
-      if (total > 256 << 20) {
+      if (total > MAX_CHECKPOINT_BYTES) {
         throw new MycelError("pairing_failed", "join mesh", "the mesh's state is too large");
       }
       if (last) break;
