@@ -35,6 +35,11 @@ export function printScanNotes(ctx: CommandContext, scans: readonly ScanReport[]
   }
 }
 
+/** Bytes of `files` in all. */
+function sizeOf(files: readonly UnfetchableFile[]): number {
+  return files.reduce((n, u) => n + u.size, 0);
+}
+
 /** Files by the (escaped) name of their maker, in name order. */
 function byMaker(files: readonly UnfetchableFile[]): [string, UnfetchableFile[]][] {
   const out = new Map<string, UnfetchableFile[]>();
@@ -85,9 +90,9 @@ export function reportFolders(
       : "";
     // What nobody could send is said below, not counted as still to come.
     const toCome = a.needFiles - a.unfetchable.length;
-    const toComeBytes = a.needBytes - a.unfetchable.reduce((n, u) => n + u.size, 0);
+    const toComeBytes = a.needBytes - sizeOf(a.unfetchable);
     const gone = a.unfetchable.filter((u) => !u.makerLacks);
-    const goneBytes = gone.reduce((n, u) => n + u.size, 0);
+    const goneBytes = sizeOf(gone);
     if (a.done > 0 || toCome > 0 || (a.problems.length > 0 && f.problemsChanged)) {
       ctx.out.line(
         `folder ${f.folder}: ${plural(a.done, "change")} applied` +
@@ -111,10 +116,11 @@ export function reportFolders(
       );
     }
     for (const [maker, files] of byMaker(a.unfetchable.filter((u) => u.makerLacks))) {
-      const bytes = files.reduce((n, u) => n + u.size, 0);
       const one = files.length === 1;
       ctx.out.error(
-        `folder ${f.folder}: ${plural(files.length, "file")} (${humanBytes(bytes)}) can't be ` +
+        `folder ${f.folder}: ${plural(files.length, "file")} (${
+          humanBytes(sizeOf(files))
+        }) can't be ` +
           `fetched now: ${maker}, which made ${one ? "it" : "them"}, no longer has that content`,
       );
       ctx.out.error(

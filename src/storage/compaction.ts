@@ -64,7 +64,7 @@ export interface CompactionPlan {
 
 /** The wall time of `author`'s entry `seq` (undefined when we do not hold it). */
 function wallAt(log: SqlLog, author: DeviceKey, seq: number): number | undefined {
-  const raw = log.range(author, seq - 1, seq, 1)[0];
+  const raw = log.entryAt(author, seq);
   return raw === undefined ? undefined : decodeSignedEntry(raw).entry.hlc.wall;
 }
 
@@ -147,7 +147,7 @@ export async function planCompaction(
     const hash = log.hashAt(author, seq);
     // The entry itself too: the base keeps it once the log no longer does,
     // as the proof a checkpoint gives of this head (log/checkpoint.ts).
-    const proof = log.range(author, seq - 1, seq, 1)[0];
+    const proof = log.entryAt(author, seq);
     if (hash !== undefined) frontier.set(author, { author, seq, hash, proof });
   }
   return { moves, oldBase, newBase: await encodeBase(state, [...frontier.values()], meta) };

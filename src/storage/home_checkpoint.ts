@@ -44,7 +44,7 @@ export async function frontierOf(db: Db, log: SqlLog): Promise<FrontierHead[]> {
   let base: Map<DeviceKey, FrontierHead> | undefined;
   const out: FrontierHead[] = [];
   for (const [author, h] of log.heads()) {
-    let proof: Uint8Array | undefined = log.range(author, h.seq - 1, h.seq, 1)[0];
+    let proof = log.entryAt(author, h.seq);
     if (proof === undefined) {
       base ??= await baseHeads(db);
       const kept = base.get(author);

@@ -94,6 +94,7 @@ export type LogView = Pick<
   | "head"
   | "heads"
   | "hashAt"
+  | "entryAt"
   | "range"
   | "rangeDesc"
   | "decoded"
@@ -183,6 +184,11 @@ export class SqlLog {
     const hash = seq === head.base ? head.baseHash : this.hashAt(author, seq);
     if (!hash) throw new Error(`no entry ${seq} of ${author.short} to cut back to`);
     this.#s.setHead.run(author.bytes, seq, hash, head.base, head.baseHash);
+  }
+
+  /** The raw entry `seq` of `author`, if this home holds it. */
+  entryAt(author: DeviceKey, seq: number): Uint8Array | undefined {
+    return this.range(author, seq - 1, seq, 1)[0];
   }
 
   /** Raw entries of `author` with `after < seq <= upTo`, in order, at most `limit`. */

@@ -61,7 +61,8 @@ export async function sendLacking(c: SendContext): Promise<void> {
   if (withCheckpoint) await sendCheckpoint(c);
   const batches = new Batches(c);
   for (const ev of plan.evidence) {
-    for (const e of home.log.range(ev.author, ev.seq - 1, ev.seq, 1)) await batches.add(e);
+    const e = home.log.entryAt(ev.author, ev.seq);
+    if (e !== undefined) await batches.add(e);
   }
   const ranges = withCheckpoint ? [] : plan.ranges;
   // A chain counts as sent up to its range's end only when every entry of it went.
