@@ -10,12 +10,13 @@
 
 import { copyHome, peakRss } from "./bench_helpers.ts";
 import { makeHome } from "./make_home.ts";
+import { denoRunArgs } from "../src/runtime_flags.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 /** The deno binary the benchmarks run mycel with. */
 export const DENO = Deno.env.get("DENO") ?? `${ROOT}node_modules/.bin/deno`;
-/** argv of `mycel` as its own process (`deno run -A main.ts`). */
-export const MYCEL = [DENO, "run", "-A", `${ROOT}main.ts`];
+/** argv of `mycel` as its own process (`deno run -A`, the binary's V8 flags, main.ts). */
+export const MYCEL = [DENO, ...denoRunArgs(`${ROOT}main.ts`)];
 /**
  * Environment of every mycel process a bench runs. Discovery is off: a bench
  * home's third device has no endpoint, and with discovery on every round

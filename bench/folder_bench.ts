@@ -27,6 +27,7 @@
 import { join } from "node:path";
 import { chunkBytes } from "../src/files/content_chunker.ts";
 import { DEFAULT_CHUNK_PARAMS } from "../src/files/chunk_params.ts";
+import { denoRunArgs } from "../src/runtime_flags.ts";
 import { freePort } from "../tests/helpers/net.ts";
 import { childEnv, MAIN_TS } from "../tests/helpers/mycel.ts";
 
@@ -160,12 +161,12 @@ interface MycelDevice {
 }
 
 async function mycel(d: MycelDevice, args: string[]): Promise<string> {
-  return await run(Deno.execPath(), ["run", "-A", MAIN_TS, ...args], childEnv({ home: d.home }));
+  return await run(Deno.execPath(), [...denoRunArgs(MAIN_TS), ...args], childEnv({ home: d.home }));
 }
 
 function mycelProc(d: MycelDevice, args: string[]): Deno.ChildProcess {
   const p = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN_TS, ...args],
+    args: [...denoRunArgs(MAIN_TS), ...args],
     env: childEnv({ home: d.home }),
     clearEnv: true,
     stdout: "piped",

@@ -13,6 +13,7 @@
  */
 
 import { Home } from "../src/storage/home_handle.ts";
+import { denoRunArgs } from "../src/runtime_flags.ts";
 import {
   childEnv,
   MAIN_TS,
@@ -123,9 +124,7 @@ async function timedMycel(home: string, args: string[]): Promise<{ cpu: number; 
       'TIMEFORMAT="%3U %3S"; time "$@" >/dev/null 2>/dev/null',
       "bash",
       Deno.execPath(),
-      "run",
-      "-A",
-      MAIN_TS,
+      ...denoRunArgs(MAIN_TS),
       ...args,
     ],
     env: childEnv({ home }),

@@ -27,6 +27,7 @@
 
 import { parseArgs } from "node:util";
 import { MAIN_TS } from "../tests/helpers/mycel.ts";
+import { denoRunArgs } from "../src/runtime_flags.ts";
 import { which } from "../tests/helpers/process.ts";
 import {
   Lab,
@@ -176,9 +177,7 @@ async function discoveryWire(): Promise<WireRow[]> {
         "--listen",
         "7850",
         Deno.execPath(),
-        "run",
-        "-A",
-        MAIN_TS,
+        ...denoRunArgs(MAIN_TS),
         "--home",
         b.home,
         "discovery",

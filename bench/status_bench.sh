@@ -59,6 +59,11 @@ echo "home: ${STATUS_HOME:-a new one with a few entries}, $("$DENO" run -A main.
 
 # The bundled form (scripts/bundle.ts), which `deno compile` builds the installed binary from.
 "$DENO" run -A scripts/bundle.ts --out "$work/bundle" >/dev/null
+# mycel runs with the V8 flags the binary has built in (src/runtime_flags.ts);
+# the empty script without them (the floor), and once more with them.
+flags="$("$DENO" eval --quiet 'import { V8_FLAGS_ARG } from "./src/runtime_flags.ts"; console.log(V8_FLAGS_ARG)')"
+run="run -A $flags"
+echo "mycel runs as: deno $run ..."
 
 "$DENO" --version | head -1
 echo "cores: $(nproc), $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -66,12 +71,14 @@ echo "cores: $(nproc), $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ), load average $
 hyperfine --shell=none --warmup 5 --runs "$RUNS" \
   --export-json "$work/result.json" \
   --command-name "deno run -A empty.ts" "$DENO run -A $work/empty.ts" \
-  --command-name "mycel status" "$DENO run -A main.ts --home $home status" \
-  --command-name "mycel status --json" "$DENO run -A main.ts --home $home status --json" \
-  --command-name "mycel pref set" "$DENO run -A main.ts --home $home --no-sync pref set bench x" \
-  --command-name "bundle: status" "$DENO run -A $work/bundle/main.js --home $home status" \
-  --command-name "bundle: status --json" "$DENO run -A $work/bundle/main.js --home $home status --json" \
-  --command-name "bundle: pref set" "$DENO run -A $work/bundle/main.js --home $home --no-sync pref set bench y"
+  --command-name "empty.ts, V8 flags" "$DENO $run $work/empty.ts" \
+  --command-name "mycel status" "$DENO $run main.ts --home $home status" \
+  --command-name "mycel status --json" "$DENO $run main.ts --home $home status --json" \
+  --command-name "mycel pref set" "$DENO $run main.ts --home $home --no-sync pref set bench x" \
+  --command-name "bundle: status" "$DENO $run $work/bundle/main.js --home $home status" \
+  --command-name "bundle: status --json" "$DENO $run $work/bundle/main.js --home $home status --json" \
+  --command-name "bundle: pref set" "$DENO $run $work/bundle/main.js --home $home --no-sync pref set bench y" \
+  --command-name "bundle, no V8 flags: status" "$DENO run -A $work/bundle/main.js --home $home status"
 
 "$DENO" eval --quiet "
 const r = JSON.parse(Deno.readTextFileSync('$work/result.json')).results;

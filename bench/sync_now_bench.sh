@@ -43,7 +43,11 @@ trap cleanup EXIT
 : >"$work/empty.ts"
 export NO_COLOR=1 DENO_NO_UPDATE_CHECK=1
 
-mycel() { "$DENO" run -A main.ts "$@"; }
+# mycel runs with the V8 flags the binary has built in (src/runtime_flags.ts);
+# the empty script without them (the floor).
+flags="$("$DENO" eval --quiet 'import { V8_FLAGS_ARG } from "./src/runtime_flags.ts"; console.log(V8_FLAGS_ARG)')"
+run="run -A $flags"
+mycel() { "$DENO" $run main.ts "$@"; }
 free_port() {
   "$DENO" eval --quiet 'const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 console.log(l.addr.port); l.close();'
@@ -68,7 +72,7 @@ for d in one two three four five; do
 done
 for d in two three five; do
   # Not through the `mycel` function: $! must be deno's own PID.
-  "$DENO" run -A main.ts --home "$work/$d" sync serve --listen "127.0.0.1:${port[$d]}" \
+  "$DENO" $run main.ts --home "$work/$d" sync serve --listen "127.0.0.1:${port[$d]}" \
     2>"$work/$d.log" &
   pids+=("$!")
 done
@@ -91,10 +95,11 @@ echo "cores: $(nproc), $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ), load average $
 hyperfine --shell=none --warmup 5 --runs "$RUNS" \
   --export-json "$work/result.json" \
   --command-name "deno run -A empty.ts" "$DENO run -A $work/empty.ts" \
-  --command-name "sync now (one peer)" "$DENO run -A main.ts --home $work/one sync now" \
-  --command-name "sync now (two peers)" "$DENO run -A main.ts --home $work/four sync now" \
-  --command-name "bundle: sync now (one peer)" "$DENO run -A $work/bundle/main.js --home $work/one sync now" \
-  --command-name "bundle: sync now (two peers)" "$DENO run -A $work/bundle/main.js --home $work/four sync now"
+  --command-name "sync now (one peer)" "$DENO $run main.ts --home $work/one sync now" \
+  --command-name "sync now (two peers)" "$DENO $run main.ts --home $work/four sync now" \
+  --command-name "bundle: sync now (one peer)" "$DENO $run $work/bundle/main.js --home $work/one sync now" \
+  --command-name "bundle: sync now (two peers)" "$DENO $run $work/bundle/main.js --home $work/four sync now" \
+  --command-name "bundle, no V8 flags: one peer" "$DENO run -A $work/bundle/main.js --home $work/one sync now"
 
 "$DENO" eval --quiet "
 const r = JSON.parse(Deno.readTextFileSync('$work/result.json')).results;

@@ -26,6 +26,7 @@
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { CALL, WORKER, workerModules } from "./lazy_modules.ts";
+import { denoRunArgs } from "../src/runtime_flags.ts";
 
 /** The repository root, as a path (paths, not URLs, throughout: a space stays a space). */
 const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/+$/, "");
@@ -186,7 +187,7 @@ if (import.meta.main) {
     for (const f of files) bytes += (await Deno.stat(`${dir}/${f}`)).size;
     console.log(
       `${dir}: ${files.length} files, ${(bytes / 1024).toFixed(0)} kB ` +
-        `(run: deno run -A ${dir}/main.js)`,
+        `(run: deno ${denoRunArgs(`${dir}/main.js`).join(" ")})`,
     );
   } catch (e) {
     console.error(`bundle: ${e instanceof Error ? e.message : e}`);

@@ -4,7 +4,8 @@
  * `dist/mycel-<target>` for Linux and macOS (x86_64, aarch64). Windows is not
  * a target: mycel drives systemd/launchd/cron, `ip`/`wg` and POSIX file modes.
  *
- * The binary is built from the bundle (scripts/bundle.ts: main.js, its
+ * The binary has mycel's V8 flags built in (src/runtime_flags.ts). It is
+ * built from the bundle (scripts/bundle.ts: main.js, its
  * chunks and workers, npm packages inside), not from the sources: it embeds
  * those files and nothing else (no node_modules, no TypeScript to
  * transpile). The embedded files must stay within {@link MAX_EMBEDDED_BYTES}.
@@ -18,6 +19,7 @@
 import { type Embedded, parseEmbedded } from "./embedded.ts";
 import { fileURLToPath } from "node:url";
 import { bundle } from "./bundle.ts";
+import { V8_FLAGS_ARG } from "../src/runtime_flags.ts";
 
 export { type Embedded, parseEmbedded };
 
@@ -65,6 +67,7 @@ export function compileArgs(target: string, output: string, bundleDir: string): 
     ...PERMISSIONS,
     "--no-check",
     "--no-config",
+    V8_FLAGS_ARG,
     "--include",
     dir,
     "--target",

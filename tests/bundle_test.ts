@@ -17,6 +17,7 @@ import { pathToFileURL } from "node:url";
 import { BANNER, bundle, stageSource, unliteralChunks, workerFile } from "../scripts/bundle.ts";
 import { lazyCalls } from "../scripts/lazy_modules.ts";
 import { loadBlake3 } from "../src/files/chunk_hash.ts";
+import { denoRunArgs, V8_FLAGS_ARG } from "../src/runtime_flags.ts";
 import { buildSyncsTwoDevices, runBuild } from "./helpers/build_smoke.ts";
 import { REPO_ROOT } from "./helpers/mycel.ts";
 
@@ -180,7 +181,7 @@ Deno.test("the bundle's workers answer as the sources' workers do", () =>
 Deno.test("the bundle runs mycel: the version, and two devices sync with it", () =>
   withBundle(async ({ out }) => {
     await buildSyncsTwoDevices(
-      [Deno.execPath(), "run", "-A", `${out}/main.js`],
+      [Deno.execPath(), ...denoRunArgs(`${out}/main.js`)],
       PKG.version,
     );
   }));
@@ -188,7 +189,7 @@ Deno.test("the bundle runs mycel: the version, and two devices sync with it", ()
 Deno.test("a timer set up from the bundle runs the bundle", () =>
   withBundle(async ({ dir, out }) => {
     const main = `${out}/main.js`;
-    const cmd = [Deno.execPath(), "run", "-A", main];
+    const cmd = [Deno.execPath(), ...denoRunArgs(main)];
     const home = `${dir}/home`;
     const init = await runBuild(cmd, ["--home", home, "--no-sync", "init", "--name", "t"]);
     assert.equal(init.code, 0, init.stderr);
@@ -200,7 +201,9 @@ Deno.test("a timer set up from the bundle runs the bundle", () =>
     const lines = r.stdout.split("\n").filter((l) => l.includes(" sync now "));
     assert.ok(lines.length >= 1, r.stdout);
     // The folder's name has a space: the cron line quotes it.
-    for (const l of lines) assert.ok(l.includes(`${Deno.execPath()} run -A '${main}' `), l);
+    for (const l of lines) {
+      assert.ok(l.includes(`${Deno.execPath()} run -A ${V8_FLAGS_ARG} '${main}' `), l);
+    }
   }));
 
 Deno.test("the bundle replaces only an earlier bundle: other files, plain scripts included, stop it", async () => {

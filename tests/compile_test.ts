@@ -25,6 +25,7 @@ import {
   TARGETS,
 } from "../scripts/compile.ts";
 import { lazyCalls } from "../scripts/lazy_modules.ts";
+import { V8_FLAGS_ARG } from "../src/runtime_flags.ts";
 import { buildSyncsTwoDevices } from "./helpers/build_smoke.ts";
 import { childEnv, REPO_ROOT } from "./helpers/mycel.ts";
 
@@ -146,13 +147,14 @@ Deno.test("the program imports no development-only package (they are not in the 
   }
 });
 
-Deno.test("compileArgs: permissions baked in, the bundle whole, no deno.json, target and output", () => {
+Deno.test("compileArgs: permissions and V8 flags baked in, the bundle whole, no deno.json, target and output", () => {
   const args = compileArgs("x86_64-unknown-linux-gnu", "dist/m", "/tmp/b/bundle/");
   assert.equal(args[0], "compile");
   for (const p of PERMISSIONS) assert.ok(args.includes(p), `${p} is baked in`);
   assert.ok(!args.some((a) => a === "-A" || a === "--allow-all"), "no blanket -A");
   assert.ok(!args.some((a) => a.startsWith("--allow-ffi")), "no FFI");
   assert.ok(args.includes("--no-check"));
+  assert.ok(args.includes(V8_FLAGS_ARG), "the V8 flags every mycel process runs with");
   assert.ok(args.includes("--no-config"), "no deno.json: nothing from node_modules is embedded");
   assert.equal(args[args.indexOf("--include") + 1], "/tmp/b/bundle", "the chunks, imported by URL");
   assert.equal(args[args.indexOf("--target") + 1], "x86_64-unknown-linux-gnu");

@@ -6,12 +6,14 @@
  *    (what typing `mycel` runs; `scripts/install.sh` puts it there), written
  *    as found on PATH, not resolved, so an upgrade in place takes effect;
  * 2. this compiled binary itself;
- * 3. `deno run -A main.ts` when running from source.
+ * 3. `deno run -A --v8-flags=… main.ts` when running from source (the
+ *    flags the binary has built in, src/runtime_flags.ts).
  * Units get an absolute path either way: cron and launchd run with a short
  * PATH of their own.
  */
 
 import { fromFileUrl } from "./file_url.ts";
+import { denoRunArgs } from "../runtime_flags.ts";
 
 /** Where the command comes from. */
 export type SelfSource = "installed" | "binary" | "source";
@@ -74,7 +76,7 @@ export function selfCommandOf(probe: SelfProbe = defaultProbe()): SelfCommand {
   if (installed) return { argv: [installed], source: "installed" };
   const base = probe.execPath.slice(probe.execPath.lastIndexOf("/") + 1);
   if (/^deno$/.test(base) && probe.mainUrl.protocol === "file:") {
-    return { argv: [probe.execPath, "run", "-A", fromFileUrl(probe.mainUrl)], source: "source" };
+    return { argv: [probe.execPath, ...denoRunArgs(fromFileUrl(probe.mainUrl))], source: "source" };
   }
   return { argv: [probe.execPath], source: "binary" };
 }

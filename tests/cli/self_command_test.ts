@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { V8_FLAGS_ARG } from "../../src/runtime_flags.ts";
 import {
   installedMycel,
   isExecutableFile,
@@ -26,9 +27,9 @@ function probe(over: Partial<SelfProbe>): SelfProbe {
   };
 }
 
-Deno.test("from source without an installed mycel: deno run -A main.ts", () => {
+Deno.test("from source without an installed mycel: deno run -A, the binary's V8 flags, main.ts", () => {
   assert.deepEqual(selfCommandOf(probe({})), {
-    argv: ["/usr/bin/deno", "run", "-A", "/src/mycel/main.ts"],
+    argv: ["/usr/bin/deno", "run", "-A", V8_FLAGS_ARG, "/src/mycel/main.ts"],
     source: "source",
   });
 });

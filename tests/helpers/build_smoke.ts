@@ -4,7 +4,7 @@
  * with real processes on 127.0.0.1: print its version, and let two devices
  * made with it pair by cards and sync, ending with the same state digest.
  * `cmd` is the argv that starts the build (`[binary]`, or
- * `[deno, "run", "-A", "dist/bundle/main.js"]`).
+ * `[deno, "run", "-A", V8_FLAGS_ARG, "dist/bundle/main.js"]`).
  */
 
 import assert from "node:assert/strict";

@@ -27,6 +27,7 @@
 
 import { fileURLToPath } from "node:url";
 import { Proc, type ProcResult } from "./process.ts";
+import { denoRunArgs } from "../../src/runtime_flags.ts";
 
 /**
  * Absolute path of mycel's `main.ts`, or of what `MYCEL_TEST_MAIN` names: the
@@ -111,7 +112,7 @@ export function childEnv(options: Pick<MycelOptions, "home" | "env"> = {}): Reco
 export class MycelProcess extends Proc {
   /** Start `mycel ARGS...`; see {@link spawn}. */
   constructor(args: readonly string[], options: SpawnOptions = {}) {
-    const deno = [Deno.execPath(), "run", "-A", MAIN_TS, ...args];
+    const deno = [Deno.execPath(), ...denoRunArgs(MAIN_TS), ...args];
     const u = options.user;
     // setpriv execs deno in place: the PID stays the one to kill.
     const [cmd, ...argv] = u === undefined ? deno : [

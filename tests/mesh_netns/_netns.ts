@@ -28,6 +28,7 @@
  */
 
 import assert from "node:assert/strict";
+import { denoRunArgs } from "../../src/runtime_flags.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import {
   childEnv,
@@ -590,7 +591,7 @@ export class Node {
 
   /** Start `mycel ARGS...` in this namespace with this home. */
   spawn(args: readonly string[], options: ProcOptions = {}): Proc {
-    return this.start(Deno.execPath(), ["run", "-A", MAIN_TS, ...args], {
+    return this.start(Deno.execPath(), [...denoRunArgs(MAIN_TS), ...args], {
       env: this.env(),
       ...options,
     });
@@ -598,7 +599,7 @@ export class Node {
 
   /** Run `mycel ARGS...` (never throws for a non-zero exit). */
   run(args: readonly string[], options: ProcOptions = {}): Promise<ProcResult> {
-    return this.exec(Deno.execPath(), ["run", "-A", MAIN_TS, ...args], {
+    return this.exec(Deno.execPath(), [...denoRunArgs(MAIN_TS), ...args], {
       env: this.env(),
       ...options,
     });

@@ -15,6 +15,7 @@
 
 import assert from "node:assert/strict";
 import { describe, MAIN_TS, type StatusJson, TempHome, tempHome } from "../helpers/mycel.ts";
+import { denoRunArgs } from "../../src/runtime_flags.ts";
 import { CRON_MARKER } from "../../src/service/units.ts";
 import { freePort } from "../helpers/net.ts";
 import { runProcess, which } from "../helpers/process.ts";
@@ -76,9 +77,7 @@ Deno.test("service install --cron prints a valid crontab: two rounds a minute an
   const argv = await shellArgv(unguarded(jobs[0].command));
   assert.deepEqual(await shellArgv(unguarded(jobs[2].command)), [
     Deno.execPath(),
-    "run",
-    "-A",
-    MAIN_TS,
+    ...denoRunArgs(MAIN_TS),
     "--home",
     h.home,
     "sync",
@@ -89,9 +88,7 @@ Deno.test("service install --cron prints a valid crontab: two rounds a minute an
   if (linux) assert.match(jobs[2].command, /^flock -n \S+\/serve\.lock /);
   assert.deepEqual(argv, [
     Deno.execPath(),
-    "run",
-    "-A",
-    MAIN_TS,
+    ...denoRunArgs(MAIN_TS),
     "--home",
     h.home,
     "sync",

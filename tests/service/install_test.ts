@@ -17,6 +17,7 @@ import {
   TempHome,
   tempHome,
 } from "../helpers/mycel.ts";
+import { denoRunArgs } from "../../src/runtime_flags.ts";
 import { freePort } from "../helpers/net.ts";
 import {
   fakeBin,
@@ -45,9 +46,9 @@ const SYSTEMD_RUNNING = (() => {
   }
 })();
 
-/** What the units run: this deno, `run -A`, main.ts, then mycel's argv. */
+/** What the units run: this deno, `run -A` and the V8 flags, main.ts, then mycel's argv. */
 function mycelArgv(home: string, ...args: string[]): string[] {
-  return [Deno.execPath(), "run", "-A", MAIN_TS, "--home", home, ...args];
+  return [Deno.execPath(), ...denoRunArgs(MAIN_TS), "--home", home, ...args];
 }
 
 /** A {@link TempHome} inside a temporary root that cleanup removes whole. */

@@ -25,6 +25,7 @@ import {
   TempHome,
   tempHome,
 } from "../helpers/mycel.ts";
+import { V8_FLAGS_ARG } from "../../src/runtime_flags.ts";
 import { quoteShell } from "../../src/service/units.ts";
 import { freePort } from "../helpers/net.ts";
 import { runProcess, which } from "../helpers/process.ts";
@@ -138,7 +139,7 @@ Deno.test({
     });
     assert.equal(dec.code, 0, dec.stderr);
     const argv = parseExecStart(unitValue(units["mycel-sync.service"], "Service", "ExecStart"));
-    assert.deepEqual(argv.slice(0, 4), [Deno.execPath(), "run", "-A", MAIN_TS]);
+    assert.deepEqual(argv.slice(0, 5), [Deno.execPath(), "run", "-A", V8_FLAGS_ARG, MAIN_TS]);
     const unitEnv = { PATH: "/usr/bin:/bin", HOME: h.dir };
     const without = await runProcess(argv[0], argv.slice(1), { env: unitEnv, clearEnv: true });
     assert.equal(
