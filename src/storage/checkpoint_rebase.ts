@@ -13,6 +13,7 @@ import type { Checkpoint, FrontierHead } from "../log/checkpoint.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import { encodeBase, storeBase } from "./base_state.ts";
 import type { Db } from "./db.ts";
+import { withProof } from "./head_proof.ts";
 import type { ImportResult } from "./home_checkpoint.ts";
 import type { SqlLog } from "./sql_log.ts";
 import type { SqlState } from "./sql_state.ts";
@@ -29,7 +30,7 @@ export function rebaseOn(
   base: readonly FrontierHead[],
 ): Promise<ImportResult> | undefined {
   const tainted = taintedChains(state, base, cp);
-  return mayRebase(base, tainted, cp) ? rebase(db, log, cp, tainted) : undefined;
+  return mayRebase(base, tainted, cp) ? rebase(db, log, cp, tainted, base) : undefined;
 }
 
 /**
@@ -81,7 +82,12 @@ function rebase(
   log: SqlLog,
   cp: Checkpoint,
   tainted: ReadonlyMap<DeviceKey, number>,
+  base: readonly FrontierHead[],
 ): Promise<ImportResult> {
+  // The heads' entries, before the log moves: those `cp` came without
+  // (we held the head) from our log or our old base.
+  const kept = new Map(base.map((h) => [h.author, h]));
+  const frontier = cp.frontier.map((h) => withProof(h, log, kept.get(h.author)));
   let advanced = 0;
   const covers = new Map(cp.frontier.map((h) => [h.author, h]));
   for (const author of tainted.keys()) {
@@ -99,7 +105,7 @@ function rebase(
     log.setBase(f.author, f.seq, f.hash);
     advanced++;
   }
-  return encodeBase(cp.state, cp.frontier, { mesh: cp.mesh, made: cp.made }).then((bytes) => {
+  return encodeBase(cp.state, frontier, { mesh: cp.mesh, made: cp.made }).then((bytes) => {
     storeBase(db, bytes);
     return { added: 0, removed: 0, cutNarrowed: false, advanced, rebased: true };
   });

@@ -29,9 +29,16 @@ import { type MergeResult, mergeState } from "../log/state_merge.ts";
 import { MemoryState } from "../log/state_memory.ts";
 import { encodeBase, readBase, storeBase } from "./base_state.ts";
 import { rebaseOn } from "./checkpoint_rebase.ts";
+import { withProof } from "./head_proof.ts";
 import type { Db } from "./db.ts";
 import type { SqlLog } from "./sql_log.ts";
 import type { SqlState } from "./sql_state.ts";
+
+/** What a peer holds of each chain: the seq and hash where its chain ends. */
+export type KnownHeads = ReadonlyMap<
+  DeviceKey,
+  { readonly seq: number; readonly hash: Uint8Array }
+>;
 
 /**
  * The heads a checkpoint of this home covers, each with its author's signed
@@ -39,11 +46,25 @@ import type { SqlState } from "./sql_state.ts";
  * (compacted, or taken from a checkpoint), the one the base keeps. A base
  * stored before heads carried entries has none: such a head goes without,
  * and a member that needs it refuses the checkpoint.
+ *
+ * `known`: the heads of the peer it is for. A head equal to the peer's own
+ * goes without its entry: the peer checks it against the end of its chain,
+ * and the entry (up to 1 MiB each) would only take room in the checkpoint's
+ * 16 MiB. A newcomer (no `known`) gets every entry.
  */
-export async function frontierOf(db: Db, log: SqlLog): Promise<FrontierHead[]> {
+export async function frontierOf(
+  db: Db,
+  log: SqlLog,
+  known?: KnownHeads,
+): Promise<FrontierHead[]> {
   let base: Map<DeviceKey, FrontierHead> | undefined;
   const out: FrontierHead[] = [];
   for (const [author, h] of log.heads()) {
+    const theirs = known?.get(author);
+    if (theirs !== undefined && theirs.seq === h.seq && bytesEqual(theirs.hash, h.hash)) {
+      out.push({ author, seq: h.seq, hash: h.hash });
+      continue;
+    }
     let proof = log.entryAt(author, h.seq);
     if (proof === undefined) {
       base ??= await baseHeads(db);
@@ -62,15 +83,16 @@ async function baseHeads(db: Db): Promise<Map<DeviceKey, FrontierHead>> {
   return new Map((cp?.frontier ?? []).map((h) => [h.author, h]));
 }
 
-/** Make a signed checkpoint of the current state. */
+/** Make a signed checkpoint of the current state (for a peer holding `known`, if given). */
 export async function checkpointOut(
   db: Db,
   state: SqlState,
   log: SqlLog,
   meta: { mesh: string; made: number },
   signer: Signer,
+  known?: KnownHeads,
 ): Promise<Uint8Array> {
-  return await makeCheckpoint(state, await frontierOf(db, log), meta, signer);
+  return await makeCheckpoint(state, await frontierOf(db, log, known), meta, signer);
 }
 
 /** What taking a checkpoint did. */
@@ -126,12 +148,15 @@ export async function checkpointIn(
     base = new MemoryState();
     mergeState(base, prev.state);
     mergeState(base, cp.state);
-    const heads = new Map(prev.frontier.map((h) => [h.author, h]));
+    const kept = new Map(prev.frontier.map((h) => [h.author, h]));
+    const heads = new Map(kept);
     for (const h of cp.frontier) {
       // At an equal seq the newer one: it may carry the entry an old base lacks.
       if ((heads.get(h.author)?.seq ?? 0) <= h.seq) heads.set(h.author, h);
     }
-    frontier = [...heads.values()];
+    frontier = [...heads.values()].map((h) => withProof(h, log, kept.get(h.author)));
+  } else {
+    frontier = cp.frontier.map((h) => withProof(h, log));
   }
   storeBase(db, await encodeBase(base, frontier, { mesh: cp.mesh, made: cp.made }));
   return { ...merged, advanced, rebased: false };

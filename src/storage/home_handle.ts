@@ -13,7 +13,7 @@ import { DeviceKey } from "../log/device_key.ts";
 import type { DeviceKeys } from "../log/identity.ts";
 import type { Checkpoint } from "../log/checkpoint.ts";
 import type { StateView } from "../log/state.ts";
-import type { ImportResult } from "./home_checkpoint.ts";
+import type { ImportResult, KnownHeads } from "./home_checkpoint.ts";
 import type { BaseMove, CompactionOptions } from "./compaction.ts";
 import { stateDigest } from "../log/state_digest.ts";
 import { type Db, guard, inTransaction, openReadOnly, openWritable } from "./db.ts";
@@ -399,8 +399,12 @@ export class Home {
     return this.write((w) => w.takeCheckpoint(cp));
   }
 
-  /** A checkpoint of this home's state, signed by this device. */
-  async checkpoint(): Promise<Uint8Array> {
+  /**
+   * A checkpoint of this home's state, signed by this device; for a peer
+   * whose heads are `known`, its heads equal to theirs go without their
+   * signed entries (home_checkpoint.ts, `frontierOf`).
+   */
+  async checkpoint(known?: KnownHeads): Promise<Uint8Array> {
     const { Signer } = await lazyImport<typeof import("../log/identity.ts")>(
       new URL("../log/identity.ts", import.meta.url),
     );
@@ -413,6 +417,7 @@ export class Home {
       this.#log,
       { mesh: this.meshId, made: this.now() },
       new Signer(await this.keys()),
+      known,
     );
   }
 

@@ -104,7 +104,8 @@ export async function sendLacking(c: SendContext): Promise<void> {
 
 async function sendCheckpoint(c: SendContext): Promise<void> {
   const covered = c.home.log.heads(); // the checkpoint covers at least these
-  const cp = await c.home.checkpoint();
+  // Heads the peer holds itself go without their entries.
+  const cp = await c.home.checkpoint(await c.theirs);
   for (let at = 0; at < cp.length || at === 0; at += MAX_CHUNK) {
     const chunk = cp.subarray(at, at + MAX_CHUNK);
     await c.send({ type: "checkpoint", chunk, last: at + MAX_CHUNK >= cp.length });

@@ -16,6 +16,7 @@
 import assert from "node:assert/strict";
 import { checkRemovedBase } from "../../src/cli/doctor_history.ts";
 import { makeCheckpoint, readCheckpoint } from "../../src/log/checkpoint.ts";
+import { headProofProblem } from "../../src/log/checkpoint_claims.ts";
 import { Signer } from "../../src/log/identity.ts";
 import { memberCheckpoints } from "../../src/sync/member_checkpoints.ts";
 import { describe, mycel } from "../helpers/mycel.ts";
@@ -129,6 +130,10 @@ Deno.test("a device whose base took a removed device's change past the cut start
   for (let i = 0; i < 2; i++) await mesh.timerRound();
   assert.deepEqual(await failedRounds(mesh, 3), [], "sessions failed after healing");
   assert.equal(s.home.log.head(z.key)!.base, cut, "s's chain of z starts at the cut again");
+  // The checkpoint s re-based on came without the entries of heads s held
+  // (exchange_send.ts): s's own checkpoints, for a newcomer, still carry all.
+  const fromS = await readCheckpoint(await s.home.checkpoint());
+  assert.equal(headProofProblem(fromS), undefined);
   // s's later changes still travel.
   await mesh.write(s, [{ type: "app.add", name: "from-s" }]);
   for (let i = 0; i < 2; i++) await mesh.timerRound();
