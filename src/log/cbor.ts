@@ -26,12 +26,13 @@ const HARD_MAX_DEPTH = 512;
 /**
  * Encode `value` to CBOR; returns a fresh, unshared Uint8Array.
  * Accepts null, booleans, finite numbers, well-formed strings, Uint8Array,
- * arrays and plain objects (no `__proto__` key), within the default limits.
+ * arrays and plain objects (no `__proto__` key), within `limits` (each
+ * omitted one is the default): those its reader decodes with.
  * @throws MycelError `bad_encoding` for anything else
  */
-export function encodeCbor(value: unknown): Uint8Array {
+export function encodeCbor(value: unknown, limits?: Partial<CborLimits>): Uint8Array {
   try {
-    return encodeProfile(value);
+    return encodeProfile(value, boundsOf(limits));
   } catch (e) {
     throw new MycelError("bad_encoding", "encode CBOR", reason(e), { cause: e });
   }
@@ -48,13 +49,8 @@ export function decodeCbor(
   what: string,
   limits?: Partial<CborLimits>,
 ): unknown {
-  const bounds = limits === undefined ? DEFAULT_CBOR_LIMITS : {
-    maxBytes: bound(limits.maxBytes, DEFAULT_CBOR_LIMITS.maxBytes),
-    maxDepth: Math.min(bound(limits.maxDepth, DEFAULT_CBOR_LIMITS.maxDepth), HARD_MAX_DEPTH),
-    maxNodes: bound(limits.maxNodes, DEFAULT_CBOR_LIMITS.maxNodes),
-  };
   try {
-    return decodeProfile(bytes, bounds);
+    return decodeProfile(bytes, boundsOf(limits));
   } catch (e) {
     const at = e instanceof CborFailure && e.at >= 0 ? `byte ${e.at} of ` : "";
     const size = bytes instanceof Uint8Array ? `${bytes.length} bytes` : typeof bytes;
@@ -63,6 +59,15 @@ export function decodeCbor(
       cause: e,
     });
   }
+}
+
+/** A caller's limits, each missing one the default; depth never past {@link HARD_MAX_DEPTH}. */
+function boundsOf(limits: Partial<CborLimits> | undefined): CborLimits {
+  return limits === undefined ? DEFAULT_CBOR_LIMITS : {
+    maxBytes: bound(limits.maxBytes, DEFAULT_CBOR_LIMITS.maxBytes),
+    maxDepth: Math.min(bound(limits.maxDepth, DEFAULT_CBOR_LIMITS.maxDepth), HARD_MAX_DEPTH),
+    maxNodes: bound(limits.maxNodes, DEFAULT_CBOR_LIMITS.maxNodes),
+  };
 }
 
 /** A caller's limit, or the default when it is missing or not a number ≥ 0. */

@@ -13,12 +13,20 @@
  */
 
 import { encodeUtf8Into } from "./cbor_utf8.ts";
-import { CborFailure, DEFAULT_CBOR_LIMITS, isAllowedKey, isCborInteger } from "./cbor_profile.ts";
+import {
+  CborFailure,
+  type CborLimits,
+  DEFAULT_CBOR_LIMITS,
+  isAllowedKey,
+  isCborInteger,
+} from "./cbor_profile.ts";
 
 const INITIAL = 8192;
 let buf = new Uint8Array(INITIAL);
 let pos = 0;
 let nodes = 0;
+/** The bounds of the call in progress (the decoder's, so nothing is written a peer would refuse). */
+let limits: CborLimits = DEFAULT_CBOR_LIMITS;
 
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
@@ -32,8 +40,8 @@ function fail(reason: string): never {
 function ensure(n: number): void {
   const need = pos + n;
   if (need <= buf.length) return;
-  if (need > DEFAULT_CBOR_LIMITS.maxBytes + 16) {
-    fail(`the encoding would exceed ${DEFAULT_CBOR_LIMITS.maxBytes} bytes`);
+  if (need > limits.maxBytes + 16) {
+    fail(`the encoding would exceed ${limits.maxBytes} bytes`);
   }
   const grown = new Uint8Array(Math.max(need, buf.length * 2));
   grown.set(buf.subarray(0, pos));
@@ -108,8 +116,8 @@ function writeBytes(b: Uint8Array): void {
 }
 
 function countNode(): void {
-  if (++nodes > DEFAULT_CBOR_LIMITS.maxNodes) {
-    fail(`more than ${DEFAULT_CBOR_LIMITS.maxNodes} items`);
+  if (++nodes > limits.maxNodes) {
+    fail(`more than ${limits.maxNodes} items`);
   }
 }
 
@@ -130,8 +138,8 @@ function writeValue(v: unknown, depth: number): void {
         return;
       }
       if (v instanceof Uint8Array) return writeBytes(v);
-      if (depth >= DEFAULT_CBOR_LIMITS.maxDepth) {
-        fail(`nesting deeper than ${DEFAULT_CBOR_LIMITS.maxDepth}`);
+      if (depth >= limits.maxDepth) {
+        fail(`nesting deeper than ${limits.maxDepth}`);
       }
       if (Array.isArray(v)) {
         head(4, v.length);
@@ -162,20 +170,25 @@ function writeMap(v: object, depth: number): void {
 }
 
 /**
- * Encode `value`; returns a fresh array owning its whole buffer.
- * @throws CborFailure when the value is outside the profile
+ * Encode `value` within `bounds`; returns a fresh array owning its whole buffer.
+ * @throws CborFailure when the value is outside the profile or the bounds
  */
-export function encodeProfile(value: unknown): Uint8Array {
+export function encodeProfile(
+  value: unknown,
+  bounds: CborLimits = DEFAULT_CBOR_LIMITS,
+): Uint8Array {
   pos = 0;
   nodes = 0;
+  limits = bounds;
   try {
     writeValue(value, 0);
-    if (pos > DEFAULT_CBOR_LIMITS.maxBytes) {
-      fail(`the encoding would exceed ${DEFAULT_CBOR_LIMITS.maxBytes} bytes`);
+    if (pos > limits.maxBytes) {
+      fail(`the encoding would exceed ${limits.maxBytes} bytes`);
     }
     return buf.slice(0, pos);
   } finally {
     // Do not keep a huge buffer alive after one big value.
     if (buf.length > 1 << 20) buf = new Uint8Array(INITIAL);
+    limits = DEFAULT_CBOR_LIMITS;
   }
 }

@@ -20,7 +20,7 @@ import type { Version } from "../crdt/dotted.ts";
 import type { Hlc } from "../crdt/hlc.ts";
 import { isJson, type Json } from "../crdt/json.ts";
 import { MycelError } from "../errors.ts";
-import { decodeCbor, DEFAULT_CBOR_LIMITS, encodeCbor } from "./cbor.ts";
+import { type CborLimits, decodeCbor, DEFAULT_CBOR_LIMITS, encodeCbor } from "./cbor.ts";
 import { DeviceKey } from "./device_key.ts";
 import { decodeDeviceFields, type DeviceFields, encodeDeviceFields } from "./device_record.ts";
 import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "./entry.ts";
@@ -34,11 +34,22 @@ import { decodeFolderPart, encodeFolderPart } from "./folder_checkpoint.ts";
 
 const CONTEXT = utf8("mycel/checkpoint/v1\0");
 /**
- * Largest checkpoint accepted (bytes): the CBOR profile's limit, which its
- * encoder and decoder hold to anyway (it was 256 MiB here, which no
- * checkpoint could reach). The heads' signed entries count in it.
+ * Bounds of a checkpoint's CBOR, written and read alike. Wider than the
+ * profile's default (16 MiB, 2^20 items): a checkpoint is the whole state,
+ * and a synced folder's file versions alone take about 190 bytes and 5
+ * items a file, so 16 MiB stopped at about 85,000 files (no new device
+ * could pair, no device far behind catch up). 64 MiB is a session's budget
+ * of entries too (exchange_send.ts), so a member's checkpoint costs a
+ * receiver no more than a session of entries; 2^22 items bound the decoded
+ * objects (about 130 MiB of the smallest, empty arrays).
  */
-export const MAX_CHECKPOINT_BYTES = DEFAULT_CBOR_LIMITS.maxBytes;
+export const CHECKPOINT_LIMITS: CborLimits = Object.freeze({
+  maxBytes: 64 << 20,
+  maxDepth: DEFAULT_CBOR_LIMITS.maxDepth,
+  maxNodes: 1 << 22,
+});
+/** Largest checkpoint accepted (bytes); the heads' signed entries count in it. */
+export const MAX_CHECKPOINT_BYTES = CHECKPOINT_LIMITS.maxBytes;
 /** Most authors a checkpoint may name. */
 export const MAX_AUTHORS = 100_000;
 
@@ -144,7 +155,7 @@ export async function makeCheckpoint(
   ]);
   // Synced folders: a 14th field, left out when there is no folder state.
   const folders = encodeFolderPart(rows.folders(), (hex) => a.of(hex));
-  const body = encodeCbor([
+  const body = encodeWithin([
     "mycel-checkpoint",
     1,
     meta.mesh,
@@ -161,7 +172,28 @@ export async function makeCheckpoint(
     ...(folders === undefined ? [] : [folders]),
   ]);
   const signature = await signer.sign(concatBytes(CONTEXT, body));
-  return encodeCbor([body, signature]);
+  return encodeWithin([body, signature]);
+}
+
+/** `encodeCbor` within {@link CHECKPOINT_LIMITS}; a state past them is named as such. */
+function encodeWithin(value: unknown): Uint8Array {
+  try {
+    return encodeCbor(value, CHECKPOINT_LIMITS);
+  } catch (e) {
+    const tooLarge = e instanceof MycelError && /would exceed|more than \d+ items/.test(e.message);
+    if (!tooLarge) throw e;
+    throw new MycelError(
+      "checkpoint_too_large",
+      "make a checkpoint",
+      `the state is larger than a checkpoint may be (${MAX_CHECKPOINT_BYTES >> 20} MiB or ` +
+        `${CHECKPOINT_LIMITS.maxNodes} items)`,
+      {
+        hint: "Until the state is smaller (large preferences or patterns, fewer shared files), " +
+          "new devices can't pair through this one nor devices far behind catch up from it.",
+        cause: e,
+      },
+    );
+  }
 }
 
 function bad(reason: string, cause?: unknown): MycelError {
@@ -171,7 +203,7 @@ function bad(reason: string, cause?: unknown): MycelError {
 /** Undecodable bytes are a bad checkpoint too (the documented error), not `bad_encoding`. */
 function cbor(bytes: Uint8Array, what: string): unknown {
   try {
-    return decodeCbor(bytes, what);
+    return decodeCbor(bytes, what, CHECKPOINT_LIMITS);
   } catch (e) {
     throw bad(`the ${what} is not valid CBOR`, e);
   }

@@ -234,6 +234,30 @@ Deno.test("decodeCbor() bounds depth, items and size; each limit can be set per 
   refused("baffffffff00", /truncated \(8589934590 items declared\)/);
 });
 
+Deno.test("encodeCbor() holds to the limits of the call, as decodeCbor() with the same limits reads", () => {
+  const small = { maxDepth: 2, maxNodes: 4, maxBytes: 8 };
+  assert.deepEqual(encodeCbor([[0]], small), fromHex("818100"));
+  for (
+    const [value, reason] of [
+      [[[[0]]], /nesting deeper than 2/],
+      [[1, 2, 3, 4], /more than 4 items/],
+      ["123456789", /would exceed 8 bytes/],
+    ] as const
+  ) {
+    const e = assertMycelError(() => encodeCbor(value, small), "bad_encoding");
+    assert.match(e.message, reason);
+    assertMycelError(() => decodeCbor(encodeCbor(value), "t", small), "bad_encoding");
+  }
+  // Wider than the default: what the default refuses is written, and read back with the same limits.
+  const wide = { maxBytes: DEFAULT_CBOR_LIMITS.maxBytes * 2 };
+  const big = new Uint8Array(DEFAULT_CBOR_LIMITS.maxBytes + 1);
+  assertMycelError(() => encodeCbor(big), "bad_encoding");
+  const bytes = encodeCbor(big, wide);
+  assert.equal((decodeCbor(bytes, "t", wide) as Uint8Array).length, big.length);
+  // The limits are the call's: the next call has the defaults again.
+  assertMycelError(() => encodeCbor(big), "bad_encoding");
+});
+
 Deno.test("encodeCbor() refuses what the decoder would refuse, with a named bad_encoding", () => {
   const cyclic: unknown[] = [];
   cyclic.push(cyclic);
