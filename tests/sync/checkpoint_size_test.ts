@@ -1,6 +1,6 @@
 /**
  * @module checkpoint_size_test
- * A checkpoint is the whole state, within bounds of its own (64 MiB, 2^22
+ * A checkpoint is the whole state, within bounds of its own (64 MiB, 2^21
  * items: src/log/checkpoint.ts). A state past them can't be checkpointed;
  * that is named, with what it stops (pairing, catching up through this
  * device), never a bare codec error. (A state between 16 and 64 MiB pairs:
