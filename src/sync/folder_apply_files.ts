@@ -1,0 +1,175 @@
+/**
+ * @module folder_apply_files
+ * The files of a folder's plan (folder_apply.ts), step 2: each file's
+ * chunks come first from this device's own indexed files (a rename or copy
+ * elsewhere fetches nothing, local_chunks.ts), then from the copies it kept
+ * of the same path (kept_chunks.ts), then from peers (folder_apply_fetch.ts),
+ * each chunk checked against its id and written by folder_apply_write.ts.
+ * Only what the folder's disk can hold is taken on, and what a file still
+ * lacks at the end is kept for the next round. Apart because it is the
+ * round's one long phase: it decides which file each chunk goes to.
+ */
+
+import type { ChunkRef } from "../files/chunk_hash.ts";
+import { encodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import type { FolderPlan, PlanAction } from "../files/folder_plan.ts";
+import { checkRelativePath, parentOf } from "../files/paths.ts";
+import { ensureRealParents } from "../files/safe_paths.ts";
+import { humanBytes } from "../human.ts";
+import { versionId } from "../log/folder_state.ts";
+import { freeBytes } from "../storage/disk.ts";
+import { fetchWanted } from "./folder_apply_fetch.ts";
+import type { ApplySession } from "./folder_apply_session.ts";
+import { bitSet, bytesOf, type Task, TaskWriter } from "./folder_apply_write.ts";
+import { KeptChunks } from "./kept_chunks.ts";
+import { LocalChunks } from "./local_chunks.ts";
+
+/**
+ * 2. Files: local chunks first, then kept copies, then peers. `lists`: the
+ * chunk lists found (folder_apply_lists.ts); `early`: how many removals were
+ * done before (they count in the progress). Returns the files taken on.
+ */
+export async function applyFiles(
+  s: ApplySession,
+  plan: FolderPlan,
+  fileWrites: readonly Extract<PlanAction, { kind: "write" }>[],
+  lists: ReadonlyMap<string, ChunkRef[]>,
+  early: number,
+): Promise<Task[]> {
+  const { report, o } = s;
+  const fl = s.home.folderLocal;
+  const locals = new LocalChunks(s.home);
+  // Then the copies this device kept of the same path (src/sync/kept_chunks.ts).
+  const kept = new KeptChunks(s.folder.root);
+  const tasks: Task[] = [];
+  const wants = new Map<string, [Task, number][]>();
+  const totalBytes = fileWrites.reduce((n, a) => n + (a.version as { size: number }).size, 0);
+  const totalFiles = plan.actions.filter((a) => a.kind !== "merge").length + early;
+  const tick = () =>
+    o.progress?.({ files: s.doneFiles, totalFiles, bytes: s.doneBytes, totalBytes });
+  const w = new TaskWriter(s, tick);
+  // Only what the folder's disk can hold is written, copied or fetched: a file
+  // larger than the space left would be fetched and thrown away every round
+  // (a phone's card joined to a laptop's folder). Files that do not fit, in
+  // plan order, are reported; the rest go ahead.
+  const available = fileWrites.length > 0 ? await freeBytes(s.folder.root) : undefined;
+  let room = available === undefined ? undefined : available - FREE_MARGIN;
+  for (const a of fileWrites) {
+    if (s.full) break; // the rest is still to come
+    if (a.kind !== "write") continue;
+    const chunks = lists.get(a.path);
+    if (chunks === undefined) continue;
+    try {
+      // Said now, not when its first chunk arrives (and never fetched for nothing).
+      checkRelativePath(a.path); // e.g. .MYCEL/ignore: a valid entry, mycel's own file here
+      ensureRealParents(s.folder.root, parentOf(a.path), false);
+    } catch (e) {
+      s.problem(a.path, e);
+      continue;
+    }
+    const v = a.version as FileVersion & { kind: "file" };
+    const saved = fl.transfer(s.id, a.path);
+    const resume = saved !== undefined &&
+      saved.version === (a.id || versionId(encodeFileVersion(v)));
+    const offsets: number[] = [];
+    let off = 0;
+    for (const c of chunks) {
+      offsets.push(off);
+      off += c.length;
+    }
+    const t: Task = {
+      path: a.path,
+      version: v,
+      id: a.id || versionId(encodeFileVersion(v)),
+      expected: a.expected,
+      copy: a.copy,
+      chunks,
+      offsets,
+      done: resume ? saved.done.slice() : new Uint8Array((chunks.length + 7) >> 3),
+      left: 0,
+      temp: resume ? saved.temp : undefined,
+      sinceSync: 0,
+      syncedAt: Date.now(),
+      finished: false,
+    };
+    if (room !== undefined) {
+      // A resumed file holds what is done already: only the rest needs room.
+      const need = bytesOf(chunks, t.done, false);
+      if (need > room) {
+        report.problems.push({
+          path: a.path,
+          reason: `the disk holding the folder is full: it needs ${humanBytes(need)} more, ${
+            humanBytes(Math.max(0, room + FREE_MARGIN))
+          } is free`,
+        });
+        continue;
+      }
+      room -= need;
+    }
+    try {
+      // A resumed transfer's temporary file is checked now (gone: start over);
+      // a new one is made when its first chunk arrives.
+      if (t.temp !== undefined) await w.handle(t);
+      t.left = chunks.filter((_, i) => !bitSet(t.done, i)).length;
+      s.doneBytes += bytesOf(chunks, t.done, true);
+      for (let i = 0; i < chunks.length; i++) {
+        if (bitSet(t.done, i)) continue;
+        const local = await locals.get(chunks[i].hash) ??
+          await kept.get(t.path, t.version.size, t.offsets[i], chunks[i].length, chunks[i].hash);
+        if (local !== undefined) {
+          report.localBytes += local.length;
+          await w.put(t, i, local);
+          continue;
+        }
+        const list = wants.get(chunks[i].hash);
+        if (list) list.push([t, i]);
+        else wants.set(chunks[i].hash, [[t, i]]);
+      }
+      if (t.left === 0 && !t.finished) await w.finishing(t);
+      else if (!t.finished) {
+        tasks.push(t);
+        w.close(t);
+      }
+    } catch (e) {
+      t.finished = true;
+      s.problem(a.path, e);
+      // Give its space back (a full disk while copying local chunks).
+      if (s.full) await w.discard(t);
+    }
+  }
+  locals.close();
+  kept.close();
+  if (wants.size > 0 && !s.full) await fetchWanted(s, w, wants, tick);
+  await w.drain();
+  // Unfinished files: what they hold is kept for the next round.
+  for (const t of tasks) {
+    if (t.finished) continue;
+    report.needFiles++;
+    report.needBytes += bytesOf(t.chunks, t.done, false);
+    const gone = s.nobody?.unfetchable(
+      t.version,
+      t.chunks.filter((_, i) => !bitSet(t.done, i)).map((c) => c.hash),
+    );
+    if (gone !== undefined) report.unfetchable.push(gone);
+    if (t.temp === undefined) continue; // nothing of it written yet: nothing to keep
+    try {
+      await w.keep(t);
+      if (t.chunks.length > 1) {
+        s.record.note({
+          kind: "transfer",
+          path: t.path,
+          version: t.id,
+          temp: t.temp!,
+          done: t.done.slice(),
+        });
+      }
+    } catch (e) {
+      s.problem(t.path, e);
+    }
+  }
+  w.closeAll();
+  return tasks;
+}
+
+/** Room kept free on a folder's disk when choosing what to fetch. */
+const FREE_MARGIN = 1 << 20;

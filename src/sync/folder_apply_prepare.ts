@@ -1,0 +1,87 @@
+/**
+ * @module folder_apply_prepare
+ * Before anything is fetched for a folder's plan (folder_apply.ts): the
+ * actions this disk cannot take are reported and dropped — names that clash
+ * in case (folder_apply_case.ts), paths too long here, writes over a folder
+ * that is not empty — and what stands in the way of a path that changed
+ * kind (kind_change.ts) is removed first. Apart because it decides what the
+ * rest of the round does, and none of it fetches.
+ */
+
+import type { FolderPlan, PlanAction } from "../files/folder_plan.ts";
+import {
+  clearEmptyFolder,
+  foldersAt,
+  removalsInTheWay,
+  writesAfterLate,
+  writesOverFolders,
+} from "../files/kind_change.ts";
+import { foldPath } from "../files/path_portability.ts";
+import { pathTooLongHere } from "../files/write_problem.ts";
+import { refuseCaseClashes, renameCases } from "./folder_apply_case.ts";
+import { removeOne } from "./folder_apply_remove.ts";
+import type { ApplySession } from "./folder_apply_session.ts";
+
+/**
+ * Leave in `plan.actions` only what the rest of the round is to do; returns
+ * the removals already done (or tried) because they were in the way.
+ */
+export async function preparePlan(
+  s: ApplySession,
+  plan: FolderPlan,
+): Promise<(PlanAction & { kind: "remove" })[]> {
+  const root = s.folder.root;
+  const skip = new Set<PlanAction>();
+  await renameCases(s, plan, skip);
+  const refused = refuseCaseClashes(s, plan, skip);
+  // Paths too long under where the folder lies here: nothing is fetched for them.
+  for (const a of plan.actions) {
+    if (a.kind !== "write" || skip.has(a)) continue;
+    const tooLong = pathTooLongHere(root, a.path);
+    if (tooLong === undefined) continue;
+    s.report.problems.push({ path: a.path, reason: tooLong });
+    skip.add(a);
+    s.stillToCome(a);
+  }
+  // A folder renamed only in case (Notes/ → notes/): its files' new spellings
+  // were refused above, and here they are the same files as the old ones —
+  // removing those would delete them. They stay where they are.
+  for (const a of refused.size === 0 ? [] : plan.actions) {
+    if (a.kind === "remove" && refused.has(foldPath(a.path))) skip.add(a);
+  }
+  // A path that changed kind (kind_change.ts): the removals in the way go
+  // first, and a folder they leave empty gives its name to the file.
+  const early = removalsInTheWay(plan.actions.filter((a) => !skip.has(a)));
+  for (const a of early) {
+    skip.add(a);
+    await removeOne(s, a);
+    if (!s.settled.has(a.path)) s.stillToCome(a); // kept (a local edit) or failed
+  }
+  for (const a of writesAfterLate(plan.actions.filter((a) => !skip.has(a)))) {
+    skip.add(a);
+    s.stillToCome(a);
+  }
+  const left = plan.actions.filter((a) => !skip.has(a));
+  for (const path of foldersAt(root, writesOverFolders(left, early))) {
+    try {
+      if (clearEmptyFolder(root, path) !== "in_use") continue;
+      const a = left.find((w) => w.kind === "write" && w.path === path)!;
+      s.report.problems.push({
+        path,
+        reason: "a folder is in the way here and it is not empty (files that are not synced, " +
+          "or not removed yet): the file arrives once it is",
+      });
+      skip.add(a);
+      s.stillToCome(a);
+    } catch (e) {
+      s.problem(path, e);
+    }
+  }
+  if (skip.size > 0) {
+    // In place, without spreading (a spread of 125k actions overflows the call stack).
+    let kept = 0;
+    for (const a of plan.actions) if (!skip.has(a)) plan.actions[kept++] = a;
+    plan.actions.length = kept;
+  }
+  return early;
+}

@@ -1,0 +1,144 @@
+/**
+ * @module folder_apply_session
+ * What the phases of one folder's apply (folder_apply.ts) share: the folder,
+ * the report they fill, the record of what they did (folder_apply_record.ts),
+ * the progress counters, and how a failed write is told — a full or
+ * unwritable disk is said once and stops the rest of the round. Apart so
+ * that each phase is a function of this session and reads on its own.
+ */
+
+import type { ChunkRef } from "../files/chunk_hash.ts";
+import type { ExpectedEntry } from "../files/disk_state.ts";
+import { folderDiskFull, isDiskFull, isUnwritable } from "../files/disk_full.ts";
+import type { FileVersion } from "../files/file_version.ts";
+import type { PlanAction, PlanIndexRow } from "../files/folder_plan.ts";
+import { writeReason } from "../files/write_problem.ts";
+import { shortDeviceId } from "../log/device_id.ts";
+import { DeviceKey } from "../log/device_key.ts";
+import type { Home } from "../storage/home_handle.ts";
+import type { IndexRow, LocalFolder } from "../storage/sql_folder_local.ts";
+import type { Fetcher, FetchPeer } from "./file_fetch.ts";
+import { folderFs } from "./folder_fs.ts";
+import { ApplyRecord } from "./folder_apply_record.ts";
+import type { ApplyOptions, ApplyReport } from "./folder_apply_types.ts";
+import { NobodyHas } from "./unfetchable.ts";
+
+/** One folder's apply in progress. */
+export class ApplySession {
+  readonly home: Home;
+  readonly folder: LocalFolder;
+  readonly o: ApplyOptions;
+  /** The folder's id. */
+  readonly id: string;
+  /** This device. */
+  readonly self: DeviceKey;
+  readonly report: ApplyReport;
+  /** Tells the files nobody can send (unfetchable.ts); undefined without `o.holders`. */
+  readonly nobody: NobodyHas | undefined;
+  readonly record: ApplyRecord;
+  // Paths whose action this round did: they hold its version by construction.
+  readonly settled = new Set<string>();
+  // Progress (counted from the first removal on).
+  doneBytes = 0;
+  doneFiles = 0;
+  /** Paths removed this round (their parents left empty go too). */
+  readonly removedPaths: string[] = [];
+  // The folder's disk filled up, or it refuses writes altogether (read-only,
+  // not ours): said once; nothing more is fetched or written this round.
+  full = false;
+  /** The file phase's fetcher, stopped when the disk is full. */
+  fetcher: Fetcher | undefined;
+  #peers: FetchPeer[] | undefined;
+  #traits: ReturnType<typeof folderFs> | null = null;
+
+  constructor(
+    home: Home,
+    folder: LocalFolder,
+    o: ApplyOptions,
+    rows: ReadonlyMap<string, IndexRow>,
+    conflicts: number,
+  ) {
+    this.home = home;
+    this.folder = folder;
+    this.o = o;
+    this.id = folder.folder;
+    this.report = {
+      folder: this.id,
+      done: 0,
+      needFiles: 0,
+      needBytes: 0,
+      conflicts,
+      fetchedBytes: 0,
+      localBytes: 0,
+      peers: [],
+      problems: [],
+      published: 0,
+      unfetchable: [],
+    };
+    this.nobody = o.holders === undefined ? undefined : new NobodyHas(o.holders, (maker) => {
+      const key = DeviceKey.fromId(maker);
+      if (key === home.device) return "this device";
+      const m = home.view.member(key);
+      if (m === undefined) return shortDeviceId(maker);
+      return `${m.record.name || key.short}${m.removed === undefined ? "" : " (removed)"}`;
+    });
+    this.self = home.device;
+    this.record = new ApplyRecord(home, this.id, rows, this.report);
+  }
+
+  /** Sessions to fetch from, opened when first needed. */
+  async getPeers(): Promise<FetchPeer[]> {
+    return this.#peers ??= await this.o.peers();
+  }
+
+  // What the folder's file system can do (kept per disk; asked once per round).
+  fsTraits(): ReturnType<typeof folderFs> {
+    return this.#traits === null ? (this.#traits = folderFs(this.folder)) : this.#traits;
+  }
+
+  /** Report why `path` could not be written; a full or unwritable disk is said once. */
+  problem(path: string, e: unknown): void {
+    const unwritable = isUnwritable(e);
+    if (isDiskFull(e) || unwritable !== undefined) {
+      if (this.full) return;
+      this.full = true;
+      this.fetcher?.stop(); // whatever else is asked this round could not be written
+      if (unwritable !== undefined) {
+        this.report.problems.push({ path: ".", reason: `${unwritable} (${this.folder.root})` });
+        return;
+      }
+      e = folderDiskFull(this.folder.root, e);
+    }
+    this.report.problems.push({ path, reason: writeReason(this.folder.root, path, e) });
+  }
+
+  // A local save raced the write: it stays (the next scan publishes it). A
+  // file the write had already moved aside is kept under .mycel/versions/:
+  // say where, so nothing is silently out of sight.
+  raced(path: string, keptAs: string | undefined, what: string): void {
+    this.report.problems.push({
+      path,
+      reason: `it changed on this device meanwhile (${what})` +
+        (keptAs === undefined ? "" : `; the file it replaced is kept as ${keptAs}`),
+    });
+  }
+
+  /** Count a write or removal this round left undone. */
+  stillToCome(a: PlanAction): void {
+    this.report.needFiles++;
+    if (a.kind === "write" && a.version.kind === "file") this.report.needBytes += a.version.size;
+  }
+}
+
+/** What the disk should hold where an index row says so (null: nothing). */
+export const expectedOf = (row: PlanIndexRow | null): ExpectedEntry =>
+  row === null ? null : { kind: row.kind, size: row.size, mtimeMs: row.mtimeMs, ino: row.ino };
+
+/** Inline chunks of a version (manifest lists keep the places set when the file was written). */
+export function chunksOfRow(v: FileVersion): ChunkRef[] | undefined {
+  return v.kind === "file" && "inline" in v.chunks ? [...v.chunks.inline] : undefined;
+}
+
+/** A version this device publishes as a new file: a conflict copy once written. */
+export const asCopy = (v: FileVersion, self: DeviceKey): FileVersion =>
+  ({ ...v, modifiedBy: self.id, vv: new Map([[self.id, 1]]) }) as FileVersion;

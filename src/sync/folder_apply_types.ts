@@ -1,0 +1,51 @@
+/**
+ * @module folder_apply_types
+ * What applying a folder state is given and what it reports
+ * (folder_apply.ts runs it; its phases, folder_apply_*.ts, fill the report).
+ * Apart so that every phase can name them without importing the runner.
+ */
+
+import type { DeviceKey } from "../log/device_key.ts";
+import type { FetchPeer, PeerFetchReport } from "./file_fetch.ts";
+import type { UnfetchableFile } from "./unfetchable.ts";
+
+/** How to apply. */
+export interface ApplyOptions {
+  /** Sessions to fetch from, opened when first needed ([] when none is reachable). */
+  peers: () => Promise<FetchPeer[]>;
+  /** Read deadline of the file phase (ms). */
+  readTimeoutMs: number;
+  /** Bytes to fetch from peers this round at most (the next round continues). */
+  budget?: number;
+  /**
+   * Every device other than this one that could hold the folder's content
+   * (unfetchable.ts); absent: files nobody can send are not told apart.
+   */
+  holders?: readonly DeviceKey[];
+  /** Progress: files and bytes done of the totals. */
+  progress?: (p: { files: number; totalFiles: number; bytes: number; totalBytes: number }) => void;
+}
+
+/** What applying did and what is left. */
+export interface ApplyReport {
+  readonly folder: string;
+  /** Actions done this round. */
+  done: number;
+  /** Files (and links, removals) still to apply, and bytes still to fetch. */
+  needFiles: number;
+  needBytes: number;
+  /** Paths with an unresolved conflict. */
+  conflicts: number;
+  /** Bytes fetched from peers. */
+  fetchedBytes: number;
+  /** Bytes copied from this device's own files. */
+  localBytes: number;
+  /** Per-peer fetch reports. */
+  peers: PeerFetchReport[];
+  /** Paths that could not be written, with why. */
+  problems: { path: string; reason: string }[];
+  /** Versions published (copies, merges). */
+  published: number;
+  /** Of the files still to come, those nobody can send (unfetchable.ts). */
+  unfetchable: UnfetchableFile[];
+}

@@ -1,0 +1,188 @@
+/**
+ * @module folder_apply_write
+ * Writing a folder's files (folder_apply.ts) chunk by chunk: each chunk at
+ * its offset in a temporary file beside the target (partial_file.ts), a few
+ * such files open at once; a file with several chunks records which are in
+ * (after an fsync) so a later round, or the next process after a crash,
+ * resumes it; a complete file is renamed into place (unless it changed on
+ * this device meanwhile) and its row noted. Apart because this is where
+ * crash safety lies: chunks arrive from several sources at once, and the
+ * order of syncs, renames and records here is what makes a crash harmless.
+ */
+
+import type { ChunkRef } from "../files/chunk_hash.ts";
+import { encodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import type { PlanIndexRow } from "../files/folder_plan.ts";
+import { PartialFile } from "../files/partial_file.ts";
+import { type ApplySession, asCopy, expectedOf } from "./folder_apply_session.ts";
+
+/** One file to write this round. */
+export interface Task {
+  readonly path: string;
+  readonly version: FileVersion & { kind: "file" };
+  readonly id: string;
+  readonly expected: PlanIndexRow | null;
+  readonly copy: boolean;
+  chunks: ChunkRef[];
+  offsets: number[];
+  done: Uint8Array;
+  left: number;
+  temp?: string;
+  sinceSync: number;
+  /** When its progress was last made durable and recorded (ms). */
+  syncedAt: number;
+  finished: boolean;
+}
+
+export const bitSet = (bits: Uint8Array, i: number) => (bits[i >> 3] & (1 << (i & 7))) !== 0;
+
+/** Bytes of the chunks whose bit in `done` is `set` (done, or still to come). */
+export const bytesOf = (chunks: readonly ChunkRef[], done: Uint8Array, set: boolean) =>
+  chunks.reduce((n, c, i) => bitSet(done, i) === set ? n + c.length : n, 0);
+const setBit = (bits: Uint8Array, i: number) => bits[i >> 3] |= 1 << (i & 7);
+
+/** The temporary files of one folder's tasks, and the files they finish. */
+export class TaskWriter {
+  readonly #s: ApplySession;
+  readonly #tick: () => void;
+  readonly #open = new Map<Task, PartialFile>();
+  // Probed once, at the first file finished (its opening checked the marker).
+  #modes: boolean | undefined;
+  // Files finish (fsync, rename) several at once: the disk commits their syncs together.
+  readonly #running = new Set<Promise<void>>();
+  // One chunk is put at a time: chunks from several peers arrive at once, and
+  // two puts racing would open two temporary files for one task, or evict
+  // (close) a file another put is writing.
+  #putting: Promise<unknown> = Promise.resolve();
+
+  /** `tick`: tell the progress. */
+  constructor(s: ApplySession, tick: () => void) {
+    this.#s = s;
+    this.#tick = tick;
+  }
+
+  /** The temporary file of `t`, opened (or made) when not open; at most 16 are open. */
+  async handle(t: Task): Promise<PartialFile> {
+    let p = this.#open.get(t);
+    if (p === undefined) {
+      if (this.#open.size >= 16) {
+        const [oldT, oldP] = this.#open.entries().next().value!;
+        oldP.close();
+        this.#open.delete(oldT);
+      }
+      const r = await PartialFile.open(this.#s.folder.root, t.path, t.version.size, t.temp);
+      p = r.file;
+      if (!r.resumed) t.done.fill(0);
+      t.temp = p.temp;
+      this.#open.set(t, p);
+    }
+    return p;
+  }
+
+  /** Close the temporary file of `t` if open (what it holds stays). */
+  close(t: Task): void {
+    this.#open.get(t)?.close();
+    this.#open.delete(t);
+  }
+
+  /** Delete the temporary file of `t` if open, giving its space back. */
+  async discard(t: Task): Promise<void> {
+    await this.#open.get(t)?.discard();
+    this.#open.delete(t);
+  }
+
+  /** Make what `t` holds durable and close it (kept for the next round). */
+  async keep(t: Task): Promise<void> {
+    const p = await this.handle(t);
+    await p.sync();
+    p.close();
+    this.#open.delete(t);
+  }
+
+  /** Close every temporary file still open. */
+  closeAll(): void {
+    for (const p of this.#open.values()) p.close();
+  }
+
+  /** Put chunk `i` of `t`; the file finishes once it holds every chunk. */
+  put(t: Task, i: number, bytes: Uint8Array): Promise<void> {
+    const run = this.#putting.then(() => this.#putNow(t, i, bytes));
+    this.#putting = run.catch(() => {});
+    return run;
+  }
+
+  /** Finish `t` alongside others (at most 32 at once). */
+  async finishing(t: Task): Promise<void> {
+    while (this.#running.size >= 32) await Promise.race(this.#running);
+    const p = this.#finish(t).finally(() => this.#running.delete(p));
+    this.#running.add(p);
+  }
+
+  /** Wait for the files finishing. */
+  drain(): Promise<void[]> {
+    return Promise.all([...this.#running]);
+  }
+
+  async #putNow(t: Task, i: number, bytes: Uint8Array): Promise<void> {
+    if (t.finished || bitSet(t.done, i)) return;
+    const p = await this.handle(t);
+    await p.writeAt(t.offsets[i], bytes);
+    setBit(t.done, i);
+    t.left--;
+    t.sinceSync += bytes.length;
+    this.#s.doneBytes += bytes.length;
+    if (t.left === 0) await this.finishing(t);
+    else if (t.sinceSync >= 16 << 20 && Date.now() - t.syncedAt >= 1000) {
+      await p.sync();
+      t.sinceSync = 0;
+      t.syncedAt = Date.now();
+      this.#s.record.note({
+        kind: "transfer",
+        path: t.path,
+        version: t.id,
+        temp: t.temp!,
+        done: t.done.slice(),
+      });
+      await this.#s.record.flush(); // durable first (the sync above), then recorded
+    }
+  }
+
+  /** Rename `t` into place (synced; its folder is synced before its row is recorded). */
+  async #finish(t: Task): Promise<void> {
+    const s = this.#s;
+    const p = await this.handle(t);
+    this.#modes ??= s.fsTraits()?.modes ?? true;
+    this.#open.delete(t);
+    t.finished = true;
+    try {
+      const r = await p.finish({
+        expected: expectedOf(t.expected),
+        mtimeMs: t.version.mtime,
+        exec: t.version.exec,
+        modes: this.#modes,
+        syncDir: false,
+      });
+      s.record.renamedInto(p.dir);
+      if (r.status === "changed_locally") {
+        s.raced(t.path, r.keptAs, "kept; it will sync as a conflict");
+        return;
+      }
+      const published = t.copy ? asCopy(t.version, s.self) : undefined;
+      const bytes = encodeFileVersion(published ?? t.version);
+      s.record.note({
+        kind: "row",
+        row: { path: t.path, kind: "file", ...r.stat, version: bytes },
+        chunks: t.chunks,
+        publish: published,
+        dropTransfer: true,
+      });
+      s.settled.add(t.path);
+      s.report.done++;
+      s.doneFiles++;
+      this.#tick();
+      if (s.record.pending >= 500) await s.record.flush();
+    } catch (e) {
+      s.problem(t.path, e);
+    }
+  }
+}
