@@ -1,7 +1,7 @@
 /**
  * @module storage_bench
  * Issue 10: what a command costs as the home grows. Whole `mycel` processes
- * (`deno run -A main.ts`) on homes built by make_home.ts (3 devices,
+ * (`deno run -A --v8-flags=… main.ts`, bench_homes.ts) on homes built by make_home.ts (3 devices,
  * round-robin `pref.set` entries), side by side in one run:
  *
  * 1. `pref set` on a home with 10,000 keys against one with 10 keys (both

@@ -2,7 +2,8 @@
  * @module bundle
  * `deno task bundle [--out DIR]`: mycel as a few plain JavaScript files in
  * `dist/bundle/` (default): `main.js`, one chunk per set of modules loaded
- * lazily, and one file per worker. Run it with `deno run -A dist/bundle/main.js`.
+ * lazily, and one file per worker. Run it with
+ * `deno run -A --v8-flags=… dist/bundle/main.js` (src/runtime_flags.ts).
  *
  * Why: Deno pays per TypeScript module on every start (reading the source,
  * checking its cached emit, compiling), about 0.2 ms a module; `status`

@@ -84,10 +84,9 @@ function rebase(
   tainted: ReadonlyMap<DeviceKey, number>,
   base: readonly FrontierHead[],
 ): Promise<ImportResult> {
-  // The heads' entries, before the log moves: those `cp` came without
-  // (we held the head) from our log or our old base.
+  // The heads' entries `cp` came without (we held the head): our old base's.
   const kept = new Map(base.map((h) => [h.author, h]));
-  const frontier = cp.frontier.map((h) => withProof(h, log, kept.get(h.author)));
+  const frontier = cp.frontier.map((h) => withProof(h, kept.get(h.author)));
   let advanced = 0;
   const covers = new Map(cp.frontier.map((h) => [h.author, h]));
   for (const author of tainted.keys()) {

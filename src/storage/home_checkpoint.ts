@@ -47,10 +47,12 @@ export type KnownHeads = ReadonlyMap<
  * stored before heads carried entries has none: such a head goes without,
  * and a member that needs it refuses the checkpoint.
  *
- * `known`: the heads of the peer it is for. A head equal to the peer's own
+ * `known`: the heads of the peer it is for, when a checkpoint with every
+ * entry would not fit (exchange_send.ts). A head equal to the peer's own
  * goes without its entry: the peer checks it against the end of its chain,
  * and the entry (up to 1 MiB each) would only take room in the checkpoint's
- * 16 MiB. A newcomer (no `known`) gets every entry.
+ * 64 MiB. Without `known` (a newcomer, or any peer while it fits) every head
+ * has its entry.
  */
 export async function frontierOf(
   db: Db,
@@ -154,9 +156,7 @@ export async function checkpointIn(
       // At an equal seq the newer one: it may carry the entry an old base lacks.
       if ((heads.get(h.author)?.seq ?? 0) <= h.seq) heads.set(h.author, h);
     }
-    frontier = [...heads.values()].map((h) => withProof(h, log, kept.get(h.author)));
-  } else {
-    frontier = cp.frontier.map((h) => withProof(h, log));
+    frontier = [...heads.values()].map((h) => withProof(h, kept.get(h.author)));
   }
   storeBase(db, await encodeBase(base, frontier, { mesh: cp.mesh, made: cp.made }));
   return { ...merged, advanced, rebased: false };

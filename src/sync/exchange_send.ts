@@ -8,6 +8,7 @@
  * keep aside past a cut, as evidence. The caller sends `end`.
  */
 
+import { isMycelError } from "../errors.ts";
 import type { SignedEntry } from "../log/entry.ts";
 import { MAX_BATCH_ENTRIES } from "../protocol/sync_fields.ts";
 import type { Heads } from "../protocol/sync_heads.ts";
@@ -104,8 +105,14 @@ export async function sendLacking(c: SendContext): Promise<void> {
 
 async function sendCheckpoint(c: SendContext): Promise<void> {
   const covered = c.home.log.heads(); // the checkpoint covers at least these
-  // Heads the peer holds itself go without their entries.
-  const cp = await c.home.checkpoint(await c.theirs);
+  // Every head with its signed entry, as before (it also gives a peer whose
+  // base, stored by an earlier release, lacks some of them what it lacks).
+  // Only when that passes a checkpoint's bounds do the heads the peer holds
+  // itself go without theirs (up to 1 MiB each).
+  const cp = await c.home.checkpoint().catch(async (e) => {
+    if (!isMycelError(e, "checkpoint_too_large")) throw e;
+    return await c.home.checkpoint(await c.theirs);
+  });
   for (let at = 0; at < cp.length || at === 0; at += MAX_CHUNK) {
     const chunk = cp.subarray(at, at + MAX_CHUNK);
     await c.send({ type: "checkpoint", chunk, last: at + MAX_CHUNK >= cp.length });

@@ -11,6 +11,7 @@
  */
 
 import assert from "node:assert/strict";
+import { denoRunArgs } from "../../src/runtime_flags.ts";
 import { homePaths } from "../../src/storage/home.ts";
 import { loadDeviceKeys } from "../../src/storage/key_home.ts";
 import { readKeyFile } from "../../src/storage/key_store.ts";
@@ -37,7 +38,7 @@ Deno.test({
       NO_COLOR: "1",
     };
     const run = (...args: string[]) =>
-      Terminal.start([Deno.execPath(), "run", "-A", MAIN_TS, ...args], env);
+      Terminal.start([Deno.execPath(), ...denoRunArgs(MAIN_TS), ...args], env);
     {
       await using t = await run("init", "--name", "tty");
       await t.waitFor(/Passphrase to seal this device's keys \(empty: none\):$/);

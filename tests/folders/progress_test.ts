@@ -11,6 +11,7 @@
  */
 
 import assert from "node:assert/strict";
+import { denoRunArgs } from "../../src/runtime_flags.ts";
 import { join } from "node:path";
 import { childEnv, describe, MAIN_TS } from "../helpers/mycel.ts";
 import { sleep } from "../helpers/process.ts";
@@ -66,7 +67,7 @@ Deno.test({
 
     {
       await using t = await Terminal.start(
-        [Deno.execPath(), "run", "-A", MAIN_TS, "sync", "now", "--timeout", "10"],
+        [Deno.execPath(), ...denoRunArgs(MAIN_TS), "sync", "now", "--timeout", "10"],
         childEnv({ home: b.home }),
       );
       const pid = await t.commandPid();

@@ -10,6 +10,7 @@
  */
 
 import assert from "node:assert/strict";
+import { denoRunArgs } from "../../src/runtime_flags.ts";
 import { join } from "node:path";
 import { childEnv, MAIN_TS } from "../helpers/mycel.ts";
 import { Terminal, tmuxSkip } from "../cli/_tmux.ts";
@@ -23,7 +24,7 @@ const QUESTION = /docs: 4 of 6 files are gone here\. Delete them on every device
 /** `sync now` of `d` on a terminal: answer the question with `answer` (then Enter); the screen. */
 async function syncAnswering(d: Device, answer: string): Promise<string> {
   await using t = await Terminal.start(
-    [Deno.execPath(), "run", "-A", MAIN_TS, "sync", "now", "--timeout", "10"],
+    [Deno.execPath(), ...denoRunArgs(MAIN_TS), "sync", "now", "--timeout", "10"],
     childEnv({ home: d.home }),
   );
   await t.waitFor(QUESTION, 60_000);

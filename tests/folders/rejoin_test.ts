@@ -11,6 +11,7 @@
  */
 
 import assert from "node:assert/strict";
+import { denoRunArgs } from "../../src/runtime_flags.ts";
 import { DatabaseSync } from "node:sqlite";
 import { homePaths } from "../../src/storage/home.ts";
 import { childEnv, MAIN_TS, tempHome } from "../helpers/mycel.ts";
@@ -170,7 +171,7 @@ Deno.test("a join killed at any point keeps what the folder knew: the token goes
     args: [
       ...["-f", "-qq", "-o", "/dev/null", "-P", internal],
       ...["-e", "trace=rmdir,unlinkat", "-e", "inject=rmdir,unlinkat:signal=KILL"],
-      ...[Deno.execPath(), "run", "-A", MAIN_TS, "--no-sync", "folder", "join", "docs", rb],
+      ...[Deno.execPath(), ...denoRunArgs(MAIN_TS), "--no-sync", "folder", "join", "docs", rb],
     ],
     env: childEnv({ home: b.home }),
     clearEnv: true,

@@ -6,7 +6,7 @@
  * deadline, on {@link Proc.stop}, or when an `await using` scope ends.
  * {@link runProcess} runs a command to completion; {@link which} finds one
  * on PATH. `MycelProcess` in tests/helpers/mycel.ts is a {@link Proc} that
- * runs `deno run -A main.ts ARGS...`.
+ * runs `deno run -A --v8-flags=… main.ts ARGS...` (src/runtime_flags.ts).
  *
  * ```ts
  * await using server = spawnProcess(bin, ["sync", "serve"], { env, clearEnv: true });

@@ -11,6 +11,7 @@
  */
 
 import assert from "node:assert/strict";
+import { denoRunArgs } from "../../src/runtime_flags.ts";
 import { childEnv, describe, MAIN_TS } from "../helpers/mycel.ts";
 import { alive, cmdline, labTest, meshOf, sh } from "./_netns.ts";
 
@@ -39,9 +40,13 @@ labTest("mesh: up twice is idempotent, down stops wireguard-go, no root gives a 
     await Deno.chmod(dir, 0o755);
     await sh("cp", ["-a", a.home, `${dir}/home`]);
     await sh("chown", ["-R", `${NOBODY}:${NOBODY}`, `${dir}/home`]);
-    return await a.exec("setpriv", [...setpriv, Deno.execPath(), "run", "-A", MAIN_TS, ...args], {
-      env: childEnv({ home: `${dir}/home`, env: { HOME: dir, DENO_DIR: undefined } }),
-    });
+    return await a.exec(
+      "setpriv",
+      [...setpriv, Deno.execPath(), ...denoRunArgs(MAIN_TS), ...args],
+      {
+        env: childEnv({ home: `${dir}/home`, env: { HOME: dir, DENO_DIR: undefined } }),
+      },
+    );
   };
 
   await t.step("mesh up again changes nothing", async () => {

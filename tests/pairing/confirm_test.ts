@@ -13,6 +13,7 @@
  */
 
 import assert from "node:assert/strict";
+import { denoRunArgs } from "../../src/runtime_flags.ts";
 import { childEnv, describe, MAIN_TS, type TempHome, tempHome } from "../helpers/mycel.ts";
 import { freePort } from "../helpers/net.ts";
 import { type Proc, spawnProcess, which } from "../helpers/process.ts";
@@ -27,7 +28,7 @@ const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
 
 /** `mycel ARGS...` for `home` on a pseudo-terminal, `typed` written to it. */
 function onTerminal(home: TempHome, args: string[], typed: string): Proc {
-  const command = [Deno.execPath(), "run", "-A", MAIN_TS, ...args].map(quote).join(" ");
+  const command = [Deno.execPath(), ...denoRunArgs(MAIN_TS), ...args].map(quote).join(" ");
   return spawnProcess(SCRIPT!, ["-q", "-e", "-c", command, "/dev/null"], {
     env: childEnv({ home: home.home, env: { MYCEL_NO_PUSH: "1" } }),
     clearEnv: true,
