@@ -246,3 +246,32 @@ Deno.test("a re-base offer whose head of the removed device is made up (no signe
   const digests = mesh.devices.filter((d) => d !== z).map((d) => d.home.digest());
   assert.deepEqual(digests, Array(digests.length).fill(digests[0]), "one state on every device");
 });
+
+Deno.test("a re-base onto a checkpoint made for the device (heads it holds without their entries) keeps the entries its old base had", async () => {
+  await using mesh = await MemMesh.create(3, { seed: 7, tuning: { checkpointMin: 0 } });
+  const { p, r, s, z, cut } = await taintedNewcomer(mesh);
+  // p and r meet first: p gets r's admission of s, which s's base covers.
+  mesh.heal();
+  mesh.partition((a, b) => !((a === p && b === r) || (a === r && b === p)));
+  for (let i = 0; i < 2; i++) await mesh.round(p, { all: true });
+  assert.ok(p.home.log.head(r.key)!.seq >= s.home.log.head(r.key)!.seq, "p covers r's chain");
+  // s holds these chains only as far as its base (it started from r's
+  // checkpoint): their heads' entries are in that base alone.
+  const baseOnly = [...s.home.log.heads()].filter(([a, h]) =>
+    h.seq === h.base && s.home.log.entryAt(a, h.seq) === undefined
+  );
+  // What a session sends when a checkpoint with every entry would not fit
+  // (exchange_send.ts): p's, made for s.
+  const forS = await readCheckpoint(await p.home.checkpoint(s.home.log.heads()));
+  const omitted = forS.frontier.filter((f) => f.proof === undefined).map((f) => f.author);
+  assert.ok(
+    baseOnly.some(([a]) => omitted.includes(a)),
+    "some head s holds only in its base comes without its entry",
+  );
+  const took = await s.home.takeCheckpoint(forS);
+  assert.ok(took.rebased, "s re-based on it");
+  assert.equal(s.home.log.head(z.key)!.base, cut, "s's chain of z starts at the cut again");
+  // s's own checkpoint, for a newcomer, still proves every head.
+  const fromS = await readCheckpoint(await s.home.checkpoint());
+  assert.equal(headProofProblem(fromS), undefined);
+});
