@@ -1,0 +1,105 @@
+/**
+ * @module folder_scan_changes
+ * The second phase of a scan (folder_scan.ts): a version for each new or
+ * changed path the disk showed (folder_scan_read.ts), with the index row and
+ * chunk places that describe it. A file whose content and mtime equal a
+ * version at its path (the one the index held, or one of the state's)
+ * adopts it and publishes nothing; any other gets this device's next vector
+ * there (folder_scan_vectors.ts). Apart because it is where a change on disk
+ * becomes an edit, or does not.
+ */
+
+import { sameContent } from "../files/conflict.ts";
+import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import { indexedEntryOf } from "../files/file_index.ts";
+import { makeChunkList } from "../files/manifest_tree.ts";
+import type { ScanResult } from "../files/scan_types.ts";
+import type { DeviceId } from "../log/device_id.ts";
+import type { FolderRows } from "../log/folder_state.ts";
+import type { Op } from "../log/ops.ts";
+import type { IndexRow, LoadedIndex } from "../storage/sql_folder_local.ts";
+import { heldVector, nextVector } from "./folder_scan_vectors.ts";
+
+/** What the changed paths make: versions to publish and what to record of the disk. */
+export interface Changes {
+  /** Versions to publish, with their encoded sizes. */
+  readonly ops: [Op, number][];
+  /** Index rows of the changed paths. */
+  readonly rows: IndexRow[];
+  /** What each changed path holds (vector left empty), in scan order. */
+  readonly contents: FileVersion[];
+  /** Chunk places of the changed files. */
+  readonly locs: [string, readonly { hash: string; length: number }[]][];
+  /** Chunk-list blobs of the changed files. */
+  readonly blobs: { hash: string; bytes: Uint8Array }[];
+}
+
+/** The versions and rows of `changed` in `folder` (see the module comment). */
+export async function versionsOfChanges(
+  folder: string,
+  index: LoadedIndex,
+  folders: FolderRows,
+  self: DeviceId,
+  changed: ScanResult["changed"],
+): Promise<Changes> {
+  const ops: [Op, number][] = [];
+  const rows: IndexRow[] = [];
+  const contents: FileVersion[] = [];
+  const locs: [string, readonly { hash: string; length: number }[]][] = [];
+  const blobs: { hash: string; bytes: Uint8Array }[] = [];
+  for (const c of changed) {
+    const row = index.rows.get(c.path);
+    const stateVersions = folders.versionsAt(folder, c.path).map((v) => decodeFileVersion(v.bytes));
+    let content: FileVersion;
+    if (c.kind === "file") {
+      const list = await makeChunkList(c.chunks);
+      blobs.push(...list.blobs);
+      content = {
+        kind: "file",
+        path: c.path,
+        mtime: c.mtimeMs,
+        modifiedBy: self,
+        vv: new Map(),
+        size: c.size,
+        exec: c.exec,
+        chunks: list.list,
+      };
+      locs.push([c.path, c.chunks]);
+    } else {
+      content = {
+        kind: "symlink",
+        path: c.path,
+        mtime: c.mtimeMs,
+        modifiedBy: self,
+        vv: new Map(),
+        target: c.target,
+      };
+    }
+    const unchanged = (v: FileVersion) =>
+      sameContent(v, content) && v.mtime === content.mtime &&
+      (v.kind !== "file" || (content.kind === "file" && v.exec === content.exec));
+    // The disk still holds what the index says it held, read again only
+    // because its inode changed (a copy put back with `cp -a`, a folder moved
+    // to another disk): not an edit. Published as one, it was concurrent with
+    // every change made elsewhere meanwhile — a needless conflict copy, a
+    // deletion undone everywhere (a chaos soak).
+    const heldBytes = row?.version ?? undefined;
+    const same = stateVersions.find(unchanged);
+    let bytes: Uint8Array;
+    if (heldBytes !== undefined && unchanged(decodeFileVersion(heldBytes))) {
+      bytes = heldBytes;
+    } else if (same !== undefined) {
+      bytes = encodeFileVersion(same);
+    } else {
+      const version = {
+        ...content,
+        vv: nextVector(heldVector(row, stateVersions), stateVersions, self),
+      } as FileVersion;
+      bytes = encodeFileVersion(version);
+      ops.push([{ type: "file.version", folder, version }, bytes.length]);
+    }
+    rows.push({ ...indexedEntryOf(c), version: bytes });
+    contents.push(content);
+  }
+  return { ops, rows, contents, locs, blobs };
+}

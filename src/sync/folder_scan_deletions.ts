@@ -1,0 +1,123 @@
+/**
+ * @module folder_scan_deletions
+ * The third phase of a scan (folder_scan.ts): what to do with the indexed
+ * paths the disk no longer showed (folder_scan_read.ts). Joined again where
+ * it was left, the folder forgets them here rather than deleting them, but
+ * for a rename made meanwhile; more than half of the folder gone is held
+ * until confirmed; the rest get deletion versions (folder_scan_vectors.ts).
+ * Apart because it is the one phase that can lose files everywhere, so the
+ * checks that keep it from doing so unasked stay together.
+ */
+
+import { sameContent } from "../files/conflict.ts";
+import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import type { DeviceId } from "../log/device_id.ts";
+import type { FolderRows } from "../log/folder_state.ts";
+import type { Op } from "../log/ops.ts";
+import type { IndexRow, LoadedIndex, LocalFolder } from "../storage/sql_folder_local.ts";
+import type { ScanPublishOptions } from "./folder_scan_types.ts";
+import { heldVector, nextVector } from "./folder_scan_vectors.ts";
+
+/** What became of the paths gone from disk. */
+export interface Deletions {
+  /** Deletion versions to publish, with their encoded sizes. */
+  readonly ops: [Op, number][];
+  /** Paths published as deleted (their index rows go). */
+  readonly deletions: readonly string[];
+  /** Paths forgotten here without a deletion (their index rows go too). */
+  readonly forgotten: string[];
+  /** Deletions held back for confirmation. */
+  readonly held: number;
+}
+
+/**
+ * The deletions of `deleted` in `folder` (see the module comment), given
+ * what the changed paths hold (`contents`, folder_scan_changes.ts);
+ * `o.confirmMassDelete` is asked before deletions that would be held.
+ */
+export async function deletionsOf(
+  folder: LocalFolder,
+  index: LoadedIndex,
+  folders: FolderRows,
+  self: DeviceId,
+  now: number,
+  deleted: readonly string[],
+  contents: readonly FileVersion[],
+  o: ScanPublishOptions,
+): Promise<Deletions> {
+  let deletions = deleted;
+  let held = 0;
+  const ops: [Op, number][] = [];
+  // More than half of the folder gone asks first (or is held until --yes).
+  // A deletion whose contents reappear under another name in this scan is a
+  // move (a renamed folder), not a loss — one deletion per file that
+  // reappears (movedAway); and once deletions are held they
+  // stay held until confirmed — before, files arriving from peers grew the
+  // folder past the half and the held deletions went out unasked.
+  const bySize = new Map<number, FileVersion[]>();
+  for (const c of contents) {
+    if (c.kind !== "file") continue;
+    const same = bySize.get(c.size);
+    if (same === undefined) bySize.set(c.size, [c]);
+    else same.push(c);
+  }
+  // Joined again where it was left: what went missing meanwhile is not
+  // published as deleted (FolderInfo.rejoined) — whether another device
+  // holds it can't be known here (its reports may be late or partial, and a
+  // deletion would reach its copy): forgotten here, fetched again. But a
+  // file whose content reappears under a new name in this scan was renamed
+  // while left: its deletion goes out (the content is published under the
+  // new name, so nothing is lost anywhere; the deletion carries only what
+  // this disk held, so an edit made elsewhere meanwhile still wins).
+  let forgotten: string[] = [];
+  if (folder.info.rejoined) {
+    const found = new Map([...bySize].map(([size, list]) => [size, [...list]]));
+    const moved = new Set(deletions.filter((path) => movedAway(index.rows.get(path), found)));
+    forgotten = deletions.filter((path) => !moved.has(path));
+    deletions = deletions.filter((path) => moved.has(path));
+  }
+  const lost = deletions.filter((path) => !movedAway(index.rows.get(path), bySize)).length;
+  const mass = index.size > 0 && lost * 2 > index.size;
+  if ((mass || folder.info.held !== undefined) && deletions.length > 0) {
+    const ok = await o.confirmMassDelete?.(deletions.length, index.size) ?? false;
+    if (!ok) {
+      held = deletions.length;
+      deletions = [];
+    }
+  }
+  for (const path of deletions) {
+    const row = index.rows.get(path);
+    const stateVersions = folders.versionsAt(folder.folder, path).map((v) =>
+      decodeFileVersion(v.bytes)
+    );
+    const version: FileVersion = {
+      kind: "deleted",
+      path,
+      mtime: now,
+      modifiedBy: self,
+      vv: nextVector(heldVector(row, stateVersions), stateVersions, self),
+    };
+    ops.push([
+      { type: "file.version", folder: folder.folder, version },
+      encodeFileVersion(version).length,
+    ]);
+  }
+  return { ops, deletions, forgotten, held };
+}
+
+/**
+ * True when the file indexed as `row` has its contents among `found` (by
+ * size): it moved. The file found is taken, so it excuses one deletion only
+ * (deleting ten copies and writing one is nine losses), and an empty file
+ * excuses none (its "contents" are everywhere).
+ */
+function movedAway(row: IndexRow | undefined, found: Map<number, FileVersion[]>): boolean {
+  if (row?.version == null || found.size === 0) return false;
+  const v = decodeFileVersion(row.version);
+  if (v.kind !== "file" || v.size === 0) return false;
+  const same = found.get(v.size) ?? [];
+  const i = same.findIndex((f) => sameContent(f, v));
+  if (i < 0) return false;
+  same.splice(i, 1);
+  return true;
+}

@@ -1,0 +1,87 @@
+/**
+ * @module folder_scan_read
+ * The first phase of a scan (folder_scan.ts): read the folder's disk
+ * against its index (files/scan.ts) with the mesh's chunking and what the
+ * folder's file system keeps (folder_fs.ts), leaving out the places apart
+ * (folder_scan_apart.ts). A missing marker or a bad ignore file stops the
+ * folder here, recorded; holds left by a write cut short are settled once
+ * stale. Apart because it is the one phase that reads the disk: the phases
+ * after it only turn what it found into versions.
+ */
+
+import { sha256 } from "@noble/hashes/sha2.js";
+import { concatBytes, utf8 } from "../bytes.ts";
+import { isMycelError } from "../errors.ts";
+import { lazyImport } from "../lazy_import.ts";
+import { DEFAULT_CHUNK_PARAMS } from "../files/chunk_params.ts";
+import { decodeFileVersion } from "../files/file_version.ts";
+import { gearSeedFromSecret } from "../files/gear_seed.ts";
+import { scanFolder } from "../files/scan.ts";
+import type { ScanResult } from "../files/scan_types.ts";
+import type { Home } from "../storage/home_handle.ts";
+import { type LoadedIndex, type LocalFolder, stoppedInfo } from "../storage/sql_folder_local.ts";
+import { apartOptions } from "./folder_scan_apart.ts";
+import { type FolderFs, folderFs } from "./folder_fs.ts";
+
+/** The mesh's chunking: fixed parameters, gear seed from the mesh id (docs/folders.md). */
+export function chunkSettings(meshId: string) {
+  const secret = sha256(concatBytes(utf8("mycel/files/interim-mesh-secret\0"), utf8(meshId)));
+  return { params: DEFAULT_CHUNK_PARAMS, seed: gearSeedFromSecret(secret) };
+}
+
+/** What reading the disk found, or why the folder is stopped (recorded). */
+export type DiskRead =
+  | { readonly result: ScanResult; readonly fs: FolderFs | undefined }
+  | { readonly stopped: string };
+
+/** Read `folder`'s disk against `index` (see the module comment). */
+export async function readDisk(
+  home: Home,
+  folder: LocalFolder,
+  index: LoadedIndex,
+): Promise<DiskRead> {
+  const settings = chunkSettings(home.meshId);
+  let result: ScanResult;
+  let fs: FolderFs | undefined;
+  try {
+    fs = folderFs(folder);
+    result = await scanFolder(folder.root, index, {
+      ...settings,
+      execOf: fs?.modes !== false ? undefined : (path) => execOfIndexed(home, folder, path),
+      // FAT-like: no permission bits, no kept inode numbers either.
+      stableInodes: fs?.modes !== false,
+      // The home inside a synced folder: its keys and database never leave the
+      // device; another folder synced here is synced on its own.
+      ...apartOptions(home, folder),
+    });
+  } catch (e) {
+    if (!isMycelError(e, "folder_stopped") && !isMycelError(e, "bad_ignore_file")) throw e;
+    const stopped = (e as Error).message.replace(/^Cannot [^:]*: /, "");
+    await home.write((w) =>
+      w.folderLocal.setInfo(folder.folder, stoppedInfo(folder.info, stopped))
+    );
+    return { stopped };
+  }
+  if (result.holds.length > 0) {
+    // A write or deletion cut short inside its swap left a hold: settled once
+    // stale (minutes), not only at the hourly sweep — until then the name is
+    // empty and a peer's newer version of it is refused. Best effort.
+    const { settleStaleHolds } = await lazyImport<typeof import("../files/stale_temps.ts")>(
+      new URL("../files/stale_temps.ts", import.meta.url),
+    );
+    await settleStaleHolds(folder.root, result.holds, { now: home.now() }).catch(() => []);
+  }
+  return { result, fs };
+}
+
+/** The execute bit of the version `path` holds in this device's index (false for none). */
+function execOfIndexed(home: Home, folder: LocalFolder, path: string): boolean {
+  const bytes = home.folderLocal.indexRow(folder.folder, path)?.version;
+  if (bytes === null || bytes === undefined) return false;
+  try {
+    const v = decodeFileVersion(bytes);
+    return v.kind === "file" && v.exec;
+  } catch {
+    return false;
+  }
+}

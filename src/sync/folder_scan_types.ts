@@ -1,0 +1,42 @@
+/**
+ * @module folder_scan_types
+ * What scanning a folder is given and what it reports (folder_scan.ts runs
+ * it; its phases, folder_scan_*.ts, fill the report). Apart so that the
+ * phases and the commands that print a report can name them without
+ * importing the scan.
+ */
+
+/** How to scan and publish. */
+export interface ScanPublishOptions {
+  /**
+   * Asked when a scan would delete more than half of the folder's files;
+   * without it such deletions are held.
+   */
+  confirmMassDelete?: (deletes: number, of: number) => Promise<boolean> | boolean;
+}
+
+/** What a scan did. */
+export interface ScanReport {
+  readonly folder: string;
+  /** Why the folder is stopped, if it is. */
+  readonly stopped?: string;
+  /** Versions published (files, links, deletions). */
+  readonly published: number;
+  /** Deletions held back for confirmation. */
+  readonly held: number;
+  /** Paths not synced, with why. */
+  readonly skipped: readonly { path: string; reason: string }[];
+  /** True when `skipped` is not what the scan before found (worth saying again). */
+  readonly skippedChanged: boolean;
+  /** Present paths that differ only in case or normalization. */
+  readonly caseCollisions: readonly string[][];
+  /** Those of {@link ScanReport.caseCollisions} with a path new or changed in this scan. */
+  readonly newCaseCollisions: readonly string[][];
+  /** New or changed paths whose names would not work on another system (synced as they are). */
+  readonly unportable: readonly { path: string; reason: string }[];
+  /** Files read and bytes hashed. */
+  readonly hashedFiles: number;
+  readonly hashedBytes: number;
+  /** Files and links present. */
+  readonly present: number;
+}
