@@ -15,7 +15,7 @@ import { syncDir } from "../files/safe_paths.ts";
 import type { Op } from "../log/ops.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { IndexRow } from "../storage/sql_folder_local.ts";
-import { commitSplit } from "./folder_scan.ts";
+import { commitSplit } from "./folder_scan_split.ts";
 import type { ApplyReport } from "./folder_apply_types.ts";
 
 /** One thing applying did, to record. */

@@ -26,7 +26,7 @@ import type { Op } from "../log/ops.ts";
 import type { StateView } from "../log/state.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { FolderLocalView, IndexRow } from "../storage/sql_folder_local.ts";
-import { commitSplit } from "./folder_scan.ts";
+import { commitSplit } from "./folder_scan_split.ts";
 
 /** One path overridden: what it becomes everywhere. */
 export interface Overridden {

@@ -13,7 +13,7 @@ import type { ScanOptions } from "../files/scan_types.ts";
 import { ancestors, relativePathProblem } from "../files/paths.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { LocalFolder } from "../storage/sql_folder_local.ts";
-import { apartOptions } from "./folder_scan.ts";
+import { apartOptions } from "./folder_scan_apart.ts";
 
 /**
  * Paths of `folder` this device leaves alone: those it ignores (its
