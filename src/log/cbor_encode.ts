@@ -32,8 +32,8 @@ const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function fail(reason: string): never {
-  throw new CborFailure(reason);
+function fail(reason: string, bound?: keyof CborLimits): never {
+  throw new CborFailure(reason, -1, bound);
 }
 
 /** Make room for `n` more bytes. */
@@ -41,7 +41,7 @@ function ensure(n: number): void {
   const need = pos + n;
   if (need <= buf.length) return;
   if (need > limits.maxBytes + 16) {
-    fail(`the encoding would exceed ${limits.maxBytes} bytes`);
+    fail(`the encoding would exceed ${limits.maxBytes} bytes`, "maxBytes");
   }
   const grown = new Uint8Array(Math.max(need, buf.length * 2));
   grown.set(buf.subarray(0, pos));
@@ -117,7 +117,7 @@ function writeBytes(b: Uint8Array): void {
 
 function countNode(): void {
   if (++nodes > limits.maxNodes) {
-    fail(`more than ${limits.maxNodes} items`);
+    fail(`more than ${limits.maxNodes} items`, "maxNodes");
   }
 }
 
@@ -139,7 +139,7 @@ function writeValue(v: unknown, depth: number): void {
       }
       if (v instanceof Uint8Array) return writeBytes(v);
       if (depth >= limits.maxDepth) {
-        fail(`nesting deeper than ${limits.maxDepth}`);
+        fail(`nesting deeper than ${limits.maxDepth}`, "maxDepth");
       }
       if (Array.isArray(v)) {
         head(4, v.length);
@@ -183,7 +183,7 @@ export function encodeProfile(
   try {
     writeValue(value, 0);
     if (pos > limits.maxBytes) {
-      fail(`the encoding would exceed ${limits.maxBytes} bytes`);
+      fail(`the encoding would exceed ${limits.maxBytes} bytes`, "maxBytes");
     }
     return buf.slice(0, pos);
   } finally {

@@ -46,10 +46,13 @@ export const DEFAULT_CBOR_LIMITS: CborLimits = Object.freeze({
 export class CborFailure extends Error {
   /** Byte offset the problem was found at (decoder only). */
   readonly at: number;
+  /** The bound the value passed (encoder only), when that was the problem. */
+  readonly bound?: keyof CborLimits;
 
-  constructor(reason: string, at = -1) {
+  constructor(reason: string, at = -1, bound?: keyof CborLimits) {
     super(reason);
     this.at = at;
+    if (bound !== undefined) this.bound = bound;
   }
 }
 

@@ -20,7 +20,13 @@ import type { Version } from "../crdt/dotted.ts";
 import type { Hlc } from "../crdt/hlc.ts";
 import { isJson, type Json } from "../crdt/json.ts";
 import { MycelError } from "../errors.ts";
-import { type CborLimits, decodeCbor, DEFAULT_CBOR_LIMITS, encodeCbor } from "./cbor.ts";
+import {
+  CborFailure,
+  type CborLimits,
+  decodeCbor,
+  DEFAULT_CBOR_LIMITS,
+  encodeCbor,
+} from "./cbor.ts";
 import { DeviceKey } from "./device_key.ts";
 import { decodeDeviceFields, type DeviceFields, encodeDeviceFields } from "./device_record.ts";
 import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "./entry.ts";
@@ -182,8 +188,10 @@ function encodeWithin(value: unknown): Uint8Array {
   try {
     return encodeCbor(value, CHECKPOINT_LIMITS);
   } catch (e) {
-    const tooLarge = e instanceof MycelError && /would exceed|more than \d+ items/.test(e.message);
-    if (!tooLarge) throw e;
+    const bound = e instanceof MycelError && e.cause instanceof CborFailure
+      ? e.cause.bound
+      : undefined;
+    if (bound !== "maxBytes" && bound !== "maxNodes") throw e;
     throw new MycelError(
       "checkpoint_too_large",
       "make a checkpoint",

@@ -13,7 +13,7 @@ import type { Checkpoint, FrontierHead } from "../log/checkpoint.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import { encodeBase, storeBase } from "./base_state.ts";
 import type { Db } from "./db.ts";
-import { withProof } from "./head_proof.ts";
+import { keepProofs } from "./head_proof.ts";
 import type { ImportResult } from "./home_checkpoint.ts";
 import type { SqlLog } from "./sql_log.ts";
 import type { SqlState } from "./sql_state.ts";
@@ -85,8 +85,7 @@ function rebase(
   base: readonly FrontierHead[],
 ): Promise<ImportResult> {
   // The heads' entries `cp` came without (we held the head): our old base's.
-  const kept = new Map(base.map((h) => [h.author, h]));
-  const frontier = cp.frontier.map((h) => withProof(h, kept.get(h.author)));
+  const frontier = keepProofs(cp.frontier, base);
   let advanced = 0;
   const covers = new Map(cp.frontier.map((h) => [h.author, h]));
   for (const author of tainted.keys()) {

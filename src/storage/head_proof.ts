@@ -15,10 +15,18 @@ import { bytesEqual } from "../bytes.ts";
 import type { FrontierHead } from "../log/checkpoint.ts";
 
 /**
- * `h` with the signed entry of `kept`, the head our old base held, where
- * `h` came without one and `kept` is that same head (seq and hash).
+ * `frontier` with the signed entries of `old` (the heads our old base held)
+ * put back where a head came without one and `old` held that same head
+ * (seq and hash).
  */
-export function withProof(h: FrontierHead, kept?: FrontierHead): FrontierHead {
-  if (h.proof !== undefined || kept?.proof === undefined) return h;
-  return kept.seq === h.seq && bytesEqual(kept.hash, h.hash) ? { ...h, proof: kept.proof } : h;
+export function keepProofs(
+  frontier: readonly FrontierHead[],
+  old: readonly FrontierHead[],
+): FrontierHead[] {
+  const kept = new Map(old.map((h) => [h.author, h]));
+  return frontier.map((h) => {
+    const k = kept.get(h.author);
+    if (h.proof !== undefined || k?.proof === undefined) return h;
+    return k.seq === h.seq && bytesEqual(k.hash, h.hash) ? { ...h, proof: k.proof } : h;
+  });
 }

@@ -29,7 +29,7 @@ import { type MergeResult, mergeState } from "../log/state_merge.ts";
 import { MemoryState } from "../log/state_memory.ts";
 import { encodeBase, readBase, storeBase } from "./base_state.ts";
 import { rebaseOn } from "./checkpoint_rebase.ts";
-import { withProof } from "./head_proof.ts";
+import { keepProofs } from "./head_proof.ts";
 import type { Db } from "./db.ts";
 import type { SqlLog } from "./sql_log.ts";
 import type { SqlState } from "./sql_state.ts";
@@ -150,13 +150,12 @@ export async function checkpointIn(
     base = new MemoryState();
     mergeState(base, prev.state);
     mergeState(base, cp.state);
-    const kept = new Map(prev.frontier.map((h) => [h.author, h]));
-    const heads = new Map(kept);
+    const heads = new Map(prev.frontier.map((h) => [h.author, h]));
     for (const h of cp.frontier) {
       // At an equal seq the newer one: it may carry the entry an old base lacks.
       if ((heads.get(h.author)?.seq ?? 0) <= h.seq) heads.set(h.author, h);
     }
-    frontier = [...heads.values()].map((h) => withProof(h, kept.get(h.author)));
+    frontier = keepProofs([...heads.values()], prev.frontier);
   }
   storeBase(db, await encodeBase(base, frontier, { mesh: cp.mesh, made: cp.made }));
   return { ...merged, advanced, rebased: false };
