@@ -20,18 +20,10 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-DENO="${DENO:-$PWD/node_modules/.bin/deno}"
-RUNS="${RUNS:-30}"
 TARGET="${TARGET:-2.5}"
 
-if ! command -v hyperfine >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get install -y --no-install-recommends hyperfine >/dev/null
-  else
-    echo "hyperfine is missing: apt-get install -y --no-install-recommends hyperfine" >&2
-    exit 2
-  fi
-fi
+# shellcheck source=bench/startup_lib.sh
+. bench/startup_lib.sh
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/mycel-status-bench-XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -59,14 +51,8 @@ echo "home: ${STATUS_HOME:-a new one with a few entries}, $("$DENO" run -A main.
 
 # The bundled form (scripts/bundle.ts), which `deno compile` builds the installed binary from.
 "$DENO" run -A scripts/bundle.ts --out "$work/bundle" >/dev/null
-# mycel runs with the V8 flags the binary has built in (src/runtime_flags.ts);
-# the empty script without them (the floor), and once more with them.
-flags="$("$DENO" eval --quiet 'import { V8_FLAGS_ARG } from "./src/runtime_flags.ts"; console.log(V8_FLAGS_ARG)')"
-run="run -A $flags"
-echo "mycel runs as: deno $run ..."
 
-"$DENO" --version | head -1
-echo "cores: $(nproc), $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+machine_line
 
 hyperfine --shell=none --warmup 5 --runs "$RUNS" \
   --export-json "$work/result.json" \

@@ -19,18 +19,10 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-DENO="${DENO:-$PWD/node_modules/.bin/deno}"
-RUNS="${RUNS:-30}"
 TARGET_MS="${TARGET_MS:-120}"
 
-if ! command -v hyperfine >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get install -y --no-install-recommends hyperfine >/dev/null
-  else
-    echo "hyperfine is missing: apt-get install -y --no-install-recommends hyperfine" >&2
-    exit 2
-  fi
-fi
+# shellcheck source=bench/startup_lib.sh
+. bench/startup_lib.sh
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/mycel-sync-bench-XXXXXX")"
 pids=()
@@ -43,10 +35,6 @@ trap cleanup EXIT
 : >"$work/empty.ts"
 export NO_COLOR=1 DENO_NO_UPDATE_CHECK=1
 
-# mycel runs with the V8 flags the binary has built in (src/runtime_flags.ts);
-# the empty script without them (the floor).
-flags="$("$DENO" eval --quiet 'import { V8_FLAGS_ARG } from "./src/runtime_flags.ts"; console.log(V8_FLAGS_ARG)')"
-run="run -A $flags"
 mycel() { "$DENO" $run main.ts "$@"; }
 free_port() {
   "$DENO" eval --quiet 'const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -89,8 +77,7 @@ mycel --home "$work/four" sync now
 # The bundled form (scripts/bundle.ts): what `deno compile` and an install build from.
 "$DENO" run -A scripts/bundle.ts --out "$work/bundle" >/dev/null
 
-"$DENO" --version | head -1
-echo "cores: $(nproc), $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+machine_line
 
 hyperfine --shell=none --warmup 5 --runs "$RUNS" \
   --export-json "$work/result.json" \
