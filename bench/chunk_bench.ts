@@ -8,7 +8,9 @@
  * - "cut js": the same algorithm in pure JS, the 64-bit hash as two 32-bit
  *   halves with a branch-free carry (the best pure-JS form found; the
  *   baseline the wasm loop has to beat clearly to be worth shipping);
- * - "blake3": hash-wasm BLAKE3-256 alone over 1 MiB pieces;
+ * - "blake3": mycel's BLAKE3-256 alone (four-lane SIMD wasm, src/files/blake3.ts)
+ *   over 1 MiB pieces, and hash-wasm's scalar build beside it (what mycel
+ *   used before; the differential tests' reference);
  * - "chunk+hash wasm": ContentChunker — cut + BLAKE3 per chunk, what a scan
  *   does per byte (target ≥ 400 MB/s);
  * - "chunk+hash js": the JS cutter + BLAKE3 per chunk.
@@ -22,6 +24,7 @@
  */
 
 import { cpuUsage } from "node:process";
+import { createBLAKE3 } from "hash-wasm";
 import { loadBlake3 } from "../src/files/chunk_hash.ts";
 import { type ChunkParams, cutMasks, DEFAULT_CHUNK_PARAMS } from "../src/files/chunk_params.ts";
 import { Chunker } from "../src/files/chunker.ts";
@@ -132,6 +135,7 @@ function measure(label: string, fn: () => void): number {
 
 const data = pseudoRandomBytes(size, 0x9e3779b9);
 const blake3 = await loadBlake3();
+const hashWasm = await createBLAKE3(256);
 console.log(`${size / MIB} MiB pseudo-random, median of ${runs} runs, Deno ${Deno.version.deno}`);
 
 for (
@@ -155,6 +159,13 @@ for (
   const b3 = measure("blake3 alone (1 MiB pieces)", () => {
     for (let at = 0; at < size; at += MIB) blake3(data.subarray(at, at + MIB));
   });
+  const b3Old = measure("blake3 hash-wasm (1 MiB pieces)", () => {
+    for (let at = 0; at < size; at += MIB) {
+      hashWasm.init();
+      hashWasm.update(data.subarray(at, at + MIB));
+      hashWasm.digest("hex");
+    }
+  });
   const cc = await ContentChunker.create(params, SEED);
   const full = measure("chunk+hash wasm (ContentChunker)", () => {
     cc.reset();
@@ -172,6 +183,8 @@ for (
   console.log(
     `ratios: cut wasm/js ${(cutWasm / cutJs).toFixed(2)}x, chunk+hash wasm/js ${
       (full / fullJs).toFixed(2)
-    }x, chunk+hash/blake3 ${(full / b3).toFixed(2)}`,
+    }x, chunk+hash/blake3 ${(full / b3).toFixed(2)}, blake3 mycel/hash-wasm ${
+      (b3 / b3Old).toFixed(2)
+    }x`,
   );
 }

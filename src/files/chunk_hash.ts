@@ -1,15 +1,14 @@
 /**
  * @module chunk_hash
- * Chunk ids: BLAKE3-256 (hash-wasm's WebAssembly build), written as 64
- * lower-case hex digits in memory and as 32 raw bytes on the wire. A chunk
- * is always checked against its id before it is used.
+ * Chunk ids: BLAKE3-256 (mycel's four-lane SIMD build, blake3.ts), written
+ * as 64 lower-case hex digits in memory and as 32 raw bytes on the wire. A
+ * chunk is always checked against its id before it is used.
  *
- * The hasher is created once per process (creating one compiles wasm); its
- * `init/update/digest` are synchronous, so one shared instance is safe
- * between awaits.
+ * The hasher is created once per process or worker (creating one compiles
+ * wasm); hashing is synchronous, so one shared instance is safe between
+ * awaits.
  */
 
-import type { IHasher } from "hash-wasm";
 import { fromHex, toHex } from "../bytes.ts";
 
 /** A BLAKE3-256 digest as 64 lower-case hex digits. */
@@ -30,15 +29,11 @@ let loaded: Promise<Blake3> | undefined;
 
 /** The process's BLAKE3 function (created on first use). */
 export function loadBlake3(): Promise<Blake3> {
-  // Loaded on first use: every command imports the op codecs (and so chunk
-  // ids), and only folder work needs the hasher.
-  loaded ??= import("hash-wasm").then(({ createBLAKE3 }) => createBLAKE3(256)).then((
-    h: IHasher,
-  ) =>
-  (bytes: Uint8Array) => {
-    h.init();
-    h.update(bytes);
-    return h.digest("hex");
+  // Created on first use: every command imports the op codecs (and so chunk
+  // ids), and only folder work needs the hasher and its 1.1 MiB of memory.
+  loaded ??= import("./blake3.ts").then(({ Blake3Hasher }) => {
+    const hasher = new Blake3Hasher();
+    return (bytes: Uint8Array) => hasher.hex(bytes);
   });
   return loaded;
 }

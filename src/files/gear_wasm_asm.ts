@@ -15,9 +15,11 @@
  * (the reference's `a` or `a + 1`), or -1 when it reached `e2` without one.
  *
  * Pure. The embedded copy is `gear_wasm_bytes.ts`; regenerate it with
- * `deno run --allow-write=src/files src/files/gear_wasm_gen.ts` (a test
+ * `deno run --allow-write=src/files src/files/wasm_gen.ts` (a test
  * checks that the two agree).
  */
+
+import { oneFunctionModule, OP, T, uleb, vec } from "./wasm_encode.ts";
 
 /** Where chunk data starts in the module's memory. */
 export const WASM_DATA_OFFSET = 8192;
@@ -32,28 +34,12 @@ export const WASM_LAYOUT = {
   hash: 4128,
 } as const;
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => [...uleb(s.length), ...new TextEncoder().encode(s)];
-
-// Opcodes used (WebAssembly core spec, binary format).
-const I32 = 0x7f, I64 = 0x7e, VOID = 0x40;
-const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, RETURN = 0x0f;
-const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22;
-const I64_LOAD = 0x29, I32_LOAD8_U = 0x2d, I64_STORE = 0x37, I32_CONST = 0x41, I64_CONST = 0x42;
-const I32_GE_U = 0x4f, I64_EQZ = 0x50, I32_ADD = 0x6a, I32_SHL = 0x74;
-const I64_ADD = 0x7c, I64_AND = 0x83, I64_SHL = 0x86;
+const I32 = T.i32, I64 = T.i64, VOID = T.void;
+const { block: BLOCK, loop: LOOP, if: IF, end: END, br: BR, brIf: BR_IF, return: RETURN } = OP;
+const { localGet: LOCAL_GET, localSet: LOCAL_SET, localTee: LOCAL_TEE } = OP;
+const { i64Load: I64_LOAD, i32Load8U: I32_LOAD8_U, i64Store: I64_STORE } = OP;
+const { i32Const: I32_CONST, i64Const: I64_CONST, i32GeU: I32_GE_U, i64Eqz: I64_EQZ } = OP;
+const { i32Add: I32_ADD, i32Shl: I32_SHL, i64Add: I64_ADD, i64And: I64_AND, i64Shl: I64_SHL } = OP;
 
 // Locals: params p, e1, e2; then hash and the four masks.
 const P = 0, E1 = 1, E2 = 2, HASH = 3, MS = 4, ML = 5, MS_LS = 6, ML_LS = 7;
@@ -137,14 +123,5 @@ export function assembleGearWasm(): Uint8Array {
     0x7f, // -1 as signed LEB128
     END,
   ];
-  const typeCut = [0x60, ...vec([[I32], [I32], [I32]]), ...vec([[I32]])];
-  const importMem = [...name("m"), ...name("mem"), 0x02, 0x00, 0x01];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([typeCut])),
-    ...section(2, vec([importMem])),
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...name("cut"), 0x00, 0]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
-  ]);
+  return oneFunctionModule("cut", [I32, I32, I32], [I32], body);
 }

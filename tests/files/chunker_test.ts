@@ -15,7 +15,7 @@ import { MASKS } from "../../src/files/gear_masks.ts";
 import { unseededGear } from "../../src/files/gear_table.ts";
 import { gearSeedFromSecret } from "../../src/files/gear_seed.ts";
 import { assembleGearWasm } from "../../src/files/gear_wasm_asm.ts";
-import { gearWasmModuleSource } from "../../src/files/gear_wasm_gen.ts";
+import { wasmModuleSources } from "../../src/files/wasm_gen.ts";
 import { GEAR_WASM_BASE64 } from "../../src/files/gear_wasm_bytes.ts";
 import { assertMycelError } from "../helpers/assert.ts";
 import { referenceChunks } from "./fastcdc_reference.ts";
@@ -100,11 +100,18 @@ Deno.test("chunk ids of the 4096/16384/65535 case are the reference BLAKE3 diges
   assert.deepEqual(refs.map((r) => r.length), vectors.cases[0].chunks.map((c) => c.length));
 });
 
-Deno.test("the embedded wasm module is exactly what the committed generator writes", async () => {
+Deno.test("every embedded wasm module is exactly what the committed generator writes", async () => {
   assert.equal(assembleGearWasm().toBase64(), GEAR_WASM_BASE64);
-  const file = new URL("../../src/files/gear_wasm_bytes.ts", import.meta.url);
-  assert.equal(await Deno.readTextFile(file), gearWasmModuleSource());
-  assert.ok(WebAssembly.validate(Uint8Array.fromBase64(GEAR_WASM_BASE64)));
+  const sources = wasmModuleSources();
+  assert.deepEqual(sources.map((s) => s.file), ["gear_wasm_bytes.ts", "blake3_wasm_bytes.ts"]);
+  for (const { file, text } of sources) {
+    assert.equal(
+      await Deno.readTextFile(new URL(`../../src/files/${file}`, import.meta.url)),
+      text,
+    );
+    const base64 = text.match(/"([A-Za-z0-9+/=]+)"/)![1];
+    assert.ok(WebAssembly.validate(Uint8Array.fromBase64(base64)), file);
+  }
 });
 
 Deno.test("property: the wasm cutter agrees with the plain BigInt reference", () => {
