@@ -150,11 +150,15 @@ export class TaskWriter {
   /** Rename `t` into place (synced; its folder is synced before its row is recorded). */
   async #finish(t: Task): Promise<void> {
     const s = this.#s;
-    const p = await this.handle(t);
-    this.#modes ??= s.fsTraits()?.modes ?? true;
-    this.#open.delete(t);
     t.finished = true;
+    // Opening belongs in the try: an empty file's temporary file is first made
+    // here, and a refusal (a name exFAT can't hold, no inode left) is that
+    // file's problem — outside, it rejected a promise nobody waited on yet and
+    // ended the process.
     try {
+      const p = await this.handle(t);
+      this.#modes ??= s.fsTraits()?.modes ?? true;
+      this.#open.delete(t);
       const r = await p.finish({
         expected: expectedOf(t.expected),
         mtimeMs: t.version.mtime,

@@ -152,6 +152,32 @@ exfatTest(
 );
 
 exfatTest(
+  "an empty file whose name exFAT can't hold is reported like any other, and the rest arrives",
+  async (disk, devs) => {
+    // An empty file has no chunk to write: its temporary file is first made
+    // when it finishes, and that is where exFAT refuses the name.
+    const [, b] = devs.list;
+    const [, rb] = await sharedFolder(devs, "docs", {
+      roots: [undefined, join(disk.path, "docs")],
+      seed: async (ra) => {
+        await put(ra, "doc.txt", "one\n");
+        await put(ra, "at 10:30.txt", "");
+        await put(ra, "zz.txt", "last\n");
+      },
+    });
+    for (let round = 0; round < 2; round++) {
+      const r = await syncNow(b);
+      assert.equal(r.code, 3, describe(["sync", "now"], r));
+      assert.match(
+        await saidAfter(b, r),
+        /at 10:30\.txt: this folder's file system can't hold the name "at 10:30\.txt"/,
+      );
+      assert.deepEqual(await listTree(rb), ["doc.txt", "zz.txt"]);
+    }
+  },
+);
+
+exfatTest(
   "an exFAT card put back write-locked in another slot: its 0777 modes are still not published",
   async (disk, devs) => {
     const [a, b] = devs.list;
