@@ -92,24 +92,28 @@ export async function applyFiles(
       syncedAt: Date.now(),
       finished: false,
     };
-    if (room !== undefined) {
-      // A resumed file holds what is done already: only the rest needs room.
-      const need = bytesOf(chunks, t.done, false);
-      if (need > room) {
-        report.problems.push({
-          path: a.path,
-          reason: `the disk holding the folder is full: it needs ${humanBytes(need)} more, ${
-            humanBytes(Math.max(0, room + FREE_MARGIN))
-          } is free`,
-        });
-        continue;
-      }
-      room -= need;
-    }
     try {
-      // A resumed transfer's temporary file is checked now (gone: start over);
-      // a new one is made when its first chunk arrives.
+      // A resumed transfer's temporary file is checked now (gone: start over,
+      // and the room below is for the whole file); a new one is made when its
+      // first chunk arrives.
       if (t.temp !== undefined) await w.handle(t);
+      if (room !== undefined) {
+        // A resumed file holds what is done already: only the rest needs room.
+        const need = bytesOf(chunks, t.done, false);
+        if (need > room) {
+          // What it holds stays for a round with room; a file made anew holds nothing.
+          if (bytesOf(chunks, t.done, true) > 0) w.close(t);
+          else await w.discard(t);
+          report.problems.push({
+            path: a.path,
+            reason: `the disk holding the folder is full: it needs ${humanBytes(need)} more, ${
+              humanBytes(Math.max(0, room + FREE_MARGIN))
+            } is free`,
+          });
+          continue;
+        }
+        room -= need;
+      }
       t.left = chunks.filter((_, i) => !bitSet(t.done, i)).length;
       s.doneBytes += bytesOf(chunks, t.done, true);
       for (let i = 0; i < chunks.length; i++) {

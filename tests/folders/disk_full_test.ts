@@ -113,6 +113,36 @@ tmpfsTest(
 );
 
 tmpfsTest(
+  "a resumed file whose temporary file is gone needs room for all of it: too big, it is not fetched",
+  "size=32m",
+  async (disk, devs) => {
+    // Its transfer row still says which chunks were in; the room it takes is
+    // the whole file again, not what the row says is left (else it is fetched
+    // until the disk fills and thrown away, every round).
+    const [, b] = devs.list;
+    const [, rb] = await sharedFolder(devs, "docs", {
+      roots: [undefined, join(disk.path, "docs")],
+      seed: (ra) => put(ra, "video.mp4", noise(12 << 20)),
+    });
+    const cut = await b.run(["sync", "now", "--timeout", "10"], {
+      env: { MYCEL_FILE_BUDGET: String(4 << 20) },
+    });
+    assert.equal(cut.code, 3, describe(["sync", "now"], cut));
+    assert.equal(temps(rb).length, 1, "a part of the file is kept for the next round");
+    for (const t of temps(rb)) await Deno.remove(join(rb, t));
+    await disk.remount("size=10m");
+    const r = await syncNow(b);
+    assert.equal(r.code, 3, describe(["sync", "now"], r));
+    assert.match(
+      await saidAfter(b, r),
+      /video\.mp4: the disk holding the folder is full: it needs 12 MiB more, [\d.]+ MiB is free/,
+    );
+    assert.doesNotMatch(r.stdout, /fetched/, "the file that can't fit was fetched");
+    assert.deepEqual(temps(rb), []);
+  },
+);
+
+tmpfsTest(
   "a disk that fills up while files are written is named once, and nothing half-written stays",
   "size=16m,nr_inodes=12",
   async (disk, devs) => {
