@@ -17,8 +17,9 @@
  *   here and fetched again (the first scan after the join only) — unless
  *   its content reappears under another name: a rename made meanwhile.
  * - A missing marker stops the folder (recorded; nothing published).
- * - More than half of the indexed paths deleted: the deletions are held
- *   (and counted in the folder's info) unless `confirm` allows them.
+ * - More than half of the indexed paths deleted (moves aside): those
+ *   deletions are held (and counted in the folder's info) unless `confirm`
+ *   allows them.
  * Entries are split to stay under the entry size limit.
  *
  * This file runs the phases in order and writes what they found in one

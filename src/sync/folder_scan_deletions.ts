@@ -76,13 +76,17 @@ export async function deletionsOf(
     forgotten = deletions.filter((path) => !moved.has(path));
     deletions = deletions.filter((path) => moved.has(path));
   }
-  const lost = deletions.filter((path) => !movedAway(index.rows.get(path), bySize)).length;
+  // Only the losses are asked about, counted and held: a move's deletion goes
+  // out with its new name (held, the file would be on every other device
+  // twice, and by the next scan its new name is old news: a loss).
+  const moves = new Set(deletions.filter((path) => movedAway(index.rows.get(path), bySize)));
+  const lost = deletions.length - moves.size;
   const mass = index.size > 0 && lost * 2 > index.size;
-  if ((mass || folder.info.held !== undefined) && deletions.length > 0) {
-    const ok = await o.confirmMassDelete?.(deletions.length, index.size) ?? false;
+  if ((mass || folder.info.held !== undefined) && lost > 0) {
+    const ok = await o.confirmMassDelete?.(lost, index.size) ?? false;
     if (!ok) {
-      held = deletions.length;
-      deletions = [];
+      held = lost;
+      deletions = deletions.filter((path) => moves.has(path));
     }
   }
   for (const path of deletions) {

@@ -208,6 +208,35 @@ Deno.test("held deletions stay held when the folder grows, until --yes; a rename
   );
 });
 
+Deno.test("a mass deletion asks about and holds only the losses: files renamed in the same scan move at once", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  for (let i = 0; i < 10; i++) await put(ra, `d${i}.txt`, `doc ${i}\n`);
+  await rounds([a, b], 1);
+  // Six deleted (a loss past half of ten), two renamed (no loss at all).
+  for (let i = 0; i < 6; i++) await Deno.remove(join(ra, `d${i}.txt`));
+  await Deno.mkdir(join(ra, "moved"));
+  for (const i of [6, 7]) await Deno.rename(join(ra, `d${i}.txt`), join(ra, `moved/d${i}.txt`));
+  const held = await syncNow(a);
+  assert.match(held.stderr, /6 of 10 files are gone on disk: the deletions are held/);
+  const st = await a.ok(["folder", "status", "docs"]);
+  assert.match(st.stdout, /6 deletions held here/);
+  await syncOk(b);
+  assert.deepEqual(await listTree(rb), [
+    "d0.txt",
+    "d1.txt",
+    "d2.txt",
+    "d3.txt",
+    "d4.txt",
+    "d5.txt",
+    "d8.txt",
+    "d9.txt",
+    "moved/d6.txt",
+    "moved/d7.txt",
+  ]);
+});
+
 Deno.test("one file written under a new name excuses one deletion of its contents, an empty file none: deleting duplicates is held", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
@@ -217,13 +246,14 @@ Deno.test("one file written under a new name excuses one deletion of its content
   await put(ra, "other.txt", "other\n");
   await rounds([a, b], 1);
   // Six duplicates and four empty files deleted; one copy and one empty file
-  // appear under new names: one move each at most, so 8 of 11 are gone.
+  // appear under new names: the copy excuses one deletion, the empty file
+  // none, so 9 of 11 are gone (the one move goes out unasked).
   for (let i = 0; i < 6; i++) await Deno.remove(join(ra, `copy${i}.txt`));
   for (let i = 0; i < 4; i++) await Deno.remove(join(ra, `empty${i}`));
   await put(ra, "kept.txt", "the same\n");
   await put(ra, "new-empty", "");
   const held = await syncNow(a);
-  assert.match(held.stderr, /10 of 11 files are gone on disk: the deletions are held/);
+  assert.match(held.stderr, /9 of 11 files are gone on disk: the deletions are held/);
   await syncOk(b);
   assert.equal(await text(rb, "copy3.txt"), "the same\n", "the deletions went out unasked");
   assert.equal(await text(rb, "empty2"), "");
