@@ -129,7 +129,7 @@ export async function applyFiles(
         if (list) list.push([t, i]);
         else wants.set(chunks[i].hash, [[t, i]]);
       }
-      if (t.left === 0 && !t.finished) await w.finishing(t);
+      if (t.left === 0 && !t.finished) w.finishing(t);
       else if (!t.finished) {
         tasks.push(t);
         w.close(t);

@@ -50,6 +50,12 @@ export class TaskWriter {
   #modes: boolean | undefined;
   // Files finish (fsync, rename) several at once: the disk commits their syncs together.
   readonly #running = new Set<Promise<void>>();
+  // Files complete but waiting for one of the 32 places. Queued rather than
+  // awaited: behind a large file's fsync (ext4 commits every other file's
+  // sync with it, ~0.3 s for 256 MiB here) all 32 places fill, and waiting
+  // there held the chunk puts and with them the whole fetch.
+  readonly #queued: Task[] = [];
+  #drained: (() => void) | undefined;
   // One chunk is put at a time: chunks from several peers arrive at once, and
   // two puts racing would open two temporary files for one task, or evict
   // (close) a file another put is writing.
@@ -111,16 +117,29 @@ export class TaskWriter {
     return run;
   }
 
-  /** Finish `t` alongside others (at most 32 at once). */
-  async finishing(t: Task): Promise<void> {
-    while (this.#running.size >= 32) await Promise.race(this.#running);
-    const p = this.#finish(t).finally(() => this.#running.delete(p));
-    this.#running.add(p);
+  /** Finish `t` alongside others (at most 32 at once, the rest queued in order). */
+  finishing(t: Task): void {
+    t.finished = true; // no chunk is put in it any more
+    this.#queued.push(t);
+    this.#startQueued();
   }
 
-  /** Wait for the files finishing. */
-  drain(): Promise<void[]> {
-    return Promise.all([...this.#running]);
+  /** Wait until every file queued or finishing is finished. */
+  async drain(): Promise<void> {
+    while (this.#running.size > 0 || this.#queued.length > 0) {
+      await new Promise<void>((resolve) => this.#drained = resolve);
+    }
+  }
+
+  #startQueued(): void {
+    while (this.#running.size < 32 && this.#queued.length > 0) {
+      const p: Promise<void> = this.#finish(this.#queued.shift()!).finally(() => {
+        this.#running.delete(p);
+        this.#startQueued();
+        if (this.#running.size === 0 && this.#queued.length === 0) this.#drained?.();
+      });
+      this.#running.add(p);
+    }
   }
 
   async #putNow(t: Task, i: number, bytes: Uint8Array): Promise<void> {
@@ -131,7 +150,7 @@ export class TaskWriter {
     t.left--;
     t.sinceSync += bytes.length;
     this.#s.doneBytes += bytes.length;
-    if (t.left === 0) await this.finishing(t);
+    if (t.left === 0) this.finishing(t);
     else if (t.sinceSync >= 16 << 20 && Date.now() - t.syncedAt >= 1000) {
       await p.sync();
       t.sinceSync = 0;
@@ -150,13 +169,19 @@ export class TaskWriter {
   /** Rename `t` into place (synced; its folder is synced before its row is recorded). */
   async #finish(t: Task): Promise<void> {
     const s = this.#s;
-    t.finished = true;
     // Opening belongs in the try: an empty file's temporary file is first made
     // here, and a refusal (a name exFAT can't hold, no inode left) is that
     // file's problem — outside, it rejected a promise nobody waited on yet and
     // ended the process.
     try {
+      // A file that waited in the queue may have had its handle closed for
+      // another's (16 open at most): open again, it must still hold every chunk.
+      const reopened = !this.#open.has(t);
       const p = await this.handle(t);
+      if (reopened && t.chunks.some((_, i) => !bitSet(t.done, i))) {
+        await this.discard(t);
+        throw new Error("its temporary file went away before it was complete; it is fetched again");
+      }
       this.#modes ??= s.fsTraits()?.modes ?? true;
       this.#open.delete(t);
       const r = await p.finish({
