@@ -37,12 +37,12 @@ export class LocalChunks {
         const abs = join(root, loc.path);
         if (this.#open?.abs !== abs) {
           this.close();
-          const file = await Deno.open(abs, { read: true });
-          if (!(await file.stat()).isFile) {
-            file.close();
+          // Held from the open on: a stat that throws is closed by the catch below.
+          this.#open = { abs, file: await Deno.open(abs, { read: true }) };
+          if (!(await this.#open.file.stat()).isFile) {
+            this.close();
             continue;
           }
-          this.#open = { abs, file };
         }
         const file = this.#open!.file;
         await file.seek(loc.offset, Deno.SeekMode.Start);
