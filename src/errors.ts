@@ -56,6 +56,8 @@ export class MycelError extends Error {
   readonly exit: ExitCode;
   /** The offending value, if any (already part of the message). */
   readonly value?: string | number;
+  /** Why, as given (part of the message): lets a caller say what it could not do for the same reason. */
+  readonly reason: string;
 
   /**
    * Make an error.
@@ -76,6 +78,7 @@ export class MycelError extends Error {
     this.hint = options.hint;
     this.exit = options.exit ?? ExitCode.failure;
     this.value = options.value;
+    this.reason = reason;
   }
 }
 

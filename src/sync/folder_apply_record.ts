@@ -5,10 +5,15 @@
  * merges). Each phase of folder_apply.ts notes what it did here; notes are
  * written in batches of short transactions, never held across the network,
  * and a row of a file renamed into a folder is written only after that
- * folder was synced. Apart because every phase records, and the order of
- * those writes is what a crash leaves behind.
+ * folder was synced. A batch the home refuses (its disk full, another
+ * command holding it past the busy timeout) is kept, not dropped, and tried
+ * again with the next batch or at the end; failing at the end fails the
+ * apply as the home's failure, never as a problem of the file at hand.
+ * Apart because every phase records, and the order of those writes is what
+ * a crash leaves behind.
  */
 
+import { isMycelError, MycelError } from "../errors.ts";
 import type { ChunkRef } from "../files/chunk_hash.ts";
 import type { FileVersion } from "../files/file_version.ts";
 import { syncDir } from "../files/safe_paths.ts";
@@ -31,6 +36,9 @@ export type Done =
   | { kind: "transfer"; path: string; version: string; temp: string; done: Uint8Array }
   | { kind: "publish"; version: FileVersion };
 
+/** Notes written together mid-apply. */
+const BATCH = 500;
+
 /** The notes of one folder's apply, and what its index holds after them. */
 export class ApplyRecord {
   readonly #home: Home;
@@ -41,6 +49,13 @@ export class ApplyRecord {
   readonly #rowsNow = new Map<string, IndexRow | null>();
   // Folders renamed into since the last flush: synced once each before their rows are recorded.
   #dirs = new Set<string>();
+  // One write at a time: a batch that fails goes back before what was noted
+  // meanwhile, so a path's notes are still written in the order they came.
+  #writing: Promise<unknown> | undefined;
+  // After a failed write, mid-apply writes wait until this many notes are
+  // kept (another full batch): a lasting failure (a full disk, a 60 s busy
+  // wait) is tried once per batch, not once per file finished.
+  #retryAt: number | undefined;
 
   /** `rows`: the folder's index as loaded before applying. */
   constructor(home: Home, id: string, rows: ReadonlyMap<string, IndexRow>, report: ApplyReport) {
@@ -48,11 +63,6 @@ export class ApplyRecord {
     this.#id = id;
     this.#rows = rows;
     this.#report = report;
-  }
-
-  /** Notes not written yet. */
-  get pending(): number {
-    return this.#queue.length;
   }
 
   /** Note `d` (written at the next flush). */
@@ -72,15 +82,64 @@ export class ApplyRecord {
     return this.#rowsNow.has(path) ? this.#rowsNow.get(path)! : this.#rows.get(path);
   }
 
-  /** Write the notes so far in one transaction (after syncing the folders renamed into). */
+  /**
+   * Mid-apply: write the notes so far when a batch is due — {@link BATCH} of
+   * them, or any with `soon` (a transfer's progress). Never throws: what
+   * could not be written stays noted for the next batch or {@link flush}.
+   */
+  async checkpoint(soon = false): Promise<void> {
+    if (this.#writing !== undefined) return; // what is noted meanwhile goes with the next
+    const due = this.#retryAt ?? (soon ? 1 : BATCH);
+    if (this.#queue.length < due) return;
+    try {
+      await this.#write();
+    } catch {
+      // kept (#write): the file at hand arrived; the home's failure is not its problem
+    }
+  }
+
+  /** At the end: write every note; a failure fails the apply, as the home's. */
   async flush(): Promise<void> {
+    while (this.#writing !== undefined) await this.#writing.catch(() => {});
     if (this.#queue.length === 0) return;
-    const id = this.#id;
+    try {
+      await this.#write();
+    } catch (e) {
+      const m = isMycelError(e) ? e : undefined;
+      throw new MycelError(
+        m?.code ?? "storage_error",
+        `record the files synced into folder ${this.#id}`,
+        m?.reason ?? (e instanceof Error ? e.message : String(e)),
+        { value: m?.value, hint: m?.hint, cause: e },
+      );
+    }
+  }
+
+  /** Write the notes so far in one transaction (after syncing the folders renamed into). */
+  async #write(): Promise<void> {
     const batch = this.#queue;
+    const dirs = this.#dirs;
     this.#queue = [];
-    const synced = [...this.#dirs];
     this.#dirs = new Set();
-    await Promise.all(synced.map(syncDir));
+    const run = this.#transaction(batch, dirs);
+    this.#writing = run;
+    try {
+      this.#report.published += await run;
+      this.#retryAt = undefined;
+    } catch (e) {
+      this.#queue = batch.concat(this.#queue);
+      this.#dirs = new Set([...dirs, ...this.#dirs]);
+      this.#retryAt = this.#queue.length + BATCH;
+      throw e;
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+
+  /** Write `batch`; returns how many versions it published. */
+  async #transaction(batch: readonly Done[], dirs: ReadonlySet<string>): Promise<number> {
+    const id = this.#id;
+    await Promise.all([...dirs].map(syncDir));
     const ops: [Op, number][] = [];
     await this.#home.write(async (w) => {
       const f = w.folderLocal;
@@ -106,6 +165,6 @@ export class ApplyRecord {
       }
       await commitSplit(w, ops);
     });
-    this.#report.published += ops.length;
+    return ops.length;
   }
 }

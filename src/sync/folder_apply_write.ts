@@ -162,7 +162,7 @@ export class TaskWriter {
         temp: t.temp!,
         done: t.done.slice(),
       });
-      await this.#s.record.flush(); // durable first (the sync above), then recorded
+      await this.#s.record.checkpoint(true); // durable first (the sync above), then recorded
     }
   }
 
@@ -209,7 +209,7 @@ export class TaskWriter {
       s.report.done++;
       s.doneFiles++;
       this.#tick();
-      if (s.record.pending >= 500) await s.record.flush();
+      await s.record.checkpoint();
     } catch (e) {
       s.problem(t.path, e);
     }
