@@ -80,7 +80,7 @@ export async function applyFolder(
   const fileWrites = writes.filter((a) => a.version.kind === "file");
   const { lists, blobOf } = await chunkLists(s, fileWrites);
   // 2. Files: local chunks first, then kept copies, then peers (folder_apply_files.ts).
-  const tasks = await applyFiles(s, plan, fileWrites, lists, early.length);
+  const tasks = await applyFiles(s, fileWrites, lists, early.length);
   // 3. Links, adoptions, removals.
   await applyLinksAndAdoptions(s, plan.actions);
   await removeRest(s, plan.actions);

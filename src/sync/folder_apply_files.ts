@@ -12,7 +12,7 @@
 
 import type { ChunkRef } from "../files/chunk_hash.ts";
 import { encodeFileVersion, type FileVersion } from "../files/file_version.ts";
-import type { FolderPlan, PlanAction } from "../files/folder_plan.ts";
+import type { PlanAction } from "../files/folder_plan.ts";
 import { checkRelativePath, parentOf } from "../files/paths.ts";
 import { ensureRealParents } from "../files/safe_paths.ts";
 import { humanBytes } from "../human.ts";
@@ -31,7 +31,6 @@ import { LocalChunks } from "./local_chunks.ts";
  */
 export async function applyFiles(
   s: ApplySession,
-  plan: FolderPlan,
   fileWrites: readonly Extract<PlanAction, { kind: "write" }>[],
   lists: ReadonlyMap<string, ChunkRef[]>,
   early: number,
@@ -44,7 +43,11 @@ export async function applyFiles(
   const tasks: Task[] = [];
   const wants = new Map<string, [Task, number][]>();
   const totalBytes = fileWrites.reduce((n, a) => n + (a.version as { size: number }).size, 0);
-  const totalFiles = plan.actions.filter((a) => a.kind !== "merge").length + early;
+  // What the progress line counts: the files this phase writes and the
+  // removals done before it. Links, adoptions and the other removals come
+  // after it, with no line (folder_round.ts erases it): counted in the total,
+  // they kept the line short of it ("k/N") however the fetch went.
+  const totalFiles = fileWrites.length + early;
   const tick = () =>
     o.progress?.({ files: s.doneFiles, totalFiles, bytes: s.doneBytes, totalBytes });
   const w = new TaskWriter(s, tick);

@@ -55,7 +55,8 @@ export async function preparePlan(
   for (const a of early) {
     skip.add(a);
     await removeOne(s, a);
-    if (!s.settled.has(a.path)) s.stillToCome(a); // kept (a local edit) or failed
+    if (s.settled.has(a.path)) s.doneFiles++; // in the progress of the file phase
+    else s.stillToCome(a); // kept (a local edit) or failed
   }
   for (const a of writesAfterLate(plan.actions.filter((a) => !skip.has(a)))) {
     skip.add(a);

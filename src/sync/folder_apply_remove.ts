@@ -27,7 +27,6 @@ export async function removeOne(
     s.settled.add(a.path);
     s.removedPaths.push(a.path);
     s.report.done++;
-    s.doneFiles++;
   } catch (e) {
     s.problem(a.path, e);
   }

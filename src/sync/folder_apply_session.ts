@@ -38,7 +38,8 @@ export class ApplySession {
   readonly record: ApplyRecord;
   // Paths whose action this round did: they hold its version by construction.
   readonly settled = new Set<string>();
-  // Progress (counted from the first removal on).
+  // Progress of the file phase: bytes written, and files written plus the
+  // removals done before (folder_apply_files.ts counts the same for the total).
   doneBytes = 0;
   doneFiles = 0;
   /** Paths removed this round (their parents left empty go too). */
