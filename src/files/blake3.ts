@@ -11,6 +11,8 @@
  *   two chunks, ROOT on the last compression only. A segment is 1024 chunks,
  *   so every segment but the last is a complete subtree; their chaining
  *   values merge on a stack, the way the reference merges chunks.
+ * - Chunk counters have a high word of 0: right below 2^32 chunks (4 TiB),
+ *   far above any chunk or manifest blob this hashes (16 MiB at most).
  */
 
 import { toHex } from "../bytes.ts";
@@ -40,7 +42,14 @@ type Hash4 = (
   lanes: number,
 ) => void;
 
+if (CVS_AT + CVS_BYTES > DATA_AT) throw new Error("blake3 memory layout overlaps");
+
 let wasmModule: WebAssembly.Module | undefined;
+
+/** False where this runtime has no wasm SIMD (V8 on x86-64 without SSE4.1). */
+export function simdAvailable(): boolean {
+  return WebAssembly.validate(Uint8Array.fromBase64(BLAKE3_WASM_BASE64));
+}
 
 /** One BLAKE3 hasher: its own wasm memory; calls must not interleave (they are synchronous). */
 export class Blake3Hasher {
@@ -53,7 +62,6 @@ export class Blake3Hasher {
     const instance = new WebAssembly.Instance(wasmModule, { m: { mem: memory } });
     this.#hash4 = instance.exports.hash4 as Hash4;
     this.#mem = new Uint8Array(memory.buffer);
-    if (CVS_AT + CVS_BYTES > DATA_AT) throw new Error("blake3 memory layout overlaps");
   }
 
   /** BLAKE3-256 of `bytes`, 32 bytes. */

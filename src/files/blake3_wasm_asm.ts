@@ -21,7 +21,36 @@
  * checks that the two agree).
  */
 
-import { oneFunctionModule, OP, SIMD, T, uleb, vec } from "./wasm_encode.ts";
+import { oneFunctionModule, OP, SIMD, T, vec } from "./wasm_encode.ts";
+import {
+  A0,
+  B,
+  BF,
+  BL,
+  BLOCKS,
+  CTR,
+  CTR_INC,
+  CTRV,
+  F_END,
+  F_START,
+  FLAGS,
+  get,
+  H,
+  i32,
+  INP,
+  LANES,
+  LAST_LEN,
+  M,
+  memarg,
+  OUT,
+  R,
+  rounds,
+  set,
+  STRIDE,
+  tee,
+  TT,
+  V,
+} from "./blake3_wasm_round.ts";
 
 /** BLAKE3's IV (SHA-256's). */
 export const BLAKE3_IV = [
@@ -36,111 +65,16 @@ export const BLAKE3_IV = [
 ] as const;
 /** Domain flags of the specification. */
 export const FLAG = { chunkStart: 1, chunkEnd: 2, parent: 4, root: 8 } as const;
-const PERMUTATION = [2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8];
 
-// Locals: 11 i32 parameters, 7 i32 locals, then 50 v128 locals.
-const [INP, STRIDE, BLOCKS, CTR, CTR_INC, FLAGS, F_START, F_END, LAST_LEN, OUT, LANES] = [
-  0,
-  1,
-  2,
-  3,
-  4,
-  5,
-  6,
-  7,
-  8,
-  9,
-  10,
-];
-const [B, BF, BL, A0] = [11, 12, 13, 14]; // A0..A3: the four lanes' block addresses
-const V = 18, M = 34, H = 50, R = 58, TT = 62, CTRV = 66, TMP = 67;
-
-const get = (i: number) => [OP.localGet, ...uleb(i)];
-const set = (i: number) => [OP.localSet, ...uleb(i)];
-const tee = (i: number) => [OP.localTee, ...uleb(i)];
-const i32 = (n: number) => [OP.i32Const, ...sleb(n)];
-const memarg = (offset: number) => [0, ...uleb(offset)];
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
+function splatConst(word: number): number[] {
+  const b = [word & 0xff, (word >>> 8) & 0xff, (word >>> 16) & 0xff, word >>> 24];
+  return [...SIMD.const, ...b, ...b, ...b, ...b];
 }
 
 /** A shuffle of two vectors' 32-bit lanes (0–3 first, 4–7 second). */
 function shuffle32(lanes: number[]): number[] {
   return [...SIMD.shuffle, ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
 }
-/** Rotate every 32-bit lane right by 8 or 16: a byte shuffle of one vector with itself. */
-function rotBytes(n: 8 | 16): number[] {
-  const k = n / 8;
-  const lanes = [0, 1, 2, 3].flatMap((l) => [0, 1, 2, 3].map((j) => 4 * l + ((j + k) % 4)));
-  return [...SIMD.shuffle, ...lanes];
-}
-function splatConst(word: number): number[] {
-  const b = [word & 0xff, (word >>> 8) & 0xff, (word >>> 16) & 0xff, word >>> 24];
-  return [...SIMD.const, ...b, ...b, ...b, ...b];
-}
-
-/** `x = rotr(x ^ y, n)` on locals. */
-function xorRot(x: number, y: number, n: number): number[] {
-  const xored = [...get(x), ...get(y), ...SIMD.xor];
-  if (n === 8 || n === 16) return [...xored, ...tee(x), ...get(x), ...rotBytes(n), ...set(x)];
-  return [
-    ...xored,
-    ...tee(TMP),
-    ...i32(n),
-    ...SIMD.i32x4ShrU,
-    ...get(TMP),
-    ...i32(32 - n),
-    ...SIMD.i32x4Shl,
-    ...SIMD.or,
-    ...set(x),
-  ];
-}
-const addInto = (x: number, ...ys: number[]) => [
-  ...get(x),
-  ...ys.flatMap((y) => [...get(y), ...SIMD.i32x4Add]),
-  ...set(x),
-];
-
-function g(a: number, b: number, c: number, d: number, mx: number, my: number): number[] {
-  [a, b, c, d] = [V + a, V + b, V + c, V + d];
-  return [
-    ...addInto(a, b, M + mx),
-    ...xorRot(d, a, 16),
-    ...addInto(c, d),
-    ...xorRot(b, c, 12),
-    ...addInto(a, b, M + my),
-    ...xorRot(d, a, 8),
-    ...addInto(c, d),
-    ...xorRot(b, c, 7),
-  ];
-}
-
-function rounds(): number[] {
-  const out: number[] = [];
-  let s = [...Array(16).keys()];
-  for (let r = 0; r < 7; r++) {
-    out.push(
-      ...g(0, 4, 8, 12, s[0], s[1]),
-      ...g(1, 5, 9, 13, s[2], s[3]),
-      ...g(2, 6, 10, 14, s[4], s[5]),
-      ...g(3, 7, 11, 15, s[6], s[7]),
-      ...g(0, 5, 10, 15, s[8], s[9]),
-      ...g(1, 6, 11, 12, s[10], s[11]),
-      ...g(2, 7, 8, 13, s[12], s[13]),
-      ...g(3, 4, 9, 14, s[14], s[15]),
-    );
-    s = PERMUTATION.map((p) => s[p]);
-  }
-  return out;
-}
-
 /** Transpose the 4×4 words of locals `rows` into locals `cols` (via TT..TT+3). */
 function transpose(rows: number[], cols: number[]): number[] {
   const pair = (x: number, y: number, lanes: number[], to: number) => [

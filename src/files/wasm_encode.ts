@@ -19,6 +19,17 @@ export function uleb(n: number): number[] {
   return out;
 }
 
+/** Signed LEB128 of a 32-bit `n` (what `i32.const` takes). */
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
+    out.push(b | 0x80);
+  }
+}
+
 /** A vector: its length, then its items. */
 export const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
 /** A section: id, byte length, body. */

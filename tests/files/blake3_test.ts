@@ -98,3 +98,17 @@ Deno.test("an empty input after a longer one hashes as empty (no stale bytes are
   hasher.hex(crypto.getRandomValues(new Uint8Array(70)));
   assert.equal(hasher.hex(new Uint8Array(0)), empty);
 });
+
+Deno.test("without wasm SIMD (V8 on a CPU without SSE4.1) chunk ids come from the scalar build, the same", async () => {
+  const expected = vectors.cases.find((c) => c.input_len === 1025)!.hash;
+  const child = new URL("./blake3_child.ts", import.meta.url).pathname;
+  for (const [flags, simd] of [[[], true], [["--v8-flags=--no-enable-sse4-1"], false]] as const) {
+    const o = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", ...flags, child],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(o.success, new TextDecoder().decode(o.stderr));
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(o.stdout)), { simd, hash: expected });
+  }
+});
