@@ -44,11 +44,24 @@ type Hash4 = (
 
 if (CVS_AT + CVS_BYTES > DATA_AT) throw new Error("blake3 memory layout overlaps");
 
-let wasmModule: WebAssembly.Module | undefined;
+// Compiled once per process or worker; null where it cannot be (no SIMD).
+let wasmModule: WebAssembly.Module | null | undefined;
+
+function blake3Module(): WebAssembly.Module | null {
+  if (wasmModule === undefined) {
+    try {
+      wasmModule = new WebAssembly.Module(Uint8Array.fromBase64(BLAKE3_WASM_BASE64));
+    } catch (e) {
+      if (!(e instanceof WebAssembly.CompileError)) throw e;
+      wasmModule = null;
+    }
+  }
+  return wasmModule;
+}
 
 /** False where this runtime has no wasm SIMD (V8 on x86-64 without SSE4.1). */
 export function simdAvailable(): boolean {
-  return WebAssembly.validate(Uint8Array.fromBase64(BLAKE3_WASM_BASE64));
+  return blake3Module() !== null;
 }
 
 /** One BLAKE3 hasher: its own wasm memory; calls must not interleave (they are synchronous). */
@@ -57,9 +70,10 @@ export class Blake3Hasher {
   readonly #hash4: Hash4;
 
   constructor() {
-    wasmModule ??= new WebAssembly.Module(Uint8Array.fromBase64(BLAKE3_WASM_BASE64));
+    const module = blake3Module();
+    if (module === null) throw new Error("this runtime has no wasm SIMD (see simdAvailable)");
     const memory = new WebAssembly.Memory({ initial: Math.ceil((DATA_AT + DATA_BYTES) / 65536) });
-    const instance = new WebAssembly.Instance(wasmModule, { m: { mem: memory } });
+    const instance = new WebAssembly.Instance(module, { m: { mem: memory } });
     this.#hash4 = instance.exports.hash4 as Hash4;
     this.#mem = new Uint8Array(memory.buffer);
   }

@@ -19,7 +19,7 @@
  * checks that the two agree).
  */
 
-import { oneFunctionModule, OP, T, uleb, vec } from "./wasm_encode.ts";
+import { oneFunctionModule, OP, sleb, T, uleb, vec } from "./wasm_encode.ts";
 
 /** Where chunk data starts in the module's memory. */
 export const WASM_DATA_OFFSET = 8192;
@@ -120,7 +120,7 @@ export function assembleGearWasm(): Uint8Array {
     ...phase(E2, ML_LS, ML),
     ...storeHash,
     I32_CONST,
-    0x7f, // -1 as signed LEB128
+    ...sleb(-1),
     END,
   ];
   return oneFunctionModule("cut", [I32, I32, I32], [I32], body);

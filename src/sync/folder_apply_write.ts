@@ -178,7 +178,7 @@ export class TaskWriter {
       // another's (16 open at most): open again, it must still hold every chunk.
       const reopened = !this.#open.has(t);
       const p = await this.handle(t);
-      if (reopened && t.chunks.some((_, i) => !bitSet(t.done, i))) {
+      if (reopened && bytesOf(t.chunks, t.done, false) > 0) {
         await this.discard(t);
         throw new Error("its temporary file went away before it was complete; it is fetched again");
       }
