@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  type Devices,
   devices,
   listTree,
   put,
@@ -150,13 +151,29 @@ async function otherDisk(path: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * Two devices sharing a folder: `count` files `${prefix}${i}.txt` (text
+ * `${word} ${i}\n`) put on a and synced to b, then the first `deleted` of
+ * them deleted on a (not synced yet).
+ */
+async function syncedThenDeleted(
+  devs: Devices,
+  count: number,
+  deleted: number,
+  prefix: string,
+  word: string,
+): Promise<[string, string]> {
+  const [ra, rb] = await sharedFolder(devs);
+  for (let i = 0; i < count; i++) await put(ra, `${prefix}${i}.txt`, `${word} ${i}\n`);
+  await rounds(devs.list, 1);
+  for (let i = 0; i < deleted; i++) await Deno.remove(join(ra, `${prefix}${i}.txt`));
+  return [ra, rb];
+}
+
 Deno.test("a scan deleting more than half of a folder holds the deletions until --yes", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
-  const [ra, rb] = await sharedFolder(devs);
-  for (let i = 0; i < 6; i++) await put(ra, `f${i}.txt`, `file ${i}\n`);
-  await rounds([a, b], 1);
-  for (let i = 0; i < 4; i++) await Deno.remove(join(ra, `f${i}.txt`));
+  const [, rb] = await syncedThenDeleted(devs, 6, 4, "f", "file");
   const held = await syncNow(a);
   assert.match(held.stderr, /4 of 6 files are gone on disk: the deletions are held/);
   await syncOk(b);
@@ -173,10 +190,7 @@ Deno.test("a scan deleting more than half of a folder holds the deletions until 
 Deno.test("held deletions stay held when the folder grows, until --yes; a renamed folder is no mass deletion", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
-  const [ra, rb] = await sharedFolder(devs);
-  for (let i = 0; i < 10; i++) await put(ra, `d${i}.txt`, `doc ${i}\n`);
-  await rounds([a, b], 1);
-  for (let i = 0; i < 6; i++) await Deno.remove(join(ra, `d${i}.txt`));
+  const [ra, rb] = await syncedThenDeleted(devs, 10, 6, "d", "doc");
   const held = await syncNow(a);
   assert.match(held.stderr, /6 of 10 files are gone on disk: the deletions are held/);
   // Files arrive from b: 6 of 13 is under half, but nobody confirmed.
@@ -211,11 +225,8 @@ Deno.test("held deletions stay held when the folder grows, until --yes; a rename
 Deno.test("a mass deletion asks about and holds only the losses: files renamed in the same scan move at once", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
-  const [ra, rb] = await sharedFolder(devs);
-  for (let i = 0; i < 10; i++) await put(ra, `d${i}.txt`, `doc ${i}\n`);
-  await rounds([a, b], 1);
   // Six deleted (a loss past half of ten), two renamed (no loss at all).
-  for (let i = 0; i < 6; i++) await Deno.remove(join(ra, `d${i}.txt`));
+  const [ra, rb] = await syncedThenDeleted(devs, 10, 6, "d", "doc");
   await Deno.mkdir(join(ra, "moved"));
   for (const i of [6, 7]) await Deno.rename(join(ra, `d${i}.txt`), join(ra, `moved/d${i}.txt`));
   const held = await syncNow(a);
