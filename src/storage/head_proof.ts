@@ -14,6 +14,14 @@
 import { bytesEqual } from "../bytes.ts";
 import type { FrontierHead } from "../log/checkpoint.ts";
 
+/** True when two heads are the same entry: equal seq and hash. */
+export function sameHead(
+  a: { readonly seq: number; readonly hash: Uint8Array },
+  b: { readonly seq: number; readonly hash: Uint8Array } | undefined,
+): boolean {
+  return b !== undefined && a.seq === b.seq && bytesEqual(a.hash, b.hash);
+}
+
 /**
  * `frontier` with the signed entries of `old` (the heads our old base held)
  * put back where a head came without one and `old` held that same head
@@ -27,6 +35,6 @@ export function keepProofs(
   return frontier.map((h) => {
     const k = kept.get(h.author);
     if (h.proof !== undefined || k?.proof === undefined) return h;
-    return k.seq === h.seq && bytesEqual(k.hash, h.hash) ? { ...h, proof: k.proof } : h;
+    return sameHead(h, k) ? { ...h, proof: k.proof } : h;
   });
 }

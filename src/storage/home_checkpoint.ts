@@ -29,7 +29,7 @@ import { type MergeResult, mergeState } from "../log/state_merge.ts";
 import { MemoryState } from "../log/state_memory.ts";
 import { encodeBase, readBase, storeBase } from "./base_state.ts";
 import { rebaseOn } from "./checkpoint_rebase.ts";
-import { keepProofs } from "./head_proof.ts";
+import { keepProofs, sameHead } from "./head_proof.ts";
 import type { Db } from "./db.ts";
 import type { SqlLog } from "./sql_log.ts";
 import type { SqlState } from "./sql_state.ts";
@@ -62,8 +62,7 @@ export async function frontierOf(
   let base: Map<DeviceKey, FrontierHead> | undefined;
   const out: FrontierHead[] = [];
   for (const [author, h] of log.heads()) {
-    const theirs = known?.get(author);
-    if (theirs !== undefined && theirs.seq === h.seq && bytesEqual(theirs.hash, h.hash)) {
+    if (sameHead(h, known?.get(author))) {
       out.push({ author, seq: h.seq, hash: h.hash });
       continue;
     }
@@ -71,7 +70,7 @@ export async function frontierOf(
     if (proof === undefined) {
       base ??= await baseHeads(db);
       const kept = base.get(author);
-      if (kept?.seq === h.seq && bytesEqual(kept.hash, h.hash)) proof = kept.proof;
+      if (sameHead(h, kept)) proof = kept!.proof;
     }
     out.push({ author, seq: h.seq, hash: h.hash, ...(proof ? { proof } : {}) });
   }

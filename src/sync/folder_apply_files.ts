@@ -71,9 +71,9 @@ export async function applyFiles(
       continue;
     }
     const v = a.version as FileVersion & { kind: "file" };
+    const id = a.id || versionId(encodeFileVersion(v)); // "" for a conflict copy
     const saved = fl.transfer(s.id, a.path);
-    const resume = saved !== undefined &&
-      saved.version === (a.id || versionId(encodeFileVersion(v)));
+    const resume = saved !== undefined && saved.version === id;
     const offsets: number[] = [];
     let off = 0;
     for (const c of chunks) {
@@ -83,7 +83,7 @@ export async function applyFiles(
     const t: Task = {
       path: a.path,
       version: v,
-      id: a.id || versionId(encodeFileVersion(v)),
+      id,
       expected: a.expected,
       copy: a.copy,
       chunks,
@@ -161,15 +161,7 @@ export async function applyFiles(
     if (t.temp === undefined) continue; // nothing of it written yet: nothing to keep
     try {
       await w.keep(t);
-      if (t.chunks.length > 1) {
-        s.record.note({
-          kind: "transfer",
-          path: t.path,
-          version: t.id,
-          temp: t.temp!,
-          done: t.done.slice(),
-        });
-      }
+      if (t.chunks.length > 1) w.noteTransfer(t);
     } catch (e) {
       s.problem(t.path, e);
     }

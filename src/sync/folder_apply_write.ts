@@ -105,6 +105,17 @@ export class TaskWriter {
     this.#open.delete(t);
   }
 
+  /** Note what `t`'s temporary file holds (once durable), so a later round resumes it. */
+  noteTransfer(t: Task): void {
+    this.#s.record.note({
+      kind: "transfer",
+      path: t.path,
+      version: t.id,
+      temp: t.temp!,
+      done: t.done.slice(),
+    });
+  }
+
   /** Close every temporary file still open. */
   closeAll(): void {
     for (const p of this.#open.values()) p.close();
@@ -155,13 +166,7 @@ export class TaskWriter {
       await p.sync();
       t.sinceSync = 0;
       t.syncedAt = Date.now();
-      this.#s.record.note({
-        kind: "transfer",
-        path: t.path,
-        version: t.id,
-        temp: t.temp!,
-        done: t.done.slice(),
-      });
+      this.noteTransfer(t);
       await this.#s.record.checkpoint(true); // durable first (the sync above), then recorded
     }
   }

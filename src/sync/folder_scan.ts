@@ -31,7 +31,6 @@
  */
 
 import { portabilityProblems } from "../files/path_portability.ts";
-import { versionId } from "../log/folder_state.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { keptPaths, type LocalFolder, sameKept } from "../storage/sql_folder_local.ts";
 import { versionsOfChanges } from "./folder_scan_changes.ts";
@@ -40,13 +39,7 @@ import { readDisk } from "./folder_scan_read.ts";
 import { commitSplit } from "./folder_scan_split.ts";
 import type { ScanPublishOptions, ScanReport } from "./folder_scan_types.ts";
 
-export { apartOptions } from "./folder_scan_apart.ts";
-export { chunkSettings } from "./folder_scan_read.ts";
-export { commitSplit } from "./folder_scan_split.ts";
-export type { ScanPublishOptions, ScanReport } from "./folder_scan_types.ts";
-
-/** Id of a version encoding (state rows use the same). */
-export { versionId };
+export type { ScanReport } from "./folder_scan_types.ts";
 
 /** The groups with a path among `changed`. */
 function newGroups(

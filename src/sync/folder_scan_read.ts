@@ -47,7 +47,7 @@ export async function readDisk(
     fs = folderFs(folder);
     result = await scanFolder(folder.root, index, {
       ...settings,
-      execOf: fs?.modes !== false ? undefined : (path) => execOfIndexed(home, folder, path),
+      execOf: fs?.modes !== false ? undefined : (path) => execOfIndexed(index, path),
       // FAT-like: no permission bits, no kept inode numbers either.
       stableInodes: fs?.modes !== false,
       // The home inside a synced folder: its keys and database never leave the
@@ -75,8 +75,8 @@ export async function readDisk(
 }
 
 /** The execute bit of the version `path` holds in this device's index (false for none). */
-function execOfIndexed(home: Home, folder: LocalFolder, path: string): boolean {
-  const bytes = home.folderLocal.indexRow(folder.folder, path)?.version;
+function execOfIndexed(index: LoadedIndex, path: string): boolean {
+  const bytes = index.rows.get(path)?.version;
   if (bytes === null || bytes === undefined) return false;
   try {
     const v = decodeFileVersion(bytes);
