@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import { toHex } from "../bytes.ts";
 import { isMycelError, MycelError } from "../errors.ts";
-import { readExactAt } from "../files/chunk_sources.ts";
+import { readIntoAtSync } from "../files/chunk_sources.ts";
 import { MARKER_NAME } from "../files/folder_layout.ts";
 import { parentOf, relativePathProblem } from "../files/paths.ts";
 import type { DeviceKey } from "../log/device_key.ts";
@@ -39,13 +39,20 @@ export interface FileServeResult {
   missing: number;
 }
 
-/** Reads chunks from one folder's files (keeps the last file open). */
+/**
+ * Reads chunks from one folder's files (keeps the last file open). A chunk
+ * read from a file is a view of a buffer reused by the next read: the phase
+ * sends each chunk before it reads the next, and a fresh buffer per chunk
+ * cost the serving side a zero fill and a collection's worth of garbage for
+ * every MiB it sent.
+ */
 class FolderReader {
   readonly #home: Home;
   readonly #folder: string;
   readonly #root: string;
   #realRoot?: string;
   #open?: { path: string; file: Deno.FsFile };
+  #buf = new Uint8Array(0);
 
   constructor(home: Home, folder: string, root: string) {
     this.#home = home;
@@ -53,18 +60,24 @@ class FolderReader {
     this.#root = root;
   }
 
-  async read(hash: string): Promise<Uint8Array | undefined> {
+  /** The bytes of `hash`, valid until the next call. */
+  read(hash: string): Uint8Array | undefined {
     const blob = this.#home.folderLocal.blob(hash);
     if (blob !== undefined) return blob;
     for (const loc of this.#home.folderLocal.locs(hash)) {
       if (loc.folder !== this.#folder || relativePathProblem(loc.path) !== undefined) continue;
-      const bytes = await this.#readAt(loc.path, loc.offset, loc.length).catch(() => undefined);
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = this.#readAt(loc.path, loc.offset, loc.length);
+      } catch {
+        bytes = undefined; // gone, unreadable: another place may still hold it
+      }
       if (bytes !== undefined) return bytes;
     }
     return undefined;
   }
 
-  async #readAt(path: string, offset: number, length: number): Promise<Uint8Array | undefined> {
+  #readAt(path: string, offset: number, length: number): Uint8Array | undefined {
     const row = this.#home.folderLocal.indexRow(this.#folder, path);
     if (row === undefined || row.kind !== "file" || offset + length > row.size) return undefined;
     // The checks are synchronous: each async call is a thread-pool round trip
@@ -86,7 +99,9 @@ class FolderReader {
       }
       this.#open = { path, file };
     }
-    return await readExactAt(this.#open!.file, offset, length);
+    if (this.#buf.length < length) this.#buf = new Uint8Array(Math.max(length, 1 << 20));
+    const into = this.#buf.subarray(0, length);
+    return readIntoAtSync(this.#open!.file, offset, into) ? into : undefined;
   }
 
   close(): void {
@@ -143,7 +158,7 @@ export async function serveFilePhase(
         readers.set(msg.folder, reader);
       }
       for (const id of msg.ids) {
-        const bytes = await reader.read(toHex(id));
+        const bytes = reader.read(toHex(id));
         if (bytes === undefined || bytes.length === 0) {
           result.missing++;
           await send({ type: "none", id });
