@@ -74,28 +74,16 @@ export class PartialFile {
    * or a new one when `temp` is undefined or gone. `resumed` says which.
    * @throws MycelError `bad_path`, `folder_stopped`, `unsafe_path`, `name_refused`
    */
-  static open(
+  static async open(
     root: string,
     relPath: string,
     size: number,
     temp?: string,
   ): Promise<{ file: PartialFile; resumed: boolean }> {
-    try {
-      return Promise.resolve(PartialFile.#openNow(root, relPath, size, temp));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  static #openNow(
-    root: string,
-    relPath: string,
-    size: number,
-    temp?: string,
-  ): { file: PartialFile; resumed: boolean } {
     checkRelativePath(relPath);
     assertMarker(root, "fetch file");
-    // Synchronous metadata calls throughout (see disk_state.ts `onDisk`); only fsync waits.
+    // Synchronous metadata calls (see disk_state.ts `onDisk`): each costs less
+    // than a thread-pool round trip.
     const realRoot = Deno.realPathSync(root);
     const parent = parentOf(relPath);
     ensureRealParents(realRoot, parent);
@@ -114,7 +102,12 @@ export class PartialFile {
     const name = tempNameFor(baseName(relPath));
     let file: Deno.FsFile;
     try {
-      file = Deno.openSync(join(dir, name), {
+      // Made off this thread, unlike the calls above: creating an inode can
+      // cost ext4 a search of its bitmaps (0.1–0.2 ms a file here after many
+      // deletions), the largest single cost of a fetch of many small files,
+      // and a caller that opens files ahead of their chunks
+      // (folder_apply_write.ts) lets it run beside the fetch.
+      file = await Deno.open(join(dir, name), {
         read: true,
         write: true,
         createNew: true,
@@ -124,7 +117,7 @@ export class PartialFile {
       throw nameRefused(relPath, e, dir) ?? e; // FAT's forbidden characters: say so
     }
     try {
-      file.truncateSync(size); // FAT and exFAT allocate here: a full disk fails now
+      await file.truncate(size); // FAT and exFAT allocate here: a full disk fails now
     } catch (e) {
       file.close();
       removeQuietly(join(dir, name));

@@ -12,6 +12,9 @@ import { Fetcher } from "./file_fetch.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
 import type { Task, TaskWriter } from "./folder_apply_write.ts";
 
+/** Files opened ahead of their first chunk. */
+const AHEAD = 4;
+
 /** The chunks no local source had, from peers (as much of them as the budget allows). */
 export async function fetchWanted(
   s: ApplySession,
@@ -21,9 +24,14 @@ export async function fetchWanted(
 ): Promise<void> {
   const ps = await s.getPeers();
   if (ps.length === 0) return;
+  // The files in the order their chunks were asked for (and so arrive, near
+  // enough): each chunk put opens the next few files ahead.
+  const order: Task[] = [];
+  const place = new Map<Task, number>();
   const fetcher = s.fetcher = new Fetcher(ps, s.id, s.o.readTimeoutMs, async (hash, bytes) => {
     s.report.fetchedBytes += bytes.length;
-    for (const [t, i] of wants.get(hash) ?? []) {
+    const list = wants.get(hash) ?? [];
+    for (const [t, i] of list) {
       if (s.full) break;
       try {
         await w.put(t, i, bytes);
@@ -34,6 +42,10 @@ export async function fetchWanted(
         if (s.full) await w.discard(t);
       }
     }
+    const at = list.length > 0 && !s.full ? place.get(list[0][0]) : undefined;
+    if (at !== undefined) {
+      for (let k = at + 1; k <= at + AHEAD && k < order.length; k++) w.prepare(order[k]);
+    }
     tick();
   });
   let asked = 0;
@@ -42,6 +54,11 @@ export async function fetchWanted(
     const length = list[0][0].chunks[list[0][1]].length;
     fetcher.want(hash, length);
     asked += length;
+    for (const [t] of list) {
+      if (place.has(t)) continue;
+      place.set(t, order.length);
+      order.push(t);
+    }
   }
   fetcher.close();
   await fetcher.run();

@@ -160,6 +160,13 @@ export async function applyFiles(
     if (gone !== undefined) report.unfetchable.push(gone);
     if (t.temp === undefined) continue; // nothing of it written yet: nothing to keep
     try {
+      if (bytesOf(t.chunks, t.done, true) === 0) {
+        // Made ahead of chunks that did not come (folder_apply_write.ts
+        // prepare()), or resumed holding nothing: nothing worth keeping.
+        await w.handle(t);
+        await w.discard(t);
+        continue;
+      }
       await w.keep(t);
       if (t.chunks.length > 1) w.noteTransfer(t);
     } catch (e) {

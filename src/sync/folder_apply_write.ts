@@ -55,11 +55,17 @@ export class TaskWriter {
   // sync with it, ~0.3 s for 256 MiB here) all 32 places fill, and waiting
   // there held the chunk puts and with them the whole fetch.
   readonly #queued: Task[] = [];
+  // The same files, for a look-up: their handles are the ones closed first.
+  readonly #waiting = new Set<Task>();
+  // Files being opened (made), each until its open settles.
+  readonly #opening = new Map<Task, Promise<void>>();
   #drained: (() => void) | undefined;
   // One chunk is put at a time: chunks from several peers arrive at once, and
   // two puts racing would open two temporary files for one task, or evict
   // (close) a file another put is writing.
   #putting: Promise<unknown> = Promise.resolve();
+  // The task of the put under way: its file is not closed for another's.
+  #puttingTask: Task | undefined;
 
   /** `tick`: tell the progress. */
   constructor(s: ApplySession, tick: () => void) {
@@ -67,22 +73,76 @@ export class TaskWriter {
     this.#tick = tick;
   }
 
-  /** The temporary file of `t`, opened (or made) when not open; at most 16 are open. */
+  /**
+   * The temporary file of `t`, opened (or made) when not open. About 16 are
+   * open at once: one more first closes an idle one (#room).
+   */
   async handle(t: Task): Promise<PartialFile> {
-    let p = this.#open.get(t);
-    if (p === undefined) {
-      if (this.#open.size >= 16) {
-        const [oldT, oldP] = this.#open.entries().next().value!;
-        oldP.close();
-        this.#open.delete(oldT);
+    for (;;) {
+      const p = this.#open.get(t);
+      if (p !== undefined) return p;
+      const opening = this.#opening.get(t);
+      if (opening !== undefined) {
+        await opening; // a head start (prepare()) or another caller; failed: try ourselves
+        continue;
       }
-      const r = await PartialFile.open(this.#s.folder.root, t.path, t.version.size, t.temp);
-      p = r.file;
-      if (!r.resumed) t.done.fill(0);
-      t.temp = p.temp;
-      this.#open.set(t, p);
+      this.#room(false);
+      return await this.#start(t);
     }
-    return p;
+  }
+
+  /**
+   * Start opening `t`'s temporary file before its first chunk arrives, if a
+   * place is free or a waiting file's can be taken: making a file is the one
+   * costly call of a small file's path, and it then runs on another thread
+   * while this one handles the chunks before it. Only a head start: a failure
+   * is left for handle() to meet again and report.
+   */
+  prepare(t: Task): void {
+    if (t.finished || this.#open.has(t) || this.#opening.has(t) || !this.#room(true)) return;
+    this.#start(t).catch(() => {});
+  }
+
+  /** Open (or make) `t`'s file, listed as opening until that settles. */
+  #start(t: Task): Promise<PartialFile> {
+    const run = PartialFile.open(this.#s.folder.root, t.path, t.version.size, t.temp).then(
+      (r) => {
+        if (!r.resumed) t.done.fill(0);
+        t.temp = r.file.temp;
+        this.#open.set(t, r.file);
+        return r.file;
+      },
+    );
+    const settled = run.then(() => {}, () => {}).finally(() => this.#opening.delete(t));
+    this.#opening.set(t, settled);
+    return run;
+  }
+
+  /**
+   * Whether one more file may open: true when fewer than 16 are open or
+   * opening, or once an idle one is closed — the file that joined the
+   * finishing queue last (it waits longest; opened again when its turn
+   * comes), else, unless `preparing` (a guess, worth no more), the oldest
+   * file still being filled that the put under way is not writing. A file
+   * finishing and the put's own are never closed under their users; when
+   * nothing is idle one more opens.
+   */
+  #room(preparing: boolean): boolean {
+    if (this.#open.size + this.#opening.size < 16) return true;
+    let idle: Task | undefined;
+    for (const t of this.#open.keys()) if (this.#waiting.has(t)) idle = t;
+    if (idle === undefined && !preparing) {
+      for (const t of this.#open.keys()) {
+        if (!t.finished && t !== this.#puttingTask) {
+          idle = t;
+          break;
+        }
+      }
+    }
+    if (idle === undefined) return !preparing;
+    this.#open.get(idle)!.close();
+    this.#open.delete(idle);
+    return true;
   }
 
   /** Close the temporary file of `t` if open (what it holds stays). */
@@ -132,11 +192,13 @@ export class TaskWriter {
   finishing(t: Task): void {
     t.finished = true; // no chunk is put in it any more
     this.#queued.push(t);
+    this.#waiting.add(t);
     this.#startQueued();
   }
 
   /** Wait until every file queued or finishing is finished. */
   async drain(): Promise<void> {
+    await Promise.all(this.#opening.values()); // head starts nothing came for
     while (this.#running.size > 0 || this.#queued.length > 0) {
       await new Promise<void>((resolve) => this.#drained = resolve);
     }
@@ -144,7 +206,9 @@ export class TaskWriter {
 
   #startQueued(): void {
     while (this.#running.size < 32 && this.#queued.length > 0) {
-      const p: Promise<void> = this.#finish(this.#queued.shift()!).finally(() => {
+      const t = this.#queued.shift()!;
+      this.#waiting.delete(t);
+      const p: Promise<void> = this.#finish(t).finally(() => {
         this.#running.delete(p);
         this.#startQueued();
         if (this.#running.size === 0 && this.#queued.length === 0) this.#drained?.();
@@ -155,6 +219,15 @@ export class TaskWriter {
 
   async #putNow(t: Task, i: number, bytes: Uint8Array): Promise<void> {
     if (t.finished || bitSet(t.done, i)) return;
+    this.#puttingTask = t;
+    try {
+      await this.#putInto(t, i, bytes);
+    } finally {
+      this.#puttingTask = undefined;
+    }
+  }
+
+  async #putInto(t: Task, i: number, bytes: Uint8Array): Promise<void> {
     const p = await this.handle(t);
     await p.writeAt(t.offsets[i], bytes);
     setBit(t.done, i);

@@ -8,7 +8,8 @@
  * to run `folder override` (which would publish its older copy over the
  * maker's newer one). It can't tell this from a maker that lost the file
  * while the folder was left there (tests/folders/rejoin_test.ts), so it
- * names both.
+ * names both. Files opened ahead of their chunks (folder_apply_write.ts
+ * `prepare`) whose chunks nobody could send leave no temporary file.
  */
 
 import assert from "node:assert/strict";
@@ -45,4 +46,29 @@ Deno.test("a file changed at its maker after it was published: sync now points a
   await a.ok(["sync", "now"]);
   await syncNow(b);
   assert.equal(await text(rb, "p.txt"), "changed again at a, not scanned yet\n");
+});
+
+Deno.test("files opened ahead of chunks nobody could send leave no temporary file behind", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: (root) => put(root, "keep.txt", "x\n"),
+  });
+  await rounds([b, a, b], 1);
+  // One file a can still send, first in the fetch order, then five it can't:
+  // the first one's chunk opens the next files' temporary files ahead.
+  await put(ra, "a0.txt", "sendable\n");
+  for (let i = 1; i <= 5; i++) await put(ra, `b${i}.txt`, `published ${i}\n`);
+  await a.ok(["--no-sync", "folder", "scan"]);
+  await a.ok(["sync", "now", "--push"]);
+  for (let i = 1; i <= 5; i++) await put(ra, `b${i}.txt`, `changed again ${i}, not scanned\n`);
+
+  const r = await syncNow(b);
+  assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
+  assert.match(r.stderr, /5 files \(\d+ B\) can't be fetched now/);
+  assert.equal(await text(rb, "a0.txt"), "sendable\n");
+  const left = [...Deno.readDirSync(rb)].map((e) => e.name).filter((n) =>
+    n.startsWith(".mycel-tmp")
+  );
+  assert.deepEqual(left, []);
 });
