@@ -61,6 +61,10 @@ export async function deletionsOf(
     if (same === undefined) bySize.set(c.size, [c]);
     else same.push(c);
   }
+  // Only the losses are asked about, counted and held: a move's deletion goes
+  // out with its new name (held, the file would be on every other device
+  // twice, and by the next scan its new name is old news: a loss).
+  const moves = new Set(deletions.filter((path) => movedAway(index.rows.get(path), bySize)));
   // Joined again where it was left: what went missing meanwhile is not
   // published as deleted (FolderInfo.rejoined) — whether another device
   // holds it can't be known here (its reports may be late or partial, and a
@@ -68,18 +72,13 @@ export async function deletionsOf(
   // file whose content reappears under a new name in this scan was renamed
   // while left: its deletion goes out (the content is published under the
   // new name, so nothing is lost anywhere; the deletion carries only what
-  // this disk held, so an edit made elsewhere meanwhile still wins).
+  // this disk held, so an edit made elsewhere meanwhile still wins). What
+  // is left then is moves only: no loss to ask about or hold.
   let forgotten: string[] = [];
   if (folder.info.rejoined) {
-    const found = new Map([...bySize].map(([size, list]) => [size, [...list]]));
-    const moved = new Set(deletions.filter((path) => movedAway(index.rows.get(path), found)));
-    forgotten = deletions.filter((path) => !moved.has(path));
-    deletions = deletions.filter((path) => moved.has(path));
+    forgotten = deletions.filter((path) => !moves.has(path));
+    deletions = deletions.filter((path) => moves.has(path));
   }
-  // Only the losses are asked about, counted and held: a move's deletion goes
-  // out with its new name (held, the file would be on every other device
-  // twice, and by the next scan its new name is old news: a loss).
-  const moves = new Set(deletions.filter((path) => movedAway(index.rows.get(path), bySize)));
   const lost = deletions.length - moves.size;
   const mass = index.size > 0 && lost * 2 > index.size;
   if ((mass || folder.info.held !== undefined) && lost > 0) {
