@@ -78,22 +78,25 @@ export async function versionsOfChanges(
     const unchanged = (v: FileVersion) =>
       sameContent(v, content) && v.mtime === content.mtime &&
       (v.kind !== "file" || (content.kind === "file" && v.exec === content.exec));
+    // What the index says the disk held, decoded once: the unchanged check
+    // and the next vector both read it.
+    const heldBytes = row?.version ?? undefined;
+    const held = heldBytes === undefined ? undefined : decodeFileVersion(heldBytes);
     // The disk still holds what the index says it held, read again only
     // because its inode changed (a copy put back with `cp -a`, a folder moved
     // to another disk): not an edit. Published as one, it was concurrent with
     // every change made elsewhere meanwhile — a needless conflict copy, a
     // deletion undone everywhere (a chaos soak).
-    const heldBytes = row?.version ?? undefined;
     const same = stateVersions.find(unchanged);
     let bytes: Uint8Array;
-    if (heldBytes !== undefined && unchanged(decodeFileVersion(heldBytes))) {
-      bytes = heldBytes;
+    if (held !== undefined && unchanged(held)) {
+      bytes = heldBytes!;
     } else if (same !== undefined) {
       bytes = encodeFileVersion(same);
     } else {
       const version = {
         ...content,
-        vv: nextVector(heldVector(row, stateVersions), stateVersions, self),
+        vv: nextVector(heldVector(held, stateVersions), stateVersions, self),
       } as FileVersion;
       bytes = encodeFileVersion(version);
       ops.push([{ type: "file.version", folder, version }, bytes.length]);

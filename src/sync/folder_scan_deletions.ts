@@ -14,9 +14,9 @@ import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files
 import type { DeviceId } from "../log/device_id.ts";
 import type { FolderRows } from "../log/folder_state.ts";
 import type { Op } from "../log/ops.ts";
-import type { IndexRow, LoadedIndex, LocalFolder } from "../storage/sql_folder_local.ts";
+import type { LoadedIndex, LocalFolder } from "../storage/sql_folder_local.ts";
 import type { ScanPublishOptions } from "./folder_scan_types.ts";
-import { heldVector, nextVector } from "./folder_scan_vectors.ts";
+import { heldVector, indexedVersion, nextVector } from "./folder_scan_vectors.ts";
 
 /** What became of the paths gone from disk. */
 export interface Deletions {
@@ -64,7 +64,14 @@ export async function deletionsOf(
   // Only the losses are asked about, counted and held: a move's deletion goes
   // out with its new name (held, the file would be on every other device
   // twice, and by the next scan its new name is old news: a loss).
-  const moves = new Set(deletions.filter((path) => movedAway(index.rows.get(path), bySize)));
+  // Each deleted path's indexed version is decoded once, when first read:
+  // the move check and the deletion's vector both need it.
+  const decoded = new Map<string, FileVersion | undefined>();
+  const heldAt = (path: string): FileVersion | undefined => {
+    if (!decoded.has(path)) decoded.set(path, indexedVersion(index.rows.get(path)));
+    return decoded.get(path);
+  };
+  const moves = new Set(deletions.filter((path) => movedAway(path, heldAt, bySize)));
   // Joined again where it was left: what went missing meanwhile is not
   // published as deleted (FolderInfo.rejoined) — whether another device
   // holds it can't be known here (its reports may be late or partial, and a
@@ -89,7 +96,6 @@ export async function deletionsOf(
     }
   }
   for (const path of deletions) {
-    const row = index.rows.get(path);
     const stateVersions = folders.versionsAt(folder.folder, path).map((v) =>
       decodeFileVersion(v.bytes)
     );
@@ -98,7 +104,7 @@ export async function deletionsOf(
       path,
       mtime: now,
       modifiedBy: self,
-      vv: nextVector(heldVector(row, stateVersions), stateVersions, self),
+      vv: nextVector(heldVector(heldAt(path), stateVersions), stateVersions, self),
     };
     ops.push([
       { type: "file.version", folder: folder.folder, version },
@@ -109,15 +115,20 @@ export async function deletionsOf(
 }
 
 /**
- * True when the file indexed as `row` has its contents among `found` (by
- * size): it moved. The file found is taken, so it excuses one deletion only
- * (deleting ten copies and writing one is nine losses), and an empty file
- * excuses none (its "contents" are everywhere).
+ * True when the file indexed at `path` (its version: `heldAt`) has its
+ * contents among `found` (by size): it moved. The file found is taken, so it
+ * excuses one deletion only (deleting ten copies and writing one is nine
+ * losses), and an empty file excuses none (its "contents" are everywhere).
+ * With nothing found, nothing is decoded.
  */
-function movedAway(row: IndexRow | undefined, found: Map<number, FileVersion[]>): boolean {
-  if (row?.version == null || found.size === 0) return false;
-  const v = decodeFileVersion(row.version);
-  if (v.kind !== "file" || v.size === 0) return false;
+function movedAway(
+  path: string,
+  heldAt: (path: string) => FileVersion | undefined,
+  found: Map<number, FileVersion[]>,
+): boolean {
+  if (found.size === 0) return false;
+  const v = heldAt(path);
+  if (v === undefined || v.kind !== "file" || v.size === 0) return false;
   const same = found.get(v.size) ?? [];
   const i = same.findIndex((f) => sameContent(f, v));
   if (i < 0) return false;

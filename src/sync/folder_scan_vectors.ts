@@ -14,15 +14,27 @@ import type { DeviceId } from "../log/device_id.ts";
 import type { IndexRow } from "../storage/sql_folder_local.ts";
 
 /**
- * What this device had seen of a path: the vector of the version its file
- * held — merged with every version of the folder there whose content was
- * that same content (two devices writing the same bytes at once leave two
- * versions and no conflict; the next edit of either must cover both, or the
- * other would come back as a conflict copy of content everyone had).
+ * The version the index says the disk held at a path (undefined: no row,
+ * or a row never published). Decoded by the caller once, and handed to
+ * {@link heldVector} and whatever else reads it (a scan's move and
+ * unchanged checks), rather than decoded by each.
  */
-export function heldVector(row: IndexRow | undefined, stateVersions: FileVersion[]): VersionVector {
-  if (row?.version) {
-    const held = decodeFileVersion(row.version);
+export const indexedVersion = (row: IndexRow | undefined): FileVersion | undefined =>
+  row?.version ? decodeFileVersion(row.version) : undefined;
+
+/**
+ * What this device had seen of a path: the vector of the version its file
+ * held (`held`, {@link indexedVersion}) — merged with every version of the
+ * folder there whose content was that same content (two devices writing the
+ * same bytes at once leave two versions and no conflict; the next edit of
+ * either must cover both, or the other would come back as a conflict copy
+ * of content everyone had).
+ */
+export function heldVector(
+  held: FileVersion | undefined,
+  stateVersions: FileVersion[],
+): VersionVector {
+  if (held !== undefined) {
     let vv: VersionVector = held.vv;
     for (const v of stateVersions) {
       const same = sameContent(v, held) &&
