@@ -28,7 +28,7 @@
 
 import { sameContent } from "../files/conflict.ts";
 import { cannotWrite } from "../files/disk_full.ts";
-import { decodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import { decodeFileVersion } from "../files/file_version.ts";
 import { type FolderPlan, planFolder } from "../files/folder_plan.ts";
 import { versionId } from "../log/folder_state.ts";
 import type { Home } from "../storage/home_handle.ts";
@@ -40,7 +40,7 @@ import { recordMerges } from "./folder_apply_merge.ts";
 import { preparePlan } from "./folder_apply_prepare.ts";
 import { removeRest } from "./folder_apply_remove.ts";
 import { ApplySession } from "./folder_apply_session.ts";
-import type { ApplyOptions, ApplyReport } from "./folder_apply_types.ts";
+import type { ApplyOptions, ApplyReport, FileWrite } from "./folder_apply_types.ts";
 import { leftAloneHere, withoutIgnored } from "./left_alone.ts";
 
 export type { ApplyOptions, ApplyReport } from "./folder_apply_types.ts";
@@ -77,7 +77,7 @@ export async function applyFolder(
   const early = await preparePlan(s, plan);
   // 1. Chunk lists of the files to write (folder_apply_lists.ts).
   const writes = plan.actions.filter((a) => a.kind === "write");
-  const fileWrites = writes.filter((a) => a.version.kind === "file");
+  const fileWrites = writes.filter((a): a is FileWrite => a.version.kind === "file");
   const { lists, blobOf } = await chunkLists(s, fileWrites);
   // 2. Files: local chunks first, then kept copies, then peers (folder_apply_files.ts).
   const tasks = await applyFiles(s, fileWrites, lists, early.length);
@@ -103,7 +103,7 @@ export async function applyFolder(
     const blob = blobOf.get(a.path);
     if (blob === undefined || a.kind !== "write" || a.version.kind !== "file") continue;
     if (lists.has(a.path)) continue; // its list came later: it waits for its chunks
-    const gone = s.nobody?.unfetchable(a.version as FileVersion & { kind: "file" }, [blob]);
+    const gone = s.nobody?.unfetchable(a.version, [blob]);
     if (gone !== undefined) report.unfetchable.push(gone);
   }
   return report;

@@ -11,8 +11,7 @@
  */
 
 import type { ChunkRef } from "../files/chunk_hash.ts";
-import { encodeFileVersion, type FileVersion } from "../files/file_version.ts";
-import type { PlanAction } from "../files/folder_plan.ts";
+import { encodeFileVersion } from "../files/file_version.ts";
 import { checkRelativePath, parentOf } from "../files/paths.ts";
 import { ensureRealParents } from "../files/safe_paths.ts";
 import { humanBytes } from "../human.ts";
@@ -20,6 +19,7 @@ import { versionId } from "../log/folder_state.ts";
 import { freeBytes } from "../storage/disk.ts";
 import { fetchWanted } from "./folder_apply_fetch.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
+import type { FileWrite } from "./folder_apply_types.ts";
 import { bitSet, bytesOf, type Task, TaskWriter } from "./folder_apply_write.ts";
 import { KeptChunks } from "./kept_chunks.ts";
 import { LocalChunks } from "./local_chunks.ts";
@@ -31,7 +31,7 @@ import { LocalChunks } from "./local_chunks.ts";
  */
 export async function applyFiles(
   s: ApplySession,
-  fileWrites: readonly Extract<PlanAction, { kind: "write" }>[],
+  fileWrites: readonly FileWrite[],
   lists: ReadonlyMap<string, ChunkRef[]>,
   early: number,
 ): Promise<Task[]> {
@@ -42,7 +42,7 @@ export async function applyFiles(
   const kept = new KeptChunks(s.folder.root);
   const tasks: Task[] = [];
   const wants = new Map<string, [Task, number][]>();
-  const totalBytes = fileWrites.reduce((n, a) => n + (a.version as { size: number }).size, 0);
+  const totalBytes = fileWrites.reduce((n, a) => n + a.version.size, 0);
   // What the progress line counts: the files this phase writes and the
   // removals done before it. Links, adoptions and the other removals come
   // after it, with no line (folder_round.ts erases it): counted in the total,
@@ -59,7 +59,6 @@ export async function applyFiles(
   let room = available === undefined ? undefined : available - FREE_MARGIN;
   for (const a of fileWrites) {
     if (s.full) break; // the rest is still to come
-    if (a.kind !== "write") continue;
     const chunks = lists.get(a.path);
     if (chunks === undefined) continue;
     try {
@@ -70,8 +69,7 @@ export async function applyFiles(
       s.problem(a.path, e);
       continue;
     }
-    const v = a.version as FileVersion & { kind: "file" };
-    const id = a.id || versionId(encodeFileVersion(v)); // "" for a conflict copy
+    const id = a.id || versionId(encodeFileVersion(a.version)); // "" for a conflict copy
     const saved = fl.transfer(s.id, a.path);
     const resume = saved !== undefined && saved.version === id;
     const offsets: number[] = [];
@@ -82,7 +80,7 @@ export async function applyFiles(
     }
     const t: Task = {
       path: a.path,
-      version: v,
+      version: a.version,
       id,
       expected: a.expected,
       copy: a.copy,

@@ -9,11 +9,10 @@
 
 import { isMycelError } from "../errors.ts";
 import type { ChunkRef } from "../files/chunk_hash.ts";
-import type { FileVersion } from "../files/file_version.ts";
-import type { PlanAction } from "../files/folder_plan.ts";
 import { resolveChunkList } from "../files/manifest_tree.ts";
 import { Fetcher } from "./file_fetch.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
+import type { FileWrite } from "./folder_apply_types.ts";
 
 /** The chunk lists found, and the files whose list is still missing. */
 export interface ChunkLists {
@@ -26,7 +25,7 @@ export interface ChunkLists {
 /** 1. Chunk lists of the files to write (manifest blobs from the home, else from peers). */
 export async function chunkLists(
   s: ApplySession,
-  fileWrites: readonly Extract<PlanAction, { kind: "write" }>[],
+  fileWrites: readonly FileWrite[],
 ): Promise<ChunkLists> {
   const fl = s.home.folderLocal;
   const lists = new Map<string, ChunkRef[]>();
@@ -34,10 +33,12 @@ export async function chunkLists(
   for (let pass = 0; pass < 4; pass++) {
     const missing = new Set<string>();
     for (const a of fileWrites) {
-      const v = a.version as FileVersion & { kind: "file" };
       if (lists.has(a.path)) continue;
       try {
-        lists.set(a.path, await resolveChunkList(v.chunks, v.size, (h) => fl.blob(h)));
+        lists.set(
+          a.path,
+          await resolveChunkList(a.version.chunks, a.version.size, (h) => fl.blob(h)),
+        );
       } catch (e) {
         if (isMycelError(e, "manifest_missing")) {
           const blob = String((e as { value?: string }).value ?? "");

@@ -5,9 +5,20 @@
  * Apart so that every phase can name them without importing the runner.
  */
 
+import type { RegularFileVersion } from "../files/file_version.ts";
+import type { PlanAction } from "../files/folder_plan.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { FetchPeer, PeerFetchReport } from "./file_fetch.ts";
 import type { UnfetchableFile } from "./unfetchable.ts";
+
+/**
+ * A write of a regular file: what the chunk lists (folder_apply_lists.ts)
+ * and the file phase (folder_apply_files.ts) are given, typed as such so
+ * neither has to cast its version.
+ */
+export type FileWrite = Extract<PlanAction, { kind: "write" }> & {
+  readonly version: RegularFileVersion;
+};
 
 /** How to apply. */
 export interface ApplyOptions {
