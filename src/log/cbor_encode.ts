@@ -13,20 +13,17 @@
  */
 
 import { encodeUtf8Into } from "./cbor_utf8.ts";
-import {
-  CborFailure,
-  type CborLimits,
-  DEFAULT_CBOR_LIMITS,
-  isAllowedKey,
-  isCborInteger,
-} from "./cbor_profile.ts";
+import { CborFailure, type CborLimits, isAllowedKey, isCborInteger } from "./cbor_profile.ts";
 
 const INITIAL = 8192;
 let buf = new Uint8Array(INITIAL);
 let pos = 0;
 let nodes = 0;
-/** The bounds of the call in progress (the decoder's, so nothing is written a peer would refuse). */
-let limits: CborLimits = DEFAULT_CBOR_LIMITS;
+/**
+ * The bounds of the call in progress (the decoder's, so nothing is written a
+ * peer would refuse): set by each {@link encodeProfile} before anything reads it.
+ */
+let limits: CborLimits;
 
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
@@ -173,10 +170,7 @@ function writeMap(v: object, depth: number): void {
  * Encode `value` within `bounds`; returns a fresh array owning its whole buffer.
  * @throws CborFailure when the value is outside the profile or the bounds
  */
-export function encodeProfile(
-  value: unknown,
-  bounds: CborLimits = DEFAULT_CBOR_LIMITS,
-): Uint8Array {
+export function encodeProfile(value: unknown, bounds: CborLimits): Uint8Array {
   pos = 0;
   nodes = 0;
   limits = bounds;
@@ -189,6 +183,5 @@ export function encodeProfile(
   } finally {
     // Do not keep a huge buffer alive after one big value.
     if (buf.length > 1 << 20) buf = new Uint8Array(INITIAL);
-    limits = DEFAULT_CBOR_LIMITS;
   }
 }
