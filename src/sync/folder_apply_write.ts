@@ -41,6 +41,13 @@ export const bytesOf = (chunks: readonly ChunkRef[], done: Uint8Array, set: bool
   chunks.reduce((n, c, i) => bitSet(done, i) === set ? n + c.length : n, 0);
 const setBit = (bits: Uint8Array, i: number) => bits[i >> 3] |= 1 << (i & 7);
 
+/**
+ * Files finishing (fsync, rename) at once; the others complete wait in a
+ * queue. Exported so the test of a queued file can fill every place
+ * (tests/folders/finish_queue_test.ts).
+ */
+export const FINISHING_AT_ONCE = 32;
+
 /** The temporary files of one folder's tasks, and the files they finish. */
 export class TaskWriter {
   readonly #s: ApplySession;
@@ -50,10 +57,10 @@ export class TaskWriter {
   #modes: boolean | undefined;
   // Files finish (fsync, rename) several at once: the disk commits their syncs together.
   readonly #running = new Set<Promise<void>>();
-  // Files complete but waiting for one of the 32 places. Queued rather than
-  // awaited: behind a large file's fsync (ext4 commits every other file's
-  // sync with it, ~0.3 s for 256 MiB here) all 32 places fill, and waiting
-  // there held the chunk puts and with them the whole fetch.
+  // Files complete but waiting for a place (FINISHING_AT_ONCE). Queued
+  // rather than awaited: behind a large file's fsync (ext4 commits every
+  // other file's sync with it, ~0.3 s for 256 MiB here) all 32 places fill,
+  // and waiting there held the chunk puts and with them the whole fetch.
   readonly #queued: Task[] = [];
   // The same files, for a look-up: their handles are the ones closed first.
   readonly #waiting = new Set<Task>();
@@ -188,7 +195,7 @@ export class TaskWriter {
     return run;
   }
 
-  /** Finish `t` alongside others (at most 32 at once, the rest queued in order). */
+  /** Finish `t` alongside others (FINISHING_AT_ONCE at most, the rest queued in order). */
   finishing(t: Task): void {
     t.finished = true; // no chunk is put in it any more
     this.#queued.push(t);
@@ -205,7 +212,7 @@ export class TaskWriter {
   }
 
   #startQueued(): void {
-    while (this.#running.size < 32 && this.#queued.length > 0) {
+    while (this.#running.size < FINISHING_AT_ONCE && this.#queued.length > 0) {
       const t = this.#queued.shift()!;
       this.#waiting.delete(t);
       const p: Promise<void> = this.#finish(t).finally(() => {
