@@ -97,7 +97,7 @@ export async function applyFiles(
       // A resumed transfer's temporary file is checked now (gone: start over,
       // and the room below is for the whole file); a new one is made when its
       // first chunk arrives.
-      if (t.temp !== undefined) await w.handle(t);
+      if (t.temp !== undefined) await w.resume(t);
       if (room !== undefined) {
         // A resumed file holds what is done already: only the rest needs room.
         const need = bytesOf(chunks, t.done, false);

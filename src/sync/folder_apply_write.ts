@@ -94,8 +94,21 @@ export class TaskWriter {
         continue;
       }
       this.#room(false);
-      return await this.#start(t);
+      return await this.#start(t, false);
     }
+  }
+
+  /**
+   * Open a resumed transfer's temporary file before anything of the task is
+   * counted; if it is gone, the task starts over with a new one and nothing
+   * done (later, once chunks are counted in, a temporary file gone is the
+   * task's failure: see #start).
+   */
+  async resume(t: Task): Promise<void> {
+    await this.#opening.get(t);
+    if (this.#open.has(t)) return;
+    this.#room(false);
+    await this.#start(t, true);
   }
 
   /**
@@ -107,13 +120,25 @@ export class TaskWriter {
    */
   prepare(t: Task): void {
     if (t.finished || this.#open.has(t) || this.#opening.has(t) || !this.#room(true)) return;
-    this.#start(t).catch(() => {});
+    this.#start(t, false).catch(() => {});
   }
 
-  /** Open (or make) `t`'s file, listed as opening until that settles. */
-  #start(t: Task): Promise<PartialFile> {
+  /**
+   * Open (or make) `t`'s file, listed as opening until that settles. A file
+   * made anew holds nothing: unless `startOver`, a task with chunks already
+   * in (a temporary file that went away from outside while closed) fails
+   * instead — filling the new file would place zeros where those chunks
+   * were — and the next round fetches it again.
+   */
+  #start(t: Task, startOver: boolean): Promise<PartialFile> {
     const run = PartialFile.open(this.#s.folder.root, t.path, t.version.size, t.temp).then(
-      (r) => {
+      async (r) => {
+        if (!r.resumed && !startOver && bytesOf(t.chunks, t.done, true) > 0) {
+          await r.file.discard();
+          throw new Error(
+            "its temporary file went away before it was complete; it is fetched again",
+          );
+        }
         if (!r.resumed) t.done.fill(0);
         t.temp = r.file.temp;
         this.#open.set(t, r.file);
@@ -260,13 +285,8 @@ export class TaskWriter {
     // ended the process.
     try {
       // A file that waited in the queue may have had its handle closed for
-      // another's (16 open at most): open again, it must still hold every chunk.
-      const reopened = !this.#open.has(t);
+      // another's: opened again, it must still hold every chunk (#start).
       const p = await this.handle(t);
-      if (reopened && bytesOf(t.chunks, t.done, false) > 0) {
-        await this.discard(t);
-        throw new Error("its temporary file went away before it was complete; it is fetched again");
-      }
       this.#modes ??= s.fsTraits()?.modes ?? true;
       this.#open.delete(t);
       const r = await p.finish({

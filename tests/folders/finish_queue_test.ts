@@ -7,7 +7,8 @@
  * reported, and the next round fetches it again. The writes run here, in
  * this process, on b's real home and folder, so the queue is filled
  * exactly, whatever the speed of the disk; the next round is a real `sync
- * now`.
+ * now`. The same holds for a file whose temporary file went away between
+ * two of its chunks: the chunks already in are not replaced by zeros.
  */
 
 import assert from "node:assert/strict";
@@ -110,4 +111,45 @@ Deno.test("a queued file whose temporary file went away is not placed with zeros
   await a.serve();
   await syncOk(b);
   assert.deepEqual(await Deno.readFile(join(rb, gone)), data.get(gone));
+});
+
+Deno.test("a resumed file whose temporary file went away before its next chunk is not placed with zeros where its earlier chunks were", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  await syncOk(b);
+  const data = pseudoRandomBytes(1 << 20, 7); // several chunks, listed inline (≤ 8)
+  await put(ra, "big.bin", data);
+  await syncOk(a);
+  await devs.stopServers();
+  {
+    using home = await Home.open(b.home, { write: true });
+    const folder = home.folderLocal.folder("docs")!;
+    const o = { peers: () => Promise.resolve([]), readTimeoutMs: 10_000 };
+    const s = new ApplySession(home, folder, o, home.folderLocal.index("docs").rows, 0);
+    const w = new TaskWriter(s, () => {});
+    const t = taskOf(home, "big.bin");
+    assert.ok(t.chunks.length > 2, `${t.chunks.length} chunks`);
+    const piece = (i: number) => data.subarray(t.offsets[i], t.offsets[i] + t.chunks[i].length);
+    // The first chunk is in (as a resumed transfer's would be), then its file
+    // is closed, as a round closes the files waiting for chunks from peers.
+    t.left = t.chunks.length;
+    await w.put(t, 0, piece(0));
+    w.close(t);
+    Deno.removeSync(join(rb, t.temp!)); // gone from outside
+    const results = [];
+    for (let i = 1; i < t.chunks.length; i++) {
+      results.push(await w.put(t, i, piece(i)).then(() => "put", (e) => String(e)));
+    }
+    await w.drain();
+    w.closeAll();
+    await s.record.flush();
+    assert.match(results[0], /temporary file went away.*fetched again/);
+    assert.equal(await Deno.lstat(join(rb, "big.bin")).catch(() => null), null, "not placed");
+    const temps = [...Deno.readDirSync(rb)].filter((e) => isTempName(e.name));
+    assert.deepEqual(temps, [], "no temporary file left");
+  }
+  await a.serve();
+  await syncOk(b);
+  assert.deepEqual(await Deno.readFile(join(rb, "big.bin")), data);
 });
