@@ -72,6 +72,9 @@ export class PartialFile {
   /**
    * Open the temporary file `temp` for `relPath` again (a resumed transfer),
    * or a new one when `temp` is undefined or gone. `resumed` says which.
+   * With `makeParents` false a missing parent folder is not made: the open
+   * fails instead (a file opened ahead of its data, which may never come,
+   * would leave the folder behind, empty; folders are not synced).
    * @throws MycelError `bad_path`, `folder_stopped`, `unsafe_path`, `name_refused`
    */
   static async open(
@@ -79,6 +82,7 @@ export class PartialFile {
     relPath: string,
     size: number,
     temp?: string,
+    makeParents = true,
   ): Promise<{ file: PartialFile; resumed: boolean }> {
     checkRelativePath(relPath);
     assertMarker(root, "fetch file");
@@ -86,7 +90,7 @@ export class PartialFile {
     // than a thread-pool round trip.
     const realRoot = Deno.realPathSync(root);
     const parent = parentOf(relPath);
-    ensureRealParents(realRoot, parent);
+    ensureRealParents(realRoot, parent, makeParents);
     const dir = join(realRoot, parent);
     if (temp !== undefined && isTempName(temp) && !temp.includes("/")) {
       try {

@@ -66,6 +66,8 @@ export class TaskWriter {
   readonly #waiting = new Set<Task>();
   // Files being opened (made), each until its open settles.
   readonly #opening = new Map<Task, Promise<void>>();
+  // Files whose head start failed (a parent folder not made yet, say): not tried again.
+  readonly #noHeadStart = new Set<Task>();
   #drained: (() => void) | undefined;
   // One chunk is put at a time: chunks from several peers arrive at once, and
   // two puts racing would open two temporary files for one task, or evict
@@ -116,11 +118,14 @@ export class TaskWriter {
    * place is free or a waiting file's can be taken: making a file is the one
    * costly call of a small file's path, and it then runs on another thread
    * while this one handles the chunks before it. Only a head start: a failure
-   * is left for handle() to meet again and report.
+   * is left for handle() to meet again and report. A parent folder not there
+   * yet is not made (the open fails): made for chunks that never came, it
+   * would stay, empty.
    */
   prepare(t: Task): void {
-    if (t.finished || this.#open.has(t) || this.#opening.has(t) || !this.#room(true)) return;
-    this.#start(t, false).catch(() => {});
+    if (t.finished || this.#open.has(t) || this.#opening.has(t) || this.#noHeadStart.has(t)) return;
+    if (!this.#room(true)) return;
+    this.#start(t, false, false).catch(() => this.#noHeadStart.add(t)); // tried once
   }
 
   /**
@@ -130,8 +135,9 @@ export class TaskWriter {
    * instead — filling the new file would place zeros where those chunks
    * were — and the next round fetches it again.
    */
-  #start(t: Task, startOver: boolean): Promise<PartialFile> {
-    const run = PartialFile.open(this.#s.folder.root, t.path, t.version.size, t.temp).then(
+  #start(t: Task, startOver: boolean, makeParents = true): Promise<PartialFile> {
+    const { root } = this.#s.folder;
+    const run = PartialFile.open(root, t.path, t.version.size, t.temp, makeParents).then(
       async (r) => {
         if (!r.resumed && !startOver && bytesOf(t.chunks, t.done, true) > 0) {
           await r.file.discard();
@@ -152,8 +158,8 @@ export class TaskWriter {
 
   /**
    * Whether one more file may open: true when fewer than 16 are open or
-   * opening, or once an idle one is closed — the file that joined the
-   * finishing queue last (it waits longest; opened again when its turn
+   * opening, or once an idle one is closed — of the files waiting in the
+   * finishing queue, the one opened last (opened again when its turn
    * comes), else, unless `preparing` (a guess, worth no more), the oldest
    * file still being filled that the put under way is not writing. A file
    * finishing and the put's own are never closed under their users; when

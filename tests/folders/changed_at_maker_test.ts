@@ -72,3 +72,26 @@ Deno.test("files opened ahead of chunks nobody could send leave no temporary fil
   );
   assert.deepEqual(left, []);
 });
+
+Deno.test("files opened ahead of chunks nobody could send leave no folder behind either", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: (root) => put(root, "keep.txt", "x\n"),
+  });
+  await rounds([b, a, b], 1);
+  // As above, but the files a can't send are in a folder b does not have
+  // yet: folders are not synced, and one made for files that never came
+  // would stay here an empty husk.
+  await put(ra, "a0.txt", "sendable\n");
+  for (let i = 1; i <= 5; i++) await put(ra, `new/b${i}.txt`, `published ${i}\n`);
+  await a.ok(["--no-sync", "folder", "scan"]);
+  await a.ok(["sync", "now", "--push"]);
+  for (let i = 1; i <= 5; i++) await put(ra, `new/b${i}.txt`, `changed again ${i}, not scanned\n`);
+
+  const r = await syncNow(b);
+  assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
+  assert.match(r.stderr, /5 files \(\d+ B\) can't be fetched now/);
+  assert.equal(await text(rb, "a0.txt"), "sendable\n");
+  assert.equal(await Deno.lstat(`${rb}/new`).catch(() => null), null, "no folder made");
+});
