@@ -113,13 +113,16 @@ Deno.test("a queued file whose temporary file went away is not placed with zeros
   assert.deepEqual(await Deno.readFile(join(rb, gone)), data.get(gone));
 });
 
-Deno.test("a resumed file whose temporary file went away before its next chunk is not placed with zeros where its earlier chunks were", async () => {
+Deno.test("a file whose temporary file went away while closed for another's is not placed with zeros where its earlier chunks were", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
   await syncOk(b);
   const data = pseudoRandomBytes(1 << 20, 7); // several chunks, listed inline (≤ 8)
   await put(ra, "big.bin", data);
+  // Sixteen more files, each opened as its first chunk's put would open it.
+  const others = Array.from({ length: 16 }, (_, i) => `o${String(i).padStart(2, "0")}.txt`);
+  for (const p of others) await put(ra, p, `other ${p}\n`);
   await syncOk(a);
   await devs.stopServers();
   {
@@ -130,25 +133,31 @@ Deno.test("a resumed file whose temporary file went away before its next chunk i
     const w = new TaskWriter(s, () => {});
     const t = taskOf(home, "big.bin");
     assert.ok(t.chunks.length > 2, `${t.chunks.length} chunks`);
-    const piece = (i: number) => data.subarray(t.offsets[i], t.offsets[i] + t.chunks[i].length);
-    // The first chunk is in (as a resumed transfer's would be), then its file
-    // is closed, as a round closes the files waiting for chunks from peers.
     t.left = t.chunks.length;
+    const piece = (i: number) => data.subarray(t.offsets[i], t.offsets[i] + t.chunks[i].length);
     await w.put(t, 0, piece(0));
-    w.close(t);
-    Deno.removeSync(join(rb, t.temp!)); // gone from outside
+    // Sixteen other files open: the one being filled, the oldest, is closed for room.
+    const rest = others.map((p) => taskOf(home, p));
+    for (const r of rest) await w.handle(r);
+    Deno.removeSync(join(rb, t.temp!)); // gone from outside while closed
     const results = [];
     for (let i = 1; i < t.chunks.length; i++) {
       results.push(await w.put(t, i, piece(i)).then(() => "put", (e) => String(e)));
     }
     await w.drain();
+    for (const r of rest) { // as the round's end gives back what holds nothing
+      await w.handle(r);
+      await w.discard(r);
+    }
     w.closeAll();
     await s.record.flush();
     assert.match(results[0], /temporary file went away.*fetched again/);
     assert.equal(await Deno.lstat(join(rb, "big.bin")).catch(() => null), null, "not placed");
+    assert.equal(home.folderLocal.index("docs").rows.get("big.bin"), undefined, "not indexed");
     const temps = [...Deno.readDirSync(rb)].filter((e) => isTempName(e.name));
     assert.deepEqual(temps, [], "no temporary file left");
   }
+  // The next round fetches it whole.
   await a.serve();
   await syncOk(b);
   assert.deepEqual(await Deno.readFile(join(rb, "big.bin")), data);
