@@ -86,18 +86,8 @@ export class TaskWriter {
    * The temporary file of `t`, opened (or made) when not open. About 16 are
    * open at once: one more first closes an idle one (#room).
    */
-  async handle(t: Task): Promise<PartialFile> {
-    for (;;) {
-      const p = this.#open.get(t);
-      if (p !== undefined) return p;
-      const opening = this.#opening.get(t);
-      if (opening !== undefined) {
-        await opening; // a head start (prepare()) or another caller; failed: try ourselves
-        continue;
-      }
-      this.#room(false);
-      return await this.#start(t, false);
-    }
+  handle(t: Task): Promise<PartialFile> {
+    return this.#get(t, false);
   }
 
   /**
@@ -107,10 +97,22 @@ export class TaskWriter {
    * task's failure: see #start).
    */
   async resume(t: Task): Promise<void> {
-    await this.#opening.get(t);
-    if (this.#open.has(t)) return;
-    this.#room(false);
-    await this.#start(t, true);
+    await this.#get(t, true);
+  }
+
+  /** `t`'s open file, else the one its opening under way gives, else one opened now. */
+  async #get(t: Task, startOver: boolean): Promise<PartialFile> {
+    for (;;) {
+      const p = this.#open.get(t);
+      if (p !== undefined) return p;
+      const opening = this.#opening.get(t);
+      if (opening !== undefined) {
+        await opening; // a head start (prepare()) or another caller; failed: try ourselves
+        continue;
+      }
+      this.#room(false);
+      return await this.#start(t, startOver);
+    }
   }
 
   /**
