@@ -118,7 +118,13 @@ Deno.test("a file whose temporary file went away while closed for another's is n
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
   await syncOk(b);
-  const data = pseudoRandomBytes(1 << 20, 7); // several chunks, listed inline (≤ 8)
+  // The folder's chunking is keyed by its own random seed, so the count
+  // varies from run to run. No chunk is longer than 1 MiB, so 1 MiB + 64 KiB
+  // is at least two (enough: the second put would finish the file); more
+  // than eight (listed outside the version, which this test can't read)
+  // needs eight chunks in a row averaging under 136 KiB: in six runs, 5 of
+  // 27 chunks were under 136 KiB.
+  const data = pseudoRandomBytes((1 << 20) + (64 << 10), 7);
   await put(ra, "big.bin", data);
   // Sixteen more files, each opened as its first chunk's put would open it.
   const others = Array.from({ length: 16 }, (_, i) => `o${String(i).padStart(2, "0")}.txt`);
@@ -132,7 +138,7 @@ Deno.test("a file whose temporary file went away while closed for another's is n
     const s = new ApplySession(home, folder, o, home.folderLocal.index("docs").rows, 0);
     const w = new TaskWriter(s, () => {});
     const t = taskOf(home, "big.bin");
-    assert.ok(t.chunks.length > 2, `${t.chunks.length} chunks`);
+    assert.ok(t.chunks.length >= 2, `${t.chunks.length} chunks`);
     t.left = t.chunks.length;
     const piece = (i: number) => data.subarray(t.offsets[i], t.offsets[i] + t.chunks[i].length);
     await w.put(t, 0, piece(0));
