@@ -21,20 +21,9 @@ import type { HashAnswer, HashRequest } from "./hash_worker.ts";
 const FREE_BYTES = 12 << 20;
 
 interface Waiting {
-  resolve(hash: ChunkHash, buf: ArrayBuffer): void;
+  resolve(hash: ChunkHash): void;
   reject(e: Error): void;
   length: number;
-  /** The caller keeps the buffer ({@link HashPool.hashHeld}) and gives it back itself. */
-  held: boolean;
-}
-
-/** Bytes hashed by the worker, still in the pool's buffer (see {@link HashPool.hashHeld}). */
-export interface HeldBytes {
-  readonly hash: ChunkHash;
-  /** The copy that was hashed: valid until {@link HeldBytes.release}. */
-  readonly bytes: Uint8Array;
-  /** Give the buffer back to the pool (once; the bytes must not be used after). */
-  release(): void;
 }
 
 /** A worker hashing buffers in order (see the module comment). */
@@ -69,44 +58,16 @@ export class HashPool {
 
   /** BLAKE3 of `bytes` (copied at once: the caller may reuse them). */
   hash(bytes: Uint8Array): Promise<ChunkHash> {
-    return new Promise<ChunkHash>((resolve, reject) => this.#post(bytes, false, resolve, reject));
-  }
-
-  /**
-   * BLAKE3 of `bytes`, copied at once, and the copy held for the caller
-   * until it releases it: a receiver that must check bytes before it uses
-   * them hashes here and goes on receiving, then uses the copy.
-   */
-  hashHeld(bytes: Uint8Array): Promise<HeldBytes> {
-    return new Promise<HeldBytes>((resolve, reject) => {
-      this.#post(bytes, true, (hash, buf) => {
-        let given = false;
-        resolve({
-          hash,
-          bytes: new Uint8Array(buf, 0, bytes.length),
-          release: () => {
-            if (!given) this.#keep(buf);
-            given = true;
-          },
-        });
-      }, reject);
-    });
-  }
-
-  #post(
-    bytes: Uint8Array,
-    held: boolean,
-    resolve: (hash: ChunkHash, buf: ArrayBuffer) => void,
-    reject: (e: Error) => void,
-  ): void {
-    if (this.#failed) return reject(this.#failed);
+    if (this.#failed) return Promise.reject(this.#failed);
     const id = this.#next++;
     const buf = this.#buffer(bytes.length);
     new Uint8Array(buf, 0, bytes.length).set(bytes);
     this.#bytes += bytes.length;
-    this.#waiting.set(id, { resolve, reject, length: bytes.length, held });
-    const request: HashRequest = { id, buf, length: bytes.length };
-    this.#workers[id % this.#workers.length].postMessage(request, [buf]);
+    return new Promise<ChunkHash>((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject, length: bytes.length });
+      const request: HashRequest = { id, buf, length: bytes.length };
+      this.#workers[id % this.#workers.length].postMessage(request, [buf]);
+    });
   }
 
   /** Resolves once at most `most` bytes are in flight. */
@@ -140,19 +101,16 @@ export class HashPool {
     if (w === undefined) return;
     this.#waiting.delete(a.id);
     this.#bytes -= w.length;
-    if (!w.held) this.#keep(a.buf);
-    w.resolve(a.hash, a.buf);
+    // Kept for reuse up to FREE_BYTES; the rest goes to the collector.
+    const size = a.buf.byteLength;
+    if (this.#freeBytes + size <= FREE_BYTES) {
+      const list = this.#free.get(size);
+      if (list) list.push(a.buf);
+      else this.#free.set(size, [a.buf]);
+      this.#freeBytes += size;
+    }
+    w.resolve(a.hash);
     this.#wake();
-  }
-
-  /** A buffer back: kept for reuse up to FREE_BYTES; the rest goes to the collector. */
-  #keep(buf: ArrayBuffer): void {
-    const size = buf.byteLength;
-    if (this.#freeBytes + size > FREE_BYTES) return;
-    const list = this.#free.get(size);
-    if (list) list.push(buf);
-    else this.#free.set(size, [buf]);
-    this.#freeBytes += size;
   }
 
   #fail(e: Error): void {

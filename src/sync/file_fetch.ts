@@ -13,18 +13,10 @@
  * peer's loop reuses for chunks in pieces), valid until the delivery settles,
  * so a stream of 1 MiB chunks allocates no 1 MiB buffer per chunk (each one
  * was garbage V8 kept until its next collection: tens of MiB of RSS).
- *
- * A large fetch (at least {@link CHECK_IN_WORKER_FROM} bytes wanted) checks
- * its chunks in a worker (hash_pool.ts) while the next ones are received:
- * the receiving thread also decrypts and writes, and BLAKE3 was about a
- * quarter of its time on a 1 GiB fetch. Each chunk is then copied into the
- * pool's buffer, and only that copy, once checked, is handed on; a peer has
- * at most {@link CHECKING} bytes waiting for their check.
  */
 
 import { fromHex, toHex } from "../bytes.ts";
-import { type Blake3, loadBlake3 } from "../files/chunk_hash.ts";
-import { HashPool, type HeldBytes } from "../files/hash_pool.ts";
+import { loadBlake3 } from "../files/chunk_hash.ts";
 import { MAX_MANIFEST_BLOB_BYTES } from "../files/manifest_codec.ts";
 import { MycelError } from "../errors.ts";
 import type { DeviceKey } from "../log/device_key.ts";
@@ -56,27 +48,6 @@ export interface PeerFetchReport {
 /** Bytes outstanding per peer at most. */
 const WINDOW = 16 << 20;
 
-/** Bytes wanted from which chunks are checked in a worker (a worker takes 50–100 ms to start). */
-export const CHECK_IN_WORKER_FROM = 64 << 20;
-/** Bytes received from one peer and waiting for their check in the worker, at most. */
-const CHECKING = 8 << 20;
-
-/** How a fetcher checks chunks (tests set the threshold). */
-export interface FetcherOptions {
-  /** Bytes wanted from which a worker checks chunks (default {@link CHECK_IN_WORKER_FROM}). */
-  readonly checkInWorkerFrom?: number;
-  /** Makes the worker's pool (tests make one that fails). */
-  readonly newHashPool?: () => HashPool;
-}
-
-/** A chunk received, waiting for the worker's check. */
-interface Checking {
-  readonly item: Item;
-  readonly held: Promise<HeldBytes>;
-  /** Bytes received (a manifest blob's item says 0). */
-  readonly length: number;
-}
-
 interface Item {
   readonly hash: string;
   readonly length: number;
@@ -102,24 +73,17 @@ export class Fetcher {
   #closed = false;
   #stopped = false;
   #wake: (() => void)[] = [];
-  readonly #options: FetcherOptions;
-  /** Bytes wanted so far (manifest blobs count 0). */
-  #wantedBytes = 0;
-  /** The worker checking chunks, during a large fetch. */
-  #pool: HashPool | undefined;
 
   constructor(
     peers: readonly FetchPeer[],
     folder: string,
     readTimeoutMs: number,
     deliver: (hash: string, bytes: Uint8Array) => Promise<void>,
-    options: FetcherOptions = {},
   ) {
     this.#peers = peers;
     this.#folder = folder;
     this.#readTimeoutMs = readTimeoutMs;
     this.#deliver = deliver;
-    this.#options = options;
     this.#alive = peers.map(() => true);
     this.reports = peers.map((p) => ({ name: p.name, key: p.key, chunks: 0, bytes: 0 }));
   }
@@ -142,7 +106,6 @@ export class Fetcher {
   want(hash: string, length: number): void {
     if (this.#wanted.has(hash) || this.#stopped) return;
     this.#wanted.add(hash);
-    this.#wantedBytes += length;
     this.#queue.push({ hash, length, tried: new Set() });
     this.#notify();
   }
@@ -226,87 +189,17 @@ export class Fetcher {
 
   /** Fetch until closed and done, or no peer is left. */
   async run(): Promise<void> {
-    if (this.#wantedBytes >= (this.#options.checkInWorkerFrom ?? CHECK_IN_WORKER_FROM)) {
-      try {
-        this.#pool = (this.#options.newHashPool ?? (() => new HashPool()))();
-      } catch {
-        this.#pool = undefined; // no worker: chunks are checked here
-      }
-    }
-    try {
-      await Promise.all(this.#peers.map((_, i) => this.#runPeer(i)));
-    } finally {
-      this.#pool?.close();
-      this.#pool = undefined;
-    }
+    await Promise.all(this.#peers.map((_, i) => this.#runPeer(i)));
     for (const it of this.#queue.splice(0)) this.#failed.add(it.hash);
-  }
-
-  /** A chunk that passed its check: counted and handed on. */
-  async #accept(report: PeerFetchReport, item: Item, bytes: Uint8Array): Promise<void> {
-    this.#asked.delete(item);
-    if (this.#closed) this.#notify(); // peers waiting only on this item may go
-    report.chunks++;
-    report.bytes += bytes.length;
-    await this.#deliver(item.hash, bytes);
-  }
-
-  /**
-   * Settle the oldest chunk waiting for the worker's check: handed on if
-   * it matches (true); if not, it and every later one are put back in
-   * `outstanding` for the caller to drop the peer (false). Should the worker
-   * fail, those chunks go back to the queue, this peer may be asked again
-   * (the bytes were not its fault), and chunks are checked here from then on.
-   */
-  async #settle(
-    report: PeerFetchReport,
-    peer: number,
-    checking: Checking[],
-    outstanding: Item[],
-  ): Promise<boolean> {
-    const { item, held } = checking.shift()!;
-    let h: HeldBytes;
-    try {
-      h = await held;
-    } catch {
-      this.#pool?.close();
-      this.#pool = undefined;
-      for (const it of [item, ...checking.splice(0).map((c) => c.item)]) {
-        it.tried.delete(peer);
-        this.#requeue(it);
-      }
-      return true;
-    }
-    try {
-      if (h.hash !== item.hash) {
-        outstanding.unshift(item, ...checking.splice(0).map((c) => c.item));
-        return false;
-      }
-      await this.#accept(report, item, h.bytes);
-      return true;
-    } finally {
-      h.release();
-    }
   }
 
   async #runPeer(i: number): Promise<void> {
     const peer = this.#peers[i];
     const report = this.reports[i];
-    const blake3: Blake3 = await loadBlake3();
+    const blake3 = await loadBlake3();
     const scratch = { buf: new Uint8Array(0) };
     const outstanding: Item[] = [];
     let outBytes = 0;
-    const checking: Checking[] = [];
-    let checkingBytes = 0;
-    /** Every chunk waiting for its check settled; false if one did not match. */
-    const settleAll = async (): Promise<boolean> => {
-      while (checking.length > 0) {
-        if (!(await this.#settle(report, i, checking, outstanding))) return false;
-      }
-      checkingBytes = 0;
-      return true;
-    };
-    const wrongBytes = (item: Item) => `sent wrong bytes for chunk ${item.hash.slice(0, 16)}`;
     const drop = (why: string) => {
       report.dropped = why;
       this.#alive[i] = false;
@@ -341,12 +234,6 @@ export class Fetcher {
           if (outBytes < WINDOW / 2 && this.#pending(i)) continue;
         }
         if (outstanding.length === 0) {
-          // Chunks waiting for their check first: they are still "asked" until handed on,
-          // and a failed worker puts them back in the queue (so look again).
-          if (checking.length > 0) {
-            if (!(await settleAll())) return drop(wrongBytes(outstanding[0]));
-            continue;
-          }
           // Not while another peer may still answer "none" for an item we were not asked:
           // a peer that left early would leave that item to nobody.
           if (this.#closed && !this.#pending(i) && !this.#mayReturn(i)) break;
@@ -365,35 +252,19 @@ export class Fetcher {
           continue;
         }
         const lengthOk = item.length === 0 ? bytes.length > 0 : bytes.length === item.length;
-        const pool = this.#pool;
-        if (lengthOk && pool !== undefined) {
-          const held = pool.hashHeld(bytes);
-          held.catch(() => {}); // one left unsettled (its peer dropped) is rejected when the pool closes
-          checking.push({ item, held, length: bytes.length });
-          checkingBytes += bytes.length;
-          while (checkingBytes > CHECKING) {
-            const first = checking[0];
-            if (!(await this.#settle(report, i, checking, outstanding))) {
-              return drop(wrongBytes(outstanding[0]));
-            }
-            // A failed worker sends them all back to the queue.
-            checkingBytes = checking.length === 0 ? 0 : checkingBytes - first.length;
-          }
-          continue;
+        if (!lengthOk || blake3(bytes) !== item.hash) {
+          item.tried.add(i);
+          outstanding.unshift(item); // requeued with the rest by drop()
+          drop(`sent wrong bytes for chunk ${item.hash.slice(0, 16)}`);
+          return;
         }
-        // Checked here: after every chunk received before it, so they are handed on in order.
-        const settled = await settleAll();
-        if (!settled || !lengthOk || blake3(bytes) !== item.hash) {
-          if (settled) outstanding.unshift(item); // requeued with the rest by drop()
-          else outstanding.push(item);
-          return drop(wrongBytes(outstanding[0]));
-        }
-        await this.#accept(report, item, bytes);
+        this.#asked.delete(item);
+        if (this.#closed) this.#notify(); // peers waiting only on this item may go
+        report.chunks++;
+        report.bytes += bytes.length;
+        await this.#deliver(item.hash, bytes);
       }
     } catch (e) {
-      // What arrived before the failure and checks out is kept.
-      const settled = await settleAll().catch(() => false);
-      if (!settled) outstanding.push(...checking.splice(0).map((c) => c.item));
       drop(e instanceof Error ? e.message.replace(/^Cannot [^:]*: /, "") : String(e));
     }
   }

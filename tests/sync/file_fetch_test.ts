@@ -5,9 +5,6 @@
  * peer must not have left meanwhile); a peer that sends wrong bytes is
  * dropped and its chunk comes from another; a chunk nobody has fails;
  * chunks in pieces arrive whole (through one buffer the fetcher reuses).
- * A large fetch checks chunks in a worker while more arrive: the same
- * holds there, chunks that checked out before a wrong one are kept, and a
- * worker that fails costs only time.
  */
 
 import assert from "node:assert/strict";
@@ -15,12 +12,11 @@ import { toHex } from "../../src/bytes.ts";
 import { loadBlake3 } from "../../src/files/chunk_hash.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import { decodeChunkMessage, encodeChunkMessage } from "../../src/protocol/chunk_messages.ts";
-import { HashPool } from "../../src/files/hash_pool.ts";
-import { Fetcher, type FetcherOptions, type FetchPeer } from "../../src/sync/file_fetch.ts";
+import { Fetcher, type FetchPeer } from "../../src/sync/file_fetch.ts";
 import { NobodyHas } from "../../src/sync/unfetchable.ts";
 import { channelPair } from "../transport/helpers.ts";
 
-type Serve = "has" | "lacks" | "wrong" | "pieces" | "wrongFifth";
+type Serve = "has" | "lacks" | "wrong" | "pieces";
 
 /** A peer that answers wants after `delayMs`: the chunks it has, "none" or wrong bytes. */
 async function scriptedPeer(
@@ -31,7 +27,6 @@ async function scriptedPeer(
 ): Promise<{ peer: FetchPeer; asked: string[]; done: Promise<void> }> {
   const [mine, theirs] = await channelPair();
   const asked: string[] = [];
-  let sentSoFar = 0;
   const done = (async () => {
     for (;;) {
       const raw = await theirs.receive(5000).catch(() => null);
@@ -46,9 +41,7 @@ async function scriptedPeer(
         if (mode === "lacks" || bytes === undefined) {
           await theirs.send(encodeChunkMessage({ type: "none", id }));
         } else {
-          const wrong = mode === "wrong" || (mode === "wrongFifth" && sentSoFar === 4);
-          sentSoFar++;
-          const sent = wrong ? bytes.map((b) => b ^ 1) : bytes;
+          const sent = mode === "wrong" ? bytes.map((b) => b ^ 1) : bytes;
           // "pieces": three pieces a chunk, as a responder cuts a chunk over its piece size.
           const step = mode === "pieces" ? Math.ceil(sent.length / 3) : sent.length;
           for (let at = 0; at < sent.length; at += step) {
@@ -79,18 +72,12 @@ async function someChunks(n: number): Promise<Map<string, Uint8Array>> {
   return out;
 }
 
-async function fetchAll(
-  peers: FetchPeer[],
-  chunks: Map<string, Uint8Array>,
-  extra: string[] = [],
-  options: FetcherOptions = {},
-) {
+async function fetchAll(peers: FetchPeer[], chunks: Map<string, Uint8Array>, extra: string[] = []) {
   const got = new Map<string, Uint8Array>();
   const f = new Fetcher(peers, "docs", 5000, (hash, bytes) => {
-    assert.ok(!got.has(hash), `${hash} handed on twice`);
     got.set(hash, bytes.slice()); // the fetcher's buffer, ours only until we return
     return Promise.resolve();
-  }, options);
+  });
   for (const [hash, bytes] of chunks) f.want(hash, bytes.length);
   for (const hash of extra) f.want(hash, 10);
   f.close();
@@ -218,58 +205,4 @@ Deno.test("nobody has a chunk only when every holder answered that it lacks it; 
   const seen = new NobodyHas([liar.peer.key, honest.peer.key], (id) => id);
   seen.heard(dropped.fetcher, chunks.keys());
   for (const hash of chunks.keys()) assert.equal(seen.lacks(hash), false, hash);
-});
-
-/** Chunks checked in a worker whatever the size of the fetch. */
-const IN_WORKER: FetcherOptions = { checkInWorkerFrom: 0 };
-
-Deno.test("checked in a worker: every chunk is handed on once, each as it was sent, also in pieces", async () => {
-  const chunks = await someChunks(40);
-  for (const mode of ["has", "pieces"] as const) {
-    const p = await scriptedPeer(mode, chunks, mode, 0);
-    const { got, failed, reports } = await fetchAll([p.peer], chunks, [], IN_WORKER);
-    await p.done;
-    assert.deepEqual([...failed], [], mode);
-    assert.deepEqual(got, chunks, mode);
-    assert.equal(reports[0].chunks, chunks.size, mode);
-  }
-});
-
-Deno.test("a peer whose fifth chunk is wrong: the four before it are kept, the rest come from another (here and in a worker)", async () => {
-  const chunks = await someChunks(16);
-  const keys = [...chunks.keys()];
-  for (const options of [{}, IN_WORKER]) {
-    const liar = await scriptedPeer("liar", chunks, "wrongFifth", 0);
-    const honest = await scriptedPeer("honest", chunks, "has", 30);
-    const { got, failed, reports } = await fetchAll([liar.peer, honest.peer], chunks, [], options);
-    await Promise.all([liar.done, honest.done]);
-    const where = JSON.stringify(options);
-    assert.deepEqual(got, chunks, where);
-    assert.deepEqual([...failed], [], where);
-    assert.match(reports[0].dropped ?? "", /wrong bytes for chunk/, where);
-    assert.deepEqual(liar.asked.slice(0, 5), keys.slice(0, 5), where);
-    assert.ok(liar.asked.length > 5, `${where}: chunks after the wrong one were asked too`);
-    assert.equal(reports[0].chunks, 4, where);
-    assert.equal(reports[1].chunks, 12, where);
-    for (const h of keys.slice(0, 4)) assert.ok(!honest.asked.includes(h), `${where}: asked again`);
-  }
-});
-
-Deno.test("a checking worker that fails costs only time: the same peer is asked again and its chunks are checked here", async () => {
-  const chunks = await someChunks(30);
-  const p = await scriptedPeer("only", chunks, "has", 0);
-  const dead = () => {
-    const pool = new HashPool();
-    pool.close(); // as a worker that died
-    return pool;
-  };
-  const { got, failed, reports } = await fetchAll([p.peer], chunks, [], {
-    checkInWorkerFrom: 0,
-    newHashPool: dead,
-  });
-  await p.done;
-  assert.deepEqual([...failed], []);
-  assert.deepEqual(got, chunks);
-  assert.equal(reports[0].dropped, undefined);
-  assert.equal(p.asked.length, 2 * chunks.size, "asked once, then again after the worker failed");
 });
