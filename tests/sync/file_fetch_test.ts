@@ -4,7 +4,9 @@
  * asked of the next, even when it was the only chunk wanted (the other
  * peer must not have left meanwhile); a peer that sends wrong bytes is
  * dropped and its chunk comes from another; a chunk nobody has fails;
- * chunks in pieces arrive whole (through one buffer the fetcher reuses).
+ * chunks in pieces arrive whole (through one buffer the fetcher reuses);
+ * chunks that checked out before a wrong one are kept; no chunk is handed
+ * on twice.
  */
 
 import assert from "node:assert/strict";
@@ -16,7 +18,7 @@ import { Fetcher, type FetchPeer } from "../../src/sync/file_fetch.ts";
 import { NobodyHas } from "../../src/sync/unfetchable.ts";
 import { channelPair } from "../transport/helpers.ts";
 
-type Serve = "has" | "lacks" | "wrong" | "pieces";
+type Serve = "has" | "lacks" | "wrong" | "pieces" | "wrongFifth";
 
 /** A peer that answers wants after `delayMs`: the chunks it has, "none" or wrong bytes. */
 async function scriptedPeer(
@@ -27,6 +29,7 @@ async function scriptedPeer(
 ): Promise<{ peer: FetchPeer; asked: string[]; done: Promise<void> }> {
   const [mine, theirs] = await channelPair();
   const asked: string[] = [];
+  let sentSoFar = 0;
   const done = (async () => {
     for (;;) {
       const raw = await theirs.receive(5000).catch(() => null);
@@ -41,7 +44,9 @@ async function scriptedPeer(
         if (mode === "lacks" || bytes === undefined) {
           await theirs.send(encodeChunkMessage({ type: "none", id }));
         } else {
-          const sent = mode === "wrong" ? bytes.map((b) => b ^ 1) : bytes;
+          const wrong = mode === "wrong" || (mode === "wrongFifth" && sentSoFar === 4);
+          sentSoFar++;
+          const sent = wrong ? bytes.map((b) => b ^ 1) : bytes;
           // "pieces": three pieces a chunk, as a responder cuts a chunk over its piece size.
           const step = mode === "pieces" ? Math.ceil(sent.length / 3) : sent.length;
           for (let at = 0; at < sent.length; at += step) {
@@ -75,6 +80,7 @@ async function someChunks(n: number): Promise<Map<string, Uint8Array>> {
 async function fetchAll(peers: FetchPeer[], chunks: Map<string, Uint8Array>, extra: string[] = []) {
   const got = new Map<string, Uint8Array>();
   const f = new Fetcher(peers, "docs", 5000, (hash, bytes) => {
+    assert.ok(!got.has(hash), `${hash} handed on twice`);
     got.set(hash, bytes.slice()); // the fetcher's buffer, ours only until we return
     return Promise.resolve();
   });
@@ -119,6 +125,22 @@ Deno.test("a peer sending wrong bytes is dropped and its chunks come from anothe
   for (const [hash, bytes] of chunks) assert.deepEqual(got.get(hash), bytes);
   assert.deepEqual([...failed], []);
   assert.match(reports[0].dropped ?? "", /wrong bytes/);
+});
+
+Deno.test("a peer whose fifth chunk is wrong: the four before it are kept, the rest come from another", async () => {
+  const chunks = await someChunks(16);
+  const keys = [...chunks.keys()];
+  const liar = await scriptedPeer("liar", chunks, "wrongFifth", 0);
+  const honest = await scriptedPeer("honest", chunks, "has", 30);
+  const { got, failed, reports } = await fetchAll([liar.peer, honest.peer], chunks);
+  await Promise.all([liar.done, honest.done]);
+  assert.deepEqual(got, chunks);
+  assert.deepEqual([...failed], []);
+  assert.match(reports[0].dropped ?? "", /wrong bytes for chunk/);
+  assert.deepEqual(liar.asked.slice(0, 5), keys.slice(0, 5));
+  assert.equal(reports[0].chunks, 4);
+  assert.equal(reports[1].chunks, 12);
+  for (const h of keys.slice(0, 4)) assert.ok(!honest.asked.includes(h), "asked again");
 });
 
 Deno.test("chunks sent in pieces arrive whole, each as it was sent", async () => {
