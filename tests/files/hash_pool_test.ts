@@ -1,6 +1,8 @@
 /**
  * HashPool (src/files/hash_pool.ts): BLAKE3 in a worker gives the ids the
- * in-thread hasher gives, in order, reusing its buffers; `settle` bounds
+ * in-thread hasher gives, in order, reusing its buffers, whether chunks
+ * share a batch or not, and a batch not full is answered without anyone
+ * settling; `settle` bounds
  * what is in flight; a closed pool refuses what was in flight. A scan that
  * hashes in the worker reports exactly what a scan in one thread reports.
  */
@@ -15,7 +17,8 @@ import { pseudoRandomBytes, TEST_PARAMS, TEST_SEED, testFolder } from "./helpers
 Deno.test("the worker's ids are the in-thread BLAKE3 of the same bytes, in order, at any size", async () => {
   const pool = new HashPool();
   try {
-    const sizes = [1, 7, 4095, 4096, 4097, 65536, 300_000, 1 << 20, 3, 4096];
+    // Several to a batch, one that fills a batch exactly, one over a batch's size between small ones.
+    const sizes = [1, 7, 4095, 4096, 4097, 65536, 300_000, 1 << 20, 3, 4096, 3 << 20, 5];
     const inputs = sizes.map((n, i) => pseudoRandomBytes(n, 100 + i));
     const asked = inputs.map((b) => pool.hash(b));
     // The bytes were copied at once: changing them now changes nothing.
