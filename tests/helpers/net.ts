@@ -21,13 +21,48 @@ function ephemeralLow(): number {
   }
 }
 
+/** Where {@link freePort} notes the ports it handed out (one empty file per port). */
+const RESERVED = `${Deno.env.get("TMPDIR") ?? "/tmp"}/mycel-test-ports-${Deno.uid() ?? "x"}`;
+
+/** A note younger than this holds its port (a full run takes about 11 minutes). */
+const RESERVED_MS = 60 * 60_000;
+
+/**
+ * Note `port` as handed out; false when another test (another process or
+ * worker of this run, or of a run under an hour ago) already has it. A note
+ * that can't be read or written blocks nothing.
+ */
+function reserve(port: number): boolean {
+  const path = `${RESERVED}/${port}`;
+  try {
+    Deno.mkdirSync(RESERVED, { recursive: true });
+    Deno.writeFileSync(path, new Uint8Array(0), { createNew: true });
+    return true;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) return true;
+  }
+  try {
+    const age = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0);
+    if (age < RESERVED_MS) return false;
+    Deno.writeFileSync(path, new Uint8Array(0)); // a run long over: the port is free to take again
+  } catch {
+    // can't tell: take it
+  }
+  return true;
+}
+
 /**
  * A TCP port on 127.0.0.1 that was free a moment ago, chosen below the
  * kernel's ephemeral range: a port bound with 0 comes from that range, which
  * every outgoing connection of the parallel tests also draws its own port
  * from, so between choosing it and binding it again a test's connection
- * could take it ("the port is already in use", seen in a full run). Other
- * tests can still pick the same port by chance (1 in ~20,000 per pair).
+ * could take it ("the port is already in use", seen in a full run). A port
+ * is handed out once per run: tests running in parallel used to pick the
+ * same port by chance (1 in ~20,000 per pair, with some 350 ports picked in
+ * a full run), and a device's port is often bound seconds after it is
+ * chosen, or never (a peer meant to be unreachable), so the check that it
+ * is bindable now did not see the other test's claim; the second server
+ * then failed to bind, or a test's "unreachable" peer answered.
  */
 export function freePort(): number {
   const top = ephemeralLow();
@@ -36,10 +71,10 @@ export function freePort(): number {
     const port = bottom + Math.floor(Math.random() * (top - bottom));
     try {
       Deno.listen({ hostname: "127.0.0.1", port }).close();
-      return port;
     } catch {
-      // taken: try another
+      continue; // taken: try another
     }
+    if (reserve(port)) return port;
   }
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
