@@ -29,8 +29,12 @@ Deno.test("sync serve serves the home that replaced its own (paired again) from 
 
   const round = await a.syncNow();
   assert.equal(round.of("b2").status, "synced", describe(["sync", "now"], round.result));
-  await new Promise((r) => setTimeout(r, 300));
-  assert.match(b.server!.stderr, /the home was replaced \(paired again\?\): serving it as /);
+  // Waited for, not slept on: the server's line comes through a pipe, and a
+  // fixed 300 ms could pass first on a loaded machine.
+  await b.server!.waitFor(/the home was replaced \(paired again\?\): serving it as /, {
+    stream: "stderr",
+    timeoutMs: 15_000,
+  });
   const got = await b.ok(["pref", "get", "after"]);
   assert.equal(got.stdout.trim(), "re-pair");
   // Put the folders back for the cleanup of each device.
