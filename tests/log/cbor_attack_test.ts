@@ -29,6 +29,23 @@ function causes(e: unknown): unknown[] {
   return chain;
 }
 
+/**
+ * The fastest of up to three runs of `f` (ms), and what it returned. A run
+ * takes about a millisecond, but a single one also times whatever paused the
+ * process meanwhile (a collection, the other processes of a parallel run on
+ * two cores), and 50 ms is little against that. A real blow-up (the graph holds 2^59 leaves) is slow every
+ * time, so the fastest run still catches it.
+ */
+function fastest<T>(f: () => T): { ms: number; value: T } {
+  let ms = Infinity, value: T | undefined;
+  for (let i = 0; i < 3 && ms >= 50; i++) {
+    const t0 = performance.now();
+    value = f();
+    ms = Math.min(ms, performance.now() - t0);
+  }
+  return { ms, value: value as T };
+}
+
 function encodingCause(e: MycelError): MycelError {
   const found = causes(e).find((c) => isMycelError(c, "bad_encoding"));
   assert.ok(found, `a bad_encoding cause: ${e.message}`);
@@ -41,9 +58,7 @@ Deno.test("a 450-byte hello built from shared references (tags 28/29) is refused
   const bytes = bombHello();
   assert.equal(bytes.length, 450);
 
-  const t0 = performance.now();
-  const e = assertMycelError(() => decodeHello(bytes), "bad_message");
-  const ms = performance.now() - t0;
+  const { ms, value: e } = fastest(() => assertMycelError(() => decodeHello(bytes), "bad_message"));
   assert.ok(ms < 50, `refused in ${ms.toFixed(1)} ms`);
   const at = 2;
   assert.equal(
@@ -75,9 +90,10 @@ Deno.test("a signed entry whose config value expands through shared references i
   const bytes = encodeCbor([body, signature]);
   assert.ok(bytes.length > 600 && bytes.length < 700, `${bytes.length} bytes`);
 
-  const t0 = performance.now();
-  const e = assertMycelError(() => decodeSignedEntry(bytes), "bad_entry");
-  assert.ok(performance.now() - t0 < 50);
+  const { ms, value: e } = fastest(() =>
+    assertMycelError(() => decodeSignedEntry(bytes), "bad_entry")
+  );
+  assert.ok(ms < 50, `refused in ${ms.toFixed(1)} ms`);
   assert.match(e.message, /^Cannot read log entry: its body is not valid CBOR/);
   assert.match(encodingCause(e).message, /tag 28 is not allowed/);
   // The wrapper alone is fine: it is the body that is refused.
