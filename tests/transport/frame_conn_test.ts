@@ -268,18 +268,20 @@ Deno.test(
   STRICT,
   async () => {
     const [a, b] = memoryPipe();
-    // 10 bytes every 30 ms: a 200-byte run takes ~600 ms, far past the 100 ms deadline,
-    // yet no call waits 100 ms for the peer to take something.
+    // 10 bytes every 10 ms: a 1000-byte frame takes over a second, twice the 500 ms
+    // deadline, yet no call waits 500 ms for the peer to take something. (It was
+    // 30 ms a call against 100 ms: a pause of 70 ms anywhere in the run, on a
+    // loaded machine, failed it.)
     const slow: ByteStream = {
       read: a.read,
       write: async (bytes) => {
-        await sleep(30);
+        await sleep(10);
         return await a.write(bytes.subarray(0, 10));
       },
       close: a.close,
     };
-    const writer = new FrameConn(slow, { writeTimeoutMs: 100 });
-    const sent = frames(90, 100);
+    const writer = new FrameConn(slow, { writeTimeoutMs: 500 });
+    const sent = frames(1000, 500);
     await writer.writeFrames(sent);
     const reader = new FrameConn(b);
     for (const f of sent) assert.deepEqual(await reader.readFrame(500), f);
