@@ -220,7 +220,7 @@ complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcomma
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from compact' -l dry-run -d 'say what would be dropped, drop nothing'
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from compact' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from compact' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
-complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from add' -l id -x -d 'folder id (default: a random one)'
+complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from add' -l id -x -d 'folder id (default: a random one); a device that shares another folder under the same id before hearing of this one makes the two one folder (files merged)'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from add' -l name -x -d 'a name to show (default: the folder\'s name)'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from add' -l keep-days -x -d 'keep replaced and deleted files this many days in .mycel/versions (default 30)'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from add' -l json -d 'print JSON (errors, too, as JSON on standard error)'

@@ -102,7 +102,12 @@ const ADD: CommandSpec = {
     "Other devices see it in `mycel folder list` and join with `mycel folder join ID PATH`.",
   args: [{ name: "PATH", help: "the folder", complete: "dir" }],
   flags: [
-    { name: "id", value: "ID", help: "folder id (default: a random one)" },
+    {
+      name: "id",
+      value: "ID",
+      help: "folder id (default: a random one); a device that shares another folder under " +
+        "the same id before hearing of this one makes the two one folder (files merged)",
+    },
     { name: "name", value: "NAME", help: "a name to show (default: the folder's name)" },
     KEEP_DAYS,
     JSON_FLAG,
