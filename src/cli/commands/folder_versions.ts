@@ -6,13 +6,14 @@
  * one back (the current file is kept in turn) and publishes it as a change.
  */
 
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { ExitCode, MycelError } from "../../errors.ts";
 import { baseName, checkRelativePath, parentOf } from "../../files/paths.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { humanBytes, localTime, plural } from "../../human.ts";
 import { withRead } from "../session.ts";
+import { plannedRealPath } from "../folder_place.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
 /** The synced folder holding `path` and the path inside it. */
@@ -21,7 +22,17 @@ async function locate(
   path: string,
 ): Promise<{ folder: string; root: string; rel: string }> {
   const abs = resolve(path);
-  const parent = await Deno.realPath(resolve(abs, "..")).catch(() => resolve(abs, ".."));
+  // The file's folder as it really is (links on the way resolved: /tmp on
+  // macOS, a linked home), even when it is gone with the file: its nearest
+  // existing folder resolved, the missing names below it appended (plain
+  // names: resolve leaves no "." or ".."). The file itself is not followed
+  // (a kept link is the link's versions). Unresolvable: the path as given.
+  let parent: string;
+  try {
+    parent = plannedRealPath(dirname(abs));
+  } catch {
+    parent = dirname(abs);
+  }
   const full = join(parent, baseName(abs));
   const folders = await withRead(ctx, (home) => home.folderLocal.folders());
   const hit = folders.find((f) => full.startsWith(f.root + "/"));
