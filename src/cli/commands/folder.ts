@@ -58,7 +58,10 @@ export function newFolderId(): string {
 
 export function checkFolderId(id: string): string {
   const problem = folderIdProblem(id);
-  if (problem !== undefined) throw usageError("use folder id", problem, { value: id });
+  // An empty id is shown quoted: "()" said nothing.
+  if (problem !== undefined) {
+    throw usageError("use folder id", problem, { value: id === "" ? '""' : id });
+  }
   return id;
 }
 
