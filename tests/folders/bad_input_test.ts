@@ -1,0 +1,160 @@
+/**
+ * @module folders_bad_input_test
+ * Folder commands given what they can't use: a bad or empty id or name, a
+ * folder that does not exist, an id already shared or already joined, an
+ * id no device shared, a path outside every folder or the folder itself.
+ * Each gets its named error (the `code` of `--json`), a message on
+ * standard error starting with `error: Cannot`, exit 2, nothing on standard
+ * output, and changes nothing: the same `folder list --json`, state digest
+ * and log, and no file or folder made (real processes, one device).
+ */
+
+import assert from "node:assert/strict";
+import { join, relative } from "node:path";
+import { describe, type StatusJson, type TempHome, tempHome } from "../helpers/mycel.ts";
+
+interface Case {
+  /** What is wrong. */
+  name: string;
+  /** argv after `--no-sync`, given the folder synced here (`docs`) and a folder not synced (`other`). */
+  args: (at: { docs: string; other: string; dir: string }) => string[];
+  /** The error's `code`. */
+  code: string;
+  /** What standard error says (the plain run). */
+  says: RegExp;
+}
+
+const CASES: Case[] = [
+  {
+    name: "folder add with an id that climbs out",
+    args: ({ other }) => ["folder", "add", other, "--id", "../x"],
+    code: "usage",
+    says: /^error: Cannot use folder id: a folder id is 1–64 letters, .* \(\.\.\/x\)\n/,
+  },
+  {
+    name: "folder add with an empty id",
+    args: ({ other }) => ["folder", "add", other, "--id", ""],
+    code: "usage",
+    says: /^error: Cannot use folder id: a folder id is 1–64 letters, .* \(""\)\n/,
+  },
+  {
+    name: "folder add with an empty name",
+    args: ({ other }) => ["folder", "add", other, "--name", ""],
+    code: "bad_input",
+    says: /^error: Cannot use folder name: it is empty\n/,
+  },
+  {
+    name: "folder add of a folder that does not exist",
+    args: ({ dir }) => ["folder", "add", join(dir, "missing")],
+    code: "bad_folder",
+    says: /^error: Cannot share folder: it does not exist \(.*\/missing\)\n/,
+  },
+  {
+    name: "folder add with an id already shared",
+    args: ({ other }) => ["folder", "add", other, "--id", "docs"],
+    code: "already_shared",
+    says:
+      /^error: Cannot share folder: a folder with this id is already shared \(docs\)\nhint: Join it with `mycel folder join docs PATH`, or pick another --id\./,
+  },
+  {
+    name: "folder join of an id no device shared",
+    args: ({ dir }) => ["folder", "join", "nosuch", join(dir, "joined")],
+    code: "unknown_folder",
+    says:
+      /^error: Cannot join folder: no folder with this id is shared in the mesh \(nosuch\)\nhint: Run `mycel sync now`/,
+  },
+  {
+    name: "folder join of a folder this device already syncs",
+    args: ({ dir }) => ["folder", "join", "docs", join(dir, "joined")],
+    code: "already_joined",
+    says:
+      /^error: Cannot join folder: this device already syncs it \(docs at .*\/docs\)\nhint: If you moved it: `mycel folder move docs NEWPATH`/,
+  },
+  {
+    name: "folder status of an id no device shared",
+    args: () => ["folder", "status", "nosuch"],
+    code: "unknown_folder",
+    says: /^error: Cannot show folder: no folder with this id is shared \(nosuch\)\nhint: /,
+  },
+  {
+    name: "folder conflicts of an id no device shared",
+    args: () => ["folder", "conflicts", "nosuch"],
+    code: "unknown_folder",
+    says: /^error: Cannot show folder: no folder with this id is shared \(nosuch\)\nhint: /,
+  },
+  {
+    name: "folder versions of a path outside every folder",
+    args: ({ other }) => ["folder", "versions", join(other, "a.txt")],
+    code: "not_in_folder",
+    says:
+      /^error: Cannot find file: it is not inside a folder synced here \(.*\/other\/a\.txt\)\nhint: See `mycel folder list`/,
+  },
+  {
+    name: "folder versions of the folder itself",
+    args: ({ docs }) => ["folder", "versions", docs],
+    code: "not_in_folder",
+    says:
+      /^error: Cannot find file: it is the synced folder docs itself, not a file in it \(.*\/docs\)\nhint: Give the path of a file inside it\./,
+  },
+];
+
+/** Every path under `dir` but the home's, with its size (files) or a slash (folders). */
+async function tree(dir: string, home: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (at: string) => {
+    for await (const e of Deno.readDir(at)) {
+      const p = join(at, e.name);
+      if (p === home) continue;
+      if (e.isDirectory) {
+        out.push(`${relative(dir, p)}/`);
+        await walk(p);
+      } else out.push(`${relative(dir, p)} ${(await Deno.lstat(p)).size}`);
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+/** What a failed command must leave as it was. */
+async function state(h: TempHome) {
+  const status = await h.json<StatusJson>(["--no-sync", "status", "--json"]);
+  return {
+    folders: (await h.ok(["--no-sync", "folder", "list", "--json"])).stdout,
+    digest: status.state_digest,
+    log: status.log,
+    files: await tree(h.dir, h.home),
+  };
+}
+
+Deno.test("folder commands refuse bad input with a named error and exit 2, changing nothing", async (t) => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  const at = { docs: h.path("docs"), other: h.path("other"), dir: h.dir };
+  await Deno.mkdir(at.docs);
+  await Deno.writeTextFile(join(at.docs, "a.txt"), "a\n");
+  await Deno.mkdir(at.other);
+  await Deno.writeTextFile(join(at.other, "a.txt"), "other\n");
+  await h.ok(["--no-sync", "folder", "add", at.docs, "--id", "docs"]);
+  const before = await state(h);
+  for (const c of CASES) {
+    await t.step(c.name, async () => {
+      const args = ["--no-sync", ...c.args(at)];
+      const r = await h.run(args);
+      const what = describe(args, r);
+      assert.equal(r.code, 2, what);
+      assert.match(r.stderr, c.says, what);
+      assert.equal(r.stdout, "", what);
+      assert.doesNotMatch(r.stderr, /internal error|\n\s+at /, what);
+
+      const jsonArgs = [...args, "--json"];
+      const j = await h.run(jsonArgs);
+      assert.equal(j.code, 2, describe(jsonArgs, j));
+      assert.equal(j.stdout, "", describe(jsonArgs, j));
+      const error = JSON.parse(j.stderr).error;
+      assert.equal(error.code, c.code, describe(jsonArgs, j));
+      assert.equal(`error: ${error.message}\n`, r.stderr.split(/(?<=\n)/)[0]);
+
+      assert.deepEqual(await state(h), before, `changed by: ${what}`);
+    });
+  }
+});
