@@ -1,0 +1,92 @@
+/**
+ * @module folders_json_output_test
+ * `--json` of `folder add`, `join`, `remove` and `restore`: standard output
+ * is one JSON document with the fields the commands print (folder.ts,
+ * folder_versions.ts), and nothing else (real processes, one device: a
+ * folder removed here is still shared, so it can be joined again).
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { versionPathFor } from "../../src/files/versions.ts";
+import { type TempHome, tempHome } from "../helpers/mycel.ts";
+
+/** A folder with two files (2 and 3 bytes), not shared yet; its real path. */
+async function twoFiles(h: TempHome): Promise<string> {
+  await h.ok(["init", "--name", "laptop"]);
+  const docs = join(await Deno.realPath(h.dir), "docs");
+  await Deno.mkdir(docs);
+  await Deno.writeTextFile(join(docs, "a.txt"), "a\n");
+  await Deno.writeTextFile(join(docs, "b.txt"), "bb\n");
+  return docs;
+}
+
+/** The report of a scan of `twoFiles`' folder: `published` changes, the files hashed or not. */
+function scanOf(published: number, hashed: boolean) {
+  return {
+    folder: "docs",
+    published,
+    held: 0,
+    hashedFiles: hashed ? 2 : 0,
+    hashedBytes: hashed ? 5 : 0,
+    present: 2,
+    skipped: [],
+    skippedChanged: false,
+    caseCollisions: [],
+    newCaseCollisions: [],
+    unportable: [],
+  };
+}
+
+Deno.test("folder add --json prints the id, name, path and the first scan's report", async () => {
+  await using h = await tempHome();
+  const docs = await twoFiles(h);
+  const out = await h.json(
+    ["--no-sync", "folder", "add", docs, "--id", "docs", "--name", "My docs", "--json"],
+  );
+  assert.deepEqual(out, { id: "docs", name: "My docs", path: docs, scan: scanOf(2, true) });
+});
+
+Deno.test("folder remove --json prints the id and the path whose files stay", async () => {
+  await using h = await tempHome();
+  const docs = await twoFiles(h);
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  const out = await h.json(["--no-sync", "folder", "remove", "docs", "--json"]);
+  assert.deepEqual(out, { id: "docs", path: docs });
+  assert.equal(await Deno.readTextFile(join(docs, "a.txt")), "a\n");
+});
+
+Deno.test("folder join --json prints the id, path and the first scan's report", async () => {
+  await using h = await tempHome();
+  const docs = await twoFiles(h);
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  await h.ok(["--no-sync", "folder", "remove", "docs"]);
+  const out = await h.json<{ id: string; path: string; scan: Record<string, unknown> }>(
+    ["--no-sync", "folder", "join", "docs", docs, "--json"],
+  );
+  assert.deepEqual(Object.keys(out).sort(), ["id", "path", "scan"]);
+  assert.equal(out.id, "docs");
+  assert.equal(out.path, docs);
+  // The same report as a share's scan; what it hashed again is the index's business.
+  const expected = scanOf(0, false);
+  assert.deepEqual(Object.keys(out.scan).sort(), Object.keys(expected).sort());
+  for (const k of ["folder", "held", "present", "skipped", "caseCollisions"] as const) {
+    assert.deepEqual(out.scan[k], expected[k], k);
+  }
+});
+
+Deno.test("folder restore --json prints the path, the version number and when it was kept", async () => {
+  await using h = await tempHome();
+  const docs = await twoFiles(h);
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  for (const [day, body] of [[1, "first\n"], [2, "second\n"]] as const) {
+    const kept = join(docs, versionPathFor("a.txt", Date.UTC(2026, 10, day)));
+    await Deno.mkdir(join(kept, ".."), { recursive: true });
+    await Deno.writeTextFile(kept, body);
+  }
+  const out = await h.json(
+    ["--no-sync", "folder", "restore", join(docs, "a.txt"), "--version", "2", "--json"],
+  );
+  assert.deepEqual(out, { path: "a.txt", version: 2, kept: "2026-11-01T00:00:00.000Z" });
+  assert.equal(await Deno.readTextFile(join(docs, "a.txt")), "first\n");
+});
