@@ -14,9 +14,13 @@
  *    Peak RSS of the fetching side: VmHWM of each process of its tree (all
  *    threads' children), read from /proc every 50 ms and once more at the
  *    end (Syncthing is still running then; mycel's `sync now` has exited).
+ *    After every first sync, outside the timings, each tool's B must hold
+ *    exactly the source tree (paths, sizes, SHA-256 of every file; each
+ *    tool's own root entries left out), or the bench fails.
  * 3. 1 MiB overwritten in the middle of the 512 MiB file: time and bytes on
  *    the wire both ways (mycel: the proxies; Syncthing: its connection
  *    counters; rsync: --stats).
+ *    Then each B must equal A's changed tree, checked the same way.
  * 4. Re-scan with nothing changed, 20k and 100k small files: `mycel folder
  *    scan` (whole process) next to Syncthing's `POST /rest/db/scan`.
  *
@@ -26,6 +30,7 @@
  * Needs `syncthing` and `rsync` (scripts/install_test_deps.sh).
  */
 
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { chunkBytes } from "../src/files/content_chunker.ts";
 import { DEFAULT_CHUNK_PARAMS } from "../src/files/chunk_params.ts";
@@ -495,6 +500,65 @@ async function rsyncOnce(src: string, port: number) {
 }
 
 // ---------------------------------------------------------------------------
+// checks (never inside a timed section)
+
+/** SHA-256 of a file's content, read 4 MiB at a time (node:crypto: independent of mycel's BLAKE3). */
+async function sha256File(path: string): Promise<string> {
+  const h = createHash("sha256");
+  const f = await Deno.open(path);
+  try {
+    const buf = new Uint8Array(4 * MiB);
+    for (let n = await f.read(buf); n !== null; n = await f.read(buf)) h.update(buf.subarray(0, n));
+  } finally {
+    f.close();
+  }
+  return h.digest("hex");
+}
+
+/** Every entry under `root` but the root names in `skip`: relative path → "dir", or "size sha256". */
+async function listing(root: string, skip: readonly string[] = []): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (rel: string) => {
+    for await (const e of Deno.readDir(rel ? join(root, rel) : root)) {
+      if (!rel && skip.includes(e.name)) continue;
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory) {
+        out.set(p, "dir");
+        await walk(p);
+      } else if (e.isFile) {
+        out.set(p, `${(await Deno.stat(join(root, p))).size} ${await sha256File(join(root, p))}`);
+      } else out.set(p, e.isSymlink ? "symlink" : "other");
+    }
+  };
+  await walk("");
+  return out;
+}
+
+/** SHA-256 of a listing's sorted lines: one value for the output. */
+function listingDigest(l: Map<string, string>): string {
+  const lines = [...l].map(([p, v]) => `${p}\t${v}\n`).sort();
+  return createHash("sha256").update(lines.join("")).digest("hex").slice(0, 16);
+}
+
+/** Throws (the bench fails) unless `root` holds exactly `want` (paths, kinds, sizes, contents). */
+async function checkTree(what: string, want: Map<string, string>, root: string, skip: string[]) {
+  const got = await listing(root, skip);
+  const diffs: string[] = [];
+  for (const [p, v] of want) if (got.get(p) !== v) diffs.push(`${p}: ${got.get(p) ?? "missing"}`);
+  for (const p of got.keys()) if (!want.has(p)) diffs.push(`${p}: not in A's tree`);
+  if (diffs.length > 0) {
+    throw new Error(
+      `CHECK FAILED: ${what}: ${root} differs from A's tree in ${diffs.length} entries, e.g. ${
+        diffs.slice(0, 5).join("; ")
+      }`,
+    );
+  }
+}
+
+/** Root entries each tool keeps for itself in a synced folder (left out of the comparison). */
+const MYCEL_OWN = [".mycel", ".mycel-folder"], ST_OWN = [".stfolder"];
+
+// ---------------------------------------------------------------------------
 
 async function changeMiddle(path: string) {
   const f = await Deno.open(path, { write: true });
@@ -537,11 +601,12 @@ async function main() {
   const bytes = await makeTree(tree);
   const files = 1 + 4 + SMALL_FILES;
   say(`tree: ${files} files, ${mib(bytes)} MiB`);
+  const want = await listing(tree);
   const m: number[] = [], s: number[] = [], r: number[] = [];
   const mPeak: TreePeak[] = [], sPeak: TreePeak[] = [];
   let keepM: Awaited<ReturnType<typeof mycelFirst>> | undefined;
   let keepS: Awaited<ReturnType<typeof stFirst>> | undefined;
-  let keepR: { port: number; src: string; proc: Deno.ChildProcess } | undefined;
+  let keepR: { port: number; src: string; dest: string; proc: Deno.ChildProcess } | undefined;
   for (let i = 0; i < RUNS; i++) {
     const last = i === RUNS - 1;
     const dm = join(WORK, `m${i}`), ds = join(WORK, `s${i}`), dr = join(WORK, `r${i}`);
@@ -560,9 +625,10 @@ async function main() {
     else await stStop(ss.a, ss.b);
     const src = join(dr, "src");
     await copyTree(tree, src);
-    const d = await rsyncDaemon(dr, join(dr, "dest"));
+    const dest = join(dr, "dest");
+    const d = await rsyncDaemon(dr, dest);
     r.push((await rsyncOnce(src, d.port)).ms);
-    if (last) keepR = { port: d.port, src, proc: d.proc };
+    if (last) keepR = { port: d.port, src, dest, proc: d.proc };
     else {
       d.proc.kill("SIGTERM");
       await d.proc.status;
@@ -574,6 +640,9 @@ async function main() {
     );
     console.log(`    peak RSS, mycel's fetching sync now: ${mm.peak.detail()}`);
     console.log(`    peak RSS, Syncthing B (monitor, then its child): ${ss.peak.detail()}`);
+    await checkTree(`mycel, first sync, run ${i + 1}`, want, mm.b.folder, MYCEL_OWN);
+    await checkTree(`syncthing, first sync, run ${i + 1}`, want, ss.b.folder, ST_OWN);
+    await checkTree(`rsync, first sync, run ${i + 1}`, want, dest, []);
   }
   say(
     `first sync (median of ${RUNS}): mycel ${secs(median(m))} s, syncthing ${
@@ -593,6 +662,11 @@ async function main() {
     } MiB; sum over each tool's processes: mycel ${
       mib(median(mPeak.map((t) => t.sum)))
     } MiB, syncthing ${mib(median(sPeak.map((t) => t.sum)))} MiB (its monitor included)`,
+  );
+  say(
+    `  check after every first sync: B's tree equals the source for mycel, syncthing and rsync (${want.size} entries: paths, sizes, SHA-256 of contents; listing ${
+      listingDigest(want)
+    })`,
   );
 
   // 3. 1 MiB changed in the middle of the big file
@@ -631,6 +705,24 @@ async function main() {
       `  mycel ${secs(ms)} s, ${mib(wire)} MiB on the wire (target ≤ 3 MiB); syncthing ${
         secs(sms)
       } s, ${mib(sWire)} MiB; rsync ${secs(rr.ms)} s, ${mib(rr.bytes)} MiB`,
+    );
+    const changed = new Map(want);
+    changed.set("disk.img", `${BIG} ${await sha256File(join(a.folder, "disk.img"))}`);
+    for (const other of [join(st.a.folder, "disk.img"), join(keepR!.src, "disk.img")]) {
+      if (`${BIG} ${await sha256File(other)}` !== changed.get("disk.img")) {
+        throw new Error(`CHECK FAILED: ${other} is not the same change as mycel A's disk.img`);
+      }
+    }
+    if (changed.get("disk.img") === want.get("disk.img")) {
+      throw new Error("CHECK FAILED: changing 1 MiB left disk.img as it was");
+    }
+    await checkTree("mycel, after the 1 MiB change", changed, b.folder, MYCEL_OWN);
+    await checkTree("syncthing, after the 1 MiB change", changed, st.b.folder, ST_OWN);
+    await checkTree("rsync, after the 1 MiB change", changed, keepR!.dest, []);
+    say(
+      `  check: B's tree equals A's changed one for mycel, syncthing and rsync (disk.img's SHA-256 ${
+        changed.get("disk.img")!.split(" ")[1].slice(0, 16)
+      }, the rest as before)`,
     );
     await stopMycel(a, b);
     await stStop(st.a, st.b);
