@@ -1,7 +1,8 @@
 /**
  * @module gear_seed
- * The per-mesh gear seed. FastCDC's cut points are a public function of the
- * content; seeding the gear table from a mesh secret makes them a keyed one,
+ * The gear seed. FastCDC's cut points are a public function of the
+ * content; seeding the gear table from a secret (a folder's key,
+ * chunk_key.ts) makes them a keyed one,
  * so the chunk sizes a relay or a stolen chunk store sees don't identify
  * known files. The seed is HKDF-SHA256 of the secret under a fixed mycel
  * label, so it is independent of every other key derived from that secret.
@@ -19,8 +20,8 @@ const INFO = utf8("mycel/fastcdc-gear-seed/v1");
 export const MIN_GEAR_SECRET_BYTES = 16;
 
 /**
- * The unsigned 64-bit gear seed for a mesh secret (every device of the mesh
- * derives the same one). Never log the secret; the seed is not secret-grade
+ * The unsigned 64-bit gear seed for a secret (every device derives the
+ * same one from a folder's key). Never log the secret; the seed is not secret-grade
  * either (it only hides chunk sizes), but keep it out of logs as well.
  * @throws MycelError `bad_gear_secret` when the secret is too short
  */

@@ -6,7 +6,7 @@
  * - GEAR[i] = the first 8 bytes (big-endian) of MD5(64 bytes of value i) —
  *   computed here, not copied; GEAR_LS[i] = GEAR[i] << 1 (mod 2^64).
  * The masks live in gear_masks.ts (chunk parameters need them without MD5).
- * A per-mesh seed is XORed into every GEAR value and `seed << 1` into every
+ * A seed (per folder: chunk_key.ts) is XORed into every GEAR value and `seed << 1` into every
  * GEAR_LS value (as fastcdc-rs does), which keeps GEAR_LS = GEAR << 1.
  *
  * The tables are built on first use, not at load; the hot loop never sees

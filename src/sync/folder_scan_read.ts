@@ -1,7 +1,7 @@
 /**
  * @module folder_scan_read
  * The first phase of a scan (folder_scan.ts): read the folder's disk
- * against its index (files/scan.ts) with the mesh's chunking and what the
+ * against its index (files/scan.ts) with the folder's chunking and what the
  * folder's file system keeps (folder_fs.ts), leaving out the places apart
  * (folder_scan_apart.ts). A missing marker or a bad ignore file stops the
  * folder here, recorded; holds left by a write cut short are settled once
@@ -9,12 +9,11 @@
  * after it only turn what it found into versions.
  */
 
-import { sha256 } from "@noble/hashes/sha2.js";
-import { concatBytes, utf8 } from "../bytes.ts";
 import { isMycelError } from "../errors.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { DEFAULT_CHUNK_PARAMS } from "../files/chunk_params.ts";
 import { decodeFileVersion } from "../files/file_version.ts";
+import { chunkSecret } from "../files/chunk_key.ts";
 import { gearSeedFromSecret } from "../files/gear_seed.ts";
 import { scanFolder } from "../files/scan.ts";
 import type { ScanResult } from "../files/scan_types.ts";
@@ -23,9 +22,9 @@ import { type LoadedIndex, type LocalFolder, stoppedInfo } from "../storage/sql_
 import { apartOptions } from "./folder_scan_apart.ts";
 import { type FolderFs, folderFs } from "./folder_fs.ts";
 
-/** The mesh's chunking: fixed parameters, gear seed from the mesh id (docs/folders.md). */
-export function chunkSettings(meshId: string) {
-  const secret = sha256(concatBytes(utf8("mycel/files/interim-mesh-secret\0"), utf8(meshId)));
+/** A folder's chunking: fixed parameters, gear seed from the folder's key (files/chunk_key.ts). */
+export function chunkSettings(home: Home, folder: string) {
+  const secret = chunkSecret(home.view, home.meshId, folder);
   return { params: DEFAULT_CHUNK_PARAMS, seed: gearSeedFromSecret(secret) };
 }
 
@@ -40,7 +39,7 @@ export async function readDisk(
   folder: LocalFolder,
   index: LoadedIndex,
 ): Promise<DiskRead> {
-  const settings = chunkSettings(home.meshId);
+  const settings = chunkSettings(home, folder.folder);
   let result: ScanResult;
   let fs: FolderFs | undefined;
   try {

@@ -14,6 +14,7 @@ import { ExitCode, MycelError, usageError } from "../../errors.ts";
 import { nameNoteLines, notSyncedLines } from "../not_synced.ts";
 import { folderIdProblem } from "../../log/file_ops.ts";
 import { checkName } from "../../log/ops.ts";
+import { newChunkKeyOp } from "../../files/chunk_key.ts";
 import type { ScanReport } from "../../sync/folder_scan.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
@@ -147,10 +148,12 @@ const ADD: CommandSpec = {
         w.folderLocal.folders(),
       );
       const root = await prepareRoot(path, false, id);
-      await commitOps(w, [{ type: "folder.share", folder: id, name }, {
-        type: "folder.join",
-        folder: id,
-      }]);
+      // Its chunking key in the same entry: no device ever sees the folder without it.
+      await commitOps(w, [
+        { type: "folder.share", folder: id, name },
+        { type: "folder.join", folder: id },
+        newChunkKeyOp(id),
+      ]);
       w.folderLocal.takeLeftIndex(id, "", undefined); // a new folder: no old index applies
       w.folderLocal.putFolder({ folder: id, root, added: home.now(), info });
       return root;

@@ -1,0 +1,60 @@
+/**
+ * @module chunk_key
+ * The secret a folder's chunk boundaries are keyed by (gear_seed.ts). Each
+ * folder gets 32 random bytes when it is shared, in the same entry as its
+ * `folder.share`, kept in the replicated state under a reserved config key
+ * (`mycel.chunk-key.<id>`, the id in base64url so every folder id makes a
+ * valid key): every device that can see the folder sees its key, and the
+ * key only travels inside Noise sessions between members, so a relay or an
+ * outsider who knows the mesh id (cards print it) can't tell a known file
+ * from the sizes of the messages that carry it.
+ *
+ * A folder's key never changes: a device chunking one file with another
+ * key would list other chunks for the same content, and equal content is
+ * told by equal chunk lists (conflict.ts), so identical files would become
+ * conflict copies. Nothing rotates it (a removed device had the files
+ * anyway), and `config` neither lists nor sets `mycel.` keys. A folder
+ * shared by an earlier release has none; it keeps the interim secret, SHA-256
+ * of a label and the mesh id, on every device alike. Pure (randomness from
+ * WebCrypto).
+ */
+
+import { concatBytes, fromBase64, toBase64, toBase64Url, utf8 } from "../bytes.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+import type { Op } from "../log/ops.ts";
+import { RESERVED_CONFIG_PREFIX } from "../log/reserved_config.ts";
+import type { StateView } from "../log/state.ts";
+import { MIN_GEAR_SECRET_BYTES } from "./gear_seed.ts";
+
+/** The reserved config key holding folder `folder`'s chunking secret (base64 text). */
+export function chunkKeyName(folder: string): string {
+  return `${RESERVED_CONFIG_PREFIX}chunk-key.${toBase64Url(utf8(folder))}`;
+}
+
+/** The op that gives the folder `folder`, shared in the same entry, its secret. */
+export function newChunkKeyOp(folder: string): Op {
+  const value = toBase64(crypto.getRandomValues(new Uint8Array(32)));
+  return { type: "config.set", key: chunkKeyName(folder), value, observed: [] };
+}
+
+/** The secret of folders shared without one: a label and the mesh id, hashed. */
+export function interimChunkSecret(meshId: string): Uint8Array {
+  return sha256(concatBytes(utf8("mycel/files/interim-mesh-secret\0"), utf8(meshId)));
+}
+
+/**
+ * Folder `folder`'s chunking secret: its key in `view` when that holds a
+ * usable one, else the interim secret of mesh `meshId`.
+ */
+export function chunkSecret(view: StateView, meshId: string, folder: string): Uint8Array {
+  const v = view.config(chunkKeyName(folder));
+  if (typeof v === "string") {
+    try {
+      const bytes = fromBase64(v);
+      if (bytes.length >= MIN_GEAR_SECRET_BYTES) return bytes;
+    } catch {
+      // not base64: as if there were none
+    }
+  }
+  return interimChunkSecret(meshId);
+}
