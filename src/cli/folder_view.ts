@@ -62,6 +62,9 @@ export interface FolderStatus {
   /** Paths the last round could not write here (the first 20), and how many in all. */
   readonly notWritten: { path: string; reason: string }[];
   readonly notWrittenCount: number;
+  /** Kept versions past the retention the last sweep here could not remove (the first 20), and how many. */
+  readonly notRemoved: { path: string; reason: string }[];
+  readonly notRemovedCount: number;
 }
 
 interface Winner {
@@ -208,6 +211,8 @@ export function folderStatus(
     notSyncedCount: local?.info.notSyncedCount ?? 0,
     notWritten: local?.info.notWritten ?? [],
     notWrittenCount: local?.info.notWrittenCount ?? 0,
+    notRemoved: local?.info.notRemoved ?? [],
+    notRemovedCount: local?.info.notRemovedCount ?? 0,
   };
 }
 

@@ -4,7 +4,8 @@
  * read or publish (unreadable files, folders that can't be listed, special
  * files, names that can't sync: "not synced") and those a round could not
  * write here (a name this disk can't hold, a full disk, a folder in the way:
- * "not written here"). The same lines in `folder scan`, `folder status` and
+ * "not written here"), and the old versions under `.mycel/versions/` a
+ * sweep could not remove ("old version not removed"). The same lines in `folder scan`, `folder status` and
  * `sync now`. Paths and reasons may come from the disk or a peer, so they
  * pass the text-safety check.
  */
@@ -42,6 +43,23 @@ export function notWrittenLines(
   total: number = list.length,
 ): string[] {
   return lines("not written here", list, total);
+}
+
+/**
+ * Kept versions past the retention that could not be removed (at most 20,
+ * then how many more), and what to do: they are old copies, not synced
+ * files, so removing them by hand loses nothing the folder holds.
+ */
+export function notRemovedLines(
+  list: readonly { path: string; reason: string }[],
+  total: number = list.length,
+): string[] {
+  if (total === 0) return [];
+  return [
+    ...lines("old version not removed", list, total),
+    "  (old copies kept under .mycel/versions, not synced files: delete them by hand, or let",
+    "  this user remove them — write access to their folder; mycel tries again every hour)",
+  ];
 }
 
 /**

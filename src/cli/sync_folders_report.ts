@@ -3,7 +3,8 @@
  * What `sync now` says about folders: names a scan could not sync or
  * publishes for the first time (said when that list changes, not every
  * 30 s), then per folder what the round applied, what is still to come,
- * files nobody can send, paths not written and peers dropped; a stopped
+ * files nobody can send, paths not written, old versions the sweep could
+ * not remove (said when that list changes) and peers dropped; a stopped
  * folder fails the round (under `--json`, as the JSON error).
  */
 
@@ -14,7 +15,7 @@ import type { FolderOutcome } from "../sync/folder_round.ts";
 import { safeText } from "../text_safety.ts";
 import { humanBytes, plural } from "../human.ts";
 import type { CommandContext } from "./command.ts";
-import { nameNoteLines, notSyncedLines, notWrittenLines } from "./not_synced.ts";
+import { nameNoteLines, notRemovedLines, notSyncedLines, notWrittenLines } from "./not_synced.ts";
 
 /** Print what the scans before the round found to say. */
 export function printScanNotes(ctx: CommandContext, scans: readonly ScanReport[]): void {
@@ -135,6 +136,16 @@ export function reportFolders(
       ctx.out.error(`folder ${f.folder}: every path is written here again`);
     } else if (f.problemsChanged) {
       for (const line of notWrittenLines(a.problems)) ctx.out.error(line);
+    }
+    if (f.notRemoved?.length === 0) {
+      ctx.out.error(`folder ${f.folder}: the old versions past its retention are removed now`);
+    } else if (f.notRemoved !== undefined) {
+      ctx.out.error(
+        `folder ${f.folder}: ${
+          plural(f.notRemoved.length, "old version")
+        } past its retention (--keep-days) can't be removed:`,
+      );
+      for (const line of notRemovedLines(f.notRemoved)) ctx.out.error(line);
     }
     for (const p of a.peers) {
       if (p.dropped) ctx.out.error(`  ${safeText(p.name)}: ${safeText(p.dropped)}`);

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { fitStem, splitExtension, utcStamp } from "./conflict.ts";
 import { VERSIONS_DIR } from "./folder_layout.ts";
 import { baseName, MAX_NAME_BYTES, parentOf, utf8Length } from "./paths.ts";
+import { withoutOsPaths } from "./write_problem.ts";
 
 /** Default retention of kept versions (ms). */
 export const DEFAULT_VERSION_RETENTION_MS = 30 * 24 * 3600 * 1000;
@@ -85,17 +86,35 @@ export async function listVersions(root: string, relPath: string): Promise<KeptV
   return out.sort((a, b) => b.keptAt - a.keptAt);
 }
 
-/** What {@link pruneVersions} removed. */
+/** A kept version past the retention that could not be removed, and why. */
+export interface NotRemoved {
+  /** Folder-relative (under `.mycel/versions/`). */
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** What {@link pruneVersions} removed, and what it could not. */
 export interface PruneResult {
   /** Kept versions deleted. */
   removed: number;
   /** Their bytes. */
   bytes: number;
+  /** Versions past the retention (or folders of them) that could not be removed or listed. */
+  notRemoved: NotRemoved[];
+}
+
+/** Why `e` stopped a removal or listing, the same every round (no OS path in it). */
+function whyNot(e: unknown): string {
+  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return e instanceof Error ? withoutOsPaths(e.message) : String(e);
 }
 
 /**
  * Delete kept versions older than `retentionMs` (by the stamp in their
  * names), then the folders left empty. Files without a stamp are left alone.
+ * One that can't be removed (or a folder that can't be listed: a file made
+ * read-only by another user, say) is named in `notRemoved` and the rest go
+ * on: it is old copies, not worth stopping a sync round for.
  */
 export async function pruneVersions(
   root: string,
@@ -103,34 +122,44 @@ export async function pruneVersions(
 ): Promise<PruneResult> {
   const cutoff = (options.now ?? Date.now()) -
     (options.retentionMs ?? DEFAULT_VERSION_RETENTION_MS);
-  const result: PruneResult = { removed: 0, bytes: 0 };
-  const walk = async (dir: string): Promise<boolean> => {
+  const result: PruneResult = { removed: 0, bytes: 0, notRemoved: [] };
+  const walk = async (rel: string): Promise<boolean> => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(join(root, rel)));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return true;
+      result.notRemoved.push({ path: rel, reason: `the folder can't be listed (${whyNot(e)})` });
+      return false;
+    }
     let empty = true;
-    for await (const e of Deno.readDir(dir)) {
-      const abs = join(dir, e.name);
+    for (const e of entries) {
+      const path = `${rel}/${e.name}`;
       if (e.isDirectory) {
-        if (await walk(abs)) await Deno.remove(abs).catch(() => {});
+        if (await walk(path)) await Deno.remove(join(root, path)).catch(() => {});
         else empty = false;
         continue;
       }
       const [stemWithStamp] = splitExtension(e.name);
       const kept = e.isFile || e.isSymlink; // a link is removed, never followed
       const keptAt = kept ? parseStamp(stemWithStamp) ?? parseStamp(e.name) : undefined;
-      if (keptAt !== undefined && keptAt < cutoff) {
-        const size = (await Deno.lstat(abs)).size;
-        await Deno.remove(abs);
+      if (keptAt === undefined || keptAt >= cutoff) {
+        empty = false;
+        continue;
+      }
+      try {
+        const size = (await Deno.lstat(join(root, path))).size;
+        await Deno.remove(join(root, path));
         result.removed++;
         result.bytes += size;
-      } else {
+      } catch (err) {
+        if (err instanceof Deno.errors.NotFound) continue; // removed meanwhile
+        result.notRemoved.push({ path, reason: `it can't be removed (${whyNot(err)})` });
         empty = false;
       }
     }
     return empty;
   };
-  try {
-    await walk(join(root, VERSIONS_DIR));
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
+  await walk(VERSIONS_DIR);
   return result;
 }

@@ -59,6 +59,12 @@ export interface FolderInfo {
    */
   notWritten?: { path: string; reason: string }[];
   notWrittenCount?: number;
+  /**
+   * Kept versions past the retention that the last sweep could not remove
+   * (another user's file under `.mycel/versions/`, say), kept the same way.
+   */
+  notRemoved?: { path: string; reason: string }[];
+  notRemovedCount?: number;
 }
 
 /** How many not-synced (or not-written) paths a folder's info keeps. */
@@ -96,6 +102,8 @@ export function stoppedInfo(info: FolderInfo, stopped: string): FolderInfo {
     notSyncedCount: undefined,
     notWritten: undefined,
     notWrittenCount: undefined,
+    notRemoved: undefined,
+    notRemovedCount: undefined,
   };
 }
 

@@ -19,13 +19,20 @@ import type { DeviceRecord } from "../log/device_record.ts";
 import type { FolderProgress } from "../log/file_ops.ts";
 import { syncsWithMycel } from "../mesh/plan.ts";
 import { Home } from "../storage/home_handle.ts";
-import { keptPaths, type LocalFolder, sameKept, stoppedInfo } from "../storage/sql_folder_local.ts";
+import {
+  type FolderInfo,
+  keptPaths,
+  type LocalFolder,
+  sameKept,
+  stoppedInfo,
+} from "../storage/sql_folder_local.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import { encodeChunkMessage } from "../protocol/chunk_messages.ts";
 import type { FetchPeer } from "./file_fetch.ts";
 import type { ApplyReport } from "./folder_apply.ts";
 import type { ScanReport } from "./folder_scan.ts";
+import type { NotRemoved } from "../files/versions.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { directRoutes, type Route, type SessionTuning, syncPeer } from "./round.ts";
 import type { SessionOutcome } from "./peer_session.ts";
@@ -86,6 +93,12 @@ export interface FolderOutcome {
    * does not repeat the same list every 30 s.
    */
   readonly problemsChanged?: boolean;
+  /**
+   * The kept versions past the retention this round's sweep could not
+   * remove, when they differ from the last sweep's (empty: all removed now);
+   * kept in the folder's info for `folder status`.
+   */
+  readonly notRemoved?: readonly NotRemoved[];
 }
 
 function hasMarker(f: LocalFolder): boolean {
@@ -249,8 +262,8 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
       stopped: "",
       frontier,
     });
-    await housekeeping(home, latest);
-    out.push({ folder: f.folder, apply, sessions, problemsChanged });
+    const notRemoved = await housekeeping(home, latest);
+    out.push({ folder: f.folder, apply, sessions, problemsChanged, notRemoved });
   }
   return out;
 }
@@ -274,41 +287,61 @@ async function keepProblems(
 /**
  * Hourly: stale temporary files and kept versions past the retention. With
  * `keepDays` 0 the versions go every round: "keep none" must not mean "keep
- * for up to an hour".
+ * for up to an hour". A kept version that can't be removed does not stop
+ * the round: it is kept in the folder's info (`folder status` lists it), and
+ * returned when that list changed (the round says it then).
  */
-async function housekeeping(home: Home, f: LocalFolder): Promise<void> {
+async function housekeeping(home: Home, f: LocalFolder): Promise<NotRemoved[] | undefined> {
   const now = home.now();
   const last = f.info.swept ?? 0;
   if (now - last < 3600_000) {
-    if (f.info.keepDays === 0) await pruneAll(f.root, now);
-    return;
+    if (f.info.keepDays !== 0) return undefined;
+    return await keepNotRemoved(home, f.folder, await prune(f.root, now, 0), {});
   }
   try {
     const { removeStaleTemps } = await lazyImport<typeof import("../files/stale_temps.ts")>(
       new URL("../files/stale_temps.ts", import.meta.url),
     );
-    const { pruneVersions } = await lazyImport<typeof import("../files/versions.ts")>(
-      new URL("../files/versions.ts", import.meta.url),
-    );
     // Temporary files of transfers that will resume stay; held files always go back.
     const keep = new Set(home.folderLocal.transfers(f.folder).map((t) => t.temp));
     await removeStaleTemps(f.root, { now, keep });
-    await pruneVersions(f.root, { now, retentionMs: (f.info.keepDays ?? 30) * 86400_000 });
   } catch (e) {
     if (!isMycelError(e)) throw e;
   }
-  const latest = home.folderLocal.folder(f.folder) ?? f;
-  await home.write((w) => w.folderLocal.setInfo(f.folder, { ...latest.info, swept: now }));
+  const notRemoved = await prune(f.root, now, (f.info.keepDays ?? 30) * 86400_000);
+  return await keepNotRemoved(home, f.folder, notRemoved, { swept: now });
 }
 
-/** Delete every kept version of the folder at `root` (`keepDays` 0). */
-async function pruneAll(root: string, now: number): Promise<void> {
+/** Delete the kept versions of the folder at `root` older than `retentionMs`; what could not be. */
+async function prune(root: string, now: number, retentionMs: number): Promise<NotRemoved[]> {
   const { pruneVersions } = await lazyImport<typeof import("../files/versions.ts")>(
     new URL("../files/versions.ts", import.meta.url),
   );
-  try {
-    await pruneVersions(root, { now, retentionMs: 0 });
-  } catch (e) {
-    if (!isMycelError(e)) throw e;
-  }
+  return (await pruneVersions(root, { now, retentionMs })).notRemoved;
+}
+
+/**
+ * Keep the versions a sweep could not remove (and `more`) in the folder's
+ * info; returns them when they changed.
+ */
+async function keepNotRemoved(
+  home: Home,
+  folder: string,
+  notRemoved: NotRemoved[],
+  more: FolderInfo,
+): Promise<NotRemoved[] | undefined> {
+  const info = home.folderLocal.folder(folder)?.info;
+  if (info === undefined) return undefined;
+  const kept = keptPaths(notRemoved);
+  const changed = !sameKept(kept, { list: info.notRemoved, count: info.notRemovedCount });
+  if (!changed && Object.keys(more).length === 0) return undefined;
+  await home.write((w) =>
+    w.folderLocal.setInfo(folder, {
+      ...info,
+      ...more,
+      notRemoved: kept.list,
+      notRemovedCount: kept.count,
+    })
+  );
+  return changed ? notRemoved : undefined;
 }

@@ -153,6 +153,8 @@ export const folderMoveCommand: CommandSpec = {
         notSyncedCount: undefined,
         notWritten: undefined,
         notWrittenCount: undefined,
+        notRemoved: undefined,
+        notRemovedCount: undefined,
         fs: undefined,
       };
       w.folderLocal.putFolder({ ...local, root, info });
