@@ -46,6 +46,25 @@ export function notWrittenLines(
 }
 
 /**
+ * Links a scan published that point outside the folder, said once by that
+ * scan: synced as links, never followed — but on another device each
+ * points at whatever is at that place there, or at nothing.
+ */
+export function linkNoteLines(links: ScanReport["linksOut"]): string[] {
+  if (links.length === 0) return [];
+  const out = links.slice(0, SHOWN).map((l) =>
+    `  synced as a link, but it points outside the folder: ${safeText(l.path)} -> ${
+      safeText(l.target)
+    }`
+  );
+  if (links.length > SHOWN) out.push(`  … and ${links.length - SHOWN} more such links`);
+  out.push(
+    "  (mycel never follows a link; on another device it points at whatever is there, if anything)",
+  );
+  return out;
+}
+
+/**
  * Kept versions past the retention that could not be removed (at most 20,
  * then how many more), and what to do: they are old copies, not synced
  * files, so removing them by hand loses nothing the folder holds.

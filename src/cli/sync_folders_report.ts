@@ -15,7 +15,13 @@ import type { FolderOutcome } from "../sync/folder_round.ts";
 import { safeText } from "../text_safety.ts";
 import { humanBytes, plural } from "../human.ts";
 import type { CommandContext } from "./command.ts";
-import { nameNoteLines, notRemovedLines, notSyncedLines, notWrittenLines } from "./not_synced.ts";
+import {
+  linkNoteLines,
+  nameNoteLines,
+  notRemovedLines,
+  notSyncedLines,
+  notWrittenLines,
+} from "./not_synced.ts";
 
 /** Print what the scans before the round found to say. */
 export function printScanNotes(ctx: CommandContext, scans: readonly ScanReport[]): void {
@@ -26,6 +32,9 @@ export function printScanNotes(ctx: CommandContext, scans: readonly ScanReport[]
     const notes = nameNoteLines({ unportable: s.unportable, caseCollisions: s.newCaseCollisions });
     if (notes.length > 0) ctx.out.error(`folder ${s.folder}: names published this round:`);
     for (const line of notes) ctx.out.error(line);
+    const links = linkNoteLines(s.linksOut);
+    if (links.length > 0) ctx.out.error(`folder ${s.folder}: links published this round:`);
+    for (const line of links) ctx.out.error(line);
     if (!s.skippedChanged) continue;
     if (s.skipped.length === 0) {
       ctx.out.error(`folder ${s.folder}: every path syncs here again`);

@@ -3,7 +3,8 @@
  * Symlinks sync as links: their target text travels as is and mycel never
  * follows one. These helpers say whether a target can travel (printable
  * text, bounded) and whether it points outside the folder — which is
- * reported, not refused: the link is the user's, and it is never followed.
+ * reported (once, by the scan that publishes it: ScanReport.linksOut), not
+ * refused: the link is the user's, and it is never followed.
  */
 
 import { hasControlChar } from "../bytes.ts";

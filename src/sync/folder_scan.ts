@@ -81,6 +81,7 @@ export async function scanAndPublish(
       caseCollisions: [],
       newCaseCollisions: [],
       unportable: [],
+      linksOut: [],
     };
   }
   const { result, fs } = read;
@@ -107,6 +108,9 @@ export async function scanAndPublish(
     o,
   );
   const ops = [...changes.ops, ...gone.ops];
+  const published = new Set(
+    changes.ops.flatMap(([op]) => op.type === "file.version" ? [op.version.path] : []),
+  );
   const kept = keptPaths(result.skipped);
   const skippedChanged = !sameKept(kept, {
     list: folder.info.notSynced,
@@ -150,6 +154,12 @@ export async function scanAndPublish(
         path: c.path,
         reason: `${p.name}: ${p.reason} (on ${p.system === "windows" ? "Windows" : "macOS"})`,
       }))
+    ),
+    // Said by the scan that publishes the link (not one that only saw its inode change).
+    linksOut: result.changed.flatMap((c) =>
+      c.kind === "symlink" && c.escapes && published.has(c.path)
+        ? [{ path: c.path, target: c.target }]
+        : []
     ),
     hashedFiles: result.stats.hashedFiles,
     hashedBytes: result.stats.hashedBytes,

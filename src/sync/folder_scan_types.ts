@@ -34,6 +34,12 @@ export interface ScanReport {
   readonly newCaseCollisions: readonly string[][];
   /** New or changed paths whose names would not work on another system (synced as they are). */
   readonly unportable: readonly { path: string; reason: string }[];
+  /**
+   * Links this scan published whose target lies outside the folder (absolute,
+   * or climbing above it): synced as links and never followed, but on
+   * another device they point at whatever is at that place there.
+   */
+  readonly linksOut: readonly { path: string; target: string }[];
   /** Files read and bytes hashed. */
   readonly hashedFiles: number;
   readonly hashedBytes: number;

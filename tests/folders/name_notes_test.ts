@@ -5,7 +5,8 @@
  * the scan that publishes them — also the scan `sync now` starts with, the
  * one a timer runs (before, only `folder scan` said them, and after `sync
  * now` had published them nothing ever did). Two names that look the same
- * on screen show their Unicode form. Real processes, one device.
+ * on screen show their Unicode form. Links pointing outside the folder are
+ * synced as links and said the same way. Real processes, one device.
  */
 
 import assert from "node:assert/strict";
@@ -33,4 +34,43 @@ Deno.test("sync now says the names it publishes that may not work elsewhere, onc
   assert.doesNotMatch(first.stderr, /plain\.txt/);
   const again = await h.run(["sync", "now"]);
   assert.doesNotMatch(again.stderr, /names published|may not work elsewhere|Unicode form/);
+});
+
+Deno.test("links pointing outside the folder are synced as links and said once, by the scan that publishes them", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  const docs = h.path("docs");
+  await Deno.mkdir(join(docs, "sub"), { recursive: true });
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  await Deno.writeTextFile(join(docs, "real.txt"), "in\n");
+  await Deno.symlink("/etc/hostname", join(docs, "abs"));
+  await Deno.symlink("../../elsewhere", join(docs, "sub/climbs"));
+  await Deno.symlink("../real.txt", join(docs, "sub/inside"));
+  const first = await h.run(["sync", "now"]);
+  assert.match(first.stderr, /folder docs: links published this round:/, first.stderr);
+  assert.match(first.stderr, /points outside the folder: abs -> \/etc\/hostname/);
+  assert.match(first.stderr, /points outside the folder: sub\/climbs -> \.\.\/\.\.\/elsewhere/);
+  assert.match(first.stderr, /mycel never follows a link/);
+  assert.doesNotMatch(first.stderr, /sub\/inside|real\.txt/, "a link inside is not said");
+  // Synced as links all the same: published, nothing skipped.
+  const st = await h.json<{ files: number; notSyncedCount: number }[]>(
+    ["folder", "status", "--json"],
+  );
+  assert.deepEqual([st[0].files, st[0].notSyncedCount], [4, 0]);
+  // Copied over with `cp -a` (a new inode, the same target and time): read again, not published.
+  const before = (await Deno.lstat(join(docs, "abs"))).ino;
+  const copy = await new Deno.Command("sh", {
+    args: ["-c", "cp -a abs abs.new && mv abs.new abs"],
+    cwd: docs,
+  }).output();
+  assert.ok(copy.success, new TextDecoder().decode(copy.stderr));
+  assert.notEqual((await Deno.lstat(join(docs, "abs"))).ino, before, "a new inode");
+  const again = await h.run(["sync", "now"]);
+  assert.doesNotMatch(again.stderr, /outside the folder/, again.stderr);
+  // A link changed to point out is said by the scan that publishes the change.
+  await Deno.remove(join(docs, "sub/inside"));
+  await Deno.symlink("/tmp", join(docs, "sub/inside"));
+  const scan = await h.run(["folder", "scan", "docs"]);
+  assert.match(scan.stderr, /points outside the folder: sub\/inside -> \/tmp\n/, scan.stderr);
+  assert.doesNotMatch(scan.stderr, /abs|climbs/, "only the link this scan published");
 });

@@ -11,7 +11,7 @@
 
 import { basename, resolve } from "node:path";
 import { ExitCode, MycelError, usageError } from "../../errors.ts";
-import { nameNoteLines, notSyncedLines } from "../not_synced.ts";
+import { linkNoteLines, nameNoteLines, notSyncedLines } from "../not_synced.ts";
 import { folderIdProblem } from "../../log/file_ops.ts";
 import { checkName } from "../../log/ops.ts";
 import { newChunkKeyOp } from "../../files/chunk_key.ts";
@@ -79,6 +79,7 @@ function scanLine(ctx: CommandContext, r: ScanReport): void {
   );
   for (const line of notSyncedLines(r.skipped)) ctx.out.error(line);
   for (const line of nameNoteLines(r)) ctx.out.error(line);
+  for (const line of linkNoteLines(r.linksOut)) ctx.out.error(line);
 }
 
 export async function scanNow(ctx: CommandContext, only: string | undefined, yes: boolean) {
