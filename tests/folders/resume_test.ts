@@ -2,7 +2,8 @@
  * Transfers resume: across rounds (a per-round budget), after kill -9 of the
  * fetching process, and after kill -9 of the serving process. At every
  * moment the target path holds the old file or the new one, never a torn
- * one; a resumed transfer fetches only what it still lacked.
+ * one; a resumed transfer fetches only what it still lacked — the chunks its
+ * `transfers` row did not mark done when the round ended or was killed.
  */
 
 import assert from "node:assert/strict";
@@ -24,6 +25,36 @@ function transferRows(d: Device): number {
     return 0;
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Bytes of `path` that `fetcher` recorded as written and durable (its
+ * `transfers` row: one bit per chunk, chunk i the i-th by offset), with
+ * the chunk lengths from `maker`'s `chunk_locs` (it scanned the file).
+ */
+function recordedDone(fetcher: Device, maker: Device, path: string): number {
+  const open = (d: Device) => new DatabaseSync(homePaths(d.home).db, { readOnly: true });
+  const fdb = open(fetcher), mdb = open(maker);
+  try {
+    const row = fdb.prepare("SELECT done FROM transfers WHERE path = ?").get(path) as
+      | { done: Uint8Array }
+      | undefined;
+    assert.ok(row !== undefined, `no transfer of ${path} recorded`);
+    const chunks = mdb.prepare(
+      "SELECT offset, length FROM chunk_locs WHERE path = ? ORDER BY offset",
+    ).all(path) as { offset: number; length: number }[];
+    assert.equal(row.done.length, (chunks.length + 7) >> 3, "one bit per chunk of the file");
+    let bytes = 0, at = 0;
+    for (const [i, c] of chunks.entries()) {
+      assert.equal(c.offset, at, "the chunks follow each other");
+      at += c.length;
+      if ((row.done[i >> 3] >> (i & 7)) & 1) bytes += c.length;
+    }
+    return bytes;
+  } finally {
+    fdb.close();
+    mdb.close();
   }
 }
 
@@ -102,10 +133,19 @@ Deno.test("kill -9 of the fetching process mid-transfer: old or new file, then t
   const whole = await sameBytes(join(rb, "disk.img"), old) ||
     await sameBytes(join(rb, "disk.img"), fresh);
   assert.ok(whole, "the file is the old one or the new one, never torn");
+  // What the killed process recorded as written (a row comes after 16 MiB at least).
+  const done = recordedDone(b, a, "disk.img");
+  assert.ok(done >= 16 * MiB && done < fresh.length, `recorded ${done} bytes done`);
 
   const r = await syncNow(b);
   assert.ok(await sameBytes(join(rb, "disk.img"), fresh), r.stdout + r.stderr);
-  assert.ok(fetched(r.stdout) < 90 * MiB, `resumed, fetching ${fetched(r.stdout)} bytes`);
+  // The rest, and only the rest: nothing of the old file or a local copy
+  // matches it, and only chunk bytes are counted. The allowance is the
+  // output's rounding (whole MiB from 10 MiB up: half a MiB either way).
+  const rest = fresh.length - done, got = fetched(r.stdout);
+  const shown = `resumed with ${done} of ${fresh.length} bytes done, fetching ${got}: ${r.stdout}`;
+  assert.ok(got <= rest + MiB / 2, shown);
+  assert.ok(got >= rest - MiB / 2, `the measure holds: ${shown}`);
 });
 
 Deno.test("kill -9 of the serving process mid-transfer: the file waits whole, then completes", async () => {
@@ -122,9 +162,15 @@ Deno.test("kill -9 of the serving process mid-transfer: the file waits whole, th
   const r = await p.result();
   assert.equal(await Deno.lstat(join(rb, "video.mkv")).catch(() => null), null, "nothing torn");
   assert.equal(r.code, 3, r.stdout + r.stderr);
+  const done = recordedDone(b, a, "video.mkv");
+  assert.ok(done >= 16 * MiB && done < fresh.length, `recorded ${done} bytes done`);
 
   await a.serve();
   const again = await syncNow(b);
   assert.ok(await sameBytes(join(rb, "video.mkv"), fresh), again.stdout + again.stderr);
-  assert.ok(fetched(again.stdout) < 90 * MiB, `resumed, fetching ${fetched(again.stdout)} bytes`);
+  // The rest only, give or take the output's rounding (as above).
+  const rest = fresh.length - done, got = fetched(again.stdout);
+  const shown =
+    `resumed with ${done} of ${fresh.length} bytes done, fetching ${got}: ${again.stdout}`;
+  assert.ok(got <= rest + MiB / 2 && got >= rest - MiB / 2, shown);
 });
