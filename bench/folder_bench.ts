@@ -126,7 +126,10 @@ class TreePeak {
     return Math.max(0, ...[...this.procs.values()].map((p) => p.hwm));
   }
 
-  /** Sum of every process's peak (bytes): an upper bound of the tree's (Syncthing: monitor included). */
+  /**
+   * Sum of the peaks of the processes seen (bytes; Syncthing: monitor included): at least the
+   * tree's peak over those, though a process that lived between two reads is missed.
+   */
   get sum(): number {
     return [...this.procs.values()].reduce((s, p) => s + p.hwm, 0);
   }

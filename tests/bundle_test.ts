@@ -157,13 +157,15 @@ Deno.test("the bundle's workers answer as the sources' workers do", () =>
     const bytes = new TextEncoder().encode("mycel bundle worker check ".repeat(40));
     const buf = new ArrayBuffer(bytes.length + 16);
     new Uint8Array(buf).set(bytes);
-    const hashed = await ask<{ id: number; hash: string }>(
+    // A batch of two chunks laid end to end (hash_pool.ts).
+    const hashed = await ask<{ id: number; hashes: string[] }>(
       "hash_worker.js",
-      { id: 7, buf, length: bytes.length },
+      { id: 7, buf, lengths: [100, bytes.length - 100] },
       [buf],
     );
     assert.equal(hashed.id, 7);
-    assert.equal(hashed.hash, (await loadBlake3())(bytes));
+    const blake3 = await loadBlake3();
+    assert.deepEqual(hashed.hashes, [blake3(bytes.subarray(0, 100)), blake3(bytes.subarray(100))]);
 
     const two = new TextEncoder().encode("first entry|second");
     const entries = await ask<{ id: number; hashes: ArrayBuffer }>(

@@ -1,7 +1,7 @@
 /**
  * @module chunk_key
  * The secret a folder's chunk boundaries are keyed by (gear_seed.ts). Each
- * folder gets 32 random bytes when it is shared, in the same entry as its
+ * folder gets 32 bytes when it is shared, in the same entry as its
  * `folder.share`, kept in the replicated state under a reserved config key
  * (`mycel.chunk-key.<id>`, the id in base64url so every folder id makes a
  * valid key): every device that can see the folder sees its key, and the
@@ -9,18 +9,24 @@
  * outsider who knows the mesh id (cards print it) can't tell a known file
  * from the sizes of the messages that carry it.
  *
- * A folder's key never changes: a device chunking one file with another
- * key would list other chunks for the same content, and equal content is
- * told by equal chunk lists (conflict.ts), so identical files would become
- * conflict copies. Nothing rotates it (a removed device had the files
- * anyway), and `config` neither lists nor sets `mycel.` keys. A folder
- * shared by an earlier release has none; it keeps the interim secret, SHA-256
- * of a label and the mesh id, on every device alike. Pure (randomness from
- * WebCrypto).
+ * The key is derived (HKDF) from the mesh's random secret (the one LAN
+ * discovery is keyed by, mesh/discovery_key.ts) and the folder id, as the
+ * state shows it when the folder is shared; random only on a device that
+ * has no mesh secret yet (alone). So two devices that share folders under
+ * one id before hearing of each other's derive the same key: with two keys,
+ * one file would be cut two ways, and as equal content is told by equal
+ * chunk lists (conflict.ts), identical files would become conflict copies
+ * (a review found that with random keys). Written once: nothing rotates it
+ * (a removed device had the files anyway; a later removal changes the mesh
+ * secret, not the keys made before), and `config` neither lists nor sets
+ * `mycel.` keys. A folder shared by an earlier release has none; it keeps
+ * the interim secret, SHA-256 of a label and the mesh id, on every device
+ * alike. Pure (randomness from WebCrypto).
  */
 
-import { concatBytes, fromBase64, toBase64, toBase64Url, utf8 } from "../bytes.ts";
+import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { concatBytes, fromBase64, toBase64, toBase64Url, utf8 } from "../bytes.ts";
 import type { Op } from "../log/ops.ts";
 import { RESERVED_CONFIG_PREFIX } from "../log/reserved_config.ts";
 import type { StateView } from "../log/state.ts";
@@ -31,10 +37,22 @@ export function chunkKeyName(folder: string): string {
   return `${RESERVED_CONFIG_PREFIX}chunk-key.${toBase64Url(utf8(folder))}`;
 }
 
-/** The op that gives the folder `folder`, shared in the same entry, its secret. */
-export function newChunkKeyOp(folder: string): Op {
-  const value = toBase64(crypto.getRandomValues(new Uint8Array(32)));
-  return { type: "config.set", key: chunkKeyName(folder), value, observed: [] };
+/**
+ * The op that gives the folder `folder`, shared in the same entry, its key:
+ * from `meshSecret` (the state's, when it has one) and the id, else random.
+ * It replaces whatever `view` shows under that name.
+ */
+export function newChunkKeyOp(folder: string, view: StateView, meshSecret?: Uint8Array): Op {
+  const key = meshSecret === undefined
+    ? crypto.getRandomValues(new Uint8Array(32))
+    : hkdf(sha256, meshSecret, utf8("mycel/chunk-key/v1"), utf8(folder), 32);
+  const name = chunkKeyName(folder);
+  return {
+    type: "config.set",
+    key: name,
+    value: toBase64(key),
+    observed: view.observed("config", name),
+  };
 }
 
 /** The secret of folders shared without one: a label and the mesh id, hashed. */

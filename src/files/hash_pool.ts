@@ -12,8 +12,10 @@
  * costs, and a scan of small files has one chunk per file. A batch not yet
  * full goes once the thread turns to its event loop (a timer), or when
  * someone {@link HashPool.settle}s. Buffers come back with the ids and are
- * reused, so the memory held is the bytes in flight (bounded by the caller
- * through {@link HashPool.inFlight} and {@link HashPool.settle}). The worker
+ * reused, so the memory held is the batches in flight: the bytes the caller
+ * bounds through {@link HashPool.inFlight} and {@link HashPool.settle}, each
+ * batch's buffer rounded up to a power of two of at least BATCH_BYTES, plus
+ * up to 12 MiB of returned buffers kept for reuse. The worker
  * starts when the pool is made: make one only when there is much to hash.
  * {@link HashPool.close} must be called (a live worker keeps the process up).
  */
@@ -134,8 +136,9 @@ export class HashPool {
 
   #buffer(length: number): ArrayBuffer {
     // Power-of-two size classes (a new buffer is zero-filled: a cost per
-    // byte): a batch reuses one of its class, and none is more than twice
-    // what it carries.
+    // byte): a batch reuses one of its class. A batch of small chunks holds
+    // a BATCH_BYTES buffer however little it carries; a larger chunk gets a
+    // buffer at most twice its size.
     const size = 2 ** Math.ceil(Math.log2(length));
     const buf = this.#free.get(size)?.pop();
     if (buf !== undefined) {

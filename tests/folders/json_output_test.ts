@@ -35,6 +35,7 @@ function scanOf(published: number, hashed: boolean) {
     caseCollisions: [],
     newCaseCollisions: [],
     unportable: [],
+    linksOut: [],
   };
 }
 

@@ -15,6 +15,7 @@ import { linkNoteLines, nameNoteLines, notSyncedLines } from "../not_synced.ts";
 import { folderIdProblem } from "../../log/file_ops.ts";
 import { checkName } from "../../log/ops.ts";
 import { newChunkKeyOp } from "../../files/chunk_key.ts";
+import { stateSecret } from "../../mesh/discovery_key.ts";
 import type { ScanReport } from "../../sync/folder_scan.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
@@ -150,10 +151,11 @@ const ADD: CommandSpec = {
       );
       const root = await prepareRoot(path, false, id);
       // Its chunking key in the same entry: no device ever sees the folder without it.
+      // From the mesh's secret: a device sharing the same id unawares derives the same.
       await commitOps(w, [
         { type: "folder.share", folder: id, name },
         { type: "folder.join", folder: id },
-        newChunkKeyOp(id),
+        newChunkKeyOp(id, w.view, stateSecret(w.view)),
       ]);
       w.folderLocal.takeLeftIndex(id, "", undefined); // a new folder: no old index applies
       w.folderLocal.putFolder({ folder: id, root, added: home.now(), info });
