@@ -27,6 +27,31 @@ const RESERVED = `${Deno.env.get("TMPDIR") ?? "/tmp"}/mycel-test-ports-${Deno.ui
 /** A note younger than this holds its port (a full run takes about 11 minutes). */
 const RESERVED_MS = 60 * 60_000;
 
+let swept = false;
+
+/**
+ * Once per process: delete the notes that no longer hold their port (over
+ * {@link RESERVED_MS} old), so what runs leave in the temporary folder is
+ * the last hour's notes, not every port ever handed out.
+ */
+function sweepOnce(): void {
+  if (swept) return;
+  swept = true;
+  try {
+    for (const e of Deno.readDirSync(RESERVED)) {
+      const path = `${RESERVED}/${e.name}`;
+      try {
+        const age = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0);
+        if (e.isFile && age >= RESERVED_MS) Deno.removeSync(path);
+      } catch {
+        // taken or removed meanwhile by another process
+      }
+    }
+  } catch {
+    // no notes yet
+  }
+}
+
 /**
  * Note `port` as handed out; false when another test (another process or
  * worker of this run, or of a run under an hour ago) already has it. A note
@@ -34,6 +59,7 @@ const RESERVED_MS = 60 * 60_000;
  */
 function reserve(port: number): boolean {
   const path = `${RESERVED}/${port}`;
+  sweepOnce();
   try {
     Deno.mkdirSync(RESERVED, { recursive: true });
     Deno.writeFileSync(path, new Uint8Array(0), { createNew: true });
