@@ -26,9 +26,9 @@
 
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { concatBytes, fromBase64, toBase64, toBase64Url, utf8 } from "../bytes.ts";
+import { concatBytes, toBase64, toBase64Url, utf8 } from "../bytes.ts";
 import type { Op } from "../log/ops.ts";
-import { RESERVED_CONFIG_PREFIX } from "../log/reserved_config.ts";
+import { RESERVED_CONFIG_PREFIX, reservedSecret } from "../log/reserved_config.ts";
 import type { StateView } from "../log/state.ts";
 import { MIN_GEAR_SECRET_BYTES } from "./gear_seed.ts";
 
@@ -65,14 +65,6 @@ export function interimChunkSecret(meshId: string): Uint8Array {
  * usable one, else the interim secret of mesh `meshId`.
  */
 export function chunkSecret(view: StateView, meshId: string, folder: string): Uint8Array {
-  const v = view.config(chunkKeyName(folder));
-  if (typeof v === "string") {
-    try {
-      const bytes = fromBase64(v);
-      if (bytes.length >= MIN_GEAR_SECRET_BYTES) return bytes;
-    } catch {
-      // not base64: as if there were none
-    }
-  }
-  return interimChunkSecret(meshId);
+  return reservedSecret(view, chunkKeyName(folder), MIN_GEAR_SECRET_BYTES) ??
+    interimChunkSecret(meshId);
 }

@@ -16,11 +16,11 @@
  * lists nor sets them. Pure (randomness from WebCrypto).
  */
 
-import { fromBase64, toBase64 } from "../bytes.ts";
+import { toBase64 } from "../bytes.ts";
 import type { Op } from "../log/ops.ts";
 import type { StateView } from "../log/state.ts";
 import { interimMeshSecret, MIN_SECRET_BYTES } from "../protocol/discovery.ts";
-import { RESERVED_CONFIG_PREFIX } from "../log/reserved_config.ts";
+import { RESERVED_CONFIG_PREFIX, reservedSecret } from "../log/reserved_config.ts";
 
 /** The reserved config key holding the secret (base64 text). */
 export const DISCOVERY_KEY = `${RESERVED_CONFIG_PREFIX}discovery-key`;
@@ -33,14 +33,7 @@ export function newDiscoveryKeyOp(view?: StateView): Op {
 
 /** The secret in `view`, when it holds a usable one. */
 export function stateSecret(view: StateView): Uint8Array | undefined {
-  const v = view.config(DISCOVERY_KEY);
-  if (typeof v !== "string") return undefined;
-  try {
-    const bytes = fromBase64(v);
-    return bytes.length >= MIN_SECRET_BYTES ? bytes : undefined;
-  } catch {
-    return undefined;
-  }
+  return reservedSecret(view, DISCOVERY_KEY, MIN_SECRET_BYTES);
 }
 
 /**
