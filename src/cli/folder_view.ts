@@ -62,7 +62,7 @@ export interface FolderStatus {
   /** Paths the last round could not write here (the first 20), and how many in all. */
   readonly notWritten: { path: string; reason: string }[];
   readonly notWrittenCount: number;
-  /** Kept versions past the retention the last sweep here could not remove (the first 20), and how many. */
+  /** Old versions the last sweep here could not remove (the first 20), and how many in all. */
   readonly notRemoved: { path: string; reason: string }[];
   readonly notRemovedCount: number;
 }

@@ -5,9 +5,9 @@
  * files, names that can't sync: "not synced") and those a round could not
  * write here (a name this disk can't hold, a full disk, a folder in the way:
  * "not written here"), and the old versions under `.mycel/versions/` a
- * sweep could not remove ("old version not removed"). The same lines in `folder scan`, `folder status` and
- * `sync now`. Paths and reasons may come from the disk or a peer, so they
- * pass the text-safety check.
+ * sweep could not remove ("old version not removed"). The same lines in
+ * `folder scan`, `folder status` and `sync now`. Paths and reasons may come
+ * from the disk or a peer, so they pass the text-safety check.
  */
 
 import type { ScanReport } from "../sync/folder_scan.ts";

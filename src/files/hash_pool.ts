@@ -57,7 +57,7 @@ export class HashPool {
   #failed: Error | undefined;
   #drained: (() => void)[] = [];
 
-  /** Start `workers` workers (batches go round-robin; one is what was measured: see the module comment). */
+  /** Start `workers` workers (batches go round-robin; one is what was measured). */
   constructor(workers = 1) {
     this.#workers = Array.from({ length: workers }, () => {
       const w = new Worker(new URL("./hash_worker.ts", import.meta.url).href, { type: "module" });

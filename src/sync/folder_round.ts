@@ -253,7 +253,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
       sessions = (await peers.close()).filter((s) => s.status !== "synced");
       o.progress?.("");
     }
-    const problemsChanged = await keepProblems(home, f.folder, apply!.problems);
+    const problemsChanged = await keepList(home, f.folder, apply!.problems, "notWritten");
     const latest = home.folderLocal.folder(f.folder) ?? f;
     await publishProgress(home, latest, {
       needFiles: apply!.needFiles,
@@ -268,20 +268,27 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
   return out;
 }
 
-/** Keep the paths a round could not write in the folder's info; true when they changed. */
-async function keepProblems(
+/**
+ * Keep `list` (at most 20 paths and a count) under `field` of the folder's
+ * info, with `more` written alongside; true when the list changed.
+ */
+async function keepList(
   home: Home,
   folder: string,
-  problems: readonly { path: string; reason: string }[],
+  list: readonly { path: string; reason: string }[],
+  field: "notWritten" | "notRemoved",
+  more: FolderInfo = {},
 ): Promise<boolean> {
   const info = home.folderLocal.folder(folder)?.info;
   if (info === undefined) return false;
-  const kept = keptPaths(problems);
-  if (sameKept(kept, { list: info.notWritten, count: info.notWrittenCount })) return false;
+  const kept = keptPaths(list);
+  const count = `${field}Count` as const;
+  const changed = !sameKept(kept, { list: info[field], count: info[count] });
+  if (!changed && Object.keys(more).length === 0) return false;
   await home.write((w) =>
-    w.folderLocal.setInfo(folder, { ...info, notWritten: kept.list, notWrittenCount: kept.count })
+    w.folderLocal.setInfo(folder, { ...info, ...more, [field]: kept.list, [count]: kept.count })
   );
-  return true;
+  return changed;
 }
 
 /**
@@ -296,7 +303,8 @@ async function housekeeping(home: Home, f: LocalFolder): Promise<NotRemoved[] | 
   const last = f.info.swept ?? 0;
   if (now - last < 3600_000) {
     if (f.info.keepDays !== 0) return undefined;
-    return await keepNotRemoved(home, f.folder, await prune(f.root, now, 0), {});
+    const notRemoved = await prune(f.root, now, 0);
+    return await keepList(home, f.folder, notRemoved, "notRemoved") ? notRemoved : undefined;
   }
   try {
     const { removeStaleTemps } = await lazyImport<typeof import("../files/stale_temps.ts")>(
@@ -309,7 +317,8 @@ async function housekeeping(home: Home, f: LocalFolder): Promise<NotRemoved[] | 
     if (!isMycelError(e)) throw e;
   }
   const notRemoved = await prune(f.root, now, (f.info.keepDays ?? 30) * 86400_000);
-  return await keepNotRemoved(home, f.folder, notRemoved, { swept: now });
+  const changed = await keepList(home, f.folder, notRemoved, "notRemoved", { swept: now });
+  return changed ? notRemoved : undefined;
 }
 
 /** Delete the kept versions of the folder at `root` older than `retentionMs`; what could not be. */
@@ -318,30 +327,4 @@ async function prune(root: string, now: number, retentionMs: number): Promise<No
     new URL("../files/versions.ts", import.meta.url),
   );
   return (await pruneVersions(root, { now, retentionMs })).notRemoved;
-}
-
-/**
- * Keep the versions a sweep could not remove (and `more`) in the folder's
- * info; returns them when they changed.
- */
-async function keepNotRemoved(
-  home: Home,
-  folder: string,
-  notRemoved: NotRemoved[],
-  more: FolderInfo,
-): Promise<NotRemoved[] | undefined> {
-  const info = home.folderLocal.folder(folder)?.info;
-  if (info === undefined) return undefined;
-  const kept = keptPaths(notRemoved);
-  const changed = !sameKept(kept, { list: info.notRemoved, count: info.notRemovedCount });
-  if (!changed && Object.keys(more).length === 0) return undefined;
-  await home.write((w) =>
-    w.folderLocal.setInfo(folder, {
-      ...info,
-      ...more,
-      notRemoved: kept.list,
-      notRemovedCount: kept.count,
-    })
-  );
-  return changed ? notRemoved : undefined;
 }
