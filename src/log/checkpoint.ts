@@ -31,7 +31,7 @@ import { DeviceKey } from "./device_key.ts";
 import { decodeDeviceFields, type DeviceFields, encodeDeviceFields } from "./device_record.ts";
 import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "./entry.ts";
 import { type Signer, verifySignature } from "./identity.ts";
-import type { Admission, Removal, SelfField } from "./membership.ts";
+import type { Admission, MemberRow, Removal, SelfField } from "./membership.ts";
 import { checkConfigKey, checkName, checkPattern, checkPrefValue } from "./ops.ts";
 import { type Space, SPACES } from "./state.ts";
 import { MemoryState } from "./state_memory.ts";
@@ -108,6 +108,15 @@ class Authors {
 
 const SPACE_INDEX = new Map<Space, number>(SPACES.map((s, i) => [s, i]));
 
+/** A witness as `[[author index, seq], ...]` by key, in a list of one; none when empty. */
+function witnessWire(
+  w: MemberRow["witnessed"],
+  index: (hex: string) => number,
+): unknown[][] {
+  const pairs = Object.entries(w ?? {}).sort(([x], [y]) => (x < y ? -1 : 1));
+  return pairs.length === 0 ? [] : [pairs.map(([hex, seq]) => [index(hex), seq])];
+}
+
 /** Encode and sign a checkpoint of `rows`. */
 export async function makeCheckpoint(
   rows: StateRows,
@@ -154,6 +163,9 @@ export async function makeCheckpoint(
       ? [a.of(row.removed.by.hex), row.removed.wall, row.removed.counter, row.removed.cut]
       : null,
     Object.entries(row.self).map(([f, v]) => [v!.seq, encodeDeviceFields({ [f]: v!.value })]),
+    // What the device had seen of others (witness.ts): a 5th field, left
+    // out when empty, so a state without any reads as an earlier release wrote it.
+    ...witnessWire(row.witnessed, (hex) => a.of(hex)),
   ]);
   const heads = frontier.map((h) => [
     a.of(h.author.hex, h.author.bytes),
@@ -358,14 +370,32 @@ export async function readCheckpoint(
     }
     for (const app of list(f[11], "apps")) state.addApp(checkName("app name", app));
     for (const m of list(f[12], "members", MAX_AUTHORS)) {
-      const [k, added, removed, self] = list(m, "member", 4);
+      const [k, added, removed, self, witness] = list(m, "member", 5);
       const row: {
         added?: Admission;
         removed?: Removal;
         self: Partial<Record<keyof DeviceFields, SelfField>>;
+        witnessed?: Record<string, number>;
       } = {
         self: {},
       };
+      if (witness !== undefined) {
+        // As the encoder writes it: not empty, ascending keys, each once.
+        const w: Record<string, number> = {};
+        let last = "";
+        const pairs = list(witness, "witness", MAX_AUTHORS);
+        if (pairs.length === 0) throw bad("a witness is empty");
+        for (const pair of pairs) {
+          const [by, seq] = list(pair, "witness pair", 2);
+          const hex = au(by).hex;
+          if (hex <= last) throw bad("a witness's devices are not in ascending order, once each");
+          const n = count(seq, "seq");
+          if (n < 1) throw bad("a witness seq is 0");
+          w[hex] = n;
+          last = hex;
+        }
+        row.witnessed = w;
+      }
       if (added !== null) {
         const [by, wall, counter, fields] = list(added, "admission", 4);
         row.added = {

@@ -23,6 +23,7 @@ import type { EntryDot, Op } from "./ops.ts";
 import type { Space, StateStore } from "./state.ts";
 import { isFolderOp } from "./file_ops.ts";
 import { foldFolderOp } from "./folder_state.ts";
+import { cutOf, entryWitness, withWitness } from "./witness.ts";
 
 /** What folding one entry found. */
 export interface FoldResult {
@@ -100,6 +101,11 @@ export function foldEntry(store: StateStore, entry: Entry): FoldResult {
   const result: FoldResult = { refold: false, membership: [] };
   const dot = { author: entry.author.hex, seq: entry.seq };
   const stamp = entry.hlc;
+  // What the entry names of other devices joins its author's witness first,
+  // so a removal in the same entry cuts no lower either (witness.ts).
+  const author = store.member(entry.author) ?? EMPTY_MEMBER;
+  const witnessed = withWitness(author, entryWitness(entry));
+  if (witnessed !== author) store.putMember(entry.author, witnessed);
   for (const w of entryWrites(entry.ops)) {
     applyWrite(store.space(w.space), w.key, {
       dot,
@@ -140,7 +146,7 @@ export function foldEntry(store: StateStore, entry: Entry): FoldResult {
           by: entry.author,
           wall: stamp.wall,
           counter: stamp.counter,
-          upTo: op.upTo,
+          upTo: cutOf(op.upTo, store.member(entry.author), op.device),
         });
         store.putMember(op.device, row);
         result.membership.push(op.device);

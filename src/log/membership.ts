@@ -21,7 +21,9 @@
  *   removal written by a device cut before it) is decided by removals.ts the
  *   same way on every device; folding applies the removals it meets, and a
  *   fold from scratch (rebuild.ts) settles races. An honest removal's `upTo`
- *   is what its author had seen, so it never erases those.
+ *   is what its author had seen; a removal cuts no lower than what its
+ *   author's own entries show it had seen (`witnessed`, witness.ts), so a
+ *   stolen member can't erase those either.
  */
 
 import type { DeviceKey } from "./device_key.ts";
@@ -63,6 +65,12 @@ export interface MemberRow {
   readonly removed?: Removal;
   /** Fields the device wrote itself, newest per field. */
   readonly self: Partial<Record<keyof DeviceFields, SelfField>>;
+  /**
+   * Per other device (hex), the highest seq of it this device's folded
+   * entries name: what it had provably seen (witness.ts). Its removals cut no
+   * lower. Not part of the state digest (see state_digest.ts).
+   */
+  readonly witnessed?: Readonly<Record<string, number>>;
 }
 
 /** An empty row. */
@@ -153,5 +161,10 @@ export function joinRows(subject: DeviceKey, a: MemberRow, b: MemberRow): Member
       self = { ...self, [f]: theirs };
     }
   }
-  return self === row.self ? row : { ...row, self };
+  if (self !== row.self) row = { ...row, self };
+  let witnessed = row.witnessed;
+  for (const [hex, seq] of Object.entries(b.witnessed ?? {})) {
+    if (seq > (witnessed?.[hex] ?? 0)) witnessed = { ...witnessed, [hex]: seq };
+  }
+  return witnessed === row.witnessed ? row : { ...row, witnessed };
 }

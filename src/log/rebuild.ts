@@ -5,7 +5,9 @@
  * entries already folded, or when a removal arrives inside an entry that is
  * itself past a cut (a race: removals.ts decides which count).
  *
- * One pass: reset the state to the base; decide which removals count and
+ * One pass: reset the state to the base; raise each removal's `upTo` to what
+ * its author's entries show it had seen (witness.ts; first pass only, the
+ * base being the same every pass); decide which removals count and
  * the cut of every removed device (removals.ts); fold every author's entries
  * in seq order up to its cut, as long as its author is admitted (admissions
  * fold in any order, so passes over the authors repeat until nothing more
@@ -25,6 +27,7 @@ import { foldEntry } from "./fold.ts";
 import { EMPTY_MEMBER, mayFold, remove } from "./membership.ts";
 import { resolveRemovals, type RevokeEvent } from "./removals.ts";
 import type { StateStore } from "./state.ts";
+import { witnessedEvents } from "./witness.ts";
 
 /** Where the entries to fold come from. */
 export interface RebuildSource {
@@ -64,6 +67,16 @@ export async function rebuildState(
   let events = [...o.events];
   for (let pass = 1;; pass++) {
     await o.reset();
+    // A removal cuts no lower than its author's entries show it had seen
+    // (witness.ts): computed once, from the base and each author's chain.
+    if (pass === 1) {
+      events = witnessedEvents(
+        events,
+        (a) => state.member(a),
+        (a) => state.seen(a),
+        (a, after, limit) => source.read(a, after, limit),
+      );
+    }
     const fixed = new Map<DeviceKey, number>();
     for (const author of source.authors()) {
       const cut = state.member(author)?.removed?.cut;

@@ -9,8 +9,9 @@
  * side holds and the other lacks survives unless the other side has seen its
  * entry (seen covers its dot) or parked its dot — then the other side removed
  * it. Parked dots, floors, the frontier, apps and membership rows join; a
- * device's own record fields from `from` count only when written in entries
- * `into` has not folded (the ones it folded say what they wrote).
+ * device's own record fields and its witness from `from` count only when
+ * written in entries `into` has not folded (the ones it folded say what they
+ * wrote).
  * Decisions are made against both sides as they were, then applied.
  */
 
@@ -116,7 +117,10 @@ export function mergeState(into: StateStore & StateRows, from: StateRows): Merge
     const self = Object.fromEntries(
       Object.entries(row.self).filter(([, f]) => f !== undefined && f.seq > folded.get(key)!),
     );
-    const joined = joinRows(key, into.member(key) ?? { self: {} }, { ...row, self });
+    // Likewise what a device had seen (its witness, witness.ts) comes from
+    // the other side only when it covers entries of that device not folded here.
+    const witnessed = from.seenOf(key.hex) > folded.get(key)! ? row.witnessed : undefined;
+    const joined = joinRows(key, into.member(key) ?? { self: {} }, { ...row, self, witnessed });
     into.putMember(key, joined);
     if (joined.removed !== undefined && into.seen(key) > joined.removed.cut) {
       result.cutNarrowed = true;

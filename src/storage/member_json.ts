@@ -18,12 +18,24 @@ export function memberToJson(row: MemberRow): string {
     a: row.added && { ...row.added, by: row.added.by.hex },
     r: row.removed && { ...row.removed, by: row.removed.by.hex },
     s: row.self,
+    ...(row.witnessed === undefined ? {} : { w: row.witnessed }),
   });
 }
 
 function key(hex: unknown): DeviceKey {
   if (typeof hex !== "string" || !/^[0-9a-f]{64}$/.test(hex)) throw new Error("bad device key");
   return DeviceKey.of(fromHex(hex));
+}
+
+function witnessedOf(w: unknown): Record<string, number> {
+  if (typeof w !== "object" || w === null || Array.isArray(w)) throw new Error("bad witness");
+  const out: Record<string, number> = {};
+  for (const [hex, seq] of Object.entries(w)) {
+    key(hex);
+    if (!Number.isSafeInteger(seq) || seq < 1) throw new Error("bad witness seq");
+    out[hex] = seq;
+  }
+  return out;
 }
 
 /** Decode a row written by {@link memberToJson}. */
@@ -34,9 +46,11 @@ export function memberFromJson(text: string): MemberRow {
       added?: MemberRow["added"];
       removed?: MemberRow["removed"];
       self: MemberRow["self"];
+      witnessed?: MemberRow["witnessed"];
     } = {
       self: j.s ?? {},
     };
+    if (j.w !== undefined) row.witnessed = witnessedOf(j.w);
     if (j.a) {
       row.added = {
         by: key(j.a.by),
