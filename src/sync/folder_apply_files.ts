@@ -35,13 +35,6 @@ export async function applyFiles(
   lists: ReadonlyMap<string, ChunkRef[]>,
   early: number,
 ): Promise<Task[]> {
-  const { report, o } = s;
-  const fl = s.home.folderLocal;
-  const locals = new LocalChunks(s.home);
-  // Then the copies this device kept of the same path (src/sync/kept_chunks.ts).
-  const kept = new KeptChunks(s.folder.root);
-  const tasks: Task[] = [];
-  const wants = new Map<string, [Task, number][]>();
   const totalBytes = fileWrites.reduce((n, a) => n + a.version.size, 0);
   // What the progress line counts: the files this phase writes and the
   // removals done before it. Links, adoptions and the other removals come
@@ -49,8 +42,32 @@ export async function applyFiles(
   // they kept the line short of it ("k/N") however the fetch went.
   const totalFiles = fileWrites.length + early;
   const tick = () =>
-    o.progress?.({ files: s.doneFiles, totalFiles, bytes: s.doneBytes, totalBytes });
+    s.o.progress?.({ files: s.doneFiles, totalFiles, bytes: s.doneBytes, totalBytes });
   const w = new TaskWriter(s, tick);
+  try {
+    return await writeFiles(s, w, fileWrites, lists, tick);
+  } finally {
+    // However the phase ends — done, the folder stopped mid-round, an error —
+    // the temporary files it made that hold nothing go (TaskWriter.giveBack).
+    await w.giveBack();
+  }
+}
+
+/** applyFiles() with its writer: the files taken on (what they lack is kept for the next round). */
+async function writeFiles(
+  s: ApplySession,
+  w: TaskWriter,
+  fileWrites: readonly FileWrite[],
+  lists: ReadonlyMap<string, ChunkRef[]>,
+  tick: () => void,
+): Promise<Task[]> {
+  const { report } = s;
+  const fl = s.home.folderLocal;
+  const locals = new LocalChunks(s.home);
+  // Then the copies this device kept of the same path (src/sync/kept_chunks.ts).
+  const kept = new KeptChunks(s.folder.root);
+  const tasks: Task[] = [];
+  const wants = new Map<string, [Task, number][]>();
   // Only what the folder's disk can hold is written, copied or fetched: a file
   // larger than the space left would be fetched and thrown away every round
   // (a phone's card joined to a laptop's folder). Files that do not fit, in
@@ -171,21 +188,17 @@ export async function applyFiles(
     );
     if (gone !== undefined) report.unfetchable.push(gone);
     if (t.temp === undefined) continue; // nothing of it written yet: nothing to keep
+    // Made ahead of chunks that did not come (folder_apply_write.ts
+    // prepare()), or anew for a resumed transfer, holding nothing: nothing
+    // worth keeping; applyFiles() gives it back.
+    if (bytesOf(t.chunks, t.done, true) === 0) continue;
     try {
-      if (bytesOf(t.chunks, t.done, true) === 0) {
-        // Made ahead of chunks that did not come (folder_apply_write.ts
-        // prepare()), or resumed holding nothing: nothing worth keeping.
-        await w.handle(t);
-        await w.discard(t);
-        continue;
-      }
       await w.keep(t);
       if (t.chunks.length > 1) w.noteTransfer(t);
     } catch (e) {
       s.problem(t.path, e);
     }
   }
-  w.closeAll();
   return tasks;
 }
 

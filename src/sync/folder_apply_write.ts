@@ -53,6 +53,10 @@ export class TaskWriter {
   readonly #s: ApplySession;
   readonly #tick: () => void;
   readonly #open = new Map<Task, PartialFile>();
+  // Every temporary file opened this round, closed or not, until it is
+  // finished or discarded: what giveBack() deletes by name when it holds no
+  // chunk (reopening one needs the folder's marker, gone when it stopped).
+  readonly #files = new Map<Task, PartialFile>();
   // Probed once, at the first file finished (its opening checked the marker).
   #modes: boolean | undefined;
   // Files finish (fsync, rename) several at once: the disk commits their syncs together.
@@ -150,6 +154,7 @@ export class TaskWriter {
         if (!r.resumed) t.done.fill(0);
         t.temp = r.file.temp;
         this.#open.set(t, r.file);
+        this.#files.set(t, r.file);
         return r.file;
       },
     );
@@ -195,6 +200,7 @@ export class TaskWriter {
   async discard(t: Task): Promise<void> {
     await this.#open.get(t)?.discard();
     this.#open.delete(t);
+    this.#files.delete(t);
   }
 
   /** Make what `t` holds durable and close it (kept for the next round). */
@@ -219,6 +225,27 @@ export class TaskWriter {
   /** Close every temporary file still open. */
   closeAll(): void {
     for (const p of this.#open.values()) p.close();
+  }
+
+  /**
+   * At the end of the round, however it ends (done, the folder stopped, an
+   * error): delete every temporary file opened this round that holds no
+   * chunk — made ahead of chunks that never came (prepare()), or made anew
+   * for a resumed transfer whose file had gone — and close the rest. Deleted
+   * by the name it was made under, not reopened: reopening checks the
+   * folder's marker, and a folder that stopped mid-round left every such
+   * file behind, empty. What holds chunks stays for the next round (it is
+   * kept and recorded by the caller when the round got that far).
+   */
+  async giveBack(): Promise<void> {
+    await this.#putting;
+    await Promise.all(this.#opening.values());
+    for (const [t, p] of this.#files) {
+      if (bytesOf(t.chunks, t.done, true) === 0) await p.discard();
+    }
+    this.#files.clear();
+    this.closeAll();
+    this.#open.clear();
   }
 
   /** Put chunk `i` of `t`; the file finishes once it holds every chunk. */
@@ -297,6 +324,7 @@ export class TaskWriter {
       const p = await this.handle(t);
       this.#modes ??= s.fsTraits()?.modes ?? true;
       this.#open.delete(t);
+      this.#files.delete(t); // renamed into place, or deleted by finish()
       const r = await p.finish({
         expected: expectedOf(t.expected),
         mtimeMs: t.version.mtime,
