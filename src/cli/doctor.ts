@@ -3,13 +3,14 @@
  * `mycel doctor`: look for everything that stops mycel from working and say
  * how to fix it — home and key permissions, free space and writability, the
  * database's integrity, clock skew (ours or a peer's), forks and entries set
- * aside, WireGuard tools and interface, routes another interface claims, the
- * schedule, and each peer's reachability (over the mesh when its tunnel is
+ * aside, each synced folder's chunk key, WireGuard tools and interface, routes
+ * another interface claims, the schedule, and each peer's reachability (over the mesh when its tunnel is
  * up: a live WireGuard handshake means the device is there). `--fix` repairs
  * what is safe to repair unattended (permissions).
  *
  * This file: the home (permissions, disk, database) and the schedule;
  * doctor_history.ts: clocks, forks, entries kept aside, membership;
+ * doctor_folders.ts: the folders' chunk keys;
  * doctor_network.ts: WireGuard, routes, peers.
  */
 

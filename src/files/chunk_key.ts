@@ -28,7 +28,11 @@ import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatBytes, toBase64, toBase64Url, utf8 } from "../bytes.ts";
 import type { Op } from "../log/ops.ts";
-import { RESERVED_CONFIG_PREFIX, reservedSecret } from "../log/reserved_config.ts";
+import {
+  readReservedSecret,
+  RESERVED_CONFIG_PREFIX,
+  type ReservedSecret,
+} from "../log/reserved_config.ts";
 import type { StateView } from "../log/state.ts";
 import { MIN_GEAR_SECRET_BYTES } from "./gear_seed.ts";
 
@@ -61,10 +65,19 @@ export function interimChunkSecret(meshId: string): Uint8Array {
 }
 
 /**
+ * Folder `folder`'s key as `view` holds it: the key when usable, else why it
+ * is not (none: shared by an earlier release; a value a member wrote that
+ * is not base64 of 16 bytes or more). `doctor` names such a folder.
+ */
+export function chunkKeyState(view: StateView, folder: string): ReservedSecret {
+  return readReservedSecret(view, chunkKeyName(folder), MIN_GEAR_SECRET_BYTES);
+}
+
+/**
  * Folder `folder`'s chunking secret: its key in `view` when that holds a
  * usable one, else the interim secret of mesh `meshId`.
  */
 export function chunkSecret(view: StateView, meshId: string, folder: string): Uint8Array {
-  return reservedSecret(view, chunkKeyName(folder), MIN_GEAR_SECRET_BYTES) ??
-    interimChunkSecret(meshId);
+  const key = chunkKeyState(view, folder);
+  return "secret" in key ? key.secret : interimChunkSecret(meshId);
 }

@@ -19,6 +19,37 @@ export function isReservedConfigKey(key: string): boolean {
 }
 
 /**
+ * What `view` holds under the reserved `key` (a secret as base64 text): the
+ * secret when it is usable, at least `minBytes` bytes, else why it is not.
+ * One reading for the code that uses the secret and for `doctor`, which
+ * names a value that counts as none (files/chunk_key.ts).
+ */
+export type ReservedSecret =
+  | { readonly secret: Uint8Array }
+  | { readonly problem: "none" | "not text" | "not base64" }
+  | { readonly problem: "too short"; readonly bytes: number; readonly minBytes: number };
+
+/** Read the secret under the reserved `key` (see {@link ReservedSecret}). */
+export function readReservedSecret(
+  view: StateView,
+  key: string,
+  minBytes: number,
+): ReservedSecret {
+  const v = view.config(key);
+  if (v === undefined) return { problem: "none" };
+  if (typeof v !== "string") return { problem: "not text" };
+  let bytes: Uint8Array;
+  try {
+    bytes = fromBase64(v);
+  } catch {
+    return { problem: "not base64" };
+  }
+  return bytes.length >= minBytes
+    ? { secret: bytes }
+    : { problem: "too short", bytes: bytes.length, minBytes };
+}
+
+/**
  * The secret `view` holds under the reserved `key` (base64 text), when it is
  * usable: at least `minBytes` bytes. Any other value (a member may write
  * one) counts as none.
@@ -28,12 +59,6 @@ export function reservedSecret(
   key: string,
   minBytes: number,
 ): Uint8Array | undefined {
-  const v = view.config(key);
-  if (typeof v !== "string") return undefined;
-  try {
-    const bytes = fromBase64(v);
-    return bytes.length >= minBytes ? bytes : undefined;
-  } catch {
-    return undefined; // not base64
-  }
+  const r = readReservedSecret(view, key, minBytes);
+  return "secret" in r ? r.secret : undefined;
 }

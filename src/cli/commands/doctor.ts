@@ -35,7 +35,8 @@ function failed(e: unknown, check: string): Finding {
 /** `mycel doctor`. */
 export const doctorCommand: CommandSpec = {
   path: ["doctor"],
-  summary: "check home, keys, disk, log, clocks, WireGuard, schedule and peers; say how to fix",
+  summary:
+    "check home, keys, disk, log, clocks, folder keys, WireGuard, schedule and peers; say how to fix",
   description:
     "Exit 0 only when all is well. --fix repairs what is safe: file permissions. A device\n" +
     "removed from its mesh fails. With --no-sync, peers are not contacted.",
@@ -52,6 +53,9 @@ export const doctorCommand: CommandSpec = {
     );
     const n = await lazyImport<typeof import("../doctor_network.ts")>(
       new URL("../doctor_network.ts", import.meta.url),
+    );
+    const f = await lazyImport<typeof import("../doctor_folders.ts")>(
+      new URL("../doctor_folders.ts", import.meta.url),
     );
     const { systemRunner } = await lazyImport<typeof import("../../mesh/system.ts")>(
       new URL("../../mesh/system.ts", import.meta.url),
@@ -95,6 +99,11 @@ export const doctorCommand: CommandSpec = {
       } catch (e) {
         // A damaged database: the log finding already says to repair it.
         found({ ...failed(e, "history"), hint: "Run `mycel repair`." });
+      }
+      try {
+        f.checkChunkKeys(store).forEach(found);
+      } catch (e) {
+        found({ ...failed(e, "chunk-key"), hint: "Run `mycel repair`." }); // as above
       }
       (await n.checkWireguard(store, systemRunner)).forEach(found);
       found(await d.checkSchedule(systemRunner, ctx.env));

@@ -1,0 +1,71 @@
+/**
+ * @module doctor_folders
+ * `mycel doctor`'s check of the folders synced here: each one's chunk key
+ * (files/chunk_key.ts). A folder without one (shared by an earlier release)
+ * or whose value is unusable (a member wrote something that is not base64
+ * of 16 bytes or more) is cut with the interim secret, made from the mesh
+ * id, which cards print. Chunking takes such a value as none without a
+ * word, so this is where it is said. The value is never shown: it is the
+ * folder's secret, and what is wrong with it is said in other words.
+ */
+
+import { chunkKeyName, chunkKeyState } from "../files/chunk_key.ts";
+import type { ReservedSecret } from "../log/reserved_config.ts";
+import type { Home } from "../storage/home_handle.ts";
+import { plural } from "../human.ts";
+import type { Finding } from "./doctor.ts";
+
+const FALLBACK = "its files are cut with the interim secret, made from the mesh id";
+
+const NONE_HINT = "Its files still sync: every device cuts it with that same secret. But that " +
+  "secret hides the folder's chunk sizes only from someone who does not know the mesh id, " +
+  "which cards print. A folder shared now (`mycel folder add`) gets a key of its own with its " +
+  "share; nothing adds one to a folder already shared.";
+
+/** Each folder synced here whose chunk key is missing or unusable; one ok line when none is. */
+export function checkChunkKeys(home: Home): Finding[] {
+  const folders = home.folderLocal.folders();
+  if (folders.length === 0) return [];
+  const out: Finding[] = [];
+  for (const { folder } of folders) {
+    const key = chunkKeyState(home.view, folder);
+    if ("secret" in key) continue;
+    if (key.problem === "none") {
+      out.push({
+        check: "chunk-key",
+        ok: false,
+        detail: `folder ${folder} has no chunk key (shared by an earlier release): ${FALLBACK}`,
+        hint: NONE_HINT,
+      });
+      continue;
+    }
+    const name = chunkKeyName(folder);
+    out.push({
+      check: "chunk-key",
+      ok: false,
+      detail: `folder ${folder}'s chunk key is unusable (${name}: ${what(key)}): ${FALLBACK}`,
+      hint: `A device of the mesh wrote that value under ${name}, where \`mycel folder add\` ` +
+        "writes base64 of 32 bytes once, with the share; `mycel log` shows which device " +
+        "(never the value). The folder still syncs: every device of this release reads the " +
+        "value alike and cuts with the same interim secret.",
+    });
+  }
+  if (out.length === 0) {
+    out.push({
+      check: "chunk-key",
+      ok: true,
+      detail: `${plural(folders.length, "folder")} synced here, each cut with a key of its own`,
+    });
+  }
+  return out;
+}
+
+/** What is wrong with an unusable value, without the value (a secret). */
+function what(key: Exclude<ReservedSecret, { secret: Uint8Array }>): string {
+  switch (key.problem) {
+    case "too short":
+      return `${plural(key.bytes, "byte")}, fewer than ${key.minBytes}`;
+    default:
+      return key.problem; // "not text", "not base64" (none is said apart)
+  }
+}
