@@ -65,6 +65,9 @@ export interface FolderStatus {
   /** Old versions the last sweep here could not remove (the first 20), and how many in all. */
   readonly notRemoved: { path: string; reason: string }[];
   readonly notRemovedCount: number;
+  /** Folders of old versions the last sweep here could not list (the first 20), and how many. */
+  readonly notListed: { path: string; reason: string }[];
+  readonly notListedCount: number;
 }
 
 interface Winner {
@@ -213,6 +216,8 @@ export function folderStatus(
     notWrittenCount: local?.info.notWrittenCount ?? 0,
     notRemoved: local?.info.notRemoved ?? [],
     notRemovedCount: local?.info.notRemovedCount ?? 0,
+    notListed: local?.info.notListed ?? [],
+    notListedCount: local?.info.notListedCount ?? 0,
   };
 }
 

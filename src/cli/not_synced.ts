@@ -4,8 +4,9 @@
  * read or publish (unreadable files, folders that can't be listed, special
  * files, names that can't sync: "not synced") and those a round could not
  * write here (a name this disk can't hold, a full disk, a folder in the way:
- * "not written here"), and the old versions under `.mycel/versions/` a
- * sweep could not remove ("old version not removed"). The same lines in
+ * "not written here"), the old versions under `.mycel/versions/` a sweep
+ * could not remove ("old version not removed") and the folders of them it
+ * could not list ("folder of old versions not listed"). The same lines in
  * `folder scan`, `folder status` and `sync now`. Paths and reasons may come
  * from the disk or a peer, so they pass the text-safety check.
  */
@@ -78,6 +79,24 @@ export function notRemovedLines(
     ...lines("old version not removed", list, total),
     "  (old copies kept under .mycel/versions, not synced files: delete them by hand, or let",
     "  this user remove them — write access to their folder; mycel tries again every hour)",
+  ];
+}
+
+/**
+ * Folders under `.mycel/versions` that could not be listed (at most 20, then
+ * how many more), and what to do. Apart from the versions not removed: what
+ * such a folder holds is not known, so neither pruned nor counted as past
+ * the retention (a folder this user may not read, made by another user).
+ */
+export function notListedLines(
+  list: readonly { path: string; reason: string }[],
+  total: number = list.length,
+): string[] {
+  if (total === 0) return [];
+  return [
+    ...lines("folder of old versions not listed", list, total),
+    "  (what it holds is neither listed nor pruned: let this user read it — read and execute",
+    "  access — or delete it by hand, it holds only old copies; mycel tries again every hour)",
   ];
 }
 

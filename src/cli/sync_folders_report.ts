@@ -18,6 +18,7 @@ import type { CommandContext } from "./command.ts";
 import {
   linkNoteLines,
   nameNoteLines,
+  notListedLines,
   notRemovedLines,
   notSyncedLines,
   notWrittenLines,
@@ -155,6 +156,18 @@ export function reportFolders(
         } past its retention (--keep-days) can't be removed:`,
       );
       for (const line of notRemovedLines(f.notRemoved)) ctx.out.error(line);
+    }
+    if (f.notListed?.length === 0) {
+      ctx.out.error(`folder ${f.folder}: every folder of old versions can be listed again`);
+    } else if (f.notListed !== undefined) {
+      ctx.out.error(
+        `folder ${f.folder}: ${
+          plural(f.notListed.length, "folder")
+        } of old versions (.mycel/versions) can't be listed, so what ${
+          f.notListed.length === 1 ? "it holds" : "they hold"
+        } is not pruned:`,
+      );
+      for (const line of notListedLines(f.notListed)) ctx.out.error(line);
     }
     for (const p of a.peers) {
       if (p.dropped) ctx.out.error(`  ${safeText(p.name)}: ${safeText(p.dropped)}`);

@@ -86,7 +86,7 @@ export async function listVersions(root: string, relPath: string): Promise<KeptV
   return out.sort((a, b) => b.keptAt - a.keptAt);
 }
 
-/** A kept version past the retention that could not be removed, and why. */
+/** A kept version that could not be removed (or a folder of them not listed), and why. */
 export interface NotRemoved {
   /** Folder-relative (under `.mycel/versions/`). */
   readonly path: string;
@@ -99,8 +99,13 @@ export interface PruneResult {
   removed: number;
   /** Their bytes. */
   bytes: number;
-  /** Versions past the retention (or folders of them) that could not be removed or listed. */
+  /** Versions past the retention that could not be removed. */
   notRemoved: NotRemoved[];
+  /**
+   * Folders under `.mycel/versions/` that could not be listed: what they
+   * hold is not known, so neither pruned nor said to be past the retention.
+   */
+  notListed: NotRemoved[];
 }
 
 /** Why `e` stopped a removal or listing, the same every round (no OS path in it). */
@@ -112,9 +117,9 @@ function whyNot(e: unknown): string {
 /**
  * Delete kept versions older than `retentionMs` (by the stamp in their
  * names), then the folders left empty. Files without a stamp are left alone.
- * One that can't be removed (or a folder that can't be listed: a file made
- * read-only by another user, say) is named in `notRemoved` and the rest go
- * on: it is old copies, not worth stopping a sync round for.
+ * One that can't be removed (a file in a folder another user owns, say) is
+ * named in `notRemoved`, a folder that can't be listed in `notListed`, and
+ * the rest go on: it is old copies, not worth stopping a sync round for.
  */
 export async function pruneVersions(
   root: string,
@@ -122,14 +127,14 @@ export async function pruneVersions(
 ): Promise<PruneResult> {
   const cutoff = (options.now ?? Date.now()) -
     (options.retentionMs ?? DEFAULT_VERSION_RETENTION_MS);
-  const result: PruneResult = { removed: 0, bytes: 0, notRemoved: [] };
+  const result: PruneResult = { removed: 0, bytes: 0, notRemoved: [], notListed: [] };
   const walk = async (rel: string): Promise<boolean> => {
     let entries: Deno.DirEntry[];
     try {
       entries = await Array.fromAsync(Deno.readDir(join(root, rel)));
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return true;
-      result.notRemoved.push({ path: rel, reason: `the folder can't be listed (${whyNot(e)})` });
+      result.notListed.push({ path: rel, reason: whyNot(e) });
       return false;
     }
     let empty = true;

@@ -65,6 +65,13 @@ export interface FolderInfo {
    */
   notRemoved?: { path: string; reason: string }[];
   notRemovedCount?: number;
+  /**
+   * Folders under `.mycel/versions/` the last sweep could not list (what
+   * they hold is neither known nor pruned), kept the same way. Before, they
+   * were in `notRemoved`, said as old versions that can't be removed.
+   */
+  notListed?: { path: string; reason: string }[];
+  notListedCount?: number;
 }
 
 /** How many not-synced (or not-written) paths a folder's info keeps. */
@@ -104,6 +111,8 @@ export function stoppedInfo(info: FolderInfo, stopped: string): FolderInfo {
     notWrittenCount: undefined,
     notRemoved: undefined,
     notRemovedCount: undefined,
+    notListed: undefined,
+    notListedCount: undefined,
   };
 }
 

@@ -32,7 +32,7 @@ import { encodeChunkMessage } from "../protocol/chunk_messages.ts";
 import type { FetchPeer } from "./file_fetch.ts";
 import type { ApplyReport } from "./folder_apply.ts";
 import type { ScanReport } from "./folder_scan.ts";
-import type { NotRemoved } from "../files/versions.ts";
+import type { NotRemoved, PruneResult } from "../files/versions.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { directRoutes, type Route, type SessionTuning, syncPeer } from "./round.ts";
 import type { SessionOutcome } from "./peer_session.ts";
@@ -99,6 +99,12 @@ export interface FolderOutcome {
    * kept in the folder's info for `folder status`.
    */
   readonly notRemoved?: readonly NotRemoved[];
+  /**
+   * The folders under `.mycel/versions/` this round's sweep could not list,
+   * when they differ from the last sweep's (empty: all listed now); kept
+   * the same way. Apart from `notRemoved`: what they hold is not known.
+   */
+  readonly notListed?: readonly NotRemoved[];
 }
 
 function hasMarker(f: LocalFolder): boolean {
@@ -262,8 +268,8 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
       stopped: "",
       frontier,
     });
-    const notRemoved = await housekeeping(home, latest);
-    out.push({ folder: f.folder, apply, sessions, problemsChanged, notRemoved });
+    const swept = await housekeeping(home, latest);
+    out.push({ folder: f.folder, apply, sessions, problemsChanged, ...swept });
   }
   return out;
 }
@@ -276,7 +282,7 @@ async function keepList(
   home: Home,
   folder: string,
   list: readonly { path: string; reason: string }[],
-  field: "notWritten" | "notRemoved",
+  field: "notWritten" | "notRemoved" | "notListed",
   more: FolderInfo = {},
 ): Promise<boolean> {
   const info = home.folderLocal.folder(folder)?.info;
@@ -291,20 +297,23 @@ async function keepList(
   return changed;
 }
 
+/** What a sweep could not do, each list when it changed since the last sweep's. */
+type Swept = Pick<FolderOutcome, "notRemoved" | "notListed">;
+
 /**
  * Hourly: stale temporary files and kept versions past the retention. With
  * `keepDays` 0 the versions go every round: "keep none" must not mean "keep
- * for up to an hour". A kept version that can't be removed does not stop
- * the round: it is kept in the folder's info (`folder status` lists it), and
- * returned when that list changed (the round says it then).
+ * for up to an hour". A kept version that can't be removed, or a folder of
+ * them that can't be listed, does not stop the round: each list is kept in
+ * the folder's info (`folder status` lists them), and returned when it
+ * changed (the round says it then).
  */
-async function housekeeping(home: Home, f: LocalFolder): Promise<NotRemoved[] | undefined> {
+async function housekeeping(home: Home, f: LocalFolder): Promise<Swept> {
   const now = home.now();
   const last = f.info.swept ?? 0;
   if (now - last < 3600_000) {
-    if (f.info.keepDays !== 0) return undefined;
-    const notRemoved = await prune(f.root, now, 0);
-    return await keepList(home, f.folder, notRemoved, "notRemoved") ? notRemoved : undefined;
+    if (f.info.keepDays !== 0) return {};
+    return await keepSwept(home, f.folder, await prune(f.root, now, 0), {});
   }
   try {
     const { removeStaleTemps } = await lazyImport<typeof import("../files/stale_temps.ts")>(
@@ -316,15 +325,29 @@ async function housekeeping(home: Home, f: LocalFolder): Promise<NotRemoved[] | 
   } catch (e) {
     if (!isMycelError(e)) throw e;
   }
-  const notRemoved = await prune(f.root, now, (f.info.keepDays ?? 30) * 86400_000);
-  const changed = await keepList(home, f.folder, notRemoved, "notRemoved", { swept: now });
-  return changed ? notRemoved : undefined;
+  const pruned = await prune(f.root, now, (f.info.keepDays ?? 30) * 86400_000);
+  return await keepSwept(home, f.folder, pruned, { swept: now });
 }
 
-/** Delete the kept versions of the folder at `root` older than `retentionMs`; what could not be. */
-async function prune(root: string, now: number, retentionMs: number): Promise<NotRemoved[]> {
+/** Keep what the sweep could not do in the folder's info (with `more`); the lists that changed. */
+async function keepSwept(
+  home: Home,
+  folder: string,
+  r: PruneResult,
+  more: FolderInfo,
+): Promise<Swept> {
+  const removedChanged = await keepList(home, folder, r.notRemoved, "notRemoved", more);
+  const listedChanged = await keepList(home, folder, r.notListed, "notListed");
+  return {
+    ...(removedChanged ? { notRemoved: r.notRemoved } : {}),
+    ...(listedChanged ? { notListed: r.notListed } : {}),
+  };
+}
+
+/** Sweep the kept versions of the folder at `root` older than `retentionMs`; what could not be. */
+async function prune(root: string, now: number, retentionMs: number): Promise<PruneResult> {
   const { pruneVersions } = await lazyImport<typeof import("../files/versions.ts")>(
     new URL("../files/versions.ts", import.meta.url),
   );
-  return (await pruneVersions(root, { now, retentionMs })).notRemoved;
+  return await pruneVersions(root, { now, retentionMs });
 }

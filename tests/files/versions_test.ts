@@ -74,11 +74,11 @@ Deno.test("pruneVersions() removes versions past the retention (30 days unless t
   await f.write(".mycel/versions/unstamped.txt", "left alone");
   assert.equal(DEFAULT_VERSION_RETENTION_MS, 30 * DAY);
   const r = await pruneVersions(f.root, { now: NOW });
-  assert.deepEqual(r, { removed: 2, bytes: 6, notRemoved: [] });
+  assert.deepEqual(r, { removed: 2, bytes: 6, notRemoved: [], notListed: [] });
   await assert.rejects(Deno.lstat(f.abs(".mycel/versions/old")), Deno.errors.NotFound);
   assert.equal((await listVersions(f.root, "keep/y")).length, 1);
   const shorter = await pruneVersions(f.root, { now: NOW, retentionMs: 7 * DAY });
-  assert.deepEqual(shorter, { removed: 1, bytes: 1, notRemoved: [] });
+  assert.deepEqual(shorter, { removed: 1, bytes: 1, notRemoved: [], notListed: [] });
   assert.equal(await Deno.readTextFile(f.abs(".mycel/versions/unstamped.txt")), "left alone");
 });
 

@@ -5,7 +5,8 @@
  * `setpriv`; the test process, as root, puts the obstacles in place. A path
  * that can't be written is named and the rest arrives; a file or folder
  * that can't be read is named and never published as deleted; an old kept
- * version that can't be removed is named once and the round goes on. Needs root
+ * version that can't be removed is named once and the round goes on, and a
+ * folder of them that can't be listed is named apart, as such. Needs root
  * (CI runs as root) and a checkout `nobody` can read; skipped with a note
  * otherwise.
  */
@@ -270,6 +271,103 @@ Deno.test({
         ["folder", "status", "docs", "--json"],
       );
       assert.equal(json.notRemovedCount, 1);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a folder of old versions this device may not list is said as such, apart from versions it may not remove, in sync now and folder status",
+  ignore: !CAN_RUN,
+  async fn() {
+    await withDevices([false, true], async (devs) => {
+      const [a, b] = devs.list;
+      await devs.peer(a, b);
+      for (const d of devs.list) await d.serve();
+      const [ra, rb] = [folderOf(a), folderOf(b)];
+      await put(ra, "top.txt", "top\n");
+      await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+      await syncOk(b);
+      // b keeps no versions (--keep-days 0): it sweeps every round.
+      await b.ok(["--no-sync", "folder", "join", "docs", rb, "--keep-days", "0"]);
+      // Under b's `.mycel/versions`, left to root: `sub` b's user may list
+      // but not change (its version can't be removed), `locked` it may not
+      // even list (what it holds is not known).
+      const old = ".mycel/versions/sub/old~20200101-000000-000.txt";
+      await put(rb, old, "old\n");
+      await put(rb, ".mycel/versions/locked/x~20200101-000000-000.txt", "x\n");
+      await chownTree(join(rb, ".mycel"));
+      for (const p of [".mycel/versions/sub", old, ".mycel/versions/locked"]) {
+        await Deno.chown(join(rb, p), 0, 0);
+      }
+      await Deno.chmod(join(rb, ".mycel/versions/locked"), 0o700);
+
+      const first = await syncNow(b);
+      const shown = describe(["sync", "now"], first);
+      assert.equal(first.code, 0, shown);
+      assert.equal(await text(rb, "top.txt"), "top\n", shown);
+      const removed =
+        /old version not removed: \.mycel\/versions\/sub\/old~20200101-000000-000\.txt: it can't be removed \(permission denied\)/;
+      const listed =
+        /folder of old versions not listed: \.mycel\/versions\/locked: permission denied/;
+      assert.match(
+        first.stderr,
+        /folder docs: 1 old version past its retention \(--keep-days\) can't be removed:/,
+        shown,
+      );
+      assert.match(first.stderr, removed, shown);
+      assert.match(
+        first.stderr,
+        /folder docs: 1 folder of old versions \(\.mycel\/versions\) can't be listed, so what it holds is not pruned:/,
+        shown,
+      );
+      assert.match(first.stderr, listed, shown);
+      assert.match(first.stderr, /let this user read it/, shown);
+      assert.doesNotMatch(
+        first.stderr,
+        /old version not removed: \.mycel\/versions\/locked/,
+        shown,
+      );
+
+      const status = await b.ok(["folder", "status", "docs"]);
+      assert.match(status.stdout, removed, status.stdout);
+      assert.match(status.stdout, listed, status.stdout);
+      const [json] = await b.tmp.json<
+        {
+          notRemoved: unknown[];
+          notRemovedCount: number;
+          notListed: unknown[];
+          notListedCount: number;
+        }[]
+      >(["folder", "status", "docs", "--json"]);
+      assert.deepEqual(json.notRemoved, [{
+        path: old,
+        reason: "it can't be removed (permission denied)",
+      }]);
+      assert.equal(json.notRemovedCount, 1);
+      assert.deepEqual(json.notListed, [{
+        path: ".mycel/versions/locked",
+        reason: "permission denied",
+      }]);
+      assert.equal(json.notListedCount, 1);
+
+      // Given to b's user, it is listed and pruned: said once, and gone from folder status.
+      await chownTree(join(rb, ".mycel/versions/locked"));
+      await put(ra, "more.txt", "more\n");
+      await syncOk(a);
+      const again = await syncNow(b);
+      const shownAgain = describe(["sync", "now"], again);
+      assert.match(
+        again.stderr,
+        /folder docs: every folder of old versions can be listed again/,
+        shownAgain,
+      );
+      assert.doesNotMatch(again.stderr, /not removed/, shownAgain);
+      assert.equal(await text(rb, ".mycel/versions/locked/x~20200101-000000-000.txt"), undefined);
+      const [after] = await b.tmp.json<{ notListedCount: number; notRemovedCount: number }[]>(
+        ["folder", "status", "docs", "--json"],
+      );
+      assert.deepEqual([after.notListedCount, after.notRemovedCount], [0, 1]);
     });
   },
 });

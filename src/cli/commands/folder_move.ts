@@ -155,6 +155,8 @@ export const folderMoveCommand: CommandSpec = {
         notWrittenCount: undefined,
         notRemoved: undefined,
         notRemovedCount: undefined,
+        notListed: undefined,
+        notListedCount: undefined,
         fs: undefined,
       };
       w.folderLocal.putFolder({ ...local, root, info });

@@ -11,7 +11,7 @@ import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { humanBytes, plural } from "../../human.ts";
 import { withRead } from "../session.ts";
 import { lazyImport } from "../../lazy_import.ts";
-import { notRemovedLines, notSyncedLines, notWrittenLines } from "../not_synced.ts";
+import { notListedLines, notRemovedLines, notSyncedLines, notWrittenLines } from "../not_synced.ts";
 
 function idsOf(home: { folderLocal: { folders(): { folder: string }[] } }, id: string | undefined) {
   const ids = id !== undefined ? [id] : home.folderLocal.folders().map((f) => f.folder);
@@ -113,6 +113,7 @@ export const folderStatusCommand: CommandSpec = {
       for (const line of notSyncedLines(s.notSynced, s.notSyncedCount)) ctx.out.line(line);
       for (const line of notWrittenLines(s.notWritten, s.notWrittenCount)) ctx.out.line(line);
       for (const line of notRemovedLines(s.notRemoved, s.notRemovedCount)) ctx.out.line(line);
+      for (const line of notListedLines(s.notListed, s.notListedCount)) ctx.out.line(line);
       if (s.heldDeletes > 0) {
         ctx.out.line(
           `  ${
