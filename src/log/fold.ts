@@ -23,7 +23,7 @@ import type { EntryDot, Op } from "./ops.ts";
 import type { Space, StateStore } from "./state.ts";
 import { isFolderOp } from "./file_ops.ts";
 import { foldFolderOp } from "./folder_state.ts";
-import { cutOf, entryWitness, withWitness } from "./witness.ts";
+import { cutOf, withWitness } from "./witness.ts";
 
 /** What folding one entry found. */
 export interface FoldResult {
@@ -104,7 +104,7 @@ export function foldEntry(store: StateStore, entry: Entry): FoldResult {
   // What the entry names of other devices joins its author's witness first,
   // so a removal in the same entry cuts no lower either (witness.ts).
   const author = store.member(entry.author) ?? EMPTY_MEMBER;
-  const witnessed = withWitness(author, entryWitness(entry));
+  const witnessed = withWitness(author, entry);
   if (witnessed !== author) store.putMember(entry.author, witnessed);
   for (const w of entryWrites(entry.ops)) {
     applyWrite(store.space(w.space), w.key, {

@@ -30,9 +30,16 @@ import type { RevokeEvent } from "./removals.ts";
 /** Per other device (hex), the highest seq `entry` names; its author's own dots are left out. */
 export function entryWitness(entry: Entry): Map<string, number> {
   const out = new Map<string, number>();
-  const see = (author: DeviceKey, seq: number) => {
-    if (author === entry.author) return;
+  eachNamed(entry, (author, seq) => {
     if (seq > (out.get(author.hex) ?? 0)) out.set(author.hex, seq);
+  });
+  return out;
+}
+
+/** Call `see` for every (other device, seq) `entry` names. */
+function eachNamed(entry: Entry, see: (author: DeviceKey, seq: number) => void): void {
+  const other = (author: DeviceKey, seq: number) => {
+    if (author !== entry.author) see(author, seq);
   };
   for (const op of entry.ops) {
     switch (op.type) {
@@ -40,26 +47,32 @@ export function entryWitness(entry: Entry): Map<string, number> {
       case "config.unset":
       case "pref.set":
       case "pref.unset":
-        for (const d of op.observed ?? []) see(d.author, d.seq);
+        for (const d of op.observed ?? []) other(d.author, d.seq);
         break;
       case "pattern.remove":
-        for (const d of op.dots) see(d.author, d.seq);
+        for (const d of op.dots) other(d.author, d.seq);
         break;
       case "folder.progress":
-        for (const [author, seq] of op.progress.frontier) see(author, seq);
+        for (const [author, seq] of op.progress.frontier) other(author, seq);
         break;
     }
   }
-  return out;
 }
 
-/** `row` with `seen` (from {@link entryWitness}) joined into its witness (highest wins). */
-export function withWitness(row: MemberRow, seen: ReadonlyMap<string, number>): MemberRow {
+/**
+ * `row` with what `entry` names joined into its witness (highest wins); the
+ * same row when nothing grows. Called for every entry folded, so it builds
+ * nothing unless something grows.
+ */
+export function withWitness(row: MemberRow, entry: Entry): MemberRow {
   let witnessed = row.witnessed;
-  for (const [hex, seq] of seen) {
-    if (seq <= (witnessed?.[hex] ?? 0)) continue;
-    witnessed = { ...witnessed, [hex]: seq };
-  }
+  let copied = false;
+  eachNamed(entry, (author, seq) => {
+    if (seq <= (witnessed?.[author.hex] ?? 0)) return;
+    if (!copied) witnessed = { ...witnessed };
+    copied = true;
+    (witnessed as Record<string, number>)[author.hex] = seq;
+  });
   return witnessed === row.witnessed ? row : { ...row, witnessed };
 }
 
@@ -94,7 +107,7 @@ export function witnessedEvents(
         if (batch.length === 0) break;
         for (const s of batch) {
           if (s.entry.seq > e.seq) break;
-          row = withWitness(row, entryWitness(s.entry));
+          row = withWitness(row, s.entry);
           at = s.entry.seq;
         }
         if (batch[batch.length - 1].entry.seq > e.seq) break;

@@ -214,6 +214,12 @@ export class SqlState implements StateStore, StateRows {
   readonly #maxParked = new Map<string, number>();
   /** Fold frontier moves not written yet (see {@link SqlState.flush}); inside a write transaction only. */
   readonly #seenDirty = new Set<string>();
+  /**
+   * Membership rows changed and not written yet (inside a write transaction
+   * only): an author's witness (src/log/witness.ts) may grow with every
+   * entry it folds, one row write per entry otherwise.
+   */
+  readonly #membersDirty = new Set<DeviceKey>();
   readonly #folders: SqlFolders;
   /** Commands' view of this state. */
   readonly view: RowsView;
@@ -246,6 +252,7 @@ export class SqlState implements StateStore, StateRows {
   #forgetRows(): void {
     this.#seenCache.clear();
     this.#seenDirty.clear();
+    this.#membersDirty.clear();
     this.#members.clear();
     this.#noneParked = undefined;
     this.#maxParked.clear();
@@ -268,8 +275,8 @@ export class SqlState implements StateStore, StateRows {
   }
 
   /**
-   * Write what is only remembered (the fold frontier: one row per author
-   * instead of one write per entry folded). The write transaction's owner
+   * Write what is only remembered (the fold frontier and membership rows:
+   * one row per author instead of one write per entry folded). The write transaction's owner
    * calls it before it commits; reads of the whole table call it first.
    */
   flush(): void {
@@ -281,6 +288,10 @@ export class SqlState implements StateStore, StateRows {
       if (dropParked) this.#s.dropParked.run(author, seq);
     }
     this.#seenDirty.clear();
+    for (const key of this.#membersDirty) {
+      this.#s.putMember.run(key.bytes, memberToJson(this.#members.get(key)!));
+    }
+    this.#membersDirty.clear();
   }
 
   #noParkedDots(): boolean {
@@ -334,8 +345,10 @@ export class SqlState implements StateStore, StateRows {
   }
 
   putMember(key: DeviceKey, row: MemberRow): void {
-    this.#s.putMember.run(key.bytes, memberToJson(row));
-    if (this.#caching) this.#members.set(key, row);
+    if (this.#caching) {
+      this.#members.set(key, row);
+      this.#membersDirty.add(key);
+    } else this.#s.putMember.run(key.bytes, memberToJson(row));
   }
 
   // StateRows
@@ -412,6 +425,7 @@ export class SqlState implements StateStore, StateRows {
   }
 
   memberRows(): [DeviceKey, MemberRow][] {
+    this.flush();
     return (this.#s.allMembers.all() as { key: Uint8Array; row: string }[])
       .map((r) => [DeviceKey.of(r.key), memberFromJson(r.row)]);
   }
