@@ -40,7 +40,14 @@ export function openWritable(path: string): Db {
     }
   }
   try {
-    db = withPragmas(path);
+    db = new DatabaseSync(
+      path,
+      { timeout: BUSY_TIMEOUT_MS } as ConstructorParameters<typeof DatabaseSync>[1],
+    );
+    db.exec(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;" +
+        " PRAGMA trusted_schema=OFF; PRAGMA cell_size_check=ON;",
+    );
   } catch (e) {
     // SQLite says only "unable to open"; the file system says why.
     try {
@@ -52,36 +59,6 @@ export function openWritable(path: string): Db {
     throw sqliteError(e, "open the mycel home", path);
   }
   return db;
-}
-
-/**
- * A connection to `path` in WAL mode with our pragmas. Setting the journal
- * mode of a file another process is creating at that moment can fail at
- * once with "database is locked" (SQLite does not wait on its busy handler
- * where waiting could deadlock): seen when eight `init`s race on one fresh
- * home under load. That is retried, briefly sleeping, until the busy
- * timeout; anything else is thrown.
- */
-function withPragmas(path: string): Db {
-  const deadline = Date.now() + BUSY_TIMEOUT_MS;
-  for (let wait = 5;; wait = Math.min(wait * 2, 100)) {
-    const db = new DatabaseSync(
-      path,
-      { timeout: BUSY_TIMEOUT_MS } as ConstructorParameters<typeof DatabaseSync>[1],
-    );
-    try {
-      db.exec(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;" +
-          " PRAGMA trusted_schema=OFF; PRAGMA cell_size_check=ON;",
-      );
-      return db;
-    } catch (e) {
-      db.close();
-      const busy = e instanceof Error && /database is locked|database is busy/i.test(e.message);
-      if (!busy || Date.now() + wait > deadline) throw e;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait); // a synchronous sleep
-    }
-  }
 }
 
 /**
