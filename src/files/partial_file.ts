@@ -24,6 +24,9 @@ import { placeEntry, type PlaceOptions } from "./place_entry.ts";
 import { baseName, checkRelativePath, parentOf } from "./paths.ts";
 import { ensureRealParents } from "./safe_paths.ts";
 
+/** Bytes written between background flushes ({@link PartialFile.writeAt}). */
+export const FLUSH_BYTES = 32 << 20;
+
 /** How to finish. */
 export interface FinishOptions {
   readonly expected: ExpectedEntry;
@@ -60,6 +63,12 @@ export class PartialFile {
   #file: Deno.FsFile | undefined;
   /** The writes in flight, one after another: a write is a seek and a write on one cursor. */
   #writes: Promise<unknown> = Promise.resolve();
+  /** Bytes written since the last background flush started. */
+  #unflushed = 0;
+  /** The background flush under way, if any (see {@link PartialFile.writeAt}). */
+  #flushing: Promise<void> | undefined;
+  /** What a background flush failed with: the next sync throws it (the kernel says it once). */
+  #flushError: unknown;
 
   private constructor(root: string, rel: string, dir: string, temp: string, file: Deno.FsFile) {
     this.#root = root;
@@ -142,21 +151,47 @@ export class PartialFile {
       const f = this.#file!;
       f.seekSync(offset, Deno.SeekMode.Start);
       for (let at = 0; at < bytes.length;) at += f.writeSync(bytes.subarray(at));
+      this.#unflushed += bytes.length;
+      if (this.#unflushed >= FLUSH_BYTES && this.#flushing === undefined) this.#flush(f);
     });
     this.#writes = run.catch(() => {});
     return run;
   }
 
+  /**
+   * Start writing what is in the page cache to disk, not waited for. A large
+   * file's one fsync at its end wrote all of it while nothing else ran (0.5
+   * s for 512 MiB here, after a copy of 0.6 s): flushed as it is written,
+   * the disk works beside the copy or the fetch. Not a resume point — the
+   * caller records chunks only after {@link sync}.
+   */
+  #flush(f: Deno.FsFile): void {
+    this.#unflushed = 0;
+    this.#flushing = f.sync().catch((e) => {
+      this.#flushError ??= e;
+    }).finally(() => this.#flushing = undefined);
+  }
+
+  /** Wait for a background flush; throw what one failed with. */
+  async #flushed(): Promise<void> {
+    await this.#flushing;
+    if (this.#flushError !== undefined) throw this.#flushError;
+  }
+
   /** Make what was written durable (every write started before this call included). */
   async sync(): Promise<void> {
     await this.#writes;
+    await this.#flushed();
     await this.#file!.sync();
   }
 
   /** Close without finishing (the temporary file stays for a later round). */
   close(): void {
-    this.#file?.close();
+    const f = this.#file;
     this.#file = undefined;
+    // A background flush still uses the file: closed once it is done.
+    if (this.#flushing !== undefined) this.#flushing.finally(() => f?.close());
+    else f?.close();
   }
 
   /** Close and delete the temporary file. */
@@ -185,6 +220,7 @@ export class PartialFile {
       if (o.modes !== false) Deno.chmodSync(temp, modeFor(before, mode, o.exec));
       const mtime = new Date(o.mtimeMs);
       f.utimeSync(mtime, mtime);
+      await this.#flushed();
       await f.sync();
       this.close();
       assertMarker(this.#root, "fetch file");

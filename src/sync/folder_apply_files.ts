@@ -23,6 +23,7 @@ import type { FileWrite } from "./folder_apply_types.ts";
 import { bitSet, bytesOf, type Task, TaskWriter } from "./folder_apply_write.ts";
 import { KeptChunks } from "./kept_chunks.ts";
 import { LocalChunks } from "./local_chunks.ts";
+import { LocalCopy } from "./local_copy.ts";
 
 /**
  * 2. Files: local chunks first, then kept copies, then peers. `lists`: the
@@ -44,9 +45,11 @@ export async function applyFiles(
   const tick = () =>
     s.o.progress?.({ files: s.doneFiles, totalFiles, bytes: s.doneBytes, totalBytes });
   const w = new TaskWriter(s, tick);
+  const copy = new LocalCopy(w);
   try {
-    return await writeFiles(s, w, fileWrites, lists, tick);
+    return await writeFiles(s, w, copy, fileWrites, lists, tick);
   } finally {
+    copy.close();
     // However the phase ends — done, the folder stopped mid-round, an error —
     // the temporary files it made that hold nothing go (TaskWriter.giveBack).
     await w.giveBack();
@@ -57,6 +60,7 @@ export async function applyFiles(
 async function writeFiles(
   s: ApplySession,
   w: TaskWriter,
+  copy: LocalCopy,
   fileWrites: readonly FileWrite[],
   lists: ReadonlyMap<string, ChunkRef[]>,
   tick: () => void,
@@ -148,13 +152,16 @@ async function writeFiles(
       }
       t.left = chunks.filter((_, i) => !bitSet(t.done, i)).length;
       s.doneBytes += bytesOf(chunks, t.done, true);
-      for (let i = 0; i < chunks.length; i++) {
-        if (bitSet(t.done, i)) continue;
+      // A large file's local chunks go through the pipelined copy first; what
+      // it leaves (and a small file's chunks) takes the plain path below.
+      const copied = await copy.copy(t, chunks, locals);
+      report.localBytes += copied.bytes;
+      for (const i of copied.left) {
         const local = await locals.get(chunks[i].hash) ??
           await kept.get(t.path, t.version.size, t.offsets[i], chunks[i].length, chunks[i].hash);
         if (local !== undefined) {
           report.localBytes += local.length;
-          await w.put(t, i, local);
+          await w.put(t, i, local, true);
           continue;
         }
         const list = wants.get(chunks[i].hash);

@@ -28,38 +28,60 @@ export class LocalChunks {
   async get(hash: string): Promise<Uint8Array | undefined> {
     const blake3 = await loadBlake3();
     for (const loc of this.#home.folderLocal.locs(hash)) {
-      if (!this.#roots.has(loc.folder)) {
-        this.#roots.set(loc.folder, this.#home.folderLocal.folder(loc.folder)?.root);
-      }
-      const root = this.#roots.get(loc.folder);
-      if (root === undefined || relativePathProblem(loc.path) !== undefined) continue;
-      try {
-        const abs = join(root, loc.path);
-        if (this.#open?.abs !== abs) {
-          this.close();
-          // Held from the open on: a stat that throws is closed by the catch below.
-          this.#open = { abs, file: await Deno.open(abs, { read: true }) };
-          if (!(await this.#open.file.stat()).isFile) {
-            this.close();
-            continue;
-          }
-        }
-        const file = this.#open!.file;
-        await file.seek(loc.offset, Deno.SeekMode.Start);
-        const out = new Uint8Array(loc.length);
-        let at = 0;
-        while (at < out.length) {
-          const n = await file.read(out.subarray(at));
-          if (n === null) break;
-          at += n;
-        }
-        if (at === out.length && blake3(out) === hash) return out;
-      } catch {
-        // moved or unreadable: try the next place
-        this.close();
-      }
+      const out = await this.#readAt(loc);
+      if (out !== undefined && blake3(out) === hash) return out;
     }
     return undefined;
+  }
+
+  /**
+   * The bytes at the first local place indexed as holding `hash`, NOT checked
+   * against it: the caller checks them (local_copy.ts hashes them on another
+   * thread) and falls back to {@link get} when they differ.
+   */
+  async read(hash: string): Promise<Uint8Array | undefined> {
+    for (const loc of this.#home.folderLocal.locs(hash)) {
+      const out = await this.#readAt(loc);
+      if (out !== undefined) return out;
+    }
+    return undefined;
+  }
+
+  /** The bytes a location names, undefined when the file is gone, not a file or shorter. */
+  async #readAt(
+    loc: { folder: string; path: string; offset: number; length: number },
+  ): Promise<Uint8Array | undefined> {
+    if (!this.#roots.has(loc.folder)) {
+      this.#roots.set(loc.folder, this.#home.folderLocal.folder(loc.folder)?.root);
+    }
+    const root = this.#roots.get(loc.folder);
+    if (root === undefined || relativePathProblem(loc.path) !== undefined) return undefined;
+    try {
+      const abs = join(root, loc.path);
+      if (this.#open?.abs !== abs) {
+        this.close();
+        // Held from the open on: a stat that throws is closed by the catch below.
+        this.#open = { abs, file: await Deno.open(abs, { read: true }) };
+        if (!(await this.#open.file.stat()).isFile) {
+          this.close();
+          return undefined;
+        }
+      }
+      const file = this.#open!.file;
+      await file.seek(loc.offset, Deno.SeekMode.Start);
+      const out = new Uint8Array(loc.length);
+      let at = 0;
+      while (at < out.length) {
+        const n = await file.read(out.subarray(at));
+        if (n === null) return undefined;
+        at += n;
+      }
+      return out;
+    } catch {
+      // moved or unreadable: try the next place
+      this.close();
+      return undefined;
+    }
   }
 
   close(): void {

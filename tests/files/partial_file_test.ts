@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { PartialFile } from "../../src/files/partial_file.ts";
+import { FLUSH_BYTES, PartialFile } from "../../src/files/partial_file.ts";
 import { listVersions } from "../../src/files/versions.ts";
 import { testFolder } from "./helpers.ts";
 
@@ -133,4 +133,24 @@ Deno.test("a new path someone saved at meanwhile is not overwritten, and the tem
     [...Deno.readDirSync(f.root)].map((e) => e.name).filter((n) => n.startsWith(".mycel-tmp")),
     [],
   );
+});
+
+Deno.test("a large file flushed in the background while written: closed mid-flush it resumes whole, and finishes whole", async () => {
+  await using f = await testFolder();
+  const size = FLUSH_BYTES * 2 + 12345;
+  const want = new Uint8Array(size);
+  for (let i = 0; i < size; i += 4096) want[i] = (i >> 12) & 0xff;
+  const first = await PartialFile.open(f.root, "big.bin", size);
+  // Past FLUSH_BYTES: a background flush starts; close at once, while it runs.
+  await first.file.writeAt(0, want.subarray(0, FLUSH_BYTES + 1));
+  first.file.close();
+  const again = await PartialFile.open(f.root, "big.bin", size, first.file.temp);
+  assert.ok(again.resumed, "the temporary file is found again");
+  await again.file.writeAt(FLUSH_BYTES + 1, want.subarray(FLUSH_BYTES + 1));
+  await again.file.sync(); // waits for the background flush the second write started
+  const r = await again.file.finish({ expected: null, mtimeMs: 0, exec: false });
+  assert.equal(r.status, "written");
+  const got = await f.read("big.bin");
+  assert.equal(got.length, size);
+  assert.ok(got.every((x, i) => x === want[i]), "every byte where it was written");
 });
