@@ -22,7 +22,7 @@ import type { Db } from "./db.ts";
 import type { HomePaths } from "./home.ts";
 import type { PeerBook } from "./local_state.ts";
 import { refold } from "./refold.ts";
-import type { LocalRecords, SqlLocal } from "./sql_local.ts";
+import { type LocalRecords, type SqlLocal, WITNESS_META } from "./sql_local.ts";
 import { SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
 import { SqlFolderLocal } from "./sql_folder_local.ts";
@@ -270,10 +270,19 @@ export class HomeWriter {
     this.#p.local.setMeta("mesh", meshId);
   }
 
-  /** Persist the clock; refold when a removal cut into folded entries. */
+  /**
+   * Persist the clock; refold when a removal cut into folded entries, or
+   * once in a home whose state was folded before it kept what each device
+   * had seen of the others (src/log/witness.ts): otherwise a later removal
+   * would cut lower here than on a device that folded the same entries anew.
+   */
   async finish(): Promise<void> {
     this.#target.settle();
-    if (this.#refold) await refold(this.#p.db, this.#p.state, this.#p.log, this.#p.device);
+    const unwitnessed = this.#p.local.meta(WITNESS_META) === undefined;
+    if (this.#refold || unwitnessed) {
+      await refold(this.#p.db, this.#p.state, this.#p.log, this.#p.device);
+    }
+    if (unwitnessed) this.#p.local.setMeta(WITNESS_META, 1);
     this.#p.state.flush();
     this.#refold = false;
     const last = this.#p.clock.last;

@@ -32,7 +32,7 @@ import { type HomePaths, homePaths, notInitialized } from "./home.ts";
 import { HomeWriter, offlineParts } from "./home_writer.ts";
 import type { PeerBook } from "./local_state.ts";
 import { createSchema } from "./schema.ts";
-import { SqlLocal } from "./sql_local.ts";
+import { SqlLocal, WITNESS_META } from "./sql_local.ts";
 import { SqlLog } from "./sql_log.ts";
 
 /** What repair found and did. */
@@ -353,6 +353,7 @@ async function rebuild(paths: HomePaths, s: Salvaged, now: () => number, acceptL
       local.setMeta("device", device.bytes);
       local.setMeta("mesh", s.mesh);
       local.setMeta("created", now());
+      local.setMeta(WITNESS_META, 1); // folded anew, with each device's witness
       if (s.noise) {
         local.setMeta("noise_public", s.noise[0]);
         local.setMeta("noise_private", s.noise[1]);

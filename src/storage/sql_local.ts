@@ -77,6 +77,13 @@ function parseBook(text: string): PeerBook {
 /** The read side of {@link SqlLocal}: what `Home.local` offers (writes go through HomeWriter). */
 export type LocalView = Pick<SqlLocal, "meta" | "peer" | "peers" | "get">;
 
+/**
+ * `meta` key set once this home's state is folded with what each device had
+ * seen of the others (src/log/witness.ts): at creation, or by the refold a
+ * home of an earlier release gets at its first write (home_writer.ts).
+ */
+export const WITNESS_META = "witness_folded";
+
 /** Local, non-replicated records of one home. */
 export class SqlLocal {
   readonly #s: ReturnType<typeof statements>;
