@@ -16,7 +16,6 @@ import { isMycelError } from "../errors.ts";
 import { MARKER_NAME } from "../files/folder_layout.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
-import type { FolderProgress } from "../log/file_ops.ts";
 import { syncsWithMycel } from "../mesh/plan.ts";
 import { Home } from "../storage/home_handle.ts";
 import {
@@ -33,6 +32,7 @@ import type { FetchPeer } from "./file_fetch.ts";
 import type { ApplyReport } from "./folder_apply.ts";
 import type { ScanReport } from "./folder_scan.ts";
 import type { NotRemoved, PruneResult } from "../files/versions.ts";
+import { frontierOf, publishProgress } from "./folder_progress.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { directRoutes, type Route, type SessionTuning, syncPeer } from "./round.ts";
 import type { SessionOutcome } from "./peer_session.ts";
@@ -174,28 +174,6 @@ function openPeers(home: Home, records: DeviceRecord[], o: FolderRoundOptions) {
       return await Promise.all(sessions);
     },
   };
-}
-
-function frontierOf(home: Home, folder: string): [DeviceKey, number][] {
-  return [...home.view.folders().frontier(folder)]
-    .map(([hex, seq]) => [deviceOfHex(hex), seq] as [DeviceKey, number])
-    .sort((a, b) => a[0].compare(b[0]));
-}
-
-async function publishProgress(home: Home, f: LocalFolder, p: FolderProgress): Promise<void> {
-  const text = JSON.stringify([
-    p.needFiles,
-    p.needBytes,
-    p.conflicts,
-    p.stopped,
-    p.frontier.map(([k, s]) => [k.hex, s]),
-  ]);
-  const now = home.folderLocal.folder(f.folder);
-  if (now === undefined || now.info.published === text) return;
-  await home.write(async (w) => {
-    await w.commit([{ type: "folder.progress", folder: f.folder, progress: p }]);
-    w.folderLocal.setInfo(f.folder, { ...now.info, published: text });
-  });
 }
 
 /** Bring every folder this device syncs (or `o.only`) to the state (see the module comment). */

@@ -1,0 +1,42 @@
+/**
+ * @module folder_progress
+ * What this device tells the others about a folder after each round
+ * (folder_round.ts): its `folder.progress` record — files and bytes it still
+ * lacks, conflicts, whether it is stopped and why, and the folder frontier
+ * it measured against — published only when it changed. Apart so that the
+ * round reads as the order of its steps.
+ */
+
+import type { DeviceKey } from "../log/device_key.ts";
+import type { FolderProgress } from "../log/file_ops.ts";
+import type { Home } from "../storage/home_handle.ts";
+import type { LocalFolder } from "../storage/sql_folder_local.ts";
+import { deviceOfHex } from "../storage/sql_folders.ts";
+
+/** The folder frontier this device measures against now, as a progress record holds it. */
+export function frontierOf(home: Home, folder: string): [DeviceKey, number][] {
+  return [...home.view.folders().frontier(folder)]
+    .map(([hex, seq]) => [deviceOfHex(hex), seq] as [DeviceKey, number])
+    .sort((a, b) => a[0].compare(b[0]));
+}
+
+/** Publish `p` for `f` unless it is what was published last. */
+export async function publishProgress(
+  home: Home,
+  f: LocalFolder,
+  p: FolderProgress,
+): Promise<void> {
+  const text = JSON.stringify([
+    p.needFiles,
+    p.needBytes,
+    p.conflicts,
+    p.stopped,
+    p.frontier.map(([k, s]) => [k.hex, s]),
+  ]);
+  const now = home.folderLocal.folder(f.folder);
+  if (now === undefined || now.info.published === text) return;
+  await home.write(async (w) => {
+    await w.commit([{ type: "folder.progress", folder: f.folder, progress: p }]);
+    w.folderLocal.setInfo(f.folder, { ...now.info, published: text });
+  });
+}
