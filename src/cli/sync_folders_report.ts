@@ -84,6 +84,14 @@ export function reportFolders(
     if (f.stopped) {
       if (o.json) continue; // said as the JSON error below
       ctx.out.error(`folder ${f.folder}: ${safeText(f.stopped)}`);
+      // Stopped during the round (its marker went): said once, with what it got before.
+      if (a !== undefined) {
+        ctx.out.error(
+          `  it stopped during this round, after ${plural(a.done, "change")} applied and ` +
+            `${humanBytes(a.fetchedBytes)} fetched: nothing more is fetched for it, and what ` +
+            "its unfinished files hold is kept for when it is back",
+        );
+      }
       if (/marker missing/.test(f.stopped)) {
         ctx.out.error(
           `  if it moved: \`mycel folder move ${f.folder} NEWPATH\` (nothing is fetched again)`,

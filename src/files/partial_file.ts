@@ -178,11 +178,22 @@ export class PartialFile {
     if (this.#flushError !== undefined) throw this.#flushError;
   }
 
-  /** Make what was written durable (every write started before this call included). */
+  /**
+   * Make what was written durable (every write started before this call
+   * included). A file closed already is opened again by the name it was
+   * made under, for the sync alone — not through open(), whose marker check
+   * would leave what it holds unsynced when its folder stopped mid-round.
+   */
   async sync(): Promise<void> {
     await this.#writes;
     await this.#flushed();
-    await this.#file!.sync();
+    if (this.#file !== undefined) return await this.#file.sync();
+    const again = await Deno.open(join(this.#dir, this.temp), { write: true });
+    try {
+      await again.sync();
+    } finally {
+      again.close();
+    }
   }
 
   /** Close without finishing (the temporary file stays for a later round). */
@@ -202,12 +213,14 @@ export class PartialFile {
 
   /**
    * Rename the complete file into place (see the module comment). On
-   * `changed_locally` nothing is written and the temporary file is deleted.
+   * `changed_locally` nothing is written and the temporary file is deleted;
+   * on `folder_stopped` it is left as it is.
    */
   async finish(o: FinishOptions): Promise<WriteResult> {
     const temp = join(this.#dir, this.temp);
     const target = join(this.#dir, baseName(this.#rel));
     let placed = false;
+    let kept = false;
     try {
       await this.#writes; // every write started before finishing is in the file
       // For a new path placeEntry's link refuses a taken name; no look needed here.
@@ -223,13 +236,20 @@ export class PartialFile {
       await this.#flushed();
       await f.sync();
       this.close();
-      assertMarker(this.#root, "fetch file");
+      try {
+        assertMarker(this.#root, "fetch file");
+      } catch (e) {
+        // Its folder stopped meanwhile (a disk pulled out): the file is
+        // complete, and stays for the caller to keep until the folder is back.
+        kept = true;
+        throw e;
+      }
       const r = await placeEntry(this.#root, this.#rel, temp, o);
       placed = r.status === "written";
       return r;
     } finally {
       this.close();
-      if (!placed) removeQuietly(temp);
+      if (!placed && !kept) removeQuietly(temp);
     }
   }
 }

@@ -81,6 +81,12 @@ export async function applyFolder(
   const { lists, blobOf } = await chunkLists(s, fileWrites);
   // 2. Files: local chunks first, then kept copies, then peers (folder_apply_files.ts).
   const tasks = await applyFiles(s, fileWrites, lists, early.length);
+  // A folder that stopped meanwhile (its marker went) is left as it is: what
+  // was done is recorded, the rest waits until it is back (folder_round.ts).
+  if (s.stopped !== undefined) {
+    await record.flush();
+    return report;
+  }
   // 3. Links, adoptions, removals.
   await applyLinksAndAdoptions(s, plan.actions);
   await removeRest(s, plan.actions);

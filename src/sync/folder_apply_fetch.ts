@@ -32,17 +32,18 @@ export async function fetchWanted(
     s.report.fetchedBytes += bytes.length;
     const list = wants.get(hash) ?? [];
     for (const [t, i] of list) {
-      if (s.full) break;
+      if (s.halted) break;
       try {
         await w.put(t, i, bytes);
       } catch (e) {
-        t.finished = true;
         s.problem(t.path, e);
+        // The folder stopped: what the file holds is kept (folder_apply_files.ts).
+        if (s.stopped === undefined) t.finished = true;
         // Give its space back (problem() asked for nothing more).
         if (s.full) await w.discard(t);
       }
     }
-    const at = list.length > 0 && !s.full ? place.get(list[0][0]) : undefined;
+    const at = list.length > 0 && !s.halted ? place.get(list[0][0]) : undefined;
     if (at !== undefined) {
       for (let k = at + 1; k <= at + AHEAD && k < order.length; k++) w.prepare(order[k]);
     }

@@ -84,7 +84,7 @@ async function writeFiles(
   const parents = new Map<string, unknown>();
   const saved = new Map(fl.transfers(s.id).map((t) => [t.path, t]));
   for (const a of fileWrites) {
-    if (s.full) break; // the rest is still to come
+    if (s.halted) break; // the rest is still to come
     const chunks = lists.get(a.path);
     if (chunks === undefined) continue;
     try {
@@ -174,15 +174,17 @@ async function writeFiles(
         w.close(t);
       }
     } catch (e) {
-      t.finished = true;
       s.problem(a.path, e);
+      // The folder stopped: what it holds is kept with the others (below).
+      if (s.stopped !== undefined) tasks.push(t);
+      else t.finished = true;
       // Give its space back (a full disk while copying local chunks).
       if (s.full) await w.discard(t);
     }
   }
   locals.close();
   kept.close();
-  if (wants.size > 0 && !s.full) await fetchWanted(s, w, wants, tick);
+  if (wants.size > 0 && !s.halted) await fetchWanted(s, w, wants, tick);
   await w.drain();
   // Unfinished files: what they hold is kept for the next round.
   for (const t of tasks) {

@@ -3,12 +3,14 @@
  * What the phases of one folder's apply (folder_apply.ts) share: the folder,
  * the report they fill, the record of what they did (folder_apply_record.ts),
  * the progress counters, and how a failed write is told — a full or
- * unwritable disk is said once and stops the rest of the round. Apart so
- * that each phase is a function of this session and reads on its own.
+ * unwritable disk is said once and stops the rest of the round; a folder
+ * whose marker went stops it too, as the round's outcome. Apart so that
+ * each phase is a function of this session and reads on its own.
  */
 
 import type { ChunkRef } from "../files/chunk_hash.ts";
 import type { ExpectedEntry } from "../files/disk_state.ts";
+import { isMycelError } from "../errors.ts";
 import { folderDiskFull, isDiskFull, isUnwritable } from "../files/disk_full.ts";
 import type { FileVersion } from "../files/file_version.ts";
 import type { PlanAction, PlanIndexRow } from "../files/folder_plan.ts";
@@ -47,7 +49,14 @@ export class ApplySession {
   // The folder's disk filled up, or it refuses writes altogether (read-only,
   // not ours): said once; nothing more is fetched or written this round.
   full = false;
-  /** The file phase's fetcher, stopped when the disk is full. */
+  /**
+   * Why the folder stopped during this round (its marker went: a disk pulled
+   * out mid-round), once a write found it so: nothing more is fetched or
+   * written for it, and nothing else is said of it — before, every file left
+   * was still fetched and said as "not written here: … folder stopped".
+   */
+  stopped: string | undefined;
+  /** The file phase's fetcher, stopped when the disk is full or the folder stops. */
   fetcher: Fetcher | undefined;
   #peers: FetchPeer[] | undefined;
   #traits: ReturnType<typeof folderFs> | null = null;
@@ -97,8 +106,22 @@ export class ApplySession {
     return this.#traits === null ? (this.#traits = folderFs(this.folder)) : this.#traits;
   }
 
-  /** Report why `path` could not be written; a full or unwritable disk is said once. */
+  /** Nothing more is fetched or written this round: the disk is full, or the folder stopped. */
+  get halted(): boolean {
+    return this.full || this.stopped !== undefined;
+  }
+
+  /**
+   * Report why `path` could not be written; a full or unwritable disk is
+   * said once, a folder that stopped is the round's outcome (`stopped`).
+   */
   problem(path: string, e: unknown): void {
+    if (this.stopped !== undefined) return; // what fails after the stop is the stop's doing
+    if (isMycelError(e, "folder_stopped")) {
+      this.stopped = this.report.stopped = e.reason;
+      this.fetcher?.stop();
+      return;
+    }
     const unwritable = isUnwritable(e);
     if (isDiskFull(e) || unwritable !== undefined) {
       if (this.full) return;

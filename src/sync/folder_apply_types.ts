@@ -59,4 +59,6 @@ export interface ApplyReport {
   published: number;
   /** Of the files still to come, those nobody can send (unfetchable.ts). */
   unfetchable: UnfetchableFile[];
+  /** Why the folder stopped during the round (its marker went), if it did: the rest waits. */
+  stopped?: string;
 }

@@ -13,6 +13,7 @@
 import type { ChunkRef } from "../files/chunk_hash.ts";
 import { encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import type { PlanIndexRow } from "../files/folder_plan.ts";
+import { assertMarker } from "../files/folder_marker.ts";
 import { PartialFile } from "../files/partial_file.ts";
 import { type ApplySession, asCopy, expectedOf } from "./folder_apply_session.ts";
 
@@ -203,9 +204,12 @@ export class TaskWriter {
     this.#files.delete(t);
   }
 
-  /** Make what `t` holds durable and close it (kept for the next round). */
+  /**
+   * Make what `t` holds durable and close it (kept for the next round). A
+   * file closed for room is synced by name, not reopened (PartialFile.sync).
+   */
   async keep(t: Task): Promise<void> {
-    const p = await this.handle(t);
+    const p = this.#open.get(t) ?? this.#files.get(t) ?? await this.handle(t);
     await p.sync();
     p.close();
     this.#open.delete(t);
@@ -313,6 +317,10 @@ export class TaskWriter {
       t.syncedAt = Date.now();
       this.noteTransfer(t);
       await this.#s.record.checkpoint(true); // durable first (the sync above), then recorded
+      // A large file's chunks go into a file already open, which checks no
+      // marker: a folder that stopped meanwhile is found here, not after
+      // the whole file was fetched.
+      assertMarker(this.#s.folder.root, "fetch file");
     }
   }
 
@@ -323,10 +331,12 @@ export class TaskWriter {
     // here, and a refusal (a name exFAT can't hold, no inode left) is that
     // file's problem — outside, it rejected a promise nobody waited on yet and
     // ended the process.
+    let p: PartialFile | undefined;
     try {
+      if (s.stopped !== undefined) return await this.#later(t);
       // A file that waited in the queue may have had its handle closed for
       // another's: opened again, it must still hold every chunk (#start).
-      const p = await this.handle(t);
+      p = await this.handle(t);
       this.#modes ??= s.fsTraits()?.modes ?? true;
       this.#open.delete(t);
       this.#files.delete(t); // renamed into place, or deleted by finish()
@@ -358,6 +368,25 @@ export class TaskWriter {
       await s.record.checkpoint();
     } catch (e) {
       s.problem(t.path, e);
+      if (s.stopped !== undefined) await this.#later(t, p);
+    }
+  }
+
+  /**
+   * A complete file of a folder that stopped during the round is not put in
+   * place: what it holds is made durable and recorded, and the round after
+   * the folder is back places it without fetching it again. `p`: its file,
+   * when finish() had it already (PartialFile.finish leaves it for this).
+   */
+  async #later(t: Task, p = this.#open.get(t) ?? this.#files.get(t)): Promise<void> {
+    if (p === undefined) return; // never made, or not ours any more
+    try {
+      await p.sync();
+      p.close();
+      this.#open.delete(t);
+      this.noteTransfer(t);
+    } catch {
+      // gone with its disk: when that is back, the sweep of stale temporary files takes it
     }
   }
 }

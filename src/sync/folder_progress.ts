@@ -3,14 +3,15 @@
  * What this device tells the others about a folder after each round
  * (folder_round.ts): its `folder.progress` record — files and bytes it still
  * lacks, conflicts, whether it is stopped and why, and the folder frontier
- * it measured against — published only when it changed. Apart so that the
- * round reads as the order of its steps.
+ * it measured against — published only when it changed, and a folder found
+ * stopped (at the start of the round or during it) recorded as such. Apart
+ * so that the round reads as the order of its steps.
  */
 
 import type { DeviceKey } from "../log/device_key.ts";
 import type { FolderProgress } from "../log/file_ops.ts";
 import type { Home } from "../storage/home_handle.ts";
-import type { LocalFolder } from "../storage/sql_folder_local.ts";
+import { type LocalFolder, stoppedInfo } from "../storage/sql_folder_local.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
 
 /** The folder frontier this device measures against now, as a progress record holds it. */
@@ -39,4 +40,16 @@ export async function publishProgress(
     await w.commit([{ type: "folder.progress", folder: f.folder, progress: p }]);
     w.folderLocal.setInfo(f.folder, { ...now.info, published: text });
   });
+}
+
+/** Record why `f` is stopped (its path lists dropped: stoppedInfo) and publish it. */
+export async function markStopped(
+  home: Home,
+  f: LocalFolder,
+  stopped: string,
+  frontier: [DeviceKey, number][],
+): Promise<void> {
+  const info = home.folderLocal.folder(f.folder)?.info ?? f.info;
+  await home.write((w) => w.folderLocal.setInfo(f.folder, stoppedInfo(info, stopped)));
+  await publishProgress(home, f, { needFiles: 0, needBytes: 0, conflicts: 0, stopped, frontier });
 }

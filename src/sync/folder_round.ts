@@ -23,7 +23,6 @@ import {
   keptPaths,
   type LocalFolder,
   sameKept,
-  stoppedInfo,
 } from "../storage/sql_folder_local.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
@@ -32,7 +31,7 @@ import type { FetchPeer } from "./file_fetch.ts";
 import type { ApplyReport } from "./folder_apply.ts";
 import type { ScanReport } from "./folder_scan.ts";
 import type { NotRemoved, PruneResult } from "../files/versions.ts";
-import { frontierOf, publishProgress } from "./folder_progress.ts";
+import { frontierOf, markStopped, publishProgress } from "./folder_progress.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { directRoutes, type Route, type SessionTuning, syncPeer } from "./round.ts";
 import type { SessionOutcome } from "./peer_session.ts";
@@ -192,14 +191,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
     const frontier = frontierOf(home, f.folder);
     if (!hasMarker(f)) {
       const stopped = "folder stopped: marker missing — disk not mounted, or the folder moved?";
-      await home.write((w) => w.folderLocal.setInfo(f.folder, stoppedInfo(f.info, stopped)));
-      await publishProgress(home, f, {
-        needFiles: 0,
-        needBytes: 0,
-        conflicts: 0,
-        stopped,
-        frontier,
-      });
+      await markStopped(home, f, stopped, frontier);
       out.push({ folder: f.folder, stopped, sessions: [] });
       continue;
     }
@@ -236,6 +228,12 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
     } finally {
       sessions = (await peers.close()).filter((s) => s.status !== "synced");
       o.progress?.("");
+    }
+    if (apply!.stopped !== undefined) {
+      // Its marker went during the round: stopped, as if it had been missing at the start.
+      await markStopped(home, f, apply!.stopped, frontier);
+      out.push({ folder: f.folder, stopped: apply!.stopped, apply, sessions });
+      continue;
     }
     const problemsChanged = await keepList(home, f.folder, apply!.problems, "notWritten");
     const latest = home.folderLocal.folder(f.folder) ?? f;

@@ -104,6 +104,23 @@ Deno.test("no marker, no write: a stopped folder takes no temporary file either"
   await assert.rejects(PartialFile.open(f.root, "x", 1), /marker missing/);
 });
 
+Deno.test("a complete file whose folder stopped before its finish is left as it is, and a closed one still syncs by name", async () => {
+  await using f = await testFolder();
+  const closed = (await PartialFile.open(f.root, "a.txt", 4)).file;
+  await closed.writeAt(0, enc("part"));
+  closed.close(); // closed for room, as the writer does
+  const { file } = await PartialFile.open(f.root, "doc.txt", 5);
+  await file.writeAt(0, enc("whole"));
+  await Deno.remove(f.abs(".mycel-folder")); // the disk was pulled out, say
+  await closed.sync(); // reopened by name: no marker needed to keep what it holds
+  await assert.rejects(
+    file.finish({ expected: null, mtimeMs: 1_700_000_000_000, exec: false }),
+    /marker missing/,
+  );
+  assert.equal(new TextDecoder().decode(await f.read(file.temp)), "whole", "kept for the caller");
+  assert.equal(await Deno.lstat(f.abs("doc.txt")).then(() => true, () => false), false);
+});
+
 Deno.test("a temporary file that also has the target's name (a crash right after the link) is not resumed", async () => {
   await using f = await testFolder();
   const first = await PartialFile.open(f.root, "big.bin", 8);
