@@ -13,51 +13,13 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { describe, MAIN_TS, type MycelOptions } from "../helpers/mycel.ts";
+import { describe } from "../helpers/mycel.ts";
 import { Devices } from "../sync/_helpers.ts";
 import { folderOf, put, sharedFolder, syncNow, syncOk, text } from "./_helpers.ts";
+import { chownTree, NOBODY_UNAVAILABLE, USER } from "./_as_nobody.ts";
 
-/** Why the devices can't run as another user here, if they can't. */
-function unavailable(): string | undefined {
-  if (Deno.uid() !== 0) return "needs root to run devices as another user";
-  try {
-    const probe = new Deno.Command("setpriv", {
-      args: [
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "--",
-        "test",
-        "-r",
-        MAIN_TS,
-        "-a",
-        "-x",
-        Deno.execPath(),
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync();
-    if (!probe.success) {
-      return `user nobody can't read ${MAIN_TS} or run ${Deno.execPath()} (a private folder on the way)`;
-    }
-  } catch {
-    return "setpriv (util-linux) is missing";
-  }
-  return undefined;
-}
-
-const UNAVAILABLE = unavailable();
-const CAN_RUN = UNAVAILABLE === undefined;
-if (!CAN_RUN) console.log(`permissions_test: skipped: ${UNAVAILABLE}`);
-
-/** `nobody`: no rights over root's files. */
-const USER: MycelOptions = { user: { uid: 65534, gid: 65534 } };
-
-/** Give `path` and everything under it to `USER`. */
-async function chownTree(path: string): Promise<void> {
-  const out = await new Deno.Command("chown", { args: ["-R", "65534:65534", path] }).output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-}
+const CAN_RUN = NOBODY_UNAVAILABLE === undefined;
+if (!CAN_RUN) console.log(`permissions_test: skipped: ${NOBODY_UNAVAILABLE}`);
 
 /** Devices a and b, each as `USER` or as root (`false`). */
 async function withDevices(
