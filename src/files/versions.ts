@@ -11,6 +11,7 @@
  */
 
 import { join } from "node:path";
+import { MycelError } from "../errors.ts";
 import { fitStem, splitExtension, utcStamp } from "./conflict.ts";
 import { VERSIONS_DIR } from "./folder_layout.ts";
 import { baseName, MAX_NAME_BYTES, parentOf, utf8Length } from "./paths.ts";
@@ -61,7 +62,12 @@ function parseStamp(stemWithStamp: string): number | undefined {
   return Number.isNaN(t) || stampOf(t) !== m[0] ? undefined : t;
 }
 
-/** The kept versions of `relPath` in the folder at `root`, newest first. */
+/**
+ * The kept versions of `relPath` in the folder at `root`, newest first.
+ * @throws MycelError `versions_not_listed` when their folder can't be
+ * listed (another user keeps it private, say): never the runtime's
+ * permission error, which the command line would blame on the mycel home.
+ */
 export async function listVersions(root: string, relPath: string): Promise<KeptVersion[]> {
   const [stem, ext] = keptParts(baseName(relPath));
   const parent = parentOf(relPath);
@@ -80,8 +86,14 @@ export async function listVersions(root: string, relPath: string): Promise<KeptV
       out.push({ path: rel, keptAt, size, link: e.isSymlink });
     }
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return [];
-    throw e;
+    // Nothing there, or a file where the folder would be: no version kept.
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return [];
+    throw new MycelError("versions_not_listed", `list old versions of ${relPath}`, whyNot(e), {
+      value: dir,
+      hint: "Let this user read that folder (it may belong to another user), " +
+        "or run this as a user who can.",
+      cause: e,
+    });
   }
   return out.sort((a, b) => b.keptAt - a.keptAt);
 }
@@ -109,7 +121,7 @@ export interface PruneResult {
 }
 
 /** Why `e` stopped a removal or listing, the same every round (no OS path in it). */
-function whyNot(e: unknown): string {
+export function whyNot(e: unknown): string {
   if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
   return e instanceof Error ? withoutOsPaths(e.message) : String(e);
 }

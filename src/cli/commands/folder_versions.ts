@@ -8,7 +8,7 @@
 
 import { dirname, join, relative, resolve } from "node:path";
 import { ExitCode, MycelError } from "../../errors.ts";
-import { baseName, checkRelativePath, parentOf } from "../../files/paths.ts";
+import { baseName, checkRelativePath } from "../../files/paths.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { humanBytes, localTime, plural } from "../../human.ts";
@@ -119,15 +119,6 @@ export const folderRestoreCommand: CommandSpec = {
     const { listVersions } = await lazyImport<typeof import("../../files/versions.ts")>(
       new URL("../../files/versions.ts", import.meta.url),
     );
-    const { keepVersion } = await lazyImport<typeof import("../../files/keep_version.ts")>(
-      new URL("../../files/keep_version.ts", import.meta.url),
-    );
-    const { ensureRealParents, syncDir } = await lazyImport<
-      typeof import("../../files/safe_paths.ts")
-    >(new URL("../../files/safe_paths.ts", import.meta.url));
-    const { tempNameFor } = await lazyImport<typeof import("../../files/folder_layout.ts")>(
-      new URL("../../files/folder_layout.ts", import.meta.url),
-    );
     const list = await listVersions(root, rel);
     if (list.length === 0) {
       throw new MycelError("bad_version", "restore file", "it has no kept versions", {
@@ -152,47 +143,10 @@ export const folderRestoreCommand: CommandSpec = {
       );
     }
     const kept = list[n - 1];
-    const realRoot = await Deno.realPath(root);
-    // A stopped folder (no marker: disk not mounted?) is written to by nothing.
-    const { assertMarker } = await lazyImport<typeof import("../../files/folder_marker.ts")>(
-      new URL("../../files/folder_marker.ts", import.meta.url),
+    const { restoreVersion } = await lazyImport<typeof import("../../files/restore_version.ts")>(
+      new URL("../../files/restore_version.ts", import.meta.url),
     );
-    assertMarker(realRoot, "restore file");
-    ensureRealParents(realRoot, parentOf(rel));
-    const inPlace = await Deno.lstat(join(realRoot, rel)).catch(() => undefined);
-    if (inPlace?.isDirectory) {
-      throw new MycelError("bad_folder", "restore file", "a folder is in its place", {
-        value: rel,
-        hint: "Move or rename that folder first; nothing was changed.",
-        exit: ExitCode.failure,
-      });
-    }
-    const dir = join(realRoot, parentOf(rel));
-    const temp = join(dir, tempNameFor(baseName(rel)));
-    // A kept link comes back as the link (copying it would copy what it
-    // points to, perhaps outside the folder, into the folder).
-    if (kept.link) await Deno.symlink(await Deno.readLink(join(realRoot, kept.path)), temp);
-    else await Deno.copyFile(join(realRoot, kept.path), temp);
-    try {
-      if (!kept.link) {
-        // Modified now: putting a version back is the user's latest change, and
-        // it must win over an edit elsewhere it did not see (newest mtime wins;
-        // with the kept mtime, the restore became the conflict copy). A new
-        // link is new already.
-        const now = new Date(ctx.now());
-        await Deno.utime(temp, now, now);
-        const f = await Deno.open(temp, { write: true });
-        await f.sync();
-        f.close();
-      }
-      const exists = await Deno.lstat(join(realRoot, rel)).then(() => true, () => false);
-      if (exists) await keepVersion(realRoot, rel, "link", ctx.now());
-      await Deno.rename(temp, join(realRoot, rel));
-      await syncDir(dir);
-    } catch (e) {
-      await Deno.remove(temp).catch(() => {});
-      throw e;
-    }
+    await restoreVersion(await Deno.realPath(root), rel, kept, ctx.now());
     const { scanFolders } = await lazyImport<typeof import("../../sync/folder_round.ts")>(
       new URL("../../sync/folder_round.ts", import.meta.url),
     );

@@ -1,0 +1,107 @@
+/**
+ * @module restore_version
+ * Putting a kept version back at its path (`folder restore`): copied — a
+ * kept link as the link, never what it points to — into a temporary file
+ * beside the path, given the time now and synced, the file at the path kept
+ * in turn under `.mycel/versions/`, then renamed into place and the folder
+ * synced. A step this user may not do (read the kept version, write into
+ * the file's folder, keep the file it replaces) is named, and nothing is
+ * left behind: the runtime's permission error, which the command line
+ * would blame on the mycel home, never gets out.
+ */
+
+import { join } from "node:path";
+import { ExitCode, MycelError } from "../errors.ts";
+import { tempNameFor, VERSIONS_DIR } from "./folder_layout.ts";
+import { assertMarker } from "./folder_marker.ts";
+import { keepVersion } from "./keep_version.ts";
+import { baseName, parentOf } from "./paths.ts";
+import { ensureRealParents, syncDir } from "./safe_paths.ts";
+import { type KeptVersion, whyNot } from "./versions.ts";
+import { writeReason } from "./write_problem.ts";
+
+const ACTION = "restore file";
+
+/**
+ * Put `kept` back at `rel` in the folder at `realRoot` (its real path),
+ * modified `now`: putting a version back is the user's latest change, and
+ * it must win over an edit elsewhere it did not see.
+ * @throws MycelError `folder_stopped`, `bad_folder` (a folder in its
+ * place), `version_unreadable`, `not_written`
+ */
+export async function restoreVersion(
+  realRoot: string,
+  rel: string,
+  kept: KeptVersion,
+  now: number,
+): Promise<void> {
+  // A stopped folder (no marker: disk not mounted?) is written to by nothing.
+  assertMarker(realRoot, ACTION);
+  ensureRealParents(realRoot, parentOf(rel));
+  const inPlace = await Deno.lstat(join(realRoot, rel)).catch(() => undefined);
+  if (inPlace?.isDirectory) {
+    throw new MycelError("bad_folder", ACTION, "a folder is in its place", {
+      value: rel,
+      hint: "Move or rename that folder first; nothing was changed.",
+      exit: ExitCode.failure,
+    });
+  }
+  const from = join(realRoot, kept.path);
+  // Read first: a version this user may not read is said before anything is made.
+  await named("version_unreadable", (e) => `the kept version can't be read: ${whyNot(e)}`, {
+    value: kept.path,
+    hint: "Let this user read it (it may belong to another user), or restore it as a user " +
+      "who can; nothing was changed.",
+  }, async () => {
+    if (!kept.link) (await Deno.open(from, { read: true })).close();
+  });
+  const dir = join(realRoot, parentOf(rel));
+  const temp = join(dir, tempNameFor(baseName(rel)));
+  const notWritten = { value: rel, hint: "Let this user write there; nothing was changed." };
+  await named("not_written", (e) => writeReason(realRoot, rel, e), notWritten, async () => {
+    // A kept link comes back as the link (copying it would copy what it
+    // points to, perhaps outside the folder, into the folder).
+    if (kept.link) await Deno.symlink(await Deno.readLink(from), temp);
+    else await Deno.copyFile(from, temp);
+  });
+  try {
+    if (!kept.link) {
+      // Modified now (see above: newest mtime wins; with the kept mtime, the
+      // restore became the conflict copy). A new link is new already.
+      await Deno.utime(temp, new Date(now), new Date(now));
+      const f = await Deno.open(temp, { write: true });
+      await f.sync();
+      f.close();
+    }
+    if (await Deno.lstat(join(realRoot, rel)).then(() => true, () => false)) {
+      await named(
+        "not_written",
+        (e) => `the file it replaces can't be kept first: ${whyNot(e)}`,
+        { value: VERSIONS_DIR, hint: notWritten.hint },
+        () => keepVersion(realRoot, rel, "link", now),
+      );
+    }
+    await named("not_written", (e) => writeReason(realRoot, rel, e), notWritten, async () => {
+      await Deno.rename(temp, join(realRoot, rel));
+    });
+    await syncDir(dir);
+  } catch (e) {
+    await Deno.remove(temp).catch(() => {});
+    throw e;
+  }
+}
+
+/** Run `step`; a failure that is not already named becomes `code` with `reason(e)`. */
+async function named<T>(
+  code: string,
+  reason: (e: unknown) => string,
+  o: { value: string; hint: string },
+  step: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof MycelError) throw e;
+    throw new MycelError(code, ACTION, reason(e), { ...o, cause: e });
+  }
+}
