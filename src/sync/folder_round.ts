@@ -14,9 +14,7 @@
 import { humanBytes } from "../human.ts";
 import { isMycelError } from "../errors.ts";
 import { MARKER_NAME } from "../files/folder_layout.ts";
-import type { DeviceKey } from "../log/device_key.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
-import { syncsWithMycel } from "../mesh/plan.ts";
 import { Home } from "../storage/home_handle.ts";
 import {
   type FolderInfo,
@@ -24,16 +22,13 @@ import {
   type LocalFolder,
   sameKept,
 } from "../storage/sql_folder_local.ts";
-import { deviceOfHex } from "../storage/sql_folders.ts";
-import type { SecureChannel } from "../transport/secure_channel.ts";
-import { encodeChunkMessage } from "../protocol/chunk_messages.ts";
-import type { FetchPeer } from "./file_fetch.ts";
 import type { ApplyReport } from "./folder_apply.ts";
 import type { ScanReport } from "./folder_scan.ts";
 import type { NotRemoved, PruneResult } from "../files/versions.ts";
 import { frontierOf, markStopped, publishProgress } from "./folder_progress.ts";
 import { lazyImport } from "../lazy_import.ts";
-import { directRoutes, type Route, type SessionTuning, syncPeer } from "./round.ts";
+import type { Route, SessionTuning } from "./round.ts";
+import { folderPeers, openPeers } from "./folder_peers.ts";
 import type { SessionOutcome } from "./peer_session.ts";
 
 /** How the folder half runs. */
@@ -113,66 +108,6 @@ function hasMarker(f: LocalFolder): boolean {
   } catch {
     return false;
   }
-}
-
-/** The devices (other than us) that joined `folder` and sync with mycel. */
-function folderPeers(home: Home, folder: string): DeviceRecord[] {
-  const out: DeviceRecord[] = [];
-  for (const [f, device, row] of home.view.folders().deviceRows()) {
-    if (f !== folder || !row.joined) continue;
-    const key = deviceOfHex(device);
-    if (key === home.device) continue;
-    const m = home.view.member(key);
-    if (m === undefined || m.removed !== undefined || !syncsWithMycel(m.record)) continue;
-    out.push(m.record);
-  }
-  return out;
-}
-
-/** One file-phase session per peer, dialled on first use; `close()` ends them all. */
-function openPeers(home: Home, records: DeviceRecord[], o: FolderRoundOptions) {
-  let release!: () => void;
-  const released = new Promise<void>((r) => release = r);
-  const ready: FetchPeer[] = [];
-  const sessions: Promise<SessionOutcome>[] = [];
-  let registered: Promise<void>[] | undefined;
-  const routesOf = async (record: DeviceRecord) =>
-    o.routes
-      ? await o.routes(record, home)
-      : directRoutes(record, home.local.peer(record.key), home.now());
-  const dial = (keys: { noisePublic: Uint8Array; noisePrivate: Uint8Array }) =>
-    records.map(async (record) => {
-      let mark!: () => void;
-      const up = new Promise<void>((r) => mark = r);
-      const session = (async () =>
-        await syncPeer(home, keys, record, [...await routesOf(record)], {
-          now: o.now,
-          env: o.env,
-          timeoutMs: o.timeoutMs,
-          tuning: o.tuning,
-          // What this side reads is what it asked for, checked chunk by chunk.
-          maxBytes: Number.MAX_SAFE_INTEGER,
-          afterExchange: async (channel: SecureChannel, key: DeviceKey) => {
-            ready.push({ key, name: record.name, channel });
-            mark();
-            await released;
-            await channel.send(encodeChunkMessage({ type: "bye" })).catch(() => {});
-          },
-        }, []))();
-      sessions.push(session);
-      await Promise.race([up, session.then(() => {})]);
-    });
-  return {
-    peers: async () => {
-      registered ??= dial(await home.noiseKeys());
-      await Promise.all(registered);
-      return ready;
-    },
-    close: async () => {
-      release();
-      return await Promise.all(sessions);
-    },
-  };
 }
 
 /** Bring every folder this device syncs (or `o.only`) to the state (see the module comment). */
