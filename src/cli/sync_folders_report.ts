@@ -81,6 +81,17 @@ export function reportFolders(
     // gets them either (src/sync/unfetchable.ts); they are said below.
     if (a && a.needFiles > a.unfetchable.length) partial = true;
     if (o.quiet) continue;
+    if (f.interrupted) {
+      // The round ends as interrupted (sync.ts): said here is what this folder got.
+      if (!o.json && a !== undefined) {
+        ctx.out.error(
+          `folder ${f.folder}: interrupted after ${plural(a.done, "change")} applied and ` +
+            `${humanBytes(a.fetchedBytes)} fetched; what its unfinished files hold is kept ` +
+            "for the next round",
+        );
+      }
+      continue;
+    }
     if (f.stopped) {
       if (o.json) continue; // said as the JSON error below
       ctx.out.error(`folder ${f.folder}: ${safeText(f.stopped)}`);

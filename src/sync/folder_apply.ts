@@ -82,9 +82,11 @@ export async function applyFolder(
   // 2. Files: local chunks first, then kept copies, then peers (folder_apply_files.ts).
   const tasks = await applyFiles(s, fileWrites, lists, early.length);
   // A folder that stopped meanwhile (its marker went) is left as it is: what
-  // was done is recorded, the rest waits until it is back (folder_round.ts).
-  if (s.stopped !== undefined) {
+  // was done is recorded, the rest waits until it is back (folder_round.ts);
+  // so does a round interrupted by Ctrl-C, until the next round.
+  if (s.stopped !== undefined || s.interrupted) {
     await record.flush();
+    if (s.stopped === undefined) report.interrupted = true;
     return report;
   }
   // 3. Links, adoptions, removals.

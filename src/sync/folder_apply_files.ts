@@ -154,9 +154,10 @@ async function writeFiles(
       s.doneBytes += bytesOf(chunks, t.done, true);
       // A large file's local chunks go through the pipelined copy first; what
       // it leaves (and a small file's chunks) takes the plain path below.
-      const copied = await copy.copy(t, chunks, locals);
+      const copied = await copy.copy(t, chunks, locals, () => s.halted);
       report.localBytes += copied.bytes;
       for (const i of copied.left) {
+        if (s.halted) break; // what it holds so far is kept (below)
         const local = await locals.get(chunks[i].hash) ??
           await kept.get(t.path, t.version.size, t.offsets[i], chunks[i].length, chunks[i].hash);
         if (local !== undefined) {

@@ -106,9 +106,14 @@ export class ApplySession {
     return this.#traits === null ? (this.#traits = folderFs(this.folder)) : this.#traits;
   }
 
-  /** Nothing more is fetched or written this round: the disk is full, or the folder stopped. */
+  /** Ctrl-C or SIGTERM came (ApplyOptions.signal). */
+  get interrupted(): boolean {
+    return this.o.signal?.aborted === true;
+  }
+
+  /** Nothing more is fetched or taken on this round: the disk is full, the folder stopped, Ctrl-C. */
   get halted(): boolean {
-    return this.full || this.stopped !== undefined;
+    return this.full || this.stopped !== undefined || this.interrupted;
   }
 
   /**

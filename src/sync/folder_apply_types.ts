@@ -33,6 +33,12 @@ export interface ApplyOptions {
    * (unfetchable.ts); absent: files nobody can send are not told apart.
    */
   holders?: readonly DeviceKey[];
+  /**
+   * Ctrl-C or SIGTERM: once aborted, nothing more is fetched or taken on
+   * (the sessions' channels are closed by whoever opened them), and what
+   * was done is recorded.
+   */
+  signal?: AbortSignal;
   /** Progress: files and bytes done of the totals. */
   progress?: (p: { files: number; totalFiles: number; bytes: number; totalBytes: number }) => void;
 }
@@ -61,4 +67,6 @@ export interface ApplyReport {
   unfetchable: UnfetchableFile[];
   /** Why the folder stopped during the round (its marker went), if it did: the rest waits. */
   stopped?: string;
+  /** Interrupted (ApplyOptions.signal): the rest waits for the next round. */
+  interrupted?: boolean;
 }

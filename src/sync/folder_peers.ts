@@ -41,6 +41,12 @@ export interface PeerOptions {
   timeoutMs: number;
   routes?: (peer: DeviceRecord, home: Home) => Promise<Route[]> | Route[];
   tuning?: SessionTuning;
+  /**
+   * Ctrl-C or SIGTERM: the reads under way end at once (the channels are
+   * closed: a peer's answers still owed are not waited for), and sessions
+   * not up yet are neither used nor waited for.
+   */
+  signal?: AbortSignal;
 }
 
 /** One file-phase session per peer, dialled on first use; `close()` ends them all. */
@@ -54,6 +60,13 @@ export function openPeers(home: Home, records: DeviceRecord[], o: PeerOptions) {
     o.routes
       ? await o.routes(record, home)
       : directRoutes(record, home.local.peer(record.key), home.now());
+  let abort!: () => void;
+  const aborted = new Promise<void>((r) => abort = r);
+  const stop = () => {
+    abort();
+    for (const p of ready) p.channel.close();
+  };
+  o.signal?.addEventListener("abort", stop, { once: true });
   const dial = (keys: { noisePublic: Uint8Array; noisePrivate: Uint8Array }) =>
     records.map(async (record) => {
       let mark!: () => void;
@@ -79,12 +92,17 @@ export function openPeers(home: Home, records: DeviceRecord[], o: PeerOptions) {
   return {
     peers: async () => {
       registered ??= dial(await home.noiseKeys());
-      await Promise.all(registered);
-      return ready;
+      await Promise.race([Promise.all(registered), aborted]);
+      return o.signal?.aborted ? [] : ready;
     },
     close: async () => {
+      o.signal?.removeEventListener("abort", stop);
       release();
-      return await Promise.all(sessions);
+      // Interrupted: a session still dialling is not waited for (the process ends).
+      const all = Promise.all(sessions);
+      if (!o.signal?.aborted) return await all;
+      all.catch(() => {});
+      return [];
     },
   };
 }

@@ -47,6 +47,13 @@ export interface FolderRoundOptions {
   only?: string;
   /** Bytes of file content to fetch per round at most (MYCEL_FILE_BUDGET). */
   budget?: number;
+  /**
+   * Ctrl-C or SIGTERM: the folder being applied stops fetching at once (its
+   * sessions' channels are closed, answers still owed are not waited for),
+   * records what it did and keeps what its unfinished files hold; the
+   * folders after it wait for the next round.
+   */
+  signal?: AbortSignal;
 }
 
 /** Scan every folder this device syncs (or `o.only`); publish what changed. */
@@ -81,6 +88,8 @@ export interface FolderOutcome {
   readonly apply?: ApplyReport;
   /** Sessions of the file phase that did not sync (unreachable peers and such). */
   readonly sessions: SessionOutcome[];
+  /** Interrupted (Ctrl-C, SIGTERM) while its files were applied. */
+  readonly interrupted?: boolean;
   /**
    * True when the paths this round could not write differ from the last
    * round's (kept in the folder's info): worth saying again. A timer's log
@@ -123,6 +132,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
     new URL("./folder_apply.ts", import.meta.url),
   );
   for (const f of folders) {
+    if (o.signal?.aborted) break; // the rest waits for the next round
     const frontier = frontierOf(home, f.folder);
     if (!hasMarker(f)) {
       const stopped = "folder stopped: marker missing — disk not mounted, or the folder moved?";
@@ -148,6 +158,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
         holders: holders.map((r) => r.key),
         readTimeoutMs: o.timeoutMs,
         budget: o.budget,
+        signal: o.signal,
         progress: o.progress && ((p) => {
           const secs = (Date.now() - started) / 1000;
           const rate = secs > 0 ? p.bytes / secs : 0;
@@ -163,6 +174,11 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
     } finally {
       sessions = (await peers.close()).filter((s) => s.status !== "synced");
       o.progress?.("");
+    }
+    if (apply!.interrupted) {
+      // What it did is recorded; its progress record and the sweep wait for a whole round.
+      out.push({ folder: f.folder, interrupted: true, apply, sessions });
+      break;
     }
     if (apply!.stopped !== undefined) {
       // Its marker went during the round: stopped, as if it had been missing at the start.

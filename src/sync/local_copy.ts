@@ -40,12 +40,14 @@ export class LocalCopy {
   /**
    * Put every chunk of `t` not done yet that a local file holds with the
    * right bytes; returns the indexes of those it did not put, in order, and
-   * the bytes it put. A small file's chunks are all returned (plain path).
+   * the bytes it put. A small file's chunks are all returned (plain path),
+   * and so is every chunk once `halted` says the round stops.
    */
   async copy(
     t: Task,
     chunks: readonly ChunkRef[],
     locals: LocalChunks,
+    halted: () => boolean = () => false,
   ): Promise<{ left: number[]; bytes: number }> {
     const todo: number[] = [];
     for (let i = 0; i < chunks.length; i++) if (!bitSet(t.done, i)) todo.push(i);
@@ -58,7 +60,8 @@ export class LocalCopy {
     const settle = async () => {
       const next = window.shift()!;
       waiting -= next.bytes.length;
-      if ((await next.hash) !== chunks[next.i].hash) {
+      // Halted (Ctrl-C, the folder stopped): nothing more is written.
+      if ((await next.hash) !== chunks[next.i].hash || halted()) {
         left.push(next.i);
         return;
       }
@@ -67,6 +70,10 @@ export class LocalCopy {
     };
     try {
       for (const i of todo) {
+        if (halted()) {
+          left.push(i);
+          continue;
+        }
         const bytes = await locals.read(chunks[i].hash);
         if (bytes === undefined || bytes.length !== chunks[i].length) {
           left.push(i);

@@ -124,12 +124,27 @@ async function syncNow(
     if (code === ExitCode.ok) code = ExitCode.unreachable;
   }
   if (folderRound === undefined) return code;
+  // Ctrl-C or SIGTERM: no file is fetched any more (main.ts ends the process 3 s after it anyway).
+  if (ctx.signal.aborted) throw interrupted();
   // Then files: every folder synced here is brought to the state this round delivered.
-  const applied = await folderRound.applyFolders(homeRoot(ctx), folderOptions);
+  const applied = await folderRound.applyFolders(homeRoot(ctx), {
+    ...folderOptions,
+    signal: ctx.signal,
+  });
   const { stopped, partial } = reportFolders(ctx, o, scans, applied);
+  if (ctx.signal.aborted) throw interrupted();
   if (stopped) return ExitCode.failure;
   if (partial && code === ExitCode.ok) return ExitCode.unreachable;
   return code;
+}
+
+/** A round stopped by Ctrl-C or SIGTERM: exit 130, like the pairing commands. */
+function interrupted(): MycelError {
+  return new MycelError("sync_interrupted", "finish the sync round", "it was interrupted", {
+    hint:
+      "What its files got so far is kept; the next round (`mycel sync now`) goes on from there.",
+    exit: ExitCode.interrupted,
+  });
 }
 
 /** The `sync` commands. */
@@ -187,7 +202,9 @@ export const syncCommands: CommandSpec[] = [
       "scanned and sent first, then files are fetched (progress on a terminal); a stopped\n" +
       "folder (marker missing) makes the exit 1, files still to come make it 3 — not files\n" +
       "that no device syncing the folder has any more (each round says so; `mycel folder\n" +
-      "override` ends the wait). Ctrl-C ends a round still running 3 seconds later with 130.",
+      "override` ends the wait). Ctrl-C (or SIGTERM) stops fetching files at once, keeps\n" +
+      "what they got for the next round and exits 130; whatever still runs 3 seconds later\n" +
+      "is ended with 130.",
     args: [],
     flags: [
       JSON_FLAG,
