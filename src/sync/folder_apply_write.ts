@@ -311,16 +311,17 @@ export class TaskWriter {
     if (!local) t.sinceSync += bytes.length;
     this.#s.doneBytes += bytes.length;
     if (t.left === 0) this.finishing(t);
-    else if (t.sinceSync >= 16 << 20 && Date.now() - t.syncedAt >= 1000) {
+    else if (t.sinceSync >= 16 << 20) {
+      // A large file's chunks go into a file already open, which checks no
+      // marker: a folder that stopped meanwhile is found within 16 MiB, not
+      // after the whole file was fetched (what it holds is kept: the caller).
+      assertMarker(this.#s.folder.root, "fetch file");
+      if (Date.now() - t.syncedAt < 1000) return;
       await p.sync();
       t.sinceSync = 0;
       t.syncedAt = Date.now();
       this.noteTransfer(t);
       await this.#s.record.checkpoint(true); // durable first (the sync above), then recorded
-      // A large file's chunks go into a file already open, which checks no
-      // marker: a folder that stopped meanwhile is found here, not after
-      // the whole file was fetched.
-      assertMarker(this.#s.folder.root, "fetch file");
     }
   }
 

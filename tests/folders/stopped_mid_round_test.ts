@@ -125,3 +125,64 @@ Deno.test("a folder whose marker goes mid-round is stopped once: nothing more is
   assert.equal(await treeHash(rb), await treeHash(ra));
   assert.deepEqual(temps(rb), [], "no temporary file left");
 });
+
+Deno.test("a large file whose folder stops while it arrives is stopped within 16 MiB, and resumed once the folder is back", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  await devs.peer(a, b);
+  for (const d of devs.list) await d.serve();
+  const [ra, rb] = [folderOf(a), folderOf(b)];
+  await put(ra, "keep.txt", "x\n");
+  await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+  await syncOk(b);
+  await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+  await syncOk(b);
+  // One file, written into a temporary file that stays open: no file is
+  // opened or finished for the marker to be checked on the way.
+  const MiB = 1 << 20;
+  await put(ra, "big.bin", pseudoRandomBytes(96 * MiB, 5));
+  await a.ok(["--no-sync", "folder", "scan"]);
+  await a.ok(["sync", "now", "--push"]);
+
+  const p = b.tmp.spawn(["sync", "now", "--timeout", "10"], { timeoutMs: 120_000 });
+  let caught = false;
+  try {
+    while (!(caught = temps(rb).length > 0)) {
+      Deno.kill(p.pid, "SIGSTOP");
+      await sleep(2);
+      Deno.kill(p.pid, "SIGCONT");
+      await sleep(1);
+    }
+    Deno.kill(p.pid, "SIGSTOP");
+  } catch {
+    // the round ended first: said below
+  }
+  await Deno.remove(join(rb, MARKER_NAME));
+  try {
+    Deno.kill(p.pid, "SIGCONT");
+  } catch {
+    // ended
+  }
+  const r = await p.result();
+  const shown = describe(["sync", "now"], r);
+  const out = r.stdout + r.stderr;
+  assert.ok(caught, "the round was caught under way");
+  assert.equal(r.code, 1, shown);
+  assert.match(out, /it stopped during this round, after 0 changes applied and /, shown);
+  // At most 16 MiB written after the stop, and a window of 16 MiB still
+  // owed: far less than the 96 MiB file.
+  const fetched = fetchedForDocs(out);
+  assert.ok(fetched < 48 * MiB, `fetched ${fetched} bytes: ${shown}`);
+  {
+    using home = await Home.open(b.home);
+    const recorded = home.folderLocal.transfers("docs").map((t) => t.temp);
+    assert.deepEqual(temps(rb), recorded, "what it holds is kept, recorded");
+  }
+
+  await Deno.writeTextFile(join(rb, MARKER_NAME), markerText("docs"));
+  const done = await syncOk(b);
+  assert.equal(await treeHash(rb), await treeHash(ra));
+  assert.deepEqual(temps(rb), [], "no temporary file left");
+  // Resumed: what the stopped round wrote is not fetched again.
+  assert.ok(fetchedForDocs(done.stdout) < 90 * MiB, describe(["sync", "now"], done));
+});
