@@ -169,6 +169,11 @@ export class PartialFile {
     this.#unflushed = 0;
     this.#flushing = f.sync().catch((e) => {
       this.#flushError ??= e;
+      // The kernel reports a write-back error once: a handle opened later on
+      // this file would sync without it and record chunks that never reached
+      // the disk. So the file goes; opened again it is "gone", and its chunks
+      // are fetched again (folder_apply_write.ts).
+      removeQuietly(join(this.#dir, this.temp));
     }).finally(() => this.#flushing = undefined);
   }
 

@@ -30,6 +30,8 @@ export interface Task {
   left: number;
   temp?: string;
   sinceSync: number;
+  /** Bytes put since the folder's marker was last checked (copied or fetched). */
+  sinceMarker?: number;
   /** When its progress was last made durable and recorded (ms). */
   syncedAt: number;
   finished: boolean;
@@ -310,12 +312,16 @@ export class TaskWriter {
     t.left--;
     if (!local) t.sinceSync += bytes.length;
     this.#s.doneBytes += bytes.length;
-    if (t.left === 0) this.finishing(t);
-    else if (t.sinceSync >= 16 << 20) {
-      // A large file's chunks go into a file already open, which checks no
-      // marker: a folder that stopped meanwhile is found within 16 MiB, not
-      // after the whole file was fetched (what it holds is kept: the caller).
+    if (t.left === 0) return this.finishing(t);
+    // A large file's chunks go into a file already open, which checks no
+    // marker: a folder that stopped meanwhile is found within 16 MiB, fetched
+    // or copied, not after the whole file (what it holds is kept: the caller).
+    t.sinceMarker = (t.sinceMarker ?? 0) + bytes.length;
+    if (t.sinceMarker >= 16 << 20) {
+      t.sinceMarker = 0;
       assertMarker(this.#s.folder.root, "fetch file");
+    }
+    if (t.sinceSync >= 16 << 20) {
       if (Date.now() - t.syncedAt < 1000) return;
       await p.sync();
       t.sinceSync = 0;

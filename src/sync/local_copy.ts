@@ -60,34 +60,35 @@ export class LocalCopy {
     const settle = async () => {
       const next = window.shift()!;
       waiting -= next.bytes.length;
-      // Halted (Ctrl-C, the folder stopped): nothing more is written.
-      if ((await next.hash) !== chunks[next.i].hash || halted()) {
+      // Halted (Ctrl-C, the folder stopped): nothing more is written. A
+      // worker that failed leaves the chunk to the plain path, which hashes here.
+      const hash = await next.hash.catch(() => undefined);
+      if (hash !== chunks[next.i].hash || halted()) {
         left.push(next.i);
         return;
       }
       await this.#w.put(t, next.i, next.bytes, true);
       put += next.bytes.length;
     };
-    try {
-      for (const i of todo) {
-        if (halted()) {
-          left.push(i);
-          continue;
-        }
-        const bytes = await locals.read(chunks[i].hash);
-        if (bytes === undefined || bytes.length !== chunks[i].length) {
-          left.push(i);
-          continue;
-        }
-        window.push({ i, bytes, hash: pool.hash(bytes) });
-        waiting += bytes.length;
-        while (waiting > WINDOW_BYTES) await settle();
+    for (const i of todo) {
+      if (halted()) {
+        left.push(i);
+        continue;
       }
-      while (window.length > 0) await settle();
-    } finally {
-      // Hashes still pending are refused when the pool closes; nobody waits on them.
-      for (const x of window) x.hash.catch(() => {});
+      const bytes = await locals.read(chunks[i].hash);
+      if (bytes === undefined || bytes.length !== chunks[i].length) {
+        left.push(i);
+        continue;
+      }
+      const hash = pool.hash(bytes);
+      // Handled at once: a worker that fails rejects every hash while this
+      // loop awaits a read, and an unhandled rejection ends the process.
+      hash.catch(() => {});
+      window.push({ i, bytes, hash });
+      waiting += bytes.length;
+      while (waiting > WINDOW_BYTES) await settle();
     }
+    while (window.length > 0) await settle();
     return { left: left.sort((a, b) => a - b), bytes: put };
   }
 

@@ -171,3 +171,29 @@ Deno.test("a large file flushed in the background while written: closed mid-flus
   assert.equal(got.length, size);
   assert.ok(got.every((x, i) => x === want[i]), "every byte where it was written");
 });
+
+Deno.test("a background flush that fails takes the temporary file with it: its next sync fails, and opened again it starts over", async () => {
+  await using f = await testFolder();
+  const size = FLUSH_BYTES + 4096;
+  const first = await PartialFile.open(f.root, "big.bin", size);
+  const sync = Deno.FsFile.prototype.sync;
+  let failed = 0;
+  Deno.FsFile.prototype.sync = function () {
+    failed++;
+    Deno.FsFile.prototype.sync = sync; // once
+    return Promise.reject(new Error("EIO (test)"));
+  };
+  try {
+    await first.file.writeAt(0, new Uint8Array(FLUSH_BYTES)); // starts the flush, which fails
+    await assert.rejects(() => first.file.sync(), /EIO \(test\)/);
+  } finally {
+    Deno.FsFile.prototype.sync = sync;
+  }
+  assert.equal(failed, 1);
+  const temps = [...Deno.readDirSync(f.root)].filter((e) => e.name.startsWith(".mycel-tmp"));
+  assert.deepEqual(temps, [], "the temporary file is gone");
+  first.file.close();
+  const again = await PartialFile.open(f.root, "big.bin", size, first.file.temp);
+  assert.equal(again.resumed, false, "nothing of it is resumed");
+  again.file.close();
+});

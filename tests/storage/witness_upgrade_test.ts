@@ -3,7 +3,7 @@
  * A home whose state was folded by a release before each device's witness
  * (src/log/witness.ts) folds again at its first write, so it cuts a later
  * removal where a device that folded the same entries anew does; a home
- * made by this release does not fold again for it. Real homes over
+ * made by this release is marked at creation. Real homes over
  * in-memory links (tests/sync/_mem_mesh.ts).
  */
 
@@ -24,7 +24,7 @@ function witnessIn(root: string, key: Uint8Array): Record<string, number> | unde
   }
 }
 
-Deno.test("a home folded before witnesses were kept folds again at its first write; a new one does not", async () => {
+Deno.test("a home folded before witnesses were kept folds again at its first write; a new home is marked as folded with them", async () => {
   await using mesh = await MemMesh.create(2);
   await mesh.peerAll();
   const [a, b] = mesh.devices;

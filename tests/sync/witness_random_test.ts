@@ -6,9 +6,11 @@
  * writes replaced V's values. The removal counts (any member may remove),
  * but it cuts V no lower than the highest entry of V that S's entries named
  * (src/log/witness.ts). Partitions, newcomers starting from checkpoints
- * (checkpointMin 8, so S's witness reaches some devices only inside a base)
- * and far-behind devices; within 3 rounds of healing every device that is
- * still a member shows one `state_digest` and that cut.
+ * (checkpointMin 8) and far-behind devices; within 3 rounds of healing every
+ * device that is still a member shows one `state_digest` and that cut.
+ * These seeds do not reach a device whose base holds S's naming entry and
+ * that gets S's removal as an entry after it (the test passes with no
+ * witness taken from checkpoints): tests/log/witness_test.ts covers that.
  *
  * `SEEDS=5 deno test …` replays one seed; `ROUNDS=n` allows n rounds.
  */
