@@ -7,6 +7,7 @@
 
 import { join } from "node:path";
 import { loadBlake3 } from "../files/chunk_hash.ts";
+import { readExactAt } from "../files/chunk_sources.ts";
 import { relativePathProblem } from "../files/paths.ts";
 import type { Home } from "../storage/home_handle.ts";
 
@@ -67,16 +68,7 @@ export class LocalChunks {
           return undefined;
         }
       }
-      const file = this.#open!.file;
-      await file.seek(loc.offset, Deno.SeekMode.Start);
-      const out = new Uint8Array(loc.length);
-      let at = 0;
-      while (at < out.length) {
-        const n = await file.read(out.subarray(at));
-        if (n === null) return undefined;
-        at += n;
-      }
-      return out;
+      return await readExactAt(this.#open!.file, loc.offset, loc.length);
     } catch {
       // moved or unreadable: try the next place
       this.close();

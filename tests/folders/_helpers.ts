@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { toHex, utf8 } from "../../src/bytes.ts";
-import { isInternalPath } from "../../src/files/folder_layout.ts";
+import { isInternalPath, isTempName } from "../../src/files/folder_layout.ts";
 import { type Device, type Devices, devices } from "../sync/_helpers.ts";
 import { describe, type MycelResult } from "../helpers/mycel.ts";
 
@@ -133,3 +133,21 @@ export async function saidAfter(d: Device, r: MycelResult): Promise<string> {
   const st = await d.ok(["--no-sync", "folder", "status"]);
   return `${r.stdout}${r.stderr}${st.stdout}`;
 }
+
+/** The temporary files anywhere in `root` (mycel's own folder left out). */
+export function tempFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of Deno.readDirSync(join(root, rel))) {
+      const p = rel === "" ? e.name : `${rel}/${e.name}`;
+      if (isTempName(e.name)) out.push(p);
+      else if (e.isDirectory && e.name !== ".mycel") walk(p);
+    }
+  };
+  walk("");
+  return out;
+}
+
+/** True when something is at `path` (a link itself, not followed). */
+export const exists = (path: string): Promise<boolean> =>
+  Deno.lstat(path).then(() => true, () => false);

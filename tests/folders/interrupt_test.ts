@@ -12,28 +12,11 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isTempName } from "../../src/files/folder_layout.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
 import { describe } from "../helpers/mycel.ts";
 import { sleep } from "../helpers/process.ts";
-import { devices, put, sharedFolder, syncOk, treeHash } from "./_helpers.ts";
-
-/** The temporary files anywhere in `root` (mycel's own folder left out). */
-function temps(root: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const e of Deno.readDirSync(join(root, rel))) {
-      const p = rel === "" ? e.name : `${rel}/${e.name}`;
-      if (isTempName(e.name)) out.push(p);
-      else if (e.isDirectory && e.name !== ".mycel") walk(p);
-    }
-  };
-  walk("");
-  return out;
-}
-
-const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
+import { devices, exists, put, sharedFolder, syncOk, tempFiles, treeHash } from "./_helpers.ts";
 
 Deno.test("Ctrl-C during a folder's transfer stops it at once, keeps what it got for the next round and exits 130", async () => {
   await using devs = await devices(["a", "b"]);
@@ -90,10 +73,10 @@ Deno.test("Ctrl-C during a folder's transfer stops it at once, keeps what it got
   {
     using home = await Home.open(b.home);
     const recorded = new Set(home.folderLocal.transfers("docs").map((t) => t.temp));
-    for (const t of temps(rb)) assert.ok(recorded.has(t), `${t} left, not recorded: ${shown}`);
+    for (const t of tempFiles(rb)) assert.ok(recorded.has(t), `${t} left, not recorded: ${shown}`);
   }
 
   await syncOk(b);
   assert.equal(await treeHash(rb), await treeHash(ra));
-  assert.deepEqual(temps(rb), [], "no temporary file left");
+  assert.deepEqual(tempFiles(rb), [], "no temporary file left");
 });

@@ -12,28 +12,12 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isTempName, MARKER_NAME } from "../../src/files/folder_layout.ts";
+import { MARKER_NAME } from "../../src/files/folder_layout.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { applyFolder } from "../../src/sync/folder_apply.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
 import { sleep } from "../helpers/process.ts";
-import { devices, put, rounds, sharedFolder } from "./_helpers.ts";
-
-/** The temporary files anywhere in `root` (mycel's own folder left out). */
-function temps(root: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const e of Deno.readDirSync(join(root, rel))) {
-      const p = rel === "" ? e.name : `${rel}/${e.name}`;
-      if (isTempName(e.name)) out.push(p);
-      else if (e.isDirectory && e.name !== ".mycel") walk(p);
-    }
-  };
-  walk("");
-  return out;
-}
-
-const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
+import { devices, exists, put, rounds, sharedFolder, tempFiles } from "./_helpers.ts";
 
 Deno.test("a folder that stops mid-round leaves no empty temporary file of the files opened ahead", async () => {
   await using devs = await devices(["a", "b"]);
@@ -69,7 +53,7 @@ Deno.test("a folder that stops mid-round leaves no empty temporary file of the f
   } catch {
     // the round ended first: said below
   }
-  const then = temps(rb);
+  const then = tempFiles(rb);
   await Deno.remove(join(rb, MARKER_NAME));
   try {
     Deno.kill(p.pid, "SIGCONT");
@@ -85,7 +69,7 @@ Deno.test("a folder that stops mid-round leaves no empty temporary file of the f
   // it is back (stopped_mid_round_test.ts); none empty.
   using home = await Home.open(b.home);
   const recorded = new Set(home.folderLocal.transfers("docs").map((t) => t.temp));
-  assert.deepEqual(temps(rb).filter((t) => !recorded.has(t)), [], "no temporary file left");
+  assert.deepEqual(tempFiles(rb).filter((t) => !recorded.has(t)), [], "no temporary file left");
 });
 
 Deno.test("a round that ends in an error deletes the new temporary file of a resumed transfer, and keeps one holding chunks", async () => {
@@ -121,7 +105,7 @@ Deno.test("a round that ends in an error deletes the new temporary file of a res
     }),
     /no peer session \(test\)/,
   );
-  assert.deepEqual(temps(rb), [before.get("a.bin")], "only the one holding chunks is left");
+  assert.deepEqual(tempFiles(rb), [before.get("a.bin")], "only the one holding chunks is left");
   assert.deepEqual(await Deno.readFile(join(rb, before.get("a.bin")!)), kept, "untouched");
   assert.equal(rows().get("a.bin"), before.get("a.bin"), "still recorded: it resumes");
 });

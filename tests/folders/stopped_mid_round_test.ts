@@ -11,29 +11,13 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isTempName, MARKER_NAME } from "../../src/files/folder_layout.ts";
+import { MARKER_NAME } from "../../src/files/folder_layout.ts";
 import { markerText } from "../../src/files/folder_marker.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
 import { describe } from "../helpers/mycel.ts";
 import { sleep } from "../helpers/process.ts";
-import { devices, folderOf, put, syncOk, text, treeHash } from "./_helpers.ts";
-
-/** The temporary files anywhere in `root` (mycel's own folder left out). */
-function temps(root: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const e of Deno.readDirSync(join(root, rel))) {
-      const p = rel === "" ? e.name : `${rel}/${e.name}`;
-      if (isTempName(e.name)) out.push(p);
-      else if (e.isDirectory && e.name !== ".mycel") walk(p);
-    }
-  };
-  walk("");
-  return out;
-}
-
-const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
+import { devices, exists, folderOf, put, syncOk, tempFiles, text, treeHash } from "./_helpers.ts";
 
 const UNITS: Record<string, number> = { B: 1, KiB: 1 << 10, MiB: 1 << 20, GiB: 1 << 30 };
 
@@ -109,7 +93,7 @@ Deno.test("a folder whose marker goes mid-round is stopped once: nothing more is
   assert.ok(fetched < 40 << 20, `fetched ${fetched} bytes for docs: ${shown}`);
   assert.equal(await text(mb, "new.txt"), "new\n", `the next folder synced: ${shown}`);
   // What is left in the folder is what the next round resumes, nothing else.
-  const left = temps(rb);
+  const left = tempFiles(rb);
   {
     using home = await Home.open(b.home);
     const recorded = new Set(home.folderLocal.transfers("docs").map((t) => t.temp));
@@ -123,7 +107,7 @@ Deno.test("a folder whose marker goes mid-round is stopped once: nothing more is
   await Deno.writeTextFile(join(rb, MARKER_NAME), markerText("docs"));
   await syncOk(b);
   assert.equal(await treeHash(rb), await treeHash(ra));
-  assert.deepEqual(temps(rb), [], "no temporary file left");
+  assert.deepEqual(tempFiles(rb), [], "no temporary file left");
 });
 
 Deno.test("a large file whose folder stops while it arrives is stopped within 16 MiB, and resumed once the folder is back", async () => {
@@ -147,7 +131,7 @@ Deno.test("a large file whose folder stops while it arrives is stopped within 16
   const p = b.tmp.spawn(["sync", "now", "--timeout", "10"], { timeoutMs: 120_000 });
   let caught = false;
   try {
-    while (!(caught = temps(rb).length > 0)) {
+    while (!(caught = tempFiles(rb).length > 0)) {
       Deno.kill(p.pid, "SIGSTOP");
       await sleep(2);
       Deno.kill(p.pid, "SIGCONT");
@@ -176,13 +160,13 @@ Deno.test("a large file whose folder stops while it arrives is stopped within 16
   {
     using home = await Home.open(b.home);
     const recorded = home.folderLocal.transfers("docs").map((t) => t.temp);
-    assert.deepEqual(temps(rb), recorded, "what it holds is kept, recorded");
+    assert.deepEqual(tempFiles(rb), recorded, "what it holds is kept, recorded");
   }
 
   await Deno.writeTextFile(join(rb, MARKER_NAME), markerText("docs"));
   const done = await syncOk(b);
   assert.equal(await treeHash(rb), await treeHash(ra));
-  assert.deepEqual(temps(rb), [], "no temporary file left");
+  assert.deepEqual(tempFiles(rb), [], "no temporary file left");
   // Resumed: what the stopped round wrote is not fetched again.
   assert.ok(fetchedForDocs(done.stdout) < 90 * MiB, describe(["sync", "now"], done));
 });
