@@ -63,7 +63,7 @@ export class KeptChunks {
           if (!Deno.lstatSync(abs).isFile) continue;
           this.#open = { abs, file: await Deno.open(abs, { read: true }) };
         }
-        const out = await readExactAt(this.#open!.file, offset, length);
+        const out = readExactAt(this.#open!.file, offset, length);
         if (out !== undefined && blake3(out) === hash) return out;
       } catch {
         this.close(); // gone or unreadable: the next copy, or the peers

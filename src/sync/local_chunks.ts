@@ -68,7 +68,7 @@ export class LocalChunks {
           return undefined;
         }
       }
-      return await readExactAt(this.#open!.file, loc.offset, loc.length);
+      return readExactAt(this.#open!.file, loc.offset, loc.length);
     } catch {
       // moved or unreadable: try the next place
       this.close();
