@@ -52,8 +52,6 @@ export class LocalCopy {
     const todo: number[] = [];
     for (let i = 0; i < chunks.length; i++) if (!bitSet(t.done, i)) todo.push(i);
     if (t.version.size < PIPELINE_MIN_BYTES || todo.length < 2) return { left: todo, bytes: 0 };
-    this.#pool ??= new HashPool();
-    const pool = this.#pool;
     const left: number[] = [];
     const window: { i: number; bytes: Uint8Array; hash: Promise<string> }[] = [];
     let waiting = 0, put = 0;
@@ -80,7 +78,10 @@ export class LocalCopy {
         left.push(i);
         continue;
       }
-      const hash = pool.hash(bytes);
+      // Started at the first chunk a local file holds: a file fetched whole
+      // (a first sync) starts no worker.
+      this.#pool ??= new HashPool();
+      const hash = this.#pool.hash(bytes);
       // Handled at once: a worker that fails rejects every hash while this
       // loop awaits a read, and an unhandled rejection ends the process.
       hash.catch(() => {});
