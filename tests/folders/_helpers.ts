@@ -14,6 +14,7 @@ import { toHex, utf8 } from "../../src/bytes.ts";
 import { isInternalPath, isTempName } from "../../src/files/folder_layout.ts";
 import { type Device, type Devices, devices } from "../sync/_helpers.ts";
 import { describe, type MycelResult } from "../helpers/mycel.ts";
+import { sleep } from "../helpers/process.ts";
 
 export { type Device, type Devices, devices };
 
@@ -151,3 +152,34 @@ export function tempFiles(root: string): string[] {
 /** True when something is at `path` (a link itself, not followed). */
 export const exists = (path: string): Promise<boolean> =>
   Deno.lstat(path).then(() => true, () => false);
+
+/**
+ * Hold process `pid` to a part of the CPU (stopped 2 ms of every 3) until
+ * `reached()`, so a test can act in the middle of a round. True when it was
+ * reached; false when the process ended first. The process is left running.
+ */
+export async function throttleUntil(
+  pid: number,
+  reached: () => boolean | Promise<boolean>,
+): Promise<boolean> {
+  try {
+    while (!(await reached())) {
+      Deno.kill(pid, "SIGSTOP");
+      await sleep(2);
+      Deno.kill(pid, "SIGCONT");
+      await sleep(1);
+    }
+    return true;
+  } catch {
+    return false; // the process ended first
+  }
+}
+
+/** Send `signal` to `pid` unless it has ended. */
+export function signalIfRunning(pid: number, signal: Deno.Signal): void {
+  try {
+    Deno.kill(pid, signal);
+  } catch {
+    // ended
+  }
+}

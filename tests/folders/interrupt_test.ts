@@ -15,8 +15,17 @@ import { join } from "node:path";
 import { Home } from "../../src/storage/home_handle.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
 import { describe } from "../helpers/mycel.ts";
-import { sleep } from "../helpers/process.ts";
-import { devices, exists, put, sharedFolder, syncOk, tempFiles, treeHash } from "./_helpers.ts";
+import {
+  devices,
+  exists,
+  put,
+  sharedFolder,
+  signalIfRunning,
+  syncOk,
+  tempFiles,
+  throttleUntil,
+  treeHash,
+} from "./_helpers.ts";
 
 Deno.test("Ctrl-C during a folder's transfer stops it at once, keeps what it got for the next round and exits 130", async () => {
   await using devs = await devices(["a", "b"]);
@@ -40,17 +49,10 @@ Deno.test("Ctrl-C during a folder's transfer stops it at once, keeps what it got
   let caught = false;
   let r, took;
   try {
-    try {
-      while (!(caught = await exists(join(rb, name(4))))) {
-        Deno.kill(p.pid, "SIGSTOP");
-        await sleep(2);
-        Deno.kill(p.pid, "SIGCONT");
-        await sleep(1);
-      }
-      Deno.kill(server, "SIGSTOP");
-      Deno.kill(p.pid, "SIGINT");
-    } catch {
-      // the round ended first: said below
+    caught = await throttleUntil(p.pid, () => exists(join(rb, name(4))));
+    if (caught) {
+      signalIfRunning(server, "SIGSTOP");
+      signalIfRunning(p.pid, "SIGINT");
     }
     const sent = Date.now();
     r = await p.result();

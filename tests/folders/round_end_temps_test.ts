@@ -16,8 +16,16 @@ import { MARKER_NAME } from "../../src/files/folder_layout.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { applyFolder } from "../../src/sync/folder_apply.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
-import { sleep } from "../helpers/process.ts";
-import { devices, exists, put, rounds, sharedFolder, tempFiles } from "./_helpers.ts";
+import {
+  devices,
+  exists,
+  put,
+  rounds,
+  sharedFolder,
+  signalIfRunning,
+  tempFiles,
+  throttleUntil,
+} from "./_helpers.ts";
 
 Deno.test("a folder that stops mid-round leaves no empty temporary file of the files opened ahead", async () => {
   await using devs = await devices(["a", "b"]);
@@ -41,25 +49,11 @@ Deno.test("a folder that stops mid-round leaves no empty temporary file of the f
   // is in place (files opened ahead have been closed for room by then);
   // then its marker goes, as when a disk is pulled out mid-round.
   const p = b.tmp.spawn(["sync", "now", "--timeout", "10"], { timeoutMs: 120_000 });
-  let caught = false;
-  try {
-    while (!(caught = await exists(join(rb, name(100))))) {
-      Deno.kill(p.pid, "SIGSTOP");
-      await sleep(2);
-      Deno.kill(p.pid, "SIGCONT");
-      await sleep(1);
-    }
-    Deno.kill(p.pid, "SIGSTOP");
-  } catch {
-    // the round ended first: said below
-  }
+  const caught = await throttleUntil(p.pid, () => exists(join(rb, name(100))));
+  signalIfRunning(p.pid, "SIGSTOP");
   const then = tempFiles(rb);
   await Deno.remove(join(rb, MARKER_NAME));
-  try {
-    Deno.kill(p.pid, "SIGCONT");
-  } catch {
-    // ended
-  }
+  signalIfRunning(p.pid, "SIGCONT");
   const r = await p.result();
   assert.ok(caught, "the round was caught under way");
   assert.ok(then.length > 0, "temporary files were open when it stopped");

@@ -16,8 +16,18 @@ import { markerText } from "../../src/files/folder_marker.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
 import { describe } from "../helpers/mycel.ts";
-import { sleep } from "../helpers/process.ts";
-import { devices, exists, folderOf, put, syncOk, tempFiles, text, treeHash } from "./_helpers.ts";
+import {
+  devices,
+  exists,
+  folderOf,
+  put,
+  signalIfRunning,
+  syncOk,
+  tempFiles,
+  text,
+  throttleUntil,
+  treeHash,
+} from "./_helpers.ts";
 
 const UNITS: Record<string, number> = { B: 1, KiB: 1 << 10, MiB: 1 << 20, GiB: 1 << 30 };
 
@@ -60,24 +70,10 @@ Deno.test("a folder whose marker goes mid-round is stopped once: nothing more is
   // b's round, held to a part of the CPU until a few files are in place;
   // then docs' marker goes, as when its disk is pulled out.
   const p = b.tmp.spawn(["sync", "now", "--timeout", "10"], { timeoutMs: 120_000 });
-  let caught = false;
-  try {
-    while (!(caught = await exists(join(rb, name(4))))) {
-      Deno.kill(p.pid, "SIGSTOP");
-      await sleep(2);
-      Deno.kill(p.pid, "SIGCONT");
-      await sleep(1);
-    }
-    Deno.kill(p.pid, "SIGSTOP");
-  } catch {
-    // the round ended first: said below
-  }
+  const caught = await throttleUntil(p.pid, () => exists(join(rb, name(4))));
+  signalIfRunning(p.pid, "SIGSTOP");
   await Deno.remove(join(rb, MARKER_NAME));
-  try {
-    Deno.kill(p.pid, "SIGCONT");
-  } catch {
-    // ended
-  }
+  signalIfRunning(p.pid, "SIGCONT");
   const r = await p.result();
   const shown = describe(["sync", "now"], r);
   const out = r.stdout + r.stderr;
@@ -129,24 +125,10 @@ Deno.test("a large file whose folder stops while it arrives is stopped within 16
   await a.ok(["sync", "now", "--push"]);
 
   const p = b.tmp.spawn(["sync", "now", "--timeout", "10"], { timeoutMs: 120_000 });
-  let caught = false;
-  try {
-    while (!(caught = tempFiles(rb).length > 0)) {
-      Deno.kill(p.pid, "SIGSTOP");
-      await sleep(2);
-      Deno.kill(p.pid, "SIGCONT");
-      await sleep(1);
-    }
-    Deno.kill(p.pid, "SIGSTOP");
-  } catch {
-    // the round ended first: said below
-  }
+  const caught = await throttleUntil(p.pid, () => tempFiles(rb).length > 0);
+  signalIfRunning(p.pid, "SIGSTOP");
   await Deno.remove(join(rb, MARKER_NAME));
-  try {
-    Deno.kill(p.pid, "SIGCONT");
-  } catch {
-    // ended
-  }
+  signalIfRunning(p.pid, "SIGCONT");
   const r = await p.result();
   const shown = describe(["sync", "now"], r);
   const out = r.stdout + r.stderr;
