@@ -23,7 +23,12 @@
  *   for that author (it claims what it does not cover);
  * - a field of a device's record written past its frontier;
  * - an admission or removal by a device whose chain this device holds at
- *   least as far as the frontier, which this device's state does not have.
+ *   least as far as the frontier, which this device's state does not have;
+ * - for such a device, a witness (what its entries name of the others,
+ *   witness.ts) above what its entries here name: a raised witness would
+ *   make that device's later removals cut less (found by a review: a stolen
+ *   member's checkpoint could credit the owner with having seen all of the
+ *   thief's entries, so the owner's removal of it cut nothing).
  *
  * Invariants: an honest checkpoint (the fold of its frontier's entries) is
  * never refused; what is refused changes nothing. What is left to trust is
@@ -41,8 +46,16 @@ import { SPACES } from "./state.ts";
 export interface HeldView {
   /** Last seq of `author` folded here (0: none). */
   seen(author: DeviceKey): number;
-  /** Whether this device's state has `key` admitted, and removed. */
-  member(key: DeviceKey): { admitted?: unknown; removed?: unknown } | undefined;
+  /** Whether this device's state has `key` admitted, and removed; what its entries name. */
+  member(key: DeviceKey):
+    | { admitted?: unknown; removed?: unknown; witnessed?: Readonly<Record<string, number>> }
+    | undefined;
+  /**
+   * False when this device's state does not keep witnesses yet (a home an
+   * earlier release folded, until its first write folds it again): its
+   * witnesses say nothing then, so they are not held against a checkpoint.
+   */
+  witnessKnown?: boolean;
   /** This device's chain of `author`: where its held part starts (base) and ends. */
   chain(author: DeviceKey): { base: number; end: number } | undefined;
 }
@@ -108,6 +121,16 @@ export function checkpointClaimProblem(cp: Checkpoint, held: HeldView): string |
     if (row.removed !== undefined && ours?.removed === undefined && heldFully(row.removed.by)) {
       return `it holds a removal of ${key.short} by ${row.removed.by.short}, ` +
         "whose entries here have none";
+    }
+    if (row.witnessed !== undefined && held.witnessKnown !== false && heldFully(key)) {
+      // Honest: the witness as of the frontier, which is at most ours as of
+      // what we folded of it (a witness only grows along a chain).
+      for (const [hex, seq] of Object.entries(row.witnessed)) {
+        if (seq > (ours?.witnessed?.[hex] ?? 0)) {
+          return `it credits ${key.short} with having seen ${hex.slice(0, 7)}… #${seq}, ` +
+            "which its entries here do not name";
+        }
+      }
     }
   }
   return undefined;

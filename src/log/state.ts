@@ -53,6 +53,8 @@ export interface MemberInfo {
   readonly admitted: Admission;
   /** Its removal, when removed. */
   readonly removed?: Removal;
+  /** What its folded entries name of the others (witness.ts), when any. */
+  readonly witnessed?: MemberRow["witnessed"];
 }
 
 /** What commands read. */

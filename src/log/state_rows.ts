@@ -119,7 +119,12 @@ export class RowsView implements StateView {
   #info(key: DeviceKey, row: MemberRow | undefined): MemberInfo | undefined {
     const record = recordOf(key, row);
     if (record === undefined) return undefined;
-    return { record, admitted: row!.added!, ...(row!.removed ? { removed: row!.removed } : {}) };
+    return {
+      record,
+      admitted: row!.added!,
+      ...(row!.removed ? { removed: row!.removed } : {}),
+      ...(row!.witnessed ? { witnessed: row!.witnessed } : {}),
+    };
   }
 
   members(): MemberInfo[] {

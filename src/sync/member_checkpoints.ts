@@ -10,6 +10,7 @@ import type { Checkpoint } from "../log/checkpoint.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { checkpointClaimProblem } from "../log/checkpoint_claims.ts";
+import { WITNESS_META } from "../storage/sql_local.ts";
 
 /**
  * The device a checkpoint may come from: the peer of this session (for our
@@ -45,6 +46,7 @@ export function memberCheckpoints(
     return checkpointClaimProblem(cp, {
       seen: (a) => home.view.seen(a),
       member: (k) => home.view.member(k),
+      witnessKnown: home.local.meta(WITNESS_META) !== undefined,
       chain: (a) => {
         const h = home.log.head(a);
         return h === undefined ? undefined : { base: h.base, end: h.seq };

@@ -11,33 +11,12 @@
  */
 
 import assert from "node:assert/strict";
-import { type Checkpoint, makeCheckpoint, readCheckpoint } from "../../src/log/checkpoint.ts";
+import { makeCheckpoint, readCheckpoint } from "../../src/log/checkpoint.ts";
 import { headProofProblem } from "../../src/log/checkpoint_claims.ts";
 import { Signer } from "../../src/log/identity.ts";
-import type { MemoryState } from "../../src/log/state_memory.ts";
 import { memberCheckpoints } from "../../src/sync/member_checkpoints.ts";
-import { type MemDevice, MemMesh } from "./_mem_mesh.ts";
-
-/** `by`'s genuine checkpoint with its state changed by `edit`, signed again by `by`. */
-async function forged(by: MemDevice, edit: (s: MemoryState) => void): Promise<Checkpoint> {
-  const genuine = await readCheckpoint(await by.home.checkpoint());
-  edit(genuine.state);
-  return await readCheckpoint(
-    await makeCheckpoint(
-      genuine.state,
-      genuine.frontier,
-      { mesh: genuine.mesh, made: genuine.made },
-      new Signer(by.keys),
-    ),
-  );
-}
-
-async function threeSynced(): Promise<MemMesh> {
-  const mesh = await MemMesh.create(3);
-  await mesh.peerAll();
-  for (let i = 0; i < 3; i++) await mesh.timerRound();
-  return mesh;
-}
+import { forged, threeSynced } from "./_forged_checkpoint.ts";
+import { MemMesh } from "./_mem_mesh.ts";
 
 Deno.test("a member's honest checkpoint passes the claim checks", async () => {
   await using mesh = await threeSynced();
