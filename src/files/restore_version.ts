@@ -7,7 +7,9 @@
  * synced. A step this user may not do (read the kept version, write into
  * the file's folder, keep the file it replaces) is named, and nothing is
  * left behind: the runtime's permission error, which the command line
- * would blame on the mycel home, never gets out.
+ * would blame on the mycel home, never gets out — nor any other error of
+ * the file system (the folder's real path not found, a folder on the way
+ * this user may not look into, a full disk), which it would call internal.
  */
 
 import { join } from "node:path";
@@ -23,21 +25,39 @@ import { writeReason } from "./write_problem.ts";
 const ACTION = "restore file";
 
 /**
- * Put `kept` back at `rel` in the folder at `realRoot` (its real path),
- * modified `now`: putting a version back is the user's latest change, and
- * it must win over an edit elsewhere it did not see.
- * @throws MycelError `folder_stopped`, `bad_folder` (a folder in its
- * place), `version_unreadable`, `not_written`
+ * Put `kept` back at `rel` in the folder at `root`, modified `now`:
+ * putting a version back is the user's latest change, and it must win
+ * over an edit elsewhere it did not see.
+ * @throws MycelError `folder_unreachable` (its real path can't be found),
+ * `folder_stopped`, `bad_folder` (a folder in its place),
+ * `version_unreadable`, `not_written`
  */
 export async function restoreVersion(
-  realRoot: string,
+  root: string,
   rel: string,
   kept: KeptVersion,
   now: number,
 ): Promise<void> {
-  // A stopped folder (no marker: disk not mounted?) is written to by nothing.
-  assertMarker(realRoot, ACTION);
-  ensureRealParents(realRoot, parentOf(rel));
+  // Every check below is made on the real path: a link on the way there
+  // (the folder moved and linked back, say) must not be written through.
+  const realRoot = await named(
+    "folder_unreachable",
+    (e) => `the folder's real path can't be found: ${whyNot(e)}`,
+    {
+      value: root,
+      hint: "Check that the folder is still there and this user can reach it " +
+        "(a folder on the way removed, moved or private); nothing was changed.",
+    },
+    () => Deno.realPath(root),
+  );
+  const notWritten = { value: rel, hint: "Let this user write there; nothing was changed." };
+  await named("not_written", (e) => writeReason(realRoot, rel, e), notWritten, () => {
+    // A stopped folder (no marker: disk not mounted?) is written to by nothing.
+    assertMarker(realRoot, ACTION);
+    // A folder on the way this user may not look into is named, not "permission denied".
+    ensureRealParents(realRoot, parentOf(rel));
+    return Promise.resolve();
+  });
   const inPlace = await Deno.lstat(join(realRoot, rel)).catch(() => undefined);
   if (inPlace?.isDirectory) {
     throw new MycelError("bad_folder", ACTION, "a folder is in its place", {
@@ -57,7 +77,6 @@ export async function restoreVersion(
   });
   const dir = join(realRoot, parentOf(rel));
   const temp = join(dir, tempNameFor(baseName(rel)));
-  const notWritten = { value: rel, hint: "Let this user write there; nothing was changed." };
   await named("not_written", (e) => writeReason(realRoot, rel, e), notWritten, async () => {
     // A kept link comes back as the link (copying it would copy what it
     // points to, perhaps outside the folder, into the folder).
@@ -67,11 +86,13 @@ export async function restoreVersion(
   try {
     if (!kept.link) {
       // Modified now (see above: newest mtime wins; with the kept mtime, the
-      // restore became the conflict copy). A new link is new already.
-      await Deno.utime(temp, new Date(now), new Date(now));
-      const f = await Deno.open(temp, { write: true });
-      await f.sync();
-      f.close();
+      // restore became the conflict copy). A new link is new already. A
+      // full disk can refuse the sync: named like the copy.
+      await named("not_written", (e) => writeReason(realRoot, rel, e), notWritten, async () => {
+        await Deno.utime(temp, new Date(now), new Date(now));
+        using f = await Deno.open(temp, { write: true });
+        await f.sync();
+      });
     }
     if (await Deno.lstat(join(realRoot, rel)).then(() => true, () => false)) {
       await named(

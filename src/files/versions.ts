@@ -82,8 +82,12 @@ export async function listVersions(root: string, relPath: string): Promise<KeptV
       const keptAt = parseStamp(head);
       if (keptAt === undefined) continue;
       const rel = `${VERSIONS_DIR}/${parent === "" ? "" : `${parent}/`}${e.name}`;
-      const size = (await Deno.lstat(join(root, rel))).size;
-      out.push({ path: rel, keptAt, size, link: e.isSymlink });
+      // Pruned by a round meanwhile: not a version any more, and no reason to list none.
+      const info = await Deno.lstat(join(root, rel)).catch((e) => {
+        if (e instanceof Deno.errors.NotFound) return undefined;
+        throw e;
+      });
+      if (info !== undefined) out.push({ path: rel, keptAt, size: info.size, link: e.isSymlink });
     }
   } catch (e) {
     // Nothing there, or a file where the folder would be: no version kept.

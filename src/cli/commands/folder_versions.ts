@@ -146,7 +146,7 @@ export const folderRestoreCommand: CommandSpec = {
     const { restoreVersion } = await lazyImport<typeof import("../../files/restore_version.ts")>(
       new URL("../../files/restore_version.ts", import.meta.url),
     );
-    await restoreVersion(await Deno.realPath(root), rel, kept, ctx.now());
+    await restoreVersion(root, rel, kept, ctx.now());
     const { scanFolders } = await lazyImport<typeof import("../../sync/folder_round.ts")>(
       new URL("../../sync/folder_round.ts", import.meta.url),
     );
