@@ -94,6 +94,21 @@ export function usageError(
   });
 }
 
+/**
+ * Ctrl-C or SIGTERM stopped `action`: exit 130 (main.ts maps it), one code
+ * whatever was under way — a scan, a round, a transfer — so scripts tell an
+ * interruption from a failure by it.
+ */
+export function interruptedError(
+  action: string,
+  options: Pick<MycelErrorOptions, "value" | "hint"> = {},
+): MycelError {
+  return new MycelError("sync_interrupted", action, "it was interrupted", {
+    ...options,
+    exit: ExitCode.interrupted,
+  });
+}
+
 /** True when `e` is a {@link MycelError} with the given code. */
 export function isMycelError(e: unknown, code?: string): e is MycelError {
   return e instanceof MycelError && (code === undefined || e.code === code);

@@ -107,7 +107,7 @@ export interface CommandSpec {
   /**
    * Exit codes it can return, shown in its help: 0, 1 and 2 for every
    * command; 3 only where a round can reach no peer or only some; 130 where
-   * Ctrl-C is a way to end it (waiting on peers or for a pairing).
+   * Ctrl-C is a way to end it (waiting on peers or for a pairing, a scan).
    */
   readonly exits: readonly ExitCode[];
   /** Runs the command; returns the exit code. */

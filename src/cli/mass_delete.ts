@@ -22,7 +22,11 @@ export function massDeleteConfirm(ctx: CommandContext, yes: boolean) {
       );
       return false;
     }
-    const a = await ctx.ask(`${gone} here. Delete ${one ? "it" : "them"} on every device? [y/N] `);
+    // Ctrl-C drops the question: held, and the scan stops (it records nothing).
+    const a = await ctx.ask(
+      `${gone} here. Delete ${one ? "it" : "them"} on every device? [y/N] `,
+      ctx.signal,
+    );
     return a !== null && /^y(es)?$/i.test(a.trim());
   };
 }

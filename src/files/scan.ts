@@ -43,6 +43,7 @@ import { loadIgnoreRules } from "./ignore_rules.ts";
 import { findCaseCollisions } from "./path_portability.ts";
 import { relativePathProblem } from "./paths.ts";
 import { ScanReader } from "./scan_reader.ts";
+import { ScanStop } from "./scan_stop.ts";
 import { sameStat, statKey, whyUnreadable } from "./scan_file.ts";
 import type {
   ScannedFile,
@@ -57,7 +58,8 @@ import { symlinkEscapes, symlinkTargetProblem } from "./symlink_target.ts";
 /**
  * Scan the folder at `root` against `index` (see the module comment).
  * @throws MycelError `folder_stopped` when the marker is missing,
- * `bad_ignore_file` when an ignore file can't be used
+ * `bad_ignore_file` when an ignore file can't be used, `sync_interrupted`
+ * when `options.signal` fired
  */
 export async function scanFolder(
   root: string,
@@ -88,10 +90,12 @@ export async function scanFolder(
   const held = new Set<string>(); // names whose file sits in a hold folder beside them
   const holds: string[] = []; // the hold folders themselves
   const renumbered: { path: string; ino: number }[] = [];
-  const reader = new ScanReader(chunker, { changed, skipped, present, stats }, options);
+  const stop = new ScanStop(root, options.signal);
+  const reader = new ScanReader(chunker, { changed, skipped, present, stats }, options, stop);
   try {
     await walk();
     await reader.finish();
+    stop.now(); // the last files' ids came in after the signal: still nothing reported
   } finally {
     reader.close(); // a live worker would keep the process up
   }
@@ -100,6 +104,7 @@ export async function scanFolder(
     const stack = [""];
     while (stack.length > 0) {
       const dir = stack.pop()!;
+      await stop.check();
       let names: Deno.DirEntry[];
       try {
         names = [...Deno.readDirSync(dir === "" ? root : join(root, dir))];
@@ -115,6 +120,7 @@ export async function scanFolder(
       names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const subdirs: string[] = [];
       for (const entry of names) {
+        await stop.check();
         const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
         if (entry.isDirectory && isHeldName(entry.name)) {
           noteHeld(join(root, path), dir, held);

@@ -14,6 +14,8 @@
 
 import type { ChunkRef } from "./chunk_hash.ts";
 import type { ContentChunker } from "./content_chunker.ts";
+import { isMycelError } from "../errors.ts";
+import type { ScanStop } from "./scan_stop.ts";
 
 /** The stat fields a scan compares. */
 export interface StatKey {
@@ -65,12 +67,15 @@ export function whyUnreadable(e: unknown): string {
 
 /**
  * Chunk the regular file at `abs`, which lstat described as `before`.
- * `chunker` is reset first and left holding this file's chunks.
+ * `chunker` is reset first and left holding this file's chunks. A large
+ * file is read asynchronously: `stop` is checked between reads, so Ctrl-C
+ * ends the scan in the middle of a file of any size.
  */
 export async function chunkFile(
   abs: string,
   before: Deno.FileInfo,
   chunker: ContentChunker,
+  stop?: ScanStop,
 ): Promise<ReadOutcome> {
   chunker.reset();
   const small = before.size <= SMALL_FILE_BYTES;
@@ -90,7 +95,9 @@ export async function chunkFile(
       const n = small ? file.readSync(chunker.space()) : await file.read(chunker.space());
       if (n === null) break;
       chunker.commit(n);
-      if (!small) await chunker.backlog(); // a hashing pool holds a bounded amount
+      if (small) continue;
+      await chunker.backlog(); // a hashing pool holds a bounded amount
+      stop?.now();
     }
     const after = small ? file.statSync() : await file.stat();
     let again: Deno.FileInfo | undefined;
@@ -109,6 +116,7 @@ export async function chunkFile(
     const hashing = chunker.finishLater();
     return { hashing };
   } catch (e) {
+    if (isMycelError(e, "sync_interrupted")) throw e;
     return { skipped: `it can't be read (${whyUnreadable(e)})` };
   } finally {
     file.close();

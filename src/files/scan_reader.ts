@@ -13,6 +13,7 @@
 import type { ContentChunker } from "./content_chunker.ts";
 import { HashPool } from "./hash_pool.ts";
 import { chunkFile, statKey } from "./scan_file.ts";
+import { ScanStop } from "./scan_stop.ts";
 import type {
   ScannedFile,
   ScannedSymlink,
@@ -39,6 +40,7 @@ export class ScanReader {
   readonly #mode: "auto" | "always" | "never";
   readonly #newPool: () => HashPool;
   readonly #execOf: ((path: string) => boolean) | undefined;
+  readonly #stop: ScanStop;
   #pool: HashPool | undefined;
   #poolFailed = false;
   #hashedHere = 0;
@@ -47,7 +49,13 @@ export class ScanReader {
   /** Files the worker could not finish: read again in this thread. */
   readonly #again: { path: string; abs: string }[] = [];
 
-  constructor(chunker: ContentChunker, lists: ScanLists, options: ScanOptions) {
+  constructor(
+    chunker: ContentChunker,
+    lists: ScanLists,
+    options: ScanOptions,
+    stop = new ScanStop("", undefined),
+  ) {
+    this.#stop = stop;
     this.#chunker = chunker;
     this.#lists = lists;
     this.#mode = options.onChunk ? "never" : options.worker ?? "auto";
@@ -59,7 +67,7 @@ export class ScanReader {
   async read(path: string, abs: string, info: Deno.FileInfo): Promise<void> {
     this.#startPoolFor(info.size);
     await this.#chunker.backlog();
-    const read = await chunkFile(abs, info, this.#chunker);
+    const read = await chunkFile(abs, info, this.#chunker, this.#stop);
     if ("skipped" in read) {
       this.#lists.skipped.push({ path, reason: read.skipped });
       return;
@@ -92,7 +100,8 @@ export class ScanReader {
         this.#lists.skipped.push({ path, reason: "it changed while scanning" });
         continue;
       }
-      const read = await chunkFile(abs, info, this.#chunker);
+      await this.#stop.check();
+      const read = await chunkFile(abs, info, this.#chunker, this.#stop);
       if ("skipped" in read) this.#lists.skipped.push({ path, reason: read.skipped });
       else this.#found(path, info, await read.hashing);
     }

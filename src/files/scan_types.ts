@@ -127,4 +127,9 @@ export interface ScanOptions {
    * case, in the folder `dir` (relative; compared in any case too).
    */
   readonly publishedMarker?: (dir: string) => boolean;
+  /**
+   * Ctrl-C or SIGTERM: the scan stops within a few tens of ms, even in the
+   * middle of a large file, and throws `sync_interrupted` (scan_stop.ts).
+   */
+  readonly signal?: AbortSignal;
 }

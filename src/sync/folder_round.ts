@@ -48,7 +48,10 @@ export interface FolderRoundOptions {
   /** Bytes of file content to fetch per round at most (MYCEL_FILE_BUDGET). */
   budget?: number;
   /**
-   * Ctrl-C or SIGTERM: the folder being applied stops fetching at once (its
+   * Ctrl-C or SIGTERM. A scan stops and throws `sync_interrupted`, nothing
+   * of it recorded (the folders scanned before it keep what their scans
+   * recorded: each scan commits whole or not at all). The folder being
+   * applied stops fetching at once (its
    * sessions' channels are closed, answers still owed are not waited for),
    * records what it did and keeps what its unfinished files hold; the
    * folders after it wait for the next round.
@@ -68,16 +71,20 @@ export async function scanFolders(root: string, o: FolderRoundOptions): Promise<
   const { scanAndPublish } = await lazyImport<typeof import("./folder_scan.ts")>(
     new URL("./folder_scan.ts", import.meta.url),
   );
-  for (const f of folders) {
-    o.progress?.(`scanning ${f.folder}…`);
-    out.push(
-      await scanAndPublish(home, f, {
-        confirmMassDelete: o.confirmMassDelete &&
-          ((n, of) => o.confirmMassDelete!(f.folder, n, of)),
-      }),
-    );
+  try {
+    for (const f of folders) {
+      o.progress?.(`scanning ${f.folder}…`);
+      out.push(
+        await scanAndPublish(home, f, {
+          confirmMassDelete: o.confirmMassDelete &&
+            ((n, of) => o.confirmMassDelete!(f.folder, n, of)),
+          signal: o.signal,
+        }),
+      );
+    }
+  } finally {
+    o.progress?.(""); // an interrupted scan's line too: the error follows on its own
   }
-  o.progress?.("");
   return out;
 }
 

@@ -22,6 +22,9 @@
  *   allows them.
  * Entries are split to stay under the entry size limit.
  *
+ * Ctrl-C (`o.signal`) stops the scan before that transaction: nothing of
+ * it is recorded, the next scan does it again (files/scan_stop.ts).
+ *
  * This file runs the phases in order and writes what they found in one
  * transaction; each phase is a folder_scan_*.ts of its own: read (the disk,
  * against the index), changes (a version per new or changed path), deletions
@@ -37,6 +40,7 @@ import { versionsOfChanges } from "./folder_scan_changes.ts";
 import { deletionsOf } from "./folder_scan_deletions.ts";
 import { readDisk } from "./folder_scan_read.ts";
 import { commitSplit } from "./folder_scan_split.ts";
+import { scanInterrupted } from "../files/scan_stop.ts";
 import type { ScanPublishOptions, ScanReport } from "./folder_scan_types.ts";
 
 export type { ScanReport } from "./folder_scan_types.ts";
@@ -71,7 +75,7 @@ export async function scanAndPublish(
     present: 0,
   };
   // 1. The disk, against the index (folder_scan_read.ts).
-  const read = await readDisk(home, folder, index);
+  const read = await readDisk(home, folder, index, o.signal);
   if ("stopped" in read) {
     return {
       ...base,
@@ -126,6 +130,8 @@ export async function scanAndPublish(
     lastScan: now,
     ...(held > 0 ? { held: { deletes: held, of: index.size, at: now } } : { held: undefined }),
   };
+  // Interrupted meanwhile (a mass deletion's question dropped, say): nothing recorded.
+  if (o.signal?.aborted) throw scanInterrupted(folder.root);
   // 4. One transaction: versions, index rows and chunk places together.
   await home.write(async (w) => {
     const fl = w.folderLocal;

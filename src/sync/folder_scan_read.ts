@@ -38,6 +38,7 @@ export async function readDisk(
   home: Home,
   folder: LocalFolder,
   index: LoadedIndex,
+  signal?: AbortSignal,
 ): Promise<DiskRead> {
   const settings = chunkSettings(home, folder.folder);
   let result: ScanResult;
@@ -52,6 +53,7 @@ export async function readDisk(
       // The home inside a synced folder: its keys and database never leave the
       // device; another folder synced here is synced on its own.
       ...apartOptions(home, folder),
+      signal,
     });
   } catch (e) {
     if (!isMycelError(e, "folder_stopped") && !isMycelError(e, "bad_ignore_file")) throw e;

@@ -13,6 +13,12 @@ export interface ScanPublishOptions {
    * without it such deletions are held.
    */
   confirmMassDelete?: (deletes: number, of: number) => Promise<boolean> | boolean;
+  /**
+   * Ctrl-C or SIGTERM: the scan stops (files/scan_stop.ts) and throws
+   * `sync_interrupted`; the folder's index, info and the log stay as they
+   * were — a scan commits in one transaction at its end, or not at all.
+   */
+  signal?: AbortSignal;
 }
 
 /** What a scan did. */

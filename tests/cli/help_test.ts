@@ -74,10 +74,21 @@ Deno.test("the table declares exit codes and global flags consistently", () => {
     assert.equal(c.exits.includes(3), name === "sync now", `${name}: exit 3`);
     // Whatever contacts peers can be told not to.
     if (c.exits.includes(3)) assert.ok(c.globals.includes("no-sync"), name);
-    // 130 (Ctrl-C) where stopping is a way to end it: the pairing sides, rounds, serving.
+    // 130 (Ctrl-C) where stopping is a way to end it: the pairing sides, rounds, serving,
+    // folder scans.
     assert.equal(
       c.exits.includes(130),
-      ["pair", "mesh add-device", "mesh join", "sync now", "sync serve"].includes(name),
+      [
+        "pair",
+        "mesh add-device",
+        "mesh join",
+        "sync now",
+        "sync serve",
+        "folder add",
+        "folder join",
+        "folder scan",
+        "folder restore",
+      ].includes(name),
       `${name}: exit 130`,
     );
     assert.equal(new Set(c.globals).size, c.globals.length, `${name}: globals repeat`);

@@ -183,3 +183,20 @@ export function signalIfRunning(pid: number, signal: Deno.Signal): void {
     // ended
   }
 }
+
+/** True when process `pid` holds `path`, or something under it, open (Linux: /proc). */
+export function holdsOpen(pid: number, path: string): boolean {
+  try {
+    for (const fd of Deno.readDirSync(`/proc/${pid}/fd`)) {
+      try {
+        const target = Deno.readLinkSync(`/proc/${pid}/fd/${fd.name}`);
+        if (target === path || target.startsWith(`${path}/`)) return true;
+      } catch {
+        // closed since the listing
+      }
+    }
+  } catch {
+    // ended
+  }
+  return false;
+}

@@ -97,6 +97,7 @@ export async function scanNow(ctx: CommandContext, only: string | undefined, yes
     only,
     confirmMassDelete: massDeleteConfirm(ctx, yes),
     progress: ctx.out.progress,
+    signal: ctx.signal,
   });
 }
 
@@ -105,7 +106,9 @@ const ADD: CommandSpec = {
   summary: "share a folder with the mesh (devices that join it get its files)",
   description: "Writes the marker `.mycel-folder` into the folder (without it the folder is\n" +
     "stopped: an unmounted disk never reads as 'everything deleted'), shares it, scans it.\n" +
-    "Other devices see it in `mycel folder list` and join with `mycel folder join ID PATH`.",
+    "Other devices see it in `mycel folder list` and join with `mycel folder join ID PATH`.\n" +
+    "Ctrl-C stops the scan at once and exits 130: the folder stays shared, and its files\n" +
+    "go out with the next scan.",
   args: [{ name: "PATH", help: "the folder", complete: "dir" }],
   flags: [
     {
@@ -120,6 +123,7 @@ const ADD: CommandSpec = {
   ],
   examples: ["mycel folder add ~/Documents", "mycel folder add ~/Music --id music"],
   ...WRITES,
+  exits: [...WRITES.exits, 130],
   async run(ctx, input) {
     const id = checkFolderId((input.flags.id as string | undefined) ?? newFolderId());
     // Every argument is checked before anything is written (the marker included).
@@ -181,7 +185,8 @@ const JOIN: CommandSpec = {
   path: ["folder", "join"],
   summary: "sync a folder another device shared, into PATH",
   description: "PATH is made if missing. Files already in it are kept and synced (a file\n" +
-    "that differs from the folder's is a conflict: both are kept).",
+    "that differs from the folder's is a conflict: both are kept). Ctrl-C stops its scan\n" +
+    "at once and exits 130: the folder stays joined, and the next scan publishes it.",
   args: [
     { name: "ID", help: "folder id (see `mycel folder list`)" },
     { name: "PATH", help: "where it goes on this device", complete: "dir" },
@@ -189,6 +194,7 @@ const JOIN: CommandSpec = {
   flags: [KEEP_DAYS, JSON_FLAG],
   examples: ["mycel folder join abcde-fgh23 ~/Documents"],
   ...WRITES,
+  exits: [...WRITES.exits, 130],
   async run(ctx, input) {
     const id = checkFolderId(input.args.ID as string);
     // Checked before the folder is made or anything is written.
@@ -329,10 +335,13 @@ const SCAN: CommandSpec = {
   path: ["folder", "scan"],
   summary: "scan folders now and publish their changes (sync now does this too)",
   description: "A scan that would delete more than half of a folder's files asks first on a\n" +
-    "terminal; elsewhere the deletions are held until a scan with --yes.",
+    "terminal; elsewhere the deletions are held until a scan with --yes. Ctrl-C stops a\n" +
+    "scan at once and exits 130; nothing of that folder's scan is recorded (the folders\n" +
+    "scanned before it keep theirs), the next scan does it again.",
   args: [{ name: "ID", help: "only this folder", optional: true }],
   flags: [{ name: "yes", help: "let a mass deletion go out without asking" }, JSON_FLAG],
   ...LOCAL,
+  exits: [...LOCAL.exits, 130],
   async run(ctx, input) {
     const id = input.args.ID === undefined ? undefined : checkFolderId(input.args.ID as string);
     const home = await openWrite(ctx);

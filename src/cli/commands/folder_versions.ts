@@ -104,6 +104,8 @@ export const folderRestoreCommand: CommandSpec = {
     JSON_FLAG,
   ],
   ...WRITES,
+  // Ctrl-C during the scan that publishes the restored file (it stays restored).
+  exits: [...WRITES.exits, 130],
   async run(ctx, input) {
     const { folder, root, rel } = await locate(ctx, input.args.PATH as string);
     const given = input.flags.version as string | undefined;
@@ -158,6 +160,7 @@ export const folderRestoreCommand: CommandSpec = {
       env: ctx.env,
       timeoutMs: 10_000,
       only: folder,
+      signal: ctx.signal,
     });
     if (input.flags.json) {
       ctx.out.json({ path: rel, version: n, kept: new Date(kept.keptAt).toISOString() });

@@ -6,7 +6,7 @@
  * its outcome is told: ../sync_outcome.ts and ../sync_folders_report.ts.
  */
 
-import { ExitCode, MycelError, usageError } from "../../errors.ts";
+import { ExitCode, interruptedError, MycelError, usageError } from "../../errors.ts";
 import { parseEndpoint } from "../../log/endpoint.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
@@ -50,6 +50,8 @@ async function syncNow(
     progress: o.quiet || o.json ? undefined : ctx.out.progress,
     confirmMassDelete: massDeleteConfirm(ctx, o.yes),
     budget: fileBudget(ctx.env),
+    // Ctrl-C stops a scan (nothing of it recorded) as it stops the fetching.
+    signal: ctx.signal,
   };
   const folderRound = o.push
     ? undefined
@@ -127,10 +129,7 @@ async function syncNow(
   // Ctrl-C or SIGTERM: no file is fetched any more (main.ts ends the process 3 s after it anyway).
   if (ctx.signal.aborted) throw interrupted();
   // Then files: every folder synced here is brought to the state this round delivered.
-  const applied = await folderRound.applyFolders(homeRoot(ctx), {
-    ...folderOptions,
-    signal: ctx.signal,
-  });
+  const applied = await folderRound.applyFolders(homeRoot(ctx), folderOptions);
   const { stopped, partial } = reportFolders(ctx, o, scans, applied);
   if (ctx.signal.aborted) throw interrupted();
   if (stopped) return ExitCode.failure;
@@ -140,10 +139,9 @@ async function syncNow(
 
 /** A round stopped by Ctrl-C or SIGTERM: exit 130, like the pairing commands. */
 function interrupted(): MycelError {
-  return new MycelError("sync_interrupted", "finish the sync round", "it was interrupted", {
+  return interruptedError("finish the sync round", {
     hint:
       "What its files got so far is kept; the next round (`mycel sync now`) goes on from there.",
-    exit: ExitCode.interrupted,
   });
 }
 
@@ -202,9 +200,9 @@ export const syncCommands: CommandSpec[] = [
       "scanned and sent first, then files are fetched (progress on a terminal); a stopped\n" +
       "folder (marker missing) makes the exit 1, files still to come make it 3 — not files\n" +
       "that no device syncing the folder has any more (each round says so; `mycel folder\n" +
-      "override` ends the wait). Ctrl-C (or SIGTERM) stops fetching files at once, keeps\n" +
-      "what they got for the next round and exits 130; whatever still runs 3 seconds later\n" +
-      "is ended with 130.",
+      "override` ends the wait). Ctrl-C (or SIGTERM) exits 130 at once: a scan records\n" +
+      "nothing, fetching stops and keeps what files got for the next round; whatever still\n" +
+      "runs 3 seconds later is ended with 130.",
     args: [],
     flags: [
       JSON_FLAG,

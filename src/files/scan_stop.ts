@@ -1,0 +1,54 @@
+/**
+ * @module scan_stop
+ * How a scan notices Ctrl-C (the command's AbortSignal). Most of a scan is
+ * synchronous (listing, lstat, reading files up to 1 MiB: scan.ts says
+ * why), and a signal listener runs only when the thread turns to its event
+ * loop: a walk of 20,000 small files would not even hear the signal before
+ * its end. So the walk calls {@link ScanStop.check} at each folder and
+ * file, which gives the event loop a turn every {@link TURN_MS} of work and
+ * throws once the signal fired; a large file's asynchronous reads check
+ * between reads (scan_file.ts). Nothing is written by a scan before it
+ * ends, so stopping anywhere leaves nothing half done.
+ */
+
+import { interruptedError, type MycelError } from "../errors.ts";
+
+/** Work between two turns of the event loop at most (ms): a stop within about this. */
+export const TURN_MS = 25;
+
+/** The error a scan of the folder at `root` stops with. */
+export function scanInterrupted(root: string): MycelError {
+  return interruptedError("scan folder", {
+    value: root,
+    hint: "Nothing of this scan was recorded: the next scan (`mycel folder scan`, or " +
+      "`mycel sync now`) starts it again.",
+  });
+}
+
+/** Checks for Ctrl-C during one scan (see the module comment). */
+export class ScanStop {
+  readonly #signal: AbortSignal | undefined;
+  readonly #root: string;
+  #turned = Date.now();
+
+  constructor(root: string, signal: AbortSignal | undefined) {
+    this.#root = root;
+    this.#signal = signal;
+  }
+
+  /** Throw when the signal fired (no turn of the event loop: for asynchronous work). */
+  now(): void {
+    if (this.#signal?.aborted) throw scanInterrupted(this.#root);
+  }
+
+  /** Give the event loop a turn when due, then throw when the signal fired. */
+  async check(): Promise<void> {
+    if (this.#signal === undefined) return;
+    if (Date.now() - this.#turned >= TURN_MS) {
+      // A timer, not a resolved promise: only a task lets the signal's listener run.
+      await new Promise((r) => setTimeout(r, 0));
+      this.#turned = Date.now();
+    }
+    this.now();
+  }
+}

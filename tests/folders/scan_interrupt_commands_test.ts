@@ -1,0 +1,49 @@
+/**
+ * @module scan_interrupt_commands_test
+ * The other commands that scan stop on Ctrl-C the way `folder scan` does
+ * (scan_interrupt_test.ts): `sync now`, whose scan comes before the round,
+ * and `folder add`, which scans the folder it shares. Each exits 130 by
+ * itself with the named error, at once; before, each went on scanning to
+ * the end (or until main.ts ended it 3 s after the signal). `sync now`
+ * records nothing of the scan; `folder add` keeps the share (committed
+ * before the scan) and publishes the files at the next scan.
+ */
+
+import assert from "node:assert/strict";
+import { tempHome } from "../helpers/mycel.ts";
+import { put } from "./_helpers.ts";
+import { assertStopped, bigFile, interrupted, recorded } from "./_scan_stop.ts";
+
+Deno.test("Ctrl-C during the scan of sync now stops it at once, records nothing and exits 130", async () => {
+  await using h = await tempHome("mycel-scan-stop-");
+  await h.ok(["init", "--name", "laptop"]);
+  const docs = h.path("docs");
+  await put(docs, "first.txt", "x\n");
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  await bigFile(`${docs}/big.bin`);
+  const before = await recorded(h);
+
+  const o = await interrupted(h, ["sync", "now"], docs);
+  console.log(`sync now: exited ${o.took} ms after SIGINT`);
+  assertStopped(o, docs);
+  assert.equal(await recorded(h), before, "index and log as before the scan");
+});
+
+Deno.test("Ctrl-C during the scan of folder add stops it at once: shared, nothing published, exit 130", async () => {
+  await using h = await tempHome("mycel-scan-stop-");
+  await h.ok(["init", "--name", "laptop"]);
+  const docs = h.path("docs");
+  await put(docs, "first.txt", "x\n");
+  await bigFile(`${docs}/big.bin`);
+
+  const o = await interrupted(h, ["--no-sync", "folder", "add", docs, "--id", "docs"], docs);
+  console.log(`folder add: exited ${o.took} ms after SIGINT`);
+  assertStopped(o, docs);
+  const files = async () =>
+    (await h.json<{ id: string; files: number }[]>(["--no-sync", "folder", "status", "--json"]))
+      .map((f) => [f.id, f.files]);
+  assert.deepEqual(await files(), [["docs", 0]], "shared, no file published");
+
+  await h.ok(["--no-sync", "folder", "scan"]);
+  assert.deepEqual(await files(), [["docs", 2]], "the next scan publishes");
+});
