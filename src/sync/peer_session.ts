@@ -92,6 +92,12 @@ export interface SessionLimits {
    */
   maxBytes?: number;
   /**
+   * Ctrl-C (the initiator's command): the connection is closed at once, so
+   * the session ends failed without waiting on the peer; what it stored by
+   * then (whole entries, each in its transaction) stays.
+   */
+  signal?: AbortSignal;
+  /**
    * Protocol names a responder offers (default {@link NOISE_IK} and
    * {@link NOISE_IK_AESGCM}); tests play a device on an earlier release.
    */
@@ -141,7 +147,10 @@ async function guarded(
     ...(limits.maxBytes === undefined ? {} : { maxBytes: limits.maxBytes }),
   });
   let close = () => conn.close();
+  const stop = () => close();
+  limits.signal?.addEventListener("abort", stop, { once: true });
   try {
+    if (limits.signal?.aborted) close();
     return await withTimeout(
       body(conn, (c) => close = () => c.close()),
       limits.sessionTimeoutMs,
@@ -150,6 +159,7 @@ async function guarded(
   } catch (e) {
     return { ...base(), status: "failed", ...describe(e) };
   } finally {
+    limits.signal?.removeEventListener("abort", stop);
     close();
   }
 }

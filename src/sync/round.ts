@@ -85,6 +85,14 @@ export interface RoundOptions {
   afterExchange?: SessionLimits["afterExchange"];
   /** Bytes a session's connection may read in all (the file phase's initiator). */
   maxBytes?: number;
+  /**
+   * Ctrl-C or SIGTERM: every session's connection is closed at once (and a
+   * dial under way given up), so the round ends without waiting on a peer.
+   * What the sessions stored stays (whole entries, in transactions); the
+   * sessions cut short are neither reported nor recorded (the peer did not
+   * fail), nor is the round; no compaction.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -190,6 +198,7 @@ export async function syncPeer(
   const tried = new Set<string>();
   let looked = false;
   for (let i = 0;; i++) {
+    if (o.signal?.aborted) break;
     if (i === routes.length && finder && !looked) {
       // Unreachable everywhere we knew: whatever the round's probe found.
       looked = true;
@@ -207,7 +216,7 @@ export async function syncPeer(
     try {
       stream = o.connect
         ? await o.connect(r, connectMs)
-        : await connectTcp(r.host, r.port, connectMs);
+        : await connectTcp(r.host, r.port, connectMs, { signal: o.signal });
     } catch (e) {
       errors.push((e as Error).message.replace(/^Cannot [^:]*: /, ""));
       continue;
@@ -218,6 +227,7 @@ export async function syncPeer(
         o.progress?.(`receiving from ${peer.name}: ${plural(n, "entry", "entries")}`),
       ...(o.afterExchange ? { afterExchange: o.afterExchange } : {}),
       ...(o.maxBytes === undefined ? {} : { maxBytes: o.maxBytes }),
+      ...(o.signal ? { signal: o.signal } : {}),
     };
     const meta = { path: r.path, address: stream.remote ?? `${r.host}:${r.port}` };
     const outcome = await initiateSession(home, keys, peer, stream, meta, limits, admission);
@@ -279,7 +289,7 @@ export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionO
     const own = home.view.member(home.device)?.record.endpoints ?? [];
     const ports = o.ports ?? [...new Set(own.map((e) => parseEndpoint(e).port))].slice(0, 8);
     const finder = o.discovery ? roundFinder(home, peers, ports[0] ?? 0, o.discovery) : undefined;
-    outcomes = await Promise.all(peers.map(async (p) => {
+    const all = await Promise.all(peers.map(async (p) => {
       const out = await syncPeer(
         home,
         keys,
@@ -289,17 +299,21 @@ export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionO
         admission,
         finder,
       );
+      // Cut short by Ctrl-C: not the peer's failure (see RoundOptions.signal).
+      if (o.signal?.aborted && out.status !== "synced") return undefined;
       o.onOutcome?.(out);
       return out;
     }));
+    outcomes = all.filter((x) => x !== undefined);
     o.progress?.("");
     await home.write((w) => {
       for (const out of outcomes) recordOutcome(home, w, out, true);
+      if (o.signal?.aborted) return; // not a round
       const synced = outcomes.filter((x) => x.status === "synced").length;
       w.setLocal("lastRound", { at: home.now(), peers: outcomes.length, synced });
     });
   }
-  if (o.compact) {
+  if (o.compact && !o.signal?.aborted) {
     const { compactIfDue } = await lazyImport<typeof import("./compact.ts")>(
       new URL("./compact.ts", import.meta.url),
     );

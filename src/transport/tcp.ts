@@ -24,6 +24,8 @@ export interface TcpStream extends ByteStream {
 export interface ConnectTcpOptions {
   /** Replaces `Deno.connect`; must honour `signal`. */
   dial?: (options: Deno.ConnectOptions & { transport: "tcp" }) => Promise<Deno.TcpConn>;
+  /** Gives up at once when this fires (Ctrl-C), as when the time is up. */
+  signal?: AbortSignal;
 }
 
 /** `host:port`, with IPv6 literals in brackets. */
@@ -104,6 +106,9 @@ export async function connectTcp(
     () => timeoutError("connect to peer", `no answer within ${seconds(timeoutMs)}`, address),
     () => abort.abort(),
   );
+  const stop = () => abort.abort();
+  options.signal?.addEventListener("abort", stop, { once: true });
+  if (options.signal?.aborted) stop();
   const attempt = dial({ hostname: host, port, transport: "tcp", signal: abort.signal });
   try {
     return wrapTcpConn(await Promise.race([attempt, timer.expired]));
@@ -114,5 +119,6 @@ export async function connectTcp(
     throw error;
   } finally {
     timer.cancel();
+    options.signal?.removeEventListener("abort", stop);
   }
 }

@@ -92,7 +92,10 @@ async function syncNow(
       ctx.out.progress("");
       ctx.out.line(outcomeLine(out));
     },
+    // Ctrl-C: no session waits on its peer any more.
+    signal: ctx.signal,
   });
+  if (ctx.signal.aborted) throw interrupted();
   if (o.json) ctx.out.json(outcomesJson(outcomes));
   else if (outcomes.length === 0 && !o.quiet) {
     ctx.out.line("No peers yet: add one with `mycel pair` (or `mycel mesh add-peer`).");
@@ -140,8 +143,8 @@ async function syncNow(
 /** A round stopped by Ctrl-C or SIGTERM: exit 130, like the pairing commands. */
 function interrupted(): MycelError {
   return interruptedError("finish the sync round", {
-    hint:
-      "What its files got so far is kept; the next round (`mycel sync now`) goes on from there.",
+    hint: "What it received so far (entries, what its files got) is kept; the next round " +
+      "(`mycel sync now`) goes on from there.",
   });
 }
 
