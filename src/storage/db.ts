@@ -132,12 +132,13 @@ export async function inTransaction<T>(
   fn: () => Promise<T> | T,
   o: { refetchable?: boolean } = {},
 ): Promise<T> {
+  const started = performance.now();
   try {
     if (o.refetchable) db.exec("PRAGMA synchronous=NORMAL");
     db.exec("BEGIN IMMEDIATE");
   } catch (e) {
     if (o.refetchable) restoreDurable(db);
-    throw sqliteError(e, "start a change", path);
+    throw sqliteError(e, "start a change", path, performance.now() - started);
   }
   try {
     const result = await fn();

@@ -27,8 +27,28 @@ export function isSqliteFailure(e: unknown): e is Error {
   return e instanceof Error && (e as { code?: string }).code === "ERR_SQLITE_ERROR";
 }
 
-/** Turn an SQLite error into a named MycelError (or return `e` unchanged). */
-export function sqliteError(e: unknown, action: string, path: string): unknown {
+/** True for SQLite's "database is locked" (SQLITE_BUSY), whether or not it waited first. */
+export function isBusy(e: unknown): boolean {
+  return isSqliteFailure(e) && /database is locked|database is busy/i.test(e.message);
+}
+
+/** "0.2 s", "60 s": how long a busy wait lasted. */
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
+/**
+ * Turn an SQLite error into a named MycelError (or return `e` unchanged).
+ * `waitedMs`: how long the failed step took, said in a busy error (SQLite
+ * does not always wait out the busy timeout before it reports one); without
+ * it the error claims no duration.
+ */
+export function sqliteError(
+  e: unknown,
+  action: string,
+  path: string,
+  waitedMs?: number,
+): unknown {
   if (e instanceof Deno.errors.PermissionDenied) {
     return new MycelError("permission", action, "permission denied", {
       value: path,
@@ -85,11 +105,13 @@ export function sqliteError(e: unknown, action: string, path: string): unknown {
       cause: e,
     });
   }
-  if (/database is locked|database is busy/i.test(m)) {
+  if (isBusy(e)) {
     return new MycelError(
       "busy",
       action,
-      `another mycel command kept the home busy for ${BUSY_TIMEOUT_MS / 1000}s`,
+      waitedMs === undefined
+        ? "another mycel command has the home locked"
+        : `another mycel command kept the home locked (gave up after ${seconds(waitedMs)})`,
       {
         value: path,
         hint: "Wait for it to finish (see `mycel doctor`), then try again.",
