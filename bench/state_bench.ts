@@ -134,7 +134,7 @@ let sqlRuns = 0;
 async function foldSql(): Promise<SqlState> {
   const path = await Deno.makeTempFile({ prefix: "mycel-state-bench-", suffix: ".db" });
   await Deno.remove(path);
-  const db = openWritable(path);
+  const db = await openWritable(path);
   try {
     const state = new SqlState(db);
     await inTransaction(db, path, () => {

@@ -15,6 +15,8 @@
  *   next durable commit's fsync covers every frame before it.
  * - Writers use `BEGIN IMMEDIATE` and SQLite's busy timeout, so concurrent
  *   commands queue instead of failing; when the wait expires the error says so.
+ * - Switching a new file to WAL is a step SQLite may refuse without waiting (see
+ *   {@link switchToWal}): it is tried again, without blocking the thread.
  * - A home on a read-only file system still opens for reading (`immutable`).
  * - A new database file is created 0600 before SQLite opens it: SQLite would
  *   create it 0644 (less the umask), and gives its `-wal` and `-shm` files
@@ -23,14 +25,16 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { MycelError } from "../errors.ts";
-import { BUSY_TIMEOUT_MS, isSqliteFailure, sqliteError } from "./storage_errors.ts";
+import { BUSY_TIMEOUT_MS, isBusy, isSqliteFailure, sqliteError } from "./storage_errors.ts";
 
 /** An open database. */
 export type Db = DatabaseSync;
 
-/** Open the database at `path` for reading and writing, creating it (mode 0600) if needed. */
-export function openWritable(path: string): Db {
-  let db: Db;
+/**
+ * Open the database at `path` for reading and writing, creating it (mode
+ * 0600) if needed. Asynchronous only for {@link switchToWal}'s pauses.
+ */
+export async function openWritable(path: string): Promise<Db> {
   try {
     // SQLite gives its -wal and -shm files the main file's mode: create it private.
     Deno.openSync(path, { createNew: true, write: true, mode: 0o600 }).close();
@@ -39,16 +43,21 @@ export function openWritable(path: string): Db {
       throw sqliteError(e, "open the mycel home", path);
     }
   }
+  const started = performance.now();
+  let db: Db | undefined;
   try {
     db = new DatabaseSync(
       path,
       { timeout: BUSY_TIMEOUT_MS } as ConstructorParameters<typeof DatabaseSync>[1],
     );
+    await switchToWal(db, started);
     db.exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;" +
+      "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;" +
         " PRAGMA trusted_schema=OFF; PRAGMA cell_size_check=ON;",
     );
+    return db;
   } catch (e) {
+    db?.close();
     // SQLite says only "unable to open"; the file system says why.
     try {
       Deno.openSync(path, { write: true }).close();
@@ -56,9 +65,40 @@ export function openWritable(path: string): Db {
       const named = sqliteError(fs, "open the mycel home", path);
       if (named instanceof MycelError) throw named;
     }
-    throw sqliteError(e, "open the mycel home", path);
+    throw sqliteError(e, "open the mycel home", path, performance.now() - started);
   }
-  return db;
+}
+
+/**
+ * Put `db` in WAL mode (a setting of the file, kept once made). On a file
+ * not yet in WAL mode (a new one) the switch reads the header, then
+ * rewrites it: a read lock raised to a write lock, which SQLite refuses at
+ * once, without its busy handler, while another connection holds the
+ * write lock, since waiting for it could deadlock (sqlite.org/c3ref/busy_handler.html).
+ * Two commands opening a new home together meet exactly that: one switches
+ * the file while the other has just read it, and the other fails with
+ * "database is locked" after a millisecond, not after the busy timeout.
+ * So a switch refused as busy is tried again after a short pause: an
+ * asynchronous one (a blocking sleep would also hold a lock holder in this
+ * process), with SQLite's own waits in the retries cut to what is left of
+ * the busy timeout. On a file already in WAL mode the switch only reads and
+ * nothing is retried.
+ */
+async function switchToWal(db: Db, started: number): Promise<void> {
+  let shortened = false;
+  for (let pause = 1;; pause = Math.min(pause * 2, 50)) {
+    try {
+      db.exec("PRAGMA journal_mode=WAL");
+      break;
+    } catch (e) {
+      const left = BUSY_TIMEOUT_MS - (performance.now() - started) - pause;
+      if (!isBusy(e) || left < 1) throw e;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      db.exec(`PRAGMA busy_timeout=${Math.ceil(left)}`);
+      shortened = true;
+    }
+  }
+  if (shortened) db.exec(`PRAGMA busy_timeout=${BUSY_TIMEOUT_MS}`);
 }
 
 /**

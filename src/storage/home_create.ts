@@ -91,7 +91,7 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
   if (!(await exists(paths.db)) && await keysLeftAlone(root)) {
     throw keysWithoutDatabase(root, "initialise mycel home");
   }
-  const db = openWritable(paths.db);
+  const db = await openWritable(paths.db);
   try {
     const device = DeviceKey.of(n.keys.signPublic);
     let kept: SavedKeys | undefined;

@@ -171,7 +171,7 @@ export class Home {
       await moveLegacyFiles(paths, (options.now ?? Date.now)());
     }
     const writable = options.write === true;
-    const db = writable ? openWritable(paths.db) : openReadOnly(paths.db);
+    const db = writable ? await openWritable(paths.db) : openReadOnly(paths.db);
     try {
       const version = guard(paths.db, "open mycel home", () => schemaVersion(db));
       if (version === 0) {

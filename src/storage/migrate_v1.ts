@@ -68,7 +68,7 @@ export async function migrateLegacyHome(
   for (const f of [temp, `${temp}-wal`, `${temp}-shm`, `${temp}-journal`]) await removeIfThere(f);
   const legacy = await readLegacyLocal(paths.legacy.snapshot);
   let damaged = 0, refused = 0, accepted = 0;
-  const db = openWritable(temp);
+  const db = await openWritable(temp);
   try {
     await inTransaction(db, temp, async () => {
       createSchema(db);

@@ -344,7 +344,7 @@ async function rebuild(paths: HomePaths, s: Salvaged, now: () => number, acceptL
   const temp = `${paths.db}.repairing`;
   for (const f of [temp, `${temp}-wal`, `${temp}-shm`]) await Deno.remove(f).catch(() => {});
   const device = DeviceKey.of(s.device);
-  const db = openWritable(temp);
+  const db = await openWritable(temp);
   let kept = 0, waiting = 0, lost = s.unreadable, recoverOwnTo: number | undefined;
   try {
     await inTransaction(db, temp, async () => {

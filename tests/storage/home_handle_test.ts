@@ -83,7 +83,7 @@ Deno.test("the home's folder is 0700 and its files 0600", async () => {
 
 Deno.test("an empty database left by a crash before the schema is no home at all", async () => {
   await using dir = await tempDir();
-  const db = openWritable(`${dir.path}/mycel.db`);
+  const db = await openWritable(`${dir.path}/mycel.db`);
   db.close();
   assert.equal(await Home.exists(dir.path), false);
   await assertRejectsMycel(() => Home.open(dir.path), "not_initialized");

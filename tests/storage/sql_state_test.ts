@@ -25,7 +25,7 @@ const rows = (vs: Version[]) =>
 
 Deno.test("the SQLite state folds random writes exactly as the in-memory state does (one-statement replace included)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mycel-sqlstate-" });
-  const db = openWritable(`${dir}/state.db`);
+  const db = await openWritable(`${dir}/state.db`);
   try {
     await inTransaction(db, dir, () => createSchema(db));
     let replacedSomewhere = 0;
@@ -83,7 +83,7 @@ Deno.test("the SQLite state folds random writes exactly as the in-memory state d
 
 Deno.test("a refetchable transaction commits without fsync and leaves the connection durable again, even when it throws", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mycel-sync-mode-" });
-  const db = openWritable(`${dir}/state.db`);
+  const db = await openWritable(`${dir}/state.db`);
   const mode = () =>
     (db.prepare("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
   try {

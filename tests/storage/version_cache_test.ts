@@ -21,7 +21,7 @@ const values = (vs: Version[]) => vs.map((x) => x.value).join(",");
 
 Deno.test("cached version rows: read back inside the transaction, dropped by a rollback, kept after a commit until another connection writes", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mycel-vcache-" });
-  const db = openWritable(`${dir}/state.db`);
+  const db = await openWritable(`${dir}/state.db`);
   const table = () =>
     (db.prepare("SELECT value FROM versions ORDER BY seq").all() as { value: string }[])
       .map((r) => JSON.parse(r.value)).join(",");

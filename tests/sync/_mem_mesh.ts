@@ -297,7 +297,7 @@ export async function refoldedDigest(d: MemDevice): Promise<string> {
     } finally {
       src.close();
     }
-    const db = openWritable(copy);
+    const db = await openWritable(copy);
     try {
       const state = new SqlState(db);
       await inTransaction(db, copy, () => refold(db, state, new SqlLog(db, Date.now), d.key));

@@ -76,7 +76,7 @@ Deno.test("a checkpoint made for a peer leaves out the signed entries of heads t
 
 /** `d`'s stored base with its heads' signed entries taken out, as an earlier release stored it. */
 async function stripBaseProofs(d: MemDevice): Promise<void> {
-  const db = openWritable(d.home.paths.db);
+  const db = await openWritable(d.home.paths.db);
   try {
     const cp = await readCheckpoint(readBase(db)!, { unsigned: true });
     const bare = cp.frontier.map(({ author, seq, hash }): FrontierHead => ({ author, seq, hash }));
