@@ -6,30 +6,17 @@
  * stdout of a fresh mycel per connection, as with systemd `Accept=yes` or
  * inetd), driven by real `sync now` runs from another home. Both directions
  * carry changes, digests end equal, each activated mycel logs its session to
- * stderr. The activator is killed by its PID at the end.
- *
- * `--accept` is needed: without it systemd-socket-activate hands the
- * listening socket itself to the child.
+ * stderr. The activator (tests/sync/_socket_activate.ts) is killed by its
+ * PID at the end.
  */
 
 import assert from "node:assert/strict";
-import { childEnv, MAIN_TS } from "../helpers/mycel.ts";
-import { spawnProcess } from "../helpers/process.ts";
 import { devices } from "./_helpers.ts";
-
-const ACTIVATE = "/usr/bin/systemd-socket-activate";
-
-async function available(): Promise<boolean> {
-  try {
-    return (await Deno.stat(ACTIVATE)).isFile;
-  } catch {
-    return false;
-  }
-}
+import { activateServe, activatorAvailable } from "./_socket_activate.ts";
 
 Deno.test({
   name: "sync serve --stdio under systemd-socket-activate syncs with a real sync now",
-  ignore: !(await available()),
+  ignore: !(await activatorAvailable()),
   async fn() {
     await using devs = await devices(["socketd", "laptop"]);
     const [server, laptop] = devs.list;
@@ -39,33 +26,8 @@ Deno.test({
     await laptop.write("config", "set", "editor.tab_size", "8");
     await laptop.write("app", "add", "tmux");
 
-    // The activator passes only the variables named with -E to its children.
-    const env = childEnv();
-    const pass = ["PATH", "HOME", "DENO_DIR", "NO_COLOR"].filter((k) => env[k] !== undefined);
-    const activator = spawnProcess(
-      ACTIVATE,
-      [
-        "--accept",
-        "--inetd",
-        "-l",
-        server.endpoint,
-        ...pass.flatMap((k) => ["-E", `${k}=${env[k]}`]),
-        Deno.execPath(),
-        "run",
-        "-A",
-        MAIN_TS,
-        "--home",
-        server.home,
-        "sync",
-        "serve",
-        "--stdio",
-        "--timeout",
-        "10",
-      ],
-      { env, clearEnv: true, timeoutMs: 0 },
-    );
+    const activator = await activateServe(server);
     try {
-      await activator.waitFor(/Listening on/, { stream: "stderr", timeoutMs: 6_000 });
       const first = await laptop.syncAll();
       assert.equal(first.of(server).status, "synced");
       assert.equal(first.of(server).sent, 4, JSON.stringify(first.outcomes)); // 2 + genesis + add-peer

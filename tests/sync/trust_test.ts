@@ -24,108 +24,21 @@
  */
 
 import assert from "node:assert/strict";
-import { concatBytes, toBase64, utf8 } from "../../src/bytes.ts";
-import { Handshake, NOISE_IK, NOISE_IK_AESGCM } from "../../src/crypto/noise.ts";
+import { concatBytes, toBase64 } from "../../src/bytes.ts";
+import { NOISE_IK_AESGCM } from "../../src/crypto/noise.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import { createEntry } from "../../src/log/entry.ts";
 import { generateDeviceKeys, Signer } from "../../src/log/identity.ts";
-import { decodeCard } from "../../src/protocol/card.ts";
-import { SYNC_PROLOGUE, SYNC_PROTOCOL_VERSION } from "../../src/protocol/sync_fields.ts";
-import { decodeHelloReply, encodeHello, GENERIC_REFUSAL } from "../../src/protocol/sync_hello.ts";
+import { GENERIC_REFUSAL } from "../../src/protocol/sync_hello.ts";
 import { MAX_PER_SOURCE } from "../../src/protocol/connection_limits.ts";
-import { FrameConn } from "../../src/transport/frame_conn.ts";
-import { initiatorHandshake } from "../../src/transport/handshake_io.ts";
-import { connectTcp, type TcpStream } from "../../src/transport/tcp.ts";
 import { describe } from "../helpers/mycel.ts";
 import { freePort, idleSocket } from "../helpers/net.ts";
 import { sleep } from "../helpers/process.ts";
-import { type Device, devices, settleHome, tableRows } from "./_helpers.ts";
+import { devices, settleHome, tableRows } from "./_helpers.ts";
+import { contains, fileStamp, secretsOf, strangerDials } from "./_stranger.ts";
 
 /** Slack over a deadline for a loaded 2-core machine (ms). */
 const SLACK_MS = 2500;
-
-/** A TCP stream that keeps a copy of every byte it reads. */
-function recording(stream: TcpStream): TcpStream & { received: Uint8Array[] } {
-  const received: Uint8Array[] = [];
-  return {
-    ...stream,
-    received,
-    read: async (buffer) => {
-      const n = await stream.read(buffer);
-      if (n !== null) received.push(buffer.slice(0, n));
-      return n;
-    },
-  };
-}
-
-/** Everything the stranger must not learn, as bytes. */
-function secretsOf(meshId: string, devs: Device[]): [string, Uint8Array][] {
-  const out: [string, Uint8Array][] = [["the mesh id", utf8(meshId)]];
-  for (const d of devs) {
-    const key = DeviceKey.fromId(d.id);
-    out.push(
-      [`${d.name}'s name`, utf8(d.name)],
-      [`${d.name}'s id`, utf8(d.id)],
-      [`${d.name}'s short id`, utf8(key.short)],
-      [`${d.name}'s key`, key.bytes],
-      [`${d.name}'s key in hex`, utf8(key.hex)],
-    );
-  }
-  return out;
-}
-
-function contains(hay: Uint8Array, needle: Uint8Array): boolean {
-  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return true;
-  }
-  return false;
-}
-
-/**
- * Dial `target` as a stranger: fresh keys (no member has them), the
- * server's Noise key from its card, a hello with `admission`. Returns the
- * reply and every byte received (raw and decrypted).
- */
-async function strangerDials(
-  target: Device,
-  admission: Uint8Array[] = [],
-  keys?: Awaited<ReturnType<typeof generateDeviceKeys>>,
-  protocol = NOISE_IK,
-) {
-  const card = await decodeCard(await target.card());
-  keys ??= await generateDeviceKeys();
-  const stream = recording(await connectTcp("127.0.0.1", target.port, 5000));
-  const conn = new FrameConn(stream, { peer: stream.remote });
-  const hs = Handshake.create({
-    protocol,
-    initiator: true,
-    prologue: SYNC_PROLOGUE,
-    staticKey: { publicKey: keys.noisePublic, privateKey: keys.noisePrivate },
-    remoteStatic: Uint8Array.fromBase64(card.record.noiseKey),
-  });
-  const { replyPayload, channel } = await initiatorHandshake(
-    conn,
-    hs,
-    encodeHello({ version: SYNC_PROTOCOL_VERSION, admission }),
-    5000,
-  );
-  const decrypted = [replyPayload];
-  // Whatever else comes (nothing should: the server hangs up).
-  try {
-    for (let m; (m = await channel.receive(5000)) !== null;) decrypted.push(m);
-  } catch {
-    // reset or closed
-  }
-  channel.close();
-  return {
-    reply: decodeHelloReply(replyPayload),
-    raw: concatBytes(...stream.received),
-    decrypted: concatBytes(...decrypted),
-    extra: decrypted.length - 1,
-    keys,
-  };
-}
 
 Deno.test("16 idle sockets from one source neither lock a real peer out nor outlive the pre-auth deadline", async () => {
   const DEADLINE_S = 6;
@@ -225,10 +138,7 @@ Deno.test("a stranger gets the generic refusal and nothing else; unauthenticated
 
   // Before: the database file, the bookkeeping rows, what status shows.
   const db = settleHome(target.home);
-  const stat = async (p: string) => {
-    const s = await Deno.stat(p).catch(() => undefined);
-    return s && { size: s.size, mtime: s.mtime?.getTime() };
-  };
+  const stat = fileStamp;
   const before = {
     db: await stat(db),
     peers: tableRows(target.home, "peers"),
