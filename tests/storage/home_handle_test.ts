@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { assertRejectsMycel } from "../helpers/assert.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { openWritable } from "../../src/storage/db.ts";
+import { ROUND_LOCK_FILE, tryRoundGuard } from "../../src/storage/round_lock.ts";
 import { makeHome, modeOf, tempDir } from "./helpers.ts";
 import { createHome } from "../../src/storage/home_create.ts";
 import { newDeviceRecord } from "../../src/log/device_record.ts";
@@ -98,6 +99,29 @@ Deno.test("a symbolic link where the database's log would be is refused, and not
   await Deno.symlink(victim, `${h.paths.db}-wal`);
   await assertRejectsMycel(() => h.writer(), "unsafe_home");
   assert.equal(await Deno.readTextFile(victim), "precious");
+});
+
+Deno.test("a symbolic link at any file mycel opens in its home is refused, and nothing is written through it", async () => {
+  // The database, its log and index, the key file, the round lock: each
+  // replaced by a link to a file of someone else's (home_guard.ts, round_lock.ts).
+  for (const name of ["db", "db-wal", "db-shm", "keys", "round.lock"]) {
+    await using h = await makeHome();
+    await using other = await tempDir();
+    const victim = `${other.path}/victim`;
+    await Deno.writeTextFile(victim, "precious");
+    const path = name === "db"
+      ? h.paths.db
+      : name === "keys"
+      ? h.paths.keys
+      : name === "round.lock"
+      ? `${h.root}/${ROUND_LOCK_FILE}`
+      : `${h.paths.db}-${name.slice(3)}`;
+    await Deno.remove(path).catch(() => {});
+    await Deno.symlink(victim, path);
+    if (name === "round.lock") await assertRejectsMycel(() => tryRoundGuard(h.root), "unsafe_home");
+    else await assertRejectsMycel(() => h.writer(), "unsafe_home");
+    assert.equal(await Deno.readTextFile(victim), "precious", `written through ${name}`);
+  }
 });
 
 Deno.test("a home folder that is a link is refused", async () => {
