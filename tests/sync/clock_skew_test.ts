@@ -21,36 +21,22 @@
  */
 
 import assert from "node:assert/strict";
-import { Home } from "../../src/storage/home_handle.ts";
-import type { LogEntryJson, StatusJson } from "../helpers/mycel.ts";
+import type { StatusJson } from "../helpers/mycel.ts";
 import { type Device, devices } from "./_helpers.ts";
-import { findLibfaketime } from "../helpers/faketime.ts";
+import {
+  DAY,
+  END_OF_TIME,
+  fakeClock,
+  forgeAtEndOfTime,
+  near,
+  ownNewest,
+  requireLibfaketime,
+  sayWhySkipped,
+  SKIP,
+  YEAR,
+} from "./_clock_skew.ts";
 
-const DAY = 86_400_000;
-const YEAR = 365 * DAY;
-/** Slack for the time a round takes on a loaded machine (ms). */
-const SLACK = 10 * 60_000;
-/** The hostile stamp: the largest wall time an entry may carry, minus a little. */
-const END_OF_TIME = Number.MAX_SAFE_INTEGER - 1000;
-
-const LIB = findLibfaketime();
-const IN_CI = Deno.env.get("CI") !== undefined;
-if (LIB === undefined && !IN_CI) {
-  console.log(
-    "clock_skew_test skipped: libfaketime is not installed (Debian: apt-get install faketime; " +
-      "scripts/install_test_deps.sh does it)",
-  );
-}
-
-/** The environment that runs a mycel process with its clock `offset` away (e.g. "+1d"). */
-function fakeClock(offset: string): Record<string, string> {
-  return {
-    LD_PRELOAD: LIB!,
-    FAKETIME: offset,
-    // Timers and deadlines keep real time; only the wall clock moves.
-    FAKETIME_DONT_FAKE_MONOTONIC: "1",
-  };
-}
+sayWhySkipped("clock_skew_test");
 
 type Doctor = { ok: boolean; findings: { check: string; ok: boolean; detail: string }[] };
 
@@ -60,25 +46,12 @@ async function clockFindings(d: Device): Promise<string[]> {
   return report.findings.filter((f) => f.check === "clock" && !f.ok).map((f) => f.detail);
 }
 
-function near(actual: number, expected: number, what: string): void {
-  assert.ok(
-    Math.abs(actual - expected) < SLACK,
-    `${what}: ${actual} is not within ${SLACK} ms of ${expected}`,
-  );
-}
-
-/** The newest entry `d` wrote itself, from its `log --json`. */
-async function ownNewest(d: Device): Promise<LogEntryJson> {
-  const log = (await d.log()).filter((e) => e.device === d.id);
-  return log[log.length - 1];
-}
-
 Deno.test({
   name:
     "clocks a day ahead, a year behind and at the end of time: the last write wins everywhere, skew is reported both ways, log works",
-  ignore: LIB === undefined && !IN_CI,
+  ignore: SKIP,
   async fn() {
-    assert.ok(LIB !== undefined, "CI must install faketime (scripts/install_test_deps.sh)");
+    requireLibfaketime();
     await using devs = await devices(["hub"]);
     const [hub] = devs.list;
     const fast = await devs.add("fast", undefined, { env: fakeClock("+1d") });
@@ -99,14 +72,7 @@ Deno.test({
 
     // The compromised hub writes a concurrent value stamped near the end of
     // time (its own signed entry: it saw nothing, so it replaces nothing).
-    const forged = await Home.open(hub.home, { write: true, now: () => END_OF_TIME });
-    try {
-      await forged.write((w) =>
-        w.commit([{ type: "pref.set", key: "theme", value: "doom", observed: [] }])
-      );
-    } finally {
-      forged.close();
-    }
+    await forgeAtEndOfTime(hub, [{ type: "pref.set", key: "theme", value: "doom", observed: [] }]);
 
     // The slow device takes both and shows the newest stamp among concurrent writes.
     let round = await slow.syncNow();
@@ -204,9 +170,9 @@ Deno.test({
 Deno.test({
   name:
     "a device that ran once with its clock a day ahead says its stamps run ahead, in status and doctor, until time catches up",
-  ignore: LIB === undefined && !IN_CI,
+  ignore: SKIP,
   async fn() {
-    assert.ok(LIB !== undefined, "CI must install faketime (scripts/install_test_deps.sh)");
+    requireLibfaketime();
     await using devs = await devices(["box"]);
     const [box] = devs.list;
     assert.equal((await box.status()).stamps_ahead_ms, null, "a fresh device");
@@ -227,9 +193,9 @@ Deno.test({
 Deno.test({
   name:
     "a pattern added again on a device whose clock is behind the first add's replaces it everywhere (as config and prefs do)",
-  ignore: LIB === undefined && !IN_CI,
+  ignore: SKIP,
   async fn() {
-    assert.ok(LIB !== undefined, "CI must install faketime (scripts/install_test_deps.sh)");
+    requireLibfaketime();
     await using devs = await devices(["slow"]);
     const [slow] = devs.list;
     const fast = await devs.add("fast", undefined, { env: fakeClock("+90m") });
