@@ -1,6 +1,6 @@
 /**
  * @module clock_skew_helpers
- * What the real-clock tests (clock_skew_test and others) share:
+ * What the real-clock tests (clock_skew_test, clock_skew_unset_test) share:
  * libfaketime's path and whether to skip, the environment that moves one
  * mycel process's wall clock, the hostile end-of-time stamp, a signed entry
  * forged at that stamp, and tolerant time comparisons.
