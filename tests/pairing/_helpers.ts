@@ -252,14 +252,22 @@ export function fixture(name: string): string {
 
 /**
  * Run `mycel ARGS...` with the key-logging preload (fixtures/key_spy.ts): the
- * Noise PSKs it uses (the CPace key) are appended, hex, to `keylog`. Always
+ * Noise PSKs it uses (the CPace key) are appended, hex, to `keylog`, and the
+ * public halves of its static Noise keys to `staticLog` when given. Always
  * the sources' main.ts, even when MYCEL_TEST_MAIN names a bundle: the spy
  * patches a source module, which a bundle holds a copy of.
  */
-export function spawnSpied(home: TempHome, args: string[], keylog: string): Proc {
+export function spawnSpied(
+  home: TempHome,
+  args: string[],
+  keylog: string,
+  staticLog?: string,
+): Proc {
+  const env: Record<string, string> = { PAIRING_SPY_KEYLOG: keylog };
+  if (staticLog) env.PAIRING_SPY_STATICLOG = staticLog;
   return deno(
     ["run", "-A", "--preload", fixture("key_spy.ts"), SOURCE_MAIN_TS, ...args],
-    childEnv({ home: home.home, env: { PAIRING_SPY_KEYLOG: keylog } }),
+    childEnv({ home: home.home, env }),
   );
 }
 
