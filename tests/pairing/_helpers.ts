@@ -291,3 +291,15 @@ export function containsBytes(haystack: Uint8Array, needle: Uint8Array): boolean
   }
   return false;
 }
+
+/** The frames in `bytes` (u16 length prefixes), and how many bytes follow the last whole one. */
+export function framesOf(bytes: Uint8Array): { frames: Uint8Array[]; rest: number } {
+  const frames: Uint8Array[] = [];
+  let at = 0;
+  while (at + 2 <= bytes.length && at + 2 + (bytes[at] << 8 | bytes[at + 1]) <= bytes.length) {
+    const n = bytes[at] << 8 | bytes[at + 1];
+    frames.push(bytes.subarray(at + 2, at + 2 + n));
+    at += 2 + n;
+  }
+  return { frames, rest: bytes.length - at };
+}
