@@ -120,7 +120,8 @@ export async function scanFolder(
       names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const subdirs: string[] = [];
       for (const entry of names) {
-        await stop.check();
+        const turn = stop.check(); // undefined mostly: no await per entry
+        if (turn) await turn;
         const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
         if (entry.isDirectory && isHeldName(entry.name)) {
           noteHeld(join(root, path), dir, held);

