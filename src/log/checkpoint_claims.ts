@@ -24,11 +24,16 @@
  * - a field of a device's record written past its frontier;
  * - an admission or removal by a device whose chain this device holds at
  *   least as far as the frontier, which this device's state does not have;
- * - for such a device, a witness (what its entries name of the others,
- *   witness.ts) above what its entries here name: a raised witness would
- *   make that device's later removals cut less (found by a review: a stolen
- *   member's checkpoint could credit the owner with having seen all of the
- *   thief's entries, so the owner's removal of it cut nothing).
+ * - for such a device whose whole chain this device folded from its first
+ *   entry, a witness (what its entries name of the others, witness.ts)
+ *   above what its entries here name: a raised witness would make that
+ *   device's later removals cut less (found by a review: a stolen member's
+ *   checkpoint could credit the owner with having seen all of the thief's
+ *   entries, so the owner's removal of it cut nothing). Only then is our
+ *   witness exact: a chain held from a base has the witness that base
+ *   came with, which may be lower (a base of an earlier release holds
+ *   none), and holding it against an honest checkpoint would refuse it —
+ *   and a refused checkpoint ends the session.
  *
  * Invariants: an honest checkpoint (the fold of its frontier's entries) is
  * never refused; what is refused changes nothing. What is left to trust is
@@ -122,9 +127,13 @@ export function checkpointClaimProblem(cp: Checkpoint, held: HeldView): string |
       return `it holds a removal of ${key.short} by ${row.removed.by.short}, ` +
         "whose entries here have none";
     }
-    if (row.witnessed !== undefined && held.witnessKnown !== false && heldFully(key)) {
+    if (
+      row.witnessed !== undefined && held.witnessKnown !== false && heldFully(key) &&
+      held.chain(key)?.base === 0
+    ) {
       // Honest: the witness as of the frontier, which is at most ours as of
-      // what we folded of it (a witness only grows along a chain).
+      // what we folded of it (the same entries, and more; a witness only
+      // grows along a chain).
       for (const [hex, seq] of Object.entries(row.witnessed)) {
         if (seq > (ours?.witnessed?.[hex] ?? 0)) {
           return `it credits ${key.short} with having seen ${hex.slice(0, 7)}… #${seq}, ` +

@@ -36,7 +36,13 @@ export function entryWitness(entry: Entry): Map<string, number> {
   return out;
 }
 
-/** Call `see` for every (other device, seq) `entry` names. */
+/**
+ * Call `see` for every (other device, seq) `entry` names. A release that
+ * makes this name more would compute higher witnesses than this one, whose
+ * checkpoint claims check (checkpoint_claims.ts) would then refuse its
+ * checkpoints, and cut removals differently: such a change needs a new
+ * protocol version, not just a new release.
+ */
 function eachNamed(entry: Entry, see: (author: DeviceKey, seq: number) => void): void {
   const other = (author: DeviceKey, seq: number) => {
     if (author !== entry.author) see(author, seq);

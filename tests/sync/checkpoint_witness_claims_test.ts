@@ -9,6 +9,10 @@
  */
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import type { DeviceKey } from "../../src/log/device_key.ts";
+import { homePaths } from "../../src/storage/home.ts";
+import { WITNESS_META } from "../../src/storage/sql_local.ts";
 import { readCheckpoint } from "../../src/log/checkpoint.ts";
 import { checkpointClaimProblem } from "../../src/log/checkpoint_claims.ts";
 import { memberCheckpoints } from "../../src/sync/member_checkpoints.ts";
@@ -56,25 +60,45 @@ Deno.test("an honest checkpoint's witness passes; one raised past what the autho
   assert.deepEqual(mesh.digests(), digests);
 });
 
-Deno.test("a home whose state keeps no witnesses yet holds none against a checkpoint", async () => {
-  // A home an earlier release folded has none until its first write folds
-  // it again; holding its empty witnesses against an honest checkpoint
-  // would refuse it.
+Deno.test("only a witness folded from a whole chain is held against a checkpoint: not one from a base, nor a home's that keeps none yet", async () => {
+  // Our witness of a device is exact only when we folded its chain from the
+  // first entry: a chain held from a base has the witness that base came
+  // with (none, from an earlier release), and a home an earlier release
+  // folded has none until its first write folds it again. Holding those
+  // against an honest checkpoint would refuse it, and with it the session.
   await using mesh = await threeSynced();
   const [a, h, m] = mesh.devices;
   await ownerReplacesThief(mesh, a, m);
   const cp = await readCheckpoint(await m.home.checkpoint());
   const held = {
-    seen: (k: typeof a.key) => h.home.view.seen(k),
-    member: (k: typeof a.key) => {
+    seen: (k: DeviceKey) => h.home.view.seen(k),
+    member: (k: DeviceKey) => {
       const info = h.home.view.member(k);
       return info === undefined ? undefined : { ...info, witnessed: undefined };
     },
-    chain: (k: typeof a.key) => {
+    chain: (k: DeviceKey) => {
       const head = h.home.log.head(k);
       return head === undefined ? undefined : { base: head.base, end: head.seq };
     },
   };
+  assert.equal(h.home.log.head(a.key)!.base, 0, "H holds A's whole chain");
   assert.match(checkpointClaimProblem(cp, held) ?? "", /^it credits /, "held against: refused");
   assert.equal(checkpointClaimProblem(cp, { ...held, witnessKnown: false }), undefined);
+  const fromBase = (k: DeviceKey) => ({ ...held.chain(k)!, base: 1 });
+  assert.equal(checkpointClaimProblem(cp, { ...held, chain: fromBase }), undefined);
+
+  // The same through the session's check: H's home as an earlier release
+  // left it (no witness, no mark) takes the honest checkpoint — and the
+  // raised one too, as it can't tell them apart.
+  const db = new DatabaseSync(homePaths(h.root).db);
+  db.exec("UPDATE members SET row = json_remove(row, '$.w')");
+  db.prepare("DELETE FROM meta WHERE k = ?").run(WITNESS_META);
+  db.close();
+  assert.equal(memberCheckpoints(h.home, m.key)(cp), undefined);
+  const raised = await forged(m, (s) => {
+    const row = s.memberRow(a.key)!;
+    s.putMember(a.key, { ...row, witnessed: { ...row.witnessed, [m.key.hex]: 999_999 } });
+  });
+  assert.equal(memberCheckpoints(h.home, m.key)(raised), undefined);
+  assert.match(memberCheckpoints(a.home, m.key)(raised) ?? "", /^it credits /, "A keeps its own");
 });
