@@ -239,7 +239,7 @@ export async function syncPeer(
     try {
       again = o.connect
         ? await o.connect(r, connectMs)
-        : await connectTcp(r.host, r.port, connectMs);
+        : await connectTcp(r.host, r.port, connectMs, { signal: o.signal });
     } catch {
       return outcome;
     }

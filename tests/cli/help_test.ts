@@ -88,6 +88,8 @@ Deno.test("the table declares exit codes and global flags consistently", () => {
         "folder join",
         "folder scan",
         "folder restore",
+        "folder move",
+        "folder override",
       ].includes(name),
       `${name}: exit 130`,
     );

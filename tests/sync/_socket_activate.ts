@@ -56,3 +56,18 @@ export async function activateServe(server: Device): Promise<Proc> {
   }
   return activator;
 }
+
+/** Wait until `activator` has no child left (every activated `sync serve --stdio` exited). */
+export async function activatedDone(activator: Proc, timeoutMs = 15_000): Promise<void> {
+  const pid = activator.child.pid;
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    let kids = "";
+    for await (const t of Deno.readDir(`/proc/${pid}/task`)) {
+      kids += await Deno.readTextFile(`/proc/${pid}/task/${t.name}/children`).catch(() => "");
+    }
+    if (kids.trim() === "") return;
+    if (Date.now() > until) throw new Error(`activated processes still running: ${kids.trim()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

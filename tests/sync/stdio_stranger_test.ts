@@ -12,9 +12,8 @@
 
 import assert from "node:assert/strict";
 import { GENERIC_REFUSAL } from "../../src/protocol/sync_hello.ts";
-import { sleep } from "../helpers/process.ts";
 import { devices, settleHome, tableRows } from "./_helpers.ts";
-import { activateServe, activatorAvailable } from "./_socket_activate.ts";
+import { activatedDone, activateServe, activatorAvailable } from "./_socket_activate.ts";
 import { contains, fileStamp, secretsOf, strangerDials } from "./_stranger.ts";
 
 Deno.test({
@@ -30,7 +29,7 @@ Deno.test({
       // A member's session first: whatever a first served session keeps
       // (the Noise pair's copy, say) is kept before the "before" below.
       assert.equal((await friend.syncAll()).of(target).status, "synced");
-      await sleep(300);
+      await activatedDone(activator);
       const db = settleHome(target.home);
       const before = {
         db: await fileStamp(db),
@@ -55,7 +54,7 @@ Deno.test({
         from,
         timeoutMs: 10_000,
       });
-      await sleep(300); // the last activated process exits after its line
+      await activatedDone(activator); // each activated process exits after its line
 
       assert.deepEqual(await fileStamp(db), before.db, "the database file was written");
       const wal = await fileStamp(`${db}-wal`);

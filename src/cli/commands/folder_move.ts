@@ -115,7 +115,8 @@ export const folderMoveCommand: CommandSpec = {
   description: "Run it after moving the folder yourself. PATH must be the folder, holding its\n" +
     "marker .mycel-folder. Only this device's record changes; nothing is published.\n" +
     "On the same disk no file is read again; from another disk files are read again,\n" +
-    "but unchanged contents are neither published nor fetched.",
+    "but unchanged contents are neither published nor fetched. Ctrl-C during that scan\n" +
+    "exits 130: the move is recorded, and the next scan finishes the rest.",
   args: [
     { name: "ID", help: "folder id (see `mycel folder list`)" },
     { name: "PATH", help: "where the folder is now", complete: "dir" },
@@ -125,6 +126,7 @@ export const folderMoveCommand: CommandSpec = {
     "mv ~/Documents /mnt/data/Documents && mycel folder move abcde-fgh23 /mnt/data/Documents",
   ],
   ...WRITES,
+  exits: [...WRITES.exits, 130],
   async run(ctx: CommandContext, input) {
     const id = checkFolderId(input.args.ID as string);
     const path = input.args.PATH as string;

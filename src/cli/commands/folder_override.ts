@@ -62,7 +62,8 @@ export const folderOverrideCommand: CommandSpec = {
     "publishes what the disk holds — or its deletion — above every version of the path.\n" +
     "Other devices keep what they replace in .mycel/versions. Scans first; lists the\n" +
     "paths; asks on a terminal, otherwise needs --yes. --dry-run changes nothing, not\n" +
-    "even by a scan: it lists from the last scan.",
+    "even by a scan: it lists from the last scan. Ctrl-C during the scan exits 130 and\n" +
+    "changes nothing.",
   args: [
     { name: "ID", help: "folder id (see `mycel folder list`)" },
     {
@@ -85,6 +86,7 @@ export const folderOverrideCommand: CommandSpec = {
     "mycel folder override abcde-fgh23 notes.txt",
   ],
   ...WRITES,
+  exits: [...WRITES.exits, 130],
   async run(ctx, input) {
     const id = checkFolderId(input.args.ID as string);
     const only = onlyPaths((input.args.PATH as string[] | undefined) ?? []);
