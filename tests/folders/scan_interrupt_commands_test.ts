@@ -10,6 +10,7 @@
  */
 
 import assert from "node:assert/strict";
+import { versionPathFor } from "../../src/files/versions.ts";
 import { tempHome } from "../helpers/mycel.ts";
 import { put } from "./_helpers.ts";
 import { assertStopped, bigFile, interrupted, recorded } from "./_scan_stop.ts";
@@ -46,4 +47,25 @@ Deno.test("Ctrl-C during the scan of folder add stops it at once: shared, nothin
 
   await h.ok(["--no-sync", "folder", "scan"]);
   assert.deepEqual(await files(), [["docs", 2]], "the next scan publishes");
+});
+
+Deno.test("Ctrl-C during the scan after folder restore: the file stays restored, and the error says so", async () => {
+  await using h = await tempHome("mycel-scan-stop-");
+  await h.ok(["init", "--name", "laptop"]);
+  const docs = h.path("docs");
+  await put(docs, "notes.txt", "second\n");
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  await put(docs, versionPathFor("notes.txt", Date.UTC(2026, 10, 1)), "first\n"); // kept
+  await bigFile(`${docs}/big.bin`); // what the scan after the restore reads
+
+  const o = await interrupted(h, ["--no-sync", "folder", "restore", `${docs}/notes.txt`], docs);
+  console.log(`folder restore: exited ${o.took} ms after SIGINT`);
+  assert.equal(o.r.code, 130, o.shown);
+  assert.ok(
+    o.r.stderr.includes("Cannot publish the restored file: it was interrupted (notes.txt)"),
+    o.shown,
+  );
+  assert.match(o.r.stderr, /hint: notes\.txt is restored on disk; the next scan/, o.shown);
+  assert.ok(o.took < 1500, `exited ${o.took} ms after the signal: ${o.shown}`);
+  assert.equal(await Deno.readTextFile(`${docs}/notes.txt`), "first\n", "restored");
 });

@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { describe } from "../helpers/mycel.ts";
 import { signalIfRunning, throttleUntil } from "../folders/_helpers.ts";
-import { devices } from "./_helpers.ts";
+import { devices, tableRows } from "./_helpers.ts";
 
 /** True when a TCP connection to 127.0.0.1:`port` is established (Linux: /proc). */
 function connectedTo(port: number): boolean {
@@ -32,6 +32,7 @@ Deno.test("Ctrl-C during the entry round, its peer stalled, ends sync now at onc
   await a.serve();
   const peers = async () => (await b.status()).peers;
   const before = JSON.stringify(await peers());
+  const local = tableRows(b.home, "local"); // lastRound among them: not a round
 
   const server = a.server!.pid;
   signalIfRunning(server, "SIGSTOP");
@@ -56,4 +57,5 @@ Deno.test("Ctrl-C during the entry round, its peer stalled, ends sync now at onc
   assert.ok(took < 1500, `exited ${took} ms after the signal: ${shown}`);
   assert.doesNotMatch(r.stdout, /unreachable|failed/, "the cut session is not reported");
   assert.equal(JSON.stringify(await peers()), before, "nor recorded");
+  assert.equal(tableRows(b.home, "local"), local, "no round recorded");
 });

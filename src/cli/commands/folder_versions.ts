@@ -7,7 +7,7 @@
  */
 
 import { dirname, join, relative, resolve } from "node:path";
-import { ExitCode, MycelError } from "../../errors.ts";
+import { ExitCode, interruptedError, isMycelError, MycelError } from "../../errors.ts";
 import { baseName, checkRelativePath } from "../../files/paths.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
@@ -155,13 +155,23 @@ export const folderRestoreCommand: CommandSpec = {
     const { homeRoot } = await lazyImport<typeof import("../session.ts")>(
       new URL("../session.ts", import.meta.url),
     );
-    await scanFolders(homeRoot(ctx), {
-      now: ctx.now,
-      env: ctx.env,
-      timeoutMs: 10_000,
-      only: folder,
-      signal: ctx.signal,
-    });
+    try {
+      await scanFolders(homeRoot(ctx), {
+        now: ctx.now,
+        env: ctx.env,
+        timeoutMs: 10_000,
+        only: folder,
+        signal: ctx.signal,
+      });
+    } catch (e) {
+      // The file is back on disk already: say so, not only that the scan stopped.
+      if (!isMycelError(e, "sync_interrupted")) throw e;
+      throw interruptedError("publish the restored file", {
+        value: rel,
+        hint: `${safeText(rel)} is restored on disk; the next scan (\`mycel folder scan\`, or ` +
+          "`mycel sync now`) publishes it.",
+      });
+    }
     if (input.flags.json) {
       ctx.out.json({ path: rel, version: n, kept: new Date(kept.keptAt).toISOString() });
     } else ctx.out.line(`Restored ${safeText(rel)} from ${localTime(kept.keptAt)}.`);
