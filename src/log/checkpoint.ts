@@ -157,6 +157,9 @@ export async function makeCheckpoint(
         row.added.wall,
         row.added.counter,
         encodeDeviceFields(row.added.fields),
+        // Contested (membership.ts): a 5th element, left out otherwise, so an
+        // honest state reads as an earlier release wrote it.
+        ...(row.added.contested ? [1] : []),
       ]
       : null,
     row.removed
@@ -397,12 +400,14 @@ export async function readCheckpoint(
         row.witnessed = w;
       }
       if (added !== null) {
-        const [by, wall, counter, fields] = list(added, "admission", 4);
+        const [by, wall, counter, fields, contested] = list(added, "admission", 5);
+        if (contested !== undefined && contested !== 1) throw bad("an admission's mark is not 1");
         row.added = {
           by: au(by),
           wall: count(wall, "wall"),
           counter: count(counter, "counter"),
           fields: decodeDeviceFields(fields, true) as DeviceFields,
+          ...(contested === 1 ? { contested: true as const } : {}),
         };
       }
       if (removed !== null) {

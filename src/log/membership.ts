@@ -13,6 +13,16 @@
  *   another device's keys, name or endpoints anywhere: decode refuses an
  *   update of another device, and an admission cannot override fields the
  *   device already published about itself.
+ * - Admissions that disagree: two admissions by other devices that give a
+ *   device different keys (Noise or WireGuard) are a member's attempt to
+ *   put its own keys on a device that has not announced its own yet (a
+ *   backdated admission wins the order). The kept admission is then marked
+ *   `contested` and gives no keys: until the device's own entry announces
+ *   them, nobody's key is taken for it (sessions with it wait) — never the
+ *   attacker's. Honest admissions of one device (by pairing, or by cards)
+ *   carry the same keys. Whether a set of admissions disagrees depends on
+ *   the set, not on its order: each arriving admission is compared with the
+ *   kept one, which all earlier ones agreed with unless already contested.
  * - Removal is permanent (2P-set: removed wins over any admission, a revoked
  *   key never comes back). Its cut — the removed device's entries that stay
  *   valid — is the minimum `upTo` of the removals of it that count: a later
@@ -38,6 +48,8 @@ export interface Admission {
   readonly counter: number;
   /** The record as the admission gave it. */
   readonly fields: DeviceFields;
+  /** Admissions by other devices gave it different keys: its keys come only from itself. */
+  readonly contested?: true;
 }
 
 /** The removal of a device: the earliest removal event, and the cut of all of them. */
@@ -85,14 +97,19 @@ function less(a: (string | number)[], b: (string | number)[]): boolean {
   return false;
 }
 
-/** Fold an admission of `subject` into its row. */
+/** The fields two admissions must agree on. */
+const KEY_FIELDS = ["noiseKey", "wgKey"] as const;
+
+/** Fold an admission of `subject` into its row (see the module comment on `contested`). */
 export function admit(row: MemberRow, subject: DeviceKey, a: Admission): MemberRow {
-  if (
-    row.added !== undefined && !less(admissionOrder(a, subject), admissionOrder(row.added, subject))
-  ) {
-    return row;
-  }
-  return { ...row, added: a };
+  const kept = row.added;
+  if (kept === undefined) return { ...row, added: a };
+  const contested = kept.contested === true || a.contested === true ||
+    (kept.by !== subject && a.by !== subject &&
+      KEY_FIELDS.some((f) => kept.fields[f] !== a.fields[f]));
+  const first = less(admissionOrder(a, subject), admissionOrder(kept, subject)) ? a : kept;
+  if (first === kept && (kept.contested === true || !contested)) return row;
+  return { ...row, added: contested ? { ...first, contested: true } : first };
 }
 
 /** Fold a removal (`upTo` = the remover's view of the device's log) into its row. */
@@ -139,6 +156,8 @@ export function mayFold(row: MemberRow | undefined, seq: number): boolean {
 export function recordOf(key: DeviceKey, row: MemberRow | undefined): DeviceRecord | undefined {
   if (row?.added === undefined) return undefined;
   const fields = { ...row.added.fields };
+  // Contested keys are nobody's until the device announces its own (below).
+  if (row.added.contested) for (const f of KEY_FIELDS) fields[f] = "";
   for (const f of DEVICE_FIELDS) {
     const own = row.self[f];
     if (own !== undefined) (fields as Record<string, unknown>)[f] = own.value;

@@ -24,7 +24,9 @@ function memberLine(hex: string, row: MemberRow): Json {
   return [
     "m",
     hex,
-    a ? [a.by.hex, a.wall, a.counter, a.fields as unknown as Json] : null,
+    a
+      ? [a.by.hex, a.wall, a.counter, a.fields as unknown as Json, ...(a.contested ? [1] : [])]
+      : null,
     r ? [r.by.hex, r.wall, r.counter, r.cut] : null,
     self,
   ];

@@ -57,6 +57,7 @@ export function memberFromJson(text: string): MemberRow {
         wall: j.a.wall,
         counter: j.a.counter,
         fields: j.a.fields as DeviceFields,
+        ...(j.a.contested === true ? { contested: true as const } : {}),
       };
     }
     if (j.r) row.removed = { by: key(j.r.by), wall: j.r.wall, counter: j.r.counter, cut: j.r.cut };

@@ -58,8 +58,12 @@ Deno.test("an admission creates the record; only the device's own entries change
     m.key,
     "the oldest admission by another device is kept",
   );
-  // Fields a never published come from the admission kept: a should publish them itself.
-  assert.equal(rec.noiseKey, evil.noiseKey);
+  // Fields a never published come from the admission kept — but not keys two
+  // admissions by other devices disagree on: those are nobody's until a
+  // announces its own (before, m's key was taken for a here).
+  assert.equal(s.view.member(a.key)!.admitted.contested, true);
+  assert.deepEqual([rec.noiseKey, rec.wgKey], ["", ""]);
+  assert.deepEqual(rec.endpoints, evil.endpoints, "other fields still come from it");
 });
 
 Deno.test("a device's own device.add writes every field, so no admission can override any", async () => {

@@ -179,14 +179,24 @@ Deno.test("admit(): another device's admission beats the device's own, then the 
   );
 });
 
-Deno.test("recordOf(): each field is the latest self-written value, else the admission's", () => {
+Deno.test("recordOf(): each field is the latest self-written value, else the admission's (no keys when admissions by others disagree on them)", () => {
   fc.assert(
     fc.property(eventsArb, (events) => {
       const row = foldEvents(events);
       const record = recordOf(SUBJECT, row);
       if (record === undefined) return;
       const selfs = events.filter((e) => e.kind === "self").sort((p, q) => p.seq - q.seq);
-      const expected: Record<string, unknown> = { ...row.added!.fields };
+      // Admissions by other devices that disagree on its keys give none (contested).
+      const keys = new Set(
+        events.flatMap((e) =>
+          e.kind === "admit" && e.by !== SUBJECT ? [`${e.fields.noiseKey} ${e.fields.wgKey}`] : []
+        ),
+      );
+      assert.equal(row.added!.contested === true, keys.size > 1);
+      const expected: Record<string, unknown> = {
+        ...row.added!.fields,
+        ...(keys.size > 1 ? { noiseKey: "", wgKey: "" } : {}),
+      };
       for (const s of selfs) Object.assign(expected, s.fields);
       assert.deepStrictEqual({ ...record, key: undefined, id: undefined }, {
         ...expected,
