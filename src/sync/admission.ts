@@ -117,6 +117,10 @@ export async function admitInitiator(
     for (const op of e.entry.ops) {
       if (op.type !== "device.add" || op.device.noiseKey !== key) continue;
       const row = home.view.member(op.device.key);
+      // A device we keep a record of is known by that record's key: an
+      // admission naming another key (one the fold did not keep, or one of
+      // admissions that disagree, membership.ts `contested`) proves nothing.
+      if (row !== undefined && row.removed === undefined && row.record.noiseKey !== key) continue;
       if (row?.removed !== undefined) {
         return {
           ok: false,
