@@ -117,10 +117,17 @@ export async function admitInitiator(
     for (const op of e.entry.ops) {
       if (op.type !== "device.add" || op.device.noiseKey !== key) continue;
       const row = home.view.member(op.device.key);
-      // A device we keep a record of is known by that record's key: an
-      // admission naming another key (one the fold did not keep, or one of
-      // admissions that disagree, membership.ts `contested`) proves nothing.
-      if (row !== undefined && row.removed === undefined && row.record.noiseKey !== key) continue;
+      // The device's own entry announcing its key proves it (only it signs
+      // as itself; it is a member here, checked above): how a device whose
+      // admissions disagree (membership.ts `contested`, no keys until it
+      // announces its own) gets in before its first entry arrived.
+      const own = author === op.device.key;
+      // Another member's admission of a device we keep a record of counts
+      // only for the key that record names: one naming another key (one the
+      // fold did not keep, or one of admissions that disagree) proves nothing.
+      if (!own && row !== undefined && row.removed === undefined && row.record.noiseKey !== key) {
+        continue;
+      }
       if (row?.removed !== undefined) {
         return {
           ok: false,
@@ -133,7 +140,7 @@ export async function admitInitiator(
         ok: true,
         peer: op.device.key,
         name: op.device.name,
-        ...(held === undefined ? { provisional: { by: author, seq: e.entry.seq } } : {}),
+        ...(held === undefined && !own ? { provisional: { by: author, seq: e.entry.seq } } : {}),
       };
     }
   }

@@ -284,7 +284,13 @@ export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionO
     const routes = o.routes ??
       ((peer: DeviceRecord) => directRoutes(peer, home.local.peer(peer.key), home.now()));
     const ref = home.local.get("admission");
-    const admission = ref ? [Uint8Array.fromBase64(ref.entry)] : [];
+    // The entry that admitted us, and our own first one, which announces our
+    // keys: a peer whose admissions of us disagree takes no key for us until
+    // it has that entry (membership.ts `contested`, admission.ts).
+    const admission = [
+      ...(ref ? [Uint8Array.fromBase64(ref.entry)] : []),
+      ...home.log.range(home.device, 0, 1, 1),
+    ];
     // The ports we accept sync on, told to each peer (it may call back there).
     const own = home.view.member(home.device)?.record.endpoints ?? [];
     const ports = o.ports ?? [...new Set(own.map((e) => parseEndpoint(e).port))].slice(0, 8);

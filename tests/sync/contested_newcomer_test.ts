@@ -1,0 +1,54 @@
+/**
+ * @module contested_newcomer_test
+ * A newcomer whose admissions disagree (a member admitted it again with its
+ * own Noise key, membership.ts `contested`) has no keys on the devices that
+ * hold both admissions until its own first entry arrives — and it brings
+ * that entry itself: its hello carries its own first entry, which
+ * announces its keys and which only it can sign (admission.ts). A review
+ * found that without it such a newcomer was refused by every device holding
+ * both admissions, for as long as its first entry had not left it. Real
+ * homes (SQLite) over in-memory links (MemMesh).
+ */
+
+import assert from "node:assert/strict";
+import { MemMesh } from "./_mem_mesh.ts";
+
+Deno.test("a newcomer contested by a member's second admission still gets in with its own key, and its keys are back everywhere", async () => {
+  await using mesh = await MemMesh.create(3);
+  await mesh.peerAll();
+  for (let i = 0; i < 2; i++) await mesh.timerRound();
+  const [a, b, m] = mesh.devices;
+  const n = await mesh.add("n");
+  mesh.partition((x, y) => x === n || y === n);
+  await mesh.write(a, [{ type: "device.add", device: n.record }]);
+  // m admits n again with its own Noise key (no backdating needed to contest).
+  await mesh.write(m, [{
+    type: "device.add",
+    device: { ...n.record, noiseKey: m.record.noiseKey },
+  }]);
+  for (let i = 0; i < 3; i++) await mesh.timerRound();
+  for (const d of [a, b]) {
+    const row = d.home.view.member(n.key)!;
+    assert.equal(row.admitted.contested, true, `${d.name} holds both admissions`);
+    assert.deepEqual([row.record.noiseKey, row.record.wgKey], ["", ""], "nobody's keys, not m's");
+    assert.equal(d.home.log.head(n.key), undefined, `${d.name} holds nothing of n yet`);
+  }
+
+  mesh.heal();
+  await mesh.write(n, [{ type: "device.add", device: a.record }]); // n knows a (add-peer)
+  const outcomes = await mesh.round(n, { all: true });
+  assert.deepEqual(
+    outcomes.map((o) => o.status),
+    ["synced"],
+    JSON.stringify(outcomes.map((o) => [o.status, o.error])),
+  );
+  const rec = a.home.view.member(n.key)!.record;
+  assert.deepEqual([rec.noiseKey, rec.wgKey], [n.record.noiseKey, n.record.wgKey], "back on a");
+  for (let i = 0; i < 2; i++) await mesh.timerRound();
+  for (const d of [a, b, m]) {
+    const rec = d.home.view.member(n.key)!.record;
+    assert.deepEqual([rec.noiseKey, rec.wgKey], [n.record.noiseKey, n.record.wgKey], d.name);
+  }
+  for (let i = 0; i < 2; i++) await mesh.timerRound();
+  assert.equal(new Set(mesh.digests()).size, 1, "one state");
+});
