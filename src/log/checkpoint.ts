@@ -402,6 +402,9 @@ export async function readCheckpoint(
       if (added !== null) {
         const [by, wall, counter, fields, contested] = list(added, "admission", 5);
         if (contested !== undefined && contested !== 1) throw bad("an admission's mark is not 1");
+        // Only admissions by other devices are compared (membership.ts): a
+        // device's own admission kept and marked is no fold's result.
+        if (contested === 1 && au(by) === au(k)) throw bad("a self-admission is marked contested");
         row.added = {
           by: au(by),
           wall: count(wall, "wall"),

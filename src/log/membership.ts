@@ -157,7 +157,7 @@ export function recordOf(key: DeviceKey, row: MemberRow | undefined): DeviceReco
   if (row?.added === undefined) return undefined;
   const fields = { ...row.added.fields };
   // Contested keys are nobody's until the device announces its own (below).
-  if (row.added.contested) for (const f of KEY_FIELDS) fields[f] = "";
+  if (row.added.contested) { for (const f of KEY_FIELDS) fields[f] = ""; }
   for (const f of DEVICE_FIELDS) {
     const own = row.self[f];
     if (own !== undefined) (fields as Record<string, unknown>)[f] = own.value;

@@ -35,7 +35,7 @@ import {
   type SavedKeys,
 } from "./key_home.ts";
 import { createSchema, schemaVersion } from "./schema.ts";
-import { SqlLocal, WITNESS_META } from "./sql_local.ts";
+import { FOLD_RULES, SqlLocal, WITNESS_META } from "./sql_local.ts";
 import { SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
 import { HlcClock } from "../crdt/hlc.ts";
@@ -103,7 +103,7 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
       local.setMeta("device", device.bytes);
       local.setMeta("mesh", n.mesh);
       local.setMeta("created", n.now());
-      local.setMeta(WITNESS_META, 1); // folded with each device's witness from the start
+      local.setMeta(WITNESS_META, FOLD_RULES); // folded with this release's rules from the start
       // Under the database's lock: a racing creator waits, then finds the schema.
       await Deno.writeFile(pending, new Uint8Array(), { mode: 0o600 });
       kept = await saveDeviceKeys(paths, n.keys, n.env, { store: n.keyStore, prompt: n.prompt });

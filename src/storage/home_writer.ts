@@ -22,7 +22,7 @@ import type { Db } from "./db.ts";
 import type { HomePaths } from "./home.ts";
 import type { PeerBook } from "./local_state.ts";
 import { refold } from "./refold.ts";
-import { type LocalRecords, type SqlLocal, WITNESS_META } from "./sql_local.ts";
+import { FOLD_RULES, type LocalRecords, type SqlLocal, WITNESS_META } from "./sql_local.ts";
 import { SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
 import { SqlFolderLocal } from "./sql_folder_local.ts";
@@ -272,17 +272,18 @@ export class HomeWriter {
 
   /**
    * Persist the clock; refold when a removal cut into folded entries, or
-   * once in a home whose state was folded before it kept what each device
-   * had seen of the others (src/log/witness.ts): otherwise a later removal
-   * would cut lower here than on a device that folded the same entries anew.
+   * once in a home whose state was folded with an earlier release's rules
+   * (sql_local.ts `FOLD_RULES`: what each device had seen of the others,
+   * admissions that disagree): otherwise it would keep a state, or cut a
+   * later removal, unlike a device that folded the same entries anew.
    */
   async finish(): Promise<void> {
     this.#target.settle();
-    const unwitnessed = this.#p.local.meta(WITNESS_META) === undefined;
-    if (this.#refold || unwitnessed) {
+    const stale = this.#p.local.meta(WITNESS_META) !== FOLD_RULES;
+    if (this.#refold || stale) {
       await refold(this.#p.db, this.#p.state, this.#p.log, this.#p.device);
     }
-    if (unwitnessed) this.#p.local.setMeta(WITNESS_META, 1);
+    if (stale) this.#p.local.setMeta(WITNESS_META, FOLD_RULES);
     this.#p.state.flush();
     this.#refold = false;
     const last = this.#p.clock.last;

@@ -23,7 +23,7 @@ import { HomeWriter, offlineParts } from "./home_writer.ts";
 import { intactRecords, readLegacyLocal, readSegments } from "./legacy_v1.ts";
 import { newPeerBook, type PeerBook } from "./local_state.ts";
 import { createSchema } from "./schema.ts";
-import { SqlLocal, WITNESS_META } from "./sql_local.ts";
+import { FOLD_RULES, SqlLocal, WITNESS_META } from "./sql_local.ts";
 
 async function removeIfThere(path: string): Promise<void> {
   await Deno.remove(path).catch((e) => {
@@ -76,7 +76,7 @@ export async function migrateLegacyHome(
       local.setMeta("device", device.bytes);
       local.setMeta("mesh", info.mesh);
       local.setMeta("created", now());
-      local.setMeta(WITNESS_META, 1); // folded anew, with each device's witness
+      local.setMeta(WITNESS_META, FOLD_RULES); // folded anew, with this release's rules
       local.setMeta("migrated_from", "segments-v1");
       const clock = new HlcClock(device.hex, legacy?.clock ?? { wall: 0, counter: 0 });
       const parts = offlineParts({ db, paths, device, local, clock, now }, "migration");

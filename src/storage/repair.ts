@@ -32,7 +32,7 @@ import { type HomePaths, homePaths, notInitialized } from "./home.ts";
 import { HomeWriter, offlineParts } from "./home_writer.ts";
 import type { PeerBook } from "./local_state.ts";
 import { createSchema } from "./schema.ts";
-import { SqlLocal, WITNESS_META } from "./sql_local.ts";
+import { FOLD_RULES, SqlLocal, WITNESS_META } from "./sql_local.ts";
 import { SqlLog } from "./sql_log.ts";
 
 /** What repair found and did. */
@@ -353,7 +353,7 @@ async function rebuild(paths: HomePaths, s: Salvaged, now: () => number, acceptL
       local.setMeta("device", device.bytes);
       local.setMeta("mesh", s.mesh);
       local.setMeta("created", now());
-      local.setMeta(WITNESS_META, 1); // folded anew, with each device's witness
+      local.setMeta(WITNESS_META, FOLD_RULES); // folded anew, with this release's rules
       if (s.noise) {
         local.setMeta("noise_public", s.noise[0]);
         local.setMeta("noise_private", s.noise[1]);

@@ -78,11 +78,21 @@ function parseBook(text: string): PeerBook {
 export type LocalView = Pick<SqlLocal, "meta" | "peer" | "peers" | "get">;
 
 /**
- * `meta` key set once this home's state is folded with what each device had
- * seen of the others (src/log/witness.ts): at creation, or by the refold a
- * home of an earlier release gets at its first write (home_writer.ts).
+ * `meta` key holding which fold rules this home's state was folded with
+ * ({@link FOLD_RULES}): set at creation, or by the refold a home of an
+ * earlier release gets at its first write (home_writer.ts). Absent: folded
+ * before it kept what each device had seen of the others (witness.ts).
  */
 export const WITNESS_META = "witness_folded";
+
+/**
+ * The fold rules of this release: 1, what each device had seen of the
+ * others (witness.ts); 2, admissions that disagree on a device's keys
+ * (membership.ts `contested`). A home folded with fewer folds again once:
+ * otherwise it would keep a state that devices folding the same entries
+ * anew no longer reach.
+ */
+export const FOLD_RULES = 2;
 
 /** Local, non-replicated records of one home. */
 export class SqlLocal {

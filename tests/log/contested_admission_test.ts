@@ -55,6 +55,12 @@ async function cast() {
   };
 }
 
+/** `d`'s own admission of itself. */
+function selfAdmission(d: Awaited<ReturnType<typeof testDevices>>[number]): Admission {
+  const { key: _key, id: _id, ...fields } = d.record("a");
+  return { by: d.key, wall: T0, counter: 0, fields };
+}
+
 /** Every order of `admissions` folded into one row, each with every split joined: one result. */
 function everyWay(subject: Parameters<typeof admit>[1], admissions: Admission[]): MemberRow {
   const fold = (xs: Admission[]) => xs.reduce((r, x) => admit(r, subject, x), EMPTY_MEMBER);
@@ -116,4 +122,12 @@ Deno.test("the contested mark round-trips checkpoints and the stored row, counts
     const signed = encodeCbor([raw, await m.signer.sign(concatBytes(CONTEXT, raw))]);
     await assertRejectsMycel(() => readCheckpoint(signed), "bad_checkpoint", String(mark));
   }
+  // A mark on the device's own admission kept: no fold gives that.
+  const own = new MemoryState();
+  own.putMember(a.key, { self: {}, added: { ...selfAdmission(a), contested: true } });
+  await assertRejectsMycel(
+    async () => readCheckpoint(await makeCheckpoint(own, [], { mesh: "m", made: 0 }, m.signer)),
+    "bad_checkpoint",
+    "self-admission marked",
+  );
 });
