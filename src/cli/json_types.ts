@@ -162,6 +162,11 @@ export interface MeshRowJson {
   endpoints: string[];
   /** Who admitted it and when; null for the device that made the mesh. */
   admitted: MemberEventJson | null;
+  /**
+   * True while members' admissions of it disagree on its keys and it has not
+   * announced its own: no key is taken for it (trust.md, "Admission").
+   */
+  keys_disputed: boolean;
   /** Its removal in this device's state (`cut`: its last entry kept; `retired`: by `mesh retire`). */
   revoked: (MemberEventJson & { cut: number; retired: boolean }) | null;
   /** Last time it was heard from (now for this device). */

@@ -11,6 +11,7 @@
  */
 
 import assert from "node:assert/strict";
+import { json, ok } from "../helpers/mycel.ts";
 import { MemMesh } from "./_mem_mesh.ts";
 
 Deno.test("a newcomer contested by a member's second admission still gets in with its own key, and its keys are back everywhere", async () => {
@@ -34,6 +35,20 @@ Deno.test("a newcomer contested by a member's second admission still gets in wit
     assert.equal(d.home.log.head(n.key), undefined, `${d.name} holds nothing of n yet`);
   }
 
+  // What a's commands say meanwhile: keys disputed, not a WireGuard-only phone.
+  const rows = await json<{ name: string; keys_disputed: boolean }[]>(
+    ["--no-sync", "mesh", "list", "--json"],
+    { home: a.root },
+  );
+  assert.deepEqual(rows.filter((r) => r.keys_disputed).map((r) => r.name), ["n"]);
+  const text = await ok(["--no-sync", "mesh", "list"], { home: a.root });
+  assert.match(text.stdout, /n: members' admissions of it disagree on its keys/);
+  const st = await json<{ peers: { name: string; wireguard_only: boolean }[] }>(
+    ["--no-sync", "status", "--json"],
+    { home: a.root },
+  );
+  assert.equal(st.peers.find((p) => p.name === "n")?.wireguard_only, false);
+
   mesh.heal();
   await mesh.write(n, [{ type: "device.add", device: a.record }]); // n knows a (add-peer)
   const outcomes = await mesh.round(n, { all: true });
@@ -51,4 +66,9 @@ Deno.test("a newcomer contested by a member's second admission still gets in wit
   }
   for (let i = 0; i < 2; i++) await mesh.timerRound();
   assert.equal(new Set(mesh.digests()).size, 1, "one state");
+  const after = await json<{ name: string; keys_disputed: boolean }[]>(
+    ["--no-sync", "mesh", "list", "--json"],
+    { home: a.root },
+  );
+  assert.deepEqual(after.filter((r) => r.keys_disputed), [], "announced: no longer disputed");
 });

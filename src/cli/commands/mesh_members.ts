@@ -43,6 +43,7 @@ export const meshMemberCommands: CommandSpec[] = [
           ipv4: m.record.ipv4,
           endpoints: m.record.endpoints,
           admitted: event(m.admitted, nameOf),
+          keys_disputed: m.admitted.contested === true && m.record.noiseKey === "",
           revoked: m.removed
             ? {
               ...event(m.removed, nameOf)!,
@@ -114,6 +115,12 @@ export const meshMemberCommands: CommandSpec[] = [
           } at ${localTime(Date.parse(r.revoked!.at!))}; its entries after #${
             r.revoked!.cut
           } are not accepted`,
+        );
+      }
+      for (const r of rows.filter((r) => r.keys_disputed)) {
+        ctx.out.line(
+          `  ${safeText(r.name)}: members' admissions of it disagree on its keys, so none is ` +
+            "taken until its own first entry arrives (it brings it when it syncs)",
         );
       }
       for (const a of aside) {

@@ -86,7 +86,8 @@ async function takeOut(ctx: CommandContext, input: ParsedInput, kind: Kind): Pro
       held: home.log.head(m.record.key)?.seq ?? 0,
       known: heldAnywhere(home, m.record.key),
       phones: home.view.members().filter((x) =>
-        x.removed === undefined && x.record.key !== m.record.key && !syncsWithMycel(x.record)
+        x.removed === undefined && x.record.key !== m.record.key && !syncsWithMycel(x.record) &&
+        x.admitted.contested !== true // keys disputed, not a phone
       ).map((x) => x.record.name),
     };
   });

@@ -46,7 +46,8 @@ export async function statusJson(home: Home, now: number = Date.now()): Promise<
     const w = wg?.peers.find((p) => p.publicKey === d.wgKey);
     // A phone with the WireGuard app (mesh export-wg) never syncs and writes
     // nothing: its record reaching us through a member is no relay.
-    const wgOnly = !syncsWithMycel(d);
+    // A device whose keys are disputed (no keys until it announces them) is no phone.
+    const wgOnly = !syncsWithMycel(d) && m.admitted.contested !== true;
     const relay = wgOnly ? undefined : book?.relay;
     const relayed = relay !== undefined && relay.at > (book?.lastSync ?? 0);
     const via = relayed
