@@ -16,7 +16,7 @@
 import { fromBase64 } from "../bytes.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
-import type { StateView } from "../log/state.ts";
+import type { MemberInfo, StateView } from "../log/state.ts";
 import { deviceIpv6, meshUlaCidr, resolveIpv4Collisions } from "./addresses.ts";
 import type { WgPeer } from "./wg_config.ts";
 
@@ -43,6 +43,15 @@ export function addressesOf(meshId: string, device: DeviceRecord): MeshAddresses
 /** True when the device syncs (has a real Noise key); WireGuard-only devices do not. */
 export function syncsWithMycel(device: DeviceRecord): boolean {
   return fromBase64(device.noiseKey).some((b) => b !== 0);
+}
+
+/**
+ * True for a WireGuard-only device (a phone with the WireGuard app): no Noise
+ * key — but not for one whose keys are disputed (membership.ts `contested`),
+ * which has none only until it announces its own.
+ */
+export function wireguardOnly(m: MemberInfo): boolean {
+  return !syncsWithMycel(m.record) && m.admitted.contested !== true;
 }
 
 /** A planned peer: its WireGuard entry plus where it might be reached. */

@@ -21,7 +21,7 @@
 
 import { ExitCode, MycelError } from "../../errors.ts";
 import { newDiscoveryKeyOp } from "../../mesh/discovery_key.ts";
-import { syncsWithMycel } from "../../mesh/plan.ts";
+import { wireguardOnly } from "../../mesh/plan.ts";
 import type { Op } from "../../log/ops.ts";
 import type { Home } from "../../storage/home_handle.ts";
 import { safeText } from "../../text_safety.ts";
@@ -86,8 +86,7 @@ async function takeOut(ctx: CommandContext, input: ParsedInput, kind: Kind): Pro
       held: home.log.head(m.record.key)?.seq ?? 0,
       known: heldAnywhere(home, m.record.key),
       phones: home.view.members().filter((x) =>
-        x.removed === undefined && x.record.key !== m.record.key && !syncsWithMycel(x.record) &&
-        x.admitted.contested !== true // keys disputed, not a phone
+        x.removed === undefined && x.record.key !== m.record.key && wireguardOnly(x)
       ).map((x) => x.record.name),
     };
   });

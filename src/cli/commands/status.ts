@@ -9,7 +9,7 @@ import { toHex } from "../../bytes.ts";
 import { shortDeviceId } from "../../log/device_id.ts";
 import { isReservedConfigKey } from "../../log/reserved_config.ts";
 import { deviceIpv6 } from "../../mesh/addresses.ts";
-import { syncsWithMycel } from "../../mesh/plan.ts";
+import { wireguardOnly } from "../../mesh/plan.ts";
 import type { Home } from "../../storage/home_handle.ts";
 import type { WgDump } from "../../mesh/wg_dump.ts";
 import { skewBeyondDrift } from "../../crdt/hlc.ts";
@@ -46,8 +46,7 @@ export async function statusJson(home: Home, now: number = Date.now()): Promise<
     const w = wg?.peers.find((p) => p.publicKey === d.wgKey);
     // A phone with the WireGuard app (mesh export-wg) never syncs and writes
     // nothing: its record reaching us through a member is no relay.
-    // A device whose keys are disputed (no keys until it announces them) is no phone.
-    const wgOnly = !syncsWithMycel(d) && m.admitted.contested !== true;
+    const wgOnly = wireguardOnly(m);
     const relay = wgOnly ? undefined : book?.relay;
     const relayed = relay !== undefined && relay.at > (book?.lastSync ?? 0);
     const via = relayed
