@@ -184,6 +184,16 @@ export function signalIfRunning(pid: number, signal: Deno.Signal): void {
   }
 }
 
+/** Send SIGINT to `p` (unless it has ended) and wait for it: its result, and ms from the signal. */
+export async function interruptTimed<R>(
+  p: { pid: number; result(): Promise<R> },
+): Promise<{ r: R; took: number }> {
+  signalIfRunning(p.pid, "SIGINT");
+  const sent = Date.now();
+  const r = await p.result();
+  return { r, took: Date.now() - sent };
+}
+
 /** True when process `pid` holds `path`, or something under it, open (Linux: /proc). */
 export function holdsOpen(pid: number, path: string): boolean {
   try {

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, type TempHome } from "../helpers/mycel.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
-import { holdsOpen, signalIfRunning, tempFiles, throttleUntil } from "./_helpers.ts";
+import { holdsOpen, interruptTimed, tempFiles, throttleUntil } from "./_helpers.ts";
 
 /** Write a 512 MiB file at `path`: random content a MiB at a time (repeated: hashing costs the same). */
 export async function bigFile(path: string): Promise<void> {
@@ -34,10 +34,8 @@ export async function interrupted(h: TempHome, args: string[], docs: string) {
   const t0 = Date.now();
   let under = false;
   await throttleUntil(p.pid, () => (under = holdsOpen(p.pid, docs)) || Date.now() - t0 > 30_000);
-  signalIfRunning(p.pid, "SIGINT");
-  const sent = Date.now();
-  const r = await p.result();
-  return { r, took: Date.now() - sent, under, shown: describe(args, r) };
+  const { r, took } = await interruptTimed(p);
+  return { r, took, under, shown: describe(args, r) };
 }
 
 /** Assert a scan of `docs` was interrupted by itself and recorded nothing. */

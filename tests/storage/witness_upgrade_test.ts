@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { FOLD_RULES, WITNESS_META } from "../../src/storage/sql_local.ts";
+import { contestNewcomer } from "../sync/_contested.ts";
 import { MemMesh, pref } from "../sync/_mem_mesh.ts";
 
 /** The witness kept in `rootOf`'s membership row of `key` (hex), read beside the open home. */
@@ -55,17 +56,7 @@ Deno.test("a home folded before witnesses were kept folds again at its first wri
 
 Deno.test("a home folded before disagreeing admissions were marked folds again at its first write and marks them", async () => {
   await using mesh = await MemMesh.create(3);
-  await mesh.peerAll();
-  for (let i = 0; i < 2; i++) await mesh.timerRound();
-  const [a, , m] = mesh.devices;
-  const n = await mesh.add("n");
-  mesh.partition((x, y) => x === n || y === n);
-  await mesh.write(a, [{ type: "device.add", device: n.record }]);
-  await mesh.write(m, [{
-    type: "device.add",
-    device: { ...n.record, noiseKey: m.record.noiseKey },
-  }]);
-  for (let i = 0; i < 2; i++) await mesh.timerRound();
+  const { a, m, n } = await contestNewcomer(mesh);
   assert.equal(a.home.view.member(n.key)!.admitted.contested, true);
   const marked = a.home.digest();
 

@@ -12,22 +12,12 @@
 
 import assert from "node:assert/strict";
 import { json, ok } from "../helpers/mycel.ts";
+import { contestNewcomer } from "./_contested.ts";
 import { MemMesh } from "./_mem_mesh.ts";
 
 Deno.test("a newcomer contested by a member's second admission still gets in with its own key, and its keys are back everywhere", async () => {
   await using mesh = await MemMesh.create(3);
-  await mesh.peerAll();
-  for (let i = 0; i < 2; i++) await mesh.timerRound();
-  const [a, b, m] = mesh.devices;
-  const n = await mesh.add("n");
-  mesh.partition((x, y) => x === n || y === n);
-  await mesh.write(a, [{ type: "device.add", device: n.record }]);
-  // m admits n again with its own Noise key (no backdating needed to contest).
-  await mesh.write(m, [{
-    type: "device.add",
-    device: { ...n.record, noiseKey: m.record.noiseKey },
-  }]);
-  for (let i = 0; i < 3; i++) await mesh.timerRound();
+  const { a, b, m, n } = await contestNewcomer(mesh);
   for (const d of [a, b]) {
     const row = d.home.view.member(n.key)!;
     assert.equal(row.admitted.contested, true, `${d.name} holds both admissions`);

@@ -12,7 +12,7 @@
 
 import assert from "node:assert/strict";
 import { describe } from "../helpers/mycel.ts";
-import { signalIfRunning, throttleUntil } from "../folders/_helpers.ts";
+import { interruptTimed, signalIfRunning, throttleUntil } from "../folders/_helpers.ts";
 import { devices, tableRows } from "./_helpers.ts";
 
 /** True when a TCP connection to 127.0.0.1:`port` is established (Linux: /proc). */
@@ -41,10 +41,7 @@ Deno.test("Ctrl-C during the entry round, its peer stalled, ends sync now at onc
     const p = b.tmp.spawn(["sync", "now", "--timeout", "10"], { timeoutMs: 60_000 });
     const t0 = Date.now();
     await throttleUntil(p.pid, () => (caught = connectedTo(a.port)) || Date.now() - t0 > 30_000);
-    signalIfRunning(p.pid, "SIGINT");
-    const sent = Date.now();
-    r = await p.result();
-    took = Date.now() - sent;
+    ({ r, took } = await interruptTimed(p));
   } finally {
     Deno.kill(server, "SIGCONT");
   }
