@@ -284,13 +284,16 @@ export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionO
     const routes = o.routes ??
       ((peer: DeviceRecord) => directRoutes(peer, home.local.peer(peer.key), home.now()));
     const ref = home.local.get("admission");
+    const admitted = ref ? [Uint8Array.fromBase64(ref.entry)] : [];
     // The entry that admitted us, and our own first one, which announces our
     // keys: a peer whose admissions of us disagree takes no key for us until
-    // it has that entry (membership.ts `contested`, admission.ts).
-    const admission = [
-      ...(ref ? [Uint8Array.fromBase64(ref.entry)] : []),
-      ...home.log.range(home.device, 0, 1, 1),
-    ];
+    // it has that entry (membership.ts `contested`, admission.ts). Only to a
+    // peer not known to hold it: it is most of an idle session's bytes.
+    const first = home.log.range(home.device, 0, 1, 1);
+    const admissionFor = (peer: DeviceRecord) =>
+      (home.local.peer(peer.key).heads[home.device.hex] ?? 0) >= 1
+        ? admitted
+        : [...admitted, ...first];
     // The ports we accept sync on, told to each peer (it may call back there).
     const own = home.view.member(home.device)?.record.endpoints ?? [];
     const ports = o.ports ?? [...new Set(own.map((e) => parseEndpoint(e).port))].slice(0, 8);
@@ -302,7 +305,7 @@ export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionO
         p.record,
         [...await routes(p.record, home)],
         { ...o, ports },
-        admission,
+        admissionFor(p.record),
         finder,
       );
       // Cut short by Ctrl-C: not the peer's failure (see RoundOptions.signal).
