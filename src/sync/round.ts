@@ -297,7 +297,9 @@ export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionO
     // The ports we accept sync on, told to each peer (it may call back there).
     const own = home.view.member(home.device)?.record.endpoints ?? [];
     const ports = o.ports ?? [...new Set(own.map((e) => parseEndpoint(e).port))].slice(0, 8);
-    const finder = o.discovery ? roundFinder(home, peers, ports[0] ?? 0, o.discovery) : undefined;
+    const finder = o.discovery
+      ? roundFinder(home, peers, ports[0] ?? 0, o.discovery, o.signal)
+      : undefined;
     const all = await Promise.all(peers.map(async (p) => {
       const out = await syncPeer(
         home,

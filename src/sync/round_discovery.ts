@@ -54,12 +54,14 @@ function needsLooking(home: Home, m: MemberInfo): boolean {
 /**
  * A finder for this round's `peers`, which probes at once when one of them
  * needs it, else on the first `find`. `syncPort`: ours, told in the probe.
+ * `signal` (Ctrl-C) ends the probe's listening at once: the round is over.
  */
 export function roundFinder(
   home: Home,
   peers: readonly MemberInfo[],
   syncPort: number,
   o: DiscoveryOptions = {},
+  signal?: AbortSignal,
 ): RoundFinder {
   const secret = discoverySecrets(home.view, home.meshId)[0];
   const ids = peers.map((p) => p.record.id);
@@ -76,6 +78,7 @@ export function roundFinder(
         listenMs: o.listenMs ?? ROUND_LISTEN_MS,
         port: o.port ?? DISCOVERY_PORT,
         counters: o.counters,
+        signal,
       }).catch(() => []);
     })();
     return probing;

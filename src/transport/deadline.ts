@@ -35,6 +35,23 @@ export function timeoutError(action: string, reason: string, value?: string): My
   });
 }
 
+/**
+ * Wait `ms`, or less when `signal` aborts first (Ctrl-C): a listening window
+ * that the user may cut short. Never rejects.
+ */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(id);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const id = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
 /** A running timer that work can race against; see {@link startTimer}. */
 export interface Timer {
   /** Rejects with the timer's error once it fires; never resolves. */

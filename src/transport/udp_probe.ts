@@ -21,6 +21,7 @@ import {
 } from "../protocol/discovery.ts";
 import { type CommonOptions, type Found, nonce, send, socket } from "./udp_socket.ts";
 import { discoveryTargets } from "./udp_targets.ts";
+import { pause } from "./deadline.ts";
 
 /**
  * An IPv4 and an IPv6 socket on the same port, so one reply port reaches
@@ -48,6 +49,8 @@ export interface ProbeOptions extends CommonOptions {
   listenMs?: number;
   /** Port responders listen on (default 7850). */
   port?: number;
+  /** Ctrl-C: stop listening and return what was found so far. */
+  signal?: AbortSignal;
 }
 
 /** Send a probe on every link and return the known devices that answered. */
@@ -104,7 +107,7 @@ export async function probe(o: ProbeOptions): Promise<Found[]> {
       });
       await send(s, bytes, t.host, t.port ?? o.port ?? DISCOVERY_PORT, o.counters);
     }
-    await new Promise((r) => setTimeout(r, o.listenMs ?? 1500));
+    await pause(o.listenMs ?? 1500, o.signal);
   } finally {
     s4.close();
     s6?.close();
