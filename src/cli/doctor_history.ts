@@ -13,6 +13,7 @@ import { duration, plural } from "../human.ts";
 import { REJOIN_HINT, removalHere, removalMessage } from "./removal.ts";
 import { heldPastCutIn } from "../sync/acks.ts";
 import type { Finding } from "./doctor.ts";
+import { keysDisputed } from "../mesh/plan.ts";
 
 /** Clock skew (ours or a peer's), forks, and entries kept aside. */
 export function checkHistory(home: Home): Finding[] {
@@ -123,6 +124,33 @@ export function checkRemovedBase(home: Home): Finding[] {
       "device that holds everything this one does (`mycel sync now`); if none ever does: remove " +
       "it on another device (`mycel mesh remove`), then pair it again (it gets a new key).",
   }));
+}
+
+/**
+ * Fails for each device whose keys are disputed (plan.ts `keysDisputed`):
+ * admissions of it by other devices disagree, so this device takes none
+ * and neither syncs nor tunnels with it. Honest pairings agree, so one
+ * admission came from a device not acting for the owner. `doctor`'s peer
+ * check has no key to dial it with; this says why it is missing there.
+ */
+export function checkDisputedKeys(home: Home): Finding[] {
+  return home.view.members()
+    .filter((m) => m.removed === undefined && m.record.key !== home.device && keysDisputed(m))
+    .map((m) => {
+      const name = safeText(m.record.name || m.record.key.short);
+      return {
+        check: "keys-disputed",
+        ok: false,
+        detail: `admissions of ${name} by other devices disagree on its keys, so this device ` +
+          `takes none of them: it neither syncs nor keeps a tunnel with ${name} until ` +
+          `${name}'s own first entry announces them`,
+        hint: `If ${name} runs mycel, a sync from it (\`mycel sync now\` there) brings that ` +
+          `entry. If ${name} was paired only once, a device that admitted it again was not ` +
+          "acting for you: find it (`mycel log` lists each admission and its author) and " +
+          "remove it (`mycel mesh remove NAME`); a WireGuard-only device then needs admitting " +
+          "again under a new name (`mycel mesh export-wg NEWNAME`).",
+      };
+    });
 }
 
 /** Fails when this device was removed from its mesh (as it or its peers know). */

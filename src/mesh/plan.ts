@@ -54,6 +54,15 @@ export function wireguardOnly(m: MemberInfo): boolean {
   return !syncsWithMycel(m.record) && m.admitted.contested !== true;
 }
 
+/**
+ * True while a device's keys are disputed: admissions of it by other devices
+ * disagree on them and it has not announced its own (membership.ts
+ * `contested`), so it has none here and is in no plan.
+ */
+export function keysDisputed(m: MemberInfo): boolean {
+  return m.admitted.contested === true && m.record.noiseKey === "";
+}
+
 /** A planned peer: its WireGuard entry plus where it might be reached. */
 export interface PlannedPeer extends WgPeer {
   /** The device it is. */

@@ -11,9 +11,28 @@
  */
 
 import assert from "node:assert/strict";
-import { json, ok } from "../helpers/mycel.ts";
+import { json, mycel, ok } from "../helpers/mycel.ts";
 import { contestNewcomer } from "./_contested.ts";
 import { MemMesh } from "./_mem_mesh.ts";
+
+/** Who `doctor` says has disputed keys (each finding names the device first). */
+async function disputedIn(home: string): Promise<string[]> {
+  const r = await mycel(["--no-sync", "doctor", "--json"], { home });
+  const out = JSON.parse(r.stdout) as { findings: Finding[] };
+  const found = out.findings.filter((f) => f.check === "keys-disputed");
+  for (const f of found) {
+    assert.equal(f.ok, false);
+    assert.match(f.hint ?? "", /mycel mesh remove/);
+  }
+  return found.map((f) => /^admissions of (\S+) by other devices disagree/.exec(f.detail)![1]);
+}
+
+interface Finding {
+  check: string;
+  ok: boolean;
+  detail: string;
+  hint?: string;
+}
 
 Deno.test("a newcomer contested by a member's second admission still gets in with its own key, and its keys are back everywhere", async () => {
   await using mesh = await MemMesh.create(3);
@@ -38,6 +57,8 @@ Deno.test("a newcomer contested by a member's second admission still gets in wit
     { home: a.root },
   );
   assert.equal(st.peers.find((p) => p.name === "n")?.wireguard_only, false);
+  // doctor says so, rather than leaving n out of its peer check without a word.
+  assert.deepEqual(await disputedIn(a.root), ["n"]);
 
   mesh.heal();
   await mesh.write(n, [{ type: "device.add", device: a.record }]); // n knows a (add-peer)
@@ -61,4 +82,5 @@ Deno.test("a newcomer contested by a member's second admission still gets in wit
     { home: a.root },
   );
   assert.deepEqual(after.filter((r) => r.keys_disputed), [], "announced: no longer disputed");
+  assert.deepEqual(await disputedIn(a.root), [], "nor in doctor");
 });

@@ -109,6 +109,7 @@ export const doctorCommand: CommandSpec = {
       found(await d.checkSchedule(systemRunner, ctx.env));
       const membership = h.checkMembership(store);
       if (membership) found(membership);
+      h.checkDisputedKeys(store).forEach(found);
       if (!ctx.offline) {
         // Printed as each answers; listed in --json in the mesh's order.
         const peers = await n.checkPeers(store, 2000, (f) => json || printFinding(ctx.out, f));

@@ -16,6 +16,7 @@ import { wasRetired } from "../retired.ts";
 import { withRead } from "../session.ts";
 import { renderTable } from "../text_table.ts";
 import { meshHome } from "./mesh_home.ts";
+import { keysDisputed } from "../../mesh/plan.ts";
 
 function event(e: { by: DeviceKey; wall: number } | undefined, nameOf: (k: DeviceKey) => string) {
   return e ? { by: e.by.id, by_name: nameOf(e.by), at: isoTime(e.wall) } : null;
@@ -43,7 +44,7 @@ export const meshMemberCommands: CommandSpec[] = [
           ipv4: m.record.ipv4,
           endpoints: m.record.endpoints,
           admitted: event(m.admitted, nameOf),
-          keys_disputed: m.admitted.contested === true && m.record.noiseKey === "",
+          keys_disputed: keysDisputed(m),
           revoked: m.removed
             ? {
               ...event(m.removed, nameOf)!,
