@@ -33,7 +33,18 @@
  *   witness exact: a chain held from a base has the witness that base
  *   came with, which may be lower (a base of an earlier release holds
  *   none), and holding it against an honest checkpoint would refuse it —
- *   and a refused checkpoint ends the session.
+ *   and a refused checkpoint ends the session;
+ * - a device's keys marked disputed (membership.ts `contested`: admissions
+ *   of it by other devices disagree) when this device folded, from each
+ *   chain's first entry, every entry the checkpoint covers and its state
+ *   has no such mark (a made-up mark takes a newcomer's keys away); or not
+ *   marked when the checkpoint covers every entry this device folded, from
+ *   each chain's first entry, and its state has the mark (a dropped mark
+ *   gives the device the kept admission's keys, which may be a member's
+ *   own). The mark depends only on the set of admissions, so in either
+ *   case the smaller set's mark must be in the larger's. Only for a state
+ *   folded under this release's rules (`rulesCurrent`); chains held from a
+ *   base carry what that base said, so they leave the mark to the signer.
  *
  * Invariants: an honest checkpoint (the fold of its frontier's entries) is
  * never refused; what is refused changes nothing. What is left to trust is
@@ -53,7 +64,11 @@ export interface HeldView {
   seen(author: DeviceKey): number;
   /** Whether this device's state has `key` admitted, and removed; what its entries name. */
   member(key: DeviceKey):
-    | { admitted?: unknown; removed?: unknown; witnessed?: Readonly<Record<string, number>> }
+    | {
+      admitted?: { readonly contested?: true };
+      removed?: unknown;
+      witnessed?: Readonly<Record<string, number>>;
+    }
     | undefined;
   /**
    * False when this device's state does not keep witnesses yet (a home an
@@ -63,6 +78,14 @@ export interface HeldView {
   witnessKnown?: boolean;
   /** This device's chain of `author`: where its held part starts (base) and ends. */
   chain(author: DeviceKey): { base: number; end: number } | undefined;
+  /**
+   * True when this device's state was folded under this release's rules, so
+   * its disputed-key marks are exact for what it folded (sql_local.ts
+   * `FOLD_RULES`); marks are held against a checkpoint only then.
+   */
+  rulesCurrent?: boolean;
+  /** Every author whose chain this device holds (for the dropped-mark check). */
+  authors?(): Iterable<DeviceKey>;
 }
 
 /**
@@ -111,6 +134,7 @@ export function checkpointClaimProblem(cp: Checkpoint, held: HeldView): string |
   }
   // Parked dots are not checked: they are other entries' observations of a
   // change not folded yet (a device's entries past a cut, or not arrived).
+  const marks = markBounds(cp, held);
   for (const [key, row] of s.memberRows()) {
     for (const f of DEVICE_FIELDS) {
       const field = row.self[f];
@@ -126,6 +150,15 @@ export function checkpointClaimProblem(cp: Checkpoint, held: HeldView): string |
     if (row.removed !== undefined && ours?.removed === undefined && heldFully(row.removed.by)) {
       return `it holds a removal of ${key.short} by ${row.removed.by.short}, ` +
         "whose entries here have none";
+    }
+    const ourMark = ours?.admitted?.contested === true;
+    const theirMark = row.added?.contested === true;
+    if (theirMark && !ourMark && marks.weHoldAll) {
+      return `it marks ${key.short}'s keys as disputed, which the admissions here do not show`;
+    }
+    if (ourMark && !theirMark && row.added !== undefined && marks.itHoldsAll) {
+      return `it leaves out that admissions of ${key.short} disagree on its keys, ` +
+        "which the admissions it covers show";
     }
     if (
       row.witnessed !== undefined && held.witnessKnown !== false && heldFully(key) &&
@@ -143,4 +176,22 @@ export function checkpointClaimProblem(cp: Checkpoint, held: HeldView): string |
     }
   }
   return undefined;
+}
+
+/**
+ * Whether this device folded every entry `cp` covers (`weHoldAll`), and
+ * whether `cp` covers every entry this device folded (`itHoldsAll`), each
+ * chain from its first entry: then the larger side's admissions include the
+ * smaller side's, and so do its disputed-key marks.
+ */
+function markBounds(cp: Checkpoint, held: HeldView): { weHoldAll: boolean; itHoldsAll: boolean } {
+  if (held.rulesCurrent !== true) return { weHoldAll: false, itHoldsAll: false };
+  const whole = (a: DeviceKey) => held.chain(a)?.base === 0;
+  const covered = new Map(cp.frontier.map((f) => [f.author.hex, f.seq]));
+  const weHoldAll = cp.frontier.every((f) => whole(f.author) && held.seen(f.author) >= f.seq);
+  let itHoldsAll = held.authors !== undefined;
+  for (const a of held.authors?.() ?? []) {
+    if (!whole(a) || (covered.get(a.hex) ?? 0) < held.seen(a)) itHoldsAll = false;
+  }
+  return { weHoldAll, itHoldsAll };
 }

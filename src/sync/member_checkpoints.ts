@@ -10,7 +10,7 @@ import type { Checkpoint } from "../log/checkpoint.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { checkpointClaimProblem } from "../log/checkpoint_claims.ts";
-import { WITNESS_META } from "../storage/sql_local.ts";
+import { FOLD_RULES, WITNESS_META } from "../storage/sql_local.ts";
 
 /**
  * The device a checkpoint may come from: the peer of this session (for our
@@ -47,6 +47,8 @@ export function memberCheckpoints(
       seen: (a) => home.view.seen(a),
       member: (k) => home.view.member(k),
       witnessKnown: home.local.meta(WITNESS_META) !== undefined,
+      rulesCurrent: home.local.meta(WITNESS_META) === FOLD_RULES,
+      authors: () => home.log.heads().keys(),
       chain: (a) => {
         const h = home.log.head(a);
         return h === undefined ? undefined : { base: h.base, end: h.seq };
