@@ -16,6 +16,12 @@
  * not say what is there), and paths the disk holds but the state does not
  * know yet (the scan publishes those) are left alone; the caller refuses
  * while deletions are held (their index rows describe files that are gone).
+ * So are paths this device never had (no index row, and no version of them
+ * made or seen here): their files have not arrived yet, which is not "this
+ * disk deleted them" — an override right after `folder join` deleted every
+ * file on every device (found by a review). Such a path is overridden (its
+ * deletion published) only when named, or when its content can't come any
+ * more: every version with content was made by a device removed since.
  */
 
 import { sameContent } from "../files/conflict.ts";
@@ -27,6 +33,7 @@ import type { StateView } from "../log/state.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { FolderLocalView, IndexRow } from "../storage/sql_folder_local.ts";
 import { commitSplit } from "./folder_scan_split.ts";
+import { deviceOfHex } from "../storage/sql_folders.ts";
 
 /** One path overridden: what it becomes everywhere. */
 export interface Overridden {
@@ -53,13 +60,24 @@ export interface OverrideOptions {
   readonly dryRun: boolean;
 }
 
+/** What {@link overrideFolder} did, or would do. */
+export interface OverrideResult {
+  /** The paths overridden. */
+  readonly paths: Overridden[];
+  /** Paths left alone because this device never had them (their files are still to come). */
+  readonly notArrived: string[];
+}
+
 /** Override `folder` with this device's disk (see the module comment). */
 export async function overrideFolder(
   home: Home,
   folder: string,
   o: OverrideOptions,
-): Promise<Overridden[]> {
-  if (o.dryRun) return plan(home.view, home.folderLocal, home.device.id, home.now(), folder, o).out;
+): Promise<OverrideResult> {
+  const result = (p: ReturnType<typeof plan>) => ({ paths: p.out, notArrived: p.notArrived });
+  if (o.dryRun) {
+    return result(plan(home.view, home.folderLocal, home.device.id, home.now(), folder, o));
+  }
   // Worked out inside the write: a sync that applied a version here since
   // the caller's scan must not be overridden with what the disk held before.
   return await home.write(async (w) => {
@@ -68,7 +86,7 @@ export async function overrideFolder(
       await commitSplit(w, p.ops);
       for (const r of p.rows) w.folderLocal.putIndex(folder, r);
     }
-    return p.out;
+    return result(p);
   });
 }
 
@@ -80,8 +98,10 @@ function plan(
   now: number,
   folder: string,
   o: OverrideOptions,
-): { out: Overridden[]; ops: [Op, number][]; rows: IndexRow[] } {
+): { out: Overridden[]; ops: [Op, number][]; rows: IndexRow[]; notArrived: string[] } {
   const index = local.index(folder).rows;
+  const notArrived: string[] = [];
+  const gone = (hex: string) => view.member(deviceOfHex(hex))?.removed !== undefined;
   const out: Overridden[] = [];
   const ops: [Op, number][] = [];
   const rows: IndexRow[] = [];
@@ -99,6 +119,19 @@ function plan(
       ? versions.every((v) => v.kind === "deleted")
       : versions.every((v) => sameContent(v, base) && sameExec(v, base));
     if (inSync) continue;
+    if (row === undefined && !versions.some((v) => (v.vv.get(self) ?? 0) > 0)) {
+      // Never here (see the module comment): still to come, unless named or
+      // its content can't come any more.
+      const named = o.only !== undefined && within(path, o.only);
+      // (A link or an empty file needs no fetch: it comes with the next round.)
+      const stuck = versions.every((v, i) =>
+        v.kind === "deleted" || (v.kind === "file" && v.size > 0 && gone(list[i].author))
+      );
+      if (!named && !stuck) {
+        notArrived.push(path);
+        continue;
+      }
+    }
     let all: VersionVector = new Map();
     for (const v of versions) all = mergeVv(all, v.vv);
     if (base !== undefined) all = mergeVv(all, base.vv);
@@ -111,7 +144,7 @@ function plan(
     if (row !== undefined) rows.push({ ...row, version: bytes });
     out.push({ path, becomes: version.kind, replaces: list.length });
   }
-  return { out, ops, rows };
+  return { out, ops, rows, notArrived };
 }
 
 /** True when neither is a file, or both are files with the same exec bit. */

@@ -54,9 +54,43 @@ Deno.test("override leaves alone a path the scan could not read, and PATH may na
   );
   // dir/r.txt is not here: its deletion; dir/q.txt is a FIFO the scan skipped: left alone.
   assert.deepEqual(dry.paths, [{ path: "dir/r.txt", becomes: "deleted", replaces: 1 }]);
-  await a.ok(["--no-sync", "folder", "override", "docs", "--yes"]);
+  await a.ok(["--no-sync", "folder", "override", "docs", "dir", "--yes"]);
   await rounds([a, b, a, b], 1);
   assert.deepEqual(await listTree(rb), ["dir/q.txt", "keep.txt"]);
+});
+
+Deno.test("override right after joining leaves the files that have not arrived alone; a named one is deleted", async () => {
+  // Found by a review: files this device never had were taken for "deleted
+  // on this disk", so an override before the first fetch deleted every file
+  // on every device.
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const names = ["f1.txt", "f2.txt", "f3.txt", "f4.txt", "f5.txt"];
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: async (root) => {
+      for (const n of names) await put(root, n, `${n} from a\n`);
+    },
+  }); // b joined, and fetched nothing yet
+  const dry = JSON.parse(
+    (await b.ok(["--no-sync", "folder", "override", "docs", "--dry-run", "--json"])).stdout,
+  );
+  assert.deepEqual(dry.paths, []);
+  assert.deepEqual(dry.not_arrived, names);
+  const o = await b.ok(["--no-sync", "folder", "override", "docs", "--yes"]);
+  assert.match(o.stdout, /every path this device has already matches its disk/);
+  assert.match(o.stderr, /5 paths left alone: this device never had them \(still to come/);
+  await rounds([b, a, b], 1);
+  assert.deepEqual(await listTree(ra), names, "nothing deleted on a");
+  assert.deepEqual(await listTree(rb), names, "and b got them");
+
+  // Named: deleted everywhere, as asked (b has it now; a new one it lacks shows both ways).
+  await put(ra, "late.txt", "late\n");
+  await a.ok(["--no-sync", "folder", "scan"]);
+  await a.ok(["sync", "now", "--push"]);
+  await b.ok(["--no-sync", "folder", "override", "docs", "late.txt", "--yes"]);
+  await rounds([b, a, b], 1);
+  assert.deepEqual(await listTree(ra), names, "late.txt deleted on a, as named");
+  assert.deepEqual(await listTree(rb), names);
 });
 
 Deno.test("override leaves alone paths whose versions all equal what the disk holds: the same deletion or the same file made on two devices apart", async () => {

@@ -60,6 +60,8 @@ export const folderOverrideCommand: CommandSpec = {
   description: "For every path where the folder's state differs from this device's disk (a\n" +
     "version not applied here, a conflict, a file waiting for a device removed since),\n" +
     "publishes what the disk holds — or its deletion — above every version of the path.\n" +
+    "Paths this device never had are still to come, not deleted: they are left alone\n" +
+    "unless named, or unless no device can send them any more (their maker was removed).\n" +
     "Other devices keep what they replace in .mycel/versions. Scans first; lists the\n" +
     "paths; asks on a terminal, otherwise needs --yes. --dry-run changes nothing, not\n" +
     "even by a scan: it lists from the last scan. Ctrl-C during the scan exits 130 and\n" +
@@ -142,7 +144,8 @@ export const folderOverrideCommand: CommandSpec = {
     const ignored = await leftAloneHere(home, folder);
     const plan = async (dryRun: boolean, paths = only) =>
       await overrideFolder(home, id, { only: paths, unsure, ignored, dryRun });
-    let list = await plan(true);
+    const first = await plan(true);
+    let list = first.paths;
     if (!dry && list.length > 0 && !input.flags.yes) {
       for (const p of list) ctx.out.error(`  ${safeText(p.path)}: ${p.becomes}`);
     }
@@ -154,11 +157,22 @@ export const folderOverrideCommand: CommandSpec = {
         });
       }
       // Only what was listed (a round may have changed the state since).
-      list = await plan(false, new Set(list.map((p) => p.path)));
+      list = (await plan(false, new Set(list.map((p) => p.path)))).paths;
     }
+    const notArrived = first.notArrived;
     if (input.flags.json) {
-      ctx.out.json({ id, dry_run: dry, paths: list });
+      ctx.out.json({ id, dry_run: dry, paths: list, not_arrived: notArrived });
       return ExitCode.ok;
+    }
+    if (notArrived.length > 0) {
+      // Never here: not "deleted on this disk" (src/sync/folder_override.ts).
+      ctx.out.error(
+        `note: ${plural(notArrived.length, "path")} left alone: this device never had ` +
+          `${
+            notArrived.length === 1 ? "it" : "them"
+          } (still to come with \`mycel sync now\`, e.g. ` +
+          `${safeText(notArrived[0])}); name a path to delete it everywhere`,
+      );
     }
     if (dry) {
       ctx.out.error(
@@ -166,8 +180,13 @@ export const folderOverrideCommand: CommandSpec = {
           `(\`mycel folder scan ${id}\` first to include it)`,
       );
     }
-    if (list.length === 0) ctx.out.line(`${id}: every path already matches this device's disk.`);
-    else if (dry) {
+    if (list.length === 0) {
+      ctx.out.line(
+        notArrived.length === 0
+          ? `${id}: every path already matches this device's disk.`
+          : `${id}: every path this device has already matches its disk.`,
+      );
+    } else if (dry) {
       for (const p of list) ctx.out.line(`${safeText(p.path)}: would become ${p.becomes}`);
     } else {
       ctx.out.line(
