@@ -64,7 +64,8 @@ Deno.test("sync now steps aside while another round holds the guard: exit 0, a n
     assert.match(p.stdout, /^held$/m);
     const r = await h.run(["sync", "now", "--json"]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, "", "no outcome printed: this invocation did not run a round");
+    // This invocation ran no session: [] (still JSON, as offline; before, nothing at all).
+    assert.deepEqual(JSON.parse(r.stdout), []);
     assert.equal(
       r.stderr,
       `Another sync round is running (pid ${p.child.pid}); this one is skipped.\n`,

@@ -246,6 +246,9 @@ export const syncCommands: CommandSpec[] = [
         if (input.flags.quiet !== true) {
           ctx.out.error(`Another sync round is running${who}; this one is skipped.`);
         }
+        // As offline: --json always prints this invocation's sessions (none),
+        // so a script reading it gets JSON, not an empty stdout.
+        if (input.flags.json === true) ctx.out.json([]);
         return ExitCode.ok;
       }
       using _ = taken.guard;
