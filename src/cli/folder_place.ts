@@ -14,8 +14,43 @@
 import { dirname, join, relative, resolve } from "node:path";
 import { ExitCode, MycelError } from "../errors.ts";
 
-/** The real path `path` has, or will have once made (its nearest existing parent resolved). */
-export function plannedRealPath(path: string): string {
+/**
+ * Why a folder's path can't be looked up, in words, for the failures a user
+ * can cause by the path alone (undefined for any other: it is not theirs).
+ * Before, these surfaced as "internal error: Not a directory (os error 20)".
+ */
+export function pathLookupProblem(e: unknown): string | undefined {
+  if (e instanceof Deno.errors.NotADirectory) return "a part of its path is a file, not a folder";
+  if (e instanceof Deno.errors.FilesystemLoop) return "its path loops through symbolic links";
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return "this user may not look into a folder on its path";
+  }
+  if ((e as { code?: unknown })?.code === "ENAMETOOLONG") {
+    return "the path, or a name in it, is too long";
+  }
+  return undefined;
+}
+
+/** `e` as the named error of `action` on the folder at `abs` when the path caused it (else `e`). */
+export function folderPathError(action: string, abs: string, e: unknown): unknown {
+  const problem = pathLookupProblem(e);
+  if (problem === undefined) return e;
+  const permission = e instanceof Deno.errors.PermissionDenied;
+  return new MycelError(permission ? "permission" : "bad_folder", action, problem, {
+    value: abs,
+    hint: permission
+      ? "Pick a folder this user can open, or run mycel as the user who owns it."
+      : undefined,
+    exit: permission ? ExitCode.failure : ExitCode.usage,
+    cause: e,
+  });
+}
+
+/**
+ * The real path `path` has, or will have once made (its nearest existing
+ * parent resolved). A path that can't be looked up is `action`'s named error.
+ */
+export function plannedRealPath(path: string, action = "use folder"): string {
   const abs = resolve(path);
   let rest = "";
   for (let at = abs;; at = dirname(at)) {
@@ -23,7 +58,9 @@ export function plannedRealPath(path: string): string {
       const real = Deno.realPathSync(at);
       return rest === "" ? real : join(real, rest);
     } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound) || dirname(at) === at) throw e;
+      if (!(e instanceof Deno.errors.NotFound) || dirname(at) === at) {
+        throw folderPathError(action, abs, e);
+      }
       rest = rest === "" ? relative(dirname(at), at) : join(relative(dirname(at), at), rest);
     }
   }

@@ -11,6 +11,7 @@ import { ExitCode, MycelError } from "../errors.ts";
 import { INTERNAL_DIR, LEFT_TOKEN_PATH, MARKER_NAME, TEMP_PREFIX } from "../files/folder_layout.ts";
 import { markerFolder, markerText } from "../files/folder_marker.ts";
 import { isUnwritable } from "../files/disk_full.ts";
+import { folderPathError } from "./folder_place.ts";
 
 /** The folder at `path`: made if missing (join), must be a real folder; its marker is written. */
 export async function prepareRoot(path: string, create: boolean, id: string): Promise<string> {
@@ -35,7 +36,22 @@ export async function prepareRoot(path: string, create: boolean, id: string): Pr
         cause: e,
       });
     }
-    throw e;
+    if (e instanceof Deno.errors.NotFound) {
+      // The folder was there a moment ago (makeRoot looked): its marker could not be made.
+      throw new MycelError(
+        "bad_folder",
+        action,
+        "its marker .mycel-folder could not be made there",
+        {
+          value: abs,
+          hint: "The folder went away meanwhile, or its file system takes no new files (such as " +
+            "/proc): pick a folder on a disk.",
+          exit: ExitCode.usage,
+          cause: e,
+        },
+      );
+    }
+    throw folderPathError(action, abs, e);
   }
 }
 

@@ -49,6 +49,33 @@ const CASES: Case[] = [
     code: "bad_folder",
     says: /^error: Cannot share folder: it does not exist \(.*\/missing\)\n/,
   },
+  // Paths that can't be looked up: named errors, not "internal error" (found by a review helper).
+  {
+    name: "folder add under a file",
+    args: ({ docs }) => ["folder", "add", join(docs, "a.txt", "sub")],
+    code: "bad_folder",
+    says:
+      /^error: Cannot share folder: a part of its path is a file, not a folder \(.*a\.txt\/sub\)\n/,
+  },
+  {
+    name: "folder add with a name too long",
+    args: ({ dir }) => ["folder", "add", join(dir, "d".repeat(300)), "--name", "long"],
+    code: "bad_folder",
+    says: /^error: Cannot share folder: the path, or a name in it, is too long \(/,
+  },
+  {
+    name: "folder add of a file system that takes no files",
+    args: () => ["folder", "add", "/proc"],
+    code: "bad_folder",
+    says:
+      /^error: Cannot share folder: its marker \.mycel-folder could not be made there \(\/proc\)\n/,
+  },
+  {
+    name: "folder move to a path under a file",
+    args: ({ docs }) => ["folder", "move", "docs", join(docs, "a.txt", "sub")],
+    code: "bad_folder",
+    says: /^error: Cannot move folder: a part of its path is a file, not a folder \(/,
+  },
   {
     name: "folder add with an id already shared",
     args: ({ other }) => ["folder", "add", other, "--id", "docs"],

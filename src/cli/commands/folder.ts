@@ -149,7 +149,7 @@ const ADD: CommandSpec = {
       // Before anything is written (the marker included).
       checkFolderPlace(
         "share folder",
-        plannedRealPath(path),
+        plannedRealPath(path, "share folder"),
         realHome(ctx),
         w.folderLocal.folders(),
       );
@@ -224,11 +224,11 @@ const JOIN: CommandSpec = {
       // Before the folder is made or its marker written.
       checkFolderPlace(
         "join folder",
-        plannedRealPath(path),
+        plannedRealPath(path, "join folder"),
         realHome(ctx),
         w.folderLocal.folders(),
       );
-      const token = await leftToken(plannedRealPath(path), id);
+      const token = await leftToken(plannedRealPath(path, "join folder"), id);
       const root = await prepareRoot(path, true, id);
       await commitOps(w, [{ type: "folder.join", folder: id }]);
       const rejoined = w.folderLocal.takeLeftIndex(id, root, token);

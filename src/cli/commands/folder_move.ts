@@ -22,7 +22,7 @@ import { MARKER_NAME } from "../../files/folder_layout.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
 import { withWrite } from "../session.ts";
-import { checkFolderPlace } from "../folder_place.ts";
+import { checkFolderPlace, folderPathError } from "../folder_place.ts";
 import { markerFolder } from "../../files/folder_marker.ts";
 import { checkFolderId, realHome, scanLine, scanNow } from "./folder.ts";
 import { shellWord } from "../folder_root.ts";
@@ -43,7 +43,7 @@ async function movedRoot(
   try {
     info = await Deno.lstat(abs);
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    if (!(e instanceof Deno.errors.NotFound)) throw folderPathError(ACTION, abs, e);
     throw new MycelError("bad_folder", ACTION, "it does not exist", {
       value: abs,
       hint: "Move the folder there first (mv OLD NEW), then run this again.",
