@@ -14,6 +14,8 @@ import type { ReservedSecret } from "../log/reserved_config.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { plural } from "../human.ts";
 import type { Finding } from "./doctor.ts";
+import { hasMarker, MARKER_MISSING } from "../files/folder_marker.ts";
+import { safeText } from "../text_safety.ts";
 
 const FALLBACK = "its files are cut with the interim secret, made from the mesh id";
 
@@ -68,4 +70,18 @@ function what(key: Exclude<ReservedSecret, { secret: Uint8Array }>): string {
     default:
       return key.problem; // "not text", "not base64" (none is said apart)
   }
+}
+
+/**
+ * Each folder synced here whose marker is missing now (its disk unmounted,
+ * or the folder moved): stopped, as `sync now` and `folder status` say.
+ * Before, doctor said nothing of it (found by a review helper).
+ */
+export function checkFolderMarkers(home: Home): Finding[] {
+  return home.folderLocal.folders().filter((f) => !hasMarker(f.root)).map((f) => ({
+    check: "folder",
+    ok: false,
+    detail: `folder ${f.folder} at ${safeText(f.root)}: ${MARKER_MISSING}`,
+    hint: `Mount its disk; if the folder moved, \`mycel folder move ${f.folder} NEWPATH\`.`,
+  }));
 }

@@ -18,6 +18,7 @@ import type { DeviceKey } from "../log/device_key.ts";
 import type { FolderRows } from "../log/folder_state.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
+import { hasMarker, MARKER_MISSING } from "../files/folder_marker.ts";
 
 /** One device's standing in a folder. */
 export interface DeviceStanding {
@@ -179,7 +180,10 @@ export function folderStatus(
         if (name !== undefined) fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
       }
     }
-    const stopped = self ? (local?.info.stopped || null) : (p?.stopped || null);
+    // Our own folder is looked at now: one unmounted (or moved) since the last
+    // round is stopped already, not "in sync" until a round notices.
+    const gone = self && local !== undefined && !hasMarker(local.root) ? MARKER_MISSING : null;
+    const stopped = self ? (gone || local?.info.stopped || null) : (p?.stopped || null);
     devices.push({
       id: key.id,
       name: nameOf(home, key),

@@ -10,6 +10,20 @@ import { join } from "node:path";
 import { MycelError } from "../errors.ts";
 import { MARKER_NAME } from "./folder_layout.ts";
 
+/** Why a folder without its marker is stopped, as `sync now`, `folder status` and errors say it. */
+export const MARKER_MISSING =
+  "folder stopped: marker missing — disk not mounted, or the folder moved?";
+
+/** True when `root` holds the marker (any kind of entry); false when it can't be looked at. */
+export function hasMarker(root: string): boolean {
+  try {
+    Deno.lstatSync(join(root, MARKER_NAME));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Throw unless `root` holds the marker (any kind of entry).
  * @param action what is being done, e.g. "scan folder"
@@ -23,7 +37,7 @@ export function assertMarker(root: string, action: string): void {
     throw new MycelError(
       "folder_stopped",
       action,
-      "folder stopped: marker missing — disk not mounted, or the folder moved?",
+      MARKER_MISSING,
       {
         value: root,
         hint: `If the folder is really there, recreate the marker: touch '${root}/${MARKER_NAME}'`,

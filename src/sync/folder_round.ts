@@ -13,7 +13,7 @@
 
 import { humanBytes } from "../human.ts";
 import { isMycelError } from "../errors.ts";
-import { MARKER_NAME } from "../files/folder_layout.ts";
+import { hasMarker, MARKER_MISSING } from "../files/folder_marker.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { Home } from "../storage/home_handle.ts";
 import {
@@ -117,15 +117,6 @@ export interface FolderOutcome {
   readonly notListed?: readonly NotRemoved[];
 }
 
-function hasMarker(f: LocalFolder): boolean {
-  try {
-    Deno.lstatSync(`${f.root}/${MARKER_NAME}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Bring every folder this device syncs (or `o.only`) to the state (see the module comment). */
 export async function applyFolders(root: string, o: FolderRoundOptions): Promise<FolderOutcome[]> {
   using home = await Home.open(root, { write: true, now: o.now, env: o.env });
@@ -141,8 +132,8 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
   for (const f of folders) {
     if (o.signal?.aborted) break; // the rest waits for the next round
     const frontier = frontierOf(home, f.folder);
-    if (!hasMarker(f)) {
-      const stopped = "folder stopped: marker missing — disk not mounted, or the folder moved?";
+    if (!hasMarker(f.root)) {
+      const stopped = MARKER_MISSING;
       await markStopped(home, f, stopped, frontier);
       out.push({ folder: f.folder, stopped, sessions: [] });
       continue;

@@ -34,6 +34,23 @@ Deno.test("a folder whose marker is gone is stopped, and nothing is deleted anyw
 
   // The disk "unmounts": the folder is empty, marker included.
   for await (const e of Deno.readDir(ra)) await Deno.remove(join(ra, e.name), { recursive: true });
+  // folder status says so at once, before any round (it said "in sync" until one ran).
+  type Standing = { name: string; state: string; stopped: string | null };
+  const now = await a.tmp.json<{ devices: Standing[] }[]>([
+    "--no-sync",
+    "folder",
+    "status",
+    "--json",
+  ]);
+  const self = now[0].devices.find((d) => d.name === "a")!;
+  assert.equal(self.state, "stopped");
+  assert.match(self.stopped ?? "", /marker missing/);
+  const doctor = await a.tmp.run(["--no-sync", "doctor", "--json"]);
+  const found = JSON.parse(doctor.stdout).findings.filter((f: { check: string }) =>
+    f.check === "folder"
+  );
+  assert.equal(found.length, 1, doctor.stdout);
+  assert.match(found[0].detail, /^folder docs at .*: folder stopped: marker missing/);
   const r = await syncNow(a);
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(

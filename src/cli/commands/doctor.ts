@@ -102,6 +102,7 @@ export const doctorCommand: CommandSpec = {
       }
       try {
         f.checkChunkKeys(store).forEach(found);
+        f.checkFolderMarkers(store).forEach(found);
       } catch (e) {
         found({ ...failed(e, "chunk-key"), hint: "Run `mycel repair`." }); // as above
       }
