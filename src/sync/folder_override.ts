@@ -66,6 +66,10 @@ export interface OverrideResult {
   readonly paths: Overridden[];
   /** Paths left alone because this device never had them (their files are still to come). */
   readonly notArrived: string[];
+  /** Paths left alone because the scan could not read them (the disk's content is unknown). */
+  readonly unread: string[];
+  /** Paths named (`only`) that are no path of the folder, nor a folder above one. */
+  readonly unknown: string[];
 }
 
 /** Override `folder` with this device's disk (see the module comment). */
@@ -74,7 +78,12 @@ export async function overrideFolder(
   folder: string,
   o: OverrideOptions,
 ): Promise<OverrideResult> {
-  const result = (p: ReturnType<typeof plan>) => ({ paths: p.out, notArrived: p.notArrived });
+  const result = (p: ReturnType<typeof plan>): OverrideResult => ({
+    paths: p.out,
+    notArrived: p.notArrived,
+    unread: p.unread,
+    unknown: p.unknown,
+  });
   if (o.dryRun) {
     return result(plan(home.view, home.folderLocal, home.device.id, home.now(), folder, o));
   }
@@ -98,16 +107,25 @@ function plan(
   now: number,
   folder: string,
   o: OverrideOptions,
-): { out: Overridden[]; ops: [Op, number][]; rows: IndexRow[]; notArrived: string[] } {
+): {
+  out: Overridden[];
+  ops: [Op, number][];
+  rows: IndexRow[];
+  notArrived: string[];
+  unread: string[];
+  unknown: string[];
+} {
   const index = local.index(folder).rows;
-  const notArrived: string[] = [];
+  const notArrived: string[] = [], unread: string[] = [];
+  const named = new Set<string>();
   const gone = (hex: string) => view.member(deviceOfHex(hex))?.removed !== undefined;
   const out: Overridden[] = [];
   const ops: [Op, number][] = [];
   const rows: IndexRow[] = [];
   for (const [path, list] of view.folders().paths(folder)) {
-    if (list.length === 0 || (o.only && !within(path, o.only)) || o.ignored(path)) continue;
-    if (o.unsure && within(path, o.unsure)) continue;
+    if (list.length === 0 || (o.only && !within(path, o.only))) continue;
+    for (const n of o.only ?? []) if (within(path, new Set([n]))) named.add(n);
+    if (o.ignored(path)) continue;
     const row = index.get(path);
     if (row !== undefined && row.version === null) continue; // not published yet: the scan's
     const held = row?.version ?? undefined;
@@ -119,15 +137,19 @@ function plan(
       ? versions.every((v) => v.kind === "deleted")
       : versions.every((v) => sameContent(v, base) && sameExec(v, base));
     if (inSync) continue;
+    if (o.unsure && within(path, o.unsure)) {
+      unread.push(path);
+      continue;
+    }
     if (row === undefined && !versions.some((v) => (v.vv.get(self) ?? 0) > 0)) {
       // Never here (see the module comment): still to come, unless named or
       // its content can't come any more.
-      const named = o.only !== undefined && within(path, o.only);
+      const asked = o.only !== undefined && within(path, o.only);
       // (A link or an empty file needs no fetch: it comes with the next round.)
       const stuck = versions.every((v, i) =>
         v.kind === "deleted" || (v.kind === "file" && v.size > 0 && gone(list[i].author))
       );
-      if (!named && !stuck) {
+      if (!asked && !stuck) {
         notArrived.push(path);
         continue;
       }
@@ -144,7 +166,8 @@ function plan(
     if (row !== undefined) rows.push({ ...row, version: bytes });
     out.push({ path, becomes: version.kind, replaces: list.length });
   }
-  return { out, ops, rows, notArrived };
+  const unknown = [...o.only ?? []].filter((n) => !named.has(n));
+  return { out, ops, rows, notArrived, unread, unknown };
 }
 
 /** True when neither is a file, or both are files with the same exec bit. */

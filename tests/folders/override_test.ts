@@ -54,6 +54,11 @@ Deno.test("override leaves alone a path the scan could not read, and PATH may na
   );
   // dir/r.txt is not here: its deletion; dir/q.txt is a FIFO the scan skipped: left alone.
   assert.deepEqual(dry.paths, [{ path: "dir/r.txt", becomes: "deleted", replaces: 1 }]);
+  assert.deepEqual(dry.unread, ["dir/q.txt"], "said, not silently 'already matches'");
+  // A path the folder does not have is refused, not taken for "already matches".
+  const typo = await a.run(["--no-sync", "folder", "override", "docs", "dri", "--yes"]);
+  assert.equal(typo.code, 2, typo.stderr);
+  assert.match(typo.stderr, /Cannot override folder: the folder has no such path \(dri\)/);
   await a.ok(["--no-sync", "folder", "override", "docs", "dir", "--yes"]);
   await rounds([a, b, a, b], 1);
   assert.deepEqual(await listTree(rb), ["dir/q.txt", "keep.txt"]);
@@ -77,7 +82,7 @@ Deno.test("override right after joining leaves the files that have not arrived a
   assert.deepEqual(dry.paths, []);
   assert.deepEqual(dry.not_arrived, names);
   const o = await b.ok(["--no-sync", "folder", "override", "docs", "--yes"]);
-  assert.match(o.stdout, /every path this device has already matches its disk/);
+  assert.match(o.stdout, /nothing else to override: every other path already matches/);
   assert.match(o.stderr, /5 paths left alone: this device never had them \(still to come/);
   await rounds([b, a, b], 1);
   assert.deepEqual(await listTree(ra), names, "nothing deleted on a");

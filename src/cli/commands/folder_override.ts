@@ -145,6 +145,15 @@ export const folderOverrideCommand: CommandSpec = {
     const plan = async (dryRun: boolean, paths = only) =>
       await overrideFolder(home, id, { only: paths, unsure, ignored, dryRun });
     const first = await plan(true);
+    if (first.unknown.length > 0) {
+      // A typo must not read as "every path already matches".
+      throw new MycelError("bad_path", ACTION, "the folder has no such path", {
+        value: safeText(first.unknown.join(", ")),
+        hint: `See \`mycel folder status ${id}\`; a file new on this disk is in the folder once ` +
+          `scanned (\`mycel folder scan ${id}\`).`,
+        exit: ExitCode.usage,
+      });
+    }
     let list = first.paths;
     if (!dry && list.length > 0 && !input.flags.yes) {
       for (const p of list) ctx.out.error(`  ${safeText(p.path)}: ${p.becomes}`);
@@ -159,10 +168,17 @@ export const folderOverrideCommand: CommandSpec = {
       // Only what was listed (a round may have changed the state since).
       list = (await plan(false, new Set(list.map((p) => p.path)))).paths;
     }
-    const notArrived = first.notArrived;
+    const { notArrived, unread } = first;
     if (input.flags.json) {
-      ctx.out.json({ id, dry_run: dry, paths: list, not_arrived: notArrived });
+      ctx.out.json({ id, dry_run: dry, paths: list, not_arrived: notArrived, unread });
       return ExitCode.ok;
+    }
+    if (unread.length > 0) {
+      ctx.out.error(
+        `note: ${plural(unread.length, "path")} left alone: the scan could not read ` +
+          `${unread.length === 1 ? "it" : "them"} (e.g. ${safeText(unread[0])}; ` +
+          `\`mycel folder status ${id}\` says why), so what this disk holds there is not known`,
+      );
     }
     if (notArrived.length > 0) {
       // Never here: not "deleted on this disk" (src/sync/folder_override.ts).
@@ -182,9 +198,9 @@ export const folderOverrideCommand: CommandSpec = {
     }
     if (list.length === 0) {
       ctx.out.line(
-        notArrived.length === 0
+        notArrived.length + unread.length === 0
           ? `${id}: every path already matches this device's disk.`
-          : `${id}: every path this device has already matches its disk.`,
+          : `${id}: nothing else to override: every other path already matches this device's disk.`,
       );
     } else if (dry) {
       for (const p of list) ctx.out.line(`${safeText(p.path)}: would become ${p.becomes}`);
