@@ -38,7 +38,8 @@ import { join } from "node:path";
 import { ContentChunker } from "./content_chunker.ts";
 import type { FileIndex } from "./file_index.ts";
 import { isHeldName, isInternalPath, MARKER_NAME } from "./folder_layout.ts";
-import { assertMarker } from "./folder_marker.ts";
+import { assertMarker, markerFolder } from "./folder_marker.ts";
+import { folderIdProblem } from "../log/file_ops.ts";
 import { loadIgnoreRules } from "./ignore_rules.ts";
 import { findCaseCollisions } from "./path_portability.ts";
 import { relativePathProblem } from "./paths.ts";
@@ -298,7 +299,28 @@ export function apartFolder(
     return undefined;
   }
   if (o.publishedMarker?.(path)) return undefined; // content a member published
-  return "it is another synced folder (it holds .mycel-folder): synced on its own, not as part of this one";
+  // Not one of this device's folders (those are in `exclude`, with their own
+  // reason): a copy of one, most likely, or one another device syncs on its
+  // own. Said as such: "another synced folder" read as if it were synced
+  // somewhere, and it was not (found by a review helper).
+  const id = markerIdAt(join(abs, MARKER_NAME));
+  return `it holds the marker of ${
+    id === undefined ? "a synced folder" : `folder ${id}`
+  } (.mycel-folder) but is no folder synced here — a copy of one? Its files are left out; ` +
+    "delete its .mycel-folder to sync them as part of this folder";
+}
+
+/** The folder id a small marker file names (undefined when it names none or can't be read). */
+function markerIdAt(path: string): string | undefined {
+  try {
+    const bytes = Deno.readFileSync(path);
+    if (bytes.length > 4096) return undefined;
+    const id = markerFolder(new TextDecoder().decode(bytes));
+    // Shown to the user: only a well-formed folder id.
+    return id !== undefined && folderIdProblem(id) === undefined ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The real path of `path`, or `path` itself when it can't be resolved. */

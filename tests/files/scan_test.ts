@@ -412,7 +412,11 @@ Deno.test("the mycel home and another synced folder inside a folder are left out
   assert.deepEqual(paths(r), ["doc.txt", "published/.mycel-folder", "published/b.txt"]);
   assert.deepEqual(r.skipped.map((s) => s.path).sort(), ["home", "inner"]);
   assert.match(r.skipped.find((s) => s.path === "home")!.reason, /mycel home/);
-  assert.match(r.skipped.find((s) => s.path === "inner")!.reason, /another synced folder/);
+  // Not a folder synced here (those are `exclude`d with their own reason): said as such.
+  assert.match(
+    r.skipped.find((s) => s.path === "inner")!.reason,
+    /^it holds the marker of folder inner \(\.mycel-folder\) but is no folder synced here — a copy/,
+  );
   // Indexed before (shared before the check): still never called deleted.
   index.set({ ...index.get("doc.txt")!, path: "inner/a.txt" });
   const again = await scanFolder(f.root, index, options);
