@@ -9,8 +9,12 @@
  * 2. First sync of a 1 GiB mixed tree (one 512 MiB file, 5,000 files of
  *    1–200 KiB, four of 8 MiB): from "the files are in A's folder" to "they
  *    are all in B's" — mycel: `folder add` on A, then on B `sync now`,
- *    `folder join`, `sync now`; Syncthing: both started with the folder
- *    configured, until B reports the folder complete; rsync: one `rsync -a`.
+ *    `folder join`, `sync now`; Syncthing: both started and connected
+ *    before the timer (as mycel's `sync serve`s are), then the folder added
+ *    on both through the REST API, until B reports it complete (before
+ *    2026-12-06 both started inside the timer with the folder configured:
+ *    its start and connection, about 1.5 s, counted against Syncthing — a
+ *    review found the ratio was not like for like); rsync: one `rsync -a`.
  *    Peak RSS of the fetching side: VmHWM of each process of its tree (all
  *    threads' children), read from /proc every 50 ms and once more at the
  *    end (Syncthing is still running then; mycel's `sync now` has exited).
@@ -414,12 +418,13 @@ function stStart(s: St) {
   children.push(s.proc);
 }
 
-async function stApi<T>(s: St, path: string, method = "GET"): Promise<T> {
+async function stApi<T>(s: St, path: string, method = "GET", body?: unknown): Promise<T> {
   for (let i = 0;; i++) {
     try {
       const r = await fetch(`http://127.0.0.1:${s.gui}${path}`, {
         method,
-        headers: { "X-API-Key": s.key },
+        headers: { "X-API-Key": s.key, "Content-Type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       if (!r.ok) throw new Error(`${r.status} ${await r.text()}`);
       const text = await r.text();
@@ -459,15 +464,48 @@ async function stStop(...ss: St[]) {
   }
 }
 
+/** Wait until `a` reports a live connection to `b`. */
+async function stConnected(a: St, b: St) {
+  for (;;) {
+    const c = await stApi<{ connections: Record<string, { connected: boolean }> }>(
+      a,
+      "/rest/system/connections",
+    );
+    if (c.connections[b.id]?.connected) return;
+    await sleep(50);
+  }
+}
+
+/** Add folder `id` at `path` to `me`, shared with `other` (as stConfig writes it). */
+async function stAddFolder(me: St, other: St, id: string, path: string) {
+  await stApi(me, "/rest/config/folders", "POST", {
+    id,
+    label: id,
+    path,
+    type: "sendreceive",
+    rescanIntervalS: 3600,
+    fsWatcherEnabled: false,
+    minDiskFree: { value: 0, unit: "%" },
+    devices: [{ deviceID: me.id }, { deviceID: other.id }],
+  });
+}
+
 async function stFirst(tree: string, dir: string, files: number, bytes: number) {
   const a = await stInit("a", dir), b = await stInit("b", dir);
   await copyTree(tree, a.folder);
   await Deno.mkdir(b.folder, { recursive: true });
-  await stConfig(a, b, [{ id: "bench", path: a.folder }]);
-  await stConfig(b, a, [{ id: "bench", path: b.folder }]);
-  const t0 = performance.now();
+  // Started and connected first, with no folder: like mycel's servers, up
+  // before the timer. Markers made now, as stConfig makes them.
+  await stConfig(a, b, []);
+  await stConfig(b, a, []);
+  for (const f of [a.folder, b.folder]) await Deno.mkdir(join(f, ".stfolder"), { recursive: true });
   stStart(a);
   stStart(b);
+  await stConnected(a, b);
+  await stConnected(b, a);
+  const t0 = performance.now();
+  await stAddFolder(a, b, "bench", a.folder);
+  await stAddFolder(b, a, "bench", b.folder);
   const complete = stWaitComplete(b, "bench", files, bytes);
   const peak = samplePeak(b.proc!.pid, complete);
   await complete;
