@@ -1,7 +1,7 @@
 /**
  * Two devices as real processes on 127.0.0.1, a folder shared by one and
  * joined by the other: files created, changed, renamed and deleted on
- * either side arrive on the other; a rename fetches nothing; links travel
+ * either side arrive on the other; a rename or a copy fetches nothing; links travel
  * as links; the status reports both devices in sync. And a third device
  * that fetches from both at once gets every file whole.
  */
@@ -45,6 +45,13 @@ Deno.test("create, modify, rename and delete on either device arrive on the othe
   assert.equal(await treeHash(rb), await treeHash(ra));
   // The renamed file's content was on b already: nothing came over the wire.
   assert.doesNotMatch(r.stdout, /fetched/, r.stdout);
+  // A copy of it is on b already too: it arrives whole, and nothing comes over the wire.
+  await Deno.copyFile(join(ra, "notes/report-2026.pdf"), join(ra, "report-copy.pdf"));
+  await syncOk(a);
+  const copied = await syncOk(b);
+  assert.equal(await treeHash(rb), await treeHash(ra));
+  assert.ok((await listTree(rb)).includes("report-copy.pdf"));
+  assert.doesNotMatch(copied.stdout, /fetched/, copied.stdout);
   // The deleted file is kept on b for 30 days.
   const versions = await b.ok(["folder", "versions", join(rb, "notes/todo.txt")]);
   assert.match(
