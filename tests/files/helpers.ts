@@ -59,6 +59,7 @@ export function testDevice(n: number): DeviceId {
 
 /** `n` pseudo-random bytes from `seed` (xorshift32, a word at a time), the same every run. */
 export function pseudoRandomBytes(n: number, seed: number): Uint8Array {
+  // Note: the state starts at `seed | 1`, so seeds 2k and 2k + 1 give the same bytes.
   const out = new Uint8Array(n);
   const view = new DataView(out.buffer);
   let x = seed | 1;
