@@ -14,6 +14,7 @@
 
 import { isConflictCopy, sameContent, winnerOf } from "../files/conflict.ts";
 import { decodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { FolderRows } from "../log/folder_state.ts";
 import type { Home } from "../storage/home_handle.ts";
@@ -81,6 +82,8 @@ interface Winner {
   readonly conflict: boolean;
   /** The versions that lose to it with other content (each becomes a conflict copy), and their makers. */
   readonly losers: readonly { version: FileVersion; maker: string }[];
+  /** Every version of the path (the set a merge must be above). */
+  readonly versions: readonly FileVersion[];
 }
 
 /** The winner of every path of `folder`. */
@@ -97,6 +100,7 @@ export function* winners(rows: FolderRows, folder: string): Generator<Winner> {
       losers: versions.flatMap((v, i) =>
         sameContent(v, w) ? [] : [{ version: v, maker: list[i].author }]
       ),
+      versions,
     };
   }
 }
@@ -252,9 +256,15 @@ export interface StuckConflict {
 export function folderConflicts(
   home: Home,
   folder: string,
-): { unresolved: string[]; copies: string[]; waitingOnRemoved?: StuckConflict[] } {
+): {
+  unresolved: string[];
+  copies: string[];
+  waitingOnRemoved?: StuckConflict[];
+  cannotEnd?: { path: string; reason: string }[];
+} {
   const unresolved: string[] = [], copies: string[] = [];
   const waitingOnRemoved: StuckConflict[] = [];
+  const cannotEnd: { path: string; reason: string }[] = [];
   const index = home.folderLocal.index(folder);
   for (const w of winners(home.view.folders(), folder)) {
     if (w.conflict) {
@@ -271,9 +281,19 @@ export function folderConflicts(
         makers.add(name);
       }
       if (makers.size > 0) waitingOnRemoved.push({ path: w.path, makers: [...makers].sort() });
+      // The merge that would end it (folder_apply_merge.ts) can't be made here.
+      let vv: VersionVector = new Map();
+      for (const v of w.versions) vv = mergeVv(vv, v.vv);
+      const reason = builtVvProblem(bumpVv(vv, home.device.id));
+      if (reason !== undefined) cannotEnd.push({ path: w.path, reason });
     }
     if (w.version.kind !== "deleted" && isConflictCopy(w.path)) copies.push(w.path);
   }
   // Absent when none, as on `folder status` rows.
-  return { unresolved, copies, ...(waitingOnRemoved.length > 0 ? { waitingOnRemoved } : {}) };
+  return {
+    unresolved,
+    copies,
+    ...(waitingOnRemoved.length > 0 ? { waitingOnRemoved } : {}),
+    ...(cannotEnd.length > 0 ? { cannotEnd } : {}),
+  };
 }

@@ -78,6 +78,16 @@ function bad(reason: string, cause?: unknown): MycelError {
   return new MycelError("bad_file_version", "read file version", reason, { cause });
 }
 
+// Encoding what this device made: the action says so and the value names the
+// path (before, a vector too wide read "Cannot read file version: …" with no
+// path, as if a peer's bytes were at fault).
+function badOut(v: FileVersion, reason: string, cause?: unknown): MycelError {
+  return new MycelError("bad_file_version", "write file version", reason, {
+    cause,
+    ...(typeof v.path === "string" ? { value: v.path } : {}),
+  });
+}
+
 /** Why `v` is not a valid version, or undefined (the checks decoding makes). */
 export function fileVersionProblem(v: FileVersion): string | undefined {
   const pathProblem = loggedPathProblem(v.path);
@@ -106,12 +116,12 @@ export function encodeFileVersion(v: FileVersion): Uint8Array {
   const known = encoded.get(v);
   if (known !== undefined) return known;
   const problem = fileVersionProblem(v);
-  if (problem !== undefined) throw bad(problem);
+  if (problem !== undefined) throw badOut(v, problem);
   let vv: unknown[];
   try {
     vv = encodeVv(v.vv);
   } catch (e) {
-    throw bad(e instanceof Error ? e.message : String(e), e);
+    throw badOut(v, e instanceof Error ? e.message : String(e), e);
   }
   const head = [
     VERSION,
@@ -128,7 +138,7 @@ export function encodeFileVersion(v: FileVersion): Uint8Array {
     tail = [v.target];
   }
   const bytes = encodeCbor([...head, ...tail]);
-  if (bytes.length > MAX_FILE_VERSION_BYTES) throw bad("the encoded version is too large");
+  if (bytes.length > MAX_FILE_VERSION_BYTES) throw badOut(v, "the encoded version is too large");
   encoded.set(v, bytes);
   return bytes;
 }
@@ -180,6 +190,12 @@ export function decodeFileVersion(bytes: Uint8Array): FileVersion {
   }
   const problem = fileVersionProblem(v);
   if (problem !== undefined) throw bad(problem);
-  if (!bytesEqual(encodeFileVersion(v), bytes)) throw bad("its encoding is not canonical");
+  let again: Uint8Array | undefined;
+  try {
+    again = encodeFileVersion(v);
+  } catch { /* a longer form than the bytes given: not canonical either */ }
+  if (again === undefined || !bytesEqual(again, bytes)) {
+    throw bad("its encoding is not canonical");
+  }
   return v;
 }

@@ -18,6 +18,21 @@ export type VersionVector = ReadonlyMap<DeviceId, number>;
 /** Most devices a vector may name (bounds decoding; far above any real mesh's history). */
 export const MAX_VV_ENTRIES = 256;
 
+/**
+ * Why a vector this device built from other versions' (their merge, one
+ * change more: a scan's edit or deletion, a conflict's merge, an override)
+ * can't be published, or undefined. Only a member that published versions
+ * naming made-up devices can get a path there; that path is then left
+ * unpublished and reported as such, and everything else goes on — before,
+ * the encoder's throw ended the whole scan, round or override
+ * (docs/folders.md, "Versions, conflicts, deletions").
+ */
+export function builtVvProblem(vv: VersionVector): string | undefined {
+  if (vv.size <= MAX_VV_ENTRIES) return undefined;
+  return `a version of it made here would name ${vv.size} devices, over the ` +
+    `${MAX_VV_ENTRIES} a version may name (the versions it follows name them all)`;
+}
+
 /** How two vectors relate. */
 export type VvOrder = "equal" | "before" | "after" | "concurrent";
 
@@ -55,7 +70,7 @@ export function bumpVv(vv: VersionVector, device: DeviceId): Map<DeviceId, numbe
  */
 export function encodeVv(vv: VersionVector): unknown[] {
   if (vv.size > MAX_VV_ENTRIES) {
-    throw new Error(`version vector names over ${MAX_VV_ENTRIES} devices`);
+    throw new Error(`its version vector names ${vv.size} devices, over ${MAX_VV_ENTRIES}`);
   }
   const keyed = [...vv].map(([id, n]) => {
     if (!Number.isSafeInteger(n) || n < 1) throw new Error("version counters must be ≥ 1");

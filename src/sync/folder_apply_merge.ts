@@ -10,7 +10,7 @@
 import { sameContent } from "../files/conflict.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import type { PlanAction } from "../files/folder_plan.ts";
-import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
+import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
 
 /** 4. Merges: the disk holds the winner and every copy exists. */
@@ -27,7 +27,15 @@ export function recordMerges(s: ApplySession, actions: readonly PlanAction[]): v
     if (!holdsWinner || !copiesOk) continue;
     let vv: VersionVector = new Map();
     for (const v of a.set) vv = mergeVv(vv, v.vv);
-    const merged = { ...a.winner, modifiedBy: s.self.id, vv: bumpVv(vv, s.self.id) } as FileVersion;
+    vv = bumpVv(vv, s.self.id);
+    const tooWide = builtVvProblem(vv);
+    if (tooWide !== undefined) {
+      // The conflict stays (the disk holds the winner, the copies exist);
+      // the rest of the round goes on.
+      s.report.problems.push({ path: a.path, reason: `its conflict can't end here: ${tooWide}` });
+      continue;
+    }
+    const merged = { ...a.winner, modifiedBy: s.self.id, vv } as FileVersion;
     if (row) rec.note({ kind: "row", row: { ...row, version: encodeFileVersion(merged) } });
     rec.note({ kind: "publish", version: merged });
     s.report.conflicts--;

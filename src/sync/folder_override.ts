@@ -22,11 +22,14 @@
  * file on every device (found by a review). Such a path is overridden (its
  * deletion published) only when named, or when its content can't come any
  * more: every version with content was made by a device removed since.
+ * A path whose versions name so many devices between them that a vector
+ * above them all can't be published (only a member naming made-up devices
+ * gets one there) is left alone and said, not the end of the override.
  */
 
 import { sameContent } from "../files/conflict.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
-import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
+import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import type { DeviceId } from "../log/device_id.ts";
 import type { Op } from "../log/ops.ts";
 import type { StateView } from "../log/state.ts";
@@ -70,6 +73,11 @@ export interface OverrideResult {
   readonly unread: string[];
   /** Paths named (`only`) that are no path of the folder, nor a folder above one. */
   readonly unknown: string[];
+  /**
+   * Paths left alone because a version above all of theirs would name too
+   * many devices (builtVvProblem: their versions name made-up ones), with why.
+   */
+  readonly tooWide: { path: string; reason: string }[];
 }
 
 /** Override `folder` with this device's disk (see the module comment). */
@@ -83,6 +91,7 @@ export async function overrideFolder(
     notArrived: p.notArrived,
     unread: p.unread,
     unknown: p.unknown,
+    tooWide: p.tooWide,
   });
   if (o.dryRun) {
     return result(plan(home.view, home.folderLocal, home.device.id, home.now(), folder, o));
@@ -114,9 +123,11 @@ function plan(
   notArrived: string[];
   unread: string[];
   unknown: string[];
+  tooWide: { path: string; reason: string }[];
 } {
   const index = local.index(folder).rows;
   const notArrived: string[] = [], unread: string[] = [];
+  const tooWide: { path: string; reason: string }[] = [];
   const named = new Set<string>();
   const gone = (hex: string) => view.member(deviceOfHex(hex))?.removed !== undefined;
   const out: Overridden[] = [];
@@ -158,6 +169,11 @@ function plan(
     for (const v of versions) all = mergeVv(all, v.vv);
     if (base !== undefined) all = mergeVv(all, base.vv);
     const vv = bumpVv(all, self);
+    const wide = builtVvProblem(vv);
+    if (wide !== undefined) {
+      tooWide.push({ path, reason: wide });
+      continue;
+    }
     const version: FileVersion = base === undefined
       ? { kind: "deleted", path, mtime: now, modifiedBy: self, vv }
       : { ...base, modifiedBy: self, vv };
@@ -167,7 +183,7 @@ function plan(
     out.push({ path, becomes: version.kind, replaces: list.length });
   }
   const unknown = [...o.only ?? []].filter((n) => !named.has(n));
-  return { out, ops, rows, notArrived, unread, unknown };
+  return { out, ops, rows, notArrived, unread, unknown, tooWide };
 }
 
 /** True when neither is a file, or both are files with the same exec bit. */

@@ -112,10 +112,13 @@ export async function scanAndPublish(
     o,
   );
   const ops = [...changes.ops, ...gone.ops];
+  // Paths read but not published (their versions name too many devices)
+  // are reported with those the disk would not let the scan read.
+  const skipped = [...result.skipped, ...changes.skipped, ...gone.skipped];
   const published = new Set(
     changes.ops.flatMap(([op]) => op.type === "file.version" ? [op.version.path] : []),
   );
-  const kept = keptPaths(result.skipped);
+  const kept = keptPaths(skipped);
   const skippedChanged = !sameKept(kept, {
     list: folder.info.notSynced,
     count: folder.info.notSyncedCount,
@@ -151,7 +154,7 @@ export async function scanAndPublish(
     ...base,
     published: ops.length,
     held,
-    skipped: result.skipped,
+    skipped,
     skippedChanged,
     caseCollisions: result.caseCollisions,
     newCaseCollisions: newGroups(result.caseCollisions, result.changed),

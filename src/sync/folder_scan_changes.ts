@@ -13,6 +13,7 @@ import { sameContent } from "../files/conflict.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { indexedEntryOf } from "../files/file_index.ts";
 import { makeChunkList } from "../files/manifest_tree.ts";
+import { builtVvProblem } from "../files/version_vector.ts";
 import type { ScanResult } from "../files/scan_types.ts";
 import type { DeviceId } from "../log/device_id.ts";
 import type { FolderRows } from "../log/folder_state.ts";
@@ -32,6 +33,12 @@ export interface Changes {
   readonly locs: [string, readonly { hash: string; length: number }[]][];
   /** Chunk-list blobs of the changed files. */
   readonly blobs: { hash: string; bytes: Uint8Array }[];
+  /**
+   * Changed paths left unpublished, with why: their next vector would name
+   * too many devices (builtVvProblem). Their index rows stay as they were,
+   * so the next scan tries again.
+   */
+  readonly skipped: { path: string; reason: string }[];
 }
 
 /** The versions and rows of `changed` in `folder` (see the module comment). */
@@ -47,13 +54,14 @@ export async function versionsOfChanges(
   const contents: FileVersion[] = [];
   const locs: [string, readonly { hash: string; length: number }[]][] = [];
   const blobs: { hash: string; bytes: Uint8Array }[] = [];
+  const skipped: { path: string; reason: string }[] = [];
   for (const c of changed) {
     const row = index.rows.get(c.path);
     const stateVersions = folders.versionsAt(folder, c.path).map((v) => decodeFileVersion(v.bytes));
     let content: FileVersion;
+    let list: Awaited<ReturnType<typeof makeChunkList>> | undefined;
     if (c.kind === "file") {
-      const list = await makeChunkList(c.chunks);
-      blobs.push(...list.blobs);
+      list = await makeChunkList(c.chunks);
       content = {
         kind: "file",
         path: c.path,
@@ -64,7 +72,6 @@ export async function versionsOfChanges(
         exec: c.exec,
         chunks: list.list,
       };
-      locs.push([c.path, c.chunks]);
     } else {
       content = {
         kind: "symlink",
@@ -94,15 +101,22 @@ export async function versionsOfChanges(
     } else if (same !== undefined) {
       bytes = encodeFileVersion(same);
     } else {
-      const version = {
-        ...content,
-        vv: nextVector(heldVector(held, stateVersions), stateVersions, self),
-      } as FileVersion;
+      const vv = nextVector(heldVector(held, stateVersions), stateVersions, self);
+      const tooWide = builtVvProblem(vv);
+      if (tooWide !== undefined) {
+        // Nothing of this path is recorded (no row, no chunk places, not a
+        // move's new name): only its versions are in the way.
+        skipped.push({ path: c.path, reason: tooWide });
+        continue;
+      }
+      const version = { ...content, vv } as FileVersion;
       bytes = encodeFileVersion(version);
       ops.push([{ type: "file.version", folder, version }, bytes.length]);
     }
+    if (list !== undefined) blobs.push(...list.blobs);
+    if (c.kind === "file") locs.push([c.path, c.chunks]);
     rows.push({ ...indexedEntryOf(c), version: bytes });
     contents.push(content);
   }
-  return { ops, rows, contents, locs, blobs };
+  return { ops, rows, contents, locs, blobs, skipped };
 }

@@ -11,6 +11,7 @@
 
 import { sameContent } from "../files/conflict.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import { builtVvProblem } from "../files/version_vector.ts";
 import type { DeviceId } from "../log/device_id.ts";
 import type { FolderRows } from "../log/folder_state.ts";
 import type { Op } from "../log/ops.ts";
@@ -28,6 +29,12 @@ export interface Deletions {
   readonly forgotten: string[];
   /** Deletions held back for confirmation. */
   readonly held: number;
+  /**
+   * Paths gone from disk whose deletion is not published, with why: its
+   * vector would name too many devices (builtVvProblem). Their index rows
+   * stay, so the next scan tries again.
+   */
+  readonly skipped: { path: string; reason: string }[];
 }
 
 /**
@@ -95,23 +102,28 @@ export async function deletionsOf(
       deletions = deletions.filter((path) => moves.has(path));
     }
   }
+  const skipped: { path: string; reason: string }[] = [];
   for (const path of deletions) {
     const stateVersions = folders.versionsAt(folder.folder, path).map((v) =>
       decodeFileVersion(v.bytes)
     );
-    const version: FileVersion = {
-      kind: "deleted",
-      path,
-      mtime: now,
-      modifiedBy: self,
-      vv: nextVector(heldVector(heldAt(path), stateVersions), stateVersions, self),
-    };
+    const vv = nextVector(heldVector(heldAt(path), stateVersions), stateVersions, self);
+    const tooWide = builtVvProblem(vv);
+    if (tooWide !== undefined) {
+      skipped.push({ path, reason: tooWide });
+      continue;
+    }
+    const version: FileVersion = { kind: "deleted", path, mtime: now, modifiedBy: self, vv };
     ops.push([
       { type: "file.version", folder: folder.folder, version },
       encodeFileVersion(version).length,
     ]);
   }
-  return { ops, deletions, forgotten, held };
+  if (skipped.length > 0) {
+    const out = new Set(skipped.map((p) => p.path));
+    deletions = deletions.filter((path) => !out.has(path));
+  }
+  return { ops, deletions, forgotten, held, skipped };
 }
 
 /**

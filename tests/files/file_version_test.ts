@@ -226,3 +226,25 @@ Deno.test("decoder refuses oversize input, too many devices and inline lists pas
     "bad_file_version",
   );
 });
+
+// Found by a review: a vector built here too wide to encode read "Cannot read
+// file version: version vector names over 256 devices", naming no path, as if
+// a peer's bytes were at fault.
+Deno.test("encoding a version whose vector names too many devices names the path and says it was writing", () => {
+  const author = DEVICES[0];
+  const vv = new Map(
+    Array.from({ length: MAX_VV_ENTRIES + 2 }, (_, i) => {
+      const key = new Uint8Array(32).fill(i === 0 ? 1 : 0);
+      if (i > 0) key.set([7, i >> 8, i & 255]);
+      return [deviceIdFromKey(key), 1];
+    }),
+  );
+  const v: FileVersion = { path: "dir/m.txt", kind: "deleted", mtime: 0, modifiedBy: author, vv };
+  assert.throws(
+    () => encodeFileVersion(v),
+    (e: unknown) =>
+      isMycelError(e, "bad_file_version") &&
+      e.message ===
+        "Cannot write file version: its version vector names 258 devices, over 256 (dir/m.txt)",
+  );
+});

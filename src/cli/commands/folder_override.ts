@@ -168,10 +168,20 @@ export const folderOverrideCommand: CommandSpec = {
       // Only what was listed (a round may have changed the state since).
       list = (await plan(false, new Set(list.map((p) => p.path)))).paths;
     }
-    const { notArrived, unread } = first;
+    const { notArrived, unread, tooWide } = first;
     if (input.flags.json) {
-      ctx.out.json({ id, dry_run: dry, paths: list, not_arrived: notArrived, unread });
+      ctx.out.json({
+        id,
+        dry_run: dry,
+        paths: list,
+        not_arrived: notArrived,
+        unread,
+        too_wide: tooWide,
+      });
       return ExitCode.ok;
+    }
+    for (const p of tooWide) {
+      ctx.out.error(`note: left alone: ${safeText(p.path)}: ${p.reason}`);
     }
     if (unread.length > 0) {
       ctx.out.error(
@@ -198,7 +208,7 @@ export const folderOverrideCommand: CommandSpec = {
     }
     if (list.length === 0) {
       ctx.out.line(
-        notArrived.length + unread.length === 0
+        notArrived.length + unread.length + tooWide.length === 0
           ? `${id}: every path already matches this device's disk.`
           : `${id}: nothing else to override: every other path already matches this device's disk.`,
       );

@@ -150,11 +150,15 @@ export const folderConflictsCommand: CommandSpec = {
     let any = false;
     for (const f of list) {
       const stuck = new Map((f.waitingOnRemoved ?? []).map((w) => [w.path, w.makers]));
+      const wide = new Map((f.cannotEnd ?? []).map((w) => [w.path, w.reason]));
       for (const p of f.unresolved) {
         const makers = stuck.get(p);
+        const why = wide.get(p);
         ctx.out.line(
           `${f.id}: ${safeText(p)}: versions in conflict ` +
-            (makers === undefined
+            (why !== undefined
+              ? `(it can't end here: ${why})`
+              : makers === undefined
               ? "(resolving)"
               : `(waiting for a version made by ${
                 makers.map((m) => safeText(m)).join(", ")
