@@ -23,6 +23,7 @@ import { assertMarker } from "./folder_marker.ts";
 import { placeEntry, type PlaceOptions } from "./place_entry.ts";
 import { baseName, checkRelativePath, parentOf } from "./paths.ts";
 import { ensureRealParents } from "./safe_paths.ts";
+import { MycelError } from "../errors.ts";
 
 /** Bytes written between background flushes ({@link PartialFile.writeAt}). */
 export const FLUSH_BYTES = 32 << 20;
@@ -60,6 +61,8 @@ export class PartialFile {
   readonly #root: string;
   readonly #rel: string;
   readonly #dir: string;
+  /** The size the file is made with and must have when it finishes. */
+  readonly #size: number;
   #file: Deno.FsFile | undefined;
   /** The writes in flight, one after another: a write is a seek and a write on one cursor. */
   #writes: Promise<unknown> = Promise.resolve();
@@ -70,10 +73,18 @@ export class PartialFile {
   /** What a background flush failed with: the next sync throws it (the kernel says it once). */
   #flushError: unknown;
 
-  private constructor(root: string, rel: string, dir: string, temp: string, file: Deno.FsFile) {
+  private constructor(
+    root: string,
+    rel: string,
+    dir: string,
+    size: number,
+    temp: string,
+    file: Deno.FsFile,
+  ) {
     this.#root = root;
     this.#rel = rel;
     this.#dir = dir;
+    this.#size = size;
     this.temp = temp;
     this.#file = file;
   }
@@ -106,7 +117,7 @@ export class PartialFile {
         const info = Deno.lstatSync(join(dir, temp));
         if (info.isFile && info.size === size && (info.nlink ?? 1) === 1) {
           const file = Deno.openSync(join(dir, temp), { read: true, write: true });
-          return { file: new PartialFile(realRoot, relPath, dir, temp, file), resumed: true };
+          return { file: new PartialFile(realRoot, relPath, dir, size, temp, file), resumed: true };
         }
       } catch {
         // gone (a stale-temp sweep, a crash before it was made): start again
@@ -136,15 +147,27 @@ export class PartialFile {
       removeQuietly(join(dir, name));
       throw e;
     }
-    return { file: new PartialFile(realRoot, relPath, dir, name, file), resumed: false };
+    return { file: new PartialFile(realRoot, relPath, dir, size, name, file), resumed: false };
   }
 
   /**
    * Write `bytes` at `offset`. Calls may overlap (chunks from several peers
    * arrive at once): each waits for the ones before it, so no write lands
-   * at another's offset.
+   * at another's offset. A write past the file's size is refused: the file
+   * would grow past its version's size, and be placed so.
+   * @throws MycelError `write_past_size`
    */
   writeAt(offset: number, bytes: Uint8Array): Promise<void> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + bytes.length > this.#size) {
+      return Promise.reject(
+        new MycelError(
+          "write_past_size",
+          "write file",
+          `${bytes.length} bytes at offset ${offset} would end past its size, ${this.#size}`,
+          { value: this.#rel },
+        ),
+      );
+    }
     // Written synchronously: the caller waits for the write anyway, and a
     // chunk into the page cache costs less than the thread-pool round trip.
     const run = this.#writes.then(() => {
@@ -219,7 +242,10 @@ export class PartialFile {
   /**
    * Rename the complete file into place (see the module comment). On
    * `changed_locally` nothing is written and the temporary file is deleted;
-   * on `folder_stopped` it is left as it is.
+   * on `folder_stopped` it is left as it is. A file that is not the size it
+   * was opened with (changed from outside meanwhile) is not placed: it is
+   * deleted, as after any failure here.
+   * @throws MycelError `wrong_size`
    */
   async finish(o: FinishOptions): Promise<WriteResult> {
     const temp = join(this.#dir, this.temp);
@@ -228,13 +254,24 @@ export class PartialFile {
     let kept = false;
     try {
       await this.#writes; // every write started before finishing is in the file
+      const f = this.#file!;
+      // What is placed is what its version says, or nothing: a file of another
+      // size would be recorded as holding that version (found by a review).
+      const size = f.statSync().size;
+      if (size !== this.#size) {
+        throw new MycelError(
+          "wrong_size",
+          "place file",
+          `it holds ${size} bytes, its version says ${this.#size}`,
+          { value: this.#rel },
+        );
+      }
       // For a new path placeEntry's link refuses a taken name; no look needed here.
       const before = o.expected === null ? null : onDisk(target);
       if (!matchesExpected(before, o.expected)) {
         return { status: "changed_locally", current: before };
       }
       const mode = before === null ? undefined : Deno.lstatSync(target).mode ?? undefined;
-      const f = this.#file!;
       if (o.modes !== false) Deno.chmodSync(temp, modeFor(before, mode, o.exec));
       const mtime = new Date(o.mtimeMs);
       f.utimeSync(mtime, mtime);

@@ -197,3 +197,40 @@ Deno.test("a background flush that fails takes the temporary file with it: its n
   assert.equal(again.resumed, false, "nothing of it is resumed");
   again.file.close();
 });
+
+// A member may publish a version whose chunks say other lengths than their
+// bytes have (found by a review): written as they came, the file grew past
+// its version's size and was placed and recorded so.
+Deno.test("a write past the file's size is refused, and the file stays its size", async () => {
+  await using f = await testFolder();
+  const { file } = await PartialFile.open(f.root, "five.bin", 5);
+  await assert.rejects(
+    () => file.writeAt(0, enc("more than five bytes")),
+    (e: Error & { code?: string }) => e.code === "write_past_size",
+  );
+  await assert.rejects(
+    () => file.writeAt(3, enc("abc")),
+    (e: Error & { code?: string }) => e.code === "write_past_size",
+  );
+  await file.writeAt(0, enc("12345")); // a write in bounds still lands
+  assert.equal((await Deno.lstat(f.abs(file.temp))).size, 5);
+  assert.equal((await file.finish({ expected: null, mtimeMs: 0, exec: false })).status, "written");
+  assert.equal(new TextDecoder().decode(await f.read("five.bin")), "12345");
+});
+
+Deno.test("a file not its version's size at the finish is not placed, and the temporary file goes", async () => {
+  await using f = await testFolder();
+  const { file } = await PartialFile.open(f.root, "five.bin", 5);
+  await file.writeAt(0, enc("12345"));
+  await Deno.truncate(f.abs(file.temp), 9); // changed from outside meanwhile
+  await assert.rejects(
+    () => file.finish({ expected: null, mtimeMs: 0, exec: false }),
+    (e: Error & { code?: string }) =>
+      e.code === "wrong_size" && /holds 9 bytes.*says 5/.test(e.message),
+  );
+  await assert.rejects(() => Deno.lstat(f.abs("five.bin")), Deno.errors.NotFound);
+  assert.deepEqual(
+    [...Deno.readDirSync(f.root)].map((e) => e.name).filter((n) => n.startsWith(".mycel-tmp")),
+    [],
+  );
+});
