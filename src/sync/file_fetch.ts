@@ -6,7 +6,14 @@
  * order; a chunk one peer lacks goes to the next peer that has not been
  * asked. Every chunk is checked against its BLAKE3 id and length before it
  * is handed on: a peer that sends wrong bytes is dropped for the rest of the
- * round (reported), and what it owed is asked of the others. A peer that
+ * round (reported), and what it owed is asked of the others. The length is
+ * what a file version claims, and a member may publish a version that gives
+ * a real chunk's id another length: bytes that hash to the id prove the
+ * peer honest, so such a chunk is the version's fault (`misstated`), not
+ * the peer's. That is why a chunk is wanted by id and length together: a
+ * chunk asked once for the first file that named it, with that file's
+ * length, let one lying version make every honest peer look like a liar
+ * and be dropped (found by a review). A peer that
  * goes silent (read deadline) or away is dropped the same way. Memory is
  * bounded by the windows, and the bytes themselves are not held at all: a
  * chunk handed on is a view of its peer's receive buffer (or of a buffer the
@@ -17,6 +24,7 @@
 
 import { fromHex, toHex } from "../bytes.ts";
 import { loadBlake3 } from "../files/chunk_hash.ts";
+import { MAX_CHUNK_BYTES } from "../files/chunk_params.ts";
 import { MAX_MANIFEST_BLOB_BYTES } from "../files/manifest_codec.ts";
 import { MycelError } from "../errors.ts";
 import type { DeviceKey } from "../log/device_key.ts";
@@ -54,6 +62,16 @@ interface Item {
   readonly tried: Set<number>;
 }
 
+/**
+ * Called when a chunk's bytes hash to its id but are `actual` bytes long,
+ * not the `claimed` length it was wanted with: the version that claimed it
+ * is wrong, and nothing is handed on for that length.
+ */
+export type Misstated = (hash: string, claimed: number, actual: number) => void;
+
+/** The key of a want: the same id with another length is another want. */
+const keyOf = (hash: string, length: number) => `${hash}/${length}`;
+
 /** Fetches ids from a set of peers (see the module comment). */
 export class Fetcher {
   readonly reports: PeerFetchReport[];
@@ -62,10 +80,22 @@ export class Fetcher {
   readonly #readTimeoutMs: number;
   /** Gets each chunk; `bytes` are valid only until the promise it returns settles. */
   readonly #deliver: (hash: string, bytes: Uint8Array) => Promise<void>;
+  readonly #misstated: Misstated;
   readonly #queue: Item[] = [];
   /** Items asked of some peer and not answered yet: a "none" sends one back to the queue. */
   readonly #asked = new Set<Item>();
   readonly #wanted = new Set<string>();
+  /**
+   * Ids asked of some peer and not answered yet. One want per id is out at
+   * a time: wants of the same id with other lengths (lies) wait for its
+   * answer, which tells the id's length, and then cost nothing — else 256
+   * lying lengths of one 16 MiB chunk were 4 GiB asked of an honest peer.
+   */
+  readonly #flying = new Set<string>();
+  /** Ids with a want held back behind the one in flight (its answer wakes the peers). */
+  readonly #held = new Set<string>();
+  /** The length of each chunk id whose bytes came (they hash to it). */
+  readonly #lengths = new Map<string, number>();
   readonly #alive: boolean[];
   readonly #failed = new Set<string>();
   /** Per id, the peers that answered they do not have it. */
@@ -79,11 +109,13 @@ export class Fetcher {
     folder: string,
     readTimeoutMs: number,
     deliver: (hash: string, bytes: Uint8Array) => Promise<void>,
+    misstated: Misstated = () => {},
   ) {
     this.#peers = peers;
     this.#folder = folder;
     this.#readTimeoutMs = readTimeoutMs;
     this.#deliver = deliver;
+    this.#misstated = misstated;
     this.#alive = peers.map(() => true);
     this.reports = peers.map((p) => ({ name: p.name, key: p.key, chunks: 0, bytes: 0 }));
   }
@@ -102,10 +134,16 @@ export class Fetcher {
     return this.#none.get(id);
   }
 
-  /** Ask for `hash` (`length` bytes; 0 for a manifest blob) unless it is already asked for. */
+  /**
+   * Ask for `hash` (`length` bytes; 0 for a manifest blob) unless it is
+   * already asked for with that length. A chunk is handed on only with the
+   * length it was wanted with (`deliver`'s bytes are that long); the same id
+   * wanted with another length is asked again (see the module comment).
+   */
   want(hash: string, length: number): void {
-    if (this.#wanted.has(hash) || this.#stopped) return;
-    this.#wanted.add(hash);
+    const key = keyOf(hash, length);
+    if (this.#wanted.has(key) || this.#stopped) return;
+    this.#wanted.add(key);
     this.#queue.push({ hash, length, tried: new Set() });
     this.#notify();
   }
@@ -141,6 +179,7 @@ export class Fetcher {
   #take(peer: number, room: number): Item[] {
     const out: Item[] = [];
     const keep: Item[] = [];
+    let settled = 0;
     let bytes = 0;
     // A fair share each, so every live peer works from the start.
     const alive = Math.max(1, this.#alive.filter(Boolean).length);
@@ -148,15 +187,24 @@ export class Fetcher {
     let i = 0;
     for (; i < this.#queue.length && out.length < most; i++) {
       const item = this.#queue[i];
-      if (item.tried.has(peer)) {
+      const known = item.length === 0 ? undefined : this.#lengths.get(item.hash);
+      if (known !== undefined && known !== item.length) {
+        // The id's bytes came for another want: this one's length is a lie, and nothing to ask.
+        this.#misstated(item.hash, item.length, known);
+        settled++;
+        continue;
+      }
+      if (item.tried.has(peer) || this.#flying.has(item.hash)) {
+        if (!item.tried.has(peer)) this.#held.add(item.hash);
         keep.push(item);
         continue;
       }
       if (out.length > 0 && bytes + item.length > room) break;
       out.push(item);
+      this.#flying.add(item.hash);
       bytes += item.length;
     }
-    if (out.length > 0) {
+    if (out.length > 0 || settled > 0) {
       this.#queue.splice(0, i - keep.length);
       for (let k = 0; k < keep.length; k++) this.#queue[k] = keep[k];
     }
@@ -166,6 +214,7 @@ export class Fetcher {
   /** Put an item back, or give it up when every live peer was asked. */
   #requeue(item: Item): void {
     this.#asked.delete(item);
+    this.#land(item);
     // Stopped: neither asked again nor failed — but peers waiting on it must wake.
     const left = this.#peers.some((_, i) => this.#alive[i] && !item.tried.has(i));
     if (this.#stopped) {
@@ -173,6 +222,12 @@ export class Fetcher {
     } else if (left) this.#queue.push(item);
     else this.#failed.add(item.hash);
     this.#notify();
+  }
+
+  /** `item` is answered (or back in the queue): a want of its id held back may go. */
+  #land(item: Item): void {
+    this.#flying.delete(item.hash);
+    if (this.#held.delete(item.hash)) this.#notify();
   }
 
   #pending(peer: number): boolean {
@@ -251,17 +306,32 @@ export class Fetcher {
           this.#requeue(item);
           continue;
         }
-        const lengthOk = item.length === 0 ? bytes.length > 0 : bytes.length === item.length;
-        if (!lengthOk || blake3(bytes) !== item.hash) {
+        // Nothing (a total past any chunk's, or a blob's, limit) or bytes
+        // that are not the id's: the peer lies.
+        if (bytes.length === 0 || blake3(bytes) !== item.hash) {
           item.tried.add(i);
           outstanding.unshift(item); // requeued with the rest by drop()
           drop(`sent wrong bytes for chunk ${item.hash.slice(0, 16)}`);
           return;
         }
         this.#asked.delete(item);
+        if (item.length !== 0) this.#lengths.set(item.hash, bytes.length);
+        this.#land(item);
         if (this.#closed) this.#notify(); // peers waiting only on this item may go
         report.chunks++;
         report.bytes += bytes.length;
+        // The id's bytes, of another length than wanted: the version lies,
+        // and no peer can send it otherwise (a manifest blob's length is not
+        // known). A want of the id with their length, held back behind this
+        // one, takes them.
+        if (item.length !== 0 && bytes.length !== item.length) {
+          this.#misstated(item.hash, item.length, bytes.length);
+          const k = this.#queue.findIndex((it) =>
+            it.hash === item.hash && it.length === bytes.length
+          );
+          if (k < 0) continue;
+          this.#queue.splice(k, 1);
+        }
         await this.#deliver(item.hash, bytes);
       }
     } catch (e) {
@@ -301,18 +371,17 @@ export class Fetcher {
         throw new MycelError("protocol_violation", "fetch chunks", "an answer out of order");
       }
       if (msg.type === "none") return undefined;
+      // Another length than ours is not yet the peer's fault: the version
+      // that gave ours may lie (the caller hashes it to tell). Never more
+      // than any chunk (or, for a manifest blob, a blob) can be: an empty
+      // answer, which the caller blames on the peer.
+      const most = item.length === 0 ? MAX_MANIFEST_BLOB_BYTES : MAX_CHUNK_BYTES;
+      if (msg.total > most) return new Uint8Array(0);
       // The common case, a chunk in one piece: keep the piece (a view of this message).
       if (buf === undefined && msg.offset === 0 && msg.bytes.length === msg.total) {
-        return msg.total === item.length ||
-            (item.length === 0 && msg.total <= MAX_MANIFEST_BLOB_BYTES)
-          ? msg.bytes
-          : new Uint8Array(0);
+        return msg.bytes;
       }
       if (buf === undefined) {
-        // A peer claiming another length is caught by the length check; never
-        // buffer past ours (or, for a manifest blob of unknown length, past a blob's limit).
-        const most = item.length === 0 ? MAX_MANIFEST_BLOB_BYTES : item.length;
-        if (item.length === 0 ? msg.total > most : msg.total !== most) return new Uint8Array(0);
         if (scratch.buf.length < msg.total) scratch.buf = new Uint8Array(msg.total);
         buf = scratch.buf.subarray(0, msg.total);
       }

@@ -5,12 +5,16 @@
  * round's budget and put in their files as they arrive
  * (folder_apply_write.ts); a chunk several files need is fetched once. Apart
  * because it is the one wait on the network for content: what it hears also
- * tells which files nobody can send (unfetchable.ts).
+ * tells which files nobody can send (unfetchable.ts), and which versions
+ * misstate a chunk's length (those files are given up: file_fetch.ts).
  */
 
 import { Fetcher } from "./file_fetch.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
-import type { Task, TaskWriter } from "./folder_apply_write.ts";
+import { misstatedChunk, type Task, type TaskWriter } from "./folder_apply_write.ts";
+
+/** The key of the files that want one id with one length. */
+const keyOf = (hash: string, length: number) => `${hash}/${length}`;
 
 /** Files opened ahead of their first chunk. */
 const AHEAD = 4;
@@ -22,6 +26,20 @@ export async function fetchWanted(
   wants: ReadonlyMap<string, [Task, number][]>,
   tick: () => void,
 ): Promise<void> {
+  // Wanted by id and length: a version may give a real id another length
+  // (a member's lie), and the bytes of that id must neither go into its file
+  // nor make the honest peer that sends them look like a liar.
+  const byKey = new Map<string, [Task, number][]>();
+  for (const [hash, list] of wants) {
+    for (const [t, i] of list) {
+      if (t.finished) continue; // given up already (a local chunk of the wrong length)
+      const key = keyOf(hash, t.chunks[i].length);
+      const same = byKey.get(key);
+      if (same) same.push([t, i]);
+      else byKey.set(key, [[t, i]]);
+    }
+  }
+  if (byKey.size === 0) return;
   const ps = await s.getPeers();
   if (ps.length === 0) return;
   // The files in the order their chunks were asked for (and so arrive, near
@@ -30,7 +48,7 @@ export async function fetchWanted(
   const place = new Map<Task, number>();
   const fetcher = s.fetcher = new Fetcher(ps, s.id, s.o.readTimeoutMs, async (hash, bytes) => {
     s.report.fetchedBytes += bytes.length;
-    const list = wants.get(hash) ?? [];
+    const list = byKey.get(keyOf(hash, bytes.length)) ?? [];
     for (const [t, i] of list) {
       if (s.halted) break;
       try {
@@ -48,12 +66,18 @@ export async function fetchWanted(
       for (let k = at + 1; k <= at + AHEAD && k < order.length; k++) w.prepare(order[k]);
     }
     tick();
+  }, (hash, claimed, actual) => {
+    for (const [t, i] of byKey.get(keyOf(hash, claimed)) ?? []) {
+      w.refuse(t, misstatedChunk(t, i, actual, s.makerName(t.version.modifiedBy)));
+    }
+    tick();
   });
   let asked = 0;
-  for (const [hash, list] of wants) {
+  for (const [key, list] of byKey) {
     if (s.o.budget !== undefined && asked >= s.o.budget) break;
-    const length = list[0][0].chunks[list[0][1]].length;
-    fetcher.want(hash, length);
+    const [first, at] = list[0];
+    const length = first.chunks[at].length;
+    fetcher.want(key.slice(0, key.indexOf("/")), length);
     asked += length;
     for (const [t] of list) {
       if (place.has(t)) continue;

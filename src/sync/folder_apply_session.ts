@@ -85,15 +85,20 @@ export class ApplySession {
       published: 0,
       unfetchable: [],
     };
-    this.nobody = o.holders === undefined ? undefined : new NobodyHas(o.holders, (maker) => {
-      const key = DeviceKey.fromId(maker);
-      if (key === home.device) return "this device";
-      const m = home.view.member(key);
-      if (m === undefined) return shortDeviceId(maker);
-      return `${m.record.name || key.short}${m.removed === undefined ? "" : " (removed)"}`;
-    });
+    this.nobody = o.holders === undefined
+      ? undefined
+      : new NobodyHas(o.holders, (maker) => this.makerName(maker));
     this.self = home.device;
     this.record = new ApplyRecord(home, this.id, rows, this.report);
+  }
+
+  /** How a version's maker (a device id) is named: "this device", or a member's name. */
+  makerName(maker: string): string {
+    const key = DeviceKey.fromId(maker);
+    if (key === this.home.device) return "this device";
+    const m = this.home.view.member(key);
+    if (m === undefined) return shortDeviceId(maker);
+    return `${m.record.name || key.short}${m.removed === undefined ? "" : " (removed)"}`;
   }
 
   /** Sessions to fetch from, opened when first needed. */

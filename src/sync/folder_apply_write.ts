@@ -15,6 +15,7 @@ import { encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import type { PlanIndexRow } from "../files/folder_plan.ts";
 import { assertMarker } from "../files/folder_marker.ts";
 import { PartialFile } from "../files/partial_file.ts";
+import { MycelError } from "../errors.ts";
 import { type ApplySession, asCopy, expectedOf } from "./folder_apply_session.ts";
 
 /** One file to write this round. */
@@ -43,6 +44,22 @@ export const bitSet = (bits: Uint8Array, i: number) => (bits[i >> 3] & (1 << (i 
 export const bytesOf = (chunks: readonly ChunkRef[], done: Uint8Array, set: boolean) =>
   chunks.reduce((n, c, i) => bitSet(done, i) === set ? n + c.length : n, 0);
 const setBit = (bits: Uint8Array, i: number) => bits[i >> 3] |= 1 << (i & 7);
+
+/**
+ * Why `t` can't be written: its version gives chunk `i` a length its bytes
+ * (which hash to its id) do not have. Only the version can be wrong — the
+ * id is the hash of the bytes — so neither the bytes nor their sender are
+ * blamed; `maker` names who published it.
+ */
+export function misstatedChunk(t: Task, i: number, actual: number, maker: string): MycelError {
+  const c = t.chunks[i];
+  return new MycelError(
+    "chunk_length_misstated",
+    "write file",
+    `its version (made by ${maker}) says chunk ${c.hash.slice(0, 16)} is ${c.length} bytes, ` +
+      `but that chunk is ${actual} bytes; the version is wrong and the file is not written`,
+  );
+}
 
 /**
  * Files finishing (fsync, rename) at once; the others complete wait in a
@@ -266,6 +283,27 @@ export class TaskWriter {
     return run;
   }
 
+  /**
+   * Give `t` up for this round: `e` says why (a version that misstates a
+   * chunk's length, which no source can put right). Said now, and no chunk
+   * is put in it any more; its temporary file, whatever it holds, is
+   * deleted after the put under way (the next round would only meet the
+   * same lie). Not for a file finishing already.
+   */
+  refuse(t: Task, e: unknown): void {
+    if (t.finished) return;
+    t.finished = true;
+    this.#s.problem(t.path, e);
+    const run = this.#putting.then(async () => {
+      await this.#opening.get(t); // a head start under way: its file is ours to delete too
+      const p = this.#open.get(t) ?? this.#files.get(t);
+      this.#open.delete(t);
+      this.#files.delete(t);
+      await p?.discard();
+    });
+    this.#putting = run.catch(() => {});
+  }
+
   /** Finish `t` alongside others (FINISHING_AT_ONCE at most, the rest queued in order). */
   finishing(t: Task): void {
     t.finished = true; // no chunk is put in it any more
@@ -297,6 +335,14 @@ export class TaskWriter {
 
   async #putNow(t: Task, i: number, bytes: Uint8Array, local: boolean): Promise<void> {
     if (t.finished || bitSet(t.done, i)) return;
+    // Bytes checked against the chunk's id, but of another length than the
+    // version says (local or fetched): written at its offset they overran the
+    // next chunk or the file's size, and the row recorded places that are not
+    // on disk. The version is wrong; the file is given up (found by a review).
+    if (bytes.length !== t.chunks[i].length) {
+      const maker = this.#s.makerName(t.version.modifiedBy);
+      return this.refuse(t, misstatedChunk(t, i, bytes.length, maker));
+    }
     this.#puttingTask = t;
     try {
       await this.#putInto(t, i, bytes, local);

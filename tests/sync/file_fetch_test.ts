@@ -228,3 +228,45 @@ Deno.test("nobody has a chunk only when every holder answered that it lacks it; 
   seen.heard(dropped.fetcher, chunks.keys());
   for (const hash of chunks.keys()) assert.equal(seen.lacks(hash), false, hash);
 });
+
+// A member may publish a version naming a real chunk's id with another length
+// (found by a review). Wants were kept by id alone, with the length of the
+// first file to ask: the honest peer's right bytes failed that length, it
+// was dropped as "sent wrong bytes", and the honest file never arrived.
+for (const mode of ["has", "pieces"] as const) {
+  Deno.test(`a chunk wanted with a length its bytes lack is the version's fault: the peer stays, the right length arrives (${mode})`, async () => {
+    const chunks = await someChunks(4);
+    const [lied, alone] = [...chunks.keys()];
+    const honest = await scriptedPeer("honest", chunks, mode, 0);
+    const got: [string, number][] = [];
+    const misstated: [string, number, number][] = [];
+    const f = new Fetcher([honest.peer], "docs", 5000, (hash, bytes) => {
+      got.push([hash, bytes.length]);
+      return Promise.resolve();
+    }, (hash, claimed, actual) => misstated.push([hash, claimed, actual]));
+    f.want(lied, 5); // the lie, asked first
+    f.want(alone, 7); // a lie about a chunk no honest file wants
+    for (const [hash, bytes] of chunks) if (hash !== alone) f.want(hash, bytes.length);
+    f.want(lied, 5); // asked again by another lying file: once is enough
+    for (let n = 1; n <= 40; n++) f.want(lied, n * 11); // many lies of one id: known by then
+    f.close();
+    await f.run();
+    honest.peer.channel.close();
+    await honest.done;
+    assert.equal(f.reports[0].dropped, undefined, "the honest peer was dropped");
+    const size = (h: string) => chunks.get(h)!.length;
+    const lies: [string, number, number][] = [[lied, 5, size(lied)], [alone, 7, size(alone)]];
+    for (let n = 1; n <= 40; n++) lies.push([lied, n * 11, size(lied)]);
+    assert.deepEqual(misstated.toSorted(), lies.toSorted());
+    // One answer told the id's length: its honest want took those bytes, and
+    // the other lies were settled without asking again.
+    assert.equal(honest.asked.filter((h) => h === lied).length, 1);
+    assert.equal(honest.asked.filter((h) => h === alone).length, 1);
+    assert.deepEqual(
+      got.toSorted(),
+      [...chunks].filter(([h]) => h !== alone).map(([h, b]): [string, number] => [h, b.length])
+        .toSorted(),
+    );
+    assert.deepEqual([...f.failed], []);
+  });
+}
