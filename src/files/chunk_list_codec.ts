@@ -9,7 +9,7 @@
 
 import { asBytes } from "../bytes.ts";
 import { chunkHashBytes, chunkHashFromBytes, isChunkHash } from "./chunk_hash.ts";
-import { MAX_CHUNK_BYTES } from "./chunk_params.ts";
+import { MAX_CHUNK_BYTES, MIN_CHUNK_FLOOR } from "./chunk_params.ts";
 import { type ChunkList, MAX_INLINE_CHUNKS, MAX_MANIFEST_CHUNKS } from "./manifest_tree.ts";
 import { toSafeInteger } from "./version_vector.ts";
 
@@ -32,7 +32,15 @@ export function chunkListProblem(list: ChunkList, size: number): string | undefi
   if (!Number.isSafeInteger(n) || n <= MAX_INLINE_CHUNKS || n > MAX_MANIFEST_CHUNKS) {
     return `a manifest must list ${MAX_INLINE_CHUNKS + 1}–${MAX_MANIFEST_CHUNKS} chunks`;
   }
-  return size >= n && size <= n * MAX_CHUNK_BYTES ? undefined : "size and chunk count disagree";
+  // The chunker cuts no chunk but the last shorter than the minimum, and no
+  // parameters have a minimum under MIN_CHUNK_FLOOR: a list of more chunks is
+  // one no device made. Checked here, so such a version is never folded: a
+  // member's 4096³ one-byte chunks under three repeated blobs ran every
+  // device that read it out of memory (tests/folders/manifest_bomb_test.ts).
+  if (size < (n - 1) * MIN_CHUNK_FLOOR + 1) {
+    return `more chunks than the size can be cut into (${n} chunks of at least ${MIN_CHUNK_FLOOR} B)`;
+  }
+  return size <= n * MAX_CHUNK_BYTES ? undefined : "size and chunk count disagree";
 }
 
 /** Wire form of a list (checked by the caller with {@link chunkListProblem}). */

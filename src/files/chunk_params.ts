@@ -30,6 +30,13 @@ export const DEFAULT_CHUNK_PARAMS: ChunkParams = {
   normalization: 1,
 };
 
+/**
+ * The smallest minimum any parameters allow: every chunk of a file but its
+ * last is at least this long, whatever the mesh's parameters, so decoders
+ * bound a file's chunk count by its size with it (chunk_list_codec.ts).
+ */
+export const MIN_CHUNK_FLOOR = 64;
+
 /** The largest chunk any parameters allow; decoders bound chunk lengths by it. */
 export const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
 
@@ -58,7 +65,9 @@ function inRange(n: number, lo: number, hi: number): boolean {
  */
 export function checkChunkParams(p: ChunkParams): ChunkParams {
   const shown = `${p.min}/${p.avg}/${p.max} level ${p.normalization}`;
-  if (!inRange(p.min, 64, 1 << 20)) throw bad("the minimum must be 64 B – 1 MiB", shown);
+  if (!inRange(p.min, MIN_CHUNK_FLOOR, 1 << 20)) {
+    throw bad("the minimum must be 64 B – 1 MiB", shown);
+  }
   if (!inRange(p.avg, 256, 4 << 20)) throw bad("the average must be 256 B – 4 MiB", shown);
   if (!inRange(p.max, 1024, MAX_CHUNK_BYTES)) {
     throw bad("the maximum must be 1 KiB – 16 MiB", shown);

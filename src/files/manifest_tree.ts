@@ -8,20 +8,23 @@
  * The tree's shape is a function of the chunk count alone: leaves of
  * exactly {@link MAX_LEAF_CHUNKS} chunks (the last may hold fewer), interior
  * nodes of exactly {@link MAX_FANOUT} children (the last may hold fewer),
- * levels added until one root remains. Reading checks every blob's id, its
- * level and entry count against that shape, each child's byte total, and
- * the file size — a peer can't make a list longer or shorter than it says.
+ * levels added until one root remains. Reading (manifest_resolve.ts) checks
+ * every blob's id, its level and entry count against that shape, each
+ * child's byte total, and the file size — a peer can't make a list longer or
+ * shorter than it says.
  */
 
 import { MycelError } from "../errors.ts";
 import { blake3Hex, type ChunkHash, type ChunkRef } from "./chunk_hash.ts";
 import {
-  decodeManifestNode,
   encodeManifestNode,
   MAX_FANOUT,
   MAX_LEAF_CHUNKS,
   MAX_MANIFEST_LEVEL,
 } from "./manifest_codec.ts";
+
+// Reading a tree is manifest_resolve.ts (level by level, bounded); callers import it from here too.
+export { resolveChunkList } from "./manifest_resolve.ts";
 
 /** Most chunks listed in the version itself. */
 export const MAX_INLINE_CHUNKS = 8;
@@ -43,15 +46,6 @@ export interface ManifestBlob {
 
 /** Fetches a blob by id; undefined when this device doesn't have it. */
 export type GetBlob = (hash: ChunkHash) => Promise<Uint8Array | undefined> | Uint8Array | undefined;
-
-/** Node counts per level for `count` chunks, leaves first. */
-function shape(count: number): number[] {
-  const levels = [Math.ceil(count / MAX_LEAF_CHUNKS)];
-  while (levels[levels.length - 1] > 1) {
-    levels.push(Math.ceil(levels[levels.length - 1] / MAX_FANOUT));
-  }
-  return levels;
-}
 
 /**
  * The chunk list for a file's chunks, and the manifest blobs it needs
@@ -83,55 +77,4 @@ export async function makeChunkList(
     entries = next;
     level++;
   }
-}
-
-function bad(reason: string, value?: string): MycelError {
-  return new MycelError("bad_manifest", "read file manifest", reason, { value });
-}
-
-/**
- * The chunks of `list` for a file of `size` bytes, fetching manifest blobs
- * through `getBlob` and checking them all (see the module comment).
- * @throws MycelError `manifest_missing` naming a blob `getBlob` lacks (fetch
- * it elsewhere and retry), `bad_manifest` for anything inconsistent
- */
-export async function resolveChunkList(
-  list: ChunkList,
-  size: number,
-  getBlob: GetBlob,
-): Promise<ChunkRef[]> {
-  if ("inline" in list) {
-    const total = list.inline.reduce((s, c) => s + c.length, 0);
-    if (total !== size) throw bad("the chunks do not add up to the file size");
-    return [...list.inline];
-  }
-  const levels = shape(list.count);
-  const out: ChunkRef[] = [];
-  const visit = async (hash: ChunkHash, level: number, index: number, bytes: number) => {
-    const blob = await getBlob(hash);
-    if (blob === undefined) {
-      throw new MycelError("manifest_missing", "read file manifest", "a manifest blob is missing", {
-        value: hash,
-      });
-    }
-    if (await blake3Hex(blob) !== hash) throw bad("a manifest blob does not match its id", hash);
-    const node = decodeManifestNode(blob);
-    const below = level === 0 ? list.count : levels[level - 1];
-    const per = level === 0 ? MAX_LEAF_CHUNKS : MAX_FANOUT;
-    const expected = Math.min(per, below - index * per);
-    if (node.level !== level || node.entries.length !== expected) {
-      throw bad("the manifest tree is not shaped as its chunk count says", hash);
-    }
-    if (node.entries.reduce((s, e) => s + e.length, 0) !== bytes) {
-      throw bad("a manifest node's sizes do not add up", hash);
-    }
-    for (let i = 0; i < node.entries.length; i++) {
-      const e = node.entries[i];
-      if (level === 0) out.push(e);
-      else await visit(e.hash, level - 1, index * per + i, e.length);
-    }
-  };
-  if (levels.length - 1 > MAX_MANIFEST_LEVEL) throw bad("the chunk count is too large");
-  await visit(list.manifest, levels.length - 1, 0, size);
-  return out;
 }

@@ -17,6 +17,7 @@ import {
   MAX_MTIME,
   MIN_MTIME,
 } from "../../src/files/file_version.ts";
+import { MIN_CHUNK_FLOOR } from "../../src/files/chunk_params.ts";
 import { MAX_INLINE_CHUNKS } from "../../src/files/manifest_tree.ts";
 import { MAX_VV_ENTRIES } from "../../src/files/version_vector.ts";
 import { encodeCbor } from "../../src/log/cbor.ts";
@@ -61,7 +62,8 @@ const inlineFile = fc.array(
 
 const manifestFile = fc.integer({ min: MAX_INLINE_CHUNKS + 1, max: 1_000_000 }).chain((count) =>
   fc.record({
-    size: fc.integer({ min: count, max: count * (16 << 20) }),
+    // Every chunk but the last is at least MIN_CHUNK_FLOOR bytes.
+    size: fc.integer({ min: (count - 1) * MIN_CHUNK_FLOOR + 1, max: count * (16 << 20) }),
     chunks: fc.record({ manifest: hex64, count: fc.constant(count) }, PLAIN),
   }, PLAIN)
 );
@@ -189,6 +191,41 @@ Deno.test("a 10 GB file's version is a small record naming its manifest", () => 
   assert.ok(bytes.length < 200, `${bytes.length} bytes`);
   assert.deepEqual(decodeFileVersion(bytes), v);
 });
+
+// Found by a review: a member's version claiming 4096³ one-byte chunks under
+// three repeated blobs ran every device that read its list out of memory.
+Deno.test("a version claiming more chunks than its size can be cut into is refused both ways", () => {
+  const count = 4096 ** 3;
+  const v: FileVersion = {
+    path: "bomb.bin",
+    kind: "file",
+    mtime: Date.UTC(2026, 0, 2),
+    modifiedBy: DEVICES[0],
+    vv: new Map([[DEVICES[0], 1]]),
+    size: count,
+    exec: false,
+    chunks: { manifest: "ab".repeat(32), count },
+  };
+  assertMycelError(() => encodeFileVersion(v), "bad_file_version");
+  // The same bytes as a peer would send them: the decoder refuses them too.
+  const forged = encodeFileVersion({ ...v, size: (count - 1) * MIN_CHUNK_FLOOR + 1 });
+  const shrunk = { ...v, size: (count - 1) * MIN_CHUNK_FLOOR };
+  assertMycelError(() => decodeFileVersion(swapSize(forged, shrunk.size)), "bad_file_version");
+  // The least size the floor allows is fine: the last chunk may be one byte.
+  assert.equal(decodeFileVersion(forged).kind, "file");
+});
+
+/** `bytes` (a version) with its size field replaced by `size` (both past 2^32: CBOR float64s). */
+function swapSize(bytes: Uint8Array, size: number): Uint8Array {
+  const f64 = (n: number) => {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setFloat64(0, n);
+    return "fb" + b.toHex();
+  };
+  const hex = bytes.toHex();
+  assert.equal(hex.split(f64(size + 1)).length, 2, "the size field is found once");
+  return Uint8Array.fromHex(hex.replace(f64(size + 1), f64(size)));
+}
 
 Deno.test("decoder refuses oversize input, too many devices and inline lists past 8 chunks", () => {
   assertMycelError(
