@@ -196,6 +196,8 @@ function statements(db: Db) {
     ),
     blob: p("SELECT bytes FROM blobs WHERE hash = ?"),
     putBlob: p("INSERT OR IGNORE INTO blobs VALUES (?, ?)"),
+    blobIds: p("SELECT hash FROM blobs"),
+    dropBlob: p("DELETE FROM blobs WHERE hash = ?"),
     transfers: p("SELECT path, version, temp, done FROM transfers WHERE folder = ? ORDER BY path"),
     transfer: p("SELECT path, version, temp, done FROM transfers WHERE folder = ? AND path = ?"),
     putTransfer: p("INSERT OR REPLACE INTO transfers VALUES (?, ?, ?, ?, ?)"),
@@ -262,7 +264,15 @@ export class LoadedIndex implements FileIndex {
  */
 export type FolderLocalView = Pick<
   SqlFolderLocal,
-  "folders" | "folder" | "index" | "indexRow" | "locs" | "blob" | "transfers" | "transfer"
+  | "folders"
+  | "folder"
+  | "index"
+  | "indexRow"
+  | "locs"
+  | "blob"
+  | "blobIds"
+  | "transfers"
+  | "transfer"
 >;
 
 /** Local folder records of one home. */
@@ -408,6 +418,16 @@ export class SqlFolderLocal {
 
   putBlob(hash: string, bytes: Uint8Array): void {
     this.#q.putBlob.run(fromHex(hash), bytes);
+  }
+
+  /** Ids of every manifest blob held (for the sweep of those no version names: blob_sweep.ts). */
+  blobIds(): string[] {
+    if (!this.available) return [];
+    return (this.#q.blobIds.all() as { hash: Uint8Array }[]).map((r) => toHex(r.hash));
+  }
+
+  dropBlob(hash: string): void {
+    this.#q.dropBlob.run(fromHex(hash));
   }
 
   transfers(folder: string): TransferRow[] {

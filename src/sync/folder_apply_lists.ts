@@ -14,7 +14,8 @@
  * round are at most MAX_RESOLVED_CHUNKS; blobs fetched are at most
  * {@link ROUND_BLOBS} a round and {@link PASS_BLOBS} a pass (held in memory
  * until the pass is written); each blob fetched is stored only once it is
- * the node its parent names (id, level, entry count, byte total).
+ * the node its parent names (id, level, entry count, byte total); and
+ * after a round stored blobs, those no version names go (blob_sweep.ts).
  */
 
 import type { ChunkRef } from "../files/chunk_hash.ts";
@@ -29,6 +30,7 @@ import {
 import { humanBytes } from "../human.ts";
 import { versionId } from "../log/folder_state.ts";
 import { freeBytes } from "../storage/disk.ts";
+import { sweepBlobs } from "./blob_sweep.ts";
 import { Fetcher } from "./file_fetch.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
 import type { FileWrite } from "./folder_apply_types.ts";
@@ -65,6 +67,7 @@ export async function chunkLists(
   const asked = new Set<string>();
   const started = Date.now();
   let fetched = 0;
+  let stored = 0;
   while (todo.size > 0 && !s.halted) {
     const missing = new Map<string, NodeSlot>();
     for (const a of todo) {
@@ -118,7 +121,11 @@ export async function chunkLists(
     await s.home.write((w) => {
       for (const [h, b] of got) w.folderLocal.putBlob(h, b);
     });
+    stored += got.length;
   }
+  // Blobs came: those of versions since replaced (and any a member's bad tree
+  // brought) go, so the home holds only the trees of current versions.
+  if (stored > 0) await sweepBlobs(s.home);
   return { lists, blobOf };
 }
 

@@ -1,0 +1,125 @@
+/**
+ * Attack (found by a review): manifest blobs were stored in the home as soon
+ * as their BLAKE3 matched, before they were decoded, and nothing ever left
+ * the `blobs` table. A member published one entry of 200 versions (~150 B
+ * each), each naming a different 190 KiB "manifest root" of random bytes,
+ * and served them: every device that synced the folder kept 200 × 190 KiB
+ * in its home for good (448 KB to 79.8 MB after one round).
+ *
+ * Now a fetched blob is stored only once it is the node its parent names
+ * (folder_apply_lists.ts), at most ROUND_BLOBS a round, and after a round
+ * that stored blobs those no current version names are deleted
+ * (blob_sweep.ts): a replaced version's tree leaves the home.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { blake3Hex } from "../../src/files/chunk_hash.ts";
+import type { FileVersion } from "../../src/files/file_version.ts";
+import { homePaths } from "../../src/storage/home.ts";
+import { Home } from "../../src/storage/home_handle.ts";
+import { devices, folderOf, put, sharedFolder, syncNow, syncOk } from "./_helpers.ts";
+
+const N = 200;
+
+function dbBytes(home: string): number {
+  let n = 0;
+  for (const e of Deno.readDirSync(home)) {
+    if (e.name.startsWith("mycel.db")) n += Deno.statSync(join(home, e.name)).size;
+  }
+  return n;
+}
+
+/** The ids of the manifest blobs in a home, read as a user's sqlite3 would. */
+function blobIds(home: string): string[] {
+  const db = new DatabaseSync(homePaths(home).db, { readOnly: true });
+  try {
+    const rows = db.prepare("SELECT lower(hex(hash)) AS id FROM blobs").all() as { id: string }[];
+    return rows.map((r) => r.id).sort();
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test("junk manifest roots a member serves are not stored in the home", async () => {
+  await using devs = await devices(["a", "rogue"]);
+  const [a, rogue] = devs.list;
+  await devs.peer(a, rogue);
+  await a.serve();
+  const ra = folderOf(a), rr = folderOf(rogue);
+  await Deno.mkdir(ra);
+  await put(ra, "ok.txt", "fine\n");
+  await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+  await syncNow(rogue);
+  await rogue.ok(["--no-sync", "folder", "join", "docs", rr]);
+  await syncNow(rogue);
+  const h = await Home.open(rogue.home, { write: true });
+  let entryBytes = 0;
+  try {
+    await h.write(async (w) => {
+      const self = h.device.id;
+      const ops = [];
+      for (let i = 0; i < N; i++) {
+        const junk = crypto.getRandomValues(new Uint8Array(65536));
+        const big = new Uint8Array(190 * 1024);
+        for (let o = 0; o < big.length; o += junk.length) {
+          big.set(junk.subarray(0, Math.min(junk.length, big.length - o)), o);
+        }
+        big[0] = i & 0xff;
+        big[1] = i >> 8;
+        const id = await blake3Hex(big);
+        w.folderLocal.putBlob(id, big);
+        const version = {
+          kind: "file",
+          path: `g/${String(i).padStart(4, "0")}`,
+          mtime: Date.now(),
+          modifiedBy: self,
+          vv: new Map([[self, 1]]),
+          size: 9 * 64, // nine chunks of at least 64 B: a version a chunker could make
+          exec: false,
+          chunks: { manifest: id, count: 9 },
+        } as FileVersion;
+        ops.push({ type: "file.version" as const, folder: "docs", version });
+      }
+      const e = await w.commit(ops);
+      entryBytes = e?.bytes.length ?? 0;
+    });
+  } finally {
+    h.close();
+  }
+  await rogue.serve();
+  await syncNow(rogue);
+  const before = dbBytes(a.home);
+  const r = await syncNow(a);
+  await syncNow(a);
+  const after = dbBytes(a.home);
+  assert.ok(
+    after - before < 10 * entryBytes,
+    `a's home grew by ${after - before} B for an entry of ${entryBytes} B`,
+  );
+  assert.deepEqual(blobIds(a.home), [], "no junk blob kept");
+  assert.match(r.stdout + r.stderr, /g\/0000/, "the bad versions are reported");
+});
+
+Deno.test("a replaced version's manifest blobs leave the home after the next fetch", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  // 3 MiB of random bytes: more than 8 chunks at the default sizes, so a manifest tree.
+  await put(ra, "big.bin", new Uint8Array(3 << 20).map(() => Math.random() * 256));
+  await syncOk(a);
+  await syncOk(b);
+  const first = blobIds(b.home);
+  assert.ok(first.length > 0, "b keeps the tree of the version it fetched");
+  await put(ra, "big.bin", new Uint8Array(3 << 20).map(() => Math.random() * 256));
+  await syncOk(a);
+  await syncOk(b);
+  assert.deepEqual(
+    (await Deno.readFile(join(rb, "big.bin"))).length,
+    3 << 20,
+  );
+  const second = blobIds(b.home);
+  assert.ok(second.length > 0);
+  assert.deepEqual(second.filter((h) => first.includes(h)), [], "the replaced tree is gone");
+});
