@@ -252,7 +252,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--dry-run --yes --json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--dry-run --missing --yes --json --home --no-sync --help' -- "$cur")); return;;
     'folder versions')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;

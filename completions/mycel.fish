@@ -243,6 +243,7 @@ complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcom
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from conflicts' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from conflicts' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from override' -l dry-run -d 'list the paths that would change (from the last scan); change nothing'
+complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from override' -l missing -d 'also delete everywhere the paths this device never had (files no device can send any more; --dry-run lists them)'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from override' -l yes -d 'do not ask'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from override' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from override' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'

@@ -142,7 +142,8 @@ export function reportFolders(
       );
       ctx.out.error(
         `  \`mycel folder override ${f.folder}\` makes what this disk holds the folder's version ` +
-          `(\`mycel folder status ${f.folder}\` says which devices wait)`,
+          `(add --missing for those this device never had; --dry-run lists them first; ` +
+          `\`mycel folder status ${f.folder}\` says which devices wait)`,
       );
     }
     for (const [maker, files] of byMaker(a.unfetchable.filter((u) => u.makerLacks))) {

@@ -20,8 +20,11 @@
  * made or seen here): their files have not arrived yet, which is not "this
  * disk deleted them" — an override right after `folder join` deleted every
  * file on every device (found by a review). Such a path is overridden (its
- * deletion published) only when named, or when its content can't come any
- * more: every version with content was made by a device removed since.
+ * deletion published) only when named, or with `missing` (the user's word
+ * that its content can't come any more). Not on a guess: a maker removed
+ * since says nothing, another device may hold the content and send it (a
+ * review found a version made by a retired device deleted on a device that
+ * had it).
  * A path whose versions name so many devices between them that a vector
  * above them all can't be published (only a member naming made-up devices
  * gets one there) is left alone and said, not the end of the override.
@@ -36,7 +39,6 @@ import type { StateView } from "../log/state.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { FolderLocalView, IndexRow } from "../storage/sql_folder_local.ts";
 import { commitSplit } from "./folder_scan_split.ts";
-import { deviceOfHex } from "../storage/sql_folders.ts";
 
 /** One path overridden: what it becomes everywhere. */
 export interface Overridden {
@@ -61,6 +63,8 @@ export interface OverrideOptions {
   readonly ignored: (path: string) => boolean;
   /** Work out and report, publish nothing. */
   readonly dryRun: boolean;
+  /** Publish the deletion of paths this device never had too (see the module comment). */
+  readonly missing?: boolean;
 }
 
 /** What {@link overrideFolder} did, or would do. */
@@ -129,7 +133,6 @@ function plan(
   const notArrived: string[] = [], unread: string[] = [];
   const tooWide: { path: string; reason: string }[] = [];
   const named = new Set<string>();
-  const gone = (hex: string) => view.member(deviceOfHex(hex))?.removed !== undefined;
   const out: Overridden[] = [];
   const ops: [Op, number][] = [];
   const rows: IndexRow[] = [];
@@ -154,13 +157,9 @@ function plan(
     }
     if (row === undefined && !versions.some((v) => (v.vv.get(self) ?? 0) > 0)) {
       // Never here (see the module comment): still to come, unless named or
-      // its content can't come any more.
+      // the user says it can't come any more (`missing`).
       const asked = o.only !== undefined && within(path, o.only);
-      // (A link or an empty file needs no fetch: it comes with the next round.)
-      const stuck = versions.every((v, i) =>
-        v.kind === "deleted" || (v.kind === "file" && v.size > 0 && gone(list[i].author))
-      );
-      if (!asked && !stuck) {
+      if (!asked && o.missing !== true) {
         notArrived.push(path);
         continue;
       }

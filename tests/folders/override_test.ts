@@ -144,3 +144,25 @@ Deno.test("override --dry-run changes nothing, not even by scanning a pending ed
   const slash = await a.ok(["--no-sync", "folder", "override", "docs", "notes/", "--dry-run"]);
   assert.match(slash.stdout, /every path already matches/);
 });
+
+Deno.test("override leaves alone a file this device never had even when its maker was removed: another device that has it sends it", async () => {
+  // Found by a review: a maker removed since was taken for "nobody can send
+  // it", and the file was deleted on a device that had it.
+  await using devs = await devices(["c", "a", "b"]);
+  const [c, a, b] = devs.list;
+  const [, ra, rb] = await sharedFolder(devs, "docs", {
+    seed: (root) => put(root, "f.txt", "made on c\n"),
+  });
+  await rounds([a], 1); // a has f.txt; b has not fetched it
+  await c.stopServer();
+  await b.ok(["--no-sync", "mesh", "retire", "c", "--yes"]);
+  const dry = JSON.parse(
+    (await b.ok(["--no-sync", "folder", "override", "docs", "--dry-run", "--json"])).stdout,
+  );
+  assert.deepEqual(dry.paths, []);
+  assert.deepEqual(dry.not_arrived, ["f.txt"]);
+  await b.ok(["--no-sync", "folder", "override", "docs", "--yes"]);
+  await rounds([b, a, b], 1);
+  assert.equal(await text(ra, "f.txt"), "made on c\n", "a keeps it");
+  assert.equal(await text(rb, "f.txt"), "made on c\n", "and b gets it from a");
+});

@@ -97,15 +97,22 @@ Deno.test("folder override ends the wait: this device's copy becomes the folder'
   assert.match(noTty.stderr, /needs confirmation/);
   const outside = await a.run(["--no-sync", "folder", "override", "docs", "../x", "--yes"]);
   assert.equal(outside.code, 2, outside.stderr);
-  const dry = JSON.parse(
+  // new.txt never reached a: left alone unless a says it can't come (--missing).
+  const plain = JSON.parse(
     (await a.ok(["--no-sync", "folder", "override", "docs", "--dry-run", "--json"])).stdout,
+  );
+  assert.deepEqual(plain.paths, [{ path: "p.txt", becomes: "file", replaces: 1 }]);
+  assert.deepEqual(plain.not_arrived, ["new.txt"]);
+  const dry = JSON.parse(
+    (await a.ok(["--no-sync", "folder", "override", "docs", "--missing", "--dry-run", "--json"]))
+      .stdout,
   );
   assert.deepEqual(dry.paths, [
     { path: "new.txt", becomes: "deleted", replaces: 1 },
     { path: "p.txt", becomes: "file", replaces: 1 },
   ]);
 
-  await a.ok(["--no-sync", "folder", "override", "docs", "--yes"]);
+  await a.ok(["--no-sync", "folder", "override", "docs", "--missing", "--yes"]);
   await rounds([a, b, a, b], 1);
   for (const [d, root] of [[a, ra], [b, rb]] as const) {
     const r = await syncNow(d);

@@ -61,7 +61,7 @@ export const folderOverrideCommand: CommandSpec = {
     "version not applied here, a conflict, a file waiting for a device removed since),\n" +
     "publishes what the disk holds — or its deletion — above every version of the path.\n" +
     "Paths this device never had are still to come, not deleted: they are left alone\n" +
-    "unless named, or unless no device can send them any more (their maker was removed).\n" +
+    "unless named, or with --missing (files no device can send any more).\n" +
     "Other devices keep what they replace in .mycel/versions. Scans first; lists the\n" +
     "paths; asks on a terminal, otherwise needs --yes. --dry-run changes nothing, not\n" +
     "even by a scan: it lists from the last scan. Ctrl-C during the scan exits 130 and\n" +
@@ -79,6 +79,11 @@ export const folderOverrideCommand: CommandSpec = {
     {
       name: "dry-run",
       help: "list the paths that would change (from the last scan); change nothing",
+    },
+    {
+      name: "missing",
+      help: "also delete everywhere the paths this device never had (files no device can " +
+        "send any more; --dry-run lists them)",
     },
     { name: "yes", help: "do not ask" },
     JSON_FLAG,
@@ -143,7 +148,13 @@ export const folderOverrideCommand: CommandSpec = {
     const folder = home.folderLocal.folder(id)!;
     const ignored = await leftAloneHere(home, folder);
     const plan = async (dryRun: boolean, paths = only) =>
-      await overrideFolder(home, id, { only: paths, unsure, ignored, dryRun });
+      await overrideFolder(home, id, {
+        only: paths,
+        unsure,
+        ignored,
+        dryRun,
+        missing: input.flags.missing === true,
+      });
     const first = await plan(true);
     if (first.unknown.length > 0) {
       // A typo must not read as "every path already matches".
@@ -197,7 +208,7 @@ export const folderOverrideCommand: CommandSpec = {
           `${
             notArrived.length === 1 ? "it" : "them"
           } (still to come with \`mycel sync now\`, e.g. ` +
-          `${safeText(notArrived[0])}); name a path to delete it everywhere`,
+          `${safeText(notArrived[0])}); name a path, or add --missing, to delete it everywhere`,
       );
     }
     if (dry) {
