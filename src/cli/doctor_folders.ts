@@ -14,7 +14,7 @@ import type { ReservedSecret } from "../log/reserved_config.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { plural } from "../human.ts";
 import type { Finding } from "./doctor.ts";
-import { hasMarker, MARKER_MISSING } from "../files/folder_marker.ts";
+import { MARKER_MISSING, markerLook } from "../files/folder_marker.ts";
 import { safeText } from "../text_safety.ts";
 
 const FALLBACK = "its files are cut with the interim secret, made from the mesh id";
@@ -78,10 +78,26 @@ function what(key: Exclude<ReservedSecret, { secret: Uint8Array }>): string {
  * Before, doctor said nothing of it (found by a review helper).
  */
 export function checkFolderMarkers(home: Home): Finding[] {
-  return home.folderLocal.folders().filter((f) => !hasMarker(f.root)).map((f) => ({
-    check: "folder",
-    ok: false,
-    detail: `folder ${f.folder} at ${safeText(f.root)}: ${MARKER_MISSING}`,
-    hint: `Mount its disk; if the folder moved, \`mycel folder move ${f.folder} NEWPATH\`.`,
-  }));
+  const out: Finding[] = [];
+  for (const f of home.folderLocal.folders()) {
+    const look = markerLook(f.root);
+    if (look === "present") continue;
+    const at = `folder ${f.folder} at ${safeText(f.root)}`;
+    out.push(
+      look === "missing"
+        ? {
+          check: "folder",
+          ok: false,
+          detail: `${at}: ${MARKER_MISSING}`,
+          hint: `Mount its disk; if the folder moved, \`mycel folder move ${f.folder} NEWPATH\`.`,
+        }
+        : {
+          check: "folder",
+          ok: false,
+          detail: `${at}: this user can't look at its marker (${safeText(look.problem)})`,
+          hint: "Run doctor as the user who syncs the folder.",
+        },
+    );
+  }
+  return out;
 }

@@ -19,7 +19,7 @@ import type { DeviceKey } from "../log/device_key.ts";
 import type { FolderRows } from "../log/folder_state.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
-import { hasMarker, MARKER_MISSING } from "../files/folder_marker.ts";
+import { MARKER_MISSING, markerLook } from "../files/folder_marker.ts";
 
 /** One device's standing in a folder. */
 export interface DeviceStanding {
@@ -186,7 +186,9 @@ export function folderStatus(
     }
     // Our own folder is looked at now: one unmounted (or moved) since the last
     // round is stopped already, not "in sync" until a round notices.
-    const gone = self && local !== undefined && !hasMarker(local.root) ? MARKER_MISSING : null;
+    const gone = self && local !== undefined && markerLook(local.root) === "missing"
+      ? MARKER_MISSING
+      : null;
     const stopped = self ? (gone || local?.info.stopped || null) : (p?.stopped || null);
     devices.push({
       id: key.id,

@@ -16,11 +16,30 @@ export const MARKER_MISSING =
 
 /** True when `root` holds the marker (any kind of entry); false when it can't be looked at. */
 export function hasMarker(root: string): boolean {
+  return markerLook(root) === "present";
+}
+
+/**
+ * What looking at `root`'s marker finds: there, missing (the folder or the
+ * marker is not there: an unmounted disk, a moved folder), or why it can't
+ * be looked at (another user's FUSE mount, say, for `sudo mycel doctor`).
+ * A round stops the folder for either of the last two; `folder status` and
+ * `doctor` say "missing" only when it is (a review: "disk not mounted" for a
+ * folder root could not look into was wrong advice).
+ */
+export function markerLook(root: string): "present" | "missing" | { problem: string } {
   try {
     Deno.lstatSync(join(root, MARKER_NAME));
-    return true;
-  } catch {
-    return false;
+    return "present";
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+      return "missing";
+    }
+    return {
+      problem: e instanceof Deno.errors.PermissionDenied
+        ? "permission denied"
+        : (e as Error).message ?? String(e),
+    };
   }
 }
 
