@@ -22,7 +22,7 @@ import { fieldsOf } from "./device_record.ts";
 import type { EntryDot, Op } from "./ops.ts";
 import type { Space, StateStore } from "./state.ts";
 import { isFolderOp } from "./file_ops.ts";
-import { foldFolderOp } from "./folder_state.ts";
+import { foldFolderOps } from "./folder_state.ts";
 import { cutOf, withWitness } from "./witness.ts";
 
 /** What folding one entry found. */
@@ -114,9 +114,13 @@ export function foldEntry(store: StateStore, entry: Entry): FoldResult {
       observed: w.observed === undefined ? undefined : hexDots(w.observed),
     });
   }
+  // Synced folders fold in folder_state.ts, all of an entry's at once
+  // (they touch no other part of the state).
+  const folderOps = entry.ops.filter(isFolderOp);
+  if (folderOps.length > 0) {
+    foldFolderOps(store.folders(), entry.author, stamp, entry.seq, folderOps);
+  }
   for (const op of entry.ops) {
-    // Synced folders fold in folder_state.ts.
-    if (isFolderOp(op)) foldFolderOp(store.folders(), entry.author, stamp, entry.seq, op);
     switch (op.type) {
       case "app.add":
         store.addApp(op.name);

@@ -12,13 +12,13 @@ import { decodeFileVersion } from "../files/file_version.ts";
 import type { DeviceKey } from "./device_key.ts";
 import { decodeProgress, encodeProgress, folderIdProblem } from "./file_ops.ts";
 import {
-  addVersion,
   type FolderRows,
   type FolderStore,
   joinDeviceRow,
   joinShare,
   versionId,
 } from "./folder_state.ts";
+import { addVersions, type NewVersion } from "./folder_versions.ts";
 import { checkName } from "./ops.ts";
 
 /** The folder part of a checkpoint, or undefined when there is no folder state. */
@@ -87,15 +87,25 @@ export function decodeFolderPart(
     into.putDeviceRow(id, device, joinDeviceRow(into.deviceRow(id, device) ?? row, row));
     rows++;
   }
+  // Path by path (a checkpoint lists them by folder, path): each path of `into` is read once.
+  let at: [string, string] | undefined;
+  let batch: NewVersion[] = [];
   for (const v of list(versions, "file versions")) {
     const [f, a, seq, raw] = list(v, "file version", 4);
     const bytes = asBytes(raw);
     if (bytes === undefined) throw new Error("a file version must be bytes");
     const version = decodeFileVersion(bytes);
     const stored = { id: versionId(bytes), author: au(a).hex, seq: count(seq, "seq"), bytes };
-    addVersion(into, folder(f), version.path, stored, version);
+    const id = folder(f);
+    if (at !== undefined && (at[0] !== id || at[1] !== version.path)) {
+      addVersions(into, at[0], at[1], batch);
+      batch = [];
+    }
+    at = [id, version.path];
+    batch.push({ stored, vv: version.vv });
     rows++;
   }
+  if (at !== undefined) addVersions(into, at[0], at[1], batch);
   for (const fr of list(frontiers, "folder frontiers")) {
     const [f, a, seq] = list(fr, "folder frontier", 3);
     const id = folder(f), author = au(a).hex, n = count(seq, "seq");

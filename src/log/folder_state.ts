@@ -9,7 +9,8 @@
  * - device rows: per (folder, device), whether it joined and its progress,
  *   each written only by that device's own entries (the latest seq wins);
  * - file versions: per (folder, path), the versions no other version
- *   dominates (version vectors, src/files/version_vector.ts). A version
+ *   dominates (version vectors, src/files/version_vector.ts;
+ *   folder_versions.ts). A version
  *   whose vector is at or below another's is gone; versions neither of
  *   which saw the other stay side by side — a conflict, resolved the same
  *   way on every device (src/files/conflict.ts). Two different versions
@@ -25,10 +26,10 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { toHex } from "../bytes.ts";
 import { canonicalJson, type Json } from "../crdt/json.ts";
-import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
-import { compareVv } from "../files/version_vector.ts";
+import { encodeFileVersion } from "../files/file_version.ts";
 import type { DeviceKey } from "./device_key.ts";
 import type { FolderOp, FolderProgress } from "./file_ops.ts";
+import { addVersions, type NewVersion } from "./folder_versions.ts";
 
 /** A shared folder. */
 export interface ShareRow {
@@ -121,35 +122,46 @@ export function joinDeviceRow(a: DeviceFolderRow, b: DeviceFolderRow): DeviceFol
 }
 
 /**
- * Add a version to the maximal set of its path: dropped when another
- * version's vector is at or above it (the same bytes: keep the smaller dot),
- * otherwise stored and every version it dominates removed.
+ * Fold the folder ops of `author`'s entry `seq` stamped `stamp`. Its file
+ * versions join their paths' sets path by path (each path's rows read once;
+ * folder_versions.ts): versions touch no other row, so this order gives what
+ * op by op would.
  */
-export function addVersion(
+export function foldFolderOps(
   store: FolderStore,
-  folder: string,
-  path: string,
-  v: StoredVersion,
-  decoded?: FileVersion,
+  author: DeviceKey,
+  stamp: { wall: number; counter: number },
+  seq: number,
+  ops: readonly FolderOp[],
 ): void {
-  const mine = decoded ?? decodeFileVersion(v.bytes);
-  const drop: string[] = [];
-  for (const c of store.versionsAt(folder, path)) {
-    if (c.id === v.id) {
-      if (v.author < c.author || (v.author === c.author && v.seq < c.seq)) {
-        store.putVersion(folder, path, v);
-      }
-      return;
+  const byPath = new Map<string, Map<string, NewVersion[]>>(); // folder → path → versions
+  for (const op of ops) {
+    if (op.type !== "file.version") {
+      foldFolderOp(store, author, stamp, seq, op);
+      continue;
     }
-    const order = compareVv(mine.vv, decodeFileVersion(c.bytes).vv);
-    if (order === "before") return;
-    if (order === "after") drop.push(c.id);
+    let paths = byPath.get(op.folder);
+    if (paths === undefined) {
+      byPath.set(op.folder, paths = new Map());
+      if ((store.frontier(op.folder).get(author.hex) ?? 0) < seq) {
+        store.setFrontier(op.folder, author.hex, seq);
+      }
+    }
+    // A device signs only its own changes: a version claiming another maker is void.
+    if (op.version.modifiedBy !== author.id) continue;
+    const bytes = encodeFileVersion(op.version);
+    const stored = { id: versionId(bytes), author: author.hex, seq, bytes };
+    const list = paths.get(op.version.path);
+    const v = { stored, vv: op.version.vv };
+    if (list === undefined) paths.set(op.version.path, [v]);
+    else list.push(v);
   }
-  for (const id of drop) store.removeVersion(folder, path, id);
-  store.putVersion(folder, path, v);
+  for (const [folder, paths] of byPath) {
+    for (const [path, versions] of paths) addVersions(store, folder, path, versions);
+  }
 }
 
-/** Fold one folder op of `author`'s entry `seq` stamped `stamp`. */
+/** Fold one folder op (see {@link foldFolderOps}). */
 export function foldFolderOp(
   store: FolderStore,
   author: DeviceKey,
@@ -177,17 +189,9 @@ export function foldFolderOp(
         progress: op.progress,
       });
       return;
-    case "file.version": {
-      if ((store.frontier(op.folder).get(author.hex) ?? 0) < seq) {
-        store.setFrontier(op.folder, author.hex, seq);
-      }
-      // A device signs only its own changes: a version claiming another maker is void.
-      if (op.version.modifiedBy !== author.id) return;
-      const bytes = encodeFileVersion(op.version);
-      const v = { id: versionId(bytes), author: author.hex, seq, bytes };
-      addVersion(store, op.folder, op.version.path, v, op.version);
+    case "file.version":
+      foldFolderOps(store, author, stamp, seq, [op]);
       return;
-    }
   }
 }
 
@@ -201,7 +205,18 @@ export function mergeFolders(into: FolderStore, from: FolderRows): void {
       joinDeviceRow(into.deviceRow(folder, device) ?? EMPTY_ROW, row),
     );
   }
-  for (const [folder, path, v] of from.allVersions()) addVersion(into, folder, path, v);
+  // Path by path (rows come by folder, path): each path of `into` is read once.
+  let at: [string, string] | undefined;
+  let batch: NewVersion[] = [];
+  for (const [folder, path, stored] of from.allVersions()) {
+    if (at !== undefined && (at[0] !== folder || at[1] !== path)) {
+      addVersions(into, at[0], at[1], batch);
+      batch = [];
+    }
+    at = [folder, path];
+    batch.push({ stored });
+  }
+  if (at !== undefined) addVersions(into, at[0], at[1], batch);
   for (const [folder, author, seq] of from.frontiers()) {
     if ((into.frontier(folder).get(author) ?? 0) < seq) into.setFrontier(folder, author, seq);
   }
