@@ -1,0 +1,91 @@
+/**
+ * @module folder_fold_bench
+ * Folding one entry of N pairwise-concurrent versions of one path (deletions,
+ * each vector `{author: 1, made-up device i: 1}`, ~126 bytes an op): what a
+ * hostile member can make every device fold (tests/log/
+ * concurrent_versions_fold_cost_test.ts). N = 8,000 is about a 1 MiB entry,
+ * the largest there is.
+ * - "memory": `foldEntry` into a fresh `MemoryState`;
+ * - "SQLite": the same into the home's tables (`SqlState`, in a
+ *   transaction, as a write transaction does; rolled back, not committed);
+ * - "merge": `mergeState` of the memory state into an empty one (a
+ *   checkpoint's merge).
+ * Entries are not signed: this measures the fold.
+ *
+ *     deno bench -A bench/folder_fold_bench.ts
+ */
+
+import { DeviceKey } from "../src/log/device_key.ts";
+import { deviceIdFromKey } from "../src/log/device_id.ts";
+import type { Entry } from "../src/log/entry.ts";
+import { foldEntry } from "../src/log/fold.ts";
+import { generateDeviceKeys } from "../src/log/identity.ts";
+import type { Op } from "../src/log/ops.ts";
+import { mergeState } from "../src/log/state_merge.ts";
+import { MemoryState } from "../src/log/state_memory.ts";
+import { inTransaction, openWritable } from "../src/storage/db.ts";
+import { createSchema } from "../src/storage/schema.ts";
+import { SqlState } from "../src/storage/sql_state.ts";
+
+const author = DeviceKey.of((await generateDeviceKeys()).signPublic);
+
+function entryOf(n: number): Entry {
+  const ops: Op[] = Array.from({ length: n }, (_, i) => {
+    const k = new Uint8Array(32);
+    k.set([n & 0xff, n >> 8, i & 0xff, i >> 8]);
+    return {
+      type: "file.version",
+      folder: "docs",
+      version: {
+        kind: "deleted",
+        path: "p",
+        mtime: 1,
+        modifiedBy: author.id,
+        vv: new Map([[author.id, 1], [deviceIdFromKey(k), 1]]),
+      },
+    };
+  });
+  return { author, seq: 1, prev: null, hlc: { wall: 1, counter: 0, node: author.hex }, ops };
+}
+
+// One database for the run; each fold is rolled back, so each starts from
+// empty folder tables (and the commit's write is not measured).
+const dbPath = await Deno.makeTempFile({ prefix: "mycel-folder-fold-bench-", suffix: ".db" });
+await Deno.remove(dbPath);
+const db = await openWritable(dbPath);
+await inTransaction(db, dbPath, () => createSchema(db));
+globalThis.addEventListener("unload", () => {
+  db.close();
+  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) {
+    try {
+      Deno.removeSync(f);
+    } catch { /* not made */ }
+  }
+});
+
+function foldSql(e: Entry): void {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    foldEntry(new SqlState(db), e);
+  } finally {
+    db.exec("ROLLBACK");
+  }
+}
+
+for (const n of [250, 500, 1000, 2000, 8000]) {
+  const e = entryOf(n);
+  const folded = new MemoryState();
+  foldEntry(folded, e);
+  if (folded.folders().versionsAt("docs", "p").length !== n) throw new Error("not all kept");
+  Deno.bench({
+    name: `memory, ${n} versions`,
+    group: "memory",
+    fn: () => void foldEntry(new MemoryState(), e),
+  });
+  Deno.bench({ name: `SQLite, ${n} versions`, group: "SQLite", fn: () => foldSql(e) });
+  Deno.bench({
+    name: `merge, ${n} versions`,
+    group: "merge",
+    fn: () => void mergeState(new MemoryState(), folded),
+  });
+}
