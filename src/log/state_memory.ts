@@ -120,7 +120,7 @@ export class MemoryState implements StateStore, StateRows {
   readonly #spaces = new Map<Space, MemorySpace>();
   readonly #apps = new Set<string>();
   readonly #members = new Map<DeviceKey, MemberRow>();
-  readonly #folders = new MemoryFolders();
+  #folders = new MemoryFolders();
   /** Commands' view of this state. */
   readonly view: RowsView = new RowsView(this);
 
@@ -138,6 +138,9 @@ export class MemoryState implements StateStore, StateRows {
     this.#apps.clear();
     this.#members.clear();
     for (const s of SPACES) this.#spaces.set(s, new MemorySpace((a) => this.#seen.get(a) ?? 0));
+    // Folders too: a rebuild's second pass (compaction.ts) must not keep
+    // versions the first pass folded from entries it now cuts (found by a review).
+    this.#folders = new MemoryFolders();
   }
 
   seen(author: DeviceKey): number {

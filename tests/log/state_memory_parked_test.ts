@@ -5,7 +5,8 @@
  * below its frontier, and only those. They are indexed by author so a fold
  * costs the dots it drops (the scan of every parked dot per folded entry made
  * a compaction plan of 200k entries take minutes); this property test holds
- * the index to the plain definition.
+ * the index to the plain definition. And clear() forgets the synced folders
+ * with the rest.
  */
 
 import assert from "node:assert/strict";
@@ -56,4 +57,16 @@ Deno.test("property: parked dots left after any parks and frontier moves are tho
     }),
     { numRuns: 500 },
   );
+});
+
+Deno.test("clear() forgets the synced folders too, as it forgets everything else", () => {
+  // A rebuild's reset clears the state before each pass (compaction.ts): a
+  // folder row kept across it would outlive the entries a later pass cuts.
+  const s = new MemoryState();
+  s.folders().putShare("docs", { name: "docs", wall: 1, counter: 0, author: AUTHORS[0].hex });
+  s.addApp("vim");
+  assert.ok(s.folders().share("docs") !== undefined);
+  s.clear();
+  assert.equal(s.folders().share("docs"), undefined);
+  assert.deepEqual([...s.folders().paths("docs")], []);
 });
