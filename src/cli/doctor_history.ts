@@ -145,10 +145,11 @@ export function checkDisputedKeys(home: Home): Finding[] {
           `takes none of them: it neither syncs nor keeps a tunnel with ${name} until ` +
           `${name}'s own first entry announces them`,
         hint: `If ${name} runs mycel, a sync from it (\`mycel sync now\` there) brings that ` +
-          `entry. If ${name} was paired only once, a device that admitted it again was not ` +
-          "acting for you: find it (`mycel log` lists each admission and its author) and " +
-          "remove it (`mycel mesh remove NAME`); a WireGuard-only device then needs admitting " +
-          "again under a new name (`mycel mesh export-wg NEWNAME`).",
+          `entry, and with it its keys. If ${name} was paired only once, a device that ` +
+          "admitted it again was not acting for you: find it (`mycel log` lists each admission " +
+          "and its author) and remove it (`mycel mesh remove NAME`) — that stops it, but does " +
+          `not end the dispute: only ${name}'s own entry does, and a WireGuard-only device ` +
+          "has to be admitted again under a new name (`mycel mesh export-wg NEWNAME`).",
       };
     });
 }

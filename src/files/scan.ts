@@ -313,8 +313,9 @@ export function apartFolder(
 /** The folder id a small marker file names (undefined when it names none or can't be read). */
 function markerIdAt(path: string): string | undefined {
   try {
+    // A marker is a line: a large file of that name is not read whole on every scan.
+    if (Deno.lstatSync(path).size > 4096) return undefined;
     const bytes = Deno.readFileSync(path);
-    if (bytes.length > 4096) return undefined;
     const id = markerFolder(new TextDecoder().decode(bytes));
     // Shown to the user: only a well-formed folder id.
     return id !== undefined && folderIdProblem(id) === undefined ? id : undefined;
