@@ -210,3 +210,31 @@ export function holdsOpen(pid: number, path: string): boolean {
   }
   return false;
 }
+
+/**
+ * Device `a` sharing folder `docs` and serving it (`seed` writes its first
+ * files before the share), and a member `rogue` that joined it with an empty
+ * folder: the set-up of the tests of what a hostile member can publish.
+ * The caller disposes of `devs`; on a failure here they are disposed of.
+ */
+export async function rogueJoined(
+  seed?: (root: string) => Promise<void>,
+): Promise<{ devs: Devices; a: Device; rogue: Device; ra: string; rr: string }> {
+  const devs = await devices(["a", "rogue"]);
+  const [a, rogue] = devs.list;
+  const ra = folderOf(a), rr = folderOf(rogue);
+  try {
+    await devs.peer(a, rogue);
+    await a.serve();
+    await Deno.mkdir(ra);
+    await seed?.(ra);
+    await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+    await syncNow(rogue);
+    await rogue.ok(["--no-sync", "folder", "join", "docs", rr]);
+    await syncNow(rogue);
+  } catch (e) {
+    await devs[Symbol.asyncDispose]();
+    throw e;
+  }
+  return { devs, a, rogue, ra, rr };
+}

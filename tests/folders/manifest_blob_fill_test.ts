@@ -19,7 +19,7 @@ import { blake3Hex } from "../../src/files/chunk_hash.ts";
 import type { FileVersion } from "../../src/files/file_version.ts";
 import { homePaths } from "../../src/storage/home.ts";
 import { Home } from "../../src/storage/home_handle.ts";
-import { devices, folderOf, put, sharedFolder, syncNow, syncOk } from "./_helpers.ts";
+import { devices, put, rogueJoined, sharedFolder, syncNow, syncOk } from "./_helpers.ts";
 
 const N = 200;
 
@@ -43,17 +43,8 @@ function blobIds(home: string): string[] {
 }
 
 Deno.test("junk manifest roots a member serves are not stored in the home", async () => {
-  await using devs = await devices(["a", "rogue"]);
-  const [a, rogue] = devs.list;
-  await devs.peer(a, rogue);
-  await a.serve();
-  const ra = folderOf(a), rr = folderOf(rogue);
-  await Deno.mkdir(ra);
-  await put(ra, "ok.txt", "fine\n");
-  await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
-  await syncNow(rogue);
-  await rogue.ok(["--no-sync", "folder", "join", "docs", rr]);
-  await syncNow(rogue);
+  const { devs, a, rogue } = await rogueJoined((root) => put(root, "ok.txt", "fine\n"));
+  await using _devs = devs;
   const h = await Home.open(rogue.home, { write: true });
   let entryBytes = 0;
   try {

@@ -21,7 +21,7 @@ import { blake3Hex } from "../../src/files/chunk_hash.ts";
 import type { FileVersion } from "../../src/files/file_version.ts";
 import { encodeManifestNode, MAX_FANOUT, MAX_LEAF_CHUNKS } from "../../src/files/manifest_codec.ts";
 import { Home } from "../../src/storage/home_handle.ts";
-import { devices, folderOf, put, syncNow } from "./_helpers.ts";
+import { put, rogueJoined, syncNow } from "./_helpers.ts";
 
 /** A tree for `count` chunks (a multiple of 4096) of one repeated leaf of `chunk`-byte chunks. */
 async function bombTree(count: number, chunk: number) {
@@ -77,16 +77,8 @@ async function bombed(
   reason: RegExp,
   after?: (home: string, root: string) => Promise<void>,
 ) {
-  await using devs = await devices(["a", "rogue"]);
-  const [a, rogue] = devs.list;
-  await devs.peer(a, rogue);
-  await a.serve();
-  const ra = folderOf(a), rr = folderOf(rogue);
-  await Deno.mkdir(ra);
-  await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
-  await syncNow(rogue);
-  await rogue.ok(["--no-sync", "folder", "join", "docs", rr]);
-  await syncNow(rogue);
+  const { devs, a, rogue, ra, rr } = await rogueJoined();
+  await using _devs = devs;
   const root = await publish(rogue.home, "bomb.bin", count, chunk);
   await put(rr, "ok.txt", "fine\n"); // published by the rogue's next scan: honest content still comes
   await rogue.serve();

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import type { FileVersion } from "../../src/files/file_version.ts";
 import { deviceIdFromKey } from "../../src/log/device_id.ts";
 import { Home } from "../../src/storage/home_handle.ts";
-import { type Device, devices, folderOf, put, syncNow, text } from "./_helpers.ts";
+import { type Device, put, rogueJoined, syncNow, text } from "./_helpers.ts";
 
 /** `n` device ids no mesh has, told apart by `tag`. */
 function madeUpIds(n: number, tag: number): string[] {
@@ -49,17 +49,7 @@ async function publish(rogue: Device, make: (self: string) => FileVersion[]): Pr
 
 /** `a` shares docs (with `keep.txt`), the rogue joins; the rogue's versions reach `a`. */
 async function attacked(make: (self: string) => FileVersion[]) {
-  const devs = await devices(["a", "rogue"]);
-  const [a, rogue] = devs.list;
-  await devs.peer(a, rogue);
-  await a.serve();
-  const ra = folderOf(a), rr = folderOf(rogue);
-  await Deno.mkdir(ra);
-  await put(ra, "keep.txt", "keep\n");
-  await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
-  await syncNow(rogue);
-  await rogue.ok(["--no-sync", "folder", "join", "docs", rr]);
-  await syncNow(rogue);
+  const { devs, a, rogue, ra, rr } = await rogueJoined((root) => put(root, "keep.txt", "keep\n"));
   await publish(rogue, make);
   await syncNow(rogue);
   return { devs, a, rogue, ra, rr };

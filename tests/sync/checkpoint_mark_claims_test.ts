@@ -16,24 +16,35 @@ import { checkpointClaimProblem } from "../../src/log/checkpoint_claims.ts";
 import type { DeviceKey } from "../../src/log/device_key.ts";
 import { contestNewcomer } from "./_contested.ts";
 import { forged, threeSynced } from "./_forged_checkpoint.ts";
-import { MemMesh } from "./_mem_mesh.ts";
+import { type MemDevice, MemMesh } from "./_mem_mesh.ts";
+
+/** On three synced devices, a newcomer n that a alone admitted (kept apart), everywhere but n. */
+async function admittedOnce(mesh: MemMesh): Promise<MemDevice> {
+  const n = await mesh.add("n");
+  mesh.partition((x, y) => x === n || y === n);
+  await mesh.write(mesh.devices[0], [{ type: "device.add", device: n.record }]);
+  for (let i = 0; i < 3; i++) await mesh.timerRound();
+  return n;
+}
+
+/** `by`'s checkpoint with n's admission marked disputed, signed again by `by`. */
+function markedBy(by: MemDevice, n: MemDevice) {
+  return forged(by, (s) => {
+    const row = s.memberRow(n.key)!;
+    s.putMember(n.key, { ...row, added: { ...row.added!, contested: true } });
+  });
+}
 
 Deno.test("a checkpoint marking a device's keys disputed when the admissions here agree is refused, and nothing changes", async () => {
   await using mesh = await threeSynced();
   const [a, h, m] = mesh.devices;
-  const n = await mesh.add("n");
-  mesh.partition((x, y) => x === n || y === n);
-  await mesh.write(a, [{ type: "device.add", device: n.record }]);
-  for (let i = 0; i < 3; i++) await mesh.timerRound();
+  const n = await admittedOnce(mesh);
   assert.equal(h.home.view.member(n.key)?.admitted.contested, undefined, "one admission");
 
   const genuine = await readCheckpoint(await m.home.checkpoint());
   assert.equal(memberCheckpoints(h.home, m.key)(genuine), undefined);
   const digests = mesh.digests();
-  const marked = await forged(m, (s) => {
-    const row = s.memberRow(n.key)!;
-    s.putMember(n.key, { ...row, added: { ...row.added!, contested: true } });
-  });
+  const marked = await markedBy(m, n);
   const why = `it marks ${n.key.short}'s keys as disputed, which the admissions here do not show`;
   assert.equal(memberCheckpoints(h.home, m.key)(marked), why);
   assert.equal(memberCheckpoints(a.home, m.key)(marked), why);
@@ -68,15 +79,9 @@ Deno.test("marks are held against a checkpoint only where they are exact: not fr
   // again: holding those against an honest checkpoint would refuse it, and
   // with it the session. There the mark stays the signer's word.
   await using mesh = await threeSynced();
-  const [a, h, m] = mesh.devices;
-  const n = await mesh.add("n");
-  mesh.partition((x, y) => x === n || y === n);
-  await mesh.write(a, [{ type: "device.add", device: n.record }]);
-  for (let i = 0; i < 3; i++) await mesh.timerRound();
-  const marked = await forged(m, (s) => {
-    const row = s.memberRow(n.key)!;
-    s.putMember(n.key, { ...row, added: { ...row.added!, contested: true } });
-  });
+  const [, h, m] = mesh.devices;
+  const n = await admittedOnce(mesh);
+  const marked = await markedBy(m, n);
   const view = (o: { rulesCurrent: boolean; base: number }) => ({
     seen: (k: DeviceKey) => h.home.view.seen(k),
     member: (k: DeviceKey) => h.home.view.member(k),
