@@ -1,7 +1,9 @@
 /**
  * kill -9 during a transfer that replaces many files, on either side: at
  * that moment every file holds its old content or its new one — never a
- * torn one, never a temporary file under its name — and the next round
+ * torn one, never a temporary file under its name; one killed inside its
+ * swap is held whole beside its name, which is empty until the next round
+ * settles it (docs/folders.md, found by a full run) — and the next round
  * brings every one of them (what the killed process left under
  * `.mycel-tmp-*` waits for the sweep, docs/folders.md). resume_test.ts
  * proves it on one large file;
@@ -12,8 +14,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pseudoRandomBytes } from "../files/helpers.ts";
-import { throttleUntil } from "./_helpers.ts";
-import { type Device, devices, listTree, put, sharedFolder, syncOk, treeHash } from "./_helpers.ts";
+import {
+  type Device,
+  devices,
+  listTree,
+  put,
+  sharedFolder,
+  syncNow,
+  syncOk,
+  throttleUntil,
+  treeHash,
+} from "./_helpers.ts";
 
 const N = 160;
 const SIZE = 300_000;
@@ -41,17 +52,62 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, k) => x === b[k]);
 }
 
-/** Every file of `root` is wholly its old or its new content; how many are new. */
-async function oldOrNew(root: string): Promise<number> {
-  let fresh = 0;
+/**
+ * The content a kill inside a swap left in a hold folder beside the name
+ * (the name is empty until the next round settles it: docs/folders.md).
+ */
+async function heldAside(root: string, i: number): Promise<Uint8Array | undefined> {
+  for await (const e of Deno.readDir(root)) {
+    if (!e.isDirectory || !e.name.startsWith(".mycel-tmp-hold-")) continue;
+    for await (const f of Deno.readDir(join(root, e.name))) {
+      const got = await Deno.readFile(join(root, e.name, f.name));
+      if (same(got, oldBytes(i)) || same(got, newBytes(i))) return got;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Every file of `root` is wholly its old or its new content — at its name,
+ * or, killed inside the swap, held aside whole beside it; how many are new.
+ */
+async function oldOrNew(root: string): Promise<{ fresh: number; held: number }> {
+  let fresh = 0, held = 0;
   for (let i = 0; i < N; i++) {
-    const got = await Deno.readFile(join(root, name(i)));
+    let got: Uint8Array;
+    try {
+      got = await Deno.readFile(join(root, name(i)));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      const aside = await heldAside(root, i);
+      assert.ok(aside !== undefined, `${name(i)} is gone, and held nowhere`);
+      held++;
+      continue;
+    }
     const isNew = same(got, newBytes(i));
     const isOld = !isNew && same(got, oldBytes(i));
     assert.ok(isNew || isOld, `${name(i)} is torn (${got.length} bytes, neither old nor new)`);
     if (isNew) fresh++;
   }
-  return fresh;
+  return { fresh, held };
+}
+
+/**
+ * After the round that resumes: every file new — but a name whose file the
+ * kill left held waits, its file whole beside it, until a round settles
+ * the hold (five minutes after, STALE_HOLD_MS: a paused swap may still be
+ * working on it). So that round may not end in 0 either.
+ */
+async function resumed(b: Device, ra: string, rb: string): Promise<void> {
+  const before = await oldOrNew(rb);
+  const r = await syncNow(b);
+  const after = await oldOrNew(rb);
+  assert.equal(after.fresh + after.held, N, `${r.stdout}${r.stderr}`);
+  assert.ok(after.held <= before.held, "no new hold");
+  if (after.held === 0) {
+    assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
+    assert.equal(await treeHash(rb), await treeHash(ra));
+  } else console.log(`${after.held} held names wait for the hold to be settled`);
 }
 
 async function twoWithOldFiles(devs: { list: Device[] }): Promise<string[]> {
@@ -79,14 +135,11 @@ Deno.test("kill -9 of the fetching side while many files are replaced: each is o
   await throttleUntil(p.pid, () => replaced(rb) >= 8 || Date.now() - t0 > 60_000);
   Deno.kill(p.pid, "SIGKILL");
   await p.result();
-  const fresh = await oldOrNew(rb);
-  console.log(`killed with ${fresh} of ${N} files replaced`);
+  const { fresh, held } = await oldOrNew(rb);
+  console.log(`killed with ${fresh} of ${N} files replaced, ${held} held aside`);
   assert.ok(fresh >= 8 && fresh < N, `killed mid-way: ${fresh} of ${N} replaced`);
   assert.deepEqual((await listTree(rb)).filter((p) => !p.startsWith("f")), []);
-
-  await syncOk(b);
-  assert.equal(await oldOrNew(rb), N);
-  assert.equal(await treeHash(rb), await treeHash(ra));
+  await resumed(b, ra, rb);
 });
 
 Deno.test("kill -9 of the serving side while many files are replaced: each is old or new, then all arrive", async () => {
@@ -98,12 +151,10 @@ Deno.test("kill -9 of the serving side while many files are replaced: each is ol
   await throttleUntil(p.pid, () => replaced(rb) >= 8 || Date.now() - t0 > 60_000);
   await a.killServer();
   await p.result();
-  const fresh = await oldOrNew(rb);
+  const { fresh } = await oldOrNew(rb);
   console.log(`server killed with ${fresh} of ${N} files replaced`);
   assert.ok(fresh >= 8 && fresh < N, `killed mid-way: ${fresh} of ${N} replaced`);
 
   await a.serve();
-  await syncOk(b);
-  assert.equal(await oldOrNew(rb), N);
-  assert.equal(await treeHash(rb), await treeHash(ra));
+  await resumed(b, ra, rb);
 });
