@@ -16,7 +16,6 @@ import { checkRelativePath, parentOf } from "../files/paths.ts";
 import { ensureRealParents } from "../files/safe_paths.ts";
 import { humanBytes } from "../human.ts";
 import { versionId } from "../log/folder_state.ts";
-import { freeBytes } from "../storage/disk.ts";
 import { fetchWanted } from "./folder_apply_fetch.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
 import type { FileWrite } from "./folder_apply_types.ts";
@@ -76,7 +75,7 @@ async function writeFiles(
   // larger than the space left would be fetched and thrown away every round
   // (a phone's card joined to a laptop's folder). Files that do not fit, in
   // plan order, are reported; the rest go ahead.
-  const available = fileWrites.length > 0 ? await freeBytes(s.folder.root) : undefined;
+  const available = fileWrites.length > 0 ? await s.freeRoom() : undefined;
   let room = available === undefined ? undefined : available - FREE_MARGIN;
   // Each parent folder checked once in this pass (5,000 files in 100 folders cost 5,000
   // checks, each a thrown NotFound before a first join: a tenth of a second). This is the

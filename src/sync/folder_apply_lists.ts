@@ -29,7 +29,6 @@ import {
 } from "../files/manifest_resolve.ts";
 import { humanBytes } from "../human.ts";
 import { versionId } from "../log/folder_state.ts";
-import { freeBytes } from "../storage/disk.ts";
 import { sweepBlobs } from "./blob_sweep.ts";
 import { Fetcher } from "./file_fetch.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
@@ -137,7 +136,7 @@ export async function chunkLists(
 async function takenOn(s: ApplySession, fileWrites: readonly FileWrite[]): Promise<Set<FileWrite>> {
   const todo = new Set<FileWrite>();
   if (fileWrites.length === 0) return todo;
-  const available = await freeBytes(s.folder.root);
+  const available = await s.freeRoom();
   const saved = new Map(s.home.folderLocal.transfers(s.id).map((t) => [t.path, t.version]));
   let budget = MAX_RESOLVED_CHUNKS;
   for (const a of fileWrites) {

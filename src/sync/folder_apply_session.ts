@@ -18,6 +18,7 @@ import { writeReason } from "../files/write_problem.ts";
 import { shortDeviceId } from "../log/device_id.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import type { Home } from "../storage/home_handle.ts";
+import { freeBytes } from "../storage/disk.ts";
 import type { IndexRow, LocalFolder } from "../storage/sql_folder_local.ts";
 import type { Fetcher, FetchPeer } from "./file_fetch.ts";
 import { folderFs } from "./folder_fs.ts";
@@ -59,6 +60,7 @@ export class ApplySession {
   /** The file phase's fetcher, stopped when the disk is full or the folder stops. */
   fetcher: Fetcher | undefined;
   #peers: FetchPeer[] | undefined;
+  #free: Promise<number | undefined> | undefined;
   #traits: ReturnType<typeof folderFs> | null = null;
 
   constructor(
@@ -104,6 +106,15 @@ export class ApplySession {
   /** Sessions to fetch from, opened when first needed. */
   async getPeers(): Promise<FetchPeer[]> {
     return this.#peers ??= await this.o.peers();
+  }
+
+  /**
+   * Free bytes on the folder's disk (`df`), asked once per apply: the list
+   * phase's check and the files phase's budget share it (each ran its own
+   * `df` before). Undefined when it can't be told.
+   */
+  freeRoom(): Promise<number | undefined> {
+    return this.#free ??= freeBytes(this.folder.root);
   }
 
   // What the folder's file system can do (kept per disk; asked once per round).
