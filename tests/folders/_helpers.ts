@@ -194,6 +194,26 @@ export async function interruptTimed<R>(
   return { r, took: Date.now() - sent };
 }
 
+/**
+ * A `sync now` cut by SIGINT while `underway` (said with `what`) ended by
+ * itself: 130, the round's message, within 1.5 s of the signal (main.ts ends
+ * what still runs 3 s after it, without a message). Returns the result shown.
+ */
+export function assertRoundInterrupted(
+  r: MycelResult,
+  took: number,
+  underway: boolean,
+  what: string,
+): string {
+  const shown = describe(["sync", "now"], r);
+  console.log(`sync now: exited ${took} ms after SIGINT`);
+  assert.ok(underway, `${what} was under way: ${shown}`);
+  assert.equal(r.code, 130, shown);
+  assert.match(r.stderr, /Cannot finish the sync round: it was interrupted/, shown);
+  assert.ok(took < 1500, `exited ${took} ms after the signal: ${shown}`);
+  return shown;
+}
+
 /** True when process `pid` holds `path`, or something under it, open (Linux: /proc). */
 export function holdsOpen(pid: number, path: string): boolean {
   try {
