@@ -138,7 +138,7 @@ function plan(
   const rows: IndexRow[] = [];
   for (const [path, list] of view.folders().paths(folder)) {
     if (list.length === 0 || (o.only && !within(path, o.only))) continue;
-    for (const n of o.only ?? []) if (within(path, new Set([n]))) named.add(n);
+    for (const n of o.only ?? []) if (path === n || path.startsWith(`${n}/`)) named.add(n);
     if (o.ignored(path)) continue;
     const row = index.get(path);
     if (row !== undefined && row.version === null) continue; // not published yet: the scan's
