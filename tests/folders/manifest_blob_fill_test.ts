@@ -19,9 +19,12 @@ import { blake3Hex } from "../../src/files/chunk_hash.ts";
 import type { FileVersion } from "../../src/files/file_version.ts";
 import { homePaths } from "../../src/storage/home.ts";
 import { Home } from "../../src/storage/home_handle.ts";
+import { pseudoRandomBytes } from "../files/helpers.ts";
 import { devices, put, rogueJoined, sharedFolder, syncNow, syncOk } from "./_helpers.ts";
 
 const N = 200;
+/** The replaced file's size (see its test). */
+const SIZE = 16 << 20;
 
 function dbBytes(home: string): number {
   let n = 0;
@@ -97,18 +100,21 @@ Deno.test("a replaced version's manifest blobs leave the home after the next fet
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
-  // 3 MiB of random bytes: more than 8 chunks at the default sizes, so a manifest tree.
-  await put(ra, "big.bin", new Uint8Array(3 << 20).map(() => Math.random() * 256));
+  // 16 MiB: more than 8 chunks whatever the content (chunks are at most 1 MiB),
+  // so each version has a manifest tree. (3 MiB of random bytes was at times
+  // cut into 8 chunks or fewer — an inline list, no tree, no sweep — and the
+  // test failed in a full run.)
+  await put(ra, "big.bin", pseudoRandomBytes(SIZE, 4001));
   await syncOk(a);
   await syncOk(b);
   const first = blobIds(b.home);
   assert.ok(first.length > 0, "b keeps the tree of the version it fetched");
-  await put(ra, "big.bin", new Uint8Array(3 << 20).map(() => Math.random() * 256));
+  await put(ra, "big.bin", pseudoRandomBytes(SIZE, 4003));
   await syncOk(a);
   await syncOk(b);
   assert.deepEqual(
     (await Deno.readFile(join(rb, "big.bin"))).length,
-    3 << 20,
+    SIZE,
   );
   const second = blobIds(b.home);
   assert.ok(second.length > 0);
