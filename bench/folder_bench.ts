@@ -1,7 +1,7 @@
 /**
  * @module folder_bench
  * Synced folders, side by side in one run on 127.0.0.1: mycel (two real
- * devices, `sync serve` behind counting proxies), Debian's `syncthing` (two
+ * devices, each with its `sync serve`), Debian's `syncthing` (two
  * instances, discovery, relays and NAT off, REST API) and `rsync -a` to a
  * loopback `rsync --daemon`.
  *
@@ -22,8 +22,9 @@
  *    exactly the source tree (paths, sizes, SHA-256 of every file; each
  *    tool's own root entries left out), or the bench fails.
  * 3. 1 MiB overwritten in the middle of the 512 MiB file: time and bytes on
- *    the wire both ways (mycel: the proxies; Syncthing: its connection
- *    counters; rsync: --stats).
+ *    the wire both ways (mycel: the kernel's counters of its two ports,
+ *    {@link WireCounter}; Syncthing: its connection counters; rsync:
+ *    --stats).
  *    Then each B must equal A's changed tree, checked the same way.
  * 4. Re-scan with nothing changed, 20k and 100k small files: `mycel folder
  *    scan` (whole process) next to Syncthing's `POST /rest/db/scan`.
@@ -31,7 +32,8 @@
  *     deno run -A bench/folder_bench.ts            # RUNS=3 first syncs each
  *     deno run -A bench/folder_bench.ts --quick    # smaller tree, 1 run, 20k only
  *
- * Needs `syncthing` and `rsync` (scripts/install_test_deps.sh).
+ * Needs `syncthing` and `rsync` (scripts/install_test_deps.sh), and root
+ * and `nft` for mycel's bytes on the wire (checked before anything runs).
  */
 
 import { createHash } from "node:crypto";
@@ -49,6 +51,7 @@ const BIG = (QUICK ? 128 : 512) * MiB;
 const SMALL_FILES = QUICK ? 1000 : 5000;
 const WORK = await Deno.makeTempDir({ prefix: "mycel-folder-bench-" });
 const children: Deno.ChildProcess[] = [];
+const counters: WireCounter[] = [];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const secs = (ms: number) => (ms / 1000).toFixed(2);
@@ -199,41 +202,82 @@ async function copyTree(from: string, to: string) {
   await run("cp", ["-a", from, to]);
 }
 
-/** A TCP proxy that counts bytes both ways. */
-class Proxy {
-  up = 0;
-  down = 0;
-  readonly port = freePort();
-  readonly #l: Deno.TcpListener;
-  constructor(target: number) {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: this.port });
-    this.#l = listener;
-    (async () => {
-      for await (const c of listener) {
-        (async () => {
-          const s = await Deno.connect({ hostname: "127.0.0.1", port: target }).catch(() => null);
-          if (s === null) return c.close();
-          const pipe = async (a: Deno.Conn, b: Deno.Conn, add: (n: number) => void) => {
-            const buf = new Uint8Array(256 * 1024);
-            try {
-              for (let n = await a.read(buf); n !== null; n = await a.read(buf)) {
-                add(n);
-                for (let o = 0; o < n;) o += await b.write(buf.subarray(o, n));
-              }
-            } catch { /* reset */ }
-            await b.closeWrite().catch(() => {});
-          };
-          await Promise.all([pipe(c, s, (n) => this.up += n), pipe(s, c, (n) => this.down += n)]);
-          try {
-            c.close();
-            s.close();
-          } catch { /* closed */ }
-        })();
-      }
-    })().catch(() => {});
+/**
+ * Payload bytes to and from TCP ports on 127.0.0.1, counted by the kernel:
+ * an nftables table with a counter per port and direction on the output hook
+ * (every loopback packet passes it once), less 52 bytes of IPv4 and TCP
+ * header (timestamps on, Linux's default) per packet, so a pure ACK counts 0
+ * and a connection's SYN options are the only error (8 bytes or so). Nothing
+ * sits in the path: until 2026-12-06 a counting proxy in the bench process
+ * relayed every byte of mycel's sessions (not Syncthing's, which counts its
+ * own), a JavaScript process on the same two cores that cost mycel's first
+ * sync about 0.5–0.7 s (docs/benchmarks.md). Needs root and `nft`.
+ */
+class WireCounter {
+  static readonly HEADER = 52;
+  readonly table = `mycel_folder_bench_${Deno.pid}`;
+  #base = new Map<string, number>();
+
+  private constructor(readonly ports: number[]) {}
+
+  /** Count `ports` from now on (throws, saying why, without root or `nft`). */
+  static async open(ports: number[]): Promise<WireCounter> {
+    const c = new WireCounter(ports);
+    const rules = ports.flatMap((p) => [`tcp dport ${p} counter`, `tcp sport ${p} counter`]);
+    const script = [
+      `table inet ${c.table} {`,
+      "  chain out {",
+      "    type filter hook output priority 0; policy accept;",
+      ...rules.map((r) => `    ${r}`),
+      "  }",
+      "}",
+    ].join("\n");
+    const nft = new Deno.Command("nft", { args: ["-f", "-"], stdin: "piped", stderr: "piped" })
+      .spawn();
+    const w = nft.stdin.getWriter();
+    await w.write(new TextEncoder().encode(script + "\n"));
+    await w.close();
+    const o = await nft.output();
+    if (!o.success) {
+      throw new Error(
+        `the bench counts bytes on the wire with nftables (needs root and nft): ${
+          new TextDecoder().decode(o.stderr).trim()
+        }`,
+      );
+    }
+    return c;
   }
-  close() {
-    this.#l.close();
+
+  /** Payload bytes per rule ("dport P" / "sport P") since the table was made. */
+  async #read(): Promise<Map<string, number>> {
+    const json = JSON.parse(await run("nft", ["-j", "list", "table", "inet", this.table]));
+    const got = new Map<string, number>();
+    for (const o of json.nftables) {
+      const rule = o.rule;
+      if (rule === undefined) continue;
+      const match = rule.expr.find((e: Record<string, unknown>) => "match" in e)?.match;
+      const counter = rule.expr.find((e: Record<string, unknown>) => "counter" in e)?.counter;
+      if (match === undefined || counter === undefined) continue;
+      const key = `${match.left.payload.field} ${match.right}`;
+      got.set(key, counter.bytes - WireCounter.HEADER * counter.packets);
+    }
+    return got;
+  }
+
+  /** Start counting from here (every counter's current value becomes its zero). */
+  async zero(): Promise<void> {
+    this.#base = await this.#read();
+  }
+
+  /** Payload bytes both ways through all the ports since the last {@link zero}. */
+  async total(): Promise<number> {
+    let sum = 0;
+    for (const [k, v] of await this.#read()) sum += v - (this.#base.get(k) ?? 0);
+    return sum;
+  }
+
+  async close(): Promise<void> {
+    await run("nft", ["delete", "table", "inet", this.table]).catch(() => {});
   }
 }
 
@@ -243,8 +287,8 @@ class Proxy {
 interface MycelDevice {
   home: string;
   folder: string;
-  proxy: Proxy;
-  realPort: number;
+  /** Where its `sync serve` listens: the endpoint it advertises. */
+  port: number;
   server?: Deno.ChildProcess;
   id: string;
 }
@@ -266,16 +310,13 @@ function mycelProc(d: MycelDevice, args: string[]): Deno.ChildProcess {
 }
 
 async function mycelDevice(name: string, dir: string): Promise<MycelDevice> {
-  const realPort = freePort();
-  const proxy = new Proxy(realPort);
   const d: MycelDevice = {
     home: join(dir, `${name}-home`),
     folder: join(dir, `${name}-folder`),
-    proxy,
-    realPort,
+    port: freePort(),
     id: "",
   };
-  await mycel(d, ["init", "--name", name, "--listen", `127.0.0.1:${proxy.port}`]);
+  await mycel(d, ["init", "--name", name, "--listen", `127.0.0.1:${d.port}`]);
   d.id = JSON.parse(await mycel(d, ["status", "--json"])).device.id;
   return d;
 }
@@ -285,13 +326,13 @@ async function serve(d: MycelDevice) {
     "sync",
     "serve",
     "--listen",
-    `127.0.0.1:${d.realPort}`,
+    `127.0.0.1:${d.port}`,
     "--timeout",
     "60",
   ]);
   for (let i = 0; i < 200; i++) {
     try {
-      (await Deno.connect({ hostname: "127.0.0.1", port: d.realPort })).close();
+      (await Deno.connect({ hostname: "127.0.0.1", port: d.port })).close();
       return;
     } catch {
       await sleep(50);
@@ -315,7 +356,6 @@ async function stopMycel(...ds: MycelDevice[]) {
       d.server?.kill("SIGTERM");
       await d.server?.status;
     } catch { /* gone */ }
-    d.proxy.close();
   }
 }
 
@@ -639,6 +679,7 @@ async function main() {
       .trim(),
   );
   say(`${(await run("rsync", ["--version"])).split("\n")[0]}`);
+  await (await WireCounter.open([])).close(); // no root or nft: say so now, not after the runs
 
   // 1. chunking + hashing
   const data = noise(256 * MiB, 99);
@@ -731,13 +772,15 @@ async function main() {
   // 3. 1 MiB changed in the middle of the big file
   {
     const { a, b } = keepM!;
-    for (const d of [a, b]) d.proxy.up = d.proxy.down = 0;
+    const counter = await WireCounter.open([a.port, b.port]);
+    counters.push(counter);
+    await counter.zero();
     await changeMiddle(join(a.folder, "disk.img"));
     const t0 = performance.now();
     await mycel(a, ["sync", "now", "--timeout", "60"]);
     await mycel(b, ["sync", "now", "--timeout", "60"]);
     const ms = performance.now() - t0;
-    const wire = a.proxy.up + a.proxy.down + b.proxy.up + b.proxy.down;
+    const wire = await counter.total();
     const st = keepS!;
     const before = await stBytes(st.a);
     await changeMiddle(join(st.a.folder, "disk.img"));
@@ -854,5 +897,6 @@ try {
       c.kill("SIGKILL");
     } catch { /* exited */ }
   }
+  for (const c of counters) await c.close();
   await Deno.remove(WORK, { recursive: true }).catch(() => {});
 }
