@@ -9,7 +9,8 @@
  * size, for good (tests/folders/manifest_blob_fill_test.ts).
  *
  * It reads every version, so it runs only after a round stored blobs
- * (folder_apply_lists.ts), not on every idle round.
+ * (folder_apply_lists.ts) and once an hour with the folders' housekeeping
+ * (folder_round.ts), not on every idle round.
  */
 
 import { decodeFileVersion } from "../files/file_version.ts";

@@ -129,6 +129,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
   const { applyFolder } = await lazyImport<typeof import("./folder_apply.ts")>(
     new URL("./folder_apply.ts", import.meta.url),
   );
+  const blobs = { swept: false };
   for (const f of folders) {
     if (o.signal?.aborted) break; // the rest waits for the next round
     const frontier = frontierOf(home, f.folder);
@@ -193,7 +194,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
       stopped: "",
       frontier,
     });
-    const swept = await housekeeping(home, latest);
+    const swept = await housekeeping(home, latest, blobs);
     out.push({ folder: f.folder, apply, sessions, problemsChanged, ...swept });
   }
   return out;
@@ -226,14 +227,23 @@ async function keepList(
 type Swept = Pick<FolderOutcome, "notRemoved" | "notListed">;
 
 /**
- * Hourly: stale temporary files and kept versions past the retention. With
+ * Hourly: stale temporary files, kept versions past the retention, and (once
+ * a round, for every folder at once) the manifest blobs no version names
+ * any more. A round that stores blobs sweeps them too (folder_apply_lists.ts);
+ * the hourly one takes what no such round came to take: the old tree of a
+ * file whose new version lists its chunks inline (8 or fewer), a tree left
+ * by a scan here, leftovers of earlier releases. With
  * `keepDays` 0 the versions go every round: "keep none" must not mean "keep
  * for up to an hour". A kept version that can't be removed, or a folder of
  * them that can't be listed, does not stop the round: each list is kept in
  * the folder's info (`folder status` lists them), and returned when it
  * changed (the round says it then).
  */
-async function housekeeping(home: Home, f: LocalFolder): Promise<Swept> {
+async function housekeeping(
+  home: Home,
+  f: LocalFolder,
+  blobs: { swept: boolean },
+): Promise<Swept> {
   const now = home.now();
   const last = f.info.swept ?? 0;
   if (now - last < 3600_000) {
@@ -249,6 +259,13 @@ async function housekeeping(home: Home, f: LocalFolder): Promise<Swept> {
     await removeStaleTemps(f.root, { now, keep });
   } catch (e) {
     if (!isMycelError(e)) throw e;
+  }
+  if (!blobs.swept) {
+    blobs.swept = true;
+    const { sweepBlobs } = await lazyImport<typeof import("./blob_sweep.ts")>(
+      new URL("./blob_sweep.ts", import.meta.url),
+    );
+    await sweepBlobs(home);
   }
   const pruned = await prune(f.root, now, (f.info.keepDays ?? 30) * 86400_000);
   return await keepSwept(home, f.folder, pruned, { swept: now });

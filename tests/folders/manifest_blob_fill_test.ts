@@ -9,7 +9,9 @@
  * Now a fetched blob is stored only once it is the node its parent names
  * (folder_apply_lists.ts), at most ROUND_BLOBS a round, and after a round
  * that stored blobs those no current version names are deleted
- * (blob_sweep.ts): a replaced version's tree leaves the home.
+ * (blob_sweep.ts): a replaced version's tree leaves the home. So does one
+ * replaced by a version listing its chunks inline, at the folders' hourly
+ * housekeeping (libfaketime moves the clock; CI installs it).
  */
 
 import assert from "node:assert/strict";
@@ -20,6 +22,7 @@ import type { FileVersion } from "../../src/files/file_version.ts";
 import { homePaths } from "../../src/storage/home.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
+import { fakeClock, findLibfaketime } from "../helpers/faketime.ts";
 import { devices, put, rogueJoined, sharedFolder, syncNow, syncOk } from "./_helpers.ts";
 
 const N = 200;
@@ -120,3 +123,40 @@ Deno.test("a replaced version's manifest blobs leave the home after the next fet
   assert.ok(second.length > 0);
   assert.deepEqual(second.filter((h) => first.includes(h)), [], "the replaced tree is gone");
 });
+
+const LIB = findLibfaketime();
+const IN_CI = Deno.env.get("CI") !== undefined;
+if (LIB === undefined && !IN_CI) {
+  console.log(
+    "manifest_blob_fill_test: the hourly sweep test is skipped: libfaketime is not installed " +
+      "(Debian: apt-get install faketime; scripts/install_test_deps.sh does it)",
+  );
+}
+
+Deno.test(
+  "a tree no version names any more leaves the home at the hourly sweep, though no blob came",
+  { ignore: LIB === undefined && !IN_CI },
+  async () => {
+    assert.ok(LIB !== undefined, "CI must install faketime (scripts/install_test_deps.sh)");
+    await using devs = await devices(["a", "b"]);
+    const [a, b] = devs.list;
+    const [ra, rb] = await sharedFolder(devs);
+    await put(ra, "big.bin", pseudoRandomBytes(SIZE, 4005));
+    await syncOk(a);
+    await syncOk(b);
+    const trees = { a: blobIds(a.home), b: blobIds(b.home) };
+    assert.ok(trees.a.length > 0 && trees.b.length > 0, "both keep the version's tree");
+    // A few bytes: one chunk, listed inline. Nothing is fetched as a blob, so
+    // no round stores one, and only the hourly sweep can take the old tree.
+    await put(ra, "big.bin", "small now\n");
+    await syncOk(a);
+    await syncOk(b);
+    assert.equal(await Deno.readTextFile(join(rb, "big.bin")), "small now\n");
+    assert.deepEqual(blobIds(b.home), trees.b, "within the hour the old tree is still there");
+    for (const [name, d] of [["a", a], ["b", b]] as const) {
+      const r = await d.run(["sync", "now", "--timeout", "10"], fakeClock("+2h"));
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.deepEqual(blobIds(d.home), [], `${name}: the replaced tree is gone`);
+    }
+  },
+);
