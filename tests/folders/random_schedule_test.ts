@@ -5,7 +5,12 @@
  * variant, turns a file into a folder or a folder into a file), while devices drop
  * out (server stopped, no rounds) and come back. Then everyone is reachable
  * and two rounds run on every device: every device must show the same tree
- * (paths, exec bits, contents, link targets).
+ * (paths, exec bits, contents, link targets), and nothing may be lost: every
+ * content a device wrote and never changed again itself (it may have
+ * synced it, been overwritten or deleted elsewhere, lost a conflict) is
+ * still somewhere — at a path of the trees (a conflict copy included) or
+ * kept under some device's `.mycel/versions`. Only the device that wrote a
+ * content may drop it without a trace, by changing that path itself.
  *
  * `MYCEL_FOLDER_SEEDS=1,2,3` runs other seeds (default: two).
  */
@@ -44,26 +49,39 @@ const FILLER = 12; // untouched files: random deletes never look like a mass del
 /** Names that trade places between a file and a folder (`retype`). */
 const RETYPED = ["e", "dir/sub", "b.txt"];
 
+/**
+ * What a step did to the paths of its device: the content it wrote (its
+ * SHA-256, at `path`), and every path it changed (a content of that
+ * device at, under or above one of them is its own to drop).
+ */
+interface StepEffect {
+  line: string;
+  wrote?: { path: string; hash: string };
+  touched: string[];
+}
+
 async function step(
   random: () => number,
   d: Device,
   root: string,
   n: number,
   retype: boolean,
-): Promise<string> {
+): Promise<StepEffect> {
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
   const present = (await listTree(root)).filter((p) => !p.startsWith("filler/"));
   const ops = ["create", "create", "rewrite", "rewrite", "rename", "delete", "chmod", "link"];
   const op = pick(retype ? [...ops, "retype", "retype"] : ops);
   const name = pick(NAMES);
   let made = "";
+  let hash = "";
   const content = () => {
     const size = random() < 0.2
       ? 200_000 + Math.floor(random() * 300_000)
       : Math.floor(random() * 300);
     const bytes = new Uint8Array(size);
     for (let i = 0; i < size; i++) bytes[i] = Math.floor(random() * 256);
-    made = ` (${toHex(sha256(bytes)).slice(0, 12)} ${size})`;
+    hash = toHex(sha256(bytes));
+    made = ` (${hash.slice(0, 12)} ${size})`;
     return bytes;
   };
   try {
@@ -75,28 +93,44 @@ async function step(
       if (info?.isDirectory) {
         await Deno.remove(abs, { recursive: true });
         await put(root, name, content());
-        return `${d.name} ${n}: folder ${name} → file${made}`;
+        return {
+          line: `${d.name} ${n}: folder ${name} → file${made}`,
+          wrote: { path: name, hash },
+          touched: [name],
+        };
       }
       await Deno.remove(abs).catch(() => {});
       await put(root, `${name}/inner.txt`, content());
-      return `${d.name} ${n}: file ${name} → folder ${name}/inner.txt${made}`;
+      return {
+        line: `${d.name} ${n}: file ${name} → folder ${name}/inner.txt${made}`,
+        wrote: { path: `${name}/inner.txt`, hash },
+        touched: [name],
+      };
     }
     if (op === "create" || (present.length === 0 && op !== "link")) {
       await Deno.remove(join(root, name)).catch(() => {});
       await put(root, name, content());
-      return `${d.name} ${n}: create ${name}${made}`;
+      return {
+        line: `${d.name} ${n}: create ${name}${made}`,
+        wrote: { path: name, hash },
+        touched: [name],
+      };
     }
     if (op === "link") {
       await Deno.remove(join(root, name)).catch(() => {});
       await Deno.mkdir(join(root, name, ".."), { recursive: true });
       await Deno.symlink(pick(["a.txt", "../elsewhere", "/tmp"]), join(root, name));
-      return `${d.name} ${n}: link ${name}`;
+      return { line: `${d.name} ${n}: link ${name}`, touched: [name] };
     }
     const target = pick(present);
+    let wrote: StepEffect["wrote"];
+    const touched = [target];
     if (op === "rewrite") {
       await Deno.remove(join(root, target));
       await put(root, target, content());
+      wrote = { path: target, hash };
     } else if (op === "rename") {
+      touched.push(name);
       await Deno.mkdir(join(root, name, ".."), { recursive: true });
       await Deno.remove(join(root, name)).catch(() => {});
       await Deno.rename(join(root, target), join(root, name));
@@ -106,10 +140,37 @@ async function step(
       const info = await Deno.lstat(join(root, target));
       if (info.isFile) await Deno.chmod(join(root, target), (info.mode! & 0o100) ? 0o644 : 0o755);
     }
-    return `${d.name} ${n}: ${op} ${target}${op === "rename" ? ` → ${name}` : ""}${made}`;
+    return {
+      line: `${d.name} ${n}: ${op} ${target}${op === "rename" ? ` → ${name}` : ""}${made}`,
+      wrote,
+      touched,
+    };
   } catch (e) {
-    return `${d.name} ${n}: ${op} skipped (${(e as Error).message})`;
+    // Part of it may have happened (a remove before a failed write): every
+    // path it could have changed counts as changed here.
+    return {
+      line: `${d.name} ${n}: ${op} skipped (${(e as Error).message})`,
+      touched: [...NAMES, ...RETYPED],
+    };
   }
+}
+
+/** True when `a` is `b`, or one of them lies under the other. */
+const overlaps = (a: string, b: string) =>
+  a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+
+/** SHA-256 of every regular file under `dir` (.mycel/versions included). */
+async function contentsUnder(dir: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  const walk = async (abs: string) => {
+    for await (const e of Deno.readDir(abs)) {
+      const p = join(abs, e.name);
+      if (e.isDirectory) await walk(p);
+      else if (e.isFile) out.add(toHex(sha256(await Deno.readFile(p))));
+    }
+  };
+  await walk(dir);
+  return out;
 }
 
 async function schedule(seed: number, retype = false): Promise<void> {
@@ -121,6 +182,8 @@ async function schedule(seed: number, retype = false): Promise<void> {
   const random = rng(seed);
   const away = new Set<Device>();
   const story: string[] = [];
+  /** Contents each device wrote and has not changed since: content hash → "device path". */
+  const owed = new Map<string, string>();
   for (let n = 0; n < 14; n++) {
     const r = random();
     if (r < 0.15 && away.size < 2) {
@@ -135,7 +198,13 @@ async function schedule(seed: number, retype = false): Promise<void> {
       story.push(`${d.name} ${n}: back`);
     } else if (r < 0.65) {
       const i = Math.floor(random() * 3);
-      story.push(await step(random, list[i], roots[i], n, retype));
+      const e = await step(random, list[i], roots[i], n, retype);
+      story.push(e.line);
+      for (const [hash, at] of owed) {
+        const [who, path] = at.split(" ");
+        if (who === list[i].name && e.touched.some((t) => overlaps(t, path))) owed.delete(hash);
+      }
+      if (e.wrote) owed.set(e.wrote.hash, `${list[i].name} ${e.wrote.path}`);
     } else {
       const here = list.filter((x) => !away.has(x));
       const d = here[Math.floor(random() * here.length)];
@@ -155,11 +224,17 @@ async function schedule(seed: number, retype = false): Promise<void> {
     }
   }
   const hashes = await Promise.all(roots.map(treeHash));
-  if (hashes.every((h) => h === hashes[0])) return;
+  const found = new Set<string>();
+  for (const root of roots) for (const h of await contentsUnder(root)) found.add(h);
+  const lost = [...owed].filter(([hash]) => !found.has(hash));
+  if (hashes.every((h) => h === hashes[0]) && lost.length === 0) return;
   const trees = await Promise.all(roots.map(treeLines));
   const status = await Promise.all(list.map((d) => d.run(["folder", "status", "--json"])));
+  const what = lost.length > 0
+    ? `lost without a trace: ${lost.map(([h, at]) => `${h.slice(0, 12)} (${at})`).join(", ")}`
+    : "trees differ after two rounds";
   assert.fail(
-    `seed ${seed}: trees differ after two rounds\n${story.join("\n")}\n` +
+    `seed ${seed}: ${what}\n${story.join("\n")}\n` +
       trees.map((t, i) => `${list[i].name}:\n  ${t.join("\n  ")}`).join("\n") +
       `\nthe two rounds:\n${said.join("\n")}\nfolder status:\n` +
       status.map((r, i) => `${list[i].name}: ${r.stdout}${r.stderr}`).join("\n"),
