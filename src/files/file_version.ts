@@ -5,18 +5,22 @@
  * - file: size, exec bit, mtime (ms) and its chunk list (inline or a
  *   manifest tree's root, manifest_tree.ts);
  * - symlink: the link's target text (synced as a link, never followed);
- * - deleted: a tombstone, so an offline device can't resurrect the file.
+ * - deleted: a tombstone, so an offline device can't resurrect the file,
+ *   naming (when the deleting device held a file or link there) the content
+ *   it deleted: a version of that same content made concurrently (a mere
+ *   touch) loses to it (conflict.ts).
  * Every kind carries the device that made it and a version vector.
  *
  * Wire form (CBOR array):
  * `[1, path, kind, mtime, modifiedByKey, vv, ...]` then, by kind,
  * file (0): `size, exec, [0, id, len, id, len, ...]` (inline) or
  * `size, exec, [1, rootId, chunkCount]`; symlink (1): `target`; deleted (2):
- * nothing. Decoding is strict: the input must be exactly the encoding of
+ * nothing, or the 32-byte digest of the content it deleted (written only
+ * when known: deletions made before it existed still decode). Decoding is strict: the input must be exactly the encoding of
  * what it decodes to, so one version has one byte form.
  */
 
-import { asBytes, bytesEqual } from "../bytes.ts";
+import { asBytes, bytesEqual, fromHex, toHex } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "../log/cbor.ts";
 import { type DeviceId, deviceIdFromKey, parseDeviceId } from "../log/device_id.ts";
@@ -69,6 +73,13 @@ export interface SymlinkVersion extends VersionBase {
 /** A deletion. */
 export interface DeletedVersion extends VersionBase {
   readonly kind: "deleted";
+  /**
+   * The content this deletion deleted: `contentDigest` (conflict.ts) of the
+   * file or link the deleting device held, 64 lowercase hex characters.
+   * Absent when not known (no version held there, a deletion made by an
+   * override or a folder's need of the name, or by an earlier release).
+   */
+  readonly deletedContent?: string;
 }
 
 /** Any version of a path. */
@@ -103,7 +114,12 @@ export function fileVersionProblem(v: FileVersion): string | undefined {
     return chunkListProblem(v.chunks, v.size);
   }
   if (v.kind === "symlink") return symlinkTargetProblem(v.target);
-  return v.kind === "deleted" ? undefined : "unknown kind";
+  if (v.kind !== "deleted") return "unknown kind";
+  const named = v.deletedContent;
+  if (named !== undefined && (typeof named !== "string" || !/^[0-9a-f]{64}$/.test(named))) {
+    return "the deleted content must be 32 bytes of digest";
+  }
+  return undefined;
 }
 
 /**
@@ -136,6 +152,8 @@ export function encodeFileVersion(v: FileVersion): Uint8Array {
     tail = [v.size, v.exec, encodeChunkList(v.chunks)];
   } else if (v.kind === "symlink") {
     tail = [v.target];
+  } else if (v.deletedContent !== undefined) {
+    tail = [fromHex(v.deletedContent)];
   }
   const bytes = encodeCbor([...head, ...tail]);
   if (bytes.length > MAX_FILE_VERSION_BYTES) throw badOut(v, "the encoded version is too large");
@@ -185,8 +203,16 @@ export function decodeFileVersion(bytes: Uint8Array): FileVersion {
     if (x.length !== 7 || typeof x[6] !== "string") throw bad("symlink fields malformed");
     v = { ...base, kind, target: x[6] };
   } else {
-    if (x.length !== 6) throw bad("a deletion has no more fields");
-    v = { ...base, kind };
+    // Optional, so a deletion without it keeps its one byte form.
+    if (x.length === 7) {
+      const named = asBytes(x[6]);
+      if (named?.length !== 32) throw bad("the deleted content must be 32 bytes of digest");
+      v = { ...base, kind, deletedContent: toHex(named) };
+    } else if (x.length === 6) {
+      v = { ...base, kind };
+    } else {
+      throw bad("a deletion has one more field at most");
+    }
   }
   const problem = fileVersionProblem(v);
   if (problem !== undefined) throw bad(problem);

@@ -21,7 +21,7 @@ import { MIN_CHUNK_FLOOR } from "../../src/files/chunk_params.ts";
 import { MAX_INLINE_CHUNKS } from "../../src/files/manifest_tree.ts";
 import { MAX_VV_ENTRIES } from "../../src/files/version_vector.ts";
 import { encodeCbor } from "../../src/log/cbor.ts";
-import { deviceIdFromKey } from "../../src/log/device_id.ts";
+import { deviceIdFromKey, parseDeviceId } from "../../src/log/device_id.ts";
 import { assertBytes, assertMycelError } from "../helpers/assert.ts";
 import { testDevice } from "./helpers.ts";
 
@@ -83,6 +83,12 @@ export const arbVersion: fc.Arbitrary<FileVersion> = fc.oneof(
       target,
     })),
   base.map((b) => ({ ...b, kind: "deleted" as const })),
+  // A deletion naming the content it deleted (optional: written only when present).
+  fc.tuple(base, hex64).map(([b, deletedContent]) => ({
+    ...b,
+    kind: "deleted" as const,
+    deletedContent,
+  })),
 );
 
 /** Decode; when accepted, the bytes must be exactly the re-encoding. */
@@ -140,6 +146,7 @@ Deno.test("fuzz: arbitrary CBOR values of the right outline decode only when can
     fc.boolean(),
     fc.constant(null),
     fc.uint8Array({ maxLength: 34 }),
+    fc.uint8Array({ minLength: 32, maxLength: 32 }), // a deletion's named content
     fc.array(fc.oneof(fc.integer(), fc.uint8Array({ minLength: 31, maxLength: 33 })), {
       maxLength: 6,
     }),
@@ -167,6 +174,8 @@ Deno.test("fuzz: the encoder refuses every broken field the decoder would refuse
         ? { ...v, size: v.size + 1 }
         : { ...v, path: "a\\b" },
     (v) => v.kind === "symlink" ? { ...v, target: "a\nb" } : { ...v, path: "a\0b" },
+    (v) => v.kind === "deleted" ? { ...v, deletedContent: "AB".repeat(32) } : { ...v, mtime: NaN },
+    (v) => v.kind === "deleted" ? { ...v, deletedContent: "ab".repeat(31) } : { ...v, path: "" },
   ];
   fc.assert(
     fc.property(arbVersion, fc.nat(breakers.length - 1), (v, which) => {
@@ -283,5 +292,46 @@ Deno.test("encoding a version whose vector names too many devices names the path
       isMycelError(e, "bad_file_version") &&
       e.message ===
         "Cannot write file version: its version vector names 258 devices, over 256 (dir/m.txt)",
+  );
+});
+
+const parseKey = (id: string) => parseDeviceId(id).publicKey;
+
+Deno.test("a deletion names the content it deleted only when known: both forms decode, each has one byte form", () => {
+  const author = DEVICES[0];
+  const plain: FileVersion = {
+    path: "notes.txt",
+    kind: "deleted",
+    mtime: Date.UTC(2026, 11, 6),
+    modifiedBy: author,
+    vv: new Map([[author, 2]]),
+  };
+  const named: FileVersion = { ...plain, deletedContent: "5e".repeat(32) };
+  const old = encodeFileVersion(plain);
+  // The form deletions had before the field: six items, still read as before.
+  assertBytes(
+    old,
+    encodeCbor([1, "notes.txt", 2, plain.mtime, parseKey(author), [parseKey(author), 2]]),
+  );
+  assert.deepEqual(decodeFileVersion(old), plain);
+  assert.ok(!("deletedContent" in decodeFileVersion(old)));
+  const bytes = encodeFileVersion(named);
+  assert.equal(bytes.length, old.length + 34); // a 32-byte string, one byte more for the array head
+  assert.deepEqual(decodeFileVersion(bytes), named);
+  // Refused: another length, a text instead of bytes, a field more.
+  const withTail = (tail: unknown[]) =>
+    encodeCbor([1, "notes.txt", 2, plain.mtime, parseKey(author), [parseKey(author), 2], ...tail]);
+  for (
+    const tail of [[new Uint8Array(31)], [new Uint8Array(33)], ["5e".repeat(32)], [
+      new Uint8Array(32),
+      new Uint8Array(32),
+    ]]
+  ) {
+    assertMycelError(() => decodeFileVersion(withTail(tail)), "bad_file_version");
+  }
+  assert.equal(
+    (decodeFileVersion(withTail([new Uint8Array(32).fill(0xab)])) as { deletedContent?: string })
+      .deletedContent,
+    "ab".repeat(32),
   );
 });
