@@ -12,7 +12,7 @@
  *   conflict copies in the folder.
  */
 
-import { isConflictCopy, sameContent, winnerOf } from "../files/conflict.ts";
+import { isConflictCopy, sameContent, undoneIn, winnerOf } from "../files/conflict.ts";
 import { decodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import type { DeviceKey } from "../log/device_key.ts";
@@ -80,7 +80,10 @@ interface Winner {
   /** Hex key of the winning version's maker (its entry's author). */
   readonly maker: string;
   readonly conflict: boolean;
-  /** The versions that lose to it with other content (each becomes a conflict copy), and their makers. */
+  /**
+   * The versions that lose to it with other content and are not undone by a
+   * deletion (each file or link among them becomes a conflict copy), and their makers.
+   */
   readonly losers: readonly { version: FileVersion; maker: string }[];
   /** Every version of the path (the set a merge must be above). */
   readonly versions: readonly FileVersion[];
@@ -91,6 +94,9 @@ export function* winners(rows: FolderRows, folder: string): Generator<Winner> {
   for (const [path, list] of rows.paths(folder)) {
     const versions = list.map((v) => decodeFileVersion(v.bytes));
     const w = winnerOf(versions);
+    // A version a deletion of the set undid (a mere touch of what it deleted)
+    // loses without a copy: nothing of it is waited for.
+    const undone = undoneIn(versions);
     yield {
       path,
       version: w,
@@ -98,7 +104,7 @@ export function* winners(rows: FolderRows, folder: string): Generator<Winner> {
       maker: list[versions.indexOf(w)].author,
       conflict: versions.some((v) => !sameContent(v, w)),
       losers: versions.flatMap((v, i) =>
-        sameContent(v, w) ? [] : [{ version: v, maker: list[i].author }]
+        sameContent(v, w) || undone.has(v) ? [] : [{ version: v, maker: list[i].author }]
       ),
       versions,
     };

@@ -8,7 +8,11 @@
  * - Same content (same kind and chunk list, or same link target): no copy;
  *   the caller merges the vectors.
  * - A deletion against an edit: the edit wins, no copy (a delete racing an
- *   edit keeps the edit). Two deletions: same content.
+ *   edit keeps the edit) — unless the deletion names the content it deleted
+ *   (`deletedContent`) and the other version holds that same content: a
+ *   mere touch (new mtime, same bytes) on a device that had not seen the
+ *   deletion. Then the deletion wins, no copy: the touch is undone.
+ *   Two deletions: same content.
  * - Otherwise the newer mtime wins; on equal mtimes the larger device key,
  *   then the larger SHA-256 of the encoded version. The loser is kept as
  *   `NAME.sync-conflict-YYYYMMDD-HHMMSS-DEVICE.EXT` beside the path, where
@@ -21,12 +25,25 @@
  *   name with `~` and 8 hex after DEVICE: the SHA-256 of a text naming its
  *   content (size and chunk ids, or the link target; not of the file's
  *   bytes), decided in folder_plan.ts, so no losing content goes uncopied.
+ *
+ * Among more than two (`winnerOf`), the undone versions — those a deletion
+ * of the set names the content of — are set aside first, then the best
+ * ranked of the rest wins, a deletion only when all left are deletions: so a
+ * deletion, a touch and a real edit made at once keep the edit (and make no
+ * copy of the touch), whatever the order the versions are met in. Pairwise
+ * the rules can go round (the touch beats the edit by mtime, the edit the
+ * deletion, the deletion the touch); over the set they can't.
  */
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { compareBytes, toHex, utf8 } from "../bytes.ts";
 import { parseDeviceId, shortDeviceId } from "../log/device_id.ts";
-import { encodeFileVersion, type FileVersion } from "./file_version.ts";
+import {
+  encodeFileVersion,
+  type FileVersion,
+  type RegularFileVersion,
+  type SymlinkVersion,
+} from "./file_version.ts";
 import { MAX_NAME_BYTES, utf8Length } from "./paths.ts";
 
 /** Marker inside every conflict copy's name. */
@@ -121,6 +138,34 @@ function contentKey(v: FileVersion): string {
   return `f:${v.size}:${v.chunks.inline.map((c) => `${c.hash}/${c.length}`).join(",")}`;
 }
 
+/**
+ * Digest naming `v`'s content: a deletion of `v` carries it as
+ * `deletedContent`. Equal for versions {@link sameContent} calls equal
+ * (exec and mtime aside), the SHA-256 of their content key.
+ */
+export function contentDigest(v: RegularFileVersion | SymlinkVersion): string {
+  return toHex(sha256(utf8(contentKey(v))));
+}
+
+/**
+ * The versions of a concurrent set (its path's versions no other dominates)
+ * that a deletion of the set undoes: files and links whose content is the
+ * content a deletion names. Empty unless a deletion names its content
+ * (deletions made before `deletedContent` existed undo nothing).
+ */
+export function undoneIn(versions: readonly FileVersion[]): Set<FileVersion> {
+  const named = new Set<string>();
+  for (const v of versions) {
+    if (v.kind === "deleted" && v.deletedContent !== undefined) named.add(v.deletedContent);
+  }
+  const out = new Set<FileVersion>();
+  if (named.size === 0) return out;
+  for (const v of versions) {
+    if (v.kind !== "deleted" && named.has(contentDigest(v))) out.add(v);
+  }
+  return out;
+}
+
 /** True when the two versions hold the same content (exec and mtime aside). */
 export function sameContent(a: FileVersion, b: FileVersion): boolean {
   if (a.kind !== b.kind) return false;
@@ -158,19 +203,29 @@ export function resolveConflict(a: FileVersion, b: FileVersion): ConflictOutcome
   if (sameContent(a, b)) return { winner, loser, copyPath: null };
   if (a.kind === "deleted" || b.kind === "deleted") {
     const [kept, gone] = a.kind === "deleted" ? [b, a] : [a, b];
+    if (undoneIn([a, b]).size > 0) return { winner: gone, loser: kept, copyPath: null };
     return { winner: kept, loser: gone, copyPath: null };
   }
   return { winner, loser, copyPath: conflictCopyPath(loser) };
 }
 
 /**
- * The version that stays at the path among versions made concurrently
- * (resolveConflict applied pairwise): the best-ranked non-deleted one, or
- * the best-ranked deletion when all are deletions. Independent of order.
+ * The version that stays at the path among versions made concurrently (see
+ * the module comment): undone versions ({@link undoneIn}) set aside, the
+ * best-ranked non-deleted one of the rest, or the best-ranked deletion when
+ * only deletions are left. A function of the set alone, not of its order.
  */
 export function winnerOf(versions: readonly FileVersion[]): FileVersion {
   if (versions.length === 0) throw new RangeError("winnerOf() needs a version");
-  let w = versions[0];
-  for (let i = 1; i < versions.length; i++) w = resolveConflict(w, versions[i]).winner;
-  return w;
+  const undone = undoneIn(versions);
+  let best: FileVersion | undefined;
+  for (const v of versions) {
+    if (undone.has(v)) continue;
+    if (best === undefined) best = v;
+    else if ((v.kind === "deleted") !== (best.kind === "deleted")) {
+      if (best.kind === "deleted") best = v;
+    } else if (rank(v, best) > 0) best = v;
+  }
+  // Never undefined: a version is undone only by a deletion, which is not.
+  return best!;
 }

@@ -9,7 +9,9 @@
  *   the file the version's mtime, disk_state.ts `takeMtime`);
  * - each concurrent loser whose content differs gets a conflict copy
  *   (`NAME.sync-conflict-…`), unless the state already has a version at that
- *   name (some device made it; it arrives as an ordinary file);
+ *   name (some device made it; it arrives as an ordinary file), or a
+ *   deletion of the set deleted its content (`undoneIn`: a mere touch of
+ *   what was deleted keeps nothing);
  * - once the disk holds the winner and the copies exist, a merge version
  *   (the winner's content, a vector above every version of the set) ends the
  *   conflict. Devices merging at once make versions of equal content, which
@@ -20,7 +22,7 @@
  */
 
 import { decodeFileVersion, type FileVersion } from "./file_version.ts";
-import { conflictCopyPath, sameContent, winnerOf } from "./conflict.ts";
+import { conflictCopyPath, sameContent, undoneIn, winnerOf } from "./conflict.ts";
 import type { IndexedEntry } from "./file_index.ts";
 import { ancestors } from "./paths.ts";
 
@@ -168,7 +170,10 @@ export function planFolder(
       });
       return copyPath;
     };
-    for (const loser of differing) if (loser.kind !== "deleted") copy(loser);
+    const undone = differing.length > 0 ? undoneIn(versions) : new Set<FileVersion>();
+    for (const loser of differing) {
+      if (loser.kind !== "deleted" && !undone.has(loser)) copy(loser);
+    }
     if (winner.kind !== "deleted" && folders.has(path)) {
       blockedByFolder(w, copy, made, removes, merges, conflicts);
       continue;

@@ -11,6 +11,7 @@ import { realOr } from "../files/scan.ts";
 import { foldName, foldPath } from "../files/path_portability.ts";
 import { MARKER_NAME } from "../files/folder_layout.ts";
 import { decodeFileVersion } from "../files/file_version.ts";
+import { winnerOf } from "../files/conflict.ts";
 import type { ScanOptions } from "../files/scan_types.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { LocalFolder } from "../storage/sql_folder_local.ts";
@@ -63,7 +64,7 @@ function publishedMarkers(home: Home, folder: string): (dir: string) => boolean 
       for (const [path, list] of home.view.folders().paths(folder)) {
         const slash = path.lastIndexOf("/");
         if (slash < 0 || foldName(path.slice(slash + 1)) !== MARKER_NAME) continue;
-        if (list.every((v) => decodeFileVersion(v.bytes).kind === "deleted")) continue;
+        if (winnerOf(list.map((v) => decodeFileVersion(v.bytes))).kind === "deleted") continue;
         dirs.add(foldPath(path.slice(0, slash)));
       }
     }

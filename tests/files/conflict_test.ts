@@ -2,16 +2,21 @@
  * @module conflict_test
  * Conflict copies: the name format (extensions, dotfiles, several dots, no
  * extension, long names), the choice of winner (deterministic and
- * symmetric), no copy for equal contents or deletions, and version vectors.
+ * symmetric), no copy for equal contents or deletions, a deletion naming the
+ * content it deleted beating a mere touch of it (and only that), the winner
+ * of a set being a function of the set alone, and version vectors.
  */
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   conflictCopyPath,
+  contentDigest,
   isConflictCopy,
   resolveConflict,
   splitExtension,
+  undoneIn,
+  winnerOf,
 } from "../../src/files/conflict.ts";
 import type { FileVersion } from "../../src/files/file_version.ts";
 import { utf8Length } from "../../src/files/paths.ts";
@@ -147,6 +152,122 @@ Deno.test("equal contents make no copy; an edit beats a concurrent delete withou
     vv: new Map([[B, 1]]),
   };
   assert.ok(resolveConflict(a, link).copyPath !== null);
+});
+
+/** A deletion by `by`; `of` is the version the deleting device held (its content is named). */
+function deletion(by: string, mtime: number, of?: FileVersion): FileVersion {
+  return {
+    path: "f",
+    kind: "deleted",
+    mtime,
+    modifiedBy: by,
+    vv: new Map([[by, 2]]),
+    ...(of !== undefined && of.kind !== "deleted" ? { deletedContent: contentDigest(of) } : {}),
+  };
+}
+
+/** Every order of `xs`. */
+function orders<X>(xs: readonly X[]): X[][] {
+  if (xs.length <= 1) return [[...xs]];
+  return xs.flatMap((x, i) =>
+    orders([...xs.slice(0, i), ...xs.slice(i + 1)]).map((r) => [x, ...r])
+  );
+}
+
+Deno.test("a deletion naming the content it deleted beats a concurrent touch of that content, with no copy", () => {
+  const held = file("f", A, T, "aa");
+  // b never saw the deletion and only touched its copy: same bytes, newer mtime, exec aside.
+  const touch = { ...file("f", B, T + 60_000, "aa"), exec: true };
+  const del = deletion(A, T + 1000, held);
+  for (const [x, y] of [[del, touch], [touch, del]]) {
+    const r = resolveConflict(x, y);
+    assert.equal(r.winner, del);
+    assert.equal(r.loser, touch);
+    assert.equal(r.copyPath, null);
+  }
+  for (const o of orders([del, touch])) assert.equal(winnerOf(o), del);
+  assert.deepEqual([...undoneIn([del, touch])], [touch]);
+  // A link touched: the same.
+  const link: FileVersion = { ...held, kind: "symlink", target: "t" } as FileVersion;
+  const linkDel = deletion(A, T, link);
+  assert.equal(
+    winnerOf([{ ...link, modifiedBy: B, mtime: T + 5, vv: new Map([[B, 1]]) }, linkDel]),
+    linkDel,
+  );
+});
+
+Deno.test("a deletion still loses to an edit of other content, and to anything when it names no content (an earlier release's)", () => {
+  const held = file("f", A, T, "aa");
+  const del = deletion(A, T + 1000, held);
+  const edit = file("f", B, T + 5, "bb"); // older than the deletion: still kept
+  for (const o of orders([del, edit])) assert.equal(winnerOf(o), edit);
+  assert.equal(resolveConflict(del, edit).winner, edit);
+  assert.equal(undoneIn([del, edit]).size, 0);
+  // Made from an older version than the one touched: it deleted other content.
+  const older = file("f", A, T - 5000, "cc");
+  const fromOlder = deletion(A, T + 1000, older);
+  const touch = file("f", B, T + 60_000, "aa");
+  assert.equal(winnerOf([fromOlder, touch]), touch);
+  // Without the field, as deletions were before: the touch wins, as it did.
+  const unnamed = deletion(A, T + 1000);
+  for (const o of orders([unnamed, touch])) assert.equal(winnerOf(o), touch);
+  assert.equal(resolveConflict(unnamed, touch).winner, touch);
+});
+
+Deno.test("a deletion, a touch of what it deleted and a real edit at once: the edit stays, whatever the order", () => {
+  const held = file("f", A, T, "aa");
+  const del = deletion(A, T + 1000, held);
+  const touch = file("f", B, T + 90_000, "aa"); // the newest of all: it would beat the edit
+  const edit = file("f", testDevice(3), T + 30_000, "bb");
+  // Pairwise the three go round; over the set the touch is set aside first.
+  assert.equal(resolveConflict(touch, edit).winner, touch);
+  assert.equal(resolveConflict(edit, del).winner, edit);
+  assert.equal(resolveConflict(del, touch).winner, del);
+  for (const o of orders([del, touch, edit])) {
+    assert.equal(
+      winnerOf(o),
+      edit,
+      String(o.map((v) => v.kind)),
+    );
+  }
+  // Two deletions, each undoing one of them: only deletions are left, the best ranked wins.
+  const del2 = deletion(testDevice(4), T + 2000, edit);
+  for (const o of orders([del, touch, edit, del2])) assert.equal(winnerOf(o), del2);
+});
+
+Deno.test("property: the winner of a set is the same in every order, never undone, a deletion only when nothing else is left", () => {
+  const contents = ["aa", "bb", "cc"];
+  const arb = fc.array(
+    fc.record({
+      by: fc.constantFrom(A, B, testDevice(3), testDevice(4)),
+      mtime: fc.integer({ min: 0, max: 3 }),
+      hash: fc.constantFrom(...contents),
+      // 0: a file; 1: a deletion naming nothing; 2: a deletion naming `hash`.
+      kind: fc.nat(2),
+    }),
+    { minLength: 1, maxLength: 5 },
+  ).map((specs) =>
+    specs.map((p): FileVersion =>
+      p.kind === 0
+        ? file("f", p.by, p.mtime, p.hash)
+        : deletion(p.by, p.mtime, p.kind === 2 ? file("f", p.by, 0, p.hash) : undefined)
+    )
+  );
+  fc.assert(
+    fc.property(arb, fc.integer(), (set, seed) => {
+      const w = winnerOf(set);
+      const shuffled = set.map((v, i) => [((i + 1) * (seed | 1)) % 7919, v] as const)
+        .sort((x, y) => x[0] - y[0]).map(([, v]) => v);
+      // (A set may hold one version twice: the same bytes, two objects.)
+      assert.deepEqual(winnerOf(shuffled), w);
+      assert.deepEqual(winnerOf([...set].reverse()), w);
+      const undone = undoneIn(set);
+      assert.ok(!undone.has(w));
+      const alive = set.filter((v) => v.kind !== "deleted" && !undone.has(v));
+      assert.equal(w.kind === "deleted", alive.length === 0);
+    }),
+    { numRuns: 500 },
+  );
 });
 
 Deno.test("version vectors: order, concurrency, merge and bump", () => {

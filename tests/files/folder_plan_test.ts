@@ -9,8 +9,12 @@
  */
 
 import assert from "node:assert/strict";
-import { conflictCopyPath, isConflictCopy } from "../../src/files/conflict.ts";
-import { encodeFileVersion, type FileVersion } from "../../src/files/file_version.ts";
+import { conflictCopyPath, contentDigest, isConflictCopy } from "../../src/files/conflict.ts";
+import {
+  encodeFileVersion,
+  type FileVersion,
+  type RegularFileVersion,
+} from "../../src/files/file_version.ts";
 import { planFolder, type PlanIndexRow } from "../../src/files/folder_plan.ts";
 import { versionId } from "../../src/log/folder_state.ts";
 import { testDevice } from "./helpers.ts";
@@ -147,6 +151,29 @@ Deno.test("equal content or a deletion against an edit makes no copy", () => {
   const p = plan([["x", [gone, edit]]], []);
   assert.ok(p.actions.every((x) => x.path === "x"), "no copy for a deletion");
   assert.deepEqual(p.actions.map((x) => x.kind), ["write", "merge"]);
+});
+
+Deno.test("a deletion concurrent with a touch of what it deleted removes the touched file, copies nothing, and merges as a deletion", () => {
+  const v1 = file("x", A, [[A, 1]], 3, 1000);
+  const gone = {
+    ...del("x", A, [[A, 2]]),
+    deletedContent: contentDigest(v1 as RegularFileVersion),
+  };
+  const touch = file("x", B, [[A, 1], [B, 1]], 3, 9000); // same bytes, new mtime
+  // The device that touched it: the file goes (kept as an old version there), then the merge.
+  const p = plan([["x", [gone, touch]]], [row(touch)]);
+  assert.deepEqual(p.actions.map((x) => [x.kind, x.path]), [["remove", "x"], ["merge", "x"]]);
+  const merge = p.actions.find((x) => x.kind === "merge");
+  assert.deepEqual(merge?.kind === "merge" && merge.winner, gone);
+  // The deleting device: nothing to write, nothing to copy, the merge only.
+  const q = plan([["x", [touch, gone]]], []);
+  assert.deepEqual(q.actions.map((x) => [x.kind, x.path]), [["merge", "x"]]);
+  // A real edit made meanwhile as well: the edit is written, still no copy of the touch.
+  const edit = file("x", testDevice(3), [[A, 1], [testDevice(3), 1]], 4, 5000);
+  const r = plan([["x", [gone, touch, edit]]], [row(touch)]);
+  assert.deepEqual(r.actions.map((x) => [x.kind, x.path]), [["write", "x"], ["merge", "x"]]);
+  const w = r.actions[0];
+  assert.deepEqual(w.kind === "write" && w.version, edit);
 });
 
 Deno.test("a file whose name another path needs as a folder becomes its conflict copy; the folder keeps the name", () => {
