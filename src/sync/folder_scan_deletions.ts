@@ -4,12 +4,13 @@
  * paths the disk no longer showed (folder_scan_read.ts). Joined again where
  * it was left, the folder forgets them here rather than deleting them, but
  * for a rename made meanwhile; more than half of the folder gone is held
- * until confirmed; the rest get deletion versions (folder_scan_vectors.ts).
+ * until confirmed; the rest get deletion versions (folder_scan_vectors.ts),
+ * each naming the content it deleted.
  * Apart because it is the one phase that can lose files everywhere, so the
  * checks that keep it from doing so unasked stay together.
  */
 
-import { sameContent } from "../files/conflict.ts";
+import { contentDigest, sameContent } from "../files/conflict.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { builtVvProblem } from "../files/version_vector.ts";
 import type { DeviceId } from "../log/device_id.ts";
@@ -113,7 +114,21 @@ export async function deletionsOf(
       skipped.push({ path, reason: tooWide });
       continue;
     }
-    const version: FileVersion = { kind: "deleted", path, mtime: now, modifiedBy: self, vv };
+    // The deletion names the content it deleted, the one this disk held: a
+    // device that had not seen it and only touched its copy (same bytes, new
+    // mtime) then publishes a version the deletion undoes (conflict.ts), not
+    // one that brings the file back everywhere. An edit (other bytes) still wins.
+    const gone = heldAt(path);
+    const version: FileVersion = {
+      kind: "deleted",
+      path,
+      mtime: now,
+      modifiedBy: self,
+      vv,
+      ...(gone !== undefined && gone.kind !== "deleted"
+        ? { deletedContent: contentDigest(gone) }
+        : {}),
+    };
     ops.push([
       { type: "file.version", folder: folder.folder, version },
       encodeFileVersion(version).length,
