@@ -4,8 +4,9 @@
  * (the file only touched: same bytes, a new mtime — a backup restore, an
  * editor saving it unchanged) the deletion wins everywhere, with no
  * conflict copy; when it holds other bytes (an edit) the edit wins, as a
- * delete racing an edit always did. Before, the touch won too: the file
- * came back on every device (found by a review, 2026-12-06).
+ * delete racing an edit always did, also when a third device touched it at
+ * once. Before, the touch won too: the file came back on every device (found
+ * by a review, 2026-12-06).
  */
 
 import assert from "node:assert/strict";
@@ -15,6 +16,7 @@ import {
   devices,
   listTree,
   put,
+  rounds,
   sharedFolder,
   syncOk,
   text,
@@ -102,4 +104,36 @@ Deno.test("a file edited on a device offline for its deletion comes back on both
   } finally {
     await dispose();
   }
+});
+
+Deno.test("a deletion, a touch of what it deleted and an edit made apart on three devices: the edit is on all three, with no conflict copy", async () => {
+  await using devs = await devices(["a", "b", "c"]);
+  const [a, b, c] = devs.list;
+  const [ra, rb, rc] = await sharedFolder(devs, "docs", {
+    seed: async (root) => {
+      await put(root, "notes.txt", "the words\n");
+      for (const f of FILLER) await put(root, f, f);
+    },
+  });
+  await rounds([b, c], 1);
+  assert.equal(await text(rc, "notes.txt"), "the words\n");
+
+  // Apart from each other: a deletes, b only touches (the newest mtime of
+  // all, so it would beat the edit), c edits.
+  await Deno.remove(join(ra, "notes.txt"));
+  const later = new Date(Date.now() + 60_000);
+  await Deno.utime(join(rb, "notes.txt"), later, later);
+  await put(rc, "notes.txt", "c's words\n");
+  for (const d of [a, b, c]) {
+    const scan = await d.ok(["--no-sync", "folder", "scan"]);
+    assert.match(scan.stdout, /published 1 change/, `${d.name}: ${scan.stdout}`);
+  }
+  await rounds([a, b, c], 2);
+
+  for (const root of [ra, rb, rc]) {
+    assert.equal(await text(root, "notes.txt"), "c's words\n", root);
+    assert.deepEqual(await conflictCopies(root), [], root);
+  }
+  assert.equal(await treeHash(ra), await treeHash(rb));
+  assert.equal(await treeHash(rc), await treeHash(rb));
 });
