@@ -31,7 +31,7 @@
  * ranked of the rest wins, a deletion only when all left are deletions: so a
  * deletion, a touch and a real edit made at once keep the edit (and make no
  * copy of the touch), whatever the order the versions are met in. Pairwise
- * the rules can go round (the touch beats the edit by mtime, the edit the
+ * the rules can go round (a touch newer than the edit beats it, the edit the
  * deletion, the deletion the touch); over the set they can't.
  */
 

@@ -16,8 +16,9 @@
  * file (0): `size, exec, [0, id, len, id, len, ...]` (inline) or
  * `size, exec, [1, rootId, chunkCount]`; symlink (1): `target`; deleted (2):
  * nothing, or the 32-byte digest of the content it deleted (written only
- * when known: deletions made before it existed still decode). Decoding is strict: the input must be exactly the encoding of
- * what it decodes to, so one version has one byte form.
+ * when known: deletions made before it existed still decode). Decoding is
+ * strict: the input must be exactly the encoding of what it decodes to, so
+ * one version has one byte form.
  */
 
 import { asBytes, bytesEqual, fromHex, toHex } from "../bytes.ts";
