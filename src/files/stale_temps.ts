@@ -30,7 +30,8 @@ export const STALE_TEMP_MS = 3600 * 1000;
  * that path is refused. Even a swap only paused (a suspended laptop) loses
  * nothing to an early settlement: neither side ever moves a file over
  * another — the held file goes back to its name or into `.mycel/versions/`,
- * and the paused write fails or keeps what it finds.
+ * and the paused write fails or keeps what it finds. `sync now` settles
+ * at once (it holds the round guard: no live round is inside a swap).
  */
 export const STALE_HOLD_MS = 5 * 60 * 1000;
 

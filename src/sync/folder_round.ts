@@ -57,6 +57,8 @@ export interface FolderRoundOptions {
    * folders after it wait for the next round.
    */
   signal?: AbortSignal;
+  /** This process holds the home's round guard (`sync now`): see ScanPublishOptions. */
+  roundGuard?: boolean;
 }
 
 /** Scan every folder this device syncs (or `o.only`); publish what changed. */
@@ -79,6 +81,7 @@ export async function scanFolders(root: string, o: FolderRoundOptions): Promise<
           confirmMassDelete: o.confirmMassDelete &&
             ((n, of) => o.confirmMassDelete!(f.folder, n, of)),
           signal: o.signal,
+          roundGuard: o.roundGuard,
         }),
       );
     }

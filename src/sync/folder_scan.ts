@@ -75,7 +75,7 @@ export async function scanAndPublish(
     present: 0,
   };
   // 1. The disk, against the index (folder_scan_read.ts).
-  const read = await readDisk(home, folder, index, o.signal);
+  const read = await readDisk(home, folder, index, o.signal, o.roundGuard === true);
   if ("stopped" in read) {
     return {
       ...base,

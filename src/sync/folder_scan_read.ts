@@ -39,6 +39,7 @@ export async function readDisk(
   folder: LocalFolder,
   index: LoadedIndex,
   signal?: AbortSignal,
+  roundGuard = false,
 ): Promise<DiskRead> {
   const settings = chunkSettings(home, folder.folder);
   let result: ScanResult;
@@ -66,11 +67,16 @@ export async function readDisk(
   if (result.holds.length > 0) {
     // A write or deletion cut short inside its swap left a hold: settled once
     // stale (minutes), not only at the hourly sweep — until then the name is
-    // empty and a peer's newer version of it is refused. Best effort.
+    // empty and a peer's newer version of it is refused. Under the round
+    // guard at once: only rounds swap, and this one has not begun to, so the
+    // process that made the hold is gone (a kill inside the swap). Best effort.
     const { settleStaleHolds } = await lazyImport<typeof import("../files/stale_temps.ts")>(
       new URL("../files/stale_temps.ts", import.meta.url),
     );
-    await settleStaleHolds(folder.root, result.holds, { now: home.now() }).catch(() => []);
+    await settleStaleHolds(folder.root, result.holds, {
+      now: home.now(),
+      ...(roundGuard ? { olderThanMs: 0 } : {}),
+    }).catch(() => []);
   }
   return { result, fs };
 }

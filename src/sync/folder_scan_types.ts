@@ -19,6 +19,13 @@ export interface ScanPublishOptions {
    * were — a scan commits in one transaction at its end, or not at all.
    */
   signal?: AbortSignal;
+  /**
+   * This process holds the home's round guard (`sync now`,
+   * storage/round_lock.ts): swaps are made only by rounds, so no other
+   * process of this home is inside one, and a hold the scan finds was left
+   * by a process that died — settled at once, not after STALE_HOLD_MS.
+   */
+  roundGuard?: boolean;
 }
 
 /** What a scan did. */

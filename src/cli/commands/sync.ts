@@ -52,6 +52,8 @@ async function syncNow(
     budget: fileBudget(ctx.env),
     // Ctrl-C stops a scan (nothing of it recorded) as it stops the fetching.
     signal: ctx.signal,
+    // run() took the round guard: a hold the scan finds is a dead round's.
+    roundGuard: true,
   };
   const folderRound = o.push
     ? undefined
