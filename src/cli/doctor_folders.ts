@@ -14,7 +14,7 @@ import type { ReservedSecret } from "../log/reserved_config.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { plural } from "../human.ts";
 import type { Finding } from "./doctor.ts";
-import { MARKER_MISSING, markerLook } from "../files/folder_marker.ts";
+import { MARKER_MISSING, markerLook, markerUnreadable } from "../files/folder_marker.ts";
 import { safeText } from "../text_safety.ts";
 
 const FALLBACK = "its files are cut with the interim secret, made from the mesh id";
@@ -94,8 +94,11 @@ export function checkFolderMarkers(home: Home): Finding[] {
         : {
           check: "folder",
           ok: false,
-          detail: `${at}: this user can't look at its marker (${safeText(look.problem)})`,
-          hint: "Run doctor as the user who syncs the folder.",
+          detail: `${at}: ${
+            markerUnreadable(safeText(look.problem)).replace(/^folder stopped: /, "")
+          }`,
+          hint: "Let this user into the folder (search permission on it and the folders above " +
+            "it), or run doctor as the user who syncs it.",
         },
     );
   }

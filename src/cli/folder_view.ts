@@ -19,7 +19,7 @@ import type { DeviceKey } from "../log/device_key.ts";
 import type { FolderRows } from "../log/folder_state.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
-import { MARKER_MISSING, markerLook } from "../files/folder_marker.ts";
+import { markerStop } from "../files/folder_marker.ts";
 
 /** One device's standing in a folder. */
 export interface DeviceStanding {
@@ -191,10 +191,9 @@ export function folderStatus(
       }
     }
     // Our own folder is looked at now: one unmounted (or moved) since the last
-    // round is stopped already, not "in sync" until a round notices.
-    const gone = self && local !== undefined && markerLook(local.root) === "missing"
-      ? MARKER_MISSING
-      : null;
+    // round, or that this user can no longer look into, is stopped already,
+    // not "in sync" (or "behind") until a round notices.
+    const gone = self && local !== undefined ? markerStop(local.root) ?? null : null;
     const stopped = self ? (gone || local?.info.stopped || null) : (p?.stopped || null);
     devices.push({
       id: key.id,

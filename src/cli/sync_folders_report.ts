@@ -13,6 +13,7 @@ import type { ScanReport } from "../sync/folder_scan.ts";
 import type { UnfetchableFile } from "../sync/unfetchable.ts";
 import type { FolderOutcome } from "../sync/folder_round.ts";
 import { safeText } from "../text_safety.ts";
+import { MARKER_UNREADABLE_HINT } from "../files/folder_marker.ts";
 import { humanBytes, plural } from "../human.ts";
 import type { CommandContext } from "./command.ts";
 import {
@@ -108,6 +109,7 @@ export function reportFolders(
           `  if it moved: \`mycel folder move ${f.folder} NEWPATH\` (nothing is fetched again)`,
         );
       }
+      if (/can't look at its marker/.test(f.stopped)) ctx.out.error(`  ${MARKER_UNREADABLE_HINT}`);
       continue;
     }
     if (a === undefined || o.json) continue;
@@ -204,6 +206,7 @@ export function reportFolders(
         `If it moved: \`mycel folder move ${folder} NEWPATH\` (nothing is fetched again).`,
       );
     }
+    if (/can't look at its marker/.test(why!)) hints.push(MARKER_UNREADABLE_HINT);
     // The reason is kept as text with the folder: its code told apart the same way.
     const code = /ignore/.test(why!) && !/marker missing/.test(why!)
       ? "bad_ignore_file"

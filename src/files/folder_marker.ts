@@ -14,9 +14,25 @@ import { MARKER_NAME } from "./folder_layout.ts";
 export const MARKER_MISSING =
   "folder stopped: marker missing — disk not mounted, or the folder moved?";
 
-/** True when `root` holds the marker (any kind of entry); false when it can't be looked at. */
-export function hasMarker(root: string): boolean {
-  return markerLook(root) === "present";
+/**
+ * Why a folder whose marker this user can't look at is stopped (a folder
+ * root without search permission for this user, another user's FUSE
+ * mount): not "missing" — the disk may well be there.
+ */
+export function markerUnreadable(problem: string): string {
+  return `folder stopped: this user can't look at its marker (${problem})`;
+}
+
+/** What to do about a folder whose marker this user can't look at. */
+export const MARKER_UNREADABLE_HINT =
+  "Let this user into the folder (search permission on it and the folders above it), " +
+  "or sync it as the user who owns it.";
+
+/** Why the folder at `root` is stopped now (marker missing or unreadable), or undefined. */
+export function markerStop(root: string): string | undefined {
+  const look = markerLook(root);
+  if (look === "present") return undefined;
+  return look === "missing" ? MARKER_MISSING : markerUnreadable(look.problem);
 }
 
 /**
@@ -44,25 +60,26 @@ export function markerLook(root: string): "present" | "missing" | { problem: str
 }
 
 /**
- * Throw unless `root` holds the marker (any kind of entry).
+ * Throw unless `root` holds the marker (any kind of entry). A marker this
+ * user can't look at stops the folder too, named as such: before, the raw
+ * "permission denied" ended the whole `sync now` (every folder, every
+ * peer) with the hint to run as the home's owner.
  * @param action what is being done, e.g. "scan folder"
  * @throws MycelError `folder_stopped`
  */
 export function assertMarker(root: string, action: string): void {
-  try {
-    Deno.lstatSync(join(root, MARKER_NAME));
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory)) throw e;
-    throw new MycelError(
-      "folder_stopped",
-      action,
-      MARKER_MISSING,
-      {
-        value: root,
-        hint: `If the folder is really there, recreate the marker: touch '${root}/${MARKER_NAME}'`,
-      },
-    );
+  const look = markerLook(root);
+  if (look === "present") return;
+  if (typeof look === "object") {
+    throw new MycelError("folder_stopped", action, markerUnreadable(look.problem), {
+      value: root,
+      hint: MARKER_UNREADABLE_HINT,
+    });
   }
+  throw new MycelError("folder_stopped", action, MARKER_MISSING, {
+    value: root,
+    hint: `If the folder is really there, recreate the marker: touch '${root}/${MARKER_NAME}'`,
+  });
 }
 
 /** The text of the marker `folder add`/`join` write for folder `id`. */

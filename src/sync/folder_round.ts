@@ -13,7 +13,7 @@
 
 import { humanBytes } from "../human.ts";
 import { isMycelError } from "../errors.ts";
-import { hasMarker, MARKER_MISSING } from "../files/folder_marker.ts";
+import { markerStop } from "../files/folder_marker.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { Home } from "../storage/home_handle.ts";
 import {
@@ -136,8 +136,8 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
   for (const f of folders) {
     if (o.signal?.aborted) break; // the rest waits for the next round
     const frontier = frontierOf(home, f.folder);
-    if (!hasMarker(f.root)) {
-      const stopped = MARKER_MISSING;
+    const stopped = markerStop(f.root);
+    if (stopped !== undefined) {
       await markStopped(home, f, stopped, frontier);
       out.push({ folder: f.folder, stopped, sessions: [] });
       continue;

@@ -333,3 +333,54 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "a folder whose root this user can't look into is stopped, named as such, and the rest of the round goes on",
+  ignore: !CAN_RUN,
+  async fn() {
+    await withDevices([false, true], async (devs) => {
+      const [a, b] = devs.list;
+      const [ra, rb] = await sharedFolder(devs, "docs", {
+        seed: async (ra) => {
+          for (const f of ["1.txt", "2.txt", "3.txt"]) await put(ra, f, `${f}\n`);
+        },
+      });
+      await syncOk(b);
+      assert.equal(await text(rb, "1.txt"), "1.txt\n");
+      await a.ok(["pref", "set", "theme", "dark"]);
+      // b's user owns its folder but may no longer search it: the marker can't be looked at.
+      await Deno.chmod(rb, 0o600);
+      const r = await syncNow(b);
+      const shown = describe(["sync", "now"], r);
+      assert.equal(r.code, 1, shown);
+      assert.match(
+        r.stderr,
+        /folder docs: folder stopped: this user can't look at its marker \(permission denied\)/,
+        shown,
+      );
+      assert.match(r.stderr, /let this user into the folder|Let this user into the folder/, shown);
+      assert.doesNotMatch(r.stderr, /Cannot continue|marker missing|disk not mounted/, shown);
+      // The entries of the round came all the same.
+      assert.equal((await b.ok(["pref", "get", "theme"])).stdout.trim(), "dark", shown);
+      const st = await b.ok(["folder", "status", "--json"]);
+      const status = JSON.parse(st.stdout) as {
+        devices: { self: boolean; state: string; stopped: string }[];
+      }[];
+      const self = status[0].devices.find((d) => d.self)!;
+      assert.equal(self.state, "stopped");
+      assert.match(self.stopped, /can't look at its marker \(permission denied\)/);
+      const scan = await b.run(["folder", "scan"]);
+      assert.equal(scan.code, 1, describe(["folder", "scan"], scan));
+      assert.match(scan.stdout + scan.stderr, /can't look at its marker \(permission denied\)/);
+      // Nothing of it went out as deleted: a keeps every file, and b gets going again once let in.
+      await syncOk(a);
+      assert.deepEqual([await text(ra, "1.txt"), await text(ra, "3.txt")], ["1.txt\n", "3.txt\n"]);
+      await Deno.chmod(rb, 0o700);
+      await put(ra, "4.txt", "4.txt\n");
+      await syncOk(a);
+      await syncOk(b);
+      assert.equal(await text(rb, "4.txt"), "4.txt\n");
+    });
+  },
+});
