@@ -9,7 +9,16 @@
  * - "SQLite": the same into the home's tables (`SqlState`, in a
  *   transaction, as a write transaction does; rolled back, not committed);
  * - "merge": `mergeState` of the memory state into an empty one (a
- *   checkpoint's merge).
+ *   checkpoint's merge);
+ * - "entries, memory" / "entries, SQLite": N entries of ONE such version
+ *   each (seqs 1..N of one author), folded one by one as a session's
+ *   entries are (SQLite: all in one transaction, rolled back). Each entry's
+ *   fold reads every version already held at the path, so this grows with
+ *   N² (issue 13; docs/folders.md "File versions");
+ * - "entries, comparisons only": those N versions' vectors added one by one
+ *   to an in-memory maximal set with `compareVv`, no row read, no decode —
+ *   the floor of any speed-up that keeps the present rule (a per-path cache
+ *   of decoded vectors, say): still N²/2 comparisons.
  * Entries are not signed: this measures the fold.
  *
  *     deno bench -A bench/folder_fold_bench.ts
@@ -17,6 +26,7 @@
 
 import { DeviceKey } from "../src/log/device_key.ts";
 import { deviceIdFromKey } from "../src/log/device_id.ts";
+import { compareVv, type VersionVector } from "../src/files/version_vector.ts";
 import type { Entry } from "../src/log/entry.ts";
 import { foldEntry } from "../src/log/fold.ts";
 import { generateDeviceKeys } from "../src/log/identity.ts";
@@ -63,13 +73,40 @@ globalThis.addEventListener("unload", () => {
   }
 });
 
-function foldSql(e: Entry): void {
+function foldSql(...es: Entry[]): void {
   db.exec("BEGIN IMMEDIATE");
   try {
-    foldEntry(new SqlState(db), e);
+    const state = new SqlState(db);
+    for (const e of es) foldEntry(state, e);
   } finally {
     db.exec("ROLLBACK");
   }
+}
+
+/** `n` entries (seqs 1..n) of one version each of path "one", pairwise concurrent. */
+function oneVersionEntries(n: number): Entry[] {
+  return Array.from({ length: n }, (_, i) => {
+    const k = new Uint8Array(32);
+    k.set([0xee, n & 0xff, n >> 8, i & 0xff, i >> 8]);
+    const op: Op = {
+      type: "file.version",
+      folder: "docs",
+      version: {
+        kind: "deleted",
+        path: "one",
+        mtime: 1,
+        modifiedBy: author.id,
+        vv: new Map([[author.id, 1], [deviceIdFromKey(k), 1]]),
+      },
+    };
+    return {
+      author,
+      seq: i + 1,
+      prev: null,
+      hlc: { wall: 1, counter: i, node: author.hex },
+      ops: [op],
+    };
+  });
 }
 
 for (const n of [250, 500, 1000, 2000, 8000]) {
@@ -88,4 +125,55 @@ for (const n of [250, 500, 1000, 2000, 8000]) {
     group: "merge",
     fn: () => void mergeState(new MemoryState(), folded),
   });
+}
+
+for (const n of [1000, 2000, 4000]) {
+  const es = oneVersionEntries(n);
+  const folded = new MemoryState();
+  for (const e of es) foldEntry(folded, e);
+  if (folded.folders().versionsAt("docs", "one").length !== n) throw new Error("not all kept");
+  Deno.bench({
+    name: `entries, memory, ${n} entries`,
+    group: "entries, memory",
+    n: 3, // quadratic before issue 13: seconds a run
+    warmup: 1,
+    fn: () => {
+      const s = new MemoryState();
+      for (const e of es) foldEntry(s, e);
+    },
+  });
+  Deno.bench({
+    name: `entries, SQLite, ${n} entries`,
+    group: "entries, SQLite",
+    n: 3,
+    warmup: 1,
+    fn: () => foldSql(...es),
+  });
+  const vvs = es.map((e) => (e.ops[0] as Extract<Op, { type: "file.version" }>).version.vv);
+  Deno.bench({
+    name: `entries, comparisons only, ${n} entries`,
+    group: "entries, comparisons only",
+    fn: () => {
+      if (maximalSet(vvs).length !== n) throw new Error("not all kept");
+    },
+  });
+}
+
+/** `vvs` added one by one to a maximal set, as addVersions compares them (no rows, no decodes). */
+function maximalSet(vvs: readonly VersionVector[]): VersionVector[] {
+  let held: VersionVector[] = [];
+  for (const x of vvs) {
+    const keep: VersionVector[] = [];
+    let dominated = false;
+    for (const y of held) {
+      const order = compareVv(x, y);
+      if (order === "before") {
+        dominated = true;
+        break;
+      }
+      if (order !== "after") keep.push(y);
+    }
+    if (!dominated) held = [...keep, x];
+  }
+  return held;
 }
