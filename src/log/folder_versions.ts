@@ -9,6 +9,18 @@
  * path, which one member's entry can carry, cost N² decodes — 2,000 in a
  * 250 KB entry took a minute to fold on every device that took it (found
  * by a review).
+ *
+ * Open (issue 13): across entries it is still quadratic. Nothing bounds how
+ * many versions a path holds, so N entries of one concurrent version each
+ * read N²/2 rows and make as many comparisons (4,000 such entries: 28-34 s
+ * into SQLite on a loaded machine; bench/folder_fold_bench.ts "entries").
+ * Caching the held vectors per path would leave the comparisons (0.6-0.7 s
+ * for 4,000, about an hour for a 64 MiB session's). Bounding what a path holds
+ * changes the rule, needs a record per (folder, path, maker) that rows
+ * don't hold, carried in checkpoints too, and must not touch honest
+ * meshes — "one version per maker" would, as a device can publish a
+ * version concurrent with its own earlier one. docs/folders.md, "File
+ * versions", has the measurements and the design; not built.
  */
 
 import { decodeFileVersion } from "../files/file_version.ts";
