@@ -21,6 +21,7 @@
  * one version has one byte form.
  */
 
+import { NEWER_RELEASE } from "../log/newer_release.ts";
 import { asBytes, bytesEqual, fromHex, toHex } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "../log/cbor.ts";
@@ -179,6 +180,9 @@ export function decodeFileVersion(bytes: Uint8Array): FileVersion {
   if (!Array.isArray(x) || x.length < 6 || x[0] !== VERSION) throw bad("not a version-1 record");
   const [, path, kindCode, mtimeRaw, keyRaw, vvRaw] = x;
   const kind = typeof kindCode === "number" ? KINDS[kindCode] : undefined;
+  if (typeof kindCode === "number" && Number.isSafeInteger(kindCode) && kindCode >= KINDS.length) {
+    throw bad(`its kind ${kindCode} is not one this release reads (${NEWER_RELEASE})`);
+  }
   const key = asBytes(keyRaw);
   const mtime = toSafeInteger(mtimeRaw);
   if (kind === undefined || key?.length !== 32 || mtime === undefined || typeof path !== "string") {
@@ -194,6 +198,9 @@ export function decodeFileVersion(bytes: Uint8Array): FileVersion {
   let v: FileVersion;
   if (kind === "file") {
     const size = toSafeInteger(x[6]);
+    if (x.length > 9) {
+      throw bad(`a file has more fields than this release reads (${NEWER_RELEASE})`);
+    }
     if (x.length !== 9 || size === undefined || typeof x[7] !== "boolean") {
       throw bad("file fields malformed");
     }
@@ -201,6 +208,9 @@ export function decodeFileVersion(bytes: Uint8Array): FileVersion {
     if (chunks === undefined) throw bad("chunk list malformed");
     v = { ...base, kind, size, exec: x[7], chunks };
   } else if (kind === "symlink") {
+    if (x.length > 7) {
+      throw bad(`a symlink has more fields than this release reads (${NEWER_RELEASE})`);
+    }
     if (x.length !== 7 || typeof x[6] !== "string") throw bad("symlink fields malformed");
     v = { ...base, kind, target: x[6] };
   } else {
@@ -212,7 +222,7 @@ export function decodeFileVersion(bytes: Uint8Array): FileVersion {
     } else if (x.length === 6) {
       v = { ...base, kind };
     } else {
-      throw bad("a deletion has one more field at most");
+      throw bad(`a deletion has more fields than this release reads (${NEWER_RELEASE})`);
     }
   }
   const problem = fileVersionProblem(v);

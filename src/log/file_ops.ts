@@ -20,6 +20,7 @@
  * checked as strictly at decode time as every other op.
  */
 
+import { NEWER_RELEASE } from "./newer_release.ts";
 import { asBytes, hasControlChar } from "../bytes.ts";
 import {
   decodeFileVersion,
@@ -188,7 +189,9 @@ export function decodeFolderOp(x: unknown[]): FolderOp {
       return { type: "file.version", folder: folderOf(x[1]), version };
     }
     default:
-      throw new Error(`unknown op ${JSON.stringify(String(x[0]).slice(0, 16))}`);
+      throw new Error(
+        `unknown op ${JSON.stringify(String(x[0]).slice(0, 16))} (${NEWER_RELEASE})`,
+      );
   }
 }
 

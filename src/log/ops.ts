@@ -5,6 +5,7 @@
  * decoded through here, so every field is checked for type and size.
  */
 
+import { NEWER_RELEASE } from "./newer_release.ts";
 import { isJson, isJsonObject, type Json, type JsonObject } from "../crdt/json.ts";
 import { asBytes, hasControlChar } from "../bytes.ts";
 import { ExitCode, MycelError } from "../errors.ts";
@@ -245,6 +246,8 @@ export function decodeOp(x: unknown): Op {
       return { type: "device.retire", device: keyOf(x[1]) };
     default:
       if (FOLDER_OP_TAGS.has(x[0])) return decodeFolderOp(x);
-      throw new Error(`unknown op ${JSON.stringify(String(x[0]).slice(0, 16))}`);
+      throw new Error(
+        `unknown op ${JSON.stringify(String(x[0]).slice(0, 16))} (${NEWER_RELEASE})`,
+      );
   }
 }

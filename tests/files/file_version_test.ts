@@ -335,3 +335,36 @@ Deno.test("a deletion names the content it deleted only when known: both forms d
     "ab".repeat(32),
   );
 });
+
+Deno.test("a version with more than this release reads is refused as a newer release's, not as damage", () => {
+  const author = DEVICES[0];
+  const head = (kind: number) => [
+    1,
+    "notes.txt",
+    kind,
+    Date.UTC(2026, 11, 6),
+    parseKey(author),
+    [parseKey(author), 2],
+  ];
+  const cases: unknown[][] = [
+    [...head(2), new Uint8Array(32), "a field from later"], // a deletion, one field more
+    [...head(1), "target", 7], // a symlink, one field more
+    [...head(0), 3, false, [], "more"], // a file, one field more
+    [...head(3)], // a kind this release does not know
+  ];
+  for (const x of cases) {
+    assert.throws(
+      () => decodeFileVersion(encodeCbor(x)),
+      (e: unknown) =>
+        isMycelError(e, "bad_file_version") && /newer mycel\? Update mycel on this device/.test(
+          (e as Error).message,
+        ),
+      JSON.stringify(x.slice(2, 3)),
+    );
+  }
+  // Damage stays damage: a field missing is not put down to a newer release.
+  assert.throws(
+    () => decodeFileVersion(encodeCbor([...head(1)])),
+    (e: unknown) => isMycelError(e, "bad_file_version") && !/newer/.test((e as Error).message),
+  );
+});

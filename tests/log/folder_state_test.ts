@@ -202,3 +202,9 @@ Deno.test("decodeOp() refuses file versions with paths out of the folder or into
   }
   assert.throws(() => decodeOp(["fp", "docs", 0, 0, 0, "\u001b[31m", []]), /control/);
 });
+
+Deno.test("decodeOp() puts an op it does not know down to a newer release", () => {
+  for (const op of [["zz", "docs"], ["fzz", "docs"]]) {
+    assert.throws(() => decodeOp(op), /unknown op .*newer mycel\? Update mycel on this device/);
+  }
+});
