@@ -69,7 +69,8 @@ export function reportError(out: Output, e: unknown, debug: boolean, json = fals
   if (json) {
     out.error(safeJson({ error: { code: d.code, message: d.message, hint: d.hint ?? null } }, 0));
   } else {
-    out.error(`error: ${d.message}`);
+    // One line: a value the user gave (a path with a newline) can't forge the next.
+    out.error(`error: ${safeText(d.message)}`);
     if (d.hint && !(debug && d.code === "internal")) out.error(`hint: ${d.hint}`);
   }
   if (debug) {
