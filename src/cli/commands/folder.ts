@@ -28,6 +28,7 @@ import { folderRestoreCommand, folderVersionsCommand } from "./folder_versions.t
 import { folderMoveCommand } from "./folder_move.ts";
 import { folderOverrideCommand } from "./folder_override.ts";
 import { lazyImport } from "../../lazy_import.ts";
+import { afterRound } from "../round_wait.ts";
 import { dropLeftToken, leftToken, prepareRoot, writeLeftToken } from "../folder_root.ts";
 
 /** `--keep-days N`: how long replaced and deleted files are kept here (this device only). */
@@ -307,11 +308,17 @@ const LIST: CommandSpec = {
 const REMOVE: CommandSpec = {
   path: ["folder", "remove"],
   summary: "stop syncing a folder on this device (deletes nothing)",
+  description: "A sync round under way is waited for first (it may be writing the folder's\n" +
+    "files); Ctrl-C while waiting exits 130 and changes nothing.",
   args: [{ name: "ID", help: "folder id" }],
   flags: [JSON_FLAG],
   ...WRITES,
+  exits: [...WRITES.exits, 130],
   async run(ctx, input) {
     const id = checkFolderId(input.args.ID as string);
+    // A round under way would go on writing the folder's files after the leave.
+    const synced = await withRead(ctx, (home) => home.folderLocal.folder(id) !== undefined);
+    using _ = synced ? await afterRound(ctx, "remove folder", id) : undefined;
     const root = await withWrite(ctx, async (w) => {
       const local = w.folderLocal.folder(id);
       if (local === undefined) {
