@@ -13,6 +13,7 @@
 
 import { dirname, join, relative, resolve } from "node:path";
 import { ExitCode, MycelError } from "../errors.ts";
+import { safeText } from "../text_safety.ts";
 
 /**
  * Why a folder's path can't be looked up, in words, for the failures a user
@@ -64,6 +65,26 @@ export function plannedRealPath(path: string, action = "use folder"): string {
       rest = rest === "" ? relative(dirname(at), at) : join(relative(dirname(at), at), rest);
     }
   }
+}
+
+/**
+ * Refuse a PATH starting with `~` (`~/Documents`, `~bob/x`). Only a shell
+ * expands it, and only unquoted; quoted (or from a script or unit file) it
+ * named a folder called `~` under the working folder, which `folder join`
+ * made — and `rm -r ~` to clean that up removes the user's home. Found by
+ * running mycel. A folder really named `~` is still reachable as `./~`.
+ */
+export function checkNoTilde(action: string, path: string): void {
+  const m = /^~([^/]*)(\/.*)?$/.exec(path);
+  if (m === null) return;
+  const rest = (m[2] ?? "").replace(/^\/+/, "");
+  const example = m[1] !== "" ? "" : `, such as $HOME${rest === "" ? "" : `/${safeText(rest)}`}`;
+  throw new MycelError("bad_folder", action, "mycel does not expand ~ (only a shell does)", {
+    value: path,
+    hint: `Give the full path${example} (a shell expands $HOME, and ~ when not quoted); ` +
+      `for a folder here whose name starts with ~: ./${safeText(path)}`,
+    exit: ExitCode.usage,
+  });
 }
 
 /** True when `inner` is `outer` or lies inside it (both real, absolute). */

@@ -2,8 +2,9 @@
  * @module folders_bad_input_test
  * Folder commands given what they can't use: a bad or empty id or name, a
  * folder that does not exist, an id already shared or already joined, an
- * id no device shared, a path outside every folder or the folder itself.
- * Each gets its named error (the `code` of `--json`), a message on
+ * id no device shared, a path outside every folder or the folder itself,
+ * a file name mycel never syncs, a path starting with `~` that no shell
+ * expanded. Each gets its named error (the `code` of `--json`), a message on
  * standard error starting with `error: Cannot`, exit 2, nothing on standard
  * output, and changes nothing: the same `folder list --json`, state digest
  * and log, and no file or folder made (real processes, one device).
@@ -11,12 +12,17 @@
 
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
+import { safeText } from "../../src/text_safety.ts";
 import { describe, type StatusJson, type TempHome, tempHome } from "../helpers/mycel.ts";
 
 interface Case {
   /** What is wrong. */
   name: string;
-  /** argv after `--no-sync`, given the folder synced here (`docs`) and a folder not synced (`other`). */
+  /**
+   * argv after `--no-sync`, given the folder synced here (`docs`), a folder
+   * not synced (`other`) and the folder `gone` shared and then removed here
+   * (an offer to join). Run in `dir`.
+   */
   args: (at: { docs: string; other: string; dir: string }) => string[];
   /** The error's `code`. */
   code: string;
@@ -123,6 +129,62 @@ const CASES: Case[] = [
     says:
       /^error: Cannot find file: it is the synced folder docs itself, not a file in it \(.*\/docs\)\nhint: Give the path of a file inside it\./,
   },
+  // Found by an audit of the folder commands (issue 13): these failed with
+  // exit 1 and "Cannot accept path" (a hint about relative paths), gave a
+  // hint to paste with the path unquoted, showed an empty id as "()", or
+  // made a folder named "~" in the working folder.
+  {
+    name: "folder versions of mycel's own marker file",
+    args: ({ docs }) => ["folder", "versions", join(docs, ".mycel-folder")],
+    code: "not_synced",
+    says:
+      /^error: Cannot find file: mycel does not sync it, as it is one of mycel's own files \(.*\/docs\/\.mycel-folder\)\nhint: Only files folder docs syncs have kept versions/,
+  },
+  {
+    name: "folder restore of a name with a control character",
+    args: ({ docs }) => ["folder", "restore", join(docs, "e\x1b[31m.txt")],
+    code: "not_synced",
+    says:
+      /^error: Cannot find file: mycel does not sync it, as it contains a control character \(.*\/docs\/e\\x1b\[31m\.txt\)\n/,
+  },
+  {
+    name: "folder restore of --version 0 of a path with a space",
+    args: ({ docs }) => ["folder", "restore", join(docs, "my notes.txt"), "--version", "0"],
+    code: "bad_version",
+    says:
+      /^error: Cannot restore file: --version takes a number from 1 \(0\)\nhint: See `mycel folder versions '.*\/docs\/my notes\.txt'` for the numbers\.\n/,
+  },
+  {
+    name: "folder status of an empty id",
+    args: () => ["folder", "status", ""],
+    code: "usage",
+    says: /^error: Cannot use folder id: a folder id is 1–64 letters, .* \(""\)\n/,
+  },
+  {
+    name: "folder conflicts of an id with a space",
+    args: () => ["folder", "conflicts", "my docs"],
+    code: "usage",
+    says: /^error: Cannot use folder id: a folder id is 1–64 letters, .* \(my docs\)\n/,
+  },
+  {
+    name: "folder join into a path starting with ~ (no shell expanded it)",
+    args: () => ["folder", "join", "gone", "~/joined"],
+    code: "bad_folder",
+    says:
+      /^error: Cannot join folder: mycel does not expand ~ \(only a shell does\) \(~\/joined\)\nhint: Give the full path, such as \$HOME\/joined /,
+  },
+  {
+    name: "folder add of a path starting with ~",
+    args: () => ["folder", "add", "~"],
+    code: "bad_folder",
+    says: /^error: Cannot share folder: mycel does not expand ~ \(only a shell does\) \(~\)\n/,
+  },
+  {
+    name: "folder move to a path starting with ~",
+    args: () => ["folder", "move", "docs", "~/docs"],
+    code: "bad_folder",
+    says: /^error: Cannot move folder: mycel does not expand ~ \(only a shell does\) \(~\/docs\)\n/,
+  },
 ];
 
 /** Every path under `dir` but the home's, with its size (files) or a slash (folders). */
@@ -162,11 +224,14 @@ Deno.test("folder commands refuse bad input with a named error and exit 2, chang
   await Deno.mkdir(at.other);
   await Deno.writeTextFile(join(at.other, "a.txt"), "other\n");
   await h.ok(["--no-sync", "folder", "add", at.docs, "--id", "docs"]);
+  await Deno.mkdir(h.path("gone"));
+  await h.ok(["--no-sync", "folder", "add", h.path("gone"), "--id", "gone"]);
+  await h.ok(["--no-sync", "folder", "remove", "gone"]);
   const before = await state(h);
   for (const c of CASES) {
     await t.step(c.name, async () => {
       const args = ["--no-sync", ...c.args(at)];
-      const r = await h.run(args);
+      const r = await h.run(args, { cwd: h.dir });
       const what = describe(args, r);
       assert.equal(r.code, 2, what);
       assert.match(r.stderr, c.says, what);
@@ -174,12 +239,13 @@ Deno.test("folder commands refuse bad input with a named error and exit 2, chang
       assert.doesNotMatch(r.stderr, /internal error|\n\s+at /, what);
 
       const jsonArgs = [...args, "--json"];
-      const j = await h.run(jsonArgs);
+      const j = await h.run(jsonArgs, { cwd: h.dir });
       assert.equal(j.code, 2, describe(jsonArgs, j));
       assert.equal(j.stdout, "", describe(jsonArgs, j));
       const error = JSON.parse(j.stderr).error;
       assert.equal(error.code, c.code, describe(jsonArgs, j));
-      assert.equal(`error: ${error.message}\n`, r.stderr.split(/(?<=\n)/)[0]);
+      // The same message (printed through the text-safety check: escapes shown).
+      assert.equal(`error: ${safeText(error.message)}\n`, r.stderr.split(/(?<=\n)/)[0]);
 
       assert.deepEqual(await state(h), before, `changed by: ${what}`);
     });

@@ -10,6 +10,7 @@ import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { humanBytes, plural } from "../../human.ts";
 import { withRead } from "../session.ts";
+import { checkFolderId } from "./folder.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { notListedLines, notRemovedLines, notSyncedLines, notWrittenLines } from "../not_synced.ts";
 
@@ -40,7 +41,7 @@ export const folderStatusCommand: CommandSpec = {
   flags: [JSON_FLAG],
   ...LOCAL,
   async run(ctx, input) {
-    const id = input.args.ID as string | undefined;
+    const id = input.args.ID === undefined ? undefined : checkFolderId(input.args.ID as string);
     const { folderStatus } = await lazyImport<typeof import("../folder_view.ts")>(
       new URL("../folder_view.ts", import.meta.url),
     );
@@ -134,7 +135,7 @@ export const folderConflictsCommand: CommandSpec = {
   flags: [JSON_FLAG],
   ...LOCAL,
   async run(ctx, input) {
-    const id = input.args.ID as string | undefined;
+    const id = input.args.ID === undefined ? undefined : checkFolderId(input.args.ID as string);
     const { folderConflicts } = await lazyImport<typeof import("../folder_view.ts")>(
       new URL("../folder_view.ts", import.meta.url),
     );

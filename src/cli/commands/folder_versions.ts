@@ -8,13 +8,19 @@
 
 import { dirname, join, relative, resolve } from "node:path";
 import { ExitCode, interruptedError, isMycelError, MycelError } from "../../errors.ts";
-import { baseName, checkRelativePath } from "../../files/paths.ts";
+import { baseName, relativePathProblem } from "../../files/paths.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { humanBytes, localTime, plural } from "../../human.ts";
 import { withRead } from "../session.ts";
 import { plannedRealPath } from "../folder_place.ts";
 import { lazyImport } from "../../lazy_import.ts";
+import { shellWord } from "../folder_root.ts";
+
+/** A command line's argument as the user can paste it back (quoted, escaped). */
+function asWord(arg: unknown): string {
+  return safeText(shellWord(String(arg)));
+}
 
 /** The synced folder holding `path` and the path inside it. */
 async function locate(
@@ -56,7 +62,20 @@ async function locate(
       exit: ExitCode.usage,
     });
   }
-  return { folder: hit.folder, root: hit.root, rel: checkRelativePath(relative(hit.root, full)) };
+  const rel = relative(hit.root, full);
+  const problem = relativePathProblem(rel);
+  if (problem !== undefined) {
+    // A name mycel never syncs (its own files, a control character) has no
+    // versions: the user's mistake, named as such (it was "Cannot accept
+    // path", exit 1, with a hint about relative paths).
+    throw new MycelError("not_synced", "find file", `mycel does not sync it, as ${problem}`, {
+      value: abs,
+      hint: `Only files folder ${hit.folder} syncs have kept versions ` +
+        `(\`mycel folder status ${hit.folder}\` lists the names it can't sync).`,
+      exit: ExitCode.usage,
+    });
+  }
+  return { folder: hit.folder, root: hit.root, rel };
 }
 
 /** `folder versions`. */
@@ -114,7 +133,7 @@ export const folderRestoreCommand: CommandSpec = {
     if (!Number.isSafeInteger(n) || n < 1) {
       throw new MycelError("bad_version", "restore file", "--version takes a number from 1", {
         value: String(input.flags.version),
-        hint: `See \`mycel folder versions ${input.args.PATH}\` for the numbers.`,
+        hint: `See \`mycel folder versions ${asWord(input.args.PATH)}\` for the numbers.`,
         exit: ExitCode.usage,
       });
     }
@@ -125,8 +144,8 @@ export const folderRestoreCommand: CommandSpec = {
     if (list.length === 0) {
       throw new MycelError("bad_version", "restore file", "it has no kept versions", {
         value: rel,
-        hint: "Replaced and deleted files are kept under .mycel/versions for 30 days " +
-          "(`folder add --keep-days`).",
+        hint: "Replaced and deleted files are kept under .mycel/versions for 30 days, or " +
+          "as long as --keep-days of `folder add` or `folder join` said.",
         exit: ExitCode.usage,
       });
     }
@@ -139,7 +158,7 @@ export const folderRestoreCommand: CommandSpec = {
           : `there are ${plural(list.length, "kept version")}`,
         {
           value: String(input.flags.version ?? 1),
-          hint: `See \`mycel folder versions ${input.args.PATH}\`.`,
+          hint: `See \`mycel folder versions ${asWord(input.args.PATH)}\`.`,
           exit: ExitCode.usage,
         },
       );
