@@ -75,7 +75,7 @@ Deno.test("the table declares exit codes and global flags consistently", () => {
     // Whatever contacts peers can be told not to.
     if (c.exits.includes(3)) assert.ok(c.globals.includes("no-sync"), name);
     // 130 (Ctrl-C) where stopping is a way to end it: the pairing sides, rounds, serving,
-    // folder scans.
+    // folder scans, a folder remove waiting for a round.
     assert.equal(
       c.exits.includes(130),
       [
@@ -87,6 +87,7 @@ Deno.test("the table declares exit codes and global flags consistently", () => {
         "folder add",
         "folder join",
         "folder scan",
+        "folder remove",
         "folder restore",
         "folder move",
         "folder override",
