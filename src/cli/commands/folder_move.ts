@@ -123,7 +123,9 @@ export const folderMoveCommand: CommandSpec = {
   ],
   flags: [JSON_FLAG],
   examples: [
-    "mv ~/Documents /mnt/data/Documents && mycel folder move abcde-fgh23 /mnt/data/Documents",
+    // Two lines: one of 89 characters was wrapped in two by help, and pasted broken.
+    "mv ~/Documents /mnt/data/Documents",
+    "mycel folder move abcde-fgh23 /mnt/data/Documents",
   ],
   ...WRITES,
   exits: [...WRITES.exits, 130],
