@@ -47,7 +47,7 @@ complete -c mycel -n '__fish_seen_subcommand_from folder; and not __fish_seen_su
 complete -c mycel -n '__fish_seen_subcommand_from folder; and not __fish_seen_subcommand_from add conflicts join list move override remove restore scan status versions' -a restore -d 'put a kept version of a file back (the current one is kept in turn)'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and not __fish_seen_subcommand_from add conflicts join list move override remove restore scan status versions' -a scan -d 'scan folders now and publish their changes (sync now does this too)'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and not __fish_seen_subcommand_from add conflicts join list move override remove restore scan status versions' -a status -d 'files, bytes, and each device\'s standing: in sync, behind, conflicts, stopped'
-complete -c mycel -n '__fish_seen_subcommand_from folder; and not __fish_seen_subcommand_from add conflicts join list move override remove restore scan status versions' -a versions -d 'list the kept versions of a file, newest first (kept 30 days)'
+complete -c mycel -n '__fish_seen_subcommand_from folder; and not __fish_seen_subcommand_from add conflicts join list move override remove restore scan status versions' -a versions -d 'list the kept versions of a file, newest first (kept 30 days by default)'
 complete -c mycel -n __fish_use_subcommand -a help -d 'show help for a command'
 complete -c mycel -n __fish_use_subcommand -a init -d 'set up this device and a new mesh with it as the only member'
 complete -c mycel -n __fish_use_subcommand -a keys -d 'where this device\'s private keys are kept; move them (export/import)'

@@ -71,6 +71,7 @@ async function makeRoot(abs: string, create: boolean, id: string): Promise<strin
     if (!create) {
       throw new MycelError("bad_folder", "share folder", "it does not exist", {
         value: abs,
+        hint: "Check the path, or make the folder first (mkdir -p PATH).",
         exit: ExitCode.usage,
       });
     }
@@ -92,6 +93,8 @@ async function makeRoot(abs: string, create: boolean, id: string): Promise<strin
   } else if (!info.isDirectory) {
     throw new MycelError("bad_folder", "use folder", "it is not a folder", {
       value: abs,
+      hint: "mycel syncs whole folders: give the folder to sync (one that holds this file, " +
+        "or a new one).",
       exit: ExitCode.usage,
     });
   }

@@ -53,7 +53,15 @@ const CASES: Case[] = [
     name: "folder add of a folder that does not exist",
     args: ({ dir }) => ["folder", "add", join(dir, "missing")],
     code: "bad_folder",
-    says: /^error: Cannot share folder: it does not exist \(.*\/missing\)\n/,
+    says:
+      /^error: Cannot share folder: it does not exist \(.*\/missing\)\nhint: Check the path, or make the folder first/,
+  },
+  {
+    name: "folder add of a file",
+    args: ({ other }) => ["folder", "add", join(other, "a.txt")],
+    code: "bad_folder",
+    says:
+      /^error: Cannot use folder: it is not a folder \(.*\/other\/a\.txt\)\nhint: mycel syncs whole folders/,
   },
   // Paths that can't be looked up: named errors, not "internal error" (found by a review helper).
   {

@@ -81,7 +81,7 @@ async function locate(
 /** `folder versions`. */
 export const folderVersionsCommand: CommandSpec = {
   path: ["folder", "versions"],
-  summary: "list the kept versions of a file, newest first (kept 30 days)",
+  summary: "list the kept versions of a file, newest first (kept 30 days by default)",
   args: [{ name: "PATH", help: "a file in a synced folder", complete: "file" }],
   flags: [JSON_FLAG],
   ...LOCAL,
