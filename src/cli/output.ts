@@ -85,6 +85,21 @@ export interface OutputOptions {
   progress?: boolean;
   /** Columns (default 80). */
   width?: number;
+  /** Columns of the terminal progress lines go to, asked at each line (default 80). */
+  progressColumns?: () => number;
+}
+
+/**
+ * `text` cut to fit `columns - 1` (code points), ending in "…" when cut: a
+ * progress line that wraps is not erased by the next one (`\r` and erase
+ * act on the last row), so every redraw left a row behind — the screen
+ * filled with them (found by running mycel: a 50-column terminal, or 80
+ * with a folder id of 20 characters and a large folder).
+ */
+export function fitLine(text: string, columns: number): string {
+  const room = Math.max(1, columns - 1);
+  const points = [...text];
+  return points.length <= room ? text : `${points.slice(0, room - 1).join("")}…`;
 }
 
 /** Writers backed by two sinks (e.g. Deno's stdout and stderr). */
@@ -103,7 +118,8 @@ export function makeOutput(
     color,
     width: options.width ?? PIPE_WIDTH,
     progress: (text) => {
-      if (options.progress) stderr(`\r\x1b[K${safeText(text)}`);
+      if (!options.progress) return;
+      stderr(`\r\x1b[K${fitLine(safeText(text), options.progressColumns?.() ?? PIPE_WIDTH)}`);
     },
   };
 }
@@ -153,6 +169,7 @@ export function processOutput(env: (name: string) => string | undefined): Output
     isTerminal,
     color: colorAllowed(isTerminal, env),
     progress: Deno.stderr.isTerminal(),
+    progressColumns: terminalColumns, // asked each time: a terminal can be resized mid-round
     // Very narrow or absurdly wide terminals still get readable help.
     width: isTerminal ? Math.max(40, Math.min(terminalColumns(), 160)) : PIPE_WIDTH,
   });

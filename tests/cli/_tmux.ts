@@ -29,8 +29,12 @@ export class Terminal implements AsyncDisposable {
     });
   }
 
-  /** Start `argv` with environment `env` on a fresh 200x50 terminal. */
-  static async start(argv: string[], env: Record<string, string>): Promise<Terminal> {
+  /** Start `argv` with environment `env` on a fresh terminal (200x50 unless `columns` given). */
+  static async start(
+    argv: string[],
+    env: Record<string, string>,
+    columns = 200,
+  ): Promise<Terminal> {
     const dir = await Deno.makeTempDir({ prefix: "mycel-tty-" });
     const vars = Object.entries({ TERM: "xterm", ...env }).map(([k, v]) => `${k}=${quoteShell(v)}`);
     await Deno.writeTextFile(
@@ -46,7 +50,7 @@ export class Terminal implements AsyncDisposable {
       "new-session",
       "-d",
       "-x",
-      "200",
+      String(columns),
       "-y",
       "50",
       "-s",
