@@ -17,6 +17,7 @@ import { safeText } from "../../text_safety.ts";
 import { plural } from "../../human.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
 import { homeRoot, withRead } from "../session.ts";
+import { MARKER_MISSING, markerLook } from "../../files/folder_marker.ts";
 import { checkFolderId, scanNow } from "./folder.ts";
 
 const ACTION = "override folder";
@@ -109,9 +110,17 @@ export const folderOverrideCommand: CommandSpec = {
     // A dry run changes nothing, so it does not scan (a scan publishes what
     // changed): it lists from the last scan, and says so.
     const [scan] = dry ? [undefined] : await scanNow(ctx, id, false);
-    const stopped = dry ? local.info.stopped : scan?.stopped;
+    // The marker is looked at now, as `folder status` does: a dry run said
+    // "every path already matches this device's disk" of an unmounted disk.
+    const stopped = dry
+      ? (markerLook(local.root) === "missing" ? MARKER_MISSING : local.info.stopped)
+      : scan?.stopped;
     if (stopped) {
-      throw new MycelError("folder_stopped", ACTION, safeText(stopped), { value: id });
+      throw new MycelError("folder_stopped", ACTION, safeText(stopped), {
+        value: id,
+        hint: `Nothing changed. If it moved: \`mycel folder move ${id} NEWPATH\`; if its disk ` +
+          "is not mounted, mount it; then run this again.",
+      });
     }
     // Held deletions leave index rows of files that are gone: the disk would
     // not be what wins.
