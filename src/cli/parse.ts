@@ -167,6 +167,22 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
     path.length <= words.length && path.every((w, i) => w === words[i])
   );
   if (version && (!ownVersion(match?.[1]) || rest.includes("-V"))) {
+    // `folder versions PATH --version 2`: a value after it means a flag the
+    // command lacks, not "print mycel's version" — which ran nothing, exit 0.
+    const at = rest.indexOf("--version");
+    const next = rest[at + 1];
+    if (
+      match !== undefined && at >= match[0].length && next !== undefined &&
+      !isFlagToken(next) && next !== "--"
+    ) {
+      const owners = table.commands.filter(ownVersion).map((c) => `mycel ${c.path.join(" ")}`);
+      throw usageError(`run ${["mycel", ...match[0]].join(" ")}`, "unknown flag", {
+        value: "--version",
+        hint: `It takes no --version${
+          owners.length > 0 ? ` (${owners.join(", ")} does)` : ""
+        }; mycel's own version: \`mycel --version\`.`,
+      });
+    }
     return { kind: "version", json };
   }
   if (match === undefined) {

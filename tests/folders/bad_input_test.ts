@@ -163,6 +163,14 @@ const CASES: Case[] = [
       /^error: Cannot restore file: --version takes a number from 1 \(0\)\nhint: See `mycel folder versions '.*\/docs\/my notes\.txt'` for the numbers\.\n/,
   },
   {
+    // It printed mycel's version and exited 0, running nothing.
+    name: "folder versions with --version N (a flag of folder restore)",
+    args: ({ docs }) => ["folder", "versions", join(docs, "a.txt"), "--version", "2"],
+    code: "usage",
+    says:
+      /^error: Cannot run mycel folder versions: unknown flag \(--version\)\nhint: It takes no --version \(mycel folder restore does\)/,
+  },
+  {
     name: "folder status of an empty id",
     args: () => ["folder", "status", ""],
     code: "usage",
