@@ -68,13 +68,24 @@ export function plannedRealPath(path: string, action = "use folder"): string {
 }
 
 /**
- * Refuse a PATH starting with `~` (`~/Documents`, `~bob/x`). Only a shell
- * expands it, and only unquoted; quoted (or from a script or unit file) it
- * named a folder called `~` under the working folder, which `folder join`
- * made — and `rm -r ~` to clean that up removes the user's home. Found by
- * running mycel. A folder really named `~` is still reachable as `./~`.
+ * Refuse a PATH that is empty or starts with `~` (`~/Documents`, `~bob/x`),
+ * before anything is looked at. Empty (an unset variable in a script:
+ * `mycel folder join ID "$DIR"`) it resolved to the working folder, which
+ * was then shared or joined — its files published to every device. `~` only
+ * a shell expands, and only unquoted; quoted (or from a script or unit
+ * file) it named a folder called `~` under the working folder, which
+ * `folder join` made — and `rm -r ~` to clean that up removes the user's
+ * home. Both found by running mycel. A folder really named `~` is still
+ * reachable as `./~`, the working folder as `.`.
  */
-export function checkNoTilde(action: string, path: string): void {
+export function checkPathArg(action: string, path: string): void {
+  if (path === "") {
+    throw new MycelError("bad_folder", action, "the path is empty", {
+      value: '""',
+      hint: "Give the path (a variable not set gives an empty one; the working folder is `.`).",
+      exit: ExitCode.usage,
+    });
+  }
   const m = /^~([^/]*)(\/.*)?$/.exec(path);
   if (m === null) return;
   const rest = (m[2] ?? "").replace(/^\/+/, "");
@@ -82,7 +93,7 @@ export function checkNoTilde(action: string, path: string): void {
   throw new MycelError("bad_folder", action, "mycel does not expand ~ (only a shell does)", {
     value: path,
     hint: `Give the full path${example} (a shell expands $HOME, and ~ when not quoted); ` +
-      `for a folder here whose name starts with ~: ./${safeText(path)}`,
+      `for a name here that starts with ~: ./${safeText(path)}`,
     exit: ExitCode.usage,
   });
 }

@@ -4,7 +4,7 @@
  * folder that does not exist, an id already shared or already joined, an
  * id no device shared, a path outside every folder or the folder itself,
  * a file name mycel never syncs, a path starting with `~` that no shell
- * expanded. Each gets its named error (the `code` of `--json`), a message on
+ * expanded, an empty path (an unset variable). Each gets its named error (the `code` of `--json`), a message on
  * standard error starting with `error: Cannot`, exit 2, nothing on standard
  * output, and changes nothing: the same `folder list --json`, state digest
  * and log, and no file or folder made (real processes, one device).
@@ -21,9 +21,11 @@ interface Case {
   /**
    * argv after `--no-sync`, given the folder synced here (`docs`), a folder
    * not synced (`other`) and the folder `gone` shared and then removed here
-   * (an offer to join). Run in `dir`.
+   * (an offer to join). Run in `dir` unless `cwd` says otherwise.
    */
   args: (at: { docs: string; other: string; dir: string }) => string[];
+  /** The working folder (default `dir`). */
+  cwd?: (at: { docs: string; other: string; dir: string }) => string;
   /** The error's `code`. */
   code: string;
   /** What standard error says (the plain run). */
@@ -190,6 +192,28 @@ const CASES: Case[] = [
       /^error: Cannot join folder: mycel does not expand ~ \(only a shell does\) \(~\/joined\)\nhint: Give the full path, such as \$HOME\/joined /,
   },
   {
+    // An unset variable in a script: it joined the working folder, publishing its files.
+    name: "folder join into an empty path, in a folder not synced",
+    args: () => ["folder", "join", "gone", ""],
+    cwd: ({ other }) => other,
+    code: "bad_folder",
+    says:
+      /^error: Cannot join folder: the path is empty \(""\)\nhint: Give the path \(a variable not set gives an empty one/,
+  },
+  {
+    name: "folder add of an empty path",
+    args: () => ["folder", "add", ""],
+    code: "bad_folder",
+    says: /^error: Cannot share folder: the path is empty \(""\)\n/,
+  },
+  {
+    name: "folder versions of an empty path, in the synced folder",
+    args: () => ["folder", "versions", ""],
+    cwd: ({ docs }) => docs,
+    code: "bad_folder",
+    says: /^error: Cannot find file: the path is empty \(""\)\n/,
+  },
+  {
     name: "folder add of a path starting with ~",
     args: () => ["folder", "add", "~"],
     code: "bad_folder",
@@ -247,7 +271,8 @@ Deno.test("folder commands refuse bad input with a named error and exit 2, chang
   for (const c of CASES) {
     await t.step(c.name, async () => {
       const args = ["--no-sync", ...c.args(at)];
-      const r = await h.run(args, { cwd: h.dir });
+      const cwd = c.cwd?.(at) ?? h.dir;
+      const r = await h.run(args, { cwd });
       const what = describe(args, r);
       assert.equal(r.code, 2, what);
       assert.match(r.stderr, c.says, what);
@@ -255,7 +280,7 @@ Deno.test("folder commands refuse bad input with a named error and exit 2, chang
       assert.doesNotMatch(r.stderr, /internal error|\n\s+at /, what);
 
       const jsonArgs = [...args, "--json"];
-      const j = await h.run(jsonArgs, { cwd: h.dir });
+      const j = await h.run(jsonArgs, { cwd });
       assert.equal(j.code, 2, describe(jsonArgs, j));
       assert.equal(j.stdout, "", describe(jsonArgs, j));
       const error = JSON.parse(j.stderr).error;

@@ -22,7 +22,7 @@ import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from 
 import { plural } from "../../human.ts";
 import { massDeleteConfirm } from "../mass_delete.ts";
 import { commitOps, homeRoot, openWrite, withRead, withWrite } from "../session.ts";
-import { checkFolderPlace, checkNoTilde, plannedRealPath } from "../folder_place.ts";
+import { checkFolderPlace, checkPathArg, plannedRealPath } from "../folder_place.ts";
 import { folderConflictsCommand, folderStatusCommand } from "./folder_status.ts";
 import { folderRestoreCommand, folderVersionsCommand } from "./folder_versions.ts";
 import { folderMoveCommand } from "./folder_move.ts";
@@ -130,7 +130,7 @@ const ADD: CommandSpec = {
     // Every argument is checked before anything is written (the marker included).
     const info = keepInfo(input.flags);
     const path = input.args.PATH as string;
-    checkNoTilde("share folder", path);
+    checkPathArg("share folder", path);
     const name = checkName(
       "folder name",
       (input.flags.name as string | undefined) ?? (basename(resolve(path)) || id),
@@ -201,7 +201,7 @@ const JOIN: CommandSpec = {
     const id = checkFolderId(input.args.ID as string);
     // Checked before the folder is made or anything is written.
     const info = keepInfo(input.flags);
-    checkNoTilde("join folder", input.args.PATH as string);
+    checkPathArg("join folder", input.args.PATH as string);
     const joinedAt = await withWrite(ctx, async (w, home) => {
       if (w.view.folders().share(id) === undefined) {
         throw new MycelError(

@@ -22,7 +22,7 @@ import { MARKER_NAME } from "../../files/folder_layout.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
 import { withWrite } from "../session.ts";
-import { checkFolderPlace, checkNoTilde, folderPathError } from "../folder_place.ts";
+import { checkFolderPlace, checkPathArg, folderPathError } from "../folder_place.ts";
 import { markerFolder } from "../../files/folder_marker.ts";
 import { checkFolderId, realHome, scanLine, scanNow } from "./folder.ts";
 import { shellWord } from "../folder_root.ts";
@@ -132,7 +132,7 @@ export const folderMoveCommand: CommandSpec = {
   async run(ctx: CommandContext, input) {
     const id = checkFolderId(input.args.ID as string);
     const path = input.args.PATH as string;
-    checkNoTilde(ACTION, path);
+    checkPathArg(ACTION, path);
     const { was, root } = await withWrite(ctx, async (w) => {
       const local = w.folderLocal.folder(id);
       if (local === undefined) {

@@ -13,7 +13,7 @@ import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { humanBytes, localTime, plural } from "../../human.ts";
 import { withRead } from "../session.ts";
-import { plannedRealPath } from "../folder_place.ts";
+import { checkPathArg, plannedRealPath } from "../folder_place.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { shellWord } from "../folder_root.ts";
 
@@ -27,6 +27,7 @@ async function locate(
   ctx: CommandContext,
   path: string,
 ): Promise<{ folder: string; root: string; rel: string }> {
+  checkPathArg("find file", path);
   const abs = resolve(path);
   // The file's folder as it really is (links on the way resolved: /tmp on
   // macOS, a linked home), even when it is gone with the file: its nearest
