@@ -214,6 +214,12 @@ const CASES: Case[] = [
     says: /^error: Cannot find file: the path is empty \(""\)\n/,
   },
   {
+    name: "folder override of an empty path",
+    args: () => ["folder", "override", "docs", "", "--dry-run"],
+    code: "bad_path",
+    says: /^error: Cannot override folder: a path must be inside the folder: it is empty \(""\)\n/,
+  },
+  {
     name: "folder add of a path starting with ~",
     args: () => ["folder", "add", "~"],
     code: "bad_folder",

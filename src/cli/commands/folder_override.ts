@@ -31,7 +31,7 @@ function onlyPaths(words: readonly string[]): Set<string> | undefined {
     const problem = relativePathProblem(p);
     if (problem !== undefined) {
       throw new MycelError("bad_path", ACTION, `a path must be inside the folder: ${problem}`, {
-        value: safeText(p),
+        value: p === "" ? '""' : safeText(p), // "()" said nothing
         hint: "Give paths relative to the folder's root, e.g. notes/todo.txt.",
         exit: ExitCode.usage,
       });
