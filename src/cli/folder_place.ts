@@ -130,8 +130,9 @@ export function checkFolderPlace(
   for (const o of others) {
     if (o.folder === self) continue;
     if (root === o.root) {
-      throw new MycelError("already_shared", action, "another folder is synced there", {
-        value: `${root} (${o.folder})`,
+      // Named: most often it is the very folder given again, not "another".
+      throw new MycelError("already_shared", action, `folder ${o.folder} is synced there already`, {
+        value: root,
         hint: "One place syncs one folder: pick another path (see `mycel folder list`).",
         exit: ExitCode.usage,
       });

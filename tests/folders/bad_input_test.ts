@@ -100,6 +100,14 @@ const CASES: Case[] = [
       /^error: Cannot share folder: a folder with this id is already shared \(docs\)\nhint: Join it with `mycel folder join docs PATH`, or pick another --id\./,
   },
   {
+    // It said "another folder is synced there" of the very same folder.
+    name: "folder add of the folder synced here already",
+    args: ({ docs }) => ["folder", "add", `${docs}/`],
+    code: "already_shared",
+    says:
+      /^error: Cannot share folder: folder docs is synced there already \(.*\/docs\)\nhint: One place syncs one folder/,
+  },
+  {
     name: "folder join of an id no device shared",
     args: ({ dir }) => ["folder", "join", "nosuch", join(dir, "joined")],
     code: "unknown_folder",

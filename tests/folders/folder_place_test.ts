@@ -103,7 +103,7 @@ Deno.test("checkFolderPlace compares whole path segments: a name starting with '
       "it holds the mycel home",
       "it is inside the mycel home",
       "ok",
-      "another folder is synced there",
+      "folder docs is synced there already",
     ],
   );
 });
