@@ -12,6 +12,7 @@
 import { interruptedError } from "../errors.ts";
 import type { RoundGuard } from "../storage/round_lock.ts";
 import { lazyImport } from "../lazy_import.ts";
+import { pause } from "../transport/deadline.ts";
 import type { CommandContext } from "./command.ts";
 import { homeRoot } from "./session.ts";
 
@@ -38,15 +39,7 @@ export async function afterRound(
     `Waiting for the sync round under way to end (it may be writing this folder's files${stop})…`,
   );
   while (!taken.held) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, RETRY_MS);
-      ctx.signal.addEventListener("abort", done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        ctx.signal.removeEventListener("abort", done);
-        resolve();
-      }
-    });
+    await pause(RETRY_MS, ctx.signal);
     if (ctx.signal.aborted) {
       throw interruptedError(action, { value, hint: "Nothing changed." });
     }

@@ -17,7 +17,7 @@ import { safeText } from "../../text_safety.ts";
 import { plural } from "../../human.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
 import { homeRoot, withRead } from "../session.ts";
-import { MARKER_MISSING, markerLook } from "../../files/folder_marker.ts";
+import { markerStop } from "../../files/folder_marker.ts";
 import { checkFolderId, scanNow } from "./folder.ts";
 
 const ACTION = "override folder";
@@ -112,9 +112,7 @@ export const folderOverrideCommand: CommandSpec = {
     const [scan] = dry ? [undefined] : await scanNow(ctx, id, false);
     // The marker is looked at now, as `folder status` does: a dry run said
     // "every path already matches this device's disk" of an unmounted disk.
-    const stopped = dry
-      ? (markerLook(local.root) === "missing" ? MARKER_MISSING : local.info.stopped)
-      : scan?.stopped;
+    const stopped = dry ? (markerStop(local.root) ?? local.info.stopped) : scan?.stopped;
     if (stopped) {
       throw new MycelError("folder_stopped", ACTION, safeText(stopped), {
         value: id,
