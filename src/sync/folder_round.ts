@@ -11,7 +11,6 @@
  * replaced files older than the retention are pruned (hourly).
  */
 
-import { humanBytes } from "../human.ts";
 import { isMycelError } from "../errors.ts";
 import { markerStop } from "../files/folder_marker.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
@@ -27,6 +26,7 @@ import type { ScanReport } from "./folder_scan.ts";
 import type { NotRemoved, PruneResult } from "../files/versions.ts";
 import { frontierOf, markStopped, publishProgress } from "./folder_progress.ts";
 import { lazyImport } from "../lazy_import.ts";
+import { fetchProgress } from "./fetch_progress.ts";
 import type { Route, SessionTuning } from "./round.ts";
 import { folderPeers, openPeers } from "./folder_peers.ts";
 import type { SessionOutcome } from "./peer_session.ts";
@@ -153,7 +153,6 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
     const peers = openPeers(home, holders, o);
     let apply: ApplyReport | undefined;
     let sessions: SessionOutcome[] = [];
-    const started = Date.now();
     try {
       apply = await applyFolder(home, f, {
         peers: peers.peers,
@@ -161,17 +160,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
         readTimeoutMs: o.timeoutMs,
         budget: o.budget,
         signal: o.signal,
-        progress: o.progress && ((p) => {
-          const secs = (Date.now() - started) / 1000;
-          const rate = secs > 0 ? p.bytes / secs : 0;
-          const left = rate > 0 ? Math.ceil((p.totalBytes - p.bytes) / rate) : 0;
-          o.progress!(
-            `${f.folder}: ${p.files}/${p.totalFiles} files, ${humanBytes(p.bytes)}/${
-              humanBytes(p.totalBytes)
-            }, ` +
-              `${humanBytes(Math.round(rate))}/s, ${left} s left`,
-          );
-        }),
+        progress: o.progress && fetchProgress(f.folder, o.progress, Date.now),
       });
     } finally {
       sessions = (await peers.close()).filter((s) => s.status !== "synced");
