@@ -198,27 +198,44 @@ export function reportFolders(
   if (stopped && o.json) {
     // Under --json the failure is the JSON error on standard error (after the
     // peers' outcomes on standard output), as for every command.
-    const all = [...applied, ...scans].filter((x) => x.stopped);
-    const { folder, stopped: why } = all[0];
-    const hints = [];
-    if (/marker missing/.test(why!)) {
-      hints.push(
-        `If it moved: \`mycel folder move ${folder} NEWPATH\` (nothing is fetched again).`,
-      );
-    }
-    if (/can't look at its marker/.test(why!)) hints.push(MARKER_UNREADABLE_HINT);
-    // The reason is kept as text with the folder: its code told apart the same way.
-    const code = /ignore/.test(why!) && !/marker missing/.test(why!)
-      ? "bad_ignore_file"
-      : "folder_stopped";
-    if (code === "bad_ignore_file") {
-      hints.push("Fix or remove that ignore file; the folder syncs again on the next round.");
-    }
-    const count = new Set(all.map((x) => x.folder)).size;
-    if (count > 1) hints.push(`${count} folders are stopped: see \`mycel folder status\`.`);
-    throw new MycelError(code, `sync folder ${folder}`, why!, {
-      hint: hints.length > 0 ? hints.join(" ") : undefined,
-    });
+    throw stoppedError([...applied, ...scans], "sync folder");
   }
   return { stopped, partial };
+}
+
+/** What the user can do about a folder stopped for `why`, as sentences (none when nothing helps). */
+export function stoppedHints(folder: string, why: string): string[] {
+  const hints = [];
+  if (/marker missing/.test(why)) {
+    hints.push(`If it moved: \`mycel folder move ${folder} NEWPATH\` (nothing is fetched again).`);
+  }
+  if (/can't look at its marker/.test(why)) hints.push(MARKER_UNREADABLE_HINT);
+  if (stoppedCode(why) === "bad_ignore_file") {
+    hints.push("Fix or remove that ignore file; the folder syncs again on the next round.");
+  }
+  return hints;
+}
+
+/** The reason is kept as text with the folder: its code is told apart the same way. */
+function stoppedCode(why: string): "bad_ignore_file" | "folder_stopped" {
+  return /ignore/.test(why) && !/marker missing/.test(why) ? "bad_ignore_file" : "folder_stopped";
+}
+
+/**
+ * The error a command ends with under `--json` when folders of `results`
+ * are stopped (the first named; how many, when more): `sync now`, `folder
+ * scan`. `verb` as in "Cannot sync folder docs".
+ */
+export function stoppedError(
+  results: readonly { folder: string; stopped?: string }[],
+  verb: string,
+): MycelError {
+  const all = results.filter((x) => x.stopped);
+  const { folder, stopped: why } = all[0];
+  const hints = stoppedHints(folder, why!);
+  const count = new Set(all.map((x) => x.folder)).size;
+  if (count > 1) hints.push(`${count} folders are stopped: see \`mycel folder status\`.`);
+  return new MycelError(stoppedCode(why!), `${verb} ${folder}`, why!, {
+    hint: hints.length > 0 ? hints.join(" ") : undefined,
+  });
 }

@@ -91,3 +91,26 @@ Deno.test("folder restore --json prints the path, the version number and when it
   assert.deepEqual(out, { path: "a.txt", version: 2, kept: "2026-11-01T00:00:00.000Z" });
   assert.equal(await Deno.readTextFile(join(docs, "a.txt")), "first\n");
 });
+
+Deno.test("folder scan --json of a stopped folder: its report on stdout, the JSON error on stderr, exit 1", async () => {
+  await using h = await tempHome();
+  const docs = await twoFiles(h);
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  await Deno.remove(join(docs, ".mycel-folder"));
+  const r = await h.run(["folder", "scan", "--json"]);
+  assert.equal(r.code, 1, r.stderr);
+  const reports = JSON.parse(r.stdout);
+  assert.equal(reports.length, 1);
+  assert.match(reports[0].stopped, /marker missing/);
+  const e = JSON.parse(r.stderr).error;
+  assert.equal(e.code, "folder_stopped");
+  assert.match(e.message, /^Cannot scan folder docs: folder stopped: marker missing/);
+  assert.match(e.hint, /mycel folder move docs NEWPATH/);
+  // Without --json the same words, and the hint.
+  const plain = await h.run(["folder", "scan"]);
+  assert.equal(plain.code, 1);
+  assert.match(
+    plain.stderr,
+    /^docs: folder stopped: marker missing.*\nhint: If it moved: `mycel folder move docs NEWPATH`/m,
+  );
+});

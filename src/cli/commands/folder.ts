@@ -17,6 +17,7 @@ import { checkName } from "../../log/ops.ts";
 import { newChunkKeyOp } from "../../files/chunk_key.ts";
 import { stateSecret } from "../../mesh/discovery_key.ts";
 import type { ScanReport } from "../../sync/folder_scan.ts";
+import { stoppedError, stoppedHints } from "../sync_folders_report.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { plural } from "../../human.ts";
@@ -71,6 +72,7 @@ export function checkFolderId(id: string): string {
 function scanLine(ctx: CommandContext, r: ScanReport): void {
   if (r.stopped) {
     ctx.out.error(`${r.folder}: ${safeText(r.stopped)}`);
+    for (const hint of stoppedHints(r.folder, r.stopped)) ctx.out.error(`hint: ${hint}`);
     return;
   }
   ctx.out.line(
@@ -364,8 +366,14 @@ const SCAN: CommandSpec = {
       });
     }
     const reports = await scanNow(ctx, id, input.flags.yes === true);
-    if (input.flags.json) ctx.out.json(reports);
-    else for (const r of reports) scanLine(ctx, r);
+    if (input.flags.json) {
+      // Each folder's report on standard output; a stopped one also ends
+      // the command with the JSON error on standard error, as `sync now --json`.
+      ctx.out.json(reports);
+      if (reports.some((r) => r.stopped)) throw stoppedError(reports, "scan folder");
+      return ExitCode.ok;
+    }
+    for (const r of reports) scanLine(ctx, r);
     return reports.some((r) => r.stopped) ? ExitCode.failure : ExitCode.ok;
   },
 };
