@@ -1,9 +1,14 @@
 /**
  * @module folder_memory
  * The folder state (folder_state.ts) in memory: for MemoryState (pure tests,
- * simulations, checkpoints). Iteration is in canonical order.
+ * simulations, checkpoints). Iteration is in canonical order. The fold's
+ * view of a path (`heldAt`) is kept across folds (folder_held.ts): before,
+ * each fold copied and sorted every row of its path (N entries of one
+ * concurrent version each of one path: N²/2 rows).
  */
 
+import type { VersionVector } from "../files/version_vector.ts";
+import { HeldCache, type HeldVersion, type VectorsOf } from "./folder_held.ts";
 import type { DeviceFolderRow, FolderStore, ShareRow, StoredVersion } from "./folder_state.ts";
 import { compareText } from "./state_rows.ts";
 
@@ -15,6 +20,7 @@ export class MemoryFolders implements FolderStore {
   readonly #devices = new Map<string, Map<string, DeviceFolderRow>>();
   readonly #versions = new Map<string, Map<string, Map<string, StoredVersion>>>();
   readonly #frontier = new Map<string, Map<string, number>>();
+  readonly #held = new HeldCache();
 
   share(folder: string): ShareRow | undefined {
     return this.#shares.get(folder);
@@ -73,7 +79,12 @@ export class MemoryFolders implements FolderStore {
     m.set(device, row);
   }
 
-  putVersion(folder: string, path: string, v: StoredVersion): void {
+  heldAt(folder: string, path: string, vectorsOf: VectorsOf): ReadonlyMap<string, HeldVersion> {
+    return this.#held.get(folder, path, () => this.versionsAt(folder, path), vectorsOf);
+  }
+
+  putVersion(folder: string, path: string, v: StoredVersion, vv?: VersionVector): void {
+    this.#held.put(folder, path, v, vv);
     let f = this.#versions.get(folder);
     if (f === undefined) this.#versions.set(folder, f = new Map());
     let p = f.get(path);
@@ -82,6 +93,7 @@ export class MemoryFolders implements FolderStore {
   }
 
   removeVersion(folder: string, path: string, id: string): void {
+    this.#held.remove(folder, path, id);
     const f = this.#versions.get(folder);
     const p = f?.get(path);
     if (!p?.delete(id)) return;

@@ -27,8 +27,10 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { toHex } from "../bytes.ts";
 import { canonicalJson, type Json } from "../crdt/json.ts";
 import { encodeFileVersion } from "../files/file_version.ts";
+import type { VersionVector } from "../files/version_vector.ts";
 import type { DeviceKey } from "./device_key.ts";
 import type { FolderOp, FolderProgress } from "./file_ops.ts";
+import type { HeldVersion, VectorsOf } from "./folder_held.ts";
 import { addVersions, type NewVersion } from "./folder_versions.ts";
 
 /** A shared folder. */
@@ -84,7 +86,15 @@ export interface FolderRows {
 export interface FolderStore extends FolderRows {
   putShare(folder: string, row: ShareRow): void;
   putDeviceRow(folder: string, device: string, row: DeviceFolderRow): void;
-  putVersion(folder: string, path: string, v: StoredVersion): void;
+  /**
+   * The versions of one path by id, with their vectors (`vectorsOf` decodes
+   * the rows it has to read): what the fold compares with (folder_held.ts).
+   * Live until the next `heldAt`: putVersion and removeVersion of the path
+   * show in it; the caller never changes it itself.
+   */
+  heldAt(folder: string, path: string, vectorsOf: VectorsOf): ReadonlyMap<string, HeldVersion>;
+  /** Write a version (`vv` its vector, which `heldAt` then holds). */
+  putVersion(folder: string, path: string, v: StoredVersion, vv?: VersionVector): void;
   removeVersion(folder: string, path: string, id: string): void;
   setFrontier(folder: string, author: string, seq: number): void;
 }

@@ -10,21 +10,27 @@
  * 250 KB entry took a minute to fold on every device that took it (found
  * by a review).
  *
- * Open (issue 13): across entries it is still quadratic. Nothing bounds how
- * many versions a path holds, so N entries of one concurrent version each
- * read N²/2 rows and make as many comparisons (4,000 such entries: 28-34 s
- * into SQLite on a loaded machine; bench/folder_fold_bench.ts "entries").
- * Caching the held vectors per path would leave the comparisons (0.6-0.7 s
- * for 4,000, about an hour for a 64 MiB session's). Bounding what a path holds
- * changes the rule, needs a record per (folder, path, maker) that rows
- * don't hold, carried in checkpoints too, and must not touch honest
- * meshes — "one version per maker" would, as a device can publish a
- * version concurrent with its own earlier one. docs/folders.md, "File
- * versions", has the measurements and the design; not built.
+ * Across entries, each entry's fold compares its versions with every
+ * version its path holds, from the store's held set (`heldAt`,
+ * folder_held.ts: ids, dots and decoded vectors, kept while a write
+ * transaction lasts). Before, each entry's fold read every row its path held
+ * and looked each vector up again: N entries of one concurrent version each
+ * of one path read N²/2 rows (4,000 such entries: 28-73 s into SQLite on a
+ * loaded machine; now about 1 s, the time of the comparisons alone).
+ *
+ * Open (issue 13): still quadratic. Nothing bounds how many versions a path
+ * holds, so those N entries still make N²/2 comparisons (about an hour for
+ * a 64 MiB session's). Bounding what a path holds changes the rule, needs
+ * a record per (folder, path, maker) that rows don't hold, carried in
+ * checkpoints too, and must not touch honest meshes — "one version per
+ * maker" would, as a device can publish a version concurrent with its own
+ * earlier one. docs/folders.md, "File versions", has the measurements and
+ * the design; not built.
  */
 
 import { decodeFileVersion } from "../files/file_version.ts";
 import { compareVv, type VersionVector } from "../files/version_vector.ts";
+import type { HeldVersion } from "./folder_held.ts";
 import type { FolderStore, StoredVersion } from "./folder_state.ts";
 
 /** A version to add, with its vector when the caller has it decoded. */
@@ -61,15 +67,24 @@ function vvOf(v: StoredVersion): VersionVector {
   return decodeFileVersion(v.bytes).vv;
 }
 
+/** The vectors of rows a store reads for `heldAt`, kept by id when the path holds several. */
+function vectorsOf(rows: readonly StoredVersion[]): VersionVector[] {
+  const vvs = rows.map(vvOf);
+  if (rows.length > 1) rows.forEach((v, i) => remember(v.id, vvs[i]));
+  return vvs;
+}
+
 /** Whether `a` is the smaller dot (the entry a version's row names). */
-const smallerDot = (a: StoredVersion, b: StoredVersion) =>
+const smallerDot = (a: StoredVersion, b: HeldVersion) =>
   a.author < b.author || (a.author === b.author && a.seq < b.seq);
 
 /**
  * Add versions to the maximal set of their path: each is dropped when a
  * version's vector is at or above it (the same bytes: the smaller dot is
  * kept), otherwise kept and every version it dominates removed. The result
- * is the maximal set of the union, whatever the order.
+ * is the maximal set of the union, whatever the order. Each version is
+ * written as it is decided, so the next one of the batch is compared with
+ * it; the store's held set (`heldAt`) follows.
  */
 export function addVersions(
   store: FolderStore,
@@ -77,36 +92,35 @@ export function addVersions(
   path: string,
   versions: readonly NewVersion[],
 ): void {
-  const held = store.versionsAt(folder, path);
-  const set = new Map<string, { v: StoredVersion; vv: VersionVector; put: boolean }>();
-  for (const v of held) set.set(v.id, { v, vv: vvOf(v), put: false });
+  const held = store.heldAt(folder, path, vectorsOf);
+  const before = held.size;
+  const put: [string, VersionVector][] = [];
   for (const { stored: v, vv: known } of versions) {
-    const same = set.get(v.id);
+    const same = held.get(v.id);
     if (same !== undefined) {
-      if (smallerDot(v, same.v)) set.set(v.id, { ...same, v, put: true });
+      if (smallerDot(v, same)) store.putVersion(folder, path, v, same.vv);
       continue;
     }
     const mine = known ?? vvOf(v);
     const drop: string[] = [];
     let dominated = false;
-    for (const [id, c] of set) {
+    for (const c of held.values()) {
       const order = compareVv(mine, c.vv);
       if (order === "before") {
         dominated = true;
         break;
       }
-      if (order === "after") drop.push(id);
+      if (order === "after") drop.push(c.id);
     }
     if (dominated) continue;
-    for (const id of drop) set.delete(id);
-    set.set(v.id, { v, vv: mine, put: true });
+    for (const id of drop) store.removeVersion(folder, path, id);
+    store.putVersion(folder, path, v, mine);
+    put.push([v.id, mine]);
   }
-  for (const v of held) if (!set.has(v.id)) store.removeVersion(folder, path, v.id);
-  for (const c of set.values()) {
-    if (c.put) store.putVersion(folder, path, c.v);
-    // The next version of this path is compared with these: keep their vectors at hand.
-    if (set.size > 1) remember(c.v.id, c.vv);
-  }
+  // The next transaction's fold of this path decodes these again unless kept.
+  if (held.size < 2) return;
+  if (before < 2) { for (const c of held.values()) remember(c.id, c.vv); }
+  else for (const [id, vv] of put) remember(id, vv);
 }
 
 /** Add one version (see {@link addVersions}). */

@@ -5,11 +5,21 @@
  * `folder_frontier`. Statements are prepared on first use; a home opened
  * read-only before its first writable open since folders existed has no
  * such tables, and reads as having no folder.
+ *
+ * The fold's view of a path (`heldAt`: ids, dots, decoded vectors; no
+ * bytes) is kept for one write transaction (`cacheRows`, from
+ * SqlState.cacheRows), in step with every row this store writes or deletes,
+ * and forgotten when the transaction ends, either way, or the tables are
+ * cleared underneath (`forget`). Outside a write transaction each `heldAt`
+ * reads the path again. The tables stay the truth: every write goes to them
+ * at once, and every other read comes from them.
  */
 
 import { DeviceKey } from "../log/device_key.ts";
 import { fromHex } from "../bytes.ts";
 import type { DeviceFolderRow, FolderStore, ShareRow, StoredVersion } from "../log/folder_state.ts";
+import { HeldCache, type HeldVersion, type VectorsOf } from "../log/folder_held.ts";
+import type { VersionVector } from "../files/version_vector.ts";
 import { decodeProgress, encodeProgress } from "../log/file_ops.ts";
 import type { Db } from "./db.ts";
 
@@ -106,9 +116,23 @@ const versionOf = (r: Record<string, unknown>): StoredVersion => ({
 export class SqlFolders implements FolderStore {
   readonly #db: Db;
   #s: Statements | null | undefined;
+  readonly #held = new HeldCache();
+  /** Inside a write transaction: nobody else writes the tables until it ends. */
+  #caching = false;
 
   constructor(db: Db) {
     this.#db = db;
+  }
+
+  /** A write transaction starts (`true`) or ends: what `heldAt` kept goes either way. */
+  cacheRows(on: boolean): void {
+    this.#caching = on;
+    this.#held.clear();
+  }
+
+  /** Forget what `heldAt` kept (a rollback, or tables cleared underneath). */
+  forget(): void {
+    this.#held.clear();
   }
 
   /** Statements, or null when the home has no folder tables (read-only, made before them). */
@@ -150,6 +174,11 @@ export class SqlFolders implements FolderStore {
     return ((this.#q?.versionsAt.all(folder, path) ?? []) as Record<string, unknown>[]).map(
       versionOf,
     );
+  }
+
+  heldAt(folder: string, path: string, vectorsOf: VectorsOf): ReadonlyMap<string, HeldVersion> {
+    if (!this.#caching) this.#held.clear(); // another process may have written since
+    return this.#held.get(folder, path, () => this.versionsAt(folder, path), vectorsOf);
   }
 
   *paths(folder: string): Iterable<[string, StoredVersion[]]> {
@@ -223,12 +252,14 @@ export class SqlFolders implements FolderStore {
     );
   }
 
-  putVersion(folder: string, path: string, v: StoredVersion): void {
+  putVersion(folder: string, path: string, v: StoredVersion, vv?: VersionVector): void {
     this.#w().putVersion.run(folder, path, v.id, v.author, v.seq, v.bytes);
+    this.#held.put(folder, path, v, vv);
   }
 
   removeVersion(folder: string, path: string, id: string): void {
     this.#w().removeVersion.run(folder, path, id);
+    this.#held.remove(folder, path, id);
   }
 
   setFrontier(folder: string, author: string, seq: number): void {

@@ -246,6 +246,7 @@ export class SqlState implements StateStore, StateRows {
   /** Forget cached rows (after a rollback, another process's write, or tables cleared). */
   invalidate(): void {
     for (const space of this.#spaces.values()) space.cache.clear();
+    this.#folders.forget();
     this.#forgetRows();
   }
 
@@ -267,6 +268,7 @@ export class SqlState implements StateStore, StateRows {
   cacheRows(on: boolean, committed = false): void {
     this.#caching = on;
     this.#forgetRows();
+    this.#folders.cacheRows(on); // folder rows never outlive the transaction
     const version = on ? (this.#s.dataVersion.get() as { data_version: number }).data_version : 0;
     for (const space of this.#spaces.values()) {
       if (on) space.cache.begin(version);
