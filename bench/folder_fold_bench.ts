@@ -7,21 +7,24 @@
  * the largest there is.
  * - "memory": `foldEntry` into a fresh `MemoryState`;
  * - "SQLite": the same into the home's tables (`SqlState`, in a
- *   transaction, as a write transaction does; rolled back, not committed);
+ *   transaction with its rows cached, as a write transaction does; rolled
+ *   back, not committed);
  * - "merge": `mergeState` of the memory state into an empty one (a
  *   checkpoint's merge);
  * - "entries, memory" / "entries, SQLite": N entries of ONE such version
  *   each (seqs 1..N of one author), folded one by one as a session's
  *   entries are (SQLite: all in one transaction, rolled back). Each entry's
- *   fold reads every version already held at the path, so this grows with
- *   N² (issue 13; docs/folders.md "File versions");
+ *   version is compared with every version already held at the path, so
+ *   this grows with N² (issue 13; docs/folders.md "File versions"); the
+ *   path's rows are read once a transaction (src/log/folder_held.ts);
  * - "entries, comparisons only": those N versions' vectors added one by one
  *   to an in-memory maximal set with `compareVv`, no row read, no decode —
- *   the floor of any speed-up that keeps the present rule (a per-path cache
- *   of decoded vectors, say): still N²/2 comparisons.
+ *   the floor of any speed-up that keeps the present rule: still N²/2
+ *   comparisons.
  * Entries are not signed: this measures the fold.
  *
  *     deno bench -A bench/folder_fold_bench.ts
+ *     deno bench -A --filter entries bench/folder_fold_bench.ts
  */
 
 import { DeviceKey } from "../src/log/device_key.ts";
@@ -75,11 +78,14 @@ globalThis.addEventListener("unload", () => {
 
 function foldSql(...es: Entry[]): void {
   db.exec("BEGIN IMMEDIATE");
+  const state = new SqlState(db);
   try {
-    const state = new SqlState(db);
+    state.cacheRows(true); // as Home.write runs a transaction
     for (const e of es) foldEntry(state, e);
+    state.flush();
   } finally {
     db.exec("ROLLBACK");
+    state.cacheRows(false);
   }
 }
 
@@ -135,7 +141,7 @@ for (const n of [1000, 2000, 4000]) {
   Deno.bench({
     name: `entries, memory, ${n} entries`,
     group: "entries, memory",
-    n: 3, // quadratic before issue 13: seconds a run
+    n: 3, // quadratic (issue 13): seconds a run
     warmup: 1,
     fn: () => {
       const s = new MemoryState();

@@ -80,8 +80,9 @@ Deno.test("folding one entry of 2,000 concurrent versions of a path decodes each
   assert.ok(s.counting.reads <= 2 * N, `${s.counting.reads} reads of held versions`);
 });
 
-// What this counts is decodes (reads of a held version's bytes). The rows each
-// entry's fold reads still add up to 300²/2: issue 13, docs/folders.md "File versions".
+// What this counts is decodes (reads of a held version's bytes). Rows read from
+// the home's tables: tests/storage/folder_held_rows_test.ts. The comparisons still
+// add up to 300²/2: issue 13, docs/folders.md "File versions".
 Deno.test("folding 300 entries of one concurrent version each decodes a number of held versions linear in 300", async () => {
   const [a] = await testDevices(1);
   const s = new CountingState();
