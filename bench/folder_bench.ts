@@ -205,16 +205,19 @@ async function copyTree(from: string, to: string) {
 /**
  * Payload bytes to and from TCP ports on 127.0.0.1, counted by the kernel:
  * an nftables table with a counter per port and direction on the output hook
- * (every loopback packet passes it once), less 52 bytes of IPv4 and TCP
- * header (timestamps on, Linux's default) per packet, so a pure ACK counts 0
- * and a connection's SYN options are the only error (8 bytes or so). Nothing
+ * (every loopback packet passes it once), less the IPv4 and TCP header per
+ * packet (52 bytes with TCP timestamps, Linux's default; 40 without), so a
+ * pure ACK counts 0 and a connection's SYN options are the only error (8
+ * bytes or so). Nothing
  * sits in the path: until 2026-12-06 a counting proxy in the bench process
  * relayed every byte of mycel's sessions (not Syncthing's, which counts its
  * own), a JavaScript process on the same two cores that cost mycel's first
  * sync about 0.5–0.7 s (docs/benchmarks.md). Needs root and `nft`.
  */
 class WireCounter {
-  static readonly HEADER = 52;
+  /** IPv4 (20) and TCP (20, and 12 of timestamps when the kernel sends them) header bytes. */
+  static readonly HEADER = 40 +
+    (Deno.readTextFileSync("/proc/sys/net/ipv4/tcp_timestamps").trim() === "0" ? 0 : 12);
   readonly table = `mycel_folder_bench_${Deno.pid}`;
   #base = new Map<string, number>();
 
@@ -250,7 +253,14 @@ class WireCounter {
 
   /** Payload bytes per rule ("dport P" / "sport P") since the table was made. */
   async #read(): Promise<Map<string, number>> {
-    const json = JSON.parse(await run("nft", ["-j", "list", "table", "inet", this.table]));
+    // Standard output alone: a warning on standard error is no JSON.
+    const out = await new Deno.Command("nft", {
+      args: ["-j", "list", "table", "inet", this.table],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) throw new Error(`nft list: ${new TextDecoder().decode(out.stderr)}`);
+    const json = JSON.parse(new TextDecoder().decode(out.stdout));
     const got = new Map<string, number>();
     for (const o of json.nftables) {
       const rule = o.rule;

@@ -159,17 +159,28 @@ async function step(
 const overlaps = (a: string, b: string) =>
   a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 
-/** SHA-256 of every regular file under `dir` (.mycel/versions included). */
-async function contentsUnder(dir: string): Promise<Set<string>> {
+/**
+ * SHA-256 of every file a user can find in the folder at `root`: at a path
+ * of its tree (conflict copies included) or kept under `.mycel/versions`.
+ * Not mycel's temporary files or hold folders: what survives only there is
+ * gone once they are swept.
+ */
+async function contentsFound(root: string): Promise<Set<string>> {
   const out = new Set<string>();
+  for (const p of await listTree(root)) {
+    const info = await Deno.lstat(join(root, p));
+    if (info.isFile) out.add(toHex(sha256(await Deno.readFile(join(root, p)))));
+  }
   const walk = async (abs: string) => {
     for await (const e of Deno.readDir(abs)) {
-      const p = join(abs, e.name);
-      if (e.isDirectory) await walk(p);
-      else if (e.isFile) out.add(toHex(sha256(await Deno.readFile(p))));
+      const at = join(abs, e.name);
+      if (e.isDirectory) await walk(at);
+      else if (e.isFile) out.add(toHex(sha256(await Deno.readFile(at))));
     }
   };
-  await walk(dir);
+  await walk(join(root, ".mycel", "versions")).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
   return out;
 }
 
@@ -182,7 +193,7 @@ async function schedule(seed: number, retype = false): Promise<void> {
   const random = rng(seed);
   const away = new Set<Device>();
   const story: string[] = [];
-  /** Contents each device wrote and has not changed since: content hash → "device path". */
+  /** Contents each device wrote and has not changed since: "device path" → content hash. */
   const owed = new Map<string, string>();
   for (let n = 0; n < 14; n++) {
     const r = random();
@@ -200,11 +211,11 @@ async function schedule(seed: number, retype = false): Promise<void> {
       const i = Math.floor(random() * 3);
       const e = await step(random, list[i], roots[i], n, retype);
       story.push(e.line);
-      for (const [hash, at] of owed) {
+      for (const at of owed.keys()) {
         const [who, path] = at.split(" ");
-        if (who === list[i].name && e.touched.some((t) => overlaps(t, path))) owed.delete(hash);
+        if (who === list[i].name && e.touched.some((t) => overlaps(t, path))) owed.delete(at);
       }
-      if (e.wrote) owed.set(e.wrote.hash, `${list[i].name} ${e.wrote.path}`);
+      if (e.wrote) owed.set(`${list[i].name} ${e.wrote.path}`, e.wrote.hash);
     } else {
       const here = list.filter((x) => !away.has(x));
       const d = here[Math.floor(random() * here.length)];
@@ -225,13 +236,13 @@ async function schedule(seed: number, retype = false): Promise<void> {
   }
   const hashes = await Promise.all(roots.map(treeHash));
   const found = new Set<string>();
-  for (const root of roots) for (const h of await contentsUnder(root)) found.add(h);
-  const lost = [...owed].filter(([hash]) => !found.has(hash));
+  for (const root of roots) for (const h of await contentsFound(root)) found.add(h);
+  const lost = [...owed].filter(([, hash]) => !found.has(hash));
   if (hashes.every((h) => h === hashes[0]) && lost.length === 0) return;
   const trees = await Promise.all(roots.map(treeLines));
   const status = await Promise.all(list.map((d) => d.run(["folder", "status", "--json"])));
   const what = lost.length > 0
-    ? `lost without a trace: ${lost.map(([h, at]) => `${h.slice(0, 12)} (${at})`).join(", ")}`
+    ? `lost without a trace: ${lost.map(([at, h]) => `${h.slice(0, 12)} (${at})`).join(", ")}`
     : "trees differ after two rounds";
   assert.fail(
     `seed ${seed}: ${what}\n${story.join("\n")}\n` +
