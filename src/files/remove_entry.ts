@@ -3,7 +3,8 @@
  * Apply a deletion from a peer: move the file (or symlink) at a path into
  * `.mycel/versions/` — or remove it when keeping is off — but only if it is
  * still what the caller expected; otherwise report `changed_locally` (a
- * local edit racing a remote delete keeps the edit).
+ * local edit racing a remote delete keeps the edit). A folder now at the
+ * name is `already_gone`: the file was replaced here, the folder stays.
  *
  * The entry is first moved into a `.mycel-tmp-drop-*` folder beside it and
  * checked again there (as place_entry does for a replace), so a save that
@@ -66,7 +67,12 @@ export async function removeEntry(
   }
   const abs = join(dirAbs, baseName(relPath));
   const current = onDisk(abs);
-  if (current === null) return { status: "already_gone" };
+  // A folder at the name (not a link to one): the file or link to delete is
+  // gone already — this device made its name a folder, whose files are paths
+  // of their own. Taken for a local edit, it kept the file's index row: a
+  // deletion held as a mass deletion, or one a killed swap's hold kept from
+  // being published, never ended (tests/folders/kind_change_held_test.ts).
+  if (current === null || current.kind === "folder") return { status: "already_gone" };
   if (!matchesExpected(current, options.expected)) return { status: "changed_locally", current };
   await options.beforeRemove?.("checked");
   // Hold the entry aside first (one rename captures whatever is at the name

@@ -245,6 +245,17 @@ Deno.test("removeEntry() moves the file into versions, unless it changed locally
   });
 });
 
+Deno.test("removeEntry() of a file whose name became a folder here: already gone, the folder and its files stay", async () => {
+  await using f = await testFolder();
+  await f.write("p", "the file");
+  const expected = await expectedOf(f.abs("p"));
+  await Deno.remove(f.abs("p"));
+  await f.write("p/x", "inside");
+  assert.deepEqual(await removeEntry(f.root, "p", { expected }), { status: "already_gone" });
+  assert.equal(await Deno.readTextFile(f.abs("p/x")), "inside");
+  assert.deepEqual(await tempsIn(f.root), []);
+});
+
 Deno.test("writeSymlink() puts a link in place atomically and keeps what it replaced", async () => {
   await using f = await testFolder();
   await f.write("l", "was a file");
