@@ -13,7 +13,8 @@
  * write and the final utime refresh, so a live write in another process is
  * never touched. Symlinks and `.mycel/` are not entered. Hold folders a
  * scan saw are settled sooner, once {@link STALE_HOLD_MS} old
- * ({@link settleStaleHolds}).
+ * ({@link settleStaleHolds}), and a held file whose path the folder deleted
+ * meanwhile is kept under `.mycel/versions/` there rather than put back.
  */
 
 import { join } from "node:path";
@@ -41,11 +42,17 @@ export const STALE_HOLD_MS = 5 * 60 * 1000;
  * names, drops into `.mycel/versions/` (see the module comment). Returns
  * the ones settled; one that can't be settled now waits for the next call.
  * Cheaper than {@link removeStaleTemps}, which walks the whole folder (hourly).
+ *
+ * `deleted` names the paths the folder deleted since: a hold whose files
+ * are all such is kept under `.mycel/versions/` like a drop. Put back, the
+ * file of a write cut short came back as a new file after another device
+ * deleted it (a scan never takes a held name for a deletion, and applying
+ * the deletion found its name empty), undoing the deletion everywhere.
  */
 export async function settleStaleHolds(
   root: string,
   holds: readonly string[],
-  options: { now?: number; olderThanMs?: number } = {},
+  options: { now?: number; olderThanMs?: number; deleted?: (path: string) => boolean } = {},
 ): Promise<string[]> {
   const now = options.now ?? Date.now();
   const cutoff = now - (options.olderThanMs ?? STALE_HOLD_MS);
@@ -55,7 +62,10 @@ export async function settleStaleHolds(
     const slash = path.lastIndexOf("/");
     const dirRel = slash < 0 ? "" : path.slice(0, slash);
     const name = path.slice(slash + 1);
-    if (isHeldName(name) && await settleIfStale(realRoot, dirRel, name, cutoff, now)) {
+    if (
+      isHeldName(name) &&
+      await settleIfStale(realRoot, dirRel, name, cutoff, now, options.deleted)
+    ) {
       settled.push(path);
     }
   }
@@ -76,8 +86,9 @@ function changedBefore(abs: string, cutoff: number): boolean {
 
 /**
  * Settle the hold or drop folder `name` in `dirRel` if it did not change
- * since `cutoff`: a hold goes back, a drop into versions. One that can't be
- * settled now (a name problem, a full disk) stays for the next try.
+ * since `cutoff`: a hold goes back — unless every file in it is at a path
+ * `deleted` names — a drop into versions. One that can't be settled now (a
+ * name problem, a full disk) stays for the next try.
  */
 async function settleIfStale(
   realRoot: string,
@@ -85,9 +96,21 @@ async function settleIfStale(
   name: string,
   cutoff: number,
   now: number,
+  deleted?: (path: string) => boolean,
 ): Promise<boolean> {
-  if (!changedBefore(join(realRoot, dirRel, name), cutoff)) return false;
-  const how = isDropName(name) ? "keep" : "put_back";
+  const abs = join(realRoot, dirRel, name);
+  if (!changedBefore(abs, cutoff)) return false;
+  let how: "keep" | "put_back" = isDropName(name) ? "keep" : "put_back";
+  if (how === "put_back" && deleted !== undefined) {
+    try {
+      const held = [...Deno.readDirSync(abs)].map((e) =>
+        dirRel === "" ? e.name : `${dirRel}/${e.name}`
+      );
+      if (held.length > 0 && held.every(deleted)) how = "keep";
+    } catch {
+      return false; // settled or removed meanwhile: the next try sees
+    }
+  }
   return await settleHold(realRoot, dirRel, name, now, how).then(() => true, () => false);
 }
 

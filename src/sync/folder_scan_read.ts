@@ -13,6 +13,7 @@ import { isMycelError } from "../errors.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { DEFAULT_CHUNK_PARAMS } from "../files/chunk_params.ts";
 import { decodeFileVersion } from "../files/file_version.ts";
+import { winnerOf } from "../files/conflict.ts";
 import { chunkSecret } from "../files/chunk_key.ts";
 import { gearSeedFromSecret } from "../files/gear_seed.ts";
 import { scanFolder } from "../files/scan.ts";
@@ -69,12 +70,21 @@ export async function readDisk(
     // stale (minutes), not only at the hourly sweep — until then the name is
     // empty and a peer's newer version of it is refused. Under the round
     // guard at once: only rounds swap, and this one has not begun to, so the
-    // process that made the hold is gone (a kill inside the swap). Best effort.
+    // process that made the hold is gone (a kill inside the swap). Best
+    // effort. A held file whose path the folder deleted since is kept, not
+    // put back: back, it would be a new file and undo the deletion everywhere.
     const { settleStaleHolds } = await lazyImport<typeof import("../files/stale_temps.ts")>(
       new URL("../files/stale_temps.ts", import.meta.url),
     );
+    const folders = home.view.folders();
+    const deleted = (path: string) => {
+      const versions = folders.versionsAt(folder.folder, path);
+      return versions.length > 0 &&
+        winnerOf(versions.map((v) => decodeFileVersion(v.bytes))).kind === "deleted";
+    };
     await settleStaleHolds(folder.root, result.holds, {
       now: home.now(),
+      deleted,
       ...(roundGuard ? { olderThanMs: 0 } : {}),
     }).catch(() => []);
   }

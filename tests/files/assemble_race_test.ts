@@ -185,3 +185,20 @@ Deno.test("settleStaleHolds settles only the holds it is given that are old enou
     "held just now",
   );
 });
+
+Deno.test("settleStaleHolds keeps a held file whose path the folder deleted under versions, and puts the others back", async () => {
+  await using f = await testFolder();
+  await f.write("d/.mycel-tmp-hold-0123456789ab/gone.txt", "deleted elsewhere meanwhile");
+  await f.write("d/.mycel-tmp-hold-ba9876543210/live.txt", "still in the folder");
+  const holds = ["d/.mycel-tmp-hold-0123456789ab", "d/.mycel-tmp-hold-ba9876543210"];
+  const settled = await settleStaleHolds(f.root, holds, {
+    now: Date.now() + 6 * 60_000,
+    deleted: (path) => path === "d/gone.txt",
+  });
+  assert.deepEqual(settled, holds);
+  await assert.rejects(Deno.lstat(f.abs("d/gone.txt")), Deno.errors.NotFound);
+  const kept = await listVersions(f.root, "d/gone.txt");
+  assert.equal(kept.length, 1, "kept, not put back");
+  assert.equal(await Deno.readTextFile(f.abs("d/live.txt")), "still in the folder");
+  assert.deepEqual(await tempsIn(f.root), []);
+});

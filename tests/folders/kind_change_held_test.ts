@@ -91,6 +91,13 @@ Deno.test("a file held aside by a killed write while its name became a folder he
   assert.equal(await text(rb, copy), "v1\n");
   assert.equal(await text(rb, "p/y"), "made on b\n");
   assert.equal(await treeHash(ra), await treeHash(rb));
-  // The young hold is left for its settlement (STALE_HOLD_MS): still whole.
-  assert.equal(await text(rb, `${hold}/p`), "v1\n");
+  // b's round settled the hold at once (it holds the round guard): the name
+  // being a folder now, the held file went to .mycel/versions, whole.
+  assert.equal(await text(rb, `${hold}/p`), undefined, "the hold is settled");
+  const kept = [...Deno.readDirSync(join(rb, ".mycel", "versions"))].map((e) => e.name);
+  const keptP = kept.filter((n) => n.startsWith("p~"));
+  assert.ok(keptP.length > 0, `p is kept: ${kept}`);
+  assert.ok(
+    (await Promise.all(keptP.map((n) => text(rb, `.mycel/versions/${n}`)))).includes("v1\n"),
+  );
 });

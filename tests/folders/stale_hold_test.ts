@@ -5,15 +5,17 @@
  * at once: it holds the round guard, and only rounds swap, so whoever made
  * the hold is gone. `folder scan` (no guard: a round may be inside its
  * swap) settles it once it is five minutes old — without waiting for the
- * hourly sweep. Needs libfaketime (the scan's clock moves on; the hold's
- * ctime does not).
+ * hourly sweep. A hold whose path the folder deleted meanwhile is kept
+ * under `.mycel/versions/`, not put back (before, it came back as a new
+ * file and undid the deletion everywhere). Needs libfaketime (the scan's
+ * clock moves on; the hold's ctime does not).
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe } from "../helpers/mycel.ts";
 import { fakeClock, findLibfaketime } from "../helpers/faketime.ts";
-import { devices, listTree, put, sharedFolder, syncOk, text } from "./_helpers.ts";
+import { devices, listTree, put, sharedFolder, syncOk, text, treeHash } from "./_helpers.ts";
 
 const LIB = findLibfaketime();
 const IN_CI = Deno.env.get("CI") !== undefined;
@@ -101,4 +103,84 @@ Deno.test("a file a killed round left held, with a newer version waiting: the ne
   await syncOk(a);
   assert.equal(await text(ra, "doc.txt"), "second, longer\n");
   assert.deepEqual(await listTree(ra), ["doc.txt"]);
+});
+
+/** The contents of every file kept under `root`'s `.mycel/versions`. */
+async function keptContents(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string) => {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory) await walk(join(dir, e.name));
+      else if (e.isFile) out.push(await Deno.readTextFile(join(dir, e.name)));
+    }
+  };
+  await walk(join(root, ".mycel", "versions")).catch(() => {});
+  return out;
+}
+
+Deno.test({
+  name:
+    "a hold a killed write left, whose file another device deleted meanwhile, is settled into .mycel/versions: the deletion is not undone",
+  ignore: LIB === undefined && !IN_CI,
+  async fn() {
+    assert.ok(LIB !== undefined, "CI must install faketime (scripts/install_test_deps.sh)");
+    await using devs = await devices(["a", "b"]);
+    const [a, b] = devs.list;
+    const [ra, rb] = await sharedFolder(devs);
+    await put(ra, "doc.txt", "mine\n");
+    await put(ra, "other.txt", "other\n");
+    await syncOk(a);
+    await syncOk(b);
+
+    // The kill inside a's swap of doc.txt; then b deletes doc.txt, and a applies that.
+    await Deno.mkdir(join(ra, HOLD));
+    await Deno.rename(join(ra, "doc.txt"), join(ra, HOLD, "doc.txt"));
+    await Deno.remove(join(rb, "doc.txt"));
+    await syncOk(b);
+    await syncOk(a);
+
+    // Five minutes on, the hold is settled: doc.txt stays deleted, its content kept.
+    for (const d of [a, b, a, b]) {
+      const r = await d.run(["sync", "now", "--timeout", "10"], fakeClock("+10m"));
+      assert.equal(r.code, 0, describe(["sync", "now"], r));
+    }
+    assert.deepEqual(await listTree(ra), ["other.txt"]);
+    assert.deepEqual(await listTree(rb), ["other.txt"], "the deleted file did not come back");
+    assert.ok((await keptContents(ra)).includes("mine\n"), "the held file is kept on a");
+    const temps = [...Deno.readDirSync(ra)].map((e) => e.name).filter((n) =>
+      n.startsWith(".mycel-tmp")
+    );
+    assert.deepEqual(temps, [], "the hold folder is gone");
+  },
+});
+
+Deno.test({
+  name:
+    "a folder that became a file elsewhere while a killed write's hold sat in it: the next round settles the hold, the file takes the name, the folder's file does not come back",
+  async fn() {
+    await using devs = await devices(["a", "b"]);
+    const [a, b] = devs.list;
+    const [ra, rb] = await sharedFolder(devs);
+    await put(ra, "q/x", "in the folder\n");
+    await put(ra, "other.txt", "other\n");
+    await put(ra, "more.txt", "more\n");
+    await syncOk(a);
+    await syncOk(b);
+
+    // The kill inside b's swap of q/x; then a turns the folder q/ into a file q.
+    await Deno.mkdir(join(rb, "q", HOLD));
+    await Deno.rename(join(rb, "q/x"), join(rb, "q", HOLD, "x"));
+    await Deno.remove(join(ra, "q"), { recursive: true });
+    await put(ra, "q", "now a file\n");
+    await syncOk(a);
+    // b's next round settles the hold first (it holds the round guard), then applies a's change.
+    for (const d of [b, a, b, a]) {
+      const r = await d.run(["sync", "now", "--timeout", "10"]);
+      assert.equal(r.code, 0, describe(["sync", "now"], r));
+    }
+    assert.equal(await text(rb, "q"), "now a file\n");
+    assert.deepEqual(await listTree(rb), ["more.txt", "other.txt", "q"]);
+    assert.equal(await treeHash(ra), await treeHash(rb));
+    assert.ok((await keptContents(rb)).includes("in the folder\n"), "the held file is kept on b");
+  },
 });
