@@ -8,8 +8,9 @@
  * each phase is a function of this session and reads on its own.
  */
 
+import { join } from "node:path";
 import type { ChunkRef } from "../files/chunk_hash.ts";
-import type { ExpectedEntry } from "../files/disk_state.ts";
+import { type ExpectedEntry, onDisk } from "../files/disk_state.ts";
 import { isMycelError } from "../errors.ts";
 import { folderDiskFull, isDiskFull, isUnwritable } from "../files/disk_full.ts";
 import type { FileVersion } from "../files/file_version.ts";
@@ -160,18 +161,31 @@ export class ApplySession {
   // A local save raced the write: it stays (the next scan publishes it). A
   // file the write had already moved aside is kept under .mycel/versions/:
   // say where, so nothing is silently out of sight.
+  // A name left empty while the scan holds deletions is (almost always) one
+  // of them: its deletion waits for the user, not a local change.
   raced(path: string, keptAs: string | undefined, what: string): void {
-    this.report.problems.push({
-      path,
-      reason: `it changed on this device meanwhile (${what})` +
-        (keptAs === undefined ? "" : `; the file it replaced is kept as ${keptAs}`),
-    });
+    let reason = `it changed on this device meanwhile (${what})` +
+      (keptAs === undefined ? "" : `; the file it replaced is kept as ${keptAs}`);
+    if (this.folder.info.held !== undefined && nothingAt(join(this.folder.root, path))) {
+      reason = "its deletion here is held with the others until `mycel folder scan " +
+        `${this.folder.folder} --yes\` sends them (a newer version elsewhere then wins)`;
+    }
+    this.report.problems.push({ path, reason });
   }
 
   /** Count a write or removal this round left undone. */
   stillToCome(a: PlanAction): void {
     this.report.needFiles++;
     if (a.kind === "write" && a.version.kind === "file") this.report.needBytes += a.version.size;
+  }
+}
+
+/** Nothing at `abs` (a parent that is not a folder counts as something: not said). */
+function nothingAt(abs: string): boolean {
+  try {
+    return onDisk(abs) === null;
+  } catch {
+    return false;
   }
 }
 
