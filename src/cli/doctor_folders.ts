@@ -14,7 +14,12 @@ import type { ReservedSecret } from "../log/reserved_config.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { plural } from "../human.ts";
 import type { Finding } from "./doctor.ts";
-import { MARKER_MISSING, markerLook, markerUnreadable } from "../files/folder_marker.ts";
+import {
+  MARKER_MISSING,
+  MARKER_UNREACHABLE_HINT,
+  markerLook,
+  markerUnreadable,
+} from "../files/folder_marker.ts";
 import { safeText } from "../text_safety.ts";
 
 const FALLBACK = "its files are cut with the interim secret, made from the mesh id";
@@ -95,10 +100,13 @@ export function checkFolderMarkers(home: Home): Finding[] {
           check: "folder",
           ok: false,
           detail: `${at}: ${
-            markerUnreadable(safeText(look.problem)).replace(/^folder stopped: /, "")
+            markerUnreadable({ ...look, problem: safeText(look.problem) })
+              .replace(/^folder stopped: /, "")
           }`,
-          hint: "Let this user into the folder (search permission on it and the folders above " +
-            "it), or run doctor as the user who syncs it.",
+          hint: look.denied
+            ? "Let this user into the folder (search permission on it and the folders above " +
+              "it), or run doctor as the user who syncs it."
+            : MARKER_UNREACHABLE_HINT,
         },
     );
   }

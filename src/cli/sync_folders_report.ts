@@ -13,7 +13,7 @@ import type { ScanReport } from "../sync/folder_scan.ts";
 import type { UnfetchableFile } from "../sync/unfetchable.ts";
 import type { FolderOutcome } from "../sync/folder_round.ts";
 import { safeText } from "../text_safety.ts";
-import { MARKER_UNREADABLE_HINT } from "../files/folder_marker.ts";
+import { MARKER_UNREACHABLE_HINT, MARKER_UNREADABLE_HINT } from "../files/folder_marker.ts";
 import { humanBytes, plural } from "../human.ts";
 import type { CommandContext } from "./command.ts";
 import {
@@ -110,6 +110,7 @@ export function reportFolders(
         );
       }
       if (/can't look at its marker/.test(f.stopped)) ctx.out.error(`  ${MARKER_UNREADABLE_HINT}`);
+      if (/its marker can't be read/.test(f.stopped)) ctx.out.error(`  ${MARKER_UNREACHABLE_HINT}`);
       continue;
     }
     if (a === undefined || o.json) continue;
@@ -210,6 +211,7 @@ export function stoppedHints(folder: string, why: string): string[] {
     hints.push(`If it moved: \`mycel folder move ${folder} NEWPATH\` (nothing is fetched again).`);
   }
   if (/can't look at its marker/.test(why)) hints.push(MARKER_UNREADABLE_HINT);
+  if (/its marker can't be read/.test(why)) hints.push(MARKER_UNREACHABLE_HINT);
   if (stoppedCode(why) === "bad_ignore_file") {
     hints.push("Fix or remove that ignore file; the folder syncs again on the next round.");
   }
@@ -218,7 +220,8 @@ export function stoppedHints(folder: string, why: string): string[] {
 
 /** The reason is kept as text with the folder: its code is told apart the same way. */
 function stoppedCode(why: string): "bad_ignore_file" | "folder_stopped" {
-  return /ignore/.test(why) && !/marker missing/.test(why) ? "bad_ignore_file" : "folder_stopped";
+  // A marker's stop says so first; a path that merely holds "ignore" is not an ignore file's.
+  return /ignore/.test(why) && !/^folder stopped:/.test(why) ? "bad_ignore_file" : "folder_stopped";
 }
 
 /**

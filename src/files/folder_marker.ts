@@ -14,13 +14,25 @@ import { MARKER_NAME } from "./folder_layout.ts";
 export const MARKER_MISSING =
   "folder stopped: marker missing — disk not mounted, or the folder moved?";
 
+/** Why looking at a marker failed, when it is not missing. */
+export interface MarkerProblem {
+  /** Short, without the path ("permission denied", "a loop of symbolic links on its path"). */
+  readonly problem: string;
+  /** This user may not look (search permission): letting the user in is the way out. */
+  readonly denied: boolean;
+}
+
 /**
- * Why a folder whose marker this user can't look at is stopped (a folder
- * root without search permission for this user, another user's FUSE
- * mount): not "missing" — the disk may well be there.
+ * Why a folder whose marker can't be looked at is stopped: not "missing" —
+ * the disk may well be there. Denied: a folder root without search
+ * permission for this user, another user's FUSE mount. Otherwise the file
+ * system failed (a network or FUSE mount gone, an I/O error, a loop of
+ * links), and letting the user in would be the wrong advice (a review).
  */
-export function markerUnreadable(problem: string): string {
-  return `folder stopped: this user can't look at its marker (${problem})`;
+export function markerUnreadable(p: MarkerProblem): string {
+  return p.denied
+    ? `folder stopped: this user can't look at its marker (${p.problem})`
+    : `folder stopped: its marker can't be read (${p.problem})`;
 }
 
 /** What to do about a folder whose marker this user can't look at. */
@@ -28,11 +40,20 @@ export const MARKER_UNREADABLE_HINT =
   "Let this user into the folder (search permission on it and the folders above it), " +
   "or sync it as the user who owns it.";
 
+/** What to do about a folder whose marker the file system fails to show. */
+export const MARKER_UNREACHABLE_HINT =
+  "Check the disk or mount that holds the folder (`ls -ld` of it); the folder syncs again " +
+  "once its marker can be read.";
+
+/** The hint for a marker {@link markerLook} could not look at. */
+export const markerHint = (p: MarkerProblem): string =>
+  p.denied ? MARKER_UNREADABLE_HINT : MARKER_UNREACHABLE_HINT;
+
 /** Why the folder at `root` is stopped now (marker missing or unreadable), or undefined. */
 export function markerStop(root: string): string | undefined {
   const look = markerLook(root);
   if (look === "present") return undefined;
-  return look === "missing" ? MARKER_MISSING : markerUnreadable(look.problem);
+  return look === "missing" ? MARKER_MISSING : markerUnreadable(look);
 }
 
 /**
@@ -43,7 +64,7 @@ export function markerStop(root: string): string | undefined {
  * `doctor` say "missing" only when it is (a review: "disk not mounted" for a
  * folder root could not look into was wrong advice).
  */
-export function markerLook(root: string): "present" | "missing" | { problem: string } {
+export function markerLook(root: string): "present" | "missing" | MarkerProblem {
   try {
     Deno.lstatSync(join(root, MARKER_NAME));
     return "present";
@@ -51,12 +72,25 @@ export function markerLook(root: string): "present" | "missing" | { problem: str
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
       return "missing";
     }
-    return {
-      problem: e instanceof Deno.errors.PermissionDenied
-        ? "permission denied"
-        : (e as Error).message ?? String(e),
-    };
+    if (e instanceof Deno.errors.PermissionDenied) {
+      return { problem: "permission denied", denied: true };
+    }
+    return { problem: fsProblem(e), denied: false };
   }
+}
+
+/** A file system error in a few words, without the path Deno's message ends with. */
+function fsProblem(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  const known: Record<string, string> = {
+    ELOOP: "a loop of symbolic links on its path",
+    ENOTCONN: "its file system is not connected: a network or FUSE mount gone?",
+    EIO: "an input/output error",
+    ESTALE: "a stale network file handle",
+  };
+  if (code !== undefined && known[code]) return known[code];
+  const text = e instanceof Error ? e.message : String(e);
+  return text.replace(/ \(os error \d+\).*$/s, "") || "unknown error";
 }
 
 /**
@@ -71,9 +105,9 @@ export function assertMarker(root: string, action: string): void {
   const look = markerLook(root);
   if (look === "present") return;
   if (typeof look === "object") {
-    throw new MycelError("folder_stopped", action, markerUnreadable(look.problem), {
+    throw new MycelError("folder_stopped", action, markerUnreadable(look), {
       value: root,
-      hint: MARKER_UNREADABLE_HINT,
+      hint: markerHint(look),
     });
   }
   throw new MycelError("folder_stopped", action, MARKER_MISSING, {
