@@ -119,7 +119,8 @@ export function makeOutput(
     width: options.width ?? PIPE_WIDTH,
     progress: (text) => {
       if (!options.progress) return;
-      stderr(`\r\x1b[K${fitLine(safeText(text), options.progressColumns?.() ?? PIPE_WIDTH)}`);
+      // 0 columns: a pty with no size set (a review); read as unknown, not as "no room".
+      stderr(`\r\x1b[K${fitLine(safeText(text), options.progressColumns?.() || PIPE_WIDTH)}`);
     },
   };
 }

@@ -6,7 +6,8 @@
  * - At most one line every {@link REDRAW_MS}: the fetch reports each chunk,
  *   hundreds a second, and a terminal shows none of that but the cost (an
  *   audit counted about 700 redraws in a one-second fetch of 301 files).
- *   The last report of a fetch (every file in) is always drawn.
+ *   The last report of a fetch (every file in) is drawn at once, and one
+ *   held back is drawn when the interval ends.
  * - No rate and no time left before {@link SETTLED_MS}: the first report,
  *   a few bytes in a few microseconds, said "56 B/s, 108000 s left".
  * - Time left in the largest unit that reads well: seconds below 100,
@@ -37,20 +38,40 @@ export function timeLeft(seconds: number): string {
   return `${(seconds / 3600).toFixed(1)} h`;
 }
 
+/** The fetch's progress line: `report` each progress; `stop` once the fetch is over. */
+export interface ProgressLine {
+  report(p: FetchProgress): void;
+  /** No drawing after this (a report held back is dropped: the caller erases the line). */
+  stop(): void;
+}
+
+/** Run `fn` in `ms`; returns how to cancel it. */
+export type Later = (fn: () => void, ms: number) => () => void;
+
+const timer: Later = (fn, ms) => {
+  const id = setTimeout(fn, ms);
+  return () => clearTimeout(id);
+};
+
 /**
- * A `progress` callback for `folder`'s fetch that draws through `line`,
- * timing from the first call of `now` (ms).
+ * The progress line of `folder`'s fetch, drawn through `line`, timing from
+ * the first call of `now` (ms). A report held back by the redraw interval
+ * is drawn when the interval ends (`later`) unless another came meanwhile:
+ * the last state is always shown, also when the fetch then waits (a file
+ * failed, so "every file in" never comes, and the peers' deadlines run).
  */
 export function fetchProgress(
   folder: string,
   line: (text: string) => void,
   now: () => number,
-): (p: FetchProgress) => void {
+  later: Later = timer,
+): ProgressLine {
   const started = now();
   let drawn = -Infinity;
-  return (p) => {
+  let held: FetchProgress | undefined;
+  let cancel: (() => void) | undefined;
+  const draw = (p: FetchProgress) => {
     const at = now();
-    if (at - drawn < REDRAW_MS && p.files < p.totalFiles) return;
     drawn = at;
     const ms = at - started;
     let text = `${folder}: ${p.files}/${p.totalFiles} files, ${humanBytes(p.bytes)}/${
@@ -62,5 +83,30 @@ export function fetchProgress(
       text += `, ${humanBytes(Math.round(rate))}/s, ${timeLeft(left)} left`;
     }
     line(text);
+  };
+  const flush = () => {
+    cancel = undefined;
+    const p = held;
+    held = undefined;
+    if (p !== undefined) draw(p);
+  };
+  return {
+    report(p) {
+      const since = now() - drawn;
+      if (since < REDRAW_MS && p.files < p.totalFiles) {
+        held = p;
+        cancel ??= later(flush, REDRAW_MS - since);
+        return;
+      }
+      held = undefined;
+      cancel?.();
+      cancel = undefined;
+      draw(p);
+    },
+    stop() {
+      held = undefined;
+      cancel?.();
+      cancel = undefined;
+    },
   };
 }
