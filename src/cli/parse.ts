@@ -172,8 +172,8 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
     const at = rest.indexOf("--version");
     const next = rest[at + 1];
     if (
-      match !== undefined && at >= match[0].length && next !== undefined &&
-      !isFlagToken(next) && next !== "--"
+      match !== undefined && !ownVersion(match[1]) && at >= match[0].length &&
+      next !== undefined && !isFlagToken(next) && next !== "--"
     ) {
       const owners = table.commands.filter(ownVersion).map((c) => `mycel ${c.path.join(" ")}`);
       throw usageError(`run ${["mycel", ...match[0]].join(" ")}`, "unknown flag", {
