@@ -54,7 +54,15 @@ export function openWrite(ctx: CommandContext): Promise<Home> {
 export async function withWrite<T>(
   ctx: CommandContext,
   fn: (w: HomeWriter, home: Home) => Promise<T>,
-  o: { create?: boolean } = {},
+  o: {
+    create?: boolean;
+    /**
+     * Called once the write committed, before the push after it starts: a
+     * command holding the round guard lets go of it there, or the push's
+     * round would find it held and step aside (a review of `folder remove`).
+     */
+    committed?: () => void;
+  } = {},
 ): Promise<T> {
   const root = homeRoot(ctx);
   if (o.create !== false && !(await Home.exists(root))) {
@@ -79,6 +87,7 @@ export async function withWrite<T>(
       committed = w.committed;
       return r;
     });
+    o.committed?.();
     if (committed > 0 && !ctx.offline && home.view.members().length > 1) {
       const { removalHere, removalMessage } = await lazyImport<typeof import("./removal.ts")>(
         new URL("./removal.ts", import.meta.url),

@@ -322,7 +322,7 @@ const REMOVE: CommandSpec = {
     const id = checkFolderId(input.args.ID as string);
     // A round under way would go on writing the folder's files after the leave.
     const synced = await withRead(ctx, (home) => home.folderLocal.folder(id) !== undefined);
-    using _ = synced ? await afterRound(ctx, "remove folder", id) : undefined;
+    using guard = synced ? await afterRound(ctx, "remove folder", id) : undefined;
     const root = await withWrite(ctx, async (w) => {
       const local = w.folderLocal.folder(id);
       if (local === undefined) {
@@ -335,7 +335,7 @@ const REMOVE: CommandSpec = {
       await commitOps(w, [{ type: "folder.leave", folder: id }]);
       w.folderLocal.leaveFolder(id, await writeLeftToken(local.root, id));
       return local.root;
-    }, { create: false });
+    }, { create: false, committed: () => guard?.release() });
     if (input.flags.json) ctx.out.json({ id, path: root });
     else ctx.out.line(`Stopped syncing ${id} here; its files stay in ${safeText(root)}.`);
     return ExitCode.ok;
