@@ -259,10 +259,10 @@ async function housekeeping(
   }
   if (!blobs.swept) {
     blobs.swept = true;
-    const { sweepBlobs } = await lazyImport<typeof import("./blob_sweep.ts")>(
+    const { sweepBlobs, sweptHere } = await lazyImport<typeof import("./blob_sweep.ts")>(
       new URL("./blob_sweep.ts", import.meta.url),
     );
-    await sweepBlobs(home);
+    if (!sweptHere()) await sweepBlobs(home); // not twice a round (the fetch's own, blob_sweep.ts)
   }
   const pruned = await prune(f.root, now, (f.info.keepDays ?? 30) * 86400_000);
   return await keepSwept(home, f.folder, pruned, { swept: now });
