@@ -95,7 +95,7 @@ export function reportFolders(
     }
     if (f.stopped) {
       if (o.json) continue; // said as the JSON error below
-      ctx.out.error(`folder ${f.folder}: ${safeText(f.stopped)}`);
+      ctx.out.error(stopLine(f.folder, f.stopped));
       // Stopped during the round (its marker went): said once, with what it got before.
       if (a !== undefined) {
         ctx.out.error(
@@ -202,6 +202,15 @@ export function reportFolders(
     throw stoppedError([...applied, ...scans], "sync folder");
   }
   return { stopped, partial };
+}
+
+/**
+ * "folder docs stopped: marker missing — …": the line `sync now` and
+ * `folder scan` give a stopped folder (it said "folder docs: folder
+ * stopped: …"). The text is escaped for the terminal.
+ */
+export function stopLine(folder: string, why: string): string {
+  return `folder ${folder} stopped: ${safeText(why.replace(/^folder stopped: /, ""))}`;
 }
 
 /** What the user can do about a folder stopped for `why`, as sentences (none when nothing helps). */

@@ -111,6 +111,6 @@ Deno.test("folder scan --json of a stopped folder: its report on stdout, the JSO
   assert.equal(plain.code, 1);
   assert.match(
     plain.stderr,
-    /^docs: folder stopped: marker missing.*\nhint: If it moved: `mycel folder move docs NEWPATH`/m,
+    /^folder docs stopped: marker missing.*\nhint: If it moved: `mycel folder move docs NEWPATH`/m,
   );
 });

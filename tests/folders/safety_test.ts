@@ -55,7 +55,7 @@ Deno.test("a folder whose marker is gone is stopped, and nothing is deleted anyw
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(
     r.stderr,
-    /folder docs: folder stopped: marker missing — disk not mounted, or the folder moved\?/,
+    /folder docs stopped: marker missing — disk not mounted, or the folder moved\?/,
   );
   // Under --json: the peers' outcomes on stdout, the failure as the JSON error on stderr.
   const j = await syncNow(a, ["--json"]);
@@ -90,7 +90,7 @@ Deno.test("a folder moved on this device is stopped with the way to move it; `fo
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(
     r.stderr,
-    /folder docs: folder stopped: marker missing — disk not mounted, or the folder moved\?/,
+    /folder docs stopped: marker missing — disk not mounted, or the folder moved\?/,
   );
   assert.match(
     r.stderr,

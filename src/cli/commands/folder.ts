@@ -17,7 +17,7 @@ import { checkName } from "../../log/ops.ts";
 import { newChunkKeyOp } from "../../files/chunk_key.ts";
 import { stateSecret } from "../../mesh/discovery_key.ts";
 import type { ScanReport } from "../../sync/folder_scan.ts";
-import { stoppedError, stoppedHints } from "../sync_folders_report.ts";
+import { stopLine, stoppedError, stoppedHints } from "../sync_folders_report.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { plural } from "../../human.ts";
@@ -71,7 +71,7 @@ export function checkFolderId(id: string): string {
 
 function scanLine(ctx: CommandContext, r: ScanReport): void {
   if (r.stopped) {
-    ctx.out.error(`${r.folder}: ${safeText(r.stopped)}`);
+    ctx.out.error(stopLine(r.folder, r.stopped));
     for (const hint of stoppedHints(r.folder, r.stopped)) ctx.out.error(`hint: ${hint}`);
     return;
   }
