@@ -27,13 +27,21 @@ export type VectorsOf = (rows: readonly StoredVersion[]) => VersionVector[];
 
 /**
  * Device names the cached vectors hold in all (a row counts its vector's
- * names and one more), past which the least recently folded paths go: tens
- * of MB at most (a row of a two-device vector takes about 460 bytes). The
- * path being folded always stays, whatever it holds: the fold compares with
- * every row of it, and before this cache read them all into memory for
- * each fold, bytes included.
+ * names and one more; a path {@link PATH_COST} more), past which the least
+ * recently folded paths go. The path being folded always stays, whatever
+ * it holds: the fold compares with every row of it, and before this cache
+ * read them all into memory for each fold, bytes included.
  */
 export const HELD_NAMES = 1 << 18;
+
+/**
+ * What a cached path costs beyond its rows, in names: its map and key.
+ * Counting rows only let a scan or a checkpoint of 100,000 new files, each
+ * path one version, keep ~870 bytes a path, 109 MiB at the limit (a
+ * review measured it); with this a path of one row counts 10 and the limit
+ * is about 26,000 such paths, some 23 MiB.
+ */
+export const PATH_COST = 8;
 
 const cost = (h: HeldVersion) => h.vv.size + 1;
 
@@ -78,6 +86,7 @@ export class HeldCache {
     const rows = load();
     const vvs = vectorsOf(rows);
     held = new Map();
+    this.#names += PATH_COST;
     for (let i = 0; i < rows.length; i++) {
       const { id, author, seq } = rows[i];
       const h = { id, author, seq, vv: vvs[i] };
@@ -122,6 +131,7 @@ export class HeldCache {
     const held = this.#paths.get(key);
     if (held === undefined) return;
     this.#paths.delete(key);
+    this.#names -= PATH_COST;
     for (const h of held.values()) this.#names -= cost(h);
   }
 
