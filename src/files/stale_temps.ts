@@ -103,10 +103,14 @@ async function settleIfStale(
   let how: "keep" | "put_back" = isDropName(name) ? "keep" : "put_back";
   if (how === "put_back" && deleted !== undefined) {
     try {
-      const held = [...Deno.readDirSync(abs)].map((e) =>
-        dirRel === "" ? e.name : `${dirRel}/${e.name}`
-      );
-      if (held.length > 0 && held.every(deleted)) how = "keep";
+      const entries = [...Deno.readDirSync(abs)];
+      const held = entries.map((e) => dirRel === "" ? e.name : `${dirRel}/${e.name}`);
+      // A folder a hold caught (a user's, swapped in at that instant) goes
+      // back whatever the state says: kept aside, its files would be
+      // published as deleted by the next scan (a review).
+      if (held.length > 0 && !entries.some((e) => e.isDirectory) && held.every(deleted)) {
+        how = "keep";
+      }
     } catch {
       return false; // settled or removed meanwhile: the next try sees
     }

@@ -202,3 +202,20 @@ Deno.test("settleStaleHolds keeps a held file whose path the folder deleted unde
   assert.equal(await Deno.readTextFile(f.abs("d/live.txt")), "still in the folder");
   assert.deepEqual(await tempsIn(f.root), []);
 });
+
+Deno.test("settleStaleHolds puts back a folder a hold caught, even where the folder's path is deleted", async () => {
+  await using f = await testFolder();
+  // A user's folder swapped in at the name the instant the hold took it.
+  await f.write("d/.mycel-tmp-hold-0123456789ab/work/notes.txt", "the user's");
+  const settled = await settleStaleHolds(f.root, ["d/.mycel-tmp-hold-0123456789ab"], {
+    now: Date.now() + 6 * 60_000,
+    deleted: () => true,
+  });
+  assert.deepEqual(settled, ["d/.mycel-tmp-hold-0123456789ab"]);
+  assert.equal(
+    await Deno.readTextFile(f.abs("d/work/notes.txt")),
+    "the user's",
+    "back in the tree",
+  );
+  assert.deepEqual(await tempsIn(f.root), []);
+});
