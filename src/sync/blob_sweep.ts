@@ -17,27 +17,12 @@ import { decodeFileVersion } from "../files/file_version.ts";
 import { decodeManifestNode } from "../files/manifest_codec.ts";
 import type { Home } from "../storage/home_handle.ts";
 
-/** Whether this process swept already (a command is one round at most). */
-let swept = false;
-
-/**
- * True once {@link sweepBlobs} ran in this process: the hourly sweep skips
- * a round whose fetch swept already. Sweeping twice cost the fetching
- * `sync now` of a 1 GiB folder 5–9 MiB of peak memory (every version
- * decoded again at the round's end, when its heap is largest), enough to
- * take it past the 200 MB target (docs/benchmarks.md).
- */
-export function sweptHere(): boolean {
-  return swept;
-}
-
 /**
  * Delete the blobs no version names; returns how many went. One
  * transaction: a scan committing a version with its new blobs meanwhile is
  * seen whole or not at all.
  */
 export function sweepBlobs(home: Home): Promise<number> {
-  swept = true;
   return home.write((w) => {
     const fl = w.folderLocal;
     const keep = new Set<string>();

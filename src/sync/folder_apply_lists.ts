@@ -124,7 +124,10 @@ export async function chunkLists(
   }
   // Blobs came: those of versions since replaced (and any a member's bad tree
   // brought) go, so the home holds only the trees of current versions.
-  if (stored > 0) await sweepBlobs(s.home);
+  if (stored > 0) {
+    await sweepBlobs(s.home);
+    if (s.o.sweep) s.o.sweep.done = true;
+  }
   return { lists, blobOf };
 }
 

@@ -22,6 +22,11 @@ export type FileWrite = Extract<PlanAction, { kind: "write" }> & {
 
 /** How to apply. */
 export interface ApplyOptions {
+  /**
+   * Set when the apply swept manifest blobs (blob_sweep.ts), so the round's
+   * hourly housekeeping does not sweep again (folder_round.ts).
+   */
+  sweep?: { done: boolean };
   /** Sessions to fetch from, opened when first needed ([] when none is reachable). */
   peers: () => Promise<FetchPeer[]>;
   /** Read deadline of the file phase (ms). */
