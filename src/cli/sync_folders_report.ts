@@ -104,13 +104,10 @@ export function reportFolders(
             "its unfinished files hold is kept for when it is back",
         );
       }
-      if (/marker missing/.test(f.stopped)) {
-        ctx.out.error(
-          `  if it moved: \`mycel folder move ${f.folder} NEWPATH\` (nothing is fetched again)`,
-        );
+      // The JSON error's hints, as indented lines of the round's report.
+      for (const hint of markerHints(f.folder, f.stopped)) {
+        ctx.out.error(`  ${hint[0].toLowerCase()}${hint.slice(1).replace(/\.$/, "")}`);
       }
-      if (/can't look at its marker/.test(f.stopped)) ctx.out.error(`  ${MARKER_UNREADABLE_HINT}`);
-      if (/its marker can't be read/.test(f.stopped)) ctx.out.error(`  ${MARKER_UNREACHABLE_HINT}`);
       continue;
     }
     if (a === undefined || o.json) continue;
@@ -215,15 +212,21 @@ export function stopLine(folder: string, why: string): string {
 
 /** What the user can do about a folder stopped for `why`, as sentences (none when nothing helps). */
 export function stoppedHints(folder: string, why: string): string[] {
+  const hints = markerHints(folder, why);
+  if (stoppedCode(why) === "bad_ignore_file") {
+    hints.push("Fix or remove that ignore file; the folder syncs again on the next round.");
+  }
+  return hints;
+}
+
+/** What the user can do about a folder stopped for its marker (missing, or unreadable). */
+function markerHints(folder: string, why: string): string[] {
   const hints = [];
   if (/marker missing/.test(why)) {
     hints.push(`If it moved: \`mycel folder move ${folder} NEWPATH\` (nothing is fetched again).`);
   }
   if (/can't look at its marker/.test(why)) hints.push(MARKER_UNREADABLE_HINT);
   if (/its marker can't be read/.test(why)) hints.push(MARKER_UNREACHABLE_HINT);
-  if (stoppedCode(why) === "bad_ignore_file") {
-    hints.push("Fix or remove that ignore file; the folder syncs again on the next round.");
-  }
   return hints;
 }
 
