@@ -18,6 +18,40 @@ import { sleep } from "../helpers/process.ts";
 
 export { type Device, type Devices, devices };
 
+/**
+ * Every file kept under `root`'s `.mycel/versions` (path relative to it,
+ * and bytes); none when there is no such folder.
+ */
+export async function keptFiles(root: string): Promise<{ path: string; bytes: Uint8Array }[]> {
+  const out: { path: string; bytes: Uint8Array }[] = [];
+  const base = join(root, ".mycel", "versions");
+  const walk = async (rel: string) => {
+    for await (const e of Deno.readDir(join(base, rel))) {
+      const p = rel === "" ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory) await walk(p);
+      else if (e.isFile) out.push({ path: p, bytes: await Deno.readFile(join(base, p)) });
+    }
+  };
+  await walk("").catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+  return out;
+}
+
+/**
+ * What a kill inside a swap leaves (src/files/place_entry.ts): the file at
+ * `rel` moved into a hold folder beside it, its name empty.
+ */
+export async function heldByKill(
+  root: string,
+  rel: string,
+  hold = ".mycel-tmp-hold-0123456789ab",
+): Promise<void> {
+  const dir = join(root, dirname(rel));
+  await Deno.mkdir(join(dir, hold));
+  await Deno.rename(join(root, rel), join(dir, hold, rel.slice(rel.lastIndexOf("/") + 1)));
+}
+
 /** The folder of `d` (not created). */
 export function folderOf(d: Device, name = "docs"): string {
   return d.tmp.path(name);

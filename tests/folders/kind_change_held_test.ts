@@ -14,6 +14,8 @@ import { describe } from "../helpers/mycel.ts";
 import {
   type Device,
   devices,
+  heldByKill,
+  keptFiles,
   listTree,
   put,
   sharedFolder,
@@ -79,8 +81,7 @@ Deno.test("a file held aside by a killed write while its name became a folder he
   // What a kill inside b's swap of p leaves: p held whole beside its empty
   // name (src/files/place_entry.ts); then b's user makes p a folder.
   const hold = ".mycel-tmp-hold-0123456789ab";
-  await Deno.mkdir(join(rb, hold));
-  await Deno.rename(join(rb, "p"), join(rb, hold, "p"));
+  await heldByKill(rb, "p", hold);
   await put(rb, "p/y", "made on b\n");
 
   await roundsSaid([b, a], 2);
@@ -94,10 +95,8 @@ Deno.test("a file held aside by a killed write while its name became a folder he
   // b's round settled the hold at once (it holds the round guard): the name
   // being a folder now, the held file went to .mycel/versions, whole.
   assert.equal(await text(rb, `${hold}/p`), undefined, "the hold is settled");
-  const kept = [...Deno.readDirSync(join(rb, ".mycel", "versions"))].map((e) => e.name);
-  const keptP = kept.filter((n) => n.startsWith("p~"));
-  assert.ok(keptP.length > 0, `p is kept: ${kept}`);
-  assert.ok(
-    (await Promise.all(keptP.map((n) => text(rb, `.mycel/versions/${n}`)))).includes("v1\n"),
-  );
+  const kept = await keptFiles(rb);
+  const keptP = kept.filter((f) => f.path.startsWith("p~"));
+  assert.ok(keptP.length > 0, `p is kept: ${kept.map((f) => f.path)}`);
+  assert.ok(keptP.map((f) => new TextDecoder().decode(f.bytes)).includes("v1\n"));
 });

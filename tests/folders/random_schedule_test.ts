@@ -22,6 +22,7 @@ import { toHex } from "../../src/bytes.ts";
 import {
   type Device,
   devices,
+  keptFiles,
   listTree,
   put,
   rounds,
@@ -171,16 +172,7 @@ async function contentsFound(root: string): Promise<Set<string>> {
     const info = await Deno.lstat(join(root, p));
     if (info.isFile) out.add(toHex(sha256(await Deno.readFile(join(root, p)))));
   }
-  const walk = async (abs: string) => {
-    for await (const e of Deno.readDir(abs)) {
-      const at = join(abs, e.name);
-      if (e.isDirectory) await walk(at);
-      else if (e.isFile) out.add(toHex(sha256(await Deno.readFile(at))));
-    }
-  };
-  await walk(join(root, ".mycel", "versions")).catch((e) => {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  });
+  for (const f of await keptFiles(root)) out.add(toHex(sha256(f.bytes)));
   return out;
 }
 

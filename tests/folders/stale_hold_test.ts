@@ -15,7 +15,17 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe } from "../helpers/mycel.ts";
 import { fakeClock, findLibfaketime } from "../helpers/faketime.ts";
-import { devices, listTree, put, sharedFolder, syncOk, text, treeHash } from "./_helpers.ts";
+import {
+  devices,
+  heldByKill,
+  keptFiles,
+  listTree,
+  put,
+  sharedFolder,
+  syncOk,
+  text,
+  treeHash,
+} from "./_helpers.ts";
 
 const LIB = findLibfaketime();
 const IN_CI = Deno.env.get("CI") !== undefined;
@@ -31,8 +41,7 @@ Deno.test("sync now puts back at once the file a killed round left held", async 
   await put(ra, "doc.txt", "mine\n");
   await syncOk(a);
   await syncOk(b);
-  await Deno.mkdir(join(ra, HOLD));
-  await Deno.rename(join(ra, "doc.txt"), join(ra, HOLD, "doc.txt"));
+  await heldByKill(ra, "doc.txt", HOLD);
   const r = await a.run(["sync", "now", "--timeout", "10"]);
   assert.equal(r.code, 0, describe(["sync", "now"], r));
   assert.equal(await text(ra, "doc.txt"), "mine\n", "the held file is back at its name");
@@ -62,8 +71,7 @@ Deno.test({
     assert.equal(await text(rb, "doc.txt"), "mine\n");
 
     // The kill inside the swap: doc.txt sits in a hold folder beside its empty name.
-    await Deno.mkdir(join(ra, HOLD));
-    await Deno.rename(join(ra, "doc.txt"), join(ra, HOLD, "doc.txt"));
+    await heldByKill(ra, "doc.txt", HOLD);
     let r = await a.run(["folder", "scan"]);
     assert.equal(r.code, 0, describe(["folder", "scan"], r));
     assert.equal(await text(ra, "doc.txt"), undefined, "a young hold is left alone");
@@ -94,8 +102,7 @@ Deno.test("a file a killed round left held, with a newer version waiting: the ne
   await put(ra, "doc.txt", "second, longer\n");
   await syncOk(a);
   // b killed inside the swap that was replacing doc.txt: the old file held, the name empty.
-  await Deno.mkdir(join(rb, HOLD));
-  await Deno.rename(join(rb, "doc.txt"), join(rb, HOLD, "doc.txt"));
+  await heldByKill(rb, "doc.txt", HOLD);
   const r = await b.run(["sync", "now", "--timeout", "10"]);
   assert.equal(r.code, 0, describe(["sync", "now"], r));
   assert.equal(await text(rb, "doc.txt"), "second, longer\n");
@@ -105,18 +112,9 @@ Deno.test("a file a killed round left held, with a newer version waiting: the ne
   assert.deepEqual(await listTree(ra), ["doc.txt"]);
 });
 
-/** The contents of every file kept under `root`'s `.mycel/versions`. */
-async function keptContents(root: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string) => {
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isDirectory) await walk(join(dir, e.name));
-      else if (e.isFile) out.push(await Deno.readTextFile(join(dir, e.name)));
-    }
-  };
-  await walk(join(root, ".mycel", "versions")).catch(() => {});
-  return out;
-}
+/** The contents of every file kept under `root`'s `.mycel/versions`, as text. */
+const keptContents = async (root: string) =>
+  (await keptFiles(root)).map((f) => new TextDecoder().decode(f.bytes));
 
 Deno.test({
   name:
@@ -133,8 +131,7 @@ Deno.test({
     await syncOk(b);
 
     // The kill inside a's swap of doc.txt; then b deletes doc.txt, and a applies that.
-    await Deno.mkdir(join(ra, HOLD));
-    await Deno.rename(join(ra, "doc.txt"), join(ra, HOLD, "doc.txt"));
+    await heldByKill(ra, "doc.txt", HOLD);
     await Deno.remove(join(rb, "doc.txt"));
     await syncOk(b);
     await syncOk(a);
@@ -168,8 +165,7 @@ Deno.test({
     await syncOk(b);
 
     // The kill inside b's swap of q/x; then a turns the folder q/ into a file q.
-    await Deno.mkdir(join(rb, "q", HOLD));
-    await Deno.rename(join(rb, "q/x"), join(rb, "q", HOLD, "x"));
+    await heldByKill(rb, "q/x", HOLD);
     await Deno.remove(join(ra, "q"), { recursive: true });
     await put(ra, "q", "now a file\n");
     await syncOk(a);
