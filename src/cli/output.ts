@@ -11,6 +11,7 @@
  */
 
 import { safeJson, safeText } from "../text_safety.ts";
+import { cutToWidth, displayWidth } from "../display_width.ts";
 
 /** A colour or weight for a span. */
 export type Tone = "red" | "green" | "yellow" | "bold" | "dim";
@@ -70,9 +71,9 @@ export function renderText(text: Text, color: boolean): string {
   }).join("");
 }
 
-/** Visible width of `text` as rendered without colour (code points). */
+/** Columns `text` takes as rendered without colour (src/display_width.ts). */
 export function textWidth(text: Text): number {
-  return [...renderText(text, false)].length;
+  return displayWidth(renderText(text, false));
 }
 
 /** Options of {@link makeOutput}. */
@@ -90,16 +91,17 @@ export interface OutputOptions {
 }
 
 /**
- * `text` cut to fit `columns - 1` (code points), ending in "…" when cut: a
+ * `text` cut to fit `columns - 1` terminal columns, ending in "…" when cut: a
  * progress line that wraps is not erased by the next one (`\r` and erase
  * act on the last row), so every redraw left a row behind — the screen
  * filled with them (found by running mycel: a 50-column terminal, or 80
- * with a folder id of 20 characters and a large folder).
+ * with a folder id of 20 characters and a large folder). Columns, not code
+ * points (src/display_width.ts): a CJK name takes two per character, so a
+ * line cut by code points still wrapped (issue 13).
  */
 export function fitLine(text: string, columns: number): string {
   const room = Math.max(1, columns - 1);
-  const points = [...text];
-  return points.length <= room ? text : `${points.slice(0, room - 1).join("")}…`;
+  return displayWidth(text) <= room ? text : `${cutToWidth(text, room - 1)}…`;
 }
 
 /** Writers backed by two sinks (e.g. Deno's stdout and stderr). */

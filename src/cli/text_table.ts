@@ -5,11 +5,14 @@
  *
  * Every cell is one line: it passes the single-line text-safety check (so a
  * peer's name can neither move the cursor nor forge a row), then is cut with
- * "…" to its column's limit. Columns are two spaces apart; the last column is
- * not padded, so lines carry no trailing blanks.
+ * "…" to its column's limit. Widths are terminal columns
+ * (src/display_width.ts), so a CJK name (two columns a character) or one with
+ * combining marks (none) lines up with the others. Columns are two spaces
+ * apart; the last column is not padded, so lines carry no trailing blanks.
  */
 
 import { safeText } from "../text_safety.ts";
+import { cutToWidth, displayWidth } from "../display_width.ts";
 import type { Span, Text, Tone } from "./output.ts";
 
 /** One cell: text, or text with a tone. */
@@ -19,7 +22,7 @@ export type Cell = string | Span;
 export interface Column {
   /** Header, shown in upper case. */
   readonly header: string;
-  /** Longest a cell may be (code points), cut with "…" beyond. */
+  /** Widest a cell may be (columns), cut with "…" beyond. */
   readonly max?: number;
   /** Right-align (numbers). */
   readonly right?: boolean;
@@ -30,13 +33,8 @@ function cellText(c: Cell): string {
 }
 
 function cut(text: string, max: number | undefined): string {
-  const cps = [...text];
-  if (max === undefined || cps.length <= max) return text;
-  return cps.slice(0, Math.max(0, max - 1)).join("") + "…";
-}
-
-function len(text: string): number {
-  return [...text].length;
+  if (max === undefined || displayWidth(text) <= max) return text;
+  return cutToWidth(text, Math.max(0, max - 1)) + "…";
 }
 
 /** The table's lines (header first), ready for `out.line`. */
@@ -51,13 +49,13 @@ export function renderTable(
     })
   );
   const widths = columns.map((col, i) =>
-    Math.max(len(col.header), ...cells.map((r) => len(r[i].text)))
+    Math.max(displayWidth(col.header), ...cells.map((r) => displayWidth(r[i].text)))
   );
   const line = (row: { text: string; tone?: Tone }[]): Text => {
     const parts: (string | Span)[] = [];
     row.forEach((c, i) => {
       const last = i === row.length - 1;
-      const pad = " ".repeat(widths[i] - len(c.text));
+      const pad = " ".repeat(widths[i] - displayWidth(c.text));
       const text = columns[i].right ? pad + c.text : last ? c.text : c.text + pad;
       parts.push(c.tone ? { text, tone: c.tone } : text);
       if (!last) parts.push("  ");
