@@ -1,7 +1,8 @@
 /**
  * @module text_table
  * Aligned plain-text tables (as `tailscale status` and `docker ps` print
- * them) for `status`, `mesh list` and `mesh remove`'s candidates. Pure.
+ * them) for `status`, `mesh list`, `mesh remove`'s candidates and `folder
+ * list`. Pure.
  *
  * Every cell is one line: it passes the single-line text-safety check (so a
  * peer's name can neither move the cursor nor forge a row), then is cut with

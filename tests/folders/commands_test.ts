@@ -3,11 +3,15 @@
  * shows a folder offered by another device until this one joins it, by the
  * name it was shared under; `folder remove` stops syncing it here, deletes
  * nothing, tells the mesh (the sharer's list no longer names this device)
- * and a second remove is a named usage error.
+ * and a second remove is a named usage error. `folder list` prints an
+ * aligned table, offers last and marked, whatever the names' lengths and
+ * widths (CJK), with peers' text escaped.
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { displayWidth } from "../../src/display_width.ts";
+import { tempHome } from "../helpers/mycel.ts";
 import { devices, folderOf, put, syncOk, text } from "./_helpers.ts";
 
 interface FolderRow {
@@ -37,7 +41,7 @@ Deno.test("folder list offers a share until joined; folder remove stops syncing 
   const text1 = await b.run(["folder", "list"]);
   assert.match(
     text1.stdout,
-    /docs {2}Team docs {2}not joined here \(on a\): mycel folder join docs PATH/,
+    /^docs +Team docs +a +not joined here\nTo sync an offer here: mycel folder join docs PATH$/m,
   );
 
   await b.ok(["--no-sync", "folder", "join", "docs", rb]);
@@ -69,4 +73,38 @@ Deno.test("folder list offers a share until joined; folder remove stops syncing 
   const again = await b.run(["folder", "remove", "docs"]);
   assert.equal(again.code, 2, again.stderr);
   assert.match(again.stderr, /Cannot remove folder: this device does not sync it \(docs\)/);
+});
+
+Deno.test("folder list lines its columns up whatever the names' lengths, offers last and marked", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  const base = await Deno.realPath(h.dir);
+  const shares: [string, string][] = [
+    ["docs", "Team docs"],
+    ["photos-2026", "写真\u202e"], // two columns a character; the bidi override escaped
+    ["m", "Music of the whole family"], // cut
+  ];
+  for (const [id, name] of shares) {
+    await Deno.mkdir(join(base, id));
+    await h.ok(["--no-sync", "folder", "add", join(base, id), "--id", id, "--name", name]);
+  }
+  // Still shared, no longer synced here: an offer.
+  await h.ok(["--no-sync", "folder", "remove", "m"]);
+
+  const r = await h.run(["folder", "list"]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split("\n");
+  assert.deepEqual(lines.map((l) => l.split(/ {2,}/)), [
+    ["ID", "NAME", "DEVICES", "PATH"],
+    ["docs", "Team docs", "laptop", join(base, "docs")],
+    ["photos-2026", "写真\\u202e", "laptop", join(base, "photos-2026")],
+    ["m", "Music of the whole fami…", "no device", "not joined here"],
+    ["To sync an offer here: mycel folder join m PATH"],
+  ]);
+  assert.doesNotMatch(r.stdout, /\u202e/u);
+  // Every cell of a column starts at the header's terminal column.
+  const startOf = (line: string, cell: string) => displayWidth(line.slice(0, line.indexOf(cell)));
+  const table = lines.slice(0, 4);
+  const columns = table.map((l) => l.split(/ {2,}/).map((cell) => startOf(l, cell)));
+  for (const row of columns) assert.deepEqual(row, columns[0], table.join("\n"));
 });

@@ -30,6 +30,7 @@ import { folderMoveCommand } from "./folder_move.ts";
 import { folderOverrideCommand } from "./folder_override.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { afterRound } from "../round_wait.ts";
+import { renderTable } from "../text_table.ts";
 import { dropLeftToken, leftToken, prepareRoot, writeLeftToken } from "../folder_root.ts";
 
 /** `--keep-days N`: how long replaced and deleted files are kept here (this device only). */
@@ -289,21 +290,27 @@ const LIST: CommandSpec = {
     }
     if (list.length === 0) {
       ctx.out.error("No shared folders yet: share one with `mycel folder add PATH`.");
+      return ExitCode.ok;
     }
-    for (const f of list.filter((x) => x.path !== null)) {
-      ctx.out.line(
-        `${f.id}  ${safeText(f.name)}  ${safeText(f.path!)}  (${
-          f.devices.map((d) => safeText(d)).join(", ")
-        })`,
-      );
-    }
-    for (const f of list.filter((x) => x.path === null)) {
-      ctx.out.line(
-        `${f.id}  ${safeText(f.name)}  not joined here (on ${
-          f.devices.map((d) => safeText(d)).join(", ") || "no device"
-        }):` +
-          ` mycel folder join ${f.id} PATH`,
-      );
+    // Synced here first, then offers; the path last (long, never cut).
+    // Every cell passes the text-safety check in renderTable.
+    const joined = list.filter((x) => x.path !== null);
+    const offers = list.filter((x) => x.path === null);
+    const table = renderTable(
+      [{ header: "id" }, { header: "name", max: 24 }, { header: "devices", max: 40 }, {
+        header: "path",
+      }],
+      [...joined, ...offers].map((f) => [
+        f.id,
+        f.name,
+        f.devices.join(", ") || "no device",
+        f.path ?? { text: "not joined here", tone: "yellow" },
+      ]),
+    );
+    for (const line of table) ctx.out.line(line);
+    if (offers.length > 0) {
+      const id = offers.length === 1 ? offers[0].id : "ID";
+      ctx.out.line(`To sync an offer here: mycel folder join ${id} PATH`);
     }
     return ExitCode.ok;
   },
