@@ -1,7 +1,8 @@
 /**
  * @module json_types
  * Shapes of `--json` output. Outside scripts rely on these, so they change
- * only by adding fields. Times are ISO 8601 strings or null.
+ * only by adding fields. Times are ISO 8601 strings or null. Keys are
+ * snake_case; the folder commands' shapes are in folder_json.ts.
  */
 
 /** `keys where --json` (also `keys` in `status --json` and `init --json`). */

@@ -7,7 +7,7 @@
  *   conflict;
  * - two spellings at once (`Report.txt` and `report.txt`, or folders `Notes/`
  *   and `notes/`) are reported by the scan as names differing only in case
- *   (`caseCollisions`, text and `--json`), are not "unportable" names, and
+ *   (`case_collisions`, text and `--json`), are not "unportable" names, and
  *   sync as they are — reported, never changed (docs/folders.md, "Paths from
  *   peers").
  */
@@ -71,9 +71,9 @@ Deno.test("two spellings of one name are reported as a case collision and sync u
   await put(ra, "Notes/one.txt", "one\n");
   await put(ra, "notes/two.txt", "two\n");
   const [scan] = await a.tmp.json<
-    { caseCollisions: string[][]; unportable: unknown[]; published: number }[]
+    { case_collisions: string[][]; unportable: unknown[]; published: number }[]
   >(["folder", "scan", "docs", "--json"]);
-  assert.deepEqual(scan.caseCollisions, [["Notes", "notes"], ["Report.txt", "report.txt"]]);
+  assert.deepEqual(scan.case_collisions, [["Notes", "notes"], ["Report.txt", "report.txt"]]);
   assert.deepEqual(scan.unportable, [], "each name alone is portable");
   assert.equal(scan.published, 4);
 

@@ -260,7 +260,7 @@ exfatTest(
     const docs = (Array.isArray(scan) ? scan : [scan]).find((s: { folder: string }) =>
       s.folder === "docs"
     );
-    assert.equal(docs.hashedFiles, 0, `the whole card was read again: ${JSON.stringify(docs)}`);
+    assert.equal(docs.hashed_files, 0, `the whole card was read again: ${JSON.stringify(docs)}`);
     assert.equal(docs.published, 0);
     // The index took the new numbers: a write from a peer is no "local change".
     await put(rb, "DCIM/p0.jpg", "photo 0, edited\n");

@@ -3,7 +3,9 @@
  * `--json` of `folder add`, `join`, `remove` and `restore`: standard output
  * is one JSON document with the fields the commands print (folder.ts,
  * folder_versions.ts), and nothing else (real processes, one device: a
- * folder removed here is still shared, so it can be joined again).
+ * folder removed here is still shared, so it can be joined again). Every
+ * folder command's keys are snake_case, as the rest of the CLI's (issue 13:
+ * `folder status` and `scan` printed camelCase, `folder override` snake_case).
  */
 
 import assert from "node:assert/strict";
@@ -27,15 +29,15 @@ function scanOf(published: number, hashed: boolean) {
     folder: "docs",
     published,
     held: 0,
-    hashedFiles: hashed ? 2 : 0,
-    hashedBytes: hashed ? 5 : 0,
+    hashed_files: hashed ? 2 : 0,
+    hashed_bytes: hashed ? 5 : 0,
     present: 2,
     skipped: [],
-    skippedChanged: false,
-    caseCollisions: [],
-    newCaseCollisions: [],
+    skipped_changed: false,
+    case_collisions: [],
+    new_case_collisions: [],
     unportable: [],
-    linksOut: [],
+    links_out: [],
   };
 }
 
@@ -71,7 +73,7 @@ Deno.test("folder join --json prints the id, path and the first scan's report", 
   // The same report as a share's scan; what it hashed again is the index's business.
   const expected = scanOf(0, false);
   assert.deepEqual(Object.keys(out.scan).sort(), Object.keys(expected).sort());
-  for (const k of ["folder", "held", "present", "skipped", "caseCollisions"] as const) {
+  for (const k of ["folder", "held", "present", "skipped", "case_collisions"] as const) {
     assert.deepEqual(out.scan[k], expected[k], k);
   }
 });
@@ -113,4 +115,40 @@ Deno.test("folder scan --json of a stopped folder: its report on stdout, the JSO
     plain.stderr,
     /^folder docs stopped: marker missing.*\nhint: If it moved: `mycel folder move docs NEWPATH`/m,
   );
+});
+
+/** Every key of `value`, however deep (arrays looked into). */
+function keysOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(keysOf);
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([k, v]) => [k, ...keysOf(v)]);
+}
+
+Deno.test("every folder command's --json keys are snake_case, as the rest of the CLI's", async () => {
+  await using h = await tempHome();
+  const docs = await twoFiles(h);
+  const kept = join(docs, versionPathFor("a.txt", Date.UTC(2026, 10, 1)));
+  await Deno.mkdir(join(kept, ".."), { recursive: true });
+  await Deno.writeTextFile(kept, "old\n");
+  const moved = `${docs}-moved`;
+  const outputs: [string, unknown][] = [];
+  const run = async (args: string[]) => {
+    outputs.push([args.join(" "), await h.json(["--no-sync", ...args, "--json"])]);
+  };
+  await run(["folder", "add", docs, "--id", "docs"]);
+  for (const args of [["list"], ["status"], ["conflicts"], ["scan"]]) {
+    await run(["folder", ...args]);
+  }
+  await run(["folder", "versions", join(docs, "a.txt")]);
+  await run(["folder", "override", "docs", "--dry-run"]);
+  await run(["folder", "restore", join(docs, "a.txt")]);
+  await Deno.rename(docs, moved);
+  await run(["folder", "move", "docs", moved]);
+  await run(["folder", "remove", "docs"]);
+  await run(["folder", "join", "docs", moved]);
+  for (const [what, out] of outputs) {
+    const bad = keysOf(out).filter((k) => !/^[a-z][a-z0-9_]*$/.test(k));
+    assert.deepEqual(bad, [], `${what}: ${JSON.stringify(out)}`);
+  }
+  assert.equal(outputs.length, 11);
 });

@@ -111,9 +111,9 @@ Deno.test("20,000 small files arrive whole, and a re-scan with nothing changed r
   assert.equal(r.code, 0, describe(["sync", "now"], r));
   assert.match(r.stdout, /20001 changes applied/);
   assert.equal(await treeHash(rb), await treeHash(ra));
-  const scan = await a.tmp.json<{ present: number; hashedFiles: number; published: number }[]>(
+  const scan = await a.tmp.json<{ present: number; hashed_files: number; published: number }[]>(
     ["folder", "scan", "--json"],
   );
-  assert.deepEqual([scan[0].present, scan[0].hashedFiles, scan[0].published], [20001, 0, 0]);
+  assert.deepEqual([scan[0].present, scan[0].hashed_files, scan[0].published], [20001, 0, 0]);
   await syncNow(b);
 });

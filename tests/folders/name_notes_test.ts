@@ -53,10 +53,10 @@ Deno.test("links pointing outside the folder are synced as links and said once, 
   assert.match(first.stderr, /mycel never follows a link/);
   assert.doesNotMatch(first.stderr, /sub\/inside|real\.txt/, "a link inside is not said");
   // Synced as links all the same: published, nothing skipped.
-  const st = await h.json<{ files: number; notSyncedCount: number }[]>(
+  const st = await h.json<{ files: number; not_synced_count: number }[]>(
     ["folder", "status", "--json"],
   );
-  assert.deepEqual([st[0].files, st[0].notSyncedCount], [4, 0]);
+  assert.deepEqual([st[0].files, st[0].not_synced_count], [4, 0]);
   // Copied over with `cp -a` (a new inode, the same target and time): read again, not published.
   const before = (await Deno.lstat(join(docs, "abs"))).ino;
   const copy = await new Deno.Command("sh", {

@@ -26,10 +26,10 @@ import {
 
 interface StatusJson {
   devices: { self: boolean; state: string }[];
-  notWritten: { path: string; reason: string }[];
-  notWrittenCount: number;
-  notSynced: { path: string; reason: string }[];
-  notSyncedCount: number;
+  not_written: { path: string; reason: string }[];
+  not_written_count: number;
+  not_synced: { path: string; reason: string }[];
+  not_synced_count: number;
 }
 
 async function status(d: Device): Promise<StatusJson> {
@@ -68,9 +68,9 @@ Deno.test("a path a round could not write is kept for folder status, said once b
   assert.equal(first.code, 3, describe(["sync", "now"], first));
   assert.match(first.stderr, /not written here: x: a folder is in the way/);
   let s = await status(b);
-  assert.equal(s.notWrittenCount, 1);
-  assert.equal(s.notWritten[0].path, "x");
-  assert.match(s.notWritten[0].reason, IN_THE_WAY);
+  assert.equal(s.not_written_count, 1);
+  assert.equal(s.not_written[0].path, "x");
+  assert.match(s.not_written[0].reason, IN_THE_WAY);
   const shown = await b.ok(["--no-sync", "folder", "status"]);
   assert.match(shown.stdout, /not written here: x: a folder is in the way/);
 
@@ -87,7 +87,7 @@ Deno.test("a path a round could not write is kept for folder status, said once b
   assert.match(third.stderr, /folder docs: every path is written here again/);
   assert.equal(await text(rb, "x"), "now a file\n");
   s = await status(b);
-  assert.deepEqual([s.notWritten, s.notWrittenCount], [[], 0]);
+  assert.deepEqual([s.not_written, s.not_written_count], [[], 0]);
   const fourth = await syncNow(b);
   assert.doesNotMatch(fourth.stderr, /written here again/, "said once");
 });
@@ -99,8 +99,8 @@ Deno.test("a folder that stops drops its not-written list; back, the list is sai
   const fifo = await new Deno.Command("mkfifo", { args: [join(rb, "pipe")] }).output();
   assert.ok(fifo.success, "mkfifo");
   await syncNow(b);
-  assert.equal((await status(b)).notWrittenCount, 1);
-  assert.equal((await status(b)).notSyncedCount, 1);
+  assert.equal((await status(b)).not_written_count, 1);
+  assert.equal((await status(b)).not_synced_count, 1);
 
   // The disk goes away (the marker with it).
   const marker = await Deno.readFile(join(rb, MARKER_NAME));
@@ -109,8 +109,8 @@ Deno.test("a folder that stops drops its not-written list; back, the list is sai
   assert.equal(stopped.code, 1, describe(["sync", "now"], stopped));
   let s = await status(b);
   assert.equal(s.devices.find((d) => d.self)?.state, "stopped");
-  assert.deepEqual([s.notWritten, s.notWrittenCount], [[], 0], "nothing stale beside 'stopped'");
-  assert.deepEqual([s.notSynced, s.notSyncedCount], [[], 0], "nothing stale beside 'stopped'");
+  assert.deepEqual([s.not_written, s.not_written_count], [[], 0], "nothing stale beside 'stopped'");
+  assert.deepEqual([s.not_synced, s.not_synced_count], [[], 0], "nothing stale beside 'stopped'");
 
   // Back: the scan and the round find the same path, and say it again.
   await Deno.writeFile(join(rb, MARKER_NAME), marker);
@@ -119,8 +119,8 @@ Deno.test("a folder that stops drops its not-written list; back, the list is sai
   assert.match(back.stderr, /not written here: x: a folder is in the way/);
   assert.match(back.stderr, /not synced: pipe: /);
   s = await status(b);
-  assert.equal(s.notWrittenCount, 1);
-  assert.equal(s.notSyncedCount, 1);
+  assert.equal(s.not_written_count, 1);
+  assert.equal(s.not_synced_count, 1);
 });
 
 Deno.test("a folder whose ignore file can't be read is stopped by the scan, and nothing is applied to it", async () => {
@@ -175,15 +175,19 @@ Deno.test("a path too long for where the folder lies here is reported with the s
   assert.equal(first.code, 3, describe(["sync", "now"], first));
   assert.equal(await text(rb, "short.txt"), "fits\n");
   const s = await status(b);
-  assert.equal(s.notWrittenCount, 1, JSON.stringify(s.notWritten));
-  assert.equal(s.notWritten[0].path, long);
-  assert.match(s.notWritten[0].reason, /too long/);
-  assert.doesNotMatch(s.notWritten[0].reason, /mycel-tmp|os error|'\//, "an OS path in the reason");
+  assert.equal(s.not_written_count, 1, JSON.stringify(s.not_written));
+  assert.equal(s.not_written[0].path, long);
+  assert.match(s.not_written[0].reason, /too long/);
+  assert.doesNotMatch(
+    s.not_written[0].reason,
+    /mycel-tmp|os error|'\//,
+    "an OS path in the reason",
+  );
 
   // The next round finds the same reason: pointed at, not said again.
   const second = await syncNow(b);
   assert.equal(second.code, 3, describe(["sync", "now"], second));
   assert.doesNotMatch(second.stderr, /too long/, describe(["sync", "now"], second));
   assert.match(second.stdout, /1 path not written here: see `mycel folder status docs`/);
-  assert.deepEqual((await status(b)).notWritten, s.notWritten);
+  assert.deepEqual((await status(b)).not_written, s.not_written);
 });

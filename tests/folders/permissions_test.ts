@@ -125,8 +125,12 @@ Deno.test({
       const status = await a.ok(["folder", "status"]);
       assert.match(status.stdout, /not synced: secret\.txt: it can't be read/, status.stdout);
       assert.match(status.stdout, /not synced: private: the folder can't be listed/, status.stdout);
-      const [json] = await a.tmp.json<{ notSyncedCount: number }[]>(["folder", "status", "--json"]);
-      assert.equal(json.notSyncedCount, 2);
+      const [json] = await a.tmp.json<{ not_synced_count: number }[]>([
+        "folder",
+        "status",
+        "--json",
+      ]);
+      assert.equal(json.not_synced_count, 2);
       await syncOk(b);
       assert.equal(await text(rb, "a.txt"), "two\n", "the readable edit went out");
       assert.equal(await text(rb, "secret.txt"), "secret\n", "not deleted, not changed");
@@ -229,10 +233,10 @@ Deno.test({
       assert.equal(await text(rb, "more.txt"), "more\n");
       const status = await b.ok(["folder", "status", "docs"]);
       assert.match(status.stdout, line, status.stdout);
-      const [json] = await b.tmp.json<{ notRemovedCount: number }[]>(
+      const [json] = await b.tmp.json<{ not_removed_count: number }[]>(
         ["folder", "status", "docs", "--json"],
       );
-      assert.equal(json.notRemovedCount, 1);
+      assert.equal(json.not_removed_count, 1);
     });
   },
 });
@@ -296,22 +300,22 @@ Deno.test({
       assert.match(status.stdout, listed, status.stdout);
       const [json] = await b.tmp.json<
         {
-          notRemoved: unknown[];
-          notRemovedCount: number;
-          notListed: unknown[];
-          notListedCount: number;
+          not_removed: unknown[];
+          not_removed_count: number;
+          not_listed: unknown[];
+          not_listed_count: number;
         }[]
       >(["folder", "status", "docs", "--json"]);
-      assert.deepEqual(json.notRemoved, [{
+      assert.deepEqual(json.not_removed, [{
         path: old,
         reason: "it can't be removed (permission denied)",
       }]);
-      assert.equal(json.notRemovedCount, 1);
-      assert.deepEqual(json.notListed, [{
+      assert.equal(json.not_removed_count, 1);
+      assert.deepEqual(json.not_listed, [{
         path: ".mycel/versions/locked",
         reason: "permission denied",
       }]);
-      assert.equal(json.notListedCount, 1);
+      assert.equal(json.not_listed_count, 1);
 
       // Given to b's user, it is listed and pruned: said once, and gone from folder status.
       await chownTree(join(rb, ".mycel/versions/locked"));
@@ -326,10 +330,10 @@ Deno.test({
       );
       assert.doesNotMatch(again.stderr, /not removed/, shownAgain);
       assert.equal(await text(rb, ".mycel/versions/locked/x~20200101-000000-000.txt"), undefined);
-      const [after] = await b.tmp.json<{ notListedCount: number; notRemovedCount: number }[]>(
+      const [after] = await b.tmp.json<{ not_listed_count: number; not_removed_count: number }[]>(
         ["folder", "status", "docs", "--json"],
       );
-      assert.deepEqual([after.notListedCount, after.notRemovedCount], [0, 1]);
+      assert.deepEqual([after.not_listed_count, after.not_removed_count], [0, 1]);
     });
   },
 });

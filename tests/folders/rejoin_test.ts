@@ -363,7 +363,7 @@ Deno.test("a file only this device had, deleted while the folder was left here: 
   await rounds([b, a], 1);
   // Forgotten, not deleted: every device waits for it (a limit, docs/folders.md) — and is told so.
   const [status] = JSON.parse((await b.ok(["--no-sync", "folder", "status", "--json"])).stdout);
-  assert.equal(status.devices.find((d: { self: boolean }) => d.self).waitingOnSelf, 1);
+  assert.equal(status.devices.find((d: { self: boolean }) => d.self).waiting_on_self, 1);
   const said = (await b.ok(["--no-sync", "folder", "status"])).stdout;
   assert.match(said, /1 file of it made here and no longer here/);
   assert.match(said, /mycel folder override docs --dry-run/);

@@ -29,16 +29,16 @@ Deno.test("folder status names the files this device waits for from a device rem
 
   const [status] = JSON.parse((await a.ok(["--no-sync", "folder", "status", "--json"])).stdout);
   const self = status.devices.find((d: { self: boolean }) => d.self);
-  assert.equal(self.behindFiles, 2);
-  assert.deepEqual(self.waitingOnRemoved, [{ name: "c", files: 2 }]);
+  assert.equal(self.behind_files, 2);
+  assert.deepEqual(self.waiting_on_removed, [{ name: "c", files: 2 }]);
   const text = (await a.ok(["--no-sync", "folder", "status"])).stdout;
   assert.match(text, /2 files of it made by c, which was removed from the mesh/);
   assert.match(text, /mycel folder override docs --dry-run/);
   // b, which did not fetch them either, is shown waiting for the same files, and why.
   const [other] = status.devices.filter((d: { self: boolean }) => !d.self);
   assert.equal(other.name, "b");
-  assert.ok(other.behindFiles >= 2, "c's two files at least (its last report may lag)");
-  assert.deepEqual(other.waitingOnRemoved, [{ name: "c", files: 2 }]);
+  assert.ok(other.behind_files >= 2, "c's two files at least (its last report may lag)");
+  assert.deepEqual(other.waiting_on_removed, [{ name: "c", files: 2 }]);
   assert.match(text, /b \([^)]*\): behind by[^\n]*\n\s+2 files of it made by c, which was removed/);
 });
 
@@ -148,7 +148,7 @@ Deno.test("a conflict whose losing version only a removed device had: folder sta
   const [status] = JSON.parse((await a.ok(["--no-sync", "folder", "status", "--json"])).stdout);
   const self = status.devices.find((d: { self: boolean }) => d.self);
   assert.equal(self.state, "behind");
-  assert.deepEqual(self.waitingOnRemoved, [{ name: "c", files: 1 }]);
+  assert.deepEqual(self.waiting_on_removed, [{ name: "c", files: 1 }]);
   assert.match(
     (await a.ok(["--no-sync", "folder", "status"])).stdout,
     /mycel folder override docs/,
@@ -158,7 +158,7 @@ Deno.test("a conflict whose losing version only a removed device had: folder sta
     (await a.ok(["--no-sync", "folder", "conflicts", "--json"])).stdout,
   );
   assert.deepEqual(conflicts.unresolved, ["x.txt"]);
-  assert.deepEqual(conflicts.waitingOnRemoved, [{ path: "x.txt", makers: ["c"] }]);
+  assert.deepEqual(conflicts.waiting_on_removed, [{ path: "x.txt", makers: ["c"] }]);
   const listed = (await a.ok(["--no-sync", "folder", "conflicts"])).stdout;
   assert.match(listed, /x\.txt: versions in conflict \(waiting for a version made by c, removed/);
   assert.doesNotMatch(listed, /resolving/);

@@ -107,11 +107,11 @@ Deno.test("a folder moved on this device is stopped with the way to move it; `fo
     path: string;
     was: string;
     moved: boolean;
-    scan: { published: number; hashedFiles: number; present: number };
+    scan: { published: number; hashed_files: number; present: number };
   }>(["--no-sync", "folder", "move", "docs", moved, "--json"]);
   assert.deepEqual([mv.path, mv.was, mv.moved], [await Deno.realPath(moved), rb, true]);
   assert.deepEqual(
-    [mv.scan.published, mv.scan.hashedFiles, mv.scan.present],
+    [mv.scan.published, mv.scan.hashed_files, mv.scan.present],
     [0, 0, 4],
     "a rename on the same disk: nothing read again, nothing published",
   );
@@ -145,10 +145,10 @@ Deno.test("a folder moved on this device is stopped with the way to move it; `fo
     const far = join(other, "docs");
     const cp = await new Deno.Command("mv", { args: [moved, far] }).output();
     assert.ok(cp.success, new TextDecoder().decode(cp.stderr));
-    const mv2 = await b.tmp.json<{ scan: { published: number; hashedFiles: number } }>(
+    const mv2 = await b.tmp.json<{ scan: { published: number; hashed_files: number } }>(
       ["--no-sync", "folder", "move", "docs", far, "--json"],
     );
-    assert.deepEqual([mv2.scan.published, mv2.scan.hashedFiles], [0, 6]);
+    assert.deepEqual([mv2.scan.published, mv2.scan.hashed_files], [0, 6]);
     const r2 = await syncOk(b);
     assert.doesNotMatch(r2.stdout, /fetched|applied/, r2.stdout);
     assert.equal(await treeHash(far), await treeHash(ra));

@@ -19,8 +19,8 @@ interface Standing {
   name: string;
   self: boolean;
   state: string;
-  behindFiles: number;
-  behindBytes: number;
+  behind_files: number;
+  behind_bytes: number;
 }
 
 /** `folder status docs --json` of `d`: each device's standing by name. */
@@ -36,7 +36,7 @@ async function assertStanding(d: Device, who: Device, files: number, bytes: numb
   assert.ok(s !== undefined, `${where}: no standing`);
   assert.equal(s.self, d === who, where);
   assert.deepEqual(
-    [s.state, s.behindFiles, s.behindBytes],
+    [s.state, s.behind_files, s.behind_bytes],
     [files > 0 ? "behind" : "in_sync", files, bytes],
     where,
   );

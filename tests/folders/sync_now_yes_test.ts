@@ -12,11 +12,11 @@ import { join } from "node:path";
 import { describe, type TempHome, tempHome } from "../helpers/mycel.ts";
 
 /** The folder's file count and held deletions, from `folder status --json`. */
-async function standing(h: TempHome): Promise<{ files: number; heldDeletes: number }> {
-  const [s] = await h.json<{ files: number; heldDeletes: number }[]>(
+async function standing(h: TempHome): Promise<{ files: number; held_deletes: number }> {
+  const [s] = await h.json<{ files: number; held_deletes: number }[]>(
     ["--no-sync", "folder", "status", "docs", "--json"],
   );
-  return { files: s.files, heldDeletes: s.heldDeletes };
+  return { files: s.files, held_deletes: s.held_deletes };
 }
 
 Deno.test("sync now --yes publishes the deletions a mass deletion held", async () => {
@@ -31,11 +31,11 @@ Deno.test("sync now --yes publishes the deletions a mass deletion held", async (
   const held = await h.run(["sync", "now", "--timeout", "5"]);
   assert.equal(held.code, 0, describe(["sync", "now"], held));
   assert.match(held.stderr, /docs: 4 of 6 files are gone on disk: the deletions are held/);
-  assert.deepEqual(await standing(h), { files: 6, heldDeletes: 4 });
+  assert.deepEqual(await standing(h), { files: 6, held_deletes: 4 });
 
   const args = ["sync", "now", "--timeout", "5", "--yes"];
   const yes = await h.run(args);
   assert.equal(yes.code, 0, describe(args, yes));
   assert.doesNotMatch(yes.stderr, /held/, describe(args, yes));
-  assert.deepEqual(await standing(h), { files: 2, heldDeletes: 0 });
+  assert.deepEqual(await standing(h), { files: 2, held_deletes: 0 });
 });

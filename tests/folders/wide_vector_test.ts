@@ -116,7 +116,7 @@ Deno.test("an edit or deletion whose vector would name over 256 devices is not p
   assert.match(scan.stderr, /v\.txt: a version of it made here would name 257 devices/);
   assert.match(scan.stderr, /d\.txt: a version of it made here would name 257 devices/);
   const status = await a.ok(["--no-sync", "folder", "status", "--json"]);
-  const notSynced = JSON.parse(status.stdout)[0].notSynced.map((p: { path: string }) => p.path);
+  const notSynced = JSON.parse(status.stdout)[0].not_synced.map((p: { path: string }) => p.path);
   assert.deepEqual(notSynced.sort(), ["d.txt", "v.txt"]);
 
   // `sync now` scans first: it goes on to its entry round and the new file travels.

@@ -31,6 +31,7 @@ import { folderOverrideCommand } from "./folder_override.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { afterRound } from "../round_wait.ts";
 import { renderTable } from "../text_table.ts";
+import { scanJson } from "../folder_json.ts";
 import { dropLeftToken, leftToken, prepareRoot, writeLeftToken } from "../folder_root.ts";
 
 /** `--keep-days N`: how long replaced and deleted files are kept here (this device only). */
@@ -172,8 +173,9 @@ const ADD: CommandSpec = {
     });
     await dropLeftToken(addedAt); // another folder's, left here before (once committed, as join)
     const [report] = await scanNow(ctx, id, false);
-    if (input.flags.json) ctx.out.json({ id, name, path: await readPath(ctx, id), scan: report });
-    else {
+    if (input.flags.json) {
+      ctx.out.json({ id, name, path: await readPath(ctx, id), scan: report && scanJson(report) });
+    } else {
       ctx.out.line(`Shared folder ${id} (${safeText(name)}).`);
       if (report) scanLine(ctx, report);
       ctx.out.line(`On another device: mycel folder join ${id} PATH`);
@@ -250,8 +252,9 @@ const JOIN: CommandSpec = {
     // token again, or the next join starts without the index it kept.
     await dropLeftToken(joinedAt);
     const [report] = await scanNow(ctx, id, false);
-    if (input.flags.json) ctx.out.json({ id, path: await readPath(ctx, id), scan: report });
-    else {
+    if (input.flags.json) {
+      ctx.out.json({ id, path: await readPath(ctx, id), scan: report && scanJson(report) });
+    } else {
       ctx.out.line(`Joined folder ${id}; its files arrive with the next \`mycel sync now\`.`);
       if (report) scanLine(ctx, report);
     }
@@ -376,7 +379,7 @@ const SCAN: CommandSpec = {
     if (input.flags.json) {
       // Each folder's report on standard output; a stopped one also ends
       // the command with the JSON error on standard error, as `sync now --json`.
-      ctx.out.json(reports);
+      ctx.out.json(reports.map(scanJson));
       if (reports.some((r) => r.stopped)) throw stoppedError(reports, "scan folder");
       return ExitCode.ok;
     }

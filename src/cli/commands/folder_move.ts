@@ -26,6 +26,7 @@ import { checkFolderPlace, checkPathArg, folderPathError } from "../folder_place
 import { markerFolder } from "../../files/folder_marker.ts";
 import { checkFolderId, realHome, scanLine, scanNow } from "./folder.ts";
 import { shellWord } from "../folder_root.ts";
+import { scanJson } from "../folder_json.ts";
 
 const ACTION = "move folder";
 
@@ -169,7 +170,13 @@ export const folderMoveCommand: CommandSpec = {
     }, { create: false });
     const [report] = await scanNow(ctx, id, false);
     if (input.flags.json) {
-      ctx.out.json({ id, path: root, was, moved: root !== was, scan: report ?? null });
+      ctx.out.json({
+        id,
+        path: root,
+        was,
+        moved: root !== was,
+        scan: report ? scanJson(report) : null,
+      });
       return report?.stopped ? ExitCode.failure : ExitCode.ok;
     }
     ctx.out.line(

@@ -12,6 +12,7 @@ import { humanBytes, plural } from "../../human.ts";
 import { withRead } from "../session.ts";
 import { checkFolderId } from "./folder.ts";
 import { lazyImport } from "../../lazy_import.ts";
+import { conflictsJson, folderStatusJson } from "../folder_json.ts";
 import { notListedLines, notRemovedLines, notSyncedLines, notWrittenLines } from "../not_synced.ts";
 
 function idsOf(home: { folderLocal: { folders(): { folder: string }[] } }, id: string | undefined) {
@@ -62,7 +63,7 @@ export const folderStatusCommand: CommandSpec = {
       return out;
     });
     if (input.flags.json) {
-      ctx.out.json(list);
+      ctx.out.json(list.map(folderStatusJson));
       return ExitCode.ok;
     }
     if (list.length === 0) ctx.out.error("This device syncs no folder: see `mycel folder list`.");
@@ -145,7 +146,7 @@ export const folderConflictsCommand: CommandSpec = {
         return { id: f, ...folderConflicts(home, f) };
       }));
     if (input.flags.json) {
-      ctx.out.json(list);
+      ctx.out.json(list.map(conflictsJson));
       return ExitCode.ok;
     }
     let any = false;

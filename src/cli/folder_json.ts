@@ -1,0 +1,202 @@
+/**
+ * @module folder_json
+ * The `--json` shapes of the folder commands that print a scan's report, a
+ * folder's status or its conflicts. Keys are snake_case, as every other
+ * `--json` output (json_types.ts); the reports inside mycel keep their
+ * TypeScript names, so they are spelled out here field by field. Each
+ * mapper takes its report apart whole: a field added to a report and not
+ * here fails type-checking, so it can't go missing from `--json` unnoticed.
+ */
+
+import type { ScanReport } from "../sync/folder_scan_types.ts";
+import type {
+  DeviceStanding,
+  folderConflicts,
+  FolderStatus,
+  StuckConflict,
+} from "./folder_view.ts";
+
+type PathWhy = { path: string; reason: string };
+
+/** A scan's report: `folder scan --json` (one per folder), `scan` of `folder add|join|move`. */
+export interface ScanJson {
+  folder: string;
+  /** Why the folder is stopped; absent when it is not. */
+  stopped?: string;
+  published: number;
+  held: number;
+  skipped: readonly PathWhy[];
+  skipped_changed: boolean;
+  case_collisions: readonly string[][];
+  new_case_collisions: readonly string[][];
+  unportable: readonly PathWhy[];
+  links_out: readonly { path: string; target: string }[];
+  hashed_files: number;
+  hashed_bytes: number;
+  present: number;
+}
+
+/** Nothing left over: a report field this module does not map is a type error. */
+function none(_rest: Record<string, never>): void {}
+
+export function scanJson(r: ScanReport): ScanJson {
+  const {
+    folder,
+    stopped,
+    published,
+    held,
+    skipped,
+    skippedChanged,
+    caseCollisions,
+    newCaseCollisions,
+    unportable,
+    linksOut,
+    hashedFiles,
+    hashedBytes,
+    present,
+    ...rest
+  } = r;
+  none(rest);
+  return {
+    folder,
+    ...(stopped !== undefined ? { stopped } : {}),
+    published,
+    held,
+    hashed_files: hashedFiles,
+    hashed_bytes: hashedBytes,
+    present,
+    skipped,
+    skipped_changed: skippedChanged,
+    case_collisions: caseCollisions,
+    new_case_collisions: newCaseCollisions,
+    unportable,
+    links_out: linksOut,
+  };
+}
+
+/** One device's standing in `folder status --json`. */
+export interface StandingJson {
+  id: string;
+  name: string;
+  self: boolean;
+  state: DeviceStanding["state"];
+  behind_files: number;
+  behind_bytes: number;
+  conflicts: number;
+  stopped: string | null;
+  waiting_on_removed?: { name: string; files: number }[];
+  waiting_on_self?: number;
+}
+
+function standingJson(d: DeviceStanding): StandingJson {
+  const {
+    id,
+    name,
+    self,
+    state,
+    behindFiles,
+    behindBytes,
+    conflicts,
+    stopped,
+    waitingOnRemoved,
+    waitingOnSelf,
+    ...rest
+  } = d;
+  none(rest);
+  return {
+    id,
+    name,
+    self,
+    state,
+    behind_files: behindFiles,
+    behind_bytes: behindBytes,
+    conflicts,
+    stopped,
+    ...(waitingOnRemoved !== undefined ? { waiting_on_removed: waitingOnRemoved } : {}),
+    ...(waitingOnSelf !== undefined ? { waiting_on_self: waitingOnSelf } : {}),
+  };
+}
+
+/** One folder in `folder status --json`. */
+export interface FolderStatusJson {
+  id: string;
+  name: string;
+  path: string | null;
+  files: number;
+  bytes: number;
+  conflicts: number;
+  devices: StandingJson[];
+  held_deletes: number;
+  not_synced: PathWhy[];
+  not_synced_count: number;
+  not_written: PathWhy[];
+  not_written_count: number;
+  not_removed: PathWhy[];
+  not_removed_count: number;
+  not_listed: PathWhy[];
+  not_listed_count: number;
+}
+
+export function folderStatusJson(s: FolderStatus): FolderStatusJson {
+  const {
+    id,
+    name,
+    path,
+    files,
+    bytes,
+    conflicts,
+    devices,
+    heldDeletes,
+    notSynced,
+    notSyncedCount,
+    notWritten,
+    notWrittenCount,
+    notRemoved,
+    notRemovedCount,
+    notListed,
+    notListedCount,
+    ...rest
+  } = s;
+  none(rest);
+  return {
+    id,
+    name,
+    path,
+    files,
+    bytes,
+    conflicts,
+    devices: devices.map(standingJson),
+    held_deletes: heldDeletes,
+    not_synced: notSynced,
+    not_synced_count: notSyncedCount,
+    not_written: notWritten,
+    not_written_count: notWrittenCount,
+    not_removed: notRemoved,
+    not_removed_count: notRemovedCount,
+    not_listed: notListed,
+    not_listed_count: notListedCount,
+  };
+}
+
+/** One folder in `folder conflicts --json`; the two lists are absent when empty. */
+export interface ConflictsJson {
+  id: string;
+  unresolved: string[];
+  copies: string[];
+  waiting_on_removed?: StuckConflict[];
+  cannot_end?: PathWhy[];
+}
+
+export function conflictsJson(
+  c: { id: string } & ReturnType<typeof folderConflicts>,
+): ConflictsJson {
+  const { id, unresolved, copies, waitingOnRemoved, cannotEnd, ...rest } = c;
+  none(rest);
+  return {
+    id,
+    unresolved,
+    copies,
+    ...(waitingOnRemoved !== undefined ? { waiting_on_removed: waitingOnRemoved } : {}),
+    ...(cannotEnd !== undefined ? { cannot_end: cannotEnd } : {}),
+  };
+}
