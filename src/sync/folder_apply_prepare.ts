@@ -2,9 +2,9 @@
  * @module folder_apply_prepare
  * Before anything is fetched for a folder's plan (folder_apply.ts): the
  * actions this disk cannot take are reported and dropped — names that clash
- * in case (folder_apply_case.ts), paths too long here, writes over a folder
- * that is not empty — and what stands in the way of a path that changed
- * kind (kind_change.ts) is removed first. Apart because it decides what the
+ * in case (folder_apply_case.ts), paths too long here, files whose deletion
+ * is held here, writes over a folder that is not empty — and what stands in
+ * the way of a path that changed kind (kind_change.ts) is removed first. Apart because it decides what the
  * rest of the round does, and none of it fetches.
  */
 
@@ -40,6 +40,21 @@ export async function preparePlan(
     const tooLong = pathTooLongHere(root, a.path);
     if (tooLong === undefined) continue;
     s.report.problems.push({ path: a.path, reason: tooLong });
+    skip.add(a);
+    s.stillToCome(a);
+  }
+  // A file whose deletion is held here (a mass deletion waiting for `folder
+  // scan --yes`) that another device changed: nothing is fetched for it.
+  // Fetched, its write found the name empty, took that for a local change and
+  // threw the content away — every round, until --yes. Nothing is lost by not
+  // fetching: this device never kept that content, and the version stays in
+  // the folder state and on the devices that hold it; once --yes sends the
+  // deletion (the newer version wins and comes) or the file is put back (a
+  // local version like any other), a round fetches it as it does any file.
+  for (const a of s.folder.info.held === undefined ? [] : plan.actions) {
+    if (a.kind !== "write" || a.expected === null || skip.has(a)) continue;
+    if (!s.deletionHeld(a.path)) continue;
+    s.heldHere(a.path);
     skip.add(a);
     s.stillToCome(a);
   }

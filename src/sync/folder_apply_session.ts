@@ -164,12 +164,25 @@ export class ApplySession {
   // A name left empty while the scan holds deletions is (almost always) one
   // of them: its deletion waits for the user, not a local change.
   raced(path: string, keptAs: string | undefined, what: string): void {
-    let reason = `it changed on this device meanwhile (${what})` +
+    if (this.deletionHeld(path)) return this.heldHere(path);
+    const reason = `it changed on this device meanwhile (${what})` +
       (keptAs === undefined ? "" : `; the file it replaced is kept as ${keptAs}`);
-    if (this.folder.info.held !== undefined && nothingAt(join(this.folder.root, path))) {
-      reason = "its deletion here is held with the others until `mycel folder scan " +
-        `${this.folder.folder} --yes\` sends them (a newer version elsewhere then wins)`;
-    }
+    this.report.problems.push({ path, reason });
+  }
+
+  /**
+   * True when nothing is at `path` while the scan holds deletions: its
+   * deletion is (almost always) one of them — a path deleted since the scan
+   * joins them at the next one (folder_scan_deletions.ts).
+   */
+  deletionHeld(path: string): boolean {
+    return this.folder.info.held !== undefined && nothingAt(join(this.folder.root, path));
+  }
+
+  /** Say that `path` is not written because its deletion is held here. */
+  heldHere(path: string): void {
+    const reason = "its deletion here is held with the others until `mycel folder scan " +
+      `${this.folder.folder} --yes\` sends them (a newer version elsewhere then wins)`;
     this.report.problems.push({ path, reason });
   }
 
