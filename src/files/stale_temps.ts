@@ -13,8 +13,9 @@
  * write and the final utime refresh, so a live write in another process is
  * never touched. Symlinks and `.mycel/` are not entered. Hold folders a
  * scan saw are settled sooner, once {@link STALE_HOLD_MS} old
- * ({@link settleStaleHolds}), and a held file whose path the folder deleted
- * meanwhile is kept under `.mycel/versions/` there rather than put back.
+ * ({@link settleStaleHolds}); with either, a held file whose path the
+ * folder deleted meanwhile is kept under `.mycel/versions/` rather than put
+ * back.
  */
 
 import { join } from "node:path";
@@ -120,12 +121,20 @@ async function settleIfStale(
 
 /**
  * Delete stale temporary files under `root` (except those named in `keep`:
- * transfers that will resume) and put back held files; returns the
- * folder-relative paths of the temporary files and hold folders it removed.
+ * transfers that will resume) and settle stale holds as
+ * {@link settleStaleHolds} does — `deleted` alike: a held file whose path
+ * the folder deleted since goes into `.mycel/versions/`, not back (without
+ * it, the hourly sweep undid such a deletion). Returns the folder-relative
+ * paths of the temporary files and hold folders it removed.
  */
 export async function removeStaleTemps(
   root: string,
-  options: { olderThanMs?: number; now?: number; keep?: ReadonlySet<string> } = {},
+  options: {
+    olderThanMs?: number;
+    now?: number;
+    keep?: ReadonlySet<string>;
+    deleted?: (path: string) => boolean;
+  } = {},
 ): Promise<string[]> {
   const now = options.now ?? Date.now();
   const cutoff = now - (options.olderThanMs ?? STALE_TEMP_MS);
@@ -141,7 +150,9 @@ export async function removeStaleTemps(
     for (const e of entries) {
       const path = rel === "" ? e.name : `${rel}/${e.name}`;
       if (e.isDirectory && isHeldName(e.name)) {
-        if (await settleIfStale(realRoot, rel, e.name, cutoff, now)) removed.push(path);
+        if (await settleIfStale(realRoot, rel, e.name, cutoff, now, options.deleted)) {
+          removed.push(path);
+        }
         continue;
       }
       if (e.isDirectory && !(rel === "" && e.name === INTERNAL_DIR)) await walk(path);

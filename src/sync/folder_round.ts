@@ -29,6 +29,7 @@ import { lazyImport } from "../lazy_import.ts";
 import { fetchProgress } from "./fetch_progress.ts";
 import type { Route, SessionTuning } from "./round.ts";
 import { folderPeers, openPeers } from "./folder_peers.ts";
+import { deletedInState } from "./state_deleted.ts";
 import type { SessionOutcome } from "./peer_session.ts";
 
 /** How the folder half runs. */
@@ -254,9 +255,11 @@ async function housekeeping(
     const { removeStaleTemps } = await lazyImport<typeof import("../files/stale_temps.ts")>(
       new URL("../files/stale_temps.ts", import.meta.url),
     );
-    // Temporary files of transfers that will resume stay; held files always go back.
+    // Temporary files of transfers that will resume stay; held files go
+    // back, but for those whose path the folder deleted since: kept under
+    // .mycel/versions/, as the scan's settling does (state_deleted.ts).
     const keep = new Set(home.folderLocal.transfers(f.folder).map((t) => t.temp));
-    await removeStaleTemps(f.root, { now, keep });
+    await removeStaleTemps(f.root, { now, keep, deleted: deletedInState(home, f.folder) });
   } catch (e) {
     // Best effort, like the round's other sweeps: a folder that became
     // unreadable since its marker was looked at (a raw EACCES, found by a

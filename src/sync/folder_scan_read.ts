@@ -13,7 +13,6 @@ import { isMycelError } from "../errors.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { DEFAULT_CHUNK_PARAMS } from "../files/chunk_params.ts";
 import { decodeFileVersion } from "../files/file_version.ts";
-import { winnerOf } from "../files/conflict.ts";
 import { chunkSecret } from "../files/chunk_key.ts";
 import { gearSeedFromSecret } from "../files/gear_seed.ts";
 import { scanFolder } from "../files/scan.ts";
@@ -22,6 +21,7 @@ import type { Home } from "../storage/home_handle.ts";
 import { type LoadedIndex, type LocalFolder, stoppedInfo } from "../storage/sql_folder_local.ts";
 import { apartOptions } from "./folder_scan_apart.ts";
 import { type FolderFs, folderFs } from "./folder_fs.ts";
+import { deletedInState } from "./state_deleted.ts";
 
 /** A folder's chunking: fixed parameters, gear seed from the folder's key (files/chunk_key.ts). */
 export function chunkSettings(home: Home, folder: string) {
@@ -76,15 +76,9 @@ export async function readDisk(
     const { settleStaleHolds } = await lazyImport<typeof import("../files/stale_temps.ts")>(
       new URL("../files/stale_temps.ts", import.meta.url),
     );
-    const folders = home.view.folders();
-    const deleted = (path: string) => {
-      const versions = folders.versionsAt(folder.folder, path);
-      return versions.length > 0 &&
-        winnerOf(versions.map((v) => decodeFileVersion(v.bytes))).kind === "deleted";
-    };
     await settleStaleHolds(folder.root, result.holds, {
       now: home.now(),
-      deleted,
+      deleted: deletedInState(home, folder.folder),
       ...(roundGuard ? { olderThanMs: 0 } : {}),
     }).catch(() => []);
   }

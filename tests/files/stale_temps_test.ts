@@ -1,0 +1,55 @@
+/**
+ * @module stale_temps_test
+ * The hourly sweep of stale temporary files (removeStaleTemps, run by
+ * folder_round.ts) settles the holds a write cut short left as the scan's
+ * settling does: a held file whose path the folder deleted since goes into
+ * `.mycel/versions/`, not back to its name — back, it was a new file and the
+ * next scan undid the deletion everywhere. Age is faked with `now` (a hold's
+ * ctime can't be set back).
+ */
+
+import assert from "node:assert/strict";
+import { removeStaleTemps } from "../../src/files/stale_temps.ts";
+import { listVersions } from "../../src/files/versions.ts";
+import { tempsIn, testFolder } from "./helpers.ts";
+
+const HOUR = 3600_000;
+
+Deno.test("the hourly sweep keeps a held file whose path the folder deleted under versions, and puts the others back", async () => {
+  await using f = await testFolder();
+  await f.write("d/.mycel-tmp-hold-0123456789ab/gone.txt", "deleted elsewhere meanwhile");
+  await f.write("d/.mycel-tmp-hold-ba9876543210/live.txt", "still in the folder");
+  const asked: string[] = [];
+  const deleted = (path: string) => {
+    asked.push(path);
+    return path === "d/gone.txt";
+  };
+  // Under an hour old: left alone (it may be a live write elsewhere).
+  assert.deepEqual(await removeStaleTemps(f.root, { now: Date.now() + HOUR / 2, deleted }), []);
+  const swept = await removeStaleTemps(f.root, { now: Date.now() + HOUR + 60_000, deleted });
+  assert.deepEqual(swept, ["d/.mycel-tmp-hold-0123456789ab", "d/.mycel-tmp-hold-ba9876543210"]);
+  assert.deepEqual(asked.sort(), ["d/gone.txt", "d/live.txt"]);
+  await assert.rejects(Deno.lstat(f.abs("d/gone.txt")), Deno.errors.NotFound);
+  const kept = await listVersions(f.root, "d/gone.txt");
+  assert.equal(kept.length, 1, "kept, not put back");
+  assert.equal(await Deno.readTextFile(f.abs(kept[0].path)), "deleted elsewhere meanwhile");
+  assert.equal(await Deno.readTextFile(f.abs("d/live.txt")), "still in the folder");
+  assert.deepEqual(await tempsIn(f.root), []);
+  assert.deepEqual(await tempsIn(f.abs("d")), []);
+});
+
+Deno.test("the hourly sweep puts back a folder a hold caught, even where the state deletes its path", async () => {
+  await using f = await testFolder();
+  await f.write("d/.mycel-tmp-hold-0123456789ab/work/notes.txt", "the user's");
+  const swept = await removeStaleTemps(f.root, {
+    now: Date.now() + HOUR + 60_000,
+    deleted: () => true,
+  });
+  assert.deepEqual(swept, ["d/.mycel-tmp-hold-0123456789ab"]);
+  assert.equal(
+    await Deno.readTextFile(f.abs("d/work/notes.txt")),
+    "the user's",
+    "back in the tree",
+  );
+  assert.deepEqual(await tempsIn(f.abs("d")), []);
+});
