@@ -21,7 +21,8 @@
  * This file runs the phases in order and counts what is left; each phase is
  * a folder_apply_*.ts of its own, a function of the session they share
  * (folder_apply_session.ts, which notes what they do in
- * folder_apply_record.ts): prepare (case renames, refusals, what is in the
+ * folder_apply_record.ts; what they could not write is told by
+ * folder_apply_problems.ts): prepare (case renames, refusals, what is in the
  * way), lists (chunk lists), files (local chunks, then fetch; writing in
  * folder_apply_write.ts), links (and adoptions), remove, merge.
  */

@@ -15,6 +15,7 @@ import type { FolderPlan, PlanAction } from "../files/folder_plan.ts";
 import { CaseNames } from "../files/fs_names.ts";
 import { resolveChunkList } from "../files/manifest_tree.ts";
 import { foldPath } from "../files/path_portability.ts";
+import { noteProblem } from "./folder_apply_problems.ts";
 import { type ApplySession, chunksOfRow, expectedOf } from "./folder_apply_session.ts";
 
 /**
@@ -65,7 +66,7 @@ export async function renameCases(
         plan.actions[plan.actions.indexOf(write)] = { ...write, expected: moved };
       }
     } catch (e) {
-      s.problem(write.path, e);
+      noteProblem(s, write.path, e);
     }
   }
 }

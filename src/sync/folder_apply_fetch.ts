@@ -10,6 +10,7 @@
  */
 
 import { Fetcher } from "./file_fetch.ts";
+import { noteProblem } from "./folder_apply_problems.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
 import { misstatedChunk, type Task, type TaskWriter } from "./folder_apply_write.ts";
 
@@ -54,10 +55,10 @@ export async function fetchWanted(
       try {
         await w.put(t, i, bytes);
       } catch (e) {
-        s.problem(t.path, e);
+        noteProblem(s, t.path, e);
         // The folder stopped: what the file holds is kept (folder_apply_files.ts).
         if (s.stopped === undefined) t.finished = true;
-        // Give its space back (problem() asked for nothing more).
+        // Give its space back (noteProblem() asked for nothing more).
         if (s.full) await w.discard(t);
       }
     }

@@ -17,6 +17,7 @@ import { ensureRealParents } from "../files/safe_paths.ts";
 import { humanBytes } from "../human.ts";
 import { versionId } from "../log/folder_state.ts";
 import { fetchWanted } from "./folder_apply_fetch.ts";
+import { noteProblem } from "./folder_apply_problems.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
 import type { FileWrite } from "./folder_apply_types.ts";
 import { bitSet, bytesOf, type Task, TaskWriter } from "./folder_apply_write.ts";
@@ -100,7 +101,7 @@ async function writeFiles(
       }
       if (parents.get(parent) !== undefined) throw parents.get(parent);
     } catch (e) {
-      s.problem(a.path, e);
+      noteProblem(s, a.path, e);
       continue;
     }
     const id = a.id || versionId(encodeFileVersion(a.version)); // "" for a conflict copy
@@ -174,7 +175,7 @@ async function writeFiles(
         w.close(t);
       }
     } catch (e) {
-      s.problem(a.path, e);
+      noteProblem(s, a.path, e);
       // The folder stopped: what it holds is kept with the others (below).
       if (s.stopped !== undefined) tasks.push(t);
       else t.finished = true;
@@ -205,7 +206,7 @@ async function writeFiles(
       await w.keep(t);
       if (t.chunks.length > 1) w.noteTransfer(t);
     } catch (e) {
-      s.problem(t.path, e);
+      noteProblem(s, t.path, e);
     }
   }
   return tasks;

@@ -11,6 +11,7 @@ import { takeMtime } from "../files/disk_state.ts";
 import { encodeFileVersion } from "../files/file_version.ts";
 import type { PlanAction } from "../files/folder_plan.ts";
 import { writeSymlink } from "../files/write_symlink.ts";
+import { noteProblem, noteRaced } from "./folder_apply_problems.ts";
 import { type ApplySession, asCopy, chunksOfRow, expectedOf } from "./folder_apply_session.ts";
 
 /** 3. Links and adoptions (removals follow, folder_apply_remove.ts). */
@@ -26,7 +27,7 @@ export async function applyLinksAndAdoptions(
           expected: expectedOf(a.expected),
         });
         if (r.status === "changed_locally") {
-          s.raced(a.path, r.keptAs, "kept; it will sync as a conflict");
+          noteRaced(s, a.path, r.keptAs, "kept; it will sync as a conflict");
           continue;
         }
         const published = a.copy ? asCopy(a.version, s.self) : undefined;
@@ -57,7 +58,7 @@ export async function applyLinksAndAdoptions(
         s.report.done++;
       }
     } catch (e) {
-      s.problem(a.path, e);
+      noteProblem(s, a.path, e);
     }
   }
 }

@@ -31,6 +31,7 @@ import { humanBytes } from "../human.ts";
 import { versionId } from "../log/folder_state.ts";
 import { sweepBlobs } from "./blob_sweep.ts";
 import { Fetcher } from "./file_fetch.ts";
+import { noteProblem } from "./folder_apply_problems.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
 import type { FileWrite } from "./folder_apply_types.ts";
 
@@ -88,7 +89,7 @@ export async function chunkLists(
         blobOf.set(a.path, step.missing[0].hash);
       } catch (e) {
         todo.delete(a);
-        s.problem(a.path, e);
+        noteProblem(s, a.path, e);
       }
     }
     if (missing.size === 0 || fetched >= ROUND_BLOBS || Date.now() - started > ROUND_LIST_MS) break;

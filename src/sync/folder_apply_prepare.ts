@@ -20,6 +20,7 @@ import { foldPath } from "../files/path_portability.ts";
 import { pathTooLongHere } from "../files/write_problem.ts";
 import { refuseCaseClashes, renameCases } from "./folder_apply_case.ts";
 import { removeOne } from "./folder_apply_remove.ts";
+import { deletionHeld, noteHeld, noteProblem } from "./folder_apply_problems.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
 
 /**
@@ -53,8 +54,8 @@ export async function preparePlan(
   // local version like any other), a round fetches it as it does any file.
   for (const a of s.folder.info.held === undefined ? [] : plan.actions) {
     if (a.kind !== "write" || a.expected === null || skip.has(a)) continue;
-    if (!s.deletionHeld(a.path)) continue;
-    s.heldHere(a.path);
+    if (!deletionHeld(s, a.path)) continue;
+    noteHeld(s, a.path);
     skip.add(a);
     s.stillToCome(a);
   }
@@ -90,7 +91,7 @@ export async function preparePlan(
       skip.add(a);
       s.stillToCome(a);
     } catch (e) {
-      s.problem(path, e);
+      noteProblem(s, path, e);
     }
   }
   if (skip.size > 0) {

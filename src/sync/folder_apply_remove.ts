@@ -10,6 +10,7 @@
 
 import type { PlanAction } from "../files/folder_plan.ts";
 import { removeEmptyParents, removeEntry } from "../files/remove_entry.ts";
+import { noteProblem, noteRaced } from "./folder_apply_problems.ts";
 import { type ApplySession, expectedOf } from "./folder_apply_session.ts";
 
 /** Remove one path, unless it changed on this device since the index saw it. */
@@ -20,7 +21,7 @@ export async function removeOne(
   try {
     const r = await removeEntry(s.folder.root, a.path, { expected: expectedOf(a.expected) });
     if (r.status === "changed_locally") {
-      s.raced(a.path, undefined, "kept, not deleted; the edit wins");
+      noteRaced(s, a.path, undefined, "kept, not deleted; the edit wins");
       return;
     }
     s.record.note({ kind: "gone", path: a.path });
@@ -28,7 +29,7 @@ export async function removeOne(
     s.removedPaths.push(a.path);
     s.report.done++;
   } catch (e) {
-    s.problem(a.path, e);
+    noteProblem(s, a.path, e);
   }
 }
 

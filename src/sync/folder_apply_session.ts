@@ -2,20 +2,17 @@
  * @module folder_apply_session
  * What the phases of one folder's apply (folder_apply.ts) share: the folder,
  * the report they fill, the record of what they did (folder_apply_record.ts),
- * the progress counters, and how a failed write is told — a full or
- * unwritable disk is said once and stops the rest of the round; a folder
- * whose marker went stops it too, as the round's outcome. Apart so that
- * each phase is a function of this session and reads on its own.
+ * the progress counters, and whether the round is halted — a full or
+ * unwritable disk, a folder whose marker went, Ctrl-C; how a path not
+ * written is told, and what halts the round, is folder_apply_problems.ts.
+ * Apart so that each phase is a function of this session and reads on its
+ * own.
  */
 
-import { join } from "node:path";
 import type { ChunkRef } from "../files/chunk_hash.ts";
-import { type ExpectedEntry, onDisk } from "../files/disk_state.ts";
-import { isMycelError } from "../errors.ts";
-import { folderDiskFull, isDiskFull, isUnwritable } from "../files/disk_full.ts";
+import type { ExpectedEntry } from "../files/disk_state.ts";
 import type { FileVersion } from "../files/file_version.ts";
 import type { PlanAction, PlanIndexRow } from "../files/folder_plan.ts";
-import { writeReason } from "../files/write_problem.ts";
 import { shortDeviceId } from "../log/device_id.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import type { Home } from "../storage/home_handle.ts";
@@ -133,72 +130,10 @@ export class ApplySession {
     return this.full || this.stopped !== undefined || this.interrupted;
   }
 
-  /**
-   * Report why `path` could not be written; a full or unwritable disk is
-   * said once, a folder that stopped is the round's outcome (`stopped`).
-   */
-  problem(path: string, e: unknown): void {
-    if (this.stopped !== undefined) return; // what fails after the stop is the stop's doing
-    if (isMycelError(e, "folder_stopped")) {
-      this.stopped = this.report.stopped = e.reason;
-      this.fetcher?.stop();
-      return;
-    }
-    const unwritable = isUnwritable(e);
-    if (isDiskFull(e) || unwritable !== undefined) {
-      if (this.full) return;
-      this.full = true;
-      this.fetcher?.stop(); // whatever else is asked this round could not be written
-      if (unwritable !== undefined) {
-        this.report.problems.push({ path: ".", reason: `${unwritable} (${this.folder.root})` });
-        return;
-      }
-      e = folderDiskFull(this.folder.root, e);
-    }
-    this.report.problems.push({ path, reason: writeReason(this.folder.root, path, e) });
-  }
-
-  // A local save raced the write: it stays (the next scan publishes it). A
-  // file the write had already moved aside is kept under .mycel/versions/:
-  // say where, so nothing is silently out of sight.
-  // A name left empty while the scan holds deletions is (almost always) one
-  // of them: its deletion waits for the user, not a local change.
-  raced(path: string, keptAs: string | undefined, what: string): void {
-    if (this.deletionHeld(path)) return this.heldHere(path);
-    const reason = `it changed on this device meanwhile (${what})` +
-      (keptAs === undefined ? "" : `; the file it replaced is kept as ${keptAs}`);
-    this.report.problems.push({ path, reason });
-  }
-
-  /**
-   * True when nothing is at `path` while the scan holds deletions: its
-   * deletion is (almost always) one of them — a path deleted since the scan
-   * joins them at the next one (folder_scan_deletions.ts).
-   */
-  deletionHeld(path: string): boolean {
-    return this.folder.info.held !== undefined && nothingAt(join(this.folder.root, path));
-  }
-
-  /** Say that `path` is not written because its deletion is held here. */
-  heldHere(path: string): void {
-    const reason = "its deletion here is held with the others until `mycel folder scan " +
-      `${this.folder.folder} --yes\` sends them (a newer version elsewhere then wins)`;
-    this.report.problems.push({ path, reason });
-  }
-
   /** Count a write or removal this round left undone. */
   stillToCome(a: PlanAction): void {
     this.report.needFiles++;
     if (a.kind === "write" && a.version.kind === "file") this.report.needBytes += a.version.size;
-  }
-}
-
-/** Nothing at `abs` (a parent that is not a folder counts as something: not said). */
-function nothingAt(abs: string): boolean {
-  try {
-    return onDisk(abs) === null;
-  } catch {
-    return false;
   }
 }
 

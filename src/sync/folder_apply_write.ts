@@ -16,6 +16,7 @@ import type { PlanIndexRow } from "../files/folder_plan.ts";
 import { assertMarker } from "../files/folder_marker.ts";
 import { PartialFile } from "../files/partial_file.ts";
 import { MycelError } from "../errors.ts";
+import { noteProblem, noteRaced } from "./folder_apply_problems.ts";
 import { type ApplySession, asCopy, expectedOf } from "./folder_apply_session.ts";
 
 /** One file to write this round. */
@@ -293,7 +294,7 @@ export class TaskWriter {
   refuse(t: Task, e: unknown): void {
     if (t.finished) return;
     t.finished = true;
-    this.#s.problem(t.path, e);
+    noteProblem(this.#s, t.path, e);
     const run = this.#putting.then(async () => {
       await this.#opening.get(t); // a head start under way: its file is ours to delete too
       const p = this.#open.get(t) ?? this.#files.get(t);
@@ -402,7 +403,7 @@ export class TaskWriter {
       });
       s.record.renamedInto(p.dir);
       if (r.status === "changed_locally") {
-        s.raced(t.path, r.keptAs, "kept; it will sync as a conflict");
+        noteRaced(s, t.path, r.keptAs, "kept; it will sync as a conflict");
         return;
       }
       const published = t.copy ? asCopy(t.version, s.self) : undefined;
@@ -420,7 +421,7 @@ export class TaskWriter {
       this.#tick();
       await s.record.checkpoint();
     } catch (e) {
-      s.problem(t.path, e);
+      noteProblem(s, t.path, e);
       if (s.stopped !== undefined) await this.#later(t, p);
     }
   }
