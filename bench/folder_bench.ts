@@ -34,6 +34,8 @@
  *
  * Needs `syncthing` and `rsync` (scripts/install_test_deps.sh), and root
  * and `nft` for mycel's bytes on the wire (checked before anything runs).
+ * Ctrl-C or SIGTERM ends it without leaving its nft table, processes or
+ * work folder behind (bench_teardown.ts).
  */
 
 import { createHash } from "node:crypto";
@@ -43,15 +45,20 @@ import { DEFAULT_CHUNK_PARAMS } from "../src/files/chunk_params.ts";
 import { denoRunArgs } from "../src/runtime_flags.ts";
 import { freePort } from "../tests/helpers/net.ts";
 import { childEnv, MAIN_TS } from "../tests/helpers/mycel.ts";
+import { Teardown } from "./bench_teardown.ts";
+import { WireCounter } from "./wire_counter.ts";
 
 const QUICK = Deno.args.includes("--quick");
 const RUNS = QUICK ? 1 : Number(Deno.env.get("RUNS") ?? 3);
 const MiB = 1 << 20;
 const BIG = (QUICK ? 128 : 512) * MiB;
 const SMALL_FILES = QUICK ? 1000 : 5000;
+// Every process, nft table and folder the bench makes, undone at the end or
+// on Ctrl-C / SIGTERM (bench_teardown.ts): before, a signal left them all.
+const teardown = new Teardown();
+const stopOnSignals = teardown.onSignals("folder_bench");
 const WORK = await Deno.makeTempDir({ prefix: "mycel-folder-bench-" });
-const children: Deno.ChildProcess[] = [];
-const counters: WireCounter[] = [];
+teardown.dir(WORK);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const secs = (ms: number) => (ms / 1000).toFixed(2);
@@ -77,7 +84,9 @@ function noise(n: number, seed: number): Uint8Array {
 }
 
 async function run(cmd: string, args: string[], env?: Record<string, string>) {
-  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
+  const out = await teardown.spawn(
+    new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }),
+  ).output();
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed: ${text}`);
   return text;
@@ -176,6 +185,7 @@ async function makeTree(root: string): Promise<number> {
     const size = 1024 + ((i * 7919) % (199 * 1024));
     Deno.writeFileSync(join(dir, `f${i}.dat`), noise(size, 5000 + i));
     total += size;
+    if (i % 500 === 499) await sleep(0); // Ctrl-C is taken between awaits only
   }
   return total;
 }
@@ -202,95 +212,6 @@ async function copyTree(from: string, to: string) {
   await run("cp", ["-a", from, to]);
 }
 
-/**
- * Payload bytes to and from TCP ports on 127.0.0.1, counted by the kernel:
- * an nftables table with a counter per port and direction on the output hook
- * (every loopback packet passes it once), less the IPv4 and TCP header per
- * packet (52 bytes with TCP timestamps, Linux's default; 40 without), so a
- * pure ACK counts 0 and a connection's SYN options are the only error (8
- * bytes or so). Nothing
- * sits in the path: until 2026-12-06 a counting proxy in the bench process
- * relayed every byte of mycel's sessions (not Syncthing's, which counts its
- * own), a JavaScript process on the same two cores that cost mycel's first
- * sync about 0.5–0.7 s (docs/benchmarks.md). Needs root and `nft`.
- */
-class WireCounter {
-  /** IPv4 (20) and TCP (20, and 12 of timestamps when the kernel sends them) header bytes. */
-  static readonly HEADER = 40 +
-    (Deno.readTextFileSync("/proc/sys/net/ipv4/tcp_timestamps").trim() === "0" ? 0 : 12);
-  readonly table = `mycel_folder_bench_${Deno.pid}`;
-  #base = new Map<string, number>();
-
-  private constructor(readonly ports: number[]) {}
-
-  /** Count `ports` from now on (throws, saying why, without root or `nft`). */
-  static async open(ports: number[]): Promise<WireCounter> {
-    const c = new WireCounter(ports);
-    const rules = ports.flatMap((p) => [`tcp dport ${p} counter`, `tcp sport ${p} counter`]);
-    const script = [
-      `table inet ${c.table} {`,
-      "  chain out {",
-      "    type filter hook output priority 0; policy accept;",
-      ...rules.map((r) => `    ${r}`),
-      "  }",
-      "}",
-    ].join("\n");
-    const nft = new Deno.Command("nft", { args: ["-f", "-"], stdin: "piped", stderr: "piped" })
-      .spawn();
-    const w = nft.stdin.getWriter();
-    await w.write(new TextEncoder().encode(script + "\n"));
-    await w.close();
-    const o = await nft.output();
-    if (!o.success) {
-      throw new Error(
-        `the bench counts bytes on the wire with nftables (needs root and nft): ${
-          new TextDecoder().decode(o.stderr).trim()
-        }`,
-      );
-    }
-    return c;
-  }
-
-  /** Payload bytes per rule ("dport P" / "sport P") since the table was made. */
-  async #read(): Promise<Map<string, number>> {
-    // Standard output alone: a warning on standard error is no JSON.
-    const out = await new Deno.Command("nft", {
-      args: ["-j", "list", "table", "inet", this.table],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!out.success) throw new Error(`nft list: ${new TextDecoder().decode(out.stderr)}`);
-    const json = JSON.parse(new TextDecoder().decode(out.stdout));
-    const got = new Map<string, number>();
-    for (const o of json.nftables) {
-      const rule = o.rule;
-      if (rule === undefined) continue;
-      const match = rule.expr.find((e: Record<string, unknown>) => "match" in e)?.match;
-      const counter = rule.expr.find((e: Record<string, unknown>) => "counter" in e)?.counter;
-      if (match === undefined || counter === undefined) continue;
-      const key = `${match.left.payload.field} ${match.right}`;
-      got.set(key, counter.bytes - WireCounter.HEADER * counter.packets);
-    }
-    return got;
-  }
-
-  /** Start counting from here (every counter's current value becomes its zero). */
-  async zero(): Promise<void> {
-    this.#base = await this.#read();
-  }
-
-  /** Payload bytes both ways through all the ports since the last {@link zero}. */
-  async total(): Promise<number> {
-    let sum = 0;
-    for (const [k, v] of await this.#read()) sum += v - (this.#base.get(k) ?? 0);
-    return sum;
-  }
-
-  async close(): Promise<void> {
-    await run("nft", ["delete", "table", "inet", this.table]).catch(() => {});
-  }
-}
-
 // ---------------------------------------------------------------------------
 // mycel
 
@@ -308,15 +229,15 @@ async function mycel(d: MycelDevice, args: string[]): Promise<string> {
 }
 
 function mycelProc(d: MycelDevice, args: string[]): Deno.ChildProcess {
-  const p = new Deno.Command(Deno.execPath(), {
-    args: [...denoRunArgs(MAIN_TS), ...args],
-    env: childEnv({ home: d.home }),
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  children.push(p);
-  return p;
+  return teardown.spawn(
+    new Deno.Command(Deno.execPath(), {
+      args: [...denoRunArgs(MAIN_TS), ...args],
+      env: childEnv({ home: d.home }),
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }),
+  );
 }
 
 async function mycelDevice(name: string, dir: string): Promise<MycelDevice> {
@@ -453,19 +374,20 @@ ${devices}
 }
 
 function stStart(s: St) {
-  s.proc = new Deno.Command("syncthing", {
-    args: [
-      "serve",
-      `--home=${s.home}`,
-      "--no-browser",
-      "--no-restart",
-      `--logfile=${s.home}/log.txt`,
-    ],
-    env: { STNODEFAULTFOLDER: "1", STNOUPGRADE: "1", HOME: s.home },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  children.push(s.proc);
+  s.proc = teardown.spawn(
+    new Deno.Command("syncthing", {
+      args: [
+        "serve",
+        `--home=${s.home}`,
+        "--no-browser",
+        "--no-restart",
+        `--logfile=${s.home}/log.txt`,
+      ],
+      env: { STNODEFAULTFOLDER: "1", STNOUPGRADE: "1", HOME: s.home },
+      stdout: "null",
+      stderr: "null",
+    }),
+  );
 }
 
 async function stApi<T>(s: St, path: string, method = "GET", body?: unknown): Promise<T> {
@@ -582,12 +504,19 @@ async function rsyncDaemon(dir: string, dest: string) {
     conf,
     `use chroot = no\nuid = root\ngid = root\n[m]\npath = ${dest}\nread only = false\n`,
   );
-  const p = new Deno.Command("rsync", {
-    args: ["--daemon", "--no-detach", `--config=${conf}`, `--port=${port}`, "--address=127.0.0.1"],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  children.push(p);
+  const p = teardown.spawn(
+    new Deno.Command("rsync", {
+      args: [
+        "--daemon",
+        "--no-detach",
+        `--config=${conf}`,
+        `--port=${port}`,
+        "--address=127.0.0.1",
+      ],
+      stdout: "null",
+      stderr: "null",
+    }),
+  );
   for (let i = 0; i < 100; i++) {
     try {
       (await Deno.connect({ hostname: "127.0.0.1", port })).close();
@@ -689,7 +618,8 @@ async function main() {
       .trim(),
   );
   say(`${(await run("rsync", ["--version"])).split("\n")[0]}`);
-  await (await WireCounter.open([])).close(); // no root or nft: say so now, not after the runs
+  // No root or nft: said now, not after the runs.
+  await (await WireCounter.open([], teardown)).close();
 
   // 1. chunking + hashing
   const data = noise(256 * MiB, 99);
@@ -782,8 +712,7 @@ async function main() {
   // 3. 1 MiB changed in the middle of the big file
   {
     const { a, b } = keepM!;
-    const counter = await WireCounter.open([a.port, b.port]);
-    counters.push(counter);
+    const counter = await WireCounter.open([a.port, b.port], teardown);
     await counter.zero();
     await changeMiddle(join(a.folder, "disk.img"));
     const t0 = performance.now();
@@ -853,6 +782,7 @@ async function main() {
       const d = join(src, `d${i % 500}`);
       if (i < 500) await Deno.mkdir(d, { recursive: true });
       Deno.writeFileSync(join(d, `f${i}.txt`), noise(1024 + (i % 3072), i));
+      if (i % 1000 === 999) await sleep(0); // Ctrl-C is taken between awaits only
     }
     const { a, b } = await mycelPair(dir);
     await Deno.rename(src, a.folder);
@@ -901,12 +831,11 @@ async function main() {
 
 try {
   await main();
+} catch (e) {
+  // Killed under it by a signal's teardown: that ends the process (130 or 143).
+  if (!teardown.stopping) throw e;
 } finally {
-  for (const c of children) {
-    try {
-      c.kill("SIGKILL");
-    } catch { /* exited */ }
-  }
-  for (const c of counters) await c.close();
-  await Deno.remove(WORK, { recursive: true }).catch(() => {});
+  // Still counting, still serving, the work folder: all of it goes (as on a signal).
+  await teardown.run();
+  stopOnSignals();
 }
