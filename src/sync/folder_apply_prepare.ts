@@ -4,8 +4,9 @@
  * actions this disk cannot take are reported and dropped — names that clash
  * in case (folder_apply_case.ts), paths too long here, files whose deletion
  * is held here, writes over a folder that is not empty — and what stands in
- * the way of a path that changed kind (kind_change.ts) is removed first. Apart because it decides what the
- * rest of the round does, and none of it fetches.
+ * the way of a path that changed kind (kind_change.ts) is removed first.
+ * Apart because it decides what the rest of the round does, and none of it
+ * fetches.
  */
 
 import type { FolderPlan, PlanAction } from "../files/folder_plan.ts";
