@@ -5,6 +5,7 @@
  */
 
 import { ExitCode } from "../errors.ts";
+import type { PeerFetchReport } from "../sync/file_fetch.ts";
 import type { SessionOutcome } from "../sync/peer_session.ts";
 import { safeText } from "../text_safety.ts";
 import { plural } from "../human.ts";
@@ -47,8 +48,41 @@ export function outcomeLine(o: SessionOutcome): Text {
   return [`${who}: `, { text: o.status, tone }, `: ${safeText(how)}${forks}${refused}`];
 }
 
-/** The `sync now --json` rows, one per peer. */
-export function outcomesJson(outcomes: readonly SessionOutcome[]): unknown[] {
+/** What a round's file phase fetched from one peer, over every folder. */
+export interface PeerFiles {
+  chunks: number;
+  bytes: number;
+  /** Why the file phase stopped asking it (wrong bytes, a timeout …), if it did. */
+  dropped: string | null;
+}
+
+/** Per peer (device id), what the file phase fetched from it, from each folder's fetch reports. */
+export function filesByPeer(
+  folders: readonly { readonly apply?: { readonly peers: readonly PeerFetchReport[] } }[],
+): Map<string, PeerFiles> {
+  const out = new Map<string, PeerFiles>();
+  for (const f of folders) {
+    for (const r of f.apply?.peers ?? []) {
+      const row = out.get(r.key.id) ?? { chunks: 0, bytes: 0, dropped: null };
+      row.chunks += r.chunks;
+      row.bytes += r.bytes;
+      if (r.dropped !== undefined) row.dropped ??= r.dropped;
+      out.set(r.key.id, row);
+    }
+  }
+  return out;
+}
+
+/**
+ * The `sync now --json` rows, one per peer. `files` is what the round's
+ * file phase fetched from each peer: null in every row when no file phase
+ * ran (`--push`, or no folder synced here), zeros for a peer it fetched
+ * nothing from.
+ */
+export function outcomesJson(
+  outcomes: readonly SessionOutcome[],
+  files?: ReadonlyMap<string, PeerFiles>,
+): unknown[] {
   return outcomes.map((x) => ({
     id: x.peer?.id ?? null,
     name: x.name,
@@ -64,5 +98,8 @@ export function outcomesJson(outcomes: readonly SessionOutcome[]): unknown[] {
     address: x.address ?? null,
     error: x.error ?? null,
     forks: x.exchange?.ingest?.forks.length ?? 0,
+    files: files === undefined
+      ? null
+      : (x.peer && files.get(x.peer.id)) ?? { chunks: 0, bytes: 0, dropped: null },
   }));
 }

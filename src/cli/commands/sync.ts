@@ -15,7 +15,7 @@ import { homeRoot } from "../session.ts";
 import { plural } from "../../human.ts";
 import { massDeleteConfirm } from "../mass_delete.ts";
 import { discoveryOn, fileBudget, parseSeconds, sessionTuning } from "../sync_bounds.ts";
-import { outcomeLine, outcomesJson, roundExitCode } from "../sync_outcome.ts";
+import { filesByPeer, outcomeLine, outcomesJson, roundExitCode } from "../sync_outcome.ts";
 import { printScanNotes, reportFolders } from "../sync_folders_report.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
@@ -98,48 +98,62 @@ async function syncNow(
     signal: ctx.signal,
   });
   if (ctx.signal.aborted) throw interrupted();
-  if (o.json) ctx.out.json(outcomesJson(outcomes));
-  else if (outcomes.length === 0 && !o.quiet) {
+  // --json prints the rows once, after the file phase when one runs (each
+  // row says what it fetched from that peer), and before any error.
+  let printed = false;
+  const printJson = (folders?: Parameters<typeof filesByPeer>[0]) => {
+    if (!o.json || printed) return;
+    printed = true;
+    const files = folders === undefined || folders.length === 0 ? undefined : filesByPeer(folders);
+    ctx.out.json(outcomesJson(outcomes, files));
+  };
+  if (folderRound === undefined) printJson();
+  if (!o.json && outcomes.length === 0 && !o.quiet) {
     ctx.out.line("No peers yet: add one with `mycel pair` (or `mycel mesh add-peer`).");
   }
-  // Revoked devices leave this device's WireGuard within the round.
-  const { afterRound } = await lazyImport<typeof import("./mesh_after_round.ts")>(
-    new URL("./mesh_after_round.ts", import.meta.url),
-  );
-  for (const note of await afterRound(homeRoot(ctx), { now: ctx.now, env: ctx.env, mesh })) {
-    ctx.out.error(note);
-  }
-  const removal = removalInOutcomes(outcomes);
-  if (removal) {
-    throw new MycelError("removed_from_mesh", "sync", removalMessage(removal), {
-      hint: REJOIN_HINT,
-    });
-  }
-  let code = roundExitCode(outcomes.map((x) => x.status));
-  // A round that did not bring the lost entries back (no peer, none reached
-  // that holds them) has not done its job: changes here still wait.
-  if (recovering !== undefined) {
-    if (!o.quiet) {
-      ctx.out.error(
-        `note: this device's own log still lacks entries ${
-          recovering.have + 1
-        }–${recovering.upTo} ` +
-          "(lost to damage, see `mycel repair`): no peer that holds them was reached, and " +
-          "changes here wait until one is (or run `mycel repair --accept-loss`)",
-      );
+  try {
+    // Revoked devices leave this device's WireGuard within the round.
+    const { afterRound } = await lazyImport<typeof import("./mesh_after_round.ts")>(
+      new URL("./mesh_after_round.ts", import.meta.url),
+    );
+    for (const note of await afterRound(homeRoot(ctx), { now: ctx.now, env: ctx.env, mesh })) {
+      ctx.out.error(note);
     }
-    if (code === ExitCode.ok) code = ExitCode.unreachable;
+    const removal = removalInOutcomes(outcomes);
+    if (removal) {
+      throw new MycelError("removed_from_mesh", "sync", removalMessage(removal), {
+        hint: REJOIN_HINT,
+      });
+    }
+    let code = roundExitCode(outcomes.map((x) => x.status));
+    // A round that did not bring the lost entries back (no peer, none reached
+    // that holds them) has not done its job: changes here still wait.
+    if (recovering !== undefined) {
+      if (!o.quiet) {
+        ctx.out.error(
+          `note: this device's own log still lacks entries ${
+            recovering.have + 1
+          }–${recovering.upTo} ` +
+            "(lost to damage, see `mycel repair`): no peer that holds them was reached, and " +
+            "changes here wait until one is (or run `mycel repair --accept-loss`)",
+        );
+      }
+      if (code === ExitCode.ok) code = ExitCode.unreachable;
+    }
+    if (folderRound === undefined) return code;
+    // Ctrl-C or SIGTERM: no file is fetched any more (main.ts ends the process 3 s after it anyway).
+    if (ctx.signal.aborted) throw interrupted();
+    // Then files: every folder synced here is brought to the state this round delivered.
+    const applied = await folderRound.applyFolders(homeRoot(ctx), folderOptions);
+    printJson(applied);
+    const { stopped, partial } = reportFolders(ctx, o, scans, applied);
+    if (ctx.signal.aborted) throw interrupted();
+    if (stopped) return ExitCode.failure;
+    if (partial && code === ExitCode.ok) return ExitCode.unreachable;
+    return code;
+  } finally {
+    printJson(); // an error on the way: the rows still come first
   }
-  if (folderRound === undefined) return code;
-  // Ctrl-C or SIGTERM: no file is fetched any more (main.ts ends the process 3 s after it anyway).
-  if (ctx.signal.aborted) throw interrupted();
-  // Then files: every folder synced here is brought to the state this round delivered.
-  const applied = await folderRound.applyFolders(homeRoot(ctx), folderOptions);
-  const { stopped, partial } = reportFolders(ctx, o, scans, applied);
-  if (ctx.signal.aborted) throw interrupted();
-  if (stopped) return ExitCode.failure;
-  if (partial && code === ExitCode.ok) return ExitCode.unreachable;
-  return code;
 }
 
 /** A round stopped by Ctrl-C or SIGTERM: exit 130, like the pairing commands. */
