@@ -18,6 +18,9 @@
  *    Peak RSS of the fetching side: VmHWM of each process of its tree (all
  *    threads' children), read from /proc every 50 ms and once more at the
  *    end (Syncthing is still running then; mycel's `sync now` has exited).
+ *    Peak RSS of the serving side: A's VmHWM (mycel's `sync serve`,
+ *    Syncthing's processes) read once the sync is complete — both alive, so
+ *    the kernel's peak over their whole life.
  *    After every first sync, outside the timings, each tool's B must hold
  *    exactly the source tree (paths, sizes, SHA-256 of every file; each
  *    tool's own root entries left out), or the bench fails.
@@ -313,7 +316,11 @@ async function mycelFirst(tree: string, dir: string) {
     throw new Error(new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr));
   }
   console.log(`    mycel steps (add, sync, join, sync): ${steps.map((x) => secs(x)).join(", ")} s`);
-  return { ms, peak, a, b };
+  // The serving side: A's `sync serve`, alive since before the add; its
+  // VmHWM is the kernel's peak over its whole life, this sync's serving included.
+  const serving = new TreePeak(a.server!.pid);
+  await serving.read();
+  return { ms, peak, serving, a, b };
 }
 
 // ---------------------------------------------------------------------------
@@ -482,7 +489,10 @@ async function stFirst(tree: string, dir: string, files: number, bytes: number) 
   const peak = samplePeak(b.proc!.pid, complete);
   await complete;
   const ms = performance.now() - t0;
-  return { ms, peak: await peak, a, b };
+  // The serving side: A's Syncthing (monitor and child), alive throughout.
+  const serving = new TreePeak(a.proc!.pid);
+  await serving.read();
+  return { ms, peak: await peak, serving, a, b };
 }
 
 async function stBytes(s: St): Promise<number> {
@@ -644,6 +654,7 @@ async function main() {
   const want = await listing(tree);
   const m: number[] = [], s: number[] = [], r: number[] = [];
   const mPeak: TreePeak[] = [], sPeak: TreePeak[] = [];
+  const mServe: TreePeak[] = [], sServe: TreePeak[] = [];
   let keepM: Awaited<ReturnType<typeof mycelFirst>> | undefined;
   let keepS: Awaited<ReturnType<typeof stFirst>> | undefined;
   let keepR: { port: number; src: string; dest: string; proc: Deno.ChildProcess } | undefined;
@@ -656,11 +667,13 @@ async function main() {
     const mm = await mycelFirst(tree, dm);
     m.push(mm.ms);
     mPeak.push(mm.peak);
+    mServe.push(mm.serving);
     if (last) keepM = mm;
     else await stopMycel(mm.a, mm.b);
     const ss = await stFirst(tree, ds, files, bytes);
     s.push(ss.ms);
     sPeak.push(ss.peak);
+    sServe.push(ss.serving);
     if (last) keepS = ss;
     else await stStop(ss.a, ss.b);
     const src = join(dr, "src");
@@ -702,6 +715,11 @@ async function main() {
     } MiB; sum over each tool's processes: mycel ${
       mib(median(mPeak.map((t) => t.sum)))
     } MiB, syncthing ${mib(median(sPeak.map((t) => t.sum)))} MiB (its monitor included)`,
+  );
+  say(
+    `  peak RSS of the serving side (VmHWM of A's largest process at the end of the sync): mycel ${
+      mib(median(mServe.map((t) => t.largest)))
+    } MiB (target ≤ 190.7 MiB), syncthing ${mib(median(sServe.map((t) => t.largest)))} MiB`,
   );
   say(
     `  check after every first sync: B's tree equals the source for mycel, syncthing and rsync (${want.size} entries: paths, sizes, SHA-256 of contents; listing ${
