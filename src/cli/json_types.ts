@@ -203,6 +203,21 @@ export interface LogEntryJson {
   ops: Record<string, unknown>[];
 }
 
+/** `repair --json`: what the repair found and kept. */
+export interface RepairJson {
+  /** Problems found (empty: the home was intact). */
+  damage: string[];
+  /** Entries kept in chains, and kept aside waiting for what a gap lost. */
+  kept: number;
+  waiting: number;
+  /** Entries that could not be read back or failed their checks. */
+  lost: number;
+  /** Where the damaged database was kept, when it was replaced. */
+  set_aside: string | null;
+  /** This device's own log lost entries: its writes wait until a sync brings it back to this seq. */
+  recover_own_to: number | null;
+}
+
 /** ISO time for a ms timestamp, or null for 0/absent. */
 export function isoTime(ms: number | undefined): string | null {
   return ms ? new Date(ms).toISOString() : null;

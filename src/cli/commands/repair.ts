@@ -5,6 +5,7 @@
 
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
+import type { RepairJson } from "../json_types.ts";
 import { plural } from "../../human.ts";
 import { homeRoot } from "../session.ts";
 import { lazyImport } from "../../lazy_import.ts";
@@ -35,7 +36,15 @@ export const repairCommand: CommandSpec = {
       env: ctx.env,
     });
     if (input.flags.json) {
-      ctx.out.json(report);
+      const out: RepairJson = {
+        damage: report.damage,
+        kept: report.kept,
+        waiting: report.waiting,
+        lost: report.lost,
+        set_aside: report.setAside ?? null,
+        recover_own_to: report.recoverOwnTo ?? null,
+      };
+      ctx.out.json(out);
       return 0;
     }
     if (report.damage.length === 0) {
