@@ -29,6 +29,7 @@ import { lazyImport } from "../lazy_import.ts";
 import { fetchProgress } from "./fetch_progress.ts";
 import type { Route, SessionTuning } from "./round.ts";
 import { folderPeers, openPeers } from "./folder_peers.ts";
+import { leftAloneHere } from "./left_alone.ts";
 import { deletedInState } from "./state_deleted.ts";
 import type { SessionOutcome } from "./peer_session.ts";
 
@@ -259,7 +260,13 @@ async function housekeeping(
     // back, but for those whose path the folder deleted since: kept under
     // .mycel/versions/, as the scan's settling does (state_deleted.ts).
     const keep = new Set(home.folderLocal.transfers(f.folder).map((t) => t.temp));
-    await removeStaleTemps(f.root, { now, keep, deleted: deletedInState(home, f.folder) });
+    // Rules that can't be read (bad_ignore_file) skip this sweep: the folder is stopped.
+    const leftAlone = await leftAloneHere(home, f);
+    await removeStaleTemps(f.root, {
+      now,
+      keep,
+      deleted: deletedInState(home, f.folder, leftAlone),
+    });
   } catch (e) {
     // Best effort, like the round's other sweeps: a folder that became
     // unreadable since its marker was looked at (a raw EACCES, found by a

@@ -21,6 +21,7 @@ import type { Home } from "../storage/home_handle.ts";
 import { type LoadedIndex, type LocalFolder, stoppedInfo } from "../storage/sql_folder_local.ts";
 import { apartOptions } from "./folder_scan_apart.ts";
 import { type FolderFs, folderFs } from "./folder_fs.ts";
+import { leftAloneHere } from "./left_alone.ts";
 import { deletedInState } from "./state_deleted.ts";
 
 /** A folder's chunking: fixed parameters, gear seed from the folder's key (files/chunk_key.ts). */
@@ -76,11 +77,14 @@ export async function readDisk(
     const { settleStaleHolds } = await lazyImport<typeof import("../files/stale_temps.ts")>(
       new URL("../files/stale_temps.ts", import.meta.url),
     );
-    await settleStaleHolds(folder.root, result.holds, {
-      now: home.now(),
-      deleted: deletedInState(home, folder.folder),
-      ...(roundGuard ? { olderThanMs: 0 } : {}),
-    }).catch(() => []);
+    // (Its ignore rules were read by the scan; unreadable now, the holds wait.)
+    await leftAloneHere(home, folder).then((leftAlone) =>
+      settleStaleHolds(folder.root, result.holds, {
+        now: home.now(),
+        deleted: deletedInState(home, folder.folder, leftAlone),
+        ...(roundGuard ? { olderThanMs: 0 } : {}),
+      })
+    ).catch(() => []);
   }
   return { result, fs };
 }
