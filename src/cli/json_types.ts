@@ -2,7 +2,9 @@
  * @module json_types
  * Shapes of `--json` output. Outside scripts rely on these, so they change
  * only by adding fields. Times are ISO 8601 strings or null. Keys are
- * snake_case; the folder commands' shapes are in folder_json.ts.
+ * snake_case; the folder commands' shapes are in folder_json.ts. One break
+ * was made before any release (issue 13): the folder commands' and
+ * `repair`'s camelCase keys became snake_case like the rest.
  */
 
 /** `keys where --json` (also `keys` in `status --json` and `init --json`). */
