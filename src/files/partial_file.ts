@@ -130,7 +130,7 @@ export class PartialFile {
       // cost ext4 a search of its bitmaps (0.1–0.2 ms a file here after many
       // deletions), the largest single cost of a fetch of many small files,
       // and a caller that opens files ahead of their chunks
-      // (folder_apply_write.ts) lets it run beside the fetch.
+      // (folder_apply_temps.ts) lets it run beside the fetch.
       file = await Deno.open(join(dir, name), {
         read: true,
         write: true,
@@ -195,7 +195,7 @@ export class PartialFile {
       // The kernel reports a write-back error once: a handle opened later on
       // this file would sync without it and record chunks that never reached
       // the disk. So the file goes; opened again it is "gone", and its chunks
-      // are fetched again (folder_apply_write.ts).
+      // are fetched again (folder_apply_temps.ts).
       removeQuietly(join(this.#dir, this.temp));
     }).finally(() => this.#flushing = undefined);
   }

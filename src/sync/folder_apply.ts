@@ -24,7 +24,8 @@
  * folder_apply_record.ts; what they could not write is told by
  * folder_apply_problems.ts): prepare (case renames, refusals, what is in the
  * way), lists (chunk lists), files (local chunks, then fetch; writing in
- * folder_apply_write.ts), links (and adoptions), remove, merge.
+ * folder_apply_write.ts, with folder_apply_temps.ts and
+ * folder_apply_finish.ts), links (and adoptions), remove, merge.
  */
 
 import { sameContent } from "../files/conflict.ts";

@@ -12,7 +12,8 @@
 import { Fetcher } from "./file_fetch.ts";
 import { noteProblem } from "./folder_apply_problems.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
-import { misstatedChunk, type Task, type TaskWriter } from "./folder_apply_write.ts";
+import { misstatedChunk, type Task } from "./folder_apply_task.ts";
+import type { TaskWriter } from "./folder_apply_write.ts";
 
 /** The key of the files that want one id with one length. */
 const keyOf = (hash: string, length: number) => `${hash}/${length}`;

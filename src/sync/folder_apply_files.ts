@@ -20,7 +20,8 @@ import { fetchWanted } from "./folder_apply_fetch.ts";
 import { noteProblem } from "./folder_apply_problems.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
 import type { FileWrite } from "./folder_apply_types.ts";
-import { bitSet, bytesOf, type Task, TaskWriter } from "./folder_apply_write.ts";
+import { bitSet, bytesOf, type Task } from "./folder_apply_task.ts";
+import { TaskWriter } from "./folder_apply_write.ts";
 import { KeptChunks } from "./kept_chunks.ts";
 import { LocalChunks } from "./local_chunks.ts";
 import { LocalCopy } from "./local_copy.ts";
@@ -198,7 +199,7 @@ async function writeFiles(
     );
     if (gone !== undefined) report.unfetchable.push(gone);
     if (t.temp === undefined) continue; // nothing of it written yet: nothing to keep
-    // Made ahead of chunks that did not come (folder_apply_write.ts
+    // Made ahead of chunks that did not come (folder_apply_temps.ts
     // prepare()), or anew for a resumed transfer, holding nothing: nothing
     // worth keeping; applyFiles() gives it back.
     if (bytesOf(t.chunks, t.done, true) === 0) continue;

@@ -20,7 +20,8 @@
 
 import type { ChunkRef } from "../files/chunk_hash.ts";
 import { HashPool } from "../files/hash_pool.ts";
-import { bitSet, type Task, type TaskWriter } from "./folder_apply_write.ts";
+import { bitSet, type Task } from "./folder_apply_task.ts";
+import type { TaskWriter } from "./folder_apply_write.ts";
 import type { LocalChunks } from "./local_chunks.ts";
 
 /** Files smaller than this are copied chunk by chunk on the main thread. */

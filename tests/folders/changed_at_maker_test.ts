@@ -8,7 +8,7 @@
  * to run `folder override` (which would publish its older copy over the
  * maker's newer one). It can't tell this from a maker that lost the file
  * while the folder was left there (tests/folders/rejoin_test.ts), so it
- * names both. Files opened ahead of their chunks (folder_apply_write.ts
+ * names both. Files opened ahead of their chunks (folder_apply_temps.ts
  * `prepare`) whose chunks nobody could send leave no temporary file.
  */
 

@@ -1,5 +1,5 @@
 /**
- * A complete file waits in the finishing queue (folder_apply_write.ts) when
+ * A complete file waits in the finishing queue (folder_apply_finish.ts) when
  * every finishing place is taken, with its temporary file closed for
  * another's; reopened, the temporary file must still hold every chunk. Here
  * it went away while the file waited (deleted from outside): the file is
@@ -18,7 +18,9 @@ import { isTempName } from "../../src/files/folder_layout.ts";
 import { versionId } from "../../src/log/folder_state.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { ApplySession, chunksOfRow } from "../../src/sync/folder_apply_session.ts";
-import { FINISHING_AT_ONCE, type Task, TaskWriter } from "../../src/sync/folder_apply_write.ts";
+import { FINISHING_AT_ONCE } from "../../src/sync/folder_apply_finish.ts";
+import type { Task } from "../../src/sync/folder_apply_task.ts";
+import { TaskWriter } from "../../src/sync/folder_apply_write.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
 import { devices, put, sharedFolder, syncOk } from "./_helpers.ts";
 

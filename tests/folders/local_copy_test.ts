@@ -16,7 +16,8 @@ import { loadBlake3 } from "../../src/files/chunk_hash.ts";
 import type { ChunkRef } from "../../src/files/chunk_hash.ts";
 import type { LocalChunks } from "../../src/sync/local_chunks.ts";
 import { LocalCopy, PIPELINE_MIN_BYTES, WINDOW_BYTES } from "../../src/sync/local_copy.ts";
-import type { Task, TaskWriter } from "../../src/sync/folder_apply_write.ts";
+import type { Task } from "../../src/sync/folder_apply_task.ts";
+import type { TaskWriter } from "../../src/sync/folder_apply_write.ts";
 import { devices, rounds, sharedFolder, syncNow } from "./_helpers.ts";
 
 const MiB = 1 << 20;

@@ -2,7 +2,7 @@
  * @module round_end_temps_test
  * However a folder's round ends, the temporary files it made that hold no
  * chunk are deleted: files opened ahead of their chunks
- * (folder_apply_write.ts `prepare`), and new files of resumed transfers
+ * (folder_apply_temps.ts `prepare`), and new files of resumed transfers
  * whose temporary file had gone. Before, they were given back only at the
  * end of a round that ran to completion, by reopening them — which checks
  * the folder's marker: a folder that stopped mid-round (its marker gone)

@@ -1,0 +1,233 @@
+/**
+ * @module folder_apply_temps
+ * The temporary files of one folder's writes (folder_apply_write.ts), one
+ * per task beside its target (partial_file.ts): opened or made when a chunk
+ * comes (or ahead of it, as a head start), about 16 open at once — one more
+ * first closes an idle one — and at the round's end those that hold no chunk
+ * deleted. Apart from the writer because which handle is open, which is
+ * being made and which may be closed for another is bookkeeping of its own,
+ * whatever puts the chunks and finishes the files.
+ */
+
+import { PartialFile } from "../files/partial_file.ts";
+import type { ApplySession } from "./folder_apply_session.ts";
+import { bytesOf, type Task } from "./folder_apply_task.ts";
+
+/** What the writer says of its tasks, for choosing an idle file to close. */
+export interface TaskUse {
+  /** Whether `t` is complete and waits for a place to finish. */
+  waiting(t: Task): boolean;
+  /** The task of the put under way, if any: its file is not closed for another's. */
+  putting(): Task | undefined;
+}
+
+/** The temporary files of one folder's tasks. */
+export class TempFiles {
+  readonly #s: ApplySession;
+  readonly #use: TaskUse;
+  readonly #open = new Map<Task, PartialFile>();
+  // Every temporary file opened this round, closed or not, until it is
+  // finished or discarded: what giveBack() deletes by name when it holds no
+  // chunk (reopening one needs the folder's marker, gone when it stopped).
+  readonly #files = new Map<Task, PartialFile>();
+  // Files being opened (made), each until its open settles.
+  readonly #opening = new Map<Task, Promise<void>>();
+  // Files whose head start failed (a parent folder not made yet, say): not tried again.
+  readonly #noHeadStart = new Set<Task>();
+
+  constructor(s: ApplySession, use: TaskUse) {
+    this.#s = s;
+    this.#use = use;
+  }
+
+  /**
+   * The temporary file of `t`, opened (or made) when not open. About 16 are
+   * open at once: one more first closes an idle one (#room).
+   */
+  handle(t: Task): Promise<PartialFile> {
+    return this.#get(t, false);
+  }
+
+  /**
+   * Open a resumed transfer's temporary file before anything of the task is
+   * counted; if it is gone, the task starts over with a new one and nothing
+   * done (later, once chunks are counted in, a temporary file gone is the
+   * task's failure: see #start).
+   */
+  async resume(t: Task): Promise<void> {
+    await this.#get(t, true);
+  }
+
+  /** `t`'s open file, else the one its opening under way gives, else one opened now. */
+  async #get(t: Task, startOver: boolean): Promise<PartialFile> {
+    for (;;) {
+      const p = this.#open.get(t);
+      if (p !== undefined) return p;
+      const opening = this.#opening.get(t);
+      if (opening !== undefined) {
+        await opening; // a head start (prepare()) or another caller; failed: try ourselves
+        continue;
+      }
+      this.#room(false);
+      return await this.#start(t, startOver);
+    }
+  }
+
+  /**
+   * Start opening `t`'s temporary file before its first chunk arrives, if a
+   * place is free or a waiting file's can be taken: making a file is the one
+   * costly call of a small file's path, and it then runs on another thread
+   * while this one handles the chunks before it. Only a head start: a failure
+   * is left for handle() to meet again and report. A parent folder not there
+   * yet is not made (the open fails): made for chunks that never came, it
+   * would stay, empty.
+   */
+  prepare(t: Task): void {
+    if (t.finished || this.#open.has(t) || this.#opening.has(t) || this.#noHeadStart.has(t)) return;
+    if (!this.#room(true)) return;
+    this.#start(t, false, false).catch(() => this.#noHeadStart.add(t)); // tried once
+  }
+
+  /**
+   * Open (or make) `t`'s file, listed as opening until that settles. A file
+   * made anew holds nothing: unless `startOver`, a task with chunks already
+   * in (a temporary file that went away from outside while closed) fails
+   * instead — filling the new file would place zeros where those chunks
+   * were — and the next round fetches it again.
+   */
+  #start(t: Task, startOver: boolean, makeParents = true): Promise<PartialFile> {
+    const { root } = this.#s.folder;
+    const run = PartialFile.open(root, t.path, t.version.size, t.temp, makeParents).then(
+      async (r) => {
+        if (!r.resumed && !startOver && bytesOf(t.chunks, t.done, true) > 0) {
+          await r.file.discard();
+          throw new Error(
+            "its temporary file went away before it was complete; it is fetched again",
+          );
+        }
+        if (!r.resumed) t.done.fill(0);
+        t.temp = r.file.temp;
+        this.#open.set(t, r.file);
+        this.#files.set(t, r.file);
+        return r.file;
+      },
+    );
+    const settled = run.then(() => {}, () => {}).finally(() => this.#opening.delete(t));
+    this.#opening.set(t, settled);
+    return run;
+  }
+
+  /**
+   * Whether one more file may open: true when fewer than 16 are open or
+   * opening, or once an idle one is closed — of the files waiting in the
+   * finishing queue, the one opened last (opened again when its turn
+   * comes), else, unless `preparing` (a guess, worth no more), the oldest
+   * file still being filled that the put under way is not writing. A file
+   * finishing and the put's own are never closed under their users; when
+   * nothing is idle one more opens.
+   */
+  #room(preparing: boolean): boolean {
+    if (this.#open.size + this.#opening.size < 16) return true;
+    let idle: Task | undefined;
+    for (const t of this.#open.keys()) if (this.#use.waiting(t)) idle = t;
+    if (idle === undefined && !preparing) {
+      const putting = this.#use.putting();
+      for (const t of this.#open.keys()) {
+        if (!t.finished && t !== putting) {
+          idle = t;
+          break;
+        }
+      }
+    }
+    if (idle === undefined) return !preparing;
+    this.#open.get(idle)!.close();
+    this.#open.delete(idle);
+    return true;
+  }
+
+  /** `t`'s file, open or closed for room, if it has one this round. */
+  held(t: Task): PartialFile | undefined {
+    return this.#open.get(t) ?? this.#files.get(t);
+  }
+
+  /** Settles once every file being opened is (or failed). */
+  async opened(): Promise<void> {
+    await Promise.all(this.#opening.values());
+  }
+
+  /** `t`'s file is closed (by its user): no longer counted open. */
+  closed(t: Task): void {
+    this.#open.delete(t);
+  }
+
+  /** `t`'s file is not ours any more (renamed into place, or deleted): forget it. */
+  forget(t: Task): void {
+    this.#open.delete(t);
+    this.#files.delete(t);
+  }
+
+  /** Close the temporary file of `t` if open (what it holds stays). */
+  close(t: Task): void {
+    this.#open.get(t)?.close();
+    this.#open.delete(t);
+  }
+
+  /** Delete the temporary file of `t` if open, giving its space back. */
+  async discard(t: Task): Promise<void> {
+    await this.#open.get(t)?.discard();
+    this.#open.delete(t);
+    this.#files.delete(t);
+  }
+
+  /**
+   * Delete `t`'s temporary file, open or not, once a head start under way
+   * settles (its file is ours to delete too).
+   */
+  async drop(t: Task): Promise<void> {
+    await this.#opening.get(t);
+    const p = this.held(t);
+    this.forget(t);
+    await p?.discard();
+  }
+
+  /**
+   * Make what `t` holds durable and close it (kept for the next round). A
+   * file closed for room is synced by name, not reopened (PartialFile.sync).
+   */
+  async keep(t: Task): Promise<void> {
+    const p = this.held(t) ?? await this.handle(t);
+    await p.sync();
+    p.close();
+    this.#open.delete(t);
+  }
+
+  /** Note what `t`'s temporary file holds (once durable), so a later round resumes it. */
+  noteTransfer(t: Task): void {
+    this.#s.record.note({
+      kind: "transfer",
+      path: t.path,
+      version: t.id,
+      temp: t.temp!,
+      done: t.done.slice(),
+    });
+  }
+
+  /** Close every temporary file still open. */
+  closeAll(): void {
+    for (const p of this.#open.values()) p.close();
+  }
+
+  /**
+   * Delete every temporary file opened this round that holds no chunk, and
+   * close the rest (TaskWriter.giveBack says when and why).
+   */
+  async giveBack(): Promise<void> {
+    await this.opened();
+    for (const [t, p] of this.#files) {
+      if (bytesOf(t.chunks, t.done, true) === 0) await p.discard();
+    }
+    this.#files.clear();
+    this.closeAll();
+    this.#open.clear();
+  }
+}
