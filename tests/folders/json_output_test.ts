@@ -1,11 +1,12 @@
 /**
  * @module folders_json_output_test
  * `--json` of `folder add`, `join`, `remove` and `restore`: standard output
- * is one JSON document with the fields the commands print (folder.ts,
- * folder_versions.ts), and nothing else (real processes, one device: a
- * folder removed here is still shared, so it can be joined again). Every
- * folder command's keys are snake_case, as the rest of the CLI's (issue 13:
- * `folder status` and `scan` printed camelCase, `folder override` snake_case).
+ * is one JSON document with the fields the commands print (folder_add.ts,
+ * folder_join.ts, folder.ts, folder_versions.ts), and nothing else (real
+ * processes, one device: a folder removed here is still shared, so it can
+ * be joined again). Every folder command's keys are snake_case, as the rest
+ * of the CLI's (issue 13: `folder status` and `scan` printed camelCase,
+ * `folder override` snake_case).
  */
 
 import assert from "node:assert/strict";

@@ -24,7 +24,8 @@ import { type CommandContext, type CommandSpec, JSON_FLAG, WRITES } from "../com
 import { withWrite } from "../session.ts";
 import { checkFolderPlace, checkPathArg, folderPathError } from "../folder_place.ts";
 import { markerFolder } from "../../files/folder_marker.ts";
-import { checkFolderId, realHome, scanLine, scanNow } from "./folder.ts";
+import { checkFolderId, realHome } from "./folder_args.ts";
+import { scanLine, scanNow } from "./folder_scan_now.ts";
 import { shellWord } from "../folder_root.ts";
 import { scanJson } from "../folder_json.ts";
 

@@ -18,7 +18,8 @@ import { plural } from "../../human.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
 import { homeRoot, withRead } from "../session.ts";
 import { markerStop } from "../../files/folder_marker.ts";
-import { checkFolderId, scanNow } from "./folder.ts";
+import { checkFolderId } from "./folder_args.ts";
+import { scanNow } from "./folder_scan_now.ts";
 
 const ACTION = "override folder";
 

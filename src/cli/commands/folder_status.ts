@@ -10,7 +10,7 @@ import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { humanBytes, plural } from "../../human.ts";
 import { withRead } from "../session.ts";
-import { checkFolderId } from "./folder.ts";
+import { checkFolderId } from "./folder_args.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { conflictsJson, folderStatusJson } from "../folder_json.ts";
 import { notListedLines, notRemovedLines, notSyncedLines, notWrittenLines } from "../not_synced.ts";

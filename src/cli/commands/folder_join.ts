@@ -1,0 +1,93 @@
+/**
+ * @module folder_join
+ * `mycel folder join`: sync a folder another device shared, into a path
+ * here (made if missing; files already there are kept and synced). The
+ * place is checked before anything is written; a former join's index is
+ * taken back through the token `folder remove` left (folder_root.ts).
+ * Apart from `folder add` (folder_add.ts) because joining is where a
+ * folder meets files already on this device and an index kept from before.
+ */
+
+import { ExitCode, MycelError } from "../../errors.ts";
+import { type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
+import { commitOps, withWrite } from "../session.ts";
+import { checkFolderPlace, checkPathArg, plannedRealPath } from "../folder_place.ts";
+import { scanJson } from "../folder_json.ts";
+import { dropLeftToken, leftToken, prepareRoot } from "../folder_root.ts";
+import { checkFolderId, KEEP_DAYS, keepInfo, readPath, realHome } from "./folder_args.ts";
+import { scanLine, scanNow } from "./folder_scan_now.ts";
+
+/** `mycel folder join`. */
+export const folderJoinCommand: CommandSpec = {
+  path: ["folder", "join"],
+  summary: "sync a folder another device shared, into PATH",
+  description: "PATH is made if missing. Files already in it are kept and synced (a file\n" +
+    "that differs from the folder's is a conflict: both are kept). Ctrl-C stops its scan\n" +
+    "at once and exits 130: the folder stays joined, and the next scan publishes it.",
+  args: [
+    { name: "ID", help: "folder id (see `mycel folder list`)" },
+    { name: "PATH", help: "where it goes on this device", complete: "dir" },
+  ],
+  flags: [KEEP_DAYS, JSON_FLAG],
+  examples: ["mycel folder join abcde-fgh23 ~/Documents"],
+  ...WRITES,
+  exits: [...WRITES.exits, 130],
+  async run(ctx, input) {
+    const id = checkFolderId(input.args.ID as string);
+    // Checked before the folder is made or anything is written.
+    const info = keepInfo(input.flags);
+    checkPathArg("join folder", input.args.PATH as string);
+    const joinedAt = await withWrite(ctx, async (w, home) => {
+      if (w.view.folders().share(id) === undefined) {
+        throw new MycelError(
+          "unknown_folder",
+          "join folder",
+          "no folder with this id is shared in the mesh",
+          {
+            value: id,
+            hint: "Run `mycel sync now` to hear of new folders, then `mycel folder list`.",
+            exit: ExitCode.usage,
+          },
+        );
+      }
+      if (w.folderLocal.folder(id) !== undefined) {
+        throw new MycelError("already_joined", "join folder", "this device already syncs it", {
+          value: `${id} at ${w.folderLocal.folder(id)!.root}`,
+          hint: `If you moved it: \`mycel folder move ${id} NEWPATH\`. To sync it somewhere ` +
+            `else: \`mycel folder remove ${id}\`, then join again (files already there are kept).`,
+          exit: ExitCode.usage,
+        });
+      }
+      const path = input.args.PATH as string;
+      // Before the folder is made or its marker written.
+      checkFolderPlace(
+        "join folder",
+        plannedRealPath(path, "join folder"),
+        realHome(ctx),
+        w.folderLocal.folders(),
+      );
+      const token = await leftToken(plannedRealPath(path, "join folder"), id);
+      const root = await prepareRoot(path, true, id);
+      await commitOps(w, [{ type: "folder.join", folder: id }]);
+      const rejoined = w.folderLocal.takeLeftIndex(id, root, token);
+      w.folderLocal.putFolder({
+        folder: id,
+        root,
+        added: home.now(),
+        info: rejoined ? { ...info, rejoined } : info,
+      });
+      return root;
+    }, { create: false });
+    // Only once the join is committed: a join cut short before must find the
+    // token again, or the next join starts without the index it kept.
+    await dropLeftToken(joinedAt);
+    const [report] = await scanNow(ctx, id, false);
+    if (input.flags.json) {
+      ctx.out.json({ id, path: await readPath(ctx, id), scan: report && scanJson(report) });
+    } else {
+      ctx.out.line(`Joined folder ${id}; its files arrive with the next \`mycel sync now\`.`);
+      if (report) scanLine(ctx, report);
+    }
+    return ExitCode.ok;
+  },
+};

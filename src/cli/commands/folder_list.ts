@@ -1,0 +1,71 @@
+/**
+ * @module folder_list
+ * `mycel folder list`: the folders shared in the mesh, those synced here
+ * first, then offers not joined yet, each with the devices that joined it
+ * (every cell checked for unsafe text by renderTable). Apart because it only
+ * reads, and what it shows is the mesh's view of folders, not this
+ * device's folder on disk.
+ */
+
+import { ExitCode } from "../../errors.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
+import { withRead } from "../session.ts";
+import { renderTable } from "../text_table.ts";
+
+/** `mycel folder list`. */
+export const folderListCommand: CommandSpec = {
+  path: ["folder", "list"],
+  summary: "list shared folders: those synced here, and offers not joined yet",
+  args: [],
+  flags: [JSON_FLAG],
+  ...LOCAL,
+  async run(ctx, input) {
+    const list = await withRead(ctx, (home) => {
+      const rows = home.view.folders();
+      const joinedBy = new Map<string, string[]>();
+      for (const [f, hex, row] of rows.deviceRows()) {
+        if (!row.joined) continue;
+        const m = [...home.view.members()].find((x) => x.record.key.hex === hex);
+        joinedBy.set(f, [...(joinedBy.get(f) ?? []), m?.record.name ?? hex.slice(0, 7)]);
+      }
+      return [...rows.shares()].map(([id, s]) => ({
+        id,
+        name: s.name,
+        path: home.folderLocal.folder(id)?.root ?? null,
+        devices: joinedBy.get(id) ?? [],
+      }));
+    });
+    if (input.flags.json) {
+      ctx.out.json({
+        folders: list.filter((f) => f.path !== null),
+        offers: list.filter((f) => f.path === null),
+      });
+      return ExitCode.ok;
+    }
+    if (list.length === 0) {
+      ctx.out.error("No shared folders yet: share one with `mycel folder add PATH`.");
+      return ExitCode.ok;
+    }
+    // Synced here first, then offers; the path last (long, never cut).
+    // Every cell passes the text-safety check in renderTable.
+    const joined = list.filter((x) => x.path !== null);
+    const offers = list.filter((x) => x.path === null);
+    const table = renderTable(
+      [{ header: "id" }, { header: "name", max: 24 }, { header: "devices", max: 40 }, {
+        header: "path",
+      }],
+      [...joined, ...offers].map((f) => [
+        f.id,
+        f.name,
+        f.devices.join(", ") || "no device",
+        f.path ?? { text: "not joined here", tone: "yellow" },
+      ]),
+    );
+    for (const line of table) ctx.out.line(line);
+    if (offers.length > 0) {
+      const id = offers.length === 1 ? offers[0].id : "ID";
+      ctx.out.line(`To sync an offer here: mycel folder join ${id} PATH`);
+    }
+    return ExitCode.ok;
+  },
+};
