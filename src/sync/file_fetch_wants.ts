@@ -1,0 +1,243 @@
+/**
+ * @module file_fetch_wants
+ * Where each want of the file phase (file_fetch.ts) stands: queued, asked of
+ * a peer, held back behind a want of the same id, arrived, or given up —
+ * and which peers were asked, answered "none", or are gone. A want is an id
+ * and a length together: a chunk asked once for the first file that named
+ * it, with that file's length, let one lying version make every honest
+ * peer look like a liar and be dropped (found by a review); the bytes that
+ * come tell the id's length, and a want that claims another is the
+ * version's fault (`Misstated`). Apart from the Fetcher, which drives the
+ * peers and checks the bytes, because this bookkeeping decides alone which
+ * peer is asked what next, and when nothing is left.
+ */
+
+import type { DeviceKey } from "../log/device_key.ts";
+import { MAX_WANT_IDS } from "../protocol/chunk_messages.ts";
+
+/** One want: an id, the length it is wanted with (0: a manifest blob), the peers asked. */
+export interface Item {
+  readonly hash: string;
+  readonly length: number;
+  readonly tried: Set<number>;
+}
+
+/**
+ * Called when a chunk's bytes hash to its id but are `actual` bytes long,
+ * not the `claimed` length it was wanted with: the version that claimed it
+ * is wrong, and nothing is handed on for that length.
+ */
+export type Misstated = (hash: string, claimed: number, actual: number) => void;
+
+/** The key of a want: the same id with another length is another want. */
+const keyOf = (hash: string, length: number) => `${hash}/${length}`;
+
+/** The wants of one fetch from `peers` peers (numbered from 0). */
+export class Wants {
+  readonly #misstated: Misstated;
+  readonly #queue: Item[] = [];
+  /** Items asked of some peer and not answered yet: a "none" sends one back to the queue. */
+  readonly #asked = new Set<Item>();
+  readonly #wanted = new Set<string>();
+  /**
+   * Ids asked of some peer and not answered yet. One want per id is out at
+   * a time: wants of the same id with other lengths (lies) wait for its
+   * answer, which tells the id's length, and then cost nothing — else 256
+   * lying lengths of one 16 MiB chunk were 4 GiB asked of an honest peer.
+   */
+  readonly #flying = new Set<string>();
+  /** Ids with a want held back behind the one in flight (its answer wakes the peers). */
+  readonly #held = new Set<string>();
+  /** The length of each chunk id whose bytes came (they hash to it). */
+  readonly #lengths = new Map<string, number>();
+  readonly #alive: boolean[];
+  readonly #failed = new Set<string>();
+  /** Per id, the peers that answered they do not have it. */
+  readonly #none = new Map<string, Set<DeviceKey>>();
+  #closed = false;
+  #stopped = false;
+  #wake: (() => void)[] = [];
+
+  constructor(peers: number, misstated: Misstated) {
+    this.#misstated = misstated;
+    this.#alive = Array.from({ length: peers }, () => true);
+  }
+
+  /** Ids no peer could give. */
+  get failed(): ReadonlySet<string> {
+    return this.#failed;
+  }
+
+  /** The peers that answered they do not have `id` (Fetcher.noneFrom). */
+  noneFrom(id: string): ReadonlySet<DeviceKey> | undefined {
+    return this.#none.get(id);
+  }
+
+  /** Queue `hash` wanted with `length` unless it is already (Fetcher.want). */
+  want(hash: string, length: number): void {
+    const key = keyOf(hash, length);
+    if (this.#wanted.has(key) || this.#stopped) return;
+    this.#wanted.add(key);
+    this.#queue.push({ hash, length, tried: new Set() });
+    this.notify();
+  }
+
+  /** No more wants. */
+  close(): void {
+    this.#closed = true;
+    this.notify();
+  }
+
+  /** Ask for nothing more; what is queued is left for the next round (Fetcher.stop). */
+  stop(): void {
+    this.#stopped = true;
+    this.#queue.length = 0;
+    this.close();
+  }
+
+  /** Wake every peer waiting for a change. */
+  notify(): void {
+    const w = this.#wake;
+    this.#wake = [];
+    for (const f of w) f();
+  }
+
+  /** Settles at the next change (a want, an answer, a peer gone, the close). */
+  changed(): Promise<void> {
+    return new Promise<void>((r) => this.#wake.push(r));
+  }
+
+  /**
+   * Up to `room` bytes of items `peer` has not been asked for. Taken items
+   * are removed; the scan starts at the front, so it costs what it takes
+   * (plus items other peers must serve), not the queue's length.
+   */
+  take(peer: number, room: number): Item[] {
+    const out: Item[] = [];
+    const keep: Item[] = [];
+    let settled = 0;
+    let bytes = 0;
+    // A fair share each, so every live peer works from the start.
+    const alive = Math.max(1, this.#alive.filter(Boolean).length);
+    const most = Math.min(MAX_WANT_IDS, Math.max(1, Math.ceil(this.#queue.length / alive)));
+    let i = 0;
+    for (; i < this.#queue.length && out.length < most; i++) {
+      const item = this.#queue[i];
+      const known = item.length === 0 ? undefined : this.#lengths.get(item.hash);
+      if (known !== undefined && known !== item.length) {
+        // The id's bytes came for another want: this one's length is a lie, and nothing to ask.
+        this.#misstated(item.hash, item.length, known);
+        settled++;
+        continue;
+      }
+      if (item.tried.has(peer) || this.#flying.has(item.hash)) {
+        if (!item.tried.has(peer)) this.#held.add(item.hash);
+        keep.push(item);
+        continue;
+      }
+      if (out.length > 0 && bytes + item.length > room) break;
+      out.push(item);
+      this.#flying.add(item.hash);
+      bytes += item.length;
+    }
+    if (out.length > 0 || settled > 0) {
+      this.#queue.splice(0, i - keep.length);
+      for (let k = 0; k < keep.length; k++) this.#queue[k] = keep[k];
+    }
+    return out;
+  }
+
+  /** `batch` (from take()) is asked of `peer`. */
+  asking(peer: number, batch: readonly Item[]): void {
+    for (const it of batch) {
+      it.tried.add(peer);
+      this.#asked.add(it);
+    }
+  }
+
+  /** `peer` (its `key`) answered it does not have `item`: another may. */
+  none(item: Item, key: DeviceKey): void {
+    const none = this.#none.get(item.hash);
+    if (none === undefined) this.#none.set(item.hash, new Set([key]));
+    else none.add(key);
+    this.#requeue(item);
+  }
+
+  /** `item`'s bytes came, `length` long (they hash to its id). */
+  arrived(item: Item, length: number): void {
+    this.#asked.delete(item);
+    if (item.length !== 0) this.#lengths.set(item.hash, length);
+    this.#land(item);
+    if (this.#closed) this.notify(); // peers waiting only on this item may go
+  }
+
+  /**
+   * Take the queued want of `hash` with `length` out of the queue, if there
+   * is one (the bytes that came for another length are its): whether it was.
+   */
+  unqueue(hash: string, length: number): boolean {
+    const k = this.#queue.findIndex((it) => it.hash === hash && it.length === length);
+    if (k < 0) return false;
+    this.#queue.splice(k, 1);
+    return true;
+  }
+
+  /**
+   * `peer` is gone: what it owed (`outstanding`) is put back for the others,
+   * and items only it could still have served are given up.
+   */
+  dropPeer(peer: number, outstanding: readonly Item[]): void {
+    this.#alive[peer] = false;
+    for (const it of outstanding) this.#requeue(it);
+    const still = this.#queue.filter((it) => {
+      if (this.#alive.some((a, j) => a && !it.tried.has(j))) return true;
+      this.#failed.add(it.hash);
+      return false;
+    });
+    this.#queue.length = 0;
+    for (const it of still) this.#queue.push(it);
+    this.notify();
+  }
+
+  /** Give up what is still queued once every peer is done. */
+  giveUpRest(): void {
+    for (const it of this.#queue.splice(0)) this.#failed.add(it.hash);
+  }
+
+  /** Put an item back, or give it up when every live peer was asked. */
+  #requeue(item: Item): void {
+    this.#asked.delete(item);
+    this.#land(item);
+    // Stopped: neither asked again nor failed — but peers waiting on it must wake.
+    const left = this.#alive.some((a, i) => a && !item.tried.has(i));
+    if (this.#stopped) {
+      // left for the next round
+    } else if (left) this.#queue.push(item);
+    else this.#failed.add(item.hash);
+    this.notify();
+  }
+
+  /** `item` is answered (or back in the queue): a want of its id held back may go. */
+  #land(item: Item): void {
+    this.#flying.delete(item.hash);
+    if (this.#held.delete(item.hash)) this.notify();
+  }
+
+  /** Whether the queue holds an item `peer` was not asked for. */
+  pending(peer: number): boolean {
+    // Usually the first item answers; only items other peers must serve are skipped.
+    for (const it of this.#queue) if (!it.tried.has(peer)) return true;
+    return false;
+  }
+
+  /**
+   * Whether `peer` is done: closed, nothing queued for it, and no item now
+   * asked of another peer that could come back to it (on "none") — a peer
+   * that left early would leave that item to nobody.
+   */
+  doneFor(peer: number): boolean {
+    if (!this.#closed || this.pending(peer)) return false;
+    for (const it of this.#asked) if (!it.tried.has(peer)) return false;
+    return true;
+  }
+}
