@@ -277,8 +277,8 @@ export class Home {
    * verifies. Reads every entry: for `doctor` and `repair`, not for commands.
    */
   async entryProblems(): Promise<string[]> {
-    const { entryProblems } = await lazyImport<typeof import("./repair.ts")>(
-      new URL("./repair.ts", import.meta.url),
+    const { entryProblems } = await lazyImport<typeof import("./repair_check.ts")>(
+      new URL("./repair_check.ts", import.meta.url),
     );
     try {
       return await entryProblems(this.#db);
