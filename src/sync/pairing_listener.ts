@@ -49,17 +49,17 @@ export class PairingListener {
 
   async #accept(helloMs: number): Promise<void> {
     for await (const conn of this.#listener) {
-      const release = this.#slots.take(conn.remote);
-      if (release === undefined || this.#closed) {
+      const slot = this.#slots.take(conn.remote);
+      if (slot === undefined || this.#closed) {
         conn.close();
-        release?.();
+        slot?.release();
         continue;
       }
       const frames = new FrameConn(conn, { peer: conn.remote });
       this.#waiting.add(frames);
       const done = () => {
         frames.close();
-        release();
+        slot.release();
       };
       frames.readFrame(helloMs).then((first) => {
         if (first === null || this.#closed) return done();

@@ -86,6 +86,12 @@ export interface SessionLimits {
    */
   afterExchange?: (channel: SecureChannel, peer: DeviceKey) => Promise<unknown>;
   /**
+   * Responder: the initiator completed the handshake and was admitted as a
+   * member (the listener then never evicts its connection for a newer one:
+   * connection_slots.ts).
+   */
+  onAuthenticated?: () => void;
+  /**
    * Bytes the connection may read in all (default: the transport's 256 MiB).
    * Raised only for the initiator of a file phase, which reads no more than
    * it asked for (file_fetch.ts refuses anything else).
@@ -328,6 +334,7 @@ export function respondSession(
     if (refusal !== undefined) {
       return { ...base(), status: "refused", error: refusal.message, code: refusal.code };
     }
+    limits.onAuthenticated?.();
     const done = await exchangeOn(
       channel,
       home,

@@ -114,22 +114,28 @@ export async function serveListen(
   );
   try {
     for await (const conn of listener) {
-      const release = slots.take(conn.remote);
-      if (release === undefined) {
-        options.log(`busy: refused a connection from ${conn.remote}`);
+      // Slots full, the oldest connection not yet authenticated makes room.
+      const remote = conn.remote;
+      const slot = slots.take(remote, () => {
+        options.log(`busy: closed ${remote}, not authenticated yet, for a newer connection`);
+        conn.close();
+      });
+      if (slot === undefined) {
+        options.log(`busy: refused a connection from ${remote}`);
         // Two bytes fit any socket buffer: never awaited, so a peer that does
         // not read holds nothing here.
         conn.write(BUSY_FRAME).catch(() => {}).finally(() => conn.close());
         continue;
       }
       served.check();
+      const limits = { ...options.limits, onAuthenticated: () => slot.authenticated() };
       const task = served.use((h) =>
-        serveOn(h, conn, { path: "tcp", address: conn.remote }, options)
+        serveOn(h, conn, { path: "tcp", address: remote }, { ...options, limits })
       )
         .catch((e) => options.log(`error: ${(e as Error).message}`))
         .finally(() => {
           running.delete(task);
-          release();
+          slot.release();
         });
       running.add(task);
     }

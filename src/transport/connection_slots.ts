@@ -5,6 +5,14 @@
  * one source address, so idle sockets from one address cannot hold every
  * slot (`sync serve --listen`, the pairing listener). A slot is taken when a
  * connection is accepted and released exactly once when it is done with.
+ *
+ * Slots full, a connection that can be evicted (the caller says how) and
+ * has not authenticated yet gives its slot to a new one, the oldest first:
+ * without that, a stranger with many source addresses (an IPv6 /64) held
+ * every slot with idle sockets for the whole pre-authentication deadline,
+ * again and again, and no member got in. Now it has to open connections
+ * faster than a member's handshake completes; an authenticated session is
+ * never evicted.
  */
 
 /** The source address of `remote` ("host:port", "[v6]:port"): the host part. */
@@ -12,10 +20,25 @@ export function sourceOf(remote: string): string {
   return remote.replace(/:\d+$/, "");
 }
 
+/** A connection's slot. */
+export interface Slot {
+  /** Give the slot back (later calls do nothing). */
+  release(): void;
+  /** The connection authenticated: it is never evicted. */
+  authenticated(): void;
+}
+
+interface Held {
+  readonly evict: () => void;
+  release(): void;
+}
+
 /** Slots for connections, in all and per source address. */
 export class ConnectionSlots {
   #total = 0;
   readonly #bySource = new Map<string, number>();
+  /** Slots that may be evicted, oldest first (a Set keeps insertion order). */
+  readonly #evictable = new Set<Held>();
 
   /** Limits: in all, and per source address. */
   constructor(readonly maxTotal: number, readonly maxPerSource: number) {}
@@ -26,23 +49,37 @@ export class ConnectionSlots {
   }
 
   /**
-   * A slot for a connection from `remote`, or undefined when either limit is
-   * reached. The returned function releases it (later calls do nothing).
+   * A slot for a connection from `remote`, or undefined when its source is
+   * at its limit, or every slot is taken and none can be evicted. `evict`
+   * closes this connection should a newer one need its slot before it
+   * authenticates (without it, the slot is never taken back).
    */
-  take(remote: string): (() => void) | undefined {
+  take(remote: string, evict?: () => void): Slot | undefined {
     const source = sourceOf(remote);
     const n = this.#bySource.get(source) ?? 0;
-    if (this.#total >= this.maxTotal || n >= this.maxPerSource) return undefined;
+    if (n >= this.maxPerSource) return undefined;
+    if (this.#total >= this.maxTotal) {
+      const oldest = this.#evictable.values().next();
+      if (oldest.done) return undefined;
+      oldest.value.release();
+      oldest.value.evict();
+    }
     this.#total++;
-    this.#bySource.set(source, n + 1);
+    this.#bySource.set(source, (this.#bySource.get(source) ?? 0) + 1);
     let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.#total--;
-      const left = (this.#bySource.get(source) ?? 1) - 1;
-      if (left > 0) this.#bySource.set(source, left);
-      else this.#bySource.delete(source);
+    const held: Held = {
+      evict: evict ?? (() => {}),
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#evictable.delete(held);
+        this.#total--;
+        const left = (this.#bySource.get(source) ?? 1) - 1;
+        if (left > 0) this.#bySource.set(source, left);
+        else this.#bySource.delete(source);
+      },
     };
+    if (evict !== undefined) this.#evictable.add(held);
+    return { release: held.release, authenticated: () => this.#evictable.delete(held) };
   }
 }

@@ -1,7 +1,9 @@
 /**
  * @module connection_slots_test
  * The slots a listener hands connections that have not authenticated yet:
- * a total cap, a per-source-address cap, and releases that count once.
+ * a total cap, a per-source-address cap, releases that count once, and,
+ * slots full, the oldest evictable connection not yet authenticated making
+ * room for a new one.
  */
 
 import assert from "node:assert/strict";
@@ -21,7 +23,7 @@ Deno.test("ConnectionSlots: one source gets maxPerSource, others still get in, u
   assert.ok(slots.take("198.18.0.3:1"));
   assert.equal(slots.taken, 6);
   assert.equal(slots.take("198.18.0.4:1"), undefined, "full in all");
-  a[0]!();
+  a[0]!.release();
   assert.equal(slots.taken, 5);
   assert.ok(slots.take("198.18.0.4:1"), "a released slot is free again");
 });
@@ -30,10 +32,45 @@ Deno.test("ConnectionSlots: a release counts once, however often it is called", 
   const slots = new ConnectionSlots(2, 2);
   const r1 = slots.take("198.18.0.1:1")!;
   slots.take("198.18.0.1:2")!;
-  r1();
-  r1();
-  r1();
+  r1.release();
+  r1.release();
+  r1.release();
   assert.equal(slots.taken, 1);
   assert.ok(slots.take("198.18.0.1:3"));
   assert.equal(slots.take("198.18.0.1:4"), undefined, "still two from that source");
+});
+
+Deno.test("ConnectionSlots: full, the oldest evictable slot not authenticated makes room; an authenticated one never does", () => {
+  const slots = new ConnectionSlots(3, 2);
+  const evicted: string[] = [];
+  const take = (remote: string) => slots.take(remote, () => evicted.push(remote));
+  const member = take("198.18.0.1:1")!;
+  member.authenticated();
+  take("198.18.0.2:1");
+  take("198.18.0.3:1");
+  assert.equal(slots.taken, 3);
+  // Full: the oldest not authenticated (198.18.0.2) is evicted, not the member.
+  assert.ok(take("198.18.0.4:1"));
+  assert.deepEqual(evicted, ["198.18.0.2:1"]);
+  assert.equal(slots.taken, 3);
+  assert.ok(take("198.18.0.5:1"));
+  assert.deepEqual(evicted, ["198.18.0.2:1", "198.18.0.3:1"]);
+  // Only authenticated ones and the two newest left: the newest are evicted next, in order.
+  assert.ok(take("198.18.0.6:1"));
+  assert.deepEqual(evicted.at(-1), "198.18.0.4:1");
+  // The per-source cap still holds, and is checked before anything is evicted.
+  take("198.18.0.6:2");
+  const before = evicted.length;
+  assert.equal(take("198.18.0.6:3"), undefined);
+  assert.equal(evicted.length, before, "nothing evicted for a refused connection");
+  // An evicted slot's own release later counts nothing.
+  member.release();
+  assert.equal(slots.taken, 2);
+});
+
+Deno.test("ConnectionSlots: slots taken without an evict are never taken back", () => {
+  const slots = new ConnectionSlots(2, 2);
+  slots.take("198.18.0.1:1");
+  slots.take("198.18.0.2:1");
+  assert.equal(slots.take("198.18.0.3:1", () => {}), undefined, "full, nothing evictable");
 });
