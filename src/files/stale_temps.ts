@@ -124,8 +124,12 @@ async function settleIfStale(
  * transfers that will resume) and settle stale holds as
  * {@link settleStaleHolds} does — `deleted` alike: a held file whose path
  * the folder deleted since goes into `.mycel/versions/`, not back (without
- * it, the hourly sweep undid such a deletion). Returns the folder-relative
- * paths of the temporary files and hold folders it removed.
+ * it, the hourly sweep undid such a deletion). Folders `apart` names are
+ * not entered: another synced folder inside this one has its own transfers
+ * to resume and its own state (found by a review: the outer folder's sweep
+ * deleted an inner folder's resumable temporary file once an hour old).
+ * Returns the folder-relative paths of the temporary files and hold folders
+ * it removed.
  */
 export async function removeStaleTemps(
   root: string,
@@ -134,6 +138,8 @@ export async function removeStaleTemps(
     now?: number;
     keep?: ReadonlySet<string>;
     deleted?: (path: string) => boolean;
+    /** Folders not to enter (folder-relative): another synced folder inside this one, the home. */
+    apart?: (dir: string) => boolean;
   } = {},
 ): Promise<string[]> {
   const now = options.now ?? Date.now();
@@ -155,7 +161,9 @@ export async function removeStaleTemps(
         }
         continue;
       }
-      if (e.isDirectory && !(rel === "" && e.name === INTERNAL_DIR)) await walk(path);
+      if (e.isDirectory && !(rel === "" && e.name === INTERNAL_DIR) && !options.apart?.(path)) {
+        await walk(path);
+      }
       // Exactly as mycel spells them: a user's `.MYCEL-TMP-…` file is not ours to delete.
       if (!e.isFile || !e.name.startsWith(TEMP_PREFIX) || options.keep?.has(e.name)) continue;
       if (changedBefore(join(realRoot, path), cutoff)) {

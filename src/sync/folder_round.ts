@@ -29,7 +29,7 @@ import { lazyImport } from "../lazy_import.ts";
 import { fetchProgress } from "./fetch_progress.ts";
 import type { Route, SessionTuning } from "./round.ts";
 import { folderPeers, openPeers } from "./folder_peers.ts";
-import { leftAloneHere } from "./left_alone.ts";
+import { apartFolderHere, leftAloneHere } from "./left_alone.ts";
 import { deletedInState } from "./state_deleted.ts";
 import type { SessionOutcome } from "./peer_session.ts";
 
@@ -266,6 +266,7 @@ async function housekeeping(
       now,
       keep,
       deleted: deletedInState(home, f.folder, leftAlone),
+      apart: apartFolderHere(home, f),
     });
   } catch (e) {
     // Best effort, like the round's other sweeps: a folder that became

@@ -61,12 +61,30 @@ function apartHere(
   root: string,
   o: Pick<ScanOptions, "exclude" | "publishedMarker">,
 ): (path: string) => boolean {
+  const isApart = apartCheck(root, o);
+  return (path) => relativePathProblem(path) === undefined && ancestors(path).some(isApart);
+}
+
+/** True for a folder inside `root` that is not synced as part of it (apartFolder), cached. */
+function apartCheck(
+  root: string,
+  o: Pick<ScanOptions, "exclude" | "publishedMarker">,
+): (dir: string) => boolean {
   const realRoot = realOr(root);
   const seen = new Map<string, boolean>();
-  const isApart = (dir: string): boolean => {
+  return (dir: string): boolean => {
     let v = seen.get(dir);
     if (v === undefined) seen.set(dir, v = apartFolder(realRoot, dir, o) !== undefined);
     return v;
   };
-  return (path) => relativePathProblem(path) === undefined && ancestors(path).some(isApart);
+}
+
+/**
+ * True for a folder inside `folder` (folder-relative) that is not synced as
+ * part of it: another synced folder, the mycel home. A walk of the folder's
+ * own files (the hourly temp sweep) does not enter it: what is in there is
+ * another folder's (its transfers to resume, its holds).
+ */
+export function apartFolderHere(home: Home, folder: LocalFolder): (dir: string) => boolean {
+  return apartCheck(folder.root, apartOptions(home, folder));
 }

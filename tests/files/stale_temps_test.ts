@@ -53,3 +53,23 @@ Deno.test("the hourly sweep puts back a folder a hold caught, even where the sta
   );
   assert.deepEqual(await tempsIn(f.abs("d")), []);
 });
+
+Deno.test("the hourly sweep does not enter a folder apart from this one (another synced folder inside it)", async () => {
+  await using f = await testFolder();
+  await f.write("inner/sub/.mycel-tmp-0123456789ab", "the inner folder's transfer to resume");
+  await f.write("inner/.mycel-tmp-hold-0123456789ab/x.txt", "the inner folder's hold");
+  await f.write("mine/.mycel-tmp-ba9876543210", "this folder's stale temp");
+  const swept = await removeStaleTemps(f.root, {
+    now: Date.now() + HOUR + 60_000,
+    apart: (dir) => dir === "inner",
+  });
+  assert.deepEqual(swept, ["mine/.mycel-tmp-ba9876543210"]);
+  assert.equal(
+    await Deno.readTextFile(f.abs("inner/sub/.mycel-tmp-0123456789ab")),
+    "the inner folder's transfer to resume",
+  );
+  assert.equal(
+    await Deno.readTextFile(f.abs("inner/.mycel-tmp-hold-0123456789ab/x.txt")),
+    "the inner folder's hold",
+  );
+});
