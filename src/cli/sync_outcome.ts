@@ -56,17 +56,29 @@ export interface PeerFiles {
   dropped: string | null;
 }
 
-/** Per peer (device id), what the file phase fetched from it, from each folder's fetch reports. */
-export function filesByPeer(
-  folders: readonly { readonly apply?: { readonly peers: readonly PeerFetchReport[] } }[],
-): Map<string, PeerFiles> {
+/** What {@link filesByPeer} reads of a folder's outcome (folder_round.ts `FolderOutcome`). */
+interface FolderFetched {
+  readonly interrupted?: boolean;
+  readonly apply?: { readonly peers: readonly PeerFetchReport[]; readonly interrupted?: boolean };
+}
+
+/**
+ * Per peer (device id), what the file phase fetched from it, from each
+ * folder's fetch reports; undefined when no folder's files were applied
+ * (none joined here, or every one stopped). A peer "dropped" because the
+ * round was interrupted (Ctrl-C closed its channel) is not said to be: that
+ * was no fault of the peer's.
+ */
+export function filesByPeer(folders: readonly FolderFetched[]): Map<string, PeerFiles> | undefined {
+  if (!folders.some((f) => f.apply !== undefined)) return undefined;
   const out = new Map<string, PeerFiles>();
   for (const f of folders) {
+    const interrupted = f.interrupted === true || f.apply?.interrupted === true;
     for (const r of f.apply?.peers ?? []) {
       const row = out.get(r.key.id) ?? { chunks: 0, bytes: 0, dropped: null };
       row.chunks += r.chunks;
       row.bytes += r.bytes;
-      if (r.dropped !== undefined) row.dropped ??= r.dropped;
+      if (r.dropped !== undefined && !interrupted) row.dropped ??= r.dropped;
       out.set(r.key.id, row);
     }
   }
@@ -76,8 +88,8 @@ export function filesByPeer(
 /**
  * The `sync now --json` rows, one per peer. `files` is what the round's
  * file phase fetched from each peer: null in every row when no file phase
- * ran (`--push`, or no folder synced here), zeros for a peer it fetched
- * nothing from.
+ * ran (`--push`, no folder synced here, every folder stopped) or it failed
+ * with an error, zeros for a peer it fetched nothing from.
  */
 export function outcomesJson(
   outcomes: readonly SessionOutcome[],

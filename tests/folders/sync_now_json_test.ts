@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { pseudoRandomBytes } from "../files/helpers.ts";
 import { devices } from "../sync/_helpers.ts";
 import { folderOf, put, sharedFolder } from "./_helpers.ts";
@@ -54,4 +55,19 @@ Deno.test("sync now --json: files is null on a device that syncs no folder", asy
   assert.equal(rows.length, 1);
   assert.equal(rows[0].status, "synced");
   assert.equal(rows[0].files, null);
+});
+
+Deno.test("sync now --json: files is null when every folder here is stopped (its marker gone)", async () => {
+  await using devs = await devices(["a", "b"]);
+  const b = devs.list[1];
+  const [, rb] = await sharedFolder(devs, "docs", {
+    seed: (root) => put(root, "x.txt", "x"),
+  });
+  await Deno.remove(join(rb, ".mycel-folder"));
+  const r = await b.run(["sync", "now", "--timeout", "10", "--json"]);
+  assert.equal(r.code, 1, r.stderr);
+  const rows = JSON.parse(r.stdout) as Row[];
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].status, "synced");
+  assert.equal(rows[0].files, null, r.stdout);
 });

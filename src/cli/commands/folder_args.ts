@@ -1,6 +1,6 @@
 /**
  * @module folder_args
- * What the folder commands (folder.ts, folder_share.ts, folder_move.ts, …)
+ * What the folder commands (folder.ts, folder_add.ts, folder_join.ts, folder_move.ts, …)
  * check of their arguments before anything is written — a folder id (or a
  * new one made), `--keep-days` — and the look-ups they share: the home's
  * real path the place checks compare a folder's against, a folder's path

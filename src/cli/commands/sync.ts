@@ -104,7 +104,7 @@ async function syncNow(
   const printJson = (folders?: Parameters<typeof filesByPeer>[0]) => {
     if (!o.json || printed) return;
     printed = true;
-    const files = folders === undefined || folders.length === 0 ? undefined : filesByPeer(folders);
+    const files = folders === undefined ? undefined : filesByPeer(folders);
     ctx.out.json(outcomesJson(outcomes, files));
   };
   if (folderRound === undefined) printJson();
