@@ -49,7 +49,8 @@ export class PairingListener {
 
   async #accept(helloMs: number): Promise<void> {
     for await (const conn of this.#listener) {
-      const slot = this.#slots.take(conn.remote);
+      // Slots full, the oldest connection still silent makes room (connection_slots.ts).
+      const slot = this.#slots.take(conn.remote, () => conn.close());
       if (slot === undefined || this.#closed) {
         conn.close();
         slot?.release();
@@ -63,6 +64,7 @@ export class PairingListener {
       };
       frames.readFrame(helloMs).then((first) => {
         if (first === null || this.#closed) return done();
+        slot.keep();
         this.#ready.push({ frames, first, remote: conn.remote, done });
         this.#wake?.();
       }, done).finally(() => this.#waiting.delete(frames));

@@ -128,7 +128,7 @@ export async function serveListen(
         continue;
       }
       served.check();
-      const limits = { ...options.limits, onAuthenticated: () => slot.authenticated() };
+      const limits = { ...options.limits, onAuthenticated: () => slot.keep() };
       const task = served.use((h) =>
         serveOn(h, conn, { path: "tcp", address: remote }, { ...options, limits })
       )

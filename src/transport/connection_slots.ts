@@ -7,12 +7,13 @@
  * connection is accepted and released exactly once when it is done with.
  *
  * Slots full, a connection that can be evicted (the caller says how) and
- * has not authenticated yet gives its slot to a new one, the oldest first:
- * without that, a stranger with many source addresses (an IPv6 /64) held
- * every slot with idle sockets for the whole pre-authentication deadline,
- * again and again, and no member got in. Now it has to open connections
- * faster than a member's handshake completes; an authenticated session is
- * never evicted.
+ * has not proved itself yet (authenticated, or presented its first frame to
+ * a pairing listener: {@link Slot.keep}) gives its slot to a new one, the
+ * oldest first. Without that, a stranger with many source addresses (an
+ * IPv6 /64) held every slot with idle sockets for the whole
+ * pre-authentication deadline, again and again, and no member or joiner got
+ * in. Now it has to open connections faster than a member's handshake
+ * completes (a joiner sends its first frame as it connects).
  */
 
 /** The source address of `remote` ("host:port", "[v6]:port"): the host part. */
@@ -24,8 +25,11 @@ export function sourceOf(remote: string): string {
 export interface Slot {
   /** Give the slot back (later calls do nothing). */
   release(): void;
-  /** The connection authenticated: it is never evicted. */
-  authenticated(): void;
+  /**
+   * The connection is past where it may be evicted: authenticated (a sync
+   * session), or it presented the first frame a pairing listener waits for.
+   */
+  keep(): void;
 }
 
 interface Held {
@@ -80,6 +84,6 @@ export class ConnectionSlots {
       },
     };
     if (evict !== undefined) this.#evictable.add(held);
-    return { release: held.release, authenticated: () => this.#evictable.delete(held) };
+    return { release: held.release, keep: () => this.#evictable.delete(held) };
   }
 }

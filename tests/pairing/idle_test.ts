@@ -11,7 +11,7 @@
  */
 
 import assert from "node:assert/strict";
-import { MAX_PER_SOURCE } from "../../src/protocol/connection_limits.ts";
+import { MAX_CONCURRENT, MAX_PER_SOURCE } from "../../src/protocol/connection_limits.ts";
 import { HELLO_MS } from "../../src/sync/pairing_listener.ts";
 import { describe, tempHome } from "../helpers/mycel.ts";
 import { idleSocket } from "../helpers/net.ts";
@@ -84,6 +84,32 @@ Deno.test("pairing: an idle socket is dropped at the hello deadline and costs no
     const i = await inv.proc.result();
     assert.equal(i.code, 0, i.stderr);
     assert.doesNotMatch(i.stderr, /wrong code|attempts? left/);
+  } finally {
+    for (const s of idle) s.destroy();
+    await inv.proc.stop();
+  }
+});
+
+Deno.test("pairing: idle sockets from many addresses holding every slot do not keep a joiner out", async () => {
+  await using inviter = await tempHome();
+  await using joiner = await tempHome();
+  await inviter.run(["init", "--name", "hearth"]);
+  const inv = await startInviter(inviter, { ttl: "1m" });
+  // MAX_PER_SOURCE from each of 8 addresses: every one of the listener's slots.
+  const idle = Array.from(
+    { length: MAX_CONCURRENT },
+    (_, i) => idleSocket(inv.port, `127.0.0.${3 + Math.floor(i / MAX_PER_SOURCE)}`),
+  );
+  try {
+    await Promise.all(idle.map((s) => s.connected));
+    const args = ["pair", inv.code, "--name", "ember"];
+    const j = await joiner.run(args, { timeoutMs: 60_000 });
+    assert.equal(j.code, 0, describe(args, j));
+    const i = await inv.proc.result();
+    assert.equal(i.code, 0, i.stderr);
+    assert.match(i.stdout, /paired with ember/);
+    // The silent socket that gave its slot up was the oldest.
+    await idle[0].closed;
   } finally {
     for (const s of idle) s.destroy();
     await inv.proc.stop();

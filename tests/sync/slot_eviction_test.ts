@@ -10,19 +10,10 @@
  */
 
 import assert from "node:assert/strict";
-import net from "node:net";
 import { MAX_CONCURRENT, MAX_PER_SOURCE } from "../../src/protocol/connection_limits.ts";
+import { idleSocket } from "../helpers/net.ts";
 import { sleep } from "../helpers/process.ts";
 import { devices } from "./_helpers.ts";
-
-/** An idle TCP connection to `port` from the loopback address `from`. */
-function idleFrom(from: string, port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host: "127.0.0.1", port, localAddress: from });
-    s.once("connect", () => resolve(s));
-    s.once("error", reject);
-  });
-}
 
 Deno.test("every slot held by idle strangers from many addresses: a member's sync still gets in", async () => {
   await using devs = await devices(["target", "friend"]);
@@ -32,12 +23,14 @@ Deno.test("every slot held by idle strangers from many addresses: a member's syn
   // A handshake deadline far longer than the test: idle sockets hold their slots throughout.
   const server = await target.serve(60);
   const from = server.stderr.length;
-  const sockets: net.Socket[] = [];
+  const sockets: ReturnType<typeof idleSocket>[] = [];
   try {
     const sources = MAX_CONCURRENT / MAX_PER_SOURCE;
     for (let i = 0; i < sources; i++) {
       for (let k = 0; k < MAX_PER_SOURCE; k++) {
-        sockets.push(await idleFrom(`127.0.0.${i + 2}`, target.port));
+        const s = idleSocket(target.port, `127.0.0.${i + 2}`);
+        sockets.push(s);
+        await s.connected;
       }
     }
     await sleep(300); // every one accepted and holding a slot
@@ -50,6 +43,8 @@ Deno.test("every slot held by idle strangers from many addresses: a member's syn
       timeoutMs: 10_000,
     });
     assert.ok(!server.exited, "the server must keep running");
+    // The evicted one is the oldest: the first socket from 127.0.0.2, now closed.
+    await sockets[0].closed;
   } finally {
     for (const s of sockets) s.destroy();
   }

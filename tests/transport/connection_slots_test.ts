@@ -45,7 +45,7 @@ Deno.test("ConnectionSlots: full, the oldest evictable slot not authenticated ma
   const evicted: string[] = [];
   const take = (remote: string) => slots.take(remote, () => evicted.push(remote));
   const member = take("198.18.0.1:1")!;
-  member.authenticated();
+  member.keep();
   take("198.18.0.2:1");
   take("198.18.0.3:1");
   assert.equal(slots.taken, 3);
