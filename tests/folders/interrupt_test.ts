@@ -27,58 +27,75 @@ import {
   treeHash,
 } from "./_helpers.ts";
 
-Deno.test("Ctrl-C during a folder's transfer stops it at once, keeps what it got for the next round and exits 130", async () => {
-  await using devs = await devices(["a", "b"]);
-  const [a, b] = devs.list;
-  const [ra, rb] = await sharedFolder(devs, "docs", {
-    seed: (root) => put(root, "keep.txt", "x\n"),
-  });
-  await syncOk(b);
-  // 80 files of 1 MiB, about four chunks each.
-  const name = (i: number) => `f${String(i).padStart(3, "0")}.bin`;
-  const n = 80;
-  for (let i = 0; i < n; i++) await put(ra, name(i), pseudoRandomBytes(1 << 20, 2 * i + 1));
-  await a.ok(["--no-sync", "folder", "scan"]);
-  await a.ok(["sync", "now", "--push"]);
+for (const json of [false, true]) {
+  Deno.test(`Ctrl-C during a folder's transfer stops it at once, keeps what it got for the next round and exits 130${json ? " (--json: the rows at once, files null)" : ""}`, async () => {
+    await using devs = await devices(["a", "b"]);
+    const [a, b] = devs.list;
+    const [ra, rb] = await sharedFolder(devs, "docs", {
+      seed: (root) => put(root, "keep.txt", "x\n"),
+    });
+    await syncOk(b);
+    // 80 files of 1 MiB, about four chunks each.
+    const name = (i: number) => `f${String(i).padStart(3, "0")}.bin`;
+    const n = 80;
+    for (let i = 0; i < n; i++) await put(ra, name(i), pseudoRandomBytes(1 << 20, 2 * i + 1));
+    await a.ok(["--no-sync", "folder", "scan"]);
+    await a.ok(["sync", "now", "--push"]);
 
-  // b's round, held to a part of the CPU until a few files are in place;
-  // then a's server stops answering (a stalled peer: the transfer would wait
-  // on it past the 3 s after which main.ts ends the process), and Ctrl-C.
-  const p = b.tmp.spawn(["sync", "now", "--timeout", "10"], { timeoutMs: 60_000 });
-  const server = a.server!.pid;
-  let caught = false;
-  let r, took;
-  try {
-    caught = await throttleUntil(p.pid, () => exists(join(rb, name(4))));
-    if (caught) {
-      signalIfRunning(server, "SIGSTOP");
-      signalIfRunning(p.pid, "SIGINT");
+    // b's round, held to a part of the CPU until a few files are in place;
+    // then a's server stops answering (a stalled peer: the transfer would wait
+    // on it past the 3 s after which main.ts ends the process), and Ctrl-C.
+    const p = b.tmp.spawn(["sync", "now", "--timeout", "10", ...(json ? ["--json"] : [])], {
+      timeoutMs: 60_000,
+    });
+    const server = a.server!.pid;
+    let caught = false;
+    let r, took;
+    try {
+      caught = await throttleUntil(p.pid, () => exists(join(rb, name(4))));
+      if (caught) {
+        signalIfRunning(server, "SIGSTOP");
+        signalIfRunning(p.pid, "SIGINT");
+      }
+      const sent = Date.now();
+      r = await p.result();
+      took = Date.now() - sent;
+    } finally {
+      Deno.kill(server, "SIGCONT");
     }
-    const sent = Date.now();
-    r = await p.result();
-    took = Date.now() - sent;
-  } finally {
-    Deno.kill(server, "SIGCONT");
-  }
-  const shown = describe(["sync", "now"], r);
-  assert.ok(caught, "the round was caught under way");
-  assert.equal(r.code, 130, shown);
-  // Ended by itself, not waiting on the peer: main.ts ends what still runs 3 s after the signal.
-  assert.ok(took < 3000, `exited ${took} ms after the signal: ${shown}`);
-  assert.match(r.stderr, /Cannot finish the sync round: it was interrupted/, shown);
-  assert.match(
-    r.stderr,
-    /folder docs: interrupted after \d+ changes? applied and .* fetched/,
-    shown,
-  );
-  // Left in the folder: only what the next round resumes, recorded.
-  {
-    using home = await Home.open(b.home);
-    const recorded = new Set(home.folderLocal.transfers("docs").map((t) => t.temp));
-    for (const t of tempFiles(rb)) assert.ok(recorded.has(t), `${t} left, not recorded: ${shown}`);
-  }
+    const shown = describe(["sync", "now"], r);
+    assert.ok(caught, "the round was caught under way");
+    assert.equal(r.code, 130, shown);
+    // Ended by itself, not waiting on the peer: main.ts ends what still runs 3 s after the signal.
+    assert.ok(took < 3000, `exited ${took} ms after the signal: ${shown}`);
+    if (json) {
+      // One document on stdout, printed once; the error as JSON on stderr.
+      const rows = JSON.parse(r.stdout) as { name: string; files: unknown }[];
+      assert.deepEqual(rows.map((x) => [x.name, x.files]), [["a", null]], shown);
+      assert.equal(
+        JSON.parse(r.stderr.trim().split("\n").at(-1)!).error.code,
+        "sync_interrupted",
+        shown,
+      );
+    } else {
+      assert.match(r.stderr, /Cannot finish the sync round: it was interrupted/, shown);
+      assert.match(
+        r.stderr,
+        /folder docs: interrupted after \d+ changes? applied and .* fetched/,
+        shown,
+      );
+    }
+    // Left in the folder: only what the next round resumes, recorded.
+    {
+      using home = await Home.open(b.home);
+      const recorded = new Set(home.folderLocal.transfers("docs").map((t) => t.temp));
+      for (const t of tempFiles(rb)) {
+        assert.ok(recorded.has(t), `${t} left, not recorded: ${shown}`);
+      }
+    }
 
-  await syncOk(b);
-  assert.equal(await treeHash(rb), await treeHash(ra));
-  assert.deepEqual(tempFiles(rb), [], "no temporary file left");
-});
+    await syncOk(b);
+    assert.equal(await treeHash(rb), await treeHash(ra));
+    assert.deepEqual(tempFiles(rb), [], "no temporary file left");
+  });
+}

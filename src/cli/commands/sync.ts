@@ -108,6 +108,10 @@ async function syncNow(
     ctx.out.json(outcomesJson(outcomes, files));
   };
   if (folderRound === undefined) printJson();
+  // Ctrl-C or SIGTERM during the file phase: the rows at once (without what
+  // it fetched), for main.ts ends the process 3 s later if the phase has not
+  // wound down by then.
+  ctx.signal.addEventListener("abort", () => printJson(), { once: true });
   if (!o.json && outcomes.length === 0 && !o.quiet) {
     ctx.out.line("No peers yet: add one with `mycel pair` (or `mycel mesh add-peer`).");
   }
