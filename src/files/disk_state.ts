@@ -68,6 +68,15 @@ export function onDisk(abs: string): OnDisk | null {
   }
 }
 
+/** What kind of special file `info` describes (neither file, folder nor link), for a message. */
+export function specialKind(info: Deno.FileInfo): string {
+  if (info.isFifo) return "FIFO";
+  if (info.isSocket) return "socket";
+  if (info.isBlockDevice) return "block device";
+  if (info.isCharDevice) return "character device";
+  return "unknown type";
+}
+
 /** True when `current` is what the caller expected. */
 export function matchesExpected(current: OnDisk | null, expected: ExpectedEntry): boolean {
   if (expected === null) return current === null;

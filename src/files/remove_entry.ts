@@ -72,7 +72,14 @@ export async function removeEntry(
   // of their own. Taken for a local edit, it kept the file's index row: a
   // deletion held as a mass deletion, or one a killed swap's hold kept from
   // being published, never ended (tests/folders/kind_change_held_test.ts).
-  if (current === null || current.kind === "folder") return { status: "already_gone" };
+  // A special file (FIFO, socket, device) likewise: the user put it there in
+  // place of the file, the scan never syncs nor deletes it, so it is no edit
+  // that could win — taken for one, the deletion was said as losing to "the
+  // edit" and counted as still to come, every round, for ever
+  // (tests/folders/special_in_way_test.ts). It stays where it is.
+  if (current === null || current.kind === "folder" || current.kind === "other") {
+    return { status: "already_gone" };
+  }
   if (!matchesExpected(current, options.expected)) return { status: "changed_locally", current };
   await options.beforeRemove?.("checked");
   // Hold the entry aside first (one rename captures whatever is at the name

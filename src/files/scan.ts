@@ -46,6 +46,7 @@ import { relativePathProblem } from "./paths.ts";
 import { ScanReader } from "./scan_reader.ts";
 import { ScanStop } from "./scan_stop.ts";
 import { sameStat, statKey, whyUnreadable } from "./scan_file.ts";
+import { specialKind } from "./disk_state.ts";
 import type {
   ScannedFile,
   ScannedSymlink,
@@ -257,14 +258,6 @@ function undecodable(root: string, path: string): boolean {
   } catch (e) {
     return e instanceof Deno.errors.NotFound;
   }
-}
-
-function specialKind(info: Deno.FileInfo): string {
-  if (info.isFifo) return "FIFO";
-  if (info.isSocket) return "socket";
-  if (info.isBlockDevice) return "block device";
-  if (info.isCharDevice) return "character device";
-  return "unknown type";
 }
 
 /** Add the names of the files in the hold folder `abs` (in folder `dir`) to `held`. */

@@ -9,6 +9,8 @@
  * fetches.
  */
 
+import { join } from "node:path";
+import { specialKind } from "../files/disk_state.ts";
 import type { FolderPlan, PlanAction } from "../files/folder_plan.ts";
 import {
   clearEmptyFolder,
@@ -60,6 +62,23 @@ export async function preparePlan(
     skip.add(a);
     s.stillToCome(a);
   }
+  // A special file (FIFO, socket, device) this device's user put at the
+  // name: never replaced, so nothing is fetched for it until it is moved
+  // away. Fetched, the write took it for a local edit and threw the content
+  // away, every round, saying the edit "will sync as a conflict" — a special
+  // file never syncs (tests/folders/special_in_way_test.ts).
+  for (const a of plan.actions) {
+    if (a.kind !== "write" || skip.has(a)) continue;
+    const special = specialAt(join(root, a.path));
+    if (special === undefined) continue;
+    s.report.problems.push({
+      path: a.path,
+      reason: `a special file (${special}) is in the way here, which mycel never replaces: ` +
+        "the file arrives once it is moved away",
+    });
+    skip.add(a);
+    s.stillToCome(a);
+  }
   // A folder renamed only in case (Notes/ → notes/): its files' new spellings
   // were refused above, and here they are the same files as the old ones —
   // removing those would delete them. They stay where they are.
@@ -102,4 +121,14 @@ export async function preparePlan(
     plan.actions.length = kept;
   }
   return early;
+}
+
+/** The kind of the special file at `abs` (not followed), or undefined for anything else or nothing. */
+function specialAt(abs: string): string | undefined {
+  try {
+    const info = Deno.lstatSync(abs);
+    return info.isFile || info.isDirectory || info.isSymlink ? undefined : specialKind(info);
+  } catch {
+    return undefined; // nothing there, or a parent that is not a folder: the write says
+  }
 }
