@@ -84,6 +84,23 @@ export function writesOverFolders(
  * of new paths into folders that mostly do not exist yet).
  */
 export function foldersAt(root: string, paths: Iterable<string>): string[] {
+  return pathsWhere(root, paths, (e) => e.isDirectory && !e.isSymlink);
+}
+
+/**
+ * Those of `paths` (in `root`) where something stands that is neither a
+ * file, a folder nor a link (a FIFO, a socket, a device), listed the same way.
+ */
+export function specialsAt(root: string, paths: Iterable<string>): string[] {
+  return pathsWhere(root, paths, (e) => !e.isFile && !e.isDirectory && !e.isSymlink);
+}
+
+/** Those of `paths` whose entry in its parent's listing passes `test`. */
+function pathsWhere(
+  root: string,
+  paths: Iterable<string>,
+  test: (e: Deno.DirEntry) => boolean,
+): string[] {
   const byParent = new Map<string, string[]>();
   for (const p of paths) {
     const parent = parentOf(p);
@@ -93,15 +110,15 @@ export function foldersAt(root: string, paths: Iterable<string>): string[] {
   }
   const out: string[] = [];
   for (const [parent, list] of byParent) {
-    const dirs = new Set<string>();
+    const hits = new Set<string>();
     try {
       for (const e of Deno.readDirSync(join(root, parent))) {
-        if (e.isDirectory && !e.isSymlink) dirs.add(parent === "" ? e.name : `${parent}/${e.name}`);
+        if (test(e)) hits.add(parent === "" ? e.name : `${parent}/${e.name}`);
       }
     } catch {
-      continue; // no such folder (or not one): nothing stands in the way there
+      continue; // no such folder (or not one): nothing stands there
     }
-    for (const p of list) if (dirs.has(p)) out.push(p);
+    for (const p of list) if (hits.has(p)) out.push(p);
   }
   return out;
 }

@@ -16,6 +16,7 @@ import {
   clearEmptyFolder,
   foldersAt,
   removalsInTheWay,
+  specialsAt,
   writesAfterLate,
   writesOverFolders,
 } from "../files/kind_change.ts";
@@ -66,16 +67,20 @@ export async function preparePlan(
   // name: never replaced, so nothing is fetched for it until it is moved
   // away. Fetched, the write took it for a local edit and threw the content
   // away, every round, saying the edit "will sync as a conflict" — a special
-  // file never syncs (tests/folders/special_in_way_test.ts).
-  for (const a of plan.actions) {
-    if (a.kind !== "write" || skip.has(a)) continue;
-    const special = specialAt(join(root, a.path));
+  // file never syncs (tests/folders/special_in_way_test.ts). Found by one
+  // listing per parent folder, not a look per path (a first sync writes
+  // thousands of new paths: 13 µs a look at a missing one).
+  const writes = new Map<string, PlanAction>();
+  for (const a of plan.actions) if (a.kind === "write" && !skip.has(a)) writes.set(a.path, a);
+  for (const path of specialsAt(root, writes.keys())) {
+    const special = specialAt(join(root, path));
     if (special === undefined) continue;
     s.report.problems.push({
-      path: a.path,
+      path,
       reason: `a special file (${special}) is in the way here, which mycel never replaces: ` +
         "the file arrives once it is moved away",
     });
+    const a = writes.get(path)!;
     skip.add(a);
     s.stillToCome(a);
   }
