@@ -86,9 +86,9 @@ export interface SessionLimits {
    */
   afterExchange?: (channel: SecureChannel, peer: DeviceKey) => Promise<unknown>;
   /**
-   * Responder: the initiator completed the handshake and was admitted as a
-   * member (the listener then never evicts its connection for a newer one:
-   * connection_slots.ts).
+   * Responder: the initiator proved a live session as an admitted member
+   * (its `hi` came; the handshake alone can be a replay), so the listener
+   * never evicts its connection for a newer one (connection_slots.ts).
    */
   onAuthenticated?: () => void;
   /**
@@ -334,14 +334,20 @@ export function respondSession(
     if (refusal !== undefined) {
       return { ...base(), status: "refused", error: refusal.message, code: refusal.code };
     }
-    limits.onAuthenticated?.();
     const done = await exchangeOn(
       channel,
       home,
       who.peer!,
       meta,
       limits,
-      () => live = true,
+      // The initiator's first message can be a replay: only its `hi`
+      // proves a live session, and only then is its slot kept (a replayed
+      // handshake from many addresses held every slot, unevictable: found
+      // by a review).
+      () => {
+        live = true;
+        limits.onAuthenticated?.();
+      },
       provisional !== undefined,
     );
     const refused = refusedOf(done.exchange);

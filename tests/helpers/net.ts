@@ -110,7 +110,8 @@ export function freePort(): number {
 
 /**
  * An idle TCP connection from the loopback address `local` (127.0.0.2 and up
- * are other sources on Linux) to 127.0.0.1:`port`: it sends nothing;
+ * are other sources on Linux) to 127.0.0.1:`port`: it sends nothing unless
+ * told to ({@link write});
  * `connected` resolves once connected, `closed` once the server drops it
  * (`closedAt` says when, on `performance.now()`'s clock).
  */
@@ -135,6 +136,8 @@ export function idleSocket(port: number, local: string) {
     get closedAt() {
       return closedAt;
     },
+    /** Send `bytes` once (a replay, say); the socket stays otherwise idle. */
+    write: (bytes: Uint8Array) => void socket.write(bytes),
     destroy: () => socket.destroy(),
   };
 }

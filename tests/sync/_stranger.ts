@@ -107,3 +107,54 @@ export async function fileStamp(
   const s = await Deno.stat(path).catch(() => undefined);
   return s && { size: s.size, mtime: s.mtime?.getTime() };
 }
+
+/**
+ * The first handshake message `friend` sends `target`, recorded by a relay
+ * on `target`'s advertised endpoint that forwards to its server on
+ * `serverPort`, during one round of `friend`'s (which must sync): what an
+ * on-path listener can replay later.
+ */
+export async function recordFirstMessage(
+  target: Device,
+  friend: Device,
+  serverPort: number,
+): Promise<Uint8Array> {
+  const recorded: Uint8Array[] = [];
+  const relay = Deno.listen({ hostname: "127.0.0.1", port: target.port });
+  const relaying = (async () => {
+    for await (const client of relay) {
+      const upstream = await Deno.connect({ hostname: "127.0.0.1", port: serverPort });
+      const pump = async (a: Deno.Conn, b: Deno.Conn, keep: boolean) => {
+        const buf = new Uint8Array(65536);
+        try {
+          for (let n; (n = await a.read(buf)) !== null;) {
+            if (keep) recorded.push(buf.slice(0, n));
+            await b.write(buf.subarray(0, n));
+          }
+        } catch {
+          // closed
+        }
+        try {
+          b.close();
+        } catch {
+          // closed already
+        }
+      };
+      pump(client, upstream, true);
+      pump(upstream, client, false);
+    }
+  })();
+  try {
+    const first = await friend.syncAll();
+    if (first.of(target).status !== "synced") {
+      throw new Error(`the recorded round did not sync: ${JSON.stringify(first.outcomes)}`);
+    }
+  } finally {
+    relay.close();
+    await relaying.catch(() => {});
+  }
+  const sent = concatBytes(...recorded);
+  const length = new DataView(sent.buffer, sent.byteOffset).getUint16(0);
+  if (length <= 32) throw new Error("no first handshake message was recorded");
+  return sent.slice(0, 2 + length);
+}

@@ -11,9 +11,10 @@
 
 import assert from "node:assert/strict";
 import { MAX_CONCURRENT, MAX_PER_SOURCE } from "../../src/protocol/connection_limits.ts";
-import { idleSocket } from "../helpers/net.ts";
+import { freePort, idleSocket } from "../helpers/net.ts";
 import { sleep } from "../helpers/process.ts";
 import { devices } from "./_helpers.ts";
+import { recordFirstMessage } from "./_stranger.ts";
 
 Deno.test("every slot held by idle strangers from many addresses: a member's sync still gets in", async () => {
   await using devs = await devices(["target", "friend"]);
@@ -49,4 +50,49 @@ Deno.test("every slot held by idle strangers from many addresses: a member's syn
     for (const s of sockets) s.destroy();
   }
   await devs.assertConverged();
+});
+
+// The initiator's first handshake message can be replayed (Noise IK): a
+// replay completes the handshake as the member, and only the `hi` that
+// follows proves a live session. Kept from the handshake on, 32 replays
+// from 8 addresses held every slot for the read deadline, unevictable, and
+// the member was refused as busy (found by a review).
+Deno.test("every slot held by replays of a member's first handshake message: the member still gets in", async () => {
+  await using devs = await devices(["target", "friend"]);
+  const [target, friend] = devs.list;
+  await devs.peer(target, friend);
+  // Recorded through a relay on the advertised endpoint, from a server elsewhere.
+  let firstMessage: Uint8Array;
+  {
+    const recorderPort = freePort();
+    await using recorder = target.tmp.spawn(
+      ["sync", "serve", "--listen", `127.0.0.1:${recorderPort}`, "--timeout", "30"],
+      { timeoutMs: 0 },
+    );
+    await recorder.waitFor(/listening on/, { stream: "stderr" });
+    firstMessage = await recordFirstMessage(target, friend, recorderPort);
+  }
+  const server = await target.serve(30);
+  const from = server.stderr.length;
+  const sockets: ReturnType<typeof idleSocket>[] = [];
+  try {
+    for (let i = 0; i < MAX_CONCURRENT / MAX_PER_SOURCE; i++) {
+      for (let k = 0; k < MAX_PER_SOURCE; k++) {
+        const s = idleSocket(target.port, `127.0.0.${i + 2}`);
+        sockets.push(s);
+        await s.connected;
+        s.write(firstMessage);
+      }
+    }
+    await sleep(1500); // every replay answered, each waiting for a `hi` that never comes
+    const round = await friend.syncAll();
+    assert.equal(round.of(target).status, "synced", JSON.stringify(round.outcomes));
+    await server.waitFor(/^busy: closed 127\.0\.0\.2:\d+, not authenticated yet/m, {
+      stream: "stderr",
+      from,
+      timeoutMs: 10_000,
+    });
+  } finally {
+    for (const s of sockets) s.destroy();
+  }
 });

@@ -24,7 +24,7 @@
  */
 
 import assert from "node:assert/strict";
-import { concatBytes, toBase64 } from "../../src/bytes.ts";
+import { toBase64 } from "../../src/bytes.ts";
 import { NOISE_IK_AESGCM } from "../../src/crypto/noise.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import { createEntry } from "../../src/log/entry.ts";
@@ -35,7 +35,7 @@ import { describe } from "../helpers/mycel.ts";
 import { freePort, idleSocket } from "../helpers/net.ts";
 import { sleep } from "../helpers/process.ts";
 import { devices, settleHome, tableRows } from "./_helpers.ts";
-import { contains, fileStamp, secretsOf, strangerDials } from "./_stranger.ts";
+import { contains, fileStamp, recordFirstMessage, secretsOf, strangerDials } from "./_stranger.ts";
 
 /** Slack over a deadline for a loaded 2-core machine (ms). */
 const SLACK_MS = 2500;
@@ -235,43 +235,8 @@ Deno.test("a replayed first handshake message changes no bookkeeping", async () 
     { timeoutMs: 0 },
   );
   await server.waitFor(/listening on/, { stream: "stderr" });
-  const recorded: Uint8Array[] = [];
-  const relay = Deno.listen({ hostname: "127.0.0.1", port: target.port });
-  const relaying = (async () => {
-    for await (const client of relay) {
-      const upstream = await Deno.connect({ hostname: "127.0.0.1", port: serverPort });
-      const pump = async (a: Deno.Conn, b: Deno.Conn, keep: boolean) => {
-        const buf = new Uint8Array(65536);
-        try {
-          for (let n; (n = await a.read(buf)) !== null;) {
-            if (keep) recorded.push(buf.slice(0, n));
-            await b.write(buf.subarray(0, n));
-          }
-        } catch {
-          // closed
-        }
-        try {
-          b.close();
-        } catch {
-          // closed already
-        }
-      };
-      pump(client, upstream, true);
-      pump(upstream, client, false);
-    }
-  })();
-  try {
-    const first = await friend.syncAll();
-    assert.equal(first.of(target).status, "synced");
-    await server.waitFor(/^synced with ember/m, { stream: "stderr", timeoutMs: 10_000 });
-  } finally {
-    relay.close();
-    await relaying.catch(() => {});
-  }
-  const sent = concatBytes(...recorded);
-  const length = new DataView(sent.buffer, sent.byteOffset).getUint16(0);
-  const firstMessage = sent.slice(0, 2 + length);
-  assert.ok(length > 32, "recorded the initiator's first handshake message");
+  const firstMessage = await recordFirstMessage(target, friend, serverPort);
+  await server.waitFor(/^synced with ember/m, { stream: "stderr", timeoutMs: 10_000 });
 
   settleHome(target.home);
   const peersBefore = tableRows(target.home, "peers");
