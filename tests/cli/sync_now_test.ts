@@ -210,3 +210,33 @@ Deno.test("removal messages: who and when when known, else which peer refuses", 
     undefined,
   );
 });
+
+Deno.test("sync now --json stopped by Ctrl-C during its sessions still prints one document (the rows of sessions that ended), then the error", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  await devs.peer(a, b);
+  // b's endpoint accepts and says nothing: a's handshake waits on it.
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: b.port });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const c of silent) held.push(c);
+  })();
+  try {
+    const p = a.tmp.spawn(["sync", "now", "--timeout", "10", "--json"], { timeoutMs: 30_000 });
+    while (held.length === 0) await new Promise((r) => setTimeout(r, 50));
+    Deno.kill(p.pid, "SIGINT");
+    const r = await p.result();
+    assert.equal(r.code, 130, describe(["sync", "now", "--json"], r));
+    // One document still: the sessions that had ended (none here, the only one cut short).
+    assert.deepEqual(JSON.parse(r.stdout), [], r.stdout);
+    assert.equal(
+      JSON.parse(r.stderr.trim().split("\n").at(-1)!).error.code,
+      "sync_interrupted",
+      r.stderr,
+    );
+  } finally {
+    silent.close();
+    for (const c of held) c.close();
+    await accepting.catch(() => {});
+  }
+});

@@ -97,7 +97,6 @@ async function syncNow(
     // Ctrl-C: no session waits on its peer any more.
     signal: ctx.signal,
   });
-  if (ctx.signal.aborted) throw interrupted();
   // --json prints the rows once, after the file phase when one runs (each
   // row says what it fetched from that peer), and before any error.
   let printed = false;
@@ -107,6 +106,10 @@ async function syncNow(
     const files = folders === undefined ? undefined : filesByPeer(folders);
     ctx.out.json(outcomesJson(outcomes, files));
   };
+  if (ctx.signal.aborted) {
+    printJson(); // what the sessions did before Ctrl-C, as after it in the file phase
+    throw interrupted();
+  }
   if (folderRound === undefined) printJson();
   // Ctrl-C or SIGTERM during the file phase: the rows at once (without what
   // it fetched), for main.ts ends the process 3 s later if the phase has not
