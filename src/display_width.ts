@@ -10,9 +10,15 @@
  * code points: a CJK name of 10 code points is 20 columns, so a line cut to
  * the terminal's width in code points still wrapped.
  *
+ * Text holding emoji glue (a ZWJ, VS16, regional indicators) is measured
+ * and cut by grapheme clusters (Intl.Segmenter): an emoji ZWJ sequence
+ * (👩‍💻), a flag (two regional indicators) or a symbol with VS16 (emoji
+ * presentation) is one picture, 2 columns, never cut in two. Other text goes
+ * by code points, which gives the same widths there.
+ *
  * Rough where terminals disagree, always towards "wider" for fitting: the
  * emoji blocks of plane 1 count 2 as a whole (a few symbols there are drawn
- * narrow), and a ZWJ sequence counts each emoji of it (drawn as one).
+ * narrow).
  */
 
 /**
@@ -60,25 +66,54 @@ export function charWidth(ch: string): 0 | 1 | 2 {
   return isWide(cp) ? 2 : 1;
 }
 
+/** A ZWJ, VS16 or regional indicator: what makes a cluster of pictographs one emoji. */
+const EMOJI_GLUE = /[\u200d\ufe0f\u{1f1e6}-\u{1f1ff}]/u;
+const PICTOGRAPH = /[\p{Extended_Pictographic}\u{1f1e6}-\u{1f1ff}]/u;
+
+// Made on first use: constructing one costs ~30 ms here (ICU's data), and
+// only text with emoji glue needs it — every command prints through this.
+let graphemes: Intl.Segmenter | undefined;
+
+/**
+ * The pieces of `text` never to cut apart, each a code point — or, where
+ * `text` holds emoji glue, a grapheme cluster (a letter with its marks
+ * counts the same either way: marks take 0).
+ */
+function* pieces(text: string): Iterable<string> {
+  if (!EMOJI_GLUE.test(text)) return yield* text;
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
+  for (const { segment } of graphemes.segment(text)) yield segment;
+}
+
+/** Columns one piece (a code point or a grapheme cluster) takes. */
+function pieceWidth(piece: string): number {
+  if (piece.length === 1) return charWidth(piece);
+  // A pictograph glued into one picture (not a letter followed by a ZWJ).
+  if (EMOJI_GLUE.test(piece) && PICTOGRAPH.test(piece)) return 2;
+  let n = 0;
+  for (const ch of piece) n += charWidth(ch);
+  return n;
+}
+
 /** Columns `text` takes on a terminal (one line: controls count 0). */
 export function displayWidth(text: string): number {
   let n = 0;
-  for (const ch of text) n += charWidth(ch);
+  for (const p of pieces(text)) n += pieceWidth(p);
   return n;
 }
 
 /**
  * The longest start of `text` that takes at most `columns` columns, cut
- * between code points (never inside a surrogate pair); marks that follow the
- * last character kept stay with it, and a wide character that would straddle
- * the limit is left out whole.
+ * between pieces (never inside a surrogate pair, a ZWJ sequence or a flag);
+ * marks that follow the last character kept stay with it, and a wide piece
+ * that would straddle the limit is left out whole.
  */
 export function cutToWidth(text: string, columns: number): string {
   let used = 0, end = 0;
-  for (const ch of text) {
-    used += charWidth(ch);
+  for (const p of pieces(text)) {
+    used += pieceWidth(p);
     if (used > columns) break;
-    end += ch.length;
+    end += p.length;
   }
   return text.slice(0, end);
 }

@@ -25,7 +25,12 @@ Deno.test("displayWidth: CJK and fullwidth 2 a character, marks and zero-width c
     ["e\u0301", 1], // e and a combining acute
     ["a\u20dd", 1], // an enclosing mark
     ["a\u200bb\u200dc\u2060d\ufeff", 4], // ZWSP, ZWJ, word joiner, BOM
-    ["\u2764\ufe0f", 1], // a variation selector adds nothing (roughly: terminals differ)
+    ["\u2764\ufe0f", 2], // VS16: drawn as an emoji (terminals differ; wider is safer to fit)
+    ["\u2764\ufe0e", 1], // VS15: drawn as text
+    ["👩\u200d💻", 2], // a ZWJ sequence: one picture
+    ["👨\u200d👩\u200d👧\u200d👦", 2],
+    ["🇫🇷🇯🇵", 4], // two flags, two regional indicators each
+    ["b\u200dc", 2], // a ZWJ between letters glues nothing
     ["\u1100\u1161\u11a8", 2], // Hangul jamo: one syllable
     ["😀", 2],
     ["\u00ad", 1], // a soft hyphen is drawn
@@ -41,6 +46,10 @@ Deno.test("cutToWidth keeps marks with their letter and leaves out a wide charac
   assert.equal(cutToWidth("😀😀", 3), "😀");
   assert.equal(cutToWidth("😀", 1), "");
   assert.equal(cutToWidth("abc", 0), "");
+  // A ZWJ sequence or a flag is never cut in two.
+  assert.equal(cutToWidth("a👩\u200d💻b", 2), "a");
+  assert.equal(cutToWidth("a👩\u200d💻b", 3), "a👩\u200d💻");
+  assert.equal(cutToWidth("🇫🇷🇯🇵", 3), "🇫🇷");
 });
 
 Deno.test("fitLine cuts a CJK line by columns, so it no longer wraps", () => {
