@@ -78,49 +78,68 @@ export function writesOverFolders(
   return out;
 }
 
-/**
- * Those of `paths` (in `root`) where a folder stands now: one listing per
- * parent folder rather than a look per path (a first sync writes thousands
- * of new paths into folders that mostly do not exist yet).
- */
+/** Those of `paths` (in `root`) where a folder stands now ({@link pathsWhere}). */
 export function foldersAt(root: string, paths: Iterable<string>): string[] {
   return pathsWhere(root, paths, (e) => e.isDirectory && !e.isSymlink);
 }
 
 /**
  * Those of `paths` (in `root`) where something stands that is neither a
- * file, a folder nor a link (a FIFO, a socket, a device), listed the same way.
+ * file, a folder nor a link (a FIFO, a socket, a device; {@link pathsWhere}).
  */
 export function specialsAt(root: string, paths: Iterable<string>): string[] {
   return pathsWhere(root, paths, (e) => !e.isFile && !e.isDirectory && !e.isSymlink);
 }
 
-/** Those of `paths` whose entry in its parent's listing passes `test`. */
+/** What {@link pathsWhere} tests: a listing's entry, or a path's `lstat`. */
+type EntryKind = Pick<Deno.DirEntry, "isFile" | "isDirectory" | "isSymlink">;
+
+/** Below this many paths in one folder, a look at each costs less than listing the folder. */
+const LIST_FROM = 16;
+
+/**
+ * Those of `paths` (in their order) whose entry passes `test`: a folder
+ * that gets many paths is listed once (a first sync writes thousands of new
+ * paths into folders that mostly do not exist yet), one that gets a few has
+ * each looked at (listing a folder of 100,000 files for one changed file
+ * took 141–222 ms, two looks 0.2 ms: found by a review).
+ */
 function pathsWhere(
   root: string,
   paths: Iterable<string>,
-  test: (e: Deno.DirEntry) => boolean,
+  test: (e: EntryKind) => boolean,
 ): string[] {
+  const all = [...paths];
   const byParent = new Map<string, string[]>();
-  for (const p of paths) {
+  for (const p of all) {
     const parent = parentOf(p);
     const list = byParent.get(parent);
     if (list) list.push(p);
     else byParent.set(parent, [p]);
   }
-  const out: string[] = [];
+  const hits = new Set<string>();
   for (const [parent, list] of byParent) {
-    const hits = new Set<string>();
+    if (list.length < LIST_FROM) {
+      for (const p of list) {
+        try {
+          if (test(Deno.lstatSync(join(root, p)))) hits.add(p);
+        } catch {
+          // nothing there (or a parent that is not a folder): nothing stands there
+        }
+      }
+      continue;
+    }
+    const wanted = new Set(list);
     try {
       for (const e of Deno.readDirSync(join(root, parent))) {
-        if (test(e)) hits.add(parent === "" ? e.name : `${parent}/${e.name}`);
+        const p = parent === "" ? e.name : `${parent}/${e.name}`;
+        if (wanted.has(p) && test(e)) hits.add(p);
       }
     } catch {
       continue; // no such folder (or not one): nothing stands there
     }
-    for (const p of list) if (hits.has(p)) out.push(p);
   }
-  return out;
+  return all.filter((p) => hits.has(p));
 }
 
 /** Only folders below `abs` (none of them a link)? */
