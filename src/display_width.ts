@@ -10,11 +10,11 @@
  * code points: a CJK name of 10 code points is 20 columns, so a line cut to
  * the terminal's width in code points still wrapped.
  *
- * Text holding emoji glue (a ZWJ, VS16, regional indicators) is measured
- * and cut by grapheme clusters (Intl.Segmenter): an emoji ZWJ sequence
- * (👩‍💻), a flag (two regional indicators) or a symbol with VS16 (emoji
- * presentation) is one picture, 2 columns, never cut in two. Other text goes
- * by code points, which gives the same widths there.
+ * Text holding emoji glue (a ZWJ, VS16, regional indicators, skin tones,
+ * keycaps) is measured and cut by grapheme clusters (Intl.Segmenter), never
+ * cut inside one: a flag, a VS16 emoji or a keycap is 2 columns; a ZWJ
+ * sequence (👩‍💻) or a skin tone counts its parts (at least 2). Other text
+ * goes by code points, which gives the same widths there.
  *
  * Rough where terminals disagree, always towards "wider" for fitting: the
  * emoji blocks of plane 1 count 2 as a whole (a few symbols there are drawn
@@ -66,8 +66,11 @@ export function charWidth(ch: string): 0 | 1 | 2 {
   return isWide(cp) ? 2 : 1;
 }
 
-/** A ZWJ, VS16 or regional indicator: what makes a cluster of pictographs one emoji. */
-const EMOJI_GLUE = /[\u200d\ufe0f\u{1f1e6}-\u{1f1ff}]/u;
+/**
+ * A ZWJ, VS16, regional indicator, skin-tone modifier or keycap: what glues
+ * code points into one emoji, never to be cut apart.
+ */
+const EMOJI_GLUE = /[\u200d\ufe0f\u20e3\u{1f1e6}-\u{1f1ff}\u{1f3fb}-\u{1f3ff}]/u;
 const PICTOGRAPH = /[\p{Extended_Pictographic}\u{1f1e6}-\u{1f1ff}]/u;
 
 // Made on first use: constructing one costs ~30 ms here (ICU's data), and
@@ -85,13 +88,19 @@ function* pieces(text: string): Iterable<string> {
   for (const { segment } of graphemes.segment(text)) yield segment;
 }
 
-/** Columns one piece (a code point or a grapheme cluster) takes. */
+/**
+ * Columns one piece (a code point or a grapheme cluster) takes. A flag, a
+ * VS16 emoji or a keycap is one picture: 2. A ZWJ sequence or a skin tone
+ * counts its parts, at least 2: terminals that draw it as one picture take
+ * 2, others (VTE, xterm) draw each part, and fitting errs wide — a line
+ * counted narrower than drawn wraps.
+ */
 function pieceWidth(piece: string): number {
   if (piece.length === 1) return charWidth(piece);
-  // A pictograph glued into one picture (not a letter followed by a ZWJ).
-  if (EMOJI_GLUE.test(piece) && PICTOGRAPH.test(piece)) return 2;
   let n = 0;
   for (const ch of piece) n += charWidth(ch);
+  if (/\u200d|[\u{1f3fb}-\u{1f3ff}]/u.test(piece) && PICTOGRAPH.test(piece)) return Math.max(n, 2);
+  if (/[\ufe0f\u20e3]/.test(piece) || PICTOGRAPH.test(piece) && EMOJI_GLUE.test(piece)) return 2;
   return n;
 }
 

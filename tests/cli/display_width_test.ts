@@ -27,8 +27,10 @@ Deno.test("displayWidth: CJK and fullwidth 2 a character, marks and zero-width c
     ["a\u200bb\u200dc\u2060d\ufeff", 4], // ZWSP, ZWJ, word joiner, BOM
     ["\u2764\ufe0f", 2], // VS16: drawn as an emoji (terminals differ; wider is safer to fit)
     ["\u2764\ufe0e", 1], // VS15: drawn as text
-    ["👩\u200d💻", 2], // a ZWJ sequence: one picture
-    ["👨\u200d👩\u200d👧\u200d👦", 2],
+    ["👩\u200d💻", 4], // a ZWJ sequence: its parts (some terminals draw each)
+    ["👨\u200d👩\u200d👧\u200d👦", 8],
+    ["👍🏽", 4], // a skin tone: its parts too
+    ["1\ufe0f\u20e3", 2], // a keycap: one picture
     ["🇫🇷🇯🇵", 4], // two flags, two regional indicators each
     ["b\u200dc", 2], // a ZWJ between letters glues nothing
     ["\u1100\u1161\u11a8", 2], // Hangul jamo: one syllable
@@ -46,9 +48,11 @@ Deno.test("cutToWidth keeps marks with their letter and leaves out a wide charac
   assert.equal(cutToWidth("😀😀", 3), "😀");
   assert.equal(cutToWidth("😀", 1), "");
   assert.equal(cutToWidth("abc", 0), "");
-  // A ZWJ sequence or a flag is never cut in two.
-  assert.equal(cutToWidth("a👩\u200d💻b", 2), "a");
-  assert.equal(cutToWidth("a👩\u200d💻b", 3), "a👩\u200d💻");
+  // A ZWJ sequence, a skin tone, a keycap or a flag is never cut in two.
+  assert.equal(cutToWidth("a👩\u200d💻b", 4), "a");
+  assert.equal(cutToWidth("a👩\u200d💻b", 5), "a👩\u200d💻");
+  assert.equal(cutToWidth("👍🏽👍🏽", 3), "", "a skin tone is not cut off its hand");
+  assert.equal(cutToWidth("x1\ufe0f\u20e3", 2), "x");
   assert.equal(cutToWidth("🇫🇷🇯🇵", 3), "🇫🇷");
 });
 
