@@ -12,8 +12,8 @@
  * oldest first. Without that, a stranger with many source addresses (an
  * IPv6 /64) held every slot with idle sockets for the whole
  * pre-authentication deadline, again and again, and no member or joiner got
- * in. Now it has to open connections faster than a member's handshake
- * completes (a joiner sends its first frame as it connects).
+ * in. Now it has to open connections faster than a member's handshake and
+ * first message complete (a joiner sends its first frame as it connects).
  */
 
 /** The source address of `remote` ("host:port", "[v6]:port"): the host part. */

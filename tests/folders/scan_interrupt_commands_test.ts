@@ -30,6 +30,22 @@ Deno.test("Ctrl-C during the scan of sync now stops it at once, records nothing 
   assert.equal(await recorded(h), before, "index and log as before the scan");
 });
 
+Deno.test("Ctrl-C during the scan of sync now --json: one document on standard output ([], no session ran), the error as JSON", async () => {
+  await using h = await tempHome("mycel-scan-stop-");
+  await h.ok(["init", "--name", "laptop"]);
+  const docs = h.path("docs");
+  await put(docs, "first.txt", "x\n");
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  await bigFile(`${docs}/big.bin`);
+  const o = await interrupted(h, ["sync", "now", "--json"], docs);
+  assert.ok(o.under, `caught under way: ${o.shown}`);
+  assert.equal(o.r.code, 130, o.shown);
+  assert.deepEqual(JSON.parse(o.r.stdout), [], o.shown);
+  const error = JSON.parse(o.r.stderr.trim().split("\n").at(-1)!).error;
+  assert.equal(error.code, "sync_interrupted", o.shown);
+  assert.match(error.message, /^Cannot scan folder: it was interrupted/, o.shown);
+});
+
 Deno.test("Ctrl-C during the scan of folder add stops it at once: shared, nothing published, exit 130", async () => {
   await using h = await tempHome("mycel-scan-stop-");
   await h.ok(["init", "--name", "laptop"]);

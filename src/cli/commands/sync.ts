@@ -60,7 +60,14 @@ async function syncNow(
     : await lazyImport<typeof import("../../sync/folder_round.ts")>(
       new URL("../../sync/folder_round.ts", import.meta.url),
     );
-  const scans = folderRound ? await folderRound.scanFolders(homeRoot(ctx), folderOptions) : [];
+  let scans: Awaited<ReturnType<NonNullable<typeof folderRound>["scanFolders"]>> = [];
+  try {
+    if (folderRound) scans = await folderRound.scanFolders(homeRoot(ctx), folderOptions);
+  } catch (e) {
+    // Ctrl-C during the scan: --json still prints one document (no session ran).
+    if (o.json && ctx.signal.aborted) ctx.out.json([]);
+    throw e;
+  }
   if (!o.quiet && !o.json) printScanNotes(ctx, scans);
   // The round's view of local state says whether a mesh interface is recorded.
   let mesh: { interface: string } | undefined | "unknown" = "unknown";
