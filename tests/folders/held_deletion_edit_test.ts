@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { describe } from "../helpers/mycel.ts";
 import {
   type Device,
+  type Devices,
   devices,
   listTree,
   put,
@@ -51,22 +52,32 @@ async function heldWhileEdited(devs: { list: Device[] }, [ra, rb]: string[]): Pr
   assert.deepEqual(await listTree(ra), [], "nothing came back unasked");
 }
 
-Deno.test("a file whose deletion is held here while another device edits it is said as held, and arrives once --yes sends the deletions", async () => {
-  await using devs = await devices(["a", "b"]);
-  const [a, b] = devs.list;
-  const roots = await sharedFolder(devs, "docs", {
+/** The folder shared by the first device, with `names` in it, joined by the others. */
+function shareNames(devs: Devices): Promise<string[]> {
+  return sharedFolder(devs, "docs", {
     seed: async (ra) => {
       for (const k of names) await put(ra, k, `${k}\n`);
     },
   });
+}
+
+/** A `sync now` on each device in turn, each exiting 0. */
+async function roundsOk(list: readonly Device[]): Promise<void> {
+  for (const d of list) {
+    const round = await syncNow(d);
+    assert.equal(round.code, 0, describe(["sync", "now"], round));
+  }
+}
+
+Deno.test("a file whose deletion is held here while another device edits it is said as held, and arrives once --yes sends the deletions", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const roots = await shareNames(devs);
   const [ra, rb] = roots;
   await heldWhileEdited(devs, roots);
 
   await a.ok(["--no-sync", "folder", "scan", "docs", "--yes"]);
-  for (const d of [a, b, a]) {
-    const round = await syncNow(d);
-    assert.equal(round.code, 0, describe(["sync", "now"], round));
-  }
+  await roundsOk([a, b, a]);
   assert.equal(await text(ra, "k1"), "k1 edited on b\n");
   assert.deepEqual(await listTree(rb), ["k1"]);
   assert.equal(await treeHash(ra), await treeHash(rb));
@@ -75,19 +86,12 @@ Deno.test("a file whose deletion is held here while another device edits it is s
 Deno.test("files put back after their deletion was held keep the edit another device made meanwhile as a conflict copy, and nothing is deleted", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
-  const roots = await sharedFolder(devs, "docs", {
-    seed: async (ra) => {
-      for (const k of names) await put(ra, k, `${k}\n`);
-    },
-  });
+  const roots = await shareNames(devs);
   const [ra, rb] = roots;
   await heldWhileEdited(devs, roots);
 
   for (const k of names) await put(ra, k, `${k}\n`); // from a backup
-  for (const d of [a, b, a]) {
-    const round = await syncNow(d);
-    assert.equal(round.code, 0, describe(["sync", "now"], round));
-  }
+  await roundsOk([a, b, a]);
   // As before the fix: the put-back k1 is a new version concurrent with b's
   // edit, which is kept beside it as a conflict copy; both devices agree.
   const tree = await listTree(ra);

@@ -11,17 +11,23 @@
 
 import assert from "node:assert/strict";
 import { versionPathFor } from "../../src/files/versions.ts";
-import { tempHome } from "../helpers/mycel.ts";
+import { type TempHome, tempHome } from "../helpers/mycel.ts";
 import { put } from "./_helpers.ts";
 import { assertStopped, bigFile, interrupted, recorded } from "./_scan_stop.ts";
 
-Deno.test("Ctrl-C during the scan of sync now stops it at once, records nothing and exits 130", async () => {
-  await using h = await tempHome("mycel-scan-stop-");
+/** A device sharing `docs` (one file published), then a 512 MiB file in it to scan; its path. */
+async function sharedBig(h: TempHome): Promise<string> {
   await h.ok(["init", "--name", "laptop"]);
   const docs = h.path("docs");
   await put(docs, "first.txt", "x\n");
   await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
   await bigFile(`${docs}/big.bin`);
+  return docs;
+}
+
+Deno.test("Ctrl-C during the scan of sync now stops it at once, records nothing and exits 130", async () => {
+  await using h = await tempHome("mycel-scan-stop-");
+  const docs = await sharedBig(h);
   const before = await recorded(h);
 
   const o = await interrupted(h, ["sync", "now"], docs);
@@ -32,11 +38,7 @@ Deno.test("Ctrl-C during the scan of sync now stops it at once, records nothing 
 
 Deno.test("Ctrl-C during the scan of sync now --json: one document on standard output ([], no session ran), the error as JSON", async () => {
   await using h = await tempHome("mycel-scan-stop-");
-  await h.ok(["init", "--name", "laptop"]);
-  const docs = h.path("docs");
-  await put(docs, "first.txt", "x\n");
-  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
-  await bigFile(`${docs}/big.bin`);
+  const docs = await sharedBig(h);
   const o = await interrupted(h, ["sync", "now", "--json"], docs);
   assert.ok(o.under, `caught under way: ${o.shown}`);
   assert.equal(o.r.code, 130, o.shown);
