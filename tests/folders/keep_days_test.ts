@@ -26,16 +26,7 @@ import {
   syncOk,
   text,
 } from "./_helpers.ts";
-import { fakeClock, findLibfaketime } from "../helpers/faketime.ts";
-
-const LIB = findLibfaketime();
-const IN_CI = Deno.env.get("CI") !== undefined;
-if (LIB === undefined && !IN_CI) {
-  console.log(
-    "keep_days_test: the aging test is skipped: libfaketime is not installed " +
-      "(Debian: apt-get install faketime; scripts/install_test_deps.sh does it)",
-  );
-}
+import { fakeClock, faketimeTest } from "../helpers/faketime.ts";
 
 /** Every kept version in the folder at `root` (paths under `.mycel/versions`), sorted. */
 async function kept(root: string): Promise<string[]> {
@@ -82,12 +73,9 @@ async function share(devs: Device[], joinFlags: string[][]): Promise<string[]> {
   return roots;
 }
 
-Deno.test({
-  name:
-    "replaced and deleted files are kept for --keep-days days on that device only; --keep-days 0 keeps none",
-  ignore: LIB === undefined && !IN_CI,
-  async fn() {
-    assert.ok(LIB !== undefined, "CI must install faketime (scripts/install_test_deps.sh)");
+faketimeTest(
+  "replaced and deleted files are kept for --keep-days days on that device only; --keep-days 0 keeps none",
+  async () => {
     await using devs = await devices(["a", "b", "c"]);
     const [a, b, c] = devs.list;
     const [ra, rb, rc] = await share(devs.list, [["--keep-days", "2"], ["--keep-days", "0"]]);
@@ -140,7 +128,7 @@ Deno.test({
       assert.equal(await text(root, "stay.txt"), "stay v2\n");
     }
   },
-});
+);
 
 Deno.test("a bad --keep-days is a usage error that changes nothing", async () => {
   await using devs = await devices(["a", "b"]);

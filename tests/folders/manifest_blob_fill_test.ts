@@ -22,7 +22,7 @@ import type { FileVersion } from "../../src/files/file_version.ts";
 import { homePaths } from "../../src/storage/home.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
-import { fakeClock, findLibfaketime } from "../helpers/faketime.ts";
+import { fakeClock, faketimeTest } from "../helpers/faketime.ts";
 import { devices, put, rogueJoined, sharedFolder, syncNow, syncOk } from "./_helpers.ts";
 
 const N = 200;
@@ -124,20 +124,9 @@ Deno.test("a replaced version's manifest blobs leave the home after the next fet
   assert.deepEqual(second.filter((h) => first.includes(h)), [], "the replaced tree is gone");
 });
 
-const LIB = findLibfaketime();
-const IN_CI = Deno.env.get("CI") !== undefined;
-if (LIB === undefined && !IN_CI) {
-  console.log(
-    "manifest_blob_fill_test: the hourly sweep test is skipped: libfaketime is not installed " +
-      "(Debian: apt-get install faketime; scripts/install_test_deps.sh does it)",
-  );
-}
-
-Deno.test(
+faketimeTest(
   "a tree no version names any more leaves the home at the hourly sweep, though no blob came",
-  { ignore: LIB === undefined && !IN_CI },
   async () => {
-    assert.ok(LIB !== undefined, "CI must install faketime (scripts/install_test_deps.sh)");
     await using devs = await devices(["a", "b"]);
     const [a, b] = devs.list;
     const [ra, rb] = await sharedFolder(devs);

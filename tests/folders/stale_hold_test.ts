@@ -15,7 +15,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe } from "../helpers/mycel.ts";
-import { fakeClock, findLibfaketime } from "../helpers/faketime.ts";
+import { fakeClock, faketimeTest } from "../helpers/faketime.ts";
 import {
   devices,
   heldByKill,
@@ -28,11 +28,6 @@ import {
   treeHash,
 } from "./_helpers.ts";
 
-const LIB = findLibfaketime();
-const IN_CI = Deno.env.get("CI") !== undefined;
-if (LIB === undefined && !IN_CI) {
-  console.log("stale_hold_test: skipped: libfaketime is not installed (apt-get install faketime)");
-}
 const HOLD = ".mycel-tmp-hold-0123456789ab";
 
 Deno.test("sync now puts back at once the file a killed round left held", async () => {
@@ -56,12 +51,9 @@ Deno.test("sync now puts back at once the file a killed round left held", async 
   assert.equal(await text(rb, "doc.txt"), "mine\n", "no deletion went out");
 });
 
-Deno.test({
-  name:
-    "a hold is not a deletion, and folder scan puts the file back once the hold is five minutes old",
-  ignore: LIB === undefined && !IN_CI,
-  async fn() {
-    assert.ok(LIB !== undefined, "CI must install faketime (scripts/install_test_deps.sh)");
+faketimeTest(
+  "a hold is not a deletion, and folder scan puts the file back once the hold is five minutes old",
+  async () => {
     await using devs = await devices(["a", "b"]);
     const [a, b] = devs.list;
     const [ra, rb] = await sharedFolder(devs);
@@ -91,7 +83,7 @@ Deno.test({
     assert.equal(await text(rb, "doc.txt"), "mine\n");
     assert.equal(await text(rb, "other.txt"), "other\n");
   },
-});
+);
 
 Deno.test("a file a killed round left held, with a newer version waiting: the next sync now brings that version", async () => {
   await using devs = await devices(["a", "b"]);
@@ -117,12 +109,9 @@ Deno.test("a file a killed round left held, with a newer version waiting: the ne
 const keptContents = async (root: string) =>
   (await keptFiles(root)).map((f) => new TextDecoder().decode(f.bytes));
 
-Deno.test({
-  name:
-    "a hold a killed write left, whose file another device deleted meanwhile, is settled into .mycel/versions: the deletion is not undone",
-  ignore: LIB === undefined && !IN_CI,
-  async fn() {
-    assert.ok(LIB !== undefined, "CI must install faketime (scripts/install_test_deps.sh)");
+faketimeTest(
+  "a hold a killed write left, whose file another device deleted meanwhile, is settled into .mycel/versions: the deletion is not undone",
+  async () => {
     await using devs = await devices(["a", "b"]);
     const [a, b] = devs.list;
     const [ra, rb] = await sharedFolder(devs);
@@ -150,7 +139,7 @@ Deno.test({
     );
     assert.deepEqual(temps, [], "the hold folder is gone");
   },
-});
+);
 
 Deno.test({
   name:
@@ -186,12 +175,9 @@ Deno.test({
 // no deletion when put back: it goes back, whatever the state says (found by
 // a review: the hourly sweep had moved such a file to .mycel/versions/,
 // where it is pruned after the keep days).
-Deno.test({
-  name:
-    "a hold under a folder ignored here, whose file another device deleted: the hourly sweep puts it back",
-  ignore: LIB === undefined && !IN_CI,
-  async fn() {
-    assert.ok(LIB !== undefined, "CI must install faketime (scripts/install_test_deps.sh)");
+faketimeTest(
+  "a hold under a folder ignored here, whose file another device deleted: the hourly sweep puts it back",
+  async () => {
     await using devs = await devices(["a", "b"]);
     const [a, b] = devs.list;
     const [ra, rb] = await sharedFolder(devs, "docs", {
@@ -215,7 +201,7 @@ Deno.test({
     assert.equal(await text(ra, "priv/x.txt"), "a's notes\n", "the ignored file is back");
     assert.deepEqual(await keptContents(ra), [], "nothing went to .mycel/versions");
   },
-});
+);
 
 Deno.test("a hold of a file a pattern ignores here, deleted elsewhere: sync now puts it back", async () => {
   await using devs = await devices(["a", "b"]);

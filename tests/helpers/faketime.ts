@@ -28,3 +28,29 @@ export function fakeClock(offset: string): { env: Record<string, string> } {
   if (lib === undefined) throw new Error("libfaketime is not installed");
   return { env: { LD_PRELOAD: lib, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: "1" } };
 }
+
+/**
+ * A test that moves a clock with libfaketime: run where it is installed and
+ * always in CI (which installs it: missing there is a failure), skipped
+ * elsewhere with the reason printed.
+ */
+export function faketimeTest(name: string, fn: () => Promise<void>): void {
+  const lib = findLibfaketime();
+  const inCi = Deno.env.get("CI") !== undefined;
+  if (lib === undefined && !inCi) {
+    console.log(
+      `skipped: ${name}: libfaketime is not installed ` +
+        "(Debian: apt-get install faketime; scripts/install_test_deps.sh does it)",
+    );
+  }
+  Deno.test({
+    name,
+    ignore: lib === undefined && !inCi,
+    async fn() {
+      if (lib === undefined) {
+        throw new Error("CI must install faketime (scripts/install_test_deps.sh)");
+      }
+      await fn();
+    },
+  });
+}
