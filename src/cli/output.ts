@@ -71,11 +71,6 @@ export function renderText(text: Text, color: boolean): string {
   }).join("");
 }
 
-/** Columns `text` takes as rendered without colour (src/display_width.ts). */
-export function textWidth(text: Text): number {
-  return displayWidth(renderText(text, false));
-}
-
 /** Options of {@link makeOutput}. */
 export interface OutputOptions {
   /** Standard output is a terminal. */
