@@ -1,19 +1,17 @@
 /**
  * @module pairing_inviter
  * The existing device's side of pairing (`mycel pair`): listen, show a code,
- * and admit exactly one device that proves it knows the code. Attempts are
- * handled one at a time. A joiner's CPace share and a wrong code cost it one
- * of three attempts; after that, or after the code expires, late attempts are
- * told why for a short while before the listener closes. A connection that
- * never presents a share costs no attempt and is dropped after a few seconds,
- * while others are heard (pairing_listener.ts).
+ * and admit exactly one device that proves it knows the code. Every
+ * connection is answered at once up to the joiner's first Noise message,
+ * which costs the code nothing (pairing_listener.ts, pairing_opening.ts);
+ * the code checks that follow are one at a time, since a wrong code costs
+ * one of three attempts. After those, or after the code expires, late
+ * attempts are told why for a short while before the listener closes.
  * Once both people confirmed the verification string, the joiner is admitted
  * (a signed entry) and gets the mesh's whole state as a signed checkpoint.
  */
 
 import { toBase64 } from "../bytes.ts";
-import { cpaceStart } from "../crypto/cpace.ts";
-import { Handshake } from "../crypto/noise.ts";
 import { isMycelError, MycelError } from "../errors.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import type { Op } from "../log/ops.ts";
@@ -25,8 +23,6 @@ import {
   bindingMessage,
   decodeConfirm,
   decodeJoinerInfo,
-  decodePairHello,
-  encodePairAccept,
   encodeRefusal,
   encodeStateChunk,
   encodeVerdict,
@@ -40,14 +36,10 @@ import { SecureChannel } from "../transport/secure_channel.ts";
 import { listenTcp } from "../transport/tcp_listener.ts";
 import type { LocalAddress } from "../mesh/self_endpoints.ts";
 import { selfChange } from "./self_record.ts";
-import {
-  confirmBoth,
-  Inbox,
-  PAIRING_NOISE,
-  pairingChannelId,
-  pairingPrologue,
-} from "./pairing_common.ts";
+import type { NoisePair } from "../storage/noise_cache.ts";
+import { confirmBoth, Inbox } from "./pairing_common.ts";
 import { PairingListener, type Presented } from "./pairing_listener.ts";
+import { connOf, openAttempt, type Opened, PairingOpenings } from "./pairing_opening.ts";
 
 /** How long a successful inviter still tells queued joiners "code already used". */
 export const USED_LINGER_MS = 300;
@@ -114,11 +106,18 @@ export type InviteResult =
 export async function invite(root: string, o: InviteOptions): Promise<InviteResult> {
   const secret = generatePairingSecret();
   const listener = listenTcp(o.bindHost, o.port);
-  const incoming = new PairingListener(listener);
   const expiresAt = o.now() + o.ttlMs;
   let failures = 0;
   let ended: InviteResult | undefined;
   let endedAt = 0;
+  // Our Noise keys, read once for every opening (pairing_opening.ts).
+  let noise: Promise<NoisePair> | undefined;
+  const keys = () => noise ??= noiseKeysOf(root, o);
+  const incoming = new PairingOpenings(
+    new PairingListener(listener),
+    (conn) => openAttempt(conn, secret, keys),
+    () => ended !== undefined,
+  );
   const spent = () => ended?.status === "paired" || ended?.status === "unconfirmed";
   const refusalNow = (): Refusal =>
     spent()
@@ -138,7 +137,7 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
       const closeAt = ended ? endedAt + linger : expiresAt;
       const conn = await incoming.next(closeAt - o.now());
       if (o.signal.aborted) {
-        conn?.done();
+        if (conn) connOf(conn).done();
         return ended ?? { status: "stopped", message: "the pairing was cancelled here" };
       }
       if (conn === null) {
@@ -148,11 +147,11 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
         if (o.lingerMs <= 0) return ended;
         continue;
       }
-      if (ended) {
-        await refuse(conn, refusalNow());
+      if (ended || !("m0" in conn)) {
+        await refuse(connOf(conn), refusalNow());
         continue;
       }
-      const result = await attempt(root, conn, secret, o, () => failures);
+      const result = await attempt(root, conn, o, () => failures);
       if (result === "wrong") {
         failures++;
         if (failures >= MAX_ATTEMPTS) {
@@ -174,6 +173,16 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
   }
 }
 
+/** Our Noise keys, from a read-only open of the home. */
+async function noiseKeysOf(root: string, o: InviteOptions): Promise<NoisePair> {
+  const home = await Home.open(root, { now: o.now, env: o.env });
+  try {
+    return await home.noiseKeys();
+  } finally {
+    home.close();
+  }
+}
+
 /** Tell a late joiner (it spoke first) why it cannot pair. */
 async function refuse(conn: Presented, r: Refusal): Promise<void> {
   try {
@@ -185,40 +194,25 @@ async function refuse(conn: Presented, r: Refusal): Promise<void> {
   }
 }
 
+/** How long the joiner may take for each message after its first Noise one (ms). */
 const READ_MS = 15_000;
 
-/** One attempt: "wrong" (a wrong code), "failed" (anything else), or the pairing. */
+/**
+ * One attempt, from a joiner's first Noise message on (pairing_opening.ts
+ * answered its CPace share): "wrong" (a wrong code), "failed" (anything
+ * else), or the pairing. The home is opened only once the code matched.
+ */
 async function attempt(
   root: string,
-  conn: Presented,
-  secret: Uint8Array,
+  opened: Opened,
   o: InviteOptions,
   failures: () => number,
 ): Promise<InviteResult | "wrong" | "failed"> {
+  const { conn, hello, hs, m0 } = opened;
   const { frames } = conn;
   let home: Home | undefined;
   let admittedRecord: DeviceRecord | undefined;
   try {
-    const hello = decodePairHello(conn.first);
-    home = await Home.open(root, { write: true, now: o.now, env: o.env });
-    const keys = await home.noiseKeys();
-    const cpace = cpaceStart({
-      password: secret,
-      role: "responder",
-      channelId: pairingChannelId(),
-      sid: hello.sid,
-    });
-    const { isk } = cpace.finish(hello.share);
-    await frames.writeFrame(encodePairAccept(cpace.message));
-    const hs = Handshake.create({
-      protocol: PAIRING_NOISE,
-      initiator: false,
-      prologue: pairingPrologue(hello.sid, hello.share, cpace.message),
-      staticKey: { publicKey: keys.noisePublic, privateKey: keys.noisePrivate },
-      psks: [isk.slice(0, 32)],
-    });
-    const m0 = await frames.readFrame(READ_MS);
-    if (m0 === null) return "failed";
     try {
       // The code's key is mixed in at the end of this message: a wrong code
       // fails here, before our static key is sent.
@@ -235,6 +229,7 @@ async function attempt(
       );
       return "wrong";
     }
+    home = await Home.open(root, { write: true, now: o.now, env: o.env });
     await frames.writeFrame(await hs.writeMessage());
     const m2 = await frames.readFrame(READ_MS);
     if (m2 === null) return "failed";
