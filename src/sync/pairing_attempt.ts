@@ -1,0 +1,142 @@
+/**
+ * @module pairing_attempt
+ * One pairing attempt, from the joiner's first Noise message on (its CPace
+ * share was answered by pairing_opening.ts): the code check (a wrong code
+ * costs one of {@link MAX_ATTEMPTS} and is told so, before our static key is
+ * sent), the joiner's record and proof, the verification string both people
+ * confirm, the signed admission, and the mesh's state as a checkpoint, which
+ * the joiner must say it stored.
+ */
+
+import { isMycelError, MycelError } from "../errors.ts";
+import type { DeviceRecord } from "../log/device_record.ts";
+import {
+  decodeConfirm,
+  decodeJoinerInfo,
+  encodeRefusal,
+  encodeStateChunk,
+  encodeVerdict,
+  encodeWelcome,
+  verificationString,
+} from "../protocol/pairing_messages.ts";
+import { Home } from "../storage/home_handle.ts";
+import { SecureChannel } from "../transport/secure_channel.ts";
+import { admit, checkJoiner } from "./pairing_admit.ts";
+import { confirmBoth, Inbox } from "./pairing_common.ts";
+import { type InviteOptions, type InviteResult, MAX_ATTEMPTS } from "./pairing_invite_types.ts";
+import type { Opened } from "./pairing_opening.ts";
+
+/** How long the joiner may take for each message after its first Noise one (ms). */
+const READ_MS = 15_000;
+
+/**
+ * One attempt, from a joiner's first Noise message on (pairing_opening.ts
+ * answered its CPace share): "wrong" (a wrong code), "failed" (anything
+ * else), or the pairing. The home is opened only once the code matched.
+ */
+export async function attempt(
+  root: string,
+  opened: Opened,
+  o: InviteOptions,
+  failures: () => number,
+): Promise<InviteResult | "wrong" | "failed"> {
+  const { conn, hello, hs, m0 } = opened;
+  const { frames } = conn;
+  let home: Home | undefined;
+  let admittedRecord: DeviceRecord | undefined;
+  try {
+    try {
+      // The code's key is mixed in at the end of this message: a wrong code
+      // fails here, before our static key is sent.
+      await hs.readMessage(m0);
+    } catch (e) {
+      if (!isMycelError(e, "noise_decrypt")) throw e;
+      const left = MAX_ATTEMPTS - failures() - 1;
+      const message = left > 0
+        ? `code did not match (${left} attempt${left === 1 ? "" : "s"} left)`
+        : "code did not match; too many wrong attempts; pairing cancelled";
+      o.log(`a device tried a wrong code (${left} ${left === 1 ? "attempt" : "attempts"} left)`);
+      await frames.writeFrame(
+        encodeRefusal({ code: left > 0 ? "wrong_code" : "cancelled", message }),
+      );
+      return "wrong";
+    }
+    home = await Home.open(root, { write: true, now: o.now, env: o.env });
+    await frames.writeFrame(await hs.writeMessage());
+    const m2 = await frames.readFrame(READ_MS);
+    if (m2 === null) return "failed";
+    const joiner = decodeJoinerInfo(await hs.readMessage(m2));
+    const refusal = await checkJoiner(home, joiner, hs.remoteStatic!, hello.sid);
+    await frames.writeFrame(encodeVerdict(refusal));
+    if (refusal) {
+      o.log(`refused a device: ${refusal.message}`);
+      return "failed";
+    }
+    const channel = SecureChannel.fromHandshake(frames, hs);
+    const verification = verificationString(channel.handshakeHash);
+    o.log(`verification: ${verification} (the other screen shows the same)`);
+    const inbox = new Inbox(channel);
+    const agreed = await confirmBoth(
+      inbox,
+      (dropped) => o.confirm(verification, dropped),
+      READ_MS * 20,
+    );
+    if (o.signal.aborted) return { status: "stopped", message: "the pairing was cancelled here" };
+    if (agreed === "peer_gone") {
+      return {
+        status: "failed",
+        message: "the other device hung up before the verification string was confirmed",
+      };
+    }
+    if (agreed !== "yes") {
+      o.log(agreed === "no" ? "pairing declined here" : "pairing declined on the other device");
+      return { status: "declined", message: "the verification string was not confirmed" };
+    }
+    const admitted = await admit(home, joiner.record, o);
+    admittedRecord = admitted.record;
+    const self = home.view.member(home.device)!.record;
+    await channel.send(
+      encodeWelcome({ admission: admitted.bytes, mesh: home.meshId, inviter: self }),
+    );
+    const cp = await home.checkpoint();
+    for (let at = 0;; at += 1 << 20) {
+      const last = at + (1 << 20) >= cp.length;
+      await channel.send(encodeStateChunk(cp.subarray(at, at + (1 << 20)), last));
+      if (last) break;
+    }
+    // The joiner answers once it has stored the state: only then is it paired.
+    const done = await inbox.next(READ_MS * 4);
+    if (done === null || !decodeConfirm(done)) {
+      throw new MycelError(
+        "pairing_failed",
+        "admit device",
+        "the new device did not store the mesh's state",
+      );
+    }
+    channel.close();
+    await home.write((w) =>
+      w.peer(admitted.record.key, (b) => {
+        b.lastSeen = b.lastSync = o.now();
+        b.address = conn.remote;
+        b.path = "pairing";
+      })
+    );
+    return { status: "paired", device: admitted.record, verification, sentBytes: cp.length };
+  } catch (e) {
+    o.log(`pairing attempt from ${conn.remote} failed: ${(e as Error).message}`);
+    // Past the admission the code is spent: the device is in the mesh's log
+    // for good, and a second joiner on the same code would make two.
+    if (admittedRecord !== undefined) {
+      return {
+        status: "unconfirmed",
+        device: admittedRecord,
+        message: `${admittedRecord.name} was admitted but never confirmed it stored the ` +
+          `mesh's state (${(e as Error).message})`,
+      };
+    }
+    return "failed";
+  } finally {
+    home?.close();
+    conn.done();
+  }
+}
