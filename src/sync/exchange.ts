@@ -54,8 +54,8 @@ export async function runExchange(
 ): Promise<ExchangeResult> {
   const session = new SyncSession();
   const send = (msg: SyncMessage) => channel.send(encodeSyncMessage(msg));
-  const receive = async (): Promise<SyncMessage> => {
-    const raw = await channel.receive(o.readTimeoutMs);
+  const receive = async (ms = o.readTimeoutMs): Promise<SyncMessage> => {
+    const raw = await channel.receive(ms);
     if (raw === null) {
       throw new MycelError(
         "connection_closed",
@@ -79,7 +79,7 @@ export async function runExchange(
     seen: o.seen ?? [],
     mesh: home.meshId,
   });
-  const hi = session.receive(await receive());
+  const hi = session.receive(await receive(o.hiTimeoutMs));
   if (hi.kind !== "hi") throw new MycelError("protocol_violation", "sync with peer", "no hi");
   o.onHi?.();
   const idle = bytesEqual(hi.digest, digest);

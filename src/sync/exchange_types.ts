@@ -15,6 +15,14 @@ import type { ImportResult } from "../storage/home_checkpoint.ts";
 export interface ExchangeOptions {
   /** Deadline of each read (ms); progress resets it. */
   readTimeoutMs: number;
+  /**
+   * Deadline of the peer's `hi`, the first read (ms; else `readTimeoutMs`).
+   * Sessions use the handshake's: an honest peer sends its `hi` as soon as
+   * the handshake is done, and a replayed first handshake message (which
+   * completes a responder's handshake) holds a connection no longer than a
+   * stranger's handshake may.
+   */
+  hiTimeoutMs?: number;
   /** Our wall clock. */
   now: () => number;
   /** Ports we accept sync connections on (told to the peer). */

@@ -191,6 +191,7 @@ async function exchangeOn(
 ) {
   const exchange = await runExchange(channel, home, {
     readTimeoutMs: limits.readTimeoutMs,
+    hiTimeoutMs: Math.min(limits.handshakeTimeoutMs, limits.readTimeoutMs),
     now: () => home.now(),
     ports: limits.ports,
     observed: meta.address,

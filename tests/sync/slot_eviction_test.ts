@@ -96,3 +96,38 @@ Deno.test("every slot held by replays of a member's first handshake message: the
     for (const s of sockets) s.destroy();
   }
 });
+
+// A replay completes the responder's handshake; the `hi` that would prove a
+// live session never follows. It is waited for no longer than a handshake:
+// before, a replay held its connection for the whole read deadline, which
+// under systemd socket activation (where nothing is evicted) kept one of
+// the socket unit's 16 connections per replay.
+Deno.test("a replayed first handshake message is dropped at the handshake deadline, not the read deadline", async () => {
+  await using devs = await devices(["target", "friend"]);
+  const [target, friend] = devs.list;
+  await devs.peer(target, friend);
+  let firstMessage: Uint8Array;
+  {
+    const recorderPort = freePort();
+    await using recorder = target.tmp.spawn(
+      ["sync", "serve", "--listen", `127.0.0.1:${recorderPort}`, "--timeout", "30"],
+      { timeoutMs: 0 },
+    );
+    await recorder.waitFor(/listening on/, { stream: "stderr" });
+    firstMessage = await recordFirstMessage(target, friend, recorderPort);
+  }
+  // Read deadline 60 s; the handshake's is 10 s (round.ts, limitsFor).
+  await target.serve(60);
+  const replay = idleSocket(target.port, "127.0.0.2");
+  try {
+    await replay.connected;
+    const t0 = performance.now();
+    replay.write(firstMessage);
+    await replay.closed;
+    const held = replay.closedAt! - t0;
+    assert.ok(held > 5_000, `dropped after ${held.toFixed(0)} ms: before any deadline?`);
+    assert.ok(held < 25_000, `held ${held.toFixed(0)} ms: the read deadline, not the handshake's`);
+  } finally {
+    replay.destroy();
+  }
+});
