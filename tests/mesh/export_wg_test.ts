@@ -112,7 +112,8 @@ Deno.test("a WireGuard-only device announces itself: a member's backdated re-adm
 
 Deno.test("status shows a WireGuard-only device as such, never relayed or never synced", async () => {
   const { exportWg } = await import("../../src/cli/export_wg.ts");
-  const { peerTable, statusJson } = await import("../../src/cli/commands/status.ts");
+  const { statusJson } = await import("../../src/cli/status_json.ts");
+  const { peerTable } = await import("../../src/cli/status_table.ts");
   const { h: made, home, other: server } = await deskWith("server");
   await using _h = made;
   try {
