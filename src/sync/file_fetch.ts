@@ -21,10 +21,11 @@
 import type { DeviceKey } from "../log/device_key.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import { runPeer } from "./file_fetch_peer.ts";
-import { type Misstated, Wants } from "./file_fetch_wants.ts";
+import type { Misstated } from "./file_fetch_want_item.ts";
+import { Wants } from "./file_fetch_wants.ts";
 
 // The type of the constructor's `misstated`, named here too for its callers.
-export type { Misstated } from "./file_fetch_wants.ts";
+export type { Misstated } from "./file_fetch_want_item.ts";
 
 /** A peer session whose file phase we drive. */
 export interface FetchPeer {

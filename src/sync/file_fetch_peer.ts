@@ -15,7 +15,8 @@ import { loadBlake3 } from "../files/chunk_hash.ts";
 import { encodeChunkMessage } from "../protocol/chunk_messages.ts";
 import type { FetchPeer, PeerFetchReport } from "./file_fetch.ts";
 import { receiveAnswer } from "./file_fetch_answer.ts";
-import type { Item, Misstated, Wants } from "./file_fetch_wants.ts";
+import type { Item, Misstated } from "./file_fetch_want_item.ts";
+import type { Wants } from "./file_fetch_wants.ts";
 
 /** Bytes outstanding per peer at most. */
 const WINDOW = 16 << 20;

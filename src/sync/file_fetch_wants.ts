@@ -13,21 +13,8 @@
  */
 
 import type { DeviceKey } from "../log/device_key.ts";
-import { MAX_WANT_IDS } from "../protocol/chunk_messages.ts";
-
-/** One want: an id, the length it is wanted with (0: a manifest blob), the peers asked. */
-export interface Item {
-  readonly hash: string;
-  readonly length: number;
-  readonly tried: Set<number>;
-}
-
-/**
- * Called when a chunk's bytes hash to its id but are `actual` bytes long,
- * not the `claimed` length it was wanted with: the version that claimed it
- * is wrong, and nothing is handed on for that length.
- */
-export type Misstated = (hash: string, claimed: number, actual: number) => void;
+import type { Item, Misstated } from "./file_fetch_want_item.ts";
+import { type TakeState, takeWants } from "./file_fetch_want_take.ts";
 
 /** The key of a want: the same id with another length is another want. */
 const keyOf = (hash: string, length: number) => `${hash}/${length}`;
@@ -57,10 +44,20 @@ export class Wants {
   #closed = false;
   #stopped = false;
   #wake: (() => void)[] = [];
+  /** What take() works on: the same collections as above, not copies. */
+  readonly #pick: TakeState;
 
   constructor(peers: number, misstated: Misstated) {
     this.#misstated = misstated;
     this.#alive = Array.from({ length: peers }, () => true);
+    this.#pick = {
+      queue: this.#queue,
+      lengths: this.#lengths,
+      flying: this.#flying,
+      held: this.#held,
+      alive: this.#alive,
+      misstated: this.#misstated,
+    };
   }
 
   /** Ids no peer could give. */
@@ -107,44 +104,9 @@ export class Wants {
     return new Promise<void>((r) => this.#wake.push(r));
   }
 
-  /**
-   * Up to `room` bytes of items `peer` has not been asked for. Taken items
-   * are removed; the scan starts at the front, so it costs what it takes
-   * (plus items other peers must serve), not the queue's length.
-   */
+  /** Up to `room` bytes of items `peer` has not been asked for (file_fetch_want_take.ts). */
   take(peer: number, room: number): Item[] {
-    const out: Item[] = [];
-    const keep: Item[] = [];
-    let settled = 0;
-    let bytes = 0;
-    // A fair share each, so every live peer works from the start.
-    const alive = Math.max(1, this.#alive.filter(Boolean).length);
-    const most = Math.min(MAX_WANT_IDS, Math.max(1, Math.ceil(this.#queue.length / alive)));
-    let i = 0;
-    for (; i < this.#queue.length && out.length < most; i++) {
-      const item = this.#queue[i];
-      const known = item.length === 0 ? undefined : this.#lengths.get(item.hash);
-      if (known !== undefined && known !== item.length) {
-        // The id's bytes came for another want: this one's length is a lie, and nothing to ask.
-        this.#misstated(item.hash, item.length, known);
-        settled++;
-        continue;
-      }
-      if (item.tried.has(peer) || this.#flying.has(item.hash)) {
-        if (!item.tried.has(peer)) this.#held.add(item.hash);
-        keep.push(item);
-        continue;
-      }
-      if (out.length > 0 && bytes + item.length > room) break;
-      out.push(item);
-      this.#flying.add(item.hash);
-      bytes += item.length;
-    }
-    if (out.length > 0 || settled > 0) {
-      this.#queue.splice(0, i - keep.length);
-      for (let k = 0; k < keep.length; k++) this.#queue[k] = keep[k];
-    }
-    return out;
+    return takeWants(this.#pick, peer, room);
   }
 
   /** `batch` (from take()) is asked of `peer`. */
