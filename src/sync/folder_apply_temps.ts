@@ -12,14 +12,7 @@
 import { PartialFile } from "../files/partial_file.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
 import { bytesOf, type Task } from "./folder_apply_task.ts";
-
-/** What the writer says of its tasks, for choosing an idle file to close. */
-export interface TaskUse {
-  /** Whether `t` is complete and waits for a place to finish. */
-  waiting(t: Task): boolean;
-  /** The task of the put under way, if any: its file is not closed for another's. */
-  putting(): Task | undefined;
-}
+import { makeRoom, type TaskUse } from "./folder_apply_room.ts";
 
 /** The temporary files of one folder's tasks. */
 export class TempFiles {
@@ -117,32 +110,9 @@ export class TempFiles {
     return run;
   }
 
-  /**
-   * Whether one more file may open: true when fewer than 16 are open or
-   * opening, or once an idle one is closed — of the files waiting in the
-   * finishing queue, the one opened last (opened again when its turn
-   * comes), else, unless `preparing` (a guess, worth no more), the oldest
-   * file still being filled that the put under way is not writing. A file
-   * finishing and the put's own are never closed under their users; when
-   * nothing is idle one more opens.
-   */
+  /** Whether one more file may open, once an idle one is closed if need be (folder_apply_room.ts). */
   #room(preparing: boolean): boolean {
-    if (this.#open.size + this.#opening.size < 16) return true;
-    let idle: Task | undefined;
-    for (const t of this.#open.keys()) if (this.#use.waiting(t)) idle = t;
-    if (idle === undefined && !preparing) {
-      const putting = this.#use.putting();
-      for (const t of this.#open.keys()) {
-        if (!t.finished && t !== putting) {
-          idle = t;
-          break;
-        }
-      }
-    }
-    if (idle === undefined) return !preparing;
-    this.#open.get(idle)!.close();
-    this.#open.delete(idle);
-    return true;
+    return makeRoom(this.#open, this.#opening, this.#use, preparing);
   }
 
   /** `t`'s file, open or closed for room, if it has one this round. */
