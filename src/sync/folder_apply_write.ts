@@ -3,20 +3,20 @@
  * Writing a folder's files (folder_apply.ts) chunk by chunk: each chunk at
  * its offset in a temporary file beside the target (folder_apply_temps.ts),
  * a few such files open at once; a file with several chunks records which
- * are in (after an fsync) so a later round, or the next process after a
- * crash, resumes it; a complete file is finished — renamed into place and
- * its row noted — by folder_apply_finish.ts. Apart because this is where
+ * are in (after an fsync: folder_apply_put.ts) so a later round, or the
+ * next process after a crash, resumes it; a complete file is finished —
+ * renamed into place and its row noted — by folder_apply_finish.ts. Apart because this is where
  * chunks from several sources at once are put one at a time, and where a
  * file's progress is made durable before it is recorded, which is what
  * makes a crash harmless.
  */
 
-import { assertMarker } from "../files/folder_marker.ts";
 import type { PartialFile } from "../files/partial_file.ts";
 import { Finisher } from "./folder_apply_finish.ts";
 import { noteProblem } from "./folder_apply_problems.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
-import { bitSet, misstatedChunk, setBit, type Task } from "./folder_apply_task.ts";
+import { bitSet, misstatedChunk, type Task } from "./folder_apply_task.ts";
+import { putInto } from "./folder_apply_put.ts";
 import { TempFiles } from "./folder_apply_temps.ts";
 
 /** The temporary files of one folder's tasks, and the files they finish. */
@@ -148,35 +148,9 @@ export class TaskWriter {
     }
     this.#puttingTask = t;
     try {
-      await this.#putInto(t, i, bytes, local);
+      await putInto(this.#s, this, t, i, bytes, local);
     } finally {
       this.#puttingTask = undefined;
-    }
-  }
-
-  async #putInto(t: Task, i: number, bytes: Uint8Array, local: boolean): Promise<void> {
-    const p = await this.handle(t);
-    await p.writeAt(t.offsets[i], bytes);
-    setBit(t.done, i);
-    t.left--;
-    if (!local) t.sinceSync += bytes.length;
-    this.#s.doneBytes += bytes.length;
-    if (t.left === 0) return this.finishing(t);
-    // A large file's chunks go into a file already open, which checks no
-    // marker: a folder that stopped meanwhile is found within 16 MiB, fetched
-    // or copied, not after the whole file (what it holds is kept: the caller).
-    t.sinceMarker = (t.sinceMarker ?? 0) + bytes.length;
-    if (t.sinceMarker >= 16 << 20) {
-      t.sinceMarker = 0;
-      assertMarker(this.#s.folder.root, "fetch file");
-    }
-    if (t.sinceSync >= 16 << 20) {
-      if (Date.now() - t.syncedAt < 1000) return;
-      await p.sync();
-      t.sinceSync = 0;
-      t.syncedAt = Date.now();
-      this.noteTransfer(t);
-      await this.#s.record.checkpoint(true); // durable first (the sync above), then recorded
     }
   }
 }
