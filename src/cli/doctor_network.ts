@@ -8,11 +8,11 @@
 import type { DeviceRecord } from "../log/device_record.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
 import type { Runner } from "../mesh/system.ts";
-import type { WgDump } from "../mesh/wg_dump.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { safeText } from "../text_safety.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { type Finding, mode } from "./doctor.ts";
+import { type MeshView, meshView } from "./mesh_view.ts";
 
 /** WireGuard tools installed, and the interface up when mycel manages one. */
 export async function checkWireguard(home: Home, runner: Runner): Promise<Finding[]> {
@@ -93,7 +93,8 @@ export async function checkPeers(
   const { isLive } = await lazyImport<typeof import("../mesh/roaming.ts")>(
     new URL("../mesh/roaming.ts", import.meta.url),
   );
-  const mesh = await meshView(home, runner);
+  const ifname = home.local.get("mesh")?.interface;
+  const mesh = ifname === undefined ? { up: false } as MeshView : await meshView(ifname, runner);
   const peers = home.view.members()
     .filter((m) => m.removed === undefined && m.record.key !== home.device)
     .map((m) => m.record).filter(syncsWithMycel);
@@ -152,24 +153,6 @@ export async function checkPeers(
         ? `On ${p.name}: \`mycel mesh set-endpoint HOST:PORT\` and \`mycel service install\`.`
         : `Is ${p.name} on and serving (\`mycel service status\` there)? Is the port open?`,
     };
-  }
-}
-
-async function meshView(home: Home, runner?: Runner): Promise<{ up: boolean; dump?: WgDump }> {
-  const mesh = home.local.get("mesh");
-  if (mesh === undefined) return { up: false };
-  try {
-    const { linkExists, readWgDump } = await lazyImport<typeof import("../mesh/interface.ts")>(
-      new URL("../mesh/interface.ts", import.meta.url),
-    );
-    const r = runner ??
-      (await lazyImport<typeof import("../mesh/system.ts")>(
-        new URL("../mesh/system.ts", import.meta.url),
-      )).systemRunner;
-    if (!(await linkExists(r, mesh.interface))) return { up: false };
-    return { up: true, dump: await readWgDump(r, mesh.interface) };
-  } catch {
-    return { up: false };
   }
 }
 

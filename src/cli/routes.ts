@@ -10,31 +10,11 @@
  */
 
 import type { DeviceRecord } from "../log/device_record.ts";
-import type { WgDump } from "../mesh/wg_dump.ts";
 import { syncPortOf } from "../mesh/self_endpoints.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { directRoutes, type Route } from "../sync/round.ts";
 import { lazyImport } from "../lazy_import.ts";
-
-interface MeshView {
-  up: boolean;
-  dump?: WgDump;
-}
-
-async function meshView(ifname: string): Promise<MeshView> {
-  try {
-    const { linkExists, readWgDump } = await lazyImport<typeof import("../mesh/interface.ts")>(
-      new URL("../mesh/interface.ts", import.meta.url),
-    );
-    const { systemRunner } = await lazyImport<typeof import("../mesh/system.ts")>(
-      new URL("../mesh/system.ts", import.meta.url),
-    );
-    if (!(await linkExists(systemRunner, ifname))) return { up: false };
-    return { up: true, dump: await readWgDump(systemRunner, ifname) };
-  } catch {
-    return { up: false };
-  }
-}
+import { type MeshView, meshView } from "./mesh_view.ts";
 
 /** A route function that tries the mesh first when its interface and tunnel are up. */
 export function meshRoutes(
