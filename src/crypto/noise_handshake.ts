@@ -85,6 +85,14 @@ export class Handshake {
     return this.#core.rs && new Uint8Array(this.#core.rs);
   }
 
+  /**
+   * The remote party's ephemeral public key once a message carried it: fresh
+   * for every honest handshake, so a first message seen twice is a replay.
+   */
+  get remoteEphemeral(): Uint8Array | undefined {
+    return this.#core.re && new Uint8Array(this.#core.re);
+  }
+
   /** The final handshake hash h, for channel binding. Throws before completion. */
   get handshakeHash(): Uint8Array {
     if (!this.complete) throw stateError("read handshake hash", "the handshake is not complete");

@@ -20,12 +20,14 @@ import {
   decodeHelloReply,
   encodeHello,
   encodeHelloReply,
+  GENERIC_REFUSAL,
 } from "../protocol/sync_hello.ts";
 import { SYNC_PROLOGUE, SYNC_PROTOCOL_VERSION } from "../protocol/sync_fields.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { ByteStream } from "../transport/byte_stream.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
 import { initiatorHandshake, responderHandshake } from "../transport/handshake_io.ts";
+import type { ReplayGuard } from "../transport/replay_guard.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import { plural } from "../human.ts";
 import { admitInitiator } from "./admission.ts";
@@ -91,6 +93,12 @@ export interface SessionLimits {
    * never evicts its connection for a newer one (connection_slots.ts).
    */
   onAuthenticated?: () => void;
+  /**
+   * Responder: first messages this listener already took from members; one
+   * seen again is a replay and gets a stranger's refusal at once
+   * (replay_guard.ts). Absent for a connection served alone (stdio).
+   */
+  replays?: ReplayGuard;
   /**
    * Bytes the connection may read in all (default: the transport's 256 MiB).
    * Raised only for the initiator of a file phase, which reads no more than
@@ -303,7 +311,7 @@ export function respondSession(
       // A device on a release before ChaChaPoly still gets in (noise_protocol.ts).
       (limits.offered ?? [NOISE_IK, NOISE_IK_AESGCM]).map((p) => handshake(keys, undefined, p)),
       limits.handshakeTimeoutMs,
-      async (payload, rs) => {
+      async (payload, rs, re) => {
         let hello;
         try {
           hello = decodeHello(payload);
@@ -325,6 +333,11 @@ export function respondSession(
             name: verdict.peer ? home.view.member(verdict.peer)?.record.name ?? "" : "",
           };
           return encodeHelloReply({ ok: false, code: verdict.code, message: verdict.message });
+        }
+        if (re !== undefined && limits.replays?.admit(re) === false) {
+          // The member's own first message, connected with again: a replay.
+          refusal = GENERIC_REFUSAL;
+          return encodeHelloReply({ ok: false, ...GENERIC_REFUSAL });
         }
         who = { peer: verdict.peer, name: verdict.name };
         provisional = verdict.provisional;

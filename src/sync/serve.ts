@@ -16,6 +16,7 @@ import { recordOutcome } from "./bookkeeping.ts";
 import { respondSession, type SessionLimits, type SessionOutcome } from "./peer_session.ts";
 import { MAX_CONCURRENT, MAX_PER_SOURCE } from "../protocol/connection_limits.ts";
 import { ConnectionSlots } from "../transport/connection_slots.ts";
+import { ReplayGuard } from "../transport/replay_guard.ts";
 import { BUSY_FRAME } from "../transport/handshake_io.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { ServedHome } from "./served_home.ts";
@@ -105,6 +106,7 @@ export async function serveListen(
   signal.addEventListener("abort", stop, { once: true });
   const running = new Set<Promise<unknown>>();
   const slots = new ConnectionSlots(MAX_CONCURRENT, MAX_PER_SOURCE);
+  const replays = new ReplayGuard();
   // Followed across a replacement (pairing again): served_home.ts.
   const served = new ServedHome(
     root,
@@ -128,7 +130,7 @@ export async function serveListen(
         continue;
       }
       served.check();
-      const limits = { ...options.limits, onAuthenticated: () => slot.keep() };
+      const limits = { ...options.limits, replays, onAuthenticated: () => slot.keep() };
       const task = served.use((h) =>
         serveOn(h, conn, { path: "tcp", address: remote }, { ...options, limits })
       )

@@ -122,15 +122,20 @@ export async function initiatorHandshake(
 
 /**
  * Responder of a request/response handshake: read the first message, let
- * `decide` see its payload and the initiator's static key (known by then in
- * IK, not yet in XX), and send what it returns as the reply. A refusal is
- * just a reply the caller encodes; close the channel afterwards if so.
+ * `decide` see its payload, the initiator's static key (known by then in
+ * IK, not yet in XX) and its ephemeral key (to tell a replay), and send
+ * what it returns as the reply. A refusal is just a reply the caller
+ * encodes; close the channel afterwards if so.
  */
 export async function responderHandshake(
   conn: FrameConn,
   hs: Handshake | readonly Handshake[],
   timeoutMs: number,
-  decide: (payload: Uint8Array, remoteStatic: Uint8Array | undefined) => Promise<Uint8Array>,
+  decide: (
+    payload: Uint8Array,
+    remoteStatic: Uint8Array | undefined,
+    remoteEphemeral: Uint8Array | undefined,
+  ) => Promise<Uint8Array>,
   options: SecureChannelOptions = {},
 ): Promise<{ payload: Uint8Array; channel: SecureChannel }> {
   const candidates = Array.isArray(hs) ? hs as readonly Handshake[] : [hs as Handshake];
@@ -140,7 +145,7 @@ export async function responderHandshake(
     received(index, payload) {
       if (index === 0) first = payload;
     },
-    payload: (index, h) => index === 1 ? decide(first, h.remoteStatic) : EMPTY,
+    payload: (index, h) => index === 1 ? decide(first, h.remoteStatic, h.remoteEphemeral) : EMPTY,
   };
   if (candidates.length === 1) {
     const { channel } = await exchange(conn, candidates[0], timeoutMs, hooks, options);

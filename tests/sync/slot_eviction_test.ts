@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { MAX_CONCURRENT, MAX_PER_SOURCE } from "../../src/protocol/connection_limits.ts";
 import { freePort, idleSocket } from "../helpers/net.ts";
 import { sleep } from "../helpers/process.ts";
-import { devices } from "./_helpers.ts";
+import { type Device, devices } from "./_helpers.ts";
 import { recordFirstMessage } from "./_stranger.ts";
 
 Deno.test("every slot held by idle strangers from many addresses: a member's sync still gets in", async () => {
@@ -56,42 +56,53 @@ Deno.test("every slot held by idle strangers from many addresses: a member's syn
 // replay completes the handshake as the member, and only the `hi` that
 // follows proves a live session. Kept from the handshake on, 32 replays
 // from 8 addresses held every slot for the read deadline, unevictable, and
-// the member was refused as busy (found by a review).
-Deno.test("every slot held by replays of a member's first handshake message: the member still gets in", async () => {
+// the member was refused as busy (found by a review). Now one listener
+// refuses a first message it has taken before at once (replay_guard.ts),
+// and the one replay it took gives its slot up like any connection whose
+// `hi` has not come.
+Deno.test("replays of a member's first handshake message: refused once seen, the one taken is evictable, the member gets in", async () => {
   await using devs = await devices(["target", "friend"]);
   const [target, friend] = devs.list;
   await devs.peer(target, friend);
-  // Recorded through a relay on the advertised endpoint, from a server elsewhere.
-  let firstMessage: Uint8Array;
-  {
-    const recorderPort = freePort();
-    await using recorder = target.tmp.spawn(
-      ["sync", "serve", "--listen", `127.0.0.1:${recorderPort}`, "--timeout", "30"],
-      { timeoutMs: 0 },
-    );
-    await recorder.waitFor(/listening on/, { stream: "stderr" });
-    firstMessage = await recordFirstMessage(target, friend, recorderPort);
-  }
+  const firstMessage = await recordedFirstMessage(target, friend);
   const server = await target.serve(30);
   const from = server.stderr.length;
   const sockets: ReturnType<typeof idleSocket>[] = [];
   try {
+    const taken = idleSocket(target.port, "127.0.0.2");
+    sockets.push(taken);
+    await taken.connected;
+    taken.write(firstMessage);
+    await sleep(1000); // answered: waiting for a `hi` that never comes
+    // The same message again, from the same address and others: refused at once.
+    const again = [2, 3, 4].map((i) => idleSocket(target.port, `127.0.0.${i}`));
+    sockets.push(...again);
+    await Promise.all(again.map((s) => s.connected));
+    const sentAt = performance.now();
+    for (const s of again) s.write(firstMessage);
+    await Promise.all(again.map((s) => s.closed));
+    for (const s of again) {
+      const ms = s.closedAt! - sentAt;
+      assert.ok(ms < 3000, `a replay seen before was held ${ms.toFixed(0)} ms`);
+    }
+    assert.equal(taken.closedAt, undefined, "the first replay is still waiting for its hi");
+    // Every other slot taken by idle sockets from 8 more addresses; the last
+    // evicts the oldest connection without a live session: the replay.
     for (let i = 0; i < MAX_CONCURRENT / MAX_PER_SOURCE; i++) {
       for (let k = 0; k < MAX_PER_SOURCE; k++) {
-        const s = idleSocket(target.port, `127.0.0.${i + 2}`);
+        const s = idleSocket(target.port, `127.0.0.${i + 5}`);
         sockets.push(s);
         await s.connected;
-        s.write(firstMessage);
       }
     }
-    await sleep(1500); // every replay answered, each waiting for a `hi` that never comes
-    const round = await friend.syncAll();
-    assert.equal(round.of(target).status, "synced", JSON.stringify(round.outcomes));
     await server.waitFor(/^busy: closed 127\.0\.0\.2:\d+, not authenticated yet/m, {
       stream: "stderr",
       from,
-      timeoutMs: 10_000,
+      timeoutMs: 5_000,
     });
+    await taken.closed;
+    const round = await friend.syncAll();
+    assert.equal(round.of(target).status, "synced", JSON.stringify(round.outcomes));
   } finally {
     for (const s of sockets) s.destroy();
   }
@@ -106,16 +117,7 @@ Deno.test("a replayed first handshake message is dropped at the handshake deadli
   await using devs = await devices(["target", "friend"]);
   const [target, friend] = devs.list;
   await devs.peer(target, friend);
-  let firstMessage: Uint8Array;
-  {
-    const recorderPort = freePort();
-    await using recorder = target.tmp.spawn(
-      ["sync", "serve", "--listen", `127.0.0.1:${recorderPort}`, "--timeout", "30"],
-      { timeoutMs: 0 },
-    );
-    await recorder.waitFor(/listening on/, { stream: "stderr" });
-    firstMessage = await recordFirstMessage(target, friend, recorderPort);
-  }
+  const firstMessage = await recordedFirstMessage(target, friend);
   // Read deadline 60 s; the handshake's is 10 s (round.ts, limitsFor).
   await target.serve(60);
   const replay = idleSocket(target.port, "127.0.0.2");
@@ -131,3 +133,14 @@ Deno.test("a replayed first handshake message is dropped at the handshake deadli
     replay.destroy();
   }
 });
+
+/** A first handshake message of `friend`'s to `target`, recorded through a relay to a server elsewhere. */
+async function recordedFirstMessage(target: Device, friend: Device): Promise<Uint8Array> {
+  const recorderPort = freePort();
+  await using recorder = target.tmp.spawn(
+    ["sync", "serve", "--listen", `127.0.0.1:${recorderPort}`, "--timeout", "30"],
+    { timeoutMs: 0 },
+  );
+  await recorder.waitFor(/listening on/, { stream: "stderr" });
+  return await recordFirstMessage(target, friend, recorderPort);
+}

@@ -1,0 +1,42 @@
+/**
+ * @module replay_guard
+ * First handshake messages one listener has taken from members, told apart
+ * by the initiator's ephemeral key. An honest initiator makes a fresh one
+ * for every handshake, so a first message seen twice is a replay: someone
+ * who recorded a member's message (Noise IK's first message can be
+ * replayed) connects with it again. A replay completes the handshake as the
+ * member but can go no further (it cannot read the reply); refused at once,
+ * it no longer holds a connection slot until the `hi` deadline.
+ *
+ * Only keys of handshakes that passed (a member's static key) are kept, so
+ * a stranger cannot flush the set with junk; at most {@link MAX_KEPT}, the
+ * oldest forgotten first. One process only: under socket activation every
+ * connection is a process of its own, and nothing is shared.
+ */
+
+import { toHex } from "../bytes.ts";
+
+/** Ephemeral keys kept (32 bytes each, as 64-character hex: a few MiB at most). */
+export const MAX_KEPT = 65_536;
+
+/** The ephemeral keys of first messages already taken. */
+export class ReplayGuard {
+  readonly #seen = new Set<string>();
+  readonly #max: number;
+
+  constructor(max = MAX_KEPT) {
+    this.#max = max;
+  }
+
+  /**
+   * Record `ephemeral`; false when it was recorded before (a replay). Keys
+   * past the cap push the oldest out (a Set keeps insertion order).
+   */
+  admit(ephemeral: Uint8Array): boolean {
+    const key = toHex(ephemeral);
+    if (this.#seen.has(key)) return false;
+    this.#seen.add(key);
+    if (this.#seen.size > this.#max) this.#seen.delete(this.#seen.values().next().value!);
+    return true;
+  }
+}
