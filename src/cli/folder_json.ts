@@ -178,19 +178,21 @@ export function folderStatusJson(s: FolderStatus): FolderStatusJson {
   };
 }
 
-/** One folder in `folder conflicts --json`; the two lists are absent when empty. */
+/** One folder in `folder conflicts --json`; the lists after `copies` are absent when empty. */
 export interface ConflictsJson {
   id: string;
   unresolved: string[];
   copies: string[];
   waiting_on_removed?: StuckConflict[];
   cannot_end?: PathWhy[];
+  /** Copies this device ignores: never written here. */
+  ignored_here?: string[];
 }
 
 export function conflictsJson(
   c: { id: string } & ReturnType<typeof folderConflicts>,
 ): ConflictsJson {
-  const { id, unresolved, copies, waitingOnRemoved, cannotEnd, ...rest } = c;
+  const { id, unresolved, copies, waitingOnRemoved, cannotEnd, ignoredHere, ...rest } = c;
   none(rest);
   return {
     id,
@@ -198,5 +200,6 @@ export function conflictsJson(
     copies,
     ...(waitingOnRemoved !== undefined ? { waiting_on_removed: waitingOnRemoved } : {}),
     ...(cannotEnd !== undefined ? { cannot_end: cannotEnd } : {}),
+    ...(ignoredHere !== undefined ? { ignored_here: ignoredHere } : {}),
   };
 }

@@ -259,15 +259,19 @@ export interface StuckConflict {
  * for a version whose maker was removed since (a loser not copied yet, or a
  * winner this disk does not hold), which may never come (see `folder
  * status`, which counts the same files); absent when there are none.
+ * `ignoredHere` lists the copies `ignored` names: never written here, so
+ * not on this disk (absent when none).
  */
 export function folderConflicts(
   home: Home,
   folder: string,
+  ignored: (path: string) => boolean = () => false,
 ): {
   unresolved: string[];
   copies: string[];
   waitingOnRemoved?: StuckConflict[];
   cannotEnd?: { path: string; reason: string }[];
+  ignoredHere?: string[];
 } {
   const unresolved: string[] = [], copies: string[] = [];
   const waitingOnRemoved: StuckConflict[] = [];
@@ -296,11 +300,13 @@ export function folderConflicts(
     }
     if (w.version.kind !== "deleted" && isConflictCopy(w.path)) copies.push(w.path);
   }
+  const ignoredHere = copies.filter(ignored);
   // Absent when none, as on `folder status` rows.
   return {
     unresolved,
     copies,
     ...(waitingOnRemoved.length > 0 ? { waitingOnRemoved } : {}),
     ...(cannotEnd.length > 0 ? { cannotEnd } : {}),
+    ...(ignoredHere.length > 0 ? { ignoredHere } : {}),
   };
 }

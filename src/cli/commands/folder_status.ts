@@ -20,6 +20,21 @@ function idsOf(home: { folderLocal: { folders(): { folder: string }[] } }, id: s
   return ids;
 }
 
+/**
+ * Which paths this device ignores in the folder at `root` (its .mycelignore
+ * and .mycel/ignore): never written here. Rules that can't be read (the
+ * folder is stopped for them): none; not joined here: none.
+ */
+async function ignoredIn(root: string | undefined): Promise<(path: string) => boolean> {
+  const { loadIgnoreRules } = await lazyImport<typeof import("../../files/ignore_rules.ts")>(
+    new URL("../../files/ignore_rules.ts", import.meta.url),
+  );
+  const rules = root === undefined ? undefined : await loadIgnoreRules(root).catch(() => {
+    return undefined;
+  });
+  return (p) => rules?.isIgnored(p, false) ?? false;
+}
+
 function unknown(id: string): MycelError {
   return new MycelError("unknown_folder", "show folder", "no folder with this id is shared", {
     value: id,
@@ -46,19 +61,12 @@ export const folderStatusCommand: CommandSpec = {
     const { folderStatus } = await lazyImport<typeof import("../folder_view.ts")>(
       new URL("../folder_view.ts", import.meta.url),
     );
-    const { loadIgnoreRules } = await lazyImport<typeof import("../../files/ignore_rules.ts")>(
-      new URL("../../files/ignore_rules.ts", import.meta.url),
-    );
     const list = await withRead(ctx, async (home) => {
       const out = [];
       for (const f of idsOf(home, id)) {
         if (home.view.folders().share(f) === undefined) throw unknown(f);
-        // Paths ignored here are never written here: not "behind" (rules unreadable: none).
-        const root = home.folderLocal.folder(f)?.root;
-        const rules = root === undefined ? undefined : await loadIgnoreRules(root).catch(() => {
-          return undefined;
-        });
-        out.push(folderStatus(home, f, rules && ((p) => rules.isIgnored(p, false))));
+        // Paths ignored here are never written here: not "behind".
+        out.push(folderStatus(home, f, await ignoredIn(home.folderLocal.folder(f)?.root)));
       }
       return out;
     });
@@ -140,11 +148,16 @@ export const folderConflictsCommand: CommandSpec = {
     const { folderConflicts } = await lazyImport<typeof import("../folder_view.ts")>(
       new URL("../folder_view.ts", import.meta.url),
     );
-    const list = await withRead(ctx, (home) =>
-      idsOf(home, id).map((f) => {
+    const list = await withRead(ctx, async (home) => {
+      const out = [];
+      for (const f of idsOf(home, id)) {
         if (home.view.folders().share(f) === undefined) throw unknown(f);
-        return { id: f, ...folderConflicts(home, f) };
-      }));
+        // A copy this device ignores is never written here: said, not left to be looked for.
+        const ignored = await ignoredIn(home.folderLocal.folder(f)?.root);
+        out.push({ id: f, ...folderConflicts(home, f, ignored) });
+      }
+      return out;
+    });
     if (input.flags.json) {
       ctx.out.json(list.map(conflictsJson));
       return ExitCode.ok;
@@ -169,7 +182,11 @@ export const folderConflictsCommand: CommandSpec = {
                 `--dry-run\` shows how to make this device's copy win)`),
         );
       }
-      for (const p of f.copies) ctx.out.line(`${f.id}: ${safeText(p)}: conflict copy`);
+      const away = new Set(f.ignoredHere ?? []);
+      for (const p of f.copies) {
+        const note = away.has(p) ? ", ignored here (not on this device)" : "";
+        ctx.out.line(`${f.id}: ${safeText(p)}: conflict copy${note}`);
+      }
       any ||= f.unresolved.length + f.copies.length > 0;
     }
     if (!any) ctx.out.error("No conflicts.");
