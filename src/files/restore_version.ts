@@ -12,8 +12,8 @@
  * this user may not look into, a full disk), which it would call internal.
  */
 
-import { join } from "node:path";
-import { ExitCode, MycelError } from "../errors.ts";
+import { join, relative } from "node:path";
+import { ExitCode, isMycelError, MycelError } from "../errors.ts";
 import { tempNameFor, VERSIONS_DIR } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
 import { keepVersion } from "./keep_version.ts";
@@ -55,7 +55,20 @@ export async function restoreVersion(
     // A stopped folder (no marker: disk not mounted?) is written to by nothing.
     assertMarker(realRoot, ACTION);
     // A folder on the way this user may not look into is named, not "permission denied".
-    ensureRealParents(realRoot, parentOf(rel));
+    try {
+      ensureRealParents(realRoot, parentOf(rel));
+    } catch (e) {
+      // Said of the file restored, with the name in the folder ("a parent is
+      // not a folder (/abs/…)" named neither).
+      if (!isMycelError(e, "unsafe_path")) throw e;
+      const at = relative(realRoot, String(e.value ?? ""));
+      const what = /symlink/.test(e.reason) ? "is a symbolic link" : "is not a folder";
+      throw new MycelError("unsafe_path", ACTION, `${at || "a folder on the way"} ${what} now`, {
+        value: rel,
+        hint: `Move or rename ${at || "it"} first, then restore again; nothing was changed.`,
+        exit: ExitCode.failure,
+      });
+    }
     return Promise.resolve();
   });
   const inPlace = await Deno.lstat(join(realRoot, rel)).catch(() => undefined);

@@ -79,7 +79,7 @@ Deno.test("folder join --json prints the id, path and the first scan's report", 
   }
 });
 
-Deno.test("folder restore --json prints the path, the version number and when it was kept", async () => {
+Deno.test("folder restore --json prints the path, the version number, when it was kept and whether it is published", async () => {
   await using h = await tempHome();
   const docs = await twoFiles(h);
   await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
@@ -91,7 +91,12 @@ Deno.test("folder restore --json prints the path, the version number and when it
   const out = await h.json(
     ["--no-sync", "folder", "restore", join(docs, "a.txt"), "--version", "2", "--json"],
   );
-  assert.deepEqual(out, { path: "a.txt", version: 2, kept: "2026-11-01T00:00:00.000Z" });
+  assert.deepEqual(out, {
+    path: "a.txt",
+    version: 2,
+    kept: "2026-11-01T00:00:00.000Z",
+    published: true,
+  });
   assert.equal(await Deno.readTextFile(join(docs, "a.txt")), "first\n");
 });
 

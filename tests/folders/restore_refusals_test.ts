@@ -70,10 +70,45 @@ Deno.test("folder restore refuses a stopped folder, a folder in the file's place
   assert.equal(await Deno.readTextFile(kept), "old\n");
   await Deno.remove(join(docs, "a.txt"));
 
+  // A file where a parent folder of the kept file was: named in the folder, not as an absolute path.
+  const deep = join(docs, versionPathFor("e/a.txt", Date.UTC(2026, 10, 1)));
+  await Deno.mkdir(join(deep, ".."), { recursive: true });
+  await Deno.writeTextFile(deep, "deep\n");
+  await Deno.writeTextFile(join(docs, "e"), "a file now\n");
+  const parent = await h.run(["--no-sync", "folder", "restore", join(docs, "e", "a.txt")]);
+  assert.equal(parent.code, 1, parent.stderr);
+  assert.match(parent.stderr, /^error: Cannot restore file: e is not a folder now \(e\/a\.txt\)$/m);
+  assert.match(parent.stderr, /Move or rename e first, then restore again/);
+  assert.equal(await Deno.readTextFile(join(docs, "e")), "a file now\n");
+  await Deno.remove(join(docs, "e"));
+
   // A stopped folder (marker gone: disk not mounted?) is not written to.
   await Deno.rename(join(docs, MARKER_NAME), h.path("marker-aside"));
   const stopped = await h.run(["--no-sync", "folder", "restore", join(docs, "a.txt")]);
   assert.equal(stopped.code, 1, stopped.stderr);
   assert.match(stopped.stderr, /Cannot restore file: folder stopped: marker missing/);
   await assert.rejects(() => Deno.lstat(join(docs, "a.txt")), "nothing written");
+});
+
+Deno.test("folder restore of a file this device ignores says it stays here, not published", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  const docs = h.path("docs");
+  await Deno.mkdir(docs);
+  await Deno.writeTextFile(join(docs, "a.txt"), "a\n");
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  await Deno.mkdir(join(docs, ".mycel"), { recursive: true });
+  await Deno.writeTextFile(join(docs, ".mycel", "ignore"), "*.log\n");
+  const kept = join(docs, versionPathFor("x.log", Date.UTC(2026, 10, 1)));
+  await Deno.mkdir(join(kept, ".."), { recursive: true });
+  await Deno.writeTextFile(kept, "old log\n");
+  const r = await h.run(["--no-sync", "folder", "restore", join(docs, "x.log")]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Restored x\.log from /m);
+  assert.match(r.stderr, /x\.log is ignored on this device .*: restored here only, not published/);
+  assert.equal(await Deno.readTextFile(join(docs, "x.log")), "old log\n");
+  const kept2 = join(docs, versionPathFor("x.log", Date.UTC(2026, 10, 2)));
+  await Deno.writeTextFile(kept2, "older log\n");
+  const j = await h.json(["--no-sync", "folder", "restore", join(docs, "x.log"), "--json"]);
+  assert.equal((j as { published: boolean }).published, false);
 });

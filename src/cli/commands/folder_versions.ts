@@ -192,9 +192,28 @@ export const folderRestoreCommand: CommandSpec = {
           "`mycel sync now`) publishes it.",
       });
     }
+    // A path this device ignores is never published: restored here only, and said so.
+    const { loadIgnoreRules } = await lazyImport<typeof import("../../files/ignore_rules.ts")>(
+      new URL("../../files/ignore_rules.ts", import.meta.url),
+    );
+    const rules = await loadIgnoreRules(root).catch(() => undefined);
+    const published = !(rules?.isIgnored(rel, false) ?? false);
     if (input.flags.json) {
-      ctx.out.json({ path: rel, version: n, kept: new Date(kept.keptAt).toISOString() });
-    } else ctx.out.line(`Restored ${safeText(rel)} from ${localTime(kept.keptAt)}.`);
+      ctx.out.json({
+        path: rel,
+        version: n,
+        kept: new Date(kept.keptAt).toISOString(),
+        published,
+      });
+    } else {
+      ctx.out.line(`Restored ${safeText(rel)} from ${localTime(kept.keptAt)}.`);
+      if (!published) {
+        ctx.out.error(
+          `${safeText(rel)} is ignored on this device (.mycelignore or .mycel/ignore): ` +
+            "restored here only, not published to other devices.",
+        );
+      }
+    }
     return ExitCode.ok;
   },
 };
