@@ -117,7 +117,8 @@ function nameOf(home: Home, key: DeviceKey): string {
 
 /**
  * Status of `folder` (see the module comment). `ignored` says which paths
- * this device ignores: they are never written here, so they are not "behind".
+ * this device ignores: they are never written here, so they are not "behind",
+ * and their conflicts are not this device's (the folder's count keeps them).
  */
 export function folderStatus(
   home: Home,
@@ -148,6 +149,8 @@ export function folderStatus(
     let behindFiles = p?.needFiles ?? 0, behindBytes = p?.needBytes ?? 0;
     const fromRemoved = new Map<string, number>();
     let fromSelf = 0;
+    // Conflicts of paths this device ignores are not its own to end: another device's.
+    let conflictsHere = 0;
     if (self) {
       // Our own disk: what our index does not hold yet.
       behindFiles = 0;
@@ -155,6 +158,7 @@ export function folderStatus(
       const index = home.folderLocal.index(folder);
       for (const w of list) {
         if (ignored(w.path)) continue;
+        if (w.conflict) conflictsHere++;
         // A conflict's losing file still to be copied here, made by a device
         // removed since: waited for like a winner of that device (a chaos
         // soak: the wait showed nowhere, this device said "in sync").
@@ -208,7 +212,7 @@ export function folderStatus(
         : "in_sync",
       behindFiles,
       behindBytes,
-      conflicts: self ? conflicts : p?.conflicts ?? 0,
+      conflicts: self ? conflictsHere : p?.conflicts ?? 0,
       stopped,
       ...(fromRemoved.size > 0
         ? { waitingOnRemoved: [...fromRemoved].map(([name, files]) => ({ name, files })) }

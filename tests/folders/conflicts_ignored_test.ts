@@ -55,3 +55,24 @@ Deno.test("folder conflicts says which conflict copies this device ignores, and 
   );
   assert.equal("ignored_here" in onA, false);
 });
+
+Deno.test("folder status: a conflict of a path this device ignores is not counted as its own", async () => {
+  await using devs = await devices(["a", "b", "c"]);
+  const [a, b, c] = devs.list;
+  const [ra, rb, rc] = await sharedFolder(devs);
+  await put(ra, "g.log", "g1\n");
+  await rounds([a, b, c], 1);
+  await put(rc, ".mycel/ignore", "*.log\n");
+  await put(ra, "g.log", "a's g\n");
+  await put(rb, "g.log", "b's g\n");
+  await a.ok(["--no-sync", "folder", "scan"]);
+  await b.ok(["--no-sync", "folder", "scan"]);
+  // Only c runs rounds: it holds both versions, and ending the conflict is a's or b's to do.
+  await rounds([c], 2);
+  type Standing = { self: boolean; conflicts: number };
+  const [st] = await c.tmp.json<{ conflicts: number; devices: Standing[] }[]>(
+    ["--no-sync", "folder", "status", "--json"],
+  );
+  assert.equal(st.conflicts, 1, "the folder still has the conflict");
+  assert.equal(st.devices.find((d) => d.self)!.conflicts, 0, "not c's own: it ignores g.log");
+});
