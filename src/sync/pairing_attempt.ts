@@ -32,7 +32,8 @@ const READ_MS = 15_000;
 /**
  * One attempt, from a joiner's first Noise message on (pairing_opening.ts
  * answered its CPace share): "wrong" (a wrong code), "failed" (anything
- * else), or the pairing. The home is opened only once the code matched.
+ * else), or the pairing. The home is opened for writing only once the code
+ * matched (our Noise keys were read before, once: pairing_inviter.ts).
  */
 export async function attempt(
   root: string,
@@ -56,9 +57,12 @@ export async function attempt(
         ? `code did not match (${left} attempt${left === 1 ? "" : "s"} left)`
         : "code did not match; too many wrong attempts; pairing cancelled";
       o.log(`a device tried a wrong code (${left} ${left === 1 ? "attempt" : "attempts"} left)`);
+      // The guess counts whether or not the guesser is still there to be
+      // told: one that reset the connection once its message was out was
+      // "failed" here, and guessed again for free.
       await frames.writeFrame(
         encodeRefusal({ code: left > 0 ? "wrong_code" : "cancelled", message }),
-      );
+      ).catch(() => {});
       return "wrong";
     }
     home = await Home.open(root, { write: true, now: o.now, env: o.env });
