@@ -7,13 +7,14 @@
  * connection is accepted and released exactly once when it is done with.
  *
  * Slots full, a connection that can be evicted (the caller says how) and
- * has not proved itself yet (authenticated, or presented its first frame to
- * a pairing listener: {@link Slot.keep}) gives its slot to a new one, the
+ * has not proved itself yet (authenticated, or, at a pairing listener, sent
+ * its first Noise message: {@link Slot.keep}) gives its slot to a new one, the
  * oldest first. Without that, a stranger with many source addresses (an
  * IPv6 /64) held every slot with idle sockets for the whole
  * pre-authentication deadline, again and again, and no member or joiner got
  * in. Now it has to open connections faster than a member's handshake and
- * first message complete (a joiner sends its first frame as it connects).
+ * first message complete (a joiner's first Noise message follows the
+ * inviter's CPace answer by one round trip).
  */
 
 /** The source address of `remote` ("host:port", "[v6]:port"): the host part. */
@@ -27,7 +28,7 @@ export interface Slot {
   release(): void;
   /**
    * The connection is past where it may be evicted: authenticated (a sync
-   * session), or it presented the first frame a pairing listener waits for.
+   * session), or, at a pairing listener, it sent its first Noise message.
    */
   keep(): void;
 }
