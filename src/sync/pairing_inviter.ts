@@ -43,7 +43,7 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
     });
   const incoming = new PairingOpenings(
     new PairingListener(listener),
-    (conn) => openAttempt(conn, secret, keys),
+    (conn) => openAttempt(conn, secret, keys, o.log),
     () => ended !== undefined,
   );
   const spent = () => ended?.status === "paired" || ended?.status === "unconfirmed";

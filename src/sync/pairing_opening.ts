@@ -39,23 +39,33 @@ export interface Opened {
 /**
  * Answer a presented connection's CPace share and wait for its first Noise
  * message. Null when it sent none in time, hung up, or its first frame was
- * not a pairing request; the connection is closed then.
+ * not a pairing request; the connection is closed then. A request that
+ * cannot be read (another pairing version, say) is said with `log`, as the
+ * joiner only hears that we hung up; a wait that ends in silence is not.
  */
 export async function openAttempt(
   conn: Presented,
   secret: Uint8Array,
   keys: () => Promise<NoisePair>,
+  log: (line: string) => void,
   readMs = OPENING_MS,
 ): Promise<Opened | null> {
+  let hello: PairHello, cpace: ReturnType<typeof cpaceStart>, isk: Uint8Array;
   try {
-    const hello = decodePairHello(conn.first);
-    const cpace = cpaceStart({
+    hello = decodePairHello(conn.first);
+    cpace = cpaceStart({
       password: secret,
       role: "responder",
       channelId: pairingChannelId(),
       sid: hello.sid,
     });
-    const { isk } = cpace.finish(hello.share);
+    ({ isk } = cpace.finish(hello.share));
+  } catch (e) {
+    log(`pairing attempt from ${conn.remote} failed: ${(e as Error).message}`);
+    conn.done();
+    return null;
+  }
+  try {
     const k = await keys();
     const hs = Handshake.create({
       protocol: PAIRING_NOISE,
