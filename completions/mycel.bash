@@ -265,6 +265,12 @@ _mycel() {
         --version|--home) return;;
       esac
       COMPREPLY=($(compgen -W '--version --json --home --no-sync --help' -- "$cur")); return;;
+    'folder retention')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
     'folder scan')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -314,7 +320,7 @@ _mycel() {
     'help app') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add list' -- "$cur")); return;;
     'help config') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'export get import list set unset' -- "$cur")); return;;
     'help discovery') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'respond' -- "$cur")); return;;
-    'help folder') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add conflicts join list move override remove restore scan status versions' -- "$cur")); return;;
+    'help folder') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add conflicts join list move override remove restore retention scan status versions' -- "$cur")); return;;
     'help keys') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'export import where' -- "$cur")); return;;
     'help mesh') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove retire set-endpoint up' -- "$cur")); return;;
     'help pattern') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add list remove' -- "$cur")); return;;
@@ -379,7 +385,7 @@ _mycel() {
     app) COMPREPLY=($(compgen -W 'add list' -- "$cur")); return;;
     config) COMPREPLY=($(compgen -W 'export get import list set unset' -- "$cur")); return;;
     discovery) COMPREPLY=($(compgen -W 'respond' -- "$cur")); return;;
-    folder) COMPREPLY=($(compgen -W 'add conflicts join list move override remove restore scan status versions' -- "$cur")); return;;
+    folder) COMPREPLY=($(compgen -W 'add conflicts join list move override remove restore retention scan status versions' -- "$cur")); return;;
     keys) COMPREPLY=($(compgen -W 'export import where' -- "$cur")); return;;
     mesh) COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove retire set-endpoint up' -- "$cur")); return;;
     pattern) COMPREPLY=($(compgen -W 'add list remove' -- "$cur")); return;;

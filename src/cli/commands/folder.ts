@@ -16,6 +16,7 @@ import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { commitOps, openWrite, withRead, withWrite } from "../session.ts";
 import { folderConflictsCommand, folderStatusCommand } from "./folder_status.ts";
+import { folderRetentionCommand } from "./folder_retention.ts";
 import { folderRestoreCommand, folderVersionsCommand } from "./folder_versions.ts";
 import { folderMoveCommand } from "./folder_move.ts";
 import { folderOverrideCommand } from "./folder_override.ts";
@@ -109,5 +110,6 @@ export const folderCommands: CommandSpec[] = [
   folderOverrideCommand,
   folderVersionsCommand,
   folderRestoreCommand,
+  folderRetentionCommand,
   SCAN,
 ];

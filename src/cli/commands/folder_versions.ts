@@ -145,8 +145,8 @@ export const folderRestoreCommand: CommandSpec = {
     if (list.length === 0) {
       throw new MycelError("bad_version", "restore file", "it has no kept versions", {
         value: rel,
-        hint: "Replaced and deleted files are kept under .mycel/versions for 30 days, or " +
-          "as long as --keep-days of `folder add` or `folder join` said.",
+        hint: "Replaced and deleted files are kept under .mycel/versions for as long as " +
+          "`mycel folder retention ID` says (30 days unless set).",
         exit: ExitCode.usage,
       });
     }

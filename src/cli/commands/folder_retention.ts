@@ -1,0 +1,70 @@
+/**
+ * @module folder_retention
+ * `mycel folder retention ID [DAYS]`: how long this device keeps replaced
+ * and deleted files of a folder under `.mycel/versions` — shown, or set.
+ * `--keep-days` of `folder add` and `folder join` set it once; before this
+ * command nothing showed it or changed it afterwards (found by a review).
+ * A local setting: every device keeps its own old versions for as long as
+ * it says. A shorter time takes effect at the next round's pruning.
+ */
+
+import { ExitCode, MycelError } from "../../errors.ts";
+import { plural } from "../../human.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
+import { withRead, withWrite } from "../session.ts";
+import { checkFolderId, keepInfo } from "./folder_args.ts";
+
+/** Days kept when the folder was added or joined without `--keep-days`. */
+export const DEFAULT_KEEP_DAYS = 30;
+
+function notHere(id: string, action: string): MycelError {
+  return new MycelError("unknown_folder", action, "this device does not sync it", {
+    value: id,
+    hint: "See `mycel folder list` for the folders synced here.",
+    exit: ExitCode.usage,
+  });
+}
+
+/** `folder retention`. */
+export const folderRetentionCommand: CommandSpec = {
+  path: ["folder", "retention"],
+  summary: "show or set how many days replaced and deleted files are kept (default 30)",
+  description: "Replaced and deleted files of the folder are kept under .mycel/versions in the\n" +
+    "folder for this many days (`mycel folder versions PATH` lists them, `folder restore`\n" +
+    "puts one back), then pruned by a `sync now` round. 0 keeps none. The setting is this\n" +
+    "device's own; other devices keep their own old versions.",
+  args: [
+    { name: "ID", help: "folder id (see `mycel folder list`)" },
+    { name: "DAYS", help: "days to keep (0–36500)", optional: true },
+  ],
+  flags: [JSON_FLAG],
+  examples: ["mycel folder retention abcde-fgh23", "mycel folder retention abcde-fgh23 90"],
+  ...LOCAL,
+  async run(ctx, input) {
+    const id = checkFolderId(input.args.ID as string);
+    const text = input.args.DAYS as string | undefined;
+    let days: number;
+    if (text === undefined) {
+      days = await withRead(ctx, (home) => {
+        const f = home.folderLocal.folder(id);
+        if (f === undefined) throw notHere(id, "show folder retention");
+        return f.info.keepDays ?? DEFAULT_KEEP_DAYS;
+      });
+    } else {
+      // The same check as --keep-days of `folder add` and `folder join`.
+      days = keepInfo({ "keep-days": text }).keepDays!;
+      await withWrite(ctx, (w) => {
+        const f = w.folderLocal.folder(id);
+        if (f === undefined) throw notHere(id, "set folder retention");
+        w.folderLocal.setInfo(id, { ...f.info, keepDays: days });
+        return Promise.resolve();
+      });
+    }
+    if (input.flags.json) ctx.out.json({ id, keep_days: days });
+    else if (days === 0) ctx.out.line(`${id}: replaced and deleted files are not kept here`);
+    else {
+      ctx.out.line(`${id}: replaced and deleted files are kept here ${plural(days, "day")}`);
+    }
+    return ExitCode.ok;
+  },
+};
