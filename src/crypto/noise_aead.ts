@@ -21,6 +21,12 @@ export type NoiseCipherName = "AESGCM" | "ChaChaPoly";
 export interface NoiseAeadKey {
   /** ENCRYPT(k, n, ad, plaintext): ciphertext with the 16-byte tag appended. */
   encrypt(nonce: bigint, ad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
+  /**
+   * ENCRYPT into `out`, exactly `plaintext.length` + 16 bytes: the same
+   * ciphertext and tag, written where the caller sends them from (a frame
+   * in its wire buffer), instead of into a fresh buffer to be copied there.
+   */
+  encryptInto(nonce: bigint, ad: Uint8Array, plaintext: Uint8Array, out: Uint8Array): Promise<void>;
   /** DECRYPT(k, n, ad, ciphertext): the plaintext, or undefined if authentication fails. */
   decrypt(nonce: bigint, ad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array | undefined>;
 }
@@ -84,6 +90,15 @@ class AesGcmKey implements NoiseAeadKey {
     return new Uint8Array(await crypto.subtle.encrypt(params, key, buffer(plaintext)));
   }
 
+  async encryptInto(
+    nonce: bigint,
+    ad: Uint8Array,
+    plaintext: Uint8Array,
+    out: Uint8Array,
+  ): Promise<void> {
+    out.set(await this.encrypt(nonce, ad, plaintext));
+  }
+
   async decrypt(
     nonce: bigint,
     ad: Uint8Array,
@@ -132,6 +147,19 @@ export function chachaBackend(): "javascript" | "native" {
 const TAG = 16;
 
 /**
+ * Free a buffer `node:crypto` just made for us, once its bytes are copied
+ * out: it is memory outside V8's heap that would otherwise wait for a full
+ * collection (see secure_channel.ts `release`). Only a buffer it fills alone.
+ */
+function freeNow(bytes: Uint8Array): void {
+  const b = bytes.buffer;
+  if (
+    b instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === b.byteLength &&
+    b.byteLength > 0
+  ) b.transfer(0);
+}
+
+/**
  * ChaChaPoly, one key: through @noble/ciphers (JavaScript, about 130 MB/s)
  * until the process has moved {@link NATIVE_FROM} bytes, then through
  * `node:crypto`'s chacha20-poly1305 (native, about 720 MB/s) once that is
@@ -176,22 +204,36 @@ export class ChaChaPolyKey implements NoiseAeadKey {
   }
 
   async encrypt(nonce: bigint, ad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    const out = new Uint8Array(plaintext.length + TAG);
+    await this.encryptInto(nonce, ad, plaintext, out);
+    return out;
+  }
+
+  async encryptInto(
+    nonce: bigint,
+    ad: Uint8Array,
+    plaintext: Uint8Array,
+    out: Uint8Array,
+  ): Promise<void> {
+    if (out.length !== plaintext.length + TAG) {
+      throw new RangeError(`encryptInto needs ${plaintext.length + TAG} bytes, got ${out.length}`);
+    }
     await this.#nativeFirst();
     const key = this.#keyNow(plaintext.length);
     if (key === undefined) {
-      return chacha20poly1305(this.#raw!, chachaNonce(nonce), ad).encrypt(plaintext);
+      out.set(chacha20poly1305(this.#raw!, chachaNonce(nonce), ad).encrypt(plaintext));
+      return;
     }
     const c = native!.createCipheriv("chacha20-poly1305", key, chachaNonce(nonce), {
       authTagLength: TAG,
     });
     c.setAAD(ad, { plaintextLength: plaintext.length });
-    const out = new Uint8Array(plaintext.length + TAG);
     const body = c.update(plaintext);
     out.set(body);
+    freeNow(body);
     const rest = c.final(); // empty for a stream cipher, but the API may hold bytes back
     out.set(rest, body.length);
     out.set(c.getAuthTag(), plaintext.length);
-    return out;
   }
 
   async decrypt(

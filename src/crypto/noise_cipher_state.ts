@@ -115,6 +115,24 @@ export class CipherState {
   }
 
   /**
+   * Like {@link encryptAll}, but each message is written into `outs[i]`,
+   * exactly `plaintexts[i].length` + 16 bytes (views of the caller's wire
+   * buffer): the same bytes under the same nonces, without a buffer per
+   * message to be copied into place afterwards.
+   */
+  encryptAllInto(plaintexts: readonly Uint8Array[], outs: readonly Uint8Array[]): Promise<void> {
+    if (outs.length !== plaintexts.length) {
+      return Promise.reject(new RangeError("encryptAllInto needs one output per plaintext"));
+    }
+    return this.#run(
+      "encrypt message",
+      plaintexts,
+      NOISE_MAX_PLAINTEXT,
+      (key, n, p, i) => key.encryptInto(n, EMPTY, p, outs[i]).then(() => outs[i]),
+    ).then(() => {});
+  }
+
+  /**
    * DecryptWithAd: open `ciphertext` with the next nonce. A bad tag rejects
    * with `noise_decrypt` and leaves the counter where it was, so the state is
    * still usable for the genuine message.
@@ -153,14 +171,14 @@ export class CipherState {
     action: string,
     items: readonly Uint8Array[],
     max: number,
-    op: (key: NoiseAeadKey, n: bigint, item: Uint8Array) => Promise<Uint8Array>,
+    op: (key: NoiseAeadKey, n: bigint, item: Uint8Array, i: number) => Promise<Uint8Array>,
   ): Promise<Uint8Array[]> {
     const over = items.find((x) => x.length > max);
     if (over !== undefined) return Promise.reject(tooLargeError(action, over.length, max));
     return this.#serial(action, async (key, n) => {
       const last = n + BigInt(items.length);
       if (last > this.#limit) throw nonceLimitError(action, this.#limit);
-      const out = await Promise.all(items.map((x, i) => op(key, n + BigInt(i), x)));
+      const out = await Promise.all(items.map((x, i) => op(key, n + BigInt(i), x, i)));
       this.#n = last;
       return out;
     });

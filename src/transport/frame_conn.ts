@@ -206,6 +206,45 @@ export class FrameConn {
   }
 
   /**
+   * Lay out frames with bodies of `lengths` bytes in `wire` (from its start,
+   * which must hold {@link FrameConn.wireLength} of them): the headers are
+   * written, and the views returned are where the bodies go. For a sender
+   * that makes each body in place (the secure channel encrypts into them),
+   * then sends `wire` with {@link writeLaid}: no copy of each frame.
+   * @throws MycelError `frame_too_large` for a length over {@link FRAME_MAX}
+   */
+  static layFrames(wire: Uint8Array, lengths: readonly number[]): Uint8Array[] {
+    const bodies: Uint8Array[] = [];
+    let at = 0;
+    for (const length of lengths) {
+      if (length > FRAME_MAX) throw frameTooLargeError(length, FRAME_MAX);
+      wire[at] = length >> 8;
+      wire[at + 1] = length & 0xff;
+      bodies.push(wire.subarray(at + HEADER, at + HEADER + length));
+      at += HEADER + length;
+    }
+    return bodies;
+  }
+
+  /** Bytes that frames with bodies of `lengths` bytes take on the wire. */
+  static wireLength(lengths: readonly number[]): number {
+    let total = 0;
+    for (const length of lengths) total += HEADER + length;
+    return total;
+  }
+
+  /**
+   * Send frames laid out by {@link FrameConn.layFrames} as one write, queued
+   * like {@link writeFrames}. Not copied: leave `wire` unchanged until this
+   * settles.
+   */
+  writeLaid(wire: Uint8Array): Promise<void> {
+    const run = this.#writes.then(() => this.#writeAll(wire));
+    this.#writes = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
    * Read up to `frames` full frames ahead from now on (never fewer than two):
    * for a channel whose peer has proved who it is, so a stream of frames
    * costs one read and one wake-up per run of them rather than per frame.

@@ -57,6 +57,26 @@ for (const [backend, make] of BACKENDS) {
     );
   });
 
+  Deno.test(`ChaChaPoly (${backend}) encryptInto writes exactly what encrypt returns into the caller's bytes`, async () => {
+    await fc.assert(
+      fc.asyncProperty(input, async ({ key, nonce, ad, text }) => {
+        const wire = new Uint8Array(text.length + 16 + 4).fill(0xee);
+        await make(key).encryptInto(nonce, ad, text, wire.subarray(2, 2 + text.length + 16));
+        assert.deepEqual(
+          wire.subarray(2, 2 + text.length + 16),
+          await make(key).encrypt(nonce, ad, text),
+        );
+        assert.deepEqual([...wire.subarray(0, 2), ...wire.subarray(wire.length - 2)], [
+          0xee,
+          0xee,
+          0xee,
+          0xee,
+        ]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   Deno.test(`ChaChaPoly (${backend}) opens nothing altered: a flipped bit, a cut tag, another nonce or associated data`, async () => {
     await fc.assert(
       fc.asyncProperty(input, fc.nat(), async ({ key, nonce, ad, text }, at) => {

@@ -179,6 +179,41 @@ Deno.test("encryptAll refuses an oversize piece or a batch past the nonce limit 
   assert.equal(s.nonce, 4n);
 });
 
+Deno.test("encryptAllInto writes what encryptAll returns into the caller's views, and moves the counter the same", async () => {
+  for (const cipher of [AESGCM, CHACHA]) {
+    const all = new CipherState(cipher, KEY);
+    const into = new CipherState(cipher, KEY);
+    await all.encrypt(text("before"));
+    await into.encrypt(text("before"));
+    const pieces = [text("a"), new Uint8Array(NOISE_MAX_PLAINTEXT).fill(7), text(""), text("d")];
+    const want = await all.encryptAll(pieces);
+    const wire = new Uint8Array(pieces.reduce((n, p) => n + p.length + 16, 0));
+    let at = 0;
+    const outs = pieces.map((p) => wire.subarray(at, at += p.length + 16));
+    await into.encryptAllInto(pieces, outs);
+    outs.forEach((w, i) => assertBytes(w, want[i], `${cipher.name} frame ${i}`));
+    assert.equal(into.nonce, all.nonce);
+    assertBytes(await into.encrypt(text("after")), await all.encrypt(text("after")));
+  }
+});
+
+Deno.test("encryptAllInto refuses an oversize piece, a batch past the nonce limit or a wrong-sized output, and leaves the counter", async () => {
+  const s = new CipherState(CHACHA, KEY, { nonceLimit: 2n });
+  const big = new Uint8Array(NOISE_MAX_PLAINTEXT + 1);
+  await assertRejectsMycel(
+    () => s.encryptAllInto([big], [new Uint8Array(big.length + 16)]),
+    "noise_too_large",
+  );
+  const three = [text("1"), text("2"), text("3")];
+  await assertRejectsMycel(
+    () => s.encryptAllInto(three, three.map(() => new Uint8Array(17))),
+    "noise_nonce_limit",
+  );
+  await assert.rejects(() => s.encryptAllInto([text("1")], [new Uint8Array(16)]), RangeError);
+  await assert.rejects(() => s.encryptAllInto([text("1")], []), RangeError);
+  assert.equal(s.nonce, 0n);
+});
+
 Deno.test("decryptAll opens a run of frames as one decrypt after another would, and moves the counter past all", async () => {
   for (const cipher of [AESGCM, CHACHA]) {
     const send = new CipherState(cipher, KEY);

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { FRAME_MAX, FrameConn } from "../../src/transport/frame_conn.ts";
 import { withDeadline } from "../../src/transport/deadline.ts";
 import type { ByteStream } from "../../src/transport/byte_stream.ts";
-import { assertRejectsMycel } from "../helpers/assert.ts";
+import { assertMycelError, assertRejectsMycel } from "../helpers/assert.ts";
 import { sleep } from "../helpers/process.ts";
 import { memoryPipe, scriptedStream, STRICT } from "./helpers.ts";
 
@@ -71,6 +71,35 @@ Deno.test(
     assert.ok(Date.now() - started < 1000);
     assert.ok(stream.closed());
     await assertRejectsMycel(conn.readFrame(50), "connection_closed");
+  },
+);
+
+Deno.test(
+  "FrameConn.layFrames() and writeLaid() put on the wire what writeFrames() does",
+  STRICT,
+  async () => {
+    const sent = frames(0, 1, 255, FRAME_MAX, 7);
+    const lengths = sent.map((f) => f.length);
+    const wire = new Uint8Array(FrameConn.wireLength(lengths) + 3).fill(0xaa);
+    FrameConn.layFrames(wire, lengths).forEach((body, i) => body.set(sent[i]));
+    assert.deepEqual([...wire.subarray(wire.length - 3)], [0xaa, 0xaa, 0xaa], "nothing past them");
+    const [a, b] = memoryPipe(), [c, d] = memoryPipe();
+    const laid = new FrameConn(a), copied = new FrameConn(c);
+    await laid.writeLaid(wire.subarray(0, FrameConn.wireLength(lengths)));
+    await copied.writeFrames(sent);
+    laid.close();
+    copied.close();
+    const readLaid = new FrameConn(b), readCopied = new FrameConn(d);
+    for (const f of sent) {
+      assert.deepEqual(await readLaid.readFrame(1000), f);
+      assert.deepEqual(await readCopied.readFrame(1000), f);
+    }
+    assert.equal(await readLaid.readFrame(1000), null);
+    assert.equal(readLaid.bytesRead, readCopied.bytesRead);
+    assertMycelError(
+      () => FrameConn.layFrames(new Uint8Array(FRAME_MAX + 3), [FRAME_MAX + 1]),
+      "frame_too_large",
+    );
   },
 );
 
