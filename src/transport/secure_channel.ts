@@ -16,6 +16,9 @@ import { checkTimeout, seconds, timeoutError } from "./deadline.ts";
 import { closedError } from "./io_errors.ts";
 import { framedPieces, MessageAssembler } from "../protocol/message_assembler.ts";
 
+/** Largest wire buffer a channel keeps between messages (bytes): file answers fit. */
+const KEEP_WIRE = 4 << 20;
+
 /**
  * Free a frame's buffer now: a decrypted frame once the assembler holds a
  * copy, an encrypted one once the connection does. WebCrypto's output is
@@ -72,7 +75,7 @@ export class SecureChannel {
   readonly #identity: ChannelIdentity;
   readonly #assembler: MessageAssembler;
   #sends: Promise<unknown> = Promise.resolve();
-  /** Wire bytes of the message being sent, kept for the next (the largest so far). */
+  /** Wire bytes of the message being sent, kept for the next up to {@link KEEP_WIRE}. */
   #wire = new Uint8Array(0);
   #receiving = false;
   #sent = 0;
@@ -253,6 +256,9 @@ export class SecureChannel {
       await this.#ciphers.send.encryptAllInto(pieces, FrameConn.layFrames(wire, lengths));
       this.#sent += size;
       await this.#conn.writeLaid(wire);
+      // Kept for the next message only while small: a checkpoint's 64 MiB
+      // would otherwise stay with the channel for the rest of its session.
+      if (this.#wire.length > KEEP_WIRE) this.#wire = new Uint8Array(0);
     } catch (error) {
       this.close();
       throw error;
