@@ -79,6 +79,9 @@ async function locate(
   return { folder: hit.folder, root: hit.root, rel };
 }
 
+/** Files of a folder listed when `folder versions` is given a folder. */
+const SHOWN = 20;
+
 /** `folder versions`. */
 export const folderVersionsCommand: CommandSpec = {
   path: ["folder", "versions"],
@@ -104,7 +107,22 @@ export const folderVersionsCommand: CommandSpec = {
       );
       return ExitCode.ok;
     }
-    if (list.length === 0) ctx.out.error(`No kept versions of ${safeText(rel)}.`);
+    if (list.length === 0) {
+      ctx.out.error(`No kept versions of ${safeText(rel)}.`);
+      // A folder (a deleted one, say): point at the files it kept versions of.
+      const { keptFilesUnder } = await lazyImport<typeof import("../../files/versions_under.ts")>(
+        new URL("../../files/versions_under.ts", import.meta.url),
+      );
+      const under = await keptFilesUnder(root, rel);
+      if (under.size > 0) {
+        ctx.out.error(`It is a folder with kept versions of ${plural(under.size, "file")}:`);
+        for (const [path, n] of [...under].slice(0, SHOWN)) {
+          ctx.out.error(`  ${safeText(path)} (${plural(n, "version")})`);
+        }
+        if (under.size > SHOWN) ctx.out.error(`  … and ${under.size - SHOWN} more`);
+        ctx.out.error("See one file's with `mycel folder versions PATH`.");
+      }
+    }
     list.forEach((v, i) =>
       ctx.out.line(
         `${i + 1}  ${localTime(v.keptAt)}  ${humanBytes(v.size)}  ${safeText(v.path)}`,

@@ -1,0 +1,60 @@
+/**
+ * @module versions_folder_test
+ * `folder versions DIR` of a folder (a deleted one, say) points at the files
+ * under it that have kept versions. Before, it said only "No kept versions
+ * of d." and a deleted folder's files were out of reach unless the user knew
+ * their names (found by a review). Real process, one device; the names
+ * read back from kept copies are checked on their own.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { versionPathFor } from "../../src/files/versions.ts";
+import { keptFor } from "../../src/files/versions_under.ts";
+import { tempHome } from "../helpers/mycel.ts";
+
+Deno.test("keptFor: the name a kept copy was kept for, whatever stamps the name holds", () => {
+  const at = Date.UTC(2026, 2, 4, 5, 6, 7, 89);
+  for (const name of ["report.pdf", ".bashrc", "Makefile", "x~20260101-000000-000.txt", "a.b.c"]) {
+    const kept = versionPathFor(name, at).split("/").pop()!;
+    assert.equal(keptFor(kept), name, kept);
+  }
+  assert.equal(keptFor("plain.txt"), undefined);
+  assert.equal(keptFor("~20260304-050607-089"), undefined);
+});
+
+Deno.test("folder versions of a folder names the files under it with kept versions", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  const docs = h.path("docs");
+  await Deno.mkdir(docs);
+  await Deno.writeTextFile(join(docs, "top.txt"), "t\n");
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  const keep = async (rel: string, day: number) => {
+    const p = join(docs, versionPathFor(rel, Date.UTC(2026, 10, day)));
+    await Deno.mkdir(join(p, ".."), { recursive: true });
+    await Deno.writeTextFile(p, `${rel} ${day}\n`);
+  };
+  await keep("d/a.txt", 1);
+  await keep("d/a.txt", 2);
+  await keep("d/sub/c.txt", 3);
+  await keep("e/other.txt", 3);
+
+  const r = await h.run(["folder", "versions", join(docs, "d")]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "");
+  assert.equal(
+    r.stderr,
+    "No kept versions of d.\n" +
+      "It is a folder with kept versions of 2 files:\n" +
+      "  d/a.txt (2 versions)\n" +
+      "  d/sub/c.txt (1 version)\n" +
+      "See one file's with `mycel folder versions PATH`.\n",
+  );
+  // The JSON keeps its shape: the versions of the path itself, none.
+  assert.deepEqual(await h.json(["folder", "versions", join(docs, "d"), "--json"]), []);
+  const one = await h.json<{ version: number }[]>(
+    ["folder", "versions", join(docs, "d", "a.txt"), "--json"],
+  );
+  assert.equal(one.length, 2);
+});
