@@ -27,7 +27,8 @@ const ACTION = "restore file";
 /**
  * Put `kept` back at `rel` in the folder at `root`, modified `now`:
  * putting a version back is the user's latest change, and it must win
- * over an edit elsewhere it did not see.
+ * over an edit elsewhere it did not see. Returns where the file it replaced
+ * was kept (folder-relative), or null when there was none.
  * @throws MycelError `folder_unreachable` (its real path can't be found),
  * `folder_stopped`, `bad_folder` (a folder in its place),
  * `version_unreadable`, `not_written`
@@ -37,7 +38,8 @@ export async function restoreVersion(
   rel: string,
   kept: KeptVersion,
   now: number,
-): Promise<void> {
+): Promise<string | null> {
+  let replacedKeptAs: string | null = null;
   // Every check below is made on the real path: a link on the way there
   // (the folder moved and linked back, say) must not be written through.
   const realRoot = await named(
@@ -108,7 +110,7 @@ export async function restoreVersion(
       });
     }
     if (await Deno.lstat(join(realRoot, rel)).then(() => true, () => false)) {
-      await named(
+      replacedKeptAs = await named(
         "not_written",
         (e) => `the file it replaces can't be kept first: ${whyNot(e)}`,
         { value: VERSIONS_DIR, hint: notWritten.hint },
@@ -123,6 +125,7 @@ export async function restoreVersion(
     await Deno.remove(temp).catch(() => {});
     throw e;
   }
+  return replacedKeptAs;
 }
 
 /** Run `step`; a failure that is not already named becomes `code` with `reason(e)`. */

@@ -79,7 +79,7 @@ Deno.test("folder join --json prints the id, path and the first scan's report", 
   }
 });
 
-Deno.test("folder restore --json prints the path, the version number, when it was kept and whether it is published", async () => {
+Deno.test("folder restore --json prints the path, the version, when it was kept, whether it is published and where the file it replaced went; --version takes a kept time", async () => {
   await using h = await tempHome();
   const docs = await twoFiles(h);
   await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
@@ -91,13 +91,49 @@ Deno.test("folder restore --json prints the path, the version number, when it wa
   const out = await h.json(
     ["--no-sync", "folder", "restore", join(docs, "a.txt"), "--version", "2", "--json"],
   );
-  assert.deepEqual(out, {
+  const { replaced_kept_as: keptAs, ...rest } = out as Record<string, unknown>;
+  assert.deepEqual(rest, {
     path: "a.txt",
     version: 2,
     kept: "2026-11-01T00:00:00.000Z",
     published: true,
   });
+  assert.match(String(keptAs), /^\.mycel\/versions\/a~\d{8}-\d{6}-\d{3}\.txt$/);
+  assert.equal(
+    await Deno.readTextFile(join(docs, keptAs as string)),
+    "a\n",
+    "the file it replaced",
+  );
   assert.equal(await Deno.readTextFile(join(docs, "a.txt")), "first\n");
+  // By the time it was kept: the same version whatever was kept since.
+  const byTime = await h.json<{ version: number }>(
+    [
+      "--no-sync",
+      "folder",
+      "restore",
+      join(docs, "a.txt"),
+      "--version",
+      "2026-11-02T00:00:00.000Z",
+      "--json",
+    ],
+  );
+  assert.equal(await Deno.readTextFile(join(docs, "a.txt")), "second\n");
+  assert.equal(byTime.version, 2, "newest first: the restore before kept one more");
+  const none = await h.run(
+    [
+      "--no-sync",
+      "folder",
+      "restore",
+      join(docs, "a.txt"),
+      "--version",
+      "2026-01-01T00:00:00.000Z",
+    ],
+  );
+  assert.equal(none.code, 2);
+  assert.match(
+    none.stderr,
+    /Cannot restore file: no version was kept at that time \(2026-01-01T00:00:00\.000Z\)/,
+  );
 });
 
 Deno.test("folder scan --json of a stopped folder: its report on stdout, the JSON error on stderr, exit 1", async () => {

@@ -361,7 +361,12 @@ Deno.test("a kept version comes back with folder restore and reaches the other d
     ["--no-sync", "folder", "restore", join(ra, "essay.txt"), "--version", "1"],
     india,
   );
-  assert.equal(restored.stdout, `Restored essay.txt from ${local}.\n`);
+  const replaced =
+    /^The file it replaced is kept as \.mycel\/versions\/essay~\d{8}-\d{6}-\d{3}\.txt\.$/;
+  const [said, keptAs, ...rest] = restored.stdout.split("\n");
+  assert.equal(said, `Restored essay.txt from ${local}.`);
+  assert.match(keptAs, replaced);
+  assert.deepEqual(rest, [""]);
   assert.equal(await text(ra, "essay.txt"), "first draft\n");
   await rounds([a, b], 1);
   assert.equal(await text(rb, "essay.txt"), "first draft\n");

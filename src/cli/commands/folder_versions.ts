@@ -79,6 +79,9 @@ async function locate(
   return { folder: hit.folder, root: hit.root, rel };
 }
 
+/** A `kept` time as `folder versions --json` prints it. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** Files of a folder listed when `folder versions` is given a folder. */
 const SHOWN = 20;
 
@@ -138,7 +141,12 @@ export const folderRestoreCommand: CommandSpec = {
   summary: "put a kept version of a file back (the current one is kept in turn)",
   args: [{ name: "PATH", help: "a file in a synced folder", complete: "file" }],
   flags: [
-    { name: "version", value: "N", help: "which kept version (1 = newest, the default)" },
+    {
+      name: "version",
+      value: "N|TIME",
+      help: "which kept version: its number (1 = newest, the default) or when it was kept " +
+        "(`kept` of `folder versions --json`)",
+    },
     JSON_FLAG,
   ],
   ...WRITES,
@@ -147,9 +155,18 @@ export const folderRestoreCommand: CommandSpec = {
   async run(ctx, input) {
     const { folder, root, rel } = await locate(ctx, input.args.PATH as string);
     const given = input.flags.version as string | undefined;
+    // A time names one version for good; a number counts from the newest,
+    // which a round keeping another version meanwhile shifts.
+    const at = given !== undefined && ISO_TIME.test(given) ? Date.parse(given) : undefined;
     // Digits only: Number() would take " 1", "1e0", "0x1" and "+1".
-    const n = given === undefined ? 1 : /^[1-9][0-9]{0,8}$/.test(given) ? Number(given) : NaN;
-    if (!Number.isSafeInteger(n) || n < 1) {
+    let n = at !== undefined
+      ? 0
+      : given === undefined
+      ? 1
+      : /^[1-9][0-9]{0,8}$/.test(given)
+      ? Number(given)
+      : NaN;
+    if (at === undefined && (!Number.isSafeInteger(n) || n < 1)) {
       throw new MycelError("bad_version", "restore file", "--version takes a number from 1", {
         value: String(input.flags.version),
         hint: `See \`mycel folder versions ${asWord(input.args.PATH)}\` for the numbers.`,
@@ -167,6 +184,17 @@ export const folderRestoreCommand: CommandSpec = {
           "`mycel folder retention ID` says (30 days unless set).",
         exit: ExitCode.usage,
       });
+    }
+    if (at !== undefined) {
+      const i = list.findIndex((v) => v.keptAt === at);
+      if (i < 0) {
+        throw new MycelError("bad_version", "restore file", "no version was kept at that time", {
+          value: given!,
+          hint: `See \`mycel folder versions ${asWord(input.args.PATH)} --json\` for the times.`,
+          exit: ExitCode.usage,
+        });
+      }
+      n = i + 1;
     }
     if (n > list.length) {
       throw new MycelError(
@@ -186,7 +214,7 @@ export const folderRestoreCommand: CommandSpec = {
     const { restoreVersion } = await lazyImport<typeof import("../../files/restore_version.ts")>(
       new URL("../../files/restore_version.ts", import.meta.url),
     );
-    await restoreVersion(root, rel, kept, ctx.now());
+    const replacedAs = await restoreVersion(root, rel, kept, ctx.now());
     const { scanFolders } = await lazyImport<typeof import("../../sync/folder_round.ts")>(
       new URL("../../sync/folder_round.ts", import.meta.url),
     );
@@ -222,9 +250,13 @@ export const folderRestoreCommand: CommandSpec = {
         version: n,
         kept: new Date(kept.keptAt).toISOString(),
         published,
+        replaced_kept_as: replacedAs,
       });
     } else {
       ctx.out.line(`Restored ${safeText(rel)} from ${localTime(kept.keptAt)}.`);
+      if (replacedAs !== null) {
+        ctx.out.line(`The file it replaced is kept as ${safeText(replacedAs)}.`);
+      }
       if (!published) {
         ctx.out.error(
           `${safeText(rel)} is ignored on this device (.mycelignore or .mycel/ignore): ` +
