@@ -42,8 +42,11 @@ Deno.test("folder retention shows the default, sets days, refuses bad input; 0 p
         ["folder", "retention", "nope", "3"],
         /Cannot set folder retention: this device does not sync it/,
       ],
-      [["folder", "retention", "docs", "-1"], /it must be a whole number of days, 0–36500 \(-1\)/],
-      [["folder", "retention", "docs", "1e3"], /it must be a whole number of days/],
+      [
+        ["folder", "retention", "docs", "-1"],
+        /Cannot set folder retention: it must be a whole number of days, 0–36500 \(-1\)/,
+      ],
+      [["folder", "retention", "docs", "1e3"], /Cannot set folder retention: it must be a whole/],
     ] as const
   ) {
     const r = await h.run([...args]);

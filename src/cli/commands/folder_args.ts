@@ -22,15 +22,14 @@ export const KEEP_DAYS = {
 
 export function keepInfo(
   flags: Record<string, string | boolean | undefined>,
+  action = "use --keep-days",
 ): { keepDays?: number } {
   const text = flags["keep-days"];
   if (text === undefined || typeof text === "boolean") return {};
   // Digits only: Number("") and Number(" ") are 0, which would keep nothing.
   const n = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n) || n < 0 || n > 36500) {
-    throw usageError("use --keep-days", "it must be a whole number of days, 0–36500", {
-      value: text,
-    });
+    throw usageError(action, "it must be a whole number of days, 0–36500", { value: text });
   }
   return { keepDays: n };
 }

@@ -51,8 +51,9 @@ export const folderRetentionCommand: CommandSpec = {
         return f.info.keepDays ?? DEFAULT_KEEP_DAYS;
       });
     } else {
-      // The same check as --keep-days of `folder add` and `folder join`.
-      days = keepInfo({ "keep-days": text }).keepDays!;
+      // The same check as --keep-days of `folder add` and `folder join`,
+      // said of this command (the user gave no --keep-days).
+      days = keepInfo({ "keep-days": text }, "set folder retention").keepDays!;
       await withWrite(ctx, (w) => {
         const f = w.folderLocal.folder(id);
         if (f === undefined) throw notHere(id, "set folder retention");
