@@ -38,6 +38,12 @@ Deno.test("folder restore refuses a stopped folder, a folder in the file's place
     [["a.txt", "--version", "0x1"], 2, /--version takes a number from 1/],
     [["a.txt", "--version", "+1"], 2, /--version takes a number from 1/],
     [["a.txt", "--version", "2"], 2, /there is 1 kept version/],
+    // A time not as --json prints it (no milliseconds) is said to be one.
+    [
+      ["a.txt", "--version", "2026-11-01T00:00:00Z"],
+      2,
+      /--version takes a time as `kept` of `folder versions --json` prints it/,
+    ],
   ];
   const before = await state();
   for (const [args, code, message] of cases) {

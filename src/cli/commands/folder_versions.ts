@@ -167,11 +167,23 @@ export const folderRestoreCommand: CommandSpec = {
       ? Number(given)
       : NaN;
     if (at === undefined && (!Number.isSafeInteger(n) || n < 1)) {
-      throw new MycelError("bad_version", "restore file", "--version takes a number from 1", {
-        value: String(input.flags.version),
-        hint: `See \`mycel folder versions ${asWord(input.args.PATH)}\` for the numbers.`,
-        exit: ExitCode.usage,
-      });
+      // A date not as --json prints it was told "takes a number" (the help says N|TIME).
+      const time = /^\d{4}-/.test(given ?? "");
+      throw new MycelError(
+        "bad_version",
+        "restore file",
+        time
+          ? "--version takes a time as `kept` of `folder versions --json` prints it " +
+            "(2026-03-04T05:06:07.089Z, UTC)"
+          : "--version takes a number from 1",
+        {
+          value: String(input.flags.version),
+          hint: `See \`mycel folder versions ${asWord(input.args.PATH)}${
+            time ? " --json" : ""
+          }\` for the ${time ? "times" : "numbers"}.`,
+          exit: ExitCode.usage,
+        },
+      );
     }
     const { listVersions } = await lazyImport<typeof import("../../files/versions.ts")>(
       new URL("../../files/versions.ts", import.meta.url),
