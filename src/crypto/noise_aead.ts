@@ -96,7 +96,9 @@ class AesGcmKey implements NoiseAeadKey {
     plaintext: Uint8Array,
     out: Uint8Array,
   ): Promise<void> {
-    out.set(await this.encrypt(nonce, ad, plaintext));
+    const sealed = await this.encrypt(nonce, ad, plaintext);
+    out.set(sealed);
+    freeNow(sealed); // WebCrypto's result is ours alone, copied now (a peer on the older suite)
   }
 
   async decrypt(

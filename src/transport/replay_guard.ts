@@ -22,6 +22,9 @@ export const MAX_KEPT = 65_536;
 /** The ephemeral keys of first messages already taken. */
 export class ReplayGuard {
   readonly #seen = new Set<string>();
+  /** The keys in the order taken, as a ring: the oldest is overwritten past the cap. */
+  readonly #order: string[] = [];
+  #next = 0;
   readonly #max: number;
 
   constructor(max = MAX_KEPT) {
@@ -30,13 +33,20 @@ export class ReplayGuard {
 
   /**
    * Record `ephemeral`; false when it was recorded before (a replay). Keys
-   * past the cap push the oldest out (a Set keeps insertion order).
+   * past the cap push the oldest out. A ring, not the Set's own order:
+   * deleting a Set's first entry again and again steps over the earlier
+   * deletions each time (30–47 µs an admit once full, measured by a review).
    */
   admit(ephemeral: Uint8Array): boolean {
     const key = toHex(ephemeral);
     if (this.#seen.has(key)) return false;
     this.#seen.add(key);
-    if (this.#seen.size > this.#max) this.#seen.delete(this.#seen.values().next().value!);
+    if (this.#order.length < this.#max) this.#order.push(key);
+    else {
+      this.#seen.delete(this.#order[this.#next]);
+      this.#order[this.#next] = key;
+      this.#next = (this.#next + 1) % this.#max;
+    }
     return true;
   }
 }
