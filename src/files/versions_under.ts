@@ -31,9 +31,13 @@ export function keptFor(keptName: string): string | undefined {
 
 /**
  * Files under the folder-relative `relDir` with kept versions, each with
- * how many (sorted by path). Empty when nothing is kept there.
+ * how many (sorted by path; none when nothing is kept there), and whether
+ * the listing stopped at {@link MAX_LISTED} copies.
  */
-export async function keptFilesUnder(root: string, relDir: string): Promise<Map<string, number>> {
+export async function keptFilesUnder(
+  root: string,
+  relDir: string,
+): Promise<{ files: Map<string, number>; partial: boolean }> {
   const counts = new Map<string, number>();
   let read = 0;
   const walk = async (rel: string): Promise<void> => {
@@ -58,5 +62,6 @@ export async function keptFilesUnder(root: string, relDir: string): Promise<Map<
     }
   };
   await walk(relDir);
-  return new Map([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const files = new Map([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { files, partial: read >= MAX_LISTED };
 }

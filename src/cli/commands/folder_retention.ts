@@ -5,7 +5,7 @@
  * `--keep-days` of `folder add` and `folder join` set it once; before this
  * command nothing showed it or changed it afterwards (found by a review).
  * A local setting: every device keeps its own old versions for as long as
- * it says. A shorter time takes effect at the next round's pruning.
+ * it says. `sync now` rounds prune once an hour (with 0, every round).
  */
 
 import { ExitCode, MycelError } from "../../errors.ts";
@@ -31,7 +31,8 @@ export const folderRetentionCommand: CommandSpec = {
   summary: "show or set how many days replaced and deleted files are kept (default 30)",
   description: "Replaced and deleted files of the folder are kept under .mycel/versions in the\n" +
     "folder for this many days (`mycel folder versions PATH` lists them, `folder restore`\n" +
-    "puts one back), then pruned by a `sync now` round. 0 keeps none. The setting is this\n" +
+    "puts one back), then pruned by `sync now` rounds (once an hour; with 0, which keeps\n" +
+    "none, every round). The setting is this\n" +
     "device's own; other devices keep their own old versions.",
   args: [
     { name: "ID", help: "folder id (see `mycel folder list`)" },

@@ -113,12 +113,17 @@ export const folderVersionsCommand: CommandSpec = {
     if (list.length === 0) {
       ctx.out.error(`No kept versions of ${safeText(rel)}.`);
       // A folder (a deleted one, say): point at the files it kept versions of.
-      const { keptFilesUnder } = await lazyImport<typeof import("../../files/versions_under.ts")>(
+      const { keptFilesUnder, MAX_LISTED } = await lazyImport<
+        typeof import("../../files/versions_under.ts")
+      >(
         new URL("../../files/versions_under.ts", import.meta.url),
       );
-      const under = await keptFilesUnder(root, rel);
+      const { files: under, partial } = await keptFilesUnder(root, rel);
       if (under.size > 0) {
-        ctx.out.error(`It is a folder with kept versions of ${plural(under.size, "file")}:`);
+        const most = partial
+          ? `at least ${plural(under.size, "file")} (the first ${MAX_LISTED} kept copies read)`
+          : plural(under.size, "file");
+        ctx.out.error(`It is a folder with kept versions of ${most}:`);
         for (const [path, n] of [...under].slice(0, SHOWN)) {
           ctx.out.error(`  ${safeText(path)} (${plural(n, "version")})`);
         }
