@@ -58,6 +58,10 @@ export class PartialFile {
   get dir(): string {
     return this.#dir;
   }
+  /** The real path of the folder's root, as open() found it. */
+  get realRoot(): string {
+    return this.#root;
+  }
   readonly #root: string;
   readonly #rel: string;
   readonly #dir: string;
@@ -95,6 +99,11 @@ export class PartialFile {
    * With `makeParents` false a missing parent folder is not made: the open
    * fails instead (a file opened ahead of its data, which may never come,
    * would leave the folder behind, empty; folders are not synced).
+   * `realRoot`: the real path of `root` as an earlier open of this apply
+   * found it ({@link realRoot}), not looked up again — one look per
+   * component of the path, a dozen for each of thousands of small files. A
+   * root moved meanwhile is still refused: the parents below it are checked
+   * here, and the whole path again right before the rename (place_entry.ts).
    * @throws MycelError `bad_path`, `folder_stopped`, `unsafe_path`, `name_refused`
    */
   static async open(
@@ -103,12 +112,13 @@ export class PartialFile {
     size: number,
     temp?: string,
     makeParents = true,
+    realRoot?: string,
   ): Promise<{ file: PartialFile; resumed: boolean }> {
     checkRelativePath(relPath);
     assertMarker(root, "fetch file");
     // Synchronous metadata calls (see disk_state.ts `onDisk`): each costs less
     // than a thread-pool round trip.
-    const realRoot = Deno.realPathSync(root);
+    realRoot ??= Deno.realPathSync(root);
     const parent = parentOf(relPath);
     ensureRealParents(realRoot, parent, makeParents);
     const dir = join(realRoot, parent);

@@ -10,6 +10,7 @@
  */
 
 import { PartialFile } from "../files/partial_file.ts";
+import { parentOf } from "../files/paths.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
 import { bytesOf, type Task } from "./folder_apply_task.ts";
 import { makeRoom, type TaskUse } from "./folder_apply_room.ts";
@@ -27,6 +28,12 @@ export class TempFiles {
   readonly #opening = new Map<Task, Promise<void>>();
   // Files whose head start failed (a parent folder not made yet, say): not tried again.
   readonly #noHeadStart = new Set<Task>();
+  // Parent folders where a head start failed, until a file opens in one: the
+  // others there would fail alike (a first sync's new folders are made by
+  // the first chunk put in each), each a look-up and a thrown error for nothing.
+  readonly #noHeadStartIn = new Set<string>();
+  // The folder root's real path, as the first file opened found it (PartialFile.open).
+  #realRoot: string | undefined;
 
   constructor(s: ApplySession, use: TaskUse) {
     this.#s = s;
@@ -77,8 +84,13 @@ export class TempFiles {
    */
   prepare(t: Task): void {
     if (t.finished || this.#open.has(t) || this.#opening.has(t) || this.#noHeadStart.has(t)) return;
+    const parent = parentOf(t.path);
+    if (this.#noHeadStartIn.has(parent)) return;
     if (!this.#room(true)) return;
-    this.#start(t, false, false).catch(() => this.#noHeadStart.add(t)); // tried once
+    this.#start(t, false, false).catch(() => { // tried once
+      this.#noHeadStart.add(t);
+      this.#noHeadStartIn.add(parent);
+    });
   }
 
   /**
@@ -90,8 +102,17 @@ export class TempFiles {
    */
   #start(t: Task, startOver: boolean, makeParents = true): Promise<PartialFile> {
     const { root } = this.#s.folder;
-    const run = PartialFile.open(root, t.path, t.version.size, t.temp, makeParents).then(
+    const run = PartialFile.open(
+      root,
+      t.path,
+      t.version.size,
+      t.temp,
+      makeParents,
+      this.#realRoot,
+    ).then(
       async (r) => {
+        this.#realRoot ??= r.file.realRoot;
+        this.#noHeadStartIn.delete(parentOf(t.path));
         if (!r.resumed && !startOver && bytesOf(t.chunks, t.done, true) > 0) {
           await r.file.discard();
           throw new Error(
