@@ -165,6 +165,9 @@ function leftStatements(db: Db) {
   };
 }
 
+/** Hashes asked about in one statement (SQLite allows 32,766 parameters). */
+const HASHES_AT_ONCE = 500;
+
 function statements(db: Db) {
   const p = (sql: string) => db.prepare(sql);
   return {
@@ -269,6 +272,7 @@ export type FolderLocalView = Pick<
   | "index"
   | "indexRow"
   | "locs"
+  | "withLocs"
   | "blob"
   | "blobIds"
   | "transfers"
@@ -409,6 +413,26 @@ export class SqlFolderLocal {
   locs(hash: string): ChunkLoc[] {
     if (!this.available) return [];
     return this.#q.locs.all(fromHex(hash)) as unknown as ChunkLoc[];
+  }
+
+  /**
+   * Those of `hashes` that lie somewhere {@link locs} would find: one query
+   * per {@link HASHES_AT_ONCE}, where asking each chunk's places was a
+   * statement (and a read lock) per chunk of every file fetched.
+   */
+  withLocs(hashes: Iterable<string>): Set<string> {
+    const out = new Set<string>();
+    if (!this.available) return out;
+    const all = [...new Set(hashes)];
+    for (let at = 0; at < all.length; at += HASHES_AT_ONCE) {
+      const part = all.slice(at, at + HASHES_AT_ONCE);
+      const rows = this.#db.prepare(
+        "SELECT DISTINCT hash FROM chunk_locs WHERE hash IN (" + part.map(() => "?").join(",") +
+          ") AND folder IN (SELECT folder FROM folder_local)",
+      ).all(...part.map(fromHex)) as { hash: Uint8Array }[];
+      for (const r of rows) out.add(toHex(r.hash));
+    }
+    return out;
   }
 
   blob(hash: string): Uint8Array | undefined {

@@ -69,6 +69,7 @@ async function writeFiles(
   const { report } = s;
   const fl = s.home.folderLocal;
   const locals = new LocalChunks(s.home);
+  locals.only(fileWrites.flatMap((a) => lists.get(a.path)?.map((c) => c.hash) ?? []));
   // Then the copies this device kept of the same path (src/sync/kept_chunks.ts).
   const kept = new KeptChunks(s.folder.root);
   const tasks: Task[] = [];

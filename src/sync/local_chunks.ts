@@ -20,15 +20,32 @@ export class LocalChunks {
   readonly #home: Home;
   readonly #roots = new Map<string, string | undefined>();
   #open?: { abs: string; file: Deno.FsFile };
+  // The chunks that lie somewhere, of those named to only(); undefined: ask for each.
+  #some: Set<string> | undefined;
 
   constructor(home: Home) {
     this.#home = home;
   }
 
+  /**
+   * Only `hashes` will be asked for: which of them lie anywhere is looked
+   * up now, in a few queries, and the others are not asked about one by
+   * one (a first sync's chunks mostly lie nowhere here). What is recorded
+   * meanwhile is not seen: the caller asks before it puts anything.
+   */
+  only(hashes: Iterable<string>): void {
+    this.#some = this.#home.folderLocal.withLocs(hashes);
+  }
+
+  #locs(hash: string) {
+    if (this.#some !== undefined && !this.#some.has(hash)) return [];
+    return this.#home.folderLocal.locs(hash);
+  }
+
   /** The chunk `hash`, from the first local place that still holds it. */
   async get(hash: string): Promise<Uint8Array | undefined> {
     const blake3 = await loadBlake3();
-    for (const loc of this.#home.folderLocal.locs(hash)) {
+    for (const loc of this.#locs(hash)) {
       const out = await this.#readAt(loc);
       if (out !== undefined && blake3(out) === hash) return out;
     }
@@ -41,7 +58,7 @@ export class LocalChunks {
    * thread) and falls back to {@link get} when they differ.
    */
   async read(hash: string): Promise<Uint8Array | undefined> {
-    for (const loc of this.#home.folderLocal.locs(hash)) {
+    for (const loc of this.#locs(hash)) {
       const out = await this.#readAt(loc);
       if (out !== undefined) return out;
     }
