@@ -1,0 +1,147 @@
+/**
+ * @module gitignore_set
+ * An ordered list of gitignore rules answering "is this path ignored?" as
+ * the npm `ignore` package (v7) did: each folder on the way down is asked
+ * first (`a/`, `a/b/`, …), the last rule matching decides for it, and once
+ * a folder is ignored everything below is, whatever `!` rule follows (git
+ * doesn't look inside an excluded folder). Rules are sorted once by kind,
+ * so a path costs little more than the rules that could match it:
+ * - a plain name (`node_modules`, `.DS_Store/`): one map lookup per folder;
+ * - a name with wildcards (`*.log`): gitignore_glob.ts on that name, tried
+ *   from the last rule back, only while it could still beat a match found;
+ * - one that spans folders: gitignore_scan.ts, one pass over the path.
+ */
+
+import { globMatches, type NameGlob, nameGlob } from "./gitignore_glob.ts";
+import type { Atom, Pattern } from "./gitignore_pattern.ts";
+import { SpanScanner } from "./gitignore_scan.ts";
+
+/** A rule to match: its pattern (null: matches nothing) and whether `!`. */
+export interface SetRule {
+  readonly negative: boolean;
+  readonly pattern: Pattern | null;
+}
+
+interface GlobRule extends NameGlob {
+  readonly index: number;
+  readonly dirOnly: boolean;
+}
+
+/** The last rule index for a literal name: any path, or folders only. */
+interface Literal {
+  any: number;
+  dir: number;
+}
+
+const SLASH = 0x2f;
+/** Folder answers kept (then forgotten all at once). */
+const FOLDERS_KEPT = 4096;
+
+const withinName = (a: Atom) =>
+  a.kind === "star" || a.kind === "one" || (a.kind === "char" && a.code !== SLASH);
+
+/** The atoms of a pattern that only ever looks at a path's last name, else undefined. */
+function nameAtoms(p: Pattern): { atoms: readonly Atom[]; dirOnly: boolean } | undefined {
+  if (p.rooted) return undefined;
+  let atoms = p.atoms;
+  const dirOnly = p.end === "dir";
+  if (dirOnly) atoms = atoms.slice(0, -1); // the folder's own `/`
+  else if (p.end !== "name") return undefined;
+  // No atoms at all (`**/`) matches the empty name after a folder's `/`:
+  // every folder, which the scanner knows how to say.
+  return atoms.length > 0 && atoms.every(withinName) ? { atoms, dirOnly } : undefined;
+}
+
+/** True for a rule that is a plain name (`node_modules`, `.DS_Store/`): one map lookup a folder. */
+export function isPlainName(p: Pattern): boolean {
+  return nameAtoms(p)?.atoms.every((a) => a.kind === "char") ?? false;
+}
+
+/** Compiled rules; `ignores` is not re-entrant. */
+export class GitignoreSet {
+  readonly #negative: boolean[] = [];
+  readonly #literals = new Map<string, Literal>();
+  readonly #globs: GlobRule[] = [];
+  readonly #spans: { index: number; scanner: SpanScanner }[] = [];
+  /** Folders answered lately, by path. */
+  readonly #folders = new Map<string, boolean>();
+  #ends = new Int32Array(64);
+  #best = new Int32Array(64);
+
+  constructor(rules: readonly SetRule[]) {
+    rules.forEach((rule, index) => {
+      this.#negative.push(rule.negative);
+      const p = rule.pattern;
+      if (p === null) return;
+      const name = nameAtoms(p);
+      if (name === undefined) {
+        this.#spans.push({ index, scanner: new SpanScanner(p) });
+      } else if (isPlainName(p)) {
+        const text = name.atoms.map((a) => String.fromCharCode((a as { code: number }).code)).join(
+          "",
+        );
+        const lit = this.#literals.get(text) ?? { any: -1, dir: -1 };
+        if (name.dirOnly) lit.dir = index;
+        else lit.any = index;
+        this.#literals.set(text, lit);
+      } else {
+        this.#globs.push({ ...nameGlob(name.atoms), index, dirOnly: name.dirOnly });
+      }
+    });
+  }
+
+  /** True when `path` (`a/b`, no leading or trailing `/`) is ignored. */
+  ignores(path: string, isDir: boolean): boolean {
+    // A scan asks about a folder before what is in it: its answer, kept,
+    // spares asking again about every folder above each of its entries.
+    const cut = path.lastIndexOf("/");
+    const above = cut < 0 ? false : this.#folders.get(path.slice(0, cut));
+    if (above === true) return true;
+    const ignored = this.#decide(isDir ? `${path}/` : path, isDir, above === false);
+    if (isDir) {
+      if (this.#folders.size >= FOLDERS_KEPT) this.#folders.clear();
+      this.#folders.set(path, ignored);
+    }
+    return ignored;
+  }
+
+  #decide(full: string, isDir: boolean, lastOnly: boolean): boolean {
+    // Where each prefix asked about ends: after every `/`, and the file.
+    let count = 0;
+    for (let i = full.indexOf("/"); i >= 0; i = full.indexOf("/", i + 1)) this.#end(count++, i + 1);
+    if (!isDir) this.#end(count++, full.length);
+    const ends = this.#ends;
+    const best = this.#best.fill(-1, 0, count);
+    for (const span of this.#spans) span.scanner.run(full, ends, count, best, span.index);
+    const globs = this.#globs;
+    for (let k = lastOnly ? count - 1 : 0; k < count; k++) {
+      const dir = full.charCodeAt(ends[k] - 1) === SLASH;
+      const from = k === 0 ? 0 : ends[k - 1];
+      const to = dir ? ends[k] - 1 : ends[k];
+      let last = best[k];
+      if (this.#literals.size > 0) {
+        const lit = this.#literals.get(full.slice(from, to));
+        if (lit !== undefined) last = Math.max(last, lit.any, dir ? lit.dir : -1);
+      }
+      for (let g = globs.length - 1; g >= 0 && globs[g].index > last; g--) {
+        const glob = globs[g];
+        if ((dir || !glob.dirOnly) && globMatches(glob, full, from, to)) {
+          last = glob.index;
+          break;
+        }
+      }
+      if (last >= 0 && !this.#negative[last]) return true;
+    }
+    return false;
+  }
+
+  #end(k: number, at: number): void {
+    if (k === this.#ends.length) {
+      const ends = new Int32Array(2 * k);
+      ends.set(this.#ends);
+      this.#ends = ends;
+      this.#best = new Int32Array(2 * k);
+    }
+    this.#ends[k] = at;
+  }
+}
