@@ -2,11 +2,17 @@
  * @module ignore_test
  * Ignore rules: `.mycelignore` (gitignore syntax, synced), `.mycel/ignore`
  * (local, read after it, may un-ignore), mycel internals always ignored,
- * case-sensitive matching, and bad ignore files stop with a named error.
+ * case-sensitive matching, bad ignore files stop with a named error, and
+ * rules a hostile member syncs cost bounded time a path (limits included).
  */
 
 import assert from "node:assert/strict";
-import { compileIgnoreRules, loadIgnoreRules } from "../../src/files/ignore_rules.ts";
+import {
+  compileIgnoreRules,
+  loadIgnoreRules,
+  MAX_IGNORE_RULES,
+  MAX_PATTERN_CHARS,
+} from "../../src/files/ignore_rules.ts";
 import { TEMP_PATTERN } from "../../src/files/folder_layout.ts";
 import { assertRejectsMycel } from "../helpers/assert.ts";
 import { testFolder } from "./helpers.ts";
@@ -82,4 +88,57 @@ Deno.test("an ignore file that is not UTF-8 text, too big, a folder or a link st
   await f.write("rules.txt", "*.tmp\n");
   await Deno.symlink("rules.txt", f.abs(".mycelignore"));
   await why(/is a symbolic link \(never followed\), not a file/);
+});
+
+/** Milliseconds one call of `f` takes. */
+function timed(f: () => void): number {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
+}
+
+Deno.test("hostile rules from a synced .mycelignore answer each path in well under a second (the old regular expressions took 2 s to minutes)", () => {
+  const deep = (n: number, last: string) => [...Array(n).fill("a"), last].join("/");
+  const cases: [string, string, boolean][] = [
+    // [rules, path, ignored]; the first took ~40 s a path before.
+    [`${Array(12).fill("a").join("/**/")}/**/b`, deep(35, "c.txt"), false],
+    [`${Array(12).fill("a").join("/**/")}/**/b`, deep(35, "b"), true],
+    ["a/**/a/**/b", deep(999, "c.txt"), false],
+    ["a/**/a/**/a/**/b", deep(299, "c.txt"), false],
+    ["a/**/a/**/a/**/b", deep(2046, "c"), false],
+    ["*a*a*a*a*a*a*a*a*b", "a".repeat(255), false],
+    ["*a*a*a*a*a*a*a*a*b", `x/${"a".repeat(254)}b`, true],
+  ];
+  for (const [text, path, ignored] of cases) {
+    const r = compileIgnoreRules({ shared: text });
+    let got = false;
+    const ms = timed(() => got = r.isIgnored(path, false));
+    assert.equal(got, ignored, `${text} ${path.length}`);
+    assert.ok(ms < 1000, `${text} against a ${path.length}-character path: ${ms.toFixed(0)} ms`);
+  }
+});
+
+Deno.test("an ignore file over the rule limits stops with bad_ignore_file, saying which limit", async () => {
+  await using f = await testFolder();
+  // 130,000 short rules fit in 1 MiB; before, each path cost ~1 µs a rule.
+  await f.write(".mycelignore", Array.from({ length: 130_000 }, (_, i) => `n${i}`).join("\n"));
+  const many = await assertRejectsMycel(() => loadIgnoreRules(f.root), "bad_ignore_file");
+  assert.match(many.message, /\.mycelignore has more than 10,000 rules \(.*\.mycelignore\)/);
+  await f.write(".mycel/ignore", Array.from({ length: 2_000 }, (_, i) => `*${i}/**/x`).join("\n"));
+  await f.write(".mycelignore", "*.log\n");
+  const wide = await assertRejectsMycel(() => loadIgnoreRules(f.root), "bad_ignore_file");
+  assert.match(
+    wide.message,
+    /\.mycel\/ignore has more than 8,192 characters of patterns with wildcards or folders/,
+  );
+  // Up to the limits is fine, and plain names don't count against the characters.
+  const names = Array.from({ length: MAX_IGNORE_RULES - 1 }, (_, i) => `name-${i}`);
+  await f.write(".mycel/ignore", [...names, "*.tmp"].join("\n"));
+  const r = await loadIgnoreRules(f.root);
+  assert.ok(
+    r.isIgnored("x/name-9000", false) && r.isIgnored("a.tmp", false) && r.isIgnored("a.log", false),
+  );
+  const t = timed(() => r.isIgnored("a/b/c/d/e.txt", false));
+  assert.ok(t < 100, `${t} ms`);
+  assert.equal(MAX_PATTERN_CHARS, 8_192);
 });
