@@ -37,7 +37,7 @@ export const MAX_IGNORE_RULES = 10_000;
 /**
  * Most characters one ignore file may spend on rules that are not a plain
  * name (those with wildcards or a `/`): each costs up to its length per
- * character of a path, so this bounds what one path can cost (about 70 ms
+ * character of a path, so this bounds what one path can cost (about 0.1 s
  * for a 4096-byte path at the limit; a long real file spends a few thousand).
  */
 export const MAX_PATTERN_CHARS = 8_192;
