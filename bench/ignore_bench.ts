@@ -141,8 +141,8 @@ console.log(
 );
 for (const [what, rule, path] of ATTACKS) {
   const fresh = perPath(newMatcher(rule), path);
-  const old = Deno.args.includes("--old-attacks")
-    ? `${perPath(oldMatcher(rule), path).toFixed(3)} ms`
-    : "not run";
+  // The old matcher would not finish the last one; the first takes about a minute.
+  const runOld = Deno.args.includes("--old-attacks") && !what.startsWith("5,000");
+  const old = runOld ? `${perPath(oldMatcher(rule), path).toFixed(3)} ms` : "not run";
   console.log(`${what}: new ${fresh.toFixed(3)} ms a path, old ${old}`);
 }
