@@ -17,12 +17,10 @@ import {
   encodeStateChunk,
   encodeVerdict,
   encodeWelcome,
-  verificationString,
 } from "../protocol/pairing_messages.ts";
 import { Home } from "../storage/home_handle.ts";
-import { SecureChannel } from "../transport/secure_channel.ts";
 import { admit, checkJoiner } from "./pairing_admit.ts";
-import { confirmBoth, Inbox } from "./pairing_common.ts";
+import { confirmBoth, openVerified } from "./pairing_common.ts";
 import { type InviteOptions, type InviteResult, MAX_ATTEMPTS } from "./pairing_invite_types.ts";
 import type { Opened } from "./pairing_opening.ts";
 
@@ -76,10 +74,7 @@ export async function attempt(
       o.log(`refused a device: ${refusal.message}`);
       return "failed";
     }
-    const channel = SecureChannel.fromHandshake(frames, hs);
-    const verification = verificationString(channel.handshakeHash);
-    o.log(`verification: ${verification} (the other screen shows the same)`);
-    const inbox = new Inbox(channel);
+    const { channel, verification, inbox } = openVerified(frames, hs, o.log);
     const agreed = await confirmBoth(
       inbox,
       (dropped) => o.confirm(verification, dropped),

@@ -12,8 +12,15 @@
 
 import { concatBytes, utf8 } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
-import { decodeConfirm, encodeConfirm, PAIRING_PROLOGUE } from "../protocol/pairing_messages.ts";
-import type { SecureChannel } from "../transport/secure_channel.ts";
+import type { Handshake } from "../crypto/noise.ts";
+import {
+  decodeConfirm,
+  encodeConfirm,
+  PAIRING_PROLOGUE,
+  verificationString,
+} from "../protocol/pairing_messages.ts";
+import type { FrameConn } from "../transport/frame_conn.ts";
+import { SecureChannel } from "../transport/secure_channel.ts";
 import { withDeadline } from "../transport/deadline.ts";
 
 /** The Noise protocol of pairing. */
@@ -60,6 +67,22 @@ export class Inbox {
     }
     return this.#early;
   }
+}
+
+/**
+ * The channel a completed pairing handshake opens, with the verification
+ * string both screens show (said through `log` here; the other side says
+ * the same) and the inbox {@link confirmBoth} hears the other side on.
+ */
+export function openVerified(
+  frames: FrameConn,
+  hs: Handshake,
+  log: (line: string) => void,
+): { channel: SecureChannel; verification: string; inbox: Inbox } {
+  const channel = SecureChannel.fromHandshake(frames, hs);
+  const verification = verificationString(channel.handshakeHash);
+  log(`verification: ${verification} (the other screen shows the same)`);
+  return { channel, verification, inbox: new Inbox(channel) };
 }
 
 /** How the exchange of confirmations ended (see {@link confirmBoth}). */

@@ -30,14 +30,12 @@ import {
   encodePairHello,
   type Refusal,
   refusalInstead,
-  verificationString,
 } from "../protocol/pairing_messages.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
-import { SecureChannel } from "../transport/secure_channel.ts";
 import { connectTcp } from "../transport/tcp.ts";
 import {
   confirmBoth,
-  Inbox,
+  openVerified,
   PAIRING_NOISE,
   pairingChannelId,
   pairingPrologue,
@@ -227,10 +225,7 @@ async function joinOnce(
     );
     const verdict = decodeVerdict(await read());
     if (verdict) throw refusalError(verdict);
-    const channel = SecureChannel.fromHandshake(frames, hs);
-    const verification = verificationString(channel.handshakeHash);
-    o.log(`verification: ${verification} (the other screen shows the same)`);
-    const inbox = new Inbox(channel);
+    const { channel, verification, inbox } = openVerified(frames, hs, o.log);
     const agreed = await confirmBoth(
       inbox,
       (dropped) => o.confirm(verification, dropped),
