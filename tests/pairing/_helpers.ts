@@ -20,6 +20,10 @@ import {
   type TempHome,
   tempHome,
 } from "../helpers/mycel.ts";
+import { cpaceStart } from "../../src/crypto/cpace.ts";
+import { encodeCbor } from "../../src/log/cbor.ts";
+import { PAIRING_PROTOCOL_VERSION } from "../../src/protocol/pairing_messages.ts";
+import { pairingChannelId } from "../../src/sync/pairing_common.ts";
 import { freePort } from "../helpers/net.ts";
 import { type Proc, spawnProcess } from "../helpers/process.ts";
 
@@ -302,4 +306,29 @@ export function framesOf(bytes: Uint8Array): { frames: Uint8Array[]; rest: numbe
     at += 2 + n;
   }
   return { frames, rest: bytes.length - at };
+}
+
+/**
+ * A framed pairing request (2-byte length, then the request) with a valid
+ * CPace share for a code nobody here knows, of pairing `version` (this
+ * release's by default): what a stranger or a joiner on another release sends.
+ */
+export function strangersRequest(version = PAIRING_PROTOCOL_VERSION): Uint8Array {
+  const sid = crypto.getRandomValues(new Uint8Array(16));
+  const cpace = cpaceStart({
+    password: crypto.getRandomValues(new Uint8Array(16)),
+    role: "initiator",
+    channelId: pairingChannelId(),
+    sid,
+  });
+  return framed(encodeCbor(["pair", version, sid, cpace.message]));
+}
+
+/** `body` as one frame on the wire: a 2-byte big-endian length, then the bytes. */
+export function framed(body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(2 + body.length);
+  out[0] = body.length >> 8;
+  out[1] = body.length & 0xff;
+  out.set(body, 2);
+  return out;
 }

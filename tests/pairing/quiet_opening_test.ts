@@ -11,37 +11,17 @@
  */
 
 import assert from "node:assert/strict";
-import { cpaceStart } from "../../src/crypto/cpace.ts";
 import { MAX_CONCURRENT, MAX_PER_SOURCE } from "../../src/protocol/connection_limits.ts";
-import { encodePairHello } from "../../src/protocol/pairing_messages.ts";
-import { pairingChannelId } from "../../src/sync/pairing_common.ts";
 import { OPENING_MS } from "../../src/sync/pairing_opening.ts";
 import { describe, tempHome } from "../helpers/mycel.ts";
 import { idleSocket } from "../helpers/net.ts";
-import { startInviter } from "./_helpers.ts";
-
-/** A framed pairing request for a code nobody here knows. */
-function strangersHello(): Uint8Array {
-  const sid = crypto.getRandomValues(new Uint8Array(16));
-  const cpace = cpaceStart({
-    password: crypto.getRandomValues(new Uint8Array(16)),
-    role: "initiator",
-    channelId: pairingChannelId(),
-    sid,
-  });
-  const body = encodePairHello({ sid, share: cpace.message });
-  const framed = new Uint8Array(2 + body.length);
-  framed[0] = body.length >> 8;
-  framed[1] = body.length & 0xff;
-  framed.set(body, 2);
-  return framed;
-}
+import { startInviter, strangersRequest } from "./_helpers.ts";
 
 /** `n` connections from 127.0.0.3 on (MAX_PER_SOURCE each), each sending a request. */
 function strangers(port: number, n: number) {
   return Array.from({ length: n }, (_, i) => {
     const s = idleSocket(port, `127.0.0.${3 + Math.floor(i / MAX_PER_SOURCE)}`);
-    s.connected.then(() => s.write(strangersHello()), () => {});
+    s.connected.then(() => s.write(strangersRequest()), () => {});
     return s;
   });
 }

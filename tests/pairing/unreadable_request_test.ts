@@ -8,29 +8,9 @@
  */
 
 import assert from "node:assert/strict";
-import { cpaceStart } from "../../src/crypto/cpace.ts";
-import { encodeCbor } from "../../src/log/cbor.ts";
-import { pairingChannelId } from "../../src/sync/pairing_common.ts";
 import { tempHome } from "../helpers/mycel.ts";
 import { idleSocket } from "../helpers/net.ts";
-import { startInviter } from "./_helpers.ts";
-
-/** A framed pairing request of version 1 (this release speaks 2). */
-function oldRequest(): Uint8Array {
-  const sid = crypto.getRandomValues(new Uint8Array(16));
-  const cpace = cpaceStart({
-    password: crypto.getRandomValues(new Uint8Array(16)),
-    role: "initiator",
-    channelId: pairingChannelId(),
-    sid,
-  });
-  const body = encodeCbor(["pair", 1, sid, cpace.message]);
-  const framed = new Uint8Array(2 + body.length);
-  framed[0] = body.length >> 8;
-  framed[1] = body.length & 0xff;
-  framed.set(body, 2);
-  return framed;
-}
+import { startInviter, strangersRequest } from "./_helpers.ts";
 
 Deno.test("pairing: a request of another pairing version is said on the inviter", async () => {
   await using inviter = await tempHome();
@@ -39,7 +19,7 @@ Deno.test("pairing: a request of another pairing version is said on the inviter"
   const s = idleSocket(inv.port, "127.0.0.1");
   try {
     await s.connected;
-    s.write(oldRequest());
+    s.write(strangersRequest(1)); // this release speaks 2
     await s.closed;
     await inv.proc.waitFor(/unsupported pairing version 1/, { stream: "stderr", timeoutMs: 5_000 });
     assert.doesNotMatch(

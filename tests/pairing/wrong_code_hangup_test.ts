@@ -17,15 +17,7 @@ import { decodePairAnswer, encodePairHello } from "../../src/protocol/pairing_me
 import { PAIRING_NOISE, pairingChannelId, pairingPrologue } from "../../src/sync/pairing_common.ts";
 import { MAX_ATTEMPTS } from "../../src/sync/pairing_invite_types.ts";
 import { describe, tempHome } from "../helpers/mycel.ts";
-import { startInviter } from "./_helpers.ts";
-
-function framed(body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(2 + body.length);
-  out[0] = body.length >> 8;
-  out[1] = body.length & 0xff;
-  out.set(body, 2);
-  return out;
-}
+import { framed, startInviter } from "./_helpers.ts";
 
 /** One guess with a random code; the connection is reset once the guess is sent. */
 async function guessAndReset(port: number): Promise<void> {
