@@ -10,7 +10,7 @@
  * folder_args.ts, folder_scan_now.ts.
  */
 
-import { ExitCode, MycelError } from "../../errors.ts";
+import { ExitCode } from "../../errors.ts";
 import { stoppedError } from "../sync_folders_report.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
@@ -26,7 +26,7 @@ import { folderListCommand } from "./folder_list.ts";
 import { afterRound } from "../round_wait.ts";
 import { scanJson } from "../folder_json.ts";
 import { writeLeftToken } from "../folder_root.ts";
-import { checkFolderId } from "./folder_args.ts";
+import { checkFolderId, notSyncedHere } from "./folder_args.ts";
 import { scanLine, scanNow } from "./folder_scan_now.ts";
 
 const REMOVE: CommandSpec = {
@@ -46,11 +46,7 @@ const REMOVE: CommandSpec = {
     const root = await withWrite(ctx, async (w) => {
       const local = w.folderLocal.folder(id);
       if (local === undefined) {
-        throw new MycelError("unknown_folder", "remove folder", "this device does not sync it", {
-          value: id,
-          hint: "See `mycel folder list` for the folders synced here.",
-          exit: ExitCode.usage,
-        });
+        throw notSyncedHere(id, "remove folder");
       }
       await commitOps(w, [{ type: "folder.leave", folder: id }]);
       w.folderLocal.leaveFolder(id, await writeLeftToken(local.root, id));
@@ -79,11 +75,7 @@ const SCAN: CommandSpec = {
     const known = id === undefined || home.folderLocal.folder(id) !== undefined;
     home.close();
     if (!known) {
-      throw new MycelError("unknown_folder", "scan folder", "this device does not sync it", {
-        value: id,
-        hint: "See `mycel folder list`.",
-        exit: ExitCode.usage,
-      });
+      throw notSyncedHere(id!, "scan folder", "See `mycel folder list`.");
     }
     const reports = await scanNow(ctx, id, input.flags.yes === true);
     if (input.flags.json) {

@@ -8,7 +8,7 @@
  * another command module.
  */
 
-import { usageError } from "../../errors.ts";
+import { ExitCode, MycelError, usageError } from "../../errors.ts";
 import { folderIdProblem } from "../../log/file_ops.ts";
 import type { CommandContext } from "../command.ts";
 import { homeRoot, withRead } from "../session.ts";
@@ -59,4 +59,20 @@ export function realHome(ctx: CommandContext): string {
 /** Where folder `id` is synced on this device, or null. */
 export async function readPath(ctx: CommandContext, id: string): Promise<string | null> {
   return await withRead(ctx, (home) => home.folderLocal.folder(id)?.root ?? null);
+}
+
+/**
+ * Folder `id` is not synced on this device: what `action` could not do,
+ * and where to look (a usage error: the id was wrong here).
+ */
+export function notSyncedHere(
+  id: string,
+  action: string,
+  hint = "See `mycel folder list` for the folders synced here.",
+): MycelError {
+  return new MycelError("unknown_folder", action, "this device does not sync it", {
+    value: id,
+    hint,
+    exit: ExitCode.usage,
+  });
 }

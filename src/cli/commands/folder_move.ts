@@ -24,7 +24,7 @@ import { type CommandContext, type CommandSpec, JSON_FLAG, WRITES } from "../com
 import { withWrite } from "../session.ts";
 import { checkFolderPlace, checkPathArg, folderPathError } from "../folder_place.ts";
 import { markerFolder } from "../../files/folder_marker.ts";
-import { checkFolderId, realHome } from "./folder_args.ts";
+import { checkFolderId, notSyncedHere, realHome } from "./folder_args.ts";
 import { scanLine, scanNow } from "./folder_scan_now.ts";
 import { shellWord } from "../folder_root.ts";
 import { scanJson } from "../folder_json.ts";
@@ -138,12 +138,12 @@ export const folderMoveCommand: CommandSpec = {
     const { was, root } = await withWrite(ctx, async (w) => {
       const local = w.folderLocal.folder(id);
       if (local === undefined) {
-        throw new MycelError("unknown_folder", ACTION, "this device does not sync it", {
-          value: id,
-          hint: "See `mycel folder list`; a folder not synced here is joined with " +
+        throw notSyncedHere(
+          id,
+          ACTION,
+          "See `mycel folder list`; a folder not synced here is joined with " +
             "`mycel folder join ID PATH`.",
-          exit: ExitCode.usage,
-        });
+        );
       }
       const root = await movedRoot(
         path,

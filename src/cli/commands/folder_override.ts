@@ -18,7 +18,7 @@ import { plural } from "../../human.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
 import { homeRoot, withRead } from "../session.ts";
 import { markerStop } from "../../files/folder_marker.ts";
-import { checkFolderId } from "./folder_args.ts";
+import { checkFolderId, notSyncedHere } from "./folder_args.ts";
 import { scanNow } from "./folder_scan_now.ts";
 
 const ACTION = "override folder";
@@ -101,11 +101,7 @@ export const folderOverrideCommand: CommandSpec = {
     const only = onlyPaths((input.args.PATH as string[] | undefined) ?? []);
     const local = await withRead(ctx, (home) => home.folderLocal.folder(id));
     if (local === undefined) {
-      throw new MycelError("unknown_folder", ACTION, "this device does not sync it", {
-        value: id,
-        hint: "See `mycel folder list`.",
-        exit: ExitCode.usage,
-      });
+      throw notSyncedHere(id, ACTION, "See `mycel folder list`.");
     }
     const dry = input.flags["dry-run"] === true;
     // A dry run changes nothing, so it does not scan (a scan publishes what

@@ -8,22 +8,14 @@
  * it says. `sync now` rounds prune once an hour (with 0, every round).
  */
 
-import { ExitCode, MycelError } from "../../errors.ts";
+import { ExitCode } from "../../errors.ts";
 import { plural } from "../../human.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { withRead, withWrite } from "../session.ts";
-import { checkFolderId, keepInfo } from "./folder_args.ts";
+import { checkFolderId, keepInfo, notSyncedHere } from "./folder_args.ts";
 
 /** Days kept when the folder was added or joined without `--keep-days`. */
 export const DEFAULT_KEEP_DAYS = 30;
-
-function notHere(id: string, action: string): MycelError {
-  return new MycelError("unknown_folder", action, "this device does not sync it", {
-    value: id,
-    hint: "See `mycel folder list` for the folders synced here.",
-    exit: ExitCode.usage,
-  });
-}
 
 /** `folder retention`. */
 export const folderRetentionCommand: CommandSpec = {
@@ -48,7 +40,7 @@ export const folderRetentionCommand: CommandSpec = {
     if (text === undefined) {
       days = await withRead(ctx, (home) => {
         const f = home.folderLocal.folder(id);
-        if (f === undefined) throw notHere(id, "show folder retention");
+        if (f === undefined) throw notSyncedHere(id, "show folder retention");
         return f.info.keepDays ?? DEFAULT_KEEP_DAYS;
       });
     } else {
@@ -57,7 +49,7 @@ export const folderRetentionCommand: CommandSpec = {
       days = keepInfo({ "keep-days": text }, "set folder retention").keepDays!;
       await withWrite(ctx, (w) => {
         const f = w.folderLocal.folder(id);
-        if (f === undefined) throw notHere(id, "set folder retention");
+        if (f === undefined) throw notSyncedHere(id, "set folder retention");
         w.folderLocal.setInfo(id, { ...f.info, keepDays: days });
         return Promise.resolve();
       });
