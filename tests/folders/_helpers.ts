@@ -13,7 +13,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { toHex, utf8 } from "../../src/bytes.ts";
 import { isInternalPath, isTempName } from "../../src/files/folder_layout.ts";
 import { type Device, type Devices, devices } from "../sync/_helpers.ts";
-import { describe, type MycelResult } from "../helpers/mycel.ts";
+import { describe, type MycelResult, type TempHome } from "../helpers/mycel.ts";
 import { sleep } from "../helpers/process.ts";
 
 export { type Device, type Devices, devices };
@@ -291,4 +291,18 @@ export async function rogueJoined(
     throw e;
   }
   return { devs, a, rogue, ra, rr };
+}
+
+/**
+ * One device (`laptop`) sharing one folder (`docs`, id `docs`) that holds
+ * `a.txt` ("a\n"), with no peer: for the commands that need a synced
+ * folder and nothing else. Returns the folder's path.
+ */
+export async function soloFolder(h: TempHome): Promise<string> {
+  await h.ok(["init", "--name", "laptop"]);
+  const docs = h.path("docs");
+  await Deno.mkdir(docs);
+  await Deno.writeTextFile(join(docs, "a.txt"), "a\n");
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  return docs;
 }

@@ -12,14 +12,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { versionPathFor } from "../../src/files/versions.ts";
 import { tempHome } from "../helpers/mycel.ts";
+import { soloFolder } from "./_helpers.ts";
 
 Deno.test("a kept symbolic link is listed by folder versions and restored as the link, not what it points to", async () => {
   await using h = await tempHome();
-  await h.ok(["init", "--name", "laptop"]);
-  const docs = h.path("docs");
-  await Deno.mkdir(docs);
-  await Deno.writeTextFile(join(docs, "a.txt"), "a\n");
-  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  const docs = await soloFolder(h);
   const secret = h.path("secret.txt"); // outside the folder
   await Deno.writeTextFile(secret, "not for the mesh\n");
   const kept = join(docs, versionPathFor("L", Date.UTC(2026, 10, 1)));

@@ -12,14 +12,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, type StatusJson, tempHome } from "../helpers/mycel.ts";
+import { soloFolder } from "./_helpers.ts";
 
 Deno.test("folder override of a stopped folder says how to bring it back and changes nothing", async () => {
   await using h = await tempHome();
-  await h.ok(["init", "--name", "laptop"]);
-  const docs = h.path("docs");
-  await Deno.mkdir(docs);
-  await Deno.writeTextFile(join(docs, "a.txt"), "a\n");
-  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  const docs = await soloFolder(h);
   await Deno.rename(join(docs, ".mycel-folder"), h.path("marker"));
   const before = await h.json<StatusJson>(["--no-sync", "status", "--json"]);
   for (const extra of [["--dry-run"], ["--yes"]]) {

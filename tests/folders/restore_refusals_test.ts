@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { MARKER_NAME } from "../../src/files/folder_layout.ts";
 import { versionPathFor } from "../../src/files/versions.ts";
 import { tempHome } from "../helpers/mycel.ts";
+import { soloFolder } from "./_helpers.ts";
 
 Deno.test("folder restore refuses a stopped folder, a folder in the file's place, no versions and a loose --version; nothing changes", async () => {
   await using h = await tempHome();
@@ -98,11 +99,7 @@ Deno.test("folder restore refuses a stopped folder, a folder in the file's place
 
 Deno.test("folder restore of a file this device ignores says it stays here, not published", async () => {
   await using h = await tempHome();
-  await h.ok(["init", "--name", "laptop"]);
-  const docs = h.path("docs");
-  await Deno.mkdir(docs);
-  await Deno.writeTextFile(join(docs, "a.txt"), "a\n");
-  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  const docs = await soloFolder(h);
   await Deno.mkdir(join(docs, ".mycel"), { recursive: true });
   await Deno.writeTextFile(join(docs, ".mycel", "ignore"), "*.log\n");
   const kept = join(docs, versionPathFor("x.log", Date.UTC(2026, 10, 1)));

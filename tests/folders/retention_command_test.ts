@@ -10,14 +10,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { versionPathFor } from "../../src/files/versions.ts";
 import { tempHome } from "../helpers/mycel.ts";
+import { soloFolder } from "./_helpers.ts";
 
 Deno.test("folder retention shows the default, sets days, refuses bad input; 0 prunes at the next round", async () => {
   await using h = await tempHome();
-  await h.ok(["init", "--name", "laptop"]);
-  const docs = h.path("docs");
-  await Deno.mkdir(docs);
-  await Deno.writeTextFile(join(docs, "a.txt"), "a\n");
-  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  const docs = await soloFolder(h);
 
   assert.equal(
     (await h.ok(["folder", "retention", "docs"])).stdout,
