@@ -92,11 +92,16 @@ export interface OutputOptions {
  * filled with them (found by running mycel: a 50-column terminal, or 80
  * with a folder id of 20 characters and a large folder). Columns, not code
  * points (src/display_width.ts): a CJK name takes two per character, so a
- * line cut by code points still wrapped (issue 13).
+ * line cut by code points still wrapped (issue 13). The ellipsis is counted
+ * as two columns (see below).
  */
 export function fitLine(text: string, columns: number): string {
   const room = Math.max(1, columns - 1);
-  return displayWidth(text) <= room ? text : `${cutToWidth(text, room - 1)}…`;
+  if (displayWidth(text) <= room) return text;
+  // "…" is of ambiguous East Asian width: one column in most terminals, two
+  // in a CJK locale's. Room for two is kept, so the line never wraps there;
+  // with less room than the ellipsis needs, the text is cut bare.
+  return room < 3 ? cutToWidth(text, room) : `${cutToWidth(text, room - 2)}…`;
 }
 
 /** Writers backed by two sinks (e.g. Deno's stdout and stderr). */
