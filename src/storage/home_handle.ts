@@ -28,6 +28,7 @@ import {
 } from "./home.ts";
 import { currentCaller, guardHome, handBack } from "./home_guard.ts";
 import { ensureFolderTables, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
+import { takeFirstMessage } from "./first_messages.ts";
 import { type LocalView, SqlLocal } from "./sql_local.ts";
 import { type LogView, SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
@@ -468,6 +469,19 @@ export class Home {
       result.skipped = "some covered entries are still stored";
     }
     return result;
+  }
+
+  /**
+   * Take a member's first handshake message, told by the initiator's
+   * ephemeral key: false when a process of this home took it already (a
+   * replay), true otherwise. One short transaction after this handle's
+   * writes queued before it, waiting briefly for other processes'
+   * (first_messages.ts). Call only once the handshake passed and the key is
+   * a member's: strangers must cost no write.
+   */
+  takeFirstMessage(ephemeral: Uint8Array): Promise<boolean> {
+    if (!this.#writable) return Promise.resolve(true);
+    return this.#queue(() => Promise.resolve(takeFirstMessage(this.#db, ephemeral, this.#now())));
   }
 
   /** Rows of replicated state (to weigh a checkpoint against entries). */

@@ -23,6 +23,9 @@
  * `transfers` (files being fetched, resumable), `folder_left` (folders
  * left here and where they were: their index is kept for a join at the same
  * place, src/storage/sql_folder_local.ts).
+ *
+ * Local and made on first use, not here: `first_messages`, the first
+ * handshake messages `sync serve --stdio` took (first_messages.ts).
  */
 
 import type { Db } from "./db.ts";

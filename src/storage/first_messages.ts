@@ -1,0 +1,90 @@
+/**
+ * @module first_messages
+ * First handshake messages this home's `sync serve --stdio` processes have
+ * taken from members, by the initiator's ephemeral key, so that a replay
+ * taken by one process is refused by the next (under socket activation every
+ * connection is a process of its own; replay_guard.ts is the one-process
+ * memory of `sync serve --listen`). Local, never replicated; the table is
+ * made on first use, and a repair that rebuilds the database starts it anew.
+ *
+ * A row is written only for a handshake that passed, from a key admitted as
+ * a member: a stranger cannot produce one, so strangers cost no disk write.
+ * Taking is one short write transaction (prune, then insert unless present):
+ * two processes racing with the same replay, exactly one inserts.
+ *
+ * Kept {@link KEEP_MS}: an honest initiator makes a fresh ephemeral key for
+ * every handshake, so no honest handshake ever meets its own row, however
+ * long rows are kept; the bound only says how long a recorded message stays
+ * refused. Past it a replay is answered as a live member's handshake, and
+ * then holds its process until the `hi` deadline: what any idle connection
+ * already costs. Rows at the default 30 s round interval: 2,880 a peer a day.
+ *
+ * Never in a member's way: the transaction waits at most {@link TAKE_WAIT_MS}
+ * for another process's write, and skips the fsync (losing the last rows to a
+ * power cut lets their replays be answered once more, nothing else); when it
+ * cannot be written, the message counts as new (the session goes on, as it did
+ * before this memory existed).
+ */
+
+import type { Db } from "./db.ts";
+import { BUSY_TIMEOUT_MS } from "./storage_errors.ts";
+
+/** How long a taken first message is remembered (ms). */
+export const KEEP_MS = 24 * 3600_000;
+
+/** Longest wait for another process's write before the message counts as new (ms). */
+export const TAKE_WAIT_MS = 1_000;
+
+const DDL = `CREATE TABLE IF NOT EXISTS first_messages (key BLOB PRIMARY KEY, at INTEGER NOT NULL)
+  WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS first_messages_by_at ON first_messages (at);
+`;
+
+/**
+ * Take the first message with initiator ephemeral key `ephemeral` at `now`:
+ * true when no process of this home took it in the last {@link KEEP_MS}
+ * (or when that cannot be told, see the module comment), false for a replay.
+ * Synchronous: the caller keeps other transactions of `db` out meanwhile.
+ */
+export function takeFirstMessage(
+  db: Db,
+  ephemeral: Uint8Array,
+  now: number,
+): boolean {
+  try {
+    db.exec(`PRAGMA busy_timeout=${TAKE_WAIT_MS}; PRAGMA synchronous=NORMAL`);
+    db.exec("BEGIN IMMEDIATE");
+  } catch {
+    restore(db);
+    return true;
+  }
+  try {
+    // Made by the first take: a home never served this way has no such table.
+    db.exec(DDL);
+    db.prepare("DELETE FROM first_messages WHERE at < ?").run(now - KEEP_MS);
+    const r = db.prepare(
+      "INSERT INTO first_messages (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    )
+      .run(ephemeral, now);
+    db.exec("COMMIT");
+    return Number(r.changes) === 1;
+  } catch {
+    try {
+      db.exec("ROLLBACK");
+    } catch {
+      // SQLite already rolled back
+    }
+    return true;
+  } finally {
+    restore(db);
+  }
+}
+
+/** Back to the handle's usual waits and durable commits (db.ts). */
+function restore(db: Db): void {
+  try {
+    db.exec(`PRAGMA busy_timeout=${BUSY_TIMEOUT_MS}; PRAGMA synchronous=FULL`);
+  } catch {
+    // only fails on a closed database
+  }
+}
