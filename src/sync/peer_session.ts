@@ -27,7 +27,7 @@ import type { Home } from "../storage/home_handle.ts";
 import type { ByteStream } from "../transport/byte_stream.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
 import { initiatorHandshake, responderHandshake } from "../transport/handshake_io.ts";
-import type { ReplayGuard } from "../transport/replay_guard.ts";
+import type { Replays } from "../transport/replay_guard.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import { plural } from "../human.ts";
 import { admitInitiator } from "./admission.ts";
@@ -94,11 +94,12 @@ export interface SessionLimits {
    */
   onAuthenticated?: () => void;
   /**
-   * Responder: first messages this listener already took from members; one
-   * seen again is a replay and gets a stranger's refusal at once
-   * (replay_guard.ts). Absent for a connection served alone (stdio).
+   * Responder: first messages already taken from members (by this listener,
+   * or under `--stdio` by any process of the home); one seen again is a
+   * replay and gets a stranger's refusal at once (replay_guard.ts). Asked
+   * only after the initiator's key was admitted: strangers cost nothing.
    */
-  replays?: ReplayGuard;
+  replays?: Replays;
   /**
    * Bytes the connection may read in all (default: the transport's 256 MiB).
    * Raised only for the initiator of a file phase, which reads no more than
@@ -334,7 +335,7 @@ export function respondSession(
           };
           return encodeHelloReply({ ok: false, code: verdict.code, message: verdict.message });
         }
-        if (re !== undefined && limits.replays?.admit(re) === false) {
+        if (re !== undefined && limits.replays && !(await limits.replays.admit(re))) {
           // The member's own first message, connected with again: a replay.
           refusal = GENERIC_REFUSAL;
           return encodeHelloReply({ ok: false, ...GENERIC_REFUSAL });

@@ -47,7 +47,11 @@ export function describeServed(o: SessionOutcome): string {
   return `${o.status} ${who}: ${o.error ?? ""}`;
 }
 
-/** Serve one session on `stream` for the home at `root`. */
+/**
+ * Serve one session on `stream` for the home at `root` (`--stdio`: a process
+ * per connection). Replays are told by the home's memory of first messages,
+ * shared by every such process (src/storage/first_messages.ts).
+ */
 export async function serveOne(
   root: string,
   stream: ByteStream,
@@ -55,7 +59,11 @@ export async function serveOne(
   options: ServeOptions,
 ): Promise<SessionOutcome> {
   using home = await Home.open(root, { write: true, now: options.now, env: options.env });
-  return await serveOn(home, stream, meta, options);
+  const replays = { admit: (ephemeral: Uint8Array) => home.takeFirstMessage(ephemeral) };
+  return await serveOn(home, stream, meta, {
+    ...options,
+    limits: { ...options.limits, replays },
+  });
 }
 
 /**

@@ -10,8 +10,12 @@
  *
  * Only keys of handshakes that passed (a member's static key) are kept, so
  * a stranger cannot flush the set with junk; at most {@link MAX_KEPT}, the
- * oldest forgotten first. One process only: under socket activation every
- * connection is a process of its own, and nothing is shared.
+ * oldest forgotten first. This memory is one process's: `sync serve
+ * --listen`, which sees every connection it serves and can evict a taken
+ * replay's slot (connection_slots.ts). Under socket activation (`sync serve
+ * --stdio`) every connection is a process of its own; there the memory is
+ * the home's, shared by its processes (src/storage/first_messages.ts),
+ * behind the same {@link Replays} face.
  */
 
 import { toHex } from "../bytes.ts";
@@ -19,8 +23,14 @@ import { toHex } from "../bytes.ts";
 /** Ephemeral keys kept (32 bytes each, as 64-character hex: a few MiB at most). */
 export const MAX_KEPT = 65_536;
 
+/** Where a responder tells a replay: {@link ReplayGuard}, or the home's memory. */
+export interface Replays {
+  /** Record `ephemeral`; false when it was recorded before (a replay). */
+  admit(ephemeral: Uint8Array): boolean | Promise<boolean>;
+}
+
 /** The ephemeral keys of first messages already taken. */
-export class ReplayGuard {
+export class ReplayGuard implements Replays {
   readonly #seen = new Set<string>();
   /** The keys in the order taken, as a ring: the oldest is overwritten past the cap. */
   readonly #order: string[] = [];

@@ -21,8 +21,11 @@ export async function activatorAvailable(): Promise<boolean> {
   }
 }
 
-/** Listen on `server`'s endpoint; each connection starts a fresh `sync serve --stdio`. Stop it by its PID. */
-export async function activateServe(server: Device): Promise<Proc> {
+/**
+ * Listen on `server`'s endpoint (or `endpoint`); each connection starts a
+ * fresh `sync serve --stdio`. Stop it by its PID.
+ */
+export async function activateServe(server: Device, endpoint = server.endpoint): Promise<Proc> {
   // The activator passes only the variables named with -E to its children.
   const env = childEnv();
   const pass = ["PATH", "HOME", "DENO_DIR", "NO_COLOR"].filter((k) => env[k] !== undefined);
@@ -32,7 +35,7 @@ export async function activateServe(server: Device): Promise<Proc> {
       "--accept",
       "--inetd",
       "-l",
-      server.endpoint,
+      endpoint,
       ...pass.flatMap((k) => ["-E", `${k}=${env[k]}`]),
       Deno.execPath(),
       "run",
