@@ -94,6 +94,13 @@ export interface SessionLimits {
    */
   onAuthenticated?: () => void;
   /**
+   * Responder: the initiator's first handshake message was read (arrived
+   * and decrypted). Its slot is then evicted only after every connection
+   * that has shown nothing such (a flood of connections from many
+   * addresses evicted a member's before its handshake was through).
+   */
+  onFirstMessage?: () => void;
+  /**
    * Responder: first messages already taken from members (by this listener,
    * or under `--stdio` by any process of the home); one seen again is a
    * replay and gets a stranger's refusal at once (replay_guard.ts). Asked
@@ -344,6 +351,7 @@ export function respondSession(
         provisional = verdict.provisional;
         return encodeHelloReply({ ok: true, version: SYNC_PROTOCOL_VERSION });
       },
+      { onFirstMessage: limits.onFirstMessage },
     );
     adopt(channel);
     if (refusal !== undefined) {

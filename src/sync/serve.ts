@@ -16,6 +16,7 @@ import { recordOutcome } from "./bookkeeping.ts";
 import { respondSession, type SessionLimits, type SessionOutcome } from "./peer_session.ts";
 import { MAX_CONCURRENT, MAX_PER_SOURCE } from "../protocol/connection_limits.ts";
 import { ConnectionSlots } from "../transport/connection_slots.ts";
+import { KnownSources } from "../transport/known_sources.ts";
 import { ReplayGuard } from "../transport/replay_guard.ts";
 import { BUSY_FRAME } from "../transport/handshake_io.ts";
 import { lazyImport } from "../lazy_import.ts";
@@ -115,6 +116,7 @@ export async function serveListen(
   const running = new Set<Promise<unknown>>();
   const slots = new ConnectionSlots(MAX_CONCURRENT, MAX_PER_SOURCE);
   const replays = new ReplayGuard();
+  const known = new KnownSources([...home.local.peers().values()].map((b) => b.address));
   // Followed across a replacement (pairing again): served_home.ts.
   const served = new ServedHome(
     root,
@@ -124,7 +126,8 @@ export async function serveListen(
   );
   try {
     for await (const conn of listener) {
-      // Slots full, the oldest connection not yet authenticated makes room.
+      // Slots full, the oldest connection not yet authenticated makes room
+      // (the oldest of those that have shown nothing, if any).
       const remote = conn.remote;
       const slot = slots.take(remote, () => {
         options.log(`busy: closed ${remote}, not authenticated yet, for a newer connection`);
@@ -137,8 +140,19 @@ export async function serveListen(
         conn.write(BUSY_FRAME).catch(() => {}).finally(() => conn.close());
         continue;
       }
+      // Evicted last: a connection from where members connect from, and
+      // one whose first handshake message read (known_sources.ts).
+      if (known.has(remote)) slot.promote();
       served.check();
-      const limits = { ...options.limits, replays, onAuthenticated: () => slot.keep() };
+      const limits = {
+        ...options.limits,
+        replays,
+        onFirstMessage: () => slot.promote(),
+        onAuthenticated: () => {
+          slot.keep();
+          known.add(remote);
+        },
+      };
       const task = served.use((h) =>
         serveOn(h, conn, { path: "tcp", address: remote }, { ...options, limits })
       )

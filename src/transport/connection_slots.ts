@@ -15,6 +15,12 @@
  * in. Now it has to open connections faster than a member's handshake and
  * first message complete (a joiner's first Noise message follows the
  * inviter's CPace answer by one round trip).
+ *
+ * Such a flood evicted a member too: its connection was the newest, so
+ * the flood's next 32 evicted it before its handshake was through. A
+ * connection the caller {@link Slot.promote}s (at a sync listener: from a
+ * source members used, known_sources.ts, or whose first handshake message
+ * read) is evicted only when none that was not is left.
  */
 
 /** The source address of `remote` ("host:port", "[v6]:port"): the host part. */
@@ -31,6 +37,13 @@ export interface Slot {
    * session), or, at a pairing listener, it sent its first Noise message.
    */
   keep(): void;
+  /**
+   * The connection showed it is more than an idle socket: at a sync
+   * listener, a member's fresh first handshake message (admitted, not a
+   * replay). Still evictable, but only once no connection that has shown
+   * nothing is left.
+   */
+  promote(): void;
 }
 
 interface Held {
@@ -42,8 +55,12 @@ interface Held {
 export class ConnectionSlots {
   #total = 0;
   readonly #bySource = new Map<string, number>();
-  /** Slots that may be evicted, oldest first (a Set keeps insertion order). */
-  readonly #evictable = new Set<Held>();
+  /**
+   * Slots that may be evicted, oldest first (a Set keeps insertion order):
+   * those that have shown nothing, then those promoted.
+   */
+  readonly #quiet = new Set<Held>();
+  readonly #promoted = new Set<Held>();
 
   /** Limits: in all, and per source address. */
   constructor(readonly maxTotal: number, readonly maxPerSource: number) {}
@@ -64,10 +81,10 @@ export class ConnectionSlots {
     const n = this.#bySource.get(source) ?? 0;
     if (n >= this.maxPerSource) return undefined;
     if (this.#total >= this.maxTotal) {
-      const oldest = this.#evictable.values().next();
-      if (oldest.done) return undefined;
-      oldest.value.release();
-      oldest.value.evict();
+      const oldest = this.#quiet.values().next().value ?? this.#promoted.values().next().value;
+      if (oldest === undefined) return undefined;
+      oldest.release();
+      oldest.evict();
     }
     this.#total++;
     this.#bySource.set(source, (this.#bySource.get(source) ?? 0) + 1);
@@ -77,14 +94,24 @@ export class ConnectionSlots {
       release: () => {
         if (released) return;
         released = true;
-        this.#evictable.delete(held);
+        this.#quiet.delete(held);
+        this.#promoted.delete(held);
         this.#total--;
         const left = (this.#bySource.get(source) ?? 1) - 1;
         if (left > 0) this.#bySource.set(source, left);
         else this.#bySource.delete(source);
       },
     };
-    if (evict !== undefined) this.#evictable.add(held);
-    return { release: held.release, keep: () => this.#evictable.delete(held) };
+    if (evict !== undefined) this.#quiet.add(held);
+    return {
+      release: held.release,
+      keep: () => {
+        this.#quiet.delete(held);
+        this.#promoted.delete(held);
+      },
+      promote: () => {
+        if (this.#quiet.delete(held)) this.#promoted.add(held);
+      },
+    };
   }
 }

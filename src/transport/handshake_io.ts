@@ -120,6 +120,17 @@ export async function initiatorHandshake(
   return { replyPayload: payloads[1] ?? EMPTY, channel };
 }
 
+/** Options of {@link responderHandshake}: the channel's, and a word when the first message was read. */
+export interface ResponderOptions extends SecureChannelOptions {
+  /**
+   * The initiator's first message was read: it arrived and decrypted (in
+   * IK, only someone who knows our static key can make one; noise bytes do
+   * not read). A listener ranks such a connection above idle ones for
+   * eviction.
+   */
+  onFirstMessage?: () => void;
+}
+
 /**
  * Responder of a request/response handshake: read the first message, let
  * `decide` see its payload, the initiator's static key (known by then in
@@ -136,14 +147,17 @@ export async function responderHandshake(
     remoteStatic: Uint8Array | undefined,
     remoteEphemeral: Uint8Array | undefined,
   ) => Promise<Uint8Array>,
-  options: SecureChannelOptions = {},
+  options: ResponderOptions = {},
 ): Promise<{ payload: Uint8Array; channel: SecureChannel }> {
   const candidates = Array.isArray(hs) ? hs as readonly Handshake[] : [hs as Handshake];
   for (const c of candidates) checkRole(conn, c, false);
   let first: Uint8Array = EMPTY;
   const hooks: ExchangeHooks = {
     received(index, payload) {
-      if (index === 0) first = payload;
+      if (index === 0) {
+        first = payload;
+        options.onFirstMessage?.();
+      }
     },
     payload: (index, h) => index === 1 ? decide(first, h.remoteStatic, h.remoteEphemeral) : EMPTY,
   };
@@ -151,7 +165,7 @@ export async function responderHandshake(
     const { channel } = await exchange(conn, candidates[0], timeoutMs, hooks, options);
     return { payload: first, channel };
   }
-  const picked = await pickProtocol(conn, candidates, timeoutMs);
+  const picked = await pickProtocol(conn, candidates, timeoutMs, options.onFirstMessage);
   first = picked.payload;
   const { channel } = await exchange(conn, picked.hs, timeoutMs, hooks, options, [first]);
   return { payload: first, channel };
@@ -168,6 +182,7 @@ async function pickProtocol(
   conn: FrameConn,
   candidates: readonly Handshake[],
   timeoutMs: number,
+  read?: () => void,
 ): Promise<{ hs: Handshake; payload: Uint8Array }> {
   const dispose = () => {
     for (const c of candidates) c.dispose();
@@ -189,6 +204,7 @@ async function pickProtocol(
     try {
       const payload = await c.readMessage(frame);
       for (const other of candidates) if (other !== c) other.dispose();
+      read?.();
       return { hs: c, payload };
     } catch (error) {
       if (i === 0) firstError = error;

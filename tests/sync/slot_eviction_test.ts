@@ -57,10 +57,11 @@ Deno.test("every slot held by idle strangers from many addresses: a member's syn
 // follows proves a live session. Kept from the handshake on, 32 replays
 // from 8 addresses held every slot for the read deadline, unevictable, and
 // the member was refused as busy (found by a review). Now one listener
-// refuses a first message it has taken before at once (replay_guard.ts),
-// and the one replay it took gives its slot up like any connection whose
-// `hi` has not come.
-Deno.test("replays of a member's first handshake message: refused once seen, the one taken is evictable, the member gets in", async () => {
+// refuses a first message it has taken before at once (replay_guard.ts).
+// The one replay it took read as a member's first message, so it gives its
+// slot up only after the connections that showed nothing
+// (connection_slots.ts `promote`), and at the `hi` deadline at the latest.
+Deno.test("replays of a member's first handshake message: refused once seen, the one taken evicted after idle ones, the member gets in", async () => {
   await using devs = await devices(["target", "friend"]);
   const [target, friend] = devs.list;
   await devs.peer(target, friend);
@@ -73,6 +74,7 @@ Deno.test("replays of a member's first handshake message: refused once seen, the
     sockets.push(taken);
     await taken.connected;
     taken.write(firstMessage);
+    const takenAt = performance.now();
     await sleep(1000); // answered: waiting for a `hi` that never comes
     // The same message again, from the same address and others: refused at once.
     const again = [2, 3, 4].map((i) => idleSocket(target.port, `127.0.0.${i}`));
@@ -87,7 +89,7 @@ Deno.test("replays of a member's first handshake message: refused once seen, the
     }
     assert.equal(taken.closedAt, undefined, "the first replay is still waiting for its hi");
     // Every other slot taken by idle sockets from 8 more addresses; the last
-    // evicts the oldest connection without a live session: the replay.
+    // evicts the oldest of those, not the replay (its message read).
     for (let i = 0; i < MAX_CONCURRENT / MAX_PER_SOURCE; i++) {
       for (let k = 0; k < MAX_PER_SOURCE; k++) {
         const s = idleSocket(target.port, `127.0.0.${i + 5}`);
@@ -95,14 +97,16 @@ Deno.test("replays of a member's first handshake message: refused once seen, the
         await s.connected;
       }
     }
-    await server.waitFor(/^busy: closed 127\.0\.0\.2:\d+, not authenticated yet/m, {
+    await server.waitFor(/^busy: closed 127\.0\.0\.5:\d+, not authenticated yet/m, {
       stream: "stderr",
       from,
       timeoutMs: 5_000,
     });
-    await taken.closed;
     const round = await friend.syncAll();
     assert.equal(round.of(target).status, "synced", JSON.stringify(round.outcomes));
+    // The replay is let go at the `hi` deadline (10 s), not held longer.
+    await taken.closed;
+    assert.ok(taken.closedAt! - takenAt < 20_000, "held past the handshake deadline");
   } finally {
     for (const s of sockets) s.destroy();
   }

@@ -74,3 +74,31 @@ Deno.test("ConnectionSlots: slots taken without an evict are never taken back", 
   slots.take("198.18.0.2:1");
   assert.equal(slots.take("198.18.0.3:1", () => {}), undefined, "full, nothing evictable");
 });
+
+Deno.test("ConnectionSlots: full, one that has shown nothing is evicted before a promoted one, however old", () => {
+  const slots = new ConnectionSlots(3, 2);
+  const evicted: string[] = [];
+  const take = (remote: string) => slots.take(remote, () => evicted.push(remote));
+  take("198.18.0.1:1")!.promote(); // oldest, but its first message read
+  take("198.18.0.2:1");
+  take("198.18.0.3:1")!.promote();
+  assert.ok(take("198.18.0.4:1"));
+  assert.deepEqual(evicted, ["198.18.0.2:1"], "the one that showed nothing goes first");
+  assert.ok(take("198.18.0.5:1"));
+  assert.deepEqual(evicted.at(-1), "198.18.0.4:1");
+  // Only promoted ones left but the newest: it goes, then the promoted, oldest first.
+  assert.ok(take("198.18.0.6:1")!);
+  assert.deepEqual(evicted.at(-1), "198.18.0.5:1");
+  const last = take("198.18.0.7:1")!;
+  assert.deepEqual(evicted.at(-1), "198.18.0.6:1");
+  last.promote();
+  assert.ok(take("198.18.0.8:1"));
+  assert.deepEqual(evicted.at(-1), "198.18.0.1:1");
+  // Kept after a promotion: never evicted; promoting again changes nothing.
+  const kept = take("198.18.0.9:1")!;
+  kept.promote();
+  kept.keep();
+  kept.promote();
+  for (let i = 10; i < 14; i++) take(`198.18.0.${i}:1`);
+  assert.ok(!evicted.includes("198.18.0.9:1"));
+});
