@@ -6,77 +6,17 @@
  * one back (the current file is kept in turn) and publishes it as a change.
  */
 
-import { dirname, join, relative, resolve } from "node:path";
 import { ExitCode, interruptedError, isMycelError, MycelError } from "../../errors.ts";
-import { baseName, relativePathProblem } from "../../files/paths.ts";
 import { safeText } from "../../text_safety.ts";
-import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
+import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { humanBytes, localTime, plural } from "../../human.ts";
-import { withRead } from "../session.ts";
-import { checkPathArg, plannedRealPath } from "../folder_place.ts";
+import { linkedReason, linkedTarget, locateFile } from "../folder_file.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { shellWord } from "../folder_root.ts";
 
 /** A command line's argument as the user can paste it back (quoted, escaped). */
 function asWord(arg: unknown): string {
   return safeText(shellWord(String(arg)));
-}
-
-/** The synced folder holding `path` and the path inside it. */
-async function locate(
-  ctx: CommandContext,
-  path: string,
-): Promise<{ folder: string; root: string; rel: string }> {
-  checkPathArg("find file", path);
-  const abs = resolve(path);
-  // The file's folder as it really is (links on the way resolved: /tmp on
-  // macOS, a linked home), even when it is gone with the file: its nearest
-  // existing folder resolved, the missing names below it appended (plain
-  // names: resolve leaves no "." or ".."). The file itself is not followed
-  // (a kept link is the link's versions). Unresolvable: the path as given.
-  let parent: string;
-  try {
-    parent = plannedRealPath(dirname(abs));
-  } catch {
-    parent = dirname(abs);
-  }
-  const full = join(parent, baseName(abs));
-  const folders = await withRead(ctx, (home) => home.folderLocal.folders());
-  const hit = folders.find((f) => full.startsWith(f.root + "/"));
-  const itself = folders.find((f) => full === f.root);
-  if (itself !== undefined) {
-    throw new MycelError(
-      "not_in_folder",
-      "find file",
-      `it is the synced folder ${itself.folder} itself, not a file in it`,
-      {
-        value: abs,
-        hint: "Give the path of a file inside it.",
-        exit: ExitCode.usage,
-      },
-    );
-  }
-  if (hit === undefined) {
-    throw new MycelError("not_in_folder", "find file", "it is not inside a folder synced here", {
-      value: abs,
-      hint: "See `mycel folder list` for where the folders are.",
-      exit: ExitCode.usage,
-    });
-  }
-  const rel = relative(hit.root, full);
-  const problem = relativePathProblem(rel);
-  if (problem !== undefined) {
-    // A name mycel never syncs (its own files, a control character) has no
-    // versions: the user's mistake, named as such (it was "Cannot accept
-    // path", exit 1, with a hint about relative paths).
-    throw new MycelError("not_synced", "find file", `mycel does not sync it, as ${problem}`, {
-      value: abs,
-      hint: `Only files folder ${hit.folder} syncs have kept versions ` +
-        `(\`mycel folder status ${hit.folder}\` lists the names it can't sync).`,
-      exit: ExitCode.usage,
-    });
-  }
-  return { folder: hit.folder, root: hit.root, rel };
 }
 
 /** A `kept` time as `folder versions --json` prints it. */
@@ -93,7 +33,7 @@ export const folderVersionsCommand: CommandSpec = {
   flags: [JSON_FLAG],
   ...LOCAL,
   async run(ctx, input) {
-    const { root, rel } = await locate(ctx, input.args.PATH as string);
+    const { root, rel, linked } = await locateFile(ctx, input.args.PATH as string);
     const { listVersions } = await lazyImport<typeof import("../../files/versions.ts")>(
       new URL("../../files/versions.ts", import.meta.url),
     );
@@ -109,6 +49,17 @@ export const folderVersionsCommand: CommandSpec = {
         })),
       );
       return ExitCode.ok;
+    }
+    if (linked !== undefined) {
+      // The shell reaches what the link leads to; these are not its versions.
+      ctx.out.error(
+        `${safeText(linkedReason(linked))}: mycel syncs it as a link and never follows it, ` +
+          `so ${safeText(rel)} is the path in the folder, not the file the link leads to.`,
+      );
+      const target = linkedTarget(root, rel, linked);
+      if (target !== undefined) {
+        ctx.out.error(`For the file it leads to: mycel folder versions ${asWord(target)}`);
+      }
     }
     if (list.length === 0) {
       ctx.out.error(`No kept versions of ${safeText(rel)}.`);
@@ -158,7 +109,7 @@ export const folderRestoreCommand: CommandSpec = {
   // Ctrl-C during the scan that publishes the restored file (it stays restored).
   exits: [...WRITES.exits, 130],
   async run(ctx, input) {
-    const { folder, root, rel } = await locate(ctx, input.args.PATH as string);
+    const { folder, root, rel, linked } = await locateFile(ctx, input.args.PATH as string);
     const given = input.flags.version as string | undefined;
     // A time names one version for good; a number counts from the newest,
     // which a round keeping another version meanwhile shifts.
@@ -189,6 +140,24 @@ export const folderRestoreCommand: CommandSpec = {
           exit: ExitCode.usage,
         },
       );
+    }
+    if (linked !== undefined) {
+      // Refused before the versions are looked at: whatever they are, putting
+      // one back writes through the link (restore_version.ts checks again
+      // right before it writes, for a link made meanwhile).
+      const target = linkedTarget(root, rel, linked);
+      throw new MycelError("unsafe_path", "restore file", linkedReason(linked), {
+        value: rel,
+        hint: "mycel never writes through a link" +
+          (target === undefined
+            ? ""
+            : `; the file it leads to is restored with \`mycel folder restore ${
+              asWord(target)
+            }\``) +
+          `. To put back ${safeText(rel)}, move the link ${safeText(linked.at)} aside first, ` +
+          "then restore again; nothing was changed.",
+        exit: ExitCode.failure,
+      });
     }
     const { listVersions } = await lazyImport<typeof import("../../files/versions.ts")>(
       new URL("../../files/versions.ts", import.meta.url),
