@@ -56,21 +56,29 @@ export async function locateFile(ctx: CommandContext, path: string): Promise<Fil
   // Down from the top, the first folder on the way whose real path is in a
   // synced folder (folders never nest: folder_place.ts) is where the
   // folder's terms begin; the names below it are kept as given. The file
-  // itself is never followed (a kept link is the link's versions).
+  // itself is never followed (a kept link is the link's versions). A
+  // folder moved and linked back from where it was shared is still synced
+  // through the link (restore_version.ts writes to its real path): its
+  // path as shared names it too (before, "not inside a folder synced here").
   const names = abs.split("/").filter((n) => n !== "");
   for (let i = 1; i < names.length; i++) {
-    const real = realOr(`/${names.slice(0, i).join("/")}`);
-    const hit = inFolder(real);
+    const at = `/${names.slice(0, i).join("/")}`;
+    const real = realOr(at);
+    const inside = inFolder(real);
+    const hit = inside ?? folders.find((f) => at === f.root);
     if (hit === undefined) continue;
-    const rel = [relative(hit.root, real), ...names.slice(i)].filter((n) => n !== "").join("/");
+    const top = inside === undefined ? "" : relative(hit.root, real);
+    const rel = [top, ...names.slice(i)].filter((n) => n !== "").join("/");
     return {
       folder: hit.folder,
       root: hit.root,
       rel: checked(hit.folder, rel, abs),
-      ...linked(hit.root, rel),
+      ...linked(realOr(hit.root), rel),
     };
   }
-  const itself = folders.find((f) => join(realOr(dirname(abs)), basename(abs)) === f.root);
+  const itself = folders.find((f) =>
+    abs === f.root || join(realOr(dirname(abs)), basename(abs)) === f.root
+  );
   if (itself !== undefined) {
     throw new MycelError(
       "not_in_folder",
@@ -90,7 +98,7 @@ export async function locateFile(ctx: CommandContext, path: string): Promise<Fil
   });
 }
 
-/** `{ linked }` when a folder on the way to `rel` is a link, else nothing. */
+/** `{ linked }` when a folder on the way to `rel` (in the folder at real path `root`) is a link. */
 function linked(root: string, rel: string): { linked?: LinkedParent } {
   const l = linkedParent(root, rel);
   return l === undefined ? {} : { linked: l };

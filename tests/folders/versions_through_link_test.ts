@@ -6,7 +6,9 @@
  * so a path through a link to a folder no longer there was "not inside a
  * folder synced here" (exit 2) while the same path without the link worked.
  * A `..` that climbs out of the folder past the missing folder is still
- * outside it (real processes, one device).
+ * outside it. A folder moved and linked back from where it was shared (it
+ * still syncs through the link) was "not inside a folder synced here" too
+ * (real processes, one device).
  */
 
 import assert from "node:assert/strict";
@@ -58,4 +60,35 @@ Deno.test("folder restore puts back a deleted file in a gone folder through a sy
   assert.equal(JSON.parse(r.stdout).path, "sub/x.txt");
   assert.equal(await Deno.readTextFile(join(docs, "sub", "x.txt")), "old\n");
   assert.ok(!(await Deno.lstat(join(docs, "sub"))).isSymlink, "sub/ made as a real folder");
+});
+
+Deno.test("folder versions and restore find a file of a folder moved and linked back where it was shared", async () => {
+  await using h = await tempHome();
+  const { docs } = await keptInGoneFolder(h);
+  // The folder moved, and a link left where it was shared: still synced through it.
+  const moved = h.path("moved");
+  await Deno.mkdir(moved);
+  await Deno.rename(docs, join(moved, "docs"));
+  await Deno.symlink(join(moved, "docs"), docs);
+  const args = ["--no-sync", "folder", "versions", join(docs, "sub", "x.txt"), "--json"];
+  const r = await h.run(args);
+  assert.equal(r.code, 0, describe(args, r));
+  assert.deepEqual(JSON.parse(r.stdout).map((v: { path: string }) => v.path), [
+    versionPathFor("sub/x.txt", Date.UTC(2026, 10, 1)),
+  ]);
+  const root = await h.run(["--no-sync", "folder", "versions", docs]);
+  assert.equal(root.code, 2, root.stderr);
+  assert.match(root.stderr, /it is the synced folder docs itself, not a file in it/);
+
+  const back = await h.run([
+    "--no-sync",
+    "folder",
+    "restore",
+    join(docs, "sub", "x.txt"),
+    "--json",
+  ]);
+  assert.equal(back.code, 0, describe(["folder", "restore"], back));
+  assert.equal(JSON.parse(back.stdout).path, "sub/x.txt");
+  assert.equal(await Deno.readTextFile(join(moved, "docs", "sub", "x.txt")), "old\n");
+  assert.ok((await Deno.lstat(docs)).isSymlink, "the link left as it was");
 });
