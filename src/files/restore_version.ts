@@ -18,7 +18,7 @@ import { tempNameFor, VERSIONS_DIR } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
 import { keepVersion } from "./keep_version.ts";
 import { baseName, parentOf } from "./paths.ts";
-import { ensureRealParents, syncDir } from "./safe_paths.ts";
+import { assertRealDir, ensureRealParents, syncDir } from "./safe_paths.ts";
 import { type KeptVersion, whyNot } from "./versions.ts";
 import { writeReason } from "./write_problem.ts";
 
@@ -31,7 +31,8 @@ const ACTION = "restore file";
  * was kept (folder-relative), or null when there was none.
  * @throws MycelError `folder_unreachable` (its real path can't be found),
  * `folder_stopped`, `bad_folder` (a folder in its place),
- * `version_unreadable`, `not_written`
+ * `version_unreadable`, `not_written`, `unsafe_path` (a folder on the way a
+ * link or no folder, or swapped for one meanwhile)
  */
 export async function restoreVersion(
   root: string,
@@ -109,6 +110,7 @@ export async function restoreVersion(
         await f.sync();
       });
     }
+    stillInPlace(dir, rel);
     if (await Deno.lstat(join(realRoot, rel)).then(() => true, () => false)) {
       replacedKeptAs = await named(
         "not_written",
@@ -117,6 +119,7 @@ export async function restoreVersion(
         () => keepVersion(realRoot, rel, "link", now),
       );
     }
+    stillInPlace(dir, rel);
     await named("not_written", (e) => writeReason(realRoot, rel, e), notWritten, async () => {
       await Deno.rename(temp, join(realRoot, rel));
     });
@@ -126,6 +129,31 @@ export async function restoreVersion(
     throw e;
   }
   return replacedKeptAs;
+}
+
+/**
+ * The file's folder `dir` (real, checked above) is still that folder, right
+ * before the file it replaces is kept and before the rename: a folder on
+ * the way swapped for a link while the version was copied (a large one
+ * takes a while) would take them through the link, out of the folder —
+ * the same re-check as the assembler's (safe_paths.ts says what remains).
+ */
+function stillInPlace(dir: string, rel: string): void {
+  try {
+    assertRealDir(dir, dir);
+  } catch (e) {
+    throw new MycelError(
+      "unsafe_path",
+      ACTION,
+      "a folder on the way moved or became a symbolic link meanwhile",
+      {
+        value: rel,
+        hint: "Nothing was put back; see what moved it, then restore again.",
+        exit: ExitCode.failure,
+        cause: e,
+      },
+    );
+  }
 }
 
 /** Run `step`; a failure that is not already named becomes `code` with `reason(e)`. */

@@ -7,8 +7,9 @@
  *
  * Deno has no openat/O_NOFOLLOW, so a local process that swaps a parent for
  * a symlink between the check and the write could still win a race; the
- * assembler re-checks with realpath right before its rename to shrink that
- * window. Such a process can write into the folder directly anyway.
+ * assembler and `folder restore` (restore_version.ts) re-check with
+ * realpath right before their renames to shrink that window. Such a
+ * process can write into the folder directly anyway.
  *
  * The checks are synchronous (see disk_state.ts `onDisk` for why); only
  * the fsync of a folder goes through the thread pool.
