@@ -51,8 +51,10 @@ export interface FolderRoundOptions {
   budget?: number;
   /**
    * Ctrl-C or SIGTERM. A scan stops and throws `sync_interrupted`, nothing
-   * of it recorded (the folders scanned before it keep what their scans
-   * recorded: each scan commits whole or not at all). The folder being
+   * of it recorded (every folder is read before any is recorded, so a stop
+   * while they are read records none; one while a mass deletion is asked
+   * about leaves the folders recorded before it as they recorded: each
+   * scan commits whole or not at all). The folder being
    * applied stops fetching at once (its
    * sessions' channels are closed, answers still owed are not waited for),
    * records what it did and keeps what its unfinished files hold; the
@@ -66,31 +68,24 @@ export interface FolderRoundOptions {
 /** Scan every folder this device syncs (or `o.only`); publish what changed. */
 export async function scanFolders(root: string, o: FolderRoundOptions): Promise<ScanReport[]> {
   using home = await Home.open(root, { write: true, now: o.now, env: o.env });
-  const out: ScanReport[] = [];
   const folders = home.folderLocal.folders().filter((f) =>
     o.only === undefined || f.folder === o.only
   );
   // The scanning code (file system walk, chunking, ignore rules) loads only when there is a folder.
-  if (folders.length === 0) return out;
+  if (folders.length === 0) return [];
   const { scanAndPublish } = await lazyImport<typeof import("./folder_scan.ts")>(
     new URL("./folder_scan.ts", import.meta.url),
   );
   try {
-    for (const f of folders) {
-      o.progress?.(`scanning ${f.folder}…`);
-      out.push(
-        await scanAndPublish(home, f, {
-          confirmMassDelete: o.confirmMassDelete &&
-            ((n, of) => o.confirmMassDelete!(f.folder, n, of)),
-          signal: o.signal,
-          roundGuard: o.roundGuard,
-        }),
-      );
-    }
+    return await scanAndPublish(home, folders, {
+      confirmMassDelete: o.confirmMassDelete,
+      signal: o.signal,
+      roundGuard: o.roundGuard,
+      progress: o.progress,
+    });
   } finally {
     o.progress?.(""); // an interrupted scan's line too: the error follows on its own
   }
-  return out;
 }
 
 /** What the folder half did for one folder. */

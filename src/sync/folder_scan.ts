@@ -17,68 +17,81 @@
  *   here and fetched again (the first scan after the join only) — unless
  *   its content reappears under another name: a rename made meanwhile.
  * - A missing marker stops the folder (recorded; nothing published).
- * - More than half of the indexed paths deleted (moves aside): those
- *   deletions are held (and counted in the folder's info) unless `confirm`
- *   allows them.
+ * - More than half of the indexed paths deleted (moves aside, into another
+ *   folder synced here too): those deletions are held (and counted in the
+ *   folder's info) unless `confirm` allows them.
  * Entries are split to stay under the entry size limit.
  *
- * Ctrl-C (`o.signal`) stops the scan before that transaction: nothing of
- * it is recorded, the next scan does it again (files/scan_stop.ts).
+ * Folders scanned by one command are all read (phases 1 and 2, no write)
+ * before any has its deletions decided and recorded (phases 4 and 5, one
+ * short transaction each): a file moved from one into another is then a
+ * move whichever is scanned first (phase 3).
+ *
+ * Ctrl-C (`o.signal`) stops the scan before those transactions: nothing of
+ * a folder not yet recorded is, the next scan does it again
+ * (files/scan_stop.ts).
  *
  * This file runs the phases in order and writes what they found in one
- * transaction; each phase is a folder_scan_*.ts of its own: read (the disk,
- * against the index), changes (a version per new or changed path), deletions
+ * transaction a folder; each phase is a folder_scan_*.ts of its own: read
+ * (the disk, against the index), changes (a version per new or changed
+ * path), moves (deletions whose content is found again), deletions
  * (forgotten, held or published). The vectors both kinds of version get are
  * in folder_scan_vectors.ts, the places left out in folder_scan_apart.ts, the
  * entry splitting in folder_scan_split.ts.
  */
 
-import { portabilityProblems } from "../files/path_portability.ts";
 import type { Home } from "../storage/home_handle.ts";
-import { keptPaths, type LocalFolder, sameKept } from "../storage/sql_folder_local.ts";
+import type { LocalFolder } from "../storage/sql_folder_local.ts";
 import { versionsOfChanges } from "./folder_scan_changes.ts";
-import { deletionsOf } from "./folder_scan_deletions.ts";
+import { movesOf } from "./folder_scan_moves.ts";
+import { emptyReport, publishScan, type ReadScan } from "./folder_scan_publish.ts";
 import { readDisk } from "./folder_scan_read.ts";
-import { commitSplit } from "./folder_scan_split.ts";
-import { scanInterrupted } from "../files/scan_stop.ts";
 import type { ScanPublishOptions, ScanReport } from "./folder_scan_types.ts";
 
 export type { ScanReport } from "./folder_scan_types.ts";
 
-/** The groups with a path among `changed`. */
-function newGroups(
-  groups: readonly string[][],
-  changed: readonly { path: string }[],
-): string[][] {
-  if (groups.length === 0) return [];
-  const paths = new Set(changed.map((c) => c.path));
-  return groups.filter((g) => g.some((p) => paths.has(p)));
-}
-
 /**
- * Scan `folder` and publish its changes (see the module comment).
- * `confirmMassDelete` is asked when a scan would delete more than half of
- * the folder's files; without it such deletions are held.
+ * Scan `folders` and publish their changes (see the module comment): every
+ * folder's disk is read first, then each one's deletions are decided and
+ * recorded in its own transaction, in order. `o.confirmMassDelete` is asked
+ * when a scan would delete more than half of a folder's files; without it
+ * such deletions are held. `o.progress` says which folder is read.
  */
 export async function scanAndPublish(
   home: Home,
+  folders: readonly LocalFolder[],
+  o: ScanPublishOptions & { progress?: (text: string) => void } = {},
+): Promise<ScanReport[]> {
+  const reads: (ReadScan | ScanReport)[] = [];
+  for (const f of folders) {
+    o.progress?.(`scanning ${f.folder}…`);
+    reads.push(await readScan(home, f, o));
+  }
+  o.progress?.(""); // a mass deletion's question comes on a clean line
+  const scans = reads.filter((r): r is ReadScan => "changes" in r);
+  // 3. Which deletions are moves: in the same folder, or into another one
+  // (folder_scan_moves.ts). After every read, so the answer does not depend
+  // on which of two folders is scanned first.
+  const moves = await movesOf(home, scans, o.signal);
+  const out: ScanReport[] = [];
+  for (const r of reads) {
+    out.push("changes" in r ? await publishScan(home, r, moves.get(r.folder.folder)!, o) : r);
+  }
+  return out;
+}
+
+/** 1 and 2: read `folder`'s disk; a version per new or changed path. */
+async function readScan(
+  home: Home,
   folder: LocalFolder,
-  o: ScanPublishOptions = {},
-): Promise<ScanReport> {
+  o: ScanPublishOptions,
+): Promise<ReadScan | ScanReport> {
   const index = home.folderLocal.index(folder.folder);
-  const base = {
-    folder: folder.folder,
-    published: 0,
-    held: 0,
-    hashedFiles: 0,
-    hashedBytes: 0,
-    present: 0,
-  };
   // 1. The disk, against the index (folder_scan_read.ts).
   const read = await readDisk(home, folder, index, o.signal, o.roundGuard === true);
   if ("stopped" in read) {
     return {
-      ...base,
+      ...emptyReport(folder.folder),
       stopped: read.stopped,
       skipped: [],
       skippedChanged: false,
@@ -89,89 +102,22 @@ export async function scanAndPublish(
     };
   }
   const { result, fs } = read;
-  const self = home.device;
-  const folders = home.view.folders();
-  const now = home.now();
   // 2. A version per new or changed path (folder_scan_changes.ts).
-  const { rows, contents, locs, blobs, ...changes } = await versionsOfChanges(
+  const changes = await versionsOfChanges(
     folder.folder,
     index,
-    folders,
-    self.id,
+    home.view.folders(),
+    home.device.id,
     result.changed,
   );
-  // 3. What went missing: forgotten, held or deleted (folder_scan_deletions.ts).
-  const { deletions, forgotten, held, ...gone } = await deletionsOf(
+  return {
     folder,
     index,
-    folders,
-    self.id,
-    now,
-    result.deleted,
-    contents,
-    o,
-  );
-  const ops = [...changes.ops, ...gone.ops];
-  // Paths read but not published (their versions name too many devices)
-  // are reported with those the disk would not let the scan read.
-  const skipped = [...result.skipped, ...changes.skipped, ...gone.skipped];
-  const published = new Set(
-    changes.ops.flatMap(([op]) => op.type === "file.version" ? [op.version.path] : []),
-  );
-  const kept = keptPaths(skipped);
-  const skippedChanged = !sameKept(kept, {
-    list: folder.info.notSynced,
-    count: folder.info.notSyncedCount,
-  });
-  const info = {
-    ...folder.info,
-    notSynced: kept.list,
-    notSyncedCount: kept.count,
-    ...(fs === undefined || fs.guessed ? {} : { fs }),
-    stopped: "",
-    rejoined: undefined,
-    lastScan: now,
-    ...(held > 0 ? { held: { deletes: held, of: index.size, at: now } } : { held: undefined }),
-  };
-  // Interrupted meanwhile (a mass deletion's question dropped, say): nothing recorded.
-  if (o.signal?.aborted) throw scanInterrupted(folder.root);
-  // 4. One transaction: versions, index rows and chunk places together.
-  await home.write(async (w) => {
-    const fl = w.folderLocal;
-    for (const b of blobs) fl.putBlob(b.hash, b.bytes);
-    await commitSplit(w, ops);
-    for (const r of rows) fl.putIndex(folder.folder, r);
-    for (const r of result.renumbered) {
-      const row = fl.indexRow(folder.folder, r.path);
-      if (row !== undefined) fl.putIndex(folder.folder, { ...row, ino: r.ino });
-    }
-    for (const [path, chunks] of locs) fl.setLocs(folder.folder, path, chunks);
-    for (const r of rows) if (r.kind === "symlink") fl.setLocs(folder.folder, r.path, []);
-    for (const path of [...deletions, ...forgotten]) fl.dropIndex(folder.folder, path);
-    fl.setInfo(folder.folder, info);
-  });
-  return {
-    ...base,
-    published: ops.length,
-    held,
-    skipped,
-    skippedChanged,
-    caseCollisions: result.caseCollisions,
-    newCaseCollisions: newGroups(result.caseCollisions, result.changed),
-    unportable: result.changed.flatMap((c) =>
-      portabilityProblems(c.path).map((p) => ({
-        path: c.path,
-        reason: `${p.name}: ${p.reason} (on ${p.system === "windows" ? "Windows" : "macOS"})`,
-      }))
-    ),
-    // Said by the scan that publishes the link (not one that only saw its inode change).
-    linksOut: result.changed.flatMap((c) =>
-      c.kind === "symlink" && c.escapes && published.has(c.path)
-        ? [{ path: c.path, target: c.target }]
-        : []
-    ),
-    hashedFiles: result.stats.hashedFiles,
-    hashedBytes: result.stats.hashedBytes,
-    present: result.stats.present,
+    deleted: result.deleted,
+    contents: changes.contents,
+    rows: changes.rows,
+    result,
+    fs,
+    changes,
   };
 }

@@ -10,7 +10,7 @@
  * checks that keep it from doing so unasked stay together.
  */
 
-import { contentDigest, sameContent } from "../files/conflict.ts";
+import { contentDigest } from "../files/conflict.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { builtVvProblem } from "../files/version_vector.ts";
 import type { DeviceId } from "../log/device_id.ts";
@@ -40,7 +40,7 @@ export interface Deletions {
 
 /**
  * The deletions of `deleted` in `folder` (see the module comment), given
- * what the changed paths hold (`contents`, folder_scan_changes.ts);
+ * those of them that are moves (`moves`, folder_scan_moves.ts);
  * `o.confirmMassDelete` is asked before deletions that would be held.
  */
 export async function deletionsOf(
@@ -50,45 +50,37 @@ export async function deletionsOf(
   self: DeviceId,
   now: number,
   deleted: readonly string[],
-  contents: readonly FileVersion[],
+  moves: ReadonlySet<string>,
   o: ScanPublishOptions,
 ): Promise<Deletions> {
   let deletions = deleted;
   let held = 0;
   const ops: [Op, number][] = [];
   // More than half of the folder gone asks first (or is held until --yes).
-  // A deletion whose contents reappear under another name in this scan is a
-  // move (a renamed folder), not a loss — one deletion per file that
-  // reappears (movedAway); and once deletions are held they
-  // stay held until confirmed — before, files arriving from peers grew the
-  // folder past the half and the held deletions went out unasked.
-  const bySize = new Map<number, FileVersion[]>();
-  for (const c of contents) {
-    if (c.kind !== "file") continue;
-    const same = bySize.get(c.size);
-    if (same === undefined) bySize.set(c.size, [c]);
-    else same.push(c);
-  }
+  // A deletion whose content is found again — under another name in this
+  // scan, or moved into another folder synced here (`moves`,
+  // folder_scan_moves.ts) — is a move, not a loss; and once deletions are
+  // held they stay held until confirmed — before, files arriving from peers
+  // grew the folder past the half and the held deletions went out unasked.
   // Only the losses are asked about, counted and held: a move's deletion goes
   // out with its new name (held, the file would be on every other device
   // twice, and by the next scan its new name is old news: a loss).
-  // Each deleted path's indexed version is decoded once, when first read:
-  // the move check and the deletion's vector both need it.
+  // Each deleted path's indexed version is decoded once, when first read.
   const decoded = new Map<string, FileVersion | undefined>();
   const heldAt = (path: string): FileVersion | undefined => {
     if (!decoded.has(path)) decoded.set(path, indexedVersion(index.rows.get(path)));
     return decoded.get(path);
   };
-  const moves = new Set(deletions.filter((path) => movedAway(path, heldAt, bySize)));
   // Joined again where it was left: what went missing meanwhile is not
   // published as deleted (FolderInfo.rejoined) — whether another device
   // holds it can't be known here (its reports may be late or partial, and a
   // deletion would reach its copy): forgotten here, fetched again. But a
-  // file whose content reappears under a new name in this scan was renamed
-  // while left: its deletion goes out (the content is published under the
-  // new name, so nothing is lost anywhere; the deletion carries only what
-  // this disk held, so an edit made elsewhere meanwhile still wins). What
-  // is left then is moves only: no loss to ask about or hold.
+  // file whose content reappears under a new name in this scan (or moved
+  // into another folder synced here) was renamed while left: its deletion
+  // goes out (the content is published under the new name, so nothing is
+  // lost anywhere; the deletion carries only what this disk held, so an
+  // edit made elsewhere meanwhile still wins). What is left then is moves
+  // only: no loss to ask about or hold.
   let forgotten: string[] = [];
   if (folder.info.rejoined) {
     forgotten = deletions.filter((path) => !moves.has(path));
@@ -97,7 +89,7 @@ export async function deletionsOf(
   const lost = deletions.length - moves.size;
   const mass = index.size > 0 && lost * 2 > index.size;
   if ((mass || folder.info.held !== undefined) && lost > 0) {
-    const ok = await o.confirmMassDelete?.(lost, index.size) ?? false;
+    const ok = await o.confirmMassDelete?.(folder.folder, lost, index.size) ?? false;
     if (!ok) {
       held = lost;
       deletions = deletions.filter((path) => moves.has(path));
@@ -139,26 +131,4 @@ export async function deletionsOf(
     deletions = deletions.filter((path) => !out.has(path));
   }
   return { ops, deletions, forgotten, held, skipped };
-}
-
-/**
- * True when the file indexed at `path` (its version: `heldAt`) has its
- * contents among `found` (by size): it moved. The file found is taken, so it
- * excuses one deletion only (deleting ten copies and writing one is nine
- * losses), and an empty file excuses none (its "contents" are everywhere).
- * With nothing found, nothing is decoded.
- */
-function movedAway(
-  path: string,
-  heldAt: (path: string) => FileVersion | undefined,
-  found: Map<number, FileVersion[]>,
-): boolean {
-  if (found.size === 0) return false;
-  const v = heldAt(path);
-  if (v === undefined || v.kind !== "file" || v.size === 0) return false;
-  const same = found.get(v.size) ?? [];
-  const i = same.findIndex((f) => sameContent(f, v));
-  if (i < 0) return false;
-  same.splice(i, 1);
-  return true;
 }

@@ -9,14 +9,16 @@
 /** How to scan and publish. */
 export interface ScanPublishOptions {
   /**
-   * Asked when a scan would delete more than half of the folder's files;
+   * Asked when a scan would delete more than half of `folder`'s files;
    * without it such deletions are held.
    */
-  confirmMassDelete?: (deletes: number, of: number) => Promise<boolean> | boolean;
+  confirmMassDelete?: (folder: string, deletes: number, of: number) => Promise<boolean> | boolean;
   /**
    * Ctrl-C or SIGTERM: the scan stops (files/scan_stop.ts) and throws
    * `sync_interrupted`; the folder's index, info and the log stay as they
    * were — a scan commits in one transaction at its end, or not at all.
+   * Folders scanned together are all read before any is recorded: a stop
+   * while they are read records none of them.
    */
   signal?: AbortSignal;
   /**

@@ -62,9 +62,10 @@ const SCAN: CommandSpec = {
   path: ["folder", "scan"],
   summary: "scan folders now and publish their changes (sync now does this too)",
   description: "A scan that would delete more than half of a folder's files asks first on a\n" +
-    "terminal; elsewhere the deletions are held until a scan with --yes. Ctrl-C stops a\n" +
-    "scan at once and exits 130; nothing of that folder's scan is recorded (the folders\n" +
-    "scanned before it keep theirs), the next scan does it again.",
+    "terminal; elsewhere the deletions are held until a scan with --yes. A file moved into\n" +
+    "another folder synced here is no loss when that folder is scanned too (no ID). Ctrl-C\n" +
+    "stops a scan at once and exits 130; every folder is read before any is recorded, and\n" +
+    "nothing of what was read is; the next scan does it again.",
   args: [{ name: "ID", help: "only this folder", optional: true }],
   flags: [{ name: "yes", help: "let a mass deletion go out without asking" }, JSON_FLAG],
   ...LOCAL,

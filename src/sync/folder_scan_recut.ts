@@ -1,0 +1,79 @@
+/**
+ * @module folder_scan_recut
+ * Whether a file found in another folder holds a deleted file's content
+ * (folder_scan_moves.ts). Each folder cuts its files with its own seed
+ * (folder_scan_read.ts), so the same bytes have different chunk lists in
+ * two folders once a file is longer than the minimum chunk: such a file is
+ * read again with the deleting folder's cut and its list compared. Only
+ * files of the deleted size are read, each at most once a folder, and
+ * only for folders whose losses would be asked about. Apart because it is
+ * the one part of finding moves that reads file content.
+ */
+
+import { join } from "node:path";
+import { sameContent } from "../files/conflict.ts";
+import { ContentChunker } from "../files/content_chunker.ts";
+import type { FileVersion } from "../files/file_version.ts";
+import { type ChunkList, makeChunkList } from "../files/manifest_tree.ts";
+import { chunkFile, statKey } from "../files/scan_file.ts";
+import { ScanStop } from "../files/scan_stop.ts";
+import type { Home } from "../storage/home_handle.ts";
+import type { LocalFolder } from "../storage/sql_folder_local.ts";
+import { chunkSettings } from "./folder_scan_read.ts";
+
+/** A file in a folder synced here that may hold a deleted file's content. */
+export interface Found {
+  readonly folder: string;
+  /** Its folder's root. */
+  readonly root: string;
+  readonly path: string;
+  /** Its stat as its folder's scan or index recorded it. */
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ino: number;
+  /** Its version there (the vector does not matter). */
+  readonly version: FileVersion;
+  /** Found in its folder's index, not among this command's changes. */
+  readonly indexed: boolean;
+}
+
+/**
+ * A test of whether a found file holds `v`, a file deleted from `folder`:
+ * it is still on disk as recorded, and its chunk list, cut as `folder` cuts,
+ * is `v`'s. Ctrl-C (`signal`) stops a read at once.
+ */
+export function recutMatches(
+  home: Home,
+  folder: LocalFolder,
+  signal?: AbortSignal,
+): (x: Found, v: FileVersion & { kind: "file" }) => Promise<boolean> {
+  const settings = chunkSettings(home, folder.folder);
+  const stop = new ScanStop(folder.root, signal);
+  let chunker: Promise<ContentChunker> | undefined;
+  const cut = new Map<Found, ChunkList | null>();
+  return async (x, v) => {
+    const abs = join(x.root, x.path);
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(abs);
+    } catch {
+      return false;
+    }
+    const now = statKey(info);
+    if (!info.isFile || now.size !== x.size || now.mtimeMs !== x.mtimeMs || now.ino !== x.ino) {
+      return false; // not the file recorded any more: what it holds was not published
+    }
+    if (sameContent(x.version, v)) return true;
+    // Up to the minimum chunk a file is one chunk whatever the seed: its id differed.
+    if (v.size <= settings.params.min) return false;
+    let list = cut.get(x);
+    if (list === undefined) {
+      stop.now();
+      chunker ??= ContentChunker.create(settings.params, settings.seed);
+      const read = await chunkFile(abs, info, await chunker, stop);
+      list = "skipped" in read ? null : (await makeChunkList(await read.hashing)).list;
+      cut.set(x, list);
+    }
+    return list !== null && sameContent({ ...v, chunks: list }, v);
+  };
+}
