@@ -1,0 +1,131 @@
+/**
+ * @module checkpoint_decode
+ * Reading a checkpoint (checkpoint.ts has the wire form): the envelope and
+ * its signature, the author table, the heads with the signed entries that
+ * prove them, seen seqs and apps; the keyspaces (checkpoint_spaces.ts),
+ * member rows (checkpoint_members.ts) and folders (folder_checkpoint.ts)
+ * are read by their parts. A member's checkpoint is trusted for its
+ * content, but never to crash or bloat the receiver: every failure, whatever
+ * part raised it, is one `bad_checkpoint`. Apart from the writer because the
+ * reader alone carries the distrust.
+ */
+
+import { asBytes, bytesEqual, concatBytes } from "../bytes.ts";
+import { MycelError } from "../errors.ts";
+import { decodeCbor } from "./cbor.ts";
+import {
+  bad,
+  type Checkpoint,
+  CHECKPOINT_CONTEXT,
+  CHECKPOINT_LIMITS,
+  count,
+  type FrontierHead,
+  list,
+  MAX_AUTHORS,
+  MAX_CHECKPOINT_BYTES,
+} from "./checkpoint_format.ts";
+import { decodeMember } from "./checkpoint_members.ts";
+import { decodeSpaces } from "./checkpoint_spaces.ts";
+import { DeviceKey } from "./device_key.ts";
+import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "./entry.ts";
+import { verifySignature } from "./identity.ts";
+import { checkName } from "./ops.ts";
+import { MemoryState } from "./state_memory.ts";
+import { decodeFolderPart } from "./folder_checkpoint.ts";
+
+/** Undecodable bytes are a bad checkpoint too (the documented error), not `bad_encoding`. */
+function cbor(bytes: Uint8Array, what: string): unknown {
+  try {
+    return decodeCbor(bytes, what, CHECKPOINT_LIMITS);
+  } catch (e) {
+    throw bad(`the ${what} is not valid CBOR`, e);
+  }
+}
+
+/** The signed entry `proof` proves `head`: its author's, at its seq, with its hash. */
+function headProof(head: Omit<FrontierHead, "proof">, proof: unknown): SignedEntry {
+  const bytes = asBytes(proof);
+  if (bytes === undefined) throw bad("a head's entry is malformed");
+  let e: SignedEntry;
+  try {
+    e = decodeSignedEntry(bytes);
+  } catch (err) {
+    throw bad("a head's entry is malformed", err);
+  }
+  if (
+    e.entry.author !== head.author || e.entry.seq !== head.seq || !bytesEqual(e.hash, head.hash)
+  ) {
+    throw bad(`the entry given for ${head.author.short}'s head #${head.seq} is not that head`);
+  }
+  return e;
+}
+
+/**
+ * Decode a checkpoint and check its signature (not who signed it: the caller
+ * checks the signer is a member it trusts). `unsigned` skips the signature,
+ * for the refold base a home keeps for itself (never received from anyone).
+ */
+export async function readCheckpoint(
+  bytes: Uint8Array,
+  options: { unsigned?: boolean } = {},
+): Promise<Checkpoint> {
+  if (bytes.length > MAX_CHECKPOINT_BYTES) throw bad("it is too large");
+  const outer = cbor(bytes, "checkpoint");
+  if (!Array.isArray(outer) || outer.length !== 2) throw bad("it is not [body, signature]");
+  const body = asBytes(outer[0]), sig = asBytes(outer[1]);
+  if (body === undefined || sig?.length !== 64) throw bad("body or signature malformed");
+  const f = list(cbor(body, "checkpoint body"), "checkpoint", 14);
+  if ((f.length !== 13 && f.length !== 14) || f[0] !== "mycel-checkpoint" || f[1] !== 1) {
+    throw bad("unknown format");
+  }
+  const mesh = f[2], signerRaw = asBytes(f[3]);
+  if (typeof mesh !== "string" || signerRaw?.length !== 32) throw bad("mesh or signer malformed");
+  const signer = DeviceKey.of(signerRaw);
+  if (
+    !options.unsigned &&
+    !(await verifySignature(signer.bytes, concatBytes(CHECKPOINT_CONTEXT, body), sig))
+  ) {
+    throw bad("its signature does not verify");
+  }
+  const authors = list(f[5], "authors", MAX_AUTHORS).map((x) => {
+    const k = asBytes(x);
+    if (k?.length !== 32) throw bad("an author key is malformed");
+    return DeviceKey.of(k);
+  });
+  const au = (i: unknown) => {
+    const k = authors[count(i, "author index")];
+    if (k === undefined) throw bad("an author index is out of range");
+    return k;
+  };
+  try {
+    const proofs: Promise<boolean>[] = [];
+    const frontier = list(f[6], "frontier", MAX_AUTHORS).map((h): FrontierHead => {
+      const [a, seq, hash, proof] = list(h, "head", 4);
+      const hb = asBytes(hash);
+      if (hb?.length !== 32) throw bad("a head hash is malformed");
+      const head = { author: au(a), seq: count(seq, "seq"), hash: hb };
+      if (proof === undefined) return head;
+      const checked = headProof(head, proof);
+      if (!options.unsigned) proofs.push(verifyEntrySignature(checked));
+      return { ...head, proof: checked.bytes };
+    });
+    if ((await Promise.all(proofs)).includes(false)) {
+      throw bad("a head's entry is not signed by its author");
+    }
+    const state = new MemoryState();
+    for (const s of list(f[10], "seen", MAX_AUTHORS)) {
+      const [a, seq] = list(s, "seen", 2);
+      state.setSeen(au(a), count(seq, "seq"));
+    }
+    decodeSpaces({ versions: f[7], parked: f[8], floors: f[9] }, au, state);
+    for (const app of list(f[11], "apps")) state.addApp(checkName("app name", app));
+    for (const m of list(f[12], "members", MAX_AUTHORS)) {
+      state.putMember(...decodeMember(m, au));
+    }
+    if (f.length === 14) decodeFolderPart(f[13], au, state.folders(), list, count);
+    return { mesh, signer, made: count(f[4], "made"), frontier, state, bytes };
+  } catch (e) {
+    if (e instanceof MycelError && e.code === "bad_checkpoint") throw e;
+    throw bad(e instanceof Error ? e.message.replace(/^Cannot [^:]*: /, "") : String(e), e);
+  }
+}
