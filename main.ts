@@ -7,13 +7,8 @@
 import type { CommandContext } from "./src/cli/command.ts";
 import { commandsFor } from "./src/cli/commands/command_modules.ts";
 import { type Output, processOutput } from "./src/cli/output.ts";
-import {
-  type CommandTable,
-  commandWord,
-  parseArgv,
-  type ParseOutcome,
-  wantsJson,
-} from "./src/cli/parse.ts";
+import type { CommandTable } from "./src/cli/command_lookup.ts";
+import { commandWord, parseArgv, type ParseOutcome, wantsJson } from "./src/cli/parse.ts";
 import { resolveStdinArgs } from "./src/cli/stdin_args.ts";
 import { ExitCode, MycelError } from "./src/errors.ts";
 import { safeJson, safeText } from "./src/text_safety.ts";

@@ -10,7 +10,7 @@
  */
 
 import { type CommandSpec, flagsOf, type FlagSpec } from "./command.ts";
-import type { CommandTable } from "./parse.ts";
+import type { CommandTable } from "./command_lookup.ts";
 
 /** Every canonical spelling → its command. */
 function spellings(table: CommandTable): [string[], CommandSpec][] {

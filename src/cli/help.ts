@@ -15,7 +15,7 @@ import {
   globalFlagsOf,
   usageLine,
 } from "./command.ts";
-import { type CommandTable, verbSpellings } from "./parse.ts";
+import { type CommandTable, verbSpellings } from "./command_lookup.ts";
 
 /** What each exit code means (the README's table says the same). */
 export const EXIT_CODE_MEANINGS: Readonly<Record<ExitCode, string>> = {

@@ -20,7 +20,7 @@ import {
   usageLine,
 } from "./command.ts";
 import { ENVIRONMENT, EXIT_CODE_MEANINGS, topHelp } from "./help.ts";
-import type { CommandTable } from "./parse.ts";
+import type { CommandTable } from "./command_lookup.ts";
 import { VERSION } from "../version.ts";
 
 /** Escape text for a roff text line or macro argument. */

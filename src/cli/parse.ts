@@ -4,6 +4,12 @@
  * Command words come first (global flags may precede them), then arguments
  * and flags in any order; `--` ends flags. Mistakes are usage errors that
  * name the offending word and suggest the closest valid one.
+ *
+ * Here: the global flags, `--version` and `help` routing, and the
+ * command's own arguments and flags. Finding a command by its words, and
+ * the error naming the closest when none matches, is command_lookup.ts.
+ * (Split no further: main.ts loads this and everything it imports before
+ * any command runs, and tests/cli/command_modules_test.ts caps that walk.)
  */
 
 import { usageError } from "../errors.ts";
@@ -11,18 +17,17 @@ import {
   type CommandSpec,
   flagsOf,
   type FlagSpec,
-  type GroupSpec,
   type ParsedInput,
   usageLine,
 } from "./command.ts";
-
-/** All commands and groups. */
-export interface CommandTable {
-  /** Groups (first words) with summaries. */
-  readonly groups: readonly GroupSpec[];
-  /** Every command. */
-  readonly commands: readonly CommandSpec[];
-}
+import {
+  commandMiss,
+  type CommandTable,
+  helpTarget,
+  spellings,
+  suggest,
+  verbSpellings,
+} from "./command_lookup.ts";
 
 /** Flags that apply before any command is chosen. */
 export interface GlobalInput {
@@ -38,32 +43,6 @@ export type ParseOutcome =
   | { kind: "help"; spec?: CommandSpec; group?: string; verb?: string; global: GlobalInput }
   | { kind: "version"; json: boolean };
 
-/** Edit distance, for "did you mean" suggestions. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
-}
-
-/** The closest candidate to `word`, if close enough to be a likely typo. */
-export function suggest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = distance(word, c);
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  return best !== undefined && bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
-}
-
 function isFlagToken(t: string): boolean {
   return t.startsWith("-") && t !== "-" && !/^-\d/.test(t);
 }
@@ -71,25 +50,6 @@ function isFlagToken(t: string): boolean {
 function findFlag(token: string, flags: readonly FlagSpec[]): FlagSpec | undefined {
   if (token.startsWith("--")) return flags.find((f) => f.name === token.slice(2));
   return flags.find((f) => f.short === token.slice(1));
-}
-
-/** Every spelling of every command, longest first. */
-export function spellings(table: CommandTable): [readonly string[], CommandSpec][] {
-  const all: [readonly string[], CommandSpec][] = [];
-  for (const c of table.commands) {
-    all.push([c.path, c]);
-    for (const a of c.aliases ?? []) all.push([a, c]);
-  }
-  return all.sort((a, b) => b[0].length - a[0].length);
-}
-
-/** The verb-first spellings starting with `verb` (`show prefs`, …), in table order. */
-export function verbSpellings(table: CommandTable, verb: string): [string[], CommandSpec][] {
-  const out: [string[], CommandSpec][] = [];
-  for (const c of table.commands) {
-    for (const a of c.aliases ?? []) if (a.length > 1 && a[0] === verb) out.push([[...a], c]);
-  }
-  return out;
 }
 
 /**
@@ -162,7 +122,7 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
     });
   }
   if (words.length === 1 && words[0] === "version") return { kind: "version", json };
-  if (words[0] === "help") return helpTarget(words.slice(1), table, global);
+  if (words[0] === "help") return { kind: "help", ...helpTarget(words.slice(1), table), global };
   const match = spellings(table).find(([path]) =>
     path.length <= words.length && path.every((w, i) => w === words[i])
   );
@@ -190,40 +150,11 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
       const group = table.groups.find((g) => g.name === words[0])?.name;
       if (words.length === 0 || group) return { kind: "help", group, global };
     }
-    const group = table.groups.find((g) => g.name === words[0]);
-    if (group) {
-      const subs = table.commands.filter((c) => c.path[0] === group.name).map((c) => c.path[1]);
-      const hint = words[1] === undefined
-        ? `Run \`mycel ${group.name} --help\` to see its commands.`
-        : `Did you mean \`mycel ${group.name} ${suggest(words[1], subs) ?? subs.join("|")}\`?`;
-      throw usageError(
-        "run command",
-        words[1] === undefined ? `\`${group.name}\` needs a subcommand` : "unknown subcommand",
-        { value: words[1], hint },
-      );
+    // `mycel get --help`: the nouns a verb-first verb takes (`mycel help get`).
+    if (help && words.length === 1 && verbSpellings(table, words[0]).length > 0) {
+      return { kind: "help", verb: words[0], global };
     }
-    // A verb-first spelling's verb alone (`mycel get`), or with a noun it
-    // does not take: name the nouns it does.
-    const nouns = [...new Set(verbSpellings(table, words[0]).map(([p]) => p[1]))];
-    if (nouns.length > 0) {
-      if (help && words.length === 1) return { kind: "help", verb: words[0], global };
-      const guess = words[1] === undefined ? undefined : suggest(words[1], nouns);
-      throw usageError(
-        "run command",
-        words[1] === undefined ? `\`${words[0]}\` needs what to ${words[0]}` : "unknown command",
-        {
-          value: words[1] === undefined ? undefined : `${words[0]} ${words[1]}`,
-          hint: `Did you mean \`mycel ${words[0]} ${guess ?? nouns.join("|")}\`? ` +
-            `(\`mycel help ${words[0]}\` lists them)`,
-        },
-      );
-    }
-    const first = new Set(table.commands.map((c) => c.path[0]));
-    const guess = suggest(words[0], first);
-    throw usageError("run command", "unknown command", {
-      value: words[0],
-      hint: guess ? `Did you mean \`mycel ${guess}\`?` : "Run `mycel --help` to see the commands.",
-    });
+    throw commandMiss(words, table);
   }
   const [path, spec] = match;
   if (help) return { kind: "help", spec, global };
@@ -232,26 +163,6 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
     tokens.splice(tokens.includes("--") ? tokens.indexOf("--") : tokens.length, 0, "--json");
   }
   return { kind: "run", spec, input: parseInput(spec, tokens), global };
-}
-
-/** `mycel help [GROUP] [COMMAND]`: what to show help for. */
-function helpTarget(words: string[], table: CommandTable, global: GlobalInput): ParseOutcome {
-  if (words.length === 0) return { kind: "help", global };
-  const spec = spellings(table).find(([path]) =>
-    path.length === words.length && path.every((w, i) => w === words[i])
-  )?.[1];
-  if (spec) return { kind: "help", spec, global };
-  const group = table.groups.find((g) => g.name === words[0]);
-  if (group && words.length === 1) return { kind: "help", group: group.name, global };
-  if (words.length === 1 && verbSpellings(table, words[0]).length > 0) {
-    return { kind: "help", verb: words[0], global };
-  }
-  const all = table.commands.map((c) => c.path.join(" "));
-  const guess = suggest(words.join(" "), all);
-  throw usageError("show help", "no such command", {
-    value: words.join(" "),
-    hint: guess ? `Did you mean \`mycel help ${guess}\`?` : "Run `mycel help` to see the commands.",
-  });
 }
 
 /** True when argv asks for JSON output (so errors are printed as JSON too). */

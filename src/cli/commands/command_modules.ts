@@ -12,7 +12,7 @@
  */
 
 import type { CommandSpec, GroupSpec } from "../command.ts";
-import type { CommandTable } from "../parse.ts";
+import type { CommandTable } from "../command_lookup.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
 /** The groups (first words shared by several commands), in help order. */

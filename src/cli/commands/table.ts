@@ -6,7 +6,7 @@
  * first word alone cannot (help, mistakes).
  */
 
-import type { CommandTable } from "../parse.ts";
+import type { CommandTable } from "../command_lookup.ts";
 import { COMMAND_MODULES, GROUPS } from "./command_modules.ts";
 
 /** Every mycel command. */
