@@ -84,6 +84,20 @@ export function wipe(b: Uint8Array): void {
   b.fill(0);
 }
 
+/**
+ * Free a buffer `node:crypto` or WebCrypto just made for us, once its bytes
+ * are copied out: it is memory outside V8's heap that would otherwise wait
+ * for a full collection (see secure_channel.ts `release`). Only a buffer it
+ * fills alone.
+ */
+export function freeNow(bytes: Uint8Array): void {
+  const b = bytes.buffer;
+  if (
+    b instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === b.byteLength &&
+    b.byteLength > 0
+  ) b.transfer(0);
+}
+
 /** Standard base64 with padding (WireGuard's key format). */
 export function toBase64(bytes: Uint8Array): string {
   return bytes.toBase64();

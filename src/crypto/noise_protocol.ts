@@ -2,18 +2,19 @@
  * @module noise_protocol
  * Protocol names (spec §8): `Noise_<pattern>_<dh>_<cipher>_<hash>` resolved to
  * the pattern and the three functions. Only Curve25519 is offered for DH; the
- * cipher and hash choices are whatever `noise_aead.ts` and `noise_hash.ts` carry.
+ * cipher and hash choices are whatever `noise_ciphers.ts` and `noise_hash.ts` carry.
  */
 
 import { MycelError } from "../errors.ts";
-import { type NoiseCipher, noiseCipher } from "./noise_aead.ts";
+import type { NoiseCipher } from "./noise_aead.ts";
+import { noiseCipher } from "./noise_ciphers.ts";
 import { type NoiseHash, noiseHash } from "./noise_hash.ts";
 import { type NoisePattern, noisePattern } from "./noise_patterns.ts";
 
 /**
  * Known peers: one round trip, mutual authentication (sync connections).
  * ChaChaPoly: 2.6× WebCrypto's AES-GCM here, and the file phase moves
- * gigabytes through it (noise_aead.ts).
+ * gigabytes through it (noise_ciphers.ts).
  */
 export const NOISE_IK = "Noise_IK_25519_ChaChaPoly_SHA256";
 

@@ -2,7 +2,7 @@
  * @module chacha_changeover_test
  * A process's ChaChaPoly starts in JavaScript (@noble/ciphers) and changes
  * over to `node:crypto` once it has moved NATIVE_FROM bytes
- * (src/crypto/noise_aead.ts). In a file of its own: the change-over happens
+ * (src/crypto/noise_chachapoly.ts). In a file of its own: the change-over happens
  * once per process (module state), and noise_aead_test.ts loads the native
  * cipher from its first test. Every message stays what @noble/ciphers
  * seals, messages in flight at the change-over included.
@@ -10,12 +10,8 @@
 
 import assert from "node:assert/strict";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
-import {
-  chachaBackend,
-  ChaChaPolyKey,
-  NATIVE_FROM,
-  noiseCipher,
-} from "../../src/crypto/noise_aead.ts";
+import { chachaBackend, ChaChaPolyKey, NATIVE_FROM } from "../../src/crypto/noise_chachapoly.ts";
+import { noiseCipher } from "../../src/crypto/noise_ciphers.ts";
 
 const chacha = noiseCipher("ChaChaPoly")!;
 

@@ -12,7 +12,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
-import { ChaChaPolyKey, noiseCipher } from "../../src/crypto/noise_aead.ts";
+import { ChaChaPolyKey } from "../../src/crypto/noise_chachapoly.ts";
+import { noiseCipher } from "../../src/crypto/noise_ciphers.ts";
 
 const chacha = noiseCipher("ChaChaPoly")!;
 

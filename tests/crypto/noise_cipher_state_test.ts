@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { CipherState, NOISE_MAX_MESSAGE, NOISE_MAX_PLAINTEXT } from "../../src/crypto/noise.ts";
-import { noiseCipher } from "../../src/crypto/noise_aead.ts";
+import { noiseCipher } from "../../src/crypto/noise_ciphers.ts";
 import { assertBytes, assertRejectsMycel } from "../helpers/assert.ts";
 import { ikPair, runHandshake } from "./noise_helpers.ts";
 
