@@ -29,7 +29,7 @@ import {
   MAX_FILE_VERSION_BYTES,
 } from "../files/file_version.ts";
 import { DeviceKey } from "./device_key.ts";
-import { checkName } from "./ops.ts";
+import { checkName } from "./op_checks.ts";
 
 /** A device's account of one folder on its disk (see the module comment). */
 export interface FolderProgress {
