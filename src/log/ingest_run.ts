@@ -7,10 +7,11 @@
  *   prev hash). The run is authenticated by the chain and the signature of
  *   its last entry — every prev commits to the whole entry before it. A run
  *   ends where the next entry does not link (that entry is then judged
- *   against the new head). When the last entry's signature fails, the one
- *   before it is checked: if it verifies, only the last entry is refused (a
- *   damaged disk or a bit flipped in one entry costs that entry); if not,
- *   the whole run is refused and none of it is kept.
+ *   against the new head). When the last entry's signature fails, a run
+ *   from the network is refused whole and none of it is kept (an honest
+ *   peer sends it intact next time); salvaging our own disk (repair,
+ *   migration) keeps the longest prefix whose entries all verify, so a
+ *   damaged page costs the entries from the first bad one on.
  * - Fork: a second, validly signed entry for an (author, seq) we hold is kept
  *   aside as evidence with ours and reported; an unsigned claim is not a fork.
  *
