@@ -86,9 +86,14 @@ export function wipe(b: Uint8Array): void {
 
 /**
  * Free a buffer `node:crypto` or WebCrypto just made for us, once its bytes
- * are copied out: it is memory outside V8's heap that would otherwise wait
- * for a full collection (see secure_channel.ts `release`). Only a buffer it
- * fills alone.
+ * are copied out (a decrypted frame once the assembler holds a copy, an
+ * encrypted one once the connection does). Such output is memory the
+ * runtime allocated outside V8's heap, which V8 neither counts toward its
+ * next young collection nor frees before a full one: at 16 frames a MiB, a
+ * transfer piled up to 64 MiB of dead frames between collections, and the
+ * allocator kept those pages afterwards. Detaching the buffer (a transfer
+ * to length 0) frees it at once. Only a buffer the bytes fill alone is ours
+ * to detach (both AEADs return a fresh one).
  */
 export function freeNow(bytes: Uint8Array): void {
   const b = bytes.buffer;

@@ -10,6 +10,7 @@
 
 import type { Handshake, TransportCiphers } from "../crypto/noise.ts";
 import { NOISE_MAX_PLAINTEXT, NOISE_TAG_LENGTH } from "../crypto/noise.ts";
+import { freeNow } from "../bytes.ts";
 import { isMycelError, MycelError } from "../errors.ts";
 import { FrameConn } from "./frame_conn.ts";
 import { checkTimeout, seconds, timeoutError } from "./deadline.ts";
@@ -18,24 +19,6 @@ import { framedPieces, MessageAssembler } from "../protocol/message_assembler.ts
 
 /** Largest wire buffer a channel keeps between messages (bytes): file answers fit. */
 const KEEP_WIRE = 4 << 20;
-
-/**
- * Free a frame's buffer now: a decrypted frame once the assembler holds a
- * copy, an encrypted one once the connection does. WebCrypto's output is
- * memory the runtime allocated outside V8's heap, which V8 neither counts
- * toward its next young collection nor frees before a full one: at 16 frames
- * a MiB, a transfer piled up to 64 MiB of dead frames between collections,
- * and the allocator kept those pages afterwards. Detaching the buffer (a
- * transfer to length 0) frees it at once. Only a buffer the frame fills alone
- * is ours to detach (both AEADs return a fresh one).
- */
-function release(frame: Uint8Array): void {
-  const buffer = frame.buffer;
-  if (
-    buffer instanceof ArrayBuffer && frame.byteOffset === 0 &&
-    frame.byteLength === buffer.byteLength && buffer.byteLength > 0
-  ) buffer.transfer(0);
-}
 
 /** Most frames decrypted in one step (1 MiB of plaintext). */
 const READ_BATCH = 16;
@@ -215,7 +198,7 @@ export class SecureChannel {
           // Counted as pushed: a refused length prefix stops the count there.
           this.#received += 2 + batch[k].length;
           this.#assembler.push(plaintext);
-          release(plaintext);
+          freeNow(plaintext);
         });
       }
     } catch (error) {
