@@ -17,6 +17,23 @@ import type { Pattern } from "./gitignore_pattern.ts";
 
 const SLASH = 0x2f;
 
+/**
+ * Where a pattern stands after a folder's path: the states it may be in,
+ * or `open` once everything below matches (an "open" end reached).
+ */
+export interface SpanState {
+  readonly open: boolean;
+  readonly states: Int32Array;
+}
+
+/** How a run ended: still matching, past an "open" end, or with nothing left to try. */
+export type Ended = "live" | "open" | "dead";
+
+const OPEN: SpanState = { open: true, states: new Int32Array(0) };
+const DEAD: SpanState = { open: false, states: new Int32Array(0) };
+const ONE_END = new Int32Array(1);
+const NO_HITS = new Int32Array(1);
+
 /** What a state's one outgoing unit must be. */
 const enum On {
   Nothing,
@@ -123,29 +140,77 @@ export class SpanScanner {
   /**
    * Match every prefix `path.slice(0, ends[k])` (ascending; a prefix ending
    * in `/` is a folder) and set `hits[k] = index` for each that matches.
+   * With `from`, go on from where the pattern stood after a folder's path,
+   * which `path` starts with (its first `at` units): only the rest is read.
+   * Returns how it ended, for {@link stateAt}.
    */
-  run(path: string, ends: Int32Array, count: number, hits: Int32Array, index: number): void {
+  run(
+    path: string,
+    ends: Int32Array,
+    count: number,
+    hits: Int32Array,
+    index: number,
+    from?: SpanState,
+    at = 0,
+  ): Ended {
+    return this.#feed(path, ends, count, hits, index, from, at);
+  }
+
+  /** Where the pattern stands after a {@link run} that read its path to the end. */
+  stateAt(how: Ended): SpanState {
+    if (how !== "live") return how === "open" ? OPEN : DEAD;
+    return { open: false, states: this.#next.slice(0, this.#nextN) };
+  }
+
+  /**
+   * Where the pattern stands after all of `dir` (a folder's path ending in
+   * `/`); `from`: where it stood after the first `at` units (its parent's).
+   */
+  after(dir: string, from?: SpanState, at = 0): SpanState {
+    ONE_END[0] = dir.length;
+    return this.stateAt(this.#feed(dir, ONE_END, 1, NO_HITS, 0, from, at));
+  }
+
+  #feed(
+    path: string,
+    ends: Int32Array,
+    count: number,
+    hits: Int32Array,
+    index: number,
+    from: SpanState | undefined,
+    at: number,
+  ): Ended {
     const atoms = this.#pattern.atoms;
     const rooted = this.#pattern.rooted;
     const fin = this.#final;
     this.#nextN = 0;
     this.#newStep();
-    this.#add(0);
+    if (from === undefined) this.#add(0);
+    else if (from.open) {
+      for (let k = 0; k < count; k++) if (ends[k] > at) hits[k] = index;
+      return "open";
+    } else {
+      // Saved after their closure: taken as they are.
+      for (const s of from.states) {
+        this.#mark[s] = this.#stamp;
+        this.#next[this.#nextN++] = s;
+      }
+    }
     let wasFinal = this.#mark[fin] === this.#stamp;
     let open = false; // "open" end reached: every longer prefix matches
     let k = 0;
     const len = path.length;
-    for (let pos = 0; pos < len && k < count; pos++) {
+    for (let pos = at; pos < len && k < count; pos++) {
       if (open) {
         for (; k < count; k++) hits[k] = index;
-        return;
+        return "open";
       }
       this.#newStep();
       if (this.#curN === 0) {
-        if (rooted) return;
+        if (rooted) return "dead";
         // Nothing can match before the pattern starts again after a `/`.
         const slash = path.indexOf("/", pos);
-        if (slash < 0) return;
+        if (slash < 0) return "dead";
         pos = slash;
         wasFinal = false;
       }
@@ -184,5 +249,6 @@ export class SpanScanner {
         k++;
       }
     }
+    return open ? "open" : "live";
   }
 }

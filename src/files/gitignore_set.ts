@@ -14,7 +14,7 @@
 
 import { globMatches, type NameGlob, nameGlob } from "./gitignore_glob.ts";
 import type { Atom, Pattern } from "./gitignore_pattern.ts";
-import { SpanScanner } from "./gitignore_scan.ts";
+import { SpanScanner, type SpanState } from "./gitignore_scan.ts";
 
 /** A rule to match: its pattern (null: matches nothing) and whether `!`. */
 export interface SetRule {
@@ -36,6 +36,14 @@ interface Literal {
 const SLASH = 0x2f;
 /** Folder answers kept (then forgotten all at once). */
 const FOLDERS_KEPT = 4096;
+/** Folders whose spanning patterns' states are kept, and the states' units in all. */
+const STATES_KEPT = 4096;
+const STATE_UNITS_KEPT = 1 << 20;
+/**
+ * Folder paths at least this long have their states kept; shorter ones are
+ * read again, at most this many units an entry (cheaper than keeping them).
+ */
+const RESUME_AT = 256;
 
 const withinName = (a: Atom) =>
   a.kind === "star" || a.kind === "one" || (a.kind === "char" && a.code !== SLASH);
@@ -65,6 +73,16 @@ export class GitignoreSet {
   readonly #spans: { index: number; scanner: SpanScanner }[] = [];
   /** Folders answered lately, by path. */
   readonly #folders = new Map<string, boolean>();
+  /**
+   * Where each spanning pattern stood after a folder's path (`a/b/`), for
+   * the folders listed lately: a scan asks about everything in one folder
+   * together, and each entry then costs its own name, not its whole path
+   * again. Without it, the folders on the way down a deep path each cost
+   * that path: its depth times its length times the patterns (a member's
+   * 1,600 `/**\/` and one file 2,000 folders deep took a scan over a minute).
+   */
+  readonly #states = new Map<string, SpanState[]>();
+  #stateUnits = 0;
   #ends = new Int32Array(64);
   #best = new Int32Array(64);
 
@@ -95,9 +113,10 @@ export class GitignoreSet {
     // A scan asks about a folder before what is in it: its answer, kept,
     // spares asking again about every folder above each of its entries.
     const cut = path.lastIndexOf("/");
-    const above = cut < 0 ? false : this.#folders.get(path.slice(0, cut));
+    const parent = cut < 0 ? "" : path.slice(0, cut);
+    const above = cut < 0 ? false : this.#folders.get(parent);
     if (above === true) return true;
-    const ignored = this.#decide(isDir ? `${path}/` : path, isDir, above === false);
+    const ignored = this.#decide(isDir ? `${path}/` : path, path, isDir, above === false, parent);
     if (isDir) {
       if (this.#folders.size >= FOLDERS_KEPT) this.#folders.clear();
       this.#folders.set(path, ignored);
@@ -105,14 +124,14 @@ export class GitignoreSet {
     return ignored;
   }
 
-  #decide(full: string, isDir: boolean, lastOnly: boolean): boolean {
+  #decide(full: string, path: string, isDir: boolean, lastOnly: boolean, parent: string): boolean {
     // Where each prefix asked about ends: after every `/`, and the file.
     let count = 0;
     for (let i = full.indexOf("/"); i >= 0; i = full.indexOf("/", i + 1)) this.#end(count++, i + 1);
     if (!isDir) this.#end(count++, full.length);
     const ends = this.#ends;
     const best = this.#best.fill(-1, 0, count);
-    for (const span of this.#spans) span.scanner.run(full, ends, count, best, span.index);
+    if (this.#spans.length > 0) this.#runSpans(full, path, isDir, count, lastOnly ? parent : "");
     const globs = this.#globs;
     for (let k = lastOnly ? count - 1 : 0; k < count; k++) {
       const dir = full.charCodeAt(ends[k] - 1) === SLASH;
@@ -133,6 +152,55 @@ export class GitignoreSet {
       if (last >= 0 && !this.#negative[last]) return true;
     }
     return false;
+  }
+
+  /**
+   * Each spanning pattern over `full`, into #best. Only the last name is
+   * read when `parent` (its folder, whose answer was kept) has its states
+   * kept too; a folder's own end states are kept for its entries.
+   */
+  #runSpans(full: string, path: string, isDir: boolean, count: number, parent: string): void {
+    let from: SpanState[] | undefined;
+    let at = 0;
+    if (parent.length >= RESUME_AT) {
+      at = parent.length + 1;
+      from = this.#states.get(parent) ?? this.#statesOf(parent);
+    }
+    const kept: SpanState[] | undefined = isDir && path.length >= RESUME_AT ? [] : undefined;
+    const spans = this.#spans;
+    for (let j = 0; j < spans.length; j++) {
+      const { scanner, index } = spans[j];
+      const how = scanner.run(full, this.#ends, count, this.#best, index, from?.[j], at);
+      kept?.push(scanner.stateAt(how));
+    }
+    if (kept !== undefined) this.#keep(path, kept);
+  }
+
+  /** The spans' states after the folder `dir` (its answer kept, its states not: gone since). */
+  #statesOf(dir: string): SpanState[] {
+    const cut = dir.lastIndexOf("/");
+    const up = cut < RESUME_AT ? undefined : this.#states.get(dir.slice(0, cut));
+    const full = `${dir}/`;
+    const states = this.#spans.map(({ scanner }, j) =>
+      up === undefined ? scanner.after(full) : scanner.after(full, up[j], cut + 1)
+    );
+    this.#keep(dir, states);
+    return states;
+  }
+
+  /** Keep `dir`'s states, forgetting the oldest kept beyond the bounds (at most ~4 MiB). */
+  #keep(dir: string, states: SpanState[]): void {
+    const unitsOf = (kept: SpanState[]) => kept.reduce((n, st) => n + st.states.length + 1, 0);
+    const again = this.#states.get(dir);
+    if (again !== undefined) (this.#states.delete(dir), this.#stateUnits -= unitsOf(again));
+    const units = unitsOf(states);
+    for (const [old, was] of this.#states) {
+      if (this.#states.size < STATES_KEPT && this.#stateUnits + units <= STATE_UNITS_KEPT) break;
+      this.#states.delete(old);
+      this.#stateUnits -= unitsOf(was);
+    }
+    this.#states.set(dir, states);
+    this.#stateUnits += units;
   }
 
   #end(k: number, at: number): void {

@@ -14,8 +14,10 @@ import {
   MAX_PATTERN_CHARS,
 } from "../../src/files/ignore_rules.ts";
 import { TEMP_PATTERN } from "../../src/files/folder_layout.ts";
+import { MemoryFileIndex } from "../../src/files/file_index.ts";
+import { scanFolder } from "../../src/files/scan.ts";
 import { assertRejectsMycel } from "../helpers/assert.ts";
-import { testFolder } from "./helpers.ts";
+import { TEST_PARAMS, TEST_SEED, testFolder } from "./helpers.ts";
 
 Deno.test("gitignore syntax: folders, globs, anchors, negation", () => {
   const r = compileIgnoreRules({
@@ -116,6 +118,31 @@ Deno.test("hostile rules from a synced .mycelignore answer each path in well und
     assert.equal(got, ignored, `${text} ${path.length}`);
     assert.ok(ms < 1000, `${text} against a ${path.length}-character path: ${ms.toFixed(0)} ms`);
   }
+});
+
+Deno.test("a scan down a path 1,200 folders deep under rules at the character limit costs about one path, not one per folder (before: ~11 s)", async () => {
+  await using f = await testFolder();
+  // 1,638 `/**/` (8,191 characters, under the limit): every folder on the
+  // way down was matched from the root again, each costing the whole path.
+  const shared = `${"a/**/".repeat(1638)}b`;
+  assert.ok(shared.length <= MAX_PATTERN_CHARS);
+  const local = "**/x/**";
+  const deep = Array(1200).fill("a").join("/");
+  await f.write(".mycelignore", shared);
+  await f.write(".mycel/ignore", local);
+  await f.write(`${deep}/c.txt`, "kept\n");
+  await f.write(`${deep}/b`, "not 1,638 folders deep: kept\n");
+  await f.write(`${deep}/x/z`, "inside x: ignored\n");
+  await f.write(`${deep}/y/keep`, "kept\n");
+  const t0 = performance.now();
+  const r = await scanFolder(f.root, new MemoryFileIndex(), {
+    params: TEST_PARAMS,
+    seed: TEST_SEED,
+  });
+  const ms = performance.now() - t0;
+  const found = r.changed.map((c) => c.path).filter((p) => p.startsWith("a/")).sort();
+  assert.deepEqual(found, [`${deep}/b`, `${deep}/c.txt`, `${deep}/y/keep`]);
+  assert.ok(ms < 3000, `the scan took ${ms.toFixed(0)} ms`);
 });
 
 Deno.test("an ignore file over the rule limits stops with bad_ignore_file, saying which limit", async () => {
