@@ -14,23 +14,13 @@
 
 import { takes } from "./gitignore_glob.ts";
 import type { Pattern } from "./gitignore_pattern.ts";
+import type { Packed, PackWriter } from "./gitignore_packed.ts";
 
 const SLASH = 0x2f;
-
-/**
- * Where a pattern stands after a folder's path: the states it may be in,
- * or `open` once everything below matches (an "open" end reached).
- */
-export interface SpanState {
-  readonly open: boolean;
-  readonly states: Int32Array;
-}
 
 /** How a run ended: still matching, past an "open" end, or with nothing left to try. */
 export type Ended = "live" | "open" | "dead";
 
-const OPEN: SpanState = { open: true, states: new Int32Array(0) };
-const DEAD: SpanState = { open: false, states: new Int32Array(0) };
 const ONE_END = new Int32Array(1);
 const NO_HITS = new Int32Array(1);
 
@@ -61,6 +51,9 @@ export class SpanScanner {
   #curN = 0;
   #nextN = 0;
   #stack: Int32Array;
+  /** The states a run starts in (1 for each), and how many. */
+  readonly #start: Uint8Array;
+  readonly #startN: number;
 
   constructor(pattern: Pattern) {
     this.#pattern = pattern;
@@ -109,6 +102,11 @@ export class SpanScanner {
     this.#cur = new Int32Array(size);
     this.#next = new Int32Array(size);
     this.#stack = new Int32Array(size);
+    this.#start = new Uint8Array(size);
+    this.#newStep();
+    this.#add(0);
+    this.#startN = this.#nextN;
+    for (let i = 0; i < this.#nextN; i++) this.#start[this.#next[i]] = 1;
   }
 
   #add(s: number): void {
@@ -140,9 +138,10 @@ export class SpanScanner {
   /**
    * Match every prefix `path.slice(0, ends[k])` (ascending; a prefix ending
    * in `/` is a folder) and set `hits[k] = index` for each that matches.
-   * With `from`, go on from where the pattern stood after a folder's path,
-   * which `path` starts with (its first `at` units): only the rest is read.
-   * Returns how it ended, for {@link stateAt}.
+   * With `from`, go on from where the pattern stood after a folder's path
+   * (its states packed at `off`), which `path` starts with (its first `at`
+   * units): only the rest is read; without, start at `at`. Returns how it
+   * ended, for {@link packInto}.
    */
   run(
     path: string,
@@ -150,25 +149,46 @@ export class SpanScanner {
     count: number,
     hits: Int32Array,
     index: number,
-    from?: SpanState,
+    from?: Packed,
+    off = 0,
     at = 0,
   ): Ended {
-    return this.#feed(path, ends, count, hits, index, from, at);
+    return this.#feed(path, ends, count, hits, index, from, off, at);
   }
 
-  /** Where the pattern stands after a {@link run} that read its path to the end. */
-  stateAt(how: Ended): SpanState {
-    if (how !== "live") return how === "open" ? OPEN : DEAD;
-    return { open: false, states: this.#next.slice(0, this.#nextN) };
+  /** Anchored at the root (else it may start after any `/`). */
+  get rooted(): boolean {
+    return this.#pattern.rooted;
   }
 
   /**
-   * Where the pattern stands after all of `dir` (a folder's path ending in
-   * `/`); `from`: where it stood after the first `at` units (its parent's).
+   * Append where the pattern (number `j` in its set) stands after a
+   * {@link run} that read a folder's path to its end: nothing when that is
+   * where it starts (see {@link Packed}).
    */
-  after(dir: string, from?: SpanState, at = 0): SpanState {
+  packInto(how: Ended, out: PackWriter, j: number): void {
+    if (how === "dead" || (how === "live" && this.#atStart())) return;
+    out.push(j);
+    if (how === "open") return out.push(-1);
+    out.push(this.#nextN);
+    for (let i = 0; i < this.#nextN; i++) out.push(this.#next[i]);
+  }
+
+  /** True when the states reached are just the ones a floating pattern starts in. */
+  #atStart(): boolean {
+    if (this.#pattern.rooted || this.#nextN !== this.#startN) return false;
+    for (let i = 0; i < this.#nextN; i++) if (this.#start[this.#next[i]] === 0) return false;
+    return true;
+  }
+
+  /**
+   * Append where the pattern (number `j`) stands after all of `dir` (a
+   * folder's path ending in `/`); `from` at `off`: where it stood after the
+   * first `at` units (its parent's), else it starts at `at`.
+   */
+  after(dir: string, out: PackWriter, j: number, from?: Packed, off = 0, at = 0): void {
     ONE_END[0] = dir.length;
-    return this.stateAt(this.#feed(dir, ONE_END, 1, NO_HITS, 0, from, at));
+    this.packInto(this.#feed(dir, ONE_END, 1, NO_HITS, 0, from, off, at), out, j);
   }
 
   #feed(
@@ -177,7 +197,8 @@ export class SpanScanner {
     count: number,
     hits: Int32Array,
     index: number,
-    from: SpanState | undefined,
+    from: Packed | undefined,
+    off: number,
     at: number,
   ): Ended {
     const atoms = this.#pattern.atoms;
@@ -186,14 +207,14 @@ export class SpanScanner {
     this.#nextN = 0;
     this.#newStep();
     if (from === undefined) this.#add(0);
-    else if (from.open) {
+    else if (from[off] < 0) {
       for (let k = 0; k < count; k++) if (ends[k] > at) hits[k] = index;
       return "open";
     } else {
-      // Saved after their closure: taken as they are.
-      for (const s of from.states) {
-        this.#mark[s] = this.#stamp;
-        this.#next[this.#nextN++] = s;
+      // Packed after their closure: taken as they are.
+      for (let j = off + 1; j <= off + from[off]; j++) {
+        this.#mark[from[j]] = this.#stamp;
+        this.#next[this.#nextN++] = from[j];
       }
     }
     let wasFinal = this.#mark[fin] === this.#stamp;

@@ -14,7 +14,8 @@
 
 import { globMatches, type NameGlob, nameGlob } from "./gitignore_glob.ts";
 import type { Atom, Pattern } from "./gitignore_pattern.ts";
-import { SpanScanner, type SpanState } from "./gitignore_scan.ts";
+import { type Packed, packedEnd, PackWriter } from "./gitignore_packed.ts";
+import { type Ended, SpanScanner } from "./gitignore_scan.ts";
 
 /** A rule to match: its pattern (null: matches nothing) and whether `!`. */
 export interface SetRule {
@@ -81,8 +82,9 @@ export class GitignoreSet {
    * that path: its depth times its length times the patterns (a member's
    * 1,600 `/**\/` and one file 2,000 folders deep took a scan over a minute).
    */
-  readonly #states = new Map<string, SpanState[]>();
+  readonly #states = new Map<string, Packed>();
   #stateUnits = 0;
+  readonly #pack = new PackWriter();
   #ends = new Int32Array(64);
   #best = new Int32Array(64);
 
@@ -163,47 +165,62 @@ export class GitignoreSet {
    * long folder's own end states are kept for its entries.
    */
   #runSpans(full: string, path: string, isDir: boolean, count: number, parent: string): void {
-    let from: SpanState[] | undefined;
+    let from: Packed | undefined;
     let at = 0;
     if (parent.length >= RESUME_AT) {
       at = parent.length + 1;
       from = this.#states.get(parent) ?? this.#statesOf(parent);
     }
-    const kept: SpanState[] | undefined = isDir && path.length >= RESUME_AT ? [] : undefined;
+    const kept = isDir && path.length >= RESUME_AT ? this.#pack : undefined;
     const spans = this.#spans;
+    let off = 0;
     for (let j = 0; j < spans.length; j++) {
       const { scanner, index } = spans[j];
-      const how = scanner.run(full, this.#ends, count, this.#best, index, from?.[j], at);
-      kept?.push(scanner.stateAt(how));
+      let how: Ended = "dead"; // an anchored one not under way: nothing left to try
+      if (from !== undefined && from[off] === j) {
+        how = scanner.run(full, this.#ends, count, this.#best, index, from, off + 1, at);
+        off = packedEnd(from, off + 1);
+      } else if (from === undefined || !scanner.rooted) {
+        how = scanner.run(full, this.#ends, count, this.#best, index, undefined, 0, at);
+      }
+      if (kept !== undefined) scanner.packInto(how, kept, j);
     }
-    if (kept !== undefined) this.#keep(path, kept);
+    if (kept !== undefined) this.#keep(path, kept.take());
   }
 
   /** The spans' states after the folder `dir` (its answer kept, its states not: gone since). */
-  #statesOf(dir: string): SpanState[] {
+  #statesOf(dir: string): Packed {
     const cut = dir.lastIndexOf("/");
     const up = cut < RESUME_AT ? undefined : this.#states.get(dir.slice(0, cut));
     const full = `${dir}/`;
-    const states = this.#spans.map(({ scanner }, j) =>
-      up === undefined ? scanner.after(full) : scanner.after(full, up[j], cut + 1)
-    );
+    const out = this.#pack;
+    let off = 0;
+    this.#spans.forEach(({ scanner }, j) => {
+      if (up !== undefined && up[off] === j) {
+        scanner.after(full, out, j, up, off + 1, cut + 1);
+        off = packedEnd(up, off + 1);
+      } else if (up === undefined || !scanner.rooted) {
+        scanner.after(full, out, j, undefined, 0, up === undefined ? 0 : cut + 1);
+      }
+    });
+    const states = out.take();
     this.#keep(dir, states);
     return states;
   }
 
   /** Keep `dir`'s states, forgetting the oldest kept beyond the bounds (at most ~4 MiB). */
-  #keep(dir: string, states: SpanState[]): void {
-    const unitsOf = (kept: SpanState[]) => kept.reduce((n, st) => n + st.states.length + 1, 0);
+  #keep(dir: string, states: Packed): void {
     const again = this.#states.get(dir);
-    if (again !== undefined) (this.#states.delete(dir), this.#stateUnits -= unitsOf(again));
-    const units = unitsOf(states);
+    if (again !== undefined) (this.#states.delete(dir), this.#stateUnits -= again.length);
     for (const [old, was] of this.#states) {
-      if (this.#states.size < STATES_KEPT && this.#stateUnits + units <= STATE_UNITS_KEPT) break;
+      if (this.#states.size < STATES_KEPT && this.#stateUnits + states.length <= STATE_UNITS_KEPT) {
+        break;
+      }
       this.#states.delete(old);
-      this.#stateUnits -= unitsOf(was);
+      this.#stateUnits -= was.length;
     }
     this.#states.set(dir, states);
-    this.#stateUnits += units;
+    this.#stateUnits += states.length;
   }
 
   #end(k: number, at: number): void {
