@@ -142,7 +142,9 @@ Deno.test("a scan down a path 1,200 folders deep under rules at the character li
   const ms = performance.now() - t0;
   const found = r.changed.map((c) => c.path).filter((p) => p.startsWith("a/")).sort();
   assert.deepEqual(found, [`${deep}/b`, `${deep}/c.txt`, `${deep}/y/keep`]);
-  assert.ok(ms < 3000, `the scan took ${ms.toFixed(0)} ms`);
+  // About 1 s on a loaded 2-core machine (walking 1,200 folders is most of
+  // it); ~11 s before. The margin is for the suite's parallel load.
+  assert.ok(ms < 6000, `the scan took ${ms.toFixed(0)} ms`);
 });
 
 Deno.test("500 files in one folder 1,200 deep, each asked alone (as what peers publish is) under rules at the limit, cost about one path in all (before: ~13 s)", () => {
