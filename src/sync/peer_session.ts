@@ -94,12 +94,14 @@ export interface SessionLimits {
    */
   onAuthenticated?: () => void;
   /**
-   * Responder: the initiator's first handshake message was read (arrived
-   * and decrypted). Its slot is then evicted only after every connection
-   * that has shown nothing such (a flood of connections from many
-   * addresses evicted a member's before its handshake was through).
+   * Responder: the initiator's first handshake message was admitted: its
+   * key is a member's and the message was not taken before. Its slot is
+   * then evicted only after every connection that has shown nothing such
+   * (a flood of connections from many addresses evicted a member's before
+   * its handshake was through). Not at mere decryption: anyone with our
+   * card makes a first message that reads, under a key of its own.
    */
-  onFirstMessage?: () => void;
+  onAdmitted?: () => void;
   /**
    * Responder: first messages already taken from members (by this listener,
    * or under `--stdio` by any process of the home); one seen again is a
@@ -349,9 +351,9 @@ export function respondSession(
         }
         who = { peer: verdict.peer, name: verdict.name };
         provisional = verdict.provisional;
+        limits.onAdmitted?.();
         return encodeHelloReply({ ok: true, version: SYNC_PROTOCOL_VERSION });
       },
-      { onFirstMessage: limits.onFirstMessage },
     );
     adopt(channel);
     if (refusal !== undefined) {

@@ -140,14 +140,15 @@ export async function serveListen(
         conn.write(BUSY_FRAME).catch(() => {}).finally(() => conn.close());
         continue;
       }
-      // Evicted last: a connection from where members connect from, and
-      // one whose first handshake message read (known_sources.ts).
+      // Evicted last: a connection from where members connect from
+      // (known_sources.ts), and one whose first handshake message was a
+      // member's, not taken before.
       if (known.has(remote)) slot.promote();
       served.check();
       const limits = {
         ...options.limits,
         replays,
-        onFirstMessage: () => slot.promote(),
+        onAdmitted: () => slot.promote(),
         onAuthenticated: () => {
           slot.keep();
           known.add(remote);

@@ -20,7 +20,8 @@
  * the flood's next 32 evicted it before its handshake was through. A
  * connection the caller {@link Slot.promote}s (at a sync listener: from a
  * source members used, known_sources.ts, or whose first handshake message
- * read) is evicted only when none that was not is left.
+ * was a member's, not taken before) is evicted only when none that was not
+ * is left.
  */
 
 /** The source address of `remote` ("host:port", "[v6]:port"): the host part. */

@@ -120,17 +120,6 @@ export async function initiatorHandshake(
   return { replyPayload: payloads[1] ?? EMPTY, channel };
 }
 
-/** Options of {@link responderHandshake}: the channel's, and a word when the first message was read. */
-export interface ResponderOptions extends SecureChannelOptions {
-  /**
-   * The initiator's first message was read: it arrived and decrypted (in
-   * IK, only someone who knows our static key can make one; noise bytes do
-   * not read). A listener ranks such a connection above idle ones for
-   * eviction.
-   */
-  onFirstMessage?: () => void;
-}
-
 /**
  * Responder of a request/response handshake: read the first message, let
  * `decide` see its payload, the initiator's static key (known by then in
@@ -147,17 +136,14 @@ export async function responderHandshake(
     remoteStatic: Uint8Array | undefined,
     remoteEphemeral: Uint8Array | undefined,
   ) => Promise<Uint8Array>,
-  options: ResponderOptions = {},
+  options: SecureChannelOptions = {},
 ): Promise<{ payload: Uint8Array; channel: SecureChannel }> {
   const candidates = Array.isArray(hs) ? hs as readonly Handshake[] : [hs as Handshake];
   for (const c of candidates) checkRole(conn, c, false);
   let first: Uint8Array = EMPTY;
   const hooks: ExchangeHooks = {
     received(index, payload) {
-      if (index === 0) {
-        first = payload;
-        options.onFirstMessage?.();
-      }
+      if (index === 0) first = payload;
     },
     payload: (index, h) => index === 1 ? decide(first, h.remoteStatic, h.remoteEphemeral) : EMPTY,
   };
@@ -165,7 +151,7 @@ export async function responderHandshake(
     const { channel } = await exchange(conn, candidates[0], timeoutMs, hooks, options);
     return { payload: first, channel };
   }
-  const picked = await pickProtocol(conn, candidates, timeoutMs, options.onFirstMessage);
+  const picked = await pickProtocol(conn, candidates, timeoutMs);
   first = picked.payload;
   const { channel } = await exchange(conn, picked.hs, timeoutMs, hooks, options, [first]);
   return { payload: first, channel };
@@ -182,7 +168,6 @@ async function pickProtocol(
   conn: FrameConn,
   candidates: readonly Handshake[],
   timeoutMs: number,
-  read?: () => void,
 ): Promise<{ hs: Handshake; payload: Uint8Array }> {
   const dispose = () => {
     for (const c of candidates) c.dispose();
@@ -204,7 +189,6 @@ async function pickProtocol(
     try {
       const payload = await c.readMessage(frame);
       for (const other of candidates) if (other !== c) other.dispose();
-      read?.();
       return { hs: c, payload };
     } catch (error) {
       if (i === 0) firstError = error;

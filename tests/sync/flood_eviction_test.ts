@@ -9,7 +9,7 @@
  * handshake"). Now a connection from a source members proved sessions from
  * (the bookkeeping's addresses, src/transport/known_sources.ts) is evicted
  * only once none from elsewhere is left, and so is one whose first
- * handshake message read (src/transport/connection_slots.ts); junk is
+ * handshake message was admitted (src/transport/connection_slots.ts); junk is
  * closed as soon as it fails to read.
  */
 

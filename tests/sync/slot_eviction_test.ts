@@ -89,7 +89,7 @@ Deno.test("replays of a member's first handshake message: refused once seen, the
     }
     assert.equal(taken.closedAt, undefined, "the first replay is still waiting for its hi");
     // Every other slot taken by idle sockets from 8 more addresses; the last
-    // evicts the oldest of those, not the replay (its message read).
+    // evicts the oldest of those, not the replay (its message admitted).
     for (let i = 0; i < MAX_CONCURRENT / MAX_PER_SOURCE; i++) {
       for (let k = 0; k < MAX_PER_SOURCE; k++) {
         const s = idleSocket(target.port, `127.0.0.${i + 5}`);
