@@ -24,9 +24,32 @@
  * is left.
  */
 
-/** The source address of `remote` ("host:port", "[v6]:port"): the host part. */
+import { formatIpv4, formatIpv6, parseIpv6 } from "../ip.ts";
+
+/**
+ * The source address of `remote` ("host:port", "[v6]:port"): the host part,
+ * one spelling per host. An IPv4-mapped IPv6 address (how a listener on
+ * [::] sees an IPv4 caller) is its IPv4 address, so it counts as the same
+ * source however it came, and matches bookkeeping's plain addresses.
+ */
 export function sourceOf(remote: string): string {
-  return remote.replace(/:\d+$/, "");
+  const host = remote.replace(/:\d+$/, "");
+  const v6 = ipv6Of(host);
+  if (v6 === undefined) return host;
+  if (v6.subarray(0, 10).every((b) => b === 0) && v6[10] === 0xff && v6[11] === 0xff) {
+    return formatIpv4(((v6[12] << 24) | (v6[13] << 16) | (v6[14] << 8) | v6[15]) >>> 0);
+  }
+  return `[${formatIpv6(v6)}]`;
+}
+
+/** The 16 bytes of a bracketed IPv6 host ("[fd00::1]"), or undefined. */
+export function ipv6Of(host: string): Uint8Array | undefined {
+  if (!host.startsWith("[") || !host.endsWith("]")) return undefined;
+  try {
+    return parseIpv6(host.slice(1, -1));
+  } catch {
+    return undefined; // a zone id, say: kept as it is
+  }
 }
 
 /** A connection's slot. */

@@ -15,6 +15,20 @@ Deno.test("sourceOf: the host part of host:port, IPv6 in brackets included", () 
   assert.equal(sourceOf("127.0.0.1:1"), "127.0.0.1");
 });
 
+// A listener on [::] sees an IPv4 caller as ::ffff:a.b.c.d: the same host,
+// counted as one source with its plain spelling (bookkeeping's addresses of
+// members we dialled are plain), whichever way it came.
+Deno.test("sourceOf: an IPv4-mapped IPv6 source is its IPv4 address", () => {
+  assert.equal(sourceOf("[::ffff:192.0.2.7]:7420"), "192.0.2.7");
+  assert.equal(sourceOf("[::FFFF:c000:207]:1"), "192.0.2.7");
+  assert.equal(sourceOf("[FD00:0::01]:1"), "[fd00::1]", "one spelling of an IPv6 host");
+  assert.equal(sourceOf("stdio"), "stdio", "what is no address stays as it is");
+  const slots = new ConnectionSlots(8, 2);
+  assert.ok(slots.take("192.0.2.7:1"));
+  assert.ok(slots.take("[::ffff:192.0.2.7]:2"));
+  assert.equal(slots.take("[::ffff:192.0.2.7]:3"), undefined, "one source, at its cap");
+});
+
 Deno.test("ConnectionSlots: one source gets maxPerSource, others still get in, up to maxTotal", () => {
   const slots = new ConnectionSlots(6, 4);
   const a = Array.from({ length: 5 }, (_, i) => slots.take(`198.18.0.1:${4000 + i}`));

@@ -27,3 +27,16 @@ Deno.test("KnownSources: past the bound, the source seen longest ago is forgotte
   assert.ok(known.has("10.1.0.1:1"));
   assert.ok(known.has("10.2.0.0:1"));
 });
+
+// Where an IPv4 member shares its address (NAT), an IPv6 one shares its
+// network's /64 and, with temporary addresses (RFC 8981, the default on
+// desktops and phones), dials from a new address in it every day or so:
+// known by the exact address, it was a stranger again after each change.
+Deno.test("KnownSources: an IPv6 source is known by its /64, an IPv4-mapped one by its IPv4 address", () => {
+  const known = new KnownSources(["[2001:db8:1:2::a]:7420", "198.18.0.1:4000"]);
+  assert.ok(known.has("[2001:db8:1:2:c0ff:ee:0:1]:5555"), "another address of the same /64");
+  assert.ok(!known.has("[2001:db8:1:3::a]:7420"), "the next /64 is elsewhere");
+  assert.ok(known.has("[::ffff:198.18.0.1]:9"), "a listener on [::] sees IPv4 so");
+  known.add("[::ffff:198.18.0.2]:9");
+  assert.ok(known.has("198.18.0.2:1"));
+});
