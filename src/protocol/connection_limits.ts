@@ -14,3 +14,12 @@ export const MAX_CONCURRENT = 32;
  * from one address cannot hold every slot.
  */
 export const MAX_PER_SOURCE = 4;
+/**
+ * Most sessions served at once for one member device. An honest device runs
+ * one round at a time (its round lock), one session per peer; a second
+ * leaves room for a round that overlaps the end of a session the peer has
+ * not noticed closed. Without it a member (a stolen device, say) dialling
+ * from 8 addresses held all 32 slots for the session deadline, and no other
+ * member got in (authenticated slots are never evicted).
+ */
+export const MAX_PER_DEVICE = 2;

@@ -100,8 +100,10 @@ export interface SessionLimits {
    * (a flood of connections from many addresses evicted a member's before
    * its handshake was through). Not at mere decryption: anyone with our
    * card makes a first message that reads, under a key of its own.
+   * Returns a refusal's message (code `busy`) when the listener already
+   * serves as many sessions of that device as it takes.
    */
-  onAdmitted?: () => void;
+  onAdmitted?: (peer: DeviceKey) => string | undefined;
   /**
    * Responder: first messages already taken from members (by this listener,
    * or under `--stdio` by any process of the home); one seen again is a
@@ -350,8 +352,12 @@ export function respondSession(
           return encodeHelloReply({ ok: false, ...GENERIC_REFUSAL });
         }
         who = { peer: verdict.peer, name: verdict.name };
+        const busy = limits.onAdmitted?.(verdict.peer);
+        if (busy !== undefined) {
+          refusal = { code: "busy", message: busy };
+          return encodeHelloReply({ ok: false, ...refusal });
+        }
         provisional = verdict.provisional;
-        limits.onAdmitted?.();
         return encodeHelloReply({ ok: true, version: SYNC_PROTOCOL_VERSION });
       },
     );

@@ -21,6 +21,8 @@ import { ReplayGuard } from "../transport/replay_guard.ts";
 import { BUSY_FRAME } from "../transport/handshake_io.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { ServedHome } from "./served_home.ts";
+import { DeviceSessions } from "./device_sessions.ts";
+import type { DeviceKey } from "../log/device_key.ts";
 
 /** Options of the responder. */
 export interface ServeOptions {
@@ -116,6 +118,7 @@ export async function serveListen(
   const running = new Set<Promise<unknown>>();
   const slots = new ConnectionSlots(MAX_CONCURRENT, MAX_PER_SOURCE);
   const replays = new ReplayGuard();
+  const sessions = new DeviceSessions();
   const known = new KnownSources([...home.local.peers().values()].map((b) => b.address));
   // Followed across a replacement (pairing again): served_home.ts.
   const served = new ServedHome(
@@ -144,11 +147,18 @@ export async function serveListen(
       // (known_sources.ts), and one whose first handshake message was a
       // member's, not taken before.
       if (known.has(remote)) slot.promote();
+      let counted: { release: () => void } | undefined;
       served.check();
       const limits = {
         ...options.limits,
         replays,
-        onAdmitted: () => slot.promote(),
+        onAdmitted: (peer: DeviceKey) => {
+          const taken = sessions.take(peer);
+          if ("busy" in taken) return taken.busy;
+          counted = taken;
+          slot.promote();
+          return undefined;
+        },
         onAuthenticated: () => {
           slot.keep();
           known.add(remote);
@@ -161,6 +171,7 @@ export async function serveListen(
         .finally(() => {
           running.delete(task);
           slot.release();
+          counted?.release();
         });
       running.add(task);
     }

@@ -34,7 +34,10 @@ function counting(replays: Replays) {
   const limits: SessionLimits = {
     ...limitsFor(5000),
     replays,
-    onAdmitted: () => ranked.count++,
+    onAdmitted: () => {
+      ranked.count++;
+      return undefined;
+    },
   };
   return { ranked, limits };
 }

@@ -1,0 +1,89 @@
+/**
+ * @module device_sessions_test
+ * One member device holding sessions open against a real `sync serve
+ * --listen` (two dripping valid messages, never ending, as a stolen device
+ * may): a third session of that device is refused as busy at once; other
+ * members still sync; once the held sessions end, the device syncs again.
+ * Before, authenticated sessions were never evicted and had no per-device
+ * cap: one device dialling from 8 addresses held all 32 slots until the
+ * session deadline.
+ */
+
+import assert from "node:assert/strict";
+import { MAX_PER_DEVICE } from "../../src/protocol/connection_limits.ts";
+import { DeviceSessions } from "../../src/sync/device_sessions.ts";
+import { DeviceKey } from "../../src/log/device_key.ts";
+import { REPO_ROOT } from "../helpers/mycel.ts";
+import { devices } from "./_helpers.ts";
+
+Deno.test("DeviceSessions: at most max a device, released once each; other devices unaffected", () => {
+  const a = DeviceKey.of(new Uint8Array(32).fill(1));
+  const b = DeviceKey.of(new Uint8Array(32).fill(2));
+  const sessions = new DeviceSessions(2);
+  const one = sessions.take(a);
+  const two = sessions.take(a);
+  assert.ok("release" in one && "release" in two);
+  const third = sessions.take(a);
+  assert.ok("busy" in third);
+  assert.match(third.busy, /serves 2 sessions of yours already/);
+  assert.ok("release" in sessions.take(b), "another device still gets in");
+  one.release();
+  one.release();
+  assert.equal(sessions.of(a), 1, "a release counts once");
+  assert.ok("release" in sessions.take(a));
+  assert.ok("busy" in sessions.take(a));
+});
+
+Deno.test("a member holding sessions open: its next one is refused as busy, others sync, and it syncs once they end", async () => {
+  await using devs = await devices(["target", "holder", "other"]);
+  const [target, holder, other] = devs.list;
+  await devs.peer(target, holder);
+  await devs.peer(target, other);
+  const deadline = 8;
+  const server = await target.serve(deadline, {
+    env: { MYCEL_SESSION_DEADLINE: String(deadline) },
+  });
+  // MAX_PER_DEVICE dripping sessions of the holder's.
+  const drips = Array.from({ length: MAX_PER_DEVICE }, () =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        `${REPO_ROOT}/tests/sync/fixtures/rogue_peer.ts`,
+        "--home",
+        holder.home,
+        "--mode",
+        "drip",
+        "--connect",
+        target.endpoint,
+        "--peer",
+        target.id,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output());
+  try {
+    // Rounds until both drips are in their sessions and the next is refused.
+    const t0 = performance.now();
+    let busy;
+    while (performance.now() - t0 < deadline * 1000 - 2000) {
+      const round = await holder.syncNow();
+      const o = round.of(target);
+      if (o.status === "refused") {
+        busy = o;
+        break;
+      }
+    }
+    assert.ok(busy !== undefined, "the holder's third session was never refused");
+    assert.match(String(busy.error), /serves 2 sessions of yours already/);
+    const others = await other.syncAll();
+    assert.equal(others.of(target).status, "synced", JSON.stringify(others.outcomes));
+  } finally {
+    for (const d of await Promise.all(drips)) {
+      assert.ok(d.success, new TextDecoder().decode(d.stderr));
+    }
+  }
+  // The held sessions ended at the deadline: the holder gets in again.
+  const after = await holder.syncAll();
+  assert.equal(after.of(target).status, "synced", JSON.stringify(after.outcomes));
+});
