@@ -9,12 +9,9 @@
  */
 
 import type { ScanReport } from "../sync/folder_scan_types.ts";
-import type {
-  DeviceStanding,
-  folderConflicts,
-  FolderStatus,
-  StuckConflict,
-} from "./folder_view.ts";
+import type { folderConflicts, StuckConflict } from "./folder_conflicts.ts";
+import type { DeviceStanding } from "./folder_standing.ts";
+import type { FolderStatus } from "./folder_view.ts";
 
 type PathWhy = { path: string; reason: string };
 

@@ -1,0 +1,150 @@
+/**
+ * @module folder_standing
+ * Where each device that joined a folder stands, as `folder status` shows
+ * it: this device from its own index (what it does not hold yet), another
+ * from its last progress record, measured against our state — versions we
+ * hold that its record had not seen count as "behind", plus what it said it
+ * still needed. Files waited for whose content only a device removed since
+ * (or this device, which no longer holds it) had are counted apart: nobody
+ * may be able to send them (docs/folders.md). Apart from the folder's
+ * totals (folder_view.ts): this is the per-device reading of the same
+ * winners.
+ */
+
+import { sameContent } from "../files/conflict.ts";
+import { decodeFileVersion } from "../files/file_version.ts";
+import { markerStop } from "../files/folder_marker.ts";
+import type { DeviceKey } from "../log/device_key.ts";
+import type { FolderRows } from "../log/folder_state.ts";
+import type { Home } from "../storage/home_handle.ts";
+import type { LocalFolder } from "../storage/sql_folder_local.ts";
+import { deviceOfHex } from "../storage/sql_folders.ts";
+import { removedMaker, type Winner } from "./folder_winners.ts";
+
+/** One device's standing in a folder. */
+export interface DeviceStanding {
+  readonly id: string;
+  readonly name: string;
+  readonly self: boolean;
+  /** "in_sync", "behind", "stopped" or "unknown" (no record yet). */
+  readonly state: "in_sync" | "behind" | "stopped" | "unknown";
+  readonly behindFiles: number;
+  readonly behindBytes: number;
+  readonly conflicts: number;
+  readonly stopped: string | null;
+  /**
+   * This device only: of the files it is behind by, those whose version was
+   * made by a device since removed from the mesh, per maker's name — only a
+   * device that fetched one can send it, and none may have (docs/folders.md).
+   */
+  readonly waitingOnRemoved?: { name: string; files: number }[];
+  /**
+   * This device only: of the files it is behind by, those whose version it
+   * made itself and no longer holds (deleted while the folder was not synced
+   * here, before anyone fetched it): nobody may be able to send them.
+   */
+  readonly waitingOnSelf?: number;
+}
+
+function nameOf(home: Home, key: DeviceKey): string {
+  return home.view.member(key)?.record.name ?? key.short;
+}
+
+/**
+ * The standing of every device that joined `folder` and was not removed,
+ * from `list`, the folder's winners (folder_winners.ts), and `local`, this
+ * device's record of the folder. `ignored` as for `folderStatus`.
+ */
+export function deviceStandings(
+  home: Home,
+  folder: string,
+  rows: FolderRows,
+  list: readonly Winner[],
+  local: LocalFolder | undefined,
+  ignored: (path: string) => boolean,
+): DeviceStanding[] {
+  const devices: DeviceStanding[] = [];
+  for (const [f, hex, row] of rows.deviceRows()) {
+    if (f !== folder || !row.joined) continue;
+    const key = deviceOfHex(hex);
+    // A removed device gets nothing more: never "behind" for good (a chaos soak).
+    if (home.view.member(key)?.removed !== undefined) continue;
+    const self = key === home.device;
+    const p = row.progress;
+    const seen = new Map((p?.frontier ?? []).map(([k, s]) => [k.hex, s]));
+    let behindFiles = p?.needFiles ?? 0, behindBytes = p?.needBytes ?? 0;
+    const fromRemoved = new Map<string, number>();
+    let fromSelf = 0;
+    // Conflicts of paths this device ignores are not its own to end: another device's.
+    let conflictsHere = 0;
+    if (self) {
+      // Our own disk: what our index does not hold yet.
+      behindFiles = 0;
+      behindBytes = 0;
+      const index = home.folderLocal.index(folder);
+      for (const w of list) {
+        if (ignored(w.path)) continue;
+        if (w.conflict) conflictsHere++;
+        // A conflict's losing file still to be copied here, made by a device
+        // removed since: waited for like a winner of that device (a chaos
+        // soak: the wait showed nowhere, this device said "in sync").
+        for (const l of w.losers) {
+          const name = removedMaker(home, l.version, l.maker);
+          if (name === undefined) continue;
+          fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
+          behindFiles++;
+          if (l.version.kind === "file") behindBytes += l.version.size;
+        }
+        const row = index.rows.get(w.path);
+        const held = row?.version ? decodeFileVersion(row.version) : undefined;
+        const ok = w.version.kind === "deleted"
+          ? row === undefined
+          : held !== undefined && sameContent(held, w.version);
+        if (ok) continue;
+        // Only content to fetch: a deletion or a link needs nobody.
+        const fetched = w.version.kind === "file" && w.version.size > 0;
+        if (fetched && w.maker === home.device.hex) fromSelf++;
+        const name = removedMaker(home, w.version, w.maker);
+        if (name !== undefined) fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
+        behindFiles++;
+        if (w.version.kind === "file") behindBytes += w.version.size;
+      }
+    } else if (p !== undefined) {
+      for (const w of list) {
+        // Its own versions it holds, whether or not its last report had them.
+        if (!w.dots.some(([a, s]) => a !== hex && s > (seen.get(a) ?? 0))) continue;
+        behindFiles++;
+        if (w.version.kind === "file") behindBytes += w.version.size;
+        // Content only a device removed since made: it may never reach that device either.
+        const name = removedMaker(home, w.version, w.maker);
+        if (name !== undefined) fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
+      }
+    }
+    // Our own folder is looked at now: one unmounted (or moved) since the last
+    // round, or that this user can no longer look into, is stopped already,
+    // not "in sync" (or "behind") until a round notices.
+    const gone = self && local !== undefined ? markerStop(local.root) ?? null : null;
+    const stopped = self ? (gone || local?.info.stopped || null) : (p?.stopped || null);
+    devices.push({
+      id: key.id,
+      name: nameOf(home, key),
+      self,
+      state: stopped
+        ? "stopped"
+        : !self && p === undefined
+        ? "unknown"
+        : behindFiles > 0
+        ? "behind"
+        : "in_sync",
+      behindFiles,
+      behindBytes,
+      conflicts: self ? conflictsHere : p?.conflicts ?? 0,
+      stopped,
+      ...(fromRemoved.size > 0
+        ? { waitingOnRemoved: [...fromRemoved].map(([name, files]) => ({ name, files })) }
+        : {}),
+      ...(fromSelf > 0 ? { waitingOnSelf: fromSelf } : {}),
+    });
+  }
+  return devices;
+}
