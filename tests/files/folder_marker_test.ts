@@ -17,7 +17,7 @@ import {
 } from "../../src/files/folder_marker.ts";
 import { MARKER_NAME } from "../../src/files/folder_layout.ts";
 import { isMycelError } from "../../src/errors.ts";
-import { stoppedError, stoppedHints } from "../../src/cli/sync_folders_report.ts";
+import { stoppedError, stoppedHints } from "../../src/cli/folder_stopped.ts";
 
 Deno.test("a marker present, missing, or behind a loop of links: each said as what it is", async () => {
   const dir = await Deno.makeTempDir();

@@ -14,7 +14,8 @@ import { homeRoot } from "../session.ts";
 import { massDeleteConfirm } from "../mass_delete.ts";
 import { discoveryOn, fileBudget, sessionTuning } from "../sync_bounds.ts";
 import { filesByPeer, outcomeLine, outcomesJson, roundExitCode } from "../sync_outcome.ts";
-import { printScanNotes, reportFolders } from "../sync_folders_report.ts";
+import { printScanNotes } from "../scan_notes.ts";
+import { reportFolders } from "../sync_folders_report.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
 /** One `sync now` round, the round guard held (sync.ts took it). */
