@@ -1,74 +1,21 @@
 /**
  * @module service_install
- * `mycel service install`: check every flag first (nothing is written on a
- * usage error), advertise an endpoint when the device has none, then write
- * systemd units, launchd agents or cron lines for the platform. Cron lines
- * only printed (no --apply) change nothing.
+ * `mycel service install`: check every flag first (service_spec.ts: nothing
+ * is written on a usage error), advertise an endpoint when the device has
+ * none (service_endpoint.ts), then write systemd units, launchd agents or
+ * cron lines (service_cron.ts) for the platform. Cron lines only printed
+ * (no --apply) change nothing.
  */
 
-import { resolve } from "node:path";
-import { ExitCode, usageError } from "../errors.ts";
-import { parseEndpoint } from "../log/endpoint.ts";
+import { ExitCode } from "../errors.ts";
 import { serviceBackend } from "../service/backend.ts";
 import type { InstallResult } from "../service/install.ts";
-import type { ServiceSpec } from "../service/units.ts";
 import type { CommandContext, ParsedInput } from "./command.ts";
-import { parseDuration } from "./duration.ts";
-import { primaryIpv4 } from "./pair_invite.ts";
-import { agentTarget, runnerOf, scopeOf, type ServicePlatform, uidOf } from "./service_platform.ts";
-import { commitOps, homeRoot, withRead, withWrite } from "./session.ts";
+import { serviceCron } from "./service_cron.ts";
+import { advertiseSyncEndpoints } from "./service_endpoint.ts";
+import { agentTarget, runnerOf, type ServicePlatform, uidOf } from "./service_platform.ts";
+import { specOf, withPassphraseFile } from "./service_spec.ts";
 import { lazyImport } from "../lazy_import.ts";
-
-/** Default TCP port of the sync socket. */
-export const DEFAULT_SYNC_PORT = 7850;
-
-/** The `--passphrase-file` given opens the keys for this command too. */
-function withPassphraseFile(ctx: CommandContext, input: ParsedInput): CommandContext {
-  const file = input.flags["passphrase-file"] as string | undefined;
-  if (file === undefined) return ctx;
-  return { ...ctx, env: (n) => (n === "MYCEL_PASSPHRASE_FILE" ? file : ctx.env(n)) };
-}
-
-async function specOf(ctx: CommandContext, input: ParsedInput, p: ServicePlatform) {
-  const intervalMs = parseDuration(
-    (input.flags.interval as string | undefined) ?? "30s",
-    "--interval",
-  );
-  const self = await withRead(ctx, (home) => home.view.member(home.device)?.record);
-  const advertised = self?.endpoints[0] ? parseEndpoint(self.endpoints[0]).port : undefined;
-  const portText = input.flags.port as string | undefined;
-  const port = portText === undefined ? advertised ?? DEFAULT_SYNC_PORT : Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw usageError("use --port", "it must be 1–65535", { value: portText });
-  }
-  const scope = scopeOf(input, p);
-  if (input.flags.mesh && (scope !== "system" || p.os === "darwin" || input.flags.cron)) {
-    throw usageError(
-      "run mycel service install",
-      "--mesh needs system units (root, Linux): mesh up configures interfaces",
-    );
-  }
-  const { selfCommandOf } = await lazyImport<typeof import("./self_command.ts")>(
-    new URL("./self_command.ts", import.meta.url),
-  );
-  const command = (p.self ?? selfCommandOf)();
-  const spec: ServiceSpec = {
-    mesh: input.flags.mesh === true,
-    exec: command.argv,
-    // Absolute: a timer, cron or launchd runs it from another working folder,
-    // where a relative `--home A` (or MYCEL_HOME) names another, missing home.
-    home: resolve(homeRoot(ctx)),
-    intervalSeconds: Math.max(1, Math.round(intervalMs / 1000)),
-    port,
-  };
-  return {
-    spec,
-    scope,
-    command,
-    self,
-    needsEndpoint: self !== undefined && self.endpoints.length === 0,
-  };
-}
 
 /**
  * User units stop when the user's last session ends unless systemd keeps the
@@ -127,63 +74,13 @@ export async function serviceInstall(
   // advertises its port when it starts. Before, printing them with --port
   // re-pointed every peer at a port nothing listened on yet.
   const printOnly = backend === "cron" && !input.flags.apply;
-  if (!printOnly) {
-    // Addresses this machine has now, at the port the socket will listen on.
-    const { refreshAt } = await lazyImport<typeof import("../sync/self_record.ts")>(
-      new URL("../sync/self_record.ts", import.meta.url),
-    );
-    const changed = await refreshAt(homeRoot(ctx), ctx.env, spec.port);
-    if (changed.endpoints) {
-      ctx.out.error(`Advertising ${changed.endpoints.join(", ")} as this device's sync endpoints.`);
-    }
-  }
-  const stillNone = !printOnly &&
-    (await withRead(ctx, (home) => home.view.member(home.device)?.record.endpoints.length)) === 0;
-  if (!printOnly && needsEndpoint && stillNone) {
-    // Peers can only connect if they know where: advertise this machine's address.
-    const endpoint = `${primaryIpv4()}:${spec.port}`;
-    await withWrite(
-      ctx,
-      (w) =>
-        commitOps(w, [{
-          type: "device.update",
-          device: w.device,
-          fields: { endpoints: [endpoint] },
-        }]),
-    );
-    ctx.out.error(
-      `Advertising ${endpoint} as this device's sync endpoint (change it with \`mycel mesh set-endpoint\`).`,
-    );
-  }
+  if (!printOnly) await advertiseSyncEndpoints(ctx, spec.port, needsEndpoint);
   if (command.source === "installed") {
     ctx.out.error(`Scheduled: ${command.argv[0]} (on your PATH).`);
   }
   ctx.out.error(unitKeys.note);
   if (backend === "cron") {
-    const { installCron } = await lazyImport<typeof import("../service/install.ts")>(
-      new URL("../service/install.ts", import.meta.url),
-    );
-    const { renderCron } = await lazyImport<typeof import("../service/units.ts")>(
-      new URL("../service/units.ts", import.meta.url),
-    );
-    // flock(1) is util-linux: Linux only (the round guard covers the rest).
-    const cronLock = p.os === "linux" ? `${spec.home}/cron.lock` : undefined;
-    // Incoming sync (and LAN discovery): cron cannot hand over sockets, so a
-    // third line keeps one `sync serve --listen` running (see renderCron).
-    const listen = {
-      address: `0.0.0.0:${spec.port}`,
-      ...(p.os === "linux" ? { lockFile: `${spec.home}/serve.lock` } : {}),
-    };
-    const what = `incoming sync on TCP ${spec.port} and LAN discovery: the third line keeps ` +
-      "`mycel sync serve --listen` running (started again within a minute if it stops)";
-    if (input.flags.apply) {
-      ctx.out.write(await installCron(spec, await runnerOf(p), cronLock, listen));
-      ctx.out.error(`Installed into your crontab: a sync round every 30 s; ${what}.`);
-    } else {
-      ctx.out.write(renderCron(spec, cronLock, listen));
-      ctx.out.error(`A sync round every 30 s; ${what}.`);
-      ctx.out.error("Add these lines with `crontab -e`, or run again with --apply.");
-    }
+    await serviceCron(ctx, input, p, spec);
     return ExitCode.ok;
   }
   const enable = !input.flags["no-enable"];
