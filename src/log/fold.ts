@@ -22,7 +22,7 @@ import { fieldsOf } from "./device_record.ts";
 import type { EntryDot, Op } from "./ops.ts";
 import type { Space, StateStore } from "./state.ts";
 import { isFolderOp } from "./file_ops.ts";
-import { foldFolderOps } from "./folder_state.ts";
+import { foldFolderOps } from "./folder_fold.ts";
 import { cutOf, withWitness } from "./witness.ts";
 
 /** What folding one entry found. */

@@ -11,13 +11,8 @@ import { asBytes } from "../bytes.ts";
 import { decodeFileVersion } from "../files/file_version.ts";
 import type { DeviceKey } from "./device_key.ts";
 import { decodeProgress, encodeProgress, folderIdProblem } from "./file_ops.ts";
-import {
-  type FolderRows,
-  type FolderStore,
-  joinDeviceRow,
-  joinShare,
-  versionId,
-} from "./folder_state.ts";
+import { joinDeviceRow, joinShare } from "./folder_fold.ts";
+import { type FolderRows, type FolderStore, versionId } from "./folder_state.ts";
 import { addVersions, type NewVersion } from "./folder_versions.ts";
 import { checkName } from "./ops.ts";
 

@@ -2,8 +2,9 @@
  * @module state_digest
  * `state_digest`: SHA-256 over the canonical text of the replicated state —
  * every version with its dot, stamp and value, parked dots, legacy floors,
- * the fold frontier, apps, membership rows and self-written fields — one
- * canonical JSON line per row, in canonical order (see state_rows.ts). Two
+ * the fold frontier, apps, membership rows and self-written fields, the
+ * synced folders' rows (folder_state.ts) — one canonical JSON line per row,
+ * in canonical order (see state_rows.ts). Two
  * devices show the same digest exactly when their replicated state, values
  * and merge metadata alike, is the same; it does not depend on where the
  * state is held or in what order entries arrived.
@@ -12,10 +13,11 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { toHex, utf8 } from "../bytes.ts";
 import { canonicalJson, type Json } from "../crdt/json.ts";
+import type { FolderProgress } from "./file_ops.ts";
+import type { FolderRows } from "./folder_state.ts";
 import type { MemberRow } from "./membership.ts";
 import { SPACES } from "./state.ts";
 import type { StateRows } from "./state_rows.ts";
-import { folderLines } from "./folder_state.ts";
 
 function memberLine(hex: string, row: MemberRow): Json {
   const a = row.added, r = row.removed;
@@ -30,6 +32,41 @@ function memberLine(hex: string, row: MemberRow): Json {
     r ? [r.by.hex, r.wall, r.counter, r.cut] : null,
     self,
   ];
+}
+
+/** JSON form of a progress record (digest lines, SQLite rows). */
+export function progressJson(p: FolderProgress): Json {
+  return [
+    p.needFiles,
+    p.needBytes,
+    p.conflicts,
+    p.stopped,
+    p.frontier.map(([k, s]) => [k.hex, s]),
+  ];
+}
+
+/** Canonical digest lines of the folder state (none when there is no folder). */
+export function* folderLines(rows: FolderRows): Generator<string> {
+  for (const [id, s] of rows.shares()) {
+    yield canonicalJson(["fs", id, s.name, s.wall, s.counter, s.author]);
+  }
+  for (const [folder, device, r] of rows.deviceRows()) {
+    yield canonicalJson([
+      "fd",
+      folder,
+      device,
+      r.joinedSeq,
+      r.joined,
+      r.progressSeq,
+      r.progress ? progressJson(r.progress) : null,
+    ]);
+  }
+  for (const [folder, path, v] of rows.allVersions()) {
+    yield canonicalJson(["fv", folder, path, v.id, v.author, v.seq]);
+  }
+  for (const [folder, author, seq] of rows.frontiers()) {
+    yield canonicalJson(["ff", folder, author, seq]);
+  }
 }
 
 /** Every canonical line of the state, in order. */

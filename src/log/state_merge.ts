@@ -20,7 +20,7 @@ import { compareHlc } from "../crdt/hlc.ts";
 import { joinRows } from "./membership.ts";
 import { type Space, SPACES, type StateStore } from "./state.ts";
 import { keyOfHex, type StateRows } from "./state_rows.ts";
-import { mergeFolders } from "./folder_state.ts";
+import { mergeFolders } from "./folder_fold.ts";
 
 const dotId = (author: string, seq: number) => `${author}:${seq}`;
 

@@ -12,7 +12,8 @@ import { encodeFileVersion, type FileVersion } from "../../src/files/file_versio
 import { compareVv, type VersionVector } from "../../src/files/version_vector.ts";
 import type { Entry } from "../../src/log/entry.ts";
 import { foldEntry } from "../../src/log/fold.ts";
-import { folderLines, versionId } from "../../src/log/folder_state.ts";
+import { versionId } from "../../src/log/folder_state.ts";
+import { folderLines } from "../../src/log/state_digest.ts";
 import { mergeState } from "../../src/log/state_merge.ts";
 import { MemoryState } from "../../src/log/state_memory.ts";
 import { openWritable } from "../../src/storage/db.ts";
