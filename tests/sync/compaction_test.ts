@@ -15,7 +15,7 @@
  */
 
 import assert from "node:assert/strict";
-import { heldAnywhere } from "../../src/cli/commands/mesh_remove.ts";
+import { heldAnywhere } from "../../src/cli/removal_target.ts";
 import { readCheckpoint } from "../../src/log/checkpoint.ts";
 import { settledIn } from "../../src/sync/acks.ts";
 import { compactNow, DAY_MS } from "../../src/sync/compact.ts";
