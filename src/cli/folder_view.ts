@@ -5,15 +5,12 @@
  * winners of the state that are files or links, not deletions), its
  * conflicts, where each device that joined stands (folder_standing.ts) and
  * what this device's last scan, round and sweep could not do.
- * `folder conflicts` is folder_conflicts.ts, re-exported here because
- * src/cli/commands/folder_status.ts loads both views from this module.
+ * `folder conflicts` is folder_conflicts.ts.
  */
 
 import type { Home } from "../storage/home_handle.ts";
 import { type DeviceStanding, deviceStandings } from "./folder_standing.ts";
 import { type Winner, winners } from "./folder_winners.ts";
-
-export { folderConflicts } from "./folder_conflicts.ts";
 
 /** A folder as `folder status` shows it. */
 export interface FolderStatus {

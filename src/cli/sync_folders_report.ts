@@ -18,9 +18,6 @@ import { notListedLines, notRemovedLines, notWrittenLines } from "./not_synced.t
 import { printUnfetchable, sizeOf } from "./unfetchable_report.ts";
 import { safeText } from "../text_safety.ts";
 
-// For src/cli/commands/folder.ts and folder_scan_now.ts, which import them from here.
-export { stopLine, stoppedError, stoppedHints } from "./folder_stopped.ts";
-
 /**
  * Print what applying each folder did (nothing under quiet or `--json`);
  * throws under `--json` when a folder is stopped. `stopped`: some folder is;

@@ -11,7 +11,7 @@
  */
 
 import { ExitCode } from "../../errors.ts";
-import { stoppedError } from "../sync_folders_report.ts";
+import { stoppedError } from "../folder_stopped.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { commitOps, openWrite, withRead, withWrite } from "../session.ts";

@@ -14,7 +14,7 @@ import { lazyImport } from "../../lazy_import.ts";
 import type { CommandContext } from "../command.ts";
 import { massDeleteConfirm } from "../mass_delete.ts";
 import { linkNoteLines, nameNoteLines, notSyncedLines } from "../not_synced.ts";
-import { stopLine, stoppedHints } from "../sync_folders_report.ts";
+import { stopLine, stoppedHints } from "../folder_stopped.ts";
 
 export function scanLine(ctx: CommandContext, r: ScanReport): void {
   if (r.stopped) {

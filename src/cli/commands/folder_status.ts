@@ -145,8 +145,8 @@ export const folderConflictsCommand: CommandSpec = {
   ...LOCAL,
   async run(ctx, input) {
     const id = input.args.ID === undefined ? undefined : checkFolderId(input.args.ID as string);
-    const { folderConflicts } = await lazyImport<typeof import("../folder_view.ts")>(
-      new URL("../folder_view.ts", import.meta.url),
+    const { folderConflicts } = await lazyImport<typeof import("../folder_conflicts.ts")>(
+      new URL("../folder_conflicts.ts", import.meta.url),
     );
     const list = await withRead(ctx, async (home) => {
       const out = [];
