@@ -1,7 +1,7 @@
 /**
  * @module service_cron
  * `mycel service install --cron`: the crontab lines of a sync round every
- * 30 s and of a `sync serve --listen` kept running (cron cannot hand over
+ * `--interval` (30 s by default: cron_schedule.ts) and of a `sync serve --listen` kept running (cron cannot hand over
  * sockets), printed, or installed into the user's crontab with --apply.
  * Apart from service_install.ts: cron has no units to enable and no
  * `--json` result.
@@ -11,6 +11,7 @@ import type { ServiceSpec } from "../service/units.ts";
 import type { CommandContext, ParsedInput } from "./command.ts";
 import { runnerOf, type ServicePlatform } from "./service_platform.ts";
 import { lazyImport } from "../lazy_import.ts";
+import { duration } from "../human.ts";
 
 /** Print the cron lines of `spec`, or install them (--apply). */
 export async function serviceCron(
@@ -33,14 +34,16 @@ export async function serviceCron(
     address: `0.0.0.0:${spec.port}`,
     ...(p.os === "linux" ? { lockFile: `${spec.home}/serve.lock` } : {}),
   };
+  // "30 s", "5 m": as the message always read.
+  const every = duration(spec.intervalSeconds * 1000).replace(/^(\d+)/, "$1 ");
   const what = `incoming sync on TCP ${spec.port} and LAN discovery: the third line keeps ` +
     "`mycel sync serve --listen` running (started again within a minute if it stops)";
   if (input.flags.apply) {
     ctx.out.write(await installCron(spec, await runnerOf(p), cronLock, listen));
-    ctx.out.error(`Installed into your crontab: a sync round every 30 s; ${what}.`);
+    ctx.out.error(`Installed into your crontab: a sync round every ${every}; ${what}.`);
   } else {
     ctx.out.write(renderCron(spec, cronLock, listen));
-    ctx.out.error(`A sync round every 30 s; ${what}.`);
+    ctx.out.error(`A sync round every ${every}; ${what}.`);
     ctx.out.error("Add these lines with `crontab -e`, or run again with --apply.");
   }
 }

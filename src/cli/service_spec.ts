@@ -10,6 +10,7 @@
 
 import { resolve } from "node:path";
 import { usageError } from "../errors.ts";
+import { cronSchedule } from "../service/cron_schedule.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
 import { DEFAULT_SYNC_PORT } from "../mesh/self_endpoints.ts";
 import type { ServiceSpec } from "../service/units.ts";
@@ -32,6 +33,9 @@ export async function specOf(ctx: CommandContext, input: ParsedInput, p: Service
     (input.flags.interval as string | undefined) ?? "30s",
     "--interval",
   );
+  const intervalSeconds = Math.max(1, Math.round(intervalMs / 1000));
+  // An interval cron can't keep is refused before anything is written.
+  if (input.flags.cron) cronSchedule(intervalSeconds);
   const self = await withRead(ctx, (home) => home.view.member(home.device)?.record);
   const advertised = self?.endpoints[0] ? parseEndpoint(self.endpoints[0]).port : undefined;
   const portText = input.flags.port as string | undefined;
@@ -56,7 +60,7 @@ export async function specOf(ctx: CommandContext, input: ParsedInput, p: Service
     // Absolute: a timer, cron or launchd runs it from another working folder,
     // where a relative `--home A` (or MYCEL_HOME) names another, missing home.
     home: resolve(homeRoot(ctx)),
-    intervalSeconds: Math.max(1, Math.round(intervalMs / 1000)),
+    intervalSeconds,
     port,
   };
   return {

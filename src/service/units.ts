@@ -23,6 +23,7 @@
  * lines discard output, so nothing is mailed either.
  */
 
+import { cronSchedule } from "./cron_schedule.ts";
 import { refuseControl } from "../mesh/child_env.ts";
 import { DISCOVERY_PORT } from "../protocol/discovery.ts";
 import { MAX_PER_SOURCE } from "../protocol/connection_limits.ts";
@@ -245,7 +246,14 @@ export function renderCron(
   // cron ends a command at an unescaped `%` (the rest becomes stdin).
   const line = `${env}${guard(lockFile)}${mycel("sync", "now", "--timeout", "20")} >/dev/null 2>&1`
     .replace(/%/g, "\\%");
-  let text = `${CRON_MARKER}\n* * * * * ${line}\n* * * * * sleep 30; ${line}\n`;
+  // A round every spec.intervalSeconds (cron_schedule.ts): 30 s is two
+  // lines a minute, the second after `sleep 30`.
+  let text = `${CRON_MARKER}\n`;
+  for (const slot of cronSchedule(spec.intervalSeconds)) {
+    text += `${slot.fields} ${
+      slot.sleepSeconds > 0 ? `sleep ${slot.sleepSeconds}; ` : ""
+    }${line}\n`;
+  }
   if (listen !== undefined) {
     const serve = `${env}${guard(listen.lockFile)}${
       mycel("sync", "serve", "--listen", listen.address)

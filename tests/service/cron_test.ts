@@ -103,6 +103,30 @@ Deno.test("service install --cron prints a valid crontab: two rounds a minute an
   );
 });
 
+Deno.test("service install --cron --interval: the lines keep the interval; one cron can't keep is refused, nothing written", async () => {
+  const { h } = await setup();
+  await using _ = h;
+  const r = await h.run(["service", "install", "--cron", "--interval", "5m", "--port", "40144"]);
+  assert.equal(r.code, 0, describe(["service", "install"], r));
+  const jobs = parseCrontab(r.stdout);
+  assert.deepEqual(jobs[0].schedule, ["*/5", "*", "*", "*", "*"]);
+  assert.equal(jobs.length, 2, "one round line and the serve line");
+  assert.match(r.stderr, /A sync round every 5 m;/);
+  // Before: two lines a minute and "every 30 s", whatever --interval said.
+  const odd = await h.run(["service", "install", "--cron", "--interval", "45s", "--port", "40144"]);
+  assert.equal(odd.code, 2, describe(["service", "install"], odd));
+  assert.match(
+    odd.stderr,
+    /Cannot use --interval with --cron: .*whole hours dividing a day \(45s\)/,
+  );
+  assert.match(odd.stderr, /nearest it keeps: 30s/);
+  assert.equal(odd.stdout, "");
+  assert.deepEqual(
+    (await Array.fromAsync(Deno.readDir(h.dir))).map((e) => e.name).sort(),
+    ["bin", "home"],
+  );
+});
+
 Deno.test("service install with a relative home writes it absolute (cron runs elsewhere)", async () => {
   const { h } = await setup();
   await using _ = h;

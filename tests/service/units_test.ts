@@ -20,6 +20,8 @@ import {
   UNIT_NAMES,
 } from "../../src/service/units.ts";
 import { MAX_PER_SOURCE } from "../../src/protocol/connection_limits.ts";
+import { cronSchedule } from "../../src/service/cron_schedule.ts";
+import { ExitCode, MycelError } from "../../src/errors.ts";
 import { runProcess } from "../helpers/process.ts";
 import {
   hasSystemdAnalyze,
@@ -374,4 +376,34 @@ Deno.test("renderUnits --mesh: mesh up runs before each round, may fail, and its
   assert.ok(service.indexOf("ExecStartPre=") < service.indexOf("ExecStart="));
   const plain = units(SPEC)["mycel-sync.service"];
   assert.ok(!plain.includes("ExecStartPre") && !plain.includes("KillMode"), plain);
+});
+
+Deno.test("renderCron: a round every --interval, as cron can keep it (lines a minute with sleeps, or a step)", () => {
+  const schedules = (intervalSeconds: number) =>
+    parseCrontab(renderCron({ ...SPEC, intervalSeconds })).map((j) =>
+      `${j.schedule.join(" ")} ${/^sleep (\d+); /.exec(j.command)?.[1] ?? "0"}`
+    );
+  assert.deepEqual(schedules(30), ["* * * * * 0", "* * * * * 30"]);
+  assert.deepEqual(schedules(10), [0, 10, 20, 30, 40, 50].map((s) => `* * * * * ${s}`));
+  assert.deepEqual(schedules(60), ["* * * * * 0"]);
+  assert.deepEqual(schedules(300), ["*/5 * * * * 0"]);
+  assert.deepEqual(schedules(3600), ["0 * * * * 0"]);
+  assert.deepEqual(schedules(7200), ["0 */2 * * * 0"]);
+});
+
+Deno.test("cronSchedule: an interval cron can't keep evenly is a usage error naming the nearest it keeps", () => {
+  for (
+    const [seconds, nearest] of [[7, "6s"], [45, "30s"], [100, "2m"], [420, "6m"], [
+      5400,
+      "1h",
+    ]] as const
+  ) {
+    assert.throws(
+      () => cronSchedule(seconds),
+      (e: unknown) =>
+        e instanceof MycelError && e.code === "usage" && e.exit === ExitCode.usage &&
+        e.message.includes(`(${seconds}s)`) && (e.hint ?? "").includes(nearest),
+      `${seconds}s`,
+    );
+  }
 });
