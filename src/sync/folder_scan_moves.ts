@@ -18,11 +18,12 @@
  *   add` or `folder scan` of that folder alone — when it is the same file,
  *   its inode the one the deleted file had (`mv` on one file system keeps
  *   it), not merely a copy of the same bytes. A copy made long before is
- *   not a move: deleting it is deleting a duplicate, a loss here as in one
- *   folder. Each folder cuts with its own seed (folder_scan_read.ts), so
- *   equal content has equal chunk lists only for a single-chunk file; a
- *   larger candidate is read again with the deleting folder's cut
- *   (folder_scan_recut.ts).
+ *   not a move, nor is it when a chmod or touch has it read again in this
+ *   command: deleting it is deleting a duplicate, a loss here as in one
+ *   folder. Each folder cuts with its own seed
+ *   (folder_scan_read.ts), so equal content has equal chunk lists only for
+ *   a single-chunk file; a larger candidate is read again with the
+ *   deleting folder's cut (folder_scan_recut.ts).
  * Looked across folders only for the folders whose losses would be asked
  * about or held (more than half, deletions already held, joined again): for
  * every other folder the answer changes nothing, and it costs no read.
@@ -59,7 +60,7 @@ export async function movesOf(
   for (const s of scans) {
     const bySize = new Map<number, Found[]>();
     s.contents.forEach((c, i) => {
-      if (c.kind === "file" && c.size > 0) add(bySize, foundOf(s.folder, s.rows[i], c, false));
+      if (c.kind === "file" && c.size > 0) add(bySize, foundOf(s.folder, s.rows[i], c));
     });
     const moves = new Set<string>();
     // With nothing found, nothing is decoded.
@@ -85,7 +86,10 @@ export async function movesOf(
     // Stopped: its index says nothing of its disk (a folder that was stopped
     // and reads again this time is one of the scans, and counts).
     if (s === undefined && f.info.stopped) continue;
-    for (const x of spare.get(f.folder) ?? []) if (sizes.has(x.size)) add(pool, x);
+    // Its files new or changed in this command (a copy it had, re-read, is old news).
+    for (const x of s === undefined ? [] : spare.get(f.folder)!) {
+      if (sizes.has(x.size)) add(pool, seenAs(x, s!));
+    }
     const gone = new Set([...(s?.deleted ?? []), ...(s?.rows.map((r) => r.path) ?? [])]);
     const index = s?.index ?? home.folderLocal.index(f.folder);
     // Its unchanged files, by their index: the inode known (a platform
@@ -93,7 +97,7 @@ export async function movesOf(
     for (const r of index.rows.values()) {
       if (r.kind !== "file" || !sizes.has(r.size) || gone.has(r.path) || r.ino === 0) continue;
       const v = indexedVersion(r);
-      if (v?.kind === "file") add(pool, foundOf(f, r, v, true));
+      if (v?.kind === "file") add(pool, foundOf(f, r, v, r));
     }
   }
   for (const { scan, lost } of asked) {
@@ -102,12 +106,11 @@ export async function movesOf(
     for (const path of lost) {
       const v = fileAt(scan.index, path);
       if (v === undefined) continue;
-      const ino = scan.index.rows.get(path)!.ino;
+      const gone = scan.index.rows.get(path)!;
       const same = pool.get(v.size) ?? [];
       for (let i = 0; i < same.length; i++) {
         const x = same[i];
-        // Published by an earlier scan: only the very file that went, not a copy.
-        if (x.folder === scan.folder.folder || (x.indexed && x.ino !== ino)) continue;
+        if (x.folder === scan.folder.folder || !movedThere(x, gone)) continue;
         if (!await matches(x, v)) continue;
         moves.add(path);
         same.splice(i, 1);
@@ -130,7 +133,28 @@ function fileAt(index: LoadedIndex, path: string): (FileVersion & { kind: "file"
   return v?.kind === "file" && v.size > 0 ? v : undefined;
 }
 
-function foundOf(f: LocalFolder, r: IndexRow, version: FileVersion, indexed: boolean): Found {
+/**
+ * True unless `x` is content its folder held already (`x.seenIno`) and not
+ * the very file indexed as `gone`: a copy the other folder had is a
+ * duplicate, re-read or not (a chmod or touch changes its stat, not what
+ * it is). Without an inode (FAT) the two can't be told apart.
+ */
+function movedThere(x: Found, gone: IndexRow): boolean {
+  return x.seenIno === undefined || (gone.ino !== 0 && x.seenIno === gone.ino);
+}
+
+/**
+ * `x`, new or changed in `s`, with what `s`'s index held at its path
+ * before when that was the same content (see `movedThere`).
+ */
+function seenAs(x: Found, s: MoveScan): Found {
+  const before = s.index.rows.get(x.path);
+  const v = indexedVersion(before);
+  return v?.kind === "file" && sameContent(v, x.version) ? { ...x, seenIno: before!.ino } : x;
+}
+
+/** `x` as found at row `r`; `seen`: the row its folder's index held before this command. */
+function foundOf(f: LocalFolder, r: IndexRow, version: FileVersion, seen?: IndexRow): Found {
   return {
     folder: f.folder,
     root: f.root,
@@ -139,7 +163,7 @@ function foundOf(f: LocalFolder, r: IndexRow, version: FileVersion, indexed: boo
     mtimeMs: r.mtimeMs,
     ino: r.ino,
     version,
-    indexed,
+    ...(seen === undefined ? {} : { seenIno: seen.ino }),
   };
 }
 

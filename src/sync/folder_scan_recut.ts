@@ -33,8 +33,13 @@ export interface Found {
   readonly ino: number;
   /** Its version there (the vector does not matter). */
   readonly version: FileVersion;
-  /** Found in its folder's index, not among this command's changes. */
-  readonly indexed: boolean;
+  /**
+   * The inode its folder's index held at its path before this command,
+   * when that was this content (unchanged, or re-read for a new stat
+   * only): a copy the folder had already is no move unless it is the very
+   * file (folder_scan_moves.ts).
+   */
+  readonly seenIno?: number;
 }
 
 /**
