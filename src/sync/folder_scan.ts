@@ -55,7 +55,8 @@ export type { ScanReport } from "./folder_scan_types.ts";
  * folder's disk is read first, then each one's deletions are decided and
  * recorded in its own transaction, in order. `o.confirmMassDelete` is asked
  * when a scan would delete more than half of a folder's files; without it
- * such deletions are held. `o.progress` says which folder is read.
+ * such deletions are held. `o.progress` says which folder is read. A folder
+ * removed or moved meanwhile records nothing and has no report.
  */
 export async function scanAndPublish(
   home: Home,
@@ -75,7 +76,8 @@ export async function scanAndPublish(
   const moves = await movesOf(home, scans, o.signal);
   const out: ScanReport[] = [];
   for (const r of reads) {
-    out.push("changes" in r ? await publishScan(home, r, moves.get(r.folder.folder)!, o) : r);
+    const report = "changes" in r ? await publishScan(home, r, moves.get(r.folder.folder)!, o) : r;
+    if (report !== undefined) out.push(report);
   }
   return out;
 }

@@ -42,13 +42,17 @@ function newGroups(
   return groups.filter((g) => g.some((p) => paths.has(p)));
 }
 
-/** 4 and 5: the deletions of a scan read (`moves` among them), then its one transaction. */
+/**
+ * 4 and 5: the deletions of a scan read (`moves` among them), then its one
+ * transaction; undefined, nothing recorded, when the folder is no longer
+ * synced here at that root (removed or moved since it was read).
+ */
 export async function publishScan(
   home: Home,
   scan: ReadScan,
   moves: ReadonlySet<string>,
   o: ScanPublishOptions,
-): Promise<ScanReport> {
+): Promise<ScanReport | undefined> {
   const { folder, index, result, fs } = scan;
   const { rows, locs, blobs, ...changes } = scan.changes;
   const now = home.now();
@@ -88,8 +92,13 @@ export async function publishScan(
   // Interrupted meanwhile (a mass deletion's question dropped, say): nothing recorded.
   if (o.signal?.aborted) throw scanInterrupted(folder.root);
   // 5. One transaction: versions, index rows and chunk places together.
-  await home.write(async (w) => {
+  const recorded = await home.write(async (w) => {
     const fl = w.folderLocal;
+    // `folder remove` and `move` wait for a sync round, not for a scan, and
+    // every folder is read (and a mass deletion asked about) before this:
+    // a folder left meanwhile must not get versions after its leave, nor
+    // index rows; one moved, not rows read at its old root.
+    if (fl.folder(folder.folder)?.root !== folder.root) return false;
     for (const b of blobs) fl.putBlob(b.hash, b.bytes);
     await commitSplit(w, ops);
     for (const r of rows) fl.putIndex(folder.folder, r);
@@ -101,7 +110,9 @@ export async function publishScan(
     for (const r of rows) if (r.kind === "symlink") fl.setLocs(folder.folder, r.path, []);
     for (const path of [...deletions, ...forgotten]) fl.dropIndex(folder.folder, path);
     fl.setInfo(folder.folder, info);
+    return true;
   });
+  if (!recorded) return undefined;
   return {
     ...emptyReport(folder.folder),
     published: ops.length,
