@@ -56,7 +56,8 @@ export type { ScanReport } from "./folder_scan_types.ts";
  * recorded in its own transaction, in order. `o.confirmMassDelete` is asked
  * when a scan would delete more than half of a folder's files; without it
  * such deletions are held. `o.progress` says which folder is read. A folder
- * removed or moved meanwhile records nothing and has no report.
+ * removed, moved or recorded by another scan meanwhile records nothing and
+ * has no report (folder_scan_as_read.ts).
  */
 export async function scanAndPublish(
   home: Home,

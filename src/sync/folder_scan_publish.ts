@@ -18,6 +18,7 @@ import { deletionsOf } from "./folder_scan_deletions.ts";
 import type { MoveScan } from "./folder_scan_moves.ts";
 import type { FolderFs } from "./folder_fs.ts";
 import { commitSplit } from "./folder_scan_split.ts";
+import { stillAsRead } from "./folder_scan_as_read.ts";
 import type { ScanPublishOptions, ScanReport } from "./folder_scan_types.ts";
 
 /** One folder's scan read and its changes made into versions: nothing recorded yet. */
@@ -45,7 +46,7 @@ function newGroups(
 /**
  * 4 and 5: the deletions of a scan read (`moves` among them), then its one
  * transaction; undefined, nothing recorded, when the folder is no longer
- * synced here at that root (removed or moved since it was read).
+ * as it was read (folder_scan_as_read.ts).
  */
 export async function publishScan(
   home: Home,
@@ -79,8 +80,9 @@ export async function publishScan(
     list: folder.info.notSynced,
     count: folder.info.notSyncedCount,
   });
-  const info = {
-    ...folder.info,
+  // What the scan sets of the folder's info, over what the info is when it
+  // is recorded (a `folder retention` meanwhile is kept).
+  const scanned = {
     notSynced: kept.list,
     notSyncedCount: kept.count,
     ...(fs === undefined || fs.guessed ? {} : { fs }),
@@ -94,11 +96,9 @@ export async function publishScan(
   // 5. One transaction: versions, index rows and chunk places together.
   const recorded = await home.write(async (w) => {
     const fl = w.folderLocal;
-    // `folder remove` and `move` wait for a sync round, not for a scan, and
-    // every folder is read (and a mass deletion asked about) before this:
-    // a folder left meanwhile must not get versions after its leave, nor
-    // index rows; one moved, not rows read at its old root.
-    if (fl.folder(folder.folder)?.root !== folder.root) return false;
+    // Left, moved or recorded by another scan meanwhile: nothing, the next scan reads it again.
+    const paths = [...rows.map((r) => r.path), ...deletions, ...forgotten];
+    if (!stillAsRead(fl, folder, index, paths)) return false;
     for (const b of blobs) fl.putBlob(b.hash, b.bytes);
     await commitSplit(w, ops);
     for (const r of rows) fl.putIndex(folder.folder, r);
@@ -109,7 +109,7 @@ export async function publishScan(
     for (const [path, chunks] of locs) fl.setLocs(folder.folder, path, chunks);
     for (const r of rows) if (r.kind === "symlink") fl.setLocs(folder.folder, r.path, []);
     for (const path of [...deletions, ...forgotten]) fl.dropIndex(folder.folder, path);
-    fl.setInfo(folder.folder, info);
+    fl.setInfo(folder.folder, { ...fl.folder(folder.folder)!.info, ...scanned });
     return true;
   });
   if (!recorded) return undefined;
