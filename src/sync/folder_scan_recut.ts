@@ -55,6 +55,7 @@ export function recutMatches(
   const settings = chunkSettings(home, folder.folder);
   const stop = new ScanStop(folder.root, signal);
   let chunker: Promise<ContentChunker> | undefined;
+  let rootDev: number | null | undefined;
   const cut = new Map<Found, ChunkList | null>();
   return async (x, v) => {
     const abs = join(x.root, x.path);
@@ -67,6 +68,13 @@ export function recutMatches(
     const now = statKey(info);
     if (!info.isFile || now.size !== x.size || now.mtimeMs !== x.mtimeMs || now.ino !== x.ino) {
       return false; // not the file recorded any more: what it holds was not published
+    }
+    // The very file by its inode only on the deleting folder's file system: a
+    // rename never leaves one, and another's inode numbers say nothing (a
+    // disk cloned from this one has the same, on the same files).
+    if (x.seenIno !== undefined) {
+      rootDev ??= devOf(folder.root);
+      if (rootDev === null || info.dev !== rootDev) return false;
     }
     if (sameContent(x.version, v)) return true;
     // Up to the minimum chunk a file is one chunk whatever the seed: its id differed.
@@ -81,4 +89,13 @@ export function recutMatches(
     }
     return list !== null && sameContent({ ...v, chunks: list }, v);
   };
+}
+
+/** The device number of the file system `root` is on, or null when it can't be looked at. */
+function devOf(root: string): number | null {
+  try {
+    return Deno.statSync(root).dev;
+  } catch {
+    return null;
+  }
 }

@@ -74,3 +74,46 @@ Deno.test("a file moved into another folder, published there and re-read since, 
   assert.doesNotMatch(all.out, /held/, all.out);
   assert.equal(all.held, 0);
 });
+
+/** Mount a fresh tmpfs at `path` (root only); undefined when it can't be. */
+async function tmpfs(path: string): Promise<AsyncDisposable | undefined> {
+  await Deno.mkdir(path, { recursive: true });
+  const mount = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "mycel-test", path],
+    stdout: "null",
+    stderr: "null",
+  }).output().catch(() => undefined);
+  if (!mount?.success) return undefined;
+  return {
+    async [Symbol.asyncDispose]() {
+      await new Deno.Command("umount", { args: [path], stdout: "null", stderr: "null" }).output();
+    },
+  };
+}
+
+Deno.test("copies on another file system with the same inode numbers (a cloned disk) don't let an emptied folder's deletions out", async () => {
+  await using h = await tempHome("mycel-clone-");
+  // Two fresh file systems, the same files made in the same order: the same
+  // inode numbers on both, as on a disk and its clone.
+  await using m1 = await tmpfs(h.path("disk"));
+  await using m2 = await tmpfs(h.path("clone"));
+  if (m1 === undefined || m2 === undefined) {
+    console.log("skipped: mounting tmpfs needs root");
+    return;
+  }
+  await h.ok(["init", "--name", "laptop"]);
+  const docs = h.path("disk"), clone = h.path("clone");
+  for (const root of [docs, clone]) {
+    for (const n of ["a", "b", "c"]) await put(root, `${n}.txt`, `content of ${n}\n`);
+  }
+  assert.equal(
+    (await Deno.lstat(join(docs, "a.txt"))).ino,
+    (await Deno.lstat(join(clone, "a.txt"))).ino,
+  );
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  await h.ok(["--no-sync", "folder", "add", clone, "--id", "more"]);
+  for (const n of ["a", "b", "c"]) await Deno.remove(join(docs, `${n}.txt`));
+  const r = await scan(h);
+  assert.match(r.out, /docs: 3 of 3 files are gone on disk: the deletions are held/, r.out);
+  assert.equal(r.held, 3);
+});
