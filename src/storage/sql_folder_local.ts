@@ -187,6 +187,11 @@ function statements(db: Db) {
       "SELECT path, kind, size, mtime, ino, ctime, exec, version FROM file_index" +
         " WHERE folder = ? AND path = ?",
     ),
+    // Compared in place: a scan checks thousands of rows, none of them wanted back.
+    indexRowIs: p(
+      "SELECT kind = ? AND size = ? AND mtime = ? AND ino = ? AND ctime = ? AND exec = ?" +
+        " AND version IS ? AS same FROM file_index WHERE folder = ? AND path = ?",
+    ),
     putIndex: p("INSERT OR REPLACE INTO file_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
     dropIndex: p("DELETE FROM file_index WHERE folder = ? AND path = ?"),
     putLoc: p("INSERT OR IGNORE INTO chunk_locs VALUES (?, ?, ?, ?, ?)"),
@@ -377,6 +382,23 @@ export class SqlFolderLocal {
   indexRow(folder: string, path: string): IndexRow | undefined {
     const r = this.#q.indexRow.get(folder, path) as IndexSql | undefined;
     return r && rowOf(r);
+  }
+
+  /** True when `path`'s index row in `folder` is `row` (undefined: there is none). */
+  indexRowIs(folder: string, path: string, row: IndexRow | undefined): boolean {
+    if (row === undefined) return this.#q.indexRow.get(folder, path) === undefined;
+    const r = this.#q.indexRowIs.get(
+      row.kind,
+      row.size,
+      row.mtimeMs,
+      row.ino,
+      row.ctimeMs,
+      row.exec ? 1 : 0,
+      row.version,
+      folder,
+      path,
+    ) as { same: number } | undefined;
+    return r?.same === 1;
   }
 
   putIndex(folder: string, row: IndexRow): void {

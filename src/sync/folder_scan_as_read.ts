@@ -13,29 +13,18 @@
  * is the one check made inside the scan's transaction.
  */
 
-import { bytesEqual } from "../bytes.ts";
-import type { IndexRow, LoadedIndex, LocalFolder } from "../storage/sql_folder_local.ts";
-import type { SqlFolderLocal } from "../storage/sql_folder_local.ts";
+import type { LoadedIndex, LocalFolder, SqlFolderLocal } from "../storage/sql_folder_local.ts";
 
 /** True when `folder`'s scan, read against `index`, may record `paths` (see the module comment). */
 export function stillAsRead(
-  fl: Pick<SqlFolderLocal, "folder" | "indexRow">,
+  fl: Pick<SqlFolderLocal, "folder" | "indexRowIs">,
   folder: LocalFolder,
   index: LoadedIndex,
   paths: Iterable<string>,
 ): boolean {
   if (fl.folder(folder.folder)?.root !== folder.root) return false;
   for (const path of paths) {
-    if (!sameRow(fl.indexRow(folder.folder, path), index.rows.get(path))) return false;
+    if (!fl.indexRowIs(folder.folder, path, index.rows.get(path))) return false;
   }
   return true;
-}
-
-function sameRow(a: IndexRow | undefined, b: IndexRow | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.kind === b.kind && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino &&
-    a.ctimeMs === b.ctimeMs && a.exec === b.exec &&
-    (a.version === null || b.version === null
-      ? a.version === b.version
-      : bytesEqual(a.version, b.version));
 }
