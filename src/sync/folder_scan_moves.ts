@@ -78,7 +78,11 @@ export async function movesOf(
     if (lost.length > 0 && wouldAsk(s, lost.length)) asked.push({ scan: s, lost });
   }
   if (asked.length === 0) return out;
-  const sizes = new Set(asked.flatMap((a) => a.lost.map((p) => fileAt(a.scan.index, p)?.size)));
+  // Sizes from the index rows: a version is decoded only for a deleted file
+  // some found file has the size of (a folder alone in its home, none).
+  const sizes = new Set(asked.flatMap((a) => a.lost.map((p) => a.scan.index.rows.get(p)!.size)));
+  sizes.delete(0); // an empty file excuses none
+  const askedOnly = (f: LocalFolder) => asked.every((a) => a.scan.folder.folder === f.folder);
   const pool = new Map<number, Found[]>();
   const scanned = new Map(scans.map((s) => [s.folder.folder, s]));
   for (const f of home.folderLocal.folders()) {
@@ -86,6 +90,8 @@ export async function movesOf(
     // Stopped: its index says nothing of its disk (a folder that was stopped
     // and reads again this time is one of the scans, and counts).
     if (s === undefined && f.info.stopped) continue;
+    // No folder's deletion is excused by its own files (found already, if at all).
+    if (askedOnly(f)) continue;
     // Its files new or changed in this command (a copy it had, re-read, is old news).
     for (const x of s === undefined ? [] : spare.get(f.folder)!) {
       if (sizes.has(x.size)) add(pool, seenAs(x, s!));
@@ -104,10 +110,10 @@ export async function movesOf(
     const moves = out.get(scan.folder.folder)!;
     const matches = recutMatches(home, scan.folder, signal);
     for (const path of lost) {
-      const v = fileAt(scan.index, path);
-      if (v === undefined) continue;
       const gone = scan.index.rows.get(path)!;
-      const same = pool.get(v.size) ?? [];
+      const same = pool.get(gone.size) ?? [];
+      const v = same.length === 0 ? undefined : fileAt(scan.index, path);
+      if (v === undefined) continue;
       for (let i = 0; i < same.length; i++) {
         const x = same[i];
         if (x.folder === scan.folder.folder || !movedThere(x, gone)) continue;
