@@ -27,6 +27,8 @@ import { MycelError } from "../errors.ts";
 
 /** Bytes written between background flushes ({@link PartialFile.writeAt}). */
 export const FLUSH_BYTES = 32 << 20;
+/** A new temporary file up to this size gets its size synchronously ({@link PartialFile.open}). */
+const SYNC_SIZE_BYTES = 256 << 10;
 
 /** How to finish. */
 export interface FinishOptions {
@@ -151,7 +153,12 @@ export class PartialFile {
       throw nameRefused(relPath, e, dir) ?? e; // FAT's forbidden characters: say so
     }
     try {
-      await file.truncate(size); // FAT and exFAT allocate here: a full disk fails now
+      // FAT and exFAT allocate here: a full disk fails now. A small file's
+      // size is set on this thread: the call costs less than the thread-pool
+      // round trip (and the descriptor copy) an asynchronous one adds to each
+      // of thousands of files; a large one may make FAT write zeros.
+      if (size <= SYNC_SIZE_BYTES) file.truncateSync(size);
+      else await file.truncate(size);
     } catch (e) {
       file.close();
       removeQuietly(join(dir, name));
