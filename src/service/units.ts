@@ -139,7 +139,10 @@ KillMode=process
       }${keyLines(spec)}ExecStart=${exec(spec, "sync", "now", "--timeout", "20")}
 # 3 means "no peer reachable right now": normal for a laptop on the move.
 SuccessExitStatus=3
-TimeoutStartSec=120
+# Reads and sessions have deadlines of their own; what can run long is a scan
+# hashing much new content (GBs), recorded only once it ends: killed at 120 s
+# it started over each time and never got published. An hour, for a hang.
+TimeoutStartSec=3600
 `,
     },
     {
