@@ -17,7 +17,7 @@ import { childEnv, describe, MAIN_TS } from "../helpers/mycel.ts";
 import { sleep } from "../helpers/process.ts";
 import { Terminal, tmuxSkip } from "../cli/_tmux.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
-import { devices, put, sharedFolder, syncNow, syncOk } from "./_helpers.ts";
+import { devices, put, sharedFolder, signalIfRunning, syncNow, syncOk } from "./_helpers.ts";
 
 const SKIP = tmuxSkip();
 if (SKIP) console.log(`progress line tests skipped: ${SKIP}`);
@@ -43,11 +43,8 @@ async function screenShowing(t: Terminal, pid: number, re: RegExp): Promise<stri
     try {
       screen = await t.screen();
     } finally {
-      try {
-        Deno.kill(pid, "SIGCONT");
-      } catch {
-        // It ended meanwhile (seen once in a full run): the screen tells how.
-      }
+      // It may have ended meanwhile (seen once in a full run): the screen tells how.
+      signalIfRunning(pid, "SIGCONT");
     }
     if (re.test(screen)) return screen;
     if (/EXIT=\d+/.test(screen)) return undefined;
