@@ -104,7 +104,7 @@ export function decodeFolderPart(
   for (const fr of list(frontiers, "folder frontiers")) {
     const [f, a, seq] = list(fr, "folder frontier", 3);
     const id = folder(f), author = au(a).hex, n = count(seq, "seq");
-    if ((into.frontier(id).get(author) ?? 0) < n) into.setFrontier(id, author, n);
+    if (into.frontierOf(id, author) < n) into.setFrontier(id, author, n);
     rows++;
   }
   if (rows === 0) throw new Error("an empty folder part must be left out");

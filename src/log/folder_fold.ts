@@ -78,7 +78,7 @@ export function foldFolderOps(
     let paths = byPath.get(op.folder);
     if (paths === undefined) {
       byPath.set(op.folder, paths = new Map());
-      if ((store.frontier(op.folder).get(author.hex) ?? 0) < seq) {
+      if (store.frontierOf(op.folder, author.hex) < seq) {
         store.setFrontier(op.folder, author.hex, seq);
       }
     }
@@ -153,6 +153,6 @@ export function mergeFolders(into: FolderStore, from: FolderRows): void {
   }
   if (at !== undefined) addVersions(into, at[0], at[1], batch);
   for (const [folder, author, seq] of from.frontiers()) {
-    if ((into.frontier(folder).get(author) ?? 0) < seq) into.setFrontier(folder, author, seq);
+    if (into.frontierOf(folder, author) < seq) into.setFrontier(folder, author, seq);
   }
 }

@@ -62,6 +62,10 @@ export class MemoryFolders implements FolderStore {
     return new Map(this.#frontier.get(folder) ?? []);
   }
 
+  frontierOf(folder: string, author: string): number {
+    return this.#frontier.get(folder)?.get(author) ?? 0;
+  }
+
   *frontiers(): Iterable<[string, string, number]> {
     for (const folder of sortedKeys(this.#frontier)) {
       const m = this.#frontier.get(folder)!;

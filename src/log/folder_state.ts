@@ -66,6 +66,11 @@ export interface FolderRows {
   allVersions(): Iterable<[string, string, StoredVersion]>;
   /** Per author hex, the last seq of a file version of `folder` folded. */
   frontier(folder: string): Map<string, number>;
+  /**
+   * That seq for one author (0: none): a point lookup, for the fold of each
+   * entry (reading the whole frontier there cost N²/2 rows over N authors).
+   */
+  frontierOf(folder: string, author: string): number;
   /** `[folder, author hex, seq]` by folder, author. */
   frontiers(): Iterable<[string, string, number]>;
 }

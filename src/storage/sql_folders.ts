@@ -53,6 +53,7 @@ function statements(db: Db) {
     removeVersion: p("DELETE FROM file_versions WHERE folder = ? AND path = ? AND id = ?"),
     frontier: p("SELECT author, seq FROM folder_frontier WHERE folder = ? ORDER BY author"),
     frontiers: p("SELECT folder, author, seq FROM folder_frontier ORDER BY folder, author"),
+    frontierOf: p("SELECT seq FROM folder_frontier WHERE folder = ? AND author = ?"),
     setFrontier: p("INSERT OR REPLACE INTO folder_frontier VALUES (?, ?, ?)"),
   };
 }
@@ -220,6 +221,10 @@ export class SqlFolders implements FolderStore {
   frontier(folder: string): Map<string, number> {
     const rows = (this.#q?.frontier.all(folder) ?? []) as { author: string; seq: number }[];
     return new Map(rows.map((r) => [r.author, r.seq]));
+  }
+
+  frontierOf(folder: string, author: string): number {
+    return (this.#q?.frontierOf.get(folder, author) as { seq: number } | undefined)?.seq ?? 0;
   }
 
   *frontiers(): Iterable<[string, string, number]> {
