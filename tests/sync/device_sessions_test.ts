@@ -76,6 +76,10 @@ Deno.test("a member holding sessions open: its next one is refused as busy, othe
     }
     assert.ok(busy !== undefined, "the holder's third session was never refused");
     assert.match(String(busy.error), /serves 2 sessions of yours already/);
+    await server.waitFor(/^refused holder \(\w+\): this device serves 2 sessions/m, {
+      stream: "stderr",
+      timeoutMs: 10_000,
+    });
     const others = await other.syncAll();
     assert.equal(others.of(target).status, "synced", JSON.stringify(others.outcomes));
   } finally {
