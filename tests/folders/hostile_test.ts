@@ -8,24 +8,14 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { spawnProcess } from "../helpers/process.ts";
-import { REPO_ROOT } from "../helpers/mycel.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
 import { MARKER_NAME } from "../../src/files/folder_layout.ts";
 import { type Device, devices, folderOf, put, rounds, syncNow } from "./_helpers.ts";
+import { rogueDials } from "../sync/_rogue.ts";
 
-const ROGUE = `${REPO_ROOT}/tests/sync/fixtures/rogue_peer.ts`;
-
-async function rogueDials(rogue: Device, victim: Device, path: string, extra: string[] = []) {
-  const out = await spawnProcess(Deno.execPath(), [
-    "run",
-    "-A",
-    ROGUE,
-    ...["--home", rogue.home, "--mode", "file_version", "--path", path, ...extra],
-    ...["--connect", victim.endpoint, "--peer", victim.id],
-  ], { env: { NO_COLOR: "1" }, timeoutMs: 60_000 }).result();
-  assert.equal(out.code, 0, `rogue failed: ${out.stdout}${out.stderr}`);
-  return JSON.parse(out.stdout) as { stored?: { accepted: number; refused: number } };
+/** The rogue publishes one file version of folder docs at `path` to `victim` (fixtures/rogue_peer.ts). */
+function publishes(rogue: Device, victim: Device, path: string, extra: string[] = []) {
+  return rogueDials(rogue, victim, "file_version", ["--path", path, ...extra]);
 }
 
 Deno.test("a peer serving wrong bytes is dropped and the chunks come from another peer", async () => {
@@ -80,7 +70,7 @@ async function rogueAndFolder() {
 Deno.test("a member's file version with a path out of the folder is refused whole", async () => {
   const { devs, a, rogue, ra } = await rogueAndFolder();
   await using _devs = devs;
-  const report = await rogueDials(rogue, a, "../x");
+  const report = await publishes(rogue, a, "../x");
   assert.deepEqual(report.stored, { accepted: 0, refused: 1 });
   // The server logs the session once it has ended, after the rogue had its
   // answer: waited for (a fixed 300 ms could pass first on a loaded machine).
@@ -100,7 +90,7 @@ Deno.test("a member's version spelling mycel's own files in another case is neve
   // member's chain on every device); no device writes it.
   const { devs, a, rogue, ra } = await rogueAndFolder();
   await using _devs = devs;
-  const report = await rogueDials(rogue, a, ".MYCEL/ignore");
+  const report = await publishes(rogue, a, ".MYCEL/ignore");
   assert.deepEqual(report.stored, { accepted: 1, refused: 0 });
   const r = await syncNow(a);
   assert.match(r.stderr, /\.MYCEL\/ignore: it is one of mycel's own files/, r.stdout + r.stderr);
@@ -121,7 +111,7 @@ Deno.test("a version whose path runs through a symlink here is never written thr
   await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
   await a.serve();
   await syncNow(rogue);
-  const report = await rogueDials(rogue, a, "ln/x");
+  const report = await publishes(rogue, a, "ln/x");
   assert.deepEqual(report.stored, { accepted: 1, refused: 0 });
   // ln and ln/x can't both be on a disk: the folder takes the name, the link
   // goes to its conflict copy (folder_plan.ts) — and nothing is ever written
@@ -149,7 +139,7 @@ for (const [what, path] of [["file", `sub/${MARKER_NAME}`], ["folder", `sub/${MA
     await using _devs = devs;
     await put(ra, "sub/x.txt", "one\n");
     await a.ok(["--no-sync", "folder", "scan"]);
-    const report = await rogueDials(rogue, a, path, ["--empty"]);
+    const report = await publishes(rogue, a, path, ["--empty"]);
     assert.deepEqual(report.stored, { accepted: 1, refused: 0 });
     await syncNow(a);
     assert.ok(await Deno.lstat(join(ra, path)).then(() => true, () => false), "written");

@@ -13,8 +13,8 @@ import assert from "node:assert/strict";
 import { MAX_PER_DEVICE } from "../../src/protocol/connection_limits.ts";
 import { DeviceSessions } from "../../src/sync/device_sessions.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
-import { REPO_ROOT } from "../helpers/mycel.ts";
 import { devices } from "./_helpers.ts";
+import { rogueDials } from "./_rogue.ts";
 
 Deno.test("DeviceSessions: at most max a device, released once each; other devices unaffected", () => {
   const a = DeviceKey.of(new Uint8Array(32).fill(1));
@@ -44,24 +44,10 @@ Deno.test("a member holding sessions open: its next one is refused as busy, othe
     env: { MYCEL_SESSION_DEADLINE: String(deadline) },
   });
   // MAX_PER_DEVICE dripping sessions of the holder's.
-  const drips = Array.from({ length: MAX_PER_DEVICE }, () =>
-    new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        `${REPO_ROOT}/tests/sync/fixtures/rogue_peer.ts`,
-        "--home",
-        holder.home,
-        "--mode",
-        "drip",
-        "--connect",
-        target.endpoint,
-        "--peer",
-        target.id,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output());
+  const drips = Array.from(
+    { length: MAX_PER_DEVICE },
+    () => rogueDials(holder, target, "drip"),
+  );
   try {
     // Rounds until both drips are in their sessions and the next is refused.
     const t0 = performance.now();
@@ -83,9 +69,7 @@ Deno.test("a member holding sessions open: its next one is refused as busy, othe
     const others = await other.syncAll();
     assert.equal(others.of(target).status, "synced", JSON.stringify(others.outcomes));
   } finally {
-    for (const d of await Promise.all(drips)) {
-      assert.ok(d.success, new TextDecoder().decode(d.stderr));
-    }
+    for (const d of await Promise.all(drips)) assert.equal(d.reply, "ok");
   }
   // The held sessions ended at the deadline: the holder gets in again.
   const after = await holder.syncAll();

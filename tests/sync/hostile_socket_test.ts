@@ -14,9 +14,9 @@
  */
 
 import assert from "node:assert/strict";
-import { REPO_ROOT } from "../helpers/mycel.ts";
 import { sleep } from "../helpers/process.ts";
 import { devices, snapshot } from "./_helpers.ts";
+import { rogueDials } from "./_rogue.ts";
 
 const DEADLINE_S = 2;
 /** Slack over the deadline for a loaded 2-core machine. */
@@ -153,29 +153,10 @@ Deno.test("an admitted peer dripping valid messages forever is cut at the sessio
   await dripper.syncAll();
   const before = await snapshot(target);
   const from = server.stderr.length;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      `${REPO_ROOT}/tests/sync/fixtures/rogue_peer.ts`,
-      "--home",
-      dripper.home,
-      "--mode",
-      "drip",
-      "--connect",
-      target.endpoint,
-      "--peer",
-      target.id,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  assert.ok(out.success, text + new TextDecoder().decode(out.stderr));
-  const r = JSON.parse(text) as { reply: string; sent: number; ms: number };
+  const r = await rogueDials(dripper, target, "drip");
   assert.equal(r.reply, "ok");
-  assert.ok(r.sent >= 3, `only ${r.sent} drips: the deadline is per session, not per read`);
-  assert.ok(r.ms < DEADLINE_S * 1000 + SLACK_MS, `cut after ${r.ms} ms`);
+  assert.ok(r.sent! >= 3, `only ${r.sent} drips: the deadline is per session, not per read`);
+  assert.ok(r.ms! < DEADLINE_S * 1000 + SLACK_MS, `cut after ${r.ms} ms`);
   const [line] = await server.waitFor(/^.*dripper.*$/m, {
     stream: "stderr",
     from,

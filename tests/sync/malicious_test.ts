@@ -15,21 +15,9 @@
 import assert from "node:assert/strict";
 import { toHex } from "../../src/bytes.ts";
 import { shortDeviceId } from "../../src/log/device_id.ts";
-import { REPO_ROOT } from "../helpers/mycel.ts";
 import { type Proc, spawnProcess } from "../helpers/process.ts";
 import { type Device, devices, snapshot } from "./_helpers.ts";
-
-const ROGUE = `${REPO_ROOT}/tests/sync/fixtures/rogue_peer.ts`;
-
-interface RogueReport {
-  reply: "ok" | "refused";
-  sent?: number;
-  received?: number;
-  error?: string;
-  stored?: { accepted: number; refused: number };
-  crafted: string | null;
-  crafted_prev: string | null;
-}
+import { ROGUE, rogueDials, type RogueReport } from "./_rogue.ts";
 
 /** `deno run -A rogue_peer.ts ARGS...` in the background (no deadline: the tests end it). */
 function rogueProcess(args: string[]): Proc {
@@ -37,28 +25,6 @@ function rogueProcess(args: string[]): Proc {
     env: { NO_COLOR: "1" },
     timeoutMs: 0,
   });
-}
-
-/** Run the rogue as initiator towards `victim`'s server; returns its report. */
-async function rogueDials(
-  rogue: Device,
-  victim: Device,
-  mode: string,
-  as = "",
-): Promise<RogueReport> {
-  const out = await rogueProcess([
-    "--home",
-    rogue.home,
-    "--mode",
-    mode,
-    "--connect",
-    victim.endpoint,
-    "--peer",
-    victim.id,
-    ...(as ? ["--as", as] : []),
-  ]).result();
-  assert.ok(out.code === 0, `rogue failed: ${out.stdout}${out.stderr}`);
-  return JSON.parse(out.stdout) as RogueReport;
 }
 
 /** The rogue running as a fake server, its output collected as it comes. */
@@ -140,7 +106,7 @@ Deno.test("a rogue member dialling mycel sync serve: every crafted entry is refu
   const server = victim.server!;
   for (const c of CASES) {
     const from = server.stderr.length;
-    const r = await rogueDials(rogue, victim, c.mode, third.id);
+    const r = await rogueDials(rogue, victim, c.mode, ["--as", third.id]);
     assert.equal(r.reply, "ok", `${c.mode}: ${JSON.stringify(r)}`);
     assert.equal(r.sent, 1);
     // The victim tells the dialling rogue it refused the entry.

@@ -21,30 +21,8 @@ import assert from "node:assert/strict";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import type { DeviceRecord } from "../../src/log/device_record.ts";
 import { Home } from "../../src/storage/home_handle.ts";
-import { REPO_ROOT } from "../helpers/mycel.ts";
-import { spawnProcess } from "../helpers/process.ts";
 import { type Device, devices, snapshot } from "./_helpers.ts";
-
-const ROGUE = `${REPO_ROOT}/tests/sync/fixtures/rogue_peer.ts`;
-
-interface RogueReport {
-  reply: "ok" | "refused";
-  sent?: number;
-  stored?: { accepted: number; refused: number };
-}
-
-/** The rogue dials `victim`'s server with the crafted entry of `mode` about `about`. */
-async function rogueDials(rogue: Device, victim: Device, mode: string, about: Device) {
-  const out = await spawnProcess(Deno.execPath(), [
-    "run",
-    "-A",
-    ROGUE,
-    ...["--home", rogue.home, "--mode", mode, "--connect", victim.endpoint],
-    ...["--peer", victim.id, "--as", about.id],
-  ], { env: { NO_COLOR: "1" } }).result();
-  assert.ok(out.code === 0, `rogue failed: ${out.stdout}${out.stderr}`);
-  return JSON.parse(out.stdout) as RogueReport;
-}
+import { rogueDials } from "./_rogue.ts";
 
 /** `of`'s record as `d`'s home holds it (read-only, beside the running server). */
 async function recordOn(d: Device, of: Device): Promise<DeviceRecord> {
@@ -93,7 +71,7 @@ Deno.test("a member cannot rewrite another device's record: a foreign update is 
 
   const server = victim.server!;
   let from = server.stderr.length;
-  const foreign = await rogueDials(rogue, victim, "foreign_update", third);
+  const foreign = await rogueDials(rogue, victim, "foreign_update", ["--as", third.id]);
   assert.deepEqual(foreign.stored, { accepted: 0, refused: 1 });
   const [line] = await server.waitFor(/^.*rogue.*$/m, {
     stream: "stderr",
@@ -111,7 +89,7 @@ Deno.test("a member cannot rewrite another device's record: a foreign update is 
   );
 
   from = server.stderr.length;
-  const readmit = await rogueDials(rogue, victim, "readmit", third);
+  const readmit = await rogueDials(rogue, victim, "readmit", ["--as", third.id]);
   assert.deepEqual(readmit.stored, { accepted: 1, refused: 0 }, "any member may admit");
   await server.waitFor(/^synced with rogue/m, { stream: "stderr", from, timeoutMs: 15_000 });
   const rows = await victim.tmp.json<{ id: string; admitted: { by_name: string; at: string } }[]>(
@@ -133,7 +111,7 @@ Deno.test("a member copying another device's Noise key cannot lock that device o
   const record = await recordOn(victim, third);
   const server = victim.server!;
   const from = server.stderr.length;
-  const copy = await rogueDials(rogue, victim, "copy_noise_key", third);
+  const copy = await rogueDials(rogue, victim, "copy_noise_key", ["--as", third.id]);
   assert.deepEqual(copy.stored, { accepted: 1, refused: 0 });
   await server.waitFor(/^synced with rogue/m, { stream: "stderr", from, timeoutMs: 15_000 });
   assert.equal(
