@@ -284,6 +284,19 @@ export type FolderLocalView = Pick<
   | "transfer"
 >;
 
+/** A row's columns after (folder, path), in the table's order. */
+function indexValues(row: IndexRow) {
+  return [
+    row.kind,
+    row.size,
+    row.mtimeMs,
+    row.ino,
+    row.ctimeMs,
+    row.exec ? 1 : 0,
+    row.version,
+  ] as const;
+}
+
 /** Local folder records of one home. */
 export class SqlFolderLocal {
   readonly #db: Db;
@@ -387,32 +400,14 @@ export class SqlFolderLocal {
   /** True when `path`'s index row in `folder` is `row` (undefined: there is none). */
   indexRowIs(folder: string, path: string, row: IndexRow | undefined): boolean {
     if (row === undefined) return this.#q.indexRow.get(folder, path) === undefined;
-    const r = this.#q.indexRowIs.get(
-      row.kind,
-      row.size,
-      row.mtimeMs,
-      row.ino,
-      row.ctimeMs,
-      row.exec ? 1 : 0,
-      row.version,
-      folder,
-      path,
-    ) as { same: number } | undefined;
+    const r = this.#q.indexRowIs.get(...indexValues(row), folder, path) as
+      | { same: number }
+      | undefined;
     return r?.same === 1;
   }
 
   putIndex(folder: string, row: IndexRow): void {
-    this.#q.putIndex.run(
-      folder,
-      row.path,
-      row.kind,
-      row.size,
-      row.mtimeMs,
-      row.ino,
-      row.ctimeMs,
-      row.exec ? 1 : 0,
-      row.version,
-    );
+    this.#q.putIndex.run(folder, row.path, ...indexValues(row));
   }
 
   dropIndex(folder: string, path: string): void {
