@@ -45,6 +45,43 @@ function realOr(path: string): string {
   }
 }
 
+/**
+ * `path` with the links on the way followed only outside synced folders
+ * (`inside`), and never a folder's root as shared (`isRoot`: a folder moved
+ * and linked back is named by that path): past a root, names are taken as
+ * they are. realpath follows every link, so a shortcut from outside to a
+ * link inside a folder (`docs/notes -> ../more/sub`) led into another
+ * folder, whose file a restore then replaced (found by a review). A part
+ * that does not exist ends the walk: the rest is appended as given.
+ */
+function realOutside(
+  path: string,
+  inside: (p: string) => boolean,
+  isRoot: (p: string) => boolean,
+  hops = 0,
+): string {
+  let at = "/";
+  const names = path.split("/").filter((n) => n !== "");
+  for (const [i, name] of names.entries()) {
+    const next = join(at, name);
+    if (inside(at) || isRoot(next)) {
+      at = next;
+      continue;
+    }
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(next);
+    } catch {
+      return join(next, ...names.slice(i + 1));
+    }
+    // 40 links on one walk, as the kernel's limit: a loop ends as a name.
+    at = info.isSymlink && hops < 40
+      ? realOutside(resolve(at, Deno.readLinkSync(next)), inside, isRoot, hops + 1)
+      : next;
+  }
+  return at;
+}
+
 /** The synced folder holding `path` and the path inside it. */
 export async function locateFile(ctx: CommandContext, path: string): Promise<FileInFolder> {
   checkPathArg("find file", path);
@@ -60,10 +97,11 @@ export async function locateFile(ctx: CommandContext, path: string): Promise<Fil
   // folder moved and linked back from where it was shared is still synced
   // through the link (restore_version.ts writes to its real path): its
   // path as shared names it too (before, "not inside a folder synced here").
+  const isRoot = (p: string) => folders.some((f) => f.root === p);
   const names = abs.split("/").filter((n) => n !== "");
   for (let i = 1; i < names.length; i++) {
     const at = `/${names.slice(0, i).join("/")}`;
-    const real = realOr(at);
+    const real = realOutside(at, (p) => inFolder(p) !== undefined, isRoot);
     const inside = inFolder(real);
     const hit = inside ?? folders.find((f) => at === f.root);
     if (hit === undefined) continue;

@@ -169,3 +169,24 @@ Deno.test("folder restore of a path under a link into another synced folder does
   assert.equal(await text(other, "b.txt"), "other now\n", "the other folder's file untouched");
   assert.deepEqual(await keptFiles(other), otherKept);
 });
+
+Deno.test("folder restore through a shortcut from outside to a link in the folder is refused, and the folder the link leads into is untouched", async () => {
+  await using h = await tempHome();
+  const docs = await soloFolder(h);
+  const more = h.path("more");
+  await put(more, "sub/a.txt", "more now\n");
+  await h.ok(["--no-sync", "folder", "add", more, "--id", "more"]);
+  await put(more, versionPathFor("sub/a.txt", DAY2), "more old\n");
+  await Deno.symlink(join(more, "sub"), join(docs, "notes"));
+  await Deno.symlink(join(docs, "notes"), h.path("shortcut"));
+  const path = h.path("shortcut/a.txt");
+
+  // In docs' terms this is notes/a.txt, under the link notes.
+  const r = await h.run(["--no-sync", "folder", "restore", path, "--json"]);
+  assert.equal(r.code, 1, describe(["folder", "restore", path, "--json"], r));
+  const error = JSON.parse(r.stderr).error;
+  assert.equal(error.code, "unsafe_path");
+  assert.match(error.message, /notes is a symbolic link to outside the folder \(notes\/a.txt\)/);
+  // Before, realpath went through both links: more's sub/a.txt was replaced.
+  assert.equal(await text(more, "sub/a.txt"), "more now\n");
+});
