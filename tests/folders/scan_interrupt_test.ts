@@ -16,21 +16,32 @@ import { put } from "./_helpers.ts";
 import { assertStopped, bigFile, interrupted, recorded } from "./_scan_stop.ts";
 
 async function scanInterrupted(fill: (docs: string) => Promise<void>) {
-  await using h = await tempHome("mycel-scan-stop-");
-  await h.ok(["init", "--name", "laptop"]);
-  const docs = h.path("docs");
-  await put(docs, "first.txt", "x\n");
-  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
-  await fill(docs);
-  const before = await recorded(h);
+  // The signal is sent once the scan holds a file of the folder open; when
+  // that was one of the last, the scan can be done before the signal lands
+  // (exit 0, everything published: seen once in a full run). That run says
+  // nothing either way, so it is made again, at most three times.
+  for (let attempt = 1;; attempt++) {
+    await using h = await tempHome("mycel-scan-stop-");
+    await h.ok(["init", "--name", "laptop"]);
+    const docs = h.path("docs");
+    await put(docs, "first.txt", "x\n");
+    await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+    await fill(docs);
+    const before = await recorded(h);
 
-  const o = await interrupted(h, ["folder", "scan"], docs);
-  console.log(`folder scan: exited ${o.took} ms after SIGINT`);
-  assertStopped(o, docs);
-  assert.equal(await recorded(h), before, "index and log as before the scan");
+    const o = await interrupted(h, ["folder", "scan"], docs);
+    if (o.r.code === 0 && attempt < 3) {
+      console.log(`folder scan: done before the signal landed (attempt ${attempt}); again`);
+      continue;
+    }
+    console.log(`folder scan: exited ${o.took} ms after SIGINT`);
+    assertStopped(o, docs);
+    assert.equal(await recorded(h), before, "index and log as before the scan");
 
-  await h.ok(["folder", "scan"]);
-  assert.notEqual(await recorded(h), before, "the next scan publishes");
+    await h.ok(["folder", "scan"]);
+    assert.notEqual(await recorded(h), before, "the next scan publishes");
+    return;
+  }
 }
 
 Deno.test("Ctrl-C while folder scan hashes a 512 MiB file stops it at once, records nothing and exits 130", async () => {
