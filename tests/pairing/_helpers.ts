@@ -314,6 +314,12 @@ export function framesOf(bytes: Uint8Array): { frames: Uint8Array[]; rest: numbe
  * release's by default): what a stranger or a joiner on another release sends.
  */
 export function strangersRequest(version = PAIRING_PROTOCOL_VERSION): Uint8Array {
+  const { sid, cpace } = guessedShare();
+  return framed(encodeCbor(["pair", version, sid, cpace.message]));
+}
+
+/** A joiner's session id and CPace start for a code nobody here knows (a guess). */
+export function guessedShare() {
   const sid = crypto.getRandomValues(new Uint8Array(16));
   const cpace = cpaceStart({
     password: crypto.getRandomValues(new Uint8Array(16)),
@@ -321,7 +327,7 @@ export function strangersRequest(version = PAIRING_PROTOCOL_VERSION): Uint8Array
     channelId: pairingChannelId(),
     sid,
   });
-  return framed(encodeCbor(["pair", version, sid, cpace.message]));
+  return { sid, cpace };
 }
 
 /** `body` as one frame on the wire: a 2-byte big-endian length, then the bytes. */

@@ -11,13 +11,12 @@
 
 import assert from "node:assert/strict";
 import net from "node:net";
-import { cpaceStart } from "../../src/crypto/cpace.ts";
 import { generateNoiseKeyPair, Handshake } from "../../src/crypto/noise.ts";
 import { decodePairAnswer, encodePairHello } from "../../src/protocol/pairing_messages.ts";
-import { PAIRING_NOISE, pairingChannelId, pairingPrologue } from "../../src/sync/pairing_common.ts";
+import { PAIRING_NOISE, pairingPrologue } from "../../src/sync/pairing_common.ts";
 import { MAX_ATTEMPTS } from "../../src/sync/pairing_invite_types.ts";
 import { describe, tempHome } from "../helpers/mycel.ts";
-import { framed, startInviter } from "./_helpers.ts";
+import { framed, guessedShare, startInviter } from "./_helpers.ts";
 
 /** One guess with a random code; the connection is reset once the guess is sent. */
 async function guessAndReset(port: number): Promise<void> {
@@ -39,13 +38,7 @@ async function guessAndReset(port: number): Promise<void> {
       }
     });
   });
-  const sid = crypto.getRandomValues(new Uint8Array(16));
-  const cpace = cpaceStart({
-    password: crypto.getRandomValues(new Uint8Array(16)),
-    role: "initiator",
-    channelId: pairingChannelId(),
-    sid,
-  });
+  const { sid, cpace } = guessedShare();
   socket.write(framed(encodePairHello({ sid, share: cpace.message })));
   const answer = decodePairAnswer(await frame);
   assert.ok("share" in answer, "the inviter answers a pairing request");
