@@ -5,8 +5,10 @@
  * joined by the next one. It is an exclusive advisory lock (flock(2), through
  * `Deno.FsFile.tryLock`, on Linux and macOS alike) on `<home>/round.lock`,
  * taken without waiting: the kernel drops it when the holder exits, even on
- * kill -9, so it never goes stale. The holder's PID is written into the file
- * only to name it in the note of the round that was skipped.
+ * kill -9, so it never goes stale. The holder's PID and kind are written into
+ * the file: the PID to name it in the note of the round that was skipped, the
+ * kind so a full round can wait out a write's short background push instead
+ * of being skipped by it (src/cli/round_wait.ts).
  *
  * This is not the writers' lock of the store: it guards whole rounds, not
  * writes, and never blocks. It is never opened through a symbolic link.
@@ -25,17 +27,26 @@ export interface RoundGuard {
   [Symbol.dispose](): void;
 }
 
+/**
+ * What holds the guard: a whole round (`sync now`: scan, entries, files) or
+ * the push after a write (`sync now --push`: entries only, short timeouts).
+ */
+export type RoundKind = "round" | "push";
+
 /** Outcome of {@link tryRoundGuard}. */
 export type RoundGuardResult =
   | { held: true; guard: RoundGuard }
-  | { held: false; holder?: number };
+  | { held: false; holder?: number; kind?: RoundKind };
 
 /**
  * Take the guard of the home at `root` without waiting. When the home does
  * not exist there is nothing to guard: the guard is a no-op and the round
  * reports the missing home itself.
  */
-export async function tryRoundGuard(root: string): Promise<RoundGuardResult> {
+export async function tryRoundGuard(
+  root: string,
+  kind: RoundKind = "round",
+): Promise<RoundGuardResult> {
   const path = `${root}/${ROUND_LOCK_FILE}`;
   let file: Deno.FsFile;
   try {
@@ -62,9 +73,9 @@ export async function tryRoundGuard(root: string): Promise<RoundGuardResult> {
   } finally {
     if (!got) file.close();
   }
-  if (!got) return { held: false, holder: await holderOf(path) };
+  if (!got) return { held: false, ...await holderOf(path) };
   await file.truncate(0);
-  await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+  await file.write(new TextEncoder().encode(`${Deno.pid} ${kind}\n`));
   return { held: true, guard: guard(() => file.close()) }; // closing drops the lock
 }
 
@@ -84,11 +95,16 @@ function guard(close: () => void): RoundGuard {
   return { release, [Symbol.dispose]: release };
 }
 
-async function holderOf(path: string): Promise<number | undefined> {
+// "PID KIND"; an earlier release wrote the PID alone (its kind unknown: a
+// round). Read between the holder's truncate and write, the file is empty.
+async function holderOf(path: string): Promise<{ holder?: number; kind?: RoundKind }> {
   try {
-    const pid = Number.parseInt((await Deno.readTextFile(path)).trim(), 10);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+    const [first, second] = (await Deno.readTextFile(path)).trim().split(" ");
+    const pid = Number.parseInt(first, 10);
+    const holder = Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+    const kind = second === "push" || second === "round" ? second : undefined;
+    return { ...(holder === undefined ? {} : { holder }), ...(kind ? { kind } : {}) };
   } catch {
-    return undefined;
+    return {};
   }
 }

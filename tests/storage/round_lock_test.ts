@@ -4,22 +4,30 @@
  * holder at a time, the holder's PID named, free again on release and when
  * the holder is killed (never stale), a no-op for a home that does not
  * exist; and `mycel sync now` stepping aside (exit 0, one line on stderr,
- * no round) while another round holds it.
+ * no round) while another round holds it, but waiting out the push after a
+ * change (which scans and fetches nothing) and then running.
  */
 
 import assert from "node:assert/strict";
-import { ROUND_LOCK_FILE, tryRoundGuard } from "../../src/storage/round_lock.ts";
+import { ROUND_LOCK_FILE, type RoundKind, tryRoundGuard } from "../../src/storage/round_lock.ts";
 import { tempHome } from "../helpers/mycel.ts";
 import { spawnProcess } from "../helpers/process.ts";
 
 const MODULE = new URL("../../src/storage/round_lock.ts", import.meta.url).href;
 
-/** A separate process that takes the guard of `root`, says so, and holds it. */
-async function holder(root: string) {
+/**
+ * A separate process that takes the guard of `root` as `kind`, says so, and
+ * holds it until killed, or for `forMs` and then exits.
+ */
+async function holder(root: string, kind: RoundKind = "round", forMs?: number) {
   const code = `const { tryRoundGuard } = await import(${JSON.stringify(MODULE)});
-const r = await tryRoundGuard(${JSON.stringify(root)});
+const r = await tryRoundGuard(${JSON.stringify(root)}, ${JSON.stringify(kind)});
 console.log(r.held ? "held" : "busy");
-setInterval(() => {}, 60_000); // keep running (and holding) until killed`;
+${
+    forMs === undefined
+      ? "setInterval(() => {}, 60_000);"
+      : `setTimeout(() => Deno.exit(0), ${forMs});`
+  }`;
   const p = spawnProcess(Deno.execPath(), ["eval", code], { timeoutMs: 60_000 });
   await p.waitFor(/^(held|busy)$/m, { stream: "stdout" });
   return p;
@@ -40,7 +48,7 @@ Deno.test("round guard: one holder at a time, named by PID, free after release o
     const p = await holder(root);
     assert.match(p.stdout, /^held$/m);
     const busy = await tryRoundGuard(root);
-    assert.deepEqual(busy, { held: false, holder: p.child.pid });
+    assert.deepEqual(busy, { held: false, holder: p.child.pid, kind: "round" });
     await p.stop("SIGKILL");
     const after = await tryRoundGuard(root);
     assert.ok(after.held, "the kernel dropped the dead holder's lock");
@@ -76,4 +84,49 @@ Deno.test("sync now steps aside while another round holds the guard: exit 0, a n
   const free = await h.run(["sync", "now", "--json"]);
   assert.equal(free.code, 0, free.stderr);
   assert.deepEqual(JSON.parse(free.stdout), [], "a round ran (no peers yet)");
+});
+
+Deno.test("sync now waits out the push after a change, then runs its round: the new file is published", async () => {
+  await using h = await tempHome("mycel-round-push-");
+  await h.ok(["--no-sync", "init", "--name", "solo"]);
+  const dir = await Deno.makeTempDir({ prefix: "mycel-round-push-folder-" });
+  try {
+    await Deno.writeTextFile(`${dir}/a.txt`, "a");
+    await h.ok(["--no-sync", "folder", "add", dir]);
+    await Deno.writeTextFile(`${dir}/b.txt`, "b"); // only a round's scan publishes it
+    const p = await holder(h.home, "push", 1500);
+    try {
+      assert.match(p.stdout, /^held$/m);
+      const r = await h.run(["sync", "now"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(`^Waiting for the push after a change \\(pid ${p.child.pid}\\) to end…$`, "m"),
+      );
+      assert.doesNotMatch(r.stderr, /skipped/);
+    } finally {
+      await p.stop();
+    }
+    const status = JSON.parse((await h.ok(["folder", "status", "--json"])).stdout);
+    assert.equal(status[0].files, 2, "the round after the push scanned the folder");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a push steps aside for a whole round: exit 0, the note, no session", async () => {
+  await using h = await tempHome("mycel-round-push-aside-");
+  await h.ok(["--no-sync", "init", "--name", "solo"]);
+  const round = await holder(h.home);
+  try {
+    const r = await h.run(["sync", "now", "--push", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), []);
+    assert.equal(
+      r.stderr,
+      `Another sync round is running (pid ${round.child.pid}); this one is skipped.\n`,
+    );
+  } finally {
+    await round.stop();
+  }
 });

@@ -25,7 +25,8 @@ const syncNowCommand: CommandSpec = {
     "the peers that lack this device's changes plus a few others (--all: every peer).\n" +
     "Exit 0 when every peer synced; 3 when none was reachable, or only some synced; 1 when\n" +
     "none synced. Only one round runs per home at a time: while one runs, another exits 0\n" +
-    "at once with a note (so cron needs no flock). Synced folders: local changes are\n" +
+    "at once with a note (so cron needs no flock); the push after a change (--push) is\n" +
+    "waited for, up to 20 s. Synced folders: local changes are\n" +
     "scanned and sent first, then files are fetched (progress on a terminal); a stopped\n" +
     "folder (marker missing) makes the exit 1, files still to come make it 3 — not files\n" +
     "that no device syncing the folder has any more (each round says so; `mycel folder\n" +
@@ -66,7 +67,14 @@ const syncNowCommand: CommandSpec = {
     const { tryRoundGuard } = await lazyImport<typeof import("../../storage/round_lock.ts")>(
       new URL("../../storage/round_lock.ts", import.meta.url),
     );
-    const taken = await tryRoundGuard(homeRoot(ctx));
+    let taken = await tryRoundGuard(homeRoot(ctx), push ? "push" : "round");
+    // A write's push scans and fetches nothing: a whole round waits it out.
+    if (!push && !taken.held && taken.kind === "push") {
+      const { afterPush } = await lazyImport<typeof import("../round_wait.ts")>(
+        new URL("../round_wait.ts", import.meta.url),
+      );
+      taken = await afterPush(ctx, taken, input.flags.quiet === true);
+    }
     if (!taken.held) {
       const who = taken.holder ? ` (pid ${taken.holder})` : "";
       if (input.flags.quiet !== true) {
