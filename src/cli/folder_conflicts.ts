@@ -8,6 +8,8 @@
  */
 
 import { isConflictCopy, sameContent } from "../files/conflict.ts";
+import { parseConflictCopy } from "../files/conflict_copy_name.ts";
+import { shortDeviceId } from "../log/device_id.ts";
 import { decodeFileVersion } from "../files/file_version.ts";
 import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import type { Home } from "../storage/home_handle.ts";
@@ -18,6 +20,20 @@ export interface StuckConflict {
   readonly path: string;
   /** Names of the removed devices whose versions it waits for. */
   readonly makers: string[];
+}
+
+/** What a conflict copy holds, from its name, checked against the state. */
+export interface CopyDetail {
+  /** The copy's path. */
+  readonly path: string;
+  /** The file it is a version of, when the state has a file at that path. */
+  readonly of?: string;
+  /** Short id of the device that made the copied version. */
+  readonly device: string;
+  /** That device's name, when it is (or was) a member. */
+  readonly deviceName?: string;
+  /** The copied version's mtime (whole seconds, ms since the epoch). */
+  readonly modifiedMs: number;
 }
 
 /**
@@ -39,11 +55,13 @@ export function folderConflicts(
   waitingOnRemoved?: StuckConflict[];
   cannotEnd?: { path: string; reason: string }[];
   ignoredHere?: string[];
+  details: CopyDetail[];
 } {
   const unresolved: string[] = [], copies: string[] = [];
   const waitingOnRemoved: StuckConflict[] = [];
   const cannotEnd: { path: string; reason: string }[] = [];
   const index = home.folderLocal.index(folder);
+  const live = new Set<string>(); // paths holding a file or link
   for (const w of winners(home.view.folders(), folder)) {
     if (w.conflict) {
       unresolved.push(w.path);
@@ -65,9 +83,13 @@ export function folderConflicts(
       const reason = builtVvProblem(bumpVv(vv, home.device.id));
       if (reason !== undefined) cannotEnd.push({ path: w.path, reason });
     }
-    if (w.version.kind !== "deleted" && isConflictCopy(w.path)) copies.push(w.path);
+    if (w.version.kind !== "deleted") {
+      live.add(w.path);
+      if (isConflictCopy(w.path)) copies.push(w.path);
+    }
   }
   const ignoredHere = copies.filter(ignored);
+  const details = copyDetails(home, copies, live);
   // Absent when none, as on `folder status` rows.
   return {
     unresolved,
@@ -75,5 +97,28 @@ export function folderConflicts(
     ...(waitingOnRemoved.length > 0 ? { waitingOnRemoved } : {}),
     ...(cannotEnd.length > 0 ? { cannotEnd } : {}),
     ...(ignoredHere.length > 0 ? { ignoredHere } : {}),
+    details,
   };
+}
+
+// What each copy's name says, the original only where the state holds it
+// (a name may lie: a file named like a copy by hand, a stem cut to fit).
+function copyDetails(home: Home, copies: string[], live: Set<string>): CopyDetail[] {
+  if (copies.length === 0) return [];
+  const names = new Map<string, string>();
+  for (const m of home.view.members()) names.set(shortDeviceId(m.record.id), m.record.name);
+  const out: CopyDetail[] = [];
+  for (const path of copies) {
+    const n = parseConflictCopy(path);
+    if (n === undefined) continue;
+    const name = names.get(n.device);
+    out.push({
+      path,
+      ...(live.has(n.of) ? { of: n.of } : {}),
+      device: n.device,
+      ...(name !== undefined && name !== "" ? { deviceName: name } : {}),
+      modifiedMs: n.modifiedMs,
+    });
+  }
+  return out;
 }

@@ -9,7 +9,7 @@
  */
 
 import type { ScanReport } from "../sync/folder_scan_types.ts";
-import type { folderConflicts, StuckConflict } from "./folder_conflicts.ts";
+import type { CopyDetail, folderConflicts, StuckConflict } from "./folder_conflicts.ts";
 import type { DeviceStanding } from "./folder_standing.ts";
 import type { FolderStatus } from "./folder_view.ts";
 
@@ -184,12 +184,20 @@ export interface ConflictsJson {
   cannot_end?: PathWhy[];
   /** Copies this device ignores: never written here. */
   ignored_here?: string[];
+  /** What each copy holds, as its name says (`of` only when that file exists); absent when none. */
+  copy_details?: {
+    path: string;
+    of?: string;
+    device: string;
+    device_name?: string;
+    modified: string;
+  }[];
 }
 
 export function conflictsJson(
   c: { id: string } & ReturnType<typeof folderConflicts>,
 ): ConflictsJson {
-  const { id, unresolved, copies, waitingOnRemoved, cannotEnd, ignoredHere, ...rest } = c;
+  const { id, unresolved, copies, waitingOnRemoved, cannotEnd, ignoredHere, details, ...rest } = c;
   none(rest);
   return {
     id,
@@ -198,5 +206,16 @@ export function conflictsJson(
     ...(waitingOnRemoved !== undefined ? { waiting_on_removed: waitingOnRemoved } : {}),
     ...(cannotEnd !== undefined ? { cannot_end: cannotEnd } : {}),
     ...(ignoredHere !== undefined ? { ignored_here: ignoredHere } : {}),
+    ...(details.length > 0 ? { copy_details: details.map(copyDetailJson) } : {}),
+  };
+}
+
+function copyDetailJson(d: CopyDetail): NonNullable<ConflictsJson["copy_details"]>[number] {
+  return {
+    path: d.path,
+    ...(d.of !== undefined ? { of: d.of } : {}),
+    device: d.device,
+    ...(d.deviceName !== undefined ? { device_name: d.deviceName } : {}),
+    modified: new Date(d.modifiedMs).toISOString().replace(".000Z", "Z"),
   };
 }

@@ -38,17 +38,34 @@ Deno.test("folder conflicts says which conflict copies this device ignores, and 
   const gCopy = (await listTree(ra)).find((p) => p.startsWith("g.sync-conflict-"));
   assert.ok(gCopy !== undefined);
 
+  // Each copy says what it holds: a's losing edit of the file, and when a made it.
+  const when = (copy: string) =>
+    copy.replace(
+      /^.*-(\d{4})(\d\d)(\d\d)-(\d\d)(\d\d)(\d\d)-.*$/,
+      "$1-$2-$3 $4:$5:$6",
+    );
   const text = await c.ok(["--no-sync", "folder", "conflicts"]);
   assert.equal(
     text.stdout,
-    `docs: ${fCopy}: conflict copy\n` +
-      `docs: ${gCopy}: conflict copy, ignored here (not on this device)\n`,
+    `docs: ${fCopy}: conflict copy of f.txt, a's version of ${when(fCopy)} UTC\n` +
+      `docs: ${gCopy}: conflict copy of g.log, a's version of ${when(gCopy)} UTC, ` +
+      `ignored here (not on this device)\n`,
   );
-  const [json] = await c.tmp.json<{ copies: string[]; ignored_here?: string[] }[]>(
+  assert.match(text.stderr, /To keep a copy's content, move it over the file/);
+  const [json] = await c.tmp.json<
+    { copies: string[]; ignored_here?: string[]; copy_details?: Record<string, string>[] }[]
+  >(
     ["--no-sync", "folder", "conflicts", "--json"],
   );
   assert.deepEqual(json.copies, [fCopy, gCopy]);
   assert.deepEqual(json.ignored_here, [gCopy]);
+  assert.deepEqual(json.copy_details?.[0], {
+    path: fCopy,
+    of: "f.txt",
+    device: a.id.slice(0, 7),
+    device_name: "a",
+    modified: when(fCopy).replace(" ", "T") + "Z",
+  });
   // Where nothing is ignored, the key is absent, as the other lists are.
   const [onA] = await a.tmp.json<Record<string, unknown>[]>(
     ["--no-sync", "folder", "conflicts", "--json"],

@@ -14,6 +14,7 @@ import { checkFolderId } from "./folder_args.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { conflictsJson, folderStatusJson } from "../folder_json.ts";
 import { notListedLines, notRemovedLines, notSyncedLines, notWrittenLines } from "../not_synced.ts";
+import type { CopyDetail } from "../folder_conflicts.ts";
 
 function idsOf(home: { folderLocal: { folders(): { folder: string }[] } }, id: string | undefined) {
   const ids = id !== undefined ? [id] : home.folderLocal.folders().map((f) => f.folder);
@@ -162,7 +163,7 @@ export const folderConflictsCommand: CommandSpec = {
       ctx.out.json(list.map(conflictsJson));
       return ExitCode.ok;
     }
-    let any = false;
+    let any = false, copies = false;
     for (const f of list) {
       const stuck = new Map((f.waitingOnRemoved ?? []).map((w) => [w.path, w.makers]));
       const wide = new Map((f.cannotEnd ?? []).map((w) => [w.path, w.reason]));
@@ -183,13 +184,34 @@ export const folderConflictsCommand: CommandSpec = {
         );
       }
       const away = new Set(f.ignoredHere ?? []);
+      const details = new Map(f.details.map((d) => [d.path, d]));
       for (const p of f.copies) {
         const note = away.has(p) ? ", ignored here (not on this device)" : "";
-        ctx.out.line(`${f.id}: ${safeText(p)}: conflict copy${note}`);
+        ctx.out.line(
+          `${f.id}: ${safeText(p)}: conflict copy${describeCopy(details.get(p))}${note}`,
+        );
       }
       any ||= f.unresolved.length + f.copies.length > 0;
+      copies ||= f.copies.length > 0;
     }
     if (!any) ctx.out.error("No conflicts.");
+    if (copies) {
+      ctx.out.error(
+        "To keep a copy's content, move it over the file; to drop it, delete it. " +
+          "Either change syncs to every device.",
+      );
+    }
     return ExitCode.ok;
   },
 };
+
+// ": conflict copy" goes on " of a.txt, desktop's version of 2026-12-07 03:59:38 UTC".
+function describeCopy(d: CopyDetail | undefined): string {
+  if (d === undefined) return "";
+  const of = d.of === undefined ? "" : ` of ${safeText(d.of)}`;
+  const who = d.deviceName === undefined
+    ? `the version of device ${d.device}`
+    : `${safeText(d.deviceName)}'s version`;
+  const when = new Date(d.modifiedMs).toISOString().slice(0, 19).replace("T", " ");
+  return `${of}, ${who} of ${when} UTC`;
+}
