@@ -11,7 +11,7 @@
  *   `mycel-discovery.socket` read from standard input, then exit.
  */
 
-export { probe, type ProbeOptions } from "./udp_probe.ts";
+export { MAX_FOUND_PER_DEVICE, probe, type ProbeOptions } from "./udp_probe.ts";
 export {
   MAX_ANSWERS_PER_SECOND,
   type ProbeSeen,

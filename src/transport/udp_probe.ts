@@ -6,6 +6,10 @@
  * of this mesh over one of this probe's nonces, from a device this device
  * knows, count. IPv6 link-local senders get the probed interface as zone
  * when there is only one (the socket cannot tell which link a packet used).
+ * A device counts at no more than {@link MAX_FOUND_PER_DEVICE} addresses: a
+ * member holding the mesh secret (a stolen device, or a removed one before
+ * its removal arrives) can answer in any member's name from as many
+ * addresses as it has (an IPv6 /64), and a round dials every find.
  */
 
 import type dgram from "node:dgram";
@@ -22,6 +26,14 @@ import {
 import { type CommonOptions, type Found, nonce, send, socket } from "./udp_socket.ts";
 import { discoveryTargets } from "./udp_targets.ts";
 import { pause } from "./deadline.ts";
+
+/**
+ * Most addresses one device is found at per probe: its IPv4 and IPv6
+ * addresses on two links. Before, every answering address counted, and a
+ * round dialled each (a hostile member answering from 40 addresses for one
+ * device: 40 finds, 40 dials in turn).
+ */
+export const MAX_FOUND_PER_DEVICE = 4;
 
 /**
  * An IPv4 and an IPv6 socket on the same port, so one reply port reaches
@@ -64,6 +76,7 @@ export async function probe(o: ProbeOptions): Promise<Found[]> {
   const { s4, s6 } = await socketPair();
   const sent: Uint8Array[] = [];
   const found = new Map<string, Found>();
+  const perDevice = new Map<string, number>();
   const onMessage = (msg: Uint8Array, from: dgram.RemoteInfo) => {
     if (o.counters) o.counters.received++;
     if (msg.length !== PACKET_BYTES) return;
@@ -82,7 +95,9 @@ export async function probe(o: ProbeOptions): Promise<Found[]> {
         host = `${host}%${zones[0]}`;
       }
       const key = `${id} ${host}`;
-      if (!found.has(key)) {
+      const count = perDevice.get(id) ?? 0;
+      if (!found.has(key) && count < MAX_FOUND_PER_DEVICE) {
+        perDevice.set(id, count + 1);
         const f = { deviceId: id, host, port: p.syncPort };
         found.set(key, f);
         o.onFound?.(f);
