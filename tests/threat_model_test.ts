@@ -37,10 +37,11 @@ function citations(markdown: string): { file: string; name: string }[] {
   return out;
 }
 
-/** Patterns of the test names declared in `source` (string and template literals). */
+/** Patterns of the test names declared in `source` (string and template literals; `labTest` is the namespace tests' Deno.test). */
 function testNames(source: string): RegExp[] {
   const out: RegExp[] = [];
-  const literal = /(?:Deno\.test\(\s*|name:\s*|^\s*)("(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`)/gm;
+  const literal =
+    /(?:(?:Deno\.test|labTest)\(\s*|name:\s*|^\s*)("(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`)/gm;
   for (const m of source.matchAll(literal)) {
     const raw = m[1];
     const text = raw.startsWith('"') ? JSON.parse(raw) as string : raw.slice(1, -1);

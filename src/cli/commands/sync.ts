@@ -22,7 +22,8 @@ const syncNowCommand: CommandSpec = {
   summary: "run one sync round with every peer, in parallel",
   description: "Each peer gets a line as its session ends: synced (sent N, received M),\n" +
     "unreachable (why) or refused (why). In meshes of more than 8 devices a round talks to\n" +
-    "the peers that lack this device's changes plus a few others (--all: every peer).\n" +
+    "the peers that lack this device's changes plus a few others, at most 16, those seen\n" +
+    "lately first (--all: every peer).\n" +
     "Exit 0 when every peer synced; 3 when none was reachable, or only some synced; 1 when\n" +
     "none synced. Only one round runs per home at a time: while one runs, another exits 0\n" +
     "at once with a note (so cron needs no flock); the push after a change (--push) is\n" +
