@@ -21,10 +21,12 @@
  * connection the caller {@link Slot.promote}s (at a sync listener: from a
  * source members used, known_sources.ts, or whose first handshake message
  * was a member's, not taken before) is evicted only when none that was not
- * is left.
+ * is left. That order is eviction_order.ts's, the one the `--stdio`
+ * processes of a home follow too (src/sync/stdio_admission.ts).
  */
 
 import { formatIpv4, formatIpv6, parseIpv6 } from "../ip.ts";
+import { evictionOrder, type Standing } from "./eviction_order.ts";
 
 /**
  * The source address of `remote` ("host:port", "[v6]:port"): the host part,
@@ -70,7 +72,9 @@ export interface Slot {
   promote(): void;
 }
 
-interface Held {
+interface Slotted {
+  standing: Standing;
+  readonly since: number;
   readonly evict: () => void;
   release(): void;
 }
@@ -79,12 +83,9 @@ interface Held {
 export class ConnectionSlots {
   #total = 0;
   readonly #bySource = new Map<string, number>();
-  /**
-   * Slots that may be evicted, oldest first (a Set keeps insertion order):
-   * those that have shown nothing, then those promoted.
-   */
-  readonly #quiet = new Set<Held>();
-  readonly #promoted = new Set<Held>();
+  /** Every slot taken, for the eviction rule (eviction_order.ts). */
+  readonly #held = new Set<Slotted>();
+  #taken = 0;
 
   /** Limits: in all, and per source address. */
   constructor(readonly maxTotal: number, readonly maxPerSource: number) {}
@@ -105,7 +106,7 @@ export class ConnectionSlots {
     const n = this.#bySource.get(source) ?? 0;
     if (n >= this.maxPerSource) return undefined;
     if (this.#total >= this.maxTotal) {
-      const oldest = this.#quiet.values().next().value ?? this.#promoted.values().next().value;
+      const oldest = evictionOrder([...this.#held])[0];
       if (oldest === undefined) return undefined;
       oldest.release();
       oldest.evict();
@@ -113,28 +114,29 @@ export class ConnectionSlots {
     this.#total++;
     this.#bySource.set(source, (this.#bySource.get(source) ?? 0) + 1);
     let released = false;
-    const held: Held = {
+    // Without a way to evict it, a slot is never taken back.
+    const held: Slotted = {
+      standing: evict === undefined ? "kept" : "quiet",
+      since: this.#taken++,
       evict: evict ?? (() => {}),
       release: () => {
         if (released) return;
         released = true;
-        this.#quiet.delete(held);
-        this.#promoted.delete(held);
+        this.#held.delete(held);
         this.#total--;
         const left = (this.#bySource.get(source) ?? 1) - 1;
         if (left > 0) this.#bySource.set(source, left);
         else this.#bySource.delete(source);
       },
     };
-    if (evict !== undefined) this.#quiet.add(held);
+    this.#held.add(held);
     return {
       release: held.release,
       keep: () => {
-        this.#quiet.delete(held);
-        this.#promoted.delete(held);
+        held.standing = "kept";
       },
       promote: () => {
-        if (this.#quiet.delete(held)) this.#promoted.add(held);
+        if (held.standing === "quiet") held.standing = "promoted";
       },
     };
   }
