@@ -12,6 +12,7 @@
  */
 
 import { type ByteStream, joinStreams } from "./byte_stream.ts";
+import { socketPeer } from "./socket_peer.ts";
 
 /** Options of {@link openStdioStream}. */
 export interface StdioStreamOptions {
@@ -25,7 +26,7 @@ export interface StdioStreamOptions {
 
 /** The stdio stream plus the peer's address, as systemd tells it. */
 export interface StdioStream extends ByteStream {
-  /** `REMOTE_ADDR:REMOTE_PORT` from systemd (`Accept=yes`), else `"stdio"`. */
+  /** `REMOTE_ADDR:REMOTE_PORT` from systemd (`Accept=yes`), else the socket's peer (socket_peer.ts), else `"stdio"`. */
   readonly remote: string;
 }
 
@@ -41,12 +42,14 @@ function guardConsole(): () => void {
   };
 }
 
-// systemd sets these for each connection of an Accept=yes socket.
+// systemd sets these for each connection of an Accept=yes socket; other
+// activators (inetd, systemd-socket-activate) do not: then the socket's
+// own peer, as /proc tells it.
 function remoteFromEnv(): string {
   try {
     const addr = Deno.env.get("REMOTE_ADDR");
     const port = Deno.env.get("REMOTE_PORT");
-    if (!addr) return "stdio";
+    if (!addr) return socketPeer(0) ?? "stdio";
     const host = addr.includes(":") ? `[${addr}]` : addr;
     return port ? `${host}:${port}` : host;
   } catch {

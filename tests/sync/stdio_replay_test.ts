@@ -101,8 +101,14 @@ Deno.test({
       });
       await activatedDone(activator);
       // Each activated process's line (the activator's own lines aside).
-      const lines = activator.stderr.slice(from).split("\n").filter((l) => /^\w+ stdio/.test(l));
-      assert.deepEqual(lines, Array(2).fill(`refused stdio: ${GENERIC_REFUSAL.message}`));
+      // (Named by the connection's address, read from the socket itself.)
+      const lines = activator.stderr.slice(from).split("\n")
+        .filter((l) => /^\w+ 127\.0\.0\.1:\d+:/.test(l))
+        .map((l) => l.replace(/:\d+:/, ":PORT:"));
+      assert.deepEqual(
+        lines,
+        Array(2).fill(`refused 127.0.0.1:PORT: ${GENERIC_REFUSAL.message}`),
+      );
 
       // The member's own sessions, each a fresh handshake, still get in.
       await target.write("pref", "set", "theme", "dark");
@@ -136,8 +142,13 @@ Deno.test({
         `both replays were refused, or the taken one dropped early: ${held}`,
       );
       await activatedDone(activator);
-      const refused = activator.stderr.split("\n").filter((l) => l.startsWith("refused "));
-      assert.deepEqual(refused, [`refused stdio: ${GENERIC_REFUSAL.message}`], activator.stderr);
+      const refused = activator.stderr.split("\n").filter((l) => l.startsWith("refused "))
+        .map((l) => l.replace(/:\d+:/, ":PORT:"));
+      assert.deepEqual(
+        refused,
+        [`refused 127.0.0.1:PORT: ${GENERIC_REFUSAL.message}`],
+        activator.stderr,
+      );
       assert.equal((await friend.syncAll()).of(target).status, "synced");
     } finally {
       await activator.stop("SIGTERM");
