@@ -36,6 +36,10 @@ export const ENVIRONMENT: readonly [string, string][] = [
   ["MYCEL_HOME_OWNER", "as root: the uid whose home may be used (system units set it)"],
   ["MYCEL_SESSION_BUDGET", "bytes of entries one sync session sends at most (default 64 MiB)"],
   ["MYCEL_SESSION_DEADLINE", "seconds one sync session may last in all (default 600 or more)"],
+  [
+    "MYCEL_STDIO_EVICT_AT",
+    "sync serve --stdio processes of a home past which idle ones are evicted (default 12, only lowered)",
+  ],
   ["MYCEL_DEBUG=1", "stack traces with errors"],
   ["NO_COLOR", "no colour even on a terminal"],
 ];

@@ -23,3 +23,16 @@ export const MAX_PER_SOURCE = 4;
  * member got in (authenticated slots are never evicted).
  */
 export const MAX_PER_DEVICE = 2;
+/**
+ * Most connections systemd hands the socket unit's `sync serve --stdio`
+ * processes at once (`MaxConnections=` of mycel-sync.socket); past it
+ * systemd refuses a connection outright, no process starts to make room.
+ */
+export const STDIO_MAX_CONNECTIONS = 16;
+/**
+ * Live `--stdio` processes of a home past which a new one evicts the oldest
+ * that has not authenticated (src/sync/stdio_admission.ts): below
+ * {@link STDIO_MAX_CONNECTIONS}, so a member's connection still finds room
+ * while a stranger's idle ones are being evicted.
+ */
+export const STDIO_EVICT_AT = 12;

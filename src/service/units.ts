@@ -5,9 +5,10 @@
  * and 30 s after each run (`AccuracySec=1s`: the default accuracy is a
  * minute); a oneshot unit never overlaps itself. A socket with `Accept=yes`
  * hands each incoming connection to a `mycel-sync@.service` instance running
- * `mycel sync serve --stdio`, at most 16 at once and, as `sync serve
- * --listen` allows, MAX_PER_SOURCE from one address (so idle sockets from
- * one address cannot hold every slot). A datagram socket on UDP 7850 (`Accept=no`)
+ * `mycel sync serve --stdio`, at most STDIO_MAX_CONNECTIONS (16) at once
+ * (the processes evict idle ones before that: src/sync/stdio_admission.ts)
+ * and, as `sync serve --listen` allows, MAX_PER_SOURCE from one address (so
+ * idle sockets from one address cannot hold every slot). A datagram socket on UDP 7850 (`Accept=no`)
  * starts `mycel discovery respond --stdio` on the first LAN discovery probe
  * of a member looking for this device; it answers and exits after 10 quiet
  * seconds (docs/discovery.md). Without systemd, two cron lines a minute (the
@@ -26,7 +27,7 @@
 import { cronSchedule } from "./cron_schedule.ts";
 import { refuseControl } from "../mesh/child_env.ts";
 import { DISCOVERY_PORT } from "../protocol/discovery.ts";
-import { MAX_PER_SOURCE } from "../protocol/connection_limits.ts";
+import { MAX_PER_SOURCE, STDIO_MAX_CONNECTIONS } from "../protocol/connection_limits.ts";
 import { credentialUnitLine, unitValue } from "./unit_values.ts";
 
 /** A unit file to write. */
@@ -167,7 +168,7 @@ Description=mycel: incoming sync connections
 [Socket]
 ListenStream=${spec.port}
 Accept=yes
-MaxConnections=16
+MaxConnections=${STDIO_MAX_CONNECTIONS}
 MaxConnectionsPerSource=${MAX_PER_SOURCE}
 
 [Install]

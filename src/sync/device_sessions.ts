@@ -5,8 +5,8 @@
  * it is refused as busy once admitted (its next round tries again), so one
  * device, a stolen one say, can no longer hold every slot of `sync serve
  * --listen` with authenticated sessions, which are never evicted. One
- * process's count: under socket activation systemd's per-source cap is all
- * there is.
+ * process's count; under socket activation the processes of a home count
+ * the same way through their registry (stdio_admission.ts).
  */
 
 import { MAX_PER_DEVICE } from "../protocol/connection_limits.ts";

@@ -22,6 +22,7 @@ import { BUSY_FRAME } from "../transport/handshake_io.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { ServedHome } from "./served_home.ts";
 import { DeviceSessions } from "./device_sessions.ts";
+import { admitStdio } from "./stdio_admission.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 
 /** Options of the responder. */
@@ -63,9 +64,25 @@ export async function serveOne(
 ): Promise<SessionOutcome> {
   using home = await Home.open(root, { write: true, now: options.now, env: options.env });
   const replays = { admit: (ephemeral: Uint8Array) => home.takeFirstMessage(ephemeral) };
+  // Registered with the home's other --stdio processes before the handshake:
+  // past the threshold the oldest unauthenticated one is evicted, and a
+  // member device's sessions are counted across them (stdio_admission.ts).
+  const known = new KnownSources([...home.local.peers().values()].map((b) => b.address));
+  using admission = admitStdio(
+    root,
+    meta.address,
+    known.has(meta.address),
+    options.env,
+    options.log,
+  );
   return await serveOn(home, stream, meta, {
     ...options,
-    limits: { ...options.limits, replays },
+    limits: {
+      ...options.limits,
+      replays,
+      onAdmitted: (peer) => admission.onAdmitted(peer),
+      onAuthenticated: () => admission.onAuthenticated(),
+    },
   });
 }
 

@@ -19,7 +19,11 @@ import {
   type ServiceSpec,
   UNIT_NAMES,
 } from "../../src/service/units.ts";
-import { MAX_PER_SOURCE } from "../../src/protocol/connection_limits.ts";
+import {
+  MAX_PER_SOURCE,
+  STDIO_EVICT_AT,
+  STDIO_MAX_CONNECTIONS,
+} from "../../src/protocol/connection_limits.ts";
 import { cronSchedule } from "../../src/service/cron_schedule.ts";
 import { ExitCode, MycelError } from "../../src/errors.ts";
 import { runProcess } from "../helpers/process.ts";
@@ -144,6 +148,18 @@ Deno.test("renderUnits: the sync socket caps connections per source address as s
   // Idle sockets from one address must not hold all 16 slots.
   assert.equal(unitValue(socket, "Socket", "MaxConnectionsPerSource"), String(MAX_PER_SOURCE));
   assert.ok(MAX_PER_SOURCE < 16, "one source can still leave room for the others");
+});
+
+Deno.test("renderUnits: the sync socket's MaxConnections leaves headroom above where --stdio processes evict", () => {
+  const socket = units(SPEC)["mycel-sync.socket"];
+  // systemd refuses a connection past MaxConnections outright: the processes
+  // must evict idle ones before it is reached (src/sync/stdio_admission.ts).
+  assert.equal(unitValue(socket, "Socket", "MaxConnections"), String(STDIO_MAX_CONNECTIONS));
+  assert.ok(
+    STDIO_EVICT_AT < STDIO_MAX_CONNECTIONS,
+    "a member finds room while idle ones are evicted",
+  );
+  assert.ok(STDIO_MAX_CONNECTIONS - STDIO_EVICT_AT >= MAX_PER_SOURCE, "room for a source's worth");
 });
 
 Deno.test("renderUnits: socket with Accept=yes on the port, template reading the socket", () => {

@@ -12,6 +12,9 @@ import type { Device } from "./_helpers.ts";
 
 const ACTIVATE = "/usr/bin/systemd-socket-activate";
 
+/** Each activator's runtime folder (XDG_RUNTIME_DIR of its processes). */
+const runtimes = new WeakMap<Proc, string>();
+
 /** Whether systemd-socket-activate is installed (scripts/install_test_deps.sh installs it). */
 export async function activatorAvailable(): Promise<boolean> {
   try {
@@ -23,12 +26,21 @@ export async function activatorAvailable(): Promise<boolean> {
 
 /**
  * Listen on `server`'s endpoint (or `endpoint`); each connection starts a
- * fresh `sync serve --stdio`. Stop it by its PID.
+ * fresh `sync serve --stdio`, with `extraEnv` besides the usual variables.
+ * Its processes' registry (src/transport/stdio_registry.ts) lives in a
+ * runtime folder of its own on /dev/shm, removed once the activator exits.
+ * Stop it by its PID.
  */
-export async function activateServe(server: Device, endpoint = server.endpoint): Promise<Proc> {
+export async function activateServe(
+  server: Device,
+  endpoint = server.endpoint,
+  extraEnv: Record<string, string> = {},
+): Promise<Proc> {
+  const runtime = await Deno.makeTempDir({ dir: "/dev/shm", prefix: "mycel-test-run-" });
   // The activator passes only the variables named with -E to its children.
-  const env = childEnv();
-  const pass = ["PATH", "HOME", "DENO_DIR", "NO_COLOR"].filter((k) => env[k] !== undefined);
+  const env: Record<string, string> = { ...childEnv(), XDG_RUNTIME_DIR: runtime, ...extraEnv };
+  const pass = ["PATH", "HOME", "DENO_DIR", "NO_COLOR", "XDG_RUNTIME_DIR", ...Object.keys(extraEnv)]
+    .filter((k) => env[k] !== undefined);
   const activator = spawnProcess(
     ACTIVATE,
     [
@@ -51,6 +63,10 @@ export async function activateServe(server: Device, endpoint = server.endpoint):
     ],
     { env, clearEnv: true, timeoutMs: 0 },
   );
+  runtimes.set(activator, runtime);
+  void activator.child.status.finally(() =>
+    Deno.remove(runtime, { recursive: true }).catch(() => {})
+  );
   try {
     await activator.waitFor(/Listening on/, { stream: "stderr", timeoutMs: 6_000 });
   } catch (e) {
@@ -60,16 +76,40 @@ export async function activateServe(server: Device, endpoint = server.endpoint):
   return activator;
 }
 
+/** The registry folder of the processes `activator` starts (one home each). */
+export function registryOf(activator: Proc): string | undefined {
+  const runtime = runtimes.get(activator);
+  try {
+    for (const e of Deno.readDirSync(`${runtime}/mycel`)) return `${runtime}/mycel/${e.name}`;
+  } catch {
+    // nothing registered yet
+  }
+  return undefined;
+}
+
+/** The live processes' entries in `activator`'s registry. */
+export function registeredOf(activator: Proc): number {
+  const dir = registryOf(activator);
+  if (dir === undefined) return 0;
+  return [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".json")).length;
+}
+
+/** The pids of `activator`'s children (its activated processes) running now. */
+export async function activatedPids(activator: Proc): Promise<number[]> {
+  const pid = activator.child.pid;
+  let kids = "";
+  for await (const t of Deno.readDir(`/proc/${pid}/task`)) {
+    kids += await Deno.readTextFile(`/proc/${pid}/task/${t.name}/children`).catch(() => "");
+  }
+  return kids.trim().split(/\s+/).filter((k) => k !== "").map(Number);
+}
+
 /** Wait until `activator` has no child left (every activated `sync serve --stdio` exited). */
 export async function activatedDone(activator: Proc, timeoutMs = 15_000): Promise<void> {
-  const pid = activator.child.pid;
   const until = Date.now() + timeoutMs;
   for (;;) {
-    let kids = "";
-    for await (const t of Deno.readDir(`/proc/${pid}/task`)) {
-      kids += await Deno.readTextFile(`/proc/${pid}/task/${t.name}/children`).catch(() => "");
-    }
-    if (kids.trim() === "") return;
+    const kids = (await activatedPids(activator)).join(" ");
+    if (kids === "") return;
     if (Date.now() > until) throw new Error(`activated processes still running: ${kids.trim()}`);
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -40,7 +40,7 @@ const heldArb = fc.array(
   { maxLength: 40 },
 );
 
-Deno.test("evictionVictims: as many as over the limit and evictable, never one ranked after one kept", () => {
+Deno.test("evictionVictims: as many as are over the limit and evictable, each ranked before every one that stays", () => {
   fc.assert(fc.property(heldArb, fc.integer({ min: 0, max: 40 }), (all: Held[], max) => {
     const victims = evictionVictims(all, max);
     const evictable = all.filter((h) => h.standing !== "kept");

@@ -65,10 +65,12 @@ export const syncServeCommand: CommandSpec = {
         new URL("../../transport/stdio.ts", import.meta.url),
       );
       const stream = openStdioStream();
+      // SIGTERM (systemd stopping us, or a newer connection of the home
+      // evicting this one before it authenticated) closes the connection at once.
       const o = await serve.serveOne(homeRoot(ctx), stream, {
         path: "stdio",
         address: stream.remote,
-      }, options);
+      }, { ...options, limits: { ...options.limits, signal: ctx.signal } });
       return o.status === "synced" ? ExitCode.ok : ExitCode.failure;
     }
     const ep = parseEndpoint(listen!);
