@@ -4,7 +4,9 @@
  * (migrating a pre-database home first), read through views, change it only
  * through {@link Home.write} (one transaction: commit ops, ingest entries,
  * record a session, adopt a mesh), close. Nothing outside src/storage
- * mutates state or bookkeeping.
+ * mutates state or bookkeeping. Opening is home_open.ts, each write
+ * transaction home_transaction.ts, compaction home_compact.ts (the last two
+ * loaded only when used).
  */
 
 import { HlcClock, MAX_DRIFT_MS } from "../crdt/hlc.ts";
@@ -14,49 +16,23 @@ import type { DeviceKeys } from "../log/identity.ts";
 import type { Checkpoint } from "../log/checkpoint.ts";
 import type { StateView } from "../log/state.ts";
 import type { ImportResult, KnownHeads } from "./home_checkpoint.ts";
-import type { BaseMove, CompactionOptions } from "./compaction.ts";
+import type { CompactionOptions } from "./compaction.ts";
+import type { CompactionResult } from "./home_compact.ts";
 import { stateDigest } from "../log/state_digest.ts";
-import { type Db, guard, inTransaction, openReadOnly, openWritable } from "./db.ts";
+import { type Db, guard } from "./db.ts";
 import { sqliteError } from "./storage_errors.ts";
-import {
-  type HomePaths,
-  homePaths,
-  initPendingPath,
-  keysLeftAlone,
-  keysWithoutDatabase,
-  notInitialized,
-} from "./home.ts";
-import { currentCaller, guardHome, handBack } from "./home_guard.ts";
-import { ensureFolderTables, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
-import { takeFirstMessage } from "./first_messages.ts";
+import type { HomePaths } from "./home.ts";
+import { handBack } from "./home_guard.ts";
+import { homeExists, openHomeDb } from "./home_open.ts";
 import { type LocalView, SqlLocal } from "./sql_local.ts";
 import { type LogView, SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
 import type { HomeWriter } from "./home_writer.ts";
 import { HeldEntries, type IngestStream } from "./ingest_stream.ts";
 export type { IngestStream };
-import { exists } from "./fs_probe.ts";
 import { type FolderLocalView, SqlFolderLocal } from "./sql_folder_local.ts";
 import { lazyImport } from "../lazy_import.ts";
 import type { NoisePair } from "./noise_cache.ts";
-
-/** What a compaction did. */
-export interface CompactionResult {
-  /** Chains whose base moved up. */
-  moves: BaseMove[];
-  /** Stored entries deleted (planned, with a dry run). */
-  dropped: number;
-  /** Why nothing (or not everything) was done, when so. */
-  skipped?: string;
-}
-
-async function guardAsync<T>(path: string, action: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw sqliteError(e, action, path);
-  }
-}
 
 /** How a command opens its home. */
 export interface HomeOptions {
@@ -135,63 +111,16 @@ export class Home {
 
   /** True when `root` holds a home (of any format; an empty database left by a crash is none). */
   static async exists(root: string): Promise<boolean> {
-    const p = homePaths(root);
-    if (await exists(p.legacy.info)) return true;
-    if (!(await exists(p.db))) return false;
-    const db = openReadOnly(p.db);
-    try {
-      return guard(p.db, "open mycel home", () => schemaVersion(db)) > 0;
-    } finally {
-      db.close();
-    }
+    return await homeExists(root);
   }
 
   /**
    * Open the home at `root`. `not_initialized` when there is none; a home made
-   * before the database is migrated first (once, crash-safely).
+   * before the database is migrated first (once, crash-safely: home_open.ts).
    */
   static async open(root: string, options: HomeOptions = {}): Promise<Home> {
-    const paths = homePaths(root);
-    const owner = await guardHome(
-      paths,
-      currentCaller(options.env ?? ((n: string) => Deno.env.get(n))),
-    );
-    if (!(await exists(paths.db))) {
-      if (!(await exists(paths.legacy.info))) {
-        throw await keysLeftAlone(root) ? keysWithoutDatabase(root) : notInitialized(root);
-      }
-      const { migrateLegacyHome } = await lazyImport<typeof import("./migrate_v1.ts")>(
-        new URL("./migrate_v1.ts", import.meta.url),
-      );
-      await migrateLegacyHome(paths, options.now ?? Date.now, options.warn ?? console.error);
-    } else if (options.write && await exists(paths.legacy.info)) {
-      // A migration stopped between its rename and moving the old files.
-      const { moveLegacyFiles } = await lazyImport<typeof import("./migrate_v1.ts")>(
-        new URL("./migrate_v1.ts", import.meta.url),
-      );
-      await moveLegacyFiles(paths, (options.now ?? Date.now)());
-    }
-    const writable = options.write === true;
-    const db = writable ? await openWritable(paths.db) : openReadOnly(paths.db);
+    const { paths, db, writable, owner } = await openHomeDb(root, options);
     try {
-      const version = guard(paths.db, "open mycel home", () => schemaVersion(db));
-      if (version === 0) {
-        throw await keysLeftAlone(root) ? keysWithoutDatabase(root) : notInitialized(root);
-      }
-      if (version !== SCHEMA_VERSION) {
-        throw new MycelError(
-          "home_version",
-          "open mycel home",
-          `it was written by another mycel (format ${version}, this one reads ${SCHEMA_VERSION})`,
-          { value: paths.db, hint: "Run the mycel that made it, or a newer one." },
-        );
-      }
-      if (writable) {
-        guard(paths.db, "open mycel home", () => ensureFolderTables(db));
-        // A set-up that died after its commit but before removing its marker:
-        // the keys are this device's, and a lost database must be named as such.
-        await Deno.remove(initPendingPath(root)).catch(() => {});
-      }
       const home = new Home(paths, db, writable, options, owner);
       // Root in a user's home: the -wal and -shm files SQLite just made go back to the user.
       await handBack(paths, owner);
@@ -347,38 +276,25 @@ export class Home {
   async #write<T>(fn: (w: HomeWriter) => Promise<T> | T, refetchable: boolean): Promise<T> {
     // Loaded on the first write: commands that only read never load the
     // writing half (signing, ingest, the fold, refold).
-    const { HomeWriter } = await lazyImport<typeof import("./home_writer.ts")>(
-      new URL("./home_writer.ts", import.meta.url),
+    const { writeTransaction } = await lazyImport<typeof import("./home_transaction.ts")>(
+      new URL("./home_transaction.ts", import.meta.url),
     );
-    let committed = false;
-    try {
-      const r = await inTransaction(this.#db, this.paths.db, async () => {
-        this.#state.cacheRows(true); // the transaction holds the database: rows may be kept
-        // Read inside the transaction: another process may have just written.
-        const writer = new HomeWriter({
-          db: this.#db,
-          paths: this.paths,
-          device: this.device,
-          state: this.#state,
-          log: this.#log,
-          local: this.#local,
-          folderLocal: this.#folderLocal,
-          clock: this.clock,
-          now: this.#now,
-          keys: () => this.keys(),
-        });
-        const r = await fn(writer);
-        await writer.finish();
-        if (refetchable && writer.committed > 0) {
-          throw new Error("a refetchable write committed this device's own entries");
-        }
-        return r;
-      }, { refetchable });
-      committed = true;
-      return r;
-    } finally {
-      this.#state.cacheRows(false, committed);
-    }
+    return await writeTransaction(
+      {
+        db: this.#db,
+        paths: this.paths,
+        device: this.device,
+        state: this.#state,
+        log: this.#log,
+        local: this.#local,
+        folderLocal: this.#folderLocal,
+        clock: () => this.clock,
+        now: this.#now,
+        keys: () => this.keys(),
+      },
+      fn,
+      refetchable,
+    );
   }
 
   /**
@@ -425,50 +341,23 @@ export class Home {
   /**
    * Compact: drop the entries `o.stable` says every live device holds that
    * are stamped before `o.cutoff`, leaving the base checkpoint to cover them
-   * (src/storage/compaction.ts). Plans without the write lock (it may fold a
-   * long history), applies in one short transaction, then deletes in small
-   * ones. The state is unchanged. `dryRun` plans only.
+   * (home_compact.ts). The state is unchanged. `dryRun` plans only.
    */
   async compact(
     o: CompactionOptions & { dryRun?: boolean; keepDays?: number },
   ): Promise<CompactionResult> {
-    const { planCompaction, coveredCount } = await lazyImport<typeof import("./compaction.ts")>(
-      new URL("./compaction.ts", import.meta.url),
+    const { compactHome } = await lazyImport<typeof import("./home_compact.ts")>(
+      new URL("./home_compact.ts", import.meta.url),
     );
-    const plan = await guardAsync(
-      this.paths.db,
-      "plan compaction",
-      () =>
-        planCompaction(
-          this.#db,
-          this.#log,
-          this.device,
-          { mesh: this.meshId, made: this.now() },
-          o,
-        ),
-    );
-    const result: CompactionResult = { moves: plan.moves, dropped: 0 };
-    if (o.dryRun) {
-      result.dropped = plan.moves.reduce((n, m) => n + (m.to - m.from), 0);
-      return result;
-    }
-    const skipped = await this.write((w) => w.applyCompaction(plan));
-    if (skipped !== undefined) return { moves: [], dropped: 0, skipped };
-    for (let n = 1; n > 0;) {
-      n = await this.write((w) => w.dropCovered(5000));
-      result.dropped += n;
-    }
-    await this.write((w) =>
-      w.setLocal("compaction", {
-        at: this.now(),
-        keepDays: o.keepDays ?? -1,
-        dropped: result.dropped,
-      })
-    );
-    if (guard(this.paths.db, "read the log", () => coveredCount(this.#db)) > 0) {
-      result.skipped = "some covered entries are still stored";
-    }
-    return result;
+    return await compactHome({
+      db: this.#db,
+      dbPath: this.paths.db,
+      log: this.#log,
+      device: this.device,
+      meshId: this.meshId,
+      now: () => this.now(),
+      write: (fn) => this.write(fn),
+    }, o);
   }
 
   /**
@@ -481,7 +370,13 @@ export class Home {
    */
   takeFirstMessage(ephemeral: Uint8Array): Promise<boolean> {
     if (!this.#writable) return Promise.resolve(true);
-    return this.#queue(() => Promise.resolve(takeFirstMessage(this.#db, ephemeral, this.#now())));
+    return this.#queue(async () => {
+      // Loaded by the responder only: commands that never serve never load it.
+      const { takeFirstMessage } = await lazyImport<typeof import("./first_messages.ts")>(
+        new URL("./first_messages.ts", import.meta.url),
+      );
+      return takeFirstMessage(this.#db, ephemeral, this.#now());
+    });
   }
 
   /** Rows of replicated state (to weigh a checkpoint against entries). */

@@ -14,7 +14,8 @@
 
 import { stableFrontier } from "../log/stability.ts";
 import { DEFAULT_KEEP_DAYS } from "../storage/sql_local.ts";
-import type { CompactionResult, Home } from "../storage/home_handle.ts";
+import type { Home } from "../storage/home_handle.ts";
+import type { CompactionResult } from "../storage/home_compact.ts";
 import { knowledgeOf } from "./acks.ts";
 
 /** A day in ms. */
