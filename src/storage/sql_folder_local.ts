@@ -8,6 +8,9 @@
  * fetched (`transfers`: the temporary file and which chunks it holds, so a
  * transfer resumes after a crash).
  *
+ * What a folder's info record holds (and the path lists kept in it) is
+ * folder_info.ts.
+ *
  * Reads work on any open home; the writing methods are called only inside
  * `Home.write` (HomeWriter hands this object out there).
  */
@@ -15,106 +18,7 @@
 import { fromHex, toHex } from "../bytes.ts";
 import type { FileIndex, IndexedEntry } from "../files/file_index.ts";
 import type { Db } from "./db.ts";
-
-/** Local facts about one folder that change (JSON in `folder_local.info`). */
-export interface FolderInfo {
-  /** Why it is stopped ("" or absent when it is not). */
-  stopped?: string;
-  /**
-   * Joined again where it was left, with the index it had then: the next
-   * scan does not publish the files missing since as deletions (a folder
-   * emptied to start over must not empty it everywhere); they come back.
-   */
-  rejoined?: boolean;
-  /** Deletions a scan held back, waiting for confirmation. */
-  held?: { deletes: number; of: number; at: number };
-  /** When it was last scanned (ms). */
-  lastScan?: number;
-  /** The folder frontier (author hex → seq) when nothing was left to apply. */
-  applied?: Record<string, number>;
-  /** The last progress record published, as JSON text (to publish only changes). */
-  published?: string;
-  /** Days to keep replaced and deleted files (default 30). */
-  keepDays?: number;
-  /** When stale temporary files and old kept versions were last swept (ms). */
-  swept?: number;
-  /**
-   * What the folder's file system can do (src/sync/folder_fs.ts), probed
-   * once per disk: `dev` is the root's device number and `type` its mount's
-   * type when it was probed; `guessed` when a probe could not run (never kept).
-   */
-  fs?: { dev: number; type?: string; modes: boolean; ignoresCase: boolean; guessed?: boolean };
-  /**
-   * Paths the last scan could not sync (unreadable, special files, names
-   * that can't sync), the first {@link NOT_SYNCED_KEPT}, and how many in all;
-   * for `folder status`, and so `sync now` says them only when they change.
-   */
-  notSynced?: { path: string; reason: string }[];
-  notSyncedCount?: number;
-  /**
-   * Paths the last round could not write here (a name this disk can't hold,
-   * a full disk, a folder in the way, …), kept the same way: without them
-   * `folder status` could say "behind" but not why, and `sync now --json`
-   * prints peers only.
-   */
-  notWritten?: { path: string; reason: string }[];
-  notWrittenCount?: number;
-  /**
-   * Kept versions past the retention that the last sweep could not remove
-   * (another user's file under `.mycel/versions/`, say), kept the same way.
-   */
-  notRemoved?: { path: string; reason: string }[];
-  notRemovedCount?: number;
-  /**
-   * Folders under `.mycel/versions/` the last sweep could not list (what
-   * they hold is neither known nor pruned), kept the same way. Before, they
-   * were in `notRemoved`, said as old versions that can't be removed.
-   */
-  notListed?: { path: string; reason: string }[];
-  notListedCount?: number;
-}
-
-/** How many not-synced (or not-written) paths a folder's info keeps. */
-export const NOT_SYNCED_KEPT = 20;
-
-/** A path list as a folder's info keeps it: the first {@link NOT_SYNCED_KEPT} and the count. */
-export function keptPaths(
-  all: readonly { path: string; reason: string }[],
-): { list?: { path: string; reason: string }[]; count?: number } {
-  if (all.length === 0) return {};
-  return {
-    list: all.slice(0, NOT_SYNCED_KEPT).map((p) => ({ path: p.path, reason: p.reason })),
-    count: all.length,
-  };
-}
-
-/** True when two kept lists (as {@link keptPaths} gives them) say the same. */
-export function sameKept(
-  a: { list?: readonly { path: string; reason: string }[]; count?: number },
-  b: { list?: readonly { path: string; reason: string }[]; count?: number },
-): boolean {
-  return JSON.stringify([a.list ?? [], a.count ?? 0]) ===
-    JSON.stringify([b.list ?? [], b.count ?? 0]);
-}
-
-/**
- * The info of a folder that stops: why, and no path lists (they describe a
- * disk that is not there now; a scan after it comes back says them anew).
- */
-export function stoppedInfo(info: FolderInfo, stopped: string): FolderInfo {
-  return {
-    ...info,
-    stopped,
-    notSynced: undefined,
-    notSyncedCount: undefined,
-    notWritten: undefined,
-    notWrittenCount: undefined,
-    notRemoved: undefined,
-    notRemovedCount: undefined,
-    notListed: undefined,
-    notListedCount: undefined,
-  };
-}
+import type { FolderInfo } from "./folder_info.ts";
 
 /** A folder this device syncs. */
 export interface LocalFolder {

@@ -14,7 +14,8 @@ import { assertMarker } from "../files/folder_marker.ts";
 import { keepsModes } from "../files/fs_modes.ts";
 import { ignoresCase } from "../files/fs_names.ts";
 import { mountOf } from "../mount_info.ts";
-import type { FolderInfo, LocalFolder } from "../storage/sql_folder_local.ts";
+import type { LocalFolder } from "../storage/sql_folder_local.ts";
+import type { FolderInfo } from "../storage/folder_info.ts";
 
 /** What the probes found. */
 export type FolderFs = NonNullable<FolderInfo["fs"]>;

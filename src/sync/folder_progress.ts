@@ -11,7 +11,8 @@
 import type { DeviceKey } from "../log/device_key.ts";
 import type { FolderProgress } from "../log/file_ops.ts";
 import type { Home } from "../storage/home_handle.ts";
-import { type LocalFolder, stoppedInfo } from "../storage/sql_folder_local.ts";
+import type { LocalFolder } from "../storage/sql_folder_local.ts";
+import { stoppedInfo } from "../storage/folder_info.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
 
 /** The folder frontier this device measures against now, as a progress record holds it. */

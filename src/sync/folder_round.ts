@@ -15,12 +15,8 @@ import { isMycelError } from "../errors.ts";
 import { markerStop } from "../files/folder_marker.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { Home } from "../storage/home_handle.ts";
-import {
-  type FolderInfo,
-  keptPaths,
-  type LocalFolder,
-  sameKept,
-} from "../storage/sql_folder_local.ts";
+import type { LocalFolder } from "../storage/sql_folder_local.ts";
+import { type FolderInfo, keptPaths, sameKept } from "../storage/folder_info.ts";
 import type { ApplyReport } from "./folder_apply.ts";
 import type { ScanReport } from "./folder_scan.ts";
 import type { NotRemoved, PruneResult } from "../files/versions.ts";

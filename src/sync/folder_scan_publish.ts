@@ -12,7 +12,7 @@ import { portabilityProblems } from "../files/path_portability.ts";
 import type { ScanResult } from "../files/scan_types.ts";
 import { scanInterrupted } from "../files/scan_stop.ts";
 import type { Home } from "../storage/home_handle.ts";
-import { keptPaths, sameKept } from "../storage/sql_folder_local.ts";
+import { keptPaths, sameKept } from "../storage/folder_info.ts";
 import type { Changes } from "./folder_scan_changes.ts";
 import { deletionsOf } from "./folder_scan_deletions.ts";
 import type { MoveScan } from "./folder_scan_moves.ts";
