@@ -32,14 +32,15 @@
  * (several times faster for large trees — 20,000 small files are read in
  * about 1.5 s instead of 11 — and a scan runs in a short-lived command);
  * larger files are read asynchronously.
+ * Which folders are apart (left out, never called deleted) is apart_folder.ts.
  */
 
 import { join } from "node:path";
 import { ContentChunker } from "./content_chunker.ts";
 import type { FileIndex } from "./file_index.ts";
-import { isHeldName, isInternalPath, MARKER_NAME } from "./folder_layout.ts";
-import { assertMarker, markerFolder } from "./folder_marker.ts";
-import { folderIdProblem } from "../log/file_ops.ts";
+import { apartFolder } from "./apart_folder.ts";
+import { isHeldName, isInternalPath } from "./folder_layout.ts";
+import { assertMarker } from "./folder_marker.ts";
 import { loadIgnoreRules } from "./ignore_rules.ts";
 import { findCaseCollisions } from "./path_portability.ts";
 import { relativePathProblem } from "./paths.ts";
@@ -266,62 +267,5 @@ function noteHeld(abs: string, dir: string, held: Set<string>): void {
     for (const e of Deno.readDirSync(abs)) held.add(dir === "" ? e.name : `${dir}/${e.name}`);
   } catch {
     // emptied and removed since the listing: nothing held
-  }
-}
-
-/**
- * Why the folder `path` of `root` is not synced as part of it, if it is
- * not: it is one of `exclude` (the mycel home, another folder this device
- * syncs), or it holds a `.mycel-folder` marker file that this folder's
- * state does not hold (`publishedMarker`; see ScanOptions.exclude). The scan leaves
- * such folders out and applying writes nothing under them.
- */
-export function apartFolder(
-  root: string,
-  path: string,
-  o: Pick<ScanOptions, "exclude" | "publishedMarker">,
-): string | undefined {
-  const abs = join(root, path);
-  const listed = o.exclude?.get(abs);
-  if (listed !== undefined) return listed;
-  try {
-    // Only a file is a marker: a folder of that name is what a member's
-    // `sub/.mycel-folder/x` makes (there is no folder kind to refuse).
-    if (!Deno.lstatSync(join(abs, MARKER_NAME)).isFile) return undefined;
-  } catch {
-    return undefined;
-  }
-  if (o.publishedMarker?.(path)) return undefined; // content a member published
-  // Not one of this device's folders (those are in `exclude`, with their own
-  // reason): a copy of one, most likely, or one another device syncs on its
-  // own. Said as such: "another synced folder" read as if it were synced
-  // somewhere, and it was not (found by a review helper).
-  const id = markerIdAt(join(abs, MARKER_NAME));
-  return `it holds the marker of ${
-    id === undefined ? "a synced folder" : `folder ${id}`
-  } (.mycel-folder) but is no folder synced here — a copy of one? Its files are left out; ` +
-    "delete its .mycel-folder to sync them as part of this folder";
-}
-
-/** The folder id a small marker file names (undefined when it names none or can't be read). */
-function markerIdAt(path: string): string | undefined {
-  try {
-    // A marker is a line: a large file of that name is not read whole on every scan.
-    if (Deno.lstatSync(path).size > 4096) return undefined;
-    const bytes = Deno.readFileSync(path);
-    const id = markerFolder(new TextDecoder().decode(bytes));
-    // Shown to the user: only a well-formed folder id.
-    return id !== undefined && folderIdProblem(id) === undefined ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The real path of `path`, or `path` itself when it can't be resolved. */
-export function realOr(path: string): string {
-  try {
-    return Deno.realPathSync(path);
-  } catch {
-    return path;
   }
 }

@@ -7,7 +7,7 @@
  * them without running a scan.
  */
 
-import { realOr } from "../files/scan.ts";
+import { realOr } from "../files/apart_folder.ts";
 import { foldName, foldPath } from "../files/path_portability.ts";
 import { MARKER_NAME } from "../files/folder_layout.ts";
 import { decodeFileVersion } from "../files/file_version.ts";

@@ -8,7 +8,7 @@
 
 import { lazyImport } from "../lazy_import.ts";
 import { isInternalPath } from "../files/folder_layout.ts";
-import { apartFolder, realOr } from "../files/scan.ts";
+import { apartFolder, realOr } from "../files/apart_folder.ts";
 import type { ScanOptions } from "../files/scan_types.ts";
 import { ancestors, relativePathProblem } from "../files/paths.ts";
 import type { Home } from "../storage/home_handle.ts";
