@@ -12,7 +12,8 @@
 
 import type { HlcClock } from "../crdt/hlc.ts";
 import { inTransaction } from "./db.ts";
-import { HomeWriter, type WriterParts } from "./home_writer.ts";
+import { HomeWriter } from "./home_writer.ts";
+import type { WriterParts } from "./writer_parts.ts";
 
 /** A writer's parts, the clock read when the transaction has begun. */
 export type WriterSource = Omit<WriterParts, "clock"> & { readonly clock: () => HlcClock };

@@ -4,116 +4,39 @@
  * one signed entry, take in entries from peers (checked by src/log/ingest.ts
  * before anything is stored), record a session's outcome, set local records.
  * Everything done through one writer commits together or not at all.
+ * What a writer is built from is writer_parts.ts; the ingest target it
+ * hands the log's ingest is ingest_target.ts.
  */
 
-import type { HlcClock } from "../crdt/hlc.ts";
 import { MycelError } from "../errors.ts";
 import type { Checkpoint } from "../log/checkpoint.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import { createEntry, type SignedEntry } from "../log/entry.ts";
 import { foldEntry } from "../log/fold.ts";
-import type { DeviceKeys } from "../log/identity.ts";
-import { Ingest, type IngestResult, type LogTarget, needsRefold } from "../log/ingest.ts";
+import { Ingest, type IngestResult, needsRefold } from "../log/ingest.ts";
 import type { Op } from "../log/ops.ts";
 import type { StateView } from "../log/state.ts";
 import type { CompactionPlan } from "./compaction.ts";
 import type { ImportResult } from "./home_checkpoint.ts";
-import type { Db } from "./db.ts";
-import type { HomePaths } from "./home.ts";
 import type { PeerBook } from "./local_state.ts";
 import { refold } from "./refold.ts";
-import { FOLD_RULES, type LocalRecords, type SqlLocal, WITNESS_META } from "./sql_local.ts";
-import { SqlLog } from "./sql_log.ts";
-import { SqlState } from "./sql_state.ts";
-import { SqlFolderLocal } from "./sql_folder_local.ts";
+import { FOLD_RULES, type LocalRecords, WITNESS_META } from "./sql_local.ts";
+import type { SqlFolderLocal } from "./sql_folder_local.ts";
+import { ingestTarget } from "./ingest_target.ts";
+import type { WriterParts } from "./writer_parts.ts";
 import { lazyImport } from "../lazy_import.ts";
-
-/** What a writer is built from (see home_handle.ts). */
-export interface WriterParts {
-  db: Db;
-  paths: HomePaths;
-  device: DeviceKey;
-  state: SqlState;
-  log: SqlLog;
-  local: SqlLocal;
-  folderLocal: SqlFolderLocal;
-  clock: HlcClock;
-  now: () => number;
-  keys: () => Promise<DeviceKeys>;
-}
-
-/**
- * Parts of a writer that never signs (migration, repair): a fresh state and
- * log over `db`; asking it for keys fails with `why`.
- */
-export function offlineParts(
-  o: Pick<WriterParts, "db" | "paths" | "device" | "local" | "clock" | "now">,
-  why: string,
-): WriterParts {
-  return {
-    ...o,
-    state: new SqlState(o.db),
-    log: new SqlLog(o.db, o.now),
-    folderLocal: new SqlFolderLocal(o.db),
-    keys: () => Promise.reject(new Error(`no signing during ${why}`)),
-  };
-}
-
-/**
- * The ingest target: the state and the logs of this transaction, and our
- * clock. A chain's head row is written once per run of appended entries, not
- * per entry: `settle` writes what is pending. Ingest reads a head before it
- * takes a run, and only then awaits (a signature check), so reading any head
- * settles all of them: whatever else runs meanwhile (the other half of a
- * session making a checkpoint) sees heads that match the state.
- */
-function target(
-  p: WriterParts,
-  onAppend: (e: SignedEntry) => void,
-): LogTarget & { settle(): void } {
-  const { state, log } = p;
-  const moved = new Map<DeviceKey, SignedEntry>();
-  const settle = () => {
-    for (const [a, e] of moved) log.moveHead(a, e.entry.seq, e.hash);
-    moved.clear();
-  };
-  return {
-    settle,
-    space: (s) => state.space(s),
-    seen: (a) => state.seen(a),
-    setSeen: (a, seq) => state.setSeen(a, seq),
-    addApp: (n) => state.addApp(n),
-    member: (k) => state.member(k),
-    putMember: (k, r) => state.putMember(k, r),
-    folders: () => state.folders(),
-    head: (a) => {
-      settle();
-      return log.head(a);
-    },
-    hashAt: (a, seq) => log.hashAt(a, seq),
-    append: (e) => {
-      log.append(e, false);
-      moved.set(e.entry.author, e);
-      onAppend(e);
-    },
-    setAside: (e, reason) => log.setAside(e, reason),
-    asideRemovals: () => log.asideRemovals(),
-    takeWaiting: (a) => log.takeWaiting(a),
-    noteFork: (a, seq, kept, other) => log.noteFork(a, seq, kept, other),
-  };
-}
 
 /** One transaction's worth of changes. */
 export class HomeWriter {
   readonly #p: WriterParts;
-  readonly #target: ReturnType<typeof target>;
+  readonly #target: ReturnType<typeof ingestTarget>;
   #refold = false;
   /** Entries this device committed in this transaction. */
   committed = 0;
 
   constructor(parts: WriterParts) {
     this.#p = parts;
-    this.#target = target(parts, (e) => this.#observe(e));
+    this.#target = ingestTarget(parts, (e) => this.#observe(e));
   }
 
   /** The replicated state as this transaction sees it. */
