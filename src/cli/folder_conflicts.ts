@@ -7,7 +7,8 @@
  * merge's version vector could not be built.
  */
 
-import { isConflictCopy, sameContent } from "../files/conflict.ts";
+import { sameContent } from "../files/version_content.ts";
+import { isConflictCopy } from "../files/conflict_name.ts";
 import { parseConflictCopy } from "../files/conflict_copy_name.ts";
 import { shortDeviceId } from "../log/device_id.ts";
 import { decodeFileVersion } from "../files/file_version.ts";

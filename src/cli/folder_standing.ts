@@ -11,7 +11,7 @@
  * winners.
  */
 
-import { sameContent } from "../files/conflict.ts";
+import { sameContent } from "../files/version_content.ts";
 import { decodeFileVersion } from "../files/file_version.ts";
 import { markerStop } from "../files/folder_marker.ts";
 import type { DeviceKey } from "../log/device_key.ts";

@@ -9,7 +9,8 @@
  * waits for are the ones the other lists.
  */
 
-import { sameContent, undoneIn, winnerOf } from "../files/conflict.ts";
+import { undoneIn, winnerOf } from "../files/conflict.ts";
+import { sameContent } from "../files/version_content.ts";
 import { decodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import type { FolderRows } from "../log/folder_state.ts";
 import type { Home } from "../storage/home_handle.ts";

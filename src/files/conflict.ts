@@ -33,21 +33,17 @@
  * copy of the touch), whatever the order the versions are met in. Pairwise
  * the rules can go round (a touch newer than the edit beats it, the edit the
  * deletion, the deletion the touch); over the set they can't.
+ *
+ * How a copy is named is conflict_name.ts; when two versions hold the same
+ * content, version_content.ts.
  */
 
 import { sha256 } from "@noble/hashes/sha2.js";
-import { compareBytes, toHex, utf8 } from "../bytes.ts";
-import { parseDeviceId, shortDeviceId } from "../log/device_id.ts";
-import {
-  encodeFileVersion,
-  type FileVersion,
-  type RegularFileVersion,
-  type SymlinkVersion,
-} from "./file_version.ts";
-import { MAX_NAME_BYTES, utf8Length } from "./paths.ts";
-
-/** Marker inside every conflict copy's name. */
-export const CONFLICT_MARKER = ".sync-conflict-";
+import { compareBytes } from "../bytes.ts";
+import { parseDeviceId } from "../log/device_id.ts";
+import { encodeFileVersion, type FileVersion } from "./file_version.ts";
+import { conflictCopyPath } from "./conflict_name.ts";
+import { contentDigest, sameContent } from "./version_content.ts";
 
 /** Outcome of two concurrent versions. */
 export interface ConflictOutcome {
@@ -57,94 +53,6 @@ export interface ConflictOutcome {
   readonly loser: FileVersion;
   /** Where to keep the loser's content, or null when no copy is made. */
   readonly copyPath: string | null;
-}
-
-/** Split a name into stem and extension (with its dot): dotfiles and names without a dot have none. */
-export function splitExtension(name: string): [string, string] {
-  const lead = name.length - name.replace(/^\.+/, "").length;
-  const dot = name.lastIndexOf(".");
-  if (dot <= lead || dot === name.length - 1) return [name, ""];
-  return [name.slice(0, dot), name.slice(dot)];
-}
-
-function pad(n: number, width: number): string {
-  return String(n).padStart(width, "0");
-}
-
-/** `YYYYMMDD-HHMMSS` of `ms` in UTC. */
-export function utcStamp(ms: number): string {
-  const d = new Date(Math.floor(ms / 1000) * 1000);
-  return `${pad(d.getUTCFullYear(), 4)}${pad(d.getUTCMonth() + 1, 2)}${pad(d.getUTCDate(), 2)}-` +
-    `${pad(d.getUTCHours(), 2)}${pad(d.getUTCMinutes(), 2)}${pad(d.getUTCSeconds(), 2)}`;
-}
-
-/** Cut `text` to at most `bytes` UTF-8 bytes at a code point boundary. */
-function cutUtf8(text: string, bytes: number): string {
-  let out = "";
-  let used = 0;
-  for (const ch of text) {
-    const n = utf8Length(ch);
-    if (used + n > bytes) break;
-    out += ch;
-    used += n;
-  }
-  return out;
-}
-
-/**
- * `stem` cut to at most `room` UTF-8 bytes (at a character boundary). A cut
- * stem ends in `~` and 8 hex characters of the SHA-256 of `whole`, the name
- * it came from: two long names that differ only past the cut would
- * otherwise share kept versions and conflict copies — a restore putting
- * back the other file's content, a second loser's copy never made.
- */
-export function fitStem(stem: string, room: number, whole: string): string {
-  if (utf8Length(stem) <= room) return stem;
-  const tag = `~${toHex(sha256(utf8(whole))).slice(0, 8)}`;
-  return cutUtf8(stem, Math.max(0, room - tag.length)) + tag;
-}
-
-/**
- * The conflict copy's path for losing version `loser`. When the name would
- * pass 255 bytes, the stem is shortened ({@link fitStem}) — the marker,
- * time, device and extension are always whole.
- */
-export function conflictCopyPath(loser: FileVersion, byContent = false): string {
-  const slash = loser.path.lastIndexOf("/");
-  const dir = loser.path.slice(0, slash + 1);
-  const name = loser.path.slice(slash + 1);
-  const [stem, ext] = splitExtension(name);
-  const tag = `${CONFLICT_MARKER}${utcStamp(loser.mtime)}-${shortDeviceId(loser.modifiedBy)}` +
-    (byContent ? `~${toHex(sha256(utf8(contentKey(loser)))).slice(0, 8)}` : "");
-  const room = MAX_NAME_BYTES - utf8Length(tag) - utf8Length(ext);
-  const keptExt = room >= 10 ? ext : ""; // room for the stem's ~hash tag too
-  const keptStem = fitStem(stem, MAX_NAME_BYTES - utf8Length(tag) - utf8Length(keptExt), name);
-  return `${dir}${keptStem}${tag}${keptExt}`;
-}
-
-/** True when `path`'s name is a conflict copy's (with or without the content tag). */
-export function isConflictCopy(path: string): boolean {
-  return /\.sync-conflict-\d{8}-\d{6}-[A-Z2-7]{7}(~[0-9a-f]{8})?(\.[^/]*)?$/.test(path);
-}
-
-/**
- * Text naming a version's content (not its path, maker or vector): equal
- * for versions {@link sameContent} calls equal apart from exec and mtime.
- */
-function contentKey(v: FileVersion): string {
-  if (v.kind === "symlink") return `l:${v.target}`;
-  if (v.kind === "deleted") return "d";
-  if ("manifest" in v.chunks) return `m:${v.size}:${v.chunks.manifest}:${v.chunks.count}`;
-  return `f:${v.size}:${v.chunks.inline.map((c) => `${c.hash}/${c.length}`).join(",")}`;
-}
-
-/**
- * Digest naming `v`'s content: a deletion of `v` carries it as
- * `deletedContent`. Equal for versions {@link sameContent} calls equal
- * (exec and mtime aside), the SHA-256 of their content key.
- */
-export function contentDigest(v: RegularFileVersion | SymlinkVersion): string {
-  return toHex(sha256(utf8(contentKey(v))));
 }
 
 /**
@@ -164,20 +72,6 @@ export function undoneIn(versions: readonly FileVersion[]): Set<FileVersion> {
     if (v.kind !== "deleted" && named.has(contentDigest(v))) out.add(v);
   }
   return out;
-}
-
-/** True when the two versions hold the same content (exec and mtime aside). */
-export function sameContent(a: FileVersion, b: FileVersion): boolean {
-  if (a.kind !== b.kind) return false;
-  if (a.kind === "symlink") return a.target === (b as typeof a).target;
-  if (a.kind === "deleted") return true;
-  const x = a.chunks, y = (b as typeof a).chunks;
-  if (a.size !== (b as typeof a).size) return false;
-  if ("manifest" in x || "manifest" in y) {
-    return "manifest" in x && "manifest" in y && x.manifest === y.manifest && x.count === y.count;
-  }
-  return x.inline.length === y.inline.length &&
-    x.inline.every((c, i) => c.hash === y.inline[i].hash && c.length === y.inline[i].length);
 }
 
 /** Positive when `a` beats `b` by mtime, then device key, then encoding hash. */

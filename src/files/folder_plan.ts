@@ -22,7 +22,9 @@
  */
 
 import { decodeFileVersion, type FileVersion } from "./file_version.ts";
-import { conflictCopyPath, sameContent, undoneIn, winnerOf } from "./conflict.ts";
+import { undoneIn, winnerOf } from "./conflict.ts";
+import { sameContent } from "./version_content.ts";
+import { conflictCopyPath } from "./conflict_name.ts";
 import type { IndexedEntry } from "./file_index.ts";
 import { ancestors } from "./paths.ts";
 

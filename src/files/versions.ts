@@ -12,7 +12,7 @@
 
 import { join } from "node:path";
 import { MycelError } from "../errors.ts";
-import { fitStem, splitExtension, utcStamp } from "./conflict.ts";
+import { fitStem, splitExtension, utcStamp } from "./conflict_name.ts";
 import { VERSIONS_DIR } from "./folder_layout.ts";
 import { baseName, MAX_NAME_BYTES, parentOf, utf8Length } from "./paths.ts";
 import { withoutOsPaths } from "./write_problem.ts";

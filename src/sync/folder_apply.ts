@@ -28,7 +28,7 @@
  * folder_apply_finish.ts), links (and adoptions), remove, merge.
  */
 
-import { sameContent } from "../files/conflict.ts";
+import { sameContent } from "../files/version_content.ts";
 import { cannotWrite } from "../files/disk_full.ts";
 import { decodeFileVersion } from "../files/file_version.ts";
 import { type FolderPlan, planFolder } from "../files/folder_plan.ts";

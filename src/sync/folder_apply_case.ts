@@ -9,7 +9,7 @@
  */
 
 import { casePairs, renameCase } from "../files/case_rename.ts";
-import { sameContent } from "../files/conflict.ts";
+import { sameContent } from "../files/version_content.ts";
 import { decodeFileVersion, encodeFileVersion } from "../files/file_version.ts";
 import type { FolderPlan, PlanAction } from "../files/folder_plan.ts";
 import { CaseNames } from "../files/fs_names.ts";

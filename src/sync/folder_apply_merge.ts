@@ -7,7 +7,7 @@
  * this device's own making from what the others did.
  */
 
-import { sameContent } from "../files/conflict.ts";
+import { sameContent } from "../files/version_content.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import type { PlanAction } from "../files/folder_plan.ts";
 import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";

@@ -30,7 +30,7 @@
  * gets one there) is left alone and said, not the end of the override.
  */
 
-import { sameContent } from "../files/conflict.ts";
+import { sameContent } from "../files/version_content.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import type { DeviceId } from "../log/device_id.ts";

@@ -9,7 +9,7 @@
  * becomes an edit, or does not.
  */
 
-import { sameContent } from "../files/conflict.ts";
+import { sameContent } from "../files/version_content.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { indexedEntryOf } from "../files/file_index.ts";
 import { makeChunkList } from "../files/manifest_tree.ts";

@@ -10,7 +10,7 @@
  * checks that keep it from doing so unasked stay together.
  */
 
-import { contentDigest } from "../files/conflict.ts";
+import { contentDigest } from "../files/version_content.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { builtVvProblem } from "../files/version_vector.ts";
 import type { DeviceId } from "../log/device_id.ts";

@@ -29,7 +29,7 @@
  * every other folder the answer changes nothing, and it costs no read.
  */
 
-import { sameContent } from "../files/conflict.ts";
+import { sameContent } from "../files/version_content.ts";
 import type { FileVersion } from "../files/file_version.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { IndexRow, LoadedIndex, LocalFolder } from "../storage/sql_folder_local.ts";

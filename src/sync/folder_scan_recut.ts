@@ -11,7 +11,7 @@
  */
 
 import { join } from "node:path";
-import { sameContent } from "../files/conflict.ts";
+import { sameContent } from "../files/version_content.ts";
 import { ContentChunker } from "../files/content_chunker.ts";
 import type { FileVersion } from "../files/file_version.ts";
 import { type ChunkList, makeChunkList } from "../files/manifest_tree.ts";

@@ -8,7 +8,7 @@
  */
 
 import { decodeFileVersion, type FileVersion } from "../files/file_version.ts";
-import { sameContent } from "../files/conflict.ts";
+import { sameContent } from "../files/version_content.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import type { DeviceId } from "../log/device_id.ts";
 import type { IndexRow } from "../storage/sql_folder_local.ts";

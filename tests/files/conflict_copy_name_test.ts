@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { conflictCopyPath, isConflictCopy } from "../../src/files/conflict.ts";
+import { conflictCopyPath, isConflictCopy } from "../../src/files/conflict_name.ts";
 import { parseConflictCopy } from "../../src/files/conflict_copy_name.ts";
 import type { FileVersion } from "../../src/files/file_version.ts";
 import { shortDeviceId } from "../../src/log/device_id.ts";

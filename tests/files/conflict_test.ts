@@ -9,15 +9,9 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  conflictCopyPath,
-  contentDigest,
-  isConflictCopy,
-  resolveConflict,
-  splitExtension,
-  undoneIn,
-  winnerOf,
-} from "../../src/files/conflict.ts";
+import { resolveConflict, undoneIn, winnerOf } from "../../src/files/conflict.ts";
+import { contentDigest } from "../../src/files/version_content.ts";
+import { conflictCopyPath, isConflictCopy, splitExtension } from "../../src/files/conflict_name.ts";
 import type { FileVersion } from "../../src/files/file_version.ts";
 import { utf8Length } from "../../src/files/paths.ts";
 import { bumpVv, compareVv, mergeVv } from "../../src/files/version_vector.ts";

@@ -9,7 +9,8 @@
  */
 
 import assert from "node:assert/strict";
-import { conflictCopyPath, contentDigest, isConflictCopy } from "../../src/files/conflict.ts";
+import { contentDigest } from "../../src/files/version_content.ts";
+import { conflictCopyPath, isConflictCopy } from "../../src/files/conflict_name.ts";
 import {
   encodeFileVersion,
   type FileVersion,

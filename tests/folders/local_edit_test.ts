@@ -14,7 +14,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { utcStamp } from "../../src/files/conflict.ts";
+import { utcStamp } from "../../src/files/conflict_name.ts";
 import { TEMP_PREFIX } from "../../src/files/folder_layout.ts";
 import { describe } from "../helpers/mycel.ts";
 import { sleep } from "../helpers/process.ts";
