@@ -18,7 +18,7 @@
 import { join } from "node:path";
 import { type ExpectedEntry, matchesExpected, type OnDisk, onDisk } from "./disk_state.ts";
 import { holdNameFor } from "./folder_layout.ts";
-import type { PlanAction } from "./folder_plan.ts";
+import type { PlanAction } from "./folder_plan_types.ts";
 import { caseTwin } from "./fs_names.ts";
 import { holdAside, moveNoClobber, putBack } from "./held_file.ts";
 import { foldName } from "./path_portability.ts";

@@ -18,75 +18,23 @@
  *   need no further merge, so this never ping-pongs.
  * Copies come first (the losing content may be the one on this disk), then
  * writes, then removals (a rename elsewhere reuses the chunks of the file it
- * removes), then merges.
+ * removes), then merges. What a plan is made of is folder_plan_types.ts; a
+ * winner in the way of a folder, plan_blocked.ts.
  */
 
 import { decodeFileVersion, type FileVersion } from "./file_version.ts";
 import { undoneIn, winnerOf } from "./conflict.ts";
 import { sameContent } from "./version_content.ts";
 import { conflictCopyPath } from "./conflict_name.ts";
-import type { IndexedEntry } from "./file_index.ts";
+import type {
+  Decided,
+  FolderPlan,
+  PlanAction,
+  PlanIndexRow,
+  PlanVersion,
+} from "./folder_plan_types.ts";
+import { blockedByFolder } from "./plan_blocked.ts";
 import { ancestors } from "./paths.ts";
-
-/** A version of the state with its id. */
-export interface PlanVersion {
-  readonly id: string;
-  readonly bytes: Uint8Array;
-}
-
-/** The index row of a path as the plan needs it. */
-export interface PlanIndexRow extends IndexedEntry {
-  /** Encoding of the version the disk holds. */
-  readonly version: Uint8Array | null;
-}
-
-/** One thing to do. */
-export type PlanAction =
-  | {
-    readonly kind: "write";
-    readonly path: string;
-    readonly version: FileVersion;
-    readonly id: string;
-    /** What the disk holds now (null: nothing). */
-    readonly expected: PlanIndexRow | null;
-    /** True for a conflict copy (published as a new file once written). */
-    readonly copy: boolean;
-  }
-  | {
-    readonly kind: "remove";
-    readonly path: string;
-    readonly id: string;
-    readonly version: FileVersion;
-    readonly expected: PlanIndexRow;
-    /**
-     * After the writes even when a write needs the name (kind_change.ts):
-     * the file is the source of a conflict copy made this round.
-     */
-    readonly late?: boolean;
-  }
-  | {
-    readonly kind: "adopt";
-    readonly path: string;
-    readonly id: string;
-    readonly version: FileVersion;
-    readonly row: PlanIndexRow;
-  }
-  | {
-    readonly kind: "merge";
-    readonly path: string;
-    readonly winner: FileVersion;
-    readonly set: readonly FileVersion[];
-    /** Conflict copies this plan makes for the path (they must exist before the merge). */
-    readonly copies: readonly string[];
-  };
-
-/** A plan for one folder. */
-export interface FolderPlan {
-  /** Copies, writes, removals, merges (in that order). */
-  readonly actions: PlanAction[];
-  /** Paths whose versions conflict (content differs among concurrent versions). */
-  readonly conflicts: string[];
-}
 
 /**
  * Plan one folder. `paths` yields each path of the state with its versions
@@ -223,52 +171,9 @@ export function planFolder(
   return { actions: [...copies, ...writes, ...removes, ...merges], conflicts };
 }
 
-/** A path of the state with its versions decoded. */
-interface Decided {
-  readonly path: string;
-  readonly row: PlanIndexRow | null;
-  readonly held: string | undefined;
-  readonly versions: FileVersion[];
-  readonly winner: FileVersion;
-  readonly winnerId: string;
-}
-
 function addFolders(folders: Set<string>, path: string): void {
   for (const dir of ancestors(path)) {
     if (folders.has(dir)) return; // and everything above it
     folders.add(dir);
   }
-}
-
-/**
- * The winner at `w.path` is a file or link, and other paths present need
- * that name as a folder. The winner goes to its conflict copy's name (made
- * from its own mtime and device, so the same everywhere), the file here is
- * removed after the copy is written (`late`: its chunks are the copy's), and
- * once the copy exists a merge publishes the path deleted, above every
- * version of it. Devices doing so at once publish equal deletions.
- */
-function blockedByFolder(
-  w: Decided,
-  copy: (v: FileVersion) => string,
-  made: string[],
-  removes: PlanAction[],
-  merges: PlanAction[],
-  conflicts: string[],
-): void {
-  const { path, row, versions, winner } = w;
-  const copyPath = copy(winner);
-  if (conflicts.at(-1) !== path) conflicts.push(path); // pushed just before, if at all
-  const gone: FileVersion = {
-    kind: "deleted",
-    path,
-    mtime: winner.mtime,
-    modifiedBy: winner.modifiedBy,
-    vv: winner.vv,
-  };
-  if (row !== null) {
-    removes.push({ kind: "remove", path, id: "", version: gone, expected: row, late: true });
-  }
-  const needs = made.includes(copyPath) ? made : [...made, copyPath];
-  merges.push({ kind: "merge", path, winner: gone, set: versions, copies: needs });
 }

@@ -19,7 +19,7 @@
  */
 
 import { join } from "node:path";
-import type { PlanAction } from "./folder_plan.ts";
+import type { PlanAction } from "./folder_plan_types.ts";
 import { ancestors, checkRelativePath, parentOf } from "./paths.ts";
 import { ensureRealParents } from "./safe_paths.ts";
 

@@ -31,7 +31,8 @@
 import { sameContent } from "../files/version_content.ts";
 import { cannotWrite } from "../files/disk_full.ts";
 import { decodeFileVersion } from "../files/file_version.ts";
-import { type FolderPlan, planFolder } from "../files/folder_plan.ts";
+import { planFolder } from "../files/folder_plan.ts";
+import type { FolderPlan } from "../files/folder_plan_types.ts";
 import { versionId } from "../log/folder_state.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { LocalFolder } from "../storage/sql_folder_local.ts";

@@ -11,7 +11,7 @@
 import { casePairs, renameCase } from "../files/case_rename.ts";
 import { sameContent } from "../files/version_content.ts";
 import { decodeFileVersion, encodeFileVersion } from "../files/file_version.ts";
-import type { FolderPlan, PlanAction } from "../files/folder_plan.ts";
+import type { FolderPlan, PlanAction } from "../files/folder_plan_types.ts";
 import { CaseNames } from "../files/fs_names.ts";
 import { resolveChunkList } from "../files/manifest_tree.ts";
 import { foldPath } from "../files/path_portability.ts";

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { takeMtime } from "../files/disk_state.ts";
 import { encodeFileVersion } from "../files/file_version.ts";
-import type { PlanAction } from "../files/folder_plan.ts";
+import type { PlanAction } from "../files/folder_plan_types.ts";
 import { writeSymlink } from "../files/write_symlink.ts";
 import { noteProblem, noteRaced } from "./folder_apply_problems.ts";
 import { type ApplySession, asCopy, chunksOfRow, expectedOf } from "./folder_apply_session.ts";

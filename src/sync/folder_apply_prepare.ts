@@ -11,7 +11,7 @@
 
 import { join } from "node:path";
 import { specialKind } from "../files/disk_state.ts";
-import type { FolderPlan, PlanAction } from "../files/folder_plan.ts";
+import type { FolderPlan, PlanAction } from "../files/folder_plan_types.ts";
 import {
   clearEmptyFolder,
   foldersAt,

@@ -8,7 +8,7 @@
  * that changed kind (folder_apply_prepare.ts), the rest after the writes.
  */
 
-import type { PlanAction } from "../files/folder_plan.ts";
+import type { PlanAction } from "../files/folder_plan_types.ts";
 import { removeEmptyParents, removeEntry } from "../files/remove_entry.ts";
 import { noteProblem, noteRaced } from "./folder_apply_problems.ts";
 import { type ApplySession, expectedOf } from "./folder_apply_session.ts";

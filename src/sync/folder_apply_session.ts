@@ -12,7 +12,7 @@
 import type { ChunkRef } from "../files/chunk_hash.ts";
 import type { ExpectedEntry } from "../files/disk_state.ts";
 import type { FileVersion } from "../files/file_version.ts";
-import type { PlanAction, PlanIndexRow } from "../files/folder_plan.ts";
+import type { PlanAction, PlanIndexRow } from "../files/folder_plan_types.ts";
 import { shortDeviceId } from "../log/device_id.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import type { Home } from "../storage/home_handle.ts";

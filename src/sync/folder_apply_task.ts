@@ -11,7 +11,7 @@
 
 import type { ChunkRef } from "../files/chunk_hash.ts";
 import type { FileVersion } from "../files/file_version.ts";
-import type { PlanIndexRow } from "../files/folder_plan.ts";
+import type { PlanIndexRow } from "../files/folder_plan_types.ts";
 import { MycelError } from "../errors.ts";
 
 /** One file to write this round. */

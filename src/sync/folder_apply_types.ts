@@ -6,7 +6,7 @@
  */
 
 import type { RegularFileVersion } from "../files/file_version.ts";
-import type { PlanAction } from "../files/folder_plan.ts";
+import type { PlanAction } from "../files/folder_plan_types.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { FetchPeer, PeerFetchReport } from "./file_fetch.ts";
 import type { UnfetchableFile } from "./unfetchable.ts";

@@ -16,7 +16,8 @@ import {
   type FileVersion,
   type RegularFileVersion,
 } from "../../src/files/file_version.ts";
-import { planFolder, type PlanIndexRow } from "../../src/files/folder_plan.ts";
+import { planFolder } from "../../src/files/folder_plan.ts";
+import type { PlanIndexRow } from "../../src/files/folder_plan_types.ts";
 import { versionId } from "../../src/log/folder_state.ts";
 import { testDevice } from "./helpers.ts";
 

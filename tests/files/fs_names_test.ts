@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { casePairs } from "../../src/files/case_rename.ts";
-import type { PlanAction } from "../../src/files/folder_plan.ts";
+import type { PlanAction } from "../../src/files/folder_plan_types.ts";
 import { CaseNames, ignoresCase, nameRefused } from "../../src/files/fs_names.ts";
 import { testFolder } from "./helpers.ts";
 
