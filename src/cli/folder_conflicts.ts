@@ -8,8 +8,8 @@
  */
 
 import { sameContent } from "../files/version_content.ts";
-import { isConflictCopy } from "../files/conflict_name.ts";
-import { parseConflictCopy } from "../files/conflict_copy_name.ts";
+import { isConflictCopy, parseConflictCopy } from "../files/conflict_name.ts";
+
 import { shortDeviceId } from "../log/device_id.ts";
 import { decodeFileVersion } from "../files/file_version.ts";
 import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";

@@ -7,6 +7,11 @@
  * every device names the same loser the same way. A name never passes 255
  * UTF-8 bytes: the stem is cut (and tagged with a hash of the whole name),
  * never the marker, time, device or extension.
+ *
+ * Read back ({@link parseConflictCopy}), a name says which path's version
+ * it holds, when and by which device — only a name: the path it spells may
+ * not exist (a stem cut to fit, a file named like a copy by hand), so
+ * callers check it against the folder's state (`folder conflicts`).
  */
 
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -82,7 +87,34 @@ export function conflictCopyPath(loser: FileVersion, byContent = false): string 
   return `${dir}${keptStem}${tag}${keptExt}`;
 }
 
+// Stem, time (six fields), short id, the content tag, extension.
+const COPY =
+  /^(.*)\.sync-conflict-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-([A-Z2-7]{7})(?:~[0-9a-f]{8})?(\.[^/]*)?$/;
+
 /** True when `path`'s name is a conflict copy's (with or without the content tag). */
 export function isConflictCopy(path: string): boolean {
-  return /\.sync-conflict-\d{8}-\d{6}-[A-Z2-7]{7}(~[0-9a-f]{8})?(\.[^/]*)?$/.test(path);
+  return COPY.test(path);
+}
+
+/** What a conflict copy's name says. */
+export interface ConflictCopyName {
+  /** The path whose version the copy holds, as the name spells it. */
+  readonly of: string;
+  /** Short id (7 characters) of the device that made that version. */
+  readonly device: string;
+  /** That version's mtime, whole seconds, in ms since the epoch (UTC). */
+  readonly modifiedMs: number;
+}
+
+/** What `path`'s name says if it is a conflict copy's; undefined otherwise. */
+export function parseConflictCopy(path: string): ConflictCopyName | undefined {
+  const m = COPY.exec(path);
+  if (m === null) return undefined;
+  const [, stem, y, mo, d, h, mi, s, device, ext] = m;
+  const modifiedMs = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s);
+  // conflictCopyPath never makes an empty stem (a dotfile keeps its dot in
+  // it). A stem cut to fit 255 bytes ends in "~" and 8 hex instead of the
+  // rest of the name: `of` then names no file, which callers find out.
+  if (stem === "" || stem.endsWith("/") || Number.isNaN(modifiedMs)) return undefined;
+  return { of: stem + (ext ?? ""), device, modifiedMs };
 }

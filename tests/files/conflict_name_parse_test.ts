@@ -1,6 +1,6 @@
 /**
- * @module conflict_copy_name_test
- * Reading a conflict copy's name back (src/files/conflict_copy_name.ts):
+ * @module conflict_name_parse_test
+ * Reading a conflict copy's name back (src/files/conflict_name.ts):
  * every name conflict.ts makes for a name that fits gives back the path,
  * the maker's short id and the mtime in whole seconds; names that are not
  * copies give nothing.
@@ -8,8 +8,11 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { conflictCopyPath, isConflictCopy } from "../../src/files/conflict_name.ts";
-import { parseConflictCopy } from "../../src/files/conflict_copy_name.ts";
+import {
+  conflictCopyPath,
+  isConflictCopy,
+  parseConflictCopy,
+} from "../../src/files/conflict_name.ts";
 import type { FileVersion } from "../../src/files/file_version.ts";
 import { shortDeviceId } from "../../src/log/device_id.ts";
 import { testDevice } from "./helpers.ts";
@@ -67,6 +70,9 @@ Deno.test("names that are not conflict copies give nothing", () => {
       "d/.sync-conflict-20261207-035938-IE3CLU6",
     ]
   ) assert.equal(parseConflictCopy(name), undefined, name);
+  for (const name of ["report.pdf", "a.sync-conflict-20261207-035938-IE3CLU.txt"]) {
+    assert.equal(isConflictCopy(name), false, name);
+  }
 });
 
 Deno.test("a long name cut to fit still parses, as what the name spells", () => {
