@@ -82,6 +82,10 @@ export async function serveOne(
       replays,
       onAdmitted: (peer) => admission.onAdmitted(peer),
       onAuthenticated: () => admission.onAuthenticated(),
+      // Evicted before it authenticated: the connection closes at once.
+      signal: options.limits.signal === undefined
+        ? admission.evicted
+        : AbortSignal.any([options.limits.signal, admission.evicted]),
     },
   });
 }

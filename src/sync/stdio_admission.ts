@@ -13,8 +13,13 @@
  * the oldest not yet authenticated, by the rule the listener uses
  * (eviction_order.ts): quiet ones from sources no member used first, then
  * promoted ones (a known source, or admitted as a member's), never an
- * authenticated one. The evicted process gets SIGTERM, closes its
- * connection at once and exits (serve's stream honours the abort).
+ * authenticated one. The evicted process gets EVICT_SIGNAL, closes its
+ * connection at once and exits (serve's stream honours the abort) --
+ * unless its member authenticated between the decision and its handling
+ * of the signal (the `hi` read while the decider held the lock): then it
+ * keeps its session and registers again, as kept. Before, the SIGTERM
+ * meant for an idle connection cut such a member's live session and the
+ * home booked a failure against it.
  *
  * Once admitted, a member device is counted: a third session of one device
  * across the processes is refused `busy`, as the listener refuses it.
@@ -27,7 +32,7 @@ import { STDIO_EVICT_AT } from "../protocol/connection_limits.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import { sourceOf } from "../transport/connection_slots.ts";
 import { evictionVictims } from "../transport/eviction_order.ts";
-import { type StdioEntry, StdioRegistry } from "../transport/stdio_registry.ts";
+import { EVICT_SIGNAL, type StdioEntry, StdioRegistry } from "../transport/stdio_registry.ts";
 import { DeviceSessions } from "./device_sessions.ts";
 
 /** The hooks a `--stdio` process's session runs (see SessionLimits). */
@@ -36,6 +41,8 @@ export interface StdioAdmission extends Disposable {
   onAdmitted(peer: DeviceKey): string | undefined;
   /** The member proved a live session: never evicted from now on. */
   onAuthenticated(): void;
+  /** Aborted when a newer process evicted this one before it authenticated. */
+  readonly evicted: AbortSignal;
 }
 
 /**
@@ -50,6 +57,7 @@ export function evictAt(env: (name: string) => string | undefined): number {
 const NONE: StdioAdmission = {
   onAdmitted: () => undefined,
   onAuthenticated: () => {},
+  evicted: new AbortController().signal,
   [Symbol.dispose]: () => {},
 };
 
@@ -68,6 +76,26 @@ export function admitStdio(
     log(`note: connections not tracked across processes: ${(e as Error).message}`);
   let registry: StdioRegistry;
   let self: Omit<StdioEntry, "pid" | "start">;
+  // Listened for before registering: a registered process is never
+  // signalled without a listener (the signal's default would kill it).
+  const evicted = new AbortController();
+  let kept = false;
+  const onEvict = () => {
+    if (!kept) evicted.abort();
+  };
+  try {
+    Deno.addSignalListener(EVICT_SIGNAL, onEvict);
+  } catch (e) {
+    note(e);
+    return NONE;
+  }
+  const unlisten = () => {
+    try {
+      Deno.removeSignalListener(EVICT_SIGNAL, onEvict);
+    } catch {
+      // not listening
+    }
+  };
   try {
     registry = StdioRegistry.open(root, env);
     self = { source: sourceOf(remote), since: Date.now(), standing: known ? "promoted" : "quiet" };
@@ -82,14 +110,20 @@ export function admitStdio(
       }
     });
   } catch (e) {
+    unlisten();
     note(e);
     return NONE;
   }
-  // A change to this process's entry; none once it was evicted (it is exiting).
-  const change = <T>(fields: Partial<typeof self>, decide: (live: StdioEntry[]) => T) => {
+  // A change to this process's entry; none once it was evicted (it is
+  // exiting), unless `again`: an authenticated one stays, so it counts.
+  const change = <T>(
+    fields: Partial<typeof self>,
+    decide: (live: StdioEntry[]) => T,
+    again = false,
+  ) => {
     try {
       return registry.locked((view) => {
-        if (!view.hasSelf()) return undefined;
+        if (!view.hasSelf() && !again) return undefined;
         const verdict = decide(view.live);
         if (verdict === undefined) view.putSelf(self = { ...self, ...fields });
         return verdict;
@@ -110,12 +144,21 @@ export function admitStdio(
         const taken = sessions.take(peer);
         return "busy" in taken ? taken.busy : undefined;
       }),
-    onAuthenticated: () => void change({ standing: "kept" }, () => undefined),
+    onAuthenticated: () => {
+      // Before the lock: an eviction decided while we waited for it finds
+      // us authenticated when its signal is handled, and is ignored.
+      if (evicted.signal.aborted) return;
+      kept = true;
+      change({ standing: "kept" }, () => undefined, true);
+    },
+    evicted: evicted.signal,
     [Symbol.dispose]: () => {
       try {
         registry[Symbol.dispose]();
       } catch (e) {
         note(e);
+      } finally {
+        unlisten();
       }
     },
   };

@@ -17,12 +17,21 @@
  * one whose process is gone (crashed, killed), is dropped when next read.
  * Every read and change happens under an exclusive lock on the folder's
  * `lock` file (flock: released by the kernel when a holder dies).
+ *
+ * An evicted process gets {@link EVICT_SIGNAL}, not SIGTERM: the decision
+ * is taken under the lock while its member may be proving itself, and the
+ * signal is handled only at its next turn of the event loop; a process
+ * that authenticated meanwhile keeps its session (stdio_admission.ts),
+ * which it can only tell from systemd stopping it by the signal's name.
  */
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { MycelError } from "../errors.ts";
 import { mountOf } from "../mount_info.ts";
 import type { Standing } from "./eviction_order.ts";
+
+/** What an evicted process is sent (each registered process listens for it). */
+export const EVICT_SIGNAL: Deno.Signal = "SIGUSR2";
 
 /** One registered process. */
 export interface StdioEntry {
@@ -46,7 +55,7 @@ export interface RegistryView {
   putSelf(entry: Omit<StdioEntry, "pid" | "start">): StdioEntry;
   /** Whether this process's entry is there (an evicted one's is not). */
   hasSelf(): boolean;
-  /** Drop `entry` and send its process SIGTERM, if it is still that process. */
+  /** Drop `entry` and send its process {@link EVICT_SIGNAL}, if it is still that process. */
   terminate(entry: StdioEntry): boolean;
 }
 
@@ -144,7 +153,7 @@ export class StdioRegistry implements Disposable {
         this.#drop(entry);
         if (startOf(entry.pid) !== entry.start) return false; // gone, or the pid is another's
         try {
-          Deno.kill(entry.pid, "SIGTERM");
+          Deno.kill(entry.pid, EVICT_SIGNAL);
           return true;
         } catch {
           return false;

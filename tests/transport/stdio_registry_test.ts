@@ -5,12 +5,12 @@
  * 0700 or not ours is refused (another user could make us signal a process
  * or hide one); entries of processes gone, or whose pid now names another
  * process (start time differs), are dropped and never signalled; a live
- * entry's process gets SIGTERM.
+ * entry's process gets EVICT_SIGNAL.
  */
 
 import assert from "node:assert/strict";
 import { MycelError } from "../../src/errors.ts";
-import { startOf, StdioRegistry } from "../../src/transport/stdio_registry.ts";
+import { EVICT_SIGNAL, startOf, StdioRegistry } from "../../src/transport/stdio_registry.ts";
 
 async function runtimeDir(): Promise<string> {
   return await Deno.makeTempDir({ dir: "/dev/shm", prefix: "mycel-registry-test-" });
@@ -78,7 +78,7 @@ Deno.test("StdioRegistry: entries of processes gone or of a reused pid are dropp
       assert.ok(view.terminate(view.live.find((e) => e.pid === sleeper.pid)!));
     });
     const status = await sleeper.status;
-    assert.equal(status.signal, "SIGTERM");
+    assert.equal(status.signal, EVICT_SIGNAL);
     assert.deepEqual(registry.locked((view) => view.live.map((e) => e.pid)), [Deno.pid]);
   } finally {
     try {

@@ -65,8 +65,9 @@ export const syncServeCommand: CommandSpec = {
         new URL("../../transport/stdio.ts", import.meta.url),
       );
       const stream = openStdioStream();
-      // SIGTERM (systemd stopping us, or a newer connection of the home
-      // evicting this one before it authenticated) closes the connection at once.
+      // SIGTERM (systemd stopping us) closes the connection at once; so
+      // does a newer connection of the home evicting this one before it
+      // authenticated (stdio_admission.ts).
       const o = await serve.serveOne(homeRoot(ctx), stream, {
         path: "stdio",
         address: stream.remote,
