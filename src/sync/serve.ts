@@ -68,13 +68,16 @@ export async function serveOne(
   // past the threshold the oldest unauthenticated one is evicted, and a
   // member device's sessions are counted across them (stdio_admission.ts).
   const known = new KnownSources([...home.local.peers().values()].map((b) => b.address));
-  using admission = admitStdio(
+  // Named under the Noise private key, which the handshake reads next anyway.
+  const { noisePrivate } = await home.noiseKeys();
+  using admission = admitStdio({
     root,
-    meta.address,
-    known.has(meta.address),
-    options.env,
-    options.log,
-  );
+    secret: noisePrivate,
+    remote: meta.address,
+    known: known.has(meta.address),
+    env: options.env,
+    log: options.log,
+  });
   return await serveOn(home, stream, meta, {
     ...options,
     limits: {

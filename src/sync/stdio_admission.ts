@@ -65,13 +65,16 @@ const NONE: StdioAdmission = {
  * Register this process (serving `remote`, from a source members used when
  * `known`) in the registry of the home at `root`, evicting as said above.
  */
-export function admitStdio(
-  root: string,
-  remote: string,
-  known: boolean,
-  env: (name: string) => string | undefined,
-  log: (line: string) => void,
-): StdioAdmission {
+export function admitStdio(o: {
+  root: string;
+  /** A secret of the home: names its registry so other users can't make it first. */
+  secret: Uint8Array;
+  remote: string;
+  known: boolean;
+  env: (name: string) => string | undefined;
+  log: (line: string) => void;
+}): StdioAdmission {
+  const { root, secret, remote, known, env, log } = o;
   const note = (e: unknown) =>
     log(`note: connections not tracked across processes: ${(e as Error).message}`);
   let registry: StdioRegistry;
@@ -97,7 +100,7 @@ export function admitStdio(
     }
   };
   try {
-    registry = StdioRegistry.open(root, env);
+    registry = StdioRegistry.open(root, env, secret);
     self = { source: sourceOf(remote), since: Date.now(), standing: known ? "promoted" : "quiet" };
     registry.locked((view) => {
       const others = view.live.filter((e) => e.pid !== registry.pid);

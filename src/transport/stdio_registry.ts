@@ -6,11 +6,15 @@
  * no disk write. src/sync/stdio_admission.ts decides with it which idle ones
  * to evict and how many sessions a member device holds.
  *
- * The folder is `$XDG_RUNTIME_DIR/mycel` (user units), `/run/mycel` (root),
- * else `/dev/shm/mycel-UID`, the first on a memory file system (tmpfs), then
- * `serve-HASH` in it, HASH naming the home's real path. Each level is ours,
- * mode 0700 and no link, or refused: another local user must be able neither
- * to make us signal a process (an entry names a pid) nor to hide one.
+ * The folder is `serve-NAME` in `$XDG_RUNTIME_DIR/mycel` (user units) or
+ * `/run/mycel` (root), the first on a memory file system (tmpfs), else
+ * `/dev/shm/mycel-NAME`. NAME is a keyed hash of the home's real path under
+ * a secret of the home (its Noise private key, which the responder holds
+ * anyway): in `/dev/shm`, writable by every user, another user who could
+ * guess the name could make it first and so turn the eviction off (a review
+ * did that with `/dev/shm/mycel-UID`). Each level is ours, mode 0700 and no
+ * link, or refused: another local user must be able neither to make us
+ * signal a process (an entry names a pid) nor to hide one.
  *
  * An entry names its process by pid *and* start time (/proc/PID/stat), so a
  * pid reused by another process is never taken for it: such an entry, and
@@ -92,15 +96,31 @@ function ownDir(path: string, uid: number): void {
 
 const inMemory = (path: string) => ["tmpfs", "ramfs"].includes(mountOf(path)?.type ?? "");
 
-/** The first memory-backed base folder for `uid`, or undefined. */
-function baseFor(env: (name: string) => string | undefined, uid: number): string | undefined {
+/**
+ * The registry's folder for `name`, and the folder to make first (only
+ * writable by us or root), or undefined when no memory file system is there.
+ */
+function folderFor(
+  env: (name: string) => string | undefined,
+  uid: number,
+  name: string,
+): { base?: string; dir: string } | undefined {
   const xdg = env("XDG_RUNTIME_DIR");
   const bases = [
     ...(xdg?.startsWith("/") ? [[xdg, `${xdg.replace(/\/+$/, "")}/mycel`]] : []),
     ...(uid === 0 ? [["/run", "/run/mycel"]] : []),
-    ["/dev/shm", `/dev/shm/mycel-${uid}`],
   ];
-  return bases.find(([parent]) => inMemory(parent))?.[1];
+  const base = bases.find(([parent]) => inMemory(parent))?.[1];
+  if (base !== undefined) return { base, dir: `${base}/serve-${name}` };
+  return inMemory("/dev/shm") ? { dir: `/dev/shm/mycel-${name}` } : undefined;
+}
+
+/** The registry folder's NAME: the home's real path, keyed by `secret`. */
+function nameOf(root: string, secret: Uint8Array): string {
+  const path = new TextEncoder().encode(Deno.realPathSync(root));
+  const label = new TextEncoder().encode("mycel/stdio-registry\0");
+  const digest = sha256(new Uint8Array([...label, ...secret, ...path]));
+  return Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** This home's registry of `--stdio` processes. */
@@ -114,16 +134,21 @@ export class StdioRegistry implements Disposable {
     this.start = start;
   }
 
-  /** The registry of the home at `root` (throws when no safe memory folder exists). */
-  static open(root: string, env: (name: string) => string | undefined): StdioRegistry {
+  /**
+   * The registry of the home at `root`, named under the home's `secret`
+   * (throws when no safe memory folder exists).
+   */
+  static open(
+    root: string,
+    env: (name: string) => string | undefined,
+    secret: Uint8Array,
+  ): StdioRegistry {
     const uid = Deno.uid() ?? 0;
-    const base = baseFor(env, uid);
-    if (base === undefined) throw refuse("no memory file system is mounted", "/dev/shm");
-    const key = Array.from(sha256(new TextEncoder().encode(Deno.realPathSync(root))))
-      .slice(0, 16).map((b) => b.toString(16).padStart(2, "0")).join("");
-    ownDir(base, uid);
-    ownDir(`${base}/serve-${key}`, uid);
-    return new StdioRegistry(`${base}/serve-${key}`);
+    const at = folderFor(env, uid, nameOf(root, secret));
+    if (at === undefined) throw refuse("no memory file system is mounted", "/dev/shm");
+    if (at.base !== undefined) ownDir(at.base, uid);
+    ownDir(at.dir, uid);
+    return new StdioRegistry(at.dir);
   }
 
   #file(e: { pid: number; start: string }): string {

@@ -20,6 +20,7 @@
 
 import assert from "node:assert/strict";
 import { DeviceKey } from "../../src/log/device_key.ts";
+import { Home } from "../../src/storage/home_handle.ts";
 import { StdioRegistry } from "../../src/transport/stdio_registry.ts";
 import { spawnProcess } from "../helpers/process.ts";
 import { devices } from "./_helpers.ts";
@@ -66,10 +67,17 @@ Deno.test({
       const dir = registryOf(activator);
       assert.ok(dir !== undefined, "the served process registered");
       const runtime = dir.replace(/\/mycel\/[^/]+$/, "");
+      // The registry is named under the home's Noise private key.
+      const secret = await (async () => {
+        using home = await Home.open(target.home);
+        return (await home.noiseKeys()).noisePrivate;
+      })();
       using registry = StdioRegistry.open(
         target.home,
         (k) => k === "XDG_RUNTIME_DIR" ? runtime : undefined,
+        secret,
       );
+      assert.equal(registry.dir, dir, "the served process's own registry");
       const hex = DeviceKey.fromId(holder.id).hex;
       let blocked = false;
       registry.locked((view) => {

@@ -16,6 +16,8 @@ async function runtimeDir(): Promise<string> {
   return await Deno.makeTempDir({ dir: "/dev/shm", prefix: "mycel-registry-test-" });
 }
 
+const SECRET = new Uint8Array(32).fill(7);
+
 const envOf = (runtime: string) => (name: string) =>
   name === "XDG_RUNTIME_DIR" ? runtime : undefined;
 
@@ -31,7 +33,7 @@ Deno.test("StdioRegistry: a runtime folder that is a link, not 0700, or another 
     const elsewhere = await Deno.makeTempDir({ dir: "/dev/shm" });
     await Deno.symlink(elsewhere, `${runtime}/mycel`);
     const refused = (why: RegExp) =>
-      assert.throws(() => StdioRegistry.open(home, envOf(runtime)), (e: unknown) => {
+      assert.throws(() => StdioRegistry.open(home, envOf(runtime), SECRET), (e: unknown) => {
         assert.ok(e instanceof MycelError && e.code === "unsafe_runtime_dir", String(e));
         assert.match(e.message, why);
         return true;
@@ -60,7 +62,7 @@ Deno.test("StdioRegistry: entries of processes gone or of a reused pid are dropp
   const home = await Deno.makeTempDir();
   const sleeper = new Deno.Command("sleep", { args: ["30"] }).spawn();
   try {
-    using registry = StdioRegistry.open(home, envOf(runtime));
+    using registry = StdioRegistry.open(home, envOf(runtime), SECRET);
     const gone = new Deno.Command("true").spawn();
     await gone.status;
     entryFile(registry.dir, { pid: gone.pid, start: "1" });
@@ -87,6 +89,35 @@ Deno.test("StdioRegistry: entries of processes gone or of a reused pid are dropp
       // already ended
     }
     await sleeper.status;
+    await Deno.remove(runtime, { recursive: true });
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("StdioRegistry: the folder is named under the home's secret, so another user can't make it first", async () => {
+  const runtime = await runtimeDir();
+  const home = await Deno.makeTempDir();
+  try {
+    using a = StdioRegistry.open(home, envOf(runtime), SECRET);
+    using b = StdioRegistry.open(home, envOf(runtime), new Uint8Array(32).fill(8));
+    assert.notEqual(a.dir, b.dir, "another secret, another folder");
+    assert.match(a.dir, /\/serve-[0-9a-f]{32}$/);
+    // Without a runtime folder of the user's own: /dev/shm, writable by all,
+    // where the name is all that keeps another user from making it first.
+    const base = "/run/mycel"; // root's, when /run is a memory file system
+    const hadBase = await Deno.lstat(base).then(() => true, () => false);
+    const c = StdioRegistry.open(home, () => undefined, SECRET);
+    try {
+      if (c.dir.startsWith("/dev/shm/")) {
+        assert.match(c.dir, /^\/dev\/shm\/mycel-[0-9a-f]{32}$/);
+        assert.doesNotMatch(c.dir, new RegExp(`mycel-${Deno.uid()}$`));
+      }
+    } finally {
+      c[Symbol.dispose]();
+      await Deno.remove(c.dir, { recursive: true }).catch(() => {});
+      if (!hadBase && c.dir.startsWith(`${base}/`)) await Deno.remove(base).catch(() => {});
+    }
+  } finally {
     await Deno.remove(runtime, { recursive: true });
     await Deno.remove(home, { recursive: true });
   }
