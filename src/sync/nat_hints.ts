@@ -11,10 +11,20 @@
  * let the other's packets in. Only members' tunnels are told, only to
  * members (inside Noise), and only endpoints seen alive within the last
  * three minutes.
+ *
+ * A hint is a member's word, and a stolen member may lie: one that points
+ * at an address no NAT maps a peer to (loopback, link-local, the mesh's own
+ * ranges, a private address the peer is not known at) is not noted
+ * (src/mesh/hint_address.ts), and what is noted steers the tunnel only for
+ * a bounded attempt or three (src/mesh/hint_attempts.ts).
  */
 
 import type { DeviceKey } from "../log/device_key.ts";
+import { parseEndpoint } from "../log/endpoint.ts";
+import { formatIpv6, parseIpv6 } from "../ip.ts";
+import { hintRefusal } from "../mesh/hint_address.ts";
 import { LIVE_HANDSHAKE_S } from "../mesh/roaming.ts";
+import type { PeerBook } from "../storage/local_state.ts";
 import { MAX_SEEN, type SeenEndpoint } from "../protocol/sync_messages.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { HomeWriter } from "../storage/home_writer.ts";
@@ -38,6 +48,27 @@ export function seenFor(home: Home, peer: DeviceKey, now: number): SeenEndpoint[
   return out;
 }
 
+/** An IP literal host in the form hints use (IPv6 canonical), or a name as is. */
+function hostOf(endpoint: string): string | undefined {
+  try {
+    const host = parseEndpoint(endpoint).host.split("%")[0];
+    return host.includes(":") ? formatIpv6(parseIpv6(host)) : host;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Hosts `peer` is known at: its record, and where sessions and handshakes reached it. */
+function knownHosts(recorded: readonly string[], book: PeerBook): Set<string> {
+  const all = [
+    ...recorded,
+    ...Object.keys(book.wgEndpoints ?? {}),
+    ...Object.keys(book.reachAt ?? {}),
+    ...(book.address ? [book.address] : []),
+  ];
+  return new Set(all.map(hostOf).filter((h) => h !== undefined));
+}
+
 /** Note what `from` told us about other members (in the round's transaction). */
 export function noteSeen(
   home: Home,
@@ -50,6 +81,11 @@ export function noteSeen(
     if (s.device === home.device || s.device === from) continue;
     const m = home.view.member(s.device);
     if (m === undefined || m.removed !== undefined) continue;
+    const ctx = {
+      meshId: home.meshId,
+      knownHosts: knownHosts(m.record.endpoints, home.local.peer(s.device)),
+    };
+    if (hintRefusal(s.endpoint, ctx) !== undefined) continue;
     w.peer(s.device, (b) => b.wgHint = { endpoint: s.endpoint, at: now, via: from.hex });
   }
 }

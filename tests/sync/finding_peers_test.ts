@@ -5,7 +5,8 @@
  * nothing moved); a synced session remembers where it worked — the address
  * dialled, or the caller's source address at the port its `hi` names — and
  * rounds try that first; what a peer's WireGuard saw of other members
- * becomes a hint for ours, and what it relayed is noted per author; a
+ * becomes a hint for ours (unless it points where no NAT maps a peer), and
+ * what it relayed is noted per author; a
  * session with a device of a smaller mesh id moves this home into it; and
  * what we tell a peer is only other members' endpoints seen alive lately.
  */
@@ -16,6 +17,7 @@ import { DeviceKey } from "../../src/log/device_key.ts";
 import type { DeviceRecord } from "../../src/log/device_record.ts";
 import { recordOutcome } from "../../src/sync/bookkeeping.ts";
 import type { ExchangeResult } from "../../src/sync/exchange_types.ts";
+import { meshUlaCidr } from "../../src/mesh/addresses.ts";
 import { seenFor } from "../../src/sync/nat_hints.ts";
 import type { SessionOutcome } from "../../src/sync/peer_session.ts";
 import { directRoutes } from "../../src/sync/round.ts";
@@ -172,6 +174,46 @@ Deno.test("hints, relays and mesh ids from a peer's hi are noted; only members, 
       recordOutcome(home, w, synced(b, { exchange: exchange({ mesh: "zzzz" }) }), true)
     );
     assert.equal(home.meshId, "aaaa");
+  } finally {
+    home.close();
+  }
+});
+
+Deno.test("a hint pointing where no NAT maps a peer (loopback, link-local, the mesh, an unknown private host) is not noted", async () => {
+  await using t = await makeHome(0);
+  const home = await t.writer();
+  try {
+    const [b, c] = [await member(home, 1, "b"), await member(home, 2, "c")];
+    const ula = meshUlaCidr(home.meshId).split("/")[0]; // e.g. fd12:3456:789a::
+    const told = async (endpoint: string) => {
+      await home.write((w) => w.peer(c.key, (x) => delete x.wgHint));
+      const seen = [{ device: c.key, endpoint }];
+      await home.write((w) =>
+        recordOutcome(home, w, synced(b, { exchange: exchange({ seen }) }), true)
+      );
+      return home.local.peer(c.key).wgHint?.endpoint;
+    };
+    for (
+      const refused of [
+        "127.0.0.1:51871",
+        "127.3.2.1:9",
+        "0.0.0.0:51871",
+        "169.254.10.1:51871",
+        "224.0.0.1:51871",
+        "255.255.255.255:51871",
+        "100.64.3.4:51871", // the mesh's IPv4 range
+        `[${ula}1]:51871`, // this mesh's IPv6 /48
+        "[::1]:51871",
+        "[fe80::1]:51871",
+        "[::ffff:127.0.0.1]:51871",
+        "192.168.1.1:53", // a LAN host c is not known at
+        "10.9.9.9:51871",
+      ]
+    ) assert.equal(await told(refused), undefined, refused);
+    // A public address (a NAT's mapping), or a private one c's record names, is noted.
+    assert.equal(await told("203.0.113.5:40001"), "203.0.113.5:40001");
+    assert.equal(await told("10.0.0.12:51871"), "10.0.0.12:51871");
+    assert.equal(await told("[2001:db8::5]:40001"), "[2001:db8::5]:40001");
   } finally {
     home.close();
   }
