@@ -21,6 +21,7 @@ import {
   type EndpointHint,
   type EndpointHistory,
   type EndpointReason,
+  type HintAttempt,
 } from "./roaming.ts";
 import { currentPlatform, type Platform, type Runner } from "./system.ts";
 import { renderWgConfig, type WgPeer } from "./wg_config.ts";
@@ -56,6 +57,8 @@ export interface UpOptions {
   history?: (deviceId: string) => EndpointHistory | undefined;
   /** Where another member lately saw each peer's tunnel (NAT traversal). */
   hint?: (deviceId: string) => EndpointHint | undefined;
+  /** Each peer's last hint attempt (hint_attempts.ts: how often hints may steer it). */
+  attempt?: (deviceId: string) => HintAttempt | undefined;
   /** Move dead tunnels on to their next endpoint candidate (default true). */
   rotate?: boolean;
   /** Unix time in seconds (default: now). */
@@ -78,6 +81,8 @@ export interface UpResult {
   endpoints: { deviceId: string; endpoint?: string; reason: EndpointReason }[];
   /** Live tunnels: the endpoint WireGuard reached each peer at, and when (ms). */
   handshakes: { deviceId: string; endpoint: string; at: number }[];
+  /** Every planned peer's hint attempt to keep from now on (none: forget it). */
+  attempts: { deviceId: string; attempt?: HintAttempt }[];
 }
 
 function choosePeers(o: UpOptions, dump: WgDump | undefined, result: UpResult): WgPeer[] {
@@ -91,8 +96,10 @@ function choosePeers(o: UpOptions, dump: WgDump | undefined, result: UpResult): 
       nowS,
       o.rotate ?? true,
       o.hint?.(p.deviceId),
+      o.attempt?.(p.deviceId),
     );
     result.endpoints.push({ deviceId: p.deviceId, endpoint: c.endpoint, reason: c.reason });
+    result.attempts.push({ deviceId: p.deviceId, ...(c.attempt ? { attempt: c.attempt } : {}) });
     if (c.good) result.handshakes.push({ deviceId: p.deviceId, ...c.good });
     const peer: WgPeer = {
       publicKey: p.publicKey,
@@ -168,6 +175,7 @@ export async function meshUp(o: UpOptions): Promise<UpResult> {
     created: false,
     endpoints: [],
     handshakes: [],
+    attempts: [],
   };
   if (existing === undefined && o.create === false) return result;
   if (existing !== undefined) {

@@ -12,11 +12,17 @@
  * round, after `mesh remove`) keep the endpoint in place so one candidate
  * is not cut short twice in a round. A dead tunnel for which another member
  * told us lately where it sees that peer (NAT traversal, src/sync/nat_hints.ts)
- * goes there first, on every apply: the peer is told ours at the same time,
- * and both sending at once is what lets the packets through both NATs. Pure.
+ * goes there first, for one attempt of a few minutes (the peer is told ours
+ * at the same time, and both sending at once is what lets the packets
+ * through both NATs); after it, and between the few attempts a peer gets
+ * until a handshake (hint_attempts.ts), the tunnel goes back to our own
+ * candidates and is never kept on the hinted endpoint. Pure.
  */
 
+import { type EndpointHint, type HintAttempt, hintTurn } from "./hint_attempts.ts";
 import type { WgDumpPeer } from "./wg_dump.ts";
+
+export { type EndpointHint, HINT_FRESH_S, type HintAttempt } from "./hint_attempts.ts";
 
 /** A tunnel whose last handshake is at most this old (s) is alive. */
 export const LIVE_HANDSHAKE_S = 180;
@@ -29,15 +35,6 @@ export type EndpointHistory = Record<string, number>;
 /** Why an endpoint was chosen. */
 export type EndpointReason = "wireguard" | "told" | "first" | "next" | "kept" | "none";
 
-/** A hint from another member: where its WireGuard saw the peer, and when (ms). */
-export interface EndpointHint {
-  endpoint: string;
-  at: number;
-}
-
-/** A hint older than this (s) is not acted on. */
-export const HINT_FRESH_S = LIVE_HANDSHAKE_S;
-
 /** What {@link chooseEndpoint} decided. */
 export interface EndpointChoice {
   /** The endpoint to configure; undefined = leave it to the peer to reach us. */
@@ -46,6 +43,8 @@ export interface EndpointChoice {
   reason: EndpointReason;
   /** Set when the tunnel is alive: the endpoint and handshake time (ms) to remember. */
   good?: { endpoint: string; at: number };
+  /** The peer's hint attempt to keep (undefined: none, e.g. a handshake proved a path). */
+  attempt?: HintAttempt;
 }
 
 /** True when `peer` had a handshake within {@link LIVE_HANDSHAKE_S} of `nowS`. */
@@ -66,7 +65,9 @@ export function orderCandidates(
 /**
  * The endpoint for one peer. `live` is the peer's line in `wg show dump`
  * (undefined when the interface is new or does not list it); `rotate`:
- * move a dead tunnel on to the next candidate (else keep its endpoint).
+ * move a dead tunnel on to the next candidate (else keep its endpoint);
+ * `hint`: where another member says it sees the peer, acted on only as
+ * the peer's last hint `attempt` allows (hint_attempts.ts).
  */
 export function chooseEndpoint(
   recorded: readonly string[],
@@ -75,6 +76,7 @@ export function chooseEndpoint(
   nowS: number,
   rotate = true,
   hint?: EndpointHint,
+  attempt?: HintAttempt,
 ): EndpointChoice {
   if (live?.endpoint && isLive(live, nowS)) {
     return {
@@ -83,24 +85,27 @@ export function chooseEndpoint(
       good: { endpoint: live.endpoint, at: live.latestHandshake! * 1000 },
     };
   }
-  if (hint && nowS - hint.at / 1000 <= HINT_FRESH_S) {
-    return { endpoint: hint.endpoint, reason: "told" };
-  }
+  const turn = hintTurn(hint, attempt, nowS * 1000);
+  const kept = turn.attempt === undefined ? {} : { attempt: turn.attempt };
+  if (turn.act) return { endpoint: hint!.endpoint, reason: "told", ...kept };
   const order = orderCandidates(recorded, history);
-  if (!rotate && live?.endpoint) {
+  // A dead tunnel on an endpoint that is none of ours (a hint's, after its
+  // attempt) goes back to our candidates, even on an apply that keeps others.
+  const ours = live?.endpoint ? order.includes(live.endpoint) : false;
+  if (!rotate && live?.endpoint && ours) {
     // A dead tunnel keeps its endpoint between rounds, unless something
     // newer worked since (the peer moved and a session just reached it).
     const best = order[0];
     const newer = best !== undefined && best !== live.endpoint &&
       (history?.[best] ?? 0) > (history?.[live.endpoint] ?? 0);
     return newer
-      ? { endpoint: best, reason: "first" }
-      : { endpoint: live.endpoint, reason: "kept" };
+      ? { endpoint: best, reason: "first", ...kept }
+      : { endpoint: live.endpoint, reason: "kept", ...kept };
   }
-  if (order.length === 0) return { reason: "none" };
+  if (order.length === 0) return { reason: "none", ...kept };
   const at = live?.endpoint ? order.indexOf(live.endpoint) : -1;
-  if (at < 0) return { endpoint: order[0], reason: "first" };
-  return { endpoint: order[(at + 1) % order.length], reason: "next" };
+  if (at < 0) return { endpoint: order[0], reason: "first", ...kept };
+  return { endpoint: order[(at + 1) % order.length], reason: "next", ...kept };
 }
 
 /** `history` with `endpoint` seen at `at`, keeping the {@link MAX_REMEMBERED} newest. */

@@ -11,6 +11,7 @@ import { MycelError } from "../errors.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import type { Db } from "./db.ts";
 import { type AdmissionRef, newPeerBook, type PeerBook } from "./local_state.ts";
+import type { HintTries } from "./hint_tries.ts";
 
 /** Small local records, by name. */
 export interface LocalRecords {
@@ -36,6 +37,8 @@ export interface LocalRecords {
    * a checkpoint (`at`: when it was made, `by`: its signer's hex).
    */
   history: Record<string, HistoryBase>;
+  /** NAT traversal hints this device acted on, per peer (hint_tries.ts). */
+  hintTries: HintTries;
 }
 
 /** Why one chain's entries up to `seq` are not stored (see LocalRecords.history). */

@@ -3,11 +3,19 @@
  * Endpoint choice: a live tunnel's endpoint is never replaced by a record;
  * otherwise candidates are tried newest success first, and `mesh up` moves a
  * dead tunnel on to the next one each round, wrapping around; other applies
- * keep it. Remembered endpoints stay bounded, newest kept.
+ * keep it. Remembered endpoints stay bounded, newest kept. Another member's
+ * hint steers a dead tunnel for a bounded attempt or three, never for good.
  */
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import {
+  HINT_FRESH_S,
+  HINT_RETRY_S,
+  HINT_TRY_S,
+  type HintAttempt,
+  MAX_HINT_TRIES,
+} from "../../src/mesh/hint_attempts.ts";
 import {
   chooseEndpoint,
   LIVE_HANDSHAKE_S,
@@ -122,13 +130,17 @@ Deno.test("remember() keeps the newest endpoints only, each at its latest time",
   }));
 });
 
-Deno.test("a dead tunnel goes where another member lately saw the peer (NAT traversal), on every apply", () => {
+Deno.test("a dead tunnel goes where another member lately saw the peer (NAT traversal), and an attempt begins", () => {
   const hint = { endpoint: "203.0.113.9:40001", at: (NOW - 30) * 1000 };
   const recorded = ["10.0.0.5:51871"];
   for (const rotate of [true, false]) {
     assert.deepEqual(
       chooseEndpoint(recorded, {}, wgPeer("10.0.0.5:51871", 600), NOW, rotate, hint),
-      { endpoint: "203.0.113.9:40001", reason: "told" },
+      {
+        endpoint: "203.0.113.9:40001",
+        reason: "told",
+        attempt: { endpoint: "203.0.113.9:40001", via: "", since: NOW * 1000, tries: 1 },
+      },
     );
   }
   // A live tunnel keeps WireGuard's endpoint whatever anyone says.
@@ -142,6 +154,63 @@ Deno.test("a dead tunnel goes where another member lately saw the peer (NAT trav
     chooseEndpoint(recorded, {}, undefined, NOW, true, stale),
     { endpoint: "10.0.0.5:51871", reason: "first" },
   );
+});
+
+Deno.test("a hint already tried for its few minutes no longer steers a dead tunnel: our own candidates take over, on every apply", () => {
+  const recorded = ["10.0.0.5:51871", "10.0.0.6:51871"];
+  const hint = { endpoint: "198.18.0.4:51871", at: (NOW - 10) * 1000, via: "ab" };
+  const attempt: HintAttempt = {
+    endpoint: hint.endpoint,
+    via: "ab",
+    since: (NOW - HINT_TRY_S - 20) * 1000,
+    tries: 1,
+  };
+  // The tunnel is still dead on the hinted endpoint, and the member told it again just now.
+  const dead = wgPeer(hint.endpoint, null);
+  for (const rotate of [true, false]) {
+    const c = chooseEndpoint(recorded, {}, dead, NOW, rotate, hint, attempt);
+    assert.deepEqual(
+      [c.endpoint, c.reason],
+      ["10.0.0.5:51871", "first"],
+      `rotate ${rotate}: ${JSON.stringify(c)}`,
+    );
+    assert.deepEqual(c.attempt, attempt, "the attempt is remembered, not renewed");
+  }
+  // Within the attempt it is acted on; a handshake forgets the attempt.
+  const during = { ...attempt, since: (NOW - 60) * 1000 };
+  assert.equal(chooseEndpoint(recorded, {}, dead, NOW, false, hint, during).reason, "told");
+  const live = chooseEndpoint(recorded, {}, wgPeer("10.0.0.5:51871", 5), NOW, true, hint, during);
+  assert.equal(live.reason, "wireguard");
+  assert.equal(live.attempt, undefined);
+});
+
+Deno.test("a member that keeps sending hints (a new address each round) steers a dead tunnel at most MAX_HINT_TRIES short attempts", () => {
+  const recorded = ["10.0.0.5:51871", "10.0.0.6:51871"];
+  const step = 30; // a timer round: `mesh up`, then the apply after the sync round
+  let attempt: HintAttempt | undefined;
+  let current: string | null = null;
+  const told: number[] = [];
+  const ours = new Set<string>();
+  for (let t = 0; t < 6 * 3600; t += step) {
+    const now = NOW + t;
+    const hint = { endpoint: `198.18.0.${4 + (t / step) % 200}:51871`, at: now * 1000 };
+    for (const rotate of [true, false]) {
+      const c = chooseEndpoint(recorded, {}, wgPeer(current, null), now, rotate, hint, attempt);
+      attempt = c.attempt;
+      current = c.endpoint ?? current;
+      if (c.reason === "told") told.push(t);
+      else ours.add(c.endpoint!);
+    }
+  }
+  const attempts = new Set(told.map((t) => Math.floor(t / HINT_RETRY_S)));
+  assert.ok(attempts.size <= MAX_HINT_TRIES, `attempts in windows ${[...attempts]}`);
+  assert.ok(
+    told.length <= MAX_HINT_TRIES * 2 * (HINT_TRY_S / step + 1),
+    `${told.length} of ${2 * 6 * 3600 / step} applies went where the member said`,
+  );
+  assert.deepEqual([...ours].sort(), recorded, "our own candidates were tried in between");
+  // Hints are acted on only while fresh, as before.
+  assert.equal(HINT_FRESH_S, LIVE_HANDSHAKE_S);
 });
 
 Deno.test("between rounds a dead tunnel keeps its endpoint, unless something newer worked since", () => {

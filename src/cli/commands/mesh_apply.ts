@@ -21,6 +21,8 @@ import { allocateIpv4 } from "../../mesh/addresses.ts";
 import { findInterface, meshUp, type UpResult } from "../../mesh/interface.ts";
 import { DEFAULT_INTERFACE, DEFAULT_WG_PORT, ipv4Losers, planInterface } from "../../mesh/plan.ts";
 import { type EndpointHistory, remember } from "../../mesh/roaming.ts";
+import { HINT_FORGET_S } from "../../mesh/hint_attempts.ts";
+import { hintTriesOf, nextHintTries, sameHintTries } from "../../storage/hint_tries.ts";
 import { formatEndpoint, parseEndpoint } from "../../log/endpoint.ts";
 import type { PeerBook } from "../../storage/local_state.ts";
 import { canAdminNetwork, type Platform, type Runner, systemRunner } from "../../mesh/system.ts";
@@ -129,6 +131,12 @@ export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyRepor
     const key = keyOf.get(id);
     return key === undefined ? undefined : home.local.peer(key).wgHint;
   };
+  // Hints steer a dead tunnel only as often as their past attempts allow.
+  const tries = hintTriesOf(home.local);
+  const attempt = (id: string) => {
+    const key = keyOf.get(id);
+    return key === undefined ? undefined : tries[key.hex];
+  };
   const up = await meshUp({
     ifname,
     port,
@@ -140,6 +148,7 @@ export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyRepor
     rotate: o.create,
     history,
     hint,
+    attempt,
   });
   if (!up.present) return { ifname, port, up, peers: plan.peers.length };
   await home.write(async (w) => {
@@ -152,6 +161,16 @@ export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyRepor
         w.peer(key, (b) => b.wgEndpoints = remember(b.wgEndpoints, h.endpoint, h.at));
       }
     }
+    const triesNow = nextHintTries(
+      tries,
+      up.attempts.flatMap((a) => {
+        const key = keyOf.get(a.deviceId);
+        return key === undefined ? [] : [[key.hex, a.attempt] as const];
+      }),
+      home.now(),
+      HINT_FORGET_S * 1000,
+    );
+    if (!sameHintTries(tries, triesNow)) w.setLocal("hintTries", triesNow);
     const pid = up.pid ?? (recorded?.interface === ifname ? recorded.pid : undefined);
     w.setLocal("mesh", { interface: ifname, port, backend: up.backend, ...(pid ? { pid } : {}) });
   });
