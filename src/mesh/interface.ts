@@ -16,13 +16,8 @@
 import { MycelError } from "../errors.ts";
 import { type Backend, type NetDriver, netDriver } from "./net_driver.ts";
 import type { InterfacePlan } from "./plan.ts";
-import {
-  chooseEndpoint,
-  type EndpointHint,
-  type EndpointHistory,
-  type EndpointReason,
-  type HintAttempt,
-} from "./roaming.ts";
+import type { EndpointHint, HintAttempt } from "./hint_attempts.ts";
+import { chooseEndpoint, type EndpointHistory, type EndpointReason } from "./roaming.ts";
 import { currentPlatform, type Platform, type Runner } from "./system.ts";
 import { renderWgConfig, type WgPeer } from "./wg_config.ts";
 import type { WgDump } from "./wg_dump.ts";

@@ -22,8 +22,6 @@
 import { type EndpointHint, type HintAttempt, hintTurn } from "./hint_attempts.ts";
 import type { WgDumpPeer } from "./wg_dump.ts";
 
-export { type EndpointHint, HINT_FRESH_S, type HintAttempt } from "./hint_attempts.ts";
-
 /** A tunnel whose last handshake is at most this old (s) is alive. */
 export const LIVE_HANDSHAKE_S = 180;
 /** How many past endpoints are remembered per peer. */
