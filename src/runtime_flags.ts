@@ -16,12 +16,22 @@
  *   allocates a few MiB while loading, so it paid a scavenge of 1.5–4 ms
  *   before exiting. Starting at 2 MiB leaves it out; a long run (a folder
  *   sync) grows the young generation as before.
- * Neither changes what the program does: only when code is compiled and when
- * the first collection runs.
+ * And one bound for long runs: the young generation may grow to 16 MiB per
+ * semi-space, not V8's default. A folder's first sync allocates fast (a
+ * chunk's messages, its rows) and the young generation grew to about 40 MiB
+ * more than this bound leaves, which put the fetching side's peak RSS over
+ * the 200 MB target (183–192 MiB against 160–167 MiB with the bound, with
+ * the same CPU time within the noise: docs/benchmarks.md, 2026-12-07).
+ * None of these changes what the program does: only when code is compiled
+ * and when collections run.
  */
 
 /** The flags, as V8 spells them. */
-export const V8_FLAGS: readonly string[] = ["--no-lazy", "--min-semi-space-size=2"];
+export const V8_FLAGS: readonly string[] = [
+  "--no-lazy",
+  "--min-semi-space-size=2",
+  "--max-semi-space-size=16",
+];
 
 /** The one Deno argument that passes them. */
 export const V8_FLAGS_ARG = `--v8-flags=${V8_FLAGS.join(",")}`;
