@@ -12,13 +12,30 @@ import assert from "node:assert/strict";
 import { assertRoundInterrupted, interruptTimed, throttleUntil } from "../folders/_helpers.ts";
 import { labTest, pair } from "./_netns.ts";
 
-/** UDP sockets open in the network namespace of process `pid` (Linux: /proc). */
+/**
+ * UDP sockets process `pid` holds itself (Linux: /proc): its descriptors'
+ * socket inodes found in its namespace's UDP tables. Not every UDP socket of
+ * the namespace: right after the spawn `pid` is still `ip netns exec` in the
+ * host's namespace, whose table lists every host process's sockets (a
+ * discovery responder of a test running beside this one): the signal then
+ * went to a process that had not started, exit 130 with no message.
+ */
 function udpSockets(pid: number): number {
+  const mine = new Set<string>();
+  try {
+    for (const fd of Deno.readDirSync(`/proc/${pid}/fd`)) {
+      const m = /^socket:\[(\d+)\]$/.exec(Deno.readLinkSync(`/proc/${pid}/fd/${fd.name}`));
+      if (m !== null) mine.add(m[1]);
+    }
+  } catch {
+    return 0; // ended
+  }
   let n = 0;
   for (const table of ["udp", "udp6"]) {
     try {
-      const lines = Deno.readTextFileSync(`/proc/${pid}/net/${table}`).trim().split("\n");
-      n += lines.length - 1;
+      for (const line of Deno.readTextFileSync(`/proc/${pid}/net/${table}`).split("\n").slice(1)) {
+        if (mine.has(line.trim().split(/\s+/)[9])) n++;
+      }
     } catch {
       // ended, or no IPv6
     }
@@ -40,7 +57,7 @@ labTest("Ctrl-C while a round probes the local network ends sync now at once wit
   const p = a.spawn(["sync", "now", "--timeout", "10"]);
   const t0 = Date.now();
   let probing = false;
-  // Nothing else in a's namespace holds a UDP socket: one is the probe's.
+  // The only UDP socket sync now opens is the probe's.
   await throttleUntil(p.pid, () => (probing = udpSockets(p.pid) > 0) || Date.now() - t0 > 30_000);
   const { r, took } = await interruptTimed(p);
   // By itself, well inside the probe's 3 s of listening and main.ts's 3 s fallback.
