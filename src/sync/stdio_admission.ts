@@ -108,7 +108,12 @@ export function admitStdio(o: {
       // This one included, at most the threshold stay (if enough can go).
       for (const victim of evictionVictims(others, evictAt(env) - 1)) {
         if (view.terminate(victim)) {
-          log(`busy: closed ${victim.source}, not authenticated yet, for a newer connection`);
+          // Asked, not done: one that authenticates before it handles the
+          // signal keeps its session.
+          log(
+            `busy: closing ${victim.source} (pid ${victim.pid}), not authenticated yet, ` +
+              "for a newer connection",
+          );
         }
       }
     });

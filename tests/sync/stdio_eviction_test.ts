@@ -43,7 +43,7 @@ async function until(what: string, ok: () => boolean, timeoutMs = 15_000): Promi
 }
 
 const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
-const EVICTED = /^busy: closed 127\.0\.0\.[2-5], not authenticated yet/gm;
+const EVICTED = /^busy: closing 127\.0\.0\.[2-5] \(pid \d+\), not authenticated yet/gm;
 
 Deno.test({
   name:
