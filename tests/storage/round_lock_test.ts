@@ -15,19 +15,12 @@ import { spawnProcess } from "../helpers/process.ts";
 
 const MODULE = new URL("../../src/storage/round_lock.ts", import.meta.url).href;
 
-/**
- * A separate process that takes the guard of `root` as `kind`, says so, and
- * holds it until killed, or for `forMs` and then exits.
- */
-async function holder(root: string, kind: RoundKind = "round", forMs?: number) {
+/** A separate process that takes the guard of `root` as `kind`, says so, and holds it until killed. */
+async function holder(root: string, kind: RoundKind = "round") {
   const code = `const { tryRoundGuard } = await import(${JSON.stringify(MODULE)});
 const r = await tryRoundGuard(${JSON.stringify(root)}, ${JSON.stringify(kind)});
 console.log(r.held ? "held" : "busy");
-${
-    forMs === undefined
-      ? "setInterval(() => {}, 60_000);"
-      : `setTimeout(() => Deno.exit(0), ${forMs});`
-  }`;
+setInterval(() => {}, 60_000); // keep running (and holding) until killed`;
   const p = spawnProcess(Deno.execPath(), ["eval", code], { timeoutMs: 60_000 });
   await p.waitFor(/^(held|busy)$/m, { stream: "stdout" });
   return p;
@@ -94,15 +87,18 @@ Deno.test("sync now waits out the push after a change, then runs its round: the 
     await Deno.writeTextFile(`${dir}/a.txt`, "a");
     await h.ok(["--no-sync", "folder", "add", dir]);
     await Deno.writeTextFile(`${dir}/b.txt`, "b"); // only a round's scan publishes it
-    const p = await holder(h.home, "push", 1500);
+    const p = await holder(h.home, "push");
     try {
       assert.match(p.stdout, /^held$/m);
-      const r = await h.run(["sync", "now"]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(
-        r.stderr,
+      const round = h.spawn(["sync", "now"]);
+      // It waits while the push holds the guard (however slow it was to start)…
+      await round.waitFor(
         new RegExp(`^Waiting for the push after a change \\(pid ${p.child.pid}\\) to end…$`, "m"),
+        { stream: "stderr", timeoutMs: 30_000 },
       );
+      await p.stop(); // …and runs once the push is over.
+      const r = await round.result();
+      assert.equal(r.code, 0, r.stderr);
       assert.doesNotMatch(r.stderr, /skipped/);
     } finally {
       await p.stop();
