@@ -29,8 +29,12 @@ import {
 } from "./_socket_activate.ts";
 
 const EVICT_AT = 4;
-/** Well under the handshake deadline (10 s) an idle connection would otherwise hold. */
-const AT_ONCE_MS = 3_000;
+/**
+ * Under the handshake deadline (10 s) an idle connection would otherwise
+ * hold, with room for a loaded machine: the evicting connection's process
+ * has to start (deno) before it can register and evict.
+ */
+const AT_ONCE_MS = 6_000;
 /** The handshake deadline of the activated processes (`--timeout 10`). */
 const HANDSHAKE_MS = 10_000;
 
@@ -72,8 +76,7 @@ Deno.test({
         opened.push(performance.now());
         if (i < EVICT_AT) {
           // Registered before the next connection comes, so "oldest" is this order.
-          await until(`process ${i} registered`, () => registeredOf(activator) > i, 2_000)
-            .catch(() => {});
+          await until(`process ${i} registered`, () => registeredOf(activator) > i, 20_000);
           continue;
         }
         const oldest = sockets[i - EVICT_AT];
@@ -85,7 +88,7 @@ Deno.test({
           } still open ${AT_ONCE_MS} ms after connection ${i} opened`,
         );
         const held = oldest.closedAt - opened[i - EVICT_AT];
-        assert.ok(held < HANDSHAKE_MS / 2, `idle connection held ${held.toFixed(0)} ms`);
+        assert.ok(held < HANDSHAKE_MS * 0.8, `idle connection held ${held.toFixed(0)} ms`);
       }
       const stayed = sockets.slice(EVICT_AT).filter((s) => s.closedAt === undefined).length;
       assert.equal(stayed, EVICT_AT, "the newest idle connections stay");
