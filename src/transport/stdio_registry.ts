@@ -6,15 +6,8 @@
  * no disk write. src/sync/stdio_admission.ts decides with it which idle ones
  * to evict and how many sessions a member device holds.
  *
- * The folder is `serve-NAME` in `$XDG_RUNTIME_DIR/mycel` (user units) or
- * `/run/mycel` (root), the first on a memory file system (tmpfs), else
- * `/dev/shm/mycel-NAME`. NAME is a keyed hash of the home's real path under
- * a secret of the home (its Noise private key, which the responder holds
- * anyway): in `/dev/shm`, writable by every user, another user who could
- * guess the name could make it first and so turn the eviction off (a review
- * did that with `/dev/shm/mycel-UID`). Each level is ours, mode 0700 and no
- * link, or refused: another local user must be able neither to make us
- * signal a process (an entry names a pid) nor to hide one.
+ * Where the folder is, and why another local user can neither make it nor
+ * swap it: stdio_registry_dir.ts.
  *
  * An entry names its process by pid *and* start time (/proc/PID/stat), so a
  * pid reused by another process is never taken for it: such an entry, and
@@ -29,10 +22,8 @@
  * which it can only tell from systemd stopping it by the signal's name.
  */
 
-import { sha256 } from "@noble/hashes/sha2.js";
-import { MycelError } from "../errors.ts";
-import { mountOf } from "../mount_info.ts";
 import type { Standing } from "./eviction_order.ts";
+import { registryDir, unsafeRuntimeDir } from "./stdio_registry_dir.ts";
 
 /** What an evicted process is sent (each registered process listens for it). */
 export const EVICT_SIGNAL: Deno.Signal = "SIGUSR2";
@@ -74,55 +65,6 @@ export function startOf(pid: number): string | undefined {
   }
 }
 
-function refuse(reason: string, path: string): MycelError {
-  return new MycelError("unsafe_runtime_dir", "track the serving processes", reason, {
-    value: path,
-  });
-}
-
-/** Make `path` (mode 0700) unless it exists; then insist it is ours, 0700, no link. */
-function ownDir(path: string, uid: number): void {
-  try {
-    Deno.mkdirSync(path, { mode: 0o700 });
-    Deno.chmodSync(path, 0o700); // whatever the umask
-  } catch (e) {
-    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-  }
-  const st = Deno.lstatSync(path);
-  if (st.isSymlink || !st.isDirectory) throw refuse("it is not a plain folder", path);
-  if (st.uid !== uid) throw refuse(`it belongs to uid ${st.uid}`, path);
-  if (((st.mode ?? 0) & 0o777) !== 0o700) throw refuse("its mode is not 0700", path);
-}
-
-const inMemory = (path: string) => ["tmpfs", "ramfs"].includes(mountOf(path)?.type ?? "");
-
-/**
- * The registry's folder for `name`, and the folder to make first (only
- * writable by us or root), or undefined when no memory file system is there.
- */
-function folderFor(
-  env: (name: string) => string | undefined,
-  uid: number,
-  name: string,
-): { base?: string; dir: string } | undefined {
-  const xdg = env("XDG_RUNTIME_DIR");
-  const bases = [
-    ...(xdg?.startsWith("/") ? [[xdg, `${xdg.replace(/\/+$/, "")}/mycel`]] : []),
-    ...(uid === 0 ? [["/run", "/run/mycel"]] : []),
-  ];
-  const base = bases.find(([parent]) => inMemory(parent))?.[1];
-  if (base !== undefined) return { base, dir: `${base}/serve-${name}` };
-  return inMemory("/dev/shm") ? { dir: `/dev/shm/mycel-${name}` } : undefined;
-}
-
-/** The registry folder's NAME: the home's real path, keyed by `secret`. */
-function nameOf(root: string, secret: Uint8Array): string {
-  const path = new TextEncoder().encode(Deno.realPathSync(root));
-  const label = new TextEncoder().encode("mycel/stdio-registry\0");
-  const digest = sha256(new Uint8Array([...label, ...secret, ...path]));
-  return Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** This home's registry of `--stdio` processes. */
 export class StdioRegistry implements Disposable {
   readonly pid = Deno.pid;
@@ -130,25 +72,20 @@ export class StdioRegistry implements Disposable {
 
   private constructor(readonly dir: string) {
     const start = startOf(this.pid);
-    if (start === undefined) throw refuse("/proc/self/stat cannot be read", "/proc");
+    if (start === undefined) throw unsafeRuntimeDir("/proc/self/stat cannot be read", "/proc");
     this.start = start;
   }
 
   /**
    * The registry of the home at `root`, named under the home's `secret`
-   * (throws when no safe memory folder exists).
+   * (throws when no safe memory folder exists: stdio_registry_dir.ts).
    */
   static open(
     root: string,
     env: (name: string) => string | undefined,
     secret: Uint8Array,
   ): StdioRegistry {
-    const uid = Deno.uid() ?? 0;
-    const at = folderFor(env, uid, nameOf(root, secret));
-    if (at === undefined) throw refuse("no memory file system is mounted", "/dev/shm");
-    if (at.base !== undefined) ownDir(at.base, uid);
-    ownDir(at.dir, uid);
-    return new StdioRegistry(at.dir);
+    return new StdioRegistry(registryDir(root, env, secret));
   }
 
   #file(e: { pid: number; start: string }): string {
