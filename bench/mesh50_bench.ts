@@ -194,7 +194,7 @@ async function main() {
       observed: d.home.view.observed("prefs", "bench"),
     }]);
     // The author hands it to one peer only, then goes away. `all`: a round
-    // dials at most 16 peers (round.ts capPeers), and `first` need not be
+    // dials at most 16 peers (round_peers.ts capPeers), and `first` need not be
     // among them: then nobody had the change and this measured nothing
     // (Infinity in 2 of 3 trials once the cap came).
     mesh.partition((a, b) => (a === author && b !== first) || (b === author && a !== first));

@@ -1,9 +1,6 @@
 /**
  * @module round
- * `sync now`: one round. Which peers: in a small mesh every peer; in a large
- * one, every peer that lacks our own new entries, a few of those that lack
- * entries we relay, and one more at random (so an idle round costs O(1) per
- * device and news still reaches everyone in a few rounds). Each peer is
+ * `sync now`: one round, with the peers round_peers.ts picks. Each peer is
  * dialled at its routes in turn (the mesh address first when the tunnel is
  * up), the endpoints a session last worked at first; a peer unreachable
  * everywhere is looked for on the local links (round_discovery.ts). Before
@@ -16,7 +13,6 @@ import { NOISE_IK_AESGCM } from "../crypto/noise.ts";
 import { plural } from "../human.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
-import type { MemberInfo } from "../log/state.ts";
 import { syncsWithMycel } from "../mesh/plan.ts";
 import type { LocalAddress } from "../mesh/self_endpoints.ts";
 import { Home } from "../storage/home_handle.ts";
@@ -31,6 +27,7 @@ import {
   type SessionOutcome,
 } from "./peer_session.ts";
 import { type DiscoveryOptions, type RoundFinder, roundFinder } from "./round_discovery.ts";
+import { choosePeers } from "./round_peers.ts";
 import { refreshSelfRecord } from "./self_record.ts";
 import { lazyImport } from "../lazy_import.ts";
 
@@ -43,19 +40,6 @@ export interface Route {
   /** Port to dial. */
   port: number;
 }
-
-/** Meshes up to this size sync with every peer each round. */
-export const SMALL_MESH = 8;
-/**
- * Most peers a round dials (without `--all`). A member may admit any
- * number of devices, each with 16 endpoints of its choosing that nobody
- * answers at: without a bound every round of every device dialled all of
- * them (1,000 minted devices: over 4,600 connections to one third party
- * from one round). Peers seen most recently come first; see {@link capPeers}.
- */
-export const MAX_ROUND_PEERS = 16;
-/** Of {@link MAX_ROUND_PEERS}, the places drawn at random among the rest (none is left out for good). */
-export const RANDOM_ROUND_PEERS = 4;
 
 /** Options of a round. */
 export interface RoundOptions {
@@ -158,67 +142,6 @@ export function limitsFor(
     ...(tuning.budget === undefined ? {} : { budget: tuning.budget }),
     ...(tuning.checkpointMin === undefined ? {} : { checkpointMin: tuning.checkpointMin }),
   };
-}
-
-function shuffle<T>(list: T[], random: () => number): T[] {
-  for (let i = list.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [list[i], list[j]] = [list[j], list[i]];
-  }
-  return list;
-}
-
-/** The peers of this round (see the module header). */
-export function choosePeers(
-  home: Home,
-  peers: MemberInfo[],
-  o: { all?: boolean; random?: () => number },
-): MemberInfo[] {
-  if (o.all || peers.length <= SMALL_MESH) return peers;
-  const random = o.random ?? Math.random;
-  const heads = home.log.heads();
-  const books = home.local.peers();
-  const own = heads.get(home.device)?.seq ?? 0;
-  const lacksOwn: MemberInfo[] = [], lacksOther: MemberInfo[] = [], rest: MemberInfo[] = [];
-  for (const p of peers) {
-    const known = books.get(p.record.key)?.heads ?? {};
-    if ((known[home.device.hex] ?? 0) < own) lacksOwn.push(p);
-    else if ([...heads].some(([a, h]) => (known[a.hex] ?? 0) < h.seq)) lacksOther.push(p);
-    else rest.push(p);
-  }
-  return capPeers(
-    [
-      ...lacksOwn,
-      ...shuffle(lacksOther, random).slice(0, 2),
-      ...shuffle(rest, random).slice(0, 1),
-    ],
-    home,
-    random,
-  );
-}
-
-/**
- * At most {@link MAX_ROUND_PEERS} of `peers`: the ones a live session was
- * last seen with most recently, then {@link RANDOM_ROUND_PEERS} drawn at
- * random from the others (a device admitted lately, or one away for long,
- * is still dialled within a few rounds, and calls us itself meanwhile).
- * Devices a member minted never prove themselves in a session unless it
- * runs them, so they cannot push the owner's active devices out.
- */
-export function capPeers(
-  peers: MemberInfo[],
-  home: Home,
-  random: () => number = Math.random,
-): MemberInfo[] {
-  if (peers.length <= MAX_ROUND_PEERS) return peers;
-  const books = home.local.peers();
-  const seen = (p: MemberInfo) => books.get(p.record.key)?.lastSeen ?? 0;
-  const ranked = shuffle([...peers], random).sort((a, b) => seen(b) - seen(a));
-  const first = MAX_ROUND_PEERS - RANDOM_ROUND_PEERS;
-  return [
-    ...ranked.slice(0, first),
-    ...shuffle(ranked.slice(first), random).slice(0, RANDOM_ROUND_PEERS),
-  ];
 }
 
 /** One session with `peer`, trying its routes in turn. */

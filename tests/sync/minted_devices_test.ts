@@ -16,7 +16,7 @@ import { DeviceKey } from "../../src/log/device_key.ts";
 import type { DeviceRecord } from "../../src/log/device_record.ts";
 import { generateDeviceKeys } from "../../src/log/identity.ts";
 import { Home } from "../../src/storage/home_handle.ts";
-import { MAX_ROUND_PEERS } from "../../src/sync/round.ts";
+import { MAX_ROUND_PEERS } from "../../src/sync/round_peers.ts";
 import { devices, freePort } from "./_helpers.ts";
 
 const MINTED = 100;
