@@ -87,15 +87,20 @@ export function chooseEndpoint(
   const kept = turn.attempt === undefined ? {} : { attempt: turn.attempt };
   if (turn.act) return { endpoint: hint!.endpoint, reason: "told", ...kept };
   const order = orderCandidates(recorded, history);
-  // A dead tunnel on an endpoint that is none of ours (a hint's, after its
-  // attempt) goes back to our candidates, even on an apply that keeps others.
-  const ours = live?.endpoint ? order.includes(live.endpoint) : false;
-  if (!rotate && live?.endpoint && ours) {
+  // A dead tunnel left where a hint sent it (its attempt over) goes back to
+  // our candidates, even on an apply that keeps others. Another endpoint
+  // that is no candidate as written is one of ours as WireGuard shows it (a
+  // DNS name resolved, an IPv6 address spelt another way) and is kept.
+  const hinted = live?.endpoint != null && !order.includes(live.endpoint) &&
+    (live.endpoint === turn.attempt?.endpoint || live.endpoint === hint?.endpoint);
+  if (!rotate && live?.endpoint && !hinted) {
     // A dead tunnel keeps its endpoint between rounds, unless something
-    // newer worked since (the peer moved and a session just reached it).
+    // worked since elsewhere: the peer moved and a session just reached it
+    // (a success older than a live handshake would be says nothing new about
+    // an endpoint that never worked, e.g. a name `mesh up` just moved to).
     const best = order[0];
-    const newer = best !== undefined && best !== live.endpoint &&
-      (history?.[best] ?? 0) > (history?.[live.endpoint] ?? 0);
+    const since = Math.max(history?.[live.endpoint] ?? 0, (nowS - LIVE_HANDSHAKE_S) * 1000);
+    const newer = best !== undefined && best !== live.endpoint && (history?.[best] ?? 0) > since;
     return newer
       ? { endpoint: best, reason: "first", ...kept }
       : { endpoint: live.endpoint, reason: "kept", ...kept };

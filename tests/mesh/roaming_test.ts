@@ -227,3 +227,38 @@ Deno.test("between rounds a dead tunnel keeps its endpoint, unless something new
     reason: "first",
   });
 });
+
+Deno.test("between rounds a dead tunnel on one of our candidates as WireGuard shows it (a name resolved, an IPv6 spelt another way) keeps it", () => {
+  // `mesh up` just moved the dead tunnel on to the peer's pinned name (or
+  // IPv6 address as typed); `wg show` gives the address it resolved to.
+  const lan = "192.168.1.5:51871";
+  const yesterday = { [lan]: (NOW - 86_400) * 1000 };
+  for (
+    const [pinned, shown] of [
+      ["home.example.net:51871", "203.0.113.7:51871"],
+      ["[2001:DB8:0:0::5]:51871", "[2001:db8::5]:51871"],
+    ]
+  ) {
+    for (const history of [undefined, yesterday]) {
+      const c = chooseEndpoint([lan, pinned], history, wgPeer(shown, 900), NOW, false);
+      assert.deepEqual(c, { endpoint: shown, reason: "kept" }, `${pinned}, ${!!history}`);
+    }
+  }
+  // A hint's endpoint left after its attempt is still not kept.
+  const attempt: HintAttempt = {
+    endpoint: "198.51.100.9:4000",
+    via: "",
+    since: (NOW - HINT_TRY_S - 60) * 1000,
+    tries: 1,
+  };
+  const c = chooseEndpoint(
+    [lan],
+    yesterday,
+    wgPeer(attempt.endpoint, null),
+    NOW,
+    false,
+    undefined,
+    attempt,
+  );
+  assert.deepEqual([c.endpoint, c.reason], [lan, "first"]);
+});
