@@ -50,7 +50,7 @@ export interface HintAttempt {
 
 /** What {@link hintTurn} decided. */
 export interface HintTurn {
-  /** Act on the hint now. */
+  /** Point the tunnel at the attempt's endpoint now. */
   act: boolean;
   /** The attempt record to keep (undefined: none). */
   attempt?: HintAttempt;
@@ -75,9 +75,9 @@ export function hintTurn(
     };
   }
   const age = nowMs - last.since;
-  if (age >= 0 && age < HINT_TRY_S * 1000) {
-    return { act: hint.endpoint === last.endpoint, attempt: last };
-  }
+  // During an attempt the tunnel stays where it began, whatever the newest
+  // hint says: another member's hint must neither cut it short nor flap it.
+  if (age >= 0 && age < HINT_TRY_S * 1000) return { act: true, attempt: last };
   if (last.tries >= MAX_HINT_TRIES || (age >= 0 && age < HINT_RETRY_S * 1000)) {
     return { act: false, attempt: last };
   }

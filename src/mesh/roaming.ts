@@ -85,7 +85,7 @@ export function chooseEndpoint(
   }
   const turn = hintTurn(hint, attempt, nowS * 1000);
   const kept = turn.attempt === undefined ? {} : { attempt: turn.attempt };
-  if (turn.act) return { endpoint: hint!.endpoint, reason: "told", ...kept };
+  if (turn.act) return { endpoint: turn.attempt!.endpoint, reason: "told", ...kept };
   const order = orderCandidates(recorded, history);
   // A dead tunnel left where a hint sent it (its attempt over) goes back to
   // our candidates, even on an apply that keeps others. Another endpoint

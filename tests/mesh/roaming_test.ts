@@ -262,3 +262,23 @@ Deno.test("between rounds a dead tunnel on one of our candidates as WireGuard sh
   );
   assert.deepEqual([c.endpoint, c.reason], [lan, "first"]);
 });
+
+Deno.test("during an attempt another member's hints elsewhere neither cut it short nor flap the tunnel", () => {
+  const recorded = ["10.0.0.5:51871"];
+  const honest = "203.0.113.9:40001";
+  let attempt: HintAttempt | undefined;
+  let current: string | null = "10.0.0.5:51871";
+  const chosen: string[] = [];
+  // The honest hint starts an attempt; then the rogue's and the honest one alternate each round.
+  for (let t = 0; t < HINT_TRY_S; t += 15) {
+    const now = NOW + t;
+    const endpoint = t === 0 || (t / 15) % 2 === 0 ? honest : `198.51.100.${t / 15}:4000`;
+    const hint = { endpoint, at: now * 1000 };
+    const c = chooseEndpoint(recorded, {}, wgPeer(current, null), now, t % 30 === 0, hint, attempt);
+    attempt = c.attempt;
+    current = c.endpoint ?? current;
+    chosen.push(`${c.reason} ${c.endpoint}`);
+  }
+  assert.deepEqual(new Set(chosen), new Set([`told ${honest}`]), chosen.join(", "));
+  assert.equal(attempt?.tries, 1);
+});
