@@ -2,7 +2,7 @@
  * @module mesh_after_round
  * What `sync now` (the timer's round) and `mesh remove` run when they are
  * done: apply the mesh plan to this device's WireGuard interface when it
- * exists (mesh_apply.ts: revoked peers drop out within one round), and,
+ * exists (mesh_if_up.ts: revoked peers drop out within one round), and,
  * when running as root on a user's home (a system unit, sudo), give the
  * files root wrote back to that user. Light on purpose: a round without a
  * mesh interface, not run as root, loads nothing more and costs nothing
@@ -28,8 +28,8 @@ export interface AfterRoundOptions {
 export async function afterRound(root: string, o: AfterRoundOptions): Promise<string[]> {
   const notes: string[] = [];
   if (o.mesh !== undefined) {
-    const { applyIfUp } = await lazyImport<typeof import("./mesh_apply.ts")>(
-      new URL("./mesh_apply.ts", import.meta.url),
+    const { applyIfUp } = await lazyImport<typeof import("./mesh_if_up.ts")>(
+      new URL("./mesh_if_up.ts", import.meta.url),
     );
     const mesh = o.mesh === "unknown" ? undefined : o.mesh;
     const note = await applyIfUp(root, { now: o.now, env: o.env, mesh });
