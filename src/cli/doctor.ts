@@ -162,8 +162,8 @@ export async function checkSchedule(
   const { unitDir, unitStatus } = await lazyImport<typeof import("../service/install.ts")>(
     new URL("../service/install.ts", import.meta.url),
   );
-  const { CRON_MARKER } = await lazyImport<typeof import("../service/units.ts")>(
-    new URL("../service/units.ts", import.meta.url),
+  const { hasMycelCron } = await lazyImport<typeof import("../service/cron_marker.ts")>(
+    new URL("../service/cron_marker.ts", import.meta.url),
   );
   for (const scope of ["user", "system"] as const) {
     const s = await unitStatus(scope, unitDir(scope, env), runner);
@@ -182,7 +182,7 @@ export async function checkSchedule(
   }
   try {
     const cron = await runner.run("crontab", ["-l"]);
-    if (cron.code === 0 && cron.stdout.includes(CRON_MARKER)) {
+    if (cron.code === 0 && hasMycelCron(cron.stdout)) {
       return { check: "schedule", ok: true, detail: "cron lines installed" };
     }
   } catch {

@@ -8,14 +8,8 @@
 
 import { writeFileAtomic } from "../storage/atomic.ts";
 import type { Runner } from "../mesh/system.ts";
-import {
-  CRON_MARKER,
-  ENABLED_UNITS,
-  renderCron,
-  renderUnits,
-  type ServiceSpec,
-  UNIT_NAMES,
-} from "./units.ts";
+import { withoutMycel } from "./cron_marker.ts";
+import { ENABLED_UNITS, renderCron, renderUnits, type ServiceSpec, UNIT_NAMES } from "./units.ts";
 
 /** Where units go. */
 export type ServiceScope = "user" | "system";
@@ -178,19 +172,4 @@ export async function uninstallCron(runner: Runner): Promise<number> {
   const removed = current.stdout.split("\n").length - kept.split("\n").length;
   if (removed > 0) await runner.run("crontab", ["-"], { stdin: kept });
   return removed;
-}
-
-/** `text` without the marker line and mycel's job lines after it (two or three). */
-export function withoutMycel(text: string): string {
-  const out: string[] = [];
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i] === CRON_MARKER) {
-      i += 2;
-      if (/ sync serve --listen /.test(lines[i + 1] ?? "")) i++;
-      continue;
-    }
-    out.push(lines[i]);
-  }
-  return out.join("\n").replace(/\n*$/, "\n").replace(/^\n$/, "");
 }

@@ -24,6 +24,7 @@
  * lines discard output, so nothing is mailed either.
  */
 
+import { cronMarker } from "./cron_marker.ts";
 import { cronSchedule } from "./cron_schedule.ts";
 import { refuseControl } from "../mesh/child_env.ts";
 import { DISCOVERY_PORT } from "../protocol/discovery.ts";
@@ -218,9 +219,6 @@ RuntimeMaxSec=120
   ];
 }
 
-/** Marker line above mycel's crontab lines, so they can be found and removed. */
-export const CRON_MARKER = "# mycel: sync every 30 seconds";
-
 /**
  * The crontab lines: two sync rounds a minute (the second after sleep 30),
  * under `flock -n LOCKFILE` when `lockFile` is given (Linux), and — unless
@@ -252,7 +250,8 @@ export function renderCron(
     .replace(/%/g, "\\%");
   // A round every spec.intervalSeconds (cron_schedule.ts): 30 s is two
   // lines a minute, the second after `sleep 30`.
-  let text = `${CRON_MARKER}\n`;
+  // The marker says the interval and finds the block again (cron_marker.ts).
+  let text = `${cronMarker(spec.intervalSeconds)}\n`;
   for (const slot of cronSchedule(spec.intervalSeconds)) {
     text += `${slot.fields} ${
       slot.sleepSeconds > 0 ? `sleep ${slot.sleepSeconds}; ` : ""

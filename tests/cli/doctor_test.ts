@@ -24,7 +24,7 @@ import { checkHistory } from "../../src/cli/doctor_history.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import type { Home } from "../../src/storage/home_handle.ts";
 import { describe, type MycelResult, TempHome, tempHome } from "../helpers/mycel.ts";
-import { CRON_MARKER } from "../../src/service/units.ts";
+import { CRON_MARKER } from "../../src/service/cron_marker.ts";
 import { freePort } from "../helpers/net.ts";
 import { which } from "../helpers/process.ts";
 import { fakeBin, peer } from "../service/_helpers.ts";

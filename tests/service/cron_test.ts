@@ -16,7 +16,7 @@
 import assert from "node:assert/strict";
 import { describe, MAIN_TS, type StatusJson, TempHome, tempHome } from "../helpers/mycel.ts";
 import { denoRunArgs } from "../../src/runtime_flags.ts";
-import { CRON_MARKER } from "../../src/service/units.ts";
+import { CRON_MARKER } from "../../src/service/cron_marker.ts";
 import { freePort } from "../helpers/net.ts";
 import { runProcess, which } from "../helpers/process.ts";
 import { ROUND_LOCK_FILE } from "../../src/storage/round_lock.ts";
@@ -174,7 +174,8 @@ Deno.test("service install --cron --apply replaces older mycel lines, keeps othe
   const { h, bin } = await setup();
   await using _ = h;
   const mine = "MAILTO=me@example.org\n0 3 * * * /usr/local/bin/backup\n";
-  const stale = `${CRON_MARKER}\n* * * * * old line one\n* * * * * sleep 30; old line two\n`;
+  const old = "/opt/mycel --home /old/home sync now --timeout 20 >/dev/null 2>&1";
+  const stale = `${CRON_MARKER}\n* * * * * ${old}\n* * * * * sleep 30; ${old}\n`;
   await Deno.writeTextFile(bin.crontabFile, `${mine}${stale}`);
 
   const r = await h.ok(["service", "install", "--cron", "--apply", "--port", "40142"]);
@@ -182,7 +183,7 @@ Deno.test("service install --cron --apply replaces older mycel lines, keeps othe
   const table = bin.crontab()!;
   assert.ok(table.startsWith(mine), table);
   assert.equal(table.split(CRON_MARKER).length, 2, `one mycel block:\n${table}`);
-  assert.ok(!table.includes("old line"), table);
+  assert.ok(!table.includes("/old/home"), table);
   assert.equal(table.slice(mine.length), r.stdout, "the block printed is the block installed");
   const jobs = parseCrontab(table);
   assert.equal(jobs.length, 4); // the backup, two rounds, sync serve
@@ -196,6 +197,41 @@ Deno.test("service install --cron --apply replaces older mycel lines, keeps othe
   assert.equal(bin.crontab(), mine);
   const again = await h.ok(["service", "uninstall", "--cron"]);
   assert.equal(again.stdout, "nothing was installed\n");
+});
+
+Deno.test("service install --cron --apply --interval: the marker says the interval; re-applying and uninstall find every line", async () => {
+  const { h, bin } = await setup();
+  await using _ = h;
+  const mine = "0 3 * * * /usr/local/bin/backup\n";
+  await Deno.writeTextFile(bin.crontabFile, mine);
+  const every10s = [
+    "service",
+    "install",
+    "--cron",
+    "--apply",
+    "--interval",
+    "10s",
+    "--port",
+    "40145",
+  ];
+  const r = await h.ok(every10s);
+  assert.equal(r.stdout.split("\n")[0], "# mycel: sync every 10 seconds", r.stdout);
+  assert.equal(parseCrontab(bin.crontab()!).length, 1 + 6 + 1, "backup, six rounds, sync serve");
+  // Applying again, and then with another interval, leaves one mycel block.
+  await h.ok(every10s);
+  assert.equal(bin.crontab(), mine + r.stdout);
+  const hourly = await h.ok(["service", "install", "--cron", "--apply", "--interval", "2h"]);
+  assert.equal(hourly.stdout.split("\n")[0], "# mycel: sync every 2 hours", hourly.stdout);
+  assert.equal(bin.crontab(), mine + hourly.stdout);
+  // doctor finds the block by its marker (units, if the machine has mycel's, come first).
+  const doctor = await h.run(["doctor", "--json", "--no-sync"]);
+  const schedule = (JSON.parse(doctor.stdout) as { findings: { check: string; detail: string }[] })
+    .findings.find((f) => f.check === "schedule");
+  assert.match(schedule?.detail ?? "", /^cron lines installed$|units installed/);
+  await h.ok(every10s);
+  const rm = await h.ok(["service", "uninstall", "--cron"]);
+  assert.equal(rm.stdout, "removed mycel's crontab lines\n");
+  assert.equal(bin.crontab(), mine, "nothing of mycel's is left");
 });
 
 Deno.test("service install --cron --apply into an empty crontab", async () => {

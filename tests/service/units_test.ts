@@ -10,8 +10,8 @@
  */
 
 import assert from "node:assert/strict";
+import { CRON_MARKER } from "../../src/service/cron_marker.ts";
 import {
-  CRON_MARKER,
   quoteExec,
   quoteShell,
   renderCron,

@@ -1,0 +1,55 @@
+/**
+ * @module cron_marker
+ * How mycel's block in a crontab is found again: a marker comment that says
+ * the interval (`# mycel: sync every 30 seconds`), then the job lines, each
+ * running `mycel … --home HOME sync now` or `… sync serve` (as every release
+ * wrote them). `service install --cron
+ * --apply` replaces the block, `service uninstall --cron` removes it and
+ * `doctor` looks for it. Before, the marker always said 30 seconds and the
+ * block was taken to be two or three lines, so with `--interval 10s` (six
+ * round lines) re-applying piled up rounds and uninstalling left four behind.
+ */
+
+const PREFIX = "# mycel: sync every ";
+
+/** The marker of a round every 30 s, the default (the text older releases always wrote). */
+export const CRON_MARKER = `${PREFIX}30 seconds`;
+
+/** The marker line above the block of a round every `seconds`. */
+export function cronMarker(seconds: number): string {
+  const [n, unit] = seconds % 3600 === 0
+    ? [seconds / 3600, "hour"]
+    : seconds % 60 === 0
+    ? [seconds / 60, "minute"]
+    : [seconds, "second"];
+  return `${PREFIX}${n} ${unit}${n === 1 ? "" : "s"}`;
+}
+
+/** True for a marker line of any interval. */
+export function isCronMarker(line: string): boolean {
+  return line.startsWith(PREFIX);
+}
+
+/** True for one of the job lines under a marker. */
+export function isMycelCronJob(line: string): boolean {
+  return / --home .* sync (now|serve) /.test(line);
+}
+
+/** `text` (a crontab) without mycel's blocks: each marker and the job lines under it. */
+export function withoutMycel(text: string): string {
+  const out: string[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    if (isCronMarker(lines[i])) {
+      while (i + 1 < lines.length && isMycelCronJob(lines[i + 1])) i++;
+      continue;
+    }
+    out.push(lines[i]);
+  }
+  return out.join("\n").replace(/\n*$/, "\n").replace(/^\n$/, "");
+}
+
+/** True when the crontab `text` holds a block of mycel's. */
+export function hasMycelCron(text: string): boolean {
+  return text.split("\n").some(isCronMarker);
+}
