@@ -3,8 +3,9 @@
  * `mycel service install --cron`: the crontab lines of a sync round every
  * `--interval` (30 s by default: cron_schedule.ts) and of a `sync serve --listen` kept running (cron cannot hand over
  * sockets), printed, or installed into the user's crontab with --apply.
- * Apart from service_install.ts: cron has no units to enable and no
- * `--json` result.
+ * Apart from service_install.ts: cron has no units to enable. With
+ * `--json`, standard output is one document holding the block (before, the
+ * crontab text itself, which no JSON parser reads).
  */
 
 import type { ServiceSpec } from "../service/units.ts";
@@ -38,11 +39,23 @@ export async function serviceCron(
   const every = duration(spec.intervalSeconds * 1000).replace(/^(\d+)/, "$1 ");
   const what = `incoming sync on TCP ${spec.port} and LAN discovery: the third line keeps ` +
     "`mycel sync serve --listen` running (started again within a minute if it stops)";
-  if (input.flags.apply) {
-    ctx.out.write(await installCron(spec, await runnerOf(p), cronLock, listen));
-    ctx.out.error(`Installed into your crontab: a sync round every ${every}; ${what}.`);
-  } else {
-    ctx.out.write(renderCron(spec, cronLock, listen));
+  const apply = input.flags.apply === true;
+  const text = apply
+    ? await installCron(spec, await runnerOf(p), cronLock, listen)
+    : renderCron(spec, cronLock, listen);
+  if (input.flags.json) {
+    // What the text prints, as data: the block exactly, and whether it went in.
+    ctx.out.json({
+      crontab: text,
+      applied: apply,
+      interval_seconds: spec.intervalSeconds,
+      port: spec.port,
+    });
+    return;
+  }
+  ctx.out.write(text);
+  if (apply) ctx.out.error(`Installed into your crontab: a sync round every ${every}; ${what}.`);
+  else {
     ctx.out.error(`A sync round every ${every}; ${what}.`);
     ctx.out.error("Add these lines with `crontab -e`, or run again with --apply.");
   }

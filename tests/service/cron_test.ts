@@ -234,6 +234,24 @@ Deno.test("service install --cron --apply --interval: the marker says the interv
   assert.equal(bin.crontab(), mine, "nothing of mycel's is left");
 });
 
+Deno.test("service install --cron --json: standard output is one JSON document with the crontab block", async () => {
+  const { h, bin } = await setup();
+  await using _ = h;
+  const text = await h.ok(["service", "install", "--cron", "--port", "40146"]);
+  const args = ["service", "install", "--cron", "--port", "40146", "--json"];
+  const printed = await h.json<Record<string, unknown>>(args);
+  assert.deepEqual(printed, {
+    crontab: text.stdout,
+    applied: false,
+    interval_seconds: 30,
+    port: 40146,
+  });
+  assert.equal(bin.crontab(), undefined, "printing installs nothing");
+  const applied = await h.json<Record<string, unknown>>([...args, "--apply"]);
+  assert.deepEqual(applied, { ...printed, applied: true });
+  assert.equal(bin.crontab(), text.stdout);
+});
+
 Deno.test("service install --cron --apply into an empty crontab", async () => {
   const { h, bin } = await setup();
   await using _ = h;
