@@ -185,6 +185,20 @@ Deno.test("mycel help with an unknown command is a usage error with a suggestion
   assert.match(sub.stderr, /Did you mean `mycel help pref set`\?/);
 });
 
+Deno.test("completion help: each shell's instructions start a line of their own", async () => {
+  const r = await runMain(["completion", "--help"]);
+  assert.equal(r.code, 0);
+  for (const shell of ["bash", "zsh", "fish"]) {
+    assert.match(r.stdout, new RegExp(`^${shell}: `, "m"), r.stdout);
+  }
+  // Descriptions are paragraphs (help wraps them): a line indented to sit under
+  // the one before is run into it, as completion's was.
+  for (const c of COMMANDS.commands) {
+    const indented = (c.description ?? "").split("\n").slice(1).filter((l) => /^\s+\S/.test(l));
+    assert.deepEqual(indented, [], c.path.join(" "));
+  }
+});
+
 Deno.test("wrap fills lines up to the width and keeps paragraphs", () => {
   assert.deepEqual(wrap("a b c d", 3), ["a b", "c d"]);
   assert.deepEqual(wrap("one\ntwo\n\nthree", 80), ["one two", "", "three"]);

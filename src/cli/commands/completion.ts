@@ -14,12 +14,14 @@ import { lazyImport } from "../../lazy_import.ts";
 export const completionCommand: CommandSpec = {
   path: ["completion"],
   summary: "print the completion script for bash, zsh or fish",
+  // One paragraph per shell: help wraps each paragraph (an indented line
+  // used to run into the one before it).
   description: [
-    "bash: source <(mycel completion bash), or save it as",
-    "      ~/.local/share/bash-completion/completions/mycel",
-    "zsh:  save it as _mycel in a folder of $fpath (then run compinit)",
+    "bash: source <(mycel completion bash), or save it as " +
+    "~/.local/share/bash-completion/completions/mycel.",
+    "zsh: save it as _mycel in a folder of $fpath (then run compinit).",
     "fish: mycel completion fish > ~/.config/fish/completions/mycel.fish",
-  ].join("\n"),
+  ].join("\n\n"),
   args: [{ name: "SHELL", help: "the shell", choices: ["bash", "zsh", "fish"] }],
   flags: [],
   examples: ["source <(mycel completion bash)"],
