@@ -74,3 +74,18 @@ export function resolveDevice(
     exit: ExitCode.usage,
   });
 }
+
+/**
+ * The note for a device just admitted under a name another live member has
+ * (pairing, `mesh add-peer`): every later `mesh remove NAME` will ask which,
+ * so say it now. Undefined when the name is its own.
+ */
+export function twinNameNote(state: StateView, name: string, key: DeviceKey): string | undefined {
+  const twins = state.members().filter((m) =>
+    m.removed === undefined && m.record.name === name && m.record.key.hex !== key.hex
+  ).map((m) => m.record.key.short);
+  if (twins.length === 0) return undefined;
+  return `note: another device of the mesh is also called ${safeText(name)} (${
+    twins.join(", ")
+  }): commands that take a device will ask which (give an id; \`mycel mesh list\` shows them)`;
+}

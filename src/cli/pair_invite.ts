@@ -217,20 +217,16 @@ export async function addDevice(
     });
   } else ctx.out.line(`paired with ${safeText(result.device.name)} (${result.device.id})`);
   // Two members of one name make every later `mesh remove NAME` ask which.
+  const { twinNameNote } = await lazyImport<typeof import("./devices.ts")>(
+    new URL("./devices.ts", import.meta.url),
+  );
   const twins = await withRead(
     ctx,
-    (home) =>
-      home.view.members().filter((m) =>
-        m.removed === undefined && m.record.name === result.device.name &&
-        m.record.id !== result.device.id
-      ).map((m) => m.record.key.short),
+    (home) => {
+      const admitted = home.view.members().find((m) => m.record.id === result.device.id);
+      return admitted && twinNameNote(home.view, result.device.name, admitted.record.key);
+    },
   );
-  if (twins.length > 0) {
-    ctx.out.error(
-      `note: another device of the mesh is also called ${safeText(result.device.name)} (${
-        twins.join(", ")
-      }): commands that take a device will ask which (give an id; \`mycel mesh list\` shows them)`,
-    );
-  }
+  if (twins) ctx.out.error(twins);
   return ExitCode.ok;
 }

@@ -57,6 +57,8 @@ export async function addPeer(
 ): Promise<{ joined: boolean; ipv4: string; already: boolean }> {
   if (card.record.key === home.device) {
     throw new MycelError("bad_card", "add peer", "this is this device's own card", {
+      hint: "Give the card `mycel mesh card` prints on the other device (and this device's " +
+        "card to `mycel mesh add-peer` there).",
       exit: ExitCode.usage,
     });
   }

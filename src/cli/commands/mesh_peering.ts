@@ -63,6 +63,17 @@ export const meshPeeringCommands: CommandSpec[] = [
       const card = await decodeCard(input.args.CARD as string);
       await meshHome(ctx, "add peer");
       const result = await withWrite(ctx, (w, home) => addPeer(home, w, card));
+      if (!result.already) {
+        // As pairing does: a second device of one name makes `mesh remove NAME` ask which.
+        const { twinNameNote } = await lazyImport<typeof import("../devices.ts")>(
+          new URL("../devices.ts", import.meta.url),
+        );
+        const note = await withRead(
+          ctx,
+          (home) => twinNameNote(home.view, card.record.name, card.record.key),
+        );
+        if (note) ctx.out.error(note);
+      }
       if (input.flags.json) {
         ctx.out.json({
           added: { id: card.record.id, name: card.record.name, ipv4: result.ipv4 },
