@@ -40,3 +40,20 @@ Deno.test("mesh set-endpoint pins endpoints; --auto goes back to this machine's 
   }
   assert.deepEqual(await endpoints(), ["198.18.7.8:7850"], "unchanged by the refusals");
 });
+
+Deno.test("mesh set-endpoint --auto on a machine with no address says no peer can reach it, and how to give one", async () => {
+  await using h = await tempHome();
+  await h.ok(["--no-sync", "init", "--name", "box"]);
+  const r = await h.ok(["--no-sync", "mesh", "set-endpoint", "--auto"], {
+    env: { MYCEL_ADDRESSES: "" },
+  });
+  assert.equal(r.stdout, "endpoints: none\n");
+  assert.match(
+    r.stderr,
+    /^note: no device can reach this one until it has an endpoint: .*`mycel mesh set-endpoint HOST:PORT`/m,
+  );
+  const json = await h.json(["--no-sync", "mesh", "set-endpoint", "--auto", "--json"], {
+    env: { MYCEL_ADDRESSES: "" },
+  });
+  assert.deepEqual(json, { endpoints: [] });
+});

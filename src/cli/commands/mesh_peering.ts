@@ -141,7 +141,15 @@ export const meshPeeringCommands: CommandSpec[] = [
         await commitOps(w, [{ type: "device.update", device: w.device, fields: { endpoints } }]);
       });
       if (input.flags.json) ctx.out.json({ endpoints });
-      else ctx.out.line(`endpoints: ${endpoints.join(", ")}`);
+      else ctx.out.line(`endpoints: ${endpoints.length > 0 ? endpoints.join(", ") : "none"}`);
+      if (endpoints.length === 0) {
+        // --auto on a machine with no address it can advertise: before, a bare "endpoints: ".
+        ctx.out.error(
+          "note: no device can reach this one until it has an endpoint: this one still " +
+            "reaches them; give one with `mycel mesh set-endpoint HOST:PORT` (a DNS name, a " +
+            "port forward), or run `mycel sync now` once this machine has an address.",
+        );
+      }
       return ExitCode.ok;
     },
   },
