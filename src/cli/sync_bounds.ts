@@ -24,8 +24,10 @@ export function parseSeconds(
   if (text === undefined || text === true || text === false) return fallback;
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0 || n > 86400) {
-    throw usageError(`use ${flag}`, "it must be a number of seconds between 0 and 86400", {
+    // "between 0 and 86400" read as if 0 were taken.
+    throw usageError(`use ${flag}`, "it must be more than 0 and at most 86400 seconds", {
       value: text,
+      hint: `Give the seconds to wait for a silent peer, e.g. ${flag} 10 (fractions too: 0.5).`,
     });
   }
   return n * 1000;

@@ -333,6 +333,13 @@ const CASES: Case[] = [
     says: /Cannot get config key: no such key \(never\.set\)/,
   },
   {
+    // The message said "between 0 and 86400" and refused 0.
+    name: "a --timeout of 0 seconds",
+    args: ["sync", "now", "--timeout", "0"],
+    code: 2,
+    says: /Cannot use --timeout: it must be more than 0 and at most 86400 seconds \(0\)\nhint: /,
+  },
+  {
     name: "init with a device name that is blank",
     args: ["init", "--name", " "],
     code: 2,
