@@ -82,7 +82,7 @@ complete -c mycel -n '__fish_seen_subcommand_from pref; and not __fish_seen_subc
 complete -c mycel -n __fish_use_subcommand -a repair -d 'check the home for damage; keep everything intact and rebuild the rest'
 complete -c mycel -n __fish_use_subcommand -a service -d 'run sync every 30 s (systemd timer and socket, launchd, or cron)'
 complete -c mycel -n '__fish_seen_subcommand_from service; and not __fish_seen_subcommand_from install status uninstall' -a install -d 'run sync every 30 s and accept incoming sync (systemd or launchd), or print cron lines'
-complete -c mycel -n '__fish_seen_subcommand_from service; and not __fish_seen_subcommand_from install status uninstall' -a status -d 'show whether the timer and socket are active, and the last and next round'
+complete -c mycel -n '__fish_seen_subcommand_from service; and not __fish_seen_subcommand_from install status uninstall' -a status -d 'show whether the timer and socket are active (or the cron lines in), and the last and next round'
 complete -c mycel -n '__fish_seen_subcommand_from service; and not __fish_seen_subcommand_from install status uninstall' -a uninstall -d 'stop and remove the units or agents (with --cron: mycel\'s crontab lines)'
 complete -c mycel -n __fish_use_subcommand -a status -d 'show this device, its mesh, the state digest and its peers'
 complete -c mycel -n __fish_use_subcommand -a sync -d 'exchange changes with peers (encrypted, one round)'

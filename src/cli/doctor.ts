@@ -159,12 +159,9 @@ export async function checkSchedule(
   runner: Runner,
   env: (n: string) => string | undefined,
 ): Promise<Finding> {
-  const { unitDir, unitStatus } = await lazyImport<typeof import("../service/install.ts")>(
-    new URL("../service/install.ts", import.meta.url),
-  );
-  const { hasMycelCron } = await lazyImport<typeof import("../service/cron_marker.ts")>(
-    new URL("../service/cron_marker.ts", import.meta.url),
-  );
+  const { cronInstalled, unitDir, unitStatus } = await lazyImport<
+    typeof import("../service/install.ts")
+  >(new URL("../service/install.ts", import.meta.url));
   for (const scope of ["user", "system"] as const) {
     const s = await unitStatus(scope, unitDir(scope, env), runner);
     if (!s.installed) continue;
@@ -180,13 +177,8 @@ export async function checkSchedule(
       } enable --now mycel-sync.timer mycel-sync.socket\`.`,
     };
   }
-  try {
-    const cron = await runner.run("crontab", ["-l"]);
-    if (cron.code === 0 && hasMycelCron(cron.stdout)) {
-      return { check: "schedule", ok: true, detail: "cron lines installed" };
-    }
-  } catch {
-    // no crontab command
+  if (await cronInstalled(runner)) {
+    return { check: "schedule", ok: true, detail: "cron lines installed" };
   }
   return {
     check: "schedule",

@@ -8,7 +8,7 @@
 
 import { writeFileAtomic } from "../storage/atomic.ts";
 import type { Runner } from "../mesh/system.ts";
-import { withoutMycel } from "./cron_marker.ts";
+import { hasMycelCron, withoutMycel } from "./cron_marker.ts";
 import { ENABLED_UNITS, renderCron, renderUnits, type ServiceSpec, UNIT_NAMES } from "./units.ts";
 
 /** Where units go. */
@@ -172,4 +172,14 @@ export async function uninstallCron(runner: Runner): Promise<number> {
   const removed = current.stdout.split("\n").length - kept.split("\n").length;
   if (removed > 0) await runner.run("crontab", ["-"], { stdin: kept });
   return removed;
+}
+
+/** True when the user's crontab holds mycel's lines (false without a crontab or `crontab`). */
+export async function cronInstalled(runner: Runner): Promise<boolean> {
+  try {
+    const current = await runner.run("crontab", ["-l"]);
+    return current.code === 0 && hasMycelCron(current.stdout);
+  } catch {
+    return false; // no crontab command
+  }
 }

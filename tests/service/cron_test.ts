@@ -252,6 +252,22 @@ Deno.test("service install --cron --json: standard output is one JSON document w
   assert.equal(bin.crontab(), text.stdout);
 });
 
+Deno.test("service status says whether mycel's crontab lines are in (after --cron --apply it said only 'not installed')", async () => {
+  const { h } = await setup();
+  await using _ = h;
+  const status = ["service", "status", "--dir", h.path("u")];
+  const before = await h.json<Record<string, unknown>>([...status, "--json"]);
+  assert.equal(before.cron, false);
+  assert.doesNotMatch((await h.ok(status)).stdout, /^cron/m);
+  await h.ok(["service", "install", "--cron", "--apply", "--port", "40147"]);
+  const after = await h.json<Record<string, unknown>>([...status, "--json"]);
+  assert.equal(after.cron, true);
+  assert.equal(after.installed, false, "no units for all that");
+  assert.match((await h.ok(status)).stdout, /^cron {4}installed \(mycel's crontab lines\)$/m);
+  await h.ok(["service", "uninstall", "--cron"]);
+  assert.equal((await h.json<Record<string, unknown>>([...status, "--json"])).cron, false);
+});
+
 Deno.test("service install --cron --apply into an empty crontab", async () => {
   const { h, bin } = await setup();
   await using _ = h;

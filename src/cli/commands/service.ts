@@ -92,10 +92,16 @@ async function status(ctx: CommandContext, input: ParsedInput, p: ServicePlatfor
     const dir = (input.flags.dir as string | undefined) ?? unitDir(scope, ctx.env);
     units = await unitStatus(scope, dir, await runnerOf(p));
   }
+  // `service install --cron --apply` writes no units: say whether its lines are in.
+  const { cronInstalled } = await lazyImport<typeof import("../../service/install.ts")>(
+    new URL("../../service/install.ts", import.meta.url),
+  );
+  const cron = await cronInstalled(await runnerOf(p));
   const last = await withRead(ctx, (home) => home.local.get("lastRound"));
   const doc = {
     scope,
     installed: units.installed,
+    cron,
     timer: units.timer,
     socket: units.socket,
     last_round: last ? { at: isoTime(last.at), peers: last.peers, synced: last.synced } : null,
@@ -105,6 +111,7 @@ async function status(ctx: CommandContext, input: ParsedInput, p: ServicePlatfor
   else {
     const now = ctx.now();
     ctx.out.line(`units   ${doc.installed ? "installed" : "not installed"} (${scope})`);
+    if (cron) ctx.out.line("cron    installed (mycel's crontab lines)");
     ctx.out.line(`timer   ${doc.timer}`);
     ctx.out.line(`socket  ${doc.socket}`);
     const round = last &&
@@ -177,7 +184,8 @@ export function serviceCommandsFor(platform: ServicePlatform): CommandSpec[] {
     },
     {
       path: ["service", "status"],
-      summary: "show whether the timer and socket are active, and the last and next round",
+      summary: "show whether the timer and socket are active (or the cron lines in), and the " +
+        "last and next round",
       args: [],
       flags: [...SCOPE_FLAGS, JSON_FLAG],
       ...LOCAL,
