@@ -216,6 +216,23 @@ Deno.test("pattern add, list and remove; removing an unknown id exits 2", async 
   }]);
 });
 
+Deno.test("pattern add of an id already there says it replaced it (it said 'added')", async () => {
+  await using h = await tempHome();
+  await h.ok(["pattern", "add", '{"id":"greet","text":"hi"}']);
+  const again = await h.ok(["pattern", "add", '{"id":"greet","text":"hello"}']);
+  assert.equal(again.stdout, "replaced pattern greet\n");
+  const json = await h.json(["pattern", "add", '{"id":"greet","text":"hey"}', "--json"]);
+  assert.deepEqual(json, { id: "greet", changed: true, replaced: true });
+  const same = await h.json(["pattern", "add", '{"id":"greet","text":"hey"}', "--json"]);
+  assert.deepEqual(same, { id: "greet", changed: false, replaced: false });
+  const fresh = await h.json(["pattern", "add", '{"id":"bye"}', "--json"]);
+  assert.deepEqual(fresh, { id: "bye", changed: true, replaced: false });
+  assert.deepEqual(await h.json(["pattern", "list", "--json"]), [
+    { id: "bye" },
+    { id: "greet", text: "hey" },
+  ]);
+});
+
 Deno.test("app add records apps once; app list --json is the sorted list", async () => {
   await using h = await tempHome();
   const r = await h.ok(["app", "add", "ripgrep", "fd-find", "ripgrep"]);

@@ -52,8 +52,9 @@ export const patternCommands: CommandSpec[] = [
     async run(ctx, input) {
       const value = parsePattern(input.args.JSON as string);
       const id = value.id as string;
-      const changed = await withWrite(ctx, async (w) => {
-        if (canonicalJson(w.view.pattern(id)) === canonicalJson(value)) return false;
+      const { changed, replaced } = await withWrite(ctx, async (w) => {
+        const none = { changed: false, replaced: false };
+        if (canonicalJson(w.view.pattern(id)) === canonicalJson(value)) return none;
         // A pattern.add names nothing it replaced (its wire form has no
         // observed dots), so on its own the newest stamp would win: a
         // version stamped ahead by a fast clock elsewhere would hide this
@@ -65,11 +66,13 @@ export const patternCommands: CommandSpec[] = [
           ...(seen.length > 0 ? [{ type: "pattern.remove" as const, id, dots: seen }] : []),
           { type: "pattern.add", id, value },
         ]);
-        return true;
+        return { changed: true, replaced: seen.length > 0 };
       });
       const shown = safeText(id);
-      if (input.flags.json) ctx.out.json({ id, changed });
-      else ctx.out.line(changed ? `added pattern ${shown}` : `pattern ${shown} is already present`);
+      if (input.flags.json) ctx.out.json({ id, changed, replaced });
+      else if (!changed) ctx.out.line(`pattern ${shown} is already present`);
+      // "added" for a new id only: a write over one this device shows replaces it.
+      else ctx.out.line(`${replaced ? "replaced" : "added"} pattern ${shown}`);
       return ExitCode.ok;
     },
   },
