@@ -27,9 +27,9 @@ export function fileProblem(e: unknown, op: "read" | "write" = "read"): string {
 }
 
 /**
- * Refuse an empty name or one naming a folder before anything is asked or
- * written (a passphrase prompt first, then "it is a folder", wastes the
- * user's typing).
+ * Refuse an empty name, one naming a folder, or a new file in a folder that
+ * does not exist, before anything is asked or written (a passphrase prompt
+ * first, then "it is a folder", wastes the user's typing).
  */
 export async function checkFileName(path: string, action: string): Promise<void> {
   if (path === "") {
@@ -41,5 +41,17 @@ export async function checkFileName(path: string, action: string): Promise<void>
       value: path,
       exit: ExitCode.usage,
     });
+  }
+  if (info !== undefined) return;
+  // A new file: its folder must be there (before, found only when writing).
+  const slash = path.lastIndexOf("/");
+  const folder = slash < 0 ? "." : path.slice(0, slash) || "/";
+  const parent = await Deno.stat(folder).catch((e) => e instanceof Deno.errors.NotFound ? null : e);
+  if (parent instanceof Error) return; // the write says why (permission denied, …)
+  if (parent === null || !parent.isDirectory) {
+    const reason = parent === null
+      ? "its folder does not exist"
+      : "a part of its path is not a folder";
+    throw new MycelError("bad_path", action, reason, { value: path, exit: ExitCode.usage });
   }
 }

@@ -205,6 +205,13 @@ const CASES: Case[] = [
     says: /Cannot export device keys: its folder does not exist \(.*nowhere\/keys\.mycelkeys\)/,
   },
   {
+    // Checked before the passphrase is asked (typed twice on a terminal, then refused).
+    name: "keys export into a folder that does not exist, no passphrase given yet",
+    args: ["keys", "export", "FILE(nowhere/keys.mycelkeys)"],
+    code: 2,
+    says: /Cannot export device keys: its folder does not exist \(.*nowhere\/keys\.mycelkeys\)/,
+  },
+  {
     name: "keys import of a folder",
     args: ["keys", "import", "FILE()"],
     code: 2,
