@@ -116,6 +116,17 @@ export function removalHere(
   return removalInState(state, self) ?? removalInBooks(state, peers);
 }
 
+/**
+ * A peer's removal refusal as shown to a person: the time it names (ISO UTC,
+ * as every peer writes it on the wire) in local time, as in the error that
+ * `sync now` prints below it. Any other text is returned unchanged.
+ */
+export function refusalInLocalTime(error: string): string {
+  const iso = REMOVED_REFUSAL.exec(error)?.[2];
+  const at = iso === undefined ? NaN : Date.parse(iso);
+  return Number.isNaN(at) ? error : error.replace(iso!, localTime(at));
+}
+
 /** The sentence for users (text-checked by whoever prints it). */
 export function removalMessage(r: Removal): string {
   if (r.byName !== undefined && r.at !== undefined) {

@@ -10,6 +10,7 @@ import type { SessionOutcome } from "../sync/peer_session.ts";
 import { safeText } from "../text_safety.ts";
 import { plural } from "../human.ts";
 import type { Text } from "./output.ts";
+import { refusalInLocalTime } from "./removal.ts";
 
 /**
  * Exit code of a round: 0 when every peer synced; 3 when no peer was
@@ -32,7 +33,7 @@ export function outcomeLine(o: SessionOutcome): Text {
   const ours = ex?.sentCheckpoint ? " and our state" : "";
   const more = ex?.more || ex?.peerMore ? " (more next round)" : "";
   const how = o.status !== "synced"
-    ? safeText(o.error ?? "")
+    ? safeText(refusalInLocalTime(o.error ?? ""))
     : ex?.idle
     ? `up to date via ${o.path} ${o.address ?? ""}`.trimEnd()
     : `sent ${plural(ex?.sent ?? 0, "entry", "entries")}${ours}, received ${

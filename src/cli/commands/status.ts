@@ -10,7 +10,7 @@ import { shortDeviceId } from "../../log/device_id.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { ago, duration, msOf, plural } from "../../human.ts";
-import { removalHere, removalJson, removalMessage } from "../removal.ts";
+import { refusalInLocalTime, removalHere, removalJson, removalMessage } from "../removal.ts";
 import { withRead } from "../session.ts";
 import { statusJson } from "../status_json.ts";
 import { peerTable } from "../status_table.ts";
@@ -99,7 +99,7 @@ export const statusCommand: CommandSpec = {
     if (st.peers.length === 0) out.line("No peers yet: add one with `mycel pair`.");
     else for (const l of peerTable(st.peers, now)) out.line(l);
     for (const p of st.peers.filter((p) => p.last_error)) {
-      out.line(`  ${safeText(p.name)}: ${safeText(p.last_error!)}`);
+      out.line(`  ${safeText(p.name)}: ${safeText(refusalInLocalTime(p.last_error!))}`);
     }
     for (const f of st.forks) {
       out.line(
