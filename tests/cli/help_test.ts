@@ -18,6 +18,7 @@ import { COMMANDS } from "../../src/cli/commands/table.ts";
 import { EXIT_CODE_MEANINGS, wrap } from "../../src/cli/help.ts";
 import { describe, tempHome } from "../helpers/mycel.ts";
 import { runMain } from "./_in_process.ts";
+import { roundExitCode } from "../../src/cli/sync_outcome.ts";
 
 function tooWide(text: string, width: number): string[] {
   return text.split("\n").filter((l) => [...l].length > width);
@@ -220,4 +221,32 @@ Deno.test("real processes: piped help is at most 80 columns and creates no home"
     assert.deepEqual(tooWide(r.stdout, 80), [], describe(args, r));
   }
   assert.equal(await Deno.stat(h.home).then(() => true, () => false), false);
+});
+
+Deno.test("sync now --help states the exit rule the round applies, without contradiction", async () => {
+  await using h = await tempHome();
+  const r = await h.run(["sync", "now", "--help"]);
+  assert.equal(r.code, 0, describe(["sync", "now", "--help"], r));
+  const text = r.stdout.replace(/\s+/g, " ");
+  // Before: "3 when none was reachable, or only some synced; 1 when none synced",
+  // where "none synced" also covers "none was reachable".
+  assert.doesNotMatch(text, /1 when none synced\./);
+  // Each sentence of the rule, and round outcomes it covers with the code the round gives.
+  const rule: [string, string[], number][] = [
+    ["Exit 0 when every peer synced (or there is none)", ["synced", "synced"], 0],
+    ["Exit 0 when every peer synced (or there is none)", [], 0],
+    ["3 when some synced and the others did not", ["synced", "unreachable"], 3],
+    ["3 when some synced and the others did not", ["synced", "refused"], 3],
+    ["or when no peer could be reached at all", ["unreachable", "unreachable"], 3],
+    ["1 when none synced and at least one was reached but refused or failed", ["refused"], 1],
+    [
+      "1 when none synced and at least one was reached but refused or failed",
+      ["unreachable", "failed"],
+      1,
+    ],
+  ];
+  for (const [sentence, statuses, code] of rule) {
+    assert.ok(text.includes(sentence), `help says: ${sentence}`);
+    assert.equal(roundExitCode(statuses), code, `${sentence}: ${statuses.join(", ")}`);
+  }
 });

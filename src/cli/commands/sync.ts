@@ -24,8 +24,10 @@ const syncNowCommand: CommandSpec = {
     "unreachable (why) or refused (why). In meshes of more than 8 devices a round talks to\n" +
     "the peers that lack this device's changes plus a few others, at most 16, those seen\n" +
     "lately first (--all: every peer).\n" +
-    "Exit 0 when every peer synced; 3 when none was reachable, or only some synced; 1 when\n" +
-    "none synced. Only one round runs per home at a time: while one runs, another exits 0\n" +
+    "Exit 0 when every peer synced (or there is none); 3 when some synced and the others\n" +
+    "did not, or when no peer could be reached at all; 1 when none synced and at least one\n" +
+    "was reached but refused or failed. Only one round runs per home at a time: while one\n" +
+    "runs, another exits 0\n" +
     "at once with a note (so cron needs no flock); the push after a change (--push) is\n" +
     "waited for, up to 20 s. Synced folders: local changes are\n" +
     "scanned and sent first, then files are fetched (progress on a terminal); a stopped\n" +
