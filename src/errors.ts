@@ -58,6 +58,8 @@ export class MycelError extends Error {
   readonly value?: string | number;
   /** Why, as given (part of the message): lets a caller say what it could not do for the same reason. */
   readonly reason: string;
+  /** What could not be done, as given ("<verb> <object>", part of the message). */
+  readonly action: string;
 
   /**
    * Make an error.
@@ -79,7 +81,23 @@ export class MycelError extends Error {
     this.exit = options.exit ?? ExitCode.failure;
     this.value = options.value;
     this.reason = reason;
+    this.action = action;
   }
+}
+
+/**
+ * `e` with `hint` when it has none (else `e` itself): for a check shared with
+ * code that reads peers' data (src/log/op_checks.ts), whose errors only the
+ * command a user typed can give a fix-it line for.
+ */
+export function withHint(e: unknown, hint: string): unknown {
+  if (!(e instanceof MycelError) || e.hint !== undefined) return e;
+  return new MycelError(e.code, e.action, e.reason, {
+    value: e.value,
+    exit: e.exit,
+    cause: e.cause,
+    hint,
+  });
 }
 
 /** Shorthand for a usage error (exit code 2). */

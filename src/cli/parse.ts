@@ -13,6 +13,7 @@
  */
 
 import { usageError } from "../errors.ts";
+import { orList } from "../human.ts";
 import {
   type CommandSpec,
   flagsOf,
@@ -211,8 +212,10 @@ export function parseInput(spec: CommandSpec, tokens: readonly string[]): Parsed
       throw usageError(action, `--${flag.name} needs a value ${flag.value}`, { hint });
     }
     if (flag.choices && !flag.choices.includes(value)) {
-      throw usageError(action, `--${flag.name} must be one of ${flag.choices.join(", ")}`, {
+      throw usageError(action, `--${flag.name} must be ${orList(flag.choices)}`, {
         value,
+        // What the flag is for: the choices alone do not say which to pick.
+        hint: `--${flag.name} ${flag.value}: ${flag.help}.`,
       });
     }
     flags[flag.name] = value;
@@ -234,7 +237,7 @@ export function parseInput(spec: CommandSpec, tokens: readonly string[]): Parsed
       continue;
     }
     if (a.choices && !a.choices.includes(v)) {
-      throw usageError(action, `${a.name} must be one of ${a.choices.join(", ")}`, { value: v });
+      throw usageError(action, `${a.name} must be ${orList(a.choices)}`, { value: v, hint });
     }
     args[a.name] = v;
     at++;

@@ -99,7 +99,8 @@ const CASES: Case[] = [
     name: "flag value not among the choices",
     args: ["config", "export", "--format", "yaml"],
     code: 2,
-    says: /--format must be one of json, toml \(yaml\)/,
+    says:
+      /--format must be json or toml \(yaml\)\nhint: --format FORMAT: json \(default\) or toml\./,
   },
   {
     name: "malformed JSON pattern",
@@ -111,13 +112,16 @@ const CASES: Case[] = [
     name: "pattern that is not an object",
     args: ["pattern", "add", "[1,2]"],
     code: 2,
-    says: /Cannot use pattern: it must be a JSON object/,
+    // The hint is the command's (the check is shared with decoding peers' entries).
+    says:
+      /Cannot use pattern: it must be a JSON object\nhint: A pattern is a JSON object with a text "id"/,
   },
   {
     name: "pattern without id",
     args: ["pattern", "add", '{"text":"hi"}'],
     code: 2,
-    says: /Cannot use pattern: it has no `id` field/,
+    says:
+      /Cannot use pattern: it has no `id` field\nhint: A pattern is a JSON object with a text "id"/,
   },
   {
     name: "pattern with an empty id",
@@ -183,7 +187,8 @@ const CASES: Case[] = [
     name: "config file that does not exist",
     args: ["config", "import", "FILE(missing.toml)"],
     code: 2,
-    says: /Cannot import config: no such file \(.*missing\.toml\)/,
+    says:
+      /Cannot import config: no such file \(.*missing\.toml\)\nhint: Check the path \(a relative one starts from the current folder\), or give -/,
   },
   {
     name: "keys export to an empty file name",
@@ -237,7 +242,12 @@ const CASES: Case[] = [
     code: 2,
     says: /Cannot import config: /,
   },
-  { name: "empty preference key", args: ["pref", "set", "", "v"], code: 2, says: /it is empty/ },
+  {
+    name: "empty preference key",
+    args: ["pref", "set", "", "v"],
+    code: 2,
+    says: /Cannot use preference key: it is empty\nhint: Give a key such as `theme`/,
+  },
   { name: "empty config key", args: ["config", "set", "", "1"], code: 2, says: /it is empty/ },
   {
     name: "preference key with a control character",
@@ -345,6 +355,14 @@ const CASES: Case[] = [
     args: ["sync", "now", "--timeout", "0"],
     code: 2,
     says: /Cannot use --timeout: it must be more than 0 and at most 86400 seconds \(0\)\nhint: /,
+  },
+  {
+    // The choices, as a person lists them, and what the flag is for.
+    name: "init with a key store mycel does not know",
+    args: ["init", "--keys", "bogus"],
+    code: 2,
+    says:
+      /--keys must be auto, secret-service, keychain or file \(bogus\)\nhint: --keys STORE: where to keep the private keys/,
   },
   {
     name: "init with a device name that is blank",

@@ -7,10 +7,17 @@
  */
 
 import assert from "node:assert/strict";
-import { ago, duration, localTime, plural } from "../../src/human.ts";
+import { ago, duration, localTime, orList, plural } from "../../src/human.ts";
 import { renderText } from "../../src/cli/output.ts";
 import { renderTable } from "../../src/cli/text_table.ts";
 import { runProcess } from "../helpers/process.ts";
+
+Deno.test("orList: choices as a person lists them (a, b or c)", () => {
+  assert.equal(orList(["json", "toml"]), "json or toml");
+  assert.equal(orList([16, 20, 40]), "16, 20 or 40");
+  assert.equal(orList(["only"]), "only");
+  assert.equal(orList([]), "");
+});
 
 Deno.test("plural: 1 entry, 2 entries, 0 peers", () => {
   assert.equal(plural(1, "entry", "entries"), "1 entry");

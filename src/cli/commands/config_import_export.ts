@@ -49,6 +49,12 @@ export const importCommand: CommandSpec = {
       const reason = e instanceof TypeError ? "it is not UTF-8 text" : fileProblem(e);
       throw new MycelError("bad_config_file", "import config", reason, {
         value: path,
+        hint: e instanceof Deno.errors.NotFound
+          ? "Check the path (a relative one starts from the current folder), or give - and\n" +
+            "pipe the file in. `mycel config export > config.json` writes one."
+          : e instanceof TypeError
+          ? "Give a JSON or TOML file such as `mycel config export` writes."
+          : undefined,
         exit: ExitCode.usage,
       });
     }

@@ -6,11 +6,14 @@
  */
 
 import { canonicalJson } from "../../crdt/json.ts";
-import { ExitCode, MycelError } from "../../errors.ts";
+import { ExitCode, MycelError, withHint } from "../../errors.ts";
 import { checkName, checkPattern } from "../../log/ops.ts";
 import { escapeInQuotedText, safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { commitOps, withRead, withWrite } from "../session.ts";
+
+const PATTERN_HINT = `A pattern is a JSON object with a text "id" that names it:\n` +
+  `mycel pattern add '{"id":"greeting","text":"hi"}'`;
 
 function parsePattern(text: string) {
   let value: unknown;
@@ -29,7 +32,12 @@ function parsePattern(text: string) {
       },
     );
   }
-  return checkPattern(value);
+  try {
+    return checkPattern(value);
+  } catch (e) {
+    // The check is shared with decoding peers' entries: the hint is the command's.
+    throw withHint(e, PATTERN_HINT);
+  }
 }
 
 /** Every `pattern` command. */

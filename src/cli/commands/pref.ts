@@ -7,6 +7,7 @@
  * `show preferences`), listed in its help but not offered by completion.
  */
 
+import { withHint } from "../../errors.ts";
 import { checkName, checkPrefValue } from "../../log/ops.ts";
 import type { CommandSpec } from "../command.ts";
 import { kvCommands } from "./kv.ts";
@@ -18,7 +19,14 @@ export const prefCommands: CommandSpec[] = kvCommands({
   space: "prefs",
   get: (view, key) => view.pref(key),
   entries: (view) => view.prefs(),
-  checkKey: (k) => checkName("preference key", k),
+  checkKey: (k) => {
+    try {
+      return checkName("preference key", k);
+    } catch (e) {
+      // The check is shared with decoding peers' entries: the hint is the command's.
+      throw withHint(e, "Give a key such as `theme`: mycel pref set theme dark");
+    }
+  },
   parseValue: (text) => checkPrefValue(text),
   show: (v) => String(v),
   setOp: (key, value, observed) => ({ type: "pref.set", key, value: value as string, observed }),
