@@ -43,9 +43,11 @@ function explainListenError(e: unknown): never {
       "the port is already in use",
       {
         value: (e as MycelError).value,
-        hint:
-          "Another `mycel pair` is probably waiting on it: finish or stop that one (Ctrl-C),\n" +
-          "or wait on another port with --listen HOST:PORT.",
+        // Whoever holds it: a `mycel pair` still waiting, `mycel sync serve`
+        // (or its socket unit) when --listen named the sync port, or any other program.
+        hint: "Another program is listening on it (a `mycel pair` still waiting, or\n" +
+          "`mycel sync serve` on this port): stop that one, or wait on another port with\n" +
+          "--listen HOST:PORT.",
         cause: e,
       },
     );

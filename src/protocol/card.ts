@@ -47,18 +47,31 @@ export async function encodeCard(
   return CARD_PREFIX + toBase64Url(encodeCbor([b, signature]));
 }
 
-function bad(reason: string, cause?: unknown): MycelError {
+function bad(reason: string, cause?: unknown, hint?: string): MycelError {
   return new MycelError("bad_card", "read device card", reason, {
-    hint: "Copy the whole line printed by `mycel mesh card` on the other device.",
+    hint: hint ?? "Copy the whole line printed by `mycel mesh card` on the other device.",
     exit: ExitCode.usage,
     cause,
   });
 }
 
+// Any card version's prefix: a later one is a newer mycel's card, not a typo.
+const ANY_CARD_PREFIX = /^mycel-card-(\d+):/;
+
 /** Parse and verify a card (signature included). */
 export async function decodeCard(text: string): Promise<Card> {
   const t = text.trim();
-  if (!t.startsWith(CARD_PREFIX)) throw bad(`it does not start with ${CARD_PREFIX}`);
+  if (!t.startsWith(CARD_PREFIX)) {
+    const version = ANY_CARD_PREFIX.exec(t)?.[1];
+    if (version !== undefined && Number(version) > 1) {
+      throw bad(
+        `it is in a newer card format (mycel-card-${version}:) than this mycel reads`,
+        undefined,
+        "Update mycel on this device, then add the card again.",
+      );
+    }
+    throw bad(`it does not start with ${CARD_PREFIX}`);
+  }
   if (t.length > 8192) throw bad("it is too long");
   let outer: unknown;
   try {

@@ -20,6 +20,7 @@ import {
   versionOf,
 } from "./pairing_code_layout.ts";
 import { formatHost, parseHost } from "./pairing_host.ts";
+import { orList } from "../human.ts";
 
 export { PAIRING_CODE_VERSION, PAIRING_SECRET_BYTES } from "./pairing_code_layout.ts";
 
@@ -133,7 +134,7 @@ export function decodePairingCode(text: string): PairingCode {
     throw readError("pairing_code_version", "unsupported code version", version, UPDATE_HINT);
   }
   if (!form) {
-    const lengths = PAIRING_FORMS.map((f) => f.symbols).join(", ");
+    const lengths = orList(PAIRING_FORMS.map((f) => f.symbols));
     throw readError(
       "pairing_code_length",
       `wrong length, expected ${lengths} characters`,

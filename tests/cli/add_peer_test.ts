@@ -46,3 +46,22 @@ Deno.test("mesh add-peer of a device named like a member admits it, with a note 
   const again = await laptop.run(["--no-sync", "mesh", "add-peer", await cardOf(second), "--json"]);
   assert.equal(JSON.parse(again.stdout).already_member, true);
 });
+
+Deno.test("mesh add-peer of a newer mycel's card says so and to update mycel", async () => {
+  await using h = await tempHome();
+  await h.ok(["--no-sync", "init", "--name", "laptop"]);
+  const card = (await h.ok(["mesh", "card"])).stdout.trim();
+  const newer = card.replace(/^mycel-card-1:/, "mycel-card-2:");
+  const args = ["--no-sync", "mesh", "add-peer", newer];
+  const r = await h.run(args);
+  assert.equal(r.code, 2, describe(args, r));
+  // Before: "it does not start with mycel-card-1:" and "copy the whole line".
+  assert.match(
+    r.stderr,
+    /^error: Cannot read device card: it is in a newer card format \(mycel-card-2:\) than this mycel reads\n/,
+  );
+  assert.match(r.stderr, /\nhint: Update mycel on this device/);
+  // A line that is no card at all is still told to copy the whole line.
+  const junk = await h.run(["--no-sync", "mesh", "add-peer", "mycel-card-x:abc"]);
+  assert.match(junk.stderr, /it does not start with mycel-card-1:.*\nhint: Copy the whole line/s);
+});

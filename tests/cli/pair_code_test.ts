@@ -103,11 +103,43 @@ Deno.test("a second mycel pair on a busy port is a named error with a way out", 
     const r = await a.run(args);
     assert.equal(r.code, 1, describe(args, r));
     assert.match(r.stderr, /^error: Cannot wait for a device to pair: the port is already in use/);
-    assert.match(r.stderr, /hint: Another `mycel pair` is probably waiting on it/);
+    assert.match(
+      r.stderr,
+      /hint: Another program is listening on it \(a `mycel pair` still waiting/,
+    );
     assert.doesNotMatch(r.stderr, /internal error/);
   } finally {
     await inv.proc.stop();
   }
+});
+
+Deno.test("pair on the port sync serve holds: the hint names sync serve too, not only a pair", async () => {
+  await using a = await tempHome("mycel-pair-a-");
+  await a.ok(["--no-sync", "init", "--name", "alpha"]);
+  const address = `127.0.0.1:${freePort()}`;
+  await using serve = a.spawn(["sync", "serve", "--listen", address]);
+  await serve.waitFor(/listening on \S+/, { stream: "stderr" });
+  const args = ["pair", "--listen", address];
+  const r = await a.run(args);
+  assert.equal(r.code, 1, describe(args, r));
+  assert.match(r.stderr, /^error: Cannot wait for a device to pair: the port is already in use/);
+  // Before: "Another `mycel pair` is probably waiting on it", when none was.
+  assert.match(
+    r.stderr,
+    /`mycel sync serve` on this port\): stop that one, or wait on another port/,
+  );
+});
+
+Deno.test("pair - with a code of the wrong length lists the lengths as a person would", async () => {
+  await using b = await tempHome("mycel-pair-b-");
+  const args = ["pair", "-"];
+  const r = await b.run(args, { stdin: "MYCEL-70AG-08M2-8T5C-Y4T\n" });
+  assert.equal(r.code, 2, describe(args, r));
+  // Before: "expected 16, 20, 40 characters".
+  assert.match(
+    r.stderr,
+    /Cannot read pairing code: wrong length, expected 16, 20 or 40 characters \(15 characters\)/,
+  );
 });
 
 Deno.test("pair --json: the code is a line of JSON on stderr a script passes on; stdout one document", async () => {
