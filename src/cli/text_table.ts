@@ -38,6 +38,15 @@ function cut(text: string, max: number | undefined): string {
   return cutToWidth(text, Math.max(0, max - 1)) + "…";
 }
 
+/**
+ * `text` padded with spaces to `width` terminal columns (as a table cell is):
+ * for lines written one at a time, whose widths are known before the rows
+ * (`mycel log`, which never holds the whole history).
+ */
+export function padToWidth(text: string, width: number): string {
+  return text + " ".repeat(Math.max(0, width - displayWidth(text)));
+}
+
 /** The table's lines (header first), ready for `out.line`. */
 export function renderTable(
   columns: readonly Column[],

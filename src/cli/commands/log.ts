@@ -15,6 +15,8 @@ import type { LogEntryJson } from "../json_types.ts";
 import { baseNote, newestFirst } from "../log_history.ts";
 import { describeOp, deviceName, opJson } from "../op_text.ts";
 import { withRead } from "../session.ts";
+import { padToWidth } from "../text_table.ts";
+import { displayWidth } from "../../display_width.ts";
 
 /** A stamp's wall time as ISO 8601, or a plain number past the calendar's end (a hostile stamp). */
 export function stampTime(wall: number): string {
@@ -67,6 +69,15 @@ export const logCommand: CommandSpec = {
       // Written as read (never the whole history in memory: a long log took
       // hundreds of MB, its JSON a GB). The JSON is the same text
       // `ctx.out.json` gives for the whole array.
+      // Columns line up as in `mesh list` (display width: a CJK name takes two
+      // columns a character), from widths known before any entry is read.
+      const timeWidth = localTime(ctx.now()).length;
+      const whoWidth = Math.max(
+        0,
+        ...authors.map((a) =>
+          displayWidth(safeText(deviceName(state, a))) + 1 + String(heads.get(a)!.seq).length
+        ),
+      );
       let shown = 0;
       try {
         for (const e of newestFirst(home, authors)) {
@@ -86,8 +97,9 @@ export const logCommand: CommandSpec = {
             const wall = e.entry.hlc.wall;
             const when = wall <= 8.64e15 ? localTime(wall) : `@${wall} (beyond the calendar)`;
             const who = `${safeText(deviceName(state, e.entry.author))}#${e.entry.seq}`;
+            const what = e.entry.ops.map((o) => describeOp(o, state)).join("; ");
             ctx.out.line(
-              `${when}  ${who}  ${e.entry.ops.map((o) => describeOp(o, state)).join("; ")}`,
+              `${padToWidth(when, timeWidth)}  ${padToWidth(who, whoWidth)}  ${what}`,
             );
           }
           shown++;

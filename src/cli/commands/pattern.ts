@@ -11,6 +11,7 @@ import { checkName, checkPattern } from "../../log/ops.ts";
 import { escapeInQuotedText, safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { commitOps, withRead, withWrite } from "../session.ts";
+import { renderTable } from "../text_table.ts";
 
 const PATTERN_HINT = `A pattern is a JSON object with a text "id" that names it:\n` +
   `mycel pattern add '{"id":"greeting","text":"hi"}'`;
@@ -120,9 +121,13 @@ export const patternCommands: CommandSpec[] = [
       const entries = await withRead(ctx, (home) => home.view.patterns());
       if (input.flags.json) ctx.out.json(entries.map(([, v]) => v));
       else if (entries.length === 0) ctx.out.error("No patterns learned.");
-      else {for (const [id, v] of entries) {
-          ctx.out.line(`${safeText(id)}  ${escapeInQuotedText(canonicalJson(v))}`);
-        }}
+      else {
+        // Aligned as `mesh list` is (display width: a CJK id takes two columns a character).
+        const rows = entries.map(([id, v]) => [id, escapeInQuotedText(canonicalJson(v))]);
+        for (const l of renderTable([{ header: "id" }, { header: "pattern" }], rows)) {
+          ctx.out.line(l);
+        }
+      }
       return ExitCode.ok;
     },
   },
