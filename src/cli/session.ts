@@ -11,17 +11,34 @@ import { isMycelError } from "../errors.ts";
 import type { SignedEntry } from "../log/entry.ts";
 import type { Op } from "../log/ops.ts";
 import { resolveHome } from "../storage/home.ts";
+import { resolvePath } from "../posix_path.ts";
 import { Home } from "../storage/home_handle.ts";
 import type { HomeWriter } from "../storage/home_writer.ts";
 import type { CommandContext } from "./command.ts";
 import { checkHomeFolder } from "./home_folder.ts";
 import { lazyImport } from "../lazy_import.ts";
 
-/** The home folder this invocation uses. */
+/**
+ * The home folder this invocation uses, as an absolute path: a relative
+ * `--home b` (or MYCEL_HOME) is shown by status, init and doctor, and named
+ * in errors, where `b` says nothing once copied elsewhere.
+ */
 export function homeRoot(ctx: CommandContext): string {
-  const root = resolveHome(ctx.homeFlag, ctx.env);
+  const root = absoluteHome(resolveHome(ctx.homeFlag, ctx.env));
   checkHomeFolder(root);
   return root;
+}
+
+/** `root` made absolute against the working folder (as given when there is none: it was removed). */
+export function absoluteHome(root: string): string {
+  if (root.startsWith("/")) return root;
+  let cwd: string;
+  try {
+    cwd = Deno.cwd();
+  } catch {
+    return root;
+  }
+  return resolvePath(root, cwd);
 }
 
 /** Open the home read-only. */

@@ -284,3 +284,25 @@ Deno.test("--home overrides MYCEL_HOME", async () => {
   assert.equal((await h.run(["pref", "list", "--json"])).code, 1); // MYCEL_HOME untouched
   assert.deepEqual(await h.json(["pref", "list", "--json", "--home", other]), { where: "flag" });
 });
+
+Deno.test("a home given as a relative path is shown absolute by init, status and doctor", async () => {
+  await using h = await tempHome();
+  const abs = h.home; // `${h.dir}/home`
+  const keys = `file ${abs}/keys.cbor`;
+  // --home and MYCEL_HOME, relative to the working folder (before: printed as given, `home`).
+  const init = await h.ok(["--home", "home", "init", "--name", "box"], { cwd: h.dir });
+  assert.match(init.stdout, new RegExp(`^Initialised ${abs}$`, "m"));
+  for (
+    const [args, env] of [
+      [["--home", "./home/", "status"], {}],
+      [["status"], { MYCEL_HOME: "home" }],
+    ] as const
+  ) {
+    const r = await h.ok(args, { cwd: h.dir, env });
+    assert.match(r.stdout, new RegExp(`^home {4}${abs}$`, "m"), describe(args, r));
+    assert.match(r.stdout, new RegExp(`^keys {4}${keys},`, "m"), describe(args, r));
+  }
+  const doctor = await h.run(["--home", "home", "doctor"], { cwd: h.dir });
+  assert.match(doctor.stdout, new RegExp(`^ ok {3}home {8}${abs} \\(device box\\)$`, "m"));
+  assert.match(doctor.stdout, new RegExp(`^ ok {3}keys {8}${keys},`, "m"));
+});

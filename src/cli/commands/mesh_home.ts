@@ -12,7 +12,7 @@ import { MycelError } from "../../errors.ts";
 import { locateHome } from "../../storage/home_sudo.ts";
 import { Home } from "../../storage/home_handle.ts";
 import type { CommandContext } from "../command.ts";
-import { openRead, openWrite } from "../session.ts";
+import { absoluteHome, openRead, openWrite } from "../session.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
 const HOW: Record<string, string> = {
@@ -26,7 +26,8 @@ const HOW: Record<string, string> = {
  * create one. Returns the home.
  */
 export async function meshHome(ctx: CommandContext, action: string): Promise<string> {
-  const src = locateHome(ctx.homeFlag, ctx.env);
+  const located = locateHome(ctx.homeFlag, ctx.env);
+  const src = { ...located, root: absoluteHome(located.root) };
   // A home named with --home or MYCEL_HOME was chosen on purpose (a system
   // unit passes --home every round): only one found implicitly is announced,
   // and it must already exist.
