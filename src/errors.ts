@@ -131,3 +131,13 @@ export function interruptedError(
 export function isMycelError(e: unknown, code?: string): e is MycelError {
   return e instanceof MycelError && (code === undefined || e.code === code);
 }
+
+/**
+ * Items as a person lists them in a message: `orList(["a", "b", "c"])` →
+ * "a, b or c". Here, not in human.ts, because argument parsing words its
+ * refusals with it and loads only what every command start-up loads.
+ */
+export function orList(items: readonly (string | number)[]): string {
+  const all = items.map(String);
+  return all.length <= 1 ? all.join("") : `${all.slice(0, -1).join(", ")} or ${all.at(-1)}`;
+}

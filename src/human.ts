@@ -1,7 +1,7 @@
 /**
  * @module human
  * How mycel writes counts and times for people, one helper each, used by
- * every command and by the sync layer's progress and refusal lines: `plural` ("1 entry", "2 entries"), `orList` ("a, b or c"), `localTime` for absolute
+ * every command and by the sync layer's progress and refusal lines: `plural` ("1 entry", "2 entries"), `localTime` for absolute
  * times (local time with its UTC offset, so a time copied from one machine
  * means the same on another), and `ago` for relative times in tables ("3m
  * ago"). `--json` output keeps ISO 8601 UTC instead (json_types.ts). Pure.
@@ -10,12 +10,6 @@
 /** `n` and the noun in the right number: `plural(1, "entry", "entries")` → "1 entry". */
 export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
   return `${n} ${n === 1 ? singular : pluralForm}`;
-}
-
-/** Items as a person lists them: `orList(["a", "b", "c"])` → "a, b or c". */
-export function orList(items: readonly (string | number)[]): string {
-  const all = items.map(String);
-  return all.length <= 1 ? all.join("") : `${all.slice(0, -1).join(", ")} or ${all.at(-1)}`;
 }
 
 function two(n: number): string {

@@ -12,8 +12,7 @@
  * any command runs, and tests/cli/command_modules_test.ts caps that walk.)
  */
 
-import { usageError } from "../errors.ts";
-import { orList } from "../human.ts";
+import { orList, usageError } from "../errors.ts";
 import {
   type CommandSpec,
   flagsOf,

@@ -9,7 +9,7 @@
  * a worked example: `docs/pairing_code.md`. Pure; no I/O.
  */
 
-import { ExitCode, MycelError } from "../errors.ts";
+import { ExitCode, MycelError, orList } from "../errors.ts";
 import { hasValidCheck, symbolChar, symbolValue } from "./base32_check.ts";
 import {
   packPairingCode,
@@ -20,7 +20,6 @@ import {
   versionOf,
 } from "./pairing_code_layout.ts";
 import { formatHost, parseHost } from "./pairing_host.ts";
-import { orList } from "../human.ts";
 
 export { PAIRING_CODE_VERSION, PAIRING_SECRET_BYTES } from "./pairing_code_layout.ts";
 

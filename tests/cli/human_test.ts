@@ -7,7 +7,8 @@
  */
 
 import assert from "node:assert/strict";
-import { ago, duration, localTime, orList, plural } from "../../src/human.ts";
+import { orList } from "../../src/errors.ts";
+import { ago, duration, localTime, plural } from "../../src/human.ts";
 import { renderText } from "../../src/cli/output.ts";
 import { renderTable } from "../../src/cli/text_table.ts";
 import { runProcess } from "../helpers/process.ts";

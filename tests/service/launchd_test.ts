@@ -280,9 +280,12 @@ Deno.test("service on macOS: --no-enable, a failed bootstrap, status, uninstall,
     "not running (last exit 3)",
     "not loaded",
   ]);
+  // Whether mycel's crontab lines are in is asked of cron, on macOS too (--cron works there).
+  assert.equal(st.cron, false);
   assert.deepEqual(printing.calls, [
     ["launchctl", "print", "gui/501/local.mycel.sync"],
     ["launchctl", "print", "gui/501/local.mycel.serve"],
+    ["crontab", "-l"],
   ]);
 
   const rm = recorder();
