@@ -82,8 +82,16 @@ function realOutside(
   return at;
 }
 
-/** The synced folder holding `path` and the path inside it. */
-export async function locateFile(ctx: CommandContext, path: string): Promise<FileInFolder> {
+/**
+ * The synced folder holding `path` and the path inside it. With `root`,
+ * the folder's root itself is taken too (`rel` ""): `folder versions` of
+ * the root lists the files under it, as of any folder in it.
+ */
+export async function locateFile(
+  ctx: CommandContext,
+  path: string,
+  o: { root?: boolean } = {},
+): Promise<FileInFolder> {
   checkPathArg("find file", path);
   // Plain names from here: resolve leaves no "." or "..".
   const abs = resolve(path);
@@ -117,6 +125,9 @@ export async function locateFile(ctx: CommandContext, path: string): Promise<Fil
   const itself = folders.find((f) =>
     abs === f.root || join(realOr(dirname(abs)), basename(abs)) === f.root
   );
+  if (itself !== undefined && o.root) {
+    return { folder: itself.folder, root: itself.root, rel: "" };
+  }
   if (itself !== undefined) {
     throw new MycelError(
       "not_in_folder",

@@ -30,7 +30,7 @@ export function keptFor(keptName: string): string | undefined {
 }
 
 /**
- * Files under the folder-relative `relDir` with kept versions, each with
+ * Files under the folder-relative `relDir` ("" for the whole folder) with kept versions, each with
  * how many (sorted by path; none when nothing is kept there), and whether
  * the listing stopped at {@link MAX_LISTED} copies.
  */
@@ -49,13 +49,13 @@ export async function keptFilesUnder(
     }
     for (const e of entries) {
       if (read >= MAX_LISTED) return;
-      const path = `${rel}/${e.name}`;
+      const path = rel === "" ? e.name : `${rel}/${e.name}`; // "": the folder's root
       if (e.isDirectory) await walk(path);
       else if (e.isFile || e.isSymlink) {
         read++;
         const name = keptFor(e.name);
         if (name !== undefined) {
-          const of = `${rel}/${name}`;
+          const of = rel === "" ? name : `${rel}/${name}`;
           counts.set(of, (counts.get(of) ?? 0) + 1);
         }
       }

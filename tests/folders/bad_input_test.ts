@@ -141,8 +141,8 @@ const CASES: Case[] = [
       /^error: Cannot find file: it is not inside a folder synced here \(.*\/other\/a\.txt\)\nhint: See `mycel folder list`/,
   },
   {
-    name: "folder versions of the folder itself",
-    args: ({ docs }) => ["folder", "versions", docs],
+    name: "folder restore of the folder itself",
+    args: ({ docs }) => ["folder", "restore", docs],
     code: "not_in_folder",
     says:
       /^error: Cannot find file: it is the synced folder docs itself, not a file in it \(.*\/docs\)\nhint: Give the path of a file inside it\./,

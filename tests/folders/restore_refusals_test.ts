@@ -62,7 +62,7 @@ Deno.test("folder restore refuses a stopped folder, a folder in the file's place
   assert.deepEqual(await state(), before);
 
   // The folder's root is not a file in it.
-  const root = await h.run(["folder", "versions", docs]);
+  const root = await h.run(["--no-sync", "folder", "restore", docs]);
   assert.equal(root.code, 2);
   assert.match(root.stderr, /it is the synced folder docs itself, not a file in it/);
 

@@ -58,3 +58,41 @@ Deno.test("folder versions of a folder names the files under it with kept versio
   );
   assert.equal(one.length, 2);
 });
+
+Deno.test("folder versions of the synced folder itself names every file with kept versions", async () => {
+  // As of a folder in it: after a whole folder was emptied the root is the
+  // path a user has. Before, it was refused ("not a file in it", exit 2).
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  const docs = h.path("docs");
+  const empty = h.path("empty");
+  await Deno.mkdir(docs);
+  await Deno.mkdir(empty);
+  await Deno.writeTextFile(join(docs, "top.txt"), "t\n");
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  await h.ok(["--no-sync", "folder", "add", empty, "--id", "empty"]);
+  for (const [rel, day] of [["top.txt", 1], ["top.txt", 2], ["d/a.txt", 3]] as const) {
+    const p = join(docs, versionPathFor(rel, Date.UTC(2026, 10, day)));
+    await Deno.mkdir(join(p, ".."), { recursive: true });
+    await Deno.writeTextFile(p, `${rel} ${day}\n`);
+  }
+
+  const r = await h.run(["folder", "versions", docs]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "");
+  assert.equal(
+    r.stderr,
+    "Folder docs has kept versions of 2 files:\n" +
+      "  d/a.txt (1 version)\n" +
+      "  top.txt (2 versions)\n" +
+      "See one file's with `mycel folder versions PATH`.\n",
+  );
+  assert.deepEqual(await h.json(["folder", "versions", docs, "--json"]), []);
+  const none = await h.run(["folder", "versions", empty]);
+  assert.equal(none.code, 0, none.stderr);
+  assert.equal(none.stderr, "No kept versions in folder empty.\n");
+  // Restore still wants a file.
+  const restore = await h.run(["--no-sync", "folder", "restore", docs]);
+  assert.equal(restore.code, 2, restore.stderr);
+  assert.match(restore.stderr, /it is the synced folder docs itself, not a file in it/);
+});

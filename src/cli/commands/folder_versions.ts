@@ -29,15 +29,24 @@ const SHOWN = 20;
 export const folderVersionsCommand: CommandSpec = {
   path: ["folder", "versions"],
   summary: "list the kept versions of a file, newest first (kept 30 days by default)",
-  args: [{ name: "PATH", help: "a file in a synced folder", complete: "file" }],
+  args: [{
+    name: "PATH",
+    help: "a file in a synced folder (a folder, or the synced folder itself: the files under " +
+      "it with kept versions)",
+    complete: "file",
+  }],
   flags: [JSON_FLAG],
   ...LOCAL,
   async run(ctx, input) {
-    const { root, rel, linked } = await locateFile(ctx, input.args.PATH as string);
+    // The root too: it is a folder like any in it (it was refused, "not a
+    // file in it", while a folder in it listed its files).
+    const { folder, root, rel, linked } = await locateFile(ctx, input.args.PATH as string, {
+      root: true,
+    });
     const { listVersions } = await lazyImport<typeof import("../../files/versions.ts")>(
       new URL("../../files/versions.ts", import.meta.url),
     );
-    const list = await listVersions(root, rel);
+    const list = rel === "" ? [] : await listVersions(root, rel);
     if (input.flags.json) {
       ctx.out.json(
         list.map((v, i) => ({
@@ -62,7 +71,7 @@ export const folderVersionsCommand: CommandSpec = {
       }
     }
     if (list.length === 0) {
-      ctx.out.error(`No kept versions of ${safeText(rel)}.`);
+      if (rel !== "") ctx.out.error(`No kept versions of ${safeText(rel)}.`);
       // A folder (a deleted one, say): point at the files it kept versions of.
       const { keptFilesUnder, MAX_LISTED } = await lazyImport<
         typeof import("../../files/versions_under.ts")
@@ -74,13 +83,17 @@ export const folderVersionsCommand: CommandSpec = {
         const most = partial
           ? `at least ${plural(under.size, "file")} (the first ${MAX_LISTED} kept copies read)`
           : plural(under.size, "file");
-        ctx.out.error(`It is a folder with kept versions of ${most}:`);
+        ctx.out.error(
+          rel === ""
+            ? `Folder ${folder} has kept versions of ${most}:`
+            : `It is a folder with kept versions of ${most}:`,
+        );
         for (const [path, n] of [...under].slice(0, SHOWN)) {
           ctx.out.error(`  ${safeText(path)} (${plural(n, "version")})`);
         }
         if (under.size > SHOWN) ctx.out.error(`  … and ${under.size - SHOWN} more`);
         ctx.out.error("See one file's with `mycel folder versions PATH`.");
-      }
+      } else if (rel === "") ctx.out.error(`No kept versions in folder ${folder}.`);
     }
     list.forEach((v, i) =>
       ctx.out.line(
