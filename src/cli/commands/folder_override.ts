@@ -10,6 +10,7 @@
  * `.mycel/versions` for the folder's keep days.
  */
 
+import { isAbsolute, relative, resolve } from "node:path";
 import { ExitCode, MycelError } from "../../errors.ts";
 import { relativePathProblem } from "../../files/paths.ts";
 import { lazyImport } from "../../lazy_import.ts";
@@ -23,11 +24,34 @@ import { scanNow } from "./folder_scan_now.ts";
 
 const ACTION = "override folder";
 
-/** The paths named on the command line, checked (folder-relative, no `..`). */
-function onlyPaths(words: readonly string[]): Set<string> | undefined {
+/**
+ * The paths named on the command line, checked (folder-relative, no `..`).
+ * An absolute path in the folder at `root` is taken as the path in it: the
+ * shell completes one, and `folder versions` and `restore` take them (it was
+ * refused as "absolute" with a hint to give what it already named).
+ */
+function onlyPaths(words: readonly string[], root: string): Set<string> | undefined {
   if (words.length === 0) return undefined;
   // "notes/" as a shell's completion gives it names the folder notes.
   words = words.map((p) => p.length > 1 ? p.replace(/\/+$/, "") || p : p);
+  words = words.map((p) => {
+    if (!isAbsolute(p)) return p;
+    const rel = relative(root, resolve(p));
+    if (rel !== "" && relativePathProblem(rel) === undefined) return rel;
+    throw new MycelError(
+      "bad_path",
+      ACTION,
+      rel === ""
+        ? "it is the folder's root, not a path in it"
+        : `it is outside the folder, at ${safeText(root)}`,
+      {
+        value: safeText(p),
+        hint: "Give paths in the folder, relative to its root (e.g. notes/todo.txt) or " +
+          "absolute; no path overrides every path that differs.",
+        exit: ExitCode.usage,
+      },
+    );
+  });
   for (const p of words) {
     const problem = relativePathProblem(p);
     if (problem !== undefined) {
@@ -72,7 +96,7 @@ export const folderOverrideCommand: CommandSpec = {
     { name: "ID", help: "folder id (see `mycel folder list`)" },
     {
       name: "PATH",
-      help: "only these paths (relative to the folder)",
+      help: "only these paths (relative to the folder's root, or absolute)",
       optional: true,
       variadic: true,
     },
@@ -98,11 +122,11 @@ export const folderOverrideCommand: CommandSpec = {
   exits: [...WRITES.exits, 130],
   async run(ctx, input) {
     const id = checkFolderId(input.args.ID as string);
-    const only = onlyPaths((input.args.PATH as string[] | undefined) ?? []);
     const local = await withRead(ctx, (home) => home.folderLocal.folder(id));
     if (local === undefined) {
       throw notSyncedHere(id, ACTION, "See `mycel folder list`.");
     }
+    const only = onlyPaths((input.args.PATH as string[] | undefined) ?? [], local.root);
     const dry = input.flags["dry-run"] === true;
     // A dry run changes nothing, so it does not scan (a scan publishes what
     // changed): it lists from the last scan, and says so.
@@ -162,9 +186,18 @@ export const folderOverrideCommand: CommandSpec = {
     const first = await plan(true);
     if (first.unknown.length > 0) {
       // A typo must not read as "every path already matches".
+      // A path typed from the working folder (`docs/a.txt` beside docs) is
+      // not the folder's: say which one it is from here.
+      const fromHere = first.unknown
+        .map((p) => relative(local.root, resolve(p)))
+        .find((rel) => rel !== "" && relativePathProblem(rel) === undefined);
       throw new MycelError("bad_path", ACTION, "the folder has no such path", {
         value: safeText(first.unknown.join(", ")),
-        hint: `See \`mycel folder status ${id}\`; a file new on this disk is in the folder once ` +
+        hint: (fromHere === undefined
+          ? ""
+          : `Paths are relative to the folder's root (${safeText(local.root)}): from here, ` +
+            `that is ${safeText(fromHere)}. `) +
+          `See \`mycel folder status ${id}\`; a file new on this disk is in the folder once ` +
           `scanned (\`mycel folder scan ${id}\`).`,
         exit: ExitCode.usage,
       });
