@@ -24,7 +24,7 @@ import type { ScanOptions } from "./scan_types.ts";
 export function apartFolder(
   root: string,
   path: string,
-  o: Pick<ScanOptions, "exclude" | "publishedMarker">,
+  o: Pick<ScanOptions, "exclude" | "publishedMarker" | "syncedAt">,
 ): string | undefined {
   const abs = join(root, path);
   const listed = o.exclude?.get(abs);
@@ -42,6 +42,15 @@ export function apartFolder(
   // own. Said as such: "another synced folder" read as if it were synced
   // somewhere, and it was not (found by a review helper).
   const id = markerIdAt(join(abs, MARKER_NAME));
+  // A folder this device syncs elsewhere (at a root it no longer holds: it
+  // is stopped there) moved in here: "no folder synced here — a copy of
+  // one?" was wrong of it and pointed away from `folder move`.
+  const at = id === undefined ? undefined : o.syncedAt?.(id);
+  if (at !== undefined) {
+    return `it holds the marker of folder ${id} (.mycel-folder), which this device syncs at ` +
+      `${at}, stopped there: moved here? Its files are left out (a folder can't sync inside ` +
+      `another); move it out of this folder, then \`mycel folder move ${id} NEWPATH\``;
+  }
   return `it holds the marker of ${
     id === undefined ? "a synced folder" : `folder ${id}`
   } (.mycel-folder) but is no folder synced here — a copy of one? Its files are left out; ` +

@@ -128,6 +128,12 @@ export interface ScanOptions {
    */
   readonly publishedMarker?: (dir: string) => boolean;
   /**
+   * Where this device syncs the folder `id`, when it does and its marker is
+   * gone from there: a marker of it found here is that folder moved in, not
+   * a copy, and the reason says how to go on.
+   */
+  readonly syncedAt?: (id: string) => string | undefined;
+  /**
    * Ctrl-C or SIGTERM: the scan stops within a few tens of ms, even in the
    * middle of a large file, and throws `sync_interrupted` (scan_stop.ts).
    */

@@ -10,6 +10,7 @@
 import { realOr } from "../files/apart_folder.ts";
 import { foldName, foldPath } from "../files/path_portability.ts";
 import { MARKER_NAME } from "../files/folder_layout.ts";
+import { markerLook } from "../files/folder_marker.ts";
 import { decodeFileVersion } from "../files/file_version.ts";
 import { winnerOf } from "../files/conflict.ts";
 import type { ScanOptions } from "../files/scan_types.ts";
@@ -23,10 +24,17 @@ import type { LocalFolder } from "../storage/sql_folder_local.ts";
 export function apartOptions(
   home: Home,
   folder: LocalFolder,
-): Pick<ScanOptions, "exclude" | "publishedMarker"> {
+): Pick<ScanOptions, "exclude" | "publishedMarker" | "syncedAt"> {
+  const roots = new Map(home.folderLocal.folders().map((f) => [f.folder, f.root]));
   return {
     exclude: apartPlaces(home, folder),
     publishedMarker: publishedMarkers(home, folder.folder),
+    // Only one whose marker is gone from its place moved: where it still is,
+    // this is a copy (said as such by apartFolder).
+    syncedAt: (id) => {
+      const root = id === folder.folder ? undefined : roots.get(id);
+      return root !== undefined && markerLook(root) === "missing" ? root : undefined;
+    },
   };
 }
 
