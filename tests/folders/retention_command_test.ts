@@ -41,7 +41,8 @@ Deno.test("folder retention shows the default, sets days, refuses bad input; 0 p
       ],
       [
         ["folder", "retention", "docs", "-1"],
-        /Cannot set folder retention: it must be a whole number of days, 0–36500 \(-1\)/,
+        // With a hint, as every refusal has (there was none).
+        /Cannot set folder retention: it must be a whole number of days, 0–36500 \(-1\)\nhint: For example 30 \(a month\) or 365; 0 keeps none\.\n$/,
       ],
       [["folder", "retention", "docs", "1e3"], /Cannot set folder retention: it must be a whole/],
     ] as const

@@ -29,7 +29,10 @@ export function keepInfo(
   // Digits only: Number("") and Number(" ") are 0, which would keep nothing.
   const n = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(n) || n < 0 || n > 36500) {
-    throw usageError(action, "it must be a whole number of days, 0–36500", { value: text });
+    throw usageError(action, "it must be a whole number of days, 0–36500", {
+      value: text,
+      hint: "For example 30 (a month) or 365; 0 keeps none.",
+    });
   }
   return { keepDays: n };
 }
