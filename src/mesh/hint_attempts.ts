@@ -13,7 +13,8 @@
  * the last one began ({@link retryGapMs}: the part past 10 minutes drawn
  * from when it began). Between attempts the device's own candidates rotate
  * as if no hint existed, so a member that keeps sending hints holds a dead
- * tunnel on its address about a fifth of the time at most, and the device's
+ * tunnel on its address a fifth of the time on average (a third at most,
+ * when the drawn gaps are all short), and the device's
  * own endpoints are tried the rest. The budget is the peer's, not the
  * sender's: more stolen members buy nothing.
  *
