@@ -10,6 +10,7 @@
  */
 
 import { Home } from "../storage/home_handle.ts";
+import type { NoisePair } from "../storage/noise_cache.ts";
 import type { ByteStream } from "../transport/byte_stream.ts";
 import { listenTcp } from "../transport/tcp_listener.ts";
 import { recordOutcome } from "./bookkeeping.ts";
@@ -68,11 +69,11 @@ export async function serveOne(
   // past the threshold the oldest unauthenticated one is evicted, and a
   // member device's sessions are counted across them (stdio_admission.ts).
   const known = new KnownSources([...home.local.peers().values()].map((b) => b.address));
-  // Named under the Noise private key, which the handshake reads next anyway.
-  const { noisePrivate } = await home.noiseKeys();
+  // Read once: the handshake needs them, and the registry is named under the private key.
+  const keys = await home.noiseKeys();
   using admission = admitStdio({
     root,
-    secret: noisePrivate,
+    secret: keys.noisePrivate,
     remote: meta.address,
     known: known.has(meta.address),
     env: options.env,
@@ -90,7 +91,7 @@ export async function serveOne(
         ? admission.evicted
         : AbortSignal.any([options.limits.signal, admission.evicted]),
     },
-  });
+  }, keys);
 }
 
 /**
@@ -103,8 +104,10 @@ export async function serveOn(
   stream: ByteStream,
   meta: { path: string; address: string },
   options: ServeOptions,
+  /** The home's Noise pair, when the caller read it already. */
+  known?: NoisePair,
 ): Promise<SessionOutcome> {
-  const keys = await home.noiseKeys();
+  const keys = known ?? await home.noiseKeys();
   const { serveFilePhase } = await lazyImport<typeof import("./file_serve.ts")>(
     new URL("./file_serve.ts", import.meta.url),
   );
