@@ -133,14 +133,17 @@ export function whyNot(e: unknown): string {
 /**
  * Delete kept versions older than `retentionMs` (by the stamp in their
  * names), then the folders left empty. Files without a stamp are left alone.
+ * `dryRun` deletes nothing and counts what it would (`folder retention`
+ * says it before a round does it).
  * One that can't be removed (a file in a folder another user owns, say) is
  * named in `notRemoved`, a folder that can't be listed in `notListed`, and
  * the rest go on: it is old copies, not worth stopping a sync round for.
  */
 export async function pruneVersions(
   root: string,
-  options: { retentionMs?: number; now?: number } = {},
+  options: { retentionMs?: number; now?: number; dryRun?: boolean } = {},
 ): Promise<PruneResult> {
+  const dryRun = options.dryRun === true;
   const cutoff = (options.now ?? Date.now()) -
     (options.retentionMs ?? DEFAULT_VERSION_RETENTION_MS);
   const result: PruneResult = { removed: 0, bytes: 0, notRemoved: [], notListed: [] };
@@ -157,7 +160,7 @@ export async function pruneVersions(
     for (const e of entries) {
       const path = `${rel}/${e.name}`;
       if (e.isDirectory) {
-        if (await walk(path)) await Deno.remove(join(root, path)).catch(() => {});
+        if (await walk(path) && !dryRun) await Deno.remove(join(root, path)).catch(() => {});
         else empty = false;
         continue;
       }
@@ -170,7 +173,7 @@ export async function pruneVersions(
       }
       try {
         const size = (await Deno.lstat(join(root, path))).size;
-        await Deno.remove(join(root, path));
+        if (!dryRun) await Deno.remove(join(root, path));
         result.removed++;
         result.bytes += size;
       } catch (err) {

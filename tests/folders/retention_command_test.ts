@@ -69,3 +69,37 @@ Deno.test("folder retention shows the default, sets days, refuses bad input; 0 p
   await h.run(["sync", "now"]);
   await assert.rejects(() => Deno.lstat(kept), Deno.errors.NotFound);
 });
+
+Deno.test("folder retention with fewer days says on stderr how many kept versions the rounds will delete, and how much; it deletes nothing itself", async () => {
+  // Before, "not kept here" alone: nothing said the next round deletes them (issue 13).
+  await using h = await tempHome();
+  const docs = await soloFolder(h);
+  const keep = async (rel: string, daysAgo: number, body: string) => {
+    const p = join(docs, versionPathFor(rel, Date.now() - daysAgo * 86_400_000));
+    await Deno.mkdir(join(p, ".."), { recursive: true });
+    await Deno.writeTextFile(p, body);
+    return p;
+  };
+  const recent = await keep("a.txt", 1, "x".repeat(1000));
+  const old = await keep("d/b.txt", 10, "y".repeat(2048));
+
+  const seven = await h.ok(["folder", "retention", "docs", "7"]);
+  assert.equal(seven.stdout, "docs: replaced and deleted files are kept here 7 days\n");
+  assert.equal(
+    seven.stderr,
+    "note: 1 kept version (2.0 KiB) of docs is older than 7 days: the next hourly sweep of " +
+      "`mycel sync now` deletes it.\n" +
+      `See it with \`mycel folder versions ${docs}\`; a larger number of days keeps them.\n`,
+  );
+  const none = await h.ok(["folder", "retention", "docs", "0", "--json"]);
+  assert.deepEqual(JSON.parse(none.stdout), { id: "docs", keep_days: 0 });
+  assert.match(
+    none.stderr,
+    /^note: the next `mycel sync now` deletes all 2 kept versions \(3\.0 KiB\) of docs under \.mycel\/versions\.\n/,
+  );
+  // Said, not done: the files are there until a round prunes them.
+  assert.equal((await Deno.readTextFile(recent)).length, 1000);
+  assert.equal((await Deno.readTextFile(old)).length, 2048);
+  // More days than any is old: nothing to say.
+  assert.equal((await h.ok(["folder", "retention", "docs", "90"])).stderr, "");
+});

@@ -6,11 +6,18 @@
  * command nothing showed it or changed it afterwards (found by a review).
  * A local setting: every device keeps its own old versions for as long as
  * it says. `sync now` rounds prune once an hour (with 0, every round).
+ * Setting fewer days than the kept versions' age says on standard error how
+ * many the rounds will delete and how much (issue 13: "not kept here" alone
+ * hid that the next round deletes them); no question, so scripts run as
+ * before.
  */
 
 import { ExitCode } from "../../errors.ts";
-import { plural } from "../../human.ts";
-import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
+import { humanBytes, plural } from "../../human.ts";
+import { lazyImport } from "../../lazy_import.ts";
+import { safeText } from "../../text_safety.ts";
+import { shellWord } from "../folder_root.ts";
+import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { withRead, withWrite } from "../session.ts";
 import { checkFolderId, keepInfo, notSyncedHere } from "./folder_args.ts";
 
@@ -24,8 +31,9 @@ export const folderRetentionCommand: CommandSpec = {
   description: "Replaced and deleted files of the folder are kept under .mycel/versions in the\n" +
     "folder for this many days (`mycel folder versions PATH` lists them, `folder restore`\n" +
     "puts one back), then pruned by `sync now` rounds (once an hour; with 0, which keeps\n" +
-    "none, every round). The setting is this\n" +
-    "device's own; other devices keep their own old versions.",
+    "none, every round). Setting fewer days says on standard error how many kept\n" +
+    "versions that deletes, and how much. The setting is this device's own; other\n" +
+    "devices keep their own old versions.",
   args: [
     { name: "ID", help: "folder id (see `mycel folder list`)" },
     { name: "DAYS", help: "days to keep (0–36500)", optional: true },
@@ -47,12 +55,13 @@ export const folderRetentionCommand: CommandSpec = {
       // The same check as --keep-days of `folder add` and `folder join`,
       // said of this command (the user gave no --keep-days).
       days = keepInfo({ "keep-days": text }, "set folder retention").keepDays!;
-      await withWrite(ctx, (w) => {
+      const root = await withWrite(ctx, (w) => {
         const f = w.folderLocal.folder(id);
         if (f === undefined) throw notSyncedHere(id, "set folder retention");
         w.folderLocal.setInfo(id, { ...f.info, keepDays: days });
-        return Promise.resolve();
+        return Promise.resolve(f.root);
       });
+      await sayWhatGoes(ctx, id, root, days);
     }
     if (input.flags.json) ctx.out.json({ id, keep_days: days });
     else if (days === 0) ctx.out.line(`${id}: replaced and deleted files are not kept here`);
@@ -62,3 +71,36 @@ export const folderRetentionCommand: CommandSpec = {
     return ExitCode.ok;
   },
 };
+
+/**
+ * Say on standard error what the rounds will delete under the new `days`:
+ * the kept versions older than that, counted now (a dry run of the prune).
+ */
+async function sayWhatGoes(
+  ctx: CommandContext,
+  id: string,
+  root: string,
+  days: number,
+): Promise<void> {
+  const { pruneVersions } = await lazyImport<typeof import("../../files/versions.ts")>(
+    new URL("../../files/versions.ts", import.meta.url),
+  );
+  const goes = await pruneVersions(root, {
+    now: ctx.now(),
+    retentionMs: days * 86_400_000,
+    dryRun: true,
+  });
+  if (goes.removed === 0) return;
+  const what = `${plural(goes.removed, "kept version")} (${humanBytes(goes.bytes)})`;
+  ctx.out.error(
+    days === 0
+      ? `note: the next \`mycel sync now\` deletes all ${what} of ${id} under .mycel/versions.`
+      : `note: ${what} of ${id} ${goes.removed === 1 ? "is" : "are"} older than ` +
+        `${plural(days, "day")}: the next hourly sweep of \`mycel sync now\` deletes ` +
+        `${goes.removed === 1 ? "it" : "them"}.`,
+  );
+  ctx.out.error(
+    `See ${goes.removed === 1 ? "it" : "them"} with \`mycel folder versions ` +
+      `${safeText(shellWord(root))}\`; a larger number of days keeps them.`,
+  );
+}
