@@ -96,6 +96,7 @@ Deno.test("folder restore --json prints the path, the version, when it was kept,
     path: "a.txt",
     version: 2,
     kept: "2026-11-01T00:00:00.000Z",
+    restored: true,
     published: true,
   });
   assert.match(String(keptAs), /^\.mycel\/versions\/a~\d{8}-\d{6}-\d{3}\.txt$/);

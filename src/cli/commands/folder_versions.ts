@@ -3,7 +3,8 @@
  * `mycel folder versions PATH` lists the kept versions of a file (replaced
  * or deleted files are kept under `.mycel/versions/` for 30 days), newest
  * first, numbered from 1; `mycel folder restore PATH [--version N]` puts
- * one back (the current file is kept in turn) and publishes it as a change.
+ * one back (the current file is kept in turn) and publishes it as a change —
+ * unless it is the file's content already: then nothing is done (exit 0).
  */
 
 import { ExitCode, interruptedError, isMycelError, MycelError } from "../../errors.ts";
@@ -210,6 +211,29 @@ export const folderRestoreCommand: CommandSpec = {
       );
     }
     const kept = list[n - 1];
+    // Already the file's content: putting it back would keep one more
+    // identical copy and publish a change nobody made (issue 13).
+    const { keptIsCurrent } = await lazyImport<typeof import("../../files/kept_same.ts")>(
+      new URL("../../files/kept_same.ts", import.meta.url),
+    );
+    if (await keptIsCurrent(root, rel, kept)) {
+      if (input.flags.json) {
+        ctx.out.json({
+          path: rel,
+          version: n,
+          kept: new Date(kept.keptAt).toISOString(),
+          restored: false,
+          published: false,
+          replaced_kept_as: null,
+        });
+      } else {
+        ctx.out.line(
+          `${safeText(rel)} already holds version ${n} (kept ${localTime(kept.keptAt)}): ` +
+            "it is already the file's content; nothing restored, nothing published.",
+        );
+      }
+      return ExitCode.ok;
+    }
     const { restoreVersion } = await lazyImport<typeof import("../../files/restore_version.ts")>(
       new URL("../../files/restore_version.ts", import.meta.url),
     );
@@ -248,6 +272,7 @@ export const folderRestoreCommand: CommandSpec = {
         path: rel,
         version: n,
         kept: new Date(kept.keptAt).toISOString(),
+        restored: true,
         published,
         replaced_kept_as: replacedAs,
       });
