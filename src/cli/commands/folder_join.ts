@@ -6,11 +6,16 @@
  * taken back through the token `folder remove` left (folder_root.ts).
  * Apart from `folder add` (folder_add.ts) because joining is where a
  * folder meets files already on this device and an index kept from before.
+ * What it says after its scan is what this device's disk lacks of the
+ * folder, as `folder status` counts it: joined again where it was left, the
+ * files are usually all here (it said "its files arrive" regardless).
  */
 
 import { ExitCode, MycelError } from "../../errors.ts";
-import { type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
-import { commitOps, withWrite } from "../session.ts";
+import { humanBytes, plural } from "../../human.ts";
+import { lazyImport } from "../../lazy_import.ts";
+import { type CommandContext, type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
+import { commitOps, withRead, withWrite } from "../session.ts";
 import { checkFolderPlace, checkPathArg, plannedRealPath } from "../folder_place.ts";
 import { scanJson } from "../folder_json.ts";
 import { dropLeftToken, leftToken, prepareRoot } from "../folder_root.ts";
@@ -85,9 +90,44 @@ export const folderJoinCommand: CommandSpec = {
     if (input.flags.json) {
       ctx.out.json({ id, path: await readPath(ctx, id), scan: report && scanJson(report) });
     } else {
-      ctx.out.line(`Joined folder ${id}; its files arrive with the next \`mycel sync now\`.`);
+      const line = report && !report.stopped ? await joinedLine(ctx, id) : undefined;
+      ctx.out.line(
+        line ?? `Joined folder ${id}; its files arrive with the next \`mycel sync now\`.`,
+      );
       if (report) scanLine(ctx, report);
     }
     return ExitCode.ok;
   },
 };
+
+/**
+ * "Joined …" with what is true after the join's scan: how many of the
+ * folder's files this device still lacks (this device's standing, as
+ * `folder status` measures it against the state known here).
+ */
+async function joinedLine(ctx: CommandContext, id: string): Promise<string> {
+  const { folderStatus } = await lazyImport<typeof import("../folder_view.ts")>(
+    new URL("../folder_view.ts", import.meta.url),
+  );
+  const { ignoredIn } = await lazyImport<typeof import("./folder_status.ts")>(
+    new URL("./folder_status.ts", import.meta.url),
+  );
+  const s = await withRead(
+    ctx,
+    async (home) => folderStatus(home, id, await ignoredIn(home.folderLocal.folder(id)?.root)),
+  );
+  const me = s.devices.find((d) => d.self);
+  const lacks = me?.behindFiles ?? s.files;
+  const next = "the next `mycel sync now`";
+  if (lacks > 0) {
+    const what = `${lacks === s.files ? "its" : `${lacks} of its`} ${plural(s.files, "file")}` +
+      (me !== undefined && me.behindBytes > 0 ? ` (${humanBytes(me.behindBytes)})` : "");
+    return `Joined folder ${id}; ${what} ${lacks === 1 ? "arrives" : "arrive"} with ${next}.`;
+  }
+  if (s.files === 0) {
+    return `Joined folder ${id}; it has no files yet (${next} checks for new ones).`;
+  }
+  return `Joined folder ${id}; ${
+    s.files === 1 ? "its 1 file is" : `its ${s.files} files are`
+  } here already (${next} checks them).`;
+}

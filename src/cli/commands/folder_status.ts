@@ -26,7 +26,7 @@ function idsOf(home: { folderLocal: { folders(): { folder: string }[] } }, id: s
  * and .mycel/ignore): never written here. Rules that can't be read (the
  * folder is stopped for them): none; not joined here: none.
  */
-async function ignoredIn(root: string | undefined): Promise<(path: string) => boolean> {
+export async function ignoredIn(root: string | undefined): Promise<(path: string) => boolean> {
   const { loadIgnoreRules } = await lazyImport<typeof import("../../files/ignore_rules.ts")>(
     new URL("../../files/ignore_rules.ts", import.meta.url),
   );
