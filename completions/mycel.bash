@@ -258,7 +258,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--files --json --home --help' -- "$cur")); return;;
     'folder restore')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;

@@ -49,7 +49,7 @@ Deno.test("folder versions of a folder names the files under it with kept versio
       "It is a folder with kept versions of 2 files:\n" +
       "  d/a.txt (2 versions)\n" +
       "  d/sub/c.txt (1 version)\n" +
-      "See one file's with `mycel folder versions PATH`.\n",
+      "See one file's with `mycel folder versions PATH`; all of them, or as JSON, with --files.\n",
   );
   // The JSON keeps its shape: the versions of the path itself, none.
   assert.deepEqual(await h.json(["folder", "versions", join(docs, "d"), "--json"]), []);
@@ -85,7 +85,7 @@ Deno.test("folder versions of the synced folder itself names every file with kep
     "Folder docs has kept versions of 2 files:\n" +
       "  d/a.txt (1 version)\n" +
       "  top.txt (2 versions)\n" +
-      "See one file's with `mycel folder versions PATH`.\n",
+      "See one file's with `mycel folder versions PATH`; all of them, or as JSON, with --files.\n",
   );
   assert.deepEqual(await h.json(["folder", "versions", docs, "--json"]), []);
   const none = await h.run(["folder", "versions", empty]);
@@ -95,4 +95,49 @@ Deno.test("folder versions of the synced folder itself names every file with kep
   const restore = await h.run(["--no-sync", "folder", "restore", docs]);
   assert.equal(restore.code, 2, restore.stderr);
   assert.match(restore.stderr, /it is the synced folder docs itself, not a file in it/);
+});
+
+Deno.test("folder versions DIR --files lists every file under DIR with kept versions, as JSON an object; --json alone stays an array", async () => {
+  // Before, `--json` of a folder printed [] though the text named its files
+  // (kept so by 727fd60: an array is what scripts read); issue 13.
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  const docs = h.path("docs");
+  await Deno.mkdir(docs);
+  await Deno.writeTextFile(join(docs, "top.txt"), "t\n");
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  for (
+    const [rel, day] of [["d/a.txt", 1], ["d/a.txt", 2], ["d/sub/c.txt", 3], [
+      "top.txt",
+      3,
+    ]] as const
+  ) {
+    const p = join(docs, versionPathFor(rel, Date.UTC(2026, 10, day)));
+    await Deno.mkdir(join(p, ".."), { recursive: true });
+    await Deno.writeTextFile(p, `${rel} ${day}\n`);
+  }
+
+  assert.deepEqual(await h.json(["folder", "versions", join(docs, "d"), "--json"]), []);
+  assert.deepEqual(await h.json(["folder", "versions", join(docs, "d"), "--files", "--json"]), {
+    folder: "docs",
+    path: "d",
+    files: [{ path: "d/a.txt", versions: 2 }, { path: "d/sub/c.txt", versions: 1 }],
+    partial: false,
+  });
+  const root = await h.json<{ path: string; files: { path: string }[] }>(
+    ["folder", "versions", docs, "--files", "--json"],
+  );
+  assert.equal(root.path, "");
+  assert.deepEqual(root.files.map((f) => f.path), ["d/a.txt", "d/sub/c.txt", "top.txt"]);
+  const text = await h.run(["folder", "versions", join(docs, "d"), "--files"]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.equal(text.stdout, "d/a.txt  2 versions\nd/sub/c.txt  1 version\n");
+  const none = await h.run(["folder", "versions", join(docs, "e"), "--files", "--json"]);
+  assert.equal(none.code, 0, none.stderr);
+  assert.deepEqual(JSON.parse(none.stdout), {
+    folder: "docs",
+    path: "e",
+    files: [],
+    partial: false,
+  });
 });

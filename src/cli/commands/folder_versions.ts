@@ -36,7 +36,18 @@ export const folderVersionsCommand: CommandSpec = {
       "it with kept versions)",
     complete: "file",
   }],
-  flags: [JSON_FLAG],
+  flags: [
+    {
+      name: "files",
+      help: "list the files under PATH with kept versions and how many each (--json: an object " +
+        "with `files`, where PATH's own versions are an array)",
+    },
+    JSON_FLAG,
+  ],
+  examples: [
+    "mycel folder versions ~/Documents/report.pdf",
+    "mycel folder versions ~/Documents/old --files --json",
+  ],
   ...LOCAL,
   async run(ctx, input) {
     // The root too: it is a folder like any in it (it was refused, "not a
@@ -44,6 +55,13 @@ export const folderVersionsCommand: CommandSpec = {
     const { folder, root, rel, linked } = await locateFile(ctx, input.args.PATH as string, {
       root: true,
     });
+    if (input.flags.files) {
+      const { printKeptFiles } = await lazyImport<typeof import("../kept_files.ts")>(
+        new URL("../kept_files.ts", import.meta.url),
+      );
+      await printKeptFiles(ctx, folder, root, rel, input.flags.json === true);
+      return ExitCode.ok;
+    }
     const { listVersions } = await lazyImport<typeof import("../../files/versions.ts")>(
       new URL("../../files/versions.ts", import.meta.url),
     );
@@ -93,7 +111,10 @@ export const folderVersionsCommand: CommandSpec = {
           ctx.out.error(`  ${safeText(path)} (${plural(n, "version")})`);
         }
         if (under.size > SHOWN) ctx.out.error(`  … and ${under.size - SHOWN} more`);
-        ctx.out.error("See one file's with `mycel folder versions PATH`.");
+        ctx.out.error(
+          "See one file's with `mycel folder versions PATH`; all of them, or as JSON, with " +
+            "--files.",
+        );
       } else if (rel === "") ctx.out.error(`No kept versions in folder ${folder}.`);
     }
     list.forEach((v, i) =>
