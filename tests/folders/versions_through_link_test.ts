@@ -79,7 +79,7 @@ Deno.test("folder versions and restore find a file of a folder moved and linked 
   // Through the link, the folder's root lists its files with kept versions; restoring it is refused.
   const root = await h.run(["--no-sync", "folder", "versions", docs]);
   assert.equal(root.code, 0, root.stderr);
-  assert.match(root.stderr, /^  sub\/x\.txt \(1 version\)$/m);
+  assert.match(root.stderr, /^ {2}sub\/x\.txt \(1 version\)$/m);
   const whole = await h.run(["--no-sync", "folder", "restore", docs]);
   assert.equal(whole.code, 2, whole.stderr);
   assert.match(whole.stderr, /it is the synced folder docs itself, not a file in it/);
