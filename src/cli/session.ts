@@ -11,7 +11,6 @@ import { isMycelError } from "../errors.ts";
 import type { SignedEntry } from "../log/entry.ts";
 import type { Op } from "../log/ops.ts";
 import { resolveHome } from "../storage/home.ts";
-import { resolvePath } from "../posix_path.ts";
 import { Home } from "../storage/home_handle.ts";
 import type { HomeWriter } from "../storage/home_writer.ts";
 import type { CommandContext } from "./command.ts";
@@ -29,7 +28,12 @@ export function homeRoot(ctx: CommandContext): string {
   return root;
 }
 
-/** `root` made absolute against the working folder (as given when there is none: it was removed). */
+/**
+ * `root` made absolute against the working folder (as given when there is
+ * none: it was removed). Only `.` and doubled slashes are dropped: a `..`
+ * stays, since after a symlinked folder (`link/../h`) the system goes up
+ * from where the link points, not from where it sits.
+ */
 export function absoluteHome(root: string): string {
   if (root.startsWith("/")) return root;
   let cwd: string;
@@ -38,7 +42,8 @@ export function absoluteHome(root: string): string {
   } catch {
     return root;
   }
-  return resolvePath(root, cwd);
+  const parts = root.split("/").filter((p) => p !== "" && p !== ".");
+  return parts.length === 0 ? cwd : `${cwd === "/" ? "" : cwd}/${parts.join("/")}`;
 }
 
 /** Open the home read-only. */

@@ -306,3 +306,16 @@ Deno.test("a home given as a relative path is shown absolute by init, status and
   assert.match(doctor.stdout, new RegExp(`^ ok {3}home {8}${abs} \\(device box\\)$`, "m"));
   assert.match(doctor.stdout, new RegExp(`^ ok {3}keys {8}${keys},`, "m"));
 });
+
+Deno.test("a relative home through a symlinked folder and .. is the folder the system opens", async () => {
+  await using h = await tempHome();
+  // `link/../h` is `elsewhere/h` to the kernel (link -> elsewhere/inner);
+  // dropping `link/..` as text would make it another folder, `h` beside link.
+  await Deno.mkdir(`${h.dir}/elsewhere/inner`, { recursive: true });
+  await Deno.symlink(`${h.dir}/elsewhere/inner`, `${h.dir}/link`);
+  await h.ok(["--home", "link/../h", "init", "--name", "box"], { cwd: h.dir });
+  assert.ok((await Deno.stat(`${h.dir}/elsewhere/h`)).isDirectory);
+  await assert.rejects(Deno.stat(`${h.dir}/h`), Deno.errors.NotFound);
+  const r = await h.ok(["status"], { cwd: h.dir, env: { MYCEL_HOME: "link/../h" } });
+  assert.match(r.stdout, /^device {2}box /m, describe(["status"], r));
+});
