@@ -30,9 +30,15 @@ export function isCronMarker(line: string): boolean {
   return line.startsWith(PREFIX);
 }
 
-/** True for one of the job lines under a marker. */
+/**
+ * True for one of the job lines under a marker, as renderCron writes them
+ * (every release has): a round ends in `sync now --timeout 20 >/dev/null
+ * 2>&1`, the listener in `sync serve --listen ADDRESS >/dev/null 2>&1`. A
+ * line of the user's own right under the block (another home's round with
+ * its own log, say) is none of them and stays.
+ */
 export function isMycelCronJob(line: string): boolean {
-  return / --home .* sync (now|serve) /.test(line);
+  return / --home .* sync (now --timeout 20|serve --listen \S+) >\/dev\/null 2>&1$/.test(line);
 }
 
 /** `text` (a crontab) without mycel's blocks: each marker and the job lines under it. */

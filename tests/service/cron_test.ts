@@ -268,6 +268,23 @@ Deno.test("service status says whether mycel's crontab lines are in (after --cro
   assert.equal((await h.json<Record<string, unknown>>([...status, "--json"])).cron, false);
 });
 
+Deno.test("service install --cron --apply and uninstall keep the user's own lines right under mycel's block", async () => {
+  const { h, bin } = await setup();
+  await using _ = h;
+  // A user's own jobs added below the block: a daily round of another home
+  // with its own log, and a script that takes --home. Neither is a line
+  // mycel writes (those end in `sync now --timeout 20 >/dev/null 2>&1` or
+  // `sync serve --listen ADDRESS >/dev/null 2>&1`).
+  const theirs = "0 3 * * * /usr/bin/mycel --home /srv/other sync now >>/var/log/other.log\n" +
+    "@reboot /usr/local/bin/backup --home /srv sync now-ish\n";
+  const r = await h.ok(["service", "install", "--cron", "--port", "40146"]);
+  await Deno.writeTextFile(bin.crontabFile, r.stdout + theirs);
+  const again = await h.ok(["service", "install", "--cron", "--apply", "--port", "40146"]);
+  assert.equal(bin.crontab(), theirs + again.stdout, "their lines kept, one mycel block");
+  await h.ok(["service", "uninstall", "--cron"]);
+  assert.equal(bin.crontab(), theirs, "uninstall removes mycel's lines only");
+});
+
 Deno.test("service install --cron --apply into an empty crontab", async () => {
   const { h, bin } = await setup();
   await using _ = h;
