@@ -50,3 +50,23 @@ Deno.test("folder override takes an absolute path in the folder and names the ro
     /relative to the folder's root \(.*\/docs\): from here, that is notes\/a\.txt\./,
   );
 });
+
+Deno.test("folder override takes an absolute path through a link to the folder, as folder versions does", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  const docs = h.path("docs");
+  await Deno.mkdir(join(docs, "notes"), { recursive: true });
+  await Deno.writeTextFile(join(docs, "notes", "a.txt"), "a\n");
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  // A linked way to the folder's parent (a linked home, /tmp on macOS): the
+  // shell completes this path, and folder versions takes it.
+  await Deno.symlink(h.dir, h.path("via"));
+  const viaLink = join(h.dir, "via", "docs", "notes", "a.txt");
+  assert.equal((await h.run(["--no-sync", "folder", "versions", viaLink])).code, 0);
+  const r = await h.run(
+    ["--no-sync", "folder", "override", "docs", viaLink, "--dry-run", "--json"],
+    { cwd: h.dir },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).paths, []);
+});

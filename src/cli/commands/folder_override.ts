@@ -30,28 +30,18 @@ const ACTION = "override folder";
  * shell completes one, and `folder versions` and `restore` take them (it was
  * refused as "absolute" with a hint to give what it already named).
  */
-function onlyPaths(words: readonly string[], root: string): Set<string> | undefined {
+async function onlyPaths(
+  ctx: CommandContext,
+  words: readonly string[],
+  id: string,
+  root: string,
+): Promise<Set<string> | undefined> {
   if (words.length === 0) return undefined;
   // "notes/" as a shell's completion gives it names the folder notes.
   words = words.map((p) => p.length > 1 ? p.replace(/\/+$/, "") || p : p);
-  words = words.map((p) => {
-    if (!isAbsolute(p)) return p;
-    const rel = relative(root, resolve(p));
-    if (rel !== "" && relativePathProblem(rel) === undefined) return rel;
-    throw new MycelError(
-      "bad_path",
-      ACTION,
-      rel === ""
-        ? "it is the folder's root, not a path in it"
-        : `it is outside the folder, at ${safeText(root)}`,
-      {
-        value: safeText(p),
-        hint: "Give paths in the folder, relative to its root (e.g. notes/todo.txt) or " +
-          "absolute; no path overrides every path that differs.",
-        exit: ExitCode.usage,
-      },
-    );
-  });
+  const taken: string[] = [];
+  for (const p of words) taken.push(isAbsolute(p) ? await inFolder(ctx, p, id, root) : p);
+  words = taken;
   for (const p of words) {
     const problem = relativePathProblem(p);
     if (problem !== undefined) {
@@ -63,6 +53,38 @@ function onlyPaths(words: readonly string[], root: string): Set<string> | undefi
     }
   }
   return new Set(words);
+}
+
+/**
+ * The absolute path `p` as a path in folder `id` at `root`. Lexically in
+ * the root first; else as `folder versions` and `restore` find it
+ * (folder_file.ts: links on the way outside the folder followed, such as a
+ * linked home), so a path the shell completes through a link is taken too.
+ */
+async function inFolder(ctx: CommandContext, p: string, id: string, root: string): Promise<string> {
+  let rel = relative(root, resolve(p));
+  if (rel !== "" && relativePathProblem(rel) === undefined) return rel;
+  const { locateFile } = await lazyImport<typeof import("../folder_file.ts")>(
+    new URL("../folder_file.ts", import.meta.url),
+  );
+  const found = await locateFile(ctx, p, { root: true }).catch(() => undefined);
+  if (found?.folder === id) {
+    if (found.rel !== "" && relativePathProblem(found.rel) === undefined) return found.rel;
+    rel = found.rel;
+  }
+  throw new MycelError(
+    "bad_path",
+    ACTION,
+    rel === ""
+      ? "it is the folder's root, not a path in it"
+      : `it is outside the folder, at ${safeText(root)}`,
+    {
+      value: safeText(p),
+      hint: "Give paths in the folder, relative to its root (e.g. notes/todo.txt) or " +
+        "absolute; no path overrides every path that differs.",
+      exit: ExitCode.usage,
+    },
+  );
 }
 
 async function confirmed(ctx: CommandContext, id: string, n: number): Promise<boolean> {
@@ -126,7 +148,12 @@ export const folderOverrideCommand: CommandSpec = {
     if (local === undefined) {
       throw notSyncedHere(id, ACTION, "See `mycel folder list`.");
     }
-    const only = onlyPaths((input.args.PATH as string[] | undefined) ?? [], local.root);
+    const only = await onlyPaths(
+      ctx,
+      (input.args.PATH as string[] | undefined) ?? [],
+      id,
+      local.root,
+    );
     const dry = input.flags["dry-run"] === true;
     // A dry run changes nothing, so it does not scan (a scan publishes what
     // changed): it lists from the last scan, and says so.
