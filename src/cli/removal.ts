@@ -122,9 +122,14 @@ export function removalHere(
  * `sync now` prints below it. Any other text is returned unchanged.
  */
 export function refusalInLocalTime(error: string): string {
-  const iso = REMOVED_REFUSAL.exec(error)?.[2];
+  const m = REMOVED_REFUSAL.exec(error);
+  const iso = m?.[2];
   const at = iso === undefined ? NaN : Date.parse(iso);
-  return Number.isNaN(at) ? error : error.replace(iso!, localTime(at));
+  if (Number.isNaN(at)) return error;
+  // The time ends the match: replaced there, not at its first occurrence
+  // (the remover's name, a peer's text, may hold the same characters).
+  const end = m!.index + m![0].length;
+  return error.slice(0, end - iso!.length) + localTime(at) + error.slice(end);
 }
 
 /** The sentence for users (text-checked by whoever prints it). */
