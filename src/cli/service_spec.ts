@@ -8,7 +8,6 @@
  * service_install.ts, which writes what this asks for.
  */
 
-import { resolve } from "node:path";
 import { usageError } from "../errors.ts";
 import { cronSchedule } from "../service/cron_schedule.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
@@ -59,7 +58,9 @@ export async function specOf(ctx: CommandContext, input: ParsedInput, p: Service
     exec: command.argv,
     // Absolute: a timer, cron or launchd runs it from another working folder,
     // where a relative `--home A` (or MYCEL_HOME) names another, missing home.
-    home: resolve(homeRoot(ctx)),
+    // homeRoot made it so, keeping a `..` for the kernel (`link/../h` after a
+    // symlinked folder); resolve() dropped `link/..` as text, another home.
+    home: homeRoot(ctx),
     intervalSeconds,
     port,
   };

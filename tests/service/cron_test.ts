@@ -148,6 +148,25 @@ Deno.test("service install with a relative home writes it absolute (cron runs el
   }
 });
 
+Deno.test("service install with a relative home through a symlinked folder and .. writes the home the system opens", async () => {
+  const { h } = await setup();
+  await using _ = h;
+  // `link/../other` is `elsewhere/other` to the kernel (link -> elsewhere/inner).
+  await Deno.mkdir(`${h.dir}/elsewhere/inner`, { recursive: true });
+  await Deno.symlink(`${h.dir}/elsewhere/inner`, `${h.dir}/link`);
+  const rel = "link/../other";
+  await h.ok(["--home", rel, "init", "--name", "other"], { cwd: h.dir });
+  const real = await Deno.realPath(`${h.dir}/elsewhere/other`);
+  const args = ["--home", rel, "service", "install", "--cron", "--port", "40147"];
+  const r = await h.run(args, { cwd: h.dir });
+  assert.equal(r.code, 0, describe(args, r));
+  for (const j of parseCrontab(r.stdout)) {
+    const home = /--home '?([^ ']+)'? /.exec(j.command)?.[1];
+    assert.ok(home?.startsWith("/"), j.command);
+    assert.equal(await Deno.realPath(home!), real, j.command);
+  }
+});
+
 Deno.test("service install --cron: the real crontab accepts the lines (where it can check them)", async () => {
   if (!CRONTAB) {
     console.log(
