@@ -70,3 +70,18 @@ Deno.test("folder override takes an absolute path through a link to the folder, 
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout).paths, []);
 });
+
+Deno.test("folder override of an absolute path to mycel's own files in the folder says so, not 'outside the folder'", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  const docs = h.path("docs");
+  await Deno.mkdir(docs, { recursive: true });
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  for (const p of [join(docs, ".mycel", "versions", "a.txt"), ".mycel/versions/a.txt"]) {
+    const r = await h.run(["--no-sync", "folder", "override", "docs", p, "--dry-run", "--json"]);
+    assert.equal(r.code, 2, r.stderr);
+    const e = JSON.parse(r.stderr).error;
+    assert.equal(e.code, "bad_path");
+    assert.match(e.message, /a path must be inside the folder: it is one of mycel's own files/, p);
+  }
+});

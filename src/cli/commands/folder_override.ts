@@ -63,7 +63,9 @@ async function onlyPaths(
  */
 async function inFolder(ctx: CommandContext, p: string, id: string, root: string): Promise<string> {
   let rel = relative(root, resolve(p));
-  if (rel !== "" && relativePathProblem(rel) === undefined) return rel;
+  // In the root: the checks of a relative path say what is wrong with it
+  // (one of mycel's own files, say), not "outside the folder".
+  if (rel !== "" && rel !== ".." && !rel.startsWith("../") && !isAbsolute(rel)) return rel;
   const { locateFile } = await lazyImport<typeof import("../folder_file.ts")>(
     new URL("../folder_file.ts", import.meta.url),
   );
