@@ -94,9 +94,13 @@ export function sameKept(
  * disk that is not there now; a scan after it comes back says them anew).
  */
 export function stoppedInfo(info: FolderInfo, stopped: string): FolderInfo {
+  return { ...withoutPathLists(info), stopped };
+}
+
+/** `info` without its path lists (not synced, written, removed, listed), which describe one disk. */
+export function withoutPathLists(info: FolderInfo): FolderInfo {
   return {
     ...info,
-    stopped,
     notSynced: undefined,
     notSyncedCount: undefined,
     notWritten: undefined,

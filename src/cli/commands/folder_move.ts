@@ -28,6 +28,7 @@ import { checkFolderId, notSyncedHere, realHome } from "./folder_args.ts";
 import { scanLine, scanNow } from "./folder_scan_now.ts";
 import { shellWord } from "../folder_root.ts";
 import { scanJson } from "../folder_json.ts";
+import { withoutPathLists } from "../../storage/folder_info.ts";
 
 const ACTION = "move folder";
 
@@ -153,19 +154,7 @@ export const folderMoveCommand: CommandSpec = {
       if (root === local.root) return { was: local.root, root };
       checkFolderPlace(ACTION, root, realHome(ctx), w.folderLocal.folders(), id);
       // Facts about the old place go: why it stopped, its lists, its disk's probes.
-      const info = {
-        ...local.info,
-        stopped: undefined,
-        notSynced: undefined,
-        notSyncedCount: undefined,
-        notWritten: undefined,
-        notWrittenCount: undefined,
-        notRemoved: undefined,
-        notRemovedCount: undefined,
-        notListed: undefined,
-        notListedCount: undefined,
-        fs: undefined,
-      };
+      const info = { ...withoutPathLists(local.info), stopped: undefined, fs: undefined };
       w.folderLocal.putFolder({ ...local, root, info });
       return { was: local.root, root };
     }, { create: false });
