@@ -41,6 +41,10 @@ async function screenShowing(t: Terminal, pid: number, re: RegExp): Promise<stri
     }
     let screen: string;
     try {
+      // Held stopped a while each turn, so it runs a quarter of the time at
+      // most: on a quiet machine the 48 MiB came in before the rate and
+      // time left were shown (once in a full run, the screen read being fast).
+      await sleep(30);
       screen = await t.screen();
     } finally {
       // It may have ended meanwhile (seen once in a full run): the screen tells how.
