@@ -13,24 +13,10 @@ import {
   isConflictCopy,
   parseConflictCopy,
 } from "../../src/files/conflict_name.ts";
-import type { FileVersion } from "../../src/files/file_version.ts";
 import { shortDeviceId } from "../../src/log/device_id.ts";
-import { testDevice } from "./helpers.ts";
+import { fileVersion as file, testDevice } from "./helpers.ts";
 
 const DEVICES = [testDevice(1), testDevice(2), testDevice(3)];
-
-function file(path: string, by: string, mtime: number): FileVersion {
-  return {
-    path,
-    kind: "file",
-    mtime,
-    modifiedBy: by,
-    vv: new Map([[by, 1]]),
-    size: 1,
-    exec: false,
-    chunks: { inline: [{ hash: "ab".repeat(32), length: 1 }] },
-  };
-}
 
 const segment = fc.stringMatching(/^[a-zA-Z0-9 ._~-]{1,40}$/).filter((s) =>
   s !== "." && s !== ".."

@@ -16,23 +16,10 @@ import type { FileVersion } from "../../src/files/file_version.ts";
 import { utf8Length } from "../../src/files/paths.ts";
 import { bumpVv, compareVv, mergeVv } from "../../src/files/version_vector.ts";
 import { shortDeviceId } from "../../src/log/device_id.ts";
-import { testDevice } from "./helpers.ts";
+import { fileVersion as file, testDevice } from "./helpers.ts";
 
 const A = testDevice(1), B = testDevice(2);
 const T = Date.UTC(2026, 2, 4, 5, 6, 7, 890);
-
-function file(path: string, by: string, mtime: number, hash = "aa"): FileVersion {
-  return {
-    path,
-    kind: "file",
-    mtime,
-    modifiedBy: by,
-    vv: new Map([[by, 1]]),
-    size: 10,
-    exec: false,
-    chunks: { inline: [{ hash: hash.repeat(32), length: 10 }] },
-  };
-}
 
 Deno.test("conflict copy names: extension, none, dotfile, several dots, folders", () => {
   const dev = shortDeviceId(B);

@@ -6,6 +6,7 @@
  * the pieces the write and race tests share (content, expectations, temps).
  */
 
+import type { FileVersion } from "../../src/files/file_version.ts";
 import { dirname, join } from "node:path";
 import type { ChunkRef } from "../../src/files/chunk_hash.ts";
 import type { ChunkParams } from "../../src/files/chunk_params.ts";
@@ -104,4 +105,18 @@ export async function tempsIn(dir: string): Promise<string[]> {
 export async function atomicSave(abs: string, text: string): Promise<void> {
   await Deno.writeTextFile(`${abs}.swp`, text);
   await Deno.rename(`${abs}.swp`, abs);
+}
+
+/** A one-chunk file version of `path` made by `by` at `mtime` (its content named by `hash`). */
+export function fileVersion(path: string, by: string, mtime: number, hash = "aa"): FileVersion {
+  return {
+    path,
+    kind: "file",
+    mtime,
+    modifiedBy: by,
+    vv: new Map([[by, 1]]),
+    size: 10,
+    exec: false,
+    chunks: { inline: [{ hash: hash.repeat(32), length: 10 }] },
+  };
 }
