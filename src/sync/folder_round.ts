@@ -19,6 +19,7 @@ import type { LocalFolder } from "../storage/sql_folder_local.ts";
 import { type FolderInfo, keptPaths, sameKept } from "../storage/folder_info.ts";
 import type { ApplyReport } from "./folder_apply.ts";
 import type { ScanReport } from "./folder_scan.ts";
+import type { ScanPublishOptions } from "./folder_scan_types.ts";
 import type { NotRemoved, PruneResult } from "../files/versions.ts";
 import { frontierOf, markStopped, publishProgress } from "./folder_progress.ts";
 import { lazyImport } from "../lazy_import.ts";
@@ -59,6 +60,8 @@ export interface FolderRoundOptions {
   signal?: AbortSignal;
   /** This process holds the home's round guard (`sync now`): see ScanPublishOptions. */
   roundGuard?: boolean;
+  /** A path `folder restore` just put back (scanFolders): see ScanPublishOptions. */
+  restored?: ScanPublishOptions["restored"];
 }
 
 /** Scan every folder this device syncs (or `o.only`); publish what changed. */
@@ -78,6 +81,7 @@ export async function scanFolders(root: string, o: FolderRoundOptions): Promise<
       signal: o.signal,
       roundGuard: o.roundGuard,
       progress: o.progress,
+      restored: o.restored,
     });
   } finally {
     o.progress?.(""); // an interrupted scan's line too: the error follows on its own

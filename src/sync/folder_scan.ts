@@ -112,6 +112,7 @@ async function readScan(
     home.view.folders(),
     home.device.id,
     result.changed,
+    o.restored?.folder === folder.folder ? o.restored.path : undefined,
   );
   return {
     folder,

@@ -13,7 +13,7 @@ import { sameContent } from "../files/version_content.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { indexedEntryOf } from "../files/file_index.ts";
 import { makeChunkList } from "../files/manifest_tree.ts";
-import { builtVvProblem } from "../files/version_vector.ts";
+import { builtVvProblem, mergeVv } from "../files/version_vector.ts";
 import type { ScanResult } from "../files/scan_types.ts";
 import type { DeviceId } from "../log/device_id.ts";
 import type { FolderRows } from "../log/folder_state.ts";
@@ -41,13 +41,18 @@ export interface Changes {
   readonly skipped: { path: string; reason: string }[];
 }
 
-/** The versions and rows of `changed` in `folder` (see the module comment). */
+/**
+ * The versions and rows of `changed` in `folder` (see the module comment);
+ * `restored` is a path `folder restore` just put back, whose version covers
+ * the deletions there too (ScanPublishOptions.restored).
+ */
 export async function versionsOfChanges(
   folder: string,
   index: LoadedIndex,
   folders: FolderRows,
   self: DeviceId,
   changed: ScanResult["changed"],
+  restored?: string,
 ): Promise<Changes> {
   const ops: [Op, number][] = [];
   const rows: IndexRow[] = [];
@@ -101,7 +106,11 @@ export async function versionsOfChanges(
     } else if (same !== undefined) {
       bytes = encodeFileVersion(same);
     } else {
-      const vv = nextVector(heldVector(held, stateVersions), stateVersions, self);
+      let seen = heldVector(held, stateVersions);
+      if (c.path === restored) {
+        for (const v of stateVersions) if (v.kind === "deleted") seen = mergeVv(seen, v.vv);
+      }
+      const vv = nextVector(seen, stateVersions, self);
       const tooWide = builtVvProblem(vv);
       if (tooWide !== undefined) {
         // Nothing of this path is recorded (no row, no chunk places, not a

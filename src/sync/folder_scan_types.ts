@@ -28,6 +28,16 @@ export interface ScanPublishOptions {
    * by a process that died — settled at once, not after STALE_HOLD_MS.
    */
   roundGuard?: boolean;
+  /**
+   * A path `folder restore` just put back: the user's word that its
+   * content is what they want. Its version covers the deletions the state
+   * holds there as well as what the disk held: one made elsewhere of that
+   * same content (a restore of the bytes it deleted) would undo it, as it
+   * undoes a mere touch (src/files/conflict.ts). Edits it did not see stay
+   * concurrent, as for any edit: the newer mtime (the restore's) wins and
+   * they are kept as conflict copies.
+   */
+  restored?: { readonly folder: string; readonly path: string };
 }
 
 /** What a scan did. */

@@ -4,12 +4,13 @@
  * or deleted files are kept under `.mycel/versions/` for 30 days), newest
  * first, numbered from 1; `mycel folder restore PATH [--version N]` puts
  * one back (the current file is kept in turn) and publishes it as a change —
- * unless it is the file's content already: then nothing is done (exit 0).
+ * unless it is the file's content already and every version the folder's
+ * state holds there is that content too: then nothing is done (exit 0).
  */
 
 import { ExitCode, interruptedError, isMycelError, MycelError } from "../../errors.ts";
 import { safeText } from "../../text_safety.ts";
-import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
+import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { humanBytes, localTime, plural } from "../../human.ts";
 import { linkedReason, linkedTarget, locateFile } from "../folder_file.ts";
 import { lazyImport } from "../../lazy_import.ts";
@@ -233,55 +234,42 @@ export const folderRestoreCommand: CommandSpec = {
     }
     const kept = list[n - 1];
     // Already the file's content: putting it back would keep one more
-    // identical copy and publish a change nobody made (issue 13).
+    // identical copy and publish a change nobody made (issue 13) — unless
+    // the state holds other content there (a newer version from another
+    // device not fetched here yet, say): then the next round would put that
+    // in its place, and the restore goes on to be published over it.
     const { keptIsCurrent } = await lazyImport<typeof import("../../files/kept_same.ts")>(
       new URL("../../files/kept_same.ts", import.meta.url),
     );
+    let over: string[] | undefined;
     if (await keptIsCurrent(root, rel, kept)) {
-      if (input.flags.json) {
-        ctx.out.json({
-          path: rel,
-          version: n,
-          kept: new Date(kept.keptAt).toISOString(),
-          restored: false,
-          published: false,
-          replaced_kept_as: null,
-        });
-      } else {
-        ctx.out.line(
-          `${safeText(rel)} already holds version ${n} (kept ${localTime(kept.keptAt)}): ` +
-            "it is already the file's content; nothing restored, nothing published.",
-        );
+      // Scanned first: the index then says what the disk holds.
+      await scanFolder(ctx, folder, rel, "restore file");
+      over = await othersOverDisk(ctx, folder, rel);
+      if (over.length === 0) {
+        if (input.flags.json) {
+          ctx.out.json({
+            path: rel,
+            version: n,
+            kept: new Date(kept.keptAt).toISOString(),
+            restored: false,
+            published: false,
+            replaced_kept_as: null,
+          });
+        } else {
+          ctx.out.line(
+            `${safeText(rel)} already holds version ${n} (kept ${localTime(kept.keptAt)}): ` +
+              "it is already the file's content; nothing restored, nothing published.",
+          );
+        }
+        return ExitCode.ok;
       }
-      return ExitCode.ok;
     }
     const { restoreVersion } = await lazyImport<typeof import("../../files/restore_version.ts")>(
       new URL("../../files/restore_version.ts", import.meta.url),
     );
     const replacedAs = await restoreVersion(root, rel, kept, ctx.now());
-    const { scanFolders } = await lazyImport<typeof import("../../sync/folder_round.ts")>(
-      new URL("../../sync/folder_round.ts", import.meta.url),
-    );
-    const { homeRoot } = await lazyImport<typeof import("../session.ts")>(
-      new URL("../session.ts", import.meta.url),
-    );
-    try {
-      await scanFolders(homeRoot(ctx), {
-        now: ctx.now,
-        env: ctx.env,
-        timeoutMs: 10_000,
-        only: folder,
-        signal: ctx.signal,
-      });
-    } catch (e) {
-      // The file is back on disk already: say so, not only that the scan stopped.
-      if (!isMycelError(e, "sync_interrupted")) throw e;
-      throw interruptedError("publish the restored file", {
-        value: rel,
-        hint: `${safeText(rel)} is restored on disk; the next scan (\`mycel folder scan\`, or ` +
-          "`mycel sync now`) publishes it.",
-      });
-    }
+    await scanFolder(ctx, folder, rel, "publish the restored file", true);
     // A path this device ignores is never published: restored here only, and said so.
     const { loadIgnoreRules } = await lazyImport<typeof import("../../files/ignore_rules.ts")>(
       new URL("../../files/ignore_rules.ts", import.meta.url),
@@ -299,6 +287,13 @@ export const folderRestoreCommand: CommandSpec = {
       });
     } else {
       ctx.out.line(`Restored ${safeText(rel)} from ${localTime(kept.keptAt)}.`);
+      if (over !== undefined && published) {
+        ctx.out.line(
+          `It held those bytes already, but the folder has another version of it (from ${
+            over.join(", ")
+          }) not on this disk yet: the restore is published over it.`,
+        );
+      }
       if (replacedAs !== null) {
         ctx.out.line(`The file it replaced is kept as ${safeText(replacedAs)}.`);
       }
@@ -312,3 +307,65 @@ export const folderRestoreCommand: CommandSpec = {
     return ExitCode.ok;
   },
 };
+
+/**
+ * Scan `folder` and publish what changed (`restored`: `rel` was just put
+ * back, ScanPublishOptions.restored). Ctrl-C during it is said as `doing`
+ * of `rel`; once the file is back on disk (`restored`), with that it is.
+ */
+async function scanFolder(
+  ctx: CommandContext,
+  folder: string,
+  rel: string,
+  doing: string,
+  restored = false,
+): Promise<void> {
+  const { scanFolders } = await lazyImport<typeof import("../../sync/folder_round.ts")>(
+    new URL("../../sync/folder_round.ts", import.meta.url),
+  );
+  const { homeRoot } = await lazyImport<typeof import("../session.ts")>(
+    new URL("../session.ts", import.meta.url),
+  );
+  try {
+    await scanFolders(homeRoot(ctx), {
+      now: ctx.now,
+      env: ctx.env,
+      timeoutMs: 10_000,
+      only: folder,
+      signal: ctx.signal,
+      ...(restored ? { restored: { folder, path: rel } } : {}),
+    });
+  } catch (e) {
+    if (!isMycelError(e, "sync_interrupted")) throw e;
+    throw interruptedError(doing, {
+      value: rel,
+      hint: restored
+        // The file is back on disk already: say so, not only that the scan stopped.
+        ? `${safeText(rel)} is restored on disk; the next scan (\`mycel folder scan\`, or ` +
+          "`mycel sync now`) publishes it."
+        : "Nothing was restored; run the restore again.",
+    });
+  }
+}
+
+/**
+ * Who made the versions of `rel` the state holds with other content than
+ * the disk's (src/sync/restore_over.ts), by name; none when every one is the
+ * disk's content.
+ */
+async function othersOverDisk(ctx: CommandContext, folder: string, rel: string): Promise<string[]> {
+  const { otherThanDisk } = await lazyImport<typeof import("../../sync/restore_over.ts")>(
+    new URL("../../sync/restore_over.ts", import.meta.url),
+  );
+  const { withRead } = await lazyImport<typeof import("../session.ts")>(
+    new URL("../session.ts", import.meta.url),
+  );
+  return await withRead(ctx, (home) => {
+    const names = new Map<string, string>();
+    for (const m of home.view.members()) names.set(m.record.id, m.record.name);
+    const by = otherThanDisk(home, folder, rel).map((v) =>
+      safeText(names.get(v.modifiedBy) || v.modifiedBy.slice(0, 7))
+    );
+    return [...new Set(by)];
+  });
+}
