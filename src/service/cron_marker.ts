@@ -8,9 +8,14 @@
  * `doctor` looks for it. Before, the marker always said 30 seconds and the
  * block was taken to be two or three lines, so with `--interval 10s` (six
  * round lines) re-applying piled up rounds and uninstalling left four behind.
+ * A marker is exactly a line cronMarker writes, not any line starting like
+ * one: a user's comment that does is left alone (issue 13).
  */
 
 const PREFIX = "# mycel: sync every ";
+
+/** Seconds in each unit a marker names. */
+const UNIT_SECONDS: Record<string, number> = { second: 1, minute: 60, hour: 3600 };
 
 /** The marker of a round every 30 s, the default (the text older releases always wrote). */
 export const CRON_MARKER = `${PREFIX}30 seconds`;
@@ -25,9 +30,18 @@ export function cronMarker(seconds: number): string {
   return `${PREFIX}${n} ${unit}${n === 1 ? "" : "s"}`;
 }
 
-/** True for a marker line of any interval. */
+/**
+ * True for a marker line of any interval: exactly a line {@link cronMarker}
+ * writes (and so the 30-second one older releases always wrote). A user's
+ * comment that only starts like one (`# mycel: sync every 30 seconds is too
+ * often for me`) is theirs: taken for a marker, uninstall deleted it and
+ * `service status` and `doctor` said cron lines were installed.
+ */
 export function isCronMarker(line: string): boolean {
-  return line.startsWith(PREFIX);
+  const m = /^# mycel: sync every ([1-9][0-9]{0,5}) (second|minute|hour)s?$/.exec(line);
+  if (m === null) return false;
+  const seconds = Number(m[1]) * UNIT_SECONDS[m[2]];
+  return cronMarker(seconds) === line;
 }
 
 /**
@@ -55,7 +69,12 @@ export function withoutMycel(text: string): string {
   return out.join("\n").replace(/\n*$/, "\n").replace(/^\n$/, "");
 }
 
-/** True when the crontab `text` holds a block of mycel's. */
+/**
+ * True when the crontab `text` holds a block of mycel's: a marker with at
+ * least one of its job lines under it (a marker whose lines were deleted
+ * by hand runs nothing).
+ */
 export function hasMycelCron(text: string): boolean {
-  return text.split("\n").some(isCronMarker);
+  const lines = text.split("\n");
+  return lines.some((l, i) => isCronMarker(l) && isMycelCronJob(lines[i + 1] ?? ""));
 }

@@ -287,6 +287,30 @@ Deno.test("service status says whether mycel's crontab lines are in (after --cro
   assert.equal((await h.json<Record<string, unknown>>([...status, "--json"])).cron, false);
 });
 
+Deno.test("a user's comment that only starts like mycel's marker is theirs: not installed, not removed", async () => {
+  const { h, bin } = await setup();
+  await using _ = h;
+  // Before: taken for mycel's block (any line starting `# mycel: sync every `).
+  const mine = "# mycel: sync every 30 seconds is too often for me\n" +
+    "*/5 * * * * /usr/bin/mycel --home /srv/other sync now >>/var/log/other.log\n";
+  await Deno.writeTextFile(bin.crontabFile, mine);
+  const status = ["service", "status", "--dir", h.path("u")];
+  assert.equal((await h.json<Record<string, unknown>>([...status, "--json"])).cron, false);
+  assert.doesNotMatch((await h.ok(status)).stdout, /^cron/m);
+  const doctor = await h.run(["doctor", "--json", "--no-sync"]);
+  const schedule = (JSON.parse(doctor.stdout) as { findings: { check: string; detail: string }[] })
+    .findings.find((f) => f.check === "schedule");
+  assert.notEqual(schedule?.detail, "cron lines installed", doctor.stdout);
+  const rm = await h.ok(["service", "uninstall", "--cron"]);
+  assert.equal(rm.stdout, "nothing was installed\n");
+  assert.equal(bin.crontab(), mine, "their comment kept");
+  // Installing adds mycel's block below it; uninstalling takes only the block.
+  const r = await h.ok(["service", "install", "--cron", "--apply", "--port", "40148"]);
+  assert.equal(bin.crontab(), mine + r.stdout);
+  await h.ok(["service", "uninstall", "--cron"]);
+  assert.equal(bin.crontab(), mine);
+});
+
 Deno.test("service install --cron --apply and uninstall keep the user's own lines right under mycel's block", async () => {
   const { h, bin } = await setup();
   await using _ = h;
