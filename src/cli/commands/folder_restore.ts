@@ -1,0 +1,202 @@
+/**
+ * @module folder_restore
+ * `mycel folder restore PATH [--version N|TIME]` puts a kept version of a
+ * file back (the current file is kept in turn) and publishes it as a
+ * change — unless it is the file's content already and every version the
+ * folder's state holds there is that content too: then nothing is done
+ * (exit 0). Apart from `folder versions` (folder_versions.ts), which lists
+ * them.
+ */
+
+import { ExitCode, MycelError } from "../../errors.ts";
+import { safeText } from "../../text_safety.ts";
+import { type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
+import { localTime, plural } from "../../human.ts";
+import { linkedReason, linkedTarget, locateFile } from "../folder_file.ts";
+import { lazyImport } from "../../lazy_import.ts";
+import { asWord } from "./folder_versions.ts";
+import { othersOverDisk, scanFolder } from "../restore_scan.ts";
+
+/** A `kept` time as `folder versions --json` prints it. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** `folder restore`. */
+export const folderRestoreCommand: CommandSpec = {
+  path: ["folder", "restore"],
+  summary: "put a kept version of a file back (the current one is kept in turn)",
+  args: [{ name: "PATH", help: "a file in a synced folder", complete: "file" }],
+  flags: [
+    {
+      name: "version",
+      value: "N|TIME",
+      help: "which kept version: its number (1 = newest, the default) or when it was kept " +
+        "(`kept` of `folder versions --json`)",
+    },
+    JSON_FLAG,
+  ],
+  ...WRITES,
+  // Ctrl-C during the scan that publishes the restored file (it stays restored).
+  exits: [...WRITES.exits, 130],
+  async run(ctx, input) {
+    const { folder, root, rel, linked } = await locateFile(ctx, input.args.PATH as string);
+    const given = input.flags.version as string | undefined;
+    // A time names one version for good; a number counts from the newest,
+    // which a round keeping another version meanwhile shifts.
+    const at = given !== undefined && ISO_TIME.test(given) ? Date.parse(given) : undefined;
+    // Digits only: Number() would take " 1", "1e0", "0x1" and "+1".
+    let n = at !== undefined
+      ? 0
+      : given === undefined
+      ? 1
+      : /^[1-9][0-9]{0,8}$/.test(given)
+      ? Number(given)
+      : NaN;
+    if (at === undefined && (!Number.isSafeInteger(n) || n < 1)) {
+      // A date not as --json prints it was told "takes a number" (the help says N|TIME).
+      const time = /^\d{4}-/.test(given ?? "");
+      throw new MycelError(
+        "bad_version",
+        "restore file",
+        time
+          ? "--version takes a time as `kept` of `folder versions --json` prints it " +
+            "(2026-03-04T05:06:07.089Z, UTC)"
+          : "--version takes a number from 1",
+        {
+          value: String(input.flags.version),
+          hint: `See \`mycel folder versions ${asWord(input.args.PATH)}${
+            time ? " --json" : ""
+          }\` for the ${time ? "times" : "numbers"}.`,
+          exit: ExitCode.usage,
+        },
+      );
+    }
+    if (linked !== undefined) {
+      // Refused before the versions are looked at: whatever they are, putting
+      // one back writes through the link (restore_version.ts checks again
+      // right before it writes, for a link made meanwhile).
+      const target = linkedTarget(root, rel, linked);
+      throw new MycelError("unsafe_path", "restore file", linkedReason(linked), {
+        value: rel,
+        hint: "mycel never writes through a link" +
+          (target === undefined
+            ? ""
+            : `; the file it leads to is restored with \`mycel folder restore ${
+              asWord(target)
+            }\``) +
+          `. To put back ${safeText(rel)}, move the link ${safeText(linked.at)} aside first, ` +
+          "then restore again; nothing was changed.",
+        exit: ExitCode.failure,
+      });
+    }
+    const { listVersions } = await lazyImport<typeof import("../../files/versions.ts")>(
+      new URL("../../files/versions.ts", import.meta.url),
+    );
+    const list = await listVersions(root, rel);
+    if (list.length === 0) {
+      throw new MycelError("bad_version", "restore file", "it has no kept versions", {
+        value: rel,
+        hint: "Replaced and deleted files are kept under .mycel/versions for as long as " +
+          "`mycel folder retention ID` says (30 days unless set).",
+        exit: ExitCode.usage,
+      });
+    }
+    if (at !== undefined) {
+      const i = list.findIndex((v) => v.keptAt === at);
+      if (i < 0) {
+        throw new MycelError("bad_version", "restore file", "no version was kept at that time", {
+          value: given!,
+          hint: `See \`mycel folder versions ${asWord(input.args.PATH)} --json\` for the times.`,
+          exit: ExitCode.usage,
+        });
+      }
+      n = i + 1;
+    }
+    if (n > list.length) {
+      throw new MycelError(
+        "bad_version",
+        "restore file",
+        list.length === 1
+          ? "there is 1 kept version"
+          : `there are ${plural(list.length, "kept version")}`,
+        {
+          value: String(input.flags.version ?? 1),
+          hint: `See \`mycel folder versions ${asWord(input.args.PATH)}\`.`,
+          exit: ExitCode.usage,
+        },
+      );
+    }
+    const kept = list[n - 1];
+    // Already the file's content: putting it back would keep one more
+    // identical copy and publish a change nobody made (issue 13) — unless
+    // the state holds other content there (a newer version from another
+    // device not fetched here yet, say): then the next round would put that
+    // in its place, and the restore goes on to be published over it.
+    const { keptIsCurrent } = await lazyImport<typeof import("../../files/kept_same.ts")>(
+      new URL("../../files/kept_same.ts", import.meta.url),
+    );
+    let over: string[] | undefined;
+    if (await keptIsCurrent(root, rel, kept)) {
+      // Scanned first: the index then says what the disk holds.
+      await scanFolder(ctx, folder, rel, "restore file");
+      over = await othersOverDisk(ctx, folder, rel);
+      if (over.length === 0) {
+        if (input.flags.json) {
+          ctx.out.json({
+            path: rel,
+            version: n,
+            kept: new Date(kept.keptAt).toISOString(),
+            restored: false,
+            published: false,
+            replaced_kept_as: null,
+          });
+        } else {
+          ctx.out.line(
+            `${safeText(rel)} already holds version ${n} (kept ${localTime(kept.keptAt)}): ` +
+              "it is already the file's content; nothing restored, nothing published.",
+          );
+        }
+        return ExitCode.ok;
+      }
+    }
+    const { restoreVersion } = await lazyImport<typeof import("../../files/restore_version.ts")>(
+      new URL("../../files/restore_version.ts", import.meta.url),
+    );
+    const replacedAs = await restoreVersion(root, rel, kept, ctx.now());
+    await scanFolder(ctx, folder, rel, "publish the restored file", true);
+    // A path this device ignores is never published: restored here only, and said so.
+    const { loadIgnoreRules } = await lazyImport<typeof import("../../files/ignore_rules.ts")>(
+      new URL("../../files/ignore_rules.ts", import.meta.url),
+    );
+    const rules = await loadIgnoreRules(root).catch(() => undefined);
+    const published = !(rules?.isIgnored(rel, false) ?? false);
+    if (input.flags.json) {
+      ctx.out.json({
+        path: rel,
+        version: n,
+        kept: new Date(kept.keptAt).toISOString(),
+        restored: true,
+        published,
+        replaced_kept_as: replacedAs,
+      });
+    } else {
+      ctx.out.line(`Restored ${safeText(rel)} from ${localTime(kept.keptAt)}.`);
+      if (over !== undefined && published) {
+        ctx.out.line(
+          `It held those bytes already, but the folder has another version of it (from ${
+            over.join(", ")
+          }) not on this disk yet: the restore is published over it.`,
+        );
+      }
+      if (replacedAs !== null) {
+        ctx.out.line(`The file it replaced is kept as ${safeText(replacedAs)}.`);
+      }
+      if (!published) {
+        ctx.out.error(
+          `${safeText(rel)} is ignored on this device (.mycelignore or .mycel/ignore): ` +
+            "restored here only, not published to other devices.",
+        );
+      }
+    }
+    return ExitCode.ok;
+  },
+};

@@ -1,0 +1,79 @@
+/**
+ * @module restore_scan
+ * The two things `folder restore` (commands/folder_restore.ts) asks of the
+ * folder beyond its own disk: a scan that publishes what it put back, and,
+ * when the version it was asked for is the disk's content already, who made
+ * the versions the state holds there with other content (then the restore
+ * still has something to do: sync/restore_over.ts).
+ */
+
+import { interruptedError, isMycelError } from "../errors.ts";
+import { lazyImport } from "../lazy_import.ts";
+import { safeText } from "../text_safety.ts";
+import type { CommandContext } from "./command.ts";
+
+/**
+ * Scan `folder` and publish what changed (`restored`: `rel` was just put
+ * back, ScanPublishOptions.restored). Ctrl-C during it is said as `doing`
+ * of `rel`; once the file is back on disk (`restored`), with that it is.
+ */
+export async function scanFolder(
+  ctx: CommandContext,
+  folder: string,
+  rel: string,
+  doing: string,
+  restored = false,
+): Promise<void> {
+  const { scanFolders } = await lazyImport<typeof import("../sync/folder_round.ts")>(
+    new URL("../sync/folder_round.ts", import.meta.url),
+  );
+  const { homeRoot } = await lazyImport<typeof import("./session.ts")>(
+    new URL("./session.ts", import.meta.url),
+  );
+  try {
+    await scanFolders(homeRoot(ctx), {
+      now: ctx.now,
+      env: ctx.env,
+      timeoutMs: 10_000,
+      only: folder,
+      signal: ctx.signal,
+      ...(restored ? { restored: { folder, path: rel } } : {}),
+    });
+  } catch (e) {
+    if (!isMycelError(e, "sync_interrupted")) throw e;
+    throw interruptedError(doing, {
+      value: rel,
+      hint: restored
+        // The file is back on disk already: say so, not only that the scan stopped.
+        ? `${safeText(rel)} is restored on disk; the next scan (\`mycel folder scan\`, or ` +
+          "`mycel sync now`) publishes it."
+        : "Nothing was restored; run the restore again.",
+    });
+  }
+}
+
+/**
+ * Who made the versions of `rel` the state holds with other content than
+ * the disk's (src/sync/restore_over.ts), by name; none when every one is the
+ * disk's content.
+ */
+export async function othersOverDisk(
+  ctx: CommandContext,
+  folder: string,
+  rel: string,
+): Promise<string[]> {
+  const { otherThanDisk } = await lazyImport<typeof import("../sync/restore_over.ts")>(
+    new URL("../sync/restore_over.ts", import.meta.url),
+  );
+  const { withRead } = await lazyImport<typeof import("./session.ts")>(
+    new URL("./session.ts", import.meta.url),
+  );
+  return await withRead(ctx, (home) => {
+    const names = new Map<string, string>();
+    for (const m of home.view.members()) names.set(m.record.id, m.record.name);
+    const by = otherThanDisk(home, folder, rel).map((v) =>
+      safeText(names.get(v.modifiedBy) || v.modifiedBy.slice(0, 7))
+    );
+    return [...new Set(by)];
+  });
+}
