@@ -47,6 +47,12 @@ export interface FinishOptions {
    * each touched folder itself before recording the result may batch it.
    */
   readonly syncDir?: boolean;
+  /**
+   * On `changed_locally` leave the complete temporary file where it is
+   * (default: delete it): the caller keeps it as a transfer, so the next
+   * round, whose scan publishes the local change, need not fetch it again.
+   */
+  readonly keepChanged?: boolean;
   /** Test seam only (place_entry.ts): runs between the final check and the replace. */
   readonly beforeReplace?: PlaceOptions["beforeReplace"];
 }
@@ -258,8 +264,9 @@ export class PartialFile {
 
   /**
    * Rename the complete file into place (see the module comment). On
-   * `changed_locally` nothing is written and the temporary file is deleted;
-   * on `folder_stopped` it is left as it is. A file that is not the size it
+   * `changed_locally` nothing is written and the temporary file is deleted
+   * (left, with `keepChanged`, unless the swap used it up); on
+   * `folder_stopped` it is left as it is. A file that is not the size it
    * was opened with (changed from outside meanwhile) is not placed: it is
    * deleted, as after any failure here.
    * @throws MycelError `wrong_size`
@@ -286,6 +293,7 @@ export class PartialFile {
       // For a new path placeEntry's link refuses a taken name; no look needed here.
       const before = o.expected === null ? null : onDisk(target);
       if (!matchesExpected(before, o.expected)) {
+        kept = o.keepChanged === true;
         return { status: "changed_locally", current: before };
       }
       const mode = before === null ? undefined : Deno.lstatSync(target).mode ?? undefined;
@@ -305,6 +313,7 @@ export class PartialFile {
       }
       const r = await placeEntry(this.#root, this.#rel, temp, o);
       placed = r.status === "written";
+      kept = r.status === "changed_locally" && o.keepChanged === true;
       return r;
     } finally {
       this.close();

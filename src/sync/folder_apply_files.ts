@@ -11,17 +11,16 @@
  */
 
 import type { ChunkRef } from "../files/chunk_hash.ts";
-import { encodeFileVersion } from "../files/file_version.ts";
 import { checkRelativePath, parentOf } from "../files/paths.ts";
 import { ensureRealParents } from "../files/safe_paths.ts";
 import { humanBytes } from "../human.ts";
-import { versionId } from "../log/folder_state.ts";
 import { fetchWanted } from "./folder_apply_fetch.ts";
 import { noteProblem } from "./folder_apply_problems.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
 import type { FileWrite } from "./folder_apply_types.ts";
 import { bitSet, bytesOf, type Task } from "./folder_apply_task.ts";
 import { TaskWriter } from "./folder_apply_write.ts";
+import { reuseOf, writeId } from "./folder_apply_reuse.ts";
 import { KeptChunks } from "./kept_chunks.ts";
 import { LocalChunks } from "./local_chunks.ts";
 import { LocalCopy } from "./local_copy.ts";
@@ -67,7 +66,6 @@ async function writeFiles(
   tick: () => void,
 ): Promise<Task[]> {
   const { report } = s;
-  const fl = s.home.folderLocal;
   const locals = new LocalChunks(s.home);
   locals.only(fileWrites.flatMap((a) => lists.get(a.path)?.map((c) => c.hash) ?? []));
   // Then the copies this device kept of the same path (src/sync/kept_chunks.ts).
@@ -84,7 +82,10 @@ async function writeFiles(
   // checks, each a thrown NotFound before a first join: a tenth of a second). This is the
   // early word only: the check that guards a write runs again when its file is opened.
   const parents = new Map<string, unknown>();
-  const saved = new Map(fl.transfers(s.id).map((t) => [t.path, t]));
+  // Kept transfers: each write's own, or one of its content it takes over
+  // (folder_apply_reuse.ts); those whose version is gone are dropped.
+  const reuse = reuseOf(s, fileWrites);
+  for (const r of reuse.stale) s.record.note({ kind: "untransfer", path: r.path, temp: r.temp });
   for (const a of fileWrites) {
     if (s.halted) break; // the rest is still to come
     const chunks = lists.get(a.path);
@@ -106,9 +107,9 @@ async function writeFiles(
       noteProblem(s, a.path, e);
       continue;
     }
-    const id = a.id || versionId(encodeFileVersion(a.version)); // "" for a conflict copy
-    const row = saved.get(a.path);
-    const resume = row !== undefined && row.version === id;
+    const id = writeId(a);
+    const row = reuse.of.get(a.path);
+    const resume = row !== undefined;
     const offsets: number[] = [];
     let off = 0;
     for (const c of chunks) {
@@ -135,6 +136,11 @@ async function writeFiles(
       // and the room below is for the whole file); a new one is made when its
       // first chunk arrives.
       if (t.temp !== undefined) await w.resume(t);
+      if (resume && (row.path !== a.path || row.version !== id)) {
+        // Taken over: the row moves to this path (or goes, its file gone).
+        s.record.note({ kind: "untransfer", path: row.path, temp: row.temp });
+        if (t.temp === row.temp) w.noteTransfer(t);
+      }
       if (room !== undefined) {
         // A resumed file holds what is done already: only the rest needs room.
         const need = bytesOf(chunks, t.done, false);

@@ -102,11 +102,12 @@ export class Finisher {
         exec: t.version.exec,
         modes: this.#modes,
         syncDir: false,
+        keepChanged: t.chunks.length > 1,
       });
       s.record.renamedInto(p.dir);
       if (r.status === "changed_locally") {
         noteRaced(s, t.path, r.keptAs, "kept; it will sync as a conflict");
-        return;
+        return await this.#setAside(t, p);
       }
       const published = t.copy ? asCopy(t.version, s.self) : undefined;
       const bytes = encodeFileVersion(published ?? t.version);
@@ -125,6 +126,25 @@ export class Finisher {
     } catch (e) {
       noteProblem(s, t.path, e);
       if (s.stopped !== undefined) await this.#later(t, p);
+    }
+  }
+
+  /**
+   * A complete file whose target changed here meanwhile (a save during the
+   * fetch) is kept, durable, as a transfer of its version: the next round's
+   * scan publishes the change, a conflict, and that round puts this content
+   * at the path or at its conflict copy's name from this file
+   * (folder_apply_reuse.ts) instead of fetching it all again — a 1 GiB file
+   * saved during its fetch cost another 1 GiB. A one-chunk file is not kept
+   * (PartialFile.finish deleted it): fetching it again costs little.
+   */
+  async #setAside(t: Task, p: PartialFile): Promise<void> {
+    if (t.chunks.length < 2) return;
+    try {
+      await p.sync(); // by its name: gone when the swap used it up, and then nothing is kept
+      this.#temps.noteTransfer(t);
+    } catch {
+      // gone: the next round fetches it
     }
   }
 

@@ -19,7 +19,6 @@
  */
 
 import type { ChunkRef } from "../files/chunk_hash.ts";
-import { encodeFileVersion } from "../files/file_version.ts";
 import {
   checkNode,
   MAX_RESOLVED_CHUNKS,
@@ -28,10 +27,10 @@ import {
   stepChunkList,
 } from "../files/manifest_resolve.ts";
 import { humanBytes } from "../human.ts";
-import { versionId } from "../log/folder_state.ts";
 import { sweepBlobs } from "./blob_sweep.ts";
 import { Fetcher } from "./file_fetch.ts";
 import { noteProblem } from "./folder_apply_problems.ts";
+import { reuseOf } from "./folder_apply_reuse.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
 import type { FileWrite } from "./folder_apply_types.ts";
 
@@ -141,13 +140,12 @@ async function takenOn(s: ApplySession, fileWrites: readonly FileWrite[]): Promi
   const todo = new Set<FileWrite>();
   if (fileWrites.length === 0) return todo;
   const available = await s.freeRoom();
-  const saved = new Map(s.home.folderLocal.transfers(s.id).map((t) => [t.path, t.version]));
+  const reuse = reuseOf(s, fileWrites);
   let budget = MAX_RESOLVED_CHUNKS;
   for (const a of fileWrites) {
     const v = a.version;
     const count = "inline" in v.chunks ? v.chunks.inline.length : v.chunks.count;
-    const resumed = saved.has(a.path) &&
-      saved.get(a.path) === (a.id || versionId(encodeFileVersion(v)));
+    const resumed = reuse.of.has(a.path);
     if (available !== undefined && !resumed && v.size > available - FREE_MARGIN) {
       s.report.problems.push({
         path: a.path,

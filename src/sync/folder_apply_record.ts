@@ -34,6 +34,8 @@ export type Done =
   }
   | { kind: "gone"; path: string }
   | { kind: "transfer"; path: string; version: string; temp: string; done: Uint8Array }
+  /** Drop `path`'s transfer if it still names `temp` (taken over, or its version gone). */
+  | { kind: "untransfer"; path: string; temp: string }
   | { kind: "publish"; version: FileVersion };
 
 /** Notes written together mid-apply. */
@@ -159,6 +161,8 @@ export class ApplyRecord {
           f.dropTransfer(id, d.path);
         } else if (d.kind === "transfer") {
           f.putTransfer(id, { path: d.path, version: d.version, temp: d.temp, done: d.done });
+        } else if (d.kind === "untransfer") {
+          if (f.transfer(id, d.path)?.temp === d.temp) f.dropTransfer(id, d.path);
         } else {
           ops.push([{ type: "file.version", folder: id, version: d.version }, 512]);
         }

@@ -21,6 +21,7 @@ import type { IndexRow, LocalFolder } from "../storage/sql_folder_local.ts";
 import type { Fetcher, FetchPeer } from "./file_fetch.ts";
 import { folderFs } from "./folder_fs.ts";
 import { ApplyRecord } from "./folder_apply_record.ts";
+import type { Reuse } from "./folder_apply_reuse.ts";
 import type { ApplyOptions, ApplyReport } from "./folder_apply_types.ts";
 import { NobodyHas } from "./unfetchable.ts";
 
@@ -57,6 +58,8 @@ export class ApplySession {
   stopped: string | undefined;
   /** The file phase's fetcher, stopped when the disk is full or the folder stops. */
   fetcher: Fetcher | undefined;
+  /** Which kept transfer each write continues (folder_apply_reuse.ts), worked out once. */
+  reuse: Reuse | undefined;
   #peers: FetchPeer[] | undefined;
   #free: Promise<number | undefined> | undefined;
   #traits: ReturnType<typeof folderFs> | null = null;

@@ -1,0 +1,156 @@
+/**
+ * A file edited on this device while its peer's version was being fetched
+ * is not fetched twice. Real processes on 127.0.0.1: device b fetches a
+ * 48 MiB version of `big.bin` from a (b's `sync now` held to a quarter of
+ * the CPU with SIGSTOP/SIGCONT by PID, and stopped once its temporary file
+ * exists), and b's user writes `big.bin` meanwhile. That round places
+ * nothing (the edit is whole) and keeps the complete temporary file as a
+ * transfer of a's version. The next round's scan publishes the edit, a
+ * conflict with a's version, and a's content — at its conflict copy when
+ * the edit wins, at `big.bin` when it loses — comes from that file: b
+ * fetches no chunk (`sync now --json`, `files.bytes` of each peer), where
+ * before it fetched all 48 MiB again. Both devices end with the same tree,
+ * one conflict copy named as usual, and no temporary file or transfer left.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { homePaths } from "../../src/storage/home.ts";
+import { utcStamp } from "../../src/files/conflict_name.ts";
+import { TEMP_PREFIX } from "../../src/files/folder_layout.ts";
+import { describe } from "../helpers/mycel.ts";
+import { sleep } from "../helpers/process.ts";
+import { pseudoRandomBytes } from "../files/helpers.ts";
+import {
+  type Device,
+  devices,
+  listTree,
+  put,
+  rounds,
+  sharedFolder,
+  syncOk,
+  tempFiles,
+  text,
+  treeHash,
+} from "./_helpers.ts";
+
+const MiB = 1 << 20;
+
+/** Whether a file being assembled (`.mycel-tmp-*`) is in the folder at `root`. */
+function fetching(root: string): boolean {
+  for (const e of Deno.readDirSync(root)) if (e.name.startsWith(TEMP_PREFIX)) return true;
+  return false;
+}
+
+/**
+ * Hold process `pid` to a quarter of the CPU until it has started writing a
+ * file into `root`; return with the process stopped (SIGSTOP) while it is,
+ * or false when it ended (or the deadline passed) first.
+ */
+async function stopWhileFetching(root: string, pid: number): Promise<boolean> {
+  const deadline = Date.now() + 90_000;
+  try {
+    while (Date.now() < deadline) {
+      Deno.kill(pid, "SIGSTOP");
+      if (fetching(root)) return true;
+      await sleep(30);
+      Deno.kill(pid, "SIGCONT");
+      await sleep(10);
+    }
+    Deno.kill(pid, "SIGCONT");
+    return false;
+  } catch {
+    return false; // the process ended
+  }
+}
+
+async function sameBytes(path: string, want: Uint8Array): Promise<boolean> {
+  const got = await Deno.readFile(path).catch(() => undefined);
+  return got !== undefined && got.length === want.length && got.every((x, i) => x === want[i]);
+}
+
+/** Rows of the `transfers` table of `d`'s home (files being fetched, or kept fetched). */
+function transferRows(d: Device): number {
+  const db = new DatabaseSync(homePaths(d.home).db, { readOnly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM transfers").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** A `sync now --json` of `d`: its exit code and the chunk bytes its file phase fetched. */
+async function syncFetched(d: Device): Promise<{ code: number; bytes: number; shown: string }> {
+  const r = await d.run(["sync", "now", "--json", "--timeout", "10"]);
+  const shown = describe(["sync", "now", "--json"], r);
+  const rows = JSON.parse(r.stdout) as { files: { bytes: number } | null }[];
+  return { code: r.code, bytes: rows.reduce((n, p) => n + (p.files?.bytes ?? 0), 0), shown };
+}
+
+for (const editWins of [true, false]) {
+  Deno.test(
+    `a file edited here during its fetch is not fetched again for the conflict (the edit ${
+      editWins ? "wins" : "loses"
+    })`,
+    async () => {
+      await using devs = await devices(["a", "b"]);
+      const [a, b] = devs.list;
+      const [ra, rb] = await sharedFolder(devs);
+      await put(ra, "big.bin", "the first version\n");
+      await rounds([a, b], 1);
+      assert.equal(await text(rb, "big.bin"), "the first version\n");
+
+      const theirs = pseudoRandomBytes(48 * MiB, editWins ? 31 : 32);
+      await put(ra, "big.bin", theirs);
+      const theirMtime = (await Deno.lstat(join(ra, "big.bin"))).mtime!.getTime();
+      await syncOk(a);
+
+      // Round 1: b's user saves big.bin while b fetches a's version.
+      const mine = "b's own edit\n";
+      const p = b.tmp.spawn(["sync", "now", "--timeout", "10"], { timeoutMs: 180_000 });
+      let r;
+      try {
+        const stopped = await stopWhileFetching(rb, p.pid);
+        assert.ok(stopped, `b was fetching when stopped:\n${p.stdout}${p.stderr}`);
+        try {
+          await put(rb, "big.bin", mine);
+          // An edit with an older mtime loses to a's version (Conflicts, docs/folders.md).
+          const old = new Date(theirMtime - 3600_000);
+          if (!editWins) await Deno.utime(join(rb, "big.bin"), old, old);
+        } finally {
+          Deno.kill(p.pid, "SIGCONT");
+        }
+        r = await p.result();
+      } finally {
+        await p.stop();
+      }
+      assert.equal(await text(rb, "big.bin"), mine, "b's edit is whole");
+      assert.match(r.stderr, /big\.bin: it changed on this device meanwhile/, r.stderr);
+      assert.deepEqual(await listTree(rb), ["big.bin"], "nothing was placed");
+      const kept = tempFiles(rb);
+      assert.equal(kept.length, 1, `the fetched file is kept: ${kept.join(", ")}`);
+      assert.equal((await Deno.lstat(join(rb, kept[0]))).size, theirs.length);
+      assert.equal(transferRows(b), 1, "kept as a transfer");
+
+      // Round 2: b's scan publishes the edit; a's content comes from what round 1 fetched.
+      const second = await syncFetched(b);
+      assert.ok(second.bytes < 64 << 10, `round 2 fetched ${second.bytes} bytes:\n${second.shown}`);
+
+      await rounds([a, b, a], 1);
+      const loser = editWins
+        ? `big.sync-conflict-${utcStamp(theirMtime)}-${a.id.slice(0, 7)}.bin`
+        : `big.sync-conflict-${utcStamp(theirMtime - 3600_000)}-${b.id.slice(0, 7)}.bin`;
+      for (const [d, root] of [[a, ra], [b, rb]] as const) {
+        const tree = await listTree(root);
+        assert.deepEqual(tree, ["big.bin", loser].sort(), `${d.name}: ${tree.join(", ")}`);
+        const [theirsAt, mineAt] = editWins ? [loser, "big.bin"] : ["big.bin", loser];
+        assert.equal(await text(root, mineAt), mine, `${d.name}: b's edit is at ${mineAt}`);
+        assert.ok(await sameBytes(join(root, theirsAt), theirs), `${d.name}: a's at ${theirsAt}`);
+      }
+      assert.equal(await treeHash(ra), await treeHash(rb));
+      assert.deepEqual(tempFiles(rb), [], "the kept file went with its use");
+      assert.equal(transferRows(b), 0, "and so did its transfer");
+    },
+  );
+}
