@@ -1,7 +1,9 @@
 /**
  * @module folder_apply_files
- * The files of a folder's plan (folder_apply.ts), step 2: each file's
- * chunks come first from this device's own indexed files (a rename or copy
+ * The files of a folder's plan (folder_apply.ts), step 2: each file
+ * continues a transfer kept from an earlier round when one holds its
+ * content (folder_apply_reuse.ts); the chunks it still lacks come first
+ * from this device's own indexed files (a rename or copy
  * elsewhere fetches nothing, local_chunks.ts), then from the copies it kept
  * of the same path (kept_chunks.ts), then from peers (folder_apply_fetch.ts),
  * each chunk checked against its id and written by folder_apply_write.ts.
