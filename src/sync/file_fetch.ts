@@ -12,7 +12,9 @@
  * that gives a real chunk's id another length: bytes that hash to the id
  * prove the peer honest, so such a chunk is the version's fault
  * (`misstated`), not the peer's. A peer that goes silent (read deadline) or
- * away is dropped the same way. Memory is bounded by the windows, and the
+ * away is dropped the same way; what a slow one owes is also asked of an
+ * idle peer, and the slow one is cut once all of it came from elsewhere
+ * (file_fetch_peer.ts, Pace). Memory is bounded by the windows, and the
  * bytes themselves are not held at all: a chunk handed on is a view of its
  * peer's receive buffer or of a buffer the peer's loop reuses
  * (file_fetch_answer.ts), valid until the delivery settles.

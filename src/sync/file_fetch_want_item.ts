@@ -11,7 +11,24 @@
 export interface Item {
   readonly hash: string;
   readonly length: number;
+  /** The peers asked for it (shared with its twin). */
   readonly tried: Set<number>;
+  /**
+   * The same want asked of another peer too, because the peer it was asked
+   * of first is slow ({@link twinOf}); each is the other's twin.
+   */
+  twin?: Item;
+  /** Done with: answered, or given back and not queued again (an item queued or asked is not). */
+  landed?: boolean;
+  /** Its bytes came (through it or its twin): nothing more to hand on. */
+  got?: boolean;
+}
+
+/** A second want of `item` for another peer (a slow peer's, file_fetch_peer.ts); both are linked. */
+export function twinOf(item: Item): Item {
+  const twin: Item = { hash: item.hash, length: item.length, tried: item.tried, twin: item };
+  item.twin = twin;
+  return twin;
 }
 
 /**

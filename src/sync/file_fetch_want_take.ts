@@ -19,6 +19,8 @@ export interface TakeState {
   readonly lengths: ReadonlyMap<string, number>;
   /** Ids asked of some peer and not answered yet. */
   readonly flying: Set<string>;
+  /** Items asked of some peer and not answered yet. */
+  readonly asked: ReadonlySet<Item>;
   /** Ids with a want held back behind the one in flight. */
   readonly held: Set<string>;
   /** Per peer, whether it is still fetching. */
@@ -49,7 +51,9 @@ export function takeWants(s: TakeState, peer: number, room: number): Item[] {
       settled++;
       continue;
     }
-    if (item.tried.has(peer) || s.flying.has(item.hash)) {
+    // A twin (file_fetch_want_item.ts) is a second want of an id in flight, on purpose.
+    const twinOut = item.twin !== undefined && s.asked.has(item.twin);
+    if (item.tried.has(peer) || (s.flying.has(item.hash) && !twinOut)) {
       if (!item.tried.has(peer)) s.held.add(item.hash);
       keep.push(item);
       continue;

@@ -13,7 +13,7 @@
  */
 
 import type { DeviceKey } from "../log/device_key.ts";
-import type { Item, Misstated } from "./file_fetch_want_item.ts";
+import { type Item, type Misstated, twinOf } from "./file_fetch_want_item.ts";
 import { type TakeState, takeWants } from "./file_fetch_want_take.ts";
 
 /** The key of a want: the same id with another length is another want. */
@@ -38,6 +38,8 @@ export class Wants {
   /** The length of each chunk id whose bytes came (they hash to it). */
   readonly #lengths = new Map<string, number>();
   readonly #alive: boolean[];
+  /** Per peer, whether it waits with nothing asked of it and nothing it can take. */
+  readonly #idle: boolean[];
   readonly #failed = new Set<string>();
   /** Per id, the peers that answered they do not have it. */
   readonly #none = new Map<string, Set<DeviceKey>>();
@@ -50,10 +52,12 @@ export class Wants {
   constructor(peers: number, misstated: Misstated) {
     this.#misstated = misstated;
     this.#alive = Array.from({ length: peers }, () => true);
+    this.#idle = Array.from({ length: peers }, () => false);
     this.#pick = {
       queue: this.#queue,
       lengths: this.#lengths,
       flying: this.#flying,
+      asked: this.#asked,
       held: this.#held,
       alive: this.#alive,
       misstated: this.#misstated,
@@ -128,9 +132,41 @@ export class Wants {
   /** `item`'s bytes came, `length` long (they hash to its id). */
   arrived(item: Item, length: number): void {
     this.#asked.delete(item);
+    item.got = true;
+    const twin = item.twin;
+    if (twin !== undefined) {
+      twin.got = true;
+      // Not asked yet: out of the queue (asked, it lands with its answer).
+      if (!twin.landed && !this.#asked.has(twin)) {
+        twin.landed = true;
+        const k = this.#queue.indexOf(twin);
+        if (k >= 0) this.#queue.splice(k, 1);
+      }
+    }
     if (item.length !== 0) this.#lengths.set(item.hash, length);
     this.#land(item);
     if (this.#closed) this.notify(); // peers waiting only on this item may go
+  }
+
+  /** `item`'s answer came after its twin's bytes (a slow peer's): nothing to do with it. */
+  late(item: Item): void {
+    this.#asked.delete(item);
+    this.#land(item);
+    this.notify();
+  }
+
+  /**
+   * Ask the other peers too for what a slow peer was asked and has not
+   * answered (its `outstanding`): each such item gets a twin at the front
+   * of the queue, taken by the next peer with room; whichever answer comes
+   * first is handed on.
+   */
+  hedge(outstanding: readonly Item[]): void {
+    if (this.#stopped) return;
+    const twins = outstanding.filter((it) => !it.got && !it.landed && it.twin === undefined)
+      .map(twinOf);
+    this.#queue.unshift(...twins);
+    if (twins.length > 0) this.notify();
   }
 
   /**
@@ -150,9 +186,11 @@ export class Wants {
    */
   dropPeer(peer: number, outstanding: readonly Item[]): void {
     this.#alive[peer] = false;
+    this.#idle[peer] = false;
     for (const it of outstanding) this.#requeue(it);
     const still = this.#queue.filter((it) => {
       if (this.#alive.some((a, j) => a && !it.tried.has(j))) return true;
+      if (it.twin !== undefined && this.#asked.has(it.twin)) return false; // its twin may still come
       this.#failed.add(it.hash);
       return false;
     });
@@ -170,19 +208,42 @@ export class Wants {
   #requeue(item: Item): void {
     this.#asked.delete(item);
     this.#land(item);
-    // Stopped: neither asked again nor failed — but peers waiting on it must wake.
+    const twin = item.twin;
     const left = this.#alive.some((a, i) => a && !item.tried.has(i));
-    if (this.#stopped) {
-      // left for the next round
-    } else if (left) this.#queue.push(item);
-    else this.#failed.add(item.hash);
+    // Stopped: neither asked again nor failed — but peers waiting on it must wake.
+    // Its bytes came, or its twin waits in the queue for it: nothing to put back.
+    if (
+      this.#stopped || item.got || (twin !== undefined && !twin.landed && !this.#asked.has(twin))
+    ) {
+      // left for the next round, or done
+    } else if (left) {
+      item.landed = false;
+      this.#queue.push(item);
+    } else if (twin === undefined || !this.#asked.has(twin)) this.#failed.add(item.hash);
+    // (else its twin, asked of another peer, may still come)
     this.notify();
   }
 
   /** `item` is answered (or back in the queue): a want of its id held back may go. */
   #land(item: Item): void {
+    item.landed = true;
+    // The id is still in flight, with its twin's peer.
+    if (item.twin !== undefined && this.#asked.has(item.twin)) return;
     this.#flying.delete(item.hash);
     if (this.#held.delete(item.hash)) this.notify();
+  }
+
+  /** `peer` waits for a change with nothing outstanding (true), or works again (false). */
+  idle(peer: number, idle: boolean): void {
+    this.#idle[peer] = idle;
+  }
+
+  /**
+   * Whether a live peer other than `peer`, not asked for `item` yet, sits
+   * idle: it would take `item` at once if `peer` were dropped.
+   */
+  othersIdle(peer: number, item: Item): boolean {
+    return this.#idle.some((idle, j) => idle && j !== peer && this.#alive[j] && !item.tried.has(j));
   }
 
   /** Whether the queue holds an item `peer` was not asked for. */
@@ -199,7 +260,7 @@ export class Wants {
    */
   doneFor(peer: number): boolean {
     if (!this.#closed || this.pending(peer)) return false;
-    for (const it of this.#asked) if (!it.tried.has(peer)) return false;
+    for (const it of this.#asked) if (!it.got && !it.tried.has(peer)) return false;
     return true;
   }
 }
