@@ -9,8 +9,11 @@
  * and only while that file still has the size, mtime and inode the index
  * recorded (a cheap staleness check; the receiver checks every chunk against
  * its BLAKE3 id before using it). Only regular files are read, never through
- * a symlinked folder. Nothing of another folder is ever served: a peer that
- * did not join the folder is told `not_shared` and the phase ends.
+ * a symlinked folder. No chunk of another folder is ever served: a peer
+ * that did not join the folder is told `not_shared` and the phase ends.
+ * Manifest blobs come from the home, whatever folder named them: they are
+ * chunk lists (ids and lengths), which every member holds inline for small
+ * files anyway, not content (docs/threat_model.md, 3.5).
  */
 
 import { join } from "node:path";
