@@ -127,6 +127,12 @@ _mycel() {
         --home) return;;
       esac
       COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
+    'mesh rename')
+      case "$prev" in
+      --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
+        --home) return;;
+      esac
+      COMPREPLY=($(compgen -W '--json --home --no-sync --help' -- "$cur")); return;;
     'mesh remove')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
@@ -322,7 +328,7 @@ _mycel() {
     'help discovery') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'respond' -- "$cur")); return;;
     'help folder') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add conflicts join list move override remove restore retention scan status versions' -- "$cur")); return;;
     'help keys') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'export import where' -- "$cur")); return;;
-    'help mesh') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove retire set-endpoint up' -- "$cur")); return;;
+    'help mesh') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove rename retire set-endpoint up' -- "$cur")); return;;
     'help pattern') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'add list remove' -- "$cur")); return;;
     'help pref') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'get list set unset' -- "$cur")); return;;
     'help service') ((${#words[@]} == 2)) && COMPREPLY=($(compgen -W 'install status uninstall' -- "$cur")); return;;
@@ -387,7 +393,7 @@ _mycel() {
     discovery) COMPREPLY=($(compgen -W 'respond' -- "$cur")); return;;
     folder) COMPREPLY=($(compgen -W 'add conflicts join list move override remove restore retention scan status versions' -- "$cur")); return;;
     keys) COMPREPLY=($(compgen -W 'export import where' -- "$cur")); return;;
-    mesh) COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove retire set-endpoint up' -- "$cur")); return;;
+    mesh) COMPREPLY=($(compgen -W 'add-device add-peer card down export-wg join list remove rename retire set-endpoint up' -- "$cur")); return;;
     pattern) COMPREPLY=($(compgen -W 'add list remove' -- "$cur")); return;;
     pref) COMPREPLY=($(compgen -W 'get list set unset' -- "$cur")); return;;
     service) COMPREPLY=($(compgen -W 'install status uninstall' -- "$cur")); return;;

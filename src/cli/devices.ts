@@ -87,5 +87,6 @@ export function twinNameNote(state: StateView, name: string, key: DeviceKey): st
   if (twins.length === 0) return undefined;
   return `note: another device of the mesh is also called ${safeText(name)} (${
     twins.join(", ")
-  }): commands that take a device will ask which (give an id; \`mycel mesh list\` shows them)`;
+  }): commands that take a device will ask which (give an id; \`mycel mesh list\` shows them), ` +
+    "or give one of them another name: `mycel mesh rename NAME` on it";
 }

@@ -114,6 +114,13 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   {
     words: ["mesh"],
     load: async () =>
+      (await lazyImport<typeof import("./mesh_rename.ts")>(
+        new URL("./mesh_rename.ts", import.meta.url),
+      )).meshRenameCommands,
+  },
+  {
+    words: ["mesh"],
+    load: async () =>
       (await lazyImport<typeof import("./mesh_remove.ts")>(
         new URL("./mesh_remove.ts", import.meta.url),
       )).meshRemoveCommands,
