@@ -10,7 +10,7 @@
 
 import { ExitCode, MycelError } from "../errors.ts";
 import type { DeviceKey } from "../log/device_key.ts";
-import { normalizeDeviceId } from "../log/device_id.ts";
+import { normalizeDeviceId, shortDeviceId } from "../log/device_id.ts";
 import type { MemberInfo, StateView } from "../log/state.ts";
 import { safeText } from "../text_safety.ts";
 import { ago } from "../human.ts";
@@ -89,4 +89,24 @@ export function twinNameNote(state: StateView, name: string, key: DeviceKey): st
     twins.join(", ")
   }): commands that take a device will ask which (give an id; \`mycel mesh list\` shows them), ` +
     "or give one of them another name: `mycel mesh rename NAME` on it";
+}
+
+/**
+ * How a line of text names each device: its name, and its short id after it
+ * when another device still in the mesh has the same name (names are each
+ * device's own choice: `devb unreachable` must say which devb). An unnamed
+ * device shows its short id. Peer text: escaped here.
+ */
+export function deviceLabels(state: StateView): (id: string) => string {
+  const byId = new Map(state.members().map((m) => [m.record.id, m.record]));
+  const counts = new Map<string, number>();
+  for (const m of state.members()) {
+    if (m.removed === undefined) counts.set(m.record.name, (counts.get(m.record.name) ?? 0) + 1);
+  }
+  return (id) => {
+    const r = byId.get(id);
+    const short = shortDeviceId(id);
+    if (r === undefined || r.name === "") return short;
+    return (counts.get(r.name) ?? 0) > 1 ? `${safeText(r.name)} (${short})` : safeText(r.name);
+  };
 }

@@ -30,6 +30,8 @@ export interface Finding {
   detail: string;
   /** How to fix it (only when not ok). */
   hint?: string;
+  /** The device a peer check is about (its id: two devices may share a name). */
+  device?: string;
 }
 
 /** Permission bits of `path`, undefined when it is not there. */

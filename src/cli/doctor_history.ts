@@ -12,13 +12,15 @@ import { safeText } from "../text_safety.ts";
 import { duration, plural } from "../human.ts";
 import { REJOIN_HINT, removalHere, removalMessage } from "./removal.ts";
 import { heldPastCutIn } from "../sync/acks.ts";
+import { deviceLabels } from "./devices.ts";
 import type { Finding } from "./doctor.ts";
 import { keysDisputed } from "../mesh/plan.ts";
 
 /** Clock skew (ours or a peer's), forks, and entries kept aside. */
 export function checkHistory(home: Home): Finding[] {
   const out: Finding[] = [];
-  const name = (k: DeviceKey) => safeText(home.view.member(k)?.record.name || k.short);
+  const label = deviceLabels(home.view);
+  const name = (k: DeviceKey) => label(k.id);
   const skews: { key: DeviceKey; ms: number }[] = [];
   let peers = 0;
   for (const [key, book] of home.local.peers()) {

@@ -11,6 +11,7 @@ import type { Runner } from "../mesh/system.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { safeText } from "../text_safety.ts";
 import { lazyImport } from "../lazy_import.ts";
+import { deviceLabels } from "./devices.ts";
 import { type Finding, mode } from "./doctor.ts";
 import { type MeshView, meshView } from "./mesh_view.ts";
 
@@ -99,8 +100,10 @@ export async function checkPeers(
     .filter((m) => m.removed === undefined && m.record.key !== home.device)
     .map((m) => m.record).filter(syncsWithMycel);
   const nowS = Math.floor(nowMs / 1000);
+  // Two devices may share a name: each line then says which (its short id).
+  const label = deviceLabels(home.view);
   return await Promise.all(peers.map(async (peer): Promise<Finding> => {
-    const f = await checkPeer({ ...peer, name: safeText(peer.name) });
+    const f = { ...await checkPeer({ ...peer, name: label(peer.id) }), device: peer.id };
     onFinding(f);
     return f;
   }));

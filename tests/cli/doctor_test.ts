@@ -35,6 +35,7 @@ interface Finding {
   ok: boolean;
   detail: string;
   hint?: string;
+  device?: string;
 }
 
 interface Report {
@@ -184,6 +185,7 @@ Deno.test({
     const port = freePort();
     await other.ok(["--no-sync", "init", "--name", "other", "--listen", `127.0.0.1:${port}`]);
     await peer(h, other);
+    const id = (await other.json<{ device: { id: string } }>(["status", "--json"])).device.id;
     await using server = other.spawn(["sync", "serve", "--listen", `127.0.0.1:${port}`]);
     await server.waitFor(/listening on/);
 
@@ -191,7 +193,7 @@ Deno.test({
     assert.equal(result.code, 1, "the missing schedule is a problem");
     assert.deepEqual(report.findings, [
       ...healthy(h, 2), // genesis + add-peer
-      { check: "peer", ok: true, detail: `other reachable at 127.0.0.1:${port}` },
+      { check: "peer", ok: true, detail: `other reachable at 127.0.0.1:${port}`, device: id },
     ]);
 
     // Text: every finding, the failing one with its hint, and the count.
@@ -228,7 +230,47 @@ Deno.test("doctor: a peer without an endpoint is unreachable, with the set-endpo
     ok: false,
     detail: "nowhere unreachable: it has no endpoint",
     hint: "On nowhere: `mycel mesh set-endpoint HOST:PORT` and `mycel service install`.",
+    device: (await other.json<{ device: { id: string } }>(["status", "--json"])).device.id,
   });
+});
+
+Deno.test("doctor and status say which of two peers sharing a name is down (short id; doctor --json: its id)", async () => {
+  await using h = await doctorHome();
+  await using up = await tempHome("mycel-doctor-twin-up-");
+  await using down = await tempHome("mycel-doctor-twin-down-");
+  const upPort = freePort();
+  const downPort = freePort();
+  const ids: string[] = [];
+  for (const [t, port] of [[up, upPort], [down, downPort]] as const) {
+    await t.ok(["--no-sync", "init", "--name", "laptop", "--listen", `127.0.0.1:${port}`]);
+    await peer(h, t);
+    ids.push((await t.json<{ device: { id: string } }>(["status", "--json"])).device.id);
+  }
+  const [upShort, downShort] = ids.map((id) => id.slice(0, 7));
+  await using server = up.spawn(["sync", "serve", "--listen", `127.0.0.1:${upPort}`]);
+  await server.waitFor(/listening on/);
+  // A round records the failure that status shows below its table.
+  await h.run(["sync", "now", "--timeout", "3"], { env: { MYCEL_OFFLINE: undefined } });
+
+  const { report } = await doctor(h);
+  const peers = report.findings.filter((f) => f.check === "peer");
+  assert.deepEqual(
+    peers.map((f) => [f.device, f.ok]).sort(),
+    [[ids[0], true], [ids[1], false]].sort(),
+  );
+  const failed = peers.find((f) => !f.ok)!;
+  assert.equal(
+    failed.detail,
+    `laptop (${downShort}) unreachable: nothing is listening there (127.0.0.1:${downPort})`,
+  );
+  assert.match(failed.hint!, new RegExp(`^Is laptop \\(${downShort}\\) on and serving`));
+  assert.equal(
+    peers.find((f) => f.ok)!.detail,
+    `laptop (${upShort}) reachable at 127.0.0.1:${upPort}`,
+  );
+
+  const status = await h.ok(["status"]);
+  assert.match(status.stdout, new RegExp(`^ {2}laptop \\(${downShort}\\): unreachable: `, "m"));
 });
 
 Deno.test("doctor --no-sync (or MYCEL_OFFLINE=1) contacts no peer and lists none", async () => {
@@ -485,7 +527,10 @@ function historyHome(
 ): Home {
   const keys = skews.map((_, i) => DeviceKey.of(new Uint8Array(32).fill(i + 1)));
   return {
-    view: { member: (k: DeviceKey) => ({ record: { name: `peer${keys.indexOf(k) + 1}` } }) },
+    view: {
+      member: (k: DeviceKey) => ({ record: { name: `peer${keys.indexOf(k) + 1}` } }),
+      members: () => keys.map((k, i) => ({ record: { id: k.id, key: k, name: `peer${i + 1}` } })),
+    },
     local: { peers: () => new Map(keys.map((k, i) => [k, { skewMs: skews[i], skewAt: 1 }])) },
     stampsAhead: () => undefined,
     log: {

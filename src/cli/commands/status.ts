@@ -6,7 +6,6 @@
  * shows: ../status_json.ts; the peer table: ../status_table.ts.
  */
 
-import { shortDeviceId } from "../../log/device_id.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { ago, duration, msOf, plural } from "../../human.ts";
@@ -14,6 +13,7 @@ import { refusalInLocalTime, removalHere, removalJson, removalMessage } from "..
 import { withRead } from "../session.ts";
 import { statusJson } from "../status_json.ts";
 import { peerTable } from "../status_table.ts";
+import { deviceLabels } from "../devices.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
 /** `mycel status [--json]`. */
@@ -30,10 +30,11 @@ export const statusCommand: CommandSpec = {
   flags: [JSON_FLAG],
   ...LOCAL,
   async run(ctx, input) {
-    const { st, removal, names } = await withRead(ctx, async (home) => {
+    const { st, removal, name } = await withRead(ctx, async (home) => {
       const st = await statusJson(home, ctx.now());
-      const names = new Map(home.view.members().map((m) => [m.record.id, m.record.name]));
-      return { st, removal: removalHere(home.view, home.device, home.local.peers()), names };
+      // Two devices may share a name: lines below the table then say which (short id).
+      const name = deviceLabels(home.view);
+      return { st, removal: removalHere(home.view, home.device, home.local.peers()), name };
     });
     // Where the private keys are kept (no secret read); null when the key file is unreadable.
     const { keysWhere } = await lazyImport<typeof import("../key_where.ts")>(
@@ -49,7 +50,6 @@ export const statusCommand: CommandSpec = {
     const c = st.counts;
     const out = ctx.out;
     const now = ctx.now();
-    const name = (id: string) => safeText(names.get(id) || shortDeviceId(id));
     out.line(`device  ${safeText(st.device.name)} (${st.device.id})`);
     out.line(
       `mesh    ${st.mesh.id} · ${plural(st.mesh.devices, "device")}` +
@@ -99,7 +99,7 @@ export const statusCommand: CommandSpec = {
     if (st.peers.length === 0) out.line("No peers yet: add one with `mycel pair`.");
     else for (const l of peerTable(st.peers, now)) out.line(l);
     for (const p of st.peers.filter((p) => p.last_error)) {
-      out.line(`  ${safeText(p.name)}: ${safeText(refusalInLocalTime(p.last_error!))}`);
+      out.line(`  ${name(p.id)}: ${safeText(refusalInLocalTime(p.last_error!))}`);
     }
     for (const f of st.forks) {
       out.line(
