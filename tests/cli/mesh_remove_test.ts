@@ -14,6 +14,9 @@ import assert from "node:assert/strict";
 import { shortDeviceId } from "../../src/log/device_id.ts";
 import { describe, type StatusJson, type TempHome, tempHome } from "../helpers/mycel.ts";
 import { runMain } from "./_in_process.ts";
+import { devices } from "../sync/_helpers.ts";
+import { Home } from "../../src/storage/home_handle.ts";
+import { exchange } from "../storage/helpers.ts";
 
 interface Row {
   id: string;
@@ -169,4 +172,37 @@ Deno.test("mesh remove on a terminal shows the device and asks; only yes removes
   const noAsk = await runMain(["mesh", "remove", laptop.id, "--yes"], { env, answers: [] });
   assert.equal(noAsk.code, 0, noAsk.stderr);
   assert.deepEqual(noAsk.questions, []);
+});
+
+Deno.test("mesh list after a removal says which device was removed: its short id beside a shared name, and on the removed device 'this device'", async () => {
+  await using devs = await devices(["desk", "laptop", "laptop"]);
+  const [desk, kept, gone] = devs.list;
+  await devs.peer(desk, kept);
+  await devs.peer(desk, gone);
+  await desk.write("mesh", "remove", gone.id, "--yes");
+
+  const onDesk = (await desk.ok(["mesh", "list"])).stdout;
+  assert.match(
+    onDesk,
+    new RegExp(`^ {2}laptop \\(${gone.id.slice(0, 7)}\\) was removed by desk at `, "m"),
+  );
+
+  // The removed device holds the removal entry itself (as when a peer that had not heard
+  // of it yet passed it on: desk's refusal alone would not bring it), then tells itself
+  // apart from the other laptop.
+  const from = await Home.open(desk.home);
+  const to = await Home.open(gone.home, { write: true });
+  try {
+    await exchange(from, to);
+  } finally {
+    from.close();
+    to.close();
+  }
+  const onGone = (await gone.ok(["mesh", "list"])).stdout;
+  assert.match(
+    onGone,
+    new RegExp(`^laptop +${gone.id.slice(0, 7)} +\\S+ +removed \\(this device\\) `, "m"),
+  );
+  assert.match(onGone, /^ {2}this device \(laptop\) was removed by desk at /m);
+  assert.match(onGone, new RegExp(`^laptop +${kept.id.slice(0, 7)} +\\S+ +member `, "m"));
 });

@@ -96,7 +96,10 @@ export const meshMemberCommands: CommandSpec[] = [
           r.id.slice(0, 7),
           r.ipv4 || "-",
           r.revoked
-            ? { text: r.revoked.retired ? "retired" : "removed", tone: "red" }
+            ? {
+              text: `${r.revoked.retired ? "retired" : "removed"}${r.self ? " (this device)" : ""}`,
+              tone: "red",
+            }
             : r.self
             ? "this device"
             : "member",
@@ -109,9 +112,16 @@ export const meshMemberCommands: CommandSpec[] = [
       if (removal?.source === "peer") {
         ctx.out.line([{ text: `  ${safeText(removalMessage(removal))}`, tone: "red" }]);
       }
+      // Which device a line means: this one, or one whose name another device has too.
+      const who = (r: (typeof rows)[number]) =>
+        r.self
+          ? `this device (${safeText(r.name)})`
+          : rows.some((o) => o.id !== r.id && o.name === r.name)
+          ? `${safeText(r.name)} (${r.id.slice(0, 7)})`
+          : safeText(r.name);
       for (const r of rows.filter((r) => r.revoked)) {
         ctx.out.line(
-          `  ${safeText(r.name)} was ${r.revoked!.retired ? "retired" : "removed"} by ${
+          `  ${who(r)} was ${r.revoked!.retired ? "retired" : "removed"} by ${
             safeText(r.revoked!.by_name)
           } at ${localTime(Date.parse(r.revoked!.at!))}; its entries after #${
             r.revoked!.cut
