@@ -31,11 +31,14 @@ export function checkHistory(home: Home): Finding[] {
   }
   // As `status` says it (24h, not 86400s).
   const secs = (ms: number) => duration(Math.abs(ms));
+  // This device's own clock found behind its peers': what also makes its stamps run ahead.
+  let ownBehind = false;
   if (
     peers > 0 && skews.length * 2 > peers &&
     skews.every((k) => Math.sign(k.ms) === Math.sign(skews[0].ms))
   ) {
     const way = skews[0].ms > 0 ? "behind" : "ahead of";
+    ownBehind = skews[0].ms > 0;
     out.push({
       check: "clock",
       ok: false,
@@ -60,13 +63,18 @@ export function checkHistory(home: Home): Finding[] {
   }
   const ahead = home.stampsAhead();
   if (ahead !== undefined) {
+    // Stamps ahead of a clock that is behind now: the clock is what is wrong, not its past.
     out.push({
       check: "clock",
       ok: false,
-      detail: `this device's stamps run ${duration(ahead)} ahead of its clock (it ran with its ` +
-        "clock set ahead): its changes win ties with concurrent changes until time catches up",
-      hint: "If the clock is right now, nothing is lost and nothing needs doing: stamps never go " +
-        "back, and time catches up with them by itself.",
+      detail: `this device's stamps run ${duration(ahead)} ahead of its clock (${
+        ownBehind ? "its clock is behind its peers' now" : "it ran with its clock set ahead"
+      }): its changes win ties with concurrent changes until time catches up`,
+      hint: ownBehind
+        ? "Fix this device's clock (e.g. `timedatectl set-ntp true`): stamps never go back, " +
+          "so nothing else needs doing."
+        : "If the clock is right now, nothing is lost and nothing needs doing: stamps never go " +
+          "back, and time catches up with them by itself.",
     });
   }
   if (out.length === 0) {

@@ -38,7 +38,10 @@ import {
 
 sayWhySkipped("clock_skew_test");
 
-type Doctor = { ok: boolean; findings: { check: string; ok: boolean; detail: string }[] };
+type Doctor = {
+  ok: boolean;
+  findings: { check: string; ok: boolean; detail: string; hint?: string }[];
+};
 
 async function clockFindings(d: Device): Promise<string[]> {
   const r = await d.run(["doctor", "--json", "--no-sync"]);
@@ -191,6 +194,38 @@ Deno.test({
     assert.match(findings[0], /^this device's stamps run 24h ahead of its clock/);
     // Its peers see a clock that agrees with theirs: nothing is said there.
     assert.doesNotMatch((await box.ok(["status"])).stdout, /clock seems/);
+  },
+});
+
+Deno.test({
+  name:
+    "a device whose clock was set back says its clock is behind, not that it ran ahead, in status and doctor",
+  ignore: SKIP,
+  async fn() {
+    requireLibfaketime();
+    await using devs = await devices(["hub", "box"]);
+    const [hub, box] = devs.list;
+    await devs.peer(hub, box);
+    await hub.serve();
+    // Right time first, then the clock set back two hours: its stamps run ahead of it.
+    await box.write("pref", "set", "color", "now");
+    const back = { env: fakeClock("-2h") };
+    await box.ok(["--no-sync", "pref", "set", "color", "later"], back);
+    assert.equal((await box.run(["sync", "now"], back)).code, 0);
+
+    const status = (await box.ok(["status"], back)).stdout;
+    assert.match(status, /^clock: this device's clock seems \d+[mh] behind its peers \(/m);
+    assert.match(
+      status,
+      /^clock: this device's stamps run \d+[mh] ahead of its clock \(its clock is behind its peers' now\)/m,
+    );
+    assert.doesNotMatch(status, /set ahead|behind of/);
+    const r = await box.run(["doctor", "--json", "--no-sync"], back);
+    const stamps = (JSON.parse(r.stdout) as Doctor).findings.find((f) =>
+      f.check === "clock" && f.detail.startsWith("this device's stamps run")
+    )!;
+    assert.match(stamps.detail, /\(its clock is behind its peers' now\)/);
+    assert.match(stamps.hint ?? "", /^Fix this device's clock/);
   },
 });
 

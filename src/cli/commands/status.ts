@@ -111,9 +111,12 @@ export const statusCommand: CommandSpec = {
       out.line([
         "clock: ",
         {
-          text: `this device's stamps run ${
-            duration(st.stamps_ahead_ms)
-          } ahead of its clock (it ran with its clock set ahead)`,
+          // Stamps ahead of a clock that is behind now: the clock is what is wrong, not its past.
+          text: `this device's stamps run ${duration(st.stamps_ahead_ms)} ahead of its clock (${
+            st.clock?.verdict === "behind"
+              ? "its clock is behind its peers' now"
+              : "it ran with its clock set ahead"
+          })`,
           tone: "red",
         },
         "; its changes win ties with concurrent ones until time catches up",
@@ -123,9 +126,9 @@ export const statusCommand: CommandSpec = {
       out.line([
         "clock: ",
         {
-          text: `this device's clock seems ${
-            duration(st.clock.by_ms)
-          } ${st.clock.verdict} of its peers`,
+          text: `this device's clock seems ${duration(st.clock.by_ms)} ${
+            st.clock.verdict === "behind" ? "behind" : "ahead of"
+          } its peers`,
           tone: "red",
         },
         " (fix it: ties between concurrent changes are decided by time)",
