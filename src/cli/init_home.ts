@@ -49,8 +49,18 @@ export function checkDeviceName(name: string): string {
     name.length === 0 || name.length > 64 || hasControlChar(name) ||
     name.trim() !== name
   ) {
-    throw new MycelError("bad_input", "use device name", "it must be 1–64 printable characters", {
+    // Say which rule it broke: " laptop" is printable, and was refused for its space.
+    const reason = name.length === 0
+      ? "it is empty"
+      : name.length > 64
+      ? `it has ${name.length} characters, more than 64`
+      : hasControlChar(name)
+      ? "it holds a control character"
+      : "it starts or ends with a space";
+    throw new MycelError("bad_input", "use device name", reason, {
       value: JSON.stringify(name.slice(0, 80)),
+      hint: "A device name is 1–64 printable characters, no space at either end " +
+        "(e.g. laptop, Anna's desk).",
       exit: ExitCode.usage,
     });
   }

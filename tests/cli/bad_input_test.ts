@@ -26,6 +26,20 @@ interface Case {
 
 const CASES: Case[] = [
   {
+    // " laptop" is printable: the message names the rule it broke.
+    name: "device name with a space at one end",
+    args: ["mesh", "rename", " laptop"],
+    code: 2,
+    says:
+      /Cannot use device name: it starts or ends with a space \(" laptop"\)\nhint: A device name is 1–64 printable characters, no space at either end/,
+  },
+  {
+    name: "device name too long",
+    args: ["mesh", "rename", "x".repeat(65)],
+    code: 2,
+    says: /Cannot use device name: it has 65 characters, more than 64 \("x{65}"\)/,
+  },
+  {
     name: "unknown command",
     args: ["frobnicate"],
     code: 2,
