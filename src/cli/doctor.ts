@@ -47,6 +47,7 @@ export async function mode(path: string): Promise<number | undefined> {
 export async function checkPermissions(root: string, fix: boolean): Promise<Finding> {
   const p = homePaths(root);
   const wrong: string[] = [];
+  const fixed: string[] = [];
   // mycel-keys.cred: the keys' systemd credential, if `service install` made one.
   const files = [p.keys, p.db, `${p.db}-wal`, `${p.db}-shm`, `${root}/mycel-keys.cred`];
   for (
@@ -57,19 +58,20 @@ export async function checkPermissions(root: string, fix: boolean): Promise<Find
   ) {
     const m = await mode(path);
     if (m === undefined || m === want) continue;
-    if (fix) await Deno.chmod(path, want);
-    else {wrong.push(
-        `${path} is ${m.toString(8).padStart(4, "0")}, should be ${
-          want.toString(8).padStart(4, "0")
-        }`,
-      );}
+    const was = m.toString(8).padStart(4, "0");
+    const is = want.toString(8).padStart(4, "0");
+    if (fix) {
+      await Deno.chmod(path, want);
+      fixed.push(`${path} (was ${was})`);
+    } else wrong.push(`${path} is ${was}, should be ${is}`);
   }
+  // --fix names what it changed: "fixed if needed" left open whether anything was wrong.
   return wrong.length === 0
     ? {
       check: "permissions",
       ok: true,
-      detail: fix
-        ? "home folder and files private (fixed if needed)"
+      detail: fixed.length > 0
+        ? `made private: ${fixed.join("; ")}`
         : "home folder and files are private",
     }
     : {
