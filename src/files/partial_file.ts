@@ -17,6 +17,7 @@
 import { join } from "node:path";
 import { type ExpectedEntry, matchesExpected, onDisk, type WriteResult } from "./disk_state.ts";
 import { modeFor } from "./assemble.ts";
+import { readExactAt } from "./chunk_sources.ts";
 import { isTempName, tempNameFor } from "./folder_layout.ts";
 import { nameRefused } from "./fs_names.ts";
 import { assertMarker } from "./folder_marker.ts";
@@ -202,6 +203,16 @@ export class PartialFile {
     });
     this.#writes = run.catch(() => {});
     return run;
+  }
+
+  /**
+   * Read back `length` bytes at `offset` (every write started before this
+   * call included): a file kept from an earlier round is checked before it
+   * is used (kept_transfer_check.ts). Undefined past the file's end.
+   */
+  async readAt(offset: number, length: number): Promise<Uint8Array | undefined> {
+    await this.#writes;
+    return readExactAt(this.#file!, offset, length);
   }
 
   /**

@@ -24,6 +24,7 @@ import { bitSet, bytesOf, type Task } from "./folder_apply_task.ts";
 import { TaskWriter } from "./folder_apply_write.ts";
 import { reuseOf, writeId } from "./folder_apply_reuse.ts";
 import { KeptChunks } from "./kept_chunks.ts";
+import { checkKept, keptOnPurpose } from "./kept_transfer_check.ts";
 import { LocalChunks } from "./local_chunks.ts";
 import { LocalCopy } from "./local_copy.ts";
 
@@ -138,7 +139,12 @@ async function writeFiles(
       // and the room below is for the whole file); a new one is made when its
       // first chunk arrives.
       if (t.temp !== undefined) await w.resume(t);
-      if (resume && (row.path !== a.path || row.version !== id)) {
+      const taken = resume && (row.path !== a.path || row.version !== id);
+      // A file kept on purpose is read back first: what it holds may have been rewritten.
+      if (resume && t.temp === row.temp && keptOnPurpose(t, taken)) {
+        await checkKept(await w.handle(t), t);
+      }
+      if (taken) {
         // Taken over: the row moves to this path (or goes, its file gone).
         s.record.note({ kind: "untransfer", path: row.path, temp: row.temp });
         if (t.temp === row.temp) w.noteTransfer(t);

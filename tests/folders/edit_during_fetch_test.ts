@@ -11,6 +11,8 @@
  * fetches no chunk (`sync now --json`, `files.bytes` of each peer), where
  * before it fetched all 48 MiB again. Both devices end with the same tree,
  * one conflict copy named as usual, and no temporary file or transfer left.
+ * A kept file rewritten in place, truncated or replaced by a link between
+ * the rounds never puts other bytes at the conflict copy.
  */
 
 import assert from "node:assert/strict";
@@ -195,3 +197,46 @@ Deno.test("a file kept from a fetch whose version a newer one replaced is let go
   assert.equal((await listTree(rb)).length, 2, "big.bin and a's second version's copy");
   assert.equal(await treeHash(ra), await treeHash(rb));
 });
+
+/** What happens to the kept file on b's disk between the rounds. */
+const changes: [string, (abs: string, size: number) => Promise<void>][] = [
+  // Same size: only the bytes can tell (a tool that rewrites files in place).
+  ["edited in place", async (abs, size) => {
+    const f = await Deno.open(abs, { write: true });
+    try {
+      await f.seek(Math.floor(size / 2), Deno.SeekMode.Start);
+      await f.write(new Uint8Array(4096).fill(0x5a));
+    } finally {
+      f.close();
+    }
+  }],
+  ["truncated", (abs) => Deno.truncate(abs, 1 << 20)],
+  ["replaced by a link to another file of its size", async (abs, size) => {
+    const other = `${abs}.other`;
+    await Deno.writeFile(other, new Uint8Array(size).fill(0x61));
+    await Deno.remove(abs);
+    await Deno.symlink(other, abs);
+  }],
+];
+
+for (const [how, change] of changes) {
+  Deno.test(`a kept fetched file ${how} before the next round never puts wrong bytes`, async () => {
+    await using devs = await devices(["a", "b"]);
+    const { a, b, ra, rb, theirs, theirMtime, mine, kept } = await editDuringFetch(devs, 34, true);
+    await change(join(rb, kept), theirs.length);
+
+    const second = await syncFetched(b);
+    assert.equal(second.code, 0, second.shown);
+    // Only what no longer matches is fetched again: the chunk or two the 4 KiB touched.
+    if (how === "edited in place") assert.ok(second.bytes <= 2 << 20, `${second.bytes} fetched`);
+    const loser = `big.sync-conflict-${utcStamp(theirMtime)}-${a.id.slice(0, 7)}.bin`;
+    assert.equal(await text(rb, "big.bin"), mine);
+    assert.ok(
+      await sameBytes(join(rb, loser), theirs),
+      `b: a's bytes at ${loser}\n${second.shown}`,
+    );
+    await rounds([a, b, a], 1);
+    assert.ok(await sameBytes(join(ra, loser), theirs), "a: its own bytes at the copy");
+    assert.equal(await treeHash(ra), await treeHash(rb));
+  });
+}
