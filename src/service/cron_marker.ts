@@ -9,7 +9,9 @@
  * block was taken to be two or three lines, so with `--interval 10s` (six
  * round lines) re-applying piled up rounds and uninstalling left four behind.
  * A marker is exactly a line cronMarker writes, not any line starting like
- * one: a user's comment that does is left alone (issue 13).
+ * one: a user's comment that does is left alone (issue 13). Blanks an
+ * editor left at the end of a marker, or of a job line, do not make the
+ * block the user's.
  */
 
 const PREFIX = "# mycel: sync every ";
@@ -45,6 +47,19 @@ export function isCronMarker(line: string): boolean {
 }
 
 /**
+ * True when `lines[i]` begins one of mycel's blocks: a marker, or one an
+ * editor left blanks (a space, a CR) at the end of with mycel's job lines
+ * right under it. Taken for the user's, that block stayed — and ran beside
+ * the one `--apply` added, doubling the rounds — and `service status` and
+ * `doctor` said nothing was installed (a review).
+ */
+function blockAt(lines: readonly string[], i: number): boolean {
+  if (isCronMarker(lines[i])) return true;
+  const text = lines[i].trimEnd();
+  return text !== lines[i] && isCronMarker(text) && isMycelCronJob(lines[i + 1] ?? "");
+}
+
+/**
  * True for one of the job lines under a marker, as renderCron writes them
  * (every release has): a round ends in `sync now --timeout 20 >/dev/null
  * 2>&1`, the listener in `sync serve --listen ADDRESS >/dev/null 2>&1`. A
@@ -52,7 +67,9 @@ export function isCronMarker(line: string): boolean {
  * its own log, say) is none of them and stays.
  */
 export function isMycelCronJob(line: string): boolean {
-  return / --home .* sync (now --timeout 20|serve --listen \S+) >\/dev\/null 2>&1$/.test(line);
+  return / --home .* sync (now --timeout 20|serve --listen \S+) >\/dev\/null 2>&1$/.test(
+    line.trimEnd(),
+  );
 }
 
 /** `text` (a crontab) without mycel's blocks: each marker and the job lines under it. */
@@ -60,7 +77,7 @@ export function withoutMycel(text: string): string {
   const out: string[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
-    if (isCronMarker(lines[i])) {
+    if (blockAt(lines, i)) {
       while (i + 1 < lines.length && isMycelCronJob(lines[i + 1])) i++;
       continue;
     }
@@ -71,10 +88,19 @@ export function withoutMycel(text: string): string {
 
 /**
  * True when the crontab `text` holds a block of mycel's: a marker with at
- * least one of its job lines under it (a marker whose lines were deleted
- * by hand runs nothing).
+ * least one of its job lines under it, not commented out (a marker whose
+ * lines were deleted or all commented out by hand runs nothing). Such
+ * lines are still mycel's: withoutMycel() removes them with the block.
  */
 export function hasMycelCron(text: string): boolean {
   const lines = text.split("\n");
-  return lines.some((l, i) => isCronMarker(l) && isMycelCronJob(lines[i + 1] ?? ""));
+  for (let i = 0; i < lines.length; i++) {
+    if (!blockAt(lines, i)) continue;
+    // Its job lines, one of them not commented out: a block paused by hand
+    // with a '#' on each line runs nothing either (a review).
+    for (let j = i + 1; j < lines.length && isMycelCronJob(lines[j]); j++) {
+      if (!lines[j].trimStart().startsWith("#")) return true;
+    }
+  }
+  return false;
 }

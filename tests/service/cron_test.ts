@@ -406,3 +406,39 @@ Deno.test("the cron line, run by /bin/sh with cron's environment, syncs; while a
   const quiet = await runCronJob(job.command);
   assert.deepEqual([quiet.stdout, quiet.stderr], ["", ""], "nothing for cron to mail");
 });
+
+Deno.test("a block edited by hand (a job line commented out, spaces after the marker) is still mycel's: status, doctor, re-apply and uninstall find all of it", async () => {
+  const { h, bin } = await setup();
+  await using _ = h;
+  const mine = "0 3 * * * /usr/local/bin/backup\n";
+  const block = (await h.ok(["service", "install", "--cron", "--port", "40149"])).stdout;
+  const [marker, first, ...rest] = block.trimEnd().split("\n");
+  const edits: [string, string][] = [
+    // The first round paused with a '#': the second round and sync serve still run.
+    ["first round commented out", [marker, `#${first}`, ...rest].join("\n") + "\n"],
+    // An editor that leaves a space (or a CR) at a line's end.
+    ["spaces after the marker", [`${marker}  `, first, ...rest].join("\n") + "\n"],
+    ["a CR after each line", [marker, first, ...rest].map((l) => `${l}\r`).join("\n") + "\n"],
+  ];
+  const status = ["service", "status", "--dir", h.path("u"), "--json"];
+  for (const [what, edited] of edits) {
+    await Deno.writeTextFile(bin.crontabFile, mine + edited);
+    assert.equal((await h.json<Record<string, unknown>>(status)).cron, true, `${what}: installed`);
+    const doctor = await h.run(["doctor", "--json", "--no-sync"]);
+    const found = (JSON.parse(doctor.stdout) as { findings: { check: string; detail: string }[] })
+      .findings.find((f) => f.check === "schedule");
+    assert.equal(found?.detail, "cron lines installed", `${what}: ${doctor.stdout}`);
+    // Re-applying replaces the whole block: before, what was left of it ran beside the new one.
+    await h.ok(["service", "install", "--cron", "--apply", "--port", "40149"]);
+    assert.equal(bin.crontab(), mine + block, `${what}: one block`);
+    await Deno.writeTextFile(bin.crontabFile, mine + edited);
+    await h.ok(["service", "uninstall", "--cron"]);
+    assert.equal(bin.crontab(), mine, `${what}: nothing of mycel's left`);
+  }
+  // Every job line commented out: nothing of it runs, so it is not installed; still mycel's.
+  const paused = [marker, ...[first, ...rest].map((l) => `# ${l}`)].join("\n") + "\n";
+  await Deno.writeTextFile(bin.crontabFile, mine + paused);
+  assert.equal((await h.json<Record<string, unknown>>(status)).cron, false, "all paused");
+  await h.ok(["service", "uninstall", "--cron"]);
+  assert.equal(bin.crontab(), mine, "the paused block removed");
+});
