@@ -11,7 +11,8 @@
  * would resurrect a deleted file as a new one.
  * Only entries older than an hour are touched — by ctime, which every
  * write and the final utime refresh, so a live write in another process is
- * never touched. Symlinks and `.mycel/` are not entered. Hold folders a
+ * never touched. Symlinks and `.mycel/` are not entered; a link or special
+ * file at a temporary name is removed itself, never followed. Hold folders a
  * scan saw are settled sooner, once {@link STALE_HOLD_MS} old
  * ({@link settleStaleHolds}); with either, a held file whose path the
  * folder deleted meanwhile is kept under `.mycel/versions/` rather than put
@@ -83,6 +84,23 @@ function changedBefore(abs: string, cutoff: number): boolean {
   }
   const changed = info.ctime?.getTime() ?? info.mtime?.getTime();
   return changed !== undefined && changed < cutoff;
+}
+
+/**
+ * The entry `name` in `dirRel` is no folder (lstat: a link is not followed)
+ * and did not change since `cutoff`, and `dirRel` is still the folder the
+ * walk listed, not a link swapped in since to take the removal elsewhere.
+ */
+function staleEntry(realRoot: string, dirRel: string, name: string, cutoff: number): boolean {
+  const dir = join(realRoot, dirRel);
+  try {
+    if (Deno.lstatSync(join(dir, name)).isDirectory || Deno.realPathSync(dir) !== dir) {
+      return false;
+    }
+  } catch {
+    return false; // gone meanwhile
+  }
+  return changedBefore(join(dir, name), cutoff);
 }
 
 /**
@@ -165,8 +183,12 @@ export async function removeStaleTemps(
         await walk(path);
       }
       // Exactly as mycel spells them: a user's `.MYCEL-TMP-…` file is not ours to delete.
-      if (!e.isFile || !e.name.startsWith(TEMP_PREFIX) || options.keep?.has(e.name)) continue;
-      if (changedBefore(join(realRoot, path), cutoff)) {
+      if (e.isDirectory || !e.name.startsWith(TEMP_PREFIX) || options.keep?.has(e.name)) continue;
+      // Not only regular files: a link (a kept transfer's file replaced by
+      // one, a link restored or applied cut short before its rename) or a
+      // pipe at such a name stayed for good. Removing one removes the entry
+      // itself, never what a link leads to.
+      if (staleEntry(realRoot, rel, e.name, cutoff)) {
         await Deno.remove(join(realRoot, path)).catch(() => {});
         removed.push(path);
       }

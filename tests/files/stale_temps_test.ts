@@ -73,3 +73,48 @@ Deno.test("the hourly sweep does not enter a folder apart from this one (another
     "the inner folder's hold",
   );
 });
+
+Deno.test("the hourly sweep removes a link or special file left at a temporary file's name, never what a link leads to", async () => {
+  await using f = await testFolder();
+  const outside = await Deno.makeTempDir({ prefix: "mycel-outside-" });
+  try {
+    await Deno.writeTextFile(`${outside}/secret.txt`, "not the folder's");
+    await Deno.mkdir(`${outside}/dir`);
+    await Deno.writeTextFile(`${outside}/dir/.mycel-tmp-0123456789ab`, "not the folder's either");
+    await f.write("d/real.txt", "the folder's");
+    await Deno.mkdir(f.abs("e"));
+    // A kept transfer's file replaced by a link, a crash between a link's
+    // making and its rename (restore_version.ts, write_symlink.ts), a pipe.
+    await Deno.symlink(`${outside}/secret.txt`, f.abs("d/.mycel-tmp-0123456789ab-big.bin"));
+    await Deno.symlink(`${outside}/dir`, f.abs(".mycel-tmp-ba9876543210-docs"));
+    await Deno.symlink("real.txt", f.abs("d/.mycel-tmp-aaaaaaaaaaaa-real.txt"));
+    await Deno.symlink("nowhere", f.abs("e/.mycel-tmp-bbbbbbbbbbbb-gone"));
+    await Deno.symlink(`${outside}/secret.txt`, f.abs("e/.mycel-tmp-cccccccccccc-resumes"));
+    const fifo = new Deno.Command("mkfifo", { args: [f.abs("e/.mycel-tmp-dddddddddddd-pipe")] });
+    assert.equal((await fifo.output()).code, 0);
+    const keep = new Set([".mycel-tmp-cccccccccccc-resumes"]);
+
+    assert.deepEqual(await removeStaleTemps(f.root, { now: Date.now() + HOUR / 2, keep }), []);
+    const swept = await removeStaleTemps(f.root, { now: Date.now() + HOUR + 60_000, keep });
+    assert.deepEqual(swept, [
+      ".mycel-tmp-ba9876543210-docs",
+      "d/.mycel-tmp-0123456789ab-big.bin",
+      "d/.mycel-tmp-aaaaaaaaaaaa-real.txt",
+      "e/.mycel-tmp-bbbbbbbbbbbb-gone",
+      "e/.mycel-tmp-dddddddddddd-pipe",
+    ]);
+    assert.deepEqual(await tempsIn(f.root), []);
+    assert.deepEqual(await tempsIn(f.abs("d")), []);
+    assert.deepEqual(await tempsIn(f.abs("e")), [".mycel-tmp-cccccccccccc-resumes"], "kept");
+    // Only the links themselves: what they lead to, in the folder or out of it, stays.
+    assert.equal(await Deno.readTextFile(f.abs("d/real.txt")), "the folder's");
+    assert.equal(await Deno.readTextFile(`${outside}/secret.txt`), "not the folder's");
+    assert.equal(
+      await Deno.readTextFile(`${outside}/dir/.mycel-tmp-0123456789ab`),
+      "not the folder's either",
+      "a link to a folder is not entered",
+    );
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+});

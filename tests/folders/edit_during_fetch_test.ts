@@ -238,5 +238,15 @@ for (const [how, change] of changes) {
     await rounds([a, b, a], 1);
     assert.ok(await sameBytes(join(ra, loser), theirs), "a: its own bytes at the copy");
     assert.equal(await treeHash(ra), await treeHash(rb));
+    if (how.startsWith("replaced by a link")) {
+      // The link left at the kept file's name goes with the hourly sweep an
+      // hour on (itself: what it leads to is removed only as a stale
+      // temporary file of its own); before, a link was never swept.
+      const keep = new Set(transferTemps(b));
+      const removed = await removeStaleTemps(rb, { now: Date.now() + 2 * 3600_000, keep });
+      assert.ok(removed.includes(kept), `${removed}`);
+      assert.deepEqual(tempFiles(rb), [], "no temporary entry left");
+      assert.equal(await text(rb, "big.bin"), mine);
+    }
   });
 }
