@@ -15,7 +15,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { versionPathFor } from "../../src/files/versions.ts";
+import { listVersions, versionPathFor } from "../../src/files/versions.ts";
 import {
   devices,
   listTree,
@@ -53,6 +53,7 @@ Deno.test("folder restore of the bytes on disk is published over a newer edit kn
   await put(ra, "other.txt", "new\n");
   await syncOk(a);
   assert.equal(await text(rb, "same.txt"), "old\n", "not fetched by b yet");
+  const before = await Deno.lstat(join(rb, "same.txt"));
 
   const same = await b.ok([
     "--no-sync",
@@ -64,8 +65,17 @@ Deno.test("folder restore of the bytes on disk is published over a newer edit kn
   ]);
   assert.match(
     same.stdout,
-    /^Restored same\.txt from .*\.\nIt held those bytes already, but the folder has another version of it \(from a\) not on this disk yet: the restore is published over it\.\n/,
+    /^Restored same\.txt from .*\.\nIt held those bytes already, but the folder has another version of it \(from a\) not on this disk yet: the restore is published over it\.\n$/,
+    "no file it replaced to keep",
   );
+  // Nothing to put back: the file is not written again (same inode and
+  // bytes) and no identical copy is kept beside the one restored; only its
+  // mtime moves, which is what makes the scan publish it and it win.
+  const after = await Deno.lstat(join(rb, "same.txt"));
+  assert.equal(after.ino, before.ino, "not rewritten");
+  assert.equal(await text(rb, "same.txt"), "old\n");
+  assert.ok(after.mtime!.getTime() > before.mtime!.getTime(), "modified now");
+  assert.equal((await listVersions(rb, "same.txt")).length, 1, "no identical copy kept");
   const other = await b.tmp.json<{ restored: boolean; published: boolean }>(
     ["--no-sync", "folder", "restore", join(rb, "other.txt"), "--version", AT, "--json"],
   );
@@ -81,6 +91,7 @@ Deno.test("folder restore of the bytes on disk is published over a newer edit kn
     for (const c of copies) assert.equal(await text(r, c), "new\n", c);
   }
   assert.equal(await treeHash(ra), await treeHash(rb));
+  assert.equal((await Deno.lstat(join(rb, "same.txt"))).ino, before.ino, "b's file left as it is");
 
   // Now the state's version is the disk's content: nothing to do, as before.
   const again = await b.tmp.json<{ restored: boolean; published: boolean }>(
@@ -103,10 +114,13 @@ Deno.test("folder restore of the bytes on disk is published over their deletion 
   await syncOk(a);
   assert.equal(await text(rb, "a.txt"), "a.txt\n");
 
-  const r = await b.tmp.json<{ restored: boolean; published: boolean }>(
+  const before = await Deno.lstat(join(rb, "a.txt"));
+  const r = await b.tmp.json<{ restored: boolean; published: boolean; replaced_kept_as: null }>(
     ["--no-sync", "folder", "restore", join(rb, "a.txt"), "--version", AT, "--json"],
   );
-  assert.deepEqual([r.restored, r.published], [true, true]);
+  assert.deepEqual([r.restored, r.published, r.replaced_kept_as], [true, true, null]);
+  assert.equal((await Deno.lstat(join(rb, "a.txt"))).ino, before.ino, "not rewritten");
+  assert.equal((await listVersions(rb, "a.txt")).length, 1, "no identical copy kept");
   // A version of the bytes a deleted, made without seeing the deletion, is
   // undone by it (a mere touch); the restore covers it, so it is not.
   await rounds([b, a, b], 2);
@@ -114,4 +128,39 @@ Deno.test("folder restore of the bytes on disk is published over their deletion 
     assert.deepEqual(await listTree(root), ["a.txt", "b.txt", "c.txt"], root);
     assert.equal(await text(root, "a.txt"), "a.txt\n", root);
   }
+});
+
+Deno.test("folder restore of the link on disk is published over a newer one known here by touching the link, never what it leads to", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  await put(ra, "x.txt", "x\n");
+  await put(ra, "y.txt", "y\n");
+  await Deno.symlink("x.txt", join(ra, "ln"));
+  await rounds([a, b], 2);
+  const kept = join(rb, versionPathFor("ln", Date.parse(AT)));
+  await Deno.mkdir(join(kept, ".."), { recursive: true });
+  await Deno.symlink("x.txt", kept);
+
+  // a points it elsewhere; b learns it in a's round and has not applied it.
+  await Deno.remove(join(ra, "ln"));
+  await Deno.symlink("y.txt", join(ra, "ln"));
+  await syncOk(a);
+  const before = await Deno.lstat(join(rb, "ln"));
+  const x = await Deno.lstat(join(rb, "x.txt"));
+
+  const r = await b.tmp.json<{ restored: boolean; published: boolean; replaced_kept_as: null }>(
+    ["--no-sync", "folder", "restore", join(rb, "ln"), "--version", AT, "--json"],
+  );
+  assert.deepEqual([r.restored, r.published, r.replaced_kept_as], [true, true, null]);
+  const after = await Deno.lstat(join(rb, "ln"));
+  assert.equal(after.ino, before.ino, "the link itself, not made again");
+  assert.ok(after.mtime!.getTime() > before.mtime!.getTime(), "the link modified now");
+  const xAfter = await Deno.lstat(join(rb, "x.txt"));
+  assert.deepEqual([xAfter.ino, xAfter.mtime], [x.ino, x.mtime], "what it leads to untouched");
+  assert.equal((await listVersions(rb, "ln")).length, 1, "no identical copy kept");
+
+  await rounds([b, a, b], 2);
+  for (const root of [ra, rb]) assert.equal(await Deno.readLink(join(root, "ln")), "x.txt", root);
+  assert.equal(await treeHash(ra), await treeHash(rb));
 });

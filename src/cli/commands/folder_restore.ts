@@ -2,8 +2,9 @@
  * @module folder_restore
  * `mycel folder restore PATH [--version N|TIME]` puts a kept version of a
  * file back (the current file is kept in turn) and publishes it as a
- * change — unless it is the file's content already and every version the
- * folder's state holds there is that content too: then nothing is done
+ * change — unless it is the file's content already: then nothing is put
+ * back, and it is only published (the file touched, restore_touch.ts) when
+ * the folder's state holds other content there, else nothing is done
  * (exit 0). Apart from `folder versions` (folder_versions.ts), which lists
  * them.
  */
@@ -158,10 +159,21 @@ export const folderRestoreCommand: CommandSpec = {
         return ExitCode.ok;
       }
     }
-    const { restoreVersion } = await lazyImport<typeof import("../../files/restore_version.ts")>(
-      new URL("../../files/restore_version.ts", import.meta.url),
-    );
-    const replacedAs = await restoreVersion(root, rel, kept, ctx.now());
+    // Its bytes there already: only the mtime moves, which is what publishes
+    // it and makes it win (restore_touch.ts; loaded only then: node:fs costs
+    // ~30 ms to load), not a copy written and one more identical copy kept —
+    // unless it can't be touched, or changed meanwhile.
+    const touched = over !== undefined &&
+      await (await lazyImport<typeof import("../../files/restore_touch.ts")>(
+        new URL("../../files/restore_touch.ts", import.meta.url),
+      )).touchRestored(root, rel, kept, ctx.now());
+    let replacedAs: string | null = null;
+    if (!touched) {
+      const { restoreVersion } = await lazyImport<
+        typeof import("../../files/restore_version.ts")
+      >(new URL("../../files/restore_version.ts", import.meta.url));
+      replacedAs = await restoreVersion(root, rel, kept, ctx.now());
+    }
     await scanFolder(ctx, folder, rel, "publish the restored file", true);
     // A path this device ignores is never published: restored here only, and said so.
     const { loadIgnoreRules } = await lazyImport<typeof import("../../files/ignore_rules.ts")>(
