@@ -52,16 +52,22 @@ export async function scanFolder(
   }
 }
 
+/** A device whose version `folder restore` published over: its id, and its name while a member. */
+export interface OverDevice {
+  readonly device: string;
+  readonly name: string | null;
+}
+
 /**
  * Who made the versions of `rel` the state holds with other content than
- * the disk's (src/sync/restore_over.ts), by name; none when every one is the
- * disk's content.
+ * the disk's (src/sync/restore_over.ts), each device once; none when every
+ * one is the disk's content.
  */
 export async function othersOverDisk(
   ctx: CommandContext,
   folder: string,
   rel: string,
-): Promise<string[]> {
+): Promise<OverDevice[]> {
   const { otherThanDisk } = await lazyImport<typeof import("../sync/restore_over.ts")>(
     new URL("../sync/restore_over.ts", import.meta.url),
   );
@@ -71,9 +77,15 @@ export async function othersOverDisk(
   return await withRead(ctx, (home) => {
     const names = new Map<string, string>();
     for (const m of home.view.members()) names.set(m.record.id, m.record.name);
-    const by = otherThanDisk(home, folder, rel).map((v) =>
-      safeText(names.get(v.modifiedBy) || v.modifiedBy.slice(0, 7))
-    );
-    return [...new Set(by)];
+    const by = new Map<string, OverDevice>();
+    for (const v of otherThanDisk(home, folder, rel)) {
+      by.set(v.modifiedBy, { device: v.modifiedBy, name: names.get(v.modifiedBy) ?? null });
+    }
+    return [...by.values()];
   });
+}
+
+/** How the text output names `d`: its name, else the start of its id (a device removed since). */
+export function overName(d: OverDevice): string {
+  return safeText(d.name || d.device.slice(0, 7));
 }

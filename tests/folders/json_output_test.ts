@@ -98,6 +98,7 @@ Deno.test("folder restore --json prints the path, the version, when it was kept,
     kept: "2026-11-01T00:00:00.000Z",
     restored: true,
     published: true,
+    published_over: [],
   });
   assert.match(String(keptAs), /^\.mycel\/versions\/a~\d{8}-\d{6}-\d{3}\.txt$/);
   assert.equal(

@@ -50,6 +50,7 @@ Deno.test("folder restore of a version that is already the file's content change
     restored: false,
     published: false,
     replaced_kept_as: null,
+    published_over: [],
   });
   assert.deepEqual(await keptCopies(docs), copies, "no identical copy kept");
   assert.equal((await Deno.stat(file)).mtime?.getTime(), mtime, "the file untouched");

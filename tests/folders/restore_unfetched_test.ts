@@ -29,6 +29,14 @@ import {
 
 const AT = "2026-11-01T00:00:00.000Z";
 
+/** What `folder restore --json` prints, the fields looked at here. */
+interface Restored {
+  restored: boolean;
+  published: boolean;
+  replaced_kept_as: string | null;
+  published_over: { device: string; name: string | null }[];
+}
+
 /** Keep `body` as a version of `rel` in the folder at `root`, kept at {@link AT}. */
 async function keep(root: string, rel: string, body: string): Promise<void> {
   const kept = join(root, versionPathFor(rel, Date.parse(AT)));
@@ -76,10 +84,11 @@ Deno.test("folder restore of the bytes on disk is published over a newer edit kn
   assert.equal(await text(rb, "same.txt"), "old\n");
   assert.ok(after.mtime!.getTime() > before.mtime!.getTime(), "modified now");
   assert.equal((await listVersions(rb, "same.txt")).length, 1, "no identical copy kept");
-  const other = await b.tmp.json<{ restored: boolean; published: boolean }>(
+  const other = await b.tmp.json<{ restored: boolean; published: boolean; published_over: [] }>(
     ["--no-sync", "folder", "restore", join(rb, "other.txt"), "--version", AT, "--json"],
   );
-  assert.deepEqual([other.restored, other.published], [true, true]);
+  // Other bytes put back: a restore like any other, published over nothing in particular.
+  assert.deepEqual([other.restored, other.published, other.published_over], [true, true, []]);
 
   await rounds([b, a, b], 2);
   // Both restores the same way: the restored bytes everywhere, a's edit a conflict copy.
@@ -94,10 +103,10 @@ Deno.test("folder restore of the bytes on disk is published over a newer edit kn
   assert.equal((await Deno.lstat(join(rb, "same.txt"))).ino, before.ino, "b's file left as it is");
 
   // Now the state's version is the disk's content: nothing to do, as before.
-  const again = await b.tmp.json<{ restored: boolean; published: boolean }>(
+  const again = await b.tmp.json<Restored>(
     ["--no-sync", "folder", "restore", join(rb, "same.txt"), "--version", AT, "--json"],
   );
-  assert.deepEqual([again.restored, again.published], [false, false]);
+  assert.deepEqual([again.restored, again.published, again.published_over], [false, false, []]);
 });
 
 Deno.test("folder restore of the bytes on disk is published over their deletion known here but not applied yet", async () => {
@@ -115,10 +124,12 @@ Deno.test("folder restore of the bytes on disk is published over their deletion 
   assert.equal(await text(rb, "a.txt"), "a.txt\n");
 
   const before = await Deno.lstat(join(rb, "a.txt"));
-  const r = await b.tmp.json<{ restored: boolean; published: boolean; replaced_kept_as: null }>(
+  const r = await b.tmp.json<Restored>(
     ["--no-sync", "folder", "restore", join(rb, "a.txt"), "--version", AT, "--json"],
   );
   assert.deepEqual([r.restored, r.published, r.replaced_kept_as], [true, true, null]);
+  // Whose version it was published over, as the text says it ("from a").
+  assert.deepEqual(r.published_over, [{ device: a.id, name: "a" }]);
   assert.equal((await Deno.lstat(join(rb, "a.txt"))).ino, before.ino, "not rewritten");
   assert.equal((await listVersions(rb, "a.txt")).length, 1, "no identical copy kept");
   // A version of the bytes a deleted, made without seeing the deletion, is
@@ -149,10 +160,11 @@ Deno.test("folder restore of the link on disk is published over a newer one know
   const before = await Deno.lstat(join(rb, "ln"));
   const x = await Deno.lstat(join(rb, "x.txt"));
 
-  const r = await b.tmp.json<{ restored: boolean; published: boolean; replaced_kept_as: null }>(
+  const r = await b.tmp.json<Restored>(
     ["--no-sync", "folder", "restore", join(rb, "ln"), "--version", AT, "--json"],
   );
   assert.deepEqual([r.restored, r.published, r.replaced_kept_as], [true, true, null]);
+  assert.deepEqual(r.published_over, [{ device: a.id, name: "a" }]);
   const after = await Deno.lstat(join(rb, "ln"));
   assert.equal(after.ino, before.ino, "the link itself, not made again");
   assert.ok(after.mtime!.getTime() > before.mtime!.getTime(), "the link modified now");

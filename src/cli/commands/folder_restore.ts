@@ -16,7 +16,7 @@ import { localTime, plural } from "../../human.ts";
 import { linkedReason, linkedTarget, locateFile } from "../folder_file.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { asWord } from "./folder_versions.ts";
-import { othersOverDisk, scanFolder } from "../restore_scan.ts";
+import { othersOverDisk, type OverDevice, overName, scanFolder } from "../restore_scan.ts";
 
 /** A `kept` time as `folder versions --json` prints it. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -135,7 +135,7 @@ export const folderRestoreCommand: CommandSpec = {
     const { keptIsCurrent } = await lazyImport<typeof import("../../files/kept_same.ts")>(
       new URL("../../files/kept_same.ts", import.meta.url),
     );
-    let over: string[] | undefined;
+    let over: OverDevice[] | undefined;
     if (await keptIsCurrent(root, rel, kept)) {
       // Scanned first: the index then says what the disk holds.
       await scanFolder(ctx, folder, rel, "restore file");
@@ -149,6 +149,7 @@ export const folderRestoreCommand: CommandSpec = {
             restored: false,
             published: false,
             replaced_kept_as: null,
+            published_over: [],
           });
         } else {
           ctx.out.line(
@@ -189,13 +190,15 @@ export const folderRestoreCommand: CommandSpec = {
         restored: true,
         published,
         replaced_kept_as: replacedAs,
+        // Whose versions (with other content) these bytes, the file's already, were published over.
+        published_over: published && over !== undefined ? over : [],
       });
     } else {
       ctx.out.line(`Restored ${safeText(rel)} from ${localTime(kept.keptAt)}.`);
       if (over !== undefined && published) {
         ctx.out.line(
           `It held those bytes already, but the folder has another version of it (from ${
-            over.join(", ")
+            over.map(overName).join(", ")
           }) not on this disk yet: the restore is published over it.`,
         );
       }
