@@ -1,8 +1,8 @@
 /**
  * `mesh export-wg NAME --qr` admits a WireGuard-only device (a phone) and
- * prints its wg-quick config and a QR of it; the other devices make it a
- * WireGuard peer but never try to sync with it, and this device's own
- * exported config includes it.
+ * prints its wg-quick config and a QR of it; this device's interface takes
+ * it as a peer at once, the other devices at their next apply; none ever
+ * tries to sync with it, and this device's own exported config includes it.
  */
 
 import assert from "node:assert/strict";
@@ -12,7 +12,7 @@ import { labTest, meshOf, sh, WG_PORT } from "./_netns.ts";
 
 const CGNAT = /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.\d+\.\d+$/;
 
-labTest("mesh: export-wg admits a phone, peers see it in WireGuard but never sync with it", {
+labTest("mesh: export-wg admits a phone, its exporter takes it at once, peers never sync with it", {
   nodes: ["a", "b"],
 }, async (lab) => {
   await meshOf(lab, "star");
@@ -51,6 +51,15 @@ labTest("mesh: export-wg admits a phone, peers see it in WireGuard but never syn
     assert.equal(endpoint, `${keys.get(pub)}:${WG_PORT}`, block);
   }
   const phoneKey = (await sh("wg", ["pubkey"], `${privateKey}\n`)).trim();
+  // The exporting device's interface answers the phone at once, with no
+  // `mesh up` (before: only after the next one, so the QR just scanned
+  // gave a dead tunnel to the very device that printed it).
+  const atOnce = (await a.wgDump())!;
+  assert.ok(
+    atOnce.peers.some((p) => p.publicKey === phoneKey),
+    `a's interface does not have the phone it just admitted: ${JSON.stringify(atOnce)}`,
+  );
+  assert.doesNotMatch(r.stderr, /note|warning/, describe(args, r));
 
   const round = await b.syncNow(6);
   assert.equal(round.result.code, 0, describe(["sync", "now"], round.result));

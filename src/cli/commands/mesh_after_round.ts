@@ -22,6 +22,8 @@ export interface AfterRoundOptions {
    * `"unknown"` when the caller did not read it (it is read here then).
    */
   mesh: { interface: string } | undefined | "unknown";
+  /** What stays wrong while the interface cannot be updated (mesh_if_up.ts). */
+  pending?: string;
 }
 
 /** Run the post-round steps; returns lines for standard error, never throws. */
@@ -32,7 +34,7 @@ export async function afterRound(root: string, o: AfterRoundOptions): Promise<st
       new URL("./mesh_if_up.ts", import.meta.url),
     );
     const mesh = o.mesh === "unknown" ? undefined : o.mesh;
-    const note = await applyIfUp(root, { now: o.now, env: o.env, mesh });
+    const note = await applyIfUp(root, { now: o.now, env: o.env, mesh, pending: o.pending });
     if (note) notes.push(note);
   }
   if (Deno.uid() === 0) {

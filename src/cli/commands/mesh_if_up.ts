@@ -22,6 +22,11 @@ export interface IfUpOptions {
   runner?: Runner;
   /** The interface recorded in local state, when the caller read it already. */
   mesh?: { interface: string };
+  /**
+   * What stays wrong until someone with the rights applies the plan, for the
+   * note a process without them prints (default: removed devices stay).
+   */
+  pending?: string;
 }
 
 /**
@@ -45,8 +50,9 @@ export async function applyIfUp(root: string, o: IfUpOptions): Promise<string | 
       return undefined;
     }
     if (!(await canAdminNetwork())) {
-      return `note: ${mesh.interface} is up but updating its peers needs root; removed devices stay ` +
-        "in WireGuard until `sudo mycel mesh up` (or `mycel service install --mesh`, as root)";
+      const pending = o.pending ?? "removed devices stay in WireGuard";
+      return `note: ${mesh.interface} is up but updating its peers needs root; ${pending} ` +
+        "until `sudo mycel mesh up` (or `mycel service install --mesh`, as root)";
     }
     const home = await Home.open(root, { write: true, now: o.now, env: o.env });
     try {

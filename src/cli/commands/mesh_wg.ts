@@ -12,6 +12,7 @@ import { plural } from "../../human.ts";
 import { shortDeviceId } from "../../log/device_id.ts";
 import { safeText } from "../../text_safety.ts";
 import { withMeshHome } from "./mesh_home.ts";
+import { homeRoot } from "../session.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
 const IFACE = {
@@ -172,8 +173,9 @@ export const meshWgCommands: CommandSpec[] = [
     summary: "print a wg-quick config (and QR) for a device whose WireGuard is managed elsewhere",
     description: "Without DEVICE: this device's own config (for wg-quick instead of `mesh up`).\n" +
       "With a new NAME: admits a WireGuard-only device (e.g. a phone running the WireGuard\n" +
-      "app) and prints its config; scan it with --qr. Its key is kept in this home so the\n" +
-      "config can be printed again here.",
+      "app) and prints its config; scan it with --qr. This device's interface, when up,\n" +
+      "takes it as a peer at once; other devices at their next round. Its key is kept in\n" +
+      "this home so the config can be printed again here.",
     args: [{
       name: "DEVICE",
       help: "a WireGuard-only device name (new or made here before)",
@@ -207,6 +209,21 @@ export const meshWgCommands: CommandSpec[] = [
           new URL("../qr.ts", import.meta.url),
         );
         ctx.out.line(renderQr(text));
+      }
+      if (known === undefined) {
+        // A new device: this device's interface takes it as a peer now, as
+        // `mesh remove` drops one; before, the phone's handshakes went
+        // unanswered here until the next `mesh up`.
+        const { afterRound } = await lazyImport<typeof import("./mesh_after_round.ts")>(
+          new URL("./mesh_after_round.ts", import.meta.url),
+        );
+        const o = {
+          now: ctx.now,
+          env: ctx.env,
+          mesh: "unknown" as const,
+          pending: `${safeText(name!)} is not its peer (its tunnel to this device stays dead)`,
+        };
+        for (const note of await afterRound(homeRoot(ctx), o)) ctx.out.error(note);
       }
       return ExitCode.ok;
     },
