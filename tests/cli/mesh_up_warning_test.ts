@@ -1,7 +1,8 @@
 /**
  * `mesh up` in text mode warns about each peer it could set no endpoint for
  * (`--json` already shows `reason: "none"`): named, short id, what to do; a
- * hostile name is shown escaped; peers with an endpoint give no warning.
+ * hostile name is shown escaped; peers with an endpoint give no warning, nor
+ * do WireGuard-only devices (a phone always dials in).
  */
 
 import assert from "node:assert/strict";
@@ -27,4 +28,17 @@ Deno.test("mesh up warns once per peer without an endpoint, by name, and only fo
     noEndpointWarnings([{ deviceId: SERVER, endpoint: "h:1", reason: "kept" }], names),
     [],
   );
+});
+
+Deno.test("mesh up does not warn about a WireGuard-only device, which never has an endpoint", () => {
+  // A phone from `mesh export-wg` always dials in; "sync now with it" or
+  // "set-endpoint on it" cannot be done, so the warning only misled.
+  const names = new Map([[PHONE, "phone"], [SERVER, "server"]]);
+  const warnings = noEndpointWarnings(
+    [{ deviceId: PHONE, reason: "none" }, { deviceId: SERVER, reason: "none" }],
+    names,
+    new Set([PHONE]),
+  );
+  assert.equal(warnings.length, 1, warnings.join("\n"));
+  assert.match(warnings[0], /^no endpoint known for server \(IIIIIII\)/);
 });

@@ -55,12 +55,16 @@ async function needRoot(action: string, command: string): Promise<void> {
 /**
  * One warning per peer `mesh up` set no endpoint for (none recorded, none
  * learned): its tunnel starts only when that device reaches this one first.
+ * Not for WireGuard-only devices (`wireguardOnly`, by id): a phone never has
+ * an endpoint, it always dials in, and neither remedy the warning names
+ * applies to it (before, every `mesh up` warned about every phone).
  */
 export function noEndpointWarnings(
   endpoints: readonly { deviceId: string; endpoint?: string; reason: string }[],
   names: ReadonlyMap<string, string>,
+  wireguardOnly: ReadonlySet<string> = new Set(),
 ): string[] {
-  return endpoints.filter((e) => e.reason === "none").map((e) => {
+  return endpoints.filter((e) => e.reason === "none" && !wireguardOnly.has(e.deviceId)).map((e) => {
     const short = shortDeviceId(e.deviceId);
     return `no endpoint known for ${safeText(names.get(e.deviceId) ?? short)} (${short}): ` +
       "its tunnel waits for it to reach this device first; " +
@@ -92,15 +96,19 @@ export const meshWgCommands: CommandSpec[] = [
       const { applyMesh } = await lazyImport<typeof import("./mesh_apply.ts")>(
         new URL("./mesh_apply.ts", import.meta.url),
       );
-      const { addressesOf } = await lazyImport<typeof import("../../mesh/plan.ts")>(
+      const { addressesOf, wireguardOnly } = await lazyImport<typeof import("../../mesh/plan.ts")>(
         new URL("../../mesh/plan.ts", import.meta.url),
       );
       const result = await withMeshHome(ctx, "bring the mesh up", async (home) => {
         const r = await applyMesh(home, { ifname, port, create: true });
         const names = new Map(home.view.members().map((m) => [m.record.id, m.record.name]));
+        const phones = new Set(
+          home.view.members().filter((m) => wireguardOnly(m)).map((m) => m.record.id),
+        );
         return {
           ...r,
           names,
+          phones,
           addresses: addressesOf(home.meshId, home.view.member(home.device)!.record),
         };
       });
@@ -127,7 +135,7 @@ export const meshWgCommands: CommandSpec[] = [
           } (${result.up.backend}, port ${result.port}): ` +
             `${result.addresses.ipv4} ${result.addresses.ipv6}, ${plural(result.peers, "peer")}`,
         );
-        for (const w of noEndpointWarnings(result.up.endpoints, result.names)) {
+        for (const w of noEndpointWarnings(result.up.endpoints, result.names, result.phones)) {
           ctx.out.error(`warning: ${w}`);
         }
       }
