@@ -3,7 +3,8 @@
  * round, with no `mesh up` anywhere: at once on the device that ran `mesh
  * remove`, and on every other device at the end of its next `sync now`
  * (the timer's round). Its packets stop passing; the remaining devices still
- * reach each other.
+ * reach each other. The removed device, once refused, drops its dead peers
+ * at its own round, and `mesh up` there is refused.
  */
 
 import assert from "node:assert/strict";
@@ -54,4 +55,34 @@ labTest("mesh: a revoked device is dropped from WireGuard and its packets stop",
   const cr = await c.syncNow(5);
   assert.notEqual(cr.result.code, 0, describe(["sync", "now"], cr.result));
   for (const l of cr.lines) assert.notEqual(l.status, "synced", JSON.stringify(l));
+
+  // c, refused as removed, drops its dead tunnels at that round's apply
+  // (before: it kept both, sending keepalives to them for good) and says so.
+  const cDump = (await c.wgDump())!;
+  assert.deepEqual(cDump.peers, [], `c kept its dead peers: ${JSON.stringify(cDump)}`);
+  assert.deepEqual(await c.routes4(), []);
+  assert.match(
+    cr.result.stderr,
+    new RegExp(
+      `note: this device was removed .*: ${c.ifname} has no peers any more; ` +
+        "`sudo mycel mesh down` removes it",
+    ),
+  );
+  // `mesh up` there is refused, house form, changing nothing (before:
+  // "updated … 2 peers", the dead tunnels put back).
+  const args = ["mesh", "up", "--interface", c.ifname];
+  const up = await c.run(args);
+  assert.equal(up.code, 1, describe(args, up));
+  assert.match(
+    up.stderr,
+    /^error: Cannot bring the mesh up: this device was removed from the mesh by a at /m,
+  );
+  assert.match(
+    up.stderr,
+    /^hint: Pair it again to rejoin.*`sudo mycel mesh down` removes the interface\.$/m,
+  );
+  assert.deepEqual((await c.wgDump())!.peers, []);
+  const down = await c.ok(["mesh", "down", "--interface", c.ifname]);
+  assert.equal(down.stdout.trim(), `${c.ifname} removed`);
+  assert.ok(!(await c.linkExists()));
 });

@@ -21,6 +21,8 @@ import type { Home } from "../../storage/home_handle.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { recordApply } from "./mesh_apply_record.ts";
 import { peerInputs } from "./mesh_peer_inputs.ts";
+import { REJOIN_HINT, removalHere, removalMessage } from "../removal.ts";
+import { safeText } from "../../text_safety.ts";
 
 /** How to apply. */
 export interface ApplyOptions {
@@ -46,6 +48,8 @@ export interface ApplyReport {
   up: UpResult;
   /** Planned peers. */
   peers: number;
+  /** This device was removed from the mesh (the sentence saying so): no peers were kept. */
+  removed?: string;
 }
 
 /**
@@ -80,6 +84,18 @@ export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyRepor
     }
   }
   const view = home.view;
+  // A removed device's tunnels are dead (every member refuses it), yet its
+  // interface kept them: wireguard-go sending keepalives and handshakes to
+  // them for good, and `mesh up` saying "updated, 2 peers". `mesh up` now
+  // refuses, changing nothing; the apply after a round drops the peers.
+  const removal = removalHere(view, home.device, home.local.peers());
+  const removed = removal === undefined ? undefined : safeText(removalMessage(removal));
+  if (removed !== undefined && o.create) {
+    throw new MycelError("removed", "bring the mesh up", removed, {
+      hint: `${REJOIN_HINT} Its tunnels are dead meanwhile: \`sudo mycel mesh down\` removes ` +
+        "the interface.",
+    });
+  }
   const self = view.member(home.device)!.record;
   const fields: Partial<DeviceRecord> = {};
   if (o.create) {
@@ -91,7 +107,10 @@ export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyRepor
       fields.ipv4 = allocateIpv4(home.meshId, self.id, new Set(others.map((m) => m.record.ipv4)));
     }
   }
-  const plan = planInterface(view, home.meshId, self.id, fields);
+  const planned = planInterface(view, home.meshId, self.id, fields);
+  const plan = removed === undefined
+    ? planned
+    : { ...planned, peers: [], routes4: [], routes6: [] };
   const peers = peerInputs(home);
   const up = await meshUp({
     ifname,
@@ -106,7 +125,8 @@ export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyRepor
     hint: peers.hint,
     attempt: peers.attempt,
   });
-  if (!up.present) return { ifname, port, up, peers: plan.peers.length };
+  const report = { ifname, port, up, peers: plan.peers.length, ...(removed ? { removed } : {}) };
+  if (!up.present) return report;
   await recordApply(home, {
     ifname,
     port,
@@ -116,5 +136,5 @@ export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyRepor
     tries: peers.tries,
     recordedPid: recorded?.interface === ifname ? recorded.pid : undefined,
   });
-  return { ifname, port, up, peers: plan.peers.length };
+  return report;
 }

@@ -56,7 +56,11 @@ export async function applyIfUp(root: string, o: IfUpOptions): Promise<string | 
     }
     const home = await Home.open(root, { write: true, now: o.now, env: o.env });
     try {
-      await applyMesh(home, { create: false, ifname: mesh.interface, runner });
+      const r = await applyMesh(home, { create: false, ifname: mesh.interface, runner });
+      if (r.removed !== undefined && r.up.present) {
+        return `note: ${r.removed}: ${mesh.interface} has no peers any more; ` +
+          "`sudo mycel mesh down` removes it";
+      }
     } finally {
       home.close();
     }
