@@ -30,6 +30,8 @@ import { renderWgQuickConfig } from "../mesh/wg_quick.ts";
 import { writeFileAtomic } from "../storage/atomic.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { checkDeviceName } from "./init_home.ts";
+import { removalHere, removalMessage } from "./removal.ts";
+import { safeText } from "../text_safety.ts";
 
 function keyPath(home: Home, id: string): string {
   return `${home.paths.root}/wg-devices/${id.replaceAll("-", "")}.key`;
@@ -148,6 +150,18 @@ export async function exportWg(home: Home, name: string | undefined): Promise<Ex
     return render(home, existing.record.id, key);
   }
   checkDeviceName(name);
+  // A removed device's entries past its cut are refused everywhere: the
+  // phone would be admitted here only, its config listing peers that all
+  // refuse it (as `pair` and `mesh add-device` refuse there too).
+  const removal = removalHere(home.view, home.device, home.local.peers());
+  if (removal !== undefined) {
+    throw new MycelError(
+      "removed",
+      "export WireGuard config",
+      safeText(removalMessage(removal)),
+      { hint: `Run \`mycel mesh export-wg ${safeText(name)}\` on a device of the mesh.` },
+    );
+  }
   // Refuse before admitting: a phone that can reach no one is no use.
   const members = home.view.members().filter((m) => m.removed === undefined).map((m) => m.record);
   if (!members.some((d) => d.wgKey !== "" && wgCandidates(d).length > 0)) throw noEndpoints(name);

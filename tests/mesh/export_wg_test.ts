@@ -3,7 +3,8 @@
  * `mesh export-wg` when no peer has a WireGuard endpoint yet: this device's
  * own config still lists every peer (they may reach it first) and says so on
  * standard error; a WireGuard-only device is refused before it is admitted,
- * with what to do, instead of printing a config with no [Peer].
+ * with what to do, instead of printing a config with no [Peer]; and on a
+ * removed device, whose admissions no member accepts.
  */
 
 import assert from "node:assert/strict";
@@ -172,6 +173,51 @@ Deno.test("a phone's config reaches a peer where this device's tunnel to it last
     const toServer = peers.find((p) => p.includes(server.record().wgKey));
     assert.ok(toServer !== undefined, `before: the server was left out\n${text}`);
     assert.match(toServer, /^Endpoint = 198\.51\.100\.7:41000$/m);
+  } finally {
+    home.close();
+  }
+});
+
+Deno.test("export-wg on a removed device refuses to admit a phone, and admits nothing", async () => {
+  const { exportWg } = await import("../../src/cli/export_wg.ts");
+  const { h: made, home, other: server } = await deskWith("server");
+  await using _h = made;
+  try {
+    // The server (reachable: an endpoint and a WireGuard port) removed this
+    // device; its state holds the signed removal.
+    const revoke = await server.append([
+      {
+        type: "device.update",
+        device: server.key,
+        fields: { endpoints: ["198.18.0.2:7850"], wgPort: 51871 },
+      },
+      { type: "device.revoke", device: home.device, upTo: home.log.head(home.device)?.seq ?? 0 },
+    ], home.now());
+    await home.write(async (w) => {
+      const ingest = w.ingest();
+      await w.pushIngest(ingest, [revoke.bytes]);
+      assert.equal(w.finishIngest(ingest).accepted, 1);
+    });
+    const before = home.view.members().length;
+    // Before: admitted here, printed a config whose peers all refuse the
+    // phone (no member accepts this device's entries past its cut).
+    await assert.rejects(
+      () => exportWg(home, "phone"),
+      (e: Error & { code?: string; hint?: string }) => {
+        assert.equal(e.code, "removed");
+        assert.match(
+          e.message,
+          /^Cannot export WireGuard config: this device was removed from the mesh by server at /,
+        );
+        assert.match(e.hint ?? "", /^Run `mycel mesh export-wg phone` on a device of the mesh/);
+        return true;
+      },
+    );
+    assert.equal(home.view.members().length, before, "the phone was admitted anyway");
+    const keys = await Array.fromAsync(Deno.readDir(`${home.paths.root}/wg-devices`)).catch(
+      () => [],
+    );
+    assert.deepEqual(keys, [], "a phone key was written anyway");
   } finally {
     home.close();
   }
