@@ -15,7 +15,7 @@
  */
 
 import { sqliteError } from "./storage_errors.ts";
-import { MycelError } from "../errors.ts";
+import { openLockFile } from "./lock_file.ts";
 
 /** File name of the guard inside the home. */
 export const ROUND_LOCK_FILE = "round.lock";
@@ -50,19 +50,7 @@ export async function tryRoundGuard(
   const path = `${root}/${ROUND_LOCK_FILE}`;
   let file: Deno.FsFile;
   try {
-    const before = await Deno.lstat(path).catch((e) => {
-      if (e instanceof Deno.errors.NotFound) return undefined;
-      throw e;
-    });
-    if (before !== undefined && !before.isFile) throw unsafe(path);
-    file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
-    // A link swapped in between the check and the open shows up as another file.
-    const opened = await file.stat();
-    const after = await Deno.lstat(path);
-    if (!after.isFile || opened.ino !== after.ino || opened.dev !== after.dev) {
-      file.close();
-      throw unsafe(path);
-    }
+    file = await openLockFile(path, "round lock");
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { held: true, guard: guard(() => {}) };
     throw sqliteError(e, "take the round lock", root); // a read-only or full disk, named
@@ -77,13 +65,6 @@ export async function tryRoundGuard(
   await file.truncate(0);
   await file.write(new TextEncoder().encode(`${Deno.pid} ${kind}\n`));
   return { held: true, guard: guard(() => file.close()) }; // closing drops the lock
-}
-
-function unsafe(path: string): MycelError {
-  return new MycelError("unsafe_home", "open mycel home", "its round lock is not a plain file", {
-    value: path,
-    hint: "Remove it (mycel never follows links inside its home).",
-  });
 }
 
 function guard(close: () => void): RoundGuard {

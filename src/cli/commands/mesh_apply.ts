@@ -21,6 +21,7 @@ import type { Home } from "../../storage/home_handle.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { recordApply } from "./mesh_apply_record.ts";
 import { peerInputs } from "./mesh_peer_inputs.ts";
+import { holdMeshLock } from "../../storage/mesh_lock.ts";
 import { REJOIN_HINT, removalHere, removalMessage } from "../removal.ts";
 import { safeText } from "../../text_safety.ts";
 
@@ -61,6 +62,11 @@ export interface ApplyReport {
 export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyReport> {
   const { checkIfname } = await lazyImport<typeof import("../../mesh/ifname.ts")>(
     new URL("../../mesh/ifname.ts", import.meta.url),
+  );
+  // One apply at a time (src/storage/mesh_lock.ts); what it reads comes after.
+  using _lock = await holdMeshLock(
+    home.paths.root,
+    o.create ? "bring the mesh up" : "update the mesh interface",
   );
   const recorded = home.local.get("mesh");
   const ifname = checkIfname(o.ifname ?? recorded?.interface ?? DEFAULT_INTERFACE);

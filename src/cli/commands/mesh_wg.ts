@@ -160,7 +160,12 @@ export const meshWgCommands: CommandSpec[] = [
       const { DEFAULT_INTERFACE } = await lazyImport<typeof import("../../mesh/plan.ts")>(
         new URL("../../mesh/plan.ts", import.meta.url),
       );
+      const { holdMeshLock } = await lazyImport<typeof import("../../storage/mesh_lock.ts")>(
+        new URL("../../storage/mesh_lock.ts", import.meta.url),
+      );
       const done = await withMeshHome(ctx, "take the mesh down", async (home) => {
+        // Not in the middle of a `mesh up` (src/storage/mesh_lock.ts).
+        using _lock = await holdMeshLock(home.paths.root, "take the mesh down");
         const local = home.local.get("mesh");
         const name = checkIfname(ifname ?? local?.interface ?? DEFAULT_INTERFACE);
         const r = await meshDown(

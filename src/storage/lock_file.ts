@@ -1,0 +1,37 @@
+/**
+ * @module lock_file
+ * Opening a lock file inside the home (`round.lock`, `mesh.lock`): a plain
+ * file, created 0600 when missing, never opened through a symbolic link (one
+ * swapped in between the check and the open is caught by comparing inodes).
+ * The locks themselves are advisory flock(2) locks on it, dropped by the
+ * kernel when the holder exits, so they never go stale.
+ */
+
+import { MycelError } from "../errors.ts";
+
+/**
+ * Open `path` for locking; `what` names it in the error ("round lock").
+ * Throws Deno.errors.NotFound when its folder does not exist.
+ */
+export async function openLockFile(path: string, what: string): Promise<Deno.FsFile> {
+  const before = await Deno.lstat(path).catch((e) => {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  });
+  if (before !== undefined && !before.isFile) throw unsafe(path, what);
+  const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+  const opened = await file.stat();
+  const after = await Deno.lstat(path);
+  if (!after.isFile || opened.ino !== after.ino || opened.dev !== after.dev) {
+    file.close();
+    throw unsafe(path, what);
+  }
+  return file;
+}
+
+function unsafe(path: string, what: string): MycelError {
+  return new MycelError("unsafe_home", "open mycel home", `its ${what} is not a plain file`, {
+    value: path,
+    hint: "Remove it (mycel never follows links inside its home).",
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * @module mesh_lock_test
+ * The mesh lock (src/storage/mesh_lock.ts) across real processes: a second
+ * change waits while another holds it and gets it once that one is done;
+ * one held past the wait is refused in house form, naming the holder's PID;
+ * and, as every lock in the home, it is never taken through a link.
+ */
+
+import assert from "node:assert/strict";
+import { holdMeshLock, MESH_LOCK_FILE } from "../../src/storage/mesh_lock.ts";
+import { spawnProcess } from "../helpers/process.ts";
+
+const MODULE = new URL("../../src/storage/mesh_lock.ts", import.meta.url).href;
+
+/** A separate process that holds the mesh lock of `root` until killed. */
+async function holder(root: string) {
+  const code = `const { holdMeshLock } = await import(${JSON.stringify(MODULE)});
+await holdMeshLock(${JSON.stringify(root)}, "bring the mesh up");
+console.log("held");
+setInterval(() => {}, 60_000); // keep holding until killed`;
+  const p = spawnProcess(Deno.execPath(), ["eval", code], { timeoutMs: 60_000 });
+  await p.waitFor(/^held$/m, { stream: "stdout" });
+  return p;
+}
+
+Deno.test("mesh lock: a second change waits for the first, and is refused with its PID past the wait", async () => {
+  const root = await Deno.makeTempDir({ prefix: "mycel-meshlock-" });
+  try {
+    const other = await holder(root);
+    try {
+      await assert.rejects(
+        () => holdMeshLock(root, "bring the mesh up", 300),
+        (e: Error & { code?: string; hint?: string }) => {
+          assert.equal(e.code, "mesh_busy");
+          assert.equal(
+            e.message,
+            `Cannot bring the mesh up: another mycel is changing the interface (pid ${other.pid})`,
+          );
+          assert.match(e.hint ?? "", /once that one has finished/);
+          return true;
+        },
+      );
+      // Waiting: it is taken as soon as the holder is gone.
+      const waiting = holdMeshLock(root, "bring the mesh up", 10_000);
+      await new Promise((r) => setTimeout(r, 200));
+      await other.stop();
+      using _lock = await waiting;
+      assert.equal((await Deno.readTextFile(`${root}/${MESH_LOCK_FILE}`)).trim(), `${Deno.pid}`);
+    } finally {
+      await other.stop().catch(() => {});
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("mesh lock: a link in its place is refused", async () => {
+  const root = await Deno.makeTempDir({ prefix: "mycel-meshlock-" });
+  try {
+    await Deno.writeTextFile(`${root}/elsewhere`, "");
+    await Deno.symlink(`${root}/elsewhere`, `${root}/${MESH_LOCK_FILE}`);
+    await assert.rejects(() => holdMeshLock(root, "bring the mesh up"), /not a plain file/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
