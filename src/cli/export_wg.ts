@@ -126,6 +126,10 @@ export async function exportWg(home: Home, name: string | undefined): Promise<Ex
         "that device was removed from the mesh",
         {
           value: name,
+          // A lost phone removed, its replacement exported: the old name is
+          // taken for good (removals are final), and nothing said so.
+          hint: "A removed device cannot come back; give a new one another name " +
+            "(`mycel mesh export-wg NEWNAME`).",
         },
       );
     }

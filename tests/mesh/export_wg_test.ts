@@ -222,3 +222,30 @@ Deno.test("export-wg on a removed device refuses to admit a phone, and admits no
     home.close();
   }
 });
+
+Deno.test("export-wg of a removed phone's name says to give the new one another name", async () => {
+  const { exportWg } = await import("../../src/cli/export_wg.ts");
+  const { mycel } = await import("../helpers/mycel.ts");
+  const { h: made, home } = await deskWith("server");
+  await using h = made;
+  try {
+    await exportWg(home, "phone");
+  } finally {
+    home.close();
+  }
+  const base = ["--home", h.root, "--no-sync", "mesh"];
+  const removed = await mycel([...base, "remove", "phone", "--yes"]);
+  assert.equal(removed.code, 0, describe(["mesh", "remove"], removed));
+  const args = [...base, "export-wg", "phone"];
+  const r = await mycel(args);
+  assert.equal(r.code, 1, describe(args, r));
+  assert.equal(r.stdout, "");
+  assert.match(
+    r.stderr,
+    /^error: Cannot export WireGuard config: that device was removed from the mesh \(phone\)$/m,
+  );
+  assert.match(
+    r.stderr,
+    /^hint: .*give a new one another name \(`mycel mesh export-wg NEWNAME`\)/m,
+  );
+});
