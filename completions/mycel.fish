@@ -132,7 +132,7 @@ complete -c mycel -n '__fish_seen_subcommand_from config; and __fish_seen_subcom
 complete -c mycel -n '__fish_seen_subcommand_from config; and __fish_seen_subcommand_from unset' -l no-sync -d 'do not contact peers (same as MYCEL_OFFLINE=1)'
 complete -c mycel -n '__fish_seen_subcommand_from config; and __fish_seen_subcommand_from list' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from config; and __fish_seen_subcommand_from list' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
-complete -c mycel -n '__fish_seen_subcommand_from config; and __fish_seen_subcommand_from import' -l format -x -a 'json toml' -d 'json or toml'
+complete -c mycel -n '__fish_seen_subcommand_from config; and __fish_seen_subcommand_from import' -l format -x -a 'json toml' -d 'json or toml (default: told from FILE\'s name or text)'
 complete -c mycel -n '__fish_seen_subcommand_from config; and __fish_seen_subcommand_from import' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from config; and __fish_seen_subcommand_from import' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
 complete -c mycel -n '__fish_seen_subcommand_from config; and __fish_seen_subcommand_from import' -l no-sync -d 'do not contact peers (same as MYCEL_OFFLINE=1)'

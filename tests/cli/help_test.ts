@@ -250,3 +250,19 @@ Deno.test("sync now --help states the exit rule the round applies, without contr
     assert.equal(roundExitCode(statuses), code, `${sentence}: ${statuses.join(", ")}`);
   }
 });
+
+Deno.test("config import --help says the format of - is told from its text, and it is: JSON and TOML on standard input import without --format", async () => {
+  await using h = await tempHome();
+  const help = (await h.ok(["config", "import", "--help"])).stdout.replace(/\s+/g, " ");
+  // Before: "FILE may be - for standard input (then give --format)", which
+  // was never needed: the text is looked at when the name does not say.
+  assert.doesNotMatch(help, /then give --format/);
+  assert.match(help, /JSON when it starts with `\{`, else TOML/);
+  const json = await h.ok(["config", "import", "-"], { stdin: '{"editor": {"tab": 4}}' });
+  assert.match(json.stdout, /imported 1 key \(1 changed\) from -/);
+  await h.ok(["config", "import", "-"], { stdin: "[git]\nname = 'me'\n" });
+  assert.deepEqual(await h.json(["config", "list", "--json"]), {
+    "editor.tab": 4,
+    "git.name": "me",
+  });
+});

@@ -30,9 +30,11 @@ export const importCommand: CommandSpec = {
   path: ["config", "import"],
   summary: "set every key of a JSON or TOML file (one change)",
   description: "Nested tables become dotted keys. Keys not in the file are left alone.\n" +
-    "FILE may be - for standard input (then give --format).",
+    "FILE may be - for standard input. The format is told from FILE's name (.json,\n" +
+    ".toml), else from its text: JSON when it starts with `{`, else TOML; --format\n" +
+    "overrides both.",
   args: [{ name: "FILE", help: "JSON or TOML file, or -", complete: "file" }],
-  flags: [FORMAT, JSON_FLAG],
+  flags: [{ ...FORMAT, help: "json or toml (default: told from FILE's name or text)" }, JSON_FLAG],
   ...WRITES,
   async run(ctx, input) {
     const path = input.args.FILE as string;
