@@ -6,14 +6,24 @@
  */
 
 import { isJson, type Json, type JsonObject } from "../crdt/json.ts";
-import { ExitCode, MycelError } from "../errors.ts";
+import { ExitCode, MycelError, withHint } from "../errors.ts";
 import { checkConfigKey } from "../log/ops.ts";
+import { CONFIG_KEY_HINT } from "./config_input.ts";
 
 /** File formats understood. */
 export type ConfigFormat = "json" | "toml";
 
 function isTable(v: unknown): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A key of the file, checked as `config set` checks one (with its hint). */
+function fileKey(key: string): string {
+  try {
+    return checkConfigKey(key);
+  } catch (e) {
+    throw withHint(e, CONFIG_KEY_HINT);
+  }
 }
 
 /** Flatten nested tables into dotted keys (sorted); `empty` hears of each empty table. */
@@ -26,9 +36,9 @@ export function flattenConfig(
   for (const [k, v] of Object.entries(doc)) {
     const key = prefix ? `${prefix}.${k}` : k;
     if (isTable(v)) {
-      if (Object.keys(v).length === 0) empty(checkConfigKey(key));
+      if (Object.keys(v).length === 0) empty(fileKey(key));
       out.push(...flattenConfig(v, key, empty));
-    } else out.push([checkConfigKey(key), v]);
+    } else out.push([fileKey(key), v]);
   }
   return out.sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }

@@ -9,7 +9,7 @@
  */
 
 import { isJson, type Json, MAX_JSON_DEPTH } from "../crdt/json.ts";
-import { ExitCode, MycelError, usageError } from "../errors.ts";
+import { ExitCode, MycelError, usageError, withHint } from "../errors.ts";
 import { checkConfigKey } from "../log/ops.ts";
 import { isReservedConfigKey } from "../log/reserved_config.ts";
 import type { StateView } from "../log/state.ts";
@@ -89,9 +89,19 @@ export function looksLikeBrokenJson(text: string, stored: Json): boolean {
   return typeof stored === "string" && /^\s*[{["]/.test(text) && stored === text;
 }
 
+/** What a config key may be, with one to copy. */
+export const CONFIG_KEY_HINT = "A config key is letters, digits, `_` or `-`, in parts joined " +
+  "by dots: mycel config set editor.tab_size 4";
+
 /** A config key the user may set or read: any valid key but mycel's own (`mycel.`). */
 export function userConfigKey(text: string): string {
-  const key = checkConfigKey(text);
+  let key;
+  try {
+    key = checkConfigKey(text);
+  } catch (e) {
+    // The check is shared with decoding peers' entries: the hint is the command's.
+    throw withHint(e, CONFIG_KEY_HINT);
+  }
   if (isReservedConfigKey(key)) {
     throw new MycelError(
       "bad_input",

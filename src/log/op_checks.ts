@@ -28,7 +28,7 @@ export function bad(what: string, reason: string, value?: string): MycelError {
 /** Check a name-like string (pref key, app name, pattern id); returns it. */
 export function checkName(what: string, text: unknown): string {
   if (typeof text !== "string") throw bad(what, "it must be text");
-  if (text.length === 0) throw bad(what, "it is empty");
+  if (text.length === 0) throw bad(what, "it is empty", text);
   if (text.length > MAX_KEY_LENGTH) {
     throw bad(what, `it is longer than ${MAX_KEY_LENGTH} characters`, text);
   }
@@ -40,10 +40,21 @@ export function checkName(what: string, text: unknown): string {
 /** Check a dotted config key such as `editor.font.size`; returns it. */
 export function checkConfigKey(text: unknown): string {
   const key = checkName("config key", text);
-  if (!CONFIG_KEY.test(key)) {
-    throw bad("config key", "use letters, digits, `_` or `-`, separated by dots", key);
-  }
+  if (!CONFIG_KEY.test(key)) throw bad("config key", configKeyProblem(key), key);
   return key;
+}
+
+/**
+ * What breaks the config key rule (letters, digits, `_` or `-`, in parts
+ * joined by dots), said as a reason: the rule itself was the reason before,
+ * which told the user what to do but not what was wrong.
+ */
+function configKeyProblem(key: string): string {
+  if (key.split(".").some((part) => part === "")) {
+    return "a part between its dots is empty (a dot at either end, or two in a row)";
+  }
+  const other = [...key].find((c) => !/[A-Za-z0-9_.-]/.test(c))!;
+  return other === " " ? "it holds a space" : `it holds ${JSON.stringify(other)}`;
 }
 
 /** Check a preference value; returns it. */

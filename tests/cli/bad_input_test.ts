@@ -188,7 +188,7 @@ const CASES: Case[] = [
     args: ["config", "import", "FILE(keys.toml)"],
     files: { "keys.toml": '"a b" = 1\n' },
     code: 2,
-    says: /Cannot use config key: use letters, digits/,
+    says: /Cannot use config key: it holds a space \("a b"\)\nhint: A config key is/,
   },
   {
     name: "JSON file whose top level is not an object",
@@ -260,9 +260,14 @@ const CASES: Case[] = [
     name: "empty preference key",
     args: ["pref", "set", "", "v"],
     code: 2,
-    says: /Cannot use preference key: it is empty\nhint: Give a key such as `theme`/,
+    says: /Cannot use preference key: it is empty \(""\)\nhint: Give a key such as `theme`/,
   },
-  { name: "empty config key", args: ["config", "set", "", "1"], code: 2, says: /it is empty/ },
+  {
+    name: "empty config key",
+    args: ["config", "set", "", "1"],
+    code: 2,
+    says: /Cannot use config key: it is empty \(""\)\nhint: A config key is letters, digits/,
+  },
   {
     name: "preference key with a control character",
     args: ["pref", "set", "a\tb", "v"],
@@ -285,7 +290,28 @@ const CASES: Case[] = [
     name: "config key with an empty segment",
     args: ["config", "set", "a..b", "1"],
     code: 2,
-    says: /Cannot use config key: use letters, digits/,
+    // Before: the rule was the reason ("use letters, digits, …"), and no hint.
+    says:
+      /Cannot use config key: a part between its dots is empty \(a dot at either end, or two in a row\) \("a\.\.b"\)\nhint: A config key is letters, digits, `_` or `-`, in parts joined by dots: mycel config set editor\.tab_size 4/,
+  },
+  {
+    name: "config key with a space",
+    args: ["config", "set", "tab size", "1"],
+    code: 2,
+    says: /Cannot use config key: it holds a space \("tab size"\)\nhint: A config key is/,
+  },
+  {
+    name: "config key with a slash, in a file",
+    args: ["config", "import", "FILE(slash.json)"],
+    files: { "slash.json": '{"editor/tab": 4}' },
+    code: 2,
+    says: /Cannot use config key: it holds "\/" \("editor\/tab"\)\nhint: A config key is/,
+  },
+  {
+    name: "empty app name",
+    args: ["app", "add", ""],
+    code: 2,
+    says: /Cannot use app name: it is empty \(""\)\nhint: An app name is text of up to 256/,
   },
   {
     name: "config value of valid JSON nested 33 levels (before: stored as text, said not to parse)",

@@ -134,10 +134,18 @@ Deno.test("mesh remove without a terminal needs --yes; --dry-run changes nothing
   assert.deepEqual(after.log, before.log, "nothing was written");
   assert.deepEqual(await revoked(h), []);
 
-  // Self is never removed, asked or not.
+  // Self is never removed, asked or not; the message names it (as typed it
+  // may be a prefix) and says where to run it instead.
   const self = await h.run(["mesh", "remove", "owner", "--yes"], { env: OFFLINE });
   assert.equal(self.code, 2);
-  assert.match(self.stderr, /it is this device/);
+  const me = await h.json<StatusJson>(["status", "--json"]);
+  assert.match(
+    self.stderr,
+    new RegExp(
+      `^error: Cannot remove device: it is this device \\(owner, ${me.device.id.slice(0, 7)}\\)\n` +
+        "hint: Run `mycel mesh remove` on another device of the mesh\\.",
+    ),
+  );
 });
 
 Deno.test("mesh remove on a terminal shows the device and asks; only yes removes", async () => {

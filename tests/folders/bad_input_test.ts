@@ -49,7 +49,7 @@ const CASES: Case[] = [
     name: "folder add with an empty name",
     args: ({ other }) => ["folder", "add", other, "--name", ""],
     code: "bad_input",
-    says: /^error: Cannot use folder name: it is empty\n/,
+    says: /^error: Cannot use folder name: it is empty \(""\)\n/,
   },
   {
     name: "folder add of a folder that does not exist",

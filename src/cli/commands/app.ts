@@ -4,11 +4,24 @@
  * never removed automatically on other devices).
  */
 
-import { ExitCode } from "../../errors.ts";
+import { ExitCode, withHint } from "../../errors.ts";
 import { checkName } from "../../log/ops.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { commitOps, withRead, withWrite } from "../session.ts";
+
+/** An app name as typed, checked (the check is shared with peers' entries: the hint is ours). */
+function appName(text: string): string {
+  try {
+    return checkName("app name", text);
+  } catch (e) {
+    throw withHint(
+      e,
+      "An app name is text of up to 256 characters, without control characters or a space " +
+        "at either end: mycel app add firefox",
+    );
+  }
+}
 
 /** Every `app` command. */
 export const appCommands: CommandSpec[] = [
@@ -22,7 +35,7 @@ export const appCommands: CommandSpec[] = [
     ...WRITES,
     async run(ctx, input) {
       const names = [
-        ...new Set((input.args.NAME as string[]).map((n) => checkName("app name", n))),
+        ...new Set((input.args.NAME as string[]).map(appName)),
       ];
       const added = await withWrite(ctx, async (w) => {
         const have = new Set(w.view.apps());

@@ -43,6 +43,7 @@ export async function takeOut(
   const m = found.m, key = m.record.key, id = m.record.id, name = m.record.name;
   if (key === found.self) {
     throw new MycelError("bad_input", action, "it is this device", {
+      value: `${safeText(name)}, ${key.short}`,
       hint: `Run \`mycel mesh ${kind}\` on another device of the mesh.`,
       exit: ExitCode.usage,
     });
