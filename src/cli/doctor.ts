@@ -24,11 +24,16 @@ import { lazyImport } from "../lazy_import.ts";
 export interface Finding {
   /** Short name of the check. */
   check: string;
-  /** True when all is well. */
+  /** True when all is well (a note is: it fails nothing). */
   ok: boolean;
+  /**
+   * Worth knowing, but nothing needs doing (ok stays true, so doctor does not
+   * fail for it): shown as "note" with its hint. Absent on other findings.
+   */
+  note?: true;
   /** What was found. */
   detail: string;
-  /** How to fix it (only when not ok). */
+  /** How to fix it (only when not ok), or what a note means. */
   hint?: string;
   /** The device a peer check is about (its id: two devices may share a name). */
   device?: string;

@@ -17,10 +17,14 @@ import { lazyImport } from "../../lazy_import.ts";
 
 function printFinding(out: Output, f: Finding): void {
   out.line([
-    f.ok ? { text: " ok ", tone: "green" } : { text: "FAIL", tone: "red" },
+    f.note
+      ? { text: "note", tone: "yellow" }
+      : f.ok
+      ? { text: " ok ", tone: "green" }
+      : { text: "FAIL", tone: "red" },
     `  ${f.check.padEnd(11)} ${f.detail}`,
   ]);
-  if (!f.ok && f.hint) out.line(`      ${"".padEnd(11)} hint: ${f.hint}`);
+  if ((!f.ok || f.note) && f.hint) out.line(`      ${"".padEnd(11)} hint: ${f.hint}`);
 }
 
 function failed(e: unknown, check: string): Finding {
@@ -38,8 +42,9 @@ export const doctorCommand: CommandSpec = {
   summary:
     "check home, keys, disk, log, clocks, folder keys, WireGuard, schedule and peers; say how to fix",
   description:
-    "Exit 0 only when all is well. --fix repairs what is safe: file permissions. A device\n" +
-    "removed from its mesh fails. With --no-sync, peers are not contacted.",
+    "Exit 0 only when all is well: a FAIL line makes it 1, a note (worth knowing, nothing\n" +
+    "to do) does not. --fix repairs what is safe: file permissions. A device removed from\n" +
+    "its mesh fails. With --no-sync, peers are not contacted.",
   args: [],
   flags: [JSON_FLAG, { name: "fix", help: "fix file permissions" }],
   globals: ["home", "no-sync"],
@@ -119,8 +124,10 @@ export const doctorCommand: CommandSpec = {
     }
     store?.close();
     const problems = findings.filter((f) => !f.ok).length;
+    const notes = findings.filter((f) => f.note).length;
     if (json) ctx.out.json({ ok: problems === 0, findings });
-    else ctx.out.line(problems === 0 ? "All is well." : `${plural(problems, "problem")} found.`);
+    else if (problems > 0) ctx.out.line(`${plural(problems, "problem")} found.`);
+    else ctx.out.line(notes > 0 ? `All is well (${plural(notes, "note")} above).` : "All is well.");
     return problems === 0 ? ExitCode.ok : ExitCode.failure;
   },
 };
