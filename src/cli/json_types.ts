@@ -117,6 +117,12 @@ export interface StatusJson {
    * up); null when it does not.
    */
   stamps_ahead_ms: number | null;
+  /**
+   * Each folder synced here that is stopped now (its marker gone: a disk not
+   * mounted, a moved folder; or a round stopped it): id, path, why, and what
+   * to do (null when nothing helps). Empty when none is.
+   */
+  stopped_folders: { id: string; path: string; stopped: string; hint: string | null }[];
   /** Where the private keys are kept (`keys where --json`); null if the key file is unreadable. */
   keys?: KeysJson | null;
   /** How this device knows it was removed from the mesh; null when it was not (always present). */

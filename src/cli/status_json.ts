@@ -15,6 +15,7 @@ import type { Home } from "../storage/home_handle.ts";
 import { skewBeyondDrift } from "../crdt/hlc.ts";
 import { isoTime, type PeerJson, type StatusJson } from "./json_types.ts";
 import { wireguardView } from "./status_wireguard.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** Build the status document (shared by text and JSON output). */
 export async function statusJson(home: Home, now: number = Date.now()): Promise<StatusJson> {
@@ -117,7 +118,34 @@ export async function statusJson(home: Home, now: number = Date.now()): Promise<
     clock_skew: skews,
     clock: ownClockVerdict(skews.map((k) => k.skew_ms), counted),
     stamps_ahead_ms: home.stampsAhead(now) ?? null,
+    stopped_folders: await stoppedFolders(home),
   };
+}
+
+/**
+ * The folders synced here that are stopped now, looked at as `folder
+ * status` and `doctor` look (the marker now, else what the last round
+ * found), with the hint `sync now` gives: before, `status` said nothing of
+ * an unmounted disk. Loaded only when some folder is synced here (node:path).
+ */
+async function stoppedFolders(home: Home): Promise<StatusJson["stopped_folders"]> {
+  const folders = home.folderLocal.folders();
+  if (folders.length === 0) return [];
+  const { markerStop } = await lazyImport<typeof import("../files/folder_marker.ts")>(
+    new URL("../files/folder_marker.ts", import.meta.url),
+  );
+  const { stoppedHints } = await lazyImport<typeof import("./folder_stopped.ts")>(
+    new URL("./folder_stopped.ts", import.meta.url),
+  );
+  const out: StatusJson["stopped_folders"] = [];
+  for (const f of folders) {
+    const why = markerStop(f.root) || f.info.stopped;
+    if (!why) continue;
+    const stopped = why.replace(/^folder stopped: /, "");
+    const hints = stoppedHints(f.folder, why);
+    out.push({ id: f.folder, path: f.root, stopped, hint: hints.join(" ") || null });
+  }
+  return out;
 }
 
 /**

@@ -31,9 +31,25 @@ Deno.test("a folder whose marker is gone is stopped, and nothing is deleted anyw
   for (let i = 0; i < 6; i++) await put(ra, `f${i}.txt`, `file ${i}\n`);
   await rounds([a, b], 1);
   assert.equal((await listTree(rb)).length, 6);
+  type Stopped = { id: string; path: string; stopped: string; hint: string | null };
+  const stoppedHere = async () =>
+    (await a.tmp.json<{ stopped_folders: Stopped[] }>(["status", "--json"])).stopped_folders;
+  assert.deepEqual(await stoppedHere(), []);
 
   // The disk "unmounts": the folder is empty, marker included.
   for await (const e of Deno.readDir(ra)) await Deno.remove(join(ra, e.name), { recursive: true });
+  // status says so too, in one line with what to do (before: only folder status and doctor did).
+  const said = (await a.tmp.ok(["status"])).stdout.split("\n").filter((l) => /^folder: /.test(l));
+  assert.deepEqual(said, [
+    `folder: docs at ${ra} stopped: marker missing — disk not mounted, or the folder moved? ` +
+    "If it moved: `mycel folder move docs NEWPATH` (nothing is fetched again).",
+  ]);
+  assert.deepEqual(await stoppedHere(), [{
+    id: "docs",
+    path: ra,
+    stopped: "marker missing — disk not mounted, or the folder moved?",
+    hint: "If it moved: `mycel folder move docs NEWPATH` (nothing is fetched again).",
+  }]);
   // folder status says so at once, before any round (it said "in sync" until one ran).
   type Standing = { name: string; state: string; stopped: string | null };
   const now = await a.tmp.json<{ devices: Standing[] }[]>([

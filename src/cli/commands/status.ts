@@ -107,6 +107,14 @@ export const statusCommand: CommandSpec = {
           `set aside ${f.other.slice(0, 12)} (${ago(msOf(f.at), now)})`,
       );
     }
+    // A stopped folder (an unmounted disk): one line, with what to do.
+    for (const f of st.stopped_folders) {
+      out.line([
+        `folder: ${f.id} at ${safeText(f.path)} `,
+        { text: "stopped", tone: "red" },
+        `: ${safeText(f.stopped)}${f.hint ? ` ${f.hint}` : ""}`,
+      ]);
+    }
     if (st.stamps_ahead_ms !== null) {
       out.line([
         "clock: ",
