@@ -192,7 +192,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --timeout|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --timeout --all --push --quiet --yes --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --timeout --all --push --folders --quiet --yes --home --no-sync --help' -- "$cur")); return;;
     'sync serve')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;

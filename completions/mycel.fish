@@ -211,6 +211,7 @@ complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcomma
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from now' -l timeout -x -d 'give up on a silent peer after this long (default 10)'
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from now' -l all -d 'sync with every peer, whatever the mesh\'s size'
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from now' -l push -d 'offer this device\'s new changes (used after a write; short timeouts)'
+complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from now' -l folders -d 'say every folder\'s outcome, even with nothing to do; with --json, print {peers, folders} instead of the array of peers'
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from now' -l quiet -d 'print nothing (for background pushes)'
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from now' -l yes -d 'let a folder scan\'s mass deletion go out without asking'
 complete -c mycel -n '__fish_seen_subcommand_from sync; and __fish_seen_subcommand_from now' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'

@@ -25,7 +25,7 @@ import { safeText } from "../text_safety.ts";
  */
 export function reportFolders(
   ctx: CommandContext,
-  o: { json: boolean; quiet: boolean },
+  o: { json: boolean; quiet: boolean; folders?: boolean },
   scans: readonly ScanReport[],
   applied: readonly FolderOutcome[],
 ): { stopped: boolean; partial: boolean } {
@@ -86,6 +86,10 @@ export function reportFolders(
             : "") +
           said,
       );
+    } else if (o.folders) {
+      // --folders: a line for every folder, this one with nothing to apply.
+      const clean = a.unfetchable.length === 0 && a.problems.length === 0;
+      ctx.out.line(`folder ${f.folder}: ${clean ? "in sync" : "nothing applied this round"}`);
     }
     printUnfetchable(ctx, f.folder, a.unfetchable);
     if (f.problemsChanged && a.problems.length === 0) {

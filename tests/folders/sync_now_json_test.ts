@@ -71,3 +71,70 @@ Deno.test("sync now --json: files is null when every folder here is stopped (its
   assert.equal(rows[0].status, "synced");
   assert.equal(rows[0].files, null, r.stdout);
 });
+
+interface FolderJson {
+  id: string;
+  state: string;
+  applied: number;
+  fetched_bytes: number;
+  to_come: { files: number; bytes: number };
+  unfetchable: { files: number; bytes: number };
+  not_written: number;
+  stopped: string | null;
+  hint: string | null;
+}
+
+Deno.test("sync now --json --folders: an exit 3 for files still to come, or an exit 1 for a stopped folder, is explained per folder", async () => {
+  await using devs = await devices(["a", "b"]);
+  const b = devs.list[1];
+  const [, rb] = await sharedFolder(devs, "docs", {
+    seed: async (root) => {
+      // One chunk each: a budget of one byte lets one round take one of them.
+      await put(root, "one.txt", "x".repeat(1499) + "\n");
+      await put(root, "two.txt", "y".repeat(39_999) + "\n");
+    },
+  });
+  // Before: the rows alone, all "synced", and exit 3 with nothing on why.
+  const r = await b.run(["sync", "now", "--timeout", "10", "--json", "--folders"], {
+    env: { MYCEL_FILE_BUDGET: "1" },
+  });
+  assert.equal(r.code, 3, r.stderr);
+  const doc = JSON.parse(r.stdout) as { peers: Row[]; folders: FolderJson[] };
+  assert.deepEqual(doc.peers.map((p) => [p.name, p.status]), [["a", "synced"]]);
+  assert.equal(doc.folders.length, 1, r.stdout);
+  const [f] = doc.folders;
+  assert.equal(f.id, "docs");
+  assert.equal(f.state, "partial");
+  assert.equal(f.applied, 1, r.stdout);
+  assert.equal(f.to_come.files, 1, r.stdout);
+  assert.ok([1500, 40_000].includes(f.to_come.bytes), r.stdout);
+  assert.equal(f.fetched_bytes, 41_500 - f.to_come.bytes, r.stdout);
+  assert.deepEqual(
+    [f.unfetchable, f.not_written, f.stopped, f.hint],
+    [{ files: 0, bytes: 0 }, 0, null, null],
+  );
+  // Plain --json stays the array of peers, for scripts that read it so.
+  const plain = await b.run(["sync", "now", "--timeout", "10", "--json"]);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.ok(Array.isArray(JSON.parse(plain.stdout)), plain.stdout);
+  // Nothing left: complete, and the text says so too with --folders.
+  const done = await b.ok(["sync", "now", "--timeout", "10", "--json", "--folders"]);
+  assert.equal(JSON.parse(done.stdout).folders[0].state, "complete");
+  assert.match((await b.ok(["sync", "now", "--folders"])).stdout, /^folder docs: in sync$/m);
+
+  // Stopped: the folder says why and what to do, beside the JSON error.
+  await Deno.remove(join(rb, ".mycel-folder"));
+  const s = await b.run(["sync", "now", "--timeout", "10", "--json", "--folders"]);
+  assert.equal(s.code, 1, s.stderr);
+  const stopped = (JSON.parse(s.stdout) as { folders: FolderJson[] }).folders[0];
+  assert.equal(stopped.state, "stopped");
+  assert.equal(stopped.stopped, "marker missing — disk not mounted, or the folder moved?");
+  assert.match(stopped.hint ?? "", /mycel folder move docs NEWPATH/);
+  assert.equal(JSON.parse(s.stderr.trim()).error.code, "folder_stopped");
+});
+
+Deno.test("sync now --json --folders with no round to run: {peers: [], folders: null}", async () => {
+  await using devs = await devices(["a"]);
+  const r = await devs.list[0].ok(["--no-sync", "sync", "now", "--json", "--folders"]);
+  assert.deepEqual(JSON.parse(r.stdout), { peers: [], folders: null });
+});

@@ -49,6 +49,11 @@ const syncNowCommand: CommandSpec = {
       name: "push",
       help: "offer this device's new changes (used after a write; short timeouts)",
     },
+    {
+      name: "folders",
+      help: "say every folder's outcome, even with nothing to do; with --json, print " +
+        "{peers, folders} instead of the array of peers",
+    },
     { name: "quiet", help: "print nothing (for background pushes)" },
     { name: "yes", help: "let a folder scan's mass deletion go out without asking" },
   ],
@@ -62,7 +67,7 @@ const syncNowCommand: CommandSpec = {
         ctx.out.error("Offline (--no-sync or MYCEL_OFFLINE=1): not contacting peers.");
       }
       // --json always prints the round's outcomes: here, none.
-      if (input.flags.json === true) ctx.out.json([]);
+      if (input.flags.json === true) ctx.out.json(noRound(input.flags.folders === true));
       return ExitCode.ok;
     }
     // One round at a time per home: an overlapping one (a slow round, a timer
@@ -85,7 +90,7 @@ const syncNowCommand: CommandSpec = {
       }
       // As offline: --json always prints this invocation's sessions (none),
       // so a script reading it gets JSON, not an empty stdout.
-      if (input.flags.json === true) ctx.out.json([]);
+      if (input.flags.json === true) ctx.out.json(noRound(input.flags.folders === true));
       return ExitCode.ok;
     }
     using _ = taken.guard;
@@ -96,9 +101,15 @@ const syncNowCommand: CommandSpec = {
       quiet: input.flags.quiet === true,
       push,
       yes: input.flags.yes === true,
+      folders: input.flags.folders === true,
     });
   },
 };
+
+/** The --json document of a round that did not run: no session, no file phase. */
+function noRound(folders: boolean): unknown {
+  return folders ? { peers: [], folders: null } : [];
+}
 
 /** The `sync` commands. */
 export const syncCommands: CommandSpec[] = [

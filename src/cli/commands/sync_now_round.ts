@@ -16,6 +16,8 @@ import { discoveryOn, fileBudget, sessionTuning } from "../sync_bounds.ts";
 import { filesByPeer, outcomeLine, outcomesJson, roundExitCode } from "../sync_outcome.ts";
 import { printScanNotes } from "../scan_notes.ts";
 import { reportFolders } from "../sync_folders_report.ts";
+import { foldersJson } from "../sync_folders_json.ts";
+import type { FolderOutcome } from "../../sync/folder_round.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
 /** One `sync now` round, the round guard held (sync.ts took it). */
@@ -28,6 +30,8 @@ export async function syncNow(
     quiet: boolean;
     push: boolean;
     yes: boolean;
+    /** Every folder's outcome (a line each; with --json, {peers, folders}). */
+    folders?: boolean;
   },
 ): Promise<number> {
   const { syncRound } = await lazyImport<typeof import("../../sync/round.ts")>(
@@ -65,7 +69,7 @@ export async function syncNow(
     if (folderRound) scans = await folderRound.scanFolders(homeRoot(ctx), folderOptions);
   } catch (e) {
     // Ctrl-C during the scan: --json still prints one document (no session ran).
-    if (o.json && ctx.signal.aborted) ctx.out.json([]);
+    if (o.json && ctx.signal.aborted) ctx.out.json(o.folders ? { peers: [], folders: null } : []);
     throw e;
   }
   if (!o.quiet && !o.json) printScanNotes(ctx, scans);
@@ -107,11 +111,16 @@ export async function syncNow(
   // --json prints the rows once, after the file phase when one runs (each
   // row says what it fetched from that peer), and before any error.
   let printed = false;
-  const printJson = (folders?: Parameters<typeof filesByPeer>[0]) => {
+  const printJson = (folders?: FolderOutcome[]) => {
     if (!o.json || printed) return;
     printed = true;
     const files = folders === undefined ? undefined : filesByPeer(folders);
-    ctx.out.json(outcomesJson(outcomes, files));
+    const peers = outcomesJson(outcomes, files);
+    // --folders: an object with each folder's outcome (null when no file
+    // phase ran); without it the array of peers, as scripts read it.
+    ctx.out.json(
+      o.folders ? { peers, folders: folders === undefined ? null : foldersJson(folders) } : peers,
+    );
   };
   if (ctx.signal.aborted) {
     printJson(); // what the sessions did before Ctrl-C, as after it in the file phase

@@ -1,0 +1,67 @@
+/**
+ * @module sync_folders_json
+ * Each folder's outcome of a `sync now` round as JSON (`sync now --json
+ * --folders`): what the text says of it (changes applied, bytes fetched,
+ * files still to come, files nobody can send, paths not written, stopped
+ * and why, with the hint), in one shape for every folder. Without it, a
+ * round that exits 3 only because files are still to come said nothing of
+ * why on standard output. Apart from sync_folders_report.ts, which says the
+ * same as text.
+ */
+
+import type { FolderOutcome } from "../sync/folder_round.ts";
+import { stoppedHints } from "./folder_stopped.ts";
+import { sizeOf } from "./unfetchable_report.ts";
+
+/** One folder's outcome of a round. */
+export interface SyncFolderJson {
+  id: string;
+  /**
+   * "complete": nothing a later round can fetch is missing; "partial": files
+   * still to come (the round exits 3 for it); "stopped": the folder is
+   * stopped (the round exits 1); "interrupted": Ctrl-C or SIGTERM.
+   */
+  state: "complete" | "partial" | "stopped" | "interrupted";
+  /** Changes applied to the folder this round (files, links, removals). */
+  applied: number;
+  /** Bytes fetched from peers this round. */
+  fetched_bytes: number;
+  /** Files a later round can still fetch, and their bytes. */
+  to_come: { files: number; bytes: number };
+  /** Files no device syncing the folder has any more (no round gets them), and their bytes. */
+  unfetchable: { files: number; bytes: number };
+  /** Paths this round could not write here (`folder status` lists them). */
+  not_written: number;
+  /** Why it is stopped; null when it is not. */
+  stopped: string | null;
+  /** What to do about it being stopped; null when it is not, or nothing helps. */
+  hint: string | null;
+}
+
+/** The folders' outcomes, in the order the round applied them. */
+export function foldersJson(applied: readonly FolderOutcome[]): SyncFolderJson[] {
+  return applied.map((f) => {
+    const a = f.apply;
+    const unfetchable = a?.unfetchable ?? [];
+    const toCome = a === undefined ? 0 : Math.max(0, a.needFiles - unfetchable.length);
+    const toComeBytes = a === undefined ? 0 : Math.max(0, a.needBytes - sizeOf(unfetchable));
+    const hints = f.stopped ? stoppedHints(f.folder, f.stopped) : [];
+    return {
+      id: f.folder,
+      state: f.stopped
+        ? "stopped"
+        : f.interrupted || a?.interrupted
+        ? "interrupted"
+        : toCome > 0
+        ? "partial"
+        : "complete",
+      applied: a?.done ?? 0,
+      fetched_bytes: a?.fetchedBytes ?? 0,
+      to_come: { files: toCome, bytes: toComeBytes },
+      unfetchable: { files: unfetchable.length, bytes: sizeOf(unfetchable) },
+      not_written: a?.problems.length ?? 0,
+      stopped: f.stopped ? f.stopped.replace(/^folder stopped: /, "") : null,
+      hint: hints.length > 0 ? hints.join(" ") : null,
+    };
+  });
+}
