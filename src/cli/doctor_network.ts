@@ -2,7 +2,8 @@
  * @module doctor_network
  * `mycel doctor`'s network checks: WireGuard tools and interface, routes
  * another interface claims, and each peer's reachability (over the mesh when
- * its tunnel is up: a live WireGuard handshake means the device is there).
+ * its tunnel is up: a live WireGuard handshake means the device is there; a
+ * sync handshake at each address, not only an open port).
  */
 
 import type { DeviceRecord } from "../log/device_record.ts";
@@ -73,10 +74,15 @@ export async function checkWireguard(home: Home, runner: Runner): Promise<Findin
 }
 
 /**
- * Can each peer be reached: over the mesh when its tunnel is up, else at one
- * of its endpoints? All are tried at once; `onFinding` hears each as soon as
- * it is known. Peer names and errors are peer text: they pass the
- * text-safety check here.
+ * Does each peer answer sync: over the mesh when its tunnel is up, else at
+ * one of its endpoints? Each address gets a sync handshake (peer_probe.ts:
+ * the peer must prove its key; nothing is exchanged), so a port where
+ * something else listens is not "reachable"; before, a TCP connect was all
+ * and any listener counted. Without this device's keys (unreadable: the
+ * keys finding says why) only the port is tried, and the finding says so.
+ * All peers are tried at once; `onFinding` hears each as soon as it is
+ * known. Peer names and errors are peer text: they pass the text-safety
+ * check here.
  */
 export async function checkPeers(
   home: Home,
@@ -94,20 +100,47 @@ export async function checkPeers(
   const { isLive } = await lazyImport<typeof import("../mesh/roaming.ts")>(
     new URL("../mesh/roaming.ts", import.meta.url),
   );
+  const { probePeer } = await lazyImport<typeof import("../sync/peer_probe.ts")>(
+    new URL("../sync/peer_probe.ts", import.meta.url),
+  );
+  const { admissions } = await lazyImport<typeof import("../sync/round.ts")>(
+    new URL("../sync/round.ts", import.meta.url),
+  );
   const ifname = home.local.get("mesh")?.interface;
   const mesh = ifname === undefined ? { up: false } as MeshView : await meshView(ifname, runner);
   const peers = home.view.members()
     .filter((m) => m.removed === undefined && m.record.key !== home.device)
     .map((m) => m.record).filter(syncsWithMycel);
+  const keys = peers.length === 0 ? undefined : await home.noiseKeys().catch(() => undefined);
+  const admission = admissions(home);
   const nowS = Math.floor(nowMs / 1000);
   // Two devices may share a name: each line then says which (its short id).
   const label = deviceLabels(home.view);
   return await Promise.all(peers.map(async (peer): Promise<Finding> => {
-    const f = { ...await checkPeer({ ...peer, name: label(peer.id) }), device: peer.id };
+    const f = { ...await checkPeer(peer, label(peer.id)), device: peer.id };
     onFinding(f);
     return f;
   }));
-  async function checkPeer(p: DeviceRecord): Promise<Finding> {
+
+  /** What answers at host:port: sync (a handshake), a refusal, or only an open port. */
+  async function reach(p: DeviceRecord, host: string, port: number): Promise<
+    { ok: true; how: string } | { ok: false; refused?: string; error: string }
+  > {
+    const dial = () => connectTcp(host, port, timeoutMs);
+    if (keys === undefined) {
+      (await dial()).close();
+      return {
+        ok: true,
+        how: "port open (no sync handshake tried: this device's keys can't be read)",
+      };
+    }
+    const r = await probePeer(keys, p, dial, timeoutMs, admission(p));
+    if (r.kind === "answered") return { ok: true, how: "sync handshake answered" };
+    if (r.kind === "refused") return { ok: false, refused: r.reason, error: r.reason };
+    return { ok: false, error: `port open, but no sync handshake: ${r.reason}` };
+  }
+
+  async function checkPeer(p: DeviceRecord, name: string): Promise<Finding> {
     const wg = mesh.dump?.peers.find((x) => x.publicKey === p.wgKey);
     const live = isLive(wg, nowS);
     const tunnel = live
@@ -116,16 +149,26 @@ export async function checkPeers(
       })`
       : "";
     const errors: string[] = [];
+    const refusal = (at: string, why: string): Finding => ({
+      check: "peer",
+      ok: false,
+      detail: `${name} at ${at} refuses this device: ${safeText(why)}`,
+      hint: `Its sync answers, but not to this device: see \`mycel status\` on ${name}.`,
+    });
     const port = p.endpoints.length > 0 ? parseEndpoint(p.endpoints[0]).port : undefined;
     // The mesh route first when the tunnel is up (or its state cannot be read), as sync does.
     if (mesh.up && p.ipv4 !== "" && port !== undefined && (mesh.dump === undefined || live)) {
       try {
-        (await connectTcp(p.ipv4, port, timeoutMs)).close();
-        return {
-          check: "peer",
-          ok: true,
-          detail: `${p.name} reachable over the mesh at ${p.ipv4}:${port}${tunnel}`,
-        };
+        const r = await reach(p, p.ipv4, port);
+        if (r.ok) {
+          return {
+            check: "peer",
+            ok: true,
+            detail: `${name} reachable over the mesh at ${p.ipv4}:${port}: ${r.how}${tunnel}`,
+          };
+        }
+        if (r.refused !== undefined) return refusal(`${p.ipv4}:${port}`, r.refused);
+        errors.push(`over the mesh: ${safeText(r.error)}`);
       } catch (err) {
         errors.push(`over the mesh: ${(err as Error).message.replace(/^Cannot [^:]*: /, "")}`);
       }
@@ -133,8 +176,16 @@ export async function checkPeers(
     for (const e of p.endpoints) {
       const { host, port } = parseEndpoint(e);
       try {
-        (await connectTcp(host, port, timeoutMs)).close();
-        return { check: "peer", ok: true, detail: `${p.name} reachable at ${safeText(e)}` };
+        const r = await reach(p, host, port);
+        if (r.ok) {
+          return {
+            check: "peer",
+            ok: true,
+            detail: `${name} reachable at ${safeText(e)}: ${r.how}`,
+          };
+        }
+        if (r.refused !== undefined) return refusal(safeText(e), r.refused);
+        errors.push(`${safeText(e)}: ${safeText(r.error)}`);
       } catch (err) {
         errors.push(safeText((err as Error).message.replace(/^Cannot [^:]*: /, "")));
       }
@@ -144,17 +195,20 @@ export async function checkPeers(
       return {
         check: "peer",
         ok: false,
-        detail: `${p.name}'s tunnel is up${tunnel} but sync does not answer: ${errors.join("; ")}`,
-        hint: `Is mycel serving sync on ${p.name} (\`mycel service status\` there)?`,
+        detail: `${name}'s tunnel is up${tunnel} but sync does not answer: ${errors.join("; ")}`,
+        hint: `Is mycel serving sync on ${name} (\`mycel service status\` there)?`,
       };
     }
     return {
       check: "peer",
       ok: false,
-      detail: `${p.name} unreachable: ${errors.join("; ") || "it has no endpoint"}`,
+      detail: `${name} unreachable: ${errors.join("; ") || "it has no endpoint"}`,
       hint: p.endpoints.length === 0
-        ? `On ${p.name}: \`mycel mesh set-endpoint HOST:PORT\` and \`mycel service install\`.`
-        : `Is ${p.name} on and serving (\`mycel service status\` there)? Is the port open?`,
+        ? `On ${name}: \`mycel mesh set-endpoint HOST:PORT\` and \`mycel service install\`.`
+        : errors.some((x) => /no sync handshake/.test(x))
+        ? `Something else answers at that port, or ${name}'s sync does not (an endpoint ` +
+          `out of date: \`mycel mesh set-endpoint HOST:PORT\` on ${name}).`
+        : `Is ${name} on and serving (\`mycel service status\` there)? Is the port open?`,
     };
   }
 }

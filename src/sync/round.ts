@@ -237,6 +237,24 @@ export async function syncPeer(
   return { ...base, status: "unreachable", error: errors.join("; ") || none || "timed out" };
 }
 
+/**
+ * The entries a session's hello carries to `peer`: the entry that admitted
+ * us, and our own first one, which announces our keys: a peer whose
+ * admissions of us disagree takes no key for us until it has that entry
+ * (membership.ts `contested`, admission.ts). The first only to a peer not
+ * known to hold it: it is most of an idle session's bytes. (Also what
+ * doctor's handshake probe sends, peer_probe.ts.)
+ */
+export function admissions(home: Home): (peer: DeviceRecord) => Uint8Array[] {
+  const ref = home.local.get("admission");
+  const admitted = ref ? [Uint8Array.fromBase64(ref.entry)] : [];
+  const first = home.log.range(home.device, 0, 1, 1);
+  return (peer) =>
+    (home.local.peer(peer.key).heads[home.device.hex] ?? 0) >= 1
+      ? admitted
+      : [...admitted, ...first];
+}
+
 /** Run one round for the home at `root`. */
 export async function syncRound(root: string, o: RoundOptions): Promise<SessionOutcome[]> {
   using home = await Home.open(root, { write: true, now: o.now, env: o.env });
@@ -261,17 +279,7 @@ export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionO
     const keys = await home.noiseKeys();
     const routes = o.routes ??
       ((peer: DeviceRecord) => directRoutes(peer, home.local.peer(peer.key), home.now()));
-    const ref = home.local.get("admission");
-    const admitted = ref ? [Uint8Array.fromBase64(ref.entry)] : [];
-    // The entry that admitted us, and our own first one, which announces our
-    // keys: a peer whose admissions of us disagree takes no key for us until
-    // it has that entry (membership.ts `contested`, admission.ts). Only to a
-    // peer not known to hold it: it is most of an idle session's bytes.
-    const first = home.log.range(home.device, 0, 1, 1);
-    const admissionFor = (peer: DeviceRecord) =>
-      (home.local.peer(peer.key).heads[home.device.hex] ?? 0) >= 1
-        ? admitted
-        : [...admitted, ...first];
+    const admissionFor = admissions(home);
     // The ports we accept sync on, told to each peer (it may call back there).
     const own = home.view.member(home.device)?.record.endpoints ?? [];
     const ports = o.ports ?? [...new Set(own.map((e) => parseEndpoint(e).port))].slice(0, 8);

@@ -70,7 +70,9 @@ labTest(
     assert.match(
       peer.detail,
       new RegExp(
-        `^b reachable over the mesh at ${bIp.replaceAll(".", "\\.")}:7000 ` +
+        `^b reachable over the mesh at ${
+          bIp.replaceAll(".", "\\.")
+        }:7000: sync handshake answered ` +
           `\\(WireGuard handshake \\d+s ago at ${MOVED.replaceAll(".", "\\.")}:51871\\)$`,
       ),
     );
