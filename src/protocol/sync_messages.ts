@@ -20,7 +20,9 @@
  *   `more` says it stopped at its budget and the next round continues;
  * - `ack`: `["ack", accepted, refused]` — after storing what the other side
  *   sent, so "synced" means the peer holds our changes;
- * - `error`: `["err", code, text]` — the sender gives up.
+ * - `error`: `["err", code, text]` — the sender gives up; an initiator
+ *   that only checked the handshake (`mycel doctor`) sends one with code
+ *   {@link HANDSHAKE_CHECK} instead of its `hi`.
  */
 
 import { asBytes } from "../bytes.ts";
@@ -41,6 +43,16 @@ import {
   MAX_SYNC_MESSAGE,
 } from "./sync_fields.ts";
 import { type Head, headsFromWire } from "./sync_heads.ts";
+
+/**
+ * The `error` code of an initiator that wanted the handshake only (`mycel
+ * doctor`'s peer check, sync/peer_probe.ts), sent in place of its `hi`: the
+ * responder ends the session as a check, nothing exchanged and nothing
+ * noted. A release before it takes the same message for a peer giving up
+ * (it logs a failed session, "no hi", where it logged one for the bare
+ * hang-up probes made before): no new message, nothing an older peer refuses.
+ */
+export const HANDSHAKE_CHECK = "handshake_check";
 
 /** Largest checkpoint chunk in one message. */
 export const MAX_CHUNK = 1 << 20;

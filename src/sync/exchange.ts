@@ -80,6 +80,11 @@ export async function runExchange(
     mesh: home.meshId,
   });
   const hi = session.receive(await receive(o.hiTimeoutMs));
+  // An `error` in place of `hi`: the peer gave up, or only checked the
+  // handshake (HANDSHAKE_CHECK; peer_session.ts ends that as a check).
+  if (hi.kind === "peer_error") {
+    throw new MycelError(`peer_${hi.code}`, "sync with peer", `the peer stopped: ${hi.message}`);
+  }
   if (hi.kind !== "hi") throw new MycelError("protocol_violation", "sync with peer", "no hi");
   o.onHi?.();
   const idle = bytesEqual(hi.digest, digest);

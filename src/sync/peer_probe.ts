@@ -2,7 +2,9 @@
  * @module peer_probe
  * A sync handshake with a peer and nothing more, for `mycel doctor`: dial,
  * run `Noise_IK` with the peer's known Noise key and our hello, read its
- * reply, hang up. An open port proves only that something listens there
+ * reply, and end the session as a check (an `error` HANDSHAKE_CHECK in place
+ * of our `hi`, which the peer logs as a check, not as a failed session;
+ * sync_messages.ts), then wait for it to hang up. An open port proves only that something listens there
  * (another service, another device behind a reused address); a completed
  * handshake proves a mycel sync server holding that peer's key, and its
  * reply says whether it admits this device. No entry is exchanged and no
@@ -16,10 +18,12 @@ import { Handshake, NOISE_IK, NOISE_IK_AESGCM } from "../crypto/noise.ts";
 import { MycelError } from "../errors.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { decodeHelloReply, encodeHello } from "../protocol/sync_hello.ts";
+import { encodeSyncMessage, HANDSHAKE_CHECK } from "../protocol/sync_messages.ts";
 import { SYNC_PROLOGUE, SYNC_PROTOCOL_VERSION } from "../protocol/sync_fields.ts";
 import type { ByteStream } from "../transport/byte_stream.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
 import { initiatorHandshake } from "../transport/handshake_io.ts";
+import type { SecureChannel } from "../transport/secure_channel.ts";
 import type { NoiseKeys } from "./peer_session.ts";
 
 /** What a handshake probe found. */
@@ -76,10 +80,11 @@ async function once(
   try {
     const hello = encodeHello({ version: SYNC_PROTOCOL_VERSION, admission: [...admission] });
     const { replyPayload, channel } = await initiatorHandshake(conn, hs, hello, timeoutMs);
-    channel.close();
     // IK's second message proved the peer holds the key we dialled.
     const reply = decodeHelloReply(replyPayload);
-    return reply.ok ? { kind: "answered" } : { kind: "refused", reason: reply.message };
+    if (!reply.ok) return { kind: "refused", reason: reply.message };
+    await endAsCheck(channel, timeoutMs);
+    return { kind: "answered" };
   } catch (e) {
     const reason = e instanceof MycelError
       ? e.message.replace(/^Cannot [^:]*: /, "")
@@ -87,5 +92,29 @@ async function once(
     return { kind: "no_handshake", reason };
   } finally {
     conn.close();
+  }
+}
+
+/**
+ * Tell the peer we only checked, then read until it hangs up (its `hi`
+ * comes meanwhile), at most `timeoutMs`: closing with its bytes unread
+ * would reset the connection, and the reset could reach it before our
+ * message. The handshake answered already: nothing here changes the result.
+ */
+async function endAsCheck(channel: SecureChannel, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  try {
+    await channel.send(encodeSyncMessage({
+      type: "error",
+      code: HANDSHAKE_CHECK,
+      message: "a handshake check (mycel doctor): nothing to exchange",
+    }));
+    while (Date.now() < until && await channel.receive(until - Date.now()) !== null) {
+      // its `hi`, or anything else it sends before it hangs up: not read
+    }
+  } catch {
+    // it hung up first, or took longer: the check is done either way
+  } finally {
+    channel.close();
   }
 }

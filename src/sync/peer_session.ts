@@ -12,7 +12,7 @@
 
 import { toBase64 } from "../bytes.ts";
 import { Handshake, NOISE_IK, NOISE_IK_AESGCM } from "../crypto/noise.ts";
-import { MycelError } from "../errors.ts";
+import { isMycelError, MycelError } from "../errors.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import {
@@ -23,6 +23,7 @@ import {
   GENERIC_REFUSAL,
 } from "../protocol/sync_hello.ts";
 import { SYNC_PROLOGUE, SYNC_PROTOCOL_VERSION } from "../protocol/sync_fields.ts";
+import { HANDSHAKE_CHECK } from "../protocol/sync_messages.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { ByteStream } from "../transport/byte_stream.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
@@ -36,8 +37,13 @@ import type { ExchangeResult } from "./exchange_types.ts";
 import { memberCheckpoints } from "./member_checkpoints.ts";
 import { seenFor } from "./nat_hints.ts";
 
-/** How a session ended. */
-export type SessionStatus = "synced" | "unreachable" | "refused" | "failed";
+/**
+ * How a session ended. "checked" only on the responder's side: the
+ * initiator wanted the handshake only (`mycel doctor`, peer_probe.ts) and
+ * ended the session in place of its `hi`, a normal end: nothing exchanged,
+ * nothing noted.
+ */
+export type SessionStatus = "synced" | "unreachable" | "refused" | "failed" | "checked";
 
 /** Outcome of one session. */
 export interface SessionOutcome {
@@ -365,22 +371,32 @@ export function respondSession(
     if (refusal !== undefined) {
       return { ...base(), status: "refused", error: refusal.message, code: refusal.code };
     }
-    const done = await exchangeOn(
-      channel,
-      home,
-      who.peer!,
-      meta,
-      limits,
-      // The initiator's first message can be a replay: only its `hi`
-      // proves a live session, and only then is its slot kept (a replayed
-      // handshake from many addresses held every slot, unevictable: found
-      // by a review).
-      () => {
-        live = true;
-        limits.onAuthenticated?.();
-      },
-      provisional !== undefined,
-    );
+    let done;
+    try {
+      done = await exchangeOn(
+        channel,
+        home,
+        who.peer!,
+        meta,
+        limits,
+        // The initiator's first message can be a replay: only its `hi`
+        // proves a live session, and only then is its slot kept (a replayed
+        // handshake from many addresses held every slot, unevictable: found
+        // by a review).
+        () => {
+          live = true;
+          limits.onAuthenticated?.();
+        },
+        provisional !== undefined,
+      );
+    } catch (e) {
+      // Its handshake was all it wanted (a replay can end so too: it proves
+      // nothing either way, and `live` stays false, so nothing is noted).
+      if (!live && isMycelError(e, `peer_${HANDSHAKE_CHECK}`)) {
+        return { ...base(), status: "checked" };
+      }
+      throw e;
+    }
     const refused = refusedOf(done.exchange);
     if (refused === undefined) await limits.afterExchange?.(channel, who.peer!);
     return { ...base(), ...done, ...(refused ?? { status: "synced" }) };

@@ -49,6 +49,9 @@ export function describeServed(o: SessionOutcome): string {
     const received = (ex?.ingest?.accepted ?? 0) + (ex?.took ? " + the mesh's state" : "");
     return `synced with ${who}: sent ${ex?.sent ?? 0}, received ${received}${forks}`;
   }
+  if (o.status === "checked") {
+    return `checked by ${who}: a sync handshake only, nothing exchanged (mycel doctor there)`;
+  }
   return `${o.status} ${who}: ${o.error ?? ""}`;
 }
 

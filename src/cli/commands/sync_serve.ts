@@ -72,7 +72,8 @@ export const syncServeCommand: CommandSpec = {
         path: "stdio",
         address: stream.remote,
       }, { ...options, limits: { ...options.limits, signal: ctx.signal } });
-      return o.status === "synced" ? ExitCode.ok : ExitCode.failure;
+      // A check (mycel doctor on the peer) ended as it meant to.
+      return o.status === "synced" || o.status === "checked" ? ExitCode.ok : ExitCode.failure;
     }
     const ep = parseEndpoint(listen!);
     let answering: Promise<void> = Promise.resolve();
