@@ -168,7 +168,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --interface|--port|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--interface --port --json --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--interface --port --no-wait --json --home --no-sync --help' -- "$cur")); return;;
     'mesh down')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;

@@ -195,6 +195,7 @@ complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcomma
 complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcommand_from set-endpoint' -l no-sync -d 'do not contact peers (same as MYCEL_OFFLINE=1)'
 complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcommand_from up' -l interface -x -d 'interface name (default mycel0)'
 complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcommand_from up' -l port -x -d 'UDP port (default 51871, or the last one used)'
+complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcommand_from up' -l no-wait -d 'when another mycel is changing the interface, skip (a note, exit 0) instead of waiting for it (the timer\'s unit: that one brings the mesh up or down)'
 complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcommand_from up' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcommand_from up' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
 complete -c mycel -n '__fish_seen_subcommand_from mesh; and __fish_seen_subcommand_from up' -l no-sync -d 'do not contact peers (same as MYCEL_OFFLINE=1)'

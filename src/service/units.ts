@@ -133,7 +133,8 @@ Type=oneshot
 ${
         spec.mesh
           ? `# "-": a failed mesh up must not stop the sync round (it falls back to direct).
-ExecStartPre=-${exec(spec, "--no-sync", "mesh", "up")}
+# --no-wait: a mesh up or down someone runs meanwhile is not waited for.
+ExecStartPre=-${exec(spec, "--no-sync", "mesh", "up", "--no-wait")}
 # wireguard-go started by mesh up must outlive this oneshot run.
 KillMode=process
 `

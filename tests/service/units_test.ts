@@ -388,7 +388,7 @@ Deno.test("renderUnits --mesh: mesh up runs before each round, may fail, and its
   const pre = service.split("\n").find((l) => l.startsWith("ExecStartPre="));
   assert.ok(pre, service);
   assert.ok(pre.startsWith("ExecStartPre=-"), "a failed mesh up must not fail the round");
-  assert.match(pre, / --no-sync mesh up$/);
+  assert.match(pre, / --no-sync mesh up --no-wait$/);
   assert.match(service, /^KillMode=process$/m);
   assert.ok(service.indexOf("ExecStartPre=") < service.indexOf("ExecStart="));
   const plain = units(SPEC)["mycel-sync.service"];

@@ -37,6 +37,8 @@ export interface ApplyOptions {
   runner?: Runner;
   /** Platform whose commands run (default: this machine's). */
   platform?: Platform;
+  /** How long to wait for another change of the interface (default MESH_LOCK_WAIT_MS). */
+  lockWaitMs?: number;
 }
 
 /** What an apply did. */
@@ -67,6 +69,7 @@ export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyRepor
   using _lock = await holdMeshLock(
     home.paths.root,
     o.create ? "bring the mesh up" : "update the mesh interface",
+    o.lockWaitMs,
   );
   const recorded = home.local.get("mesh");
   const ifname = checkIfname(o.ifname ?? recorded?.interface ?? DEFAULT_INTERFACE);

@@ -5,7 +5,7 @@
  * managed elsewhere (e.g. the WireGuard phone app).
  */
 
-import { ExitCode, MycelError } from "../../errors.ts";
+import { ExitCode, isMycelError, MycelError } from "../../errors.ts";
 import { refuseControl } from "../../mesh/child_env.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { plural } from "../../human.ts";
@@ -87,6 +87,10 @@ export const meshWgCommands: CommandSpec[] = [
       name: "port",
       value: "N",
       help: "UDP port (default 51871, or the last one used)",
+    }, {
+      name: "no-wait",
+      help: "when another mycel is changing the interface, skip (a note, exit 0) instead " +
+        "of waiting for it (the timer's unit: that one brings the mesh up or down)",
     }, JSON_FLAG],
     ...WRITES,
     async run(ctx, input) {
@@ -99,8 +103,24 @@ export const meshWgCommands: CommandSpec[] = [
       const { addressesOf, wireguardOnly } = await lazyImport<typeof import("../../mesh/plan.ts")>(
         new URL("../../mesh/plan.ts", import.meta.url),
       );
+      const noWait = input.flags["no-wait"] === true;
+      let busy: string | undefined;
       const result = await withMeshHome(ctx, "bring the mesh up", async (home) => {
-        const r = await applyMesh(home, { ifname, port, create: true });
+        let r;
+        try {
+          r = await applyMesh(home, {
+            ifname,
+            port,
+            create: true,
+            lockWaitMs: noWait ? 0 : undefined,
+          });
+        } catch (e) {
+          // Whoever holds the lock is bringing the mesh up or down on purpose:
+          // the timer's round must not wait up to 30 s for it, nor fail.
+          if (!noWait || !isMycelError(e, "mesh_busy")) throw e;
+          busy = e.value === undefined ? undefined : String(e.value);
+          return undefined;
+        }
         const names = new Map(home.view.members().map((m) => [m.record.id, m.record.name]));
         const phones = new Set(
           home.view.members().filter((m) => wireguardOnly(m)).map((m) => m.record.id),
@@ -112,6 +132,12 @@ export const meshWgCommands: CommandSpec[] = [
           addresses: addressesOf(home.meshId, home.view.member(home.device)!.record),
         };
       });
+      if (result === undefined) {
+        const why = `another mycel is changing the interface${busy ? ` (${busy})` : ""}`;
+        ctx.out.error(`note: mesh up skipped: ${why}`);
+        if (input.flags.json) ctx.out.json({ skipped: why });
+        return ExitCode.ok;
+      }
       if (input.flags.json) {
         ctx.out.json({
           interface: result.ifname,
