@@ -106,7 +106,7 @@ complete -c mycel -n '__fish_seen_subcommand_from repair' -l json -d 'print JSON
 complete -c mycel -n '__fish_seen_subcommand_from repair' -l accept-loss -d 'let this device write again even though entries of its own log are lost'
 complete -c mycel -n '__fish_seen_subcommand_from repair' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
 complete -c mycel -n '__fish_seen_subcommand_from doctor' -l json -d 'print JSON (errors, too, as JSON on standard error)'
-complete -c mycel -n '__fish_seen_subcommand_from doctor' -l fix -d 'fix file permissions'
+complete -c mycel -n '__fish_seen_subcommand_from doctor' -l fix -d 'fix file permissions; delete removed WireGuard-only devices\' keys'
 complete -c mycel -n '__fish_seen_subcommand_from doctor' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
 complete -c mycel -n '__fish_seen_subcommand_from doctor' -l no-sync -d 'do not contact peers (same as MYCEL_OFFLINE=1)'
 complete -c mycel -n '__fish_seen_subcommand_from pref; and __fish_seen_subcommand_from set' -l json -d 'print JSON (errors, too, as JSON on standard error)'

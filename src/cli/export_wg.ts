@@ -5,7 +5,9 @@
  * with a WireGuard key but no Noise key (all zeros), so other devices make
  * it a WireGuard peer but never try to sync with it. Its private key is
  * created here and kept in `<home>/wg-devices/` (0600) so the config can be
- * shown again; nothing else ever holds it.
+ * shown again (the phone must load a new one as devices come, go or move);
+ * nothing else ever holds it, and it is deleted once the phone is removed
+ * (src/storage/wg_device_keys.ts).
  *
  * This device's own config lists every peer `mesh up` would configure,
  * WireGuard-only devices included (a phone reaches this device; it needs no
@@ -27,15 +29,11 @@ import { allocateIpv4 } from "../mesh/addresses.ts";
 import { planInterface, syncsWithMycel, wgCandidates } from "../mesh/plan.ts";
 import { orderCandidates } from "../mesh/roaming.ts";
 import { renderWgQuickConfig } from "../mesh/wg_quick.ts";
-import { writeFileAtomic } from "../storage/atomic.ts";
+import { readWgDeviceKey, saveWgDeviceKey } from "../storage/wg_device_keys.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { checkDeviceName } from "./init_home.ts";
 import { removalHere, removalMessage } from "./removal.ts";
 import { safeText } from "../text_safety.ts";
-
-function keyPath(home: Home, id: string): string {
-  return `${home.paths.root}/wg-devices/${id.replaceAll("-", "")}.key`;
-}
 
 /** An exported config and what the user should know about it. */
 export interface Exported {
@@ -135,9 +133,7 @@ export async function exportWg(home: Home, name: string | undefined): Promise<Ex
     }
     let key: Uint8Array;
     try {
-      key = Uint8Array.fromBase64(
-        (await Deno.readTextFile(keyPath(home, existing.record.id))).trim(),
-      );
+      key = Uint8Array.fromBase64(await readWgDeviceKey(home.paths.root, existing.record.id));
     } catch {
       throw new MycelError(
         "not_here",
@@ -172,11 +168,7 @@ export async function exportWg(home: Home, name: string | undefined): Promise<Ex
   const keys = await generateDeviceKeys();
   const key = DeviceKey.of(keys.signPublic);
   const taken = new Set(home.view.members().map((m) => m.record.ipv4).filter(Boolean));
-  await Deno.mkdir(`${home.paths.root}/wg-devices`, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(
-    keyPath(home, key.id),
-    new TextEncoder().encode(toBase64(keys.wgPrivate) + "\n"),
-  );
+  await saveWgDeviceKey(home.paths.root, key.id, toBase64(keys.wgPrivate));
   const device: DeviceRecord = {
     key,
     id: key.id,

@@ -33,6 +33,7 @@ export type { IngestStream };
 import { type FolderLocalView, SqlFolderLocal } from "./sql_folder_local.ts";
 import { lazyImport } from "../lazy_import.ts";
 import type { NoisePair } from "./noise_cache.ts";
+import { dropRemovedKeys } from "./wg_device_keys.ts";
 
 /** How a command opens its home. */
 export interface HomeOptions {
@@ -279,7 +280,7 @@ export class Home {
     const { writeTransaction } = await lazyImport<typeof import("./home_transaction.ts")>(
       new URL("./home_transaction.ts", import.meta.url),
     );
-    return await writeTransaction(
+    const r = await writeTransaction(
       {
         db: this.#db,
         paths: this.paths,
@@ -295,6 +296,13 @@ export class Home {
       fn,
       refetchable,
     );
+    // A removed phone's private key has no use left (no config of it is
+    // printed again): it goes with the write that folded the removal, here
+    // or taken in from a peer. Costs one failed readDir in a home without
+    // phones. The write is done whatever happens here; `doctor` names a key
+    // left over and `doctor --fix` deletes it.
+    await dropRemovedKeys(this.paths.root, this.view).catch(() => {});
+    return r;
   }
 
   /**

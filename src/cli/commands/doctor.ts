@@ -43,10 +43,14 @@ export const doctorCommand: CommandSpec = {
     "check home, keys, disk, log, clocks, folder keys, WireGuard, schedule and peers; say how to fix",
   description:
     "Exit 0 only when all is well: a FAIL line makes it 1, a note (worth knowing, nothing\n" +
-    "to do) does not. --fix repairs what is safe: file permissions. A device removed from\n" +
+    "to do) does not. --fix repairs what is safe: file permissions, and deletes the private\n" +
+    "keys of removed WireGuard-only devices left in the home. A device removed from\n" +
     "its mesh fails. With --no-sync, peers are not contacted.",
   args: [],
-  flags: [JSON_FLAG, { name: "fix", help: "fix file permissions" }],
+  flags: [JSON_FLAG, {
+    name: "fix",
+    help: "fix file permissions; delete removed WireGuard-only devices' keys",
+  }],
   globals: ["home", "no-sync"],
   exits: [0, 1, 2],
   async run(ctx, input) {
@@ -84,6 +88,10 @@ export const doctorCommand: CommandSpec = {
     if (store) {
       await store.snapshot(() => {}); // fail early on a home that cannot be read
       found(await d.checkPermissions(root, fix));
+      const { checkRemovedDeviceKeys } = await lazyImport<
+        typeof import("../doctor_wg_devices.ts")
+      >(new URL("../doctor_wg_devices.ts", import.meta.url));
+      (await checkRemovedDeviceKeys(store, fix)).forEach(found);
       // Where the keys are kept, and that they can be read from there.
       const { keysWhere } = await lazyImport<typeof import("../key_where.ts")>(
         new URL("../key_where.ts", import.meta.url),

@@ -213,8 +213,10 @@ export const meshWgCommands: CommandSpec[] = [
     description: "Without DEVICE: this device's own config (for wg-quick instead of `mesh up`).\n" +
       "With a new NAME: admits a WireGuard-only device (e.g. a phone running the WireGuard\n" +
       "app) and prints its config; scan it with --qr. This device's interface, when up,\n" +
-      "takes it as a peer at once; other devices at their next round. Its key is kept in\n" +
-      "this home so the config can be printed again here.",
+      "takes it as a peer at once; other devices at their next round. Its private key is\n" +
+      "kept in this home (wg-devices/, 0600) so the config can be printed again here, as\n" +
+      "it changes when devices come, go or move; once the device is removed (here or by\n" +
+      "another device) the key is overwritten and deleted at this home's next write.",
     args: [{
       name: "DEVICE",
       help: "a WireGuard-only device name (new or made here before)",

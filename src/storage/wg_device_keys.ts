@@ -1,0 +1,101 @@
+/**
+ * @module wg_device_keys
+ * The private keys of WireGuard-only devices (phones) made on this device,
+ * in `<home>/wg-devices/<id>.key` (0600, folder 0700). Kept only so that
+ * `mesh export-wg NAME` can print the phone's config again: it changes as
+ * devices join, leave or move, and the phone must load the new one (no
+ * other device holds the key; the phone's own app does).
+ *
+ * Once the phone is removed its config is never printed again, so its key
+ * has no use here: {@link dropRemovedKeys} deletes it after any write of
+ * the home (a `mesh remove` here, or a removal from another device taken in
+ * by a round), and `doctor` flags one left over (`--fix` deletes it). A
+ * deleted key is overwritten with zeros and synced first, then unlinked, so
+ * the file holds no key even while it is being removed. (On an SSD or a
+ * copy-on-write file system the old blocks may survive the overwrite; the
+ * file itself never stays readable.)
+ */
+
+import type { StateView } from "../log/state.ts";
+import { syncDir, writeFileAtomic } from "./atomic.ts";
+
+/** The folder of the keys in home `root`. */
+export function wgDeviceDir(root: string): string {
+  return `${root}/wg-devices`;
+}
+
+function fileStem(id: string): string {
+  return id.replaceAll("-", "");
+}
+
+/** Where device `id`'s private key is kept. */
+export function wgDeviceKeyPath(root: string, id: string): string {
+  return `${wgDeviceDir(root)}/${fileStem(id)}.key`;
+}
+
+/** Keep device `id`'s private key (base64 text, one line). */
+export async function saveWgDeviceKey(root: string, id: string, text: string): Promise<void> {
+  await Deno.mkdir(wgDeviceDir(root), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(wgDeviceKeyPath(root, id), new TextEncoder().encode(text + "\n"));
+}
+
+/** Device `id`'s private key as kept (base64 text); throws when there is none. */
+export async function readWgDeviceKey(root: string, id: string): Promise<string> {
+  return (await Deno.readTextFile(wgDeviceKeyPath(root, id))).trim();
+}
+
+/** A removed device whose key files are still in the home. */
+export interface LeftoverKey {
+  /** The device's id. */
+  id: string;
+  /** Its name. */
+  name: string;
+  /** The files: the key, and any temporary copy a crash left while writing it. */
+  paths: string[];
+}
+
+/** Files in `<root>/wg-devices/` that belong to removed devices. */
+export async function removedDeviceKeys(root: string, view: StateView): Promise<LeftoverKey[]> {
+  const dir = wgDeviceDir(root);
+  let names: string[];
+  try {
+    names = (await Array.fromAsync(Deno.readDir(dir))).filter((e) => e.isFile).map((e) => e.name);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+  if (names.length === 0) return [];
+  const out: LeftoverKey[] = [];
+  for (const m of view.members()) {
+    if (m.removed === undefined) continue;
+    const stem = `${fileStem(m.record.id)}.key`;
+    // The key, or writeFileAtomic's `<key>.<pid>.<random>.tmp` left by a crash.
+    const paths = names.filter((n) => n === stem || n.startsWith(`${stem}.`)).sort()
+      .map((n) => `${dir}/${n}`);
+    if (paths.length > 0) out.push({ id: m.record.id, name: m.record.name, paths });
+  }
+  return out;
+}
+
+/** Overwrite `path` with zeros, sync, then unlink it (a link is unlinked, never followed). */
+export async function wipeFile(path: string): Promise<void> {
+  const st = await Deno.lstat(path);
+  if (st.isFile && st.size > 0) {
+    const f = await Deno.open(path, { write: true });
+    try {
+      await f.write(new Uint8Array(st.size));
+      await f.sync();
+    } finally {
+      f.close();
+    }
+  }
+  await Deno.remove(path);
+}
+
+/** Delete the kept keys of removed devices; returns what was deleted. */
+export async function dropRemovedKeys(root: string, view: StateView): Promise<LeftoverKey[]> {
+  const found = await removedDeviceKeys(root, view);
+  for (const k of found) for (const p of k.paths) await wipeFile(p);
+  if (found.length > 0) await syncDir(wgDeviceDir(root));
+  return found;
+}

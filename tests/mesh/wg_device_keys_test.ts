@@ -1,0 +1,127 @@
+/**
+ * @module wg_device_keys_test
+ * The private key of a WireGuard-only device (a phone) made here is kept
+ * only while the phone is a member: `mesh remove` of it here, or its
+ * removal taken in from another device, deletes the key file with that
+ * write; a key left over (by an older mycel) is a doctor FAIL naming the
+ * phone, and `doctor --fix` deletes it. Real homes, real files.
+ */
+
+import assert from "node:assert/strict";
+import { describe, mycel } from "../helpers/mycel.ts";
+import { exportWg } from "../../src/cli/export_wg.ts";
+import type { Home } from "../../src/storage/home_handle.ts";
+
+/** A home "desk" with a WireGuard endpoint and a member "server"; a phone exported here. */
+async function deskWithPhone() {
+  const { makeHome } = await import("../storage/helpers.ts");
+  const { testDevices } = await import("../log/helpers.ts");
+  const h = await makeHome(0, "desk");
+  const [, server] = await testDevices(2);
+  const home = await h.writer();
+  await home.write((w) =>
+    w.commit([
+      {
+        type: "device.update",
+        device: h.device,
+        fields: { endpoints: ["198.18.0.1:7850"], wgPort: 51871 },
+      },
+      { type: "device.add", device: server.record("server") },
+    ])
+  );
+  await exportWg(home, "phone");
+  const phone = home.view.members().find((m) => m.record.name === "phone")!.record;
+  const keyFile = `${h.root}/wg-devices/${phone.id.replaceAll("-", "")}.key`;
+  return { h, home, server, phone, keyFile };
+}
+
+async function filesIn(dir: string): Promise<string[]> {
+  return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
+}
+
+function revokeOp(home: Home, key: Home["device"]) {
+  return { type: "device.revoke" as const, device: key, upTo: home.log.head(key)?.seq ?? 0 };
+}
+
+Deno.test("mesh remove of a phone deletes its private key from the home, its bytes overwritten first", async () => {
+  const { h: made, home, keyFile } = await deskWithPhone();
+  await using h = made;
+  home.close();
+  assert.equal((await Deno.stat(keyFile)).mode! & 0o777, 0o600, "kept while it is a member");
+  // A second name for the same file (as a backup tool might make) shows what
+  // happened to its bytes: overwritten before the unlink, not only unlinked.
+  const link = `${h.root}/phone-key-link`;
+  await Deno.link(keyFile, link);
+  const size = (await Deno.stat(link)).size;
+  const args = ["--home", h.root, "--no-sync", "mesh", "remove", "phone", "--yes"];
+  const r = await mycel(args);
+  assert.equal(r.code, 0, describe(args, r));
+  // Before: the key stayed in wg-devices/ for good.
+  assert.deepEqual(await filesIn(`${h.root}/wg-devices`), [], "the removed phone's key is kept");
+  assert.deepEqual(
+    await Deno.readFile(link),
+    new Uint8Array(size),
+    "its bytes were left as they were",
+  );
+});
+
+Deno.test("a phone's removal taken in from another device deletes its private key with that write", async () => {
+  const { h: made, home, server, phone, keyFile } = await deskWithPhone();
+  await using _h = made;
+  try {
+    await Deno.stat(keyFile);
+    const removal = await server.append([revokeOp(home, phone.key)], home.now());
+    await home.write(async (w) => {
+      const ingest = w.ingest();
+      await w.pushIngest(ingest, [removal.bytes]);
+      assert.equal(w.finishIngest(ingest).accepted, 1);
+    });
+    assert.notEqual(home.view.member(phone.key)?.removed, undefined);
+    await assert.rejects(() => Deno.stat(keyFile), Deno.errors.NotFound, "the key is kept");
+  } finally {
+    home.close();
+  }
+});
+
+Deno.test("doctor flags a removed phone's private key left in the home; doctor --fix deletes it", async () => {
+  const { h: made, home, phone, keyFile } = await deskWithPhone();
+  await using h = made;
+  const kept = await Deno.readFile(keyFile);
+  try {
+    await home.write((w) => w.commit([revokeOp(home, phone.key)]));
+  } finally {
+    home.close();
+  }
+  // As an older mycel left it: the key, and a temporary copy from a crash.
+  const tmp = `${keyFile}.4242.abcd1234.tmp`;
+  await Deno.writeFile(keyFile, kept, { mode: 0o600 });
+  await Deno.writeFile(tmp, kept, { mode: 0o600 });
+  type Doc = { findings: { check: string; ok: boolean; detail: string; hint?: string }[] };
+  const base = ["--home", h.root, "--no-sync", "doctor", "--json"];
+  const before = await mycel(base);
+  const found = (JSON.parse(before.stdout) as Doc).findings.find((f) => f.check === "wg-devices");
+  assert.ok(found, `no wg-devices finding: ${before.stdout}`);
+  assert.equal(found.ok, false);
+  assert.match(
+    found.detail,
+    new RegExp(
+      `^private keys of removed WireGuard-only devices still kept here: phone \\(${
+        phone.id.slice(0, 7)
+      }\\)$`,
+    ),
+  );
+  assert.match(found.hint ?? "", /^Run `mycel doctor --fix` to delete them/);
+  assert.equal(before.code, 1, describe(base, before));
+
+  const fixed = await mycel([...base, "--fix"]);
+  const done = (JSON.parse(fixed.stdout) as Doc).findings.find((f) => f.check === "wg-devices");
+  assert.deepEqual(done, {
+    check: "wg-devices",
+    ok: true,
+    detail: `deleted the private keys of removed devices: phone (${phone.id.slice(0, 7)})`,
+  });
+  assert.deepEqual(await filesIn(`${h.root}/wg-devices`), []);
+  const after = await mycel(base);
+  const again = (JSON.parse(after.stdout) as Doc).findings.find((f) => f.check === "wg-devices");
+  assert.equal(again, undefined, "nothing left to say");
+});
