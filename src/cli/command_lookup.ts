@@ -80,12 +80,48 @@ export function helpTarget(
   if (words.length === 1 && verbSpellings(table, words[0]).length > 0) {
     return { verb: words[0] };
   }
+  // A group's word and one it lacks: as `mycel mesh status` says it.
+  if (group) {
+    throw usageError("show help", "no such command", {
+      value: words.join(" "),
+      hint: subcommandHint(group.name, words.slice(1), table, "mycel help"),
+    });
+  }
   const all = table.commands.map((c) => c.path.join(" "));
   const guess = suggest(words.join(" "), all);
   throw usageError("show help", "no such command", {
     value: words.join(" "),
     hint: guess ? `Did you mean \`mycel help ${guess}\`?` : "Run `mycel help` to see the commands.",
   });
+}
+
+/**
+ * What to say about `rest` after group `group` that names none of its
+ * subcommands: the nearest one when it is a likely typo; else, when `rest`
+ * spells a command outside the group (`mycel mesh status`), that command
+ * and the group's `list` (the group's overview, when it has one); else
+ * where the group's commands are listed (before, every subcommand joined
+ * with "|", which pointed nowhere).
+ */
+function subcommandHint(
+  group: string,
+  rest: readonly string[],
+  table: CommandTable,
+  via: "mycel" | "mycel help" = "mycel",
+): string {
+  const listing = `\`${via === "mycel" ? `mycel ${group} --help` : `mycel help ${group}`}\` ` +
+    `lists ${group}'s commands.`;
+  if (rest.length === 0) return `Run \`mycel ${group} --help\` to see its commands.`;
+  const mine = table.commands.filter((c) => c.path[0] === group);
+  const near = suggest(rest[0], mine.map((c) => c.path[1]));
+  if (near !== undefined) return `Did you mean \`${via} ${group} ${near}\`?`;
+  const other = spellings(table).find(([path, c]) =>
+    c.path[0] !== group && path.length <= rest.length && path.every((w, i) => w === rest[i])
+  );
+  if (other === undefined) return listing;
+  const list = mine.find((c) => c.path[1] === "list");
+  return `Did you mean \`${via} ${other[0].join(" ")}\`? It is a command of its own, not ` +
+    `${group}'s. ${list ? `\`mycel ${group} list\`: ${list.summary}; ` : ""}${listing}`;
 }
 
 /**
@@ -96,14 +132,10 @@ export function helpTarget(
 export function commandMiss(words: readonly string[], table: CommandTable): MycelError {
   const group = table.groups.find((g) => g.name === words[0]);
   if (group) {
-    const subs = table.commands.filter((c) => c.path[0] === group.name).map((c) => c.path[1]);
-    const hint = words[1] === undefined
-      ? `Run \`mycel ${group.name} --help\` to see its commands.`
-      : `Did you mean \`mycel ${group.name} ${suggest(words[1], subs) ?? subs.join("|")}\`?`;
     return usageError(
       "run command",
       words[1] === undefined ? `\`${group.name}\` needs a subcommand` : "unknown subcommand",
-      { value: words[1], hint },
+      { value: words[1], hint: subcommandHint(group.name, words.slice(1), table) },
     );
   }
   // A verb-first spelling's verb alone (`mycel get`), or with a noun it

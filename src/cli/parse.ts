@@ -146,9 +146,14 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
     return { kind: "version", json };
   }
   if (match === undefined) {
+    // `--help` shows a group's help only after the group's word alone: after
+    // a word the group lacks (`mycel mesh status --help`) it is the same
+    // mistake as without `--help` (before: the group's help, exit 0).
     if (help || words.length === 0) {
       const group = table.groups.find((g) => g.name === words[0])?.name;
-      if (words.length === 0 || group) return { kind: "help", group, global };
+      if (words.length === 0 || (group && words.length === 1)) {
+        return { kind: "help", group, global };
+      }
     }
     // `mycel get --help`: the nouns a verb-first verb takes (`mycel help get`).
     if (help && words.length === 1 && verbSpellings(table, words[0]).length > 0) {
