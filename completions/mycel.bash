@@ -180,7 +180,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--qr --home --no-sync --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--qr --json --home --no-sync --help' -- "$cur")); return;;
     'discovery respond')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;

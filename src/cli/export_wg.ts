@@ -26,7 +26,13 @@ import type { DeviceRecord } from "../log/device_record.ts";
 import { createEntry } from "../log/entry.ts";
 import { generateDeviceKeys, Signer } from "../log/identity.ts";
 import { allocateIpv4 } from "../mesh/addresses.ts";
-import { planInterface, syncsWithMycel, wgCandidates } from "../mesh/plan.ts";
+import {
+  addressesOf,
+  type MeshAddresses,
+  planInterface,
+  syncsWithMycel,
+  wgCandidates,
+} from "../mesh/plan.ts";
 import { orderCandidates } from "../mesh/roaming.ts";
 import { renderWgQuickConfig } from "../mesh/wg_quick.ts";
 import { readWgDeviceKey, saveWgDeviceKey } from "../storage/wg_device_keys.ts";
@@ -41,6 +47,8 @@ export interface Exported {
   text: string;
   /** Warnings for standard error. */
   warnings: string[];
+  /** The device the config is for: its id (display form), name and mesh addresses. */
+  device: { id: string; name: string; addresses: MeshAddresses };
 }
 
 function noEndpoints(name: string): MycelError {
@@ -74,17 +82,19 @@ function render(home: Home, id: string, privateKey: Uint8Array, listenPort?: num
     },
   );
   const warnings: string[] = [];
+  const record = view.members().find((m) => m.record.id === id)!.record;
+  const device = { id, name: record.name, addresses: addressesOf(home.meshId, record) };
   if (!self) {
     // A device managed elsewhere reaches only peers with an endpoint.
     const reachable = peers.filter((p) => p.endpoint !== undefined);
     if (reachable.length === 0) {
-      throw noEndpoints(view.members().find((m) => m.record.id === id)?.record.name ?? id);
+      throw noEndpoints(record.name);
     }
     const text = renderWgQuickConfig(
       { addresses: plan.addresses, listenPort, peers: reachable },
       privateKey,
     );
-    return { text, warnings };
+    return { text, warnings, device };
   }
   if (peers.length === 0) {
     throw new MycelError("no_peers", "export WireGuard config", "this device has no peers yet", {
@@ -103,6 +113,7 @@ function render(home: Home, id: string, privateKey: Uint8Array, listenPort?: num
   return {
     text: renderWgQuickConfig({ addresses: plan.addresses, listenPort, peers }, privateKey),
     warnings,
+    device,
   };
 }
 

@@ -230,3 +230,19 @@ export interface RepairJson {
 export function isoTime(ms: number | undefined): string | null {
   return ms ? new Date(ms).toISOString() : null;
 }
+
+/** `mesh export-wg [DEVICE] --json`. */
+export interface ExportWgJson {
+  /** Device id of the device the config is for. */
+  device: string;
+  /** Its name. */
+  name: string;
+  /** Its mesh addresses (ipv4 "" when it has none). */
+  addresses: { ipv4: string; ipv6: string };
+  /** True when this run admitted it (a new name). */
+  admitted: boolean;
+  /** This device's WireGuard interface that took it as a peer in this run, else null. */
+  interface: string | null;
+  /** The wg-quick config; a WireGuard-only device's holds its private key, as the text does. */
+  config: string;
+}

@@ -112,7 +112,6 @@ Deno.test("every command that prints data takes --json (files and logs excepted)
   // These print a file in its own format (config export has --format json) or a log.
   const exempt = [
     "config export",
-    "mesh export-wg",
     "sync serve",
     "discovery respond",
     "completion",

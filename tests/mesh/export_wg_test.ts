@@ -249,3 +249,50 @@ Deno.test("export-wg of a removed phone's name says to give the new one another 
     /^hint: .*give a new one another name \(`mycel mesh export-wg NEWNAME`\)/m,
   );
 });
+
+Deno.test("export-wg --json: the config and the phone's id, name and addresses; --qr with --json is refused", async () => {
+  const { mycel } = await import("../helpers/mycel.ts");
+  const { h: made, home } = await deskWith("server");
+  await using h = made;
+  home.close();
+  const base = ["--home", h.root, "--no-sync", "mesh", "export-wg"];
+  type Doc = import("../../src/cli/json_types.ts").ExportWgJson;
+  const args = [...base, "phone", "--json"];
+  const r = await mycel(args);
+  // Before: unknown flag (--json), exit 2.
+  assert.equal(r.code, 0, describe(args, r));
+  const doc = JSON.parse(r.stdout) as Doc;
+  const list = await mycel(["--home", h.root, "mesh", "list", "--json"]);
+  const phone = (JSON.parse(list.stdout) as { id: string; name: string }[])
+    .find((d) => d.name === "phone")!;
+  assert.equal(doc.device, phone.id);
+  assert.equal(doc.name, "phone");
+  assert.equal(doc.admitted, true);
+  assert.equal(doc.interface, null, "no interface is up here");
+  assert.match(doc.addresses.ipv4, /^100\.\d+\.\d+\.\d+$/);
+  assert.match(
+    doc.config,
+    new RegExp(
+      `^Address = ${doc.addresses.ipv4.replaceAll(".", "\\.")}/32, ${doc.addresses.ipv6}/48$`,
+      "m",
+    ),
+  );
+  assert.match(doc.config, /^PrivateKey = /m, "the phone needs its key, as the text shows it");
+
+  // The same device again: the same config, nothing admitted.
+  const again = JSON.parse((await mycel(args)).stdout) as Doc;
+  assert.deepEqual({ ...again, admitted: true }, doc);
+  assert.equal(again.admitted, false);
+  const text = await mycel([...base, "phone"]);
+  assert.equal(text.stdout, doc.config, "--json carries the config as the text prints it");
+
+  const own = JSON.parse((await mycel([...base, "--json"])).stdout) as Doc;
+  assert.equal(own.name, "desk");
+  assert.equal(own.admitted, false);
+
+  const both = [...base, "phone", "--json", "--qr"];
+  const refused = await mycel(both);
+  assert.equal(refused.code, 2, describe(both, refused));
+  assert.equal(refused.stdout, "");
+  assert.match(refused.stderr, /--qr and --json do not go together/);
+});

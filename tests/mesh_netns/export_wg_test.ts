@@ -2,7 +2,8 @@
  * `mesh export-wg NAME --qr` admits a WireGuard-only device (a phone) and
  * prints its wg-quick config and a QR of it; this device's interface takes
  * it as a peer at once, the other devices at their next apply; none ever
- * tries to sync with it, and this device's own exported config includes it.
+ * tries to sync with it, and this device's own exported config includes it;
+ * with --json the exporter says its interface took the new device.
  */
 
 import assert from "node:assert/strict";
@@ -91,4 +92,17 @@ labTest("mesh: export-wg admits a phone, its exporter takes it at once, peers ne
     assert.ok(!again.lines.some((l) => l.name === "phone"), again.result.stdout);
     assert.equal(again.lines.length, 1);
   }
+
+  // --json says which of this device's interfaces took the new device as a peer.
+  const tabletArgs = ["--no-sync", "mesh", "export-wg", "tablet", "--json"];
+  const tablet = JSON.parse((await a.ok(tabletArgs)).stdout) as {
+    admitted: boolean;
+    interface: string | null;
+    config: string;
+  };
+  assert.equal(tablet.admitted, true);
+  assert.equal(tablet.interface, a.ifname);
+  const tabletPrivate = /^PrivateKey = (.+)$/m.exec(tablet.config)![1].trim();
+  const tabletKey = (await sh("wg", ["pubkey"], `${tabletPrivate}\n`)).trim();
+  assert.ok((await a.wgDump())!.peers.some((p) => p.publicKey === tabletKey));
 });

@@ -24,6 +24,8 @@ export interface AfterRoundOptions {
   mesh: { interface: string } | undefined | "unknown";
   /** What stays wrong while the interface cannot be updated (mesh_if_up.ts). */
   pending?: string;
+  /** Told the interface's name when the plan was applied to it (mesh_if_up.ts). */
+  applied?: (ifname: string) => void;
 }
 
 /** Run the post-round steps; returns lines for standard error, never throws. */
@@ -34,7 +36,13 @@ export async function afterRound(root: string, o: AfterRoundOptions): Promise<st
       new URL("./mesh_if_up.ts", import.meta.url),
     );
     const mesh = o.mesh === "unknown" ? undefined : o.mesh;
-    const note = await applyIfUp(root, { now: o.now, env: o.env, mesh, pending: o.pending });
+    const note = await applyIfUp(root, {
+      now: o.now,
+      env: o.env,
+      mesh,
+      pending: o.pending,
+      applied: o.applied,
+    });
     if (note) notes.push(note);
   }
   if (Deno.uid() === 0) {

@@ -27,6 +27,8 @@ export interface IfUpOptions {
    * note a process without them prints (default: removed devices stay).
    */
   pending?: string;
+  /** Told the interface's name once the plan was applied to it. */
+  applied?: (ifname: string) => void;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function applyIfUp(root: string, o: IfUpOptions): Promise<string | 
     const home = await Home.open(root, { write: true, now: o.now, env: o.env });
     try {
       const r = await applyMesh(home, { create: false, ifname: mesh.interface, runner });
+      o.applied?.(mesh.interface);
       if (r.removed !== undefined && r.up.present) {
         return `note: ${r.removed}: ${mesh.interface} has no peers any more; ` +
           "`sudo mycel mesh down` removes it";

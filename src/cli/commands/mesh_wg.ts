@@ -5,7 +5,7 @@
  * managed elsewhere (e.g. the WireGuard phone app).
  */
 
-import { ExitCode, isMycelError, MycelError } from "../../errors.ts";
+import { ExitCode, isMycelError, MycelError, usageError } from "../../errors.ts";
 import { refuseControl } from "../../mesh/child_env.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { plural } from "../../human.ts";
@@ -14,6 +14,7 @@ import { safeText } from "../../text_safety.ts";
 import { withMeshHome } from "./mesh_home.ts";
 import { homeRoot } from "../session.ts";
 import { lazyImport } from "../../lazy_import.ts";
+import type { ExportWgJson } from "../json_types.ts";
 
 const IFACE = {
   name: "interface",
@@ -216,15 +217,31 @@ export const meshWgCommands: CommandSpec[] = [
       "takes it as a peer at once; other devices at their next round. Its private key is\n" +
       "kept in this home (wg-devices/, 0600) so the config can be printed again here, as\n" +
       "it changes when devices come, go or move; once the device is removed (here or by\n" +
-      "another device) the key is overwritten and deleted at this home's next write.",
+      "another device) the key is overwritten and deleted at this home's next write.\n\n" +
+      "With --json: one object, {device, name, addresses: {ipv4, ipv6}, admitted (true when\n" +
+      "this run admitted it), interface (this device's WireGuard interface that took it as a\n" +
+      "peer in this run, else null), config (the wg-quick text)}. The config holds the\n" +
+      "device's WireGuard private key, as the text output does: the device needs it and\n" +
+      "nothing else gives it one; treat the output as a secret. The QR is text only\n" +
+      "(--qr and --json do not go together).",
     args: [{
       name: "DEVICE",
       help: "a WireGuard-only device name (new or made here before)",
       optional: true,
     }],
-    flags: [{ name: "qr", help: "also print the config as a QR code" }],
+    flags: [{ name: "qr", help: "also print the config as a QR code (not with --json)" }, {
+      ...JSON_FLAG,
+      help: "print the config and the device's id, name and addresses as JSON",
+    }],
     ...WRITES,
     async run(ctx, input) {
+      const json = input.flags.json === true;
+      if (json && input.flags.qr) {
+        throw usageError("run mycel mesh export-wg", "--qr and --json do not go together", {
+          hint: "The QR is for a terminal; --json gives the config text, which a QR tool can " +
+            "encode.",
+        });
+      }
       const { exportWg } = await lazyImport<typeof import("../export_wg.ts")>(
         new URL("../export_wg.ts", import.meta.url),
       );
@@ -241,16 +258,17 @@ export const meshWgCommands: CommandSpec[] = [
             : Promise.resolve(undefined),
         { write: false },
       );
-      const { text, warnings } = known ??
+      const { text, warnings, device } = known ??
         await withMeshHome(ctx, action, (home) => exportWg(home, name));
       for (const w of warnings) ctx.out.error(`warning: ${w}`);
-      ctx.out.write(text);
+      if (!json) ctx.out.write(text);
       if (input.flags.qr) {
         const { renderQr } = await lazyImport<typeof import("../qr.ts")>(
           new URL("../qr.ts", import.meta.url),
         );
         ctx.out.line(renderQr(text));
       }
+      let peerOn: string | undefined;
       if (known === undefined) {
         // A new device: this device's interface takes it as a peer now, as
         // `mesh remove` drops one; before, the phone's handshakes went
@@ -263,8 +281,20 @@ export const meshWgCommands: CommandSpec[] = [
           env: ctx.env,
           mesh: "unknown" as const,
           pending: `${safeText(name!)} is not its peer (its tunnel to this device stays dead)`,
+          applied: (ifname: string) => peerOn = ifname,
         };
         for (const note of await afterRound(homeRoot(ctx), o)) ctx.out.error(note);
+      }
+      if (json) {
+        const doc: ExportWgJson = {
+          device: device.id,
+          name: device.name,
+          addresses: device.addresses,
+          admitted: known === undefined,
+          interface: peerOn ?? null,
+          config: text,
+        };
+        ctx.out.json(doc);
       }
       return ExitCode.ok;
     },
