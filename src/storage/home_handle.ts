@@ -33,7 +33,6 @@ export type { IngestStream };
 import { type FolderLocalView, SqlFolderLocal } from "./sql_folder_local.ts";
 import { lazyImport } from "../lazy_import.ts";
 import type { NoisePair } from "./noise_cache.ts";
-import { dropRemovedKeys } from "./wg_device_keys.ts";
 
 /** How a command opens its home. */
 export interface HomeOptions {
@@ -301,7 +300,11 @@ export class Home {
     // or taken in from a peer. Costs one failed readDir in a home without
     // phones. The write is done whatever happens here; `doctor` names a key
     // left over and `doctor --fix` deletes it.
-    await dropRemovedKeys(this.paths.root, this.view).catch(() => {});
+    // Loaded here, not at start-up: it needs node:fs (a command that only
+    // reads, like `status`, never pays for it).
+    await lazyImport<typeof import("./wg_device_keys.ts")>(
+      new URL("./wg_device_keys.ts", import.meta.url),
+    ).then((m) => m.dropRemovedKeys(this.paths.root, this.view)).catch(() => {});
     return r;
   }
 

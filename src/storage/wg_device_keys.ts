@@ -77,16 +77,36 @@ export async function removedDeviceKeys(root: string, view: StateView): Promise<
   return out;
 }
 
-/** Overwrite `path` with zeros, sync, then unlink it (a link is unlinked, never followed). */
+/**
+ * Overwrite `path` with zeros, sync, then unlink it. Root may run this in a
+ * user's home (`sudo mycel mesh remove`), so it never writes through a link:
+ * the file is opened with O_NOFOLLOW (a symlink swapped in after the folder
+ * was read fails the open) and O_NONBLOCK (a FIFO cannot stall it), and only
+ * a regular file with one name is overwritten; a second name (a hard link)
+ * may be another file of the user's, so then the name is only unlinked.
+ */
 export async function wipeFile(path: string): Promise<void> {
-  const st = await Deno.lstat(path);
-  if (st.isFile && st.size > 0) {
-    const f = await Deno.open(path, { write: true });
+  const fs = await import("node:fs");
+  const { O_WRONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (e) {
+    // A link (ELOOP), a folder, a socket: nothing of ours to overwrite.
+    if ((e as { code?: string }).code === "ENOENT") throw new Deno.errors.NotFound(path);
+  }
+  if (fd !== undefined) {
     try {
-      await f.write(new Uint8Array(st.size));
-      await f.sync();
+      const st = fs.fstatSync(fd);
+      if (st.isFile() && st.nlink === 1 && st.size > 0) {
+        const zeros = new Uint8Array(st.size);
+        for (let at = 0; at < zeros.length;) {
+          at += fs.writeSync(fd, zeros, at, zeros.length - at, at);
+        }
+        fs.fsyncSync(fd);
+      }
     } finally {
-      f.close();
+      fs.closeSync(fd);
     }
   }
   await Deno.remove(path);

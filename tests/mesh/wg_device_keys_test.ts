@@ -48,21 +48,38 @@ Deno.test("mesh remove of a phone deletes its private key from the home, its byt
   await using h = made;
   home.close();
   assert.equal((await Deno.stat(keyFile)).mode! & 0o777, 0o600, "kept while it is a member");
-  // A second name for the same file (as a backup tool might make) shows what
-  // happened to its bytes: overwritten before the unlink, not only unlinked.
-  const link = `${h.root}/phone-key-link`;
-  await Deno.link(keyFile, link);
-  const size = (await Deno.stat(link)).size;
+  // A descriptor still open on the key shows what happened to its bytes:
+  // overwritten before the unlink, not only unlinked.
+  using held = await Deno.open(keyFile, { read: true });
+  const size = (await held.stat()).size;
   const args = ["--home", h.root, "--no-sync", "mesh", "remove", "phone", "--yes"];
   const r = await mycel(args);
   assert.equal(r.code, 0, describe(args, r));
   // Before: the key stayed in wg-devices/ for good.
   assert.deepEqual(await filesIn(`${h.root}/wg-devices`), [], "the removed phone's key is kept");
-  assert.deepEqual(
-    await Deno.readFile(link),
-    new Uint8Array(size),
-    "its bytes were left as they were",
-  );
+  const bytes = new Uint8Array(size);
+  await held.seek(0, Deno.SeekMode.Start);
+  assert.equal(await held.read(bytes), size);
+  assert.deepEqual(bytes, new Uint8Array(size), "its bytes were left as they were");
+});
+
+Deno.test("deleting a removed phone's key never writes through a link: a key file that is another file's second name is unlinked, that file left as it was", async () => {
+  const { h: made, home, keyFile } = await deskWithPhone();
+  await using h = made;
+  home.close();
+  // The key's name now also names a file of the user's (a hard link: what
+  // root, under sudo, must never overwrite for the user's mycel).
+  const other = `${h.root}/notes.txt`;
+  const text = new TextEncoder().encode("the user's own notes, not a key\n");
+  await Deno.writeFile(other, text);
+  await Deno.remove(keyFile);
+  await Deno.link(other, keyFile);
+  const args = ["--home", h.root, "--no-sync", "mesh", "remove", "phone", "--yes"];
+  const r = await mycel(args);
+  assert.equal(r.code, 0, describe(args, r));
+  assert.deepEqual(await filesIn(`${h.root}/wg-devices`), [], "the key's name is gone");
+  // Before: the other file was overwritten with zeros.
+  assert.deepEqual(await Deno.readFile(other), text, "the linked file was overwritten");
 });
 
 Deno.test("a phone's removal taken in from another device deletes its private key with that write", async () => {
