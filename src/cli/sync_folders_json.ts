@@ -19,7 +19,9 @@ export interface SyncFolderJson {
   /**
    * "complete": nothing a later round can fetch is missing; "partial": files
    * still to come (the round exits 3 for it); "stopped": the folder is
-   * stopped (the round exits 1); "interrupted": Ctrl-C or SIGTERM.
+   * stopped (the round exits 1); "interrupted": the round's signal stopped
+   * it — `sync now` never prints that one: on Ctrl-C or SIGTERM its document
+   * goes out at once, with `folders` null (docs/folders.md).
    */
   state: "complete" | "partial" | "stopped" | "interrupted";
   /** Changes applied to the folder this round (files, links, removals). */
