@@ -296,15 +296,17 @@ export class Home {
       refetchable,
     );
     // A removed phone's private key has no use left (no config of it is
-    // printed again): it goes with the write that folded the removal, here
-    // or taken in from a peer. Costs one failed readDir in a home without
-    // phones. The write is done whatever happens here; `doctor` names a key
-    // left over and `doctor --fix` deletes it.
+    // printed again): it goes with the write that folded this device's own
+    // removal of it. One taken in from a peer leaves it (that removal may
+    // stop counting when its author's earlier cut arrives: wg_device_keys.ts);
+    // `doctor` names such a key and `doctor --fix` deletes it. Costs one
+    // failed readDir in a home without phones. The write is done whatever
+    // happens here.
     // Loaded here, not at start-up: it needs node:fs (a command that only
     // reads, like `status`, never pays for it).
     await lazyImport<typeof import("./wg_device_keys.ts")>(
       new URL("./wg_device_keys.ts", import.meta.url),
-    ).then((m) => m.dropRemovedKeys(this.paths.root, this.view)).catch(() => {});
+    ).then((m) => m.dropRemovedKeys(this.paths.root, this.view, this.device)).catch(() => {});
     return r;
   }
 

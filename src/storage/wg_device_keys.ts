@@ -7,15 +7,21 @@
  * other device holds the key; the phone's own app does).
  *
  * Once the phone is removed its config is never printed again, so its key
- * has no use here: {@link dropRemovedKeys} deletes it after any write of
- * the home (a `mesh remove` here, or a removal from another device taken in
- * by a round), and `doctor` flags one left over (`--fix` deletes it). A
+ * has no use here: {@link dropRemovedKeys} deletes it after the write that
+ * folds a removal this device made (`mesh remove` here). A removal taken in
+ * from another device leaves the key: removals race (docs/trust.md), and
+ * one that counts now stops counting when an earlier cut of its author
+ * arrives (a thief removing the phone, cut by the owner) — the phone is a
+ * member again, and without its key here no config of it could be printed
+ * again. `doctor` flags a removed phone's key still kept, naming who
+ * removed it, and `--fix` deletes it once the owner has looked. A
  * deleted key is overwritten with zeros and synced first, then unlinked, so
  * the file holds no key even while it is being removed. (On an SSD or a
  * copy-on-write file system the old blocks may survive the overwrite; the
  * file itself never stays readable.)
  */
 
+import type { DeviceKey } from "../log/device_key.ts";
 import type { StateView } from "../log/state.ts";
 import { syncDir, writeFileAtomic } from "./atomic.ts";
 
@@ -50,12 +56,21 @@ export interface LeftoverKey {
   id: string;
   /** Its name. */
   name: string;
+  /** Who removed it (the earliest removal). */
+  removedBy: DeviceKey;
   /** The files: the key, and any temporary copy a crash left while writing it. */
   paths: string[];
 }
 
-/** Files in `<root>/wg-devices/` that belong to removed devices. */
-export async function removedDeviceKeys(root: string, view: StateView): Promise<LeftoverKey[]> {
+/**
+ * Files in `<root>/wg-devices/` that belong to removed devices (only those
+ * `by` removed, when given).
+ */
+export async function removedDeviceKeys(
+  root: string,
+  view: StateView,
+  by?: DeviceKey,
+): Promise<LeftoverKey[]> {
   const dir = wgDeviceDir(root);
   let names: string[];
   try {
@@ -67,12 +82,14 @@ export async function removedDeviceKeys(root: string, view: StateView): Promise<
   if (names.length === 0) return [];
   const out: LeftoverKey[] = [];
   for (const m of view.members()) {
-    if (m.removed === undefined) continue;
+    if (m.removed === undefined || (by !== undefined && m.removed.by !== by)) continue;
     const stem = `${fileStem(m.record.id)}.key`;
     // The key, or writeFileAtomic's `<key>.<pid>.<random>.tmp` left by a crash.
     const paths = names.filter((n) => n === stem || n.startsWith(`${stem}.`)).sort()
       .map((n) => `${dir}/${n}`);
-    if (paths.length > 0) out.push({ id: m.record.id, name: m.record.name, paths });
+    if (paths.length > 0) {
+      out.push({ id: m.record.id, name: m.record.name, removedBy: m.removed.by, paths });
+    }
   }
   return out;
 }
@@ -112,9 +129,13 @@ export async function wipeFile(path: string): Promise<void> {
   await Deno.remove(path);
 }
 
-/** Delete the kept keys of removed devices; returns what was deleted. */
-export async function dropRemovedKeys(root: string, view: StateView): Promise<LeftoverKey[]> {
-  const found = await removedDeviceKeys(root, view);
+/** Delete the kept keys of removed devices (only those `by` removed, when given); returns what was deleted. */
+export async function dropRemovedKeys(
+  root: string,
+  view: StateView,
+  by?: DeviceKey,
+): Promise<LeftoverKey[]> {
+  const found = await removedDeviceKeys(root, view, by);
   for (const k of found) for (const p of k.paths) await wipeFile(p);
   if (found.length > 0) await syncDir(wgDeviceDir(root));
   return found;

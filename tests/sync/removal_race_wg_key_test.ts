@@ -6,9 +6,10 @@
  * the cut of its own removal is set aside and must leave the key. Real
  * homes linked in memory (tests/sync/_mem_mesh.ts).
  *
- * Not covered (a known gap): a removal that counts when folded deletes the
- * key at once, and if its author's earlier cut arrives later the phone is
- * a member again without its key here.
+ * A removal that counts when folded can stop counting when its author's
+ * earlier cut arrives later: the phone is a member again, so the key of a
+ * phone removed by another device is kept (doctor names it; `--fix`
+ * deletes it once the owner has looked).
  */
 
 import assert from "node:assert/strict";
@@ -51,5 +52,26 @@ for (const seed of [1, 2]) {
     await mesh.round(x);
     assert.equal(q.home.view.member(phone.key)?.removed, undefined, "the removal does not count");
     assert.ok(await exists(keyFile), "a removal that does not count deleted the phone's key");
+  });
+}
+
+for (const seed of [1, 2]) {
+  Deno.test(`a phone removed by another device keeps its key, so the phone is whole again when that removal stops counting (seed ${seed})`, async () => {
+    const { mesh: made, q, x, p, phone, keyFile } = await meshWithPhone(seed);
+    await using mesh = made;
+    // p removes x (cut at what it has of x); q does not hear of it yet.
+    const cut = p.home.log.head(x.key)!.seq;
+    await mesh.write(p, [{ type: "device.revoke", device: x.key, upTo: cut }]);
+    // x, not having seen it, removes the phone; q takes that in first.
+    mesh.partition((a, b) => a === p || b === p);
+    await mesh.write(x, [{ type: "device.revoke", device: phone.key, upTo: 0 }]);
+    await mesh.round(x);
+    assert.notEqual(q.home.view.member(phone.key)?.removed, undefined, "the removal counts on q");
+    assert.ok(await exists(keyFile), "a removal by another device deleted the phone's key");
+    // Then p's removal of x, cut before x's removal of the phone, reaches q.
+    mesh.partition((a, b) => a === x || b === x);
+    await mesh.round(p);
+    assert.equal(q.home.view.member(phone.key)?.removed, undefined, "the phone is a member again");
+    assert.ok(await exists(keyFile), "the phone is back without its key");
   });
 }

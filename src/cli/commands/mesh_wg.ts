@@ -216,8 +216,9 @@ export const meshWgCommands: CommandSpec[] = [
       "app) and prints its config; scan it with --qr. This device's interface, when up,\n" +
       "takes it as a peer at once; other devices at their next round. Its private key is\n" +
       "kept in this home (wg-devices/, 0600) so the config can be printed again here, as\n" +
-      "it changes when devices come, go or move; once the device is removed (here or by\n" +
-      "another device) the key is overwritten and deleted at this home's next write.\n\n" +
+      "it changes when devices come, go or move; `mesh remove` of it here overwrites and\n" +
+      "deletes the key. A removal by another device keeps it (removals can race and one\n" +
+      "may stop counting): `mycel doctor` names it, `doctor --fix` deletes it.\n\n" +
       "With --json: one object, {device, name, addresses: {ipv4, ipv6}, admitted (true when\n" +
       "this run admitted it), interface (this device's WireGuard interface that took it as a\n" +
       "peer in this run, else null), config (the wg-quick text)}. The config holds the\n" +
