@@ -6,20 +6,18 @@
  * back, and it is only published (the file touched, restore_touch.ts) when
  * the folder's state holds other content there, else nothing is done
  * (exit 0). Apart from `folder versions` (folder_versions.ts), which lists
- * them.
+ * them; which version --version names is folder_restore_choice.ts.
  */
 
 import { ExitCode, MycelError } from "../../errors.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
-import { localTime, plural } from "../../human.ts";
+import { localTime } from "../../human.ts";
 import { linkedReason, linkedTarget, locateFile } from "../folder_file.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { asWord } from "./folder_versions.ts";
+import { pickKept, versionWanted } from "./folder_restore_choice.ts";
 import { othersOverDisk, type OverDevice, overName, scanFolder } from "../restore_scan.ts";
-
-/** A `kept` time as `folder versions --json` prints it. */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** `folder restore`. */
 export const folderRestoreCommand: CommandSpec = {
@@ -41,36 +39,7 @@ export const folderRestoreCommand: CommandSpec = {
   async run(ctx, input) {
     const { folder, root, rel, linked } = await locateFile(ctx, input.args.PATH as string);
     const given = input.flags.version as string | undefined;
-    // A time names one version for good; a number counts from the newest,
-    // which a round keeping another version meanwhile shifts.
-    const at = given !== undefined && ISO_TIME.test(given) ? Date.parse(given) : undefined;
-    // Digits only: Number() would take " 1", "1e0", "0x1" and "+1".
-    let n = at !== undefined
-      ? 0
-      : given === undefined
-      ? 1
-      : /^[1-9][0-9]{0,8}$/.test(given)
-      ? Number(given)
-      : NaN;
-    if (at === undefined && (!Number.isSafeInteger(n) || n < 1)) {
-      // A date not as --json prints it was told "takes a number" (the help says N|TIME).
-      const time = /^\d{4}-/.test(given ?? "");
-      throw new MycelError(
-        "bad_version",
-        "restore file",
-        time
-          ? "--version takes a time as `kept` of `folder versions --json` prints it " +
-            "(2026-03-04T05:06:07.089Z, UTC)"
-          : "--version takes a number from 1",
-        {
-          value: String(input.flags.version),
-          hint: `See \`mycel folder versions ${asWord(input.args.PATH)}${
-            time ? " --json" : ""
-          }\` for the ${time ? "times" : "numbers"}.`,
-          exit: ExitCode.usage,
-        },
-      );
-    }
+    const wanted = versionWanted(given, input.args.PATH);
     if (linked !== undefined) {
       // Refused before the versions are looked at: whatever they are, putting
       // one back writes through the link (restore_version.ts checks again
@@ -89,44 +58,7 @@ export const folderRestoreCommand: CommandSpec = {
         exit: ExitCode.failure,
       });
     }
-    const { listVersions } = await lazyImport<typeof import("../../files/versions.ts")>(
-      new URL("../../files/versions.ts", import.meta.url),
-    );
-    const list = await listVersions(root, rel);
-    if (list.length === 0) {
-      throw new MycelError("bad_version", "restore file", "it has no kept versions", {
-        value: rel,
-        hint: "Replaced and deleted files are kept under .mycel/versions for as long as " +
-          "`mycel folder retention ID` says (30 days unless set).",
-        exit: ExitCode.usage,
-      });
-    }
-    if (at !== undefined) {
-      const i = list.findIndex((v) => v.keptAt === at);
-      if (i < 0) {
-        throw new MycelError("bad_version", "restore file", "no version was kept at that time", {
-          value: given!,
-          hint: `See \`mycel folder versions ${asWord(input.args.PATH)} --json\` for the times.`,
-          exit: ExitCode.usage,
-        });
-      }
-      n = i + 1;
-    }
-    if (n > list.length) {
-      throw new MycelError(
-        "bad_version",
-        "restore file",
-        list.length === 1
-          ? "there is 1 kept version"
-          : `there are ${plural(list.length, "kept version")}`,
-        {
-          value: String(input.flags.version ?? 1),
-          hint: `See \`mycel folder versions ${asWord(input.args.PATH)}\`.`,
-          exit: ExitCode.usage,
-        },
-      );
-    }
-    const kept = list[n - 1];
+    const { n, kept } = await pickKept(root, rel, wanted, given, input.args.PATH);
     // Already the file's content: putting it back would keep one more
     // identical copy and publish a change nobody made (issue 13) — unless
     // the state holds other content there (a newer version from another

@@ -1,0 +1,117 @@
+/**
+ * @module folder_restore_choice
+ * Which kept version `mycel folder restore PATH --version N|TIME`
+ * (folder_restore.ts) means: --version read as a time a version
+ * was kept (as `folder versions --json` prints it) or a number from the
+ * newest, then found among the file's kept versions — each way it can miss
+ * refused as a usage error that says where the numbers or times are
+ * listed. Apart from the command because this is the one part of it that
+ * reads the flag and the versions list, before anything is put back.
+ */
+
+import { ExitCode, MycelError } from "../../errors.ts";
+import { plural } from "../../human.ts";
+import { lazyImport } from "../../lazy_import.ts";
+import type { KeptVersion } from "../../files/versions.ts";
+import { asWord } from "./folder_versions.ts";
+
+/** A `kept` time as `folder versions --json` prints it. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** What --version asks for: the time a version was kept (`at`), else its number `n` (1 = newest). */
+export interface VersionWanted {
+  readonly at: number | undefined;
+  readonly n: number;
+}
+
+/**
+ * Read --version (`given`; `path` is the PATH argument, for the hint):
+ * `bad_version` when it is neither a number from 1 nor such a time.
+ */
+export function versionWanted(given: string | undefined, path: unknown): VersionWanted {
+  // A time names one version for good; a number counts from the newest,
+  // which a round keeping another version meanwhile shifts.
+  const at = given !== undefined && ISO_TIME.test(given) ? Date.parse(given) : undefined;
+  // Digits only: Number() would take " 1", "1e0", "0x1" and "+1".
+  const n = at !== undefined
+    ? 0
+    : given === undefined
+    ? 1
+    : /^[1-9][0-9]{0,8}$/.test(given)
+    ? Number(given)
+    : NaN;
+  if (at === undefined && (!Number.isSafeInteger(n) || n < 1)) {
+    // A date not as --json prints it was told "takes a number" (the help says N|TIME).
+    const time = /^\d{4}-/.test(given ?? "");
+    throw new MycelError(
+      "bad_version",
+      "restore file",
+      time
+        ? "--version takes a time as `kept` of `folder versions --json` prints it " +
+          "(2026-03-04T05:06:07.089Z, UTC)"
+        : "--version takes a number from 1",
+      {
+        value: String(given),
+        hint: `See \`mycel folder versions ${asWord(path)}${time ? " --json" : ""}\` for the ${
+          time ? "times" : "numbers"
+        }.`,
+        exit: ExitCode.usage,
+      },
+    );
+  }
+  return { at, n };
+}
+
+/**
+ * The kept version of `rel` in the folder at `root` that `wanted` names,
+ * and its number: `bad_version` when there are none, none kept at that
+ * time, or fewer than that number.
+ */
+export async function pickKept(
+  root: string,
+  rel: string,
+  wanted: VersionWanted,
+  given: string | undefined,
+  path: unknown,
+): Promise<{ n: number; kept: KeptVersion }> {
+  const { listVersions } = await lazyImport<typeof import("../../files/versions.ts")>(
+    new URL("../../files/versions.ts", import.meta.url),
+  );
+  let n = wanted.n;
+  const at = wanted.at;
+  const list = await listVersions(root, rel);
+  if (list.length === 0) {
+    throw new MycelError("bad_version", "restore file", "it has no kept versions", {
+      value: rel,
+      hint: "Replaced and deleted files are kept under .mycel/versions for as long as " +
+        "`mycel folder retention ID` says (30 days unless set).",
+      exit: ExitCode.usage,
+    });
+  }
+  if (at !== undefined) {
+    const i = list.findIndex((v) => v.keptAt === at);
+    if (i < 0) {
+      throw new MycelError("bad_version", "restore file", "no version was kept at that time", {
+        value: given!,
+        hint: `See \`mycel folder versions ${asWord(path)} --json\` for the times.`,
+        exit: ExitCode.usage,
+      });
+    }
+    n = i + 1;
+  }
+  if (n > list.length) {
+    throw new MycelError(
+      "bad_version",
+      "restore file",
+      list.length === 1
+        ? "there is 1 kept version"
+        : `there are ${plural(list.length, "kept version")}`,
+      {
+        value: String(given ?? 1),
+        hint: `See \`mycel folder versions ${asWord(path)}\`.`,
+        exit: ExitCode.usage,
+      },
+    );
+  }
+  return { n, kept: list[n - 1] };
+}
