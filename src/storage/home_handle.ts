@@ -4,9 +4,9 @@
  * (migrating a pre-database home first), read through views, change it only
  * through {@link Home.write} (one transaction: commit ops, ingest entries,
  * record a session, adopt a mesh), close. Nothing outside src/storage
- * mutates state or bookkeeping. Opening is home_open.ts, each write
- * transaction home_transaction.ts, compaction home_compact.ts (the last two
- * loaded only when used).
+ * mutates state or bookkeeping. Opening (and its options) is home_open.ts,
+ * each write transaction and what follows it home_transaction.ts,
+ * compaction home_compact.ts (the last two loaded only when used).
  */
 
 import { HlcClock, MAX_DRIFT_MS } from "../crdt/hlc.ts";
@@ -23,7 +23,8 @@ import { type Db, guard } from "./db.ts";
 import { sqliteError } from "./storage_errors.ts";
 import type { HomePaths } from "./home.ts";
 import { handBack } from "./home_guard.ts";
-import { homeExists, openHomeDb } from "./home_open.ts";
+import { deviceOfHome, homeExists, type HomeOptions, openHomeDb } from "./home_open.ts";
+export type { HomeOptions };
 import { type LocalView, SqlLocal } from "./sql_local.ts";
 import { type LogView, SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
@@ -33,18 +34,6 @@ export type { IngestStream };
 import { type FolderLocalView, SqlFolderLocal } from "./sql_folder_local.ts";
 import { lazyImport } from "../lazy_import.ts";
 import type { NoisePair } from "./noise_cache.ts";
-
-/** How a command opens its home. */
-export interface HomeOptions {
-  /** Open for writing (otherwise read-only: no write transactions). */
-  write?: boolean;
-  /** Wall clock in ms; injectable for tests. */
-  now?: () => number;
-  /** Environment lookup (MYCEL_PASSPHRASE, SUDO_UID). */
-  env?: (name: string) => string | undefined;
-  /** Non-fatal warnings (e.g. a migration). */
-  warn?: (message: string) => void;
-}
 
 /** An open home. */
 export class Home {
@@ -94,19 +83,7 @@ export class Home {
     this.log = this.#log = new SqlLog(db, this.#now);
     this.local = this.#local = new SqlLocal(db);
     this.folderLocal = this.#folderLocal = new SqlFolderLocal(db);
-    const device = this.local.meta("device");
-    if (!(device instanceof Uint8Array) || device.length !== 32) {
-      throw new MycelError(
-        "corrupt_home",
-        "open mycel home",
-        "it does not say which device it is",
-        {
-          value: paths.db,
-          hint: "Run `mycel repair`, or restore the home from a backup.",
-        },
-      );
-    }
-    this.device = DeviceKey.of(device);
+    this.device = deviceOfHome(this.local, paths);
   }
 
   /** True when `root` holds a home (of any format; an empty database left by a crash is none). */
@@ -276,7 +253,9 @@ export class Home {
   async #write<T>(fn: (w: HomeWriter) => Promise<T> | T, refetchable: boolean): Promise<T> {
     // Loaded on the first write: commands that only read never load the
     // writing half (signing, ingest, the fold, refold).
-    const { writeTransaction } = await lazyImport<typeof import("./home_transaction.ts")>(
+    const { afterWrite, writeTransaction } = await lazyImport<
+      typeof import("./home_transaction.ts")
+    >(
       new URL("./home_transaction.ts", import.meta.url),
     );
     const r = await writeTransaction(
@@ -295,18 +274,9 @@ export class Home {
       fn,
       refetchable,
     );
-    // A removed phone's private key has no use left (no config of it is
-    // printed again): it goes with the write that folded this device's own
-    // removal of it. One taken in from a peer leaves it (that removal may
-    // stop counting when its author's earlier cut arrives: wg_device_keys.ts);
-    // `doctor` names such a key and `doctor --fix` deletes it. Costs one
-    // failed readDir in a home without phones. The write is done whatever
-    // happens here.
-    // Loaded here, not at start-up: it needs node:fs (a command that only
-    // reads, like `status`, never pays for it).
-    await lazyImport<typeof import("./wg_device_keys.ts")>(
-      new URL("./wg_device_keys.ts", import.meta.url),
-    ).then((m) => m.dropRemovedKeys(this.paths.root, this.view, this.device)).catch(() => {});
+    // A removed phone's private key goes with the write that folded this
+    // device's own removal of it (home_transaction.ts).
+    await afterWrite(this.paths.root, this.view, this.device);
     return r;
   }
 

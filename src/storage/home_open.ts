@@ -3,11 +3,14 @@
  * Opening a home's database for a command (`Home.open`, `Home.exists`):
  * the home is guarded first (owner, modes: home_guard.ts), a home made before
  * the database is migrated (once, crash-safely: migrate_v1.ts), a database
- * of another format is refused, and a writable open brings the tables up to
- * date. Whatever fails closes the database; nothing is left open.
+ * of another format is refused, a writable open brings the tables up to
+ * date, and the home must say which device it is. Whatever fails closes
+ * the database; nothing is left open. The options a command opens its home
+ * with are declared here too (home_handle.ts re-exports them).
  */
 
 import { MycelError } from "../errors.ts";
+import { DeviceKey } from "../log/device_key.ts";
 import { type Db, guard, openReadOnly, openWritable } from "./db.ts";
 import { exists } from "./fs_probe.ts";
 import {
@@ -18,10 +21,22 @@ import {
   keysWithoutDatabase,
   notInitialized,
 } from "./home.ts";
-import type { HomeOptions } from "./home_handle.ts";
 import { currentCaller, guardHome } from "./home_guard.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { ensureFolderTables, SCHEMA_VERSION, schemaVersion } from "./schema.ts";
+import type { LocalView } from "./sql_local.ts";
+
+/** How a command opens its home. */
+export interface HomeOptions {
+  /** Open for writing (otherwise read-only: no write transactions). */
+  write?: boolean;
+  /** Wall clock in ms; injectable for tests. */
+  now?: () => number;
+  /** Environment lookup (MYCEL_PASSPHRASE, SUDO_UID). */
+  env?: (name: string) => string | undefined;
+  /** Non-fatal warnings (e.g. a migration). */
+  warn?: (message: string) => void;
+}
 
 /** True when `root` holds a home (of any format; an empty database left by a crash is none). */
 export async function homeExists(root: string): Promise<boolean> {
@@ -96,4 +111,21 @@ export async function openHomeDb(root: string, options: HomeOptions): Promise<Op
     db.close();
     throw e;
   }
+}
+
+/** Which device the opened home is (its `device` meta): `corrupt_home` when it does not say. */
+export function deviceOfHome(local: LocalView, paths: HomePaths): DeviceKey {
+  const device = local.meta("device");
+  if (!(device instanceof Uint8Array) || device.length !== 32) {
+    throw new MycelError(
+      "corrupt_home",
+      "open mycel home",
+      "it does not say which device it is",
+      {
+        value: paths.db,
+        hint: "Run `mycel repair`, or restore the home from a backup.",
+      },
+    );
+  }
+  return DeviceKey.of(device);
 }
