@@ -83,6 +83,8 @@ export interface StandingJson {
   stopped: string | null;
   waiting_on_removed?: { name: string; files: number }[];
   waiting_on_self?: number;
+  /** Another device: when it wrote the report its standing comes from (ISO 8601); else null. */
+  reported_at: string | null;
 }
 
 function standingJson(d: DeviceStanding): StandingJson {
@@ -97,6 +99,7 @@ function standingJson(d: DeviceStanding): StandingJson {
     stopped,
     waitingOnRemoved,
     waitingOnSelf,
+    reportedMs,
     ...rest
   } = d;
   none(rest);
@@ -111,6 +114,7 @@ function standingJson(d: DeviceStanding): StandingJson {
     stopped,
     ...(waitingOnRemoved !== undefined ? { waiting_on_removed: waitingOnRemoved } : {}),
     ...(waitingOnSelf !== undefined ? { waiting_on_self: waitingOnSelf } : {}),
+    reported_at: reportedMs === undefined ? null : new Date(reportedMs).toISOString(),
   };
 }
 

@@ -19,6 +19,7 @@ import type { FolderRows } from "../log/folder_state.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { LocalFolder } from "../storage/sql_folder_local.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
+import { decodeSignedEntry } from "../log/entry.ts";
 import { removedMaker, type Winner } from "./folder_winners.ts";
 
 /** One device's standing in a folder. */
@@ -32,6 +33,13 @@ export interface DeviceStanding {
   readonly behindBytes: number;
   readonly conflicts: number;
   readonly stopped: string | null;
+  /**
+   * Another device only: when it wrote the progress record it is measured
+   * by (its entry's clock, ms), absent when that entry is not held here
+   * (compacted). Its standing is as of then: it may have caught up since
+   * and the report that says so not have reached this device yet.
+   */
+  readonly reportedMs?: number;
   /**
    * This device only: of the files it is behind by, those whose version was
    * made by a device since removed from the mesh, per maker's name — only a
@@ -125,6 +133,9 @@ export function deviceStandings(
     // not "in sync" (or "behind") until a round notices.
     const gone = self && local !== undefined ? markerStop(local.root) ?? null : null;
     const stopped = self ? (gone || local?.info.stopped || null) : (p?.stopped || null);
+    const reportedMs = !self && p !== undefined
+      ? reportTime(home, key, row.progressSeq)
+      : undefined;
     devices.push({
       id: key.id,
       name: nameOf(home, key),
@@ -144,7 +155,15 @@ export function deviceStandings(
         ? { waitingOnRemoved: [...fromRemoved].map(([name, files]) => ({ name, files })) }
         : {}),
       ...(fromSelf > 0 ? { waitingOnSelf: fromSelf } : {}),
+      ...(reportedMs !== undefined ? { reportedMs } : {}),
     });
   }
   return devices;
+}
+
+// The wall clock of the entry that carried a device's progress record.
+function reportTime(home: Home, key: DeviceKey, seq: number): number | undefined {
+  const raw = seq > 0 ? home.log.entryAt(key, seq) : undefined;
+  if (raw === undefined) return undefined;
+  return decodeSignedEntry(raw).entry.hlc.wall;
 }

@@ -6,7 +6,8 @@
  * behind by the files its disk lacks, and a — once b's report arrives — shows
  * b behind by what b said it still needed; after a full round both devices
  * show everyone in sync. A device that has not heard of a change yet shows
- * nothing behind (the standing "may be a round old", docs/folders.md).
+ * nothing behind (the standing "may be a round old", docs/folders.md). Another
+ * device's "behind" says it is as of that device's last report.
  */
 
 import assert from "node:assert/strict";
@@ -21,6 +22,7 @@ interface Standing {
   state: string;
   behind_files: number;
   behind_bytes: number;
+  reported_at: string | null;
 }
 
 /** `folder status docs --json` of `d`: each device's standing by name. */
@@ -42,8 +44,10 @@ async function assertStanding(d: Device, who: Device, files: number, bytes: numb
   );
   const r = await d.ok(["folder", "status", "docs"]);
   const label = `${who.name} \\(${d === who ? "this device" : who.id.slice(0, 7)}\\)`;
+  // Another device's "behind" says it is as of that device's last report.
   const how = files > 0
-    ? `behind by ${plural(files, "file")} and ${humanBytes(bytes).replace(".", "\\.")}`
+    ? `behind by ${plural(files, "file")} and ${humanBytes(bytes).replace(".", "\\.")}` +
+      (d === who ? "" : " \\(as of its report [^)]+\\)")
     : "in sync";
   assert.match(r.stdout, new RegExp(`^  ${label}: ${how}$`, "m"), `${where}:\n${r.stdout}`);
 }
@@ -115,4 +119,38 @@ Deno.test("folder status leaves out a removed device (it gets nothing more, so i
   assert.equal(s[b.name], undefined, `before: behind by 1 file for good (${JSON.stringify(s)})`);
   const r = await a.ok(["folder", "status", "docs"]);
   assert.doesNotMatch(r.stdout, new RegExp(`^\\s*${b.name} \\(`, "m"), r.stdout);
+});
+
+Deno.test("folder status says another device is behind as of its last report, which may be older than that device's disk", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  await put(ra, "base.txt", "base\n");
+  await rounds([a, b], 2);
+  const before = Date.now();
+  await put(ra, "new.txt", "new\n");
+  await a.ok(["folder", "scan", "docs"]);
+  await syncOk(a);
+  // b fetches the file in its own round; its report saying so goes out only with a later round.
+  await syncOk(b);
+  assert.equal(await text(rb, "new.txt"), "new\n");
+  const s = (await standings(a))[b.name];
+  assert.deepEqual([s.state, s.behind_files], ["behind", 1], JSON.stringify(s));
+  // The report a measures b by is the one b wrote before a's change.
+  assert.ok(s.reported_at !== null && Date.parse(s.reported_at) <= before, JSON.stringify(s));
+  assert.equal((await standings(a))[a.name].reported_at, null, "this device: no report needed");
+  const r = await a.ok(["folder", "status", "docs"]);
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `^  b \\(${
+        b.id.slice(0, 7)
+      }\\): behind by 1 file and 4 B \\(as of its report (\\d+s ago|just now)\\)$`,
+      "m",
+    ),
+    `before: "behind by 1 file and 4 B" with nothing saying it is b's old report:\n${r.stdout}`,
+  );
+  // b's next report reaches a with a's next round: in sync, nothing more to say.
+  await syncOk(a);
+  await assertStanding(a, b, 0, 0);
 });

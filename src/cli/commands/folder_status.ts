@@ -8,13 +8,14 @@
 import { ExitCode, MycelError } from "../../errors.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
-import { humanBytes, plural } from "../../human.ts";
+import { ago, humanBytes, plural } from "../../human.ts";
 import { withRead } from "../session.ts";
 import { checkFolderId } from "./folder_args.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { conflictsJson, folderStatusJson } from "../folder_json.ts";
 import { notListedLines, notRemovedLines, notSyncedLines, notWrittenLines } from "../not_synced.ts";
 import type { CopyDetail } from "../folder_conflicts.ts";
+import type { DeviceStanding } from "../folder_standing.ts";
 
 function idsOf(home: { folderLocal: { folders(): { folder: string }[] } }, id: string | undefined) {
   const ids = id !== undefined ? [id] : home.folderLocal.folders().map((f) => f.folder);
@@ -49,7 +50,8 @@ export const folderStatusCommand: CommandSpec = {
   path: ["folder", "status"],
   summary: "files, bytes, and each device's standing: in sync, behind, conflicts, stopped",
   description: "Another device's standing comes from its last report (sent after each of its\n" +
-    "rounds) measured against what this device knows: it may be a round old.",
+    "rounds) measured against what this device knows: it may be a round old, and\n" +
+    '"behind" says when that report was written ("as of its report 3m ago").',
   args: [{
     name: "ID",
     help: "only this folder (default: every folder synced here)",
@@ -76,6 +78,7 @@ export const folderStatusCommand: CommandSpec = {
       return ExitCode.ok;
     }
     if (list.length === 0) ctx.out.error("This device syncs no folder: see `mycel folder list`.");
+    const now = ctx.now();
     for (const s of list) {
       ctx.out.line(
         `${s.id} (${safeText(s.name)})${
@@ -93,7 +96,7 @@ export const folderStatusCommand: CommandSpec = {
           ? [{
             text: `behind by ${plural(d.behindFiles, "file")} and ${humanBytes(d.behindBytes)}`,
             tone: "yellow" as const,
-          }]
+          }, reportNote(d, now)]
           : [{ text: "in sync", tone: "green" as const }];
         const conf = d.conflicts > 0 ? `, ${plural(d.conflicts, "conflict")}` : "";
         ctx.out.line([`  ${who}: `, ...how, conf]);
@@ -204,6 +207,15 @@ export const folderConflictsCommand: CommandSpec = {
     return ExitCode.ok;
   },
 };
+
+// Another device's "behind" is as of its last report, which may be old: it
+// may have caught up since (its next report comes with a later round).
+function reportNote(d: DeviceStanding, now: number): string {
+  if (d.self) return "";
+  return d.reportedMs === undefined
+    ? " (as of its last report)"
+    : ` (as of its report ${ago(Math.min(d.reportedMs, now), now)})`;
+}
 
 // ": conflict copy" goes on " of a.txt, desktop's version of 2026-12-07 03:59:38 UTC".
 function describeCopy(d: CopyDetail | undefined): string {
