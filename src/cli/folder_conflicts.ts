@@ -29,6 +29,12 @@ export interface CopyDetail {
   readonly path: string;
   /** The file it is a version of, when the state has a file at that path. */
   readonly of?: string;
+  /**
+   * The path it is a version of, when that path is a folder in the state
+   * now (a file turned into a folder won over it): the copy can't be moved
+   * over it.
+   */
+  readonly ofFolder?: string;
   /** Short id of the device that made the copied version. */
   readonly device: string;
   /** That device's name, when it is (or was) a member. */
@@ -108,6 +114,14 @@ function copyDetails(home: Home, copies: string[], live: Set<string>): CopyDetai
   if (copies.length === 0) return [];
   const names = new Map<string, string>();
   for (const m of home.view.members()) names.set(shortDeviceId(m.record.id), m.record.name);
+  // Folders in the state: the parents of its files and links.
+  const folders = new Set<string>();
+  for (const p of live) {
+    for (let i = p.lastIndexOf("/"); i > 0; i = p.lastIndexOf("/", i - 1)) {
+      if (folders.has(p.slice(0, i))) break;
+      folders.add(p.slice(0, i));
+    }
+  }
   const out: CopyDetail[] = [];
   for (const path of copies) {
     const n = parseConflictCopy(path);
@@ -115,7 +129,7 @@ function copyDetails(home: Home, copies: string[], live: Set<string>): CopyDetai
     const name = names.get(n.device);
     out.push({
       path,
-      ...(live.has(n.of) ? { of: n.of } : {}),
+      ...(live.has(n.of) ? { of: n.of } : folders.has(n.of) ? { ofFolder: n.of } : {}),
       device: n.device,
       ...(name !== undefined && name !== "" ? { deviceName: name } : {}),
       modifiedMs: n.modifiedMs,

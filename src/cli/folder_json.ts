@@ -192,6 +192,8 @@ export interface ConflictsJson {
   copy_details?: {
     path: string;
     of?: string;
+    /** The path it is a version of, a folder now (a file turned into a folder won over it). */
+    of_folder?: string;
     device: string;
     device_name?: string;
     modified: string;
@@ -218,6 +220,7 @@ function copyDetailJson(d: CopyDetail): NonNullable<ConflictsJson["copy_details"
   return {
     path: d.path,
     ...(d.of !== undefined ? { of: d.of } : {}),
+    ...(d.ofFolder !== undefined ? { of_folder: d.ofFolder } : {}),
     device: d.device,
     ...(d.deviceName !== undefined ? { device_name: d.deviceName } : {}),
     modified: new Date(d.modifiedMs).toISOString().replace(".000Z", "Z"),

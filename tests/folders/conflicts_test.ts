@@ -173,3 +173,45 @@ Deno.test("every losing content keeps its own copy: a merged version that loses 
   }
   assert.equal(await treeHash(ra), await treeHash(rc));
 });
+
+Deno.test("a file turned into a folder on one device while another edits it: folder conflicts says the copy is of a folder now, to be renamed, not moved over it", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  await put(ra, "thing", "v1\n");
+  await rounds([a, b], 1);
+  assert.equal(await text(rb, "thing"), "v1\n");
+
+  // Apart: a makes "thing" a folder, b edits the file.
+  await Deno.remove(join(ra, "thing"));
+  await put(ra, "thing/inner.txt", "inside\n");
+  await put(rb, "thing", "b's edit\n");
+  await a.ok(["folder", "scan"]);
+  await b.ok(["folder", "scan"]);
+  await rounds([a, b], 3);
+
+  assert.equal(await treeHash(ra), await treeHash(rb));
+  const copies = (await listTree(ra)).filter((p) => p.includes(".sync-conflict-"));
+  assert.equal(copies.length, 1, `one conflict copy: ${await listTree(ra)}`);
+  assert.equal(await text(ra, "thing/inner.txt"), "inside\n");
+  assert.equal(await text(ra, copies[0]), "b's edit\n");
+  for (const d of [a, b]) {
+    const r = await d.ok(["folder", "conflicts"]);
+    // Before: "conflict copy, b's version of …" and only "move it over the file", which mv refuses.
+    assert.match(
+      r.stdout,
+      new RegExp(`^docs: ${copies[0]}: conflict copy of thing, a folder now, b's version of `, "m"),
+      r.stdout,
+    );
+    assert.match(
+      r.stderr,
+      /became a folder \(thing\) can't go over it: .*rename the copy/,
+      r.stderr,
+    );
+    const [json] = await d.tmp.json<{ copy_details: Record<string, string>[] }[]>(
+      ["folder", "conflicts", "docs", "--json"],
+    );
+    assert.equal(json.copy_details[0].of_folder, "thing", JSON.stringify(json));
+    assert.equal(json.copy_details[0].of, undefined, JSON.stringify(json));
+  }
+});

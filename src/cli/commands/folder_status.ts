@@ -167,6 +167,7 @@ export const folderConflictsCommand: CommandSpec = {
       return ExitCode.ok;
     }
     let any = false, copies = false;
+    const nowFolders: string[] = [];
     for (const f of list) {
       const stuck = new Map((f.waitingOnRemoved ?? []).map((w) => [w.path, w.makers]));
       const wide = new Map((f.cannotEnd ?? []).map((w) => [w.path, w.reason]));
@@ -188,6 +189,7 @@ export const folderConflictsCommand: CommandSpec = {
       }
       const away = new Set(f.ignoredHere ?? []);
       const details = new Map(f.details.map((d) => [d.path, d]));
+      for (const d of f.details) if (d.ofFolder !== undefined) nowFolders.push(d.ofFolder);
       for (const p of f.copies) {
         const note = away.has(p) ? ", ignored here (not on this device)" : "";
         ctx.out.line(
@@ -202,6 +204,14 @@ export const folderConflictsCommand: CommandSpec = {
       ctx.out.error(
         "To keep a copy's content, move it over the file; to drop it, delete it. " +
           "Either change syncs to every device.",
+      );
+    }
+    // "Move it over the file" can't be done where the file became a folder.
+    if (nowFolders.length > 0) {
+      ctx.out.error(
+        `A copy of a file that became a folder (${safeText(nowFolders[0])}${
+          nowFolders.length > 1 ? `, ${nowFolders.length - 1} more` : ""
+        }) can't go over it: to keep its content, rename the copy.`,
       );
     }
     return ExitCode.ok;
@@ -220,7 +230,11 @@ function reportNote(d: DeviceStanding, now: number): string {
 // ": conflict copy" goes on " of a.txt, desktop's version of 2026-12-07 03:59:38 UTC".
 function describeCopy(d: CopyDetail | undefined): string {
   if (d === undefined) return "";
-  const of = d.of === undefined ? "" : ` of ${safeText(d.of)}`;
+  const of = d.of !== undefined
+    ? ` of ${safeText(d.of)}`
+    : d.ofFolder !== undefined
+    ? ` of ${safeText(d.ofFolder)}, a folder now`
+    : "";
   const who = d.deviceName === undefined
     ? `the version of device ${d.device}`
     : `${safeText(d.deviceName)}'s version`;
