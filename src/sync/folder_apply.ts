@@ -40,6 +40,7 @@ import { applyFiles } from "./folder_apply_files.ts";
 import { applyLinksAndAdoptions } from "./folder_apply_links.ts";
 import { chunkLists } from "./folder_apply_lists.ts";
 import { recordMerges } from "./folder_apply_merge.ts";
+import { execInPlace } from "./folder_apply_mode.ts";
 import { preparePlan } from "./folder_apply_prepare.ts";
 import { removeRest } from "./folder_apply_remove.ts";
 import { ApplySession } from "./folder_apply_session.ts";
@@ -78,6 +79,8 @@ export async function applyFolder(
   // 0. Case renames, then what this disk cannot take or what is in the way
   // (folder_apply_prepare.ts): plan.actions keeps what is left to do.
   const early = await preparePlan(s, plan);
+  // Only the exec bit differs from what the disk holds: changed in place (folder_apply_mode.ts).
+  await execInPlace(s, plan);
   // 1. Chunk lists of the files to write (folder_apply_lists.ts).
   const writes = plan.actions.filter((a) => a.kind === "write");
   const fileWrites = writes.filter((a): a is FileWrite => a.version.kind === "file");

@@ -11,6 +11,7 @@
 
 import { encodeFileVersion } from "../files/file_version.ts";
 import type { PartialFile } from "../files/partial_file.ts";
+import { sameAsHeld } from "./folder_apply_mode.ts";
 import { noteProblem, noteRaced } from "./folder_apply_problems.ts";
 import { type ApplySession, asCopy, expectedOf } from "./folder_apply_session.ts";
 import type { Task } from "./folder_apply_task.ts";
@@ -103,6 +104,8 @@ export class Finisher {
         modes: this.#modes,
         syncDir: false,
         keepChanged: t.chunks.length > 1,
+        // The same bytes it replaces (an exec bit not changed in place): nothing to keep.
+        keepReplaced: !sameAsHeld(t.expected, t.version),
       });
       s.record.renamedInto(p.dir);
       if (r.status === "changed_locally") {
