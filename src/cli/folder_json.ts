@@ -31,6 +31,8 @@ export interface ScanJson {
   hashed_files: number;
   hashed_bytes: number;
   present: number;
+  ignored_kept: number;
+  ignored_kept_changed: boolean;
 }
 
 /** Nothing left over: a report field this module does not map is a type error. */
@@ -51,6 +53,8 @@ export function scanJson(r: ScanReport): ScanJson {
     hashedFiles,
     hashedBytes,
     present,
+    ignoredKept,
+    ignoredKeptChanged,
     ...rest
   } = r;
   none(rest);
@@ -68,6 +72,8 @@ export function scanJson(r: ScanReport): ScanJson {
     new_case_collisions: newCaseCollisions,
     unportable,
     links_out: linksOut,
+    ignored_kept: ignoredKept,
+    ignored_kept_changed: ignoredKeptChanged,
   };
 }
 
@@ -136,6 +142,8 @@ export interface FolderStatusJson {
   not_removed_count: number;
   not_listed: PathWhy[];
   not_listed_count: number;
+  /** Files synced before that the ignore rules match now, kept as they are (edits don't sync). */
+  ignored_kept: number;
 }
 
 export function folderStatusJson(s: FolderStatus): FolderStatusJson {
@@ -156,6 +164,7 @@ export function folderStatusJson(s: FolderStatus): FolderStatusJson {
     notRemovedCount,
     notListed,
     notListedCount,
+    ignoredKept,
     ...rest
   } = s;
   none(rest);
@@ -176,6 +185,7 @@ export function folderStatusJson(s: FolderStatus): FolderStatusJson {
     not_removed_count: notRemovedCount,
     not_listed: notListed,
     not_listed_count: notListedCount,
+    ignored_kept: ignoredKept,
   };
 }
 

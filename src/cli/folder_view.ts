@@ -36,6 +36,8 @@ export interface FolderStatus {
   /** Folders of old versions the last sweep here could not list (the first 20), and how many. */
   readonly notListed: { path: string; reason: string }[];
   readonly notListedCount: number;
+  /** Files synced before that this device's last scan found ignored now, still on disk. */
+  readonly ignoredKept: number;
 }
 
 /**
@@ -78,5 +80,6 @@ export function folderStatus(
     notRemovedCount: local?.info.notRemovedCount ?? 0,
     notListed: local?.info.notListed ?? [],
     notListedCount: local?.info.notListedCount ?? 0,
+    ignoredKept: local?.info.ignoredKept ?? 0,
   };
 }

@@ -12,6 +12,7 @@
  */
 
 import type { ScanReport } from "../sync/folder_scan.ts";
+import { plural } from "../human.ts";
 import { safeText } from "../text_safety.ts";
 
 /** Most paths listed; the rest are counted. */
@@ -44,6 +45,18 @@ export function notWrittenLines(
   total: number = list.length,
 ): string[] {
   return lines("not written here", list, total);
+}
+
+/**
+ * Files synced before that the ignore rules (`.mycelignore`, `.mycel/ignore`)
+ * match now: not deleted and not published, so each device keeps the copy
+ * it had and an edit to one stays on its device while the folder reads "in
+ * sync" — said, since nothing else shows it (a walkthrough, issue 13).
+ */
+export function ignoredKeptText(n: number): string {
+  return `${plural(n, "file")} synced before ${n === 1 ? "is" : "are"} ignored now ` +
+    "(.mycelignore, .mycel/ignore): kept as they were here and on the other devices, " +
+    "and edits to them no longer sync";
 }
 
 /**

@@ -10,7 +10,7 @@
 import { plural } from "../human.ts";
 import type { ScanReport } from "../sync/folder_scan.ts";
 import type { CommandContext } from "./command.ts";
-import { linkNoteLines, nameNoteLines, notSyncedLines } from "./not_synced.ts";
+import { ignoredKeptText, linkNoteLines, nameNoteLines, notSyncedLines } from "./not_synced.ts";
 
 /** Print what the scans before the round found to say. */
 export function printScanNotes(ctx: CommandContext, scans: readonly ScanReport[]): void {
@@ -24,6 +24,10 @@ export function printScanNotes(ctx: CommandContext, scans: readonly ScanReport[]
     const links = linkNoteLines(s.linksOut);
     if (links.length > 0) ctx.out.error(`folder ${s.folder}: links published this round:`);
     for (const line of links) ctx.out.error(line);
+    // Said when the count changes (a timer's log does not repeat it every 30 s).
+    if (s.ignoredKeptChanged && s.ignoredKept > 0) {
+      ctx.out.error(`folder ${s.folder}: ${ignoredKeptText(s.ignoredKept)}`);
+    }
     if (!s.skippedChanged) continue;
     if (s.skipped.length === 0) {
       ctx.out.error(`folder ${s.folder}: every path syncs here again`);

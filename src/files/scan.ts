@@ -85,6 +85,7 @@ export async function scanFolder(
     hashedFiles: 0,
     hashedBytes: 0,
     ignored: 0,
+    ignoredKept: 0,
   };
   const changed: (ScannedFile | ScannedSymlink)[] = [];
   const skipped: SkippedPath[] = [];
@@ -227,9 +228,9 @@ export async function scanFolder(
   const under = (p: string) => unlisted.some((d) => d === "" || p.startsWith(`${d}/`));
   const deleted: string[] = [];
   for (const p of index.paths()) {
-    if (!present.has(p) && !held.has(p) && !under(p) && !rules.isIgnored(p, false)) {
-      deleted.push(p);
-    }
+    if (present.has(p) || held.has(p) || under(p)) continue;
+    if (!rules.isIgnored(p, false)) deleted.push(p);
+    else if (stillThere(join(root, p))) stats.ignoredKept++;
   }
   changed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
@@ -242,6 +243,16 @@ export async function scanFolder(
     renumbered,
     stats,
   };
+}
+
+/** True when something is at `abs` (not followed): an ignored path's file not deleted since. */
+function stillThere(abs: string): boolean {
+  try {
+    Deno.lstatSync(abs);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const NOT_UTF8 = "its name is not valid UTF-8, so it can't sync";

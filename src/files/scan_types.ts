@@ -76,6 +76,12 @@ export interface ScanStats {
   hashedBytes: number;
   /** Paths skipped by ignore rules (folders count once). */
   ignored: number;
+  /**
+   * Indexed files and links the rules ignore now that are still on disk:
+   * synced before a rule matched them, they stay as they are everywhere and
+   * their edits no longer sync (not deleted, not published).
+   */
+  ignoredKept: number;
 }
 
 /** How to scan. */

@@ -64,6 +64,13 @@ export interface FolderInfo {
    */
   notListed?: { path: string; reason: string }[];
   notListedCount?: number;
+  /**
+   * Files the last scan found the ignore rules match now that were synced
+   * before and are still on disk: they stay as they are on every device
+   * and edits to them no longer sync. For `folder status`, and so `sync
+   * now` says it only when the count changes.
+   */
+  ignoredKept?: number;
 }
 
 /** How many not-synced (or not-written) paths a folder's info keeps. */

@@ -30,7 +30,16 @@ export interface ReadScan extends MoveScan {
 
 /** The counts of a report before anything is found. */
 export function emptyReport(folder: string) {
-  return { folder, published: 0, held: 0, hashedFiles: 0, hashedBytes: 0, present: 0 };
+  return {
+    folder,
+    published: 0,
+    held: 0,
+    hashedFiles: 0,
+    hashedBytes: 0,
+    present: 0,
+    ignoredKept: 0,
+    ignoredKeptChanged: false,
+  };
 }
 
 /** The groups with a path among `changed`. */
@@ -80,11 +89,14 @@ export async function publishScan(
     list: folder.info.notSynced,
     count: folder.info.notSyncedCount,
   });
+  // Synced before, ignored now: said when the count changes (not every 30 s).
+  const ignoredKept = result.stats.ignoredKept;
   // What the scan sets of the folder's info, over what the info is when it
   // is recorded (a `folder retention` meanwhile is kept).
   const scanned = {
     notSynced: kept.list,
     notSyncedCount: kept.count,
+    ignoredKept: ignoredKept > 0 ? ignoredKept : undefined,
     ...(fs === undefined || fs.guessed ? {} : { fs }),
     stopped: "",
     rejoined: undefined,
@@ -136,5 +148,7 @@ export async function publishScan(
     hashedFiles: result.stats.hashedFiles,
     hashedBytes: result.stats.hashedBytes,
     present: result.stats.present,
+    ignoredKept,
+    ignoredKeptChanged: ignoredKept !== (folder.info.ignoredKept ?? 0),
   };
 }

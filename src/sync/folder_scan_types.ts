@@ -70,4 +70,11 @@ export interface ScanReport {
   readonly hashedBytes: number;
   /** Files and links present. */
   readonly present: number;
+  /**
+   * Files and links synced before that the ignore rules match now, still on
+   * disk (ScanStats.ignoredKept): kept as they are, edits to them not synced.
+   */
+  readonly ignoredKept: number;
+  /** True when {@link ScanReport.ignoredKept} is not what the scan before found. */
+  readonly ignoredKeptChanged: boolean;
 }

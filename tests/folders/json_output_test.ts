@@ -39,6 +39,8 @@ function scanOf(published: number, hashed: boolean) {
     new_case_collisions: [],
     unportable: [],
     links_out: [],
+    ignored_kept: 0,
+    ignored_kept_changed: false,
   };
 }
 

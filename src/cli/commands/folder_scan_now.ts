@@ -13,7 +13,7 @@ import { plural } from "../../human.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import type { CommandContext } from "../command.ts";
 import { massDeleteConfirm } from "../mass_delete.ts";
-import { linkNoteLines, nameNoteLines, notSyncedLines } from "../not_synced.ts";
+import { ignoredKeptText, linkNoteLines, nameNoteLines, notSyncedLines } from "../not_synced.ts";
 import { stopLine, stoppedHints } from "../folder_stopped.ts";
 
 export function scanLine(ctx: CommandContext, r: ScanReport): void {
@@ -29,6 +29,7 @@ export function scanLine(ctx: CommandContext, r: ScanReport): void {
         : ""),
   );
   for (const line of notSyncedLines(r.skipped)) ctx.out.error(line);
+  if (r.ignoredKept > 0) ctx.out.error(`  ${ignoredKeptText(r.ignoredKept)}`);
   for (const line of nameNoteLines(r)) ctx.out.error(line);
   for (const line of linkNoteLines(r.linksOut)) ctx.out.error(line);
 }

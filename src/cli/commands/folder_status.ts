@@ -13,7 +13,13 @@ import { withRead } from "../session.ts";
 import { checkFolderId } from "./folder_args.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { conflictsJson, folderStatusJson } from "../folder_json.ts";
-import { notListedLines, notRemovedLines, notSyncedLines, notWrittenLines } from "../not_synced.ts";
+import {
+  ignoredKeptText,
+  notListedLines,
+  notRemovedLines,
+  notSyncedLines,
+  notWrittenLines,
+} from "../not_synced.ts";
 import type { CopyDetail } from "../folder_conflicts.ts";
 import type { DeviceStanding } from "../folder_standing.ts";
 
@@ -128,6 +134,7 @@ export const folderStatusCommand: CommandSpec = {
       for (const line of notWrittenLines(s.notWritten, s.notWrittenCount)) ctx.out.line(line);
       for (const line of notRemovedLines(s.notRemoved, s.notRemovedCount)) ctx.out.line(line);
       for (const line of notListedLines(s.notListed, s.notListedCount)) ctx.out.line(line);
+      if (s.ignoredKept > 0) ctx.out.line(`  ${ignoredKeptText(s.ignoredKept)}`);
       if (s.heldDeletes > 0) {
         ctx.out.line(
           `  ${
