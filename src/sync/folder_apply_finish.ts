@@ -11,7 +11,6 @@
 
 import { encodeFileVersion } from "../files/file_version.ts";
 import type { PartialFile } from "../files/partial_file.ts";
-import { sameAsHeld } from "./folder_apply_mode.ts";
 import { noteProblem, noteRaced } from "./folder_apply_problems.ts";
 import { type ApplySession, asCopy, expectedOf } from "./folder_apply_session.ts";
 import type { Task } from "./folder_apply_task.ts";
@@ -105,7 +104,7 @@ export class Finisher {
         syncDir: false,
         keepChanged: t.chunks.length > 1,
         // The same bytes it replaces (an exec bit not changed in place): nothing to keep.
-        keepReplaced: !sameAsHeld(t.expected, t.version),
+        keepReplaced: !s.sameBytes.has(t.path),
       });
       s.record.renamedInto(p.dir);
       if (r.status === "changed_locally") {

@@ -8,9 +8,9 @@
  * file was written anew from its own chunks and the one it replaced kept
  * under `.mycel/versions`: three chmods of a 2-byte file left three
  * identical kept copies (a three-device walkthrough, issue 13). A file that
- * can't be changed in place (another user's, or changed since the scan)
- * stays a write; {@link sameAsHeld} then tells the write that the file it
- * replaces needs no kept copy.
+ * can't be changed in place stays a write: another user's file, still as
+ * the scan saw it, is replaced without keeping it (the same bytes); one
+ * changed since the scan is replaced as any write replaces, kept.
  */
 
 import { join } from "node:path";
@@ -20,13 +20,8 @@ import { takeExec } from "../files/take_mode.ts";
 import { sameContent } from "../files/version_content.ts";
 import { type ApplySession, chunksOfRow } from "./folder_apply_session.ts";
 
-/**
- * True when the version `expected` names holds the content of `version`
- * (exec bit and mtime aside): replacing that file loses nothing, so it is
- * not kept. Only the index's word: the write checks the file is still what
- * the index says (size, mtime, inode) before replacing it.
- */
-export function sameAsHeld(expected: PlanIndexRow | null, version: FileVersion): boolean {
+/** True when the version `expected` names holds the content of `version` (exec bit and mtime aside). */
+function sameAsHeld(expected: PlanIndexRow | null, version: FileVersion): boolean {
   if (expected?.version == null || version.kind !== "file") return false;
   try {
     const held = decodeFileVersion(expected.version);
@@ -52,7 +47,11 @@ export async function execInPlace(s: ApplySession, plan: FolderPlan): Promise<vo
         a.version.mtime,
         modes,
       );
-      if (r !== "done") continue; // written the usual way (and nothing kept)
+      // Not this user's to chmod, but as the scan saw it: written, and the
+      // file it replaces (the same bytes) not kept. Changed since: written
+      // the usual way, what it replaces kept.
+      if (r === "refused") s.sameBytes.add(a.path);
+      if (r !== "done") continue;
       s.record.note({
         kind: "row",
         row: { ...a.expected, version: encodeFileVersion(a.version) },

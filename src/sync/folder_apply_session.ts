@@ -40,6 +40,12 @@ export class ApplySession {
   readonly record: ApplyRecord;
   // Paths whose action this round did: they hold its version by construction.
   readonly settled = new Set<string>();
+  /**
+   * Paths whose file holds the bytes of the version written over it, as the
+   * scan saw it, and only its exec bit could not be set in place (another
+   * user's file: folder_apply_mode.ts): the file it replaces is not kept.
+   */
+  readonly sameBytes = new Set<string>();
   // Progress of the file phase: bytes written, and files written plus the
   // removals done before (folder_apply_files.ts counts the same for the total).
   doneBytes = 0;
