@@ -28,7 +28,8 @@ Deno.test("files synced before a new ignore rule matched them are said once by s
   await syncOk(b);
   assert.equal(await text(rb, "logs/run.log"), "two\n");
 
-  await put(ra, ".mycelignore", "*.log\n");
+  // A file rule and a folder rule (everything below logs/ is ignored too).
+  await put(ra, ".mycelignore", "debug.log\nlogs/\n");
   const first = await syncOk(a);
   assert.match(first.stderr, SAID, first.stderr);
   // Said once: the next rounds on a say nothing of it.
