@@ -15,9 +15,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { utcStamp } from "../../src/files/conflict_name.ts";
-import { TEMP_PREFIX } from "../../src/files/folder_layout.ts";
 import { describe } from "../helpers/mycel.ts";
-import { sleep } from "../helpers/process.ts";
+import { sameBytes, stopWhileFetching } from "./_fetch_hold.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
 import {
   devices,
@@ -32,39 +31,6 @@ import {
 } from "./_helpers.ts";
 
 const MiB = 1 << 20;
-
-/** Whether a file being assembled (`.mycel-tmp-*`) is in the folder at `root`. */
-function fetching(root: string): boolean {
-  for (const e of Deno.readDirSync(root)) if (e.name.startsWith(TEMP_PREFIX)) return true;
-  return false;
-}
-
-/**
- * Hold process `pid` to a quarter of the CPU until it has started writing a
- * file into `root`; return with the process stopped (SIGSTOP) while it is,
- * or false when it ended (or the deadline passed) first.
- */
-async function stopWhileFetching(root: string, pid: number): Promise<boolean> {
-  const deadline = Date.now() + 90_000;
-  try {
-    while (Date.now() < deadline) {
-      Deno.kill(pid, "SIGSTOP");
-      if (fetching(root)) return true;
-      await sleep(30);
-      Deno.kill(pid, "SIGCONT");
-      await sleep(10);
-    }
-    Deno.kill(pid, "SIGCONT");
-    return false;
-  } catch {
-    return false; // the process ended
-  }
-}
-
-async function sameBytes(path: string, want: Uint8Array): Promise<boolean> {
-  const got = await Deno.readFile(path).catch(() => undefined);
-  return got !== undefined && got.length === want.length && got.every((x, i) => x === want[i]);
-}
 
 for (const replacing of [false, true]) {
   Deno.test(
