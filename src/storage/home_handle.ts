@@ -253,7 +253,7 @@ export class Home {
   async #write<T>(fn: (w: HomeWriter) => Promise<T> | T, refetchable: boolean): Promise<T> {
     // Loaded on the first write: commands that only read never load the
     // writing half (signing, ingest, the fold, refold).
-    const { afterWrite, writeTransaction } = await lazyImport<
+    const { writeTransaction } = await lazyImport<
       typeof import("./home_transaction.ts")
     >(
       new URL("./home_transaction.ts", import.meta.url),
@@ -274,9 +274,6 @@ export class Home {
       fn,
       refetchable,
     );
-    // A removed phone's private key goes with the write that folded this
-    // device's own removal of it (home_transaction.ts).
-    await afterWrite(this.paths.root, this.view, this.device);
     return r;
   }
 

@@ -5,16 +5,12 @@
  * just written), state rows are cached only while the transaction holds the
  * database, the writer finishes (refold, clock) before the commit, and a
  * refetchable transaction (no fsync, db.ts) may hold nothing a peer could
- * not send again: this device's own entries in one is refused. After each
- * write a removed phone's private key may go ({@link afterWrite}).
+ * not send again: this device's own entries in one is refused.
  * Loaded on the first write: commands that only read never load the
  * writing half (signing, ingest, the fold, refold).
  */
 
 import type { HlcClock } from "../crdt/hlc.ts";
-import type { DeviceKey } from "../log/device_key.ts";
-import type { StateView } from "../log/state.ts";
-import { lazyImport } from "../lazy_import.ts";
 import { inTransaction } from "./db.ts";
 import { HomeWriter } from "./home_writer.ts";
 import type { WriterParts } from "./writer_parts.ts";
@@ -49,21 +45,4 @@ export async function writeTransaction<T>(
   } finally {
     p.state.cacheRows(false, committed);
   }
-}
-
-/**
- * What follows each write of the home at `root` (`Home.write`), done
- * whatever happens here: a removed phone's private key has no use left (no
- * config of it is printed again): it goes with the write that folded this
- * device's own removal of it. One taken in from a peer leaves it (that
- * removal may stop counting when its author's earlier cut arrives:
- * wg_device_keys.ts); `doctor` names such a key and `doctor --fix` deletes
- * it. Costs one failed readDir in a home without phones.
- */
-export async function afterWrite(root: string, view: StateView, device: DeviceKey): Promise<void> {
-  // Loaded here, not at start-up: it needs node:fs (a command that only
-  // reads, like `status`, never pays for it).
-  await lazyImport<typeof import("./wg_device_keys.ts")>(
-    new URL("./wg_device_keys.ts", import.meta.url),
-  ).then((m) => m.dropRemovedKeys(root, view, device)).catch(() => {});
 }

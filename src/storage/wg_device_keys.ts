@@ -7,8 +7,8 @@
  * other device holds the key; the phone's own app does).
  *
  * Once the phone is removed its config is never printed again, so its key
- * has no use here: {@link dropRemovedKeys} deletes it after the write that
- * folds a removal this device made (`mesh remove` here). A removal taken in
+ * has no use here: {@link dropRemovedKeys} deletes it once `mesh remove`
+ * or `mesh retire` here has committed the removal. A removal taken in
  * from another device leaves the key: removals race (docs/trust.md), and
  * one that counts now stops counting when an earlier cut of its author
  * arrives (a thief removing the phone, cut by the owner) — the phone is a

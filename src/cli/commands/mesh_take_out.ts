@@ -18,7 +18,7 @@ import { safeText } from "../../text_safety.ts";
 import type { CommandContext, ParsedInput } from "../command.ts";
 import { meshHome } from "./mesh_home.ts";
 import { findRemovalTarget, heldAnywhere } from "../removal_target.ts";
-import { commitOps, homeRoot, withWrite } from "../session.ts";
+import { commitOps, homeRoot, withRead, withWrite } from "../session.ts";
 
 /** Which way a device is taken out (see mesh_remove.ts). */
 export type Kind = "remove" | "retire";
@@ -104,6 +104,16 @@ export async function takeOut(
     // A fresh discovery secret in the same entry: the removed device never learns it.
     await commitOps(w, [...ops, newDiscoveryKeyOp(w.view)]);
   }, { create: false });
+  // A phone made here: its private key has no use left (no config of it is
+  // printed again). Only this device's own removal takes it; one taken in
+  // from a peer may stop counting (src/storage/wg_device_keys.ts). Once
+  // committed, so a failed write keeps it; a failure here is doctor's to name.
+  await withRead(ctx, async (home) => {
+    const { dropRemovedKeys } = await lazyImport<
+      typeof import("../../storage/wg_device_keys.ts")
+    >(new URL("../../storage/wg_device_keys.ts", import.meta.url));
+    await dropRemovedKeys(home.paths.root, home.view, home.device).catch(() => {});
+  });
   report(words.done);
   // A phone's WireGuard app keeps the config it was given: the removed
   // device stays its peer until the config is exported and loaded again.
