@@ -40,6 +40,16 @@ async function filesIn(dir: string): Promise<string[]> {
   return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
 }
 
+type Finding = { check: string; ok: boolean; detail: string; hint?: string };
+
+/** `doctor --json` (with `--fix` when `fix`) of home `root`: its run and its wg-devices finding. */
+async function wgDevicesFinding(root: string, fix = false) {
+  const args = ["--home", root, "--no-sync", "doctor", "--json", ...(fix ? ["--fix"] : [])];
+  const r = await mycel(args);
+  const doc = JSON.parse(r.stdout) as { findings: Finding[] };
+  return { args, r, found: doc.findings.find((f) => f.check === "wg-devices") };
+}
+
 function revokeOp(home: Home, key: Home["device"]) {
   return { type: "device.revoke" as const, device: key, upTo: home.log.head(key)?.seq ?? 0 };
 }
@@ -98,10 +108,7 @@ Deno.test("a phone's removal taken in from another device keeps its private key;
   } finally {
     home.close();
   }
-  type Doc = { findings: { check: string; ok: boolean; detail: string; hint?: string }[] };
-  const base = ["--home", h.root, "--no-sync", "doctor", "--json"];
-  const before = await mycel(base);
-  const found = (JSON.parse(before.stdout) as Doc).findings.find((f) => f.check === "wg-devices");
+  const { r: before, found } = await wgDevicesFinding(h.root);
   assert.ok(found, `no wg-devices finding: ${before.stdout}`);
   assert.equal(found.ok, false);
   assert.equal(
@@ -111,9 +118,8 @@ Deno.test("a phone's removal taken in from another device keeps its private key;
     }, removed by server)`,
   );
   assert.match(found.hint ?? "", /a removal made on another device keeps the key here/);
-  const fixed = await mycel([...base, "--fix"]);
-  const done = (JSON.parse(fixed.stdout) as Doc).findings.find((f) => f.check === "wg-devices");
-  assert.equal(done?.ok, true, describe([...base, "--fix"], fixed));
+  const { args, r: fixed, found: done } = await wgDevicesFinding(h.root, true);
+  assert.equal(done?.ok, true, describe(args, fixed));
   await assert.rejects(() => Deno.stat(keyFile), Deno.errors.NotFound, "--fix kept the key");
 });
 
@@ -130,10 +136,7 @@ Deno.test("doctor flags a removed phone's private key left in the home; doctor -
   const tmp = `${keyFile}.4242.abcd1234.tmp`;
   await Deno.writeFile(keyFile, kept, { mode: 0o600 });
   await Deno.writeFile(tmp, kept, { mode: 0o600 });
-  type Doc = { findings: { check: string; ok: boolean; detail: string; hint?: string }[] };
-  const base = ["--home", h.root, "--no-sync", "doctor", "--json"];
-  const before = await mycel(base);
-  const found = (JSON.parse(before.stdout) as Doc).findings.find((f) => f.check === "wg-devices");
+  const { args, r: before, found } = await wgDevicesFinding(h.root);
   assert.ok(found, `no wg-devices finding: ${before.stdout}`);
   assert.equal(found.ok, false);
   assert.match(
@@ -145,10 +148,9 @@ Deno.test("doctor flags a removed phone's private key left in the home; doctor -
     ),
   );
   assert.match(found.hint ?? "", /^Run `mycel doctor --fix` to delete them/);
-  assert.equal(before.code, 1, describe(base, before));
+  assert.equal(before.code, 1, describe(args, before));
 
-  const fixed = await mycel([...base, "--fix"]);
-  const done = (JSON.parse(fixed.stdout) as Doc).findings.find((f) => f.check === "wg-devices");
+  const { found: done } = await wgDevicesFinding(h.root, true);
   assert.deepEqual(done, {
     check: "wg-devices",
     ok: true,
@@ -157,7 +159,6 @@ Deno.test("doctor flags a removed phone's private key left in the home; doctor -
     }, removed by desk)`,
   });
   assert.deepEqual(await filesIn(`${h.root}/wg-devices`), []);
-  const after = await mycel(base);
-  const again = (JSON.parse(after.stdout) as Doc).findings.find((f) => f.check === "wg-devices");
+  const { found: again } = await wgDevicesFinding(h.root);
   assert.equal(again, undefined, "nothing left to say");
 });
