@@ -213,6 +213,18 @@ async function middleBytes(path: string): Promise<Uint8Array | undefined> {
 
 async function copyTree(from: string, to: string) {
   await run("cp", ["-a", from, to]);
+  await settle();
+}
+
+/**
+ * Writes every dirty page to disk before a timed step. The copy just made
+ * (1 GiB) and the tool timed before it leave gigabytes for the kernel to
+ * write back; without this, whichever tool is timed next pays for that
+ * writeback in its own time, by how far it had got (the fetching step of
+ * one build varied 4.9 to 8.0 s on a quiet machine, rsync 1.3 to 3.6 s).
+ */
+async function settle() {
+  await run("sync", []);
 }
 
 // ---------------------------------------------------------------------------
@@ -539,6 +551,7 @@ async function rsyncDaemon(dir: string, dest: string) {
 }
 
 async function rsyncOnce(src: string, port: number) {
+  await settle();
   const t0 = performance.now();
   const out = await run("rsync", ["-a", "--stats", `${src}/`, `rsync://127.0.0.1:${port}/m/`]);
   const ms = performance.now() - t0;
@@ -733,6 +746,7 @@ async function main() {
     const counter = await WireCounter.open([a.port, b.port], teardown);
     await counter.zero();
     await changeMiddle(join(a.folder, "disk.img"));
+    await settle();
     const t0 = performance.now();
     await mycel(a, ["sync", "now", "--timeout", "60"]);
     await mycel(b, ["sync", "now", "--timeout", "60"]);
@@ -741,6 +755,7 @@ async function main() {
     const st = keepS!;
     const before = await stBytes(st.a);
     await changeMiddle(join(st.a.folder, "disk.img"));
+    await settle();
     const s0 = performance.now();
     await stApi(st.a, "/rest/db/scan?folder=bench", "POST");
     for (;;) {
