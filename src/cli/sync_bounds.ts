@@ -6,7 +6,7 @@
  * - `MYCEL_SESSION_BUDGET=BYTES`: entries one session sends at most (default
  *   64 MiB); the rest follows next round ("more next round");
  * - `MYCEL_SESSION_DEADLINE=SECONDS`: how long one session may last in all
- *   (default max(60 × --timeout, 600)); --timeout stays the read deadline;
+ *   (default max(60 × --timeout, 600), at most 86400); --timeout stays the read deadline;
  * - `MYCEL_FILE_BUDGET=BYTES`: file content one round fetches at most (the
  *   rest follows next round, resumed where it stopped);
  * - `MYCEL_DISCOVERY=off`: no LAN discovery.

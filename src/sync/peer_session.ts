@@ -26,6 +26,7 @@ import { SYNC_PROLOGUE, SYNC_PROTOCOL_VERSION } from "../protocol/sync_fields.ts
 import { HANDSHAKE_CHECK } from "../protocol/sync_messages.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { ByteStream } from "../transport/byte_stream.ts";
+import { startTimer } from "../transport/deadline.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
 import { initiatorHandshake, responderHandshake } from "../transport/handshake_io.ts";
 import type { Replays } from "../transport/replay_guard.ts";
@@ -149,20 +150,17 @@ function describe(e: unknown): { error: string; code?: string } {
   return { error: String(e) };
 }
 
+/** `p`, or a `timeout` error once `ms` passed (then `onTimeout` closes the connection). */
 async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout();
-      reject(
-        new MycelError("timeout", "sync with peer", `the session took longer than ${ms / 1000}s`),
-      );
-    }, ms);
-  });
+  const timer = startTimer(
+    ms,
+    () => new MycelError("timeout", "sync with peer", `the session took longer than ${ms / 1000}s`),
+    onTimeout,
+  );
   try {
-    return await Promise.race([p, expired]);
+    return await Promise.race([p, timer.expired]);
   } finally {
-    clearTimeout(timer);
+    timer.cancel();
   }
 }
 

@@ -96,11 +96,19 @@ export interface RoundOptions {
 export interface SessionTuning {
   /** Entries sent per session at most (bytes; default SESSION_BUDGET). */
   budget?: number;
-  /** Deadline of the whole session (ms; default max(60 × read deadline, 10 min)). */
+  /** Deadline of the whole session (ms; default max(60 × read deadline, 10 min), at most a day). */
   sessionTimeoutMs?: number;
   /** Entries a peer may lack before it gets a checkpoint instead (default CHECKPOINT_MIN). */
   checkpointMin?: number;
 }
+
+/**
+ * The longest a whole session may last (ms): a day, as MYCEL_SESSION_DEADLINE
+ * allows at most. The default, 60 × the read deadline, would pass what a
+ * timer can wait (2^31 - 1 ms) for a `--timeout` over about 10 hours, and
+ * such a timer fires at once: every session failed.
+ */
+export const MAX_SESSION_MS = 86_400_000;
 
 /** A route left less connect time than this (ms) is not dialled: the peer's budget is spent. */
 export const MIN_CONNECT_MS = 50;
@@ -137,7 +145,8 @@ export function limitsFor(
   return {
     readTimeoutMs: timeoutMs,
     handshakeTimeoutMs: Math.min(timeoutMs, 10_000),
-    sessionTimeoutMs: tuning.sessionTimeoutMs ?? Math.max(timeoutMs * 60, 600_000),
+    sessionTimeoutMs: tuning.sessionTimeoutMs ??
+      Math.min(Math.max(timeoutMs * 60, 600_000), MAX_SESSION_MS),
     ports,
     ...(tuning.budget === undefined ? {} : { budget: tuning.budget }),
     ...(tuning.checkpointMin === undefined ? {} : { checkpointMin: tuning.checkpointMin }),
