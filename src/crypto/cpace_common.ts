@@ -44,6 +44,13 @@ export interface CpaceGroup {
   scalarMultVfy(scalar: Uint8Array, element: Uint8Array): Uint8Array;
 }
 
+/** The unsigned integer `bytes` hold, least significant byte first (the draft's scalar and field encodings). */
+export function fromLe(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]);
+  return n;
+}
+
 /** `prepend_len(data)`: the LEB128 length of `data`, then `data`. */
 export function prependLen(data: Uint8Array): Uint8Array {
   const len: number[] = [];

@@ -13,6 +13,7 @@ import { sha512 } from "@noble/hashes/sha2.js";
 import { utf8 } from "../bytes.ts";
 import {
   type CpaceGroup,
+  fromLe,
   generatorString,
   invalidPointError,
   invalidScalarError,
@@ -22,12 +23,6 @@ import {
 const NAME = "CPACE-RISTR255-SHA512";
 const Point = ristretto255.Point;
 const ORDER = Point.Fn.ORDER;
-
-function fromLe(bytes: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]);
-  return n;
-}
 
 /** Decode a scalar; zero is refused because it would publish the identity. */
 function decodeScalar(scalar: Uint8Array): bigint {

@@ -14,6 +14,7 @@ import { sha512 } from "@noble/hashes/sha2.js";
 import { utf8 } from "../bytes.ts";
 import {
   type CpaceGroup,
+  fromLe,
   generatorString,
   invalidPointError,
   invalidScalarError,
@@ -24,12 +25,6 @@ const NAME = "CPACE-X25519-SHA512";
 const P = 2n ** 255n - 19n;
 /** SHA-512 block size: the draft's `s_in_bytes` for the generator string. */
 const SHA512_BLOCK_BYTES = 128;
-
-function fromLe(bytes: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]);
-  return n;
-}
 
 function toLe32(n: bigint): Uint8Array {
   const out = new Uint8Array(32);
