@@ -29,7 +29,8 @@ function bad(what: string, text: string): MycelError {
   });
 }
 
-function ipv4Bytes(text: string): Uint8Array | null {
+/** The 4 bytes of a dotted-quad IPv4 address, or null when `text` is not one. */
+export function ipv4Bytes(text: string): Uint8Array | null {
   const parts = text.split(".");
   if (parts.length !== 4) return null;
   const out = new Uint8Array(4);
@@ -55,7 +56,8 @@ export function formatIpv4(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
 }
 
-function ipv6Bytes(text: string): Uint8Array | null {
+/** The 16 bytes of an IPv6 address (RFC 4291 text forms, no zone id), or null when `text` is not one. */
+export function ipv6Bytes(text: string): Uint8Array | null {
   const halves = text.split("::");
   if (halves.length > 2) return null;
   const groups: number[][] = [];

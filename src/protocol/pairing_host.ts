@@ -3,10 +3,12 @@
  * IP address text <-> bytes for the pairing code, which carries a literal
  * address (no DNS: the new device may not share a resolver with the
  * inviter). IPv4 is dotted-quad; IPv6 is printed in the RFC 5952 canonical
- * form so that a code always decodes to the same text. Pure; no I/O.
+ * form so that a code always decodes to the same text. The parsing is
+ * src/ip.ts's (strict: no leading zeros, IPv4 tail only last). Pure; no I/O.
  */
 
 import { MycelError } from "../errors.ts";
+import { ipv4Bytes, ipv6Bytes } from "../ip.ts";
 
 /** A parsed address: 4 bytes (IPv4) or 16 bytes (IPv6), network order. */
 export type IpBytes = Uint8Array;
@@ -15,58 +17,6 @@ function badHost(reason: string, host: string): MycelError {
   return new MycelError("pairing_code_host", "make pairing code", reason, {
     value: JSON.stringify(host),
   });
-}
-
-function parseIpv4(text: string): IpBytes | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    // No leading zeros: "010" means 8 to some parsers and 10 to others.
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(parts[i])) return undefined;
-    const n = Number(parts[i]);
-    if (n > 255) return undefined;
-    out[i] = n;
-  }
-  return out;
-}
-
-function parseGroups(text: string, allowV4Tail: boolean): number[] | undefined {
-  if (text === "") return [];
-  const groups: number[] = [];
-  const pieces = text.split(":");
-  for (let i = 0; i < pieces.length; i++) {
-    const piece = pieces[i];
-    if (allowV4Tail && i === pieces.length - 1 && piece.includes(".")) {
-      // Embedded IPv4 tail, e.g. ::ffff:192.0.2.1
-      const v4 = parseIpv4(piece);
-      if (!v4) return undefined;
-      groups.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-    } else if (/^[0-9a-fA-F]{1,4}$/.test(piece)) {
-      groups.push(parseInt(piece, 16));
-    } else {
-      return undefined;
-    }
-  }
-  return groups;
-}
-
-function parseIpv6(text: string): IpBytes | undefined {
-  const halves = text.split("::");
-  if (halves.length > 2) return undefined;
-  // Only the very last piece of the address may be a dotted IPv4 tail.
-  const head = parseGroups(halves[0], halves.length === 1);
-  const tail = halves.length === 2 ? parseGroups(halves[1], true) : [];
-  if (!head || !tail) return undefined;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
-  const groups = [...head, ...new Array(missing).fill(0), ...tail];
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    out[2 * i] = g >> 8;
-    out[2 * i + 1] = g & 0xff;
-  });
-  return out;
 }
 
 /**
@@ -78,9 +28,9 @@ function parseIpv6(text: string): IpBytes | undefined {
 export function parseHost(host: string): IpBytes {
   const text = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
   if (text.includes("%")) throw badHost("an address with a zone id cannot be shared", host);
-  const v4 = parseIpv4(text);
+  const v4 = ipv4Bytes(text);
   if (v4) return v4;
-  const v6 = text.includes(":") ? parseIpv6(text) : undefined;
+  const v6 = text.includes(":") ? ipv6Bytes(text) : undefined;
   if (!v6) throw badHost("not an IPv4 or IPv6 address", host);
   const mapped = v6.subarray(0, 12).every((b, i) => b === (i < 10 ? 0 : 0xff));
   return mapped ? v6.slice(12) : v6;
