@@ -43,6 +43,11 @@ export function ipv4Bytes(text: string): Uint8Array | null {
   return out;
 }
 
+/** True when `text` is a dotted-quad IPv4 address. */
+export function isIpv4(text: string): boolean {
+  return ipv4Bytes(text) !== null;
+}
+
 /** Parse a dotted-quad IPv4 address into an unsigned 32-bit number. */
 export function parseIpv4(text: string): number {
   const b = ipv4Bytes(text);
@@ -88,6 +93,11 @@ export function ipv6Bytes(text: string): Uint8Array | null {
   out.set(head, 0);
   out.set(tail, 16 - tail.length);
   return out;
+}
+
+/** True when `text` is an IPv6 address (RFC 4291 text forms, no zone id). */
+export function isIpv6(text: string): boolean {
+  return ipv6Bytes(text) !== null;
 }
 
 /** Parse an IPv6 address (RFC 4291 text forms, no zone id) into 16 bytes. */

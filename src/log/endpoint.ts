@@ -5,7 +5,7 @@
  */
 
 import { ExitCode, MycelError } from "../errors.ts";
-import { parseIpv4, parseIpv6 } from "../ip.ts";
+import { isIpv4, isIpv6 } from "../ip.ts";
 
 /** A parsed endpoint. */
 export interface Endpoint {
@@ -17,20 +17,6 @@ export interface Endpoint {
 
 const DNS =
   /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-
-function parses(parse: (t: string) => unknown, text: string): boolean {
-  try {
-    parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** True when `host` is an IPv4 literal. */
-export function isIpv4(host: string): boolean {
-  return parses(parseIpv4, host);
-}
 
 /** True when `host` is a DNS name (RFC 1123: the last label is not all digits). */
 function isDnsName(host: string): boolean {
@@ -60,7 +46,7 @@ export function parseEndpoint(text: string): Endpoint {
   const [address, zone] = host.split("%", 2);
   const zoneOk = zone === undefined || /^[\w.-]{1,15}$/.test(zone);
   const valid = bracketed
-    ? zoneOk && parses(parseIpv6, address)
+    ? zoneOk && isIpv6(address)
     : isIpv4(host) || (!/^[\d.]+$/.test(host) && isDnsName(host));
   if (!valid) {
     throw fail("the host is not an IP address or name");

@@ -9,7 +9,7 @@
 
 import { base64 } from "@scure/base";
 import { MycelError } from "../errors.ts";
-import { parseIpv4, parseIpv6 } from "../ip.ts";
+import { isIpv4, isIpv6 } from "../ip.ts";
 
 // 32 bytes in padded base64 are 43 digits and "="; the last digit carries 2
 // unused bits that must be zero, which is the canonical form `wg` insists on.
@@ -41,15 +41,6 @@ export function wgKeyToBytes(text: string): Uint8Array {
   return base64.decode(text);
 }
 
-function isIpv4(text: string): boolean {
-  try {
-    parseIpv4(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** True for an RFC 1123 hostname (letters, digits, hyphens, dots; ≤ 253 chars). */
 export function isValidHostname(text: string): boolean {
   return HOST.test(text);
@@ -69,12 +60,7 @@ export function isValidEndpoint(text: string): boolean {
   }
   const [addr, zone, ...rest] = m[1].split("%");
   if (rest.length > 0 || (zone !== undefined && !ZONE.test(zone))) return false;
-  try {
-    parseIpv6(addr);
-    return true;
-  } catch {
-    return false;
-  }
+  return isIpv6(addr);
 }
 
 /**

@@ -27,7 +27,8 @@
 
 import { asBytes } from "../bytes.ts";
 import { DeviceKey } from "../log/device_key.ts";
-import { formatEndpoint, isIpv4, parseEndpoint } from "../log/endpoint.ts";
+import { isIpv4 } from "../ip.ts";
+import { formatEndpoint, parseEndpoint } from "../log/endpoint.ts";
 import { formatIpv6, parseIpv6 } from "../ip.ts";
 import { encodeCbor } from "../log/cbor.ts";
 import {

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { isMycelError } from "../../src/errors.ts";
-import { formatEndpoint, isIpv4, parseEndpoint } from "../../src/log/endpoint.ts";
+import { isIpv4 } from "../../src/ip.ts";
+import { formatEndpoint, parseEndpoint } from "../../src/log/endpoint.ts";
 import { assertMycelError } from "../helpers/assert.ts";
 import { endpointArb } from "./helpers.ts";
 
