@@ -14,7 +14,7 @@
 import type { DeviceKey } from "../log/device_key.ts";
 import type { StateView } from "../log/state.ts";
 import type { PeerBook } from "../storage/local_state.ts";
-import type { SessionOutcome } from "../sync/peer_session.ts";
+import type { SessionOutcome } from "../sync/peer_session_types.ts";
 import { localTime } from "../human.ts";
 import { isoTime, type RemovedJson } from "./json_types.ts";
 

@@ -6,7 +6,7 @@
 
 import { ExitCode } from "../errors.ts";
 import type { PeerFetchReport } from "../sync/file_fetch.ts";
-import type { SessionOutcome } from "../sync/peer_session.ts";
+import type { SessionOutcome } from "../sync/peer_session_types.ts";
 import { safeText } from "../text_safety.ts";
 import { plural } from "../human.ts";
 import type { Text } from "./output.ts";

@@ -23,7 +23,7 @@ import type { Home } from "../storage/home_handle.ts";
 import type { HomeWriter } from "../storage/home_writer.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import { acksAfter } from "./acks.ts";
-import type { SessionOutcome } from "./peer_session.ts";
+import type { SessionOutcome } from "./peer_session_types.ts";
 import { isInCgnat } from "../mesh/addresses.ts";
 import { formatEndpoint, parseEndpoint } from "../log/endpoint.ts";
 import { noteSeen } from "./nat_hints.ts";

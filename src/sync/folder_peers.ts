@@ -16,7 +16,7 @@ import type { Home } from "../storage/home_handle.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import type { FetchPeer } from "./file_fetch.ts";
-import type { SessionOutcome } from "./peer_session.ts";
+import type { SessionOutcome } from "./peer_session_types.ts";
 import { directRoutes, type Route, type SessionTuning, syncPeer } from "./round.ts";
 
 /** The devices (other than us) that joined `folder` and sync with mycel. */

@@ -28,7 +28,7 @@ import type { Route, SessionTuning } from "./round.ts";
 import { folderPeers, openPeers } from "./folder_peers.ts";
 import { apartFolderHere, leftAloneHere } from "./left_alone.ts";
 import { deletedInState } from "./state_deleted.ts";
-import type { SessionOutcome } from "./peer_session.ts";
+import type { SessionOutcome } from "./peer_session_types.ts";
 
 /** How the folder half runs. */
 export interface FolderRoundOptions {

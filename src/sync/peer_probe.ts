@@ -24,7 +24,7 @@ import type { ByteStream } from "../transport/byte_stream.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
 import { initiatorHandshake } from "../transport/handshake_io.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
-import type { NoiseKeys } from "./peer_session.ts";
+import type { NoiseKeys } from "./peer_session_types.ts";
 
 /** What a handshake probe found. */
 export type ProbeResult =

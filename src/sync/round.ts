@@ -20,12 +20,8 @@ import type { PeerBook } from "../storage/local_state.ts";
 import type { ByteStream } from "../transport/byte_stream.ts";
 import { connectTcp } from "../transport/tcp.ts";
 import { recordOutcome } from "./bookkeeping.ts";
-import {
-  initiateSession,
-  type NoiseKeys,
-  type SessionLimits,
-  type SessionOutcome,
-} from "./peer_session.ts";
+import { initiateSession } from "./peer_session.ts";
+import type { NoiseKeys, SessionLimits, SessionOutcome } from "./peer_session_types.ts";
 import { type DiscoveryOptions, type RoundFinder, roundFinder } from "./round_discovery.ts";
 import { choosePeers } from "./round_peers.ts";
 import { refreshSelfRecord } from "./self_record.ts";

@@ -26,7 +26,7 @@ import type { DeviceKeys } from "../../src/log/identity.ts";
 import type { Op } from "../../src/log/ops.ts";
 import { createHome } from "../../src/storage/home_create.ts";
 import { Home } from "../../src/storage/home_handle.ts";
-import type { SessionOutcome } from "../../src/sync/peer_session.ts";
+import type { SessionOutcome } from "../../src/sync/peer_session_types.ts";
 import { limitsFor, type SessionTuning, syncRoundOn } from "../../src/sync/round.ts";
 import { serveOn } from "../../src/sync/serve.ts";
 import { memoryLink } from "../../src/transport/memory_stream.ts";

@@ -17,11 +17,8 @@ import { generateDeviceKeys } from "../../src/log/identity.ts";
 import { SYNC_PROLOGUE, SYNC_PROTOCOL_VERSION } from "../../src/protocol/sync_fields.ts";
 import { decodeHelloReply, encodeHello } from "../../src/protocol/sync_hello.ts";
 import { limitsFor } from "../../src/sync/round.ts";
-import {
-  initiateSession,
-  respondSession,
-  type SessionLimits,
-} from "../../src/sync/peer_session.ts";
+import { initiateSession, respondSession } from "../../src/sync/peer_session.ts";
+import type { SessionLimits } from "../../src/sync/peer_session_types.ts";
 import { FrameConn } from "../../src/transport/frame_conn.ts";
 import { initiatorHandshake } from "../../src/transport/handshake_io.ts";
 import { memoryLink } from "../../src/transport/memory_stream.ts";

@@ -19,7 +19,7 @@ import { recordOutcome } from "../../src/sync/bookkeeping.ts";
 import type { ExchangeResult } from "../../src/sync/exchange_types.ts";
 import { meshUlaCidr } from "../../src/mesh/addresses.ts";
 import { seenFor } from "../../src/sync/nat_hints.ts";
-import type { SessionOutcome } from "../../src/sync/peer_session.ts";
+import type { SessionOutcome } from "../../src/sync/peer_session_types.ts";
 import { directRoutes } from "../../src/sync/round.ts";
 import { refreshSelfRecord } from "../../src/sync/self_record.ts";
 import type { Home } from "../../src/storage/home_handle.ts";

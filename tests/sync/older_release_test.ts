@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { NOISE_IK, NOISE_IK_AESGCM } from "../../src/crypto/noise.ts";
 import { limitsFor, syncPeer } from "../../src/sync/round.ts";
 import { serveOn } from "../../src/sync/serve.ts";
-import type { SessionOutcome } from "../../src/sync/peer_session.ts";
+import type { SessionOutcome } from "../../src/sync/peer_session_types.ts";
 import { memoryLink } from "../../src/transport/memory_stream.ts";
 import { MemMesh, pref } from "./_mem_mesh.ts";
 
