@@ -1,0 +1,127 @@
+/**
+ * @module peer_session_run
+ * What both sides of a session (peer_session.ts) run the same way: the
+ * connection under the session deadline (closed on every path, and at once
+ * on Ctrl-C), the Noise handshake object, the exchange with its bounds, and
+ * how refused entries turn the outcome "refused".
+ */
+
+import { Handshake, NOISE_IK } from "../crypto/noise.ts";
+import { MycelError } from "../errors.ts";
+import type { DeviceKey } from "../log/device_key.ts";
+import { SYNC_PROLOGUE } from "../protocol/sync_fields.ts";
+import type { Home } from "../storage/home_handle.ts";
+import type { ByteStream } from "../transport/byte_stream.ts";
+import { startTimer } from "../transport/deadline.ts";
+import { FrameConn } from "../transport/frame_conn.ts";
+import type { SecureChannel } from "../transport/secure_channel.ts";
+import { plural } from "../human.ts";
+import { runExchange } from "./exchange.ts";
+import type { ExchangeResult } from "./exchange_types.ts";
+import type { NoiseKeys, SessionLimits, SessionOutcome } from "./peer_session_types.ts";
+import { memberCheckpoints } from "./member_checkpoints.ts";
+import { seenFor } from "./nat_hints.ts";
+
+function describe(e: unknown): { error: string; code?: string } {
+  if (e instanceof MycelError) {
+    return { error: e.message.replace(/^Cannot [^:]*: /, ""), code: e.code };
+  }
+  return { error: String(e) };
+}
+
+/** `p`, or a `timeout` error once `ms` passed (then `onTimeout` closes the connection). */
+async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  const timer = startTimer(
+    ms,
+    () => new MycelError("timeout", "sync with peer", `the session took longer than ${ms / 1000}s`),
+    onTimeout,
+  );
+  try {
+    return await Promise.race([p, timer.expired]);
+  } finally {
+    timer.cancel();
+  }
+}
+
+/** Run `body` under the session deadline; the connection is always closed; never throws. */
+export async function guarded(
+  stream: ByteStream,
+  meta: { path: string; address: string },
+  limits: SessionLimits,
+  base: () => SessionOutcome,
+  body: (conn: FrameConn, adopt: (c: SecureChannel) => void) => Promise<SessionOutcome>,
+): Promise<SessionOutcome> {
+  const conn = new FrameConn(stream, {
+    peer: meta.address,
+    ...(limits.maxBytes === undefined ? {} : { maxBytes: limits.maxBytes }),
+  });
+  let close = () => conn.close();
+  const stop = () => close();
+  limits.signal?.addEventListener("abort", stop, { once: true });
+  try {
+    if (limits.signal?.aborted) close();
+    return await withTimeout(
+      body(conn, (c) => close = () => c.close()),
+      limits.sessionTimeoutMs,
+      () => close(),
+    );
+  } catch (e) {
+    return { ...base(), status: "failed", ...describe(e) };
+  } finally {
+    limits.signal?.removeEventListener("abort", stop);
+    close();
+  }
+}
+
+export function handshake(keys: NoiseKeys, peerNoiseKey?: string, protocol = NOISE_IK): Handshake {
+  return Handshake.create({
+    protocol,
+    initiator: peerNoiseKey !== undefined,
+    prologue: SYNC_PROLOGUE,
+    staticKey: { publicKey: keys.noisePublic, privateKey: keys.noisePrivate },
+    ...(peerNoiseKey === undefined ? {} : { remoteStatic: Uint8Array.fromBase64(peerNoiseKey) }),
+  });
+}
+
+export async function exchangeOn(
+  channel: SecureChannel,
+  home: Home,
+  peer: DeviceKey,
+  meta: { address: string },
+  limits: SessionLimits,
+  onLive: () => void,
+  provisional = false,
+) {
+  const exchange = await runExchange(channel, home, {
+    readTimeoutMs: limits.readTimeoutMs,
+    hiTimeoutMs: Math.min(limits.handshakeTimeoutMs, limits.readTimeoutMs),
+    now: () => home.now(),
+    ports: limits.ports,
+    observed: meta.address,
+    seen: seenFor(home, peer, home.now()),
+    acceptCheckpoint: memberCheckpoints(home, peer, provisional),
+    budget: limits.budget,
+    checkpointMin: limits.checkpointMin,
+    onReceived: limits.onReceived,
+    onHi: onLive,
+    peer,
+  });
+  return { exchange, wire: { sent: channel.bytesSent, received: channel.bytesReceived } };
+}
+
+/**
+ * Entries of the peer's that we refused (bad signature, gap, not a member)
+ * make the session "refused", naming how many, the first reason and where:
+ * a peer sending what no honest member sends must show up in the round's
+ * line, the server's log and the bookkeeping, not pass as "synced".
+ */
+export function refusedOf(ex: ExchangeResult): { status: "refused"; error: string } | undefined {
+  const ingest = ex.ingest;
+  if (ingest === undefined || ingest.refusedCount === 0) return undefined;
+  const r = ingest.refused[0];
+  const where = r.author ? ` (${r.author.short}#${r.seq})` : "";
+  return {
+    status: "refused",
+    error: `refused ${plural(ingest.refusedCount, "entry", "entries")}: ${r.reason}${where}`,
+  };
+}
