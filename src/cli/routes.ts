@@ -12,7 +12,7 @@
 import type { DeviceRecord } from "../log/device_record.ts";
 import { syncPortOf } from "../mesh/self_endpoints.ts";
 import type { Home } from "../storage/home_handle.ts";
-import { directRoutes, type Route } from "../sync/round.ts";
+import { directRoutes, type Route } from "../sync/peer_routes.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { type MeshView, meshView } from "./mesh_view.ts";
 

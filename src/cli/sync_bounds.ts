@@ -13,7 +13,7 @@
  */
 
 import { usageError } from "../errors.ts";
-import type { SessionTuning } from "../sync/round.ts";
+import type { SessionTuning } from "../sync/session_bounds.ts";
 
 /** Parse a `--timeout SECONDS` value (default `fallback`). */
 export function parseSeconds(

@@ -17,7 +17,9 @@ import { deviceOfHex } from "../storage/sql_folders.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import type { FetchPeer } from "./file_fetch.ts";
 import type { SessionOutcome } from "./peer_session_types.ts";
-import { directRoutes, type Route, type SessionTuning, syncPeer } from "./round.ts";
+import { directRoutes, type Route } from "./peer_routes.ts";
+import { syncPeer } from "./round.ts";
+import type { SessionTuning } from "./session_bounds.ts";
 
 /** The devices (other than us) that joined `folder` and sync with mycel. */
 export function folderPeers(home: Home, folder: string): DeviceRecord[] {

@@ -16,26 +16,17 @@ import { parseEndpoint } from "../log/endpoint.ts";
 import { syncsWithMycel } from "../mesh/plan.ts";
 import type { LocalAddress } from "../mesh/self_endpoints.ts";
 import { Home } from "../storage/home_handle.ts";
-import type { PeerBook } from "../storage/local_state.ts";
 import type { ByteStream } from "../transport/byte_stream.ts";
 import { connectTcp } from "../transport/tcp.ts";
 import { recordOutcome } from "./bookkeeping.ts";
 import { initiateSession } from "./peer_session.ts";
 import type { NoiseKeys, SessionLimits, SessionOutcome } from "./peer_session_types.ts";
+import { directRoutes, type Route } from "./peer_routes.ts";
 import { type DiscoveryOptions, type RoundFinder, roundFinder } from "./round_discovery.ts";
 import { choosePeers } from "./round_peers.ts";
 import { refreshSelfRecord } from "./self_record.ts";
 import { lazyImport } from "../lazy_import.ts";
-
-/** One way to reach a peer. */
-export interface Route {
-  /** "direct" (its advertised endpoint) or "mesh" (its WireGuard address). */
-  path: string;
-  /** Host to dial. */
-  host: string;
-  /** Port to dial. */
-  port: number;
-}
+import { limitsFor, type SessionTuning } from "./session_bounds.ts";
 
 /** Options of a round. */
 export interface RoundOptions {
@@ -85,69 +76,8 @@ export interface RoundOptions {
   signal?: AbortSignal;
 }
 
-/**
- * Overrides of a session's bounds (tests, unusual links): the bytes of
- * entries it sends at most, and how long it may last in all.
- */
-export interface SessionTuning {
-  /** Entries sent per session at most (bytes; default SESSION_BUDGET). */
-  budget?: number;
-  /** Deadline of the whole session (ms; default max(60 × read deadline, 10 min), at most a day). */
-  sessionTimeoutMs?: number;
-  /** Entries a peer may lack before it gets a checkpoint instead (default CHECKPOINT_MIN). */
-  checkpointMin?: number;
-}
-
-/**
- * The longest a whole session may last (ms): a day, as MYCEL_SESSION_DEADLINE
- * allows at most. The default, 60 × the read deadline, would pass what a
- * timer can wait (2^31 - 1 ms) for a `--timeout` over about 10 hours, and
- * such a timer fires at once: every session failed.
- */
-export const MAX_SESSION_MS = 86_400_000;
-
 /** A route left less connect time than this (ms) is not dialled: the peer's budget is spent. */
 export const MIN_CONNECT_MS = 50;
-
-/** Endpoints that worked more than this long ago (ms) are no longer tried first. */
-export const REACH_MEMORY_MS = 7 * 24 * 3600_000;
-
-/**
- * The direct routes of `peer`: where a session with it last worked (newest
- * first, from `book.reachAt`), then its advertised endpoints.
- */
-export function directRoutes(peer: DeviceRecord, book?: PeerBook, now = Date.now()): Route[] {
-  const remembered = Object.entries(book?.reachAt ?? {})
-    .filter(([, at]) => now - at < REACH_MEMORY_MS)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .map(([e]) => e);
-  const routes: Route[] = [];
-  for (const e of new Set([...remembered, ...peer.endpoints])) {
-    try {
-      routes.push({ path: "direct", ...parseEndpoint(e) });
-    } catch {
-      // bookkeeping from an older release; the record's endpoints are checked
-    }
-  }
-  return routes;
-}
-
-/** Session limits for a read deadline of `timeoutMs`. */
-export function limitsFor(
-  timeoutMs: number,
-  ports: readonly number[] = [],
-  tuning: SessionTuning = {},
-): SessionLimits {
-  return {
-    readTimeoutMs: timeoutMs,
-    handshakeTimeoutMs: Math.min(timeoutMs, 10_000),
-    sessionTimeoutMs: tuning.sessionTimeoutMs ??
-      Math.min(Math.max(timeoutMs * 60, 600_000), MAX_SESSION_MS),
-    ports,
-    ...(tuning.budget === undefined ? {} : { budget: tuning.budget }),
-    ...(tuning.checkpointMin === undefined ? {} : { checkpointMin: tuning.checkpointMin }),
-  };
-}
 
 /** One session with `peer`, trying its routes in turn. */
 export async function syncPeer(

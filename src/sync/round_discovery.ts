@@ -15,7 +15,7 @@ import type { MemberInfo } from "../log/state.ts";
 import { discoverySecrets } from "../mesh/discovery_key.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { Counters, Found } from "../transport/udp_socket.ts";
-import type { Route } from "./round.ts";
+import type { Route } from "./peer_routes.ts";
 import { lazyImport } from "../lazy_import.ts";
 
 /**

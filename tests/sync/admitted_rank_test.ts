@@ -16,7 +16,7 @@ import { Handshake, NOISE_IK } from "../../src/crypto/noise.ts";
 import { generateDeviceKeys } from "../../src/log/identity.ts";
 import { SYNC_PROLOGUE, SYNC_PROTOCOL_VERSION } from "../../src/protocol/sync_fields.ts";
 import { decodeHelloReply, encodeHello } from "../../src/protocol/sync_hello.ts";
-import { limitsFor } from "../../src/sync/round.ts";
+import { limitsFor } from "../../src/sync/session_bounds.ts";
 import { initiateSession, respondSession } from "../../src/sync/peer_session.ts";
 import type { SessionLimits } from "../../src/sync/peer_session_types.ts";
 import { FrameConn } from "../../src/transport/frame_conn.ts";

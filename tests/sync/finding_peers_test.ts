@@ -20,7 +20,7 @@ import type { ExchangeResult } from "../../src/sync/exchange_types.ts";
 import { meshUlaCidr } from "../../src/mesh/addresses.ts";
 import { seenFor } from "../../src/sync/nat_hints.ts";
 import type { SessionOutcome } from "../../src/sync/peer_session_types.ts";
-import { directRoutes } from "../../src/sync/round.ts";
+import { directRoutes } from "../../src/sync/peer_routes.ts";
 import { refreshSelfRecord } from "../../src/sync/self_record.ts";
 import type { Home } from "../../src/storage/home_handle.ts";
 import { testKeys } from "../log/helpers.ts";

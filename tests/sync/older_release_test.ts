@@ -11,7 +11,8 @@
 
 import assert from "node:assert/strict";
 import { NOISE_IK, NOISE_IK_AESGCM } from "../../src/crypto/noise.ts";
-import { limitsFor, syncPeer } from "../../src/sync/round.ts";
+import { syncPeer } from "../../src/sync/round.ts";
+import { limitsFor } from "../../src/sync/session_bounds.ts";
 import { serveOn } from "../../src/sync/serve.ts";
 import type { SessionOutcome } from "../../src/sync/peer_session_types.ts";
 import { memoryLink } from "../../src/transport/memory_stream.ts";

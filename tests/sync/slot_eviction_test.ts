@@ -122,7 +122,7 @@ Deno.test("a replayed first handshake message is dropped at the handshake deadli
   const [target, friend] = devs.list;
   await devs.peer(target, friend);
   const firstMessage = await recordedFirstMessage(target, friend);
-  // Read deadline 60 s; the handshake's is 10 s (round.ts, limitsFor).
+  // Read deadline 60 s; the handshake's is 10 s (session_bounds.ts, limitsFor).
   await target.serve(60);
   const replay = idleSocket(target.port, "127.0.0.2");
   try {

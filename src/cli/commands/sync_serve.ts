@@ -47,8 +47,8 @@ export const syncServeCommand: CommandSpec = {
       );
     }
     const timeoutMs = parseSeconds(input.flags.timeout, 30_000);
-    const { limitsFor } = await lazyImport<typeof import("../../sync/round.ts")>(
-      new URL("../../sync/round.ts", import.meta.url),
+    const { limitsFor } = await lazyImport<typeof import("../../sync/session_bounds.ts")>(
+      new URL("../../sync/session_bounds.ts", import.meta.url),
     );
     const ports = listen ? [parseEndpoint(listen).port] : [];
     const serve = await lazyImport<typeof import("../../sync/serve.ts")>(

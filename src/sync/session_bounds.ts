@@ -1,0 +1,47 @@
+/**
+ * @module session_bounds
+ * The time limits of a sync session from a read deadline (`--timeout`) and
+ * the overrides tests and unusual links give (budget, whole-session deadline,
+ * checkpoint threshold): shared by `sync now` (round.ts), `sync serve` and the
+ * folder round.
+ */
+
+import type { SessionLimits } from "./peer_session_types.ts";
+
+/**
+ * Overrides of a session's bounds (tests, unusual links): the bytes of
+ * entries it sends at most, and how long it may last in all.
+ */
+export interface SessionTuning {
+  /** Entries sent per session at most (bytes; default SESSION_BUDGET). */
+  budget?: number;
+  /** Deadline of the whole session (ms; default max(60 × read deadline, 10 min), at most a day). */
+  sessionTimeoutMs?: number;
+  /** Entries a peer may lack before it gets a checkpoint instead (default CHECKPOINT_MIN). */
+  checkpointMin?: number;
+}
+
+/**
+ * The longest a whole session may last (ms): a day, as MYCEL_SESSION_DEADLINE
+ * allows at most. The default, 60 × the read deadline, would pass what a
+ * timer can wait (2^31 - 1 ms) for a `--timeout` over about 10 hours, and
+ * such a timer fires at once: every session failed.
+ */
+export const MAX_SESSION_MS = 86_400_000;
+
+/** Session limits for a read deadline of `timeoutMs`. */
+export function limitsFor(
+  timeoutMs: number,
+  ports: readonly number[] = [],
+  tuning: SessionTuning = {},
+): SessionLimits {
+  return {
+    readTimeoutMs: timeoutMs,
+    handshakeTimeoutMs: Math.min(timeoutMs, 10_000),
+    sessionTimeoutMs: tuning.sessionTimeoutMs ??
+      Math.min(Math.max(timeoutMs * 60, 600_000), MAX_SESSION_MS),
+    ports,
+    ...(tuning.budget === undefined ? {} : { budget: tuning.budget }),
+    ...(tuning.checkpointMin === undefined ? {} : { checkpointMin: tuning.checkpointMin }),
+  };
+}
