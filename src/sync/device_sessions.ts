@@ -14,7 +14,8 @@ import type { DeviceKey } from "../log/device_key.ts";
 
 /** Sessions served per device (by key), each taken once and released once. */
 export class DeviceSessions {
-  readonly #count = new Map<string, number>();
+  // Keys are interned (device_key.ts): one object per device, a Map key as is.
+  readonly #count = new Map<DeviceKey, number>();
 
   constructor(readonly max: number = MAX_PER_DEVICE) {}
 
@@ -24,28 +25,27 @@ export class DeviceSessions {
    * refusal's message.
    */
   take(peer: DeviceKey): { release: () => void } | { busy: string } {
-    const key = peer.hex;
-    const n = this.#count.get(key) ?? 0;
+    const n = this.#count.get(peer) ?? 0;
     if (n >= this.max) {
       return {
         busy: `this device serves ${n} sessions of yours already; the next round tries again`,
       };
     }
-    this.#count.set(key, n + 1);
+    this.#count.set(peer, n + 1);
     let released = false;
     return {
       release: () => {
         if (released) return;
         released = true;
-        const left = (this.#count.get(key) ?? 1) - 1;
-        if (left > 0) this.#count.set(key, left);
-        else this.#count.delete(key);
+        const left = (this.#count.get(peer) ?? 1) - 1;
+        if (left > 0) this.#count.set(peer, left);
+        else this.#count.delete(peer);
       },
     };
   }
 
   /** Sessions counted for `peer` now. */
   of(peer: DeviceKey): number {
-    return this.#count.get(peer.hex) ?? 0;
+    return this.#count.get(peer) ?? 0;
   }
 }
