@@ -39,6 +39,7 @@ import { tempNameFor } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
 import { baseName, checkRelativePath, parentOf } from "./paths.ts";
 import { ensureRealParents } from "./safe_paths.ts";
+import { setTempMode } from "./temp_mode.ts";
 
 /** How to write. */
 export interface AssembleOptions {
@@ -115,7 +116,8 @@ export async function assembleFile(
     const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
     try {
       await writeChunks(file, chunks, source);
-      await Deno.chmod(temp, modeFor(before, replacedMode, options.exec));
+      // Through the file, not its name: a link swapped in is never followed (temp_mode.ts).
+      await setTempMode(file, temp, modeFor(before, replacedMode, options.exec));
       const mtime = new Date(options.mtimeMs);
       await file.utime(mtime, mtime);
       await file.sync();

@@ -24,6 +24,7 @@ import { assertMarker } from "./folder_marker.ts";
 import { placeEntry, type PlaceOptions } from "./place_entry.ts";
 import { baseName, checkRelativePath, parentOf } from "./paths.ts";
 import { ensureRealParents } from "./safe_paths.ts";
+import { setTempMode } from "./temp_mode.ts";
 import { MycelError } from "../errors.ts";
 
 /** Bytes written between background flushes ({@link PartialFile.writeAt}). */
@@ -136,7 +137,17 @@ export class PartialFile {
         const info = Deno.lstatSync(join(dir, temp));
         if (info.isFile && info.size === size && (info.nlink ?? 1) === 1) {
           const file = Deno.openSync(join(dir, temp), { read: true, write: true });
-          return { file: new PartialFile(realRoot, relPath, dir, size, temp, file), resumed: true };
+          // The open follows a link swapped in after the look (the folder's
+          // owner racing a root-run round, say): only the inode looked at is
+          // written into.
+          const opened = file.statSync();
+          if (opened.ino === info.ino && opened.dev === info.dev && (opened.nlink ?? 1) === 1) {
+            return {
+              file: new PartialFile(realRoot, relPath, dir, size, temp, file),
+              resumed: true,
+            };
+          }
+          file.close();
         }
       } catch {
         // gone (a stale-temp sweep, a crash before it was made): start again
@@ -308,7 +319,8 @@ export class PartialFile {
         return { status: "changed_locally", current: before };
       }
       const mode = before === null ? undefined : Deno.lstatSync(target).mode ?? undefined;
-      if (o.modes !== false) Deno.chmodSync(temp, modeFor(before, mode, o.exec));
+      // Through the file, not its name: a link swapped in is never followed (temp_mode.ts).
+      if (o.modes !== false) await setTempMode(f, temp, modeFor(before, mode, o.exec));
       const mtime = new Date(o.mtimeMs);
       f.utimeSync(mtime, mtime);
       await this.#flushed();

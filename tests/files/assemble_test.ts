@@ -278,3 +278,48 @@ Deno.test("writeSymlink() puts a link in place atomically and keeps what it repl
   const lst = await Deno.lstat(join(f.root, "l"));
   assert.ok(lst.isSymlink);
 });
+
+Deno.test("assembleFile() never chmods through a link put at its temporary file's name while the chunks come", async () => {
+  // Root assembling in a user's folder (system units): the user swaps a link
+  // to a file of root's in for the temporary file while it is written.
+  await using f = await testFolder();
+  const outside = await Deno.makeTempDir({ prefix: "mycel-outside-" });
+  try {
+    const victim = join(outside, "shadow");
+    await Deno.writeTextFile(victim, "root:secret\n", { mode: 0o600 });
+    await Deno.chmod(victim, 0o600);
+    const { chunks, source } = await contentOf(pseudoRandomBytes(60_000, 7));
+    let swapped = false;
+    const swapping: ChunkSource = {
+      get: async (h) => {
+        if (!swapped) {
+          swapped = true;
+          const [temp] = await tempsIn(f.root);
+          await Deno.rename(join(f.root, temp), join(outside, "moved-aside"));
+          await Deno.symlink(victim, join(f.root, temp));
+        }
+        return source.get(h);
+      },
+    };
+    await assertRejectsMycel(
+      () =>
+        assembleFile(f.root, "new.bin", chunks, swapping, {
+          expected: null,
+          mtimeMs: T,
+          exec: true,
+        }),
+      "unsafe_path",
+    );
+    assert.ok(swapped);
+    assert.equal(
+      (await Deno.lstat(victim)).mode! & 0o7777,
+      0o600,
+      "the link's target keeps its mode",
+    );
+    assert.equal(await Deno.readTextFile(victim), "root:secret\n");
+    assert.equal(await Deno.lstat(f.abs("new.bin")).then(() => true, () => false), false);
+    assert.deepEqual(await tempsIn(f.root), []);
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+});

@@ -10,6 +10,9 @@
 import assert from "node:assert/strict";
 import { FLUSH_BYTES, PartialFile } from "../../src/files/partial_file.ts";
 import { listVersions } from "../../src/files/versions.ts";
+import { join } from "node:path";
+import { assertRejectsMycel } from "../helpers/assert.ts";
+import { spawnProcess } from "../helpers/process.ts";
 import { testFolder } from "./helpers.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -233,4 +236,81 @@ Deno.test("a file not its version's size at the finish is not placed, and the te
     [...Deno.readDirSync(f.root)].map((e) => e.name).filter((n) => n.startsWith(".mycel-tmp")),
     [],
   );
+});
+
+Deno.test("a link put at the temporary file's name while it is written is never chmodded through, and nothing is placed", async () => {
+  // Root runs rounds in a user's folder (system units): the user owns the
+  // folder the temporary file waits in while its chunks come, and swaps a
+  // link to a file of root's in for it.
+  await using f = await testFolder();
+  const outside = await Deno.makeTempDir({ prefix: "mycel-outside-" });
+  try {
+    const victim = join(outside, "shadow");
+    await Deno.writeTextFile(victim, "root:secret\n", { mode: 0o600 });
+    await Deno.chmod(victim, 0o600);
+    const { file } = await PartialFile.open(f.root, "doc.txt", 5);
+    await file.writeAt(0, enc("whole"));
+    await Deno.rename(f.abs(file.temp), join(outside, "moved-aside"));
+    await Deno.symlink(victim, f.abs(file.temp));
+    await assertRejectsMycel(
+      () => file.finish({ expected: null, mtimeMs: 1_700_000_000_000, exec: true }),
+      "unsafe_path",
+    );
+    assert.equal(
+      (await Deno.lstat(victim)).mode! & 0o7777,
+      0o600,
+      "the link's target keeps its mode",
+    );
+    assert.equal(await Deno.readTextFile(victim), "root:secret\n");
+    assert.equal(await Deno.lstat(f.abs("doc.txt")).then(() => true, () => false), false);
+    assert.deepEqual(
+      [...Deno.readDirSync(f.root)].map((e) => e.name).filter((n) => n.startsWith(".mycel-tmp")),
+      [],
+    );
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
+Deno.test("a resumed temporary file is the one looked at: a link swapped in after the look is never written through", async () => {
+  // A user racing a root-run round in their folder: the kept temporary file
+  // and a link to a file of root's take turns at its name.
+  await using f = await testFolder();
+  const outside = await Deno.makeTempDir({ prefix: "mycel-outside-" });
+  const victim = join(outside, "shadow");
+  await Deno.writeTextFile(victim, "root:secret\n", { mode: 0o600 });
+  const first = await PartialFile.open(f.root, "big.bin", 8);
+  await first.file.writeAt(0, enc("abcd"));
+  await first.file.sync();
+  first.file.close();
+  const temp = f.abs(first.file.temp), aside = join(outside, "aside");
+  const code = `const temp = ${JSON.stringify(temp)}, aside = ${JSON.stringify(aside)};
+console.log("swapping");
+for (;;) {
+  Deno.renameSync(temp, aside);
+  Deno.symlinkSync(${JSON.stringify(victim)}, temp);
+  Deno.renameSync(aside, temp);
+}`;
+  const swapper = spawnProcess(Deno.execPath(), ["eval", code], { timeoutMs: 60_000 });
+  try {
+    await swapper.waitFor(/^swapping$/m, { stream: "stdout" });
+    let resumed = 0;
+    for (let i = 0; i < 10_000 && (await Deno.readTextFile(victim)) === "root:secret\n"; i++) {
+      const again = await PartialFile.open(f.root, "big.bin", 8, first.file.temp);
+      if (again.resumed) {
+        resumed++;
+        await again.file.writeAt(4, enc("efgh"));
+        again.file.close();
+      } else await again.file.discard();
+    }
+    assert.equal(
+      await Deno.readTextFile(victim),
+      "root:secret\n",
+      `written through the link (${resumed} resumed)`,
+    );
+    assert.ok(resumed > 0, "the temporary file was resumed meanwhile");
+  } finally {
+    await swapper.stop();
+    await Deno.remove(outside, { recursive: true });
+  }
 });
