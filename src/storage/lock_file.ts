@@ -3,6 +3,12 @@
  * Opening a lock file inside the home (`round.lock`, `mesh.lock`): a plain
  * file, created 0600 when missing, never opened through a symbolic link (one
  * swapped in between the check and the open is caught by comparing inodes).
+ * A missing one is created only with O_EXCL (`createNew`), which fails on a
+ * link rather than follow it: root opens these in a user's home (`sudo mycel
+ * mesh up`, system units), and a plain create through a link the user swapped
+ * in after the check made root create the file it named, anywhere
+ * (/etc/nologin locks every other user out), before the inode check could
+ * refuse it (found by a review).
  * The locks themselves are advisory flock(2) locks on it, dropped by the
  * kernel when the holder exits, so they never go stale.
  */
@@ -13,13 +19,33 @@ import { MycelError } from "../errors.ts";
  * Open `path` for locking; `what` names it in the error ("round lock").
  * Throws Deno.errors.NotFound when its folder does not exist.
  */
-export async function openLockFile(path: string, what: string): Promise<Deno.FsFile> {
+export async function openLockFile(
+  path: string,
+  what: string,
+  again = true,
+): Promise<Deno.FsFile> {
   const before = await Deno.lstat(path).catch((e) => {
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw e;
   });
   if (before !== undefined && !before.isFile) throw unsafe(path, what);
-  const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(
+      path,
+      before === undefined
+        ? { read: true, write: true, createNew: true, mode: 0o600 }
+        : { read: true, write: true },
+    );
+  } catch (e) {
+    // Made meanwhile (another mycel, or a link) or gone meanwhile: look again, once.
+    const raced = before === undefined
+      ? e instanceof Deno.errors.AlreadyExists
+      : e instanceof Deno.errors.NotFound;
+    if (raced && again) return await openLockFile(path, what, false);
+    if (raced) throw unsafe(path, what);
+    throw e;
+  }
   const opened = await file.stat();
   const after = await Deno.lstat(path);
   if (!after.isFile || opened.ino !== after.ino || opened.dev !== after.dev) {

@@ -64,3 +64,49 @@ Deno.test("mesh lock: a link in its place is refused", async () => {
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("mesh lock: a link swapped in while it is opened never makes root create the file it names", async () => {
+  // Root (sudo mycel mesh up) opens the lock in a user's home; the user
+  // plants a link to a file that does not exist (/etc/nologin, say) and
+  // takes it away again and again, racing the check before the open.
+  const root = await Deno.makeTempDir({ prefix: "mycel-meshlock-" });
+  const lock = `${root}/${MESH_LOCK_FILE}`;
+  const named = `${root}/outside/nologin`;
+  await Deno.mkdir(`${root}/outside`);
+  const code = `const lock = ${JSON.stringify(lock)}, named = ${JSON.stringify(named)};
+console.log("swapping");
+for (;;) {
+  try { Deno.symlinkSync(named, lock); } catch { /* our lock file is there */ }
+  try { if (Deno.lstatSync(lock).isSymlink) Deno.removeSync(lock); } catch { /* gone */ }
+}`;
+  const swapper = spawnProcess(Deno.execPath(), ["eval", code], { timeoutMs: 60_000 });
+  try {
+    await swapper.waitFor(/^swapping$/m, { stream: "stdout" });
+    let taken = 0, refused = 0;
+    for (let i = 0; i < 3000 && !(await exists(named)); i++) {
+      try {
+        using _held = await holdMeshLock(root, "bring the mesh up", 0);
+        taken++;
+      } catch {
+        refused++; // a link at the name: refused, as it should be
+      }
+      await Deno.remove(lock).catch(() => {}); // the next attempt finds the name free again
+    }
+    assert.equal(
+      await exists(named),
+      false,
+      `created through the link (${taken} taken, ${refused} refused)`,
+    );
+    assert.ok(
+      taken > 0 && refused > 0,
+      `the race ran both ways (${taken} taken, ${refused} refused)`,
+    );
+  } finally {
+    await swapper.stop();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+function exists(path: string): Promise<boolean> {
+  return Deno.lstat(path).then(() => true, () => false);
+}
