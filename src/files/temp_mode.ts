@@ -16,6 +16,9 @@
 
 import { MycelError } from "../errors.ts";
 
+/** node:fs once loaded: one file of a fetch of thousands needs it each. */
+let nodeFs: typeof import("node:fs") | undefined;
+
 /** The temporary file `path` no longer names the file being written. */
 function swapped(path: string): MycelError {
   return new MycelError(
@@ -35,7 +38,7 @@ function swapped(path: string): MycelError {
  * is not that file any more (a link, another file, a FIFO swapped in).
  */
 export async function setTempMode(file: Deno.FsFile, path: string, mode: number): Promise<void> {
-  const fs = await import("node:fs");
+  const fs = nodeFs ??= await import("node:fs");
   const c = fs.constants;
   let fd: number;
   try {
