@@ -34,6 +34,10 @@ export const ENVIRONMENT: readonly [string, string][] = [
   ["MYCEL_PASSPHRASE", "that passphrase itself (prefer the file; a terminal is asked)"],
   ["MYCEL_NO_PUSH=1", "a write does not start a background push to peers"],
   ["MYCEL_HOME_OWNER", "as root: the uid whose home may be used (system units set it)"],
+  [
+    "MYCEL_MESH_APPLY=unit",
+    "not root: say nothing of the mesh after a round (system units run mesh up as root after it)",
+  ],
   ["MYCEL_SESSION_BUDGET", "bytes of entries one sync session sends at most (default 64 MiB)"],
   ["MYCEL_SESSION_DEADLINE", "seconds one sync session may last in all (default 600 or more)"],
   [

@@ -30,6 +30,7 @@ import {
 import { unitPath } from "./unit_values.ts";
 import { loadDeviceKeys, locateDeviceKeys } from "../storage/key_home.ts";
 import { readPassphraseFile } from "../storage/key_passphrase.ts";
+import { currentCaller } from "../storage/home_guard.ts";
 import { type KeyRunner, systemKeyRunner } from "../storage/key_runner.ts";
 import { openKeyFile, readKeyFile } from "../storage/key_store.ts";
 
@@ -59,7 +60,11 @@ export interface UnitKeysTarget {
   uid?: number | null;
 }
 
-async function checkedPassphraseFile(paths: HomePaths, file: string): Promise<string> {
+async function checkedPassphraseFile(
+  paths: HomePaths,
+  file: string,
+  owner: number | undefined,
+): Promise<string> {
   const where = await locateDeviceKeys(paths, () => undefined);
   if (where.store !== "file" || !where.sealed) {
     throw usageError("use --passphrase-file", "the keys are not sealed in a file", {
@@ -72,7 +77,7 @@ async function checkedPassphraseFile(paths: HomePaths, file: string): Promise<st
   } catch {
     abs = file;
   }
-  const passphrase = await readPassphraseFile(abs);
+  const passphrase = await readPassphraseFile(abs, owner);
   const keyFile = await readKeyFile(paths.keys);
   if (keyFile.form !== "sealed") throw new Error("unreachable: checked sealed above");
   await openKeyFile(keyFile, paths.keys, passphrase); // bad_passphrase if it does not open them
@@ -86,7 +91,7 @@ export async function planUnitKeys(paths: HomePaths, t: UnitKeysTarget): Promise
   const credFile = credentialPath(paths);
   const dropStale = () => Deno.remove(credFile).catch(() => {});
   const withFile = async (given: string) => {
-    const file = await checkedPassphraseFile(paths, given);
+    const file = await checkedPassphraseFile(paths, given, currentCaller(t.env).delegatedBy);
     await dropStale();
     return {
       env: { MYCEL_PASSPHRASE_FILE: file },

@@ -60,6 +60,16 @@ export interface ServiceSpec {
   credential?: string;
   /** Environment for mycel (e.g. MYCEL_PASSPHRASE_FILE); paths only, never secrets. */
   environment?: Record<string, string>;
+  /**
+   * System units for a home that belongs to a user: the uid the services run
+   * as (`User=`). Only `mesh up` runs as root (`+`). A round run as root
+   * wrote the user's synced folders as root, and the folder's owner could
+   * swap a parent folder or a file for a link while it ran (the checks and
+   * the writes are separate system calls): root then created, changed or
+   * served files anywhere on the machine. As the user, the same swap only
+   * reaches what that user may touch already.
+   */
+  user?: number;
 }
 
 /**
@@ -116,6 +126,34 @@ function exec(spec: ServiceSpec, ...args: string[]): string {
   return [...spec.exec, "--home", spec.home, ...args].map(quoteExec).join(" ");
 }
 
+/** `User=` of a service that runs as the home's owner (empty for root's or a user's own units). */
+function userLine(spec: ServiceSpec): string {
+  return spec.user === undefined ? "" : `User=${spec.user}\n`;
+}
+
+/**
+ * The mesh lines of the round's service. Run as the home's owner, the round
+ * cannot change the interface, so root's `mesh up` (`+`: full privileges
+ * whatever `User=` says) also runs after it, applying what the round took in
+ * (removals, new devices) as a round run as root does itself; the round is
+ * told so (`MYCEL_MESH_APPLY=unit`) and says nothing about it.
+ */
+function meshLines(spec: ServiceSpec): string {
+  if (!spec.mesh) return "";
+  const up = exec(spec, "--no-sync", "mesh", "up", "--no-wait");
+  const root = spec.user === undefined ? "" : "+";
+  return `# "-": a failed mesh up must not stop the sync round (it falls back to direct).
+# --no-wait: a mesh up or down someone runs meanwhile is not waited for.
+ExecStartPre=-${root}${up}
+${
+    spec.user === undefined ? "" : `ExecStartPost=-+${up}
+Environment=MYCEL_MESH_APPLY=unit
+`
+  }# wireguard-go started by mesh up must outlive this oneshot run.
+KillMode=process
+`;
+}
+
 /** The unit files, in {@link UNIT_NAMES} order. */
 export function renderUnits(spec: ServiceSpec): UnitFile[] {
   checkSpecText([...spec.exec, spec.home]);
@@ -130,16 +168,9 @@ Wants=network-online.target
 
 [Service]
 Type=oneshot
-${
-        spec.mesh
-          ? `# "-": a failed mesh up must not stop the sync round (it falls back to direct).
-# --no-wait: a mesh up or down someone runs meanwhile is not waited for.
-ExecStartPre=-${exec(spec, "--no-sync", "mesh", "up", "--no-wait")}
-# wireguard-go started by mesh up must outlive this oneshot run.
-KillMode=process
-`
-          : ""
-      }${keyLines(spec)}ExecStart=${exec(spec, "sync", "now", "--timeout", "20")}
+${userLine(spec)}${meshLines(spec)}${keyLines(spec)}ExecStart=${
+        exec(spec, "sync", "now", "--timeout", "20")
+      }
 # 3 means "no peer reachable right now": normal for a laptop on the move.
 SuccessExitStatus=3
 # Reads and sessions have deadlines of their own; what can run long is a scan
@@ -183,7 +214,9 @@ WantedBy=sockets.target
 Description=mycel: sync session with %I
 
 [Service]
-${keyLines(spec)}ExecStart=${exec(spec, "sync", "serve", "--stdio", "--timeout", String(session))}
+${userLine(spec)}${keyLines(spec)}ExecStart=${
+        exec(spec, "sync", "serve", "--stdio", "--timeout", String(session))
+      }
 StandardInput=socket
 StandardOutput=socket
 StandardError=journal
@@ -209,7 +242,7 @@ WantedBy=sockets.target
 Description=mycel: answer LAN discovery probes
 
 [Service]
-${keyLines(spec)}ExecStart=${
+${userLine(spec)}${keyLines(spec)}ExecStart=${
         exec(spec, "discovery", "respond", "--stdio", "--sync-port", String(spec.port))
       }
 StandardInput=socket

@@ -14,6 +14,7 @@
  */
 
 import { MycelError } from "../errors.ts";
+import { currentCaller } from "./home_guard.ts";
 import { type Prompter, terminalPrompter } from "./key_prompt.ts";
 
 /** Where a passphrase came from. */
@@ -41,8 +42,13 @@ function fileError(path: string, reason: string, hint: string): MycelError {
   });
 }
 
-/** Read the passphrase file at `path`, refusing one others could read. */
-export async function readPassphraseFile(path: string): Promise<string> {
+/**
+ * Read the passphrase file at `path`, refusing one others could read, or
+ * one of another user than the caller, root, or `owner` (as root: the user
+ * whose home this is, `SUDO_UID` / `MYCEL_HOME_OWNER`, whose system units run
+ * as them and so read their own file).
+ */
+export async function readPassphraseFile(path: string, owner?: number): Promise<string> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
@@ -67,7 +73,7 @@ export async function readPassphraseFile(path: string): Promise<string> {
     );
   }
   const uid = Deno.uid();
-  if (uid !== null && info.uid !== uid && info.uid !== 0) {
+  if (uid !== null && info.uid !== uid && info.uid !== 0 && info.uid !== owner) {
     throw fileError(path, "it belongs to another user", "Use a file you own (mode 0600).");
   }
   if (info.size > MAX_FILE) {
@@ -89,7 +95,10 @@ export async function passphraseFromEnv(
   env: (name: string) => string | undefined,
 ): Promise<Passphrase | undefined> {
   const file = env("MYCEL_PASSPHRASE_FILE");
-  if (file) return { value: await readPassphraseFile(file), source: "MYCEL_PASSPHRASE_FILE" };
+  if (file) {
+    const owner = currentCaller(env).delegatedBy;
+    return { value: await readPassphraseFile(file, owner), source: "MYCEL_PASSPHRASE_FILE" };
+  }
   const value = env("MYCEL_PASSPHRASE");
   if (value) return { value, source: "MYCEL_PASSPHRASE" };
   return undefined;

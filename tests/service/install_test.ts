@@ -19,6 +19,8 @@ import {
 } from "../helpers/mycel.ts";
 import { denoRunArgs } from "../../src/runtime_flags.ts";
 import { freePort } from "../helpers/net.ts";
+import { runProcess } from "../helpers/process.ts";
+import { ExitCode } from "../../src/errors.ts";
 import {
   fakeBin,
   hasSystemdAnalyze,
@@ -403,4 +405,39 @@ Deno.test("service status and uninstall with --dir", async () => {
   assert.deepEqual([...Deno.readDirSync(dir)], []);
   const again = await h.ok(["service", "uninstall", "--dir", dir]);
   assert.equal(again.stdout, "nothing was installed\n");
+});
+
+Deno.test({
+  name:
+    "service install --system for a user's home: the services run as that user, whose passphrase file it must be",
+  ignore: Deno.uid() !== 0, // chown to another user needs root
+  fn: async () => {
+    const root = await Deno.makeTempDir({ prefix: "mycel-service-owner-" });
+    try {
+      const nobody = 65534;
+      const pp = `${root}/pp`, home = `${root}/home`, dir = `${root}/units`;
+      await Deno.writeTextFile(pp, "correct horse battery\n", { mode: 0o600 });
+      const env = { MYCEL_OFFLINE: "1", XDG_CONFIG_HOME: `${root}/config` };
+      const h = new TempHome(home, { env });
+      await h.ok(["init", "--name", "box"], { env: { MYCEL_PASSPHRASE_FILE: pp } });
+      await runProcess("chown", ["-R", String(nobody), home]);
+      const args = ["service", "install", "--system", "--dir", dir, "--no-enable"];
+      const as = { env: { SUDO_UID: String(nobody) } };
+
+      // Root's own 0600 file: the units, run as the user, could not read it.
+      const refused = await h.run([...args, "--passphrase-file", pp], as);
+      assert.equal(refused.code, ExitCode.failure, refused.stderr);
+      assert.match(refused.stderr, /the units run as the home's owner \(uid 65534\)/);
+      assert.equal(await Deno.lstat(dir).then(() => true, () => false), false, "nothing written");
+
+      await runProcess("chown", [String(nobody), pp]);
+      await h.ok([...args, "--passphrase-file", pp], as);
+      const u = await read(dir);
+      for (const n of ["mycel-sync.service", "mycel-sync@.service", "mycel-discovery.service"]) {
+        assert.equal(unitValue(u[n], "Service", "User"), String(nobody), n);
+      }
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
 });

@@ -424,3 +424,60 @@ Deno.test("cronSchedule: an interval cron can't keep evenly is a usage error nam
     );
   }
 });
+
+Deno.test("renderUnits: system units for a user's home run every service as that user, only mesh up as root", () => {
+  const u = units({ ...SPEC, mesh: true, user: 1000 });
+  for (const name of ["mycel-sync.service", "mycel-sync@.service", "mycel-discovery.service"]) {
+    assert.equal(unitValue(u[name], "Service", "User"), "1000", name);
+  }
+  const sync = u["mycel-sync.service"];
+  const up = [...SPEC.exec, "--home", SPEC.home, "--no-sync", "mesh", "up", "--no-wait"];
+  // "-+": a failure doesn't stop the round; "+": root's full privileges whatever User= says.
+  for (const key of ["ExecStartPre", "ExecStartPost"]) {
+    const line = unitValue(sync, "Service", key);
+    assert.ok(line.startsWith("-+"), `${key}=${line}`);
+    assert.deepEqual(parseExecStart(line.slice(2)), up, key);
+  }
+  // The round itself, as the user, does not run with "+".
+  assert.ok(!unitValue(sync, "Service", "ExecStart").startsWith("+"));
+  assert.equal(
+    unitEntries(sync).find((e) => e.key === "Environment")?.value,
+    "MYCEL_MESH_APPLY=unit",
+  );
+  // Without a mesh, no root step at all.
+  const plain = units({ ...SPEC, user: 1000 })["mycel-sync.service"];
+  assert.ok(!unitEntries(plain).some((e) => e.key.startsWith("ExecStartP")), plain);
+  assert.equal(unitValue(plain, "Service", "User"), "1000");
+});
+
+Deno.test("renderUnits: root's own home and user units name no User=, and mesh up runs unprefixed before the round only", () => {
+  const u = units({ ...SPEC, mesh: true });
+  for (const text of Object.values(u)) {
+    assert.ok(!unitEntries(text).some((e) => e.key === "User"), text);
+  }
+  const sync = u["mycel-sync.service"];
+  assert.ok(unitValue(sync, "Service", "ExecStartPre").startsWith("-/"));
+  assert.ok(!unitEntries(sync).some((e) => e.key === "ExecStartPost"));
+});
+
+Deno.test({
+  name: "renderUnits: systemd-analyze verify accepts the units that run as the home's owner",
+  ignore: !hasSystemdAnalyze(),
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "mycel-units-user-" });
+    try {
+      const spec = { ...SPEC, exec: [Deno.execPath(), "--version"], mesh: true, user: 65534 };
+      const files: string[] = [];
+      for (const u of renderUnits(spec)) {
+        await Deno.writeTextFile(`${dir}/${u.name}`, u.content);
+        files.push(`${dir}/${u.name}`);
+      }
+      const verify = await verifyUnits(files);
+      assert.equal(verify.code, 0, `systemd-analyze verify:\n${verify.stdout}${verify.stderr}`);
+      const said = `${verify.stdout}${verify.stderr}`.split("\n").filter((l) => /mycel/.test(l));
+      assert.deepEqual(said, [], "systemd-analyze verify says nothing about mycel's units");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

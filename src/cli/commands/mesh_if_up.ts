@@ -52,6 +52,9 @@ export async function applyIfUp(root: string, o: IfUpOptions): Promise<string | 
       return undefined;
     }
     if (!(await canAdminNetwork())) {
+      // System units for a user's home run the round as that user and root's
+      // `mesh up` right after it (src/service/units.ts): nothing to say.
+      if (o.env("MYCEL_MESH_APPLY") === "unit") return undefined;
       const pending = o.pending ?? "removed devices stay in WireGuard";
       return `note: ${mesh.interface} is up but updating its peers needs root; ${pending} ` +
         "until `sudo mycel mesh up` (or `mycel service install --mesh`, as root)";
