@@ -60,20 +60,27 @@ type Write = <T>(fn: (w: HomeWriter) => Promise<T> | T) => Promise<T>;
 
 /** What every open stream of one home holds (Home takes it in before any other write). */
 export class HeldEntries {
-  readonly #takers = new Set<(w: HomeWriter) => Promise<void>>();
+  /** Each stream's taker, and how it learns that its transaction failed. */
+  readonly #takers = new Map<(w: HomeWriter) => Promise<void>, (err: unknown) => void>();
 
   /**
    * Take in what each stream holds, each in a transaction of its own run by
    * `write` (the caller's write queue), so a write that fails afterwards
    * never rolls a peer's entries back, and one stream's failure is that
-   * stream's alone: it is kept and given to its next push or finish.
+   * stream's alone: it is kept and given to its next push or finish. That
+   * includes a failure after `take` returned: the commit itself (a full
+   * disk is mostly met there, when SQLite writes the pages out). Before,
+   * only a throw inside `take` was kept, so a commit that failed dropped the
+   * held entries while the stream still counted them as taken in: the round
+   * said "synced, received N", exited 0 and acked them to the peer, every
+   * round, with nothing stored.
    */
   async takeEach(write: Write): Promise<void> {
-    for (const take of [...this.#takers]) {
+    for (const [take, fail] of [...this.#takers]) {
       try {
         await write(take);
-      } catch {
-        // recorded by `take` for its own stream
+      } catch (err) {
+        fail(err);
       }
     }
   }
@@ -98,14 +105,10 @@ export class HeldEntries {
       const batches = held;
       held = [];
       entries = bytes = 0;
-      try {
-        ingest ??= w.ingest(trusted);
-        for (const b of batches) await w.pushIngest(ingest, b.raw, await b.hashes);
-      } catch (err) {
-        failed ??= err;
-        throw err;
-      }
+      ingest ??= w.ingest(trusted);
+      for (const b of batches) await w.pushIngest(ingest, b.raw, await b.hashes);
     };
+    const fail = (err: unknown) => failed ??= err;
     return {
       push: async (raw) => {
         if (failed !== undefined) throw failed;
@@ -114,7 +117,7 @@ export class HeldEntries {
         given += raw.length;
         if (given >= HASH_APART_FROM) hasher ??= new EntryHashes();
         held.push({ raw, hashes: hasher?.hashes(raw) });
-        this.#takers.add(take);
+        this.#takers.set(take, fail);
         entries += raw.length;
         for (const r of raw) bytes += r.length;
         if (entries < HOLD_ENTRIES && bytes < HOLD_BYTES && performance.now() - since < HOLD_MS) {
