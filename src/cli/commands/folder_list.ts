@@ -2,7 +2,7 @@
  * @module folder_list
  * `mycel folder list`: the folders shared in the mesh, those synced here
  * first, then offers not joined yet, each with the devices that joined it
- * (every cell checked for unsafe text by renderTable). Apart because it only
+ * and were not removed since (every cell checked for unsafe text by renderTable). Apart because it only
  * reads, and what it shows is the mesh's view of folders, not this
  * device's folder on disk.
  */
@@ -26,6 +26,10 @@ export const folderListCommand: CommandSpec = {
       for (const [f, hex, row] of rows.deviceRows()) {
         if (!row.joined) continue;
         const m = [...home.view.members()].find((x) => x.record.key.hex === hex);
+        // A device removed from the mesh (a stolen laptop) gets nothing more of
+        // the folder: listed among its devices it read as still syncing it,
+        // beside `folder status`, which leaves it out too.
+        if (m?.removed !== undefined) continue;
         joinedBy.set(f, [...(joinedBy.get(f) ?? []), m?.record.name ?? hex.slice(0, 7)]);
       }
       return [...rows.shares()].map(([id, s]) => ({
