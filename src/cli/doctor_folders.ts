@@ -1,7 +1,8 @@
 /**
  * @module doctor_folders
  * `mycel doctor`'s check of the folders synced here: each one's chunk key
- * (files/chunk_key.ts). A folder without one (shared by an earlier release)
+ * (files/chunk_key.ts), its marker, and the paths the last round could not
+ * write here. A folder without one (shared by an earlier release)
  * or whose value is unusable (a member wrote something that is not base64
  * of 16 bytes or more) is cut with the interim secret, made from the mesh
  * id, which cards print. Chunking takes such a value as none without a
@@ -109,6 +110,37 @@ export function checkFolderMarkers(home: Home): Finding[] {
             : MARKER_UNREACHABLE_HINT,
         },
     );
+  }
+  return out;
+}
+
+/**
+ * Each folder synced here with paths the last round could not write here (a
+ * disk too full for a file, a name this disk can't hold, a folder in the
+ * way): the files are missing on this device and its folder reads "behind".
+ * `sync now` says them once, when the list changes, and `folder status`
+ * keeps them; before, doctor said nothing (a walkthrough: a folder's disk
+ * filled up and doctor found no problem).
+ */
+export function checkNotWritten(home: Home): Finding[] {
+  const out: Finding[] = [];
+  for (const f of home.folderLocal.folders()) {
+    const list = f.info.notWritten ?? [];
+    if (list.length === 0 || f.info.stopped) continue;
+    const count = Math.max(f.info.notWrittenCount ?? 0, list.length);
+    const full = list.some((p) => /is full/.test(p.reason));
+    out.push({
+      check: "folder",
+      ok: false,
+      detail: `folder ${f.folder} at ${safeText(f.root)}: the last round could not write ${
+        plural(count, "path")
+      } here (${safeText(list[0].path)}: ${safeText(list[0].reason)}${count > 1 ? ", …" : ""})`,
+      hint: (full
+        ? "Free space on the disk holding the folder: the next `mycel sync now` fetches what " +
+          "fits. "
+        : "Each round tries them again. ") +
+        `\`mycel folder status ${f.folder}\` lists every path and why.`,
+    });
   }
   return out;
 }

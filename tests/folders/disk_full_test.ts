@@ -10,7 +10,9 @@
  * - with room again, the next round brings everything;
  * - a folder on a file system mounted read-only is named once per round and
  *   nothing is fetched for it (each round used to fetch every file and fail
- *   to write each one).
+ *   to write each one);
+ * - `doctor` names a folder whose last round could not write a file, with
+ *   what to do (it found no problem before).
  */
 
 import assert from "node:assert/strict";
@@ -225,5 +227,37 @@ tmpfsTest(
       assert.deepEqual(await listTree(rb), ["video.mp4", "z.txt"]);
       assert.deepEqual(temps(rb), [], "an unfinished copy was left taking space");
     }
+  },
+);
+
+tmpfsTest(
+  "doctor names a folder whose last round could not write a file for lack of space; " +
+    "with room again and a round, it no longer does",
+  "size=2m",
+  async (disk, devs) => {
+    const [, b] = devs.list;
+    const [, rb] = await sharedFolder(devs, "docs", {
+      roots: [undefined, join(disk.path, "docs")],
+      seed: (ra) => put(ra, "video.mp4", noise(3 << 20)),
+    });
+    const r = await syncNow(b);
+    assert.equal(r.code, 3, describe(["sync", "now"], r));
+    // doctor exits 1 when it finds a problem: its JSON is read whatever the exit.
+    type Doctor = { findings: { check: string; ok: boolean; detail: string; hint?: string }[] };
+    const folderFindings = async () =>
+      (JSON.parse((await b.run(["doctor", "--json", "--no-sync"])).stdout) as Doctor).findings
+        .filter((f) => f.check === "folder");
+    const [f, ...more] = await folderFindings();
+    assert.deepEqual(more, []);
+    assert.equal(f?.ok, false, JSON.stringify(f));
+    assert.match(f.detail, /folder docs at .*: the last round could not write 1 path here/);
+    assert.match(f.detail, /video\.mp4: the disk holding the folder is full/);
+    assert.match(f.hint ?? "", /Free space on the disk holding the folder/);
+    assert.match(f.hint ?? "", /mycel folder status docs/);
+
+    await disk.remount("size=16m");
+    await syncOk(b);
+    assert.deepEqual(await folderFindings(), [], "the folder is whole again");
+    assert.deepEqual(await listTree(rb), ["video.mp4"]);
   },
 );

@@ -40,7 +40,7 @@ function failed(e: unknown, check: string): Finding {
 export const doctorCommand: CommandSpec = {
   path: ["doctor"],
   summary:
-    "check home, keys, disk, log, clocks, folder keys, WireGuard, schedule and peers; say how to fix",
+    "check home, keys, disk, log, clocks, folders, WireGuard, schedule and peers; say how to fix",
   description:
     "Exit 0 only when all is well: a FAIL line makes it 1, a note (worth knowing, nothing\n" +
     "to do) does not. --fix repairs what is safe: file permissions, and deletes the private\n" +
@@ -116,6 +116,7 @@ export const doctorCommand: CommandSpec = {
       try {
         f.checkChunkKeys(store).forEach(found);
         f.checkFolderMarkers(store).forEach(found);
+        f.checkNotWritten(store).forEach(found);
       } catch (e) {
         found({ ...failed(e, "chunk-key"), hint: "Run `mycel repair`." }); // as above
       }
