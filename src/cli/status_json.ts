@@ -42,7 +42,14 @@ export async function statusJson(home: Home, now: number = Date.now()): Promise<
     // nothing: its record reaching us through a member is no relay.
     const wgOnly = wireguardOnly(m);
     const relay = wgOnly ? undefined : book?.relay;
-    const relayed = relay !== undefined && relay.at > (book?.lastSync ?? 0);
+    // Relayed: its newest entries came through another device since the last
+    // direct sync, and that one is not still the last word (never synced, or
+    // a dial since failed). Before, a peer synced directly a moment ago read
+    // "relayed via X" as soon as X passed on an entry of it (X's round pushing
+    // to this device's server, or X's session recorded after its own in a round).
+    const lastSync = book?.lastSync ?? 0;
+    const relayed = relay !== undefined && relay.at > lastSync &&
+      (lastSync === 0 || (book?.lastErrorAt ?? 0) > lastSync);
     const via = relayed
       ? view.members().find((x) => x.record.key.hex === relay.via)?.record
       : undefined;
