@@ -7,6 +7,7 @@
 
 import type { RegularFileVersion } from "../files/file_version.ts";
 import type { PlanAction } from "../files/folder_plan_types.ts";
+import type { MovedWhileEdited } from "../files/moved_edited.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { FetchPeer, PeerFetchReport } from "./file_fetch.ts";
 import type { UnfetchableFile } from "./unfetchable.ts";
@@ -74,4 +75,9 @@ export interface ApplyReport {
   stopped?: string;
   /** Interrupted (ApplyOptions.signal): the rest waits for the next round. */
   interrupted?: boolean;
+  /**
+   * Files moved on one device while another edited them, in the state this
+   * round applied (src/files/moved_edited.ts): their conflicts stay open.
+   */
+  moved?: readonly MovedWhileEdited[];
 }

@@ -1,0 +1,113 @@
+/**
+ * @module moved_edited
+ * A file moved on one device while another device edited it, read from the
+ * folder state alone (the versions no other version dominates, each with the
+ * entry that carried it), so every device that holds the same state finds
+ * the same pairs.
+ *
+ * A scan publishes a move as a deletion of the old path, naming the content
+ * it deleted (`deletedContent`), and a new version at the new path, in one
+ * entry. An edit made without seeing that deletion wins over it at the old
+ * path (conflict.ts): the old path comes back holding the edit, the new path
+ * holds the content before it. The rule: at a path whose winner is a file or
+ * link, a concurrent deletion naming content C, and elsewhere in the folder
+ * a file or link of content C carried by the same entry (author and seq) as
+ * that deletion. A plain deletion has no such version (its entry published
+ * no C elsewhere); nor has a copy (no deletion), nor a copy made by an
+ * earlier scan than the deletion (another entry). An empty file is never
+ * taken for a move: empty content is everywhere (as folder_scan_moves.ts).
+ *
+ * Only while the deletion is in the state: the plan (folder_plan.ts) does
+ * not end such a conflict with a merge version, which would drop the
+ * deletion from the state and with it what says the file moved. It ends
+ * when the user deletes or moves the old path (two deletions, no conflict),
+ * when the new path changes (no version of content C left there: an
+ * ordinary conflict, merged as any), or with `folder override`.
+ */
+
+import { decodeFileVersion, type FileVersion } from "./file_version.ts";
+import { winnerOf } from "./conflict.ts";
+import { contentDigest } from "./version_content.ts";
+
+/** A version of the state with the entry that carried it. */
+export interface DottedVersion {
+  readonly bytes: Uint8Array;
+  /** Hex key of the entry's author. */
+  readonly author: string;
+  readonly seq: number;
+}
+
+/** One file moved on a device while another edited it. */
+export interface MovedWhileEdited {
+  /** The old path, holding the edit. */
+  readonly path: string;
+  /** Where the move put the content before the edit (the first such path). */
+  readonly movedTo: string;
+  /** Hex key of the device that moved it (the deletion's author). */
+  readonly movedBy: string;
+  /** Hex key of the device whose version wins at `path` (the edit's). */
+  readonly editedBy: string;
+}
+
+interface Candidate {
+  readonly path: string;
+  readonly digest: string;
+  readonly movedBy: string;
+  readonly editedBy: string;
+  movedTo?: string;
+}
+
+/**
+ * The files of one folder moved on one device while edited on another (see
+ * the module comment), by path. `paths`: the folder's paths with their
+ * versions, as the state keeps them.
+ */
+export function movedWhileEdited(
+  paths: readonly (readonly [string, readonly DottedVersion[]])[],
+): MovedWhileEdited[] {
+  // Deletions an edit won over, by the entry that carried them. Only paths
+  // holding several versions are decoded (a conflict: rare).
+  const byEntry = new Map<string, Candidate[]>();
+  for (const [path, list] of paths) {
+    if (list.length < 2) continue;
+    const versions = list.map((v) => decodeFileVersion(v.bytes));
+    const winner = winnerOf(versions);
+    if (winner.kind === "deleted") continue;
+    versions.forEach((v, i) => {
+      if (v.kind !== "deleted" || v.deletedContent === undefined) return;
+      const key = `${list[i].author}:${list[i].seq}`;
+      const c: Candidate = {
+        path,
+        digest: v.deletedContent,
+        movedBy: list[i].author,
+        editedBy: list[versions.indexOf(winner)].author,
+      };
+      byEntry.set(key, [...byEntry.get(key) ?? [], c]);
+    });
+  }
+  if (byEntry.size === 0) return [];
+  // The versions those entries carried elsewhere: only their rows are decoded.
+  for (const [path, list] of paths) {
+    for (const row of list) {
+      const found = byEntry.get(`${row.author}:${row.seq}`);
+      if (found === undefined) continue;
+      const v: FileVersion = decodeFileVersion(row.bytes);
+      if (v.kind === "deleted" || (v.kind === "file" && v.size === 0)) continue;
+      const digest = contentDigest(v);
+      for (const c of found) {
+        if (c.path === path || c.digest !== digest) continue;
+        if (c.movedTo === undefined || path < c.movedTo) c.movedTo = path;
+      }
+    }
+  }
+  const out: MovedWhileEdited[] = [];
+  for (const list of byEntry.values()) {
+    for (const c of list) {
+      if (c.movedTo === undefined) continue;
+      out.push({ path: c.path, movedTo: c.movedTo, movedBy: c.movedBy, editedBy: c.editedBy });
+    }
+  }
+  // One per old path (two deletions of it in one entry can't be).
+  out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return out.filter((m, i) => i === 0 || out[i - 1].path !== m.path);
+}
