@@ -4,7 +4,9 @@
  * versions differ in content, the conflict copies in it, which conflicts
  * wait on a device removed since (counted as `folder status` counts them:
  * both read folder_winners.ts), and which can't be ended here because the
- * merge's version vector could not be built.
+ * merge's version vector could not be built, and which are a file moved on
+ * one device while another edited it (src/files/moved_edited.ts: such a
+ * conflict stays until the user ends it).
  */
 
 import { sameContent } from "../files/version_content.ts";
@@ -14,13 +16,28 @@ import { shortDeviceId } from "../log/device_id.ts";
 import { decodeFileVersion } from "../files/file_version.ts";
 import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import type { Home } from "../storage/home_handle.ts";
+import { deviceOfHex } from "../storage/sql_folders.ts";
 import { removedMaker, winners } from "./folder_winners.ts";
+import { movedWhileEdited } from "../files/moved_edited.ts";
+import { nameOf } from "../sync/moved_said.ts";
 
 /** A conflict that waits for a version only a device removed since had. */
 export interface StuckConflict {
   readonly path: string;
   /** Names of the removed devices whose versions it waits for. */
   readonly makers: string[];
+}
+
+/** A file moved on one device while another edited it, the devices by name and short id. */
+export interface MovedPair {
+  /** The old path: it holds the edit. */
+  readonly path: string;
+  /** Where the move put the content before the edit. */
+  readonly movedTo: string;
+  readonly movedBy: string;
+  readonly movedById: string;
+  readonly editedBy: string;
+  readonly editedById: string;
 }
 
 /** What a conflict copy holds, from its name, checked against the state. */
@@ -50,7 +67,9 @@ export interface CopyDetail {
  * winner this disk does not hold), which may never come (see `folder
  * status`, which counts the same files); absent when there are none.
  * `ignoredHere` lists the copies `ignored` names: never written here, so
- * not on this disk (absent when none).
+ * not on this disk (absent when none). `moved` lists the conflicts that are
+ * a file moved on one device while another edited it (absent when none):
+ * they are among `unresolved` and stay until the user ends them.
  */
 export function folderConflicts(
   home: Home,
@@ -62,6 +81,7 @@ export function folderConflicts(
   waitingOnRemoved?: StuckConflict[];
   cannotEnd?: { path: string; reason: string }[];
   ignoredHere?: string[];
+  moved?: MovedPair[];
   details: CopyDetail[];
 } {
   const unresolved: string[] = [], copies: string[] = [];
@@ -96,6 +116,14 @@ export function folderConflicts(
     }
   }
   const ignoredHere = copies.filter(ignored);
+  const moved = movedWhileEdited([...home.view.folders().paths(folder)]).map((m) => ({
+    path: m.path,
+    movedTo: m.movedTo,
+    movedBy: nameOf(home, m.movedBy),
+    movedById: deviceOfHex(m.movedBy).short,
+    editedBy: nameOf(home, m.editedBy),
+    editedById: deviceOfHex(m.editedBy).short,
+  }));
   const details = copyDetails(home, copies, live);
   // Absent when none, as on `folder status` rows.
   return {
@@ -104,6 +132,7 @@ export function folderConflicts(
     ...(waitingOnRemoved.length > 0 ? { waitingOnRemoved } : {}),
     ...(cannotEnd.length > 0 ? { cannotEnd } : {}),
     ...(ignoredHere.length > 0 ? { ignoredHere } : {}),
+    ...(moved.length > 0 ? { moved } : {}),
     details,
   };
 }

@@ -132,6 +132,8 @@ export interface FolderStatusJson {
   files: number;
   bytes: number;
   conflicts: number;
+  /** Of the conflicts, files moved on one device while another edited them. */
+  moved_while_edited: number;
   devices: StandingJson[];
   held_deletes: number;
   not_synced: PathWhy[];
@@ -154,6 +156,7 @@ export function folderStatusJson(s: FolderStatus): FolderStatusJson {
     files,
     bytes,
     conflicts,
+    movedWhileEdited,
     devices,
     heldDeletes,
     notSynced,
@@ -175,6 +178,7 @@ export function folderStatusJson(s: FolderStatus): FolderStatusJson {
     files,
     bytes,
     conflicts,
+    moved_while_edited: movedWhileEdited,
     devices: devices.map(standingJson),
     held_deletes: heldDeletes,
     not_synced: notSynced,
@@ -198,6 +202,20 @@ export interface ConflictsJson {
   cannot_end?: PathWhy[];
   /** Copies this device ignores: never written here. */
   ignored_here?: string[];
+  /**
+   * Conflicts (among `unresolved`) that are a file moved on one device while
+   * another edited it: the edit at `path`, the content before it at `moved_to`.
+   */
+  moved_while_edited?: {
+    path: string;
+    moved_to: string;
+    /** Short id and name ("this device" for this one) of the device that moved it. */
+    moved_by: string;
+    moved_by_name: string;
+    /** The same of the device whose edit is at `path`. */
+    edited_by: string;
+    edited_by_name: string;
+  }[];
   /** What each copy holds, as its name says (`of` only when that file exists); absent when none. */
   copy_details?: {
     path: string;
@@ -213,7 +231,17 @@ export interface ConflictsJson {
 export function conflictsJson(
   c: { id: string } & ReturnType<typeof folderConflicts>,
 ): ConflictsJson {
-  const { id, unresolved, copies, waitingOnRemoved, cannotEnd, ignoredHere, details, ...rest } = c;
+  const {
+    id,
+    unresolved,
+    copies,
+    waitingOnRemoved,
+    cannotEnd,
+    ignoredHere,
+    moved,
+    details,
+    ...rest
+  } = c;
   none(rest);
   return {
     id,
@@ -222,6 +250,18 @@ export function conflictsJson(
     ...(waitingOnRemoved !== undefined ? { waiting_on_removed: waitingOnRemoved } : {}),
     ...(cannotEnd !== undefined ? { cannot_end: cannotEnd } : {}),
     ...(ignoredHere !== undefined ? { ignored_here: ignoredHere } : {}),
+    ...(moved !== undefined
+      ? {
+        moved_while_edited: moved.map((m) => ({
+          path: m.path,
+          moved_to: m.movedTo,
+          moved_by: m.movedById,
+          moved_by_name: m.movedBy,
+          edited_by: m.editedById,
+          edited_by_name: m.editedBy,
+        })),
+      }
+      : {}),
     ...(details.length > 0 ? { copy_details: details.map(copyDetailJson) } : {}),
   };
 }

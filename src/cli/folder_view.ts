@@ -3,11 +3,12 @@
  * What `folder status` shows of a folder, computed from the replicated
  * folder state and this device's local records: its files and bytes (the
  * winners of the state that are files or links, not deletions), its
- * conflicts, where each device that joined stands (folder_standing.ts) and
+ * conflicts (and how many of them are a file moved while edited), where each device that joined stands (folder_standing.ts) and
  * what this device's last scan, round and sweep could not do.
  * `folder conflicts` is folder_conflicts.ts.
  */
 
+import { movedWhileEdited } from "../files/moved_edited.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { type DeviceStanding, deviceStandings } from "./folder_standing.ts";
 import { type Winner, winners } from "./folder_winners.ts";
@@ -21,6 +22,11 @@ export interface FolderStatus {
   readonly files: number;
   readonly bytes: number;
   readonly conflicts: number;
+  /**
+   * Of the conflicts, files moved on one device while another edited them
+   * (src/files/moved_edited.ts): they stay until the user ends them.
+   */
+  readonly movedWhileEdited: number;
   readonly devices: DeviceStanding[];
   /** Deletions held back here, waiting for confirmation. */
   readonly heldDeletes: number;
@@ -63,6 +69,8 @@ export function folderStatus(
     if (w.version.kind === "file") bytes += w.version.size;
   }
   const devices = deviceStandings(home, folder, rows, list, local, ignored);
+  // Only paths of several versions are decoded again (conflicts: rare).
+  const moved = conflicts === 0 ? [] : movedWhileEdited([...rows.paths(folder)]);
   return {
     id: folder,
     name: share?.name ?? folder,
@@ -70,6 +78,7 @@ export function folderStatus(
     files,
     bytes,
     conflicts,
+    movedWhileEdited: moved.length,
     devices,
     heldDeletes: local?.info.held?.deletes ?? 0,
     notSynced: local?.info.notSynced ?? [],

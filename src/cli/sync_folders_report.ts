@@ -17,6 +17,7 @@ import { markerHints, stopLine, stoppedError } from "./folder_stopped.ts";
 import { notListedLines, notRemovedLines, notWrittenLines } from "./not_synced.ts";
 import { printUnfetchable, sizeOf } from "./unfetchable_report.ts";
 import { safeText } from "../text_safety.ts";
+import { movedText } from "./moved_text.ts";
 
 /**
  * Print what applying each folder did (nothing under quiet or `--json`);
@@ -92,6 +93,11 @@ export function reportFolders(
       ctx.out.line(`folder ${f.folder}: ${clean ? "in sync" : "nothing applied this round"}`);
     }
     printUnfetchable(ctx, f.folder, a.unfetchable);
+    // Said once, by the round that finds it (moved_said.ts); `folder conflicts` keeps it.
+    for (const m of f.moved ?? []) ctx.out.error(`folder ${f.folder}: ${movedText(m)}`);
+    if (f.moved !== undefined) {
+      ctx.out.error(`  see \`mycel folder conflicts ${f.folder}\` for what to do`);
+    }
     if (f.problemsChanged && a.problems.length === 0) {
       ctx.out.error(`folder ${f.folder}: every path is written here again`);
     } else if (f.problemsChanged) {

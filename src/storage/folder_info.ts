@@ -71,6 +71,12 @@ export interface FolderInfo {
    * now` says it only when the count changes.
    */
   ignoredKept?: number;
+  /**
+   * Old paths of the files moved on one device while another edited them
+   * (src/files/moved_edited.ts) that `sync now` has said here, so it says
+   * each once, when it appears (src/sync/moved_said.ts).
+   */
+  movedSaid?: string[];
 }
 
 /** How many not-synced (or not-written) paths a folder's info keeps. */

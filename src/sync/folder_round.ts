@@ -29,6 +29,7 @@ import type { SessionTuning } from "./session_bounds.ts";
 import { folderPeers, openPeers } from "./folder_peers.ts";
 import { apartFolderHere, leftAloneHere } from "./left_alone.ts";
 import { deletedInState } from "./state_deleted.ts";
+import { type MovedNote, movedToSay } from "./moved_said.ts";
 import type { SessionOutcome } from "./peer_session_types.ts";
 
 /** How the folder half runs. */
@@ -116,6 +117,11 @@ export interface FolderOutcome {
    * the same way. Apart from `notRemoved`: what they hold is not known.
    */
   readonly notListed?: readonly NotRemoved[];
+  /**
+   * Files moved on one device while another edited them that this round
+   * found and no earlier round here said (moved_said.ts); absent when none.
+   */
+  readonly moved?: readonly MovedNote[];
 }
 
 /** Bring every folder this device syncs (or `o.only`) to the state (see the module comment). */
@@ -193,7 +199,15 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
       frontier,
     });
     const swept = await housekeeping(home, latest, blobs);
-    out.push({ folder: f.folder, apply, sessions, problemsChanged, ...swept });
+    const moved = await movedToSay(home, f.folder, apply!.moved ?? []);
+    out.push({
+      folder: f.folder,
+      apply,
+      sessions,
+      problemsChanged,
+      ...swept,
+      ...(moved.length > 0 ? { moved } : {}),
+    });
   }
   return out;
 }

@@ -13,6 +13,7 @@ import { withRead } from "../session.ts";
 import { checkFolderId } from "./folder_args.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { conflictsJson, folderStatusJson } from "../folder_json.ts";
+import { MOVED_HINT, movedText } from "../moved_text.ts";
 import {
   ignoredKeptText,
   notListedLines,
@@ -126,8 +127,13 @@ export const folderStatusCommand: CommandSpec = {
         }
       }
       if (s.conflicts > 0) {
+        const moved = s.movedWhileEdited > 0
+          ? ` (${s.movedWhileEdited} of them ${
+            s.movedWhileEdited === 1 ? "a file" : "files"
+          } moved on one device while edited on another, both kept)`
+          : "";
         ctx.out.line(
-          `  ${plural(s.conflicts, "conflict")}: see \`mycel folder conflicts ${s.id}\``,
+          `  ${plural(s.conflicts, "conflict")}${moved}: see \`mycel folder conflicts ${s.id}\``,
         );
       }
       for (const line of notSyncedLines(s.notSynced, s.notSyncedCount)) ctx.out.line(line);
@@ -173,14 +179,22 @@ export const folderConflictsCommand: CommandSpec = {
       ctx.out.json(list.map(conflictsJson));
       return ExitCode.ok;
     }
-    let any = false, copies = false;
+    let any = false, copies = false, moves = false;
     const nowFolders: string[] = [];
     for (const f of list) {
       const stuck = new Map((f.waitingOnRemoved ?? []).map((w) => [w.path, w.makers]));
       const wide = new Map((f.cannotEnd ?? []).map((w) => [w.path, w.reason]));
+      const moved = new Map((f.moved ?? []).map((m) => [m.path, m]));
       for (const p of f.unresolved) {
         const makers = stuck.get(p);
         const why = wide.get(p);
+        const move = moved.get(p);
+        if (move !== undefined && why === undefined) {
+          // Not "(resolving)": such a conflict stays until the user ends it.
+          ctx.out.line(`${f.id}: ${movedText(move)}`);
+          moves = true;
+          continue;
+        }
         ctx.out.line(
           `${f.id}: ${safeText(p)}: versions in conflict ` +
             (why !== undefined
@@ -207,6 +221,7 @@ export const folderConflictsCommand: CommandSpec = {
       copies ||= f.copies.length > 0;
     }
     if (!any) ctx.out.error("No conflicts.");
+    if (moves) ctx.out.error(MOVED_HINT);
     if (copies) {
       ctx.out.error(
         "To keep a copy's content, move it over the file; to drop it, delete it. " +
