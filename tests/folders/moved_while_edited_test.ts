@@ -47,11 +47,13 @@ async function shared(devs: Devices, seed: Record<string, string>): Promise<stri
 
 /**
  * Each of `changed` scans what was done on it apart from the other, then two
- * rounds on each of `list`; what each round said on standard error.
+ * rounds on each of `list` (each exiting 0 unless a device is `away`); what
+ * each round said on standard error.
  */
 async function scansThenRounds(
   list: readonly Device[],
   changed: readonly Device[] = list,
+  away: readonly Device[] = [],
 ): Promise<string[]> {
   for (const d of changed) {
     const scan = await d.ok(["--no-sync", "folder", "scan"]);
@@ -61,7 +63,8 @@ async function scansThenRounds(
   for (let i = 0; i < 2; i++) {
     for (const d of list) {
       const r = await syncNow(d);
-      assert.equal(r.code, 0, `${d.name}: ${r.stdout}${r.stderr}`);
+      // (A device away makes the round say so, and exit non-zero.)
+      if (away.length === 0) assert.equal(r.code, 0, `${d.name}: ${r.stdout}${r.stderr}`);
       said.push(`${d.name}: ${r.stderr}`);
     }
   }
@@ -234,4 +237,44 @@ Deno.test("a file copied on one device while edited on another, and its original
   await noMove([a, b], [ra, rb], "notes.txt");
   for (const root of [ra, rb]) assert.equal(await text(root, "copy.txt"), BEFORE, root);
   assert.doesNotMatch(said.join("\n"), /moved it/);
+});
+
+Deno.test("a device away while a file was moved and edited meets both at once and says the same pair", async () => {
+  await using devs = await devices(["a", "b", "c"]);
+  const [a, b, c] = devs.list;
+  const [ra, rb, rc] = await shared(devs, { "notes.txt": BEFORE });
+  await rounds([c], 1);
+  assert.equal(await text(rc, "notes.txt"), BEFORE);
+
+  await c.stopServer();
+  await Deno.mkdir(join(ra, "archive"));
+  await Deno.rename(join(ra, "notes.txt"), join(ra, "archive/notes.txt"));
+  await put(rb, "notes.txt", EDITED);
+  await scansThenRounds([a, b], [a, b], [c]);
+
+  await c.serve();
+  const r = await syncNow(c);
+  assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
+  assert.match(r.stderr, /notes\.txt was edited on b while a moved it to archive\/notes\.txt/);
+  await rounds([a, b, c], 1);
+  assert.equal(await text(rc, "notes.txt"), EDITED);
+  assert.equal(await text(rc, "archive/notes.txt"), BEFORE);
+  assert.equal(await treeHash(rc), await treeHash(ra));
+  const pair = {
+    path: "notes.txt",
+    moved_to: "archive/notes.txt",
+    moved_by: a.id.slice(0, 7),
+    moved_by_name: "a",
+    edited_by: b.id.slice(0, 7),
+    edited_by_name: "b",
+  };
+  assert.deepEqual(await conflictsOf(c), {
+    id: "docs",
+    unresolved: ["notes.txt"],
+    copies: [],
+    moved_while_edited: [pair],
+  });
+  // Still open on the two others: c's round merged nothing.
+  assert.deepEqual((await conflictsOf(a)).unresolved, ["notes.txt"]);
+  assert.deepEqual((await conflictsOf(b)).unresolved, ["notes.txt"]);
 });
