@@ -157,6 +157,9 @@ export const folderStatusCommand: CommandSpec = {
 export const folderConflictsCommand: CommandSpec = {
   path: ["folder", "conflicts"],
   summary: "paths in conflict and the conflict copies (NAME.sync-conflict-…)",
+  description: "Among the conflicts, a file moved on one device while another edited it is\n" +
+    "named with both paths: the edit stays at the old path, the content before it at\n" +
+    "the new one, until you move the edit over the moved file or delete one of them.",
   args: [{ name: "ID", help: "only this folder", optional: true }],
   flags: [JSON_FLAG],
   ...LOCAL,
