@@ -116,7 +116,7 @@ export function folderConflicts(
     }
   }
   const ignoredHere = copies.filter(ignored);
-  const moved = movedWhileEdited([...home.view.folders().paths(folder)]).map((m) => ({
+  const moved = movedWhileEdited(() => home.view.folders().paths(folder)).map((m) => ({
     path: m.path,
     movedTo: m.movedTo,
     movedBy: nameOf(home, m.movedBy),

@@ -70,7 +70,7 @@ export function folderStatus(
   }
   const devices = deviceStandings(home, folder, rows, list, local, ignored);
   // Only paths of several versions are decoded again (conflicts: rare).
-  const moved = conflicts === 0 ? [] : movedWhileEdited([...rows.paths(folder)]);
+  const moved = conflicts === 0 ? [] : movedWhileEdited(() => rows.paths(folder));
   return {
     id: folder,
     name: share?.name ?? folder,

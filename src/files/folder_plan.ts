@@ -15,10 +15,10 @@
  * - once the disk holds the winner and the copies exist, a merge version
  *   (the winner's content, a vector above every version of the set) ends the
  *   conflict. Devices merging at once make versions of equal content, which
- *   need no further merge, so this never ping-pongs — except at the paths
- *   the caller names as kept open: a file moved on one device while another
- *   edited it (moved_edited.ts), whose merge would drop from the state the
- *   deletion that says it moved; the conflict stays until the user ends it.
+ *   need no further merge, so this never ping-pongs. (The caller leaves out
+ *   the merge of a file moved on one device while another edited it,
+ *   folder_apply.ts: it would drop from the state the deletion that says the
+ *   file moved; that conflict stays until the user ends it.)
  * Copies come first (the losing content may be the one on this disk), then
  * writes, then removals (a rename elsewhere reuses the chunks of the file it
  * removes), then merges. What a plan is made of is folder_plan_types.ts; a
@@ -41,16 +41,12 @@ import { ancestors } from "./paths.ts";
 
 /**
  * Plan one folder. `paths` yields each path of the state with its versions
- * (path order); `index` is this device's index; `idOf` names an encoding;
- * `keptOpen` the paths whose conflict no merge version ends here (the move
- * of a file edited meanwhile, moved_edited.ts: computed from the whole
- * state, ignored paths included, so every device leaves the same ones open).
+ * (path order); `index` is this device's index; `idOf` names an encoding.
  */
 export function planFolder(
   paths: Iterable<[string, readonly PlanVersion[]]>,
   index: ReadonlyMap<string, PlanIndexRow>,
   idOf: (bytes: Uint8Array) => string,
-  keptOpen: ReadonlySet<string> = new Set(),
 ): FolderPlan {
   const copies: PlanAction[] = [], writes: PlanAction[] = [], removes: PlanAction[] = [];
   const merges: PlanAction[] = [];
@@ -169,7 +165,7 @@ export function planFolder(
         });
       }
     }
-    if (differing.length > 0 && !keptOpen.has(path)) {
+    if (differing.length > 0) {
       merges.push({ kind: "merge", path, winner, set: versions, copies: made });
     }
   }

@@ -28,6 +28,7 @@
 import { decodeFileVersion, type FileVersion } from "./file_version.ts";
 import { winnerOf } from "./conflict.ts";
 import { contentDigest } from "./version_content.ts";
+import type { FolderPlan } from "./folder_plan_types.ts";
 
 /** A version of the state with the entry that carried it. */
 export interface DottedVersion {
@@ -57,19 +58,26 @@ interface Candidate {
   movedTo?: string;
 }
 
+/** A folder's paths with their versions, as the state keeps them (path order). */
+export type FolderPaths = Iterable<readonly [string, readonly DottedVersion[]]>;
+
 /**
  * The files of one folder moved on one device while edited on another (see
- * the module comment), by path. `paths`: the folder's paths with their
- * versions, as the state keeps them.
+ * the module comment), by path. `paths` gives the folder's paths afresh at
+ * each call: they are read through once, and a second time only when some
+ * conflict has a deletion that could be a move, so a large folder is never
+ * held in memory whole (the store pages through it). `only`: the paths that
+ * can be an old path (a plan's conflicts); every path can be a new one.
  */
 export function movedWhileEdited(
-  paths: readonly (readonly [string, readonly DottedVersion[]])[],
+  paths: () => FolderPaths,
+  only?: ReadonlySet<string>,
 ): MovedWhileEdited[] {
   // Deletions an edit won over, by the entry that carried them. Only paths
   // holding several versions are decoded (a conflict: rare).
   const byEntry = new Map<string, Candidate[]>();
-  for (const [path, list] of paths) {
-    if (list.length < 2) continue;
+  for (const [path, list] of paths()) {
+    if (list.length < 2 || (only !== undefined && !only.has(path))) continue;
     const versions = list.map((v) => decodeFileVersion(v.bytes));
     const winner = winnerOf(versions);
     if (winner.kind === "deleted") continue;
@@ -87,7 +95,7 @@ export function movedWhileEdited(
   }
   if (byEntry.size === 0) return [];
   // The versions those entries carried elsewhere: only their rows are decoded.
-  for (const [path, list] of paths) {
+  for (const [path, list] of paths()) {
     for (const row of list) {
       const found = byEntry.get(`${row.author}:${row.seq}`);
       if (found === undefined) continue;
@@ -110,4 +118,14 @@ export function movedWhileEdited(
   // One per old path (two deletions of it in one entry can't be).
   out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return out.filter((m, i) => i === 0 || out[i - 1].path !== m.path);
+}
+
+/**
+ * `plan` without the merges of the paths in `open` (the old paths of files
+ * moved while edited): a merge version would drop from the state the
+ * deletion that says the file moved. They stay counted as conflicts.
+ */
+export function keepOpen(plan: FolderPlan, open: ReadonlySet<string>): FolderPlan {
+  if (open.size === 0) return plan;
+  return { ...plan, actions: plan.actions.filter((a) => a.kind !== "merge" || !open.has(a.path)) };
 }

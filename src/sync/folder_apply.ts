@@ -32,7 +32,7 @@ import { sameContent } from "../files/version_content.ts";
 import { cannotWrite } from "../files/disk_full.ts";
 import { decodeFileVersion } from "../files/file_version.ts";
 import { planFolder } from "../files/folder_plan.ts";
-import { movedWhileEdited } from "../files/moved_edited.ts";
+import { keepOpen, movedWhileEdited } from "../files/moved_edited.ts";
 import type { FolderPlan } from "../files/folder_plan_types.ts";
 import { versionId } from "../log/folder_state.ts";
 import type { Home } from "../storage/home_handle.ts";
@@ -59,16 +59,19 @@ export async function applyFolder(
   const id = folder.folder;
   const index = home.folderLocal.index(id);
   const ignored = await leftAloneHere(home, folder);
-  // Read once: the plan and the moves below both go through every path.
-  const paths = [...home.view.folders().paths(id)];
-  // From the whole state, ignored paths too: every device keeps the same open.
-  const moved = movedWhileEdited(paths);
-  const plan: FolderPlan = planFolder(
-    withoutIgnored(paths, ignored),
+  const paths = () => home.view.folders().paths(id);
+  const planned: FolderPlan = planFolder(
+    withoutIgnored(paths(), ignored),
     new Map([...index.rows].filter(([p]) => !ignored(p))),
     versionId,
-    new Set(moved.map((m) => m.path)),
   );
+  // Only a conflict can be a file moved while edited; where it moved to is
+  // looked for over the whole state, ignored paths too, so every device
+  // leaves the same conflicts open (and reads the folder again only then).
+  const moved = planned.conflicts.length === 0
+    ? []
+    : movedWhileEdited(paths, new Set(planned.conflicts));
+  const plan = keepOpen(planned, new Set(moved.map((m) => m.path)));
   const s = new ApplySession(home, folder, o, index.rows, plan.conflicts.length);
   const { report, record } = s;
   report.moved = moved;

@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { encodeFileVersion, type FileVersion } from "../../src/files/file_version.ts";
-import { type DottedVersion, movedWhileEdited } from "../../src/files/moved_edited.ts";
+import { type DottedVersion, keepOpen, movedWhileEdited } from "../../src/files/moved_edited.ts";
 import { contentDigest } from "../../src/files/version_content.ts";
 import { planFolder } from "../../src/files/folder_plan.ts";
 import { versionId } from "../../src/log/folder_state.ts";
@@ -57,7 +57,7 @@ const EDIT = file("notes.txt", B, [[A, 1], [B, 1]], 2);
 const DELETION = deletionOf(ORIGINAL, A, [[A, 2]]);
 
 Deno.test("a deletion an edit won over, whose entry put the deleted content at another path, is a move", () => {
-  const moved = movedWhileEdited([
+  const moved = movedWhileEdited(() => [
     ["archive/notes.txt", [at(file("archive/notes.txt", A, [[A, 1]], 1), AHEX, 7)]],
     ["notes.txt", [at(DELETION, AHEX, 7), at(EDIT, BHEX, 3)]],
   ]);
@@ -88,7 +88,7 @@ Deno.test("a deletion an edit won over is not a move when no version of its entr
     ],
   ];
   for (const [what, path, other] of cases) {
-    const moved = movedWhileEdited([
+    const moved = movedWhileEdited(() => [
       [path, [other]],
       ["notes.txt", [at(DELETION, AHEX, 7), at(EDIT, BHEX, 3)]],
     ]);
@@ -97,7 +97,7 @@ Deno.test("a deletion an edit won over is not a move when no version of its entr
   // An empty file's content is everywhere: its deletion and a new empty file are no move.
   const empty = file("e.txt", A, [[A, 1]], 0, 0);
   assert.deepEqual(
-    movedWhileEdited([
+    movedWhileEdited(() => [
       ["e.txt", [
         at(deletionOf(empty, A, [[A, 2]]), AHEX, 7),
         at(file("e.txt", B, [[A, 1], [B, 1]], 3), BHEX, 3),
@@ -109,7 +109,7 @@ Deno.test("a deletion an edit won over is not a move when no version of its entr
   // A touch (same content) loses to the deletion: nothing came back, no move to tell.
   const touch = { ...ORIGINAL, modifiedBy: B, mtime: 9000, vv: new Map([[A, 1], [B, 1]]) };
   assert.deepEqual(
-    movedWhileEdited([
+    movedWhileEdited(() => [
       ["archive/notes.txt", [at(file("archive/notes.txt", A, [[A, 1]], 1), AHEX, 7)]],
       ["notes.txt", [at(DELETION, AHEX, 7), at(touch, BHEX, 3)]],
     ]),
@@ -117,7 +117,7 @@ Deno.test("a deletion an edit won over is not a move when no version of its entr
   );
 });
 
-Deno.test("planFolder leaves a moved-while-edited conflict open and ends an ordinary one with a merge", () => {
+Deno.test("keepOpen leaves a moved-while-edited conflict open; planFolder ends an ordinary one with a merge", () => {
   const pv = (v: FileVersion) => {
     const bytes = encodeFileVersion(v);
     return { id: versionId(bytes), bytes };
@@ -139,7 +139,7 @@ Deno.test("planFolder leaves a moved-while-edited conflict open and ends an ordi
   const ordinary = planFolder(state(), index, versionId);
   assert.deepEqual(ordinary.conflicts, ["notes.txt"]);
   assert.deepEqual(ordinary.actions.map((a) => a.kind), ["merge"]);
-  const open = planFolder(state(), index, versionId, new Set(["notes.txt"]));
+  const open = keepOpen(planFolder(state(), index, versionId), new Set(["notes.txt"]));
   assert.deepEqual(open.conflicts, ["notes.txt"], "still counted as a conflict");
   assert.deepEqual(open.actions, []);
 });
