@@ -14,8 +14,9 @@
  * then comes from a peer — except a file that is itself the source of a
  * conflict copy made this round (a file edited here while another device
  * turned its name into a folder, folder_plan.ts): it is removed after the
- * copy is written, and the writes below its name wait a round
- * ({@link writesAfterLate}).
+ * copy is written, and the writes below its name wait until then
+ * ({@link writesAfterLate}; src/sync/folder_apply_after_late.ts writes them
+ * in the same round).
  */
 
 import { join } from "node:path";
@@ -45,9 +46,9 @@ export function removalsInTheWay(
 }
 
 /**
- * Writes that wait for the next round: below a file removed `late` (it is
- * the source of a conflict copy written this round, folder_plan.ts), whose
- * name they need as a folder. Not an error: the name is free next round.
+ * Writes that wait for the removals: below a file removed `late` (it is the
+ * source of a conflict copy written this round, folder_plan.ts), whose name
+ * they need as a folder. Not an error: the name is free once it is removed.
  */
 export function writesAfterLate(actions: readonly PlanAction[]): PlanAction[] {
   const late = new Set(

@@ -38,6 +38,7 @@ import { versionId } from "../log/folder_state.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { LocalFolder } from "../storage/sql_folder_local.ts";
 import { applyFiles } from "./folder_apply_files.ts";
+import { writeAfterLate } from "./folder_apply_after_late.ts";
 import { applyLinksAndAdoptions } from "./folder_apply_links.ts";
 import { chunkLists } from "./folder_apply_lists.ts";
 import { recordMerges } from "./folder_apply_merge.ts";
@@ -88,7 +89,7 @@ export async function applyFolder(
 
   // 0. Case renames, then what this disk cannot take or what is in the way
   // (folder_apply_prepare.ts): plan.actions keeps what is left to do.
-  const early = await preparePlan(s, plan);
+  const { early, afterLate } = await preparePlan(s, plan);
   // Only the exec bit differs from what the disk holds: changed in place (folder_apply_mode.ts).
   await execInPlace(s, plan);
   // 1. Chunk lists of the files to write (folder_apply_lists.ts).
@@ -110,6 +111,18 @@ export async function applyFolder(
   await removeRest(s, plan.actions);
   // 4. Merges: the disk holds the winner and every copy exists.
   recordMerges(s, plan.actions);
+  // 5. What waited for a file removed late (folder_apply_after_late.ts): its name is free now.
+  if (afterLate.length > 0) {
+    const more = await writeAfterLate(s, afterLate, plan);
+    tasks.push(...more.tasks);
+    for (const [path, list] of more.lists) lists.set(path, list);
+    for (const [path, blob] of more.blobOf) blobOf.set(path, blob);
+    if (s.stopped !== undefined || s.interrupted) {
+      await record.flush();
+      if (s.stopped === undefined) report.interrupted = true;
+      return report;
+    }
+  }
   await record.flush();
   // What is still to do: actions whose path does not hold their version yet
   // (unfinished fetches were counted above with the bytes they still lack).

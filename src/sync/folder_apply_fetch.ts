@@ -74,13 +74,12 @@ export async function fetchWanted(
     }
     tick();
   });
-  let asked = 0;
   for (const [key, list] of byKey) {
-    if (s.o.budget !== undefined && asked >= s.o.budget) break;
+    if (s.o.budget !== undefined && s.askedBytes >= s.o.budget) break;
     const [first, at] = list[0];
     const length = first.chunks[at].length;
     fetcher.want(key.slice(0, key.indexOf("/")), length);
-    asked += length;
+    s.askedBytes += length;
     for (const [t] of list) {
       if (place.has(t)) continue;
       place.set(t, order.length);
@@ -90,5 +89,14 @@ export async function fetchWanted(
   fetcher.close();
   await fetcher.run();
   s.nobody?.heard(fetcher, wants.keys());
-  s.report.peers = fetcher.reports;
+  // A second file phase in one round (folder_apply_after_late.ts) adds to what each peer sent.
+  for (const r of fetcher.reports) {
+    const was = s.report.peers.find((p) => p.key === r.key);
+    if (was === undefined) s.report.peers.push(r);
+    else {
+      was.chunks += r.chunks;
+      was.bytes += r.bytes;
+      was.dropped ??= r.dropped;
+    }
+  }
 }

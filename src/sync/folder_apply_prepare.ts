@@ -29,12 +29,14 @@ import type { ApplySession } from "./folder_apply_session.ts";
 
 /**
  * Leave in `plan.actions` only what the rest of the round is to do; returns
- * the removals already done (or tried) because they were in the way.
+ * the removals already done (or tried) because they were in the way, and the
+ * writes below a file removed late, set aside for after the removals
+ * (folder_apply_after_late.ts).
  */
 export async function preparePlan(
   s: ApplySession,
   plan: FolderPlan,
-): Promise<(PlanAction & { kind: "remove" })[]> {
+): Promise<{ early: (PlanAction & { kind: "remove" })[]; afterLate: PlanAction[] }> {
   const root = s.folder.root;
   const skip = new Set<PlanAction>();
   await renameCases(s, plan, skip);
@@ -99,10 +101,8 @@ export async function preparePlan(
     if (s.settled.has(a.path)) s.doneFiles++; // in the progress of the file phase
     else s.stillToCome(a); // kept (a local edit) or failed
   }
-  for (const a of writesAfterLate(plan.actions.filter((a) => !skip.has(a)))) {
-    skip.add(a);
-    s.stillToCome(a);
-  }
+  const afterLate = writesAfterLate(plan.actions.filter((a) => !skip.has(a)));
+  for (const a of afterLate) skip.add(a);
   const left = plan.actions.filter((a) => !skip.has(a));
   for (const path of foldersAt(root, writesOverFolders(left, early))) {
     try {
@@ -125,7 +125,7 @@ export async function preparePlan(
     for (const a of plan.actions) if (!skip.has(a)) plan.actions[kept++] = a;
     plan.actions.length = kept;
   }
-  return early;
+  return { early, afterLate };
 }
 
 /** The kind of the special file at `abs` (not followed), or undefined for anything else or nothing. */

@@ -50,6 +50,8 @@ export class ApplySession {
   // removals done before (folder_apply_files.ts counts the same for the total).
   doneBytes = 0;
   doneFiles = 0;
+  /** Bytes asked of peers this round, across its file phases (the budget, MYCEL_FILE_BUDGET). */
+  askedBytes = 0;
   /** Paths removed this round (their parents left empty go too). */
   readonly removedPaths: string[] = [];
   // The folder's disk filled up, or it refuses writes altogether (read-only,

@@ -123,6 +123,36 @@ Deno.test("a file edited on one device while another turns its name into a folde
   }
 });
 
+Deno.test("the device that edited a file another device turned into a folder gets the folder's files in the same round: exit 0, nothing still to come", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: async (ra) => {
+      await put(ra, "e", "v1\n");
+      await put(ra, "keep.txt", "keep\n");
+    },
+  });
+  await syncOk(b);
+  // Apart: a edits e; b turns e into a folder. a's round is the first to see both.
+  await put(ra, "e", "v2 from a\n");
+  await a.ok(["--no-sync", "folder", "scan"]);
+  await Deno.remove(join(rb, "e"));
+  await put(rb, "e/x", "inside\n");
+  await b.ok(["--no-sync", "folder", "scan"]);
+  const r = await syncNow(a);
+  // Before: exit 3, "1 file (7 B) still to come" (e/x waited for the next round), every peer reached.
+  assert.equal(r.code, 0, describe(["sync", "now"], r));
+  assert.doesNotMatch(r.stdout, /still to come/, r.stdout);
+  assert.equal(await text(ra, "e/x"), "inside\n");
+  const copy = (await listTree(ra)).find((p) => p.startsWith("e.sync-conflict-"));
+  assert.ok(copy !== undefined && await text(ra, copy) === "v2 from a\n", copy);
+  const st = await a.ok(["folder", "status"]);
+  assert.match(st.stdout, /\(this device\): in sync/, st.stdout);
+  // b takes the copy in its next round; then both hold one tree.
+  await syncOk(b);
+  assert.equal(await treeHash(ra), await treeHash(rb));
+});
+
 Deno.test("the file whose name became a folder stays until its conflict copy is on the disk", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
