@@ -34,7 +34,7 @@ import { MemoryState } from "./state_memory.ts";
 import { decodeFolderPart } from "./folder_checkpoint.ts";
 
 /** Undecodable bytes are a bad checkpoint too (the documented error), not `bad_encoding`. */
-function cbor(bytes: Uint8Array, what: string): unknown {
+export function cbor(bytes: Uint8Array, what: string): unknown {
   try {
     return decodeCbor(bytes, what, CHECKPOINT_LIMITS);
   } catch (e) {
@@ -43,7 +43,7 @@ function cbor(bytes: Uint8Array, what: string): unknown {
 }
 
 /** The signed entry `proof` proves `head`: its author's, at its seq, with its hash. */
-function headProof(head: Omit<FrontierHead, "proof">, proof: unknown): SignedEntry {
+export function headProof(head: Omit<FrontierHead, "proof">, proof: unknown): SignedEntry {
   const bytes = asBytes(proof);
   if (bytes === undefined) throw bad("a head's entry is malformed");
   let e: SignedEntry;

@@ -22,7 +22,8 @@ import type { Signer } from "./identity.ts";
 import { keyOfHex, type StateRows } from "./state_rows.ts";
 import { encodeFolderPart } from "./folder_checkpoint.ts";
 
-class Authors {
+/** The author table: each device key once, named by its index. */
+export class Authors {
   readonly list: Uint8Array[] = [];
   readonly #index = new Map<string, number>();
 
@@ -77,7 +78,7 @@ export async function makeCheckpoint(
 }
 
 /** `encodeCbor` within {@link CHECKPOINT_LIMITS}; a state past them is named as such. */
-function encodeWithin(value: unknown): Uint8Array {
+export function encodeWithin(value: unknown): Uint8Array {
   try {
     return encodeCbor(value, CHECKPOINT_LIMITS);
   } catch (e) {

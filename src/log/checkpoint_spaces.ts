@@ -17,22 +17,20 @@ import { isJson, type Json } from "../crdt/json.ts";
 import { bad, count, list } from "./checkpoint_format.ts";
 import type { DeviceKey } from "./device_key.ts";
 import { checkConfigKey, checkName, checkPattern, checkPrefValue } from "./ops.ts";
-import { type Space, SPACES } from "./state.ts";
-import type { MemoryState } from "./state_memory.ts";
+import { type Space, SPACES, type StateStore } from "./state.ts";
 import type { StateRows } from "./state_rows.ts";
 
 const SPACE_INDEX = new Map<Space, number>(SPACES.map((s, i) => [s, i]));
 
-/** The three keyspace lists, in this order: each device gets its author index when first met. */
-export function encodeSpaces(
+/** Every version of every key, as checkpoint rows, in canonical order. */
+export function* versionRows(
   rows: StateRows,
   author: (hex: string) => number,
-): { versions: unknown[]; parked: unknown[]; floors: unknown[] } {
-  const versions: unknown[] = [];
+): Generator<unknown[]> {
   for (const space of SPACES) {
     for (const [key, list] of rows.keysOf(space)) {
       for (const v of list) {
-        versions.push([
+        yield [
           SPACE_INDEX.get(space),
           key,
           author(v.dot.author),
@@ -41,16 +39,35 @@ export function encodeSpaces(
           v.stamp.counter,
           v.legacy ? 1 : 0,
           v.value === undefined ? [] : [v.value],
-        ]);
+        ];
       }
     }
   }
-  const parked = [...rows.parked()].map((
-    [s, k, au, seq],
-  ) => [SPACE_INDEX.get(s), k, author(au), seq]);
-  const floors = [...rows.floors()].map((
-    [s, k, h],
-  ) => [SPACE_INDEX.get(s), k, h.wall, h.counter, author(h.node)]);
+}
+
+/** Parked dots as checkpoint rows. */
+export function* parkedRows(
+  rows: StateRows,
+  author: (hex: string) => number,
+): Generator<unknown[]> {
+  for (const [s, k, au, seq] of rows.parked()) yield [SPACE_INDEX.get(s), k, author(au), seq];
+}
+
+/** Floors as checkpoint rows. */
+export function* floorRows(rows: StateRows, author: (hex: string) => number): Generator<unknown[]> {
+  for (const [s, k, h] of rows.floors()) {
+    yield [SPACE_INDEX.get(s), k, h.wall, h.counter, author(h.node)];
+  }
+}
+
+/** The three keyspace lists, in this order: each device gets its author index when first met. */
+export function encodeSpaces(
+  rows: StateRows,
+  author: (hex: string) => number,
+): { versions: unknown[]; parked: unknown[]; floors: unknown[] } {
+  const versions = [...versionRows(rows, author)];
+  const parked = [...parkedRows(rows, author)];
+  const floors = [...floorRows(rows, author)];
   return { versions, parked, floors };
 }
 
@@ -73,7 +90,7 @@ function checkValue(space: Space, value: unknown): Json {
 export function decodeSpaces(
   wire: { versions: unknown; parked: unknown; floors: unknown },
   au: (i: unknown) => DeviceKey,
-  state: MemoryState,
+  state: StateStore,
 ): void {
   const space = (i: unknown): Space => {
     const s = SPACES[count(i, "space")];

@@ -16,29 +16,44 @@ import { type FolderRows, type FolderStore, versionId } from "./folder_state.ts"
 import { addVersions, type NewVersion } from "./folder_versions.ts";
 import { checkName } from "./ops.ts";
 
+/** Folder rows by kind (shares, devices, file versions, frontiers), each in canonical order. */
+export function folderRowLists(
+  rows: FolderRows,
+  author: (hex: string) => number,
+): [Iterable<unknown[]>, Iterable<unknown[]>, Iterable<unknown[]>, Iterable<unknown[]>] {
+  return [
+    (function* () {
+      for (const [id, s] of rows.shares()) yield [id, s.name, s.wall, s.counter, author(s.author)];
+    })(),
+    (function* () {
+      for (const [folder, device, r] of rows.deviceRows()) {
+        yield [
+          folder,
+          author(device),
+          r.joinedSeq,
+          r.joined,
+          r.progressSeq,
+          r.progress ? encodeProgress(r.progress) : null,
+        ];
+      }
+    })(),
+    (function* () {
+      for (const [folder, , v] of rows.allVersions()) {
+        yield [folder, author(v.author), v.seq, v.bytes];
+      }
+    })(),
+    (function* () {
+      for (const [folder, a, seq] of rows.frontiers()) yield [folder, author(a), seq];
+    })(),
+  ];
+}
+
 /** The folder part of a checkpoint, or undefined when there is no folder state. */
 export function encodeFolderPart(
   rows: FolderRows,
   author: (hex: string) => number,
 ): unknown[] | undefined {
-  const shares = [...rows.shares()].map((
-    [id, s],
-  ) => [id, s.name, s.wall, s.counter, author(s.author)]);
-  const devices = [...rows.deviceRows()].map(([folder, device, r]) => [
-    folder,
-    author(device),
-    r.joinedSeq,
-    r.joined,
-    r.progressSeq,
-    r.progress ? encodeProgress(r.progress) : null,
-  ]);
-  const versions = [...rows.allVersions()].map(([folder, , v]) => [
-    folder,
-    author(v.author),
-    v.seq,
-    v.bytes,
-  ]);
-  const frontiers = [...rows.frontiers()].map(([folder, a, seq]) => [folder, author(a), seq]);
+  const [shares, devices, versions, frontiers] = folderRowLists(rows, author).map((l) => [...l]);
   if (shares.length + devices.length + versions.length + frontiers.length === 0) return undefined;
   return [shares, devices, versions, frontiers];
 }

@@ -1,0 +1,181 @@
+/**
+ * @module checkpoint_parts
+ * A checkpoint in parts, for a state larger than one checkpoint may be (64
+ * MiB or 2^21 items: checkpoint_format.ts). A signed head holds what every
+ * part needs and what is small — mesh, signer, time, the author table, the
+ * heads with their entries, seen seqs, apps, members — and the size and
+ * SHA-256 of each part, in order; each part holds a run of the rows (versions,
+ * parked dots, floors, folder rows), its device keys named by index in the
+ * head's author table. So a receiver checks the head's signature once, then
+ * each part against the head before decoding it, and folds it in as it
+ * comes: neither side holds more than one part (at most 64 MiB) at a time.
+ *
+ * Head: `[body, signature]`, Ed25519 over `"mycel/checkpoint-parts/v1\0" ||
+ * body`, body `["mycel-checkpoint-parts", 1, mesh, signer, made, authors,
+ * heads, seen, apps, members, [[size, sha256], ...]]`. Part:
+ * `["mycel-checkpoint-part", index, versions, parked, floors, folders | null]`
+ * (the lists of checkpoint_spaces.ts and folder_checkpoint.ts).
+ *
+ * The parts are made twice, the same way: once to learn their hashes for the
+ * head, once to send them (holding them all would cost the state's size in
+ * memory). A state that changed between the two is named (`checkpoint_changed`).
+ */
+
+import { bytesEqual, concatBytes, utf8 } from "../bytes.ts";
+import { MycelError } from "../errors.ts";
+import { encodeCbor } from "./cbor.ts";
+import { Authors, encodeWithin } from "./checkpoint_encode.ts";
+import { CHECKPOINT_LIMITS, type FrontierHead, MAX_CHECKPOINT_BYTES } from "./checkpoint_format.ts";
+import { encodeMembers } from "./checkpoint_members.ts";
+import { floorRows, parkedRows, versionRows } from "./checkpoint_spaces.ts";
+import { hashEntryBytes } from "./entry.ts";
+import { folderRowLists } from "./folder_checkpoint.ts";
+import type { Signer } from "./identity.ts";
+import type { StateRows } from "./state_rows.ts";
+
+/** Prefix of the head's signed bytes. */
+export const PARTS_CONTEXT = utf8("mycel/checkpoint-parts/v1\0");
+/** Most parts a head may declare (4096 × 64 MiB: far past any state a home holds). */
+export const MAX_PARTS = 4096;
+/**
+ * Size a part is cut at. Smaller than a part may be (64 MiB) so that each
+ * side holds less at a time; a part is decoded into rows of about twice its
+ * size.
+ */
+export const DEFAULT_PART_BYTES = 16 << 20;
+
+/** SHA-256 of a part (the entry hasher: WebAssembly once loaded). */
+export const partHash = (bytes: Uint8Array): Uint8Array => hashEntryBytes(bytes);
+
+/** A checkpoint in parts: the signed head, and the parts in order (made again on each call). */
+export interface PartedCheckpoint {
+  /** The signed head. */
+  readonly head: Uint8Array;
+  /** How many parts the head declares. */
+  readonly count: number;
+  /** Their total size. */
+  readonly bytes: number;
+  /** The parts, each checked against the head as made. */
+  parts(): Generator<Uint8Array>;
+}
+
+/** Items of a decoded CBOR value (an upper bound of what the encoder counts). */
+function nodesOf(x: unknown): number {
+  if (Array.isArray(x)) return x.reduce((n: number, y) => n + nodesOf(y), 1);
+  if (x !== null && typeof x === "object" && !(x instanceof Uint8Array)) {
+    return Object.values(x).reduce((n: number, y) => n + 1 + nodesOf(y), 1);
+  }
+  return 1;
+}
+
+/** The parts' bytes, cut at about `target` bytes (and well within the item bound). */
+function* partBodies(rows: StateRows, a: Authors, target: number): Generator<Uint8Array> {
+  const of = (hex: string) => a.of(hex);
+  const sources: Iterable<unknown[]>[] = [
+    versionRows(rows, of),
+    parkedRows(rows, of),
+    floorRows(rows, of),
+    ...folderRowLists(rows.folders(), of),
+  ];
+  const maxNodes = CHECKPOINT_LIMITS.maxNodes - 64;
+  let lists: unknown[][] = sources.map(() => []);
+  let size = 0, nodes = 0, index = 0;
+  const part = () => {
+    const [versions, parked, floors, ...folders] = lists;
+    const bytes = encodeWithin([
+      "mycel-checkpoint-part",
+      index++,
+      versions,
+      parked,
+      floors,
+      folders.every((l) => l.length === 0) ? null : folders,
+    ]);
+    lists = sources.map(() => []);
+    size = nodes = 0;
+    return bytes;
+  };
+  for (let k = 0; k < sources.length; k++) {
+    for (const row of sources[k]) {
+      const n = encodeCbor(row, CHECKPOINT_LIMITS).length + 8, m = nodesOf(row);
+      if (size > 0 && (size + n > target || nodes + m > maxNodes)) yield part();
+      lists[k].push(row);
+      size += n;
+      nodes += m;
+    }
+  }
+  if (size > 0 || index === 0) yield part();
+}
+
+function changed(): MycelError {
+  return new MycelError(
+    "checkpoint_changed",
+    "send the state",
+    "it changed while it was being sent in parts",
+    { hint: "Try again: nothing was taken from a state sent only in part." },
+  );
+}
+
+/**
+ * A checkpoint of `rows` in parts of about `partBytes` each, its head signed
+ * by `signer`. `rows` must not change until the parts are all made.
+ */
+export async function makePartedCheckpoint(
+  rows: StateRows,
+  frontier: readonly FrontierHead[],
+  meta: { mesh: string; made: number },
+  signer: Signer,
+  partBytes = DEFAULT_PART_BYTES,
+): Promise<PartedCheckpoint> {
+  const target = Math.min(Math.max(partBytes, 256), MAX_CHECKPOINT_BYTES - (1 << 20));
+  const a = new Authors();
+  const declared: [number, Uint8Array][] = [];
+  let total = 0;
+  for (const p of partBodies(rows, a, target)) {
+    declared.push([p.length, partHash(p)]);
+    total += p.length;
+  }
+  if (declared.length > MAX_PARTS) {
+    throw new MycelError("checkpoint_too_large", "make a checkpoint", "the state is too large", {
+      value: `${declared.length} parts, at most ${MAX_PARTS}`,
+    });
+  }
+  const seen = [...rows.seenAll()].map(([au, seq]) => [a.of(au), seq]);
+  const members = encodeMembers(rows.memberRows(), (hex, bytes) => a.of(hex, bytes));
+  const heads = frontier.map((h) => [
+    a.of(h.author.hex, h.author.bytes),
+    h.seq,
+    h.hash,
+    ...(h.proof === undefined ? [] : [h.proof]),
+  ]);
+  const authors = a.list.length;
+  const body = encodeWithin([
+    "mycel-checkpoint-parts",
+    1,
+    meta.mesh,
+    signer.publicKey,
+    meta.made,
+    a.list,
+    heads,
+    seen,
+    rows.appsAll(),
+    members,
+    declared,
+  ]);
+  const signature = await signer.sign(concatBytes(PARTS_CONTEXT, body));
+  return {
+    head: encodeWithin([body, signature]),
+    count: declared.length,
+    bytes: total,
+    *parts() {
+      let i = 0;
+      for (const p of partBodies(rows, a, target)) {
+        const d = declared[i++];
+        if (d === undefined || a.list.length !== authors || !bytesEqual(partHash(p), d[1])) {
+          throw changed();
+        }
+        yield p;
+      }
+      if (i !== declared.length) throw changed();
+    },
+  };
+}
