@@ -94,7 +94,7 @@ export interface HeldView {
  * holds of each chain; a joiner holds nothing.
  */
 export function headProofProblem(
-  cp: Checkpoint,
+  cp: Pick<Checkpoint, "frontier" | "state">,
   chain: HeldView["chain"] = () => undefined,
 ): string | undefined {
   for (const f of cp.frontier) {

@@ -158,6 +158,44 @@ export function decodeStateChunk(bytes: Uint8Array): { chunk: Uint8Array; last: 
   return { chunk: bytesOf(x[1], [0, 1 << 20], "state chunk"), last: x[2] };
 }
 
+/**
+ * A message of the mesh's state in parts (for a state over one checkpoint's
+ * 64 MiB: src/log/checkpoint_parts.ts): a chunk of its signed head
+ * (`state-head`) or of a part (`state-part`), `last` ending that head or
+ * part; `state-end` after the last part. A release before parts reads none
+ * of these and says the other side may run an incompatible mycel.
+ */
+export type StatePiece =
+  | { kind: "state" | "state-head" | "state-part"; chunk: Uint8Array; last: boolean }
+  | { kind: "state-end" };
+
+/** Encode a chunk of a state in parts. */
+export function encodeStatePiece(
+  kind: "state-head" | "state-part",
+  chunk: Uint8Array,
+  last: boolean,
+): Uint8Array {
+  return encodeCbor([kind, chunk, last]);
+}
+
+/** Encode the end of a state in parts. */
+export function encodeStateEnd(): Uint8Array {
+  return encodeCbor(["state-end"]);
+}
+
+/** Decode a message of the mesh's state: a checkpoint chunk, or a piece of one in parts. */
+export function decodeStatePiece(bytes: Uint8Array): StatePiece {
+  const x = decodeList(bytes, "state chunk");
+  if (x[0] === "state-end" && x.length === 1) return { kind: "state-end" };
+  if (
+    (x[0] !== "state" && x[0] !== "state-head" && x[0] !== "state-part") || x.length !== 3 ||
+    typeof x[2] !== "boolean"
+  ) {
+    throw bad("not a state chunk");
+  }
+  return { kind: x[0], chunk: bytesOf(x[1], [0, 1 << 20], "state chunk"), last: x[2] };
+}
+
 /** Decode the verdict: undefined when accepted, else the refusal. */
 export function decodeVerdict(bytes: Uint8Array): Refusal | undefined {
   const x = decodeList(bytes, "pairing verdict");

@@ -4,9 +4,20 @@
  * (never sent) in the `base_state` row — the checkpoints a home was brought
  * up from, joined, or what a compaction left. Read and written inside the
  * caller's transaction.
+ *
+ * A base taken from a checkpoint in parts (a state over 64 MiB: a device
+ * paired into such a mesh) is kept as it came: its head in `base_state`,
+ * its parts in `base_parts` (made on first use), so no row holds more than
+ * a part. {@link readBaseCheckpoint} reads either form.
  */
 
-import { type FrontierHead, makeCheckpoint } from "../log/checkpoint.ts";
+import {
+  type Checkpoint,
+  type FrontierHead,
+  makeCheckpoint,
+  readCheckpoint,
+} from "../log/checkpoint.ts";
+import { isPartedHead, PartReader, readPartedHead } from "../log/checkpoint_parts_decode.ts";
 import type { Signer } from "../log/identity.ts";
 import type { StateRows } from "../log/state_rows.ts";
 import type { Db } from "./db.ts";
@@ -37,4 +48,51 @@ export async function encodeBase(
 /** Replace the base a refold starts from (inside the caller's transaction). */
 export function storeBase(db: Db, bytes: Uint8Array): void {
   db.prepare("INSERT OR REPLACE INTO base_state VALUES (1, ?)").run(bytes);
+  if (hasParts(db)) db.exec("DELETE FROM base_parts");
+}
+
+function hasParts(db: Db): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'base_parts'")
+    .get() !== undefined;
+}
+
+/** Keep a base in parts: its head, then each part in order (`n` from 0). */
+export function storeBaseHead(db: Db, head: Uint8Array): void {
+  db.exec("CREATE TABLE IF NOT EXISTS base_parts (n INTEGER PRIMARY KEY, bytes BLOB NOT NULL)");
+  db.prepare("INSERT OR REPLACE INTO base_state VALUES (1, ?)").run(head);
+  db.exec("DELETE FROM base_parts");
+}
+
+/** Keep part `n` of a base in parts (after {@link storeBaseHead}). */
+export function storeBasePart(db: Db, n: number, bytes: Uint8Array): void {
+  db.prepare("INSERT INTO base_parts VALUES (?, ?)").run(n, bytes);
+}
+
+/** The heads a base covers (of either form), without reading its parts. */
+export async function readBaseFrontier(db: Db): Promise<FrontierHead[] | undefined> {
+  const bytes = readBase(db);
+  if (bytes === undefined) return undefined;
+  if (isPartedHead(bytes)) return (await readPartedHead(bytes, { unsigned: true })).frontier;
+  return (await readCheckpoint(bytes, { unsigned: true })).frontier;
+}
+
+/**
+ * The base as one checkpoint, of either form. A base in parts is put together
+ * in memory: only what needs the whole base (a refold, a compaction, a merge
+ * with a later checkpoint) reads it so.
+ */
+export async function readBaseCheckpoint(db: Db): Promise<Checkpoint | undefined> {
+  const bytes = readBase(db);
+  if (bytes === undefined) return undefined;
+  if (!isPartedHead(bytes)) return await readCheckpoint(bytes, { unsigned: true });
+  const head = await readPartedHead(bytes, { unsigned: true });
+  const reader = new PartReader(head);
+  const rows =
+    (hasParts(db)
+      ? db.prepare("SELECT bytes FROM base_parts ORDER BY n").iterate()
+      : []) as Iterable<{ bytes: Uint8Array }>;
+  for (const { bytes: part } of rows) reader.take(part, head.state);
+  reader.end();
+  const { mesh, signer, made, frontier, state } = head;
+  return { mesh, signer, made, frontier, state, bytes };
 }

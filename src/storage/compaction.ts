@@ -23,7 +23,6 @@
 
 import { bytesEqual } from "../bytes.ts";
 import type { DeviceKey } from "../log/device_key.ts";
-import { readCheckpoint } from "../log/checkpoint.ts";
 import type { FrontierHead } from "../log/checkpoint.ts";
 import { decodeSignedEntry } from "../log/entry.ts";
 import { rebuildState } from "../log/rebuild.ts";
@@ -31,7 +30,7 @@ import { REVOKE_TAG, type RevokeEvent, revokeEvents } from "../log/removals.ts";
 import { MemoryState } from "../log/state_memory.ts";
 import { mergeState } from "../log/state_merge.ts";
 import type { Db } from "./db.ts";
-import { encodeBase, readBase, storeBase } from "./base_state.ts";
+import { encodeBase, readBase, readBaseCheckpoint, storeBase } from "./base_state.ts";
 import type { SqlLog } from "./sql_log.ts";
 
 /** What may be compacted. */
@@ -105,9 +104,7 @@ export async function planCompaction(
   }
   const oldBase = readBase(db);
   if (targets.size === 0) return { moves: [], oldBase };
-  const base = oldBase === undefined
-    ? undefined
-    : await readCheckpoint(oldBase, { unsigned: true });
+  const base = oldBase === undefined ? undefined : await readBaseCheckpoint(db);
   // The new base is what a refold gives from the old base and these entries
   // alone (src/log/rebuild.ts: which removals count, cuts, admissions).
   const state = new MemoryState();

@@ -17,17 +17,12 @@
 
 import { bytesEqual } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
-import {
-  type Checkpoint,
-  type FrontierHead,
-  makeCheckpoint,
-  readCheckpoint,
-} from "../log/checkpoint.ts";
+import { type Checkpoint, type FrontierHead, makeCheckpoint } from "../log/checkpoint.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { Signer } from "../log/identity.ts";
 import { type MergeResult, mergeState } from "../log/state_merge.ts";
 import { MemoryState } from "../log/state_memory.ts";
-import { encodeBase, readBase, storeBase } from "./base_state.ts";
+import { encodeBase, readBaseCheckpoint, readBaseFrontier, storeBase } from "./base_state.ts";
 import { rebaseOn } from "./checkpoint_rebase.ts";
 import { keepProofs, sameHead } from "./head_proof.ts";
 import type { Db } from "./db.ts";
@@ -79,9 +74,7 @@ export async function frontierOf(
 
 /** The stored base's heads, by author (none without a base). */
 async function baseHeads(db: Db): Promise<Map<DeviceKey, FrontierHead>> {
-  const bytes = readBase(db);
-  const cp = bytes === undefined ? undefined : await readCheckpoint(bytes, { unsigned: true });
-  return new Map((cp?.frontier ?? []).map((h) => [h.author, h]));
+  return new Map(((await readBaseFrontier(db)) ?? []).map((h) => [h.author, h]));
 }
 
 /** Make a signed checkpoint of the current state (for a peer holding `known`, if given). */
@@ -124,8 +117,7 @@ export async function checkpointIn(
       );
     }
   }
-  const old = readBase(db);
-  const prev = old === undefined ? undefined : await readCheckpoint(old, { unsigned: true });
+  const prev = await readBaseCheckpoint(db);
   const rebased = prev && rebaseOn(db, state, log, cp, prev.frontier);
   if (rebased) return rebased;
   // A checkpoint covering no entry we lack brings nothing a state merge

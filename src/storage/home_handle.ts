@@ -14,6 +14,7 @@ import { MycelError } from "../errors.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import type { DeviceKeys } from "../log/identity.ts";
 import type { Checkpoint } from "../log/checkpoint.ts";
+import type { PartedCheckpoint } from "../log/checkpoint_parts.ts";
 import type { StateView } from "../log/state.ts";
 import type { ImportResult, KnownHeads } from "./home_checkpoint.ts";
 import type { CompactionOptions } from "./compaction.ts";
@@ -315,6 +316,31 @@ export class Home {
       { mesh: this.meshId, made: this.now() },
       new Signer(await this.keys()),
       known,
+    );
+  }
+
+  /**
+   * This home's state as a checkpoint in parts of about `partBytes` each
+   * (src/log/checkpoint_parts.ts), for a state larger than one checkpoint
+   * may be. Its parts are made again as they are taken: the state must not
+   * change meanwhile (a change is named, `checkpoint_changed`).
+   */
+  async partedCheckpoint(partBytes?: number): Promise<PartedCheckpoint> {
+    const { Signer } = await lazyImport<typeof import("../log/identity.ts")>(
+      new URL("../log/identity.ts", import.meta.url),
+    );
+    const { frontierOf } = await lazyImport<typeof import("./home_checkpoint.ts")>(
+      new URL("./home_checkpoint.ts", import.meta.url),
+    );
+    const { makePartedCheckpoint } = await lazyImport<typeof import("../log/checkpoint_parts.ts")>(
+      new URL("../log/checkpoint_parts.ts", import.meta.url),
+    );
+    return await makePartedCheckpoint(
+      this.#state,
+      await frontierOf(this.#db, this.#log),
+      { mesh: this.meshId, made: this.now() },
+      new Signer(await this.keys()),
+      partBytes,
     );
   }
 

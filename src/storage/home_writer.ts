@@ -10,6 +10,7 @@
 
 import { MycelError } from "../errors.ts";
 import type { Checkpoint } from "../log/checkpoint.ts";
+import type { PartedHead } from "../log/checkpoint_parts_decode.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import { createEntry, type SignedEntry } from "../log/entry.ts";
 import { foldEntry } from "../log/fold.ts";
@@ -120,6 +121,33 @@ export class HomeWriter {
     );
     const before = this.#p.log.heads();
     const result = await checkpointIn(this.#p.db, this.#p.state, this.#p.log, cp);
+    this.#taken(result, before, cp);
+    return result;
+  }
+
+  /**
+   * Take a checkpoint in parts whose head is read and its signer checked;
+   * `next` gives the parts in order, then undefined (checkpoint_parts_in.ts:
+   * only into a home with no state of its own).
+   */
+  async takeParted(
+    head: PartedHead,
+    next: (size: number) => Promise<Uint8Array | undefined>,
+  ): Promise<ImportResult> {
+    const { partedIn } = await lazyImport<typeof import("./checkpoint_parts_in.ts")>(
+      new URL("./checkpoint_parts_in.ts", import.meta.url),
+    );
+    const before = this.#p.log.heads();
+    const result = await partedIn(this.#p.db, this.#p.state, this.#p.log, head, next);
+    this.#taken(result, before, head);
+    return result;
+  }
+
+  #taken(
+    result: ImportResult,
+    before: ReadonlyMap<DeviceKey, { readonly seq: number }>,
+    cp: Pick<Checkpoint, "frontier" | "made" | "signer">,
+  ): void {
     if (result.cutNarrowed || result.rebased) this.#refold = true;
     // `mycel log` says where the chains it moved now start, and why.
     const history = this.#p.local.get("history") ?? {};
@@ -128,7 +156,6 @@ export class HomeWriter {
       history[f.author.hex] = { seq: f.seq, how: "checkpoint", at: cp.made, by: cp.signer.hex };
     }
     this.#p.local.set("history", history);
-    return result;
   }
 
   /**

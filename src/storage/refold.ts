@@ -40,15 +40,9 @@ export async function refold(db: Db, state: SqlState, log: SqlLog, self: DeviceK
   for (const bytes of log.containing(REVOKE_TAG)) {
     events.push(...revokeEvents(decodeSignedEntry(bytes).entry));
   }
-  const base = db.prepare("SELECT bytes FROM base_state WHERE id = 1").get() as
-    | { bytes: Uint8Array }
-    | undefined;
-  const baseState = base === undefined
-    ? undefined
-    : (await (await lazyImport<typeof import("../log/checkpoint.ts")>(
-      new URL("../log/checkpoint.ts", import.meta.url),
-    )).readCheckpoint(base.bytes, { unsigned: true }))
-      .state;
+  const baseState = (await (await lazyImport<typeof import("./base_state.ts")>(
+    new URL("./base_state.ts", import.meta.url),
+  )).readBaseCheckpoint(db))?.state;
   const heads = log.heads();
   await rebuildState(state, {
     authors: () => heads.keys(),

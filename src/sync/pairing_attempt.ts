@@ -15,6 +15,8 @@ import {
   decodeJoinerInfo,
   encodeRefusal,
   encodeStateChunk,
+  encodeStateEnd,
+  encodeStatePiece,
   encodeVerdict,
   encodeWelcome,
 } from "../protocol/pairing_messages.ts";
@@ -23,6 +25,54 @@ import { admit, checkJoiner } from "./pairing_admit.ts";
 import { confirmBoth, openVerified } from "./pairing_common.ts";
 import { type InviteOptions, type InviteResult, MAX_ATTEMPTS } from "./pairing_invite_types.ts";
 import type { Opened } from "./pairing_opening.ts";
+import type { SecureChannel } from "../transport/secure_channel.ts";
+
+/**
+ * Test knob: the most a single checkpoint may hold here (bytes), and the size
+ * of each part past it, so a test pairs through parts without 64 MiB of state.
+ */
+export const PART_KNOB = "MYCEL_TEST_CHECKPOINT_BYTES";
+
+/** Send `bytes` in chunks of at most 1 MiB, the last marked. */
+async function sendChunks(
+  channel: SecureChannel,
+  bytes: Uint8Array,
+  encode: (chunk: Uint8Array, last: boolean) => Uint8Array,
+): Promise<void> {
+  for (let at = 0;; at += 1 << 20) {
+    const last = at + (1 << 20) >= bytes.length;
+    await channel.send(encode(bytes.subarray(at, at + (1 << 20)), last));
+    if (last) break;
+  }
+}
+
+/**
+ * Send the mesh's state: one checkpoint when it fits one (what every release
+ * reads), else a checkpoint in parts (src/log/checkpoint_parts.ts), made as
+ * it is sent so no more than a part is held. Returns the bytes sent.
+ */
+async function sendState(home: Home, channel: SecureChannel, o: InviteOptions): Promise<number> {
+  const knob = Number(o.env(PART_KNOB) ?? "") || undefined;
+  let cp: Uint8Array | undefined;
+  try {
+    cp = await home.checkpoint();
+    if (knob !== undefined && cp.length > knob) cp = undefined;
+  } catch (e) {
+    if (!isMycelError(e, "checkpoint_too_large")) throw e;
+  }
+  if (cp !== undefined) {
+    await sendChunks(channel, cp, (c, last) => encodeStateChunk(c, last));
+    return cp.length;
+  }
+  const parted = await home.partedCheckpoint(knob);
+  o.log(`sending the mesh's state in ${parted.count} parts (${parted.bytes} bytes)`);
+  await sendChunks(channel, parted.head, (c, last) => encodeStatePiece("state-head", c, last));
+  for (const part of parted.parts()) {
+    await sendChunks(channel, part, (c, last) => encodeStatePiece("state-part", c, last));
+  }
+  await channel.send(encodeStateEnd());
+  return parted.head.length + parted.bytes;
+}
 
 /** How long the joiner may take for each message after its first Noise one (ms). */
 const READ_MS = 15_000;
@@ -97,12 +147,7 @@ export async function attempt(
     await channel.send(
       encodeWelcome({ admission: admitted.bytes, mesh: home.meshId, inviter: self }),
     );
-    const cp = await home.checkpoint();
-    for (let at = 0;; at += 1 << 20) {
-      const last = at + (1 << 20) >= cp.length;
-      await channel.send(encodeStateChunk(cp.subarray(at, at + (1 << 20)), last));
-      if (last) break;
-    }
+    const sentBytes = await sendState(home, channel, o);
     // The joiner answers once it has stored the state: only then is it paired.
     const done = await inbox.next(READ_MS * 4);
     if (done === null || !decodeConfirm(done)) {
@@ -120,7 +165,7 @@ export async function attempt(
         b.path = "pairing";
       })
     );
-    return { status: "paired", device: admitted.record, verification, sentBytes: cp.length };
+    return { status: "paired", device: admitted.record, verification, sentBytes };
   } catch (e) {
     o.log(`pairing attempt from ${conn.remote} failed: ${(e as Error).message}`);
     // Past the admission the code is spent: the device is in the mesh's log

@@ -9,6 +9,7 @@
  */
 
 import type { Checkpoint } from "../log/checkpoint.ts";
+import type { PartedHead } from "../log/checkpoint_parts_decode.ts";
 import { type DeviceRecord, newDeviceRecord } from "../log/device_record.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import { type DeviceKeys, generateDeviceKeys } from "../log/identity.ts";
@@ -108,16 +109,29 @@ export async function prepareIdentity(
   return { keys, record, existing: false, mesh: "", members: 1, managed: before?.managed ?? [] };
 }
 
+/**
+ * The mesh's state as the inviter sent it: one checkpoint, or the head of a
+ * checkpoint in parts and what reads its parts as they come (taken only by a
+ * new home: storage/checkpoint_parts_in.ts).
+ */
+export type MeshState =
+  | { readonly cp: Checkpoint }
+  | {
+    readonly head: PartedHead;
+    readonly next: (size: number) => Promise<Uint8Array | undefined>;
+  };
+
 /** In the joined home's transaction: take the mesh's state and remember our admission. */
 async function settle(
   w: HomeWriter,
   mesh: string,
-  cp: Checkpoint,
+  state: MeshState,
   admission: AdmissionRef,
   managed?: string[],
 ): Promise<void> {
   w.setMesh(mesh);
-  await w.takeCheckpoint(cp);
+  if ("cp" in state) await w.takeCheckpoint(state.cp);
+  else await w.takeParted(state.head, state.next);
   w.setLocal("admission", admission);
   if (managed !== undefined) w.setLocal("autoEndpoints", managed);
 }
@@ -128,7 +142,7 @@ export async function createJoinedHome(
   id: JoinIdentity,
   self: DeviceRecord,
   mesh: string,
-  cp: Checkpoint,
+  cp: MeshState,
   admission: AdmissionRef,
   o: HomeOptions,
 ): Promise<void> {
@@ -155,7 +169,7 @@ export async function createJoinedHome(
 export async function adoptMesh(
   root: string,
   mesh: string,
-  cp: Checkpoint,
+  cp: MeshState,
   admission: AdmissionRef,
   o: HomeOptions,
   self?: { record: DeviceRecord; managed: string[] },

@@ -22,7 +22,7 @@ import { decodePairingCode } from "../protocol/pairing_code.ts";
 import {
   bindingMessage,
   decodePairAnswer,
-  decodeStateChunk,
+  decodeStatePiece,
   decodeVerdict,
   decodeWelcome,
   encodeConfirm,
@@ -30,6 +30,7 @@ import {
   encodePairHello,
   type Refusal,
   refusalInstead,
+  type StatePiece,
 } from "../protocol/pairing_messages.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
 import { connectTcp } from "../transport/tcp.ts";
@@ -40,7 +41,15 @@ import {
   pairingChannelId,
   pairingPrologue,
 } from "./pairing_common.ts";
-import { adoptMesh, createJoinedHome, prepareIdentity } from "./pairing_home.ts";
+import { adoptMesh, createJoinedHome, type MeshState, prepareIdentity } from "./pairing_home.ts";
+import { readPartedHead } from "../log/checkpoint_parts_decode.ts";
+import { bad } from "../log/checkpoint_format.ts";
+import type { MemberInfo } from "../log/state.ts";
+
+/** The state's messages did not come in the order the protocol has. */
+function outOfStep(): MycelError {
+  return new MycelError("pairing_failed", "join mesh", "the mesh's state came out of step");
+}
 import { DEFAULT_WG_PORT } from "../mesh/plan.ts";
 import { advertisable, type LocalAddress, selfUpdate } from "../mesh/self_endpoints.ts";
 
@@ -261,34 +270,91 @@ async function joinOnce(
       return raw;
     };
     const welcome = decodeWelcome(await receive());
-    const chunks: Uint8Array[] = [];
-    for (let total = 0;;) {
-      const { chunk, last } = decodeStateChunk(await receive());
-      chunks.push(chunk);
-      total += chunk.length;
-      if (total > MAX_CHECKPOINT_BYTES) {
-        throw new MycelError("pairing_failed", "join mesh", "the mesh's state is too large");
-      }
-      if (last) break;
-    }
-    const cp = await readCheckpoint(concatBytes(...chunks));
     const inviter = welcome.inviter;
-    if (cp.signer !== inviter.key || cp.mesh !== welcome.mesh) {
-      throw new MycelError(
+    const notInviters = () =>
+      new MycelError(
         "pairing_failed",
         "join mesh",
         "the mesh's state was not signed by the inviting device",
       );
-    }
-    // Holding nothing yet, this device can check no head against its own
-    // chains: each must come with its author's signed entry.
-    const unproven = headProofProblem(cp);
-    if (unproven !== undefined) {
-      throw new MycelError(
-        "pairing_failed",
-        "join mesh",
-        `the mesh's state is refused: ${unproven}`,
+    /** The rest of a checkpoint, head or part that `first` starts, at most `max` bytes. */
+    const gather = async (first: StatePiece, max: number, tooLarge: () => Error) => {
+      if (first.kind === "state-end") throw outOfStep();
+      const chunks = [first.chunk];
+      let total = first.chunk.length;
+      for (let piece = first; !piece.last;) {
+        if (total > max) throw tooLarge();
+        const next = decodeStatePiece(await receive());
+        if (next.kind !== first.kind) throw outOfStep();
+        piece = next;
+        chunks.push(piece.chunk);
+        total += piece.chunk.length;
+      }
+      if (total > max) throw tooLarge();
+      return concatBytes(...chunks);
+    };
+    const stateTooLarge = () =>
+      new MycelError("pairing_failed", "join mesh", "the mesh's state is too large");
+    const first = decodeStatePiece(await receive());
+    let state: MeshState;
+    let members: MemberInfo[];
+    if (first.kind === "state-head") {
+      // A state over one checkpoint's bounds: a signed head, then parts
+      // checked against it one at a time as they are folded in (the home is
+      // made as they come; any refusal leaves none).
+      const head = await readPartedHead(
+        await gather(first, MAX_CHECKPOINT_BYTES, stateTooLarge),
       );
+      if (head.signer !== inviter.key || head.mesh !== welcome.mesh) throw notInviters();
+      const unproven = headProofProblem(head);
+      if (unproven !== undefined) {
+        throw new MycelError(
+          "pairing_failed",
+          "join mesh",
+          `the mesh's state is refused: ${unproven}`,
+        );
+      }
+      if (identity.existing) {
+        throw new MycelError(
+          "checkpoint_parts_unsupported",
+          "join mesh",
+          "the mesh's state comes in parts (it is over 64 MiB), which only a new device takes",
+          { hint: "Pair this device as a new one: move its home aside, or use --home DIR." },
+        );
+      }
+      let part = 0;
+      state = {
+        head,
+        next: async (size) => {
+          const piece = decodeStatePiece(await receive());
+          if (piece.kind === "state-end") return undefined;
+          if (piece.kind !== "state-part") throw outOfStep();
+          part++;
+          // One more than declared: its first chunk is enough to refuse it by name.
+          if (size === 0) return piece.chunk;
+          return await gather(piece, size, () =>
+            bad(
+              `part ${part} of ${head.parts.length} is larger than its head declares (${size} bytes)`,
+            ));
+        },
+      };
+      members = head.state.view.members();
+    } else {
+      if (first.kind !== "state") throw outOfStep();
+      const cp = await readCheckpoint(await gather(first, MAX_CHECKPOINT_BYTES, stateTooLarge));
+      if (cp.signer !== inviter.key || cp.mesh !== welcome.mesh) throw notInviters();
+      // Holding nothing yet, this device can check no head against its own
+      // chains: each must come with its author's signed entry.
+      const unproven = headProofProblem(cp);
+      if (unproven !== undefined) {
+        throw new MycelError(
+          "pairing_failed",
+          "join mesh",
+          `the mesh's state is refused: ${unproven}`,
+        );
+      }
+      state = { cp };
+      members = cp.state.view.members();
     }
     const admission = decodeSignedEntry(welcome.admission);
     const admitted = admission.entry.ops.find((op) =>
@@ -308,11 +374,11 @@ async function joinOnce(
       entry: toBase64(welcome.admission),
     };
     if (identity.existing) {
-      await adoptMesh(root, welcome.mesh, cp, where, o, {
+      await adoptMesh(root, welcome.mesh, state, where, o, {
         record: self,
         managed: identity.managed,
       });
-    } else await createJoinedHome(root, identity, self, welcome.mesh, cp, where, o);
+    } else await createJoinedHome(root, identity, self, welcome.mesh, state, where, o);
     await channel.send(encodeConfirm(true));
     channel.close();
     return {
@@ -320,7 +386,7 @@ async function joinOnce(
       device: record.id,
       mesh: welcome.mesh,
       verification,
-      devices: cp.state.view.members().filter((m) => m.removed === undefined).length,
+      devices: members.filter((m) => m.removed === undefined).length,
       created: !identity.existing,
     };
   } finally {
