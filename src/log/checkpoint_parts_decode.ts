@@ -170,18 +170,7 @@ export class PartReader {
 
   /** Check the next part against the head, then decode it into `into`. */
   take(bytes: Uint8Array, into: StateStore): void {
-    const n = this.head.parts.length, at = this.#next;
-    const size = this.due(), hash = partHash(bytes);
-    if (!bytesEqual(hash, this.head.parts[at].hash)) {
-      const other = this.head.parts.findIndex((p) => bytesEqual(p.hash, hash));
-      throw bad(
-        other >= 0
-          ? `part ${other + 1} of ${n} came where part ${at + 1} was due (out of order)`
-          : bytes.length !== size
-          ? `part ${at + 1} of ${n} has ${bytes.length} bytes, its head declares ${size}`
-          : `part ${at + 1} of ${n} does not match its head`,
-      );
-    }
+    const n = this.head.parts.length, at = this.#matches(bytes);
     const f = list(cbor(bytes, "checkpoint part"), "checkpoint part", 6);
     // The hash already binds it; a part that says another index was signed so by its maker.
     if (f.length !== 6 || f[0] !== "mycel-checkpoint-part" || f[1] !== at) {
@@ -195,6 +184,33 @@ export class PartReader {
       throw asBad(e);
     }
     this.#next++;
+  }
+
+  /**
+   * Check the next part against the head without decoding it: for a part
+   * this home kept itself (a stored base, checked when it came), whether it
+   * still reads back as it was.
+   */
+  check(bytes: Uint8Array): void {
+    this.#matches(bytes);
+    this.#next++;
+  }
+
+  /** The index of the part due, once `bytes` are that part (size and hash). */
+  #matches(bytes: Uint8Array): number {
+    const n = this.head.parts.length, at = this.#next;
+    const size = this.due(), hash = partHash(bytes);
+    if (!bytesEqual(hash, this.head.parts[at].hash)) {
+      const other = this.head.parts.findIndex((p) => bytesEqual(p.hash, hash));
+      throw bad(
+        other >= 0
+          ? `part ${other + 1} of ${n} came where part ${at + 1} was due (out of order)`
+          : bytes.length !== size
+          ? `part ${at + 1} of ${n} has ${bytes.length} bytes, its head declares ${size}`
+          : `part ${at + 1} of ${n} does not match its head`,
+      );
+    }
+    return at;
   }
 
   /** Every part came: a refusal naming what is missing otherwise. */

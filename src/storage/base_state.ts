@@ -68,6 +68,13 @@ export function storeBasePart(db: Db, n: number, bytes: Uint8Array): void {
   db.prepare("INSERT INTO base_parts VALUES (?, ?)").run(n, bytes);
 }
 
+/** The parts of a base in parts, in order, one at a time (none for a base in one piece). */
+export function* readBaseParts(db: Db): Generator<Uint8Array> {
+  if (!hasParts(db)) return;
+  const rows = db.prepare("SELECT bytes FROM base_parts ORDER BY n").iterate();
+  for (const row of rows as Iterable<{ bytes: Uint8Array }>) yield row.bytes;
+}
+
 /** The heads a base covers (of either form), without reading its parts. */
 export async function readBaseFrontier(db: Db): Promise<FrontierHead[] | undefined> {
   const bytes = readBase(db);
@@ -87,11 +94,7 @@ export async function readBaseCheckpoint(db: Db): Promise<Checkpoint | undefined
   if (!isPartedHead(bytes)) return await readCheckpoint(bytes, { unsigned: true });
   const head = await readPartedHead(bytes, { unsigned: true });
   const reader = new PartReader(head);
-  const rows =
-    (hasParts(db)
-      ? db.prepare("SELECT bytes FROM base_parts ORDER BY n").iterate()
-      : []) as Iterable<{ bytes: Uint8Array }>;
-  for (const { bytes: part } of rows) reader.take(part, head.state);
+  for (const part of readBaseParts(db)) reader.take(part, head.state);
   reader.end();
   const { mesh, signer, made, frontier, state } = head;
   return { mesh, signer, made, frontier, state, bytes };

@@ -4,13 +4,15 @@
  * SQLite's integrity check; `doctor` asks through HomeHandle.entryProblems):
  * each entry decodes, matches its hash, follows the one before, each
  * chain's last signature verifies, and the checkpoint the home started
- * from reads back. Apart from the repair itself because finding damage
+ * from reads back (of a base in parts: every part there as its head says). Apart from the repair itself because finding damage
  * only reads, and `doctor` loads it where nothing is repaired.
  */
 
 import { decodeSignedEntry, type SignedEntry, verifyEntrySignature } from "../log/entry.ts";
 import type { Db } from "./db.ts";
-import { baseOf, readBaseState } from "./repair_salvage.ts";
+import { readBaseParts } from "./base_state.ts";
+import { readBaseState } from "./repair_base.ts";
+import { baseOf } from "./repair_salvage.ts";
 import { SqlLog } from "./sql_log.ts";
 
 /**
@@ -61,7 +63,7 @@ export async function entryProblems(db: Db): Promise<string[]> {
   // The checkpoint the home started from holds its peers' history before it:
   // unreadable, it is damage to name (repair cannot keep it), not to pass over.
   const base = baseOf(db);
-  if (base !== undefined && (await readBaseState(base)) === undefined) {
+  if (base !== undefined && (await readBaseState(base, () => readBaseParts(db))) === undefined) {
     problems.push(
       "the checkpoint this home started from cannot be read back (the history before it is " +
         "not kept; a peer sends it again)",

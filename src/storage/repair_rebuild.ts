@@ -15,12 +15,11 @@
 import { HlcClock } from "../crdt/hlc.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import { verifyEntrySignature } from "../log/entry.ts";
-import { mergeState } from "../log/state_merge.ts";
 import { syncDir } from "./atomic.ts";
-import { storeBase } from "./base_state.ts";
 import { inTransaction, openWritable } from "./db.ts";
 import { restoreFolders } from "./repair_folders.ts";
-import { readBaseState, type Salvaged, tryAll } from "./repair_salvage.ts";
+import { readBaseState } from "./repair_base.ts";
+import { type Salvaged, tryAll } from "./repair_salvage.ts";
 import type { HomePaths } from "./home.ts";
 import { HomeWriter } from "./home_writer.ts";
 import { offlineParts } from "./writer_parts.ts";
@@ -64,10 +63,9 @@ export async function rebuild(
       const log = parts.log;
       // The base first: its state (members included) is what the entries
       // after it fold onto, and each chain it covers starts where it ends.
-      const base = s.base && await readBaseState(s.base);
+      const base = s.base && await readBaseState(s.base, () => s.baseParts ?? []);
       if (base !== undefined) {
-        storeBase(db, s.base!);
-        mergeState(parts.state, base.state);
+        base.restore(db, parts.state);
         const starts = new Map(base.frontier.map((f) => [f.author.hex, f]));
         for (const r of s.starts) {
           const author = DeviceKey.of(r.author);

@@ -3,7 +3,8 @@
  * What `repair` (repair.ts) reads back from a damaged database: every entry
  * it can still read — from the chains and from what was kept aside — plus
  * who the device is, its clock, its peers and local settings, the
- * checkpoint base it started from and the folders synced here. Read row
+ * checkpoint base it started from (with its parts, when it came in parts)
+ * and the folders synced here. Read row
  * range by row range, a damaged range split down to single rows, so one
  * damaged page costs only the rows on it, and any query that fails leaves
  * its part out. Apart because it only reads, and reads nothing it trusts:
@@ -13,8 +14,7 @@
 
 import { DeviceKey } from "../log/device_key.ts";
 import { decodeSignedEntry, type SignedEntry } from "../log/entry.ts";
-import { readCheckpoint } from "../log/checkpoint.ts";
-import { readBase } from "./base_state.ts";
+import { readBase, readBaseParts } from "./base_state.ts";
 import type { Db } from "./db.ts";
 import { type FolderTables, salvageFolders } from "./repair_folders.ts";
 
@@ -27,15 +27,6 @@ export function baseOf(db: Db): Uint8Array | undefined {
 export function tryAll<T>(fn: () => T[]): T[] | undefined {
   try {
     return fn();
-  } catch {
-    return undefined;
-  }
-}
-
-/** The base's state and frontier, or undefined when its bytes do not read back. */
-export async function readBaseState(bytes: Uint8Array) {
-  try {
-    return await readCheckpoint(bytes, { unsigned: true });
   } catch {
     return undefined;
   }
@@ -94,6 +85,8 @@ export interface Salvaged {
    * every peer refused it for good.
    */
   base?: Uint8Array;
+  /** The parts of a base in parts (repair_base.ts), in order (missing: none read back). */
+  baseParts?: Uint8Array[];
   starts: { author: Uint8Array; seq: number; hash: Uint8Array }[];
   /** The folders synced here (where each lives): rows of folder_local. */
   folders: unknown[][];
@@ -176,6 +169,7 @@ export function salvageAll(db: Db): Salvaged {
       (tryAll(() => db.prepare("SELECT k, v FROM local").all() as { k: string; v: string }[]) ?? [])
         .map((r) => [r.k, r.v]),
     base: baseOf(db),
+    baseParts: tryAll(() => [...readBaseParts(db)]),
     starts:
       tryAll(() =>
         db.prepare("SELECT author, base AS seq, base_hash AS hash FROM heads WHERE base > 0")
