@@ -400,6 +400,17 @@ export class Home {
     );
   }
 
+  /**
+   * About how large a checkpoint of the state would be (bytes, CBOR items),
+   * from row counts and sizes, without making it (checkpoint_estimate.ts).
+   */
+  async checkpointEstimate(): Promise<{ bytes: number; items: number }> {
+    const { estimateCheckpoint } = await lazyImport<typeof import("./checkpoint_estimate.ts")>(
+      new URL("./checkpoint_estimate.ts", import.meta.url),
+    );
+    return guard(this.paths.db, "read state", () => estimateCheckpoint(this.#db));
+  }
+
   /** This device's clock as last persisted (a fresh object each time). */
   get clock(): HlcClock {
     return new HlcClock(this.device.hex, {

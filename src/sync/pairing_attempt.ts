@@ -9,6 +9,7 @@
  */
 
 import { isMycelError, MycelError } from "../errors.ts";
+import { CHECKPOINT_LIMITS, MAX_CHECKPOINT_BYTES } from "../log/checkpoint_format.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import {
   decodeConfirm,
@@ -49,14 +50,19 @@ async function sendChunks(
 /**
  * Send the mesh's state: one checkpoint when it fits one (what every release
  * reads), else a checkpoint in parts (src/log/checkpoint_parts.ts), made as
- * it is sent so no more than a part is held. Returns the bytes sent.
+ * it is sent so no more than a part is held. A state whose estimate is past
+ * one checkpoint's bounds goes in parts at once: trying one first held up to
+ * 64 MiB of rows for nothing. Returns the bytes sent.
  */
 async function sendState(home: Home, channel: SecureChannel, o: InviteOptions): Promise<number> {
   const knob = Number(o.env(PART_KNOB) ?? "") || undefined;
+  const estimate = await home.checkpointEstimate();
+  const plainlyLarger = estimate.bytes > (knob ?? MAX_CHECKPOINT_BYTES) ||
+    estimate.items > CHECKPOINT_LIMITS.maxNodes;
   let cp: Uint8Array | undefined;
   try {
-    cp = await home.checkpoint();
-    if (knob !== undefined && cp.length > knob) cp = undefined;
+    if (!plainlyLarger) cp = await home.checkpoint();
+    if (knob !== undefined && cp !== undefined && cp.length > knob) cp = undefined;
   } catch (e) {
     if (!isMycelError(e, "checkpoint_too_large")) throw e;
   }
@@ -65,7 +71,12 @@ async function sendState(home: Home, channel: SecureChannel, o: InviteOptions): 
     return cp.length;
   }
   const parted = await home.partedCheckpoint(knob);
-  o.log(`sending the mesh's state in ${parted.count} parts (${parted.bytes} bytes)`);
+  o.log(
+    `sending the mesh's state in ${parted.count} parts (${parted.bytes} bytes): ` +
+      (plainlyLarger
+        ? `its estimate (${estimate.bytes} bytes, ${estimate.items} items) is past one checkpoint's bounds`
+        : "it did not fit one checkpoint"),
+  );
   await sendChunks(channel, parted.head, (c, last) => encodeStatePiece("state-head", c, last));
   for (const part of parted.parts()) {
     await sendChunks(channel, part, (c, last) => encodeStatePiece("state-part", c, last));

@@ -42,6 +42,12 @@ Deno.test("pairing: a state over the single-checkpoint limit pairs a new device 
   const p = await pair(a.t, b.t, "beta");
   const parts = Number(p.inviter.stderr.match(/sending the mesh's state in (\d+) parts/)?.[1]);
   assert.ok(parts >= 4, `the state went in parts:\n${p.inviter.stderr}`);
+  // Straight away, from an estimate: before, it first made a whole checkpoint
+  // (up to 64 MiB of rows held) only to find it too large.
+  assert.match(
+    p.inviter.stderr,
+    /its estimate \(\d+ bytes, \d+ items\) is past one checkpoint's bounds/,
+  );
   // The joiner's own first entry is all the inviter lacks: one round, then
   // both hold the same replicated state.
   await a.serve();
