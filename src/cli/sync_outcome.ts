@@ -110,6 +110,8 @@ export function outcomesJson(
     path: x.status === "unreachable" ? null : x.path,
     address: x.address ?? null,
     error: x.error ?? null,
+    // Stable for scripts, as an error's `code` is: `peer_disk_full`, `timeout`, `busy` …
+    code: x.status === "synced" ? null : x.code ?? null,
     forks: x.exchange?.ingest?.forks.length ?? 0,
     files: files === undefined
       ? null

@@ -38,6 +38,7 @@ import type { SecureChannel } from "../transport/secure_channel.ts";
 import { settledIn } from "./acks.ts";
 import { receiveAll } from "./exchange_receive.ts";
 import { sendLacking } from "./exchange_send.ts";
+import { peerStopped } from "./exchange_stop.ts";
 import type { ExchangeOptions, ExchangeResult } from "./exchange_types.ts";
 
 function ourHeads(home: Home): Heads {
@@ -83,7 +84,7 @@ export async function runExchange(
   // An `error` in place of `hi`: the peer gave up, or only checked the
   // handshake (HANDSHAKE_CHECK; peer_session.ts ends that as a check).
   if (hi.kind === "peer_error") {
-    throw new MycelError(`peer_${hi.code}`, "sync with peer", `the peer stopped: ${hi.message}`);
+    throw peerStopped(hi.code, hi.message);
   }
   if (hi.kind !== "hi") throw new MycelError("protocol_violation", "sync with peer", "no hi");
   o.onHi?.();

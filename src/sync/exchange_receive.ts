@@ -8,9 +8,9 @@
  * A checkpoint we refuse (exchange's `acceptCheckpoint`) ends the session
  * only after the peer has sent all it had, which is read and not taken: what
  * we send goes first (it may be the state the peer re-bases on, acks.ts),
- * then an `error` saying why, and we close only once the peer has (at most
- * LINGER_MS) — closing with its data unread resets the connection, and the
- * reset can overtake the error (seen on loopback).
+ * then an `error` saying why (exchange_stop.ts). What we can't store (our
+ * disk full) ends it at once, with an `error` that says so: the peer's
+ * round then names our disk, not a hang-up.
  */
 
 import { MycelError } from "../errors.ts";
@@ -21,9 +21,7 @@ import type { SyncSession } from "../protocol/sync_session.ts";
 import type { Home, IngestStream } from "../storage/home_handle.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import type { ExchangeOptions, ExchangeResult } from "./exchange_types.ts";
-
-/** How long a session we end waits for the peer to close first (ms). */
-const LINGER_MS = 2000;
+import { peerStopped, storeFailure, tellPeer } from "./exchange_stop.ts";
 
 /** What the receiving half works with. */
 export interface ReceiveContext {
@@ -52,6 +50,17 @@ export async function receiveAll(c: ReceiveContext): Promise<void> {
   }
 }
 
+/** `p`, storing what the peer sent: if it fails, the peer is told why before we close. */
+async function storing<T>(c: ReceiveContext, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    const { code, message } = storeFailure(e);
+    await tellPeer(c.send, c.channel, code, message);
+    throw e;
+  }
+}
+
 async function receiveInto(c: ReceiveContext, stream: IngestStream): Promise<void> {
   const { session, result } = c;
   let gotAny = false;
@@ -67,13 +76,13 @@ async function receiveInto(c: ReceiveContext, stream: IngestStream): Promise<voi
         const cp = await readCheckpoint(action.bytes);
         refused = c.o.acceptCheckpoint(cp, result.peer.mesh);
         if (refused !== undefined) break; // the rest of what it sends is read, not taken
-        result.took = await c.home.takeCheckpoint(cp);
+        result.took = await storing(c, c.home.takeCheckpoint(cp));
         gotAny = true;
         break;
       }
       case "entries":
         if (refused !== undefined) break;
-        await stream.push(action.entries);
+        await storing(c, stream.push(action.entries));
         gotAny = true;
         c.o.onReceived?.(session.received);
         break;
@@ -88,7 +97,7 @@ async function receiveInto(c: ReceiveContext, stream: IngestStream): Promise<voi
     }
   }
   if (refused !== undefined) await refuse(c, refused);
-  result.ingest = await stream.finish();
+  result.ingest = await storing(c, stream.finish());
   if (gotAny) {
     await c.send({
       type: "ack",
@@ -103,17 +112,14 @@ async function receiveInto(c: ReceiveContext, stream: IngestStream): Promise<voi
   }
 }
 
-function peerStopped(code: string, message: string): MycelError {
-  return new MycelError(`peer_${code}`, "sync with peer", `the peer stopped: ${message}`);
-}
-
 /** End the session over a checkpoint we refused (see the module doc). */
 async function refuse(c: ReceiveContext, refusal: string): Promise<never> {
   await c.sending.catch(() => {});
-  const message = `your checkpoint was refused: ${refusal}`;
-  await c.send({ type: "error", code: "checkpoint_refused", message }).catch(() => {});
-  for (let i = 0; i < 8; i++) {
-    if (await c.channel.receive(LINGER_MS).catch(() => null) === null) break;
-  }
+  await tellPeer(
+    c.send,
+    c.channel,
+    "checkpoint_refused",
+    `your checkpoint was refused: ${refusal}`,
+  );
   throw new MycelError("checkpoint_refused", "take checkpoint", refusal);
 }

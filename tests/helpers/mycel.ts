@@ -291,6 +291,8 @@ export interface SyncLineJson {
   address: string | null;
   /** Why it did not sync, if it did not. */
   error: string | null;
+  /** Why, as a stable code (e.g. `peer_disk_full`), if it did not sync and one is known. */
+  code: string | null;
   /** Forks detected in what it sent. */
   forks: number;
 }

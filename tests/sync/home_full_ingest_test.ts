@@ -11,38 +11,9 @@
 import assert from "node:assert/strict";
 import { describe } from "../helpers/mycel.ts";
 import { devices } from "./_helpers.ts";
+import { fillBut, homeOnTmpfs, IN_CI, ROOT } from "./_home_tmpfs.ts";
 
-const ROOT = Deno.uid() === 0;
-const IN_CI = Deno.env.get("CI") !== undefined;
 if (!ROOT && !IN_CI) console.log("home_full_ingest_test: skipped: mounting a tmpfs needs root");
-
-async function sh(cmd: string, ...args: string[]): Promise<void> {
-  const o = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!o.success) {
-    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(o.stderr)}`);
-  }
-}
-
-/** `home` moved onto a tmpfs of `size` mounted at the same path; `await using` unmounts it. */
-async function homeOnTmpfs(home: string, size: string) {
-  const aside = `${home}.before-tmpfs`;
-  await Deno.rename(home, aside);
-  await Deno.mkdir(home, { mode: 0o700 });
-  await sh("mount", "-t", "tmpfs", "-o", `size=${size},mode=0700`, "tmpfs", home);
-  await sh("cp", "-a", `${aside}/.`, `${home}/`);
-  await Deno.remove(aside, { recursive: true });
-  return {
-    async [Symbol.asyncDispose]() {
-      await sh("umount", home).catch(() => sh("umount", "-l", home));
-    },
-  };
-}
-
-/** Bytes free on the file system holding `path`. */
-async function freeBytes(path: string): Promise<number> {
-  const o = await new Deno.Command("df", { args: ["-B1", "--output=avail", path] }).output();
-  return Number(new TextDecoder().decode(o.stdout).trim().split("\n").pop());
-}
 
 Deno.test({
   name: "a peer's entries that a full home can't store fail the session (exit 1), " +
@@ -59,8 +30,7 @@ Deno.test({
     const bulk: Record<string, string> = {};
     for (let i = 0; i < 600; i++) bulk[`bulk.k${i}`] = "x".repeat(1000) + i;
     await a.write("config", "import", await a.tmp.writeFile("bulk.json", JSON.stringify(bulk)));
-    const filler = `${b.home}/filler`;
-    await sh("fallocate", "-l", String((await freeBytes(b.home)) - (64 << 10)), filler);
+    const filler = await fillBut(b.home, 64 << 10);
 
     for (let round = 0; round < 2; round++) {
       const r = await b.syncNow();

@@ -1,0 +1,80 @@
+/**
+ * @module exchange_stop
+ * How a sync exchange (exchange.ts) ends early and says why, both ways.
+ *
+ * Telling: a side that gives up sends an `error` message before it closes,
+ * then reads until the peer has closed too (at most {@link LINGER_MS}):
+ * closing with the peer's data unread resets the connection, and the reset
+ * can overtake the error (seen on loopback). Before, a side that could not
+ * store the peer's entries (its disk full) just closed, and the peer's
+ * round said "the peer hung up before it was done", which points at the
+ * network, not at a disk.
+ *
+ * Hearing: the peer's `error` becomes a `peer_<code>` error. Its text is
+ * the peer's word, already bounded and checked for control characters when
+ * decoded (sync_fields.ts `expectText`); for the codes we know (a peer that
+ * can't store what we sent) we say it in our own words.
+ */
+
+import { MycelError } from "../errors.ts";
+import { MAX_ERROR_TEXT } from "../protocol/sync_fields.ts";
+import type { SyncMessage } from "../protocol/sync_messages.ts";
+import type { SecureChannel } from "../transport/secure_channel.ts";
+import { safeText } from "../text_safety.ts";
+
+/** How long a session we end waits for the peer to close first (ms). */
+export const LINGER_MS = 2000;
+
+/** What a peer that stopped with one of these codes could not do, in our words. */
+const KNOWN: Readonly<Record<string, { reason: string; hint: string }>> = {
+  disk_full: {
+    reason: "its disk is full (it could not store what we sent)",
+    hint: "Free some space on that device's disk; the next round sends the rest.",
+  },
+  read_only: {
+    reason: "its home is read-only (it could not store what we sent)",
+    hint: "Remount that device's disk read-write; the next round sends the rest.",
+  },
+};
+
+/** The error for a peer's `error` message (code and text as decoded). */
+export function peerStopped(code: string, message: string): MycelError {
+  const known = Object.hasOwn(KNOWN, code) ? KNOWN[code] : undefined;
+  if (known) return new MycelError(`peer_${code}`, "sync with peer", known.reason, known);
+  return new MycelError(`peer_${code}`, "sync with peer", `the peer stopped: ${message}`);
+}
+
+/**
+ * What we tell the peer when we could not store what it sent: the error's
+ * code, and its reason as text the peer's decoder accepts (no control
+ * characters, at most {@link MAX_ERROR_TEXT} characters).
+ */
+export function storeFailure(e: unknown): { code: string; message: string } {
+  const mycel = e instanceof MycelError && /^[a-z_]{1,64}$/.test(e.code) ? e : undefined;
+  const reason = mycel?.reason ?? "an error";
+  return {
+    code: mycel?.code ?? "store_failed",
+    message: boundedText(`could not store what you sent: ${reason}`),
+  };
+}
+
+function boundedText(text: string): string {
+  const safe = safeText(text);
+  return safe.length <= MAX_ERROR_TEXT
+    ? safe
+    : `${safe.slice(0, MAX_ERROR_TEXT - 1)}…`.toWellFormed();
+}
+
+/** Send `error` and wait (bounded) for the peer to close; never throws. */
+export async function tellPeer(
+  send: (msg: SyncMessage) => Promise<void>,
+  channel: SecureChannel,
+  code: string,
+  message: string,
+): Promise<void> {
+  await send({ type: "error", code, message }).catch(() => {});
+  const until = performance.now() + LINGER_MS;
+  for (let left = LINGER_MS; left > 0; left = until - performance.now()) {
+    if (await channel.receive(left).catch(() => null) === null) break;
+  }
+}
