@@ -25,7 +25,7 @@ export async function advertiseSyncEndpoints(
   const { refreshAt } = await lazyImport<typeof import("../sync/self_record.ts")>(
     new URL("../sync/self_record.ts", import.meta.url),
   );
-  const changed = await refreshAt(homeRoot(ctx), ctx.env, port);
+  const changed = (await refreshAt(homeRoot(ctx), ctx.env, port)).fields;
   if (changed.endpoints) {
     ctx.out.error(`Advertising ${changed.endpoints.join(", ")} as this device's sync endpoints.`);
   }

@@ -16,7 +16,7 @@ import { newDiscoveryKeyOp, stateSecret } from "../mesh/discovery_key.ts";
 import type { LocalAddress } from "../mesh/self_endpoints.ts";
 import { bindingMessage, type JoinerInfo, type Refusal } from "../protocol/pairing_messages.ts";
 import type { Home } from "../storage/home_handle.ts";
-import { selfChange } from "./self_record.ts";
+import { type SelfChange, selfChange } from "./self_record.ts";
 
 /** Why the joiner cannot be admitted, or undefined when it can. */
 export async function checkJoiner(
@@ -72,7 +72,9 @@ export async function admit(
     const secret = stateSecret(w.view) ? [] : [newDiscoveryKeyOp(w.view)];
     // The joiner gets our endpoints and WireGuard port as they are now, in
     // the same entry: `mesh up` right after pairing works on both sides.
-    const change = o.addresses ? selfChange(home, o.addresses, { wgPort: true }) : { fields: {} };
+    const change: Pick<SelfChange, "fields" | "auto"> = o.addresses
+      ? selfChange(home, o.addresses, { wgPort: true })
+      : { fields: {} };
     const own: Op[] = Object.keys(change.fields).length === 0
       ? []
       : [{ type: "device.update", device: home.device, fields: change.fields }];

@@ -13,8 +13,8 @@ import { DEFAULT_WG_PORT } from "../mesh/plan.ts";
 import {
   advertisable,
   type LocalAddress,
+  ownSyncPort,
   selfUpdate,
-  syncPortOf,
   wantedEndpoints,
 } from "../mesh/self_endpoints.ts";
 import type { Home } from "../storage/home_handle.ts";
@@ -51,20 +51,29 @@ export interface SelfChange {
   fields: { endpoints?: string[]; wgPort?: number };
   /** Managed endpoints to remember (`autoEndpoints`), when that changed. */
   auto?: string[];
+  /** Pinned endpoints moved to the listener's port (self_endpoints.ts `wantedEndpoints`). */
+  followed: { before: string; after: string }[];
+  /** Pinned endpoints at another port than the sync port: maybe a port forward, maybe stale. */
+  elsewhere: string[];
+  /** Every pinned endpoint. */
+  pinned: string[];
 }
 
 /**
  * The change that brings this device's record in `home` up to date.
  * `wgPort`: also publish the WireGuard port while the record has none
  * (pairing; `mesh up` publishes it otherwise). Rounds only follow addresses.
+ * `listenHost`: a listener bound there starts on `syncPort`.
  */
 export function selfChange(
   home: Home,
   addresses: readonly LocalAddress[],
-  o: { wgPort: boolean; syncPort?: number },
+  o: { wgPort: boolean; syncPort?: number; listenHost?: string },
 ): SelfChange {
   const self = home.view.member(home.device);
-  if (self === undefined || self.removed !== undefined) return { fields: {} };
+  if (self === undefined || self.removed !== undefined) {
+    return { fields: {}, followed: [], elsewhere: [], pinned: [] };
+  }
   const managed = home.local.get("autoEndpoints") ?? [];
   const wgPort = o.wgPort ? home.local.get("mesh")?.port ?? DEFAULT_WG_PORT : 0;
   const up = selfUpdate(
@@ -72,10 +81,19 @@ export function selfChange(
     managed,
     currentAddresses(addresses),
     wgPort,
-    o.syncPort ?? syncPortOf(self.record.endpoints),
+    o.syncPort ?? ownSyncPort(self.record.endpoints, managed),
+    o.listenHost === undefined
+      ? undefined
+      : { host: o.listenHost, local: addresses.map((a) => a.address) },
   );
   const same = up.auto.length === managed.length && up.auto.every((e, i) => e === managed[i]);
-  return { fields: up.fields, ...(same ? {} : { auto: up.auto }) };
+  return {
+    fields: up.fields,
+    ...(same ? {} : { auto: up.auto }),
+    followed: up.followed,
+    elsewhere: up.elsewhere,
+    pinned: up.pinned,
+  };
 }
 
 /**
@@ -93,7 +111,7 @@ export function unpinnedEndpoints(
     recorded,
     [...managed, ...recorded],
     currentAddresses(addresses),
-    syncPortOf(recorded),
+    ownSyncPort(recorded, managed),
   );
   return { endpoints: plan.endpoints, auto: plan.auto };
 }
@@ -108,26 +126,43 @@ export async function refreshSelfRecord(
   addresses: readonly LocalAddress[],
   syncPort?: number,
 ): Promise<SelfChange["fields"]> {
-  const change = selfChange(home, addresses, { wgPort: false, syncPort });
-  if (Object.keys(change.fields).length === 0 && change.auto === undefined) return {};
+  return (await refreshSelf(home, addresses, syncPort)).fields;
+}
+
+/**
+ * {@link refreshSelfRecord}, for a listener bound to `listenHost` too;
+ * returns the whole change, with the pinned endpoints it should name.
+ */
+async function refreshSelf(
+  home: Home,
+  addresses: readonly LocalAddress[],
+  syncPort?: number,
+  listenHost?: string,
+): Promise<SelfChange> {
+  const change = selfChange(home, addresses, { wgPort: false, syncPort, listenHost });
+  if (Object.keys(change.fields).length === 0 && change.auto === undefined) return change;
   await home.write(async (w) => {
     if (Object.keys(change.fields).length > 0) {
       await w.commit([{ type: "device.update", device: home.device, fields: change.fields }]);
     }
     if (change.auto) w.setLocal("autoEndpoints", change.auto);
   });
-  return change.fields;
+  return change;
 }
 
-/** Open the home at `root` and {@link refreshSelfRecord} it (a listener starting on `syncPort`). */
+/**
+ * Open the home at `root` and {@link refreshSelfRecord} it (a listener
+ * starting on `syncPort`, bound to `listenHost`).
+ */
 export async function refreshAt(
   root: string,
   env: (name: string) => string | undefined,
   syncPort: number,
-): Promise<SelfChange["fields"]> {
+  listenHost?: string,
+): Promise<SelfChange> {
   const { Home } = await lazyImport<typeof import("../storage/home_handle.ts")>(
     new URL("../storage/home_handle.ts", import.meta.url),
   );
   using home = await Home.open(root, { write: true, env });
-  return await refreshSelfRecord(home, addressesFrom(env), syncPort);
+  return await refreshSelf(home, addressesFrom(env), syncPort, listenHost);
 }

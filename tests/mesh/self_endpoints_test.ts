@@ -11,6 +11,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   advertisable,
+  listensAt,
+  ownSyncPort,
   selfUpdate,
   syncPortOf,
   wantedEndpoints,
@@ -92,4 +94,44 @@ Deno.test("selfUpdate: the WireGuard port is published while the record has none
   assert.deepEqual(has.fields, {});
   assert.equal(syncPortOf(["[fd00::1]:7001", "a.lan:7002"]), 7001);
   assert.equal(syncPortOf([]), 7850);
+});
+
+Deno.test("a listener moves pinned endpoints at its own address to its port, and only those", () => {
+  const local = ["172.17.0.1", "fd00::5"];
+  assert.ok(listensAt("127.0.0.1", "127.0.0.1", local));
+  assert.ok(listensAt("0.0.0.0", "127.0.0.1", local));
+  assert.ok(listensAt("0.0.0.0", "172.17.0.1", local));
+  assert.ok(!listensAt("0.0.0.0", "fd00::5", local));
+  assert.ok(listensAt("::", "fd00::5", local));
+  assert.ok(!listensAt("127.0.0.1", "172.17.0.1", local));
+  assert.ok(!listensAt("0.0.0.0", "nas.example.org", local));
+  assert.ok(!listensAt("0.0.0.0", "203.0.113.5", local));
+
+  const plan = wantedEndpoints(
+    ["127.0.0.1:7850", "nas.example.org:7850", "203.0.113.5:443", "10.0.0.2:7850"],
+    ["10.0.0.2:7850"],
+    ["10.0.0.2"],
+    7851,
+    { host: "0.0.0.0", local },
+  );
+  assert.deepEqual(plan.endpoints, [
+    "127.0.0.1:7851",
+    "nas.example.org:7850",
+    "203.0.113.5:443",
+    "10.0.0.2:7851",
+  ]);
+  assert.deepEqual(plan.followed, [{ before: "127.0.0.1:7850", after: "127.0.0.1:7851" }]);
+  assert.deepEqual(plan.elsewhere, ["nas.example.org:7850", "203.0.113.5:443"]);
+  // Without a listener (a round) nothing pinned moves.
+  const round = wantedEndpoints(plan.endpoints, plan.auto, ["10.0.0.2"], 7851);
+  assert.equal(round.changed, false);
+  assert.deepEqual(round.followed, []);
+});
+
+Deno.test("a round's sync port is that of the device's own addresses, not of a pinned name", () => {
+  const recorded = ["nas.example.org:7850", "10.0.0.2:7851"];
+  assert.equal(ownSyncPort(recorded, ["10.0.0.2:7851", "10.0.0.2:7850"]), 7851);
+  assert.equal(ownSyncPort(recorded, []), 7850);
+  const up = selfUpdate({ endpoints: recorded, wgPort: 51871 }, ["10.0.0.2:7851"], ["10.0.0.2"], 0);
+  assert.deepEqual(up.fields, {});
 });

@@ -12,6 +12,7 @@ import { parseEndpoint } from "../../log/endpoint.ts";
 import { safeText } from "../../text_safety.ts";
 import type { CommandSpec } from "../command.ts";
 import { homeRoot } from "../session.ts";
+import { listenNotes } from "../listen_notes.ts";
 import { discoveryOn, parseSeconds, sessionTuning } from "../sync_bounds.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
@@ -81,10 +82,14 @@ export const syncServeCommand: CommandSpec = {
       ...options,
       onListening: (port) => {
         ctx.out.error(`listening on ${ep.host.includes(":") ? `[${ep.host}]` : ep.host}:${port}`);
-        // The device advertises the port it really listens on (src/mesh/self_endpoints.ts).
+        // The device advertises the port it really listens on
+        // (src/mesh/self_endpoints.ts), and says when a pinned endpoint is elsewhere.
         void lazyImport<typeof import("../../sync/self_record.ts")>(
           new URL("../../sync/self_record.ts", import.meta.url),
-        ).then((r) => r.refreshAt(homeRoot(ctx), ctx.env, port))
+        ).then((r) => r.refreshAt(homeRoot(ctx), ctx.env, port, ep.host))
+          .then((change) => {
+            for (const line of listenNotes(change, port)) ctx.out.error(line);
+          })
           .catch((e) =>
             ctx.out.error(`note: endpoints not updated: ${safeText((e as Error).message)}`)
           );
