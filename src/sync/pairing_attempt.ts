@@ -93,12 +93,15 @@ const READ_MS = 15_000;
  * answered its CPace share): "wrong" (a wrong code), "failed" (anything
  * else), or the pairing. The home is opened for writing only once the code
  * matched (our Noise keys were read before, once: pairing_inviter.ts).
+ * `spent` is called once the joiner is admitted: the code can pair no one
+ * else, so the inviter stops accepting (frees the port) there.
  */
 export async function attempt(
   root: string,
   opened: Opened,
   o: InviteOptions,
   failures: () => number,
+  spent: () => void = () => {},
 ): Promise<InviteResult | "wrong" | "failed"> {
   const { conn, hello, hs, m0 } = opened;
   const { frames } = conn;
@@ -154,6 +157,7 @@ export async function attempt(
     }
     const admitted = await admit(home, joiner.record, o);
     admittedRecord = admitted.record;
+    spent();
     const self = home.view.member(home.device)!.record;
     await channel.send(
       encodeWelcome({ admission: admitted.bytes, mesh: home.meshId, inviter: self }),

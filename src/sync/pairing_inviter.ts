@@ -7,6 +7,8 @@
  * the code checks that follow are one at a time, since a wrong code costs
  * one of three attempts. After those, or after the code expires, late
  * attempts are told why for a short while before the listener closes.
+ * A code spent (the joiner admitted) closes the listening socket at once:
+ * only connections already waiting are still told "code already used".
  * Once both people confirmed the verification string, the joiner is admitted
  * (a signed entry) and gets the mesh's whole state as a signed checkpoint.
  */
@@ -21,7 +23,13 @@ import { type InviteOptions, type InviteResult, MAX_ATTEMPTS } from "./pairing_i
 import { PairingListener, type Presented } from "./pairing_listener.ts";
 import { connOf, openAttempt, PairingOpenings } from "./pairing_opening.ts";
 
-/** How long a successful inviter still tells queued joiners "code already used". */
+/**
+ * How long a successful inviter still tells joiners already connected "code
+ * already used". Its listening socket is closed when the code is spent, not
+ * after this: it held the port for 240–350 ms after the joiner had exited,
+ * so a `mycel pair` started right after (a script pairing a third device)
+ * failed with address_in_use.
+ */
 export const USED_LINGER_MS = 300;
 
 /** Run one invitation for the home at `root`. */
@@ -79,7 +87,7 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
         await refuse(connOf(conn), refusalNow());
         continue;
       }
-      const result = await attempt(root, conn, o, () => failures);
+      const result = await attempt(root, conn, o, () => failures, () => listener.close());
       if (result === "wrong") {
         failures++;
         if (failures >= MAX_ATTEMPTS) {
