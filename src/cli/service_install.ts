@@ -7,7 +7,7 @@
  * (no --apply) change nothing.
  */
 
-import { ExitCode, MycelError } from "../errors.ts";
+import { ExitCode } from "../errors.ts";
 import { serviceBackend } from "../service/backend.ts";
 import type { InstallResult } from "../service/install.ts";
 import type { CommandContext, ParsedInput } from "./command.ts";
@@ -51,23 +51,24 @@ export async function serviceInstall(
   const { homePaths } = await lazyImport<typeof import("../storage/home.ts")>(
     new URL("../storage/home.ts", import.meta.url),
   );
+  // System units for a user's home run as that user (units.ts, `user`).
+  const owner = backend === "systemd" && scope === "system"
+    ? (await Deno.lstat(spec.home).catch(() => undefined))?.uid || undefined
+    : undefined;
   const unitKeys = await planUnitKeys(homePaths(spec.home), {
     kind: backend === "systemd" ? scope : backend,
+    runAs: owner,
     passphraseFile: input.flags["passphrase-file"] as string | undefined,
     env: ctx.env,
     device: self?.id ?? "",
   });
   spec.credential = unitKeys.credential;
   spec.environment = unitKeys.env;
-  if (backend === "systemd" && scope === "system") {
+  if (owner !== undefined) {
     // Root's units may use this user's home (storage/home_guard.ts): say whose it is.
-    const owner = (await Deno.lstat(spec.home).catch(() => undefined))?.uid;
-    if (owner) {
-      spec.environment = { ...spec.environment, MYCEL_HOME_OWNER: String(owner) };
-      // And run as that user: only `mesh up` as root (units.ts, `user`).
-      spec.user = owner;
-      await checkOwnerReads(spec.environment.MYCEL_PASSPHRASE_FILE, owner);
-    }
+    spec.environment = { ...spec.environment, MYCEL_HOME_OWNER: String(owner) };
+    // And run as that user: only `mesh up` as root (units.ts, `user`).
+    spec.user = owner;
   }
   if (agents) {
     const { renderAgents } = await lazyImport<typeof import("../service/launchd.ts")>(
@@ -130,25 +131,4 @@ export async function serviceInstall(
     ctx.out.line(`${result.note}; ${enableHint(backend, scope, uidOf(p), result.files)}`);
   }
   return ExitCode.ok;
-}
-
-/**
- * System units for a user's home run as that user, so a passphrase file
- * they are given must be that user's: root's own 0600 file would be
- * unreadable there, and every round would fail to open the keys.
- */
-async function checkOwnerReads(file: string | undefined, owner: number): Promise<void> {
-  if (file === undefined) return;
-  const uid = (await Deno.stat(file).catch(() => undefined))?.uid;
-  if (uid === owner) return;
-  throw new MycelError(
-    "passphrase_file",
-    "set up the timer",
-    `the units run as the home's owner (uid ${owner}), who does not own the passphrase file`,
-    {
-      value: file,
-      hint: `Give the file to that user (chown ${owner} FILE, mode 0600), or let the units ` +
-        "get the keys as a systemd credential (systemd 250 or later, without --passphrase-file).",
-    },
-  );
 }

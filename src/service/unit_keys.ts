@@ -58,6 +58,32 @@ export interface UnitKeysTarget {
   runner?: KeyRunner;
   /** This user's uid (default Deno.uid()). */
   uid?: number | null;
+  /**
+   * System units for a user's home: the uid they run as (`User=`), who must
+   * then own a passphrase file they are given.
+   */
+  runAs?: number;
+}
+
+/**
+ * Units that run as `owner` read a passphrase file as that user, so it must
+ * be theirs: root's own 0600 file would be unreadable there, and every round
+ * would fail to open the keys.
+ */
+async function checkOwnerReads(file: string, owner: number | undefined): Promise<void> {
+  if (owner === undefined) return;
+  const uid = (await Deno.stat(file).catch(() => undefined))?.uid;
+  if (uid === owner) return;
+  throw new MycelError(
+    "passphrase_file",
+    "set up the timer",
+    `the units run as the home's owner (uid ${owner}), who does not own the passphrase file`,
+    {
+      value: file,
+      hint: `Give the file to that user (chown ${owner} FILE, mode 0600), or let the units ` +
+        "get the keys as a systemd credential (systemd 250 or later, without --passphrase-file).",
+    },
+  );
 }
 
 async function checkedPassphraseFile(
@@ -92,6 +118,9 @@ export async function planUnitKeys(paths: HomePaths, t: UnitKeysTarget): Promise
   const dropStale = () => Deno.remove(credFile).catch(() => {});
   const withFile = async (given: string) => {
     const file = await checkedPassphraseFile(paths, given, currentCaller(t.env).delegatedBy);
+    // Checked before anything changes: a refused install keeps the credential
+    // the units installed before load.
+    await checkOwnerReads(file, t.runAs);
     await dropStale();
     return {
       env: { MYCEL_PASSPHRASE_FILE: file },

@@ -319,3 +319,30 @@ Deno.test("keys in a Secret Service: user units read it; system units get a cred
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name:
+    "service install --system for a user's home refusing root's passphrase file keeps the credential the installed units load",
+  ignore: CREDS_SKIP !== undefined,
+  async fn() {
+    await using h = await sealedHome("laptop");
+    const nobody = "65534";
+    await runProcess("chown", ["-R", nobody, h.home]);
+    const dir = h.path("units");
+    const args = ["service", "install", "--system", "--dir", dir, "--no-enable"];
+    const as = { env: { SUDO_UID: nobody } };
+    await h.ok([...args, "--port", String(freePort())], as);
+    const cred = `${h.home}/mycel-keys.cred`;
+    const before = await Deno.readFile(cred);
+    const unit = await Deno.readTextFile(`${dir}/mycel-sync.service`);
+    assert.equal(unitValue(unit, "Service", "LoadCredentialEncrypted"), `mycel-keys:${cred}`);
+
+    // h.pw is root's: the units, run as the home's owner, could not read it.
+    const refused = await h.run([...args, "--passphrase-file", h.pw], as);
+    assert.equal(refused.code, 1, describe(args, refused));
+    assert.match(refused.stderr, /who does not own the passphrase file/);
+    // Refused, the install changed nothing: the units still load the credential.
+    assert.equal(await Deno.readTextFile(`${dir}/mycel-sync.service`), unit);
+    assert.deepEqual(await Deno.readFile(cred), before, "the credential is still there");
+  },
+});
