@@ -89,6 +89,12 @@ export async function serviceInstall(
     await serviceCron(ctx, input, p, spec);
     return ExitCode.ok;
   }
+  if (owner !== undefined) {
+    const { giveFoldersBack } = await lazyImport<typeof import("./service_owner.ts")>(
+      new URL("./service_owner.ts", import.meta.url),
+    );
+    await giveFoldersBack(ctx, owner);
+  }
   const enable = !input.flags["no-enable"];
   let result: InstallResult;
   if (agents) {

@@ -22,29 +22,35 @@ export function lchown(path: string, uid: number, gid: number): Promise<void> {
 }
 const MAX_DEPTH = 3;
 
+/** What one entry was: a folder to walk into, and whether it was given back. */
+interface Looked {
+  dir: boolean;
+  given: boolean;
+}
+
 function chownIfRoots(
   path: string,
   dir: boolean,
   realRoot: string,
   owner: { uid: number; gid: number; dev: number },
-): boolean {
+): Looked {
   const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } = fs.constants;
   let fd: number;
   try {
     fd = fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | (dir ? O_DIRECTORY : 0));
   } catch {
-    return false;
+    return { dir: false, given: false };
   }
   try {
     const st = fs.fstatSync(fd);
     const where = Deno.readLinkSync(`/proc/self/fd/${fd}`);
     const inside = where === realRoot || where.startsWith(`${realRoot}/`);
     const kind = dir ? st.isDirectory() : st.isFile() && st.nlink === 1;
-    if (!inside || !kind || st.dev !== owner.dev) return false;
+    if (!inside || !kind || st.dev !== owner.dev) return { dir: false, given: false };
     if (st.uid === 0) fs.fchownSync(fd, owner.uid, owner.gid);
-    return st.isDirectory();
+    return { dir: st.isDirectory(), given: st.uid === 0 };
   } catch {
-    return false;
+    return { dir: false, given: false };
   } finally {
     fs.closeSync(fd);
   }
@@ -56,33 +62,54 @@ function chownIfRoots(
  * Returns a note when something could not be checked, else undefined.
  */
 export async function restoreHomeOwner(root: string): Promise<string | undefined> {
-  if (Deno.uid() !== 0) return undefined;
+  const r = await restoreTreeOwner(root, { depth: MAX_DEPTH, entries: MAX_ENTRIES });
+  return r.note;
+}
+
+/**
+ * Give what root created under `root` back to the user who owns `root`
+ * itself, down to `limits` (default: the whole tree): as {@link
+ * restoreHomeOwner}, for a synced folder too (service_install.ts). Does
+ * nothing unless this process is root and `root` is someone else's.
+ */
+export async function restoreTreeOwner(
+  root: string,
+  limits = { depth: Infinity, entries: Infinity },
+): Promise<{ given: number; note?: string }> {
+  if (Deno.uid() !== 0) return { given: 0 };
   let st: Deno.FileInfo;
   try {
     st = await Deno.lstat(root);
   } catch {
-    return undefined;
+    return { given: 0 };
   }
-  if (!st.isDirectory || st.uid === null || st.uid === 0) return undefined;
+  if (!st.isDirectory || st.uid === null || st.uid === 0) return { given: 0 };
   if (Deno.build.os !== "linux") {
-    return `files root created in ${root} still belong to root: run \`sudo chown -R ${st.uid} ${root}\``;
+    const note =
+      `files root created in ${root} still belong to root: run \`sudo chown -R ${st.uid} ${root}\``;
+    return { given: 0, note };
   }
   const owner = { uid: st.uid, gid: st.gid ?? st.uid, dev: st.dev };
   const realRoot = await Deno.realPath(root);
-  let seen = 0;
+  let seen = 0, given = 0;
   const walk = async (dir: string, depth: number): Promise<void> => {
     for await (const e of Deno.readDir(dir)) {
-      if (++seen > MAX_ENTRIES) return;
+      if (++seen > limits.entries) return;
       if (e.isSymlink || (!e.isFile && !e.isDirectory)) continue;
       const path = `${dir}/${e.name}`;
-      const isDir = chownIfRoots(path, e.isDirectory, realRoot, owner);
-      if (isDir && depth < MAX_DEPTH) await walk(path, depth + 1);
+      const looked = chownIfRoots(path, e.isDirectory, realRoot, owner);
+      if (looked.given) given++;
+      if (looked.dir && depth < limits.depth) await walk(path, depth + 1);
     }
   };
   try {
     await walk(root, 1);
   } catch (e) {
-    return `could not give every file in ${root} back to its owner: ${(e as Error).message}`;
+    const note = `could not give every file in ${root} back to its owner: ${(e as Error).message}`;
+    return { given, note };
   }
-  return seen > MAX_ENTRIES ? `stopped after ${MAX_ENTRIES} entries in ${root}` : undefined;
+  const note = seen > limits.entries
+    ? `stopped after ${limits.entries} entries in ${root}`
+    : undefined;
+  return { given, note };
 }
