@@ -3,9 +3,10 @@
  * Where a passphrase comes from, in this order:
  * 1. `MYCEL_PASSPHRASE_FILE`: a file holding it (one trailing newline is
  *    dropped). Like ssh with a private key, the file is refused unless it is
- *    a regular file owned by this user (or root) and unreadable by group and
- *    others (mode 0600 or 0400): a passphrase others can read protects
- *    nothing. Bounded to 4 KiB.
+ *    a regular file owned by this user (or root; as root, also the user whose
+ *    home this is) and unreadable by group and others (mode 0600 or 0400): a
+ *    passphrase others can read protects nothing. Bounded to 4 KiB
+ *    (key_passphrase_file.ts).
  * 2. `MYCEL_PASSPHRASE`: the variable itself (kept for scripts; a file is
  *    better: the environment of a process is visible to its user's other
  *    processes and is inherited by children — mycel passes it to none).
@@ -16,6 +17,7 @@
 import { MycelError } from "../errors.ts";
 import { currentCaller } from "./home_guard.ts";
 import { type Prompter, terminalPrompter } from "./key_prompt.ts";
+import { readPassphraseFile } from "./key_passphrase_file.ts";
 
 /** Where a passphrase came from. */
 export type PassphraseSource = "MYCEL_PASSPHRASE_FILE" | "MYCEL_PASSPHRASE" | "prompt";
@@ -33,62 +35,7 @@ export function prompterOf(prompt: Prompter | null | undefined): Prompter | unde
   return prompt === null ? undefined : prompt ?? terminalPrompter();
 }
 
-const MAX_FILE = 4096;
-
-function fileError(path: string, reason: string, hint: string): MycelError {
-  return new MycelError("passphrase_file", "read passphrase file", reason, {
-    value: path,
-    hint,
-  });
-}
-
-/**
- * Read the passphrase file at `path`, refusing one others could read, or
- * one of another user than the caller, root, or `owner` (as root: the user
- * whose home this is, `SUDO_UID` / `MYCEL_HOME_OWNER`, whose system units run
- * as them and so read their own file).
- */
-export async function readPassphraseFile(path: string, owner?: number): Promise<string> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw fileError(path, "the file does not exist", "Point MYCEL_PASSPHRASE_FILE at the file.");
-    }
-    if (e instanceof Deno.errors.PermissionDenied) {
-      throw fileError(path, "permission denied", "Run mycel as the user who owns the file.");
-    }
-    throw e;
-  }
-  if (!info.isFile) {
-    throw fileError(path, "it is not a regular file", "Point it at a file.");
-  }
-  const mode = (info.mode ?? 0) & 0o777;
-  if ((mode & 0o077) !== 0) {
-    throw fileError(
-      path,
-      `it is readable by others (mode ${mode.toString(8).padStart(4, "0")})`,
-      `Run \`chmod 600 ${path}\`.`,
-    );
-  }
-  const uid = Deno.uid();
-  if (uid !== null && info.uid !== uid && info.uid !== 0 && info.uid !== owner) {
-    throw fileError(path, "it belongs to another user", "Use a file you own (mode 0600).");
-  }
-  if (info.size > MAX_FILE) {
-    throw fileError(path, `it is over ${MAX_FILE} bytes`, "Put only the passphrase in it.");
-  }
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw fileError(path, (e as Error).name, "Check the file.");
-  }
-  const value = text.replace(/\r?\n$/, "");
-  if (value === "") throw fileError(path, "it is empty", "Put the passphrase in it.");
-  return value;
-}
+export { readPassphraseFile } from "./key_passphrase_file.ts";
 
 /** The passphrase from MYCEL_PASSPHRASE_FILE or MYCEL_PASSPHRASE; no prompt. */
 export async function passphraseFromEnv(

@@ -153,3 +153,51 @@ Deno.test("prompt keys: Backspace removes a whole UTF-8 character, Ctrl-U clears
   for (let i = 0; i < 2000; i++) applyKey(long, 0x61);
   assert.equal(long.length, 1024, "answers are bounded");
 });
+
+Deno.test({
+  name:
+    "passphrase file read by root for the home's owner: swapped for a FIFO while it is read, the read never stalls",
+  ignore: Deno.uid() !== 0 || Deno.build.os !== "linux",
+  async fn() {
+    await using dir = await tempDir();
+    const path = `${dir.path}/pp`, good = `${dir.path}/good`, fifo = `${dir.path}/fifo`;
+    await writeMode(path, "pass\n", 0o600);
+    // The reader: root reading the user's file many times (mesh up in system units).
+    const script = `${dir.path}/reader.ts`;
+    const src = new URL("../../src/storage/key_passphrase.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      script,
+      `import { readPassphraseFile } from ${JSON.stringify(src)};\n` +
+        // Until it met the FIFO 20 times (refused as no regular file), or a bound.
+        `let fifos = 0;\n` +
+        `for (let i = 0; i < 200000 && fifos < 20; i++) {\n` +
+        `  await readPassphraseFile(${JSON.stringify(path)}, 1000).catch((e) => {\n` +
+        `    if (/not a regular file/.test(e.message)) fifos++;\n` +
+        `  });\n` +
+        `}\n` +
+        `console.log(fifos);\n`,
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-lock", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // The owner swaps the file for a FIFO and back, as fast as it can.
+    let done = false;
+    const status = child.status.finally(() => done = true);
+    const started = Date.now();
+    while (!done && Date.now() - started < 20_000) {
+      await Deno.writeTextFile(good, "pass\n", { mode: 0o600 });
+      await Deno.rename(good, path);
+      await new Deno.Command("mkfifo", { args: ["-m", "600", fifo] }).output();
+      await Deno.rename(fifo, path);
+    }
+    const stalled = !done;
+    if (stalled) child.kill("SIGKILL");
+    const [s, out] = await Promise.all([status, new Response(child.stdout).text()]);
+    await child.stderr.cancel().catch(() => {});
+    assert.ok(!stalled, "a read stalled on a FIFO swapped in after the check");
+    assert.equal(s.code, 0);
+    assert.equal(out.trim(), "20", "the reader met the FIFO");
+  },
+});

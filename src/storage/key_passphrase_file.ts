@@ -1,0 +1,117 @@
+/**
+ * @module key_passphrase_file
+ * Reading `MYCEL_PASSPHRASE_FILE` (key_passphrase.ts): a regular file owned
+ * by this user, root, or (as root) the user whose home this is, unreadable
+ * by group and others, 4 KiB at most, one trailing newline dropped. Root
+ * reads it through one descriptor (see {@link lookThroughFd}).
+ */
+
+import { MycelError } from "../errors.ts";
+
+const MAX_FILE = 4096;
+
+function fileError(path: string, reason: string, hint: string): MycelError {
+  return new MycelError("passphrase_file", "read passphrase file", reason, {
+    value: path,
+    hint,
+  });
+}
+
+/**
+ * Read the passphrase file at `path`, refusing one others could read, or
+ * one of another user than the caller, root, or `owner` (as root: the user
+ * whose home this is, `SUDO_UID` / `MYCEL_HOME_OWNER`, whose system units run
+ * as them and so read their own file).
+ */
+export async function readPassphraseFile(path: string, owner?: number): Promise<string> {
+  let file: LookedAt;
+  try {
+    file = Deno.uid() === 0 ? await lookThroughFd(path) : await lookByName(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || (e as { code?: string }).code === "ENOENT") {
+      throw fileError(path, "the file does not exist", "Point MYCEL_PASSPHRASE_FILE at the file.");
+    }
+    if (
+      e instanceof Deno.errors.PermissionDenied ||
+      ["EACCES", "EPERM"].includes((e as { code?: string }).code ?? "")
+    ) {
+      throw fileError(path, "permission denied", "Run mycel as the user who owns the file.");
+    }
+    throw e;
+  }
+  try {
+    const { info } = file;
+    if (!info.isFile) {
+      throw fileError(path, "it is not a regular file", "Point it at a file.");
+    }
+    const mode = (info.mode ?? 0) & 0o777;
+    if ((mode & 0o077) !== 0) {
+      throw fileError(
+        path,
+        `it is readable by others (mode ${mode.toString(8).padStart(4, "0")})`,
+        `Run \`chmod 600 ${path}\`.`,
+      );
+    }
+    const uid = Deno.uid();
+    if (uid !== null && info.uid !== uid && info.uid !== 0 && info.uid !== owner) {
+      throw fileError(path, "it belongs to another user", "Use a file you own (mode 0600).");
+    }
+    if (info.size > MAX_FILE) {
+      throw fileError(path, `it is over ${MAX_FILE} bytes`, "Put only the passphrase in it.");
+    }
+    let text: string;
+    try {
+      text = await file.read();
+    } catch (e) {
+      throw fileError(path, (e as Error).name, "Check the file.");
+    }
+    const value = text.replace(/\r?\n$/, "");
+    if (value === "") throw fileError(path, "it is empty", "Put the passphrase in it.");
+    return value;
+  } finally {
+    file.close();
+  }
+}
+
+/** A passphrase file looked at: what it is, and how to read it. */
+interface LookedAt {
+  info: { isFile: boolean; mode: number | null; uid: number | null; size: number };
+  read(): Promise<string>;
+  close(): void;
+}
+
+/** By name: the caller reads its own (or root's) file, which nobody else can swap. */
+async function lookByName(path: string): Promise<LookedAt> {
+  const info = await Deno.stat(path);
+  return { info, read: () => Deno.readTextFile(path), close: () => {} };
+}
+
+/**
+ * Root, through one descriptor: the file may be the home's owner's (system
+ * units' `mesh up`, sudo), who can swap it after a check by name for a FIFO
+ * (the read then waited forever, and with it every round of the units) or a
+ * link to a device (/dev/zero: read to the end). So the file is opened once,
+ * without blocking on a FIFO, and what the checks look at is what is read,
+ * MAX_FILE bytes at most. node:fs (Deno opens no O_NONBLOCK) is loaded only here.
+ */
+async function lookThroughFd(path: string): Promise<LookedAt> {
+  const fs = await import("node:fs");
+  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const st = fs.fstatSync(fd);
+    const info = { isFile: st.isFile(), mode: st.mode, uid: st.uid, size: st.size };
+    const read = () => {
+      const buf = new Uint8Array(MAX_FILE + 1);
+      let n = 0;
+      for (let got = 1; got > 0 && n < buf.length; n += got) {
+        got = fs.readSync(fd, buf, n, buf.length - n, null);
+      }
+      if (n > MAX_FILE) throw new RangeError(`over ${MAX_FILE} bytes`);
+      return Promise.resolve(new TextDecoder().decode(buf.subarray(0, n)));
+    };
+    return { info, read, close: () => fs.closeSync(fd) };
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
+  }
+}
