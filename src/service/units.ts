@@ -146,7 +146,7 @@ function meshLines(spec: ServiceSpec): string {
 # --no-wait: a mesh up or down someone runs meanwhile is not waited for.
 ExecStartPre=-${root}${up}
 ${
-    spec.user === undefined ? "" : `ExecStartPost=-+${up}
+    spec.user === undefined ? "" : `ExecStopPost=-+${up}
 Environment=MYCEL_MESH_APPLY=unit
 `
   }# wireguard-go started by mesh up must outlive this oneshot run.

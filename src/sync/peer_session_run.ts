@@ -12,7 +12,6 @@ import type { DeviceKey } from "../log/device_key.ts";
 import { SYNC_PROLOGUE } from "../protocol/sync_fields.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { ByteStream } from "../transport/byte_stream.ts";
-import { startTimer } from "../transport/deadline.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import { plural } from "../human.ts";
@@ -31,15 +30,24 @@ function describe(e: unknown): { error: string; code?: string } {
 
 /** `p`, or a `timeout` error once `ms` passed (then `onTimeout` closes the connection). */
 async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
-  const timer = startTimer(
-    ms,
-    () => new MycelError("timeout", "sync with peer", `the session took longer than ${ms / 1000}s`),
-    onTimeout,
-  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // The connection closes first, then the race ends: the session's own
+      // halves meet the closed connection while the session still awaits
+      // them. The other order (transport/deadline.ts startTimer's) let a
+      // half fail after the session had returned, uncaught: sync now died
+      // with "Uncaught (in promise) Cannot write to peer" (found by a review).
+      onTimeout();
+      reject(
+        new MycelError("timeout", "sync with peer", `the session took longer than ${ms / 1000}s`),
+      );
+    }, ms);
+  });
   try {
-    return await Promise.race([p, timer.expired]);
+    return await Promise.race([p, expired]);
   } finally {
-    timer.cancel();
+    clearTimeout(timer);
   }
 }
 

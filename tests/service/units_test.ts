@@ -433,7 +433,7 @@ Deno.test("renderUnits: system units for a user's home run every service as that
   const sync = u["mycel-sync.service"];
   const up = [...SPEC.exec, "--home", SPEC.home, "--no-sync", "mesh", "up", "--no-wait"];
   // "-+": a failure doesn't stop the round; "+": root's full privileges whatever User= says.
-  for (const key of ["ExecStartPre", "ExecStartPost"]) {
+  for (const key of ["ExecStartPre", "ExecStopPost"]) {
     const line = unitValue(sync, "Service", key);
     assert.ok(line.startsWith("-+"), `${key}=${line}`);
     assert.deepEqual(parseExecStart(line.slice(2)), up, key);
@@ -446,7 +446,10 @@ Deno.test("renderUnits: system units for a user's home run every service as that
   );
   // Without a mesh, no root step at all.
   const plain = units({ ...SPEC, user: 1000 })["mycel-sync.service"];
-  assert.ok(!unitEntries(plain).some((e) => e.key.startsWith("ExecStartP")), plain);
+  assert.ok(
+    !unitEntries(plain).some((e) => e.key === "ExecStartPre" || e.key === "ExecStopPost"),
+    plain,
+  );
   assert.equal(unitValue(plain, "Service", "User"), "1000");
 });
 
@@ -457,7 +460,7 @@ Deno.test("renderUnits: root's own home and user units name no User=, and mesh u
   }
   const sync = u["mycel-sync.service"];
   assert.ok(unitValue(sync, "Service", "ExecStartPre").startsWith("-/"));
-  assert.ok(!unitEntries(sync).some((e) => e.key === "ExecStartPost"));
+  assert.ok(!unitEntries(sync).some((e) => e.key === "ExecStopPost"));
 });
 
 Deno.test({
