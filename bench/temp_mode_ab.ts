@@ -2,7 +2,9 @@
  * @module temp_mode_ab
  * Per-file cost of giving a fetched temporary file its mode: a chmod by name
  * (before de3bed3) against setTempMode (src/files/temp_mode.ts: open without
- * following links, two fstat, fchmod, close). 5,000 files of 2 KiB per run,
+ * following links, two fstat, fchmod, close) on a file made 0600, and
+ * setTempMode on a file made with its final mode (a new path's, since the
+ * fetch makes it so: one fstat and one lstat). 5,000 files of 2 KiB per run,
  * created, written, given 0644 and closed; runs alternate; prints each side's
  * whole loop and its mode step alone (docs/benchmarks.md).
  *
@@ -14,15 +16,18 @@ const data = new Uint8Array(2048);
 const res: Record<string, { loop: number[]; step: number[] }> = {
   byName: { loop: [], step: [] },
   temp_mode: { loop: [], step: [] },
+  made_0644: { loop: [], step: [] },
 };
-for (let r = 0; r < RUNS * 2; r++) {
-  const kind = r % 2 === 0 ? "byName" : "temp_mode";
+const KINDS = Object.keys(res);
+for (let r = 0; r < RUNS * KINDS.length; r++) {
+  const kind = KINDS[r % KINDS.length];
   const dir = await Deno.makeTempDir({ prefix: "mycel-temp-mode-ab-" });
   let step = 0;
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
     const p = `${dir}/.mycel-tmp-${i}`;
-    const f = await Deno.open(p, { write: true, createNew: true, mode: 0o600 });
+    const mode = kind === "made_0644" ? 0o644 : 0o600;
+    const f = await Deno.open(p, { write: true, createNew: true, mode });
     await f.write(data);
     const s = performance.now();
     if (kind === "byName") Deno.chmodSync(p, 0o644);

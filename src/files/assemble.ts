@@ -113,11 +113,14 @@ export async function assembleFile(
   const temp = join(dirAbs, tempNameFor(baseName(relPath)));
   let placed = false;
   try {
-    const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
+    // Made with its final mode (less the umask, which setTempMode then puts
+    // right): private if the file it replaces was.
+    const mode = modeFor(before, replacedMode, options.exec);
+    const file = await Deno.open(temp, { write: true, createNew: true, mode });
     try {
       await writeChunks(file, chunks, source);
       // Through the file, not its name: a link swapped in is never followed (temp_mode.ts).
-      await setTempMode(file, temp, modeFor(before, replacedMode, options.exec));
+      await setTempMode(file, temp, mode);
       const mtime = new Date(options.mtimeMs);
       await file.utime(mtime, mtime);
       await file.sync();

@@ -114,6 +114,9 @@ export class PartialFile {
    * component of the path, a dozen for each of thousands of small files. A
    * root moved meanwhile is still refused: the parents below it are checked
    * here, and the whole path again right before the rename (place_entry.ts).
+   * `createMode`: the mode a new file is made with (less the umask): 0600
+   * unless the caller knows the mode it ends with (a new path), so that
+   * {@link PartialFile.finish} changes none.
    * @throws MycelError `bad_path`, `folder_stopped`, `unsafe_path`, `name_refused`
    */
   static async open(
@@ -123,6 +126,7 @@ export class PartialFile {
     temp?: string,
     makeParents = true,
     realRoot?: string,
+    createMode = 0o600,
   ): Promise<{ file: PartialFile; resumed: boolean }> {
     checkRelativePath(relPath);
     assertMarker(root, "fetch file");
@@ -165,7 +169,7 @@ export class PartialFile {
         read: true,
         write: true,
         createNew: true,
-        mode: 0o600,
+        mode: createMode,
       });
     } catch (e) {
       throw nameRefused(relPath, e, dir) ?? e; // FAT's forbidden characters: say so

@@ -12,6 +12,8 @@
  * inode written, and chmodded through that descriptor (fchmod: node:fs,
  * since Deno has none, loaded only here). Anything else at the name stops
  * the write as `unsafe_path`: the caller deletes the name and places nothing.
+ * A file made with its final mode already (a new path's: folder_apply_temps.ts,
+ * assemble.ts) needs no change: only the check that its name is still it.
  */
 
 import { MycelError } from "../errors.ts";
@@ -38,6 +40,20 @@ function swapped(path: string): MycelError {
  * is not that file any more (a link, another file, a FIFO swapped in).
  */
 export async function setTempMode(file: Deno.FsFile, path: string, mode: number): Promise<void> {
+  // Made with that mode already (a new file's usual case: its creator knew
+  // it): nothing to change; only whether the name is still this file, as
+  // below, by a look that follows no link (two calls instead of five).
+  const ours = file.statSync();
+  if (((ours.mode ?? -1) & 0o7777) === mode) {
+    let at: Deno.FileInfo;
+    try {
+      at = Deno.lstatSync(path);
+    } catch {
+      throw swapped(path); // gone
+    }
+    if (!at.isFile || at.ino !== ours.ino || at.dev !== ours.dev) throw swapped(path);
+    return;
+  }
   const fs = nodeFs ??= await import("node:fs");
   const c = fs.constants;
   let fd: number;
@@ -48,7 +64,6 @@ export async function setTempMode(file: Deno.FsFile, path: string, mode: number)
   }
   try {
     const at = fs.fstatSync(fd);
-    const ours = file.statSync();
     if (!at.isFile() || at.ino !== ours.ino || at.dev !== ours.dev) throw swapped(path);
     fs.fchmodSync(fd, mode);
   } finally {

@@ -9,6 +9,7 @@
  * whatever puts the chunks and finishes the files.
  */
 
+import { modeFor } from "../files/assemble.ts";
 import { PartialFile } from "../files/partial_file.ts";
 import { parentOf } from "../files/paths.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
@@ -109,6 +110,10 @@ export class TempFiles {
       t.temp,
       makeParents,
       this.#realRoot,
+      // A new path: made with the mode it ends with, so finishing it
+      // changes no mode (temp_mode.ts); one replacing a file stays 0600
+      // until then (the replaced file's mode is read at the end).
+      t.expected === null ? modeFor(null, undefined, t.version.exec) : undefined,
     ).then(
       async (r) => {
         this.#realRoot ??= r.file.realRoot;
