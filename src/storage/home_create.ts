@@ -11,7 +11,7 @@ import { MycelError } from "../errors.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import type { DeviceKeys } from "../log/identity.ts";
 import type { Op } from "../log/ops.ts";
-import { guard, inTransaction, openWritable } from "./db.ts";
+import { type Db, guard, inTransaction, openWritable } from "./db.ts";
 import {
   ensureHomeDir,
   homePaths,
@@ -91,27 +91,22 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
   if (!(await exists(paths.db)) && await keysLeftAlone(root)) {
     throw keysWithoutDatabase(root, "initialise mycel home");
   }
+  const fresh = !(await exists(paths.db));
   const db = await openWritable(paths.db);
+  let ours = false, done = false;
   try {
     const device = DeviceKey.of(n.keys.signPublic);
     let kept: SavedKeys | undefined;
     await inTransaction(db, paths.db, async () => {
       if (schemaVersion(db) !== 0) throw alreadyInitialized(root);
       if (await keysLeftAlone(root)) throw keysWithoutDatabase(root, "initialise mycel home");
+      ours = true;
       createSchema(db);
       const local = new SqlLocal(db);
       local.setMeta("device", device.bytes);
       local.setMeta("mesh", n.mesh);
       local.setMeta("created", n.now());
       local.setMeta(WITNESS_META, FOLD_RULES); // folded with this release's rules from the start
-      // Under the database's lock: a racing creator waits, then finds the schema.
-      await Deno.writeFile(pending, new Uint8Array(), { mode: 0o600 });
-      kept = await saveDeviceKeys(paths, n.keys, n.env, { store: n.keyStore, prompt: n.prompt });
-      if (kept.store === "file" && !kept.sealed) {
-        // Plain keys only: see Home.noiseKeys.
-        local.setMeta("noise_public", n.keys.noisePublic);
-        local.setMeta("noise_private", n.keys.noisePrivate);
-      }
       const state = new SqlState(db);
       const w = new HomeWriter({
         db,
@@ -126,13 +121,65 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
         keys: () => Promise.resolve(n.keys),
       });
       await w.commit(await n.genesis(device));
+      // Pairing takes the mesh's state here, and may refuse it part way
+      // (a state in parts): before the keys are written, so that a refusal
+      // leaves no keys (in a file or a keyring) of a device that never was.
       await n.then?.(w);
+      // Under the database's lock: a racing creator waits, then finds the schema.
+      await Deno.writeFile(pending, new Uint8Array(), { mode: 0o600 });
+      kept = await saveDeviceKeys(paths, n.keys, n.env, { store: n.keyStore, prompt: n.prompt });
+      if (kept.store === "file" && !kept.sealed) {
+        // Plain keys only: see Home.noiseKeys.
+        local.setMeta("noise_public", n.keys.noisePublic);
+        local.setMeta("noise_private", n.keys.noisePrivate);
+      }
       await w.finish();
     });
+    done = true;
     await Deno.remove(pending).catch(() => {}); // committed: these keys are the device's
     await handBack(paths, owner);
     return { device, keys: kept! };
   } finally {
+    if (!done && fresh && ours) await unmake(db, paths, pending, made);
     guard(paths.db, "close mycel home", () => db.close());
+  }
+}
+
+/**
+ * After a set-up this call began failed (a pairing refused the mesh's state
+ * part way, a full disk): take away what it made — the database file, the
+ * pending marker and keys it wrote, the folders it created — so no
+ * half-made home stays. Only while holding the database's write lock with
+ * no schema in it: a creator that got the lock meanwhile keeps its home.
+ * Best effort: the set-up's own error is what the caller hears.
+ */
+async function unmake(
+  db: Db,
+  paths: ReturnType<typeof homePaths>,
+  pending: string,
+  made: string[],
+): Promise<void> {
+  try {
+    db.exec("PRAGMA busy_timeout=0");
+    db.exec("BEGIN IMMEDIATE");
+  } catch {
+    return;
+  }
+  try {
+    if (schemaVersion(db) !== 0) return;
+    if (await exists(pending)) {
+      await Deno.remove(paths.keys).catch(() => {});
+      await Deno.remove(pending).catch(() => {});
+    }
+    for (const suffix of ["", "-wal", "-shm", "-journal"]) {
+      await Deno.remove(`${paths.db}${suffix}`).catch(() => {});
+    }
+  } finally {
+    try {
+      db.exec("ROLLBACK");
+    } catch { /* nothing to roll back */ }
+  }
+  for (const dir of [...made].reverse()) {
+    if (!(await Deno.remove(dir).then(() => true, () => false))) break; // not empty: kept
   }
 }
