@@ -5,24 +5,22 @@
  * (the secret itself never crosses the wire), run `Noise_XXpsk1` keyed by the
  * CPace result to exchange device records, confirm the verification string
  * on both screens, then receive the admission entry and the mesh's whole
- * state as the inviter's signed checkpoint. The home is created (or a lone
+ * state as the inviter's signed checkpoint, or in parts past one
+ * checkpoint's bounds (pairing_state_in.ts). The home is created (or a lone
  * device's home moved into the new mesh) only once both sides agreed.
  */
 
-import { concatBytes, toBase64 } from "../bytes.ts";
+import { toBase64 } from "../bytes.ts";
 import { cpaceStart } from "../crypto/cpace.ts";
 import { Handshake } from "../crypto/noise.ts";
 import { ExitCode, isMycelError, MycelError } from "../errors.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { decodeSignedEntry } from "../log/entry.ts";
-import { MAX_CHECKPOINT_BYTES, readCheckpoint } from "../log/checkpoint.ts";
-import { headProofProblem } from "../log/checkpoint_claims.ts";
 import { type DeviceKeys, Signer } from "../log/identity.ts";
 import { decodePairingCode } from "../protocol/pairing_code.ts";
 import {
   bindingMessage,
   decodePairAnswer,
-  decodeStatePiece,
   decodeVerdict,
   decodeWelcome,
   encodeConfirm,
@@ -30,7 +28,6 @@ import {
   encodePairHello,
   type Refusal,
   refusalInstead,
-  type StatePiece,
 } from "../protocol/pairing_messages.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
 import { connectTcp } from "../transport/tcp.ts";
@@ -41,15 +38,8 @@ import {
   pairingChannelId,
   pairingPrologue,
 } from "./pairing_common.ts";
-import { adoptMesh, createJoinedHome, type MeshState, prepareIdentity } from "./pairing_home.ts";
-import { readPartedHead } from "../log/checkpoint_parts_decode.ts";
-import { bad } from "../log/checkpoint_format.ts";
-import type { MemberInfo } from "../log/state.ts";
-
-/** The state's messages did not come in the order the protocol has. */
-function outOfStep(): MycelError {
-  return new MycelError("pairing_failed", "join mesh", "the mesh's state came out of step");
-}
+import { adoptMesh, createJoinedHome, prepareIdentity } from "./pairing_home.ts";
+import { receiveState } from "./pairing_state_in.ts";
 import { DEFAULT_WG_PORT } from "../mesh/plan.ts";
 import { advertisable, type LocalAddress, selfUpdate } from "../mesh/self_endpoints.ts";
 
@@ -271,91 +261,13 @@ async function joinOnce(
     };
     const welcome = decodeWelcome(await receive());
     const inviter = welcome.inviter;
-    const notInviters = () =>
-      new MycelError(
-        "pairing_failed",
-        "join mesh",
-        "the mesh's state was not signed by the inviting device",
-      );
-    /** The rest of a checkpoint, head or part that `first` starts, at most `max` bytes. */
-    const gather = async (first: StatePiece, max: number, tooLarge: () => Error) => {
-      if (first.kind === "state-end") throw outOfStep();
-      const chunks = [first.chunk];
-      let total = first.chunk.length;
-      for (let piece = first; !piece.last;) {
-        if (total > max) throw tooLarge();
-        const next = decodeStatePiece(await receive());
-        if (next.kind !== first.kind) throw outOfStep();
-        piece = next;
-        chunks.push(piece.chunk);
-        total += piece.chunk.length;
-      }
-      if (total > max) throw tooLarge();
-      return concatBytes(...chunks);
-    };
-    const stateTooLarge = () =>
-      new MycelError("pairing_failed", "join mesh", "the mesh's state is too large");
-    const first = decodeStatePiece(await receive());
-    let state: MeshState;
-    let members: MemberInfo[];
-    if (first.kind === "state-head") {
-      // A state over one checkpoint's bounds: a signed head, then parts
-      // checked against it one at a time as they are folded in (the home is
-      // made as they come; any refusal leaves none).
-      const head = await readPartedHead(
-        await gather(first, MAX_CHECKPOINT_BYTES, stateTooLarge),
-      );
-      if (head.signer !== inviter.key || head.mesh !== welcome.mesh) throw notInviters();
-      const unproven = headProofProblem(head);
-      if (unproven !== undefined) {
-        throw new MycelError(
-          "pairing_failed",
-          "join mesh",
-          `the mesh's state is refused: ${unproven}`,
-        );
-      }
-      if (identity.existing) {
-        throw new MycelError(
-          "checkpoint_parts_unsupported",
-          "join mesh",
-          "the mesh's state comes in parts (it is over 64 MiB), which only a new device takes",
-          { hint: "Pair this device as a new one: move its home aside, or use --home DIR." },
-        );
-      }
-      let part = 0;
-      state = {
-        head,
-        next: async (size) => {
-          const piece = decodeStatePiece(await receive());
-          if (piece.kind === "state-end") return undefined;
-          if (piece.kind !== "state-part") throw outOfStep();
-          part++;
-          // One more than declared: its first chunk is enough to refuse it by name.
-          if (size === 0) return piece.chunk;
-          return await gather(piece, size, () =>
-            bad(
-              `part ${part} of ${head.parts.length} is larger than its head declares (${size} bytes)`,
-            ));
-        },
-      };
-      members = head.state.view.members();
-    } else {
-      if (first.kind !== "state") throw outOfStep();
-      const cp = await readCheckpoint(await gather(first, MAX_CHECKPOINT_BYTES, stateTooLarge));
-      if (cp.signer !== inviter.key || cp.mesh !== welcome.mesh) throw notInviters();
-      // Holding nothing yet, this device can check no head against its own
-      // chains: each must come with its author's signed entry.
-      const unproven = headProofProblem(cp);
-      if (unproven !== undefined) {
-        throw new MycelError(
-          "pairing_failed",
-          "join mesh",
-          `the mesh's state is refused: ${unproven}`,
-        );
-      }
-      state = { cp };
-      members = cp.state.view.members();
-    }
+    const { state, members } = await receiveState({
+      receive,
+      allowMore: (bytes) => frames.allowMore(bytes),
+      inviter: inviter.key,
+      mesh: welcome.mesh,
+      existing: identity.existing,
+    });
     const admission = decodeSignedEntry(welcome.admission);
     const admitted = admission.entry.ops.find((op) =>
       op.type === "device.add" && op.device.key === record.key

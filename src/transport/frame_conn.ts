@@ -50,7 +50,7 @@ export class FrameConn {
   /** The peer label given in the options, if any. */
   readonly peer?: string;
   readonly #stream: ByteStream;
-  readonly #maxBytes: number;
+  #maxBytes: number;
   readonly #writeTimeoutMs: number;
   readonly #buffer = new ReadBuffer(CAPACITY);
   #read = 0;
@@ -73,6 +73,18 @@ export class FrameConn {
   /** Frame bytes read so far, headers included. */
   get bytesRead(): number {
     return this.#read;
+  }
+
+  /**
+   * Let the connection read `bytes` more than its budget: for a peer that
+   * proved, once authenticated, that more is due (a pairing's state in
+   * parts declares its size in its signed head).
+   */
+  allowMore(bytes: number): void {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) {
+      throw new RangeError(`bytes must be a whole number of bytes, got ${bytes}`);
+    }
+    this.#maxBytes += bytes;
   }
 
   /** Frame bytes written so far, headers included. */

@@ -230,3 +230,10 @@ Deno.test("pairing in parts over a real connection: a head declaring too many or
     /the mesh's state was not signed by the inviting device/,
   );
 });
+
+Deno.test("pairing in parts over a real connection: empty chunks that never end a part are refused, no home kept", async () => {
+  await refused(() => (p, n) => {
+    if (p.kind !== "state-part" || n !== 0) return asIs(p);
+    return [...Array.from({ length: 50 }, () => part(new Uint8Array(0), false)), part(p.chunk)];
+  }, /an empty chunk/);
+});
