@@ -8,7 +8,9 @@
  * A base taken from a checkpoint in parts (a state over 64 MiB: a device
  * paired into such a mesh) is kept as it came: its head in `base_state`,
  * its parts in `base_parts` (made on first use), so no row holds more than
- * a part. {@link readBaseCheckpoint} reads either form.
+ * a part. So is a base a compaction or a later checkpoint leaves when the
+ * state is past one checkpoint's bounds. {@link readBaseCheckpoint} reads
+ * either form.
  */
 
 import {
@@ -17,7 +19,9 @@ import {
   makeCheckpoint,
   readCheckpoint,
 } from "../log/checkpoint.ts";
+import { makePartedCheckpoint, type PartedCheckpoint } from "../log/checkpoint_parts.ts";
 import { isPartedHead, PartReader, readPartedHead } from "../log/checkpoint_parts_decode.ts";
+import { isMycelError } from "../errors.ts";
 import type { Signer } from "../log/identity.ts";
 import type { StateRows } from "../log/state_rows.ts";
 import type { Db } from "./db.ts";
@@ -36,18 +40,43 @@ export function readBase(db: Db): Uint8Array | undefined {
   return row?.bytes;
 }
 
-/** Encode a base: an unsigned checkpoint, kept only locally (never sent). */
+/** A base as encoded: one unsigned checkpoint, or one in parts (made again as stored). */
+export type EncodedBase = Uint8Array | PartedCheckpoint;
+
+/**
+ * Encode a base: an unsigned checkpoint, kept only locally (never sent). A
+ * state past one checkpoint's bounds (64 MiB) is kept in parts, as a base
+ * taken in parts at pairing is: before, compacting such a home, or joining a
+ * checkpoint into its base, failed with `checkpoint_too_large` — and `sync
+ * now` compacts after its round, so every round of it failed once its
+ * entries were 90 days old.
+ */
 export async function encodeBase(
   state: StateRows,
   frontier: readonly FrontierHead[],
   meta: { mesh: string; made: number },
-): Promise<Uint8Array> {
-  return await makeCheckpoint(state, frontier, meta, UNSIGNED);
+): Promise<EncodedBase> {
+  try {
+    return await makeCheckpoint(state, frontier, meta, UNSIGNED);
+  } catch (e) {
+    if (!isMycelError(e, "checkpoint_too_large")) throw e;
+  }
+  return await makePartedCheckpoint(state, frontier, meta, UNSIGNED);
 }
 
-/** Replace the base a refold starts from (inside the caller's transaction). */
-export function storeBase(db: Db, bytes: Uint8Array): void {
-  db.prepare("INSERT OR REPLACE INTO base_state VALUES (1, ?)").run(bytes);
+/**
+ * Replace the base a refold starts from (inside the caller's transaction).
+ * A base in parts is stored a part at a time as its parts are made again
+ * (`state` must not have changed since {@link encodeBase}).
+ */
+export function storeBase(db: Db, base: EncodedBase): void {
+  if (!(base instanceof Uint8Array)) {
+    storeBaseHead(db, base.head);
+    let n = 0;
+    for (const part of base.parts()) storeBasePart(db, n++, part);
+    return;
+  }
+  db.prepare("INSERT OR REPLACE INTO base_state VALUES (1, ?)").run(base);
   if (hasParts(db)) db.exec("DELETE FROM base_parts");
 }
 

@@ -30,7 +30,13 @@ import { REVOKE_TAG, type RevokeEvent, revokeEvents } from "../log/removals.ts";
 import { MemoryState } from "../log/state_memory.ts";
 import { mergeState } from "../log/state_merge.ts";
 import type { Db } from "./db.ts";
-import { encodeBase, readBase, readBaseCheckpoint, storeBase } from "./base_state.ts";
+import {
+  encodeBase,
+  type EncodedBase,
+  readBase,
+  readBaseCheckpoint,
+  storeBase,
+} from "./base_state.ts";
 import type { SqlLog } from "./sql_log.ts";
 
 /** What may be compacted. */
@@ -57,8 +63,8 @@ export interface CompactionPlan {
   readonly moves: BaseMove[];
   /** The base this plan starts from (applying checks it is unchanged). */
   readonly oldBase?: Uint8Array;
-  /** The new base (undefined when nothing moves). */
-  readonly newBase?: Uint8Array;
+  /** The new base (undefined when nothing moves); in parts past one checkpoint's bounds. */
+  readonly newBase?: EncodedBase;
 }
 
 /** The wall time of `author`'s entry `seq` (undefined when we do not hold it). */
