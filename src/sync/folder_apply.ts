@@ -97,7 +97,17 @@ export async function applyFolder(
   const fileWrites = writes.filter((a): a is FileWrite => a.version.kind === "file");
   const { lists, blobOf } = await chunkLists(s, fileWrites);
   // 2. Files: local chunks first, then kept copies, then peers (folder_apply_files.ts).
-  const tasks = await applyFiles(s, fileWrites, lists, early.length);
+  // What the round does after the file phase (links, adoptions, removals, the
+  // writes that wait for a removal): still to do while it runs (interim records).
+  const after = { files: afterLate.length, bytes: 0 };
+  for (const a of plan.actions) {
+    if (a.kind === "merge" || s.settled.has(a.path)) continue;
+    if (a.kind !== "write" || a.version.kind !== "file") after.files++;
+  }
+  for (const a of afterLate) {
+    if (a.kind === "write" && a.version.kind === "file") after.bytes += a.version.size;
+  }
+  const tasks = await applyFiles(s, fileWrites, lists, early.length, after);
   // A folder that stopped meanwhile (its marker went) is left as it is: what
   // was done is recorded, the rest waits until it is back (folder_round.ts);
   // so does a round interrupted by Ctrl-C, until the next round.

@@ -31,13 +31,16 @@ import { LocalCopy } from "./local_copy.ts";
 /**
  * 2. Files: local chunks first, then kept copies, then peers. `lists`: the
  * chunk lists found (folder_apply_lists.ts); `early`: how many removals were
- * done before (they count in the progress). Returns the files taken on.
+ * done before (they count in the progress); `others`: the links and
+ * removals the round does after the phase (its interim progress records
+ * count them as still to do). Returns the files taken on.
  */
 export async function applyFiles(
   s: ApplySession,
   fileWrites: readonly FileWrite[],
   lists: ReadonlyMap<string, ChunkRef[]>,
   early: number,
+  others = { files: 0, bytes: 0 },
 ): Promise<Task[]> {
   const totalBytes = fileWrites.reduce((n, a) => n + a.version.size, 0);
   // What the progress line counts: the files this phase writes and the
@@ -47,6 +50,11 @@ export async function applyFiles(
   const totalFiles = fileWrites.length + early;
   const tick = () =>
     s.o.progress?.({ files: s.doneFiles, totalFiles, bytes: s.doneBytes, totalBytes });
+  // What the round still lacks besides these files, for its interim progress records.
+  s.interim.start(fileWrites, {
+    files: s.report.needFiles + others.files,
+    bytes: s.report.needBytes + others.bytes,
+  });
   const w = new TaskWriter(s, tick);
   const copy = new LocalCopy(w);
   try {
@@ -89,6 +97,17 @@ async function writeFiles(
   // (folder_apply_reuse.ts); those whose version is gone are dropped.
   const reuse = reuseOf(s, fileWrites);
   for (const r of reuse.stale) s.record.note({ kind: "untransfer", path: r.path, temp: r.temp });
+  // What each kept transfer holds: not still to fetch for a file not taken on
+  // this round (the disk full before its turn, or no room for it: below); one
+  // taken on is counted with the tasks, by what it still lacks.
+  for (const a of fileWrites) {
+    const row = reuse.of.get(a.path), chunks = lists.get(a.path);
+    if (row === undefined || chunks === undefined || row.done.length !== (chunks.length + 7) >> 3) {
+      continue;
+    }
+    const held = bytesOf(chunks, row.done, true);
+    if (held > 0) s.keptHeld.set(a.path, held);
+  }
   for (const a of fileWrites) {
     if (s.halted) break; // the rest is still to come
     const chunks = lists.get(a.path);
@@ -112,6 +131,7 @@ async function writeFiles(
     }
     const id = writeId(a);
     const row = reuse.of.get(a.path);
+    s.keptHeld.delete(a.path); // taken on: what it lacks is counted with the tasks
     const resume = row !== undefined;
     const offsets: number[] = [];
     let off = 0;
@@ -139,6 +159,8 @@ async function writeFiles(
       // and the room below is for the whole file); a new one is made when its
       // first chunk arrives.
       if (t.temp !== undefined) await w.resume(t);
+      // What it holds from before, durable, is not lacking (an interim record says so).
+      s.interim.held(t.path, bytesOf(chunks, t.done, true));
       const taken = resume && (row.path !== a.path || row.version !== id);
       // A file kept on purpose is read back first: what it holds may have been rewritten.
       if (resume && t.temp === row.temp && keptOnPurpose(t, taken)) {
@@ -154,8 +176,11 @@ async function writeFiles(
         const need = bytesOf(chunks, t.done, false);
         if (need > room) {
           // What it holds stays for a round with room; a file made anew holds nothing.
-          if (bytesOf(chunks, t.done, true) > 0) w.close(t);
-          else await w.discard(t);
+          const held = bytesOf(chunks, t.done, true);
+          if (held > 0) {
+            w.close(t);
+            s.keptHeld.set(a.path, held);
+          } else await w.discard(t);
           report.problems.push({
             path: a.path,
             reason: `the disk holding the folder is full: it needs ${humanBytes(need)} more, ${

@@ -123,8 +123,9 @@ export class Finisher {
       s.settled.add(t.path);
       s.report.done++;
       s.doneFiles++;
+      s.interim.finished(t.path);
       this.#tick();
-      await s.record.checkpoint();
+      await s.record.checkpoint(s.noteInterim(false));
     } catch (e) {
       noteProblem(s, t.path, e);
       if (s.stopped !== undefined) await this.#later(t, p);

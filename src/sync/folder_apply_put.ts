@@ -11,7 +11,7 @@
 import { assertMarker } from "../files/folder_marker.ts";
 import type { PartialFile } from "../files/partial_file.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
-import { setBit, type Task } from "./folder_apply_task.ts";
+import { bytesOf, setBit, type Task } from "./folder_apply_task.ts";
 
 /** What a put needs of the writer (TaskWriter): the file, and what follows a chunk. */
 export interface PutTarget {
@@ -53,6 +53,9 @@ export async function putInto(
     t.sinceSync = 0;
     t.syncedAt = Date.now();
     w.noteTransfer(t);
+    // What the other devices are told it lacks: less what the row now records.
+    s.interim.held(t.path, bytesOf(t.chunks, t.done, true));
+    s.noteInterim(true);
     await s.record.checkpoint(true); // durable first (the sync above), then recorded
   }
 }

@@ -17,10 +17,12 @@ import { isMycelError, MycelError } from "../errors.ts";
 import type { ChunkRef } from "../files/chunk_hash.ts";
 import type { FileVersion } from "../files/file_version.ts";
 import { syncDir } from "../files/safe_paths.ts";
+import type { FolderProgress } from "../log/file_ops.ts";
 import type { Op } from "../log/ops.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { IndexRow } from "../storage/sql_folder_local.ts";
 import { commitSplit } from "./folder_scan_split.ts";
+import { progressText } from "./folder_progress.ts";
 import type { ApplyReport } from "./folder_apply_types.ts";
 
 /** One thing applying did, to record. */
@@ -36,7 +38,9 @@ export type Done =
   | { kind: "transfer"; path: string; version: string; temp: string; done: Uint8Array }
   /** Drop `path`'s transfer if it still names `temp` (taken over, or its version gone). */
   | { kind: "untransfer"; path: string; temp: string }
-  | { kind: "publish"; version: FileVersion };
+  | { kind: "publish"; version: FileVersion }
+  /** An interim progress record (folder_apply_interim.ts): published with the notes before it. */
+  | { kind: "progress"; progress: FolderProgress };
 
 /** Notes written together mid-apply. */
 const BATCH = 500;
@@ -138,11 +142,12 @@ export class ApplyRecord {
     }
   }
 
-  /** Write `batch`; returns how many versions it published. */
+  /** Write `batch`; returns how many file versions it published. */
   async #transaction(batch: readonly Done[], dirs: ReadonlySet<string>): Promise<number> {
     const id = this.#id;
     await Promise.all([...dirs].map(syncDir));
     const ops: [Op, number][] = [];
+    let progress = 0;
     await this.#home.write(async (w) => {
       const f = w.folderLocal;
       for (const d of batch) {
@@ -163,12 +168,20 @@ export class ApplyRecord {
           f.putTransfer(id, { path: d.path, version: d.version, temp: d.temp, done: d.done });
         } else if (d.kind === "untransfer") {
           if (f.transfer(id, d.path)?.temp === d.temp) f.dropTransfer(id, d.path);
+        } else if (d.kind === "progress") {
+          const size = 256 + 48 * d.progress.frontier.length; // a key and a seq per author
+          ops.push([{ type: "folder.progress", folder: id, progress: d.progress }, size]);
+          progress++;
+          // What the round's own record is compared with: it goes out even when it
+          // says what the record before the round said (else others kept this one).
+          const info = f.folder(id)?.info;
+          if (info !== undefined) f.setInfo(id, { ...info, published: progressText(d.progress) });
         } else {
           ops.push([{ type: "file.version", folder: id, version: d.version }, 512]);
         }
       }
       await commitSplit(w, ops);
     });
-    return ops.length;
+    return ops.length - progress;
   }
 }

@@ -21,6 +21,8 @@ import type { IndexRow, LocalFolder } from "../storage/sql_folder_local.ts";
 import type { Fetcher, FetchPeer } from "./file_fetch.ts";
 import { folderFs } from "./folder_fs.ts";
 import { ApplyRecord } from "./folder_apply_record.ts";
+import { InterimProgress } from "./folder_apply_interim.ts";
+import { frontierOf } from "./folder_progress.ts";
 import type { Reuse } from "./folder_apply_reuse.ts";
 import type { ApplyOptions, ApplyReport } from "./folder_apply_types.ts";
 import { NobodyHas } from "./unfetchable.ts";
@@ -50,6 +52,14 @@ export class ApplySession {
   // removals done before (folder_apply_files.ts counts the same for the total).
   doneBytes = 0;
   doneFiles = 0;
+  /** What the file phase still lacks, for the progress records it publishes meanwhile. */
+  readonly interim: InterimProgress = new InterimProgress(Date.now());
+  /**
+   * Files not taken on this round whose kept transfer holds chunks of their
+   * version, durable and recorded (a full disk, a halt before their turn):
+   * by path, those bytes, which are not still to fetch (stillToCome).
+   */
+  readonly keptHeld = new Map<string, number>();
   /** Bytes asked of peers this round, across its file phases (the budget, MYCEL_FILE_BUDGET). */
   askedBytes = 0;
   /** Paths removed this round (their parents left empty go too). */
@@ -141,10 +151,31 @@ export class ApplySession {
     return this.full || this.stopped !== undefined || this.interrupted;
   }
 
-  /** Count a write or removal this round left undone. */
+  /**
+   * Publish an interim progress record with the next notes written, when one
+   * is due (folder_apply_interim.ts); `first`: a transfer was just recorded.
+   * True when one was noted (the caller writes its notes now).
+   */
+  noteInterim(first: boolean): boolean {
+    const now = Date.now();
+    if (!this.interim.due(now, first)) return false;
+    const progress = this.interim.take(now, {
+      conflicts: Math.max(0, this.report.conflicts),
+      frontier: frontierOf(this.home, this.id),
+    });
+    this.record.note({ kind: "progress", progress });
+    return true;
+  }
+
+  /**
+   * Count a write or removal this round left undone: a file by the bytes it
+   * still lacks (what its kept transfer holds is not fetched again).
+   */
   stillToCome(a: PlanAction): void {
     this.report.needFiles++;
-    if (a.kind === "write" && a.version.kind === "file") this.report.needBytes += a.version.size;
+    if (a.kind !== "write" || a.version.kind !== "file") return;
+    const held = this.keptHeld.get(a.path) ?? 0;
+    this.report.needBytes += Math.max(0, a.version.size - held);
   }
 }
 

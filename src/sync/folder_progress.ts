@@ -3,7 +3,8 @@
  * What this device tells the others about a folder after each round
  * (folder_round.ts): its `folder.progress` record — files and bytes it still
  * lacks, conflicts, whether it is stopped and why, and the folder frontier
- * it measured against — published only when it changed, and a folder found
+ * it measured against — published only when it changed (those published
+ * during a long file phase are folder_apply_interim.ts), and a folder found
  * stopped (at the start of the round or during it) recorded as such. Apart
  * so that the round reads as the order of its steps.
  */
@@ -22,19 +23,24 @@ export function frontierOf(home: Home, folder: string): [DeviceKey, number][] {
     .sort((a, b) => a[0].compare(b[0]));
 }
 
-/** Publish `p` for `f` unless it is what was published last. */
-export async function publishProgress(
-  home: Home,
-  f: LocalFolder,
-  p: FolderProgress,
-): Promise<void> {
-  const text = JSON.stringify([
+/** How a published record is remembered (the folder's `published`), to publish only changes. */
+export function progressText(p: FolderProgress): string {
+  return JSON.stringify([
     p.needFiles,
     p.needBytes,
     p.conflicts,
     p.stopped,
     p.frontier.map(([k, s]) => [k.hex, s]),
   ]);
+}
+
+/** Publish `p` for `f` unless it is what was published last. */
+export async function publishProgress(
+  home: Home,
+  f: LocalFolder,
+  p: FolderProgress,
+): Promise<void> {
+  const text = progressText(p);
   const now = home.folderLocal.folder(f.folder);
   if (now === undefined || now.info.published === text) return;
   await home.write(async (w) => {
