@@ -89,6 +89,11 @@ export interface StandingJson {
   stopped: string | null;
   waiting_on_removed?: { name: string; files: number }[];
   waiting_on_self?: number;
+  /**
+   * This device only: what it holds already of the files it is fetching
+   * (its transfers, durable), not counted in `behind_bytes`.
+   */
+  fetched_bytes?: number;
   /** Another device: when it wrote the report its standing comes from (ISO 8601); else null. */
   reported_at: string | null;
 }
@@ -105,6 +110,7 @@ function standingJson(d: DeviceStanding): StandingJson {
     stopped,
     waitingOnRemoved,
     waitingOnSelf,
+    fetchedBytes,
     reportedMs,
     ...rest
   } = d;
@@ -120,6 +126,7 @@ function standingJson(d: DeviceStanding): StandingJson {
     stopped,
     ...(waitingOnRemoved !== undefined ? { waiting_on_removed: waitingOnRemoved } : {}),
     ...(waitingOnSelf !== undefined ? { waiting_on_self: waitingOnSelf } : {}),
+    ...(fetchedBytes !== undefined ? { fetched_bytes: fetchedBytes } : {}),
     reported_at: reportedMs === undefined ? null : new Date(reportedMs).toISOString(),
   };
 }

@@ -4,7 +4,9 @@
  * it: this device from its own index (what it does not hold yet), another
  * from its last progress record, measured against our state — versions we
  * hold that its record had not seen count as "behind", plus what it said it
- * still needed. Files waited for whose content only a device removed since
+ * still needed (every release's record leaves out of it what a file in
+ * progress holds already; this device's own line does the same from its
+ * transfers). Files waited for whose content only a device removed since
  * (or this device, which no longer holds it) had are counted apart: nobody
  * may be able to send them (docs/folders.md). Apart from the folder's
  * totals (folder_view.ts): this is the per-device reading of the same
@@ -20,6 +22,7 @@ import type { Home } from "../storage/home_handle.ts";
 import type { LocalFolder } from "../storage/sql_folder_local.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
 import { decodeSignedEntry } from "../log/entry.ts";
+import type { HeldPart } from "./folder_partial.ts";
 import { removedMaker, type Winner } from "./folder_winners.ts";
 
 /** One device's standing in a folder. */
@@ -52,6 +55,13 @@ export interface DeviceStanding {
    * here, before anyone fetched it): nobody may be able to send them.
    */
   readonly waitingOnSelf?: number;
+  /**
+   * This device only: what it holds already of the files it is fetching
+   * (their transfers' chunks, durable and recorded: folder_partial.ts), left
+   * out of `behindBytes` as its progress records leave it out. Absent when
+   * the caller did not read the transfers.
+   */
+  readonly fetchedBytes?: number;
 }
 
 function nameOf(home: Home, key: DeviceKey): string {
@@ -61,7 +71,8 @@ function nameOf(home: Home, key: DeviceKey): string {
 /**
  * The standing of every device that joined `folder` and was not removed,
  * from `list`, the folder's winners (folder_winners.ts), and `local`, this
- * device's record of the folder. `ignored` as for `folderStatus`.
+ * device's record of the folder. `ignored` as for `folderStatus`; `parts`:
+ * what this device's transfers hold (folder_partial.ts), when read.
  */
 export function deviceStandings(
   home: Home,
@@ -70,6 +81,7 @@ export function deviceStandings(
   list: readonly Winner[],
   local: LocalFolder | undefined,
   ignored: (path: string) => boolean,
+  parts?: ReadonlyMap<string, HeldPart>,
 ): DeviceStanding[] {
   const devices: DeviceStanding[] = [];
   for (const [f, hex, row] of rows.deviceRows()) {
@@ -82,7 +94,7 @@ export function deviceStandings(
     const seen = new Map((p?.frontier ?? []).map(([k, s]) => [k.hex, s]));
     let behindFiles = p?.needFiles ?? 0, behindBytes = p?.needBytes ?? 0;
     const fromRemoved = new Map<string, number>();
-    let fromSelf = 0;
+    let fromSelf = 0, heldBytes = 0;
     // Conflicts of paths this device ignores are not its own to end: another device's.
     let conflictsHere = 0;
     if (self) {
@@ -115,8 +127,15 @@ export function deviceStandings(
         const name = removedMaker(home, w.version, w.maker);
         if (name !== undefined) fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
         behindFiles++;
-        if (w.version.kind === "file") behindBytes += w.version.size;
+        if (w.version.kind !== "file") continue;
+        behindBytes += w.version.size;
+        // What its transfer holds of this very content is not still to fetch.
+        const part = parts?.get(w.path);
+        if (part !== undefined && sameContent(part.version, w.version)) {
+          heldBytes += Math.min(part.bytes, w.version.size);
+        }
       }
+      behindBytes -= heldBytes;
     } else if (p !== undefined) {
       for (const w of list) {
         // Its own versions it holds, whether or not its last report had them.
@@ -155,6 +174,7 @@ export function deviceStandings(
         ? { waitingOnRemoved: [...fromRemoved].map(([name, files]) => ({ name, files })) }
         : {}),
       ...(fromSelf > 0 ? { waitingOnSelf: fromSelf } : {}),
+      ...(self && parts !== undefined ? { fetchedBytes: heldBytes } : {}),
       ...(reportedMs !== undefined ? { reportedMs } : {}),
     });
   }

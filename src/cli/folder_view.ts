@@ -10,6 +10,7 @@
 
 import { movedWhileEdited } from "../files/moved_edited.ts";
 import type { Home } from "../storage/home_handle.ts";
+import type { HeldPart } from "./folder_partial.ts";
 import { type DeviceStanding, deviceStandings } from "./folder_standing.ts";
 import { type Winner, winners } from "./folder_winners.ts";
 
@@ -50,11 +51,13 @@ export interface FolderStatus {
  * Status of `folder` (see the module comment). `ignored` says which paths
  * this device ignores: they are never written here, so they are not "behind",
  * and their conflicts are not this device's (the folder's count keeps them).
+ * `held`: what this device's transfers hold (folder_partial.ts), when read.
  */
 export function folderStatus(
   home: Home,
   folder: string,
   ignored: (path: string) => boolean = () => false,
+  held?: ReadonlyMap<string, HeldPart>,
 ): FolderStatus {
   const rows = home.view.folders();
   const share = rows.share(folder);
@@ -68,7 +71,7 @@ export function folderStatus(
     files++;
     if (w.version.kind === "file") bytes += w.version.size;
   }
-  const devices = deviceStandings(home, folder, rows, list, local, ignored);
+  const devices = deviceStandings(home, folder, rows, list, local, ignored, held);
   // Only paths of several versions are decoded again (conflicts: rare).
   const moved = conflicts === 0 ? [] : movedWhileEdited(() => rows.paths(folder));
   return {

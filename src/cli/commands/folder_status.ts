@@ -57,8 +57,10 @@ export const folderStatusCommand: CommandSpec = {
   path: ["folder", "status"],
   summary: "files, bytes, and each device's standing: in sync, behind, conflicts, stopped",
   description: "Another device's standing comes from its last report (sent after each of its\n" +
-    "rounds) measured against what this device knows: it may be a round old, and\n" +
-    '"behind" says when that report was written ("as of its report 3m ago").',
+    "rounds, and every 30 s while it fetches) measured against what this device knows:\n" +
+    'it may be a round old, and "behind" says when that report was written ("as of\n' +
+    'its report 3m ago"). The bytes behind are what is still to fetch: what a device\n' +
+    'holds already of a file in progress is left out ("(16.0 MiB fetched)" on its own line).',
   args: [{
     name: "ID",
     help: "only this folder (default: every folder synced here)",
@@ -71,12 +73,17 @@ export const folderStatusCommand: CommandSpec = {
     const { folderStatus } = await lazyImport<typeof import("../folder_view.ts")>(
       new URL("../folder_view.ts", import.meta.url),
     );
+    const { fetchedHere } = await lazyImport<typeof import("../folder_partial.ts")>(
+      new URL("../folder_partial.ts", import.meta.url),
+    );
     const list = await withRead(ctx, async (home) => {
       const out = [];
       for (const f of idsOf(home, id)) {
         if (home.view.folders().share(f) === undefined) throw unknown(f);
         // Paths ignored here are never written here: not "behind".
-        out.push(folderStatus(home, f, await ignoredIn(home.folderLocal.folder(f)?.root)));
+        const ignored = await ignoredIn(home.folderLocal.folder(f)?.root);
+        // What this device holds of the files it is fetching: not still to fetch.
+        out.push(folderStatus(home, f, ignored, await fetchedHere(home, f)));
       }
       return out;
     });
@@ -100,10 +107,14 @@ export const folderStatusCommand: CommandSpec = {
           : d.state === "unknown"
           ? [{ text: "no report yet", tone: "yellow" as const }]
           : d.state === "behind"
-          ? [{
-            text: `behind by ${plural(d.behindFiles, "file")} and ${humanBytes(d.behindBytes)}`,
-            tone: "yellow" as const,
-          }, reportNote(d, now)]
+          ? [
+            {
+              text: `behind by ${plural(d.behindFiles, "file")} and ${humanBytes(d.behindBytes)}`,
+              tone: "yellow" as const,
+            },
+            fetchedNote(d),
+            reportNote(d, now),
+          ]
           : [{ text: "in sync", tone: "green" as const }];
         const conf = d.conflicts > 0 ? `, ${plural(d.conflicts, "conflict")}` : "";
         ctx.out.line([`  ${who}: `, ...how, conf]);
@@ -242,6 +253,12 @@ export const folderConflictsCommand: CommandSpec = {
     return ExitCode.ok;
   },
 };
+
+// This device's own line: what it holds already of the files still to come
+// (left out of the bytes it is behind by, as its progress records leave it out).
+function fetchedNote(d: DeviceStanding): string {
+  return d.fetchedBytes ? ` (${humanBytes(d.fetchedBytes)} fetched)` : "";
+}
 
 // Another device's "behind" is as of its last report, which may be old: it
 // may have caught up since (its next report comes with a later round).
