@@ -1,12 +1,18 @@
 /**
  * @module _fetch_hold
  * Catching a fetch in the act: a `sync now` held to a quarter of the CPU
- * until it writes a temporary file, then stopped there while a test edits
- * the file it fetches (local_edit_test, edit_during_fetch_test).
+ * until it writes a temporary file (or records a transfer), then stopped
+ * there while a test edits the file it fetches (local_edit_test,
+ * edit_during_fetch_test) or looks at what the devices say meanwhile
+ * (status_fetched_test).
  */
 
 import { TEMP_PREFIX } from "../../src/files/folder_layout.ts";
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { homePaths } from "../../src/storage/home.ts";
 import { sleep } from "../helpers/process.ts";
+import type { Device } from "./_helpers.ts";
 
 /** Whether a file being assembled (`.mycel-tmp-*`) is in the folder at `root`. */
 export function fetching(root: string): boolean {
@@ -33,6 +39,71 @@ export async function stopWhileFetching(root: string, pid: number): Promise<bool
     return false;
   } catch {
     return false; // the process ended
+  }
+}
+
+/** Rows of the `transfers` table of the home at `home` (files being fetched, resumable). */
+export function transferCount(home: string): number {
+  const db = new DatabaseSync(homePaths(home).db, { readOnly: true });
+  try {
+    return (db.prepare("SELECT count(*) AS n FROM transfers").get() as { n: number }).n;
+  } catch {
+    return 0; // no such table yet
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Hold process `pid` to a quarter of the CPU until the home at `home` has
+ * recorded a transfer in progress (a row comes after 16 MiB and 1 s of a
+ * file); return with the process stopped (SIGSTOP) then, or false when it
+ * ended (or the deadline passed) first.
+ */
+export async function stopOnceRecorded(home: string, pid: number): Promise<boolean> {
+  const deadline = Date.now() + 90_000;
+  try {
+    while (Date.now() < deadline) {
+      Deno.kill(pid, "SIGSTOP");
+      if (transferCount(home) > 0) return true;
+      await sleep(30);
+      Deno.kill(pid, "SIGCONT");
+      await sleep(10);
+    }
+    Deno.kill(pid, "SIGCONT");
+    return false;
+  } catch {
+    return false; // the process ended
+  }
+}
+
+/**
+ * Bytes of `path` that `fetcher` recorded as written and durable (its
+ * `transfers` row: one bit per chunk, chunk i the i-th by offset), with
+ * the chunk lengths from `maker`'s `chunk_locs` (it scanned the file).
+ */
+export function recordedDone(fetcher: Device, maker: Device, path: string): number {
+  const open = (d: Device) => new DatabaseSync(homePaths(d.home).db, { readOnly: true });
+  const fdb = open(fetcher), mdb = open(maker);
+  try {
+    const row = fdb.prepare("SELECT done FROM transfers WHERE path = ?").get(path) as
+      | { done: Uint8Array }
+      | undefined;
+    assert.ok(row !== undefined, `no transfer of ${path} recorded`);
+    const chunks = mdb.prepare(
+      "SELECT offset, length FROM chunk_locs WHERE path = ? ORDER BY offset",
+    ).all(path) as { offset: number; length: number }[];
+    assert.equal(row.done.length, (chunks.length + 7) >> 3, "one bit per chunk of the file");
+    let bytes = 0, at = 0;
+    for (const [i, c] of chunks.entries()) {
+      assert.equal(c.offset, at, "the chunks follow each other");
+      at += c.length;
+      if ((row.done[i >> 3] >> (i & 7)) & 1) bytes += c.length;
+    }
+    return bytes;
+  } finally {
+    fdb.close();
+    mdb.close();
   }
 }
 

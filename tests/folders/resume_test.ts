@@ -13,6 +13,7 @@ import { homePaths } from "../../src/storage/home.ts";
 import { sleep } from "../helpers/process.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
 import { type Device, devices, put, rounds, sharedFolder, syncNow, syncOk } from "./_helpers.ts";
+import { recordedDone } from "./_fetch_hold.ts";
 
 const MiB = 1 << 20;
 
@@ -25,36 +26,6 @@ function transferRows(d: Device): number {
     return 0;
   } finally {
     db.close();
-  }
-}
-
-/**
- * Bytes of `path` that `fetcher` recorded as written and durable (its
- * `transfers` row: one bit per chunk, chunk i the i-th by offset), with
- * the chunk lengths from `maker`'s `chunk_locs` (it scanned the file).
- */
-function recordedDone(fetcher: Device, maker: Device, path: string): number {
-  const open = (d: Device) => new DatabaseSync(homePaths(d.home).db, { readOnly: true });
-  const fdb = open(fetcher), mdb = open(maker);
-  try {
-    const row = fdb.prepare("SELECT done FROM transfers WHERE path = ?").get(path) as
-      | { done: Uint8Array }
-      | undefined;
-    assert.ok(row !== undefined, `no transfer of ${path} recorded`);
-    const chunks = mdb.prepare(
-      "SELECT offset, length FROM chunk_locs WHERE path = ? ORDER BY offset",
-    ).all(path) as { offset: number; length: number }[];
-    assert.equal(row.done.length, (chunks.length + 7) >> 3, "one bit per chunk of the file");
-    let bytes = 0, at = 0;
-    for (const [i, c] of chunks.entries()) {
-      assert.equal(c.offset, at, "the chunks follow each other");
-      at += c.length;
-      if ((row.done[i >> 3] >> (i & 7)) & 1) bytes += c.length;
-    }
-    return bytes;
-  } finally {
-    fdb.close();
-    mdb.close();
   }
 }
 
