@@ -31,9 +31,9 @@ export async function stopWhileFetching(root: string, pid: number): Promise<bool
     while (Date.now() < deadline) {
       Deno.kill(pid, "SIGSTOP");
       if (fetching(root)) return true;
-      await sleep(30);
+      await sleep(45);
       Deno.kill(pid, "SIGCONT");
-      await sleep(10);
+      await sleep(5);
     }
     Deno.kill(pid, "SIGCONT");
     return false;
@@ -55,10 +55,11 @@ export function transferCount(home: string): number {
 }
 
 /**
- * Hold process `pid` to a quarter of the CPU until the home at `home` has
+ * Hold process `pid` to a tenth of the CPU until the home at `home` has
  * recorded a transfer in progress (a row comes after 16 MiB and 1 s of a
- * file); return with the process stopped (SIGSTOP) then, or false when it
- * ended (or the deadline passed) first.
+ * file: held to a quarter, a 64 MiB fetch ended before it in 1 run of 4);
+ * return with the process stopped (SIGSTOP) then, or false when it ended
+ * (or the deadline passed) first.
  */
 export async function stopOnceRecorded(home: string, pid: number): Promise<boolean> {
   const deadline = Date.now() + 90_000;
@@ -66,9 +67,9 @@ export async function stopOnceRecorded(home: string, pid: number): Promise<boole
     while (Date.now() < deadline) {
       Deno.kill(pid, "SIGSTOP");
       if (transferCount(home) > 0) return true;
-      await sleep(30);
+      await sleep(45);
       Deno.kill(pid, "SIGCONT");
-      await sleep(10);
+      await sleep(5);
     }
     Deno.kill(pid, "SIGCONT");
     return false;
