@@ -8,6 +8,9 @@
  *   which `df` does not show) is named once, the round asks for nothing
  *   more, and no unfinished file is left taking space;
  * - with room again, the next round brings everything;
+ * - a file part-fetched that has no room now counts, in this device's
+ *   progress record and its own line of `folder status`, by what it still
+ *   lacks (its kept transfer's chunks left out);
  * - a folder on a file system mounted read-only is named once per round and
  *   nothing is fetched for it (each round used to fetch every file and fail
  *   to write each one);
@@ -29,6 +32,7 @@ import {
   syncOk,
   treeHash,
 } from "./_helpers.ts";
+import { recordedDone } from "./_fetch_hold.ts";
 
 const ROOT = Deno.uid() === 0;
 const IN_CI = Deno.env.get("CI") !== undefined;
@@ -141,6 +145,44 @@ tmpfsTest(
     );
     assert.doesNotMatch(r.stdout, /fetched/, "the file that can't fit was fetched");
     assert.deepEqual(temps(rb), []);
+  },
+);
+
+tmpfsTest(
+  "a part-fetched file the disk has no room for now is counted, here and elsewhere, by what it still lacks",
+  "size=32m",
+  async (disk, devs) => {
+    // Its transfer row holds 4 MiB, durable: not still to fetch, though the
+    // round does not take the file on (before, the record said all 12 MiB).
+    const [a, b] = devs.list;
+    const [, rb] = await sharedFolder(devs, "docs", {
+      roots: [undefined, join(disk.path, "docs")],
+      seed: (ra) => put(ra, "video.mp4", noise(12 << 20)),
+    });
+    const cut = await b.run(["sync", "now", "--timeout", "10"], {
+      env: { MYCEL_FILE_BUDGET: String(4 << 20) },
+    });
+    assert.equal(cut.code, 3, describe(["sync", "now"], cut));
+    const held = recordedDone(b, a, "video.mp4");
+    assert.ok(held > 0 && held < 12 << 20, `b holds ${held} bytes`);
+    await disk.remount("size=6m");
+    const r = await syncNow(b);
+    assert.equal(r.code, 3, describe(["sync", "now"], r));
+    assert.match(await saidAfter(b, r), /video\.mp4: the disk holding the folder is full/);
+    assert.equal(temps(rb).length, 1, "what it holds is kept for a round with room");
+    await syncOk(a);
+    for (const d of [a, b]) {
+      const [s] = await d.tmp.json<{ devices: Record<string, unknown>[] }[]>(
+        ["folder", "status", "docs", "--json"],
+      );
+      const x = s.devices.find((x) => x.name === "b")!;
+      assert.deepEqual(
+        [x.state, x.behind_files, x.behind_bytes],
+        ["behind", 1, (12 << 20) - held],
+        `b on ${d.name}: ${JSON.stringify(x)}`,
+      );
+      if (d === b) assert.equal(x.fetched_bytes, held);
+    }
   },
 );
 
