@@ -10,7 +10,9 @@
  *   A new file where the state says "deleted" supersedes those deletions.
  * - A file whose content and mtime equal a version of the state at its path
  *   (it was written by mycel, or made identically elsewhere) adopts it:
- *   nothing new is published.
+ *   nothing new is published. At a path never indexed here (a join onto a
+ *   copy) the same content and exec bit are enough: the round then gives
+ *   the file the version's mtime (folder_scan_changes.ts).
  * - Joined again where it was left, the folder still has its index: an
  *   unchanged file holds the version it held, an edit made meanwhile
  *   supersedes it, and a file missing since is not a deletion — forgotten

@@ -4,7 +4,8 @@
  * changed path the disk showed (folder_scan_read.ts), with the index row and
  * chunk places that describe it. A file whose content and mtime equal a
  * version at its path (the one the index held, or one of the state's)
- * adopts it and publishes nothing; any other gets this device's next vector
+ * adopts it and publishes nothing (at a path never indexed here, the same
+ * content and exec bit are enough); any other gets this device's next vector
  * there (folder_scan_vectors.ts). Apart because it is where a change on disk
  * becomes an edit, or does not.
  */
@@ -20,6 +21,12 @@ import type { FolderRows } from "../log/folder_state.ts";
 import type { Op } from "../log/ops.ts";
 import type { IndexRow, LoadedIndex } from "../storage/sql_folder_local.ts";
 import { heldVector, nextVector } from "./folder_scan_vectors.ts";
+
+/** Same content and, for a file, the same exec bit: equal but for the mtime. */
+function sameExceptTime(v: FileVersion, content: FileVersion): boolean {
+  return sameContent(v, content) &&
+    (v.kind !== "file" || (content.kind === "file" && v.exec === content.exec));
+}
 
 /** What the changed paths make: versions to publish and what to record of the disk. */
 export interface Changes {
@@ -87,9 +94,7 @@ export async function versionsOfChanges(
         target: c.target,
       };
     }
-    const unchanged = (v: FileVersion) =>
-      sameContent(v, content) && v.mtime === content.mtime &&
-      (v.kind !== "file" || (content.kind === "file" && v.exec === content.exec));
+    const unchanged = (v: FileVersion) => sameExceptTime(v, content) && v.mtime === content.mtime;
     // What the index says the disk held, decoded once: the unchanged check
     // and the next vector both read it.
     const heldBytes = row?.version ?? undefined;
@@ -100,11 +105,24 @@ export async function versionsOfChanges(
     // every change made elsewhere meanwhile — a needless conflict copy, a
     // deletion undone everywhere (a chaos soak).
     const same = stateVersions.find(unchanged);
+    // A path this device never indexed (a folder joined onto a copy it
+    // already held: `cp -r`, a download, a backup) whose content and exec bit
+    // are a version's of the state, with another mtime: that copy, not an
+    // edit. The row names the version with the disk's mtime (never
+    // published), so the round adopts it and gives the file the folder's
+    // time. Published as an edit, it was newer than the original: every
+    // other device's file took the copy's time (a join of 5,000 copied files
+    // rewrote 5,000 mtimes on each device and published 5,000 versions).
+    const copied = row === undefined && same === undefined
+      ? stateVersions.find((v) => sameExceptTime(v, content))
+      : undefined;
     let bytes: Uint8Array;
     if (held !== undefined && unchanged(held)) {
       bytes = heldBytes!;
     } else if (same !== undefined) {
       bytes = encodeFileVersion(same);
+    } else if (copied !== undefined) {
+      bytes = encodeFileVersion({ ...copied, mtime: content.mtime });
     } else {
       let seen = heldVector(held, stateVersions);
       if (c.path === restored) {

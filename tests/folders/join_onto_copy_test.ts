@@ -1,0 +1,62 @@
+/**
+ * @module join_onto_copy_test
+ * `folder join` onto a copy of the folder the device already holds (moving
+ * from Syncthing, rsync or Dropbox): files copied without their times
+ * (`cp -r`, a download) are the folder's files, not edits. Before, each was
+ * published as a new version, newer than the original, so every other
+ * device's file took the copy's time (a walkthrough: 5,000 copied files, the
+ * original times replaced on both other devices). Real processes.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pseudoRandomBytes } from "../files/helpers.ts";
+import { devices, folderOf, listTree, put, syncNow, syncOk, treeHash } from "./_helpers.ts";
+
+const OLD = new Date("2026-01-02T03:04:05Z");
+
+Deno.test("folder join onto a copy made without times publishes nothing for it, fetches nothing, and leaves every device with the original times", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  await devs.peer(a, b);
+  for (const d of devs.list) await d.serve();
+  const ra = folderOf(a), rb = folderOf(b);
+  const files: [string, Uint8Array][] = [
+    ["notes.txt", new TextEncoder().encode("milk\n")],
+    ["big/data.bin", pseudoRandomBytes(400_000, 7)],
+  ];
+  for (const [rel, data] of files) {
+    await put(ra, rel, data);
+    await Deno.utime(join(ra, rel), OLD, OLD);
+  }
+  await Deno.symlink("notes.txt", join(ra, "link"));
+  await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+  await syncOk(b);
+  // b's copy: the same bytes and link, written now (other times).
+  for (const [rel, data] of files) await put(rb, rel, data);
+  await Deno.symlink("notes.txt", join(rb, "link"));
+  const joined = await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+  assert.match(joined.stdout, /docs: 3 files; published 0 changes/, joined.stdout);
+  assert.match(joined.stdout, /its 3 files are here already/, joined.stdout);
+
+  const round = await b.run(["sync", "now", "--json", "--folders", "--timeout", "10"]);
+  assert.equal(round.code, 0, round.stderr);
+  const folders = (JSON.parse(round.stdout) as { folders: { fetched_bytes: number }[] }).folders;
+  assert.equal(folders[0].fetched_bytes, 0, round.stdout);
+  await syncOk(a);
+  await syncOk(b);
+  for (const [rel] of files) {
+    assert.equal((await Deno.stat(join(ra, rel))).mtime?.getTime(), OLD.getTime(), `a ${rel}`);
+    assert.equal((await Deno.stat(join(rb, rel))).mtime?.getTime(), OLD.getTime(), `b ${rel}`);
+  }
+  assert.deepEqual(await listTree(rb), ["big/data.bin", "link", "notes.txt"]);
+  assert.equal(await treeHash(rb), await treeHash(ra));
+  const st = await syncNow(b);
+  assert.equal(st.code, 0, st.stderr);
+  const log = await a.log();
+  assert.equal(
+    log.filter((e) => e.device === b.id && JSON.stringify(e).includes("file.version")).length,
+    0,
+    "b published no file version",
+  );
+});
