@@ -9,7 +9,8 @@
  *   the file the version's mtime, disk_state.ts `takeMtime`);
  * - each concurrent loser whose content differs gets a conflict copy
  *   (`NAME.sync-conflict-…`), unless the state already has a version at that
- *   name (some device made it; it arrives as an ordinary file), or a
+ *   name (some device made it; it arrives as an ordinary file), or another
+ *   copy of the same path (in the state, or planned) holds that content, or a
  *   deletion of the set deleted its content (`undoneIn`: a mere touch of
  *   what was deleted keeps nothing);
  * - once the disk holds the winner and the copies exist, a merge version
@@ -28,7 +29,7 @@
 import { decodeFileVersion, type FileVersion } from "./file_version.ts";
 import { undoneIn, winnerOf } from "./conflict.ts";
 import { sameContent } from "./version_content.ts";
-import { conflictCopyPath } from "./conflict_name.ts";
+import { CONFLICT_MARKER, conflictCopyPath, parseConflictCopy } from "./conflict_name.ts";
 import type {
   Decided,
   FolderPlan,
@@ -91,6 +92,27 @@ export function planFolder(
     if (row) return row.version ? [decodeFileVersion(row.version)] : [];
     return undefined;
   };
+  // The copies of each path, by the path they copy: those in the state
+  // (listed once, when a copy is first planned) and those planned here.
+  let copiesOf: Map<string, string[]> | undefined;
+  const plannedOf = new Map<string, string[]>();
+  /** A copy of `loser`'s path that holds its content (state or planned), if any. */
+  const copyOfContent = (loser: FileVersion): string | undefined => {
+    if (copiesOf === undefined) {
+      copiesOf = new Map();
+      for (const [name, list] of all) {
+        if (list.length === 0 || !name.includes(CONFLICT_MARKER)) continue;
+        const of = parseConflictCopy(name)?.of;
+        if (of !== undefined) copiesOf.set(of, [...(copiesOf.get(of) ?? []), name]);
+      }
+    }
+    const inState = copiesOf.get(loser.path)?.find((name) => {
+      const there = winnerOf(stateAt.get(name)!.map((v) => decodeFileVersion(v.bytes)));
+      return there.kind !== "deleted" && sameContent(there, loser);
+    });
+    return inState ??
+      plannedOf.get(loser.path)?.find((name) => sameContent(copyPaths.get(name)!, loser));
+  };
   for (const w of work) {
     const { path, row, held, versions, winner, winnerId } = w;
     const differing = versions.filter((v) => !sameContent(v, winner));
@@ -106,12 +128,20 @@ export function planFolder(
       // not be this one): the content-tagged name — an extra copy at worst,
       // never a content left nowhere (found by the review helper).
       if (there?.some((v) => sameContent(v, loser))) return copyPath;
+      // Another copy of this path holds this content already: a device that
+      // joined with the original of a file edited elsewhere, whose copy an
+      // earlier conflict made from another device's original (the same bytes,
+      // another time or maker, so another name). A second copy of the same
+      // bytes is only more to clean up.
+      const kept = copyOfContent(loser);
+      if (kept !== undefined) return kept;
       if (there !== undefined) {
         copyPath = conflictCopyPath(loser, true);
         there = holding(copyPath);
         if (there !== undefined) return copyPath;
       }
       copyPaths.set(copyPath, loser);
+      plannedOf.set(loser.path, [...(plannedOf.get(loser.path) ?? []), copyPath]);
       made.push(copyPath);
       copies.push({
         kind: "write",

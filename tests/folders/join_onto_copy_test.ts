@@ -60,3 +60,34 @@ Deno.test("folder join onto a copy made without times publishes nothing for it, 
     "b published no file version",
   );
 });
+
+Deno.test("a device that joins with the original of a file edited elsewhere adds no second conflict copy of the original", async () => {
+  await using devs = await devices(["a", "b", "c"]);
+  const [a, b, c] = devs.list;
+  for (const [x, y] of [[a, b], [a, c], [b, c]]) await devs.peer(x, y);
+  for (const d of devs.list) await d.serve();
+  const [ra, rb, rc] = devs.list.map((d) => folderOf(d));
+  // Three copies of one folder: b edited x.txt since; a and c hold the
+  // original (c's copied with its time, as `rsync -a` or `cp -a` do).
+  for (const root of [ra, rb, rc]) {
+    await put(root, "x.txt", "original\n");
+    await Deno.utime(join(root, "x.txt"), OLD, OLD);
+    await put(root, "same.txt", "same\n");
+  }
+  await put(rb, "x.txt", "edited on b\n");
+  await a.ok(["--no-sync", "folder", "add", ra, "--id", "docs"]);
+  await syncOk(b);
+  await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+  await syncOk(b);
+  await syncOk(a);
+  await syncOk(c);
+  await c.ok(["--no-sync", "folder", "join", "docs", rc]);
+  for (let i = 0; i < 2; i++) for (const d of [c, a, b]) await syncOk(d);
+
+  const copies = (await listTree(rc)).filter((p) => p.includes(".sync-conflict-"));
+  assert.equal(copies.length, 1, `one conflict copy of the original: ${copies.join(", ")}`);
+  assert.equal(await Deno.readTextFile(join(rc, copies[0])), "original\n");
+  assert.equal(await Deno.readTextFile(join(rc, "x.txt")), "edited on b\n");
+  assert.equal(await treeHash(ra), await treeHash(rc));
+  assert.equal(await treeHash(rb), await treeHash(rc));
+});
