@@ -81,6 +81,14 @@ export function reportFolders(
     if (a.done > 0 || toCome > 0 || (a.problems.length > 0 && f.problemsChanged)) {
       ctx.out.line(
         `folder ${f.folder}: ${plural(a.done, "change")} applied` +
+          // A join onto a copy made without times sets thousands of times and
+          // writes nothing: said, so "5000 changes applied" does not read as
+          // 5000 files rewritten.
+          (a.timesOnly > 0
+            ? ` (${
+              a.timesOnly < a.done ? `${a.timesOnly} of them ` : a.done > 1 ? "all " : ""
+            }only a file's time)`
+            : "") +
           (a.fetchedBytes > 0 ? `, ${humanBytes(a.fetchedBytes)} fetched` : "") +
           (toCome > 0
             ? `; ${plural(toCome, "file")} (${humanBytes(Math.max(0, toComeBytes))}) still to come`

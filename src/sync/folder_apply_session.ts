@@ -96,6 +96,7 @@ export class ApplySession {
     this.report = {
       folder: this.id,
       done: 0,
+      timesOnly: 0,
       needFiles: 0,
       needBytes: 0,
       conflicts,

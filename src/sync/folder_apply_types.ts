@@ -54,6 +54,11 @@ export interface ApplyReport {
   readonly folder: string;
   /** Actions done this round. */
   done: number;
+  /**
+   * Of those, files whose content was here already and got only the
+   * version's time (a touch elsewhere; a join onto a copy made without times).
+   */
+  timesOnly: number;
   /** Files (and links, removals) still to apply, and bytes still to fetch. */
   needFiles: number;
   needBytes: number;
