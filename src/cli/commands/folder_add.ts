@@ -28,6 +28,7 @@ import {
   realHome,
 } from "./folder_args.ts";
 import { scanLine, scanNow } from "./folder_scan_now.ts";
+import { foreignIgnoreLines } from "../foreign_ignore.ts";
 
 /** `mycel folder add`. */
 export const folderAddCommand: CommandSpec = {
@@ -96,6 +97,7 @@ export const folderAddCommand: CommandSpec = {
       return root;
     });
     await dropLeftToken(addedAt); // another folder's, left here before (once committed, as join)
+    if (!input.flags.json) { for (const line of foreignIgnoreLines(addedAt)) ctx.out.error(line); }
     const [report] = await scanNow(ctx, id, false);
     if (input.flags.json) {
       ctx.out.json({ id, name, path: await readPath(ctx, id), scan: report && scanJson(report) });

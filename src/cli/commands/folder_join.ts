@@ -21,6 +21,7 @@ import { scanJson } from "../folder_json.ts";
 import { dropLeftToken, leftToken, prepareRoot } from "../folder_root.ts";
 import { checkFolderId, KEEP_DAYS, keepInfo, readPath, realHome } from "./folder_args.ts";
 import { scanLine, scanNow } from "./folder_scan_now.ts";
+import { foreignIgnoreLines } from "../foreign_ignore.ts";
 
 /** `mycel folder join`. */
 export const folderJoinCommand: CommandSpec = {
@@ -86,6 +87,7 @@ export const folderJoinCommand: CommandSpec = {
     // Only once the join is committed: a join cut short before must find the
     // token again, or the next join starts without the index it kept.
     await dropLeftToken(joinedAt);
+    if (!input.flags.json) { for (const line of foreignIgnoreLines(joinedAt)) ctx.out.error(line); }
     const [report] = await scanNow(ctx, id, false);
     if (input.flags.json) {
       ctx.out.json({ id, path: await readPath(ctx, id), scan: report && scanJson(report) });
