@@ -12,7 +12,9 @@
  *   (it was written by mycel, or made identically elsewhere) adopts it:
  *   nothing new is published. At a path never indexed here (a join onto a
  *   copy) the same content and exec bit are enough: the round then gives
- *   the file the version's mtime (folder_scan_changes.ts).
+ *   the file the version's mtime (folder_scan_changes.ts); at the first
+ *   scan after a join, a file holding what a deletion there deleted is that
+ *   file, undone by it, not a new one (folder_scan_vectors.ts joinedVector).
  * - Joined again where it was left, the folder still has its index: an
  *   unchanged file holds the version it held, an edit made meanwhile
  *   supersedes it, and a file missing since is not a deletion — forgotten
@@ -114,7 +116,11 @@ async function readScan(
     home.view.folders(),
     home.device.id,
     result.changed,
-    o.restored?.folder === folder.folder ? o.restored.path : undefined,
+    {
+      restored: o.restored?.folder === folder.folder ? o.restored.path : undefined,
+      // The first scan after a join (not one where it was left: that has its index).
+      joined: folder.info.lastScan === undefined && folder.info.rejoined !== true,
+    },
   );
   return {
     folder,

@@ -20,7 +20,7 @@ import type { DeviceId } from "../log/device_id.ts";
 import type { FolderRows } from "../log/folder_state.ts";
 import type { Op } from "../log/ops.ts";
 import type { IndexRow, LoadedIndex } from "../storage/sql_folder_local.ts";
-import { heldVector, nextVector } from "./folder_scan_vectors.ts";
+import { heldVector, joinedVector, nextVector } from "./folder_scan_vectors.ts";
 
 /** Same content and, for a file, the same exec bit: equal but for the mtime. */
 function sameExceptTime(v: FileVersion, content: FileVersion): boolean {
@@ -48,18 +48,29 @@ export interface Changes {
   readonly skipped: { path: string; reason: string }[];
 }
 
-/**
- * The versions and rows of `changed` in `folder` (see the module comment);
- * `restored` is a path `folder restore` just put back, whose version covers
- * the deletions there too (ScanPublishOptions.restored).
- */
+/** What a scan's changes need to know besides the disk and the state. */
+export interface ChangesOptions {
+  /**
+   * A path `folder restore` just put back, whose version covers the
+   * deletions there too (ScanPublishOptions.restored).
+   */
+  readonly restored?: string;
+  /**
+   * The folder's first scan after a join onto files already there: a file at
+   * a path never indexed here did not see the deletions made there since the
+   * folder was shared (joinedVector).
+   */
+  readonly joined?: boolean;
+}
+
+/** The versions and rows of `changed` in `folder` (see the module comment). */
 export async function versionsOfChanges(
   folder: string,
   index: LoadedIndex,
   folders: FolderRows,
   self: DeviceId,
   changed: ScanResult["changed"],
-  restored?: string,
+  o: ChangesOptions = {},
 ): Promise<Changes> {
   const ops: [Op, number][] = [];
   const rows: IndexRow[] = [];
@@ -124,8 +135,10 @@ export async function versionsOfChanges(
     } else if (copied !== undefined) {
       bytes = encodeFileVersion({ ...copied, mtime: content.mtime });
     } else {
-      let seen = heldVector(held, stateVersions);
-      if (c.path === restored) {
+      let seen = held === undefined && o.joined
+        ? joinedVector(content, stateVersions)
+        : heldVector(held, stateVersions);
+      if (c.path === o.restored) {
         for (const v of stateVersions) if (v.kind === "deleted") seen = mergeVv(seen, v.vv);
       }
       const vv = nextVector(seen, stateVersions, self);

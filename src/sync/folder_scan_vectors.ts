@@ -8,7 +8,7 @@
  */
 
 import { decodeFileVersion, type FileVersion } from "../files/file_version.ts";
-import { sameContent } from "../files/version_content.ts";
+import { contentDigest, sameContent } from "../files/version_content.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
 import type { DeviceId } from "../log/device_id.ts";
 import type { IndexRow } from "../storage/sql_folder_local.ts";
@@ -45,6 +45,32 @@ export function heldVector(
   }
   let vv: VersionVector = new Map();
   for (const v of stateVersions) if (v.kind === "deleted") vv = mergeVv(vv, v.vv);
+  return vv;
+}
+
+/**
+ * What a device that joined onto files it already had (a copy from another
+ * tool, a backup) had seen of a path it never indexed: the deletions there
+ * — except those that name `content` as what they deleted. Such a file is
+ * the deleted file itself, kept by a copy made before the deletion, not a
+ * new one: its version is concurrent with that deletion, which undoes it
+ * (conflict.ts `undoneIn`: it stays deleted, no conflict copy; the joining
+ * device keeps its file under .mycel/versions). Covering every deletion (as
+ * {@link heldVector} does for a file made anew here), it superseded the
+ * deletion, and a file deleted after the folder was shared came back on
+ * every device.
+ */
+export function joinedVector(
+  content: FileVersion,
+  stateVersions: readonly FileVersion[],
+): VersionVector {
+  const digest = content.kind === "deleted" ? undefined : contentDigest(content);
+  let vv: VersionVector = new Map();
+  for (const v of stateVersions) {
+    if (v.kind === "deleted" && (v.deletedContent === undefined || v.deletedContent !== digest)) {
+      vv = mergeVv(vv, v.vv);
+    }
+  }
   return vv;
 }
 
