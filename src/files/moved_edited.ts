@@ -16,6 +16,10 @@
  * no C elsewhere); nor has a copy (no deletion), nor a copy made by an
  * earlier scan than the deletion (another entry). An empty file is never
  * taken for a move: empty content is everywhere (as folder_scan_moves.ts).
+ * Nor is an old path that a path present below it needs as a folder (the
+ * file moved into a folder of its own name): the plan's answer to that,
+ * the edit as a conflict copy and the old path published deleted
+ * (plan_blocked.ts), ends the conflict with nothing lost.
  *
  * Only while the deletion is in the state: the plan (folder_plan.ts) does
  * not end such a conflict with a merge version, which would drop the
@@ -29,6 +33,7 @@ import { decodeFileVersion, type FileVersion } from "./file_version.ts";
 import { winnerOf } from "./conflict.ts";
 import { contentDigest } from "./version_content.ts";
 import type { FolderPlan } from "./folder_plan_types.ts";
+import { ancestors } from "./paths.ts";
 
 /** A version of the state with the entry that carried it. */
 export interface DottedVersion {
@@ -56,6 +61,8 @@ interface Candidate {
   readonly movedBy: string;
   readonly editedBy: string;
   movedTo?: string;
+  /** A path below it is present: its name is a folder's (plan_blocked.ts). */
+  blocked?: boolean;
 }
 
 /** A folder's paths with their versions, as the state keeps them (path order). */
@@ -94,8 +101,23 @@ export function movedWhileEdited(
     });
   }
   if (byEntry.size === 0) return [];
+  const byPath = new Map<string, Candidate[]>();
+  for (const c of [...byEntry.values()].flat()) {
+    byPath.set(c.path, [...byPath.get(c.path) ?? [], c]);
+  }
   // The versions those entries carried elsewhere: only their rows are decoded.
+  // And whether a path present below an old path needs its name as a folder:
+  // then the plan makes the edit a conflict copy and publishes the old path
+  // deleted (plan_blocked.ts), which ends the conflict; it is not held open
+  // as a move (held, that merge never came and the conflict stayed open on
+  // every device, the edit's name a folder).
   for (const [path, list] of paths()) {
+    for (const dir of list.length === 0 ? [] : ancestors(path)) {
+      const under = byPath.get(dir);
+      if (under === undefined || under.every((c) => c.blocked)) continue;
+      const present = winnerOf(list.map((v) => decodeFileVersion(v.bytes))).kind !== "deleted";
+      if (present) { for (const c of under) c.blocked = true; }
+    }
     for (const row of list) {
       const found = byEntry.get(`${row.author}:${row.seq}`);
       if (found === undefined) continue;
@@ -111,7 +133,7 @@ export function movedWhileEdited(
   const out: MovedWhileEdited[] = [];
   for (const list of byEntry.values()) {
     for (const c of list) {
-      if (c.movedTo === undefined) continue;
+      if (c.movedTo === undefined || c.blocked) continue;
       out.push({ path: c.path, movedTo: c.movedTo, movedBy: c.movedBy, editedBy: c.editedBy });
     }
   }

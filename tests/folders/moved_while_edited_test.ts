@@ -19,6 +19,7 @@ import {
   type Device,
   type Devices,
   devices,
+  listTree,
   put,
   rounds,
   sharedFolder,
@@ -277,4 +278,36 @@ Deno.test("a device away while a file was moved and edited meets both at once an
   // Still open on the two others: c's round merged nothing.
   assert.deepEqual((await conflictsOf(a)).unresolved, ["notes.txt"]);
   assert.deepEqual((await conflictsOf(b)).unresolved, ["notes.txt"]);
+});
+
+Deno.test("a file moved into a folder of its own name while edited on another device: the folder keeps the name, the edit becomes a conflict copy, nothing stays open", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await shared(devs, { "notes.txt": BEFORE });
+
+  // a: notes.txt becomes a folder holding the file (one scan: a move into it).
+  await Deno.rename(join(ra, "notes.txt"), join(ra, "tmp"));
+  await Deno.mkdir(join(ra, "notes.txt"));
+  await Deno.rename(join(ra, "tmp"), join(ra, "notes.txt/notes.txt"));
+  await put(rb, "notes.txt", EDITED);
+  for (const d of [a, b]) await d.ok(["--no-sync", "folder", "scan"]);
+  for (let i = 0; i < 3; i++) for (const d of [a, b]) await syncNow(d);
+
+  for (const root of [ra, rb]) {
+    assert.equal(await text(root, "notes.txt/notes.txt"), BEFORE, root);
+  }
+  const copy = (await listTree(ra)).find((p) => p.startsWith("notes.sync-conflict-"));
+  assert.ok(copy !== undefined, (await listTree(ra)).join(", "));
+  assert.equal(await text(ra, copy), EDITED);
+  assert.equal(await treeHash(ra), await treeHash(rb));
+  for (const d of [a, b]) {
+    // Before: the merge that publishes notes.txt deleted (kind_change) was held
+    // as a move's, so the conflict stayed open on every device, forever.
+    assert.deepEqual((await conflictsOf(d)).unresolved, [], d.name);
+    assert.equal((await statusOf(d)).conflicts, 0, d.name);
+    const r = await syncNow(d);
+    assert.equal(r.code, 0, `${d.name}: ${r.stdout}${r.stderr}`);
+    const st = await d.ok(["folder", "status"]);
+    assert.match(st.stdout, /\(this device\): in sync/, st.stdout);
+  }
 });
