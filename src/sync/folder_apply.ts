@@ -35,6 +35,7 @@ import { planFolder } from "../files/folder_plan.ts";
 import { keepOpen, movedWhileEdited } from "../files/moved_edited.ts";
 import type { FolderPlan } from "../files/folder_plan_types.ts";
 import { versionId } from "../log/folder_state.ts";
+import { frontierOf } from "./folder_progress.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { LocalFolder } from "../storage/sql_folder_local.ts";
 import { applyFiles } from "./folder_apply_files.ts";
@@ -61,6 +62,8 @@ export async function applyFolder(
   const index = home.folderLocal.index(id);
   const ignored = await leftAloneHere(home, folder);
   const paths = () => home.view.folders().paths(id);
+  // Before the state is read: no later than what the plan sees (interim records).
+  const frontier = frontierOf(home, id);
   const planned: FolderPlan = planFolder(
     withoutIgnored(paths(), ignored),
     new Map([...index.rows].filter(([p]) => !ignored(p))),
@@ -74,6 +77,7 @@ export async function applyFolder(
     : movedWhileEdited(paths, new Set(planned.conflicts));
   const plan = keepOpen(planned, new Set(moved.map((m) => m.path)));
   const s = new ApplySession(home, folder, o, index.rows, plan.conflicts.length);
+  s.frontier = frontier;
   const { report, record } = s;
   report.moved = moved;
 

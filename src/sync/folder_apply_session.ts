@@ -22,7 +22,6 @@ import type { Fetcher, FetchPeer } from "./file_fetch.ts";
 import { folderFs } from "./folder_fs.ts";
 import { ApplyRecord } from "./folder_apply_record.ts";
 import { InterimProgress } from "./folder_apply_interim.ts";
-import { frontierOf } from "./folder_progress.ts";
 import type { Reuse } from "./folder_apply_reuse.ts";
 import type { ApplyOptions, ApplyReport } from "./folder_apply_types.ts";
 import { NobodyHas } from "./unfetchable.ts";
@@ -54,6 +53,14 @@ export class ApplySession {
   doneFiles = 0;
   /** What the file phase still lacks, for the progress records it publishes meanwhile. */
   readonly interim: InterimProgress = new InterimProgress(Date.now());
+  /**
+   * The folder frontier taken before the plan read the state: what the
+   * interim records say they measured against. Not the frontier when one
+   * is published: versions taken in since (a peer's push to this device's
+   * server mid-round) are in neither the plan nor the record's counts, and
+   * another device would have read them as here.
+   */
+  frontier: [DeviceKey, number][] = [];
   /**
    * Files not taken on this round whose kept transfer holds chunks of their
    * version, durable and recorded (a full disk, a halt before their turn):
@@ -162,7 +169,7 @@ export class ApplySession {
     if (!this.interim.due(now, first)) return false;
     const progress = this.interim.take(now, {
       conflicts: Math.max(0, this.report.conflicts),
-      frontier: frontierOf(this.home, this.id),
+      frontier: this.frontier,
     });
     this.record.note({ kind: "progress", progress });
     return true;

@@ -24,7 +24,13 @@ import { decodeSignedEntry } from "../../src/log/entry.ts";
 import { homePaths } from "../../src/storage/home.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
 import { type Device, type Devices, devices, put, sharedFolder, syncOk } from "./_helpers.ts";
-import { recordedDone, sameBytes, stopOnceRecorded } from "./_fetch_hold.ts";
+import {
+  recordedDone,
+  sameBytes,
+  stopOnceRecorded,
+  stopWhileFetching,
+  transferCount,
+} from "./_fetch_hold.ts";
 
 const MiB = 1 << 20;
 
@@ -165,4 +171,47 @@ Deno.test("a progress record published midway through a fetch has the fields eve
     ) as unknown[];
     assert.equal(wire.length, 7, JSON.stringify(wire.slice(0, 6)));
   });
+});
+
+Deno.test("a progress record published midway says nothing of versions that came in after the round planned: they count as still to fetch", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  await syncOk(b);
+  const size = 64 * MiB;
+  await put(ra, "big.bin", pseudoRandomBytes(size, 13));
+  await syncOk(a);
+  const p = b.tmp.spawn(["sync", "now", "--timeout", "10"], { timeoutMs: 180_000 });
+  try {
+    // b's round has planned (it writes big.bin) and recorded no transfer yet.
+    assert.ok(await stopWhileFetching(rb, p.pid), `b fetching:\n${p.stdout}${p.stderr}`);
+    try {
+      assert.equal(transferCount(b.home), 0, "stopped before b's first transfer row");
+      // Meanwhile a's round hands b's server a new file: in b's state, not in its round's plan.
+      await put(ra, "new.txt", "new\n");
+      await syncOk(a);
+      Deno.kill(p.pid, "SIGCONT");
+      assert.ok(await stopOnceRecorded(b.home, p.pid), `b recorded:\n${p.stdout}${p.stderr}`);
+      const done = recordedDone(b, a, "big.bin");
+      await syncOk(a);
+      const s = await standing(a, b);
+      // Before: 1 file, the record's frontier (b's state when it was published)
+      // covering new.txt, which b's round did not count nor fetch.
+      assert.deepEqual(
+        [s.state, s.behind_files, s.behind_bytes],
+        ["behind", 2, size - done + 4],
+        JSON.stringify(s),
+      );
+    } finally {
+      Deno.kill(p.pid, "SIGCONT");
+    }
+    const end = await p.result();
+    assert.equal(end.code, 0, end.stdout + end.stderr);
+  } finally {
+    await p.stop();
+  }
+  await syncOk(b);
+  await syncOk(a);
+  const s = await standing(a, b);
+  assert.deepEqual([s.state, s.behind_files], ["in_sync", 0], JSON.stringify(s));
 });
