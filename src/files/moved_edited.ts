@@ -75,10 +75,14 @@ export type FolderPaths = Iterable<readonly [string, readonly DottedVersion[]]>;
  * conflict has a deletion that could be a move, so a large folder is never
  * held in memory whole (the store pages through it). `only`: the paths that
  * can be an old path (a plan's conflicts); every path can be a new one.
+ * `asFolder`: the old paths the caller's plan gives up as a folder's name
+ * (plan_blocked.ts); without it, those a present path of the state lies
+ * below (a plan of a device that ignores that path does not).
  */
 export function movedWhileEdited(
   paths: () => FolderPaths,
   only?: ReadonlySet<string>,
+  asFolder?: ReadonlySet<string>,
 ): MovedWhileEdited[] {
   // Deletions an edit won over, by the entry that carried them. Only paths
   // holding several versions are decoded (a conflict: rare).
@@ -112,7 +116,7 @@ export function movedWhileEdited(
   // as a move (held, that merge never came and the conflict stayed open on
   // every device, the edit's name a folder).
   for (const [path, list] of paths()) {
-    for (const dir of list.length === 0 ? [] : ancestors(path)) {
+    for (const dir of list.length === 0 || asFolder !== undefined ? [] : ancestors(path)) {
       const under = byPath.get(dir);
       if (under === undefined || under.every((c) => c.blocked)) continue;
       const present = winnerOf(list.map((v) => decodeFileVersion(v.bytes))).kind !== "deleted";
@@ -133,7 +137,7 @@ export function movedWhileEdited(
   const out: MovedWhileEdited[] = [];
   for (const list of byEntry.values()) {
     for (const c of list) {
-      if (c.movedTo === undefined || c.blocked) continue;
+      if (c.movedTo === undefined || c.blocked || asFolder?.has(c.path)) continue;
       out.push({ path: c.path, movedTo: c.movedTo, movedBy: c.movedBy, editedBy: c.editedBy });
     }
   }

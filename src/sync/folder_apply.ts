@@ -72,9 +72,16 @@ export async function applyFolder(
   // Only a conflict can be a file moved while edited; where it moved to is
   // looked for over the whole state, ignored paths too, so every device
   // leaves the same conflicts open (and reads the folder again only then).
+  // One this plan gives up as a folder's name is not held: its merge, the
+  // path deleted, ends it (plan_blocked.ts). As this plan sees it: a device
+  // that ignores the paths below holds it until another's deletion comes.
+  const asFolder = new Set<string>();
+  for (const a of planned.actions) {
+    if (a.kind === "merge" && a.winner.kind === "deleted") asFolder.add(a.path);
+  }
   const moved = planned.conflicts.length === 0
     ? []
-    : movedWhileEdited(paths, new Set(planned.conflicts));
+    : movedWhileEdited(paths, new Set(planned.conflicts), asFolder);
   const plan = keepOpen(planned, new Set(moved.map((m) => m.path)));
   const s = new ApplySession(home, folder, o, index.rows, plan.conflicts.length);
   s.frontier = frontier;

@@ -143,3 +143,19 @@ Deno.test("keepOpen leaves a moved-while-edited conflict open; planFolder ends a
   assert.deepEqual(open.conflicts, ["notes.txt"], "still counted as a conflict");
   assert.deepEqual(open.actions, []);
 });
+
+Deno.test("an old path a present path below needs as a folder is not a move: the plan gives the name to the folder, as this device's plan sees it", () => {
+  const state = (under: FileVersion) => () =>
+    [
+      ["notes.txt", [at(DELETION, AHEX, 7), at(EDIT, BHEX, 3)]],
+      ["notes.txt/notes.txt", [at(under, AHEX, 7)]],
+    ] as [string, DottedVersion[]][];
+  const inside = file("notes.txt/notes.txt", A, [[A, 1]], 1);
+  // From the state alone (folder status, folder conflicts): not reported.
+  assert.deepEqual(movedWhileEdited(state(inside)), []);
+  // The apply passes what its plan gives up as a folder's name: a plan that
+  // ignores notes.txt/… does not, and holds the conflict open until the
+  // deletion another device's plan publishes ends it.
+  assert.deepEqual(movedWhileEdited(state(inside), undefined, new Set(["notes.txt"])), []);
+  assert.equal(movedWhileEdited(state(inside), undefined, new Set()).length, 1);
+});
