@@ -40,6 +40,7 @@ import {
 } from "./pairing_common.ts";
 import { adoptMesh, createJoinedHome, prepareIdentity } from "./pairing_home.ts";
 import { receiveState } from "./pairing_state_in.ts";
+import { SLOWEST_STATE_RATE, STATE_RATE_KNOB, StateClock } from "./pairing_state_time.ts";
 import { DEFAULT_WG_PORT } from "../mesh/plan.ts";
 import { advertisable, type LocalAddress, selfUpdate } from "../mesh/self_endpoints.ts";
 
@@ -166,6 +167,11 @@ async function joinOnce(
     });
   const onAbort = () => frames.close();
   o.signal?.addEventListener("abort", onAbort, { once: true });
+  // Ctrl-C and the whole state's deadline both end the wait by closing the connection.
+  const clock = new StateClock(
+    Number(o.env(STATE_RATE_KNOB)) || SLOWEST_STATE_RATE,
+    () => frames.close(),
+  );
   try {
     // Ctrl-C while connecting fired before there was a connection to close.
     if (o.signal?.aborted) throw cancelled();
@@ -267,6 +273,7 @@ async function joinOnce(
       inviter: inviter.key,
       mesh: welcome.mesh,
       existing: identity.existing,
+      clock,
     });
     const admission = decodeSignedEntry(welcome.admission);
     const admitted = admission.entry.ops.find((op) =>
@@ -302,6 +309,7 @@ async function joinOnce(
       created: !identity.existing,
     };
   } finally {
+    clock.stop();
     o.signal?.removeEventListener("abort", onAbort);
     frames.close();
   }

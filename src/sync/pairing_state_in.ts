@@ -12,6 +12,9 @@
  *   release sends one, and a stream of them grew nothing but the wait;
  * - the connection's read budget (256 MiB: frame_conn.ts), which a state in
  *   parts may pass, grows by what the authenticated head declares, no more.
+ * - the whole transfer has a deadline, from one checkpoint's bounds plus what
+ *   the head declares at a slow floor rate (pairing_state_time.ts): each read
+ *   has its own, but chunks dripped just inside it held `mycel pair` for days.
  * Parts are handed on one at a time to be checked against the head and
  * folded in (storage/checkpoint_parts_in.ts); a refusal leaves no home.
  */
@@ -25,6 +28,7 @@ import type { DeviceKey } from "../log/device_key.ts";
 import type { MemberInfo } from "../log/state.ts";
 import { decodeStatePiece, type StatePiece } from "../protocol/pairing_messages.ts";
 import type { MeshState } from "./pairing_home.ts";
+import type { StateClock } from "./pairing_state_time.ts";
 
 /** The state's messages did not come in the order the protocol has. */
 function outOfStep(why = ""): MycelError {
@@ -51,6 +55,8 @@ export interface StateSource {
   mesh: string;
   /** True for a home of its own already (only a new one takes a state in parts). */
   existing: boolean;
+  /** The deadline over the whole transfer, started at its first message (the caller stops it). */
+  clock: StateClock;
 }
 
 /**
@@ -95,8 +101,11 @@ function refusedState(problem: string): MycelError {
 
 /** Read the mesh's state: a checkpoint, or a head whose parts are read as they are taken. */
 export async function receiveState(
-  src: StateSource,
+  given: StateSource,
 ): Promise<{ state: MeshState; members: MemberInfo[] }> {
+  const clock = given.clock;
+  // Every read below races the whole transfer's deadline, not only its own.
+  const src = { ...given, receive: () => clock.race(given.receive()) };
   const notInviters = () =>
     new MycelError(
       "pairing_failed",
@@ -105,7 +114,8 @@ export async function receiveState(
     );
   const stateTooLarge = () =>
     new MycelError("pairing_failed", "join mesh", "the mesh's state is too large");
-  const first = decodeStatePiece(await src.receive());
+  const first = decodeStatePiece(await given.receive());
+  clock.start();
   if (first.kind === "state") {
     const cp = await readCheckpoint(await gather(src, first, MAX_CHECKPOINT_BYTES, stateTooLarge));
     if (cp.signer !== src.inviter || cp.mesh !== src.mesh) throw notInviters();
@@ -135,11 +145,16 @@ export async function receiveState(
   }
   // Signed by the inviter: what it declares may come, past the connection's
   // budget (a state of 300 MB failed at 256 MiB read), and no more.
-  src.allowMore(wireBytes(head.parts.reduce((n, p) => n + p.size, 0)));
+  const declared = head.parts.reduce((n, p) => n + p.size, 0);
+  src.allowMore(wireBytes(declared));
+  clock.declare(declared);
   let part = 0;
   const next = async (size: number) => {
     const piece = decodeStatePiece(await src.receive());
-    if (piece.kind === "state-end") return undefined;
+    if (piece.kind === "state-end") {
+      clock.stop();
+      return undefined;
+    }
     if (piece.kind !== "state-part") throw outOfStep();
     part++;
     // One more than declared: its first chunk is enough to refuse it by name.

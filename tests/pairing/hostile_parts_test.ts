@@ -27,6 +27,8 @@ import {
 import { Home } from "../../src/storage/home_handle.ts";
 import { PART_KNOB } from "../../src/sync/pairing_attempt.ts";
 import { invite, type InviteResult } from "../../src/sync/pairing_inviter.ts";
+import { STATE_RATE_KNOB } from "../../src/sync/pairing_state_time.ts";
+import { pause } from "../../src/transport/deadline.ts";
 import { SecureChannel } from "../../src/transport/secure_channel.ts";
 import { describe } from "../helpers/mycel.ts";
 import { type Device, device, exists } from "./_helpers.ts";
@@ -46,9 +48,13 @@ async function state(root: string): Promise<void> {
 /**
  * What the hostile inviter sends instead of one state message: `piece` is
  * the message its own code meant to send (whole heads and parts: at 256 KiB
- * each fits one chunk), `n` counts the state-part messages so far.
+ * each fits one chunk), `n` counts the state-part messages so far. An
+ * async iterable sends as it yields (a drip), until a send fails.
  */
-type Rewrite = (piece: StatePiece, n: number) => Uint8Array[] | Promise<Uint8Array[]>;
+type Rewrite = (
+  piece: StatePiece,
+  n: number,
+) => Uint8Array[] | Promise<Uint8Array[]> | AsyncIterable<Uint8Array>;
 
 const part = (chunk: Uint8Array, last = true) => encodeStatePiece("state-part", chunk, last);
 
@@ -78,7 +84,12 @@ interface Attack {
  * Pair a new device with `a`'s mesh through the in-process inviter whose
  * state messages `rewrite` changes; the joiner runs as a real process.
  */
-async function attack(a: Device, b: Device, rewrite: Rewrite): Promise<Attack> {
+async function attack(
+  a: Device,
+  b: Device,
+  rewrite: Rewrite,
+  env: Record<string, string> = {},
+): Promise<Attack> {
   const original = SecureChannel.prototype.send;
   let parts = 0;
   SecureChannel.prototype.send = async function (this: SecureChannel, message) {
@@ -90,7 +101,7 @@ async function attack(a: Device, b: Device, rewrite: Rewrite): Promise<Attack> {
     }
     if (piece === undefined || piece.kind === "state") return await original.call(this, message);
     const n = piece.kind === "state-part" ? parts++ : parts;
-    for (const m of await rewrite(piece, n)) await original.call(this, m);
+    for await (const m of await rewrite(piece, n)) await original.call(this, m);
   };
   const log: string[] = [];
   const stop = new AbortController();
@@ -112,7 +123,7 @@ async function attack(a: Device, b: Device, rewrite: Rewrite): Promise<Attack> {
       confirm: () => Promise.resolve(true),
     });
     const args = ["pair", await shown, "--name", "beta"];
-    const joiner = await b.t.run(args, { timeoutMs: 60_000 });
+    const joiner = await b.t.run(args, { timeoutMs: 60_000, env });
     stop.abort();
     const inviter = await inviting;
     assert.notEqual(joiner.code, 0, `the joiner took it:\n${describe(args, joiner)}`);
@@ -134,6 +145,7 @@ async function leftIn(root: string): Promise<string[]> {
 async function refused(
   rewrite: (signer: Signer) => Rewrite,
   refusal: RegExp,
+  env: Record<string, string> = {},
 ): Promise<Attack> {
   await using a = await device("alpha");
   await using b = await device("beta");
@@ -143,7 +155,7 @@ async function refused(
     using home = await Home.open(a.t.home, { write: false });
     return new Signer(await home.keys());
   })();
-  const r = await attack(a, b, rewrite(signer));
+  const r = await attack(a, b, rewrite(signer), env);
   assert.match(r.joiner.stderr, refusal, r.joiner.stderr);
   assert.deepEqual(await leftIn(b.t.home), [], "the refused joiner kept a home");
   assert.notEqual(r.inviter.status, "paired", JSON.stringify(r.inviter));
@@ -236,4 +248,27 @@ Deno.test("pairing in parts over a real connection: empty chunks that never end 
     if (p.kind !== "state-part" || n !== 0) return asIs(p);
     return [...Array.from({ length: 50 }, () => part(new Uint8Array(0), false)), part(p.chunk)];
   }, /an empty chunk/);
+});
+
+Deno.test("pairing in parts over a real connection: an inviter dripping a part just inside each read deadline is cut at the whole state's deadline, no home kept", async () => {
+  // 64 MiB/s as the slowest rate: about 1 s for one checkpoint's bounds and
+  // the 1.3 MiB declared, where each read waits 15 s.
+  const env = { [STATE_RATE_KNOB]: String(64 << 20) };
+  async function* drip(chunk: Uint8Array): AsyncIterable<Uint8Array> {
+    // A byte every 200 ms: a 256 KiB part would take 15 hours. At most 50 s
+    // of it here, should the joiner never give up (the test then fails).
+    for (let at = 0; at < 250; at++) {
+      yield part(chunk.subarray(at, at + 1), false);
+      await pause(200);
+    }
+    yield part(chunk.subarray(250));
+  }
+  const started = performance.now();
+  await refused(
+    () => (p, n) => p.kind === "state-part" && n === 0 ? drip(p.chunk) : asIs(p),
+    /the mesh's state did not come within 1\.0\d*s: it came slower than 64 MiB\/s/,
+    env,
+  );
+  const took = performance.now() - started;
+  assert.ok(took < 30_000, `the joiner was not cut at the state's deadline (${took} ms)`);
 });

@@ -1,0 +1,84 @@
+/**
+ * @module pairing_state_time
+ * How long a joiner waits for the whole of the mesh's state. Each read has
+ * its deadline, but an inviter that knows the code could drip a chunk just
+ * inside each one for days (a state in parts may declare up to 4096 parts of
+ * 64 MiB): `mycel pair` then hung until Ctrl-C. So the transfer as a whole
+ * has a deadline too, from its first message: one checkpoint's bounds (the
+ * head or checkpoint, up to 64 MiB), plus what a signed head declares once
+ * it is read, at the slowest rate an honest transfer is expected to keep
+ * ({@link SLOWEST_STATE_RATE}), at most {@link MAX_STATE_WAIT_MS}. When it
+ * passes, the connection is cut and the wait ends with `pairing_timeout`;
+ * the home being made is rolled back as for any refusal.
+ */
+
+import { MycelError } from "../errors.ts";
+import { MAX_CHECKPOINT_BYTES } from "../log/checkpoint_format.ts";
+import { seconds, startTimer, type Timer } from "../transport/deadline.ts";
+
+/** Test knob: the slowest rate (bytes per second), so a test is cut within seconds. */
+export const STATE_RATE_KNOB = "MYCEL_TEST_STATE_RATE";
+
+/** 1 MiB/s: a slow Wi-Fi link still keeps it; 64 MiB of head alone may take 64 s. */
+export const SLOWEST_STATE_RATE = 1 << 20;
+
+/** Six hours, whatever a head declares (at the slowest rate, about 21 GiB). */
+export const MAX_STATE_WAIT_MS = 6 * 3600_000;
+
+/** How long a state that declares `declared` bytes past its head may take, in ms. */
+export function stateWaitMs(declared: number, rate = SLOWEST_STATE_RATE): number {
+  const ms = Math.ceil(((MAX_CHECKPOINT_BYTES + declared) / rate) * 1000);
+  return Math.max(1, Math.min(MAX_STATE_WAIT_MS, ms));
+}
+
+/** The deadline over one state's transfer; see the module doc. */
+export class StateClock {
+  #timer: Timer | undefined;
+  #started = 0;
+  #declared = 0;
+
+  /** `cut` ends the connection, so a read under way fails soon and lets go of what it holds. */
+  constructor(readonly rate: number, readonly cut: () => void) {}
+
+  /** Start the clock (at the state's first message), before anything is declared. */
+  start(): void {
+    this.#started = performance.now();
+    this.#arm();
+  }
+
+  /** A signed head declared `bytes` in parts: the transfer may take that much longer. */
+  declare(bytes: number): void {
+    this.#declared = bytes;
+    this.#arm();
+  }
+
+  /** `work` (a read), or this clock's refusal once it passed. */
+  async race<T>(work: Promise<T>): Promise<T> {
+    if (this.#timer === undefined) return await work;
+    return await Promise.race([work, this.#timer.expired]);
+  }
+
+  /** Stop the clock: the state came, or the pairing ended. Safe to call more than once. */
+  stop(): void {
+    this.#timer?.cancel();
+  }
+
+  #arm(): void {
+    this.#timer?.cancel();
+    const total = stateWaitMs(this.#declared, this.rate);
+    const left = Math.max(1, Math.ceil(total - (performance.now() - this.#started)));
+    const declared = this.#declared;
+    this.#timer = startTimer(left, () =>
+      new MycelError(
+        "pairing_timeout",
+        "join mesh",
+        `the mesh's state did not come within ${seconds(total)}: it came slower than ${
+          Number((this.rate / (1 << 20)).toFixed(2))
+        } MiB/s`,
+        {
+          value: declared > 0 ? `${declared} bytes declared in parts` : undefined,
+          hint: "The inviting device sent it too slowly. Pair again over a faster network.",
+        },
+      ), this.cut);
+  }
+}
