@@ -64,16 +64,26 @@ export function isPartedHead(bytes: Uint8Array): boolean {
   return false;
 }
 
-/** Decode a head and check its signature (`unsigned`: a base this home keeps for itself). */
+/**
+ * Decode a head and check its signature (`unsigned`: a base this home keeps
+ * for itself). `signedBy`: the only device that may have signed it (the
+ * inviter, for a joiner); its signature is then checked over the raw body
+ * before the body is decoded, so bytes nobody trusted signed are never
+ * parsed past `[body, signature]`, and the body must name that device.
+ */
 export async function readPartedHead(
   bytes: Uint8Array,
-  options: { unsigned?: boolean } = {},
+  options: { unsigned?: boolean; signedBy?: DeviceKey } = {},
 ): Promise<PartedHead> {
   if (bytes.length > MAX_CHECKPOINT_BYTES) throw bad("its head is too large");
   const outer = cbor(bytes, "checkpoint head");
   if (!Array.isArray(outer) || outer.length !== 2) throw bad("its head is not [body, signature]");
   const body = asBytes(outer[0]), sig = asBytes(outer[1]);
   if (body === undefined || sig?.length !== 64) throw bad("body or signature malformed");
+  const by = options.unsigned ? undefined : options.signedBy;
+  if (by && !(await verifySignature(by.bytes, concatBytes(PARTS_CONTEXT, body), sig))) {
+    throw bad("its signature does not verify");
+  }
   const f = list(cbor(body, "checkpoint head body"), "checkpoint head", 11);
   if (f.length !== 11 || f[0] !== "mycel-checkpoint-parts" || f[1] !== 1) {
     throw bad("unknown format");
@@ -81,8 +91,9 @@ export async function readPartedHead(
   const mesh = f[2], signerRaw = asBytes(f[3]);
   if (typeof mesh !== "string" || signerRaw?.length !== 32) throw bad("mesh or signer malformed");
   const signer = DeviceKey.of(signerRaw);
+  if (by && signer !== by) throw bad("it names another signer than the device that signed it");
   if (
-    !options.unsigned &&
+    !options.unsigned && !by &&
     !(await verifySignature(signer.bytes, concatBytes(PARTS_CONTEXT, body), sig))
   ) {
     throw bad("its signature does not verify");

@@ -129,8 +129,10 @@ export async function receiveState(
   // A state over one checkpoint's bounds: a signed head, then parts checked
   // against it one at a time as they are folded in (the home is made as
   // they come; any refusal leaves none).
+  // Its signature is checked with the inviter's key before the body is decoded.
   const head = await readPartedHead(
     await gather(src, first, MAX_CHECKPOINT_BYTES, stateTooLarge),
+    { signedBy: src.inviter },
   );
   if (head.signer !== src.inviter || head.mesh !== src.mesh) throw notInviters();
   const unproven = headProofProblem(head);

@@ -233,13 +233,37 @@ Deno.test("pairing in parts over a real connection: a head declaring too many or
     }),
     /its head declares a part of 67108865 bytes \(at most 67108864\)/,
   );
-  // Signed by another key while naming the inviter as its signer, or naming that key.
+  // Signed by another key while naming the inviter as its signer, or naming
+  // that key: either way not with the inviter's key, checked before the body is read.
   const other = async () => new Signer(await generateDeviceKeys());
   await refused(beforeParts((f) => f, other), /its signature does not verify/);
   let stranger: Signer | undefined;
   await refused(
     beforeParts((f) => f[3] = stranger!.publicKey, async () => stranger = await other()),
-    /the mesh's state was not signed by the inviting device/,
+    /its signature does not verify/,
+  );
+  // Signed by the inviter while naming another device as its signer.
+  await refused(
+    beforeParts((f) => f[3] = stranger!.publicKey),
+    /it names another signer than the device that signed it/,
+  );
+});
+
+Deno.test("pairing in parts over a real connection: a head whose signature is not the inviter's is refused before its body is decoded", async () => {
+  // A body that is not CBOR at all (0xff is a break with nothing to end).
+  const body = new Uint8Array(300).fill(0xff);
+  const head = (sig: Uint8Array) => [encodeStatePiece("state-head", encodeCbor([body, sig]), true)];
+  const noParts = (make: (p: StatePiece) => Promise<Uint8Array[]>) => (p: StatePiece) =>
+    p.kind === "state-head" ? make(p) : p.kind === "state-part" ? [] : asIs(p);
+  const other = new Signer(await generateDeviceKeys());
+  await refused(
+    () => noParts(async () => head(await other.sign(concatBytes(PARTS_CONTEXT, body)))),
+    /its signature does not verify/,
+  );
+  // The same body signed by the inviter is decoded, and refused for what it is.
+  await refused(
+    (signer) => noParts(async () => head(await signer.sign(concatBytes(PARTS_CONTEXT, body)))),
+    /the checkpoint head body is not valid CBOR/,
   );
 });
 
