@@ -64,16 +64,24 @@ export function headProof(head: Omit<FrontierHead, "proof">, proof: unknown): Si
  * Decode a checkpoint and check its signature (not who signed it: the caller
  * checks the signer is a member it trusts). `unsigned` skips the signature,
  * for the refold base a home keeps for itself (never received from anyone).
+ * `signedBy`: the only device that may have signed it; its signature is then
+ * checked over the raw body before the body is decoded, and the body must
+ * name it.
  */
 export async function readCheckpoint(
   bytes: Uint8Array,
-  options: { unsigned?: boolean } = {},
+  options: { unsigned?: boolean; signedBy?: DeviceKey } = {},
 ): Promise<Checkpoint> {
   if (bytes.length > MAX_CHECKPOINT_BYTES) throw bad("it is too large");
   const outer = cbor(bytes, "checkpoint");
   if (!Array.isArray(outer) || outer.length !== 2) throw bad("it is not [body, signature]");
   const body = asBytes(outer[0]), sig = asBytes(outer[1]);
   if (body === undefined || sig?.length !== 64) throw bad("body or signature malformed");
+  // The one signer allowed is known (a joiner's inviter): checked before the body is decoded.
+  const by = options.unsigned ? undefined : options.signedBy;
+  if (by && !(await verifySignature(by.bytes, concatBytes(CHECKPOINT_CONTEXT, body), sig))) {
+    throw bad("its signature does not verify");
+  }
   const f = list(cbor(body, "checkpoint body"), "checkpoint", 14);
   if ((f.length !== 13 && f.length !== 14) || f[0] !== "mycel-checkpoint" || f[1] !== 1) {
     throw bad("unknown format");
@@ -81,8 +89,9 @@ export async function readCheckpoint(
   const mesh = f[2], signerRaw = asBytes(f[3]);
   if (typeof mesh !== "string" || signerRaw?.length !== 32) throw bad("mesh or signer malformed");
   const signer = DeviceKey.of(signerRaw);
+  if (by && signer !== by) throw bad("it names another signer than the device that signed it");
   if (
-    !options.unsigned &&
+    !options.unsigned && !by &&
     !(await verifySignature(signer.bytes, concatBytes(CHECKPOINT_CONTEXT, body), sig))
   ) {
     throw bad("its signature does not verify");

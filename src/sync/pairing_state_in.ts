@@ -12,6 +12,8 @@
  *   release sends one, and a stream of them grew nothing but the wait;
  * - the connection's read budget (256 MiB: frame_conn.ts), which a state in
  *   parts may pass, grows by what the authenticated head declares, no more.
+ * - a head's or checkpoint's signature is checked with the inviter's key over
+ *   the raw body before the body is decoded;
  * - the whole transfer has a deadline, from one checkpoint's bounds plus what
  *   the head declares at a slow floor rate (pairing_state_time.ts): each read
  *   has its own, but chunks dripped just inside it held `mycel pair` for days.
@@ -117,7 +119,10 @@ export async function receiveState(
   const first = decodeStatePiece(await given.receive());
   clock.start();
   if (first.kind === "state") {
-    const cp = await readCheckpoint(await gather(src, first, MAX_CHECKPOINT_BYTES, stateTooLarge));
+    const cp = await readCheckpoint(
+      await gather(src, first, MAX_CHECKPOINT_BYTES, stateTooLarge),
+      { signedBy: src.inviter },
+    );
     if (cp.signer !== src.inviter || cp.mesh !== src.mesh) throw notInviters();
     // Holding nothing yet, this device can check no head against its own
     // chains: each must come with its author's signed entry.
@@ -129,7 +134,6 @@ export async function receiveState(
   // A state over one checkpoint's bounds: a signed head, then parts checked
   // against it one at a time as they are folded in (the home is made as
   // they come; any refusal leaves none).
-  // Its signature is checked with the inviter's key before the body is decoded.
   const head = await readPartedHead(
     await gather(src, first, MAX_CHECKPOINT_BYTES, stateTooLarge),
     { signedBy: src.inviter },

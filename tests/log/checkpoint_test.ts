@@ -149,6 +149,28 @@ Deno.test("readCheckpoint(): a body naming another signer than the one who signe
   assert.equal(cp.signer, sim.members[1].dev.key);
 });
 
+Deno.test("readCheckpoint() signedBy: a bad signature is refused before the body is decoded, and the body must name that signer", async () => {
+  const key = sim.members[0].dev.key, other = sim.members[1].dev.signer;
+  const notCbor = new Uint8Array(300).fill(0xff);
+  const unsigned = encodeCbor([notCbor, await other.sign(concatBytes(CONTEXT, notCbor))]);
+  const e = await assertRejectsMycel(
+    () => readCheckpoint(unsigned, { signedBy: key }),
+    "bad_checkpoint",
+  );
+  assert.match(e.message, /its signature does not verify/);
+  // Without signedBy the signer is read from the body, which must be decoded first.
+  const d = await assertRejectsMycel(() => readCheckpoint(unsigned), "bad_checkpoint");
+  assert.match(d.message, /not valid CBOR/);
+  const f = fields();
+  f[3] = sim.members[1].dev.key.bytes;
+  const n = await assertRejectsMycel(
+    async () => readCheckpoint(await signed(f), { signedBy: key }),
+    "bad_checkpoint",
+  );
+  assert.match(n.message, /it names another signer than the device that signed it/);
+  assert.equal((await readCheckpoint(genuine, { signedBy: key })).signer, key);
+});
+
 Deno.test("readCheckpoint(): bounded and strict — every malformed field is bad_checkpoint", async () => {
   const f = fields();
   const versions = f[7] as unknown[][];
