@@ -30,7 +30,7 @@ import { invite, type InviteResult } from "../../src/sync/pairing_inviter.ts";
 import { STATE_RATE_KNOB } from "../../src/sync/pairing_state_time.ts";
 import { pause } from "../../src/transport/deadline.ts";
 import { SecureChannel } from "../../src/transport/secure_channel.ts";
-import { describe } from "../helpers/mycel.ts";
+import { describe, type MycelProcess } from "../helpers/mycel.ts";
 import { type Device, device, exists } from "./_helpers.ts";
 
 /** About 1.2 MiB of preferences: 5 or more parts of 256 KiB. */
@@ -89,6 +89,7 @@ async function attack(
   b: Device,
   rewrite: Rewrite,
   env: Record<string, string> = {},
+  started?: (joiner: MycelProcess) => void,
 ): Promise<Attack> {
   const original = SecureChannel.prototype.send;
   let parts = 0;
@@ -123,7 +124,9 @@ async function attack(
       confirm: () => Promise.resolve(true),
     });
     const args = ["pair", await shown, "--name", "beta"];
-    const joiner = await b.t.run(args, { timeoutMs: 60_000, env });
+    await using proc = b.t.spawn(args, { timeoutMs: 60_000, env });
+    started?.(proc);
+    const joiner = await proc.result();
     stop.abort();
     const inviter = await inviting;
     assert.notEqual(joiner.code, 0, `the joiner took it:\n${describe(args, joiner)}`);
@@ -146,6 +149,7 @@ async function refused(
   rewrite: (signer: Signer) => Rewrite,
   refusal: RegExp,
   env: Record<string, string> = {},
+  started?: (joiner: MycelProcess) => void,
 ): Promise<Attack> {
   await using a = await device("alpha");
   await using b = await device("beta");
@@ -155,7 +159,7 @@ async function refused(
     using home = await Home.open(a.t.home, { write: false });
     return new Signer(await home.keys());
   })();
-  const r = await attack(a, b, rewrite(signer), env);
+  const r = await attack(a, b, rewrite(signer), env, started);
   assert.match(r.joiner.stderr, refusal, r.joiner.stderr);
   assert.deepEqual(await leftIn(b.t.home), [], "the refused joiner kept a home");
   assert.notEqual(r.inviter.status, "paired", JSON.stringify(r.inviter));
@@ -295,4 +299,27 @@ Deno.test("pairing in parts over a real connection: an inviter dripping a part j
   );
   const took = performance.now() - started;
   assert.ok(took < 30_000, `the joiner was not cut at the state's deadline (${took} ms)`);
+});
+
+Deno.test("pairing in parts over a real connection: Ctrl-C while an inviter drips a part ends the joiner at once (exit 130), no home kept", async () => {
+  let joiner: MycelProcess | undefined;
+  async function* drip(chunk: Uint8Array): AsyncIterable<Uint8Array> {
+    for (let at = 0; at < 250; at++) {
+      yield part(chunk.subarray(at, at + 1), false);
+      // A few bytes in, well before the state's deadline (64 s and more here).
+      if (at === 3) joiner?.kill("SIGINT");
+      await pause(200);
+    }
+    yield part(chunk.subarray(250));
+  }
+  const started = performance.now();
+  const r = await refused(
+    () => (p, n) => p.kind === "state-part" && n === 0 ? drip(p.chunk) : asIs(p),
+    /the pairing was cancelled here/,
+    {},
+    (p) => joiner = p,
+  );
+  assert.equal(r.joiner.code, 130, r.joiner.stderr);
+  const took = performance.now() - started;
+  assert.ok(took < 30_000, `the joiner did not stop at Ctrl-C (${took} ms)`);
 });
