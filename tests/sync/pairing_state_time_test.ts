@@ -10,9 +10,9 @@ import assert from "node:assert/strict";
 import { isMycelError } from "../../src/errors.ts";
 import { MAX_STATE_WAIT_MS, StateClock, stateWaitMs } from "../../src/sync/pairing_state_time.ts";
 
-Deno.test("the state's deadline is one checkpoint's bounds plus what the head declares at 1 MiB/s, at most 6 hours", () => {
-  assert.equal(stateWaitMs(0), 64_000);
-  assert.equal(stateWaitMs(1 << 30), 64_000 + 1_024_000);
+Deno.test("the state's deadline is one checkpoint's bounds plus what the head declares at 128 KiB/s, at most 6 hours", () => {
+  assert.equal(stateWaitMs(0), 512_000);
+  assert.equal(stateWaitMs(1 << 27), 512_000 + 1_024_000);
   assert.equal(stateWaitMs(4096 * (64 << 20)), MAX_STATE_WAIT_MS);
   assert.equal(stateWaitMs(0, 64 << 20), 1_000);
 });
