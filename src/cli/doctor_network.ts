@@ -7,6 +7,7 @@
  */
 
 import type { DeviceRecord } from "../log/device_record.ts";
+import { isMycelError } from "../errors.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
 import type { Runner } from "../mesh/system.ts";
 import type { Home } from "../storage/home_handle.ts";
@@ -156,6 +157,8 @@ export async function checkPeers(
       hint: `Its sync answers, but not to this device: see \`mycel status\` on ${name}.`,
     });
     const port = p.endpoints.length > 0 ? parseEndpoint(p.endpoints[0]).port : undefined;
+    // True when a connect through the tunnel got no answer at all (not even a refusal).
+    let silent = false;
     // The mesh route first when the tunnel is up (or its state cannot be read), as sync does.
     if (mesh.up && p.ipv4 !== "" && port !== undefined && (mesh.dump === undefined || live)) {
       try {
@@ -170,6 +173,7 @@ export async function checkPeers(
         if (r.refused !== undefined) return refusal(`${p.ipv4}:${port}`, r.refused);
         errors.push(`over the mesh: ${safeText(r.error)}`);
       } catch (err) {
+        silent = isMycelError(err, "timeout");
         errors.push(`over the mesh: ${(err as Error).message.replace(/^Cannot [^:]*: /, "")}`);
       }
     }
@@ -190,8 +194,24 @@ export async function checkPeers(
         errors.push(safeText((err as Error).message.replace(/^Cannot [^:]*: /, "")));
       }
     }
+    if (live && silent) {
+      // A handshake under 3 minutes old is no proof the device is there now
+      // (WireGuard renews it every 2 minutes at most): nothing answering at
+      // all, not even a refusal, means the packets go nowhere. Before, this
+      // said the tunnel was up and blamed the peer's sync service.
+      return {
+        check: "peer",
+        ok: false,
+        detail: `nothing came back from ${name} through its tunnel (last WireGuard handshake ${
+          nowS - wg!.latestHandshake!
+        }s ago at ${safeText(wg!.endpoint ?? "")}): ${errors.join("; ")}`,
+        hint: `${name} may have moved, gone to sleep or gone offline: once it is back, the ` +
+          `next rounds find it again (\`mycel status\`). If this lasts, is ${name} on?`,
+      };
+    }
     if (live) {
-      // The tunnel works, so the device is there: only its sync service does not answer.
+      // Something answered through the tunnel (a refusal, a failed
+      // handshake), so the device is there: only its sync service does not.
       return {
         check: "peer",
         ok: false,
