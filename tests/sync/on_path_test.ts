@@ -37,7 +37,7 @@ function relay(port: number, upstream: number, mode: Mode) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port });
   const done = (async () => {
     for await (const client of listener) {
-      const server = await Deno.connect({ hostname: "127.0.0.1", port: upstream });
+      const server = await Deno.connect({ hostname: UPSTREAM_HOST, port: upstream });
       const close = () => {
         for (const c of [client, server]) {
           try {
@@ -126,13 +126,21 @@ async function secretsOf(devs: Device[]): Promise<[string, Uint8Array][]> {
 }
 
 /** `server` serves on a port of its own; its advertised endpoint is left for a relay. */
+/**
+ * Where the real server listens behind the relay: another loopback address
+ * than the endpoint peers know (127.0.0.1 at the relay's port), as a port
+ * forward in front of it would be. On the same address, `sync serve` would
+ * move the endpoint to its own port (the serve_port rule), around the relay.
+ */
+const UPSTREAM_HOST = "127.0.0.2";
+
 async function setup() {
   const devs = await devices(["hearth", "ember"]);
   const [server, client] = devs.list;
   await devs.peer(server, client);
   const serverPort = freePort();
   const proc = server.tmp.spawn(
-    ["sync", "serve", "--listen", `127.0.0.1:${serverPort}`, "--timeout", "10"],
+    ["sync", "serve", "--listen", `${UPSTREAM_HOST}:${serverPort}`, "--timeout", "10"],
     { timeoutMs: 0 },
   );
   await proc.waitFor(/listening on/, { stream: "stderr", timeoutMs: 30_000 });
