@@ -61,6 +61,30 @@ export function headProof(head: Omit<FrontierHead, "proof">, proof: unknown): Si
 }
 
 /**
+ * The `[body, signature]` envelope of a checkpoint or of a state head in
+ * parts (`it`: how errors name it; `label`: what the CBOR is): bounded, and
+ * when the one signer allowed is known (a joiner's inviter), its signature
+ * over `context` and the raw body is checked before the body is decoded.
+ */
+export async function openSigned(
+  bytes: Uint8Array,
+  it: string,
+  label: string,
+  context: Uint8Array,
+  signedBy: DeviceKey | undefined,
+): Promise<{ body: Uint8Array; sig: Uint8Array }> {
+  if (bytes.length > MAX_CHECKPOINT_BYTES) throw bad(`${it} is too large`);
+  const outer = cbor(bytes, label);
+  if (!Array.isArray(outer) || outer.length !== 2) throw bad(`${it} is not [body, signature]`);
+  const body = asBytes(outer[0]), sig = asBytes(outer[1]);
+  if (body === undefined || sig?.length !== 64) throw bad("body or signature malformed");
+  if (signedBy && !(await verifySignature(signedBy.bytes, concatBytes(context, body), sig))) {
+    throw bad("its signature does not verify");
+  }
+  return { body, sig };
+}
+
+/**
  * Decode a checkpoint and check its signature (not who signed it: the caller
  * checks the signer is a member it trusts). `unsigned` skips the signature,
  * for the refold base a home keeps for itself (never received from anyone).
@@ -72,16 +96,8 @@ export async function readCheckpoint(
   bytes: Uint8Array,
   options: { unsigned?: boolean; signedBy?: DeviceKey } = {},
 ): Promise<Checkpoint> {
-  if (bytes.length > MAX_CHECKPOINT_BYTES) throw bad("it is too large");
-  const outer = cbor(bytes, "checkpoint");
-  if (!Array.isArray(outer) || outer.length !== 2) throw bad("it is not [body, signature]");
-  const body = asBytes(outer[0]), sig = asBytes(outer[1]);
-  if (body === undefined || sig?.length !== 64) throw bad("body or signature malformed");
-  // The one signer allowed is known (a joiner's inviter): checked before the body is decoded.
   const by = options.unsigned ? undefined : options.signedBy;
-  if (by && !(await verifySignature(by.bytes, concatBytes(CHECKPOINT_CONTEXT, body), sig))) {
-    throw bad("its signature does not verify");
-  }
+  const { body, sig } = await openSigned(bytes, "it", "checkpoint", CHECKPOINT_CONTEXT, by);
   const f = list(cbor(body, "checkpoint body"), "checkpoint", 14);
   if ((f.length !== 13 && f.length !== 14) || f[0] !== "mycel-checkpoint" || f[1] !== 1) {
     throw bad("unknown format");

@@ -14,7 +14,7 @@
 
 import { asBytes, bytesEqual, concatBytes } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
-import { cbor, headProof } from "./checkpoint_decode.ts";
+import { cbor, headProof, openSigned } from "./checkpoint_decode.ts";
 import {
   bad,
   count,
@@ -75,15 +75,8 @@ export async function readPartedHead(
   bytes: Uint8Array,
   options: { unsigned?: boolean; signedBy?: DeviceKey } = {},
 ): Promise<PartedHead> {
-  if (bytes.length > MAX_CHECKPOINT_BYTES) throw bad("its head is too large");
-  const outer = cbor(bytes, "checkpoint head");
-  if (!Array.isArray(outer) || outer.length !== 2) throw bad("its head is not [body, signature]");
-  const body = asBytes(outer[0]), sig = asBytes(outer[1]);
-  if (body === undefined || sig?.length !== 64) throw bad("body or signature malformed");
   const by = options.unsigned ? undefined : options.signedBy;
-  if (by && !(await verifySignature(by.bytes, concatBytes(PARTS_CONTEXT, body), sig))) {
-    throw bad("its signature does not verify");
-  }
+  const { body, sig } = await openSigned(bytes, "its head", "checkpoint head", PARTS_CONTEXT, by);
   const f = list(cbor(body, "checkpoint head body"), "checkpoint head", 11);
   if (f.length !== 11 || f[0] !== "mycel-checkpoint-parts" || f[1] !== 1) {
     throw bad("unknown format");
