@@ -13,13 +13,13 @@
  * refused (`checkpoint_parts_unsupported`) before anything is written.
  */
 
-import { bytesEqual } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import { type PartedHead, PartReader } from "../log/checkpoint_parts_decode.ts";
 import { SPACES } from "../log/state.ts";
 import { mergeState } from "../log/state_merge.ts";
 import { readBase, storeBaseHead, storeBasePart } from "./base_state.ts";
 import type { Db } from "./db.ts";
+import { refuseForkedFrontier } from "./head_proof.ts";
 import type { ImportResult } from "./home_checkpoint.ts";
 import type { SqlLog } from "./sql_log.ts";
 import type { SqlState } from "./sql_state.ts";
@@ -57,19 +57,7 @@ export async function partedIn(
       { hint: "Pair this device as a new one: move its home aside, or use --home DIR." },
     );
   }
-  for (const f of head.frontier) {
-    const ours = log.head(f.author);
-    if (ours === undefined || f.seq > ours.seq || f.seq < ours.base) continue;
-    const mine = f.seq === ours.base ? ours.baseHash : log.hashAt(f.author, f.seq);
-    if (mine && !bytesEqual(mine, f.hash)) {
-      throw new MycelError(
-        "checkpoint_conflict",
-        "take checkpoint",
-        "it disagrees with an entry this device holds (a fork)",
-        { value: `${f.author.short}#${f.seq}` },
-      );
-    }
-  }
+  refuseForkedFrontier(log, head.frontier);
   // Seen seqs, apps and members first: no keyspace row is held yet, so this
   // merge removes nothing, and the parts' rows are then put as a merge would.
   const merged = mergeState(state, head.state);

@@ -12,7 +12,10 @@
  */
 
 import { bytesEqual } from "../bytes.ts";
+import { MycelError } from "../errors.ts";
 import type { FrontierHead } from "../log/checkpoint.ts";
+import type { DeviceKey } from "../log/device_key.ts";
+import type { SqlLog } from "./sql_log.ts";
 
 /** True when two heads are the same entry: equal seq and hash. */
 export function sameHead(
@@ -37,4 +40,33 @@ export function keepProofs(
     if (h.proof !== undefined || k?.proof === undefined) return h;
     return sameHead(h, k) ? { ...h, proof: k.proof } : h;
   });
+}
+
+/**
+ * Refuse a checkpoint (whole, or a state head in parts) whose frontier
+ * names a head this log holds with another hash: the same (author, seq)
+ * signed twice, a fork (`checkpoint_conflict`). Heads past ours or below
+ * where our chain starts say nothing here.
+ */
+export function refuseForkedFrontier(
+  log: SqlLog,
+  frontier: readonly {
+    readonly author: DeviceKey;
+    readonly seq: number;
+    readonly hash: Uint8Array;
+  }[],
+): void {
+  for (const f of frontier) {
+    const ours = log.head(f.author);
+    if (ours === undefined || f.seq > ours.seq || f.seq < ours.base) continue;
+    const mine = f.seq === ours.base ? ours.baseHash : log.hashAt(f.author, f.seq);
+    if (mine && !bytesEqual(mine, f.hash)) {
+      throw new MycelError(
+        "checkpoint_conflict",
+        "take checkpoint",
+        "it disagrees with an entry this device holds (a fork)",
+        { value: `${f.author.short}#${f.seq}` },
+      );
+    }
+  }
 }

@@ -15,8 +15,6 @@
  * replaces it instead of being joined.
  */
 
-import { bytesEqual } from "../bytes.ts";
-import { MycelError } from "../errors.ts";
 import { type Checkpoint, type FrontierHead, makeCheckpoint } from "../log/checkpoint.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { Signer } from "../log/identity.ts";
@@ -24,7 +22,7 @@ import { type MergeResult, mergeState } from "../log/state_merge.ts";
 import { MemoryState } from "../log/state_memory.ts";
 import { encodeBase, readBaseCheckpoint, readBaseFrontier, storeBase } from "./base_state.ts";
 import { rebaseOn } from "./checkpoint_rebase.ts";
-import { keepProofs, sameHead } from "./head_proof.ts";
+import { keepProofs, refuseForkedFrontier, sameHead } from "./head_proof.ts";
 import type { Db } from "./db.ts";
 import type { SqlLog } from "./sql_log.ts";
 import type { SqlState } from "./sql_state.ts";
@@ -104,19 +102,7 @@ export async function checkpointIn(
   log: SqlLog,
   cp: Checkpoint,
 ): Promise<ImportResult> {
-  for (const f of cp.frontier) {
-    const ours = log.head(f.author);
-    if (ours === undefined || f.seq > ours.seq || f.seq < ours.base) continue;
-    const mine = f.seq === ours.base ? ours.baseHash : log.hashAt(f.author, f.seq);
-    if (mine && !bytesEqual(mine, f.hash)) {
-      throw new MycelError(
-        "checkpoint_conflict",
-        "take checkpoint",
-        "it disagrees with an entry this device holds (a fork)",
-        { value: `${f.author.short}#${f.seq}` },
-      );
-    }
-  }
+  refuseForkedFrontier(log, cp.frontier);
   const prev = await readBaseCheckpoint(db);
   const rebased = prev && rebaseOn(db, state, log, cp, prev.frontier);
   if (rebased) return rebased;
