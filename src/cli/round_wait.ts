@@ -19,7 +19,7 @@
 import { interruptedError } from "../errors.ts";
 import type { RoundGuard, RoundGuardResult } from "../storage/round_lock.ts";
 import { lazyImport } from "../lazy_import.ts";
-import { pause } from "../transport/deadline.ts";
+import { pause } from "../deadline.ts";
 import type { CommandContext } from "./command.ts";
 import { homeRoot } from "./session.ts";
 

@@ -21,7 +21,7 @@ import {
 } from "../protocol/pairing_messages.ts";
 import type { FrameConn } from "../transport/frame_conn.ts";
 import { SecureChannel } from "../transport/secure_channel.ts";
-import { withDeadline } from "../transport/deadline.ts";
+import { withDeadline } from "../deadline.ts";
 
 /** The Noise protocol of pairing. */
 export const PAIRING_NOISE = "Noise_XXpsk1_25519_AESGCM_SHA256";

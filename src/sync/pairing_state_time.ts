@@ -14,7 +14,7 @@
 
 import { MycelError } from "../errors.ts";
 import { MAX_CHECKPOINT_BYTES } from "../log/checkpoint_format.ts";
-import { seconds, startTimer, type Timer } from "../transport/deadline.ts";
+import { seconds, startTimer, type Timer } from "../deadline.ts";
 
 /** Test knob: the slowest rate (bytes per second), so a test is cut within seconds. */
 export const STATE_RATE_KNOB = "MYCEL_TEST_STATE_RATE";

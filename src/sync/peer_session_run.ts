@@ -35,7 +35,7 @@ async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void):
     timer = setTimeout(() => {
       // The connection closes first, then the race ends: the session's own
       // halves meet the closed connection while the session still awaits
-      // them. The other order (transport/deadline.ts startTimer's) let a
+      // them. The other order (deadline.ts startTimer's) let a
       // half fail after the session had returned, uncaught: sync now died
       // with "Uncaught (in promise) Cannot write to peer" (found by a review).
       onTimeout();

@@ -7,7 +7,7 @@
  * the frame reader from memory with no sockets at all.
  */
 
-import { seconds, startTimer, timeoutError } from "./deadline.ts";
+import { seconds, startTimer, timeoutError } from "../deadline.ts";
 import { closedError, ioError } from "./io_errors.ts";
 
 /**

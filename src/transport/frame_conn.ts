@@ -9,12 +9,12 @@
 
 import { MycelError } from "../errors.ts";
 import { type ByteStream, closeQuietly, writeAll } from "./byte_stream.ts";
-import { checkTimeout, seconds, startTimer, timeoutError } from "./deadline.ts";
+import { checkTimeout, seconds, startTimer, timeoutError } from "../deadline.ts";
 import { closedError, frameTooLargeError, ioError, overBudgetError } from "./io_errors.ts";
 import { ReadBuffer } from "./read_buffer.ts";
 
 // The session-wide deadline belongs with the frame reader's per-read ones.
-export { withDeadline } from "./deadline.ts";
+export { withDeadline } from "../deadline.ts";
 
 /** Largest frame body: what a u16 can say, and the Noise message cap. */
 export const FRAME_MAX = 65535;

@@ -13,7 +13,7 @@ import { NOISE_MAX_PLAINTEXT, NOISE_TAG_LENGTH } from "../crypto/noise.ts";
 import { freeNow } from "../bytes.ts";
 import { isMycelError, MycelError } from "../errors.ts";
 import { FrameConn } from "./frame_conn.ts";
-import { checkTimeout, seconds, timeoutError } from "./deadline.ts";
+import { checkTimeout, seconds, timeoutError } from "../deadline.ts";
 import { closedError } from "./io_errors.ts";
 import { framedPieces, MessageAssembler } from "../protocol/message_assembler.ts";
 

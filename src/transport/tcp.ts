@@ -9,7 +9,7 @@
 
 import { MycelError } from "../errors.ts";
 import { type ByteStream, closeQuietly } from "./byte_stream.ts";
-import { checkTimeout, seconds, startTimer, timeoutError } from "./deadline.ts";
+import { checkTimeout, seconds, startTimer, timeoutError } from "../deadline.ts";
 import { ioError } from "./io_errors.ts";
 
 /** A TCP connection as a {@link ByteStream}, with both addresses for messages. */

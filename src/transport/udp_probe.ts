@@ -25,7 +25,7 @@ import {
 } from "../protocol/discovery.ts";
 import { type CommonOptions, type Found, nonce, send, socket } from "./udp_socket.ts";
 import { discoveryTargets } from "./udp_targets.ts";
-import { pause } from "./deadline.ts";
+import { pause } from "../deadline.ts";
 
 /**
  * Most addresses one device is found at per probe: its IPv4 and IPv6

@@ -28,7 +28,7 @@ import { Home } from "../../src/storage/home_handle.ts";
 import { PART_KNOB } from "../../src/sync/pairing_attempt.ts";
 import { invite, type InviteResult } from "../../src/sync/pairing_inviter.ts";
 import { STATE_RATE_KNOB } from "../../src/sync/pairing_state_time.ts";
-import { pause } from "../../src/transport/deadline.ts";
+import { pause } from "../../src/deadline.ts";
 import { SecureChannel } from "../../src/transport/secure_channel.ts";
 import { describe, type MycelProcess } from "../helpers/mycel.ts";
 import { type Device, device, exists } from "./_helpers.ts";

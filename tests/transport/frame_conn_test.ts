@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { FRAME_MAX, FrameConn } from "../../src/transport/frame_conn.ts";
-import { withDeadline } from "../../src/transport/deadline.ts";
+import { withDeadline } from "../../src/deadline.ts";
 import type { ByteStream } from "../../src/transport/byte_stream.ts";
 import { assertMycelError, assertRejectsMycel } from "../helpers/assert.ts";
 import { sleep } from "../helpers/process.ts";

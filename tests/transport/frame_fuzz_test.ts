@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { concatBytes } from "../../src/bytes.ts";
 import { isMycelError } from "../../src/errors.ts";
-import { withDeadline } from "../../src/transport/deadline.ts";
+import { withDeadline } from "../../src/deadline.ts";
 import { FrameConn } from "../../src/transport/frame_conn.ts";
 import { random, scriptedStream, STRICT } from "./helpers.ts";
 

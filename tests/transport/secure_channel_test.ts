@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { bytesEqual } from "../../src/bytes.ts";
 import { generateNoiseKeyPair, Handshake, NOISE_IK } from "../../src/crypto/noise.ts";
-import { withDeadline } from "../../src/transport/deadline.ts";
+import { withDeadline } from "../../src/deadline.ts";
 import { FrameConn } from "../../src/transport/frame_conn.ts";
 import { initiatorHandshake, responderHandshake } from "../../src/transport/handshake_io.ts";
 import type { SecureChannelOptions } from "../../src/transport/secure_channel.ts";

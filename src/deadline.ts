@@ -7,7 +7,7 @@
  * a deadline that no longer matters.
  */
 
-import { MycelError } from "../errors.ts";
+import { MycelError } from "./errors.ts";
 
 /** The longest delay `setTimeout` honours (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
