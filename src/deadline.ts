@@ -1,10 +1,14 @@
 /**
  * @module deadline
- * Time limits for network work. A per-read timeout alone does not stop a peer
- * that trickles one byte just before each timeout (slow-loris), so besides the
- * timer each read races against, {@link withDeadline} bounds a whole session.
- * Every timer is cleared on every path, so no test or process is kept alive by
- * a deadline that no longer matters.
+ * The one deadline primitive, beside errors.ts so every layer may use it (it
+ * touches no Deno.* and imports nothing but errors.ts). Promises race a
+ * {@link startTimer} / {@link withDeadline}; APIs that take an `AbortSignal`
+ * (a child process, a fetch) get {@link deadlineSignal}, which also carries
+ * Ctrl-C. A per-read timeout alone does not stop a peer that trickles one byte
+ * just before each timeout (slow-loris), so besides the timer each read races
+ * against, {@link withDeadline} bounds a whole session. Every timer is cleared
+ * on every path, so no test or process is kept alive by a deadline that no
+ * longer matters.
  */
 
 import { MycelError } from "./errors.ts";
@@ -112,4 +116,55 @@ export async function withDeadline<T>(
   } finally {
     timer.cancel();
   }
+}
+
+/** A deadline as an `AbortSignal`; see {@link deadlineSignal}. */
+export interface DeadlineSignal extends Disposable {
+  /** Aborts at the deadline (reason: a `timeout` MycelError) or with the parent's reason. */
+  readonly signal: AbortSignal;
+  /** True when it was the deadline, not the parent, that aborted `signal`. */
+  readonly expired: boolean;
+  /** Stop the timer and stop following the parent. Safe to call more than once. */
+  cancel(): void;
+}
+
+/**
+ * A signal that aborts after `ms` with a `timeout` MycelError ("Cannot
+ * <what>: it did not finish within Ns"), or earlier with `parent`'s reason
+ * (Ctrl-C). Not `AbortSignal.timeout`: its reason is a DOMException and its
+ * timer cannot be cleared. Call `cancel()` in a `finally`, or hold it with
+ * `using`.
+ *
+ * ```ts
+ * using deadline = deadlineSignal(20_000, "run secret-tool", ctx.signal);
+ * deadline.signal.addEventListener("abort", () => child.kill("SIGKILL"));
+ * ```
+ */
+export function deadlineSignal(ms: number, what: string, parent?: AbortSignal): DeadlineSignal {
+  checkTimeout(ms);
+  const ctl = new AbortController();
+  let expired = false;
+  const follow = () => stop(parent?.reason);
+  const id = setTimeout(() => {
+    expired = true;
+    stop(new MycelError("timeout", what, `it did not finish within ${seconds(ms)}`));
+  }, ms);
+  function stop(reason: unknown) {
+    cancel();
+    ctl.abort(reason);
+  }
+  function cancel() {
+    clearTimeout(id);
+    parent?.removeEventListener("abort", follow);
+  }
+  if (parent?.aborted) follow();
+  else parent?.addEventListener("abort", follow, { once: true });
+  return {
+    signal: ctl.signal,
+    get expired() {
+      return expired;
+    },
+    cancel,
+    [Symbol.dispose]: cancel,
+  };
 }
