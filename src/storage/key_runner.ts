@@ -11,6 +11,9 @@
  *   must not hang a timer-driven sync; the child is killed by its own PID.
  */
 
+import { concatBytes } from "../bytes.ts";
+import { deadlineSignal } from "../deadline.ts";
+
 /** Result of one tool run. */
 export interface KeyToolResult {
   /** Exit code (-1 when killed at the deadline, 127 when the tool is missing). */
@@ -80,38 +83,53 @@ export const systemKeyRunner: KeyRunner = {
       }
       throw e;
     }
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // it exited meanwhile
-      }
-    }, call.timeoutMs);
-    try {
-      if (call.stdin !== undefined) {
-        const w = child.stdin.getWriter();
-        const data = typeof call.stdin === "string"
-          ? new TextEncoder().encode(call.stdin)
-          : call.stdin;
-        await w.write(data).catch(() => {}); // a tool that exits early closes the pipe
-        await w.close().catch(() => {});
-      }
-      const out = await child.output();
-      const dec = new TextDecoder();
-      return {
-        code: timedOut ? -1 : out.code,
-        stdout: dec.decode(out.stdout),
-        stderr: dec.decode(out.stderr),
-        timedOut,
-        missing: false,
-      };
-    } finally {
-      clearTimeout(timer);
+    // Not Deno.Command's own `signal`: that sends SIGTERM, which a tool may
+    // ignore. And once the tool is dead its pipes are given up: a process it
+    // left behind (a D-Bus daemon it started) may hold them open for good.
+    using deadline = deadlineSignal(call.timeoutMs, `run ${cmd}`);
+    const killed = new Promise<void>((resolve) =>
+      deadline.signal.addEventListener("abort", () => {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // it exited meanwhile
+        }
+        child.status.then(() => resolve());
+      }, { once: true })
+    );
+    const stdout = readAll(child.stdout, killed);
+    const stderr = readAll(child.stderr, killed);
+    if (call.stdin !== undefined) {
+      const w = child.stdin.getWriter();
+      const data = typeof call.stdin === "string"
+        ? new TextEncoder().encode(call.stdin)
+        : call.stdin;
+      await w.write(data).catch(() => {}); // a tool that exits early closes the pipe
+      await w.close().catch(() => {});
     }
+    const [status, out, err] = await Promise.all([child.status, stdout, stderr]);
+    return {
+      code: deadline.expired ? -1 : status.code,
+      stdout: out,
+      stderr: err,
+      timedOut: deadline.expired,
+      missing: false,
+    };
   },
 };
+
+/** `stream` read to its end, or what came of it until `stop` settles. */
+async function readAll(stream: ReadableStream<Uint8Array>, stop: Promise<void>): Promise<string> {
+  const reader = stream.getReader();
+  stop.then(() => reader.cancel().catch(() => {}));
+  const parts: Uint8Array[] = [];
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
+  } catch {
+    // cancelled at the deadline, or the pipe broke: keep what came
+  }
+  return new TextDecoder().decode(concatBytes(...parts));
+}
 
 /** First line of a tool's error output, trimmed and bounded (it never holds our secret). */
 export function firstLine(text: string): string {
