@@ -7,6 +7,8 @@
  * that only wanted to say how much room there is.
  */
 
+import { deadlineSignal } from "../deadline.ts";
+
 /** How long `df` may take before the answer is "cannot be told". */
 export const DF_TIMEOUT_MS = 3_000;
 
@@ -20,15 +22,16 @@ export interface DfOptions {
 
 /** Bytes free to unprivileged users on the file system holding `path`. */
 export async function freeBytes(path: string, o: DfOptions = {}): Promise<number | undefined> {
+  // Not Deno.Command's own `signal`: that sends SIGTERM (see below).
+  using deadline = deadlineSignal(o.timeoutMs ?? DF_TIMEOUT_MS, "run df");
   let child: Deno.ChildProcess;
   try {
     child = df(o.program ?? "df", ["-Pk", path]).spawn();
   } catch {
     return undefined;
   }
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => {
+  const late = new Promise<undefined>((resolve) =>
+    deadline.signal.addEventListener("abort", () => {
       // SIGKILL: a process waiting on a hung mount ignores SIGTERM; and
       // unref, so that one that does not even die cannot keep us alive.
       try {
@@ -36,17 +39,13 @@ export async function freeBytes(path: string, o: DfOptions = {}): Promise<number
       } catch { /* gone already */ }
       child.unref();
       resolve(undefined);
-    }, o.timeoutMs ?? DF_TIMEOUT_MS);
-  });
+    }, { once: true })
+  );
   const answer = child.output().then(
     (out) => out.success ? available(out.stdout) : undefined,
     () => undefined,
   );
-  try {
-    return await Promise.race([answer, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return await Promise.race([answer, late]);
 }
 
 /**

@@ -48,3 +48,36 @@ Deno.test("a df that never answers: both ways give up at the deadline and say it
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a hung df that ignores SIGTERM is killed at the deadline, not left running", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mycel-df-" });
+  const program = `${dir}/df`;
+  await Deno.writeTextFile(
+    program,
+    `#!/bin/sh\ntrap '' TERM\necho $$ > "${dir}/pid"\nexec sleep 600\n`,
+  );
+  await Deno.chmod(program, 0o755);
+  let pid = 0;
+  try {
+    assert.equal(await freeBytes(dir, { program, timeoutMs: 300 }), undefined);
+    pid = Number(await Deno.readTextFile(`${dir}/pid`));
+    let state = "";
+    for (let i = 0; i < 50; i++) {
+      // Gone, or a zombie not yet reaped: either way no longer running.
+      state = await Deno.readTextFile(`/proc/${pid}/stat`).then(
+        (s) => s.split(") ")[1][0],
+        () => "gone",
+      );
+      if (state === "gone" || state === "Z") break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(state === "gone" || state === "Z", `df stand-in ${pid} is still in state ${state}`);
+  } finally {
+    if (pid > 0) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch { /* gone, as it should be */ }
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+});
