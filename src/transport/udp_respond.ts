@@ -12,6 +12,7 @@
 
 import type dgram from "node:dgram";
 import { toHex } from "../bytes.ts";
+import { pause } from "../deadline.ts";
 import { MycelError } from "../errors.ts";
 import {
   decodePacket,
@@ -189,12 +190,10 @@ export async function respondStream(
   let answered = 0;
   try {
     while (true) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const idle = new Promise<null>((
-        r,
-      ) => (timer = setTimeout(() => r(null), o.idleMs ?? 10_000)));
+      const heard = new AbortController();
+      const idle = pause(o.idleMs ?? 10_000, heard.signal).then(() => null);
       const n = await Promise.race([o.read(buf), idle]);
-      clearTimeout(timer);
+      heard.abort(); // clears the idle timer
       if (n === null) break;
       if (o.counters) o.counters.received++;
       const a = answerer.answer(buf.slice(0, n));
