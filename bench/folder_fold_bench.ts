@@ -29,7 +29,7 @@
 
 import { DeviceKey } from "../src/log/device_key.ts";
 import { deviceIdFromKey } from "../src/log/device_id.ts";
-import { compareVv, type VersionVector } from "../src/files/version_vector.ts";
+import { compareVv, type VersionVector } from "../src/log/version_vector.ts";
 import type { Entry } from "../src/log/entry.ts";
 import { foldEntry } from "../src/log/fold.ts";
 import { generateDeviceKeys } from "../src/log/identity.ts";

@@ -14,7 +14,7 @@ import { isConflictCopy, parseConflictCopy } from "../files/conflict_name.ts";
 
 import { shortDeviceId } from "../log/device_id.ts";
 import { decodeFileVersion } from "../files/file_version.ts";
-import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
+import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../log/version_vector.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
 import { removedMaker, winners } from "./folder_winners.ts";

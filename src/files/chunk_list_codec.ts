@@ -11,7 +11,7 @@ import { asBytes } from "../bytes.ts";
 import { chunkHashBytes, chunkHashFromBytes, isChunkHash } from "./chunk_hash.ts";
 import { MAX_CHUNK_BYTES, MIN_CHUNK_FLOOR } from "./chunk_params.ts";
 import { type ChunkList, MAX_INLINE_CHUNKS, MAX_MANIFEST_CHUNKS } from "./manifest_tree.ts";
-import { toSafeInteger } from "./version_vector.ts";
+import { toSafeInteger } from "../log/version_vector.ts";
 
 /** Why `list` can't describe `size` bytes, or undefined. */
 export function chunkListProblem(list: ChunkList, size: number): string | undefined {

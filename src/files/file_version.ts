@@ -30,7 +30,7 @@ import { chunkListProblem, decodeChunkList, encodeChunkList } from "./chunk_list
 import type { ChunkList } from "./manifest_tree.ts";
 import { loggedPathProblem } from "./paths.ts";
 import { symlinkTargetProblem } from "./symlink_target.ts";
-import { decodeVv, encodeVv, toSafeInteger, type VersionVector } from "./version_vector.ts";
+import { decodeVv, encodeVv, toSafeInteger, type VersionVector } from "../log/version_vector.ts";
 
 /** Earliest mtime accepted: 0001-01-01T00:00:00Z (ms). */
 export const MIN_MTIME = -62135596800000;

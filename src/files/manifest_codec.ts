@@ -18,7 +18,7 @@ import { MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "../log/cbor.ts";
 import { chunkHashBytes, chunkHashFromBytes, type ChunkRef, isChunkHash } from "./chunk_hash.ts";
 import { MAX_CHUNK_BYTES } from "./chunk_params.ts";
-import { toSafeInteger } from "./version_vector.ts";
+import { toSafeInteger } from "../log/version_vector.ts";
 
 /** Most chunks one leaf lists (a full leaf is about 160 KiB). */
 export const MAX_LEAF_CHUNKS = 4096;

@@ -10,7 +10,7 @@
  * whenever its tables may have changed otherwise.
  */
 
-import type { VersionVector } from "../files/version_vector.ts";
+import type { VersionVector } from "./version_vector.ts";
 import type { StoredVersion } from "./folder_state.ts";
 
 /** A version held at a path, as the fold compares with it (no bytes). */

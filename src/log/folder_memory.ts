@@ -7,7 +7,7 @@
  * concurrent version each of one path: N²/2 rows).
  */
 
-import type { VersionVector } from "../files/version_vector.ts";
+import type { VersionVector } from "./version_vector.ts";
 import { HeldCache, type HeldVersion, type VectorsOf } from "./folder_held.ts";
 import type { DeviceFolderRow, FolderStore, ShareRow, StoredVersion } from "./folder_state.ts";
 import { compareText } from "./state_rows.ts";

@@ -7,7 +7,7 @@
  * - device rows: per (folder, device), whether it joined and its progress,
  *   each written only by that device's own entries (the latest seq wins);
  * - file versions: per (folder, path), the versions no other version
- *   dominates (version vectors, src/files/version_vector.ts;
+ *   dominates (version vectors, version_vector.ts;
  *   folder_versions.ts); concurrent ones side by side, a conflict;
  * - folder frontier: per (folder, author), the last seq of a file version
  *   folded (what a progress record is measured against).
@@ -17,7 +17,7 @@
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { toHex } from "../bytes.ts";
-import type { VersionVector } from "../files/version_vector.ts";
+import type { VersionVector } from "./version_vector.ts";
 import type { FolderProgress } from "./file_ops.ts";
 import type { HeldVersion, VectorsOf } from "./folder_held.ts";
 

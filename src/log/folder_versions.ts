@@ -29,7 +29,7 @@
  */
 
 import { decodeFileVersion } from "../files/file_version.ts";
-import { compareVv, type VersionVector } from "../files/version_vector.ts";
+import { compareVv, type VersionVector } from "./version_vector.ts";
 import type { HeldVersion } from "./folder_held.ts";
 import type { FolderStore, StoredVersion } from "./folder_state.ts";
 

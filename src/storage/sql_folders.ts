@@ -19,7 +19,7 @@ import { DeviceKey } from "../log/device_key.ts";
 import { fromHex } from "../bytes.ts";
 import type { DeviceFolderRow, FolderStore, ShareRow, StoredVersion } from "../log/folder_state.ts";
 import { HeldCache, type HeldVersion, type VectorsOf } from "../log/folder_held.ts";
-import type { VersionVector } from "../files/version_vector.ts";
+import type { VersionVector } from "../log/version_vector.ts";
 import { decodeProgress, encodeProgress } from "../log/file_ops.ts";
 import type { Db } from "./db.ts";
 

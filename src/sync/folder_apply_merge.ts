@@ -10,7 +10,7 @@
 import { sameContent } from "../files/version_content.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import type { PlanAction } from "../files/folder_plan_types.ts";
-import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
+import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../log/version_vector.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
 
 /** 4. Merges: the disk holds the winner and every copy exists. */

@@ -32,7 +32,7 @@
 
 import { sameContent } from "../files/version_content.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
-import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
+import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../log/version_vector.ts";
 import type { DeviceId } from "../log/device_id.ts";
 import type { Op } from "../log/ops.ts";
 import type { StateView } from "../log/state.ts";

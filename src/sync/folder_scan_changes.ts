@@ -14,7 +14,7 @@ import { sameContent } from "../files/version_content.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { indexedEntryOf } from "../files/file_index.ts";
 import { makeChunkList } from "../files/manifest_tree.ts";
-import { builtVvProblem, mergeVv } from "../files/version_vector.ts";
+import { builtVvProblem, mergeVv } from "../log/version_vector.ts";
 import type { ScanResult } from "../files/scan_types.ts";
 import type { DeviceId } from "../log/device_id.ts";
 import type { FolderRows } from "../log/folder_state.ts";

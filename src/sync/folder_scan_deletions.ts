@@ -12,7 +12,7 @@
 
 import { contentDigest } from "../files/version_content.ts";
 import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
-import { builtVvProblem } from "../files/version_vector.ts";
+import { builtVvProblem } from "../log/version_vector.ts";
 import type { DeviceId } from "../log/device_id.ts";
 import type { FolderRows } from "../log/folder_state.ts";
 import type { Op } from "../log/ops.ts";

@@ -9,7 +9,7 @@
 
 import { decodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { contentDigest, sameContent } from "../files/version_content.ts";
-import { bumpVv, mergeVv, type VersionVector } from "../files/version_vector.ts";
+import { bumpVv, mergeVv, type VersionVector } from "../log/version_vector.ts";
 import type { DeviceId } from "../log/device_id.ts";
 import type { IndexRow } from "../storage/sql_folder_local.ts";
 

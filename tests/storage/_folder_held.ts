@@ -7,7 +7,7 @@
  */
 
 import type { FileVersion } from "../../src/files/file_version.ts";
-import type { VersionVector } from "../../src/files/version_vector.ts";
+import type { VersionVector } from "../../src/log/version_vector.ts";
 import { deviceIdFromKey } from "../../src/log/device_id.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import type { Entry } from "../../src/log/entry.ts";

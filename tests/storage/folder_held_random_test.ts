@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { encodeFileVersion, type FileVersion } from "../../src/files/file_version.ts";
-import { compareVv, type VersionVector } from "../../src/files/version_vector.ts";
+import { compareVv, type VersionVector } from "../../src/log/version_vector.ts";
 import type { Entry } from "../../src/log/entry.ts";
 import { foldEntry } from "../../src/log/fold.ts";
 import { versionId } from "../../src/log/folder_state.ts";

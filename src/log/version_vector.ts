@@ -10,7 +10,7 @@
  */
 
 import { asBytes, compareBytes } from "../bytes.ts";
-import { type DeviceId, deviceIdFromKey, parseDeviceId } from "../log/device_id.ts";
+import { type DeviceId, deviceIdFromKey, parseDeviceId } from "./device_id.ts";
 
 /** Device id → counter (≥ 1); absent devices count 0. */
 export type VersionVector = ReadonlyMap<DeviceId, number>;
