@@ -13,7 +13,7 @@
 
 import { decodeFileVersion, type FileVersion } from "../files/file_version.ts";
 import { resolveChunkList } from "../files/manifest_tree.ts";
-import type { ChunkRef } from "../files/chunk_hash.ts";
+import type { ChunkRef } from "../log/chunk_id.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { bitSet } from "../sync/folder_apply_task.ts";
 

@@ -25,7 +25,8 @@
 
 import { join } from "node:path";
 import { MycelError } from "../errors.ts";
-import { type ChunkHash, type ChunkRef, loadBlake3 } from "./chunk_hash.ts";
+import type { ChunkHash, ChunkRef } from "../log/chunk_id.ts";
+import { loadBlake3 } from "./chunk_hash.ts";
 import {
   type ChunkSource,
   type ExpectedEntry,

@@ -8,6 +8,7 @@
  */
 
 import { ExitCode, MycelError } from "../errors.ts";
+import { MAX_CHUNK_BYTES, MIN_CHUNK_FLOOR } from "../log/chunk_list.ts";
 import { MASKS } from "./gear_masks.ts";
 
 /** How content is cut into chunks. */
@@ -29,16 +30,6 @@ export const DEFAULT_CHUNK_PARAMS: ChunkParams = {
   max: 1024 * 1024,
   normalization: 1,
 };
-
-/**
- * The smallest minimum any parameters allow: every chunk of a file but its
- * last is at least this long, whatever the mesh's parameters, so decoders
- * bound a file's chunk count by its size with it (chunk_list_codec.ts).
- */
-export const MIN_CHUNK_FLOOR = 64;
-
-/** The largest chunk any parameters allow; decoders bound chunk lengths by it. */
-export const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /** The two masks the cut loop tests (it also tests each shifted left by one). */
 export interface CutMasks {

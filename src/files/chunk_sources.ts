@@ -13,8 +13,9 @@
 
 import { join } from "node:path";
 import type { ChunkSource } from "./disk_state.ts";
-import { type ChunkHash, type ChunkRef, loadBlake3 } from "./chunk_hash.ts";
-import { MAX_CHUNK_BYTES } from "./chunk_params.ts";
+import type { ChunkHash, ChunkRef } from "../log/chunk_id.ts";
+import { loadBlake3 } from "./chunk_hash.ts";
+import { MAX_CHUNK_BYTES } from "../log/chunk_list.ts";
 import { relativePathProblem } from "./paths.ts";
 
 /** Where a chunk's bytes are in a local file. */

@@ -18,7 +18,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { toHex, utf8 } from "../bytes.ts";
 import { shortDeviceId } from "../log/device_id.ts";
 import type { FileVersion } from "./file_version.ts";
-import { MAX_NAME_BYTES, utf8Length } from "./paths.ts";
+import { MAX_NAME_BYTES, utf8Length } from "../log/logged_path.ts";
 import { contentKey } from "./version_content.ts";
 
 /** Marker inside every conflict copy's name. */

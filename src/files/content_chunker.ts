@@ -6,7 +6,8 @@
  * Chunker, whatever the stream length.
  */
 
-import { type Blake3, type ChunkHash, type ChunkRef, loadBlake3 } from "./chunk_hash.ts";
+import { type Blake3, loadBlake3 } from "./chunk_hash.ts";
+import type { ChunkHash, ChunkRef } from "../log/chunk_id.ts";
 import type { HashPool } from "./hash_pool.ts";
 import type { ChunkParams } from "./chunk_params.ts";
 import { Chunker } from "./chunker.ts";

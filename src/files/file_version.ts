@@ -26,10 +26,10 @@ import { asBytes, bytesEqual, fromHex, toHex } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "../log/cbor.ts";
 import { type DeviceId, deviceIdFromKey, parseDeviceId } from "../log/device_id.ts";
-import { chunkListProblem, decodeChunkList, encodeChunkList } from "./chunk_list_codec.ts";
-import type { ChunkList } from "./manifest_tree.ts";
-import { loggedPathProblem } from "./paths.ts";
-import { symlinkTargetProblem } from "./symlink_target.ts";
+import { chunkListProblem, decodeChunkList, encodeChunkList } from "../log/chunk_list_codec.ts";
+import type { ChunkList } from "../log/chunk_list.ts";
+import { loggedPathProblem } from "../log/logged_path.ts";
+import { symlinkTargetProblem } from "../log/symlink_target.ts";
 import { decodeVv, encodeVv, toSafeInteger, type VersionVector } from "../log/version_vector.ts";
 
 /** Earliest mtime accepted: 0001-01-01T00:00:00Z (ms). */

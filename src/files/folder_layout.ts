@@ -20,13 +20,14 @@
  * (macOS, Windows, FAT, exFAT) `.MYCEL/ignore` is `.mycel/ignore`, so a
  * peer's path spelled that way would otherwise write into mycel's own files.
  * (Entries are still decoded with the narrower rule they always had:
- * {@link isLoggedInternalPath}.)
+ * log/logged_path.ts `isLoggedInternalPath`.)
  */
 
-/** The marker file at the folder root. */
-export const MARKER_NAME = ".mycel-folder";
-/** The per-device internals folder at the root. */
-export const INTERNAL_DIR = ".mycel";
+// These three are fixed by the log format (entries naming them are refused at
+// ingest, log/logged_path.ts): defined there, listed here with the other names.
+import { INTERNAL_DIR, MARKER_NAME, TEMP_PREFIX } from "../log/logged_path.ts";
+export { INTERNAL_DIR, MARKER_NAME, TEMP_PREFIX };
+
 /** Local (unsynced) ignore additions, relative to the root. */
 export const LOCAL_IGNORE_PATH = ".mycel/ignore";
 /** Where replaced and deleted files are kept, relative to the root. */
@@ -39,8 +40,6 @@ export const VERSIONS_DIR = ".mycel/versions";
 export const LEFT_TOKEN_PATH = ".mycel/left";
 /** The synced ignore file at the root. */
 export const IGNORE_FILE_NAME = ".mycelignore";
-/** Prefix of mycel's temporary files (in the target's own folder). */
-export const TEMP_PREFIX = ".mycel-tmp-";
 /** Glob (gitignore syntax) matching mycel's temporary files anywhere. */
 export const TEMP_PATTERN = `${TEMP_PREFIX}*`;
 
@@ -75,18 +74,6 @@ export function isInternalPath(path: string): boolean {
     start = next < 0 ? -1 : next + 1;
   }
   return false;
-}
-
-/**
- * mycel's own names as entries have always been checked: exactly as
- * spelled, a temporary name in the last segment only (see paths.ts
- * `loggedPathProblem`: this rule can't widen).
- */
-export function isLoggedInternalPath(path: string): boolean {
-  if (path === MARKER_NAME || path === INTERNAL_DIR || path.startsWith(`${INTERNAL_DIR}/`)) {
-    return true;
-  }
-  return path.slice(path.lastIndexOf("/") + 1).startsWith(TEMP_PREFIX);
 }
 
 /** A fresh temporary file name for assembling `name` (random, never reused). */

@@ -11,21 +11,21 @@
  *   file bytes under it.
  * Decoding is strict: the bytes must be exactly what {@link encodeManifestNode}
  * writes for the decoded node, so one node has one byte form (and one id).
+ * The tree's limits are part of the log format (log/chunk_list.ts).
  */
 
 import { asBytes, bytesEqual } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "../log/cbor.ts";
-import { chunkHashBytes, chunkHashFromBytes, type ChunkRef, isChunkHash } from "./chunk_hash.ts";
-import { MAX_CHUNK_BYTES } from "./chunk_params.ts";
+import { chunkHashBytes, chunkHashFromBytes, type ChunkRef, isChunkHash } from "../log/chunk_id.ts";
+import {
+  MAX_CHUNK_BYTES,
+  MAX_FANOUT,
+  MAX_LEAF_CHUNKS,
+  MAX_MANIFEST_LEVEL,
+} from "../log/chunk_list.ts";
 import { toSafeInteger } from "../log/version_vector.ts";
 
-/** Most chunks one leaf lists (a full leaf is about 160 KiB). */
-export const MAX_LEAF_CHUNKS = 4096;
-/** Most children one interior node lists. */
-export const MAX_FANOUT = 4096;
-/** Highest level: a root at level 2 covers 4096³ chunks. */
-export const MAX_MANIFEST_LEVEL = 2;
 /** Largest manifest blob accepted (a full node is under 170 KiB). */
 export const MAX_MANIFEST_BLOB_BYTES = 192 * 1024;
 

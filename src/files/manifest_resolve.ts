@@ -14,14 +14,16 @@
  */
 
 import { MycelError } from "../errors.ts";
-import { blake3Hex, type ChunkHash, type ChunkRef } from "./chunk_hash.ts";
+import { blake3Hex } from "./chunk_hash.ts";
+import type { ChunkHash, ChunkRef } from "../log/chunk_id.ts";
+import { decodeManifestNode } from "./manifest_codec.ts";
 import {
-  decodeManifestNode,
+  type ChunkList,
   MAX_FANOUT,
   MAX_LEAF_CHUNKS,
   MAX_MANIFEST_LEVEL,
-} from "./manifest_codec.ts";
-import type { ChunkList, GetBlob } from "./manifest_tree.ts";
+} from "../log/chunk_list.ts";
+import type { GetBlob } from "./manifest_tree.ts";
 
 /**
  * Most chunks a device takes on for one file (and in one round, see

@@ -15,26 +15,19 @@
  */
 
 import { MycelError } from "../errors.ts";
-import { blake3Hex, type ChunkHash, type ChunkRef } from "./chunk_hash.ts";
+import { blake3Hex } from "./chunk_hash.ts";
+import type { ChunkHash, ChunkRef } from "../log/chunk_id.ts";
+import { encodeManifestNode } from "./manifest_codec.ts";
 import {
-  encodeManifestNode,
+  type ChunkList,
   MAX_FANOUT,
+  MAX_INLINE_CHUNKS,
   MAX_LEAF_CHUNKS,
-  MAX_MANIFEST_LEVEL,
-} from "./manifest_codec.ts";
+  MAX_MANIFEST_CHUNKS,
+} from "../log/chunk_list.ts";
 
 // Reading a tree is manifest_resolve.ts (level by level, bounded); callers import it from here too.
 export { resolveChunkList } from "./manifest_resolve.ts";
-
-/** Most chunks listed in the version itself. */
-export const MAX_INLINE_CHUNKS = 8;
-/** Most chunks a manifest tree may list (a root at the highest level). */
-export const MAX_MANIFEST_CHUNKS = MAX_LEAF_CHUNKS * MAX_FANOUT ** MAX_MANIFEST_LEVEL;
-
-/** A file's chunks: listed inline (≤ 8), or a manifest tree's root and chunk count (> 8). */
-export type ChunkList =
-  | { readonly inline: readonly ChunkRef[] }
-  | { readonly manifest: ChunkHash; readonly count: number };
 
 /** A manifest blob to store (and offer to peers) under its id. */
 export interface ManifestBlob {

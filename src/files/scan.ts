@@ -56,7 +56,7 @@ import type {
   ScanStats,
   SkippedPath,
 } from "./scan_types.ts";
-import { symlinkEscapes, symlinkTargetProblem } from "./symlink_target.ts";
+import { symlinkEscapes, symlinkTargetProblem } from "../log/symlink_target.ts";
 
 /**
  * Scan the folder at `root` against `index` (see the module comment).

@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { MycelError } from "../errors.ts";
 import { fitStem, splitExtension, utcStamp } from "./conflict_name.ts";
 import { VERSIONS_DIR } from "./folder_layout.ts";
-import { baseName, MAX_NAME_BYTES, parentOf, utf8Length } from "./paths.ts";
+import { baseName, parentOf } from "./paths.ts";
+import { MAX_NAME_BYTES, utf8Length } from "../log/logged_path.ts";
 import { withoutOsPaths } from "./write_problem.ts";
 
 /** Default retention of kept versions (ms). */

@@ -15,7 +15,8 @@
 
 import { join } from "node:path";
 import { tempNameFor } from "./folder_layout.ts";
-import { ancestors, utf8Length } from "./paths.ts";
+import { ancestors } from "./paths.ts";
+import { utf8Length } from "../log/logged_path.ts";
 
 /** Longest absolute path a system call takes (PATH_MAX less its NUL: 4096 on Linux, 1024 on macOS). */
 export const MAX_ABSOLUTE_PATH_BYTES = Deno.build.os === "darwin" ? 1023 : 4095;

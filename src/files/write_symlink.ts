@@ -16,7 +16,7 @@ import { assertMarker } from "./folder_marker.ts";
 import { baseName, checkRelativePath, parentOf } from "./paths.ts";
 import { ensureRealParents } from "./safe_paths.ts";
 import { placeEntry } from "./place_entry.ts";
-import { symlinkTargetProblem } from "./symlink_target.ts";
+import { symlinkTargetProblem } from "../log/symlink_target.ts";
 
 /** How to write a link. */
 export interface SymlinkOptions {

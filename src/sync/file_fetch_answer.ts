@@ -13,7 +13,7 @@
  */
 
 import { toHex } from "../bytes.ts";
-import { MAX_CHUNK_BYTES } from "../files/chunk_params.ts";
+import { MAX_CHUNK_BYTES } from "../log/chunk_list.ts";
 import { MAX_MANIFEST_BLOB_BYTES } from "../files/manifest_codec.ts";
 import { MycelError } from "../errors.ts";
 import { type ChunkMessage, decodeChunkMessage } from "../protocol/chunk_messages.ts";

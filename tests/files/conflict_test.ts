@@ -13,7 +13,7 @@ import { resolveConflict, undoneIn, winnerOf } from "../../src/files/conflict.ts
 import { contentDigest } from "../../src/files/version_content.ts";
 import { conflictCopyPath, isConflictCopy, splitExtension } from "../../src/files/conflict_name.ts";
 import type { FileVersion } from "../../src/files/file_version.ts";
-import { utf8Length } from "../../src/files/paths.ts";
+import { utf8Length } from "../../src/log/logged_path.ts";
 import { bumpVv, compareVv, mergeVv } from "../../src/log/version_vector.ts";
 import { shortDeviceId } from "../../src/log/device_id.ts";
 import { fileVersion as file, testDevice } from "./helpers.ts";

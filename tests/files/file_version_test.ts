@@ -17,8 +17,7 @@ import {
   MAX_MTIME,
   MIN_MTIME,
 } from "../../src/files/file_version.ts";
-import { MIN_CHUNK_FLOOR } from "../../src/files/chunk_params.ts";
-import { MAX_INLINE_CHUNKS } from "../../src/files/manifest_tree.ts";
+import { MAX_INLINE_CHUNKS, MIN_CHUNK_FLOOR } from "../../src/log/chunk_list.ts";
 import { MAX_VV_ENTRIES } from "../../src/log/version_vector.ts";
 import { encodeCbor } from "../../src/log/cbor.ts";
 import { deviceIdFromKey, parseDeviceId } from "../../src/log/device_id.ts";

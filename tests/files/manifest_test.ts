@@ -8,16 +8,16 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { isMycelError } from "../../src/errors.ts";
-import { blake3Hex, type ChunkRef } from "../../src/files/chunk_hash.ts";
+import { blake3Hex } from "../../src/files/chunk_hash.ts";
+import type { ChunkRef } from "../../src/log/chunk_id.ts";
 import {
   decodeManifestNode,
   encodeManifestNode,
   type ManifestNode,
-  MAX_LEAF_CHUNKS,
   MAX_MANIFEST_BLOB_BYTES,
 } from "../../src/files/manifest_codec.ts";
+import { type ChunkList, MAX_LEAF_CHUNKS } from "../../src/log/chunk_list.ts";
 import {
-  type ChunkList,
   makeChunkList,
   type ManifestBlob,
   resolveChunkList,

@@ -7,14 +7,8 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  checkRelativePath,
-  loggedPathProblem,
-  MAX_NAME_BYTES,
-  MAX_PATH_BYTES,
-  relativePathProblem,
-  showPath,
-} from "../../src/files/paths.ts";
+import { checkRelativePath, relativePathProblem, showPath } from "../../src/files/paths.ts";
+import { loggedPathProblem, MAX_NAME_BYTES, MAX_PATH_BYTES } from "../../src/log/logged_path.ts";
 import { findCaseCollisions, portabilityProblems } from "../../src/files/path_portability.ts";
 import { assertMycelError } from "../helpers/assert.ts";
 

@@ -12,7 +12,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { ChunkRef } from "../../src/files/chunk_hash.ts";
+import type { ChunkRef } from "../../src/log/chunk_id.ts";
 import { decodeFileVersion, type FileVersion } from "../../src/files/file_version.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";

@@ -2,16 +2,21 @@
  * @module chunk_list_codec
  * The chunk list inside a file version (file_version.ts): wire form
  * `[0, id, length, id, length, ...]` for up to 8 inline chunks, or
- * `[1, rootId, chunkCount]` for a manifest tree (manifest_tree.ts) of more.
+ * `[1, rootId, chunkCount]` for a manifest tree (files/manifest_tree.ts) of more.
  * Which form a list takes follows from its length, so each list has one
  * encoding.
  */
 
 import { asBytes } from "../bytes.ts";
-import { chunkHashBytes, chunkHashFromBytes, isChunkHash } from "./chunk_hash.ts";
-import { MAX_CHUNK_BYTES, MIN_CHUNK_FLOOR } from "./chunk_params.ts";
-import { type ChunkList, MAX_INLINE_CHUNKS, MAX_MANIFEST_CHUNKS } from "./manifest_tree.ts";
-import { toSafeInteger } from "../log/version_vector.ts";
+import { chunkHashBytes, chunkHashFromBytes, isChunkHash } from "./chunk_id.ts";
+import {
+  type ChunkList,
+  MAX_CHUNK_BYTES,
+  MAX_INLINE_CHUNKS,
+  MAX_MANIFEST_CHUNKS,
+  MIN_CHUNK_FLOOR,
+} from "./chunk_list.ts";
+import { toSafeInteger } from "./version_vector.ts";
 
 /** Why `list` can't describe `size` bytes, or undefined. */
 export function chunkListProblem(list: ChunkList, size: number): string | undefined {

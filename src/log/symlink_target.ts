@@ -8,7 +8,7 @@
  */
 
 import { hasControlChar } from "../bytes.ts";
-import { utf8Length } from "./paths.ts";
+import { utf8Length } from "./logged_path.ts";
 
 /** Longest symlink target accepted, in UTF-8 bytes. */
 export const MAX_TARGET_BYTES = 4096;
