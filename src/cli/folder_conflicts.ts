@@ -13,7 +13,7 @@ import { sameContent } from "../files/version_content.ts";
 import { isConflictCopy, parseConflictCopy } from "../files/conflict_name.ts";
 
 import { shortDeviceId } from "../log/device_id.ts";
-import { decodeFileVersion } from "../files/file_version.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
 import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../log/version_vector.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";

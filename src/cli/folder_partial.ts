@@ -11,7 +11,8 @@
  * standing (folder_standing.ts) does not.
  */
 
-import { decodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import { resolveChunkList } from "../files/manifest_tree.ts";
 import type { ChunkRef } from "../log/chunk_id.ts";
 import type { Home } from "../storage/home_handle.ts";

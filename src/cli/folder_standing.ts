@@ -14,7 +14,7 @@
  */
 
 import { sameContent } from "../files/version_content.ts";
-import { decodeFileVersion } from "../files/file_version.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
 import { markerStop } from "../files/folder_marker.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { FolderRows } from "../log/folder_state.ts";

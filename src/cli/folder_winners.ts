@@ -11,7 +11,8 @@
 
 import { undoneIn, winnerOf } from "../files/conflict.ts";
 import { sameContent } from "../files/version_content.ts";
-import { decodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import type { FolderRows } from "../log/folder_state.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";

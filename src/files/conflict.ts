@@ -41,7 +41,8 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { compareBytes } from "../bytes.ts";
 import { parseDeviceId } from "../log/device_id.ts";
-import { encodeFileVersion, type FileVersion } from "./file_version.ts";
+import { encodeFileVersion } from "../log/file_version_codec.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import { conflictCopyPath } from "./conflict_name.ts";
 import { contentDigest, sameContent } from "./version_content.ts";
 

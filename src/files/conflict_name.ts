@@ -17,7 +17,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { toHex, utf8 } from "../bytes.ts";
 import { shortDeviceId } from "../log/device_id.ts";
-import type { FileVersion } from "./file_version.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import { MAX_NAME_BYTES, utf8Length } from "../log/logged_path.ts";
 import { contentKey } from "./version_content.ts";
 

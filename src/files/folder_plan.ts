@@ -26,7 +26,8 @@
  * winner in the way of a folder, plan_blocked.ts.
  */
 
-import { decodeFileVersion, type FileVersion } from "./file_version.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import { undoneIn, winnerOf } from "./conflict.ts";
 import { sameContent } from "./version_content.ts";
 import { CONFLICT_MARKER, conflictCopyPath, parseConflictCopy } from "./conflict_name.ts";

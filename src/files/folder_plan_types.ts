@@ -5,7 +5,7 @@
  * and, per path, what it decided. Types only: no code.
  */
 
-import type { FileVersion } from "./file_version.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import type { IndexedEntry } from "./file_index.ts";
 
 /** A version of the state with its id. */

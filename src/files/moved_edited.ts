@@ -29,7 +29,8 @@
  * ordinary conflict, merged as any), or with `folder override`.
  */
 
-import { decodeFileVersion, type FileVersion } from "./file_version.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import { winnerOf } from "./conflict.ts";
 import { contentDigest } from "./version_content.ts";
 import type { FolderPlan } from "./folder_plan_types.ts";

@@ -8,7 +8,7 @@
  * deletions.
  */
 
-import type { FileVersion } from "./file_version.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import type { Decided, PlanAction } from "./folder_plan_types.ts";
 
 /**

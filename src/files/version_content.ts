@@ -10,7 +10,7 @@
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { toHex, utf8 } from "../bytes.ts";
-import type { FileVersion, RegularFileVersion, SymlinkVersion } from "./file_version.ts";
+import type { FileVersion, RegularFileVersion, SymlinkVersion } from "../log/file_version.ts";
 
 /**
  * Text naming a version's content (not its path, maker or vector): equal

@@ -12,22 +12,17 @@
  *   disk — what it still lacks, measured against the folder frontier it knew
  *   (per author, the last seq of a file version it had folded);
  * - `file.version` `["fv", folder, versionBytes]`: one file version
- *   (src/files/file_version.ts: path, size, exec, mtime, chunk list or a
+ *   (file_version.ts: path, size, exec, mtime, chunk list or a
  *   manifest root, version vector, the device that made it).
  *
- * Layering: this is the one place the log imports from src/files — the pure
- * codec of file versions and version vectors (no I/O), so that a version is
- * checked as strictly at decode time as every other op.
+ * The file-version codec is the log's own (file_version_codec.ts, pure), so
+ * a version is checked as strictly at decode time as every other op.
  */
 
 import { NEWER_RELEASE } from "./newer_release.ts";
 import { asBytes, hasControlChar } from "../bytes.ts";
-import {
-  decodeFileVersion,
-  encodeFileVersion,
-  type FileVersion,
-  MAX_FILE_VERSION_BYTES,
-} from "../files/file_version.ts";
+import { decodeFileVersion, encodeFileVersion } from "./file_version_codec.ts";
+import { type FileVersion, MAX_FILE_VERSION_BYTES } from "./file_version.ts";
 import { DeviceKey } from "./device_key.ts";
 import { checkName } from "./op_checks.ts";
 

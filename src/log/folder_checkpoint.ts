@@ -8,7 +8,7 @@
  */
 
 import { asBytes } from "../bytes.ts";
-import { decodeFileVersion } from "../files/file_version.ts";
+import { decodeFileVersion } from "./file_version_codec.ts";
 import type { DeviceKey } from "./device_key.ts";
 import { decodeProgress, encodeProgress, folderIdProblem } from "./file_ops.ts";
 import { joinDeviceRow, joinShare } from "./folder_fold.ts";

@@ -17,7 +17,7 @@
  * - folder frontier: the highest seq of a file version folded per author.
  */
 
-import { encodeFileVersion } from "../files/file_version.ts";
+import { encodeFileVersion } from "./file_version_codec.ts";
 import type { DeviceKey } from "./device_key.ts";
 import type { FolderOp } from "./file_ops.ts";
 import {

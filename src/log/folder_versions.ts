@@ -28,7 +28,7 @@
  * the design; not built.
  */
 
-import { decodeFileVersion } from "../files/file_version.ts";
+import { decodeFileVersion } from "./file_version_codec.ts";
 import { compareVv, type VersionVector } from "./version_vector.ts";
 import type { HeldVersion } from "./folder_held.ts";
 import type { FolderStore, StoredVersion } from "./folder_state.ts";

@@ -16,7 +16,7 @@
 
 import { toHex } from "../bytes.ts";
 import { loadBlake3 } from "../files/chunk_hash.ts";
-import { decodeFileVersion } from "../files/file_version.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
 import type { Db } from "./db.ts";
 
 type Row = (string | number | Uint8Array | null)[];

@@ -13,7 +13,7 @@
  * (folder_round.ts), not on every idle round.
  */
 
-import { decodeFileVersion } from "../files/file_version.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
 import { decodeManifestNode } from "../files/manifest_codec.ts";
 import type { Home } from "../storage/home_handle.ts";
 

@@ -30,7 +30,7 @@
 
 import { sameContent } from "../files/version_content.ts";
 import { cannotWrite } from "../files/disk_full.ts";
-import { decodeFileVersion } from "../files/file_version.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
 import { planFolder } from "../files/folder_plan.ts";
 import { keepOpen, movedWhileEdited } from "../files/moved_edited.ts";
 import type { FolderPlan } from "../files/folder_plan_types.ts";

@@ -10,7 +10,7 @@
 
 import { casePairs, renameCase } from "../files/case_rename.ts";
 import { sameContent } from "../files/version_content.ts";
-import { decodeFileVersion, encodeFileVersion } from "../files/file_version.ts";
+import { decodeFileVersion, encodeFileVersion } from "../log/file_version_codec.ts";
 import type { FolderPlan, PlanAction } from "../files/folder_plan_types.ts";
 import { CaseNames } from "../files/fs_names.ts";
 import { resolveChunkList } from "../files/manifest_tree.ts";

@@ -9,7 +9,7 @@
  * queue is what keeps a large file's fsync from holding every chunk put.
  */
 
-import { encodeFileVersion } from "../files/file_version.ts";
+import { encodeFileVersion } from "../log/file_version_codec.ts";
 import type { PartialFile } from "../files/partial_file.ts";
 import { noteProblem, noteRaced } from "./folder_apply_problems.ts";
 import { type ApplySession, asCopy, expectedOf } from "./folder_apply_session.ts";

@@ -8,7 +8,7 @@
 
 import { join } from "node:path";
 import { takeMtime } from "../files/disk_state.ts";
-import { encodeFileVersion } from "../files/file_version.ts";
+import { encodeFileVersion } from "../log/file_version_codec.ts";
 import type { PlanAction } from "../files/folder_plan_types.ts";
 import { writeSymlink } from "../files/write_symlink.ts";
 import { noteProblem, noteRaced } from "./folder_apply_problems.ts";

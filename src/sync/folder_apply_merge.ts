@@ -8,7 +8,8 @@
  */
 
 import { sameContent } from "../files/version_content.ts";
-import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import { decodeFileVersion, encodeFileVersion } from "../log/file_version_codec.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import type { PlanAction } from "../files/folder_plan_types.ts";
 import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../log/version_vector.ts";
 import type { ApplySession } from "./folder_apply_session.ts";

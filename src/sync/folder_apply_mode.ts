@@ -14,7 +14,8 @@
  */
 
 import { join } from "node:path";
-import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import { decodeFileVersion, encodeFileVersion } from "../log/file_version_codec.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import type { FolderPlan, PlanAction, PlanIndexRow } from "../files/folder_plan_types.ts";
 import { takeExec } from "../files/take_mode.ts";
 import { sameContent } from "../files/version_content.ts";

@@ -17,7 +17,7 @@
  * phase (what to resume) must read the same answer.
  */
 
-import { decodeFileVersion, encodeFileVersion } from "../files/file_version.ts";
+import { decodeFileVersion, encodeFileVersion } from "../log/file_version_codec.ts";
 import { parentOf } from "../files/paths.ts";
 import { contentKey } from "../files/version_content.ts";
 import { versionId } from "../log/folder_state.ts";

@@ -11,7 +11,7 @@
 
 import type { ChunkRef } from "../log/chunk_id.ts";
 import type { ExpectedEntry } from "../files/disk_state.ts";
-import type { FileVersion } from "../files/file_version.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import type { PlanAction, PlanIndexRow } from "../files/folder_plan_types.ts";
 import { shortDeviceId } from "../log/device_id.ts";
 import { DeviceKey } from "../log/device_key.ts";

@@ -10,7 +10,7 @@
  */
 
 import type { ChunkRef } from "../log/chunk_id.ts";
-import type { FileVersion } from "../files/file_version.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import type { PlanIndexRow } from "../files/folder_plan_types.ts";
 import { MycelError } from "../errors.ts";
 

@@ -5,7 +5,7 @@
  * Apart so that every phase can name them without importing the runner.
  */
 
-import type { RegularFileVersion } from "../files/file_version.ts";
+import type { RegularFileVersion } from "../log/file_version.ts";
 import type { PlanAction } from "../files/folder_plan_types.ts";
 import type { MovedWhileEdited } from "../files/moved_edited.ts";
 import type { DeviceKey } from "../log/device_key.ts";

@@ -11,7 +11,7 @@ import { realOr } from "../files/apart_folder.ts";
 import { foldName, foldPath } from "../files/path_portability.ts";
 import { MARKER_NAME } from "../files/folder_layout.ts";
 import { markerLook } from "../files/folder_marker.ts";
-import { decodeFileVersion } from "../files/file_version.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
 import { winnerOf } from "../files/conflict.ts";
 import type { ScanOptions } from "../files/scan_types.ts";
 import type { Home } from "../storage/home_handle.ts";

@@ -11,7 +11,8 @@
  */
 
 import { sameContent } from "../files/version_content.ts";
-import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import { decodeFileVersion, encodeFileVersion } from "../log/file_version_codec.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import { indexedEntryOf } from "../files/file_index.ts";
 import { makeChunkList } from "../files/manifest_tree.ts";
 import { builtVvProblem, mergeVv } from "../log/version_vector.ts";

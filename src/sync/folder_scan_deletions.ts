@@ -11,7 +11,8 @@
  */
 
 import { contentDigest } from "../files/version_content.ts";
-import { decodeFileVersion, encodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import { decodeFileVersion, encodeFileVersion } from "../log/file_version_codec.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import { builtVvProblem } from "../log/version_vector.ts";
 import type { DeviceId } from "../log/device_id.ts";
 import type { FolderRows } from "../log/folder_state.ts";

@@ -30,7 +30,7 @@
  */
 
 import { sameContent } from "../files/version_content.ts";
-import type { FileVersion } from "../files/file_version.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { IndexRow, LoadedIndex, LocalFolder } from "../storage/sql_folder_local.ts";
 import { type Found, recutMatches } from "./folder_scan_recut.ts";

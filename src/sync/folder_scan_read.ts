@@ -12,7 +12,7 @@
 import { isMycelError } from "../errors.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { DEFAULT_CHUNK_PARAMS } from "../files/chunk_params.ts";
-import { decodeFileVersion } from "../files/file_version.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
 import { chunkSecret } from "../files/chunk_key.ts";
 import { gearSeedFromSecret } from "../files/gear_seed.ts";
 import { scanFolder } from "../files/scan.ts";

@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import { sameContent } from "../files/version_content.ts";
 import { ContentChunker } from "../files/content_chunker.ts";
-import type { FileVersion } from "../files/file_version.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import type { ChunkList } from "../log/chunk_list.ts";
 import { makeChunkList } from "../files/manifest_tree.ts";
 import { chunkFile, statKey } from "../files/scan_file.ts";

@@ -7,7 +7,8 @@
  * remote version it never held (so that an edit racing one is a conflict).
  */
 
-import { decodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import { contentDigest, sameContent } from "../files/version_content.ts";
 import { bumpVv, mergeVv, type VersionVector } from "../log/version_vector.ts";
 import type { DeviceId } from "../log/device_id.ts";

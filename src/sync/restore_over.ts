@@ -12,7 +12,8 @@
  * holds.
  */
 
-import { decodeFileVersion, type FileVersion } from "../files/file_version.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import { sameContent } from "../files/version_content.ts";
 import type { Home } from "../storage/home_handle.ts";
 

@@ -15,7 +15,7 @@
  */
 
 import { winnerOf } from "../files/conflict.ts";
-import { decodeFileVersion } from "../files/file_version.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
 import type { Home } from "../storage/home_handle.ts";
 
 /**

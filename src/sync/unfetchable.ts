@@ -23,7 +23,7 @@
  * (a rename by a retired device then lost its new name everywhere).
  */
 
-import type { FileVersion } from "../files/file_version.ts";
+import type { FileVersion } from "../log/file_version.ts";
 import { DeviceKey } from "../log/device_key.ts";
 import type { Fetcher } from "./file_fetch.ts";
 

@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { resolveConflict, undoneIn, winnerOf } from "../../src/files/conflict.ts";
 import { contentDigest } from "../../src/files/version_content.ts";
 import { conflictCopyPath, isConflictCopy, splitExtension } from "../../src/files/conflict_name.ts";
-import type { FileVersion } from "../../src/files/file_version.ts";
+import type { FileVersion } from "../../src/log/file_version.ts";
 import { utf8Length } from "../../src/log/logged_path.ts";
 import { bumpVv, compareVv, mergeVv } from "../../src/log/version_vector.ts";
 import { shortDeviceId } from "../../src/log/device_id.ts";

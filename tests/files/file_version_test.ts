@@ -9,14 +9,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { isMycelError } from "../../src/errors.ts";
+import { decodeFileVersion, encodeFileVersion } from "../../src/log/file_version_codec.ts";
 import {
-  decodeFileVersion,
-  encodeFileVersion,
   type FileVersion,
   MAX_FILE_VERSION_BYTES,
   MAX_MTIME,
   MIN_MTIME,
-} from "../../src/files/file_version.ts";
+} from "../../src/log/file_version.ts";
 import { MAX_INLINE_CHUNKS, MIN_CHUNK_FLOOR } from "../../src/log/chunk_list.ts";
 import { MAX_VV_ENTRIES } from "../../src/log/version_vector.ts";
 import { encodeCbor } from "../../src/log/cbor.ts";

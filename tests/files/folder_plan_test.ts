@@ -11,11 +11,8 @@
 import assert from "node:assert/strict";
 import { contentDigest } from "../../src/files/version_content.ts";
 import { conflictCopyPath, isConflictCopy } from "../../src/files/conflict_name.ts";
-import {
-  encodeFileVersion,
-  type FileVersion,
-  type RegularFileVersion,
-} from "../../src/files/file_version.ts";
+import { encodeFileVersion } from "../../src/log/file_version_codec.ts";
+import type { FileVersion, RegularFileVersion } from "../../src/log/file_version.ts";
 import { planFolder } from "../../src/files/folder_plan.ts";
 import type { PlanIndexRow } from "../../src/files/folder_plan_types.ts";
 import { versionId } from "../../src/log/folder_state.ts";

@@ -6,7 +6,7 @@
  * the pieces the write and race tests share (content, expectations, temps).
  */
 
-import type { FileVersion } from "../../src/files/file_version.ts";
+import type { FileVersion } from "../../src/log/file_version.ts";
 import { dirname, join } from "node:path";
 import type { ChunkRef } from "../../src/log/chunk_id.ts";
 import type { ChunkParams } from "../../src/files/chunk_params.ts";

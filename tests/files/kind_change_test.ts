@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { FileVersion } from "../../src/files/file_version.ts";
+import type { FileVersion } from "../../src/log/file_version.ts";
 import type { PlanAction, PlanIndexRow } from "../../src/files/folder_plan_types.ts";
 import {
   clearEmptyFolder,

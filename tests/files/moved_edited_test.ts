@@ -8,7 +8,8 @@
  */
 
 import assert from "node:assert/strict";
-import { encodeFileVersion, type FileVersion } from "../../src/files/file_version.ts";
+import { encodeFileVersion } from "../../src/log/file_version_codec.ts";
+import type { FileVersion } from "../../src/log/file_version.ts";
 import { type DottedVersion, keepOpen, movedWhileEdited } from "../../src/files/moved_edited.ts";
 import { contentDigest } from "../../src/files/version_content.ts";
 import { planFolder } from "../../src/files/folder_plan.ts";

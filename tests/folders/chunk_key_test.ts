@@ -21,7 +21,8 @@ import {
   newChunkKeyOp,
 } from "../../src/files/chunk_key.ts";
 import { chunkBytes } from "../../src/files/content_chunker.ts";
-import { decodeFileVersion, type RegularFileVersion } from "../../src/files/file_version.ts";
+import { decodeFileVersion } from "../../src/log/file_version_codec.ts";
+import type { RegularFileVersion } from "../../src/log/file_version.ts";
 import { gearSeedFromSecret } from "../../src/files/gear_seed.ts";
 import { folderIdProblem } from "../../src/log/file_ops.ts";
 import { checkConfigKey } from "../../src/log/ops.ts";

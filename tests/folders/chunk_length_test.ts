@@ -13,7 +13,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { ChunkRef } from "../../src/log/chunk_id.ts";
-import { decodeFileVersion, type FileVersion } from "../../src/files/file_version.ts";
+import { decodeFileVersion } from "../../src/log/file_version_codec.ts";
+import type { FileVersion } from "../../src/log/file_version.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
 import { devices, exists, folderOf, put, saidAfter, syncNow, tempFiles } from "./_helpers.ts";

@@ -13,7 +13,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { decodeFileVersion, type RegularFileVersion } from "../../src/files/file_version.ts";
+import { decodeFileVersion } from "../../src/log/file_version_codec.ts";
+import type { RegularFileVersion } from "../../src/log/file_version.ts";
 import { isTempName } from "../../src/files/folder_layout.ts";
 import { versionId } from "../../src/log/folder_state.ts";
 import { Home } from "../../src/storage/home_handle.ts";

@@ -18,7 +18,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { blake3Hex } from "../../src/files/chunk_hash.ts";
-import type { FileVersion } from "../../src/files/file_version.ts";
+import type { FileVersion } from "../../src/log/file_version.ts";
 import { homePaths } from "../../src/storage/home.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";

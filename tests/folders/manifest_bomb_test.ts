@@ -18,7 +18,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { blake3Hex } from "../../src/files/chunk_hash.ts";
-import type { FileVersion } from "../../src/files/file_version.ts";
+import type { FileVersion } from "../../src/log/file_version.ts";
 import { encodeManifestNode } from "../../src/files/manifest_codec.ts";
 import { MAX_FANOUT, MAX_LEAF_CHUNKS } from "../../src/log/chunk_list.ts";
 import { Home } from "../../src/storage/home_handle.ts";

@@ -13,7 +13,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { FileVersion } from "../../src/files/file_version.ts";
+import type { FileVersion } from "../../src/log/file_version.ts";
 import { deviceIdFromKey } from "../../src/log/device_id.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { type Device, put, rogueJoined, syncNow, text } from "./_helpers.ts";

@@ -11,7 +11,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { FileVersion } from "../../src/files/file_version.ts";
+import type { FileVersion } from "../../src/log/file_version.ts";
 import { deviceIdFromKey } from "../../src/log/device_id.ts";
 import { foldEntry } from "../../src/log/fold.ts";
 import { MemoryFolders } from "../../src/log/folder_memory.ts";

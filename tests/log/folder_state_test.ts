@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { encodeCbor } from "../../src/log/cbor.ts";
 import { makeCheckpoint, readCheckpoint } from "../../src/log/checkpoint.ts";
-import type { FileVersion } from "../../src/files/file_version.ts";
+import type { FileVersion } from "../../src/log/file_version.ts";
 import type { Op } from "../../src/log/ops.ts";
 import { decodeOp } from "../../src/log/ops.ts";
 import { stateDigest } from "../../src/log/state_digest.ts";

@@ -17,7 +17,7 @@ import type { DeviceFields, DeviceRecord } from "../../src/log/device_record.ts"
 import { createEntry, type SignedEntry } from "../../src/log/entry.ts";
 import { type DeviceKeys, generateDeviceKeys, Signer } from "../../src/log/identity.ts";
 import { encodeOp, type Op } from "../../src/log/ops.ts";
-import type { FileVersion } from "../../src/files/file_version.ts";
+import type { FileVersion } from "../../src/log/file_version.ts";
 import type { FolderProgress } from "../../src/log/file_ops.ts";
 
 // ---------------------------------------------------------------------------

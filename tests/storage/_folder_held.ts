@@ -6,7 +6,7 @@
  * `file_versions`, and a write transaction run as Home.write runs it.
  */
 
-import type { FileVersion } from "../../src/files/file_version.ts";
+import type { FileVersion } from "../../src/log/file_version.ts";
 import type { VersionVector } from "../../src/log/version_vector.ts";
 import { deviceIdFromKey } from "../../src/log/device_id.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";

@@ -8,7 +8,8 @@
  */
 
 import assert from "node:assert/strict";
-import { encodeFileVersion, type FileVersion } from "../../src/files/file_version.ts";
+import { encodeFileVersion } from "../../src/log/file_version_codec.ts";
+import type { FileVersion } from "../../src/log/file_version.ts";
 import { compareVv, type VersionVector } from "../../src/log/version_vector.ts";
 import type { Entry } from "../../src/log/entry.ts";
 import { foldEntry } from "../../src/log/fold.ts";
