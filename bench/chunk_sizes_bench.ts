@@ -24,7 +24,7 @@ import { DatabaseSync } from "node:sqlite";
 import { deflateRawSync } from "node:zlib";
 import type { ChunkParams } from "../src/files/chunk_params.ts";
 import { chunkBytes } from "../src/files/content_chunker.ts";
-import type { ChunkRef } from "../src/log/chunk_id.ts";
+import type { ChunkRef } from "../src/log/chunk_list.ts";
 import { concatBytes, utf8 } from "../src/bytes.ts";
 import { rng } from "../tests/helpers/random.ts";
 import { pseudoRandomBytes } from "../tests/files/helpers.ts";

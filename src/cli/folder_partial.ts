@@ -14,7 +14,7 @@
 import { decodeFileVersion } from "../log/file_version_codec.ts";
 import type { FileVersion } from "../log/file_version.ts";
 import { resolveChunkList } from "../files/manifest_tree.ts";
-import type { ChunkRef } from "../log/chunk_id.ts";
+import type { ChunkRef } from "../log/chunk_list.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { bitSet } from "../sync/folder_apply_task.ts";
 

@@ -25,7 +25,7 @@
 
 import { join } from "node:path";
 import { MycelError } from "../errors.ts";
-import type { ChunkHash, ChunkRef } from "../log/chunk_id.ts";
+import type { ChunkHash, ChunkRef } from "../log/chunk_list.ts";
 import { loadBlake3 } from "./chunk_hash.ts";
 import {
   type ChunkSource,

@@ -2,7 +2,7 @@
  * @module chunk_hash
  * Chunk ids: BLAKE3-256 (mycel's four-lane SIMD build, blake3.ts), written
  * as 64 lower-case hex digits (the ids themselves, their checks and wire
- * form: log/chunk_id.ts). A chunk is always checked against its id before it
+ * form: log/chunk_list.ts). A chunk is always checked against its id before it
  * is used.
  *
  * The hasher is created once per process or worker (creating one compiles
@@ -11,7 +11,7 @@
  */
 
 import { lazyImport } from "../lazy_import.ts";
-import type { ChunkHash } from "../log/chunk_id.ts";
+import type { ChunkHash } from "../log/chunk_list.ts";
 
 /** Synchronous BLAKE3-256 → hex, available once {@link loadBlake3} resolved. */
 export type Blake3 = (bytes: Uint8Array) => ChunkHash;

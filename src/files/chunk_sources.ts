@@ -13,9 +13,8 @@
 
 import { join } from "node:path";
 import type { ChunkSource } from "./disk_state.ts";
-import type { ChunkHash, ChunkRef } from "../log/chunk_id.ts";
+import { type ChunkHash, type ChunkRef, MAX_CHUNK_BYTES } from "../log/chunk_list.ts";
 import { loadBlake3 } from "./chunk_hash.ts";
-import { MAX_CHUNK_BYTES } from "../log/chunk_list.ts";
 import { relativePathProblem } from "./paths.ts";
 
 /** Where a chunk's bytes are in a local file. */

@@ -7,7 +7,7 @@
  */
 
 import { type Blake3, loadBlake3 } from "./chunk_hash.ts";
-import type { ChunkHash, ChunkRef } from "../log/chunk_id.ts";
+import type { ChunkHash, ChunkRef } from "../log/chunk_list.ts";
 import type { HashPool } from "./hash_pool.ts";
 import type { ChunkParams } from "./chunk_params.ts";
 import { Chunker } from "./chunker.ts";

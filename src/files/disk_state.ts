@@ -7,7 +7,7 @@
  * Also the shapes every folder write shares.
  */
 
-import type { ChunkHash } from "../log/chunk_id.ts";
+import type { ChunkHash } from "../log/chunk_list.ts";
 import { type StatKey, statKey } from "./scan_file.ts";
 
 /** Where chunk bytes come from: the chunk store, other local files that hold them, ... */

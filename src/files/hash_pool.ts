@@ -20,7 +20,7 @@
  * {@link HashPool.close} must be called (a live worker keeps the process up).
  */
 
-import type { ChunkHash } from "../log/chunk_id.ts";
+import type { ChunkHash } from "../log/chunk_list.ts";
 import type { HashAnswer, HashRequest } from "./hash_worker.ts";
 
 /** Bytes of returned buffers kept for reuse at most. */

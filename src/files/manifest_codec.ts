@@ -17,8 +17,11 @@
 import { asBytes, bytesEqual } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import { decodeCbor, encodeCbor } from "../log/cbor.ts";
-import { chunkHashBytes, chunkHashFromBytes, type ChunkRef, isChunkHash } from "../log/chunk_id.ts";
 import {
+  chunkHashBytes,
+  chunkHashFromBytes,
+  type ChunkRef,
+  isChunkHash,
   MAX_CHUNK_BYTES,
   MAX_FANOUT,
   MAX_LEAF_CHUNKS,

@@ -15,14 +15,15 @@
 
 import { MycelError } from "../errors.ts";
 import { blake3Hex } from "./chunk_hash.ts";
-import type { ChunkHash, ChunkRef } from "../log/chunk_id.ts";
-import { decodeManifestNode } from "./manifest_codec.ts";
 import {
+  type ChunkHash,
   type ChunkList,
+  type ChunkRef,
   MAX_FANOUT,
   MAX_LEAF_CHUNKS,
   MAX_MANIFEST_LEVEL,
 } from "../log/chunk_list.ts";
+import { decodeManifestNode } from "./manifest_codec.ts";
 import type { GetBlob } from "./manifest_tree.ts";
 
 /**

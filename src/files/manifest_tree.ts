@@ -16,15 +16,16 @@
 
 import { MycelError } from "../errors.ts";
 import { blake3Hex } from "./chunk_hash.ts";
-import type { ChunkHash, ChunkRef } from "../log/chunk_id.ts";
-import { encodeManifestNode } from "./manifest_codec.ts";
 import {
+  type ChunkHash,
   type ChunkList,
+  type ChunkRef,
   MAX_FANOUT,
   MAX_INLINE_CHUNKS,
   MAX_LEAF_CHUNKS,
   MAX_MANIFEST_CHUNKS,
 } from "../log/chunk_list.ts";
+import { encodeManifestNode } from "./manifest_codec.ts";
 
 // Reading a tree is manifest_resolve.ts (level by level, bounded); callers import it from here too.
 export { resolveChunkList } from "./manifest_resolve.ts";

@@ -12,7 +12,7 @@
  * block the open.
  */
 
-import type { ChunkRef } from "../log/chunk_id.ts";
+import type { ChunkRef } from "../log/chunk_list.ts";
 import type { ContentChunker } from "./content_chunker.ts";
 import { isMycelError } from "../errors.ts";
 import type { ScanStop } from "./scan_stop.ts";

@@ -5,7 +5,7 @@
  * transaction as the log entries it writes for the changes.
  */
 
-import type { ChunkRef } from "../log/chunk_id.ts";
+import type { ChunkRef } from "../log/chunk_list.ts";
 import type { ChunkParams } from "./chunk_params.ts";
 import type { IgnoreRules } from "./ignore_rules.ts";
 import type { StatKey } from "./scan_file.ts";

@@ -1,14 +1,27 @@
 /**
  * @module chunk_list
- * A file version's chunk list (file_version.ts) and the bounds a version is
- * checked against when it is decoded: inline up to {@link MAX_INLINE_CHUNKS}
- * chunks, else the root of a tree of manifest blobs (files/manifest_tree.ts)
- * whose shape the limits here fix. They are part of the log format: a
- * version outside them is refused at ingest on every device, so they never
- * widen. Pure.
+ * A file version's chunk list (file_version.ts), the chunk ids it names and
+ * the bounds a version is checked against when it is decoded. Ids are
+ * BLAKE3-256 digests, 64 lower-case hex digits in memory and 32 raw bytes on
+ * the wire (computing one is files/chunk_hash.ts, so the log needs no
+ * hasher). A list is inline up to {@link MAX_INLINE_CHUNKS} chunks, else the
+ * root of a tree of manifest blobs (files/manifest_tree.ts) whose shape the
+ * limits here fix. They are part of the log format: a version outside them
+ * is refused at ingest on every device, so they never widen. Pure.
  */
 
-import type { ChunkHash, ChunkRef } from "./chunk_id.ts";
+import { fromHex, toHex } from "../bytes.ts";
+
+/** A BLAKE3-256 digest as 64 lower-case hex digits. */
+export type ChunkHash = string;
+
+/** One chunk of a file: its id and length in bytes. */
+export interface ChunkRef {
+  /** BLAKE3-256 of the chunk's bytes. */
+  readonly hash: ChunkHash;
+  /** Length in bytes (≥ 1). */
+  readonly length: number;
+}
 
 /** Most chunks listed in the version itself. */
 export const MAX_INLINE_CHUNKS = 8;
@@ -36,3 +49,21 @@ export const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
 export type ChunkList =
   | { readonly inline: readonly ChunkRef[] }
   | { readonly manifest: ChunkHash; readonly count: number };
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** True when `text` is a chunk id (64 lower-case hex digits). */
+export function isChunkHash(text: unknown): text is ChunkHash {
+  return typeof text === "string" && HEX64.test(text);
+}
+
+/** Wire form of a chunk id. */
+export function chunkHashBytes(hash: ChunkHash): Uint8Array {
+  if (!isChunkHash(hash)) throw new RangeError("not a chunk hash");
+  return fromHex(hash);
+}
+
+/** Chunk id from its wire form, or undefined when it is not 32 bytes. */
+export function chunkHashFromBytes(bytes: Uint8Array | undefined): ChunkHash | undefined {
+  return bytes?.length === 32 ? toHex(bytes) : undefined;
+}

@@ -8,9 +8,11 @@
  */
 
 import { asBytes } from "../bytes.ts";
-import { chunkHashBytes, chunkHashFromBytes, isChunkHash } from "./chunk_id.ts";
 import {
+  chunkHashBytes,
+  chunkHashFromBytes,
   type ChunkList,
+  isChunkHash,
   MAX_CHUNK_BYTES,
   MAX_INLINE_CHUNKS,
   MAX_MANIFEST_CHUNKS,

@@ -12,7 +12,7 @@
  * round's one long phase: it decides which file each chunk goes to.
  */
 
-import type { ChunkRef } from "../log/chunk_id.ts";
+import type { ChunkRef } from "../log/chunk_list.ts";
 import { checkRelativePath, parentOf } from "../files/paths.ts";
 import { ensureRealParents } from "../files/safe_paths.ts";
 import { humanBytes } from "../human.ts";

@@ -18,7 +18,7 @@
  * after a round stored blobs, those no version names go (blob_sweep.ts).
  */
 
-import type { ChunkRef } from "../log/chunk_id.ts";
+import type { ChunkRef } from "../log/chunk_list.ts";
 import {
   checkNode,
   MAX_RESOLVED_CHUNKS,

@@ -14,7 +14,7 @@
  */
 
 import { isMycelError, MycelError } from "../errors.ts";
-import type { ChunkRef } from "../log/chunk_id.ts";
+import type { ChunkRef } from "../log/chunk_list.ts";
 import type { FileVersion } from "../log/file_version.ts";
 import { syncDir } from "../files/safe_paths.ts";
 import type { FolderProgress } from "../log/file_ops.ts";

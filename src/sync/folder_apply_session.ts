@@ -9,7 +9,7 @@
  * own.
  */
 
-import type { ChunkRef } from "../log/chunk_id.ts";
+import type { ChunkRef } from "../log/chunk_list.ts";
 import type { ExpectedEntry } from "../files/disk_state.ts";
 import type { FileVersion } from "../log/file_version.ts";
 import type { PlanAction, PlanIndexRow } from "../files/folder_plan_types.ts";

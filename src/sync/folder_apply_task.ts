@@ -9,7 +9,7 @@
  * writer to do so.
  */
 
-import type { ChunkRef } from "../log/chunk_id.ts";
+import type { ChunkRef } from "../log/chunk_list.ts";
 import type { FileVersion } from "../log/file_version.ts";
 import type { PlanIndexRow } from "../files/folder_plan_types.ts";
 import { MycelError } from "../errors.ts";

@@ -18,7 +18,7 @@
  * hashing them.
  */
 
-import type { ChunkRef } from "../log/chunk_id.ts";
+import type { ChunkRef } from "../log/chunk_list.ts";
 import { HashPool } from "../files/hash_pool.ts";
 import { bitSet, type Task } from "./folder_apply_task.ts";
 import type { TaskWriter } from "./folder_apply_write.ts";

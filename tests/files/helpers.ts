@@ -8,7 +8,7 @@
 
 import type { FileVersion } from "../../src/log/file_version.ts";
 import { dirname, join } from "node:path";
-import type { ChunkRef } from "../../src/log/chunk_id.ts";
+import type { ChunkRef } from "../../src/log/chunk_list.ts";
 import type { ChunkParams } from "../../src/files/chunk_params.ts";
 import { chunkBytes } from "../../src/files/content_chunker.ts";
 import type { ChunkSource, ExpectedEntry } from "../../src/files/disk_state.ts";

@@ -9,9 +9,8 @@
 
 import assert from "node:assert/strict";
 import { blake3Hex } from "../../src/files/chunk_hash.ts";
-import type { ChunkRef } from "../../src/log/chunk_id.ts";
+import { type ChunkRef, MAX_LEAF_CHUNKS } from "../../src/log/chunk_list.ts";
 import { encodeManifestNode } from "../../src/files/manifest_codec.ts";
-import { MAX_LEAF_CHUNKS } from "../../src/log/chunk_list.ts";
 import {
   checkNode,
   MAX_RESOLVED_CHUNKS,

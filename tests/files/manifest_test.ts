@@ -9,14 +9,13 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { isMycelError } from "../../src/errors.ts";
 import { blake3Hex } from "../../src/files/chunk_hash.ts";
-import type { ChunkRef } from "../../src/log/chunk_id.ts";
+import { type ChunkList, type ChunkRef, MAX_LEAF_CHUNKS } from "../../src/log/chunk_list.ts";
 import {
   decodeManifestNode,
   encodeManifestNode,
   type ManifestNode,
   MAX_MANIFEST_BLOB_BYTES,
 } from "../../src/files/manifest_codec.ts";
-import { type ChunkList, MAX_LEAF_CHUNKS } from "../../src/log/chunk_list.ts";
 import {
   makeChunkList,
   type ManifestBlob,

@@ -12,7 +12,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { ChunkRef } from "../../src/log/chunk_id.ts";
+import type { ChunkRef } from "../../src/log/chunk_list.ts";
 import { decodeFileVersion } from "../../src/log/file_version_codec.ts";
 import type { FileVersion } from "../../src/log/file_version.ts";
 import { Home } from "../../src/storage/home_handle.ts";

@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { bytesEqual } from "../../src/bytes.ts";
 import { loadBlake3 } from "../../src/files/chunk_hash.ts";
-import type { ChunkRef } from "../../src/log/chunk_id.ts";
+import type { ChunkRef } from "../../src/log/chunk_list.ts";
 import type { LocalChunks } from "../../src/sync/local_chunks.ts";
 import { LocalCopy, PIPELINE_MIN_BYTES, WINDOW_BYTES } from "../../src/sync/local_copy.ts";
 import type { Task } from "../../src/sync/folder_apply_task.ts";
