@@ -37,7 +37,7 @@ export function folderPathError(action: string, abs: string, e: unknown): unknow
   const problem = pathLookupProblem(e);
   if (problem === undefined) return e;
   const permission = e instanceof Deno.errors.PermissionDenied;
-  return new MycelError(permission ? "permission" : "bad_folder", action, problem, {
+  return new MycelError(permission ? "permission_denied" : "bad_folder", action, problem, {
     value: abs,
     hint: permission
       ? "Pick a folder this user can open, or run mycel as the user who owns it."

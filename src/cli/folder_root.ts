@@ -22,7 +22,7 @@ export async function prepareRoot(path: string, create: boolean, id: string): Pr
     // The user's folder, not the home: say so (it used to blame mycel.db).
     const action = create ? "join folder" : "share folder";
     if (e instanceof Deno.errors.PermissionDenied) {
-      throw new MycelError("permission", action, "this user may not write into it", {
+      throw new MycelError("permission_denied", action, "this user may not write into it", {
         value: abs,
         hint: "mycel writes its marker .mycel-folder and the files it receives there: " +
           "make the folder writable for this user, or pick another.",

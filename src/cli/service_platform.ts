@@ -64,7 +64,7 @@ export async function agentTarget(
 ): Promise<AgentTarget> {
   const home = ctx.env("HOME");
   if (!home?.startsWith("/")) {
-    throw new MycelError("no_home_dir", "find ~/Library/LaunchAgents", "HOME is not absolute", {
+    throw new MycelError("no_home", "find ~/Library/LaunchAgents", "HOME is not absolute", {
       value: home ?? "unset",
       hint: "launchd agents live in ~/Library/LaunchAgents: run it with HOME set.",
     });

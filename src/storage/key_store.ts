@@ -87,7 +87,7 @@ export async function readKeyFile(path: string): Promise<KeyFile> {
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw damaged(path, "the key file is missing", e);
     if (e instanceof Deno.errors.PermissionDenied) {
-      throw new MycelError("permission", "read device keys", "permission denied", {
+      throw new MycelError("permission_denied", "read device keys", "permission denied", {
         value: path,
         hint: "Run mycel as the user who owns this home.",
       });

@@ -50,7 +50,7 @@ export function sqliteError(
   waitedMs?: number,
 ): unknown {
   if (e instanceof Deno.errors.PermissionDenied) {
-    return new MycelError("permission", action, "permission denied", {
+    return new MycelError("permission_denied", action, "permission denied", {
       value: path,
       hint: "Run mycel as the user who owns this home, or pass --home with your own.",
       cause: e,

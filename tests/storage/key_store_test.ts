@@ -145,7 +145,7 @@ Deno.test("readKeys() of an unreadable file is a permission error naming the pat
   const path = `${dir.path}/keys.cbor`;
   await writeKeys(path, KEYS);
   await Deno.chmod(path, 0o000);
-  const e = await assertRejectsMycel(() => readKeys(path, undefined), "permission");
+  const e = await assertRejectsMycel(() => readKeys(path, undefined), "permission_denied");
   assert.ok(e.message.includes(path));
 });
 
