@@ -10,7 +10,7 @@ import { type Output, processOutput } from "./src/cli/output.ts";
 import type { CommandTable } from "./src/cli/command_lookup.ts";
 import { commandWord, parseArgv, type ParseOutcome, wantsJson } from "./src/cli/parse.ts";
 import { resolveStdinArgs } from "./src/cli/stdin_args.ts";
-import { ExitCode, MycelError } from "./src/errors.ts";
+import { type ErrorCode, ExitCode, MycelError } from "./src/errors.ts";
 import { safeJson, safeText } from "./src/text_safety.ts";
 import { VERSION } from "./src/version.ts";
 import { lazyImport } from "./src/lazy_import.ts";
@@ -34,7 +34,9 @@ export interface MainDeps {
 }
 
 /** What an error becomes for the user: stable code, message, hint, exit code. */
-function describeError(e: unknown): { code: string; message: string; hint?: string; exit: number } {
+function describeError(
+  e: unknown,
+): { code: ErrorCode; message: string; hint?: string; exit: number } {
   if (e instanceof MycelError) {
     return { code: e.code, message: e.message, hint: e.hint, exit: e.exit };
   }

@@ -5,7 +5,12 @@
  * message of the form "Cannot <action>: <reason> (<value>)" and, when the user
  * can fix it, a `hint` printed on its own line. Only `main.ts` turns these into
  * exit codes. Messages never carry secrets: callers pass public values only.
+ * The codes are a closed set, each with its meaning, in error_codes.ts.
  */
+
+import type { ErrorCode } from "./error_codes.ts";
+
+export type { ErrorCode } from "./error_codes.ts";
 
 /** Process exit codes, documented in `mycel --help`. */
 export const ExitCode = {
@@ -40,7 +45,7 @@ export interface MycelErrorOptions {
  * A failure with a stable machine-readable `code`.
  *
  * ```ts
- * throw new MycelError("bad_key", "set preference", "the key is empty", {
+ * throw new MycelError("bad_input", "set preference", "the key is empty", {
  *   hint: "Give a key such as `theme`.",
  *   exit: ExitCode.usage,
  * });
@@ -48,8 +53,8 @@ export interface MycelErrorOptions {
  * ```
  */
 export class MycelError extends Error {
-  /** Stable identifier, e.g. `corrupt_log`; scripts may rely on it. */
-  readonly code: string;
+  /** Stable identifier, e.g. `corrupt_home`; scripts may rely on it (error_codes.ts lists them). */
+  readonly code: ErrorCode;
   /** Fix-it line for the user, if there is one. */
   readonly hint?: string;
   /** The exit code `main.ts` uses for this error. */
@@ -63,12 +68,12 @@ export class MycelError extends Error {
 
   /**
    * Make an error.
-   * @param code stable identifier (snake_case)
+   * @param code stable identifier, one of error_codes.ts
    * @param action what could not be done: "<verb> <object>", e.g. "load state"
    * @param reason why, in a few words
    */
   constructor(
-    code: string,
+    code: ErrorCode,
     action: string,
     reason: string,
     options: MycelErrorOptions = {},
@@ -128,7 +133,7 @@ export function interruptedError(
 }
 
 /** True when `e` is a {@link MycelError} with the given code. */
-export function isMycelError(e: unknown, code?: string): e is MycelError {
+export function isMycelError(e: unknown, code?: ErrorCode): e is MycelError {
   return e instanceof MycelError && (code === undefined || e.code === code);
 }
 

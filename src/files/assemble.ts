@@ -24,7 +24,7 @@
  */
 
 import { join } from "node:path";
-import { MycelError } from "../errors.ts";
+import { type ErrorCode, MycelError } from "../errors.ts";
 import type { ChunkHash, ChunkRef } from "../log/chunk_list.ts";
 import { loadBlake3 } from "./chunk_hash.ts";
 import {
@@ -58,7 +58,7 @@ export interface AssembleOptions {
   readonly beforeReplace?: PlaceOptions["beforeReplace"];
 }
 
-function chunkError(code: string, reason: string, hash: ChunkHash): MycelError {
+function chunkError(code: ErrorCode, reason: string, hash: ChunkHash): MycelError {
   return new MycelError(code, "assemble file", reason, {
     value: hash,
     hint: "Fetch this chunk from another device and try again.",

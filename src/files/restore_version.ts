@@ -13,7 +13,7 @@
  */
 
 import { join, relative } from "node:path";
-import { ExitCode, isMycelError, MycelError } from "../errors.ts";
+import { type ErrorCode, ExitCode, isMycelError, MycelError } from "../errors.ts";
 import { tempNameFor, VERSIONS_DIR } from "./folder_layout.ts";
 import { assertMarker } from "./folder_marker.ts";
 import { keepVersion } from "./keep_version.ts";
@@ -158,7 +158,7 @@ function stillInPlace(dir: string, rel: string): void {
 
 /** Run `step`; a failure that is not already named becomes `code` with `reason(e)`. */
 async function named<T>(
-  code: string,
+  code: ErrorCode,
   reason: (e: unknown) => string,
   o: { value: string; hint: string },
   step: () => Promise<T>,

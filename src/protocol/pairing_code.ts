@@ -9,7 +9,7 @@
  * a worked example: `docs/pairing_code.md`. Pure; no I/O.
  */
 
-import { ExitCode, MycelError, orList } from "../errors.ts";
+import { type ErrorCode, ExitCode, MycelError, orList } from "../errors.ts";
 import { hasValidCheck, symbolChar, symbolValue } from "./base32_check.ts";
 import {
   packPairingCode,
@@ -40,11 +40,11 @@ export interface PairingCode {
 
 const UPDATE_HINT = "Update mycel on this device.";
 
-function readError(code: string, reason: string, value?: string | number, hint?: string) {
+function readError(code: ErrorCode, reason: string, value?: string | number, hint?: string) {
   return new MycelError(code, "read pairing code", reason, { value, hint, exit: ExitCode.usage });
 }
 
-function makeError(code: string, reason: string, value?: string) {
+function makeError(code: ErrorCode, reason: string, value?: string) {
   return new MycelError(code, "make pairing code", reason, { value });
 }
 

@@ -14,6 +14,7 @@
  */
 
 import { bytesEqual, toBase64 } from "../bytes.ts";
+import type { ErrorCode } from "../errors.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import { decodeSignedEntry, verifyEntrySignature } from "../log/entry.ts";
 import type { MemberInfo } from "../log/state.ts";
@@ -29,7 +30,7 @@ export type AdmissionVerdict =
     /** Admitted on the strength of an entry we do not hold yet. */
     provisional?: { by: DeviceKey; seq: number };
   }
-  | { ok: false; code: string; message: string; peer?: DeviceKey };
+  | { ok: false; code: ErrorCode; message: string; peer?: DeviceKey };
 
 /**
  * The member a Noise key belongs to. Noise keys are random, so two records

@@ -10,12 +10,15 @@
  * round said "the peer hung up before it was done", which points at the
  * network, not at a disk.
  *
- * Hearing: the peer's `error` becomes a `peer_<code>` error. Its text is
+ * Hearing: the peer's `error` becomes a `peer_<code>` error (`peer_error`,
+ * naming the code, for a code this mycel does not know: error_codes.ts
+ * `peerCode` keeps the set of codes closed). Its text is
  * the peer's word, already bounded and checked for control characters when
  * decoded (sync_fields.ts `expectText`); for the codes we know (a peer that
  * can't store what we sent) we say it in our own words.
  */
 
+import { peerCode } from "../error_codes.ts";
 import { MycelError } from "../errors.ts";
 import { MAX_ERROR_TEXT } from "../protocol/sync_fields.ts";
 import type { SyncMessage } from "../protocol/sync_messages.ts";
@@ -40,8 +43,10 @@ const KNOWN: Readonly<Record<string, { reason: string; hint: string }>> = {
 /** The error for a peer's `error` message (code and text as decoded). */
 export function peerStopped(code: string, message: string): MycelError {
   const known = Object.hasOwn(KNOWN, code) ? KNOWN[code] : undefined;
-  if (known) return new MycelError(`peer_${code}`, "sync with peer", known.reason, known);
-  return new MycelError(`peer_${code}`, "sync with peer", `the peer stopped: ${message}`);
+  const ours = peerCode(code);
+  if (known) return new MycelError(ours, "sync with peer", known.reason, known);
+  const value = ours === "peer_error" ? code : undefined;
+  return new MycelError(ours, "sync with peer", `the peer stopped: ${message}`, { value });
 }
 
 /**

@@ -15,6 +15,7 @@
 import { toHex } from "../bytes.ts";
 import { MAX_CHUNK_BYTES } from "../log/chunk_list.ts";
 import { MAX_MANIFEST_BLOB_BYTES } from "../files/manifest_codec.ts";
+import { peerCode } from "../error_codes.ts";
 import { MycelError } from "../errors.ts";
 import { type ChunkMessage, decodeChunkMessage } from "../protocol/chunk_messages.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
@@ -41,11 +42,10 @@ export async function receiveAnswer(
     }
     const msg: ChunkMessage = decodeChunkMessage(raw);
     if (msg.type === "stop") {
-      throw new MycelError(
-        `peer_${msg.code}`,
-        "fetch chunks",
-        `the peer stopped: ${msg.message}`,
-      );
+      const code = peerCode(msg.code);
+      throw new MycelError(code, "fetch chunks", `the peer stopped: ${msg.message}`, {
+        value: code === "peer_error" ? msg.code : undefined,
+      });
     }
     if (msg.type !== "none" && msg.type !== "piece") {
       throw new MycelError("protocol_violation", "fetch chunks", `unexpected ${msg.type}`);

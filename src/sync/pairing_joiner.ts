@@ -13,6 +13,7 @@
 import { toBase64 } from "../bytes.ts";
 import { cpaceStart } from "../crypto/cpace.ts";
 import { Handshake } from "../crypto/noise.ts";
+import { pairingRefusalCode } from "../error_codes.ts";
 import { ExitCode, isMycelError, MycelError } from "../errors.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { decodeSignedEntry } from "../log/entry.ts";
@@ -93,8 +94,15 @@ const HINTS: Record<string, string> = {
   declined: "Pair again and compare the verification strings on both screens.",
 };
 
+/** `pairing_<refusal>` (`pairing_revoked` starts join's retry with a new key), or `pairing_failed`. */
 function refusalError(r: Refusal): MycelError {
-  return new MycelError(`pairing_${r.code}`, "join mesh", r.message, { hint: HINTS[r.code] });
+  const code = pairingRefusalCode(r.code);
+  const value = code === "pairing_failed" ? r.code : undefined;
+  return new MycelError(code, "join mesh", r.message, {
+    value,
+    // Own keys only: a refusal code such as "constructor" names no hint.
+    hint: Object.hasOwn(HINTS, r.code) ? HINTS[r.code] : undefined,
+  });
 }
 
 function connectionError(e: unknown, address: string): MycelError {

@@ -13,7 +13,8 @@
 
 import { toBase64 } from "../bytes.ts";
 import { NOISE_IK, NOISE_IK_AESGCM } from "../crypto/noise.ts";
-import { isMycelError, MycelError } from "../errors.ts";
+import { knownCode } from "../error_codes.ts";
+import { type ErrorCode, isMycelError, MycelError } from "../errors.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import {
@@ -68,7 +69,9 @@ export function initiateSession(
     const reply = decodeHelloReply(replyPayload);
     // IK's second message proved the peer holds the key we dialled.
     live = true;
-    if (!reply.ok) return { ...base(), status: "refused", error: reply.message, code: reply.code };
+    if (!reply.ok) {
+      return { ...base(), status: "refused", error: reply.message, code: knownCode(reply.code) };
+    }
     const done = await exchangeOn(channel, home, peer.key, meta, limits, () => {});
     const theirs = refusedOf(done.exchange);
     if (theirs) return { ...base(), ...done, ...theirs };
@@ -106,7 +109,7 @@ export function respondSession(
     ...(provisional ? { provisional } : {}),
   });
   return guarded(stream, meta, limits, base, async (conn, adopt) => {
-    let refusal: { code: string; message: string } | undefined;
+    let refusal: { code: ErrorCode; message: string } | undefined;
     const { channel } = await responderHandshake(
       conn,
       // A device on a release before ChaChaPoly still gets in (noise_protocol.ts).

@@ -7,7 +7,7 @@
  */
 
 import { Handshake, NOISE_IK } from "../crypto/noise.ts";
-import { MycelError } from "../errors.ts";
+import { type ErrorCode, MycelError } from "../errors.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import { SYNC_PROLOGUE } from "../protocol/sync_fields.ts";
 import type { Home } from "../storage/home_handle.ts";
@@ -21,7 +21,7 @@ import type { NoiseKeys, SessionLimits, SessionOutcome } from "./peer_session_ty
 import { memberCheckpoints } from "./member_checkpoints.ts";
 import { seenFor } from "./nat_hints.ts";
 
-function describe(e: unknown): { error: string; code?: string } {
+function describe(e: unknown): { error: string; code?: ErrorCode } {
   if (e instanceof MycelError) {
     return { error: e.message.replace(/^Cannot [^:]*: /, ""), code: e.code };
   }

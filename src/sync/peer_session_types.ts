@@ -5,6 +5,7 @@
  * callbacks the caller passes. Types only.
  */
 
+import type { ErrorCode } from "../errors.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { Replays } from "../transport/replay_guard.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
@@ -29,7 +30,7 @@ export interface SessionOutcome {
   /** Why, when it did not sync. */
   error?: string;
   /** Stable code of the error, when there is one. */
-  code?: string;
+  code?: ErrorCode;
   /** Which way we reached it ("direct", "mesh", "stdio", "tcp"). */
   path: string;
   /** The address used. */

@@ -7,7 +7,7 @@
  * small frames and waits for answers, which is exactly what Nagle delays.
  */
 
-import { MycelError } from "../errors.ts";
+import { type ErrorCode, MycelError } from "../errors.ts";
 import { type ByteStream, closeQuietly } from "./byte_stream.ts";
 import { checkTimeout, seconds, startTimer, timeoutError } from "../deadline.ts";
 import { ioError } from "./io_errors.ts";
@@ -67,7 +67,7 @@ export function connectError(error: unknown, address: string): MycelError {
   const action = "connect to peer";
   const E = Deno.errors;
   const text = error instanceof Error ? error.message : String(error);
-  const make = (code: string, reason: string, hint?: string) =>
+  const make = (code: ErrorCode, reason: string, hint?: string) =>
     new MycelError(code, action, reason, { value: address, hint, cause: error });
   if (error instanceof E.ConnectionRefused) {
     return make(

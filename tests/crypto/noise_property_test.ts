@@ -8,13 +8,14 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import type { ErrorCode } from "../../src/errors.ts";
 import { type Handshake, NOISE_MAX_MESSAGE, NOISE_MAX_PLAINTEXT } from "../../src/crypto/noise.ts";
 import { assertBytes, assertRejectsMycel } from "../helpers/assert.ts";
 import { flipBit, ikPair, runHandshake, xxPsk3Pair } from "./noise_helpers.ts";
 
 const payload = fc.uint8Array({ maxLength: 512 });
 // What a rejected handshake message may be reported as.
-const REJECTED = ["noise_decrypt", "noise_bad_key", "noise_truncated"];
+const REJECTED: readonly ErrorCode[] = ["noise_decrypt", "noise_bad_key", "noise_truncated"];
 
 Deno.test("random payloads round-trip through IK handshake and transport", async () => {
   await fc.assert(

@@ -17,10 +17,10 @@
 
 import assert from "node:assert/strict";
 import { toHex } from "../../src/bytes.ts";
-import { isMycelError, type MycelError } from "../../src/errors.ts";
+import { type ErrorCode, isMycelError, type MycelError } from "../../src/errors.ts";
 
-/** The code a `MycelError` must carry: one code, or a list of which any will do. */
-export type MycelCodes = string | readonly string[];
+/** The code a `MycelError` must carry: one code, or a list of which any will do (src/error_codes.ts). */
+export type MycelCodes = ErrorCode | readonly ErrorCode[];
 
 /** What was thrown, for a failure message. */
 function describeThrown(e: unknown): string {

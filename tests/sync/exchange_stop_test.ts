@@ -28,7 +28,16 @@ Deno.test("a peer that could not store what we sent is told in our words, with i
   assert.match(full.message, /: its disk is full \(it could not store what we sent\)$/);
   assert.doesNotMatch(full.message, /anything the peer says/);
   assert.ok(full.hint);
-  const other = peerStopped("constructor", "its own words");
-  assert.equal(other.code, "peer_constructor");
+  const other = peerStopped("checkpoint_refused", "its own words");
+  assert.equal(other.code, "peer_checkpoint_refused");
   assert.match(other.message, /the peer stopped: its own words$/);
+});
+
+Deno.test("a peer's code this mycel does not know is peer_error naming it, never a new code", () => {
+  for (const code of ["constructor", "made_up_by_a_newer_mycel", "peer_busy"]) {
+    const e = peerStopped(code, "its own words");
+    assert.equal(e.code, "peer_error", code);
+    assert.match(e.message, /the peer stopped: its own words \(([a-z_]+)\)$/);
+    assert.equal(e.value, code);
+  }
 });

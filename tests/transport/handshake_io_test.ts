@@ -76,7 +76,7 @@ Deno.test(
 Deno.test("exchange() stops and closes when a hook refuses the peer", STRICT, async () => {
   const psk = crypto.getRandomValues(new Uint8Array(32));
   const { left, right, y } = conns();
-  const refusal = new MycelError("unknown_device", "accept device", "it is not in the device set");
+  const refusal = new MycelError("removed", "accept device", "it was removed from the mesh");
   const [a, b] = await Promise.allSettled([
     exchange(left, xxPsk3(psk, true).hs, 1000),
     exchange(right, xxPsk3(psk, false).hs, 1000, {
