@@ -30,7 +30,7 @@ Deno.test("Ctrl-C before the deadline aborts the deadline signal with Ctrl-C's r
   const ctrlC = new AbortController();
   const d = deadlineSignal(60_000, "run df", ctrlC.signal);
   try {
-    const reason = new MycelError("interrupted", "run df", "stopped by Ctrl-C");
+    const reason = new MycelError("sync_interrupted", "run df", "stopped by Ctrl-C");
     setTimeout(() => ctrlC.abort(reason), 10);
     assert.equal(await aborted(d.signal), reason);
     assert.equal(d.expired, false);
