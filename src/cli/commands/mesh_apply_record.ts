@@ -33,6 +33,22 @@ export interface AppliedMesh {
   recordedPid?: number;
 }
 
+/**
+ * When to remember a live tunnel's endpoint at: its handshake's time, but
+ * after every other endpoint's. WireGuard's endpoint now is where the
+ * peer's newest packet came from; when the peer moved without a new
+ * handshake (it roamed), the handshake's time is the old endpoint's too,
+ * and the tie went to the old one, which we then told others (nat_hints.ts)
+ * for up to 2 minutes: a moved laptop's other peers were sent to its old NAT.
+ */
+function newest(
+  b: { wgEndpoints?: Record<string, number> },
+  h: { endpoint: string; at: number },
+): number {
+  const others = Object.entries(b.wgEndpoints ?? {}).filter(([e]) => e !== h.endpoint);
+  return Math.max(h.at, ...others.map(([, at]) => at + 1));
+}
+
 /** Record what an apply of `home`'s mesh did. */
 export async function recordApply(home: Home, a: AppliedMesh): Promise<void> {
   await home.write(async (w) => {
@@ -42,7 +58,7 @@ export async function recordApply(home: Home, a: AppliedMesh): Promise<void> {
     for (const h of a.up.handshakes) {
       const key = a.keyOf.get(h.deviceId);
       if (key !== undefined) {
-        w.peer(key, (b) => b.wgEndpoints = remember(b.wgEndpoints, h.endpoint, h.at));
+        w.peer(key, (b) => b.wgEndpoints = remember(b.wgEndpoints, h.endpoint, newest(b, h)));
       }
     }
     const triesNow = nextHintTries(
