@@ -54,6 +54,8 @@ export interface UpOptions {
   hint?: (deviceId: string) => EndpointHint | undefined;
   /** Each peer's last hint attempt (hint_attempts.ts: how often hints may steer it). */
   attempt?: (deviceId: string) => HintAttempt | undefined;
+  /** When (ms) a connect of this device's own through each peer's tunnel last timed out. */
+  silentAt?: (deviceId: string) => number | undefined;
   /** Move dead tunnels on to their next endpoint candidate (default true). */
   rotate?: boolean;
   /** Unix time in seconds (default: now). */
@@ -92,6 +94,7 @@ function choosePeers(o: UpOptions, dump: WgDump | undefined, result: UpResult): 
       o.rotate ?? true,
       o.hint?.(p.deviceId),
       o.attempt?.(p.deviceId),
+      o.silentAt?.(p.deviceId),
     );
     result.endpoints.push({ deviceId: p.deviceId, endpoint: c.endpoint, reason: c.reason });
     result.attempts.push({ deviceId: p.deviceId, ...(c.attempt ? { attempt: c.attempt } : {}) });

@@ -16,10 +16,15 @@
  * at the same time, and both sending at once is what lets the packets
  * through both NATs); after it, and between the few attempts a peer gets
  * until a handshake (hint_attempts.ts), the tunnel goes back to our own
- * candidates and is never kept on the hinted endpoint. Pure.
+ * candidates and is never kept on the hinted endpoint.
+ *
+ * A live tunnel that this device's own round found silent counts as dead
+ * for hints only (silent_tunnel.ts); a member's word alone never moves a
+ * live tunnel. Pure.
  */
 
 import { type EndpointHint, type HintAttempt, hintTurn } from "./hint_attempts.ts";
+import { isSilent } from "./silent_tunnel.ts";
 import type { WgDumpPeer } from "./wg_dump.ts";
 
 /** A tunnel whose last handshake is at most this old (s) is alive. */
@@ -65,7 +70,9 @@ export function orderCandidates(
  * (undefined when the interface is new or does not list it); `rotate`:
  * move a dead tunnel on to the next candidate (else keep its endpoint);
  * `hint`: where another member says it sees the peer, acted on only as
- * the peer's last hint `attempt` allows (hint_attempts.ts).
+ * the peer's last hint `attempt` allows (hint_attempts.ts); `silentAt`:
+ * when (ms) a connect of this device's own through the tunnel last timed
+ * out (see {@link isSilent}).
  */
 export function chooseEndpoint(
   recorded: readonly string[],
@@ -75,17 +82,30 @@ export function chooseEndpoint(
   rotate = true,
   hint?: EndpointHint,
   attempt?: HintAttempt,
+  silentAt?: number,
 ): EndpointChoice {
-  if (live?.endpoint && isLive(live, nowS)) {
-    return {
+  // A live tunnel on the endpoint a hint attempt set, with no handshake
+  // since the attempt began, is not proven there: it is dead for the rules
+  // below, which never keep it on a hinted endpoint once the attempt is over.
+  const unproven = live?.endpoint != null && attempt !== undefined &&
+    live.endpoint === attempt.endpoint && (live.latestHandshake ?? 0) * 1000 < attempt.since;
+  const wireguard = live?.endpoint && isLive(live, nowS) && !unproven
+    ? {
       endpoint: live.endpoint,
-      reason: "wireguard",
+      reason: "wireguard" as const,
       good: { endpoint: live.endpoint, at: live.latestHandshake! * 1000 },
-    };
-  }
-  const turn = hintTurn(hint, attempt, nowS * 1000);
+    }
+    : undefined;
+  const silent = wireguard !== undefined && isSilent(live, silentAt, nowS);
+  if (wireguard && !silent) return wireguard;
+  // A live tunnel ends any attempt (a handshake proved a path, as on every
+  // live apply): a silent one starts a new attempt, not the last one's end.
+  const turn = hintTurn(hint, wireguard ? undefined : attempt, nowS * 1000);
   const kept = turn.attempt === undefined ? {} : { attempt: turn.attempt };
   if (turn.act) return { endpoint: turn.attempt!.endpoint, reason: "told", ...kept };
+  // Silent but no hint to act on: WireGuard's endpoint stays (our own
+  // candidates rotate only once the handshake is 3 minutes old, as before).
+  if (wireguard) return { ...wireguard, ...kept };
   const order = orderCandidates(recorded, history);
   // A dead tunnel left where a hint sent it (its attempt over) goes back to
   // our candidates, even on an apply that keeps others. Another endpoint

@@ -52,6 +52,11 @@ export interface PeerBook {
    * traversal: both ends try that endpoint at once), told by `via`.
    */
   wgHint?: { endpoint: string; at: number; via: string };
+  /**
+   * When (ms) our round's connect to its mesh address last timed out:
+   * nothing came back through its tunnel (src/mesh/silent_tunnel.ts).
+   */
+  tunnelSilentAt?: number;
 }
 
 /**

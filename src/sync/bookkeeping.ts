@@ -85,6 +85,8 @@ export function recordOutcome(
 ): void {
   if (o.peer === undefined) return;
   const now = home.now();
+  // Our own evidence that its tunnel lets nothing back (src/mesh/silent_tunnel.ts).
+  if (o.tunnelSilent && dialled) w.peer(o.peer, (book) => book.tunnelSilentAt = now);
   if (!o.live) {
     if (!dialled) return;
     w.peer(o.peer, (book) => {

@@ -37,6 +37,8 @@ export interface SessionOutcome {
   address?: string;
   /** The peer proved a live session. */
   live: boolean;
+  /** Our connect to its mesh address timed out: nothing came back through its tunnel. */
+  tunnelSilent?: boolean;
   /** The exchange, when it ran. */
   exchange?: ExchangeResult;
   /** Wire bytes sent and received. */

@@ -10,6 +10,7 @@
  */
 
 import { NOISE_IK_AESGCM } from "../crypto/noise.ts";
+import { MycelError } from "../errors.ts";
 import { plural } from "../human.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
@@ -78,6 +79,12 @@ export interface RoundOptions {
 
 /** A route left less connect time than this (ms) is not dialled: the peer's budget is spent. */
 export const MIN_CONNECT_MS = 50;
+/**
+ * A connect through a tunnel given at least this long (ms) that times out
+ * says nothing comes back through it (src/mesh/silent_tunnel.ts): a second
+ * is a TCP SYN's first retransmission, far above a direct tunnel's RTT.
+ */
+export const SILENT_CONNECT_MS = 1000;
 
 /** One session with `peer`, trying its routes in turn. */
 export async function syncPeer(
@@ -103,6 +110,8 @@ export async function syncPeer(
   // the default 10 s, 7.2 s for 20 routes at 2 s).
   let budgetFrom = performance.now();
   let untried = 0;
+  let silent = false;
+  const noted = (x: SessionOutcome) => (silent ? { ...x, tunnelSilent: true } : x);
   for (let i = 0;; i++) {
     if (o.signal?.aborted) break;
     if (i === routes.length && finder && !looked) {
@@ -131,6 +140,8 @@ export async function syncPeer(
         : await connectTcp(r.host, r.port, connectMs, { signal: o.signal });
     } catch (e) {
       errors.push((e as Error).message.replace(/^Cannot [^:]*: /, ""));
+      silent ||= r.path === "mesh" && connectMs >= SILENT_CONNECT_MS &&
+        e instanceof MycelError && e.code === "timeout";
       continue;
     }
     const limits = {
@@ -143,7 +154,7 @@ export async function syncPeer(
     };
     const meta = { path: r.path, address: stream.remote ?? `${r.host}:${r.port}` };
     const outcome = await initiateSession(home, keys, peer, stream, meta, limits, admission);
-    if (!hungUpOnHello(outcome)) return outcome;
+    if (!hungUpOnHello(outcome)) return noted(outcome);
     // A peer on a release before ChaChaPoly reads only AESGCM and hangs up on
     // our first message: dialled again once under that name (it still gets
     // in the other way: responders accept both, noise_protocol.ts).
@@ -153,7 +164,7 @@ export async function syncPeer(
         ? await o.connect(r, connectMs)
         : await connectTcp(r.host, r.port, connectMs, { signal: o.signal });
     } catch {
-      return outcome;
+      return noted(outcome);
     }
     const older = await initiateSession(
       home,
@@ -165,11 +176,15 @@ export async function syncPeer(
       admission,
       NOISE_IK_AESGCM,
     );
-    return older.status === "failed" && !older.live ? outcome : older;
+    return noted(older.status === "failed" && !older.live ? outcome : older);
   }
   if (untried > 0) errors.push(`${plural(untried, "more route", "more routes")} not tried in time`);
   const none = routes.length === 0 ? "it has no known endpoint and was not found on the link" : "";
-  return { ...base, status: "unreachable", error: errors.join("; ") || none || "timed out" };
+  return noted({
+    ...base,
+    status: "unreachable",
+    error: errors.join("; ") || none || "timed out",
+  });
 }
 
 /**

@@ -5,7 +5,9 @@
  * dead tunnel on to the next one each round, wrapping around; other applies
  * keep it. Remembered endpoints stay bounded, newest kept. Another member's
  * hint steers a dead tunnel for short attempts 10–20 minutes apart, never
- * for good, and two honest ends on different schedules still meet.
+ * for good, and two honest ends on different schedules still meet. A live
+ * tunnel that this device's own round found silent takes a hint at once;
+ * a member's word alone never moves a live tunnel.
  */
 
 import assert from "node:assert/strict";
@@ -24,6 +26,7 @@ import {
   orderCandidates,
   remember,
 } from "../../src/mesh/roaming.ts";
+import { SILENT_FRESH_S } from "../../src/mesh/silent_tunnel.ts";
 import type { WgDumpPeer } from "../../src/mesh/wg_dump.ts";
 
 const NOW = 1_800_000_000;
@@ -155,6 +158,102 @@ Deno.test("a dead tunnel goes where another member lately saw the peer (NAT trav
     chooseEndpoint(recorded, {}, undefined, NOW, true, stale),
     { endpoint: "10.0.0.5:51871", reason: "first" },
   );
+});
+
+Deno.test("a live tunnel through which our own round just got nothing back goes where another member sees the peer; a hint alone, or older evidence, never moves it", () => {
+  const hint = { endpoint: "203.0.113.9:40001", at: (NOW - 5) * 1000 };
+  const recorded = ["10.0.0.5:51871"];
+  const stale = "198.51.100.1:5";
+  fc.assert(fc.property(
+    fc.integer({ min: 0, max: LIVE_HANDSHAKE_S }),
+    fc.integer({ min: 0, max: 400 }),
+    fc.boolean(),
+    (age, silentAgo, rotate) => {
+      const silentAt = (NOW - silentAgo) * 1000;
+      const c = chooseEndpoint(
+        recorded,
+        {},
+        wgPeer(stale, age),
+        NOW,
+        rotate,
+        hint,
+        undefined,
+        silentAt,
+      );
+      const evidence = silentAgo < age && silentAgo <= SILENT_FRESH_S;
+      assert.equal(c.reason, evidence ? "told" : "wireguard", JSON.stringify({ age, silentAgo }));
+      assert.equal(c.endpoint, evidence ? hint.endpoint : stale);
+      // Without its own evidence, the hint never moves it.
+      const alone = chooseEndpoint(recorded, {}, wgPeer(stale, age), NOW, rotate, hint);
+      assert.equal(alone.endpoint, stale);
+    },
+  ));
+  // Silent with no hint to act on (none, or one too old): WireGuard's endpoint stays.
+  const old = { ...hint, at: (NOW - HINT_FRESH_S - 1) * 1000 };
+  for (const h of [undefined, old]) {
+    const c = chooseEndpoint(
+      recorded,
+      {},
+      wgPeer(stale, 60),
+      NOW,
+      true,
+      h,
+      undefined,
+      (NOW - 5) * 1000,
+    );
+    assert.deepEqual([c.endpoint, c.reason, c.attempt], [stale, "wireguard", undefined]);
+  }
+  // The attempt that brought the tunnel up (a handshake since it began) is over:
+  // a silent tunnel goes to the newest hint, not back to that attempt's endpoint.
+  const brought = { endpoint: stale, via: "", since: (NOW - 90) * 1000, tries: 1 };
+  const again = chooseEndpoint(
+    recorded,
+    {},
+    wgPeer(stale, 60),
+    NOW,
+    true,
+    hint,
+    brought,
+    (NOW - 5) * 1000,
+  );
+  assert.deepEqual(again, {
+    endpoint: hint.endpoint,
+    reason: "told",
+    attempt: { endpoint: hint.endpoint, via: "", since: NOW * 1000, tries: 1 },
+  });
+});
+
+Deno.test("a live tunnel left on a hinted endpoint with no handshake there since is not kept once the attempt is over", () => {
+  const hinted = "203.0.113.9:40001";
+  const attempt = { endpoint: hinted, via: "", since: (NOW - HINT_TRY_S - 10) * 1000, tries: 1 };
+  // The last handshake (at the old endpoint) is older than the attempt, and still under 3 minutes.
+  for (const rotate of [true, false]) {
+    const c = chooseEndpoint(
+      ["10.0.0.5:51871"],
+      {},
+      wgPeer(hinted, HINT_TRY_S + 20),
+      NOW,
+      rotate,
+      undefined,
+      attempt,
+    );
+    assert.equal(c.endpoint, "10.0.0.5:51871", JSON.stringify(c));
+  }
+  // A handshake there since the attempt began proves it: kept, the attempt dropped.
+  const proven = chooseEndpoint(
+    ["10.0.0.5:51871"],
+    {},
+    wgPeer(hinted, 30),
+    NOW,
+    false,
+    undefined,
+    attempt,
+  );
+  assert.deepEqual([proven.endpoint, proven.reason, proven.attempt], [
+    hinted,
+    "wireguard",
+    undefined,
+  ]);
 });
 
 Deno.test("a hint already tried for its few minutes no longer steers a dead tunnel: our own candidates take over, on every apply", () => {

@@ -363,6 +363,60 @@ export class Lab {
    * third device sees is useless to anyone else.
    */
   async addNatted(name: string, k: number, symmetric = false): Promise<Node> {
+    const router = await this.natRouter(k, symmetric);
+    const node = new Node(
+      this,
+      name,
+      0,
+      await Deno.makeTempDir({ prefix: `myc-${name}-` }),
+      `198.19.${k}.2`,
+    );
+    this.dirs.push(node.dir);
+    await sh("ip", ["netns", "add", node.ns]);
+    this.namespaces.push(node.ns);
+    await sh("ip", ["-n", node.ns, "link", "set", "lo", "up"]);
+    await this.plugInto(router, node, k);
+    this.nodes.push(node);
+    return node;
+  }
+
+  /**
+   * Move `node` (a laptop taken to another place) behind a new NAT router
+   * `k` (made as {@link Lab.addNatted} makes one): its underlay link is
+   * replaced by one on the new router's LAN, at 198.19.k.2. Its old
+   * address goes with the old link; `node.ip` keeps naming the first one.
+   */
+  async moveBehindNat(node: Node, k: number, symmetric = false): Promise<void> {
+    const router = await this.natRouter(k, symmetric);
+    await sh("ip", ["-n", node.ns, "link", "del", "eth0"]);
+    await this.plugInto(router, node, k);
+  }
+
+  /** Link `node`'s `eth0` to `router`'s LAN 198.19.k.0/24 (node at .2), default route via it. */
+  private async plugInto(router: string, node: Node, k: number): Promise<void> {
+    await sh("ip", [
+      "-n",
+      router,
+      "link",
+      "add",
+      "lan",
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "eth0",
+      "netns",
+      node.ns,
+    ]);
+    await sh("ip", ["-n", router, "address", "add", `198.19.${k}.1/24`, "dev", "lan"]);
+    await sh("ip", ["-n", router, "link", "set", "lan", "up"]);
+    await sh("ip", ["-n", node.ns, "address", "add", `198.19.${k}.2/24`, "dev", "eth0"]);
+    await sh("ip", ["-n", node.ns, "link", "set", "eth0", "up"]);
+    await sh("ip", ["-n", node.ns, "route", "add", "default", "via", `198.19.${k}.1`]);
+  }
+
+  /** NAT router `k` on the bridge at 198.18.0.(100+k) (see {@link Lab.addNatted}). */
+  private async natRouter(k: number, symmetric: boolean): Promise<string> {
     const router = `myc-${this.id}-n${k}`;
     await sh("ip", ["netns", "add", router]);
     this.namespaces.push(router);
@@ -384,36 +438,6 @@ export class Lab {
     await sh("ip", ["-n", this.bridgeNs, "link", "set", `vn${k}`, "master", "br0", "up"]);
     await sh("ip", ["-n", router, "address", "add", `198.18.0.${100 + k}/24`, "dev", "wan"]);
     await sh("ip", ["-n", router, "link", "set", "wan", "up"]);
-    const node = new Node(
-      this,
-      name,
-      0,
-      await Deno.makeTempDir({ prefix: `myc-${name}-` }),
-      `198.19.${k}.2`,
-    );
-    this.dirs.push(node.dir);
-    await sh("ip", ["netns", "add", node.ns]);
-    this.namespaces.push(node.ns);
-    await sh("ip", ["-n", node.ns, "link", "set", "lo", "up"]);
-    await sh("ip", [
-      "-n",
-      router,
-      "link",
-      "add",
-      "lan",
-      "type",
-      "veth",
-      "peer",
-      "name",
-      "eth0",
-      "netns",
-      node.ns,
-    ]);
-    await sh("ip", ["-n", router, "address", "add", `198.19.${k}.1/24`, "dev", "lan"]);
-    await sh("ip", ["-n", router, "link", "set", "lan", "up"]);
-    await sh("ip", ["-n", node.ns, "address", "add", `${node.ip}/24`, "dev", "eth0"]);
-    await sh("ip", ["-n", node.ns, "link", "set", "eth0", "up"]);
-    await sh("ip", ["-n", node.ns, "route", "add", "default", "via", `198.19.${k}.1`]);
     await sh("ip", ["netns", "exec", router, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]);
     const rules = `table ip mycnat {
   chain outgoing {
@@ -434,8 +458,7 @@ export class Lab {
 }
 `;
     await sh("ip", ["netns", "exec", router, "nft", "-f", "-"], rules);
-    this.nodes.push(node);
-    return node;
+    return router;
   }
 
   /** The node named `name`. */

@@ -133,6 +133,7 @@ export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyRepor
     history: peers.history,
     hint: peers.hint,
     attempt: peers.attempt,
+    silentAt: peers.silentAt,
   });
   const report = { ifname, port, up, peers: plan.peers.length, ...(removed ? { removed } : {}) };
   if (!up.present) return report;

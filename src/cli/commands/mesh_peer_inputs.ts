@@ -4,8 +4,9 @@
  * peer, by device id, for roaming.ts to choose its endpoint: where its
  * tunnel worked before and where sync sessions just reached it (a laptop
  * that moved is first looked for where sync found it), where another member
- * lately saw it (a NAT traversal hint), and the hint attempts already made
- * for it (hint_attempts.ts: how often hints may steer it).
+ * lately saw it (a NAT traversal hint), the hint attempts already made
+ * for it (hint_attempts.ts: how often hints may steer it), and when this
+ * device's round last got nothing back through its tunnel (silent_tunnel.ts).
  */
 
 import type { DeviceKey } from "../../log/device_key.ts";
@@ -50,6 +51,8 @@ export interface PeerInputs {
   hint: (id: string) => EndpointHint | undefined;
   /** The peer's last hint attempt. */
   attempt: (id: string) => HintAttempt | undefined;
+  /** When (ms) our round last got nothing back through the peer's tunnel. */
+  silentAt: (id: string) => number | undefined;
 }
 
 /** What `home` knows about each member, for one apply. */
@@ -75,5 +78,6 @@ export function peerInputs(home: Home): PeerInputs {
       const key = keyOf.get(id);
       return key === undefined ? undefined : tries[key.hex];
     },
+    silentAt: (id) => book(id)?.tunnelSilentAt,
   };
 }

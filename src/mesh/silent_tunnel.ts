@@ -1,0 +1,43 @@
+/**
+ * @module silent_tunnel
+ * When a tunnel with a live handshake counts as dead for NAT traversal
+ * hints (roaming.ts). A handshake under 3 minutes old is no proof the peer
+ * is still there: WireGuard renews it every 2 minutes at most, and when a
+ * laptop moves behind another NAT both ends keep sending to stale NAT
+ * mappings until the handshake is 3 minutes old. Meanwhile another member
+ * (the server both reach) already sees where the laptop is now, but a live
+ * tunnel ignored its hint, so the direct tunnel stayed dead for ~3 minutes.
+ *
+ * The evidence is this device's own, never a member's word: its round's
+ * connect to the peer's mesh address timed out (nothing came back through
+ * the tunnel, not even a refusal), after the last handshake, in the last
+ * {@link SILENT_FRESH_S}. No other member can produce it: only the peer, or
+ * the network between, can leave our packets unanswered, and either can take
+ * the tunnel down anyway. Acting on it only lets a hint make its bounded
+ * attempt (hint_attempts.ts) up to 3 minutes sooner; and if the peer was
+ * there after all, its next packet moves WireGuard's endpoint back and the
+ * next apply keeps that (a handshake or a later round ends the silence).
+ * Pure.
+ */
+
+import type { WgDumpPeer } from "./wg_dump.ts";
+
+/**
+ * How long (s) a timed-out connect through a tunnel counts: the apply right
+ * after that round, and any other in the minute after it.
+ */
+export const SILENT_FRESH_S = 60;
+
+/**
+ * True when `peer`'s tunnel is silent by this device's own evidence: a
+ * connect through it timed out at `silentAt` (ms), after its last handshake
+ * and at most {@link SILENT_FRESH_S} before `nowS`.
+ */
+export function isSilent(
+  peer: WgDumpPeer | undefined,
+  silentAt: number | undefined,
+  nowS: number,
+): boolean {
+  return peer?.latestHandshake != null && silentAt !== undefined &&
+    silentAt > peer.latestHandshake * 1000 && nowS * 1000 - silentAt <= SILENT_FRESH_S * 1000;
+}
