@@ -22,6 +22,8 @@ import {
 import { ENVIRONMENT, EXIT_CODE_MEANINGS, topHelp } from "./help.ts";
 import type { CommandTable } from "./command_lookup.ts";
 import { VERSION } from "../version.ts";
+import { ERROR_CODE_GROUPS, type LocalCode, WIRE_CODES } from "../error_codes.ts";
+import { exitText } from "./error_codes_doc.ts";
 
 /** Escape text for a roff text line or macro argument. */
 export function roffText(s: string): string {
@@ -88,6 +90,35 @@ function command(c: CommandSpec): string[] {
   return details.length ? [...lines, ".RS", ...details, ".RE"] : lines;
 }
 
+/** Every error code with its meaning and exit code (docs/error_codes.md says the same). */
+function diagnostics(): string[] {
+  const out = [
+    ".SH DIAGNOSTICS",
+    "With \\fB\\-\\-json\\fR, an error is one JSON object on standard error,",
+    "{\\(dqerror\\(dq: {\\(dqcode\\(dq, \\(dqmessage\\(dq, \\(dqhint\\(dq}};",
+    "its code, one of these, is stable for scripts (the exit code follows each meaning).",
+  ];
+  for (const [group, codes] of Object.entries(ERROR_CODE_GROUPS)) {
+    out.push(`.SS ${quoted(roffText(group))}`);
+    for (const [code, meaning] of Object.entries(codes)) {
+      out.push(
+        ".TP",
+        `.B ${roffCode(code)}`,
+        roffText(`${meaning} (exit ${exitText(code as LocalCode)})`),
+      );
+    }
+  }
+  out.push(
+    '.SS "Codes from a peer"',
+    "A peer that stops a session sends its code: it comes back as \\fBpeer_\\fR\\fIcode\\fR",
+    "(exit 1) for a code above or one of these, else \\fBpeer_error\\fR.",
+  );
+  for (const [code, meaning] of Object.entries(WIRE_CODES)) {
+    out.push(".TP", `.B ${roffCode(`peer_${code}`)}`, roffText(meaning));
+  }
+  return out;
+}
+
 /** The whole man page. */
 export function manPage(table: CommandTable): string {
   const help = topHelp(table);
@@ -122,6 +153,7 @@ export function manPage(table: CommandTable): string {
   for (const [code, text] of Object.entries(EXIT_CODE_MEANINGS)) {
     out.push(".TP", `.B ${code}`, roffText(text));
   }
+  out.push(...diagnostics());
   out.push(".SH ENVIRONMENT");
   for (const [name, text] of ENVIRONMENT) {
     out.push(".TP", `.B ${roffCode(name)}`, roffText(text));
