@@ -20,6 +20,7 @@ import {
   readCheckpoint,
 } from "../log/checkpoint.ts";
 import { makePartedCheckpoint, type PartedCheckpoint } from "../log/checkpoint_parts.ts";
+import { estimateRows, pastBounds } from "../log/checkpoint_rows_estimate.ts";
 import { isPartedHead, PartReader, readPartedHead } from "../log/checkpoint_parts_decode.ts";
 import { isMycelError } from "../errors.ts";
 import type { Signer } from "../log/identity.ts";
@@ -49,17 +50,24 @@ export type EncodedBase = Uint8Array | PartedCheckpoint;
  * taken in parts at pairing is: before, compacting such a home, or joining a
  * checkpoint into its base, failed with `checkpoint_too_large` — and `sync
  * now` compacts after its round, so every round of it failed once its
- * entries were 90 days old.
+ * entries were 90 days old. A state whose rows alone are past the bounds
+ * (a lower bound: log/checkpoint_rows_estimate.ts) goes into parts at once:
+ * making it whole first held up to 64 MiB of rows and their CBOR for
+ * nothing (a compaction of 68 MB of state: 546–566 MiB max RSS, 430–473 MiB
+ * going to parts at once). Any other state is tried whole first, as before:
+ * a base that fits is the same bytes.
  */
 export async function encodeBase(
   state: StateRows,
   frontier: readonly FrontierHead[],
   meta: { mesh: string; made: number },
 ): Promise<EncodedBase> {
-  try {
-    return await makeCheckpoint(state, frontier, meta, UNSIGNED);
-  } catch (e) {
-    if (!isMycelError(e, "checkpoint_too_large")) throw e;
+  if (!pastBounds(estimateRows(state))) {
+    try {
+      return await makeCheckpoint(state, frontier, meta, UNSIGNED);
+    } catch (e) {
+      if (!isMycelError(e, "checkpoint_too_large")) throw e;
+    }
   }
   return await makePartedCheckpoint(state, frontier, meta, UNSIGNED);
 }
