@@ -11,7 +11,10 @@
  * The evidence is this device's own, never a member's word: its round's
  * connect to the peer's mesh address timed out (nothing came back through
  * the tunnel, not even a refusal), after the last handshake, in the last
- * {@link SILENT_FRESH_S}. No other member can produce it: only the peer, or
+ * {@link SILENT_FRESH_S}, and not later than now: after the wall clock stepped
+ * back, a time ahead of it would stay "after the last handshake" and "fresh"
+ * until the clock caught up again (an hour back: hints steered a live tunnel
+ * for an hour). No other member can produce it: only the peer, or
  * the network between, can leave our packets unanswered, and either can take
  * the tunnel down anyway. Acting on it only lets a hint make its bounded
  * attempt (hint_attempts.ts) up to 3 minutes sooner; and if the peer was
@@ -29,6 +32,12 @@ import type { WgDumpPeer } from "./wg_dump.ts";
 export const SILENT_FRESH_S = 60;
 
 /**
+ * How far (ms) `silentAt` may lie past `nowS`: the round writes it in ms,
+ * the apply right after it may read the clock in whole seconds.
+ */
+const SILENT_AHEAD_MS = 1000;
+
+/**
  * True when `peer`'s tunnel is silent by this device's own evidence: a
  * connect through it timed out at `silentAt` (ms), after its last handshake
  * and at most {@link SILENT_FRESH_S} before `nowS`.
@@ -38,6 +47,8 @@ export function isSilent(
   silentAt: number | undefined,
   nowS: number,
 ): boolean {
-  return peer?.latestHandshake != null && silentAt !== undefined &&
-    silentAt > peer.latestHandshake * 1000 && nowS * 1000 - silentAt <= SILENT_FRESH_S * 1000;
+  if (peer?.latestHandshake == null || silentAt === undefined) return false;
+  const ago = nowS * 1000 - silentAt;
+  return silentAt > peer.latestHandshake * 1000 && ago <= SILENT_FRESH_S * 1000 &&
+    ago >= -SILENT_AHEAD_MS;
 }

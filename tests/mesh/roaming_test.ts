@@ -223,6 +223,44 @@ Deno.test("a live tunnel through which our own round just got nothing back goes 
   });
 });
 
+Deno.test("a silence noted before the wall clock stepped back (ahead of now) never moves a live tunnel, however fresh its handshake", () => {
+  const hint = { endpoint: "203.0.113.9:40001", at: (NOW - 5) * 1000 };
+  const stale = "198.51.100.1:5";
+  // The clock went back an hour after the round noted the silence; handshakes
+  // since carry the earlier clock's times, so the note stays after them.
+  for (const aheadS of [2, 60, 3600]) {
+    for (const age of [0, 30, 120]) {
+      const c = chooseEndpoint(
+        ["10.0.0.5:51871"],
+        {},
+        wgPeer(stale, age),
+        NOW,
+        true,
+        hint,
+        undefined,
+        (NOW + aheadS) * 1000,
+      );
+      assert.deepEqual(
+        [c.endpoint, c.reason],
+        [stale, "wireguard"],
+        JSON.stringify({ aheadS, age }),
+      );
+    }
+  }
+  // Noted within the apply's second (the apply reads whole seconds): still evidence.
+  const same = chooseEndpoint(
+    ["10.0.0.5:51871"],
+    {},
+    wgPeer(stale, 30),
+    NOW,
+    true,
+    hint,
+    undefined,
+    NOW * 1000 + 700,
+  );
+  assert.equal(same.reason, "told");
+});
+
 Deno.test("a live tunnel left on a hinted endpoint with no handshake there since is not kept once the attempt is over", () => {
   const hinted = "203.0.113.9:40001";
   const attempt = { endpoint: hinted, via: "", since: (NOW - HINT_TRY_S - 10) * 1000, tries: 1 };
