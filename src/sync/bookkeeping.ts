@@ -87,6 +87,12 @@ export function recordOutcome(
   const now = home.now();
   // Our own evidence that its tunnel lets nothing back (src/mesh/silent_tunnel.ts).
   if (o.tunnelSilent && dialled) w.peer(o.peer, (book) => book.tunnelSilentAt = now);
+  // A live session through the tunnel since ends that evidence: without
+  // this, one timed-out connect let hints move a tunnel for a full minute
+  // after later rounds synced through it.
+  if (o.live && o.path === "mesh" && !o.tunnelSilent) {
+    w.peer(o.peer, (book) => delete book.tunnelSilentAt);
+  }
   if (!o.live) {
     if (!dialled) return;
     w.peer(o.peer, (book) => {

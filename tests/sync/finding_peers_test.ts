@@ -247,3 +247,37 @@ Deno.test("what we tell a peer: other members' WireGuard endpoints seen alive in
     home.close();
   }
 });
+
+Deno.test("a dialled connect through the tunnel that timed out is noted as silence; a live session through the tunnel since ends it; one it dialled in does not", async () => {
+  await using t = await makeHome(0);
+  const home = await t.writer();
+  try {
+    const b = await member(home, 1, "b");
+    const unreachable: SessionOutcome = {
+      peer: b.key,
+      name: "b",
+      status: "unreachable",
+      path: "direct",
+      live: false,
+      error: "timed out",
+      tunnelSilent: true,
+    };
+    t.now += 1000;
+    await home.write((w) => recordOutcome(home, w, unreachable, true));
+    assert.equal(home.local.peer(b.key).tunnelSilentAt, t.now);
+    // A session it dialled in, and a failed one of ours, leave the note.
+    await home.write((w) => recordOutcome(home, w, { ...unreachable, tunnelSilent: undefined }));
+    await home.write((w) =>
+      recordOutcome(home, w, synced(b, { path: "tcp", exchange: exchange() }))
+    );
+    assert.equal(home.local.peer(b.key).tunnelSilentAt, t.now);
+    // The next round synced through the tunnel: nothing left to act on.
+    t.now += 10_000;
+    await home.write((w) =>
+      recordOutcome(home, w, synced(b, { path: "mesh", exchange: exchange() }), true)
+    );
+    assert.equal(home.local.peer(b.key).tunnelSilentAt, undefined);
+  } finally {
+    home.close();
+  }
+});
