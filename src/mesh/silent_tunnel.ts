@@ -15,7 +15,8 @@
  * back, a time ahead of it would stay "after the last handshake" and "fresh"
  * until the clock caught up again (an hour back: hints steered a live tunnel
  * for an hour). No other member can produce it: only the peer, or
- * the network between, can leave our packets unanswered, and either can take
+ * the network between, can leave our packets unanswered (routes.ts dials
+ * the address only where the peer's own tunnel carries it), and either can take
  * the tunnel down anyway. Acting on it only lets a hint make its bounded
  * attempt (hint_attempts.ts) up to 3 minutes sooner; and if the peer was
  * there after all, its next packet moves WireGuard's endpoint back and the
