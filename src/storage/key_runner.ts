@@ -12,7 +12,7 @@
  */
 
 import { concatBytes } from "../bytes.ts";
-import { deadlineSignal } from "../deadline.ts";
+import { deadlineSignal, pause } from "../deadline.ts";
 
 /** Result of one tool run. */
 export interface KeyToolResult {
@@ -64,6 +64,9 @@ export function toolEnv(
   return out;
 }
 
+/** How long (ms) a tool's pipes are read after it exited, for what it wrote last. */
+const PIPE_GRACE_MS = 200;
+
 /** The real runner (Deno.Command, cleared environment, deadline). */
 export const systemKeyRunner: KeyRunner = {
   async run(cmd, args, call) {
@@ -97,8 +100,14 @@ export const systemKeyRunner: KeyRunner = {
         child.status.then(() => resolve());
       }, { once: true })
     );
-    const stdout = readAll(child.stdout, killed);
-    const stderr = readAll(child.stderr, killed);
+    // A tool that exited in time answered: what it wrote is in the pipes by
+    // then, so they are given up shortly after, not at the deadline (a daemon
+    // it left behind holding them made an answered call "timed out").
+    const over = new AbortController();
+    const exited = child.status.then(() => pause(PIPE_GRACE_MS, over.signal));
+    const stop = Promise.race([killed, exited]);
+    const stdout = readAll(child.stdout, stop);
+    const stderr = readAll(child.stderr, stop);
     if (call.stdin !== undefined) {
       const w = child.stdin.getWriter();
       const data = typeof call.stdin === "string"
@@ -107,7 +116,8 @@ export const systemKeyRunner: KeyRunner = {
       await w.write(data).catch(() => {}); // a tool that exits early closes the pipe
       await w.close().catch(() => {});
     }
-    const [status, out, err] = await Promise.all([child.status, stdout, stderr]);
+    const [status, out, err] = await Promise.all([child.status, stdout, stderr])
+      .finally(() => over.abort());
     return {
       code: deadline.expired ? -1 : status.code,
       stdout: out,

@@ -65,6 +65,28 @@ Deno.test("a key tool whose leftover child holds its output open still times out
   }
 });
 
+Deno.test("a key tool that answers and exits while a process it left behind holds its output open gives its answer at once, not a timeout", async () => {
+  const { program, dir } = await tool(
+    `sleep ${STUCK_S} &\necho $! > "$(dirname "$0")/pid"\necho secret-answer\nexit 0`,
+  );
+  try {
+    const t0 = performance.now();
+    const r = await systemKeyRunner.run(program, [], { env: ENV, timeoutMs: 3000 });
+    const took = performance.now() - t0;
+    assert.deepEqual(r, {
+      code: 0,
+      stdout: "secret-answer\n",
+      stderr: "",
+      timedOut: false,
+      missing: false,
+    });
+    assert.ok(took < 1500, `returned after ${Math.round(took)} ms`);
+  } finally {
+    await killPidIn(`${dir}/pid`);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a key tool that answers in time gives its exit code, output and error output", async () => {
   const { program, dir } = await tool(`cat\necho oops >&2\nexit 3`);
   try {
