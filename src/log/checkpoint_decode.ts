@@ -60,6 +60,51 @@ export function headProof(head: Omit<FrontierHead, "proof">, proof: unknown): Si
   return e;
 }
 
+/** The author table of a checkpoint or state head: 32-byte keys, at most MAX_AUTHORS. */
+export function decodeAuthors(raw: unknown): DeviceKey[] {
+  return list(raw, "authors", MAX_AUTHORS).map((x) => {
+    const k = asBytes(x);
+    if (k?.length !== 32) throw bad("an author key is malformed");
+    return DeviceKey.of(k);
+  });
+}
+
+/** An author index into `authors`, checked. */
+export function authorOf(authors: readonly DeviceKey[]): (i: unknown) => DeviceKey {
+  return (i) => {
+    const k = authors[count(i, "author index")];
+    if (k === undefined) throw bad("an author index is out of range");
+    return k;
+  };
+}
+
+/**
+ * The frontier of a checkpoint or state head: each head, and its author's
+ * signed entry there when it comes with one (checked to be that head, and
+ * its signature, unless `unsigned`: a base this home keeps for itself).
+ */
+export async function decodeFrontier(
+  raw: unknown,
+  au: (i: unknown) => DeviceKey,
+  unsigned: boolean,
+): Promise<FrontierHead[]> {
+  const proofs: Promise<boolean>[] = [];
+  const frontier = list(raw, "frontier", MAX_AUTHORS).map((h): FrontierHead => {
+    const [a, seq, hash, proof] = list(h, "head", 4);
+    const hb = asBytes(hash);
+    if (hb?.length !== 32) throw bad("a head hash is malformed");
+    const head = { author: au(a), seq: count(seq, "seq"), hash: hb };
+    if (proof === undefined) return head;
+    const checked = headProof(head, proof);
+    if (!unsigned) proofs.push(verifyEntrySignature(checked));
+    return { ...head, proof: checked.bytes };
+  });
+  if ((await Promise.all(proofs)).includes(false)) {
+    throw bad("a head's entry is not signed by its author");
+  }
+  return frontier;
+}
+
 /**
  * The `[body, signature]` envelope of a checkpoint or of a state head in
  * parts (`it`: how errors name it; `label`: what the CBOR is): bounded, and
@@ -112,31 +157,10 @@ export async function readCheckpoint(
   ) {
     throw bad("its signature does not verify");
   }
-  const authors = list(f[5], "authors", MAX_AUTHORS).map((x) => {
-    const k = asBytes(x);
-    if (k?.length !== 32) throw bad("an author key is malformed");
-    return DeviceKey.of(k);
-  });
-  const au = (i: unknown) => {
-    const k = authors[count(i, "author index")];
-    if (k === undefined) throw bad("an author index is out of range");
-    return k;
-  };
+  const authors = decodeAuthors(f[5]);
+  const au = authorOf(authors);
   try {
-    const proofs: Promise<boolean>[] = [];
-    const frontier = list(f[6], "frontier", MAX_AUTHORS).map((h): FrontierHead => {
-      const [a, seq, hash, proof] = list(h, "head", 4);
-      const hb = asBytes(hash);
-      if (hb?.length !== 32) throw bad("a head hash is malformed");
-      const head = { author: au(a), seq: count(seq, "seq"), hash: hb };
-      if (proof === undefined) return head;
-      const checked = headProof(head, proof);
-      if (!options.unsigned) proofs.push(verifyEntrySignature(checked));
-      return { ...head, proof: checked.bytes };
-    });
-    if ((await Promise.all(proofs)).includes(false)) {
-      throw bad("a head's entry is not signed by its author");
-    }
+    const frontier = await decodeFrontier(f[6], au, options.unsigned === true);
     const state = new MemoryState();
     for (const s of list(f[10], "seen", MAX_AUTHORS)) {
       const [a, seq] = list(s, "seen", 2);

@@ -14,7 +14,7 @@
 
 import { asBytes, bytesEqual, concatBytes } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
-import { cbor, headProof, openSigned } from "./checkpoint_decode.ts";
+import { authorOf, cbor, decodeAuthors, decodeFrontier, openSigned } from "./checkpoint_decode.ts";
 import {
   bad,
   count,
@@ -27,7 +27,6 @@ import { decodeMember } from "./checkpoint_members.ts";
 import { MAX_PARTS, partHash, PARTS_CONTEXT } from "./checkpoint_parts.ts";
 import { decodeSpaces } from "./checkpoint_spaces.ts";
 import { DeviceKey } from "./device_key.ts";
-import { verifyEntrySignature } from "./entry.ts";
 import { decodeFolderPart } from "./folder_checkpoint.ts";
 import { verifySignature } from "./identity.ts";
 import { checkName } from "./ops.ts";
@@ -105,27 +104,10 @@ export async function readPartedHead(
     if (h?.length !== 32) throw bad("a part hash is malformed");
     return { size: n, hash: h };
   });
-  const authors = list(f[5], "authors", MAX_AUTHORS).map((x) => {
-    const k = asBytes(x);
-    if (k?.length !== 32) throw bad("an author key is malformed");
-    return DeviceKey.of(k);
-  });
+  const authors = decodeAuthors(f[5]);
   const au = authorOf(authors);
   try {
-    const proofs: Promise<boolean>[] = [];
-    const frontier = list(f[6], "frontier", MAX_AUTHORS).map((h): FrontierHead => {
-      const [a, seq, hash, proof] = list(h, "head", 4);
-      const hb = asBytes(hash);
-      if (hb?.length !== 32) throw bad("a head hash is malformed");
-      const head = { author: au(a), seq: count(seq, "seq"), hash: hb };
-      if (proof === undefined) return head;
-      const checked = headProof(head, proof);
-      if (!options.unsigned) proofs.push(verifyEntrySignature(checked));
-      return { ...head, proof: checked.bytes };
-    });
-    if ((await Promise.all(proofs)).includes(false)) {
-      throw bad("a head's entry is not signed by its author");
-    }
+    const frontier = await decodeFrontier(f[6], au, options.unsigned === true);
     const state = new MemoryState();
     for (const s of list(f[7], "seen", MAX_AUTHORS)) {
       const [a, seq] = list(s, "seen", 2);
@@ -137,14 +119,6 @@ export async function readPartedHead(
   } catch (e) {
     throw asBad(e);
   }
-}
-
-function authorOf(authors: readonly DeviceKey[]): (i: unknown) => DeviceKey {
-  return (i) => {
-    const k = authors[count(i, "author index")];
-    if (k === undefined) throw bad("an author index is out of range");
-    return k;
-  };
 }
 
 function asBad(e: unknown): MycelError {
