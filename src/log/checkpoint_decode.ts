@@ -60,6 +60,34 @@ export function headProof(head: Omit<FrontierHead, "proof">, proof: unknown): Si
   return e;
 }
 
+/**
+ * The mesh (field 2) and signer (field 3) a checkpoint or state head names.
+ * The signer must be `by` when that is known (its signature was checked
+ * before decoding, openSigned); otherwise its signature is checked now,
+ * unless `unsigned` (a base this home keeps for itself).
+ */
+export async function meshAndSigner(
+  f: readonly unknown[],
+  body: Uint8Array,
+  sig: Uint8Array,
+  context: Uint8Array,
+  o: { unsigned: boolean; by: DeviceKey | undefined },
+): Promise<{ mesh: string; signer: DeviceKey }> {
+  const mesh = f[2], signerRaw = asBytes(f[3]);
+  if (typeof mesh !== "string" || signerRaw?.length !== 32) throw bad("mesh or signer malformed");
+  const signer = DeviceKey.of(signerRaw);
+  if (o.by && signer !== o.by) {
+    throw bad("it names another signer than the device that signed it");
+  }
+  if (
+    !o.unsigned && !o.by &&
+    !(await verifySignature(signer.bytes, concatBytes(context, body), sig))
+  ) {
+    throw bad("its signature does not verify");
+  }
+  return { mesh, signer };
+}
+
 /** The author table of a checkpoint or state head: 32-byte keys, at most MAX_AUTHORS. */
 export function decodeAuthors(raw: unknown): DeviceKey[] {
   return list(raw, "authors", MAX_AUTHORS).map((x) => {
@@ -147,16 +175,10 @@ export async function readCheckpoint(
   if ((f.length !== 13 && f.length !== 14) || f[0] !== "mycel-checkpoint" || f[1] !== 1) {
     throw bad("unknown format");
   }
-  const mesh = f[2], signerRaw = asBytes(f[3]);
-  if (typeof mesh !== "string" || signerRaw?.length !== 32) throw bad("mesh or signer malformed");
-  const signer = DeviceKey.of(signerRaw);
-  if (by && signer !== by) throw bad("it names another signer than the device that signed it");
-  if (
-    !options.unsigned && !by &&
-    !(await verifySignature(signer.bytes, concatBytes(CHECKPOINT_CONTEXT, body), sig))
-  ) {
-    throw bad("its signature does not verify");
-  }
+  const { mesh, signer } = await meshAndSigner(f, body, sig, CHECKPOINT_CONTEXT, {
+    unsigned: options.unsigned === true,
+    by,
+  });
   const authors = decodeAuthors(f[5]);
   const au = authorOf(authors);
   try {

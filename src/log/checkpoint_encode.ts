@@ -38,6 +38,27 @@ export class Authors {
   }
 }
 
+/**
+ * The seen seqs, member rows and frontier heads of a checkpoint or state
+ * head, their devices named through `a` in this order (the author table's
+ * order is part of the bytes).
+ */
+export function encodeSeenMembersHeads(
+  rows: StateRows,
+  frontier: readonly FrontierHead[],
+  a: Authors,
+): { seen: unknown[]; members: unknown[]; heads: unknown[] } {
+  const seen = [...rows.seenAll()].map(([au, seq]) => [a.of(au), seq]);
+  const members = encodeMembers(rows.memberRows(), (hex, bytes) => a.of(hex, bytes));
+  const heads = frontier.map((h) => [
+    a.of(h.author.hex, h.author.bytes),
+    h.seq,
+    h.hash,
+    ...(h.proof === undefined ? [] : [h.proof]),
+  ]);
+  return { seen, members, heads };
+}
+
 /** Encode and sign a checkpoint of `rows`. */
 export async function makeCheckpoint(
   rows: StateRows,
@@ -47,14 +68,7 @@ export async function makeCheckpoint(
 ): Promise<Uint8Array> {
   const a = new Authors();
   const { versions, parked, floors } = encodeSpaces(rows, (hex) => a.of(hex));
-  const seen = [...rows.seenAll()].map(([au, seq]) => [a.of(au), seq]);
-  const members = encodeMembers(rows.memberRows(), (hex, bytes) => a.of(hex, bytes));
-  const heads = frontier.map((h) => [
-    a.of(h.author.hex, h.author.bytes),
-    h.seq,
-    h.hash,
-    ...(h.proof === undefined ? [] : [h.proof]),
-  ]);
+  const { seen, members, heads } = encodeSeenMembersHeads(rows, frontier, a);
   // Synced folders: a 14th field, left out when there is no folder state.
   const folders = encodeFolderPart(rows.folders(), (hex) => a.of(hex));
   const body = encodeWithin([

@@ -24,9 +24,8 @@
 import { bytesEqual, concatBytes, utf8 } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
 import { encodeCbor } from "./cbor.ts";
-import { Authors, encodeWithin } from "./checkpoint_encode.ts";
+import { Authors, encodeSeenMembersHeads, encodeWithin } from "./checkpoint_encode.ts";
 import { CHECKPOINT_LIMITS, type FrontierHead, MAX_CHECKPOINT_BYTES } from "./checkpoint_format.ts";
-import { encodeMembers } from "./checkpoint_members.ts";
 import { floorRows, parkedRows, versionRows } from "./checkpoint_spaces.ts";
 import { hashEntryBytes } from "./entry.ts";
 import { folderRowLists } from "./folder_checkpoint.ts";
@@ -139,14 +138,7 @@ export async function makePartedCheckpoint(
       value: `${declared.length} parts, at most ${MAX_PARTS}`,
     });
   }
-  const seen = [...rows.seenAll()].map(([au, seq]) => [a.of(au), seq]);
-  const members = encodeMembers(rows.memberRows(), (hex, bytes) => a.of(hex, bytes));
-  const heads = frontier.map((h) => [
-    a.of(h.author.hex, h.author.bytes),
-    h.seq,
-    h.hash,
-    ...(h.proof === undefined ? [] : [h.proof]),
-  ]);
+  const { seen, members, heads } = encodeSeenMembersHeads(rows, frontier, a);
   const authors = a.list.length;
   const body = encodeWithin([
     "mycel-checkpoint-parts",

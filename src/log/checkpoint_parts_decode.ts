@@ -12,9 +12,16 @@
  * failure is one `bad_checkpoint`.
  */
 
-import { asBytes, bytesEqual, concatBytes } from "../bytes.ts";
+import { asBytes, bytesEqual } from "../bytes.ts";
 import { MycelError } from "../errors.ts";
-import { authorOf, cbor, decodeAuthors, decodeFrontier, openSigned } from "./checkpoint_decode.ts";
+import {
+  authorOf,
+  cbor,
+  decodeAuthors,
+  decodeFrontier,
+  meshAndSigner,
+  openSigned,
+} from "./checkpoint_decode.ts";
 import {
   bad,
   count,
@@ -28,7 +35,6 @@ import { MAX_PARTS, partHash, PARTS_CONTEXT } from "./checkpoint_parts.ts";
 import { decodeSpaces } from "./checkpoint_spaces.ts";
 import { DeviceKey } from "./device_key.ts";
 import { decodeFolderPart } from "./folder_checkpoint.ts";
-import { verifySignature } from "./identity.ts";
 import { checkName } from "./ops.ts";
 import type { StateStore } from "./state.ts";
 import { MemoryState } from "./state_memory.ts";
@@ -80,16 +86,10 @@ export async function readPartedHead(
   if (f.length !== 11 || f[0] !== "mycel-checkpoint-parts" || f[1] !== 1) {
     throw bad("unknown format");
   }
-  const mesh = f[2], signerRaw = asBytes(f[3]);
-  if (typeof mesh !== "string" || signerRaw?.length !== 32) throw bad("mesh or signer malformed");
-  const signer = DeviceKey.of(signerRaw);
-  if (by && signer !== by) throw bad("it names another signer than the device that signed it");
-  if (
-    !options.unsigned && !by &&
-    !(await verifySignature(signer.bytes, concatBytes(PARTS_CONTEXT, body), sig))
-  ) {
-    throw bad("its signature does not verify");
-  }
+  const { mesh, signer } = await meshAndSigner(f, body, sig, PARTS_CONTEXT, {
+    unsigned: options.unsigned === true,
+    by,
+  });
   // Sizes first: a head declaring what no receiver should take is refused before anything else.
   const declared = list(f[10], "parts", Number.MAX_SAFE_INTEGER);
   if (declared.length === 0 || declared.length > MAX_PARTS) {
