@@ -61,6 +61,23 @@ export async function guardHome(paths: HomePaths, caller: Caller): Promise<numbe
       hint: "Pass --home with a folder (mycel creates it if missing).",
     });
   }
+  const owner = dir.uid;
+  // The owner first: another user's private home can't even be looked into
+  // (lstat of its files fails with EACCES), and that is no reason to name.
+  const ours = caller.uid === null || owner === null || owner === caller.uid;
+  if (!ours && !(caller.uid === 0 && caller.delegatedBy === owner)) {
+    throw new MycelError(
+      "foreign_home",
+      "open mycel home",
+      `it belongs to another user (uid ${owner})`,
+      {
+        value: paths.root,
+        hint: caller.uid === 0
+          ? "Run it through sudo from the account that owns this home (then it is used), or as that user."
+          : "Run mycel as the user who owns this home, or pass --home with your own.",
+      },
+    );
+  }
   for (const f of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.keys]) {
     const info = await lstatIfAny(f);
     if (info?.isSymlink) throw linkError(f);
@@ -75,20 +92,7 @@ export async function guardHome(paths: HomePaths, caller: Caller): Promise<numbe
       );
     }
   }
-  const owner = dir.uid;
-  if (caller.uid === null || owner === null || owner === caller.uid) return undefined;
-  if (caller.uid === 0 && caller.delegatedBy === owner) return owner;
-  throw new MycelError(
-    "foreign_home",
-    "open mycel home",
-    `it belongs to another user (uid ${owner})`,
-    {
-      value: paths.root,
-      hint: caller.uid === 0
-        ? "Run it through sudo from the account that owns this home (then it is used), or as that user."
-        : "Run mycel as the user who owns this home, or pass --home with your own.",
-    },
-  );
+  return ours ? undefined : owner;
 }
 
 /**

@@ -38,9 +38,17 @@ export interface HomeOptions {
   warn?: (message: string) => void;
 }
 
-/** True when `root` holds a home (of any format; an empty database left by a crash is none). */
-export async function homeExists(root: string): Promise<boolean> {
+/**
+ * True when `root` holds a home (of any format; an empty database left by a
+ * crash is none). Guarded as an open is: another user's home is refused by
+ * name here, not with the permission error looking into it gives.
+ */
+export async function homeExists(
+  root: string,
+  env: (name: string) => string | undefined = (n) => Deno.env.get(n),
+): Promise<boolean> {
   const p = homePaths(root);
+  await guardHome(p, currentCaller(env));
   if (await exists(p.legacy.info)) return true;
   if (!(await exists(p.db))) return false;
   const db = openReadOnly(p.db);
