@@ -16,6 +16,7 @@ import { lazyImport } from "../lazy_import.ts";
 import { deviceLabels } from "./devices.ts";
 import { type Finding, mode } from "./doctor.ts";
 import { type MeshView, meshView } from "./mesh_view.ts";
+import { isRemovalRefusal, refusalInLocalTime, REJOIN_HINT } from "./removal.ts";
 
 /** WireGuard tools installed, and the interface up when mycel manages one. */
 export async function checkWireguard(home: Home, runner: Runner): Promise<Finding[]> {
@@ -150,11 +151,15 @@ export async function checkPeers(
       })`
       : "";
     const errors: string[] = [];
+    // A removal refusal is said as sync now and status say it (its time
+    // local), with what to do about it: no `status` on the peer helps then.
     const refusal = (at: string, why: string): Finding => ({
       check: "peer",
       ok: false,
-      detail: `${name} at ${at} refuses this device: ${safeText(why)}`,
-      hint: `Its sync answers, but not to this device: see \`mycel status\` on ${name}.`,
+      detail: `${name} at ${at} refuses this device: ${safeText(refusalInLocalTime(why))}`,
+      hint: isRemovalRefusal(why)
+        ? REJOIN_HINT
+        : `Its sync answers, but not to this device: see \`mycel status\` on ${name}.`,
     });
     const port = p.endpoints.length > 0 ? parseEndpoint(p.endpoints[0]).port : undefined;
     // True when a connect through the tunnel got no answer at all (not even a refusal).

@@ -127,14 +127,24 @@ Deno.test("a removed device hears it plainly: sync now, doctor and the note afte
 
   const doctor = await beta.run(["doctor", "--json"]);
   assert.equal(doctor.code, 1, describe(["doctor", "--json"], doctor));
-  const membership = (JSON.parse(doctor.stdout) as {
-    findings: { check: string; ok: boolean; detail: string }[];
-  }).findings.find((f) => f.check === "membership");
+  const findings = (JSON.parse(doctor.stdout) as {
+    findings: { check: string; ok: boolean; detail: string; hint?: string }[];
+  }).findings;
+  const membership = findings.find((f) => f.check === "membership");
   assert.equal(membership?.ok, false);
   assert.match(
     membership?.detail ?? "",
     /^this device was removed from the mesh by alpha at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+00:00$/,
   );
+  // The peer's refusal under it says the time as sync now does, and what to
+  // do (before: ISO UTC, and "see `mycel status` on alpha", of no help).
+  const peer = findings.find((f) => f.check === "peer");
+  assert.equal(peer?.ok, false);
+  assert.match(
+    peer?.detail ?? "",
+    new RegExp(`^alpha at \\S+ refuses this device: this device was removed .* at ${time};`),
+  );
+  assert.match(peer?.hint ?? "", /^Pair it again to rejoin/);
 
   const write = await beta.run(["pref", "set", "after", "removal"]);
   assert.equal(write.code, 0, describe(["pref", "set"], write));
