@@ -11,7 +11,8 @@
  */
 
 import { concatBytes, utf8 } from "../bytes.ts";
-import { MycelError } from "../errors.ts";
+import { isMycelError, MycelError } from "../errors.ts";
+import { duration } from "../human.ts";
 import type { Handshake } from "../crypto/noise.ts";
 import {
   decodeConfirm,
@@ -113,6 +114,16 @@ export async function confirmBoth(
   const theirs = inbox.next(timeoutMs).then((raw) => {
     if (raw === null) throw new MycelError("pairing_failed", "pair", "the other device hung up");
     return decodeConfirm(raw);
+  }, (e) => {
+    // Silence now is the other side's question left open, not the network:
+    // the handshake just went through.
+    if (!isMycelError(e, "timeout")) throw e;
+    throw new MycelError(
+      "pairing_timeout",
+      "pair",
+      `the other device did not answer the verification question within ${duration(timeoutMs)}`,
+      { hint: "Run `mycel pair` again on both devices and answer the question on both screens." },
+    );
   });
   const settled = (p: Promise<unknown>) => p.then(() => true, () => true);
   const first = await Promise.race([
