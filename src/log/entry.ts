@@ -118,6 +118,16 @@ export async function createEntry(
   signer: Signer,
   fields: { seq: number; prev: Uint8Array | null; hlc: Hlc; ops: readonly Op[] },
 ): Promise<SignedEntry> {
+  // A change of more ops than any device decodes (a large `config import`)
+  // is refused as too large, as one of too many bytes is: it was signed
+  // first, then refused by our own decoder as a malformed entry.
+  if (fields.ops.length > MAX_OPS_PER_ENTRY) {
+    throw new MycelError("entry_too_large", "write log entry", "the change is too large", {
+      value: `${fields.ops.length} changes, limit ${MAX_OPS_PER_ENTRY}`,
+      hint: `One change holds at most ${MAX_OPS_PER_ENTRY} changes (keys, apps): ` +
+        "give them in parts. Nothing was changed.",
+    });
+  }
   let body: Uint8Array;
   try {
     body = encodeCbor([

@@ -193,6 +193,27 @@ Deno.test("config export warns of object values (a file shows them as tables); i
   assert.deepEqual(await b.json(["config", "list", "--json"]), { "obj.a": 1, "plain.key": 2 });
 });
 
+Deno.test("config import of more keys than one change holds is refused by name, with a hint, and changes nothing", async () => {
+  await using a = await tempHome();
+  await a.ok(["config", "set", "kept", "1"]);
+  const before = await a.json<StatusJson>(["status", "--json"]);
+  // Small values, far below 1 MiB: it is their number that one change can't hold.
+  const keys = Object.fromEntries(Array.from({ length: 10_001 }, (_, i) => [`k${i}`, i]));
+  const file = await a.writeFile("many.json", JSON.stringify({ many: keys }));
+  const r = await a.run(["config", "import", file]);
+  const shown = describe(["config", "import", "many.json"], r);
+  assert.equal(r.code, 1, shown);
+  // Before: "Cannot read log entry: ops must be a list of 1–10000", and no hint.
+  assert.match(
+    r.stderr,
+    /^error: Cannot write log entry: the change is too large \(10001 changes, limit 10000\)\nhint: One change holds at most 10000 changes .*Nothing was changed\./,
+    shown,
+  );
+  const json = await a.run(["config", "import", file, "--json"]);
+  assert.equal(JSON.parse(json.stderr).error.code, "entry_too_large");
+  assert.equal((await a.json<StatusJson>(["status", "--json"])).state_digest, before.state_digest);
+});
+
 Deno.test("pattern add, list and remove; removing an unknown id exits 2", async () => {
   await using h = await tempHome();
   const add = await h.ok(["pattern", "add", '{"id":"greet","text":"hi"}']);
