@@ -6,7 +6,7 @@
  * signal without catching "bad resource" errors.
  */
 
-import { MycelError } from "../errors.ts";
+import { ExitCode, MycelError } from "../errors.ts";
 import { closeQuietly } from "./byte_stream.ts";
 import { ioError } from "./io_errors.ts";
 import { checkPort, formatAddress, type TcpStream, wrapTcpConn } from "./tcp.ts";
@@ -46,6 +46,14 @@ export function listenTcp(host: string, port: number): TcpListener {
       throw new MycelError("permission_denied", action, "not allowed to bind that port", {
         value,
         hint: "Ports below 1024 need root; pick a higher port.",
+      });
+    }
+    if (error instanceof Deno.errors.AddrNotAvailable) {
+      throw new MycelError("bad_input", action, "this machine has no such address", {
+        value,
+        exit: ExitCode.usage,
+        hint: "Give an address of this machine (`ip -brief address` lists them), " +
+          "or 0.0.0.0 for all of them.",
       });
     }
     throw ioError(error, action, value);

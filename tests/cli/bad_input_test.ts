@@ -410,6 +410,21 @@ const CASES: Case[] = [
     code: 2,
     says: /Cannot use device name/,
   },
+  {
+    // An address of no interface here (TEST-NET-3). Before: the OS's words,
+    // "Cannot assign requested address (os error 99)", exit 1, no hint.
+    name: "sync serve on an address this machine does not have",
+    args: ["sync", "serve", "--listen", "203.0.113.77:7850"],
+    code: 2,
+    says:
+      /Cannot listen for peers: this machine has no such address \(203\.0\.113\.77:7850\)\nhint: Give an address of this machine/,
+  },
+  {
+    name: "pair waiting on an address this machine does not have",
+    args: ["pair", "--listen", "203.0.113.77:7853"],
+    code: 2,
+    says: /this machine has no such address \(203\.0\.113\.77:7853\)\nhint: /,
+  },
 ];
 
 Deno.test("bad input: a clear error, a non-zero exit (2 for usage) and an unchanged state", async (t) => {
