@@ -6,6 +6,7 @@
  */
 
 import { toHex } from "../../bytes.ts";
+import type { DeviceKey } from "../../log/device_key.ts";
 import { ExitCode, usageError } from "../../errors.ts";
 import { localTime } from "../../human.ts";
 import { safeJson, safeText } from "../../text_safety.ts";
@@ -59,10 +60,21 @@ export const logCommand: CommandSpec = {
         : resolveDevice(state, input.flags.device as string, "filter log").record.key;
       const heads = home.log.heads();
       const authors = [...heads.keys()].filter((a) => only === undefined || a === only);
+      // A name two devices share (one paired again keeps its name under a new
+      // key; the removed one's history stays) gets the short id, as in `mesh
+      // list`: else "gamma#15" and "gamma#1" read as one device's history.
+      const named = new Map<string, number>();
+      for (const m of state.members()) {
+        named.set(m.record.name, (named.get(m.record.name) ?? 0) + 1);
+      }
+      const who = (key: DeviceKey) => {
+        const name = deviceName(state, key);
+        return (named.get(name) ?? 0) > 1 ? `${name} (${key.short})` : name;
+      };
       const history = home.local.get("history") ?? {};
       const compacted = authors.filter((a) => heads.get(a)!.base > 0)
         .map((a) => ({
-          name: deviceName(state, a),
+          name: who(a),
           base: heads.get(a)!.base,
           why: history[a.hex],
         }));
@@ -75,7 +87,7 @@ export const logCommand: CommandSpec = {
       const whoWidth = Math.max(
         0,
         ...authors.map((a) =>
-          displayWidth(safeText(deviceName(state, a))) + 1 + String(heads.get(a)!.seq).length
+          displayWidth(safeText(who(a))) + 1 + String(heads.get(a)!.seq).length
         ),
       );
       let shown = 0;
@@ -96,10 +108,10 @@ export const logCommand: CommandSpec = {
           } else {
             const wall = e.entry.hlc.wall;
             const when = wall <= 8.64e15 ? localTime(wall) : `@${wall} (beyond the calendar)`;
-            const who = `${safeText(deviceName(state, e.entry.author))}#${e.entry.seq}`;
+            const by = `${safeText(who(e.entry.author))}#${e.entry.seq}`;
             const what = e.entry.ops.map((o) => describeOp(o, state)).join("; ");
             ctx.out.line(
-              `${padToWidth(when, timeWidth)}  ${padToWidth(who, whoWidth)}  ${what}`,
+              `${padToWidth(when, timeWidth)}  ${padToWidth(by, whoWidth)}  ${what}`,
             );
           }
           shown++;
@@ -114,7 +126,7 @@ export const logCommand: CommandSpec = {
         ctx.out.write(shown === 0 ? "[]\n" : "\n]\n");
         return ExitCode.ok;
       }
-      for (const c of compacted) ctx.out.line(baseNote(c, (k) => deviceName(state, k)));
+      for (const c of compacted) ctx.out.line(baseNote(c, who));
       return ExitCode.ok;
     });
   },
