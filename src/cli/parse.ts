@@ -121,6 +121,21 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
         "a command's own flags come after it (`mycel COMMAND --help`).",
     });
   }
+  // Global flags and no command (`mycel --home status`: the command taken as
+  // --home's folder): refused as a stray flag is, not the help with exit 0.
+  if (
+    words.length === 0 && !help && !version && (global.home !== undefined || global.noSync || json)
+  ) {
+    const taken = global.home !== undefined &&
+      (global.home === "help" || table.commands.some((c) => c.path[0] === global.home) ||
+        table.groups.some((g) => g.name === global.home));
+    throw usageError("parse flags", "no command after the flags", {
+      hint: taken
+        ? `--home took \`${global.home}\` as its folder: give the folder after --home ` +
+          `(\`mycel --home DIR ${global.home}\`).`
+        : "`mycel --help` lists the commands.",
+    });
+  }
   if (words.length === 1 && words[0] === "version") return { kind: "version", json };
   if (words[0] === "help") return { kind: "help", ...helpTarget(words.slice(1), table), global };
   const match = spellings(table).find(([path]) =>

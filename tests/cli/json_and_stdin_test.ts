@@ -85,6 +85,30 @@ Deno.test("an unknown flag before the command is refused (exit 2), never the hel
   await h.ok(["--no-sync", "pref", "set", "a", "1"]);
 });
 
+Deno.test("global flags with no command after them are refused (exit 2), never the help with exit 0", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  // `--home status`: the command was taken as the home's folder, and nothing ran.
+  const typo = await h.run(["--home", "status"]);
+  assert.equal(typo.code, 2, describe(["--home", "status"], typo));
+  assert.match(typo.stderr, /^error: Cannot parse flags: no command after the flags\n/);
+  assert.match(
+    typo.stderr,
+    /hint: --home took `status` as its folder: give the folder after --home/,
+  );
+  assert.equal(typo.stdout, "", "no help printed");
+  for (const args of [["--no-sync"], ["--json"], ["--home", h.home]]) {
+    const r = await h.run(args);
+    assert.equal(r.code, 2, describe(args, r));
+    assert.match(r.stderr, /no command after the flags/);
+    assert.equal(r.stdout, "", "no help printed");
+  }
+  // Help and the version still come with them.
+  assert.match((await h.ok(["--home", h.home, "--help"])).stdout, /Usage: mycel COMMAND/);
+  await h.ok(["--home", h.home, "--version"]);
+  await h.ok(["--help"]);
+});
+
 Deno.test("--json errors escape text from the state, bidi controls included", async () => {
   await using h = await tempHome();
   await h.ok(["--no-sync", "pref", "set", "k", "v"]);
