@@ -3,7 +3,7 @@
  * Reading `MYCEL_PASSPHRASE_FILE` (key_passphrase.ts): a regular file owned
  * by this user, root, or (as root) the user whose home this is, unreadable
  * by group and others, 4 KiB at most, one trailing newline dropped. Root
- * reads it through one descriptor (see {@link lookThroughFd}).
+ * reads it through one descriptor, never through a link (see {@link lookThroughFd}).
  */
 
 import { MycelError } from "../errors.ts";
@@ -30,6 +30,13 @@ export async function readPassphraseFile(path: string, owner?: number): Promise<
   } catch (e) {
     if (e instanceof Deno.errors.NotFound || (e as { code?: string }).code === "ENOENT") {
       throw fileError(path, "the file does not exist", "Point MYCEL_PASSPHRASE_FILE at the file.");
+    }
+    if ((e as { code?: string }).code === "ELOOP") {
+      throw fileError(
+        path,
+        "it is a symbolic link, which root does not follow",
+        "Point MYCEL_PASSPHRASE_FILE at the file itself.",
+      );
     }
     if (
       e instanceof Deno.errors.PermissionDenied ||
@@ -92,11 +99,17 @@ async function lookByName(path: string): Promise<LookedAt> {
  * (the read then waited forever, and with it every round of the units) or a
  * link to a device (/dev/zero: read to the end). So the file is opened once,
  * without blocking on a FIFO, and what the checks look at is what is read,
- * MAX_FILE bytes at most. node:fs (Deno opens no O_NONBLOCK) is loaded only here.
+ * MAX_FILE bytes at most. Never through a link at its name (O_NOFOLLOW): the
+ * owner can put one there, and root followed it — opened the device it
+ * named (opening /dev/watchdog arms it: the machine resets once it is closed
+ * unstopped) and read a root-owned 0600 file it named (root's own files are
+ * accepted) as the passphrase (found by a review). node:fs (Deno opens no
+ * O_NONBLOCK or O_NOFOLLOW) is loaded only here.
  */
 async function lookThroughFd(path: string): Promise<LookedAt> {
   const fs = await import("node:fs");
-  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW } = fs.constants;
+  const fd = fs.openSync(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW);
   try {
     const st = fs.fstatSync(fd);
     const info = { isFile: st.isFile(), mode: st.mode, uid: st.uid, size: st.size };

@@ -201,3 +201,31 @@ Deno.test({
     assert.equal(out.trim(), "20", "the reader met the FIFO");
   },
 });
+
+Deno.test({
+  name:
+    "passphrase file read by root for the home's owner: a link the owner put at its name is refused, never followed to a root file or a device",
+  ignore: Deno.uid() !== 0 || Deno.build.os !== "linux",
+  async fn() {
+    await using dir = await tempDir();
+    // A file only root may read, and the owner's passphrase path made a link to it.
+    const rootOnly = await writeMode(`${dir.path}/root-only`, "root's secret\n", 0o600);
+    const path = `${dir.path}/pp`;
+    await Deno.symlink(rootOnly, path);
+    const e = await assertRejectsMycel(() => readPassphraseFile(path, 1000), "passphrase_file");
+    assert.match(e.message, /symbolic link/);
+    assert.ok(!e.message.includes("secret"));
+    // A link to a device: refused as a link, so the device is never opened
+    // (before: opened, then refused as no regular file).
+    await Deno.remove(path);
+    await Deno.symlink("/dev/null", path);
+    const d = await assertRejectsMycel(() => readPassphraseFile(path, 1000), "passphrase_file");
+    assert.match(d.message, /symbolic link/);
+    assert.equal(d.hint, "Point MYCEL_PASSPHRASE_FILE at the file itself.");
+    // The owner's own file at the name is read as before.
+    await Deno.remove(path);
+    await writeMode(path, "pass\n", 0o600);
+    await Deno.chown(path, 1000, 1000);
+    assert.equal(await readPassphraseFile(path, 1000), "pass");
+  },
+});
