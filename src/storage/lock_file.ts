@@ -8,7 +8,8 @@
  * mesh up`, system units), and a plain create through a link the user swapped
  * in after the check made root create the file it named, anywhere
  * (/etc/nologin locks every other user out), before the inode check could
- * refuse it (found by a review).
+ * refuse it (found by a review). An existing one is opened without
+ * following a link either (on Linux: {@link openExisting}).
  * The locks themselves are advisory flock(2) locks on it, dropped by the
  * kernel when the holder exits, so they never go stale.
  */
@@ -31,12 +32,9 @@ export async function openLockFile(
   if (before !== undefined && !before.isFile) throw unsafe(path, what);
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(
-      path,
-      before === undefined
-        ? { read: true, write: true, createNew: true, mode: 0o600 }
-        : { read: true, write: true },
-    );
+    file = before === undefined
+      ? await Deno.open(path, { read: true, write: true, createNew: true, mode: 0o600 })
+      : await openExisting(path, what);
   } catch (e) {
     // Made meanwhile (another mycel, or a link) or gone meanwhile: look again, once.
     const raced = before === undefined
@@ -53,6 +51,37 @@ export async function openLockFile(
     throw unsafe(path, what);
   }
   return file;
+}
+
+/**
+ * Open the existing lock file at `path` without following a link at its
+ * name. Deno's open follows one, and a link the home's owner swapped in
+ * between the check and the open made root open what it named: nothing is
+ * written, but opening a device acts by itself (`/dev/watchdog` arms a
+ * reset of the machine once closed unstopped; a tape rewinds). On Linux the
+ * name is opened with O_NOFOLLOW and O_NONBLOCK (node:fs, loaded only here),
+ * checked to be a regular file, and that very file opened again through
+ * /proc/self/fd for a Deno.FsFile to lock; elsewhere as before.
+ */
+async function openExisting(path: string, what: string): Promise<Deno.FsFile> {
+  if (Deno.build.os !== "linux") return await Deno.open(path, { read: true, write: true });
+  const fs = await import("node:fs");
+  const { O_RDWR, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  let fd: number;
+  try {
+    fd = fs.openSync(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "ENOENT") throw new Deno.errors.NotFound(`${path} is gone`);
+    if (code === "ELOOP") throw unsafe(path, what);
+    throw e;
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) throw unsafe(path, what);
+    return await Deno.open(`/proc/self/fd/${fd}`, { read: true, write: true });
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function unsafe(path: string, what: string): MycelError {

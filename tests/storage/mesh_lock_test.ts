@@ -107,6 +107,64 @@ for (;;) {
   }
 });
 
+Deno.test({
+  name:
+    "mesh lock: an existing lock file swapped for a link while it is opened is never opened through the link",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // Root (mesh up of system units, before and after each round) opens the
+    // existing lock in a user's home; the user swaps it for a link and back
+    // again and again, racing the check before the open. The link names a
+    // FIFO a reader waits on: opening it for writing, as a device would be
+    // opened, lets the reader through.
+    const root = await Deno.makeTempDir({ prefix: "mycel-meshlock-" });
+    const lock = `${root}/${MESH_LOCK_FILE}`;
+    const fifo = `${root}/outside/fifo`;
+    await Deno.mkdir(`${root}/outside`);
+    await new Deno.Command("mkfifo", { args: ["-m", "600", fifo] }).output();
+    (await holdMeshLock(root, "bring the mesh up", 0))[Symbol.dispose]();
+    const reader = spawnProcess(Deno.execPath(), [
+      "eval",
+      `console.log("waiting"); Deno.openSync(${JSON.stringify(fifo)}, { read: true }); ` +
+      `console.log("opened");`,
+    ], { timeoutMs: 60_000 });
+    const code = `const lock = ${JSON.stringify(lock)}, fifo = ${JSON.stringify(fifo)};
+console.log("swapping");
+for (let i = 0;; i++) {
+  try { Deno.symlinkSync(fifo, lock + ".l"); Deno.renameSync(lock + ".l", lock); } catch { /* again */ }
+  try { Deno.writeFileSync(lock + ".f", new Uint8Array()); Deno.renameSync(lock + ".f", lock); } catch { /* again */ }
+}`;
+    const swapper = spawnProcess(Deno.execPath(), ["eval", code], { timeoutMs: 60_000 });
+    try {
+      await reader.waitFor(/^waiting$/m, { stream: "stdout" });
+      await swapper.waitFor(/^swapping$/m, { stream: "stdout" });
+      let taken = 0, refused = 0;
+      for (let i = 0; i < 3000 && !reader.exited; i++) {
+        try {
+          using _held = await holdMeshLock(root, "bring the mesh up", 0);
+          taken++;
+        } catch {
+          refused++; // a link at the name: refused, as it should be
+        }
+      }
+      await new Promise((r) => setTimeout(r, 200)); // a reader let through prints and exits
+      assert.equal(
+        reader.exited,
+        false,
+        `opened through the link (${taken} taken, ${refused} refused)`,
+      );
+      assert.ok(
+        taken > 0 && refused > 0,
+        `the race ran both ways (${taken} taken, ${refused} refused)`,
+      );
+    } finally {
+      await swapper.stop();
+      await reader.stop();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
 function exists(path: string): Promise<boolean> {
   return Deno.lstat(path).then(() => true, () => false);
 }
