@@ -58,7 +58,7 @@ export async function takeExec(
     }
   }
   // Best effort, as for an adopted touch: the bit is what was asked.
-  if (now.mtimeMs !== mtimeMs) takeMtime(abs, after, mtimeMs);
+  if (now.mtimeMs !== mtimeMs) await takeMtime(abs, after, mtimeMs);
   return "done";
 }
 

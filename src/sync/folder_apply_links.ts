@@ -46,7 +46,9 @@ export async function applyLinksAndAdoptions(
         s.report.done++;
       } else if (a.kind === "adopt") {
         // Same contents: only the time can differ (a touch elsewhere).
-        if (a.version.kind === "file" && takeMtime(join(root, a.path), a.row, a.version.mtime)) {
+        if (
+          a.version.kind === "file" && await takeMtime(join(root, a.path), a.row, a.version.mtime)
+        ) {
           s.report.timesOnly++;
         }
         s.record.note({
