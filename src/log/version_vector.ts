@@ -22,15 +22,28 @@ export const MAX_VV_ENTRIES = 256;
  * Why a vector this device built from other versions' (their merge, one
  * change more: a scan's edit or deletion, a conflict's merge, an override)
  * can't be published, or undefined. Only a member that published versions
- * naming made-up devices can get a path there; that path is then left
+ * naming made-up devices, or counting a device's changes at 2^53 - 1, can
+ * get a path there; that path is then left
  * unpublished and reported as such, and everything else goes on — before,
  * the encoder's throw ended the whole scan, round or override
  * (docs/folders.md, "Versions, conflicts, deletions").
  */
 export function builtVvProblem(vv: VersionVector): string | undefined {
-  if (vv.size <= MAX_VV_ENTRIES) return undefined;
-  return `a version of it made here would name ${vv.size} devices, over the ` +
-    `${MAX_VV_ENTRIES} a version may name (the versions it follows name them all)`;
+  if (vv.size > MAX_VV_ENTRIES) {
+    return `a version of it made here would name ${vv.size} devices, over the ` +
+      `${MAX_VV_ENTRIES} a version may name (the versions it follows name them all)`;
+  }
+  // A counter one past the largest safe integer: the version it follows
+  // counts this device's changes at 2^53 - 1, which only a member writing
+  // that counter for it can have made (a review found every round of the
+  // device it named exiting 1 on the encoder's throw, as the width above).
+  for (const n of vv.values()) {
+    if (!Number.isSafeInteger(n)) {
+      return "a version of it made here would count one change more than the " +
+        `${Number.MAX_SAFE_INTEGER} a version may count (a version it follows counts that many)`;
+    }
+  }
+  return undefined;
 }
 
 /** How two vectors relate. */
@@ -73,7 +86,9 @@ export function encodeVv(vv: VersionVector): unknown[] {
     throw new Error(`its version vector names ${vv.size} devices, over ${MAX_VV_ENTRIES}`);
   }
   const keyed = [...vv].map(([id, n]) => {
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error("version counters must be ≥ 1");
+    if (!Number.isSafeInteger(n) || n < 1) {
+      throw new Error(`version counters must be from 1 to ${Number.MAX_SAFE_INTEGER}`);
+    }
     return [parseDeviceId(id).publicKey, n] as const;
   });
   keyed.sort((x, y) => compareBytes(x[0], y[0]));

@@ -48,11 +48,22 @@ async function publish(rogue: Device, make: (self: string) => FileVersion[]): Pr
 }
 
 /** `a` shares docs (with `keep.txt`), the rogue joins; the rogue's versions reach `a`. */
-async function attacked(make: (self: string) => FileVersion[]) {
+async function attacked(make: (self: string) => FileVersion[], victim?: (id: string) => void) {
   const { devs, a, rogue, ra, rr } = await rogueJoined((root) => put(root, "keep.txt", "keep\n"));
+  if (victim) victim(await deviceIdOf(a));
   await publish(rogue, make);
   await syncNow(rogue);
   return { devs, a, rogue, ra, rr };
+}
+
+/** The device id of `d`'s home. */
+async function deviceIdOf(d: Device): Promise<string> {
+  const h = await Home.open(d.home);
+  try {
+    return h.device.id;
+  } finally {
+    h.close();
+  }
 }
 
 const emptyFile = { kind: "file", size: 0, exec: false, chunks: { inline: [] } } as const;
@@ -129,4 +140,49 @@ Deno.test("an edit or deletion whose vector would name over 256 devices is not p
   // The rogue's versions stand: nothing of v.txt or d.txt left this device.
   assert.equal(await text(rr, "v.txt"), "");
   assert.equal(await text(rr, "d.txt"), "");
+});
+
+Deno.test("versions counting this device's changes at 2^53 - 1 stop no round: their paths are left, said, and the rest of the folder syncs", async () => {
+  // The rogue writes the counter of `a`, not its own: a's next change there,
+  // a merge or an edit, would count past the largest safe integer. Before,
+  // the encoder threw ("version counters must be ≥ 1"): every round of a
+  // exited 1 on the merge, its scan and override too.
+  let aId = "";
+  const { devs, a, rogue, ra, rr } = await attacked((self) => {
+    const at = (tag: number) =>
+      new Map([[self, 1], ...madeUpIds(1, tag).map((d) => [d, 1] as [string, number]), [
+        aId,
+        Number.MAX_SAFE_INTEGER,
+      ]]);
+    return [
+      { kind: "deleted", path: "m.txt", mtime: 1, modifiedBy: self, vv: at(5) },
+      { ...emptyFile, path: "m.txt", mtime: 2, modifiedBy: self, vv: at(6) },
+      { ...emptyFile, path: "v.txt", mtime: 1, modifiedBy: self, vv: at(7) },
+    ];
+  }, (id) => aId = id);
+  await using _ = devs;
+  const r1 = await syncNow(a);
+  assert.notEqual(r1.code, 1, r1.stderr);
+  assert.match(
+    r1.stderr,
+    /not written here: m\.txt: its conflict can't end here: .*9007199254740991/,
+  );
+  const conflicts = await a.ok(["--no-sync", "folder", "conflicts"]);
+  assert.match(conflicts.stdout, /m\.txt: versions in conflict \(it can't end here: /);
+
+  await put(ra, "v.txt", "edited\n");
+  await put(ra, "new.txt", "new\n");
+  const scan = await a.run(["--no-sync", "folder", "scan"]);
+  assert.equal(scan.code, 0, scan.stderr);
+  assert.match(scan.stderr, /v\.txt: a version of it made here would count one change more/);
+  const o = await a.run(["--no-sync", "folder", "override", "docs", "--yes"]);
+  assert.equal(o.code, 0, o.stderr);
+  assert.match(o.stderr, /left alone: m\.txt: /);
+
+  const r2 = await syncNow(a);
+  assert.notEqual(r2.code, 1, r2.stderr);
+  await syncNow(rogue);
+  assert.equal(await text(rr, "new.txt"), "new\n");
+  assert.equal(await text(ra, "v.txt"), "edited\n");
+  assert.equal(await text(rr, "v.txt"), "");
 });
