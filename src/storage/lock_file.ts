@@ -74,6 +74,10 @@ async function openExisting(path: string, what: string): Promise<Deno.FsFile> {
     const code = (e as { code?: string }).code;
     if (code === "ENOENT") throw new Deno.errors.NotFound(`${path} is gone`);
     if (code === "ELOOP") throw unsafe(path, what);
+    // As Deno's open says them: callers name a refusal (storage_errors.ts).
+    if (code === "EACCES" || code === "EPERM") {
+      throw new Deno.errors.PermissionDenied(`permission denied: ${path}`);
+    }
     throw e;
   }
   try {
