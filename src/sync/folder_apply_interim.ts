@@ -21,6 +21,18 @@
 import type { FolderProgress } from "../log/file_ops.ts";
 import type { FileWrite } from "./folder_apply_types.ts";
 
+/**
+ * `bytes` as a progress record may say it: at most 2^53 - 1. Sizes are
+ * whatever the versions say, and a member's versions may each claim up to
+ * that (a manifest of 2^28 chunks at 2^52 bytes is one): three of them
+ * summed past it, and the record's encoder threw, so every round of every
+ * device sharing the folder exited 1 ("needBytes must be a count"; found by
+ * a review). Past it, the device lacks more than any disk holds anyway.
+ */
+export function recordBytes(bytes: number): number {
+  return Math.min(Math.max(0, bytes), Number.MAX_SAFE_INTEGER);
+}
+
 /** Least time between two progress records of one round's file phases (ms). */
 export const INTERIM_MS = 30_000;
 
@@ -82,7 +94,7 @@ export class InterimProgress {
     }
     return {
       needFiles: this.#otherFiles + this.#left.size,
-      needBytes,
+      needBytes: recordBytes(needBytes),
       conflicts: rest.conflicts,
       stopped: "",
       frontier: rest.frontier,

@@ -22,6 +22,7 @@ import type { ScanReport } from "./folder_scan.ts";
 import type { ScanPublishOptions } from "./folder_scan_types.ts";
 import type { NotRemoved, PruneResult } from "../files/versions.ts";
 import { frontierOf, markStopped, publishProgress } from "./folder_progress.ts";
+import { recordBytes } from "./folder_apply_interim.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { fetchProgress } from "./fetch_progress.ts";
 import type { Route } from "./peer_routes.ts";
@@ -193,7 +194,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
     const latest = home.folderLocal.folder(f.folder) ?? f;
     await publishProgress(home, latest, {
       needFiles: apply!.needFiles,
-      needBytes: apply!.needBytes,
+      needBytes: recordBytes(apply!.needBytes),
       conflicts: Math.max(0, apply!.conflicts),
       stopped: "",
       frontier,
