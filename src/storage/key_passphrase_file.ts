@@ -93,34 +93,53 @@ async function lookByName(path: string): Promise<LookedAt> {
   return { info, read: () => Deno.readTextFile(path), close: () => {} };
 }
 
+/** Linux's O_PATH (node:fs names no constant for it): a descriptor of the name, nothing opened. */
+const O_PATH = 0o10000000;
+
 /**
  * Root, through one descriptor: the file may be the home's owner's (system
  * units' `mesh up`, sudo), who can swap it after a check by name for a FIFO
  * (the read then waited forever, and with it every round of the units) or a
- * link to a device (/dev/zero: read to the end). So the file is opened once,
- * without blocking on a FIFO, and what the checks look at is what is read,
- * MAX_FILE bytes at most. Never through a link at its name (O_NOFOLLOW): the
- * owner can put one there, and root followed it — opened the device it
- * named (opening /dev/watchdog arms it: the machine resets once it is closed
- * unstopped) and read a root-owned 0600 file it named (root's own files are
- * accepted) as the passphrase (found by a review). node:fs (Deno opens no
- * O_NONBLOCK or O_NOFOLLOW) is loaded only here.
+ * link to a device (/dev/zero: read to the end). So the name is looked up
+ * once, and what the checks look at is what is read, MAX_FILE bytes at most.
+ * Never through a link at its name (O_NOFOLLOW): root followed one, read a
+ * root-only 0600 file it named as the passphrase (root's own files are
+ * accepted) and opened the device it named. On Linux the descriptor is an
+ * O_PATH one, which opens nothing: only a regular file is then opened, through
+ * it (/proc/self/fd), so a device reached through a folder on the way the
+ * owner made a link is never opened either — opening some acts by itself
+ * (/dev/watchdog arms a reset of the machine once closed unstopped). Found by
+ * a review. node:fs (Deno opens no O_PATH, O_NOFOLLOW or O_NONBLOCK) is
+ * loaded only here.
  */
 async function lookThroughFd(path: string): Promise<LookedAt> {
   const fs = await import("node:fs");
   const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW } = fs.constants;
-  const fd = fs.openSync(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW);
+  const linux = Deno.build.os === "linux";
+  const fd = fs.openSync(path, O_NOFOLLOW | (linux ? O_PATH : O_RDONLY | O_NONBLOCK));
   try {
     const st = fs.fstatSync(fd);
+    // O_PATH with O_NOFOLLOW gives the link itself rather than ELOOP.
+    if (st.isSymbolicLink()) throw Object.assign(new Error("a symbolic link"), { code: "ELOOP" });
     const info = { isFile: st.isFile(), mode: st.mode, uid: st.uid, size: st.size };
-    const read = () => {
+    // Called only once `info` says a regular file (readPassphraseFile).
+    const read = async () => {
       const buf = new Uint8Array(MAX_FILE + 1);
       let n = 0;
-      for (let got = 1; got > 0 && n < buf.length; n += got) {
-        got = fs.readSync(fd, buf, n, buf.length - n, null);
+      if (linux) {
+        using file = await Deno.open(`/proc/self/fd/${fd}`, { read: true });
+        while (n < buf.length) {
+          const got = await file.read(buf.subarray(n));
+          if (got === null) break;
+          n += got;
+        }
+      } else {
+        for (let got = 1; got > 0 && n < buf.length; n += got) {
+          got = fs.readSync(fd, buf, n, buf.length - n, null);
+        }
       }
       if (n > MAX_FILE) throw new RangeError(`over ${MAX_FILE} bytes`);
-      return Promise.resolve(new TextDecoder().decode(buf.subarray(0, n)));
+      return new TextDecoder().decode(buf.subarray(0, n));
     };
     return { info, read, close: () => fs.closeSync(fd) };
   } catch (e) {

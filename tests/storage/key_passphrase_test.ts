@@ -19,6 +19,7 @@ import {
 } from "../../src/storage/key_passphrase.ts";
 import { assertRejectsMycel } from "../helpers/assert.ts";
 import { tempDir } from "./helpers.ts";
+import { spawnProcess } from "../helpers/process.ts";
 
 async function writeMode(path: string, text: string, mode: number): Promise<string> {
   await Deno.writeTextFile(path, text);
@@ -204,7 +205,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "passphrase file read by root for the home's owner: a link the owner put at its name is refused, never followed to a root file or a device",
+    "passphrase file read by root for the home's owner: a link the owner put at its name is refused, never followed to a root file or a device, and no FIFO or device is opened",
   ignore: Deno.uid() !== 0 || Deno.build.os !== "linux",
   async fn() {
     await using dir = await tempDir();
@@ -222,6 +223,31 @@ Deno.test({
     const d = await assertRejectsMycel(() => readPassphraseFile(path, 1000), "passphrase_file");
     assert.match(d.message, /symbolic link/);
     assert.equal(d.hint, "Point MYCEL_PASSPHRASE_FILE at the file itself.");
+    // A folder on the way made a link, to where the name is a FIFO (a device
+    // would be the same): refused as no regular file, and never opened — a
+    // writer waiting on the FIFO is still waiting (before, opening it for
+    // reading let the writer through).
+    await Deno.mkdir(`${dir.path}/elsewhere`);
+    await new Deno.Command("mkfifo", { args: ["-m", "600", `${dir.path}/elsewhere/pp`] }).output();
+    await Deno.symlink(`${dir.path}/elsewhere`, `${dir.path}/keys`);
+    const writer = spawnProcess(Deno.execPath(), [
+      "eval",
+      `console.log("waiting"); Deno.openSync(${
+        JSON.stringify(`${dir.path}/elsewhere/pp`)
+      }, { write: true }); console.log("opened");`,
+    ], { timeoutMs: 30_000 });
+    try {
+      await writer.waitFor(/^waiting$/m, { stream: "stdout" });
+      const f = await assertRejectsMycel(
+        () => readPassphraseFile(`${dir.path}/keys/pp`, 1000),
+        "passphrase_file",
+      );
+      assert.match(f.message, /not a regular file/);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(writer.exited, false, "the FIFO was opened");
+    } finally {
+      await writer.stop();
+    }
     // The owner's own file at the name is read as before.
     await Deno.remove(path);
     await writeMode(path, "pass\n", 0o600);
