@@ -10,16 +10,40 @@
  */
 
 import type { DeviceKey } from "../log/device_key.ts";
-import type { FolderProgress } from "../log/file_ops.ts";
+import { type FolderProgress, MAX_PROGRESS_AUTHORS } from "../log/file_ops.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { LocalFolder } from "../storage/sql_folder_local.ts";
 import { stoppedInfo } from "../storage/folder_info.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
 
-/** The folder frontier this device measures against now, as a progress record holds it. */
+/**
+ * The folder frontier this device measures against now, as a progress record
+ * holds it: at most {@link MAX_PROGRESS_AUTHORS} authors. A member can admit
+ * devices it made up and have each write in the folder, and a frontier of
+ * more than that made the record's encoder throw, so every round of every
+ * device sharing the folder exited 1 ("a progress frontier is up to 1024
+ * key/seq pairs"; found by a review). Past the bound the record keeps this
+ * device, then the members that joined the folder and are not removed, then
+ * the rest, each group in key order: an author left out only reads as not
+ * seen, so the others count its versions against this device (behind by
+ * them), and a removal witnessed by the record cuts no lower for it.
+ */
 export function frontierOf(home: Home, folder: string): [DeviceKey, number][] {
-  return [...home.view.folders().frontier(folder)]
+  const all = [...home.view.folders().frontier(folder)]
     .map(([hex, seq]) => [deviceOfHex(hex), seq] as [DeviceKey, number])
+    .sort((a, b) => a[0].compare(b[0]));
+  if (all.length <= MAX_PROGRESS_AUTHORS) return all;
+  const joined = new Set<string>();
+  for (const [f, hex, row] of home.view.folders().deviceRows()) {
+    if (f === folder && row.joined) joined.add(hex);
+  }
+  const rank = ([k]: [DeviceKey, number]) =>
+    k === home.device ? 0 : joined.has(k.hex) && home.view.member(k)?.removed === undefined ? 1 : 2;
+  return all
+    .map((e, i) => ({ e, r: rank(e), i }))
+    .sort((x, y) => x.r - y.r || x.i - y.i)
+    .slice(0, MAX_PROGRESS_AUTHORS)
+    .map(({ e }) => e)
     .sort((a, b) => a[0].compare(b[0]));
 }
 
