@@ -11,7 +11,7 @@
  * longer matters.
  */
 
-import { MycelError } from "./errors.ts";
+import { interruptedError, MycelError } from "./errors.ts";
 
 /** The longest delay `setTimeout` honours (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -118,9 +118,18 @@ export async function withDeadline<T>(
   }
 }
 
+/**
+ * What `what` fails with once `signal` (Ctrl-C, SIGTERM) aborted: its reason
+ * when that is a MycelError, else `sync_interrupted` ("Cannot <what>: it was
+ * interrupted", exit 130), as every other interruption.
+ */
+export function interruption(what: string, signal: AbortSignal): MycelError {
+  return signal.reason instanceof MycelError ? signal.reason : interruptedError(what);
+}
+
 /** A deadline as an `AbortSignal`; see {@link deadlineSignal}. */
 export interface DeadlineSignal extends Disposable {
-  /** Aborts at the deadline (reason: a `timeout` MycelError) or with the parent's reason. */
+  /** Aborts at the deadline (reason: a `timeout` MycelError) or on the parent's abort (`sync_interrupted`). */
   readonly signal: AbortSignal;
   /** True when it was the deadline, not the parent, that aborted `signal`. */
   readonly expired: boolean;
@@ -130,10 +139,13 @@ export interface DeadlineSignal extends Disposable {
 
 /**
  * A signal that aborts after `ms` with a `timeout` MycelError ("Cannot
- * <what>: it did not finish within Ns"), or earlier with `parent`'s reason
- * (Ctrl-C). Not `AbortSignal.timeout`: its reason is a DOMException and its
- * timer cannot be cleared. Call `cancel()` in a `finally`, or hold it with
- * `using`.
+ * <what>: it did not finish within Ns"), or earlier when `parent` aborts
+ * (Ctrl-C, SIGTERM: main.ts's signal): with the parent's reason when that is
+ * a MycelError, else `sync_interrupted` ("Cannot <what>: it was
+ * interrupted", exit 130), the error every other interruption gives, so a
+ * caller throws the reason as it is. Not `AbortSignal.timeout`: its reason is
+ * a DOMException and its timer cannot be cleared. Call `cancel()` in a
+ * `finally`, or hold it with `using`.
  *
  * ```ts
  * using deadline = deadlineSignal(20_000, "run secret-tool", ctx.signal);
@@ -144,7 +156,7 @@ export function deadlineSignal(ms: number, what: string, parent?: AbortSignal): 
   checkTimeout(ms);
   const ctl = new AbortController();
   let expired = false;
-  const follow = () => stop(parent?.reason);
+  const follow = () => stop(interruption(what, parent!));
   const id = setTimeout(() => {
     expired = true;
     stop(new MycelError("timeout", what, `it did not finish within ${seconds(ms)}`));

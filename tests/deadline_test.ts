@@ -1,7 +1,8 @@
 /**
  * @module deadline_test
  * The deadline as an AbortSignal: it aborts with a `timeout` MycelError at
- * the deadline, with the parent's reason (Ctrl-C) before it, and not at all
+ * the deadline, on the parent's abort (Ctrl-C) before it as an interruption
+ * (`sync_interrupted`, or the parent's own MycelError), and not at all
  * once cancelled — leaving no timer behind (the test sanitizers check that).
  */
 
@@ -40,9 +41,25 @@ Deno.test("Ctrl-C before the deadline aborts the deadline signal with Ctrl-C's r
 });
 
 Deno.test("a deadline signal under an already aborted parent is aborted at once", () => {
-  using d = deadlineSignal(60_000, "run df", AbortSignal.abort("gone"));
+  using d = deadlineSignal(
+    60_000,
+    "run df",
+    AbortSignal.abort(new MycelError("timeout", "a", "b")),
+  );
   assert.equal(d.signal.aborted, true);
-  assert.equal(d.signal.reason, "gone");
+  assert.equal((d.signal.reason as MycelError).code, "timeout");
+  assert.equal(d.expired, false);
+});
+
+Deno.test("Ctrl-C as main.ts gives it (a plain abort) ends a deadline as an interruption: exit 130", () => {
+  const ctrlC = new AbortController();
+  ctrlC.abort(); // main.ts's signal: a DOMException reason, nothing a user should read
+  using d = deadlineSignal(60_000, "run secret-tool", ctrlC.signal);
+  const reason = d.signal.reason;
+  assert.ok(reason instanceof MycelError);
+  assert.equal(reason.code, "sync_interrupted");
+  assert.equal(reason.exit, 130);
+  assert.equal(reason.message, "Cannot run secret-tool: it was interrupted");
   assert.equal(d.expired, false);
 });
 

@@ -88,7 +88,7 @@ export async function checkPermissions(root: string, fix: boolean): Promise<Find
 }
 
 /** Free space and writability of the home: a full or read-only disk is named before a write fails. */
-export async function checkDisk(root: string): Promise<Finding> {
+export async function checkDisk(root: string, signal?: AbortSignal): Promise<Finding> {
   const probe = `${root}/.mycel-doctor-${Deno.pid}`;
   try {
     await Deno.writeFile(probe, new Uint8Array(4096), { mode: 0o600 });
@@ -113,7 +113,7 @@ export async function checkDisk(root: string): Promise<Finding> {
   const { freeBytes } = await lazyImport<typeof import("../storage/disk.ts")>(
     new URL("../storage/disk.ts", import.meta.url),
   );
-  const free = await freeBytes(root);
+  const free = await freeBytes(root, { signal }); // Ctrl-C: sync_interrupted, exit 130
   if (free !== undefined && free < 64 << 20) {
     return {
       check: "disk",

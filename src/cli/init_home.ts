@@ -98,6 +98,7 @@ export async function initHome(
     mesh: meshId,
     now: ctx.now,
     env: ctx.env,
+    signal: ctx.signal,
     keyStore: options.keys,
     genesis: (key) => [{
       type: "device.add",

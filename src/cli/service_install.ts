@@ -61,6 +61,7 @@ export async function serviceInstall(
     passphraseFile: input.flags["passphrase-file"] as string | undefined,
     env: ctx.env,
     device: self?.id ?? "",
+    signal: ctx.signal,
   });
   spec.credential = unitKeys.credential;
   spec.environment = unitKeys.env;

@@ -48,7 +48,12 @@ export function absoluteHome(root: string): string {
 
 /** Open the home read-only. */
 export function openRead(ctx: CommandContext): Promise<Home> {
-  return Home.open(homeRoot(ctx), { now: ctx.now, env: ctx.env, warn: ctx.out.error });
+  return Home.open(homeRoot(ctx), {
+    now: ctx.now,
+    env: ctx.env,
+    warn: ctx.out.error,
+    signal: ctx.signal,
+  });
 }
 
 /** Open the home read-only, run `fn`, close it. */
@@ -62,7 +67,13 @@ export async function withRead<T>(
 
 /** Open the home for writing (several transactions; the caller closes it). */
 export function openWrite(ctx: CommandContext): Promise<Home> {
-  return Home.open(homeRoot(ctx), { write: true, now: ctx.now, env: ctx.env, warn: ctx.out.error });
+  return Home.open(homeRoot(ctx), {
+    write: true,
+    now: ctx.now,
+    env: ctx.env,
+    warn: ctx.out.error,
+    signal: ctx.signal,
+  });
 }
 
 /**

@@ -63,6 +63,8 @@ export interface UnitKeysTarget {
    * then own a passphrase file they are given.
    */
   runAs?: number;
+  /** Ctrl-C / SIGTERM: ends systemd-creds or a keyring tool under way (`sync_interrupted`). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -142,11 +144,11 @@ export async function planUnitKeys(paths: HomePaths, t: UnitKeysTarget): Promise
   if (t.kind === "cron" || t.kind === "launchd") {
     return envFile ? await withFile(envFile) : await cronPlan(t.kind, where.store, uid);
   }
-  const problem = credentialProblem(t.kind, await systemdVersion(runner, t.env), uid);
+  const problem = credentialProblem(t.kind, await systemdVersion(runner, t.env, t.signal), uid);
   if (problem === undefined) {
     unitPath(credFile); // refuse now a home path the units could not carry
-    const keys = await loadDeviceKeys(paths, t.env, { device: t.device, runner });
-    await encryptKeysCredential(keys, credFile, t.kind, runner, t.env);
+    const keys = await loadDeviceKeys(paths, t.env, { device: t.device, runner, signal: t.signal });
+    await encryptKeysCredential(keys, credFile, t.kind, runner, t.env, t.signal);
     return {
       credential: credFile,
       env: {},

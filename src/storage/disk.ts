@@ -7,7 +7,7 @@
  * that only wanted to say how much room there is.
  */
 
-import { deadlineSignal } from "../deadline.ts";
+import { deadlineSignal, interruption } from "../deadline.ts";
 
 /** How long `df` may take before the answer is "cannot be told". */
 export const DF_TIMEOUT_MS = 3_000;
@@ -18,12 +18,18 @@ export interface DfOptions {
   program?: string;
   /** Deadline in milliseconds (default {@link DF_TIMEOUT_MS}). */
   timeoutMs?: number;
+  /**
+   * Ctrl-C / SIGTERM: `df` is killed at once and the call rejects with the
+   * interruption (`sync_interrupted`, exit 130) rather than say "cannot be told".
+   */
+  signal?: AbortSignal;
 }
 
 /** Bytes free to unprivileged users on the file system holding `path`. */
 export async function freeBytes(path: string, o: DfOptions = {}): Promise<number | undefined> {
+  if (o.signal?.aborted) throw interruption("run df", o.signal);
   // Not Deno.Command's own `signal`: that sends SIGTERM (see below).
-  using deadline = deadlineSignal(o.timeoutMs ?? DF_TIMEOUT_MS, "run df");
+  using deadline = deadlineSignal(o.timeoutMs ?? DF_TIMEOUT_MS, "run df", o.signal);
   let child: Deno.ChildProcess;
   try {
     child = df(o.program ?? "df", ["-Pk", path]).spawn();
@@ -45,7 +51,9 @@ export async function freeBytes(path: string, o: DfOptions = {}): Promise<number
     (out) => out.success ? available(out.stdout) : undefined,
     () => undefined,
   );
-  return await Promise.race([answer, late]);
+  const free = await Promise.race([answer, late]);
+  if (deadline.signal.aborted && !deadline.expired) throw deadline.signal.reason;
+  return free;
 }
 
 /**

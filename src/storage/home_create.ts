@@ -59,6 +59,8 @@ export interface NewHome {
   keyStore?: KeyStoreChoice;
   /** Passphrase prompt for a file store (`null`: never ask, e.g. mid-pairing). */
   prompt?: KeyOptions["prompt"];
+  /** Ctrl-C: ends a keyring tool storing the keys (`sync_interrupted`; nothing is made). */
+  signal?: AbortSignal;
 }
 
 /** The home made. */
@@ -127,7 +129,11 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
       await n.then?.(w);
       // Under the database's lock: a racing creator waits, then finds the schema.
       await Deno.writeFile(pending, new Uint8Array(), { mode: 0o600 });
-      kept = await saveDeviceKeys(paths, n.keys, n.env, { store: n.keyStore, prompt: n.prompt });
+      kept = await saveDeviceKeys(paths, n.keys, n.env, {
+        store: n.keyStore,
+        prompt: n.prompt,
+        signal: n.signal,
+      });
       if (kept.store === "file" && !kept.sealed) {
         // Plain keys only: see Home.noiseKeys.
         local.setMeta("noise_public", n.keys.noisePublic);

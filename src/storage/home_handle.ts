@@ -59,6 +59,7 @@ export class Home {
   readonly #now: () => number;
   readonly #env: (name: string) => string | undefined;
   readonly #owner: number | undefined;
+  readonly #signal: AbortSignal | undefined;
   #keys?: DeviceKeys;
   #closed = false;
   /** Write transactions of this handle run one after another (sessions share it). */
@@ -79,6 +80,7 @@ export class Home {
     this.#now = options.now ?? Date.now;
     this.#env = options.env ?? ((n) => Deno.env.get(n));
     this.#owner = owner;
+    this.#signal = options.signal;
     this.#state = new SqlState(db);
     this.view = this.#state.view;
     this.log = this.#log = new SqlLog(db, this.#now);
@@ -135,7 +137,10 @@ export class Home {
       const { loadDeviceKeys } = await lazyImport<typeof import("./key_home.ts")>(
         new URL("./key_home.ts", import.meta.url),
       );
-      this.#keys = await loadDeviceKeys(this.paths, this.#env, { device: this.device.id });
+      this.#keys = await loadDeviceKeys(this.paths, this.#env, {
+        device: this.device.id,
+        signal: this.#signal,
+      });
     }
     return this.#keys;
   }

@@ -36,6 +36,11 @@ export interface HomeOptions {
   env?: (name: string) => string | undefined;
   /** Non-fatal warnings (e.g. a migration). */
   warn?: (message: string) => void;
+  /**
+   * Ctrl-C / SIGTERM (main.ts): ends reading the keys from a keyring tool
+   * at once, with `sync_interrupted` (exit 130), not at the tool's deadline.
+   */
+  signal?: AbortSignal;
 }
 
 /**

@@ -58,14 +58,16 @@ export async function keysFromCredentials(
 /** Which units a credential is for. */
 export type CredentialScope = "user" | "system";
 
-/** The systemd version `systemd-creds --version` reports, if it runs. */
+/** The systemd version `systemd-creds --version` reports, if it runs (`signal`: Ctrl-C). */
 export async function systemdVersion(
   runner: KeyRunner,
   env: (name: string) => string | undefined,
+  signal?: AbortSignal,
 ): Promise<number | undefined> {
   const r = await runner.run("systemd-creds", ["--version"], {
     env: toolEnv(env, []),
     timeoutMs: 5000,
+    signal,
   });
   const v = r.code === 0 ? /^systemd (\d+)/m.exec(r.stdout)?.[1] : undefined;
   return v === undefined ? undefined : Number(v);
@@ -93,6 +95,7 @@ export function credentialProblem(
 /**
  * Encrypt `keys` to `out` (0600, atomic) for `scope` units. The key material
  * goes to systemd-creds on stdin; the ciphertext comes back on stdout.
+ * Ctrl-C (`signal`) ends it with `sync_interrupted`, `out` untouched.
  */
 export async function encryptKeysCredential(
   keys: DeviceKeys,
@@ -100,6 +103,7 @@ export async function encryptKeysCredential(
   scope: CredentialScope,
   runner: KeyRunner,
   env: (name: string) => string | undefined,
+  signal?: AbortSignal,
 ): Promise<void> {
   const args = [
     "encrypt",
@@ -113,6 +117,7 @@ export async function encryptKeysCredential(
     // SYSTEMD_CREDENTIAL_SECRET: another host key path (a path, not a secret).
     env: toolEnv(env, ["SYSTEMD_CREDENTIAL_SECRET"]),
     timeoutMs: 30_000,
+    signal,
   });
   if (r.code !== 0 || r.stdout.trim() === "") {
     const why = r.missing

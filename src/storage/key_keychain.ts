@@ -40,6 +40,8 @@ export interface KeychainOptions {
   env: (name: string) => string | undefined;
   /** Deadline per call (ms); default 20 s. */
   timeoutMs?: number;
+  /** Ctrl-C: ends a call under way (it throws `sync_interrupted`; key_runner.ts). */
+  signal?: AbortSignal;
 }
 
 /** The item's account name. */
@@ -107,6 +109,7 @@ export async function keychainProblem(
   const r = await o.runner.run(SECURITY, ["default-keychain", "-d", "user"], {
     env: toolEnv(o.env, ENV),
     timeoutMs,
+    signal: o.signal,
   });
   if (r.missing) return `${SECURITY} is missing`;
   if (r.timedOut) return `security did not answer within ${timeoutMs / 1000} s`;
@@ -126,6 +129,7 @@ export async function storeInKeychain(
     stdin: renderKeychainStore(stub, keys, label),
     env: toolEnv(o.env, ENV),
     timeoutMs,
+    signal: o.signal,
   });
   if (r.missing) throw unavailable("store device keys", `${SECURITY} is missing`);
   if (r.timedOut) throw unavailable("store device keys", "security did not answer in time");
@@ -142,6 +146,7 @@ export async function lookupInKeychain(stub: KeyStub, o: KeychainOptions): Promi
   const r = await o.runner.run(SECURITY, renderKeychainLookup(stub), {
     env: toolEnv(o.env, ENV),
     timeoutMs: o.timeoutMs ?? 20_000,
+    signal: o.signal,
   });
   if (r.missing) throw unavailable(action, `${SECURITY} is missing`);
   if (r.timedOut) throw unavailable(action, "security did not answer in time");
@@ -160,6 +165,7 @@ export async function clearFromKeychain(stub: KeyStub, o: KeychainOptions): Prom
   const r = await o.runner.run(SECURITY, renderKeychainDelete(stub), {
     env: toolEnv(o.env, ENV),
     timeoutMs: o.timeoutMs ?? 20_000,
+    signal: o.signal,
   });
   return r.code === 0;
 }

@@ -37,10 +37,8 @@ function fromKeyring(
   env: (name: string) => string | undefined,
   o: KeyOptions,
 ): Promise<DeviceKeys> {
-  const runner = runnerOf(o);
-  return stub.store === "keychain"
-    ? lookupInKeychain(stub, { runner, env })
-    : lookupInSecretService(stub, { runner, env });
+  const k = { runner: runnerOf(o), env, signal: o.signal };
+  return stub.store === "keychain" ? lookupInKeychain(stub, k) : lookupInSecretService(stub, k);
 }
 
 /** Read the home's keys from wherever they are kept. */

@@ -29,6 +29,11 @@ export interface KeyOptions {
   os?: string;
   /** The home's device id: loaded keys must belong to it. */
   device?: string;
+  /**
+   * Ctrl-C / SIGTERM (main.ts): ends a keyring tool under way, with
+   * `sync_interrupted` (exit 130), rather than wait out its deadline.
+   */
+  signal?: AbortSignal;
 }
 
 /** The runner of `o`, else the real one. */
@@ -66,7 +71,11 @@ export async function locateDeviceKeys(
   const dir = env("CREDENTIALS_DIRECTORY");
   let provider: string | null = null;
   if (file.form === "stub" && file.store === "secret-service" && options.probe) {
-    provider = await secretServiceProvider({ runner: runnerOf(options), env }) ?? null;
+    provider = await secretServiceProvider({
+      runner: runnerOf(options),
+      env,
+      signal: options.signal,
+    }) ?? null;
   }
   return {
     store: file.form === "stub" ? file.store : "file",

@@ -8,11 +8,13 @@
  * - the child gets a scrubbed environment built by {@link toolEnv}: only the
  *   variables the tool needs (never MYCEL_PASSPHRASE or anything else of ours);
  * - every call has a deadline: a keyring waiting for a GUI unlock prompt
- *   must not hang a timer-driven sync; the child is killed by its own PID.
+ *   must not hang a timer-driven sync; the child is killed by its own PID,
+ *   at the deadline or on Ctrl-C (the call's `signal`), which then throws
+ *   `sync_interrupted` (exit 130) rather than answer as a failing tool.
  */
 
 import { concatBytes } from "../bytes.ts";
-import { deadlineSignal, pause } from "../deadline.ts";
+import { deadlineSignal, interruption, pause } from "../deadline.ts";
 
 /** Result of one tool run. */
 export interface KeyToolResult {
@@ -36,11 +38,16 @@ export interface KeyToolCall {
   env: Record<string, string>;
   /** Kill the child after this many ms. */
   timeoutMs: number;
+  /** Ctrl-C / SIGTERM (main.ts): kills the child too, and the call throws the interruption. */
+  signal?: AbortSignal;
 }
 
 /** Runs key tools; tests pass a fake one that records the calls. */
 export interface KeyRunner {
-  /** Run `cmd args` to completion. Never throws for a failing or missing tool. */
+  /**
+   * Run `cmd args` to completion. Never throws for a failing or missing
+   * tool; throws `sync_interrupted` when `call.signal` aborts first.
+   */
   run(cmd: string, args: readonly string[], call: KeyToolCall): Promise<KeyToolResult>;
 }
 
@@ -70,6 +77,8 @@ const PIPE_GRACE_MS = 200;
 /** The real runner (Deno.Command, cleared environment, deadline). */
 export const systemKeyRunner: KeyRunner = {
   async run(cmd, args, call) {
+    // Interrupted already: no tool is started for a command that is ending.
+    if (call.signal?.aborted) throw interruption(`run ${cmd}`, call.signal);
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(cmd, {
@@ -89,7 +98,7 @@ export const systemKeyRunner: KeyRunner = {
     // Not Deno.Command's own `signal`: that sends SIGTERM, which a tool may
     // ignore. And once the tool is dead its pipes are given up: a process it
     // left behind (a D-Bus daemon it started) may hold them open for good.
-    using deadline = deadlineSignal(call.timeoutMs, `run ${cmd}`);
+    using deadline = deadlineSignal(call.timeoutMs, `run ${cmd}`, call.signal);
     const killed = new Promise<void>((resolve) =>
       deadline.signal.addEventListener("abort", () => {
         try {
@@ -118,6 +127,8 @@ export const systemKeyRunner: KeyRunner = {
     }
     const [status, out, err] = await Promise.all([child.status, stdout, stderr])
       .finally(() => over.abort());
+    // Killed on Ctrl-C: what the tool said (nothing) is not an answer.
+    if (deadline.signal.aborted && !deadline.expired) throw deadline.signal.reason;
     return {
       code: deadline.expired ? -1 : status.code,
       stdout: out,

@@ -55,10 +55,8 @@ function keyringProblem(
   env: (name: string) => string | undefined,
   o: KeyOptions,
 ): Promise<string | undefined> {
-  const runner = runnerOf(o);
-  return store === "keychain"
-    ? keychainProblem({ runner, env })
-    : secretServiceProblem({ runner, env });
+  const k = { runner: runnerOf(o), env, signal: o.signal };
+  return store === "keychain" ? keychainProblem(k) : secretServiceProblem(k);
 }
 
 /** The store to use, and why not a keyring when `auto` fell back to the file. */
@@ -113,7 +111,7 @@ export async function saveDeviceKeys(
   const { store, fallback } = await chooseStore(options.store ?? "auto", env, options);
   const old = await previous(paths);
   const device = deviceIdOf(keys);
-  const runner = runnerOf(options);
+  const k = { runner: runnerOf(options), env, signal: options.signal };
   let sealed: boolean | null = null;
   if (store === "file") {
     let passphrase = (await passphraseFromEnv(env))?.value;
@@ -130,13 +128,13 @@ export async function saveDeviceKeys(
     const tag = old?.form === "stub" && old.device === device ? old.tag : await homeTag(paths.root);
     const stub: KeyStub = { store, device, tag };
     const label = `mycel device keys ${device.slice(0, 7)} (${paths.root})`;
-    if (store === "keychain") await storeInKeychain(stub, keys, label, { runner, env });
-    else await storeInSecretService(stub, keys, label, { runner, env });
+    if (store === "keychain") await storeInKeychain(stub, keys, label, k);
+    else await storeInSecretService(stub, keys, label, k);
     await writeKeyStub(paths.keys, stub);
   }
   if (old?.form === "stub" && (store !== old.store || old.device !== device)) {
-    if (old.store === "keychain") await clearFromKeychain(old, { runner, env });
-    else await clearFromSecretService(old, { runner, env });
+    if (old.store === "keychain") await clearFromKeychain(old, k);
+    else await clearFromSecretService(old, k);
   }
   await rememberKeys(paths, keys);
   const where = await locateDeviceKeys(paths, env, { ...options, probe: true });

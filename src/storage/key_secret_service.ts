@@ -27,6 +27,8 @@ export interface SecretServiceOptions {
   env: (name: string) => string | undefined;
   /** Deadline of a lookup or store (ms); default 20 s. */
   timeoutMs?: number;
+  /** Ctrl-C: ends a call under way (it throws `sync_interrupted`; key_runner.ts). */
+  signal?: AbortSignal;
 }
 
 const TOOL = "secret-tool";
@@ -45,7 +47,8 @@ function run(
   timeoutMs: number,
   stdin?: string,
 ): Promise<KeyToolResult> {
-  return o.runner.run(TOOL, args, { stdin, env: toolEnv(o.env, BUS_VARS), timeoutMs });
+  const env = toolEnv(o.env, BUS_VARS);
+  return o.runner.run(TOOL, args, { stdin, env, timeoutMs, signal: o.signal });
 }
 
 /** Why the Secret Service cannot be used right now, or undefined when it answers. */
@@ -184,7 +187,7 @@ export async function secretServiceProvider(o: SecretServiceOptions): Promise<st
     "/org/freedesktop/DBus",
     "org.freedesktop.DBus.GetConnectionUnixProcessID",
     "string:org.freedesktop.secrets",
-  ], { env: toolEnv(o.env, BUS_VARS), timeoutMs: 2000 });
+  ], { env: toolEnv(o.env, BUS_VARS), timeoutMs: 2000, signal: o.signal });
   const pid = r.code === 0 ? /uint32 (\d+)/.exec(r.stdout)?.[1] : undefined;
   if (pid === undefined) return undefined;
   try {

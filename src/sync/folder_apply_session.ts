@@ -9,6 +9,7 @@
  * own.
  */
 
+import { isMycelError } from "../errors.ts";
 import type { ChunkRef } from "../log/chunk_list.ts";
 import type { ExpectedEntry } from "../files/disk_state.ts";
 import type { FileVersion } from "../log/file_version.ts";
@@ -141,7 +142,12 @@ export class ApplySession {
    * `df` before). Undefined when it can't be told.
    */
   freeRoom(): Promise<number | undefined> {
-    return this.#free ??= freeBytes(this.folder.root);
+    // Ctrl-C ends `df` at once; the apply then stops as interrupted (its
+    // own report, folder_apply.ts), not by the thrown interruption.
+    return this.#free ??= freeBytes(this.folder.root, { signal: this.o.signal }).catch((e) => {
+      if (isMycelError(e, "sync_interrupted")) return undefined;
+      throw e;
+    });
   }
 
   // What the folder's file system can do (kept per disk; asked once per round).

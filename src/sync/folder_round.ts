@@ -69,7 +69,7 @@ export interface FolderRoundOptions {
 
 /** Scan every folder this device syncs (or `o.only`); publish what changed. */
 export async function scanFolders(root: string, o: FolderRoundOptions): Promise<ScanReport[]> {
-  using home = await Home.open(root, { write: true, now: o.now, env: o.env });
+  using home = await Home.open(root, { write: true, now: o.now, env: o.env, signal: o.signal });
   const folders = home.folderLocal.folders().filter((f) =>
     o.only === undefined || f.folder === o.only
   );
@@ -127,7 +127,7 @@ export interface FolderOutcome {
 
 /** Bring every folder this device syncs (or `o.only`) to the state (see the module comment). */
 export async function applyFolders(root: string, o: FolderRoundOptions): Promise<FolderOutcome[]> {
-  using home = await Home.open(root, { write: true, now: o.now, env: o.env });
+  using home = await Home.open(root, { write: true, now: o.now, env: o.env, signal: o.signal });
   const out: FolderOutcome[] = [];
   const folders = home.folderLocal.folders().filter((f) =>
     o.only === undefined || f.folder === o.only

@@ -207,7 +207,7 @@ export function admissions(home: Home): (peer: DeviceRecord) => Uint8Array[] {
 
 /** Run one round for the home at `root`. */
 export async function syncRound(root: string, o: RoundOptions): Promise<SessionOutcome[]> {
-  using home = await Home.open(root, { write: true, now: o.now, env: o.env });
+  using home = await Home.open(root, { write: true, now: o.now, env: o.env, signal: o.signal });
   return await syncRoundOn(home, o);
 }
 

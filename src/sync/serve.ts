@@ -67,7 +67,12 @@ export async function serveOne(
   meta: { path: string; address: string },
   options: ServeOptions,
 ): Promise<SessionOutcome> {
-  using home = await Home.open(root, { write: true, now: options.now, env: options.env });
+  using home = await Home.open(root, {
+    write: true,
+    now: options.now,
+    env: options.env,
+    signal: options.limits.signal,
+  });
   const replays = { admit: (ephemeral: Uint8Array) => home.takeFirstMessage(ephemeral) };
   // Registered with the home's other --stdio processes before the handshake:
   // past the threshold the oldest unauthenticated one is evicted, and a
@@ -138,7 +143,7 @@ export async function serveListen(
   // One handle for every connection (see serveOn), opened before we say we listen.
   let home: Home;
   try {
-    home = await Home.open(root, { write: true, now: options.now, env: options.env });
+    home = await Home.open(root, { write: true, now: options.now, env: options.env, signal });
   } catch (e) {
     listener.close();
     throw e;
@@ -155,7 +160,7 @@ export async function serveListen(
   const served = new ServedHome(
     root,
     home,
-    () => Home.open(root, { write: true, now: options.now, env: options.env }),
+    () => Home.open(root, { write: true, now: options.now, env: options.env, signal }),
     options.log,
   );
   try {

@@ -3,10 +3,11 @@
  * How much room a disk has, told by a real `df` — and, when `df` hangs (a
  * hung network mount), "cannot be told" after the deadline instead of a
  * command that never returns. The stand-in `df` is a real process that never
- * answers.
+ * answers. Ctrl-C (the signal) ends it at once with `sync_interrupted`.
  */
 
 import assert from "node:assert/strict";
+import { isMycelError } from "../../src/errors.ts";
 import { freeBytes, freeBytesSync } from "../../src/storage/disk.ts";
 
 async function hungDf(): Promise<{ program: string; dir: string }> {
@@ -78,6 +79,26 @@ Deno.test("a hung df that ignores SIGTERM is killed at the deadline, not left ru
         Deno.kill(pid, "SIGKILL");
       } catch { /* gone, as it should be */ }
     }
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Ctrl-C during a hung df ends it at once with the interruption (exit 130), not at the deadline", async () => {
+  const { program, dir } = await hungDf();
+  const ctrlC = new AbortController();
+  try {
+    const t0 = performance.now();
+    setTimeout(() => ctrlC.abort(), 100);
+    await assert.rejects(
+      freeBytes(dir, { program, timeoutMs: 30_000, signal: ctrlC.signal }),
+      (e: unknown) => isMycelError(e, "sync_interrupted") && e.exit === 130,
+    );
+    assert.ok(performance.now() - t0 < 5_000, "well before the 30 s deadline");
+    await assert.rejects(
+      freeBytes(dir, { program, signal: ctrlC.signal }),
+      (e: unknown) => isMycelError(e, "sync_interrupted"),
+    );
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -4,10 +4,12 @@
  * keyring tool stuck on a GUI unlock prompt: the tool is killed (SIGKILL: one
  * that ignores SIGTERM dies too) and the call returns "timed out" at the
  * deadline — also when the tool left a process behind that still holds its
- * output pipe open, which the tool's own death does not close.
+ * output pipe open, which the tool's own death does not close. Ctrl-C (the
+ * call's signal) kills it at once and the call throws `sync_interrupted`.
  */
 
 import assert from "node:assert/strict";
+import { MycelError } from "../../src/errors.ts";
 import { systemKeyRunner } from "../../src/storage/key_runner.ts";
 
 const STUCK_S = 8;
@@ -113,4 +115,35 @@ Deno.test("a key tool that is not installed is reported missing (127), not throw
     timeoutMs: 1000,
   });
   assert.deepEqual(r, { code: 127, stdout: "", stderr: "", timedOut: false, missing: true });
+});
+
+Deno.test("Ctrl-C during a key tool kills it at once and the call throws the interruption (exit 130), not a tool result", async () => {
+  const { program, dir } = await tool(
+    `trap '' TERM\necho $$ > "$(dirname "$0")/pid"\nexec sleep ${STUCK_S}`,
+  );
+  const ctrlC = new AbortController();
+  try {
+    const t0 = performance.now();
+    setTimeout(() => ctrlC.abort(), 200);
+    await assert.rejects(
+      systemKeyRunner.run(program, [], { env: ENV, timeoutMs: 20_000, signal: ctrlC.signal }),
+      (e: unknown) => {
+        assert.ok(e instanceof MycelError);
+        assert.equal(e.code, "sync_interrupted");
+        assert.equal(e.exit, 130);
+        assert.equal(e.message, `Cannot run ${program}: it was interrupted`);
+        return true;
+      },
+    );
+    const took = performance.now() - t0;
+    assert.ok(took < 2000, `returned ${Math.round(took)} ms after start (deadline 20 s)`);
+    // Interrupted before it starts: no tool is run at all.
+    await assert.rejects(
+      systemKeyRunner.run(`${dir}/never`, [], { env: ENV, timeoutMs: 1000, signal: ctrlC.signal }),
+      (e: unknown) => e instanceof MycelError && e.code === "sync_interrupted",
+    );
+  } finally {
+    await killPidIn(`${dir}/pid`);
+    await Deno.remove(dir, { recursive: true });
+  }
 });

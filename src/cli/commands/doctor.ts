@@ -104,7 +104,7 @@ export const doctorCommand: CommandSpec = {
         const f = failed(e, "keys");
         found({ ...f, detail: where ? `${safeText(where)}: ${f.detail}` : f.detail });
       }
-      found(await d.checkDisk(root));
+      found(await d.checkDisk(root, ctx.signal));
       found(await d.checkLog(store));
       try {
         h.checkHistory(store).forEach(found);

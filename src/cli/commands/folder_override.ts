@@ -201,7 +201,12 @@ export const folderOverrideCommand: CommandSpec = {
     const { Home } = await lazyImport<typeof import("../../storage/home_handle.ts")>(
       new URL("../../storage/home_handle.ts", import.meta.url),
     );
-    using home = await Home.open(homeRoot(ctx), { write: true, now: ctx.now, env: ctx.env });
+    using home = await Home.open(homeRoot(ctx), {
+      write: true,
+      now: ctx.now,
+      env: ctx.env,
+      signal: ctx.signal,
+    });
     const folder = home.folderLocal.folder(id)!;
     const ignored = await leftAloneHere(home, folder);
     const plan = async (dryRun: boolean, paths = only) =>

@@ -8,7 +8,7 @@
  * without --force, keys that differ from the home's or cannot be checked.
  */
 
-import { ExitCode, MycelError } from "../../errors.ts";
+import { ExitCode, isMycelError, MycelError } from "../../errors.ts";
 import type { DeviceKeys } from "../../log/identity.ts";
 import { KEY_STORE_CHOICES, type KeyStoreChoice } from "../../storage/key_choices.ts";
 import {
@@ -89,8 +89,9 @@ async function importKeys(ctx: CommandContext, input: ParsedInput): Promise<numb
   let current: DeviceKeys | undefined;
   let unknown: string | undefined;
   try {
-    current = await k.loadDeviceKeys(paths, ctx.env, { device: info.device });
+    current = await k.loadDeviceKeys(paths, ctx.env, { device: info.device, signal: ctx.signal });
   } catch (e) {
+    if (isMycelError(e, "sync_interrupted")) throw e; // Ctrl-C: nothing imported
     if (!(e instanceof MycelError) || !GONE.has(e.code)) unknown = (e as Error).message;
   }
   const same = current !== undefined && sameKeys(current, keys);
@@ -109,7 +110,7 @@ async function importKeys(ctx: CommandContext, input: ParsedInput): Promise<numb
   const choice = input.flags.keys as KeyStoreChoice | undefined;
   let where = await k.locateDeviceKeys(paths, ctx.env).catch(() => undefined);
   if (!same || choice !== undefined) {
-    where = await k.saveDeviceKeys(paths, keys, ctx.env, { store: choice });
+    where = await k.saveDeviceKeys(paths, keys, ctx.env, { store: choice, signal: ctx.signal });
   }
   const doc = {
     device: info.device,
