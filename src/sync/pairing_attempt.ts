@@ -127,7 +127,7 @@ export async function attempt(
       ).catch(() => {});
       return "wrong";
     }
-    home = await Home.open(root, { write: true, now: o.now, env: o.env });
+    home = await Home.open(root, { write: true, now: o.now, env: o.env, signal: o.signal });
     await frames.writeFrame(await hs.writeMessage());
     const m2 = await frames.readFrame(READ_MS);
     if (m2 === null) return "failed";

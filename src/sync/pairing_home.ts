@@ -31,6 +31,8 @@ export interface HomeOptions {
   env: (name: string) => string | undefined;
   /** Progress lines. */
   log: (line: string) => void;
+  /** Ctrl-C: ends a keyring tool reading or storing the keys (`sync_interrupted`). */
+  signal?: AbortSignal;
 }
 
 /** The identity a join uses. */
@@ -72,7 +74,7 @@ export async function prepareIdentity(
   // A removed device pairing again keeps its name and endpoints under its new key.
   let before: { name: string; endpoints: string[]; managed: string[] } | undefined;
   if (await Home.exists(root)) {
-    using home = await Home.open(root, { write: false, now: o.now, env: o.env });
+    using home = await Home.open(root, { write: false, now: o.now, env: o.env, signal: o.signal });
     const self = home.view.member(home.device);
     if (fresh || self?.removed !== undefined) {
       if (self !== undefined) {
@@ -151,6 +153,7 @@ export async function createJoinedHome(
     mesh,
     now: o.now,
     env: o.env,
+    signal: o.signal,
     // Never a prompt here: the pairing session is open and the inviter waiting.
     prompt: null,
     genesis: () => [{ type: "device.add", device: self }],
@@ -174,7 +177,7 @@ export async function adoptMesh(
   o: HomeOptions,
   self?: { record: DeviceRecord; managed: string[] },
 ): Promise<void> {
-  using home = await Home.open(root, { write: true, now: o.now, env: o.env });
+  using home = await Home.open(root, { write: true, now: o.now, env: o.env, signal: o.signal });
   await home.write(async (w) => {
     await settle(w, mesh, cp, admission, self?.managed);
     const ops: Op[] = [];

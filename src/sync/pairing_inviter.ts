@@ -111,7 +111,7 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
 
 /** Our Noise keys, from a read-only open of the home. */
 async function noiseKeysOf(root: string, o: InviteOptions): Promise<NoisePair> {
-  const home = await Home.open(root, { now: o.now, env: o.env });
+  const home = await Home.open(root, { now: o.now, env: o.env, signal: o.signal });
   try {
     return await home.noiseKeys();
   } finally {
