@@ -1,10 +1,12 @@
 /**
  * @module sql_log
- * The signed logs in the home's database: each author's chain of raw entries
- * (stored exactly as signed, read back without decoding for sending), the
- * chain heads, entries kept aside, and fork reports. Reading a range is one
- * index seek, so a round that carries one new entry costs the same at a
- * million entries as at ten thousand.
+ * The signed logs in the home's database: each author's chain (sql_chains.ts)
+ * and what is kept beside the chains: entries set aside, not folded (past a
+ * removal's cut, a fork's other branch, waiting for their author's
+ * admission), and fork reports with both entries as evidence. Nothing aside
+ * is lost: it goes back into its chain when it links again (a refold),
+ * travels to peers as evidence when it holds a removal, or is taken back
+ * once its author is admitted.
  */
 
 import { bytesEqual, compareBytes } from "../bytes.ts";
@@ -14,18 +16,9 @@ import { decodeSignedEntry } from "../log/entry.ts";
 import type { AsideReason } from "../log/ingest.ts";
 import { hasRevoke, REVOKE_TAG } from "../log/removals.ts";
 import type { Db } from "./db.ts";
+import { SqlChains } from "./sql_chains.ts";
 
-/** The end of one author's chain. */
-export interface Head {
-  /** Last seq of the chain. */
-  readonly seq: number;
-  /** Hash of that entry. */
-  readonly hash: Uint8Array;
-  /** Entries at or below this seq may be absent (covered by a checkpoint). */
-  readonly base: number;
-  /** Hash of the entry at `base` (null when base is 0). */
-  readonly baseHash: Uint8Array | null;
-}
+export type { Head } from "./sql_chains.ts";
 
 /** A fork report (evidence: both entries, ours in `entries`, the other in `aside`). */
 export interface ForkRow {
@@ -36,34 +29,10 @@ export interface ForkRow {
   readonly at: number;
 }
 
-function statements(db: Db) {
+/** Statements on the entries kept aside and the fork reports. */
+function asideStatements(db: Db) {
   const p = (sql: string) => db.prepare(sql);
   return {
-    head: p("SELECT seq, hash, base, base_hash AS baseHash FROM heads WHERE author = ?"),
-    heads: p("SELECT author, seq, hash, base, base_hash AS baseHash FROM heads ORDER BY author"),
-    setHead: p("INSERT OR REPLACE INTO heads VALUES (?, ?, ?, ?, ?)"),
-    // One statement per append: the chain's base stays as it is (0 for a new chain).
-    advanceHead: p(
-      "INSERT INTO heads (author, seq, hash) VALUES (?, ?, ?)" +
-        " ON CONFLICT (author) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-    ),
-    hashAt: p("SELECT hash FROM entries WHERE author = ? AND seq = ?"),
-    insert: p("INSERT INTO entries VALUES (?, ?, ?, ?)"),
-    range: p(
-      "SELECT bytes FROM entries WHERE author = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
-    ),
-    rangeDesc: p(
-      "SELECT bytes FROM entries WHERE author = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
-    ),
-    // A chain holds every entry above its base; only those at or below it are counted.
-    countAbove: p("SELECT coalesce(sum(seq - base), 0) AS n FROM heads"),
-    countBelow: p(
-      // CROSS JOIN keeps heads outside: a range seek per chain, never a scan of the entries.
-      "SELECT count(*) AS n FROM heads CROSS JOIN entries ON entries.author = heads.author" +
-        " WHERE heads.base > 0 AND entries.seq <= heads.base",
-    ),
-    cutAfter: p("DELETE FROM entries WHERE author = ? AND seq > ?"),
-    dropHead: p("DELETE FROM heads WHERE author = ?"),
     aside: p("INSERT OR IGNORE INTO aside VALUES (?, ?, ?, ?, ?, ?)"),
     waiting: p("SELECT bytes FROM aside WHERE author = ? AND reason = 'waiting' ORDER BY seq"),
     dropWaiting: p("DELETE FROM aside WHERE author = ? AND reason = 'waiting'"),
@@ -75,7 +44,6 @@ function statements(db: Db) {
       "SELECT author, seq, hash, bytes, reason FROM aside WHERE reason = ? ORDER BY author, seq",
     ),
     dropAside: p("DELETE FROM aside WHERE author = ? AND seq = ? AND hash = ?"),
-    containing: p("SELECT bytes FROM entries WHERE instr(bytes, ?) > 0"),
     asideContaining: p(
       "SELECT bytes FROM aside WHERE reason = 'past_cut' AND instr(bytes, ?) > 0",
     ),
@@ -107,117 +75,15 @@ export type LogView = Pick<
   | "forks"
 >;
 
-/** The logs of one home. */
-export class SqlLog {
-  readonly #s: ReturnType<typeof statements>;
+/** The logs of one home: its chains, and what is kept aside. */
+export class SqlLog extends SqlChains {
+  readonly #s: ReturnType<typeof asideStatements>;
   readonly #now: () => number;
 
   constructor(db: Db, now: () => number) {
-    this.#s = statements(db);
+    super(db);
+    this.#s = asideStatements(db);
     this.#now = now;
-  }
-
-  /** The end of `author`'s chain. */
-  head(author: DeviceKey): Head | undefined {
-    const r = this.#s.head.get(author.bytes) as Head | undefined;
-    return r && { seq: r.seq, hash: r.hash, base: r.base, baseHash: r.baseHash };
-  }
-
-  /** Every chain's end, by author. */
-  heads(): Map<DeviceKey, Head> {
-    const out = new Map<DeviceKey, Head>();
-    for (const r of this.#s.heads.all() as unknown as (Head & { author: Uint8Array })[]) {
-      out.set(DeviceKey.of(r.author), {
-        seq: r.seq,
-        hash: r.hash,
-        base: r.base,
-        baseHash: r.baseHash,
-      });
-    }
-    return out;
-  }
-
-  /** Hash of the stored entry `author#seq`. */
-  hashAt(author: DeviceKey, seq: number): Uint8Array | undefined {
-    return (this.#s.hashAt.get(author.bytes, seq) as { hash: Uint8Array } | undefined)?.hash;
-  }
-
-  /**
-   * Append a verified entry at the end of its author's chain. With `moveHead`
-   * false the caller moves the head itself, once for a run of entries
-   * ({@link SqlLog.moveHead}), before anything reads it.
-   */
-  append(e: SignedEntry, moveHead = true): void {
-    const author = e.entry.author;
-    this.#s.insert.run(author.bytes, e.entry.seq, e.hash, e.bytes);
-    if (moveHead) this.#s.advanceHead.run(author.bytes, e.entry.seq, e.hash);
-  }
-
-  /** Move the end of `author`'s chain to its appended entry `seq` (the base stays). */
-  moveHead(author: DeviceKey, seq: number, hash: Uint8Array): void {
-    this.#s.advanceHead.run(author.bytes, seq, hash);
-  }
-
-  /** Set a chain's end without its entries (they are covered by a checkpoint). */
-  setBase(author: DeviceKey, seq: number, hash: Uint8Array): void {
-    this.#s.setHead.run(author.bytes, seq, hash, seq, hash);
-  }
-
-  /**
-   * Start `author`'s chain again at a checkpoint's head `seq`, below where it
-   * ends now (a re-base: checkpoint_rebase.ts); entries held after it go.
-   */
-  rewind(author: DeviceKey, seq: number, hash: Uint8Array): void {
-    this.#s.cutAfter.run(author.bytes, seq);
-    this.setBase(author, seq, hash);
-  }
-
-  /** Cut `author`'s chain back to `seq` (what followed was moved aside). */
-  truncate(author: DeviceKey, seq: number): void {
-    const head = this.head(author);
-    if (head === undefined || head.seq <= seq) return;
-    this.#s.cutAfter.run(author.bytes, seq);
-    if (seq === 0) {
-      this.#s.dropHead.run(author.bytes);
-      return;
-    }
-    const hash = seq === head.base ? head.baseHash : this.hashAt(author, seq);
-    if (!hash) throw new Error(`no entry ${seq} of ${author.short} to cut back to`);
-    this.#s.setHead.run(author.bytes, seq, hash, head.base, head.baseHash);
-  }
-
-  /** The raw entry `seq` of `author`, if this home holds it. */
-  entryAt(author: DeviceKey, seq: number): Uint8Array | undefined {
-    return this.range(author, seq - 1, seq, 1)[0];
-  }
-
-  /** Raw entries of `author` with `after < seq <= upTo`, in order, at most `limit`. */
-  range(
-    author: DeviceKey,
-    after: number,
-    upTo = Number.MAX_SAFE_INTEGER,
-    limit = 1000,
-  ): Uint8Array[] {
-    return (this.#s.range.all(author.bytes, after, upTo, limit) as { bytes: Uint8Array }[])
-      .map((r) => r.bytes);
-  }
-
-  /** Raw entries of `author` with seq < `before`, newest first, at most `limit`. */
-  rangeDesc(author: DeviceKey, before: number, limit: number): Uint8Array[] {
-    return (this.#s.rangeDesc.all(author.bytes, before, limit) as { bytes: Uint8Array }[]).map((
-      r,
-    ) => r.bytes);
-  }
-
-  /** Decoded entries of `author` after `after` (for `mycel log`, repair and tests). */
-  decoded(author: DeviceKey, after: number, limit = 1000): SignedEntry[] {
-    return this.range(author, after, undefined, limit).map((b) => decodeSignedEntry(b));
-  }
-
-  /** Entries stored in all chains. */
-  count(): number {
-    return (this.#s.countAbove.get() as { n: number }).n +
-      (this.#s.countBelow.get() as { n: number }).n;
   }
 
   /** Keep `author`'s entries after `after` aside for `reason` (the chain is cut back by the caller). */
@@ -285,11 +151,6 @@ export class SqlLog {
       bytes: Uint8Array;
     }[];
     return rows.filter((r, i) => i === 0 || rows[i - 1].seq !== r.seq).map((r) => r.bytes);
-  }
-
-  /** Raw entries (of any author) whose bytes contain `needle`. */
-  containing(needle: Uint8Array): Uint8Array[] {
-    return (this.#s.containing.all(needle) as { bytes: Uint8Array }[]).map((r) => r.bytes);
   }
 
   /** Take back the entries of `author` kept aside as waiting for its admission. */
