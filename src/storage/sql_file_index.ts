@@ -1,0 +1,141 @@
+/**
+ * @module sql_file_index
+ * Each synced folder's index on this device (`file_index`, never
+ * replicated): every path as last seen on disk — kind, size, mtime, inode,
+ * ctime, exec bit — with the version it holds, so a scan skips unchanged
+ * files and tells what changed since. Dropping a row drops where its
+ * chunks lie (sql_folder_content.ts) with it.
+ */
+
+import type { FileIndex, IndexedEntry } from "../files/file_index.ts";
+import type { Db } from "./db.ts";
+import { SqlFolderContent } from "./sql_folder_content.ts";
+
+/** An index row: the disk state and the version it holds (its encoding). */
+export interface IndexRow extends IndexedEntry {
+  /** Encoding of the version on disk (null while it is not published yet). */
+  readonly version: Uint8Array | null;
+}
+
+function statements(db: Db) {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    index: p(
+      "SELECT path, kind, size, mtime, ino, ctime, exec, version FROM file_index" +
+        " WHERE folder = ? ORDER BY path",
+    ),
+    indexRow: p(
+      "SELECT path, kind, size, mtime, ino, ctime, exec, version FROM file_index" +
+        " WHERE folder = ? AND path = ?",
+    ),
+    // Compared in place: a scan checks thousands of rows, none of them wanted back.
+    indexRowIs: p(
+      "SELECT kind = ? AND size = ? AND mtime = ? AND ino = ? AND ctime = ? AND exec = ?" +
+        " AND version IS ? AS same FROM file_index WHERE folder = ? AND path = ?",
+    ),
+    putIndex: p("INSERT OR REPLACE INTO file_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    dropIndex: p("DELETE FROM file_index WHERE folder = ? AND path = ?"),
+  };
+}
+
+interface IndexSql {
+  path: string;
+  kind: string;
+  size: number;
+  mtime: number;
+  ino: number;
+  ctime: number;
+  exec: number;
+  version: Uint8Array | null;
+}
+
+const rowOf = (r: IndexSql): IndexRow => ({
+  path: r.path,
+  kind: r.kind as "file" | "symlink",
+  size: r.size,
+  mtimeMs: r.mtime,
+  ino: r.ino,
+  ctimeMs: r.ctime,
+  exec: r.exec === 1,
+  version: r.version,
+});
+
+/** A loaded index of one folder (the scan's view). */
+export class LoadedIndex implements FileIndex {
+  readonly rows: Map<string, IndexRow>;
+
+  constructor(rows: Map<string, IndexRow>) {
+    this.rows = rows;
+  }
+
+  get(path: string): IndexedEntry | undefined {
+    return this.rows.get(path);
+  }
+
+  paths(): Iterable<string> {
+    return this.rows.keys();
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+}
+
+/** A row's columns after (folder, path), in the table's order. */
+function indexValues(row: IndexRow) {
+  return [
+    row.kind,
+    row.size,
+    row.mtimeMs,
+    row.ino,
+    row.ctimeMs,
+    row.exec ? 1 : 0,
+    row.version,
+  ] as const;
+}
+
+/** The folders' index rows of one home, with the content places beneath (SqlFolderLocal builds on it). */
+export class SqlFileIndex extends SqlFolderContent {
+  readonly #db: Db;
+  #s?: ReturnType<typeof statements>;
+
+  constructor(db: Db) {
+    super(db);
+    this.#db = db;
+  }
+
+  get #q(): ReturnType<typeof statements> {
+    this.#s ??= statements(this.#db);
+    return this.#s;
+  }
+
+  /** The whole index of `folder`, by path. */
+  index(folder: string): LoadedIndex {
+    const rows = new Map<string, IndexRow>();
+    for (const r of this.#q.index.all(folder) as unknown as IndexSql[]) rows.set(r.path, rowOf(r));
+    return new LoadedIndex(rows);
+  }
+
+  indexRow(folder: string, path: string): IndexRow | undefined {
+    const r = this.#q.indexRow.get(folder, path) as IndexSql | undefined;
+    return r && rowOf(r);
+  }
+
+  /** True when `path`'s index row in `folder` is `row` (undefined: there is none). */
+  indexRowIs(folder: string, path: string, row: IndexRow | undefined): boolean {
+    if (row === undefined) return this.#q.indexRow.get(folder, path) === undefined;
+    const r = this.#q.indexRowIs.get(...indexValues(row), folder, path) as
+      | { same: number }
+      | undefined;
+    return r?.same === 1;
+  }
+
+  putIndex(folder: string, row: IndexRow): void {
+    this.#q.putIndex.run(folder, row.path, ...indexValues(row));
+  }
+
+  dropIndex(folder: string, path: string): void {
+    this.#q.dropIndex.run(folder, path);
+    this.setLocs(folder, path, []); // its chunks lie there no more
+  }
+}
