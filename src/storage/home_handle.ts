@@ -4,68 +4,45 @@
  * (migrating a pre-database home first), read through views, change it only
  * through {@link Home.write} (one transaction: commit ops, ingest entries,
  * record a session, adopt a mesh), close. Nothing outside src/storage
- * mutates state or bookkeeping. Opening (and its options) is home_open.ts,
- * each write transaction and what follows it home_transaction.ts,
- * compaction home_compact.ts (the last two loaded only when used).
+ * mutates state or bookkeeping. Here: opening, the keys, the changes and
+ * what is signed. Reading is home_view.ts (which Home builds on), opening
+ * (and its options) home_open.ts, its keys home_keys.ts, the order of
+ * writes and the intake of held entries home_writes.ts, each write
+ * transaction and what follows it home_transaction.ts, signing the state
+ * home_signed.ts and compaction home_compact.ts (the last three loaded only
+ * when used).
  */
 
-import { HlcClock, MAX_DRIFT_MS } from "../crdt/hlc.ts";
-import { MycelError } from "../errors.ts";
-import { DeviceKey } from "../log/device_key.ts";
+import type { DeviceKey } from "../log/device_key.ts";
 import type { DeviceKeys } from "../log/identity.ts";
 import type { Checkpoint } from "../log/checkpoint.ts";
 import type { PartedCheckpoint } from "../log/checkpoint_parts.ts";
-import type { StateView } from "../log/state.ts";
 import type { ImportResult, KnownHeads } from "./home_checkpoint.ts";
 import type { CompactionOptions } from "./compaction.ts";
 import type { CompactionResult } from "./home_compact.ts";
-import { stateDigest } from "../log/state_digest.ts";
-import { type Db, guard } from "./db.ts";
-import { sqliteError } from "./storage_errors.ts";
+import type { Db } from "./db.ts";
+import type { SignedSource } from "./home_signed.ts";
+import { HomeKeys } from "./home_keys.ts";
+import { HomeView } from "./home_view.ts";
+import { HomeWrites } from "./home_writes.ts";
 import type { HomePaths } from "./home.ts";
 import { handBack } from "./home_guard.ts";
-import { deviceOfHome, homeExists, type HomeOptions, openHomeDb } from "./home_open.ts";
+import { homeExists, type HomeOptions, openHomeDb } from "./home_open.ts";
 export type { HomeOptions };
-import { type LocalView, SqlLocal } from "./sql_local.ts";
-import { type LogView, SqlLog } from "./sql_log.ts";
-import { SqlState } from "./sql_state.ts";
 import type { HomeWriter } from "./home_writer.ts";
-import { HeldEntries, type IngestStream } from "./ingest_stream.ts";
+import type { IngestStream } from "./ingest_stream.ts";
 export type { IngestStream };
-import { type FolderLocalView, SqlFolderLocal } from "./sql_folder_local.ts";
 import { lazyImport } from "../lazy_import.ts";
 import type { NoisePair } from "./noise_cache.ts";
 
 /** An open home. */
-export class Home {
-  /** Paths inside the home. */
-  readonly paths: HomePaths;
-  /** This device. */
-  readonly device: DeviceKey;
-  /** The replicated state, read-only. */
-  readonly view: StateView;
-  /** The logs, read-only (written through HomeWriter). */
-  readonly log: LogView;
-  /** Local bookkeeping, read-only (written through HomeWriter). */
-  readonly local: LocalView;
-  /** Synced folders' local records, read-only (written through HomeWriter.folderLocal). */
-  readonly folderLocal: FolderLocalView;
-  readonly #log: SqlLog;
-  readonly #local: SqlLocal;
-  readonly #folderLocal: SqlFolderLocal;
-  readonly #db: Db;
-  readonly #state: SqlState;
+export class Home extends HomeView {
   readonly #writable: boolean;
-  readonly #now: () => number;
-  readonly #env: (name: string) => string | undefined;
   readonly #owner: number | undefined;
-  readonly #signal: AbortSignal | undefined;
-  #keys?: DeviceKeys;
-  #closed = false;
-  /** Write transactions of this handle run one after another (sessions share it). */
-  #writes: Promise<unknown> = Promise.resolve();
-  /** What this handle's ingest streams hold, taken in by the next write (ingest_stream.ts). */
-  readonly #held = new HeldEntries();
+  /** This device's private keys, read once (home_keys.ts). */
+  readonly #keys: HomeKeys;
+  /** Write transactions, in order, and what ingest streams hold (home_writes.ts). */
+  readonly #writes: HomeWrites;
 
   private constructor(
     paths: HomePaths,
@@ -74,19 +51,28 @@ export class Home {
     options: HomeOptions,
     owner: number | undefined,
   ) {
-    this.paths = paths;
-    this.#db = db;
+    super(paths, db, options);
     this.#writable = writable;
-    this.#now = options.now ?? Date.now;
-    this.#env = options.env ?? ((n) => Deno.env.get(n));
     this.#owner = owner;
-    this.#signal = options.signal;
-    this.#state = new SqlState(db);
-    this.view = this.#state.view;
-    this.log = this.#log = new SqlLog(db, this.#now);
-    this.local = this.#local = new SqlLocal(db);
-    this.folderLocal = this.#folderLocal = new SqlFolderLocal(db);
-    this.device = deviceOfHome(this.local, paths);
+    const p = this.parts;
+    this.#keys = new HomeKeys({
+      paths,
+      device: this.device.id,
+      env: p.env,
+      signal: options.signal,
+    });
+    this.#writes = new HomeWrites(writable, {
+      db,
+      paths,
+      device: this.device,
+      state: p.state,
+      log: p.log,
+      local: p.local,
+      folderLocal: p.folderLocal,
+      clock: () => this.clock,
+      now: p.now,
+      keys: () => this.keys(),
+    });
   }
 
   /** True when `root` holds a home (of any format; an empty database left by a crash is none). */
@@ -116,33 +102,9 @@ export class Home {
     return await Home.open(root, { ...options, write: true });
   }
 
-  /** The mesh this device belongs to. */
-  get meshId(): string {
-    return String(this.local.meta("mesh") ?? "");
-  }
-
-  /** Current wall time (ms) from the injected clock. */
-  now(): number {
-    return this.#now();
-  }
-
-  /** Environment lookup this home was opened with. */
-  env(name: string): string | undefined {
-    return this.#env(name);
-  }
-
   /** This device's private keys (read once, from wherever the home keeps them). */
-  async keys(): Promise<DeviceKeys> {
-    if (this.#keys === undefined) {
-      const { loadDeviceKeys } = await lazyImport<typeof import("./key_home.ts")>(
-        new URL("./key_home.ts", import.meta.url),
-      );
-      this.#keys = await loadDeviceKeys(this.paths, this.#env, {
-        device: this.device.id,
-        signal: this.#signal,
-      });
-    }
-    return this.#keys;
+  keys(): Promise<DeviceKeys> {
+    return this.#keys.get();
   }
 
   /**
@@ -150,79 +112,20 @@ export class Home {
    * whenever they can be (home_noise.ts): a responder answers a handshake
    * before anything costly or secret is touched.
    */
-  async noiseKeys(): Promise<NoisePair> {
-    const { noiseKeysOf } = await lazyImport<typeof import("./home_noise.ts")>(
-      new URL("./home_noise.ts", import.meta.url),
-    );
-    return await noiseKeysOf({
+  noiseKeys(): Promise<NoisePair> {
+    return this.#keys.noise({
       paths: this.paths,
       device: this.device,
       view: this.view,
       local: this.local,
-      env: this.#env,
-      keys: () => this.keys(),
+      env: this.parts.env,
       keepInDb: this.#writable ? (pair) => this.write((w) => w.setNoiseKeys(pair)) : undefined,
     });
   }
 
   /** Use `keys` instead of reading them (right after creating the home). */
   useKeys(keys: DeviceKeys): void {
-    this.#keys = keys;
-  }
-
-  /**
-   * Problems SQLite's integrity check finds (empty when intact); entry
-   * hashes, chains and signatures are checked by {@link Home.entryProblems}.
-   */
-  integrity(): string[] {
-    return guard(
-      this.paths.db,
-      "check the mycel home",
-      () =>
-        (this.#db.prepare("PRAGMA quick_check").all() as { quick_check: string }[])
-          .map((r) => r.quick_check).filter((r) => r !== "ok"),
-    );
-  }
-
-  /**
-   * Problems with the stored entries (empty when intact): each decodes,
-   * matches its hash and follows the one before; each chain's last entry
-   * verifies. Reads every entry: for `doctor` and `repair`, not for commands.
-   */
-  async entryProblems(): Promise<string[]> {
-    const { entryProblems } = await lazyImport<typeof import("./repair_check.ts")>(
-      new URL("./repair_check.ts", import.meta.url),
-    );
-    try {
-      return await entryProblems(this.#db);
-    } catch (e) {
-      const err = sqliteError(e, "check the mycel home", this.paths.db);
-      return [(err as Error).message];
-    }
-  }
-
-  /** The state digest (canonical hash of the replicated state). */
-  digest(): string {
-    return guard(this.paths.db, "read state", () => stateDigest(this.#state));
-  }
-
-  /**
-   * Read through one snapshot: everything `fn` reads comes from the same
-   * committed state, however many queries it takes and whatever other
-   * processes write meanwhile (a read transaction; writers are not blocked).
-   */
-  async snapshot<T>(fn: () => Promise<T> | T): Promise<T> {
-    guard(this.paths.db, "read the mycel home", () => this.#db.exec("BEGIN"));
-    this.#state.invalidate();
-    try {
-      return await fn();
-    } finally {
-      try {
-        this.#db.exec("COMMIT");
-      } catch {
-        // nothing was written; the read transaction is gone either way
-      }
-    }
+    this.#keys.use(keys);
   }
 
   /**
@@ -233,54 +136,7 @@ export class Home {
     fn: (w: HomeWriter) => Promise<T> | T,
     o: { refetchable?: boolean } = {},
   ): Promise<T> {
-    if (!this.#writable) {
-      return Promise.reject(
-        new MycelError("internal", "change the home", "it was opened read-only"),
-      );
-    }
-    return this.#queue(async () => {
-      await this.#takeHeld();
-      return this.#write(fn, o.refetchable ?? false);
-    });
-  }
-
-  /** Run `job` after every write asked for before it (sessions share the handle). */
-  #queue<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.#writes.then(job);
-    this.#writes = run.catch(() => {});
-    return run;
-  }
-
-  /** Take in what ingest streams hold, each in its own refetchable transaction (ingest_stream.ts). */
-  #takeHeld(): Promise<void> {
-    return this.#held.takeEach((take) => this.#write(take, true));
-  }
-
-  async #write<T>(fn: (w: HomeWriter) => Promise<T> | T, refetchable: boolean): Promise<T> {
-    // Loaded on the first write: commands that only read never load the
-    // writing half (signing, ingest, the fold, refold).
-    const { writeTransaction } = await lazyImport<
-      typeof import("./home_transaction.ts")
-    >(
-      new URL("./home_transaction.ts", import.meta.url),
-    );
-    const r = await writeTransaction(
-      {
-        db: this.#db,
-        paths: this.paths,
-        device: this.device,
-        state: this.#state,
-        log: this.#log,
-        local: this.#local,
-        folderLocal: this.#folderLocal,
-        clock: () => this.clock,
-        now: this.#now,
-        keys: () => this.keys(),
-      },
-      fn,
-      refetchable,
-    );
-    return r;
+    return this.#writes.write(fn, o);
   }
 
   /**
@@ -290,11 +146,7 @@ export class Home {
    * author's admission has not arrived yet wait in memory across pushes.
    */
   ingestStream(trusted?: ReadonlySet<DeviceKey>): IngestStream {
-    // A peer's entries can be fetched again: no fsync per batch (db.ts).
-    return this.#held.stream({
-      flush: () => this.#queue(() => this.#takeHeld()),
-      write: (fn) => this.write(fn, { refetchable: true }),
-    }, trusted);
+    return this.#writes.ingestStream(trusted);
   }
 
   /** Join a member's checkpoint (already read and its signer checked) into this home. */
@@ -308,20 +160,7 @@ export class Home {
    * signed entries (home_checkpoint.ts, `frontierOf`).
    */
   async checkpoint(known?: KnownHeads): Promise<Uint8Array> {
-    const { Signer } = await lazyImport<typeof import("../log/identity.ts")>(
-      new URL("../log/identity.ts", import.meta.url),
-    );
-    const { checkpointOut } = await lazyImport<typeof import("./home_checkpoint.ts")>(
-      new URL("./home_checkpoint.ts", import.meta.url),
-    );
-    return await checkpointOut(
-      this.#db,
-      this.#state,
-      this.#log,
-      { mesh: this.meshId, made: this.now() },
-      new Signer(await this.keys()),
-      known,
-    );
+    return (await this.#signing()).signedCheckpoint(this.#signed(), known);
   }
 
   /**
@@ -331,22 +170,24 @@ export class Home {
    * change meanwhile (a change is named, `checkpoint_changed`).
    */
   async partedCheckpoint(partBytes?: number): Promise<PartedCheckpoint> {
-    const { Signer } = await lazyImport<typeof import("../log/identity.ts")>(
-      new URL("../log/identity.ts", import.meta.url),
+    return (await this.#signing()).signedParts(this.#signed(), partBytes);
+  }
+
+  /** Signing the state, loaded when first used. */
+  #signing(): Promise<typeof import("./home_signed.ts")> {
+    return lazyImport<typeof import("./home_signed.ts")>(
+      new URL("./home_signed.ts", import.meta.url),
     );
-    const { frontierOf } = await lazyImport<typeof import("./home_checkpoint.ts")>(
-      new URL("./home_checkpoint.ts", import.meta.url),
-    );
-    const { makePartedCheckpoint } = await lazyImport<typeof import("../log/checkpoint_parts.ts")>(
-      new URL("../log/checkpoint_parts.ts", import.meta.url),
-    );
-    return await makePartedCheckpoint(
-      this.#state,
-      await frontierOf(this.#db, this.#log),
-      { mesh: this.meshId, made: this.now() },
-      new Signer(await this.keys()),
-      partBytes,
-    );
+  }
+
+  #signed(): SignedSource {
+    return {
+      db: this.parts.db,
+      state: this.parts.state,
+      log: this.parts.log,
+      meta: () => ({ mesh: this.meshId, made: this.now() }),
+      keys: () => this.keys(),
+    };
   }
 
   /**
@@ -361,9 +202,9 @@ export class Home {
       new URL("./home_compact.ts", import.meta.url),
     );
     return await compactHome({
-      db: this.#db,
+      db: this.parts.db,
       dbPath: this.paths.db,
-      log: this.#log,
+      log: this.parts.log,
       device: this.device,
       meshId: this.meshId,
       now: () => this.now(),
@@ -380,75 +221,7 @@ export class Home {
    * a member's: strangers must cost no write.
    */
   takeFirstMessage(ephemeral: Uint8Array): Promise<boolean> {
-    if (!this.#writable) return Promise.resolve(true);
-    return this.#queue(async () => {
-      // Loaded by the responder only: commands that never serve never load it.
-      const { takeFirstMessage } = await lazyImport<typeof import("./first_messages.ts")>(
-        new URL("./first_messages.ts", import.meta.url),
-      );
-      return takeFirstMessage(this.#db, ephemeral, this.#now());
-    });
-  }
-
-  /** Rows of replicated state (to weigh a checkpoint against entries). */
-  stateSize(): number {
-    return guard(
-      this.paths.db,
-      "read state",
-      () =>
-        Number(
-          (this.#db.prepare(
-            "SELECT (SELECT count(*) FROM versions) + (SELECT count(*) FROM members) + (SELECT count(*) FROM apps)" +
-              " + (SELECT count(*) FROM file_versions) AS n",
-          ).get() as { n: number }).n,
-        ),
-    );
-  }
-
-  /**
-   * About how large a checkpoint of the state would be (bytes, CBOR items),
-   * from row counts and sizes, without making it (checkpoint_estimate.ts).
-   */
-  async checkpointEstimate(): Promise<{ bytes: number; items: number }> {
-    const { estimateCheckpoint } = await lazyImport<typeof import("./checkpoint_estimate.ts")>(
-      new URL("./checkpoint_estimate.ts", import.meta.url),
-    );
-    return guard(this.paths.db, "read state", () => estimateCheckpoint(this.#db));
-  }
-
-  /** This device's clock as last persisted (a fresh object each time). */
-  get clock(): HlcClock {
-    return new HlcClock(this.device.hex, {
-      wall: Number(this.local.meta("clock_wall") ?? 0),
-      counter: Number(this.local.meta("clock_counter") ?? 0),
-    });
-  }
-
-  /**
-   * How far (ms) the last stamp this device made runs ahead of `now`, beyond
-   * the allowed drift, or undefined. A command run once with the clock set
-   * ahead leaves the stamps there (they never go back), and peers see
-   * nothing odd in a clock that agrees with theirs: only this device can tell.
-   */
-  stampsAhead(now: number = this.now()): number | undefined {
-    const ahead = this.clock.last.wall - now;
-    return ahead > MAX_DRIFT_MS ? ahead : undefined;
-  }
-
-  /** Close the database (idempotent). */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    try {
-      this.#db.close();
-    } catch {
-      // already closed
-    }
-  }
-
-  /** `using` support. */
-  [Symbol.dispose](): void {
-    this.close();
+    return this.#writes.takeFirstMessage(ephemeral);
   }
 }
 

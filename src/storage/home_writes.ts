@@ -1,0 +1,95 @@
+/**
+ * @module home_writes
+ * How a {@link Home} changes (home_handle.ts hands out these methods): its
+ * write transactions run one after another — a round's sessions share the
+ * handle — and each first takes in what the handle's ingest streams hold
+ * (ingest_stream.ts: a peer's entries, held and taken in together, each
+ * batch in its own refetchable transaction, never across a network wait).
+ * A member's first handshake message is taken in the same order.
+ */
+
+import { MycelError } from "../errors.ts";
+import type { DeviceKey } from "../log/device_key.ts";
+import { lazyImport } from "../lazy_import.ts";
+import type { WriterSource } from "./home_transaction.ts";
+import type { HomeWriter } from "./home_writer.ts";
+import { HeldEntries, type IngestStream } from "./ingest_stream.ts";
+
+/** The write side of one open home. */
+export class HomeWrites {
+  readonly #writable: boolean;
+  readonly #source: WriterSource;
+  readonly #now: () => number;
+  /** Write transactions of this handle run one after another (sessions share it). */
+  #writes: Promise<unknown> = Promise.resolve();
+  /** What this handle's ingest streams hold, taken in by the next write (ingest_stream.ts). */
+  readonly #held = new HeldEntries();
+
+  /** `source`: what a transaction's HomeWriter is made of (home_transaction.ts). */
+  constructor(writable: boolean, source: WriterSource) {
+    this.#writable = writable;
+    this.#source = source;
+    this.#now = source.now;
+  }
+
+  /** See {@link Home.write}. */
+  write<T>(
+    fn: (w: HomeWriter) => Promise<T> | T,
+    o: { refetchable?: boolean } = {},
+  ): Promise<T> {
+    if (!this.#writable) {
+      return Promise.reject(
+        new MycelError("internal", "change the home", "it was opened read-only"),
+      );
+    }
+    return this.#queue(async () => {
+      await this.#takeHeld();
+      return this.#write(fn, o.refetchable ?? false);
+    });
+  }
+
+  /** Run `job` after every write asked for before it (sessions share the handle). */
+  #queue<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.#writes.then(job);
+    this.#writes = run.catch(() => {});
+    return run;
+  }
+
+  /** Take in what ingest streams hold, each in its own refetchable transaction (ingest_stream.ts). */
+  #takeHeld(): Promise<void> {
+    return this.#held.takeEach((take) => this.#write(take, true));
+  }
+
+  async #write<T>(fn: (w: HomeWriter) => Promise<T> | T, refetchable: boolean): Promise<T> {
+    // Loaded on the first write: commands that only read never load the
+    // writing half (signing, ingest, the fold, refold).
+    const { writeTransaction } = await lazyImport<
+      typeof import("./home_transaction.ts")
+    >(
+      new URL("./home_transaction.ts", import.meta.url),
+    );
+    const r = await writeTransaction(this.#source, fn, refetchable);
+    return r;
+  }
+
+  /** See {@link Home.ingestStream}. */
+  ingestStream(trusted?: ReadonlySet<DeviceKey>): IngestStream {
+    // A peer's entries can be fetched again: no fsync per batch (db.ts).
+    return this.#held.stream({
+      flush: () => this.#queue(() => this.#takeHeld()),
+      write: (fn) => this.write(fn, { refetchable: true }),
+    }, trusted);
+  }
+
+  /** See {@link Home.takeFirstMessage}. */
+  takeFirstMessage(ephemeral: Uint8Array): Promise<boolean> {
+    if (!this.#writable) return Promise.resolve(true);
+    return this.#queue(async () => {
+      // Loaded by the responder only: commands that never serve never load it.
+      const { takeFirstMessage } = await lazyImport<typeof import("./first_messages.ts")>(
+        new URL("./first_messages.ts", import.meta.url),
+      );
+      return takeFirstMessage(this.#source.db, ephemeral, this.#now());
+    });
+  }
+}
