@@ -7,12 +7,11 @@
  * wants this copy to win. It scans first (so the disk, not a stale index,
  * is what wins), lists what it would change, and asks on a terminal; without
  * one it needs --yes. What other devices replace is kept in their
- * `.mycel/versions` for the folder's keep days.
+ * `.mycel/versions` for the folder's keep days. The paths it takes are
+ * folder_override_paths.ts, what it says at the end folder_override_report.ts.
  */
 
-import { isAbsolute, relative, resolve } from "node:path";
 import { ExitCode, MycelError } from "../../errors.ts";
-import { relativePathProblem } from "../../files/paths.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { safeText } from "../../text_safety.ts";
 import { plural } from "../../human.ts";
@@ -21,73 +20,10 @@ import { homeRoot, withRead } from "../session.ts";
 import { markerStop } from "../../files/folder_marker.ts";
 import { checkFolderId, notSyncedHere } from "./folder_args.ts";
 import { scanNow } from "./folder_scan_now.ts";
+import { noSuchPaths, onlyPaths } from "./folder_override_paths.ts";
+import { printOverride } from "./folder_override_report.ts";
 
 const ACTION = "override folder";
-
-/**
- * The paths named on the command line, checked (folder-relative, no `..`).
- * An absolute path in the folder at `root` is taken as the path in it: the
- * shell completes one, and `folder versions` and `restore` take them (it was
- * refused as "absolute" with a hint to give what it already named).
- */
-async function onlyPaths(
-  ctx: CommandContext,
-  words: readonly string[],
-  id: string,
-  root: string,
-): Promise<Set<string> | undefined> {
-  if (words.length === 0) return undefined;
-  // "notes/" as a shell's completion gives it names the folder notes.
-  words = words.map((p) => p.length > 1 ? p.replace(/\/+$/, "") || p : p);
-  const taken: string[] = [];
-  for (const p of words) taken.push(isAbsolute(p) ? await inFolder(ctx, p, id, root) : p);
-  words = taken;
-  for (const p of words) {
-    const problem = relativePathProblem(p);
-    if (problem !== undefined) {
-      throw new MycelError("bad_path", ACTION, `a path must be inside the folder: ${problem}`, {
-        value: p === "" ? '""' : safeText(p), // "()" said nothing
-        hint: "Give paths relative to the folder's root, e.g. notes/todo.txt.",
-        exit: ExitCode.usage,
-      });
-    }
-  }
-  return new Set(words);
-}
-
-/**
- * The absolute path `p` as a path in folder `id` at `root`. Lexically in
- * the root first; else as `folder versions` and `restore` find it
- * (folder_file.ts: links on the way outside the folder followed, such as a
- * linked home), so a path the shell completes through a link is taken too.
- */
-async function inFolder(ctx: CommandContext, p: string, id: string, root: string): Promise<string> {
-  let rel = relative(root, resolve(p));
-  // In the root: the checks of a relative path say what is wrong with it
-  // (one of mycel's own files, say), not "outside the folder".
-  if (rel !== "" && rel !== ".." && !rel.startsWith("../") && !isAbsolute(rel)) return rel;
-  const { locateFile } = await lazyImport<typeof import("../folder_file.ts")>(
-    new URL("../folder_file.ts", import.meta.url),
-  );
-  const found = await locateFile(ctx, p, { root: true }).catch(() => undefined);
-  if (found?.folder === id) {
-    if (found.rel !== "" && relativePathProblem(found.rel) === undefined) return found.rel;
-    rel = found.rel;
-  }
-  throw new MycelError(
-    "bad_path",
-    ACTION,
-    rel === ""
-      ? "it is the folder's root, not a path in it"
-      : `it is outside the folder, at ${safeText(root)}`,
-    {
-      value: safeText(p),
-      hint: "Give paths in the folder, relative to its root (e.g. notes/todo.txt) or " +
-        "absolute; no path overrides every path that differs.",
-      exit: ExitCode.usage,
-    },
-  );
-}
 
 async function confirmed(ctx: CommandContext, id: string, n: number): Promise<boolean> {
   if (!ctx.stdinIsTerminal) {
@@ -218,24 +154,7 @@ export const folderOverrideCommand: CommandSpec = {
         missing: input.flags.missing === true,
       });
     const first = await plan(true);
-    if (first.unknown.length > 0) {
-      // A typo must not read as "every path already matches".
-      // A path typed from the working folder (`docs/a.txt` beside docs) is
-      // not the folder's: say which one it is from here.
-      const fromHere = first.unknown
-        .map((p) => relative(local.root, resolve(p)))
-        .find((rel) => rel !== "" && relativePathProblem(rel) === undefined);
-      throw new MycelError("bad_path", ACTION, "the folder has no such path", {
-        value: safeText(first.unknown.join(", ")),
-        hint: (fromHere === undefined
-          ? ""
-          : `Paths are relative to the folder's root (${safeText(local.root)}): from here, ` +
-            `that is ${safeText(fromHere)}. `) +
-          `See \`mycel folder status ${id}\`; a file new on this disk is in the folder once ` +
-          `scanned (\`mycel folder scan ${id}\`).`,
-        exit: ExitCode.usage,
-      });
-    }
+    if (first.unknown.length > 0) throw noSuchPaths(id, local.root, first.unknown);
     let list = first.paths;
     if (!dry && list.length > 0 && !input.flags.yes) {
       for (const p of list) ctx.out.error(`  ${safeText(p.path)}: ${p.becomes}`);
@@ -262,46 +181,7 @@ export const folderOverrideCommand: CommandSpec = {
       });
       return ExitCode.ok;
     }
-    for (const p of tooWide) {
-      ctx.out.error(`note: left alone: ${safeText(p.path)}: ${p.reason}`);
-    }
-    if (unread.length > 0) {
-      ctx.out.error(
-        `note: ${plural(unread.length, "path")} left alone: the scan could not read ` +
-          `${unread.length === 1 ? "it" : "them"} (e.g. ${safeText(unread[0])}; ` +
-          `\`mycel folder status ${id}\` says why), so what this disk holds there is not known`,
-      );
-    }
-    if (notArrived.length > 0) {
-      // Never here: not "deleted on this disk" (src/sync/folder_override.ts).
-      ctx.out.error(
-        `note: ${plural(notArrived.length, "path")} left alone: this device never had ` +
-          `${
-            notArrived.length === 1 ? "it" : "them"
-          } (still to come with \`mycel sync now\`, e.g. ` +
-          `${safeText(notArrived[0])}); name a path, or add --missing, to delete it everywhere`,
-      );
-    }
-    if (dry) {
-      ctx.out.error(
-        "note: listed from the last scan; a change on this disk since is not seen " +
-          `(\`mycel folder scan ${id}\` first to include it)`,
-      );
-    }
-    if (list.length === 0) {
-      ctx.out.line(
-        notArrived.length + unread.length + tooWide.length === 0
-          ? `${id}: every path already matches this device's disk.`
-          : `${id}: nothing else to override: every other path already matches this device's disk.`,
-      );
-    } else if (dry) {
-      for (const p of list) ctx.out.line(`${safeText(p.path)}: would become ${p.becomes}`);
-    } else {
-      ctx.out.line(
-        `${id}: ${plural(list.length, "path")} overridden; they reach the other devices with ` +
-          "the next `mycel sync now`.",
-      );
-    }
+    printOverride(ctx, id, dry, { list, notArrived, unread, tooWide });
     return ExitCode.ok;
   },
 };
