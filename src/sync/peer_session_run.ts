@@ -7,6 +7,7 @@
  */
 
 import { Handshake, NOISE_IK } from "../crypto/noise.ts";
+import { deadlineSignal } from "../deadline.ts";
 import { type ErrorCode, MycelError } from "../errors.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import { SYNC_PROLOGUE } from "../protocol/sync_fields.ts";
@@ -30,9 +31,10 @@ function describe(e: unknown): { error: string; code?: ErrorCode } {
 
 /** `p`, or a `timeout` error once `ms` passed (then `onTimeout` closes the connection). */
 async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Ctrl-C is not this deadline's: guarded() closes the connection on it at once.
+  using deadline = deadlineSignal(ms, "sync with peer");
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+    deadline.signal.addEventListener("abort", () => {
       // The connection closes first, then the race ends: the session's own
       // halves meet the closed connection while the session still awaits
       // them. The other order (deadline.ts startTimer's) let a
@@ -42,13 +44,9 @@ async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void):
       reject(
         new MycelError("timeout", "sync with peer", `the session took longer than ${ms / 1000}s`),
       );
-    }, ms);
+    }, { once: true });
   });
-  try {
-    return await Promise.race([p, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return await Promise.race([p, expired]);
 }
 
 /** Run `body` under the session deadline; the connection is always closed; never throws. */
