@@ -12,6 +12,7 @@
  * and then sees the interface as the first left it.
  */
 
+import { interruption, pause } from "../deadline.ts";
 import { MycelError } from "../errors.ts";
 import { openLockFile } from "./lock_file.ts";
 import { sqliteError } from "./storage_errors.ts";
@@ -25,12 +26,14 @@ export const MESH_LOCK_WAIT_MS = 30_000;
 /**
  * Hold the mesh lock of the home at `root` (released when disposed, or when
  * the process exits). `action` is what the caller cannot do if another
- * holder keeps it past `waitMs`.
+ * holder keeps it past `waitMs`. Ctrl-C (`signal`) ends the wait at once
+ * with `sync_interrupted` (exit 130), nothing changed.
  */
 export async function holdMeshLock(
   root: string,
   action: string,
   waitMs = MESH_LOCK_WAIT_MS,
+  signal?: AbortSignal,
 ): Promise<Disposable> {
   const path = `${root}/${MESH_LOCK_FILE}`;
   let file: Deno.FsFile;
@@ -49,7 +52,8 @@ export async function holdMeshLock(
           hint: "Run it again once that one has finished.",
         });
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await pause(50, signal);
+      if (signal?.aborted) throw interruption(action, signal);
     }
     await file.truncate(0);
     await file.write(new TextEncoder().encode(`${Deno.pid}\n`));

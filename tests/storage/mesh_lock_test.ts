@@ -54,6 +54,34 @@ Deno.test("mesh lock: a second change waits for the first, and is refused with i
   }
 });
 
+Deno.test("mesh lock: Ctrl-C while waiting for another change ends the wait at once with the interruption (exit 130)", async () => {
+  const root = await Deno.makeTempDir({ prefix: "mycel-meshlock-" });
+  try {
+    const other = await holder(root);
+    try {
+      const ctrlC = new AbortController();
+      const t0 = performance.now();
+      setTimeout(() => ctrlC.abort(), 200);
+      await assert.rejects(
+        () => holdMeshLock(root, "bring the mesh up", 30_000, ctrlC.signal),
+        (e: Error & { code?: string; exit?: number }) => {
+          assert.equal(e.code, "sync_interrupted");
+          assert.equal(e.exit, 130);
+          assert.equal(e.message, "Cannot bring the mesh up: it was interrupted");
+          return true;
+        },
+      );
+      assert.ok(performance.now() - t0 < 2_000, "not the 30 s wait");
+      // The holder still holds it: nothing was taken.
+      assert.equal((await Deno.readTextFile(`${root}/${MESH_LOCK_FILE}`)).trim(), `${other.pid}`);
+    } finally {
+      await other.stop().catch(() => {});
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("mesh lock: a link in its place is refused", async () => {
   const root = await Deno.makeTempDir({ prefix: "mycel-meshlock-" });
   try {

@@ -39,6 +39,8 @@ export interface ApplyOptions {
   platform?: Platform;
   /** How long to wait for another change of the interface (default MESH_LOCK_WAIT_MS). */
   lockWaitMs?: number;
+  /** Ctrl-C: ends that wait at once (`sync_interrupted`). */
+  signal?: AbortSignal;
 }
 
 /** What an apply did. */
@@ -70,6 +72,7 @@ export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyRepor
     home.paths.root,
     o.create ? "bring the mesh up" : "update the mesh interface",
     o.lockWaitMs,
+    o.signal,
   );
   const recorded = home.local.get("mesh");
   const ifname = checkIfname(o.ifname ?? recorded?.interface ?? DEFAULT_INTERFACE);

@@ -113,6 +113,7 @@ export const meshWgCommands: CommandSpec[] = [
             port,
             create: true,
             lockWaitMs: noWait ? 0 : undefined,
+            signal: ctx.signal,
           });
         } catch (e) {
           // Whoever holds the lock is bringing the mesh up or down on purpose:
@@ -191,7 +192,12 @@ export const meshWgCommands: CommandSpec[] = [
       );
       const done = await withMeshHome(ctx, "take the mesh down", async (home) => {
         // Not in the middle of a `mesh up` (src/storage/mesh_lock.ts).
-        using _lock = await holdMeshLock(home.paths.root, "take the mesh down");
+        using _lock = await holdMeshLock(
+          home.paths.root,
+          "take the mesh down",
+          undefined,
+          ctx.signal,
+        );
         const local = home.local.get("mesh");
         const name = checkIfname(ifname ?? local?.interface ?? DEFAULT_INTERFACE);
         const r = await meshDown(
