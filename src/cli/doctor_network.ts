@@ -113,7 +113,10 @@ export async function checkPeers(
   const peers = home.view.members()
     .filter((m) => m.removed === undefined && m.record.key !== home.device)
     .map((m) => m.record).filter(syncsWithMycel);
-  const keys = peers.length === 0 ? undefined : await home.noiseKeys().catch(() => undefined);
+  const keys = peers.length === 0 ? undefined : await home.noiseKeys().catch((e) => {
+    if (isMycelError(e, "sync_interrupted")) throw e; // Ctrl-C ends doctor, not this check
+    return undefined;
+  });
   const admission = admissions(home);
   const nowS = Math.floor(nowMs / 1000);
   // Two devices may share a name: each line then says which (its short id).

@@ -40,7 +40,9 @@ export async function keysWhere(
   root: string,
   env: (name: string) => string | undefined,
   opened = false,
+  signal?: AbortSignal,
 ): Promise<KeysJson> {
   if (!opened) await homeDevice(root, env);
-  return keyLocationJson(await locateDeviceKeys(homePaths(root), env, { probe: true }), env);
+  const where = await locateDeviceKeys(homePaths(root), env, { probe: true, signal });
+  return keyLocationJson(where, env);
 }

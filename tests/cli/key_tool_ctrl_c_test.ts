@@ -1,12 +1,14 @@
 /**
  * @module key_tool_ctrl_c_test
- * Ctrl-C reaches a key tool's deadline: a real `mycel pref set` whose keys
+ * Ctrl-C reaches a key tool's deadline: a real `mycel pref set` (and
+ * `mycel doctor`, which reads the keys as one of its checks) whose keys
  * are in a Secret Service whose `secret-tool` hangs (a stand-in first on
  * PATH that sleeps, as one waiting for a GUI unlock prompt nobody answers)
  * gets SIGINT, and ends at once with exit 130 and the named interruption,
  * the tool killed by its PID and nothing written. Before, the key tool's
  * 20 s deadline ignored Ctrl-C: main.ts's fallback ended the process 3 s
- * later with no message, leaving the tool running.
+ * later with no message, leaving the tool running (and doctor took the
+ * interruption for a failed keys check and went on).
  */
 
 import assert from "node:assert/strict";
@@ -24,7 +26,7 @@ function alive(pid: number): boolean {
   }
 }
 
-Deno.test("Ctrl-C while the keyring tool hangs ends the command at once with exit 130, the tool killed, nothing written", async () => {
+Deno.test("Ctrl-C while the keyring tool hangs ends the command (a write, doctor) at once with exit 130, the tool killed, nothing written", async () => {
   await using h = await tempHome("mycel-ctrlc-key-");
   const offline = { MYCEL_OFFLINE: "1" };
   await h.ok(["init", "--name", "desk", "--keys", "file"], { env: offline });
@@ -47,27 +49,34 @@ Deno.test("Ctrl-C while the keyring tool hangs ends the command at once with exi
     DBUS_SESSION_BUS_ADDRESS: `unix:path=${h.path("no-bus")}`,
     PATH: `${h.path("bin")}:${Deno.env.get("PATH")}`,
   };
-  let toolPid: number | undefined;
-  try {
-    await using p = h.spawn(["pref", "set", "theme", "dark"], { env, timeoutMs: 30_000 });
-    for (let i = 0; toolPid === undefined; i++) {
-      const text = await Deno.readTextFile(pidFile).catch(() => "");
-      if (/^\d+\n$/.test(text)) toolPid = Number(text);
-      else if (i > 400 || p.exited) throw new Error(`secret-tool never ran: ${p.stderr}`);
-      else await sleep(25);
+  // A command that writes (its entry needs the signing key) and doctor
+  // (which read the keys as a check, and took Ctrl-C for a failed check).
+  for (const args of [["pref", "set", "theme", "dark"], ["doctor"]]) {
+    await Deno.remove(pidFile).catch(() => {});
+    let toolPid: number | undefined;
+    try {
+      await using p = h.spawn(args, { env, timeoutMs: 30_000 });
+      for (let i = 0; toolPid === undefined; i++) {
+        const text = await Deno.readTextFile(pidFile).catch(() => "");
+        if (/^\d+\n$/.test(text)) toolPid = Number(text);
+        else if (i > 400 || p.exited) throw new Error(`secret-tool never ran: ${p.stderr}`);
+        else await sleep(25);
+      }
+      const t0 = performance.now();
+      p.kill("SIGINT");
+      const r = await p.result();
+      const took = performance.now() - t0;
+      assert.equal(r.code, 130, describe(args, r));
+      assert.match(r.stderr, /^error: Cannot run secret-tool: it was interrupted$/m, args[0]);
+      assert.ok(
+        took < 2000,
+        `${args[0]} ended ${Math.round(took)} ms after Ctrl-C (fallback: 3 s)`,
+      );
+      assert.equal(alive(toolPid), false, "the hanging secret-tool is killed, not left behind");
+      const after = await h.json<StatusJson>(["status", "--json"], { env: offline });
+      assert.equal(after.state_digest, before.state_digest, "nothing was written");
+    } finally {
+      if (toolPid !== undefined && alive(toolPid)) Deno.kill(toolPid, "SIGKILL");
     }
-    const t0 = performance.now();
-    p.kill("SIGINT");
-    const r = await p.result();
-    const took = performance.now() - t0;
-    const args = ["pref", "set", "theme", "dark"];
-    assert.equal(r.code, 130, describe(args, r));
-    assert.match(r.stderr, /^error: Cannot run secret-tool: it was interrupted$/m);
-    assert.ok(took < 2000, `ended ${Math.round(took)} ms after Ctrl-C (main.ts's fallback is 3 s)`);
-    assert.equal(alive(toolPid), false, "the hanging secret-tool is killed, not left behind");
-    const after = await h.json<StatusJson>(["status", "--json"], { env: offline });
-    assert.equal(after.state_digest, before.state_digest, "nothing was written");
-  } finally {
-    if (toolPid !== undefined && alive(toolPid)) Deno.kill(toolPid, "SIGKILL");
   }
 });

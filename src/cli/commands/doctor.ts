@@ -6,7 +6,7 @@
  * terminal.
  */
 
-import { ExitCode } from "../../errors.ts";
+import { ExitCode, isMycelError } from "../../errors.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG } from "../command.ts";
 import type { Finding } from "../doctor.ts";
@@ -28,6 +28,7 @@ function printFinding(out: Output, f: Finding): void {
 }
 
 function failed(e: unknown, check: string): Finding {
+  if (isMycelError(e, "sync_interrupted")) throw e; // Ctrl-C ends doctor (130), not a check
   return {
     check,
     ok: false,
@@ -96,7 +97,13 @@ export const doctorCommand: CommandSpec = {
       const { keysWhere } = await lazyImport<typeof import("../key_where.ts")>(
         new URL("../key_where.ts", import.meta.url),
       );
-      const where = await keysWhere(root, ctx.env, true).then((k) => k.description, () => "");
+      const where = await keysWhere(root, ctx.env, true, ctx.signal).then(
+        (k) => k.description,
+        (e) => {
+          if (isMycelError(e, "sync_interrupted")) throw e; // Ctrl-C ends doctor
+          return "";
+        },
+      );
       try {
         await store.keys();
         found({ check: "keys", ok: true, detail: where || "readable" });

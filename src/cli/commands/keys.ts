@@ -27,7 +27,7 @@ export const keyCommands: CommandSpec[] = [
     examples: ["mycel keys where", "mycel keys where --json"],
     ...LOCAL,
     async run(ctx, input) {
-      const doc = await keysWhere(homeRoot(ctx), ctx.env);
+      const doc = await keysWhere(homeRoot(ctx), ctx.env, false, ctx.signal);
       if (input.flags.json) ctx.out.json(doc);
       else {
         ctx.out.line(`keys    ${doc.description}`);

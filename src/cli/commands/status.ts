@@ -6,6 +6,7 @@
  * shows: ../status_json.ts; the peer table: ../status_table.ts.
  */
 
+import { isMycelError } from "../../errors.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { ago, duration, msOf, plural } from "../../human.ts";
@@ -41,7 +42,8 @@ export const statusCommand: CommandSpec = {
     const { keysWhere } = await lazyImport<typeof import("../key_where.ts")>(
       new URL("../key_where.ts", import.meta.url),
     );
-    const keys = await keysWhere(st.home, ctx.env, true).catch((e: Error) => e);
+    const keys = await keysWhere(st.home, ctx.env, true, ctx.signal).catch((e: Error) => e);
+    if (isMycelError(keys, "sync_interrupted")) throw keys; // Ctrl-C: not "keys unknown"
     if (input.flags.json) {
       // What the text's red note says (its state, or peers refusing it as removed).
       const removed = removalJson(removal);
