@@ -15,6 +15,10 @@
  *   devices that peered by cards converge on one; see src/cli/peering.ts);
  * - `heads`: `["hd", [row…], last]` — only when the digests differ;
  * - `checkpoint`: `["cp", chunk, last]` — a signed checkpoint in chunks;
+ * - `parts head` / `part`: `["cph", chunk, last]`, `["cpp", chunk, last]` —
+ *   a checkpoint in parts (src/log/checkpoint_parts.ts): its signed head in
+ *   chunks, then each part in chunks; sent only to a peer whose `hi` says it
+ *   takes them ({@link ABILITY_PARTS});
  * - `entries`: `["en", [entry…]]` — raw signed entries, a bounded batch;
  * - `end`: `["end", sent, more]` — the sender is done for this session;
  *   `more` says it stopped at its budget and the next round continues;
@@ -55,6 +59,27 @@ import { type Head, headsFromWire } from "./sync_heads.ts";
  */
 export const HANDSHAKE_CHECK = "handshake_check";
 
+/**
+ * What a peer's `hi` says it can take besides what every version 2 peer
+ * takes, as bits: a checkpoint in parts. A release before them reads none.
+ */
+export const ABILITY_PARTS = 1;
+/** The abilities this release has. */
+export const OUR_ABILITIES = ABILITY_PARTS;
+
+/**
+ * How abilities travel without changing what an earlier release reads: as
+ * the last item of `seen`, under this key (no device's: 32 bytes of a fixed
+ * text), its endpoint `0.0.0.0:BITS`. An earlier release takes it for a
+ * tunnel seen of a device that is not a member and skips it (nat_hints.ts
+ * `noteSeen`); its strict decoders refuse any new field or message, and a
+ * version bump would make every earlier release refuse the session. It takes
+ * one of the {@link MAX_SEEN} items.
+ */
+export const ABILITIES_KEY = DeviceKey.of(
+  Uint8Array.from({ length: 32 }, (_, i) => "mycel/sync/abilities/v1".charCodeAt(i) || 0),
+);
+
 /** Largest checkpoint chunk in one message. */
 export const MAX_CHUNK = 1 << 20;
 /** Most ports a `hi` may list. */
@@ -80,9 +105,13 @@ export type SyncMessage =
     readonly observed: string;
     readonly seen: readonly SeenEndpoint[];
     readonly mesh: string;
+    /** {@link ABILITY_PARTS} and the like; absent: none (an earlier release). */
+    readonly abilities?: number;
   }
   | { readonly type: "heads"; readonly rows: readonly [DeviceKey, Head][]; readonly last: boolean }
   | { readonly type: "checkpoint"; readonly chunk: Uint8Array; readonly last: boolean }
+  | { readonly type: "parts_head"; readonly chunk: Uint8Array; readonly last: boolean }
+  | { readonly type: "part"; readonly chunk: Uint8Array; readonly last: boolean }
   | { readonly type: "entries"; readonly entries: readonly Uint8Array[] }
   | { readonly type: "end"; readonly sent: number; readonly more: boolean }
   | { readonly type: "ack"; readonly accepted: number; readonly refused: number }
@@ -143,6 +172,33 @@ function seenList(raw: unknown, dir: Direction): SeenEndpoint[] {
   });
 }
 
+/** `seen` on the wire, with the abilities (if any) as its last item. */
+function seenWithAbilities(
+  seen: readonly SeenEndpoint[],
+  abilities: number | undefined,
+  dir: Direction,
+): unknown[] {
+  const rows: unknown[][] | undefined = seen?.map((x) => [x.device?.bytes, x.endpoint]);
+  if (abilities !== undefined && rows !== undefined) {
+    if (!Number.isSafeInteger(abilities) || abilities < 1 || abilities > 65535) {
+      throw badMessage("abilities must be 1–65535", dir);
+    }
+    if (seen.some((x) => x.device === ABILITIES_KEY)) throw badMessage("seen item malformed", dir);
+    rows.push([ABILITIES_KEY.bytes, `0.0.0.0:${abilities}`]);
+  }
+  abilitiesOf(seenList(rows, dir), dir);
+  return rows!.map(([k, e]) => [(k as Uint8Array).slice(), e]);
+}
+
+/** The abilities a decoded `seen` ends with (one item at most, and only last), if any. */
+function abilitiesOf(seen: readonly SeenEndpoint[], dir: Direction): number | undefined {
+  const at = seen.findIndex((x) => x.device === ABILITIES_KEY);
+  if (at < 0) return undefined;
+  const m = /^0\.0\.0\.0:(\d+)$/.exec(seen[at].endpoint);
+  if (at !== seen.length - 1 || m === null) throw badMessage("abilities malformed", dir);
+  return Number(m[1]);
+}
+
 /** `ip:port` or `[ipv6]:port` in canonical endpoint form (no names, no zones). */
 function isIpEndpoint(text: string): boolean {
   try {
@@ -175,8 +231,7 @@ function toWire(msg: SyncMessage, dir: Direction): unknown[] {
         bytesOf(msg.digest, "digest", 16, 16, dir),
         ports(msg.ports, dir),
         observedText(msg.observed, dir),
-        seenList(msg.seen?.map((x) => [x.device?.bytes, x.endpoint]), dir)
-          .map((x) => [x.device.bytes, x.endpoint]),
+        seenWithAbilities(msg.seen, msg.abilities, dir),
         meshText(msg.mesh, dir),
       ];
     case "heads": {
@@ -189,6 +244,10 @@ function toWire(msg: SyncMessage, dir: Direction): unknown[] {
     }
     case "checkpoint":
       return ["cp", bytesOf(msg.chunk, "chunk", 0, MAX_CHUNK, dir), bool(msg.last, "last", dir)];
+    case "parts_head":
+      return ["cph", bytesOf(msg.chunk, "chunk", 0, MAX_CHUNK, dir), bool(msg.last, "last", dir)];
+    case "part":
+      return ["cpp", bytesOf(msg.chunk, "chunk", 0, MAX_CHUNK, dir), bool(msg.last, "last", dir)];
     case "entries":
       return ["en", expectEntryList(msg.entries, "entries", 1, MAX_BATCH_ENTRIES, dir)];
     case "end":
@@ -227,14 +286,17 @@ export function decodeSyncMessage(bytes: Uint8Array, lastHead?: DeviceKey): Sync
   switch (raw[0]) {
     case "hi": {
       const [, now, digest, p, observed, seen, mesh] = fields(7, "hi message");
+      const listed = seenList(seen, r);
+      const abilities = abilitiesOf(listed, r);
       return {
         type: "hi",
         now: expectCount(now, "now", r, true),
         digest: bytesOf(digest, "digest", 16, 16, r),
         ports: ports(p, r),
         observed: observedText(observed, r),
-        seen: seenList(seen, r),
+        seen: abilities === undefined ? listed : listed.slice(0, -1),
         mesh: meshText(mesh, r),
+        ...(abilities === undefined ? {} : { abilities }),
       };
     }
     case "hd": {
@@ -245,6 +307,15 @@ export function decodeSyncMessage(bytes: Uint8Array, lastHead?: DeviceKey): Sync
       const [, chunk, last] = fields(3, "checkpoint message");
       return {
         type: "checkpoint",
+        chunk: bytesOf(chunk, "chunk", 0, MAX_CHUNK, r),
+        last: bool(last, "last", r),
+      };
+    }
+    case "cph":
+    case "cpp": {
+      const [, chunk, last] = fields(3, "checkpoint part message");
+      return {
+        type: raw[0] === "cph" ? "parts_head" : "part",
         chunk: bytesOf(chunk, "chunk", 0, MAX_CHUNK, r),
         last: bool(last, "last", r),
       };

@@ -4,12 +4,16 @@
  * run the same one: the protocol is symmetric). It owns the conversation's
  * order and counts; it knows nothing about storage:
  *
- *   hi → heads…(last)? → checkpoint…(last)? → entries* → end
+ *   hi → heads…(last)? → (checkpoint…(last) | parts head…(last) part*)? → entries* → end
  *   (and one `ack` anywhere after our own `end`, if we sent anything)
  *
  * - `heads` come only when the digests in the two `hi`s differ, and must end
  *   with `last`, listing at most {@link MAX_AUTHORS} authors in all;
  * - a checkpoint's chunks must end with `last` and stay under its size cap;
+ * - a checkpoint in parts: its head's chunks, then its parts' chunks, each
+ *   ending with `last` (sizes and counts are the caller's to hold against
+ *   the head: exchange_parts_in.ts); never beside a checkpoint, nor after
+ *   entries;
  * - `end.sent` must equal the entries that arrived;
  * - `ack` comes only after our own `end`, if we sent anything;
  * - `error` ends the session; anything else out of order is a violation.
@@ -29,6 +33,11 @@ export type ReceiveAction =
   | ({ readonly kind: "hi" } & Omit<HiMessage, "type">)
   | { readonly kind: "heads"; readonly heads: Heads }
   | { readonly kind: "checkpoint"; readonly bytes: Uint8Array }
+  | {
+    readonly kind: "parts_head" | "part";
+    readonly chunk: Uint8Array;
+    readonly last: boolean;
+  }
   | { readonly kind: "entries"; readonly entries: readonly Uint8Array[] }
   | { readonly kind: "end"; readonly more: boolean }
   | { readonly kind: "ack"; readonly accepted: number; readonly refused: number }
@@ -51,6 +60,11 @@ export class SyncSession {
   #lastHead: DeviceKey | undefined;
   #chunks: Uint8Array[] = [];
   #chunkBytes = 0;
+  /** A checkpoint in parts: none yet, its head coming, or its parts. */
+  #parts: "none" | "head" | "parts" = "none";
+  /** A parts head or part whose `last` chunk has not come. */
+  #openPiece = false;
+  #hadCheckpoint = false;
   #received = 0;
   #sentEnd = false;
   #sentAny = false;
@@ -113,6 +127,7 @@ export class SyncSession {
           observed: msg.observed,
           seen: msg.seen,
           mesh: msg.mesh,
+          ...(msg.abilities === undefined ? {} : { abilities: msg.abilities }),
         };
       case "heads":
         if (msg.type === "heads") {
@@ -154,8 +169,14 @@ export class SyncSession {
     switch (msg.type) {
       case "ack":
         return this.#ack(msg);
+      case "parts_head":
+      case "part":
+        return this.#piece(msg);
       case "checkpoint": {
         if (this.#received > 0) throw violation("the peer sent a checkpoint after entries");
+        if (this.#parts !== "none") {
+          throw violation("the peer sent a checkpoint beside one in parts");
+        }
         this.#chunkBytes += msg.chunk.length;
         if (this.#chunkBytes > MAX_CHECKPOINT_BYTES) {
           throw violation("the peer's checkpoint is too large");
@@ -169,14 +190,19 @@ export class SyncSession {
           at += c.length;
         }
         this.#chunks = [];
+        this.#hadCheckpoint = true;
         return { kind: "checkpoint", bytes };
       }
       case "entries":
-        if (this.#chunks.length > 0) throw violation("the peer sent entries inside a checkpoint");
+        if (this.#chunks.length > 0 || this.#openPiece) {
+          throw violation("the peer sent entries inside a checkpoint");
+        }
         this.#received += msg.entries.length;
         return { kind: "entries", entries: msg.entries };
       case "end":
-        if (this.#chunks.length > 0) throw violation("the peer ended inside a checkpoint");
+        if (this.#chunks.length > 0 || this.#openPiece) {
+          throw violation("the peer ended inside a checkpoint");
+        }
         if (msg.sent !== this.#received) {
           throw violation(
             `the peer says it sent ${msg.sent} entries, but ${this.#received} arrived`,
@@ -187,5 +213,26 @@ export class SyncSession {
       default:
         throw violation(`the peer sent ${msg.type} out of order`);
     }
+  }
+
+  /** A chunk of a checkpoint in parts: its head's, then its parts'. */
+  #piece(msg: Extract<SyncMessage, { type: "parts_head" | "part" }>): ReceiveAction {
+    if (this.#received > 0) throw violation("the peer sent a checkpoint after entries");
+    if (this.#chunks.length > 0 || this.#hadCheckpoint) {
+      throw violation("the peer sent a checkpoint in parts beside a checkpoint");
+    }
+    if (msg.type === "parts_head") {
+      if (this.#parts === "parts" || (this.#parts === "head" && !this.#openPiece)) {
+        throw violation("the peer sent a second checkpoint head");
+      }
+      this.#parts = "head";
+    } else {
+      if (this.#parts === "none" || (this.#parts === "head" && this.#openPiece)) {
+        throw violation("the peer sent a part before its checkpoint head");
+      }
+      this.#parts = "parts";
+    }
+    this.#openPiece = !msg.last;
+    return { kind: msg.type, chunk: msg.chunk, last: msg.last };
   }
 }

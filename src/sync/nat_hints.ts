@@ -43,7 +43,8 @@ export function seenFor(home: Home, peer: DeviceKey, now: number): SeenEndpoint[
       .filter(([, at]) => now - at <= HINT_FRESH_MS)
       .sort((a, b) => b[1] - a[1])[0];
     if (newest) out.push({ device: key, endpoint: newest[0] });
-    if (out.length === MAX_SEEN) break;
+    // One item of `seen` carries our abilities (sync_messages.ts ABILITIES_KEY).
+    if (out.length === MAX_SEEN - 1) break;
   }
   return out;
 }
