@@ -15,6 +15,15 @@
 import { usageError } from "../errors.ts";
 import type { SessionTuning } from "../sync/session_bounds.ts";
 
+/**
+ * Test knobs (never set by a user; help does not list them), read by both
+ * sides: a single checkpoint's limit for a peer that takes parts (and the
+ * size of each part), so tests send a checkpoint in parts without 64 MiB of
+ * state; and the slowest rate such parts may come at. The same names
+ * pairing reads (sync/pairing_attempt.ts PART_KNOB, pairing_state_time.ts).
+ */
+const TEST_KNOBS = { partBytes: "MYCEL_TEST_CHECKPOINT_BYTES", stateRate: "MYCEL_TEST_STATE_RATE" };
+
 /** Parse a `--timeout SECONDS` value (default `fallback`). */
 export function parseSeconds(
   text: string | boolean | undefined,
@@ -48,8 +57,12 @@ export function sessionTuning(env: (name: string) => string | undefined): Sessio
   };
   const budget = read("MYCEL_SESSION_BUDGET", 1 << 30);
   const deadline = read("MYCEL_SESSION_DEADLINE", 86400);
+  const partBytes = read(TEST_KNOBS.partBytes, 64 << 20);
+  const stateRate = read(TEST_KNOBS.stateRate, 1 << 30);
   return {
     ...(budget === undefined ? {} : { budget }),
+    ...(partBytes === undefined ? {} : { partBytes }),
+    ...(stateRate === undefined ? {} : { stateRate }),
     ...(deadline === undefined ? {} : { sessionTimeoutMs: deadline * 1000 }),
   };
 }

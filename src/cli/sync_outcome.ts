@@ -30,7 +30,11 @@ export function outcomeLine(o: SessionOutcome): Text {
   const who = `${safeText(o.name || "device")} (${o.peer?.short ?? "?"})`;
   const ex = o.exchange;
   const state = ex?.took ? " and the mesh's state" : "";
-  const ours = ex?.sentCheckpoint ? " and our state" : "";
+  const ours = ex?.sentParts
+    ? ` and our state in ${ex.sentParts} parts`
+    : ex?.sentCheckpoint
+    ? " and our state"
+    : "";
   const more = ex?.more || ex?.peerMore ? " (more next round)" : "";
   const how = o.status !== "synced"
     ? safeText(refusalInLocalTime(o.error ?? ""))

@@ -114,6 +114,78 @@ function changed(): MycelError {
   );
 }
 
+/** What a head says of its parts and the small fields, read from the rows (not yet signed). */
+export interface CutParts {
+  readonly authors: Authors;
+  /** Each part's size and SHA-256, in order. */
+  readonly declared: readonly [number, Uint8Array][];
+  /** The parts' total size. */
+  readonly bytes: number;
+  readonly fields: { seen: unknown; members: unknown; heads: unknown; apps: unknown };
+}
+
+function partTarget(partBytes: number): number {
+  return Math.min(Math.max(partBytes, 256), MAX_CHECKPOINT_BYTES - (1 << 20));
+}
+
+function tooManyParts(n: number): MycelError {
+  return new MycelError("checkpoint_too_large", "make a checkpoint", "the state is too large", {
+    value: `${n} parts, at most ${MAX_PARTS}`,
+  });
+}
+
+/**
+ * Cut `rows` into parts in one pass, handing each to `keep` as it is made,
+ * and read the head's small fields: synchronous, so nothing else in this
+ * process changes the rows meanwhile. For a sender whose state may change
+ * while it sends (a sync session stores the peer's entries as it sends its
+ * own): parts made again to be sent (as {@link makePartedCheckpoint} does)
+ * would no longer match their head. The caller keeps the parts (spooled to
+ * disk: storage/parts_spool.ts) and signs the head with {@link signCutParts}.
+ */
+export function cutParts(
+  rows: StateRows,
+  frontier: readonly FrontierHead[],
+  keep: (part: Uint8Array) => void,
+  partBytes = DEFAULT_PART_BYTES,
+): CutParts {
+  const a = new Authors();
+  const declared: [number, Uint8Array][] = [];
+  let bytes = 0;
+  for (const p of partBodies(rows, a, partTarget(partBytes))) {
+    if (declared.length === MAX_PARTS) throw tooManyParts(declared.length + 1);
+    declared.push([p.length, partHash(p)]);
+    bytes += p.length;
+    keep(p);
+  }
+  const { seen, members, heads } = encodeSeenMembersHeads(rows, frontier, a);
+  return { authors: a, declared, bytes, fields: { seen, members, heads, apps: rows.appsAll() } };
+}
+
+/** The signed head of parts cut by {@link cutParts}. */
+export async function signCutParts(
+  cut: CutParts,
+  meta: { mesh: string; made: number },
+  signer: Signer,
+): Promise<Uint8Array> {
+  const { seen, members, heads, apps } = cut.fields;
+  const body = encodeWithin([
+    "mycel-checkpoint-parts",
+    1,
+    meta.mesh,
+    signer.publicKey,
+    meta.made,
+    cut.authors.list,
+    heads,
+    seen,
+    apps,
+    members,
+    cut.declared,
+  ]);
+  const signature = await signer.sign(concatBytes(PARTS_CONTEXT, body));
+  return encodeWithin([body, signature]);
+}
+
 /**
  * A checkpoint of `rows` in parts of about `partBytes` each, its head signed
  * by `signer`. `rows` must not change until the parts are all made.
@@ -125,39 +197,15 @@ export async function makePartedCheckpoint(
   signer: Signer,
   partBytes = DEFAULT_PART_BYTES,
 ): Promise<PartedCheckpoint> {
-  const target = Math.min(Math.max(partBytes, 256), MAX_CHECKPOINT_BYTES - (1 << 20));
-  const a = new Authors();
-  const declared: [number, Uint8Array][] = [];
-  let total = 0;
-  for (const p of partBodies(rows, a, target)) {
-    declared.push([p.length, partHash(p)]);
-    total += p.length;
-  }
-  if (declared.length > MAX_PARTS) {
-    throw new MycelError("checkpoint_too_large", "make a checkpoint", "the state is too large", {
-      value: `${declared.length} parts, at most ${MAX_PARTS}`,
-    });
-  }
-  const { seen, members, heads } = encodeSeenMembersHeads(rows, frontier, a);
+  const target = partTarget(partBytes);
+  const cut = cutParts(rows, frontier, () => {}, partBytes);
+  const { authors: a, declared } = cut;
   const authors = a.list.length;
-  const body = encodeWithin([
-    "mycel-checkpoint-parts",
-    1,
-    meta.mesh,
-    signer.publicKey,
-    meta.made,
-    a.list,
-    heads,
-    seen,
-    rows.appsAll(),
-    members,
-    declared,
-  ]);
-  const signature = await signer.sign(concatBytes(PARTS_CONTEXT, body));
+  const head = await signCutParts(cut, meta, signer);
   return {
-    head: encodeWithin([body, signature]),
+    head,
     count: declared.length,
-    bytes: total,
+    bytes: cut.bytes,
     *parts() {
       let i = 0;
       for (const p of partBodies(rows, a, target)) {

@@ -33,6 +33,7 @@ import type { HomeWriter } from "./home_writer.ts";
 import type { IngestStream } from "./ingest_stream.ts";
 export type { IngestStream };
 import { lazyImport } from "../lazy_import.ts";
+import type { SpooledParts } from "./parts_spool.ts";
 import type { NoisePair } from "./noise_cache.ts";
 
 /** An open home. */
@@ -188,6 +189,36 @@ export class Home extends HomeView {
       meta: () => ({ mesh: this.meshId, made: this.now() }),
       keys: () => this.keys(),
     };
+  }
+
+  /**
+   * This home's state as a checkpoint in parts for a sync session, cut once
+   * and spooled to disk (parts_spool.ts): the session stores the peer's
+   * entries while it sends, which parts made twice would not survive. Queued
+   * with the writes, so none of this process's comes in while it is cut.
+   * The caller disposes of it.
+   */
+  async spooledParts(partBytes?: number): Promise<SpooledParts> {
+    const { Signer } = await lazyImport<typeof import("../log/identity.ts")>(
+      new URL("../log/identity.ts", import.meta.url),
+    );
+    const { frontierOf } = await lazyImport<typeof import("./home_checkpoint.ts")>(
+      new URL("./home_checkpoint.ts", import.meta.url),
+    );
+    const { spoolParts } = await lazyImport<typeof import("./parts_spool.ts")>(
+      new URL("./parts_spool.ts", import.meta.url),
+    );
+    const signer = new Signer(await this.keys());
+    return await this.#queue(async () =>
+      spoolParts(
+        this.#state,
+        await frontierOf(this.#db, this.#log),
+        { mesh: this.meshId, made: this.now() },
+        signer,
+        this.paths.root,
+        partBytes,
+      )
+    );
   }
 
   /**

@@ -30,6 +30,7 @@ import { type Heads, headsDigest, sortedHeads } from "../protocol/sync_heads.ts"
 import {
   decodeSyncMessage,
   encodeSyncMessage,
+  OUR_ABILITIES,
   type SyncMessage,
 } from "../protocol/sync_messages.ts";
 import { SyncSession } from "../protocol/sync_session.ts";
@@ -79,6 +80,7 @@ export async function runExchange(
     observed: o.observed,
     seen: o.seen ?? [],
     mesh: home.meshId,
+    ...((o.abilities ?? OUR_ABILITIES) === 0 ? {} : { abilities: o.abilities ?? OUR_ABILITIES }),
   });
   const hi = session.receive(await receive(o.hiTimeoutMs));
   // An `error` in place of `hi`: the peer gave up, or only checked the
@@ -95,7 +97,14 @@ export async function runExchange(
     sent: 0,
     sentCheckpoint: false,
     more: false,
-    peer: { now: hi.now, ports: hi.ports, observed: hi.observed, seen: hi.seen, mesh: hi.mesh },
+    peer: {
+      now: hi.now,
+      ports: hi.ports,
+      observed: hi.observed,
+      seen: hi.seen,
+      mesh: hi.mesh,
+      abilities: hi.abilities ?? 0,
+    },
     peerMore: false,
     newer: [],
     sentUpTo: new Map(),

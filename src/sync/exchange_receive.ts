@@ -5,6 +5,10 @@
  * transaction as it arrives (never held across a network wait), until its
  * `end`; then our `ack`, and the peer's ack of what we sent.
  *
+ * A checkpoint in parts (exchange_parts_in.ts) is read and checked part by
+ * part, and taken as a checkpoint is once its last part came (at the peer's
+ * first entries, or its `end`).
+ *
  * A checkpoint we refuse (exchange's `acceptCheckpoint`) ends the session
  * only after the peer has sent all it had, which is read and not taken: what
  * we send goes first (it may be the state the peer re-bases on, acks.ts),
@@ -14,7 +18,7 @@
  */
 
 import { MycelError } from "../errors.ts";
-import { readCheckpoint } from "../log/checkpoint.ts";
+import { type Checkpoint, readCheckpoint } from "../log/checkpoint.ts";
 import type { Heads } from "../protocol/sync_heads.ts";
 import type { SyncMessage } from "../protocol/sync_messages.ts";
 import type { SyncSession } from "../protocol/sync_session.ts";
@@ -22,6 +26,7 @@ import type { Home, IngestStream } from "../storage/home_handle.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import type { ExchangeOptions, ExchangeResult } from "./exchange_types.ts";
 import { peerStopped, storeFailure, tellPeer } from "./exchange_stop.ts";
+import { PartsIn } from "./exchange_parts_in.ts";
 
 /** What the receiving half works with. */
 export interface ReceiveContext {
@@ -65,36 +70,54 @@ async function receiveInto(c: ReceiveContext, stream: IngestStream): Promise<voi
   const { session, result } = c;
   let gotAny = false;
   let refused: string | undefined;
-  while (!session.peerEnded) {
-    const action = session.receive(await c.receive());
-    switch (action.kind) {
-      case "heads":
-        result.reported = action.heads;
-        c.theirHeads(action.heads);
-        break;
-      case "checkpoint": {
-        const cp = await readCheckpoint(action.bytes);
-        refused = c.o.acceptCheckpoint(cp, result.peer.mesh);
-        if (refused !== undefined) break; // the rest of what it sends is read, not taken
-        result.took = await storing(c, c.home.takeCheckpoint(cp));
-        gotAny = true;
-        break;
+  let parts: PartsIn | undefined;
+  /** Check a checkpoint as every one is checked, and take it unless refused. */
+  const take = async (cp: Checkpoint) => {
+    refused = c.o.acceptCheckpoint(cp, result.peer.mesh);
+    if (refused !== undefined) return; // the rest of what it sends is read, not taken
+    result.took = await storing(c, c.home.takeCheckpoint(cp));
+    gotAny = true;
+  };
+  try {
+    while (!session.peerEnded) {
+      const action = session.receive(await (parts?.clock.race(c.receive()) ?? c.receive()));
+      if ((action.kind === "entries" || action.kind === "end") && parts !== undefined) {
+        // Every part came and was checked: only now is any of it taken.
+        const cp = parts.finish();
+        parts = undefined;
+        await take(cp);
       }
-      case "entries":
-        if (refused !== undefined) break;
-        await storing(c, stream.push(action.entries));
-        gotAny = true;
-        c.o.onReceived?.(session.received);
-        break;
-      case "end":
-        result.peerMore = action.more;
-        break;
-      case "ack":
-        result.peerAck = { accepted: action.accepted, refused: action.refused };
-        break;
-      case "peer_error":
-        throw peerStopped(action.code, action.message);
+      switch (action.kind) {
+        case "heads":
+          result.reported = action.heads;
+          c.theirHeads(action.heads);
+          break;
+        case "checkpoint":
+          await take(await readCheckpoint(action.bytes));
+          break;
+        case "parts_head":
+        case "part":
+          parts ??= partsIn(c);
+          await parts.chunk(action.kind === "part", action.chunk, action.last);
+          break;
+        case "entries":
+          if (refused !== undefined) break;
+          await storing(c, stream.push(action.entries));
+          gotAny = true;
+          c.o.onReceived?.(session.received);
+          break;
+        case "end":
+          result.peerMore = action.more;
+          break;
+        case "ack":
+          result.peerAck = { accepted: action.accepted, refused: action.refused };
+          break;
+        case "peer_error":
+          throw peerStopped(action.code, action.message);
+      }
     }
+  } finally {
+    parts?.clock.stop();
   }
   if (refused !== undefined) await refuse(c, refused);
   result.ingest = await storing(c, stream.finish());
@@ -110,6 +133,24 @@ async function receiveInto(c: ReceiveContext, stream: IngestStream): Promise<voi
     if (ack.kind === "peer_error") throw peerStopped(ack.code, ack.message);
     if (ack.kind === "ack") result.peerAck = { accepted: ack.accepted, refused: ack.refused };
   }
+}
+
+/** A checkpoint in parts from the peer of the session (only a member we know by key sends one). */
+function partsIn(c: ReceiveContext): PartsIn {
+  const peer = c.o.peer;
+  if (peer === undefined) {
+    throw new MycelError(
+      "protocol_violation",
+      "take checkpoint",
+      "a checkpoint in parts came from a peer not known by key",
+    );
+  }
+  return new PartsIn({
+    peer,
+    allowMore: (bytes) => c.channel.allowMore(bytes),
+    cut: () => c.channel.close(),
+    ...(c.o.stateRate === undefined ? {} : { rate: c.o.stateRate }),
+  });
 }
 
 /** End the session over a checkpoint we refused (see the module doc). */

@@ -6,13 +6,19 @@
  * session's byte budget; or, for a peer far behind (or holding a removed
  * device past its cut, acks.ts), our signed checkpoint; then the removals we
  * keep aside past a cut, as evidence. The caller sends `end`.
+ *
+ * A checkpoint past one checkpoint's bounds (64 MiB) goes in parts to a peer
+ * whose `hi` says it takes them (cut once and spooled to disk:
+ * storage/parts_spool.ts); an earlier release gets what it always got: one
+ * checkpoint, or `checkpoint_too_large` when the state does not fit one.
  */
 
 import { isMycelError } from "../errors.ts";
+import { CHECKPOINT_LIMITS, MAX_CHECKPOINT_BYTES } from "../log/checkpoint_format.ts";
 import type { SignedEntry } from "../log/entry.ts";
 import { MAX_BATCH_ENTRIES } from "../protocol/sync_fields.ts";
 import type { Heads } from "../protocol/sync_heads.ts";
-import { MAX_CHUNK, type SyncMessage } from "../protocol/sync_messages.ts";
+import { ABILITY_PARTS, MAX_CHUNK, type SyncMessage } from "../protocol/sync_messages.ts";
 import { interleave, planSend } from "../protocol/sync_plan.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { checkpointRefused, offersRebase, theirHeadsFor } from "./acks.ts";
@@ -105,21 +111,70 @@ export async function sendLacking(c: SendContext): Promise<void> {
 
 async function sendCheckpoint(c: SendContext): Promise<void> {
   const covered = c.home.log.heads(); // the checkpoint covers at least these
-  // Every head with its signed entry, as before (it also gives a peer whose
-  // base, stored by an earlier release, lacks some of them what it lacks).
-  // Only when that passes a checkpoint's bounds do the heads the peer holds
-  // itself go without theirs (up to 1 MiB each).
-  const cp = await c.home.checkpoint().catch(async (e) => {
-    if (!isMycelError(e, "checkpoint_too_large")) throw e;
-    return await c.home.checkpoint(await c.theirs);
-  });
-  for (let at = 0; at < cp.length || at === 0; at += MAX_CHUNK) {
-    const chunk = cp.subarray(at, at + MAX_CHUNK);
-    await c.send({ type: "checkpoint", chunk, last: at + MAX_CHUNK >= cp.length });
-    if (at + MAX_CHUNK >= cp.length) break;
+  const parts = ((c.result.peer.abilities ?? 0) & ABILITY_PARTS) !== 0;
+  const cp = parts ? await fitting(c) : await whole(c);
+  if (cp === undefined) {
+    await sendParts(c);
+  } else {
+    await sendChunks(c, cp, (chunk, last) => ({ type: "checkpoint", chunk, last }));
   }
   c.result.sentCheckpoint = true;
   for (const [a, h] of covered) c.result.sentUpTo.set(a, h.seq);
+}
+
+/**
+ * One checkpoint. Every head with its signed entry, as before (it also gives
+ * a peer whose base, stored by an earlier release, lacks some of them what
+ * it lacks). Only when that passes a checkpoint's bounds do the heads the
+ * peer holds itself go without theirs (up to 1 MiB each); past that,
+ * `checkpoint_too_large`.
+ */
+async function whole(c: SendContext): Promise<Uint8Array> {
+  return await c.home.checkpoint().catch(async (e) => {
+    if (!isMycelError(e, "checkpoint_too_large")) throw e;
+    return await c.home.checkpoint(await c.theirs);
+  });
+}
+
+/**
+ * For a peer that takes parts: one checkpoint when it fits (the same bytes
+ * as for any peer), else undefined. A state whose estimate is past one
+ * checkpoint's bounds is not tried whole (as pairing: that held up to 64 MiB
+ * of rows for nothing).
+ */
+async function fitting(c: SendContext): Promise<Uint8Array | undefined> {
+  const limit = c.o.partBytes ?? MAX_CHECKPOINT_BYTES;
+  const estimate = await c.home.checkpointEstimate();
+  if (estimate.bytes > limit || estimate.items > CHECKPOINT_LIMITS.maxNodes) return undefined;
+  try {
+    const cp = await whole(c);
+    return cp.length > limit ? undefined : cp;
+  } catch (e) {
+    if (!isMycelError(e, "checkpoint_too_large")) throw e;
+    return undefined;
+  }
+}
+
+/** Our state as a checkpoint in parts: its signed head, then each part, in chunks. */
+async function sendParts(c: SendContext): Promise<void> {
+  using spool = await c.home.spooledParts(c.o.partBytes);
+  await sendChunks(c, spool.head, (chunk, last) => ({ type: "parts_head", chunk, last }));
+  for (const part of spool.parts()) {
+    await sendChunks(c, part, (chunk, last) => ({ type: "part", chunk, last }));
+  }
+  c.result.sentParts = spool.count;
+}
+
+async function sendChunks(
+  c: SendContext,
+  bytes: Uint8Array,
+  msg: (chunk: Uint8Array, last: boolean) => SyncMessage,
+): Promise<void> {
+  for (let at = 0;; at += MAX_CHUNK) {
+    const last = at + MAX_CHUNK >= bytes.length;
+    await c.send(msg(bytes.subarray(at, at + MAX_CHUNK), last));
+    if (last) break;
+  }
 }
 
 /** Entries gathered into `entries` messages of bounded count and bytes. */

@@ -37,6 +37,20 @@ export interface ExchangeOptions {
   budget?: number;
   /** A peer missing more entries than this (and than 4 × our state's rows) gets a checkpoint. */
   checkpointMin?: number;
+  /**
+   * What our `hi` says we take besides what every version 2 peer takes
+   * (sync_messages.ts `OUR_ABILITIES` unless given: tests give 0 to act as
+   * an earlier release does on the wire).
+   */
+  abilities?: number;
+  /**
+   * Test only (MYCEL_TEST_CHECKPOINT_BYTES): the most a single checkpoint
+   * may hold for a peer that takes parts, and the size each part is cut at,
+   * so a test sends parts without 64 MiB of state.
+   */
+  partBytes?: number;
+  /** Test only (MYCEL_TEST_STATE_RATE): the slowest rate a checkpoint in parts may come at. */
+  stateRate?: number;
   /** Entries received so far (progress display). */
   onReceived?: (count: number) => void;
   /** The peer's first message arrived: it proved a live session. */
@@ -49,9 +63,10 @@ export interface ExchangeOptions {
 export interface ExchangeResult {
   /** The digests matched: nothing to do. */
   idle: boolean;
-  /** Entries we sent, and whether we sent a checkpoint. */
+  /** Entries we sent, and whether we sent a checkpoint (in parts: how many). */
   sent: number;
   sentCheckpoint: boolean;
+  sentParts?: number;
   /** We stopped at our budget (more to send next round). */
   more: boolean;
   /** What we stored of the peer's entries. */
@@ -67,6 +82,8 @@ export interface ExchangeResult {
     observed: string;
     seen: readonly SeenEndpoint[];
     mesh: string;
+    /** What its `hi` says it takes (0 or absent: an earlier release). */
+    abilities?: number;
   };
   /** The peer stopped at its budget. */
   peerMore: boolean;

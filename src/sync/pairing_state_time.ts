@@ -41,8 +41,16 @@ export class StateClock {
   #started = 0;
   #declared = 0;
 
-  /** `cut` ends the connection, so a read under way fails soon and lets go of what it holds. */
-  constructor(readonly rate: number, readonly cut: () => void) {}
+  /**
+   * `cut` ends the connection, so a read under way fails soon and lets go of
+   * what it holds; `late` is the refusal (pairing's, unless a sync session
+   * gives its own: exchange_parts_in.ts).
+   */
+  constructor(
+    readonly rate: number,
+    readonly cut: () => void,
+    readonly late: (within: string, rate: string, declared: number) => MycelError = pairingLate,
+  ) {}
 
   /** Start the clock (at the state's first message), before anything is declared. */
   start(): void {
@@ -72,19 +80,24 @@ export class StateClock {
     const total = stateWaitMs(this.#declared, this.rate);
     const left = Math.max(1, Math.ceil(total - (performance.now() - this.#started)));
     const declared = this.#declared;
-    this.#timer = startTimer(left, () =>
-      new MycelError(
-        "pairing_timeout",
-        "join mesh",
-        `the mesh's state did not come within ${seconds(total)}: it came slower than ${
-          rateText(this.rate)
-        }`,
-        {
-          value: declared > 0 ? `${declared} bytes declared in parts` : undefined,
-          hint: "The inviting device sent it too slowly. Pair again over a faster network.",
-        },
-      ), this.cut);
+    this.#timer = startTimer(
+      left,
+      () => this.late(seconds(total), rateText(this.rate), declared),
+      this.cut,
+    );
   }
+}
+
+function pairingLate(within: string, rate: string, declared: number): MycelError {
+  return new MycelError(
+    "pairing_timeout",
+    "join mesh",
+    `the mesh's state did not come within ${within}: it came slower than ${rate}`,
+    {
+      value: declared > 0 ? `${declared} bytes declared in parts` : undefined,
+      hint: "The inviting device sent it too slowly. Pair again over a faster network.",
+    },
+  );
 }
 
 /** A rate for the error text: "128 KiB/s", "64 MiB/s". */

@@ -61,6 +61,12 @@ export interface SessionLimits {
   budget?: number;
   /** Entries a peer may lack before it gets a checkpoint (default: the exchange's CHECKPOINT_MIN). */
   checkpointMin?: number;
+  /** Test only: a single checkpoint's limit for a peer that takes parts, and their size (ExchangeOptions). */
+  partBytes?: number;
+  /** Test only: the slowest rate a checkpoint in parts may come at (ExchangeOptions). */
+  stateRate?: number;
+  /** What our `hi` says we take (tests give 0 to act as an earlier release). */
+  abilities?: number;
   /** Entries received so far, for progress display. */
   onReceived?: (count: number) => void;
   /**

@@ -48,7 +48,8 @@ export function describeServed(o: SessionOutcome): string {
     : "";
   if (o.status === "synced") {
     const received = (ex?.ingest?.accepted ?? 0) + (ex?.took ? " + the mesh's state" : "");
-    return `synced with ${who}: sent ${ex?.sent ?? 0}, received ${received}${forks}`;
+    const state = ex?.sentParts ? ` + our state in ${ex.sentParts} parts` : "";
+    return `synced with ${who}: sent ${ex?.sent ?? 0}${state}, received ${received}${forks}`;
   }
   if (o.status === "checked") {
     return `checked by ${who}: a sync handshake only, nothing exchanged (mycel doctor there)`;

@@ -19,6 +19,13 @@ export interface SessionTuning {
   sessionTimeoutMs?: number;
   /** Entries a peer may lack before it gets a checkpoint instead (default CHECKPOINT_MIN). */
   checkpointMin?: number;
+  /**
+   * Test only (MYCEL_TEST_CHECKPOINT_BYTES): the most a single checkpoint
+   * holds for a peer that takes parts, and the size of each part.
+   */
+  partBytes?: number;
+  /** Test only (MYCEL_TEST_STATE_RATE): the slowest rate a checkpoint in parts may come at. */
+  stateRate?: number;
 }
 
 /**
@@ -43,5 +50,7 @@ export function limitsFor(
     ports,
     ...(tuning.budget === undefined ? {} : { budget: tuning.budget }),
     ...(tuning.checkpointMin === undefined ? {} : { checkpointMin: tuning.checkpointMin }),
+    ...(tuning.partBytes === undefined ? {} : { partBytes: tuning.partBytes }),
+    ...(tuning.stateRate === undefined ? {} : { stateRate: tuning.stateRate }),
   };
 }

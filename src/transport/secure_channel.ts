@@ -114,6 +114,15 @@ export class SecureChannel {
     return this.#received;
   }
 
+  /**
+   * Let the connection read `bytes` more than its budget (FrameConn
+   * `allowMore`): for a peer that proved, authenticated, that more is due
+   * (a checkpoint in parts declares its size in its signed head).
+   */
+  allowMore(bytes: number): void {
+    this.#conn.allowMore(bytes);
+  }
+
   /** True once the channel (or its connection) is closed. */
   get closed(): boolean {
     return this.#conn.closed;
