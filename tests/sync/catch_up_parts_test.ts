@@ -16,75 +16,20 @@
  * MYCEL_TEST_CHECKPOINT_BYTES (test only: it also sets the size each part
  * is cut at) to check the state digest and the base beta keeps in parts on
  * a ~1.2 MiB state.
+ *
+ * A peer on an earlier release is beta's own code run in this process with
+ * its `hi` saying it takes nothing new (what an earlier release sends): it
+ * still gets one checkpoint when the state fits one, and the sender's
+ * `checkpoint_too_large` when it does not, as before.
  */
 
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
-import type { Op } from "../../src/log/ops.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { PART_KNOB } from "../../src/sync/pairing_attempt.ts";
-import { type Device, device, pair } from "../pairing/_helpers.ts";
-
-/** `entries` entries of 10 preferences of `bytes` each, written through alpha's home. */
-async function state(root: string, entries: number, bytes: number): Promise<void> {
-  using home = await Home.open(root, { write: true });
-  const value = "v".repeat(bytes);
-  for (let e = 0; e < entries; e++) {
-    const ops: Op[] = [];
-    for (let i = 0; i < 10; i++) {
-      ops.push({ type: "pref.set", key: `p.${e}.${i}`, value: `${value}${e}.${i}` });
-    }
-    await home.write((w) => w.commit(ops));
-  }
-}
-
-async function copyTree(from: string, to: string): Promise<void> {
-  const r = await new Deno.Command("cp", { args: ["-a", from, to] }).output();
-  assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
-}
-
-function baseParts(root: string): number {
-  const db = new DatabaseSync(`${root}/mycel.db`, { readOnly: true });
-  try {
-    const table = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'base_parts'").get();
-    if (table === undefined) return 0;
-    return (db.prepare("SELECT count(*) AS n FROM base_parts").get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
-
-/** Alpha holding `entries` × 10 preferences, beta restored to before them and alpha compacted. */
-async function behindCompaction(
-  a: Device,
-  b: Device,
-  entries: number,
-  bytes: number,
-): Promise<void> {
-  await a.init();
-  await pair(a.t, b.t, "beta");
-  await copyTree(b.t.home, b.t.path("backup"));
-  await state(a.t.home, entries, bytes);
-  // One session carries it all (the default budget is 64 MiB of entries).
-  a.t.defaults.env = { ...a.t.defaults.env, MYCEL_SESSION_BUDGET: String(1 << 30) };
-  await a.serve();
-  const got = await b.syncNow();
-  assert.equal(got.code, 0, got.raw.stderr);
-  await a.stopServer();
-  const compacted = await a.t.json<{ dropped: number }>([
-    "sync",
-    "compact",
-    "--keep",
-    "0",
-    "--json",
-  ]);
-  assert.ok(
-    compacted.dropped >= entries,
-    `alpha compacted what beta holds: ${JSON.stringify(compacted)}`,
-  );
-  await Deno.remove(b.t.home, { recursive: true });
-  await copyTree(b.t.path("backup"), b.t.home);
-}
+import type { SessionOutcome } from "../../src/sync/peer_session_types.ts";
+import { syncPeer } from "../../src/sync/round.ts";
+import { type Device, device } from "../pairing/_helpers.ts";
+import { baseParts, behindCompaction } from "./_parts_behind.ts";
 
 async function caughtUp(a: Device, b: Device, prefs: number, inBase: boolean): Promise<void> {
   const server = await a.serve();
@@ -101,11 +46,45 @@ async function caughtUp(a: Device, b: Device, prefs: number, inBase: boolean): P
   if (inBase) assert.ok(baseParts(b.t.home) >= 2, "beta keeps its base in parts");
 }
 
-Deno.test("a device behind a compaction of a state over 64 MiB catches up in one round: the state comes as a checkpoint in parts", async () => {
+/** A round from beta's home in this process, acting as an earlier release (abilities 0). */
+async function olderRound(a: Device, b: Device): Promise<SessionOutcome> {
+  using home = await Home.open(b.t.home, { write: true });
+  const alpha = home.view.members().find((m) => m.record.name === "alpha")!.record;
+  return await syncPeer(
+    home,
+    await home.noiseKeys(),
+    alpha,
+    [{ host: "127.0.0.1", port: a.port, path: "direct" }],
+    { now: () => Date.now(), env: () => undefined, timeoutMs: 15_000, tuning: { abilities: 0 } },
+    [],
+  );
+}
+
+Deno.test("a device behind a compaction of a state over 64 MiB catches up in one round: the state comes as a checkpoint in parts (a peer on an earlier release still gets checkpoint_too_large)", async () => {
   await using a = await device("alpha");
   await using b = await device("beta");
   await behindCompaction(a, b, 110, 62_000);
+  const digest = (await b.status()).state_digest;
+  const server = await a.serve();
+  const older = await olderRound(a, b);
+  assert.equal(older.status, "failed", JSON.stringify(older));
+  await server.waitFor(/failed beta.*larger than a checkpoint may be/, { stream: "stderr" });
+  assert.equal((await b.status()).state_digest, digest, "the earlier release took nothing");
   await caughtUp(a, b, 1100, true);
+});
+
+Deno.test("a peer on an earlier release gets one checkpoint, as before, where a current one gets parts", async () => {
+  await using a = await device("alpha");
+  await using b = await device("beta");
+  await behindCompaction(a, b, 30, 4000);
+  a.t.defaults.env = { ...a.t.defaults.env, [PART_KNOB]: String(256 << 10) };
+  const server = await a.serve();
+  const older = await olderRound(a, b);
+  assert.equal(older.status, "synced", JSON.stringify(older));
+  assert.ok(older.exchange?.took !== undefined, "it took alpha's checkpoint");
+  const [line] = await server.waitFor(/synced with beta.*/, { stream: "stderr" });
+  assert.doesNotMatch(line, /parts/);
+  assert.equal((await b.status()).state_digest, (await a.status()).state_digest);
 });
 
 Deno.test("a checkpoint past the single-checkpoint limit goes in parts in a sync session, and the device behind ends with the same state digest", async () => {
