@@ -18,6 +18,8 @@ import {
   SYNC_PROTOCOL_VERSION,
 } from "../../src/protocol/sync_fields.ts";
 import {
+  ABILITIES_KEY,
+  ABILITY_PARTS,
   decodeSyncMessage,
   encodeSyncMessage,
   MAX_CHUNK,
@@ -138,5 +140,46 @@ Deno.test("a heads message with no rows is valid (an empty log, or the last of s
 Deno.test("decodeSyncMessage() refuses a message in the old version-1 vocabulary", () => {
   for (const old of [["entries", [new Uint8Array(1)]], ["done", 3], ["error", "x", "y"]]) {
     assertMycelError(() => decodeSyncMessage(encodeCbor(old)), "bad_message", String(old[0]));
+  }
+});
+
+Deno.test("a hi's abilities travel as the last item of seen, a tunnel of no member to an earlier release; a hi without them is the same bytes as before", () => {
+  const base = {
+    type: "hi" as const,
+    now: 1,
+    digest: new Uint8Array(16).fill(3),
+    ports: [7850],
+    observed: "",
+    seen: [{ device: DeviceKey.of(new Uint8Array(32).fill(9)), endpoint: "198.18.0.2:51871" }],
+    mesh: "m",
+  };
+  const raw = decodeCbor(
+    encodeSyncMessage({ ...base, abilities: ABILITY_PARTS }),
+    "m",
+  ) as unknown[];
+  // Seven fields, as an earlier release's strict decoder takes them; seen items as it checks them.
+  assert.equal(raw.length, 7);
+  const seen = raw[5] as [Uint8Array, string][];
+  assert.equal(seen.length, 2);
+  assertBytes(seen[1][0], ABILITIES_KEY.bytes);
+  assert.equal(seen[1][1], "0.0.0.0:1");
+  const back = decodeSyncMessage(encodeSyncMessage({ ...base, abilities: ABILITY_PARTS }));
+  assert.equal(back.type === "hi" && back.abilities, ABILITY_PARTS);
+  assert.deepEqual(back.type === "hi" && back.seen.map((s) => s.endpoint), ["198.18.0.2:51871"]);
+  // Without abilities: no item added (what this release sends acting as an earlier one).
+  assertBytes(
+    encodeSyncMessage(base),
+    encodeCbor(["hi", 1, base.digest, [7850], "", [[
+      base.seen[0].device.bytes,
+      base.seen[0].endpoint,
+    ]], "m"]),
+  );
+  // Anywhere but last, or twice: one byte form per message.
+  const marker = [ABILITIES_KEY.bytes, "0.0.0.0:1"];
+  for (const items of [[marker, seen[0]], [marker, marker]]) {
+    assertMycelError(
+      () => decodeSyncMessage(encodeCbor(["hi", 1, base.digest, [], "", items, "m"])),
+      "bad_message",
+    );
   }
 });

@@ -303,3 +303,42 @@ Deno.test("SyncSession agrees with the reference model on 20,000 random conversa
     { seed: 121, numRuns: 20_000 },
   );
 });
+
+Deno.test("a checkpoint in parts: its head's chunks, then its parts', never beside a checkpoint, after entries, or with entries or end inside a piece", () => {
+  const PH = (last: boolean): SyncMessage => ({
+    type: "parts_head",
+    chunk: new Uint8Array(3),
+    last,
+  });
+  const PT = (last: boolean): SyncMessage => ({ type: "part", chunk: new Uint8Array(3), last });
+  const body = () => {
+    const s = afterHi(false);
+    s.receive(HEADS([row(0)]));
+    return s;
+  };
+  // The order the protocol has: chunks pass through as they come.
+  const ok = body();
+  for (const m of [PH(false), PH(true), PT(false), PT(true), PT(true)]) {
+    const a = ok.receive(m);
+    assert.equal(a.kind, m.type);
+  }
+  assert.equal(ok.receive(EN(1)).kind, "entries");
+  assert.equal(ok.receive(END(1)).kind, "end");
+
+  const refused: [string, SyncMessage[]][] = [
+    ["a part before its head", [PT(true)]],
+    ["a part inside its head", [PH(false), PT(true)]],
+    ["a second head", [PH(true), PT(true), PH(true)]],
+    ["entries inside a part", [PH(true), PT(false), EN(1)]],
+    ["end inside a head", [PH(false), END(0)]],
+    ["a checkpoint beside parts", [PH(true), CP(3, true)]],
+    ["parts beside a checkpoint", [CP(3, true), PH(true)]],
+    ["parts after entries", [EN(1), PH(true)]],
+  ];
+  for (const [what, msgs] of refused) {
+    const s = body();
+    const last = msgs.pop()!;
+    for (const m of msgs) s.receive(m);
+    assertMycelError(() => s.receive(last), "protocol_violation", what);
+  }
+});
