@@ -87,10 +87,15 @@ Deno.test("a peer on an earlier release gets one checkpoint, as before, where a 
   assert.equal((await b.status()).state_digest, (await a.status()).state_digest);
 });
 
-Deno.test("a checkpoint past the single-checkpoint limit goes in parts in a sync session, and the device behind ends with the same state digest", async () => {
+Deno.test("a checkpoint past the single-checkpoint limit goes in parts in a sync session while the device behind sends its own writes; both end with the same state digest", async () => {
   await using a = await device("alpha");
   await using b = await device("beta");
   await behindCompaction(a, b, 30, 4000);
   a.t.defaults.env = { ...a.t.defaults.env, [PART_KNOB]: String(256 << 10) };
-  await caughtUp(a, b, 300, false);
+  // Beta's own writes go to alpha in the same session as alpha's parts come
+  // (alpha stores them while it sends: its parts are cut once, not remade).
+  for (let i = 0; i < 3; i++) await b.t.ok(["--no-sync", "pref", "set", `mine.${i}`, "beta"]);
+  await caughtUp(a, b, 303, false);
+  const onAlpha = await a.t.json<Record<string, string>>(["pref", "list", "--json"]);
+  assert.equal(onAlpha["mine.2"], "beta", "alpha has beta's own writes");
 });
