@@ -9,7 +9,9 @@
  * the server's log, and the device behind is left as it was: the same state
  * digest, the same log, no base in parts. The single-checkpoint limit is
  * lowered through the test knob (`partBytes`, MYCEL_TEST_CHECKPOINT_BYTES
- * for a process) so a ~1.2 MiB state goes in parts of 256 KiB.
+ * for a process) so a ~1.2 MiB state goes in parts of 256 KiB; parts
+ * dripped past the whole transfer's deadline are cut (the slowest rate
+ * raised through MYCEL_TEST_STATE_RATE, test only, so that is a second).
  */
 
 import assert from "node:assert/strict";
@@ -23,6 +25,7 @@ import {
   type SyncMessage,
 } from "../../src/protocol/sync_messages.ts";
 import { Home } from "../../src/storage/home_handle.ts";
+import { pause } from "../../src/deadline.ts";
 import { syncPeer } from "../../src/sync/round.ts";
 import { SecureChannel } from "../../src/transport/secure_channel.ts";
 import { type Device, device } from "../pairing/_helpers.ts";
@@ -218,6 +221,30 @@ Deno.test("hostile parts from a member in a sync session are each refused by nam
     assert.deepEqual(await b.t.json(["log", "--json"]), before.log, `${c.name}: the log moved`);
     assert.equal(baseParts(b.t.home), 0, `${c.name}: a base in parts was kept`);
   }
+  // Parts dripped past the whole transfer's deadline (pairing's, from the head's
+  // first chunk: here the slowest rate raised to 64 MiB/s through the test
+  // knob, so about a second), each chunk well inside the read deadline: cut.
+  await b.stopServer();
+  const env = b.t.defaults.env;
+  b.t.defaults.env = { ...env, MYCEL_TEST_STATE_RATE: String(64 << 20) };
+  await b.serve();
+  const dripped = await attack(a, b, async (p, n) => {
+    if (p.type === "part" && n === 0) await pause(2500);
+    return asIs(p);
+  });
+  assert.notEqual(dripped.status, "synced");
+  assert.match(
+    dripped.line,
+    /its parts did not come within 1\.\d+s: they came slower than 64 MiB\/s/,
+  );
+  assert.equal(
+    (await b.status()).state_digest,
+    before.status.state_digest,
+    "drip: the state moved",
+  );
+  await b.stopServer();
+  b.t.defaults.env = env;
+  await b.serve();
   // The same parts untouched are taken: what was refused above was the rewriting.
   const honest = await attack(a, b, (p) => asIs(p));
   assert.equal(honest.status, "synced", honest.line);
