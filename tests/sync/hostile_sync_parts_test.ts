@@ -242,6 +242,7 @@ Deno.test("hostile parts from a member in a sync session are each refused by nam
     before.status.state_digest,
     "drip: the state moved",
   );
+  assert.ok(!b.server!.exited, "the server serves on after the cut");
   await b.stopServer();
   b.t.defaults.env = env;
   await b.serve();
