@@ -43,7 +43,13 @@ async function caughtUp(a: Device, b: Device, prefs: number, inBase: boolean): P
   await a.stopServer();
   const served = (await server.result()).stderr;
   assert.match(served, /synced with beta \(\w+\): sent \d+ \+ our state in \d+ parts/, served);
-  if (inBase) assert.ok(baseParts(b.t.home) >= 2, "beta keeps its base in parts");
+  if (!inBase) return;
+  assert.ok(baseParts(b.t.home) >= 2, "beta keeps its base in parts");
+  const doctor = JSON.parse((await b.t.run(["doctor", "--json"])).stdout) as {
+    findings: { check: string; ok: boolean; detail: string }[];
+  };
+  const log = doctor.findings.find((f) => f.check === "log")!;
+  assert.ok(log.ok, `doctor reads beta's base in parts back: ${log.detail}`);
 }
 
 /** A round from beta's home in this process, acting as an earlier release (abilities 0). */
