@@ -209,10 +209,10 @@ export class Home extends HomeView {
       new URL("./parts_spool.ts", import.meta.url),
     );
     const signer = new Signer(await this.keys());
-    return await this.#queue(async () =>
+    return await this.#writes.queued(async () =>
       spoolParts(
-        this.#state,
-        await frontierOf(this.#db, this.#log),
+        this.parts.state,
+        await frontierOf(this.parts.db, this.parts.log),
         { mesh: this.meshId, made: this.now() },
         signer,
         this.paths.root,

@@ -48,6 +48,14 @@ export class HomeWrites {
     });
   }
 
+  /**
+   * Run `job` after every write asked for before it, and before any asked for
+   * after it (a sync session's parts are cut so: home_handle.ts `spooledParts`).
+   */
+  queued<T>(job: () => Promise<T>): Promise<T> {
+    return this.#queue(job);
+  }
+
   /** Run `job` after every write asked for before it (sessions share the handle). */
   #queue<T>(job: () => Promise<T>): Promise<T> {
     const run = this.#writes.then(job);
