@@ -12,6 +12,7 @@
 import type { FolderOutcome } from "../sync/folder_round.ts";
 import { stoppedHints } from "./folder_stopped.ts";
 import { sizeOf } from "./unfetchable_report.ts";
+import { deviceOfHex } from "../storage/sql_folders.ts";
 
 /** One folder's outcome of a round. */
 export interface SyncFolderJson {
@@ -38,6 +39,20 @@ export interface SyncFolderJson {
   stopped: string | null;
   /** What to do about it being stopped; null when it is not, or nothing helps. */
   hint: string | null;
+  /**
+   * Edits of a file moved on one device while another edited it, carried
+   * this round to where it moved (said once, as the text says them): the
+   * old path, the new one, and the editing and moving devices (short id and
+   * name, "this device" for this one). Empty when none.
+   */
+  carried: {
+    path: string;
+    moved_to: string;
+    edited_by: string;
+    edited_by_name: string;
+    moved_by: string;
+    moved_by_name: string;
+  }[];
 }
 
 /** The folders' outcomes, in the order the round applied them. */
@@ -64,6 +79,14 @@ export function foldersJson(applied: readonly FolderOutcome[]): SyncFolderJson[]
       not_written: a?.problems.length ?? 0,
       stopped: f.stopped ? f.stopped.replace(/^folder stopped: /, "") : null,
       hint: hints.length > 0 ? hints.join(" ") : null,
+      carried: (f.carried ?? []).map((m) => ({
+        path: m.path,
+        moved_to: m.movedTo,
+        edited_by: deviceOfHex(m.editedById).short,
+        edited_by_name: m.editedBy,
+        moved_by: deviceOfHex(m.movedById).short,
+        moved_by_name: m.movedBy,
+      })),
     };
   });
 }

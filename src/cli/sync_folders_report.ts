@@ -17,7 +17,7 @@ import { markerHints, stopLine, stoppedError } from "./folder_stopped.ts";
 import { notListedLines, notRemovedLines, notWrittenLines } from "./not_synced.ts";
 import { printUnfetchable, sizeOf } from "./unfetchable_report.ts";
 import { safeText } from "../text_safety.ts";
-import { movedText } from "./moved_text.ts";
+import { carriedText, movedText } from "./moved_text.ts";
 
 /**
  * Print what applying each folder did (nothing under quiet or `--json`);
@@ -106,6 +106,7 @@ export function reportFolders(
     if (f.moved !== undefined) {
       ctx.out.error(`  see \`mycel folder conflicts ${f.folder}\` for what to do`);
     }
+    for (const m of f.carried ?? []) ctx.out.error(`folder ${f.folder}: ${carriedText(m)}`);
     if (f.problemsChanged && a.problems.length === 0) {
       ctx.out.error(`folder ${f.folder}: every path is written here again`);
     } else if (f.problemsChanged) {

@@ -54,6 +54,8 @@ export interface MovedWhileEdited {
   readonly movedBy: string;
   /** Hex key of the device whose version wins at `path` (the edit's). */
   readonly editedBy: string;
+  /** The content the move took (`contentDigest`, as its deletion names it). */
+  readonly content: string;
 }
 
 interface Candidate {
@@ -139,7 +141,8 @@ export function movedWhileEdited(
   for (const list of byEntry.values()) {
     for (const c of list) {
       if (c.movedTo === undefined || c.blocked || asFolder?.has(c.path)) continue;
-      out.push({ path: c.path, movedTo: c.movedTo, movedBy: c.movedBy, editedBy: c.editedBy });
+      const { path, movedTo, movedBy, editedBy, digest: content } = c;
+      out.push({ path, movedTo, movedBy, editedBy, content });
     }
   }
   // One per old path (two deletions of it in one entry can't be).

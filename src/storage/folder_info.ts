@@ -77,6 +77,13 @@ export interface FolderInfo {
    * each once, when it appears (src/sync/moved_said.ts).
    */
   movedSaid?: string[];
+  /**
+   * Those of them whose edit another device, or a later round, is to carry
+   * to where the file moved (src/sync/folder_apply_carry.ts): old path, new
+   * path, the edit's content digest and the editing and moving devices (hex
+   * keys), so the round that sees it carried says so once.
+   */
+  carryWaiting?: { path: string; to: string; content: string; editedBy: string; movedBy: string }[];
 }
 
 /** How many not-synced (or not-written) paths a folder's info keeps. */

@@ -33,6 +33,7 @@ import { cannotWrite } from "../files/disk_full.ts";
 import { decodeFileVersion } from "../log/file_version_codec.ts";
 import { planFolder } from "../files/folder_plan.ts";
 import { keepOpen, movedWhileEdited } from "../files/moved_edited.ts";
+import { carryEdits } from "./folder_apply_carry.ts";
 import type { FolderPlan } from "../files/folder_plan_types.ts";
 import { versionId } from "../log/folder_state.ts";
 import { frontierOf } from "./folder_progress.ts";
@@ -64,29 +65,41 @@ export async function applyFolder(
   const paths = () => home.view.folders().paths(id);
   // Before the state is read: no later than what the plan sees (interim records).
   const frontier = frontierOf(home, id);
-  const planned: FolderPlan = planFolder(
-    withoutIgnored(paths(), ignored),
-    new Map([...index.rows].filter(([p]) => !ignored(p))),
-    versionId,
-  );
-  // Only a conflict can be a file moved while edited; where it moved to is
-  // looked for over the whole state, ignored paths too, so every device
-  // leaves the same conflicts open (and reads the folder again only then).
-  // One this plan gives up as a folder's name is not held: its merge, the
-  // path deleted, ends it (plan_blocked.ts). As this plan sees it: a device
-  // that ignores the paths below holds it until another's deletion comes.
-  const asFolder = new Set<string>();
-  for (const a of planned.actions) {
-    if (a.kind === "merge" && a.winner.kind === "deleted") asFolder.add(a.path);
-  }
-  const moved = planned.conflicts.length === 0
-    ? []
-    : movedWhileEdited(paths, new Set(planned.conflicts), asFolder);
+  const planNow = () => {
+    const planned: FolderPlan = planFolder(
+      withoutIgnored(paths(), ignored),
+      new Map([...index.rows].filter(([p]) => !ignored(p))),
+      versionId,
+    );
+    // Only a conflict can be a file moved while edited; where it moved to is
+    // looked for over the whole state, ignored paths too, so every device
+    // leaves the same conflicts open (and reads the folder again only then).
+    // One this plan gives up as a folder's name is not held: its merge, the
+    // path deleted, ends it (plan_blocked.ts). As this plan sees it: a device
+    // that ignores the paths below holds it until another's deletion comes.
+    const asFolder = new Set<string>();
+    for (const a of planned.actions) {
+      if (a.kind === "merge" && a.winner.kind === "deleted") asFolder.add(a.path);
+    }
+    const moved = planned.conflicts.length === 0
+      ? []
+      : movedWhileEdited(paths, new Set(planned.conflicts), asFolder);
+    return { planned, moved };
+  };
+  let { planned, moved } = planNow();
+  // The edits this device can carry to where their file moved are published
+  // first (folder_apply_carry.ts), and the plan made again: this round writes
+  // them there and removes the old paths.
+  const carry = await carryEdits(home, id, moved, index.rows, ignored);
+  if (carry.carried.length > 0) ({ planned, moved } = planNow());
   const plan = keepOpen(planned, new Set(moved.map((m) => m.path)));
   const s = new ApplySession(home, folder, o, index.rows, plan.conflicts.length);
   s.frontier = frontier;
   const { report, record } = s;
   report.moved = moved;
+  report.carried = carry.carried;
+  report.carryWaiting = carry.waiting;
+  report.problems.push(...carry.problems);
 
   // A folder on a read-only mount: said once, and nothing is fetched — every
   // round would fetch every file and fail to write it.

@@ -8,6 +8,7 @@
 import type { RegularFileVersion } from "../log/file_version.ts";
 import type { PlanAction } from "../files/folder_plan_types.ts";
 import type { MovedWhileEdited } from "../files/moved_edited.ts";
+import type { CarryWaiting } from "./folder_apply_carry.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { FetchPeer, PeerFetchReport } from "./file_fetch.ts";
 import type { UnfetchableFile } from "./unfetchable.ts";
@@ -85,4 +86,11 @@ export interface ApplyReport {
    * round applied (src/files/moved_edited.ts): their conflicts stay open.
    */
   moved?: readonly MovedWhileEdited[];
+  /**
+   * Of those found before the plan, the ones whose edit this device carried
+   * to where the file moved (folder_apply_carry.ts): gone from `moved`.
+   */
+  carried?: readonly MovedWhileEdited[];
+  /** Of `moved`, the ones another device, or a later round, will carry. */
+  carryWaiting?: readonly CarryWaiting[];
 }

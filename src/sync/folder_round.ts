@@ -30,7 +30,7 @@ import type { SessionTuning } from "./session_bounds.ts";
 import { folderPeers, openPeers } from "./folder_peers.ts";
 import { apartFolderHere, leftAloneHere } from "./left_alone.ts";
 import { deletedInState } from "./state_deleted.ts";
-import { type MovedNote, movedToSay } from "./moved_said.ts";
+import { type CarriedNote, carriedToSay, type MovedNote, movedToSay } from "./moved_said.ts";
 import type { SessionOutcome } from "./peer_session_types.ts";
 
 /** How the folder half runs. */
@@ -123,6 +123,12 @@ export interface FolderOutcome {
    * found and no earlier round here said (moved_said.ts); absent when none.
    */
   readonly moved?: readonly MovedNote[];
+  /**
+   * Edits carried to where their file moved, said once: by this device this
+   * round, or by another since an earlier round here waited for it
+   * (moved_said.ts `carriedToSay`); absent when none.
+   */
+  readonly carried?: readonly CarriedNote[];
 }
 
 /** Bring every folder this device syncs (or `o.only`) to the state (see the module comment). */
@@ -200,7 +206,14 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
       frontier,
     });
     const swept = await housekeeping(home, latest, blobs);
-    const moved = await movedToSay(home, f.folder, apply!.moved ?? []);
+    const waiting = apply!.carryWaiting ?? [];
+    const toCarry = new Set(waiting.map((m) => m.path));
+    const moved = await movedToSay(
+      home,
+      f.folder,
+      (apply!.moved ?? []).filter((m) => !toCarry.has(m.path)),
+    );
+    const carried = await carriedToSay(home, f.folder, apply!.carried ?? [], waiting);
     out.push({
       folder: f.folder,
       apply,
@@ -208,6 +221,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
       problemsChanged,
       ...swept,
       ...(moved.length > 0 ? { moved } : {}),
+      ...(carried.length > 0 ? { carried } : {}),
     });
   }
   return out;

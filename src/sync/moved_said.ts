@@ -6,9 +6,16 @@
  * it appears, not every 30 s (`folder status` and `folder conflicts` keep
  * saying them). The old paths said are kept in the folder's local info;
  * a pair that ends is dropped from it, so it is said again if it comes back.
+ * A pair whose edit is to be carried to where the file moved
+ * (folder_apply_carry.ts) is not said so: the round that sees it carried
+ * says that instead ({@link carriedToSay}).
  */
 
 import type { MovedWhileEdited } from "../files/moved_edited.ts";
+import { winnerOf } from "../files/conflict.ts";
+import { contentDigest } from "../files/version_content.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
+import type { CarryWaiting } from "./folder_apply_carry.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
 
@@ -54,4 +61,80 @@ export function nameOf(home: Home, hex: string): string {
   if (key === home.device) return "this device";
   const m = home.view.member(key);
   return m?.record.name || key.short;
+}
+
+/** An edit carried to where its file moved, as `sync now` says it (src/files/moved_carry.ts). */
+export interface CarriedNote {
+  readonly path: string;
+  readonly movedTo: string;
+  /** Name of the device whose edit it is. */
+  readonly editedBy: string;
+  /** Name of the device that moved the file. */
+  readonly movedBy: string;
+  /** Hex keys of the two, for `--json`. */
+  readonly editedById: string;
+  readonly movedById: string;
+}
+
+/**
+ * The edits carried to where their file moved that `sync now` says this
+ * round, once: those this device carried (`carried`), and those it waited
+ * for (kept in the folder's info from an earlier round) that the state now
+ * shows carried — the old path deleted, the new path holding the edit's
+ * content — by another device. `waiting`: those still to be carried, kept
+ * for the next round; one that ended otherwise (the user moved or deleted a
+ * copy meanwhile) is dropped unsaid.
+ */
+export async function carriedToSay(
+  home: Home,
+  folder: string,
+  carried: readonly MovedWhileEdited[],
+  waiting: readonly CarryWaiting[],
+): Promise<CarriedNote[]> {
+  const info = home.folderLocal.folder(folder)?.info;
+  if (info === undefined) return [];
+  const before = info.carryWaiting ?? [];
+  const notes: CarriedNote[] = carried.map((m) => note(home, m.path, m.movedTo, m));
+  const still = new Set([...waiting.map((w) => w.path), ...carried.map((m) => m.path)]);
+  const state = home.view.folders();
+  const winner = (path: string) => {
+    const list = state.versionsAt(folder, path).map((v) => decodeFileVersion(v.bytes));
+    return list.length === 0 ? undefined : winnerOf(list);
+  };
+  for (const w of before) {
+    if (still.has(w.path)) continue;
+    const there = winner(w.to);
+    const gone = winner(w.path);
+    const done = (gone === undefined || gone.kind === "deleted") && there !== undefined &&
+      there.kind !== "deleted" && contentDigest(there) === w.content;
+    if (done) notes.push(note(home, w.path, w.to, w));
+  }
+  const now = waiting.slice(0, SAID_KEPT).map((w) => ({
+    path: w.path,
+    to: w.movedTo,
+    content: w.edit,
+    editedBy: w.editedBy,
+    movedBy: w.movedBy,
+  }));
+  if (JSON.stringify(now) !== JSON.stringify(before)) {
+    const carryWaiting = now.length > 0 ? now : undefined;
+    await home.write((w) => w.folderLocal.setInfo(folder, { ...info, carryWaiting }));
+  }
+  return notes;
+}
+
+function note(
+  home: Home,
+  path: string,
+  movedTo: string,
+  by: { editedBy: string; movedBy: string },
+): CarriedNote {
+  return {
+    path,
+    movedTo,
+    editedBy: nameOf(home, by.editedBy),
+    movedBy: nameOf(home, by.movedBy),
+    editedById: by.editedBy,
+    movedById: by.movedBy,
+  };
 }

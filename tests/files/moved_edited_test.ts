@@ -67,6 +67,7 @@ Deno.test("a deletion an edit won over, whose entry put the deleted content at a
     movedTo: "archive/notes.txt",
     movedBy: AHEX,
     editedBy: BHEX,
+    content: (DELETION as { deletedContent?: string }).deletedContent,
   }]);
 });
 

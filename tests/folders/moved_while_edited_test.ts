@@ -1,16 +1,17 @@
 /**
  * A file (or a folder holding it) moved on one device while another device
- * edited it, as real processes: the edit wins over the move's deletion at
- * the old path, so both devices end with the edit at the old path and the
- * content before it at the new one. Both are kept, and now said, the same
- * way on both devices: `folder conflicts` (text and --json) names the pair,
- * the devices and what to do, `folder status` counts it with the conflicts,
- * and `sync now` says it once, in the round that finds it. Moving the edit
- * over the moved file ends it everywhere; so does deleting the moved copy
- * (the edit stays where it was). A plain deletion against an edit,
- * and a copy against an edit, are not reported as moves. Before, nothing
- * said it: `folder conflicts` listed nothing (issue 13, found by a
- * walkthrough).
+ * edited it, as real processes. The edit wins over the move's deletion at
+ * the old path; the edit is then carried to where the file moved, as the
+ * user meant: on every device the new path holds the edit, the old path
+ * nothing, the content before the edit is kept under `.mycel/versions`
+ * where it was replaced, and `sync now` says it once on each device that
+ * saw the pair (`mycel log` shows the entry). Two devices carrying it in
+ * the same round make no conflict copy and end with the same tree and
+ * state; a device away all along comes back to the same tree. Where the
+ * new path changed too, nothing is carried and nothing lost. A plain
+ * deletion against an edit, and a copy against an edit, are not moves.
+ * Before issue 13 nothing said it; before this, the edit stayed at the old
+ * path and the user had to move it over the moved file.
  */
 
 import assert from "node:assert/strict";
@@ -19,6 +20,7 @@ import {
   type Device,
   type Devices,
   devices,
+  keptFiles,
   listTree,
   put,
   rounds,
@@ -93,54 +95,61 @@ async function statusOf(d: Device): Promise<{ conflicts: number; moved_while_edi
   return s;
 }
 
-/** Both devices report `old` edited on b while a moved it to `to`, alike, and `sync now` said it once. */
-async function reportedOnBoth(
-  [a, b]: readonly Device[],
-  said: readonly string[],
+const digestOf = async (d: Device): Promise<string> =>
+  JSON.parse((await d.ok(["--no-sync", "status", "--json"])).stdout).state_digest;
+
+/**
+ * Every device of `list` (roots `roots`) holds the edit at `to` and nothing
+ * at `old`, no conflict copy, no conflict left; same tree and state digest.
+ */
+async function carriedOnAll(
+  list: readonly Device[],
+  roots: readonly string[],
   old: string,
   to: string,
 ): Promise<void> {
-  const pair = {
-    path: old,
-    moved_to: to,
-    moved_by: a.id.slice(0, 7),
-    edited_by: b.id.slice(0, 7),
-  };
-  for (const d of [a, b]) {
-    const c = await conflictsOf(d);
-    assert.deepEqual(c.unresolved, [old], d.name);
-    assert.deepEqual(c.copies, [], d.name);
-    const names = d === a ? ["this device", "b"] : ["a", "this device"];
-    assert.deepEqual(c.moved_while_edited, [
-      { ...pair, moved_by_name: names[0], edited_by_name: names[1] },
-    ], d.name);
-    const textOut = await d.ok(["--no-sync", "folder", "conflicts", "docs"]);
-    assert.match(
-      textOut.stdout,
-      new RegExp(
-        `^docs: ${old} was edited on ${names[1]} while ${names[0]} moved it to ${to}: ` +
-          "both are kept",
-        "m",
-      ),
-      textOut.stdout,
-    );
-    assert.doesNotMatch(textOut.stdout, /resolving/, textOut.stdout);
-    assert.match(textOut.stderr, /move it over the moved file/, textOut.stderr);
-    assert.deepEqual(await statusOf(d), {
-      ...await statusOf(d),
-      conflicts: 1,
-      moved_while_edited: 1,
-    });
-    const st = await d.ok(["--no-sync", "folder", "status", "docs"]);
-    assert.match(st.stdout, /1 conflict \(1 of them a file moved on one device while edited/);
-    // Said once on each device, by the round that found it.
-    const rounds = said.filter((s) => s.startsWith(`${d.name}: `));
-    const saying = rounds.filter((s) => s.includes(`${old} was edited on ${names[1]} while`));
-    assert.equal(saying.length, 1, rounds.join("\n---\n"));
+  for (const [i, d] of list.entries()) {
+    assert.equal(await text(roots[i], old), undefined, d.name);
+    assert.equal(await text(roots[i], to), EDITED, d.name);
+    const tree = await listTree(roots[i]);
+    assert.ok(!tree.some((p) => p.includes("sync-conflict")), `${d.name}: ${tree.join(", ")}`);
+    assert.deepEqual(await conflictsOf(d), { id: "docs", unresolved: [], copies: [] }, d.name);
+    const s = await statusOf(d);
+    assert.deepEqual([s.conflicts, s.moved_while_edited], [0, 0], d.name);
+    assert.equal(await treeHash(roots[i]), await treeHash(roots[0]), d.name);
+    assert.equal(await digestOf(d), await digestOf(list[0]), d.name);
   }
 }
 
-Deno.test("a file moved on one device while edited on another: both kept, and said alike on both until the edit is moved over", async () => {
+/** `root` keeps, under .mycel/versions, a file of `body` whose name starts `prefix`. */
+async function keeps(root: string, prefix: string, body: string): Promise<void> {
+  const kept = await keptFiles(root);
+  const found = kept.some((k) =>
+    k.path.startsWith(prefix) && new TextDecoder().decode(k.bytes) === body
+  );
+  assert.ok(found, `${root}: ${kept.map((k) => k.path).join(", ")}`);
+}
+
+/** What a's and b's rounds said of the carry: once each, and no "both are kept". */
+function saidCarriedOnce(said: readonly string[], old: string, to: string): void {
+  const expect: [string, RegExp][] = [
+    [
+      "a",
+      new RegExp(`the edit of ${old} made on b was carried to ${to}, where this device moved it`),
+    ],
+    [
+      "b",
+      new RegExp(`the edit of ${old} made on this device was carried to ${to}, where a moved it`),
+    ],
+  ];
+  for (const [name, line] of expect) {
+    const rounds = said.filter((s) => s.startsWith(`${name}: `));
+    assert.equal(rounds.filter((s) => line.test(s)).length, 1, rounds.join("\n---\n"));
+  }
+  assert.doesNotMatch(said.join("\n"), /both are kept/);
+}
+
+Deno.test("a file moved on one device while edited on another: the edit is carried to where it moved on both, said once, the content before it kept", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await shared(devs, { "notes.txt": BEFORE });
@@ -149,26 +158,21 @@ Deno.test("a file moved on one device while edited on another: both kept, and sa
   await Deno.rename(join(ra, "notes.txt"), join(ra, "archive/notes.txt"));
   await put(rb, "notes.txt", EDITED);
   const said = await scansThenRounds([a, b]);
+  await rounds([a, b], 1); // the last progress records, for the state digests
 
-  for (const root of [ra, rb]) {
-    assert.equal(await text(root, "notes.txt"), EDITED, root);
-    assert.equal(await text(root, "archive/notes.txt"), BEFORE, root);
-  }
-  assert.equal(await treeHash(ra), await treeHash(rb));
-  await reportedOnBoth([a, b], said, "notes.txt", "archive/notes.txt");
-
-  // What the hint says: move the edit over the moved file, on either device.
-  await Deno.rename(join(rb, "notes.txt"), join(rb, "archive/notes.txt"));
-  await scansThenRounds([b, a], [b]);
-  for (const [d, root] of [[a, ra], [b, rb]] as const) {
-    assert.equal(await text(root, "notes.txt"), undefined, root);
-    assert.equal(await text(root, "archive/notes.txt"), EDITED, root);
-    assert.deepEqual(await conflictsOf(d), { id: "docs", unresolved: [], copies: [] }, d.name);
-    assert.equal((await statusOf(d)).moved_while_edited, 0, d.name);
-  }
+  await carriedOnAll([a, b], [ra, rb], "notes.txt", "archive/notes.txt");
+  // a held the content before the edit at the new path: replaced, so kept.
+  await keeps(ra, "archive/notes", BEFORE);
+  saidCarriedOnce(said, "notes.txt", "archive/notes.txt");
+  // The entry that carried it: b's, the edit at the new path and the old path deleted.
+  const log = await a.ok(["--no-sync", "log", "--device", "b"]);
+  assert.match(
+    log.stdout,
+    /b#\d+ +file docs\/archive\/notes\.txt file; file docs\/notes\.txt deleted$/m,
+  );
 });
 
-Deno.test("a folder renamed on one device while a file in it is edited on another: the edited file is reported with its new place", async () => {
+Deno.test("a folder renamed on one device while a file in it is edited on another: the edit is carried into the renamed folder", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await shared(devs, { "drafts/x.txt": BEFORE, "drafts/y.txt": "y\n" });
@@ -176,25 +180,107 @@ Deno.test("a folder renamed on one device while a file in it is edited on anothe
   await Deno.rename(join(ra, "drafts"), join(ra, "final"));
   await put(rb, "drafts/x.txt", EDITED);
   const said = await scansThenRounds([a, b]);
+  await rounds([a, b], 1); // the last progress records, for the state digests
+
+  await carriedOnAll([a, b], [ra, rb], "drafts/x.txt", "final/x.txt");
+  for (const root of [ra, rb]) {
+    assert.equal(await text(root, "final/y.txt"), "y\n", root);
+    const tree = await listTree(root);
+    assert.ok(!tree.some((p) => p.startsWith("drafts/")), `${root}: ${tree.join(", ")}`);
+  }
+  await keeps(ra, "final/x", BEFORE);
+  saidCarriedOnce(said, "drafts/x.txt", "final/x.txt");
+});
+
+Deno.test("two devices carrying the same edit in the same round make no conflict copy and end with the same tree and state", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await shared(devs, { "notes.txt": BEFORE });
+
+  await Deno.mkdir(join(ra, "archive"));
+  await Deno.rename(join(ra, "notes.txt"), join(ra, "archive/notes.txt"));
+  await put(rb, "notes.txt", EDITED);
+  for (const d of [a, b]) await d.ok(["--no-sync", "folder", "scan"]);
+  // a's round: each gets the other's change; a fetches the edit, and waits.
+  const first = await syncNow(a, ["--json", "--folders"]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(JSON.parse(first.stdout).folders[0].carried, []);
+  assert.equal(await text(ra, "notes.txt"), EDITED);
+  // Apart now: each carries it on its own, in its own round.
+  await a.stopServer();
+  await b.stopServer();
+  for (const d of [b, a]) {
+    const r = await syncNow(d, ["--json", "--folders"]);
+    const [carried] = JSON.parse(r.stdout).folders[0].carried;
+    assert.deepEqual(carried, {
+      path: "notes.txt",
+      moved_to: "archive/notes.txt",
+      edited_by: b.id.slice(0, 7),
+      edited_by_name: d === b ? "this device" : "b",
+      moved_by: a.id.slice(0, 7),
+      moved_by_name: d === a ? "this device" : "a",
+    }, d.name);
+  }
+  for (const d of [a, b]) await d.serve();
+  await rounds([a, b], 2);
+
+  await carriedOnAll([a, b], [ra, rb], "notes.txt", "archive/notes.txt");
+  // Both carried it: each log holds both entries.
+  const log = (await a.ok(["--no-sync", "log"])).stdout;
+  for (const name of ["a", "b"]) {
+    assert.match(
+      log,
+      new RegExp(`${name}#\\d+ +file docs/archive/notes\\.txt file; file docs/notes\\.txt deleted`),
+      log,
+    );
+  }
+});
+
+Deno.test("a file moved and then edited at its new place while edited at the old one on another device: nothing carried, nothing lost", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await shared(devs, { "notes.txt": BEFORE });
+
+  await Deno.mkdir(join(ra, "archive"));
+  await Deno.rename(join(ra, "notes.txt"), join(ra, "archive/notes.txt"));
+  await a.ok(["--no-sync", "folder", "scan"]);
+  await put(ra, "archive/notes.txt", "a's own edit\n");
+  await put(rb, "notes.txt", EDITED);
+  const said = await scansThenRounds([a, b]);
 
   for (const root of [ra, rb]) {
-    assert.equal(await text(root, "drafts/x.txt"), EDITED, root);
-    assert.equal(await text(root, "drafts/y.txt"), undefined, root);
-    assert.equal(await text(root, "final/x.txt"), BEFORE, root);
-    assert.equal(await text(root, "final/y.txt"), "y\n", root);
+    assert.equal(await text(root, "notes.txt"), EDITED, root);
+    assert.equal(await text(root, "archive/notes.txt"), "a's own edit\n", root);
   }
   assert.equal(await treeHash(ra), await treeHash(rb));
-  await reportedOnBoth([a, b], said, "drafts/x.txt", "final/x.txt");
+  assert.doesNotMatch(said.join("\n"), /carried/);
+});
 
-  // The other way out the hint gives: delete the moved copy, keep the edit where it was.
-  await Deno.remove(join(ra, "final/x.txt"));
-  await scansThenRounds([a, b], [a]);
-  for (const [d, root] of [[a, ra], [b, rb]] as const) {
-    assert.equal(await text(root, "drafts/x.txt"), EDITED, root);
-    assert.equal(await text(root, "final/x.txt"), undefined, root);
-    assert.deepEqual(await conflictsOf(d), { id: "docs", unresolved: [], copies: [] }, d.name);
-    assert.deepEqual((await statusOf(d)).conflicts, 0, d.name);
+Deno.test("a file moved on one device while the other edited it and made a file of its own at the new path: said, not carried, nothing lost", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await shared(devs, { "notes.txt": BEFORE });
+
+  await Deno.mkdir(join(ra, "archive"));
+  await Deno.rename(join(ra, "notes.txt"), join(ra, "archive/notes.txt"));
+  await put(rb, "notes.txt", EDITED);
+  await put(rb, "archive/notes.txt", "b's own file\n");
+  const said = await scansThenRounds([a, b]);
+
+  assert.match(
+    said.join("\n"),
+    /notes\.txt was edited on (b|this device) while (a|this device) moved it to archive\/notes\.txt: both are kept/,
+  );
+  assert.doesNotMatch(said.join("\n"), /carried/);
+  for (const root of [ra, rb]) {
+    assert.equal(await text(root, "notes.txt"), EDITED, root);
+    const held = [];
+    for (const p of await listTree(root)) {
+      if (p.startsWith("archive/")) held.push(await text(root, p));
+    }
+    assert.deepEqual(held.sort(), [BEFORE, "b's own file\n"].sort(), root);
   }
+  assert.equal(await treeHash(ra), await treeHash(rb));
 });
 
 /** No move reported on either device, the edit at `path`, nothing left in conflict. */
@@ -240,7 +326,7 @@ Deno.test("a file copied on one device while edited on another, and its original
   assert.doesNotMatch(said.join("\n"), /moved it/);
 });
 
-Deno.test("a device away while a file was moved and edited meets both at once and says the same pair", async () => {
+Deno.test("a device away while a file was moved, edited and carried comes back to the same tree", async () => {
   await using devs = await devices(["a", "b", "c"]);
   const [a, b, c] = devs.list;
   const [ra, rb, rc] = await shared(devs, { "notes.txt": BEFORE });
@@ -252,32 +338,17 @@ Deno.test("a device away while a file was moved and edited meets both at once an
   await Deno.rename(join(ra, "notes.txt"), join(ra, "archive/notes.txt"));
   await put(rb, "notes.txt", EDITED);
   await scansThenRounds([a, b], [a, b], [c]);
+  assert.equal(await text(ra, "archive/notes.txt"), EDITED);
 
   await c.serve();
   const r = await syncNow(c);
   assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
-  assert.match(r.stderr, /notes\.txt was edited on b while a moved it to archive\/notes\.txt/);
+  // c never saw the pair: nothing to say, only the files to take.
+  assert.doesNotMatch(r.stderr, /both are kept|carried/);
   await rounds([a, b, c], 1);
-  assert.equal(await text(rc, "notes.txt"), EDITED);
-  assert.equal(await text(rc, "archive/notes.txt"), BEFORE);
-  assert.equal(await treeHash(rc), await treeHash(ra));
-  const pair = {
-    path: "notes.txt",
-    moved_to: "archive/notes.txt",
-    moved_by: a.id.slice(0, 7),
-    moved_by_name: "a",
-    edited_by: b.id.slice(0, 7),
-    edited_by_name: "b",
-  };
-  assert.deepEqual(await conflictsOf(c), {
-    id: "docs",
-    unresolved: ["notes.txt"],
-    copies: [],
-    moved_while_edited: [pair],
-  });
-  // Still open on the two others: c's round merged nothing.
-  assert.deepEqual((await conflictsOf(a)).unresolved, ["notes.txt"]);
-  assert.deepEqual((await conflictsOf(b)).unresolved, ["notes.txt"]);
+  await carriedOnAll([a, b, c], [ra, rb, rc], "notes.txt", "archive/notes.txt");
+  // c held the content before the edit at the old path: removed, so kept.
+  await keeps(rc, "notes", BEFORE);
 });
 
 Deno.test("a file moved into a folder of its own name while edited on another device: the folder keeps the name, the edit becomes a conflict copy, nothing stays open", async () => {
