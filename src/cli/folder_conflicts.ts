@@ -6,7 +6,8 @@
  * both read folder_winners.ts), and which can't be ended here because the
  * merge's version vector could not be built, and which are a file moved on
  * one device while another edited it (src/files/moved_edited.ts: such a
- * conflict stays until the user ends it).
+ * conflict stays until its edit is carried to where the file moved,
+ * src/files/moved_carry.ts, or, where it can't be, the user ends it).
  */
 
 import { sameContent } from "../files/version_content.ts";
@@ -19,6 +20,7 @@ import type { Home } from "../storage/home_handle.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
 import { removedMaker, winners } from "./folder_winners.ts";
 import { movedWhileEdited } from "../files/moved_edited.ts";
+import { editToCarry } from "../files/moved_carry.ts";
 import { nameOf } from "../sync/moved_said.ts";
 
 /** A conflict that waits for a version only a device removed since had. */
@@ -38,6 +40,8 @@ export interface MovedPair {
   readonly movedById: string;
   readonly editedBy: string;
   readonly editedById: string;
+  /** Its edit is to be carried to `movedTo` (src/files/moved_carry.ts): nothing to do. */
+  readonly carrying: boolean;
 }
 
 /** What a conflict copy holds, from its name, checked against the state. */
@@ -116,7 +120,10 @@ export function folderConflicts(
     }
   }
   const ignoredHere = copies.filter(ignored);
+  const at = (path: string) =>
+    home.view.folders().versionsAt(folder, path).map((v) => decodeFileVersion(v.bytes));
   const moved = movedWhileEdited(() => home.view.folders().paths(folder)).map((m) => ({
+    carrying: editToCarry(m, at(m.path), at(m.movedTo)) !== undefined,
     path: m.path,
     movedTo: m.movedTo,
     movedBy: nameOf(home, m.movedBy),

@@ -222,6 +222,11 @@ export interface ConflictsJson {
     /** The same of the device whose edit is at `path`. */
     edited_by: string;
     edited_by_name: string;
+    /**
+     * True when the edit is to be carried to `moved_to` (a device that holds
+     * it does so in its next round): nothing to do. False: both stay.
+     */
+    carrying: boolean;
   }[];
   /** What each copy holds, as its name says (`of` only when that file exists); absent when none. */
   copy_details?: {
@@ -266,6 +271,7 @@ export function conflictsJson(
           moved_by_name: m.movedBy,
           edited_by: m.editedById,
           edited_by_name: m.editedBy,
+          carrying: m.carrying,
         })),
       }
       : {}),

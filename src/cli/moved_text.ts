@@ -24,6 +24,13 @@ export function movedText(m: MovedNamed): string {
     `(the edit at ${safeText(m.path)}, the content before it at ${safeText(m.movedTo)})`;
 }
 
+/** "P was edited on B while A moved it to Q: the edit goes there (…)". */
+export function carryingText(m: MovedNamed): string {
+  return `${safeText(m.path)} was edited on ${safeText(m.editedBy)} while ` +
+    `${safeText(m.movedBy)} moved it to ${safeText(m.movedTo)}: the edit goes there ` +
+    "(the next round of a device that holds it carries it)";
+}
+
 /** "the edit of P made on B was carried to Q, where A moved it". */
 export function carriedText(m: MovedNamed): string {
   return `the edit of ${safeText(m.path)} made on ${safeText(m.editedBy)} was carried to ` +

@@ -19,7 +19,8 @@
  *   need no further merge, so this never ping-pongs. (The caller leaves out
  *   the merge of a file moved on one device while another edited it,
  *   folder_apply.ts: it would drop from the state the deletion that says the
- *   file moved; that conflict stays until the user ends it.)
+ *   file moved; that conflict stays until its edit is carried to where the
+ *   file moved, moved_carry.ts, or the user ends it.)
  * Copies come first (the losing content may be the one on this disk), then
  * writes, then removals (a rename elsewhere reuses the chunks of the file it
  * removes), then merges. What a plan is made of is folder_plan_types.ts; a

@@ -23,10 +23,14 @@
  *
  * Only while the deletion is in the state: the plan (folder_plan.ts) does
  * not end such a conflict with a merge version, which would drop the
- * deletion from the state and with it what says the file moved. It ends
- * when the user deletes or moves the old path (two deletions, no conflict),
- * when the new path changes (no version of content C left there: an
- * ordinary conflict, merged as any), or with `folder override`.
+ * deletion from the state and with it what says the file moved. What ends
+ * it, most often: the edit carried to where the file moved (moved_carry.ts:
+ * while the new path holds exactly the moved content, a device holding the
+ * edit publishes it there and the old path deleted). Otherwise — the new
+ * path changed too, two edits at the old one — it stays, said, until the
+ * user deletes or moves the old path (two deletions, no conflict), the new
+ * path changes (no version of content C left there: an ordinary conflict,
+ * merged as any), or `folder override`.
  */
 
 import { decodeFileVersion } from "../log/file_version_codec.ts";

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { encodeFileVersion } from "../../src/log/file_version_codec.ts";
 import type { FileVersion, RegularFileVersion } from "../../src/log/file_version.ts";
-import type { MovedWhileEdited } from "../../src/files/moved_edited.ts";
+import { type MovedWhileEdited, movedWhileEdited } from "../../src/files/moved_edited.ts";
 import { carryVersions, editToCarry } from "../../src/files/moved_carry.ts";
 import { contentDigest } from "../../src/files/version_content.ts";
 import { planFolder } from "../../src/files/folder_plan.ts";
@@ -97,10 +97,6 @@ Deno.test("two devices carrying the same edit at once make no conflict: same con
     carryVersions(PAIR, EDIT as RegularFileVersion, [DELETION, EDIT], [MOVED], d, 9000);
   const [x, y] = [by(A), by(B)];
   assert.ok(typeof x !== "string" && typeof y !== "string");
-  const pv = (v: FileVersion) => {
-    const bytes = encodeFileVersion(v);
-    return { id: versionId(bytes), bytes };
-  };
   const plan = planFolder(
     [
       ["archive/notes.txt", [pv(x.atNew), pv(y.atNew)]],
@@ -111,4 +107,72 @@ Deno.test("two devices carrying the same edit at once make no conflict: same con
   );
   assert.deepEqual(plan.conflicts, []);
   assert.deepEqual(plan.actions.map((a) => [a.kind, a.path]), [["write", "archive/notes.txt"]]);
+});
+
+const pv = (v: FileVersion) => {
+  const bytes = encodeFileVersion(v);
+  return { id: versionId(bytes), bytes };
+};
+
+Deno.test("a device on an earlier release that merged the conflict meanwhile: the carry's deletion undoes its merge at the old path, no copy", () => {
+  const made = carryVersions(PAIR, EDIT as RegularFileVersion, [DELETION, EDIT], [MOVED], B, 9000);
+  assert.ok(typeof made !== "string");
+  // A release before issue 13 ended the conflict with a merge of the edit's content.
+  const merge = { ...EDIT, modifiedBy: C, vv: new Map([[A, 2], [B, 1], [C, 1]]) } as FileVersion;
+  const index = new Map([["notes.txt", {
+    path: "notes.txt",
+    kind: "file" as const,
+    size: 3,
+    mtimeMs: EDIT.mtime,
+    ino: 1,
+    ctimeMs: 1,
+    exec: false,
+    version: encodeFileVersion(merge),
+  }]]);
+  // What planFolder (which an earlier release runs as well) makes of it there.
+  const plan = planFolder(
+    [
+      ["archive/notes.txt", [pv(made.atNew)]],
+      ["notes.txt", [pv(merge), pv(made.atOld)]],
+    ],
+    index,
+    versionId,
+  );
+  assert.deepEqual(
+    plan.actions.map((a) => [a.kind, a.path, a.kind === "write" && a.copy]),
+    [["write", "archive/notes.txt", false], ["remove", "notes.txt", false], [
+      "merge",
+      "notes.txt",
+      false,
+    ]],
+  );
+  assert.ok(!plan.actions.some((a) => a.path.includes("sync-conflict")));
+});
+
+Deno.test("a carry raced by a further move of the new path: the carried edit wins there and is a move while edited again, carried on", () => {
+  const made = carryVersions(PAIR, EDIT as RegularFileVersion, [DELETION, EDIT], [MOVED], B, 9000);
+  assert.ok(typeof made !== "string");
+  // a, not seeing the carry, moves archive/notes.txt (content C) on to old/notes.txt.
+  const again: FileVersion = {
+    kind: "deleted",
+    path: "archive/notes.txt",
+    mtime: 9500,
+    modifiedBy: A,
+    vv: new Map([[A, 2]]),
+    deletedContent: digest(MOVED),
+  };
+  const last = file("old/notes.txt", A, [[A, 1]], 1);
+  const AHEX = "01".repeat(32), BHEX = "02".repeat(32);
+  const row = (v: FileVersion, author: string, seq: number) => ({
+    bytes: encodeFileVersion(v),
+    author,
+    seq,
+  });
+  const moved = movedWhileEdited(() => [
+    ["archive/notes.txt", [row(made.atNew, BHEX, 9), row(again, AHEX, 8)]],
+    ["notes.txt", [row(made.atOld, BHEX, 9)]],
+    ["old/notes.txt", [row(last, AHEX, 8)]],
+  ]);
+  assert.deepEqual(moved.map((m) => [m.path, m.movedTo]), [["archive/notes.txt", "old/notes.txt"]]);
+  assert.equal(editToCarry(moved[0], [made.atNew, again], [last]), made.atNew);
 });

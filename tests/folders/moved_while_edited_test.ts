@@ -78,7 +78,7 @@ interface ConflictsJson {
   id: string;
   unresolved: string[];
   copies: string[];
-  moved_while_edited?: Record<string, string>[];
+  moved_while_edited?: Record<string, string | boolean>[];
 }
 
 async function conflictsOf(d: Device): Promise<ConflictsJson> {
@@ -206,6 +206,15 @@ Deno.test("two devices carrying the same edit in the same round make no conflict
   assert.equal(first.code, 0, first.stderr);
   assert.deepEqual(JSON.parse(first.stdout).folders[0].carried, []);
   assert.equal(await text(ra, "notes.txt"), EDITED);
+  // Until it is carried, `folder conflicts` says it is on its way: nothing to do.
+  const waiting = await conflictsOf(a);
+  assert.deepEqual(waiting.moved_while_edited?.map((m) => m.carrying), [true]);
+  const listed = await a.ok(["--no-sync", "folder", "conflicts", "docs"]);
+  assert.match(
+    listed.stdout,
+    /^docs: notes\.txt was edited on b while this device moved it to archive\/notes\.txt: the edit goes there/m,
+  );
+  assert.doesNotMatch(listed.stderr, /move it over/);
   // Apart now: each carries it on its own, in its own round.
   await a.stopServer();
   await b.stopServer();

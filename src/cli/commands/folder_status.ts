@@ -13,7 +13,7 @@ import { withRead } from "../session.ts";
 import { checkFolderId } from "./folder_args.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { conflictsJson, folderStatusJson } from "../folder_json.ts";
-import { MOVED_HINT, movedText } from "../moved_text.ts";
+import { carryingText, MOVED_HINT, movedText } from "../moved_text.ts";
 import {
   ignoredKeptText,
   notListedLines,
@@ -203,6 +203,11 @@ export const folderConflictsCommand: CommandSpec = {
         const makers = stuck.get(p);
         const why = wide.get(p);
         const move = moved.get(p);
+        if (move !== undefined && why === undefined && move.carrying) {
+          // Its edit is on its way to where the file moved: nothing to do.
+          ctx.out.line(`${f.id}: ${carryingText(move)}`);
+          continue;
+        }
         if (move !== undefined && why === undefined) {
           // Not "(resolving)": such a conflict stays until the user ends it.
           ctx.out.line(`${f.id}: ${movedText(move)}`);
