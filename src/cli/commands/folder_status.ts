@@ -169,8 +169,10 @@ export const folderConflictsCommand: CommandSpec = {
   path: ["folder", "conflicts"],
   summary: "paths in conflict and the conflict copies (NAME.sync-conflict-…)",
   description: "Among the conflicts, a file moved on one device while another edited it is\n" +
-    "named with both paths: the edit stays at the old path, the content before it at\n" +
-    "the new one, until you move the edit over the moved file or delete one of them.",
+    "named with both paths. Its edit is carried to the new path by the next round\n" +
+    "of a device that holds it, unless the new path changed too: then the edit stays\n" +
+    "at the old path, the content before it at the new one, until you move the edit\n" +
+    "over the moved file or delete one of them.",
   args: [{ name: "ID", help: "only this folder", optional: true }],
   flags: [JSON_FLAG],
   ...LOCAL,
