@@ -215,6 +215,11 @@ Deno.test("two devices carrying the same edit in the same round make no conflict
     /^docs: notes\.txt was edited on b while this device moved it to archive\/notes\.txt: the edit goes there/m,
   );
   assert.doesNotMatch(listed.stderr, /move it over/);
+  const st = await a.ok(["--no-sync", "folder", "status", "docs"]);
+  assert.match(
+    st.stdout,
+    /1 conflict \(1 of them a file moved on one device while edited on another\)/,
+  );
   // Apart now: each carries it on its own, in its own round.
   await a.stopServer();
   await b.stopServer();

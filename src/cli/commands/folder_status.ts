@@ -141,7 +141,7 @@ export const folderStatusCommand: CommandSpec = {
         const moved = s.movedWhileEdited > 0
           ? ` (${s.movedWhileEdited} of them ${
             s.movedWhileEdited === 1 ? "a file" : "files"
-          } moved on one device while edited on another, both kept)`
+          } moved on one device while edited on another)`
           : "";
         ctx.out.line(
           `  ${plural(s.conflicts, "conflict")}${moved}: see \`mycel folder conflicts ${s.id}\``,
