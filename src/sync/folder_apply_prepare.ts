@@ -4,8 +4,9 @@
  * actions this disk cannot take are reported and dropped — names that clash
  * in case (folder_apply_case.ts), paths too long here, files whose deletion
  * is held here, writes over a folder that is not empty — and what stands in
- * the way of a path that changed kind (kind_change.ts) is removed first.
- * Apart because it decides what the rest of the round does, and none of it
+ * the way of a path that changed kind (kind_change.ts) is removed first;
+ * files renamed elsewhere are renamed here (folder_apply_moves.ts). Apart
+ * because it decides what the rest of the round does, and none of it
  * fetches.
  */
 
@@ -23,6 +24,7 @@ import {
 import { foldPath } from "../files/path_portability.ts";
 import { pathTooLongHere } from "../files/write_problem.ts";
 import { refuseCaseClashes, renameCases } from "./folder_apply_case.ts";
+import { renameMoves } from "./folder_apply_moves.ts";
 import { removeOne } from "./folder_apply_remove.ts";
 import { deletionHeld, noteHeld, noteProblem } from "./folder_apply_problems.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
@@ -119,6 +121,8 @@ export async function preparePlan(
       noteProblem(s, path, e);
     }
   }
+  // Files renamed elsewhere: renamed here, not copied then removed (folder_apply_moves.ts).
+  await renameMoves(s, plan, skip);
   if (skip.size > 0) {
     // In place, without spreading (a spread of 125k actions overflows the call stack).
     let kept = 0;

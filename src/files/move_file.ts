@@ -1,0 +1,70 @@
+/**
+ * @module move_file
+ * A file renamed or moved on another device, renamed the same way here.
+ * The plan says "write new/name (a new path), remove old/name" with the
+ * same content; written as a copy, it costs a read and write of the whole
+ * file and, until the removal, room for a second copy: on a disk with less
+ * free than the file, the write failed ("the disk is full") while the
+ * removal went on, and the file was at neither name (kept only under
+ * `.mycel/versions/`). Renaming needs no room and no reading, and keeps
+ * nothing aside: the content stays in the folder, at its new name.
+ *
+ * The file is moved the way place_entry.ts moves files: held aside, checked
+ * to be what the index saw, then linked in without replacing anything
+ * (held_file.ts), so a save at either name in the meantime is never lost.
+ */
+
+import { join } from "node:path";
+import { type ExpectedEntry, matchesExpected, type OnDisk, onDisk } from "./disk_state.ts";
+import { holdNameFor } from "./folder_layout.ts";
+import { holdAside, moveNoClobber, putBack } from "./held_file.ts";
+import { baseName, parentOf } from "./paths.ts";
+import { assertRealDir, ensureRealParents, syncDir } from "./safe_paths.ts";
+
+/**
+ * Move the file at `from` (folder-relative, as `expected` says) to `to`,
+ * giving it the modification time `mtimeMs`; returns what is at `to` then.
+ * Undefined, changing nothing (but the folders on the way to `to`), when
+ * the file is not the expected one or something is at `to` already (what
+ * was held aside is then back at `from`, or kept under `.mycel/versions/`:
+ * never lost).
+ * @throws MycelError `unsafe_path` when a folder on either way is a link
+ */
+export async function moveFile(
+  realRoot: string,
+  from: string,
+  to: string,
+  expected: ExpectedEntry,
+  mtimeMs: number,
+  now: number,
+): Promise<OnDisk | undefined> {
+  const fromRel = parentOf(from);
+  const fromDir = join(realRoot, fromRel);
+  assertRealDir(fromDir, fromDir);
+  const fromAbs = join(fromDir, baseName(from));
+  if (!matchesExpected(onDisk(fromAbs), expected)) return undefined;
+  const toDir = join(realRoot, parentOf(to));
+  const toAbs = join(toDir, baseName(to));
+  ensureRealParents(realRoot, parentOf(to));
+  if (onDisk(toAbs) !== null) return undefined;
+  const holdName = holdNameFor();
+  const hold = holdAside(fromAbs, holdName);
+  if (hold === undefined) return undefined;
+  let moved = false;
+  try {
+    if (!matchesExpected(onDisk(hold.held), expected)) return undefined;
+    assertRealDir(toDir, toDir);
+    moved = moveNoClobber(hold.held, toAbs);
+  } finally {
+    if (!moved) await putBack(realRoot, fromRel, holdName, now);
+  }
+  Deno.removeSync(hold.holdDir);
+  // Only once moved: a file put back keeps the time its index row names.
+  if (expected !== null && expected.mtimeMs !== mtimeMs) {
+    const when = new Date(mtimeMs);
+    Deno.utimeSync(toAbs, when, when);
+  }
+  await syncDir(toDir);
+  if (toDir !== fromDir) await syncDir(fromDir);
+  return onDisk(toAbs) ?? undefined;
+}

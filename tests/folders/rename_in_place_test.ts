@@ -1,0 +1,119 @@
+/**
+ * Files renamed or moved on one device are renamed on the others, with real
+ * processes (src/sync/folder_apply_moves.ts):
+ * - a folder renamed and a file moved into another folder arrive as renames:
+ *   the same file (inode) at its new name, nothing fetched, nothing kept
+ *   under `.mycel/versions`, the old folder gone. Before, each file was
+ *   copied from its chunks and the old one kept: a second copy of every
+ *   renamed byte for 30 days (a 460 MiB folder renamed: 4–7 s and 460 MiB
+ *   more on each other device);
+ * - on a disk without room for a second copy (a tmpfs, root) the rename
+ *   arrives whole. Before, the copy failed ("the disk holding the folder is
+ *   full") while the removal went on: the file was at neither name, every
+ *   round after said the disk was full, and only `.mycel/versions` held it.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pseudoRandomBytes } from "../files/helpers.ts";
+import { describe } from "../helpers/mycel.ts";
+import {
+  devices,
+  keptFiles,
+  listTree,
+  put,
+  rounds,
+  sharedFolder,
+  syncNow,
+  syncOk,
+  treeHash,
+} from "./_helpers.ts";
+
+const ino = (path: string) => Deno.lstatSync(path).ino;
+
+Deno.test("a folder renamed and a file moved elsewhere are renamed here: same file, nothing fetched or kept", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  await put(ra, "photos/one.jpg", pseudoRandomBytes(600_000, 1));
+  await put(ra, "photos/two.jpg", pseudoRandomBytes(300_000, 2));
+  await put(ra, "notes/todo.txt", "milk\n");
+  // Other files, so that the paths gone are not "more than half the folder" (held).
+  for (const n of ["w", "x", "y", "z"]) await put(ra, `${n}.txt`, `${n}\n`);
+  await rounds([a, b], 1);
+  const before = [ino(join(rb, "photos/one.jpg")), ino(join(rb, "photos/two.jpg"))];
+  const todo = ino(join(rb, "notes/todo.txt"));
+
+  await Deno.rename(join(ra, "photos"), join(ra, "album 2026"));
+  await Deno.rename(join(ra, "notes/todo.txt"), join(ra, "todo.txt"));
+  await syncOk(a);
+  const r = await syncOk(b);
+  assert.doesNotMatch(r.stdout, /fetched/, `renamed on b's disk:\n${r.stdout}`);
+  assert.deepEqual(await listTree(rb), [
+    "album 2026/one.jpg",
+    "album 2026/two.jpg",
+    "todo.txt",
+    "w.txt",
+    "x.txt",
+    "y.txt",
+    "z.txt",
+  ]);
+  assert.deepEqual(
+    [ino(join(rb, "album 2026/one.jpg")), ino(join(rb, "album 2026/two.jpg"))],
+    before,
+    "the same files, renamed",
+  );
+  assert.equal(ino(join(rb, "todo.txt")), todo);
+  assert.deepEqual((await keptFiles(rb)).map((k) => k.path), [], "nothing kept: it is all there");
+  assert.equal(await Deno.lstat(join(rb, "photos")).catch(() => null), null, "old folder left");
+  await rounds([a, b], 1);
+  assert.equal(await treeHash(rb), await treeHash(ra));
+  // Served from the new name: a third look at the files finds them where they are.
+  const st = await b.ok(["--no-sync", "folder", "status", "docs"]);
+  assert.match(st.stdout, /b \(this device\): in sync/, st.stdout);
+});
+
+const ROOT = Deno.uid() === 0;
+const IN_CI = Deno.env.get("CI") !== undefined;
+if (!ROOT && !IN_CI) {
+  console.log("rename_in_place_test: skipped a case: mounting a tmpfs needs root");
+}
+
+async function sh(cmd: string, args: string[]): Promise<void> {
+  const o = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  if (!o.success) {
+    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(o.stderr)}`);
+  }
+}
+
+Deno.test({
+  name: "a file renamed elsewhere arrives whole on a disk without room for a second copy",
+  ignore: !ROOT && !IN_CI,
+  async fn() {
+    const disk = await Deno.makeTempDir({ prefix: "mycel-tmpfs-" });
+    await sh("mount", ["-t", "tmpfs", "-o", "size=5m", "tmpfs", disk]);
+    try {
+      await using devs = await devices(["a", "b"]);
+      const [a, b] = devs.list;
+      const body = pseudoRandomBytes(3 << 20, 3);
+      const [ra, rb] = await sharedFolder(devs, "docs", {
+        roots: [undefined, join(disk, "docs")],
+        seed: async (ra) => {
+          await put(ra, "video.mp4", body);
+          for (const n of ["x", "y", "z"]) await put(ra, `${n}.txt`, `${n}\n`);
+        },
+      });
+      await syncOk(b);
+      await Deno.rename(join(ra, "video.mp4"), join(ra, "holiday.mp4"));
+      await syncOk(a);
+      const r = await syncNow(b);
+      assert.equal(r.code, 0, describe(["sync", "now"], r));
+      assert.deepEqual(await listTree(rb), ["holiday.mp4", "x.txt", "y.txt", "z.txt"]);
+      assert.deepEqual(await Deno.readFile(join(rb, "holiday.mp4")), body);
+      assert.deepEqual((await keptFiles(rb)).map((k) => k.path), []);
+    } finally {
+      await sh("umount", [disk]).catch(() => sh("umount", ["-l", disk]));
+      await Deno.remove(disk, { recursive: true }).catch(() => {});
+    }
+  },
+});
