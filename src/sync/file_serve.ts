@@ -5,10 +5,18 @@
  * devices joined, in request order, until `bye`, a silent peer (the read
  * deadline) or the connection's end.
  *
- * A chunk is read from a file of the folder that the index says holds it,
- * and only while that file still has the size, mtime and inode the index
- * recorded (a cheap staleness check; the receiver checks every chunk against
- * its BLAKE3 id before using it). Only regular files are read, never through
+ * A chunk is read from a file of the folder that the index says holds it.
+ * While that file still has the size, mtime and inode the index recorded,
+ * the bytes are sent as they are (the receiver checks every chunk against
+ * its BLAKE3 id before using it); a file changed since (a log appended to,
+ * a file saved again) is still read at the chunk's offset, and the bytes
+ * are sent only when they hash to the id asked for. Before, any change
+ * made every chunk of the file unservable until the next scan here, which
+ * published a version already stale by the time a peer asked for it: a
+ * file written to more often than once a round (a log, a database) never
+ * reached the other devices, each round saying "MAKER no longer has that
+ * content"; appended to, its chunks are all still there (Syncthing serves
+ * by offset too). Only regular files are read, never through
  * a symlinked folder. No chunk of another folder is ever served: a peer
  * that did not join the folder is told `not_shared` and the phase ends.
  * Manifest blobs come from the home, whatever folder named them: they are
@@ -19,6 +27,7 @@
 import { join } from "node:path";
 import { toHex } from "../bytes.ts";
 import { isMycelError, MycelError } from "../errors.ts";
+import { type Blake3, loadBlake3 } from "../files/chunk_hash.ts";
 import { readIntoAtSync } from "../files/chunk_sources.ts";
 import { MARKER_NAME } from "../files/folder_layout.ts";
 import { parentOf, relativePathProblem } from "../files/paths.ts";
@@ -54,8 +63,15 @@ class FolderReader {
   readonly #folder: string;
   readonly #root: string;
   #realRoot?: string;
-  #open?: { path: string; file: Deno.FsFile; size: number };
+  #open?: { path: string; file: Deno.FsFile; size: number; stale: boolean };
   #buf = new Uint8Array(0);
+  /**
+   * Checks what a file changed since its scan holds; loaded the first time
+   * one is met (19 ms here), not for every phase. Until then such a file
+   * is skipped and {@link metStale} set.
+   */
+  blake3?: Blake3;
+  metStale = false;
 
   constructor(home: Home, folder: string, root: string) {
     this.#home = home;
@@ -74,7 +90,7 @@ class FolderReader {
       if (loc.folder !== this.#folder || relativePathProblem(loc.path) !== undefined) continue;
       let bytes: Uint8Array | undefined;
       try {
-        bytes = this.#readAt(loc.path, loc.offset, loc.length);
+        bytes = this.#readAt(hash, loc.path, loc.offset, loc.length);
       } catch {
         bytes = undefined; // gone, unreadable: another place may still hold it
       }
@@ -83,7 +99,7 @@ class FolderReader {
     return this.#home.folderLocal.blob(hash);
   }
 
-  #readAt(path: string, offset: number, length: number): Uint8Array | undefined {
+  #readAt(hash: string, path: string, offset: number, length: number): Uint8Array | undefined {
     // The index row is read when the file is opened and kept with it: the
     // chunks of one file come one after another (a large file's hundreds).
     if (this.#open?.path !== path) {
@@ -97,20 +113,26 @@ class FolderReader {
       const dir = join(this.#realRoot, parentOf(path));
       if (Deno.realPathSync(dir) !== dir) return undefined; // a symlinked folder on the way
       const info = Deno.lstatSync(abs);
-      if (!info.isFile || info.size !== row.size || info.ino !== row.ino) return undefined;
-      if ((info.mtime?.getTime() ?? 0) !== row.mtimeMs) return undefined;
+      if (!info.isFile) return undefined;
+      const stale = info.size !== row.size || info.ino !== row.ino ||
+        (info.mtime?.getTime() ?? 0) !== row.mtimeMs;
+      if (stale && this.blake3 === undefined) {
+        this.metStale = true;
+        return undefined;
+      }
       const file = Deno.openSync(abs, { read: true });
       const opened = file.statSync();
       if (opened.ino !== info.ino) {
         file.close();
         return undefined;
       }
-      this.#open = { path, file, size: row.size };
+      this.#open = { path, file, size: stale ? opened.size : row.size, stale };
     }
     if (offset + length > this.#open.size) return undefined;
     if (this.#buf.length < length) this.#buf = new Uint8Array(Math.max(length, 1 << 20));
     const into = this.#buf.subarray(0, length);
-    return readIntoAtSync(this.#open!.file, offset, into) ? into : undefined;
+    if (!readIntoAtSync(this.#open!.file, offset, into)) return undefined;
+    return !this.#open.stale || this.blake3!(into) === hash ? into : undefined;
   }
 
   close(): void {
@@ -167,7 +189,12 @@ export async function serveFilePhase(
         readers.set(msg.folder, reader);
       }
       for (const id of msg.ids) {
-        const bytes = reader.read(toHex(id));
+        const hash = toHex(id);
+        let bytes = reader.read(hash);
+        if (bytes === undefined && reader.metStale && reader.blake3 === undefined) {
+          reader.blake3 = await loadBlake3();
+          bytes = reader.read(hash);
+        }
         if (bytes === undefined || bytes.length === 0) {
           result.missing++;
           await send({ type: "none", id });
