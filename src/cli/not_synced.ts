@@ -12,7 +12,8 @@
  */
 
 import type { ScanReport } from "../sync/folder_scan.ts";
-import { plural } from "../human.ts";
+import { isFullReason } from "../files/disk_full.ts";
+import { humanBytes, plural } from "../human.ts";
 import { safeText } from "../text_safety.ts";
 
 /** Most paths listed; the rest are counted. */
@@ -45,6 +46,26 @@ export function notWrittenLines(
   total: number = list.length,
 ): string[] {
   return lines("not written here", list, total);
+}
+
+/**
+ * Beside paths a full disk could not take: how much of that disk the
+ * versions kept under `.mycel/versions/` take (`kept` bytes, asked only
+ * then), and how to free it — they are old copies, often what filled it.
+ */
+export function fullDiskLines(
+  id: string,
+  list: readonly { path: string; reason: string }[],
+  kept: () => number,
+): string[] {
+  if (!list.some((p) => isFullReason(p.reason))) return [];
+  const n = kept();
+  if (n === 0) return [];
+  return [
+    `  old versions kept under .mycel/versions take ${humanBytes(n)} of that disk: delete those`,
+    `  not needed, or keep none from now on with \`mycel folder retention ${safeText(id)} 0\``,
+    "  (the next round removes them)",
+  ];
 }
 
 /**

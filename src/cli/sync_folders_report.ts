@@ -14,7 +14,7 @@ import type { FolderOutcome } from "../sync/folder_round.ts";
 import { humanBytes, plural } from "../human.ts";
 import type { CommandContext } from "./command.ts";
 import { markerHints, stopLine, stoppedError } from "./folder_stopped.ts";
-import { notListedLines, notRemovedLines, notWrittenLines } from "./not_synced.ts";
+import { fullDiskLines, notListedLines, notRemovedLines, notWrittenLines } from "./not_synced.ts";
 import { printUnfetchable, sizeOf } from "./unfetchable_report.ts";
 import { safeText } from "../text_safety.ts";
 import { carriedText, movedText } from "./moved_text.ts";
@@ -111,6 +111,9 @@ export function reportFolders(
       ctx.out.error(`folder ${f.folder}: every path is written here again`);
     } else if (f.problemsChanged) {
       for (const line of notWrittenLines(a.problems)) ctx.out.error(line);
+      for (const line of fullDiskLines(f.folder, a.problems, () => f.keptBytes ?? 0)) {
+        ctx.out.error(line);
+      }
     }
     if (f.notRemoved?.length === 0) {
       ctx.out.error(`folder ${f.folder}: the old versions past its retention are removed now`);

@@ -17,9 +17,15 @@ export function isDiskFull(e: unknown): boolean {
   return (e as { code?: string }).code === "ENOSPC" || /\(os error 28\)/.test(e.message);
 }
 
+/** How the reason of a path not written for want of room starts (here and folder_apply_files.ts). */
+export const DISK_FULL_REASON = "the disk holding the folder is full";
+
+/** True when a path was not written for want of room on the folder's disk. */
+export const isFullReason = (reason: string): boolean => reason.startsWith(DISK_FULL_REASON);
+
 /** The named error for a folder whose disk is full. */
 export function folderDiskFull(root: string, cause: unknown): MycelError {
-  return new MycelError("disk_full", "write file", "the disk holding the folder is full", {
+  return new MycelError("disk_full", "write file", DISK_FULL_REASON, {
     value: root,
     hint: "Free some space there; the files arrive with a later round.",
     cause,

@@ -12,6 +12,7 @@
  * round's one long phase: it decides which file each chunk goes to.
  */
 
+import { DISK_FULL_REASON } from "../files/disk_full.ts";
 import type { ChunkRef } from "../log/chunk_list.ts";
 import { checkRelativePath, parentOf } from "../files/paths.ts";
 import { ensureRealParents } from "../files/safe_paths.ts";
@@ -183,7 +184,7 @@ async function writeFiles(
           } else await w.discard(t);
           report.problems.push({
             path: a.path,
-            reason: `the disk holding the folder is full: it needs ${humanBytes(need)} more, ${
+            reason: `${DISK_FULL_REASON}: it needs ${humanBytes(need)} more, ${
               humanBytes(Math.max(0, room + FREE_MARGIN))
             } is free`,
           });

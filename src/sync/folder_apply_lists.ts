@@ -18,6 +18,7 @@
  * after a round stored blobs, those no version names go (blob_sweep.ts).
  */
 
+import { DISK_FULL_REASON } from "../files/disk_full.ts";
 import type { ChunkRef } from "../log/chunk_list.ts";
 import {
   checkNode,
@@ -149,7 +150,7 @@ async function takenOn(s: ApplySession, fileWrites: readonly FileWrite[]): Promi
     if (available !== undefined && !resumed && v.size > available - FREE_MARGIN) {
       s.report.problems.push({
         path: a.path,
-        reason: `the disk holding the folder is full: it needs ${humanBytes(v.size)} more, ${
+        reason: `${DISK_FULL_REASON}: it needs ${humanBytes(v.size)} more, ${
           humanBytes(Math.max(0, available))
         } is free`,
       });

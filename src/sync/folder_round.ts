@@ -12,7 +12,9 @@
  */
 
 import { isMycelError } from "../errors.ts";
+import { isFullReason } from "../files/disk_full.ts";
 import { markerStop } from "../files/folder_marker.ts";
+import { keptBytes } from "../files/kept_bytes.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { Home } from "../storage/home_handle.ts";
 import type { LocalFolder } from "../storage/sql_folder_local.ts";
@@ -106,6 +108,12 @@ export interface FolderOutcome {
    * does not repeat the same list every 30 s.
    */
   readonly problemsChanged?: boolean;
+  /**
+   * Bytes the versions kept under `.mycel/versions/` take, when the paths
+   * not written changed and one of them did not fit on the disk (said with
+   * them: often what fills it); absent otherwise.
+   */
+  readonly keptBytes?: number;
   /**
    * The kept versions past the retention this round's sweep could not
    * remove, when they differ from the last sweep's (empty: all removed now);
@@ -214,11 +222,13 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
       (apply!.moved ?? []).filter((m) => !toCarry.has(m.path)),
     );
     const carried = await carriedToSay(home, f.folder, apply!.carried ?? [], waiting);
+    const full = problemsChanged && apply!.problems.some((p) => isFullReason(p.reason));
     out.push({
       folder: f.folder,
       apply,
       sessions,
       problemsChanged,
+      ...(full ? { keptBytes: keptBytes(latest.root) } : {}),
       ...swept,
       ...(moved.length > 0 ? { moved } : {}),
       ...(carried.length > 0 ? { carried } : {}),

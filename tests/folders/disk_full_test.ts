@@ -15,7 +15,10 @@
  *   nothing is fetched for it (each round used to fetch every file and fail
  *   to write each one);
  * - `doctor` names a folder whose last round could not write a file, with
- *   what to do (it found no problem before).
+ *   what to do (it found no problem before);
+ * - when old versions under `.mycel/versions` take room on that disk,
+ *   `sync now` and `folder status` say how much beside the file that does
+ *   not fit, and how to free it (they said only what was free).
  */
 
 import assert from "node:assert/strict";
@@ -301,5 +304,37 @@ tmpfsTest(
     await syncOk(b);
     assert.deepEqual(await folderFindings(), [], "the folder is whole again");
     assert.deepEqual(await listTree(rb), ["video.mp4"]);
+  },
+);
+
+tmpfsTest(
+  "old versions filling the folder's disk are said beside the file that does not fit, with how to free them",
+  "size=6m",
+  async (disk, devs) => {
+    // A file deleted elsewhere is kept here under .mycel/versions, on the same
+    // disk: what fills it, and nothing said so (it said only how much was free).
+    const [a, b] = devs.list;
+    const [ra, rb] = await sharedFolder(devs, "docs", {
+      roots: [undefined, join(disk.path, "docs")],
+      seed: async (ra) => {
+        await put(ra, "old.mov", noise(3 << 20));
+        for (const n of ["x", "y", "z"]) await put(ra, `${n}.txt`, `${n}\n`);
+      },
+    });
+    await syncOk(b);
+    await Deno.remove(join(ra, "old.mov"));
+    await put(ra, "new.mov", noise(3 << 20));
+    await syncOk(a);
+    const r = await syncNow(b);
+    assert.equal(r.code, 3, describe(["sync", "now"], r));
+    const hint =
+      /new\.mov: the disk holding the folder is full[^\n]*\n\s+old versions kept under \.mycel\/versions take 3\.0 MiB of that disk[^`]*`mycel folder retention docs 0`/;
+    assert.match(r.stderr, hint, describe(["sync", "now"], r));
+    const st = await b.ok(["--no-sync", "folder", "status", "docs"]);
+    assert.match(st.stdout, hint, st.stdout);
+    await b.ok(["folder", "retention", "docs", "0"]);
+    await syncNow(b); // removes them at its end
+    await syncOk(b);
+    assert.equal(await treeHash(rb), await treeHash(ra));
   },
 );

@@ -15,12 +15,14 @@ import { lazyImport } from "../../lazy_import.ts";
 import { conflictsJson, folderStatusJson } from "../folder_json.ts";
 import { carryingText, MOVED_HINT, movedText } from "../moved_text.ts";
 import {
+  fullDiskLines,
   ignoredKeptText,
   notListedLines,
   notRemovedLines,
   notSyncedLines,
   notWrittenLines,
 } from "../not_synced.ts";
+import { keptBytes } from "../../files/kept_bytes.ts";
 import type { CopyDetail } from "../folder_conflicts.ts";
 import type { DeviceStanding } from "../folder_standing.ts";
 
@@ -149,6 +151,9 @@ export const folderStatusCommand: CommandSpec = {
       }
       for (const line of notSyncedLines(s.notSynced, s.notSyncedCount)) ctx.out.line(line);
       for (const line of notWrittenLines(s.notWritten, s.notWrittenCount)) ctx.out.line(line);
+      for (const line of fullDiskLines(s.id, s.notWritten, () => keptBytes(s.path!))) {
+        ctx.out.line(line);
+      }
       for (const line of notRemovedLines(s.notRemoved, s.notRemovedCount)) ctx.out.line(line);
       for (const line of notListedLines(s.notListed, s.notListedCount)) ctx.out.line(line);
       if (s.ignoredKept > 0) ctx.out.line(`  ${ignoredKeptText(s.ignoredKept)}`);
