@@ -218,6 +218,16 @@ export async function scanFolder(
           }
           continue;
         }
+        // A folder renamed: its files are new paths with the stat of indexed
+        // ones, and reading them again took 33 s for 3.6 GB here (Syncthing
+        // reads them again too).
+        const same = known === undefined && options.stableInodes !== false
+          ? await options.sameFile?.(path, key)
+          : undefined;
+        if (same !== undefined) {
+          changed.push({ kind: "file", path, ...key, chunks: same });
+          continue;
+        }
         current = path;
         await reader.read(path, abs, info);
       }

@@ -118,6 +118,14 @@ export interface ScanOptions {
    */
   readonly stableInodes?: boolean;
   /**
+   * The chunks of the file the index holds at another path with this very
+   * stat (inode, size, mtime, ctime and exec bit: the files of a folder
+   * renamed keep all of them), so a path new to the index is not read
+   * again; undefined: it is read. Asked only where inode numbers are
+   * stable. Trusts the stat as the unchanged-file check does.
+   */
+  readonly sameFile?: (path: string, key: StatKey) => Promise<readonly ChunkRef[] | undefined>;
+  /**
    * Folders inside this one that are never synced as its contents, by
    * absolute path, each with the reason said for it: the mycel home (its
    * keys and database must never leave the device) and the roots of the

@@ -22,6 +22,7 @@ import type { LoadedIndex, LocalFolder } from "../storage/sql_folder_local.ts";
 import { stoppedInfo } from "../storage/folder_info.ts";
 import { apartOptions } from "./folder_scan_apart.ts";
 import { type FolderFs, folderFs } from "./folder_fs.ts";
+import { sameFileIn } from "./folder_scan_same.ts";
 import { leftAloneHere } from "./left_alone.ts";
 import { deletedInState } from "./state_deleted.ts";
 
@@ -54,6 +55,8 @@ export async function readDisk(
       execOf: fs?.modes !== false ? undefined : (path) => execOfIndexed(index, path),
       // FAT-like: no permission bits, no kept inode numbers either.
       stableInodes: fs?.modes !== false,
+      // A folder renamed: its files' chunks from their old rows, not read again.
+      sameFile: sameFileIn(home, index),
       // The home inside a synced folder: its keys and database never leave the
       // device; another folder synced here is synced on its own.
       ...apartOptions(home, folder),
