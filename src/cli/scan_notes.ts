@@ -1,6 +1,7 @@
 /**
  * @module scan_notes
- * What `sync now` says of the scans before its round: names and links a
+ * What `sync now` says of the scans before its round: how many changes
+ * made here each folder's scan published, names and links a
  * scan publishes for the first time (said once, by the scan that publishes
  * them) and the paths a scan could not sync (said when that list changes,
  * not every 30 s). Apart from sync_folders_report.ts, which tells what the
@@ -17,6 +18,11 @@ export function printScanNotes(ctx: CommandContext, scans: readonly ScanReport[]
   // Paths a scan can't sync are said when that list changes (a timer's log
   // does not repeat them every 30 s); `folder status` lists them any time.
   for (const s of scans) {
+    // What this device changed goes out with the round: said, or a deletion of
+    // 1,646 files here read the same as a round with nothing to do.
+    if (s.published > 0) {
+      ctx.out.line(`folder ${s.folder}: ${plural(s.published, "local change")} published`);
+    }
     // Said once, by the scan that publishes them (not every 30 s).
     const notes = nameNoteLines({ unportable: s.unportable, caseCollisions: s.newCaseCollisions });
     if (notes.length > 0) ctx.out.error(`folder ${s.folder}: names published this round:`);

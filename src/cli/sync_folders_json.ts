@@ -1,7 +1,7 @@
 /**
  * @module sync_folders_json
  * Each folder's outcome of a `sync now` round as JSON (`sync now --json
- * --folders`): what the text says of it (changes applied, bytes fetched,
+ * --folders`): what the text says of it (local changes published, changes applied, bytes fetched,
  * files still to come, files nobody can send, paths not written, stopped
  * and why, with the hint), in one shape for every folder. Without it, a
  * round that exits 3 only because files are still to come said nothing of
@@ -10,6 +10,7 @@
  */
 
 import type { FolderOutcome } from "../sync/folder_round.ts";
+import type { ScanReport } from "../sync/folder_scan.ts";
 import { stoppedHints } from "./folder_stopped.ts";
 import { sizeOf } from "./unfetchable_report.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
@@ -25,6 +26,8 @@ export interface SyncFolderJson {
    * goes out at once, with `folders` null (docs/folders.md).
    */
   state: "complete" | "partial" | "stopped" | "interrupted";
+  /** Changes made on this device that the scan before the round published (they travel in it). */
+  published: number;
   /** Changes applied to the folder this round (files, links, removals). */
   applied: number;
   /** Bytes fetched from peers this round. */
@@ -56,7 +59,11 @@ export interface SyncFolderJson {
 }
 
 /** The folders' outcomes, in the order the round applied them. */
-export function foldersJson(applied: readonly FolderOutcome[]): SyncFolderJson[] {
+export function foldersJson(
+  applied: readonly FolderOutcome[],
+  scans: readonly ScanReport[],
+): SyncFolderJson[] {
+  const published = new Map(scans.map((s) => [s.folder, s.published]));
   return applied.map((f) => {
     const a = f.apply;
     const unfetchable = a?.unfetchable ?? [];
@@ -72,6 +79,7 @@ export function foldersJson(applied: readonly FolderOutcome[]): SyncFolderJson[]
         : toCome > 0
         ? "partial"
         : "complete",
+      published: published.get(f.folder) ?? 0,
       applied: a?.done ?? 0,
       fetched_bytes: a?.fetchedBytes ?? 0,
       to_come: { files: toCome, bytes: toComeBytes },

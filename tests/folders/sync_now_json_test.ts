@@ -75,6 +75,7 @@ Deno.test("sync now --json: files is null when every folder here is stopped (its
 interface FolderJson {
   id: string;
   state: string;
+  published: number;
   applied: number;
   fetched_bytes: number;
   to_come: { files: number; bytes: number };
@@ -137,4 +138,25 @@ Deno.test("sync now --json --folders with no round to run: {peers: [], folders: 
   await using devs = await devices(["a"]);
   const r = await devs.list[0].ok(["--no-sync", "sync", "now", "--json", "--folders"]);
   assert.deepEqual(JSON.parse(r.stdout), { peers: [], folders: null });
+});
+
+Deno.test("sync now says how many local changes its scan published, in the text and in --json --folders", async () => {
+  await using devs = await devices(["a", "b"]);
+  const a = devs.list[0];
+  const [ra] = await sharedFolder(devs, "docs", {
+    seed: async (root) => {
+      for (const n of ["w", "x", "y", "z"]) await put(root, `${n}.txt`, `${n}\n`);
+    },
+  });
+  // Before: a deletion made here went out with a round that said nothing of it.
+  await Deno.remove(join(ra, "w.txt"));
+  await put(ra, "x.txt", "edited\n");
+  const r = await a.ok(["sync", "now", "--timeout", "10"]);
+  assert.match(r.stdout, /^folder docs: 2 local changes published$/m, r.stdout);
+  const idle = await a.ok(["sync", "now", "--timeout", "10"]);
+  assert.doesNotMatch(idle.stdout, /published/, idle.stdout);
+  await put(ra, "y.txt", "edited\n");
+  const j = await a.ok(["sync", "now", "--timeout", "10", "--json", "--folders"]);
+  const [f] = (JSON.parse(j.stdout) as { folders: FolderJson[] }).folders;
+  assert.deepEqual([f.id, f.published, f.applied], ["docs", 1, 0], j.stdout);
 });

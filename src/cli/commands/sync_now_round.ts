@@ -119,7 +119,9 @@ export async function syncNow(
     // --folders: an object with each folder's outcome (null when no file
     // phase ran); without it the array of peers, as scripts read it.
     ctx.out.json(
-      o.folders ? { peers, folders: folders === undefined ? null : foldersJson(folders) } : peers,
+      o.folders
+        ? { peers, folders: folders === undefined ? null : foldersJson(folders, scans) }
+        : peers,
     );
   };
   if (ctx.signal.aborted) {
