@@ -15,7 +15,13 @@
  */
 
 import { join } from "node:path";
-import { type ExpectedEntry, matchesExpected, type OnDisk, onDisk } from "./disk_state.ts";
+import {
+  type ExpectedEntry,
+  matchesExpected,
+  type OnDisk,
+  onDisk,
+  takeMtime,
+} from "./disk_state.ts";
 import { holdNameFor } from "./folder_layout.ts";
 import { holdAside, moveNoClobber, putBack } from "./held_file.ts";
 import { baseName, parentOf } from "./paths.ts";
@@ -60,9 +66,12 @@ export async function moveFile(
   }
   Deno.removeSync(hold.holdDir);
   // Only once moved: a file put back keeps the time its index row names.
-  if (expected !== null && expected.mtimeMs !== mtimeMs) {
-    const when = new Date(mtimeMs);
-    Deno.utimeSync(toAbs, when, when);
+  // Through the file opened without following a link, checked to be the one
+  // just moved (takeMtime): by name, a link swapped in at `to` meanwhile had
+  // a round run as root set the time of the file it named.
+  const there = onDisk(toAbs);
+  if (expected !== null && expected.mtimeMs !== mtimeMs && there !== null) {
+    await takeMtime(toAbs, there, mtimeMs);
   }
   await syncDir(toDir);
   if (toDir !== fromDir) await syncDir(fromDir);
