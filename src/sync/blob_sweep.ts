@@ -13,7 +13,7 @@
  * (folder_round.ts), not on every idle round.
  */
 
-import { decodeFileVersion } from "../log/file_version_codec.ts";
+import { decodeFileVersion, mayNameManifest } from "../log/file_version_codec.ts";
 import { decodeManifestNode } from "../files/manifest_codec.ts";
 import type { Home } from "../storage/home_handle.ts";
 
@@ -41,6 +41,8 @@ export function sweepBlobs(home: Home): Promise<number> {
       }
     };
     for (const [, , stored] of w.view.folders().allVersions()) {
+      // Most versions name no manifest (small files), and their bytes say so.
+      if (!mayNameManifest(stored.bytes)) continue;
       let v;
       try {
         v = decodeFileVersion(stored.bytes);

@@ -9,7 +9,11 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { isMycelError } from "../../src/errors.ts";
-import { decodeFileVersion, encodeFileVersion } from "../../src/log/file_version_codec.ts";
+import {
+  decodeFileVersion,
+  encodeFileVersion,
+  mayNameManifest,
+} from "../../src/log/file_version_codec.ts";
 import {
   type FileVersion,
   MAX_FILE_VERSION_BYTES,
@@ -197,6 +201,43 @@ Deno.test("a 10 GB file's version is a small record naming its manifest", () => 
   const bytes = encodeFileVersion(v);
   assert.ok(bytes.length < 200, `${bytes.length} bytes`);
   assert.deepEqual(decodeFileVersion(bytes), v);
+});
+
+// The blob sweep skips versions whose bytes say they name no manifest: one
+// it skipped wrongly would have its manifest blobs deleted from the home.
+Deno.test("property: a version's bytes say it may name a manifest whenever it does", () => {
+  fc.assert(
+    fc.property(arbVersion, (v) => {
+      const names = v.kind === "file" && "manifest" in v.chunks;
+      const bytes = encodeFileVersion(v);
+      if (names) assert.ok(mayNameManifest(bytes), JSON.stringify(v.chunks));
+      // Inline lists, links and deletions are skipped (a deletion's 32-byte
+      // digest ends like a root, but no count follows it).
+      else assert.equal(mayNameManifest(bytes), false, v.kind);
+    }),
+    { numRuns: 2000 },
+  );
+  // Each width of the count's integer: 1, 2, 3, 5 and 9 bytes.
+  for (const count of [9, 23, 24, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32, 2 ** 40]) {
+    const v: FileVersion = {
+      path: "disk.img",
+      kind: "file",
+      mtime: Date.UTC(2026, 11, 7),
+      modifiedBy: DEVICES[0],
+      vv: new Map([[DEVICES[0], 1]]),
+      size: count * MIN_CHUNK_FLOOR,
+      exec: false,
+      chunks: { manifest: "cd".repeat(32), count },
+    };
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeFileVersion(v);
+    } catch {
+      continue; // past what a version may list: no such version exists
+    }
+    assert.ok(mayNameManifest(bytes), `count ${count}`);
+    assert.equal(mayNameManifest(bytes.subarray(0, bytes.length - 1)), false, `cut, ${count}`);
+  }
 });
 
 // Found by a review: a member's version claiming 4096³ one-byte chunks under
