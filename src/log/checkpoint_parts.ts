@@ -151,13 +151,25 @@ export function cutParts(
 ): CutParts {
   const a = new Authors();
   const declared: [number, Uint8Array][] = [];
-  let bytes = 0;
   for (const p of partBodies(rows, a, partTarget(partBytes))) {
-    if (declared.length === MAX_PARTS) throw tooManyParts(declared.length + 1);
-    declared.push([p.length, partHash(p)]);
-    bytes += p.length;
+    declarePart(declared, p);
     keep(p);
   }
+  return cutFields(rows, frontier, a, declared);
+}
+
+function declarePart(declared: [number, Uint8Array][], p: Uint8Array): void {
+  if (declared.length === MAX_PARTS) throw tooManyParts(declared.length + 1);
+  declared.push([p.length, partHash(p)]);
+}
+
+function cutFields(
+  rows: StateRows,
+  frontier: readonly FrontierHead[],
+  a: Authors,
+  declared: [number, Uint8Array][],
+): CutParts {
+  const bytes = declared.reduce((n, [size]) => n + size, 0);
   const { seen, members, heads } = encodeSeenMembersHeads(rows, frontier, a);
   return { authors: a, declared, bytes, fields: { seen, members, heads, apps: rows.appsAll() } };
 }
@@ -188,7 +200,11 @@ export async function signCutParts(
 
 /**
  * A checkpoint of `rows` in parts of about `partBytes` each, its head signed
- * by `signer`. `rows` must not change until the parts are all made.
+ * by `signer`. `rows` must not change until the parts are all made (a change
+ * is named when they are made again). `between` is awaited after each part
+ * of the first pass, which makes them all to hash them before the head can
+ * be signed: a pairing inviter says there it is still at work (a slow device
+ * cutting a large state ran past the joiner's read deadline).
  */
 export async function makePartedCheckpoint(
   rows: StateRows,
@@ -196,9 +212,16 @@ export async function makePartedCheckpoint(
   meta: { mesh: string; made: number },
   signer: Signer,
   partBytes = DEFAULT_PART_BYTES,
+  between: () => Promise<void> = () => Promise.resolve(),
 ): Promise<PartedCheckpoint> {
   const target = partTarget(partBytes);
-  const cut = cutParts(rows, frontier, () => {}, partBytes);
+  const hashed = new Authors();
+  const hashes: [number, Uint8Array][] = [];
+  for (const p of partBodies(rows, hashed, target)) {
+    declarePart(hashes, p);
+    await between();
+  }
+  const cut = cutFields(rows, frontier, hashed, hashes);
   const { authors: a, declared } = cut;
   const authors = a.list.length;
   const head = await signCutParts(cut, meta, signer);

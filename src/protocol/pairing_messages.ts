@@ -164,10 +164,14 @@ export function decodeStateChunk(bytes: Uint8Array): { chunk: Uint8Array; last: 
  * (`state-head`) or of a part (`state-part`), `last` ending that head or
  * part; `state-end` after the last part. A release before parts reads none
  * of these and says the other side may run an incompatible mycel.
+ * `state-wait`, before the head or between parts, says the inviter is still
+ * making them: it resets the joiner's read deadline, not the whole state's
+ * (src/sync/pairing_state_time.ts).
  */
 export type StatePiece =
   | { kind: "state" | "state-head" | "state-part"; chunk: Uint8Array; last: boolean }
-  | { kind: "state-end" };
+  | { kind: "state-end" }
+  | { kind: "state-wait" };
 
 /** Encode a chunk of a state in parts. */
 export function encodeStatePiece(
@@ -183,10 +187,21 @@ export function encodeStateEnd(): Uint8Array {
   return encodeCbor(["state-end"]);
 }
 
+/**
+ * Encode "still making the parts": sent by an inviter that has sent nothing
+ * for a while (a slow device cutting a large state), so the joiner's read
+ * deadline does not run out while it works. A joiner of a release before it
+ * refuses it ("not a state chunk"); it is sent only for a state in parts.
+ */
+export function encodeStateWait(): Uint8Array {
+  return encodeCbor(["state-wait"]);
+}
+
 /** Decode a message of the mesh's state: a checkpoint chunk, or a piece of one in parts. */
 export function decodeStatePiece(bytes: Uint8Array): StatePiece {
   const x = decodeList(bytes, "state chunk");
   if (x[0] === "state-end" && x.length === 1) return { kind: "state-end" };
+  if (x[0] === "state-wait" && x.length === 1) return { kind: "state-wait" };
   if (
     (x[0] !== "state" && x[0] !== "state-head" && x[0] !== "state-part") || x.length !== 3 ||
     typeof x[2] !== "boolean"

@@ -168,10 +168,14 @@ export class Home extends HomeView {
    * This home's state as a checkpoint in parts of about `partBytes` each
    * (src/log/checkpoint_parts.ts), for a state larger than one checkpoint
    * may be. Its parts are made again as they are taken: the state must not
-   * change meanwhile (a change is named, `checkpoint_changed`).
+   * change meanwhile (a change is named, `checkpoint_changed`). `between` is
+   * awaited after each part made to hash it, before the head is signed.
    */
-  async partedCheckpoint(partBytes?: number): Promise<PartedCheckpoint> {
-    return (await this.#signing()).signedParts(this.#signed(), partBytes);
+  async partedCheckpoint(
+    partBytes?: number,
+    between?: () => Promise<void>,
+  ): Promise<PartedCheckpoint> {
+    return (await this.#signing()).signedParts(this.#signed(), partBytes, between);
   }
 
   /** Signing the state, loaded when first used. */

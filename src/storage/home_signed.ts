@@ -33,7 +33,11 @@ export async function signedCheckpoint(h: SignedSource, known?: KnownHeads): Pro
 }
 
 /** See {@link Home.partedCheckpoint}. */
-export async function signedParts(h: SignedSource, partBytes?: number): Promise<PartedCheckpoint> {
+export async function signedParts(
+  h: SignedSource,
+  partBytes?: number,
+  between?: () => Promise<void>,
+): Promise<PartedCheckpoint> {
   // Loaded only for a state in parts: a whole checkpoint never needs it.
   const { makePartedCheckpoint } = await lazyImport<typeof import("../log/checkpoint_parts.ts")>(
     new URL("../log/checkpoint_parts.ts", import.meta.url),
@@ -44,5 +48,6 @@ export async function signedParts(h: SignedSource, partBytes?: number): Promise<
     h.meta(),
     new Signer(await h.keys()),
     partBytes,
+    between,
   );
 }

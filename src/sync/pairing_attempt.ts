@@ -18,10 +18,12 @@ import {
   encodeStateChunk,
   encodeStateEnd,
   encodeStatePiece,
+  encodeStateWait,
   encodeVerdict,
   encodeWelcome,
 } from "../protocol/pairing_messages.ts";
 import { Home } from "../storage/home_handle.ts";
+import { pause } from "../deadline.ts";
 import { admit, checkJoiner } from "./pairing_admit.ts";
 import { confirmBoth, openVerified } from "./pairing_common.ts";
 import { type InviteOptions, type InviteResult, MAX_ATTEMPTS } from "./pairing_invite_types.ts";
@@ -33,6 +35,17 @@ import type { SecureChannel } from "../transport/secure_channel.ts";
  * of each part past it, so a test pairs through parts without 64 MiB of state.
  */
 export const PART_KNOB = "MYCEL_TEST_CHECKPOINT_BYTES";
+
+/** Test knob: a pause (ms) after each part made to hash it, standing in for a slow device. */
+export const PART_PAUSE_KNOB = "MYCEL_TEST_PART_PAUSE_MS";
+
+/**
+ * How long the inviter may send nothing while it makes its parts before it
+ * says it is still at work (`state-wait`): well inside the joiner's read
+ * deadline (15 s), since a part is made in one go between two chances to
+ * send. The joiner's whole-state deadline still runs (pairing_state_time.ts).
+ */
+const WAIT_EVERY_MS = 5_000;
 
 /** Send `bytes` in chunks of at most 1 MiB, the last marked. */
 async function sendChunks(
@@ -70,7 +83,17 @@ async function sendState(home: Home, channel: SecureChannel, o: InviteOptions): 
     await sendChunks(channel, cp, (c, last) => encodeStateChunk(c, last));
     return cp.length;
   }
-  const parted = await home.partedCheckpoint(knob);
+  // Hashing every part before the head can be signed took past the joiner's
+  // 15 s read deadline for a 273 MB state on a loaded machine (a Raspberry
+  // Pi would take longer): say we are still at work while it runs.
+  const slowed = Number(o.env(PART_PAUSE_KNOB) ?? "") || 0;
+  let quiet = performance.now();
+  const parted = await home.partedCheckpoint(knob, async () => {
+    if (slowed > 0) await pause(slowed);
+    if (performance.now() - quiet < WAIT_EVERY_MS) return;
+    await channel.send(encodeStateWait());
+    quiet = performance.now();
+  });
   o.log(
     `sending the mesh's state in ${parted.count} parts (${parted.bytes} bytes): ` +
       (plainlyLarger

@@ -17,6 +17,9 @@
  * - the whole transfer has a deadline, from one checkpoint's bounds plus what
  *   the head declares at a slow floor rate (pairing_state_time.ts): each read
  *   has its own, but chunks dripped just inside it held `mycel pair` for days.
+ *   An inviter still making its parts sends `state-wait`s, which reset a
+ *   read's deadline (a slow device cutting a large state ran past 15 s) but
+ *   never the transfer's.
  * Parts are handed on one at a time to be checked against the head and
  * folded in (storage/checkpoint_parts_in.ts); a refusal leaves no home.
  */
@@ -72,7 +75,7 @@ async function gather(
   tooLarge: () => Error,
   exact = false,
 ): Promise<Uint8Array> {
-  if (first.kind === "state-end") throw outOfStep();
+  if (first.kind === "state-end" || first.kind === "state-wait") throw outOfStep();
   let buf = new Uint8Array(exact ? max : Math.min(max, 1 << 20));
   let at = 0;
   for (let piece = first;;) {
@@ -97,6 +100,16 @@ async function gather(
   return at === buf.length ? buf : buf.slice(0, at);
 }
 
+/**
+ * The first message after any `state-wait`s: an inviter still making its
+ * parts says so (a slow device cutting a large state took longer than a
+ * read's deadline), only before a head or a part, never inside one.
+ */
+async function pastWaits(src: StateSource, piece: StatePiece): Promise<StatePiece> {
+  while (piece.kind === "state-wait") piece = decodeStatePiece(await src.receive());
+  return piece;
+}
+
 function refusedState(problem: string): MycelError {
   return new MycelError("pairing_failed", "join mesh", `the mesh's state is refused: ${problem}`);
 }
@@ -116,8 +129,11 @@ export async function receiveState(
     );
   const stateTooLarge = () =>
     new MycelError("pairing_failed", "join mesh", "the mesh's state is too large");
-  const first = decodeStatePiece(await given.receive());
+  let first = decodeStatePiece(await given.receive());
+  // The clock starts at the first message, a wait included: waits reset
+  // each read's deadline, never the whole state's.
   clock.start();
+  first = await pastWaits(src, first);
   if (first.kind === "state") {
     const cp = await readCheckpoint(
       await gather(src, first, MAX_CHECKPOINT_BYTES, stateTooLarge),
@@ -156,7 +172,7 @@ export async function receiveState(
   clock.declare(declared);
   let part = 0;
   const next = async (size: number) => {
-    const piece = decodeStatePiece(await src.receive());
+    const piece = await pastWaits(src, decodeStatePiece(await src.receive()));
     if (piece.kind === "state-end") {
       clock.stop();
       return undefined;

@@ -55,6 +55,8 @@ export interface InviterOptions {
   ttl?: string;
   /** Use `mesh add-device --name NAME` instead of `pair`. */
   name?: string;
+  /** More environment for the inviter (test knobs). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -69,7 +71,7 @@ export async function startInviter(home: TempHome, o: InviterOptions = {}): Prom
     const args = o.name === undefined
       ? ["pair", ...listen]
       : ["mesh", "add-device", "--name", o.name, ...listen];
-    const proc = home.spawn(args, { timeoutMs: 120_000 });
+    const proc = home.spawn(args, { timeoutMs: 120_000, env: o.env });
     try {
       const m = await proc.waitFor(CODE_RE, { stream: "stdout", timeoutMs: 20_000 });
       await proc.waitFor(/Waiting for one device/, { stream: "stderr", timeoutMs: 10_000 });
@@ -106,8 +108,9 @@ export async function pair(
   inviter: TempHome,
   joiner: TempHome,
   joinerName: string,
+  o: InviterOptions = {},
 ): Promise<Pairing> {
-  const inv = await startInviter(inviter);
+  const inv = await startInviter(inviter, o);
   try {
     const joinArgs = ["pair", inv.code, "--name", joinerName];
     const j = await joiner.run(joinArgs, { timeoutMs: 60_000 });

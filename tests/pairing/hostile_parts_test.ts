@@ -22,6 +22,7 @@ import {
   decodeStatePiece,
   encodeStateEnd,
   encodeStatePiece,
+  encodeStateWait,
   type StatePiece,
 } from "../../src/protocol/pairing_messages.ts";
 import { Home } from "../../src/storage/home_handle.ts";
@@ -169,6 +170,8 @@ async function refused(
 const asIs = (p: StatePiece): Uint8Array[] =>
   p.kind === "state-end"
     ? [encodeStateEnd()]
+    : p.kind === "state-wait"
+    ? [encodeStateWait()]
     : [encodeStatePiece(p.kind as "state-head" | "state-part", p.chunk, p.last)];
 
 Deno.test("pairing in parts over a real connection: a part changed after its head was signed is refused by name and the joiner keeps no home", async () => {
@@ -322,4 +325,33 @@ Deno.test("pairing in parts over a real connection: Ctrl-C while an inviter drip
   assert.equal(r.joiner.code, 130, r.joiner.stderr);
   const took = performance.now() - started;
   assert.ok(took < 30_000, `the joiner did not stop at Ctrl-C (${took} ms)`);
+});
+
+Deno.test("pairing in parts over a real connection: an inviter saying it is still making its parts for ever is cut at the whole state's deadline, no home kept", async () => {
+  // `state-wait` resets each read's 15 s deadline, never the whole state's:
+  // at 64 MiB/s as the slowest rate, about 1 s before any head is declared.
+  const env = { [STATE_RATE_KNOB]: String(64 << 20) };
+  async function* waits(): AsyncIterable<Uint8Array> {
+    // One every 500 ms, at most 40 s of them should the joiner never give up.
+    for (let i = 0; i < 80; i++) {
+      yield encodeStateWait();
+      await pause(500);
+    }
+  }
+  const started = performance.now();
+  await refused(
+    () => (p) => p.kind === "state-head" ? waits() : [],
+    /the mesh's state did not come within 1(\.0\d*)?s: it came slower than 64 MiB\/s/,
+    env,
+  );
+  const took = performance.now() - started;
+  assert.ok(took < 30_000, `the joiner was not cut at the state's deadline (${took} ms)`);
+});
+
+Deno.test("pairing in parts over a real connection: an inviter that goes silent before its head is cut at the joiner's read deadline, no home kept", async () => {
+  const started = performance.now();
+  // Nothing of the state is sent: the inviter then waits for the joiner's answer.
+  await refused(() => () => [], /no data within 15s/);
+  const took = performance.now() - started;
+  assert.ok(took < 40_000, `the joiner was not cut at its read deadline (${took} ms)`);
 });
