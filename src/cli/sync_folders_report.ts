@@ -103,7 +103,14 @@ export function reportFolders(
     printUnfetchable(ctx, f.folder, a.unfetchable);
     // Said once, by the round that finds it (moved_said.ts); `folder conflicts` keeps it.
     for (const m of f.moved ?? []) ctx.out.error(`folder ${f.folder}: ${movedText(m)}`);
-    if (f.moved !== undefined) {
+    if (f.movedMore !== undefined) {
+      ctx.out.error(
+        `folder ${f.folder}: and ${
+          plural(f.movedMore, "more file")
+        } moved on one device while another edited it (both kept)`,
+      );
+    }
+    if (f.moved !== undefined || f.movedMore !== undefined) {
       ctx.out.error(`  see \`mycel folder conflicts ${f.folder}\` for what to do`);
     }
     for (const m of f.carried ?? []) ctx.out.error(`folder ${f.folder}: ${carriedText(m)}`);

@@ -78,6 +78,11 @@ export interface FolderInfo {
    */
   movedSaid?: string[];
   /**
+   * Past the first 1000 of them by path, SHA-256 (hex) of the rest's set as
+   * last said (as one count line): a digest, so the info stays bounded.
+   */
+  movedSaidRest?: string;
+  /**
    * Those of them whose edit another device, or a later round, is to carry
    * to where the file moved (src/sync/folder_apply_carry.ts): old path, new
    * path, the edit's content digest and the editing and moving devices (hex

@@ -132,6 +132,11 @@ export interface FolderOutcome {
    */
   readonly moved?: readonly MovedNote[];
   /**
+   * Past the first 1000 such pairs by path, how many more there are, when
+   * that set changed since a round here last said it (moved_said.ts).
+   */
+  readonly movedMore?: number;
+  /**
    * Edits carried to where their file moved, said once: by this device this
    * round, or by another since an earlier round here waited for it
    * (moved_said.ts `carriedToSay`); absent when none.
@@ -230,7 +235,8 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
       problemsChanged,
       ...(full ? { keptBytes: keptBytes(latest.root) } : {}),
       ...swept,
-      ...(moved.length > 0 ? { moved } : {}),
+      ...(moved.notes.length > 0 ? { moved: moved.notes } : {}),
+      ...(moved.more > 0 ? { movedMore: moved.more } : {}),
       ...(carried.length > 0 ? { carried } : {}),
     });
   }

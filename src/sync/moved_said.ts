@@ -18,6 +18,7 @@ import { decodeFileVersion } from "../log/file_version_codec.ts";
 import type { CarryWaiting } from "./folder_apply_carry.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
+import { toHex } from "../bytes.ts";
 
 /** A pair as `sync now` says it: the devices by name. */
 export interface MovedNote {
@@ -29,30 +30,66 @@ export interface MovedNote {
   readonly editedBy: string;
 }
 
-/** Most old paths a folder's info keeps as said. */
-const SAID_KEPT = 1000;
+/** Most old paths a folder's info keeps as said, one by one. */
+export const SAID_KEPT = 1000;
 
-/** The pairs of `moved` not said yet in `folder` (recorded as said now); empty when none. */
+/** What `sync now` says of a folder's moved-while-edited pairs this round. */
+export interface MovedSaid {
+  /** The pairs not said yet, one by one (those among the first {@link SAID_KEPT} by path). */
+  readonly notes: MovedNote[];
+  /**
+   * Past the first {@link SAID_KEPT} by path, the count of the rest, when
+   * that set is not the one said last (0 otherwise): they are said as one
+   * line, not one by one, and not again until the set changes.
+   */
+  readonly more: number;
+}
+
+/**
+ * The pairs of `moved` not said yet in `folder` (recorded as said now). The
+ * first {@link SAID_KEPT} old paths by path are kept and said one by one;
+ * the rest only as a digest of their set, said as a count when it changes.
+ * Before, the pairs past the first 1000 were never recorded, so every round
+ * of `sync now` said them again; keeping them all would let a folder's info
+ * grow without bound.
+ */
 export async function movedToSay(
   home: Home,
   folder: string,
   moved: readonly MovedWhileEdited[],
-): Promise<MovedNote[]> {
+): Promise<MovedSaid> {
   const info = home.folderLocal.folder(folder)?.info;
-  if (info === undefined) return [];
+  if (info === undefined) return { notes: [], more: 0 };
+  const paths = moved.map((m) => m.path).sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  const now = paths.slice(0, SAID_KEPT);
+  const rest = paths.slice(SAID_KEPT);
+  const restDigest = rest.length > 0 ? await digestOf(rest) : undefined;
   const said = new Set(info.movedSaid ?? []);
-  const now = moved.map((m) => m.path).slice(0, SAID_KEPT);
-  const fresh = moved.filter((m) => !said.has(m.path));
-  if (now.length !== said.size || now.some((p) => !said.has(p))) {
+  const kept = new Set(now);
+  const fresh = moved.filter((m) => kept.has(m.path) && !said.has(m.path));
+  const more = restDigest !== undefined && restDigest !== info.movedSaidRest ? rest.length : 0;
+  if (
+    now.length !== said.size || now.some((p) => !said.has(p)) ||
+    restDigest !== info.movedSaidRest
+  ) {
     const movedSaid = now.length > 0 ? now : undefined;
-    await home.write((w) => w.folderLocal.setInfo(folder, { ...info, movedSaid }));
+    await home.write((w) =>
+      w.folderLocal.setInfo(folder, { ...info, movedSaid, movedSaidRest: restDigest })
+    );
   }
-  return fresh.map((m) => ({
+  const notes = fresh.map((m) => ({
     path: m.path,
     movedTo: m.movedTo,
     movedBy: nameOf(home, m.movedBy),
     editedBy: nameOf(home, m.editedBy),
   }));
+  return { notes, more };
+}
+
+/** SHA-256 (hex) of a sorted list of paths, each ended by a NUL (no path holds one). */
+async function digestOf(paths: readonly string[]): Promise<string> {
+  const bytes = new TextEncoder().encode(paths.map((p) => `${p}\0`).join(""));
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
 }
 
 /** "this device", a member's name, or the short id. */
