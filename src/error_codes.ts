@@ -88,6 +88,8 @@ export const ERROR_CODE_GROUPS = {
     checkpoint_too_large: "the state is larger than a checkpoint may be",
     checkpoint_changed: "the state changed while it was being sent in parts",
     checkpoint_parts_unsupported: "the peer's state comes in parts and this path cannot take them",
+    mesh_too_many_members:
+      "the mesh has more devices (admitted or removed) than one checkpoint holds: none can pair",
     state_past_removal: "this device's state holds changes every other device refuses",
   },
   "Mesh membership": {

@@ -17,6 +17,7 @@ import {
   MAX_CHECKPOINT_BYTES,
 } from "./checkpoint_format.ts";
 import { encodeMembers } from "./checkpoint_members.ts";
+import { checkMemberBound } from "./checkpoint_member_bound.ts";
 import { encodeSpaces } from "./checkpoint_spaces.ts";
 import type { Signer } from "./identity.ts";
 import { keyOfHex, type StateRows } from "./state_rows.ts";
@@ -49,7 +50,10 @@ export function encodeSeenMembersHeads(
   a: Authors,
 ): { seen: unknown[]; members: unknown[]; heads: unknown[] } {
   const seen = [...rows.seenAll()].map(([au, seq]) => [a.of(au), seq]);
-  const members = encodeMembers(rows.memberRows(), (hex, bytes) => a.of(hex, bytes));
+  const memberRows = rows.memberRows();
+  const members = encodeMembers(memberRows, (hex, bytes) => a.of(hex, bytes));
+  // Past what one checkpoint or head holds, parts cannot help: named by cause.
+  checkMemberBound(members, memberRows);
   const heads = frontier.map((h) => [
     a.of(h.author.hex, h.author.bytes),
     h.seq,
