@@ -11,7 +11,8 @@
  * generic `checkpoint_too_large` whose hint (a smaller state) cannot help.
  */
 
-import { MycelError } from "../errors.ts";
+import { isMycelError, MycelError } from "../errors.ts";
+import { encodeMembers } from "./checkpoint_members.ts";
 import { CHECKPOINT_LIMITS, MAX_AUTHORS } from "./checkpoint_format.ts";
 import type { DeviceKey } from "./device_key.ts";
 import type { MemberRow } from "./membership.ts";
@@ -77,4 +78,28 @@ export function checkMemberBound(
         "into it (docs/trust.md, 'Too many members').",
     },
   );
+}
+
+/**
+ * The `mesh_too_many_members` error a checkpoint of these member rows would
+ * fail with, or undefined: for an inviter, before it admits a joiner it
+ * could send no state (the admission would stay for good, unconfirmed).
+ */
+export function memberBoundProblem(
+  rows: readonly [DeviceKey, MemberRow][],
+): MycelError | undefined {
+  if (rows.length <= MAX_AUTHORS && rows.length * 8 < MEMBER_ITEMS_BOUND) return undefined;
+  const index = new Map<string, number>();
+  const author = (hex: string) => {
+    let i = index.get(hex);
+    if (i === undefined) index.set(hex, i = index.size);
+    return i;
+  };
+  try {
+    checkMemberBound(encodeMembers(rows, author), rows);
+    return undefined;
+  } catch (e) {
+    if (isMycelError(e, "mesh_too_many_members")) return e;
+    throw e;
+  }
 }

@@ -19,6 +19,7 @@ import { type FolderLocalView, SqlFolderLocal } from "./sql_folder_local.ts";
 import { type LocalView, SqlLocal } from "./sql_local.ts";
 import { type LogView, SqlLog } from "./sql_log.ts";
 import { SqlState } from "./sql_state.ts";
+import type { MycelError } from "../errors.ts";
 import { sqliteError } from "./storage_errors.ts";
 
 /** The tables of an open home, for what builds on {@link HomeView}. */
@@ -139,6 +140,18 @@ export class HomeView {
         // nothing was written; the read transaction is gone either way
       }
     }
+  }
+
+  /**
+   * Why no checkpoint of this state could be made for its member rows alone
+   * (`mesh_too_many_members`: log/checkpoint_member_bound.ts), or undefined.
+   */
+  async memberBoundProblem(): Promise<MycelError | undefined> {
+    // Loaded only when asked (an inviter checking a joiner).
+    const { memberBoundProblem } = await lazyImport<
+      typeof import("../log/checkpoint_member_bound.ts")
+    >(new URL("../log/checkpoint_member_bound.ts", import.meta.url));
+    return memberBoundProblem(this.parts.state.memberRows());
   }
 
   /** Rows of replicated state (to weigh a checkpoint against entries). */

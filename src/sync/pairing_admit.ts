@@ -48,6 +48,16 @@ export async function checkJoiner(
   if (joiner.record.key === home.device) {
     return { code: "bad_proof", message: "a device cannot pair with itself" };
   }
+  // No state could be sent (docs/trust.md, "Too many members"): refused
+  // before the admission, which would otherwise stay for good, unconfirmed.
+  const tooMany = await home.memberBoundProblem();
+  if (tooMany !== undefined) {
+    return {
+      code: "too_many_members",
+      message: `${tooMany.message.replace(/^Cannot make a checkpoint: /, "")}; no device can ` +
+        "pair with this mesh",
+    };
+  }
   return undefined;
 }
 

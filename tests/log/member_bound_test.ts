@@ -15,6 +15,7 @@ import assert from "node:assert/strict";
 import { toBase64 } from "../../src/bytes.ts";
 import { isMycelError } from "../../src/errors.ts";
 import { makeCheckpoint } from "../../src/log/checkpoint_encode.ts";
+import { memberBoundProblem } from "../../src/log/checkpoint_member_bound.ts";
 import { makePartedCheckpoint } from "../../src/log/checkpoint_parts.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import { generateDeviceKeys, Signer } from "../../src/log/identity.ts";
@@ -72,4 +73,10 @@ Deno.test("a mesh with 50,000 devices still makes a checkpoint", async () => {
   const { state } = madeUp(50_000);
   const cp = await makeCheckpoint(state, [], META, signer);
   assert.ok(cp.length > 0);
+});
+
+Deno.test("an inviter can tell before admitting a joiner that no state could be sent: the member rows alone are past the bound", () => {
+  assert.equal(memberBoundProblem(madeUp(1_000).state.memberRows()), undefined);
+  const e = memberBoundProblem(madeUp(100_001).state.memberRows());
+  assert.ok(e !== undefined && namesTheCause(e));
 });
