@@ -57,6 +57,8 @@ export interface InviterOptions {
   name?: string;
   /** More environment for the inviter (test knobs). */
   env?: Record<string, string>;
+  /** How long {@link pair}'s joiner may take (default 60 s). */
+  joinTimeoutMs?: number;
 }
 
 /**
@@ -71,7 +73,10 @@ export async function startInviter(home: TempHome, o: InviterOptions = {}): Prom
     const args = o.name === undefined
       ? ["pair", ...listen]
       : ["mesh", "add-device", "--name", o.name, ...listen];
-    const proc = home.spawn(args, { timeoutMs: 120_000, env: o.env });
+    const proc = home.spawn(args, {
+      timeoutMs: Math.max(120_000, (o.joinTimeoutMs ?? 0) + 30_000),
+      env: o.env,
+    });
     try {
       const m = await proc.waitFor(CODE_RE, { stream: "stdout", timeoutMs: 20_000 });
       await proc.waitFor(/Waiting for one device/, { stream: "stderr", timeoutMs: 10_000 });
@@ -113,7 +118,7 @@ export async function pair(
   const inv = await startInviter(inviter, o);
   try {
     const joinArgs = ["pair", inv.code, "--name", joinerName];
-    const j = await joiner.run(joinArgs, { timeoutMs: 60_000 });
+    const j = await joiner.run(joinArgs, { timeoutMs: o.joinTimeoutMs ?? 60_000 });
     // A failed joiner leaves the inviter waiting until its code expires.
     const i = j.code === 0 ? await inv.proc.result() : await inv.proc.stop();
     assert.equal(j.code, 0, `joiner failed: ${describe(joinArgs, j)}\ninviter:\n${i.stderr}`);
