@@ -8,7 +8,7 @@
 
 import type { DeviceRecord } from "../log/device_record.ts";
 import { isMycelError } from "../errors.ts";
-import { parseEndpoint } from "../log/endpoint.ts";
+import { formatEndpoint, parseEndpoint } from "../log/endpoint.ts";
 import type { Runner } from "../mesh/system.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { safeText } from "../text_safety.ts";
@@ -108,6 +108,9 @@ export async function checkPeers(
   const { admissions } = await lazyImport<typeof import("../sync/round.ts")>(
     new URL("../sync/round.ts", import.meta.url),
   );
+  const { directRoutes } = await lazyImport<typeof import("../sync/peer_routes.ts")>(
+    new URL("../sync/peer_routes.ts", import.meta.url),
+  );
   const ifname = home.local.get("mesh")?.interface;
   const mesh = ifname === undefined ? { up: false } as MeshView : await meshView(ifname, runner);
   const peers = home.view.members()
@@ -185,8 +188,12 @@ export async function checkPeers(
         errors.push(`over the mesh: ${(err as Error).message.replace(/^Cannot [^:]*: /, "")}`);
       }
     }
-    for (const e of p.endpoints) {
-      const { host, port } = parseEndpoint(e);
+    // Where a session with it last worked first, then its endpoints: what
+    // sync now dials (peer_routes.ts). Before, only the endpoints: a peer
+    // whose record named a port nothing answered on was "unreachable" here
+    // while every round still reached it at the address that worked.
+    for (const { host, port } of directRoutes(p, home.local.peer(p.key), nowMs)) {
+      const e = formatEndpoint({ host, port });
       try {
         const r = await reach(p, host, port);
         if (r.ok) {
