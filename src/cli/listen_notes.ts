@@ -17,10 +17,18 @@ export interface ListenRefresh {
   followed: readonly { before: string; after: string }[];
   elsewhere: readonly string[];
   pinned: readonly string[];
+  kept?: readonly string[];
 }
 
 /** The lines to print for a listener on `port`. */
 export function listenNotes(r: ListenRefresh, port: number): string[] {
+  if (r.kept !== undefined && r.kept.length > 0) {
+    return [
+      `Still advertising ${r.kept.join(", ")}: another \`mycel sync serve\` of this home ` +
+      `answers there, so peers are not told about port ${port}.`,
+      `hint: stop the other serve first to advertise this port instead.`,
+    ].map((l) => safeText(l));
+  }
   const lines = r.followed.map(({ before, after }) =>
     `Advertising ${after} instead of ${before}: this device listens there now.`
   );

@@ -18,6 +18,7 @@ import {
   wantedEndpoints,
 } from "../mesh/self_endpoints.ts";
 import type { Home } from "../storage/home_handle.ts";
+import { parseEndpoint } from "../log/endpoint.ts";
 import { lazyImport } from "../lazy_import.ts";
 
 /** This machine's addresses (empty when they cannot be read). */
@@ -57,6 +58,12 @@ export interface SelfChange {
   elsewhere: string[];
   /** Every pinned endpoint. */
   pinned: string[];
+  /**
+   * Endpoints left as they are because another `sync serve --listen` of
+   * this home answers at their port now (a listener starting elsewhere
+   * changed nothing then).
+   */
+  kept?: string[];
 }
 
 /**
@@ -163,6 +170,21 @@ export async function refreshAt(
   const { Home } = await lazyImport<typeof import("../storage/home_handle.ts")>(
     new URL("../storage/home_handle.ts", import.meta.url),
   );
+  const { listenerLive } = await lazyImport<typeof import("../storage/listen_lock.ts")>(
+    new URL("../storage/listen_lock.ts", import.meta.url),
+  );
   using home = await Home.open(root, { write: true, env });
+  if (listenHost !== undefined) {
+    // A serve of this home still answers at the advertised port: moving
+    // the endpoint to this one would send peers away from it, and leave
+    // them at a port nothing answers once this serve stops.
+    const recorded = home.view.member(home.device)?.record.endpoints ?? [];
+    const kept: string[] = [];
+    for (const e of recorded) {
+      const port = parseEndpoint(e).port;
+      if (port !== syncPort && await listenerLive(root, port)) kept.push(e);
+    }
+    if (kept.length > 0) return { fields: {}, followed: [], elsewhere: [], pinned: [], kept };
+  }
   return await refreshSelf(home, addressesFrom(env), syncPort, listenHost);
 }

@@ -13,6 +13,7 @@ import { Home } from "../storage/home_handle.ts";
 import type { NoisePair } from "../storage/noise_cache.ts";
 import type { ByteStream } from "../transport/byte_stream.ts";
 import { listenTcp } from "../transport/tcp_listener.ts";
+import { holdListenLock } from "../storage/listen_lock.ts";
 import { recordOutcome } from "./bookkeeping.ts";
 import { respondSession } from "./peer_session.ts";
 import type { SessionLimits, SessionOutcome } from "./peer_session_types.ts";
@@ -149,6 +150,9 @@ export async function serveListen(
     listener.close();
     throw e;
   }
+  // Says the home is answered on this port while it is (listen_lock.ts):
+  // another serve of it on another port does not move the endpoint away.
+  using _listening = await holdListenLock(root, listener.port);
   options.onListening?.(listener.port);
   const stop = () => listener.close();
   signal.addEventListener("abort", stop, { once: true });
