@@ -33,8 +33,13 @@ export async function statusJson(home: Home, now: number = Date.now()): Promise<
     const book = books.get(d.key);
     let behind = 0;
     if (book?.lastSync) {
+      // Right after pairing, the new device has the state the pairing gave
+      // it (local_state.ts pairingHeads): before, it read BEHIND by every
+      // entry in the mesh until its first sync.
+      const given = book.path === "pairing" ? book.pairingHeads ?? {} : {};
       for (const [author, h] of ownHeads) {
-        behind += Math.max(0, h.seq - (book.heads[author.hex] ?? 0));
+        const has = Math.max(book.heads[author.hex] ?? 0, given[author.hex] ?? 0);
+        behind += Math.max(0, h.seq - has);
       }
     }
     const w = wg?.peers.find((p) => p.publicKey === d.wgKey);

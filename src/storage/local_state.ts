@@ -45,6 +45,13 @@ export interface PeerBook {
    * listens on. Rounds try them first, newest first. Absent = none yet.
    */
   reachAt?: Record<string, number>;
+  /**
+   * The heads of the state a pairing gave it (inviter) or took from it
+   * (joiner), author hex → seq: its checkpoint's frontier. For `status`'s
+   * BEHIND alone while no sync came since (path "pairing"): the peer never
+   * proved it holds those entries, so `heads` (news, compaction) leaves them.
+   */
+  pairingHeads?: Record<string, number>;
   /** The last device that brought us this peer's entries when it was not the peer itself. */
   relay?: { via: string; at: number };
   /**

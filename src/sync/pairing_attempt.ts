@@ -185,6 +185,9 @@ export async function attempt(
     await channel.send(
       encodeWelcome({ admission: admitted.bytes, mesh: home.meshId, inviter: self }),
     );
+    // What the state sent covers (its checkpoint is made from these heads):
+    // status counts the new device behind from there, not from nothing.
+    const sent = Object.fromEntries([...home.log.heads()].map(([a, h]) => [a.hex, h.seq]));
     const sentBytes = await sendState(home, channel, o);
     // The joiner answers once it has stored the state: only then is it paired.
     const done = await inbox.next(READ_MS * 4);
@@ -201,6 +204,7 @@ export async function attempt(
         b.lastSeen = b.lastSync = o.now();
         b.address = conn.remote;
         b.path = "pairing";
+        b.pairingHeads = sent;
       })
     );
     return { status: "paired", device: admitted.record, verification, sentBytes };

@@ -129,6 +129,7 @@ async function settle(
   mesh: string,
   state: MeshState,
   admission: AdmissionRef,
+  from: { key: DeviceKey; at: number },
   managed?: string[],
 ): Promise<void> {
   w.setMesh(mesh);
@@ -136,6 +137,15 @@ async function settle(
   else await w.takeParted(state.head, state.next);
   w.setLocal("admission", admission);
   if (managed !== undefined) w.setLocal("autoEndpoints", managed);
+  // The inviter just gave us its state: status shows it synced by the
+  // pairing, as the inviter shows us, not "never synced" until a round.
+  // Its frontier is for BEHIND alone (local_state.ts pairingHeads).
+  const frontier = "cp" in state ? state.cp.frontier : state.head.frontier;
+  w.peer(from.key, (b) => {
+    b.lastSeen = b.lastSync = from.at;
+    b.path = "pairing";
+    b.pairingHeads = Object.fromEntries(frontier.map((f) => [f.author.hex, f.seq]));
+  });
 }
 
 /** Create a home for `keys` in `mesh` (announcing `self`) from the inviter's checkpoint. */
@@ -146,6 +156,7 @@ export async function createJoinedHome(
   mesh: string,
   cp: MeshState,
   admission: AdmissionRef,
+  inviter: DeviceKey,
   o: HomeOptions,
 ): Promise<void> {
   const made = await createHome(root, {
@@ -157,7 +168,7 @@ export async function createJoinedHome(
     // Never a prompt here: the pairing session is open and the inviter waiting.
     prompt: null,
     genesis: () => [{ type: "device.add", device: self }],
-    then: (w) => settle(w, mesh, cp, admission, id.managed),
+    then: (w) => settle(w, mesh, cp, admission, { key: inviter, at: o.now() }, id.managed),
   });
   if (made.keys.fallback) {
     o.log(`keys: ${describeKeyLocation(made.keys, o.env)} (${made.keys.fallback})`);
@@ -174,12 +185,13 @@ export async function adoptMesh(
   mesh: string,
   cp: MeshState,
   admission: AdmissionRef,
+  inviter: DeviceKey,
   o: HomeOptions,
   self?: { record: DeviceRecord; managed: string[] },
 ): Promise<void> {
   using home = await Home.open(root, { write: true, now: o.now, env: o.env, signal: o.signal });
   await home.write(async (w) => {
-    await settle(w, mesh, cp, admission, self?.managed);
+    await settle(w, mesh, cp, admission, { key: inviter, at: o.now() }, self?.managed);
     const ops: Op[] = [];
     const fields: Partial<DeviceRecord> = {};
     if (o.name) fields.name = o.name;

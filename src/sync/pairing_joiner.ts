@@ -301,11 +301,13 @@ async function joinOnce(
       entry: toBase64(welcome.admission),
     };
     if (identity.existing) {
-      await adoptMesh(root, welcome.mesh, state, where, o, {
+      await adoptMesh(root, welcome.mesh, state, where, inviter.key, o, {
         record: self,
         managed: identity.managed,
       });
-    } else await createJoinedHome(root, identity, self, welcome.mesh, state, where, o);
+    } else {
+      await createJoinedHome(root, identity, self, welcome.mesh, state, where, inviter.key, o);
+    }
     await channel.send(encodeConfirm(true));
     channel.close();
     return {

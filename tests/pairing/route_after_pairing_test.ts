@@ -21,5 +21,5 @@ Deno.test("pairing: the inviter's status shows the route `pairing`, which status
   assert.equal(peer.route, "pairing");
   assert.match((await a.t.ok(["status"])).stdout, /^beta +[A-Z2-7]{7} +\S+ +pairing +/m);
   const help = (await a.t.ok(["status", "--help"])).stdout.replace(/\s+/g, " ");
-  assert.match(help, /pairing when this device admitted it and no sync came since/);
+  assert.match(help, /pairing when one of the two paired the other and no sync came since/);
 });

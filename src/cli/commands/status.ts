@@ -23,8 +23,8 @@ export const statusCommand: CommandSpec = {
   summary: "show this device, its mesh, the state digest and its peers",
   description: "One line per peer: name, short id, mesh IPv4, the route of the last sync\n" +
     "(direct, mesh or discovered when this device dialled it; tcp or stdio when it dialled\n" +
-    "this device's `sync serve`; pairing when this device admitted it and no sync came\n" +
-    "since; `relayed via NAME` when its changes last came through another device, not\n" +
+    "this device's `sync serve`; pairing when one of the two paired the other and no sync\n" +
+    "came since; `relayed via NAME` when its changes last came through another device, not\n" +
     "from itself), when it last synced, how many entries it lacked\n" +
     "then, and its state (ok, never synced, wireguard only for a device made by\n" +
     "`mesh export-wg`, or how the last attempt failed; details below the table).",
