@@ -28,6 +28,47 @@ export function isUnsafeCodePoint(cp: number): boolean {
     (cp >= 0xd800 && cp <= 0xdfff); // a lone surrogate (paired ones form code points above)
 }
 
+/**
+ * True for a code point that shows as nothing on its own: format characters
+ * (U+200B zero width space, U+2060 word joiner, U+FEFF, the soft hyphen,
+ * the bidi controls) and the Hangul fillers. Safe for a terminal, but a
+ * name holding one looks like another (`gam\u200bma` reads `gamma`), so
+ * names typed on this device refuse them ({@link unprintableIn}). The
+ * joiners U+200C/U+200D (Persian words, emoji sequences) and the tag
+ * characters (flag emoji) are part of what they join, and pass.
+ */
+export function isInvisibleCodePoint(cp: number): boolean {
+  if (cp === 0x200c || cp === 0x200d || (cp >= 0xe0020 && cp <= 0xe007f)) return false;
+  return FORMAT.test(String.fromCodePoint(cp)) ||
+    cp === 0x115f || cp === 0x1160 || cp === 0x3164 || cp === 0xffa0;
+}
+
+const FORMAT = /^\p{Cf}$/u;
+
+/**
+ * The first code point of `text` that is unsafe or invisible, escaped
+ * (`\u200b`), or undefined when there is none: the check on names typed
+ * here (device names, preference keys, app names), stricter than
+ * {@link safeText}, which only escapes what a peer wrote when shown.
+ */
+export function unprintableIn(text: string): string | undefined {
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    if (isUnsafeCodePoint(cp) || isInvisibleCodePoint(cp)) return escapeCodePoint(cp);
+  }
+  return undefined;
+}
+
+/** `text` with every unsafe or invisible code point escaped: to name typed text in an error. */
+export function visibleText(text: string): string {
+  let out = "";
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    out += isUnsafeCodePoint(cp) || isInvisibleCodePoint(cp) ? escapeCodePoint(cp) : ch;
+  }
+  return out;
+}
+
 // The control characters in these classes are exactly the point.
 // deno-lint-ignore no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|\p{Cs}/gu;

@@ -13,6 +13,7 @@ import { allocateIpv4 } from "../mesh/addresses.ts";
 import { createHome } from "../storage/home_create.ts";
 import { describeKeyLocation, type KeyStoreChoice, type SavedKeys } from "../storage/key_home.ts";
 import type { CommandContext } from "./command.ts";
+import { printableName } from "./typed_name.ts";
 
 /** What `init` may set. */
 export interface InitOptions {
@@ -43,6 +44,9 @@ export function newMeshId(): string {
   return [...bytes].map((b) => alphabet[b & 31]).join("");
 }
 
+const DEVICE_NAME_HINT = "A device name is 1–64 printable characters, no space at either end " +
+  "(e.g. laptop, Anna's desk).";
+
 /** Check a device name: 1–64 printable characters. */
 export function checkDeviceName(name: string): string {
   if (
@@ -59,12 +63,11 @@ export function checkDeviceName(name: string): string {
       : "it starts or ends with a space";
     throw new MycelError("bad_input", "use device name", reason, {
       value: JSON.stringify(name.slice(0, 80)),
-      hint: "A device name is 1–64 printable characters, no space at either end " +
-        "(e.g. laptop, Anna's desk).",
+      hint: DEVICE_NAME_HINT,
       exit: ExitCode.usage,
     });
   }
-  return name;
+  return printableName("device name", name, DEVICE_NAME_HINT);
 }
 
 /** The host name, as a default device name. */

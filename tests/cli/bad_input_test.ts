@@ -34,6 +34,26 @@ const CASES: Case[] = [
       /Cannot use device name: it starts or ends with a space \(" laptop"\)\nhint: A device name is 1–64 printable characters, no space at either end/,
   },
   {
+    // Shown escaped, but it reads "gamma": refused where the name is typed.
+    name: "device name with a zero width space",
+    args: ["mesh", "rename", "gam\u200bma"],
+    code: 2,
+    says:
+      /Cannot use device name: it holds \\u200b, a character that is invisible or changes how text reads \("gam\\u200bma"\)\nhint: A device name is 1–64 printable characters/,
+  },
+  {
+    name: "app name with a right-to-left override",
+    args: ["app", "add", "fire\u202efox"],
+    code: 2,
+    says: /Cannot use app name: it holds \\u202e, .*\("fire\\u202efox"\)\nhint: An app name is/,
+  },
+  {
+    name: "preference key with a zero width space",
+    args: ["pref", "set", "the\u200bme", "dark"],
+    code: 2,
+    says: /Cannot use preference key: it holds \\u200b, .*\nhint: Give a key such as `theme`/,
+  },
+  {
     name: "device name too long",
     args: ["mesh", "rename", "x".repeat(65)],
     code: 2,

@@ -11,6 +11,9 @@
  */
 
 import assert from "node:assert/strict";
+import type { DeviceKey } from "../../src/log/device_key.ts";
+import type { Op } from "../../src/log/ops.ts";
+import { Home } from "../../src/storage/home_handle.ts";
 import { isUnsafeCodePoint } from "../../src/text_safety.ts";
 import { freePort } from "../helpers/net.ts";
 import { describe, type MycelResult, tempHome } from "../helpers/mycel.ts";
@@ -19,7 +22,15 @@ const ESC = "\x1b";
 const CSI = "\u009b";
 const RLO = "\u202e";
 const VALUE = `red${ESC}[31m${CSI}2J${RLO}gnp.exe${ESC}]0;title\x07\nforged line`;
-const NAME_BITS = `${CSI}2J${RLO}`; // names and keys refuse C0 controls, not these
+// Names typed here refuse these too (cli/typed_name.ts): they are put in the
+// state as a peer's entries or an older release's would carry them.
+const NAME_BITS = `${CSI}2J${RLO}`;
+
+/** Commit `ops` in the home at `root` as its own device, past the CLI's checks. */
+async function commitRaw(root: string, ops: (self: DeviceKey) => Op[]): Promise<void> {
+  using home = await Home.open(root, { write: true });
+  await home.write((w) => w.commit(ops(home.device)));
+}
 
 function rawUnsafe(text: string): string[] {
   const found = new Set<string>();
@@ -66,17 +77,21 @@ Deno.test("no printing command lets ESC, CSI (U+009B) or U+202E from the state r
   await using h = await tempHome("mycel-hostile-");
   await using p = await tempHome("mycel-hostile-peer-");
   const env = { MYCEL_OFFLINE: "1" };
-  await h.ok(["init", "--name", `me${NAME_BITS}`], { env });
+  await h.ok(["init", "--name", "me"], { env });
+  await commitRaw(h.home, (me) => [
+    { type: "device.update", device: me, fields: { name: `me${NAME_BITS}` } },
+    { type: "pref.set", key: `k${NAME_BITS}`, value: VALUE, observed: [] },
+    { type: "app.add", name: `app${NAME_BITS}` },
+  ]);
   // A peer whose self-chosen name is hostile; nothing listens at its endpoint.
-  await p.ok(["init", "--name", `peer${NAME_BITS}`, "--listen", `127.0.0.1:${freePort()}`], {
-    env,
-  });
+  await p.ok(["init", "--name", "peer", "--listen", `127.0.0.1:${freePort()}`], { env });
+  await commitRaw(p.home, (peer) => [
+    { type: "device.update", device: peer, fields: { name: `peer${NAME_BITS}` } },
+  ]);
   const card = (await p.ok(["mesh", "card"])).stdout.trim();
   await h.ok(["mesh", "add-peer", "-"], { env, stdin: card });
-  await h.ok(["pref", "set", `k${NAME_BITS}`, VALUE], { env });
   await h.ok(["config", "set", "editor.title", VALUE], { env });
   await h.ok(["config", "set", "editor.obj", JSON.stringify({ [`x${RLO}`]: VALUE })], { env });
-  await h.ok(["app", "add", `app${NAME_BITS}`], { env });
   await h.ok(["pattern", "add", "-"], {
     env,
     stdin: JSON.stringify({ id: `p${NAME_BITS}`, text: VALUE }),

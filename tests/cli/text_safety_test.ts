@@ -17,6 +17,7 @@ import {
   isUnsafeCodePoint,
   safeJson,
   safeText,
+  unprintableIn,
 } from "../../src/text_safety.ts";
 
 /** Code points a hostile peer would pick, mixed into ordinary text by the properties. */
@@ -97,6 +98,26 @@ Deno.test("safeText escapes visibly: \\x1b, \\n, \\u009b, \\u202e, lone surrogat
   assert.equal(safeText("\x7f\u2066\u2069\u061c\u200f"), "\\x7f\\u2066\\u2069\\u061c\\u200f");
   // A paired surrogate is one ordinary code point.
   assert.equal(safeText("🙂"), "🙂");
+});
+
+Deno.test("unprintableIn names the first invisible or unsafe code point of a typed name, and lets joined emoji and Persian through", () => {
+  assert.equal(unprintableIn("gam\u200bma"), "\\u200b");
+  assert.equal(unprintableIn("fire\u202efox"), "\\u202e");
+  for (const cp of [0x00ad, 0x2060, 0xfeff, 0x3164, 0x1b]) {
+    assert.notEqual(unprintableIn(`a${String.fromCodePoint(cp)}b`), undefined, `${cp}`);
+  }
+  for (
+    const ok of [
+      "Anna's desk",
+      "gamma",
+      "👨\u200d👩\u200d👧",
+      "می\u200cخواهم",
+      "🏴\u{e0067}\u{e0062}\u{e007f}",
+      "東京 ノート",
+    ]
+  ) {
+    assert.equal(unprintableIn(ok), undefined, ok);
+  }
 });
 
 Deno.test("isUnsafeCodePoint is exactly the documented set", () => {

@@ -7,20 +7,20 @@
 import { ExitCode, withHint } from "../../errors.ts";
 import { checkName } from "../../log/ops.ts";
 import { safeText } from "../../text_safety.ts";
+import { printableName } from "../typed_name.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { commitOps, withRead, withWrite } from "../session.ts";
 
 /** An app name as typed, checked (the check is shared with peers' entries: the hint is ours). */
 function appName(text: string): string {
+  const hint = "An app name is text of up to 256 printable characters, without a space " +
+    "at either end: mycel app add firefox";
   try {
-    return checkName("app name", text);
+    checkName("app name", text);
   } catch (e) {
-    throw withHint(
-      e,
-      "An app name is text of up to 256 characters, without control characters or a space " +
-        "at either end: mycel app add firefox",
-    );
+    throw withHint(e, hint);
   }
+  return printableName("app name", text, hint);
 }
 
 /** Every `app` command. */

@@ -28,6 +28,11 @@ export interface KvKind {
   entries: (view: StateView) => [string, Json][];
   /** Validate a key; returns it. */
   checkKey: (key: string) => string;
+  /**
+   * Further checks on a key `set` may create (printable: cli/typed_name.ts);
+   * get and unset take any key that may be there, a peer's too.
+   */
+  checkNewKey?: (key: string) => string;
   /** Turn the VALUE argument into a stored value (`out` for a note about how it was read). */
   parseValue: (
     text: string,
@@ -70,7 +75,8 @@ export function kvCommands(kind: KvKind): CommandSpec[] {
       flags: [...(kind.setFlags ?? []), JSON_FLAG],
       ...WRITES,
       async run(ctx, input) {
-        const key = kind.checkKey(input.args.KEY as string);
+        const checked = kind.checkKey(input.args.KEY as string);
+        const key = kind.checkNewKey?.(checked) ?? checked;
         const value = kind.parseValue(input.args.VALUE as string, input.flags, ctx.out);
         await withWrite(
           ctx,

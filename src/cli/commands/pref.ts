@@ -9,6 +9,7 @@
 
 import { withHint } from "../../errors.ts";
 import { checkName, checkPrefValue } from "../../log/ops.ts";
+import { printableName } from "../typed_name.ts";
 import type { CommandSpec } from "../command.ts";
 import { kvCommands } from "./kv.ts";
 
@@ -27,6 +28,8 @@ export const prefCommands: CommandSpec[] = kvCommands({
       throw withHint(e, "Give a key such as `theme`: mycel pref set theme dark");
     }
   },
+  checkNewKey: (k) =>
+    printableName("preference key", k, "Give a key such as `theme`: mycel pref set theme dark"),
   parseValue: (text) => checkPrefValue(text),
   show: (v) => String(v),
   setOp: (key, value, observed) => ({ type: "pref.set", key, value: value as string, observed }),
