@@ -74,6 +74,11 @@ Deno.test("sync compact drops what every device holds, keeps the state, and myce
     k4: "v4",
   });
   assert.deepEqual(await h.json<LogEntryJson[]>(["log", "--json"]), []);
+  // --json keeps its array of entries; the note, which the text has, goes to stderr.
+  assert.match(
+    (await h.ok(["log", "--json"])).stderr,
+    new RegExp(`^\\(solo's changes up to #${entries} were compacted on `, "m"),
+  );
   const log = await h.ok(["log"]);
   assert.match(
     log.stdout,

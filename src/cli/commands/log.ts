@@ -39,7 +39,8 @@ export const logCommand: CommandSpec = {
   summary: "show which device changed what, and when (newest first)",
   description: "Times are the authors' clocks, in local time with the UTC offset. History that\n" +
     "every device holds and that is older than the retention (`mycel sync retention`) is\n" +
-    "compacted; a last line per device says where its history starts here, and why.",
+    "compacted; a last line per device says where its history starts here, and why\n" +
+    "(with --json, on standard error: the output stays an array of entries).",
   args: [],
   flags: [
     JSON_FLAG,
@@ -124,6 +125,10 @@ export const logCommand: CommandSpec = {
       }
       if (input.flags.json) {
         ctx.out.write(shown === 0 ? "[]\n" : "\n]\n");
+        // The notes go to standard error, as the text has them: the array
+        // stays one of entries for every reader of it. Before, --json said
+        // nothing, and a compacted log read as an empty one.
+        for (const c of compacted) ctx.out.error(baseNote(c, who));
         return ExitCode.ok;
       }
       for (const c of compacted) ctx.out.line(baseNote(c, who));
