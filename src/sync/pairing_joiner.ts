@@ -131,6 +131,23 @@ function connectionError(e: unknown, address: string): MycelError {
     : new MycelError("pairing_failed", "join mesh", String(e), { value: address });
 }
 
+/** Hung up before answering the hello: maybe no pairing port at all (a sync port given to --peer). */
+function hungUpAtHello(address: string, peerGiven: boolean): MycelError {
+  return new MycelError(
+    "pairing_failed",
+    "join mesh",
+    "the inviting device hung up before answering",
+    {
+      value: address,
+      hint: peerGiven
+        ? `${address} may be the other device's sync port (\`sync serve\`, its endpoint), which ` +
+          "does not pair: give --peer the port `mycel pair` listens on there (its --listen; " +
+          "the code holds it), or leave --peer out."
+        : "Is `mycel pair` still waiting on the other device? Run it again there for a new code.",
+    },
+  );
+}
+
 /** Join the mesh of the device that shows `codeText`. */
 export async function join(root: string, codeText: string, o: JoinOptions): Promise<JoinResult> {
   const code = decodePairingCode(codeText);
@@ -183,9 +200,13 @@ async function joinOnce(
   try {
     // Ctrl-C while connecting fired before there was a connection to close.
     if (o.signal?.aborted) throw cancelled();
-    const read = async () => {
+    // `first`: the answer to our hello. Hanging up before any answer is
+    // what a sync port does (`sync serve`, the endpoint peers are told),
+    // a thing easily given to --peer in place of the pairing port.
+    const read = async (first = false) => {
       try {
         const f = await frames.readFrame(o.timeoutMs);
+        if (f === null && first) throw hungUpAtHello(address, o.peer !== undefined);
         if (f === null) {
           throw new MycelError("pairing_failed", "join mesh", "the inviting device hung up");
         }
@@ -203,7 +224,7 @@ async function joinOnce(
       sid,
     });
     await frames.writeFrame(encodePairHello({ sid, share: cpace.message }));
-    const answer = decodePairAnswer(await read());
+    const answer = decodePairAnswer(await read(true));
     if ("refusal" in answer) throw refusalError(answer.refusal);
     const { isk } = cpace.finish(answer.share);
     const keys: DeviceKeys = identity.keys;
