@@ -212,23 +212,35 @@ export async function addDevice(
       hint: "Run `mycel pair` again for a new code.",
     });
   }
-  if (json) {
-    ctx.out.json({
-      paired: { id: result.device.id, name: result.device.name },
-      verification: result.verification,
-    });
-  } else ctx.out.line(`paired with ${safeText(result.device.name)} (${result.device.id})`);
   // Two members of one name make every later `mesh remove NAME` ask which.
   const { twinNameNote } = await lazyImport<typeof import("./devices.ts")>(
     new URL("./devices.ts", import.meta.url),
   );
-  const twins = await withRead(
+  const { twins, self } = await withRead(
     ctx,
     (home) => {
       const admitted = home.view.members().find((m) => m.record.id === result.device.id);
-      return admitted && twinNameNote(home.view, result.device.name, admitted.record.key);
+      return {
+        twins: admitted && twinNameNote(home.view, result.device.name, admitted.record.key),
+        // The fields the joining side's --json has: before, only `paired`
+        // and `verification` here.
+        self: {
+          device: home.device.id,
+          mesh: home.meshId,
+          devices: home.view.members().filter((m) => m.removed === undefined).length,
+        },
+      };
     },
   );
+  if (json) {
+    ctx.out.json({
+      paired: { id: result.device.id, name: result.device.name },
+      device: self.device,
+      mesh: self.mesh,
+      verification: result.verification,
+      devices: self.devices,
+    });
+  } else ctx.out.line(`paired with ${safeText(result.device.name)} (${result.device.id})`);
   if (twins) ctx.out.error(twins);
   return ExitCode.ok;
 }

@@ -158,6 +158,16 @@ Deno.test("pair --json: the code is a line of JSON on stderr a script passes on;
   assert.equal(done.code, 0, describe(["pair", "--json"], done));
   assert.doesNotMatch(done.stdout, /MYCEL-/, "no code (nor QR) on standard output");
   assert.equal((JSON.parse(done.stdout) as { paired: { name: string } }).paired.name, "beta");
+  // Each side's standard output is one document, of the same fields: each
+  // names itself, the other, the mesh and how many devices it holds now.
+  const mine = JSON.parse(done.stdout), theirs = JSON.parse(r.stdout);
+  assert.deepEqual(Object.keys(mine).sort(), Object.keys(theirs).sort(), done.stdout);
+  assert.equal(mine.device, (await a.json<StatusJson>(["status", "--json"])).device.id);
+  assert.equal(mine.paired.id, theirs.device);
+  assert.equal(theirs.paired.id, mine.device);
+  assert.equal(mine.mesh, theirs.mesh);
+  assert.deepEqual([mine.devices, theirs.devices], [2, 2]);
+  assert.equal(mine.verification, theirs.verification);
   // A joiner given the code in argv under --json: its error is the one line
   // on standard error (the note about /proc is left out there).
   const bad = await b.run(["pair", "7-apple-banana-cherry", "--json"]);
