@@ -109,7 +109,12 @@ export interface StatusJson {
   /** Peers whose clocks differ from ours beyond the allowed drift (positive: ahead of ours). */
   clock_skew: { device: string; skew_ms: number; at: string }[];
   /** When most peers disagree with our clock the same way: ours is off. */
-  clock: { verdict: "ahead" | "behind"; by_ms: number } | null;
+  clock: {
+    verdict: "ahead" | "behind";
+    by_ms: number;
+    /** When the newest of the measurements it rests on was taken (a session). */
+    measured_at: string;
+  } | null;
   /**
    * How far this device's last stamp runs ahead of its clock, beyond the
    * allowed drift (a command ran with the clock set ahead: stamps never go

@@ -128,7 +128,7 @@ export async function statusJson(home: Home, now: number = Date.now()): Promise<
       at: isoTime(f.at)!,
     })),
     clock_skew: skews,
-    clock: ownClockVerdict(skews.map((k) => k.skew_ms), counted),
+    clock: ownClockVerdict(skews, counted),
     stamps_ahead_ms: home.stampsAhead(now) ?? null,
     stopped_folders: await stoppedFolders(home),
   };
@@ -164,15 +164,23 @@ async function stoppedFolders(home: Home): Promise<StatusJson["stopped_folders"]
  * When most peers' clocks are off the same way, ours is the odd one: say so
  * (a device that is behind must hear it too, not only the ones ahead).
  */
-function ownClockVerdict(skews: number[], peers: number): StatusJson["clock"] {
+function ownClockVerdict(
+  measured: { skew_ms: number; at: string }[],
+  peers: number,
+): StatusJson["clock"] {
+  const skews = measured.map((k) => k.skew_ms);
   if (peers === 0 || skews.length * 2 <= peers) return null;
+  // Measured in sessions only: a clock fixed since reads off until the next
+  // sync, so the verdict says when it was last measured.
+  const measured_at = measured.map((k) => k.at).sort().at(-1)!;
   const ahead = skews.filter((s) => s > 0).length;
   if (ahead * 2 > peers) {
-    return { verdict: "behind", by_ms: Math.min(...skews.filter((s) => s > 0)) };
+    return { verdict: "behind", by_ms: Math.min(...skews.filter((s) => s > 0)), measured_at };
   }
   const behind = skews.filter((s) => s < 0).length;
   if (behind * 2 > peers) {
-    return { verdict: "ahead", by_ms: Math.min(...skews.filter((s) => s < 0).map((s) => -s)) };
+    const by_ms = Math.min(...skews.filter((s) => s < 0).map((s) => -s));
+    return { verdict: "ahead", by_ms, measured_at };
   }
   return null;
 }

@@ -273,3 +273,29 @@ Deno.test({
     assert.equal((await fast.status()).state_digest, (await slow.status()).state_digest);
   },
 });
+
+Deno.test({
+  name: "status days after the last measurement says how old the clock note is, " +
+    "not that the clock seems off now",
+  ignore: SKIP,
+  async fn() {
+    requireLibfaketime();
+    await using devs = await devices(["hub", "box"]);
+    const [hub, box] = devs.list;
+    await devs.peer(hub, box);
+    await hub.serve();
+    const back = { env: fakeClock("-2h") };
+    assert.equal((await box.run(["sync", "now"], back)).code, 0);
+    assert.match((await box.ok(["status"], back)).stdout, /^clock: this device's clock seems 2h/m);
+    // Three days on (the clock fixed, no sync since): the note says its age.
+    const later = { env: fakeClock("+3d") };
+    const status = (await box.ok(["status"], later)).stdout;
+    assert.doesNotMatch(status, /clock seems/, status);
+    assert.match(
+      status,
+      /^clock: this device's clock seemed 2h behind its peers when last measured, 3d ago/m,
+    );
+    const json = await box.tmp.json<StatusJson>(["status", "--json"], later);
+    near(Date.parse(json.clock!.measured_at), Date.now() - 2 * 3600_000, "measured_at");
+  },
+});

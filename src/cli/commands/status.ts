@@ -17,6 +17,9 @@ import { peerTable } from "../status_table.ts";
 import { deviceLabels } from "../devices.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
+/** A clock measurement older than this (ms) is said with its age. */
+const STALE_SKEW_MS = 3600_000;
+
 /** `mycel status [--json]`. */
 export const statusCommand: CommandSpec = {
   path: ["status"],
@@ -134,22 +137,32 @@ export const statusCommand: CommandSpec = {
       ]);
     }
     if (st.clock !== null) {
+      // Evidence from sessions only: an hour on, say how old it is (a clock
+      // fixed since read "seems 2h behind" for days, until the next sync).
+      const at = msOf(st.clock.measured_at) ?? now;
+      const old = now - at > STALE_SKEW_MS;
+      const off = `${duration(st.clock.by_ms)} ${
+        st.clock.verdict === "behind" ? "behind" : "ahead of"
+      } its peers`;
       out.line([
         "clock: ",
         {
-          text: `this device's clock seems ${duration(st.clock.by_ms)} ${
-            st.clock.verdict === "behind" ? "behind" : "ahead of"
-          } its peers`,
+          text: old
+            ? `this device's clock seemed ${off} when last measured, ${ago(at, now)}`
+            : `this device's clock seems ${off}`,
           tone: "red",
         },
         " (fix it: ties between concurrent changes are decided by time)",
       ]);
     } else {
       for (const k of st.clock_skew) {
+        const at = msOf(k.at) ?? now;
         out.line(
-          `skew: ${name(k.device)}'s clock is ${duration(Math.abs(k.skew_ms))} ${
-            k.skew_ms > 0 ? "ahead of" : "behind"
-          } this one's`,
+          `skew: ${name(k.device)}'s clock ${now - at > STALE_SKEW_MS ? "was" : "is"} ${
+            duration(Math.abs(k.skew_ms))
+          } ${k.skew_ms > 0 ? "ahead of" : "behind"} this one's${
+            now - at > STALE_SKEW_MS ? ` when last measured, ${ago(at, now)}` : ""
+          }`,
         );
       }
     }
