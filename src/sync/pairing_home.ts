@@ -60,7 +60,13 @@ function hostName(): string {
 }
 
 async function setAside(root: string, now: number, log: (line: string) => void): Promise<void> {
-  const aside = `${root}.revoked-${now}`;
+  // A UTC stamp one can read (20261207T132233Z), not epoch milliseconds;
+  // a second one in the same second gets a number after it.
+  const stamp = new Date(now).toISOString().replace(/\.\d+Z$/, "Z").replace(/[-:]/g, "");
+  let aside = `${root}.revoked-${stamp}`;
+  for (let n = 2; await Deno.lstat(aside).then(() => true, () => false); n++) {
+    aside = `${root}.revoked-${stamp}-${n}`;
+  }
   await Deno.rename(root, aside);
   log(`Kept the old home (its key was removed from the mesh) as ${aside}.`);
 }

@@ -99,6 +99,13 @@ Deno.test("pairing: a removed device is refused everywhere, its new entries go n
   const j = await b.t.run(["pair", inv.code], { timeoutMs: 60_000 });
   assert.equal(j.code, 0, describe(["pair", inv.code], j));
   assert.equal((await inv.proc.result()).code, 0);
+  // The old home is kept beside, named by a UTC time one can read, and said where.
+  const kept = j.stderr.match(
+    /^Kept the old home \(its key was removed from the mesh\) as (\S+\.revoked-\d{8}T\d{6}Z)\.$/m,
+  );
+  assert.ok(kept, j.stderr);
+  assert.equal(kept[1], `${b.t.home}.revoked-${kept[1].slice(-16)}`);
+  assert.ok((await Deno.stat(kept[1])).isDirectory);
   const st = await b.status();
   const newB = st.device.id;
   assert.notEqual(newB, oldB, "a new key, hence a new device id");
