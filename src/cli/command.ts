@@ -99,6 +99,11 @@ export interface CommandSpec {
   /** Example invocations, shown in help. */
   readonly examples?: readonly string[];
   /**
+   * What to say when more words are given than `args` takes (else
+   * "unexpected argument"): `words` are every positional word given.
+   */
+  readonly tooMany?: (words: readonly string[]) => { reason: string; hint: string };
+  /**
    * Global flags that apply to it (help and completions show only these):
    * `home` when it uses the home folder, `no-sync` when it contacts peers
    * (a write offering its change, a sync round). `--help` always applies.

@@ -99,7 +99,11 @@ export function parseArgv(argv: readonly string[], table: CommandTable): ParseOu
     else if (t === "--home" || t.startsWith("--home=")) {
       const value = t.startsWith("--home=") ? t.slice(7) : argv[++i];
       if (value === undefined || value === "") {
-        throw usageError("parse flags", "--home needs a folder");
+        throw usageError("parse flags", "--home needs a folder", {
+          ...(value === "" ? { value: "''" } : {}),
+          hint: "Give the home's folder (--home ~/.local/share/mycel), or leave --home out " +
+            "for the default ($MYCEL_HOME, else $XDG_DATA_HOME/mycel, else ~/.local/share/mycel).",
+        });
       }
       global.home = value;
     } else rest.push(t);
@@ -262,7 +266,11 @@ export function parseInput(spec: CommandSpec, tokens: readonly string[]): Parsed
     at++;
   }
   if (at < positional.length) {
-    throw usageError(action, "unexpected argument", { value: positional[at], hint });
+    const said = spec.tooMany?.(positional);
+    throw usageError(action, said?.reason ?? "unexpected argument", {
+      value: positional[at],
+      hint: said?.hint ?? hint,
+    });
   }
   return { args, flags };
 }

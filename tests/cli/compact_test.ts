@@ -33,6 +33,10 @@ Deno.test("sync retention shows 90 days until set, takes days or never, and refu
     const r = await h.run(["sync", "retention", bad]);
     assert.equal(r.code, 2, describe(["sync", "retention", bad], r));
     assert.match(r.stderr, /whole number of days from 0 to 36500, or never/);
+    assert.match(
+      r.stderr,
+      /\nhint: Give days as digits, such as 90 \(or never: keep every change\)/,
+    );
   }
   assert.deepEqual(await h.json(["sync", "retention", "--json"]), { days: 30 });
   await h.ok(["sync", "retention", "never"]);

@@ -28,7 +28,10 @@ function parseLimit(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < 1) {
-    throw usageError("run mycel log", "--limit must be a positive whole number", { value: text });
+    throw usageError("run mycel log", "--limit must be a positive whole number", {
+      value: text,
+      hint: "Give how many entries to show, newest first: mycel log --limit 20",
+    });
   }
   return n;
 }

@@ -31,6 +31,14 @@ export const meshRenameCommands: CommandSpec[] = [
     args: [{ name: "NAME", help: "the new name (1–64 printable characters)" }],
     flags: [JSON_FLAG],
     examples: ["mycel mesh rename laptop"],
+    // `mesh rename beta newbeta`, as one renames a file: say why it can't
+    // be, and where to run it. Before: "unexpected argument", and the usage.
+    tooMany: (words) => ({
+      reason: "a device renames only itself: NAME is this device's new name",
+      hint: `To rename ${safeText(words[0])}, run \`mycel mesh rename ${
+        safeText(words.at(-1)!)
+      }\` on ${safeText(words[0])} (only a device signs changes to its own record).`,
+    }),
     ...WRITES,
     async run(ctx, input) {
       const wanted = checkDeviceName(input.args.NAME as string);

@@ -20,11 +20,13 @@ function parsePattern(text: string) {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (e) {
+  } catch {
     throw new MycelError(
       "bad_input",
       "add pattern",
-      `it is not valid JSON: ${(e as Error).message}`,
+      // Ours, not V8's ('Unexpected token 'o', "notjson" is not valid JSON'),
+      // which repeated the value the message already names.
+      "it is not valid JSON (a pattern is one JSON object)",
       {
         value: safeText(text.slice(0, 80)),
         hint: `Quote it for the shell (mycel pattern add '{"id":"greeting","text":"hi"}'),\n` +

@@ -25,7 +25,12 @@ export function parseDays(text: string, flag: string, never: boolean): number | 
     throw usageError(
       `use ${flag}`,
       `it must be a whole number of days from 0 to 36500${never ? ", or never" : ""}`,
-      { value: text },
+      {
+        value: text,
+        hint: `Give days as digits, such as 90${
+          never ? " (or never: keep every change)" : ""
+        }: history older than that, which every device holds, is compacted.`,
+      },
     );
   }
   return n;
