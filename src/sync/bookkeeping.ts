@@ -110,6 +110,7 @@ export function recordOutcome(
       book.lastError = "";
       book.lastErrorCode = "";
       book.path = o.path;
+      delete book.pairingHeads; // what a pairing carried: status's until a sync, as now
       if (o.address) book.address = o.address;
       const reach = reachableAt(o, dialled);
       if (reach) book.reachAt = remember(book.reachAt, reach, now);

@@ -33,4 +33,10 @@ Deno.test("pairing: neither side shows the other behind by what the pairing carr
   // A change after the pairing is news the new device lacks.
   await a.t.ok(["--no-sync", "config", "set", "pager", "less"]);
   assert.equal((await a.t.json<StatusJson>(["status", "--json"])).peers[0].behind, 1);
+  // After a sync the heads it proved are what count (the pairing's are dropped).
+  await a.serve();
+  assert.equal((await b.run(["sync", "now", "--timeout", "10"])).code, 0);
+  const synced = (await a.t.json<StatusJson>(["status", "--json"])).peers[0];
+  assert.notEqual(synced.route, "pairing");
+  assert.equal(synced.behind, 0, JSON.stringify(synced));
 });
