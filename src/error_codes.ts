@@ -103,6 +103,7 @@ export const ERROR_CODE_GROUPS = {
   "Network, transport and sessions": {
     unreachable: "there is no route to that address",
     connection_refused: "nothing listens at that address",
+    endpoint_unknown: "a peer has no known endpoint and was not found on the local link",
     connection_closed: "the peer hung up before it was done",
     dns: "a host name cannot be resolved",
     timeout: "a connect, a read or a whole session took too long",
@@ -115,6 +116,9 @@ export const ERROR_CODE_GROUPS = {
     message_too_large: "a sync message is over 4 MiB (declared or actual)",
     bad_message: "a sync message has a field of the wrong type, size or count",
     version_mismatch: "the peer speaks another sync protocol version",
+    entries_refused:
+      "this device refused entries a peer sent (bad signature, a gap, not a member's)",
+    entries_refused_by_peer: "the peer refused entries this device sent it",
     protocol_violation: "a peer's message is out of order, miscounted, or of a hostile size",
     transport_state: "a connection was used in a way its state does not allow (a bug)",
     sync_interrupted: "Ctrl-C or SIGTERM stopped the command",

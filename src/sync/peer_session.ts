@@ -82,6 +82,7 @@ export function initiateSession(
         ...done,
         status: "refused",
         error: `the peer refused ${ack.refused} of our entries`,
+        code: "entries_refused_by_peer",
       };
     }
     await limits.afterExchange?.(channel, peer.key);

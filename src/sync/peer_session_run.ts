@@ -26,7 +26,8 @@ function describe(e: unknown): { error: string; code?: ErrorCode } {
   if (e instanceof MycelError) {
     return { error: e.message.replace(/^Cannot [^:]*: /, ""), code: e.code };
   }
-  return { error: String(e) };
+  // A failure with no code of ours is a bug; its row still carries a code.
+  return { error: String(e), code: "internal" };
 }
 
 /** `p`, or a `timeout` error once `ms` passed (then `onTimeout` closes the connection). */
@@ -124,7 +125,9 @@ export async function exchangeOn(
  * a peer sending what no honest member sends must show up in the round's
  * line, the server's log and the bookkeeping, not pass as "synced".
  */
-export function refusedOf(ex: ExchangeResult): { status: "refused"; error: string } | undefined {
+export function refusedOf(
+  ex: ExchangeResult,
+): { status: "refused"; error: string; code: ErrorCode } | undefined {
   const ingest = ex.ingest;
   if (ingest === undefined || ingest.refusedCount === 0) return undefined;
   const r = ingest.refused[0];
@@ -132,5 +135,6 @@ export function refusedOf(ex: ExchangeResult): { status: "refused"; error: strin
   return {
     status: "refused",
     error: `refused ${plural(ingest.refusedCount, "entry", "entries")}: ${r.reason}${where}`,
+    code: "entries_refused",
   };
 }

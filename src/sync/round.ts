@@ -10,7 +10,7 @@
  */
 
 import { NOISE_IK_AESGCM } from "../crypto/noise.ts";
-import { MycelError } from "../errors.ts";
+import { type ErrorCode, MycelError } from "../errors.ts";
 import { plural } from "../human.ts";
 import type { DeviceRecord } from "../log/device_record.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
@@ -98,9 +98,17 @@ export async function syncPeer(
 ): Promise<SessionOutcome> {
   const base = { peer: peer.key, name: peer.name, path: "direct", live: false };
   if (routes.length === 0 && finder === undefined) {
-    return { ...base, status: "unreachable", error: "it has no known endpoint" };
+    return {
+      ...base,
+      status: "unreachable",
+      error: "it has no known endpoint",
+      code: "endpoint_unknown",
+    };
   }
   const errors: string[] = [];
+  // Each failed dial's code: the row carries one (sync now --json, as every
+  // row that did not sync does; before, an unreachable row had none).
+  const codes: ErrorCode[] = [];
   const tried = new Set<string>();
   let looked = false;
   // The routes share one connect budget, the read deadline; those the probe
@@ -140,6 +148,7 @@ export async function syncPeer(
         : await connectTcp(r.host, r.port, connectMs, { signal: o.signal });
     } catch (e) {
       errors.push((e as Error).message.replace(/^Cannot [^:]*: /, ""));
+      codes.push(e instanceof MycelError ? e.code : "io_error");
       silent ||= r.path === "mesh" && connectMs >= SILENT_CONNECT_MS &&
         e instanceof MycelError && e.code === "timeout";
       continue;
@@ -178,12 +187,16 @@ export async function syncPeer(
     );
     return noted(older.status === "failed" && !older.live ? outcome : older);
   }
-  if (untried > 0) errors.push(`${plural(untried, "more route", "more routes")} not tried in time`);
+  if (untried > 0) {
+    errors.push(`${plural(untried, "more route", "more routes")} not tried in time`);
+    codes.push("timeout");
+  }
   const none = routes.length === 0 ? "it has no known endpoint and was not found on the link" : "";
   return noted({
     ...base,
     status: "unreachable",
     error: errors.join("; ") || none || "timed out",
+    code: unreachableCode(codes, routes.length),
   });
 }
 
@@ -268,6 +281,15 @@ export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionO
   }
   o.finally?.(home);
   return outcomes;
+}
+
+/**
+ * The code of a peer reached at none of its routes: the first failed dial's
+ * (its best route, tried first; the row's error names each route's
+ * failure), `endpoint_unknown` when there was nothing to dial.
+ */
+export function unreachableCode(codes: readonly ErrorCode[], routes: number): ErrorCode {
+  return codes[0] ?? (routes === 0 ? "endpoint_unknown" : "timeout");
 }
 
 /** True when the peer hung up on our first handshake message (it may read only the older suite). */

@@ -44,11 +44,16 @@ export interface RoundFinder {
   find(peer: DeviceRecord): Promise<Route[]>;
 }
 
-/** True when a peer looks unreachable at what we know of it. */
+/**
+ * True when a peer looks unreachable at what we know of it: no endpoint, or
+ * our last dial reached it nowhere (bookkeeping.ts notes that as
+ * `unreachable: …`; a peer that answered and then failed or refused is
+ * where we dialled, and no probe finds it anywhere else).
+ */
 function needsLooking(home: Home, m: MemberInfo): boolean {
   if (m.record.endpoints.length === 0) return true;
   const book = home.local.peer(m.record.key);
-  return book.lastErrorAt > book.lastSync && book.lastErrorCode === "";
+  return book.lastErrorAt > book.lastSync && book.lastError.startsWith("unreachable:");
 }
 
 /**

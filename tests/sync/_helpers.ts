@@ -123,9 +123,13 @@ export class Device {
    * `sync now --json --timeout S`; returns the result and its lines. The
    * exit code is left to the caller.
    */
-  async syncNow(extra: readonly string[] = [], timeoutS = SYNC_TIMEOUT_S): Promise<Round> {
+  async syncNow(
+    extra: readonly string[] = [],
+    timeoutS = SYNC_TIMEOUT_S,
+    options: MycelOptions = {},
+  ): Promise<Round> {
     const args = ["sync", "now", "--json", "--timeout", String(timeoutS), ...extra];
-    const result = await this.tmp.run(args);
+    const result = await this.tmp.run(args, options);
     let outcomes: SyncLineJson[];
     try {
       outcomes = JSON.parse(result.stdout) as SyncLineJson[];

@@ -8,6 +8,8 @@
  */
 
 import assert from "node:assert/strict";
+import { isErrorCode } from "../../src/error_codes.ts";
+import { tempHome } from "../helpers/mycel.ts";
 import { devices } from "./_helpers.ts";
 
 Deno.test("sync now exits 3 when some or all peers are unreachable, status shows last_error", async () => {
@@ -83,4 +85,27 @@ Deno.test("a peer that accepts but never answers is given up after --timeout", a
     for (const c of held) c.close();
     await accepting.catch(() => {});
   }
+});
+
+Deno.test("every sync now --json row that did not sync carries its error code, an unreachable one too", async () => {
+  await using devs = await devices(["asker", "down"]);
+  const [asker, down] = devs.list;
+  await devs.peer(asker, down);
+  // A device that never listened and never ran a round: no endpoint in its record.
+  await using bare = await tempHome("mycel-sync-bare-");
+  await bare.ok(["init", "--name", "bare"]);
+  await asker.write("mesh", "add-peer", (await bare.ok(["mesh", "card"])).stdout.trim());
+
+  // Discovery off: nothing on this link would answer, and the probe's listening is not tested here.
+  const r = await asker.syncNow(["--all"], 5, { env: { MYCEL_DISCOVERY: "off" } });
+  assert.equal(r.result.code, 3, r.result.stdout);
+  const o = r.of(down);
+  assert.equal(o.status, "unreachable");
+  assert.match(o.error ?? "", /nothing is listening/);
+  assert.equal(o.code, "connection_refused");
+  const none = r.of("bare");
+  assert.equal(none.status, "unreachable");
+  assert.match(none.error ?? "", /no known endpoint/);
+  assert.equal(none.code, "endpoint_unknown");
+  for (const row of r.outcomes) assert.ok(isErrorCode(row.code ?? ""), JSON.stringify(row));
 });
