@@ -31,8 +31,15 @@ import { noteSeen } from "./nat_hints.ts";
 /** Endpoints remembered per peer in `reachAt`. */
 const MAX_REACH = 4;
 
-/** Where a synced session says the peer can be reached, if anywhere new. */
-function reachableAt(o: SessionOutcome, dialled: boolean): string | undefined {
+/**
+ * Where a synced session says the peer can be reached, if anywhere new.
+ * `ownPorts`: the ports this device's record says it accepts sync on.
+ */
+function reachableAt(
+  o: SessionOutcome,
+  dialled: boolean,
+  ownPorts: ReadonlySet<number>,
+): string | undefined {
   if (!o.address || o.path === "mesh") return undefined;
   let at;
   try {
@@ -44,7 +51,20 @@ function reachableAt(o: SessionOutcome, dialled: boolean): string | undefined {
   if (isInCgnat(at.host) || at.host.includes("%")) return undefined;
   if (dialled) return formatEndpoint(at);
   const port = o.exchange?.peer.ports[0];
-  return port === undefined ? undefined : formatEndpoint({ host: at.host, port });
+  if (port === undefined) return undefined;
+  // A caller on this machine (a loopback source) at one of our own ports is
+  // us: it says the port it advertises (7850 when it listens nowhere), and
+  // there our own listener answers. Remembered, every round dialled it
+  // first, and our socket-activated server started twice per round to
+  // refuse our own handshake (once more for the older suite).
+  if (isLoopback(at.host) && ownPorts.has(port)) return undefined;
+  return formatEndpoint({ host: at.host, port });
+}
+
+/** 127.0.0.0/8, ::1 and ::ffff:127.x: this machine. */
+function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return /^(::ffff:)?127\./.test(h) || h === "::1";
 }
 
 function remember(list: Record<string, number> | undefined, e: string, at: number) {
@@ -112,7 +132,9 @@ export function recordOutcome(
       book.path = o.path;
       delete book.pairingHeads; // what a pairing carried: status's until a sync, as now
       if (o.address) book.address = o.address;
-      const reach = reachableAt(o, dialled);
+      const own = home.view.member(home.device)?.record.endpoints ?? [];
+      const ports = new Set(own.map((e) => parseEndpoint(e).port));
+      const reach = reachableAt(o, dialled, ports);
       if (reach) book.reachAt = remember(book.reachAt, reach, now);
     } else {
       book.lastError = `${o.status}: ${o.error ?? ""}`;

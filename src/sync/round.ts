@@ -265,6 +265,7 @@ export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionO
       return out;
     }));
     outcomes = all.filter((x) => x !== undefined);
+    finder?.stop();
     o.progress?.("");
     await home.write((w) => {
       for (const out of outcomes) recordOutcome(home, w, out, true);

@@ -15,6 +15,7 @@ import type { MemberInfo } from "../log/state.ts";
 import { discoverySecrets } from "../mesh/discovery_key.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { Counters, Found } from "../transport/udp_socket.ts";
+import type { Target } from "../transport/udp_targets.ts";
 import type { Route } from "./peer_routes.ts";
 import { lazyImport } from "../lazy_import.ts";
 
@@ -34,14 +35,25 @@ export interface DiscoveryOptions {
   port?: number;
   /** Packets and bytes sent and received, for measurements. */
   counters?: Counters;
+  /** Where probes go (default: every link's broadcast and all-nodes group). */
+  targets?: readonly Target[];
   /** Called once when the probe goes out (`eager`: before any dial failed). */
   onProbe?: (eager: boolean) => void;
+  /** Called once the probe stopped listening (tests). */
+  onProbeEnd?: () => void;
 }
 
 /** Finds peers on the local links for one round. */
 export interface RoundFinder {
   /** Routes discovery found for `peer` (waits for the round's one probe). */
   find(peer: DeviceRecord): Promise<Route[]>;
+  /**
+   * The round's sessions are over: a probe still listening stops at once.
+   * Before, a probe started with the round (a peer unreachable last time)
+   * kept `sync now` from exiting for the whole of ROUND_LISTEN_MS although
+   * every peer had synced meanwhile and nobody would read its answers.
+   */
+  stop(): void;
 }
 
 /**
@@ -70,6 +82,8 @@ export function roundFinder(
 ): RoundFinder {
   const secret = discoverySecrets(home.view, home.meshId)[0];
   const ids = peers.map((p) => p.record.id);
+  const done = new AbortController();
+  const listening = signal ? AbortSignal.any([signal, done.signal]) : done.signal;
   let probing: Promise<Found[]> | undefined;
   const start = (eager: boolean) => {
     probing ??= (async () => {
@@ -83,8 +97,9 @@ export function roundFinder(
         listenMs: o.listenMs ?? ROUND_LISTEN_MS,
         port: o.port ?? DISCOVERY_PORT,
         counters: o.counters,
-        signal,
-      }).catch(() => []);
+        ...(o.targets ? { targets: [...o.targets] } : {}),
+        signal: listening,
+      }).catch(() => []).finally(() => o.onProbeEnd?.());
     })();
     return probing;
   };
@@ -98,5 +113,6 @@ export function roundFinder(
         port: f.port,
       }));
     },
+    stop: () => done.abort(),
   };
 }
