@@ -62,9 +62,12 @@ Deno.test("folder retention shows the default, sets days, refuses bad input; 0 p
   await Deno.writeTextFile(kept, "old\n");
   await h.run(["sync", "now"]);
   assert.equal(await Deno.readTextFile(kept), "old\n");
-  assert.equal(
-    (await h.ok(["folder", "retention", "docs", "0"])).stdout,
-    "docs: replaced and deleted files are not kept here\n",
+  const zero = await h.ok(["folder", "retention", "docs", "0"]);
+  assert.equal(zero.stdout, "docs: replaced and deleted files are not kept here\n");
+  // One version: "the kept version … keeps it", not "all 1 kept version … keeps them".
+  assert.match(
+    zero.stderr,
+    /^note: the next `mycel sync now` deletes the kept version \(4 B\) of docs under \.mycel\/versions\.\nSee it with `mycel folder versions .*`; a larger number of days keeps it\.\n$/,
   );
   await h.run(["sync", "now"]);
   await assert.rejects(() => Deno.lstat(kept), Deno.errors.NotFound);
@@ -89,7 +92,7 @@ Deno.test("folder retention with fewer days says on stderr how many kept version
     seven.stderr,
     "note: 1 kept version (2.0 KiB) of docs is older than 7 days: the next hourly sweep of " +
       "`mycel sync now` deletes it.\n" +
-      `See it with \`mycel folder versions ${docs}\`; a larger number of days keeps them.\n`,
+      `See it with \`mycel folder versions ${docs}\`; a larger number of days keeps it.\n`,
   );
   const none = await h.ok(["folder", "retention", "docs", "0", "--json"]);
   assert.deepEqual(JSON.parse(none.stdout), { id: "docs", keep_days: 0 });

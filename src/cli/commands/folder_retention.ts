@@ -91,16 +91,20 @@ async function sayWhatGoes(
     dryRun: true,
   });
   if (goes.removed === 0) return;
-  const what = `${plural(goes.removed, "kept version")} (${humanBytes(goes.bytes)})`;
+  const one = goes.removed === 1;
+  const size = humanBytes(goes.bytes);
+  const them = one ? "it" : "them";
+  // One version is "the kept version", not "all 1 kept version".
+  const all = one ? `the kept version (${size})` : `all ${goes.removed} kept versions (${size})`;
   ctx.out.error(
     days === 0
-      ? `note: the next \`mycel sync now\` deletes all ${what} of ${id} under .mycel/versions.`
-      : `note: ${what} of ${id} ${goes.removed === 1 ? "is" : "are"} older than ` +
-        `${plural(days, "day")}: the next hourly sweep of \`mycel sync now\` deletes ` +
-        `${goes.removed === 1 ? "it" : "them"}.`,
+      ? `note: the next \`mycel sync now\` deletes ${all} of ${id} under .mycel/versions.`
+      : `note: ${plural(goes.removed, "kept version")} (${size}) of ${id} ${one ? "is" : "are"} ` +
+        `older than ${plural(days, "day")}: the next hourly sweep of \`mycel sync now\` ` +
+        `deletes ${them}.`,
   );
   ctx.out.error(
-    `See ${goes.removed === 1 ? "it" : "them"} with \`mycel folder versions ` +
-      `${safeText(shellWord(root))}\`; a larger number of days keeps them.`,
+    `See ${them} with \`mycel folder versions ${safeText(shellWord(root))}\`; ` +
+      `a larger number of days keeps ${them}.`,
   );
 }
