@@ -12,6 +12,13 @@
  *   that is larger, shorter, altered, out of order or more than declared is
  *   a `bad_checkpoint` naming it; a chunk that is empty and ends nothing is
  *   refused (no release sends one);
+ * - the parts together may declare no more than this device takes into
+ *   memory in one session (1/16 of its memory, {@link partsMemoryBound}):
+ *   the decoded state is held whole until it is taken, a few times the
+ *   parts' bytes (68 MB of parts: 467-550 MiB max RSS), and a head may
+ *   declare 4096 parts of 64 MiB (256 GiB), which a member's head alone
+ *   would have had the device read and hold (refused as
+ *   `checkpoint_too_large` before any part, nothing taken);
  * - the connection may read what the authenticated head declares past its
  *   256 MiB budget, and no more;
  * - the whole of it has pairing's deadline from its first message: one
@@ -55,6 +62,32 @@ function late(within: string, rate: string, declared: number): MycelError {
   );
 }
 
+/** The share of this machine's memory the parts of one session may declare. */
+const MEMORY_SHARE = 16;
+/** Memory assumed where the system's can't be read (no --allow-sys). */
+const ASSUMED_MEMORY = 4 * 2 ** 30;
+
+/** The most the parts of one session may declare on this machine (bytes). */
+export function partsMemoryBound(): number {
+  let total = ASSUMED_MEMORY;
+  try {
+    total = Deno.systemMemoryInfo().total || ASSUMED_MEMORY;
+  } catch { /* no permission to read it: the assumed memory */ }
+  return Math.floor(total / MEMORY_SHARE);
+}
+
+function tooLarge(declared: number, bound: number): MycelError {
+  return new MycelError(
+    "checkpoint_too_large",
+    "take checkpoint",
+    `its parts declare ${declared} bytes, more than this device takes into memory in one session (${bound} bytes, 1/${MEMORY_SHARE} of its memory)`,
+    {
+      hint:
+        "This device can't merge so large a state in memory: give it more memory, or pair it again as a new device (pairing writes the parts to disk as they come).",
+    },
+  );
+}
+
 /** Where the parts come from. */
 export interface PartsSource {
   /** The peer of the session: the only device that may have signed the head. */
@@ -65,6 +98,8 @@ export interface PartsSource {
   cut(): void;
   /** The slowest rate kept (bytes per second; tests lower it). */
   rate?: number;
+  /** The most the parts may declare in all (default {@link partsMemoryBound}). */
+  maxBytes?: number;
 }
 
 /** One checkpoint in parts coming in, chunk by chunk. */
@@ -127,6 +162,8 @@ export class PartsIn {
     this.#reader = new PartReader(head);
     // Signed by the peer: what it declares may come, past the connection's budget, and no more.
     const declared = head.parts.reduce((n, p) => n + p.size, 0);
+    const bound = this.#src.maxBytes ?? partsMemoryBound();
+    if (declared > bound) throw tooLarge(declared, bound);
     this.#src.allowMore(wireBytes(declared));
     this.clock.declare(declared);
   }

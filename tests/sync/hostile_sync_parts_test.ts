@@ -201,6 +201,20 @@ const CASES: Case[] = [
       ],
     refusal: /its head declares 4097 parts \(1 to 4096\)/,
   },
+  {
+    // Each part within the bounds, but the decoded state is held whole until
+    // it is taken: before, the device read and held whatever the head declared.
+    name: "a head declaring 4096 parts of 64 MiB (256 GiB)",
+    rewrite: async (p, _n, signer) =>
+      p.type !== "parts_head" ? asIs(p) : [
+        await resigned(p.chunk, signer, (f) => {
+          const d = f[10] as [number, Uint8Array][];
+          f[10] = Array.from({ length: 4096 }, (_, i) => [64 << 20, d[i % d.length][1]]);
+        }),
+      ],
+    refusal:
+      /its parts declare 274877906944 bytes, more than this device takes into memory in one session \(\d+ bytes, 1\/16 of its memory\)/,
+  },
 ];
 
 Deno.test("hostile parts from a member in a sync session are each refused by name, and the device behind keeps its state as it was", async () => {
