@@ -25,7 +25,7 @@ import { formatIpv6, parseIpv6 } from "../ip.ts";
 import { hintRefusal } from "../mesh/hint_address.ts";
 import { LIVE_HANDSHAKE_S } from "../mesh/roaming.ts";
 import type { PeerBook } from "../storage/local_state.ts";
-import { MAX_SEEN, type SeenEndpoint } from "../protocol/sync_messages.ts";
+import { ABILITIES_KEY, MAX_SEEN, type SeenEndpoint } from "../protocol/sync_messages.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { HomeWriter } from "../storage/home_writer.ts";
 
@@ -39,6 +39,10 @@ export function seenFor(home: Home, peer: DeviceKey, now: number): SeenEndpoint[
   for (const m of home.view.members()) {
     const key = m.record.key;
     if (m.removed !== undefined || key === home.device || key === peer) continue;
+    // A member may admit a device under the abilities' key (any 32 bytes
+    // admit one): listed, its item would be read as our abilities, and the
+    // encoder refuses it, so no hi of ours would go out.
+    if (key === ABILITIES_KEY) continue;
     const newest = Object.entries(books.get(key)?.wgEndpoints ?? {})
       .filter(([, at]) => now - at <= HINT_FRESH_MS)
       .sort((a, b) => b[1] - a[1])[0];

@@ -19,6 +19,13 @@ import { recordOutcome } from "../../src/sync/bookkeeping.ts";
 import type { ExchangeResult } from "../../src/sync/exchange_types.ts";
 import { meshUlaCidr } from "../../src/mesh/addresses.ts";
 import { seenFor } from "../../src/sync/nat_hints.ts";
+import {
+  ABILITIES_KEY,
+  decodeSyncMessage,
+  encodeSyncMessage,
+  OUR_ABILITIES,
+  type SyncMessage,
+} from "../../src/protocol/sync_messages.ts";
 import type { SessionOutcome } from "../../src/sync/peer_session_types.ts";
 import { directRoutes } from "../../src/sync/peer_routes.ts";
 import { refreshSelfRecord } from "../../src/sync/self_record.ts";
@@ -277,6 +284,49 @@ Deno.test("a dialled connect through the tunnel that timed out is noted as silen
       recordOutcome(home, w, synced(b, { path: "mesh", exchange: exchange() }), true)
     );
     assert.equal(home.local.peer(b.key).tunnelSilentAt, undefined);
+  } finally {
+    home.close();
+  }
+});
+
+Deno.test("what we tell a peer leaves out a member admitted under the abilities' key, so our hi still encodes", async () => {
+  // A member may admit a device under any 32 bytes, these too, and give it a
+  // WireGuard key it holds: once its tunnel was seen alive, every hi of ours
+  // listed it where the abilities go, and its encoder refused it ('seen item
+  // malformed'): this device could sync with no one.
+  await using t = await makeHome(0);
+  const home = await t.writer();
+  try {
+    const b = await member(home, 1, "b");
+    const keys = (await testKeys(3))[2];
+    const record: DeviceRecord = {
+      key: ABILITIES_KEY,
+      id: ABILITIES_KEY.id,
+      name: "made-up",
+      noiseKey: toBase64(keys.noisePublic),
+      wgKey: toBase64(keys.wgPublic),
+      endpoints: ["10.0.0.20:7000"],
+      ipv4: "",
+      wgPort: 51871,
+    };
+    await home.write((w) => w.commit([{ type: "device.add", device: record }]));
+    assert.ok(home.view.member(ABILITIES_KEY), "the made-up device is a member");
+    await home.write((w) => {
+      w.peer(ABILITIES_KEY, (x) => x.wgEndpoints = { "198.51.100.9:51871": t.now - 1_000 });
+    });
+    const seen = seenFor(home, b.key, t.now);
+    assert.deepEqual(seen, []);
+    const hi: SyncMessage = {
+      type: "hi",
+      now: t.now,
+      digest: new Uint8Array(16),
+      ports: [],
+      observed: "",
+      seen,
+      mesh: "testmesh",
+      abilities: OUR_ABILITIES,
+    };
+    assert.equal((decodeSyncMessage(encodeSyncMessage(hi)) as typeof hi).abilities, OUR_ABILITIES);
   } finally {
     home.close();
   }
