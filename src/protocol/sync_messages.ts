@@ -183,20 +183,28 @@ function seenWithAbilities(
     if (!Number.isSafeInteger(abilities) || abilities < 1 || abilities > 65535) {
       throw badMessage("abilities must be 1–65535", dir);
     }
-    if (seen.some((x) => x.device === ABILITIES_KEY)) throw badMessage("seen item malformed", dir);
     rows.push([ABILITIES_KEY.bytes, `0.0.0.0:${abilities}`]);
   }
-  abilitiesOf(seenList(rows, dir), dir);
+  // A seen item in the abilities' form would be read as them.
+  if (abilitiesOf(seenList(rows, dir), dir) !== abilities) {
+    throw badMessage("seen item malformed", dir);
+  }
   return rows!.map(([k, e]) => [(k as Uint8Array).slice(), e]);
 }
 
-/** The abilities a decoded `seen` ends with (one item at most, and only last), if any. */
+/**
+ * The abilities a decoded `seen` ends with (one item at most, and only
+ * last), if any. Only an item in their form (`0.0.0.0:BITS`, an endpoint no
+ * tunnel has) is them: an item under the key at a real endpoint is a tunnel
+ * seen, which an earlier release lists for a member admitted under that key
+ * (a member may admit any 32 bytes); refused, it ended every session with
+ * that release while the device was seen alive.
+ */
 function abilitiesOf(seen: readonly SeenEndpoint[], dir: Direction): number | undefined {
-  const at = seen.findIndex((x) => x.device === ABILITIES_KEY);
+  const at = seen.findIndex((x) => x.device === ABILITIES_KEY && x.endpoint.startsWith("0.0.0.0:"));
   if (at < 0) return undefined;
-  const m = /^0\.0\.0\.0:(\d+)$/.exec(seen[at].endpoint);
-  if (at !== seen.length - 1 || m === null) throw badMessage("abilities malformed", dir);
-  return Number(m[1]);
+  if (at !== seen.length - 1) throw badMessage("abilities malformed", dir);
+  return Number(seen[at].endpoint.slice("0.0.0.0:".length));
 }
 
 /** `ip:port` or `[ipv6]:port` in canonical endpoint form (no names, no zones). */

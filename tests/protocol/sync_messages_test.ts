@@ -143,6 +143,33 @@ Deno.test("decodeSyncMessage() refuses a message in the old version-1 vocabulary
   }
 });
 
+Deno.test("a seen item under the abilities' key at a tunnel's endpoint (an earlier release's, for a member admitted under that key) is a tunnel seen, not abilities, and re-encodes byte for byte", () => {
+  const digest = new Uint8Array(16).fill(3);
+  const member = [ABILITIES_KEY.bytes, "203.0.113.9:51871"];
+  const marker = [ABILITIES_KEY.bytes, "0.0.0.0:1"];
+  for (const [items, abilities] of [[[member], undefined], [[member, marker], 1]] as const) {
+    const bytes = encodeCbor(["hi", 1, digest, [], "", items, "m"]);
+    const hi = decodeSyncMessage(bytes);
+    assert.equal(hi.type === "hi" ? hi.abilities : "not a hi", abilities);
+    assert.deepEqual(hi.type === "hi" && hi.seen.map((s) => s.endpoint), ["203.0.113.9:51871"]);
+    assertBytes(encodeSyncMessage(hi), bytes);
+  }
+  // Seen items in the abilities' form are refused on the way out (they would be read as them).
+  assertMycelError(
+    () =>
+      encodeSyncMessage({
+        type: "hi",
+        now: 1,
+        digest,
+        ports: [],
+        observed: "",
+        seen: [{ device: ABILITIES_KEY, endpoint: "0.0.0.0:1" }],
+        mesh: "m",
+      }),
+    "bad_message",
+  );
+});
+
 Deno.test("a hi's abilities travel as the last item of seen, a tunnel of no member to an earlier release; a hi without them is the same bytes as before", () => {
   const base = {
     type: "hi" as const,
