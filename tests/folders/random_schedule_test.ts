@@ -12,6 +12,12 @@
  * kept under some device's `.mycel/versions`. Only the device that wrote a
  * content may drop it without a trace, by changing that path itself.
  *
+ * In the moves variant, half the file steps have one device move a file
+ * that another edits, neither having seen the other's change (the edit is
+ * carried to where the file moved: moved_carry.ts); there a third round
+ * must bring every device to one state digest and a fourth change nothing
+ * (no carrying back and forth, nothing published endlessly).
+ *
  * `MYCEL_FOLDER_SEEDS=1,2,3` runs other seeds (default: two).
  */
 
@@ -61,17 +67,23 @@ interface StepEffect {
   touched: string[];
 }
 
+/** Which operations a schedule draws from. */
+type Mix = "all" | "retype" | "moves";
+
 async function step(
   random: () => number,
   d: Device,
   root: string,
   n: number,
-  retype: boolean,
+  mix: Mix,
 ): Promise<StepEffect> {
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
   const present = (await listTree(root)).filter((p) => !p.startsWith("filler/"));
   const ops = ["create", "create", "rewrite", "rewrite", "rename", "delete", "chmod", "link"];
-  const op = pick(retype ? [...ops, "retype", "retype"] : ops);
+  // Moves and edits only: files moved on one device while another edits them
+  // (their edits carried to where they moved: moved_carry.ts).
+  const moves = ["create", "rewrite", "rewrite", "rewrite", "rename", "rename", "rename"];
+  const op = pick(mix === "moves" ? moves : mix === "retype" ? [...ops, "retype", "retype"] : ops);
   const name = pick(NAMES);
   let made = "";
   let hash = "";
@@ -131,6 +143,9 @@ async function step(
       await put(root, target, content());
       wrote = { path: target, hash };
     } else if (op === "rename") {
+      if (mix === "moves" && (present.includes(name) || name === target)) {
+        return { line: `${d.name} ${n}: rename ${target} skipped (${name} is there)`, touched: [] };
+      }
       touched.push(name);
       await Deno.mkdir(join(root, name, ".."), { recursive: true });
       await Deno.remove(join(root, name)).catch(() => {});
@@ -156,6 +171,55 @@ async function step(
   }
 }
 
+/**
+ * Device `i` moves a file that device `j` holds at the same path to a free
+ * name, and `j` rewrites it: a move while edited (moved_carry.ts), unless
+ * they hold no file in common.
+ */
+async function moveAndEdit(
+  random: () => number,
+  list: readonly Device[],
+  roots: readonly string[],
+  i: number,
+  j: number,
+  n: number,
+): Promise<StepEffect[]> {
+  const onI = (await listTree(roots[i])).filter((p) => !p.startsWith("filler/"));
+  const onJ = new Set(await listTree(roots[j]));
+  const both = onI.filter((p) => onJ.has(p) && Deno.lstatSync(join(roots[j], p)).isFile);
+  const free = NAMES.filter((p) => !onI.includes(p));
+  if (both.length === 0 || free.length === 0) {
+    return [{
+      line: `${list[i].name} ${n}: no file to move while ${list[j].name} edits it`,
+      touched: [],
+    }];
+  }
+  const from = both[Math.floor(random() * both.length)];
+  const to = free[Math.floor(random() * free.length)];
+  try {
+    await Deno.mkdir(join(roots[i], to, ".."), { recursive: true });
+    await Deno.rename(join(roots[i], from), join(roots[i], to));
+  } catch (e) {
+    return [{
+      line: `${list[i].name} ${n}: move skipped (${(e as Error).message})`,
+      touched: [from, to],
+    }];
+  }
+  const size = Math.floor(random() * 300) + 1;
+  const bytes = new Uint8Array(size);
+  for (let x = 0; x < size; x++) bytes[x] = Math.floor(random() * 256);
+  const hash = toHex(sha256(bytes));
+  await put(roots[j], from, bytes);
+  return [
+    { line: `${list[i].name} ${n}: rename ${from} → ${to}`, touched: [from, to] },
+    {
+      line: `${list[j].name} ${n}: rewrite ${from} (${hash.slice(0, 12)} ${size})`,
+      wrote: { path: from, hash },
+      touched: [from],
+    },
+  ];
+}
+
 /** True when `a` is `b`, or one of them lies under the other. */
 const overlaps = (a: string, b: string) =>
   a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
@@ -176,7 +240,7 @@ async function contentsFound(root: string): Promise<Set<string>> {
   return out;
 }
 
-async function schedule(seed: number, retype = false): Promise<void> {
+async function schedule(seed: number, mix: Mix = "all"): Promise<void> {
   await using devs = await devices(["a", "b", "c"]);
   const list = devs.list;
   const roots = await sharedFolder(devs);
@@ -187,7 +251,7 @@ async function schedule(seed: number, retype = false): Promise<void> {
   const story: string[] = [];
   /** Contents each device wrote and has not changed since: "device path" → content hash. */
   const owed = new Map<string, string>();
-  for (let n = 0; n < 14; n++) {
+  for (let n = 0; n < (mix === "moves" ? 24 : 14); n++) {
     const r = random();
     if (r < 0.15 && away.size < 2) {
       const d = list.filter((x) => !away.has(x))[Math.floor(random() * (3 - away.size))];
@@ -200,20 +264,29 @@ async function schedule(seed: number, retype = false): Promise<void> {
       away.delete(d);
       story.push(`${d.name} ${n}: back`);
     } else if (r < 0.65) {
+      // Moves and edits: half the time one device moves a file another edits,
+      // neither having seen the other's change.
       const i = Math.floor(random() * 3);
-      const e = await step(random, list[i], roots[i], n, retype);
-      story.push(e.line);
-      for (const at of owed.keys()) {
-        const [who, path] = at.split(" ");
-        if (who === list[i].name && e.touched.some((t) => overlaps(t, path))) owed.delete(at);
+      const j = mix === "moves" && random() < 0.5 ? (i + 1 + Math.floor(random() * 2)) % 3 : i;
+      const effects = j === i
+        ? [await step(random, list[i], roots[i], n, mix)]
+        : await moveAndEdit(random, list, roots, i, j, n);
+      for (const [k, e] of effects.map((e, x) => [x === 0 ? i : j, e] as const)) {
+        story.push(e.line);
+        for (const at of owed.keys()) {
+          const [who, path] = at.split(" ");
+          if (who === list[k].name && e.touched.some((t) => overlaps(t, path))) owed.delete(at);
+        }
+        if (e.wrote) owed.set(`${list[k].name} ${e.wrote.path}`, e.wrote.hash);
       }
-      if (e.wrote) owed.set(`${list[i].name} ${e.wrote.path}`, e.wrote.hash);
     } else {
       const here = list.filter((x) => !away.has(x));
       const d = here[Math.floor(random() * here.length)];
       if (d !== undefined) {
-        await syncNow(d);
-        story.push(`${d.name} ${n}: sync`);
+        const r = await syncNow(d);
+        story.push(
+          `${d.name} ${n}: sync${/was carried/.test(r.stderr) ? " (carried an edit)" : ""}`,
+        );
       }
     }
   }
@@ -230,11 +303,28 @@ async function schedule(seed: number, retype = false): Promise<void> {
   const found = new Set<string>();
   for (const root of roots) for (const h of await contentsFound(root)) found.add(h);
   const lost = [...owed].filter(([, hash]) => !found.has(hash));
-  if (hashes.every((h) => h === hashes[0]) && lost.length === 0) return;
+  // Settled: a third round brings every device to one state (the second's
+  // last progress records reach the others), and a fourth publishes
+  // nothing (no carrying back and forth).
+  const digests = async () =>
+    await Promise.all(list.map(async (d) => (await d.status()).state_digest as string));
+  let settled = true;
+  if (mix === "moves" && hashes.every((h) => h === hashes[0]) && lost.length === 0) {
+    const seen: string[][] = [];
+    for (let round = 3; round <= 4; round++) {
+      for (const d of list) said.push(`${d.name} round ${round}: exit ${(await syncNow(d)).code}`);
+      seen.push(await digests());
+    }
+    said.push(`state digests after rounds 3 and 4: ${seen.map((x) => x.join(" ")).join(" / ")}`);
+    settled = seen.flat().every((x) => x === seen[0][0]);
+    if (settled && (await Promise.all(roots.map(treeHash))).every((h) => h === hashes[0])) return;
+  } else if (hashes.every((h) => h === hashes[0]) && lost.length === 0) return;
   const trees = await Promise.all(roots.map(treeLines));
   const status = await Promise.all(list.map((d) => d.run(["folder", "status", "--json"])));
   const what = lost.length > 0
     ? `lost without a trace: ${lost.map(([at, h]) => `${h.slice(0, 12)} (${at})`).join(", ")}`
+    : !settled
+    ? "state digests differ after a third round, or a fourth still changed the state"
     : "trees differ after two rounds";
   assert.fail(
     `seed ${seed}: ${what}\n${story.join("\n")}\n` +
@@ -256,6 +346,15 @@ for (const seed of seeds) {
 const retypeSeeds = (Deno.env.get("MYCEL_FOLDER_RETYPE_SEEDS") ?? "3,8").split(",").map(Number);
 for (const seed of retypeSeeds) {
   Deno.test(`seed ${seed}, files and folders trading names: one tree after two rounds`, async () => {
-    await schedule(seed, true);
+    await schedule(seed, "retype");
+  });
+}
+
+// Moves and edits only, so files are often moved on one device while another
+// edits them: `MYCEL_FOLDER_MOVE_SEEDS=…` runs other seeds.
+const moveSeeds = (Deno.env.get("MYCEL_FOLDER_MOVE_SEEDS") ?? "1,5").split(",").map(Number);
+for (const seed of moveSeeds) {
+  Deno.test(`seed ${seed}, files moved while edited elsewhere: one tree after two rounds, one state after a third, a fourth changing nothing`, async () => {
+    await schedule(seed, "moves");
   });
 }
