@@ -222,7 +222,7 @@ export async function scanFolder(
         // ones, and reading them again took 33 s for 3.6 GB here (Syncthing
         // reads them again too).
         const same = known === undefined && options.stableInodes !== false
-          ? await options.sameFile?.(path, key)
+          ? await options.sameFile?.(path, key, info.dev)
           : undefined;
         if (same !== undefined) {
           changed.push({ kind: "file", path, ...key, chunks: same });

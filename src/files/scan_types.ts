@@ -122,9 +122,14 @@ export interface ScanOptions {
    * stat (inode, size, mtime, ctime and exec bit: the files of a folder
    * renamed keep all of them), so a path new to the index is not read
    * again; undefined: it is read. Asked only where inode numbers are
-   * stable. Trusts the stat as the unchanged-file check does.
+   * stable. Trusts the stat as the unchanged-file check does; `dev` is the
+   * device the new path's file is on (inode numbers are per device).
    */
-  readonly sameFile?: (path: string, key: StatKey) => Promise<readonly ChunkRef[] | undefined>;
+  readonly sameFile?: (
+    path: string,
+    key: StatKey,
+    dev: number,
+  ) => Promise<readonly ChunkRef[] | undefined>;
   /**
    * Folders inside this one that are never synced as its contents, by
    * absolute path, each with the reason said for it: the mycel home (its

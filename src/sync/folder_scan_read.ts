@@ -56,7 +56,7 @@ export async function readDisk(
       // FAT-like: no permission bits, no kept inode numbers either.
       stableInodes: fs?.modes !== false,
       // A folder renamed: its files' chunks from their old rows, not read again.
-      sameFile: sameFileIn(home, index),
+      sameFile: sameFileIn(home, index, folder.root),
       // The home inside a synced folder: its keys and database never leave the
       // device; another folder synced here is synced on its own.
       ...apartOptions(home, folder),

@@ -9,7 +9,21 @@
  * already said. The version the old row holds names the chunks (inline, or
  * a manifest this home keeps); a file whose list can't be had is read.
  * Apart because it is the one place a scan trusts a row of another path.
+ *
+ * Inode numbers are per file system, and the index keeps no device: two
+ * small file systems (tmpfs, USB sticks) number their files alike, and
+ * files written there in one clock tick (8 ms here) with a time set by
+ * `touch -d`, `tar` or `cp -p` share inode, size, mtime and ctime with
+ * other bytes. A file on a file system mounted inside the folder then took
+ * the chunk list of its twin on another one, and those wrong chunks were
+ * published (other devices got the twin's bytes) and never read again. A
+ * rename never crosses file systems, so only a file on the folder root's
+ * own file system is taken this way, and only when its old path no longer
+ * holds that inode number (an old path still there is another file, or
+ * the same one under two names, and is read).
  */
+
+import { join } from "node:path";
 
 import type { ChunkRef } from "../log/chunk_list.ts";
 import { decodeFileVersion } from "../log/file_version_codec.ts";
@@ -18,14 +32,39 @@ import type { StatKey } from "../files/scan_file.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { IndexRow, LoadedIndex } from "../storage/sql_folder_local.ts";
 
-/** The scan's `sameFile` over `index` (its rows by inode made at the first ask). */
+/** What is at `abs` now (undefined: nothing, or it can't be looked at). */
+function lstatOrUndefined(abs: string): Deno.FileInfo | undefined {
+  try {
+    return Deno.lstatSync(abs);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The device of the folder root (its real place); -1 when it can't be had. */
+function statDev(root: string): number {
+  try {
+    return Deno.statSync(root).dev;
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * The scan's `sameFile` over `index` of the folder at `root` (its rows by
+ * inode made at the first ask).
+ */
 export function sameFileIn(
   home: Home,
   index: LoadedIndex,
-): (path: string, key: StatKey) => Promise<readonly ChunkRef[] | undefined> {
+  root: string,
+): (path: string, key: StatKey, dev: number) => Promise<readonly ChunkRef[] | undefined> {
   let byIno: Map<number, IndexRow[]> | undefined;
-  return async (path, key) => {
+  let rootDev: number | undefined;
+  return async (path, key, dev) => {
     if (key.ino === 0) return undefined;
+    rootDev ??= statDev(root);
+    if (dev !== rootDev) return undefined; // another file system: its own inode numbers
     if (byIno === undefined) {
       byIno = new Map();
       for (const row of index.rows.values()) {
@@ -40,6 +79,8 @@ export function sameFileIn(
       r.ctimeMs === key.ctimeMs && r.exec === key.exec
     );
     if (row === undefined) return undefined;
+    // Still there with that number: a twin on another file system, or a hard link.
+    if (lstatOrUndefined(join(root, row.path))?.ino === key.ino) return undefined;
     try {
       const v = decodeFileVersion(row.version!);
       if (v.kind !== "file" || v.size !== key.size) return undefined;
