@@ -16,7 +16,14 @@
  * file written to more often than once a round (a log, a database) never
  * reached the other devices, each round saying "MAKER no longer has that
  * content"; appended to, its chunks are all still there (Syncthing serves
- * by offset too). Only regular files are read, never through
+ * by offset too). Such a check costs this side a read and a hash of the
+ * chunk, and one that fails sends only `none`: a member asking again and
+ * again for a chunk of a big file rewritten since (256 ids a message) had
+ * this side read and hash it each time, without end, for a 40-byte answer. So a
+ * phase hashes at most {@link MISSED_CHECK_BUDGET} bytes that did not
+ * match; past it, changed files are not read for it, as before the check
+ * (a fetch of a whole rewritten file meets that only after 64 MiB of it).
+ * Only regular files are read, never through
  * a symlinked folder. No chunk of another folder is ever served: a peer
  * that did not join the folder is told `not_shared` and the phase ends.
  * Manifest blobs come from the home, whatever folder named them: they are
@@ -49,7 +56,12 @@ export interface FileServeResult {
   bytes: number;
   /** Ids asked for that we did not have. */
   missing: number;
+  /** Bytes of files changed since their scan read and hashed, then not sent (not the id). */
+  missedCheckBytes: number;
 }
+
+/** Bytes of changed files a phase may hash that turn out not to be the chunk asked for. */
+export const MISSED_CHECK_BUDGET = 64 << 20;
 
 /**
  * Reads chunks from one folder's files (keeps the last file open). A chunk
@@ -62,6 +74,8 @@ class FolderReader {
   readonly #home: Home;
   readonly #folder: string;
   readonly #root: string;
+  /** The phase's count of bytes hashed that did not match (shared by its readers). */
+  readonly #result: FileServeResult;
   #realRoot?: string;
   #open?: { path: string; file: Deno.FsFile; size: number; stale: boolean };
   #buf = new Uint8Array(0);
@@ -73,10 +87,11 @@ class FolderReader {
   blake3?: Blake3;
   metStale = false;
 
-  constructor(home: Home, folder: string, root: string) {
+  constructor(home: Home, folder: string, root: string, result: FileServeResult) {
     this.#home = home;
     this.#folder = folder;
     this.#root = root;
+    this.#result = result;
   }
 
   /**
@@ -129,10 +144,14 @@ class FolderReader {
       this.#open = { path, file, size: stale ? opened.size : row.size, stale };
     }
     if (offset + length > this.#open.size) return undefined;
+    const stale = this.#open.stale;
+    if (stale && this.#result.missedCheckBytes >= MISSED_CHECK_BUDGET) return undefined;
     if (this.#buf.length < length) this.#buf = new Uint8Array(Math.max(length, 1 << 20));
     const into = this.#buf.subarray(0, length);
     if (!readIntoAtSync(this.#open!.file, offset, into)) return undefined;
-    return !this.#open.stale || this.blake3!(into) === hash ? into : undefined;
+    if (!stale || this.blake3!(into) === hash) return into;
+    this.#result.missedCheckBytes += length;
+    return undefined;
   }
 
   close(): void {
@@ -148,7 +167,7 @@ export async function serveFilePhase(
   peer: DeviceKey,
   readTimeoutMs: number,
 ): Promise<FileServeResult> {
-  const result: FileServeResult = { chunks: 0, bytes: 0, missing: 0 };
+  const result: FileServeResult = { chunks: 0, bytes: 0, missing: 0, missedCheckBytes: 0 };
   const send = (m: ChunkMessage) => channel.send(encodeChunkMessage(m));
   const readers = new Map<string, FolderReader>();
   try {
@@ -185,7 +204,7 @@ export async function serveFilePhase(
           });
           return result;
         }
-        reader = new FolderReader(home, msg.folder, local.root);
+        reader = new FolderReader(home, msg.folder, local.root, result);
         readers.set(msg.folder, reader);
       }
       for (const id of msg.ids) {
