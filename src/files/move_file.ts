@@ -29,7 +29,9 @@ import { assertRealDir, ensureRealParents, syncDir } from "./safe_paths.ts";
 
 /**
  * Move the file at `from` (folder-relative, as `expected` says) to `to`,
- * giving it the modification time `mtimeMs`; returns what is at `to` then.
+ * giving it the modification time `mtimeMs`; returns what is at `to` then,
+ * with the size and time the moved version has (for the index: a write
+ * that raced the move then differs from it).
  * Undefined, changing nothing (but the folders on the way to `to`), when
  * the file is not the expected one or something is at `to` already (what
  * was held aside is then back at `from`, or kept under `.mycel/versions/`:
@@ -75,5 +77,14 @@ export async function moveFile(
   }
   await syncDir(toDir);
   if (toDir !== fromDir) await syncDir(fromDir);
-  return onDisk(toAbs) ?? undefined;
+  const after = onDisk(toAbs);
+  if (after === null || after.kind !== "file" || expected === null) return after ?? undefined;
+  // What the index records: the moved version's size and time, with the
+  // file's inode and ctime. A program holding the file open writes on
+  // through the rename; a write between the checks above and this stat
+  // (the folder syncs take milliseconds) was recorded as found, so it
+  // passed for the version moved: never published, and a later change
+  // from elsewhere replaced it. Recorded so, it differs in size or time
+  // from what is on disk, and the next scan reads the file.
+  return { ...after, size: expected.size, mtimeMs };
 }
