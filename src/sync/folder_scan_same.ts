@@ -21,9 +21,19 @@
  * own file system is taken this way, and only when its old path no longer
  * holds that inode number (an old path still there is another file, or
  * the same one under two names, and is read).
+ *
+ * Deno gives ctime in whole seconds, so a file deleted and another made
+ * in the second its row was scanned (the freed inode is given again at
+ * once on ext4: 1 try in 3 here) with its size and a time set shares the
+ * whole stat too, and was published with the deleted file's chunks (the
+ * other device was then sent bytes that are not them, every round). So
+ * the first and last chunks of the list are read and hashed from the new
+ * file before the list is taken: a few MiB at most, not the whole file.
  */
 
 import { join } from "node:path";
+import { loadBlake3 } from "../files/chunk_hash.ts";
+import { readIntoAtSync } from "../files/chunk_sources.ts";
 
 import type { ChunkRef } from "../log/chunk_list.ts";
 import { decodeFileVersion } from "../log/file_version_codec.ts";
@@ -39,6 +49,28 @@ function lstatOrUndefined(abs: string): Deno.FileInfo | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether the regular file at `abs` with inode `ino` holds the first and
+ * last chunks of `list` where the list puts them.
+ */
+async function endsMatch(abs: string, ino: number, list: readonly ChunkRef[]): Promise<boolean> {
+  if (list.length === 0) return false;
+  const blake3 = await loadBlake3();
+  using file = Deno.openSync(abs, { read: true });
+  const info = file.statSync();
+  if (!info.isFile || info.ino !== ino) return false;
+  const total = list.reduce((n, c) => n + c.length, 0);
+  if (total !== info.size) return false;
+  const ends = list.length === 1
+    ? [{ at: 0, c: list[0] }]
+    : [{ at: 0, c: list[0] }, { at: total - list.at(-1)!.length, c: list.at(-1)! }];
+  for (const { at, c } of ends) {
+    const into = new Uint8Array(c.length);
+    if (!readIntoAtSync(file, at, into) || blake3(into) !== c.hash) return false;
+  }
+  return true;
 }
 
 /** The device of the folder root (its real place); -1 when it can't be had. */
@@ -84,9 +116,11 @@ export function sameFileIn(
     try {
       const v = decodeFileVersion(row.version!);
       if (v.kind !== "file" || v.size !== key.size) return undefined;
-      return await resolveChunkList(v.chunks, v.size, (h) => home.folderLocal.blob(h));
+      const list = await resolveChunkList(v.chunks, v.size, (h) => home.folderLocal.blob(h));
+      // Another file in the old one's inode (see the module comment): read whole.
+      return await endsMatch(join(root, path), key.ino, list) ? list : undefined;
     } catch {
-      return undefined; // a manifest not kept here: the file is read
+      return undefined; // a manifest not kept here, a file gone: the file is read
     }
   };
 }
