@@ -161,7 +161,15 @@ export class Home extends HomeView {
    * signed entries (home_checkpoint.ts, `frontierOf`).
    */
   async checkpoint(known?: KnownHeads): Promise<Uint8Array> {
-    return (await this.#signing()).signedCheckpoint(this.#signed(), known);
+    const signing = await this.#signing();
+    // The frontier and the state's rows from one committed state: read over
+    // many statements, another process's commit (a `sync serve` beside a
+    // timer's `sync now`) could come between them, and the checkpoint then
+    // held changes past the heads it claims (found by a review). Queued with
+    // the writes: this handle's own transaction is never open meanwhile.
+    return await this.#writes.queued(() =>
+      this.snapshot(() => signing.signedCheckpoint(this.#signed(), known))
+    );
   }
 
   /**
@@ -213,14 +221,17 @@ export class Home extends HomeView {
       new URL("./parts_spool.ts", import.meta.url),
     );
     const signer = new Signer(await this.keys());
-    return await this.#writes.queued(async () =>
-      spoolParts(
-        this.parts.state,
-        await frontierOf(this.parts.db, this.parts.log),
-        { mesh: this.meshId, made: this.now() },
-        signer,
-        this.paths.root,
-        partBytes,
+    // One snapshot, as for checkpoint() above.
+    return await this.#writes.queued(() =>
+      this.snapshot(async () =>
+        spoolParts(
+          this.parts.state,
+          await frontierOf(this.parts.db, this.parts.log),
+          { mesh: this.meshId, made: this.now() },
+          signer,
+          this.paths.root,
+          partBytes,
+        )
       )
     );
   }
