@@ -190,8 +190,10 @@ export function encodeStateEnd(): Uint8Array {
 /**
  * Encode "still making the parts": sent by an inviter that has sent nothing
  * for a while (a slow device cutting a large state), so the joiner's read
- * deadline does not run out while it works. A joiner of a release before it
- * refuses it ("not a state chunk"); it is sent only for a state in parts.
+ * deadline does not run out while it works. No inviter sends it since
+ * 2026-12-07: a joiner of the last release (12bb500) refuses it ("not a
+ * state chunk"), so the inviter cuts its parts before its yes instead
+ * (sync/pairing_attempt.ts); joiners still take it.
  */
 export function encodeStateWait(): Uint8Array {
   return encodeCbor(["state-wait"]);

@@ -18,7 +18,6 @@ import {
   encodeStateChunk,
   encodeStateEnd,
   encodeStatePiece,
-  encodeStateWait,
   encodeVerdict,
   encodeWelcome,
 } from "../protocol/pairing_messages.ts";
@@ -39,14 +38,6 @@ export const PART_KNOB = "MYCEL_TEST_CHECKPOINT_BYTES";
 /** Test knob: a pause (ms) after each part made to hash it, standing in for a slow device. */
 export const PART_PAUSE_KNOB = "MYCEL_TEST_PART_PAUSE_MS";
 
-/**
- * How long the inviter may send nothing while it makes its parts before it
- * says it is still at work (`state-wait`): well inside the joiner's read
- * deadline (15 s), since a part is made in one go between two chances to
- * send. The joiner's whole-state deadline still runs (pairing_state_time.ts).
- */
-const WAIT_EVERY_MS = 5_000;
-
 /** Send `bytes` in chunks of at most 1 MiB, the last marked. */
 async function sendChunks(
   channel: SecureChannel,
@@ -60,14 +51,25 @@ async function sendChunks(
   }
 }
 
+/** Sends the state made ready by {@link prepareState}; returns the bytes sent. */
+type StateSender = (channel: SecureChannel) => Promise<number>;
+
 /**
- * Send the mesh's state: one checkpoint when it fits one (what every release
- * reads), else a checkpoint in parts (src/log/checkpoint_parts.ts), made as
- * it is sent so no more than a part is held. A state whose estimate is past
- * one checkpoint's bounds goes in parts at once: trying one first held up to
- * 64 MiB of rows for nothing. Returns the bytes sent.
+ * Make the mesh's state ready to send: one checkpoint when it fits one (what
+ * every release reads), else the signed head of a checkpoint in parts
+ * (src/log/checkpoint_parts.ts), whose parts are made again as they are
+ * sent so no more than a part is held. A state whose estimate is past one
+ * checkpoint's bounds goes in parts at once: trying one first held up to
+ * 64 MiB of rows for nothing.
+ *
+ * It is made before this side's yes to the verification question is sent
+ * (see {@link attempt}): hashing every part before the head can be signed
+ * took past the joiner's 15 s read deadline for a 273 MB state on a loaded
+ * machine, and the joiner waits minutes for that yes but only 15 s for each
+ * message after it. Saying "still at work" instead (`state-wait`) lost every
+ * joiner of the release before it, which refuses that message.
  */
-async function sendState(home: Home, channel: SecureChannel, o: InviteOptions): Promise<number> {
+async function prepareState(home: Home, o: InviteOptions): Promise<StateSender> {
   const knob = Number(o.env(PART_KNOB) ?? "") || undefined;
   const estimate = await home.checkpointEstimate();
   const plainlyLarger = estimate.bytes > (knob ?? MAX_CHECKPOINT_BYTES) ||
@@ -80,32 +82,31 @@ async function sendState(home: Home, channel: SecureChannel, o: InviteOptions): 
     if (!isMycelError(e, "checkpoint_too_large")) throw e;
   }
   if (cp !== undefined) {
-    await sendChunks(channel, cp, (c, last) => encodeStateChunk(c, last));
-    return cp.length;
+    const whole = cp;
+    return async (channel) => {
+      await sendChunks(channel, whole, (c, last) => encodeStateChunk(c, last));
+      return whole.length;
+    };
   }
-  // Hashing every part before the head can be signed took past the joiner's
-  // 15 s read deadline for a 273 MB state on a loaded machine (a Raspberry
-  // Pi would take longer): say we are still at work while it runs.
   const slowed = Number(o.env(PART_PAUSE_KNOB) ?? "") || 0;
-  let quiet = performance.now();
-  const parted = await home.partedCheckpoint(knob, async () => {
-    if (slowed > 0) await pause(slowed);
-    if (performance.now() - quiet < WAIT_EVERY_MS) return;
-    await channel.send(encodeStateWait());
-    quiet = performance.now();
-  });
-  o.log(
-    `sending the mesh's state in ${parted.count} parts (${parted.bytes} bytes): ` +
-      (plainlyLarger
-        ? `its estimate (${estimate.bytes} bytes, ${estimate.items} items) is past one checkpoint's bounds`
-        : "it did not fit one checkpoint"),
+  const parted = await home.partedCheckpoint(
+    knob,
+    slowed > 0 ? () => pause(slowed) : undefined,
   );
-  await sendChunks(channel, parted.head, (c, last) => encodeStatePiece("state-head", c, last));
-  for (const part of parted.parts()) {
-    await sendChunks(channel, part, (c, last) => encodeStatePiece("state-part", c, last));
-  }
-  await channel.send(encodeStateEnd());
-  return parted.head.length + parted.bytes;
+  return async (channel) => {
+    o.log(
+      `sending the mesh's state in ${parted.count} parts (${parted.bytes} bytes): ` +
+        (plainlyLarger
+          ? `its estimate (${estimate.bytes} bytes, ${estimate.items} items) is past one checkpoint's bounds`
+          : "it did not fit one checkpoint"),
+    );
+    await sendChunks(channel, parted.head, (c, last) => encodeStatePiece("state-head", c, last));
+    for (const part of parted.parts()) {
+      await sendChunks(channel, part, (c, last) => encodeStatePiece("state-part", c, last));
+    }
+    await channel.send(encodeStateEnd());
+    return parted.head.length + parted.bytes;
+  };
 }
 
 /** How long the joiner may take for each message after its first Noise one (ms). */
@@ -162,12 +163,29 @@ export async function attempt(
       return "failed";
     }
     const { channel, verification, inbox } = openVerified(frames, hs, o.log);
+    // Once both said yes, and before our yes goes: the admission, and the
+    // state made ready to send (prepareState says why).
+    let sendState: StateSender | undefined;
+    let sent: Record<string, number> = {};
+    let admitted: Awaited<ReturnType<typeof admit>> | undefined;
     const agreed = await confirmBoth(
       inbox,
       (dropped) => o.confirm(verification, dropped),
       READ_MS * 20,
+      async () => {
+        if (o.signal.aborted) return;
+        admitted = await admit(home!, joiner.record, o);
+        admittedRecord = admitted.record;
+        spent();
+        // What the state sent covers (its checkpoint is made from these
+        // heads): status counts the new device behind from there.
+        sent = Object.fromEntries([...home!.log.heads()].map(([a, h]) => [a.hex, h.seq]));
+        sendState = await prepareState(home!, o);
+      },
     );
-    if (o.signal.aborted) return { status: "stopped", message: "the pairing was cancelled here" };
+    if (o.signal.aborted && admitted === undefined) {
+      return { status: "stopped", message: "the pairing was cancelled here" };
+    }
     if (agreed === "peer_gone") {
       return {
         status: "failed",
@@ -178,17 +196,15 @@ export async function attempt(
       o.log(agreed === "no" ? "pairing declined here" : "pairing declined on the other device");
       return { status: "declined", message: "the verification string was not confirmed" };
     }
-    const admitted = await admit(home, joiner.record, o);
-    admittedRecord = admitted.record;
-    spent();
+    if (admitted === undefined || sendState === undefined) {
+      return { status: "stopped", message: "the pairing was cancelled here" };
+    }
+    const { record, bytes } = admitted;
     const self = home.view.member(home.device)!.record;
     await channel.send(
-      encodeWelcome({ admission: admitted.bytes, mesh: home.meshId, inviter: self }),
+      encodeWelcome({ admission: bytes, mesh: home.meshId, inviter: self }),
     );
-    // What the state sent covers (its checkpoint is made from these heads):
-    // status counts the new device behind from there, not from nothing.
-    const sent = Object.fromEntries([...home.log.heads()].map(([a, h]) => [a.hex, h.seq]));
-    const sentBytes = await sendState(home, channel, o);
+    const sentBytes = await sendState(channel);
     // The joiner answers once it has stored the state: only then is it paired.
     const done = await inbox.next(READ_MS * 4);
     if (done === null || !decodeConfirm(done)) {
@@ -200,14 +216,14 @@ export async function attempt(
     }
     channel.close();
     await home.write((w) =>
-      w.peer(admitted.record.key, (b) => {
+      w.peer(record.key, (b) => {
         b.lastSeen = b.lastSync = o.now();
         b.address = conn.remote;
         b.path = "pairing";
         b.pairingHeads = sent;
       })
     );
-    return { status: "paired", device: admitted.record, verification, sentBytes };
+    return { status: "paired", device: record, verification, sentBytes };
   } catch (e) {
     o.log(`pairing attempt from ${conn.remote} failed: ${(e as Error).message}`);
     // Past the admission the code is spent: the device is in the mesh's log

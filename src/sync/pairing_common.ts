@@ -98,19 +98,22 @@ export type Confirmed = "yes" | "no" | "peer_no" | "peer_gone";
  * dropped (`ask`'s signal fires): left open on a terminal it would take the
  * next line typed, and a yes to it would admit a device that is gone. A
  * hang-up after this side answered throws.
+ *
+ * With `beforeYes` (the inviter), this side's yes is sent only once the
+ * other side's yes came and `beforeYes` is done: the inviter admits the
+ * device and makes the state ready there, while the joiner waits for that
+ * yes under the question's deadline (minutes), not a message's (15 s).
  */
 export async function confirmBoth(
   inbox: Inbox,
   ask: (dropped: AbortSignal) => Promise<boolean>,
   timeoutMs: number,
+  beforeYes?: () => Promise<void>,
 ): Promise<Confirmed> {
   const drop = new AbortController();
   let mine: boolean | undefined;
-  const ours = ask(drop.signal).then(async (yes) => {
-    if (drop.signal.aborted) return;
-    mine = yes;
-    await inbox.channel.send(encodeConfirm(yes));
-  });
+  let answered = () => {};
+  const answer = new Promise<void>((resolve) => answered = resolve);
   const theirs = inbox.next(timeoutMs).then((raw) => {
     if (raw === null) throw new MycelError("pairing_failed", "pair", "the other device hung up");
     return decodeConfirm(raw);
@@ -125,6 +128,17 @@ export async function confirmBoth(
       { hint: "Run `mycel pair` again on both devices and answer the question on both screens." },
     );
   });
+  const ours = ask(drop.signal).then(async (yes) => {
+    if (drop.signal.aborted) return;
+    mine = yes;
+    answered();
+    if (yes && beforeYes !== undefined) {
+      // Their no or hang-up is the outcome, read below: nothing to send.
+      if ((await theirs.catch(() => false)) !== true) return;
+      await beforeYes();
+    }
+    await inbox.channel.send(encodeConfirm(yes));
+  });
   const settled = (p: Promise<unknown>) => p.then(() => true, () => true);
   const first = await Promise.race([
     ours.then(() => "ours" as const),
@@ -138,7 +152,12 @@ export async function confirmBoth(
     const peer = await theirs.catch(() => undefined);
     // Their yes: whatever comes next before ours (a hang-up) ends it too.
     const gone = peer === true &&
-      await Promise.race([ours.then(() => false), settled(inbox.early(timeoutMs))]);
+      await Promise.race([
+        // Answered here: what beforeYes does after it is not given up.
+        answer.then(() => false),
+        ours.then(() => false),
+        settled(inbox.early(timeoutMs)),
+      ]);
     if (peer !== true || gone) {
       drop.abort();
       ours.catch(() => {});
