@@ -8,6 +8,7 @@
  */
 
 import type { ChunkHash } from "../log/chunk_list.ts";
+import { loadOpenNoFollow, openNoFollowSync } from "../open_no_follow.ts";
 import { type StatKey, statKey } from "./scan_file.ts";
 
 /** Where chunk bytes come from: the chunk store, other local files that hold them, ... */
@@ -97,7 +98,7 @@ export function matchesExpected(current: OnDisk | null, expected: ExpectedEntry)
  * once). Best effort: a file this user does not own, a read-only disk or a
  * file swapped meanwhile keeps its time. The time is set through the opened
  * file, checked to be the one the index names; the name is opened without
- * following a link or blocking ({@link openNoFollow}): a plain open
+ * following a link or blocking (src/open_no_follow.ts): a plain open
  * followed a link swapped in after the look (opening the device it named:
  * some act on open) and waited forever on a FIFO, with the round (found by
  * a review).
@@ -114,7 +115,9 @@ export async function takeMtime(
     const same = now.size === expected.size && now.mtimeMs === expected.mtimeMs &&
       now.ino === expected.ino && now.ctimeMs === expected.ctimeMs;
     if (!same) return false;
-    using file = await openNoFollow(abs);
+    await loadOpenNoFollow();
+    using file = openNoFollowSync(abs);
+    if (file === undefined) return false;
     const opened = file.statSync();
     if (!opened.isFile || opened.ino !== now.ino) return false;
     file.utimeSync(new Date(), new Date(mtimeMs));
@@ -123,26 +126,3 @@ export async function takeMtime(
     return false;
   }
 }
-
-/**
- * `abs` opened for reading, never through a link at its name nor waiting on
- * a FIFO: on Linux opened with O_NOFOLLOW|O_NONBLOCK (node:fs; Deno has
- * neither), that very file then opened again through /proc/self/fd for a
- * Deno.FsFile (whose utime keeps the milliseconds node's rounds away);
- * elsewhere by name, as before.
- */
-async function openNoFollow(abs: string): Promise<Deno.FsFile> {
-  if (Deno.build.os !== "linux") return Deno.openSync(abs, { read: true });
-  const fs = nodeFs ??= await import("node:fs");
-  const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
-  const fd = fs.openSync(abs, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-  try {
-    if (!fs.fstatSync(fd).isFile()) throw new Deno.errors.InvalidData(`${abs} is no file`);
-    return Deno.openSync(`/proc/self/fd/${fd}`, { read: true });
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** node:fs once loaded: an adoption of thousands of files sets each one's time. */
-let nodeFs: typeof import("node:fs") | undefined;

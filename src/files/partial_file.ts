@@ -15,6 +15,7 @@
  */
 
 import { join } from "node:path";
+import { loadOpenNoFollow, openNoFollowSync } from "../open_no_follow.ts";
 import { type ExpectedEntry, matchesExpected, onDisk, type WriteResult } from "./disk_state.ts";
 import { modeFor } from "./assemble.ts";
 import { readExactAt } from "./chunk_sources.ts";
@@ -140,10 +141,12 @@ export class PartialFile {
       try {
         const info = Deno.lstatSync(join(dir, temp));
         if (info.isFile && info.size === size && (info.nlink ?? 1) === 1) {
-          const file = Deno.openSync(join(dir, temp), { read: true, write: true });
-          // The open follows a link swapped in after the look (the folder's
-          // owner racing a root-run round, say): only the inode looked at is
-          // written into.
+          // Not through a link nor waiting on a FIFO swapped in after the
+          // look (the folder's owner racing a root-run round, say), and only
+          // the inode looked at is written into.
+          await loadOpenNoFollow();
+          const file = openNoFollowSync(join(dir, temp), { write: true });
+          if (file === undefined) throw new Deno.errors.NotFound("not a file any more");
           const opened = file.statSync();
           if (opened.ino === info.ino && opened.dev === info.dev && (opened.nlink ?? 1) === 1) {
             return {

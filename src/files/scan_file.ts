@@ -15,6 +15,7 @@
 import type { ChunkRef } from "../log/chunk_list.ts";
 import type { ContentChunker } from "./content_chunker.ts";
 import { isMycelError } from "../errors.ts";
+import { loadOpenNoFollow, openNoFollowSync } from "../open_no_follow.ts";
 import type { ScanStop } from "./scan_stop.ts";
 
 /** The stat fields a scan compares. */
@@ -81,7 +82,12 @@ export async function chunkFile(
   const small = before.size <= SMALL_FILE_BYTES;
   let file: Deno.FsFile;
   try {
-    file = small ? Deno.openSync(abs, { read: true }) : await Deno.open(abs, { read: true });
+    // Not through a link nor waiting on a FIFO swapped in since the look:
+    // a plain open waited on one forever, and the scan (and `sync serve`) with it.
+    await loadOpenNoFollow();
+    const opened = openNoFollowSync(abs);
+    if (opened === undefined) return { skipped: "it changed while scanning" };
+    file = opened;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { skipped: "it vanished while scanning" };
     return { skipped: `it can't be read (${whyUnreadable(e)})` };

@@ -24,7 +24,7 @@
  * match; past it, changed files are not read for it, as before the check
  * (a fetch of a whole rewritten file meets that only after 64 MiB of it).
  * Only regular files are read, never through
- * a symlinked folder. No chunk of another folder is ever served: a peer
+ * a symlinked folder, a link or a FIFO at their names (src/open_no_follow.ts). No chunk of another folder is ever served: a peer
  * that did not join the folder is told `not_shared` and the phase ends.
  * Manifest blobs come from the home, whatever folder named them: they are
  * chunk lists (ids and lengths), which every member holds inline for small
@@ -46,6 +46,7 @@ import {
   encodePieceParts,
   MAX_PIECE,
 } from "../protocol/chunk_messages.ts";
+import { loadOpenNoFollow, openNoFollowSync } from "../open_no_follow.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
 
@@ -135,7 +136,10 @@ class FolderReader {
         this.metStale = true;
         return undefined;
       }
-      const file = Deno.openSync(abs, { read: true });
+      // Never by a plain open: a FIFO swapped in after the look blocked the
+      // whole process, every session of `sync serve`, and a link was followed.
+      const file = openNoFollowSync(abs);
+      if (file === undefined) return undefined;
       const opened = file.statSync();
       if (opened.ino !== info.ino) {
         file.close();
@@ -204,6 +208,7 @@ export async function serveFilePhase(
           });
           return result;
         }
+        await loadOpenNoFollow();
         reader = new FolderReader(home, msg.folder, local.root, result);
         readers.set(msg.folder, reader);
       }

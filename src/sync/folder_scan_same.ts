@@ -39,6 +39,7 @@ import type { ChunkRef } from "../log/chunk_list.ts";
 import { decodeFileVersion } from "../log/file_version_codec.ts";
 import { resolveChunkList } from "../files/manifest_tree.ts";
 import type { StatKey } from "../files/scan_file.ts";
+import { loadOpenNoFollow, openNoFollowSync } from "../open_no_follow.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { IndexRow, LoadedIndex } from "../storage/sql_folder_local.ts";
 
@@ -58,7 +59,10 @@ function lstatOrUndefined(abs: string): Deno.FileInfo | undefined {
 async function endsMatch(abs: string, ino: number, list: readonly ChunkRef[]): Promise<boolean> {
   if (list.length === 0) return false;
   const blake3 = await loadBlake3();
-  using file = Deno.openSync(abs, { read: true });
+  // Not through a link nor waiting on a FIFO swapped in since the look.
+  await loadOpenNoFollow();
+  using file = openNoFollowSync(abs);
+  if (file === undefined) return false;
   const info = file.statSync();
   if (!info.isFile || info.ino !== ino) return false;
   const total = list.reduce((n, c) => n + c.length, 0);
