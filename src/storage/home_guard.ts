@@ -20,6 +20,7 @@ import { parentPath as dirname, resolvePath } from "../posix_path.ts";
 import { MycelError } from "../errors.ts";
 import type { HomePaths } from "./home.ts";
 import { lstatIfAny } from "./fs_probe.ts";
+import { rememberGuardedFolder } from "./lock_file.ts";
 import { lazyImport } from "../lazy_import.ts";
 
 /** Who runs mycel (injectable for tests). */
@@ -61,6 +62,7 @@ export async function guardHome(paths: HomePaths, caller: Caller): Promise<numbe
       hint: "Pass --home with a folder (mycel creates it if missing).",
     });
   }
+  rememberGuardedFolder(paths.root, dir);
   const owner = dir.uid;
   // The owner first: another user's private home can't even be looked into
   // (lstat of its files fails with EACCES), and that is no reason to name.
