@@ -9,7 +9,7 @@
 
 import { MycelError } from "../errors.ts";
 import { DeviceKey } from "../log/device_key.ts";
-import type { DeviceKeys } from "../log/identity.ts";
+import { deviceIdOf, type DeviceKeys } from "../log/identity.ts";
 import type { Op } from "../log/ops.ts";
 import { type Db, guard, inTransaction, openWritable } from "./db.ts";
 import {
@@ -29,6 +29,7 @@ import {
 import { SqlFolderLocal } from "./sql_folder_local.ts";
 import { HomeWriter } from "./home_writer.ts";
 import {
+  forgetStoredKeys,
   type KeyOptions,
   type KeyStoreChoice,
   saveDeviceKeys,
@@ -96,8 +97,8 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
   const fresh = !(await exists(paths.db));
   const db = await openWritable(paths.db);
   let ours = false, done = false;
+  const device = DeviceKey.of(n.keys.signPublic);
   try {
-    const device = DeviceKey.of(n.keys.signPublic);
     let kept: SavedKeys | undefined;
     await inTransaction(db, paths.db, async () => {
       if (schemaVersion(db) !== 0) throw alreadyInitialized(root);
@@ -146,15 +147,23 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
     await handBack(paths, owner);
     return { device, keys: kept! };
   } finally {
-    if (!done && fresh && ours) await unmake(db, paths, pending, made);
+    if (!done && fresh && ours) {
+      await unmake(
+        db,
+        paths,
+        pending,
+        made,
+        () => forgetStoredKeys(paths, deviceIdOf(n.keys), n.env),
+      );
+    }
     guard(paths.db, "close mycel home", () => db.close());
   }
 }
 
 /**
  * After a set-up this call began failed (a pairing refused the mesh's state
- * part way, a full disk): take away what it made — the database file, the
- * pending marker and keys it wrote, the folders it created — so no
+ * part way, a full disk, Ctrl-C): take away what it made — the database
+ * file, the pending marker and keys it wrote (a keyring item too), the folders it created — so no
  * half-made home stays. Only while holding the database's write lock with
  * no schema in it: a creator that got the lock meanwhile keeps its home.
  * Best effort: the set-up's own error is what the caller hears.
@@ -164,6 +173,7 @@ async function unmake(
   paths: ReturnType<typeof homePaths>,
   pending: string,
   made: string[],
+  forgetKeys: () => Promise<void>,
 ): Promise<void> {
   try {
     db.exec("PRAGMA busy_timeout=0");
@@ -174,6 +184,8 @@ async function unmake(
   try {
     if (schemaVersion(db) !== 0) return;
     if (await exists(pending)) {
+      // The keys were being kept: in a keyring too, maybe (the file only names it).
+      await forgetKeys();
       await Deno.remove(paths.keys).catch(() => {});
       await Deno.remove(pending).catch(() => {});
     }

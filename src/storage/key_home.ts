@@ -23,6 +23,7 @@ export {
   locateDeviceKeys,
 } from "./key_location.ts";
 export {
+  forgetStoredKeys,
   KEY_STORE_CHOICES,
   type KeyStoreChoice,
   saveDeviceKeys,

@@ -140,3 +140,28 @@ export async function saveDeviceKeys(
   const where = await locateDeviceKeys(paths, env, { ...options, probe: true });
   return { ...where, sealed, fallback };
 }
+
+/**
+ * Take away the keyring item a set-up of a new device in the home at `paths`
+ * may have stored (`device`: its id), when the set-up did not finish (a
+ * Ctrl-C after the keyring kept the keys, before the home was written):
+ * else the item of a device that never was stayed. Only the item with this
+ * device's id and this home's tag: a new device's id is its own, so no other
+ * home's item is named. Never stopped by the set-up's (aborted) signal, and
+ * best effort.
+ */
+export async function forgetStoredKeys(
+  paths: HomePaths,
+  device: string,
+  env: (name: string) => string | undefined,
+): Promise<void> {
+  const stub: KeyStub = { store: "secret-service", device, tag: await homeTag(paths.root) };
+  const k = { runner: runnerOf({}), env, timeoutMs: 5000 };
+  const native = keyringFor(Deno.build.os);
+  try {
+    if (native === "keychain") await clearFromKeychain({ ...stub, store: native }, k);
+    else if (native === "secret-service") await clearFromSecretService(stub, k);
+  } catch {
+    // best effort: the set-up's own error is what the caller hears
+  }
+}

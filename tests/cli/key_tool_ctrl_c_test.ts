@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { homePaths } from "../../src/storage/home.ts";
 import { writeKeyStub } from "../../src/storage/key_store.ts";
 import { describe, type StatusJson, tempHome } from "../helpers/mycel.ts";
-import { sleep } from "../helpers/process.ts";
+import { pidFromFile } from "../helpers/process.ts";
 
 function alive(pid: number): boolean {
   try {
@@ -56,12 +56,7 @@ Deno.test("Ctrl-C while the keyring tool hangs ends the command (a write, doctor
     let toolPid: number | undefined;
     try {
       await using p = h.spawn(args, { env, timeoutMs: 30_000 });
-      for (let i = 0; toolPid === undefined; i++) {
-        const text = await Deno.readTextFile(pidFile).catch(() => "");
-        if (/^\d+\n$/.test(text)) toolPid = Number(text);
-        else if (i > 400 || p.exited) throw new Error(`secret-tool never ran: ${p.stderr}`);
-        else await sleep(25);
-      }
+      toolPid = await pidFromFile(pidFile, p, "secret-tool never ran");
       const t0 = performance.now();
       p.kill("SIGINT");
       const r = await p.result();

@@ -300,3 +300,20 @@ export function which(cmd: string, path = Deno.env.get("PATH") ?? ""): string | 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * The PID a stand-in tool wrote to `pidFile` (`echo $$ > FILE`) once `p` ran
+ * it; throws `never` (with `p`'s stderr) when `p` exits first or 10 s pass.
+ */
+export async function pidFromFile(
+  pidFile: string,
+  p: { readonly exited: boolean; readonly stderr: string },
+  never: string,
+): Promise<number> {
+  for (let i = 0;; i++) {
+    const text = await Deno.readTextFile(pidFile).catch(() => "");
+    if (/^\d+\n$/.test(text)) return Number(text);
+    if (i > 400 || p.exited) throw new Error(`${never}: ${p.stderr}`);
+    await sleep(25);
+  }
+}
