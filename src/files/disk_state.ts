@@ -54,6 +54,7 @@ export type WriteResult =
  */
 export function onDisk(abs: string): OnDisk | null {
   try {
+    const seen = Date.now(); // before the lstat: whether a later change could hide (racy)
     const info = Deno.lstatSync(abs);
     const kind = info.isFile
       ? "file"
@@ -62,7 +63,7 @@ export function onDisk(abs: string): OnDisk | null {
       : info.isDirectory
       ? "folder"
       : "other";
-    return { kind, ...statKey(info) };
+    return { kind, ...statKey(info, seen) };
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
     throw e;

@@ -27,6 +27,11 @@ export interface IndexedEntry {
   readonly ctimeMs: number;
   /** Execute bit (files). */
   readonly exec: boolean;
+  /**
+   * The stat was taken too soon after the file's change to show a later one
+   * (scan_file.ts `racyStat`): the next scan reads the file whatever its stat.
+   */
+  readonly racy?: boolean;
 }
 
 /** The index entry a scanned path leaves: its stat, as the scan saw it. */
@@ -39,6 +44,7 @@ export function indexedEntryOf(c: ScannedFile | ScannedSymlink): IndexedEntry {
     ino: c.ino,
     ctimeMs: c.ctimeMs,
     exec: c.kind === "file" ? c.exec : false,
+    racy: c.racy === true,
   };
 }
 

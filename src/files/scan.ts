@@ -46,7 +46,7 @@ import { findCaseCollisions } from "./path_portability.ts";
 import { relativePathProblem } from "./paths.ts";
 import { ScanReader } from "./scan_reader.ts";
 import { ScanStop } from "./scan_stop.ts";
-import { sameStat, statKey, whyUnreadable } from "./scan_file.ts";
+import { racyStat, sameStat, statKey, whyUnreadable } from "./scan_file.ts";
 import { specialKind } from "./disk_state.ts";
 import type {
   ScannedFile,
@@ -166,6 +166,7 @@ export async function scanFolder(
         }
         const abs = join(root, path);
         let info: Deno.FileInfo;
+        const seen = Date.now(); // before the lstat: a row taken too soon is read again (racy)
         try {
           info = Deno.lstatSync(abs);
         } catch {
@@ -188,13 +189,15 @@ export async function scanFolder(
           ? statKey(info)
           : { ...statKey(info), exec: known?.exec ?? false };
         const kind = info.isFile ? "file" : "symlink";
-        if (known !== undefined && known.kind === kind && sameStat(known, key)) {
+        // A row whose stat was taken within a second or two of the file's
+        // change can't show a same-size rewrite keeping the mtime: read again.
+        const trusted = known !== undefined && known.kind === kind && known.racy !== true;
+        if (trusted && sameStat(known, key)) {
           stats.unchanged++;
           continue;
         }
         if (
-          options.stableInodes === false && known !== undefined && known.kind === kind &&
-          sameStat(known, { ...key, ino: known.ino })
+          options.stableInodes === false && trusted && sameStat(known, { ...key, ino: known.ino })
         ) {
           // Only the made-up inode number moved (a remount): nothing to read.
           renumbered.push({ path, ino: key.ino });
@@ -210,6 +213,7 @@ export async function scanFolder(
                 kind,
                 path,
                 ...key,
+                racy: racyStat(key, seen),
                 target,
                 escapes: symlinkEscapes(path, target),
               });}
@@ -225,11 +229,11 @@ export async function scanFolder(
           ? await options.sameFile?.(path, key, info.dev)
           : undefined;
         if (same !== undefined) {
-          changed.push({ kind: "file", path, ...key, chunks: same });
+          changed.push({ kind: "file", path, ...key, racy: racyStat(key, seen), chunks: same });
           continue;
         }
         current = path;
-        await reader.read(path, abs, info);
+        await reader.read(path, abs, info, seen);
       }
       for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
     }

@@ -30,11 +30,41 @@ export interface StatKey {
   readonly ctimeMs: number;
   /** Any execute bit set. */
   readonly exec: boolean;
+  /**
+   * Taken too soon after the file's last change to tell a later one
+   * ({@link racyStat}); not compared by {@link sameStat}. A row that says so
+   * is read again by the next scan.
+   */
+  readonly racy?: boolean;
 }
 
-/** The stat fields of `info`. */
-export function statKey(info: Deno.FileInfo): StatKey {
-  return {
+/**
+ * How long after a file's last change a stat of it can't tell a later
+ * change by its fields: Deno gives ctime in whole seconds (mtime in ms,
+ * node:fs's bigint `ctimeNs` too), FAT keeps mtime in 2 s steps (its ctime
+ * is the creation time), and a file system stamps times from a clock a
+ * tick behind. A same-size rewrite putting back the mtime (`cp -p`,
+ * `rsync -t`, `touch -r`, an editor keeping times) within that time leaves
+ * size, mtime, inode and ctime as they were (git's "racy clean" files).
+ */
+export const RACY_MS = 3000;
+
+/**
+ * True when `key`, from an lstat started at wall time `seenMs`, came within
+ * {@link RACY_MS} of the file's ctime (or of its mtime, unless that is in
+ * the future: a time set by hand), so a later change can leave it as is.
+ */
+export function racyStat(key: StatKey, seenMs: number): boolean {
+  return seenMs < key.ctimeMs + RACY_MS ||
+    (key.mtimeMs <= seenMs && seenMs < key.mtimeMs + RACY_MS);
+}
+
+/**
+ * The stat fields of `info`; with `seenMs` (the wall clock read just before
+ * the lstat) also whether it is {@link racyStat}.
+ */
+export function statKey(info: Deno.FileInfo, seenMs?: number): StatKey {
+  const key = {
     size: info.size,
     mtimeMs: info.mtime?.getTime() ?? 0,
     ino: info.ino ?? 0,
@@ -42,6 +72,7 @@ export function statKey(info: Deno.FileInfo): StatKey {
     // A link's mode is 0777 on Linux and means nothing; its index row says false.
     exec: !info.isSymlink && ((info.mode ?? 0) & 0o111) !== 0,
   };
+  return seenMs === undefined ? key : { ...key, racy: racyStat(key, seenMs) };
 }
 
 /** True when two stats describe the same unchanged file. */

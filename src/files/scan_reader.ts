@@ -63,8 +63,11 @@ export class ScanReader {
     this.#execOf = options.execOf;
   }
 
-  /** Read the regular file `path` at `abs`, which lstat described as `info`. */
-  async read(path: string, abs: string, info: Deno.FileInfo): Promise<void> {
+  /**
+   * Read the regular file `path` at `abs`, which lstat described as `info`
+   * (that lstat started at wall time `seen`).
+   */
+  async read(path: string, abs: string, info: Deno.FileInfo, seen: number): Promise<void> {
     this.#startPoolFor(info.size);
     await this.#chunker.backlog();
     const read = await chunkFile(abs, info, this.#chunker, this.#stop);
@@ -74,7 +77,7 @@ export class ScanReader {
     }
     if (this.#pool === undefined) this.#hashedHere += info.size;
     this.#hashing.push(read.hashing.then(
-      (chunks) => this.#found(path, info, chunks),
+      (chunks) => this.#found(path, info, chunks, seen),
       () => {
         // The worker failed: hash in this thread from now on.
         this.#poolFailed = true;
@@ -90,6 +93,7 @@ export class ScanReader {
     await Promise.all(this.#hashing);
     for (const { path, abs } of this.#again.splice(0)) {
       let info: Deno.FileInfo;
+      const seen = Date.now();
       try {
         info = Deno.lstatSync(abs);
       } catch {
@@ -103,7 +107,7 @@ export class ScanReader {
       await this.#stop.check();
       const read = await chunkFile(abs, info, this.#chunker, this.#stop);
       if ("skipped" in read) this.#lists.skipped.push({ path, reason: read.skipped });
-      else this.#found(path, info, await read.hashing);
+      else this.#found(path, info, await read.hashing, seen);
     }
   }
 
@@ -113,10 +117,10 @@ export class ScanReader {
     this.#pool = undefined;
   }
 
-  #found(path: string, info: Deno.FileInfo, chunks: ScannedFile["chunks"]): void {
+  #found(path: string, info: Deno.FileInfo, chunks: ScannedFile["chunks"], seen: number): void {
     this.#lists.stats.hashedFiles++;
     this.#lists.stats.hashedBytes += info.size;
-    const key = statKey(info);
+    const key = statKey(info, seen);
     const exec = this.#execOf === undefined ? key.exec : this.#execOf(path);
     this.#lists.changed.push({ kind: "file", path, ...key, exec, chunks });
   }

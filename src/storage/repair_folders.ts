@@ -41,18 +41,30 @@ function rows(db: Db, sql: string, ...args: string[]): Row[] {
   }
 }
 
+/**
+ * The file index's columns in the table's order now: `racy` came last, later,
+ * and a home from before it has none (its rows were trusted: 0).
+ */
+function indexColumns(db: Db): string {
+  const racy = rows(db, "SELECT 1 FROM pragma_table_info('file_index') WHERE name = 'racy'");
+  return `folder, path, kind, size, mtime, ino, ctime, exec, version, ${
+    racy.length ? "racy" : "0"
+  }`;
+}
+
 /** Read the folder tables of `folders` (ids) from the damaged `db`. */
 export function salvageFolders(db: Db, folders: readonly string[]): FolderTables {
   const out: FolderTables = { index: [], locs: [], transfers: [], left: [], blobs: [] };
+  const index = `SELECT ${indexColumns(db)} FROM file_index WHERE folder = ?`;
   for (const f of folders) {
-    out.index.push(...rows(db, "SELECT * FROM file_index WHERE folder = ?", f));
+    out.index.push(...rows(db, index, f));
     out.locs.push(...rows(db, "SELECT * FROM chunk_locs WHERE folder = ?", f));
     out.transfers.push(...rows(db, "SELECT * FROM transfers WHERE folder = ?", f));
   }
   out.left.push(...rows(db, "SELECT folder, root, token FROM folder_left"));
   for (const r of out.left) {
     const f = String(r[0]);
-    out.index.push(...rows(db, "SELECT * FROM file_index WHERE folder = ?", f));
+    out.index.push(...rows(db, index, f));
     out.locs.push(...rows(db, "SELECT * FROM chunk_locs WHERE folder = ?", f));
   }
   out.blobs.push(...rows(db, "SELECT hash, bytes FROM blobs"));

@@ -91,7 +91,7 @@ CREATE TABLE IF NOT EXISTS folder_local (folder TEXT PRIMARY KEY, root TEXT NOT 
 CREATE TABLE IF NOT EXISTS file_index (
   folder TEXT NOT NULL, path TEXT NOT NULL, kind TEXT NOT NULL, size INTEGER NOT NULL,
   mtime INTEGER NOT NULL, ino INTEGER NOT NULL, ctime INTEGER NOT NULL, exec INTEGER NOT NULL,
-  version BLOB, PRIMARY KEY (folder, path)) WITHOUT ROWID;
+  version BLOB, racy INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (folder, path)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS chunk_locs (
   hash BLOB NOT NULL, folder TEXT NOT NULL, path TEXT NOT NULL, offset INTEGER NOT NULL,
   length INTEGER NOT NULL, PRIMARY KEY (hash, folder, path, offset)) WITHOUT ROWID;
@@ -124,6 +124,13 @@ export function ensureFolderTables(db: Db): void {
     db.prepare("SELECT 1 FROM pragma_table_info('folder_left') WHERE name = 'token'").get();
   if (left !== undefined && !token) db.exec("DROP TABLE folder_left");
   if (left === undefined || !token) db.exec(FOLDER_LEFT_DDL);
+  // \`racy\` came after: a home's rows from before are trusted, as they were
+  // (none is read again for it), and rows written from now on say it.
+  const racy = db.prepare("SELECT 1 FROM pragma_table_info('file_index') WHERE name = 'racy'")
+    .get();
+  if (racy === undefined) {
+    db.exec("ALTER TABLE file_index ADD COLUMN racy INTEGER NOT NULL DEFAULT 0");
+  }
 }
 
 /** The schema version of `db` (0 for an empty database). */

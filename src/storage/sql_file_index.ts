@@ -3,7 +3,9 @@
  * Each synced folder's index on this device (`file_index`, never
  * replicated): every path as last seen on disk — kind, size, mtime, inode,
  * ctime, exec bit — with the version it holds, so a scan skips unchanged
- * files and tells what changed since. Dropping a row drops where its
+ * files and tells what changed since (`racy`: the stat was taken too soon
+ * after the change to show a later one, scan_file.ts `racyStat`; the next
+ * scan reads the file). Dropping a row drops where its
  * chunks lie (sql_folder_content.ts) with it.
  */
 
@@ -19,21 +21,21 @@ export interface IndexRow extends IndexedEntry {
 
 function statements(db: Db) {
   const p = (sql: string) => db.prepare(sql);
+  // A home opened read-only before its first writable open since `racy`
+  // came has no such column: its rows are trusted, as they were.
+  const racy = db.prepare("SELECT 1 FROM pragma_table_info('file_index') WHERE name = 'racy'")
+      .get() === undefined
+    ? "0"
+    : "racy";
+  const columns = `path, kind, size, mtime, ino, ctime, exec, version, ${racy} AS racy`;
   return {
-    index: p(
-      "SELECT path, kind, size, mtime, ino, ctime, exec, version FROM file_index" +
-        " WHERE folder = ? ORDER BY path",
-    ),
-    indexRow: p(
-      "SELECT path, kind, size, mtime, ino, ctime, exec, version FROM file_index" +
-        " WHERE folder = ? AND path = ?",
-    ),
+    index: p(`SELECT ${columns} FROM file_index WHERE folder = ? ORDER BY path`),
+    indexRow: p(`SELECT ${columns} FROM file_index WHERE folder = ? AND path = ?`),
     // Compared in place: a scan checks thousands of rows, none of them wanted back.
     indexRowIs: p(
       "SELECT kind = ? AND size = ? AND mtime = ? AND ino = ? AND ctime = ? AND exec = ?" +
-        " AND version IS ? AS same FROM file_index WHERE folder = ? AND path = ?",
+        ` AND version IS ? AND ${racy} = ? AS same FROM file_index WHERE folder = ? AND path = ?`,
     ),
-    putIndex: p("INSERT OR REPLACE INTO file_index VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
     dropIndex: p("DELETE FROM file_index WHERE folder = ? AND path = ?"),
   };
 }
@@ -47,6 +49,7 @@ interface IndexSql {
   ctime: number;
   exec: number;
   version: Uint8Array | null;
+  racy: number;
 }
 
 const rowOf = (r: IndexSql): IndexRow => ({
@@ -58,6 +61,7 @@ const rowOf = (r: IndexSql): IndexRow => ({
   ctimeMs: r.ctime,
   exec: r.exec === 1,
   version: r.version,
+  racy: r.racy === 1,
 });
 
 /** A loaded index of one folder (the scan's view). */
@@ -91,6 +95,7 @@ function indexValues(row: IndexRow) {
     row.ctimeMs,
     row.exec ? 1 : 0,
     row.version,
+    row.racy === true ? 1 : 0,
   ] as const;
 }
 
@@ -98,6 +103,7 @@ function indexValues(row: IndexRow) {
 export class SqlFileIndex extends SqlFolderContent {
   readonly #db: Db;
   #s?: ReturnType<typeof statements>;
+  #put?: ReturnType<Db["prepare"]>;
 
   constructor(db: Db) {
     super(db);
@@ -131,7 +137,13 @@ export class SqlFileIndex extends SqlFolderContent {
   }
 
   putIndex(folder: string, row: IndexRow): void {
-    this.#q.putIndex.run(folder, row.path, ...indexValues(row));
+    // Made at the first write: only a writable handle writes, and its home has `racy`.
+    this.#put ??= this.#db.prepare(
+      "INSERT OR REPLACE INTO file_index" +
+        " (folder, path, kind, size, mtime, ino, ctime, exec, version, racy)" +
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    this.#put.run(folder, row.path, ...indexValues(row));
   }
 
   dropIndex(folder: string, path: string): void {

@@ -112,7 +112,7 @@ export function sameFileIn(
     }
     const row = byIno.get(key.ino)?.find((r) =>
       r.path !== path && r.size === key.size && r.mtimeMs === key.mtimeMs &&
-      r.ctimeMs === key.ctimeMs && r.exec === key.exec
+      r.ctimeMs === key.ctimeMs && r.exec === key.exec && r.racy !== true
     );
     if (row === undefined) return undefined;
     // Still there with that number: a twin on another file system, or a hard link.

@@ -13,6 +13,7 @@ import { chunkBytes } from "../../src/files/content_chunker.ts";
 import { MemoryFileIndex } from "../../src/files/file_index.ts";
 import { MARKER_NAME } from "../../src/files/folder_layout.ts";
 import { scanFolder } from "../../src/files/scan.ts";
+import { RACY_MS } from "../../src/files/scan_file.ts";
 import type { ScanOptions, ScanResult } from "../../src/files/scan_types.ts";
 import { assertRejectsMycel } from "../helpers/assert.ts";
 import { runProcess, sleep } from "../helpers/process.ts";
@@ -24,10 +25,13 @@ function paths(r: ScanResult): string[] {
   return r.changed.map((c) => c.path);
 }
 
-/** Scan and apply to `index`; returns the result. */
+/**
+ * Scan and apply to `index` as a scan made seconds after the writes would
+ * (no row racy: these tests write and scan again at once); returns the result.
+ */
 async function scanInto(root: string, index: MemoryFileIndex, options = OPTIONS) {
   const r = await scanFolder(root, index, options);
-  index.apply(r);
+  index.apply({ ...r, changed: r.changed.map((c) => ({ ...c, racy: false })) });
   return r;
 }
 
@@ -90,6 +94,50 @@ Deno.test("same size and restored mtime still count as changed (ctime), as does 
   await Deno.rename(f.abs("tmp-save"), f.abs("swapped.txt"));
   const r = await scanFolder(f.root, index, OPTIONS);
   assert.deepEqual(paths(r), ["same.txt", "swapped.txt"]);
+});
+
+/** A same-size rewrite of `rel` putting its mtime back; true when its ctime second did not move. */
+async function rewriteKeepingTimes(f: { abs(rel: string): string }, rel: string, text: string) {
+  const before = Deno.lstatSync(f.abs(rel));
+  await Deno.writeTextFile(f.abs(rel), text);
+  Deno.utimeSync(f.abs(rel), before.atime!, before.mtime!);
+  return Deno.lstatSync(f.abs(rel)).ctime!.getTime() === before.ctime!.getTime();
+}
+
+Deno.test("a same-size rewrite keeping the mtime, in the second its file was scanned, is read by the next scan", async () => {
+  await using f = await testFolder();
+  let caught = false;
+  for (let i = 0; i < 8 && !caught; i++) {
+    await sleep(1005 - (Date.now() % 1000)); // all of it in one ctime second
+    await f.write("same.txt", `old ${i}`);
+    const index = new MemoryFileIndex();
+    const first = await scanFolder(f.root, index, OPTIONS);
+    index.apply(first);
+    if (!(await rewriteKeepingTimes(f, "same.txt", `new ${i}`))) continue; // crossed a second
+    caught = true;
+    const r = await scanFolder(f.root, index, OPTIONS);
+    assert.deepEqual(paths(r), ["same.txt"], "its stat is the row's, and it is read anyway");
+    const c = r.changed[0];
+    assert.ok(c.kind === "file");
+    assert.deepEqual(
+      c.chunks,
+      await chunkBytes(new TextEncoder().encode(`new ${i}`), TEST_PARAMS, TEST_SEED),
+    );
+  }
+  assert.ok(caught, "no try fit in one second");
+});
+
+Deno.test("a file is read again once after a racy scan, then not again", async () => {
+  await using f = await testFolder();
+  await f.write("a.txt", "aaaa");
+  const index = new MemoryFileIndex();
+  index.apply(await scanFolder(f.root, index, OPTIONS));
+  await sleep(RACY_MS + 50);
+  const again = await scanFolder(f.root, index, OPTIONS);
+  assert.deepEqual([again.stats.hashedFiles, again.changed[0]?.racy], [1, false]);
+  index.apply(again);
+  const third = await scanFolder(f.root, index, OPTIONS);
+  assert.deepEqual([third.stats.hashedFiles, third.stats.unchanged], [0, 1]);
 });
 
 Deno.test("deleted files are reported; newly ignored ones are not", async () => {

@@ -9,6 +9,8 @@
  */
 
 import assert from "node:assert/strict";
+import { RACY_MS } from "../../src/files/scan_file.ts";
+import { sleep } from "../helpers/process.ts";
 import { join } from "node:path";
 import { exfatMissing, type ExfatMount, mountExfat } from "../helpers/exfat.ts";
 import { describe } from "../helpers/mycel.ts";
@@ -252,6 +254,7 @@ exfatTest(
       roots: [join(disk.path, "card"), undefined],
       seed: async (ra) => {
         for (let i = 0; i < 6; i++) await put(ra, `DCIM/p${i}.jpg`, `photo ${i}\n`);
+        await sleep(RACY_MS); // scanned at once, they would be read again once (racyStat)
       },
     });
     await syncOk(b);

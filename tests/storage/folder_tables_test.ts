@@ -56,3 +56,33 @@ Deno.test("a home without folder tables opens read-only and gains them on its fi
   const st = await h.json<{ files: number }[]>(["folder", "status", "--json"]);
   assert.equal(st[0].files, 1);
 });
+
+const hasRacy = (home: string) => {
+  const db = new DatabaseSync(homePaths(home).db);
+  try {
+    return db.prepare("SELECT 1 FROM pragma_table_info('file_index') WHERE name = 'racy'")
+      .get() !== undefined;
+  } finally {
+    db.close();
+  }
+};
+
+Deno.test("index rows from before `racy` are read as they were and trusted: the upgrade reads no file again", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "old"]);
+  const dir = h.path("docs");
+  await Deno.mkdir(dir);
+  for (const n of ["a", "b", "c"]) await Deno.writeTextFile(`${dir}/${n}.txt`, `${n}\n`);
+  await h.ok(["--no-sync", "folder", "add", dir, "--id", "docs"]); // rows racy: scanned at once
+  const db = new DatabaseSync(homePaths(h.home).db);
+  db.exec("ALTER TABLE file_index DROP COLUMN racy"); // as the previous release has it
+  db.close();
+  const st = await h.json<{ files: number }[]>(["folder", "status", "--json"]);
+  assert.equal(st[0].files, 3);
+  assert.equal(hasRacy(h.home), false, "a read-only open changes nothing");
+  const [scan] = await h.json<{ hashed_files: number; published: number }[]>(
+    ["--no-sync", "folder", "scan", "docs", "--json"],
+  );
+  assert.deepEqual([scan.hashed_files, scan.published], [0, 0]);
+  assert.equal(hasRacy(h.home), true, "the first write open adds the column");
+});
