@@ -26,8 +26,10 @@
  *   ids computed in a worker thread when there is much to hash
  *   (scan_reader.ts). Deno gives
  *   mtime in ms but ctime in whole seconds: a same-size rewrite that also
- *   restores the mtime within the second of the previous change goes
- *   unseen until the file changes again (git's "racy clean" case).
+ *   restores the mtime within the second of the previous change leaves the
+ *   stat whole (git's "racy clean" case), so a row whose stat was taken
+ *   within RACY_MS of the change (`racy`, scan_file.ts) is read again
+ *   whatever its stat, and rows are trusted only once that has passed.
  * Folder listing, lstat and reading files up to 1 MiB are synchronous
  * (several times faster for large trees — 20,000 small files are read in
  * about 1.5 s instead of 11 — and a scan runs in a short-lived command);
