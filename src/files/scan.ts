@@ -198,6 +198,10 @@ export async function scanFolder(
           stats.unchanged++;
           continue;
         }
+        // Read only for being racy: a file that still holds its row's version
+        // keeps it, whatever the disk made of the version's mtime (FAT rounds it).
+        const recheck = known !== undefined && known.kind === kind && !trusted &&
+          sameStat(known, key);
         if (
           options.stableInodes === false && trusted && sameStat(known, { ...key, ino: known.ino })
         ) {
@@ -216,6 +220,7 @@ export async function scanFolder(
                 path,
                 ...key,
                 racy: racyStat(key, seen),
+                ...(recheck ? { recheck } : {}),
                 target,
                 escapes: symlinkEscapes(path, target),
               });}
@@ -235,7 +240,7 @@ export async function scanFolder(
           continue;
         }
         current = path;
-        await reader.read(path, abs, info, seen);
+        await reader.read(path, abs, info, seen, recheck);
       }
       for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
     }

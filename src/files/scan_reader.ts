@@ -47,7 +47,7 @@ export class ScanReader {
   /** Files read and checked whose ids the worker is still computing. */
   readonly #hashing: Promise<void>[] = [];
   /** Files the worker could not finish: read again in this thread. */
-  readonly #again: { path: string; abs: string }[] = [];
+  readonly #again: { path: string; abs: string; recheck: boolean }[] = [];
 
   constructor(
     chunker: ContentChunker,
@@ -65,9 +65,16 @@ export class ScanReader {
 
   /**
    * Read the regular file `path` at `abs`, which lstat described as `info`
-   * (that lstat started at wall time `seen`).
+   * (that lstat started at wall time `seen`); `recheck`: read only because
+   * its row is racy (ScannedFile.recheck).
    */
-  async read(path: string, abs: string, info: Deno.FileInfo, seen: number): Promise<void> {
+  async read(
+    path: string,
+    abs: string,
+    info: Deno.FileInfo,
+    seen: number,
+    recheck = false,
+  ): Promise<void> {
     this.#startPoolFor(info.size);
     await this.#chunker.backlog();
     const read = await chunkFile(abs, info, this.#chunker, this.#stop);
@@ -77,13 +84,13 @@ export class ScanReader {
     }
     if (this.#pool === undefined) this.#hashedHere += info.size;
     this.#hashing.push(read.hashing.then(
-      (chunks) => this.#found(path, info, chunks, seen),
+      (chunks) => this.#found(path, info, chunks, seen, recheck),
       () => {
         // The worker failed: hash in this thread from now on.
         this.#poolFailed = true;
         this.close();
         this.#chunker.usePool(undefined);
-        this.#again.push({ path, abs });
+        this.#again.push({ path, abs, recheck });
       },
     ));
   }
@@ -91,7 +98,7 @@ export class ScanReader {
   /** Wait for every file read so far (and read again what the worker left). */
   async finish(): Promise<void> {
     await Promise.all(this.#hashing);
-    for (const { path, abs } of this.#again.splice(0)) {
+    for (const { path, abs, recheck } of this.#again.splice(0)) {
       let info: Deno.FileInfo;
       const seen = Date.now();
       try {
@@ -107,7 +114,7 @@ export class ScanReader {
       await this.#stop.check();
       const read = await chunkFile(abs, info, this.#chunker, this.#stop);
       if ("skipped" in read) this.#lists.skipped.push({ path, reason: read.skipped });
-      else this.#found(path, info, await read.hashing, seen);
+      else this.#found(path, info, await read.hashing, seen, recheck);
     }
   }
 
@@ -117,12 +124,25 @@ export class ScanReader {
     this.#pool = undefined;
   }
 
-  #found(path: string, info: Deno.FileInfo, chunks: ScannedFile["chunks"], seen: number): void {
+  #found(
+    path: string,
+    info: Deno.FileInfo,
+    chunks: ScannedFile["chunks"],
+    seen: number,
+    recheck: boolean,
+  ): void {
     this.#lists.stats.hashedFiles++;
     this.#lists.stats.hashedBytes += info.size;
     const key = statKey(info, seen);
     const exec = this.#execOf === undefined ? key.exec : this.#execOf(path);
-    this.#lists.changed.push({ kind: "file", path, ...key, exec, chunks });
+    this.#lists.changed.push({
+      kind: "file",
+      path,
+      ...key,
+      exec,
+      chunks,
+      ...(recheck ? { recheck } : {}),
+    });
   }
 
   #startPoolFor(size: number): void {

@@ -11,8 +11,18 @@ import type { IgnoreRules } from "./ignore_rules.ts";
 import type { StatKey } from "./scan_file.ts";
 import type { HashPool } from "./hash_pool.ts";
 
+/** What a scanned file or link says besides its stat. */
+interface Scanned extends StatKey {
+  /**
+   * Read only because its row is racy: its stat is still the row's. Holding
+   * the row's version's content, it is that version, whatever the disk made
+   * of the version's mtime (FAT and exFAT round it).
+   */
+  readonly recheck?: boolean;
+}
+
 /** A new or changed regular file. */
-export interface ScannedFile extends StatKey {
+export interface ScannedFile extends Scanned {
   readonly kind: "file";
   readonly path: string;
   /** Its content, in order. */
@@ -20,7 +30,7 @@ export interface ScannedFile extends StatKey {
 }
 
 /** A new or changed symbolic link (never followed). */
-export interface ScannedSymlink extends StatKey {
+export interface ScannedSymlink extends Scanned {
   readonly kind: "symlink";
   readonly path: string;
   /** The target text, as readlink gives it. */

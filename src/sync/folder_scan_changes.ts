@@ -129,7 +129,9 @@ export async function versionsOfChanges(
       ? stateVersions.find((v) => sameExceptTime(v, content))
       : undefined;
     let bytes: Uint8Array;
-    if (held !== undefined && unchanged(held)) {
+    // Read again only for a racy row, its stat the row's: the version it held
+    // if the content is, though the disk rounded the mtime (exFAT).
+    if (held !== undefined && (unchanged(held) || (c.recheck && sameExceptTime(held, content)))) {
       bytes = heldBytes!;
     } else if (same !== undefined) {
       bytes = encodeFileVersion(same);
