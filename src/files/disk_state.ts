@@ -54,7 +54,11 @@ export type WriteResult =
  */
 export function onDisk(abs: string): OnDisk | null {
   try {
-    const seen = Date.now(); // before the lstat: whether a later change could hide (racy)
+    // No `racy` here (scan_file.ts `racyStat`): these stats are of files a
+    // round placed, moved or adopted, whose rows are trusted as before.
+    // Flagged, every file a first sync fetched was read and hashed again by
+    // the next scan (a 100 GB first sync read twice) for a local same-size
+    // rewrite putting back the time within a second of its placement.
     const info = Deno.lstatSync(abs);
     const kind = info.isFile
       ? "file"
@@ -63,7 +67,7 @@ export function onDisk(abs: string): OnDisk | null {
       : info.isDirectory
       ? "folder"
       : "other";
-    return { kind, ...statKey(info, seen) };
+    return { kind, ...statKey(info) };
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
     throw e;
