@@ -132,8 +132,13 @@ export async function publishScan(
     skipped,
     skippedChanged,
     caseCollisions: result.caseCollisions,
-    newCaseCollisions: newGroups(result.caseCollisions, result.changed),
-    unportable: result.changed.flatMap((c) =>
+    // Said by the scan that publishes the name: a file read again only for
+    // its racy row (scan_file.ts), keeping its version, publishes nothing.
+    newCaseCollisions: newGroups(
+      result.caseCollisions,
+      result.changed.filter((c) => published.has(c.path)),
+    ),
+    unportable: result.changed.filter((c) => published.has(c.path)).flatMap((c) =>
       portabilityProblems(c.path).map((p) => ({
         path: c.path,
         reason: `${p.name}: ${p.reason} (on ${p.system === "windows" ? "Windows" : "macOS"})`,
