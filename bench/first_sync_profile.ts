@@ -20,7 +20,7 @@
 
 import { join } from "node:path";
 import { denoRunArgs, V8_FLAGS_ARG } from "../src/runtime_flags.ts";
-import { freePort } from "../tests/helpers/net.ts";
+import { freePort, listening } from "../tests/helpers/net.ts";
 import { childEnv, MAIN_TS } from "../tests/helpers/mycel.ts";
 import { Teardown } from "./bench_teardown.ts";
 
@@ -179,14 +179,7 @@ async function serve(main: string, d: Device, what: string) {
     "--timeout",
     "60",
   ]);
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port: d.port })).close();
-      return;
-    } catch {
-      await sleep(50);
-    }
-  }
+  await listening(d.port, "mycel sync serve", 10_000);
 }
 
 async function once(main: string, tree: string, dir: string) {

@@ -46,7 +46,7 @@ import { join } from "node:path";
 import { chunkBytes } from "../src/files/content_chunker.ts";
 import { DEFAULT_CHUNK_PARAMS } from "../src/files/chunk_params.ts";
 import { denoRunArgs } from "../src/runtime_flags.ts";
-import { freePort } from "../tests/helpers/net.ts";
+import { freePort, listening } from "../tests/helpers/net.ts";
 import { childEnv, MAIN_TS } from "../tests/helpers/mycel.ts";
 import { Teardown } from "./bench_teardown.ts";
 import { WireCounter } from "./wire_counter.ts";
@@ -276,14 +276,7 @@ async function serve(d: MycelDevice) {
     "--timeout",
     "60",
   ]);
-  for (let i = 0; i < 200; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port: d.port })).close();
-      return;
-    } catch {
-      await sleep(50);
-    }
-  }
+  await listening(d.port, "mycel sync serve", 10_000);
 }
 
 async function mycelPair(dir: string) {
@@ -539,14 +532,7 @@ async function rsyncDaemon(dir: string, dest: string) {
       stderr: "null",
     }),
   );
-  for (let i = 0; i < 100; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      await sleep(50);
-    }
-  }
+  await listening(port, "rsync --daemon", 5_000);
   return { port, proc: p };
 }
 

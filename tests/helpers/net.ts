@@ -141,3 +141,24 @@ export function idleSocket(port: number, local: string) {
     destroy: () => socket.destroy(),
   };
 }
+
+/**
+ * Wait until something accepts TCP connections on 127.0.0.1:`port`, trying
+ * every 50 ms for `waitMs`; throws naming `what` if nothing ever does, so a
+ * server that failed to start is said at once rather than as a later
+ * connection refused with no cause (the benchmarks' loops returned quietly).
+ */
+export async function listening(port: number, what: string, waitMs = 10_000): Promise<void> {
+  const until = performance.now() + waitMs;
+  for (;;) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch (e) {
+      if (performance.now() > until) {
+        throw new Error(`${what} is not listening on 127.0.0.1:${port} after ${waitMs} ms: ${e}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
