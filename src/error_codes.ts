@@ -169,6 +169,8 @@ export const ERROR_CODE_GROUPS = {
     needs_root: "configuring network interfaces needs root",
     missing_tool: "a tool mycel runs (ip, wg, ...) is not installed",
     command_failed: "a tool mycel ran failed or printed what it should not",
+    tool_timeout:
+      "a tool mycel runs (ip, wg, systemctl, crontab, ...) did not answer in time and was stopped",
     mesh_busy: "another mycel is changing the mesh interface",
     mesh_full: "the mesh address range is full",
     mesh_up_elsewhere: "the mesh is already up in another home or namespace",

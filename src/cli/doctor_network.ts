@@ -23,8 +23,9 @@ export async function checkWireguard(home: Home, runner: Runner): Promise<Findin
   const has = async (cmd: string, args: string[]) => {
     try {
       return (await runner.run(cmd, args)).code === 0;
-    } catch {
-      return false;
+    } catch (e) {
+      if (isMycelError(e, "missing_tool")) return false;
+      throw e; // hung (tool_timeout) or Ctrl-C: not "missing"
     }
   };
   const out: Finding[] = [];

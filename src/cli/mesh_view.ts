@@ -7,6 +7,7 @@
  * modules load only when the interface is looked at.
  */
 
+import { isMycelError } from "../errors.ts";
 import type { Runner } from "../mesh/system.ts";
 import type { WgDump } from "../mesh/wg_dump.ts";
 import { lazyImport } from "../lazy_import.ts";
@@ -17,8 +18,15 @@ export interface MeshView {
   dump?: WgDump;
 }
 
-/** The view of interface `ifname` through `runner` (the system's by default). */
-export async function meshView(ifname: string, runner?: Runner): Promise<MeshView> {
+/**
+ * The view of interface `ifname` through `runner` (by default the system's,
+ * whose tools Ctrl-C, `signal`, kills).
+ */
+export async function meshView(
+  ifname: string,
+  runner?: Runner,
+  signal?: AbortSignal,
+): Promise<MeshView> {
   try {
     const { linkExists, readWgDump } = await lazyImport<typeof import("../mesh/interface.ts")>(
       new URL("../mesh/interface.ts", import.meta.url),
@@ -26,10 +34,11 @@ export async function meshView(ifname: string, runner?: Runner): Promise<MeshVie
     const r = runner ??
       (await lazyImport<typeof import("../mesh/system.ts")>(
         new URL("../mesh/system.ts", import.meta.url),
-      )).systemRunner;
+      )).systemRunner({ signal });
     if (!(await linkExists(r, ifname))) return { up: false };
     return { up: true, dump: await readWgDump(r, ifname) };
-  } catch {
-    return { up: false };
+  } catch (e) {
+    if (isMycelError(e, "sync_interrupted")) throw e; // Ctrl-C ends the command
+    return { up: false }; // a hung `wg` too: the view is only a hint
   }
 }

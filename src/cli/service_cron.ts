@@ -41,7 +41,7 @@ export async function serviceCron(
     "`mycel sync serve --listen` running (started again within a minute if it stops)";
   const apply = input.flags.apply === true;
   const text = apply
-    ? await installCron(spec, await runnerOf(p), cronLock, listen)
+    ? await installCron(spec, await runnerOf(p, ctx.signal), cronLock, listen)
     : renderCron(spec, cronLock, listen);
   if (input.flags.json) {
     // What the text prints, as data: the block exactly, and whether it went in.

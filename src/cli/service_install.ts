@@ -108,7 +108,7 @@ export async function serviceInstall(
       new URL("../service/install.ts", import.meta.url),
     );
     const dir = (input.flags.dir as string | undefined) ?? unitDir(scope, ctx.env);
-    result = await installUnits(spec, scope, dir, await runnerOf(p), enable);
+    result = await installUnits(spec, scope, dir, await runnerOf(p, ctx.signal), enable);
   }
   if (input.flags.json) {
     const keys = unitKeys.credential || Object.keys(unitKeys.env).length > 0

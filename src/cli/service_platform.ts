@@ -28,12 +28,12 @@ export interface ServicePlatform {
   self?: () => SelfCommand;
 }
 
-/** The platform's runner, or the real one. */
-export async function runnerOf(p: ServicePlatform): Promise<Runner> {
+/** The platform's runner, or the real one (each tool under a deadline, killed on Ctrl-C: `signal`). */
+export async function runnerOf(p: ServicePlatform, signal: AbortSignal): Promise<Runner> {
   return p.runner ??
     (await lazyImport<typeof import("../mesh/system.ts")>(
       new URL("../mesh/system.ts", import.meta.url),
-    )).systemRunner;
+    )).systemRunner({ signal });
 }
 
 /** The platform's user id. */
@@ -73,6 +73,6 @@ export async function agentTarget(
     dir: (input.flags.dir as string | undefined) ?? launchAgentDir(home),
     logDir: launchLogDir(home),
     uid: uidOf(p),
-    runner: await runnerOf(p),
+    runner: await runnerOf(p, ctx.signal),
   };
 }

@@ -17,11 +17,15 @@ import { isoTime, type PeerJson, type StatusJson } from "./json_types.ts";
 import { wireguardView } from "./status_wireguard.ts";
 import { lazyImport } from "../lazy_import.ts";
 
-/** Build the status document (shared by text and JSON output). */
-export async function statusJson(home: Home, now: number = Date.now()): Promise<StatusJson> {
+/** Build the status document (shared by text and JSON output); `signal`: Ctrl-C. */
+export async function statusJson(
+  home: Home,
+  now: number = Date.now(),
+  signal?: AbortSignal,
+): Promise<StatusJson> {
   const view = home.view;
   const ipv6Of = (key: Uint8Array) => deviceIpv6(home.meshId, key);
-  const { dump: wg, gone } = await wireguardView(home);
+  const { dump: wg, gone } = await wireguardView(home, signal);
   const self = view.member(home.device)?.record;
   const peers: PeerJson[] = [];
   const ownHeads = home.log.heads();

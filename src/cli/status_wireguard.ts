@@ -9,13 +9,17 @@
 import type { Home } from "../storage/home_handle.ts";
 import type { WgDump } from "../mesh/wg_dump.ts";
 import { lazyImport } from "../lazy_import.ts";
+import { isMycelError } from "../errors.ts";
 
 /**
  * `wg show dump` of the managed interface, if there is one and it can be
  * read; `gone` when `mesh up` made it and it no longer exists (wireguard-go
  * killed, a reboot): status must not say the mesh is up on it.
  */
-export async function wireguardView(home: Home): Promise<{ dump?: WgDump; gone?: string }> {
+export async function wireguardView(
+  home: Home,
+  signal?: AbortSignal,
+): Promise<{ dump?: WgDump; gone?: string }> {
   const mesh = home.local.get("mesh");
   if (mesh === undefined) return {};
   const { linkExists, readWgDump } = await lazyImport<typeof import("../mesh/interface.ts")>(
@@ -24,7 +28,9 @@ export async function wireguardView(home: Home): Promise<{ dump?: WgDump; gone?:
   const { systemRunner } = await lazyImport<typeof import("../mesh/system.ts")>(
     new URL("../mesh/system.ts", import.meta.url),
   );
-  const dump = await readWgDump(systemRunner, mesh.interface);
+  // A `wg` that hangs ends status by name (tool_timeout), Ctrl-C with 130.
+  const runner = systemRunner({ signal });
+  const dump = await readWgDump(runner, mesh.interface);
   if (dump !== undefined) return { dump };
   // Unreadable (no root) or gone: only then is the link looked up — on Linux
   // in sysfs, without starting `ip` on every status of a user without root.
@@ -33,6 +39,9 @@ export async function wireguardView(home: Home): Promise<{ dump?: WgDump; gone?:
       () => true,
       (e) => !(e instanceof Deno.errors.NotFound), // no sysfs: say nothing
     )
-    : await linkExists(systemRunner, mesh.interface).catch(() => true);
+    : await linkExists(runner, mesh.interface).catch((e) => {
+      if (isMycelError(e, "sync_interrupted")) throw e;
+      return true;
+    });
   return there ? {} : { gone: mesh.interface };
 }

@@ -43,7 +43,13 @@ export class DarwinDriver implements NetDriver {
       WG_TUN_NAME_FILE: `${WG_RUN_DIR}/${name}.name`,
     });
     let real: string | undefined;
-    await waitUntil(async () => (real = await this.find(name)) !== undefined, 5000);
+    await waitUntil(async () => (real = await this.find(name)) !== undefined, 5000).catch(
+      async (e) => {
+        // A tool hung or Ctrl-C: the wireguard-go just started is not left behind.
+        await this.destroy(name, "", pid).catch(() => {});
+        throw e;
+      },
+    );
     if (real === undefined) {
       await this.destroy(name, "", pid);
       throw new MycelError(

@@ -44,7 +44,11 @@ export interface NetDriver {
   create(name: string): Promise<Created>;
   /** Which implementation an existing interface uses. */
   backend(real: string): Promise<Backend>;
-  /** Remove the interface and stop the wireguard-go `pid` (if still ours). Never throws. */
+  /**
+   * Remove the interface and stop the wireguard-go `pid` (if still ours).
+   * Returns what could not be done; throws only Ctrl-C (`sync_interrupted`),
+   * after stopping wireguard-go by its PID all the same.
+   */
   destroy(name: string, real: string, pid?: number): Promise<string[]>;
   /** Global addresses of the interface as canonical CIDRs. */
   addresses(real: string): Promise<string[]>;

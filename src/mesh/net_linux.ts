@@ -8,7 +8,7 @@
  */
 
 import { formatCidr, parseCidr } from "../ip.ts";
-import { MycelError } from "../errors.ts";
+import { isMycelError, MycelError } from "../errors.ts";
 import type { Backend, Created, NetDriver } from "./net_driver.ts";
 import { waitUntil } from "./net_driver.ts";
 import { procAlive, stopProcess } from "./processes.ts";
@@ -67,7 +67,11 @@ export class LinuxDriver implements NetDriver {
     const ok = await waitUntil(
       async () => (await this.find(name)) !== undefined || !(await procAlive(pid)),
       5000,
-    );
+    ).catch(async (e) => {
+      // `ip` hung or Ctrl-C: the wireguard-go just started is not left behind.
+      await this.destroy(name, name, pid).catch(() => {});
+      throw e;
+    });
     if (!ok || (await this.find(name)) === undefined) {
       const exited = !(await procAlive(pid));
       await this.destroy(name, name, pid);
@@ -94,12 +98,14 @@ export class LinuxDriver implements NetDriver {
 
   async destroy(name: string, _real: string, pid?: number): Promise<string[]> {
     const problems: string[] = [];
+    let interrupted: unknown;
     try {
       if (await this.find(name)) {
         const r = await this.runner.run("ip", ["link", "del", "dev", name]);
         if (r.code !== 0 && (await this.find(name))) problems.push(firstLine(r));
       }
     } catch (e) {
+      if (isMycelError(e, "sync_interrupted")) interrupted = e;
       problems.push((e as Error).message);
     }
     if (pid !== undefined && (await isWireguardGo(pid, name))) {
@@ -109,6 +115,7 @@ export class LinuxDriver implements NetDriver {
       // SIGKILL leaves the control socket behind; it names our interface.
       await Deno.remove(`/var/run/wireguard/${name}.sock`).catch(() => {});
     }
+    if (interrupted !== undefined) throw interrupted; // after stopping what it could
     return problems;
   }
 

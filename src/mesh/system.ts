@@ -1,15 +1,20 @@
 /**
  * @module system
  * The one place mycel runs `ip`, `wg`, `wireguard-go` (and on macOS
- * `ifconfig`, `route`, `netstat`). Everything goes through a {@link Runner}
- * so the mesh logic can be tested with a fake one and the macOS commands
- * rendered on Linux. Secrets only ever travel on stdin, never in argv;
- * children get a scrubbed environment and arguments with control characters
- * are refused before anything runs (see child_env.ts).
+ * `ifconfig`, `route`, `netstat`; for the service layer `systemctl`,
+ * `launchctl`, `crontab`). Everything goes through a {@link Runner} so the
+ * mesh logic can be tested with a fake one and the macOS commands rendered
+ * on Linux. Secrets only ever travel on stdin, never in argv; children get a
+ * scrubbed environment and arguments with control characters are refused
+ * before anything runs (see child_env.ts). Every run has a deadline
+ * (tool_deadline.ts) and ends on Ctrl-C, the tool killed either way
+ * (tool_child.ts): a hung `wg` or `systemctl` fails the command by name.
  */
 
 import { MycelError } from "../errors.ts";
 import { checkCommand, childEnvironment } from "./child_env.ts";
+import { runToolChild } from "./tool_child.ts";
+import { TOOL_DEADLINE_KNOB, toolDeadline, toolTimeout } from "./tool_deadline.ts";
 
 /** Result of one command. */
 export interface RunResult {
@@ -21,10 +26,22 @@ export interface RunResult {
   stderr: string;
 }
 
+/** Options of one {@link Runner.run}. */
+export interface RunOptions {
+  /** Fed on stdin (a private key: never in argv). */
+  stdin?: string;
+  /** This call's deadline (default: the tool's, {@link toolDeadline}). */
+  timeoutMs?: number;
+}
+
 /** Runs system commands. */
 export interface Runner {
-  /** Run `cmd args` to completion, feeding `stdin` if given. */
-  run(cmd: string, args: string[], options?: { stdin?: string }): Promise<RunResult>;
+  /**
+   * Run `cmd args` to completion, feeding `stdin` if given. Throws
+   * `tool_timeout` when it does not answer within its deadline,
+   * `sync_interrupted` on Ctrl-C (the tool killed either way).
+   */
+  run(cmd: string, args: string[], options?: RunOptions): Promise<RunResult>;
   /** Start `cmd args` in the background, detached from our stdio; returns its PID. */
   start(cmd: string, args: string[], env?: Record<string, string>): number;
 }
@@ -52,51 +69,59 @@ function missing(cmd: string): MycelError {
   });
 }
 
-/** The real runner (Deno.Command, scrubbed environment). */
-export const systemRunner: Runner = {
-  async run(cmd, args, options = {}) {
-    checkCommand(cmd, args);
-    try {
-      const child = new Deno.Command(cmd, {
-        args,
-        clearEnv: true,
-        env: childEnvironment(Deno.env.toObject(), cmd),
-        stdin: options.stdin === undefined ? "null" : "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      if (options.stdin !== undefined) {
-        const w = child.stdin.getWriter();
-        await w.write(new TextEncoder().encode(options.stdin));
-        await w.close();
+/** Where a runner's deadlines and Ctrl-C come from. */
+export interface RunnerOptions {
+  /** Ctrl-C / SIGTERM (the command's `ctx.signal`): kills a running tool, starts none after. */
+  signal?: AbortSignal;
+  /** The environment the test knob is read from (default: this process's). */
+  env?: (name: string) => string | undefined;
+}
+
+/**
+ * The real runner (Deno.Command, scrubbed environment, a deadline per call,
+ * Ctrl-C through `o.signal`).
+ */
+export function systemRunner(o: RunnerOptions = {}): Runner {
+  const knob = Number((o.env ?? ((n) => Deno.env.get(n)))(TOOL_DEADLINE_KNOB));
+  const forced = Number.isInteger(knob) && knob > 0 ? knob : undefined;
+  return {
+    async run(cmd, args, options = {}) {
+      checkCommand(cmd, args);
+      const ms = options.timeoutMs ?? forced ?? toolDeadline(cmd);
+      try {
+        const r = await runToolChild(cmd, args, {
+          env: childEnvironment(Deno.env.toObject(), cmd),
+          stdin: options.stdin,
+          timeoutMs: ms,
+          signal: o.signal,
+        });
+        if (r.timedOut) throw toolTimeout(cmd, args, ms);
+        return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) throw missing(cmd);
+        throw e;
       }
-      const out = await child.output();
-      const dec = new TextDecoder();
-      return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) throw missing(cmd);
-      throw e;
-    }
-  },
-  start(cmd, args, env = {}) {
-    checkCommand(cmd, args);
-    try {
-      const child = new Deno.Command(cmd, {
-        args,
-        clearEnv: true,
-        env: childEnvironment(Deno.env.toObject(), cmd, env),
-        stdin: "null",
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-      child.unref();
-      return child.pid;
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) throw missing(cmd);
-      throw e;
-    }
-  },
-};
+    },
+    start(cmd, args, env = {}) {
+      checkCommand(cmd, args);
+      try {
+        const child = new Deno.Command(cmd, {
+          args,
+          clearEnv: true,
+          env: childEnvironment(Deno.env.toObject(), cmd, env),
+          stdin: "null",
+          stdout: "null",
+          stderr: "null",
+        }).spawn();
+        child.unref();
+        return child.pid;
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) throw missing(cmd);
+        throw e;
+      }
+    },
+  };
+}
 
 /** The first line of a failed command's output, the most useful part. */
 export function firstLine(r: RunResult): string {

@@ -11,6 +11,7 @@ import { MycelError } from "../errors.ts";
 import { netDriver } from "./net_driver.ts";
 import { currentPlatform, firstLine, type Platform, type Runner } from "./system.ts";
 import type { WgPeer } from "./wg_config.ts";
+import { hungOrInterrupted } from "./tool_deadline.ts";
 import { parseWgDump, type WgDump } from "./wg_dump.ts";
 import { isValidEndpoint, isWgKey } from "./wg_values.ts";
 
@@ -32,12 +33,16 @@ export async function linkExists(
   return (await findInterface(runner, ifname, platform)) !== undefined;
 }
 
-/** `wg show REAL dump` of a kernel interface name; undefined when unreadable. */
+/**
+ * `wg show REAL dump` of a kernel interface name; undefined when unreadable.
+ * A `wg` that hung (`tool_timeout`) or Ctrl-C is no answer: it is thrown.
+ */
 export async function dumpOf(runner: Runner, real: string): Promise<WgDump | undefined> {
   try {
     const r = await runner.run("wg", ["show", real, "dump"]);
     return r.code === 0 ? parseWgDump(r.stdout) : undefined;
-  } catch {
+  } catch (e) {
+    if (hungOrInterrupted(e)) throw e;
     return undefined;
   }
 }
@@ -49,7 +54,10 @@ export async function readWgDump(
   platform: Platform = currentPlatform(),
 ): Promise<WgDump | undefined> {
   const real = platform === "darwin"
-    ? await findInterface(runner, ifname, platform).catch(() => undefined)
+    ? await findInterface(runner, ifname, platform).catch((e) => {
+      if (hungOrInterrupted(e)) throw e;
+      return undefined;
+    })
     : ifname;
   return real === undefined ? undefined : await dumpOf(runner, real);
 }

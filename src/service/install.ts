@@ -6,6 +6,7 @@
  * the caller says how to enable them.
  */
 
+import { isMycelError } from "../errors.ts";
 import { writeFileAtomic } from "../storage/atomic.ts";
 import type { Runner } from "../mesh/system.ts";
 import { hasMycelCron, withoutMycel } from "./cron_marker.ts";
@@ -179,7 +180,8 @@ export async function cronInstalled(runner: Runner): Promise<boolean> {
   try {
     const current = await runner.run("crontab", ["-l"]);
     return current.code === 0 && hasMycelCron(current.stdout);
-  } catch {
-    return false; // no crontab command
+  } catch (e) {
+    if (isMycelError(e, "missing_tool")) return false; // no crontab command
+    throw e; // hung (tool_timeout) or Ctrl-C
   }
 }

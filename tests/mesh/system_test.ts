@@ -32,7 +32,7 @@ async function withSecretEnv(fn: () => Promise<void>): Promise<void> {
 
 Deno.test("a command run through the runner sees no MYCEL_* variable, only what it needs", async () => {
   await withSecretEnv(async () => {
-    const r = await systemRunner.run("env", []);
+    const r = await systemRunner().run("env", []);
     assert.equal(r.code, 0, r.stderr);
     const names = r.stdout.trim().split("\n").map((l) => l.split("=")[0]).sort();
     assert.ok(!r.stdout.includes(SECRET), "the passphrase reached the child");
@@ -49,7 +49,7 @@ Deno.test(
   },
   async () => {
     await withSecretEnv(async () => {
-      const pid = systemRunner.start("sleep", ["30"], {
+      const pid = systemRunner().start("sleep", ["30"], {
         LOG_LEVEL: "error",
         WG_PROCESS_FOREGROUND: "1",
       });
@@ -105,16 +105,16 @@ Deno.test("control characters are refused by name before anything runs", async (
   try {
     const target = `${dir}/made\nby-injection`;
     await assert.rejects(
-      systemRunner.run("touch", [target]),
+      systemRunner().run("touch", [target]),
       (e) => isMycelError(e, "control_char"),
     );
     assert.deepEqual([...Deno.readDirSync(dir)], [], "the command ran");
     assert.throws(
-      () => systemRunner.start("sleep", ["1\r"]),
+      () => systemRunner().start("sleep", ["1\r"]),
       (e) => isMycelError(e, "control_char"),
     );
     assert.throws(
-      () => systemRunner.start("sleep", ["1"], { WG_X: "a\nb" }),
+      () => systemRunner().start("sleep", ["1"], { WG_X: "a\nb" }),
       (e) => isMycelError(e, "control_char"),
     );
   } finally {

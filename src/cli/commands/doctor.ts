@@ -127,14 +127,30 @@ export const doctorCommand: CommandSpec = {
       } catch (e) {
         found({ ...failed(e, "chunk-key"), hint: "Run `mycel repair`." }); // as above
       }
-      (await n.checkWireguard(store, systemRunner)).forEach(found);
-      found(await d.checkSchedule(systemRunner, ctx.env));
+      // Each tool under its deadline, killed on Ctrl-C: a hung `wg` or
+      // `systemctl` fails its check by name and doctor goes on.
+      const runner = systemRunner({ signal: ctx.signal });
+      try {
+        (await n.checkWireguard(store, runner)).forEach(found);
+      } catch (e) {
+        found(failed(e, "wireguard"));
+      }
+      try {
+        found(await d.checkSchedule(runner, ctx.env));
+      } catch (e) {
+        found(failed(e, "schedule"));
+      }
       const membership = h.checkMembership(store);
       if (membership) found(membership);
       h.checkDisputedKeys(store).forEach(found);
       if (!ctx.offline) {
         // Printed as each answers; listed in --json in the mesh's order.
-        const peers = await n.checkPeers(store, 2000, (f) => json || printFinding(ctx.out, f));
+        const peers = await n.checkPeers(
+          store,
+          2000,
+          (f) => json || printFinding(ctx.out, f),
+          runner,
+        );
         findings.push(...peers);
       }
     }

@@ -26,6 +26,8 @@ export interface AfterRoundOptions {
   pending?: string;
   /** Told the interface's name when the plan was applied to it (mesh_if_up.ts). */
   applied?: (ifname: string) => void;
+  /** Ctrl-C: kills a tool run for the apply. */
+  signal?: AbortSignal;
 }
 
 /** Run the post-round steps; returns lines for standard error, never throws. */
@@ -42,6 +44,7 @@ export async function afterRound(root: string, o: AfterRoundOptions): Promise<st
       mesh,
       pending: o.pending,
       applied: o.applied,
+      signal: o.signal,
     });
     if (note) notes.push(note);
   }

@@ -80,7 +80,11 @@ export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyRepor
   if (o.create && recorded !== undefined && recorded.interface !== ifname) {
     // Another name while the first still runs would leave two interfaces with
     // this device's key and addresses, and `mesh down` would remove only one.
-    const there = await findInterface(o.runner ?? systemRunner, recorded.interface, o.platform)
+    const there = await findInterface(
+      o.runner ?? systemRunner({ signal: o.signal }),
+      recorded.interface,
+      o.platform,
+    )
       .catch(() => undefined);
     if (there !== undefined) {
       throw new MycelError(
@@ -129,7 +133,7 @@ export async function applyMesh(home: Home, o: ApplyOptions): Promise<ApplyRepor
     port,
     privateKey: (await home.keys()).wgPrivate,
     plan,
-    runner: o.runner ?? systemRunner,
+    runner: o.runner ?? systemRunner({ signal: o.signal }),
     platform: o.platform,
     create: o.create,
     rotate: o.create,

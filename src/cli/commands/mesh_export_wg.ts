@@ -89,6 +89,7 @@ export const exportWgCommand: CommandSpec = {
         mesh: "unknown" as const,
         pending: `${safeText(name!)} is not its peer (its tunnel to this device stays dead)`,
         applied: (ifname: string) => peerOn = ifname,
+        signal: ctx.signal,
       };
       for (const note of await afterRound(homeRoot(ctx), o)) ctx.out.error(note);
     }

@@ -20,6 +20,8 @@ export interface IfUpOptions {
   env: (name: string) => string | undefined;
   /** Command runner (default: the real one). */
   runner?: Runner;
+  /** Ctrl-C: kills a tool the real runner runs (and the note says it was interrupted). */
+  signal?: AbortSignal;
   /** The interface recorded in local state, when the caller read it already. */
   mesh?: { interface: string };
   /**
@@ -41,7 +43,7 @@ export async function applyIfUp(root: string, o: IfUpOptions): Promise<string | 
   const { Home } = await lazyImport<typeof import("../../storage/home_handle.ts")>(
     new URL("../../storage/home_handle.ts", import.meta.url),
   );
-  const runner = o.runner ?? systemRunner;
+  const runner = o.runner ?? systemRunner({ signal: o.signal });
   try {
     let mesh = o.mesh;
     if (mesh === undefined) {
@@ -61,7 +63,12 @@ export async function applyIfUp(root: string, o: IfUpOptions): Promise<string | 
     }
     const home = await Home.open(root, { write: true, now: o.now, env: o.env });
     try {
-      const r = await applyMesh(home, { create: false, ifname: mesh.interface, runner });
+      const r = await applyMesh(home, {
+        create: false,
+        ifname: mesh.interface,
+        runner,
+        signal: o.signal,
+      });
       o.applied?.(mesh.interface);
       if (r.removed !== undefined && r.up.present) {
         return `note: ${r.removed}: ${mesh.interface} has no peers any more; ` +

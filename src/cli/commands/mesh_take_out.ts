@@ -131,7 +131,7 @@ export async function takeOut(
   const { afterRound } = await lazyImport<typeof import("./mesh_after_round.ts")>(
     new URL("./mesh_after_round.ts", import.meta.url),
   );
-  const o = { now: ctx.now, env: ctx.env, mesh: "unknown" as const };
+  const o = { now: ctx.now, env: ctx.env, mesh: "unknown" as const, signal: ctx.signal };
   for (const note of await afterRound(homeRoot(ctx), o)) ctx.out.error(note);
   return ExitCode.ok;
 }

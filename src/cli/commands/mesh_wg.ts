@@ -201,7 +201,7 @@ export const meshWgCommands: CommandSpec[] = [
         const local = home.local.get("mesh");
         const name = checkIfname(ifname ?? local?.interface ?? DEFAULT_INTERFACE);
         const r = await meshDown(
-          systemRunner,
+          systemRunner({ signal: ctx.signal }),
           name,
           local?.interface === name ? local.pid : undefined,
         );

@@ -41,7 +41,7 @@ async function uninstall(ctx: CommandContext, input: ParsedInput, p: ServicePlat
     const { uninstallCron } = await lazyImport<typeof import("../../service/install.ts")>(
       new URL("../../service/install.ts", import.meta.url),
     );
-    const cron = await uninstallCron(await runnerOf(p));
+    const cron = await uninstallCron(await runnerOf(p, ctx.signal));
     if (input.flags.json) ctx.out.json({ cron_lines_removed: cron });
     else ctx.out.line(cron > 0 ? "removed mycel's crontab lines" : "nothing was installed");
     return ExitCode.ok;
@@ -58,7 +58,7 @@ async function uninstall(ctx: CommandContext, input: ParsedInput, p: ServicePlat
       new URL("../../service/install.ts", import.meta.url),
     );
     const dir = (input.flags.dir as string | undefined) ?? unitDir(scope, ctx.env);
-    removed = await uninstallUnits(scope, dir, await runnerOf(p));
+    removed = await uninstallUnits(scope, dir, await runnerOf(p, ctx.signal));
   }
   // The keys' systemd credential was only for these units.
   const { credentialPath } = await lazyImport<typeof import("../../storage/key_creds.ts")>(
@@ -90,13 +90,13 @@ async function status(ctx: CommandContext, input: ParsedInput, p: ServicePlatfor
       new URL("../../service/install.ts", import.meta.url),
     );
     const dir = (input.flags.dir as string | undefined) ?? unitDir(scope, ctx.env);
-    units = await unitStatus(scope, dir, await runnerOf(p));
+    units = await unitStatus(scope, dir, await runnerOf(p, ctx.signal));
   }
   // `service install --cron --apply` writes no units: say whether its lines are in.
   const { cronInstalled } = await lazyImport<typeof import("../../service/install.ts")>(
     new URL("../../service/install.ts", import.meta.url),
   );
-  const cron = await cronInstalled(await runnerOf(p));
+  const cron = await cronInstalled(await runnerOf(p, ctx.signal));
   const last = await withRead(ctx, (home) => home.local.get("lastRound"));
   const doc = {
     scope,

@@ -36,7 +36,7 @@ export const statusCommand: CommandSpec = {
   ...LOCAL,
   async run(ctx, input) {
     const { st, removal, name } = await withRead(ctx, async (home) => {
-      const st = await statusJson(home, ctx.now());
+      const st = await statusJson(home, ctx.now(), ctx.signal);
       // Two devices may share a name: lines below the table then say which (short id).
       const name = deviceLabels(home.view);
       return { st, removal: removalHere(home.view, home.device, home.local.peers()), name };

@@ -43,7 +43,10 @@ export async function syncNow(
   const { addressesFrom } = await lazyImport<typeof import("../../sync/self_record.ts")>(
     new URL("../../sync/self_record.ts", import.meta.url),
   );
-  const routes = meshRoutes(ctx.now);
+  const { meshView } = await lazyImport<typeof import("../mesh_view.ts")>(
+    new URL("../mesh_view.ts", import.meta.url),
+  );
+  const routes = meshRoutes(ctx.now, (ifname) => meshView(ifname, undefined, ctx.signal));
   // Folders: local changes are scanned and published first, so they travel in this round.
   const folderOptions = {
     now: ctx.now,
@@ -141,7 +144,14 @@ export async function syncNow(
     const { afterRound } = await lazyImport<typeof import("./mesh_after_round.ts")>(
       new URL("./mesh_after_round.ts", import.meta.url),
     );
-    for (const note of await afterRound(homeRoot(ctx), { now: ctx.now, env: ctx.env, mesh })) {
+    for (
+      const note of await afterRound(homeRoot(ctx), {
+        now: ctx.now,
+        env: ctx.env,
+        mesh,
+        signal: ctx.signal,
+      })
+    ) {
       ctx.out.error(note);
     }
     const removal = removalInOutcomes(outcomes);
