@@ -13,7 +13,7 @@
  * wg_run.ts). The private key goes to `wg` on stdin only.
  */
 
-import { MycelError } from "../errors.ts";
+import { isMycelError, MycelError, withHint } from "../errors.ts";
 import { type Backend, type NetDriver, netDriver } from "./net_driver.ts";
 import type { InterfacePlan } from "./plan.ts";
 import type { EndpointHint, HintAttempt } from "./hint_attempts.ts";
@@ -215,7 +215,14 @@ export async function meshUp(o: UpOptions): Promise<UpResult> {
   try {
     await apply(d, o, made.real, choosePeers(o, undefined, result), []);
   } catch (e) {
-    const left = await d.destroy(o.ifname, made.real, made.pid);
+    const left = await d.destroy(o.ifname, made.real, made.pid).catch((stop) => {
+      // Ctrl-C: wireguard-go is stopped, but `ip` no longer runs to remove a
+      // kernel interface. The first interruption says what was under way.
+      throw withHint(
+        isMycelError(e, "sync_interrupted") ? e : stop,
+        `If \`ip link show ${o.ifname}\` still lists it, run \`sudo mycel mesh down --interface ${o.ifname}\`.`,
+      );
+    });
     if (left.length > 0) {
       throw new MycelError("half_made", "undo a failed mesh up", left.join("; "), {
         value: o.ifname,
