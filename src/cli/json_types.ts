@@ -85,7 +85,9 @@ export interface StatusJson {
   device: { id: string; name: string; ipv4: string; ipv6: string; endpoints: string[] };
   /**
    * Its mesh; `interface` is the WireGuard interface when `mesh up` manages
-   * one and it exists; `gone` names it when `mesh up` made it and it is gone.
+   * one and it exists; `gone` names it when `mesh up` made it and it is gone;
+   * `unanswered` says what `wg` was asked when it hung past its deadline
+   * (killed; nothing is known of the tunnels then).
    */
   mesh: {
     id: string;
@@ -93,6 +95,7 @@ export interface StatusJson {
     revoked: number;
     interface: string | null;
     gone: string | null;
+    unanswered: string | null;
   };
   /** Home folder. */
   home: string;

@@ -25,7 +25,7 @@ export async function statusJson(
 ): Promise<StatusJson> {
   const view = home.view;
   const ipv6Of = (key: Uint8Array) => deviceIpv6(home.meshId, key);
-  const { dump: wg, gone } = await wireguardView(home, signal);
+  const { dump: wg, gone, unanswered } = await wireguardView(home, signal);
   const self = view.member(home.device)?.record;
   const peers: PeerJson[] = [];
   const ownHeads = home.log.heads();
@@ -113,6 +113,7 @@ export async function statusJson(
       revoked: members.filter((m) => m.removed !== undefined).length,
       interface: gone === undefined ? home.local.get("mesh")?.interface ?? null : null,
       gone: gone ?? null,
+      unanswered: unanswered ?? null,
     },
     home: home.paths.root,
     counts: {

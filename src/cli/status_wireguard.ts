@@ -14,12 +14,14 @@ import { isMycelError } from "../errors.ts";
 /**
  * `wg show dump` of the managed interface, if there is one and it can be
  * read; `gone` when `mesh up` made it and it no longer exists (wireguard-go
- * killed, a reboot): status must not say the mesh is up on it.
+ * killed, a reboot): status must not say the mesh is up on it; `unanswered`
+ * when `wg` hung past its deadline (killed): the rest of status is still
+ * worth showing, so that is a line of it, not the command's failure.
  */
 export async function wireguardView(
   home: Home,
   signal?: AbortSignal,
-): Promise<{ dump?: WgDump; gone?: string }> {
+): Promise<{ dump?: WgDump; gone?: string; unanswered?: string }> {
   const mesh = home.local.get("mesh");
   if (mesh === undefined) return {};
   const { linkExists, readWgDump } = await lazyImport<typeof import("../mesh/interface.ts")>(
@@ -28,9 +30,16 @@ export async function wireguardView(
   const { systemRunner } = await lazyImport<typeof import("../mesh/system.ts")>(
     new URL("../mesh/system.ts", import.meta.url),
   );
-  // A `wg` that hangs ends status by name (tool_timeout), Ctrl-C with 130.
+  // Ctrl-C ends status (130); a `wg` that hangs is killed at its deadline
+  // and said on the address line (a stuck wireguard-go control socket).
   const runner = systemRunner({ signal });
-  const dump = await readWgDump(runner, mesh.interface);
+  let dump;
+  try {
+    dump = await readWgDump(runner, mesh.interface);
+  } catch (e) {
+    if (!isMycelError(e, "tool_timeout")) throw e;
+    return { unanswered: `${e.value ?? "wg"}: ${e.reason}` };
+  }
   if (dump !== undefined) return { dump };
   // Unreadable (no root) or gone: only then is the link looked up — on Linux
   // in sysfs, without starting `ip` on every status of a user without root.

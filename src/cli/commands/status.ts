@@ -84,7 +84,10 @@ export const statusCommand: CommandSpec = {
     }
     out.line(
       `address ${st.device.ipv4} ${st.device.ipv6}` +
-        (st.mesh.interface
+        (st.mesh.unanswered
+          ? ` on ${st.mesh.interface} (unknown: ${st.mesh.unanswered}; ` +
+            `\`mycel mesh down\` then \`mesh up\` restarts it)`
+          : st.mesh.interface
           ? ` on ${st.mesh.interface}`
           : st.mesh.gone
           ? ` (mesh down: ${st.mesh.gone} is gone; run \`mycel mesh up\`)`
