@@ -8,12 +8,12 @@
  * scrubbed environment and arguments with control characters are refused
  * before anything runs (see child_env.ts). Every run has a deadline
  * (tool_deadline.ts) and ends on Ctrl-C, the tool killed either way
- * (tool_child.ts): a hung `wg` or `systemctl` fails the command by name.
+ * (src/tool_run.ts): a hung `wg` or `systemctl` fails the command by name.
  */
 
 import { MycelError } from "../errors.ts";
 import { checkCommand, childEnvironment } from "./child_env.ts";
-import { runToolChild } from "./tool_child.ts";
+import { runTool } from "../tool_run.ts";
 import { TOOL_DEADLINE_KNOB, toolDeadline, toolTimeout } from "./tool_deadline.ts";
 
 /** Result of one command. */
@@ -89,11 +89,12 @@ export function systemRunner(o: RunnerOptions = {}): Runner {
       checkCommand(cmd, args);
       const ms = options.timeoutMs ?? forced ?? toolDeadline(cmd);
       try {
-        const r = await runToolChild(cmd, args, {
+        const r = await runTool(cmd, args, {
           env: childEnvironment(Deno.env.toObject(), cmd),
           stdin: options.stdin,
           timeoutMs: ms,
           signal: o.signal,
+          group: true, // what a hung tool started dies with it
         });
         if (r.timedOut) throw toolTimeout(cmd, args, ms);
         return { code: r.code, stdout: r.stdout, stderr: r.stderr };

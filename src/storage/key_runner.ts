@@ -13,8 +13,7 @@
  *   `sync_interrupted` (exit 130) rather than answer as a failing tool.
  */
 
-import { concatBytes } from "../bytes.ts";
-import { deadlineSignal, interruption, pause } from "../deadline.ts";
+import { runTool } from "../tool_run.ts";
 
 /** Result of one tool run. */
 export interface KeyToolResult {
@@ -71,86 +70,19 @@ export function toolEnv(
   return out;
 }
 
-/** How long (ms) a tool's pipes are read after it exited, for what it wrote last. */
-const PIPE_GRACE_MS = 200;
-
-/** The real runner (Deno.Command, cleared environment, deadline). */
+/** The real runner (src/tool_run.ts: cleared environment, deadline, killed by PID). */
 export const systemKeyRunner: KeyRunner = {
   async run(cmd, args, call) {
-    // Interrupted already: no tool is started for a command that is ending.
-    if (call.signal?.aborted) throw interruption(`run ${cmd}`, call.signal);
-    let child: Deno.ChildProcess;
     try {
-      child = new Deno.Command(cmd, {
-        args: [...args],
-        env: call.env,
-        clearEnv: true,
-        stdin: call.stdin === undefined ? "null" : "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
+      return { ...await runTool(cmd, args, call), missing: false };
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
         return { code: 127, stdout: "", stderr: "", timedOut: false, missing: true };
       }
       throw e;
     }
-    // Not Deno.Command's own `signal`: that sends SIGTERM, which a tool may
-    // ignore. And once the tool is dead its pipes are given up: a process it
-    // left behind (a D-Bus daemon it started) may hold them open for good.
-    using deadline = deadlineSignal(call.timeoutMs, `run ${cmd}`, call.signal);
-    const killed = new Promise<void>((resolve) =>
-      deadline.signal.addEventListener("abort", () => {
-        try {
-          child.kill("SIGKILL");
-        } catch {
-          // it exited meanwhile
-        }
-        child.status.then(() => resolve());
-      }, { once: true })
-    );
-    // A tool that exited in time answered: what it wrote is in the pipes by
-    // then, so they are given up shortly after, not at the deadline (a daemon
-    // it left behind holding them made an answered call "timed out").
-    const over = new AbortController();
-    const exited = child.status.then(() => pause(PIPE_GRACE_MS, over.signal));
-    const stop = Promise.race([killed, exited]);
-    const stdout = readAll(child.stdout, stop);
-    const stderr = readAll(child.stderr, stop);
-    if (call.stdin !== undefined) {
-      const w = child.stdin.getWriter();
-      const data = typeof call.stdin === "string"
-        ? new TextEncoder().encode(call.stdin)
-        : call.stdin;
-      await w.write(data).catch(() => {}); // a tool that exits early closes the pipe
-      await w.close().catch(() => {});
-    }
-    const [status, out, err] = await Promise.all([child.status, stdout, stderr])
-      .finally(() => over.abort());
-    // Killed on Ctrl-C: what the tool said (nothing) is not an answer.
-    if (deadline.signal.aborted && !deadline.expired) throw deadline.signal.reason;
-    return {
-      code: deadline.expired ? -1 : status.code,
-      stdout: out,
-      stderr: err,
-      timedOut: deadline.expired,
-      missing: false,
-    };
   },
 };
-
-/** `stream` read to its end, or what came of it until `stop` settles. */
-async function readAll(stream: ReadableStream<Uint8Array>, stop: Promise<void>): Promise<string> {
-  const reader = stream.getReader();
-  stop.then(() => reader.cancel().catch(() => {}));
-  const parts: Uint8Array[] = [];
-  try {
-    for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
-  } catch {
-    // cancelled at the deadline, or the pipe broke: keep what came
-  }
-  return new TextDecoder().decode(concatBytes(...parts));
-}
 
 /** First line of a tool's error output, trimmed and bounded (it never holds our secret). */
 export function firstLine(text: string): string {

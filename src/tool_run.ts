@@ -1,22 +1,23 @@
 /**
- * @module tool_child
- * One run of a system tool (`ip`, `wg`, `systemctl`, `crontab`, …) under a
- * deadline that also carries Ctrl-C ({@link deadlineSignal}, the one
- * deadline primitive). A `wg` whose wireguard-go never answers on its
- * control socket, or a `systemctl` stuck on D-Bus, must not hang `mesh up`,
- * `status` or `doctor`; and Ctrl-C must not leave it running. The child is
- * started in its own process group (`detached`: setsid), so what it started
- * in turn (a shell script's `sleep`, a helper) is killed with it by the
- * group's id, never by name. Secrets only travel on stdin.
+ * @module tool_run
+ * One run of an outside tool under a deadline that also carries Ctrl-C
+ * ({@link deadlineSignal}, the one deadline primitive): the key stores'
+ * `secret-tool`/`security`/`systemd-creds` (storage/key_runner.ts) and the
+ * system's `ip`/`wg`/`systemctl`/`crontab` (mesh/system.ts). A keyring
+ * waiting for a GUI unlock, a `wg` whose wireguard-go never answers, a
+ * `systemctl` stuck on D-Bus must not hang a command, and Ctrl-C must not
+ * leave the tool running. Apart from both layers because they share it;
+ * each still decides the environment and what a failure means.
  */
 
-import { concatBytes } from "../bytes.ts";
-import { deadlineSignal, interruption, pause } from "../deadline.ts";
+import { concatBytes } from "./bytes.ts";
+import { deadlineSignal, interruption, pause } from "./deadline.ts";
 
 /** What one run gave. */
 export interface ToolOutput {
   /** Exit code (-1 when killed at the deadline). */
   code: number;
+  /** Standard output (may hold a secret for a key lookup: never log it). */
   stdout: string;
   stderr: string;
   /** True when the deadline passed and the child was killed. */
@@ -25,14 +26,21 @@ export interface ToolOutput {
 
 /** One run's inputs. */
 export interface ToolCall {
-  /** The child's whole environment. */
+  /** The child's whole environment (nothing of ours is inherited). */
   env: Record<string, string>;
   /** Fed on stdin, then closed (the only way a secret reaches a tool). */
-  stdin?: string;
-  /** Kill the child (and its group) after this many ms. */
+  stdin?: string | Uint8Array;
+  /** Kill the child after this many ms. */
   timeoutMs: number;
   /** Ctrl-C / SIGTERM: kills the child too, and the run throws the interruption. */
   signal?: AbortSignal;
+  /**
+   * Start it in a process group of its own (`detached`: setsid) and kill the
+   * group, so what it started in turn (a script's `sleep`) dies with it, by
+   * the group's id, never by name. Not for key tools: `secret-tool` may
+   * start the session's keyring daemon, which must outlive it.
+   */
+  group?: boolean;
 }
 
 /** How long (ms) the pipes are read after the tool exited, for what it wrote last. */
@@ -43,7 +51,7 @@ const PIPE_GRACE_MS = 200;
  * (exit 130) when `call.signal` aborts first, `Deno.errors.NotFound` when the
  * tool is not installed; a timeout is a result (`timedOut`), named by the caller.
  */
-export async function runToolChild(
+export async function runTool(
   cmd: string,
   args: readonly string[],
   call: ToolCall,
@@ -57,19 +65,20 @@ export async function runToolChild(
     stdin: call.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-    detached: true, // its own process group, killed as one
+    detached: call.group === true,
   }).spawn();
   // Not Deno.Command's own `signal`: that sends SIGTERM to the child alone,
-  // which a hung tool may ignore and which misses what it started.
+  // which a hung tool may ignore.
   using deadline = deadlineSignal(call.timeoutMs, `run ${cmd}`, call.signal);
   const killed = new Promise<void>((resolve) =>
     deadline.signal.addEventListener("abort", () => {
-      killGroup(child.pid);
+      kill(child.pid, call.group === true);
       child.status.then(() => resolve());
     }, { once: true })
   );
-  // A tool that exited answered: its pipes are given up shortly after, not
-  // at the deadline (a helper it left behind may hold them open for good).
+  // A tool that exited answered: what it wrote is in the pipes by then, so
+  // they are given up shortly after, not at the deadline (a daemon it left
+  // behind holding them made an answered call "timed out").
   const over = new AbortController();
   const exited = child.status.then(() => pause(PIPE_GRACE_MS, over.signal));
   const stop = Promise.race([killed, exited]);
@@ -77,8 +86,9 @@ export async function runToolChild(
   const stderr = readAll(child.stderr, stop);
   if (call.stdin !== undefined) {
     const w = child.stdin.getWriter();
+    const data = typeof call.stdin === "string" ? new TextEncoder().encode(call.stdin) : call.stdin;
     // A tool that exits (or is killed) before reading it all closes the pipe.
-    await w.write(new TextEncoder().encode(call.stdin)).catch(() => {});
+    await w.write(data).catch(() => {});
     await w.close().catch(() => {});
   }
   const [status, out, err] = await Promise.all([child.status, stdout, stderr])
@@ -93,14 +103,14 @@ export async function runToolChild(
   };
 }
 
-/** SIGKILL the process group led by `pid` (the child alone if that fails). */
-function killGroup(pid: number): void {
-  for (const target of [-pid, pid]) {
+/** SIGKILL the child by its PID, or the process group it leads (the child alone if that fails). */
+function kill(pid: number, group: boolean): void {
+  for (const target of group ? [-pid, pid] : [pid]) {
     try {
       Deno.kill(target, "SIGKILL");
       return;
     } catch {
-      // no such group (exited meanwhile): try the child itself
+      // no such group or process (exited meanwhile)
     }
   }
 }
