@@ -19,6 +19,12 @@
  *   a checkpoint in parts (src/log/checkpoint_parts.ts): its signed head in
  *   chunks, then each part in chunks; sent only to a peer whose `hi` says it
  *   takes them ({@link ABILITY_PARTS});
+ * - `checkpoint wait`: `["cpw"]` — the sender is making the checkpoint it
+ *   sends next (a state of hundreds of MB takes longer to cut than a read
+ *   deadline): the receiver waits for it under the whole checkpoint's
+ *   deadline, not a read's; at most once a session, before the checkpoint,
+ *   and only to a peer whose `hi` says it takes it
+ *   ({@link ABILITY_CHECKPOINT_WAIT});
  * - `entries`: `["en", [entry…]]` — raw signed entries, a bounded batch;
  * - `end`: `["end", sent, more]` — the sender is done for this session;
  *   `more` says it stopped at its budget and the next round continues;
@@ -64,6 +70,12 @@ export const HANDSHAKE_CHECK = "handshake_check";
  * takes, as bits: a checkpoint in parts. A release before them reads none.
  */
 export const ABILITY_PARTS = 1;
+/**
+ * A `checkpoint wait` before a checkpoint. Its own bit, not the parts': a
+ * build that took parts before it was added (bit 1 alone) refuses the
+ * message as unknown, ending the session.
+ */
+export const ABILITY_CHECKPOINT_WAIT = 2;
 /** The abilities this release has. */
 export const OUR_ABILITIES = ABILITY_PARTS;
 
@@ -112,6 +124,7 @@ export type SyncMessage =
   | { readonly type: "checkpoint"; readonly chunk: Uint8Array; readonly last: boolean }
   | { readonly type: "parts_head"; readonly chunk: Uint8Array; readonly last: boolean }
   | { readonly type: "part"; readonly chunk: Uint8Array; readonly last: boolean }
+  | { readonly type: "checkpoint_wait" }
   | { readonly type: "entries"; readonly entries: readonly Uint8Array[] }
   | { readonly type: "end"; readonly sent: number; readonly more: boolean }
   | { readonly type: "ack"; readonly accepted: number; readonly refused: number }
@@ -256,6 +269,8 @@ function toWire(msg: SyncMessage, dir: Direction): unknown[] {
       return ["cph", bytesOf(msg.chunk, "chunk", 0, MAX_CHUNK, dir), bool(msg.last, "last", dir)];
     case "part":
       return ["cpp", bytesOf(msg.chunk, "chunk", 0, MAX_CHUNK, dir), bool(msg.last, "last", dir)];
+    case "checkpoint_wait":
+      return ["cpw"];
     case "entries":
       return ["en", expectEntryList(msg.entries, "entries", 1, MAX_BATCH_ENTRIES, dir)];
     case "end":
@@ -328,6 +343,9 @@ export function decodeSyncMessage(bytes: Uint8Array, lastHead?: DeviceKey): Sync
         last: bool(last, "last", r),
       };
     }
+    case "cpw":
+      fields(1, "checkpoint wait message");
+      return { type: "checkpoint_wait" };
     case "en": {
       const [, entries] = fields(2, "entries message");
       return {

@@ -4,7 +4,7 @@
  * run the same one: the protocol is symmetric). It owns the conversation's
  * order and counts; it knows nothing about storage:
  *
- *   hi → heads…(last)? → (checkpoint…(last) | parts head…(last) part*)? → entries* → end
+ *   hi → heads…(last)? → (wait? (checkpoint…(last) | parts head…(last) part*))? → entries* → end
  *   (and one `ack` anywhere after our own `end`, if we sent anything)
  *
  * - `heads` come only when the digests in the two `hi`s differ, and must end
@@ -14,6 +14,10 @@
  *   ending with `last` (sizes and counts are the caller's to hold against
  *   the head: exchange_parts_in.ts); never beside a checkpoint, nor after
  *   entries;
+ * - a checkpoint wait (`cpw`) only if our `hi` said we take it, once, before
+ *   any checkpoint or entries; then a checkpoint must follow before any
+ *   entries or `end` ({@link SyncSession.checkpointDue}: the caller reads it
+ *   under the whole checkpoint's deadline, not a read's);
  * - `end.sent` must equal the entries that arrived;
  * - `ack` comes only after our own `end`, if we sent anything;
  * - `error` ends the session; anything else out of order is a violation.
@@ -24,7 +28,7 @@ import type { DeviceKey } from "../log/device_key.ts";
 import { MAX_CHECKPOINT_BYTES } from "../log/checkpoint.ts";
 import { MAX_AUTHORS } from "./sync_fields.ts";
 import type { Heads } from "./sync_heads.ts";
-import type { SyncMessage } from "./sync_messages.ts";
+import { ABILITY_CHECKPOINT_WAIT, OUR_ABILITIES, type SyncMessage } from "./sync_messages.ts";
 
 type HiMessage = Extract<SyncMessage, { type: "hi" }>;
 
@@ -38,6 +42,7 @@ export type ReceiveAction =
     readonly chunk: Uint8Array;
     readonly last: boolean;
   }
+  | { readonly kind: "checkpoint_wait" }
   | { readonly kind: "entries"; readonly entries: readonly Uint8Array[] }
   | { readonly kind: "end"; readonly more: boolean }
   | { readonly kind: "ack"; readonly accepted: number; readonly refused: number }
@@ -65,10 +70,24 @@ export class SyncSession {
   /** A parts head or part whose `last` chunk has not come. */
   #openPiece = false;
   #hadCheckpoint = false;
+  /** The peer said it is making a checkpoint (`cpw`), and whether none of it came yet. */
+  #waited = false;
+  #due = false;
   #received = 0;
   #sentEnd = false;
   #sentAny = false;
   #acked = false;
+  readonly #abilities: number;
+
+  /** `abilities`: what our `hi` says we take (the peer may send only those). */
+  constructor(abilities: number = OUR_ABILITIES) {
+    this.#abilities = abilities;
+  }
+
+  /** The peer said it is making a checkpoint and none of it has come yet. */
+  get checkpointDue(): boolean {
+    return this.#due;
+  }
 
   /** The last author of the heads received so far (for decoding the next message). */
   get lastHead(): DeviceKey | undefined {
@@ -172,11 +191,14 @@ export class SyncSession {
       case "parts_head":
       case "part":
         return this.#piece(msg);
+      case "checkpoint_wait":
+        return this.#wait();
       case "checkpoint": {
         if (this.#received > 0) throw violation("the peer sent a checkpoint after entries");
         if (this.#parts !== "none") {
           throw violation("the peer sent a checkpoint beside one in parts");
         }
+        this.#due = false;
         this.#chunkBytes += msg.chunk.length;
         if (this.#chunkBytes > MAX_CHECKPOINT_BYTES) {
           throw violation("the peer's checkpoint is too large");
@@ -197,12 +219,14 @@ export class SyncSession {
         if (this.#chunks.length > 0 || this.#openPiece) {
           throw violation("the peer sent entries inside a checkpoint");
         }
+        if (this.#due) throw violation("the peer sent entries before the checkpoint it announced");
         this.#received += msg.entries.length;
         return { kind: "entries", entries: msg.entries };
       case "end":
         if (this.#chunks.length > 0 || this.#openPiece) {
           throw violation("the peer ended inside a checkpoint");
         }
+        if (this.#due) throw violation("the peer ended without the checkpoint it announced");
         if (msg.sent !== this.#received) {
           throw violation(
             `the peer says it sent ${msg.sent} entries, but ${this.#received} arrived`,
@@ -213,6 +237,21 @@ export class SyncSession {
       default:
         throw violation(`the peer sent ${msg.type} out of order`);
     }
+  }
+
+  /** The peer is making a checkpoint: once, before any checkpoint or entries, if we take it. */
+  #wait(): ReceiveAction {
+    if ((this.#abilities & ABILITY_CHECKPOINT_WAIT) === 0) {
+      throw violation("the peer sent checkpoint_wait, which our hi did not say we take");
+    }
+    if (this.#waited) throw violation("the peer announced its checkpoint twice");
+    if (this.#received > 0) throw violation("the peer announced a checkpoint after entries");
+    if (this.#chunks.length > 0 || this.#hadCheckpoint || this.#parts !== "none") {
+      throw violation("the peer announced a checkpoint after sending one");
+    }
+    this.#waited = true;
+    this.#due = true;
+    return { kind: "checkpoint_wait" };
   }
 
   /** A chunk of a checkpoint in parts: its head's, then its parts'. */
@@ -226,6 +265,7 @@ export class SyncSession {
         throw violation("the peer sent a second checkpoint head");
       }
       this.#parts = "head";
+      this.#due = false;
     } else {
       if (this.#parts === "none" || (this.#parts === "head" && this.#openPiece)) {
         throw violation("the peer sent a part before its checkpoint head");

@@ -92,6 +92,7 @@ export const syncMessageArb: fc.Arbitrary<SyncMessage> = fc.oneof(
     chunk: fc.uint8Array({ maxLength: 64 }),
     last: fc.boolean(),
   }, plain),
+  fc.constant({ type: "checkpoint_wait" as const }),
   fc.record({ type: fc.constant("entries" as const), entries: entryListArb(1, 20) }, plain),
   fc.record({
     type: fc.constant("end" as const),
@@ -113,6 +114,7 @@ export const WIRE_TAGS = {
   checkpoint: "cp",
   parts_head: "cph",
   part: "cpp",
+  checkpoint_wait: "cpw",
   entries: "en",
   end: "end",
   ack: "ack",

@@ -210,3 +210,10 @@ Deno.test("a hi's abilities travel as the last item of seen, a tunnel of no memb
     );
   }
 });
+
+Deno.test("a checkpoint wait is the bare tag: any field with it is a bad message", () => {
+  assert.deepEqual(decodeCbor(encodeSyncMessage({ type: "checkpoint_wait" }), "m"), ["cpw"]);
+  for (const raw of [["cpw", 1], ["cpw", 1, true], ["cpw", null]]) {
+    assertMycelError(() => decodeSyncMessage(encodeCbor(raw)), "bad_message", JSON.stringify(raw));
+  }
+});

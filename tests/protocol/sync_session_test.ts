@@ -16,7 +16,11 @@ import { MAX_CHECKPOINT_BYTES } from "../../src/log/checkpoint.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import { MAX_AUTHORS } from "../../src/protocol/sync_fields.ts";
 import type { Head } from "../../src/protocol/sync_heads.ts";
-import type { SyncMessage } from "../../src/protocol/sync_messages.ts";
+import {
+  ABILITY_CHECKPOINT_WAIT,
+  ABILITY_PARTS,
+  type SyncMessage,
+} from "../../src/protocol/sync_messages.ts";
 import { type ReceiveAction, SyncSession } from "../../src/protocol/sync_session.ts";
 import { assertMycelError } from "../helpers/assert.ts";
 
@@ -340,5 +344,58 @@ Deno.test("a checkpoint in parts: its head's chunks, then its parts', never besi
     const last = msgs.pop()!;
     for (const m of msgs) s.receive(m);
     assertMycelError(() => s.receive(last), "protocol_violation", what);
+  }
+});
+
+Deno.test("a checkpoint wait: once, before the checkpoint it announces, which must come before any entries or end; only if our hi said we take it", () => {
+  const CPW: SyncMessage = { type: "checkpoint_wait" };
+  const PH = (last: boolean): SyncMessage => ({
+    type: "parts_head",
+    chunk: new Uint8Array(3),
+    last,
+  });
+  const PT = (last: boolean): SyncMessage => ({ type: "part", chunk: new Uint8Array(3), last });
+  const body = (abilities = ABILITY_PARTS | ABILITY_CHECKPOINT_WAIT) => {
+    const s = new SyncSession(abilities);
+    s.receive(HI);
+    s.setDigestsEqual(false);
+    s.receive(HEADS([row(0)]));
+    return s;
+  };
+  // Then parts, or one checkpoint; an ack (of what we sent) may come meanwhile.
+  for (const then of [[PH(false), PH(true), PT(true)], [CP(3, false), CP(3, true)]]) {
+    const s = body();
+    s.noteOurEnd(true);
+    assert.equal(s.receive(CPW).kind, "checkpoint_wait");
+    assert.equal(s.checkpointDue, true);
+    assert.equal(s.receive(ACK).kind, "ack");
+    assert.equal(s.checkpointDue, true);
+    s.receive(then[0]);
+    assert.equal(s.checkpointDue, false, "its first chunk came");
+    for (const m of then.slice(1)) s.receive(m);
+    assert.equal(s.receive(EN(1)).kind, "entries");
+    assert.equal(s.receive(END(1)).kind, "end");
+  }
+  const refused: [string, SyncMessage[], RegExp, number?][] = [
+    ["a second notice", [CPW, CPW], /announced its checkpoint twice/],
+    ["a notice after the checkpoint", [PH(true), PT(true), CPW], /after sending one/],
+    ["a notice inside a checkpoint", [CP(3, false), CPW], /after sending one/],
+    ["a notice after entries", [EN(1), CPW], /after entries/],
+    ["entries in place of the checkpoint", [CPW, EN(1)], /entries before the checkpoint/],
+    ["end in place of the checkpoint", [CPW, END(0)], /ended without the checkpoint/],
+    ["a part before any head", [CPW, PT(true)], /part before its checkpoint head/],
+    [
+      "a notice to a peer that did not say it takes one",
+      [CPW],
+      /did not say we take/,
+      ABILITY_PARTS,
+    ],
+  ];
+  for (const [what, msgs, reason, abilities] of refused) {
+    const s = body(abilities);
+    const last = msgs.pop()!;
+    for (const m of msgs) s.receive(m);
+    const e = assertMycelError(() => s.receive(last), "protocol_violation", what);
+    assert.match(e.message, reason, what);
   }
 });
