@@ -19,10 +19,16 @@ import type { SessionTuning } from "../sync/session_bounds.ts";
  * Test knobs (never set by a user; help does not list them), read by both
  * sides: a single checkpoint's limit for a peer that takes parts (and the
  * size of each part), so tests send a checkpoint in parts without 64 MiB of
- * state; and the slowest rate such parts may come at. The same names
- * pairing reads (sync/pairing_attempt.ts PART_KNOB, pairing_state_time.ts).
+ * state; the slowest rate such parts may come at (the same names pairing
+ * reads: sync/pairing_attempt.ts PART_KNOB, pairing_state_time.ts); and a
+ * pause (ms) holding up the cut after each part, standing in for a slow
+ * device's cut (storage/parts_spool.ts).
  */
-const TEST_KNOBS = { partBytes: "MYCEL_TEST_CHECKPOINT_BYTES", stateRate: "MYCEL_TEST_STATE_RATE" };
+const TEST_KNOBS = {
+  partBytes: "MYCEL_TEST_CHECKPOINT_BYTES",
+  stateRate: "MYCEL_TEST_STATE_RATE",
+  cutPauseMs: "MYCEL_TEST_CUT_PAUSE_MS",
+};
 
 /** Parse a `--timeout SECONDS` value (default `fallback`). */
 export function parseSeconds(
@@ -59,10 +65,12 @@ export function sessionTuning(env: (name: string) => string | undefined): Sessio
   const deadline = read("MYCEL_SESSION_DEADLINE", 86400);
   const partBytes = read(TEST_KNOBS.partBytes, 64 << 20);
   const stateRate = read(TEST_KNOBS.stateRate, 1 << 30);
+  const cutPauseMs = read(TEST_KNOBS.cutPauseMs, 60_000);
   return {
     ...(budget === undefined ? {} : { budget }),
     ...(partBytes === undefined ? {} : { partBytes }),
     ...(stateRate === undefined ? {} : { stateRate }),
+    ...(cutPauseMs === undefined ? {} : { cutPauseMs }),
     ...(deadline === undefined ? {} : { sessionTimeoutMs: deadline * 1000 }),
   };
 }

@@ -77,7 +77,7 @@ export const ABILITY_PARTS = 1;
  */
 export const ABILITY_CHECKPOINT_WAIT = 2;
 /** The abilities this release has. */
-export const OUR_ABILITIES = ABILITY_PARTS;
+export const OUR_ABILITIES = ABILITY_PARTS | ABILITY_CHECKPOINT_WAIT;
 
 /**
  * How abilities travel without changing what an earlier release reads: as

@@ -210,7 +210,7 @@ export class Home extends HomeView {
    * with the writes, so none of this process's comes in while it is cut.
    * The caller disposes of it.
    */
-  async spooledParts(partBytes?: number): Promise<SpooledParts> {
+  async spooledParts(partBytes?: number, pauseMs?: number): Promise<SpooledParts> {
     const { Signer } = await lazyImport<typeof import("../log/identity.ts")>(
       new URL("../log/identity.ts", import.meta.url),
     );
@@ -231,6 +231,7 @@ export class Home extends HomeView {
           signer,
           this.paths.root,
           partBytes,
+          pauseMs,
         )
       )
     );

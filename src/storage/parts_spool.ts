@@ -42,10 +42,19 @@ function readExactly(file: Deno.FsFile, into: Uint8Array): void {
 }
 
 /**
+ * Hold up this thread for `ms`, as cutting a part on a slow device does
+ * (test only: MYCEL_TEST_CUT_PAUSE_MS). Blocking, not a timer: the cut
+ * runs in one piece, and nothing else of this process runs meanwhile.
+ */
+function stall(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
  * Cut `rows` into parts spooled in a file under `dir`, then sign the head.
  * `rows` are read synchronously before the first wait: the caller runs it
  * where no write of its own process can come in between (home_handle.ts
- * queues it with the writes).
+ * queues it with the writes). `pauseMs`: test only, see {@link stall}.
  */
 export async function spoolParts(
   rows: StateRows,
@@ -54,13 +63,17 @@ export async function spoolParts(
   signer: Signer,
   dir: string,
   partBytes?: number,
+  pauseMs?: number,
 ): Promise<SpooledParts> {
   const path = Deno.makeTempFileSync({ dir, prefix: ".parts-out-" });
   const file = Deno.openSync(path, { read: true, write: true });
   Deno.removeSync(path);
   let closed = false;
   try {
-    const cut = cutParts(rows, frontier, (p) => writeAll(file, p), partBytes);
+    const cut = cutParts(rows, frontier, (p) => {
+      writeAll(file, p);
+      if (pauseMs !== undefined) stall(pauseMs);
+    }, partBytes);
     const head = await signCutParts(cut, meta, signer);
     return {
       head,

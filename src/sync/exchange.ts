@@ -54,7 +54,7 @@ export async function runExchange(
   home: Home,
   o: ExchangeOptions,
 ): Promise<ExchangeResult> {
-  const session = new SyncSession();
+  const session = new SyncSession(o.abilities ?? OUR_ABILITIES);
   const send = (msg: SyncMessage) => channel.send(encodeSyncMessage(msg));
   const receive = async (ms = o.readTimeoutMs): Promise<SyncMessage> => {
     const raw = await channel.receive(ms);

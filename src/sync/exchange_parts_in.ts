@@ -23,7 +23,9 @@
  *   256 MiB budget, and no more;
  * - the whole of it has pairing's deadline from its first message: one
  *   checkpoint's bounds plus what the head declares, at 128 KiB/s, at most
- *   6 hours (pairing_state_time.ts), within the session's own.
+ *   6 hours (pairing_state_time.ts), within the session's own; from the
+ *   peer's `checkpoint wait` when it sent one ({@link checkpointClock}), so
+ *   the time it takes to make the checkpoint counts too.
  * The parts are decoded into the checkpoint's state in memory as they come
  * (one raw part held at a time), and nothing is taken into the home until
  * every part is checked: then the caller holds the whole checkpoint to the
@@ -53,7 +55,8 @@ function outOfStep(why: string): MycelError {
   );
 }
 
-function late(within: string, rate: string, declared: number): MycelError {
+/** The parts did not all come within the whole transfer's deadline. */
+export function partsLate(within: string, rate: string, declared: number): MycelError {
   return new MycelError(
     "timeout",
     "take checkpoint",
@@ -111,10 +114,11 @@ export class PartsIn {
   #reader: PartReader | undefined;
   readonly #src: PartsSource;
 
-  constructor(src: PartsSource) {
+  /** `clock`: one started at the peer's `checkpoint wait` (exchange_checkpoint_wait.ts), else from now. */
+  constructor(src: PartsSource, clock?: StateClock) {
     this.#src = src;
-    this.clock = new StateClock(src.rate ?? SLOWEST_STATE_RATE, src.cut, late);
-    this.clock.start();
+    this.clock = clock ?? new StateClock(src.rate ?? SLOWEST_STATE_RATE, src.cut, partsLate);
+    if (clock === undefined) this.clock.start();
   }
 
   /** Take one chunk of the head (`part` false) or of the part due. */

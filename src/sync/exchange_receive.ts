@@ -9,6 +9,11 @@
  * part, and taken as a checkpoint is once its last part came (at the peer's
  * first entries, or its `end`).
  *
+ * A peer that says it is making a checkpoint (`checkpoint wait`, sent before
+ * it cuts one: a large state takes longer than a read deadline) is waited
+ * for under the whole checkpoint's deadline from that notice
+ * (exchange_checkpoint_wait.ts), not a read's.
+ *
  * A checkpoint we refuse (exchange's `acceptCheckpoint`) ends the session
  * only after the peer has sent all it had, which is read and not taken: what
  * we send goes first (it may be the state the peer re-bases on, acks.ts),
@@ -26,7 +31,9 @@ import type { Home, IngestStream } from "../storage/home_handle.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import type { ExchangeOptions, ExchangeResult } from "./exchange_types.ts";
 import { peerStopped, storeFailure, tellPeer } from "./exchange_stop.ts";
+import { checkpointClock } from "./exchange_checkpoint_wait.ts";
 import { PartsIn } from "./exchange_parts_in.ts";
+import type { StateClock } from "./pairing_state_time.ts";
 
 /** What the receiving half works with. */
 export interface ReceiveContext {
@@ -35,7 +42,8 @@ export interface ReceiveContext {
   channel: SecureChannel;
   session: SyncSession;
   send: (msg: SyncMessage) => Promise<void>;
-  receive: () => Promise<SyncMessage>;
+  /** The peer's next message within `ms` (default: the read deadline). */
+  receive: (ms?: number) => Promise<SyncMessage>;
   /** Hands the peer's heads to the sending half. */
   theirHeads: (h: Heads) => void;
   /** Our sending half: settles when we have sent `end` (true if we sent anything). */
@@ -71,6 +79,8 @@ async function receiveInto(c: ReceiveContext, stream: IngestStream): Promise<voi
   let gotAny = false;
   let refused: string | undefined;
   let parts: PartsIn | undefined;
+  /** From the peer's `checkpoint wait` until its checkpoint came (parts: handed to `parts`). */
+  let waiting: StateClock | undefined;
   /** Check a checkpoint as every one is checked, and take it unless refused. */
   const take = async (cp: Checkpoint) => {
     refused = c.o.acceptCheckpoint(cp, result.peer.mesh);
@@ -80,7 +90,10 @@ async function receiveInto(c: ReceiveContext, stream: IngestStream): Promise<voi
   };
   try {
     while (!session.peerEnded) {
-      const action = session.receive(await (parts?.clock.race(c.receive()) ?? c.receive()));
+      const clock = parts?.clock ?? waiting;
+      // Until the announced checkpoint begins, its clock is the only deadline.
+      const ms = session.checkpointDue ? Math.max(c.o.readTimeoutMs, clock!.totalMs) : undefined;
+      const action = session.receive(await (clock?.race(c.receive(ms)) ?? c.receive(ms)));
       if ((action.kind === "entries" || action.kind === "end") && parts !== undefined) {
         // Every part came and was checked: only now is any of it taken.
         const cp = parts.finish();
@@ -92,12 +105,18 @@ async function receiveInto(c: ReceiveContext, stream: IngestStream): Promise<voi
           result.reported = action.heads;
           c.theirHeads(action.heads);
           break;
+        case "checkpoint_wait":
+          waiting = waitClock(c, () => parts !== undefined);
+          break;
         case "checkpoint":
+          waiting?.stop();
+          waiting = undefined;
           await take(await readCheckpoint(action.bytes));
           break;
         case "parts_head":
         case "part":
-          parts ??= partsIn(c);
+          parts ??= partsIn(c, waiting);
+          waiting = undefined;
           await parts.chunk(action.kind === "part", action.chunk, action.last);
           break;
         case "entries":
@@ -118,6 +137,7 @@ async function receiveInto(c: ReceiveContext, stream: IngestStream): Promise<voi
     }
   } finally {
     parts?.clock.stop();
+    waiting?.stop();
   }
   if (refused !== undefined) await refuse(c, refused);
   result.ingest = await storing(c, stream.finish());
@@ -136,7 +156,7 @@ async function receiveInto(c: ReceiveContext, stream: IngestStream): Promise<voi
 }
 
 /** A checkpoint in parts from the peer of the session (only a member we know by key sends one). */
-function partsIn(c: ReceiveContext): PartsIn {
+function partsIn(c: ReceiveContext, clock?: StateClock): PartsIn {
   const peer = c.o.peer;
   if (peer === undefined) {
     throw new MycelError(
@@ -150,7 +170,18 @@ function partsIn(c: ReceiveContext): PartsIn {
     allowMore: (bytes) => c.channel.allowMore(bytes),
     cut: () => c.channel.close(),
     ...(c.o.stateRate === undefined ? {} : { rate: c.o.stateRate }),
-  });
+  }, clock);
+}
+
+/** The clock over a checkpoint the peer said it is making; `inParts`: its parts began. */
+function waitClock(c: ReceiveContext, inParts: () => boolean): StateClock {
+  return checkpointClock(
+    {
+      cut: () => c.channel.close(),
+      ...(c.o.stateRate === undefined ? {} : { rate: c.o.stateRate }),
+    },
+    () => inParts() ? "parts" : c.session.checkpointDue ? "none" : "checkpoint",
+  );
 }
 
 /** End the session over a checkpoint we refused (see the module doc). */

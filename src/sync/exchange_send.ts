@@ -11,6 +11,13 @@
  * whose `hi` says it takes them (cut once and spooled to disk:
  * storage/parts_spool.ts); an earlier release gets what it always got: one
  * checkpoint, or `checkpoint_too_large` when the state does not fit one.
+ *
+ * Making a checkpoint of a large state takes longer than the peer's read
+ * deadline (273 MB: 10.8-11.6 s at a load of 8-9 on 2 cores), during which
+ * nothing goes out: the cut runs in one piece in the home's write queue. So
+ * a peer whose `hi` takes it first gets a `checkpoint wait`, and waits for
+ * the checkpoint under the whole checkpoint's deadline instead
+ * (exchange_receive.ts); an earlier one still has its read deadline.
  */
 
 import { isMycelError } from "../errors.ts";
@@ -18,7 +25,12 @@ import { CHECKPOINT_LIMITS, MAX_CHECKPOINT_BYTES } from "../log/checkpoint_forma
 import type { SignedEntry } from "../log/entry.ts";
 import { MAX_BATCH_ENTRIES } from "../protocol/sync_fields.ts";
 import type { Heads } from "../protocol/sync_heads.ts";
-import { ABILITY_PARTS, MAX_CHUNK, type SyncMessage } from "../protocol/sync_messages.ts";
+import {
+  ABILITY_CHECKPOINT_WAIT,
+  ABILITY_PARTS,
+  MAX_CHUNK,
+  type SyncMessage,
+} from "../protocol/sync_messages.ts";
 import { interleave, planSend } from "../protocol/sync_plan.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { checkpointRefused, offersRebase, theirHeadsFor } from "./acks.ts";
@@ -111,7 +123,11 @@ export async function sendLacking(c: SendContext): Promise<void> {
 
 async function sendCheckpoint(c: SendContext): Promise<void> {
   const covered = c.home.log.heads(); // the checkpoint covers at least these
-  const parts = ((c.result.peer.abilities ?? 0) & ABILITY_PARTS) !== 0;
+  const abilities = c.result.peer.abilities ?? 0;
+  const parts = (abilities & ABILITY_PARTS) !== 0;
+  // Before anything is made (estimating, a whole checkpoint tried, the cut):
+  // each may take long, and the peer's read deadline would pass meanwhile.
+  if ((abilities & ABILITY_CHECKPOINT_WAIT) !== 0) await c.send({ type: "checkpoint_wait" });
   const cp = parts ? await fitting(c) : await whole(c);
   if (cp === undefined) {
     await sendParts(c);
@@ -157,7 +173,7 @@ async function fitting(c: SendContext): Promise<Uint8Array | undefined> {
 
 /** Our state as a checkpoint in parts: its signed head, then each part, in chunks. */
 async function sendParts(c: SendContext): Promise<void> {
-  using spool = await c.home.spooledParts(c.o.partBytes);
+  using spool = await c.home.spooledParts(c.o.partBytes, c.o.cutPauseMs);
   await sendChunks(c, spool.head, (chunk, last) => ({ type: "parts_head", chunk, last }));
   for (const part of spool.parts()) {
     await sendChunks(c, part, (chunk, last) => ({ type: "part", chunk, last }));

@@ -51,6 +51,12 @@ export interface ExchangeOptions {
   partBytes?: number;
   /** Test only (MYCEL_TEST_STATE_RATE): the slowest rate a checkpoint in parts may come at. */
   stateRate?: number;
+  /**
+   * Test only (MYCEL_TEST_CUT_PAUSE_MS): the cut of a checkpoint in parts
+   * stops this long after each part, holding up this process as a slow
+   * device's cut does.
+   */
+  cutPauseMs?: number;
   /** Entries received so far (progress display). */
   onReceived?: (count: number) => void;
   /** The peer's first message arrived: it proved a live session. */

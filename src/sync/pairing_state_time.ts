@@ -64,6 +64,11 @@ export class StateClock {
     this.#arm();
   }
 
+  /** The whole transfer's deadline as it stands (ms from its start). */
+  get totalMs(): number {
+    return stateWaitMs(this.#declared, this.rate);
+  }
+
   /** `work` (a read), or this clock's refusal once it passed. */
   async race<T>(work: Promise<T>): Promise<T> {
     if (this.#timer === undefined) return await work;

@@ -111,6 +111,7 @@ export async function exchangeOn(
     checkpointMin: limits.checkpointMin,
     ...(limits.partBytes === undefined ? {} : { partBytes: limits.partBytes }),
     ...(limits.stateRate === undefined ? {} : { stateRate: limits.stateRate }),
+    ...(limits.cutPauseMs === undefined ? {} : { cutPauseMs: limits.cutPauseMs }),
     ...(limits.abilities === undefined ? {} : { abilities: limits.abilities }),
     onReceived: limits.onReceived,
     onHi: onLive,

@@ -65,6 +65,8 @@ export interface SessionLimits {
   partBytes?: number;
   /** Test only: the slowest rate a checkpoint in parts may come at (ExchangeOptions). */
   stateRate?: number;
+  /** Test only: a pause after each part cut for the peer (ExchangeOptions). */
+  cutPauseMs?: number;
   /** What our `hi` says we take (tests give 0 to act as an earlier release). */
   abilities?: number;
   /** Entries received so far, for progress display. */

@@ -26,6 +26,8 @@ export interface SessionTuning {
   partBytes?: number;
   /** Test only (MYCEL_TEST_STATE_RATE): the slowest rate a checkpoint in parts may come at. */
   stateRate?: number;
+  /** Test only (MYCEL_TEST_CUT_PAUSE_MS): a pause after each part cut, a slow device's cut. */
+  cutPauseMs?: number;
   /** Test only (no variable): what our `hi` says we take; 0 acts as an earlier release does. */
   abilities?: number;
 }
@@ -54,6 +56,7 @@ export function limitsFor(
     ...(tuning.checkpointMin === undefined ? {} : { checkpointMin: tuning.checkpointMin }),
     ...(tuning.partBytes === undefined ? {} : { partBytes: tuning.partBytes }),
     ...(tuning.stateRate === undefined ? {} : { stateRate: tuning.stateRate }),
+    ...(tuning.cutPauseMs === undefined ? {} : { cutPauseMs: tuning.cutPauseMs }),
     ...(tuning.abilities === undefined ? {} : { abilities: tuning.abilities }),
   };
 }
