@@ -28,10 +28,21 @@ import { baseName, parentOf } from "./paths.ts";
 import { assertRealDir, ensureRealParents, syncDir } from "./safe_paths.ts";
 
 /**
+ * What the index says is at the path moved: the fields a write checks
+ * (matchesExpected), with the ctime and racy flag of its row when known.
+ */
+export type MoveSource = NonNullable<ExpectedEntry> & {
+  readonly ctimeMs?: number;
+  readonly racy?: boolean;
+};
+
+/**
  * Move the file at `from` (folder-relative, as `expected` says) to `to`,
  * giving it the modification time `mtimeMs`; returns what is at `to` then,
  * with the size and time the moved version has (for the index: a write
- * that raced the move then differs from it).
+ * that raced the move then differs from it), flagged racy (the next scan
+ * reads it) when the index could not tell the file is still the version:
+ * its row racy, its ctime another since, or its time set here.
  * Undefined, changing nothing (but the folders on the way to `to`), when
  * the file is not the expected one or something is at `to` already (what
  * was held aside is then back at `from`, or kept under `.mycel/versions/`:
@@ -42,7 +53,7 @@ export async function moveFile(
   realRoot: string,
   from: string,
   to: string,
-  expected: ExpectedEntry,
+  expected: MoveSource,
   mtimeMs: number,
   now: number,
 ): Promise<OnDisk | undefined> {
@@ -50,7 +61,17 @@ export async function moveFile(
   const fromDir = join(realRoot, fromRel);
   assertRealDir(fromDir, fromDir);
   const fromAbs = join(fromDir, baseName(from));
-  if (!matchesExpected(onDisk(fromAbs), expected)) return undefined;
+  const found = onDisk(fromAbs);
+  if (!matchesExpected(found, expected)) return undefined;
+  // A same-size rewrite putting the time back (cp -p, rsync -t) since the
+  // row was taken shows only in the ctime (matchesExpected compares size,
+  // time and inode). Moved and recorded as found, it passed for the version
+  // moved: never published, and its bytes served as that version's (the
+  // fetching device dropped this one as "sent wrong bytes", every round).
+  // Such a file is still moved, the next scan reads it: the rewrite
+  // follows the file, published as an edit of its new path.
+  let unsure = expected.racy === true || expected.ctimeMs === undefined ||
+    found!.ctimeMs !== expected.ctimeMs;
   const toDir = join(realRoot, parentOf(to));
   const toAbs = join(toDir, baseName(to));
   ensureRealParents(realRoot, parentOf(to));
@@ -71,14 +92,23 @@ export async function moveFile(
   // Through the file opened without following a link, checked to be the one
   // just moved (takeMtime): by name, a link swapped in at `to` meanwhile had
   // a round run as root set the time of the file it named.
+  // Only when it still has the time it was moved with: a write landing since
+  // the check (a program holding the file open) had its time set back to the
+  // version's, and, its size the same, it read as the version moved. And a
+  // write between takeMtime's look and the time being set still does so:
+  // a file whose time is set here is read by the next scan (as an adopted
+  // one is), which a move that keeps the time (nearly all) does not need.
   const there = onDisk(toAbs);
-  if (expected !== null && expected.mtimeMs !== mtimeMs && there !== null) {
-    await takeMtime(toAbs, there, mtimeMs);
+  if (expected.mtimeMs !== mtimeMs && there !== null) {
+    unsure = true;
+    if (there.size === expected.size && there.mtimeMs === expected.mtimeMs) {
+      await takeMtime(toAbs, there, mtimeMs);
+    }
   }
   await syncDir(toDir);
   if (toDir !== fromDir) await syncDir(fromDir);
   const after = onDisk(toAbs);
-  if (after === null || after.kind !== "file" || expected === null) return after ?? undefined;
+  if (after === null || after.kind !== "file") return after ?? undefined;
   // What the index records: the moved version's size and time, with the
   // file's inode and ctime. A program holding the file open writes on
   // through the rename; a write between the checks above and this stat
@@ -86,5 +116,5 @@ export async function moveFile(
   // passed for the version moved: never published, and a later change
   // from elsewhere replaced it. Recorded so, it differs in size or time
   // from what is on disk, and the next scan reads the file.
-  return { ...after, size: expected.size, mtimeMs };
+  return { ...after, size: expected.size, mtimeMs, ...(unsure ? { racy: true } : {}) };
 }

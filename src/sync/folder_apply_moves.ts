@@ -59,7 +59,8 @@ export async function renameMoves(
         s.folder.root,
         from.path,
         a.path,
-        expectedOf(from.expected),
+        // With its row's ctime and racy flag: a file the index can't vouch for is read again.
+        { ...expectedOf(from.expected)!, ctimeMs: from.expected.ctimeMs, racy: from.expected.racy },
         v.mtime,
         s.home.now(),
       );
