@@ -7,8 +7,9 @@
  *
  * A chunk is read from a file of the folder that the index says holds it.
  * While that file still has the size, mtime and inode the index recorded,
- * the bytes are sent as they are (the receiver checks every chunk against
- * its BLAKE3 id before using it); a file changed since (a log appended to,
+ * looked at again after each read, the bytes are sent as they are (the
+ * receiver checks every chunk against its BLAKE3 id before using it, and
+ * drops a peer whose bytes are not it); a file changed since (a log appended to,
  * a file saved again) is still read at the chunk's offset, and the bytes
  * are sent only when they hash to the id asked for. Before, any change
  * made every chunk of the file unservable until the next scan here, which
@@ -78,7 +79,15 @@ class FolderReader {
   /** The phase's count of bytes hashed that did not match (shared by its readers). */
   readonly #result: FileServeResult;
   #realRoot?: string;
-  #open?: { path: string; file: Deno.FsFile; size: number; stale: boolean };
+  #open?: {
+    path: string;
+    file: Deno.FsFile;
+    size: number;
+    stale: boolean;
+    /** The index row's size and time, which the file keeps while not stale. */
+    rowSize: number;
+    rowMtimeMs: number;
+  };
   #buf = new Uint8Array(0);
   /**
    * Checks what a file changed since its scan holds; loaded the first time
@@ -145,15 +154,40 @@ class FolderReader {
         file.close();
         return undefined;
       }
-      this.#open = { path, file, size: stale ? opened.size : row.size, stale };
+      this.#open = {
+        path,
+        file,
+        size: stale ? opened.size : row.size,
+        stale,
+        rowSize: row.size,
+        rowMtimeMs: row.mtimeMs,
+      };
     }
-    if (offset + length > this.#open.size) return undefined;
-    const stale = this.#open.stale;
-    if (stale && this.#result.missedCheckBytes >= MISSED_CHECK_BUDGET) return undefined;
+    const open = this.#open;
+    if (offset + length > open.size) return undefined;
+    if (open.stale && this.#result.missedCheckBytes >= MISSED_CHECK_BUDGET) return undefined;
     if (this.#buf.length < length) this.#buf = new Uint8Array(Math.max(length, 1 << 20));
     const into = this.#buf.subarray(0, length);
-    if (!readIntoAtSync(this.#open!.file, offset, into)) return undefined;
-    if (!stale || this.blake3!(into) === hash) return into;
+    if (!readIntoAtSync(open.file, offset, into)) return undefined;
+    // Changed since it was looked at (a program writing in place while a
+    // peer fetches it: a database, a disk image)? Its stat after the read
+    // says so (1-2 µs), and from then on it is a changed file: what was read
+    // is sent only if it hashes to the id. Before, the bytes read after a
+    // write went out as the chunk, and the fetching device, finding them
+    // wrong, dropped this device for the rest of its round.
+    if (!open.stale) {
+      const now = open.file.statSync();
+      if (now.size !== open.rowSize || (now.mtime?.getTime() ?? 0) !== open.rowMtimeMs) {
+        if (this.blake3 === undefined) {
+          this.metStale = true; // the caller loads BLAKE3 and asks again
+          this.close();
+          return undefined;
+        }
+        open.stale = true;
+        if (this.#result.missedCheckBytes >= MISSED_CHECK_BUDGET) return undefined;
+      }
+    }
+    if (!open.stale || this.blake3!(into) === hash) return into;
     this.#result.missedCheckBytes += length;
     return undefined;
   }

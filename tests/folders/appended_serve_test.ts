@@ -15,12 +15,17 @@
  *   since its scan gets `none` each time, and the serving side hashes at
  *   most MISSED_CHECK_BUDGET bytes for it in a phase (before: 2048 asks of
  *   one chunk, 170-470 KB here, each read and hashed for a 40-byte answer:
- *   0.3-1 GB); a file unchanged since its scan is still served after that.
+ *   0.3-1 GB); a file unchanged since its scan is still served after that;
+ * - rewritten in place while a peer fetches it (opened for an earlier
+ *   chunk), it is looked at again after each read: the later chunks are
+ *   not sent as the bytes now there (before, they were, and the fetching
+ *   device dropped this one as "sent wrong bytes" for the rest of its round).
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { toHex } from "../../src/bytes.ts";
 import { loadBlake3 } from "../../src/files/chunk_hash.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import { decodeChunkMessage, encodeChunkMessage } from "../../src/protocol/chunk_messages.ts";
@@ -141,6 +146,69 @@ Deno.test("a member asking again and again for a chunk of a file rewritten since
       result.missedCheckBytes <= MISSED_CHECK_BUDGET + first.length,
       `${result.missedCheckBytes} bytes hashed for ${asks} asks of a ${first.length}-byte chunk`,
     );
+  } finally {
+    asker.close();
+    server.close();
+    home.close();
+  }
+});
+
+Deno.test("a file rewritten in place while a peer fetches it is not served as the version published from then on", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra] = await sharedFolder(devs, "docs", {
+    seed: (ra) => put(ra, "other.txt", "other\n"),
+  });
+  await syncOk(b);
+  const size = 8 << 20;
+  await put(ra, "data.bin", pseudoRandomBytes(size, 1));
+  await syncOk(a);
+  await syncOk(b); // a hears that b joined
+  for (const d of [a, b]) await d.stopServer();
+
+  const db = new DatabaseSync(homePaths(a.home).db, { readOnly: true });
+  const chunks = db.prepare(
+    "SELECT hash, length FROM chunk_locs WHERE folder = 'docs' AND path = 'data.bin' ORDER BY offset",
+  ).all() as { hash: Uint8Array; length: number }[];
+  db.close();
+  assert.ok(chunks.length > 2, `${chunks.length} chunks`);
+  const blake3 = await loadBlake3();
+
+  const home = await Home.open(a.home, { write: true });
+  const [asker, server] = await channelPair();
+  try {
+    const served = serveFilePhase(home, server, DeviceKey.fromId(b.id), 20_000);
+    /** The bytes answered for chunk `i` (undefined: `none`). */
+    const ask = async (i: number): Promise<Uint8Array | undefined> => {
+      await asker.send(encodeChunkMessage({ type: "want", folder: "docs", ids: [chunks[i].hash] }));
+      const parts: Uint8Array[] = [];
+      for (;;) {
+        const m = decodeChunkMessage((await asker.receive(20_000))!);
+        if (m.type === "none") return undefined;
+        assert.equal(m.type, "piece");
+        if (m.type !== "piece") return undefined;
+        parts.push(m.bytes.slice());
+        if (m.offset + m.bytes.length === m.total) break;
+      }
+      const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) all.set(p, (at += p.length) - p.length);
+      return all;
+    };
+    const first = await ask(0); // the file is opened for it, unchanged: served
+    assert.ok(first !== undefined && blake3(first) === toHex(chunks[0].hash));
+    // The program rewrites it in place while the fetch goes on.
+    const f = await Deno.open(join(ra, "data.bin"), { write: true });
+    await f.write(pseudoRandomBytes(size, 2)); // the same size and inode, other bytes
+    f.close();
+    const last = chunks.length - 1;
+    const later = await ask(last);
+    assert.ok(
+      later === undefined || blake3(later) === toHex(chunks[last].hash),
+      "bytes that are not the chunk were sent for it: the fetching device drops this one as 'sent wrong bytes'",
+    );
+    await asker.send(encodeChunkMessage({ type: "bye" }));
+    await served;
   } finally {
     asker.close();
     server.close();
