@@ -15,6 +15,9 @@ import { type OnDisk, onDisk } from "../../src/files/disk_state.ts";
 import { type IndexedEntry, MemoryFileIndex } from "../../src/files/file_index.ts";
 import { moveFile } from "../../src/files/move_file.ts";
 import { scanFolder } from "../../src/files/scan.ts";
+import { MARKER_NAME } from "../../src/files/folder_layout.ts";
+import { assertRejectsMycel } from "../helpers/assert.ts";
+import { exfatMissing, mountExfat } from "../helpers/exfat.ts";
 import { sleep } from "../helpers/process.ts";
 import { TEST_PARAMS, TEST_SEED, testFolder } from "./helpers.ts";
 
@@ -111,6 +114,7 @@ Deno.test("a same-size write landing between a move and its time being set keeps
   const st = onDisk(join(root, "a.txt"))!;
   const indexed: IndexedEntry = { path: "a.txt", ...st, kind: "file", racy: false };
   const moved = join(root, "b.txt");
+  await sleep(20); // file times come from a clock of a few ms ticks: the write's is another
   const removeSync = Deno.removeSync;
   let written = false;
   // The program's write lands once the file is at its new name, before the time is set.
@@ -133,4 +137,79 @@ Deno.test("a same-size write landing between a move and its time being set keeps
   assert.equal(await Deno.readTextFile(moved), "ONE\n");
   assert.notEqual(onDisk(moved)!.mtimeMs, st.mtimeMs - 60_000, "the write keeps its own time");
   assert.deepEqual(await nextScanReads(root, rowOf("b.txt", at)), ["b.txt"]);
+});
+
+/** The index's view of `rel` in `root` now, as a move's source. */
+function indexedAt(root: string, rel: string): IndexedEntry {
+  return { path: rel, ...onDisk(join(root, rel))!, kind: "file", racy: false };
+}
+
+Deno.test("a move onto a name that holds a file not synced yet changes nothing: both files stay as they were", async () => {
+  await using f = await testFolder();
+  const root = Deno.realPathSync(f.root);
+  await f.write("a.txt", "moved elsewhere\n");
+  await f.write("b.txt", "made here, not scanned yet\n");
+  const from = indexedAt(root, "a.txt");
+  const at = await moveFile(root, "a.txt", "b.txt", from, from.mtimeMs, Date.now());
+  assert.equal(at, undefined);
+  assert.equal(await Deno.readTextFile(join(root, "a.txt")), "moved elsewhere\n");
+  assert.equal(await Deno.readTextFile(join(root, "b.txt")), "made here, not scanned yet\n");
+  assert.equal(onDisk(join(root, "a.txt"))!.ino, from.ino, "the same file, put back");
+  assert.deepEqual([...Deno.readDirSync(root)].map((e) => e.name).sort(), [
+    ".mycel-folder",
+    "a.txt",
+    "b.txt",
+  ]);
+});
+
+Deno.test("a move onto a name holding a link, or into a folder that is a link, goes through nothing: the file stays, nothing is made where the link leads", async () => {
+  await using f = await testFolder();
+  await using out = await testFolder({ marker: false });
+  const root = Deno.realPathSync(f.root);
+  await f.write("a.txt", "one\n");
+  const from = indexedAt(root, "a.txt");
+  // A dangling link at the new name, leading out of the folder.
+  Deno.symlinkSync(join(out.root, "planted.txt"), join(root, "b.txt"));
+  assert.equal(await moveFile(root, "a.txt", "b.txt", from, from.mtimeMs, Date.now()), undefined);
+  // A folder on the way that is a link out of the folder.
+  Deno.symlinkSync(out.root, join(root, "sub"));
+  await assertRejectsMycel(
+    () => moveFile(root, "a.txt", "sub/c.txt", from, from.mtimeMs, Date.now()),
+    "unsafe_path",
+  );
+  assert.equal(await Deno.readTextFile(join(root, "a.txt")), "one\n");
+  assert.equal(onDisk(join(root, "a.txt"))!.ino, from.ino, "the same file, where it was");
+  assert.deepEqual([...Deno.readDirSync(out.root)].map((e) => e.name), []);
+});
+
+const EXFAT_MISSING = exfatMissing();
+const IN_CI = Deno.env.get("CI") !== undefined;
+if (EXFAT_MISSING !== undefined && !IN_CI) {
+  console.log(`move_file_test: exFAT case skipped: ${EXFAT_MISSING}`);
+}
+
+Deno.test({
+  name:
+    "on a disk that ignores case (exFAT), a move onto another spelling of a name that holds a file changes nothing",
+  ignore: EXFAT_MISSING !== undefined && !IN_CI,
+  fn: async () => {
+    await using disk = await mountExfat();
+    const root = Deno.realPathSync(disk.path);
+    Deno.writeTextFileSync(join(root, MARKER_NAME), "");
+    Deno.writeTextFileSync(join(root, "a.txt"), "moved elsewhere\n");
+    Deno.mkdirSync(join(root, "docs"));
+    Deno.writeTextFileSync(join(root, "docs", "b.txt"), "made here, not scanned yet\n");
+    const from = indexedAt(root, "a.txt");
+    for (const to of ["B.txt", "Docs/B.TXT"]) {
+      if (to === "B.txt") Deno.writeTextFileSync(join(root, "b.txt"), "also made here\n");
+      const at = await moveFile(root, "a.txt", to, from, from.mtimeMs, Date.now());
+      assert.equal(at, undefined, to);
+    }
+    assert.equal(Deno.readTextFileSync(join(root, "a.txt")), "moved elsewhere\n");
+    assert.equal(Deno.readTextFileSync(join(root, "b.txt")), "also made here\n");
+    assert.equal(
+      Deno.readTextFileSync(join(root, "docs", "b.txt")),
+      "made here, not scanned yet\n",
+    );
+  },
 });
