@@ -6,8 +6,8 @@
  * deadline) or the connection's end.
  *
  * A chunk is read from a file of the folder that the index says holds it.
- * While that file still has the size, mtime and inode the index recorded,
- * looked at again after each read, the bytes are sent as they are (the
+ * While that file still has the size, mtime, inode and ctime the index
+ * recorded, looked at again after each read, the bytes are sent as they are (the
  * receiver checks every chunk against its BLAKE3 id before using it, and
  * drops a peer whose bytes are not it); a file changed since (a log appended to,
  * a file saved again) is still read at the chunk's offset, and the bytes
@@ -87,6 +87,7 @@ class FolderReader {
     /** The index row's size and time, which the file keeps while not stale. */
     rowSize: number;
     rowMtimeMs: number;
+    rowCtimeMs: number;
   };
   #buf = new Uint8Array(0);
   /**
@@ -139,8 +140,13 @@ class FolderReader {
       if (Deno.realPathSync(dir) !== dir) return undefined; // a symlinked folder on the way
       const info = Deno.lstatSync(abs);
       if (!info.isFile) return undefined;
+      // The ctime too, as the scan compares it: a same-size rewrite putting
+      // the time back (cp -p, rsync -t) shows only there, and its bytes went
+      // out unchecked until the next scan here (the fetching device dropped
+      // this one as "sent wrong bytes" for its round).
       const stale = info.size !== row.size || info.ino !== row.ino ||
-        (info.mtime?.getTime() ?? 0) !== row.mtimeMs;
+        (info.mtime?.getTime() ?? 0) !== row.mtimeMs ||
+        (info.ctime?.getTime() ?? 0) !== row.ctimeMs;
       if (stale && this.blake3 === undefined) {
         this.metStale = true;
         return undefined;
@@ -161,6 +167,7 @@ class FolderReader {
         stale,
         rowSize: row.size,
         rowMtimeMs: row.mtimeMs,
+        rowCtimeMs: row.ctimeMs,
       };
     }
     const open = this.#open;
@@ -177,7 +184,10 @@ class FolderReader {
     // wrong, dropped this device for the rest of its round.
     if (!open.stale) {
       const now = open.file.statSync();
-      if (now.size !== open.rowSize || (now.mtime?.getTime() ?? 0) !== open.rowMtimeMs) {
+      if (
+        now.size !== open.rowSize || (now.mtime?.getTime() ?? 0) !== open.rowMtimeMs ||
+        (now.ctime?.getTime() ?? 0) !== open.rowCtimeMs
+      ) {
         if (this.blake3 === undefined) {
           this.metStale = true; // the caller loads BLAKE3 and asks again
           this.close();

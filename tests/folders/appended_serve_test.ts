@@ -215,3 +215,49 @@ Deno.test("a file rewritten in place while a peer fetches it is not served as th
     home.close();
   }
 });
+
+Deno.test("a file rewritten in place with its size and time put back (cp -p, rsync -t) is not served as the version published", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra] = await sharedFolder(devs, "docs", {
+    seed: (ra) => put(ra, "other.txt", "other\n"),
+  });
+  await syncOk(b);
+  const published = "the version published\n";
+  await put(ra, "f.txt", published);
+  await syncOk(a);
+  await syncOk(b); // a hears that b joined
+  for (const d of [a, b]) await d.stopServer();
+  // Rewritten in place, the same size, the time put back: only the ctime says so.
+  const abs = join(ra, "f.txt");
+  const st = Deno.lstatSync(abs);
+  await new Promise((r) => setTimeout(r, 1100)); // ctime comes in whole seconds
+  Deno.writeTextFileSync(abs, "THE VERSION PUBLISHED\n");
+  Deno.utimeSync(abs, new Date(), st.mtime!);
+  const now = Deno.lstatSync(abs);
+  assert.deepEqual([now.size, now.mtime?.getTime(), now.ino], [
+    st.size,
+    st.mtime?.getTime(),
+    st.ino,
+  ]);
+  const blake3 = await loadBlake3();
+  const id = Uint8Array.fromHex(blake3(new TextEncoder().encode(published)));
+
+  const home = await Home.open(a.home, { write: true });
+  const [asker, server] = await channelPair();
+  try {
+    const served = serveFilePhase(home, server, DeviceKey.fromId(b.id), 20_000);
+    await asker.send(encodeChunkMessage({ type: "want", folder: "docs", ids: [id] }));
+    const m = decodeChunkMessage((await asker.receive(20_000))!);
+    assert.ok(
+      m.type !== "piece" || blake3(m.bytes) === toHex(id),
+      "bytes that are not the chunk were sent for it: the fetching device drops this one as 'sent wrong bytes'",
+    );
+    await asker.send(encodeChunkMessage({ type: "bye" }));
+    await served;
+  } finally {
+    asker.close();
+    server.close();
+    home.close();
+  }
+});
