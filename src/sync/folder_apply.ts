@@ -113,6 +113,9 @@ export async function applyFolder(
 
   // 0. Case renames, then what this disk cannot take or what is in the way
   // (folder_apply_prepare.ts): plan.actions keeps what is left to do.
+  // Every write, before what this disk can't take is dropped: a removal
+  // whose content one of them was to place elsewhere waits for it (removeRest).
+  const allWrites = plan.actions.filter((a) => a.kind === "write");
   const { early, afterLate } = await preparePlan(s, plan);
   // Only the exec bit differs from what the disk holds: changed in place (folder_apply_mode.ts).
   await execInPlace(s, plan);
@@ -142,7 +145,8 @@ export async function applyFolder(
   }
   // 3. Links, adoptions, removals.
   await applyLinksAndAdoptions(s, plan.actions);
-  await removeRest(s, plan.actions);
+  const waiting = new Set(afterLate);
+  await removeRest(s, plan.actions, allWrites.filter((a) => !waiting.has(a)));
   // 4. Merges: the disk holds the winner and every copy exists.
   recordMerges(s, plan.actions);
   // 5. What waited for a file removed late (folder_apply_after_late.ts): its name is free now.

@@ -296,3 +296,42 @@ exfatTest(
     assert.deepEqual(await listTree(rb), ["keep.txt"]);
   },
 );
+
+exfatTest(
+  "a file edited on exFAT while another device moved it to a name exFAT can't hold: the edit reaches the new name, and stays at the old one here",
+  async (disk, devs) => {
+    const [a, b] = devs.list;
+    const [ra, rb] = await sharedFolder(devs, "docs", {
+      roots: [undefined, join(disk.path, "docs")],
+      seed: async (ra) => {
+        await put(ra, "notes.txt", "first\n");
+        for (const n of ["w", "x", "y", "z"]) await put(ra, `${n}.txt`, `${n}\n`);
+      },
+    });
+    await syncOk(b);
+    assert.equal(await text(rb, "notes.txt"), "first\n");
+    // Apart: b edits the file, a moves it to a name exFAT can't hold.
+    await Deno.writeTextFile(join(rb, "notes.txt"), "first, edited on b\n");
+    await Deno.rename(join(ra, "notes.txt"), join(ra, "a:notes.txt"));
+    await syncOk(a);
+    const r = await syncNow(b); // b carries its edit to where a moved the file
+    assert.match(
+      r.stdout + r.stderr,
+      /can't hold the name "a:notes\.txt"/,
+      describe(["sync", "now"], r),
+    );
+    await syncNow(a);
+    await syncNow(b);
+    await syncNow(a);
+    const there = await text(ra, "a:notes.txt");
+    const here = await text(rb, "notes.txt");
+    assert.ok(
+      there === "first, edited on b\n" || here === "first, edited on b\n",
+      `the edit is on neither disk (a:notes.txt on a: ${JSON.stringify(there)}, notes.txt on b: ${
+        JSON.stringify(here)
+      }), only under b's .mycel/versions`,
+    );
+    assert.equal(there, "first, edited on b\n", "the edit reaches the new name");
+    assert.equal(here, "first, edited on b\n", "kept here, at the only name this disk can hold");
+  },
+);
