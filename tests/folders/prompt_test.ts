@@ -2,8 +2,9 @@
  * The mass-deletion question on a real terminal (tmux, tests/cli/_tmux.ts):
  * a `sync now` whose scan would delete more than half of a folder asks
  * "… are gone here. Delete them on every device? [y/N]"; answering `n`, or
- * just Enter, holds the deletions (the peer deletes nothing after a round,
- * and `folder status` says they are held); answering `y` lets them through
+ * just Enter, holds the deletions and says so, with how to send them after
+ * all (the peer deletes nothing after a round, and `folder status` says they
+ * are held); answering `y` lets them through
  * and the peer deletes them. (Without a terminal the deletions are held
  * until `--yes`: tests/folders/safety_test.ts.) Skipped, with the reason
  * printed, when tmux is not installed.
@@ -49,6 +50,13 @@ Deno.test({
     for (const answer of ["n", ""]) {
       const screen = await syncAnswering(a, answer);
       assert.match(screen, /EXIT=0/, screen);
+      // The answer is acknowledged: what no did, and how to send them after all
+      // (before, the round went on without a word of the held deletions).
+      assert.match(
+        screen,
+        /docs: held: the 4 deletions stay here; the other devices keep the files\. If they are meant, run `mycel folder scan docs --yes`\./,
+        screen,
+      );
       await syncOk(b);
       assert.equal((await listTree(rb)).length, 6, `nothing deleted after "${answer}":\n${screen}`);
       const st = await a.ok(["folder", "status", "docs"]);

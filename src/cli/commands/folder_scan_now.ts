@@ -46,7 +46,8 @@ export async function scanNow(ctx: CommandContext, only: string | undefined, yes
     env: ctx.env,
     timeoutMs: 10_000,
     only,
-    confirmMassDelete: massDeleteConfirm(ctx, yes),
+    // Its scan line says what was held.
+    confirmMassDelete: massDeleteConfirm(ctx, yes, false),
     progress: ctx.out.progress,
     signal: ctx.signal,
   });
