@@ -59,6 +59,40 @@ Deno.test("folder versions of a folder names the files under it with kept versio
   assert.equal(one.length, 2);
 });
 
+Deno.test("folder restore of a folder whose files have kept versions says so and points at them", async () => {
+  // A folder deleted on another device is a user's first restore. Before, it
+  // was "it has no kept versions (d)", while `folder versions d` listed two
+  // files under it with three versions: the versions were there, hidden.
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  const docs = h.path("docs");
+  await Deno.mkdir(docs);
+  await Deno.writeTextFile(join(docs, "top.txt"), "t\n");
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  for (const [rel, day] of [["d/a.txt", 1], ["d/a.txt", 2], ["d/sub/c.txt", 3]] as const) {
+    const p = join(docs, versionPathFor(rel, Date.UTC(2026, 10, day)));
+    await Deno.mkdir(join(p, ".."), { recursive: true });
+    await Deno.writeTextFile(p, `${rel} ${day}\n`);
+  }
+  const r = await h.run(["--no-sync", "folder", "restore", join(docs, "d")]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(
+    r.stderr,
+    "error: Cannot restore file: it is a folder; the kept versions are of the 2 files under it (d)\n" +
+      "hint: Restore each file: `mycel folder versions " + join(docs, "d") +
+      " --files` lists them, `mycel folder restore FILE` puts one back.\n",
+  );
+  const j = await h.run(["--no-sync", "folder", "restore", join(docs, "d"), "--json"]);
+  assert.equal(j.code, 2, j.stderr);
+  assert.equal(JSON.parse(j.stderr).error.code, "bad_version");
+  // Nothing was put back.
+  assert.equal(await Deno.lstat(join(docs, "d")).then(() => true, () => false), false);
+  // A path with nothing kept under it still says so.
+  const none = await h.run(["--no-sync", "folder", "restore", join(docs, "e")]);
+  assert.equal(none.code, 2, none.stderr);
+  assert.match(none.stderr, /it has no kept versions \(e\)/);
+});
+
 Deno.test("folder versions of the synced folder itself names every file with kept versions", async () => {
   // As of a folder in it: after a whole folder was emptied the root is the
   // path a user has. Before, it was refused ("not a file in it", exit 2).
