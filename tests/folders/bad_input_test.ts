@@ -52,6 +52,15 @@ const CASES: Case[] = [
     says: /^error: Cannot use folder name: it is empty \(""\)\n/,
   },
   {
+    // The name comes from the path when --name is not given: the user typed
+    // no name, so the error says how to give one (before, no hint at all).
+    name: "folder add of a folder whose own name holds a control character, no --name",
+    args: ({ dir }) => ["folder", "add", join(dir, "tab\there")],
+    code: "bad_input",
+    says:
+      /^error: Cannot use folder name: it contains a control character \("tab\\there"\)\nhint: The name to show comes from the folder's own name unless given: give one with --name NAME\.\n/,
+  },
+  {
     name: "folder add of a folder that does not exist",
     args: ({ dir }) => ["folder", "add", join(dir, "missing")],
     code: "bad_folder",

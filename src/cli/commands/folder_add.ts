@@ -9,7 +9,7 @@
  */
 
 import { basename, resolve } from "node:path";
-import { ExitCode, MycelError } from "../../errors.ts";
+import { ExitCode, MycelError, withHint } from "../../errors.ts";
 import { checkName } from "../../log/ops.ts";
 import { newChunkKeyOp } from "../../files/chunk_key.ts";
 import { stateSecret } from "../../mesh/discovery_key.ts";
@@ -60,10 +60,10 @@ export const folderAddCommand: CommandSpec = {
     const info = keepInfo(input.flags);
     const path = input.args.PATH as string;
     checkPathArg("share folder", path);
-    const name = checkName(
-      "folder name",
-      (input.flags.name as string | undefined) ?? (basename(resolve(path)) || id),
-    );
+    const given = input.flags.name as string | undefined;
+    const name = given !== undefined
+      ? checkName("folder name", given)
+      : namedAfterPath(basename(resolve(path)) || id);
     const addedAt = await withWrite(ctx, async (w, home) => {
       if (w.view.folders().share(id) !== undefined) {
         throw new MycelError(
@@ -109,3 +109,20 @@ export const folderAddCommand: CommandSpec = {
     return ExitCode.ok;
   },
 };
+
+/**
+ * The name to show taken from the folder's own name: a name mycel can't
+ * show (a control character, a space at either end, too long) is refused
+ * with how to give another — the user typed no name, and the error alone
+ * left them guessing how to share such a folder at all.
+ */
+function namedAfterPath(base: string): string {
+  try {
+    return checkName("folder name", base);
+  } catch (e) {
+    throw withHint(
+      e,
+      "The name to show comes from the folder's own name unless given: give one with --name NAME.",
+    );
+  }
+}
