@@ -28,6 +28,7 @@ import { afterRound } from "../round_wait.ts";
 import { scanJson } from "../folder_json.ts";
 import { writeLeftToken } from "../folder_root.ts";
 import { checkFolderId, notSyncedHere } from "./folder_args.ts";
+import { namingMeant } from "../folder_meant.ts";
 import { scanLine, scanNow } from "./folder_scan_now.ts";
 
 const REMOVE: CommandSpec = {
@@ -106,4 +107,5 @@ export const folderCommands: CommandSpec[] = [
   folderRestoreCommand,
   folderRetentionCommand,
   SCAN,
-];
+  // Given a folder's name or path as ID, they say its id (folder_meant.ts).
+].map(namingMeant);
