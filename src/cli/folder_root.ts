@@ -12,6 +12,9 @@ import { INTERNAL_DIR, LEFT_TOKEN_PATH, MARKER_NAME, TEMP_PREFIX } from "../file
 import { markerFolder, markerText } from "../files/folder_marker.ts";
 import { isUnwritable } from "../files/disk_full.ts";
 import { folderPathError } from "./folder_place.ts";
+import { shellWord } from "./shell_word.ts";
+
+export { shellWord };
 
 /** The folder at `path`: made if missing (join), must be a real folder; its marker is written. */
 export async function prepareRoot(path: string, create: boolean, id: string): Promise<string> {
@@ -53,11 +56,6 @@ export async function prepareRoot(path: string, create: boolean, id: string): Pr
     }
     throw folderPathError(action, abs, e);
   }
-}
-
-/** `text` as one shell word (quoted when it holds anything but plain path characters). */
-export function shellWord(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 async function makeRoot(abs: string, create: boolean, id: string): Promise<string> {

@@ -9,17 +9,32 @@
 
 import { plural } from "../human.ts";
 import type { CommandContext } from "./command.ts";
+import { shellWord } from "./shell_word.ts";
+import { safeText } from "../text_safety.ts";
+
+/**
+ * How files whose deletions are held come back from the other devices: a
+ * folder joined again where it was left does not publish what went
+ * missing meanwhile, it fetches it. Said with the hold, or the one way back
+ * after deleting by mistake was said nowhere.
+ */
+export function wayBack(folder: string, root: string): string {
+  return `\`mycel folder remove ${folder}\`, then \`mycel folder join ${folder} ${
+    safeText(shellWord(root))
+  }\``;
+}
 
 /** Ask on a terminal (or take --yes) before a mass deletion. */
 export function massDeleteConfirm(ctx: CommandContext, yes: boolean, sayHeld = true) {
-  return async (folder: string, n: number, of: number): Promise<boolean> => {
+  return async (folder: string, n: number, of: number, root: string): Promise<boolean> => {
     if (yes) return true;
     const one = n === 1;
     const gone = `${folder}: ${n} of ${plural(of, "file")} ${one ? "is" : "are"} gone`;
     if (!ctx.stdinIsTerminal) {
       ctx.out.error(
         `${gone} on disk: ${one ? "the deletion is" : "the deletions are"} held. ` +
-          `If ${one ? "it is" : "they are"} meant, run \`mycel folder scan ${folder} --yes\`.`,
+          `If ${one ? "it is" : "they are"} meant, run \`mycel folder scan ${folder} --yes\`; ` +
+          `to get the ${one ? "file" : "files"} back here instead: ${wayBack(folder, root)}.`,
       );
       return false;
     }
@@ -35,7 +50,8 @@ export function massDeleteConfirm(ctx: CommandContext, yes: boolean, sayHeld = t
       ctx.out.error(
         `${folder}: held: ${one ? "the deletion stays" : `the ${n} deletions stay`} here; ` +
           `the other devices keep the ${one ? "file" : "files"}. ` +
-          `If ${one ? "it is" : "they are"} meant, run \`mycel folder scan ${folder} --yes\`.`,
+          `If ${one ? "it is" : "they are"} meant, run \`mycel folder scan ${folder} --yes\`; ` +
+          `to get the ${one ? "file" : "files"} back here instead: ${wayBack(folder, root)}.`,
       );
     }
     return ok;

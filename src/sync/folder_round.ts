@@ -44,7 +44,12 @@ export interface FolderRoundOptions {
   routes?: (peer: DeviceRecord, home: Home) => Promise<Route[]> | Route[];
   tuning?: SessionTuning;
   /** Asked before a scan's mass deletion goes out (absent: held). */
-  confirmMassDelete?: (folder: string, deletes: number, of: number) => Promise<boolean> | boolean;
+  confirmMassDelete?: (
+    folder: string,
+    deletes: number,
+    of: number,
+    root: string,
+  ) => Promise<boolean> | boolean;
   /** Progress line (a terminal only). */
   progress?: (text: string) => void;
   /** Only this folder. */

@@ -90,7 +90,7 @@ export async function deletionsOf(
   const lost = deletions.length - moves.size;
   const mass = index.size > 0 && lost * 2 > index.size;
   if ((mass || folder.info.held !== undefined) && lost > 0) {
-    const ok = await o.confirmMassDelete?.(folder.folder, lost, index.size) ?? false;
+    const ok = await o.confirmMassDelete?.(folder.folder, lost, index.size, folder.root) ?? false;
     if (!ok) {
       held = lost;
       deletions = deletions.filter((path) => moves.has(path));

@@ -9,10 +9,15 @@
 /** How to scan and publish. */
 export interface ScanPublishOptions {
   /**
-   * Asked when a scan would delete more than half of `folder`'s files;
-   * without it such deletions are held.
+   * Asked when a scan would delete more than half of `folder`'s files (at
+   * `root`, for the way back it names); without it such deletions are held.
    */
-  confirmMassDelete?: (folder: string, deletes: number, of: number) => Promise<boolean> | boolean;
+  confirmMassDelete?: (
+    folder: string,
+    deletes: number,
+    of: number,
+    root: string,
+  ) => Promise<boolean> | boolean;
   /**
    * Ctrl-C or SIGTERM: the scan stops (files/scan_stop.ts) and throws
    * `sync_interrupted`; the folder's index, info and the log stay as they

@@ -54,7 +54,7 @@ Deno.test({
       // (before, the round went on without a word of the held deletions).
       assert.match(
         screen,
-        /docs: held: the 4 deletions stay here; the other devices keep the files\. If they are meant, run `mycel folder scan docs --yes`\./,
+        /docs: held: the 4 deletions stay here; the other devices keep the files\. If they are meant, run `mycel folder scan docs --yes`; to get the files back here instead: `mycel folder remove docs`, then `mycel folder join docs \S+`\./,
         screen,
       );
       await syncOk(b);

@@ -11,6 +11,7 @@ import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { ago, humanBytes, plural } from "../../human.ts";
 import { withRead } from "../session.ts";
 import { checkFolderId } from "./folder_args.ts";
+import { wayBack } from "../mass_delete.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { conflictsJson, folderStatusJson } from "../folder_json.ts";
 import { carryingText, MOVED_HINT, movedText } from "../moved_text.ts";
@@ -159,9 +160,9 @@ export const folderStatusCommand: CommandSpec = {
       if (s.ignoredKept > 0) ctx.out.line(`  ${ignoredKeptText(s.ignoredKept)}`);
       if (s.heldDeletes > 0) {
         ctx.out.line(
-          `  ${
-            plural(s.heldDeletes, "deletion")
-          } held here: confirm with \`mycel folder scan ${s.id} --yes\``,
+          `  ${plural(s.heldDeletes, "deletion")} held here: confirm with ` +
+            `\`mycel folder scan ${s.id} --yes\`` +
+            (s.path ? `, or get the files back: ${wayBack(s.id, s.path)}` : ""),
         );
       }
     }
