@@ -20,6 +20,7 @@ import {
   MARKER_UNREACHABLE_HINT,
   markerLook,
   markerUnreadable,
+  recreateMarkerHint,
 } from "../files/folder_marker.ts";
 import { safeText } from "../text_safety.ts";
 
@@ -95,7 +96,8 @@ export function checkFolderMarkers(home: Home): Finding[] {
           check: "folder",
           ok: false,
           detail: `${at}: ${MARKER_MISSING}`,
-          hint: `Mount its disk; if the folder moved, \`mycel folder move ${f.folder} NEWPATH\`.`,
+          hint: `Mount its disk; if the folder moved, \`mycel folder move ${f.folder} NEWPATH\`. ` +
+            recreateMarkerHint(f.root),
         }
         : {
           check: "folder",

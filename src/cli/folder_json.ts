@@ -55,6 +55,8 @@ export function scanJson(r: ScanReport): ScanJson {
     present,
     ignoredKept,
     ignoredKeptChanged,
+    // Where a stopped folder is: for its hints only (the JSON error carries them).
+    root: _root,
     ...rest
   } = r;
   none(rest);

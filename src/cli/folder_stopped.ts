@@ -9,7 +9,11 @@
  */
 
 import { MycelError } from "../errors.ts";
-import { MARKER_UNREACHABLE_HINT, MARKER_UNREADABLE_HINT } from "../files/folder_marker.ts";
+import {
+  MARKER_UNREACHABLE_HINT,
+  MARKER_UNREADABLE_HINT,
+  recreateMarkerHint,
+} from "../files/folder_marker.ts";
 import { safeText } from "../text_safety.ts";
 
 /**
@@ -21,9 +25,12 @@ export function stopLine(folder: string, why: string): string {
   return `folder ${folder} stopped: ${safeText(why.replace(/^folder stopped: /, ""))}`;
 }
 
-/** What the user can do about a folder stopped for `why`, as sentences (none when nothing helps). */
-export function stoppedHints(folder: string, why: string): string[] {
-  const hints = markerHints(folder, why);
+/**
+ * What the user can do about a folder stopped for `why`, as sentences (none
+ * when nothing helps); `root`, where it is synced, for the marker to recreate.
+ */
+export function stoppedHints(folder: string, why: string, root?: string): string[] {
+  const hints = markerHints(folder, why, root);
   if (stoppedCode(why) === "bad_ignore_file") {
     hints.push("Fix or remove that ignore file; the folder syncs again on the next round.");
   }
@@ -31,10 +38,13 @@ export function stoppedHints(folder: string, why: string): string[] {
 }
 
 /** What the user can do about a folder stopped for its marker (missing, or unreadable). */
-export function markerHints(folder: string, why: string): string[] {
+export function markerHints(folder: string, why: string, root?: string): string[] {
   const hints = [];
   if (/marker missing/.test(why)) {
     hints.push(`If it moved: \`mycel folder move ${folder} NEWPATH\` (nothing is fetched again).`);
+    // Only `folder restore` said this before: a marker deleted with the folder
+    // still there left the user only the moved and unmounted cases.
+    if (root !== undefined) hints.push(recreateMarkerHint(root));
   }
   if (/can't look at its marker/.test(why)) hints.push(MARKER_UNREADABLE_HINT);
   if (/its marker can't be read/.test(why)) hints.push(MARKER_UNREACHABLE_HINT);
@@ -53,12 +63,12 @@ function stoppedCode(why: string): "bad_ignore_file" | "folder_stopped" {
  * scan`. `verb` as in "Cannot sync folder docs".
  */
 export function stoppedError(
-  results: readonly { folder: string; stopped?: string }[],
+  results: readonly { folder: string; stopped?: string; root?: string }[],
   verb: string,
 ): MycelError {
   const all = results.filter((x) => x.stopped);
-  const { folder, stopped: why } = all[0];
-  const hints = stoppedHints(folder, why!);
+  const { folder, stopped: why, root } = all[0];
+  const hints = stoppedHints(folder, why!, root);
   const count = new Set(all.map((x) => x.folder)).size;
   if (count > 1) hints.push(`${count} folders are stopped: see \`mycel folder status\`.`);
   return new MycelError(stoppedCode(why!), `${verb} ${folder}`, why!, {

@@ -159,7 +159,7 @@ async function stoppedFolders(home: Home): Promise<StatusJson["stopped_folders"]
     const why = markerStop(f.root) || f.info.stopped;
     if (!why) continue;
     const stopped = why.replace(/^folder stopped: /, "");
-    const hints = stoppedHints(f.folder, why);
+    const hints = stoppedHints(f.folder, why, f.root);
     out.push({ id: f.folder, path: f.root, stopped, hint: hints.join(" ") || null });
   }
   return out;

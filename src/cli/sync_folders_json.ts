@@ -69,7 +69,7 @@ export function foldersJson(
     const unfetchable = a?.unfetchable ?? [];
     const toCome = a === undefined ? 0 : Math.max(0, a.needFiles - unfetchable.length);
     const toComeBytes = a === undefined ? 0 : Math.max(0, a.needBytes - sizeOf(unfetchable));
-    const hints = f.stopped ? stoppedHints(f.folder, f.stopped) : [];
+    const hints = f.stopped ? stoppedHints(f.folder, f.stopped, f.root) : [];
     return {
       id: f.folder,
       state: f.stopped

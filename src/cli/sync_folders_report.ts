@@ -62,7 +62,7 @@ export function reportFolders(
         );
       }
       // The JSON error's hints, as indented lines of the round's report.
-      for (const hint of markerHints(f.folder, f.stopped)) {
+      for (const hint of markerHints(f.folder, f.stopped, f.root)) {
         ctx.out.error(`  ${hint[0].toLowerCase()}${hint.slice(1).replace(/\.$/, "")}`);
       }
       continue;

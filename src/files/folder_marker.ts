@@ -112,8 +112,18 @@ export function assertMarker(root: string, action: string): void {
   }
   throw new MycelError("folder_stopped", action, MARKER_MISSING, {
     value: root,
-    hint: `If the folder is really there, recreate the marker: touch '${root}/${MARKER_NAME}'`,
+    hint: recreateMarkerHint(root),
   });
+}
+
+/**
+ * The way back when only the marker went and the folder is there (a copy
+ * of `dir/*`, a clean-up of dot files). An empty mount point given a marker
+ * so is still no loss: its scan finds every file gone, a mass deletion that
+ * is asked about or held.
+ */
+export function recreateMarkerHint(root: string): string {
+  return `If the folder is really there, recreate the marker: touch '${root}/${MARKER_NAME}'`;
 }
 
 /** The text of the marker `folder add`/`join` write for folder `id`. */

@@ -102,6 +102,8 @@ export async function scanFolders(root: string, o: FolderRoundOptions): Promise<
 export interface FolderOutcome {
   readonly folder: string;
   readonly stopped?: string;
+  /** Where it is synced, when it is stopped (for the marker its hints name). */
+  readonly root?: string;
   readonly apply?: ApplyReport;
   /** Sessions of the file phase that did not sync (unreachable peers and such). */
   readonly sessions: SessionOutcome[];
@@ -173,14 +175,14 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
     const stopped = markerStop(f.root);
     if (stopped !== undefined) {
       await markStopped(home, f, stopped, frontier);
-      out.push({ folder: f.folder, stopped, sessions: [] });
+      out.push({ folder: f.folder, stopped, root: f.root, sessions: [] });
       continue;
     }
     // Stopped by this round's scan (an ignore file that can't be read, say):
     // nothing is applied — without its rules, what they keep could be overwritten.
     const scanned = home.folderLocal.folder(f.folder)?.info.stopped;
     if (scanned) {
-      out.push({ folder: f.folder, stopped: scanned, sessions: [] });
+      out.push({ folder: f.folder, stopped: scanned, root: f.root, sessions: [] });
       continue;
     }
     const holders = folderPeers(home, f.folder);
@@ -211,7 +213,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
     if (apply!.stopped !== undefined) {
       // Its marker went during the round: stopped, as if it had been missing at the start.
       await markStopped(home, f, apply!.stopped, frontier);
-      out.push({ folder: f.folder, stopped: apply!.stopped, apply, sessions });
+      out.push({ folder: f.folder, stopped: apply!.stopped, root: f.root, apply, sessions });
       continue;
     }
     const problemsChanged = await keepList(home, f.folder, apply!.problems, "notWritten");

@@ -100,6 +100,7 @@ async function readScan(
     return {
       ...emptyReport(folder.folder),
       stopped: read.stopped,
+      root: folder.root,
       skipped: [],
       skippedChanged: false,
       caseCollisions: [],

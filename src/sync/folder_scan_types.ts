@@ -50,6 +50,8 @@ export interface ScanReport {
   readonly folder: string;
   /** Why the folder is stopped, if it is. */
   readonly stopped?: string;
+  /** Where it is synced, when it is stopped (for the marker its hints name). */
+  readonly root?: string;
   /** Versions published (files, links, deletions). */
   readonly published: number;
   /** Deletions held back for confirmation. */

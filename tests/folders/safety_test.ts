@@ -42,15 +42,19 @@ Deno.test("a folder whose marker is gone is stopped, and nothing is deleted anyw
   for await (const e of Deno.readDir(ra)) await Deno.remove(join(ra, e.name), { recursive: true });
   // status says so too, in one line with what to do (before: only folder status and doctor did).
   const said = (await a.tmp.ok(["status"])).stdout.split("\n").filter((l) => /^folder: /.test(l));
+  // And, as `folder restore` did alone before, the way back when only the
+  // marker went (a `cp dir/*`, a clean-up of dot files): the folder is there.
+  const recreate =
+    `If the folder is really there, recreate the marker: touch '${ra}/.mycel-folder'`;
   assert.deepEqual(said, [
     `folder: docs at ${ra} stopped: marker missing — disk not mounted, or the folder moved? ` +
-    "If it moved: `mycel folder move docs NEWPATH` (nothing is fetched again).",
+    `If it moved: \`mycel folder move docs NEWPATH\` (nothing is fetched again). ${recreate}`,
   ]);
   assert.deepEqual(await stoppedHere(), [{
     id: "docs",
     path: ra,
     stopped: "marker missing — disk not mounted, or the folder moved?",
-    hint: "If it moved: `mycel folder move docs NEWPATH` (nothing is fetched again).",
+    hint: `If it moved: \`mycel folder move docs NEWPATH\` (nothing is fetched again). ${recreate}`,
   }]);
   // folder status says so at once, before any round (it said "in sync" until one ran).
   type Standing = { name: string; state: string; stopped: string | null };
@@ -69,12 +73,17 @@ Deno.test("a folder whose marker is gone is stopped, and nothing is deleted anyw
   );
   assert.equal(found.length, 1, doctor.stdout);
   assert.match(found[0].detail, /^folder docs at .*: folder stopped: marker missing/);
+  assert.ok(found[0].hint.endsWith(recreate), found[0].hint);
   const r = await syncNow(a);
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(
     r.stderr,
     /folder docs stopped: marker missing — disk not mounted, or the folder moved\?/,
   );
+  assert.ok(r.stderr.includes(`\n  ${recreate[0].toLowerCase()}${recreate.slice(1)}\n`), r.stderr);
+  const scan = await a.tmp.run(["--no-sync", "folder", "scan", "docs"]);
+  assert.equal(scan.code, 1, scan.stderr);
+  assert.ok(scan.stderr.includes(`\nhint: ${recreate}\n`), scan.stderr);
   // Under --json: the peers' outcomes on stdout, the failure as the JSON error on stderr.
   const j = await syncNow(a, ["--json"]);
   assert.equal(j.code, 1, j.stdout + j.stderr);
@@ -84,6 +93,7 @@ Deno.test("a folder whose marker is gone is stopped, and nothing is deleted anyw
   assert.equal(e.code, "folder_stopped", j.stderr);
   assert.match(e.message, /^Cannot sync folder docs: folder stopped: marker missing/);
   assert.match(e.hint, /mycel folder move docs NEWPATH/);
+  assert.ok(e.hint.endsWith(recreate), e.hint);
   await rounds([b, a], 2);
   assert.equal((await listTree(rb)).length, 6, "b lost nothing");
   assert.deepEqual(await listTree(ra), [], "nothing was written into the empty mount point");

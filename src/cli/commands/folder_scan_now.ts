@@ -19,7 +19,7 @@ import { stopLine, stoppedHints } from "../folder_stopped.ts";
 export function scanLine(ctx: CommandContext, r: ScanReport): void {
   if (r.stopped) {
     ctx.out.error(stopLine(r.folder, r.stopped));
-    for (const hint of stoppedHints(r.folder, r.stopped)) ctx.out.error(`hint: ${hint}`);
+    for (const hint of stoppedHints(r.folder, r.stopped, r.root)) ctx.out.error(`hint: ${hint}`);
     return;
   }
   ctx.out.line(
