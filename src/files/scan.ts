@@ -96,7 +96,12 @@ export async function scanFolder(
   const held = new Set<string>(); // names whose file sits in a hold folder beside them
   const holds: string[] = []; // the hold folders themselves
   const renumbered: { path: string; ino: number }[] = [];
-  const stop = new ScanStop(root, options.signal);
+  const progress = options.onProgress;
+  const stop = new ScanStop(
+    root,
+    options.signal,
+    progress && (() => progress({ files: stats.present, bytes: stop.bytesRead })),
+  );
   const reader = new ScanReader(chunker, { changed, skipped, present, stats }, options, stop);
   try {
     await walk();

@@ -132,9 +132,12 @@ export async function chunkFile(
       const n = small ? file.readSync(chunker.space()) : await file.read(chunker.space());
       if (n === null) break;
       chunker.commit(n);
-      if (small) continue;
+      if (small) {
+        stop?.read(n);
+        continue;
+      }
       await chunker.backlog(); // a hashing pool holds a bounded amount
-      stop?.now();
+      stop?.read(n);
     }
     const after = small ? file.statSync() : await file.stat();
     let again: Deno.FileInfo | undefined;

@@ -8,13 +8,19 @@
  * file, which gives the event loop a turn every {@link TURN_MS} of work and
  * throws once the signal fired; a large file's asynchronous reads check
  * between reads (scan_file.ts). Nothing is written by a scan before it
- * ends, so stopping anywhere leaves nothing half done.
+ * ends, so stopping anywhere leaves nothing half done. The same calls count
+ * the bytes read and, every {@link PROGRESS_MS}, let the scan say how far it
+ * is (a terminal's progress line): a scan of a large folder said only
+ * "scanning docs…" for minutes, which read as a hang.
  */
 
 import { interruptedError, type MycelError } from "../errors.ts";
 
 /** Work between two turns of the event loop at most (ms): a stop within about this. */
 export const TURN_MS = 25;
+
+/** How often a scan says how far it is, at most (ms). */
+export const PROGRESS_MS = 200;
 
 /** The error a scan of the folder at `root` stops with. */
 export function scanInterrupted(root: string): MycelError {
@@ -29,16 +35,34 @@ export function scanInterrupted(root: string): MycelError {
 export class ScanStop {
   readonly #signal: AbortSignal | undefined;
   readonly #root: string;
+  readonly #progress: (() => void) | undefined;
   #turned = Date.now();
+  #shown = Date.now();
+  /** Bytes of files read so far by this scan. */
+  bytesRead = 0;
 
-  constructor(root: string, signal: AbortSignal | undefined) {
+  constructor(root: string, signal: AbortSignal | undefined, progress?: () => void) {
     this.#root = root;
     this.#signal = signal;
+    this.#progress = progress;
   }
 
   /** Throw when the signal fired (no turn of the event loop: for asynchronous work). */
   now(): void {
+    this.#tick();
     if (this.#signal?.aborted) throw scanInterrupted(this.#root);
+  }
+
+  /** `n` more bytes of a file read; then as {@link now}. */
+  read(n: number): void {
+    this.bytesRead += n;
+    this.now();
+  }
+
+  #tick(): void {
+    if (this.#progress === undefined || Date.now() - this.#shown < PROGRESS_MS) return;
+    this.#shown = Date.now();
+    this.#progress();
   }
 
   /**
@@ -47,7 +71,10 @@ export class ScanStop {
    * for every entry. Callers: `await stop.check()`.
    */
   check(): Promise<void> | undefined {
-    if (this.#signal === undefined) return undefined;
+    if (this.#signal === undefined) {
+      this.#tick();
+      return undefined;
+    }
     this.now();
     if (Date.now() - this.#turned < TURN_MS) return undefined;
     return this.#turn();

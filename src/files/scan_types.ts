@@ -167,4 +167,9 @@ export interface ScanOptions {
    * middle of a large file, and throws `sync_interrupted` (scan_stop.ts).
    */
   readonly signal?: AbortSignal;
+  /**
+   * Told every 200 ms or so how far the scan is: files seen, bytes read
+   * (scan_stop.ts); for a terminal's progress line.
+   */
+  readonly onProgress?: (p: { files: number; bytes: number }) => void;
 }

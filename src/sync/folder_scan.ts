@@ -44,6 +44,7 @@
  * entry splitting in folder_scan_split.ts.
  */
 
+import { humanBytes, plural } from "../human.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { LocalFolder } from "../storage/sql_folder_local.ts";
 import { versionsOfChanges } from "./folder_scan_changes.ts";
@@ -91,11 +92,22 @@ export async function scanAndPublish(
 async function readScan(
   home: Home,
   folder: LocalFolder,
-  o: ScanPublishOptions,
+  o: ScanPublishOptions & { progress?: (text: string) => void },
 ): Promise<ReadScan | ScanReport> {
   const index = home.folderLocal.index(folder.folder);
   // 1. The disk, against the index (folder_scan_read.ts).
-  const read = await readDisk(home, folder, index, o.signal, o.roundGuard === true);
+  // How far it is, on a terminal: a large folder's first scan takes minutes.
+  const said = o.progress;
+  const read = await readDisk(
+    home,
+    folder,
+    index,
+    o.signal,
+    o.roundGuard === true,
+    said &&
+      ((p) =>
+        said(`scanning ${folder.folder}… ${plural(p.files, "file")}, ${humanBytes(p.bytes)} read`)),
+  );
   if ("stopped" in read) {
     return {
       ...emptyReport(folder.folder),

@@ -16,7 +16,7 @@ import { decodeFileVersion } from "../log/file_version_codec.ts";
 import { chunkSecret } from "../files/chunk_key.ts";
 import { gearSeedFromSecret } from "../files/gear_seed.ts";
 import { scanFolder } from "../files/scan.ts";
-import type { ScanResult } from "../files/scan_types.ts";
+import type { ScanOptions, ScanResult } from "../files/scan_types.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { LoadedIndex, LocalFolder } from "../storage/sql_folder_local.ts";
 import { stoppedInfo } from "../storage/folder_info.ts";
@@ -44,6 +44,7 @@ export async function readDisk(
   index: LoadedIndex,
   signal?: AbortSignal,
   roundGuard = false,
+  onProgress?: ScanOptions["onProgress"],
 ): Promise<DiskRead> {
   const settings = chunkSettings(home, folder.folder);
   let result: ScanResult;
@@ -61,6 +62,7 @@ export async function readDisk(
       // device; another folder synced here is synced on its own.
       ...apartOptions(home, folder),
       signal,
+      onProgress,
     });
   } catch (e) {
     if (!isMycelError(e, "folder_stopped") && !isMycelError(e, "bad_ignore_file")) throw e;
