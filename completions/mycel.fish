@@ -259,7 +259,7 @@ complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcom
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from versions' -l files -d 'list the files under PATH with kept versions and how many each (--json: an object with `files`, where PATH\'s own versions are an array)'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from versions' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from versions' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
-complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from restore' -l version -x -d 'which kept version: its number (1 = newest, the default) or when it was kept (`kept` of `folder versions --json`)'
+complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from restore' -l version -x -d 'which kept version: its number (1 = newest, the default) or when it was kept, as `folder versions` lists it or as `kept` of its --json'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from restore' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from restore' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from restore' -l no-sync -d 'do not contact peers (same as MYCEL_OFFLINE=1)'

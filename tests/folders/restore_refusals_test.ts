@@ -39,11 +39,11 @@ Deno.test("folder restore refuses a stopped folder, a folder in the file's place
     [["a.txt", "--version", "0x1"], 2, /--version takes a number from 1/],
     [["a.txt", "--version", "+1"], 2, /--version takes a number from 1/],
     [["a.txt", "--version", "2"], 2, /there is 1 kept version/],
-    // A time not as --json prints it (no milliseconds) is said to be one.
+    // A time neither as the list shows it nor as --json prints it (no milliseconds) is said to be one.
     [
       ["a.txt", "--version", "2026-11-01T00:00:00Z"],
       2,
-      /--version takes a time as `kept` of `folder versions --json` prints it/,
+      /--version takes a time as `folder versions` lists it \(2026-03-04 05:06:07 \+01:00\) or as `kept` of its --json/,
     ],
   ];
   const before = await state();

@@ -28,8 +28,8 @@ export const folderRestoreCommand: CommandSpec = {
     {
       name: "version",
       value: "N|TIME",
-      help: "which kept version: its number (1 = newest, the default) or when it was kept " +
-        "(`kept` of `folder versions --json`)",
+      help: "which kept version: its number (1 = newest, the default) or when it was kept, " +
+        "as `folder versions` lists it or as `kept` of its --json",
     },
     JSON_FLAG,
   ],

@@ -17,11 +17,28 @@ import { asWord } from "./folder_versions.ts";
 
 /** A `kept` time as `folder versions --json` prints it. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** A time as `folder versions` lists it (human.ts localTime): to the second, with its offset. */
+const LISTED_TIME = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) ([+-]\d{2}:\d{2})$/;
 
-/** What --version asks for: the time a version was kept (`at`), else its number `n` (1 = newest). */
+/**
+ * What --version asks for: a version kept from `at` for `span` ms (a `kept`
+ * time names its millisecond, a listed time its second), else its number
+ * `n` (1 = newest).
+ */
 export interface VersionWanted {
   readonly at: number | undefined;
+  readonly span: number;
   readonly n: number;
+}
+
+/** `given` as a time --version takes: the start of what it names and how long that is (ms). */
+function timeGiven(given: string | undefined): { at: number; span: number } | undefined {
+  if (given === undefined) return undefined;
+  if (ISO_TIME.test(given)) return { at: Date.parse(given), span: 1 };
+  // What the list shows is what a user copies: before, only --json's form was taken.
+  const m = LISTED_TIME.exec(given);
+  const at = m === null ? NaN : Date.parse(`${m[1]}T${m[2]}${m[3]}`);
+  return Number.isFinite(at) ? { at, span: 1000 } : undefined;
 }
 
 /**
@@ -31,7 +48,8 @@ export interface VersionWanted {
 export function versionWanted(given: string | undefined, path: unknown): VersionWanted {
   // A time names one version for good; a number counts from the newest,
   // which a round keeping another version meanwhile shifts.
-  const at = given !== undefined && ISO_TIME.test(given) ? Date.parse(given) : undefined;
+  const time = timeGiven(given);
+  const at = time?.at;
   // Digits only: Number() would take " 1", "1e0", "0x1" and "+1".
   const n = at !== undefined
     ? 0
@@ -42,24 +60,24 @@ export function versionWanted(given: string | undefined, path: unknown): Version
     : NaN;
   if (at === undefined && (!Number.isSafeInteger(n) || n < 1)) {
     // A date not as --json prints it was told "takes a number" (the help says N|TIME).
-    const time = /^\d{4}-/.test(given ?? "");
+    const dated = /^\d{4}-/.test(given ?? "");
     throw new MycelError(
       "bad_version",
       "restore file",
-      time
-        ? "--version takes a time as `kept` of `folder versions --json` prints it " +
-          "(2026-03-04T05:06:07.089Z, UTC)"
+      dated
+        ? "--version takes a time as `folder versions` lists it (2026-03-04 05:06:07 +01:00) " +
+          "or as `kept` of its --json (2026-03-04T04:06:07.089Z)"
         : "--version takes a number from 1",
       {
         value: String(given),
-        hint: `See \`mycel folder versions ${asWord(path)}${time ? " --json" : ""}\` for the ${
-          time ? "times" : "numbers"
+        hint: `See \`mycel folder versions ${asWord(path)}\` for the ${
+          dated ? "times" : "numbers"
         }.`,
         exit: ExitCode.usage,
       },
     );
   }
-  return { at, n };
+  return { at, span: time?.span ?? 1, n };
 }
 
 /**
@@ -109,7 +127,23 @@ export async function pickKept(
     });
   }
   if (at !== undefined) {
-    const i = list.findIndex((v) => v.keptAt === at);
+    const within = (v: KeptVersion) => v.keptAt >= at && v.keptAt < at + wanted.span;
+    const i = list.findIndex(within);
+    if (i >= 0 && list.filter(within).length > 1) {
+      // A listed time is to the second: two versions kept in it, neither is guessed.
+      throw new MycelError(
+        "bad_version",
+        "restore file",
+        `${list.filter(within).length} versions were kept in that second`,
+        {
+          value: given!,
+          hint: `Give its number, or its \`kept\` time from \`mycel folder versions ${
+            asWord(path)
+          } --json\`.`,
+          exit: ExitCode.usage,
+        },
+      );
+    }
     if (i < 0) {
       throw new MycelError("bad_version", "restore file", "no version was kept at that time", {
         value: given!,
