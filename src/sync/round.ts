@@ -35,6 +35,8 @@ export interface RoundOptions {
   now: () => number;
   /** Called with the round's home at its end (a caller reads what it needs without opening it again). */
   finally?: (home: Home) => void;
+  /** Called with the round's home before any peer is met (to compare with what `finally` reads). */
+  start?: (home: Home) => void;
   /** Environment. */
   env: (name: string) => string | undefined;
   /** Read deadline per peer (ms); progress resets it. */
@@ -230,6 +232,7 @@ export async function syncRound(root: string, o: RoundOptions): Promise<SessionO
  * queue, while two handles in one process would wait on each other's lock.
  */
 export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionOutcome[]> {
+  o.start?.(home);
   if (o.addresses) await refreshSelfRecord(home, o.addresses());
   const all = home.view.members()
     .filter((m) =>

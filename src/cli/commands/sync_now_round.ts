@@ -19,6 +19,7 @@ import { reportFolders } from "../sync_folders_report.ts";
 import { foldersJson } from "../sync_folders_json.ts";
 import type { FolderOutcome } from "../../sync/folder_round.ts";
 import { lazyImport } from "../../lazy_import.ts";
+import { type Offer, offerLine, offersIn } from "../new_offers.ts";
 
 /** One `sync now` round, the round guard held (sync.ts took it). */
 export async function syncNow(
@@ -79,13 +80,23 @@ export async function syncNow(
   // The round's view of local state says whether a mesh interface is recorded.
   let mesh: { interface: string } | undefined | "unknown" = "unknown";
   let recovering: { have: number; upTo: number } | undefined;
+  // Folders shared elsewhere that this round brought: said once (new_offers.ts).
+  const tell = !o.json && !o.quiet && !o.push;
+  let offered: Map<string, Offer> | undefined;
+  let newOffers: Offer[] = [];
   const outcomes = await syncRound(homeRoot(ctx), {
     now: ctx.now,
+    start: (home) => {
+      if (tell) offered = offersIn(home);
+    },
     finally: (home) => {
       // After repair, writes wait for this device's own lost entries.
       const upTo = home.local.get("recoverOwnTo");
       const have = home.log.head(home.device)?.seq ?? 0;
       if (upTo !== undefined && have < upTo) recovering = { have, upTo };
+      if (offered !== undefined) {
+        newOffers = [...offersIn(home).values()].filter((x) => !offered!.has(x.id));
+      }
     },
     env: ctx.env,
     timeoutMs: o.timeoutMs,
@@ -139,6 +150,7 @@ export async function syncNow(
   if (!o.json && outcomes.length === 0 && !o.quiet) {
     ctx.out.line("No peers yet: add one with `mycel pair` (or `mycel mesh add-peer`).");
   }
+  for (const offer of newOffers) ctx.out.line(offerLine(offer));
   try {
     // Revoked devices leave this device's WireGuard within the round.
     const { afterRound } = await lazyImport<typeof import("./mesh_after_round.ts")>(
