@@ -12,7 +12,9 @@
  *   (`deletedContent`) and the other version holds that same content: a
  *   mere touch (new mtime, same bytes) on a device that had not seen the
  *   deletion. Then the deletion wins, no copy: the touch is undone.
- *   Two deletions: same content.
+ *   Two deletions: same content (a folder's version, docs/folders.md "Empty
+ *   folders", wins over a plain deletion: a removal racing a folder's
+ *   making keeps the folder).
  * - Otherwise the newer mtime wins; on equal mtimes the larger device key,
  *   then the larger SHA-256 of the encoded version. The loser is kept as
  *   `NAME.sync-conflict-YYYYMMDD-HHMMSS-DEVICE.EXT` beside the path, where
@@ -42,7 +44,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { compareBytes } from "../bytes.ts";
 import { parseDeviceId } from "../log/device_id.ts";
 import { encodeFileVersion } from "../log/file_version_codec.ts";
-import type { FileVersion } from "../log/file_version.ts";
+import { type FileVersion, isDirectoryVersion } from "../log/file_version.ts";
 import { conflictCopyPath } from "./conflict_name.ts";
 import { contentDigest, sameContent } from "./version_content.ts";
 
@@ -119,6 +121,9 @@ export function winnerOf(versions: readonly FileVersion[]): FileVersion {
     if (best === undefined) best = v;
     else if ((v.kind === "deleted") !== (best.kind === "deleted")) {
       if (best.kind === "deleted") best = v;
+    } else if (isDirectoryVersion(v) !== isDirectoryVersion(best)) {
+      // A folder's removal racing its making (or a file put in it) keeps it.
+      if (isDirectoryVersion(v)) best = v;
     } else if (rank(v, best) > 0) best = v;
   }
   // Never undefined: a version is undone only by a deletion, which is not.

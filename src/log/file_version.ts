@@ -10,6 +10,11 @@
  *   it deleted: a version of that same content made concurrently (a mere
  *   touch) loses to it (files/conflict.ts).
  * Every kind carries the device that made it and a version vector.
+ * A folder (directory) is a deletion naming {@link DIRECTORY_MARK} as the
+ * content it deleted ({@link isDirectoryVersion}): the one form every
+ * release that reads `deletedContent` decodes (a kind of its own is refused
+ * by them as a whole entry), and one they take as "no file here", which is
+ * what a folder is to them.
  *
  * The checks a version must pass are here ({@link fileVersionProblem}); its
  * byte form is file_version_codec.ts. Pure.
@@ -68,6 +73,20 @@ export interface DeletedVersion extends VersionBase {
    * override or a folder's need of the name, or by an earlier release).
    */
   readonly deletedContent?: string;
+}
+
+/**
+ * The `deletedContent` of a deletion that says "a folder is here" (one
+ * empty when it was published, docs/folders.md "Empty
+ * folders"): SHA-256 of
+ * "mycel:directory", which no content key (version_content.ts: "f:", "m:",
+ * "l:" …) hashes to, so no touch of a file is ever undone by it.
+ */
+export const DIRECTORY_MARK = "fd6f892ec69fdb18a2731d3df957ea61625a81242a66b78b82e4785eac2f46eb";
+
+/** True when `v` is a folder's version (a deletion naming {@link DIRECTORY_MARK}). */
+export function isDirectoryVersion(v: FileVersion): boolean {
+  return v.kind === "deleted" && v.deletedContent === DIRECTORY_MARK;
 }
 
 /** Any version of a path. */
