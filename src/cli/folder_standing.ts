@@ -117,8 +117,9 @@ export function deviceStandings(
         }
         const row = index.rows.get(w.path);
         const held = row?.version ? decodeFileVersion(row.version) : undefined;
+        // A folder's row (docs/folders.md "Empty folders") holds no file.
         const ok = w.version.kind === "deleted"
-          ? row === undefined
+          ? row === undefined || row.kind === "dir"
           : held !== undefined && sameContent(held, w.version);
         if (ok) continue;
         // Only content to fetch: a deletion or a link needs nobody.

@@ -15,8 +15,11 @@ import type { ScannedFile, ScannedSymlink, ScanResult } from "./scan_types.ts";
 export interface IndexedEntry {
   /** Folder-relative path. */
   readonly path: string;
-  /** What it was. */
-  readonly kind: "file" | "symlink";
+  /**
+   * What it was: a folder has a row only once it was published or placed
+   * as one (docs/folders.md "Empty folders"; its stat fields are 0).
+   */
+  readonly kind: "file" | "symlink" | "dir";
   /** Size in bytes (symlinks: the target's byte length, as lstat reports). */
   readonly size: number;
   /** Modification time, ms. */

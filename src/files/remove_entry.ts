@@ -117,9 +117,15 @@ export async function removeEntry(
  * Folders are not synced: without this, a folder renamed or deleted on
  * another device stayed here as an empty husk. A folder a local save put
  * something into meanwhile stays (rmdir removes only an empty folder, in
- * one step); a link or anything else where a folder was is left alone.
+ * one step); a link or anything else where a folder was is left alone, and
+ * so is a folder `keep` names (one synced as a folder of its own,
+ * sync/folder_apply_dirs.ts).
  */
-export function removeEmptyParents(root: string, removed: readonly string[]): string[] {
+export function removeEmptyParents(
+  root: string,
+  removed: readonly string[],
+  keep: (rel: string) => boolean = () => false,
+): string[] {
   const realRoot = Deno.realPathSync(root);
   const folders = new Set<string>();
   for (const path of removed) {
@@ -129,7 +135,7 @@ export function removeEmptyParents(root: string, removed: readonly string[]): st
   const gone: string[] = [];
   const deepestFirst = [...folders].sort((a, b) => b.split("/").length - a.split("/").length);
   for (const rel of deepestFirst) {
-    if (isInternalPath(rel) || isHeldName(baseName(rel))) continue;
+    if (isInternalPath(rel) || isHeldName(baseName(rel)) || keep(rel)) continue;
     const abs = join(realRoot, rel);
     try {
       // Every folder on the way is a real folder of the root (no link followed).

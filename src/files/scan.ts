@@ -96,6 +96,7 @@ export async function scanFolder(
   const held = new Set<string>(); // names whose file sits in a hold folder beside them
   const holds: string[] = []; // the hold folders themselves
   const renumbered: { path: string; ino: number }[] = [];
+  const emptyDirs: string[] = []; // empty folders without a row
   const progress = options.onProgress;
   const stop = new ScanStop(
     root,
@@ -129,6 +130,15 @@ export async function scanFolder(
         continue;
       }
       names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      // A folder with a row is present as a folder, whatever it holds; an
+      // empty one without is published itself (docs/folders.md "Empty
+      // folders"). Not one holding only ignored names: a folder renamed on
+      // another device stays here for its ignored files, and published it
+      // came back there, empty.
+      if (dir !== "") {
+        if (index.get(dir)?.kind === "dir") present.add(dir);
+        else if (names.length === 0) emptyDirs.push(dir);
+      }
       const subdirs: string[] = [];
       for (const entry of names) {
         const turn = stop.check(); // undefined mostly: no await per entry
@@ -253,15 +263,19 @@ export async function scanFolder(
   assertMarker(root, "scan folder"); // unmounted while we walked: report nothing
   const under = (p: string) => unlisted.some((d) => d === "" || p.startsWith(`${d}/`));
   const deleted: string[] = [];
+  const madeDirs = new Set(emptyDirs);
   for (const p of index.paths()) {
-    if (present.has(p) || held.has(p) || under(p)) continue;
+    // A file that became an empty folder: the folder's version supersedes it.
+    if (present.has(p) || held.has(p) || under(p) || madeDirs.has(p)) continue;
     if (!rules.isIgnored(p, false)) deleted.push(p);
     else if (stillThere(join(root, p))) stats.ignoredKept++;
   }
   changed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  emptyDirs.sort();
   return {
     changed,
     deleted,
+    emptyDirs,
     skipped,
     caseCollisions: findCaseCollisions(present),
     massDelete: index.size > 0 && deleted.length * 2 > index.size,

@@ -51,6 +51,12 @@ export interface ScanResult {
   readonly changed: readonly (ScannedFile | ScannedSymlink)[];
   /** Indexed paths that are gone, in index order. */
   readonly deleted: readonly string[];
+  /**
+   * Empty folders without an index row: each gets a folder version
+   * (docs/folders.md "Empty folders"), in path order. A folder with a row
+   * is present whatever it holds, and called deleted only when gone.
+   */
+  readonly emptyDirs: readonly string[];
   /** Paths left alone: special files, unsyncable names, unreadable or changing files. */
   readonly skipped: readonly SkippedPath[];
   /** Groups of present paths that differ only in case or normalization. */

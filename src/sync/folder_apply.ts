@@ -39,6 +39,7 @@ import { versionId } from "../log/folder_state.ts";
 import { frontierOf } from "./folder_progress.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { LocalFolder } from "../storage/sql_folder_local.ts";
+import { applyDirs, noteFolders } from "./folder_apply_dirs.ts";
 import { applyFiles } from "./folder_apply_files.ts";
 import { writeAfterLate } from "./folder_apply_after_late.ts";
 import { applyLinksAndAdoptions } from "./folder_apply_links.ts";
@@ -65,10 +66,14 @@ export async function applyFolder(
   const paths = () => home.view.folders().paths(id);
   // Before the state is read: no later than what the plan sees (interim records).
   const frontier = frontierOf(home, id);
+  // Paths where a folder may be (folder_apply_dirs.ts), noted as the plan reads them.
+  const folders = new Map<string, readonly { id: string; bytes: Uint8Array }[]>();
   const planNow = () => {
+    folders.clear();
     const planned: FolderPlan = planFolder(
-      withoutIgnored(paths(), ignored),
-      new Map([...index.rows].filter(([p]) => !ignored(p))),
+      noteFolders(withoutIgnored(paths(), ignored), index.rows, folders),
+      // Folder rows are applyDirs' (folder_apply_dirs.ts): nothing at the path to the plan.
+      new Map([...index.rows].filter(([p, r]) => r.kind !== "dir" && !ignored(p))),
       versionId,
     );
     // Only a conflict can be a file moved while edited; where it moved to is
@@ -147,6 +152,10 @@ export async function applyFolder(
   await applyLinksAndAdoptions(s, plan.actions);
   const waiting = new Set(afterLate);
   await removeRest(s, plan.actions, allWrites.filter((a) => !waiting.has(a)));
+  // Folders: made, or removed when empty (folder_apply_dirs.ts).
+  if (s.stopped === undefined) {
+    applyDirs(s, folders, () => withoutIgnored(paths(), ignored), index.rows);
+  }
   // 4. Merges: the disk holds the winner and every copy exists.
   recordMerges(s, plan.actions);
   // 5. What waited for a file removed late (folder_apply_after_late.ts): its name is free now.

@@ -195,7 +195,9 @@ export class ApplySession {
 
 /** What the disk should hold where an index row says so (null: nothing). */
 export const expectedOf = (row: PlanIndexRow | null): ExpectedEntry =>
-  row === null ? null : { kind: row.kind, size: row.size, mtimeMs: row.mtimeMs, ino: row.ino };
+  row === null || row.kind === "dir"
+    ? null
+    : { kind: row.kind, size: row.size, mtimeMs: row.mtimeMs, ino: row.ino };
 
 /** Inline chunks of a version (manifest lists keep the places set when the file was written). */
 export function chunksOfRow(v: FileVersion): ChunkRef[] | undefined {

@@ -48,6 +48,7 @@ import { humanBytes, plural } from "../human.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { LocalFolder } from "../storage/sql_folder_local.ts";
 import { versionsOfChanges } from "./folder_scan_changes.ts";
+import { versionsOfDirs } from "./folder_scan_dirs.ts";
 import { movesOf } from "./folder_scan_moves.ts";
 import { emptyReport, publishScan, type ReadScan } from "./folder_scan_publish.ts";
 import { readDisk } from "./folder_scan_read.ts";
@@ -135,6 +136,18 @@ async function readScan(
       joined: folder.info.lastScan === undefined && folder.info.rejoined !== true,
     },
   );
+  // Folders with nothing synced in them (folder_scan_dirs.ts): published as such.
+  const dirs = versionsOfDirs(
+    folder.folder,
+    index,
+    home.view.folders(),
+    home.device.id,
+    home.now(),
+    result.emptyDirs,
+  );
+  changes.ops.push(...dirs.ops);
+  changes.rows.push(...dirs.rows);
+  changes.skipped.push(...dirs.skipped);
   return {
     folder,
     index,

@@ -12,7 +12,7 @@
 
 import { contentDigest } from "../files/version_content.ts";
 import { decodeFileVersion, encodeFileVersion } from "../log/file_version_codec.ts";
-import type { FileVersion } from "../log/file_version.ts";
+import { type FileVersion, isDirectoryVersion } from "../log/file_version.ts";
 import { builtVvProblem } from "../log/version_vector.ts";
 import type { DeviceId } from "../log/device_id.ts";
 import type { FolderRows } from "../log/folder_state.ts";
@@ -83,8 +83,18 @@ export async function deletionsOf(
   // edit made elsewhere meanwhile still wins). What is left then is moves
   // only: no loss to ask about or hold.
   let forgotten: string[] = [];
+  // A folder kept here though removed elsewhere (it held files not synced,
+  // folder_apply_dirs.ts): its row names the removal; gone now, nothing to say.
+  const kept = deletions.filter((path) => {
+    const v = heldAt(path);
+    return index.rows.get(path)?.kind === "dir" && v !== undefined && !isDirectoryVersion(v);
+  });
+  if (kept.length > 0) {
+    forgotten = kept;
+    deletions = deletions.filter((path) => !kept.includes(path));
+  }
   if (folder.info.rejoined) {
-    forgotten = deletions.filter((path) => !moves.has(path));
+    forgotten = [...forgotten, ...deletions.filter((path) => !moves.has(path))];
     deletions = deletions.filter((path) => moves.has(path));
   }
   const lost = deletions.length - moves.size;

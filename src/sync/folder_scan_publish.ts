@@ -119,7 +119,7 @@ export async function publishScan(
       if (row !== undefined) fl.putIndex(folder.folder, { ...row, ino: r.ino });
     }
     for (const [path, chunks] of locs) fl.setLocs(folder.folder, path, chunks);
-    for (const r of rows) if (r.kind === "symlink") fl.setLocs(folder.folder, r.path, []);
+    for (const r of rows) if (r.kind !== "file") fl.setLocs(folder.folder, r.path, []);
     for (const path of [...deletions, ...forgotten]) fl.dropIndex(folder.folder, path);
     fl.setInfo(folder.folder, { ...fl.folder(folder.folder)!.info, ...scanned });
     return true;

@@ -1,0 +1,148 @@
+/**
+ * @module folder_apply_dirs
+ * The folders of a folder's state (docs/folders.md "Empty folders"), after
+ * the plan's writes and removals (folder_apply.ts): where the winner at a
+ * path is a folder's version, the folder is made (files/place_dir.ts: inside
+ * the synced folder, never through a link) and its index row says it holds
+ * it; where a folder this device holds was removed elsewhere, it is removed
+ * here only when empty. A folder holding what this device does not sync (an
+ * ignored file, a file new here not published yet) stays and is said once:
+ * its row then names the removal, so the next scan neither republishes it
+ * nor calls it deleted. The plan (files/folder_plan.ts) never sees folder
+ * rows: to it a folder is nothing at the path, as to an earlier release.
+ */
+
+import { winnerOf } from "../files/conflict.ts";
+import { makeFolder, removeEmptyFolder } from "../files/place_dir.ts";
+import { removeEmptyParents } from "../files/remove_entry.ts";
+import { ancestors } from "../files/paths.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
+import { DIRECTORY_MARK, isDirectoryVersion } from "../log/file_version.ts";
+import type { IndexRow } from "../storage/sql_folder_local.ts";
+import { bytesEqual, fromHex } from "../bytes.ts";
+import { noteProblem } from "./folder_apply_problems.ts";
+import type { ApplySession } from "./folder_apply_session.ts";
+
+const MARK_TAIL = new Uint8Array([0x58, 0x20, ...fromHex(DIRECTORY_MARK)]);
+
+/** True when `bytes` (an encoded version) may be a folder's: it ends with the mark. */
+function mayBeFolder(bytes: Uint8Array): boolean {
+  return bytes.length > MARK_TAIL.length &&
+    bytesEqual(bytes.subarray(bytes.length - MARK_TAIL.length), MARK_TAIL);
+}
+
+/** The index row of a folder holding the version `bytes`. */
+export function folderRow(path: string, bytes: Uint8Array): IndexRow {
+  return {
+    path,
+    kind: "dir",
+    size: 0,
+    mtimeMs: 0,
+    ino: 0,
+    ctimeMs: 0,
+    exec: false,
+    version: bytes,
+  };
+}
+
+type StatePaths = Iterable<[string, readonly { id: string; bytes: Uint8Array }[]]>;
+
+/**
+ * The state's paths as they go by (to the plan), keeping in `into` those a
+ * folder may be at: a version that may be a folder's, or a folder row here.
+ * The plan reads every path anyway; reading them all again for the few
+ * folders cost a second pass over the folder's versions each round.
+ */
+export function* noteFolders(
+  paths: StatePaths,
+  rows: ReadonlyMap<string, IndexRow>,
+  into: Map<string, readonly { id: string; bytes: Uint8Array }[]>,
+): StatePaths {
+  for (const entry of paths) {
+    const [path, list] = entry;
+    if (rows.get(path)?.kind === "dir" || list.some((v) => mayBeFolder(v.bytes))) {
+      into.set(path, list);
+    }
+    yield entry;
+  }
+}
+
+/**
+ * Make and remove the folders among `candidates` (noteFolders, ignored paths
+ * left out by the caller), given the folder's index as loaded before the
+ * round; `paths` reads the whole state, only when a folder must be kept.
+ */
+export function applyDirs(
+  s: ApplySession,
+  candidates: ReadonlyMap<string, readonly { id: string; bytes: Uint8Array }[]>,
+  paths: () => StatePaths,
+  rows: ReadonlyMap<string, IndexRow>,
+): void {
+  const live = new Set<string>(); // folders the state says are here
+  const removed: string[] = [];
+  let synced: Set<string> | undefined; // folders holding a file or link of the state
+  for (const [path, list] of candidates) {
+    if (list.length === 0) continue;
+    const mine = rows.get(path)?.kind === "dir";
+    const versions = list.map((v) => decodeFileVersion(v.bytes));
+    const winner = winnerOf(versions);
+    const bytes = list[versions.indexOf(winner)].bytes;
+    const row = s.record.rowAfter(path);
+    if (row && row.kind !== "dir") continue; // a file or link still there: the plan's to settle
+    try {
+      if (isDirectoryVersion(winner)) {
+        live.add(path);
+        makeFolder(s.folder.root, path);
+        if (!row?.version || !bytesEqual(row.version, bytes)) {
+          s.record.note({ kind: "row", row: folderRow(path, bytes) });
+          s.report.done++;
+        }
+      } else if (mine && winner.kind === "deleted") {
+        if (row?.version && bytesEqual(row.version, bytes)) continue; // kept once, said once
+        const r = removeEmptyFolder(s.folder.root, path);
+        if (r === "not_empty") {
+          // Its row names the removal: kept, never republished nor deleted by a scan.
+          s.record.note({ kind: "row", row: folderRow(path, bytes) });
+          // Files the folder syncs in it (one put there here while another
+          // device removed it): they keep it everywhere, nothing to say.
+          synced ??= syncedFolders(paths());
+          if (!synced.has(path)) {
+            s.report.problems.push({
+              path,
+              reason: "removed on another device, kept here: it holds files not synced",
+            });
+          }
+          continue;
+        }
+        s.record.note({ kind: "gone", path });
+        if (r === "removed") {
+          s.report.done++;
+          removed.push(path);
+        }
+      }
+      // A file or link that won the name is the plan's: written over the
+      // empty folder, its row replaces the folder's.
+    } catch (e) {
+      noteProblem(s, path, e);
+    }
+  }
+  // The folders a removed one leaves empty go too (made on the way to it
+  // here, they have no version: left, the next scan published them as new).
+  if (removed.length > 0) {
+    removeEmptyParents(s.folder.root, removed, (rel) => live.has(rel) || isFolderRow(s, rel));
+  }
+}
+
+/** The folders above every path whose winner is a file or link. */
+function syncedFolders(paths: Iterable<[string, readonly { bytes: Uint8Array }[]]>): Set<string> {
+  const out = new Set<string>();
+  for (const [path, list] of paths) {
+    if (list.length === 0 || ancestors(path).every((a) => out.has(a))) continue;
+    const versions = list.map((v) => decodeFileVersion(v.bytes));
+    if (winnerOf(versions).kind === "deleted") continue;
+    for (const a of ancestors(path)) out.add(a);
+  }
+  return out;
+}
+
+const isFolderRow = (s: ApplySession, rel: string) => s.record.rowAfter(rel)?.kind === "dir";
