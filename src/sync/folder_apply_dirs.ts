@@ -25,10 +25,17 @@ import type { ApplySession } from "./folder_apply_session.ts";
 
 const MARK_TAIL = new Uint8Array([0x58, 0x20, ...fromHex(DIRECTORY_MARK)]);
 
-/** True when `bytes` (an encoded version) may be a folder's: it ends with the mark. */
+/**
+ * True when `bytes` (an encoded version) may be a folder's: it ends with the
+ * mark. Compared from the last byte, so nearly every other version is told
+ * apart by one (a subarray and a compare per version cost 150–250 ms a
+ * round over 100,000 versions).
+ */
 function mayBeFolder(bytes: Uint8Array): boolean {
-  return bytes.length > MARK_TAIL.length &&
-    bytesEqual(bytes.subarray(bytes.length - MARK_TAIL.length), MARK_TAIL);
+  const n = bytes.length, m = MARK_TAIL.length;
+  if (n <= m) return false;
+  for (let i = 1; i <= m; i++) if (bytes[n - i] !== MARK_TAIL[m - i]) return false;
+  return true;
 }
 
 /** The index row of a folder holding the version `bytes`. */
@@ -58,11 +65,13 @@ export function* noteFolders(
   rows: ReadonlyMap<string, IndexRow>,
   into: Map<string, readonly { id: string; bytes: Uint8Array }[]>,
 ): StatePaths {
+  const dirRows = new Set<string>();
+  for (const [path, row] of rows) if (row.kind === "dir") dirRows.add(path);
   for (const entry of paths) {
-    const [path, list] = entry;
-    if (rows.get(path)?.kind === "dir" || list.some((v) => mayBeFolder(v.bytes))) {
-      into.set(path, list);
-    }
+    const list = entry[1];
+    let maybe = dirRows.size > 0 && dirRows.has(entry[0]);
+    for (let i = 0; !maybe && i < list.length; i++) maybe = mayBeFolder(list[i].bytes);
+    if (maybe) into.set(entry[0], list);
     yield entry;
   }
 }

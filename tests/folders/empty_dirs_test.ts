@@ -136,3 +136,32 @@ Deno.test("a folder version whose path runs through a link here is never made th
   assert.deepEqual([...Deno.readDirSync(outside)], [], "a folder was made through the link");
   assert.ok((await Deno.lstat(join(ra, "ln"))).isSymlink, "the link was replaced");
 });
+
+Deno.test("an empty folder that becomes a file, and a file that becomes an empty folder, arrive as such", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", { seed });
+  await Deno.mkdir(join(ra, "x"));
+  await syncOk(a);
+  await syncOk(b);
+  assert.ok(await isDir(join(rb, "x")));
+  await Deno.remove(join(ra, "x"));
+  await put(ra, "x", "now a file\n");
+  await Deno.remove(join(ra, "g.txt"));
+  await Deno.mkdir(join(ra, "g.txt"));
+  await syncOk(a);
+  const r = await syncOk(b);
+  assert.doesNotMatch(r.stdout + r.stderr, /not written/, r.stdout + r.stderr);
+  assert.equal(await text(rb, "x"), "now a file\n");
+  assert.ok(await isDir(join(rb, "g.txt")), "g.txt is not a folder on b");
+  // Nothing goes back and forth afterwards.
+  for (const d of [a, b]) {
+    const scan = await d.tmp.json<{ published: number }[]>([
+      "--no-sync",
+      "folder",
+      "scan",
+      "--json",
+    ]);
+    assert.equal(scan[0].published, 0, `${d.name} published again`);
+  }
+});
