@@ -13,6 +13,9 @@ import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { type OnDisk, onDisk } from "../../src/files/disk_state.ts";
 import { type IndexedEntry, MemoryFileIndex } from "../../src/files/file_index.ts";
+
+/** A file's index row (a folder's row is never moved as a file). */
+type FileRow = IndexedEntry & { kind: "file" };
 import { moveFile } from "../../src/files/move_file.ts";
 import { scanFolder } from "../../src/files/scan.ts";
 import { MARKER_NAME } from "../../src/files/folder_layout.ts";
@@ -63,7 +66,7 @@ Deno.test("a write landing while a file is moved is not recorded as the version 
 });
 
 /** The row a move gives the index, as the next scan finds it. */
-function rowOf(path: string, at: OnDisk): IndexedEntry {
+function rowOf(path: string, at: OnDisk): FileRow {
   return {
     path,
     kind: "file",
@@ -89,7 +92,7 @@ Deno.test("a file rewritten since its index row, size and time put back, is move
   const root = Deno.realPathSync(f.root);
   await f.write("a.txt", "one\n");
   const st = onDisk(join(root, "a.txt"))!;
-  const indexed: IndexedEntry = { path: "a.txt", ...st, kind: "file", racy: false };
+  const indexed: FileRow = { path: "a.txt", ...st, kind: "file", racy: false };
   // Deno gives ctime in whole seconds: the rewrite comes in a later one.
   await sleep(st.ctimeMs + 1100 - Date.now());
   Deno.writeTextFileSync(join(root, "a.txt"), "two\n"); // in place: same inode
@@ -112,7 +115,7 @@ Deno.test("a same-size write landing between a move and its time being set keeps
   const root = Deno.realPathSync(f.root);
   await f.write("a.txt", "one\n");
   const st = onDisk(join(root, "a.txt"))!;
-  const indexed: IndexedEntry = { path: "a.txt", ...st, kind: "file", racy: false };
+  const indexed: FileRow = { path: "a.txt", ...st, kind: "file", racy: false };
   const moved = join(root, "b.txt");
   await sleep(20); // file times come from a clock of a few ms ticks: the write's is another
   const removeSync = Deno.removeSync;
@@ -140,7 +143,7 @@ Deno.test("a same-size write landing between a move and its time being set keeps
 });
 
 /** The index's view of `rel` in `root` now, as a move's source. */
-function indexedAt(root: string, rel: string): IndexedEntry {
+function indexedAt(root: string, rel: string): FileRow {
   return { path: rel, ...onDisk(join(root, rel))!, kind: "file", racy: false };
 }
 
