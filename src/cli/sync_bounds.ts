@@ -20,14 +20,17 @@ import type { SessionTuning } from "../sync/session_bounds.ts";
  * sides: a single checkpoint's limit for a peer that takes parts (and the
  * size of each part), so tests send a checkpoint in parts without 64 MiB of
  * state; the slowest rate such parts may come at (the same names pairing
- * reads: sync/pairing_attempt.ts PART_KNOB, pairing_state_time.ts); and a
+ * reads: sync/pairing_attempt.ts PART_KNOB, pairing_state_time.ts); a
  * pause (ms) holding up the cut after each part, standing in for a slow
- * device's cut (storage/parts_spool.ts).
+ * device's cut (storage/parts_spool.ts); and the entries after which a
+ * session's sending stops short (exchange_send.ts `stallAfter`), so a test
+ * can kill a sender that is surely mid-transfer.
  */
 const TEST_KNOBS = {
   partBytes: "MYCEL_TEST_CHECKPOINT_BYTES",
   stateRate: "MYCEL_TEST_STATE_RATE",
   cutPauseMs: "MYCEL_TEST_CUT_PAUSE_MS",
+  stallAfter: "MYCEL_TEST_SEND_STALL",
 };
 
 /** Parse a `--timeout SECONDS` value (default `fallback`). */
@@ -66,11 +69,13 @@ export function sessionTuning(env: (name: string) => string | undefined): Sessio
   const partBytes = read(TEST_KNOBS.partBytes, 64 << 20);
   const stateRate = read(TEST_KNOBS.stateRate, 1 << 30);
   const cutPauseMs = read(TEST_KNOBS.cutPauseMs, 60_000);
+  const stallAfter = read(TEST_KNOBS.stallAfter, 1 << 30);
   return {
     ...(budget === undefined ? {} : { budget }),
     ...(partBytes === undefined ? {} : { partBytes }),
     ...(stateRate === undefined ? {} : { stateRate }),
     ...(cutPauseMs === undefined ? {} : { cutPauseMs }),
+    ...(stallAfter === undefined ? {} : { stallAfter }),
     ...(deadline === undefined ? {} : { sessionTimeoutMs: deadline * 1000 }),
   };
 }

@@ -103,6 +103,7 @@ export async function sendLacking(c: SendContext): Promise<void> {
       await batches.add(e);
       n++;
       fromRanges++;
+      if (fromRanges === o.stallAfter) await stall(batches);
     }
     if (n < r.upTo - r.after) w.gap = true;
     if (r.upTo === w.upTo && !w.gap) result.sentUpTo.set(r.author, r.upTo);
@@ -119,6 +120,12 @@ export async function sendLacking(c: SendContext): Promise<void> {
     }
   }
   await batches.flush();
+}
+
+/** Test only (ExchangeOptions `stallAfter`): send what is gathered, then never go on. */
+async function stall(batches: Batches): Promise<never> {
+  await batches.flush();
+  return await new Promise<never>(() => {});
 }
 
 async function sendCheckpoint(c: SendContext): Promise<void> {

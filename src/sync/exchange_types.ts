@@ -57,6 +57,14 @@ export interface ExchangeOptions {
    * device's cut does.
    */
   cutPauseMs?: number;
+   * Test only (MYCEL_TEST_SEND_STALL): once this many entries of the ranges
+   * went out, sending stops there and waits for ever (until the process or
+   * the session's deadline ends it). A kill of the sender then lands
+   * mid-transfer for sure: without it, what the sender already handed to
+   * the socket buffers (megabytes on loopback) still reaches the peer after
+   * the kill, and a backlog of that size could arrive whole.
+   */
+  stallAfter?: number;
   /** Entries received so far (progress display). */
   onReceived?: (count: number) => void;
   /** The peer's first message arrived: it proved a live session. */

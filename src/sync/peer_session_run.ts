@@ -112,6 +112,7 @@ export async function exchangeOn(
     ...(limits.partBytes === undefined ? {} : { partBytes: limits.partBytes }),
     ...(limits.stateRate === undefined ? {} : { stateRate: limits.stateRate }),
     ...(limits.cutPauseMs === undefined ? {} : { cutPauseMs: limits.cutPauseMs }),
+    ...(limits.stallAfter === undefined ? {} : { stallAfter: limits.stallAfter }),
     ...(limits.abilities === undefined ? {} : { abilities: limits.abilities }),
     onReceived: limits.onReceived,
     onHi: onLive,

@@ -67,6 +67,8 @@ export interface SessionLimits {
   stateRate?: number;
   /** Test only: a pause after each part cut for the peer (ExchangeOptions). */
   cutPauseMs?: number;
+  /** Test only: entries after which sending stops short (ExchangeOptions). */
+  stallAfter?: number;
   /** What our `hi` says we take (tests give 0 to act as an earlier release). */
   abilities?: number;
   /** Entries received so far, for progress display. */

@@ -28,6 +28,8 @@ export interface SessionTuning {
   stateRate?: number;
   /** Test only (MYCEL_TEST_CUT_PAUSE_MS): a pause after each part cut, a slow device's cut. */
   cutPauseMs?: number;
+  /** Test only (MYCEL_TEST_SEND_STALL): entries after which sending stops short (ExchangeOptions). */
+  stallAfter?: number;
   /** Test only (no variable): what our `hi` says we take; 0 acts as an earlier release does. */
   abilities?: number;
 }
@@ -57,6 +59,7 @@ export function limitsFor(
     ...(tuning.partBytes === undefined ? {} : { partBytes: tuning.partBytes }),
     ...(tuning.stateRate === undefined ? {} : { stateRate: tuning.stateRate }),
     ...(tuning.cutPauseMs === undefined ? {} : { cutPauseMs: tuning.cutPauseMs }),
+    ...(tuning.stallAfter === undefined ? {} : { stallAfter: tuning.stallAfter }),
     ...(tuning.abilities === undefined ? {} : { abilities: tuning.abilities }),
   };
 }
