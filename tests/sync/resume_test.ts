@@ -128,9 +128,15 @@ async function killMidTransfer(victim: Victim): Promise<void> {
   // Both homes still load and hold no fork.
   for (const d of [big, small]) assert.deepEqual((await d.status()).forks, []);
 
-  // The next round: exactly what is missing, then both agree.
+  // The next round: exactly what is missing, then both agree. Its read
+  // deadline is a minute: the sender hands the rest to the socket buffers
+  // (megabytes), then waits for the ack, which the receiver sends only once
+  // it took all of that in; on a loaded machine (a receiver taking in
+  // about 1 MB/s) that passed 10 s, and the round failed "no data within
+  // 10s" with every entry delivered.
   if (small.server === undefined) await small.serve();
-  const next = await big.syncAll();
+  const next = await big.syncNow([], 60);
+  assert.equal(next.result.code, 0, describe(["sync", "now"], next.result));
   assert.equal(next.of(small).sent, total - kept, "the next round resumes, it does not restart");
   assert.equal(held(small.home, big.id), total);
   await devs.assertConverged();
