@@ -57,6 +57,7 @@ export interface ExchangeOptions {
    * device's cut does.
    */
   cutPauseMs?: number;
+  /**
    * Test only (MYCEL_TEST_SEND_STALL): once this many entries of the ranges
    * went out, sending stops there and waits for ever (until the process or
    * the session's deadline ends it). A kill of the sender then lands
