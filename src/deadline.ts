@@ -13,8 +13,8 @@
 
 import { interruptedError, MycelError } from "./errors.ts";
 
-/** The longest delay `setTimeout` honours (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The longest delay `setTimeout` honours (about 24.8 days; past it, it fires at once). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** `1500` → `"1.5s"`: how timeouts are shown in messages. */
 export function seconds(ms: number): string {

@@ -37,6 +37,7 @@ import { SyncSession } from "../protocol/sync_session.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { SecureChannel } from "../transport/secure_channel.ts";
 import { settledIn } from "./acks.ts";
+import { PatientReceive } from "./patient_receive.ts";
 import { receiveAll } from "./exchange_receive.ts";
 import { sendLacking } from "./exchange_send.ts";
 import { peerStopped } from "./exchange_stop.ts";
@@ -55,9 +56,15 @@ export async function runExchange(
   o: ExchangeOptions,
 ): Promise<ExchangeResult> {
   const session = new SyncSession(o.abilities ?? OUR_ABILITIES);
-  const send = (msg: SyncMessage) => channel.send(encodeSyncMessage(msg));
-  const receive = async (ms = o.readTimeoutMs): Promise<SyncMessage> => {
-    const raw = await channel.receive(ms);
+  // A read's deadline counts from the last sign of life and grows with what
+  // the peer may still be taking in before it answers (patient_receive.ts).
+  const patient = new PatientReceive(channel, o.readTimeoutMs);
+  const send = async (msg: SyncMessage) => {
+    await channel.send(encodeSyncMessage(msg));
+    patient.sent();
+  };
+  const receive = async (ms?: number): Promise<SyncMessage> => {
+    const raw = ms === undefined ? await patient.receive() : await channel.receive(ms);
     if (raw === null) {
       throw new MycelError(
         "connection_closed",

@@ -63,3 +63,25 @@ export function limitsFor(
     ...(tuning.abilities === undefined ? {} : { abilities: tuning.abilities }),
   };
 }
+
+/**
+ * The slowest a peer is assumed to take in what we sent (bytes/s), and the
+ * most that can be on its way to it unread (bytes): both sockets' buffers
+ * (Linux lets a loopback receive buffer grow to 32 MiB) and its read-ahead.
+ */
+const SLOWEST_TAKE = 512 * 1024;
+const MOST_IN_FLIGHT = 64 * 1024 * 1024;
+
+/**
+ * How much longer than its read deadline (ms) a peer may stay silent once
+ * we have sent it `sentBytes` in this session: it stores what it received
+ * before it says anything more (its `ack` comes once, after all of it), and
+ * what we sent may still be in the socket buffers, unread. Before, a
+ * receiver that took longer than the read deadline over the last buffered
+ * megabytes failed the round ("no data within 10s") although every entry
+ * arrived. Bounded by what can be in flight, so a silent peer is still
+ * dropped: at most about 2 minutes later.
+ */
+export function unreadGraceMs(sentBytes: number): number {
+  return Math.ceil(Math.min(sentBytes, MOST_IN_FLIGHT) / SLOWEST_TAKE * 1000);
+}

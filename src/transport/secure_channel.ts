@@ -104,6 +104,11 @@ export class SecureChannel {
     return new Uint8Array(this.#identity.handshakeHash);
   }
 
+  /** Where the peer is (an address, for error values), if known. */
+  get peer(): string | undefined {
+    return this.#conn.peer;
+  }
+
   /** Wire bytes sent through the channel (frame headers and tags included). */
   get bytesSent(): number {
     return this.#sent;
