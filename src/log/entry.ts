@@ -118,6 +118,36 @@ export async function createEntry(
   signer: Signer,
   fields: { seq: number; prev: Uint8Array | null; hlc: Hlc; ops: readonly Op[] },
 ): Promise<SignedEntry> {
+  const body = entryBody(signer, fields);
+  const entry = signedEntry(body, await signer.sign(concatBytes(CONTEXT, body)));
+  // WebCrypto signs even with a mismatched key pair; never publish an entry
+  // nobody could verify.
+  if (!(await verifyEntrySignature(entry))) {
+    throw new MycelError("bad_key", "sign log entry", "the device's key pair does not match", {
+      hint: "The key file is damaged; restore it from a backup or re-pair this machine.",
+    });
+  }
+  return entry;
+}
+
+/**
+ * {@link createEntry} without a turn of the event loop: for a home's own
+ * entries, signed inside its write transaction (sign_now.ts, which refuses
+ * a key pair whose halves do not match).
+ */
+export function createEntryNow(
+  signer: { readonly publicKey: Uint8Array; signNow(message: Uint8Array): Uint8Array },
+  fields: { seq: number; prev: Uint8Array | null; hlc: Hlc; ops: readonly Op[] },
+): SignedEntry {
+  const body = entryBody(signer, fields);
+  return signedEntry(body, signer.signNow(concatBytes(CONTEXT, body)));
+}
+
+/** The body of an entry to sign, refused when too large. */
+function entryBody(
+  signer: { readonly publicKey: Uint8Array },
+  fields: { seq: number; prev: Uint8Array | null; hlc: Hlc; ops: readonly Op[] },
+): Uint8Array {
   // A change of more ops than any device decodes (a large `config import`)
   // is refused as too large, as one of too many bytes is: it was signed
   // first, then refused by our own decoder as a malformed entry.
@@ -147,18 +177,14 @@ export async function createEntry(
     }
     throw e;
   }
-  const signature = await signer.sign(concatBytes(CONTEXT, body));
+  return body;
+}
+
+/** The entry of `body` signed with `signature`, checked as a peer would decode it. */
+function signedEntry(body: Uint8Array, signature: Uint8Array): SignedEntry {
   const bytes = encodeCbor([body, signature]);
   if (bytes.length > MAX_ENTRY_BYTES) throw tooLarge(`${bytes.length} bytes`);
-  const entry = decodeSignedEntry(bytes);
-  // WebCrypto signs even with a mismatched key pair; never publish an entry
-  // nobody could verify.
-  if (!(await verifyEntrySignature(entry))) {
-    throw new MycelError("bad_key", "sign log entry", "the device's key pair does not match", {
-      hint: "The key file is damaged; restore it from a backup or re-pair this machine.",
-    });
-  }
-  return entry;
+  return decodeSignedEntry(bytes);
 }
 
 function malformed(reason: string, cause?: unknown): MycelError {

@@ -132,10 +132,12 @@ export class Home extends HomeView {
   /**
    * Change the home: `fn` runs inside one write transaction and everything it
    * does is kept together, or nothing is (disk full, read-only, a throw).
+   * `signs`: `fn` commits this device's changes, so the keys are read before
+   * the transaction begins (home_writes.ts), not while it holds the home.
    */
   write<T>(
     fn: (w: HomeWriter) => Promise<T> | T,
-    o: { refetchable?: boolean } = {},
+    o: { refetchable?: boolean; signs?: boolean } = {},
   ): Promise<T> {
     return this.#writes.write(fn, o);
   }

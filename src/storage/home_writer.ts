@@ -12,7 +12,8 @@ import { MycelError } from "../errors.ts";
 import type { Checkpoint } from "../log/checkpoint.ts";
 import type { PartedHead } from "../log/checkpoint_parts_decode.ts";
 import type { DeviceKey } from "../log/device_key.ts";
-import { createEntry, type SignedEntry } from "../log/entry.ts";
+import type { DeviceKeys } from "../log/identity.ts";
+import { createEntryNow, type SignedEntry } from "../log/entry.ts";
 import { foldEntry } from "../log/fold.ts";
 import { Ingest, type IngestResult, needsRefold } from "../log/ingest.ts";
 import type { Op } from "../log/ops.ts";
@@ -26,6 +27,24 @@ import type { SqlFolderLocal } from "./sql_folder_local.ts";
 import { ingestTarget } from "./ingest_target.ts";
 import type { WriterParts } from "./writer_parts.ts";
 import { lazyImport } from "../lazy_import.ts";
+
+/** sign_now.ts, once loaded: then at hand with no turn of the event loop. */
+let signing: typeof import("../log/sign_now.ts") | undefined;
+
+function loadSigning(): Promise<typeof import("../log/sign_now.ts")> {
+  return lazyImport<typeof import("../log/sign_now.ts")>(
+    new URL("../log/sign_now.ts", import.meta.url),
+  );
+}
+
+/**
+ * Make signing with `keys` ready before a transaction begins (home_writes.ts):
+ * the code loaded and the curve's tables built (sign_now.ts `ready`).
+ */
+export async function readySigning(keys: DeviceKeys): Promise<void> {
+  signing ??= await loadSigning();
+  signing.nowSigner(keys).ready(); // a mismatch is refused when a commit signs
+}
 
 /** One transaction's worth of changes. */
 export class HomeWriter {
@@ -81,10 +100,12 @@ export class HomeWriter {
         },
       );
     }
-    const { Signer } = await lazyImport<typeof import("../log/identity.ts")>(
-      new URL("../log/identity.ts", import.meta.url),
-    );
-    const entry = await createEntry(new Signer(await this.#p.keys()), {
+    // Signed with no turn of the event loop (sign_now.ts): this transaction
+    // holds the home, and what else the process does meanwhile (a fetch)
+    // must not run inside it. Loaded and readied before it began, by a
+    // write that said it signs (home_writes.ts); otherwise here, as before.
+    signing ??= await loadSigning();
+    const entry = createEntryNow(signing.nowSigner(await this.#p.keys()), {
       seq: (head?.seq ?? 0) + 1,
       prev: head?.hash ?? null,
       hlc: this.#p.clock.now(this.#p.now()),

@@ -35,7 +35,7 @@ export class HomeWrites {
   /** See {@link Home.write}. */
   write<T>(
     fn: (w: HomeWriter) => Promise<T> | T,
-    o: { refetchable?: boolean } = {},
+    o: { refetchable?: boolean; signs?: boolean } = {},
   ): Promise<T> {
     if (!this.#writable) {
       return Promise.reject(
@@ -44,8 +44,26 @@ export class HomeWrites {
     }
     return this.#queue(async () => {
       await this.#takeHeld();
+      if (o.signs && !o.refetchable) await this.#readySigning();
       return this.#write(fn, o.refetchable ?? false);
     });
+  }
+
+  /**
+   * For a write that `signs`, signing made ready before its transaction
+   * begins: the keys read (a key file, a keyring tool, a passphrase), the
+   * code loaded and the curve's tables built (sign_now.ts `ready`, some
+   * 50 ms the first time in a process) — all of which would otherwise hold
+   * the home's write lock, the event loop running this process's other
+   * work meanwhile. Other writes read no keys: one that signs nothing (a
+   * served session's bookkeeping) never needs them.
+   */
+  async #readySigning(): Promise<void> {
+    const keys = await this.#source.keys();
+    const { readySigning } = await lazyImport<typeof import("./home_writer.ts")>(
+      new URL("./home_writer.ts", import.meta.url),
+    );
+    await readySigning(keys);
   }
 
   /**

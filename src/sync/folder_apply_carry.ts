@@ -77,6 +77,6 @@ export async function carryEdits(
     }
     out.carried.push(pair);
   }
-  if (ops.length > 0) await home.write((w) => commitSplit(w, ops));
+  if (ops.length > 0) await home.write((w) => commitSplit(w, ops), { signs: true });
   return out;
 }

@@ -148,6 +148,10 @@ export class ApplyRecord {
     await Promise.all([...dirs].map(syncDir));
     const ops: [Op, number][] = [];
     let progress = 0;
+    // Keys read before the transaction when it publishes (home_handle.ts `signs`).
+    const signs = batch.some((d) =>
+      d.kind === "progress" || d.kind === "publish" || (d.kind === "row" && d.publish)
+    );
     await this.#home.write(async (w) => {
       const f = w.folderLocal;
       for (const d of batch) {
@@ -181,7 +185,7 @@ export class ApplyRecord {
         }
       }
       await commitSplit(w, ops);
-    });
+    }, { signs });
     return ops.length - progress;
   }
 }

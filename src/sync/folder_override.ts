@@ -110,7 +110,7 @@ export async function overrideFolder(
       for (const r of p.rows) w.folderLocal.putIndex(folder, r);
     }
     return result(p);
-  });
+  }, { signs: true });
 }
 
 /** The versions an override publishes and the index rows that then describe the disk. */

@@ -70,7 +70,7 @@ export async function publishProgress(
   await home.write(async (w) => {
     await w.commit([{ type: "folder.progress", folder: f.folder, progress: p }]);
     w.folderLocal.setInfo(f.folder, { ...now.info, published: text });
-  });
+  }, { signs: true });
 }
 
 /** Record why `f` is stopped (its path lists dropped: stoppedInfo) and publish it. */

@@ -123,7 +123,7 @@ export async function publishScan(
     for (const path of [...deletions, ...forgotten]) fl.dropIndex(folder.folder, path);
     fl.setInfo(folder.folder, { ...fl.folder(folder.folder)!.info, ...scanned });
     return true;
-  });
+  }, { signs: ops.length > 0 });
   if (!recorded) return undefined;
   return {
     ...emptyReport(folder.folder),

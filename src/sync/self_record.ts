@@ -153,7 +153,7 @@ async function refreshSelf(
       await w.commit([{ type: "device.update", device: home.device, fields: change.fields }]);
     }
     if (change.auto) w.setLocal("autoEndpoints", change.auto);
-  });
+  }, { signs: Object.keys(change.fields).length > 0 });
   return change;
 }
 

@@ -13,6 +13,7 @@ import { isMycelError } from "../../src/errors.ts";
 import { decodeCbor, encodeCbor } from "../../src/log/cbor.ts";
 import {
   createEntry,
+  createEntryNow,
   decodeSignedEntry,
   hashEntryBytes,
   MAX_COUNTER,
@@ -23,6 +24,7 @@ import {
 } from "../../src/log/entry.ts";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import { Signer } from "../../src/log/identity.ts";
+import { NowSigner, nowSigner } from "../../src/log/sign_now.ts";
 import { encodeOp, type Op } from "../../src/log/ops.ts";
 import { assertMycelError, assertRejectsMycel } from "../helpers/assert.ts";
 import {
@@ -201,6 +203,22 @@ Deno.test("createEntry() refuses a signer whose key halves do not match (bad_key
     });
   }, "bad_key");
   assert.equal(made, undefined);
+});
+
+Deno.test("createEntryNow() makes the very bytes createEntry() makes, and refuses a mismatched signer", async () => {
+  // A home signs its own entries this way (inside its write transaction);
+  // Ed25519 is deterministic, so every release verifies them as before.
+  const fields = { seq: 3, prev: HASH, hlc: { wall: T0, counter: 7, node: "" }, ops: [APP] };
+  const now = createEntryNow(nowSigner(keysA), fields);
+  assert.deepEqual(now.bytes, (await createEntry(A, fields)).bytes);
+  assert.ok(await verifyEntrySignature(now));
+  const mixed = new NowSigner({ signPrivate: keysA.signPrivate, signPublic: keysB.signPublic });
+  assertMycelError(() => createEntryNow(mixed, fields), "bad_key");
+  assertMycelError(
+    () =>
+      createEntryNow(nowSigner(keysA), { ...fields, ops: Array(MAX_OPS_PER_ENTRY + 1).fill(APP) }),
+    "entry_too_large",
+  );
 });
 
 Deno.test("an entry made with a mismatched signer never verifies", async () => {
