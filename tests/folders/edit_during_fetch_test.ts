@@ -83,7 +83,7 @@ async function editDuringFetch(devs: Devices, seed: number, editWins: boolean) {
   const p = b.tmp.spawn(["sync", "now", "--timeout", "10"], { timeoutMs: 180_000 });
   let r;
   try {
-    const stopped = await stopWhileFetching(rb, p.pid);
+    const stopped = await stopWhileFetching(rb, p.pid, b.home);
     assert.ok(stopped, `b was fetching when stopped:\n${p.stdout}${p.stderr}`);
     try {
       await put(rb, "big.bin", mine);

@@ -184,7 +184,7 @@ Deno.test("a progress record published midway says nothing of versions that came
   const p = b.tmp.spawn(["sync", "now", "--timeout", "10"], { timeoutMs: 180_000 });
   try {
     // b's round has planned (it writes big.bin) and recorded no transfer yet.
-    assert.ok(await stopWhileFetching(rb, p.pid), `b fetching:\n${p.stdout}${p.stderr}`);
+    assert.ok(await stopWhileFetching(rb, p.pid, b.home), `b fetching:\n${p.stdout}${p.stderr}`);
     try {
       assert.equal(transferCount(b.home), 0, "stopped before b's first transfer row");
       // Meanwhile a's round hands b's server a new file: in b's state, not in its round's plan.
