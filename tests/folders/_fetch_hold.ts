@@ -5,8 +5,8 @@
  * there while a test edits the file it fetches (local_edit_test,
  * edit_during_fetch_test) or looks at what the devices say meanwhile
  * (status_fetched_test). Stopped only where it holds no write transaction
- * of its home: a process stopped inside one (a few ms in a round, each
- * transfer recorded) keeps every other process of the home — its
+ * of its home: a process stopped inside one (each transfer recorded, for
+ * milliseconds to tens of them) keeps every other process of the home — its
  * `sync serve`, which the test's other device then syncs with — waiting on
  * the lock, and that device's round fails after its 10 s deadline. A real
  * round is slow in its network waits and disk writes, which hold no lock

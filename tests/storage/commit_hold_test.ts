@@ -5,8 +5,9 @@
  * fetch just received to decrypt, hash and write, a timer) runs before the
  * transaction begins or after it commits, never inside it. Signing waited
  * for WebCrypto's answer through the event loop, so a `sync now` recording
- * a transfer mid-fetch held the lock while it went on fetching (measured:
- * 66–120 ms for a transaction whose own work takes under 5), and a
+ * a transfer mid-fetch held the lock while it went on fetching (measured
+ * on a loaded machine: the first transfer's record 31–152 ms, 9–39 since),
+ * and a
  * `sync serve` of the same home waited for it: a peer's session there got
  * nothing for that long, and for its whole 10 s deadline when the process
  * was stopped (Ctrl-Z) in that window. Another process asks for the lock
