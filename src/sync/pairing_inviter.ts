@@ -7,8 +7,9 @@
  * the code checks that follow are one at a time, since a wrong code costs
  * one of three attempts. After those, or after the code expires, late
  * attempts are told why for a short while before the listener closes.
- * A code spent (the joiner admitted) closes the listening socket at once:
- * only connections already waiting are still told "code already used".
+ * A code spent (the joiner admitted) stops the listener at once (what the
+ * kernel already accepted is taken first): only connections already there
+ * are still told "code already used", each before it is closed.
  * Once both people confirmed the verification string, the joiner is admitted
  * (a signed entry) and gets the mesh's whole state as a signed checkpoint.
  */
@@ -49,8 +50,9 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
       o.log(`pairing attempt failed: ${(e as Error).message}`);
       throw e;
     });
+  const accepting = new PairingListener(listener);
   const incoming = new PairingOpenings(
-    new PairingListener(listener),
+    accepting,
     (conn) => openAttempt(conn, secret, keys, o.log),
     () => ended !== undefined,
   );
@@ -87,7 +89,9 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
         await refuse(connOf(conn), refusalNow());
         continue;
       }
-      const result = await attempt(root, conn, o, () => failures, () => listener.close());
+      const result = await attempt(root, conn, o, () => failures, () => {
+        void accepting.stopAccepting();
+      });
       if (result === "wrong") {
         failures++;
         if (failures >= MAX_ATTEMPTS) {
@@ -105,7 +109,11 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
       }
     }
   } finally {
-    await incoming.close();
+    // A code that ended (used, expired, cancelled) is said to every
+    // connection still open, a joiner between its hello and its code check
+    // say, which is closed once it read it; cut off, it heard a reset.
+    const tell = ended !== undefined && !o.signal.aborted;
+    await incoming.close(tell ? encodeRefusal(refusalNow()) : undefined);
   }
 }
 

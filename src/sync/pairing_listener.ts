@@ -10,9 +10,20 @@
  * closed to make room for a new one; beyond the per-source cap a connection
  * is closed at once. Connections that presented a frame queue in arrival
  * order for the inviter (pairing_opening.ts).
+ *
+ * Ending takes care not to reset a joiner: a socket closed with bytes unread
+ * (or closed before bytes the peer is sending arrive), or a listening socket
+ * closed with connections still in the kernel's accept queue, makes the
+ * kernel send RST, and the joiner lost the "code already used" written just
+ * before it ("the peer reset the connection", 1 run in 3 of two joiners on
+ * one code). So {@link PairingListener.stopAccepting} takes what the kernel
+ * already holds before closing the listening socket, and
+ * {@link PairingListener.close} can tell every connection still open why
+ * (the farewell) and close each once it has read it.
  */
 
 import { MAX_CONCURRENT, MAX_PER_SOURCE } from "../protocol/connection_limits.ts";
+import { pause } from "../deadline.ts";
 import { ConnectionSlots } from "../transport/connection_slots.ts";
 import { FrameConn } from "../transport/frame_conn.ts";
 import type { TcpListener } from "../transport/tcp_listener.ts";
@@ -20,6 +31,17 @@ import { WaitQueue } from "../transport/wait_queue.ts";
 
 /** How long a connection may take to present its first frame (it costs no attempt). */
 export const HELLO_MS = 5_000;
+
+/** How long connections still open at the end may take to read the farewell and hang up (ms). */
+export const FAREWELL_MS = 1_000;
+
+/**
+ * Stopping, the listening socket is closed once no connection was accepted
+ * for DRAIN_QUIET_MS (at most DRAIN_MAX_MS): the event loop turns, and
+ * connections the kernel completed meanwhile are accepted, not reset.
+ */
+const DRAIN_QUIET_MS = 25;
+const DRAIN_MAX_MS = 250;
 
 /** A connection that presented its first frame. */
 export interface Presented {
@@ -39,13 +61,23 @@ export interface Presented {
   done(): void;
 }
 
+/** An accepted connection not yet done with. */
+interface Open {
+  readonly frames: FrameConn;
+  readonly done: () => void;
+  /** Resolves once done. */
+  readonly closed: Promise<void>;
+}
+
 /** Accepts, waits for first frames concurrently, and queues the connections that sent one. */
 export class PairingListener {
   readonly #listener: TcpListener;
   readonly #slots = new ConnectionSlots(MAX_CONCURRENT, MAX_PER_SOURCE);
-  readonly #waiting = new Set<FrameConn>();
+  readonly #open = new Set<Open>();
   readonly #ready = new WaitQueue<Presented>();
   readonly #pump: Promise<void>;
+  #accepted = 0;
+  #stopping: Promise<void> | undefined;
 
   /** Start accepting on `listener` (closed by {@link close}). */
   constructor(listener: TcpListener, helloMs = HELLO_MS) {
@@ -55,6 +87,7 @@ export class PairingListener {
 
   async #accept(helloMs: number): Promise<void> {
     for await (const conn of this.#listener) {
+      this.#accepted++;
       // Slots full, the oldest connection not kept makes room (connection_slots.ts).
       const slot = this.#slots.take(conn.remote, () => conn.close());
       if (slot === undefined || this.#ready.closed) {
@@ -63,11 +96,15 @@ export class PairingListener {
         continue;
       }
       const frames = new FrameConn(conn, { peer: conn.remote });
-      this.#waiting.add(frames);
+      let closed = () => {};
+      const open: Open = { frames, done: () => done(), closed: new Promise((r) => closed = r) };
       const done = () => {
         frames.close();
         slot.release();
+        this.#open.delete(open);
+        closed();
       };
+      this.#open.add(open);
       const keep = () => slot.keep();
       frames.readFrame(helloMs).then((first) => {
         if (
@@ -75,7 +112,7 @@ export class PairingListener {
         ) {
           done();
         }
-      }, done).finally(() => this.#waiting.delete(frames));
+      }, done);
     }
   }
 
@@ -84,11 +121,59 @@ export class PairingListener {
     return this.#ready.next(ms);
   }
 
-  /** Stop listening and close every waiting and queued connection. */
-  async close(): Promise<void> {
-    for (const p of this.#ready.close()) p.done();
+  /**
+   * Stop accepting (the port is free for the next `mycel pair` once this
+   * resolves); connections already accepted, or already waiting in the
+   * kernel, are served as before.
+   */
+  stopAccepting(): Promise<void> {
+    return this.#stopping ??= (async () => {
+      const until = performance.now() + DRAIN_MAX_MS;
+      for (let seen = -1; seen !== this.#accepted && performance.now() < until;) {
+        seen = this.#accepted;
+        await pause(DRAIN_QUIET_MS);
+      }
+      this.#listener.close();
+    })();
+  }
+
+  /**
+   * Stop listening and close every connection. With a `farewell` frame, each
+   * one still open is sent it first and closed once it hung up or took
+   * {@link FAREWELL_MS}; what it sends meanwhile is read (and dropped), so
+   * the kernel resets none of them.
+   */
+  async close(farewell?: Uint8Array, farewellMs = FAREWELL_MS): Promise<void> {
+    this.#ready.close(); // what was queued is still open, closed below
     this.#listener.close();
-    for (const f of this.#waiting) f.close();
+    const open = [...this.#open];
+    if (farewell !== undefined && open.length > 0) {
+      for (const o of open) {
+        o.frames.writeFrame(farewell).catch(() => {});
+        // A connection someone reads (its first frame, a joiner's Noise
+        // message) is done once that read ends; the others are read here.
+        if (!o.frames.reading) void readToEnd(o, farewellMs);
+      }
+      const timeUp = new AbortController();
+      await Promise.race([
+        Promise.all(open.map((o) => o.closed)),
+        pause(farewellMs, timeUp.signal),
+      ]);
+      timeUp.abort();
+    }
+    for (const o of [...this.#open]) o.done();
     await this.#pump.catch(() => {});
+  }
+}
+
+/** Read and drop frames until the peer hangs up (or `ms` passed), then close. */
+async function readToEnd(o: Open, ms: number): Promise<void> {
+  const end = performance.now() + ms;
+  try {
+    while (await o.frames.readFrame(Math.max(1, end - performance.now())) !== null);
+  } catch {
+    // timed out, reset, or closed here: closed either way
+  } finally {
+    o.done();
   }
 }

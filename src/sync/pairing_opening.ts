@@ -130,11 +130,20 @@ export class PairingOpenings {
     return this.#ready.next(ms);
   }
 
-  /** Stop: close the listener and every connection still opening or queued. */
-  async close(): Promise<void> {
-    for (const item of this.#ready.close()) connOf(item).done();
-    await this.#incoming.close();
-    for (const conn of this.#opening) conn.done();
+  /**
+   * Stop: close the listener and every connection still opening or queued.
+   * With a `farewell` frame (why the code can pair no one now), the listener
+   * tells each one still open before it closes it (pairing_listener.ts): a
+   * joiner whose opening was under way hears it in place of our answer to
+   * its Noise message.
+   */
+  async close(farewell?: Uint8Array): Promise<void> {
+    const queued = this.#ready.close();
+    if (farewell === undefined) {
+      for (const item of queued) connOf(item).done();
+      for (const conn of this.#opening) conn.done();
+    }
+    await this.#incoming.close(farewell);
     await this.#pump.catch(() => {});
   }
 }

@@ -92,6 +92,11 @@ export class FrameConn {
     return this.#written;
   }
 
+  /** True while a read runs (there is one reader at a time). */
+  get reading(): boolean {
+    return this.#reading;
+  }
+
   /** True once closed, by us or after a failure. */
   get closed(): boolean {
     return this.#closed;
