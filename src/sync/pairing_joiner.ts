@@ -148,6 +148,34 @@ function hungUpAtHello(address: string, peerGiven: boolean): MycelError {
   );
 }
 
+/**
+ * Reset before answering our hello: the inviter closed its listening socket
+ * with our connection still in its kernel's queue, which it does once its
+ * code paired another device (or when `mycel pair` stops there). It takes
+ * what is queued first (pairing_listener.ts), so this is one connection
+ * coming at that very moment.
+ */
+function resetAtHello(address: string): MycelError {
+  return new MycelError(
+    "pairing_failed",
+    "join mesh",
+    "the inviting device reset the connection before answering",
+    {
+      value: address,
+      hint: "The code may have just paired another device (each code pairs one), or " +
+        "`mycel pair` stopped there. Run `mycel pair` on the other device for a new code.",
+    },
+  );
+}
+
+/** The peer reset the connection (not a clean hang-up, not closed here). */
+function wasReset(e: unknown): boolean {
+  const E = Deno.errors, cause = (e as Error).cause;
+  return isMycelError(e, "connection_closed") &&
+    (cause instanceof E.ConnectionReset || cause instanceof E.BrokenPipe ||
+      cause instanceof E.ConnectionAborted);
+}
+
 /** Join the mesh of the device that shows `codeText`. */
 export async function join(root: string, codeText: string, o: JoinOptions): Promise<JoinResult> {
   const code = decodePairingCode(codeText);
@@ -213,6 +241,7 @@ async function joinOnce(
         return f;
       } catch (e) {
         if (o.signal?.aborted) throw cancelled();
+        if (first && wasReset(e)) throw resetAtHello(address);
         throw connectionError(e, address);
       }
     };
@@ -223,7 +252,9 @@ async function joinOnce(
       channelId: pairingChannelId(),
       sid,
     });
-    await frames.writeFrame(encodePairHello({ sid, share: cpace.message }));
+    await frames.writeFrame(encodePairHello({ sid, share: cpace.message })).catch((e) => {
+      throw wasReset(e) ? resetAtHello(address) : e;
+    });
     const answer = decodePairAnswer(await read(true));
     if ("refusal" in answer) throw refusalError(answer.refusal);
     const { isk } = cpace.finish(answer.share);

@@ -8,6 +8,7 @@
  */
 
 import assert from "node:assert/strict";
+import net from "node:net";
 import { symbolChar, symbolValue } from "../../src/protocol/base32_check.ts";
 import { decodePairingCode, encodePairingCode } from "../../src/protocol/pairing_code.ts";
 import { describe, tempHome } from "../helpers/mycel.ts";
@@ -187,4 +188,33 @@ Deno.test("pairing: the code of an inviter that is gone fails quickly and clearl
   assert.match(r.stderr, new RegExp(`127\\.0\\.0\\.1:${port}`), "names where it tried");
   assert.ok(r.ms < 10_000, `took ${Math.round(r.ms)} ms`);
   assert.equal(await exists(j.home), false);
+});
+
+Deno.test("pairing: an inviter that resets the connection before answering is said to, the code perhaps used", async () => {
+  // What a joiner connecting just as the inviter closes its listening
+  // socket sees (its code just paired another device): the kernel resets
+  // the connection. Our listener stands in, resetting once the hello came.
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});
+    socket.once("data", () => socket.resetAndDestroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await using j = await tempHome("mycel-pair-reset-");
+  try {
+    const secret = crypto.getRandomValues(new Uint8Array(5));
+    const code = encodePairingCode({ host: "127.0.0.1", port, secret });
+    const args = ["pair", code, "--name", "reset"];
+    const r = await j.run(args);
+    assert.equal(r.code, 1, describe(args, r));
+    assert.match(
+      r.stderr,
+      /Cannot join mesh: the inviting device reset the connection before answering/,
+      describe(args, r),
+    );
+    assert.match(r.stderr, /hint: The code may have just paired another device/, r.stderr);
+    assert.equal(await exists(j.home), false);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
