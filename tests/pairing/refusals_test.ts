@@ -117,11 +117,15 @@ Deno.test("pairing: of two devices entering one code at once, one pairs and the 
   const inviter = await startInviter(a.t);
   await using j1 = await tempHome("mycel-pair-race-1-");
   await using j2 = await tempHome("mycel-pair-race-2-");
-  // Both connect within milliseconds: the inviter serves one attempt and
-  // answers the queued one once the first has paired.
+  // Both reach the inviter at once (two processes started together may
+  // not: one started late found the code used and the port closed, "nobody
+  // is waiting"); the inviter serves one attempt and answers the other once
+  // the first has paired.
+  await using g = await gate(inviter.port, 2);
+  const peer = ["--peer", `127.0.0.1:${g.port}`];
   const [r1, r2] = await Promise.all([
-    j1.run(["pair", inviter.code, "--name", "first"]),
-    j2.run(["pair", inviter.code, "--name", "second"]),
+    j1.run(["pair", inviter.code, "--name", "first", ...peer]),
+    j2.run(["pair", inviter.code, "--name", "second", ...peer]),
   ]);
   const results = [r1, r2];
   assert.equal(
@@ -134,6 +138,37 @@ Deno.test("pairing: of two devices entering one code at once, one pairs and the 
   assert.equal((await inviter.proc.result()).code, 0);
   assert.equal((await a.meshList()).length, 2, "exactly one device was admitted");
 });
+
+/**
+ * A proxy to 127.0.0.1:`port` that holds its first `n` connections until
+ * all of them came, then lets them through together.
+ */
+async function gate(port: number, n: number) {
+  const held: net.Socket[] = [];
+  const sockets: net.Socket[] = [];
+  const server = net.createServer({ pauseOnConnect: true }, (down) => {
+    held.push(down);
+    sockets.push(down);
+    if (held.length < n) return;
+    for (const d of held.splice(0)) {
+      const up = net.connect({ host: "127.0.0.1", port });
+      sockets.push(up);
+      d.pipe(up);
+      up.pipe(d);
+      d.on("error", () => up.destroy());
+      up.on("error", () => d.destroy());
+      d.resume();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    async [Symbol.asyncDispose]() {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
 
 Deno.test("pairing: a typo'd code is caught by the check character, with no network attempt", async () => {
   // Our own listener stands in for the inviter, so any connection is seen.
