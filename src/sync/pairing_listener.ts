@@ -11,15 +11,13 @@
  * is closed at once. Connections that presented a frame queue in arrival
  * order for the inviter (pairing_opening.ts).
  *
- * Ending takes care not to reset a joiner: a socket closed with bytes unread
- * (or closed before bytes the peer is sending arrive), or a listening socket
- * closed with connections still in the kernel's accept queue, makes the
- * kernel send RST, and the joiner lost the "code already used" written just
- * before it ("the peer reset the connection", 1 run in 3 of two joiners on
- * one code). So {@link PairingListener.stopAccepting} takes what the kernel
- * already holds before closing the listening socket, and
- * {@link PairingListener.close} can tell every connection still open why
- * (the farewell) and close each once it has read it.
+ * Ending resets no joiner if it can help it: a socket closed with bytes
+ * unread or still coming, or a listening socket closed with connections in
+ * the kernel's accept queue, makes the kernel send RST, and the joiner lost
+ * the "code already used" written before it. So
+ * {@link PairingListener.stopAccepting} accepts what the kernel holds
+ * first, and {@link PairingListener.close} tells each connection still
+ * open why (the farewell) and closes it once it has read what it sends.
  */
 
 import { MAX_CONCURRENT, MAX_PER_SOURCE } from "../protocol/connection_limits.ts";
@@ -38,7 +36,11 @@ export const FAREWELL_MS = 1_000;
 /**
  * Stopping, the listening socket is closed once no connection was accepted
  * for DRAIN_QUIET_MS (at most DRAIN_MAX_MS): the event loop turns, and
- * connections the kernel completed meanwhile are accepted, not reset.
+ * connections the kernel completed meanwhile are accepted, not reset. Best
+ * effort: on a loaded machine accepting lagged 20-90 ms behind, and one
+ * completing as the socket closes is still reset (the joiner says what
+ * that likely means: pairing_joiner.ts). Well before the joiner can be
+ * done, so the port is free for the next `mycel pair` by then.
  */
 const DRAIN_QUIET_MS = 25;
 const DRAIN_MAX_MS = 250;
