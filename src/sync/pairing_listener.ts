@@ -76,6 +76,8 @@ export class PairingListener {
   readonly #listener: TcpListener;
   readonly #slots = new ConnectionSlots(MAX_CONCURRENT, MAX_PER_SOURCE);
   readonly #open = new Set<Open>();
+  /** Those still waiting for their first frame. */
+  readonly #waiting = new Set<Open>();
   readonly #ready = new WaitQueue<Presented>();
   readonly #pump: Promise<void>;
   #accepted = 0;
@@ -107,6 +109,7 @@ export class PairingListener {
         closed();
       };
       this.#open.add(open);
+      this.#waiting.add(open);
       const keep = () => slot.keep();
       frames.readFrame(helloMs).then((first) => {
         if (
@@ -114,7 +117,7 @@ export class PairingListener {
         ) {
           done();
         }
-      }, done);
+      }, done).finally(() => this.#waiting.delete(open));
     }
   }
 
@@ -140,16 +143,24 @@ export class PairingListener {
   }
 
   /**
-   * Stop listening and close every connection. With a `farewell` frame, each
-   * one still open is sent it first and closed once it hung up or took
-   * {@link FAREWELL_MS}; what it sends meanwhile is read (and dropped), so
-   * the kernel resets none of them.
+   * Stop listening and close every connection waiting for its first frame
+   * or queued (not those handed out: an attempt under way on Ctrl-C ends by
+   * itself). With a `farewell` frame, the consumer is done with all it was
+   * handed, and each connection still open is sent the farewell and closed
+   * once it hung up or took {@link FAREWELL_MS}; what it sends meanwhile is
+   * read (and dropped), so the kernel resets none of them.
    */
   async close(farewell?: Uint8Array, farewellMs = FAREWELL_MS): Promise<void> {
-    this.#ready.close(); // what was queued is still open, closed below
+    const queued = this.#ready.close();
     this.#listener.close();
+    if (farewell === undefined) {
+      for (const p of queued) p.done();
+      for (const o of [...this.#waiting]) o.done();
+      await this.#pump.catch(() => {});
+      return;
+    }
     const open = [...this.#open];
-    if (farewell !== undefined && open.length > 0) {
+    if (open.length > 0) {
       for (const o of open) {
         o.frames.writeFrame(farewell).catch(() => {});
         // A connection someone reads (its first frame, a joiner's Noise
