@@ -13,7 +13,8 @@
  * winners.
  */
 
-import { sameContent } from "../files/version_content.ts";
+import { contentDigest, contentKey, sameContent } from "../files/version_content.ts";
+import type { RegularFileVersion } from "../log/file_version.ts";
 import { decodeFileVersion } from "../log/file_version_codec.ts";
 import { markerStop } from "../files/folder_marker.ts";
 import type { DeviceKey } from "../log/device_key.ts";
@@ -95,6 +96,7 @@ export function deviceStandings(
     let behindFiles = p?.needFiles ?? 0, behindBytes = p?.needBytes ?? 0;
     const fromRemoved = new Map<string, number>();
     let fromSelf = 0, heldBytes = 0;
+    const toFetch: (Winner & { version: RegularFileVersion })[] = [];
     // Conflicts of paths this device ignores are not its own to end: another device's.
     let conflictsHere = 0;
     if (self) {
@@ -129,20 +131,40 @@ export function deviceStandings(
         if (name !== undefined) fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
         behindFiles++;
         if (w.version.kind !== "file") continue;
-        behindBytes += w.version.size;
+        toFetch.push(w as Winner & { version: RegularFileVersion });
+      }
+      // Bytes still to fetch: content held here already (a rename or copy
+      // made elsewhere, placed from this device's own files) costs none.
+      const here = heldHere(home, index.rows.values(), toFetch.map((w) => w.version));
+      for (const w of toFetch) {
+        const held = here(w.version);
+        behindBytes += w.version.size - held;
         // What its transfer holds of this very content is not still to fetch.
         const part = parts?.get(w.path);
         if (part !== undefined && sameContent(part.version, w.version)) {
-          heldBytes += Math.min(part.bytes, w.version.size);
+          heldBytes += Math.max(0, Math.min(part.bytes, w.version.size) - held);
         }
       }
       behindBytes -= heldBytes;
     } else if (p !== undefined) {
+      const isBehind = (w: Winner) => w.dots.some(([a, s]) => a !== hex && s > (seen.get(a) ?? 0));
+      // Content it holds as far as we can tell: what it had seen, and what a
+      // deletion it has not seen yet (the old name of a rename) still holds.
+      const itHolds = new Set<string>();
+      for (const w of list) {
+        const v = w.version;
+        if (v.kind === "file" && !isBehind(w)) itHolds.add(contentDigest(v));
+        if (v.kind === "deleted" && v.deletedContent !== undefined && isBehind(w)) {
+          itHolds.add(v.deletedContent);
+        }
+      }
       for (const w of list) {
         // Its own versions it holds, whether or not its last report had them.
-        if (!w.dots.some(([a, s]) => a !== hex && s > (seen.get(a) ?? 0))) continue;
+        if (!isBehind(w)) continue;
         behindFiles++;
-        if (w.version.kind === "file") behindBytes += w.version.size;
+        if (w.version.kind === "file" && !itHolds.has(contentDigest(w.version))) {
+          behindBytes += w.version.size;
+        }
         // Content only a device removed since made: it may never reach that device either.
         const name = removedMaker(home, w.version, w.maker);
         if (name !== undefined) fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
@@ -180,6 +202,41 @@ export function deviceStandings(
     });
   }
   return devices;
+}
+
+/**
+ * How many bytes of each of `wanted` this device holds already in its
+ * folder: all of it when an index row of `rows` holds the same content
+ * (a rename or copy made elsewhere), else the chunks of an inline list that
+ * lie in any of its indexed files (local_chunks.ts reads them from there).
+ * Only rows of a wanted size are decoded: a large folder's index is not.
+ * A manifest list's chunks are not looked up one by one (its tree may not
+ * be here): such a file counts as held only whole.
+ */
+function heldHere(
+  home: Home,
+  rows: Iterable<{ readonly size: number; readonly version: Uint8Array | null }>,
+  wanted: readonly RegularFileVersion[],
+): (v: RegularFileVersion) => number {
+  if (wanted.length === 0) return () => 0;
+  const sizes = new Set(wanted.map((v) => v.size));
+  const keys = new Set<string>();
+  for (const r of rows) {
+    if (r.version === null || !sizes.has(r.size)) continue;
+    const v = decodeFileVersion(r.version);
+    if (v.kind === "file") keys.add(contentKey(v));
+  }
+  const hashes = wanted.flatMap((v) =>
+    "inline" in v.chunks && !keys.has(contentKey(v)) ? v.chunks.inline.map((c) => c.hash) : []
+  );
+  const lying = hashes.length > 0 ? home.folderLocal.withLocs(hashes) : new Set<string>();
+  return (v) => {
+    if (keys.has(contentKey(v))) return v.size;
+    if (!("inline" in v.chunks)) return 0;
+    let n = 0;
+    for (const c of v.chunks.inline) if (lying.has(c.hash)) n += c.length;
+    return Math.min(n, v.size);
+  };
 }
 
 // The wall clock of the entry that carried a device's progress record.

@@ -1,0 +1,60 @@
+/**
+ * `folder status` counts as "behind" only the bytes still to fetch: files
+ * renamed (or copied) on another device, whose content this device holds
+ * already under the old name, are placed from its own files and cost no
+ * bytes (they showed "behind by 4 files and 3.0 MiB" before), on its own
+ * line and on the line another device shows for it. Real processes.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type Device, devices, put, rounds, sharedFolder, syncOk, text } from "./_helpers.ts";
+
+interface Standing {
+  name: string;
+  state: string;
+  behind_files: number;
+  behind_bytes: number;
+}
+
+async function standing(d: Device, who: Device): Promise<Standing> {
+  const [s] = await d.tmp.json<{ devices: Standing[] }[]>(["folder", "status", "docs", "--json"]);
+  return s.devices.find((x) => x.name === who.name)!;
+}
+
+Deno.test("folder status counts no bytes behind for files renamed elsewhere whose content is here", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  // A large file (a manifest chunk list) and a small one (inline).
+  const big = new Uint8Array(3 << 20);
+  for (let i = 0; i < big.length; i += 65536) crypto.getRandomValues(big.subarray(i, i + 65536));
+  await put(ra, "big.bin", big);
+  await put(ra, "small.txt", "small\n");
+  await rounds([a, b], 2);
+  assert.equal(await text(rb, "small.txt"), "small\n");
+
+  await Deno.rename(join(ra, "big.bin"), join(ra, "big-renamed.bin"));
+  await Deno.rename(join(ra, "small.txt"), join(ra, "small-renamed.txt"));
+  await a.ok(["folder", "scan", "docs"]);
+  // a's view of b before b's report: four paths to change, nothing to fetch.
+  const seenByA = await standing(a, b);
+  assert.deepEqual([seenByA.behind_files, seenByA.behind_bytes], [4, 0], JSON.stringify(seenByA));
+
+  await syncOk(a); // b now knows of the renames, before its own round
+  const self = await standing(b, b);
+  assert.deepEqual([self.state, self.behind_files, self.behind_bytes], ["behind", 4, 0]);
+  const r = await b.ok(["folder", "status", "docs"]);
+  assert.match(r.stdout, /: behind by 4 files and 0 B$/m, r.stdout);
+
+  // A file whose content is new still counts in full.
+  await put(ra, "new.txt", "new content\n");
+  await a.ok(["folder", "scan", "docs"]);
+  await syncOk(a);
+  const more = await standing(b, b);
+  assert.deepEqual([more.behind_files, more.behind_bytes], [5, 12], JSON.stringify(more));
+
+  await syncOk(b);
+  assert.deepEqual(await Deno.readFile(join(rb, "big-renamed.bin")), big);
+  assert.deepEqual([(await standing(b, b)).behind_files], [0]);
+});
