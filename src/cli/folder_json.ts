@@ -18,6 +18,8 @@ type PathWhy = { path: string; reason: string };
 /** A scan's report: `folder scan --json` (one per folder), `scan` of `folder add|join|move`. */
 export interface ScanJson {
   folder: string;
+  /** The name it was shared with (the id when none is known). */
+  name: string;
   /** Why the folder is stopped; absent when it is not. */
   stopped?: string;
   published: number;
@@ -41,6 +43,7 @@ function none(_rest: Record<string, never>): void {}
 export function scanJson(r: ScanReport): ScanJson {
   const {
     folder,
+    name,
     stopped,
     published,
     held,
@@ -62,6 +65,7 @@ export function scanJson(r: ScanReport): ScanJson {
   none(rest);
   return {
     folder,
+    name: name ?? folder,
     ...(stopped !== undefined ? { stopped } : {}),
     published,
     held,

@@ -11,6 +11,7 @@
 import { plural } from "../human.ts";
 import type { ScanReport } from "../sync/folder_scan.ts";
 import type { CommandContext } from "./command.ts";
+import { labelOf } from "../sync/folder_label.ts";
 import { ignoredKeptText, linkNoteLines, nameNoteLines, notSyncedLines } from "./not_synced.ts";
 
 /** Print what the scans before the round found to say. */
@@ -18,28 +19,29 @@ export function printScanNotes(ctx: CommandContext, scans: readonly ScanReport[]
   // Paths a scan can't sync are said when that list changes (a timer's log
   // does not repeat them every 30 s); `folder status` lists them any time.
   for (const s of scans) {
+    const label = labelOf(s.folder, s.name); // its name with its id (folder_label.ts)
     // What this device changed goes out with the round: said, or a deletion of
     // 1,646 files here read the same as a round with nothing to do.
     if (s.published > 0) {
-      ctx.out.line(`folder ${s.folder}: ${plural(s.published, "local change")} published`);
+      ctx.out.line(`folder ${label}: ${plural(s.published, "local change")} published`);
     }
     // Said once, by the scan that publishes them (not every 30 s).
     const notes = nameNoteLines({ unportable: s.unportable, caseCollisions: s.newCaseCollisions });
-    if (notes.length > 0) ctx.out.error(`folder ${s.folder}: names published this round:`);
+    if (notes.length > 0) ctx.out.error(`folder ${label}: names published this round:`);
     for (const line of notes) ctx.out.error(line);
     const links = linkNoteLines(s.linksOut);
-    if (links.length > 0) ctx.out.error(`folder ${s.folder}: links published this round:`);
+    if (links.length > 0) ctx.out.error(`folder ${label}: links published this round:`);
     for (const line of links) ctx.out.error(line);
     // Said when the count changes (a timer's log does not repeat it every 30 s).
     if (s.ignoredKeptChanged && s.ignoredKept > 0) {
-      ctx.out.error(`folder ${s.folder}: ${ignoredKeptText(s.ignoredKept)}`);
+      ctx.out.error(`folder ${label}: ${ignoredKeptText(s.ignoredKept)}`);
     }
     if (!s.skippedChanged) continue;
     if (s.skipped.length === 0) {
-      ctx.out.error(`folder ${s.folder}: every path syncs here again`);
+      ctx.out.error(`folder ${label}: every path syncs here again`);
       continue;
     }
-    ctx.out.error(`folder ${s.folder}: ${plural(s.skipped.length, "path")} not synced here:`);
+    ctx.out.error(`folder ${label}: ${plural(s.skipped.length, "path")} not synced here:`);
     for (const line of notSyncedLines(s.skipped)) ctx.out.error(line);
   }
 }

@@ -18,6 +18,8 @@ import { deviceOfHex } from "../storage/sql_folders.ts";
 /** One folder's outcome of a round. */
 export interface SyncFolderJson {
   id: string;
+  /** The name it was shared with (the id when none is known), as `folder status --json` gives it. */
+  name: string;
   /**
    * "complete": nothing a later round can fetch is missing; "partial": files
    * still to come (the round exits 3 for it); "stopped": the folder is
@@ -72,6 +74,7 @@ export function foldersJson(
     const hints = f.stopped ? stoppedHints(f.folder, f.stopped, f.root) : [];
     return {
       id: f.folder,
+      name: f.name ?? f.folder,
       state: f.stopped
         ? "stopped"
         : f.interrupted || a?.interrupted

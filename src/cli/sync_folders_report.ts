@@ -17,6 +17,7 @@ import { markerHints, stopLine, stoppedError } from "./folder_stopped.ts";
 import { fullDiskLines, notListedLines, notRemovedLines, notWrittenLines } from "./not_synced.ts";
 import { printUnfetchable, sizeOf } from "./unfetchable_report.ts";
 import { safeText } from "../text_safety.ts";
+import { labelOf } from "../sync/folder_label.ts";
 import { carriedText, movedText } from "./moved_text.ts";
 
 /**
@@ -34,6 +35,8 @@ export function reportFolders(
   let partial = false;
   for (const f of applied) {
     if (f.stopped) stopped = true;
+    // Its name with its id (folder_label.ts): the id alone meant nothing to a person.
+    const label = labelOf(f.folder, f.name);
     const a = f.apply;
     // Files nobody can send do not make the round partial: no later round
     // gets them either (src/sync/unfetchable.ts); they are said below.
@@ -43,7 +46,7 @@ export function reportFolders(
       // The round ends as interrupted (sync.ts): said here is what this folder got.
       if (!o.json && a !== undefined) {
         ctx.out.error(
-          `folder ${f.folder}: interrupted after ${plural(a.done, "change")} applied and ` +
+          `folder ${label}: interrupted after ${plural(a.done, "change")} applied and ` +
             `${humanBytes(a.fetchedBytes)} fetched; what its unfinished files hold is kept ` +
             "for the next round",
         );
@@ -52,7 +55,7 @@ export function reportFolders(
     }
     if (f.stopped) {
       if (o.json) continue; // said as the JSON error below
-      ctx.out.error(stopLine(f.folder, f.stopped));
+      ctx.out.error(stopLine(label, f.stopped));
       // Stopped during the round (its marker went): said once, with what it got before.
       if (a !== undefined) {
         ctx.out.error(
@@ -80,7 +83,7 @@ export function reportFolders(
     const toComeBytes = a.needBytes - sizeOf(a.unfetchable);
     if (a.done > 0 || toCome > 0 || (a.problems.length > 0 && f.problemsChanged)) {
       ctx.out.line(
-        `folder ${f.folder}: ${plural(a.done, "change")} applied` +
+        `folder ${label}: ${plural(a.done, "change")} applied` +
           // A join onto a copy made without times sets thousands of times and
           // writes nothing: said, so "5000 changes applied" does not read as
           // 5000 files rewritten.
@@ -98,14 +101,14 @@ export function reportFolders(
     } else if (o.folders) {
       // --folders: a line for every folder, this one with nothing to apply.
       const clean = a.unfetchable.length === 0 && a.problems.length === 0;
-      ctx.out.line(`folder ${f.folder}: ${clean ? "in sync" : "nothing applied this round"}`);
+      ctx.out.line(`folder ${label}: ${clean ? "in sync" : "nothing applied this round"}`);
     }
-    printUnfetchable(ctx, f.folder, a.unfetchable);
+    printUnfetchable(ctx, f.folder, a.unfetchable, label);
     // Said once, by the round that finds it (moved_said.ts); `folder conflicts` keeps it.
-    for (const m of f.moved ?? []) ctx.out.error(`folder ${f.folder}: ${movedText(m)}`);
+    for (const m of f.moved ?? []) ctx.out.error(`folder ${label}: ${movedText(m)}`);
     if (f.movedMore !== undefined) {
       ctx.out.error(
-        `folder ${f.folder}: and ${
+        `folder ${label}: and ${
           plural(f.movedMore, "more file")
         } moved on one device while another edited it (both kept)`,
       );
@@ -113,9 +116,9 @@ export function reportFolders(
     if (f.moved !== undefined || f.movedMore !== undefined) {
       ctx.out.error(`  see \`mycel folder conflicts ${f.folder}\` for what to do`);
     }
-    for (const m of f.carried ?? []) ctx.out.error(`folder ${f.folder}: ${carriedText(m)}`);
+    for (const m of f.carried ?? []) ctx.out.error(`folder ${label}: ${carriedText(m)}`);
     if (f.problemsChanged && a.problems.length === 0) {
-      ctx.out.error(`folder ${f.folder}: every path is written here again`);
+      ctx.out.error(`folder ${label}: every path is written here again`);
     } else if (f.problemsChanged) {
       for (const line of notWrittenLines(a.problems)) ctx.out.error(line);
       for (const line of fullDiskLines(f.folder, a.problems, () => f.keptBytes ?? 0)) {
@@ -123,20 +126,20 @@ export function reportFolders(
       }
     }
     if (f.notRemoved?.length === 0) {
-      ctx.out.error(`folder ${f.folder}: the old versions past its retention are removed now`);
+      ctx.out.error(`folder ${label}: the old versions past its retention are removed now`);
     } else if (f.notRemoved !== undefined) {
       ctx.out.error(
-        `folder ${f.folder}: ${
+        `folder ${label}: ${
           plural(f.notRemoved.length, "old version")
         } past its retention (--keep-days) can't be removed:`,
       );
       for (const line of notRemovedLines(f.notRemoved)) ctx.out.error(line);
     }
     if (f.notListed?.length === 0) {
-      ctx.out.error(`folder ${f.folder}: every folder of old versions can be listed again`);
+      ctx.out.error(`folder ${label}: every folder of old versions can be listed again`);
     } else if (f.notListed !== undefined) {
       ctx.out.error(
-        `folder ${f.folder}: ${
+        `folder ${label}: ${
           plural(f.notListed.length, "folder")
         } of old versions (.mycel/versions) can't be listed, so what ${
           f.notListed.length === 1 ? "it holds" : "they hold"

@@ -32,13 +32,14 @@ export function printUnfetchable(
   ctx: CommandContext,
   folder: string,
   unfetchable: readonly UnfetchableFile[],
+  label = folder,
 ): void {
   const gone = unfetchable.filter((u) => !u.makerLacks);
   const goneBytes = sizeOf(gone);
   if (gone.length > 0) {
     const makers = [...new Set(gone.map((u) => safeText(u.maker)))].sort().join(", ");
     ctx.out.error(
-      `folder ${folder}: ${plural(gone.length, "file")} (${
+      `folder ${label}: ${plural(gone.length, "file")} (${
         humanBytes(goneBytes)
       }) can't be fetched: no device that syncs the folder has their content (made by ${makers})`,
     );
@@ -51,7 +52,7 @@ export function printUnfetchable(
   for (const [maker, files] of byMaker(unfetchable.filter((u) => u.makerLacks))) {
     const one = files.length === 1;
     ctx.out.error(
-      `folder ${folder}: ${plural(files.length, "file")} (${humanBytes(sizeOf(files))}) can't be ` +
+      `folder ${label}: ${plural(files.length, "file")} (${humanBytes(sizeOf(files))}) can't be ` +
         `fetched now: ${maker}, which made ${one ? "it" : "them"}, no longer has that content`,
     );
     ctx.out.error(

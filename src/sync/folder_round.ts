@@ -27,6 +27,7 @@ import { frontierOf, markStopped, publishProgress } from "./folder_progress.ts";
 import { recordBytes } from "./folder_apply_interim.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { fetchProgress } from "./fetch_progress.ts";
+import { folderLabel, folderName } from "./folder_label.ts";
 import type { Route } from "./peer_routes.ts";
 import type { SessionTuning } from "./session_bounds.ts";
 import { folderPeers, openPeers } from "./folder_peers.ts";
@@ -101,6 +102,8 @@ export async function scanFolders(root: string, o: FolderRoundOptions): Promise<
 /** What the folder half did for one folder. */
 export interface FolderOutcome {
   readonly folder: string;
+  /** The name it was shared with: its lines say it with the id (folder_label.ts). */
+  readonly name?: string;
   readonly stopped?: string;
   /** Where it is synced, when it is stopped (for the marker its hints name). */
   readonly root?: string;
@@ -189,7 +192,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
     const peers = openPeers(home, holders, o);
     let apply: ApplyReport | undefined;
     let sessions: SessionOutcome[] = [];
-    const line = o.progress && fetchProgress(f.folder, o.progress, Date.now);
+    const line = o.progress && fetchProgress(folderLabel(home, f.folder), o.progress, Date.now);
     try {
       apply = await applyFolder(home, f, {
         sweep: blobs,
@@ -247,7 +250,7 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
       ...(carried.length > 0 ? { carried } : {}),
     });
   }
-  return out;
+  return out.map((x) => ({ ...x, name: folderName(home, x.folder) }));
 }
 
 /**

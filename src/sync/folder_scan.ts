@@ -53,6 +53,7 @@ import { movesOf } from "./folder_scan_moves.ts";
 import { emptyReport, publishScan, type ReadScan } from "./folder_scan_publish.ts";
 import { readDisk } from "./folder_scan_read.ts";
 import type { ScanPublishOptions, ScanReport } from "./folder_scan_types.ts";
+import { folderLabel, folderName } from "./folder_label.ts";
 
 export type { ScanReport } from "./folder_scan_types.ts";
 
@@ -72,7 +73,7 @@ export async function scanAndPublish(
 ): Promise<ScanReport[]> {
   const reads: (ReadScan | ScanReport)[] = [];
   for (const f of folders) {
-    o.progress?.(`scanning ${f.folder}…`);
+    o.progress?.(`scanning ${folderLabel(home, f.folder)}…`);
     reads.push(await readScan(home, f, o));
   }
   o.progress?.(""); // a mass deletion's question comes on a clean line
@@ -84,7 +85,7 @@ export async function scanAndPublish(
   const out: ScanReport[] = [];
   for (const r of reads) {
     const report = "changes" in r ? await publishScan(home, r, moves.get(r.folder.folder)!, o) : r;
-    if (report !== undefined) out.push(report);
+    if (report !== undefined) out.push({ ...report, name: folderName(home, report.folder) });
   }
   return out;
 }
@@ -99,6 +100,7 @@ async function readScan(
   // 1. The disk, against the index (folder_scan_read.ts).
   // How far it is, on a terminal: a large folder's first scan takes minutes.
   const said = o.progress;
+  const label = folderLabel(home, folder.folder);
   const read = await readDisk(
     home,
     folder,
@@ -106,8 +108,7 @@ async function readScan(
     o.signal,
     o.roundGuard === true,
     said &&
-      ((p) =>
-        said(`scanning ${folder.folder}… ${plural(p.files, "file")}, ${humanBytes(p.bytes)} read`)),
+      ((p) => said(`scanning ${label}… ${plural(p.files, "file")}, ${humanBytes(p.bytes)} read`)),
   );
   if ("stopped" in read) {
     return {

@@ -48,6 +48,8 @@ export interface ScanPublishOptions {
 /** What a scan did. */
 export interface ScanReport {
   readonly folder: string;
+  /** The name it was shared with: its lines say it with the id (folder_label.ts). */
+  readonly name?: string;
   /** Why the folder is stopped, if it is. */
   readonly stopped?: string;
   /** Where it is synced, when it is stopped (for the marker its hints name). */

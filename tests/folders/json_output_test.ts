@@ -24,10 +24,14 @@ async function twoFiles(h: TempHome): Promise<string> {
   return docs;
 }
 
-/** The report of a scan of `twoFiles`' folder: `published` changes, the files hashed or not. */
-function scanOf(published: number, hashed: boolean) {
+/**
+ * The report of a scan of `twoFiles`' folder: `published` changes, the files
+ * hashed or not; `name`, the name it was shared with.
+ */
+function scanOf(published: number, hashed: boolean, name = "docs") {
   return {
     folder: "docs",
+    name,
     published,
     held: 0,
     hashed_files: hashed ? 2 : 0,
@@ -50,7 +54,12 @@ Deno.test("folder add --json prints the id, name, path and the first scan's repo
   const out = await h.json(
     ["--no-sync", "folder", "add", docs, "--id", "docs", "--name", "My docs", "--json"],
   );
-  assert.deepEqual(out, { id: "docs", name: "My docs", path: docs, scan: scanOf(2, true) });
+  assert.deepEqual(out, {
+    id: "docs",
+    name: "My docs",
+    path: docs,
+    scan: scanOf(2, true, "My docs"),
+  });
 });
 
 Deno.test("folder remove --json prints the id and the path whose files stay", async () => {
@@ -76,7 +85,7 @@ Deno.test("folder join --json prints the id, path and the first scan's report", 
   // The same report as a share's scan; what it hashed again is the index's business.
   const expected = scanOf(0, false);
   assert.deepEqual(Object.keys(out.scan).sort(), Object.keys(expected).sort());
-  for (const k of ["folder", "held", "present", "skipped", "case_collisions"] as const) {
+  for (const k of ["folder", "name", "held", "present", "skipped", "case_collisions"] as const) {
     assert.deepEqual(out.scan[k], expected[k], k);
   }
 });

@@ -15,15 +15,18 @@ import type { CommandContext } from "../command.ts";
 import { massDeleteConfirm } from "../mass_delete.ts";
 import { ignoredKeptText, linkNoteLines, nameNoteLines, notSyncedLines } from "../not_synced.ts";
 import { stopLine, stoppedHints } from "../folder_stopped.ts";
+import { labelOf } from "../../sync/folder_label.ts";
 
 export function scanLine(ctx: CommandContext, r: ScanReport): void {
   if (r.stopped) {
-    ctx.out.error(stopLine(r.folder, r.stopped));
+    ctx.out.error(stopLine(labelOf(r.folder, r.name), r.stopped));
     for (const hint of stoppedHints(r.folder, r.stopped, r.root)) ctx.out.error(`hint: ${hint}`);
     return;
   }
   ctx.out.line(
-    `${r.folder}: ${plural(r.present, "file")}; published ${plural(r.published, "change")}` +
+    `${labelOf(r.folder, r.name)}: ${plural(r.present, "file")}; published ${
+      plural(r.published, "change")
+    }` +
       (r.held
         ? `; ${plural(r.held, "deletion")} held (more than half the folder): confirm with --yes`
         : ""),

@@ -1,0 +1,58 @@
+/**
+ * `sync now` and `folder scan` name a folder by the name a person knows it
+ * by, with its id after it ("folder photos (2p547-v4hbr): 1 change
+ * applied"): a folder shared without `--id` has a random id, which alone
+ * said nothing. Their `--json` keeps its fields and gains `name`. A folder
+ * whose id is its name is still named once. Real processes.
+ */
+
+import assert from "node:assert/strict";
+import { devices, folderOf, put, syncNow, syncOk } from "./_helpers.ts";
+
+Deno.test("sync now and folder scan name a folder with a random id by its name and id", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  await devs.peer(a, b);
+  for (const d of [a, b]) await d.serve();
+  const ra = folderOf(a, "photos"), rb = folderOf(b, "photos");
+  await Deno.mkdir(ra);
+  const added = await a.tmp.json<{ id: string; name: string }>([
+    "--no-sync",
+    "folder",
+    "add",
+    ra,
+    "--json",
+  ]);
+  const id = added.id;
+  assert.notEqual(id, "photos");
+  const label = `photos \\(${id}\\)`;
+  await syncOk(b);
+  await b.ok(["--no-sync", "folder", "join", id, rb]);
+
+  await put(ra, "one.txt", "one\n");
+  const scan = await a.ok(["folder", "scan", id]);
+  assert.match(scan.stdout, new RegExp(`^${label}: 1 file; published 1 change$`, "m"), scan.stdout);
+  await put(ra, "two.txt", "two\n");
+  const sa = await syncOk(a);
+  assert.match(
+    sa.stdout,
+    new RegExp(`^folder ${label}: 1 local change published$`, "m"),
+    sa.stdout,
+  );
+  const sb = await syncOk(b);
+  assert.match(sb.stdout, new RegExp(`^folder ${label}: 2 changes applied`, "m"), sb.stdout);
+
+  // --json keeps its fields (id, folder) and adds the name.
+  await put(ra, "three.txt", "three\n");
+  const j = await syncNow(a, ["--json", "--folders"]);
+  assert.equal(j.code, 0, j.stderr);
+  const doc = JSON.parse(j.stdout) as { folders: { id: string; name: string }[] };
+  assert.deepEqual(doc.folders.map((f) => [f.id, f.name]), [[id, "photos"]]);
+  const [sj] = await a.tmp.json<{ folder: string; name: string }[]>([
+    "folder",
+    "scan",
+    id,
+    "--json",
+  ]);
+  assert.deepEqual([sj.folder, sj.name], [id, "photos"]);
+});
