@@ -234,7 +234,7 @@ complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcom
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from add' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from add' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from add' -l no-sync -d 'do not contact peers (same as MYCEL_OFFLINE=1)'
-complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from join' -l keep-days -x -d 'keep replaced and deleted files this many days in .mycel/versions (default 30)'
+complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from join' -l keep-days -x -d 'keep replaced and deleted files this many days in .mycel/versions (default 30, or what it had when it was removed here)'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from join' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from join' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from join' -l no-sync -d 'do not contact peers (same as MYCEL_OFFLINE=1)'

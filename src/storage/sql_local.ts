@@ -39,6 +39,12 @@ export interface LocalRecords {
   history: Record<string, HistoryBase>;
   /** NAT traversal hints this device acted on, per peer (hint_tries.ts). */
   hintTries: HintTries;
+  /**
+   * The settings of folders left here (`folder remove`), by folder id, that
+   * a join again takes back unless it names them anew: a remove and join
+   * is how held deletions are got back, and must not reset `--keep-days`.
+   */
+  leftSettings: Record<string, { keepDays: number }>;
 }
 
 /** Why one chain's entries up to `seq` are not stored (see LocalRecords.history). */

@@ -13,6 +13,7 @@
 import { ExitCode } from "../../errors.ts";
 import { stoppedError } from "../folder_stopped.ts";
 import { safeText } from "../../text_safety.ts";
+import { plural } from "../../human.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
 import { commitOps, openWrite, withRead, withWrite } from "../session.ts";
 import { folderConflictsCommand, folderStatusCommand } from "./folder_status.ts";
@@ -45,17 +46,31 @@ const REMOVE: CommandSpec = {
     // A round under way would go on writing the folder's files after the leave.
     const synced = await withRead(ctx, (home) => home.folderLocal.folder(id) !== undefined);
     using guard = synced ? await afterRound(ctx, "remove folder", id) : undefined;
-    const root = await withWrite(ctx, async (w) => {
+    const { root, keepDays } = await withWrite(ctx, async (w, home) => {
       const local = w.folderLocal.folder(id);
       if (local === undefined) {
         throw notSyncedHere(id, "remove folder");
       }
       await commitOps(w, [{ type: "folder.leave", folder: id }]);
       w.folderLocal.leaveFolder(id, await writeLeftToken(local.root, id));
-      return local.root;
+      // Its own settings wait for a join again (held deletions are got back
+      // that way: it must not fall back to the default retention).
+      const { [id]: _old, ...others } = home.local.get("leftSettings") ?? {};
+      const keepDays = local.info.keepDays;
+      const left = keepDays === undefined ? others : { ...others, [id]: { keepDays } };
+      w.setLocal("leftSettings", Object.keys(left).length > 0 ? left : undefined);
+      return { root: local.root, keepDays };
     }, { create: false, committed: () => guard?.release() });
     if (input.flags.json) ctx.out.json({ id, path: root });
-    else ctx.out.line(`Stopped syncing ${id} here; its files stay in ${safeText(root)}.`);
+    else {
+      ctx.out.line(`Stopped syncing ${id} here; its files stay in ${safeText(root)}.`);
+      if (keepDays !== undefined) {
+        const kept = keepDays === 0
+          ? "keeps no replaced or deleted files"
+          : `keeps replaced and deleted files ${plural(keepDays, "day")}`;
+        ctx.out.line(`Joined here again, it ${kept}, as now (--keep-days on the join changes it).`);
+      }
+    }
     return ExitCode.ok;
   },
 };

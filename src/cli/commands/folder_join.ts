@@ -34,7 +34,12 @@ export const folderJoinCommand: CommandSpec = {
     { name: "ID", help: "folder id (see `mycel folder list`)" },
     { name: "PATH", help: "where it goes on this device", complete: "dir" },
   ],
-  flags: [KEEP_DAYS, JSON_FLAG],
+  flags: [{
+    ...KEEP_DAYS,
+    // A remove and join is how held deletions come back: the retention stays.
+    help: "keep replaced and deleted files this many days in .mycel/versions (default 30, " +
+      "or what it had when it was removed here)",
+  }, JSON_FLAG],
   examples: ["mycel folder join abcde-fgh23 ~/Documents"],
   ...WRITES,
   exits: [...WRITES.exits, 130],
@@ -76,11 +81,17 @@ export const folderJoinCommand: CommandSpec = {
       const root = await prepareRoot(path, true, id);
       await commitOps(w, [{ type: "folder.join", folder: id }]);
       const rejoined = w.folderLocal.takeLeftIndex(id, root, token);
+      // What it had when it was removed here, unless named anew (folder.ts REMOVE).
+      const { [id]: before, ...others } = home.local.get("leftSettings") ?? {};
+      if (before !== undefined) {
+        w.setLocal("leftSettings", Object.keys(others).length > 0 ? others : undefined);
+      }
+      const settings = { ...before, ...info };
       w.folderLocal.putFolder({
         folder: id,
         root,
         added: home.now(),
-        info: rejoined ? { ...info, rejoined } : info,
+        info: rejoined ? { ...settings, rejoined } : settings,
       });
       return root;
     }, { create: false });
