@@ -17,12 +17,15 @@ import {
 import { safeText } from "../text_safety.ts";
 
 /**
- * "folder docs stopped: marker missing — …": the line `sync now` and
- * `folder scan` give a stopped folder (it said "folder docs: folder
- * stopped: …"). The text is escaped for the terminal.
+ * "folder docs at /media/card/docs stopped: marker missing — …": the line
+ * `sync now` and `folder scan` give a stopped folder (it said "folder docs:
+ * folder stopped: …"), with where it is synced when known, as `status` says
+ * it: a missing marker is about a path (a disk not mounted, a folder moved),
+ * and the line did not say which. The text is escaped for the terminal.
  */
-export function stopLine(folder: string, why: string): string {
-  return `folder ${folder} stopped: ${safeText(why.replace(/^folder stopped: /, ""))}`;
+export function stopLine(folder: string, why: string, root?: string): string {
+  const at = root === undefined ? "" : ` at ${safeText(root)}`;
+  return `folder ${folder}${at} stopped: ${safeText(why.replace(/^folder stopped: /, ""))}`;
 }
 
 /**

@@ -55,7 +55,7 @@ export function reportFolders(
     }
     if (f.stopped) {
       if (o.json) continue; // said as the JSON error below
-      ctx.out.error(stopLine(label, f.stopped));
+      ctx.out.error(stopLine(label, f.stopped, f.root));
       // Stopped during the round (its marker went): said once, with what it got before.
       if (a !== undefined) {
         ctx.out.error(

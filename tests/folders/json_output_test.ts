@@ -168,7 +168,7 @@ Deno.test("folder scan --json of a stopped folder: its report on stdout, the JSO
   assert.equal(plain.code, 1);
   assert.match(
     plain.stderr,
-    /^folder docs stopped: marker missing.*\nhint: If it moved: `mycel folder move docs NEWPATH`/m,
+    /^folder docs at \S+ stopped: marker missing.*\nhint: If it moved: `mycel folder move docs NEWPATH`/m,
   );
 });
 

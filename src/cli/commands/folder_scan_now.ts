@@ -19,7 +19,7 @@ import { labelOf } from "../../sync/folder_label.ts";
 
 export function scanLine(ctx: CommandContext, r: ScanReport): void {
   if (r.stopped) {
-    ctx.out.error(stopLine(labelOf(r.folder, r.name), r.stopped));
+    ctx.out.error(stopLine(labelOf(r.folder, r.name), r.stopped, r.root));
     for (const hint of stoppedHints(r.folder, r.stopped, r.root)) ctx.out.error(`hint: ${hint}`);
     return;
   }
