@@ -40,7 +40,7 @@ export async function keptIsCurrent(
 }
 
 /** Both files' bytes, compared a block at a time (a kept version may be large). */
-async function sameBytes(a: string, b: string): Promise<boolean> {
+export async function sameBytes(a: string, b: string): Promise<boolean> {
   using fa = await Deno.open(a, { read: true });
   using fb = await Deno.open(b, { read: true });
   const ba = new Uint8Array(BLOCK), bb = new Uint8Array(BLOCK);

@@ -48,6 +48,7 @@ import { recordMerges } from "./folder_apply_merge.ts";
 import { execInPlace } from "./folder_apply_mode.ts";
 import { preparePlan } from "./folder_apply_prepare.ts";
 import { removeRest } from "./folder_apply_remove.ts";
+import { dropKeptStillHere } from "./folder_apply_unkeep.ts";
 import { ApplySession } from "./folder_apply_session.ts";
 import type { ApplyOptions, ApplyReport, FileWrite } from "./folder_apply_types.ts";
 import { leftAloneHere, withoutIgnored } from "./left_alone.ts";
@@ -171,6 +172,8 @@ export async function applyFolder(
     }
   }
   await record.flush();
+  // Kept versions whose content the folder still holds (a swap made elsewhere) go again.
+  await dropKeptStillHere(s);
   // What is still to do: actions whose path does not hold their version yet
   // (unfinished fetches were counted above with the bytes they still lack).
   // Only paths this round did not settle are decoded: decoding all 5,000 of a

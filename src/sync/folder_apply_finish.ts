@@ -14,6 +14,7 @@ import type { PartialFile } from "../files/partial_file.ts";
 import { noteProblem, noteRaced } from "./folder_apply_problems.ts";
 import { type ApplySession, asCopy, expectedOf } from "./folder_apply_session.ts";
 import type { Task } from "./folder_apply_task.ts";
+import { noteKept } from "./folder_apply_unkeep.ts";
 import type { TempFiles } from "./folder_apply_temps.ts";
 
 /**
@@ -111,6 +112,7 @@ export class Finisher {
         noteRaced(s, t.path, r.keptAs, "kept; it will sync as a conflict");
         return await this.#setAside(t, p);
       }
+      noteKept(s, r.keptAs, t.expected?.version ?? null);
       const published = t.copy ? asCopy(t.version, s.self) : undefined;
       const bytes = encodeFileVersion(published ?? t.version);
       s.record.note({

@@ -15,6 +15,7 @@ import { decodeFileVersion } from "../log/file_version_codec.ts";
 import { removeEmptyParents, removeEntry } from "../files/remove_entry.ts";
 import { noteProblem, noteRaced } from "./folder_apply_problems.ts";
 import { type ApplySession, expectedOf } from "./folder_apply_session.ts";
+import { noteKept } from "./folder_apply_unkeep.ts";
 
 /** Remove one path, unless it changed on this device since the index saw it. */
 export async function removeOne(
@@ -26,6 +27,9 @@ export async function removeOne(
     if (r.status === "changed_locally") {
       noteRaced(s, a.path, undefined, "kept, not deleted; the edit wins");
       return;
+    }
+    if (a.expected.kind === "file") {
+      noteKept(s, r.status === "removed" ? r.keptAs : undefined, a.expected.version);
     }
     s.record.note({ kind: "gone", path: a.path });
     s.settled.add(a.path);

@@ -70,6 +70,12 @@ export class ApplySession {
   readonly keptHeld = new Map<string, number>();
   /** Bytes asked of peers this round, across its file phases (the budget, MYCEL_FILE_BUDGET). */
   askedBytes = 0;
+  /**
+   * Versions this round kept under `.mycel/versions` (folder-relative) with
+   * the content key of what they hold: those whose content still sits in the
+   * folder after the round go again (folder_apply_unkeep.ts).
+   */
+  readonly keptNow: { kept: string; key: string }[] = [];
   /** Paths removed this round (their parents left empty go too). */
   readonly removedPaths: string[] = [];
   // The folder's disk filled up, or it refuses writes altogether (read-only,

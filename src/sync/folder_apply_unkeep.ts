@@ -1,0 +1,68 @@
+/**
+ * @module folder_apply_unkeep
+ * A file a peer's change replaced or removed here is kept under
+ * `.mycel/versions` so its content is not lost. When that content still
+ * sits in the folder after the round — two files swapped elsewhere (a↔b by
+ * renames: each old file is now the other's new one), a file moved where
+ * the round could not rename it — the kept copy is only a second copy of
+ * it: it goes again at the round's end. Before, a swap kept both old files
+ * on every receiving device, twice the swapped data for the 30 days
+ * versions are kept. Gone only once the bytes of a file the round placed
+ * are compared equal to it: a kept copy whose content is anywhere else is
+ * never dropped.
+ */
+
+import { join } from "node:path";
+import { sameBytes } from "../files/kept_same.ts";
+import { contentKey } from "../files/version_content.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
+import type { ApplySession } from "./folder_apply_session.ts";
+
+/** The content key of a non-empty file version (encoded), or undefined. */
+function fileKey(bytes: Uint8Array | null | undefined): string | undefined {
+  if (bytes === null || bytes === undefined) return undefined;
+  const v = decodeFileVersion(bytes);
+  return v.kind === "file" && v.size > 0 ? contentKey(v) : undefined;
+}
+
+/** Note that the round kept `kept` (if it did), holding the version `replaced` (encoded). */
+export function noteKept(
+  s: ApplySession,
+  kept: string | undefined,
+  replaced: Uint8Array | null,
+): void {
+  const key = kept === undefined ? undefined : fileKey(replaced);
+  if (key !== undefined) s.keptNow.push({ kept: kept!, key });
+}
+
+/**
+ * Drop the versions this round kept whose content a path it placed holds
+ * now (its row after the round says so, and the bytes are compared). A copy
+ * that can't be read or removed stays: it is kept, as before.
+ */
+export async function dropKeptStillHere(s: ApplySession): Promise<void> {
+  if (s.keptNow.length === 0) return;
+  const wanted = new Set(s.keptNow.map((k) => k.key));
+  const holders = new Map<string, string[]>(); // content key -> paths placed with it
+  for (const path of s.settled) {
+    const key = fileKey(s.record.rowAfter(path)?.version);
+    if (key === undefined || !wanted.has(key)) continue;
+    const list = holders.get(key);
+    if (list === undefined) holders.set(key, [path]);
+    else list.push(path);
+  }
+  const root = s.folder.root;
+  for (const k of s.keptNow) {
+    for (const path of holders.get(k.key) ?? []) {
+      const kept = join(root, k.kept);
+      try {
+        // Never followed: a kept copy is a regular file mycel made.
+        if (!Deno.lstatSync(kept).isFile || !(await sameBytes(join(root, path), kept))) continue;
+        Deno.removeSync(kept);
+      } catch {
+        continue;
+      }
+      break;
+    }
+  }
+}
