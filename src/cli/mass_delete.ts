@@ -26,10 +26,17 @@ export function wayBack(folder: string, root: string): string {
 
 /** Ask on a terminal (or take --yes) before a mass deletion. */
 export function massDeleteConfirm(ctx: CommandContext, yes: boolean, sayHeld = true) {
-  return async (folder: string, n: number, of: number, root: string): Promise<boolean> => {
+  return async (
+    folder: string,
+    n: number,
+    of: number,
+    root: string,
+    label = folder,
+  ): Promise<boolean> => {
     if (yes) return true;
     const one = n === 1;
-    const gone = `${folder}: ${n} of ${plural(of, "file")} ${one ? "is" : "are"} gone`;
+    // Named as a person knows it; the commands it gives take the id.
+    const gone = `${label}: ${n} of ${plural(of, "file")} ${one ? "is" : "are"} gone`;
     if (!ctx.stdinIsTerminal) {
       ctx.out.error(
         `${gone} on disk: ${one ? "the deletion is" : "the deletions are"} held. ` +
@@ -48,7 +55,7 @@ export function massDeleteConfirm(ctx: CommandContext, yes: boolean, sayHeld = t
     // went on to its round without a word of the deletions).
     if (!ok && a !== null && sayHeld) {
       ctx.out.error(
-        `${folder}: held: ${one ? "the deletion stays" : `the ${n} deletions stay`} here; ` +
+        `${label}: held: ${one ? "the deletion stays" : `the ${n} deletions stay`} here; ` +
           `the other devices keep the ${one ? "file" : "files"}. ` +
           `If ${one ? "it is" : "they are"} meant, run \`mycel folder scan ${folder} --yes\`; ` +
           `to get the ${one ? "file" : "files"} back here instead: ${wayBack(folder, root)}.`,

@@ -50,6 +50,8 @@ export interface FolderRoundOptions {
     deletes: number,
     of: number,
     root: string,
+    /** How to name it to a person: its name with its id (folder_label.ts). */
+    label?: string,
   ) => Promise<boolean> | boolean;
   /** Progress line (a terminal only). */
   progress?: (text: string) => void;

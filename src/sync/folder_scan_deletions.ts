@@ -11,6 +11,7 @@
  */
 
 import { contentDigest } from "../files/version_content.ts";
+import { labelOf } from "./folder_label.ts";
 import { decodeFileVersion, encodeFileVersion } from "../log/file_version_codec.ts";
 import { type FileVersion, isDirectoryVersion } from "../log/file_version.ts";
 import { builtVvProblem } from "../log/version_vector.ts";
@@ -100,7 +101,9 @@ export async function deletionsOf(
   const lost = deletions.length - moves.size;
   const mass = index.size > 0 && lost * 2 > index.size;
   if ((mass || folder.info.held !== undefined) && lost > 0) {
-    const ok = await o.confirmMassDelete?.(folder.folder, lost, index.size, folder.root) ?? false;
+    const label = labelOf(folder.folder, folders.share(folder.folder)?.name);
+    const ok = await o.confirmMassDelete?.(folder.folder, lost, index.size, folder.root, label) ??
+      false;
     if (!ok) {
       held = lost;
       deletions = deletions.filter((path) => moves.has(path));

@@ -17,6 +17,8 @@ export interface ScanPublishOptions {
     deletes: number,
     of: number,
     root: string,
+    /** How to name it to a person: its name with its id (folder_label.ts). */
+    label?: string,
   ) => Promise<boolean> | boolean;
   /**
    * Ctrl-C or SIGTERM: the scan stops (files/scan_stop.ts) and throws

@@ -55,4 +55,14 @@ Deno.test("sync now and folder scan name a folder with a random id by its name a
     "--json",
   ]);
   assert.deepEqual([sj.folder, sj.name], [id, "photos"]);
+
+  // The hold of a mass deletion names it too; the commands it gives take the id.
+  for (const f of ["one.txt", "two.txt", "three.txt"]) await Deno.remove(`${ra}/${f}`);
+  const held = await a.ok(["folder", "scan", id]);
+  assert.match(
+    held.stderr,
+    new RegExp(`^${label}: 3 of 3 files are gone on disk`, "m"),
+    held.stderr,
+  );
+  assert.ok(held.stderr.includes(`mycel folder scan ${id} --yes`), held.stderr);
 });
