@@ -267,7 +267,9 @@ export async function scanFolder(
   for (const p of index.paths()) {
     // A file that became an empty folder: the folder's version supersedes it.
     if (present.has(p) || held.has(p) || under(p) || madeDirs.has(p)) continue;
-    if (!rules.isIgnored(p, false)) deleted.push(p);
+    // A folder's row is matched as a folder: one ignored as such (`build/`)
+    // was never walked, and is no more deleted than an ignored file.
+    if (!rules.isIgnored(p, index.get(p)?.kind === "dir")) deleted.push(p);
     else if (stillThere(join(root, p))) stats.ignoredKept++;
   }
   changed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

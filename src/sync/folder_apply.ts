@@ -155,7 +155,9 @@ export async function applyFolder(
   await removeRest(s, plan.actions, allWrites.filter((a) => !waiting.has(a)));
   // Folders: made, or removed when empty (folder_apply_dirs.ts).
   if (s.stopped === undefined) {
-    applyDirs(s, folders, () => withoutIgnored(paths(), ignored), index.rows);
+    // Left out: a path ignored as a folder here (`build/` matches no file's path).
+    const here = new Map([...folders].filter(([p]) => !ignored.asFolder(p)));
+    applyDirs(s, here, () => withoutIgnored(paths(), ignored), index.rows);
   }
   // 4. Merges: the disk holds the winner and every copy exists.
   recordMerges(s, plan.actions);

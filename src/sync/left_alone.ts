@@ -27,10 +27,23 @@ import { apartOptions } from "./folder_scan_apart.ts";
 export async function leftAloneHere(
   home: Home,
   folder: LocalFolder,
-): Promise<(path: string) => boolean> {
+): Promise<LeftAlone> {
   const ignoredByRules = await ignoredHere(folder.root);
   const apart = apartHere(folder.root, apartOptions(home, folder));
-  return (path) => ignoredByRules(path) || apart(path);
+  const leftAlone = (path: string) => ignoredByRules(path, false) || apart(path);
+  leftAlone.asFolder = (path: string) => ignoredByRules(path, true) || apart(path);
+  return leftAlone;
+}
+
+/**
+ * A path this device leaves alone, matched as a file's; `asFolder` matches
+ * it as a folder's (a folder version, docs/folders.md "Empty folders"): a
+ * rule ending in `/`, the usual `build/`, names folders only, so matched
+ * as a file's path the folder was made where the rules keep mycel out.
+ */
+export interface LeftAlone {
+  (path: string): boolean;
+  asFolder(path: string): boolean;
 }
 
 /**
@@ -38,14 +51,14 @@ export async function leftAloneHere(
  * can't be read throws `bad_ignore_file` (the scan has stopped the folder
  * for it already): applying without the rules could overwrite what they keep.
  */
-async function ignoredHere(root: string): Promise<(path: string) => boolean> {
+async function ignoredHere(root: string): Promise<(path: string, isDir: boolean) => boolean> {
   const { loadIgnoreRules } = await lazyImport<typeof import("../files/ignore_rules.ts")>(
     new URL("../files/ignore_rules.ts", import.meta.url),
   );
   const rules = await loadIgnoreRules(root);
   // mycel's own names (in any case) are not "ignored" here: the write refuses
   // them and says so, a member sending one is worth a line.
-  return (path) => !isInternalPath(path) && rules.isIgnored(path, false);
+  return (path, isDir) => !isInternalPath(path) && rules.isIgnored(path, isDir);
 }
 
 /** `paths` without those `ignored` says this device leaves alone. */
