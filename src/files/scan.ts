@@ -261,7 +261,12 @@ export async function scanFolder(
     }
   }
   assertMarker(root, "scan folder"); // unmounted while we walked: report nothing
-  const under = (p: string) => unlisted.some((d) => d === "" || p.startsWith(`${d}/`));
+  // A folder's row (docs/folders.md "Empty folders") at a folder not listed
+  // (one apart, one that can't be listed) is not deleted either: it is there.
+  const under = (p: string) =>
+    unlisted.some((d) =>
+      d === "" || p.startsWith(`${d}/`) || (d === p && index.get(p)?.kind === "dir")
+    );
   const deleted: string[] = [];
   const madeDirs = new Set(emptyDirs);
   for (const p of index.paths()) {

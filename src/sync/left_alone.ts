@@ -29,9 +29,15 @@ export async function leftAloneHere(
   folder: LocalFolder,
 ): Promise<LeftAlone> {
   const ignoredByRules = await ignoredHere(folder.root);
-  const apart = apartHere(folder.root, apartOptions(home, folder));
+  const options = apartOptions(home, folder);
+  const apart = apartHere(folder.root, options);
+  const isApart = apartCheck(folder.root, options);
   const leftAlone = (path: string) => ignoredByRules(path, false) || apart(path);
-  leftAlone.asFolder = (path: string) => ignoredByRules(path, true) || apart(path);
+  // A folder apart is left alone itself too: not given a row here, so no scan
+  // (which never walks it) calls it deleted.
+  leftAlone.asFolder = (path: string) =>
+    ignoredByRules(path, true) || apart(path) ||
+    (relativePathProblem(path) === undefined && isApart(path));
   return leftAlone;
 }
 
@@ -39,7 +45,8 @@ export async function leftAloneHere(
  * A path this device leaves alone, matched as a file's; `asFolder` matches
  * it as a folder's (a folder version, docs/folders.md "Empty folders"): a
  * rule ending in `/`, the usual `build/`, names folders only, so matched
- * as a file's path the folder was made where the rules keep mycel out.
+ * as a file's path the folder was made where the rules keep mycel out; and
+ * a folder apart (apartFolder) is left alone as well as what is under it.
  */
 export interface LeftAlone {
   (path: string): boolean;

@@ -53,3 +53,20 @@ Deno.test("a synced empty folder ignored later on one device is not called delet
   assert.ok(await isDir(join(ra, "build")), "a's folder was removed when b began to ignore it");
   assert.ok(await isDir(join(rb, "build")), "b's ignored folder went");
 });
+
+Deno.test("an empty folder whose path is a folder apart on one device (a synced folder's copy) is not removed on the device that syncs it", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", { seed });
+  // b holds a copy of another synced folder there: left out of docs here.
+  await put(rb, "inner/.mycel-folder", "other\n");
+  await put(rb, "inner/notes.txt", "not docs'\n");
+  await syncOk(b);
+  await Deno.mkdir(join(ra, "inner"));
+  await syncOk(a);
+  await syncOk(b);
+  await syncOk(b);
+  await syncOk(a);
+  assert.ok(await isDir(join(ra, "inner")), "a's empty folder was removed: b called it deleted");
+  assert.equal(await Deno.readTextFile(join(rb, "inner/notes.txt")), "not docs'\n");
+});
