@@ -101,11 +101,13 @@ export function applyDirs(
     try {
       if (isDirectoryVersion(winner)) {
         live.add(path);
+        // Held here already: gone from the disk, it was removed here since
+        // the scan (the rounds' own removals keep it, folder_apply_remove.ts),
+        // and the next scan publishes that, as a file deleted during a round.
+        if (row?.version && bytesEqual(row.version, bytes)) continue;
         makeFolder(s.folder.root, path);
-        if (!row?.version || !bytesEqual(row.version, bytes)) {
-          s.record.note({ kind: "row", row: folderRow(path, bytes) });
-          s.report.done++;
-        }
+        s.record.note({ kind: "row", row: folderRow(path, bytes) });
+        s.report.done++;
       } else if (mine && winner.kind === "deleted") {
         if (row?.version && bytesEqual(row.version, bytes)) continue; // kept once, said once
         const r = removeEmptyFolder(s.folder.root, path);

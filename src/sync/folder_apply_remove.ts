@@ -100,6 +100,14 @@ export async function removeRest(
     if (to !== undefined && !to.some((p) => landed(p, key!))) continue;
     await removeOne(s, a);
   }
-  // Folders the removals left empty go too (a folder renamed elsewhere).
-  if (s.removedPaths.length > 0) removeEmptyParents(s.folder.root, s.removedPaths);
+  // Folders the removals left empty go too (a folder renamed elsewhere),
+  // but not one synced as a folder (its row): folder_apply_dirs.ts removes
+  // it if its removal came, and otherwise it stays.
+  if (s.removedPaths.length > 0) {
+    removeEmptyParents(
+      s.folder.root,
+      s.removedPaths,
+      (rel) => s.record.rowAfter(rel)?.kind === "dir",
+    );
+  }
 }
