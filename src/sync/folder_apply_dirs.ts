@@ -13,6 +13,7 @@
  */
 
 import { winnerOf } from "../files/conflict.ts";
+import { CaseNames } from "../files/fs_names.ts";
 import { makeFolder, removeEmptyFolder } from "../files/place_dir.ts";
 import { removeEmptyParents } from "../files/remove_entry.ts";
 import { ancestors } from "../files/paths.ts";
@@ -90,6 +91,18 @@ export function applyDirs(
   const live = new Set<string>(); // folders the state says are here
   const removed: string[] = [];
   let synced: Set<string> | undefined; // folders holding a file or link of the state
+  // On a file system that ignores case, a folder spelled otherwise here
+  // (`Notes/` for `notes/sub`) is not made into: the next scan published it
+  // under this disk's spelling, moving the folder on every device (as a new
+  // file's path, folder_apply_case.ts).
+  let caseNames: CaseNames | undefined;
+  const caseClash = (path: string): string | undefined => {
+    if (s.fsTraits()?.ignoresCase !== true) return undefined;
+    caseNames ??= new CaseNames(s.folder.root);
+    const clash = caseNames.clash(path);
+    return clash === undefined ? undefined : `${JSON.stringify(clash.segment)} differs only in ` +
+      `case from ${JSON.stringify(clash.twin)}, and this folder's file system ignores case`;
+  };
   for (const [path, list] of candidates) {
     if (list.length === 0) continue;
     const mine = rows.get(path)?.kind === "dir";
@@ -105,7 +118,13 @@ export function applyDirs(
         // the scan (the rounds' own removals keep it, folder_apply_remove.ts),
         // and the next scan publishes that, as a file deleted during a round.
         if (row?.version && bytesEqual(row.version, bytes)) continue;
+        const clash = caseClash(path);
+        if (clash !== undefined) {
+          s.report.problems.push({ path, reason: clash });
+          continue;
+        }
         makeFolder(s.folder.root, path);
+        caseNames?.add(path);
         s.record.note({ kind: "row", row: folderRow(path, bytes) });
         s.report.done++;
       } else if (mine && winner.kind === "deleted") {
