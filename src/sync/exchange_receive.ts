@@ -93,7 +93,15 @@ async function receiveInto(c: ReceiveContext, stream: IngestStream): Promise<voi
       const clock = parts?.clock ?? waiting;
       // Until the announced checkpoint begins, its clock is the only deadline.
       const ms = session.checkpointDue ? Math.max(c.o.readTimeoutMs, clock!.totalMs) : undefined;
-      const action = session.receive(await (clock?.race(c.receive(ms)) ?? c.receive(ms)));
+      const msg = await (clock?.race(c.receive(ms)) ?? c.receive(ms));
+      // A checkpoint in one piece that came without a notice (a build before
+      // it, or a member leaving it out) has the whole checkpoint's deadline
+      // from its first chunk, as parts have: under read deadlines alone, empty
+      // chunks each inside one held the session until its own deadline.
+      if (msg.type === "checkpoint" && waiting === undefined && parts === undefined) {
+        waiting = waitClock(c, () => false);
+      }
+      const action = session.receive(msg);
       if ((action.kind === "entries" || action.kind === "end") && parts !== undefined) {
         // Every part came and was checked: only now is any of it taken.
         const cp = parts.finish();

@@ -51,7 +51,8 @@ async function fromHere(
   o: {
     abilities?: number;
     cutPauseMs?: number;
-    rewrite?: (m: SyncMessage) => Promise<SyncMessage[]> | SyncMessage[];
+    /** What goes out instead of `m`; a number is a pause (ms) between them. */
+    rewrite?: (m: SyncMessage) => Promise<(SyncMessage | number)[]> | (SyncMessage | number)[];
   } = {},
 ): Promise<SessionOutcome> {
   using home = await Home.open(from.t.home, { write: true });
@@ -65,7 +66,10 @@ async function fromHere(
         if (message instanceof Uint8Array) m = decodeSyncMessage(message);
       } catch { /* not a sync message */ }
       if (m === undefined) return await original.call(this, message);
-      for (const x of await rewrite(m)) await original.call(this, encodeSyncMessage(x));
+      for (const x of await rewrite(m)) {
+        if (typeof x === "number") await pause(x);
+        else await original.call(this, encodeSyncMessage(x));
+      }
     };
   }
   try {
@@ -203,5 +207,41 @@ Deno.test("a member that says it is making a checkpoint and sends none, or says 
     assert.ok(Date.now() - started < 10_000, `${what}: cut well inside the read deadline`);
     await unchanged(what);
   }
+  assert.ok(!server.exited, "the server serves on");
+});
+
+Deno.test("a member that drips a checkpoint in one piece without a notice (empty chunks within each read deadline) is cut at the whole checkpoint's deadline from its first chunk", async () => {
+  await using a = await device("alpha");
+  await using b = await device("beta");
+  await behindCompaction(a, b, 3, 4000); // small: one checkpoint, not parts
+  b.t.defaults.env = { ...b.t.defaults.env, MYCEL_TEST_STATE_RATE: String(64 << 20) };
+  const server = await b.serve();
+  const before = await b.status();
+  let dripped = false;
+  const from = server.stderr.length;
+  const started = Date.now();
+  const outcome = await fromHere(a, b, {
+    rewrite: (m) => {
+      if (m.type === "checkpoint_wait") return []; // as a build without it
+      if (m.type !== "checkpoint" || dripped) return [m];
+      dripped = true;
+      // Each empty chunk well inside the 30 s read deadline, 4 s in all: past the 1 s.
+      const drip: (SyncMessage | number)[] = [];
+      for (let i = 0; i < 8; i++) {
+        drip.push({ type: "checkpoint", chunk: new Uint8Array(0), last: false }, 500);
+      }
+      return [...drip, m];
+    },
+  });
+  assert.ok(dripped, "no checkpoint was sent");
+  assert.notEqual(outcome.status, "synced", JSON.stringify(outcome));
+  const [line] = await server.waitFor(/(failed|synced with) alpha.*/, {
+    stream: "stderr",
+    from,
+    timeoutMs: 20_000,
+  });
+  assert.match(line, /did not come within 1s/, server.stderr);
+  assert.ok(Date.now() - started < 10_000, "cut well inside the read deadline");
+  assert.equal((await b.status()).state_digest, before.state_digest, "the state changed");
   assert.ok(!server.exited, "the server serves on");
 });
