@@ -70,17 +70,23 @@ export async function runTool(
   // Not Deno.Command's own `signal`: that sends SIGTERM to the child alone,
   // which a hung tool may ignore.
   using deadline = deadlineSignal(call.timeoutMs, `run ${cmd}`, call.signal);
+  // Once the child is reaped its PID may be another process's: never killed then.
+  let reaped = false;
+  const status = child.status.then((s) => {
+    reaped = true;
+    return s;
+  });
   const killed = new Promise<void>((resolve) =>
     deadline.signal.addEventListener("abort", () => {
-      kill(child.pid, call.group === true);
-      child.status.then(() => resolve());
+      if (!reaped) kill(child.pid, call.group === true);
+      status.then(() => resolve());
     }, { once: true })
   );
   // A tool that exited answered: what it wrote is in the pipes by then, so
   // they are given up shortly after, not at the deadline (a daemon it left
   // behind holding them made an answered call "timed out").
   const over = new AbortController();
-  const exited = child.status.then(() => pause(PIPE_GRACE_MS, over.signal));
+  const exited = status.then(() => pause(PIPE_GRACE_MS, over.signal));
   const stop = Promise.race([killed, exited]);
   const stdout = readAll(child.stdout, stop);
   const stderr = readAll(child.stderr, stop);
@@ -91,16 +97,20 @@ export async function runTool(
     await w.write(data).catch(() => {});
     await w.close().catch(() => {});
   }
-  const [status, out, err] = await Promise.all([child.status, stdout, stderr])
+  // Whether it was cut short, decided when it exited: a deadline or Ctrl-C
+  // landing in the pipes' grace after a tool that answered is not its failure.
+  let cut = false;
+  let cutOnCtrlC = false;
+  const ended = status.then((s) => {
+    cut = deadline.signal.aborted;
+    cutOnCtrlC = cut && !deadline.expired;
+    return s;
+  });
+  const [exit, out, err] = await Promise.all([ended, stdout, stderr])
     .finally(() => over.abort());
   // Killed on Ctrl-C: what the tool said (nothing) is not an answer.
-  if (deadline.signal.aborted && !deadline.expired) throw deadline.signal.reason;
-  return {
-    code: deadline.expired ? -1 : status.code,
-    stdout: out,
-    stderr: err,
-    timedOut: deadline.expired,
-  };
+  if (cutOnCtrlC) throw deadline.signal.reason;
+  return { code: cut ? -1 : exit.code, stdout: out, stderr: err, timedOut: cut };
 }
 
 /** SIGKILL the child by its PID, or the process group it leads (the child alone if that fails). */
