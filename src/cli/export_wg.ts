@@ -207,6 +207,6 @@ export async function exportWg(home: Home, name: string | undefined): Promise<Ex
     if (r.accepted !== 1) {
       throw new Error(`the device's own entry was not taken (${r.refused[0]?.reason})`);
     }
-  });
+  }, { signs: true });
   return render(home, key.id, keys.wgPrivate);
 }

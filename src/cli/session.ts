@@ -95,6 +95,12 @@ export async function withWrite<T>(
      * round would find it held and step aside (a review of `folder remove`).
      */
     committed?: () => void;
+    /**
+     * `fn` commits, and does more before that than reading the home (makes
+     * a folder): the keys are read before its transaction, so that it runs
+     * once (Home.write; without it, the first commit runs it again).
+     */
+    signs?: boolean;
   } = {},
 ): Promise<T> {
   const root = homeRoot(ctx);
@@ -119,7 +125,7 @@ export async function withWrite<T>(
       const r = await fn(w, home);
       committed = w.committed;
       return r;
-    });
+    }, { signs: o.signs });
     o.committed?.();
     if (committed > 0 && !ctx.offline && home.view.members().length > 1) {
       const { removalHere, removalMessage } = await lazyImport<typeof import("./removal.ts")>(

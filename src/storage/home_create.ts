@@ -27,7 +27,7 @@ import {
   missingFolders,
 } from "./home_guard.ts";
 import { SqlFolderLocal } from "./sql_folder_local.ts";
-import { HomeWriter } from "./home_writer.ts";
+import { HomeWriter, readySigning } from "./home_writer.ts";
 import {
   forgetStoredKeys,
   type KeyOptions,
@@ -94,6 +94,8 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
   if (!(await exists(paths.db)) && await keysLeftAlone(root)) {
     throw keysWithoutDatabase(root, "initialise mycel home");
   }
+  // Before the transaction, as every write's (home_writes.ts).
+  const signer = await readySigning(n.keys);
   const fresh = !(await exists(paths.db));
   const db = await openWritable(paths.db);
   let ours = false, done = false;
@@ -121,7 +123,7 @@ export async function createHome(root: string, n: NewHome): Promise<CreatedHome>
         folderLocal: new SqlFolderLocal(db),
         clock: new HlcClock(device.hex),
         now: n.now,
-        keys: () => Promise.resolve(n.keys),
+        signer: () => signer,
       });
       await w.commit(await n.genesis(device));
       // Pairing takes the mesh's state here, and may refuse it part way

@@ -72,8 +72,7 @@ export class Home extends HomeView {
       folderLocal: p.folderLocal,
       clock: () => this.clock,
       now: p.now,
-      keys: () => this.keys(),
-    });
+    }, this.#keys);
   }
 
   /** True when `root` holds a home (of any format; an empty database left by a crash is none). */
@@ -132,8 +131,14 @@ export class Home extends HomeView {
   /**
    * Change the home: `fn` runs inside one write transaction and everything it
    * does is kept together, or nothing is (disk full, read-only, a throw).
-   * `signs`: `fn` commits this device's changes, so the keys are read before
-   * the transaction begins (home_writes.ts), not while it holds the home.
+   * The keys are never read inside it (home_writes.ts): a keyring waiting
+   * for an unlock or a passphrase prompt would hold the home meanwhile. When
+   * `fn`'s first commit finds them unread, the transaction is rolled back,
+   * they are read, and `fn` runs again from the start: what it does before
+   * committing must bear being done twice (reading the home, changing it —
+   * rolled back — is; making a folder or reading a stream is not). `signs`
+   * says `fn` commits this device's changes, so the keys are read before the
+   * transaction begins and it runs once.
    */
   write<T>(
     fn: (w: HomeWriter) => Promise<T> | T,

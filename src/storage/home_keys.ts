@@ -45,6 +45,11 @@ export class HomeKeys {
     return this.#keys;
   }
 
+  /** The keys, if read (or given) already; never reads them. */
+  loaded(): DeviceKeys | undefined {
+    return this.#keys;
+  }
+
   /** See {@link Home.useKeys}. */
   use(keys: DeviceKeys): void {
     this.#keys = keys;

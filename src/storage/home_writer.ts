@@ -26,24 +26,22 @@ import { FOLD_RULES, type LocalRecords, WITNESS_META } from "./sql_local.ts";
 import type { SqlFolderLocal } from "./sql_folder_local.ts";
 import { ingestTarget } from "./ingest_target.ts";
 import type { WriterParts } from "./writer_parts.ts";
+import { SigningUnready } from "./signing_unready.ts";
+import type { NowSigner } from "../log/sign_now.ts";
 import { lazyImport } from "../lazy_import.ts";
 
-/** sign_now.ts, once loaded: then at hand with no turn of the event loop. */
-let signing: typeof import("../log/sign_now.ts") | undefined;
-
-function loadSigning(): Promise<typeof import("../log/sign_now.ts")> {
-  return lazyImport<typeof import("../log/sign_now.ts")>(
+/**
+ * Make signing with `keys` ready before a transaction begins (home_writes.ts,
+ * home_create.ts): the code loaded and the curve's tables built (sign_now.ts
+ * `ready`). Returns the signer a writer's commit then uses.
+ */
+export async function readySigning(keys: DeviceKeys): Promise<NowSigner> {
+  const { nowSigner } = await lazyImport<typeof import("../log/sign_now.ts")>(
     new URL("../log/sign_now.ts", import.meta.url),
   );
-}
-
-/**
- * Make signing with `keys` ready before a transaction begins (home_writes.ts):
- * the code loaded and the curve's tables built (sign_now.ts `ready`).
- */
-export async function readySigning(keys: DeviceKeys): Promise<void> {
-  signing ??= await loadSigning();
-  signing.nowSigner(keys).ready(); // a mismatch is refused when a commit signs
+  const signer = nowSigner(keys);
+  signer.ready(); // a mismatch is refused when a commit signs
+  return signer;
 }
 
 /** One transaction's worth of changes. */
@@ -51,6 +49,8 @@ export class HomeWriter {
   readonly #p: WriterParts;
   readonly #target: ReturnType<typeof ingestTarget>;
   #refold = false;
+  /** A commit found signing unready (see {@link commit}): the transaction must not commit. */
+  #unready = false;
   /** Entries this device committed in this transaction. */
   committed = 0;
 
@@ -81,9 +81,18 @@ export class HomeWriter {
 
   /**
    * Commit `ops` as one entry signed by this device, stored and folded.
-   * Returns undefined when there is nothing to commit.
+   * Resolves to undefined when there is nothing to commit. Done with no
+   * turn of the event loop (see #commitNow); a promise, as it always was.
    */
-  async commit(ops: readonly Op[]): Promise<SignedEntry | undefined> {
+  commit(ops: readonly Op[]): Promise<SignedEntry | undefined> {
+    try {
+      return Promise.resolve(this.#commitNow(ops));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #commitNow(ops: readonly Op[]): SignedEntry | undefined {
     if (ops.length === 0) return undefined;
     this.#target.settle(); // our head as the log holds it, even mid-ingest
     const { log, local, device } = this.#p;
@@ -102,10 +111,17 @@ export class HomeWriter {
     }
     // Signed with no turn of the event loop (sign_now.ts): this transaction
     // holds the home, and what else the process does meanwhile (a fetch)
-    // must not run inside it. Loaded and readied before it began, by a
-    // write that said it signs (home_writes.ts); otherwise here, as before.
-    signing ??= await loadSigning();
-    const entry = createEntryNow(signing.nowSigner(await this.#p.keys()), {
+    // must not run inside it. Nor are the keys read here: a keyring tool
+    // waiting for an unlock, a passphrase prompt or scrypt would hold every
+    // other process of the home (a `sync serve`) for as long. Unless they
+    // were read before the transaction began, it ends here, unapplied, and
+    // Home.write reads them and runs it again (home_writes.ts).
+    const signer = this.#p.signer();
+    if (signer === undefined) {
+      this.#unready = true; // even if the caller swallows the throw (see finish)
+      throw new SigningUnready();
+    }
+    const entry = createEntryNow(signer, {
       seq: (head?.seq ?? 0) + 1,
       prev: head?.hash ?? null,
       hlc: this.#p.clock.now(this.#p.now()),
@@ -249,6 +265,7 @@ export class HomeWriter {
    * later removal, unlike a device that folded the same entries anew.
    */
   async finish(): Promise<void> {
+    if (this.#unready) throw new SigningUnready();
     this.#target.settle();
     const stale = this.#p.local.meta(WITNESS_META) !== FOLD_RULES;
     if (this.#refold || stale) {

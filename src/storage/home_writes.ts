@@ -5,15 +5,28 @@
  * handle — and each first takes in what the handle's ingest streams hold
  * (ingest_stream.ts: a peer's entries, held and taken in together, each
  * batch in its own refetchable transaction, never across a network wait).
- * A member's first handshake message is taken in the same order.
+ * A member's first handshake message is taken in the same order. No write
+ * reads this device's keys inside its transaction: they are read, and
+ * signing made ready, before it begins (see {@link HomeWrites.write}).
  */
 
 import { MycelError } from "../errors.ts";
 import type { DeviceKey } from "../log/device_key.ts";
+import type { DeviceKeys } from "../log/identity.ts";
+import type { NowSigner } from "../log/sign_now.ts";
 import { lazyImport } from "../lazy_import.ts";
 import type { WriterSource } from "./home_transaction.ts";
 import type { HomeWriter } from "./home_writer.ts";
 import { HeldEntries, type IngestStream } from "./ingest_stream.ts";
+import { SigningUnready } from "./signing_unready.ts";
+
+/** A home's keys as its writes need them (home_keys.ts). */
+export interface WriterKeys {
+  /** Read them (once per handle: a keyring, a passphrase, a file). */
+  get(): Promise<DeviceKeys>;
+  /** Them, if read already; undefined otherwise. */
+  loaded(): DeviceKeys | undefined;
+}
 
 /** The write side of one open home. */
 export class HomeWrites {
@@ -24,11 +37,24 @@ export class HomeWrites {
   #writes: Promise<unknown> = Promise.resolve();
   /** What this handle's ingest streams hold, taken in by the next write (ingest_stream.ts). */
   readonly #held = new HeldEntries();
+  readonly #keys: WriterKeys;
+  /** The signer made ready before a transaction, and the keys it was made of. */
+  #ready?: { keys: DeviceKeys; signer: NowSigner };
 
-  /** `source`: what a transaction's HomeWriter is made of (home_transaction.ts). */
-  constructor(writable: boolean, source: WriterSource) {
+  /**
+   * `source`: what a transaction's HomeWriter is made of but its signer
+   * (home_transaction.ts); `keys`: where that comes from.
+   */
+  constructor(writable: boolean, source: Omit<WriterSource, "signer">, keys: WriterKeys) {
     this.#writable = writable;
-    this.#source = source;
+    this.#keys = keys;
+    // The signer only when made ready for the keys the handle holds now
+    // (Home.useKeys may have replaced them).
+    const signer = () => {
+      const r = this.#ready;
+      return r !== undefined && r.keys === keys.loaded() ? r.signer : undefined;
+    };
+    this.#source = { ...source, signer };
     this.#now = source.now;
   }
 
@@ -42,28 +68,39 @@ export class HomeWrites {
         new MycelError("internal", "change the home", "it was opened read-only"),
       );
     }
+    const refetchable = o.refetchable ?? false;
     return this.#queue(async () => {
       await this.#takeHeld();
-      if (o.signs && !o.refetchable) await this.#readySigning();
-      return this.#write(fn, o.refetchable ?? false);
+      if (o.signs && !refetchable) await this.#readySigning();
+      try {
+        return await this.#write(fn, refetchable);
+      } catch (e) {
+        // Its commit found the keys unread and ended the transaction, rolled
+        // back: read them now, holding nothing, and run it again.
+        if (!(e instanceof SigningUnready) || refetchable) throw e;
+        await this.#readySigning();
+        return await this.#write(fn, refetchable);
+      }
     });
   }
 
   /**
-   * For a write that `signs`, signing made ready before its transaction
-   * begins: the keys read (a key file, a keyring tool, a passphrase), the
-   * code loaded and the curve's tables built (sign_now.ts `ready`, some
-   * 50 ms the first time in a process) — all of which would otherwise hold
-   * the home's write lock, the event loop running this process's other
-   * work meanwhile. Other writes read no keys: one that signs nothing (a
-   * served session's bookkeeping) never needs them.
+   * Signing made ready before a transaction begins: the keys read (a key
+   * file, a keyring tool that may wait for an unlock, a passphrase prompt,
+   * scrypt), the code loaded and the curve's tables built (sign_now.ts
+   * `ready`, some 50 ms the first time in a process) — all of which would
+   * otherwise hold the home's write lock, and every other process of the
+   * home (a `sync serve`, a timer's round) waiting for it. Only for a write
+   * that signs: one that signs nothing (a served session's bookkeeping, a
+   * command that only sets a local record) never reads the keys.
    */
   async #readySigning(): Promise<void> {
-    const keys = await this.#source.keys();
+    const keys = await this.#keys.get();
+    if (this.#ready?.keys === keys) return;
     const { readySigning } = await lazyImport<typeof import("./home_writer.ts")>(
       new URL("./home_writer.ts", import.meta.url),
     );
-    await readySigning(keys);
+    this.#ready = { keys, signer: await readySigning(keys) };
   }
 
   /**

@@ -91,5 +91,5 @@ export async function admit(
     if (change.auto) w.setLocal("autoEndpoints", change.auto);
     const entry = await w.commit([...own, { type: "device.add", device: admitted }, ...secret]);
     return { bytes: entry!.bytes, record: admitted };
-  });
+  }, { signs: true });
 }

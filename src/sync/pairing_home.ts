@@ -184,7 +184,8 @@ export async function createJoinedHome(
 /**
  * Move a lone device's existing home into `mesh`, taking the inviter's
  * checkpoint; `self` is its record as admitted (its own entries then
- * restate what the admission says: endpoints, WireGuard port, mesh IPv4).
+ * restate what the admission says: endpoints, WireGuard port, mesh IPv4);
+ * `keys`: its keys, read already (prepareIdentity), not read again.
  */
 export async function adoptMesh(
   root: string,
@@ -193,9 +194,10 @@ export async function adoptMesh(
   admission: AdmissionRef,
   inviter: DeviceKey,
   o: HomeOptions,
-  self?: { record: DeviceRecord; managed: string[] },
+  self?: { record: DeviceRecord; managed: string[]; keys?: DeviceKeys },
 ): Promise<void> {
   using home = await Home.open(root, { write: true, now: o.now, env: o.env, signal: o.signal });
+  if (self?.keys) home.useKeys(self.keys);
   await home.write(async (w) => {
     await settle(w, mesh, cp, admission, { key: inviter, at: o.now() }, self?.managed);
     const ops: Op[] = [];
@@ -217,5 +219,7 @@ export async function adoptMesh(
       ops.push({ type: "device.update", device: home.device, fields });
     }
     await w.commit(ops);
-  });
+    // Whenever it may commit: taking the state in parts reads them from the
+    // session, which a second run (Home.write, keys unread) could not.
+  }, { signs: o.name !== undefined || self !== undefined });
 }

@@ -356,6 +356,7 @@ async function joinOnce(
       await adoptMesh(root, welcome.mesh, state, where, inviter.key, o, {
         record: self,
         managed: identity.managed,
+        keys: identity.keys,
       });
     } else {
       await createJoinedHome(root, identity, self, welcome.mesh, state, where, inviter.key, o);

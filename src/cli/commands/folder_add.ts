@@ -95,7 +95,7 @@ export const folderAddCommand: CommandSpec = {
       w.folderLocal.takeLeftIndex(id, "", undefined); // a new folder: no old index applies
       w.folderLocal.putFolder({ folder: id, root, added: home.now(), info });
       return root;
-    });
+    }, { signs: true }); // the folder and its marker are made before the commit
     await dropLeftToken(addedAt); // another folder's, left here before (once committed, as join)
     if (!input.flags.json) { for (const line of foreignIgnoreLines(addedAt)) ctx.out.error(line); }
     const [report] = await scanNow(ctx, id, false);

@@ -94,7 +94,7 @@ export const folderJoinCommand: CommandSpec = {
         info: rejoined ? { ...settings, rejoined } : settings,
       });
       return root;
-    }, { create: false });
+    }, { create: false, signs: true }); // the folder and its marker are made before the commit
     // Only once the join is committed: a join cut short before must find the
     // token again, or the next join starts without the index it kept.
     await dropLeftToken(joinedAt);

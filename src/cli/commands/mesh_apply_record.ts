@@ -78,5 +78,5 @@ export async function recordApply(home: Home, a: AppliedMesh): Promise<void> {
       backend: a.up.backend,
       ...(pid ? { pid } : {}),
     });
-  });
+  }, { signs: Object.keys(a.fields).length > 0 });
 }
