@@ -7,9 +7,12 @@
  * waiting for the user to unlock the keyring), while this process asks for
  * the home's write lock as a `sync serve` or a timer's round of the same
  * home would (`BEGIN IMMEDIATE`, not waiting): it is never found held
- * during the wait, and the change is then made. Before, the keys were read
- * by the commit inside the transaction, and every other process of the
- * home waited for the keyring (or a passphrase prompt) with it.
+ * during the wait, and the change is then made. The same for keys sealed
+ * by a passphrase, asked for on a terminal (tmux, tests/cli/_tmux.ts;
+ * skipped with the reason printed without it) that nobody answers for a
+ * while. Before, the keys were read by the commit inside the transaction,
+ * and every other process of the home waited for the keyring or the user
+ * with it.
  */
 
 import assert from "node:assert/strict";
@@ -18,8 +21,13 @@ import { homePaths } from "../../src/storage/home.ts";
 import { keyMaterialText } from "../../src/storage/key_codec.ts";
 import { loadDeviceKeys } from "../../src/storage/key_load.ts";
 import { writeKeyStub } from "../../src/storage/key_store.ts";
-import { describe, type StatusJson, tempHome } from "../helpers/mycel.ts";
+import { denoRunArgs } from "../../src/runtime_flags.ts";
+import { describe, MAIN_TS, type StatusJson, tempHome } from "../helpers/mycel.ts";
 import { pidFromFile, sleep } from "../helpers/process.ts";
+import { Terminal, tmuxSkip } from "./_tmux.ts";
+
+const SKIP = tmuxSkip();
+if (SKIP) console.log(`passphrase prompt case skipped: ${SKIP}`);
 
 /** Whether a write transaction of another connection holds the database at `path`. */
 function writeLockHeld(path: string): boolean {
@@ -101,4 +109,43 @@ Deno.test("a command committing a change waits for a slow keyring before its wri
   assert.match(theme.stdout, /dark/);
   const apps = await h.ok(["app", "list"], { env: offline });
   assert.match(apps.stdout, /notes/);
+});
+
+Deno.test({
+  name:
+    "a command committing a change asks for the passphrase before its write transaction, not holding the home",
+  ignore: SKIP !== undefined,
+  async fn() {
+    await using h = await tempHome("mycel-key-wait-tty-");
+    const secret = "slow-typist";
+    await h.ok(["init", "--name", "desk", "--keys", "file"], {
+      env: { MYCEL_OFFLINE: "1", MYCEL_PASSPHRASE: secret },
+    });
+    const db = homePaths(h.home).db;
+    const env = {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: h.dir,
+      MYCEL_HOME: h.home,
+      MYCEL_OFFLINE: "1",
+      MYCEL_NO_PUSH: "1",
+      NO_COLOR: "1",
+    };
+    await using t = await Terminal.start(
+      [Deno.execPath(), ...denoRunArgs(MAIN_TS), "pref", "set", "theme", "dark"],
+      env,
+    );
+    await t.waitFor(/Passphrase for mycel's device keys \(.*\):$/);
+    // The user takes a while to answer.
+    let probes = 0, held = 0;
+    for (const end = performance.now() + 1500; performance.now() < end; probes++) {
+      if (writeLockHeld(db)) held++;
+      await sleep(20);
+    }
+    assert.equal(held, 0, `the home was write-locked at ${held} of ${probes} probes at the prompt`);
+    await t.type(secret);
+    await t.press("Enter");
+    const screen = await t.waitFor(/EXIT=\d+/);
+    assert.match(screen, /^theme = dark$/m, screen);
+    assert.match(screen, /EXIT=0/, screen);
+  },
 });
