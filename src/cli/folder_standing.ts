@@ -13,9 +13,12 @@
  * winners.
  */
 
+import { join } from "node:path";
 import { contentDigest, contentKey, sameContent } from "../files/version_content.ts";
 import type { RegularFileVersion } from "../log/file_version.ts";
 import { decodeFileVersion } from "../log/file_version_codec.ts";
+import type { IndexRow } from "../storage/sql_file_index.ts";
+import { statKey } from "../files/scan_file.ts";
 import { markerStop } from "../files/folder_marker.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { FolderRows } from "../log/folder_state.ts";
@@ -135,7 +138,7 @@ export function deviceStandings(
       }
       // Bytes still to fetch: content held here already (a rename or copy
       // made elsewhere, placed from this device's own files) costs none.
-      const here = heldHere(home, index.rows.values(), toFetch.map((w) => w.version));
+      const here = heldHere(home, local?.root, index.rows.values(), toFetch.map((w) => w.version));
       for (const w of toFetch) {
         const held = here(w.version);
         behindBytes += w.version.size - held;
@@ -215,21 +218,47 @@ export function deviceStandings(
  */
 function heldHere(
   home: Home,
-  rows: Iterable<{ readonly size: number; readonly version: Uint8Array | null }>,
+  root: string | undefined,
+  rows: Iterable<IndexRow>,
   wanted: readonly RegularFileVersion[],
 ): (v: RegularFileVersion) => number {
   if (wanted.length === 0) return () => 0;
   const sizes = new Set(wanted.map((v) => v.size));
+  const wantedKeys = new Set(wanted.map(contentKey));
   const keys = new Set<string>();
   for (const r of rows) {
     if (r.version === null || !sizes.has(r.size)) continue;
     const v = decodeFileVersion(r.version);
-    if (v.kind === "file") keys.add(contentKey(v));
+    if (v.kind !== "file") continue;
+    const key = contentKey(v);
+    // Held only while the file is still as its scan saw it: one edited or
+    // removed since holds that content no more, and the round fetches it.
+    if (wantedKeys.has(key) && !keys.has(key) && root !== undefined && asScanned(root, r)) {
+      keys.add(key);
+    }
   }
   const hashes = wanted.flatMap((v) =>
     "inline" in v.chunks && !keys.has(contentKey(v)) ? v.chunks.inline.map((c) => c.hash) : []
   );
   const lying = hashes.length > 0 ? home.folderLocal.withLocs(hashes) : new Set<string>();
+  // A chunk lies here only in a file still as its scan saw it (a stat per file).
+  const intact = new Map<string, boolean>();
+  const roots = new Map<string, string | undefined>();
+  for (const hash of lying) {
+    const still = home.folderLocal.locs(hash).some((loc) => {
+      const at = `${loc.folder}\0${loc.path}`;
+      let ok = intact.get(at);
+      if (ok === undefined) {
+        if (!roots.has(loc.folder)) {
+          roots.set(loc.folder, home.folderLocal.folder(loc.folder)?.root);
+        }
+        const r = roots.get(loc.folder), row = home.folderLocal.indexRow(loc.folder, loc.path);
+        intact.set(at, ok = r !== undefined && row !== undefined && asScanned(r, row));
+      }
+      return ok;
+    });
+    if (!still) lying.delete(hash);
+  }
   return (v) => {
     if (keys.has(contentKey(v))) return v.size;
     if (!("inline" in v.chunks)) return 0;
@@ -237,6 +266,17 @@ function heldHere(
     for (const c of v.chunks.inline) if (lying.has(c.hash)) n += c.length;
     return Math.min(n, v.size);
   };
+}
+
+/** Whether the file of `row` is on disk as its scan saw it (a stat: no link followed). */
+function asScanned(root: string, row: IndexRow): boolean {
+  try {
+    const info = Deno.lstatSync(join(root, row.path));
+    const st = statKey(info);
+    return info.isFile && st.size === row.size && st.mtimeMs === row.mtimeMs && st.ino === row.ino;
+  } catch {
+    return false;
+  }
 }
 
 // The wall clock of the entry that carried a device's progress record.

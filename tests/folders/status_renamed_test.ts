@@ -58,3 +58,36 @@ Deno.test("folder status counts no bytes behind for files renamed elsewhere whos
   assert.deepEqual(await Deno.readFile(join(rb, "big-renamed.bin")), big);
   assert.deepEqual([(await standing(b, b)).behind_files], [0]);
 });
+
+Deno.test("folder status counts the bytes of a copy made elsewhere when the file here holding that content changed since its scan", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  // One of each chunk list: 1 MiB (inline), 3 MiB (a manifest).
+  const files = new Map([["mid.bin", 1 << 20], ["big.bin", 3 << 20]].map(([name, size]) => {
+    const bytes = new Uint8Array(size as number);
+    for (let i = 0; i < bytes.length; i += 65536) {
+      crypto.getRandomValues(bytes.subarray(i, i + 65536));
+    }
+    return [name as string, bytes];
+  }));
+  for (const [name, bytes] of files) await put(ra, name, bytes);
+  await rounds([a, b], 2);
+  for (const [name, bytes] of files) assert.deepEqual(await Deno.readFile(join(rb, name)), bytes);
+
+  // b's user overwrites both (the same sizes, not scanned yet): their index
+  // rows still name the old contents, which b now holds nowhere.
+  for (const [name, bytes] of files) {
+    await Deno.writeFile(join(rb, name), new Uint8Array(bytes.length).fill(9));
+    await Deno.copyFile(join(ra, name), join(ra, `copy-${name}`));
+  }
+  await a.ok(["folder", "scan", "docs"]);
+  await syncOk(a);
+  const self = await standing(b, b);
+  assert.deepEqual([self.behind_files, self.behind_bytes], [2, 4 << 20], JSON.stringify(self));
+
+  await syncOk(b); // its round fetches them: they really were to fetch
+  for (const [name, bytes] of files) {
+    assert.deepEqual(await Deno.readFile(join(rb, `copy-${name}`)), bytes);
+  }
+});
