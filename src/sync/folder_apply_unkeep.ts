@@ -12,7 +12,7 @@
  * never dropped.
  */
 
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { sameBytes } from "../files/kept_same.ts";
 import { contentKey } from "../files/version_content.ts";
 import { decodeFileVersion } from "../log/file_version_codec.ts";
@@ -57,7 +57,7 @@ export async function dropKeptStillHere(s: ApplySession): Promise<void> {
       const kept = join(root, k.kept);
       try {
         // Never followed: a kept copy is a regular file mycel made.
-        if (!Deno.lstatSync(kept).isFile || !(await sameBytes(join(root, path), kept))) continue;
+        if (!Deno.lstatSync(kept).isFile || !(await heldAt(root, path, kept))) continue;
         Deno.removeSync(kept);
       } catch {
         continue;
@@ -65,4 +65,21 @@ export async function dropKeptStillHere(s: ApplySession): Promise<void> {
       break;
     }
   }
+}
+
+/**
+ * Whether the regular file at `path` (no link followed, on the way either:
+ * a user may have swapped either for one since the round placed it) holds
+ * the bytes of `kept`, and was not changed while they were compared.
+ */
+async function heldAt(root: string, path: string, kept: string): Promise<boolean> {
+  const abs = join(root, path);
+  if (Deno.realPathSync(dirname(abs)) !== join(Deno.realPathSync(root), dirname(path))) {
+    return false;
+  }
+  const before = Deno.lstatSync(abs);
+  if (!before.isFile || !(await sameBytes(abs, kept))) return false;
+  const after = Deno.lstatSync(abs);
+  return after.isFile && after.ino === before.ino && after.size === before.size &&
+    after.mtime?.getTime() === before.mtime?.getTime();
 }
