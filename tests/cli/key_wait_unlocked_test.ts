@@ -16,7 +16,6 @@
  */
 
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { homePaths } from "../../src/storage/home.ts";
 import { keyMaterialText } from "../../src/storage/key_codec.ts";
 import { loadDeviceKeys } from "../../src/storage/key_load.ts";
@@ -25,24 +24,10 @@ import { denoRunArgs } from "../../src/runtime_flags.ts";
 import { describe, MAIN_TS, type StatusJson, tempHome } from "../helpers/mycel.ts";
 import { pidFromFile, sleep } from "../helpers/process.ts";
 import { Terminal, tmuxSkip } from "./_tmux.ts";
+import { writeLockHeld } from "../helpers/db_lock.ts";
 
 const SKIP = tmuxSkip();
 if (SKIP) console.log(`passphrase prompt case skipped: ${SKIP}`);
-
-/** Whether a write transaction of another connection holds the database at `path`. */
-function writeLockHeld(path: string): boolean {
-  const db = new DatabaseSync(path, { timeout: 0 });
-  try {
-    db.exec("BEGIN IMMEDIATE");
-    db.exec("ROLLBACK");
-    return false;
-  } catch (e) {
-    if (/locked|busy/i.test((e as Error).message)) return true;
-    throw e;
-  } finally {
-    db.close();
-  }
-}
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);

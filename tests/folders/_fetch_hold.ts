@@ -20,6 +20,7 @@ import { DatabaseSync } from "node:sqlite";
 import { homePaths } from "../../src/storage/home.ts";
 import { sleep } from "../helpers/process.ts";
 import type { Device } from "./_helpers.ts";
+import { writeLockHeld } from "../helpers/db_lock.ts";
 
 /** Whether a file being assembled (`.mycel-tmp-*`) is in the folder at `root`. */
 export function fetching(root: string): boolean {
@@ -32,17 +33,7 @@ export function fetching(root: string): boolean {
  * `BEGIN IMMEDIATE` is refused at once).
  */
 export function writeHeld(home: string): boolean {
-  const db = new DatabaseSync(homePaths(home).db, { timeout: 0 });
-  try {
-    db.exec("BEGIN IMMEDIATE");
-    db.exec("ROLLBACK");
-    return false;
-  } catch (e) {
-    if (/locked|busy/i.test((e as Error).message)) return true;
-    throw e;
-  } finally {
-    db.close();
-  }
+  return writeLockHeld(homePaths(home).db);
 }
 
 /**

@@ -17,25 +17,10 @@
  */
 
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { Home } from "../../src/storage/home_handle.ts";
 import { publishProgress } from "../../src/sync/folder_progress.ts";
 import { makeHome } from "./helpers.ts";
-
-/** Whether a write transaction of another connection holds the database at `path`. */
-function writeLockHeld(path: string): boolean {
-  const db = new DatabaseSync(path, { timeout: 0 });
-  try {
-    db.exec("BEGIN IMMEDIATE");
-    db.exec("ROLLBACK");
-    return false;
-  } catch (e) {
-    if (/locked|busy/i.test((e as Error).message)) return true;
-    throw e;
-  } finally {
-    db.close();
-  }
-}
+import { writeLockHeld } from "../helpers/db_lock.ts";
 
 /**
  * Other work of the process, as a fetch's is (a chunk in, hashed, written):
