@@ -10,6 +10,7 @@
  * - `heads` come only when the digests in the two `hi`s differ, and must end
  *   with `last`, listing at most {@link MAX_AUTHORS} authors in all;
  * - a checkpoint's chunks must end with `last` and stay under its size cap;
+ *   one checkpoint a session;
  * - a checkpoint in parts: its head's chunks, then its parts' chunks, each
  *   ending with `last` (sizes and counts are the caller's to hold against
  *   the head: exchange_parts_in.ts); never beside a checkpoint, nor after
@@ -195,6 +196,9 @@ export class SyncSession {
         return this.#wait();
       case "checkpoint": {
         if (this.#received > 0) throw violation("the peer sent a checkpoint after entries");
+        // A sender makes one (exchange_send.ts): a second would be folded
+        // over the first with its own, separate checks.
+        if (this.#hadCheckpoint) throw violation("the peer sent a second checkpoint");
         if (this.#parts !== "none") {
           throw violation("the peer sent a checkpoint beside one in parts");
         }

@@ -3,6 +3,7 @@
  * The state machine of what a peer may send after the handshake:
  *
  *   hi → heads…(last)? → checkpoint…(last)? → entries* → end  (+ one ack)
+ *   (one checkpoint a session)
  *
  * Table tests of each rule, the limits (authors in heads, checkpoint size),
  * and 20,000 random conversations checked against a reference model written
@@ -234,7 +235,7 @@ function model(
   ourEnd: "no" | "empty" | "sent",
 ): Outcome[] {
   let state: "start" | "heads" | "body" | "ended" | "dead" = "start";
-  let inCheckpoint = false, entries = 0, acked = false;
+  let inCheckpoint = false, hadCheckpoint = false, entries = 0, acked = false;
   const out: Outcome[] = [];
   for (const m of msgs) {
     let o: Outcome = "violation";
@@ -247,7 +248,7 @@ function model(
       else if (m.type === "ack") o = ourEnd === "sent" && !acked ? "ack" : "violation";
       else if (state === "ended") o = "violation";
       else if (m.type === "checkpoint") {
-        o = entries > 0 ? "violation" : (m.last ? "checkpoint" : "none");
+        o = entries > 0 || hadCheckpoint ? "violation" : (m.last ? "checkpoint" : "none");
       } else if (m.type === "entries") o = inCheckpoint ? "violation" : "entries";
       else if (m.type === "end") o = inCheckpoint || m.sent !== entries ? "violation" : "end";
     }
@@ -258,6 +259,7 @@ function model(
     else if (state === "heads" && m.type !== "heads") state = "body"; // digests equal: the first body message
     if (o === "ack") acked = true;
     if (m.type === "checkpoint" && o !== "violation") inCheckpoint = !m.last;
+    if (o === "checkpoint") hadCheckpoint = true;
     if (o === "entries" && m.type === "entries") entries += m.entries.length;
     if (o === "end") state = "ended";
   }
@@ -338,6 +340,7 @@ Deno.test("a checkpoint in parts: its head's chunks, then its parts', never besi
     ["a checkpoint beside parts", [PH(true), CP(3, true)]],
     ["parts beside a checkpoint", [CP(3, true), PH(true)]],
     ["parts after entries", [EN(1), PH(true)]],
+    ["a second checkpoint", [CP(3, true), CP(3, true)]],
   ];
   for (const [what, msgs] of refused) {
     const s = body();
