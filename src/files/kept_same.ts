@@ -43,6 +43,11 @@ export async function keptIsCurrent(
 export async function sameBytes(a: string, b: string): Promise<boolean> {
   using fa = await Deno.open(a, { read: true });
   using fb = await Deno.open(b, { read: true });
+  return await sameFileBytes(fa, fb);
+}
+
+/** Whether the open files `fa` and `fb` hold the same bytes from where each stands to its end. */
+export async function sameFileBytes(fa: Deno.FsFile, fb: Deno.FsFile): Promise<boolean> {
   const ba = new Uint8Array(BLOCK), bb = new Uint8Array(BLOCK);
   for (;;) {
     const na = await readFull(fa, ba);

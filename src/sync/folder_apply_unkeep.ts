@@ -13,7 +13,8 @@
  */
 
 import { dirname, join } from "node:path";
-import { sameBytes } from "../files/kept_same.ts";
+import { sameFileBytes } from "../files/kept_same.ts";
+import { loadOpenNoFollow, openNoFollowSync } from "../open_no_follow.ts";
 import { contentKey } from "../files/version_content.ts";
 import { decodeFileVersion } from "../log/file_version_codec.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
@@ -77,8 +78,15 @@ async function heldAt(root: string, path: string, kept: string): Promise<boolean
   if (Deno.realPathSync(dirname(abs)) !== join(Deno.realPathSync(root), dirname(path))) {
     return false;
   }
-  const before = Deno.lstatSync(abs);
-  if (!before.isFile || !(await sameBytes(abs, kept))) return false;
+  // Opened without following a link at either name (undefined: a link, a
+  // FIFO, a folder there now), so what is compared is what the names hold.
+  await loadOpenNoFollow();
+  using placed = openNoFollowSync(abs);
+  using copy = openNoFollowSync(kept);
+  if (placed === undefined || copy === undefined) return false;
+  const before = placed.statSync();
+  if (!before.isFile || !(await sameFileBytes(placed, copy))) return false;
+  // The name still holds that very file, unchanged.
   const after = Deno.lstatSync(abs);
   return after.isFile && after.ino === before.ino && after.size === before.size &&
     after.mtime?.getTime() === before.mtime?.getTime();
