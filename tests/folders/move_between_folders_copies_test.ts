@@ -114,6 +114,10 @@ Deno.test("copies on another file system with the same inode numbers (a cloned d
   await h.ok(["--no-sync", "folder", "add", clone, "--id", "more"]);
   for (const n of ["a", "b", "c"]) await Deno.remove(join(docs, `${n}.txt`));
   const r = await scan(h);
-  assert.match(r.out, /docs: 3 of 3 files are gone on disk: the deletions are held/, r.out);
+  assert.match(
+    r.out,
+    /disk \(docs\): 3 of 3 files are gone on disk: the deletions are held/,
+    r.out,
+  );
   assert.equal(r.held, 3);
 });

@@ -138,7 +138,7 @@ Deno.test("a folder whose ignore file can't be read is stopped by the scan, and 
   await put(rb, ".mycel/ignore", new Uint8Array([0x6e, 0xff, 0xfe, 0x0a]));
   const r = await syncNow(b);
   assert.equal(r.code, 1, describe(["sync", "now"], r));
-  assert.match(r.stderr, /folder docs stopped: .*ignore/);
+  assert.match(r.stderr, /folder docs at \S+ stopped: .*ignore/);
   assert.doesNotMatch(r.stderr, /if it moved/, "the move hint is for a missing marker");
   assert.doesNotMatch(r.stderr, /internal error/i);
   assert.equal(await text(rb, "notes.txt"), "b's own\n", "applied without the rules");

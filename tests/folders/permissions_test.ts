@@ -360,7 +360,7 @@ Deno.test({
       assert.equal(r.code, 1, shown);
       assert.match(
         r.stderr,
-        /folder docs stopped: this user can't look at its marker \(permission denied\)/,
+        /folder docs at \S+ stopped: this user can't look at its marker \(permission denied\)/,
         shown,
       );
       assert.match(r.stderr, /let this user into the folder|Let this user into the folder/, shown);
