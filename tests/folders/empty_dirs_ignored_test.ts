@@ -13,16 +13,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { devices, put, sharedFolder, syncOk } from "./_helpers.ts";
-
-const seed = async (root: string) => {
-  for (const n of ["f.txt", "g.txt", "h.txt", "i.txt"]) await put(root, n, "f\n");
-};
-
-const isDir = (path: string) =>
-  Deno.lstat(path).then((i) => i.isDirectory, (e) => {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  });
+import { isDir, seed } from "./_empty_dirs.ts";
 
 Deno.test("an empty folder ignored as a folder on one device is not made there nor removed on the device that syncs it", async () => {
   await using devs = await devices(["a", "b"]);

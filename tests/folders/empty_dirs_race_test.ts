@@ -21,10 +21,7 @@ import {
   syncOk,
   throttleUntil,
 } from "./_helpers.ts";
-
-const seed = async (root: string) => {
-  for (const n of ["f.txt", "g.txt", "h.txt", "i.txt"]) await put(root, n, "f\n");
-};
+import { seed } from "./_empty_dirs.ts";
 
 Deno.test("a synced empty folder removed here during a round stays removed and its removal reaches the other device", async () => {
   await using devs = await devices(["a", "b"]);

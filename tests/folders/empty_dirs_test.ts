@@ -14,17 +14,7 @@ import { isDirectoryVersion } from "../../src/log/file_version.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { devices, folderOf, put, sharedFolder, syncOk, text } from "./_helpers.ts";
 import { rogueDials } from "../sync/_rogue.ts";
-
-/** A few files, so that removing two folders is not a mass deletion (held until confirmed). */
-const seed = async (root: string) => {
-  for (const n of ["f.txt", "g.txt", "h.txt", "i.txt"]) await put(root, n, "f\n");
-};
-
-const isDir = (path: string) =>
-  Deno.lstat(path).then((i) => i.isDirectory, (e) => {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  });
+import { isDir, seed } from "./_empty_dirs.ts";
 
 Deno.test("an empty folder made on one device is made on the other, nested ones too, and not published back", async () => {
   await using devs = await devices(["a", "b"]);
