@@ -1,5 +1,5 @@
 /**
- * `sync now` and `folder scan` name a folder by the name a person knows it
+ * `sync now`, `folder scan` and `folder status` name a folder by the name a person knows it
  * by, with its id after it ("folder photos (2p547-v4hbr): 1 change
  * applied"): a folder shared without `--id` has a random id, which alone
  * said nothing. Their `--json` keeps its fields and gains `name`. A folder
@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { devices, folderOf, put, syncNow, syncOk } from "./_helpers.ts";
 
-Deno.test("sync now and folder scan name a folder with a random id by its name and id", async () => {
+Deno.test("sync now, folder scan and folder status name a folder with a random id by its name and id", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   await devs.peer(a, b);
@@ -41,6 +41,14 @@ Deno.test("sync now and folder scan name a folder with a random id by its name a
   );
   const sb = await syncOk(b);
   assert.match(sb.stdout, new RegExp(`^folder ${label}: 2 changes applied`, "m"), sb.stdout);
+
+  // folder status heads each folder the same way: name first, id after.
+  const st = await b.ok(["folder", "status"]);
+  assert.match(
+    st.stdout,
+    new RegExp(`^${label} at ${rb.replaceAll("/", "\\/")}: 2 files`, "m"),
+    st.stdout,
+  );
 
   // --json keeps its fields (id, folder) and adds the name.
   await put(ra, "three.txt", "three\n");

@@ -13,6 +13,7 @@ import { withRead } from "../session.ts";
 import { checkFolderId } from "./folder_args.ts";
 import { wayBack } from "../mass_delete.ts";
 import { lazyImport } from "../../lazy_import.ts";
+import { labelOf } from "../../sync/folder_label.ts";
 import { conflictsJson, folderStatusJson } from "../folder_json.ts";
 import { carryingText, MOVED_HINT, movedText } from "../moved_text.ts";
 import {
@@ -98,9 +99,7 @@ export const folderStatusCommand: CommandSpec = {
     const now = ctx.now();
     for (const s of list) {
       ctx.out.line(
-        `${s.id} (${safeText(s.name)})${
-          s.path ? ` at ${safeText(s.path)}` : " (not joined here)"
-        }: ` +
+        `${labelOf(s.id, s.name)}${s.path ? ` at ${safeText(s.path)}` : " (not joined here)"}: ` +
           `${plural(s.files, "file")}, ${humanBytes(s.bytes)}`,
       );
       for (const d of s.devices) {
