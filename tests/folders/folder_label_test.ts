@@ -73,4 +73,9 @@ Deno.test("sync now, folder scan and folder status name a folder with a random i
     held.stderr,
   );
   assert.ok(held.stderr.includes(`mycel folder scan ${id} --yes`), held.stderr);
+
+  // folder add says what it shared the same way.
+  await Deno.mkdir(folderOf(a, "music"));
+  const shown = await a.ok(["--no-sync", "folder", "add", folderOf(a, "music"), "--name", "music"]);
+  assert.match(shown.stdout, /^Shared folder music \([a-z0-9]{5}-[a-z0-9]{5}\)\.$/m, shown.stdout);
 });

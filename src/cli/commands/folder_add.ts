@@ -13,7 +13,7 @@ import { ExitCode, MycelError, withHint } from "../../errors.ts";
 import { checkName } from "../../log/ops.ts";
 import { newChunkKeyOp } from "../../files/chunk_key.ts";
 import { stateSecret } from "../../mesh/discovery_key.ts";
-import { safeText } from "../../text_safety.ts";
+import { labelOf } from "../../sync/folder_label.ts";
 import { type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
 import { commitOps, withWrite } from "../session.ts";
 import { checkFolderPlace, checkPathArg, plannedRealPath } from "../folder_place.ts";
@@ -102,7 +102,7 @@ export const folderAddCommand: CommandSpec = {
     if (input.flags.json) {
       ctx.out.json({ id, name, path: await readPath(ctx, id), scan: report && scanJson(report) });
     } else {
-      ctx.out.line(`Shared folder ${id} (${safeText(name)}).`);
+      ctx.out.line(`Shared folder ${labelOf(id, name)}.`);
       if (report) scanLine(ctx, report);
       ctx.out.line(`On another device: mycel folder join ${id} PATH`);
     }
