@@ -6,7 +6,7 @@
  * is readable by every local user through /proc while mycel runs).
  */
 
-import { ExitCode, MycelError, usageError } from "../errors.ts";
+import { ExitCode, interruptedError, MycelError, usageError } from "../errors.ts";
 import { parseEndpoint } from "../log/endpoint.ts";
 import { safeText } from "../text_safety.ts";
 import type { CommandContext, ParsedInput } from "./command.ts";
@@ -20,7 +20,12 @@ export type CodeSource = "argv" | "stdin" | "terminal";
 
 /** The code typed on the terminal (not in argv, where every local user can read it). */
 export async function askCode(ctx: CommandContext, prompt: string): Promise<string | null> {
-  const typed = await ctx.ask(prompt);
+  // Ctrl-C drops the question at once (the read is not waited for: main.ts
+  // would end it only 3 s later, without a word).
+  const typed = await ctx.ask(prompt, ctx.signal);
+  if (ctx.signal.aborted) {
+    throw interruptedError("read the pairing code", { hint: "Nothing was changed." });
+  }
   return typed === null ? null : typed.trim();
 }
 

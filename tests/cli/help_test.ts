@@ -76,13 +76,15 @@ Deno.test("the table declares exit codes and global flags consistently", () => {
     // Whatever contacts peers can be told not to.
     if (c.exits.includes(3)) assert.ok(c.globals.includes("no-sync"), name);
     // 130 (Ctrl-C) where stopping is a way to end it: the pairing sides, rounds, serving,
-    // folder scans, a folder remove waiting for a round.
+    // folder scans, a folder remove waiting for a round, and the removals' question.
     assert.equal(
       c.exits.includes(130),
       [
         "pair",
         "mesh add-device",
         "mesh join",
+        "mesh remove",
+        "mesh retire",
         "sync now",
         "sync serve",
         "folder add",

@@ -11,7 +11,7 @@
  * folder_override_paths.ts, what it says at the end folder_override_report.ts.
  */
 
-import { ExitCode, MycelError } from "../../errors.ts";
+import { ExitCode, interruptedError, MycelError } from "../../errors.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { safeText } from "../../text_safety.ts";
 import { plural } from "../../human.ts";
@@ -36,7 +36,12 @@ async function confirmed(ctx: CommandContext, id: string, n: number): Promise<bo
   }
   const answer = await ctx.ask(
     `Make this device's copy of ${plural(n, "path")} the folder's version on every device? [y/N] `,
+    ctx.signal,
   );
+  // Ctrl-C at the question: 130 at once, and said (not a silent 3 s wait).
+  if (ctx.signal.aborted) {
+    throw interruptedError(ACTION, { value: id, hint: "Nothing was overridden." });
+  }
   return /^\s*y(es)?\s*$/i.test(answer ?? "");
 }
 

@@ -41,12 +41,13 @@ export const meshRemoveCommands: CommandSpec[] = [
       "signed is set aside. For a machine that is simply gone (lost, wiped), `mesh retire`\n" +
       "keeps every change of it any device holds.\n\n" +
       "A name that more than one device uses is refused, and the candidates are listed: give\n" +
-      "the id then. On a terminal, mycel shows the device and asks before removing it;\n" +
-      "elsewhere it needs --yes.",
+      "the id then. On a terminal, mycel shows the device and asks before removing it\n" +
+      "(Ctrl-C there exits 130 and changes nothing); elsewhere it needs --yes.",
     args: [{ name: "DEVICE", help: "device name or id prefix (at least 3 characters)" }],
     flags: FLAGS("remove"),
     examples: ["mycel mesh remove desktop", "mycel mesh remove XZQXXVE --yes"],
     ...WRITES,
+    exits: [...WRITES.exits, 130],
     run: (ctx, input) => takeOut(ctx, input, "remove"),
   },
   {
@@ -65,6 +66,7 @@ export const meshRemoveCommands: CommandSpec[] = [
     flags: FLAGS("retire"),
     examples: ["mycel mesh retire old-laptop", "mycel mesh retire XZQXXVE --yes --json"],
     ...WRITES,
+    exits: [...WRITES.exits, 130],
     run: (ctx, input) => takeOut(ctx, input, "retire"),
   },
 ];

@@ -10,7 +10,7 @@
  * commands mean.
  */
 
-import { ExitCode, MycelError } from "../../errors.ts";
+import { ExitCode, interruptedError, MycelError } from "../../errors.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import type { Op } from "../../log/ops.ts";
 import { newDiscoveryKeyOp } from "../../mesh/discovery_key.ts";
@@ -83,7 +83,12 @@ export async function takeOut(
         `It can come back only by pairing again. ${
           kind === "remove" ? "Remove" : "Retire"
         } it? [y/N] `,
+      ctx.signal,
     );
+    // Ctrl-C at the question: 130 at once, and said (not a silent 3 s wait).
+    if (ctx.signal.aborted) {
+      throw interruptedError(action, { value: safeText(name), hint: "Nothing was changed." });
+    }
     if (!/^\s*y(es)?\s*$/i.test(answer ?? "")) {
       throw new MycelError("cancelled", action, "not confirmed", {
         value: safeText(name),
