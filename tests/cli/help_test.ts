@@ -267,3 +267,14 @@ Deno.test("config import --help says the format of - is told from its text, and 
     "git.name": "me",
   });
 });
+
+Deno.test("service's --dir says what each command does with DIR: only install writes there", async () => {
+  const dirHelp = async (verb: string) => {
+    const r = await runMain(["service", verb, "--help"], { width: 200 });
+    assert.equal(r.code, 0, r.stderr);
+    return /^ {6}--dir DIR +(.*)$/m.exec(r.stdout)?.[1];
+  };
+  assert.equal(await dirHelp("install"), "write the units (plists on macOS) into DIR instead");
+  assert.equal(await dirHelp("uninstall"), "remove the units (plists on macOS) from DIR instead");
+  assert.equal(await dirHelp("status"), "look for the units (plists on macOS) in DIR instead");
+});

@@ -24,15 +24,11 @@ import { agentTarget, runnerOf, scopeOf, type ServicePlatform } from "../service
 import { homeRoot, withRead } from "../session.ts";
 import { lazyImport } from "../../lazy_import.ts";
 
-const SCOPE_FLAGS = [
+/** --user, --system, --dir; `dir` says what the command does with DIR (only install writes). */
+const scopeFlags = (dir: string) => [
   { name: "user", help: "per-user units (default when not root; always on macOS)" },
   { name: "system", help: "system units in /etc/systemd/system (default as root)" },
-  {
-    name: "dir",
-    value: "DIR",
-    help: "write the units (plists on macOS) into DIR instead",
-    complete: "dir" as const,
-  },
+  { name: "dir", value: "DIR", help: dir, complete: "dir" as const },
 ];
 
 async function uninstall(ctx: CommandContext, input: ParsedInput, p: ServicePlatform) {
@@ -144,7 +140,7 @@ export function serviceCommandsFor(platform: ServicePlatform): CommandSpec[] {
         "credential (systemd-creds, LoadCredentialEncrypted=); or give --passphrase-file FILE.",
       args: [],
       flags: [
-        ...SCOPE_FLAGS,
+        ...scopeFlags("write the units (plists on macOS) into DIR instead"),
         { name: "interval", value: "DURATION", help: "time between rounds (default 30s)" },
         {
           name: "port",
@@ -174,7 +170,7 @@ export function serviceCommandsFor(platform: ServicePlatform): CommandSpec[] {
       path: ["service", "uninstall"],
       summary: "stop and remove the units or agents (with --cron: mycel's crontab lines)",
       args: [],
-      flags: [...SCOPE_FLAGS, {
+      flags: [...scopeFlags("remove the units (plists on macOS) from DIR instead"), {
         name: "cron",
         help: "remove mycel's crontab lines instead of the units",
       }, JSON_FLAG],
@@ -187,7 +183,7 @@ export function serviceCommandsFor(platform: ServicePlatform): CommandSpec[] {
       summary: "show whether the timer and socket are active (or the cron lines in), and the " +
         "last and next round",
       args: [],
-      flags: [...SCOPE_FLAGS, JSON_FLAG],
+      flags: [...scopeFlags("look for the units (plists on macOS) in DIR instead"), JSON_FLAG],
       ...LOCAL,
       run: (ctx, input) => status(ctx, input, platform),
     },
