@@ -61,7 +61,11 @@ function configKeyProblem(key: string): string {
 export function checkPrefValue(text: unknown): string {
   if (typeof text !== "string") throw bad("preference value", "it is not text");
   if (text.length > MAX_PREF_LENGTH) {
-    throw bad("preference value", `it is longer than ${MAX_PREF_LENGTH} characters`);
+    throw bad(
+      "preference value",
+      `it has ${text.length} characters, more than ${MAX_PREF_LENGTH}`,
+      text,
+    );
   }
   return text;
 }

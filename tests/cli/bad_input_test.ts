@@ -60,6 +60,14 @@ const CASES: Case[] = [
     says: /Cannot use device name: it has 65 characters, more than 64 \("x{65}"\)/,
   },
   {
+    // Said how long it is, what the limit is and what to do instead (no value, no hint before).
+    name: "preference value too long",
+    args: ["pref", "set", "notes", "v".repeat(65537)],
+    code: 2,
+    says:
+      /Cannot use preference value: it has 65537 characters, more than 65536 \("v{80}"\)\nhint: A preference holds at most 65536 characters; share longer text as a file/,
+  },
+  {
     name: "unknown command",
     args: ["frobnicate"],
     code: 2,

@@ -8,7 +8,7 @@
  */
 
 import { withHint } from "../../errors.ts";
-import { checkName, checkPrefValue } from "../../log/ops.ts";
+import { checkName, checkPrefValue, MAX_PREF_LENGTH } from "../../log/ops.ts";
 import { printableName } from "../typed_name.ts";
 import type { CommandSpec } from "../command.ts";
 import { kvCommands } from "./kv.ts";
@@ -30,7 +30,18 @@ export const prefCommands: CommandSpec[] = kvCommands({
   },
   checkNewKey: (k) =>
     printableName("preference key", k, "Give a key such as `theme`: mycel pref set theme dark"),
-  parseValue: (text) => checkPrefValue(text),
+  parseValue: (text) => {
+    try {
+      return checkPrefValue(text);
+    } catch (e) {
+      // As for the key: the check is shared with decoding peers' entries.
+      throw withHint(
+        e,
+        `A preference holds at most ${MAX_PREF_LENGTH} characters; share longer text as a file ` +
+          "in a synced folder (mycel folder add PATH).",
+      );
+    }
+  },
   show: (v) => String(v),
   setOp: (key, value, observed) => ({ type: "pref.set", key, value: value as string, observed }),
   unsetOp: (key, observed) => ({ type: "pref.unset", key, observed }),
