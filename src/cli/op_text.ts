@@ -9,6 +9,7 @@
 import { canonicalJson } from "../crdt/json.ts";
 import { plural } from "../human.ts";
 import type { DeviceKey } from "../log/device_key.ts";
+import { DEVICE_FIELDS, type DeviceFields } from "../log/device_record.ts";
 import type { Op } from "../log/ops.ts";
 import { isReservedConfigKey } from "../log/reserved_config.ts";
 import type { StateView } from "../log/state.ts";
@@ -44,9 +45,7 @@ export function describeOp(op: Op, state: StateView): string {
     case "device.add":
       return `device add ${t(op.device.name)} (${op.device.key.short})`;
     case "device.update":
-      return `device update ${t(deviceName(state, op.device))}: ${
-        t(Object.keys(op.fields).join(", "))
-      }`;
+      return `device update ${t(deviceName(state, op.device))}: ${t(updatedFields(op.fields))}`;
     case "device.revoke":
       return `device revoke ${
         t(deviceName(state, op.device))
@@ -64,6 +63,40 @@ export function describeOp(op: Op, state: StateView): string {
     case "file.version":
       return `file ${t(op.folder)}/${t(op.version.path)} ${op.version.kind}`;
   }
+}
+
+/**
+ * What a `device.update` set, in words and with the new values: before, only
+ * the record's field names ("name", "wgPort"), so a rename did not say the
+ * new name. Keys are public but long: said replaced, not shown.
+ */
+function updatedFields(fields: Partial<DeviceFields>): string {
+  const said: string[] = [];
+  for (const field of DEVICE_FIELDS) {
+    const v = fields[field];
+    if (v === undefined) continue;
+    switch (field) {
+      case "name":
+        said.push(`name → ${v}`);
+        break;
+      case "noiseKey":
+        said.push("Noise key replaced");
+        break;
+      case "wgKey":
+        said.push("WireGuard key replaced");
+        break;
+      case "endpoints":
+        said.push(`endpoints → ${(v as string[]).join(", ") || "none"}`);
+        break;
+      case "ipv4":
+        said.push(`mesh IPv4 → ${v || "none"}`);
+        break;
+      case "wgPort":
+        said.push(`WireGuard port → ${v || "none"}`);
+        break;
+    }
+  }
+  return said.join("; ");
 }
 
 /** JSON form of an op. */
