@@ -6,7 +6,8 @@
  *   refuses anything else with a usage error that changes nothing;
  * - `--dry-run` says what would go and drops nothing; compacting then drops
  *   it, the state digest does not move, and `mycel log` says where the
- *   device's history starts and when it was compacted;
+ *   device's history starts and when it was compacted, and `status` how
+ *   many of its entries a checkpoint holds;
  * - with `never`, nothing is compacted.
  */
 
@@ -82,6 +83,14 @@ Deno.test("sync compact drops what every device holds, keeps the state, and myce
   assert.match(
     (await h.ok(["log", "--json"])).stderr,
     new RegExp(`^\\(solo's changes up to #${entries} were compacted on `, "m"),
+  );
+  // status counts what the devices made, not only what is stored: it said "0 entries".
+  assert.match(
+    (await h.ok(["status"])).stdout,
+    new RegExp(
+      `^log {5}0 of ${entries} entries from 1 device \\(${entries} held as a checkpoint\\)$`,
+      "m",
+    ),
   );
   const log = await h.ok(["log"]);
   assert.match(

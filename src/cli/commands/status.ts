@@ -97,11 +97,7 @@ export const statusCommand: CommandSpec = {
       `state   ${plural(c.preferences, "preference")} · ${plural(c.config, "config key")} · ` +
         `${plural(c.apps, "app")} · ${plural(c.patterns, "pattern")}`,
     );
-    out.line(
-      `log     ${plural(st.log.entries, "entry", "entries")} from ${
-        plural(Object.keys(st.log.heads).length, "device")
-      }`,
-    );
+    out.line(`log     ${logLine(st.log)}`);
     out.line(`digest  ${st.state_digest}`);
     if (removal) out.line(["note    ", { text: safeText(removalMessage(removal)), tone: "red" }]);
     out.line();
@@ -172,3 +168,17 @@ export const statusCommand: CommandSpec = {
     return 0;
   },
 };
+
+/**
+ * The log line: entries stored here, of how many the devices made (their
+ * heads), when a checkpoint holds the rest (compacted, or a new device's
+ * start): "0 entries from 1 device" read as if nothing had been written.
+ */
+function logLine(log: { entries: number; heads: Record<string, { seq: number }> }): string {
+  const heads = Object.values(log.heads);
+  const made = heads.reduce((n, h) => n + h.seq, 0);
+  const devices = plural(heads.length, "device");
+  if (log.entries >= made) return `${plural(log.entries, "entry", "entries")} from ${devices}`;
+  return `${log.entries} of ${plural(made, "entry", "entries")} from ${devices} ` +
+    `(${made - log.entries} held as a checkpoint)`;
+}
