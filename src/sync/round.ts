@@ -88,6 +88,13 @@ export const MIN_CONNECT_MS = 50;
  */
 export const SILENT_CONNECT_MS = 1000;
 
+/**
+ * What a peer without an endpoint needs, said in its row (and so in
+ * `status`): the row said only "it has no known endpoint", every round, with
+ * no word of the fix `doctor` gives.
+ */
+const NO_ENDPOINT_FIX = "(on it: `mycel service install`, or `mycel mesh set-endpoint HOST:PORT`)";
+
 /** One session with `peer`, trying its routes in turn. */
 export async function syncPeer(
   home: Home,
@@ -103,7 +110,7 @@ export async function syncPeer(
     return {
       ...base,
       status: "unreachable",
-      error: "it has no known endpoint",
+      error: `it has no known endpoint ${NO_ENDPOINT_FIX}`,
       code: "endpoint_unknown",
     };
   }
@@ -193,7 +200,9 @@ export async function syncPeer(
     errors.push(`${plural(untried, "more route", "more routes")} not tried in time`);
     codes.push("timeout");
   }
-  const none = routes.length === 0 ? "it has no known endpoint and was not found on the link" : "";
+  const none = routes.length === 0
+    ? `it has no known endpoint and was not found on the link ${NO_ENDPOINT_FIX}`
+    : "";
   return noted({
     ...base,
     status: "unreachable",

@@ -105,7 +105,11 @@ Deno.test("every sync now --json row that did not sync carries its error code, a
   assert.equal(o.code, "connection_refused");
   const none = r.of("bare");
   assert.equal(none.status, "unreachable");
-  assert.match(none.error ?? "", /no known endpoint/);
+  // With the fix, as doctor gives it (the row said only "it has no known endpoint").
+  assert.match(
+    none.error ?? "",
+    /no known endpoint .*\(on it: `mycel service install`, or `mycel mesh set-endpoint HOST:PORT`\)/,
+  );
   assert.equal(none.code, "endpoint_unknown");
   for (const row of r.outcomes) assert.ok(isErrorCode(row.code ?? ""), JSON.stringify(row));
 });
