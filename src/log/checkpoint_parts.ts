@@ -135,25 +135,28 @@ function tooManyParts(n: number): MycelError {
 }
 
 /**
- * Cut `rows` into parts in one pass, handing each to `keep` as it is made,
- * and read the head's small fields: synchronous, so nothing else in this
- * process changes the rows meanwhile. For a sender whose state may change
- * while it sends (a sync session stores the peer's entries as it sends its
- * own): parts made again to be sent (as {@link makePartedCheckpoint} does)
- * would no longer match their head. The caller keeps the parts (spooled to
- * disk: storage/parts_spool.ts) and signs the head with {@link signCutParts}.
+ * Cut `rows` into parts in one pass, yielding each as it is made, and read
+ * the head's small fields once the last is out (the generator's return
+ * value). For a sender whose state may change while it sends (a sync
+ * session stores the peer's entries as it sends its own): parts made again
+ * to be sent (as {@link makePartedCheckpoint} does) would no longer match
+ * their head. `rows` must read one unchanging state from the first part to
+ * the return: the caller reads them through one snapshot (storage/
+ * parts_spool.ts reads a read transaction of its own, and yields to its
+ * event loop between parts, which this pure code leaves to it). The caller
+ * keeps the parts (spooled to disk) and signs the head with
+ * {@link signCutParts}.
  */
-export function cutParts(
+export function* cutPartsStepwise(
   rows: StateRows,
   frontier: readonly FrontierHead[],
-  keep: (part: Uint8Array) => void,
   partBytes = DEFAULT_PART_BYTES,
-): CutParts {
+): Generator<Uint8Array, CutParts, void> {
   const a = new Authors();
   const declared: [number, Uint8Array][] = [];
   for (const p of partBodies(rows, a, partTarget(partBytes))) {
     declarePart(declared, p);
-    keep(p);
+    yield p;
   }
   return cutFields(rows, frontier, a, declared);
 }
@@ -174,7 +177,7 @@ function cutFields(
   return { authors: a, declared, bytes, fields: { seen, members, heads, apps: rows.appsAll() } };
 }
 
-/** The signed head of parts cut by {@link cutParts}. */
+/** The signed head of parts cut by {@link cutPartsStepwise}. */
 export async function signCutParts(
   cut: CutParts,
   meta: { mesh: string; made: number },

@@ -213,8 +213,12 @@ export class Home extends HomeView {
   /**
    * This home's state as a checkpoint in parts for a sync session, cut once
    * and spooled to disk (parts_spool.ts): the session stores the peer's
-   * entries while it sends, which parts made twice would not survive. Queued
-   * with the writes, so none of this process's comes in while it is cut.
+   * entries while it sends, which parts made twice would not survive. Cut
+   * from a snapshot read through a connection of its own
+   * (snapshot_reader.ts), taken after every write this handle was asked for
+   * before and before any asked for after (as a snapshot queued with the
+   * writes was); the cut then yields as it goes, and the writes of this
+   * process's other sessions go on meanwhile without changing what is cut.
    * The caller disposes of it.
    */
   async spooledParts(partBytes?: number, pauseMs?: number): Promise<SpooledParts> {
@@ -227,20 +231,22 @@ export class Home extends HomeView {
     const { spoolParts } = await lazyImport<typeof import("./parts_spool.ts")>(
       new URL("./parts_spool.ts", import.meta.url),
     );
+    const { openSnapshot } = await lazyImport<typeof import("./snapshot_reader.ts")>(
+      new URL("./snapshot_reader.ts", import.meta.url),
+    );
     const signer = new Signer(await this.keys());
-    // One snapshot, as for checkpoint() above.
-    return await this.#writes.queued(() =>
-      this.snapshot(async () =>
-        spoolParts(
-          this.parts.state,
-          await frontierOf(this.parts.db, this.parts.log),
-          { mesh: this.meshId, made: this.now() },
-          signer,
-          this.paths.root,
-          partBytes,
-          pauseMs,
-        )
-      )
+    // The frontier and the rows from the one snapshot, as for checkpoint() above.
+    using snap = await this.#writes.queued(() =>
+      Promise.resolve(openSnapshot(this.paths.db, this.parts.now))
+    );
+    return await spoolParts(
+      snap.state,
+      await frontierOf(snap.db, snap.log),
+      { mesh: this.meshId, made: this.now() },
+      signer,
+      this.paths.root,
+      partBytes,
+      pauseMs,
     );
   }
 

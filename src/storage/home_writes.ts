@@ -105,7 +105,8 @@ export class HomeWrites {
 
   /**
    * Run `job` after every write asked for before it, and before any asked for
-   * after it (a sync session's parts are cut so: home_handle.ts `spooledParts`).
+   * after it (the snapshot a sync session's parts are cut from is taken so:
+   * home_handle.ts `spooledParts`).
    */
   queued<T>(job: () => Promise<T>): Promise<T> {
     return this.#queue(job);

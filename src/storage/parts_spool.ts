@@ -5,16 +5,23 @@
  * is cut. Pairing makes the parts twice (once for the head's hashes, once to
  * send them) and names a state that changed in between; a sync session
  * stores the peer's entries while it sends, so the second pass would often
- * not match the first. Cut once, synchronously (nothing of this process
- * writes meanwhile), the parts wait on disk, not in memory: the sender holds
- * one part at a time, as pairing's does.
+ * not match the first. Cut once, from one snapshot (read through a
+ * connection of its own: snapshot_reader.ts), the parts wait on disk, not
+ * in memory: the sender holds one part at a time, as pairing's does.
+ *
+ * The cut yields to the event loop after each part: a large state took
+ * 10.8-11.6 s to cut on a loaded machine, and a `sync serve --listen` cutting
+ * in one piece answered none of its other peers meanwhile (no accepts, no
+ * handshakes, their read deadlines ran out). The snapshot keeps what is cut
+ * one state while the process's other sessions commit.
  *
  * The spool is a file in the home (0700, made 0600) unlinked as soon as it
  * is open: nothing is left behind even if the process is killed.
  */
 
 import type { FrontierHead } from "../log/checkpoint_format.ts";
-import { cutParts, signCutParts } from "../log/checkpoint_parts.ts";
+import { pause } from "../deadline.ts";
+import { cutPartsStepwise, signCutParts } from "../log/checkpoint_parts.ts";
 import type { Signer } from "../log/identity.ts";
 import type { StateRows } from "../log/state_rows.ts";
 
@@ -42,19 +49,12 @@ function readExactly(file: Deno.FsFile, into: Uint8Array): void {
 }
 
 /**
- * Hold up this thread for `ms`, as cutting a part on a slow device does
- * (test only: MYCEL_TEST_CUT_PAUSE_MS). Blocking, not a timer: the cut
- * runs in one piece, and nothing else of this process runs meanwhile.
- */
-function stall(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/**
  * Cut `rows` into parts spooled in a file under `dir`, then sign the head.
- * `rows` are read synchronously before the first wait: the caller runs it
- * where no write of its own process can come in between (home_handle.ts
- * queues it with the writes). `pauseMs`: test only, see {@link stall}.
+ * `rows` and `frontier` must read one state until this returns, across its
+ * waits (home_handle.ts reads them through a snapshot of their own). After
+ * each part it waits for a turn of the event loop, or `pauseMs` (test only,
+ * MYCEL_TEST_CUT_PAUSE_MS: a slow device's cut, modelled by a timer so that
+ * the process answers others meanwhile, as a real cut now lets it).
  */
 export async function spoolParts(
   rows: StateRows,
@@ -70,10 +70,14 @@ export async function spoolParts(
   Deno.removeSync(path);
   let closed = false;
   try {
-    const cut = cutParts(rows, frontier, (p) => {
-      writeAll(file, p);
-      if (pauseMs !== undefined) stall(pauseMs);
-    }, partBytes);
+    const cutting = cutPartsStepwise(rows, frontier, partBytes);
+    let step = cutting.next();
+    while (!step.done) {
+      writeAll(file, step.value);
+      await pause(pauseMs ?? 0);
+      step = cutting.next();
+    }
+    const cut = step.value;
     const head = await signCutParts(cut, meta, signer);
     return {
       head,

@@ -6,9 +6,9 @@
  *
  * Making a checkpoint of a large state takes longer than a read deadline
  * (cutting 273 MB into parts took 10.8-11.6 s at a load of 8-9 on 2 cores),
- * and the sender sends nothing meanwhile: the cut runs in one piece in its
- * home's write queue. Under its read deadline alone (`sync now`: 10 s) the
- * device gave up, and the next round cut again. So from the notice it waits
+ * and the sender sends this device nothing meanwhile. Under its read
+ * deadline alone (`sync now`: 10 s) the device gave up, and the next round
+ * cut again. So from the notice it waits
  * under the deadline the whole checkpoint has (pairing_state_time.ts: one
  * checkpoint's bounds at the slowest rate, 512 s, plus what a head in parts
  * declares), which making it, waiting for it and reading it all count

@@ -14,10 +14,11 @@
  *
  * Making a checkpoint of a large state takes longer than the peer's read
  * deadline (273 MB: 10.8-11.6 s at a load of 8-9 on 2 cores), during which
- * nothing goes out: the cut runs in one piece in the home's write queue. So
- * a peer whose `hi` takes it first gets a `checkpoint wait`, and waits for
- * the checkpoint under the whole checkpoint's deadline instead
- * (exchange_receive.ts); an earlier one still has its read deadline.
+ * nothing goes out to that peer (the cut yields between parts, so the
+ * process's other sessions go on: parts_spool.ts). So a peer whose `hi`
+ * takes it first gets a `checkpoint wait`, and waits for the checkpoint
+ * under the whole checkpoint's deadline instead (exchange_receive.ts); an
+ * earlier one still has its read deadline.
  */
 
 import { isMycelError } from "../errors.ts";

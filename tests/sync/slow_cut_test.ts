@@ -11,8 +11,8 @@
  *
  * Real processes on 127.0.0.1 where the scenario is the user's (the device
  * behind a compaction: tests/sync/_parts_behind.ts); the cut is slowed
- * through the test knob MYCEL_TEST_CUT_PAUSE_MS (a pause blocking the sender
- * after each part, as a slow cut does), the parts made small through
+ * through the test knob MYCEL_TEST_CUT_PAUSE_MS (a pause, a timer, after
+ * each part, as a slow cut takes), the parts made small through
  * MYCEL_TEST_CHECKPOINT_BYTES. The sender run in this process (alpha's own
  * code, `syncPeer`) where the test acts for a hostile member or an earlier
  * build: a notice followed by nothing is cut off by the whole checkpoint's
