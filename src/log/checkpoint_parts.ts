@@ -67,8 +67,23 @@ function nodesOf(x: unknown): number {
   return 1;
 }
 
-/** The parts' bytes, cut at about `target` bytes (and well within the item bound). */
-function* partBodies(rows: StateRows, a: Authors, target: number): Generator<Uint8Array> {
+/**
+ * Rows' bytes between two points where a cut may stop for its caller's
+ * other work ({@link cutPartsStepwise} yields `null` there): cutting a part
+ * of 16 MiB took about a second on a loaded machine.
+ */
+export const BREATH_BYTES = 1 << 20;
+
+/**
+ * The parts' bytes, cut at about `target` bytes (and well within the item
+ * bound); between them, `null` after about every {@link BREATH_BYTES} of rows.
+ */
+function* partBodies(
+  rows: StateRows,
+  a: Authors,
+  target: number,
+  breath = BREATH_BYTES,
+): Generator<Uint8Array | null> {
   const of = (hex: string) => a.of(hex);
   const sources: Iterable<unknown[]>[] = [
     versionRows(rows, of),
@@ -78,7 +93,7 @@ function* partBodies(rows: StateRows, a: Authors, target: number): Generator<Uin
   ];
   const maxNodes = CHECKPOINT_LIMITS.maxNodes - 64;
   let lists: unknown[][] = sources.map(() => []);
-  let size = 0, nodes = 0, index = 0;
+  let size = 0, nodes = 0, index = 0, sinceBreath = 0;
   const part = () => {
     const [versions, parked, floors, ...folders] = lists;
     const bytes = encodeWithin([
@@ -100,6 +115,11 @@ function* partBodies(rows: StateRows, a: Authors, target: number): Generator<Uin
       lists[k].push(row);
       size += n;
       nodes += m;
+      sinceBreath += n;
+      if (sinceBreath >= breath) {
+        sinceBreath = 0;
+        yield null;
+      }
     }
   }
   if (size > 0 || index === 0) yield part();
@@ -135,15 +155,16 @@ function tooManyParts(n: number): MycelError {
 }
 
 /**
- * Cut `rows` into parts in one pass, yielding each as it is made, and read
- * the head's small fields once the last is out (the generator's return
- * value). For a sender whose state may change while it sends (a sync
+ * Cut `rows` into parts in one pass, yielding each as it is made (and
+ * `null` about every `breathBytes` of rows read: where the caller may let
+ * other work run), and read the head's small fields once the last is out
+ * (the generator's return value). For a sender whose state may change while it sends (a sync
  * session stores the peer's entries as it sends its own): parts made again
  * to be sent (as {@link makePartedCheckpoint} does) would no longer match
  * their head. `rows` must read one unchanging state from the first part to
  * the return: the caller reads them through one snapshot (storage/
  * parts_spool.ts reads a read transaction of its own, and yields to its
- * event loop between parts, which this pure code leaves to it). The caller
+ * event loop at each step, which this pure code leaves to it). The caller
  * keeps the parts (spooled to disk) and signs the head with
  * {@link signCutParts}.
  */
@@ -151,11 +172,12 @@ export function* cutPartsStepwise(
   rows: StateRows,
   frontier: readonly FrontierHead[],
   partBytes = DEFAULT_PART_BYTES,
-): Generator<Uint8Array, CutParts, void> {
+  breathBytes = BREATH_BYTES,
+): Generator<Uint8Array | null, CutParts, void> {
   const a = new Authors();
   const declared: [number, Uint8Array][] = [];
-  for (const p of partBodies(rows, a, partTarget(partBytes))) {
-    declarePart(declared, p);
+  for (const p of partBodies(rows, a, partTarget(partBytes), breathBytes)) {
+    if (p !== null) declarePart(declared, p);
     yield p;
   }
   return cutFields(rows, frontier, a, declared);
@@ -221,6 +243,7 @@ export async function makePartedCheckpoint(
   const hashed = new Authors();
   const hashes: [number, Uint8Array][] = [];
   for (const p of partBodies(rows, hashed, target)) {
+    if (p === null) continue;
     declarePart(hashes, p);
     await between();
   }
@@ -235,6 +258,7 @@ export async function makePartedCheckpoint(
     *parts() {
       let i = 0;
       for (const p of partBodies(rows, a, target)) {
+        if (p === null) continue;
         const d = declared[i++];
         if (d === undefined || a.list.length !== authors || !bytesEqual(partHash(p), d[1])) {
           throw changed();

@@ -9,7 +9,7 @@
  * connection of its own: snapshot_reader.ts), the parts wait on disk, not
  * in memory: the sender holds one part at a time, as pairing's does.
  *
- * The cut yields to the event loop after each part: a large state took
+ * The cut yields to the event loop as it goes: a large state took
  * 10.8-11.6 s to cut on a loaded machine, and a `sync serve --listen` cutting
  * in one piece answered none of its other peers meanwhile (no accepts, no
  * handshakes, their read deadlines ran out). The snapshot keeps what is cut
@@ -51,10 +51,12 @@ function readExactly(file: Deno.FsFile, into: Uint8Array): void {
 /**
  * Cut `rows` into parts spooled in a file under `dir`, then sign the head.
  * `rows` and `frontier` must read one state until this returns, across its
- * waits (home_handle.ts reads them through a snapshot of their own). After
- * each part it waits for a turn of the event loop, or `pauseMs` (test only,
- * MYCEL_TEST_CUT_PAUSE_MS: a slow device's cut, modelled by a timer so that
- * the process answers others meanwhile, as a real cut now lets it).
+ * waits (home_handle.ts reads them through a snapshot of their own). It
+ * waits for a turn of the event loop after about every MiB of rows
+ * (checkpoint_parts.ts BREATH_BYTES) and after each part, or `pauseMs` after
+ * a part (test only, MYCEL_TEST_CUT_PAUSE_MS: a slow device's cut, modelled
+ * by a timer so that the process answers others meanwhile, as a real cut
+ * now lets it).
  */
 export async function spoolParts(
   rows: StateRows,
@@ -73,8 +75,11 @@ export async function spoolParts(
     const cutting = cutPartsStepwise(rows, frontier, partBytes);
     let step = cutting.next();
     while (!step.done) {
-      writeAll(file, step.value);
-      await pause(pauseMs ?? 0);
+      if (step.value === null) await pause(0);
+      else {
+        writeAll(file, step.value);
+        await pause(pauseMs ?? 0);
+      }
       step = cutting.next();
     }
     const cut = step.value;

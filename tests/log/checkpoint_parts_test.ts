@@ -12,7 +12,13 @@ import assert from "node:assert/strict";
 import { concatBytes } from "../../src/bytes.ts";
 import { decodeCbor, encodeCbor } from "../../src/log/cbor.ts";
 import type { FrontierHead } from "../../src/log/checkpoint.ts";
-import { makePartedCheckpoint, MAX_PARTS, PARTS_CONTEXT } from "../../src/log/checkpoint_parts.ts";
+import {
+  cutPartsStepwise,
+  makePartedCheckpoint,
+  MAX_PARTS,
+  PARTS_CONTEXT,
+  signCutParts,
+} from "../../src/log/checkpoint_parts.ts";
 import { isPartedHead, PartReader, readPartedHead } from "../../src/log/checkpoint_parts_decode.ts";
 import { stateDigest } from "../../src/log/state_digest.ts";
 import { MemoryState } from "../../src/log/state_memory.ts";
@@ -68,6 +74,22 @@ Deno.test("a checkpoint in parts, taken part by part, gives the whole state (sam
   assert.equal(h.mesh, META.mesh);
   assert.equal(h.signer.hex, signer.publicKey.length === 32 ? h.signer.hex : "");
   assert.equal(stateDigest(await takeAll(parts)), stateDigest(replica));
+});
+
+Deno.test("a cut in steps stops between parts and within them for its caller, and makes the same parts, whose head gives the whole state", async () => {
+  const steps = cutPartsStepwise(replica, frontierOf(replica), 256, 64);
+  const made: (Uint8Array | null)[] = [];
+  let step = steps.next();
+  for (; !step.done; step = steps.next()) made.push(step.value);
+  const cutOnes = made.filter((p) => p !== null);
+  assert.deepEqual(cutOnes, parts, "the parts makePartedCheckpoint makes");
+  const stops = made.length - cutOnes.length;
+  assert.ok(
+    stops > parts.length,
+    `it stops within parts too (${stops} stops, ${parts.length} parts)`,
+  );
+  const head = await signCutParts(step.value, META, signer);
+  assert.equal(stateDigest(await takeAll(cutOnes, head)), stateDigest(replica));
 });
 
 Deno.test("a part that does not match its head is refused before it is decoded", async () => {
