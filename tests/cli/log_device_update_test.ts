@@ -19,8 +19,8 @@ Deno.test("log shows a device update's new values: the new name, the endpoints",
   const text = (await h.ok(["log", "--limit", "2"])).stdout;
   assert.match(
     text,
-    /  device update work-laptop: endpoints → 192\.0\.2\.7:7850, \[2001:db8::7\]:7850\n/,
+    / {2}device update work-laptop: endpoints → 192\.0\.2\.7:7850, \[2001:db8::7\]:7850\n/,
     text,
   );
-  assert.match(text, /  device update work-laptop: name → work-laptop\n/, text);
+  assert.match(text, / {2}device update work-laptop: name → work-laptop\n/, text);
 });
