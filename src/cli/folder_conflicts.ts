@@ -18,7 +18,7 @@ import { decodeFileVersion } from "../log/file_version_codec.ts";
 import { builtVvProblem, bumpVv, mergeVv, type VersionVector } from "../log/version_vector.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
-import { removedMaker, winners } from "./folder_winners.ts";
+import { removedMakers, winners } from "./folder_winners.ts";
 import { movedWhileEdited } from "../files/moved_edited.ts";
 import { editToCarry } from "../files/moved_carry.ts";
 import { nameOf } from "../sync/moved_said.ts";
@@ -93,17 +93,18 @@ export function folderConflicts(
   const cannotEnd: { path: string; reason: string }[] = [];
   const index = home.folderLocal.index(folder);
   const live = new Set<string>(); // paths holding a file or link
+  const removedMaker = removedMakers(home);
   for (const w of winners(home.view.folders(), folder)) {
     if (w.conflict) {
       unresolved.push(w.path);
       const makers = new Set<string>();
       for (const l of w.losers) {
-        const name = removedMaker(home, l.version, l.maker);
+        const name = removedMaker(l.version, l.maker);
         if (name !== undefined) makers.add(name);
       }
       const row = index.rows.get(w.path);
       const held = row?.version ? decodeFileVersion(row.version) : undefined;
-      const name = removedMaker(home, w.version, w.maker);
+      const name = removedMaker(w.version, w.maker);
       if (name !== undefined && !(held !== undefined && sameContent(held, w.version))) {
         makers.add(name);
       }

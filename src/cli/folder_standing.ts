@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import { contentDigest, contentKey, sameContent } from "../files/version_content.ts";
 import type { RegularFileVersion } from "../log/file_version.ts";
-import { decodeFileVersion } from "../log/file_version_codec.ts";
+import { decodeStoredFileVersion, storedFileContent } from "../log/file_version_codec.ts";
 import type { IndexRow } from "../storage/sql_file_index.ts";
 import { statKey } from "../files/scan_file.ts";
 import { markerStop } from "../files/folder_marker.ts";
@@ -27,7 +27,7 @@ import type { LocalFolder } from "../storage/sql_folder_local.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
 import { decodeSignedEntry } from "../log/entry.ts";
 import type { HeldPart } from "./folder_partial.ts";
-import { removedMaker, type Winner } from "./folder_winners.ts";
+import { removedMakers, type Winner } from "./folder_winners.ts";
 
 /** One device's standing in a folder. */
 export interface DeviceStanding {
@@ -88,6 +88,7 @@ export function deviceStandings(
   parts?: ReadonlyMap<string, HeldPart>,
 ): DeviceStanding[] {
   const devices: DeviceStanding[] = [];
+  const removedMaker = removedMakers(home);
   for (const [f, hex, row] of rows.deviceRows()) {
     if (f !== folder || !row.joined) continue;
     const key = deviceOfHex(hex);
@@ -114,23 +115,24 @@ export function deviceStandings(
         // removed since: waited for like a winner of that device (a chaos
         // soak: the wait showed nowhere, this device said "in sync").
         for (const l of w.losers) {
-          const name = removedMaker(home, l.version, l.maker);
+          const name = removedMaker(l.version, l.maker);
           if (name === undefined) continue;
           fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
           behindFiles++;
           if (l.version.kind === "file") behindBytes += l.version.size;
         }
         const row = index.rows.get(w.path);
-        const held = row?.version ? decodeFileVersion(row.version) : undefined;
         // A folder's row (docs/folders.md "Empty folders") holds no file.
+        // The row's version is decoded only when it is compared (a renamed
+        // folder's old paths, deletions now, need no decoding).
         const ok = w.version.kind === "deleted"
           ? row === undefined || row.kind === "dir"
-          : held !== undefined && sameContent(held, w.version);
+          : !!row?.version && sameContent(decodeStoredFileVersion(row.version), w.version);
         if (ok) continue;
         // Only content to fetch: a deletion or a link needs nobody.
         const fetched = w.version.kind === "file" && w.version.size > 0;
         if (fetched && w.maker === home.device.hex) fromSelf++;
-        const name = removedMaker(home, w.version, w.maker);
+        const name = removedMaker(w.version, w.maker);
         if (name !== undefined) fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
         behindFiles++;
         if (w.version.kind !== "file") continue;
@@ -152,24 +154,27 @@ export function deviceStandings(
     } else if (p !== undefined) {
       const isBehind = (w: Winner) => w.dots.some(([a, s]) => a !== hex && s > (seen.get(a) ?? 0));
       // Content it holds as far as we can tell: what it had seen, and what a
-      // deletion it has not seen yet (the old name of a rename) still holds.
-      const itHolds = new Set<string>();
+      // deletion it has not seen yet (the old name of a rename) still holds
+      // (named by digest: a SHA-256 each, so only files behind are hashed,
+      // and only when such a deletion names something).
+      const seenKeys = new Set<string>(), deletedHeld = new Set<string>();
       for (const w of list) {
         const v = w.version;
-        if (v.kind === "file" && !isBehind(w)) itHolds.add(contentDigest(v));
+        if (v.kind === "file" && !isBehind(w)) seenKeys.add(contentKey(v));
         if (v.kind === "deleted" && v.deletedContent !== undefined && isBehind(w)) {
-          itHolds.add(v.deletedContent);
+          deletedHeld.add(v.deletedContent);
         }
       }
+      const itHolds = (v: RegularFileVersion) =>
+        seenKeys.has(contentKey(v)) ||
+        (deletedHeld.size > 0 && deletedHeld.has(contentDigest(v)));
       for (const w of list) {
         // Its own versions it holds, whether or not its last report had them.
         if (!isBehind(w)) continue;
         behindFiles++;
-        if (w.version.kind === "file" && !itHolds.has(contentDigest(w.version))) {
-          behindBytes += w.version.size;
-        }
+        if (w.version.kind === "file" && !itHolds(w.version)) behindBytes += w.version.size;
         // Content only a device removed since made: it may never reach that device either.
-        const name = removedMaker(home, w.version, w.maker);
+        const name = removedMaker(w.version, w.maker);
         if (name !== undefined) fromRemoved.set(name, (fromRemoved.get(name) ?? 0) + 1);
       }
     }
@@ -227,9 +232,10 @@ function heldHere(
   const wantedKeys = new Set(wanted.map(contentKey));
   const keys = new Set<string>();
   for (const r of rows) {
-    if (r.version === null || !sizes.has(r.size)) continue;
-    const v = decodeFileVersion(r.version);
-    if (v.kind !== "file") continue;
+    if (r.version === null || r.kind !== "file" || !sizes.has(r.size)) continue;
+    // Its content only (a rename of every file: 100,000 rows of wanted sizes).
+    const v = storedFileContent(r.version);
+    if (v === undefined) continue;
     const key = contentKey(v);
     // Held only while the file is still as its scan saw it: one edited or
     // removed since holds that content no more, and the round fetches it.

@@ -11,7 +11,7 @@
 
 import { undoneIn, winnerOf } from "../files/conflict.ts";
 import { sameContent } from "../files/version_content.ts";
-import { decodeFileVersion } from "../log/file_version_codec.ts";
+import { decodeStoredFileVersion } from "../log/file_version_codec.ts";
 import type { FileVersion } from "../log/file_version.ts";
 import type { FolderRows } from "../log/folder_state.ts";
 import type { Home } from "../storage/home_handle.ts";
@@ -38,7 +38,22 @@ export interface Winner {
 /** The winner of every path of `folder`. */
 export function* winners(rows: FolderRows, folder: string): Generator<Winner> {
   for (const [path, list] of rows.paths(folder)) {
-    const versions = list.map((v) => decodeFileVersion(v.bytes));
+    // The state's own rows: checked when they came in (the canonical check is not repeated).
+    const versions = list.map((v) => decodeStoredFileVersion(v.bytes));
+    if (versions.length === 1) {
+      // Most paths: one version, winning alone (what winnerOf and undoneIn give it).
+      const [only] = versions;
+      yield {
+        path,
+        version: only,
+        dots: [[list[0].author, list[0].seq]],
+        maker: list[0].author,
+        conflict: false,
+        losers: [],
+        versions,
+      };
+      continue;
+    }
     const w = winnerOf(versions);
     // A version a deletion of the set undid (a mere touch of what it deleted)
     // loses without a copy: nothing of it is waited for.
@@ -58,11 +73,20 @@ export function* winners(rows: FolderRows, folder: string): Generator<Winner> {
 }
 
 /**
- * The name of the device removed since that made `v`, when `v` has content
- * to fetch (only a device that fetched it can send it now); else undefined.
+ * The name of the device removed since that made a version, when the
+ * version has content to fetch (only a device that fetched it can send it
+ * now); else undefined. One reading of the mesh state per maker for the
+ * caller's pass over a folder (it has a few makers and may have 100,000
+ * paths: a read per path was a second of `folder status`).
  */
-export function removedMaker(home: Home, v: FileVersion, maker: string): string | undefined {
-  if (v.kind !== "file" || v.size === 0) return undefined;
-  const by = home.view.member(deviceOfHex(maker));
-  return by?.removed === undefined ? undefined : by.record.name;
+export function removedMakers(home: Home): (v: FileVersion, maker: string) => string | undefined {
+  const known = new Map<string, string | undefined>();
+  return (v, maker) => {
+    if (v.kind !== "file" || v.size === 0) return undefined;
+    if (!known.has(maker)) {
+      const by = home.view.member(deviceOfHex(maker));
+      known.set(maker, by?.removed === undefined ? undefined : by.record.name);
+    }
+    return known.get(maker);
+  };
 }

@@ -12,11 +12,14 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { toHex, utf8 } from "../bytes.ts";
 import type { FileVersion, RegularFileVersion, SymlinkVersion } from "../log/file_version.ts";
 
+/** What {@link contentKey} reads of a file's version: kind, size and chunks. */
+export type FileContent = Pick<RegularFileVersion, "kind" | "size" | "chunks">;
+
 /**
  * Text naming a version's content (not its path, maker or vector): equal
  * for versions {@link sameContent} calls equal apart from exec and mtime.
  */
-export function contentKey(v: FileVersion): string {
+export function contentKey(v: FileVersion | FileContent): string {
   if (v.kind === "symlink") return `l:${v.target}`;
   if (v.kind === "deleted") return "d";
   if ("manifest" in v.chunks) return `m:${v.size}:${v.chunks.manifest}:${v.chunks.count}`;

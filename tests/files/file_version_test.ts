@@ -11,9 +11,12 @@ import fc from "fast-check";
 import { isMycelError } from "../../src/errors.ts";
 import {
   decodeFileVersion,
+  decodeStoredFileVersion,
   encodeFileVersion,
   mayNameManifest,
+  storedFileContent,
 } from "../../src/log/file_version_codec.ts";
+import { contentKey } from "../../src/files/version_content.ts";
 import {
   type FileVersion,
   MAX_FILE_VERSION_BYTES,
@@ -112,6 +115,19 @@ Deno.test("property: valid versions round-trip and re-encode byte for byte", () 
       const back = decodeFileVersion(bytes);
       assert.deepEqual(back, v);
       assertBytes(encodeFileVersion(back), bytes);
+    }),
+    { numRuns: 400 },
+  );
+});
+
+Deno.test("property: a stored version reads back as the strict decoder reads it, and its content as its content key says", () => {
+  fc.assert(
+    fc.property(arbVersion, (v) => {
+      const bytes = encodeFileVersion(v);
+      assert.deepEqual(decodeStoredFileVersion(bytes), decodeFileVersion(bytes));
+      const content = storedFileContent(bytes);
+      if (v.kind !== "file") assert.equal(content, undefined);
+      else assert.equal(content && contentKey(content), contentKey(v));
     }),
     { numRuns: 400 },
   );

@@ -76,6 +76,27 @@ Deno.test("deviceIdFromKey() known vectors: all-zero and all-one keys", () => {
   assert.equal(body, "7".repeat(51) + "Q");
 });
 
+Deno.test("deviceIdFromKey() tells apart keys that share their first bytes, asked in any order", () => {
+  // Its cache finds keys by their first six bytes: keys alike there must still get their own ids.
+  const keys = Array.from({ length: 12 }, (_, i) => {
+    const k = new Uint8Array(32).fill(7);
+    k[31] = i;
+    if (i % 3 === 0) k[6] = 0xff;
+    return k;
+  });
+  for (let round = 0; round < 3; round++) {
+    for (const k of round === 1 ? [...keys].reverse() : keys) {
+      assert.equal(deviceIdFromKey(k), refId(k));
+    }
+  }
+  // The id of a key whose bytes change after the call stays that of the bytes it was asked for.
+  const k = new Uint8Array(32).fill(9);
+  const before = deviceIdFromKey(k);
+  k[20] = 1;
+  assert.equal(deviceIdFromKey(k), refId(k));
+  assert.notEqual(deviceIdFromKey(k), before);
+});
+
 Deno.test("parseDeviceId() round-trips every display id to its public key", () => {
   fc.assert(
     fc.property(key32, (key) => {
