@@ -13,10 +13,14 @@
  *   keeps a consistent prefix of transactions, so power loss can cost such a
  *   batch (fetched again next round) but never corrupts or reorders, and the
  *   next durable commit's fsync covers every frame before it.
- * - Writers use `BEGIN IMMEDIATE` and SQLite's busy timeout, so concurrent
- *   commands queue instead of failing; when the wait expires the error says so.
+ * - Writers use `BEGIN IMMEDIATE`, waiting for another process's write up to
+ *   the busy timeout, so concurrent commands queue instead of failing; when
+ *   the wait expires the error says so. The wait is on a timer, never in
+ *   SQLite's busy handler, which would block the thread (lock_wait.ts): a
+ *   `sync serve --listen` waiting to store one session's entries goes on
+ *   answering the others.
  * - Switching a new file to WAL is a step SQLite may refuse without waiting (see
- *   {@link switchToWal}): it is tried again, without blocking the thread.
+ *   {@link switchToWal}): it is tried again the same way.
  * - A home on a read-only file system still opens for reading (`immutable`).
  * - A new database file is created 0600 before SQLite opens it: SQLite would
  *   create it 0644 (less the umask), and gives its `-wal` and `-shm` files
@@ -25,7 +29,8 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { MycelError } from "../errors.ts";
-import { BUSY_TIMEOUT_MS, isBusy, isSqliteFailure, sqliteError } from "./storage_errors.ts";
+import { BUSY_TIMEOUT_MS, isSqliteFailure, sqliteError } from "./storage_errors.ts";
+import { beginWrite, restoreDurable, whenNotBusy } from "./lock_wait.ts";
 
 /** An open database. */
 export type Db = DatabaseSync;
@@ -78,27 +83,12 @@ export async function openWritable(path: string): Promise<Db> {
  * Two commands opening a new home together meet exactly that: one switches
  * the file while the other has just read it, and the other fails with
  * "database is locked" after a millisecond, not after the busy timeout.
- * So a switch refused as busy is tried again after a short pause: an
- * asynchronous one (a blocking sleep would also hold a lock holder in this
- * process), with SQLite's own waits in the retries cut to what is left of
- * the busy timeout. On a file already in WAL mode the switch only reads and
- * nothing is retried.
+ * So a switch refused as busy is tried again after a short pause, within
+ * the busy timeout from `started` (lock_wait.ts: the pauses never block the
+ * thread). On a file already in WAL mode the switch only reads.
  */
 async function switchToWal(db: Db, started: number): Promise<void> {
-  let shortened = false;
-  for (let pause = 1;; pause = Math.min(pause * 2, 50)) {
-    try {
-      db.exec("PRAGMA journal_mode=WAL");
-      break;
-    } catch (e) {
-      const left = BUSY_TIMEOUT_MS - (performance.now() - started) - pause;
-      if (!isBusy(e) || left < 1) throw e;
-      await new Promise((resolve) => setTimeout(resolve, pause));
-      db.exec(`PRAGMA busy_timeout=${Math.ceil(left)}`);
-      shortened = true;
-    }
-  }
-  if (shortened) db.exec(`PRAGMA busy_timeout=${BUSY_TIMEOUT_MS}`);
+  await whenNotBusy(db, () => db.exec("PRAGMA journal_mode=WAL"), { started });
 }
 
 /**
@@ -174,10 +164,9 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const started = performance.now();
   try {
-    if (o.refetchable) db.exec("PRAGMA synchronous=NORMAL");
-    db.exec("BEGIN IMMEDIATE");
+    // Waits for another process's write on a timer, not in SQLite (lock_wait.ts).
+    await beginWrite(db, { started, ...(o.refetchable ? { synchronous: "NORMAL" } : {}) });
   } catch (e) {
-    if (o.refetchable) restoreDurable(db);
     throw sqliteError(e, "start a change", path, performance.now() - started);
   }
   try {
@@ -196,14 +185,6 @@ export async function inTransaction<T>(
     throw isSqliteFailure(e) ? sqliteError(e, "save change", path) : e;
   } finally {
     if (o.refetchable) restoreDurable(db);
-  }
-}
-
-function restoreDurable(db: Db): void {
-  try {
-    db.exec("PRAGMA synchronous=FULL");
-  } catch {
-    // only fails on a closed database, which has nothing left to commit
   }
 }
 

@@ -20,14 +20,16 @@
  * already costs. Rows at the default 30 s round interval: 2,880 a peer a day.
  *
  * Never in a member's way: the transaction waits at most {@link TAKE_WAIT_MS}
- * for another process's write, and skips the fsync (losing the last rows to a
- * power cut lets their replays be answered once more, nothing else); when it
- * cannot be written, the message counts as new (the session goes on, as it did
- * before this memory existed).
+ * for another process's write (not the busy timeout: the memory is worth a
+ * short wait only, and the handshake's deadline runs meanwhile), on a timer
+ * like every write's (lock_wait.ts: the process's other work goes on), and
+ * skips the fsync (losing the last rows to a power cut lets their replays be
+ * answered once more, nothing else); when it cannot be written, the message
+ * counts as new (the session goes on, as it did before this memory existed).
  */
 
 import type { Db } from "./db.ts";
-import { BUSY_TIMEOUT_MS } from "./storage_errors.ts";
+import { beginWrite, restoreDurable } from "./lock_wait.ts";
 
 /** How long a taken first message is remembered (ms). */
 export const KEEP_MS = 24 * 3600_000;
@@ -44,18 +46,16 @@ CREATE INDEX IF NOT EXISTS first_messages_by_at ON first_messages (at);
  * Take the first message with initiator ephemeral key `ephemeral` at `now`:
  * true when no process of this home took it in the last {@link KEEP_MS}
  * (or when that cannot be told, see the module comment), false for a replay.
- * Synchronous: the caller keeps other transactions of `db` out meanwhile.
+ * The caller keeps other transactions of `db` out meanwhile (Home's write queue).
  */
-export function takeFirstMessage(
+export async function takeFirstMessage(
   db: Db,
   ephemeral: Uint8Array,
   now: number,
-): boolean {
+): Promise<boolean> {
   try {
-    db.exec(`PRAGMA busy_timeout=${TAKE_WAIT_MS}; PRAGMA synchronous=NORMAL`);
-    db.exec("BEGIN IMMEDIATE");
+    await beginWrite(db, { limitMs: TAKE_WAIT_MS, synchronous: "NORMAL" });
   } catch {
-    restore(db);
     return true;
   }
   try {
@@ -76,15 +76,6 @@ export function takeFirstMessage(
     }
     return true;
   } finally {
-    restore(db);
-  }
-}
-
-/** Back to the handle's usual waits and durable commits (db.ts). */
-function restore(db: Db): void {
-  try {
-    db.exec(`PRAGMA busy_timeout=${BUSY_TIMEOUT_MS}; PRAGMA synchronous=FULL`);
-  } catch {
-    // only fails on a closed database
+    restoreDurable(db);
   }
 }
