@@ -108,7 +108,9 @@ export async function serveOne(
 /**
  * Serve one session on `stream` for an open (writable) home. Concurrent
  * sessions of one process share one handle: its writes queue, where two
- * handles would wait on each other's lock while holding the event loop.
+ * handles would wait on each other's lock. A write waiting for another
+ * process's lock waits on a timer (src/storage/lock_wait.ts): the other
+ * sessions go on meanwhile, their own writes queued behind it.
  */
 export async function serveOn(
   home: Home,

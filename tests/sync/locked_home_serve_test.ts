@@ -1,0 +1,95 @@
+/**
+ * @module locked_home_serve_test
+ * A `sync serve --listen` whose session waits for the home's write lock
+ * (another process holds it: a command's change, a timer's round) goes on
+ * answering its other connections meanwhile. `node:sqlite` is synchronous:
+ * `BEGIN IMMEDIATE` under SQLite's busy timeout slept inside the JS thread,
+ * so one session that had a peer's entries to store froze the accept loop,
+ * every handshake and every other session until the lock came free (up to
+ * the 60 s busy timeout; the other peers' rounds timed out). Real processes:
+ * the holder is a separate process that releases only when told, so the
+ * order (the second peer's round ended while the lock was still held) is
+ * known without timing the sessions.
+ */
+
+import assert from "node:assert/strict";
+import { homePaths } from "../../src/storage/home.ts";
+import { spawnProcess } from "../helpers/process.ts";
+import { writeLockHeld } from "../helpers/db_lock.ts";
+import { devices, sleep } from "./_helpers.ts";
+
+/** A process holding the write lock of the database at `path` until a line on its stdin. */
+async function holdWriteLock(path: string) {
+  const code = `
+    import { DatabaseSync } from "node:sqlite";
+    const db = new DatabaseSync(${JSON.stringify(path)}, { timeout: 0 });
+    db.exec("BEGIN IMMEDIATE");
+    console.log("held");
+    for await (const _ of Deno.stdin.readable) break;
+    db.exec("ROLLBACK");
+    db.close();
+    console.log("released");
+  `;
+  const p = spawnProcess(Deno.execPath(), ["eval", "--ext=ts", code], {
+    stdin: "piped",
+    timeoutMs: 120_000,
+    name: "lock holder",
+  });
+  await p.waitFor(/held/, { stream: "stdout" });
+  const writer = p.child.stdin.getWriter();
+  return {
+    proc: p,
+    async release(): Promise<void> {
+      await writer.write(new TextEncoder().encode("go\n"));
+      await writer.close();
+      await p.waitFor(/released/, { stream: "stdout" });
+      await p.result();
+    },
+  };
+}
+
+Deno.test(
+  "a sync serve waiting for the home's write lock answers another peer's round meanwhile, " +
+    "then stores the first peer's entries once the lock is free",
+  async () => {
+    await using devs = await devices(["a", "b", "c"]);
+    const [a, b, c] = devs.list;
+    await devs.peer(a, b);
+    await devs.peer(a, c);
+    await a.serve(30);
+    // Everyone up to date: c's round below has nothing to store at a.
+    for (const d of [b, c, b]) assert.equal((await d.syncNow()).of(a).status, "synced");
+    await b.write("pref", "set", "editor", "helix"); // b has an entry a must store
+
+    const db = homePaths(a.home).db;
+    const holder = await holdWriteLock(db);
+    await using _holder = holder.proc;
+    // b's round: a takes b's entry and then waits for the lock to store it.
+    const bRound = b.syncNow([], 60);
+    let bEnded = false;
+    bRound.then(() => bEnded = true, () => bEnded = true);
+    // By then b's session has reached its commit and waits (the order that
+    // matters is only that c's round below ends before the lock is freed:
+    // had b's session not reached its wait yet, the test would prove less,
+    // never fail wrongly).
+    await sleep(3000);
+    const cRound = await c.syncNow(); // the usual 10 s deadline
+    const stillHeld = writeLockHeld(db);
+    const bWaiting = !bEnded;
+    await holder.release();
+    const bDone = await bRound;
+    assert.ok(stillHeld, "the holder kept the lock until told");
+    assert.equal(cRound.of(a).status, "synced", JSON.stringify(cRound.of(a)));
+    assert.ok(bWaiting, "b's round was still waiting for a to store its entry");
+    assert.equal(bDone.of(a).status, "synced", JSON.stringify(bDone.of(a)));
+    assert.equal(
+      (await a.tmp.json<Record<string, string>>(["pref", "list", "--json"])).editor,
+      "helix",
+    );
+    // a's own record of both sessions (written after each, in turn) is there too.
+    await a.server!.waitFor(/synced with c \(/, { stream: "stderr" });
+    await a.server!.waitFor(/synced with b \(.*received 1/, { stream: "stderr" });
+    await devs.stopServers();
+    await devs.assertConverged([a, b]);
+  },
+);
