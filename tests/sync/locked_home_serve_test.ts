@@ -9,7 +9,9 @@
  * the 60 s busy timeout; the other peers' rounds timed out). Real processes:
  * the holder is a separate process that releases only when told, so the
  * order (the second peer's round ended while the lock was still held) is
- * known without timing the sessions.
+ * known without timing the sessions. c's round reads a's entry from the
+ * home meanwhile (reads never wait for a writer in WAL mode) and has no
+ * entry to store there (a's record of the session waits its turn).
  */
 
 import assert from "node:assert/strict";
@@ -60,6 +62,7 @@ Deno.test(
     // Everyone up to date: c's round below has nothing to store at a.
     for (const d of [b, c, b]) assert.equal((await d.syncNow()).of(a).status, "synced");
     await b.write("pref", "set", "editor", "helix"); // b has an entry a must store
+    await a.write("pref", "set", "theme", "dark"); // a has one to send (read from its home)
 
     const db = homePaths(a.home).db;
     const holder = await holdWriteLock(db);
@@ -80,6 +83,7 @@ Deno.test(
     const bDone = await bRound;
     assert.ok(stillHeld, "the holder kept the lock until told");
     assert.equal(cRound.of(a).status, "synced", JSON.stringify(cRound.of(a)));
+    assert.equal(cRound.of(a).received, 1, "c got a's entry, read while the lock was held");
     assert.ok(bWaiting, "b's round was still waiting for a to store its entry");
     assert.equal(bDone.of(a).status, "synced", JSON.stringify(bDone.of(a)));
     assert.equal(
@@ -91,5 +95,9 @@ Deno.test(
     await a.server!.waitFor(/synced with b \(.*received 1/, { stream: "stderr" });
     await devs.stopServers();
     await devs.assertConverged([a, b]);
+    assert.equal(
+      (await c.tmp.json<Record<string, string>>(["pref", "list", "--json"])).theme,
+      "dark",
+    );
   },
 );
