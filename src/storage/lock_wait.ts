@@ -22,7 +22,7 @@
  * connection keep the usual busy timeout.
  */
 
-import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { MycelError } from "../errors.ts";
 import { isBusy } from "./storage_errors.ts";
 
@@ -32,9 +32,14 @@ export const MAX_PAUSE_MS = 50;
 /** Connections waiting for the write lock now. */
 const waiting = new WeakSet<DatabaseSync>();
 
+/** Each connection's statement reading its busy timeout (prepared once: every write reads it). */
+const timeouts = new WeakMap<DatabaseSync, StatementSync>();
+
 /** The busy timeout set on `db` (ms). */
 export function busyTimeout(db: DatabaseSync): number {
-  return Number((db.prepare("PRAGMA busy_timeout").get() as { timeout: number }).timeout);
+  let read = timeouts.get(db);
+  if (read === undefined) timeouts.set(db, read = db.prepare("PRAGMA busy_timeout"));
+  return Number((read.get() as { timeout: number }).timeout);
 }
 
 /**
