@@ -12,6 +12,7 @@
 
 import { concatBytes } from "./bytes.ts";
 import { deadlineSignal, interruption, pause } from "./deadline.ts";
+import { searchPath } from "./search_path.ts";
 
 /** What one run gave. */
 export interface ToolOutput {
@@ -61,7 +62,8 @@ export async function runTool(
   const child = new Deno.Command(cmd, {
     args: [...args],
     clearEnv: true,
-    env: call.env,
+    // Looked up in the child's PATH: its absolute folders only (search_path.ts).
+    env: { ...call.env, PATH: searchPath(call.env.PATH) },
     stdin: call.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",

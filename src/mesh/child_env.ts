@@ -10,6 +10,7 @@
  */
 
 import { MycelError } from "../errors.ts";
+import { searchPath } from "../search_path.ts";
 
 /** Variables passed through from mycel's own environment to every tool. */
 const KEEP = /^(?:PATH|LANG|LC_[A-Z_]+|TZ)$/;
@@ -76,8 +77,7 @@ export function childEnvironment(
     }
     env[k] = refuseControl("start a tool", `variable ${k}`, v);
   }
-  if (env.PATH === undefined) {
-    env.PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  }
+  // Absolute folders only: an empty or relative entry looks in the current folder.
+  env.PATH = searchPath(env.PATH);
   return env;
 }
