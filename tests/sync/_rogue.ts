@@ -20,8 +20,10 @@ export interface RogueReport {
   sent?: number;
   received?: number;
   error?: string;
-  /** drip: how long the session lasted (ms). */
+  /** drip, trickle: how long the session lasted (ms). */
   ms?: number;
+  /** drip, trickle: wire bytes the victim sent (frame headers and tags included). */
+  wire?: number;
   stored?: { accepted: number; refused: number };
   crafted?: string | null;
   crafted_prev?: string | null;

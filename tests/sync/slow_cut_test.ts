@@ -30,6 +30,7 @@ import {
   encodeSyncMessage,
   type SyncMessage,
 } from "../../src/protocol/sync_messages.ts";
+import { homePaths } from "../../src/storage/home.ts";
 import { Home } from "../../src/storage/home_handle.ts";
 import { PART_KNOB } from "../../src/sync/pairing_attempt.ts";
 import { syncPeer } from "../../src/sync/round.ts";
@@ -37,6 +38,7 @@ import type { SessionOutcome } from "../../src/sync/peer_session_types.ts";
 import { SecureChannel } from "../../src/transport/secure_channel.ts";
 import { type Device, device } from "../pairing/_helpers.ts";
 import { baseParts, behindCompaction } from "./_parts_behind.ts";
+import { writeLockHeld } from "../helpers/db_lock.ts";
 
 const PART_BYTES = 256 << 10;
 const CUT_PAUSE = "MYCEL_TEST_CUT_PAUSE_MS";
@@ -242,6 +244,45 @@ Deno.test("a member that drips a checkpoint in one piece without a notice (empty
   });
   assert.match(line, /did not come within 1s/, server.stderr);
   assert.ok(Date.now() - started < 10_000, "cut well inside the read deadline");
+  assert.equal((await b.status()).state_digest, before.state_digest, "the state changed");
+  assert.ok(!server.exited, "the server serves on");
+});
+
+Deno.test("a member that says it is making a checkpoint and sends none holds a device no longer than the session deadline, though the checkpoint's own deadline is 512 s", async () => {
+  await using a = await device("alpha");
+  await using b = await device("beta");
+  await behindCompaction(a, b, 30, 4000);
+  // No rate knob: the whole checkpoint's deadline is 64 MiB at 128 KiB/s (512 s).
+  b.t.defaults.env = { ...b.t.defaults.env, MYCEL_SESSION_DEADLINE: "3" };
+  const server = await b.serve();
+  const before = await b.status();
+  const from = server.stderr.length;
+  const started = Date.now();
+  const session = fromHere(a, b, {
+    rewrite: async (m) => {
+      if (m.type !== "parts_head" && m.type !== "part") return [m];
+      await pause(8000); // past beta's 3 s, far inside the 512 s
+      throw new Error("the hostile sender stops here");
+    },
+  });
+  // Waiting, beta holds its home for no write (probed until its line, logged after
+  // the one short write of the session's bookkeeping).
+  const probes: boolean[] = [];
+  while (server.stderr.length === from && Date.now() - started < 20_000) {
+    probes.push(writeLockHeld(homePaths(b.t.home).db));
+    await pause(50);
+  }
+  const [line] = await server.waitFor(/(failed|synced with) alpha.*/, {
+    stream: "stderr",
+    from,
+    timeoutMs: 20_000,
+  });
+  const cut = Date.now() - started;
+  assert.ok(probes.length >= 20 && probes.filter(Boolean).length <= 1, `held: ${probes}`);
+  assert.match(line, /took longer than 3s/, server.stderr);
+  assert.ok(cut < 7000, `cut after ${cut} ms, not at the session deadline`);
+  const outcome = await session;
+  assert.notEqual(outcome.status, "synced", JSON.stringify(outcome));
   assert.equal((await b.status()).state_digest, before.state_digest, "the state changed");
   assert.ok(!server.exited, "the server serves on");
 });
