@@ -7,10 +7,11 @@
  * device past its cut, acks.ts), our signed checkpoint; then the removals we
  * keep aside past a cut, as evidence. The caller sends `end`.
  *
- * A checkpoint past one checkpoint's bounds (64 MiB) goes in parts to a peer
- * whose `hi` says it takes them (cut once and spooled to disk:
- * storage/parts_spool.ts); an earlier release gets what it always got: one
- * checkpoint, or `checkpoint_too_large` when the state does not fit one.
+ * A peer whose `hi` says it takes parts gets one checkpoint only for a small
+ * state ({@link WHOLE_UP_TO}), else the state in parts (cut once and spooled
+ * to disk: storage/parts_spool.ts); an earlier release gets what it always
+ * got: one checkpoint, or `checkpoint_too_large` when the state does not fit
+ * one (64 MiB).
  *
  * Making a checkpoint of a large state takes longer than the peer's read
  * deadline (273 MB: 10.8-11.6 s at a load of 8-9 on 2 cores), during which
@@ -22,7 +23,7 @@
  */
 
 import { isMycelError } from "../errors.ts";
-import { CHECKPOINT_LIMITS, MAX_CHECKPOINT_BYTES } from "../log/checkpoint_format.ts";
+import { CHECKPOINT_LIMITS } from "../log/checkpoint_format.ts";
 import type { SignedEntry } from "../log/entry.ts";
 import { MAX_BATCH_ENTRIES } from "../protocol/sync_fields.ts";
 import type { Heads } from "../protocol/sync_heads.ts";
@@ -129,6 +130,23 @@ async function stall(batches: Batches): Promise<never> {
   return await new Promise<never>(() => {});
 }
 
+/**
+ * For a peer that takes parts: the largest state (by estimate) sent as one
+ * checkpoint, and the size the parts of a larger one are cut at. A whole
+ * checkpoint is made in one piece with nothing else of this process running
+ * (a 1.26 MB one: 0.29-2.1 s at a load of 6-10 on 2 cores), so a `sync
+ * serve --listen` would answer none of its other peers meanwhile: at the
+ * 64 MiB a checkpoint may hold, for far longer than their read deadline.
+ * Parts are cut with the event loop turning between them (and about every
+ * MiB of rows), and finishing one (its encoding and hash) holds the process
+ * for a time that grows with its size (0.5-0.9 s for 16 MiB): 4 MiB keeps
+ * that short and still allows 16 GiB of state (4,096 parts). Pairing, where
+ * one process serves one joiner, keeps its own sizes.
+ */
+export const WHOLE_UP_TO = 1 << 20;
+/** See {@link WHOLE_UP_TO}. */
+export const SESSION_PART_BYTES = 4 << 20;
+
 async function sendCheckpoint(c: SendContext): Promise<void> {
   const covered = c.home.log.heads(); // the checkpoint covers at least these
   const abilities = c.result.peer.abilities ?? 0;
@@ -161,13 +179,12 @@ async function whole(c: SendContext): Promise<Uint8Array> {
 }
 
 /**
- * For a peer that takes parts: one checkpoint when it fits (the same bytes
- * as for any peer), else undefined. A state whose estimate is past one
- * checkpoint's bounds is not tried whole (as pairing: that held up to 64 MiB
- * of rows for nothing).
+ * For a peer that takes parts: one checkpoint when the state is small
+ * ({@link WHOLE_UP_TO}; the same bytes as for any peer), else undefined. A
+ * state whose estimate is past that is not tried whole.
  */
 async function fitting(c: SendContext): Promise<Uint8Array | undefined> {
-  const limit = c.o.partBytes ?? MAX_CHECKPOINT_BYTES;
+  const limit = c.o.partBytes ?? WHOLE_UP_TO;
   const estimate = await c.home.checkpointEstimate();
   if (estimate.bytes > limit || estimate.items > CHECKPOINT_LIMITS.maxNodes) return undefined;
   try {
@@ -181,7 +198,7 @@ async function fitting(c: SendContext): Promise<Uint8Array | undefined> {
 
 /** Our state as a checkpoint in parts: its signed head, then each part, in chunks. */
 async function sendParts(c: SendContext): Promise<void> {
-  using spool = await c.home.spooledParts(c.o.partBytes, c.o.cutPauseMs);
+  using spool = await c.home.spooledParts(c.o.partBytes ?? SESSION_PART_BYTES, c.o.cutPauseMs);
   await sendChunks(c, spool.head, (chunk, last) => ({ type: "parts_head", chunk, last }));
   for (const part of spool.parts()) {
     await sendChunks(c, part, (chunk, last) => ({ type: "part", chunk, last }));

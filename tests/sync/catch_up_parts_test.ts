@@ -15,7 +15,8 @@
  * lowers the single-checkpoint limit through the test knob
  * MYCEL_TEST_CHECKPOINT_BYTES (test only: it also sets the size each part
  * is cut at) to check the state digest and the base beta keeps in parts on
- * a ~1.2 MiB state.
+ * a ~1.2 MiB state. Without the knob a current peer gets parts past 1 MiB
+ * (src/sync/exchange_send.ts `WHOLE_UP_TO`): the last test.
  *
  * A peer on an earlier release is beta's own code run in this process with
  * its `hi` saying it takes nothing new (what an earlier release sends): it
@@ -104,4 +105,11 @@ Deno.test("a checkpoint past the single-checkpoint limit goes in parts in a sync
   await caughtUp(a, b, 303, false);
   const onAlpha = await a.t.json<Record<string, string>>(["pref", "list", "--json"]);
   assert.equal(onAlpha["mine.2"], "beta", "alpha has beta's own writes");
+});
+
+Deno.test("a state of about a MiB, well within one checkpoint's bounds, goes in parts to a current peer: making it whole would hold the serving process", async () => {
+  await using a = await device("alpha");
+  await using b = await device("beta");
+  await behindCompaction(a, b, 30, 4000); // ~1.2 MB of preferences, no knob
+  await caughtUp(a, b, 300, false);
 });
