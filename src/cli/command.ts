@@ -112,7 +112,8 @@ export interface CommandSpec {
   /**
    * Exit codes it can return, shown in its help: 0, 1 and 2 for every
    * command; 3 only where a round can reach no peer or only some; 130 where
-   * Ctrl-C is a way to end it (waiting on peers or for a pairing, a scan).
+   * Ctrl-C is a way to end it (waiting on peers or for a pairing, a scan, or
+   * the passphrase prompt of any command that uses the device keys).
    */
   readonly exits: readonly ExitCode[];
   /** Runs the command; returns the exit code. */
@@ -164,8 +165,25 @@ export const LOCAL = { globals: ["home"], exits: [0, 1, 2] } as const satisfies 
   "globals" | "exits"
 >;
 
-/** A command that changes the replicated state, then offers the change to peers. */
-export const WRITES = { globals: ["home", "no-sync"], exits: [0, 1, 2] } as const satisfies Pick<
+/**
+ * A command that changes the replicated state, then offers the change to peers.
+ * It signs with the device keys, so on a terminal it may ask for their
+ * passphrase, where Ctrl-C stops it: 130.
+ */
+export const WRITES = {
+  globals: ["home", "no-sync"],
+  exits: [0, 1, 2, 130],
+} as const satisfies Pick<
+  CommandSpec,
+  "globals" | "exits"
+>;
+
+/**
+ * A command that reads the home and uses the device keys without changing the
+ * replicated state: on a terminal it may ask for their passphrase, where
+ * Ctrl-C stops it (130).
+ */
+export const KEYED = { globals: ["home"], exits: [0, 1, 2, 130] } as const satisfies Pick<
   CommandSpec,
   "globals" | "exits"
 >;

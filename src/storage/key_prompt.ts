@@ -4,12 +4,14 @@
  * is put in raw mode for the answer only (restored on every path, even an
  * error), the question goes to standard error, and the answer is read byte
  * by byte from standard input — Backspace and Ctrl-U edit, Enter ends,
- * Ctrl-C cancels (`cancelled`), Ctrl-D on an empty line is "no answer".
+ * Ctrl-C stops the command as Ctrl-C does everywhere else (130, "it was
+ * interrupted"; raw mode delivers it as a byte, not a signal), Ctrl-D on an
+ * empty line is "no answer".
  * Nothing typed is ever written back. Only used when standard input is a
  * terminal; scripts and timers use MYCEL_PASSPHRASE_FILE instead.
  */
 
-import { MycelError } from "../errors.ts";
+import { interruptedError } from "../errors.ts";
 
 /** Asks one question; resolves with the answer, or undefined at end of input. */
 export type Prompter = (question: string) => Promise<string | undefined>;
@@ -63,7 +65,7 @@ export function terminalPrompter(): Prompter | undefined {
     }
     if (end === "cancel") {
       typed.fill(0);
-      throw new MycelError("cancelled", "read passphrase", "cancelled at the prompt");
+      throw interruptedError("read the passphrase", { hint: "Nothing was changed." });
     }
     if (end === "eof" && typed.length === 0) return undefined;
     const answer = new TextDecoder().decode(new Uint8Array(typed));

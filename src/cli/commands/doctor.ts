@@ -53,7 +53,7 @@ export const doctorCommand: CommandSpec = {
     help: "fix file permissions; delete removed WireGuard-only devices' keys",
   }],
   globals: ["home", "no-sync"],
-  exits: [0, 1, 2],
+  exits: [0, 1, 2, 130],
   async run(ctx, input) {
     const d = await lazyImport<typeof import("../doctor.ts")>(
       new URL("../doctor.ts", import.meta.url),
@@ -108,6 +108,7 @@ export const doctorCommand: CommandSpec = {
         await store.keys();
         found({ check: "keys", ok: true, detail: where || "readable" });
       } catch (e) {
+        if (isMycelError(e, "sync_interrupted")) throw e; // Ctrl-C at the passphrase prompt
         const f = failed(e, "keys");
         found({ ...f, detail: where ? `${safeText(where)}: ${f.detail}` : f.detail });
       }

@@ -40,7 +40,6 @@ const REMOVE: CommandSpec = {
   args: [{ name: "ID", help: "folder id" }],
   flags: [JSON_FLAG],
   ...WRITES,
-  exits: [...WRITES.exits, 130],
   async run(ctx, input) {
     const id = checkFolderId(input.args.ID as string);
     // A round under way would go on writing the folder's files after the leave.

@@ -53,7 +53,6 @@ export const folderAddCommand: CommandSpec = {
   ],
   examples: ["mycel folder add ~/Documents", "mycel folder add ~/Music --id music"],
   ...WRITES,
-  exits: [...WRITES.exits, 130],
   async run(ctx, input) {
     const id = checkFolderId((input.flags.id as string | undefined) ?? newFolderId());
     // Every argument is checked before anything is written (the marker included).

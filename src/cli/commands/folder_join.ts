@@ -42,7 +42,6 @@ export const folderJoinCommand: CommandSpec = {
   }, JSON_FLAG],
   examples: ["mycel folder join abcde-fgh23 ~/Documents"],
   ...WRITES,
-  exits: [...WRITES.exits, 130],
   async run(ctx, input) {
     const id = checkFolderId(input.args.ID as string);
     // Checked before the folder is made or anything is written.

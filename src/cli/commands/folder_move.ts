@@ -131,7 +131,6 @@ export const folderMoveCommand: CommandSpec = {
     "mycel folder move abcde-fgh23 /mnt/data/Documents",
   ],
   ...WRITES,
-  exits: [...WRITES.exits, 130],
   async run(ctx: CommandContext, input) {
     const id = checkFolderId(input.args.ID as string);
     const path = input.args.PATH as string;

@@ -84,7 +84,6 @@ export const folderOverrideCommand: CommandSpec = {
     "mycel folder override abcde-fgh23 notes.txt",
   ],
   ...WRITES,
-  exits: [...WRITES.exits, 130],
   async run(ctx, input) {
     const id = checkFolderId(input.args.ID as string);
     const local = await withRead(ctx, (home) => home.folderLocal.folder(id));

@@ -35,7 +35,6 @@ export const folderRestoreCommand: CommandSpec = {
   ],
   ...WRITES,
   // Ctrl-C during the scan that publishes the restored file (it stays restored).
-  exits: [...WRITES.exits, 130],
   async run(ctx, input) {
     const { folder, root, rel, linked } = await locateFile(ctx, input.args.PATH as string);
     const given = input.flags.version as string | undefined;

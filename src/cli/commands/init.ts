@@ -4,7 +4,7 @@
  */
 
 import { safeText } from "../../text_safety.ts";
-import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
+import { type CommandSpec, JSON_FLAG, KEYED } from "../command.ts";
 import { homeRoot } from "../session.ts";
 import { KEY_STORE_CHOICES, type KeyStoreChoice } from "../../storage/key_choices.ts";
 import { lazyImport } from "../../lazy_import.ts";
@@ -35,7 +35,7 @@ export const initCommand: CommandSpec = {
     JSON_FLAG,
   ],
   examples: ["mycel init --name laptop", "mycel init --name server --listen 192.168.1.20:7850"],
-  ...LOCAL,
+  ...KEYED,
   async run(ctx, input) {
     const { initHome } = await lazyImport<typeof import("../init_home.ts")>(
       new URL("../init_home.ts", import.meta.url),

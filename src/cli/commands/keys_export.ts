@@ -12,7 +12,7 @@ import {
   type CommandContext,
   type CommandSpec,
   JSON_FLAG,
-  LOCAL,
+  KEYED,
   type ParsedInput,
 } from "../command.ts";
 import { withRead } from "../session.ts";
@@ -81,6 +81,6 @@ export const keysExportCommand: CommandSpec = {
   args: [{ name: "FILE", help: "file to write", complete: "file" }],
   flags: [{ name: "force", help: "replace FILE if it exists" }, JSON_FLAG],
   examples: ["mycel keys export laptop.mycelkeys"],
-  ...LOCAL,
+  ...KEYED,
   run: exportKeys,
 };

@@ -15,7 +15,7 @@ import {
   type CommandContext,
   type CommandSpec,
   JSON_FLAG,
-  LOCAL,
+  KEYED,
   type ParsedInput,
 } from "../command.ts";
 import { homeRoot } from "../session.ts";
@@ -157,6 +157,6 @@ export const keysImportCommand: CommandSpec = {
     "mycel keys import laptop.mycelkeys",
     "mycel keys import laptop.mycelkeys --keys file",
   ],
-  ...LOCAL,
+  ...KEYED,
   run: importKeys,
 };

@@ -10,7 +10,7 @@
 import { ExitCode, usageError } from "../../errors.ts";
 import { formatEndpoint, parseEndpoint } from "../../log/endpoint.ts";
 import { safeText } from "../../text_safety.ts";
-import { type CommandSpec, JSON_FLAG, LOCAL, WRITES } from "../command.ts";
+import { type CommandSpec, JSON_FLAG, KEYED, WRITES } from "../command.ts";
 import { commitOps, withRead, withWrite } from "../session.ts";
 import { meshHome } from "./mesh_home.ts";
 import { lazyImport } from "../../lazy_import.ts";
@@ -22,7 +22,7 @@ export const meshPeeringCommands: CommandSpec[] = [
     summary: "print this device's signed card (one line) for `mesh add-peer` elsewhere",
     args: [],
     flags: [JSON_FLAG],
-    ...LOCAL,
+    ...KEYED,
     async run(ctx, input) {
       await meshHome(ctx, "make a card");
       const { makeCard } = await lazyImport<typeof import("../peering.ts")>(

@@ -47,7 +47,6 @@ export const meshRemoveCommands: CommandSpec[] = [
     flags: FLAGS("remove"),
     examples: ["mycel mesh remove desktop", "mycel mesh remove XZQXXVE --yes"],
     ...WRITES,
-    exits: [...WRITES.exits, 130],
     run: (ctx, input) => takeOut(ctx, input, "remove"),
   },
   {
@@ -66,7 +65,6 @@ export const meshRemoveCommands: CommandSpec[] = [
     flags: FLAGS("retire"),
     examples: ["mycel mesh retire old-laptop", "mycel mesh retire XZQXXVE --yes --json"],
     ...WRITES,
-    exits: [...WRITES.exits, 130],
     run: (ctx, input) => takeOut(ctx, input, "retire"),
   },
 ];
