@@ -8,6 +8,7 @@
  */
 
 import { MycelError } from "./errors.ts";
+import { quotedText } from "./text_safety.ts";
 
 /** An address prefix such as `100.64.0.0/10` or `fd12::/48`. */
 export interface Cidr {
@@ -25,7 +26,7 @@ const GROUP = /^[0-9a-fA-F]{1,4}$/;
 function bad(what: string, text: string): MycelError {
   // Only public addresses reach here; cap the length so garbage stays readable.
   return new MycelError("bad_address", `parse ${what}`, "it is not valid", {
-    value: JSON.stringify(text.length > 64 ? text.slice(0, 64) + "…" : text),
+    value: quotedText(text.length > 64 ? text.slice(0, 64) + "…" : text),
   });
 }
 

@@ -69,6 +69,17 @@ export function visibleText(text: string): string {
   return out;
 }
 
+/**
+ * `text` in double quotes as a person reads it in a message: what
+ * {@link visibleText} escapes is escaped the same way (`"k\x1bk"`, as output
+ * shows it everywhere else, not JSON's `"k\u001bk"`), and a quote or
+ * backslash gets a backslash, so the quotes show where the text ends and a
+ * typed `\x1b` is told from an escape. The one way error values quote text.
+ */
+export function quotedText(text: string): string {
+  return `"${visibleText(text.replace(/["\\]/g, "\\$&"))}"`;
+}
+
 // The control characters in these classes are exactly the point.
 // deno-lint-ignore no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|\p{Cs}/gu;

@@ -13,6 +13,7 @@ import { ExitCode, MycelError, usageError, withHint } from "../errors.ts";
 import { checkConfigKey } from "../log/ops.ts";
 import { isReservedConfigKey } from "../log/reserved_config.ts";
 import type { StateView } from "../log/state.ts";
+import { quotedText } from "../text_safety.ts";
 
 /** Parse a VALUE argument: JSON when it is JSON, else text. */
 export function parseConfigValue(text: string, asText: boolean): Json {
@@ -108,7 +109,7 @@ export function userConfigKey(text: string): string {
       "use config key",
       "keys starting with `mycel.` are mycel's own",
       {
-        value: JSON.stringify(key),
+        value: quotedText(key),
         hint: "Pick another name.",
         exit: ExitCode.usage,
       },

@@ -14,6 +14,7 @@ import { createHome } from "../storage/home_create.ts";
 import { describeKeyLocation, type KeyStoreChoice, type SavedKeys } from "../storage/key_home.ts";
 import type { CommandContext } from "./command.ts";
 import { printableName } from "./typed_name.ts";
+import { quotedText } from "../text_safety.ts";
 
 /** What `init` may set. */
 export interface InitOptions {
@@ -62,7 +63,7 @@ export function checkDeviceName(name: string): string {
       ? "it holds a control character"
       : "it starts or ends with a space";
     throw new MycelError("bad_input", "use device name", reason, {
-      value: JSON.stringify(name.slice(0, 80)),
+      value: quotedText(name.slice(0, 80)),
       hint: DEVICE_NAME_HINT,
       exit: ExitCode.usage,
     });

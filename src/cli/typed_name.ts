@@ -10,7 +10,7 @@
  */
 
 import { ExitCode, MycelError } from "../errors.ts";
-import { unprintableIn, visibleText } from "../text_safety.ts";
+import { quotedText, unprintableIn } from "../text_safety.ts";
 
 /** `text` when it holds no unprintable code point; else bad_input naming the first. */
 export function printableName(what: string, text: string, hint: string): string {
@@ -20,6 +20,6 @@ export function printableName(what: string, text: string, hint: string): string 
     "bad_input",
     `use ${what}`,
     `it holds ${found}, a character that is invisible or changes how text reads`,
-    { value: visibleText(JSON.stringify(text.slice(0, 80))), hint, exit: ExitCode.usage },
+    { value: quotedText(text.slice(0, 80)), hint, exit: ExitCode.usage },
   );
 }

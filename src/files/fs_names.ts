@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { MycelError } from "../errors.ts";
 import { foldName, portabilityProblems } from "./path_portability.ts";
 import { withProbeFile } from "./probe_file.ts";
+import { quotedText } from "../text_safety.ts";
 
 /**
  * The spelling under which the folder `dirAbs` lists the entry that `name`
@@ -53,9 +54,7 @@ export function nameRefused(
   return new MycelError(
     "name_refused",
     "write file",
-    `this folder's file system can't hold the name ${
-      JSON.stringify(problem.name)
-    }: ${problem.reason}`,
+    `this folder's file system can't hold the name ${quotedText(problem.name)}: ${problem.reason}`,
     { value: relPath, cause: e },
   );
 }

@@ -17,17 +17,11 @@
 import { MycelError } from "../errors.ts";
 import { pathProblem } from "../log/logged_path.ts";
 import { isInternalPath } from "./folder_layout.ts";
+import { quotedText } from "../text_safety.ts";
 
-/**
- * `text` quoted and escaped for messages: JSON escapes plus DEL, C1 controls
- * and bidirectional formatting characters as `\uXXXX`, so a hostile name
- * can't drive or disguise a terminal line.
- */
+/** `text` quoted for messages, as every error value is (text_safety.ts quotedText). */
 export function showPath(text: string): string {
-  return JSON.stringify(text).replace(
-    /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return quotedText(text);
 }
 
 /**

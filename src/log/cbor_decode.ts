@@ -21,6 +21,7 @@
 import { arrayIndexOf, CborFailure, type CborLimits, isAllowedKey } from "./cbor_profile.ts";
 import { cachedKey, float64At, rememberKey } from "./cbor_scalars.ts";
 import { decodeUtf8 } from "./cbor_utf8.ts";
+import { quotedText } from "../text_safety.ts";
 
 const EMPTY = new Uint8Array(0);
 let src: Uint8Array = EMPTY;
@@ -193,8 +194,8 @@ function readMap(n: number, depth: number): Record<string, unknown> {
   for (let i = 0; i < n; i++) {
     const at = pos;
     const key = readKey();
-    if (!isAllowedKey(key)) fail(`the map key ${JSON.stringify(key)} is not allowed`, at);
-    if (Object.hasOwn(out, key)) fail(`the map key ${JSON.stringify(key)} is repeated`, at);
+    if (!isAllowedKey(key)) fail(`the map key ${quotedText(key)} is not allowed`, at);
+    if (Object.hasOwn(out, key)) fail(`the map key ${quotedText(key)} is repeated`, at);
     // Any other order than the one a JS object keeps would re-encode differently.
     const index = arrayIndexOf(key);
     if (index < 0) {

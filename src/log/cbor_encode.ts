@@ -14,6 +14,7 @@
 
 import { encodeUtf8Into } from "./cbor_utf8.ts";
 import { CborFailure, type CborLimits, isAllowedKey, isCborInteger } from "./cbor_profile.ts";
+import { quotedText } from "../text_safety.ts";
 
 const INITIAL = 8192;
 let buf = new Uint8Array(INITIAL);
@@ -159,7 +160,7 @@ function writeMap(v: object, depth: number): void {
   const record = v as Record<string, unknown>;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
-    if (!isAllowedKey(key)) fail(`the map key ${JSON.stringify(key)} is not allowed`);
+    if (!isAllowedKey(key)) fail(`the map key ${quotedText(key)} is not allowed`);
     countNode();
     writeText(key);
     writeValue(record[key], depth);

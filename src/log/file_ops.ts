@@ -25,6 +25,7 @@ import { decodeFileVersion, encodeFileVersion } from "./file_version_codec.ts";
 import { type FileVersion, MAX_FILE_VERSION_BYTES } from "./file_version.ts";
 import { DeviceKey } from "./device_key.ts";
 import { checkName } from "./op_checks.ts";
+import { quotedText } from "../text_safety.ts";
 
 /** A device's account of one folder on its disk (see the module comment). */
 export interface FolderProgress {
@@ -185,7 +186,7 @@ export function decodeFolderOp(x: unknown[]): FolderOp {
     }
     default:
       throw new Error(
-        `unknown op ${JSON.stringify(String(x[0]).slice(0, 16))} (${NEWER_RELEASE})`,
+        `unknown op ${quotedText(String(x[0]).slice(0, 16))} (${NEWER_RELEASE})`,
       );
   }
 }

@@ -11,6 +11,7 @@
 import { isJsonObject, type JsonObject } from "../crdt/json.ts";
 import { hasControlChar } from "../bytes.ts";
 import { ExitCode, MycelError } from "../errors.ts";
+import { quotedText } from "../text_safety.ts";
 
 /** Longest key, name or id accepted (characters). */
 export const MAX_KEY_LENGTH = 256;
@@ -21,7 +22,7 @@ const CONFIG_KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
 /** A `bad_input` usage error for `what` (the value shown, cut to 80 characters). */
 export function bad(what: string, reason: string, value?: string): MycelError {
-  const shown = value === undefined ? undefined : JSON.stringify(value.slice(0, 80));
+  const shown = value === undefined ? undefined : quotedText(value.slice(0, 80));
   return new MycelError("bad_input", `use ${what}`, reason, { value: shown, exit: ExitCode.usage });
 }
 
@@ -54,7 +55,7 @@ function configKeyProblem(key: string): string {
     return "a part between its dots is empty (a dot at either end, or two in a row)";
   }
   const other = [...key].find((c) => !/[A-Za-z0-9_.-]/.test(c))!;
-  return other === " " ? "it holds a space" : `it holds ${JSON.stringify(other)}`;
+  return other === " " ? "it holds a space" : `it holds ${quotedText(other)}`;
 }
 
 /** Check a preference value; returns it. */

@@ -16,6 +16,7 @@ import { decodeDeviceFields, decodeDeviceRecord, encodeDeviceFields } from "./de
 import { decodeFolderOp, encodeFolderOp, FOLDER_OP_TAGS } from "./file_ops.ts";
 import { bad, checkConfigKey, checkName, checkPattern, checkPrefValue } from "./op_checks.ts";
 import type { EntryDot, Op } from "./op_types.ts";
+import { quotedText } from "../text_safety.ts";
 
 /** Most dots one op may name. */
 export const MAX_DOTS = 4096;
@@ -157,7 +158,7 @@ export function decodeOp(x: unknown): Op {
     default:
       if (FOLDER_OP_TAGS.has(x[0])) return decodeFolderOp(x);
       throw new Error(
-        `unknown op ${JSON.stringify(String(x[0]).slice(0, 16))} (${NEWER_RELEASE})`,
+        `unknown op ${quotedText(String(x[0]).slice(0, 16))} (${NEWER_RELEASE})`,
       );
   }
 }

@@ -11,6 +11,7 @@
 
 import { MycelError } from "../errors.ts";
 import { searchPath } from "../search_path.ts";
+import { quotedText } from "../text_safety.ts";
 
 /** Variables passed through from mycel's own environment to every tool. */
 const KEEP = /^(?:PATH|LANG|LC_[A-Z_]+|TZ)$/;
@@ -35,7 +36,7 @@ export function hasControl(text: string): boolean {
 
 /** A `control_char` error naming what held it; the value is shown escaped. */
 export function controlCharError(action: string, what: string, value: string): MycelError {
-  const shown = JSON.stringify(value.length > 60 ? value.slice(0, 60) + "…" : value);
+  const shown = quotedText(value.length > 60 ? value.slice(0, 60) + "…" : value);
   return new MycelError("control_char", action, `${what} contains a control character`, {
     value: shown,
     exit: 2,

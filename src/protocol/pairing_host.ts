@@ -9,13 +9,14 @@
 
 import { MycelError } from "../errors.ts";
 import { ipv4Bytes, ipv6Bytes } from "../ip.ts";
+import { quotedText } from "../text_safety.ts";
 
 /** A parsed address: 4 bytes (IPv4) or 16 bytes (IPv6), network order. */
 export type IpBytes = Uint8Array;
 
 function badHost(reason: string, host: string): MycelError {
   return new MycelError("pairing_code_host", "make pairing code", reason, {
-    value: JSON.stringify(host),
+    value: quotedText(host),
   });
 }
 

@@ -8,6 +8,7 @@
  */
 
 import { MycelError } from "../errors.ts";
+import { quotedText } from "../text_safety.ts";
 
 /** A value a plist can hold here. */
 export type PlistValue = string | number | boolean | PlistValue[] | PlistDict;
@@ -34,7 +35,7 @@ function text(s: string): string {
       "write launchd agent",
       "a plist cannot hold control characters or broken Unicode",
       {
-        value: JSON.stringify(s),
+        value: quotedText(s),
       },
     );
   }

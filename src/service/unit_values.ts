@@ -9,6 +9,7 @@
 
 import { MycelError } from "../errors.ts";
 import { CREDENTIAL_NAME } from "../storage/key_creds.ts";
+import { quotedText } from "../text_safety.ts";
 
 /** `LoadCredentialEncrypted=` line for the units (path checked, `%` escaped). */
 export function credentialUnitLine(path: string): string {
@@ -27,7 +28,7 @@ export function unitValue(value: string): string {
       "bad_input",
       "write unit file",
       "a path has whitespace, quotes or backslashes",
-      { value: JSON.stringify(value), hint: "Use a home (or file) path without them." },
+      { value: quotedText(value), hint: "Use a home (or file) path without them." },
     );
   }
   return value.replace(/%/g, "%%");
@@ -37,7 +38,7 @@ export function unitValue(value: string): string {
 export function unitPath(path: string): string {
   if (!path.startsWith("/")) {
     throw new MycelError("bad_input", "write unit file", "a path is not absolute", {
-      value: JSON.stringify(path),
+      value: quotedText(path),
     });
   }
   return unitValue(path);

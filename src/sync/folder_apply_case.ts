@@ -17,6 +17,7 @@ import { resolveChunkList } from "../files/manifest_tree.ts";
 import { foldPath } from "../files/path_portability.ts";
 import { noteProblem } from "./folder_apply_problems.ts";
 import { type ApplySession, chunksOfRow, expectedOf } from "./folder_apply_session.ts";
+import { quotedText } from "../text_safety.ts";
 
 /**
  * 0. Case-only renames where the file system ignores case (case_rename.ts):
@@ -94,8 +95,8 @@ export function refuseCaseClashes(
     }
     s.report.problems.push({
       path: a.path,
-      reason: `${JSON.stringify(clash.segment)} differs only in case from ${
-        JSON.stringify(clash.twin)
+      reason: `${quotedText(clash.segment)} differs only in case from ${
+        quotedText(clash.twin)
       }, and this folder's file system ignores case`,
     });
     skip.add(a);

@@ -23,6 +23,7 @@ import type { IndexRow } from "../storage/sql_folder_local.ts";
 import { bytesEqual, fromHex } from "../bytes.ts";
 import { noteProblem } from "./folder_apply_problems.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
+import { quotedText } from "../text_safety.ts";
 
 const MARK_TAIL = new Uint8Array([0x58, 0x20, ...fromHex(DIRECTORY_MARK)]);
 
@@ -100,8 +101,8 @@ export function applyDirs(
     if (s.fsTraits()?.ignoresCase !== true) return undefined;
     caseNames ??= new CaseNames(s.folder.root);
     const clash = caseNames.clash(path);
-    return clash === undefined ? undefined : `${JSON.stringify(clash.segment)} differs only in ` +
-      `case from ${JSON.stringify(clash.twin)}, and this folder's file system ignores case`;
+    return clash === undefined ? undefined : `${quotedText(clash.segment)} differs only in ` +
+      `case from ${quotedText(clash.twin)}, and this folder's file system ignores case`;
   };
   for (const [path, list] of candidates) {
     if (list.length === 0) continue;

@@ -315,7 +315,21 @@ const CASES: Case[] = [
     name: "preference key with an escape sequence",
     args: ["pref", "set", "x\u001b[31m", "v"],
     code: 2,
-    says: /it contains a control character/,
+    // Escaped as output shows it everywhere (`\x1b`), not JSON's `\u001b`.
+    says: /it contains a control character \("x\\x1b\[31m"\)\nhint:/,
+  },
+  {
+    name: "device name with an escape character",
+    args: ["mesh", "rename", "a\u001bb"],
+    code: 2,
+    says: /Cannot use device name: it holds a control character \("a\\x1bb"\)\nhint:/,
+  },
+  {
+    // The quotes and backslashes typed are told from the escapes added.
+    name: "preference key with a quote, a typed backslash-x and a tab",
+    args: ["pref", "set", 'a"\\x1b\tb', "v"],
+    code: 2,
+    says: /it contains a control character \("a\\"\\\\x1b\\tb"\)/,
   },
   {
     name: "config key with a newline",

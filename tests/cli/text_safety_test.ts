@@ -15,6 +15,7 @@ import {
   escapeInQuotedText,
   hasUnsafeText,
   isUnsafeCodePoint,
+  quotedText,
   safeJson,
   safeText,
   unprintableIn,
@@ -118,6 +119,17 @@ Deno.test("unprintableIn names the first invisible or unsafe code point of a typ
   ) {
     assert.equal(unprintableIn(ok), undefined, ok);
   }
+});
+
+Deno.test("quotedText quotes an error value with the escapes output uses, not JSON's", () => {
+  assert.equal(quotedText("k\x1bk"), '"k\\x1bk"');
+  assert.equal(quotedText("a\tb\u009b\u202e\u200b"), '"a\\tb\\u009b\\u202e\\u200b"');
+  // A typed quote or backslash is told from the quotes and escapes added.
+  assert.equal(quotedText('say "\\x1b"'), '"say \\"\\\\x1b\\""');
+  assert.equal(quotedText("plain é 👍"), '"plain é 👍"');
+  fc.assert(
+    fc.property(fc.string({ unit: "binary" }), (t) => unprintableIn(quotedText(t)) === undefined),
+  );
 });
 
 Deno.test("isUnsafeCodePoint is exactly the documented set", () => {
