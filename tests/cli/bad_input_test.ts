@@ -300,6 +300,21 @@ const CASES: Case[] = [
     says: /Cannot use preference key: it is empty \(""\)\nhint: Give a key such as `theme`/,
   },
   {
+    // An empty key is not a key: get is pointed at the keys there are, not at set's example.
+    name: "empty preference key to get",
+    args: ["pref", "get", ""],
+    code: 2,
+    says:
+      /Cannot use preference key: it is empty \(""\)\nhint: Give one of the keys `mycel pref list` shows\./,
+  },
+  {
+    name: "empty config key to unset",
+    args: ["config", "unset", ""],
+    code: 2,
+    says:
+      /Cannot use config key: it is empty \(""\)\nhint: Give one of the keys `mycel config list` shows\./,
+  },
+  {
     name: "empty config key",
     args: ["config", "set", "", "1"],
     code: 2,

@@ -62,6 +62,25 @@ function noSuchKey(kind: KvKind, verb: string, key: string, hint?: string): Myce
   });
 }
 
+/**
+ * The KEY of get or unset, checked as set checks it: one that fails the check
+ * can't be there, so the hint points at the keys there are, not at set's
+ * example (`pref get ""` was told `mycel pref set theme dark`).
+ */
+function existingKey(kind: KvKind, text: string): string {
+  try {
+    return kind.checkKey(text);
+  } catch (e) {
+    if (!(e instanceof MycelError)) throw e;
+    throw new MycelError(e.code, e.action, e.reason, {
+      value: e.value,
+      exit: e.exit,
+      cause: e.cause,
+      hint: `Give one of the keys \`mycel ${kind.group} list\` shows.`,
+    });
+  }
+}
+
 /** set/get/unset/list commands for `kind`. */
 export function kvCommands(kind: KvKind): CommandSpec[] {
   const g = kind.group;
@@ -97,7 +116,7 @@ export function kvCommands(kind: KvKind): CommandSpec[] {
       flags: [JSON_FLAG],
       ...LOCAL,
       async run(ctx, input) {
-        const key = kind.checkKey(input.args.KEY as string);
+        const key = existingKey(kind, input.args.KEY as string);
         const value = await withRead(ctx, (home) => kind.get(home.view, key));
         if (value === undefined) throw noSuchKey(kind, "get", key);
         if (input.flags.json) ctx.out.json(value);
@@ -116,7 +135,7 @@ export function kvCommands(kind: KvKind): CommandSpec[] {
       ],
       ...WRITES,
       async run(ctx, input) {
-        const key = kind.checkKey(input.args.KEY as string);
+        const key = existingKey(kind, input.args.KEY as string);
         await withWrite(ctx, async (w) => {
           if (kind.get(w.view, key) === undefined && !input.flags.force) {
             throw noSuchKey(
