@@ -31,6 +31,9 @@ export async function resolveStdinArgs(
   if (bytes.length > MAX_STDIN_ARG_BYTES) {
     throw usageError(`read ${from[0].name}`, "standard input is too long", {
       value: `${bytes.length} bytes, at most ${MAX_STDIN_ARG_BYTES}`,
+      // One value is read whole: so much is rather the wrong file piped in.
+      hint: `- reads one ${from[0].name} value of at most 1 MiB: ` +
+        "check what is piped in (`... | mycel " + spec.path.join(" ") + " -`).",
     });
   }
   let text: string;

@@ -11,7 +11,7 @@
 import { isJsonObject, type JsonObject } from "../crdt/json.ts";
 import { hasControlChar } from "../bytes.ts";
 import { ExitCode, MycelError } from "../errors.ts";
-import { quotedText } from "../text_safety.ts";
+import { quotedText, safeText } from "../text_safety.ts";
 
 /** Longest key, name or id accepted (characters). */
 export const MAX_KEY_LENGTH = 256;
@@ -26,9 +26,20 @@ export function bad(what: string, reason: string, value?: string): MycelError {
   return new MycelError("bad_input", `use ${what}`, reason, { value: shown, exit: ExitCode.usage });
 }
 
+/** A JSON value as a message shows it: its JSON text, cut to 80 characters. */
+function shownJson(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return safeText(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+}
+
 /** Check a name-like string (pref key, app name, pattern id); returns it. */
 export function checkName(what: string, text: unknown): string {
-  if (typeof text !== "string") throw bad(what, "it must be text");
+  if (typeof text !== "string") {
+    throw new MycelError("bad_input", `use ${what}`, "it must be text", {
+      value: shownJson(text),
+      exit: ExitCode.usage,
+    });
+  }
   if (text.length === 0) throw bad(what, "it is empty", text);
   if (text.length > MAX_KEY_LENGTH) {
     throw bad(what, `it is longer than ${MAX_KEY_LENGTH} characters`, text);
@@ -73,8 +84,13 @@ export function checkPrefValue(text: unknown): string {
 
 /** Check a pattern: a JSON object with a non-empty string `id`; returns it. */
 export function checkPattern(value: unknown): JsonObject {
-  if (!isJsonObject(value)) throw bad("pattern", "it must be a JSON object");
-  if (!("id" in value)) throw bad("pattern", "it has no `id` field");
+  const shown = { value: shownJson(value), exit: ExitCode.usage };
+  if (!isJsonObject(value)) {
+    throw new MycelError("bad_input", "use pattern", "it must be a JSON object", shown);
+  }
+  if (!("id" in value)) {
+    throw new MycelError("bad_input", "use pattern", "it has no `id` field", shown);
+  }
   checkName("pattern id", value.id);
   return value;
 }

@@ -165,14 +165,14 @@ const CASES: Case[] = [
     code: 2,
     // The hint is the command's (the check is shared with decoding peers' entries).
     says:
-      /Cannot use pattern: it must be a JSON object\nhint: A pattern is a JSON object with a text "id"/,
+      /Cannot use pattern: it must be a JSON object \(\[1,2\]\)\nhint: A pattern is a JSON object with a text "id"/,
   },
   {
     name: "pattern without id",
     args: ["pattern", "add", '{"text":"hi"}'],
     code: 2,
     says:
-      /Cannot use pattern: it has no `id` field\nhint: A pattern is a JSON object with a text "id"/,
+      /Cannot use pattern: it has no `id` field \(\{"text":"hi"\}\)\nhint: A pattern is a JSON object with a text "id"/,
   },
   {
     name: "pattern with an empty id",
@@ -184,7 +184,7 @@ const CASES: Case[] = [
     name: "pattern with a number for its id",
     args: ["pattern", "add", '{"id":5}'],
     code: 2,
-    says: /Cannot use pattern id: it must be text/,
+    says: /Cannot use pattern id: it must be text \(5\)\nhint: A pattern is a JSON object/,
   },
   {
     name: "a folder given to config import",

@@ -163,6 +163,14 @@ Deno.test("- reads a pattern or a card from standard input", async () => {
   const empty = await h.run(["--no-sync", "pattern", "add", "-"], { stdin: "" });
   assert.equal(empty.code, 2);
   assert.match(empty.stderr, /^error: Cannot read JSON: standard input is empty/);
+
+  // Far more than one value: said with its size and what to check (it had no hint).
+  const big = await h.run(["--no-sync", "pattern", "add", "-"], { stdin: "a".repeat(3_000_000) });
+  assert.equal(big.code, 2);
+  assert.match(
+    big.stderr,
+    /^error: Cannot read JSON: standard input is too long \(3000000 bytes, at most 1048576\)\nhint: - reads one JSON value of at most 1 MiB: check what is piped in \(`\.\.\. \| mycel pattern add -`\)\.\n$/,
+  );
 });
 
 Deno.test("config set: a value that starts like JSON but does not parse is stored as text, with a note", async () => {
