@@ -133,6 +133,23 @@ Deno.test("top-level and group help fit 80 columns when piped, and the terminal'
   }
 });
 
+Deno.test("top-level help lists each group's subcommands once: its summary does not list them too", async () => {
+  const lines = (await runMain(["--help"], { width: 80 })).stdout.split("\n");
+  for (const g of COMMANDS.groups) {
+    const at = lines.findIndex((l) => l.startsWith(`  ${g.name} `));
+    assert.ok(at >= 0, g.name);
+    let entry = lines[at];
+    for (let i = at + 1; /^ {4,}\S/.test(lines[i] ?? ""); i++) entry += ` ${lines[i]}`;
+    const subs = COMMANDS.commands.filter((c) => c.path[0] === g.name).map((c) => c.path[1]);
+    // The generated list follows the last ": "; two of its names in a row before it
+    // (folder's "share, join, status", keys' "(export/import)") list them twice.
+    const summary = entry.slice(0, entry.lastIndexOf(": "));
+    const name = `(?:${subs.join("|")})`;
+    const listed = new RegExp(`(?<![\\w-])${name}\\s*[,/]\\s*${name}(?![\\w-])`).exec(summary);
+    assert.equal(listed, null, `${g.name}: its summary lists subcommands: ${entry.trim()}`);
+  }
+});
+
 Deno.test("a verb-first spelling's verb has help of its own: every noun it takes and what it runs", async () => {
   const verbs = [
     ...new Set(

@@ -1,9 +1,10 @@
 /**
  * @module unreachable_test
  * Peers that are down. `sync now` lists each one that cannot be reached as
- * unreachable (naming why), exits 3 when no peer is reachable and 1 when
- * only some are; `status --json` then shows `last_error` for the peer that
- * was down and none for the one that synced. A peer whose port accepts the
+ * unreachable (naming why), exits 3 both when no peer is reachable and when
+ * only some are (a partial round, as `mycel sync now --help` says);
+ * `status --json` then shows `last_error` for the peer that was down and
+ * none for the one that synced. A peer whose port accepts the
  * connection but never answers is given up after `--timeout`.
  */
 

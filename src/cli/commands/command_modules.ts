@@ -23,10 +23,10 @@ export const GROUPS: readonly GroupSpec[] = [
   { name: "pattern", summary: "learned patterns (observed-remove set)" },
   { name: "sync", summary: "exchange changes with peers (encrypted, one round)" },
   { name: "discovery", summary: "answer members looking for this device on the local link" },
-  { name: "folder", summary: "synced folders: share, join, status, conflicts, kept versions" },
+  { name: "folder", summary: "document folders synced between devices" },
   { name: "service", summary: "run sync every 30 s (systemd timer and socket, launchd, or cron)" },
   { name: "mesh", summary: "devices in this mesh, peering, the WireGuard interface" },
-  { name: "keys", summary: "where this device's private keys are kept; move them (export/import)" },
+  { name: "keys", summary: "this device's private keys and the place they are kept" },
 ];
 
 /** One command module: the first words its commands answer to, and its loader. */
