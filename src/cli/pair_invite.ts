@@ -179,6 +179,18 @@ export async function addDevice(
       tick();
       ticker = setInterval(tick, 1000);
     },
+    onEnded(message, until) {
+      // The countdown stood at 0:00 while the listener stayed up for late joiners.
+      clearInterval(ticker);
+      ctx.out.progress("");
+      const text = safeText(message);
+      const seconds = Math.round((until - ctx.now()) / 1000);
+      ctx.out.error(
+        `${text[0].toUpperCase()}${
+          text.slice(1)
+        }: telling devices that try it so for ${seconds} s.`,
+      );
+    },
     log: (line) => {
       ctx.out.progress("");
       ctx.out.error(safeText(line));

@@ -39,6 +39,12 @@ export interface InviteOptions {
   signal: AbortSignal;
   /** Shows the code once the listener is up. */
   onCode: (code: string, expiresAt: number) => void;
+  /**
+   * The code can no longer pair (it expired, or too many wrong attempts), and
+   * late joiners are told so until `until`: said, so the time the listener
+   * stays up after a countdown reached 0:00 is explained.
+   */
+  onEnded?: (message: string, until: number) => void;
   /** Progress lines (wrong attempts, verification string). */
   log: (line: string) => void;
   /**

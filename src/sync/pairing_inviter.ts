@@ -83,6 +83,7 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
         ended = { status: "expired", message: `code expired at ${o.timeText(expiresAt)}` };
         endedAt = o.now();
         if (o.lingerMs <= 0) return ended;
+        o.onEnded?.(ended.message, endedAt + o.lingerMs);
         continue;
       }
       if (ended || !("m0" in conn)) {
@@ -98,6 +99,7 @@ export async function invite(root: string, o: InviteOptions): Promise<InviteResu
           ended = { status: "cancelled", message: "too many wrong attempts; pairing cancelled" };
           endedAt = o.now();
           if (o.lingerMs <= 0) return ended;
+          o.onEnded?.(ended.message, endedAt + o.lingerMs);
         }
       } else if (result !== "failed") {
         // Ended at the verification question: now, not after lingering for late joiners

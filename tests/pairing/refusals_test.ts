@@ -77,6 +77,13 @@ Deno.test("pairing: an expired code says when it expired, with the UTC offset, a
     const waiting = new RegExp(`Waiting for one device until (${LOCAL_TIME})\\.`);
     const until = inv.proc.stderr.match(waiting)?.[1];
     assert.ok(until, inv.proc.stderr);
+    // Once expired, the inviter says why it is still up (its countdown stood at 0:00).
+    await inv.proc.waitFor(
+      new RegExp(
+        `Code expired at ${until.replace("+", "\\+")}: telling devices that try it so for 5 s\\.`,
+      ),
+      { stream: "stderr", timeoutMs: 5_000 },
+    );
     await sleep(3000 - (performance.now() - shownAt));
     const args = ["pair", inv.code, "--name", "late"];
     const r = await j.run(args);
