@@ -197,6 +197,7 @@ export const ERROR_CODE_GROUPS = {
     folder_unreachable: "the folder cannot be reached to restore into",
     not_written: "a file could not be written into its folder",
     version_unreadable: "a kept old version cannot be read",
+    version_changed: "the file a dropped old version's content was at holds other content now",
     versions_not_listed: "a file's old versions cannot be listed",
     unsafe_path: "a path in a folder moved or became a symbolic link meanwhile",
     name_refused: "the folder's file system cannot hold the name",

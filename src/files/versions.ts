@@ -63,6 +63,12 @@ function parseStamp(stemWithStamp: string): number | undefined {
   return Number.isNaN(t) || stampOf(t) !== m[0] ? undefined : t;
 }
 
+/** When the kept copy named `name` (its file name) was kept, from its stamp; undefined if none. */
+export function keptTimeOf(name: string): number | undefined {
+  const [stemWithStamp] = splitExtension(name);
+  return parseStamp(stemWithStamp) ?? parseStamp(name);
+}
+
 /**
  * The kept versions of `relPath` in the folder at `root`, newest first.
  * @throws MycelError `versions_not_listed` when their folder can't be
@@ -165,9 +171,8 @@ export async function pruneVersions(
         else empty = false;
         continue;
       }
-      const [stemWithStamp] = splitExtension(e.name);
       const kept = e.isFile || e.isSymlink; // a link is removed, never followed
-      const keptAt = kept ? parseStamp(stemWithStamp) ?? parseStamp(e.name) : undefined;
+      const keptAt = kept ? keptTimeOf(e.name) : undefined;
       if (keptAt === undefined || keptAt >= cutoff) {
         empty = false;
         continue;

@@ -45,6 +45,27 @@ export interface LocalRecords {
    * is how held deletions are got back, and must not reset `--keep-days`.
    */
   leftSettings: Record<string, { keepDays: number }>;
+  /**
+   * Kept versions a round dropped because their content was at another
+   * path of the folder after it (a swap made elsewhere), by folder id
+   * (src/sync/moved_kept.ts): `folder versions` lists them, `folder
+   * restore` copies the content back while that path still holds it.
+   */
+  movedKept: Record<string, MovedKeptNote[]>;
+}
+
+/** A kept version dropped because its content is at another path (see LocalRecords.movedKept). */
+export interface MovedKeptNote {
+  /** The path whose content it was (folder-relative). */
+  path: string;
+  /** When it was kept (ms): it expires with the kept versions of that time. */
+  kept: number;
+  /** Its size in bytes. */
+  size: number;
+  /** Its content key (src/files/version_content.ts `contentKey`). */
+  key: string;
+  /** The path that held that content when it was dropped. */
+  at: string;
 }
 
 /** Why one chain's entries up to `seq` are not stored (see LocalRecords.history). */

@@ -112,7 +112,7 @@ export class Finisher {
         noteRaced(s, t.path, r.keptAs, "kept; it will sync as a conflict");
         return await this.#setAside(t, p);
       }
-      noteKept(s, r.keptAs, t.expected?.version ?? null);
+      noteKept(s, t.path, r.keptAs, t.expected?.version ?? null);
       const published = t.copy ? asCopy(t.version, s.self) : undefined;
       const bytes = encodeFileVersion(published ?? t.version);
       s.record.note({

@@ -29,7 +29,7 @@ export async function removeOne(
       return;
     }
     if (a.expected.kind === "file") {
-      noteKept(s, r.status === "removed" ? r.keptAs : undefined, a.expected.version);
+      noteKept(s, a.path, r.status === "removed" ? r.keptAs : undefined, a.expected.version);
     }
     s.record.note({ kind: "gone", path: a.path });
     s.settled.add(a.path);

@@ -75,7 +75,7 @@ export class ApplySession {
    * the content key of what they hold: those whose content still sits in the
    * folder after the round go again (folder_apply_unkeep.ts).
    */
-  readonly keptNow: { kept: string; key: string }[] = [];
+  readonly keptNow: { kept: string; key: string; path: string }[] = [];
   /** Paths removed this round (their parents left empty go too). */
   readonly removedPaths: string[] = [];
   // The folder's disk filled up, or it refuses writes altogether (read-only,

@@ -9,15 +9,19 @@
  * on every receiving device, twice the swapped data for the 30 days
  * versions are kept. Gone only once the bytes of a file the round placed
  * are compared equal to it: a kept copy whose content is anywhere else is
- * never dropped.
+ * never dropped. What is dropped is noted in the home (moved_kept.ts):
+ * `folder versions a.txt` lists "now at b.txt", and `folder restore` copies
+ * it back from there while b.txt still holds it.
  */
 
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { sameFileBytes } from "../files/kept_same.ts";
 import { loadOpenNoFollow, openNoFollowSync } from "../open_no_follow.ts";
 import { contentKey } from "../files/version_content.ts";
 import { decodeFileVersion } from "../log/file_version_codec.ts";
+import { keptTimeOf } from "../files/versions.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
+import { addMovedNotes, type MovedKeptNote } from "./moved_kept.ts";
 
 /** The content key of a non-empty file version (encoded), or undefined. */
 function fileKey(bytes: Uint8Array | null | undefined): string | undefined {
@@ -26,14 +30,15 @@ function fileKey(bytes: Uint8Array | null | undefined): string | undefined {
   return v.kind === "file" && v.size > 0 ? contentKey(v) : undefined;
 }
 
-/** Note that the round kept `kept` (if it did), holding the version `replaced` (encoded). */
+/** Note that the round kept `kept` (if it did) of `path`, holding the version `replaced` (encoded). */
 export function noteKept(
   s: ApplySession,
+  path: string,
   kept: string | undefined,
   replaced: Uint8Array | null,
 ): void {
   const key = kept === undefined ? undefined : fileKey(replaced);
-  if (key !== undefined) s.keptNow.push({ kept: kept!, key });
+  if (key !== undefined) s.keptNow.push({ kept: kept!, key, path });
 }
 
 /**
@@ -53,19 +58,29 @@ export async function dropKeptStillHere(s: ApplySession): Promise<void> {
     else list.push(path);
   }
   const root = s.folder.root;
+  const notes: MovedKeptNote[] = [];
   for (const k of s.keptNow) {
     for (const path of holders.get(k.key) ?? []) {
       const kept = join(root, k.kept);
+      let size: number;
       try {
         // Never followed: a kept copy is a regular file mycel made.
-        if (!Deno.lstatSync(kept).isFile || !(await heldAt(root, path, kept))) continue;
+        const info = Deno.lstatSync(kept);
+        if (!info.isFile || !(await heldAt(root, path, kept))) continue;
+        size = info.size;
         Deno.removeSync(kept);
       } catch {
         continue;
       }
+      const at = keptTimeOf(basename(k.kept));
+      // Its own path holding it again is no move: nothing to say where it went.
+      if (at !== undefined && path !== k.path) {
+        notes.push({ path: k.path, kept: at, size, key: k.key, at: path });
+      }
       break;
     }
   }
+  await addMovedNotes(s.home, s.id, notes);
 }
 
 /**

@@ -14,6 +14,8 @@ import { plural } from "../../human.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import type { KeptVersion } from "../../files/versions.ts";
 import { asWord } from "./folder_versions.ts";
+import type { CommandContext } from "../command.ts";
+import type { ListedVersion } from "../listed_versions.ts";
 
 /** A `kept` time as `folder versions --json` prints it. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -86,18 +88,20 @@ export function versionWanted(given: string | undefined, path: unknown): Version
  * time, or fewer than that number.
  */
 export async function pickKept(
+  ctx: CommandContext,
+  folder: string,
   root: string,
   rel: string,
   wanted: VersionWanted,
   given: string | undefined,
   path: unknown,
-): Promise<{ n: number; kept: KeptVersion }> {
-  const { listVersions } = await lazyImport<typeof import("../../files/versions.ts")>(
-    new URL("../../files/versions.ts", import.meta.url),
+): Promise<{ n: number; kept: ListedVersion }> {
+  const { listedVersions } = await lazyImport<typeof import("../listed_versions.ts")>(
+    new URL("../listed_versions.ts", import.meta.url),
   );
   let n = wanted.n;
   const at = wanted.at;
-  const list = await listVersions(root, rel);
+  const list = await listedVersions(ctx, folder, root, rel);
   if (list.length === 0) {
     // A folder (one deleted elsewhere, say) has no versions of its own, but
     // its files may: "no kept versions" hid them (`folder versions` lists them).

@@ -1,8 +1,9 @@
 /**
  * @module folder_versions
  * `mycel folder versions PATH` lists the kept versions of a file (replaced
- * or deleted files are kept under `.mycel/versions/` for 30 days), newest
- * first, numbered from 1 (`folder restore`, folder_restore.ts, puts one
+ * or deleted files are kept under `.mycel/versions/` for 30 days, or noted
+ * "now at b.txt" when their content was at another path: listed_versions.ts),
+ * newest first, numbered from 1 (`folder restore`, folder_restore.ts, puts one
  * back).
  */
 
@@ -58,18 +59,20 @@ export const folderVersionsCommand: CommandSpec = {
       await printKeptFiles(ctx, folder, root, rel, input.flags.json === true);
       return ExitCode.ok;
     }
-    const { listVersions } = await lazyImport<typeof import("../../files/versions.ts")>(
-      new URL("../../files/versions.ts", import.meta.url),
+    const { listedVersions } = await lazyImport<typeof import("../listed_versions.ts")>(
+      new URL("../listed_versions.ts", import.meta.url),
     );
-    const list = rel === "" ? [] : await listVersions(root, rel);
+    const list = rel === "" ? [] : await listedVersions(ctx, folder, root, rel);
     if (input.flags.json) {
       ctx.out.json(
         list.map((v, i) => ({
           version: i + 1,
           kept: new Date(v.keptAt).toISOString(),
           size: v.size,
+          // A version dropped for its content being at another path: that path.
           path: v.path,
           link: v.link,
+          now_at: v.moved?.at ?? null,
         })),
       );
       return ExitCode.ok;
@@ -115,7 +118,9 @@ export const folderVersionsCommand: CommandSpec = {
     }
     list.forEach((v, i) =>
       ctx.out.line(
-        `${i + 1}  ${localTime(v.keptAt)}  ${humanBytes(v.size)}  ${safeText(v.path)}`,
+        `${i + 1}  ${localTime(v.keptAt)}  ${humanBytes(v.size)}  ${
+          v.moved === undefined ? safeText(v.path) : `now at ${safeText(v.moved.at)} (same content)`
+        }`,
       )
     );
     return ExitCode.ok;

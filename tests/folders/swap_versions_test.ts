@@ -1,0 +1,104 @@
+/**
+ * A swap received from another device keeps no copy of what is still in the
+ * folder (swap_kept_test.ts), but a.txt's previous content is not lost to
+ * the user: `folder versions a.txt` lists it "now at b.txt" (a note in the
+ * home, src/sync/moved_kept.ts), and `folder restore` copies it back from
+ * there while b.txt still holds it — checked by content — and refuses,
+ * changing nothing, once b.txt was edited. Real processes and files, two
+ * devices.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { devices, keptFiles, put, rounds, sharedFolder, syncOk, text } from "./_helpers.ts";
+
+Deno.test("a swap received here lists a.txt's old content as now at b.txt, and restore brings it back", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  const one = "one ".repeat(5000), two = "two ".repeat(6000);
+  await put(ra, "a.txt", one);
+  await put(ra, "b.txt", two);
+  await rounds([a, b], 2);
+
+  await Deno.rename(join(ra, "a.txt"), join(ra, "tmp.txt"));
+  await Deno.rename(join(ra, "b.txt"), join(ra, "a.txt"));
+  await Deno.rename(join(ra, "tmp.txt"), join(ra, "b.txt"));
+  await a.ok(["folder", "scan", "docs"]);
+  await syncOk(a);
+  await syncOk(b);
+  assert.equal(await text(rb, "a.txt"), two);
+  assert.equal(await text(rb, "b.txt"), one);
+  assert.deepEqual(await keptFiles(rb), [], "nothing kept: both contents are in the folder");
+
+  const listed = await b.ok(["folder", "versions", join(rb, "a.txt")]);
+  assert.match(listed.stdout, /^1 {2}\S+ \S+ \S+ {2}20 KiB {2}now at b\.txt \(same content\)$/m);
+  const json = JSON.parse((await b.ok(["folder", "versions", join(rb, "a.txt"), "--json"])).stdout);
+  assert.equal(json.length, 1, JSON.stringify(json));
+  assert.equal(json[0].version, 1);
+  assert.equal(json[0].size, one.length);
+  assert.equal(json[0].now_at, "b.txt");
+  assert.equal(json[0].link, false);
+  // b.txt's own list: b's old content is at a.txt.
+  const other = JSON.parse(
+    (await b.ok(["folder", "versions", join(rb, "b.txt"), "--json"])).stdout,
+  );
+  assert.equal(other[0]?.now_at, "a.txt", JSON.stringify(other));
+
+  const restored = await b.ok(["folder", "restore", join(rb, "a.txt"), "--version", "1"]);
+  assert.match(restored.stdout, /Restored a\.txt from .*copied from b\.txt/);
+  assert.equal(await text(rb, "a.txt"), one, "a.txt holds its old content again");
+  assert.equal(await text(rb, "b.txt"), one, "b.txt is as it was");
+  // What a.txt held is kept in turn, as any restore's; no temporary file is left.
+  const kept = (await keptFiles(rb)).map((k) => new TextDecoder().decode(k.bytes));
+  assert.deepEqual(kept, [two]);
+  assert.deepEqual(
+    [...Deno.readDirSync(rb)].map((e) => e.name).filter((n) => !n.startsWith(".")).sort(),
+    ["a.txt", "b.txt"],
+  );
+  // Published as a normal edit: device a takes it.
+  await syncOk(b);
+  await syncOk(a);
+  assert.equal(await text(ra, "a.txt"), one, "the restore reached device a");
+});
+
+Deno.test("restoring a version now at b.txt after b.txt was edited is refused and changes nothing; the note expires with the folder's retention", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  const one = "one ".repeat(5000), two = "two ".repeat(6000);
+  await put(ra, "a.txt", one);
+  await put(ra, "b.txt", two);
+  await rounds([a, b], 2);
+  await Deno.rename(join(ra, "a.txt"), join(ra, "tmp.txt"));
+  await Deno.rename(join(ra, "b.txt"), join(ra, "a.txt"));
+  await Deno.rename(join(ra, "tmp.txt"), join(ra, "b.txt"));
+  await a.ok(["folder", "scan", "docs"]);
+  await syncOk(a);
+  await syncOk(b);
+
+  // Same size, other bytes: found by content, not by size or name.
+  const edited = "ONE ".repeat(5000);
+  await Deno.writeTextFile(join(rb, "b.txt"), edited);
+  const r = await b.run(["folder", "restore", join(rb, "a.txt"), "--version", "1"]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /Cannot restore file: its content was at b\.txt when it was kept, and b\.txt holds other content now \(a\.txt\)/,
+  );
+  assert.match(r.stderr, /mycel folder versions \S*b\.txt/);
+  assert.equal(await text(rb, "a.txt"), two, "a.txt unchanged");
+  assert.equal(await text(rb, "b.txt"), edited, "b.txt unchanged");
+  assert.deepEqual(await keptFiles(rb), [], "nothing kept");
+  assert.deepEqual(
+    [...Deno.readDirSync(rb)].map((e) => e.name).filter((n) => !n.startsWith(".")).sort(),
+    ["a.txt", "b.txt"],
+    "no temporary file left",
+  );
+  // The note expires with the kept versions: the folder's retention (0: none kept past a round).
+  await b.ok(["folder", "retention", "docs", "0"]);
+  const after = JSON.parse(
+    (await b.ok(["folder", "versions", join(rb, "a.txt"), "--json"])).stdout,
+  );
+  assert.deepEqual(after, [], "past the retention, the note is not listed");
+});
