@@ -14,7 +14,12 @@ import type { CommandContext } from "./command.ts";
 import { withRead } from "./session.ts";
 
 /** One listed version: a kept copy, or (`moved`) a note of where its content was. */
-export type ListedVersion = KeptVersion & { readonly moved?: MovedKeptNote };
+export type ListedVersion = KeptVersion & {
+  readonly moved?: MovedKeptNote & {
+    /** Its path seems to hold it still, as the last scan saw it (moved_kept.ts `seemsHeld`). */
+    readonly held: boolean;
+  };
+};
 
 /** The versions of `rel` in folder `folder` (at `root`), newest first. */
 export async function listedVersions(
@@ -26,11 +31,18 @@ export async function listedVersions(
   const { listVersions } = await lazyImport<typeof import("../files/versions.ts")>(
     new URL("../files/versions.ts", import.meta.url),
   );
-  const { movedNotesOf } = await lazyImport<typeof import("../sync/moved_kept.ts")>(
+  const { movedNotesOf, seemsHeld } = await lazyImport<typeof import("../sync/moved_kept.ts")>(
     new URL("../sync/moved_kept.ts", import.meta.url),
   );
   const kept: ListedVersion[] = await listVersions(root, rel);
-  const notes = await withRead(ctx, (home) => movedNotesOf(home, folder, rel));
+  const notes = await withRead(
+    ctx,
+    (home) =>
+      movedNotesOf(home, folder, rel).map((n) => ({
+        ...n,
+        held: seemsHeld(home, folder, root, n),
+      })),
+  );
   if (notes.length === 0) return kept;
   const moved: ListedVersion[] = notes.map((n) => ({
     path: n.at,

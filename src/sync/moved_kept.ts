@@ -11,6 +11,10 @@
  */
 
 import { isMycelError } from "../errors.ts";
+import { join } from "node:path";
+import { sameStat, statKey } from "../files/scan_file.ts";
+import { contentKey } from "../files/version_content.ts";
+import { decodeFileVersion } from "../log/file_version_codec.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { MovedKeptNote } from "../storage/sql_local.ts";
 import { DEFAULT_VERSION_RETENTION_MS } from "../files/versions.ts";
@@ -66,5 +70,23 @@ export async function addMovedNotes(
   } catch (e) {
     // The kept copies are gone already; only where their content is goes unsaid.
     if (!isMycelError(e)) throw e;
+  }
+}
+
+/**
+ * Whether `note.at` seems to hold the noted content still: its index row
+ * names that content and the file (not followed) is as that row saw it.
+ * A hint for the list only, from the last scan: `folder restore` reads the
+ * bytes (moved_kept_stage.ts).
+ */
+export function seemsHeld(home: Home, id: string, root: string, note: MovedKeptNote): boolean {
+  const row = home.folderLocal.indexRow(id, note.at);
+  if (row?.version === null || row?.version === undefined || row.kind !== "file") return false;
+  if (contentKey(decodeFileVersion(row.version)) !== note.key) return false;
+  try {
+    const info = Deno.lstatSync(join(root, note.at));
+    return info.isFile && sameStat(statKey(info), row);
+  } catch {
+    return false;
   }
 }

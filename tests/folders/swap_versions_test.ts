@@ -38,6 +38,7 @@ Deno.test("a swap received here lists a.txt's old content as now at b.txt, and r
   assert.equal(json[0].version, 1);
   assert.equal(json[0].size, one.length);
   assert.equal(json[0].now_at, "b.txt");
+  assert.equal(json[0].still_there, true);
   assert.equal(json[0].link, false);
   // b.txt's own list: b's old content is at a.txt.
   const other = JSON.parse(
@@ -80,6 +81,11 @@ Deno.test("restoring a version now at b.txt after b.txt was edited is refused an
   // Same size, other bytes: found by content, not by size or name.
   const edited = "ONE ".repeat(5000);
   await Deno.writeTextFile(join(rb, "b.txt"), edited);
+  const listed = await b.ok(["folder", "versions", join(rb, "a.txt")]);
+  assert.match(
+    listed.stdout,
+    /^1 .* {2}was at b\.txt \(changed since; its own versions may hold it\)$/m,
+  );
   const r = await b.run(["folder", "restore", join(rb, "a.txt"), "--version", "1"]);
   assert.equal(r.code, 1, r.stderr);
   assert.match(

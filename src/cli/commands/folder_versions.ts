@@ -14,10 +14,19 @@ import { humanBytes, localTime, plural } from "../../human.ts";
 import { linkedReason, linkedTarget, locateFile } from "../folder_file.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { shellWord } from "../folder_root.ts";
+import type { ListedVersion } from "../listed_versions.ts";
 
 /** A command line's argument as the user can paste it back (quoted, escaped). */
 export function asWord(arg: unknown): string {
   return safeText(shellWord(String(arg)));
+}
+
+/** How a version is named in the list: its kept copy, or where its content is (or was). */
+function movedText(v: ListedVersion): string {
+  if (v.moved === undefined) return safeText(v.path);
+  return v.moved.held
+    ? `now at ${safeText(v.moved.at)} (same content)`
+    : `was at ${safeText(v.moved.at)} (changed since; its own versions may hold it)`;
 }
 
 /** Files of a folder listed when `folder versions` is given a folder. */
@@ -73,6 +82,8 @@ export const folderVersionsCommand: CommandSpec = {
           path: v.path,
           link: v.link,
           now_at: v.moved?.at ?? null,
+          // Whether now_at seems to hold it still (as the last scan saw it); null for a kept copy.
+          still_there: v.moved?.held ?? null,
         })),
       );
       return ExitCode.ok;
@@ -118,9 +129,7 @@ export const folderVersionsCommand: CommandSpec = {
     }
     list.forEach((v, i) =>
       ctx.out.line(
-        `${i + 1}  ${localTime(v.keptAt)}  ${humanBytes(v.size)}  ${
-          v.moved === undefined ? safeText(v.path) : `now at ${safeText(v.moved.at)} (same content)`
-        }`,
+        `${i + 1}  ${localTime(v.keptAt)}  ${humanBytes(v.size)}  ${movedText(v)}`,
       )
     );
     return ExitCode.ok;
