@@ -10,6 +10,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { pseudoRandomBytes } from "../files/helpers.ts";
 import { devices, keptFiles, put, rounds, sharedFolder, syncOk, text } from "./_helpers.ts";
 
 Deno.test("a swap received here lists a.txt's old content as now at b.txt, and restore brings it back", async () => {
@@ -107,4 +108,61 @@ Deno.test("restoring a version now at b.txt after b.txt was edited is refused an
     (await b.ok(["folder", "versions", join(rb, "a.txt"), "--json"])).stdout,
   );
   assert.deepEqual(after, [], "past the retention, the note is not listed");
+});
+
+Deno.test("a swapped file of many chunks (its list a manifest) is restored from where it is now", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  const one = pseudoRandomBytes(4 << 20, 1), two = pseudoRandomBytes(3 << 20, 2);
+  await put(ra, "a.bin", one);
+  await put(ra, "b.bin", two);
+  await rounds([a, b], 2);
+  await Deno.rename(join(ra, "a.bin"), join(ra, "tmp.bin"));
+  await Deno.rename(join(ra, "b.bin"), join(ra, "a.bin"));
+  await Deno.rename(join(ra, "tmp.bin"), join(ra, "b.bin"));
+  await a.ok(["folder", "scan", "docs"]);
+  await syncOk(a);
+  await syncOk(b);
+  assert.deepEqual(await keptFiles(rb), []);
+  const json = JSON.parse((await b.ok(["folder", "versions", join(rb, "a.bin"), "--json"])).stdout);
+  assert.deepEqual([json[0]?.now_at, json[0]?.size], ["b.bin", 4 << 20], JSON.stringify(json));
+  const r = JSON.parse(
+    (await b.ok(["folder", "restore", join(rb, "a.bin"), "--version", "1", "--json"])).stdout,
+  );
+  assert.equal(r.copied_from, "b.bin");
+  assert.deepEqual(await Deno.readFile(join(rb, "a.bin")), one);
+  // b.bin's old content was at a.bin, which holds a's again: refused, by content.
+  const refused = await b.run(["folder", "restore", join(rb, "b.bin"), "--version", "1"]);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /a\.bin holds other content now \(b\.bin\)/);
+});
+
+Deno.test("a version now at b.txt is not restored through a link put at b.txt, even to the same bytes", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  const one = "one ".repeat(5000), two = "two ".repeat(6000);
+  await put(ra, "a.txt", one);
+  await put(ra, "b.txt", two);
+  await rounds([a, b], 2);
+  await Deno.rename(join(ra, "a.txt"), join(ra, "tmp.txt"));
+  await Deno.rename(join(ra, "b.txt"), join(ra, "a.txt"));
+  await Deno.rename(join(ra, "tmp.txt"), join(ra, "b.txt"));
+  await a.ok(["folder", "scan", "docs"]);
+  await syncOk(a);
+  await syncOk(b);
+
+  const outside = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(outside, "same.txt"), one);
+    await Deno.remove(join(rb, "b.txt"));
+    await Deno.symlink(join(outside, "same.txt"), join(rb, "b.txt"));
+    const r = await b.run(["folder", "restore", join(rb, "a.txt"), "--version", "1"]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /and b\.txt is not a regular file now \(a\.txt\)/);
+    assert.equal(await text(rb, "a.txt"), two, "a.txt unchanged");
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
 });
