@@ -41,14 +41,20 @@ export class PatientReceive {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const silent = new Promise<never>((_, reject) => {
       const check = () => {
-        const due = this.#lastLife + this.#readTimeoutMs + unreadGraceMs(this.#channel.bytesSent);
-        const left = due - performance.now();
+        const grace = unreadGraceMs(this.#channel.bytesSent);
+        const left = this.#lastLife + this.#readTimeoutMs + grace - performance.now();
         if (left > 0) {
           timer = setTimeout(check, Math.min(Math.ceil(left), MAX_TIMER_MS));
           return;
         }
         this.#channel.close(); // ends the read below
-        const reason = `no data within ${seconds(this.#readTimeoutMs)}`;
+        // The whole wait, said as it was ("no data within 2s" after 17 s
+        // misled), once the grace is a second or more (512 KiB sent).
+        const reason = grace < 1000
+          ? `no data within ${seconds(this.#readTimeoutMs)}`
+          : `no data within ${seconds(this.#readTimeoutMs + grace)} (${
+            seconds(this.#readTimeoutMs)
+          } and ${seconds(grace)} more for what it was sent)`;
         reject(timeoutError("read from peer", reason, this.#channel.peer));
       };
       timer = setTimeout(check, this.#readTimeoutMs);
