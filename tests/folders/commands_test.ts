@@ -54,7 +54,7 @@ Deno.test("folder list offers a share until joined; folder remove stops syncing 
 
   const removed = await b.run(["folder", "remove", "docs"]);
   assert.equal(removed.code, 0, removed.stderr);
-  assert.match(removed.stdout, /Stopped syncing docs here; its files stay in /);
+  assert.match(removed.stdout, /Stopped syncing Team docs \(docs\) here; its files stay in /);
   assert.equal(await text(rb, "plan.txt"), "v1\n", "nothing deleted");
 
   // a's next change no longer reaches b's copy, and a hears that b left.

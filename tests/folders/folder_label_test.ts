@@ -79,3 +79,33 @@ Deno.test("sync now, folder scan and folder status name a folder with a random i
   const shown = await a.ok(["--no-sync", "folder", "add", folderOf(a, "music"), "--name", "music"]);
   assert.match(shown.stdout, /^Shared folder music \([a-z0-9]{5}-[a-z0-9]{5}\)\.$/m, shown.stdout);
 });
+
+Deno.test("folder join, conflicts, move and remove name a folder with a random id by its name and id", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  await devs.peer(a, b);
+  for (const d of [a, b]) await d.serve();
+  const ra = folderOf(a, "photos"), rb = folderOf(b, "photos");
+  await put(ra, "one.txt", "from a\n");
+  const { id } = await a.tmp.json<{ id: string }>(["--no-sync", "folder", "add", ra, "--json"]);
+  const label = `photos \\(${id}\\)`;
+  await syncOk(b);
+  // b has its own one.txt there: joined, the two are in conflict and a copy is kept.
+  await put(rb, "one.txt", "from b\n");
+  const joined = await b.ok(["--no-sync", "folder", "join", id, rb]);
+  assert.match(joined.stdout, new RegExp(`^Joined folder ${label}; `), joined.stdout);
+  await syncOk(b);
+  const conflicts = await b.ok(["folder", "conflicts"]);
+  assert.match(
+    conflicts.stdout,
+    new RegExp(`^${label}: one\\.sync-conflict-\\S+\\.txt: conflict copy of one\\.txt`, "m"),
+    conflicts.stdout,
+  );
+
+  const moved = folderOf(b, "pictures");
+  await Deno.rename(rb, moved);
+  const mv = await b.ok(["--no-sync", "folder", "move", id, moved]);
+  assert.match(mv.stdout, new RegExp(`^Folder ${label} now syncs at `), mv.stdout);
+  const rm = await b.ok(["--no-sync", "folder", "remove", id]);
+  assert.match(rm.stdout, new RegExp(`^Stopped syncing ${label} here; `), rm.stdout);
+});

@@ -22,6 +22,7 @@ import { dropLeftToken, leftToken, prepareRoot } from "../folder_root.ts";
 import { checkFolderId, KEEP_DAYS, keepInfo, readPath, realHome } from "./folder_args.ts";
 import { scanLine, scanNow } from "./folder_scan_now.ts";
 import { foreignIgnoreLines } from "../foreign_ignore.ts";
+import { folderLabel, labelOf } from "../../sync/folder_label.ts";
 
 /** `mycel folder join`. */
 export const folderJoinCommand: CommandSpec = {
@@ -102,9 +103,11 @@ export const folderJoinCommand: CommandSpec = {
     if (input.flags.json) {
       ctx.out.json({ id, path: await readPath(ctx, id), scan: report && scanJson(report) });
     } else {
-      const line = report && !report.stopped ? await joinedLine(ctx, id) : undefined;
       ctx.out.line(
-        line ?? `Joined folder ${id}; its files arrive with the next \`mycel sync now\`.`,
+        report && !report.stopped
+          ? await joinedLine(ctx, id)
+          : `Joined folder ${await withRead(ctx, (home) => folderLabel(home, id))}; ` +
+            "its files arrive with the next `mycel sync now`.",
       );
       if (report) scanLine(ctx, report);
     }
@@ -129,17 +132,19 @@ async function joinedLine(ctx: CommandContext, id: string): Promise<string> {
     async (home) => folderStatus(home, id, await ignoredIn(home.folderLocal.folder(id)?.root)),
   );
   const me = s.devices.find((d) => d.self);
+  // "docs (2p547-v4hbr)": the line under it (the scan's) names it so too.
+  const label = labelOf(id, s.name);
   const lacks = me?.behindFiles ?? s.files;
   const next = "the next `mycel sync now`";
   if (lacks > 0) {
     const what = `${lacks === s.files ? "its" : `${lacks} of its`} ${plural(s.files, "file")}` +
       (me !== undefined && me.behindBytes > 0 ? ` (${humanBytes(me.behindBytes)})` : "");
-    return `Joined folder ${id}; ${what} ${lacks === 1 ? "arrives" : "arrive"} with ${next}.`;
+    return `Joined folder ${label}; ${what} ${lacks === 1 ? "arrives" : "arrive"} with ${next}.`;
   }
   if (s.files === 0) {
-    return `Joined folder ${id}; it has no files yet (${next} checks for new ones).`;
+    return `Joined folder ${label}; it has no files yet (${next} checks for new ones).`;
   }
-  return `Joined folder ${id}; ${
+  return `Joined folder ${label}; ${
     s.files === 1 ? "its 1 file is" : `its ${s.files} files are`
   } here already (${next} checks them).`;
 }

@@ -29,6 +29,7 @@ import { scanLine, scanNow } from "./folder_scan_now.ts";
 import { shellWord } from "../folder_root.ts";
 import { scanJson } from "../folder_json.ts";
 import { withoutPathLists } from "../../storage/folder_info.ts";
+import { folderLabel } from "../../sync/folder_label.ts";
 
 const ACTION = "move folder";
 
@@ -135,7 +136,7 @@ export const folderMoveCommand: CommandSpec = {
     const id = checkFolderId(input.args.ID as string);
     const path = input.args.PATH as string;
     checkPathArg(ACTION, path);
-    const { was, root } = await withWrite(ctx, async (w) => {
+    const { was, root, label } = await withWrite(ctx, async (w, home) => {
       const local = w.folderLocal.folder(id);
       if (local === undefined) {
         throw notSyncedHere(
@@ -150,12 +151,13 @@ export const folderMoveCommand: CommandSpec = {
         id,
         (real) => w.folderLocal.folders().find((f) => f.root === real)?.folder,
       );
-      if (root === local.root) return { was: local.root, root };
+      const label = folderLabel(home, id);
+      if (root === local.root) return { was: local.root, root, label };
       checkFolderPlace(ACTION, root, realHome(ctx), w.folderLocal.folders(), id);
       // Facts about the old place go: why it stopped, its lists, its disk's probes.
       const info = { ...withoutPathLists(local.info), stopped: undefined, fs: undefined };
       w.folderLocal.putFolder({ ...local, root, info });
-      return { was: local.root, root };
+      return { was: local.root, root, label };
     }, { create: false });
     const [report] = await scanNow(ctx, id, false);
     if (input.flags.json) {
@@ -170,8 +172,8 @@ export const folderMoveCommand: CommandSpec = {
     }
     ctx.out.line(
       root === was
-        ? `Folder ${id} is already synced at ${safeText(root)}; nothing changed.`
-        : `Folder ${id} now syncs at ${safeText(root)} (was ${safeText(was)}).`,
+        ? `Folder ${label} is already synced at ${safeText(root)}; nothing changed.`
+        : `Folder ${label} now syncs at ${safeText(root)} (was ${safeText(was)}).`,
     );
     if (report) scanLine(ctx, report);
     return report?.stopped ? ExitCode.failure : ExitCode.ok;

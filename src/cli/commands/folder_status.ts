@@ -13,7 +13,7 @@ import { withRead } from "../session.ts";
 import { checkFolderId } from "./folder_args.ts";
 import { wayBack } from "../mass_delete.ts";
 import { lazyImport } from "../../lazy_import.ts";
-import { labelOf } from "../../sync/folder_label.ts";
+import { folderLabel, labelOf } from "../../sync/folder_label.ts";
 import { conflictsJson, folderStatusJson } from "../folder_json.ts";
 import { carryingText, MOVED_HINT, movedText } from "../moved_text.ts";
 import {
@@ -186,6 +186,8 @@ export const folderConflictsCommand: CommandSpec = {
     const { folderConflicts } = await lazyImport<typeof import("../folder_conflicts.ts")>(
       new URL("../folder_conflicts.ts", import.meta.url),
     );
+    // Each line names its folder "docs (2p547-v4hbr)", as `folder status` does.
+    const labels = new Map<string, string>();
     const list = await withRead(ctx, async (home) => {
       const out = [];
       for (const f of idsOf(home, id)) {
@@ -193,6 +195,7 @@ export const folderConflictsCommand: CommandSpec = {
         // A copy this device ignores is never written here: said, not left to be looked for.
         const ignored = await ignoredIn(home.folderLocal.folder(f)?.root);
         out.push({ id: f, ...folderConflicts(home, f, ignored) });
+        labels.set(f, folderLabel(home, f));
       }
       return out;
     });
@@ -203,6 +206,7 @@ export const folderConflictsCommand: CommandSpec = {
     let any = false, copies = false, moves = false;
     const nowFolders: string[] = [];
     for (const f of list) {
+      const label = labels.get(f.id) ?? f.id;
       const stuck = new Map((f.waitingOnRemoved ?? []).map((w) => [w.path, w.makers]));
       const wide = new Map((f.cannotEnd ?? []).map((w) => [w.path, w.reason]));
       const moved = new Map((f.moved ?? []).map((m) => [m.path, m]));
@@ -212,17 +216,17 @@ export const folderConflictsCommand: CommandSpec = {
         const move = moved.get(p);
         if (move !== undefined && why === undefined && move.carrying) {
           // Its edit is on its way to where the file moved: nothing to do.
-          ctx.out.line(`${f.id}: ${carryingText(move)}`);
+          ctx.out.line(`${label}: ${carryingText(move)}`);
           continue;
         }
         if (move !== undefined && why === undefined) {
           // Not "(resolving)": such a conflict stays until the user ends it.
-          ctx.out.line(`${f.id}: ${movedText(move)}`);
+          ctx.out.line(`${label}: ${movedText(move)}`);
           moves = true;
           continue;
         }
         ctx.out.line(
-          `${f.id}: ${safeText(p)}: versions in conflict ` +
+          `${label}: ${safeText(p)}: versions in conflict ` +
             (why !== undefined
               ? `(it can't end here: ${why})`
               : makers === undefined
@@ -240,7 +244,7 @@ export const folderConflictsCommand: CommandSpec = {
       for (const p of f.copies) {
         const note = away.has(p) ? ", ignored here (not on this device)" : "";
         ctx.out.line(
-          `${f.id}: ${safeText(p)}: conflict copy${describeCopy(details.get(p))}${note}`,
+          `${label}: ${safeText(p)}: conflict copy${describeCopy(details.get(p))}${note}`,
         );
       }
       any ||= f.unresolved.length + f.copies.length > 0;
