@@ -67,6 +67,17 @@ Deno.test("a folder whose marker is gone is stopped, and nothing is deleted anyw
   const self = now[0].devices.find((d) => d.name === "a")!;
   assert.equal(self.state, "stopped");
   assert.match(self.stopped ?? "", /marker missing/);
+  // Its text says why once, and what to do as `sync now` does (before: "stopped (folder
+  // stopped: marker missing …)" and no way out).
+  const text = (await a.tmp.ok(["--no-sync", "folder", "status"])).stdout;
+  assert.ok(
+    text.includes(
+      "  a (this device): stopped (marker missing — disk not mounted, or the folder moved?)\n" +
+        "    if it moved: `mycel folder move docs NEWPATH` (nothing is fetched again)\n" +
+        `    ${recreate[0].toLowerCase()}${recreate.slice(1)}\n`,
+    ),
+    text,
+  );
   const doctor = await a.tmp.run(["--no-sync", "doctor", "--json"]);
   const found = JSON.parse(doctor.stdout).findings.filter((f: { check: string }) =>
     f.check === "folder"
@@ -106,6 +117,17 @@ Deno.test("a folder whose marker is gone is stopped, and nothing is deleted anyw
   const ofA = st[0].devices.find((d) => d.name === "a")!;
   assert.equal(ofA.state, "stopped");
   assert.match(ofA.stopped, /marker missing/);
+  // Another device's line gives the reason once too, and no hint of what to do there.
+  const onB = (await b.tmp.ok(["--no-sync", "folder", "status"])).stdout;
+  assert.ok(
+    onB.includes(
+      `  a (${
+        a.id.slice(0, 7)
+      }): stopped (marker missing — disk not mounted, or the folder moved?)\n`,
+    ),
+    onB,
+  );
+  assert.doesNotMatch(onB, /mycel folder move|recreate the marker/, onB);
 });
 
 Deno.test("a folder moved on this device is stopped with the way to move it; `folder move` reads and fetches nothing, and it syncs there", async () => {

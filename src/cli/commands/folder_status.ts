@@ -14,6 +14,7 @@ import { checkFolderId } from "./folder_args.ts";
 import { wayBack } from "../mass_delete.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { folderLabel, labelOf } from "../../sync/folder_label.ts";
+import { stoppedHints } from "../folder_stopped.ts";
 import { conflictsJson, folderStatusJson } from "../folder_json.ts";
 import { carryingText, MOVED_HINT, movedText } from "../moved_text.ts";
 import {
@@ -104,8 +105,10 @@ export const folderStatusCommand: CommandSpec = {
       );
       for (const d of s.devices) {
         const who = `${safeText(d.name)} (${d.self ? "this device" : d.id.slice(0, 7)})`;
+        // The reason as `sync now` gives it: "stopped (folder stopped: …)" said it twice.
+        const why = (d.stopped ?? "").replace(/^folder stopped: /, "");
         const how = d.state === "stopped"
-          ? [{ text: "stopped", tone: "red" as const }, ` (${safeText(d.stopped ?? "")})`]
+          ? [{ text: "stopped", tone: "red" as const }, ` (${safeText(why)})`]
           : d.state === "unknown"
           ? [{ text: "no report yet", tone: "yellow" as const }]
           : d.state === "behind"
@@ -120,6 +123,12 @@ export const folderStatusCommand: CommandSpec = {
           : [{ text: "in sync", tone: "green" as const }];
         const conf = d.conflicts > 0 ? `, ${plural(d.conflicts, "conflict")}` : "";
         ctx.out.line([`  ${who}: `, ...how, conf]);
+        // Stopped here: what to do about it, as `sync now` says it (status said only why).
+        if (d.self && d.state === "stopped" && d.stopped) {
+          for (const hint of stoppedHints(s.id, d.stopped, s.path ?? undefined)) {
+            ctx.out.line(`    ${hint[0].toLowerCase()}${hint.slice(1).replace(/\.$/, "")}`);
+          }
+        }
         for (const r of d.waitingOnRemoved ?? []) {
           ctx.out.line(
             `    ${plural(r.files, "file")} of it made by ${safeText(r.name)}, which was removed ` +
