@@ -142,9 +142,16 @@ export function notListedLines(
 export function nameNoteLines(
   r: Pick<ScanReport, "unportable" | "caseCollisions">,
 ): string[] {
-  const out = r.unportable.slice(0, 20).map((u) =>
-    `  synced, but its name may not work elsewhere: ${safeText(u.path)}: ${safeText(u.reason)}`
-  );
+  const out = r.unportable.slice(0, 20).map((u) => {
+    // The reason names the segment at fault ("dir:x: it contains a colon"): for a
+    // name at the top it is the path, which the line said twice ("CON: CON: …").
+    const reason = u.reason.startsWith(`${u.path}: `)
+      ? u.reason.slice(u.path.length + 2)
+      : u.reason;
+    return `  synced, but its name may not work elsewhere: ${safeText(u.path)}: ${
+      safeText(reason)
+    }`;
+  });
   for (const group of r.caseCollisions) {
     const shown = group.map((p) => safeText(p));
     // Differing only in Unicode form: the same on screen.

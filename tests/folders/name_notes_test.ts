@@ -22,11 +22,23 @@ Deno.test("sync now says the names it publishes that may not work elsewhere, onc
   for (const name of ["CON", "a:b", "trail.", "caf\u00e9.txt", "cafe\u0301.txt", "plain.txt"]) {
     await Deno.writeTextFile(join(docs, name), name);
   }
+  await Deno.mkdir(join(docs, "x:y"));
+  await Deno.writeTextFile(join(docs, "x:y", "in.txt"), "in");
   const first = await h.run(["sync", "now"]);
   assert.match(first.stderr, /folder docs: names published this round:/);
   for (const name of ["CON", "a:b", "trail\\."]) {
     assert.match(first.stderr, new RegExp(`may not work elsewhere: ${name}: `), name);
   }
+  // A name at the top is said once (it read "CON: CON: it is a reserved device name");
+  // deeper down, the line names the folder at fault after the path.
+  assert.match(
+    first.stderr,
+    /may not work elsewhere: CON: it is a reserved device name \(on Windows\)\n/,
+  );
+  assert.match(
+    first.stderr,
+    /may not work elsewhere: x:y\/in\.txt: x:y: it contains a colon \(on macOS\)\n/,
+  );
   const forms = /Unicode form .*: (\S+) \((NF[CD])\), (\S+) \((NF[CD])\)/.exec(first.stderr);
   assert.ok(forms, first.stderr);
   assert.deepEqual([forms[2], forms[4]].sort(), ["NFC", "NFD"]);
