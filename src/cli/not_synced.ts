@@ -75,9 +75,10 @@ export function fullDiskLines(
  * sync" — said, since nothing else shows it (a walkthrough, issue 13).
  */
 export function ignoredKeptText(n: number): string {
-  return `${plural(n, "file")} synced before ${n === 1 ? "is" : "are"} ignored now ` +
-    "(.mycelignore, .mycel/ignore): kept as they were here and on the other devices, " +
-    "and edits to them no longer sync";
+  const [is, they, them] = n === 1 ? ["is", "it", "it"] : ["are", "they", "them"];
+  return `${plural(n, "file")} synced before ${is} ignored now ` +
+    `(.mycelignore, .mycel/ignore): kept as ${they} ${n === 1 ? "was" : "were"} here and on ` +
+    `the other devices, and edits to ${them} no longer sync`;
 }
 
 /**

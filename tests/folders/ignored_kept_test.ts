@@ -11,6 +11,7 @@
 
 import assert from "node:assert/strict";
 import { devices, put, sharedFolder, syncNow, syncOk, text } from "./_helpers.ts";
+import { ignoredKeptText } from "../../src/cli/not_synced.ts";
 
 const SAID =
   /2 files synced before are ignored now \(\.mycelignore, \.mycel\/ignore\): kept as they were here and on the other devices, and edits to them no longer sync/;
@@ -67,4 +68,14 @@ Deno.test("files synced before a new ignore rule matched them are said once by s
     ["--no-sync", "folder", "status", "docs", "--json"],
   );
   assert.equal(json[0].ignored_kept, 0);
+});
+
+Deno.test("one file synced before and ignored now is said in the singular", () => {
+  // It read "1 file synced before is ignored now …: kept as they were …, and edits to them …".
+  assert.equal(
+    ignoredKeptText(1),
+    "1 file synced before is ignored now (.mycelignore, .mycel/ignore): kept as it was here " +
+      "and on the other devices, and edits to it no longer sync",
+  );
+  assert.match(ignoredKeptText(2), SAID);
 });

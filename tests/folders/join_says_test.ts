@@ -25,6 +25,19 @@ Deno.test("folder join right after folder remove says its files are here already
   );
 });
 
+Deno.test("folder join of a folder of one file, all here, says it of that one file", async () => {
+  await using h = await tempHome();
+  const docs = await soloFolder(h);
+  await h.ok(["--no-sync", "folder", "remove", "docs"]);
+  const r = await h.ok(["--no-sync", "folder", "join", "docs", docs]);
+  // It said "its 1 file is here already (… checks them)".
+  assert.equal(
+    r.stdout,
+    "Joined folder docs; its 1 file is here already (the next `mycel sync now` checks it).\n" +
+      "docs: 1 file; published 0 changes\n",
+  );
+});
+
 Deno.test("folder join where some of the files are already here says how many files, and how much, arrive with the next sync", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;

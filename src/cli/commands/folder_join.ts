@@ -145,6 +145,8 @@ async function joinedLine(ctx: CommandContext, id: string): Promise<string> {
     return `Joined folder ${label}; it has no files yet (${next} checks for new ones).`;
   }
   return `Joined folder ${label}; ${
-    s.files === 1 ? "its 1 file is" : `its ${s.files} files are`
-  } here already (${next} checks them).`;
+    s.files === 1
+      ? `its 1 file is here already (${next} checks it)`
+      : `its ${s.files} files are here already (${next} checks them)`
+  }.`;
 }
