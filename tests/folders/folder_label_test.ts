@@ -80,7 +80,7 @@ Deno.test("sync now, folder scan and folder status name a folder with a random i
   assert.match(shown.stdout, /^Shared folder music \([a-z0-9]{5}-[a-z0-9]{5}\)\.$/m, shown.stdout);
 });
 
-Deno.test("folder join, conflicts, move and remove name a folder with a random id by its name and id", async () => {
+Deno.test("folder join, conflicts, move, retention and remove name a folder with a random id by its name and id", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   await devs.peer(a, b);
@@ -106,6 +106,10 @@ Deno.test("folder join, conflicts, move and remove name a folder with a random i
   await Deno.rename(rb, moved);
   const mv = await b.ok(["--no-sync", "folder", "move", id, moved]);
   assert.match(mv.stdout, new RegExp(`^Folder ${label} now syncs at `), mv.stdout);
+  const kept = await b.ok(["--no-sync", "folder", "retention", id]);
+  assert.match(kept.stdout, new RegExp(`^${label}: replaced and deleted files are kept here `));
+  const set = await b.ok(["--no-sync", "folder", "retention", id, "0"]);
+  assert.match(set.stdout, new RegExp(`^${label}: replaced and deleted files are not kept here`));
   const rm = await b.ok(["--no-sync", "folder", "remove", id]);
   assert.match(rm.stdout, new RegExp(`^Stopped syncing ${label} here; `), rm.stdout);
 });

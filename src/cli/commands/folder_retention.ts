@@ -19,6 +19,7 @@ import { safeText } from "../../text_safety.ts";
 import { shellWord } from "../folder_root.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { withRead, withWrite } from "../session.ts";
+import { folderLabel } from "../../sync/folder_label.ts";
 import { checkFolderId, keepInfo, notSyncedHere } from "./folder_args.ts";
 
 /** Days kept when the folder was added or joined without `--keep-days`. */
@@ -45,28 +46,32 @@ export const folderRetentionCommand: CommandSpec = {
     const id = checkFolderId(input.args.ID as string);
     const text = input.args.DAYS as string | undefined;
     let days: number;
+    // "photos (2p547-v4hbr): …", as `folder status` names it (it gave the id alone).
+    let label = id;
     if (text === undefined) {
       days = await withRead(ctx, (home) => {
         const f = home.folderLocal.folder(id);
         if (f === undefined) throw notSyncedHere(id, "show folder retention");
+        label = folderLabel(home, id);
         return f.info.keepDays ?? DEFAULT_KEEP_DAYS;
       });
     } else {
       // The same check as --keep-days of `folder add` and `folder join`,
       // said of this command (the user gave no --keep-days).
       days = keepInfo({ "keep-days": text }, "set folder retention").keepDays!;
-      const root = await withWrite(ctx, (w) => {
+      const root = await withWrite(ctx, (w, home) => {
         const f = w.folderLocal.folder(id);
         if (f === undefined) throw notSyncedHere(id, "set folder retention");
+        label = folderLabel(home, id);
         w.folderLocal.setInfo(id, { ...f.info, keepDays: days });
         return Promise.resolve(f.root);
       });
       await sayWhatGoes(ctx, id, root, days);
     }
     if (input.flags.json) ctx.out.json({ id, keep_days: days });
-    else if (days === 0) ctx.out.line(`${id}: replaced and deleted files are not kept here`);
+    else if (days === 0) ctx.out.line(`${label}: replaced and deleted files are not kept here`);
     else {
-      ctx.out.line(`${id}: replaced and deleted files are kept here ${plural(days, "day")}`);
+      ctx.out.line(`${label}: replaced and deleted files are kept here ${plural(days, "day")}`);
     }
     return ExitCode.ok;
   },
