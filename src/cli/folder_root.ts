@@ -138,8 +138,21 @@ async function smallText(path: string, max: number): Promise<string | undefined>
  */
 export async function leftToken(real: string, id: string): Promise<string | undefined> {
   const marker = await smallText(`${real}/${MARKER_NAME}`, 4096);
-  if (marker === undefined || markerFolder(marker) !== id) return undefined;
+  if (marker === undefined || !ownMarker(marker, id)) return undefined;
   return (await smallText(`${real}/${LEFT_TOKEN_PATH}`, 200))?.trim() || undefined;
+}
+
+/**
+ * A marker that is folder `id`'s: naming it, or naming none — an empty one,
+ * as the stopped folder's hint `touch PATH/.mycel-folder` makes it, which
+ * every scan takes as the folder's. Refused, such a folder left no token at
+ * `folder remove`, and joined again there it started without its index: an
+ * edit made while left became a conflict copy, deleted files came back. The
+ * token itself is what ties the index to this folder and path (takeLeftIndex).
+ */
+function ownMarker(text: string, id: string): boolean {
+  const named = markerFolder(text);
+  return named === id || (named === undefined && text.trim() === "");
 }
 
 /** Remove a token `folder remove` wrote into `root`, and `.mycel/` when that leaves it empty. */
@@ -155,7 +168,7 @@ export async function dropLeftToken(root: string): Promise<void> {
  */
 export async function writeLeftToken(root: string, id: string): Promise<string | undefined> {
   const marker = await smallText(`${root}/${MARKER_NAME}`, 4096);
-  if (marker === undefined || markerFolder(marker) !== id) return undefined;
+  if (marker === undefined || !ownMarker(marker, id)) return undefined;
   const token = crypto.randomUUID();
   try {
     await Deno.mkdir(`${root}/${INTERNAL_DIR}`, { recursive: false }).catch((e) => {

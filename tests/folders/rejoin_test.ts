@@ -57,6 +57,31 @@ Deno.test("an edit made while the folder was removed here survives joining it ag
   assert.equal(await treeHash(ra), await treeHash(rb));
 });
 
+Deno.test("a folder whose marker was recreated empty (touch, as the stopped folder's hint says) keeps what it knew when joined again where it was left: an edit made while left is no conflict", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs, "docs", {
+    seed: (root) => put(root, "f.txt", "base\n"),
+  });
+  await syncOk(b);
+  // The marker goes (a clean-up of dot files); the folder stops; the hint's touch brings it back.
+  await Deno.remove(`${rb}/.mycel-folder`);
+  assert.equal((await syncNow(b)).code, 1);
+  await Deno.writeTextFile(`${rb}/.mycel-folder`, "");
+  await syncOk(b);
+
+  await b.ok(["--no-sync", "folder", "remove", "docs"]);
+  await put(rb, "f.txt", "edited on b while left\n");
+  await b.ok(["--no-sync", "folder", "join", "docs", rb]);
+  await rounds([b, a, b, a], 1);
+  // Before, the empty marker left no token: joined without its index, b's edit was a
+  // new version nobody had seen, in conflict with the one it replaced.
+  for (const root of [ra, rb]) {
+    assert.deepEqual(await listTree(root), ["f.txt"], root);
+    assert.equal(await text(root, "f.txt"), "edited on b while left\n", root);
+  }
+});
+
 Deno.test("a folder joined again where it was left keeps what it knew: changes made elsewhere meanwhile win, its own edit supersedes, nothing deleted comes back", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
