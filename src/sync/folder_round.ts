@@ -33,6 +33,7 @@ import type { SessionTuning } from "./session_bounds.ts";
 import { folderPeers, openPeers } from "./folder_peers.ts";
 import { apartFolderHere, leftAloneHere } from "./left_alone.ts";
 import { deletedInState } from "./state_deleted.ts";
+import { IGNORE_FILE_NAME } from "../files/folder_layout.ts";
 import { type CarriedNote, carriedToSay, type MovedNote, movedToSay } from "./moved_said.ts";
 import type { SessionOutcome } from "./peer_session_types.ts";
 
@@ -190,25 +191,36 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
       out.push({ folder: f.folder, stopped: scanned, root: f.root, sessions: [] });
       continue;
     }
-    const holders = folderPeers(home, f.folder);
-    const peers = openPeers(home, holders, o);
     let apply: ApplyReport | undefined;
-    let sessions: SessionOutcome[] = [];
-    const line = o.progress && fetchProgress(folderLabel(home, f.folder), o.progress, Date.now);
-    try {
-      apply = await applyFolder(home, f, {
-        sweep: blobs,
-        peers: peers.peers,
-        holders: holders.map((r) => r.key),
-        readTimeoutMs: o.timeoutMs,
-        budget: o.budget,
-        signal: o.signal,
-        progress: line && ((p) => line.report(p)),
-      });
-    } finally {
-      line?.stop();
-      sessions = (await peers.close()).filter((s) => s.status !== "synced");
-      o.progress?.("");
+    const sessions: SessionOutcome[] = [];
+    // An apply that writes or removes the .mycelignore changes what this device
+    // leaves alone, and it planned under the old rules: it runs once more under
+    // the new ones. Before, a path no longer ignored waited for the next round,
+    // while this one said the folder complete and published "in sync".
+    const rulesBefore = ignoreFileSeen(f.root);
+    for (let pass = 0; pass < 2; pass++) {
+      const holders = folderPeers(home, f.folder);
+      const peers = openPeers(home, holders, o);
+      const line = o.progress && fetchProgress(folderLabel(home, f.folder), o.progress, Date.now);
+      let report: ApplyReport;
+      try {
+        report = await applyFolder(home, f, {
+          sweep: blobs,
+          peers: peers.peers,
+          holders: holders.map((r) => r.key),
+          readTimeoutMs: o.timeoutMs,
+          budget: o.budget,
+          signal: o.signal,
+          progress: line && ((p) => line.report(p)),
+        });
+      } finally {
+        line?.stop();
+        sessions.push(...(await peers.close()).filter((s) => s.status !== "synced"));
+        o.progress?.("");
+      }
+      apply = apply === undefined ? report : bothPasses(apply, report);
+      if (report.interrupted || report.stopped !== undefined) break;
+      if (ignoreFileSeen(f.root) === rulesBefore) break;
     }
     if (apply!.interrupted) {
       // What it did is recorded; its progress record and the sweep wait for a whole round.
@@ -253,6 +265,33 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
     });
   }
   return out.map((x) => ({ ...x, name: folderName(home, x.folder) }));
+}
+
+/**
+ * The folder's .mycelignore as the file system shows it (inode, size, time;
+ * never read: it came from a peer), to tell whether an apply wrote or removed it.
+ */
+function ignoreFileSeen(root: string): string {
+  try {
+    const i = Deno.lstatSync(`${root}/${IGNORE_FILE_NAME}`);
+    return `${i.ino}:${i.size}:${i.mtime?.getTime()}:${i.isFile}`;
+  } catch {
+    return "none";
+  }
+}
+
+/** What two applies of one round did: the second's standing, both passes' work. */
+function bothPasses(a: ApplyReport, b: ApplyReport): ApplyReport {
+  return {
+    ...b,
+    done: a.done + b.done,
+    timesOnly: a.timesOnly + b.timesOnly,
+    fetchedBytes: a.fetchedBytes + b.fetchedBytes,
+    localBytes: a.localBytes + b.localBytes,
+    published: a.published + b.published,
+    peers: [...a.peers, ...b.peers],
+    carried: [...(a.carried ?? []), ...(b.carried ?? [])],
+  };
 }
 
 /**
