@@ -8,6 +8,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { homePaths } from "../../src/storage/home.ts";
 import { pseudoRandomBytes } from "../files/helpers.ts";
 import { MARKER_NAME } from "../../src/files/folder_layout.ts";
 import { type Device, devices, folderOf, put, rounds, syncNow } from "./_helpers.ts";
@@ -40,6 +42,20 @@ Deno.test("a peer serving wrong bytes is dropped and the chunks come from anothe
   await f.write(pseudoRandomBytes(6 << 20, 99));
   f.close();
   await Deno.utime(join(rc, "photo.raw"), info.atime!, info.mtime!);
+  // Rot leaves the ctime alone too; writing it here did not. c's index takes
+  // the new ctime, so nothing c can look at tells: its serve sends the rotten
+  // bytes as the chunk. (Before, the test relied on the write falling in the
+  // second c placed the file; on a loaded machine c saw the new ctime, hashed
+  // what it read and declined, and no wrong bytes ever went out.)
+  const ctime = (await Deno.stat(join(rc, "photo.raw"))).ctime!.getTime();
+  const db = new DatabaseSync(homePaths(c.home).db);
+  try {
+    const set = db.prepare("UPDATE file_index SET ctime = ?, racy = 0 WHERE path = ?")
+      .run(ctime, "photo.raw");
+    assert.equal(Number(set.changes), 1, "c's index row of photo.raw");
+  } finally {
+    db.close();
+  }
 
   await syncNow(b);
   await b.ok(["--no-sync", "folder", "join", "docs", rb]);
