@@ -91,6 +91,8 @@ Deno.test("folder restore of a folder whose files have kept versions says so and
   const none = await h.run(["--no-sync", "folder", "restore", join(docs, "e")]);
   assert.equal(none.code, 2, none.stderr);
   assert.match(none.stderr, /it has no kept versions \(e\)/);
+  // Its hint names this folder's retention command, not a placeholder to fill in.
+  assert.match(none.stderr, /`mycel folder retention docs` says/);
 });
 
 Deno.test("folder versions of the synced folder itself names every file with kept versions", async () => {

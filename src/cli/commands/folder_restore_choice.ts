@@ -126,7 +126,7 @@ export async function pickKept(
     throw new MycelError("bad_version", "restore file", "it has no kept versions", {
       value: rel,
       hint: "Replaced and deleted files are kept under .mycel/versions for as long as " +
-        "`mycel folder retention ID` says (30 days unless set).",
+        `\`mycel folder retention ${folder}\` says (30 days unless set).`,
       exit: ExitCode.usage,
     });
   }
