@@ -9,10 +9,13 @@
  * peer's round timed out, "no data within 10s", while the first waited to
  * store its entries). So a step SQLite may refuse as busy (`BEGIN
  * IMMEDIATE`, the switch to WAL in db.ts) is tried with SQLite's wait off,
- * and tried again after a pause on a timer (1 ms, doubling to 50 ms: a
- * short change elsewhere costs about what SQLite's own waits cost) until
- * the same limit as the busy timeout; then SQLite's busy error, which the
- * caller names as before (storage_errors.ts).
+ * and tried again after a pause on a timer (1 ms, doubling to 10 ms, each
+ * drawn between half and all of that) until the same limit as the busy
+ * timeout; then SQLite's busy error, which the caller names as before
+ * (storage_errors.ts). Against a writer holding the lock 5 ms with 1 ms
+ * free between (SQLite's busy handler, 60 takes each, load 6-7): pauses up
+ * to a fixed 50 ms waited p90 125-291 ms, max 439-543; these 64-65 ms,
+ * max 87-203; SQLite's own wait 80-130 ms, max 835-1,339 (docs/benchmarks.md).
  *
  * The pauses let other work of the process run, and with it maybe other
  * use of the same connection. Reads are welcome; another transaction is
@@ -27,7 +30,7 @@ import { MycelError } from "../errors.ts";
 import { isBusy } from "./storage_errors.ts";
 
 /** The longest pause between two tries (ms). */
-export const MAX_PAUSE_MS = 50;
+export const MAX_PAUSE_MS = 10;
 
 /** Connections waiting for the write lock now. */
 const waiting = new WeakSet<DatabaseSync>();
@@ -69,7 +72,10 @@ export async function whenNotBusy<T>(
     const left = limit - (performance.now() - started);
     if (!isBusy(refused) || left <= 0) throw refused;
     // The last pause ends at the limit, for one last try there.
-    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+    // Drawn between half the pause and all of it: a fixed pause can keep
+    // landing in the same phase of a writer that retakes the lock on a beat.
+    const drawn = pause / 2 + Math.random() * (pause / 2);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(drawn, left)));
   }
 }
 
