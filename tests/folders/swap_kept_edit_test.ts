@@ -15,27 +15,23 @@ import {
   exists,
   keptFiles,
   put,
-  rounds,
   sharedFolder,
   signalIfRunning,
   syncOk,
   text,
   throttleUntil,
 } from "./_helpers.ts";
+import { swapByRenames, twoSynced } from "./_swap.ts";
 
 Deno.test("a swapped file edited here before the round ends keeps the old content it held", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
   const one = "one ".repeat(5000), two = "two ".repeat(6000);
-  await put(ra, "a.txt", one);
-  await put(ra, "b.txt", two);
-  await rounds([a, b], 2);
+  await twoSynced(devs.list, ra, ["a.txt", "b.txt"], [one, two]);
   assert.equal(await text(rb, "b.txt"), two);
 
-  await Deno.rename(join(ra, "a.txt"), join(ra, "tmp.txt"));
-  await Deno.rename(join(ra, "b.txt"), join(ra, "a.txt"));
-  await Deno.rename(join(ra, "tmp.txt"), join(ra, "b.txt"));
+  await swapByRenames(ra, "a.txt", "b.txt");
   const name = (i: number) => `f${String(i).padStart(3, "0")}.bin`;
   for (let i = 0; i < 40; i++) await put(ra, name(i), pseudoRandomBytes(256 << 10, i + 1));
   await a.ok(["folder", "scan", "docs"]);
@@ -67,13 +63,9 @@ Deno.test("a swapped file replaced here by a link to its kept copy before the ro
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
   const one = "one ".repeat(5000), two = "two ".repeat(6000);
-  await put(ra, "a.txt", one);
-  await put(ra, "b.txt", two);
-  await rounds([a, b], 2);
+  await twoSynced(devs.list, ra, ["a.txt", "b.txt"], [one, two]);
 
-  await Deno.rename(join(ra, "a.txt"), join(ra, "tmp.txt"));
-  await Deno.rename(join(ra, "b.txt"), join(ra, "a.txt"));
-  await Deno.rename(join(ra, "tmp.txt"), join(ra, "b.txt"));
+  await swapByRenames(ra, "a.txt", "b.txt");
   const name = (i: number) => `f${String(i).padStart(3, "0")}.bin`;
   for (let i = 0; i < 40; i++) await put(ra, name(i), pseudoRandomBytes(256 << 10, i + 1));
   await a.ok(["folder", "scan", "docs"]);

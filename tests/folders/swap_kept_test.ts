@@ -8,8 +8,8 @@
  */
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { devices, keptFiles, put, rounds, sharedFolder, syncOk, text } from "./_helpers.ts";
+import { swapByRenames } from "./_swap.ts";
 
 Deno.test("a swap received from another device keeps no version of what is still in the folder", async () => {
   await using devs = await devices(["a", "b"]);
@@ -23,9 +23,7 @@ Deno.test("a swap received from another device keeps no version of what is still
   assert.equal(await text(rb, "a.txt"), one);
 
   // a↔b swapped by renames, and c edited (its old content is then nowhere).
-  await Deno.rename(join(ra, "a.txt"), join(ra, "tmp.txt"));
-  await Deno.rename(join(ra, "b.txt"), join(ra, "a.txt"));
-  await Deno.rename(join(ra, "tmp.txt"), join(ra, "b.txt"));
+  await swapByRenames(ra, "a.txt", "b.txt");
   await put(ra, "c.txt", "c after\n");
   await a.ok(["folder", "scan", "docs"]);
   await syncOk(a);

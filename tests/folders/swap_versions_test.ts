@@ -11,20 +11,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pseudoRandomBytes } from "../files/helpers.ts";
-import { devices, keptFiles, put, rounds, sharedFolder, syncOk, text } from "./_helpers.ts";
+import { devices, keptFiles, sharedFolder, syncOk, text } from "./_helpers.ts";
+import { swapByRenames, twoSynced } from "./_swap.ts";
 
 Deno.test("a swap received here lists a.txt's old content as now at b.txt, and restore brings it back", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
   const one = "one ".repeat(5000), two = "two ".repeat(6000);
-  await put(ra, "a.txt", one);
-  await put(ra, "b.txt", two);
-  await rounds([a, b], 2);
+  await twoSynced(devs.list, ra, ["a.txt", "b.txt"], [one, two]);
 
-  await Deno.rename(join(ra, "a.txt"), join(ra, "tmp.txt"));
-  await Deno.rename(join(ra, "b.txt"), join(ra, "a.txt"));
-  await Deno.rename(join(ra, "tmp.txt"), join(ra, "b.txt"));
+  await swapByRenames(ra, "a.txt", "b.txt");
   await a.ok(["folder", "scan", "docs"]);
   await syncOk(a);
   await syncOk(b);
@@ -69,12 +66,8 @@ Deno.test("restoring a version now at b.txt after b.txt was edited is refused an
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
   const one = "one ".repeat(5000), two = "two ".repeat(6000);
-  await put(ra, "a.txt", one);
-  await put(ra, "b.txt", two);
-  await rounds([a, b], 2);
-  await Deno.rename(join(ra, "a.txt"), join(ra, "tmp.txt"));
-  await Deno.rename(join(ra, "b.txt"), join(ra, "a.txt"));
-  await Deno.rename(join(ra, "tmp.txt"), join(ra, "b.txt"));
+  await twoSynced(devs.list, ra, ["a.txt", "b.txt"], [one, two]);
+  await swapByRenames(ra, "a.txt", "b.txt");
   await a.ok(["folder", "scan", "docs"]);
   await syncOk(a);
   await syncOk(b);
@@ -115,12 +108,8 @@ Deno.test("a swapped file of many chunks (its list a manifest) is restored from 
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
   const one = pseudoRandomBytes(4 << 20, 1), two = pseudoRandomBytes(3 << 20, 2);
-  await put(ra, "a.bin", one);
-  await put(ra, "b.bin", two);
-  await rounds([a, b], 2);
-  await Deno.rename(join(ra, "a.bin"), join(ra, "tmp.bin"));
-  await Deno.rename(join(ra, "b.bin"), join(ra, "a.bin"));
-  await Deno.rename(join(ra, "tmp.bin"), join(ra, "b.bin"));
+  await twoSynced(devs.list, ra, ["a.bin", "b.bin"], [one, two]);
+  await swapByRenames(ra, "a.bin", "b.bin");
   await a.ok(["folder", "scan", "docs"]);
   await syncOk(a);
   await syncOk(b);
@@ -143,12 +132,8 @@ Deno.test("a version now at b.txt is not restored through a link put at b.txt, e
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
   const one = "one ".repeat(5000), two = "two ".repeat(6000);
-  await put(ra, "a.txt", one);
-  await put(ra, "b.txt", two);
-  await rounds([a, b], 2);
-  await Deno.rename(join(ra, "a.txt"), join(ra, "tmp.txt"));
-  await Deno.rename(join(ra, "b.txt"), join(ra, "a.txt"));
-  await Deno.rename(join(ra, "tmp.txt"), join(ra, "b.txt"));
+  await twoSynced(devs.list, ra, ["a.txt", "b.txt"], [one, two]);
+  await swapByRenames(ra, "a.txt", "b.txt");
   await a.ok(["folder", "scan", "docs"]);
   await syncOk(a);
   await syncOk(b);

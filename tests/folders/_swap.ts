@@ -1,0 +1,29 @@
+/**
+ * The swap the swap_* tests make: two files of a shared folder synced to
+ * every device, then their contents swapped on one device by three
+ * renames, as a user (or a program saving through a temporary name) does.
+ */
+
+import { extname, join } from "node:path";
+import type { Device } from "./_helpers.ts";
+import { put, rounds } from "./_helpers.ts";
+
+/** Put `one` at `x` and `two` at `y` in `root` (device `devs[0]`'s folder), then sync everyone twice. */
+export async function twoSynced(
+  devs: readonly Device[],
+  root: string,
+  [x, y]: readonly [string, string],
+  [one, two]: readonly [string | Uint8Array, string | Uint8Array],
+): Promise<void> {
+  await put(root, x, one);
+  await put(root, y, two);
+  await rounds(devs, 2);
+}
+
+/** Swap the contents of `x` and `y` in `root` by renames through a temporary name. */
+export async function swapByRenames(root: string, x: string, y: string): Promise<void> {
+  const tmp = `tmp${extname(x)}`;
+  await Deno.rename(join(root, x), join(root, tmp));
+  await Deno.rename(join(root, y), join(root, x));
+  await Deno.rename(join(root, tmp), join(root, y));
+}
