@@ -110,6 +110,8 @@ Deno.test("folder restore --json prints the path, the version, when it was kept,
     restored: true,
     published: true,
     published_over: [],
+    // A kept copy: not copied from where a swap put its content (swap_versions_test).
+    copied_from: null,
   });
   assert.match(String(keptAs), /^\.mycel\/versions\/a~\d{8}-\d{6}-\d{3}\.txt$/);
   assert.equal(
