@@ -6,7 +6,10 @@
 
 import { extname, join } from "node:path";
 import type { Device } from "./_helpers.ts";
-import { put, rounds } from "./_helpers.ts";
+import { put, rounds, syncOk } from "./_helpers.ts";
+
+/** The two texts the swap tests swap (sizes unequal, so size alone tells them apart). */
+export const SWAP_TEXTS = ["one ".repeat(5000), "two ".repeat(6000)] as const;
 
 /** Put `one` at `x` and `two` at `y` in `root` (device `devs[0]`'s folder), then sync everyone twice. */
 export async function twoSynced(
@@ -26,4 +29,18 @@ export async function swapByRenames(root: string, x: string, y: string): Promise
   await Deno.rename(join(root, x), join(root, tmp));
   await Deno.rename(join(root, y), join(root, x));
   await Deno.rename(join(root, tmp), join(root, y));
+}
+
+/** Swap `x` and `y` on device `a` (folder `docs` at `root`), publish it, and let `b` take it. */
+export async function swapReceived(
+  a: Device,
+  b: Device,
+  root: string,
+  x: string,
+  y: string,
+): Promise<void> {
+  await swapByRenames(root, x, y);
+  await a.ok(["folder", "scan", "docs"]);
+  await syncOk(a);
+  await syncOk(b);
 }

@@ -21,13 +21,13 @@ import {
   text,
   throttleUntil,
 } from "./_helpers.ts";
-import { swapByRenames, twoSynced } from "./_swap.ts";
+import { SWAP_TEXTS, swapByRenames, twoSynced } from "./_swap.ts";
 
 Deno.test("a swapped file edited here before the round ends keeps the old content it held", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
-  const one = "one ".repeat(5000), two = "two ".repeat(6000);
+  const [one, two] = SWAP_TEXTS;
   await twoSynced(devs.list, ra, ["a.txt", "b.txt"], [one, two]);
   assert.equal(await text(rb, "b.txt"), two);
 
@@ -62,7 +62,7 @@ Deno.test("a swapped file replaced here by a link to its kept copy before the ro
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
-  const one = "one ".repeat(5000), two = "two ".repeat(6000);
+  const [one, two] = SWAP_TEXTS;
   await twoSynced(devs.list, ra, ["a.txt", "b.txt"], [one, two]);
 
   await swapByRenames(ra, "a.txt", "b.txt");

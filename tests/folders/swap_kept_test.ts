@@ -9,13 +9,13 @@
 
 import assert from "node:assert/strict";
 import { devices, keptFiles, put, rounds, sharedFolder, syncOk, text } from "./_helpers.ts";
-import { swapByRenames } from "./_swap.ts";
+import { SWAP_TEXTS, swapByRenames } from "./_swap.ts";
 
 Deno.test("a swap received from another device keeps no version of what is still in the folder", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
-  const one = "one ".repeat(5000), two = "two ".repeat(6000);
+  const [one, two] = SWAP_TEXTS;
   await put(ra, "a.txt", one);
   await put(ra, "b.txt", two);
   await put(ra, "c.txt", "c before\n");

@@ -12,19 +12,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pseudoRandomBytes } from "../files/helpers.ts";
 import { devices, keptFiles, sharedFolder, syncOk, text } from "./_helpers.ts";
-import { swapByRenames, twoSynced } from "./_swap.ts";
+import { SWAP_TEXTS, swapReceived, twoSynced } from "./_swap.ts";
 
 Deno.test("a swap received here lists a.txt's old content as now at b.txt, and restore brings it back", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
-  const one = "one ".repeat(5000), two = "two ".repeat(6000);
+  const [one, two] = SWAP_TEXTS;
   await twoSynced(devs.list, ra, ["a.txt", "b.txt"], [one, two]);
 
-  await swapByRenames(ra, "a.txt", "b.txt");
-  await a.ok(["folder", "scan", "docs"]);
-  await syncOk(a);
-  await syncOk(b);
+  await swapReceived(a, b, ra, "a.txt", "b.txt");
   assert.equal(await text(rb, "a.txt"), two);
   assert.equal(await text(rb, "b.txt"), one);
   assert.deepEqual(await keptFiles(rb), [], "nothing kept: both contents are in the folder");
@@ -65,12 +62,9 @@ Deno.test("restoring a version now at b.txt after b.txt was edited is refused an
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
-  const one = "one ".repeat(5000), two = "two ".repeat(6000);
+  const [one, two] = SWAP_TEXTS;
   await twoSynced(devs.list, ra, ["a.txt", "b.txt"], [one, two]);
-  await swapByRenames(ra, "a.txt", "b.txt");
-  await a.ok(["folder", "scan", "docs"]);
-  await syncOk(a);
-  await syncOk(b);
+  await swapReceived(a, b, ra, "a.txt", "b.txt");
 
   // Same size, other bytes: found by content, not by size or name.
   const edited = "ONE ".repeat(5000);
@@ -109,10 +103,7 @@ Deno.test("a swapped file of many chunks (its list a manifest) is restored from 
   const [ra, rb] = await sharedFolder(devs);
   const one = pseudoRandomBytes(4 << 20, 1), two = pseudoRandomBytes(3 << 20, 2);
   await twoSynced(devs.list, ra, ["a.bin", "b.bin"], [one, two]);
-  await swapByRenames(ra, "a.bin", "b.bin");
-  await a.ok(["folder", "scan", "docs"]);
-  await syncOk(a);
-  await syncOk(b);
+  await swapReceived(a, b, ra, "a.bin", "b.bin");
   assert.deepEqual(await keptFiles(rb), []);
   const json = JSON.parse((await b.ok(["folder", "versions", join(rb, "a.bin"), "--json"])).stdout);
   assert.deepEqual([json[0]?.now_at, json[0]?.size], ["b.bin", 4 << 20], JSON.stringify(json));
@@ -131,12 +122,9 @@ Deno.test("a version now at b.txt is not restored through a link put at b.txt, e
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
-  const one = "one ".repeat(5000), two = "two ".repeat(6000);
+  const [one, two] = SWAP_TEXTS;
   await twoSynced(devs.list, ra, ["a.txt", "b.txt"], [one, two]);
-  await swapByRenames(ra, "a.txt", "b.txt");
-  await a.ok(["folder", "scan", "docs"]);
-  await syncOk(a);
-  await syncOk(b);
+  await swapReceived(a, b, ra, "a.txt", "b.txt");
 
   const outside = await Deno.makeTempDir();
   try {
