@@ -21,7 +21,12 @@ import { MycelError } from "../errors.ts";
 import type { DeviceKey } from "./device_key.ts";
 import { decodeSignedEntry, loadEntryHasher, type SignedEntry } from "./entry.ts";
 import { type RunContext, takeRun } from "./ingest_run.ts";
-import type { IngestResult, LogTarget, Refusal } from "./ingest_types.ts";
+import {
+  emptyIngestResult,
+  type IngestResult,
+  type LogTarget,
+  type Refusal,
+} from "./ingest_types.ts";
 import { mayFold } from "./membership.ts";
 
 export type { AsideReason, IngestResult, LogTarget, Refusal } from "./ingest_types.ts";
@@ -37,15 +42,7 @@ export class Ingest {
   /** Entries taken back from the waiting set: if they still cannot fold, they go back, never lost. */
   readonly #fromAside = new Set<SignedEntry>();
   /** What this ingest did so far. */
-  readonly result: IngestResult = {
-    accepted: 0,
-    duplicates: 0,
-    pastCut: 0,
-    forks: [],
-    refused: [],
-    refusedCount: 0,
-    refold: false,
-  };
+  readonly result: IngestResult = emptyIngestResult();
 
   readonly #trusted: ReadonlySet<DeviceKey>;
   /** What the chain rules (ingest_run.ts) see of this ingest. */

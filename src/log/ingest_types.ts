@@ -63,3 +63,16 @@ export interface IngestResult {
   /** A removal narrowed a cut below folded entries: the caller must refold. */
   refold: boolean;
 }
+
+/** What an ingest that was given nothing did. */
+export function emptyIngestResult(): IngestResult {
+  return {
+    accepted: 0,
+    duplicates: 0,
+    pastCut: 0,
+    forks: [],
+    refused: [],
+    refusedCount: 0,
+    refold: false,
+  };
+}

@@ -24,6 +24,15 @@ export const MAX_PER_SOURCE = 4;
  */
 export const MAX_PER_DEVICE = 2;
 /**
+ * Most sessions of the listener whose connections closed while their
+ * records (last seen, acks) wait in the home's write queue, typically for
+ * another process's lock: they give their places back at once, so a
+ * member's next rounds are not refused as busy meanwhile. Past it a session
+ * keeps its places until its record is written, so sessions that end while
+ * a lock is held for long cannot pile up without bound.
+ */
+export const MAX_RECORDS_WAITING = 64;
+/**
  * Most connections systemd hands the socket unit's `sync serve --stdio`
  * processes at once (`MaxConnections=` of mycel-sync.socket); past it
  * systemd refuses a connection outright, no process starts to make room.

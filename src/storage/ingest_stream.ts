@@ -24,6 +24,7 @@
 
 import type { DeviceKey } from "../log/device_key.ts";
 import type { Ingest, IngestResult } from "../log/ingest.ts";
+import { emptyIngestResult } from "../log/ingest_types.ts";
 import type { HomeWriter } from "./home_writer.ts";
 import { EntryHashes } from "./entry_hashes.ts";
 
@@ -127,6 +128,13 @@ export class HeldEntries {
         if (failed !== undefined) throw failed;
       },
       finish: async () => {
+        // Given nothing: no transaction. A session that brought nothing
+        // would otherwise end only once the write lock came free (another
+        // process may hold it for long) and keep its listener's places.
+        if (ingest === undefined && held.length === 0 && failed === undefined) {
+          hasher?.close();
+          return emptyIngestResult();
+        }
         let result: IngestResult;
         try {
           result = await o.write((w) => {

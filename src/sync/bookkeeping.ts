@@ -95,16 +95,18 @@ export function rememberEndpoints(
 /**
  * Record `o` (one session's outcome) in the writer's transaction. `dialled`:
  * we initiated the session (a failure before the peer proved itself still
- * notes the error).
+ * notes the error). `at`: when the session ended, if its record waited for
+ * the write lock since (serve.ts), so it says when the peer was seen.
  */
 export function recordOutcome(
   home: Home,
   w: HomeWriter,
   o: SessionOutcome,
   dialled = false,
+  at?: number,
 ): void {
   if (o.peer === undefined) return;
-  const now = home.now();
+  const now = at ?? home.now();
   // Our own evidence that its tunnel lets nothing back (src/mesh/silent_tunnel.ts).
   if (o.tunnelSilent && dialled) w.peer(o.peer, (book) => book.tunnelSilentAt = now);
   // A live session through the tunnel since ends that evidence: without

@@ -17,7 +17,11 @@ import { holdListenLock } from "../storage/listen_lock.ts";
 import { recordOutcome } from "./bookkeeping.ts";
 import { respondSession } from "./peer_session.ts";
 import type { SessionLimits, SessionOutcome } from "./peer_session_types.ts";
-import { MAX_CONCURRENT, MAX_PER_SOURCE } from "../protocol/connection_limits.ts";
+import {
+  MAX_CONCURRENT,
+  MAX_PER_SOURCE,
+  MAX_RECORDS_WAITING,
+} from "../protocol/connection_limits.ts";
 import { ConnectionSlots } from "../transport/connection_slots.ts";
 import { KnownSources } from "../transport/known_sources.ts";
 import { ReplayGuard } from "../transport/replay_guard.ts";
@@ -119,6 +123,12 @@ export async function serveOn(
   options: ServeOptions,
   /** The home's Noise pair, when the caller read it already. */
   known?: NoisePair,
+  /**
+   * Told once the connection is closed, before the session's record is
+   * written (which may wait for another process's lock): the listener gives
+   * the session's places back then.
+   */
+  ended?: () => void,
 ): Promise<SessionOutcome> {
   const keys = known ?? await home.noiseKeys();
   const { serveFilePhase } = await lazyImport<typeof import("./file_serve.ts")>(
@@ -130,7 +140,9 @@ export async function serveOn(
     afterExchange: (channel, peer) =>
       serveFilePhase(home, channel, peer, options.limits.readTimeoutMs),
   });
-  if (outcome.live) await home.write((w) => recordOutcome(home, w, outcome));
+  ended?.();
+  const at = home.now();
+  if (outcome.live) await home.write((w) => recordOutcome(home, w, outcome, false, at));
   options.log(describeServed(outcome));
   return outcome;
 }
@@ -162,6 +174,7 @@ export async function serveListen(
   const slots = new ConnectionSlots(MAX_CONCURRENT, MAX_PER_SOURCE);
   const replays = new ReplayGuard();
   const sessions = new DeviceSessions();
+  let recording = 0;
   const known = new KnownSources([...home.local.peers().values()].map((b) => b.address));
   // Followed across a replacement (pairing again): served_home.ts.
   const served = new ServedHome(
@@ -207,14 +220,27 @@ export async function serveListen(
           known.add(remote);
         },
       };
+      const free = () => {
+        slot.release();
+        counted?.release();
+      };
+      // Its connection closed, a session whose record waits for the write
+      // lock gives its places back (up to MAX_RECORDS_WAITING such).
+      let early = false;
+      const ended = () => {
+        if (recording >= MAX_RECORDS_WAITING) return;
+        recording++;
+        early = true;
+        free();
+      };
       const task = served.use((h) =>
-        serveOn(h, conn, { path: "tcp", address: remote }, { ...options, limits })
+        serveOn(h, conn, { path: "tcp", address: remote }, { ...options, limits }, undefined, ended)
       )
         .catch((e) => options.log(`error: ${(e as Error).message}`))
         .finally(() => {
+          if (early) recording--;
           running.delete(task);
-          slot.release();
-          counted?.release();
+          free();
         });
       running.add(task);
     }

@@ -101,3 +101,35 @@ Deno.test(
     );
   },
 );
+
+Deno.test(
+  "a member's sessions that ended free their places at once, though their records " +
+    "wait for the home's write lock: its next rounds are not refused as busy",
+  async () => {
+    await using devs = await devices(["a", "c"]);
+    const [a, c] = devs.list;
+    await devs.peer(a, c);
+    await a.serve(30);
+    assert.equal((await c.syncNow()).of(a).status, "synced");
+    const db = homePaths(a.home).db;
+    const holder = await holdWriteLock(db);
+    await using _holder = holder.proc;
+    // A serves at most two sessions of one device at once (MAX_PER_DEVICE):
+    // each of these rounds' records waits for the lock, their connections
+    // are closed. Before, the third was refused "serves 2 sessions of yours".
+    const rounds = [];
+    for (let i = 0; i < 3; i++) rounds.push((await c.syncNow()).of(a));
+    const stillHeld = writeLockHeld(db);
+    const released = Date.now();
+    await holder.release();
+    assert.ok(stillHeld, "the holder kept the lock until told");
+    for (const r of rounds) assert.equal(r.status, "synced", JSON.stringify(r));
+    // Its four records (one before the lock) are written once the lock is
+    // free, each saying when its session was, not when it was written.
+    await a.server!.waitFor(/(synced with c \([\s\S]*?){4}/, { stream: "stderr" });
+    await devs.stopServers();
+    const book = (await a.status()).peers.find((p) => p.id === c.id)!;
+    assert.ok(book.last_sync !== null, JSON.stringify(book));
+    assert.ok(Date.parse(book.last_sync) <= released, `${book.last_sync} vs ${released}`);
+  },
+);
