@@ -32,6 +32,17 @@ import { MycelError } from "../errors.ts";
 import { BUSY_TIMEOUT_MS, isSqliteFailure, sqliteError } from "./storage_errors.ts";
 import { beginWrite, restoreDurable, whenNotBusy } from "./lock_wait.ts";
 
+/**
+ * The size the write-ahead log is cut back to (bytes) once a checkpoint has
+ * moved all of it into the database and a writer starts it again. SQLite
+ * otherwise keeps a WAL file at the largest size it ever reached: one grown
+ * by hundreds of MB while a long read held its snapshot (a cut of the state
+ * for a peer: snapshot_reader.ts) stayed that size on disk. 16 MiB is four
+ * times what SQLite's automatic checkpoint lets it reach (1000 pages of 4
+ * KiB), so in ordinary use it never shrinks and grows again.
+ */
+export const WAL_SIZE_LIMIT = 16 << 20;
+
 /** An open database. */
 export type Db = DatabaseSync;
 
@@ -58,7 +69,8 @@ export async function openWritable(path: string): Promise<Db> {
     await switchToWal(db, started);
     db.exec(
       "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;" +
-        " PRAGMA trusted_schema=OFF; PRAGMA cell_size_check=ON;",
+        " PRAGMA trusted_schema=OFF; PRAGMA cell_size_check=ON;" +
+        ` PRAGMA journal_size_limit=${WAL_SIZE_LIMIT};`,
     );
     return db;
   } catch (e) {
