@@ -219,9 +219,14 @@ export class Home extends HomeView {
    * before and before any asked for after (as a snapshot queued with the
    * writes was); the cut then yields as it goes, and the writes of this
    * process's other sessions go on meanwhile without changing what is cut.
-   * The caller disposes of it.
+   * The caller disposes of it. `signal` stops the cut (parts_spool.ts); the
+   * snapshot is released on every path.
    */
-  async spooledParts(partBytes?: number, pauseMs?: number): Promise<SpooledParts> {
+  async spooledParts(
+    partBytes?: number,
+    pauseMs?: number,
+    signal?: AbortSignal,
+  ): Promise<SpooledParts> {
     const { Signer } = await lazyImport<typeof import("../log/identity.ts")>(
       new URL("../log/identity.ts", import.meta.url),
     );
@@ -247,6 +252,7 @@ export class Home extends HomeView {
       this.paths.root,
       partBytes,
       pauseMs,
+      signal,
     );
   }
 

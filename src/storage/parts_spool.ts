@@ -20,7 +20,7 @@
  */
 
 import type { FrontierHead } from "../log/checkpoint_format.ts";
-import { pause } from "../deadline.ts";
+import { interruption, pause } from "../deadline.ts";
 import { cutPartsStepwise, signCutParts } from "../log/checkpoint_parts.ts";
 import type { Signer } from "../log/identity.ts";
 import type { StateRows } from "../log/state_rows.ts";
@@ -57,6 +57,12 @@ function readExactly(file: Deno.FsFile, into: Uint8Array): void {
  * a part (test only, MYCEL_TEST_CUT_PAUSE_MS: a slow device's cut, modelled
  * by a timer so that the process answers others meanwhile, as a real cut
  * now lets it).
+ *
+ * `signal` aborts once the session it is cut for is over (its deadline, the
+ * peer gone, Ctrl-C): the cut stops at its next step, within about a MiB of
+ * rows or a part, and throws the signal's reason. A member that asks for our
+ * state and hangs up at once cost a whole cut (CPU, the spool on disk, the
+ * held snapshot keeping the write-ahead log from being checkpointed).
  */
 export async function spoolParts(
   rows: StateRows,
@@ -66,6 +72,7 @@ export async function spoolParts(
   dir: string,
   partBytes?: number,
   pauseMs?: number,
+  signal?: AbortSignal,
 ): Promise<SpooledParts> {
   const path = Deno.makeTempFileSync({ dir, prefix: ".parts-out-" });
   const file = Deno.openSync(path, { read: true, write: true });
@@ -78,8 +85,9 @@ export async function spoolParts(
       if (step.value === null) await pause(0);
       else {
         writeAll(file, step.value);
-        await pause(pauseMs ?? 0);
+        await pause(pauseMs ?? 0, signal);
       }
+      if (signal?.aborted) throw interruption("send the state", signal);
       step = cutting.next();
     }
     const cut = step.value;

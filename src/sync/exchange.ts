@@ -63,8 +63,11 @@ export async function runExchange(
     await channel.send(encodeSyncMessage(msg));
     patient.sent();
   };
-  const receive = async (ms?: number): Promise<SyncMessage> => {
-    const raw = ms === undefined ? await patient.receive() : await channel.receive(ms);
+  const receive = async (
+    ms?: number,
+    started?: Promise<Uint8Array | null>,
+  ): Promise<SyncMessage> => {
+    const raw = ms === undefined ? await patient.receive(started) : await channel.receive(ms);
     if (raw === null) {
       throw new MycelError(
         "connection_closed",
@@ -136,8 +139,14 @@ export async function runExchange(
   let ourEnd!: (sentAny: boolean) => void;
   const ended = new Promise<boolean>((resolve) => ourEnd = resolve);
 
+  // Our checkpoint is being made, our `end` not yet sent (exchange_our_end.ts).
+  let making = false;
   const sending = (async () => {
-    if (!idle) await sendLacking({ home, o, send, heads, evidence, theirs, result });
+    if (!idle) {
+      const onMaking = () => making = true;
+      await sendLacking({ home, o, send, heads, evidence, theirs, result, onMaking });
+    }
+    making = false;
     const sentAny = result.sent > 0 || result.sentCheckpoint;
     session.noteOurEnd(sentAny); // before sending: the peer's ack may come at once
     ourEnd(sentAny);
@@ -153,6 +162,7 @@ export async function runExchange(
     receive,
     theirHeads,
     ended,
+    making: () => making,
     sending,
     result,
   });

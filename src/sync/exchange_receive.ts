@@ -33,6 +33,7 @@ import type { ExchangeOptions, ExchangeResult } from "./exchange_types.ts";
 import { peerStopped, storeFailure, tellPeer } from "./exchange_stop.ts";
 import { checkpointClock } from "./exchange_checkpoint_wait.ts";
 import { PartsIn } from "./exchange_parts_in.ts";
+import { ourEnd } from "./exchange_our_end.ts";
 import type { StateClock } from "./pairing_state_time.ts";
 
 /** What the receiving half works with. */
@@ -42,12 +43,14 @@ export interface ReceiveContext {
   channel: SecureChannel;
   session: SyncSession;
   send: (msg: SyncMessage) => Promise<void>;
-  /** The peer's next message within `ms` (default: the read deadline). */
-  receive: (ms?: number) => Promise<SyncMessage>;
+  /** The peer's next message within `ms` (default: the read deadline); `started`: a read begun. */
+  receive: (ms?: number, started?: Promise<Uint8Array | null>) => Promise<SyncMessage>;
   /** Hands the peer's heads to the sending half. */
   theirHeads: (h: Heads) => void;
   /** Our sending half: settles when we have sent `end` (true if we sent anything). */
   ended: Promise<boolean>;
+  /** True while our sending half makes a checkpoint and has not sent `end`. */
+  making: () => boolean;
   sending: Promise<void>;
   /** Filled in: reported, took, ingest, peerMore, peerAck. */
   result: ExchangeResult;
@@ -156,8 +159,10 @@ async function receiveInto(c: ReceiveContext, stream: IngestStream): Promise<voi
       refused: result.ingest.refusedCount,
     });
   }
-  if (await c.ended && result.peerAck === undefined) {
-    const ack = session.receive(await c.receive());
+  // A peer hanging up while we make our checkpoint ends the session (and the cut) then.
+  const { sentAny, next } = await ourEnd(c);
+  if (sentAny && result.peerAck === undefined) {
+    const ack = session.receive(await c.receive(undefined, next));
     if (ack.kind === "peer_error") throw peerStopped(ack.code, ack.message);
     if (ack.kind === "ack") result.peerAck = { accepted: ack.accepted, refused: ack.refused };
   }

@@ -36,6 +36,7 @@ import {
 import { interleave, planSend } from "../protocol/sync_plan.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { checkpointRefused, offersRebase, theirHeadsFor } from "./acks.ts";
+import { takeCut } from "./cut_gate.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { ExchangeOptions, ExchangeResult } from "./exchange_types.ts";
 
@@ -61,6 +62,8 @@ export interface SendContext {
   theirs: Promise<Heads>;
   /** Filled in: sent, sentCheckpoint, more, newer, sentUpTo. */
   result: ExchangeResult;
+  /** Called as our checkpoint begins to be made (exchange_our_end.ts). */
+  onMaking?: () => void;
 }
 
 /** Send the peer what it lacks (everything but `end`). */
@@ -151,6 +154,7 @@ async function sendCheckpoint(c: SendContext): Promise<void> {
   const covered = c.home.log.heads(); // the checkpoint covers at least these
   const abilities = c.result.peer.abilities ?? 0;
   const parts = (abilities & ABILITY_PARTS) !== 0;
+  c.onMaking?.();
   // Before anything is made (estimating, a whole checkpoint tried, the cut):
   // each may take long, and the peer's read deadline would pass meanwhile.
   if ((abilities & ABILITY_CHECKPOINT_WAIT) !== 0) await c.send({ type: "checkpoint_wait" });
@@ -196,14 +200,36 @@ async function fitting(c: SendContext): Promise<Uint8Array | undefined> {
   }
 }
 
-/** Our state as a checkpoint in parts: its signed head, then each part, in chunks. */
+/**
+ * Our state as a checkpoint in parts: its signed head, then each part, in
+ * chunks. Only as often as cut_gate.ts allows: else the peer is told `busy`
+ * (it tries again next round) and the session ends.
+ */
 async function sendParts(c: SendContext): Promise<void> {
-  using spool = await c.home.spooledParts(c.o.partBytes ?? SESSION_PART_BYTES, c.o.cutPauseMs);
-  await sendChunks(c, spool.head, (chunk, last) => ({ type: "parts_head", chunk, last }));
-  for (const part of spool.parts()) {
-    await sendChunks(c, part, (chunk, last) => ({ type: "part", chunk, last }));
+  let done: (whole: boolean) => void;
+  try {
+    done = takeCut(c.home, c.o.peer);
+  } catch (e) {
+    if (!isMycelError(e, "busy")) throw e;
+    await c.send({ type: "error", code: "busy", message: e.reason }).catch(() => {});
+    throw e;
   }
-  c.result.sentParts = spool.count;
+  let whole = false;
+  try {
+    using spool = await c.home.spooledParts(
+      c.o.partBytes ?? SESSION_PART_BYTES,
+      c.o.cutPauseMs,
+      c.o.signal,
+    );
+    await sendChunks(c, spool.head, (chunk, last) => ({ type: "parts_head", chunk, last }));
+    for (const part of spool.parts()) {
+      await sendChunks(c, part, (chunk, last) => ({ type: "part", chunk, last }));
+    }
+    c.result.sentParts = spool.count;
+    whole = true;
+  } finally {
+    done(whole);
+  }
 }
 
 async function sendChunks(

@@ -66,6 +66,12 @@ export interface ExchangeOptions {
    * the kill, and a backlog of that size could arrive whole.
    */
   stallAfter?: number;
+  /**
+   * Aborts once the session is over (its deadline, Ctrl-C or SIGTERM, the
+   * peer gone, the exchange failed): a cut of our state in progress stops
+   * (storage/parts_spool.ts).
+   */
+  signal?: AbortSignal;
   /** Entries received so far (progress display). */
   onReceived?: (count: number) => void;
   /** The peer's first message arrived: it proved a live session. */

@@ -36,8 +36,11 @@ export class PatientReceive {
     this.#lastLife = performance.now();
   }
 
-  /** The next message (null: the peer hung up cleanly). */
-  async receive(): Promise<Uint8Array | null> {
+  /**
+   * The next message (null: the peer hung up cleanly); `started`: a read of
+   * the channel begun earlier (exchange_our_end.ts), now under this deadline.
+   */
+  async receive(started?: Promise<Uint8Array | null>): Promise<Uint8Array | null> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const silent = new Promise<never>((_, reject) => {
       const check = () => {
@@ -61,7 +64,7 @@ export class PatientReceive {
     });
     try {
       // The channel's own deadline only bounds a read our check would end first.
-      const raw = await Promise.race([this.#channel.receive(MAX_TIMER_MS), silent]);
+      const raw = await Promise.race([started ?? this.#channel.receive(MAX_TIMER_MS), silent]);
       this.#lastLife = performance.now();
       return raw;
     } finally {

@@ -57,7 +57,7 @@ export function initiateSession(
     status: "failed",
     live,
   });
-  return guarded(stream, meta, limits, base, async (conn, adopt) => {
+  return guarded(stream, meta, limits, base, async (conn, adopt, session) => {
     const hello = encodeHello({ version: SYNC_PROTOCOL_VERSION, admission });
     const { replyPayload, channel } = await initiatorHandshake(
       conn,
@@ -72,7 +72,7 @@ export function initiateSession(
     if (!reply.ok) {
       return { ...base(), status: "refused", error: reply.message, code: knownCode(reply.code) };
     }
-    const done = await exchangeOn(channel, home, peer.key, meta, limits, () => {});
+    const done = await exchangeOn(channel, home, peer.key, meta, session, () => {});
     const theirs = refusedOf(done.exchange);
     if (theirs) return { ...base(), ...done, ...theirs };
     const ack = done.exchange.peerAck;
@@ -109,7 +109,7 @@ export function respondSession(
     live,
     ...(provisional ? { provisional } : {}),
   });
-  return guarded(stream, meta, limits, base, async (conn, adopt) => {
+  return guarded(stream, meta, limits, base, async (conn, adopt, session) => {
     let refusal: { code: ErrorCode; message: string } | undefined;
     const { channel } = await responderHandshake(
       conn,
@@ -165,7 +165,7 @@ export function respondSession(
         home,
         who.peer!,
         meta,
-        limits,
+        session,
         // The initiator's first message can be a replay: only its `hi`
         // proves a live session, and only then is its slot kept (a replayed
         // handshake from many addresses held every slot, unevictable: found

@@ -8,7 +8,7 @@
 
 import { Handshake, NOISE_IK } from "../crypto/noise.ts";
 import { deadlineSignal } from "../deadline.ts";
-import { type ErrorCode, MycelError } from "../errors.ts";
+import { type ErrorCode, interruptedError, MycelError } from "../errors.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import { SYNC_PROLOGUE } from "../protocol/sync_fields.ts";
 import type { Home } from "../storage/home_handle.ts";
@@ -50,33 +50,47 @@ async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void):
   return await Promise.race([p, expired]);
 }
 
-/** Run `body` under the session deadline; the connection is always closed; never throws. */
+/**
+ * Run `body` under the session deadline; the connection is always closed;
+ * never throws. `body` gets the session's signal (in its `limits`), which
+ * aborts once the session is over however it ends (deadline, Ctrl-C, a
+ * failure such as the peer hanging up, or done): what the session still had
+ * under way for the peer (a cut of our state) stops then, not when it is done.
+ */
 export async function guarded(
   stream: ByteStream,
   meta: { path: string; address: string },
   limits: SessionLimits,
   base: () => SessionOutcome,
-  body: (conn: FrameConn, adopt: (c: SecureChannel) => void) => Promise<SessionOutcome>,
+  body: (
+    conn: FrameConn,
+    adopt: (c: SecureChannel) => void,
+    limits: SessionLimits,
+  ) => Promise<SessionOutcome>,
 ): Promise<SessionOutcome> {
   const conn = new FrameConn(stream, {
     peer: meta.address,
     ...(limits.maxBytes === undefined ? {} : { maxBytes: limits.maxBytes }),
   });
+  const over = new AbortController();
   let close = () => conn.close();
-  const stop = () => close();
-  limits.signal?.addEventListener("abort", stop, { once: true });
+  const end = () => {
+    close();
+    over.abort(limits.signal?.reason ?? interruptedError("sync with peer"));
+  };
+  limits.signal?.addEventListener("abort", end, { once: true });
   try {
-    if (limits.signal?.aborted) close();
+    if (limits.signal?.aborted) end();
     return await withTimeout(
-      body(conn, (c) => close = () => c.close()),
+      body(conn, (c) => close = () => c.close(), { ...limits, signal: over.signal }),
       limits.sessionTimeoutMs,
-      () => close(),
+      end,
     );
   } catch (e) {
     return { ...base(), status: "failed", ...describe(e) };
   } finally {
-    limits.signal?.removeEventListener("abort", stop);
-    close();
+    limits.signal?.removeEventListener("abort", end);
+    end();
   }
 }
 
@@ -114,6 +128,7 @@ export async function exchangeOn(
     ...(limits.cutPauseMs === undefined ? {} : { cutPauseMs: limits.cutPauseMs }),
     ...(limits.stallAfter === undefined ? {} : { stallAfter: limits.stallAfter }),
     ...(limits.abilities === undefined ? {} : { abilities: limits.abilities }),
+    ...(limits.signal === undefined ? {} : { signal: limits.signal }),
     onReceived: limits.onReceived,
     onHi: onLive,
     peer,

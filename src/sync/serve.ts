@@ -207,6 +207,9 @@ export async function serveListen(
       served.check();
       const limits = {
         ...options.limits,
+        // Ctrl-C, SIGTERM: each session ends at once, and what it had under
+        // way for its peer (a cut of our state) stops (peer_session_run.ts).
+        signal,
         replays,
         onAdmitted: (peer: DeviceKey) => {
           const taken = sessions.take(peer);

@@ -22,29 +22,9 @@ import type { SyncLineJson } from "../helpers/mycel.ts";
 import { PART_KNOB } from "../../src/sync/pairing_attempt.ts";
 import { device, pair } from "../pairing/_helpers.ts";
 import { behindCompaction } from "./_parts_behind.ts";
+import { spoolSize, until } from "./_spool.ts";
 
 const PART_BYTES = 256 << 10;
-
-/** The size of the spooled parts `pid` holds open, or undefined when it holds none. */
-async function spoolSize(pid: number): Promise<number | undefined> {
-  for await (const fd of Deno.readDir(`/proc/${pid}/fd`)) {
-    const at = `/proc/${pid}/fd/${fd.name}`;
-    const target = await Deno.readLink(at).catch(() => "");
-    if (!/\/\.parts-out-[^/]*$/.test(target.replace(/ \(deleted\)$/, ""))) continue;
-    return (await Deno.stat(at).catch(() => undefined))?.size;
-  }
-  return undefined;
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function outcome(stdout: string, name: string): SyncLineJson | undefined {
   return (JSON.parse(stdout) as SyncLineJson[]).find((o) => o.name === name);
