@@ -18,7 +18,12 @@ import { tempNameFor } from "../files/folder_layout.ts";
 import { makeChunkList } from "../files/manifest_tree.ts";
 import { chunkFile } from "../files/scan_file.ts";
 import { contentKey } from "../files/version_content.ts";
-import { loadOpenNoFollow, openNoFollowSync } from "../open_no_follow.ts";
+import {
+  loadOpenNoFollow,
+  type OpenFolder,
+  openFolderNoFollow,
+  openNoFollowSync,
+} from "../open_no_follow.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { chunkSettings } from "./folder_scan_read.ts";
 import type { MovedKeptNote } from "./moved_kept.ts";
@@ -48,23 +53,38 @@ export async function stageMovedContent(
       },
     );
   const abs = join(realRoot, note.at);
-  // The folder on the way is the folder's own, not a link out of it.
-  let dirReal: string;
+  const dir = dirname(abs);
+  await loadOpenNoFollow();
+  // The folder b.txt lies in, opened once (on Linux) and checked where that
+  // descriptor is: b.txt is opened, and its copy made, inside it, so a folder
+  // on the way swapped for a link after the check is not followed (a check
+  // by name and opens by name, a race to outside won one try in two).
+  let opened: OpenFolder | undefined;
   try {
-    dirReal = Deno.realPathSync(dirname(abs));
+    opened = openFolderNoFollow(dir);
   } catch {
     throw changed(`${note.at} is gone`);
   }
-  if (dirReal !== dirname(abs)) throw changed("a folder on the way is a link now");
-  await loadOpenNoFollow();
+  using _held = opened;
+  const base = opened?.path ?? dir;
+  let dirReal: string;
+  try {
+    dirReal = Deno.realPathSync(base);
+  } catch {
+    throw changed(`${note.at} is gone`);
+  }
+  if (dirReal !== dir || (opened === undefined && Deno.build.os === "linux")) {
+    throw changed("a folder on the way is a link now");
+  }
   let from: Deno.FsFile | undefined;
   try {
-    from = openNoFollowSync(abs);
+    from = openNoFollowSync(join(base, basename(abs)));
   } catch {
     throw changed(`${note.at} is gone or can't be read`);
   }
   if (from === undefined) throw changed(`${note.at} is not a regular file now`);
-  const staged = join(dirname(abs), tempNameFor(basename(note.at)));
+  const tempName = tempNameFor(basename(note.at));
+  const staged = join(base, tempName);
   try {
     using source = from;
     if (!source.statSync().isFile) throw changed(`${note.at} is not a regular file now`);
@@ -86,7 +106,7 @@ export async function stageMovedContent(
     if (contentKey({ kind: "file", size: info.size, chunks: list }) !== note.key) {
       throw changed(`${note.at} holds other content now`);
     }
-    return staged.slice(realRoot.length + 1);
+    return join(dir, tempName).slice(realRoot.length + 1);
   } catch (e) {
     try {
       Deno.removeSync(staged);
