@@ -87,7 +87,11 @@ export async function stageMovedContent(
   const staged = join(base, tempName);
   try {
     using source = from;
-    if (!source.statSync().isFile) throw changed(`${note.at} is not a regular file now`);
+    const found = source.statSync();
+    if (!found.isFile) throw changed(`${note.at} is not a regular file now`);
+    // Another size is other content, told before a byte is copied (a b.txt
+    // of gigabytes was copied whole into the folder, then refused).
+    if (found.size !== note.size) throw changed(`${note.at} holds other content now`);
     {
       using out = Deno.openSync(staged, { write: true, createNew: true, mode: 0o600 });
       const buf = new Uint8Array(1 << 20);
