@@ -39,3 +39,24 @@ Deno.test("a checkpoint's estimate from row sizes is at most its real size and w
     w.close();
   }
 });
+
+Deno.test("a checkpoint's estimate counts its heads' signed entries: a small state under a large head entry is estimated large", async () => {
+  await using h = await makeHome(0, "estimate");
+  const w = await h.writer();
+  try {
+    // One entry of about 900 KB whose ops leave almost nothing in the state.
+    const ops: Op[] = [];
+    for (let i = 0; i < 15; i++) {
+      ops.push({ type: "pref.set", key: `k${i}`, value: "v".repeat(60000) });
+    }
+    for (let i = 0; i < 15; i++) ops.push({ type: "pref.unset", key: `k${i}` });
+    await w.write((tx) => tx.commit(ops));
+    const estimate = await w.checkpointEstimate();
+    const real = (await w.checkpoint()).length;
+    assert.ok(real > 900_000, `the checkpoint holds the head's entry: ${real}`);
+    assert.ok(estimate.bytes <= real, `${estimate.bytes} <= ${real}`);
+    assert.ok(estimate.bytes >= real * 0.9, `${estimate.bytes} >= 0.9 × ${real}`);
+  } finally {
+    w.close();
+  }
+});
