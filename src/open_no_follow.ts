@@ -17,6 +17,8 @@
  * is not followed ({@link openFolderNoFollow}).
  */
 
+import { basename, dirname, join } from "node:path";
+
 let nodeFs: typeof import("node:fs") | undefined;
 
 /** Load what the synchronous opens here need (node:fs, on Linux); call once before them. */
@@ -106,4 +108,22 @@ export function openFolderNoFollow(path: string): OpenFolder | undefined {
     uid: info.uid,
     [Symbol.dispose]: () => fs.closeSync(fd),
   };
+}
+
+/**
+ * The regular file at `path` (absolute, real) opened for reading inside
+ * the folder its path names, as that folder is now: on Linux the folder is
+ * opened once ({@link openFolderNoFollow}) and checked to be `dirname(path)`
+ * where its descriptor is, and the name opened in it, so neither a folder on
+ * the way swapped for a link after a check by name nor a link at the name
+ * is followed; elsewhere by name. Undefined when it is no regular file, or
+ * a folder on the way is a link. {@link loadOpenNoFollow} must have been
+ * awaited first.
+ */
+export function openInRealFolder(path: string): Deno.FsFile | undefined {
+  if (Deno.build.os !== "linux") return openNoFollowSync(path);
+  const dir = dirname(path);
+  using folder = openFolderNoFollow(dir);
+  if (folder === undefined || Deno.realPathSync(folder.path) !== dir) return undefined;
+  return openNoFollowSync(join(folder.path, basename(path)));
 }

@@ -21,6 +21,7 @@ import { baseName, parentOf } from "./paths.ts";
 import { assertRealDir, ensureRealParents, syncDir } from "./safe_paths.ts";
 import { type KeptVersion, whyNot } from "./versions.ts";
 import { writeReason } from "./write_problem.ts";
+import { loadOpenNoFollow, openInRealFolder } from "../open_no_follow.ts";
 
 const ACTION = "restore file";
 
@@ -83,21 +84,34 @@ export async function restoreVersion(
     });
   }
   const from = join(realRoot, kept.path);
-  // Read first: a version this user may not read is said before anything is made.
-  await named("version_unreadable", (e) => `the kept version can't be read: ${whyNot(e)}`, {
-    value: kept.path,
-    hint: "Let this user read it (it may belong to another user), or restore it as a user " +
-      "who can; nothing was changed.",
-  }, async () => {
-    if (!kept.link) (await Deno.open(from, { read: true })).close();
-  });
+  // Read first: a version this user may not read is said before anything is
+  // made. Opened once, in its folder as it is now, never through a link (a
+  // folder on the way swapped for a link to outside after the listing, and a
+  // link put at the name, copied a file from outside into the folder, found
+  // by H110's review); what is copied is read from that descriptor.
+  await loadOpenNoFollow();
+  using source = await named(
+    "version_unreadable",
+    (e) => `the kept version can't be read: ${whyNot(e)}`,
+    {
+      value: kept.path,
+      hint: "Let this user read it (it may belong to another user), or restore it as a user " +
+        "who can; nothing was changed.",
+    },
+    () => {
+      if (kept.link) return Promise.resolve(undefined);
+      const f = openInRealFolder(from);
+      if (f === undefined) throw new Error("it is not a regular file in the folder now");
+      return Promise.resolve(f);
+    },
+  );
   const dir = join(realRoot, parentOf(rel));
   const temp = join(dir, tempNameFor(baseName(rel)));
   await named("not_written", (e) => writeReason(realRoot, rel, e), notWritten, async () => {
     // A kept link comes back as the link (copying it would copy what it
     // points to, perhaps outside the folder, into the folder).
     if (kept.link) await Deno.symlink(await Deno.readLink(from), temp);
-    else await Deno.copyFile(from, temp);
+    else await copyOpened(source!, temp);
   });
   try {
     if (!kept.link) {
@@ -168,5 +182,15 @@ async function named<T>(
   } catch (e) {
     if (e instanceof MycelError) throw e;
     throw new MycelError(code, ACTION, reason(e), { ...o, cause: e });
+  }
+}
+
+/** Copy what `source` holds into a new file `to`, made with its mode (not chmodded by name after). */
+async function copyOpened(source: Deno.FsFile, to: string): Promise<void> {
+  const mode = (await source.stat()).mode ?? 0o644;
+  using out = await Deno.open(to, { write: true, createNew: true, mode: mode & 0o777 });
+  const buf = new Uint8Array(1 << 20);
+  for (let n = await source.read(buf); n !== null; n = await source.read(buf)) {
+    for (let off = 0; off < n;) off += await out.write(buf.subarray(off, n));
   }
 }

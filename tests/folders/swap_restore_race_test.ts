@@ -6,14 +6,18 @@
  * opened by name: a b.txt outside was opened, and with the noted bytes in
  * it a restore that the edited y/b.txt should refuse said "Restored …
  * copied from y/b.txt" (one run in two of 60 tries; found by H110's
- * review). Real processes, two devices (Linux: the folder is held by its
- * descriptor there).
+ * review). And what is restored is that checked copy: y swapped for a link
+ * to outside once the copy is made does not make the restore read a file
+ * there instead (before, it copied a file outside the folder, through a
+ * link at the copy's name, into x/a.txt: "Restored"). Real processes, two
+ * devices (Linux: the folder is held by its descriptor there).
  */
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { isTempName } from "../../src/files/folder_layout.ts";
 import { spawnProcess } from "../helpers/process.ts";
-import { devices, sharedFolder, text } from "./_helpers.ts";
+import { devices, sharedFolder, signalIfRunning, text, throttleUntil } from "./_helpers.ts";
 import { SWAP_TEXTS, swapReceived, twoSynced } from "./_swap.ts";
 
 Deno.test({
@@ -85,4 +89,50 @@ for (;;) {
       `the swaps met the restore's checks: ${JSON.stringify([...said])}`,
     );
   },
+});
+
+Deno.test("the checked copy of y/b.txt is what is restored: y swapped for a link to outside after the check puts nothing from outside back", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  const [one, two] = SWAP_TEXTS;
+  await twoSynced(devs.list, ra, ["x/a.txt", "y/b.txt"], [one, two]);
+  await swapReceived(a, b, ra, "x/a.txt", "y/b.txt");
+  const outside = await Deno.makeTempDir({ prefix: "mycel-outside-" });
+  const y = join(rb, "y");
+  try {
+    await Deno.writeTextFile(join(outside, "secret"), "not for the folder\n");
+    const p = b.tmp.spawn(["folder", "restore", join(rb, "x/a.txt"), "--version", "1"], {
+      timeoutMs: 60_000,
+    });
+    // Held to a part of the CPU until the checked copy appears in y; then y
+    // is swapped for a link to a folder outside where the copy's name is a
+    // link to a file there.
+    let copy: string | undefined;
+    const copying = () => {
+      copy = [...Deno.readDirSync(y)].find((e) => isTempName(e.name))?.name;
+      return copy !== undefined;
+    };
+    const caught = await throttleUntil(p.pid, copying);
+    signalIfRunning(p.pid, "SIGSTOP");
+    if (caught) {
+      await Deno.rename(y, join(outside, "y"));
+      await Deno.mkdir(join(outside, "other"));
+      await Deno.symlink(join(outside, "other"), y);
+      await Deno.symlink(join(outside, "secret"), join(outside, "other", copy!));
+    }
+    signalIfRunning(p.pid, "SIGCONT");
+    const r = await p.result();
+    assert.ok(caught, `the copy was caught: ${r.stdout}${r.stderr}`);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      /the kept version can't be read: it is not a regular file in the folder now/,
+    );
+    assert.equal(await text(rb, "x/a.txt"), two, "x/a.txt unchanged");
+  } finally {
+    await Deno.remove(y).catch(() => {});
+    await Deno.rename(join(outside, "y"), y).catch(() => {});
+    await Deno.remove(outside, { recursive: true });
+  }
 });
