@@ -12,7 +12,7 @@ import { movedWhileEdited } from "../files/moved_edited.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { HeldPart } from "./folder_partial.ts";
 import { type DeviceStanding, deviceStandings } from "./folder_standing.ts";
-import { type Winner, winners } from "./folder_winners.ts";
+import { winners } from "./folder_winners.ts";
 
 /** A folder as `folder status` shows it. */
 export interface FolderStatus {
@@ -63,15 +63,16 @@ export function folderStatus(
   const share = rows.share(folder);
   const local = home.folderLocal.folder(folder);
   let files = 0, bytes = 0, conflicts = 0;
-  const list: Winner[] = [];
+  // One pass over the winners, none kept (a folder may have 200,000 paths).
+  const standings = deviceStandings(home, folder, rows, local, ignored, held);
   for (const w of winners(rows, folder)) {
-    list.push(w);
+    standings.add(w);
     if (w.conflict) conflicts++;
     if (w.version.kind === "deleted") continue;
     files++;
     if (w.version.kind === "file") bytes += w.version.size;
   }
-  const devices = deviceStandings(home, folder, rows, list, local, ignored, held);
+  const devices = standings.finish();
   // Only paths of several versions are decoded again (conflicts: rare).
   const moved = conflicts === 0 ? [] : movedWhileEdited(() => rows.paths(folder));
   return {
