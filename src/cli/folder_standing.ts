@@ -13,7 +13,12 @@
  * winners.
  */
 
-import { contentDigest, contentKey, sameContent } from "../files/version_content.ts";
+import {
+  contentDigest,
+  contentKey,
+  type FileContent,
+  sameContent,
+} from "../files/version_content.ts";
 import type { RegularFileVersion } from "../log/file_version.ts";
 import { decodeStoredFileVersion } from "../log/file_version_codec.ts";
 import { markerStop } from "../files/folder_marker.ts";
@@ -176,8 +181,9 @@ function selfCounting(
   parts?: ReadonlyMap<string, HeldPart>,
 ): Counting {
   const index = home.folderLocal.index(folder);
-  // Only what its bytes need of the files to fetch: not the winners themselves.
-  const toFetch: { path: string; version: RegularFileVersion }[] = [];
+  // Only what its bytes need of the files to fetch (path, size, chunks): not
+  // the winners, nor their versions' vectors (100,000 kept to the end).
+  const toFetch: { path: string; content: FileContent }[] = [];
   const c: Counting = {
     behindFiles: 0,
     behindBytes: 0,
@@ -213,21 +219,24 @@ function selfCounting(
       const name = removedMaker(w.version, w.maker);
       if (name !== undefined) c.fromRemoved.set(name, (c.fromRemoved.get(name) ?? 0) + 1);
       c.behindFiles++;
-      if (w.version.kind === "file") toFetch.push({ path: w.path, version: w.version });
+      const v = w.version;
+      if (v.kind === "file") {
+        toFetch.push({ path: w.path, content: { kind: "file", size: v.size, chunks: v.chunks } });
+      }
     },
     end() {
       // Bytes still to fetch: content held here already (a rename or copy
       // made elsewhere, placed from this device's own files) costs none.
-      const here = heldHere(home, local?.root, index.rows.values(), toFetch.map((w) => w.version));
-      for (const w of toFetch) {
-        const held = here(w.version);
-        c.behindBytes += w.version.size - held;
+      const here = heldHere(home, local?.root, index.rows.values(), toFetch.map((w) => w.content));
+      toFetch.forEach(({ path, content }, i) => {
+        const held = here[i];
+        c.behindBytes += content.size - held;
         // What its transfer holds of this very content is not still to fetch.
-        const part = parts?.get(w.path);
-        if (part !== undefined && sameContent(part.version, w.version)) {
-          c.heldBytes += Math.max(0, Math.min(part.bytes, w.version.size) - held);
+        const part = parts?.get(path);
+        if (part !== undefined && sameContent(part.version, content)) {
+          c.heldBytes += Math.max(0, Math.min(part.bytes, content.size) - held);
         }
-      }
+      });
       c.behindBytes -= c.heldBytes;
     },
   };

@@ -8,15 +8,14 @@
  */
 
 import { join } from "node:path";
-import { contentKey } from "../files/version_content.ts";
-import type { RegularFileVersion } from "../log/file_version.ts";
+import { contentKey, type FileContent } from "../files/version_content.ts";
 import { storedFileContent } from "../log/file_version_codec.ts";
 import type { IndexRow } from "../storage/sql_file_index.ts";
 import { statKey } from "../files/scan_file.ts";
 import type { Home } from "../storage/home_handle.ts";
 
 /**
- * How many bytes of each of `wanted` this device holds already in its
+ * How many bytes of each of `wanted` (in its order) this device holds already in its
  * folder: all of it when an index row of `rows` holds the same content
  * (a rename or copy made elsewhere), else the chunks of an inline list that
  * lie in any of its indexed files (local_chunks.ts reads them from there).
@@ -28,13 +27,16 @@ export function heldHere(
   home: Home,
   root: string | undefined,
   rows: Iterable<IndexRow>,
-  wanted: readonly RegularFileVersion[],
-): (v: RegularFileVersion) => number {
-  if (wanted.length === 0) return () => 0;
+  wanted: readonly FileContent[],
+): number[] {
+  if (wanted.length === 0) return [];
   const sizes = new Set(wanted.map((v) => v.size));
-  const wantedKeys = new Set(wanted.map(contentKey));
+  // Each key made once (a rename of every file: 100,000 of them).
+  const wantedKey = wanted.map(contentKey);
+  const wantedKeys = new Set(wantedKey);
   const keys = new Set<string>();
-  for (const r of rows) {
+  // No folder here: no file of it holds anything.
+  for (const r of root === undefined ? [] : rows) {
     if (r.version === null || r.kind !== "file" || !sizes.has(r.size)) continue;
     // Its content only (a rename of every file: 100,000 rows of wanted sizes).
     const v = storedFileContent(r.version);
@@ -42,12 +44,12 @@ export function heldHere(
     const key = contentKey(v);
     // Held only while the file is still as its scan saw it: one edited or
     // removed since holds that content no more, and the round fetches it.
-    if (wantedKeys.has(key) && !keys.has(key) && root !== undefined && asScanned(root, r)) {
+    if (wantedKeys.has(key) && !keys.has(key) && asScanned(root!, r)) {
       keys.add(key);
     }
   }
-  const hashes = wanted.flatMap((v) =>
-    "inline" in v.chunks && !keys.has(contentKey(v)) ? v.chunks.inline.map((c) => c.hash) : []
+  const hashes = wanted.flatMap((v, i) =>
+    "inline" in v.chunks && !keys.has(wantedKey[i]) ? v.chunks.inline.map((c) => c.hash) : []
   );
   const lying = hashes.length > 0 ? home.folderLocal.withLocs(hashes) : new Set<string>();
   // A chunk lies here only in a file still as its scan saw it (a stat per file).
@@ -68,13 +70,13 @@ export function heldHere(
     });
     if (!still) lying.delete(hash);
   }
-  return (v) => {
-    if (keys.has(contentKey(v))) return v.size;
+  return wanted.map((v, i) => {
+    if (keys.has(wantedKey[i])) return v.size;
     if (!("inline" in v.chunks)) return 0;
     let n = 0;
     for (const c of v.chunks.inline) if (lying.has(c.hash)) n += c.length;
     return Math.min(n, v.size);
-  };
+  });
 }
 
 /** Whether the file of `row` is on disk as its scan saw it (a stat: no link followed). */

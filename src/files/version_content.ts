@@ -36,7 +36,7 @@ export function contentDigest(v: RegularFileVersion | SymlinkVersion): string {
 }
 
 /** True when the two versions hold the same content (exec and mtime aside). */
-export function sameContent(a: FileVersion, b: FileVersion): boolean {
+export function sameContent(a: FileVersion | FileContent, b: FileVersion | FileContent): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === "symlink") return a.target === (b as typeof a).target;
   if (a.kind === "deleted") return true;
