@@ -31,6 +31,8 @@ import { decodeSignedEntry } from "../log/entry.ts";
 import type { HeldPart } from "./folder_partial.ts";
 import { removedMakers, type Winner } from "./folder_winners.ts";
 import { heldHere } from "./held_here.ts";
+import { pathCursor } from "./path_cursor.ts";
+import type { IndexRow } from "../storage/sql_file_index.ts";
 
 /** One device's standing in a folder. */
 export interface DeviceStanding {
@@ -180,7 +182,8 @@ function selfCounting(
   removedMaker: ReturnType<typeof removedMakers>,
   parts?: ReadonlyMap<string, HeldPart>,
 ): Counting {
-  const index = home.folderLocal.index(folder);
+  // Its index read alongside the winners (both by path), none of it kept.
+  const index = pathCursor<IndexRow>(home.folderLocal.indexRows(folder));
   // Only what its bytes need of the files to fetch (path, size, chunks): not
   // the winners, nor their versions' vectors (100,000 kept to the end).
   const toFetch: { path: string; content: FileContent }[] = [];
@@ -205,7 +208,7 @@ function selfCounting(
         c.behindFiles++;
         if (l.version.kind === "file") c.behindBytes += l.version.size;
       }
-      const row = index.rows.get(w.path);
+      const row = index.at(w.path);
       // A folder's row (docs/folders.md "Empty folders") holds no file.
       // The row's version is decoded only when it is compared (a renamed
       // folder's old paths, deletions now, need no decoding).
@@ -227,7 +230,9 @@ function selfCounting(
     end() {
       // Bytes still to fetch: content held here already (a rename or copy
       // made elsewhere, placed from this device's own files) costs none.
-      const here = heldHere(home, local?.root, index.rows.values(), toFetch.map((w) => w.content));
+      index.close();
+      const rows = home.folderLocal.indexRows(folder);
+      const here = heldHere(home, local?.root, rows, toFetch.map((w) => w.content));
       toFetch.forEach(({ path, content }, i) => {
         const held = here[i];
         c.behindBytes += content.size - held;

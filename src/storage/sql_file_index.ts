@@ -122,6 +122,16 @@ export class SqlFileIndex extends SqlFolderContent {
     return new LoadedIndex(rows);
   }
 
+  /**
+   * The index of `folder` row by row, by path in SQLite's order (code
+   * point: the order of their UTF-8 bytes), none kept: for one pass over a
+   * large folder alongside its state (`folder status`), where a map of it
+   * would be 100,000 rows held to the end.
+   */
+  *indexRows(folder: string): Generator<IndexRow> {
+    for (const r of this.#q.index.iterate(folder) as Iterable<IndexSql>) yield rowOf(r);
+  }
+
   indexRow(folder: string, path: string): IndexRow | undefined {
     const r = this.#q.indexRow.get(folder, path) as IndexSql | undefined;
     return r && rowOf(r);

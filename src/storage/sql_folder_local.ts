@@ -79,6 +79,7 @@ export type FolderLocalView = Pick<
   | "folder"
   | "index"
   | "indexRow"
+  | "indexRows"
   | "locs"
   | "withLocs"
   | "blob"
