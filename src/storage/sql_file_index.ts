@@ -31,6 +31,9 @@ function statements(db: Db) {
   return {
     index: p(`SELECT ${columns} FROM file_index WHERE folder = ? ORDER BY path`),
     indexRow: p(`SELECT ${columns} FROM file_index WHERE folder = ? AND path = ?`),
+    indexPage: p(
+      `SELECT ${columns} FROM file_index WHERE folder = ? AND path > ? ORDER BY path LIMIT ?`,
+    ),
     // Compared in place: a scan checks thousands of rows, none of them wanted back.
     indexRowIs: p(
       "SELECT kind = ? AND size = ? AND mtime = ? AND ino = ? AND ctime = ? AND exec = ?" +
@@ -39,6 +42,8 @@ function statements(db: Db) {
     dropIndex: p("DELETE FROM file_index WHERE folder = ? AND path = ?"),
   };
 }
+
+const PAGE = 1000;
 
 interface IndexSql {
   path: string;
@@ -129,7 +134,14 @@ export class SqlFileIndex extends SqlFolderContent {
    * would be 100,000 rows held to the end.
    */
   *indexRows(folder: string): Generator<IndexRow> {
-    for (const r of this.#q.index.iterate(folder) as Iterable<IndexSql>) yield rowOf(r);
+    // By pages: node:sqlite's row-by-row iterate() cost 8 µs a row (1.6 s of 200,000).
+    let after = "";
+    for (;;) {
+      const rows = this.#q.indexPage.all(folder, after, PAGE) as unknown as IndexSql[];
+      for (const r of rows) yield rowOf(r);
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1].path;
+    }
   }
 
   indexRow(folder: string, path: string): IndexRow | undefined {
