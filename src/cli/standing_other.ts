@@ -1,0 +1,54 @@
+/**
+ * @module standing_other
+ * Another device's standing in a folder (`folder status`,
+ * folder_standing.ts), counted winner by winner from its last progress
+ * record: the versions it had not seen, and the bytes of those whose
+ * content it does not hold as far as this device can tell.
+ */
+
+import { contentDigest, contentKey } from "../files/version_content.ts";
+import type { RegularFileVersion } from "../log/file_version.ts";
+import type { DeviceFolderRow } from "../log/folder_state.ts";
+import type { removedMakers, Winner } from "./folder_winners.ts";
+import { type Counting, counting } from "./standing_count.ts";
+
+/**
+ * Another device: from its last progress record (none: nothing counted),
+ * versions it had not seen are behind, plus what it said it still needed.
+ */
+export function otherCounting(
+  hex: string,
+  row: DeviceFolderRow,
+  removedMaker: ReturnType<typeof removedMakers>,
+): Counting {
+  const p = row.progress;
+  const seen = new Map((p?.frontier ?? []).map(([k, s]) => [k.hex, s]));
+  const isBehind = (w: Winner) => w.dots.some(([a, s]) => a !== hex && s > (seen.get(a) ?? 0));
+  // Content it holds as far as we can tell: what it had seen, and what a
+  // deletion it has not seen yet (the old name of a rename) still holds
+  // (named by digest: a SHA-256 each, so only files behind are hashed,
+  // and only when such a deletion names something). Known only at the end:
+  // the files behind wait for it.
+  const seenKeys = new Set<string>(), deletedHeld = new Set<string>();
+  const behind: RegularFileVersion[] = [];
+  return counting(p?.needFiles ?? 0, p?.needBytes ?? 0, (c, w) => {
+    if (p === undefined) return;
+    const v = w.version;
+    // Its own versions it holds, whether or not its last report had them.
+    if (!isBehind(w)) {
+      if (v.kind === "file") seenKeys.add(contentKey(v));
+      return;
+    }
+    if (v.kind === "deleted" && v.deletedContent !== undefined) deletedHeld.add(v.deletedContent);
+    c.behindFiles++;
+    if (v.kind === "file") behind.push(v);
+    // Content only a device removed since made: it may never reach that device either.
+    const name = removedMaker(v, w.maker);
+    if (name !== undefined) c.fromRemoved.set(name, (c.fromRemoved.get(name) ?? 0) + 1);
+  }, (c) => {
+    const itHolds = (v: RegularFileVersion) =>
+      seenKeys.has(contentKey(v)) ||
+      (deletedHeld.size > 0 && deletedHeld.has(contentDigest(v)));
+    for (const v of behind) if (!itHolds(v)) c.behindBytes += v.size;
+  });
+}
