@@ -14,6 +14,7 @@ import type { ScanReport } from "../sync/folder_scan.ts";
 import { stoppedHints } from "./folder_stopped.ts";
 import { sizeOf } from "./unfetchable_report.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
+import { keptPaths } from "../storage/folder_info.ts";
 
 /** One folder's outcome of a round. */
 export interface SyncFolderJson {
@@ -38,8 +39,13 @@ export interface SyncFolderJson {
   to_come: { files: number; bytes: number };
   /** Files no device syncing the folder has any more (no round gets them), and their bytes. */
   unfetchable: { files: number; bytes: number };
-  /** Paths this round could not write here (`folder status` lists them). */
-  not_written: number;
+  /**
+   * Paths this round could not write here, and why: at most 20, the same
+   * list and count `folder status --json` gives under the same two names
+   * (before, a bare count here under the name that is a list there).
+   */
+  not_written: { path: string; reason: string }[];
+  not_written_count: number;
   /** Why it is stopped; null when it is not. */
   stopped: string | null;
   /** What to do about it being stopped; null when it is not, or nothing helps. */
@@ -87,7 +93,8 @@ export function foldersJson(
       fetched_bytes: a?.fetchedBytes ?? 0,
       to_come: { files: toCome, bytes: toComeBytes },
       unfetchable: { files: unfetchable.length, bytes: sizeOf(unfetchable) },
-      not_written: a?.problems.length ?? 0,
+      not_written: keptPaths(a?.problems ?? []).list ?? [],
+      not_written_count: a?.problems.length ?? 0,
       stopped: f.stopped ? f.stopped.replace(/^folder stopped: /, "") : null,
       hint: hints.length > 0 ? hints.join(" ") : null,
       carried: (f.carried ?? []).map((m) => ({

@@ -191,3 +191,18 @@ Deno.test("a path too long for where the folder lies here is reported with the s
   assert.match(second.stdout, /1 path not written here: see `mycel folder status docs`/);
   assert.deepEqual((await status(b)).not_written, s.not_written);
 });
+
+Deno.test("sync now --json --folders and folder status --json give not_written in one shape: the paths and why, and not_written_count", async () => {
+  await using devs = await devices(["a", "b"]);
+  const { b } = await folderInTheWay(devs);
+  const r = await b.run(["sync", "now", "--timeout", "10", "--json", "--folders"]);
+  assert.equal(r.code, 3, describe(["sync", "now"], r));
+  const [f] =
+    (JSON.parse(r.stdout) as { folders: Pick<StatusJson, "not_written" | "not_written_count">[] })
+      .folders;
+  const s = await status(b);
+  // Before: a bare number under `not_written` here, a list under the same name in folder status.
+  assert.deepEqual([f.not_written, f.not_written_count], [s.not_written, s.not_written_count]);
+  assert.equal(f.not_written_count, 1);
+  assert.match(f.not_written[0].reason, IN_THE_WAY);
+});

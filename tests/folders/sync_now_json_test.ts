@@ -80,7 +80,8 @@ interface FolderJson {
   fetched_bytes: number;
   to_come: { files: number; bytes: number };
   unfetchable: { files: number; bytes: number };
-  not_written: number;
+  not_written: { path: string; reason: string }[];
+  not_written_count: number;
   stopped: string | null;
   hint: string | null;
 }
@@ -111,8 +112,8 @@ Deno.test("sync now --json --folders: an exit 3 for files still to come, or an e
   assert.ok([1500, 40_000].includes(f.to_come.bytes), r.stdout);
   assert.equal(f.fetched_bytes, 41_500 - f.to_come.bytes, r.stdout);
   assert.deepEqual(
-    [f.unfetchable, f.not_written, f.stopped, f.hint],
-    [{ files: 0, bytes: 0 }, 0, null, null],
+    [f.unfetchable, f.not_written, f.not_written_count, f.stopped, f.hint],
+    [{ files: 0, bytes: 0 }, [], 0, null, null],
   );
   // Plain --json stays the array of peers, for scripts that read it so.
   const plain = await b.run(["sync", "now", "--timeout", "10", "--json"]);
