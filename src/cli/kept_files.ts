@@ -15,6 +15,8 @@ import { plural } from "../human.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { safeText } from "../text_safety.ts";
 import type { CommandContext } from "./command.ts";
+import { withRead } from "./session.ts";
+import { folderLabel } from "../sync/folder_label.ts";
 
 /** Print the files under `rel` ("" the root) of folder `folder` at `root` with kept versions. */
 export async function printKeptFiles(
@@ -41,7 +43,7 @@ export async function printKeptFiles(
   if (files.size === 0) {
     ctx.out.error(
       rel === ""
-        ? `No kept versions in folder ${folder}.`
+        ? `No kept versions in folder ${await withRead(ctx, (home) => folderLabel(home, folder))}.`
         : `No kept versions under ${safeText(rel)}.`,
     );
   }

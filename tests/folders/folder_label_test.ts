@@ -7,6 +7,9 @@
  */
 
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { versionPathFor } from "../../src/files/versions.ts";
+import { tempHome } from "../helpers/mycel.ts";
 import { devices, folderOf, put, syncNow, syncOk } from "./_helpers.ts";
 
 Deno.test("sync now, folder scan and folder status name a folder with a random id by its name and id", async () => {
@@ -112,4 +115,26 @@ Deno.test("folder join, conflicts, move, retention and remove name a folder with
   assert.match(set.stdout, new RegExp(`^${label}: replaced and deleted files are not kept here`));
   const rm = await b.ok(["--no-sync", "folder", "remove", id]);
   assert.match(rm.stdout, new RegExp(`^Stopped syncing ${label} here; `), rm.stdout);
+});
+
+Deno.test("folder versions of a synced folder with a random id heads its lines with the name and id", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  const photos = h.path("photos");
+  await Deno.mkdir(photos);
+  const { id } = await h.json<{ id: string }>(["--no-sync", "folder", "add", photos, "--json"]);
+  const label = `photos (${id})`;
+  // Before: "No kept versions in folder 2p547-v4hbr." and "Folder 2p547-v4hbr has …".
+  const none = await h.run(["--no-sync", "folder", "versions", photos]);
+  assert.equal(none.stderr, `No kept versions in folder ${label}.\n`);
+  const noFiles = await h.run(["--no-sync", "folder", "versions", photos, "--files"]);
+  assert.equal(noFiles.stderr, `No kept versions in folder ${label}.\n`);
+  const p = join(photos, versionPathFor("one.txt", Date.UTC(2026, 10, 1)));
+  await Deno.mkdir(join(p, ".."), { recursive: true });
+  await Deno.writeTextFile(p, "old\n");
+  const some = await h.run(["--no-sync", "folder", "versions", photos]);
+  assert.match(
+    some.stderr,
+    new RegExp(`^Folder photos \\(${id}\\) has kept versions of 1 file:$`, "m"),
+  );
 });

@@ -15,6 +15,8 @@ import { linkedReason, linkedTarget, locateFile } from "../folder_file.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { shellWord } from "../folder_root.ts";
 import type { ListedVersion } from "../listed_versions.ts";
+import { withRead } from "../session.ts";
+import { folderLabel } from "../../sync/folder_label.ts";
 
 /** A command line's argument as the user can paste it back (quoted, escaped). */
 export function asWord(arg: unknown): string {
@@ -101,6 +103,8 @@ export const folderVersionsCommand: CommandSpec = {
     }
     if (list.length === 0) {
       if (rel !== "") ctx.out.error(`No kept versions of ${safeText(rel)}.`);
+      // Named as every other line names a folder, "photos (2p547-v4hbr)".
+      const label = await withRead(ctx, (home) => folderLabel(home, folder));
       // A folder (a deleted one, say): point at the files it kept versions of.
       const { keptFilesUnder, MAX_LISTED } = await lazyImport<
         typeof import("../../files/versions_under.ts")
@@ -114,7 +118,7 @@ export const folderVersionsCommand: CommandSpec = {
           : plural(under.size, "file");
         ctx.out.error(
           rel === ""
-            ? `Folder ${folder} has kept versions of ${most}:`
+            ? `Folder ${label} has kept versions of ${most}:`
             : `It is a folder with kept versions of ${most}:`,
         );
         for (const [path, n] of [...under].slice(0, SHOWN)) {
@@ -125,7 +129,7 @@ export const folderVersionsCommand: CommandSpec = {
           "See one file's with `mycel folder versions PATH`; all of them, or as JSON, with " +
             "--files.",
         );
-      } else if (rel === "") ctx.out.error(`No kept versions in folder ${folder}.`);
+      } else if (rel === "") ctx.out.error(`No kept versions in folder ${label}.`);
     }
     list.forEach((v, i) =>
       ctx.out.line(
