@@ -1,7 +1,8 @@
 /**
  * @module fetch_progress
- * The terminal's progress line while a folder's files come in: "docs:
- * 12/300 files, 40 MiB/1.2 GiB, 35 MiB/s, 34 s left".
+ * The terminal's progress line while a folder's files come in: "folder docs:
+ * 12/300 files, 40 MiB/1.2 GiB, 35 MiB/s, 34 s left" (the round's lines
+ * after it begin "folder docs: " too: folder_round.ts gives the prefix).
  *
  * - At most one line every {@link REDRAW_MS}: the fetch reports each chunk,
  *   hundreds a second, and a terminal shows none of that but the cost (an

@@ -201,7 +201,10 @@ export async function applyFolders(root: string, o: FolderRoundOptions): Promise
     for (let pass = 0; pass < 2; pass++) {
       const holders = folderPeers(home, f.folder);
       const peers = openPeers(home, holders, o);
-      const line = o.progress && fetchProgress(folderLabel(home, f.folder), o.progress, Date.now);
+      // "folder docs: 3/10 files, …", as the round's line after it ("folder docs: 10 changes
+      // applied"); before, "docs: 3/10 files" then "folder docs: …".
+      const line = o.progress &&
+        fetchProgress(`folder ${folderLabel(home, f.folder)}`, o.progress, Date.now);
       let report: ApplyReport;
       try {
         report = await applyFolder(home, f, {

@@ -24,9 +24,12 @@ if (SKIP) console.log(`progress line tests skipped: ${SKIP}`);
 
 const MiB = 1 << 20;
 const SIZE = /[\d.]+ (B|KiB|MiB|GiB)/.source;
-/** "docs: 0/1 files, 3.2 MiB/48 MiB, 1.5 MiB/s, 30 s left" (src/sync/folder_round.ts). */
+/**
+ * "folder docs: 0/1 files, 3.2 MiB/48 MiB, 1.5 MiB/s, 30 s left" (src/sync/folder_round.ts): the
+ * same "folder docs: " as the round's line at the end (before, "docs: 0/1 files").
+ */
 const PROGRESS = new RegExp(
-  `^docs: [01]/1 files, ${SIZE}/48 MiB, ${SIZE}/s, \\d+ s left$`,
+  `^folder docs: [01]/1 files, ${SIZE}/48 MiB, ${SIZE}/s, \\d+ s left$`,
   "m",
 );
 
