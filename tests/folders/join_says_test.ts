@@ -25,6 +25,25 @@ Deno.test("folder join right after folder remove says its files are here already
   );
 });
 
+Deno.test("folder join counts the files it syncs as its scan line does, and says how many more the ignore rules here match", async () => {
+  await using h = await tempHome();
+  const docs = await soloFolder(h);
+  await Deno.writeTextFile(join(docs, "b.log"), "bb\n");
+  await h.ok(["--no-sync", "folder", "scan", "docs"]);
+  // b.log was synced; ignored from now on, it stays in the folder's state but no scan counts it.
+  await Deno.writeTextFile(join(docs, ".mycelignore"), "*.log\n");
+  await h.ok(["--no-sync", "folder", "scan", "docs"]);
+  await h.ok(["--no-sync", "folder", "remove", "docs"]);
+  const r = await h.ok(["--no-sync", "folder", "join", "docs", docs]);
+  // Before: "its 3 files are here already" over "docs: 2 files", nothing on why.
+  assert.equal(
+    r.stdout,
+    "Joined folder docs; its 2 files are here already (the next `mycel sync now` checks them); " +
+      "1 more file is ignored here (.mycelignore, .mycel/ignore).\n" +
+      "docs: 2 files; published 0 changes\n",
+  );
+});
+
 Deno.test("folder join of a folder of one file, all here, says it of that one file", async () => {
   await using h = await tempHome();
   const docs = await soloFolder(h);

@@ -118,7 +118,10 @@ export const folderJoinCommand: CommandSpec = {
 /**
  * "Joined …" with what is true after the join's scan: how many of the
  * folder's files this device still lacks (this device's standing, as
- * `folder status` measures it against the state known here).
+ * `folder status` measures it against the state known here). Files the
+ * ignore rules here match are counted apart, "1 more file is ignored here":
+ * the scan line under it counts the files it synced, and before, "its 4
+ * files are here already" stood over "docs: 3 files" with nothing on why.
  */
 async function joinedLine(ctx: CommandContext, id: string): Promise<string> {
   const { folderStatus } = await lazyImport<typeof import("../folder_view.ts")>(
@@ -127,26 +130,47 @@ async function joinedLine(ctx: CommandContext, id: string): Promise<string> {
   const { ignoredIn } = await lazyImport<typeof import("./folder_status.ts")>(
     new URL("./folder_status.ts", import.meta.url),
   );
-  const s = await withRead(
-    ctx,
-    async (home) => folderStatus(home, id, await ignoredIn(home.folderLocal.folder(id)?.root)),
+  const { winners } = await lazyImport<typeof import("../folder_winners.ts")>(
+    new URL("../folder_winners.ts", import.meta.url),
   );
+  const { s, ignoredHere } = await withRead(ctx, async (home) => {
+    const ignored = await ignoredIn(home.folderLocal.folder(id)?.root);
+    let ignoredHere = 0;
+    for (const w of winners(home.view.folders(), id)) {
+      if (w.version.kind !== "deleted" && ignored(w.path)) ignoredHere++;
+    }
+    return { s: folderStatus(home, id, ignored), ignoredHere };
+  });
   const me = s.devices.find((d) => d.self);
   // "docs (2p547-v4hbr)": the line under it (the scan's) names it so too.
   const label = labelOf(id, s.name);
-  const lacks = me?.behindFiles ?? s.files;
+  const files = s.files - ignoredHere;
+  const lacks = me?.behindFiles ?? files;
   const next = "the next `mycel sync now`";
+  const rules = "(.mycelignore, .mycel/ignore)";
+  const apart = ignoredHere === 0
+    ? ""
+    : `; ${plural(ignoredHere, "more file")} ${
+      ignoredHere === 1 ? "is" : "are"
+    } ignored here ${rules}`;
   if (lacks > 0) {
-    const what = `${lacks === s.files ? "its" : `${lacks} of its`} ${plural(s.files, "file")}` +
+    const what = `${lacks === files ? "its" : `${lacks} of its`} ${plural(files, "file")}` +
       (me !== undefined && me.behindBytes > 0 ? ` (${humanBytes(me.behindBytes)})` : "");
-    return `Joined folder ${label}; ${what} ${lacks === 1 ? "arrives" : "arrive"} with ${next}.`;
+    return `Joined folder ${label}; ${what} ${
+      lacks === 1 ? "arrives" : "arrive"
+    } with ${next}${apart}.`;
   }
-  if (s.files === 0) {
+  if (files === 0 && ignoredHere > 0) {
+    return `Joined folder ${label}; ${
+      ignoredHere === 1 ? "its 1 file is" : `its ${ignoredHere} files are`
+    } ignored here ${rules} (${next} checks for new ones).`;
+  }
+  if (files === 0) {
     return `Joined folder ${label}; it has no files yet (${next} checks for new ones).`;
   }
   return `Joined folder ${label}; ${
-    s.files === 1
+    files === 1
       ? `its 1 file is here already (${next} checks it)`
-      : `its ${s.files} files are here already (${next} checks them)`
-  }.`;
+      : `its ${files} files are here already (${next} checks them)`
+  }${apart}.`;
 }
