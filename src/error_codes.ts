@@ -197,6 +197,8 @@ export const ERROR_CODE_GROUPS = {
     folder_unreachable: "the folder cannot be reached to restore into",
     not_written: "a file could not be written into its folder",
     version_unreadable: "a kept old version cannot be read",
+    nothing_to_restore:
+      "`folder restore` has nothing to put back: no kept version of the file, or every file under the folder is on disk",
     version_changed: "the file a dropped old version's content was at holds other content now",
     versions_not_listed: "a file's old versions cannot be listed",
     unsafe_path: "a path in a folder moved or became a symbolic link meanwhile",

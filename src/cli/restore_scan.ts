@@ -13,16 +13,17 @@ import { safeText } from "../text_safety.ts";
 import type { CommandContext } from "./command.ts";
 
 /**
- * Scan `folder` and publish what changed (`restored`: `rel` was just put
- * back, ScanPublishOptions.restored). Ctrl-C during it is said as `doing`
- * of `rel`; once the file is back on disk (`restored`), with that it is.
+ * Scan `folder` and publish what changed (`restored`: the paths just put
+ * back, `rel` or the files under it, ScanPublishOptions.restored). Ctrl-C
+ * during it is said as `doing` of `rel`; once the files are back on disk
+ * (`restored`), with that they are.
  */
 export async function scanFolder(
   ctx: CommandContext,
   folder: string,
   rel: string,
   doing: string,
-  restored = false,
+  restored?: readonly string[],
 ): Promise<void> {
   const { scanFolders } = await lazyImport<typeof import("../sync/folder_round.ts")>(
     new URL("../sync/folder_round.ts", import.meta.url),
@@ -37,7 +38,7 @@ export async function scanFolder(
       timeoutMs: 10_000,
       only: folder,
       signal: ctx.signal,
-      ...(restored ? { restored: { folder, path: rel } } : {}),
+      ...(restored ? { restored: { folder, paths: restored } } : {}),
     });
   } catch (e) {
     if (!isMycelError(e, "sync_interrupted")) throw e;

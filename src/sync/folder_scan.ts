@@ -132,7 +132,7 @@ async function readScan(
     home.device.id,
     result.changed,
     {
-      restored: o.restored?.folder === folder.folder ? o.restored.path : undefined,
+      restored: o.restored?.folder === folder.folder ? new Set(o.restored.paths) : undefined,
       // The first scan after a join (not one where it was left: that has its index).
       joined: folder.info.lastScan === undefined && folder.info.rejoined !== true,
     },

@@ -52,10 +52,11 @@ export interface Changes {
 /** What a scan's changes need to know besides the disk and the state. */
 export interface ChangesOptions {
   /**
-   * A path `folder restore` just put back, whose version covers the
-   * deletions there too (ScanPublishOptions.restored).
+   * The paths `folder restore` just put back (one file, or each deleted
+   * file under a folder), whose versions cover the deletions there too
+   * (ScanPublishOptions.restored).
    */
-  readonly restored?: string;
+  readonly restored?: ReadonlySet<string>;
   /**
    * The folder's first scan after a join onto files already there: a file at
    * a path never indexed here did not see the deletions made there since the
@@ -141,7 +142,7 @@ export async function versionsOfChanges(
       let seen = held === undefined && o.joined
         ? joinedVector(content, stateVersions)
         : heldVector(held, stateVersions);
-      if (c.path === o.restored) {
+      if (o.restored?.has(c.path)) {
         for (const v of stateVersions) if (v.kind === "deleted") seen = mergeVv(seen, v.vv);
       }
       const vv = nextVector(seen, stateVersions, self);

@@ -44,7 +44,7 @@ export interface ScanPublishOptions {
    * concurrent, as for any edit: the newer mtime (the restore's) wins and
    * they are kept as conflict copies.
    */
-  restored?: { readonly folder: string; readonly path: string };
+  restored?: { readonly folder: string; readonly paths: readonly string[] };
 }
 
 /** What a scan did. */

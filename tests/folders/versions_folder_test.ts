@@ -59,10 +59,11 @@ Deno.test("folder versions of a folder names the files under it with kept versio
   assert.equal(one.length, 2);
 });
 
-Deno.test("folder restore of a folder whose files have kept versions says so and points at them", async () => {
+Deno.test("folder restore of a folder whose files have kept versions puts back the newest of each", async () => {
   // A folder deleted on another device is a user's first restore. Before, it
   // was "it has no kept versions (d)", while `folder versions d` listed two
-  // files under it with three versions: the versions were there, hidden.
+  // files under it with three versions: the versions were there, hidden; then
+  // it was refused, "restore each file" (issue 13): now each comes back.
   await using h = await tempHome();
   await h.ok(["init", "--name", "laptop"]);
   const docs = h.path("docs");
@@ -75,18 +76,10 @@ Deno.test("folder restore of a folder whose files have kept versions says so and
     await Deno.writeTextFile(p, `${rel} ${day}\n`);
   }
   const r = await h.run(["--no-sync", "folder", "restore", join(docs, "d")]);
-  assert.equal(r.code, 2, r.stderr);
-  assert.equal(
-    r.stderr,
-    "error: Cannot restore file: it is a folder; the kept versions are of the 2 files under it (d)\n" +
-      "hint: Restore each file: `mycel folder versions " + join(docs, "d") +
-      " --files` lists them, `mycel folder restore FILE` puts one back.\n",
-  );
-  const j = await h.run(["--no-sync", "folder", "restore", join(docs, "d"), "--json"]);
-  assert.equal(j.code, 2, j.stderr);
-  assert.equal(JSON.parse(j.stderr).error.code, "bad_version");
-  // Nothing was put back.
-  assert.equal(await Deno.lstat(join(docs, "d")).then(() => true, () => false), false);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Restored 2 deleted files under d, the newest version of each\.$/m);
+  assert.equal(await Deno.readTextFile(join(docs, "d/a.txt")), "d/a.txt 2\n");
+  assert.equal(await Deno.readTextFile(join(docs, "d/sub/c.txt")), "d/sub/c.txt 3\n");
   // A path with nothing kept under it still says so.
   const none = await h.run(["--no-sync", "folder", "restore", join(docs, "e")]);
   assert.equal(none.code, 2, none.stderr);

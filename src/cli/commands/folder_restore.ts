@@ -28,13 +28,20 @@ import { linkedReason, linkedTarget, locateFile } from "../folder_file.ts";
 import { lazyImport } from "../../lazy_import.ts";
 import { asWord } from "./folder_versions.ts";
 import { pickKept, versionWanted } from "./folder_restore_choice.ts";
+import { dirToRestore, restoreDir } from "../restore_dir.ts";
 import { othersOverDisk, type OverDevice, overName, scanFolder } from "../restore_scan.ts";
 
 /** `folder restore`. */
 export const folderRestoreCommand: CommandSpec = {
   path: ["folder", "restore"],
-  summary: "put a kept version of a file back (the current one is kept in turn)",
-  args: [{ name: "PATH", help: "a file in a synced folder", complete: "file" }],
+  summary: "put a kept version of a file back (the current one is kept in turn), or a folder's " +
+    "deleted files",
+  args: [{
+    name: "PATH",
+    help: "a file in a synced folder, or a folder in it (a deleted one, say): every deleted file " +
+      "under it with kept versions is put back, the newest version of each",
+    complete: "file",
+  }],
   flags: [
     {
       name: "version",
@@ -66,6 +73,15 @@ export const folderRestoreCommand: CommandSpec = {
           `. To put back ${safeText(rel)}, move the link ${safeText(linked.at)} aside first, ` +
           "then restore again; nothing was changed.",
         exit: ExitCode.failure,
+      });
+    }
+    // A folder (a deleted one, say): every deleted file under it (restore_dir.ts).
+    const dir = await dirToRestore(ctx, folder, root, rel);
+    if (dir !== undefined) {
+      return await restoreDir(ctx, dir, {
+        json: input.flags.json === true,
+        version: given,
+        path: input.args.PATH,
       });
     }
     const { n, kept: listed } = await pickKept(
@@ -159,7 +175,7 @@ async function restoreKept(
     >(new URL("../../files/restore_version.ts", import.meta.url));
     replacedAs = await restoreVersion(root, rel, kept, ctx.now());
   }
-  await scanFolder(ctx, folder, rel, "publish the restored file", true);
+  await scanFolder(ctx, folder, rel, "publish the restored file", [rel]);
   // A path this device ignores is never published: restored here only, and said so.
   const { loadIgnoreRules } = await lazyImport<typeof import("../../files/ignore_rules.ts")>(
     new URL("../../files/ignore_rules.ts", import.meta.url),

@@ -103,26 +103,7 @@ export async function pickKept(
   const at = wanted.at;
   const list = await listedVersions(ctx, folder, root, rel);
   if (list.length === 0) {
-    // A folder (one deleted elsewhere, say) has no versions of its own, but
-    // its files may: "no kept versions" hid them (`folder versions` lists them).
-    const { keptFilesUnder } = await lazyImport<typeof import("../../files/versions_under.ts")>(
-      new URL("../../files/versions_under.ts", import.meta.url),
-    );
-    const { files: under, partial } = await keptFilesUnder(root, rel);
-    if (under.size > 0) {
-      const files = `${partial ? "at least " : ""}${plural(under.size, "file")}`;
-      throw new MycelError(
-        "bad_version",
-        "restore file",
-        `it is a folder; the kept versions are of the ${files} under it`,
-        {
-          value: rel,
-          hint: `Restore each file: \`mycel folder versions ${asWord(path)} --files\` lists ` +
-            "them, `mycel folder restore FILE` puts one back.",
-          exit: ExitCode.usage,
-        },
-      );
-    }
+    // A folder with kept files under it is restored as one (restore_dir.ts).
     throw new MycelError("bad_version", "restore file", "it has no kept versions", {
       value: rel,
       hint: "Replaced and deleted files are kept under .mycel/versions for as long as " +
