@@ -147,6 +147,8 @@ export interface FolderStatusJson {
   conflicts: number;
   /** Of the conflicts, files moved on one device while another edited them. */
   moved_while_edited: number;
+  /** Conflict copies (NAME.sync-conflict-…) waiting for the user to keep or delete. */
+  conflict_copies: number;
   devices: StandingJson[];
   held_deletes: number;
   not_synced: PathWhy[];
@@ -170,6 +172,7 @@ export function folderStatusJson(s: FolderStatus): FolderStatusJson {
     bytes,
     conflicts,
     movedWhileEdited,
+    conflictCopies,
     devices,
     heldDeletes,
     notSynced,
@@ -192,6 +195,7 @@ export function folderStatusJson(s: FolderStatus): FolderStatusJson {
     bytes,
     conflicts,
     moved_while_edited: movedWhileEdited,
+    conflict_copies: conflictCopies,
     devices: devices.map(standingJson),
     held_deletes: heldDeletes,
     not_synced: notSynced,

@@ -9,6 +9,7 @@
  */
 
 import { movedWhileEdited } from "../files/moved_edited.ts";
+import { isConflictCopy } from "../files/conflict_name.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { HeldPart } from "./folder_partial.ts";
 import { type DeviceStanding, deviceStandings } from "./folder_standing.ts";
@@ -28,6 +29,11 @@ export interface FolderStatus {
    * (src/files/moved_edited.ts): they stay until the user ends them.
    */
   readonly movedWhileEdited: number;
+  /**
+   * Conflict copies (NAME.sync-conflict-…) in the folder: a conflict ended,
+   * the other content kept beside it, waiting for the user to keep or delete.
+   */
+  readonly conflictCopies: number;
   readonly devices: DeviceStanding[];
   /** Deletions held back here, waiting for confirmation. */
   readonly heldDeletes: number;
@@ -62,7 +68,7 @@ export function folderStatus(
   const rows = home.view.folders();
   const share = rows.share(folder);
   const local = home.folderLocal.folder(folder);
-  let files = 0, bytes = 0, conflicts = 0;
+  let files = 0, bytes = 0, conflicts = 0, conflictCopies = 0;
   // One pass over the winners, none kept (a folder may have 200,000 paths).
   const standings = deviceStandings(home, folder, rows, local, ignored, held);
   for (const w of winners(rows, folder)) {
@@ -70,6 +76,7 @@ export function folderStatus(
     if (w.conflict) conflicts++;
     if (w.version.kind === "deleted") continue;
     files++;
+    if (isConflictCopy(w.path)) conflictCopies++;
     if (w.version.kind === "file") bytes += w.version.size;
   }
   const devices = standings.finish();
@@ -83,6 +90,7 @@ export function folderStatus(
     bytes,
     conflicts,
     movedWhileEdited: moved.length,
+    conflictCopies,
     devices,
     heldDeletes: local?.info.held?.deletes ?? 0,
     notSynced: local?.info.notSynced ?? [],

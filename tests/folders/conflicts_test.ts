@@ -215,3 +215,35 @@ Deno.test("a file turned into a folder on one device while another edits it: fol
     assert.equal(json.copy_details[0].of, undefined, JSON.stringify(json));
   }
 });
+
+Deno.test("folder status counts the conflict copies waiting after a conflict ended and points at folder conflicts", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra, rb] = await sharedFolder(devs);
+  await put(ra, "plan.txt", "v1\n");
+  for (const f of FILLER) await put(ra, f, f);
+  await rounds([a, b], 1);
+  await put(ra, "plan.txt", "a's edit\n");
+  await put(rb, "plan.txt", "b's edit, longer\n");
+  await Deno.utime(join(rb, "plan.txt"), new Date(), new Date(Date.now() + 60_000));
+  await a.ok(["folder", "scan"]);
+  await b.ok(["folder", "scan"]);
+  await rounds([a, b], 3);
+  assert.equal((await listTree(ra)).filter((p) => p.includes(".sync-conflict-")).length, 1);
+
+  // The conflict has ended (no versions in conflict); its copy waits for the user.
+  // Before: status said nothing of it.
+  const st = await a.ok(["--no-sync", "folder", "status"]);
+  assert.match(
+    st.stdout,
+    /^ {2}1 conflict copy waiting for you to keep or delete: see `mycel folder conflicts docs`$/m,
+    st.stdout,
+  );
+  const [j] = await a.tmp.json<{ conflicts: number; conflict_copies: number }[]>([
+    "--no-sync",
+    "folder",
+    "status",
+    "--json",
+  ]);
+  assert.deepEqual([j.conflicts, j.conflict_copies], [0, 1]);
+});

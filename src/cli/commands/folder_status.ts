@@ -148,15 +148,22 @@ export const folderStatusCommand: CommandSpec = {
           );
         }
       }
-      if (s.conflicts > 0) {
+      if (s.conflicts > 0 || s.conflictCopies > 0) {
         const moved = s.movedWhileEdited > 0
           ? ` (${s.movedWhileEdited} of them ${
             s.movedWhileEdited === 1 ? "a file" : "files"
           } moved on one device while edited on another)`
           : "";
-        ctx.out.line(
-          `  ${plural(s.conflicts, "conflict")}${moved}: see \`mycel folder conflicts ${s.id}\``,
-        );
+        // The copies stay until the user keeps or deletes them: before, a folder
+        // whose conflicts had ended said nothing of the copies they left.
+        const copies = s.conflictCopies === 0
+          ? ""
+          : `${
+            plural(s.conflictCopies, "conflict copy", "conflict copies")
+          } waiting for you to keep or delete`;
+        const what = [s.conflicts > 0 ? `${plural(s.conflicts, "conflict")}${moved}` : "", copies]
+          .filter((t) => t !== "").join("; ");
+        ctx.out.line(`  ${what}: see \`mycel folder conflicts ${s.id}\``);
       }
       for (const line of notSyncedLines(s.notSynced, s.notSyncedCount)) ctx.out.line(line);
       for (const line of notWrittenLines(s.notWritten, s.notWrittenCount)) ctx.out.line(line);
