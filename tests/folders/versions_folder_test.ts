@@ -82,7 +82,7 @@ Deno.test("folder restore of a folder whose files have kept versions puts back t
   assert.equal(await Deno.readTextFile(join(docs, "d/sub/c.txt")), "d/sub/c.txt 3\n");
   // A path with nothing kept under it still says so.
   const none = await h.run(["--no-sync", "folder", "restore", join(docs, "e")]);
-  assert.equal(none.code, 2, none.stderr);
+  assert.equal(none.code, 1, none.stderr);
   assert.match(none.stderr, /it has no kept versions \(e\)/);
   // Its hint names this folder's retention command, not a placeholder to fill in.
   assert.match(none.stderr, /`mycel folder retention docs` says/);

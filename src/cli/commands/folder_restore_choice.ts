@@ -84,8 +84,9 @@ export function versionWanted(given: string | undefined, path: unknown): Version
 
 /**
  * The kept version of `rel` in the folder at `root` that `wanted` names,
- * and its number: `bad_version` when there are none, none kept at that
- * time, or fewer than that number.
+ * and its number: `nothing_to_restore` (exit 1) when there are none,
+ * `bad_version` (a usage error, 2) when none was kept at that time or there
+ * are fewer than that number.
  */
 export async function pickKept(
   ctx: CommandContext,
@@ -104,11 +105,14 @@ export async function pickKept(
   const list = await listedVersions(ctx, folder, root, rel);
   if (list.length === 0) {
     // A folder with kept files under it is restored as one (restore_dir.ts).
-    throw new MycelError("bad_version", "restore file", "it has no kept versions", {
+    throw new MycelError("nothing_to_restore", "restore file", "it has no kept versions", {
       value: rel,
       hint: "Replaced and deleted files are kept under .mycel/versions for as long as " +
         `\`mycel folder retention ${folder}\` says (30 days unless set).`,
-      exit: ExitCode.usage,
+      // Nothing to put back is the folder's state, not a mistake on the command
+      // line: exit 1 as for a folder with nothing deleted under it (restore_dir.ts);
+      // it was a usage error (2) under bad_version, though no --version was given.
+      exit: ExitCode.failure,
     });
   }
   if (at !== undefined) {
