@@ -17,18 +17,9 @@
 import { basename, dirname, join } from "node:path";
 import { sameFileBytes } from "../files/kept_same.ts";
 import { loadOpenNoFollow, openNoFollowSync } from "../open_no_follow.ts";
-import { contentKey } from "../files/version_content.ts";
-import { decodeFileVersion } from "../log/file_version_codec.ts";
 import { keptTimeOf } from "../files/versions.ts";
 import type { ApplySession } from "./folder_apply_session.ts";
-import { addMovedNotes, type MovedKeptNote } from "./moved_kept.ts";
-
-/** The content key of a non-empty file version (encoded), or undefined. */
-function fileKey(bytes: Uint8Array | null | undefined): string | undefined {
-  if (bytes === null || bytes === undefined) return undefined;
-  const v = decodeFileVersion(bytes);
-  return v.kind === "file" && v.size > 0 ? contentKey(v) : undefined;
-}
+import { addMovedNotes, fileKey, type MovedKeptNote } from "./moved_kept.ts";
 
 /** Note that the round kept `kept` (if it did) of `path`, holding the version `replaced` (encoded). */
 export function noteKept(

@@ -19,6 +19,8 @@ import type { MoveScan } from "./folder_scan_moves.ts";
 import type { FolderFs } from "./folder_fs.ts";
 import { commitSplit } from "./folder_scan_split.ts";
 import { stillAsRead } from "./folder_scan_as_read.ts";
+import { addMovedNotes } from "./moved_kept.ts";
+import { movedHere } from "./moved_here.ts";
 import type { ScanPublishOptions, ScanReport } from "./folder_scan_types.ts";
 
 /** One folder's scan read and its changes made into versions: nothing recorded yet. */
@@ -125,6 +127,8 @@ export async function publishScan(
     return true;
   }, { signs: ops.length > 0 });
   if (!recorded) return undefined;
+  // a.txt's content now at b.txt (a swap made here): noted as a receiving device notes it.
+  await addMovedNotes(home, folder.folder, movedHere(index.rows, rows, now));
   return {
     ...emptyReport(folder.folder),
     published: ops.length,

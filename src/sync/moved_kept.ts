@@ -30,6 +30,13 @@ function retentionOf(home: Home, id: string): number {
   return days === undefined ? DEFAULT_VERSION_RETENTION_MS : days * 86400_000;
 }
 
+/** The content key of a non-empty file version (encoded), or undefined. */
+export function fileKey(bytes: Uint8Array | null | undefined): string | undefined {
+  if (bytes === null || bytes === undefined) return undefined;
+  const v = decodeFileVersion(bytes);
+  return v.kind === "file" && v.size > 0 ? contentKey(v) : undefined;
+}
+
 /** The notes of folder `id` not past its retention at `now`. */
 function liveNotes(home: Home, id: string, now: number): MovedKeptNote[] {
   const cutoff = now - retentionOf(home, id);

@@ -4,8 +4,9 @@
  * the user: `folder versions a.txt` lists it "now at b.txt" (a note in the
  * home, src/sync/moved_kept.ts), and `folder restore` copies it back from
  * there while b.txt still holds it — checked by content — and refuses,
- * changing nothing, once b.txt was edited. Real processes and files, two
- * devices.
+ * changing nothing, once b.txt was edited. The device that made the swap
+ * lists and restores it the same way (src/sync/moved_here.ts; before, it
+ * listed nothing). Real processes and files, two devices.
  */
 
 import assert from "node:assert/strict";
@@ -138,4 +139,35 @@ Deno.test("a version now at b.txt is not restored through a link put at b.txt, e
   } finally {
     await Deno.remove(outside, { recursive: true });
   }
+});
+
+Deno.test("the device that swapped a.txt and b.txt lists a.txt's old content as now at b.txt too, and restores it", async () => {
+  await using devs = await devices(["a", "b"]);
+  const [a, b] = devs.list;
+  const [ra] = await sharedFolder(devs);
+  const [one, two] = SWAP_TEXTS;
+  await twoSynced(devs.list, ra, ["a.txt", "b.txt"], [one, two]);
+  await swapReceived(a, b, ra, "a.txt", "b.txt");
+
+  // Before: nothing listed on a, the device that made the swap (its own edits are never kept).
+  const json = JSON.parse((await a.ok(["folder", "versions", join(ra, "a.txt"), "--json"])).stdout);
+  assert.deepEqual(
+    json.map((v: { now_at: string; size: number; still_there: boolean }) => [
+      v.now_at,
+      v.size,
+      v.still_there,
+    ]),
+    [["b.txt", one.length, true]],
+    JSON.stringify(json),
+  );
+  const other = JSON.parse(
+    (await a.ok(["folder", "versions", join(ra, "b.txt"), "--json"])).stdout,
+  );
+  assert.equal(other[0]?.now_at, "a.txt", JSON.stringify(other));
+  const r = JSON.parse(
+    (await a.ok(["folder", "restore", join(ra, "a.txt"), "--version", "1", "--json"])).stdout,
+  );
+  assert.equal(r.copied_from, "b.txt");
+  assert.equal(await text(ra, "a.txt"), one);
+  assert.equal(await text(ra, "b.txt"), one, "b.txt is as it was");
 });
