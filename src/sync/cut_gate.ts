@@ -9,7 +9,12 @@
  *
  * - at most one cut at a time: a session needing one while another is cut
  *   is refused `busy` (its peer reads `peer_busy`; its next round tries
- *   again, when the other is sent);
+ *   again). The gate is given back once the cut is spooled ({@link Cut}
+ *   `made`), not once its parts are sent: sending from the spool holds no
+ *   snapshot and costs no cutting, and a member reading its parts as slowly
+ *   as the write timeout lets it (a byte every 29 s, for its whole session
+ *   deadline) held the gate for that long, and every other member needing
+ *   our state was refused `busy` meanwhile (found by a review);
  * - a member whose cut was abandoned (its session ended before every part
  *   was sent: it hung up, its deadline passed) gets no cut for
  *   {@link CUT_COOL_DOWN_MS} after: refused `busy` too. A cut sent whole
@@ -44,11 +49,16 @@ function busy(reason: string): MycelError {
   });
 }
 
-/**
- * Take the gate of `home` for a cut for `peer`, or throw `busy`. The
- * returned `done(whole)` gives it back (once): `whole` when every part was sent.
- */
-export function takeCut(home: object, peer: DeviceKey | undefined): (whole: boolean) => void {
+/** A cut taken from the gate. */
+export interface Cut {
+  /** The cut is spooled: another session may cut now. */
+  made(): void;
+  /** The session is done with it (once): `whole` when every part was sent. */
+  done(whole: boolean): void;
+}
+
+/** Take the gate of `home` for a cut for `peer`, or throw `busy`. */
+export function takeCut(home: object, peer: DeviceKey | undefined): Cut {
   let gate = gates.get(home);
   if (gate === undefined) gates.set(home, gate = { cutting: false, abandoned: new Map() });
   if (gate.cutting) throw busy("it is cutting its state for another session now");
@@ -58,12 +68,19 @@ export function takeCut(home: object, peer: DeviceKey | undefined): (whole: bool
   }
   gate.abandoned.delete(peer);
   gate.cutting = true;
-  let given = false;
+  let made = false, given = false;
   const g = gate;
-  return (whole) => {
-    if (given) return;
-    given = true;
-    g.cutting = false;
-    if (!whole) g.abandoned.set(peer, performance.now());
+  const release = () => {
+    if (!made) g.cutting = false;
+    made = true;
+  };
+  return {
+    made: release,
+    done: (whole) => {
+      if (given) return;
+      given = true;
+      release();
+      if (!whole) g.abandoned.set(peer, performance.now());
+    },
   };
 }

@@ -36,7 +36,7 @@ import {
 import { interleave, planSend } from "../protocol/sync_plan.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { checkpointRefused, offersRebase, theirHeadsFor } from "./acks.ts";
-import { takeCut } from "./cut_gate.ts";
+import { type Cut, takeCut } from "./cut_gate.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { ExchangeOptions, ExchangeResult } from "./exchange_types.ts";
 
@@ -206,9 +206,9 @@ async function fitting(c: SendContext): Promise<Uint8Array | undefined> {
  * (it tries again next round) and the session ends.
  */
 async function sendParts(c: SendContext): Promise<void> {
-  let done: (whole: boolean) => void;
+  let cut: Cut;
   try {
-    done = takeCut(c.home, c.o.peer);
+    cut = takeCut(c.home, c.o.peer);
   } catch (e) {
     if (!isMycelError(e, "busy")) throw e;
     await c.send({ type: "error", code: "busy", message: e.reason }).catch(() => {});
@@ -221,6 +221,7 @@ async function sendParts(c: SendContext): Promise<void> {
       c.o.cutPauseMs,
       c.o.signal,
     );
+    cut.made(); // sending it holds no snapshot: another session may cut meanwhile
     await sendChunks(c, spool.head, (chunk, last) => ({ type: "parts_head", chunk, last }));
     for (const part of spool.parts()) {
       await sendChunks(c, part, (chunk, last) => ({ type: "part", chunk, last }));
@@ -228,7 +229,7 @@ async function sendParts(c: SendContext): Promise<void> {
     c.result.sentParts = spool.count;
     whole = true;
   } finally {
-    done(whole);
+    cut.done(whole);
   }
 }
 
