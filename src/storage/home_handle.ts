@@ -157,6 +157,11 @@ export class Home extends HomeView {
     return this.#writes.ingestStream(trusted);
   }
 
+  /** True while a stream's entries are held in memory, not taken in yet (ingest_stream.ts). */
+  holdsEntries(): boolean {
+    return this.#writes.holdsEntries;
+  }
+
   /** Join a member's checkpoint (already read and its signer checked) into this home. */
   takeCheckpoint(cp: Checkpoint): Promise<ImportResult> {
     return this.write((w) => w.takeCheckpoint(cp));

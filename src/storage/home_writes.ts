@@ -136,6 +136,11 @@ export class HomeWrites {
     return r;
   }
 
+  /** See {@link Home.holdsEntries}. */
+  get holdsEntries(): boolean {
+    return this.#held.holding;
+  }
+
   /** See {@link Home.ingestStream}. */
   ingestStream(trusted?: ReadonlySet<DeviceKey>): IngestStream {
     // A peer's entries can be fetched again: no fsync per batch (db.ts).

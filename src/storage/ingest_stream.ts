@@ -87,6 +87,15 @@ export class HeldEntries {
   }
 
   /**
+   * True while some stream's entries are held, not taken in yet (a broken
+   * session's stay so until the home's next write): a `sync serve --listen`
+   * keeps a session's places until then (serve.ts).
+   */
+  get holding(): boolean {
+    return this.#takers.size > 0;
+  }
+
+  /**
    * A stream of a peer's entries: `flush` takes in what streams hold (in the
    * home's write queue), `write` is a refetchable write on the home (which
    * takes held entries in first).

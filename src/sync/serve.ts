@@ -128,7 +128,7 @@ export async function serveOn(
    * written (which may wait for another process's lock): the listener gives
    * the session's places back then.
    */
-  ended?: () => void,
+  ended?: (home: Home) => void,
 ): Promise<SessionOutcome> {
   const keys = known ?? await home.noiseKeys();
   const { serveFilePhase } = await lazyImport<typeof import("./file_serve.ts")>(
@@ -140,7 +140,7 @@ export async function serveOn(
     afterExchange: (channel, peer) =>
       serveFilePhase(home, channel, peer, options.limits.readTimeoutMs),
   });
-  ended?.();
+  ended?.(home);
   const at = home.now();
   if (outcome.live) await home.write((w) => recordOutcome(home, w, outcome, false, at));
   options.log(describeServed(outcome));
@@ -228,10 +228,14 @@ export async function serveListen(
         counted?.release();
       };
       // Its connection closed, a session whose record waits for the write
-      // lock gives its places back (up to MAX_RECORDS_WAITING such).
+      // lock gives its places back (up to MAX_RECORDS_WAITING such), unless
+      // entries are held in memory (a session that broke leaves its own
+      // there until the home's next write, this record's): else a member
+      // could hang up and come back, each time leaving up to HOLD_BYTES
+      // held while the lock is, 64 times over (found by a review).
       let early = false;
-      const ended = () => {
-        if (recording >= MAX_RECORDS_WAITING) return;
+      const ended = (h: Home) => {
+        if (recording >= MAX_RECORDS_WAITING || h.holdsEntries()) return;
         recording++;
         early = true;
         free();

@@ -133,3 +133,48 @@ Deno.test(
     assert.ok(Date.parse(book.last_sync) <= released, `${book.last_sync} vs ${released}`);
   },
 );
+
+Deno.test(
+  "a member's sessions that broke while the home's write lock was held keep their places until the entries they left in memory are stored: its rounds past its share are refused busy",
+  async () => {
+    await using devs = await devices(["a", "c"]);
+    const [a, c] = devs.list;
+    await devs.peer(a, c);
+    await a.serve(30);
+    assert.equal((await c.syncNow()).of(a).status, "synced");
+    for (let i = 0; i < 6; i++) await c.write("pref", "set", `k${i}`, "v");
+    const db = homePaths(a.home).db;
+    const holder = await holdWriteLock(db);
+    await using _holder = holder.proc;
+    // Each of c's rounds sends three entries and stops short
+    // (MYCEL_TEST_SEND_STALL), then its process is killed: a holds the three
+    // in memory (less than a batch, so not yet taken in) until its next write,
+    // which waits for the lock. Before, each such session gave its places
+    // back at once: a member coming back so could leave entries held in a's
+    // memory 64 times over (MAX_RECORDS_WAITING), up to 16 MiB each.
+    const env = { ...c.tmp.defaults.env, MYCEL_TEST_SEND_STALL: "3" };
+    const round = () => c.tmp.spawn(["sync", "now", "--json", "--timeout", "10"], { env });
+    for (let i = 0; i < 2; i++) {
+      await using broken = round();
+      await sleep(2500); // its three entries reach a meanwhile
+      broken.kill("SIGKILL");
+      await broken.result();
+    }
+    await sleep(500);
+    await using third = round();
+    const refused = await Promise.race([third.result(), sleep(8000).then(() => undefined)]);
+    const stillHeld = writeLockHeld(db);
+    await holder.release();
+    assert.ok(stillHeld, "the holder kept the lock until told");
+    assert.ok(
+      refused !== undefined,
+      "c's third round was let in while two of its sessions' entries were held",
+    );
+    const line = (JSON.parse(refused.stdout) as { name: string; code?: string }[])
+      .find((o) => o.name === "a");
+    assert.equal(line?.code, "busy", refused.stdout);
+    // Once the lock is free, what the broken sessions left is stored, and c's next round is served.
+    await a.server!.waitFor(/(failed c \([\s\S]*?){2}/, { stream: "stderr" });
+    assert.equal((await c.syncNow()).of(a).status, "synced");
+  },
+);
