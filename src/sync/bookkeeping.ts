@@ -95,8 +95,9 @@ export function rememberEndpoints(
 /**
  * Record `o` (one session's outcome) in the writer's transaction. `dialled`:
  * we initiated the session (a failure before the peer proved itself still
- * notes the error). `at`: when the session ended, if its record waited for
- * the write lock since (serve.ts), so it says when the peer was seen.
+ * notes the error). `at`: when the session ended, if its record waited since
+ * (for the write lock, for the rest of a round), so it says when the peer
+ * was seen, and is not taken over a later session's record.
  */
 export function recordOutcome(
   home: Home,
@@ -126,6 +127,18 @@ export function recordOutcome(
   }
   const ex = o.exchange;
   w.peer(o.peer, (book) => {
+    // Its session ended before the last one recorded of this peer: its
+    // record waited for the write lock while another process recorded a
+    // later one. What the later one says stands; above all what the peer
+    // holds, which a peer restored from a backup reports lower, and which
+    // compaction trusts (acks.ts). A last-seen time ahead of our clock (a
+    // clock set back since) is no later session.
+    const stale = book.lastSeen > now && book.lastSeen <= home.now();
+    if (stale) {
+      book.sent += ex?.sent ?? 0;
+      book.received += ex?.ingest?.accepted ?? 0;
+      return;
+    }
     book.lastSeen = now;
     if (o.status === "synced") {
       book.lastSync = now;

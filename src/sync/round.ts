@@ -261,6 +261,7 @@ export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionO
     const finder = o.discovery
       ? roundFinder(home, peers, ports[0] ?? 0, o.discovery, o.signal)
       : undefined;
+    const endedAt = new Map<SessionOutcome, number>();
     const all = await Promise.all(peers.map(async (p) => {
       const out = await syncPeer(
         home,
@@ -273,6 +274,7 @@ export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionO
       );
       // Cut short by Ctrl-C: not the peer's failure (see RoundOptions.signal).
       if (o.signal?.aborted && out.status !== "synced") return undefined;
+      endedAt.set(out, home.now()); // recorded once every peer is done (recordOutcome `at`)
       o.onOutcome?.(out);
       return out;
     }));
@@ -280,7 +282,7 @@ export async function syncRoundOn(home: Home, o: RoundOptions): Promise<SessionO
     finder?.stop();
     o.progress?.("");
     await home.write((w) => {
-      for (const out of outcomes) recordOutcome(home, w, out, true);
+      for (const out of outcomes) recordOutcome(home, w, out, true, endedAt.get(out));
       if (o.signal?.aborted) return; // not a round
       const synced = outcomes.filter((x) => x.status === "synced").length;
       w.setLocal("lastRound", { at: home.now(), peers: outcomes.length, synced });
