@@ -13,6 +13,7 @@ import { duration, plural } from "../human.ts";
 import { REJOIN_HINT, removalHere, removalMessage } from "./removal.ts";
 import { heldPastCutIn } from "../sync/acks.ts";
 import { deviceLabels } from "./devices.ts";
+import { pastCutWhy, seqRange } from "./aside_text.ts";
 import type { Finding } from "./doctor.ts";
 import { keysDisputed } from "../mesh/plan.ts";
 
@@ -98,11 +99,11 @@ export function checkHistory(home: Home): Finding[] {
     out.push({
       check: "aside",
       ok: a.reason !== "waiting",
-      detail: `${plural(a.count, "entry", "entries")} of ${
-        name(a.author)
-      } (#${a.from}–#${a.to}) kept aside: ${
+      detail: `${plural(a.count, "entry", "entries")} of ${name(a.author)} (${
+        seqRange(a.from, a.to)
+      }) kept aside: ${
         a.reason === "past_cut"
-          ? "written after it was removed from the mesh"
+          ? pastCutWhy(home.view, home.log, a.author, name)
           : "waiting for earlier entries (or the admission) of their author"
       }`,
       ...(a.reason === "waiting"

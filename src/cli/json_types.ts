@@ -189,8 +189,8 @@ export interface MeshRowJson {
   /** Last time it was heard from (now for this device). */
   last_seen: string | null;
   /**
-   * Its entries kept but not folded (`reason`): "past_cut" (written after its
-   * removal), "fork" (the other branch of a fork), "waiting" (for an admission).
+   * Its entries kept but not folded (`reason`): "past_cut" (past its cut: the
+   * remover did not hold them when it removed it; they may be older than the removal), "fork" (the other branch of a fork), "waiting" (for an admission).
    */
   set_aside: { reason: string; entries: number; seqs: [number, number] }[];
   /**

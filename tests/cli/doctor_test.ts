@@ -594,7 +594,7 @@ Deno.test("doctor: clock skew and entries kept aside are counted in the right nu
   const one = checkHistory(historyHome([120_000], [{ count: 1, reason: "past_cut" }]));
   assert.deepEqual(one.map((f) => f.detail), [
     "this device's clock is about 2m behind 1 of 1 peer",
-    "1 entry of peer1 (#1–#1) kept aside: written after it was removed from the mesh",
+    "1 entry of peer1 (#1) kept aside: past the cut of its removal",
   ]);
   const many = checkHistory(historyHome([120_000, 90_000, 0], [{ count: 3, reason: "waiting" }]));
   assert.deepEqual(many.map((f) => f.detail), [

@@ -13,6 +13,7 @@ import { ago, localTime, plural } from "../../human.ts";
 import { isoTime, type MeshRowJson } from "../json_types.ts";
 import { removalHere, removalJson, removalMessage } from "../removal.ts";
 import { wasRetired } from "../retired.ts";
+import { pastCutWhy, seqRange } from "../aside_text.ts";
 import { withRead } from "../session.ts";
 import { renderTable } from "../text_table.ts";
 import { meshHome } from "./mesh_home.ts";
@@ -63,6 +64,7 @@ export const meshMemberCommands: CommandSpec[] = [
           reason: a.reason,
           entries: a.count,
           seqs: [a.from, a.to] as [number, number],
+          pastCut: a.reason === "past_cut" ? pastCutWhy(home.view, home.log, a.author, nameOf) : "",
         }));
         const provisional = Object.entries(home.local.get("provisional") ?? {})
           .filter(([hex]) => !home.view.members().some((m) => m.record.key.hex === hex))
@@ -136,14 +138,14 @@ export const meshMemberCommands: CommandSpec[] = [
       }
       for (const a of aside) {
         const why = a.reason === "past_cut"
-          ? "written after its removal"
+          ? safeText(a.pastCut)
           : a.reason === "fork"
           ? "the other branch of a fork"
           : "waiting for an admission";
         ctx.out.line(
-          `  ${safeText(a.name)}: ${plural(a.entries, "entry", "entries")} kept aside (#${
-            a.seqs[0]
-          }–#${a.seqs[1]}, ${why})`,
+          `  ${safeText(a.name)}: ${plural(a.entries, "entry", "entries")} kept aside (${
+            seqRange(a.seqs[0], a.seqs[1])
+          }; ${why})`,
         );
       }
       for (const p of provisional) {

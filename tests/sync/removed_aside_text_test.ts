@@ -1,0 +1,63 @@
+/**
+ * @module removed_aside_text_test
+ * A stolen phone's change that reached only the desktop before the laptop
+ * removed the phone: the change was written before the removal, and the
+ * laptop never held it, so it sits past the cut. `mesh list` and `doctor`
+ * on the desktop must say that (the cut, and who held what when removing),
+ * not that it was "written after the removal", which is false here. Real
+ * processes on 127.0.0.1 (found walking through a stolen phone, H113).
+ */
+
+import assert from "node:assert/strict";
+import { devices } from "./_helpers.ts";
+
+Deno.test("an entry the remover never held is said to be past its cut, not written after the removal", async () => {
+  await using devs = await devices(["laptop", "desktop", "phone"]);
+  const [laptop, desktop, phone] = devs.list;
+  await devs.peer(laptop, desktop);
+  await devs.peer(laptop, phone);
+  await devs.peer(desktop, phone);
+  await laptop.serve();
+  await desktop.serve();
+  for (const d of [phone, desktop, laptop]) assert.notEqual((await d.syncNow()).result.code, 1);
+  await devs.assertConverged();
+  const cut = (await phone.status()).log.heads[phone.id].seq;
+
+  // The phone's change reaches the desktop only; then the laptop removes the phone.
+  await laptop.stopServer();
+  await phone.write("pref", "set", "theme", "stolen");
+  assert.equal((await phone.syncNow()).of(desktop).status, "synced");
+  await laptop.write("mesh", "remove", "phone", "--yes");
+  await desktop.stopServer();
+  await laptop.serve();
+  assert.equal((await desktop.syncNow()).of(laptop).status, "synced");
+
+  const rows = await desktop.tmp.json<
+    { name: string; set_aside: { reason: string; seqs: number[] }[] }[]
+  >(["mesh", "list", "--json"]);
+  const aside = rows.find((r) => r.name === "phone")!.set_aside;
+  assert.deepEqual(aside, [{ reason: "past_cut", entries: 1, seqs: [cut + 1, cut + 1] }]);
+  const list = (await desktop.ok(["mesh", "list"])).stdout;
+  assert.match(
+    list,
+    new RegExp(
+      `^ {2}phone: 1 entry kept aside \\(#${
+        cut + 1
+      }; laptop held its entries only up to #${cut} when it removed it\\)$`,
+      "m",
+    ),
+    list,
+  );
+  const doctor = (await desktop.run(["doctor"])).stdout;
+  assert.match(
+    doctor,
+    new RegExp(
+      `1 entry of phone \\(#${
+        cut + 1
+      }\\) kept aside: laptop held its entries only up to #${cut} when it removed it$`,
+      "m",
+    ),
+    doctor,
+  );
+  for (const text of [list, doctor]) assert.doesNotMatch(text, /written after/);
+});
