@@ -16,6 +16,8 @@ import { newDiscoveryKeyOp, stateSecret } from "../mesh/discovery_key.ts";
 import type { LocalAddress } from "../mesh/self_endpoints.ts";
 import { bindingMessage, type JoinerInfo, type Refusal } from "../protocol/pairing_messages.ts";
 import type { Home } from "../storage/home_handle.ts";
+import { localTime } from "../human.ts";
+import { safeText } from "../text_safety.ts";
 import { type SelfChange, selfChange } from "./self_record.ts";
 
 /** Why the joiner cannot be admitted, or undefined when it can. */
@@ -59,6 +61,25 @@ export async function checkJoiner(
     };
   }
   return undefined;
+}
+
+/**
+ * What the inviter's screen says of a refused joiner. A removed key is told
+ * by the device it was (name, id, who removed it and when), not in the words
+ * sent to the joiner: the owner learns that the one entering the code holds
+ * a removed device's home (a stolen phone, say), which comes back at once
+ * with a new key (pairing_joiner.ts) and is then asked for like any device.
+ */
+export function refusalNote(home: Home, joiner: JoinerInfo, refusal: Refusal): string {
+  const m = home.view.member(joiner.record.key);
+  if (refusal.code !== "revoked" || m?.removed === undefined) {
+    return `refused a device: ${refusal.message}`;
+  }
+  const name = safeText(m.record.name || joiner.record.key.short);
+  const by = safeText(home.view.member(m.removed.by)?.record.name || m.removed.by.short);
+  return `refused a device: it holds the key of ${name} (${joiner.record.key.short}), removed ` +
+    `from the mesh by ${by} at ${localTime(m.removed.wall)}; it may try again at once with a ` +
+    `new key: admit it only if you mean to bring ${name} back`;
 }
 
 /** Commit the `device.add` admitting the joiner; returns the entry and record. */

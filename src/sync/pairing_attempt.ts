@@ -23,7 +23,7 @@ import {
 } from "../protocol/pairing_messages.ts";
 import { Home } from "../storage/home_handle.ts";
 import { pause } from "../deadline.ts";
-import { admit, checkJoiner } from "./pairing_admit.ts";
+import { admit, checkJoiner, refusalNote } from "./pairing_admit.ts";
 import { confirmBoth, openVerified } from "./pairing_common.ts";
 import { type InviteOptions, type InviteResult, MAX_ATTEMPTS } from "./pairing_invite_types.ts";
 import type { Opened } from "./pairing_opening.ts";
@@ -159,7 +159,7 @@ export async function attempt(
     const refusal = await checkJoiner(home, joiner, hs.remoteStatic!, hello.sid);
     await frames.writeFrame(encodeVerdict(refusal));
     if (refusal) {
-      o.log(`refused a device: ${refusal.message}`);
+      o.log(refusalNote(home, joiner, refusal));
       return "failed";
     }
     const { channel, verification, inbox } = openVerified(frames, hs, o.log);

@@ -98,7 +98,19 @@ Deno.test("pairing: a removed device is refused everywhere, its new entries go n
   const inv = await startInviter(a.t);
   const j = await b.t.run(["pair", inv.code], { timeoutMs: 60_000 });
   assert.equal(j.code, 0, describe(["pair", inv.code], j));
-  assert.equal((await inv.proc.result()).code, 0);
+  const invited = await inv.proc.result();
+  assert.equal(invited.code, 0);
+  // The inviter's screen says who holds the code: the removed beta, by name and id.
+  assert.match(
+    invited.stderr,
+    new RegExp(
+      `^refused a device: it holds the key of beta \\(${
+        shortDeviceId(oldB)
+      }\\), removed from the mesh by alpha at .*; it may try again at once with a new key: admit it only if you mean to bring beta back$`,
+      "m",
+    ),
+    invited.stderr,
+  );
   // The old home is kept beside, named by a UTC time one can read, and said where.
   const kept = j.stderr.match(
     /^Kept the old home \(its key was removed from the mesh\) as (\S+\.revoked-\d{8}T\d{6}Z)\.$/m,
