@@ -26,6 +26,11 @@ interface Row {
 
 const OFFLINE = { MYCEL_OFFLINE: "1" };
 
+/** The line after "removed NAME (ID)": what of it stays, and how to replace it. */
+const kept = (cut: number) =>
+  `keeps its changes up to #${cut} (all this device holds of it); any later ones are set ` +
+  "aside on every device. To replace it, pair the new device: `mycel mesh add-device`\n";
+
 /** A home with peers "laptop" (twice: an honest one and one that took its name) and "desk". */
 async function meshWithTwins(h: TempHome, others: TempHome[]): Promise<Row[]> {
   await h.ok(["init", "--name", "owner"], { env: OFFLINE });
@@ -68,7 +73,7 @@ Deno.test("mesh remove: a shared name is refused with the candidates; an id pref
   const byId = ["mesh", "remove", target.id.slice(0, 9), "--yes"];
   const ok = await h.run(byId, { env: OFFLINE });
   assert.equal(ok.code, 0, describe(byId, ok));
-  assert.equal(ok.stdout, `removed laptop (${target.id})\n`);
+  assert.equal(ok.stdout, `removed laptop (${target.id})\n${kept(0)}`);
   const after = await h.json<Row[]>(["mesh", "list", "--json"]);
   assert.deepEqual(
     after.filter((x) => x.revoked !== null).map((x) => x.id),
@@ -81,7 +86,7 @@ Deno.test("mesh remove: a shared name is refused with the candidates; an id pref
   // Now the name means the one still in the mesh (it stayed ambiguous).
   const byName = await h.run(args, { env: OFFLINE });
   assert.equal(byName.code, 0, describe(args, byName));
-  assert.equal(byName.stdout, `removed laptop (${twins[0].id})\n`);
+  assert.equal(byName.stdout, `removed laptop (${twins[0].id})\n${kept(0)}`);
   // Too short to be an id prefix: said so.
   const short = await h.run(["mesh", "remove", "K4", "--yes"], { env: OFFLINE });
   assert.equal(short.code, 2, describe(["mesh", "remove", "K4"], short));
@@ -172,7 +177,7 @@ Deno.test("mesh remove on a terminal shows the device and asks; only yes removes
 
   const yes = await runMain(["mesh", "remove", "desk"], { env, answers: ["y"] });
   assert.equal(yes.code, 0, yes.stderr);
-  assert.equal(yes.stdout, `removed desk (${desk.id})\n`);
+  assert.equal(yes.stdout, `removed desk (${desk.id})\n${kept(0)}`);
   assert.deepEqual(await revoked(h), ["desk"]);
 
   // --yes does not ask even on a terminal.

@@ -72,7 +72,12 @@ Deno.test("mesh retire on a terminal shows what stays and asks; yes commits the 
 
   const yes = await runMain(["mesh", "retire", "desk"], { env, answers: ["yes"] });
   assert.equal(yes.code, 0, yes.stderr);
-  assert.equal(yes.stdout, `retired desk (${row.id})\n`);
+  assert.equal(
+    yes.stdout,
+    `retired desk (${row.id})\nkeeps its changes up to #0 (all any device is known to hold); ` +
+      "any later ones are set aside on every device. To replace it, pair the new device: " +
+      "`mycel mesh add-device`\n",
+  );
   const after = (await h.json<Row[]>(["mesh", "list", "--json"])).find((r) => r.name === "desk")!;
   assert.deepEqual([after.revoked?.cut, after.revoked?.retired], [0, true]);
   assert.match(

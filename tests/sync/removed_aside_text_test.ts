@@ -6,12 +6,14 @@
  * on the desktop must say that (the cut, and who held what when removing),
  * not that it was "written after the removal", which is false here. Real
  * processes on 127.0.0.1 (found walking through a stolen phone, H113).
+ * `mesh remove` itself says which of the phone's changes stay (#1 to the
+ * laptop's head of it) and how to replace it, in text and in JSON.
  */
 
 import assert from "node:assert/strict";
 import { devices } from "./_helpers.ts";
 
-Deno.test("an entry the remover never held is said to be past its cut, not written after the removal", async () => {
+Deno.test("a stolen phone removed: the removal says which of its changes stay, and an entry the remover never held is said to be past its cut, not written after the removal", async () => {
   await using devs = await devices(["laptop", "desktop", "phone"]);
   const [laptop, desktop, phone] = devs.list;
   await devs.peer(laptop, desktop);
@@ -27,7 +29,18 @@ Deno.test("an entry the remover never held is said to be past its cut, not writt
   await laptop.stopServer();
   await phone.write("pref", "set", "theme", "stolen");
   assert.equal((await phone.syncNow()).of(desktop).status, "synced");
-  await laptop.write("mesh", "remove", "phone", "--yes");
+  // The removal says what of the phone stays (all the laptop holds) and how to replace it.
+  const dry = await laptop.tmp.json<{ status: string; keeps_up_to: number }>(
+    ["--no-sync", "mesh", "remove", "phone", "--dry-run", "--json"],
+  );
+  assert.deepEqual([dry.status, dry.keeps_up_to], ["would_remove", cut]);
+  const removed = (await laptop.write("mesh", "remove", "phone", "--yes")).stdout;
+  assert.equal(
+    removed,
+    `removed phone (${phone.id})\nkeeps its changes up to #${cut} (all this device holds of ` +
+      "it); any later ones are set aside on every device. To replace it, pair the new device: " +
+      "`mycel mesh add-device`\n",
+  );
   await desktop.stopServer();
   await laptop.serve();
   assert.equal((await desktop.syncNow()).of(laptop).status, "synced");

@@ -51,17 +51,21 @@ export async function takeOut(
   const upTo = kind === "retire" ? found.known : found.held;
   const lastSeen = found.lastSeen;
   const who = `${safeText(name)} (${key.short}, last seen ${lastSeen})`;
-  const report = (status: string) => {
-    if (input.flags.json) {
-      ctx.out.json({ id, name, status, ...(kind === "retire" ? { keeps_up_to: upTo } : {}) });
-    } else ctx.out.line(`${status.replace("_", " ")} ${safeText(name)} (${id})`);
+  // What of it stays valid (the cut), said with every answer: an owner taking a
+  // stolen device out wants to know which of its changes are kept.
+  const report = (status: string, cut: number) => {
+    if (input.flags.json) ctx.out.json({ id, name, status, keeps_up_to: cut });
+    else {
+      ctx.out.line(`${status.replace("_", " ")} ${safeText(name)} (${id})`);
+      if (status !== "already_removed") ctx.out.line(keptLine(kind, cut, status === words.done));
+    }
   };
   if (m.removed !== undefined) {
-    report("already_removed");
+    report("already_removed", m.removed.cut);
     return ExitCode.ok;
   }
   if (input.flags["dry-run"]) {
-    report(words.would);
+    report(words.would, upTo);
     return ExitCode.ok;
   }
   if (!input.flags.yes) {
@@ -96,16 +100,19 @@ export async function takeOut(
       });
     }
   }
+  let keeps = upTo;
   await withWrite(ctx, async (w, home) => {
-    if (w.view.member(key)?.removed !== undefined) return;
-    const ops: Op[] = kind === "remove"
-      // Entries of it that we hold stay valid everywhere; later ones do not.
-      ? [{ type: "device.revoke", device: key, upTo: home.log.head(key)?.seq ?? 0 }]
-      // Everything of it any device is known to hold stays; the marker says why.
-      : [
-        { type: "device.revoke", device: key, upTo: Math.max(upTo, heldAnywhere(home, key)) },
-        { type: "device.retire", device: key },
-      ];
+    const already = w.view.member(key)?.removed;
+    if (already !== undefined) return void (keeps = already.cut);
+    keeps = kind === "remove"
+      ? home.log.head(key)?.seq ?? 0
+      : Math.max(upTo, heldAnywhere(home, key));
+    // Removed: the entries of it we hold stay valid everywhere, later ones do
+    // not. Retired: everything any device is known to hold; the marker says why.
+    const ops: Op[] = [
+      { type: "device.revoke", device: key, upTo: keeps },
+      ...(kind === "retire" ? [{ type: "device.retire" as const, device: key }] : []),
+    ];
     // A fresh discovery secret in the same entry: the removed device never learns it.
     await commitOps(w, [...ops, newDiscoveryKeyOp(w.view)]);
   }, { create: false });
@@ -119,7 +126,7 @@ export async function takeOut(
     >(new URL("../../storage/wg_device_keys.ts", import.meta.url));
     await dropRemovedKeys(home.paths.root, home.view, home.device).catch(() => {});
   });
-  report(words.done);
+  report(words.done, keeps);
   // A phone's WireGuard app keeps the config it was given: the removed
   // device stays its peer until the config is exported and loaded again.
   const phones = found.phones;
@@ -139,4 +146,14 @@ export async function takeOut(
   const o = { now: ctx.now, env: ctx.env, mesh: "unknown" as const, signal: ctx.signal };
   for (const note of await afterRound(homeRoot(ctx), o)) ctx.out.error(note);
   return ExitCode.ok;
+}
+
+/** What stays of a device taken out, and how to replace it. */
+function keptLine(kind: Kind, upTo: number, done: boolean): string {
+  const held = kind === "remove"
+    ? "all this device holds of it"
+    : "all any device is known to hold";
+  return `${done ? "keeps" : "would keep"} its changes up to #${upTo} (${held}); any later ` +
+    "ones are set aside on every device. To replace it, pair the new device: " +
+    "`mycel mesh add-device`";
 }
