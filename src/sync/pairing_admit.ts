@@ -70,14 +70,19 @@ export async function checkJoiner(
  * a removed device's home (a stolen phone, say), which comes back at once
  * with a new key (pairing_joiner.ts) and is then asked for like any device.
  */
-export function refusalNote(home: Home, joiner: JoinerInfo, refusal: Refusal): string {
+export function refusalNote(
+  home: Home,
+  joiner: JoinerInfo,
+  refusal: Refusal,
+  from: string,
+): string {
   const m = home.view.member(joiner.record.key);
   if (refusal.code !== "revoked" || m?.removed === undefined) {
-    return `refused a device: ${refusal.message}`;
+    return `refused a device at ${from}: ${refusal.message}`;
   }
   const name = safeText(m.record.name || joiner.record.key.short);
   const by = safeText(home.view.member(m.removed.by)?.record.name || m.removed.by.short);
-  return `refused a device: it holds the key of ${name} (${joiner.record.key.short}), removed ` +
+  return `refused a device at ${from}: it holds the key of ${name} (${joiner.record.key.short}), removed ` +
     `from the mesh by ${by} at ${localTime(m.removed.wall)}; it may try again at once with a ` +
     `new key: admit it only if you mean to bring ${name} back`;
 }

@@ -142,7 +142,12 @@ export async function attempt(
       const message = left > 0
         ? `code did not match (${left} attempt${left === 1 ? "" : "s"} left)`
         : "code did not match; too many wrong attempts; pairing cancelled";
-      o.log(`a device tried a wrong code (${left} ${left === 1 ? "attempt" : "attempts"} left)`);
+      // Where from: the owner can tell a guess from across the network from its own device.
+      o.log(
+        `a device at ${conn.remote} tried a wrong code (${left} ${
+          left === 1 ? "attempt" : "attempts"
+        } left)`,
+      );
       // The guess counts whether or not the guesser is still there to be
       // told: one that reset the connection once its message was out was
       // "failed" here, and guessed again for free.
@@ -159,7 +164,7 @@ export async function attempt(
     const refusal = await checkJoiner(home, joiner, hs.remoteStatic!, hello.sid);
     await frames.writeFrame(encodeVerdict(refusal));
     if (refusal) {
-      o.log(refusalNote(home, joiner, refusal));
+      o.log(refusalNote(home, joiner, refusal, conn.remote));
       return "failed";
     }
     const { channel, verification, inbox } = openVerified(frames, hs, o.log);

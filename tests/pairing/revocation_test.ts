@@ -104,7 +104,7 @@ Deno.test("pairing: a removed device is refused everywhere, its new entries go n
   assert.match(
     invited.stderr,
     new RegExp(
-      `^refused a device: it holds the key of beta \\(${
+      `^refused a device at 127\\.0\\.0\\.1:\\d+: it holds the key of beta \\(${
         shortDeviceId(oldB)
       }\\), removed from the mesh by alpha at .*; it may try again at once with a new key: admit it only if you mean to bring beta back$`,
       "m",
