@@ -21,6 +21,8 @@ export interface SeenLookup {
   lastSeen: (key: DeviceKey) => number | undefined;
   /** Current time (ms). */
   now: number;
+  /** This device: its line says so (another member may have taken its name). */
+  self?: DeviceKey;
 }
 
 /** Every device `text` could mean, by name or by id prefix. */
@@ -32,9 +34,13 @@ export function matchDevices(state: StateView, text: string): MemberInfo[] {
   );
 }
 
-/** One candidate line: `laptop  ABCDEFG  last seen 3m ago`. */
+/** One candidate line: `laptop  ABCDEFG  last seen 3m ago`, or `laptop  ABCDEFG  this device`. */
 export function candidateLine(m: MemberInfo, seen?: SeenLookup): string {
-  const last = seen ? `  last seen ${ago(seen.lastSeen(m.record.key), seen.now)}` : "";
+  const last = seen === undefined
+    ? ""
+    : m.record.key === seen.self
+    ? "  this device"
+    : `  last seen ${ago(seen.lastSeen(m.record.key), seen.now)}`;
   const removed = m.removed ? "  (removed)" : "";
   return `  ${safeText(m.record.name || "(no name)")}  ${m.record.key.short}${last}${removed}`;
 }

@@ -22,7 +22,7 @@ import { withRead } from "./session.ts";
 /** When another device was last seen here, for resolving a name (`now` for this device). */
 export function seenIn(home: Home, now: number): SeenLookup {
   const books = home.local.peers();
-  return { lastSeen: (k) => k === home.device ? now : books.get(k)?.lastSeen, now };
+  return { lastSeen: (k) => books.get(k)?.lastSeen, now, self: home.device };
 }
 
 /**

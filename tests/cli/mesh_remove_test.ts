@@ -22,6 +22,7 @@ interface Row {
   id: string;
   name: string;
   revoked: unknown;
+  self?: boolean;
 }
 
 const OFFLINE = { MYCEL_OFFLINE: "1" };
@@ -91,6 +92,28 @@ Deno.test("mesh remove: a shared name is refused with the candidates; an id pref
   const short = await h.run(["mesh", "remove", "K4", "--yes"], { env: OFFLINE });
   assert.equal(short.code, 2, describe(["mesh", "remove", "K4"], short));
   assert.match(short.stderr, /hint: An id prefix needs at least 3 characters/);
+});
+
+Deno.test("mesh remove: when a member took this device's name, the candidates say which one is this device", async () => {
+  await using h = await tempHome("mycel-remove-");
+  await using thief = await tempHome("mycel-remove-thief-");
+  await h.ok(["init", "--name", "laptop"], { env: OFFLINE });
+  await thief.ok(["init", "--name", "laptop"], { env: OFFLINE });
+  await h.ok(["mesh", "add-peer", "-"], {
+    env: OFFLINE,
+    stdin: (await thief.ok(["mesh", "card"])).stdout,
+  });
+  const rows = await h.json<Row[]>(["mesh", "list", "--json"]);
+  const [me, other] = [rows.find((r) => r.self)!, rows.find((r) => !r.self)!];
+  const args = ["mesh", "remove", "laptop", "--yes"];
+  const r = await h.run(args, { env: OFFLINE });
+  assert.equal(r.code, 2, describe(args, r));
+  assert.match(r.stderr, new RegExp(`^ {2}laptop {2}${shortDeviceId(me.id)} {2}this device$`, "m"));
+  assert.match(
+    r.stderr,
+    new RegExp(`^ {2}laptop {2}${shortDeviceId(other.id)} {2}last seen never$`, "m"),
+  );
+  assert.deepEqual(await revoked(h), []);
 });
 
 Deno.test("mesh remove: a name that is also another device's id prefix is ambiguous", async () => {
