@@ -17,7 +17,7 @@
  * is not followed ({@link openFolderNoFollow}).
  */
 
-import { basename, dirname, join } from "node:path";
+import { parentPath } from "./posix_path.ts";
 
 let nodeFs: typeof import("node:fs") | undefined;
 
@@ -122,8 +122,10 @@ export function openFolderNoFollow(path: string): OpenFolder | undefined {
  */
 export function openInRealFolder(path: string): Deno.FsFile | undefined {
   if (Deno.build.os !== "linux") return openNoFollowSync(path);
-  const dir = dirname(path);
+  // Not node:path: every command loads this module (lock_file.ts), and
+  // node:path costs each one start-up time (posix_path.ts).
+  const dir = parentPath(path);
   using folder = openFolderNoFollow(dir);
   if (folder === undefined || Deno.realPathSync(folder.path) !== dir) return undefined;
-  return openNoFollowSync(join(folder.path, basename(path)));
+  return openNoFollowSync(`${folder.path}/${path.slice(path.lastIndexOf("/") + 1)}`);
 }
