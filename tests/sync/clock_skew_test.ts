@@ -173,6 +173,14 @@ Deno.test({
       );
       assert.match(r.stdout, /slow#\d+ {2,}pref theme = from-slow$/m, d.name);
     }
+    // A stamp a day ahead reads as a date to come: the log says so where
+    // the clock is right (and where it is a year behind), not where it is
+    // as far ahead.
+    const fastLine =
+      /fast#\d+ {2,}pref theme = from-fast {2}\(stamped (24h|\d+d) ahead of this device's clock\)$/m;
+    assert.match((await hub.ok(["log"])).stdout, fastLine);
+    assert.match((await slow.ok(["log"])).stdout, fastLine);
+    assert.doesNotMatch((await fast.ok(["log"])).stdout, /fast#\d+.*stamped/);
   },
 });
 

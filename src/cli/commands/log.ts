@@ -8,7 +8,8 @@
 import { toHex } from "../../bytes.ts";
 import type { DeviceKey } from "../../log/device_key.ts";
 import { ExitCode, usageError } from "../../errors.ts";
-import { localTime } from "../../human.ts";
+import { duration, localTime } from "../../human.ts";
+import { MAX_DRIFT_MS } from "../../crdt/hlc.ts";
 import { safeJson, safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { resolveDevice } from "../devices.ts";
@@ -87,7 +88,8 @@ export const logCommand: CommandSpec = {
       // `ctx.out.json` gives for the whole array.
       // Columns line up as in `mesh list` (display width: a CJK name takes two
       // columns a character), from widths known before any entry is read.
-      const timeWidth = localTime(ctx.now()).length;
+      const now = ctx.now();
+      const timeWidth = localTime(now).length;
       const whoWidth = Math.max(
         0,
         ...authors.map((a) =>
@@ -114,8 +116,13 @@ export const logCommand: CommandSpec = {
             const when = wall <= 8.64e15 ? localTime(wall) : `@${wall} (beyond the calendar)`;
             const by = `${safeText(who(e.entry.author))}#${e.entry.seq}`;
             const what = e.entry.ops.map((o) => describeOp(o, state)).join("; ");
+            // A stamp past the drift the clock allows reads as a date to come:
+            // say so, as status and doctor name the device's skew.
+            const ahead = wall <= 8.64e15 && wall - now > MAX_DRIFT_MS
+              ? `  (stamped ${duration(wall - now)} ahead of this device's clock)`
+              : "";
             ctx.out.line(
-              `${padToWidth(when, timeWidth)}  ${padToWidth(by, whoWidth)}  ${what}`,
+              `${padToWidth(when, timeWidth)}  ${padToWidth(by, whoWidth)}  ${what}${ahead}`,
             );
           }
           shown++;
