@@ -19,6 +19,7 @@ import { encodeProfile } from "./cbor_encode.ts";
 import { CborFailure, type CborLimits, DEFAULT_CBOR_LIMITS } from "./cbor_profile.ts";
 
 export { CborFailure, type CborLimits, DEFAULT_CBOR_LIMITS } from "./cbor_profile.ts";
+export { arrayHead, bytesHead } from "./cbor_encode.ts";
 
 /** Deepest nesting any caller may allow (it is the decoder's recursion depth). */
 const HARD_MAX_DEPTH = 512;

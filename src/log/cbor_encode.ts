@@ -186,3 +186,23 @@ export function encodeProfile(value: unknown, bounds: CborLimits): Uint8Array {
     if (buf.length > 1 << 20) buf = new Uint8Array(INITIAL);
   }
 }
+
+/**
+ * The head of a CBOR array of `n` items: an array's bytes are this head,
+ * then its items' bytes (log/checkpoint_stepwise.ts joins a list so, its
+ * rows encoded a few at a time).
+ */
+export function arrayHead(n: number): Uint8Array {
+  return headOf(4, n);
+}
+
+/** The head of a CBOR byte string of `n` bytes (its bytes follow it). */
+export function bytesHead(n: number): Uint8Array {
+  return headOf(2, n);
+}
+
+function headOf(major: number, n: number): Uint8Array {
+  pos = 0;
+  head(major, n);
+  return buf.slice(0, pos);
+}

@@ -18,6 +18,7 @@ import type { DeviceKeys } from "../log/identity.ts";
 import type { Checkpoint } from "../log/checkpoint.ts";
 import type { PartedCheckpoint } from "../log/checkpoint_parts.ts";
 import type { ImportResult, KnownHeads } from "./home_checkpoint.ts";
+import type { SnapshotReader } from "./snapshot_reader.ts";
 import type { CompactionOptions } from "./compaction.ts";
 import type { CompactionResult } from "./home_compact.ts";
 import type { Db } from "./db.ts";
@@ -241,14 +242,9 @@ export class Home extends HomeView {
     const { spoolParts } = await lazyImport<typeof import("./parts_spool.ts")>(
       new URL("./parts_spool.ts", import.meta.url),
     );
-    const { openSnapshot } = await lazyImport<typeof import("./snapshot_reader.ts")>(
-      new URL("./snapshot_reader.ts", import.meta.url),
-    );
     const signer = new Signer(await this.keys());
     // The frontier and the rows from the one snapshot, as for checkpoint() above.
-    using snap = await this.#writes.queued(() =>
-      Promise.resolve(openSnapshot(this.paths.db, this.parts.now))
-    );
+    using snap = await this.#snapshotReader();
     return await spoolParts(
       snap.state,
       await frontierOf(snap.db, snap.log),
@@ -258,6 +254,46 @@ export class Home extends HomeView {
       partBytes,
       pauseMs,
       signal,
+    );
+  }
+
+  /**
+   * The same bytes as {@link checkpoint}, made a step at a time for a sync
+   * session (whole_checkpoint.ts) from a snapshot of its own taken as
+   * {@link spooledParts} takes one: the process's other sessions go on
+   * meanwhile. `signal` stops it; the snapshot is released on every path.
+   * `pauseMs`: test only (whole_checkpoint.ts).
+   */
+  async wholeCheckpoint(
+    o: { known?: KnownHeads; signal?: AbortSignal; pauseMs?: number } = {},
+  ): Promise<Uint8Array> {
+    const { Signer } = await lazyImport<typeof import("../log/identity.ts")>(
+      new URL("../log/identity.ts", import.meta.url),
+    );
+    const { wholeCheckpoint } = await lazyImport<typeof import("./whole_checkpoint.ts")>(
+      new URL("./whole_checkpoint.ts", import.meta.url),
+    );
+    const signer = new Signer(await this.keys());
+    using snap = await this.#snapshotReader();
+    return await wholeCheckpoint(
+      snap,
+      { mesh: this.meshId, made: this.now() },
+      signer,
+      o,
+    );
+  }
+
+  /**
+   * A snapshot read through a connection of its own (snapshot_reader.ts),
+   * taken after every write this handle was asked for before and before any
+   * asked for after. The caller closes it.
+   */
+  async #snapshotReader(): Promise<SnapshotReader> {
+    const { openSnapshot } = await lazyImport<typeof import("./snapshot_reader.ts")>(
+      new URL("./snapshot_reader.ts", import.meta.url),
+    );
+    return await this.#writes.queued(() =>
+      Promise.resolve(openSnapshot(this.paths.db, this.parts.now))
     );
   }
 
