@@ -11,7 +11,12 @@
  * state ({@link WHOLE_UP_TO}), else the state in parts (cut once and spooled
  * to disk: storage/parts_spool.ts); an earlier release gets what it always
  * got: one checkpoint, or `checkpoint_too_large` when the state does not fit
- * one (64 MiB).
+ * one (64 MiB). A whole checkpoint is made a step at a time from a snapshot
+ * of its own (storage/whole_checkpoint.ts), the same bytes as one made in
+ * one piece: a member can leave the parts ability out of its `hi` and ask
+ * for one at will, and made in one piece (up to 64 MiB) it stopped a `sync
+ * serve --listen` for everyone else. For a peer without parts it goes
+ * through the cut gate as a cut does (cut_gate.ts).
  *
  * Making a checkpoint of a large state takes longer than the peer's read
  * deadline (273 MB: 10.8-11.6 s at a load of 8-9 on 2 cores), during which
@@ -136,15 +141,15 @@ async function stall(batches: Batches): Promise<never> {
 /**
  * For a peer that takes parts: the largest state (by estimate) sent as one
  * checkpoint, and the size the parts of a larger one are cut at. A whole
- * checkpoint is made in one piece with nothing else of this process running
- * (a 1.26 MB one: 0.29-2.1 s at a load of 6-10 on 2 cores), so a `sync
- * serve --listen` would answer none of its other peers meanwhile: at the
- * 64 MiB a checkpoint may hold, for far longer than their read deadline.
- * Parts are cut with the event loop turning between them (and about every
- * MiB of rows), and finishing one (its encoding and hash) holds the process
- * for a time that grows with its size (0.5-0.9 s for 16 MiB): 4 MiB keeps
- * that short and still allows 16 GiB of state (4,096 parts). Pairing, where
- * one process serves one joiner, keeps its own sizes.
+ * checkpoint was made in one piece with nothing else of this process
+ * running (a 1.26 MB one: 0.29-2.1 s at a load of 6-10 on 2 cores); it is
+ * now made a step at a time (storage/whole_checkpoint.ts), but it is held
+ * in memory whole until sent, and a peer that takes parts needs none of
+ * it. Parts are cut with the event loop turning between them (and about
+ * every MiB of rows), and finishing one (its encoding and hash) holds the
+ * process for a time that grows with its size (0.5-0.9 s for 16 MiB): 4
+ * MiB keeps that short and still allows 16 GiB of state (4,096 parts).
+ * Pairing, where one process serves one joiner, keeps its own sizes.
  */
 export const WHOLE_UP_TO = 1 << 20;
 /** See {@link WHOLE_UP_TO}. */
@@ -158,27 +163,34 @@ async function sendCheckpoint(c: SendContext): Promise<void> {
   // Before anything is made (estimating, a whole checkpoint tried, the cut):
   // each may take long, and the peer's read deadline would pass meanwhile.
   if ((abilities & ABILITY_CHECKPOINT_WAIT) !== 0) await c.send({ type: "checkpoint_wait" });
-  const cp = parts ? await fitting(c) : await whole(c);
-  if (cp === undefined) {
-    await sendParts(c);
-  } else {
-    await sendChunks(c, cp, (chunk, last) => ({ type: "checkpoint", chunk, last }));
+  const cp = parts ? await fitting(c) : undefined;
+  if (cp !== undefined) await sendWhole(c, cp);
+  else if (parts) await gated(c, (made) => sendParts(c, made));
+  // A peer that takes no parts: a whole checkpoint of any size up to 64 MiB
+  // (made a step at a time, whole_checkpoint.ts), as often as a cut.
+  else {
+    await gated(c, async (made) => {
+      const cp = await whole(c);
+      made(); // sending it holds no snapshot: another session may make one meanwhile
+      await sendWhole(c, cp);
+    });
   }
   c.result.sentCheckpoint = true;
   for (const [a, h] of covered) c.result.sentUpTo.set(a, h.seq);
 }
 
 /**
- * One checkpoint. Every head with its signed entry, as before (it also gives
- * a peer whose base, stored by an earlier release, lacks some of them what
- * it lacks). Only when that passes a checkpoint's bounds do the heads the
+ * One checkpoint, made a step at a time (stopping at the session's signal).
+ * Every head with its signed entry, as before (it also gives a peer whose
+ * base, stored by an earlier release, lacks some of them what it lacks). Only when that passes a checkpoint's bounds do the heads the
  * peer holds itself go without theirs (up to 1 MiB each); past that,
  * `checkpoint_too_large`.
  */
 async function whole(c: SendContext): Promise<Uint8Array> {
-  return await c.home.checkpoint().catch(async (e) => {
+  const o = { signal: c.o.signal, pauseMs: c.o.cutPauseMs };
+  return await c.home.wholeCheckpoint(o).catch(async (e) => {
     if (!isMycelError(e, "checkpoint_too_large")) throw e;
-    return await c.home.checkpoint(await c.theirs);
+    return await c.home.wholeCheckpoint({ ...o, known: await c.theirs });
   });
 }
 
@@ -201,11 +213,13 @@ async function fitting(c: SendContext): Promise<Uint8Array | undefined> {
 }
 
 /**
- * Our state as a checkpoint in parts: its signed head, then each part, in
- * chunks. Only as often as cut_gate.ts allows: else the peer is told `busy`
- * (it tries again next round) and the session ends.
+ * `send` (making our state into a checkpoint and sending it) only as often
+ * as cut_gate.ts allows: else the peer is told `busy` (it tries again next
+ * round) and the session ends. It counts as abandoned unless `send` returns
+ * (or the state was too large to send whole). `send` calls `made` once the
+ * checkpoint is made (cut_gate.ts {@link Cut}): the gate is free from then.
  */
-async function sendParts(c: SendContext): Promise<void> {
+async function gated(c: SendContext, send: (made: () => void) => Promise<void>): Promise<void> {
   let cut: Cut;
   try {
     cut = takeCut(c.home, c.o.peer);
@@ -216,21 +230,35 @@ async function sendParts(c: SendContext): Promise<void> {
   }
   let whole = false;
   try {
-    using spool = await c.home.spooledParts(
-      c.o.partBytes ?? SESSION_PART_BYTES,
-      c.o.cutPauseMs,
-      c.o.signal,
-    );
-    cut.made(); // sending it holds no snapshot: another session may cut meanwhile
-    await sendChunks(c, spool.head, (chunk, last) => ({ type: "parts_head", chunk, last }));
-    for (const part of spool.parts()) {
-      await sendChunks(c, part, (chunk, last) => ({ type: "part", chunk, last }));
-    }
-    c.result.sentParts = spool.count;
+    await send(() => cut.made());
     whole = true;
+  } catch (e) {
+    // Refused by us, not abandoned by the peer: no cool-down (the same
+    // device, updated, asks for parts next).
+    if (isMycelError(e, "checkpoint_too_large")) whole = true;
+    throw e;
   } finally {
     cut.done(whole);
   }
+}
+
+/** Our state as a checkpoint in parts: its signed head, then each part, in chunks. */
+async function sendParts(c: SendContext, made: () => void): Promise<void> {
+  using spool = await c.home.spooledParts(
+    c.o.partBytes ?? SESSION_PART_BYTES,
+    c.o.cutPauseMs,
+    c.o.signal,
+  );
+  made(); // sending it holds no snapshot: another session may cut meanwhile
+  await sendChunks(c, spool.head, (chunk, last) => ({ type: "parts_head", chunk, last }));
+  for (const part of spool.parts()) {
+    await sendChunks(c, part, (chunk, last) => ({ type: "part", chunk, last }));
+  }
+  c.result.sentParts = spool.count;
+}
+
+async function sendWhole(c: SendContext, cp: Uint8Array): Promise<void> {
+  await sendChunks(c, cp, (chunk, last) => ({ type: "checkpoint", chunk, last }));
 }
 
 async function sendChunks(

@@ -53,8 +53,8 @@ export interface ExchangeOptions {
   stateRate?: number;
   /**
    * Test only (MYCEL_TEST_CUT_PAUSE_MS): the cut of a checkpoint in parts
-   * stops this long after each part, holding up this process as a slow
-   * device's cut does.
+   * stops this long after each part (a whole checkpoint after each step of
+   * its making), taking as long as a slow device's cut does.
    */
   cutPauseMs?: number;
   /**

@@ -26,7 +26,7 @@ export interface SessionTuning {
   partBytes?: number;
   /** Test only (MYCEL_TEST_STATE_RATE): the slowest rate a checkpoint in parts may come at. */
   stateRate?: number;
-  /** Test only (MYCEL_TEST_CUT_PAUSE_MS): a pause after each part cut, a slow device's cut. */
+  /** Test only (MYCEL_TEST_CUT_PAUSE_MS): a pause after each part cut (or step of a whole checkpoint made). */
   cutPauseMs?: number;
   /** Test only (MYCEL_TEST_SEND_STALL): entries after which sending stops short (ExchangeOptions). */
   stallAfter?: number;

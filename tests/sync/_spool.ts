@@ -31,3 +31,18 @@ export async function until<T>(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * How many connections `pid` holds to the database of the home at `root`:
+ * each opens `mycel.db` once (/proc/PID/fd). A whole checkpoint for a sync
+ * session is made from a snapshot read through a connection of its own
+ * (storage/whole_checkpoint.ts): one more while it is made.
+ */
+export async function databaseOpens(pid: number, root: string): Promise<number> {
+  const db = await Deno.realPath(`${root}/mycel.db`);
+  let n = 0;
+  for await (const fd of Deno.readDir(`/proc/${pid}/fd`)) {
+    if ((await Deno.readLink(`/proc/${pid}/fd/${fd.name}`).catch(() => "")) === db) n++;
+  }
+  return n;
+}

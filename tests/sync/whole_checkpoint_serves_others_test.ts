@@ -1,0 +1,100 @@
+/**
+ * @module whole_checkpoint_serves_others_test
+ * A `sync serve --listen` making a whole checkpoint for a peer whose `hi`
+ * does not say it takes parts (an earlier release, or a member leaving the
+ * ability out: a member can make us make one at will) keeps answering its
+ * other peers: the checkpoint is made a step at a time from a snapshot of
+ * its own (storage/whole_checkpoint.ts), the event loop turning between
+ * steps. Before, it was made in one piece inside the write queue (up to 64
+ * MiB: seconds on a loaded machine), and meanwhile the serve accepted
+ * nobody and answered no handshake. Only one is made at a time (the cut
+ * gate, sync/cut_gate.ts): another peer without parts asking meanwhile is
+ * told `busy`.
+ *
+ * Real processes on 127.0.0.1 for alpha's serve and gamma; beta's rounds run
+ * in this process as an earlier release (abilities 0), as in
+ * catch_up_parts_test.ts. Alpha's state: 300 preferences of 62 kB (18.6 MB),
+ * beta behind a compaction of it (tests/sync/_parts_behind.ts). The making
+ * is slowed through MYCEL_TEST_CUT_PAUSE_MS (a wait after each step) and
+ * seen from outside as the serve's extra connection to its database
+ * (/proc/PID/fd).
+ */
+
+import assert from "node:assert/strict";
+import type { SyncLineJson } from "../helpers/mycel.ts";
+import { Home } from "../../src/storage/home_handle.ts";
+import type { SessionOutcome } from "../../src/sync/peer_session_types.ts";
+import { syncPeer } from "../../src/sync/round.ts";
+import { type Device, device, pair } from "../pairing/_helpers.ts";
+import { behindCompaction } from "./_parts_behind.ts";
+import { databaseOpens, until } from "./_spool.ts";
+
+/** A round from beta's home in this process, its `hi` taking no parts (abilities 0). */
+async function roundWithoutParts(a: Device, b: Device): Promise<SessionOutcome> {
+  using home = await Home.open(b.t.home, { write: true });
+  const alpha = home.view.members().find((m) => m.record.name === "alpha")!.record;
+  return await syncPeer(
+    home,
+    await home.noiseKeys(),
+    alpha,
+    [{ host: "127.0.0.1", port: a.port, path: "direct" }],
+    { now: () => Date.now(), env: () => undefined, timeoutMs: 60_000, tuning: { abilities: 0 } },
+    [],
+  );
+}
+
+function outcome(stdout: string, name: string): SyncLineJson | undefined {
+  return (JSON.parse(stdout) as SyncLineJson[]).find((o) => o.name === name);
+}
+
+Deno.test("a sync serve making a whole checkpoint for a peer that takes no parts answers another peer's round meanwhile, and makes one such checkpoint at a time", async () => {
+  if (Deno.build.os !== "linux") {
+    console.log("skipped: the making is seen through /proc/PID/fd (Linux only)");
+    return;
+  }
+  await using a = await device("alpha");
+  await using b = await device("beta");
+  await using c = await device("gamma");
+  await behindCompaction(a, b, 30, 62_000);
+  await pair(a.t, c.t, "gamma");
+  await c.t.ok(["--no-sync", "pref", "set", "from.gamma", "1"]);
+  // About 20 steps (a MiB each), half a second after each: about 10 s.
+  a.t.defaults.env = { ...a.t.defaults.env, MYCEL_TEST_CUT_PAUSE_MS: "500" };
+  const server = await a.serve();
+  const idle = await databaseOpens(server.pid, a.t.home);
+  const behind = roundWithoutParts(a, b);
+  await until(
+    "the serve to begin beta's checkpoint",
+    async () => (await databaseOpens(server.pid, a.t.home)) > idle ? true : undefined,
+  );
+
+  // Gamma's round, read deadline 3 s, while alpha makes beta's checkpoint.
+  const other = await c.t.run(["sync", "now", "--json", "--timeout", "3"]);
+  const makingThen = (await databaseOpens(server.pid, a.t.home)) > idle;
+  const shown = `${other.stderr}\n${other.stdout}\nserve:\n${server.stderr}`;
+  const withAlpha = outcome(other.stdout, "alpha");
+  assert.equal(withAlpha?.status, "synced", shown);
+  assert.ok(withAlpha.sent >= 1, `gamma sent its own entry: ${other.stdout}`);
+  assert.ok(makingThen, "alpha was still making beta's checkpoint when gamma's round ended");
+  assert.doesNotMatch(server.stderr, /synced with beta/, "alpha was not done with beta");
+
+  // A second round without parts meanwhile: one such checkpoint at a time.
+  const second = await roundWithoutParts(a, b);
+  assert.equal(second.status, "failed", JSON.stringify(second));
+  assert.equal(second.code, "peer_busy", JSON.stringify(second));
+  assert.match(second.error ?? "", /cutting its state for another session/);
+
+  const first = await behind;
+  assert.equal(first.status, "synced", `${JSON.stringify(first)}\nserve:\n${server.stderr}`);
+  assert.ok(first.exchange?.took !== undefined, "beta took alpha's checkpoint");
+  const [line] = await server.waitFor(/synced with beta.*/, { stream: "stderr" });
+  assert.doesNotMatch(line, /parts/);
+  // Beta holds the state alpha's checkpoint was made of: without gamma's
+  // entry, which alpha took in while it made it.
+  assert.equal((await a.t.ok(["--no-sync", "pref", "get", "from.gamma"])).stdout.trim(), "1");
+  assert.equal(
+    (await b.t.run(["--no-sync", "pref", "get", "from.gamma"])).code !== 0,
+    true,
+    "beta's checkpoint is the state as alpha began to make it",
+  );
+});
