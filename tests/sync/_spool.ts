@@ -33,10 +33,12 @@ export async function until<T>(
 }
 
 /**
- * How many connections `pid` holds to the database of the home at `root`:
- * each opens `mycel.db` once (/proc/PID/fd). A whole checkpoint for a sync
- * session is made from a snapshot read through a connection of its own
- * (storage/whole_checkpoint.ts): one more while it is made.
+ * How many connections `pid` has opened to the database of the home at
+ * `root` (/proc/PID/fd). A whole checkpoint for a sync session is made from
+ * a snapshot read through a connection of its own
+ * (storage/whole_checkpoint.ts): one more once the first is begun. SQLite
+ * keeps a closed connection's descriptor while the process holds another
+ * (its locks would go with it) and reuses it: the count does not go back.
  */
 export async function databaseOpens(pid: number, root: string): Promise<number> {
   const db = await Deno.realPath(`${root}/mycel.db`);
@@ -45,4 +47,35 @@ export async function databaseOpens(pid: number, root: string): Promise<number> 
     if ((await Deno.readLink(`/proc/${pid}/fd/${fd.name}`).catch(() => "")) === db) n++;
   }
   return n;
+}
+
+/**
+ * How many read transactions `pid` holds on the home at `root`: each holds a
+ * shared lock on one of the write-ahead log's read marks (bytes 123-127 of
+ * `mycel.db-shm`), listed in /proc/locks. A snapshot held for a checkpoint
+ * being made is one; the main connection's reads come and go.
+ */
+export async function readTransactions(pid: number, root: string): Promise<number> {
+  const ino = (await Deno.stat(`${root}/mycel.db-shm`)).ino;
+  let n = 0;
+  for (const line of (await Deno.readTextFile("/proc/locks")).split("\n")) {
+    const f = line.trim().split(/\s+/);
+    // "N: POSIX ADVISORY READ PID MAJ:MIN:INODE START END"
+    if (f[1] !== "POSIX" || f[3] !== "READ" || f[4] !== String(pid)) continue;
+    if (!f[5]?.endsWith(`:${ino}`)) continue;
+    const start = Number(f[6]);
+    if (start >= 123 && start <= 127) n++;
+  }
+  return n;
+}
+
+/**
+ * Whether `pid` holds a read transaction on the home at `root` across
+ * `ms` (a snapshot held for a checkpoint being made; the main connection's
+ * reads are over in far less).
+ */
+export async function holdsSnapshot(pid: number, root: string, ms = 300): Promise<boolean> {
+  if ((await readTransactions(pid, root)) === 0) return false;
+  await new Promise((r) => setTimeout(r, ms));
+  return (await readTransactions(pid, root)) > 0;
 }

@@ -11,13 +11,16 @@
  * gate, sync/cut_gate.ts): another peer without parts asking meanwhile is
  * told `busy`.
  *
+ * A peer that hangs up stops the making at its next step (the session's
+ * signal), and is refused `busy` for the cool-down after.
+ *
  * Real processes on 127.0.0.1 for alpha's serve and gamma; beta's rounds run
  * in this process as an earlier release (abilities 0), as in
  * catch_up_parts_test.ts. Alpha's state: 300 preferences of 62 kB (18.6 MB),
  * beta behind a compaction of it (tests/sync/_parts_behind.ts). The making
  * is slowed through MYCEL_TEST_CUT_PAUSE_MS (a wait after each step) and
- * seen from outside as the serve's extra connection to its database
- * (/proc/PID/fd).
+ * seen from outside as the snapshot it holds meanwhile: a read transaction
+ * (a lock on a read mark of the write-ahead log, /proc/locks).
  */
 
 import assert from "node:assert/strict";
@@ -27,10 +30,17 @@ import type { SessionOutcome } from "../../src/sync/peer_session_types.ts";
 import { syncPeer } from "../../src/sync/round.ts";
 import { type Device, device, pair } from "../pairing/_helpers.ts";
 import { behindCompaction } from "./_parts_behind.ts";
-import { databaseOpens, until } from "./_spool.ts";
+import { holdsSnapshot, readTransactions, until } from "./_spool.ts";
 
-/** A round from beta's home in this process, its `hi` taking no parts (abilities 0). */
-async function roundWithoutParts(a: Device, b: Device): Promise<SessionOutcome> {
+/**
+ * A round from beta's home in this process, its `hi` taking no parts
+ * (abilities 0); `signal` hangs up (its connection closed at once).
+ */
+async function roundWithoutParts(
+  a: Device,
+  b: Device,
+  signal?: AbortSignal,
+): Promise<SessionOutcome> {
   using home = await Home.open(b.t.home, { write: true });
   const alpha = home.view.members().find((m) => m.record.name === "alpha")!.record;
   return await syncPeer(
@@ -38,7 +48,13 @@ async function roundWithoutParts(a: Device, b: Device): Promise<SessionOutcome> 
     await home.noiseKeys(),
     alpha,
     [{ host: "127.0.0.1", port: a.port, path: "direct" }],
-    { now: () => Date.now(), env: () => undefined, timeoutMs: 60_000, tuning: { abilities: 0 } },
+    {
+      now: () => Date.now(),
+      env: () => undefined,
+      timeoutMs: 60_000,
+      tuning: { abilities: 0 },
+      ...(signal ? { signal } : {}),
+    },
     [],
   );
 }
@@ -61,16 +77,15 @@ Deno.test("a sync serve making a whole checkpoint for a peer that takes no parts
   // About 20 steps (a MiB each), half a second after each: about 10 s.
   a.t.defaults.env = { ...a.t.defaults.env, MYCEL_TEST_CUT_PAUSE_MS: "500" };
   const server = await a.serve();
-  const idle = await databaseOpens(server.pid, a.t.home);
   const behind = roundWithoutParts(a, b);
   await until(
     "the serve to begin beta's checkpoint",
-    async () => (await databaseOpens(server.pid, a.t.home)) > idle ? true : undefined,
+    async () => (await holdsSnapshot(server.pid, a.t.home)) || undefined,
   );
 
   // Gamma's round, read deadline 3 s, while alpha makes beta's checkpoint.
   const other = await c.t.run(["sync", "now", "--json", "--timeout", "3"]);
-  const makingThen = (await databaseOpens(server.pid, a.t.home)) > idle;
+  const makingThen = (await readTransactions(server.pid, a.t.home)) > 0;
   const shown = `${other.stderr}\n${other.stdout}\nserve:\n${server.stderr}`;
   const withAlpha = outcome(other.stdout, "alpha");
   assert.equal(withAlpha?.status, "synced", shown);
@@ -96,5 +111,47 @@ Deno.test("a sync serve making a whole checkpoint for a peer that takes no parts
     (await b.t.run(["--no-sync", "pref", "get", "from.gamma"])).code !== 0,
     true,
     "beta's checkpoint is the state as alpha began to make it",
+  );
+});
+
+Deno.test("a peer that takes no parts asking for a whole checkpoint and hanging up stops its making at the next step, and is refused busy if it asks again at once", async () => {
+  if (Deno.build.os !== "linux") {
+    console.log("skipped: the making is seen through /proc/PID/fd (Linux only)");
+    return;
+  }
+  await using a = await device("alpha");
+  await using b = await device("beta");
+  await behindCompaction(a, b, 30, 62_000);
+  // About 20 steps, 2 s after each: about 40 s for the whole making.
+  a.t.defaults.env = { ...a.t.defaults.env, MYCEL_TEST_CUT_PAUSE_MS: "2000" };
+  const server = await a.serve();
+  const hangUp = new AbortController();
+  const asking = roundWithoutParts(a, b, hangUp.signal);
+  await until(
+    "the serve to begin beta's checkpoint",
+    async () => (await holdsSnapshot(server.pid, a.t.home)) || undefined,
+  );
+  hangUp.abort();
+  await asking;
+
+  // The making stops at its next step (its wait after a step ends with the
+  // session): the snapshot is released long before the 40 s it would take.
+  await until(
+    "the serve to give up beta's checkpoint",
+    async () => (await readTransactions(server.pid, a.t.home)) === 0 ? true : undefined,
+    10_000,
+  );
+  await server.waitFor(/failed beta/, { stream: "stderr", timeoutMs: 10_000 });
+  assert.doesNotMatch(server.stderr, /synced with beta/);
+
+  // Asking again at once: refused busy (the cool-down after an abandoned one), nothing made.
+  const again = await roundWithoutParts(a, b);
+  assert.equal(again.code, "peer_busy", JSON.stringify(again));
+  assert.match(again.error ?? "", /abandoned/);
+  // Nothing is made for it (a making would hold its snapshot about 40 s).
+  await until(
+    "the serve to hold no snapshot",
+    async () => (await readTransactions(server.pid, a.t.home)) === 0 ? true : undefined,
+    10_000,
   );
 });
