@@ -33,23 +33,6 @@ export async function until<T>(
 }
 
 /**
- * How many connections `pid` has opened to the database of the home at
- * `root` (/proc/PID/fd). A whole checkpoint for a sync session is made from
- * a snapshot read through a connection of its own
- * (storage/whole_checkpoint.ts): one more once the first is begun. SQLite
- * keeps a closed connection's descriptor while the process holds another
- * (its locks would go with it) and reuses it: the count does not go back.
- */
-export async function databaseOpens(pid: number, root: string): Promise<number> {
-  const db = await Deno.realPath(`${root}/mycel.db`);
-  let n = 0;
-  for await (const fd of Deno.readDir(`/proc/${pid}/fd`)) {
-    if ((await Deno.readLink(`/proc/${pid}/fd/${fd.name}`).catch(() => "")) === db) n++;
-  }
-  return n;
-}
-
-/**
  * How many read transactions `pid` holds on the home at `root`: each holds a
  * shared lock on one of the write-ahead log's read marks (bytes 123-127 of
  * `mycel.db-shm`), listed in /proc/locks. A snapshot held for a checkpoint
