@@ -1,56 +1,123 @@
 /**
  * @module cut_gate_test
  * How often a home cuts its state into parts for its sessions
- * (src/sync/cut_gate.ts): one cut at a time, and none for a member in the
- * cool-down after its cut was abandoned; a cut sent whole limits nothing.
- * The real-process case (a member asking and hanging up) is
- * cut_abandoned_test.ts; a member reading its parts slowly is
- * cut_gate_slow_reader_test.ts.
+ * (src/sync/cut_budget.ts, the rule cut_gate.ts keeps per home): one cut at
+ * a time; at most a quarter of the time; a cool-down per device after each
+ * of its cuts and per group (the member that admitted it) after each cut of
+ * the group; a device crowded out keeps its turn. The clock is the test's.
+ * Devices are named by strings here. The session cases (the real sending
+ * half) are cut_loop_test.ts, cut_gate_slow_reader_test.ts; a member asking
+ * and hanging up (real processes) is cut_abandoned_test.ts.
  */
 
 import assert from "node:assert/strict";
 import { isMycelError } from "../../src/errors.ts";
-import { DeviceKey } from "../../src/log/device_key.ts";
-import { takeCut } from "../../src/sync/cut_gate.ts";
+import {
+  CUT_COOL_DOWN_MS,
+  CutBudget,
+  DUTY_FACTOR,
+  WAITING_MS,
+  WHOLE_COOL_DOWN_MS,
+} from "../../src/sync/cut_budget.ts";
 
-const beta = DeviceKey.of(new Uint8Array(32).fill(1));
-const gamma = DeviceKey.of(new Uint8Array(32).fill(2));
+function clocked() {
+  const clock = { t: 1_000_000 };
+  return { clock, gate: new CutBudget<string>(() => clock.t) };
+}
 
-Deno.test("a home cuts for one session at a time: another session asking meanwhile is refused busy, and may cut once the first is done", () => {
-  const home = {};
-  const first = takeCut(home, beta);
-  assert.throws(() => takeCut(home, gamma), (e) => isMycelError(e, "busy"));
-  assert.throws(() => takeCut(home, beta), (e) => isMycelError(e, "busy"));
-  // Another home (another handle) cuts on its own.
-  takeCut({}, gamma).done(true);
+function refused(take: () => unknown, why: RegExp): void {
+  assert.throws(take, (e) => isMycelError(e, "busy") && why.test(e.message));
+}
+
+/** A cut taken, spooled and sent whole at once. */
+function cutWhole(gate: CutBudget<string>, peer: string, group: string): void {
+  const c = gate.take(peer, group);
+  c.made();
+  c.done(true);
+}
+
+Deno.test("a home cuts for one session at a time: another session asking meanwhile is refused busy, and may cut once the first is spooled", () => {
+  const { gate } = clocked();
+  const first = gate.take("beta", "beta");
+  refused(() => gate.take("gamma", "gamma"), /cutting its state for another session/);
+  first.made();
+  const next = gate.take("gamma", "gamma"); // not busy: the first only sends now
   first.done(true);
-  takeCut(home, gamma).done(true);
-  // A cut sent whole leaves its member free to be cut for again.
-  takeCut(home, beta).done(true);
-});
-
-Deno.test("a cut made (spooled) gives the gate back while its parts are still being sent; its end later takes nothing from the next cut", () => {
-  const home = {};
-  const sending = takeCut(home, beta);
-  sending.made();
-  const next = takeCut(home, gamma); // not busy: the first only sends now
-  sending.done(true);
-  assert.throws(() => takeCut(home, beta), (e) => isMycelError(e, "busy"), "gamma's cut holds it");
+  refused(() => gate.take("delta", "delta"), /cutting/); // gamma's cut holds it
   next.made();
   next.done(true);
-  takeCut(home, beta).done(true);
+  // Another home (another budget) cuts on its own.
+  cutWhole(new CutBudget<string>(), "beta", "beta");
 });
 
-Deno.test("a member whose cut was abandoned is refused busy for the cool-down; other members are not", () => {
-  const home = {};
-  takeCut(home, beta).done(false);
-  assert.throws(
-    () => takeCut(home, beta),
-    (e) => isMycelError(e, "busy") && /abandoned/.test(e.message),
-  );
-  const other = takeCut(home, gamma);
-  other.made();
-  other.done(false);
-  other.done(true); // given back once: a second call changes nothing
-  assert.throws(() => takeCut(home, gamma), (e) => isMycelError(e, "busy"));
+Deno.test("a device whose cut was sent whole is refused busy until the whole cool-down has passed, then may be cut for again", () => {
+  const { clock, gate } = clocked();
+  const c = gate.take("beta", "beta");
+  c.made();
+  clock.t += 5 * 60_000; // another session of it while its parts are still being sent
+  refused(() => gate.take("beta", "beta"), /for this device moments ago/);
+  c.done(true);
+  refused(() => gate.take("beta", "beta"), /for this device moments ago/);
+  clock.t += WHOLE_COOL_DOWN_MS - 1;
+  refused(() => gate.take("beta", "beta"), /for this device moments ago/);
+  clock.t += 1;
+  cutWhole(gate, "beta", "beta");
+});
+
+Deno.test("a device whose cut was abandoned is refused busy for the shorter cool-down; other members are not", () => {
+  const { clock, gate } = clocked();
+  const c = gate.take("beta", "beta");
+  c.done(false);
+  c.done(true); // given back once: a second call changes nothing
+  refused(() => gate.take("beta", "beta"), /for this device moments ago/);
+  cutWhole(gate, "gamma", "gamma");
+  clock.t += CUT_COOL_DOWN_MS;
+  cutWhole(gate, "beta", "beta");
+});
+
+Deno.test("the made-up devices one member admitted share its group's cool-down: a fresh key of that group is refused busy, a device of another group is not", () => {
+  const { clock, gate } = clocked();
+  cutWhole(gate, "made-up 1", "mallory");
+  refused(() => gate.take("made-up 2", "mallory"), /admitted by the same member/);
+  cutWhole(gate, "beta", "beta");
+  clock.t += CUT_COOL_DOWN_MS;
+  // Made-up 2 waited first (refused above), but its group was served more lately than none.
+  cutWhole(gate, "made-up 2", "mallory");
+});
+
+Deno.test("a home cuts at most a quarter of the time: after a cut that took d, any device asking within 3 d is refused busy", () => {
+  const { clock, gate } = clocked();
+  const c = gate.take("made-up 1", "mallory");
+  clock.t += 4000; // the cut took 4 s
+  c.made();
+  clock.t += DUTY_FACTOR * 4000 - 1;
+  refused(() => gate.take("beta", "beta"), /rests between cuts/);
+  clock.t += 1;
+  cutWhole(gate, "beta", "beta");
+});
+
+Deno.test("a device crowded out by a looping member keeps its turn: the looping member's next ask is refused while it waits, and its next round gets the cut", () => {
+  const { clock, gate } = clocked();
+  const c = gate.take("made-up 1", "mallory");
+  refused(() => gate.take("beta", "beta"), /cutting/); // beta's round is crowded out
+  c.made();
+  c.done(true);
+  // The looping member asks first and often, with fresh keys of its group and of other groups.
+  clock.t += CUT_COOL_DOWN_MS;
+  refused(() => gate.take("made-up 2", "mallory"), /waited longer/);
+  refused(() => gate.take("made-up 3", "made-up 2"), /waited longer/);
+  clock.t += 30_000; // beta's next round
+  cutWhole(gate, "beta", "beta");
+});
+
+Deno.test("a waiting device that stops asking holds no one up once its wait has lapsed", () => {
+  const { clock, gate } = clocked();
+  const c = gate.take("beta", "beta");
+  refused(() => gate.take("gamma", "gamma"), /cutting/);
+  c.made();
+  c.done(true);
+  clock.t += 1000;
+  refused(() => gate.take("delta", "delta"), /waited longer/); // gamma's turn
+  clock.t += WAITING_MS + 1; // gamma never came back
+  cutWhole(gate, "delta", "delta");
 });

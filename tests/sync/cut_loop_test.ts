@@ -1,0 +1,88 @@
+/**
+ * @module cut_loop_test
+ * A member that makes us cut our state in a loop, reading each cut whole
+ * and asking again at once, with its own key and with devices it made up
+ * and admitted, is refused `busy`; an honest member asking meanwhile gets
+ * our state (src/sync/cut_gate.ts). Before, a cut sent whole limited
+ * nothing: every ask of the loop cost a whole cut, back to back.
+ *
+ * A real mesh in memory (tests/sync/_mem_mesh.ts: SQLite homes, alpha
+ * learning gamma's admissions in a real round) and the real sending half
+ * (exchange_send.ts) asked by each key in turn; the gate's clock is the
+ * test's, standing still (so the cuts take no time by it).
+ */
+
+import assert from "node:assert/strict";
+import { isMycelError } from "../../src/errors.ts";
+import type { DeviceKey } from "../../src/log/device_key.ts";
+import { ABILITY_PARTS } from "../../src/protocol/sync_messages.ts";
+import type { SyncMessage } from "../../src/protocol/sync_messages.ts";
+import type { Home } from "../../src/storage/home_handle.ts";
+import { CUT_COOL_DOWN_MS, cutGroup, useCutClock } from "../../src/sync/cut_gate.ts";
+import { sendLacking } from "../../src/sync/exchange_send.ts";
+import type { ExchangeOptions, ExchangeResult } from "../../src/sync/exchange_types.ts";
+import { MemMesh, pref } from "./_mem_mesh.ts";
+
+/** Alpha's sending half for a session of `peer`, which holds nothing: "cut", or why it was refused. */
+async function ask(home: Home, peer: DeviceKey): Promise<string> {
+  const sent: string[] = [];
+  const result = {
+    sent: 0,
+    sentCheckpoint: false,
+    more: false,
+    peer: { abilities: ABILITY_PARTS },
+    newer: [],
+    sentUpTo: new Map(),
+  } as unknown as ExchangeResult;
+  const o = { peer, checkpointMin: 0, partBytes: 1024 } as unknown as ExchangeOptions;
+  try {
+    await sendLacking({
+      home,
+      o,
+      send: (msg: SyncMessage) => Promise.resolve(void sent.push(msg.type)),
+      heads: home.log.heads(),
+      evidence: [],
+      theirs: Promise.resolve(new Map()),
+      result,
+    });
+  } catch (e) {
+    if (!isMycelError(e, "busy")) throw e;
+    assert.equal(sent.at(-1), "error", "the peer is told why");
+    return e.reason;
+  }
+  assert.ok((result.sentParts ?? 0) >= 1 && result.sentCheckpoint, `our state in parts: ${sent}`);
+  return "cut";
+}
+
+Deno.test("a member looping on our state with its own key and made-up devices is refused busy, while an honest member asking meanwhile gets our state", async () => {
+  await using mesh = await MemMesh.create(5);
+  const [alpha, beta, gamma, madeUp1, madeUp2] = mesh.devices;
+  await mesh.admit(alpha, beta);
+  await mesh.admit(alpha, gamma);
+  // Gamma admits two devices it made up (it holds their keys); alpha learns it in a round.
+  await mesh.write(gamma, [
+    { type: "device.add", device: madeUp1.record },
+    { type: "device.add", device: madeUp2.record },
+  ]);
+  await mesh.round(alpha);
+  assert.equal(cutGroup(alpha.home, madeUp2.key), gamma.key, "gamma's made-up devices: its group");
+  assert.equal(cutGroup(alpha.home, gamma.key), gamma.key, "a device alpha admitted: its own");
+  assert.equal(cutGroup(alpha.home, beta.key), beta.key);
+  // A state that goes in parts (1 KiB each here).
+  for (let i = 0; i < 40; i++) await mesh.write(alpha, pref("big", `${i}`.padEnd(4096, "x")));
+  const clock = { t: 1_000_000 };
+  useCutClock(alpha.home, () => clock.t);
+
+  assert.equal(await ask(alpha.home, gamma.key), "cut", "gamma's first ask is served");
+  assert.match(await ask(alpha.home, gamma.key), /for this device moments ago/);
+  // Its made-up devices are in its group (alpha admitted gamma, gamma them).
+  assert.match(await ask(alpha.home, madeUp1.key), /admitted by the same member/);
+  assert.match(await ask(alpha.home, madeUp2.key), /admitted by the same member/);
+  assert.equal(await ask(alpha.home, beta.key), "cut", "the honest member is served meanwhile");
+
+  // Past the group's cool-down, gamma's devices are cut for again, one at a time.
+  clock.t += CUT_COOL_DOWN_MS;
+  assert.equal(await ask(alpha.home, madeUp1.key), "cut");
+  assert.match(await ask(alpha.home, madeUp2.key), /admitted by the same member/);
+  assert.match(await ask(alpha.home, gamma.key), /for this device moments ago/);
+});
