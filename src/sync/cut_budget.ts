@@ -59,6 +59,15 @@ function busy(reason: string): MycelError {
 export interface Cut {
   made(): void;
   done(whole: boolean): void;
+  /**
+   * We refused to make it (the state too large to go whole to a peer that
+   * takes no parts): the gate is given back as if it had not been taken, so
+   * the same device, updated, is cut for in parts at once. What this leaves
+   * open: a member claiming no parts against such a state makes us try a
+   * whole checkpoint as often as it asks, one at a time, each stopped where
+   * it passes the 64 MiB bound.
+   */
+  refused(): void;
 }
 
 /** The cut rule of one home (cut_gate.ts keeps one per home handle). */
@@ -97,8 +106,10 @@ export class CutBudget<K> {
       this.#waiting.set(peer, { group, since: w?.since ?? t, last: t });
       throw busy(crowded);
     }
+    const waited = this.#waiting.get(peer);
     this.#waiting.delete(peer);
     this.#cutting = true;
+    const before = { group: this.#groupServed.get(group), served: this.#served.get(peer) };
     this.#groupServed.set(group, t);
     this.#served.set(peer, t);
     this.#coolUntil.set(peer, Infinity); // its parts are still being sent: no second cut meanwhile
@@ -117,6 +128,18 @@ export class CutBudget<K> {
         given = true;
         release();
         this.#coolUntil.set(peer, this.now() + (whole ? WHOLE_COOL_DOWN_MS : CUT_COOL_DOWN_MS));
+      },
+      refused: () => {
+        if (given) return;
+        given = true;
+        made = true;
+        this.#cutting = false;
+        this.#coolUntil.delete(peer);
+        const restore = (m: Map<K, number>, k: K, v: number | undefined) =>
+          v === undefined ? m.delete(k) : m.set(k, v);
+        restore(this.#groupServed, group, before.group);
+        restore(this.#served, peer, before.served);
+        if (waited !== undefined) this.#waiting.set(peer, waited);
       },
     };
   }

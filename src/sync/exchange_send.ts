@@ -216,7 +216,7 @@ async function fitting(c: SendContext): Promise<Uint8Array | undefined> {
  * `send` (making our state into a checkpoint and sending it) only as often
  * as cut_gate.ts allows: else the peer is told `busy` (it tries again next
  * round) and the session ends. It counts as abandoned unless `send` returns
- * (or the state was too large to send whole). `send` calls `made` once the
+ * (or the state was too large to send whole: then as not taken). `send` calls `made` once the
  * checkpoint is made (cut_gate.ts {@link Cut}): the gate is free from then.
  */
 async function gated(c: SendContext, send: (made: () => void) => Promise<void>): Promise<void> {
@@ -233,9 +233,9 @@ async function gated(c: SendContext, send: (made: () => void) => Promise<void>):
     await send(() => cut.made());
     whole = true;
   } catch (e) {
-    // Refused by us, not abandoned by the peer: no cool-down (the same
-    // device, updated, asks for parts next).
-    if (isMycelError(e, "checkpoint_too_large")) whole = true;
+    // Refused by us, not abandoned by the peer: as if not taken (the same
+    // device, updated, asks for parts next: cut_budget.ts `refused`).
+    if (isMycelError(e, "checkpoint_too_large")) cut.refused();
     throw e;
   } finally {
     cut.done(whole);

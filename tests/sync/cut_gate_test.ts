@@ -121,3 +121,22 @@ Deno.test("a waiting device that stops asking holds no one up once its wait has 
   clock.t += WAITING_MS + 1; // gamma never came back
   cutWhole(gate, "delta", "delta");
 });
+
+Deno.test("a whole checkpoint we refused as too large counts as no cut: the same device, updated, is cut for in parts at once, and a device waiting keeps its turn", () => {
+  const { clock, gate } = clocked();
+  // Beta on an earlier release asks for a whole checkpoint: we try, it is too large.
+  const tried = gate.take("beta", "beta");
+  refused(() => gate.take("gamma", "gamma"), /cutting its state for another session/);
+  clock.t += 30_000; // the try took long: a real cut would make the home rest 90 s
+  tried.refused();
+  tried.done(false); // as exchange_send.ts's finally calls it: no effect after refused
+  // Gamma waited first (refused above): its turn comes before beta's.
+  refused(() => gate.take("beta", "beta"), /waited longer/);
+  const g = gate.take("gamma", "gamma");
+  g.made();
+  g.done(true);
+  clock.t += DUTY_FACTOR * 1 + 1;
+  const parts = gate.take("beta", "beta"); // no cool-down from the refused try
+  parts.made();
+  parts.done(true);
+});
