@@ -17,6 +17,9 @@ import { pastCutWhy, seqRange } from "./aside_text.ts";
 import type { Finding } from "./doctor.ts";
 import { keysDisputed } from "../mesh/plan.ts";
 
+// A removed device's attempts to connect: one more look at what happened to the mesh.
+export { checkRemovedTries } from "./removed_tries_view.ts";
+
 /** Clock skew (ours or a peer's), forks, and entries kept aside. */
 export function checkHistory(home: Home): Finding[] {
   const out: Finding[] = [];

@@ -135,6 +135,8 @@ export interface StatusJson {
   keys?: KeysJson | null;
   /** How this device knows it was removed from the mesh; null when it was not (always present). */
   removed?: RemovedJson | null;
+  /** Removed devices that tried to sync with this device since (see TriedJson), by id; empty when none. */
+  removed_tries: (TriedJson & { device: string; name: string })[];
 }
 
 /**
@@ -199,9 +201,26 @@ export interface MeshRowJson {
    * otherwise, and on every other row.
    */
   removed: RemovedJson | null;
+  /**
+   * On a removed device's row: its attempts to sync with this device since,
+   * as this device counted them (local; null when none). See TriedJson.
+   */
+  tried: TriedJson | null;
 }
 
-/** One entry in `log --json`. */
+/**
+ * A removed device's attempts to sync with this device: `count` (a lower
+ * bound: `sync serve --stdio` counts at most one a minute), when the last
+ * came and from where. Each proved the device's key, unless it replays a
+ * message of the device captured on the network and never delivered here
+ * (src/sync/removed_tries.ts).
+ */
+export interface TriedJson {
+  count: number;
+  last_at: string;
+  from: string;
+}
+
 export interface LogEntryJson {
   /** Author's device id. */
   device: string;

@@ -16,6 +16,7 @@ import { skewBeyondDrift } from "../crdt/hlc.ts";
 import { isoTime, type PeerJson, type StatusJson } from "./json_types.ts";
 import { wireguardView } from "./status_wireguard.ts";
 import { lazyImport } from "../lazy_import.ts";
+import { removedTried, triedJson } from "./removed_tries_view.ts";
 
 /** Build the status document (shared by text and JSON output); `signal`: Ctrl-C. */
 export async function statusJson(
@@ -136,6 +137,7 @@ export async function statusJson(
     clock: ownClockVerdict(skews, counted),
     stamps_ahead_ms: home.stampsAhead(now) ?? null,
     stopped_folders: await stoppedFolders(home),
+    removed_tries: removedTried(home).map((t) => ({ device: t.id, name: t.name, ...triedJson(t) })),
   };
 }
 

@@ -52,6 +52,22 @@ export interface LocalRecords {
    * restore` copies the content back while that path still holds it.
    */
   movedKept: Record<string, MovedKeptNote[]>;
+  /**
+   * Attempts of removed devices to sync with this one, by device key hex
+   * (src/sync/removed_tries.ts): never replicated, shown by `mesh list`,
+   * `doctor` and `status --json`.
+   */
+  removedTries: Record<string, RemovedTry>;
+}
+
+/** A removed device's attempts to connect (see LocalRecords.removedTries). */
+export interface RemovedTry {
+  /** Attempts counted (a lower bound: see removed_tries.ts). */
+  count: number;
+  /** When (ms) the last one counted came. */
+  at: number;
+  /** Where it came from (`host:port`, or what the transport said). */
+  from: string;
 }
 
 /** A kept version dropped because its content is at another path (see LocalRecords.movedKept). */

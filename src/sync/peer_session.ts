@@ -101,6 +101,7 @@ export function respondSession(
   let who: { peer?: DeviceKey; name: string } = { name: "" };
   let live = false;
   let provisional: SessionOutcome["provisional"];
+  let removedTry: Uint8Array | undefined;
   const base = (): SessionOutcome => ({
     ...who,
     path: meta.path,
@@ -108,6 +109,7 @@ export function respondSession(
     status: "failed",
     live,
     ...(provisional ? { provisional } : {}),
+    ...(removedTry ? { removedTry } : {}),
   });
   return guarded(stream, meta, limits, base, async (conn, adopt, session) => {
     let refusal: { code: ErrorCode; message: string } | undefined;
@@ -133,6 +135,9 @@ export function respondSession(
         const verdict = await admitInitiator(home, hello, rs);
         if (!verdict.ok) {
           refusal = verdict;
+          // Its message read under the removed device's static key: that
+          // device, or a replay of a message of its (told by the caller).
+          if (verdict.code === "removed" && re !== undefined) removedTry = re;
           who = {
             peer: verdict.peer,
             name: verdict.peer ? home.view.member(verdict.peer)?.record.name ?? "" : "",

@@ -43,6 +43,12 @@ export interface SessionOutcome {
   exchange?: ExchangeResult;
   /** Wire bytes sent and received. */
   wire?: { sent: number; received: number };
+  /**
+   * Responder side: refused as a removed device whose first handshake
+   * message decrypted under its static key: that message's ephemeral key,
+   * to tell a replay before it is counted (removed_tries.ts).
+   */
+  removedTry?: Uint8Array;
   /** Responder side: admitted on an admission entry we do not hold yet. */
   provisional?: { by: DeviceKey; seq: number };
 }

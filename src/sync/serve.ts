@@ -31,6 +31,7 @@ import { ServedHome } from "./served_home.ts";
 import { DeviceSessions } from "./device_sessions.ts";
 import { admitStdio } from "./stdio_admission.ts";
 import type { DeviceKey } from "../log/device_key.ts";
+import { ListenerTries, type RemovedTries, stdioTries } from "./removed_tries.ts";
 
 /** Options of the responder. */
 export interface ServeOptions {
@@ -42,6 +43,8 @@ export interface ServeOptions {
   limits: SessionLimits;
   /** One line per connection (what happened). */
   log: (line: string) => void;
+  /** Where a removed device's attempts are noted (set by serveOne and serveListen). */
+  tries?: RemovedTries;
 }
 
 /** One line describing a served session. */
@@ -96,6 +99,7 @@ export async function serveOne(
   });
   return await serveOn(home, stream, meta, {
     ...options,
+    tries: stdioTries,
     limits: {
       ...options.limits,
       replays,
@@ -143,6 +147,11 @@ export async function serveOn(
   ended?.(home);
   const at = home.now();
   if (outcome.live) await home.write((w) => recordOutcome(home, w, outcome, false, at));
+  // A removed device's attempt, unless a replay (removed_tries.ts): never a
+  // stranger's, so strangers still cost no write.
+  if (outcome.removedTry !== undefined && outcome.peer !== undefined) {
+    await options.tries?.note(home, outcome.peer, outcome.removedTry, meta.address);
+  }
   options.log(describeServed(outcome));
   return outcome;
 }
@@ -173,6 +182,7 @@ export async function serveListen(
   const running = new Set<Promise<unknown>>();
   const slots = new ConnectionSlots(MAX_CONCURRENT, MAX_PER_SOURCE);
   const replays = new ReplayGuard();
+  const tries = new ListenerTries(replays);
   const sessions = new DeviceSessions();
   let recording = 0;
   const known = new KnownSources([...home.local.peers().values()].map((b) => b.address));
@@ -241,7 +251,14 @@ export async function serveListen(
         free();
       };
       const task = served.use((h) =>
-        serveOn(h, conn, { path: "tcp", address: remote }, { ...options, limits }, undefined, ended)
+        serveOn(
+          h,
+          conn,
+          { path: "tcp", address: remote },
+          { ...options, limits, tries },
+          undefined,
+          ended,
+        )
       )
         .catch((e) => options.log(`error: ${(e as Error).message}`))
         .finally(() => {
@@ -255,6 +272,7 @@ export async function serveListen(
     signal.removeEventListener("abort", stop);
     listener.close();
     await Promise.allSettled([...running]);
+    await tries[Symbol.asyncDispose]();
     await served.close();
   }
 }

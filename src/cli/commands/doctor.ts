@@ -117,6 +117,7 @@ export const doctorCommand: CommandSpec = {
       try {
         h.checkHistory(store).forEach(found);
         h.checkRemovedBase(store).forEach(found);
+        h.checkRemovedTries(store, ctx.now()).forEach(found);
       } catch (e) {
         // A damaged database: the log finding already says to repair it.
         found({ ...failed(e, "history"), hint: "Run `mycel repair`." });

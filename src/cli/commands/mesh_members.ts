@@ -18,6 +18,7 @@ import { withRead } from "../session.ts";
 import { renderTable } from "../text_table.ts";
 import { meshHome } from "./mesh_home.ts";
 import { keysDisputed } from "../../mesh/plan.ts";
+import { removedTried, TRIED_MEANS, triedJson, triedText } from "../removed_tries_view.ts";
 
 function event(e: { by: DeviceKey; wall: number } | undefined, nameOf: (k: DeviceKey) => string) {
   return e ? { by: e.by.id, by_name: nameOf(e.by), at: isoTime(e.wall) } : null;
@@ -35,7 +36,7 @@ export const meshMemberCommands: CommandSpec[] = [
     async run(ctx, input) {
       await meshHome(ctx, "list devices");
       const now = ctx.now();
-      const { rows, aside, provisional, removal } = await withRead(ctx, (home) => {
+      const { rows, aside, provisional, removal, tried } = await withRead(ctx, (home) => {
         const nameOf = (k: DeviceKey) => home.view.member(k)?.record.name || k.short;
         const books = home.local.peers();
         const rows = home.view.members().map((m) => ({
@@ -70,7 +71,8 @@ export const meshMemberCommands: CommandSpec[] = [
           .filter(([hex]) => !home.view.members().some((m) => m.record.key.hex === hex))
           .map(([, p]) => ({ name: p.name, at: p.at }));
         const removal = removalHere(home.view, home.device, books);
-        return { rows, aside, provisional, removal };
+        const tried = removedTried(home).map((t) => ({ ...t, text: triedText(home.view, t, now) }));
+        return { rows, aside, provisional, removal, tried };
       });
       if (input.flags.json) {
         const json: MeshRowJson[] = rows.map((r) => ({
@@ -79,6 +81,7 @@ export const meshMemberCommands: CommandSpec[] = [
             .map(({ reason, entries, seqs }) => ({ reason, entries, seqs })),
           // As status --json: also when only peers' refusals say so (`revoked` is then null).
           removed: r.self ? removalJson(removal) : null,
+          tried: ((t) => t ? triedJson(t) : null)(tried.find((t) => t.id === r.id)),
         }));
         ctx.out.json(json);
         return ExitCode.ok;
@@ -148,6 +151,9 @@ export const meshMemberCommands: CommandSpec[] = [
           }; ${why})`,
         );
       }
+      // A removed device (a stolen phone) still trying to sync with this one.
+      for (const t of tried) ctx.out.line([{ text: `  ${t.text}`, tone: "red" }]);
+      if (tried.length > 0) ctx.out.line(`  ${TRIED_MEANS}`);
       for (const p of provisional) {
         ctx.out.line(
           `  ${safeText(p.name)} synced on an admission not seen here yet (since ${

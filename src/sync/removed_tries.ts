@@ -1,0 +1,127 @@
+/**
+ * @module removed_tries
+ * What this device notes of a removed device that still tries to sync with
+ * it (a stolen phone, removed, that runs `sync now`, `mesh rename`, …): a
+ * count and the last time and address, per removed device, local and never
+ * replicated (LocalRecords.removedTries), so the owner hears of it in `mesh
+ * list`, `doctor` and `status --json`, not only in `sync serve`'s output.
+ *
+ * An attempt counts when the first handshake message decrypted under the
+ * removed device's static key (only its holder makes one) and is not a
+ * replay: the replay memories members' messages go through tell it
+ * (src/transport/replay_guard.ts for `--listen`, the home's first_messages
+ * table for `--stdio`). A message of the device captured on the network and
+ * never delivered here is unknown to both, so its replay counts once too.
+ * Strangers never get here (their keys are no member's, removed or not):
+ * they still cost no disk write.
+ *
+ * A flood of attempts costs bounded writes: a device's record is written at
+ * most once per {@link WRITE_EVERY_MS}. The listener adds up the attempts
+ * in between and writes them when that minute is over (or when it stops);
+ * a `--stdio` process serves one connection and cannot, so there an attempt
+ * within a minute of the last one counted is not counted: the count is a
+ * lower bound, and the last time is at most a minute early.
+ */
+
+import type { DeviceKey } from "../log/device_key.ts";
+import type { Home } from "../storage/home_handle.ts";
+import type { HomeWriter } from "../storage/home_writer.ts";
+import type { Replays } from "../transport/replay_guard.ts";
+
+/** Shortest time between two writes of one removed device's record (ms). */
+export const WRITE_EVERY_MS = 60_000;
+
+/** Where a responder notes a removed device's attempt (see the module comment). */
+export interface RemovedTries {
+  /** Note an attempt of `peer` whose first message had ephemeral key `ephemeral`. */
+  note(home: Home, peer: DeviceKey, ephemeral: Uint8Array, from: string): Promise<void>;
+}
+
+/** Add `count` attempts of `peer`, the last at `at` from `from`, in `w`'s transaction. */
+function addTries(
+  home: Home,
+  w: HomeWriter,
+  peer: DeviceKey,
+  t: { count: number; at: number; from: string },
+): void {
+  // Read inside the transaction: another process may have written since.
+  const all = home.local.get("removedTries") ?? {};
+  const had = all[peer.hex];
+  all[peer.hex] = {
+    count: (had?.count ?? 0) + t.count,
+    at: Math.max(had?.at ?? 0, t.at),
+    from: had !== undefined && had.at > t.at ? had.from : t.from,
+  };
+  w.setLocal("removedTries", all);
+}
+
+/** `--stdio`: one connection per process; at most one counted a minute. */
+export const stdioTries: RemovedTries = {
+  async note(home, peer, ephemeral, from) {
+    const now = home.now();
+    const had = home.local.get("removedTries")?.[peer.hex];
+    if (had !== undefined && now - had.at < WRITE_EVERY_MS && now >= had.at) return;
+    if (!(await home.takeFirstMessage(ephemeral))) return;
+    await home.write((w) => addTries(home, w, peer, { count: 1, at: now, from }));
+  },
+};
+
+/** `--listen`: attempts added up in memory, written at most once a minute per device. */
+export class ListenerTries implements RemovedTries, AsyncDisposable {
+  readonly #replays: Replays;
+  readonly #pending = new Map<
+    string,
+    { peer: DeviceKey; count: number; at: number; from: string }
+  >();
+  readonly #written = new Map<string, number>();
+  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
+  #home?: Home;
+  #writes = new Set<Promise<void>>();
+
+  /** `replays`: the listener's memory of first messages (members' too). */
+  constructor(replays: Replays) {
+    this.#replays = replays;
+  }
+
+  async note(home: Home, peer: DeviceKey, ephemeral: Uint8Array, from: string): Promise<void> {
+    if (!(await this.#replays.admit(ephemeral))) return;
+    this.#home = home;
+    const now = home.now();
+    const p = this.#pending.get(peer.hex) ?? { peer, count: 0, at: now, from };
+    this.#pending.set(peer.hex, { peer, count: p.count + 1, at: now, from });
+    const last = this.#written.get(peer.hex);
+    if (last === undefined || now - last >= WRITE_EVERY_MS || now < last) {
+      return await this.#flush(peer.hex);
+    }
+    if (this.#timers.has(peer.hex)) return;
+    this.#timers.set(
+      peer.hex,
+      setTimeout(() => {
+        this.#timers.delete(peer.hex);
+        this.#flush(peer.hex);
+      }, last + WRITE_EVERY_MS - now),
+    );
+  }
+
+  /** Write what is pending of one device; a write that fails is dropped (only a count). */
+  #flush(hex: string): Promise<void> {
+    const p = this.#pending.get(hex);
+    const home = this.#home;
+    if (p === undefined || home === undefined) return Promise.resolve();
+    this.#pending.delete(hex);
+    this.#written.set(hex, home.now());
+    const write = home.write((w) => addTries(home, w, p.peer, p))
+      .then(() => {}, () => {})
+      .finally(() => this.#writes.delete(write));
+    this.#writes.add(write);
+    return write;
+  }
+
+  /** The listener stops: what is pending is written now. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
+    await Promise.all([...this.#pending.keys()].map((hex) => this.#flush(hex)));
+    await Promise.all([...this.#writes]);
+  }
+}
