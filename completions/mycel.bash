@@ -354,7 +354,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --device|--limit|--home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --device --limit --home --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--json --device --limit --aside --home --help' -- "$cur")); return;;
     'repair')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;

@@ -101,6 +101,7 @@ complete -c mycel -n '__fish_seen_subcommand_from status' -l home -r -a '(__fish
 complete -c mycel -n '__fish_seen_subcommand_from log' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from log' -l device -x -d 'only changes made by this device (name or id prefix)'
 complete -c mycel -n '__fish_seen_subcommand_from log' -l limit -x -d 'show at most N entries'
+complete -c mycel -n '__fish_seen_subcommand_from log' -l aside -d 'also show entries kept aside and not applied, each marked'
 complete -c mycel -n '__fish_seen_subcommand_from log' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
 complete -c mycel -n '__fish_seen_subcommand_from repair' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from repair' -l accept-loss -d 'let this device write again even though entries of its own log are lost'

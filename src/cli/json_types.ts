@@ -236,6 +236,13 @@ export interface LogEntryJson {
   hash: string;
   /** The ops, in a readable form. */
   ops: Record<string, unknown>[];
+  /**
+   * With `--aside` only: null for an entry of its author's chain, else why it
+   * is kept aside and not applied ("past_cut": past the cut of its author's
+   * removal; "fork": the other branch of a fork; "waiting": for earlier
+   * entries or its author's admission).
+   */
+  set_aside?: "past_cut" | "fork" | "waiting" | null;
 }
 
 /** `repair --json`: what the repair found and kept. */

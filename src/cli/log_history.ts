@@ -14,28 +14,70 @@ import { decodeSignedEntry, type SignedEntry } from "../log/entry.ts";
 import { keyOfHex } from "../log/state_rows.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { HistoryBase } from "../storage/sql_local.ts";
+import type { AsideReason } from "../log/ingest.ts";
 import { safeText } from "../text_safety.ts";
 
-/** Newest first across every author: each chain's stamps only grow, so merge them from their ends. */
-export function* newestFirst(home: Home, authors: DeviceKey[]): Generator<SignedEntry> {
-  const next = new Map<DeviceKey, { buf: SignedEntry[]; before: number }>();
-  for (const a of authors) next.set(a, { buf: [], before: (home.log.head(a)?.seq ?? 0) + 1 });
-  const peek = (a: DeviceKey) => {
-    const n = next.get(a)!;
-    if (n.buf.length === 0 && n.before > 1) {
-      n.buf = home.log.rangeDesc(a, n.before, 256).map((b) => decodeSignedEntry(b));
-      n.before = n.buf.at(-1)?.entry.seq ?? 1;
+/** One entry `mycel log` shows: in its author's chain, or kept aside (`aside`: why). */
+export interface LoggedEntry {
+  e: SignedEntry;
+  aside?: AsideReason;
+}
+
+/** Entries of one source (a chain, or what is kept aside of it), read a page at a time, newest first. */
+type Pager = () => LoggedEntry[];
+
+function chainPager(home: Home, author: DeviceKey): Pager {
+  let before = (home.log.head(author)?.seq ?? 0) + 1;
+  return () => {
+    if (before <= 1) return [];
+    const page = home.log.rangeDesc(author, before, 256).map((b) => ({ e: decodeSignedEntry(b) }));
+    before = page.at(-1)?.e.entry.seq ?? 1;
+    return page;
+  };
+}
+
+function asidePager(home: Home, author: DeviceKey): Pager {
+  let after: { seq: number; hash: Uint8Array } | undefined;
+  let done = false;
+  return () => {
+    if (done) return [];
+    const rows = home.log.asideDesc(author, after, 256);
+    done = rows.length < 256;
+    after = rows.at(-1) ?? after;
+    return rows.map((r) => ({ e: decodeSignedEntry(r.bytes), aside: r.reason }));
+  };
+}
+
+/**
+ * Newest first across every author: each chain's stamps only grow, so merge
+ * them from their ends. With `aside`, what is kept aside of each author too
+ * (past a removal's cut, a fork's other branch, waiting), each marked.
+ */
+export function* newestFirst(
+  home: Home,
+  authors: DeviceKey[],
+  aside = false,
+): Generator<LoggedEntry> {
+  const pagers = authors.flatMap((a) =>
+    aside ? [chainPager(home, a), asidePager(home, a)] : [chainPager(home, a)]
+  );
+  const bufs = pagers.map(() => [] as LoggedEntry[]);
+  const ended = pagers.map(() => false);
+  const peek = (i: number) => {
+    if (bufs[i].length === 0 && !ended[i]) {
+      bufs[i] = pagers[i]();
+      ended[i] = bufs[i].length === 0;
     }
-    return n.buf[0];
+    return bufs[i][0];
   };
   for (;;) {
-    let best: DeviceKey | undefined;
-    for (const a of authors) {
-      const e = peek(a);
-      if (e && (best === undefined || compareHlc(e.entry.hlc, peek(best)!.entry.hlc) > 0)) best = a;
+    let best = -1;
+    for (let i = 0; i < pagers.length; i++) {
+      const e = peek(i);
+      if (e && (best < 0 || compareHlc(e.e.entry.hlc, peek(best)!.e.entry.hlc) > 0)) best = i;
     }
-    if (best === undefined) return;
-    yield next.get(best)!.buf.shift()!;
+    if (best < 0) return;
+    yield bufs[best].shift()!;
   }
 }
 

@@ -51,6 +51,11 @@ function asideStatements(db: Db) {
       "SELECT seq, bytes FROM aside WHERE author = ? AND reason = 'past_cut' AND seq > ?" +
         " AND seq <= ? ORDER BY seq LIMIT ?",
     ),
+    // Newest first, paged by (seq, hash): one seq can hold several (a fork's branches).
+    asideDesc: p(
+      "SELECT seq, hash, reason, bytes FROM aside WHERE author = ? AND (seq < ? OR (seq = ? AND" +
+        " hash > ?)) ORDER BY seq DESC, hash LIMIT ?",
+    ),
     fork: p("INSERT OR IGNORE INTO forks VALUES (?, ?, ?, ?, ?)"),
     forks: p("SELECT author, seq, kept, other, at FROM forks ORDER BY author"),
   };
@@ -72,6 +77,7 @@ export type LogView = Pick<
   | "asideRange"
   | "containing"
   | "asideSummary"
+  | "asideDesc"
   | "forks"
 >;
 
@@ -182,6 +188,26 @@ export class SqlLog extends SqlChains {
       from: r.lo,
       to: r.hi,
     }));
+  }
+
+  /**
+   * `author`'s entries kept aside, newest (highest seq) first, after
+   * `after` (the last row of the previous page; none: from the top), at
+   * most `limit`: `mycel log --aside` reads them so, never all at once.
+   */
+  asideDesc(
+    author: DeviceKey,
+    after: { seq: number; hash: Uint8Array } | undefined,
+    limit: number,
+  ): { seq: number; hash: Uint8Array; reason: AsideReason; bytes: Uint8Array }[] {
+    const seq = after?.seq ?? Number.MAX_SAFE_INTEGER;
+    const hash = after?.hash ?? new Uint8Array(0);
+    return this.#s.asideDesc.all(author.bytes, seq, seq, hash, limit) as {
+      seq: number;
+      hash: Uint8Array;
+      reason: AsideReason;
+      bytes: Uint8Array;
+    }[];
   }
 
   /** Record a fork (the first report per author is kept). */

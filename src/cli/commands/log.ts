@@ -15,6 +15,7 @@ import { type CommandSpec, JSON_FLAG, LOCAL } from "../command.ts";
 import { resolveDevice } from "../devices.ts";
 import type { LogEntryJson } from "../json_types.ts";
 import { baseNote, newestFirst } from "../log_history.ts";
+import { asideMark, asideNotes } from "../log_aside.ts";
 import { describeOp, deviceName, opJson } from "../op_text.ts";
 import { withRead } from "../session.ts";
 import { padToWidth } from "../text_table.ts";
@@ -44,7 +45,12 @@ export const logCommand: CommandSpec = {
   description: "Times are the authors' clocks, in local time with the UTC offset. History that\n" +
     "every device holds and that is older than the retention (`mycel sync retention`) is\n" +
     "compacted; a last line per device says where its history starts here, and why\n" +
-    "(with --json, on standard error: the output stays an array of entries).",
+    "(with --json, on standard error: the output stays an array of entries).\n" +
+    "Entries kept aside and never applied (a removed device's past the cut of its\n" +
+    "removal, the other branch of a fork, ones waiting for their admission) are not\n" +
+    "history: a last line says how many each device has; --aside shows them in place,\n" +
+    "each marked.",
+
   args: [],
   flags: [
     JSON_FLAG,
@@ -54,6 +60,7 @@ export const logCommand: CommandSpec = {
       help: "only changes made by this device (name or id prefix)",
     },
     { name: "limit", value: "N", help: "show at most N entries" },
+    { name: "aside", help: "also show entries kept aside and not applied, each marked" },
   ],
   ...LOCAL,
   async run(ctx, input) {
@@ -64,7 +71,15 @@ export const logCommand: CommandSpec = {
         ? undefined
         : resolveDevice(state, input.flags.device as string, "filter log").record.key;
       const heads = home.log.heads();
-      const authors = [...heads.keys()].filter((a) => only === undefined || a === only);
+      const withAside = input.flags.aside === true;
+      // The highest seq shown of each author (an author with entries aside only has no chain).
+      const top = new Map([...heads].map(([a, h]) => [a, h.seq]));
+      if (withAside) {
+        for (const a of home.log.asideSummary()) {
+          top.set(a.author, Math.max(top.get(a.author) ?? 0, a.to));
+        }
+      }
+      const authors = [...top.keys()].filter((a) => only === undefined || a === only);
       // A name two devices share (one paired again keeps its name under a new
       // key; the removed one's history stays) gets the short id, as in `mesh
       // list`: else "gamma#15" and "gamma#1" read as one device's history.
@@ -77,7 +92,7 @@ export const logCommand: CommandSpec = {
         return (named.get(name) ?? 0) > 1 ? `${name} (${key.short})` : name;
       };
       const history = home.local.get("history") ?? {};
-      const compacted = authors.filter((a) => heads.get(a)!.base > 0)
+      const compacted = authors.filter((a) => (heads.get(a)?.base ?? 0) > 0)
         .map((a) => ({
           name: who(a),
           base: heads.get(a)!.base,
@@ -92,13 +107,13 @@ export const logCommand: CommandSpec = {
       const timeWidth = localTime(now).length;
       const whoWidth = Math.max(
         0,
-        ...authors.map((a) =>
-          displayWidth(safeText(who(a))) + 1 + String(heads.get(a)!.seq).length
-        ),
+        ...authors.map((a) => displayWidth(safeText(who(a))) + 1 + String(top.get(a)!).length),
       );
+      // Without --aside, a last line per device says what is kept aside of it.
+      const notes = withAside ? [] : asideNotes(home, only, who);
       let shown = 0;
       try {
-        for (const e of newestFirst(home, authors)) {
+        for (const { e, aside } of newestFirst(home, authors, withAside)) {
           if (shown >= limit) break;
           if (input.flags.json) {
             const item: LogEntryJson = {
@@ -109,6 +124,7 @@ export const logCommand: CommandSpec = {
               hlc: [e.entry.hlc.wall, e.entry.hlc.counter],
               hash: toHex(e.hash),
               ops: e.entry.ops.map(opJson),
+              ...(withAside ? { set_aside: aside ?? null } : {}),
             };
             ctx.out.write(`${shown === 0 ? "[\n" : ",\n"}${safeJson(item).replace(/^/gm, "  ")}`);
           } else {
@@ -121,8 +137,9 @@ export const logCommand: CommandSpec = {
             const ahead = wall <= 8.64e15 && wall - now > MAX_DRIFT_MS
               ? `  (stamped ${duration(wall - now)} ahead of this device's clock)`
               : "";
+            const mark = aside === undefined ? "" : `  ${asideMark(aside)}`;
             ctx.out.line(
-              `${padToWidth(when, timeWidth)}  ${padToWidth(by, whoWidth)}  ${what}${ahead}`,
+              `${padToWidth(when, timeWidth)}  ${padToWidth(by, whoWidth)}  ${what}${ahead}${mark}`,
             );
           }
           shown++;
@@ -139,9 +156,11 @@ export const logCommand: CommandSpec = {
         // stays one of entries for every reader of it. Before, --json said
         // nothing, and a compacted log read as an empty one.
         for (const c of compacted) ctx.out.error(baseNote(c, who));
+        for (const n of notes) ctx.out.error(n);
         return ExitCode.ok;
       }
       for (const c of compacted) ctx.out.line(baseNote(c, who));
+      for (const n of notes) ctx.out.line(n);
       return ExitCode.ok;
     });
   },
