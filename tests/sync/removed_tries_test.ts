@@ -95,6 +95,7 @@ async function told(laptop: Device, phone: Device) {
     status: status.removed_tries,
     list: (await laptop.ok(["mesh", "list"])).stdout,
     doctor: (await laptop.run(["--no-sync", "doctor"])).stdout,
+    text: (await laptop.ok(["status"])).stdout,
   };
 }
 
@@ -123,7 +124,7 @@ Deno.test("a removed phone's attempts to sync are counted on the laptop (sync se
     server.kill("SIGTERM");
     await server.result();
   }
-  const { row, status, list, doctor } = await told(laptop, phone);
+  const { row, status, list, doctor, text } = await told(laptop, phone);
   assert.equal(row?.count, 3, JSON.stringify(row));
   assert.match(row!.from, /^127\.0\.0\.1:\d+$/);
   assert.deepEqual(status, [{ device: phone.id, name: "phone", ...row! }]);
@@ -131,6 +132,11 @@ Deno.test("a removed phone's attempts to sync are counted on the laptop (sync se
     /phone, removed, tried to connect 3 times, last (just now|\d+s ago) from 127\.0\.0\.1:\d+$/m;
   assert.match(list, line, list);
   assert.match(doctor, line, doctor);
+  assert.match(
+    text,
+    /^phone, removed, tried to connect 3 times, last .* \(mycel doctor says more\)$/m,
+    text,
+  );
   assert.match(doctor, /refused each time and nothing it sent was taken/, doctor);
 });
 

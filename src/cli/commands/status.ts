@@ -16,6 +16,7 @@ import { statusJson } from "../status_json.ts";
 import { peerTable } from "../status_table.ts";
 import { deviceLabels } from "../devices.ts";
 import { lazyImport } from "../../lazy_import.ts";
+import { removedTried, triedText } from "../removed_tries_view.ts";
 
 /** A clock measurement older than this (ms) is said with its age. */
 const STALE_SKEW_MS = 3600_000;
@@ -35,11 +36,13 @@ export const statusCommand: CommandSpec = {
   flags: [JSON_FLAG],
   ...LOCAL,
   async run(ctx, input) {
-    const { st, removal, name } = await withRead(ctx, async (home) => {
+    const { st, removal, name, tried } = await withRead(ctx, async (home) => {
       const st = await statusJson(home, ctx.now(), ctx.signal);
       // Two devices may share a name: lines below the table then say which (short id).
       const name = deviceLabels(home.view);
-      return { st, removal: removalHere(home.view, home.device, home.local.peers()), name };
+      // A removed device (a stolen phone) still trying to sync with this one.
+      const tried = removedTried(home).map((t) => triedText(home.view, t, ctx.now()));
+      return { st, removal: removalHere(home.view, home.device, home.local.peers()), name, tried };
     });
     // Where the private keys are kept (no secret read); null when the key file is unreadable.
     const { keysWhere } = await lazyImport<typeof import("../key_where.ts")>(
@@ -106,6 +109,7 @@ export const statusCommand: CommandSpec = {
     for (const p of st.peers.filter((p) => p.last_error)) {
       out.line(`  ${name(p.id)}: ${safeText(refusalInLocalTime(p.last_error!))}`);
     }
+    for (const t of tried) out.line([{ text: `${t} (mycel doctor says more)`, tone: "red" }]);
     for (const f of st.forks) {
       out.line(
         `fork: ${name(f.author)}'s log has two entries ${f.seq}: kept ${f.kept.slice(0, 12)}, ` +
