@@ -8,7 +8,9 @@
  * made on first use, and a repair that rebuilds the database starts it anew.
  *
  * A row is written only for a handshake that passed, from a key admitted as
- * a member: a stranger cannot produce one, so strangers cost no disk write.
+ * a member (or a removed device's, at most once a minute each, with its
+ * count: src/sync/removed_tries.ts): a stranger cannot produce one, so
+ * strangers cost no disk write.
  * Taking is one short write transaction (prune, then insert unless present):
  * two processes racing with the same replay, exactly one inserts.
  *
@@ -47,11 +49,15 @@ CREATE INDEX IF NOT EXISTS first_messages_by_at ON first_messages (at);
  * true when no process of this home took it in the last {@link KEEP_MS}
  * (or when that cannot be told, see the module comment), false for a replay.
  * The caller keeps other transactions of `db` out meanwhile (Home's write queue).
+ * `alsoIfNew` runs in the same transaction when the message is new: what
+ * else it writes commits with it, one write (a removed device's attempt,
+ * src/sync/removed_tries.ts); when it throws, nothing is written.
  */
 export async function takeFirstMessage(
   db: Db,
   ephemeral: Uint8Array,
   now: number,
+  alsoIfNew?: () => void,
 ): Promise<boolean> {
   try {
     await beginWrite(db, { limitMs: TAKE_WAIT_MS, synchronous: "NORMAL" });
@@ -66,6 +72,7 @@ export async function takeFirstMessage(
       "INSERT INTO first_messages (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
     )
       .run(ephemeral, now);
+    if (Number(r.changes) === 1) alsoIfNew?.();
     db.exec("COMMIT");
     return Number(r.changes) === 1;
   } catch {

@@ -31,6 +31,7 @@ import { handBack } from "./home_guard.ts";
 import { homeExists, type HomeOptions, openHomeDb } from "./home_open.ts";
 export type { HomeOptions };
 import type { HomeWriter } from "./home_writer.ts";
+import type { SqlLocal } from "./sql_local.ts";
 import type { IngestStream } from "./ingest_stream.ts";
 export type { IngestStream };
 import { lazyImport } from "../lazy_import.ts";
@@ -325,10 +326,15 @@ export class Home extends HomeView {
    * replay), true otherwise. One short transaction after this handle's
    * writes queued before it, waiting briefly for other processes'
    * (first_messages.ts). Call only once the handshake passed and the key is
-   * a member's: strangers must cost no write.
+   * a member's (or a removed device's): strangers must cost no write.
+   * `alsoIfNew` changes local records in the same transaction when the
+   * message is new (one write: a removed device's attempt, removed_tries.ts).
    */
-  takeFirstMessage(ephemeral: Uint8Array): Promise<boolean> {
-    return this.#writes.takeFirstMessage(ephemeral);
+  takeFirstMessage(
+    ephemeral: Uint8Array,
+    alsoIfNew?: (local: SqlLocal) => void,
+  ): Promise<boolean> {
+    return this.#writes.takeFirstMessage(ephemeral, alsoIfNew);
   }
 }
 

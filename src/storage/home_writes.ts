@@ -19,6 +19,7 @@ import type { WriterSource } from "./home_transaction.ts";
 import type { HomeWriter } from "./home_writer.ts";
 import { HeldEntries, type IngestStream } from "./ingest_stream.ts";
 import { SigningUnready } from "./signing_unready.ts";
+import type { SqlLocal } from "./sql_local.ts";
 
 /** A home's keys as its writes need them (home_keys.ts). */
 export interface WriterKeys {
@@ -151,14 +152,15 @@ export class HomeWrites {
   }
 
   /** See {@link Home.takeFirstMessage}. */
-  takeFirstMessage(ephemeral: Uint8Array): Promise<boolean> {
+  takeFirstMessage(ephemeral: Uint8Array, alsoIfNew?: (local: SqlLocal) => void): Promise<boolean> {
     if (!this.#writable) return Promise.resolve(true);
+    const also = alsoIfNew && (() => alsoIfNew(this.#source.local));
     return this.#queue(async () => {
       // Loaded by the responder only: commands that never serve never load it.
       const { takeFirstMessage } = await lazyImport<typeof import("./first_messages.ts")>(
         new URL("./first_messages.ts", import.meta.url),
       );
-      return takeFirstMessage(this.#source.db, ephemeral, this.#now());
+      return takeFirstMessage(this.#source.db, ephemeral, this.#now(), also);
     });
   }
 }

@@ -25,7 +25,7 @@
 
 import type { DeviceKey } from "../log/device_key.ts";
 import type { Home } from "../storage/home_handle.ts";
-import type { HomeWriter } from "../storage/home_writer.ts";
+import type { LocalRecords } from "../storage/sql_local.ts";
 import type { Replays } from "../transport/replay_guard.ts";
 
 /** Shortest time between two writes of one removed device's record (ms). */
@@ -37,32 +37,41 @@ export interface RemovedTries {
   note(home: Home, peer: DeviceKey, ephemeral: Uint8Array, from: string): Promise<void>;
 }
 
-/** Add `count` attempts of `peer`, the last at `at` from `from`, in `w`'s transaction. */
+type Tries = LocalRecords["removedTries"];
+
+/** `all` with `t.count` more attempts of `peer`, the last at `t.at` from `t.from`. */
 function addTries(
-  home: Home,
-  w: HomeWriter,
+  all: Tries | undefined,
   peer: DeviceKey,
   t: { count: number; at: number; from: string },
-): void {
-  // Read inside the transaction: another process may have written since.
-  const all = home.local.get("removedTries") ?? {};
-  const had = all[peer.hex];
-  all[peer.hex] = {
-    count: (had?.count ?? 0) + t.count,
-    at: Math.max(had?.at ?? 0, t.at),
-    from: had !== undefined && had.at > t.at ? had.from : t.from,
+): Tries {
+  const had = all?.[peer.hex];
+  return {
+    ...all,
+    [peer.hex]: {
+      count: (had?.count ?? 0) + t.count,
+      at: Math.max(had?.at ?? 0, t.at),
+      from: had !== undefined && had.at > t.at ? had.from : t.from,
+    },
   };
-  w.setLocal("removedTries", all);
 }
 
-/** `--stdio`: one connection per process; at most one counted a minute. */
+/**
+ * `--stdio`: one connection per process; at most one counted a minute, in
+ * the transaction that takes its first message (one write).
+ */
 export const stdioTries: RemovedTries = {
   async note(home, peer, ephemeral, from) {
     const now = home.now();
     const had = home.local.get("removedTries")?.[peer.hex];
     if (had !== undefined && now - had.at < WRITE_EVERY_MS && now >= had.at) return;
-    if (!(await home.takeFirstMessage(ephemeral))) return;
-    await home.write((w) => addTries(home, w, peer, { count: 1, at: now, from }));
+    // Read again inside the transaction: another process may have written since.
+    await home.takeFirstMessage(ephemeral, (local) => {
+      local.set(
+        "removedTries",
+        addTries(local.get("removedTries"), peer, { count: 1, at: now, from }),
+      );
+    });
   },
 };
 
@@ -110,7 +119,10 @@ export class ListenerTries implements RemovedTries, AsyncDisposable {
     if (p === undefined || home === undefined) return Promise.resolve();
     this.#pending.delete(hex);
     this.#written.set(hex, home.now());
-    const write = home.write((w) => addTries(home, w, p.peer, p))
+    // Read inside the transaction: another process may have written since.
+    const write = home.write((w) =>
+      w.setLocal("removedTries", addTries(home.local.get("removedTries"), p.peer, p))
+    )
       .then(() => {}, () => {})
       .finally(() => this.#writes.delete(write));
     this.#writes.add(write);
