@@ -75,13 +75,17 @@ export const meshMemberCommands: CommandSpec[] = [
         return { rows, aside, provisional, removal, tried };
       });
       if (input.flags.json) {
+        const triedOf = (id: string) => {
+          const t = tried.find((x) => x.id === id);
+          return t ? triedJson(t) : null;
+        };
         const json: MeshRowJson[] = rows.map((r) => ({
           ...r,
           set_aside: aside.filter((a) => a.id === r.id)
             .map(({ reason, entries, seqs }) => ({ reason, entries, seqs })),
           // As status --json: also when only peers' refusals say so (`revoked` is then null).
           removed: r.self ? removalJson(removal) : null,
-          tried: ((t) => t ? triedJson(t) : null)(tried.find((t) => t.id === r.id)),
+          tried: triedOf(r.id),
         }));
         ctx.out.json(json);
         return ExitCode.ok;
