@@ -145,6 +145,17 @@ export class CutBudget<K> {
   }
 
   /**
+   * A session of `peer` that needs no cut (it caught up, from us or from
+   * another device): it waits no longer. Else a device crowded out that then
+   * caught up elsewhere (one of three back from a trip, from a sibling just
+   * cut for) kept its turn for {@link WAITING_MS}, and every device behind it
+   * was refused busy that long: three rounds.
+   */
+  leftWaiting(peer: K): void {
+    this.#waiting.delete(peer);
+  }
+
+  /**
    * Drop what no longer counts, so the maps hold only the devices cut for or
    * refused lately: a wait not renewed for {@link WAITING_MS}, a cool-down
    * over, a cut started longer ago than that (it orders like none).

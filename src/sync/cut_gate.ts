@@ -54,6 +54,11 @@ export function takeCut(home: Home, peer: Key): Cut {
   return gateOf(home).take(peer, cutGroup(home, peer));
 }
 
+/** A session of `peer` that needs no cut: it no longer waits for one (cut_budget.ts). */
+export function leftWaiting(home: Home, peer: Key): void {
+  gates.get(home)?.leftWaiting(peer);
+}
+
 /** Test only: the gate of `home` reads time from `now` from here on (its past cuts forgotten). */
 export function useCutClock(home: Home, now: () => number): void {
   gates.set(home, new CutBudget<Key>(now));

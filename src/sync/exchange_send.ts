@@ -41,7 +41,7 @@ import {
 import { interleave, planSend } from "../protocol/sync_plan.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { checkpointRefused, offersRebase, theirHeadsFor } from "./acks.ts";
-import { type Cut, takeCut } from "./cut_gate.ts";
+import { type Cut, leftWaiting, takeCut } from "./cut_gate.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { ExchangeOptions, ExchangeResult } from "./exchange_types.ts";
 
@@ -88,6 +88,7 @@ export async function sendLacking(c: SendContext): Promise<void> {
   // A peer holding a removed device past its cut gets our state to re-base on (acks.ts).
   const withCheckpoint = plan.checkpoint || offersRebase(home, their, adjusted);
   if (withCheckpoint) await sendCheckpoint(c);
+  else leftWaiting(home, o.peer);
   const batches = new Batches(c);
   for (const ev of plan.evidence) {
     const e = home.log.entryAt(ev.author, ev.seq);
@@ -164,8 +165,10 @@ async function sendCheckpoint(c: SendContext): Promise<void> {
   // each may take long, and the peer's read deadline would pass meanwhile.
   if ((abilities & ABILITY_CHECKPOINT_WAIT) !== 0) await c.send({ type: "checkpoint_wait" });
   const cp = parts ? await fitting(c) : undefined;
-  if (cp !== undefined) await sendWhole(c, cp);
-  else if (parts) await gated(c, (made) => sendParts(c, made));
+  if (cp !== undefined) {
+    leftWaiting(c.home, c.o.peer); // a small state: it needs no cut
+    await sendWhole(c, cp);
+  } else if (parts) await gated(c, (made) => sendParts(c, made));
   // A peer that takes no parts: a whole checkpoint of any size up to 64 MiB
   // (made a step at a time, whole_checkpoint.ts), as often as a cut.
   else {

@@ -4,7 +4,9 @@
  * and asking again at once, with its own key and with devices it made up
  * and admitted, is refused `busy`; an honest member asking meanwhile gets
  * our state (src/sync/cut_gate.ts). Before, a cut sent whole limited
- * nothing: every ask of the loop cost a whole cut, back to back.
+ * nothing: every ask of the loop cost a whole cut, back to back. And a
+ * device crowded out that caught up elsewhere ends its wait, so the devices
+ * behind it are not refused for it.
  *
  * A real mesh in memory (tests/sync/_mem_mesh.ts: SQLite homes, alpha
  * learning gamma's admissions in a real round) and the real sending half
@@ -23,8 +25,11 @@ import { sendLacking } from "../../src/sync/exchange_send.ts";
 import type { ExchangeOptions, ExchangeResult } from "../../src/sync/exchange_types.ts";
 import { MemMesh, pref } from "./_mem_mesh.ts";
 
-/** Alpha's sending half for a session of `peer`, which holds nothing: "cut", or why it was refused. */
-async function ask(home: Home, peer: DeviceKey): Promise<string> {
+/**
+ * Alpha's sending half for a session of `peer`, which holds nothing (or
+ * `holds`): "cut", "nothing" (it needed no cut), or why it was refused.
+ */
+async function ask(home: Home, peer: DeviceKey, holds = new Map()): Promise<string> {
   const sent: string[] = [];
   const result = {
     sent: 0,
@@ -42,7 +47,7 @@ async function ask(home: Home, peer: DeviceKey): Promise<string> {
       send: (msg: SyncMessage) => Promise.resolve(void sent.push(msg.type)),
       heads: home.log.heads(),
       evidence: [],
-      theirs: Promise.resolve(new Map()),
+      theirs: Promise.resolve(holds),
       result,
     });
   } catch (e) {
@@ -50,7 +55,8 @@ async function ask(home: Home, peer: DeviceKey): Promise<string> {
     assert.equal(sent.at(-1), "error", "the peer is told why");
     return e.reason;
   }
-  assert.ok((result.sentParts ?? 0) >= 1 && result.sentCheckpoint, `our state in parts: ${sent}`);
+  if (!result.sentCheckpoint) return "nothing";
+  assert.ok((result.sentParts ?? 0) >= 1, `our state in parts: ${sent}`);
   return "cut";
 }
 
@@ -85,4 +91,36 @@ Deno.test("a member looping on our state with its own key and made-up devices is
   assert.equal(await ask(alpha.home, madeUp1.key), "cut");
   assert.match(await ask(alpha.home, madeUp2.key), /admitted by the same member/);
   assert.match(await ask(alpha.home, gamma.key), /for this device moments ago/);
+});
+
+Deno.test("a device crowded out that then catches up elsewhere holds no one up: the next device waiting is cut for at its next round", async () => {
+  // Alpha serves; the laptop admitted the phone, tablet and watch (one
+  // group): all three back from a trip, behind alpha's state, ask in the same minute.
+  await using mesh = await MemMesh.create(5);
+  const [alpha, laptop, phone, tablet, watch] = mesh.devices;
+  await mesh.admit(alpha, laptop);
+  await mesh.write(laptop, [
+    { type: "device.add", device: phone.record },
+    { type: "device.add", device: tablet.record },
+    { type: "device.add", device: watch.record },
+  ]);
+  await mesh.round(alpha);
+  assert.equal(cutGroup(alpha.home, watch.key), laptop.key);
+  for (let i = 0; i < 40; i++) await mesh.write(alpha, pref("big", `${i}`.padEnd(4096, "x")));
+  const clock = { t: 1_000_000 };
+  useCutClock(alpha.home, () => clock.t);
+
+  assert.equal(await ask(alpha.home, phone.key), "cut");
+  assert.match(await ask(alpha.home, tablet.key), /admitted by the same member/);
+  clock.t += 1000;
+  assert.match(await ask(alpha.home, watch.key), /admitted by the same member/);
+  // The tablet gets alpha's state from the phone; its next session with alpha needs no cut.
+  clock.t += 29_000;
+  const all = new Map(
+    [...alpha.home.log.heads()].map(([a, h]) => [a, { seq: h.seq, hash: h.hash }]),
+  );
+  assert.equal(await ask(alpha.home, tablet.key, all), "nothing");
+  // The watch's next round: before, refused (the tablet "waited longer") for 90 s.
+  clock.t += 1000;
+  assert.equal(await ask(alpha.home, watch.key), "cut");
 });
