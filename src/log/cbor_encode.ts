@@ -12,7 +12,7 @@
  * never calls back into user code except through plain getters).
  */
 
-import { encodeUtf8Into } from "./cbor_utf8.ts";
+import { encodeUtf8Into, utf8Length } from "./cbor_utf8.ts";
 import { CborFailure, type CborLimits, isAllowedKey, isCborInteger } from "./cbor_profile.ts";
 import { quotedText } from "../text_safety.ts";
 
@@ -84,7 +84,11 @@ function writeNumber(n: number): void {
 
 function writeText(s: string): void {
   const n = s.length;
-  ensure(5 + 3 * n);
+  // Room for its head and a byte per code unit, the least it can take: past
+  // the bound by that it is past for sure. Reserving 3 bytes a unit here (the
+  // most) refused a text that fit, up to twice its length under the bound (a
+  // checkpoint of 1 MB values refused short of 64 MiB, checkpoint_stepwise_test).
+  ensure(5 + n);
   const start = pos;
   // ASCII, nearly every string mycel writes: its byte length is its length.
   let p = start + headSize(n);
@@ -99,6 +103,7 @@ function writeText(s: string): void {
     pos = p;
     return;
   }
+  ensure(5 + utf8Length(s));
   const written = encodeUtf8Into(s, buf, start + 5);
   if (written < 0) fail("text holds a lone surrogate (not well-formed Unicode)");
   head(3, written);

@@ -106,8 +106,21 @@ export function decodeUtf8(src: Uint8Array, start: number, end: number): string 
 }
 
 /**
- * UTF-8 of `s` written into `out` at `at` (room for `3 * s.length` bytes is
- * the caller's job); returns the byte count, or -1 when `s` holds a lone
+ * Bytes of the UTF-8 of `s`: what {@link encodeUtf8Into} needs room for. A
+ * surrogate counts 2 (a pair is 4; a lone one is refused before any write).
+ */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 2 : 3;
+  }
+  return n;
+}
+
+/**
+ * UTF-8 of `s` written into `out` at `at` (room for {@link utf8Length}
+ * bytes is the caller's job); returns the byte count, or -1 when `s` holds a lone
  * surrogate (which has no UTF-8 form).
  */
 export function encodeUtf8Into(s: string, out: Uint8Array, at: number): number {

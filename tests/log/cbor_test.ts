@@ -258,6 +258,29 @@ Deno.test("encodeCbor() holds to the limits of the call, as decodeCbor() with th
   assertMycelError(() => encodeCbor(big), "bad_encoding");
 });
 
+Deno.test("encodeCbor() writes a text that fits the byte bound however near it, and refuses one a byte past it", () => {
+  const limits = { maxBytes: 1 << 15 };
+  // Small texts first: the encoder's buffer, from its first size, doubles to
+  // the bound exactly (an encoding over 1 MiB leaves it at its first size).
+  const small = Array.from({ length: 300 }, () => "s".repeat(100));
+  const room = limits.maxBytes - encodeCbor([...small, ""]).length; // bytes left for the last text
+  for (const [last, fits] of [["x", 0], ["\u00e9", 0], ["\u{1F600}", 0], ["x", 1]] as const) {
+    const bytes = new TextEncoder().encode(last).length;
+    // Its head grows by 2 bytes past 23 bytes (a 3-byte head up to 65535).
+    const text = last.repeat(Math.floor((room - 2 + fits) / bytes));
+    const value = [...small, text];
+    encodeCbor(new Uint8Array((1 << 20) + 1));
+    if (fits === 1) {
+      const e = assertMycelError(() => encodeCbor(value, limits), "bad_encoding");
+      assert.match(e.message, /would exceed 32768 bytes/);
+      continue;
+    }
+    const encoded = encodeCbor(value, limits);
+    assert.ok(encoded.length > limits.maxBytes - bytes, `${encoded.length} bytes`);
+    assert.deepEqual(decodeCbor(encoded, "t", limits), value);
+  }
+});
+
 Deno.test("encodeCbor() refuses what the decoder would refuse, with a named bad_encoding", () => {
   const cyclic: unknown[] = [];
   cyclic.push(cyclic);

@@ -5,14 +5,20 @@
  * the same rows, frontier and meta, whatever the size of a step: random ops
  * from three devices folded (keyspaces, parked dots, floors, members, apps,
  * folders), heads with and without their signed entries. A state past a
- * checkpoint's bounds is refused the same way.
+ * checkpoint's bounds is refused the same way, and at the bounds (items,
+ * 64 MiB) both are made or refused to the item and to the byte.
  */
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { makeCheckpoint, readCheckpoint } from "../../src/log/checkpoint.ts";
 import { signBody } from "../../src/log/checkpoint_encode.ts";
-import { CHECKPOINT_LIMITS, type FrontierHead } from "../../src/log/checkpoint_format.ts";
+import {
+  CHECKPOINT_LIMITS,
+  type FrontierHead,
+  MAX_CHECKPOINT_BYTES,
+} from "../../src/log/checkpoint_format.ts";
+import { decodeCbor, encodeCbor } from "../../src/log/cbor.ts";
 import { checkpointBodyStepwise } from "../../src/log/checkpoint_stepwise.ts";
 import type { SignedEntry } from "../../src/log/entry.ts";
 import type { FileVersion } from "../../src/log/file_version.ts";
@@ -135,5 +141,92 @@ Deno.test("a state past a checkpoint's item bound is refused checkpoint_too_larg
   await assert.rejects(
     () => stepwise(state, [], a.signer),
     (e: Error) => (e as { code?: string }).code === "checkpoint_too_large",
+  );
+});
+
+/** Items in a checkpoint's body, as the encoder counts them (a map's key is one more). */
+async function bodyItems(rows: StateRows, signer: Signer): Promise<number> {
+  const signed = decodeCbor(await makeCheckpoint(rows, [], META, signer), "checkpoint");
+  const count = (x: unknown): number =>
+    Array.isArray(x)
+      ? x.reduce((n: number, y) => n + count(y), 1)
+      : x !== null && typeof x === "object" && !(x instanceof Uint8Array)
+      ? Object.values(x).reduce((n: number, y) => n + 1 + count(y), 1)
+      : 1;
+  return count(decodeCbor((signed as Uint8Array[])[0], "body"));
+}
+
+/** `parked` parked dots, `unset` tombstones (5 and 9 items each) and `values` of one author. */
+function rowsOf(author: string, parked: number, unset: number, values: string[] = []): MemoryState {
+  const s = new MemoryState();
+  const stamp = { wall: 1_700_000_000_000, counter: 0, node: "n" };
+  for (let i = 0; i < parked; i++) s.space("prefs").park(`p${i}`, { author, seq: i + 1 });
+  for (let i = 0; i < unset; i++) {
+    s.space("config").put(`u${i}`, { dot: { author, seq: i + 1 }, stamp, value: undefined });
+  }
+  values.forEach((value, i) => {
+    s.space("patterns").put(`v${String(i).padStart(6, "0")}`, {
+      dot: { author, seq: i + 1 },
+      stamp,
+      value,
+    });
+  });
+  return s;
+}
+
+/** Both makers' answers for `rows`: the same bytes, or both `checkpoint_too_large`. */
+async function bothAgree(rows: StateRows, signer: Signer): Promise<"made" | "too large"> {
+  const tooLarge = (e: unknown) => (e as { code?: string }).code === "checkpoint_too_large";
+  encodeCbor(new Uint8Array((1 << 20) + 1)); // the encoder's buffer back to its first size
+  const one = await makeCheckpoint(rows, [], META, signer).catch((e) => {
+    if (!tooLarge(e)) throw e;
+    return undefined;
+  });
+  const step = await stepwise(rows, [], signer).catch((e) => {
+    if (!tooLarge(e)) throw e;
+    return undefined;
+  });
+  assert.equal(step === undefined, one === undefined, "both refuse, or neither");
+  if (one === undefined) return "too large";
+  assert.deepEqual(step!.bytes, one);
+  return "made";
+}
+
+Deno.test("at the item bound, a checkpoint made a step at a time is made and refused exactly where one made in one piece is", async () => {
+  const [a] = await testDevices(1);
+  const author = a.key.hex;
+  const base = await bodyItems(rowsOf(author, 1, 0), a.signer) - 5;
+  assert.equal(await bodyItems(rowsOf(author, 3, 2), a.signer), base + 3 * 5 + 2 * 9);
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: -2, max: 2 }), async (off) => {
+      // Exactly maxNodes + off items: parked dots, and 0-4 tombstones for the rest.
+      const need = CHECKPOINT_LIMITS.maxNodes + off - base;
+      const unset = (4 * need) % 5;
+      const rows = rowsOf(author, (need - 9 * unset) / 5, unset);
+      assert.equal(await bothAgree(rows, a.signer), off > 0 ? "too large" : "made");
+    }),
+    { numRuns: 3, examples: [[0], [1]] },
+  );
+});
+
+Deno.test("at the 64 MiB bound, a checkpoint made a step at a time is made and refused exactly where one made in one piece is", async () => {
+  const [a] = await testDevices(1);
+  const author = a.key.hex;
+  // Values of a kB, then one of about a MB (an entry holds 1 MiB at most)
+  // whose length sets the signed checkpoint's size to the byte. The one-piece
+  // encoder's buffer doubles to 64 MiB on the small rows, and a text near
+  // its end made it reserve 3 bytes a character past the bound.
+  const kB = "k".repeat(1000);
+  const smalls = Array.from({ length: 64_300 }, () => kB);
+  const sized = (last: number) => rowsOf(author, 0, 3, [...smalls, "z".repeat(last)]);
+  const small = 70_000;
+  const sizeAt = (await stepwise(sized(small), [], a.signer)).bytes.length;
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: -2, max: 2 }), async (off) => {
+      const last = small + MAX_CHECKPOINT_BYTES + off - sizeAt;
+      assert.ok(last > 0xffff && last < 1 << 20, `${last}`);
+      assert.equal(await bothAgree(sized(last), a.signer), off > 0 ? "too large" : "made");
+    }),
+    { numRuns: 3, examples: [[0], [1]] },
   );
 });
