@@ -12,9 +12,9 @@
  *    cutting takes at most a quarter of the time whoever asks, however many
  *    keys they use;
  * 3. its group was not cut for within {@link CUT_COOL_DOWN_MS};
- * 4. the device itself is not being sent a cut, and was not cut for within
- *    {@link WHOLE_COOL_DOWN_MS} (its cut sent whole) or
- *    {@link CUT_COOL_DOWN_MS} (abandoned) before;
+ * 4. the device itself is not being sent a cut, and its last cut started
+ *    {@link WHOLE_COOL_DOWN_MS} ago at least when it was sent whole, and
+ *    ended {@link CUT_COOL_DOWN_MS} ago at least (whole or abandoned);
  * 5. no device refused by 1-3 within {@link WAITING_MS} waits that was
  *    served less recently: by group first, then by device, then by who
  *    waits longer. A looping member is refused while an honest device it
@@ -32,12 +32,17 @@ import { MycelError } from "../errors.ts";
  */
 export const CUT_COOL_DOWN_MS = 10_000;
 /**
- * After a cut sent whole, no other for that device for this long (ms): it
+ * After a cut sent whole, no other for that device for this long from the
+ * cut's start (ms), and {@link CUT_COOL_DOWN_MS} at least from its end: it
  * holds our state now and its next rounds ask entries, not a cut, unless
  * more than 5000 entries and 4 × the state were written meanwhile
- * (exchange_send.ts CHECKPOINT_MIN); that rare case waits two rounds.
+ * (exchange_send.ts CHECKPOINT_MIN), or it could not take what we sent
+ * (its disk full, its session's deadline passed while it stored it). Such a
+ * device is cut for again at its second round after: counted from the end
+ * as before (60 s), its rounds, 30 s from round start to round start, came
+ * back before that end + 60 s, and it waited three rounds.
  */
-export const WHOLE_COOL_DOWN_MS = 60_000;
+export const WHOLE_COOL_DOWN_MS = 50_000;
 /** After a cut that took `d`, the home cuts nothing for this × `d` (≤ 1/4 of the time). */
 export const DUTY_FACTOR = 3;
 /**
@@ -127,7 +132,8 @@ export class CutBudget<K> {
         if (given) return;
         given = true;
         release();
-        this.#coolUntil.set(peer, this.now() + (whole ? WHOLE_COOL_DOWN_MS : CUT_COOL_DOWN_MS));
+        const end = this.now() + CUT_COOL_DOWN_MS;
+        this.#coolUntil.set(peer, whole ? Math.max(t + WHOLE_COOL_DOWN_MS, end) : end);
       },
       refused: () => {
         if (given) return;

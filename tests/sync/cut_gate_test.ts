@@ -50,17 +50,38 @@ Deno.test("a home cuts for one session at a time: another session asking meanwhi
   cutWhole(new CutBudget<string>(), "beta", "beta");
 });
 
-Deno.test("a device whose cut was sent whole is refused busy until the whole cool-down has passed, then may be cut for again", () => {
+Deno.test("a device whose cut was sent whole is refused busy until the whole cool-down from the cut's start has passed, and the shorter one from its end", () => {
   const { clock, gate } = clocked();
   const c = gate.take("beta", "beta");
   c.made();
   clock.t += 5 * 60_000; // another session of it while its parts are still being sent
   refused(() => gate.take("beta", "beta"), /for this device moments ago/);
   c.done(true);
-  refused(() => gate.take("beta", "beta"), /for this device moments ago/);
-  clock.t += WHOLE_COOL_DOWN_MS - 1;
+  // A send that took longer than the whole cool-down: the shorter one from its end.
+  clock.t += CUT_COOL_DOWN_MS - 1;
   refused(() => gate.take("beta", "beta"), /for this device moments ago/);
   clock.t += 1;
+  const start = clock.t;
+  cutWhole(gate, "beta", "beta");
+  clock.t = start + WHOLE_COOL_DOWN_MS - 1;
+  refused(() => gate.take("beta", "beta"), /for this device moments ago/);
+  clock.t += 1;
+  cutWhole(gate, "beta", "beta");
+});
+
+Deno.test("a device that could not take the cut sent to it whole (its disk full) is cut for again at its second round after", () => {
+  const { clock, gate } = clocked();
+  // Its round starts at `round`; the cut starts 2 s in, is spooled at 7 s, sent by 25 s.
+  const round = clock.t;
+  clock.t = round + 2_000;
+  const c = gate.take("beta", "beta");
+  clock.t = round + 7_000;
+  c.made();
+  clock.t = round + 25_000;
+  c.done(true);
+  clock.t = round + 30_000 + 2_000; // its next round, at the same point
+  refused(() => gate.take("beta", "beta"), /for this device moments ago/);
+  clock.t = round + 60_000 + 2_000; // the one after: before, refused until 85 s (25 s + 60 s)
   cutWhole(gate, "beta", "beta");
 });
 
