@@ -66,8 +66,9 @@ export interface Cut {
   done(whole: boolean): void;
   /**
    * We refused to make it (the state too large to go whole to a peer that
-   * takes no parts): the gate is given back as if it had not been taken, so
-   * the same device, updated, is cut for in parts at once. What this leaves
+   * takes no parts): the gate is given back as if it had not been taken
+   * (but a wait of the device is over), so the same device, updated, is cut
+   * for in parts at once. What this leaves
    * open: a member claiming no parts against such a state makes us try a
    * whole checkpoint as often as it asks, one at a time, each stopped where
    * it passes the 64 MiB bound.
@@ -111,7 +112,6 @@ export class CutBudget<K> {
       this.#waiting.set(peer, { group, since: w?.since ?? t, last: t });
       throw busy(crowded);
     }
-    const waited = this.#waiting.get(peer);
     this.#waiting.delete(peer);
     this.#cutting = true;
     const before = { group: this.#groupServed.get(group), served: this.#served.get(peer) };
@@ -145,7 +145,10 @@ export class CutBudget<K> {
           v === undefined ? m.delete(k) : m.set(k, v);
         restore(this.#groupServed, group, before.group);
         restore(this.#served, peer, before.served);
-        if (waited !== undefined) this.#waiting.set(peer, waited);
+        // Its wait is over (it had its turn): put back, it stayed ahead of
+        // every device refused while we tried, and the same old release
+        // asking each round made us try again at once each time, the others
+        // refused for as long as its wait counted (90 s).
       },
     };
   }

@@ -161,3 +161,19 @@ Deno.test("a whole checkpoint we refused as too large counts as no cut: the same
   parts.made();
   parts.done(true);
 });
+
+Deno.test("a device whose whole checkpoint we refused as too large had its turn: a device refused while we tried is cut for before the same device tries again", () => {
+  const { clock, gate } = clocked();
+  const first = gate.take("gamma", "gamma");
+  refused(() => gate.take("beta", "beta"), /cutting/); // beta, on an earlier release, waits
+  first.made();
+  first.done(true);
+  clock.t += 1000;
+  const tried = gate.take("beta", "beta"); // its turn: a whole checkpoint, too large
+  refused(() => gate.take("delta", "delta"), /cutting/);
+  clock.t += 20_000;
+  tried.refused();
+  // Before, beta's wait was put back, older than delta's: delta refused for it.
+  clock.t += 10_000;
+  cutWhole(gate, "delta", "delta");
+});
