@@ -63,14 +63,18 @@ function addTries(
 export const stdioTries: RemovedTries = {
   async note(home, peer, ephemeral, from) {
     const now = home.now();
-    const had = home.local.get("removedTries")?.[peer.hex];
-    if (had !== undefined && now - had.at < WRITE_EVERY_MS && now >= had.at) return;
-    // Read again inside the transaction: another process may have written since.
+    const recent = (all: Tries | undefined) => {
+      const had = all?.[peer.hex];
+      return had !== undefined && now - had.at < WRITE_EVERY_MS && now >= had.at;
+    };
+    if (recent(home.local.get("removedTries"))) return;
+    // Asked again inside the transaction: processes of connections opened
+    // at once all read "none this minute" before any wrote, and each wrote.
+    // Throwing rolls the first message's row back too: nothing is written.
     await home.takeFirstMessage(ephemeral, (local) => {
-      local.set(
-        "removedTries",
-        addTries(local.get("removedTries"), peer, { count: 1, at: now, from }),
-      );
+      const all = local.get("removedTries");
+      if (recent(all)) throw new Error("counted this minute by another process");
+      local.set("removedTries", addTries(all, peer, { count: 1, at: now, from }));
     });
   },
 };
