@@ -61,7 +61,7 @@ export function triedText(view: StateView, t: RemovedTried, now: number): string
 /** What a reader should make of it (doctor's hint, mesh list's last line). */
 export const TRIED_MEANS = "It was refused each time and nothing it sent was taken: nothing " +
   "needs doing here. Each attempt proved the device's key, unless it replayed a message of the " +
-  "device captured on the network that never reached this device. If the device is yours " +
+  "device captured on the network earlier. If the device is yours " +
   "again, pair it anew (`mycel mesh add-device`).";
 
 /** `doctor`: a note per removed device that tried to connect (nothing fails: it was refused). */

@@ -10,10 +10,13 @@
  * removed device's static key (only its holder makes one) and is not a
  * replay: the replay memories members' messages go through tell it
  * (src/transport/replay_guard.ts for `--listen`, the home's first_messages
- * table for `--stdio`). A message of the device captured on the network and
- * never delivered here is unknown to both, so its replay counts once too.
- * Strangers never get here (their keys are no member's, removed or not):
- * they still cost no disk write.
+ * table for `--stdio`). A message of the device captured on the network
+ * counts again when that memory lacks it: never delivered here, delivered
+ * before this `sync serve --listen` started (its memory is the process's),
+ * or over a day ago (`--stdio`); whoever replays it, a stranger on the path
+ * too, then costs what the device's attempt costs (at most one write a
+ * minute). Strangers without such a message never get here (their keys are
+ * no member's, removed or not): they cost no disk write.
  *
  * A flood of attempts costs bounded writes: a device's record is written at
  * most once per {@link WRITE_EVERY_MS}. The listener adds up the attempts
