@@ -210,7 +210,7 @@ export interface MeshRowJson {
 
 /**
  * A removed device's attempts to sync with this device: `count` (a lower
- * bound: `sync serve --stdio` counts at most one a minute), when the last
+ * bound: `sync serve --stdio` counts at most one a minute of all removed devices), when the last
  * came and from where. Each proved the device's key, unless it replays a
  * message of the device captured on the network that the replay memory
  * lacks (src/sync/removed_tries.ts).

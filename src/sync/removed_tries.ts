@@ -18,12 +18,15 @@
  * minute). Strangers without such a message never get here (their keys are
  * no member's, removed or not): they cost no disk write.
  *
- * A flood of attempts costs bounded writes: a device's record is written at
- * most once per {@link WRITE_EVERY_MS}. The listener adds up the attempts
- * in between and writes them when that minute is over (or when it stops);
- * a `--stdio` process serves one connection and cannot, so there an attempt
- * within a minute of the last one counted is not counted: the count is a
- * lower bound, and the last time is at most a minute early.
+ * A flood of attempts costs bounded writes: the record is written at most
+ * once per {@link WRITE_EVERY_MS}, whatever the number of removed devices
+ * (per device, a member that admitted and removed made-up devices and then
+ * dialled as each made N writes a minute, each of the whole record). The
+ * listener adds up the attempts in between and writes them when that minute
+ * is over (or when it stops); a `--stdio` process serves one connection and
+ * cannot, so there an attempt within a minute of the last one counted (of
+ * any removed device) is not counted: the count is a lower bound, and the
+ * last time is at most a minute early.
  */
 
 import type { DeviceKey } from "../log/device_key.ts";
@@ -66,10 +69,9 @@ function addTries(
 export const stdioTries: RemovedTries = {
   async note(home, peer, ephemeral, from) {
     const now = home.now();
-    const recent = (all: Tries | undefined) => {
-      const had = all?.[peer.hex];
-      return had !== undefined && now - had.at < WRITE_EVERY_MS && now >= had.at;
-    };
+    // Of any removed device: one write a minute in all (module comment).
+    const recent = (all: Tries | undefined) =>
+      Object.values(all ?? {}).some((had) => now - had.at < WRITE_EVERY_MS && now >= had.at);
     if (recent(home.local.get("removedTries"))) return;
     // Asked again inside the transaction: processes of connections opened
     // at once all read "none this minute" before any wrote, and each wrote.
@@ -82,15 +84,15 @@ export const stdioTries: RemovedTries = {
   },
 };
 
-/** `--listen`: attempts added up in memory, written at most once a minute per device. */
+/** `--listen`: attempts added up in memory, written at most once a minute (all devices at once). */
 export class ListenerTries implements RemovedTries, AsyncDisposable {
   readonly #replays: Replays;
   readonly #pending = new Map<
     string,
     { peer: DeviceKey; count: number; at: number; from: string }
   >();
-  readonly #written = new Map<string, number>();
-  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
+  #written?: number;
+  #timer?: ReturnType<typeof setTimeout>;
   #home?: Home;
   #writes = new Set<Promise<void>>();
 
@@ -105,30 +107,30 @@ export class ListenerTries implements RemovedTries, AsyncDisposable {
     const now = home.now();
     const p = this.#pending.get(peer.hex) ?? { peer, count: 0, at: now, from };
     this.#pending.set(peer.hex, { peer, count: p.count + 1, at: now, from });
-    const last = this.#written.get(peer.hex);
+    const last = this.#written;
     if (last === undefined || now - last >= WRITE_EVERY_MS || now < last) {
-      return await this.#flush(peer.hex);
+      return await this.#flush();
     }
-    if (this.#timers.has(peer.hex)) return;
-    this.#timers.set(
-      peer.hex,
-      setTimeout(() => {
-        this.#timers.delete(peer.hex);
-        this.#flush(peer.hex);
-      }, last + WRITE_EVERY_MS - now),
-    );
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#flush();
+    }, last + WRITE_EVERY_MS - now);
   }
 
-  /** Write what is pending of one device; a write that fails is dropped (only a count). */
-  #flush(hex: string): Promise<void> {
-    const p = this.#pending.get(hex);
+  /** Write what is pending, of every device, at once; a write that fails is dropped (only a count). */
+  #flush(): Promise<void> {
+    const pending = [...this.#pending.values()];
     const home = this.#home;
-    if (p === undefined || home === undefined) return Promise.resolve();
-    this.#pending.delete(hex);
-    this.#written.set(hex, home.now());
+    if (pending.length === 0 || home === undefined) return Promise.resolve();
+    this.#pending.clear();
+    this.#written = home.now();
     // Read inside the transaction: another process may have written since.
     const write = home.write((w) =>
-      w.setLocal("removedTries", addTries(home.local.get("removedTries"), p.peer, p))
+      w.setLocal(
+        "removedTries",
+        pending.reduce((all, p) => addTries(all, p.peer, p), home.local.get("removedTries")),
+      )
     )
       .then(() => {}, () => {})
       .finally(() => this.#writes.delete(write));
@@ -138,9 +140,9 @@ export class ListenerTries implements RemovedTries, AsyncDisposable {
 
   /** The listener stops: what is pending is written now. */
   async [Symbol.asyncDispose](): Promise<void> {
-    for (const t of this.#timers.values()) clearTimeout(t);
-    this.#timers.clear();
-    await Promise.all([...this.#pending.keys()].map((hex) => this.#flush(hex)));
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#flush();
     await Promise.all([...this.#writes]);
   }
 }
