@@ -12,6 +12,9 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import type { Op } from "../../src/log/ops.ts";
 import { Home } from "../../src/storage/home_handle.ts";
+import type { SessionOutcome } from "../../src/sync/peer_session_types.ts";
+import { syncPeer } from "../../src/sync/round.ts";
+import type { SessionTuning } from "../../src/sync/session_bounds.ts";
 import { type Device, pair } from "../pairing/_helpers.ts";
 
 /** `entries` entries of 10 preferences of `bytes` each, written through alpha's home. */
@@ -73,4 +76,32 @@ export async function behindCompaction(
   );
   await Deno.remove(b.t.home, { recursive: true });
   await copyTree(b.t.path("backup"), b.t.home);
+}
+
+/**
+ * One round from `from`'s home, in this process, to `to`'s serve on
+ * loopback, with `tuning` (abilities to claim, part sizes), a deadline
+ * (default 15 s) and `signal` (hangs up: the connection closed at once).
+ */
+export async function roundTo(
+  from: Device,
+  to: Device,
+  o: { tuning?: SessionTuning; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<SessionOutcome> {
+  using home = await Home.open(from.t.home, { write: true });
+  const peer = home.view.members().find((m) => m.record.name === to.name)!.record;
+  return await syncPeer(
+    home,
+    await home.noiseKeys(),
+    peer,
+    [{ host: "127.0.0.1", port: to.port, path: "direct" }],
+    {
+      now: () => Date.now(),
+      env: () => undefined,
+      timeoutMs: o.timeoutMs ?? 15_000,
+      ...(o.tuning ? { tuning: o.tuning } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    },
+    [],
+  );
 }

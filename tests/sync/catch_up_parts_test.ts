@@ -25,12 +25,10 @@
  */
 
 import assert from "node:assert/strict";
-import { Home } from "../../src/storage/home_handle.ts";
 import { PART_KNOB } from "../../src/sync/pairing_attempt.ts";
 import type { SessionOutcome } from "../../src/sync/peer_session_types.ts";
-import { syncPeer } from "../../src/sync/round.ts";
 import { type Device, device } from "../pairing/_helpers.ts";
-import { baseParts, behindCompaction } from "./_parts_behind.ts";
+import { baseParts, behindCompaction, roundTo } from "./_parts_behind.ts";
 
 async function caughtUp(a: Device, b: Device, prefs: number, inBase: boolean): Promise<void> {
   const server = await a.serve();
@@ -54,17 +52,8 @@ async function caughtUp(a: Device, b: Device, prefs: number, inBase: boolean): P
 }
 
 /** A round from beta's home in this process, acting as an earlier release (abilities 0). */
-async function olderRound(a: Device, b: Device): Promise<SessionOutcome> {
-  using home = await Home.open(b.t.home, { write: true });
-  const alpha = home.view.members().find((m) => m.record.name === "alpha")!.record;
-  return await syncPeer(
-    home,
-    await home.noiseKeys(),
-    alpha,
-    [{ host: "127.0.0.1", port: a.port, path: "direct" }],
-    { now: () => Date.now(), env: () => undefined, timeoutMs: 15_000, tuning: { abilities: 0 } },
-    [],
-  );
+function olderRound(a: Device, b: Device): Promise<SessionOutcome> {
+  return roundTo(b, a, { tuning: { abilities: 0 } });
 }
 
 Deno.test("a device behind a compaction of a state over 64 MiB catches up in one round: the state comes as a checkpoint in parts (a peer on an earlier release still gets checkpoint_too_large)", async () => {

@@ -31,13 +31,11 @@ import {
   type SyncMessage,
 } from "../../src/protocol/sync_messages.ts";
 import { homePaths } from "../../src/storage/home.ts";
-import { Home } from "../../src/storage/home_handle.ts";
 import { PART_KNOB } from "../../src/sync/pairing_attempt.ts";
-import { syncPeer } from "../../src/sync/round.ts";
 import type { SessionOutcome } from "../../src/sync/peer_session_types.ts";
 import { SecureChannel } from "../../src/transport/secure_channel.ts";
 import { type Device, device } from "../pairing/_helpers.ts";
-import { baseParts, behindCompaction } from "./_parts_behind.ts";
+import { baseParts, behindCompaction, roundTo } from "./_parts_behind.ts";
 import { writeLockHeld } from "../helpers/db_lock.ts";
 
 const PART_BYTES = 256 << 10;
@@ -57,8 +55,6 @@ async function fromHere(
     rewrite?: (m: SyncMessage) => Promise<(SyncMessage | number)[]> | (SyncMessage | number)[];
   } = {},
 ): Promise<SessionOutcome> {
-  using home = await Home.open(from.t.home, { write: true });
-  const peer = home.view.members().find((m) => m.record.name === to.name)!.record;
   const original = SecureChannel.prototype.send;
   const rewrite = o.rewrite;
   if (rewrite !== undefined) {
@@ -75,23 +71,13 @@ async function fromHere(
     };
   }
   try {
-    return await syncPeer(
-      home,
-      await home.noiseKeys(),
-      peer,
-      [{ host: "127.0.0.1", port: to.port, path: "direct" }],
-      {
-        now: () => Date.now(),
-        env: () => undefined,
-        timeoutMs: 15_000,
-        tuning: {
-          partBytes: PART_BYTES,
-          ...(o.abilities === undefined ? {} : { abilities: o.abilities }),
-          ...(o.cutPauseMs === undefined ? {} : { cutPauseMs: o.cutPauseMs }),
-        },
+    return await roundTo(from, to, {
+      tuning: {
+        partBytes: PART_BYTES,
+        ...(o.abilities === undefined ? {} : { abilities: o.abilities }),
+        ...(o.cutPauseMs === undefined ? {} : { cutPauseMs: o.cutPauseMs }),
       },
-      [],
-    );
+    });
   } finally {
     SecureChannel.prototype.send = original;
   }
@@ -145,21 +131,7 @@ async function olderPeer(a: Device, b: Device, seen: string[]): Promise<SessionO
     return raw;
   };
   try {
-    using home = await Home.open(b.t.home, { write: true });
-    const alpha = home.view.members().find((m) => m.record.name === "alpha")!.record;
-    return await syncPeer(
-      home,
-      await home.noiseKeys(),
-      alpha,
-      [{ host: "127.0.0.1", port: a.port, path: "direct" }],
-      {
-        now: () => Date.now(),
-        env: () => undefined,
-        timeoutMs: 15_000,
-        tuning: { abilities: ABILITY_PARTS },
-      },
-      [],
-    );
+    return await roundTo(b, a, { tuning: { abilities: ABILITY_PARTS } });
   } finally {
     SecureChannel.prototype.receive = original;
     await a.stopServer();

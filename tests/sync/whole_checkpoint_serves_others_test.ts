@@ -25,38 +25,21 @@
 
 import assert from "node:assert/strict";
 import type { SyncLineJson } from "../helpers/mycel.ts";
-import { Home } from "../../src/storage/home_handle.ts";
 import type { SessionOutcome } from "../../src/sync/peer_session_types.ts";
-import { syncPeer } from "../../src/sync/round.ts";
 import { type Device, device, pair } from "../pairing/_helpers.ts";
-import { behindCompaction } from "./_parts_behind.ts";
+import { behindCompaction, roundTo } from "./_parts_behind.ts";
 import { holdsSnapshot, readTransactions, until } from "./_spool.ts";
 
 /**
  * A round from beta's home in this process, its `hi` taking no parts
  * (abilities 0); `signal` hangs up (its connection closed at once).
  */
-async function roundWithoutParts(
+function roundWithoutParts(
   a: Device,
   b: Device,
   signal?: AbortSignal,
 ): Promise<SessionOutcome> {
-  using home = await Home.open(b.t.home, { write: true });
-  const alpha = home.view.members().find((m) => m.record.name === "alpha")!.record;
-  return await syncPeer(
-    home,
-    await home.noiseKeys(),
-    alpha,
-    [{ host: "127.0.0.1", port: a.port, path: "direct" }],
-    {
-      now: () => Date.now(),
-      env: () => undefined,
-      timeoutMs: 60_000,
-      tuning: { abilities: 0 },
-      ...(signal ? { signal } : {}),
-    },
-    [],
-  );
+  return roundTo(b, a, { tuning: { abilities: 0 }, timeoutMs: 60_000, signal });
 }
 
 function outcome(stdout: string, name: string): SyncLineJson | undefined {
