@@ -44,3 +44,19 @@ export async function swapReceived(
   await syncOk(a);
   await syncOk(b);
 }
+
+/**
+ * The swap tests' start: {@link SWAP_TEXTS} put at `x` and `y` on `a` (its
+ * folder at `root`) and synced to every device of `devs`, then swapped on
+ * `a` and taken by `b`; returns the two texts (`x` held the first).
+ */
+export async function textsSwapped(
+  devs: readonly Device[],
+  root: string,
+  x: string,
+  y: string,
+): Promise<typeof SWAP_TEXTS> {
+  await twoSynced(devs, root, [x, y], SWAP_TEXTS);
+  await swapReceived(devs[0], devs[1], root, x, y);
+  return SWAP_TEXTS;
+}

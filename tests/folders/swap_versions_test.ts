@@ -13,16 +13,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pseudoRandomBytes } from "../files/helpers.ts";
 import { devices, keptFiles, sharedFolder, syncOk, text } from "./_helpers.ts";
-import { SWAP_TEXTS, swapReceived, twoSynced } from "./_swap.ts";
+import { swapReceived, textsSwapped, twoSynced } from "./_swap.ts";
 
 Deno.test("a swap received here lists a.txt's old content as now at b.txt, and restore brings it back", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
-  const [one, two] = SWAP_TEXTS;
-  await twoSynced(devs.list, ra, ["a.txt", "b.txt"], [one, two]);
-
-  await swapReceived(a, b, ra, "a.txt", "b.txt");
+  const [one, two] = await textsSwapped(devs.list, ra, "a.txt", "b.txt");
   assert.equal(await text(rb, "a.txt"), two);
   assert.equal(await text(rb, "b.txt"), one);
   assert.deepEqual(await keptFiles(rb), [], "nothing kept: both contents are in the folder");
@@ -61,11 +58,9 @@ Deno.test("a swap received here lists a.txt's old content as now at b.txt, and r
 
 Deno.test("restoring a version now at b.txt after b.txt was edited is refused and changes nothing; the note expires with the folder's retention", async () => {
   await using devs = await devices(["a", "b"]);
-  const [a, b] = devs.list;
+  const [, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
-  const [one, two] = SWAP_TEXTS;
-  await twoSynced(devs.list, ra, ["a.txt", "b.txt"], [one, two]);
-  await swapReceived(a, b, ra, "a.txt", "b.txt");
+  const [, two] = await textsSwapped(devs.list, ra, "a.txt", "b.txt");
 
   // Same size, other bytes: found by content, not by size or name.
   const edited = "ONE ".repeat(5000);
@@ -121,11 +116,9 @@ Deno.test("a swapped file of many chunks (its list a manifest) is restored from 
 
 Deno.test("a version now at b.txt is not restored through a link put at b.txt, even to the same bytes", async () => {
   await using devs = await devices(["a", "b"]);
-  const [a, b] = devs.list;
+  const [, b] = devs.list;
   const [ra, rb] = await sharedFolder(devs);
-  const [one, two] = SWAP_TEXTS;
-  await twoSynced(devs.list, ra, ["a.txt", "b.txt"], [one, two]);
-  await swapReceived(a, b, ra, "a.txt", "b.txt");
+  const [one, two] = await textsSwapped(devs.list, ra, "a.txt", "b.txt");
 
   const outside = await Deno.makeTempDir();
   try {
@@ -143,11 +136,9 @@ Deno.test("a version now at b.txt is not restored through a link put at b.txt, e
 
 Deno.test("the device that swapped a.txt and b.txt lists a.txt's old content as now at b.txt too, and restores it", async () => {
   await using devs = await devices(["a", "b"]);
-  const [a, b] = devs.list;
+  const [a] = devs.list;
   const [ra] = await sharedFolder(devs);
-  const [one, two] = SWAP_TEXTS;
-  await twoSynced(devs.list, ra, ["a.txt", "b.txt"], [one, two]);
-  await swapReceived(a, b, ra, "a.txt", "b.txt");
+  const [one] = await textsSwapped(devs.list, ra, "a.txt", "b.txt");
 
   // Before: nothing listed on a, the device that made the swap (its own edits are never kept).
   const json = JSON.parse((await a.ok(["folder", "versions", join(ra, "a.txt"), "--json"])).stdout);
