@@ -201,7 +201,11 @@ export class SecureChannel {
         // Views of the read buffer: decrypting copies them before the next
         // read. The frames that came together are decrypted in one step
         // (each await is a round trip through the runtime's queues).
-        const batch = await this.#conn.readFrameViews(Math.max(1, left), READ_BATCH);
+        // The first read gets the whole timeout, so a message that never
+        // starts is reported as "no data within <timeout>", not a millisecond
+        // less for the time it took to get here.
+        const wait = frames === 0 ? timeoutMs : Math.max(1, left);
+        const batch = await this.#conn.readFrameViews(wait, READ_BATCH);
         if (batch === null) {
           if (this.#assembler.pending === 0) return null;
           throw closedError(action, "the peer closed the connection mid-message", this.#conn.peer);

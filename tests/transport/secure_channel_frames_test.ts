@@ -61,6 +61,26 @@ Deno.test("SecureChannel.receive() times out a message that stalls halfway", STR
   raw.close();
 });
 
+Deno.test(
+  "SecureChannel.receive() names its whole timeout when nothing came, however late the first read began",
+  STRICT,
+  async () => {
+    // CI read "no data within 14.999s" for a 15 s receive: the clock ticked
+    // between the call and its first read. Here every look at the clock ticks.
+    const { channel, raw } = await rawSender();
+    const realNow = Date.now;
+    let now = realNow();
+    Date.now = () => (now += 1);
+    try {
+      const error = await assertRejectsMycel(channel.receive(100), "timeout");
+      assert.equal(error.message, "Cannot read from peer: no data within 0.1s");
+    } finally {
+      Date.now = realNow;
+      raw.close();
+    }
+  },
+);
+
 Deno.test("SecureChannel.receive() refuses a replayed frame", STRICT, async () => {
   const { channel, raw, send } = await rawSender();
   const sealed = await send.encrypt(new Uint8Array([0, 0, 0, 1, 42]));
