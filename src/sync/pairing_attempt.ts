@@ -76,7 +76,9 @@ async function prepareState(home: Home, o: InviteOptions): Promise<StateSender> 
     estimate.items > CHECKPOINT_LIMITS.maxNodes;
   let cp: Uint8Array | undefined;
   try {
-    if (!plainlyLarger) cp = await home.checkpoint();
+    // Made a step at a time (Home.wholeCheckpoint): the same bytes, but
+    // Ctrl-C stops it at the next step and the joiner's hang-up is heard.
+    if (!plainlyLarger) cp = await home.wholeCheckpoint({ signal: o.signal });
     if (knob !== undefined && cp !== undefined && cp.length > knob) cp = undefined;
   } catch (e) {
     if (!isMycelError(e, "checkpoint_too_large")) throw e;
@@ -185,7 +187,11 @@ export async function attempt(
         // What the state sent covers (its checkpoint is made from these
         // heads): status counts the new device behind from there.
         sent = Object.fromEntries([...home!.log.heads()].map(([a, h]) => [a.hex, h.seq]));
-        sendState = await prepareState(home!, o);
+        // Ctrl-C while it is made stops it there: the attempt ends "stopped" below.
+        sendState = await prepareState(home!, o).catch((e) => {
+          if (o.signal.aborted) return undefined;
+          throw e;
+        });
       },
     );
     if (o.signal.aborted && admitted === undefined) {
