@@ -17,25 +17,48 @@
  *
  * A device's group is the member that admitted it (the admission the fold
  * kept), unless that is us ({@link cutGroup}): the devices one member made
- * up share one group. Under `--stdio` (a process per connection) each process
- * has its own gate.
+ * up share one group. Under `--stdio` (a process per connection) the
+ * processes of a home share one gate ({@link shareCuts},
+ * cut_budget_shared.ts): else a member asking again from a new connection
+ * found a fresh budget in each process.
  */
 
 import type { DeviceKey } from "../log/device_key.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { type Cut, CutBudget } from "./cut_budget.ts";
+import { SharedCutBudget } from "./cut_budget_shared.ts";
 
 export type { Cut } from "./cut_budget.ts";
 export { CUT_COOL_DOWN_MS, WHOLE_COOL_DOWN_MS } from "./cut_budget.ts";
 
 type Key = DeviceKey | undefined;
 
-const gates = new WeakMap<object, CutBudget<Key>>();
+/** A cut rule: in this process's memory, or shared by the home's `--stdio` processes. */
+interface Gate {
+  take(peer: Key, group: Key): Cut;
+  leftWaiting(peer: Key): void;
+}
 
-function gateOf(home: object): CutBudget<Key> {
+/** A key as the rule's state names it ("" for a test's session without one). */
+const nameOf = (k: Key) => k?.hex ?? "";
+
+const gates = new WeakMap<object, Gate>();
+
+function gateOf(home: object): Gate {
   let gate = gates.get(home);
-  if (gate === undefined) gates.set(home, gate = new CutBudget<Key>());
+  if (gate === undefined) gates.set(home, gate = new CutBudget<Key>(undefined, nameOf));
   return gate;
+}
+
+/**
+ * `sync serve --stdio`: `home`'s cuts are decided with the home's other such
+ * processes, through a state kept in the folder `dir()` gives (the home's
+ * registry folder, made on first use: only a member's session asks for a
+ * cut); `log` takes the note when it can't be used (then this process's own
+ * gate decides).
+ */
+export function shareCuts(home: Home, dir: () => string, log: (line: string) => void): void {
+  gates.set(home, new SharedCutBudget<Key>(dir, nameOf, log));
 }
 
 /**
@@ -61,5 +84,5 @@ export function leftWaiting(home: Home, peer: Key): void {
 
 /** Test only: the gate of `home` reads time from `now` from here on (its past cuts forgotten). */
 export function useCutClock(home: Home, now: () => number): void {
-  gates.set(home, new CutBudget<Key>(now));
+  gates.set(home, new CutBudget<Key>(now, nameOf));
 }

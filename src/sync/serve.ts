@@ -30,6 +30,8 @@ import { lazyImport } from "../lazy_import.ts";
 import { ServedHome } from "./served_home.ts";
 import { DeviceSessions } from "./device_sessions.ts";
 import { admitStdio } from "./stdio_admission.ts";
+import { shareCuts } from "./cut_gate.ts";
+import { registryDir } from "../transport/stdio_registry_dir.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import { ListenerTries, type RemovedTries, stdioTries } from "./removed_tries.ts";
 
@@ -97,6 +99,10 @@ export async function serveOne(
     env: options.env,
     log: options.log,
   });
+  // Cuts of our state counted with the home's other --stdio processes, in
+  // the registry's folder (cut_budget_shared.ts): a member's next connection
+  // is the next process, and a budget of its own would be none.
+  shareCuts(home, () => registryDir(root, options.env, keys.noisePrivate), options.log);
   return await serveOn(home, stream, meta, {
     ...options,
     tries: stdioTries,

@@ -32,7 +32,7 @@ export async function activatorAvailable(): Promise<boolean> {
  * Stop it by its PID.
  */
 export async function activateServe(
-  server: Device,
+  server: Pick<Device, "home" | "endpoint">,
   endpoint = server.endpoint,
   extraEnv: Record<string, string> = {},
 ): Promise<Proc> {
