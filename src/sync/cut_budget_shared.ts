@@ -65,7 +65,8 @@ function live(holder: string): boolean {
 
 /** The cut rule of the home whose registry folder `dir()` gives, shared by its processes. */
 export class SharedCutBudget<K> {
-  readonly #self: string;
+  /** This process as a holder ("pid-start"); undefined without /proc: then the file is not used. */
+  readonly #self: string | undefined;
   readonly #fallback: CutBudget<K>;
   #dir?: string;
   #failed = false;
@@ -76,8 +77,10 @@ export class SharedCutBudget<K> {
     readonly log: (line: string) => void,
     readonly now: () => number = bootClock,
   ) {
-    this.#self = `${Deno.pid}-${startOf(Deno.pid) ?? "0"}`;
-    this.#fallback = new CutBudget<K>(now, name);
+    const start = startOf(Deno.pid);
+    this.#self = start === undefined ? undefined : `${Deno.pid}-${start}`;
+    // Its own clock when the boot clock is what failed (no /proc).
+    this.#fallback = new CutBudget<K>(now === bootClock ? undefined : now, name);
   }
 
   /** Take the gate for a cut for `peer` of `group`, or throw `busy`. */
@@ -85,7 +88,7 @@ export class SharedCutBudget<K> {
     if (this.#failed) return this.#fallback.take(peer, group);
     let ticket;
     try {
-      ticket = this.#locked((s, t) => take(s, t, this.name(peer), this.name(group), this.#self));
+      ticket = this.#locked((s, t, self) => take(s, t, this.name(peer), this.name(group), self));
     } catch (e) {
       if (!this.#failing(e)) throw e; // busy
       return this.#fallback.take(peer, group);
@@ -143,7 +146,10 @@ export class SharedCutBudget<K> {
    * (also when `change` throws: a refusal puts its device in the waiting
    * line) unless `change` returns false.
    */
-  #locked<T>(change: (s: CutState, t: number) => T): T {
+  #locked<T>(change: (s: CutState, t: number, self: string) => T): T {
+    const self = this.#self;
+    // Without /proc no process could be told alive: every other cut would count as abandoned.
+    if (self === undefined) throw new Error("/proc/self/stat cannot be read");
     const dir = this.#dir ??= this.dir();
     using lock = Deno.openSync(`${dir}/${LOCK_FILE}`, {
       read: true,
@@ -152,11 +158,12 @@ export class SharedCutBudget<K> {
       mode: 0o600,
     });
     lock.lockSync(true);
+    const t = this.now(); // before anything changes: a clock that fails writes nothing
     const s = this.#read(dir);
-    settle(s, (h) => h === this.#self || live(h));
+    settle(s, (h) => h === self || live(h));
     let write = true;
     try {
-      const r = change(s, this.now());
+      const r = change(s, t, self);
       if (r === false) write = false;
       return r;
     } finally {

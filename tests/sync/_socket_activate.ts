@@ -91,7 +91,8 @@ export function registryOf(activator: Proc): string | undefined {
 export function registeredOf(activator: Proc): number {
   const dir = registryOf(activator);
   if (dir === undefined) return 0;
-  return [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".json")).length;
+  // PID-START.json (stdio_registry.ts); the folder holds the cut rule's state too.
+  return [...Deno.readDirSync(dir)].filter((e) => /^\d+-\d+\.json$/.test(e.name)).length;
 }
 
 /** The pids of `activator`'s children (its activated processes) running now. */
