@@ -43,6 +43,7 @@ import {
   renew,
   settle,
   take,
+  type Ticket,
 } from "./cut_transitions.ts";
 
 export const STATE_FILE = "cuts.json";
@@ -86,7 +87,7 @@ export class SharedCutBudget<K> {
   /** Take the gate for a cut for `peer` of `group`, or throw `busy`. */
   take(peer: K, group: K): Cut {
     if (this.#failed) return this.#fallback.take(peer, group);
-    let ticket;
+    let ticket: Ticket;
     try {
       ticket = this.#locked((s, t, self) => take(s, t, this.name(peer), this.name(group), self));
     } catch (e) {
