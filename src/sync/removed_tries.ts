@@ -8,15 +8,22 @@
  *
  * An attempt counts when the first handshake message decrypted under the
  * removed device's static key (only its holder makes one) and is not a
- * replay: the replay memories members' messages go through tell it
- * (src/transport/replay_guard.ts for `--listen`, the home's first_messages
- * table for `--stdio`). A message of the device captured on the network
- * counts again when that memory lacks it: never delivered here, delivered
- * before this `sync serve --listen` started (its memory is the process's),
- * or over a day ago (`--stdio`); whoever replays it, a stranger on the path
- * too, then costs what the device's attempt costs (at most one write a
- * minute). Strangers without such a message never get here (their keys are
- * no member's, removed or not): they cost no disk write.
+ * replay. `--listen` tells replays by a memory of its own
+ * (src/transport/replay_guard.ts), not the members': that one forgets its
+ * oldest keys past its cap, so a removed device's attempts in it would push
+ * members' first messages out, and a replay of one would be answered again
+ * (found by a review). `--stdio` uses the home's first_messages table,
+ * forgotten by age only, where this adds at most a row a minute. A message
+ * of the device captured on the network counts again when that memory
+ * lacks it: never delivered here, delivered before this `sync serve
+ * --listen` started (its memory is the process's; a restart lets each
+ * captured message count once more, written at most once a minute to a
+ * local count: not worth a table), pushed out by
+ * {@link MAX_KEPT} later attempts of removed devices, or over a day ago (`--stdio`); whoever
+ * replays it, a stranger on the path too, then costs what the device's
+ * attempt costs (at most one write a minute). Strangers without such a
+ * message never get here (their keys are no member's, removed or not):
+ * they cost no disk write.
  *
  * A flood of attempts costs bounded writes: the record is written at most
  * once per {@link WRITE_EVERY_MS}, whatever the number of removed devices
@@ -32,7 +39,7 @@
 import type { DeviceKey } from "../log/device_key.ts";
 import type { Home } from "../storage/home_handle.ts";
 import type { LocalRecords } from "../storage/sql_local.ts";
-import type { Replays } from "../transport/replay_guard.ts";
+import { MAX_KEPT, ReplayGuard } from "../transport/replay_guard.ts";
 
 /** Shortest time between two writes of one removed device's record (ms). */
 export const WRITE_EVERY_MS = 60_000;
@@ -86,7 +93,7 @@ export const stdioTries: RemovedTries = {
 
 /** `--listen`: attempts added up in memory, written at most once a minute (all devices at once). */
 export class ListenerTries implements RemovedTries, AsyncDisposable {
-  readonly #replays: Replays;
+  readonly #replays: ReplayGuard;
   readonly #pending = new Map<
     string,
     { peer: DeviceKey; count: number; at: number; from: string }
@@ -96,13 +103,14 @@ export class ListenerTries implements RemovedTries, AsyncDisposable {
   #home?: Home;
   #writes = new Set<Promise<void>>();
 
-  /** `replays`: the listener's memory of first messages (members' too). */
-  constructor(replays: Replays) {
-    this.#replays = replays;
+  /** `kept`: removed devices' first messages remembered (a small one in tests). */
+  constructor(kept = MAX_KEPT) {
+    // Its own memory, never the members' (module comment).
+    this.#replays = new ReplayGuard(kept);
   }
 
   async note(home: Home, peer: DeviceKey, ephemeral: Uint8Array, from: string): Promise<void> {
-    if (!(await this.#replays.admit(ephemeral))) return;
+    if (!this.#replays.admit(ephemeral)) return;
     this.#home = home;
     const now = home.now();
     const p = this.#pending.get(peer.hex) ?? { peer, count: 0, at: now, from };

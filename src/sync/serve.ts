@@ -168,7 +168,11 @@ export async function serveListen(
   host: string,
   port: number,
   signal: AbortSignal,
-  options: ServeOptions & { onListening?: (port: number) => void },
+  options: ServeOptions & {
+    onListening?: (port: number) => void;
+    /** First messages each replay memory keeps (replay_guard.ts; a small one in tests). */
+    kept?: number;
+  },
 ): Promise<void> {
   const listener = listenTcp(host, port);
   // One handle for every connection (see serveOn), opened before we say we listen.
@@ -187,8 +191,10 @@ export async function serveListen(
   signal.addEventListener("abort", stop, { once: true });
   const running = new Set<Promise<unknown>>();
   const slots = new ConnectionSlots(MAX_CONCURRENT, MAX_PER_SOURCE);
-  const replays = new ReplayGuard();
-  const tries = new ListenerTries(replays);
+  // Two memories: a removed device's attempts must not push members' first
+  // messages out of theirs (removed_tries.ts).
+  const replays = new ReplayGuard(options.kept);
+  const tries = new ListenerTries(options.kept);
   const sessions = new DeviceSessions();
   let recording = 0;
   const known = new KnownSources([...home.local.peers().values()].map((b) => b.address));

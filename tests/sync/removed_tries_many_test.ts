@@ -12,7 +12,6 @@
 import assert from "node:assert/strict";
 import { DeviceKey } from "../../src/log/device_key.ts";
 import { ListenerTries, stdioTries, WRITE_EVERY_MS } from "../../src/sync/removed_tries.ts";
-import { ReplayGuard } from "../../src/transport/replay_guard.ts";
 import { makeHome } from "../storage/helpers.ts";
 
 const key = (n: number) => new Uint8Array(32).fill(n);
@@ -21,7 +20,7 @@ const removed = [1, 2, 3].map((n) => DeviceKey.of(key(100 + n)));
 Deno.test("sync serve --listen: attempts of many removed devices within a minute are one write, the rest when the minute is over or it stops", async () => {
   await using h = await makeHome();
   using home = await h.writer();
-  const tries = new ListenerTries(new ReplayGuard());
+  const tries = new ListenerTries();
   try {
     for (const [i, peer] of removed.entries()) {
       await tries.note(home, peer, key(i + 1), `127.0.0.1:${i + 1}`);
