@@ -93,10 +93,10 @@ export const ERROR_CODE_GROUPS = {
     state_past_removal: "this device's state holds changes every other device refuses",
   },
   "Mesh membership": {
-    removed: "the device (or the caller) was removed from the mesh",
+    removed:
+      "this device was removed from the mesh: peers refuse it (a `sync now --json` row's code too) and it syncs no more",
     not_accepted: "admission: the generic refusal of a non-member (a `sync now --json` row's code)",
-    removed_from_mesh: "this device was removed from the mesh; it syncs no more",
-    revoked: "that device was removed from the mesh for good",
+    revoked: "that device (another one, named) was removed from the mesh for good",
     mesh_mismatch: "the device belongs to another mesh that has other members",
     no_peers: "this device has no peers yet",
   },

@@ -168,7 +168,7 @@ export async function syncNow(
     }
     const removal = removalInOutcomes(outcomes);
     if (removal) {
-      throw new MycelError("removed_from_mesh", "sync", removalMessage(removal), {
+      throw new MycelError("removed", "sync", removalMessage(removal), {
         hint: REJOIN_HINT,
       });
     }
