@@ -100,8 +100,11 @@ export function twinNameNote(state: StateView, name: string, key: DeviceKey): st
 /**
  * How a line of text names each device: its name, and its short id after it
  * when another device still in the mesh has the same name (names are each
- * device's own choice: `devb unreachable` must say which devb). An unnamed
- * device shows its short id. Peer text: escaped here.
+ * device's own choice: `devb unreachable` must say which devb). A removed
+ * device is told from a live namesake too (a stolen phone's entries kept
+ * aside, beside its replacement paired again under its name, read as the
+ * replacement's otherwise); live devices are not from removed ones. An
+ * unnamed device shows its short id. Peer text: escaped here.
  */
 export function deviceLabels(state: StateView): (id: string) => string {
   const byId = new Map(state.members().map((m) => [m.record.id, m.record]));
@@ -109,10 +112,15 @@ export function deviceLabels(state: StateView): (id: string) => string {
   for (const m of state.members()) {
     if (m.removed === undefined) counts.set(m.record.name, (counts.get(m.record.name) ?? 0) + 1);
   }
+  const live = new Set(
+    state.members().filter((m) => m.removed === undefined).map((m) => m.record.id),
+  );
   return (id) => {
     const r = byId.get(id);
     const short = shortDeviceId(id);
     if (r === undefined || r.name === "") return short;
-    return (counts.get(r.name) ?? 0) > 1 ? `${safeText(r.name)} (${short})` : safeText(r.name);
+    // Live devices of its name other than itself.
+    const others = (counts.get(r.name) ?? 0) - (live.has(id) ? 1 : 0);
+    return others > 0 ? `${safeText(r.name)} (${short})` : safeText(r.name);
   };
 }

@@ -30,7 +30,8 @@ const OFFLINE = { MYCEL_OFFLINE: "1" };
 /** The line after "removed NAME (ID)": what of it stays, and how to replace it. */
 const kept = (cut: number) =>
   `keeps its changes up to #${cut} (all this device holds of it); any later ones are set ` +
-  "aside on every device. To replace it, pair the new device: `mycel mesh add-device`\n";
+  "aside on the devices that get them. To replace " +
+  "it, pair the new device: `mycel mesh add-device`\n";
 
 /** A home with peers "laptop" (twice: an honest one and one that took its name) and "desk". */
 async function meshWithTwins(h: TempHome, others: TempHome[]): Promise<Row[]> {

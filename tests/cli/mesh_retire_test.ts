@@ -75,7 +75,7 @@ Deno.test("mesh retire on a terminal shows what stays and asks; yes commits the 
   assert.equal(
     yes.stdout,
     `retired desk (${row.id})\nkeeps its changes up to #0 (all any device is known to hold); ` +
-      "any later ones are set aside on every device. To replace it, pair the new device: " +
+      "any later ones are set aside on the devices that get them. To replace it, pair the new device: " +
       "`mycel mesh add-device`\n",
   );
   const after = (await h.json<Row[]>(["mesh", "list", "--json"])).find((r) => r.name === "desk")!;

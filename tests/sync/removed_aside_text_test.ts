@@ -38,7 +38,7 @@ Deno.test("a stolen phone removed: the removal says which of its changes stay, a
   assert.equal(
     removed,
     `removed phone (${phone.id})\nkeeps its changes up to #${cut} (all this device holds of ` +
-      "it); any later ones are set aside on every device. To replace it, pair the new device: " +
+      "it); any later ones are set aside on the devices that get them. To replace it, pair the new device: " +
       "`mycel mesh add-device`\n",
   );
   await desktop.stopServer();

@@ -144,15 +144,19 @@ export const meshMemberCommands: CommandSpec[] = [
         );
       }
       for (const a of aside) {
+        // By id too when another device has its name: a removed phone's
+        // entries beside its replacement (paired again, same name) read as
+        // the replacement's otherwise.
+        const row = rows.find((r) => r.id === a.id);
         const why = a.reason === "past_cut"
           ? safeText(a.pastCut)
           : a.reason === "fork"
           ? "the other branch of a fork"
           : "waiting for an admission";
         ctx.out.line(
-          `  ${safeText(a.name)}: ${plural(a.entries, "entry", "entries")} kept aside (${
-            seqRange(a.seqs[0], a.seqs[1])
-          }; ${why})`,
+          `  ${row ? who(row) : safeText(a.name)}: ${
+            plural(a.entries, "entry", "entries")
+          } kept aside (${seqRange(a.seqs[0], a.seqs[1])}; ${why})`,
         );
       }
       // A removed device (a stolen phone) still trying to sync with this one.

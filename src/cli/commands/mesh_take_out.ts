@@ -154,6 +154,6 @@ function keptLine(kind: Kind, upTo: number, done: boolean): string {
     ? "all this device holds of it"
     : "all any device is known to hold";
   return `${done ? "keeps" : "would keep"} its changes up to #${upTo} (${held}); any later ` +
-    "ones are set aside on every device. To replace it, pair the new device: " +
+    "ones are set aside on the devices that get them. To replace it, pair the new device: " +
     "`mycel mesh add-device`";
 }
