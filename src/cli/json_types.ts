@@ -234,7 +234,11 @@ export interface LogEntryJson {
   hlc: [number, number];
   /** Entry hash (hex). */
   hash: string;
-  /** The ops, in a readable form. */
+  /**
+   * The ops, in a readable form: `type` and the op's fields, with snake_case
+   * keys at any depth (`up_to`, `noise_key`, `need_bytes`), except inside a
+   * `value` (a config value or pattern, as written).
+   */
   ops: Record<string, unknown>[];
   /**
    * With `--aside` only: null for an entry of its author's chain, else why it

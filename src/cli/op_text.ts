@@ -99,8 +99,32 @@ function updatedFields(fields: Partial<DeviceFields>): string {
   return said.join("; ");
 }
 
-/** JSON form of an op. */
+/** `noiseKey` → `noise_key`. */
+function snakeCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/**
+ * `x` with every object key in snake_case, at any depth, as in every other
+ * `--json` output (the ops' fields are the log's TypeScript names, camelCase:
+ * `upTo`, `noiseKey`, `needBytes`), except what a `value` holds: a config
+ * value or a pattern is the person's data, shown as written.
+ */
+function snakeKeys(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(snakeKeys);
+  if (x === null || typeof x !== "object") return x;
+  return Object.fromEntries(
+    Object.entries(x).map(([k, v]) => [snakeCase(k), k === "value" ? v : snakeKeys(v)]),
+  );
+}
+
+/** JSON form of an op (`mycel log --json`): snake_case keys, see {@link snakeKeys}. */
 export function opJson(op: Op): Record<string, unknown> {
+  return snakeKeys(opFields(op)) as Record<string, unknown>;
+}
+
+/** An op's fields as JSON can hold them (device keys as ids, dots as pairs). */
+function opFields(op: Op): Record<string, unknown> {
   const dots = (list: { author: DeviceKey; seq: number }[]) =>
     list.map((d) => [d.author.id, d.seq]);
   switch (op.type) {

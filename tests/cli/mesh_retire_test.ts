@@ -88,7 +88,7 @@ Deno.test("mesh retire on a terminal shows what stays and asks; yes commits the 
   const last = log.reduce((a, b) => (b.seq > a.seq ? b : a));
   // With a fresh discovery secret (the retired machine never learns it), never shown.
   assert.deepEqual(last.ops.slice(0, 2), [
-    { type: "device.revoke", device: row.id, upTo: 0 },
+    { type: "device.revoke", device: row.id, up_to: 0 },
     { type: "device.retire", device: row.id },
   ]);
   assert.equal(last.ops.length, 3);

@@ -49,7 +49,9 @@ export const logCommand: CommandSpec = {
     "Entries kept aside and never applied (a removed device's past the cut of its\n" +
     "removal, the other branch of a fork, ones waiting for their admission) are not\n" +
     "history: a last line says how many each device has; --aside shows them in place,\n" +
-    "each marked.",
+    "each marked.\n" +
+    "With --json, each op's keys are snake_case at any depth (up_to, noise_key,\n" +
+    "need_bytes), as in all --json output; a config value or pattern is as written.",
 
   args: [],
   flags: [
