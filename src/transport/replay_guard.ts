@@ -10,7 +10,10 @@
  *
  * Only keys of handshakes that passed (a member's static key) are kept, so
  * a stranger cannot flush the set with junk; at most {@link MAX_KEPT}, the
- * oldest forgotten first. This memory is one process's: `sync serve
+ * oldest forgotten first. A removed device's attempts are told apart in a
+ * guard of their own (src/sync/removed_tries.ts): here they would push
+ * members' keys out, and a replay of a member's message would be answered
+ * again. This memory is one process's: `sync serve
  * --listen`, which sees every connection it serves and can evict a taken
  * replay's slot (connection_slots.ts). Under socket activation (`sync serve
  * --stdio`) every connection is a process of its own; there the memory is
