@@ -14,7 +14,12 @@
  *     PROF=fetch,serve OUT=/tmp/p deno run -A bench/first_sync_profile.ts
  *
  * Knobs: BIG_MIB (512), SMALL (5000 files of 1–200 KiB), MEDIA (4 of 8 MiB),
- * RUNS (1 per build), TREE (a tree to reuse; made there if missing).
+ * RUNS (1 per build), TREE (a tree to reuse; made there if missing),
+ * CHANGES (0): after the first sync, that many times folder_bench.ts's
+ * third step — 1 MiB overwritten in the middle of the big file (other
+ * bytes each time), `sync now` on A then on B, timed as the bench times
+ * them (`changes`: seconds each, A's and B's `sync now` apart), and B's
+ * changed MiB checked against A's.
  * One JSON line per run on stdout; the work folder is removed at the end.
  */
 
@@ -33,6 +38,7 @@ const MAINS = (Deno.env.get("MAINS") ?? MAIN_TS).split(",");
 const PROF = new Set((Deno.env.get("PROF") ?? "").split(",").filter(Boolean));
 const OUT = Deno.env.get("OUT") ?? Deno.cwd();
 const TICK = Number(Deno.env.get("CLK_TCK") ?? 100);
+const CHANGES = Number(Deno.env.get("CHANGES") ?? 0);
 
 const teardown = new Teardown();
 const stopOnSignals = teardown.onSignals("first_sync_profile");
@@ -245,6 +251,7 @@ async function once(main: string, tree: string, dir: string) {
   const s1 = cpu(`/proc/${spid}/stat`)!, sm1 = cpu(`/proc/${spid}/task/${spid}/stat`)!;
   const ss1 = sched(`/proc/${spid}/task/${spid}/schedstat`)!;
   if (!(await status).success) throw new Error(new TextDecoder().decode(out.stderr));
+  const changes = await changeRuns(main, a, b);
   // The serving side's profile is written when it exits.
   for (const d of [a, b]) {
     d.server!.kill("SIGTERM");
@@ -277,7 +284,46 @@ async function once(main: string, tree: string, dir: string) {
       mainBlocked: r(steps[3] - (ss1.on - ss0.on) - (ss1.queued - ss0.queued)),
     },
     smallFiles: count,
+    ...(CHANGES > 0 ? { changes } : {}),
   };
+}
+
+/** The 1 MiB at the middle of the big file (BIG_MIB's). */
+async function middle(path: string, write?: Uint8Array): Promise<Uint8Array> {
+  using f = await Deno.open(path, { read: true, write: write !== undefined });
+  await f.seek(BIG / 2, Deno.SeekMode.Start);
+  if (write) {
+    await f.write(write);
+    return write;
+  }
+  const out = new Uint8Array(MiB);
+  for (let at = 0; at < out.length;) {
+    const n = await f.read(out.subarray(at));
+    if (n === null) throw new Error(`${path} is shorter than ${BIG} bytes`);
+    at += n;
+  }
+  return out;
+}
+
+/** CHANGES times: 1 MiB changed mid-file on A, then `sync now` on A and on B (s each). */
+async function changeRuns(main: string, a: Device, b: Device) {
+  const out: { total: number; a: number; b: number }[] = [];
+  for (let k = 0; k < CHANGES && BIG > 0; k++) {
+    // Seeds that differ past the low bit, which noise() sets: 4242 and 4243
+    // are the same bytes, and such a "change" moved only the file's time.
+    const bytes = await middle(join(a.folder, "disk.img"), noise(MiB, 4242 + 2 * k));
+    await run("sync", []);
+    const t0 = performance.now();
+    await mycel(main, a, "", ["sync", "now", "--timeout", "60"]);
+    const t1 = performance.now();
+    await mycel(main, b, "", ["sync", "now", "--timeout", "60"]);
+    const t2 = performance.now();
+    const got = await middle(join(b.folder, "disk.img"));
+    if (!got.every((v, i) => v === bytes[i])) throw new Error(`change ${k + 1} did not reach B`);
+    const r = (ms: number) => Math.round(ms / 10) / 100;
+    out.push({ total: r(t2 - t0), a: r(t1 - t0), b: r(t2 - t1) });
+  }
+  return out;
 }
 
 function load(): string {
