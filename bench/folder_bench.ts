@@ -27,8 +27,10 @@
  * 3. 1 MiB overwritten in the middle of the 512 MiB file: time and bytes on
  *    the wire both ways (mycel: the kernel's counters of its two ports,
  *    {@link WireCounter}; Syncthing: its connection counters; rsync:
- *    --stats).
- *    Then each B must equal A's changed tree, checked the same way.
+ *    --stats), CHANGES times (3; other bytes each time), each tool in turn,
+ *    the median and every run said (once a sitting, 2.67 s and 4.57 s in
+ *    two sittings went unexplained: one build repeats it 1.6–1.9× apart).
+ *    Then each B must equal A's last changed tree, checked the same way.
  * 4. Re-scan with nothing changed, 20k and 100k small files: `mycel folder
  *    scan` (whole process) next to Syncthing's `POST /rest/db/scan`.
  *
@@ -53,6 +55,7 @@ import { WireCounter } from "./wire_counter.ts";
 
 const QUICK = Deno.args.includes("--quick");
 const RUNS = QUICK ? 1 : Number(Deno.env.get("RUNS") ?? 3);
+const CHANGES = Number(Deno.env.get("CHANGES") ?? (QUICK ? 1 : 3));
 const MiB = 1 << 20;
 const BIG = (QUICK ? 128 : 512) * MiB;
 const SMALL_FILES = QUICK ? 1000 : 5000;
@@ -607,10 +610,11 @@ const MYCEL_OWN = [".mycel", ".mycel-folder"], ST_OWN = [".stfolder"];
 
 // ---------------------------------------------------------------------------
 
-async function changeMiddle(path: string) {
+/** Change `k`'s MiB (seeds two apart: noise() sets the low bit, so 4242 and 4243 are the same bytes). */
+async function changeMiddle(path: string, k: number) {
   const f = await Deno.open(path, { write: true });
   await f.seek(BIG / 2, Deno.SeekMode.Start);
-  await f.write(noise(MiB, 4242));
+  await f.write(noise(MiB, 4242 + 2 * k));
   f.close();
 }
 
@@ -737,44 +741,55 @@ async function main() {
   // 3. 1 MiB changed in the middle of the big file
   {
     const { a, b } = keepM!;
-    const counter = await WireCounter.open([a.port, b.port], teardown);
-    await counter.zero();
-    await changeMiddle(join(a.folder, "disk.img"));
-    await settle();
-    const t0 = performance.now();
-    await mycel(a, ["sync", "now", "--timeout", "60"]);
-    await mycel(b, ["sync", "now", "--timeout", "60"]);
-    const ms = performance.now() - t0;
-    const wire = await counter.total();
     const st = keepS!;
-    const before = await stBytes(st.a);
-    await changeMiddle(join(st.a.folder, "disk.img"));
-    await settle();
-    const s0 = performance.now();
-    await stApi(st.a, "/rest/db/scan?folder=bench", "POST");
-    for (;;) {
-      const x = await stApi<DbStatus & { inSyncBytes: number }>(
-        st.b,
-        "/rest/db/status?folder=bench",
-      );
-      // 16 bytes where the change is, not the whole 512 MiB file every 100 ms (that
-      // competed with Syncthing for the CPU and inflated its time).
-      const midB = await middleBytes(join(st.b.folder, "disk.img"));
-      if (x.needFiles === 0 && x.state === "idle" && midB !== undefined) {
-        const midA = await middleBytes(join(st.a.folder, "disk.img"));
-        if (midA !== undefined && midA.every((v, i) => v === midB[i])) break;
+    const counter = await WireCounter.open([a.port, b.port], teardown);
+    const mc: number[] = [], mw: number[] = [], sc: number[] = [], sw: number[] = [];
+    const rc: number[] = [], rw: number[] = [];
+    for (let k = 0; k < CHANGES; k++) {
+      await counter.zero();
+      await changeMiddle(join(a.folder, "disk.img"), k);
+      await settle();
+      const t0 = performance.now();
+      await mycel(a, ["sync", "now", "--timeout", "60"]);
+      await mycel(b, ["sync", "now", "--timeout", "60"]);
+      mc.push(performance.now() - t0);
+      mw.push(await counter.total());
+      const before = await stBytes(st.a);
+      await changeMiddle(join(st.a.folder, "disk.img"), k);
+      await settle();
+      const s0 = performance.now();
+      await stApi(st.a, "/rest/db/scan?folder=bench", "POST");
+      for (;;) {
+        const x = await stApi<DbStatus & { inSyncBytes: number }>(
+          st.b,
+          "/rest/db/status?folder=bench",
+        );
+        // 16 bytes where the change is, not the whole 512 MiB file every 100 ms (that
+        // competed with Syncthing for the CPU and inflated its time).
+        const midB = await middleBytes(join(st.b.folder, "disk.img"));
+        if (x.needFiles === 0 && x.state === "idle" && midB !== undefined) {
+          const midA = await middleBytes(join(st.a.folder, "disk.img"));
+          if (midA !== undefined && midA.every((v, i) => v === midB[i])) break;
+        }
+        await sleep(100);
       }
-      await sleep(100);
+      sc.push(performance.now() - s0);
+      sw.push((await stBytes(st.a)) - before);
+      await changeMiddle(join(keepR!.src, "disk.img"), k);
+      const rr = await rsyncOnce(keepR!.src, keepR!.port);
+      rc.push(rr.ms);
+      rw.push(rr.bytes);
     }
-    const sms = performance.now() - s0;
-    const sWire = (await stBytes(st.a)) - before;
-    await changeMiddle(join(keepR!.src, "disk.img"));
-    const rr = await rsyncOnce(keepR!.src, keepR!.port);
-    say(`1 MiB changed in the middle of the ${BIG / MiB} MiB file:`);
+    const runs = (xs: number[]) => CHANGES > 1 ? ` (${xs.map(secs).join(" ")})` : "";
+    say(`1 MiB changed in the middle of the ${BIG / MiB} MiB file (median of ${CHANGES}):`);
     say(
-      `  mycel ${secs(ms)} s, ${mib(wire)} MiB on the wire (target ≤ 3 MiB); syncthing ${
-        secs(sms)
-      } s, ${mib(sWire)} MiB; rsync ${secs(rr.ms)} s, ${mib(rr.bytes)} MiB`,
+      `  mycel ${secs(median(mc))} s${runs(mc)}, ${
+        mib(median(mw))
+      } MiB on the wire (target ≤ 3 MiB; most ${mib(Math.max(...mw))}); syncthing ${
+        secs(median(sc))
+      } s${runs(sc)}, ${mib(median(sw))} MiB; rsync ${secs(median(rc))} s${runs(rc)}, ${
+        mib(median(rw))
+      } MiB; load ${uptime().replace(/.*load average: /, "")}`,
     );
     const changed = new Map(want);
     changed.set("disk.img", `${BIG} ${await sha256File(join(a.folder, "disk.img"))}`);
