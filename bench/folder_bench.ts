@@ -29,7 +29,7 @@
  *    {@link WireCounter}; Syncthing: its connection counters; rsync:
  *    --stats), CHANGES times (3; other bytes each time), each tool in turn,
  *    the median and every run said (once a sitting, 2.67 s and 4.57 s in
- *    two sittings went unexplained: one build repeats it 1.6–1.9× apart).
+ *    two sittings went unexplained: one build repeats it 1.4–1.9× apart).
  *    Then each B must equal A's last changed tree, checked the same way.
  * 4. Re-scan with nothing changed, 20k and 100k small files: `mycel folder
  *    scan` (whole process) next to Syncthing's `POST /rest/db/scan`.
