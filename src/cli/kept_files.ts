@@ -48,4 +48,9 @@ export async function printKeptFiles(
     );
   }
   if (partial) ctx.out.error(`(the first ${MAX_LISTED} kept copies read: there may be more)`);
+  const { notesCutLine } = await lazyImport<typeof import("./listed_under.ts")>(
+    new URL("./listed_under.ts", import.meta.url),
+  );
+  const cut = await notesCutLine(ctx, folder);
+  if (cut !== undefined) ctx.out.error(cut);
 }

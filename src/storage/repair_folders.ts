@@ -7,7 +7,9 @@
  * it back. Without the index, the first scan after a repair took every file
  * on disk for a new version with no ancestry: a file a peer had edited since
  * became a conflict copy of the old content everywhere, and a deletion made
- * elsewhere was undone everywhere (a chaos soak).
+ * elsewhere was undone everywhere (a chaos soak). The "now at" notes of a
+ * folder synced here (sql_moved_notes.ts) too: they were a local record,
+ * carried with the others, until they became rows.
  *
  * Read row by row from the damaged database (a table that can't be read is
  * left out: the next scan rebuilds it, as before); an index row whose version
@@ -18,6 +20,7 @@ import { toHex } from "../bytes.ts";
 import { loadBlake3 } from "../files/chunk_hash.ts";
 import { decodeFileVersion } from "../log/file_version_codec.ts";
 import type { Db } from "./db.ts";
+import { makeMovedNotesTables } from "./sql_moved_notes.ts";
 
 type Row = (string | number | Uint8Array | null)[];
 
@@ -28,6 +31,8 @@ export interface FolderTables {
   readonly transfers: Row[];
   readonly left: Row[];
   readonly blobs: Row[];
+  readonly notes: Row[];
+  readonly notesCut: Row[];
 }
 
 /** Read `sql` (a table's rows, in column order), or nothing when it can't be read. */
@@ -54,12 +59,23 @@ function indexColumns(db: Db): string {
 
 /** Read the folder tables of `folders` (ids) from the damaged `db`. */
 export function salvageFolders(db: Db, folders: readonly string[]): FolderTables {
-  const out: FolderTables = { index: [], locs: [], transfers: [], left: [], blobs: [] };
+  const out: FolderTables = {
+    index: [],
+    locs: [],
+    transfers: [],
+    left: [],
+    blobs: [],
+    notes: [],
+    notesCut: [],
+  };
   const index = `SELECT ${indexColumns(db)} FROM file_index WHERE folder = ?`;
   for (const f of folders) {
     out.index.push(...rows(db, index, f));
     out.locs.push(...rows(db, "SELECT * FROM chunk_locs WHERE folder = ?", f));
     out.transfers.push(...rows(db, "SELECT * FROM transfers WHERE folder = ?", f));
+    const notes = "SELECT folder, nth, path, kept, size, key, at FROM moved_notes WHERE folder = ?";
+    out.notes.push(...rows(db, notes, f));
+    out.notesCut.push(...rows(db, "SELECT * FROM moved_notes_cut WHERE folder = ?", f));
   }
   out.left.push(...rows(db, "SELECT folder, root, token FROM folder_left"));
   for (const r of out.left) {
@@ -100,6 +116,9 @@ export async function restoreFolders(db: Db, t: FolderTables): Promise<void> {
   put("chunk_locs", t.locs);
   put("transfers", t.transfers);
   put("folder_left", t.left);
+  if (t.notes.length > 0 || t.notesCut.length > 0) makeMovedNotesTables(db);
+  put("moved_notes (folder, nth, path, kept, size, key, at)", t.notes);
+  put("moved_notes_cut", t.notesCut);
   const blake3 = await loadBlake3();
   put("blobs", t.blobs, (r) => {
     const [hash, bytes] = r;

@@ -25,7 +25,9 @@
  * place, src/storage/sql_folder_local.ts).
  *
  * Local and made on first use, not here: `first_messages`, the first
- * handshake messages `sync serve --stdio` took (first_messages.ts).
+ * handshake messages `sync serve --stdio` took (first_messages.ts);
+ * `moved_notes` and `moved_notes_cut`, where the content of kept versions
+ * dropped by a round went (sql_moved_notes.ts).
  */
 
 import type { Db } from "./db.ts";

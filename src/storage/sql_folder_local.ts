@@ -17,6 +17,7 @@
 import type { Db } from "./db.ts";
 import type { FolderInfo } from "./folder_info.ts";
 import { SqlFileIndex } from "./sql_file_index.ts";
+import { type MovedNotesView, SqlMovedNotes } from "./sql_moved_notes.ts";
 
 export { type IndexRow, LoadedIndex } from "./sql_file_index.ts";
 export { type ChunkLoc, hashHex, type TransferRow } from "./sql_folder_content.ts";
@@ -73,7 +74,9 @@ function folderOf(r: { folder: string; root: string; added: number; info: string
  * The read side of {@link SqlFolderLocal}: what `Home.folderLocal` offers
  * (writes go through HomeWriter.folderLocal).
  */
-export type FolderLocalView = Pick<
+export type FolderLocalView = FolderLocalReads & { readonly moved: MovedNotesView };
+
+type FolderLocalReads = Pick<
   SqlFolderLocal,
   | "folders"
   | "folder"
@@ -93,10 +96,13 @@ export class SqlFolderLocal extends SqlFileIndex {
   readonly #db: Db;
   #s?: ReturnType<typeof statements>;
   #ls?: ReturnType<typeof leftStatements>;
+  /** The "now at" notes of kept versions dropped for their content being elsewhere. */
+  readonly moved: SqlMovedNotes;
 
   constructor(db: Db) {
     super(db);
     this.#db = db;
+    this.moved = new SqlMovedNotes(db);
   }
 
   get #q(): ReturnType<typeof statements> {
@@ -143,6 +149,8 @@ export class SqlFolderLocal extends SqlFileIndex {
     if (f !== undefined) this.#left.putLeft.run(id, f.root, token ?? null);
     q.dropFolder.run(id);
     q.dropAllTransfers.run(id);
+    // Where dropped content went is said of a folder synced here only.
+    this.moved.dropFolder(id);
   }
 
   /**

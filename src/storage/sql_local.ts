@@ -46,10 +46,11 @@ export interface LocalRecords {
    */
   leftSettings: Record<string, { keepDays: number }>;
   /**
-   * Kept versions a round dropped because their content was at another
-   * path of the folder after it (a swap made elsewhere), by folder id
-   * (src/sync/moved_kept.ts): `folder versions` lists them, `folder
-   * restore` copies the content back while that path still holds it.
+   * An earlier release's record of the "now at" notes (kept versions a
+   * round dropped because their content was at another path), by folder
+   * id: now a row each in `moved_notes`, which takes this record over on
+   * its first write and drops it (sql_moved_notes.ts). Kept here so the
+   * name is not given to another record.
    */
   movedKept: Record<string, MovedKeptNote[]>;
   /**

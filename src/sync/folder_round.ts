@@ -378,6 +378,11 @@ async function housekeeping(
     await sweepBlobs(home);
   }
   const pruned = await prune(f.root, now, (f.info.keepDays ?? 30) * 86400_000);
+  // The "now at" notes of versions of that age go with them (a row each).
+  const { expireMovedNotes } = await lazyImport<typeof import("./moved_kept.ts")>(
+    new URL("./moved_kept.ts", import.meta.url),
+  );
+  await expireMovedNotes(home, f.folder);
   return await keepSwept(home, f.folder, pruned, { swept: now });
 }
 

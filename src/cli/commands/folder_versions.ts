@@ -136,6 +136,11 @@ export const folderVersionsCommand: CommandSpec = {
         `${i + 1}  ${localTime(v.keptAt)}  ${humanBytes(v.size)}  ${movedText(v)}`,
       )
     );
+    // Where the cap on notes dropped older ones, this list may lack them: said, not hidden.
+    const cut = await (await lazyImport<typeof import("../listed_under.ts")>(
+      new URL("../listed_under.ts", import.meta.url),
+    )).notesCutLine(ctx, folder);
+    if (cut !== undefined) ctx.out.error(cut);
     return ExitCode.ok;
   },
 };
