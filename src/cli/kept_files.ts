@@ -26,10 +26,14 @@ export async function printKeptFiles(
   rel: string,
   json: boolean,
 ): Promise<void> {
-  const { keptFilesUnder, MAX_LISTED } = await lazyImport<
-    typeof import("../files/versions_under.ts")
-  >(new URL("../files/versions_under.ts", import.meta.url));
-  const { files, partial } = await keptFilesUnder(root, rel);
+  const { MAX_LISTED } = await lazyImport<typeof import("../files/versions_under.ts")>(
+    new URL("../files/versions_under.ts", import.meta.url),
+  );
+  const { listedFilesUnder, notesCutLine } = await lazyImport<
+    typeof import("./listed_under.ts")
+  >(new URL("./listed_under.ts", import.meta.url));
+  // Kept copies and "now at" notes, counted as `folder versions FILE` numbers them.
+  const { files, partial } = await listedFilesUnder(ctx, folder, root, rel);
   if (json) {
     ctx.out.json({
       folder,
@@ -48,9 +52,6 @@ export async function printKeptFiles(
     );
   }
   if (partial) ctx.out.error(`(the first ${MAX_LISTED} kept copies read: there may be more)`);
-  const { notesCutLine } = await lazyImport<typeof import("./listed_under.ts")>(
-    new URL("./listed_under.ts", import.meta.url),
-  );
   const cut = await notesCutLine(ctx, folder);
   if (cut !== undefined) ctx.out.error(cut);
 }

@@ -8,7 +8,11 @@
  * they are: restoring a folder brings back what went, it does not roll the
  * rest back. Before, a folder was refused ("restore each file") and a
  * deleted folder of 40 files took 40 commands (issue 13). --version names a
- * version of one file, so it is refused here.
+ * version of one file, so it is refused here. A file's versions are those
+ * `folder versions FILE` lists, "now at" notes included (listed_under.ts):
+ * one whose newest is a note is copied from where its content is, checked
+ * by content, after those put back from kept copies (the note's path may be
+ * one of them); before, such a file was not even counted (issue 13).
  */
 
 import { join } from "node:path";
@@ -80,10 +84,12 @@ export async function dirToRestore(
     new URL("./listed_versions.ts", import.meta.url),
   );
   if ((await listedVersions(ctx, folder, root, rel)).length > 0) return undefined;
-  const { keptFilesUnder } = await lazyImport<typeof import("../files/versions_under.ts")>(
-    new URL("../files/versions_under.ts", import.meta.url),
+  const { listedFilesUnder } = await lazyImport<typeof import("./listed_under.ts")>(
+    new URL("./listed_under.ts", import.meta.url),
   );
-  const { files, partial } = await keptFilesUnder(root, rel);
+  // Kept copies and "now at" notes both: a file whose only version is a
+  // note was left out before, and not put back (issue 13).
+  const { files, partial } = await listedFilesUnder(ctx, folder, root, rel);
   return files.size === 0 ? undefined : { folder, root, rel, files, partial };
 }
 
@@ -124,9 +130,18 @@ export async function restoreDir(
   );
   const restored: { path: string; kept: ListedVersion }[] = [];
   const failed: { path: string; reason: string }[] = [];
+  const newest: { path: string; kept: ListedVersion }[] = [];
   for (const path of deleted) {
     const [kept] = await listedVersions(ctx, d.folder, d.root, path);
-    if (kept === undefined) continue; // its kept copies went meanwhile (pruned)
+    if (kept !== undefined) newest.push({ path, kept }); // else its versions went meanwhile (pruned)
+  }
+  // Kept copies first: a version "now at" a path deleted under DIR too can
+  // then be copied from that path, put back by then.
+  const order = [
+    ...newest.filter((f) => f.kept.moved === undefined),
+    ...newest.filter((f) => f.kept.moved !== undefined),
+  ];
+  for (const { path, kept } of order) {
     try {
       await restoreOne(ctx, d, path, kept);
       restored.push({ path, kept });
@@ -135,6 +150,10 @@ export async function restoreDir(
       failed.push({ path, reason: e.reason });
     }
   }
+  const byPath = (a: { path: string }, b: { path: string }) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+  restored.sort(byPath);
+  failed.sort(byPath);
   if (restored.length > 0) {
     await scanFolder(
       ctx,
@@ -165,19 +184,40 @@ export async function restoreDir(
     });
   } else {
     for (const { path, kept } of restored) {
+      const how = [
+        ...(kept.moved === undefined
+          ? []
+          : [`its content, copied from ${safeText(kept.moved.at)}`]),
+        ...(published(path) ? [] : ["ignored here: not published"]),
+      ];
       ctx.out.line(
         `Restored ${safeText(path)} from ${localTime(kept.keptAt)}` +
-          (published(path) ? "." : " (ignored here: not published)."),
+          (how.length > 0 ? ` (${how.join("; ")}).` : "."),
       );
     }
     for (const f of failed) {
       ctx.out.error(`not restored: ${safeText(f.path)}: ${safeText(f.reason)}`);
     }
+    if (failed.length > 0) {
+      ctx.out.error(
+        `Nothing was written for ${failed.length === 1 ? "it" : "those"}; ` +
+          "`mycel folder versions FILE` lists a file's other versions, and " +
+          "`mycel folder restore FILE --version N` puts one back.",
+      );
+    }
+    const cut = await (await lazyImport<typeof import("./listed_under.ts")>(
+      new URL("./listed_under.ts", import.meta.url),
+    )).notesCutLine(ctx, d.folder);
+    if (cut !== undefined) ctx.out.error(cut);
     ctx.out.line(
-      `Restored ${
-        plural(restored.length, "deleted file")
-      } under ${where}, the newest version of each` +
-        (failed.length > 0 ? `; ${failed.length} could not be (above)` : "") +
+      (restored.length === 0
+        ? `Restored nothing under ${where}: ${
+          plural(failed.length, "deleted file")
+        } could not be put back (above)`
+        : `Restored ${
+          plural(restored.length, "deleted file")
+        } under ${where}, the newest version of each` +
+          (failed.length > 0 ? `; ${failed.length} could not be (above)` : "")) +
         (left > 0
           ? `; ${plural(left, "file")} with kept versions still on disk, left as ${
             left === 1 ? "it is" : "they are"

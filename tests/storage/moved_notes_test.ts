@@ -194,6 +194,7 @@ Deno.test("folder versions says when the cap dropped older notes of the folder",
     r.stderr,
   );
   const files = await h.ok(["--no-sync", "folder", "versions", dir, "--files"]);
+  assert.match(files.stdout, /^p\/9\.txt {2}1 version$/m);
   assert.match(files.stderr, /^Not listed: 2 older versions/m);
 });
 

@@ -39,7 +39,9 @@ export const folderRestoreCommand: CommandSpec = {
   args: [{
     name: "PATH",
     help: "a file in a synced folder, or a folder in it (a deleted one, say): every deleted file " +
-      "under it with kept versions is put back, the newest version of each",
+      'under it with kept versions is put back, the newest version of each (one listed "now ' +
+      "at\" another path is copied from there, checked by content); each that can't be is " +
+      "named, and the exit code is 1",
     complete: "file",
   }],
   flags: [

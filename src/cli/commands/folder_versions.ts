@@ -106,12 +106,13 @@ export const folderVersionsCommand: CommandSpec = {
       // Named as every other line names a folder, "photos (2p547-v4hbr)".
       const label = await withRead(ctx, (home) => folderLabel(home, folder));
       // A folder (a deleted one, say): point at the files it kept versions of.
-      const { keptFilesUnder, MAX_LISTED } = await lazyImport<
-        typeof import("../../files/versions_under.ts")
-      >(
+      const { MAX_LISTED } = await lazyImport<typeof import("../../files/versions_under.ts")>(
         new URL("../../files/versions_under.ts", import.meta.url),
       );
-      const { files: under, partial } = await keptFilesUnder(root, rel);
+      const { listedFilesUnder } = await lazyImport<typeof import("../listed_under.ts")>(
+        new URL("../listed_under.ts", import.meta.url),
+      );
+      const { files: under, partial } = await listedFilesUnder(ctx, folder, root, rel);
       if (under.size > 0) {
         const most = partial
           ? `at least ${plural(under.size, "file")} (the first ${MAX_LISTED} kept copies read)`
