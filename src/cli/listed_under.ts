@@ -51,7 +51,8 @@ export async function notesCutLine(
   );
   const cut = await withRead(ctx, (home) => movedNotesCut(home, folder));
   if (cut === undefined) return undefined;
-  return `Not listed: ${plural(cut.count, "older version")} whose content had moved to ` +
-    `another path (this folder keeps where the newest ${MAX_NOTES.toLocaleString("en-US")} ` +
-    `went; the dropped ones were kept ${localTime(cut.newest)} or before).`;
+  // Which paths they were is not kept: said of the folder, for any list of it.
+  return `Some versions may be missing: this folder keeps where the content of the newest ` +
+    `${MAX_NOTES.toLocaleString("en-US")} versions moved to another path went, and dropped ` +
+    `${plural(cut.count, "older one")} (kept ${localTime(cut.newest)} or before).`;
 }
