@@ -12,7 +12,9 @@
  * `folder versions FILE` lists, "now at" notes included (listed_under.ts):
  * one whose newest is a note is copied from where its content is, checked
  * by content, after those put back from kept copies (the note's path may be
- * one of them); before, such a file was not even counted (issue 13).
+ * one of them); before, such a file was not even counted (issue 13). Files
+ * deleted under it with no version here (this device's own deletions,
+ * mostly) are named, with where a copy is (restore_unkept.ts).
  */
 
 import { join } from "node:path";
@@ -25,6 +27,7 @@ import type { ListedVersion } from "./listed_versions.ts";
 import { asWord } from "./commands/folder_versions.ts";
 import { scanFolder } from "./restore_scan.ts";
 import { withRead } from "./session.ts";
+import { type Unkept, unkeptHint, unkeptUnder } from "./restore_unkept.ts";
 
 /** Where `rel` of the folder at `root` is: a folder to restore the files under. */
 export interface DirToRestore {
@@ -34,6 +37,8 @@ export interface DirToRestore {
   /** The files under it with kept versions (versions_under.ts), and whether that list stopped early. */
   readonly files: ReadonlyMap<string, number>;
   readonly partial: boolean;
+  /** Files deleted under it of which no version is kept here (restore_unkept.ts). */
+  readonly unkept: readonly Unkept[];
 }
 
 /** Whether the path is gone from disk (a folder or file of another kind in its place is not). */
@@ -90,7 +95,11 @@ export async function dirToRestore(
   // Kept copies and "now at" notes both: a file whose only version is a
   // note was left out before, and not put back (issue 13).
   const { files, partial } = await listedFilesUnder(ctx, folder, root, rel);
-  return files.size === 0 ? undefined : { folder, root, rel, files, partial };
+  // And those deleted with no version here: named, not passed over.
+  const unkept = await unkeptUnder(ctx, folder, rel, files, (p) => gone(root, p));
+  return files.size === 0 && unkept.length === 0
+    ? undefined
+    : { folder, root, rel, files, partial, unkept };
 }
 
 /** `folder restore DIR` (see the module comment); the exit code: 1 when a file could not be put back. */
@@ -113,7 +122,7 @@ export async function restoreDir(
   }
   const deleted: string[] = [];
   for (const path of d.files.keys()) if (await gone(d.root, path)) deleted.push(path);
-  if (deleted.length === 0) {
+  if (deleted.length === 0 && d.unkept.length === 0) {
     throw new MycelError(
       "nothing_to_restore",
       "restore folder",
@@ -129,7 +138,10 @@ export async function restoreDir(
     new URL("./listed_versions.ts", import.meta.url),
   );
   const restored: { path: string; kept: ListedVersion }[] = [];
-  const failed: { path: string; reason: string }[] = [];
+  const failed: { path: string; reason: string }[] = d.unkept.map((u) => ({
+    path: u.path,
+    reason: u.reason,
+  }));
   const newest: { path: string; kept: ListedVersion }[] = [];
   for (const path of deleted) {
     const [kept] = await listedVersions(ctx, d.folder, d.root, path);
@@ -198,9 +210,11 @@ export async function restoreDir(
     for (const f of failed) {
       ctx.out.error(`not restored: ${safeText(f.path)}: ${safeText(f.reason)}`);
     }
-    if (failed.length > 0) {
+    const elsewhere = unkeptHint(d.unkept, where);
+    if (elsewhere !== undefined) ctx.out.error(elsewhere);
+    if (failed.length > d.unkept.length) {
       ctx.out.error(
-        `Nothing was written for ${failed.length === 1 ? "it" : "those"}; ` +
+        `Nothing was written for ${failed.length - d.unkept.length === 1 ? "it" : "those"}; ` +
           "`mycel folder versions FILE` lists a file's other versions, and " +
           "`mycel folder restore FILE --version N` puts one back.",
       );
