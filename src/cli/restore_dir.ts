@@ -26,7 +26,7 @@ import type { CommandContext } from "./command.ts";
 import type { ListedVersion } from "./listed_versions.ts";
 import { asWord } from "./commands/folder_versions.ts";
 import { scanFolder } from "./restore_scan.ts";
-import { withRead } from "./session.ts";
+import { movedSource } from "./moved_source.ts";
 import { type Unkept, unkeptHint, unkeptUnder } from "./restore_unkept.ts";
 
 /** Where `rel` of the folder at `root` is: a folder to restore the files under. */
@@ -52,27 +52,28 @@ async function gone(root: string, rel: string): Promise<boolean> {
   }
 }
 
-/** Put back the newest version of `rel`, from a checked copy when it is "now at" another path. */
+/**
+ * Put back the newest version of `rel`, from a checked copy when it is "now
+ * at" another path (moved_source.ts); what it was copied from, if so.
+ */
 async function restoreOne(
   ctx: CommandContext,
   d: DirToRestore,
   rel: string,
   kept: ListedVersion,
-): Promise<void> {
-  const staged = kept.moved === undefined
+): Promise<string | undefined> {
+  const src = kept.moved === undefined
     ? undefined
-    : await withRead(ctx, async (home) =>
-      await (await lazyImport<typeof import("../sync/moved_kept_stage.ts")>(
-        new URL("../sync/moved_kept_stage.ts", import.meta.url),
-      )).stageMovedContent(home, d.folder, d.root, kept.moved!));
+    : await movedSource(ctx, d.folder, d.root, kept.moved);
   const { restoreVersion } = await lazyImport<typeof import("../files/restore_version.ts")>(
     new URL("../files/restore_version.ts", import.meta.url),
   );
   try {
-    await restoreVersion(d.root, rel, { ...kept, path: staged ?? kept.path }, ctx.now());
+    await restoreVersion(d.root, rel, { ...kept, path: src?.path ?? kept.path }, ctx.now());
   } finally {
-    if (staged !== undefined) await Deno.remove(join(d.root, staged)).catch(() => {});
+    if (src?.temporary) await Deno.remove(join(d.root, src.path)).catch(() => {});
   }
+  return src?.from;
 }
 
 /**
@@ -137,7 +138,7 @@ export async function restoreDir(
   const { listedVersions } = await lazyImport<typeof import("./listed_versions.ts")>(
     new URL("./listed_versions.ts", import.meta.url),
   );
-  const restored: { path: string; kept: ListedVersion }[] = [];
+  const restored: { path: string; kept: ListedVersion; from?: string }[] = [];
   const failed: { path: string; reason: string }[] = d.unkept.map((u) => ({
     path: u.path,
     reason: u.reason,
@@ -155,8 +156,7 @@ export async function restoreDir(
   ];
   for (const { path, kept } of order) {
     try {
-      await restoreOne(ctx, d, path, kept);
-      restored.push({ path, kept });
+      restored.push({ path, kept, from: await restoreOne(ctx, d, path, kept) });
     } catch (e) {
       if (!isMycelError(e) || e.code === "sync_interrupted") throw e;
       failed.push({ path, reason: e.reason });
@@ -184,22 +184,20 @@ export async function restoreDir(
   if (o.json) {
     ctx.out.json({
       path: d.rel,
-      restored: restored.map(({ path, kept }) => ({
+      restored: restored.map(({ path, kept, from }) => ({
         path,
         kept: new Date(kept.keptAt).toISOString(),
         published: published(path),
-        copied_from: kept.moved?.at ?? null,
+        copied_from: from ?? null,
       })),
       not_restored: failed,
       on_disk: left,
       partial: d.partial,
     });
   } else {
-    for (const { path, kept } of restored) {
+    for (const { path, kept, from } of restored) {
       const how = [
-        ...(kept.moved === undefined
-          ? []
-          : [`its content, copied from ${safeText(kept.moved.at)}`]),
+        ...(from === undefined ? [] : [`its content, copied from ${safeText(from)}`]),
         ...(published(path) ? [] : ["ignored here: not published"]),
       ];
       ctx.out.line(

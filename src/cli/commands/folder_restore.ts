@@ -21,7 +21,7 @@ import {
   WRITES,
 } from "../command.ts";
 import type { ListedVersion } from "../listed_versions.ts";
-import { withRead } from "../session.ts";
+import { movedSource } from "../moved_source.ts";
 import { join } from "node:path";
 import { localTime } from "../../human.ts";
 import { linkedReason, linkedTarget, locateFile } from "../folder_file.ts";
@@ -96,23 +96,24 @@ export const folderRestoreCommand: CommandSpec = {
       input.args.PATH,
     );
     // A version noted "now at b.txt": b.txt's bytes, copied and checked by
-    // content (moved_kept_stage.ts), are what is put back, as a kept copy would be.
-    const staged = listed.moved === undefined
+    // content, are what is put back, as a kept copy would be; or, b.txt
+    // changed since, a kept copy of b.txt holding them (moved_source.ts).
+    const src = listed.moved === undefined
       ? undefined
-      : await withRead(ctx, async (home) =>
-        await (await lazyImport<typeof import("../../sync/moved_kept_stage.ts")>(
-          new URL("../../sync/moved_kept_stage.ts", import.meta.url),
-        )).stageMovedContent(home, folder, root, listed.moved!));
+      : await movedSource(ctx, folder, root, listed.moved);
     try {
       return await restoreKept(ctx, input, {
         folder,
         root,
         rel,
         n,
-        kept: { ...listed, path: staged ?? listed.path },
+        // Its `moved.at` what it was copied from, as the output says it.
+        kept: src === undefined
+          ? listed
+          : { ...listed, path: src.path, moved: { ...listed.moved!, at: src.from } },
       });
     } finally {
-      if (staged !== undefined) await Deno.remove(join(root, staged)).catch(() => {});
+      if (src?.temporary) await Deno.remove(join(root, src.path)).catch(() => {});
     }
   },
 };
