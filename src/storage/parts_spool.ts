@@ -19,6 +19,7 @@
  * is open: nothing is left behind even if the process is killed.
  */
 
+import { MycelError } from "../errors.ts";
 import type { FrontierHead } from "../log/checkpoint_format.ts";
 import { interruption, pause } from "../deadline.ts";
 import { cutPartsStepwise, signCutParts } from "../log/checkpoint_parts.ts";
@@ -74,9 +75,14 @@ export async function spoolParts(
   pauseMs?: number,
   signal?: AbortSignal,
 ): Promise<SpooledParts> {
-  const path = Deno.makeTempFileSync({ dir, prefix: ".parts-out-" });
-  const file = Deno.openSync(path, { read: true, write: true });
-  Deno.removeSync(path);
+  let file: Deno.FsFile;
+  try {
+    const path = Deno.makeTempFileSync({ dir, prefix: ".parts-out-" });
+    file = Deno.openSync(path, { read: true, write: true });
+    Deno.removeSync(path);
+  } catch (e) {
+    throw spoolError(e, dir);
+  }
   let closed = false;
   try {
     const cutting = cutPartsStepwise(rows, frontier, partBytes);
@@ -111,6 +117,21 @@ export async function spoolParts(
     };
   } catch (e) {
     file.close();
-    throw e;
+    throw spoolError(e, dir);
   }
+}
+
+/**
+ * A full disk named (`disk_full`): the spool outgrew the room left on the
+ * home's disk. Before, it was the runtime's "No space left on device (os
+ * error 28)", an `internal` failure in `sync serve`'s line, and the peer
+ * (told nothing) read that we hung up.
+ */
+function spoolError(e: unknown, dir: string): unknown {
+  if (!(e instanceof Error) || !/No space left|os error 28/i.test(e.message)) return e;
+  return new MycelError("disk_full", "send the state", "the disk holding the home is full", {
+    value: dir,
+    hint: "Free some space on that disk; the peer's next round asks again.",
+    cause: e,
+  });
 }

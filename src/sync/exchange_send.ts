@@ -42,6 +42,7 @@ import { interleave, planSend } from "../protocol/sync_plan.ts";
 import type { Home } from "../storage/home_handle.ts";
 import { checkpointRefused, offersRebase, theirHeadsFor } from "./acks.ts";
 import { type Cut, leftWaiting, takeCut } from "./cut_gate.ts";
+import { makeFailure } from "./exchange_stop.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { ExchangeOptions, ExchangeResult } from "./exchange_types.ts";
 
@@ -239,6 +240,11 @@ async function gated(c: SendContext, send: (made: () => void) => Promise<void>):
     // Refused by us, not abandoned by the peer: as if not taken (the same
     // device, updated, asks for parts next: cut_budget.ts `refused`).
     if (isMycelError(e, "checkpoint_too_large")) cut.refused();
+    // Our disk too full to spool it: the peer is told so, else it read that we hung up.
+    if (isMycelError(e, "disk_full") || isMycelError(e, "read_only")) {
+      const { code, message } = makeFailure(e);
+      await c.send({ type: "error", code, message }).catch(() => {});
+    }
     throw e;
   } finally {
     cut.done(whole);

@@ -31,20 +31,28 @@ export const LINGER_MS = 2000;
 /** What a peer that stopped with one of these codes could not do, in our words. */
 const KNOWN: Readonly<Record<string, { reason: string; hint: string }>> = {
   disk_full: {
-    reason: "its disk is full (it could not store what we sent)",
+    reason: "its disk is full",
     hint: "Free some space on that device's disk; the next round sends the rest.",
   },
   read_only: {
-    reason: "its home is read-only (it could not store what we sent)",
+    reason: "its home is read-only",
     hint: "Remount that device's disk read-write; the next round sends the rest.",
   },
 };
+
+/** How {@link makeFailure}'s text begins: the peer could not make its state for us. */
+const MAKING = "could not make its state to send you";
 
 /** The error for a peer's `error` message (code and text as decoded). */
 export function peerStopped(code: string, message: string): MycelError {
   const known = Object.hasOwn(KNOWN, code) ? KNOWN[code] : undefined;
   const ours = peerCode(code);
-  if (known) return new MycelError(ours, "sync with peer", known.reason, known);
+  if (known) {
+    const what = message.startsWith(MAKING)
+      ? "it could not make its state to send us"
+      : "it could not store what we sent";
+    return new MycelError(ours, "sync with peer", `${known.reason} (${what})`, known);
+  }
   const value = ours === "peer_error" ? code : undefined;
   return new MycelError(ours, "sync with peer", `the peer stopped: ${message}`, { value });
 }
@@ -61,6 +69,14 @@ export function storeFailure(e: unknown): { code: string; message: string } {
     code: mycel?.code ?? "store_failed",
     message: boundedText(`could not store what you sent: ${reason}`),
   };
+}
+
+/**
+ * What we tell the peer when we could not make our state to send it (the
+ * parts' spool outgrew our disk: storage/parts_spool.ts).
+ */
+export function makeFailure(e: MycelError): { code: string; message: string } {
+  return { code: e.code, message: boundedText(`${MAKING}: ${e.reason}`) };
 }
 
 function boundedText(text: string): string {
