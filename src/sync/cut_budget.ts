@@ -9,8 +9,10 @@
  * cut when:
  *
  * 1. no other cut is being made (one at a time);
- * 2. the home is past its duty cycle: after a cut that took `d` (taken to
- *    spooled, or to abandoned), none starts for {@link DUTY_FACTOR} × `d`, so
+ * 2. the home is past its duty cycle: after a cut that took `d` (its
+ *    snapshot taken to spooled, or to abandoned: {@link Cut} `began`; a
+ *    wait for the home's lock before is no cutting), none starts for
+ *    {@link DUTY_FACTOR} × `d`, so
  *    cutting takes at most a quarter of the time whoever asks, however many
  *    keys they use;
  * 3. its group was not cut for within {@link CUT_COOL_DOWN_MS};
@@ -21,6 +23,10 @@
  *    served less recently: by group first, then by device, then by who
  *    waits longer. A looping member is refused while an honest device it
  *    crowded out waits, so that device's next round gets the cut.
+ *
+ * A whole checkpoint we refused as too large ({@link Cut} `refused`) is no
+ * cut for the device (3 and 4), but its making cost what a cut costs: the
+ * home rests after it (2), except for that device's next cut in parts.
  *
  * A cut held by a process that died (`settle`) counts as abandoned when its
  * holder last said it was alive, so a crash holds the gate no longer than
@@ -48,10 +54,13 @@ export class CutBudget<K> {
     readonly name: (k: K) => string = String,
   ) {}
 
-  /** Take the gate for a cut for `peer` of `group`, or throw `busy`. */
-  take(peer: K, group: K): Cut {
+  /**
+   * Take the gate for a cut for `peer` of `group`, or throw `busy`. `whole`:
+   * a whole checkpoint for a peer that takes no parts, not a cut in parts.
+   */
+  take(peer: K, group: K, whole = false): Cut {
     const t = this.now();
-    const ticket = take(this.#state, t, this.name(peer), this.name(group), "");
+    const ticket = take(this.#state, t, this.name(peer), this.name(group), "", whole);
     return cutOf(ticket, (change) => change(this.#state, this.now()));
   }
 

@@ -84,15 +84,17 @@ export class SharedCutBudget<K> {
     this.#fallback = new CutBudget<K>(now === bootClock ? undefined : now, name);
   }
 
-  /** Take the gate for a cut for `peer` of `group`, or throw `busy`. */
-  take(peer: K, group: K): Cut {
-    if (this.#failed) return this.#fallback.take(peer, group);
+  /** Take the gate for a cut for `peer` of `group` (`whole`: see CutBudget), or throw `busy`. */
+  take(peer: K, group: K, whole = false): Cut {
+    if (this.#failed) return this.#fallback.take(peer, group, whole);
     let ticket: Ticket;
     try {
-      ticket = this.#locked((s, t, self) => take(s, t, this.name(peer), this.name(group), self));
+      ticket = this.#locked((s, t, self) =>
+        take(s, t, this.name(peer), this.name(group), self, whole)
+      );
     } catch (e) {
       if (!this.#failing(e)) throw e; // busy
-      return this.#fallback.take(peer, group);
+      return this.#fallback.take(peer, group, whole);
     }
     const apply = (change: (s: CutState, t: number) => void) => {
       try {
@@ -105,6 +107,7 @@ export class SharedCutBudget<K> {
     Deno.unrefTimer(timer);
     const cut = cutOf(ticket, apply);
     return {
+      began: () => cut.began(),
       made: () => cut.made(),
       done: (whole) => {
         clearInterval(timer);
@@ -181,6 +184,8 @@ export class SharedCutBudget<K> {
       const records = [s.held, s.groupServed, s.served, s.coolUntil, s.waiting];
       // Torn or not ours (the folder is ours alone): as if nothing were remembered.
       if (records.some((r) => typeof r !== "object" || r === null)) return freshState();
+      // A file an earlier release of this boot wrote has no such record.
+      if (typeof s.spared !== "object" || s.spared === null) s.spared = {};
       return s;
     } catch {
       return freshState();

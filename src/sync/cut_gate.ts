@@ -35,7 +35,7 @@ type Key = DeviceKey | undefined;
 
 /** A cut rule: in this process's memory, or shared by the home's `--stdio` processes. */
 interface Gate {
-  take(peer: Key, group: Key): Cut;
+  take(peer: Key, group: Key, whole?: boolean): Cut;
   leftWaiting(peer: Key): void;
 }
 
@@ -72,9 +72,12 @@ export function cutGroup(home: Home, peer: Key): Key {
   return by === undefined || by === home.device ? peer : by;
 }
 
-/** Take the gate of `home` for a cut for `peer`, or throw `busy`. */
-export function takeCut(home: Home, peer: Key): Cut {
-  return gateOf(home).take(peer, cutGroup(home, peer));
+/**
+ * Take the gate of `home` for a cut for `peer`, or throw `busy`; `whole`:
+ * for a whole checkpoint (a peer that takes no parts), not a cut in parts.
+ */
+export function takeCut(home: Home, peer: Key, whole = false): Cut {
+  return gateOf(home).take(peer, cutGroup(home, peer), whole);
 }
 
 /** A session of `peer` that needs no cut: it no longer waits for one (cut_budget.ts). */

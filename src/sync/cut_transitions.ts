@@ -52,6 +52,13 @@ export interface Held {
   /** When the holder last said it was alive (it renews this while it holds the cut). */
   alive: number;
   making: boolean;
+  /**
+   * When its making began (its snapshot taken): the rest after it (rule 2)
+   * counts from here, not from the take. Waiting before (behind the home's
+   * queued writes, one of them waiting for another process's write lock,
+   * up to 60 s) is no cutting: counted, the home rested 3 times the wait.
+   */
+  began?: number;
 }
 
 /** What the rule remembers (times in the clock's ms). */
@@ -67,24 +74,31 @@ export interface CutState {
   coolUntil: Record<string, number>;
   /** Refused devices: their group and since when they wait (rule 5). */
   waiting: Record<string, { group: string; since: number; last: number }>;
+  /**
+   * Per device whose whole checkpoint we refused as too large: the rest its
+   * try began (`openAt` then), which its next cut in parts is spared.
+   */
+  spared: Record<string, number>;
 }
 
 export function freshState(): CutState {
-  return { held: {}, groupServed: {}, served: {}, coolUntil: {}, waiting: {} };
+  return { held: {}, groupServed: {}, served: {}, coolUntil: {}, waiting: {}, spared: {} };
 }
 
 /** A cut taken: see cut_gate.ts {@link Cut}. */
 export interface Cut {
+  /** Its making begins now (its snapshot is taken): see {@link Held} `began`. The first call counts. */
+  began(): void;
   made(): void;
   done(whole: boolean): void;
   /**
    * We refused to make it (the state too large to go whole to a peer that
-   * takes no parts): the gate is given back as if it had not been taken
-   * (but a wait of the device is over), so the same device, updated, is cut
-   * for in parts at once. What this leaves
-   * open: a member claiming no parts against such a state makes us try a
-   * whole checkpoint as often as it asks, one at a time, each stopped where
-   * it passes the 64 MiB bound.
+   * takes no parts): no cut for the device or its group (rules 3, 4; its
+   * wait is over), so the same device, updated, is cut for in parts at
+   * once. But the home rests after it as after a cut (rule 2), for every
+   * other ask: the try made up to 64 MiB of checkpoint, twice (seconds of
+   * CPU, a snapshot held), and a member claiming no parts against such a
+   * state made us try again as often as it asked, back to back.
    */
   refused(): void;
 }
@@ -104,15 +118,28 @@ function busy(reason: string): MycelError {
   });
 }
 
-/** Take the gate at `t` for a cut for `peer` of `group` held by `holder`, or throw `busy`. */
-export function take(s: CutState, t: number, peer: string, group: string, holder: string): Ticket {
+/**
+ * Take the gate at `t` for a cut for `peer` of `group` held by `holder`, or
+ * throw `busy`. `whole`: a whole checkpoint for a peer that takes no parts,
+ * not a cut in parts.
+ */
+export function take(
+  s: CutState,
+  t: number,
+  peer: string,
+  group: string,
+  holder: string,
+  whole = false,
+): Ticket {
   forget(s, t);
   if (s.held[peer] !== undefined || (s.coolUntil[peer] ?? -Infinity) > t) {
     throw busy("it cut its state for this device moments ago");
   }
+  // The rest after its own refused try does not hold up its cut in parts.
+  const spared = !whole && (s.openAt ?? -Infinity) <= (s.spared[peer] ?? -Infinity);
   const crowded = Object.values(s.held).some((h) => h.making)
     ? "it is cutting its state for another session now"
-    : (s.openAt ?? -Infinity) > t
+    : (s.openAt ?? -Infinity) > t && !spared
     ? "it cut its state moments ago and rests between cuts"
     : t - (s.groupServed[group] ?? -Infinity) < CUT_COOL_DOWN_MS
     ? "it cut its state moments ago for a device admitted by the same member"
@@ -125,6 +152,7 @@ export function take(s: CutState, t: number, peer: string, group: string, holder
     throw busy(crowded);
   }
   delete s.waiting[peer];
+  delete s.spared[peer];
   const before = { group: s.groupServed[group], served: s.served[peer] };
   s.groupServed[group] = t;
   s.served[peer] = t;
@@ -145,11 +173,22 @@ export function renew(s: CutState, t: number, k: Ticket): void {
   if (h !== undefined) h.alive = t;
 }
 
-/** `k`'s cut was made (or abandoned while being made) at `t`: the home rests (rule 2). */
+/** `k`'s cut began to be made at `t` (its snapshot is taken); the first call counts. */
+export function began(s: CutState, t: number, k: Ticket): void {
+  const h = ours(s, k);
+  if (h !== undefined && h.making && h.began === undefined) h.began = t;
+}
+
+/**
+ * `k`'s cut was made (or abandoned while being made) at `t`: the home rests
+ * (rule 2) three times as long as its making took, from when it began (from
+ * the take when it never did).
+ */
 export function made(s: CutState, t: number, k: Ticket): void {
   const h = ours(s, k);
+  const start = h?.began ?? k.since;
   if (h !== undefined) h.making = false;
-  s.openAt = Math.max(s.openAt ?? -Infinity, t + DUTY_FACTOR * (t - k.since));
+  s.openAt = Math.max(s.openAt ?? -Infinity, t + DUTY_FACTOR * (t - start));
 }
 
 /** `k`'s cut ended at `t`: sent `whole`, or abandoned (rule 4). */
@@ -161,13 +200,20 @@ export function done(s: CutState, t: number, k: Ticket, whole: boolean): void {
 }
 
 /**
- * `k`'s cut was refused by us: as if not taken. Its wait is over (it had its
- * turn): put back, it stayed ahead of every device refused while we tried,
- * and the same old release asking each round made us try again at once each
- * time, the others refused for as long as its wait counted (90 s).
+ * `k`'s cut was refused by us at `t`: the home rests after it as after a cut
+ * (rule 2, {@link made}), its next cut in parts spared that rest; for the
+ * device and its group, as if not taken. Its wait is over (it had its turn):
+ * put back, it stayed ahead of every device refused while we tried, and the
+ * same old release asking each round made us try again at once each time,
+ * the others refused for as long as its wait counted (90 s).
  */
-export function refused(s: CutState, k: Ticket): void {
+export function refused(s: CutState, t: number, k: Ticket): void {
+  if (ours(s, k)?.making) made(s, t, k);
   if (ours(s, k) !== undefined) delete s.held[k.peer];
+  if (s.openAt !== undefined) {
+    s.spared[k.peer] = s.openAt;
+    capOldest(s.spared);
+  }
   const restore = (r: Record<string, number>, key: string, v: number | undefined) => {
     if (v === undefined) delete r[key];
     else r[key] = v;
@@ -194,13 +240,18 @@ export function cutOf(
   k: Ticket,
   apply: (change: (s: CutState, t: number) => void) => void,
 ): Cut {
-  let isMade = false, given = false;
+  let isMade = false, given = false, isBegun = false;
   const release = () => {
     if (isMade) return;
     isMade = true;
     apply((s, t) => made(s, t, k));
   };
   return {
+    began: () => {
+      if (isBegun || isMade) return;
+      isBegun = true;
+      apply((s, t) => began(s, t, k));
+    },
     made: release,
     done: (whole) => {
       if (given) return;
@@ -212,7 +263,7 @@ export function cutOf(
       if (given) return;
       given = true;
       isMade = true;
-      apply((s) => refused(s, k));
+      apply((s, t) => refused(s, t, k));
     },
   };
 }
@@ -225,6 +276,7 @@ export function cutOf(
 export function forget(s: CutState, t: number): void {
   for (const [k, w] of Object.entries(s.waiting)) if (t - w.last > WAITING_MS) delete s.waiting[k];
   for (const [k, until] of Object.entries(s.coolUntil)) if (until <= t) delete s.coolUntil[k];
+  for (const [k, until] of Object.entries(s.spared)) if (until <= t) delete s.spared[k];
   for (const r of [s.served, s.groupServed]) {
     for (const [k, at] of Object.entries(r)) if (t - at > WAITING_MS) delete r[k];
   }

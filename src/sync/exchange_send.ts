@@ -169,11 +169,11 @@ async function sendCheckpoint(c: SendContext): Promise<void> {
   if (cp !== undefined) {
     leftWaiting(c.home, c.o.peer); // a small state: it needs no cut
     await sendWhole(c, cp);
-  } else if (parts) await gated(c, (made) => sendParts(c, made));
+  } else if (parts) await gated(c, false, (made) => sendParts(c, made));
   // A peer that takes no parts: a whole checkpoint of any size up to 64 MiB
   // (made a step at a time, whole_checkpoint.ts), as often as a cut.
   else {
-    await gated(c, async (made) => {
+    await gated(c, true, async (made) => {
       const cp = await whole(c);
       made(); // sending it holds no snapshot: another session may make one meanwhile
       await sendWhole(c, cp);
@@ -220,13 +220,19 @@ async function fitting(c: SendContext): Promise<Uint8Array | undefined> {
  * `send` (making our state into a checkpoint and sending it) only as often
  * as cut_gate.ts allows: else the peer is told `busy` (it tries again next
  * round) and the session ends. It counts as abandoned unless `send` returns
- * (or the state was too large to send whole: then as not taken). `send` calls `made` once the
- * checkpoint is made (cut_gate.ts {@link Cut}): the gate is free from then.
+ * (or the state was too large to send whole: then as no cut for the device,
+ * the home resting after it all the same). `noParts`: a whole checkpoint
+ * for a peer that takes no parts. `send` calls `made` once the checkpoint
+ * is made (cut_gate.ts {@link Cut}): the gate is free from then.
  */
-async function gated(c: SendContext, send: (made: () => void) => Promise<void>): Promise<void> {
+async function gated(
+  c: SendContext,
+  noParts: boolean,
+  send: (made: () => void) => Promise<void>,
+): Promise<void> {
   let cut: Cut;
   try {
-    cut = takeCut(c.home, c.o.peer);
+    cut = takeCut(c.home, c.o.peer, noParts);
   } catch (e) {
     if (!isMycelError(e, "busy")) throw e;
     await c.send({ type: "error", code: "busy", message: e.reason }).catch(() => {});
@@ -237,8 +243,8 @@ async function gated(c: SendContext, send: (made: () => void) => Promise<void>):
     await send(() => cut.made());
     whole = true;
   } catch (e) {
-    // Refused by us, not abandoned by the peer: as if not taken (the same
-    // device, updated, asks for parts next: cut_budget.ts `refused`).
+    // Refused by us, not abandoned by the peer: no cut for the device (the
+    // same, updated, asks for parts next), a rest for the home (cut_budget.ts `refused`).
     if (isMycelError(e, "checkpoint_too_large")) cut.refused();
     // Our disk too full to spool it: the peer is told so, else it read that we hung up.
     if (isMycelError(e, "disk_full") || isMycelError(e, "read_only")) {

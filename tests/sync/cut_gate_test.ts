@@ -143,23 +143,41 @@ Deno.test("a waiting device that stops asking holds no one up once its wait has 
   cutWhole(gate, "delta", "delta");
 });
 
-Deno.test("a whole checkpoint we refused as too large counts as no cut: the same device, updated, is cut for in parts at once, and a device waiting keeps its turn", () => {
+Deno.test("a whole checkpoint we refused as too large is no cut for the device: updated, it is cut for in parts at once; the home rests after the try for every other ask, a device waiting keeping its turn", () => {
   const { clock, gate } = clocked();
   // Beta on an earlier release asks for a whole checkpoint: we try, it is too large.
-  const tried = gate.take("beta", "beta");
+  const tried = gate.take("beta", "beta", true);
   refused(() => gate.take("gamma", "gamma"), /cutting its state for another session/);
-  clock.t += 30_000; // the try took long: a real cut would make the home rest 90 s
+  clock.t += 30_000; // the try took long: it cost what a cut of 30 s costs
   tried.refused();
   tried.done(false); // as exchange_send.ts's finally calls it: no effect after refused
-  // Gamma waited first (refused above): its turn comes before beta's.
+  // The home rests 3 × 30 s: for gamma, and for beta asking whole again.
+  refused(() => gate.take("gamma", "gamma"), /rests between cuts/);
+  refused(() => gate.take("beta", "beta", true), /rests between cuts/);
+  // Beta in parts is spared the rest, but gamma waited first (refused above).
   refused(() => gate.take("beta", "beta"), /waited longer/);
+  clock.t += DUTY_FACTOR * 30_000;
   const g = gate.take("gamma", "gamma");
   g.made();
   g.done(true);
-  clock.t += DUTY_FACTOR * 1 + 1;
   const parts = gate.take("beta", "beta"); // no cool-down from the refused try
   parts.made();
   parts.done(true);
+});
+
+Deno.test("a device refused a whole checkpoint as too large, no one waiting, is cut for in parts at once; a device asking then is refused: the home rests after the try", () => {
+  const { clock, gate } = clocked();
+  const tried = gate.take("beta", "beta", true);
+  clock.t += 2000;
+  tried.refused();
+  tried.done(false);
+  clock.t += 1;
+  const parts = gate.take("beta", "beta");
+  parts.made();
+  parts.done(true);
+  refused(() => gate.take("delta", "delta"), /rests between cuts/);
+  clock.t += DUTY_FACTOR * 2000;
+  cutWhole(gate, "delta", "delta");
 });
 
 Deno.test("a device whose whole checkpoint we refused as too large had its turn: a device refused while we tried is cut for before the same device tries again", () => {
@@ -169,11 +187,13 @@ Deno.test("a device whose whole checkpoint we refused as too large had its turn:
   first.made();
   first.done(true);
   clock.t += 1000;
-  const tried = gate.take("beta", "beta"); // its turn: a whole checkpoint, too large
+  const tried = gate.take("beta", "beta", true); // its turn: a whole checkpoint, too large
   refused(() => gate.take("delta", "delta"), /cutting/);
   clock.t += 20_000;
   tried.refused();
-  // Before, beta's wait was put back, older than delta's: delta refused for it.
-  clock.t += 10_000;
+  // The rest after the try (3 × 20 s), then delta's turn: before, beta's
+  // wait was put back, older than delta's, and delta was refused for it.
+  clock.t += DUTY_FACTOR * 20_000;
+  refused(() => gate.take("beta", "beta", true), /waited longer/);
   cutWhole(gate, "delta", "delta");
 });

@@ -17,6 +17,7 @@
 import assert from "node:assert/strict";
 import { isMycelError } from "../../src/errors.ts";
 import type { DeviceKey } from "../../src/log/device_key.ts";
+import type { Op } from "../../src/log/ops.ts";
 import { ABILITY_PARTS } from "../../src/protocol/sync_messages.ts";
 import type { SyncMessage } from "../../src/protocol/sync_messages.ts";
 import type { Home } from "../../src/storage/home_handle.ts";
@@ -29,13 +30,18 @@ import { MemMesh, pref } from "./_mem_mesh.ts";
  * Alpha's sending half for a session of `peer`, which holds nothing (or
  * `holds`): "cut", "nothing" (it needed no cut), or why it was refused.
  */
-async function ask(home: Home, peer: DeviceKey, holds = new Map()): Promise<string> {
+async function ask(
+  home: Home,
+  peer: DeviceKey,
+  holds = new Map(),
+  abilities = ABILITY_PARTS,
+): Promise<string> {
   const sent: string[] = [];
   const result = {
     sent: 0,
     sentCheckpoint: false,
     more: false,
-    peer: { abilities: ABILITY_PARTS },
+    peer: { abilities },
     newer: [],
     sentUpTo: new Map(),
   } as unknown as ExchangeResult;
@@ -51,6 +57,7 @@ async function ask(home: Home, peer: DeviceKey, holds = new Map()): Promise<stri
       result,
     });
   } catch (e) {
+    if (isMycelError(e, "checkpoint_too_large")) return "too large";
     if (!isMycelError(e, "busy")) throw e;
     assert.equal(sent.at(-1), "error", "the peer is told why");
     return e.reason;
@@ -123,4 +130,36 @@ Deno.test("a device crowded out that then catches up elsewhere holds no one up: 
   // The watch's next round: before, refused (the tablet "waited longer") for 90 s.
   clock.t += 1000;
   assert.equal(await ask(alpha.home, watch.key), "cut");
+});
+
+Deno.test("a member asking for our state whole, again and again, against a state too large for one checkpoint is refused busy between its tries: each try costs the home its rest as a cut does", async () => {
+  await using mesh = await MemMesh.create(3);
+  const [alpha, beta, gamma] = mesh.devices;
+  await mesh.admit(alpha, beta);
+  await mesh.admit(alpha, gamma);
+  // Past 64 MiB (1,120 values of 60 kB), and more entries than 4 × the
+  // state's rows: a peer holding nothing gets a checkpoint, not entries.
+  const big = "x".repeat(60_000);
+  await alpha.home.write(async (w) => {
+    for (let e = 0; e < 70; e++) {
+      const ops: Op[] = [];
+      for (let i = 0; i < 16; i++) ops.push({ type: "pref.set", key: `b.${e}.${i}`, value: big });
+      await w.commit(ops);
+    }
+    for (let i = 0; i < 4600; i++) await w.commit([{ type: "pref.set", key: "s", value: `${i}` }]);
+  });
+  // Every reading of the gate's clock is a second later: each try takes one.
+  const clock = { t: 1_000_000 };
+  useCutClock(alpha.home, () => clock.t += 1000);
+
+  // Beta leaves the parts ability out of its hi (as an earlier release does).
+  assert.equal(await ask(alpha.home, beta.key, new Map(), 0), "too large");
+  // Before, every ask made a whole checkpoint up to the bound again (twice:
+  // without and with the peer's heads), back to back: a loop of them kept
+  // the home making them, seconds of CPU each, and a snapshot held.
+  assert.match(await ask(alpha.home, beta.key, new Map(), 0), /rests between cuts/);
+  assert.match(await ask(alpha.home, gamma.key, new Map(), 0), /rests between cuts/);
+  // Beta, updated, asks for our state in parts: it is cut for at once (the
+  // try was no cut for it), as before.
+  assert.equal(await ask(alpha.home, beta.key), "cut");
 });
