@@ -227,12 +227,14 @@ export class Home extends HomeView {
    * writes was); the cut then yields as it goes, and the writes of this
    * process's other sessions go on meanwhile without changing what is cut.
    * The caller disposes of it. `signal` stops the cut (parts_spool.ts); the
-   * snapshot is released on every path.
+   * snapshot is released on every path. `began`: told once the snapshot is
+   * taken (the wait for the queued writes is over: sync/cut_budget.ts).
    */
   async spooledParts(
     partBytes?: number,
     pauseMs?: number,
     signal?: AbortSignal,
+    began?: () => void,
   ): Promise<SpooledParts> {
     const { Signer } = await lazyImport<typeof import("../log/identity.ts")>(
       new URL("../log/identity.ts", import.meta.url),
@@ -246,6 +248,7 @@ export class Home extends HomeView {
     const signer = new Signer(await this.keys());
     // The frontier and the rows from the one snapshot, as for checkpoint() above.
     using snap = await this.#snapshotReader();
+    began?.();
     return await spoolParts(
       snap.state,
       await frontierOf(snap.db, snap.log),
@@ -263,10 +266,10 @@ export class Home extends HomeView {
    * session (whole_checkpoint.ts) from a snapshot of its own taken as
    * {@link spooledParts} takes one: the process's other sessions go on
    * meanwhile. `signal` stops it; the snapshot is released on every path.
-   * `pauseMs`: test only (whole_checkpoint.ts).
+   * `began` as for {@link spooledParts}. `pauseMs`: test only (whole_checkpoint.ts).
    */
   async wholeCheckpoint(
-    o: { known?: KnownHeads; signal?: AbortSignal; pauseMs?: number } = {},
+    o: { known?: KnownHeads; signal?: AbortSignal; pauseMs?: number; began?: () => void } = {},
   ): Promise<Uint8Array> {
     const { Signer } = await lazyImport<typeof import("../log/identity.ts")>(
       new URL("../log/identity.ts", import.meta.url),
@@ -276,6 +279,7 @@ export class Home extends HomeView {
     );
     const signer = new Signer(await this.keys());
     using snap = await this.#snapshotReader();
+    o.began?.();
     return await wholeCheckpoint(
       snap,
       { mesh: this.meshId, made: this.now() },

@@ -169,13 +169,13 @@ async function sendCheckpoint(c: SendContext): Promise<void> {
   if (cp !== undefined) {
     leftWaiting(c.home, c.o.peer); // a small state: it needs no cut
     await sendWhole(c, cp);
-  } else if (parts) await gated(c, false, (made) => sendParts(c, made));
+  } else if (parts) await gated(c, false, (cut) => sendParts(c, cut));
   // A peer that takes no parts: a whole checkpoint of any size up to 64 MiB
   // (made a step at a time, whole_checkpoint.ts), as often as a cut.
   else {
-    await gated(c, true, async (made) => {
-      const cp = await whole(c);
-      made(); // sending it holds no snapshot: another session may make one meanwhile
+    await gated(c, true, async (cut) => {
+      const cp = await whole(c, () => cut.began());
+      cut.made(); // sending it holds no snapshot: another session may make one meanwhile
       await sendWhole(c, cp);
     });
   }
@@ -190,8 +190,8 @@ async function sendCheckpoint(c: SendContext): Promise<void> {
  * peer holds itself go without theirs (up to 1 MiB each); past that,
  * `checkpoint_too_large`.
  */
-async function whole(c: SendContext): Promise<Uint8Array> {
-  const o = { signal: c.o.signal, pauseMs: c.o.cutPauseMs };
+async function whole(c: SendContext, began?: () => void): Promise<Uint8Array> {
+  const o = { signal: c.o.signal, pauseMs: c.o.cutPauseMs, began };
   return await c.home.wholeCheckpoint(o).catch(async (e) => {
     if (!isMycelError(e, "checkpoint_too_large")) throw e;
     return await c.home.wholeCheckpoint({ ...o, known: await c.theirs });
@@ -222,13 +222,14 @@ async function fitting(c: SendContext): Promise<Uint8Array | undefined> {
  * round) and the session ends. It counts as abandoned unless `send` returns
  * (or the state was too large to send whole: then as no cut for the device,
  * the home resting after it all the same). `noParts`: a whole checkpoint
- * for a peer that takes no parts. `send` calls `made` once the checkpoint
- * is made (cut_gate.ts {@link Cut}): the gate is free from then.
+ * for a peer that takes no parts. `send` calls `began` once the snapshot
+ * it makes it from is taken, and `made` once the checkpoint is made
+ * (cut_gate.ts {@link Cut}): the gate is free from then.
  */
 async function gated(
   c: SendContext,
   noParts: boolean,
-  send: (made: () => void) => Promise<void>,
+  send: (cut: Pick<Cut, "began" | "made">) => Promise<void>,
 ): Promise<void> {
   let cut: Cut;
   try {
@@ -240,7 +241,7 @@ async function gated(
   }
   let whole = false;
   try {
-    await send(() => cut.made());
+    await send(cut);
     whole = true;
   } catch (e) {
     // Refused by us, not abandoned by the peer: no cut for the device (the
@@ -258,13 +259,14 @@ async function gated(
 }
 
 /** Our state as a checkpoint in parts: its signed head, then each part, in chunks. */
-async function sendParts(c: SendContext, made: () => void): Promise<void> {
+async function sendParts(c: SendContext, cut: Pick<Cut, "began" | "made">): Promise<void> {
   using spool = await c.home.spooledParts(
     c.o.partBytes ?? SESSION_PART_BYTES,
     c.o.cutPauseMs,
     c.o.signal,
+    () => cut.began(),
   );
-  made(); // sending it holds no snapshot: another session may cut meanwhile
+  cut.made(); // sending it holds no snapshot: another session may cut meanwhile
   await sendChunks(c, spool.head, (chunk, last) => ({ type: "parts_head", chunk, last }));
   for (const part of spool.parts()) {
     await sendChunks(c, part, (chunk, last) => ({ type: "part", chunk, last }));

@@ -197,3 +197,19 @@ Deno.test("a device whose whole checkpoint we refused as too large had its turn:
   refused(() => gate.take("beta", "beta", true), /waited longer/);
   cutWhole(gate, "delta", "delta");
 });
+
+Deno.test("the rest after a cut counts from when its making began, not from the take: a wait before it (for the home's write lock) is no cutting", () => {
+  const { clock, gate } = clocked();
+  const c = gate.take("beta", "beta");
+  refused(() => gate.take("gamma", "gamma"), /cutting/); // one at a time, waiting or not
+  clock.t += 50_000; // behind a write waiting for another process's lock
+  c.began();
+  clock.t += 1000; // the cut
+  c.began(); // a second making (whole, with the peer's heads): the first counts
+  clock.t += 1000;
+  c.made();
+  c.done(true);
+  refused(() => gate.take("delta", "delta"), /rests between cuts/);
+  clock.t += DUTY_FACTOR * 2000;
+  cutWhole(gate, "gamma", "gamma");
+});

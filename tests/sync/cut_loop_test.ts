@@ -15,13 +15,21 @@
  */
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { isMycelError } from "../../src/errors.ts";
 import type { DeviceKey } from "../../src/log/device_key.ts";
 import type { Op } from "../../src/log/ops.ts";
 import { ABILITY_PARTS } from "../../src/protocol/sync_messages.ts";
 import type { SyncMessage } from "../../src/protocol/sync_messages.ts";
+import { homePaths } from "../../src/storage/home.ts";
 import type { Home } from "../../src/storage/home_handle.ts";
-import { CUT_COOL_DOWN_MS, cutGroup, useCutClock } from "../../src/sync/cut_gate.ts";
+import {
+  CUT_COOL_DOWN_MS,
+  cutGroup,
+  leftWaiting,
+  takeCut,
+  useCutClock,
+} from "../../src/sync/cut_gate.ts";
 import { sendLacking } from "../../src/sync/exchange_send.ts";
 import type { ExchangeOptions, ExchangeResult } from "../../src/sync/exchange_types.ts";
 import { MemMesh, pref } from "./_mem_mesh.ts";
@@ -162,4 +170,56 @@ Deno.test("a member asking for our state whole, again and again, against a state
   // Beta, updated, asks for our state in parts: it is cut for at once (the
   // try was no cut for it), as before.
   assert.equal(await ask(alpha.home, beta.key), "cut");
+});
+
+Deno.test("a cut that waited for the home's write lock (held by another process) rests the home for the cut's own time, not for the wait", async () => {
+  await using mesh = await MemMesh.create(5);
+  const [alpha, beta, gamma, delta, epsilon] = mesh.devices;
+  for (const d of [beta, gamma, delta, epsilon]) await mesh.admit(alpha, d);
+  for (let i = 0; i < 40; i++) await mesh.write(alpha, pref("big", `${i}`.padEnd(4096, "x")));
+  const clock = { t: 1_000_000 };
+  useCutClock(alpha.home, () => clock.t);
+  // Beta waits for its turn (crowded out by gamma's cut): it goes first next.
+  const g = takeCut(alpha.home, gamma.key);
+  assert.match(await ask(alpha.home, beta.key), /cutting its state for another session/);
+  g.made();
+  g.done(true);
+  clock.t += 1; // later asks wait less long than beta
+
+  // Another process holds the write lock; a write of alpha's (a session's
+  // record) waits for it, and beta's cut waits behind that write.
+  const holder = new DatabaseSync(homePaths(alpha.root).db, { timeout: 0 });
+  holder.exec("BEGIN IMMEDIATE");
+  let locked = true;
+  try {
+    const record = alpha.home.write((w) => w.setLocal("lastRound", { at: 0, peers: 0, synced: 0 }));
+    const asking = ask(alpha.home, beta.key);
+    asking.catch(() => {}); // awaited below; a failure before must not hide the test's
+    // Until beta has the gate, a probe is refused for beta's wait; then for its cut.
+    for (;;) {
+      try {
+        takeCut(alpha.home, delta.key);
+        throw new Error("the probe took the gate");
+      } catch (e) {
+        if (!isMycelError(e, "busy")) throw e;
+        leftWaiting(alpha.home, delta.key); // the probe waits for nothing
+        if (/cutting its state for another session/.test(e.reason)) break;
+        assert.match(e.reason, /waited longer/);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    clock.t += 50_000; // the lock was held 50 s more
+    holder.exec("ROLLBACK");
+    locked = false;
+    await record;
+    assert.equal(await asking, "cut");
+  } finally {
+    if (locked) holder.exec("ROLLBACK");
+    holder.close();
+  }
+  // The cut itself took no time by the clock: no rest. Before, the wait
+  // counted as cutting, and the home rested 3 × 50 s: every other device
+  // was refused busy for two and a half minutes.
+  clock.t += 1;
+  assert.equal(await ask(alpha.home, epsilon.key), "cut");
 });
