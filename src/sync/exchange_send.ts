@@ -43,6 +43,7 @@ import type { Home } from "../storage/home_handle.ts";
 import { checkpointRefused, offersRebase, theirHeadsFor } from "./acks.ts";
 import { type Cut, leftWaiting, takeCut } from "./cut_gate.ts";
 import { makeFailure } from "./exchange_stop.ts";
+import { holdWhole } from "./whole_held.ts";
 import type { DeviceKey } from "../log/device_key.ts";
 import type { ExchangeOptions, ExchangeResult } from "./exchange_types.ts";
 
@@ -173,6 +174,8 @@ async function sendCheckpoint(c: SendContext): Promise<void> {
   // A peer that takes no parts: a whole checkpoint of any size up to 64 MiB
   // (made a step at a time, whole_checkpoint.ts), as often as a cut.
   else {
+    // Held in memory until sent: only so many at once (whole_held.ts).
+    using _place = await placeForWhole(c);
     await gated(c, true, async (cut) => {
       const cp = await whole(c, () => cut.began());
       cut.made(); // sending it holds no snapshot: another session may make one meanwhile
@@ -255,6 +258,17 @@ async function gated(
     throw e;
   } finally {
     cut.done(whole);
+  }
+}
+
+/** A place for a whole checkpoint held in memory (whole_held.ts), or the peer is told `busy`. */
+async function placeForWhole(c: SendContext): Promise<Disposable> {
+  try {
+    return holdWhole(c.home);
+  } catch (e) {
+    if (!isMycelError(e, "busy")) throw e;
+    await c.send({ type: "error", code: "busy", message: e.reason }).catch(() => {});
+    throw e;
   }
 }
 
