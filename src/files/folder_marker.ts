@@ -123,7 +123,12 @@ export function assertMarker(root: string, action: string): void {
  * is asked about or held.
  */
 export function recreateMarkerHint(root: string): string {
-  return `If the folder is really there, recreate the marker: touch '${root}/${MARKER_NAME}'`;
+  // One shell word however the path is spelt: a root holding a ' ("it's
+  // docs") gave `touch '…/it's docs/.mycel-folder'`, which a shell reads as
+  // an unclosed quote. (The cli's shell_word.ts is above this layer; the
+  // word stays quoted as before, so the usual path reads the same.)
+  const word = `${root}/${MARKER_NAME}`.replaceAll("'", `'\\''`);
+  return `If the folder is really there, recreate the marker: touch '${word}'`;
 }
 
 /** The text of the marker `folder add`/`join` write for folder `id`. */
