@@ -8,6 +8,7 @@
 
 import type { Home } from "../storage/home_handle.ts";
 import { safeText } from "../text_safety.ts";
+import { labelOf } from "../sync/folder_label.ts";
 
 /** A folder offered here (shared in the mesh, not synced on this device). */
 export interface Offer {
@@ -28,8 +29,12 @@ export function offersIn(home: Home): Map<string, Offer> {
   return out;
 }
 
-/** The line a round gives for an offer it brought. */
+/**
+ * The line a round gives for an offer it brought, the folder named as every
+ * other line of the round names it (folder_label.ts): a folder shared with
+ * `--id docs` and no other name was "folder docs (docs)".
+ */
 export function offerLine(o: Offer): string {
-  return `folder ${safeText(o.name)} (${o.id}) is shared by ${safeText(o.by)}: ` +
+  return `folder ${labelOf(o.id, o.name)} is shared by ${safeText(o.by)}: ` +
     `to sync it here, \`mycel folder join ${o.id} PATH\``;
 }

@@ -39,4 +39,16 @@ Deno.test("sync now says once that another device shared a folder, and how to jo
   assert.equal(j.result.code, 0, j.result.stderr);
   assert.ok(Array.isArray(JSON.parse(j.result.stdout)));
   assert.doesNotMatch(j.result.stderr, /is shared by/);
+
+  // A folder whose id is its name is named once, as every line of a round
+  // names it (folder_label.ts): it was "folder music (music)".
+  await Deno.mkdir(a.tmp.path("music"));
+  await a.write("folder", "add", a.tmp.path("music"), "--id", "music");
+  const named = await syncOk(b);
+  assert.ok(
+    named.stdout.includes(
+      "folder music is shared by a: to sync it here, `mycel folder join music PATH`\n",
+    ),
+    named.stdout,
+  );
 });
