@@ -66,7 +66,12 @@ export async function readDisk(
     });
   } catch (e) {
     if (!isMycelError(e, "folder_stopped") && !isMycelError(e, "bad_ignore_file")) throw e;
-    const stopped = (e as Error).message.replace(/^Cannot [^:]*: /, "");
+    // A marker's stop is its reason alone, as a round records it (markerStop):
+    // the message's value, the root, made `folder scan` say the path twice
+    // ("folder docs at /x stopped: marker missing — … moved? (/x)").
+    const stopped = isMycelError(e, "folder_stopped")
+      ? e.reason
+      : (e as Error).message.replace(/^Cannot [^:]*: /, "");
     await home.write((w) =>
       w.folderLocal.setInfo(folder.folder, stoppedInfo(folder.info, stopped))
     );
