@@ -1,7 +1,7 @@
 /**
  * @module folder_partial
  * What this device holds of the files it is fetching, for its own line of
- * `folder status` ("behind by 1 file and 48.0 MiB (16.0 MiB fetched)"): the
+ * `folder status` ("behind by 1 file and 48 MiB (16 MiB fetched)"): the
  * chunks its transfer rows record as written and durable — what the next
  * round resumes from, and what its progress records leave out of the bytes
  * still needed (src/sync/folder_apply_interim.ts). Only a transfer of a

@@ -15,7 +15,7 @@
  * missing. What a file in progress holds, durable and recorded (the chunks
  * its transfer row marks done: what a crash would resume from), is not
  * needed any more, so a device holding 16 MiB of a 64 MiB file is "behind
- * by 1 file and 48.0 MiB" on every device, whatever its release.
+ * by 1 file and 48 MiB" on every device, whatever its release.
  */
 
 import type { FolderProgress } from "../log/file_ops.ts";

@@ -11,6 +11,7 @@
 
 import assert from "node:assert/strict";
 import { COMMANDS } from "../../src/cli/commands/table.ts";
+import { humanBytes } from "../../src/human.ts";
 import { describe, tempHome } from "../helpers/mycel.ts";
 
 Deno.test("folder commands' --help lists every flag and exit code and shows each example whole on one line", async () => {
@@ -31,5 +32,22 @@ Deno.test("folder commands' --help lists every flag and exit code and shows each
     const exits = r.stdout.slice(r.stdout.indexOf("\nExit codes:\n"));
     for (const c of spec.exits) assert.match(exits, new RegExp(`\\n  ${c} `), what);
     for (const e of spec.examples ?? []) assert.ok(lines.includes(`  ${e}`), `${e}\n${what}`);
+  }
+});
+
+Deno.test("sizes the folder commands' --help quotes read as the commands print sizes", async () => {
+  // `folder status --help` quoted "(16.0 MiB fetched)", a size mycel never
+  // prints (humanBytes: "16 MiB"), and said it came "on its own line" while
+  // the status puts it on this device's line.
+  await using h = await tempHome();
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  for (const spec of COMMANDS.commands.filter((c) => c.path[0] === "folder")) {
+    const args = [...spec.path, "--help"];
+    const r = await h.run(args);
+    assert.equal(r.code, 0, describe(args, r));
+    for (const m of r.stdout.matchAll(/\b(\d+(?:\.\d+)?) (B|KiB|MiB|GiB|TiB)\b/g)) {
+      const bytes = Number(m[1]) * 1024 ** units.indexOf(m[2]);
+      assert.equal(m[0], humanBytes(bytes), `${args.join(" ")}: "${m[0]}"`);
+    }
   }
 });

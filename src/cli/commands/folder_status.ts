@@ -65,7 +65,8 @@ export const folderStatusCommand: CommandSpec = {
     "rounds, and every 30 s while it fetches) measured against what this device knows:\n" +
     'it may be a round old, and "behind" says when that report was written ("as of\n' +
     'its report 3m ago"). The bytes behind are what is still to fetch: what a device\n' +
-    'holds already of a file in progress is left out ("(16.0 MiB fetched)" on its own line).',
+    "holds already of a file in progress is left out, and this device's own line says\n" +
+    'it ("behind by 1 file and 48 MiB (16 MiB fetched)").',
   args: [{
     name: "ID",
     help: "only this folder (default: every folder synced here)",
