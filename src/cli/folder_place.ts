@@ -32,6 +32,29 @@ export function pathLookupProblem(e: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The error for a folder path not found that holds U+FFFD: the runtime
+ * decodes a command line's bytes that are not UTF-8 so, and the folder the
+ * user named is not at that spelling. Before, `folder add` said "it does not
+ * exist", and `folder join` made a new folder under the mangled name and
+ * synced into it, beside the user's. (A folder really spelled with U+FFFD is
+ * found, and used.)
+ */
+export function undecodedPathError(action: string, abs: string): MycelError | undefined {
+  if (!abs.includes("\uFFFD")) return undefined;
+  return new MycelError(
+    "bad_folder",
+    action,
+    "its path is not valid UTF-8, so mycel can't use it",
+    {
+      value: abs,
+      hint: "Rename the folder (and any folder above it whose name is not UTF-8) to a UTF-8 " +
+        "name, then run this again.",
+      exit: ExitCode.usage,
+    },
+  );
+}
+
 /** `e` as the named error of `action` on the folder at `abs` when the path caused it (else `e`). */
 export function folderPathError(action: string, abs: string, e: unknown): unknown {
   const problem = pathLookupProblem(e);

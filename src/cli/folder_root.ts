@@ -11,7 +11,7 @@ import { ExitCode, MycelError } from "../errors.ts";
 import { INTERNAL_DIR, LEFT_TOKEN_PATH, MARKER_NAME, TEMP_PREFIX } from "../files/folder_layout.ts";
 import { markerFolder, markerText } from "../files/folder_marker.ts";
 import { isUnwritable } from "../files/disk_full.ts";
-import { folderPathError } from "./folder_place.ts";
+import { folderPathError, undecodedPathError } from "./folder_place.ts";
 import { shellWord } from "./shell_word.ts";
 
 export { shellWord };
@@ -66,6 +66,8 @@ async function makeRoot(abs: string, create: boolean, id: string): Promise<strin
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   if (info === undefined) {
+    const undecoded = undecodedPathError(create ? "join folder" : "share folder", abs);
+    if (undecoded !== undefined) throw undecoded;
     if (!create) {
       throw new MycelError("bad_folder", "share folder", "it does not exist", {
         value: abs,

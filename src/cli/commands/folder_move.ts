@@ -22,7 +22,12 @@ import { MARKER_NAME } from "../../files/folder_layout.ts";
 import { safeText } from "../../text_safety.ts";
 import { type CommandContext, type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
 import { withWrite } from "../session.ts";
-import { checkFolderPlace, checkPathArg, folderPathError } from "../folder_place.ts";
+import {
+  checkFolderPlace,
+  checkPathArg,
+  folderPathError,
+  undecodedPathError,
+} from "../folder_place.ts";
 import { markerFolder } from "../../files/folder_marker.ts";
 import { checkFolderId, notSyncedHere, realHome } from "./folder_args.ts";
 import { scanLine, scanNow } from "./folder_scan_now.ts";
@@ -48,11 +53,12 @@ async function movedRoot(
     info = await Deno.lstat(abs);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw folderPathError(ACTION, abs, e);
-    throw new MycelError("bad_folder", ACTION, "it does not exist", {
-      value: abs,
-      hint: "Move the folder there first (mv OLD NEW), then run this again.",
-      exit: ExitCode.usage,
-    });
+    throw undecodedPathError(ACTION, abs) ??
+      new MycelError("bad_folder", ACTION, "it does not exist", {
+        value: abs,
+        hint: "Move the folder there first (mv OLD NEW), then run this again.",
+        exit: ExitCode.usage,
+      });
   }
   if (info.isSymlink) {
     const target = await Deno.realPath(abs).catch(() => undefined);
