@@ -62,25 +62,28 @@ Deno.test("folder add --json prints the id, name, path and the first scan's repo
   });
 });
 
-Deno.test("folder remove --json prints the id and the path whose files stay", async () => {
+Deno.test("folder remove --json prints the id, name and the path whose files stay", async () => {
   await using h = await tempHome();
   const docs = await twoFiles(h);
-  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs", "--name", "My docs"]);
   const out = await h.json(["--no-sync", "folder", "remove", "docs", "--json"]);
-  assert.deepEqual(out, { id: "docs", path: docs });
+  // The name as `folder add --json` gives it and the text says it ("Stopped
+  // syncing My docs (docs) here"); it was left out.
+  assert.deepEqual(out, { id: "docs", name: "My docs", path: docs });
   assert.equal(await Deno.readTextFile(join(docs, "a.txt")), "a\n");
 });
 
-Deno.test("folder join --json prints the id, path and the first scan's report", async () => {
+Deno.test("folder join --json prints the id, name, path and the first scan's report", async () => {
   await using h = await tempHome();
   const docs = await twoFiles(h);
   await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs"]);
   await h.ok(["--no-sync", "folder", "remove", "docs"]);
-  const out = await h.json<{ id: string; path: string; scan: Record<string, unknown> }>(
-    ["--no-sync", "folder", "join", "docs", docs, "--json"],
-  );
-  assert.deepEqual(Object.keys(out).sort(), ["id", "path", "scan"]);
+  const out = await h.json<
+    { id: string; name: string; path: string; scan: Record<string, unknown> }
+  >(["--no-sync", "folder", "join", "docs", docs, "--json"]);
+  assert.deepEqual(Object.keys(out).sort(), ["id", "name", "path", "scan"]);
   assert.equal(out.id, "docs");
+  assert.equal(out.name, "docs");
   assert.equal(out.path, docs);
   // The same report as a share's scan; what it hashed again is the index's business.
   const expected = scanOf(0, false);
@@ -88,6 +91,25 @@ Deno.test("folder join --json prints the id, path and the first scan's report", 
   for (const k of ["folder", "name", "held", "present", "skipped", "case_collisions"] as const) {
     assert.deepEqual(out.scan[k], expected[k], k);
   }
+});
+
+Deno.test("folder move --json prints the id, name, both paths and the scan's report", async () => {
+  await using h = await tempHome();
+  const docs = await twoFiles(h);
+  await h.ok(["--no-sync", "folder", "add", docs, "--id", "docs", "--name", "My docs"]);
+  const moved = `${docs}-moved`;
+  await Deno.rename(docs, moved);
+  const out = await h.json<Record<string, unknown>>(
+    ["--no-sync", "folder", "move", "docs", moved, "--json"],
+  );
+  assert.deepEqual(Object.keys(out).sort(), ["id", "moved", "name", "path", "scan", "was"]);
+  assert.deepEqual([out.id, out.name, out.path, out.was, out.moved], [
+    "docs",
+    "My docs",
+    moved,
+    docs,
+    true,
+  ]);
 });
 
 Deno.test("folder restore --json prints the path, the version, when it was kept, whether it is published and where the file it replaced went; --version takes a kept time", async () => {

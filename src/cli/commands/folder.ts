@@ -26,7 +26,7 @@ import { folderAddCommand } from "./folder_add.ts";
 import { folderJoinCommand } from "./folder_join.ts";
 import { folderListCommand } from "./folder_list.ts";
 import { afterRound } from "../round_wait.ts";
-import { folderLabel } from "../../sync/folder_label.ts";
+import { folderLabel, folderName } from "../../sync/folder_label.ts";
 import { scanJson } from "../folder_json.ts";
 import { writeLeftToken } from "../folder_root.ts";
 import { checkFolderId, notSyncedHere } from "./folder_args.ts";
@@ -46,7 +46,7 @@ const REMOVE: CommandSpec = {
     // A round under way would go on writing the folder's files after the leave.
     const synced = await withRead(ctx, (home) => home.folderLocal.folder(id) !== undefined);
     using guard = synced ? await afterRound(ctx, "remove folder", id) : undefined;
-    const { root, keepDays, label } = await withWrite(ctx, async (w, home) => {
+    const { root, keepDays, label, name } = await withWrite(ctx, async (w, home) => {
       const local = w.folderLocal.folder(id);
       if (local === undefined) {
         throw notSyncedHere(id, "remove folder");
@@ -59,9 +59,15 @@ const REMOVE: CommandSpec = {
       const keepDays = local.info.keepDays;
       const left = keepDays === undefined ? others : { ...others, [id]: { keepDays } };
       w.setLocal("leftSettings", Object.keys(left).length > 0 ? left : undefined);
-      return { root: local.root, keepDays, label: folderLabel(home, id) };
+      return {
+        root: local.root,
+        keepDays,
+        label: folderLabel(home, id),
+        name: folderName(home, id) ?? id,
+      };
     }, { create: false, committed: () => guard?.release() });
-    if (input.flags.json) ctx.out.json({ id, path: root });
+    // The name too, as `folder add --json` gives it and the line below says it.
+    if (input.flags.json) ctx.out.json({ id, name, path: root });
     else {
       // "docs (2p547-v4hbr)", as `folder add` and the round's lines name it.
       ctx.out.line(`Stopped syncing ${label} here; its files stay in ${safeText(root)}.`);

@@ -22,7 +22,7 @@ import { dropLeftToken, leftToken, prepareRoot } from "../folder_root.ts";
 import { checkFolderId, KEEP_DAYS, keepInfo, readPath, realHome } from "./folder_args.ts";
 import { scanLine, scanNow } from "./folder_scan_now.ts";
 import { foreignIgnoreLines } from "../foreign_ignore.ts";
-import { folderLabel, labelOf } from "../../sync/folder_label.ts";
+import { folderLabel, folderName, labelOf } from "../../sync/folder_label.ts";
 
 /** `mycel folder join`. */
 export const folderJoinCommand: CommandSpec = {
@@ -101,7 +101,14 @@ export const folderJoinCommand: CommandSpec = {
     if (!input.flags.json) { for (const line of foreignIgnoreLines(joinedAt)) ctx.out.error(line); }
     const [report] = await scanNow(ctx, id, false);
     if (input.flags.json) {
-      ctx.out.json({ id, path: await readPath(ctx, id), scan: report && scanJson(report) });
+      // Shaped as `folder add --json`: the name the line below gives, and a
+      // scan that is null, not left out, when there was none (`folder move`).
+      ctx.out.json({
+        id,
+        name: await withRead(ctx, (home) => folderName(home, id) ?? id),
+        path: await readPath(ctx, id),
+        scan: report ? scanJson(report) : null,
+      });
     } else {
       ctx.out.line(
         report && !report.stopped

@@ -34,7 +34,7 @@ import { scanLine, scanNow } from "./folder_scan_now.ts";
 import { shellWord } from "../folder_root.ts";
 import { scanJson } from "../folder_json.ts";
 import { withoutPathLists } from "../../storage/folder_info.ts";
-import { folderLabel } from "../../sync/folder_label.ts";
+import { folderLabel, folderName } from "../../sync/folder_label.ts";
 
 const ACTION = "move folder";
 
@@ -142,7 +142,7 @@ export const folderMoveCommand: CommandSpec = {
     const id = checkFolderId(input.args.ID as string);
     const path = input.args.PATH as string;
     checkPathArg(ACTION, path);
-    const { was, root, label } = await withWrite(ctx, async (w, home) => {
+    const { was, root, label, name } = await withWrite(ctx, async (w, home) => {
       const local = w.folderLocal.folder(id);
       if (local === undefined) {
         throw notSyncedHere(
@@ -158,17 +158,19 @@ export const folderMoveCommand: CommandSpec = {
         (real) => w.folderLocal.folders().find((f) => f.root === real)?.folder,
       );
       const label = folderLabel(home, id);
-      if (root === local.root) return { was: local.root, root, label };
+      const name = folderName(home, id) ?? id;
+      if (root === local.root) return { was: local.root, root, label, name };
       checkFolderPlace(ACTION, root, realHome(ctx), w.folderLocal.folders(), id);
       // Facts about the old place go: why it stopped, its lists, its disk's probes.
       const info = { ...withoutPathLists(local.info), stopped: undefined, fs: undefined };
       w.folderLocal.putFolder({ ...local, root, info });
-      return { was: local.root, root, label };
+      return { was: local.root, root, label, name };
     }, { create: false });
     const [report] = await scanNow(ctx, id, false);
     if (input.flags.json) {
       ctx.out.json({
         id,
+        name,
         path: root,
         was,
         moved: root !== was,
