@@ -106,3 +106,21 @@ Deno.test("folder retention with fewer days says on stderr how many kept version
   // More days than any is old: nothing to say.
   assert.equal((await h.ok(["folder", "retention", "docs", "90"])).stderr, "");
 });
+
+Deno.test("folder retention's note names the folder as its line does, by name and id", async () => {
+  // The note gave the id alone ("… of 2p547-v4hbr"), the line above it "photos (2p547-v4hbr)".
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  const photos = h.path("photos");
+  await Deno.mkdir(photos);
+  await h.ok(["--no-sync", "folder", "add", photos, "--id", "p1", "--name", "photos"]);
+  const p = join(photos, versionPathFor("a.jpg", Date.now() - 86_400_000));
+  await Deno.mkdir(join(p, ".."), { recursive: true });
+  await Deno.writeTextFile(p, "old\n");
+  const zero = await h.ok(["folder", "retention", "p1", "0"]);
+  assert.equal(zero.stdout, "photos (p1): replaced and deleted files are not kept here\n");
+  assert.match(
+    zero.stderr,
+    /^note: the next `mycel sync now` deletes the kept version \(4 B\) of photos \(p1\) under /,
+  );
+});

@@ -66,7 +66,7 @@ export const folderRetentionCommand: CommandSpec = {
         w.folderLocal.setInfo(id, { ...f.info, keepDays: days });
         return Promise.resolve(f.root);
       });
-      await sayWhatGoes(ctx, id, root, days);
+      await sayWhatGoes(ctx, label, root, days);
     }
     if (input.flags.json) ctx.out.json({ id, keep_days: days });
     else if (days === 0) ctx.out.line(`${label}: replaced and deleted files are not kept here`);
@@ -80,10 +80,12 @@ export const folderRetentionCommand: CommandSpec = {
 /**
  * Say on standard error what the rounds will delete under the new `days`:
  * the kept versions older than that, counted now (a dry run of the prune).
+ * The folder named by `label`, as the line on standard output names it
+ * ("photos (2p547-v4hbr)"): the note gave the id alone.
  */
 async function sayWhatGoes(
   ctx: CommandContext,
-  id: string,
+  label: string,
   root: string,
   days: number,
 ): Promise<void> {
@@ -103,8 +105,10 @@ async function sayWhatGoes(
   const all = one ? `the kept version (${size})` : `all ${goes.removed} kept versions (${size})`;
   ctx.out.error(
     days === 0
-      ? `note: the next \`mycel sync now\` deletes ${all} of ${id} under .mycel/versions.`
-      : `note: ${plural(goes.removed, "kept version")} (${size}) of ${id} ${one ? "is" : "are"} ` +
+      ? `note: the next \`mycel sync now\` deletes ${all} of ${label} under .mycel/versions.`
+      : `note: ${plural(goes.removed, "kept version")} (${size}) of ${label} ${
+        one ? "is" : "are"
+      } ` +
         `older than ${plural(days, "day")}: the next hourly sweep of \`mycel sync now\` ` +
         `deletes ${them}.`,
   );
