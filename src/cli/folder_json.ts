@@ -102,6 +102,8 @@ export interface StandingJson {
   fetched_bytes?: number;
   /** Another device: when it wrote the report its standing comes from (ISO 8601); else null. */
   reported_at: string | null;
+  /** This device: when it last scanned the folder (ISO 8601); else null. */
+  scanned_at: string | null;
 }
 
 function standingJson(d: DeviceStanding): StandingJson {
@@ -118,6 +120,7 @@ function standingJson(d: DeviceStanding): StandingJson {
     waitingOnSelf,
     fetchedBytes,
     reportedMs,
+    scannedMs,
     ...rest
   } = d;
   none(rest);
@@ -134,6 +137,7 @@ function standingJson(d: DeviceStanding): StandingJson {
     ...(waitingOnSelf !== undefined ? { waiting_on_self: waitingOnSelf } : {}),
     ...(fetchedBytes !== undefined ? { fetched_bytes: fetchedBytes } : {}),
     reported_at: reportedMs === undefined ? null : new Date(reportedMs).toISOString(),
+    scanned_at: scannedMs === undefined ? null : new Date(scannedMs).toISOString(),
   };
 }
 

@@ -64,6 +64,12 @@ export interface DeviceStanding {
    * the caller did not read the transfers.
    */
   readonly fetchedBytes?: number;
+  /**
+   * This device only: when it last scanned the folder (ms). Its standing is
+   * of what it holds as of then: a file changed on disk since is in no
+   * state yet, and "in sync" says nothing of it.
+   */
+  readonly scannedMs?: number;
 }
 
 function nameOf(home: Home, key: DeviceKey): string {
@@ -150,6 +156,7 @@ function standingOf(
     ...(c.fromSelf > 0 ? { waitingOnSelf: c.fromSelf } : {}),
     ...(self && partsRead ? { fetchedBytes: c.heldBytes } : {}),
     ...(reportedMs !== undefined ? { reportedMs } : {}),
+    ...(self && local?.info.lastScan !== undefined ? { scannedMs: local.info.lastScan } : {}),
   };
 }
 

@@ -66,7 +66,9 @@ export const folderStatusCommand: CommandSpec = {
     'it may be a round old, and "behind" says when that report was written ("as of\n' +
     'its report 3m ago"). The bytes behind are what is still to fetch: what a device\n' +
     "holds already of a file in progress is left out, and this device's own line says\n" +
-    'it ("behind by 1 file and 48 MiB (16 MiB fetched)").',
+    'it ("behind by 1 file and 48 MiB (16 MiB fetched)"). This device\'s line is as of\n' +
+    'its last scan ("last scan 5m ago"): files changed since count from the next\n' +
+    "`mycel folder scan` or `sync now`.",
   args: [{
     name: "ID",
     help: "only this folder (default: every folder synced here)",
@@ -120,8 +122,9 @@ export const folderStatusCommand: CommandSpec = {
             },
             fetchedNote(d),
             reportNote(d, now),
+            scanNote(d, now),
           ]
-          : [{ text: "in sync", tone: "green" as const }];
+          : [{ text: "in sync", tone: "green" as const }, scanNote(d, now)];
         const conf = d.conflicts > 0 ? `, ${plural(d.conflicts, "conflict")}` : "";
         ctx.out.line([`  ${who}: `, ...how, conf]);
         // Stopped here: what to do about it, as `sync now` says it (status said only why).
@@ -300,6 +303,13 @@ function reportNote(d: DeviceStanding, now: number): string {
   return d.reportedMs === undefined
     ? " (as of its last report)"
     : ` (as of its report ${ago(Math.min(d.reportedMs, now), now)})`;
+}
+
+// This device's line is as of its last scan: a file edited since is in no
+// state yet. Without it, an edit made a minute ago read as "in sync".
+function scanNote(d: DeviceStanding, now: number): string {
+  if (!d.self || d.scannedMs === undefined) return "";
+  return ` (last scan ${ago(Math.min(d.scannedMs, now), now)})`;
 }
 
 // ": conflict copy" goes on " of a.txt, desktop's version of 2026-12-07 03:59:38 UTC".
