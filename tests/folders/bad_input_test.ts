@@ -102,11 +102,19 @@ const CASES: Case[] = [
     says: /^error: Cannot move folder: a part of its path is a file, not a folder \(/,
   },
   {
-    name: "folder add with an id already shared",
+    // Synced here: where, not "Join it with `mycel folder join`", which join refuses.
+    name: "folder add with the id of a folder synced here",
     args: ({ other }) => ["folder", "add", other, "--id", "docs"],
     code: "already_shared",
     says:
-      /^error: Cannot share folder: a folder with this id is already shared \(docs\)\nhint: Join it with `mycel folder join docs PATH`, or pick another --id\./,
+      /^error: Cannot share folder: this device shares it already, at .*\/docs \(docs\)\nhint: Its files go out with the next scan: `mycel folder scan docs` \(or `mycel sync now`\)\. To share another folder, pick another --id\./,
+  },
+  {
+    name: "folder add with an id shared, not synced here",
+    args: ({ other }) => ["folder", "add", other, "--id", "gone"],
+    code: "already_shared",
+    says:
+      /^error: Cannot share folder: a folder with this id is already shared \(gone\)\nhint: Join it with `mycel folder join gone PATH`, or pick another --id\./,
   },
   {
     // It said "another folder is synced there" of the very same folder.

@@ -62,6 +62,15 @@ Deno.test("Ctrl-C during the scan of folder add stops it at once: shared, nothin
     (await h.json<{ id: string; files: number }[]>(["--no-sync", "folder", "status", "--json"]))
       .map((f) => [f.id, f.files]);
   assert.deepEqual(await files(), [["docs", 0]], "shared, no file published");
+  // Said before the scan, so the stop does not read as a share that failed;
+  // and `folder add` run again says where it is shared, not "Join it".
+  assert.equal(o.r.stdout, "Shared folder docs.\n", o.shown);
+  const again = await h.run(["--no-sync", "folder", "add", docs, "--id", "docs"]);
+  assert.equal(again.code, 2, again.stderr);
+  assert.match(
+    again.stderr,
+    /^error: Cannot share folder: this device shares it already, at \S+\/docs \(docs\)\nhint: Its files go out with the next scan: `mycel folder scan docs`/,
+  );
 
   await h.ok(["--no-sync", "folder", "scan"]);
   assert.deepEqual(await files(), [["docs", 2]], "the next scan publishes");

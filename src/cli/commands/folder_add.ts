@@ -14,6 +14,7 @@ import { checkName } from "../../log/ops.ts";
 import { newChunkKeyOp } from "../../files/chunk_key.ts";
 import { stateSecret } from "../../mesh/discovery_key.ts";
 import { labelOf } from "../../sync/folder_label.ts";
+import { safeText } from "../../text_safety.ts";
 import { type CommandSpec, JSON_FLAG, WRITES } from "../command.ts";
 import { commitOps, withWrite } from "../session.ts";
 import { checkFolderPlace, checkPathArg, plannedRealPath } from "../folder_place.ts";
@@ -64,6 +65,22 @@ export const folderAddCommand: CommandSpec = {
       ? checkName("folder name", given)
       : namedAfterPath(basename(resolve(path)) || id);
     const addedAt = await withWrite(ctx, async (w, home) => {
+      const here = w.folderLocal.folder(id);
+      if (here !== undefined) {
+        // Shared from here already (a `folder add` stopped in its scan, run
+        // again): "Join it" was advice that join then refuses.
+        throw new MycelError(
+          "already_shared",
+          "share folder",
+          `this device shares it already, at ${safeText(here.root)}`,
+          {
+            value: id,
+            hint: `Its files go out with the next scan: \`mycel folder scan ${id}\` (or ` +
+              "`mycel sync now`). To share another folder, pick another --id.",
+            exit: ExitCode.usage,
+          },
+        );
+      }
       if (w.view.folders().share(id) !== undefined) {
         throw new MycelError(
           "already_shared",
@@ -97,11 +114,14 @@ export const folderAddCommand: CommandSpec = {
     }, { signs: true }); // the folder and its marker are made before the commit
     await dropLeftToken(addedAt); // another folder's, left here before (once committed, as join)
     if (!input.flags.json) { for (const line of foreignIgnoreLines(addedAt)) ctx.out.error(line); }
+    // Said before the scan: a Ctrl-C in it left only "Cannot scan folder: it
+    // was interrupted", and the user, told nothing of the share, ran
+    // `folder add` again.
+    if (!input.flags.json) ctx.out.line(`Shared folder ${labelOf(id, name)}.`);
     const [report] = await scanNow(ctx, id, false);
     if (input.flags.json) {
       ctx.out.json({ id, name, path: await readPath(ctx, id), scan: report && scanJson(report) });
     } else {
-      ctx.out.line(`Shared folder ${labelOf(id, name)}.`);
       if (report) scanLine(ctx, report);
       ctx.out.line(`On another device: mycel folder join ${id} PATH`);
     }
