@@ -12,7 +12,7 @@ import { INTERNAL_DIR, LEFT_TOKEN_PATH, MARKER_NAME, TEMP_PREFIX } from "../file
 import { markerFolder, markerText } from "../files/folder_marker.ts";
 import { isUnwritable } from "../files/disk_full.ts";
 import { folderPathError, undecodedPathError } from "./folder_place.ts";
-import { shellWord } from "./shell_word.ts";
+import { shellWord } from "../shell_word.ts";
 
 export { shellWord };
 

@@ -9,7 +9,7 @@
 
 import { plural } from "../human.ts";
 import type { CommandContext } from "./command.ts";
-import { shellWord } from "./shell_word.ts";
+import { shellWord } from "../shell_word.ts";
 import { safeText } from "../text_safety.ts";
 
 /**

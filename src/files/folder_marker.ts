@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { MycelError } from "../errors.ts";
 import { MARKER_NAME } from "./folder_layout.ts";
+import { shellQuoted } from "../shell_word.ts";
 
 /** Why a folder without its marker is stopped, as `sync now`, `folder status` and errors say it. */
 export const MARKER_MISSING =
@@ -125,10 +126,10 @@ export function assertMarker(root: string, action: string): void {
 export function recreateMarkerHint(root: string): string {
   // One shell word however the path is spelt: a root holding a ' ("it's
   // docs") gave `touch '…/it's docs/.mycel-folder'`, which a shell reads as
-  // an unclosed quote. (The cli's shell_word.ts is above this layer; the
-  // word stays quoted as before, so the usual path reads the same.)
-  const word = `${root}/${MARKER_NAME}`.replaceAll("'", `'\\''`);
-  return `If the folder is really there, recreate the marker: touch '${word}'`;
+  // an unclosed quote. Always quoted, so the usual path reads as before.
+  return `If the folder is really there, recreate the marker: touch ${
+    shellQuoted(`${root}/${MARKER_NAME}`)
+  }`;
 }
 
 /** The text of the marker `folder add`/`join` write for folder `id`. */

@@ -27,6 +27,7 @@ import {
 import type { Home } from "../storage/home_handle.ts";
 import { chunkSettings } from "./folder_scan_read.ts";
 import type { MovedKeptNote } from "./moved_kept.ts";
+import { shellWord } from "../shell_word.ts";
 
 /**
  * A copy of what `note.at` holds, as a folder-relative temporary file the
@@ -48,7 +49,7 @@ export async function stageMovedContent(
       {
         value: note.path,
         hint: `Nothing was changed. What ${note.at} held before may be among its own kept ` +
-          `versions: mycel folder versions ${join(root, note.at)}`,
+          `versions: mycel folder versions ${shellWord(join(root, note.at))}`,
         exit: ExitCode.failure,
       },
     );
