@@ -228,7 +228,7 @@ _mycel() {
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;
         --home) return;;
       esac
-      COMPREPLY=($(compgen -W '--json --home --help' -- "$cur")); return;;
+      COMPREPLY=($(compgen -W '--all --json --home --help' -- "$cur")); return;;
     'folder status')
       case "$prev" in
       --home) COMPREPLY=($(compgen -d -- "$cur")); return;;

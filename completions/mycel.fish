@@ -239,6 +239,7 @@ complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcom
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from join' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from join' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from join' -l no-sync -d 'do not contact peers (same as MYCEL_OFFLINE=1)'
+complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from list' -l all -d 'also list shares that no device syncs any more'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from list' -l json -d 'print JSON (errors, too, as JSON on standard error)'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from list' -l home -r -a '(__fish_complete_directories)' -d 'use this home folder instead of $MYCEL_HOME'
 complete -c mycel -n '__fish_seen_subcommand_from folder; and __fish_seen_subcommand_from status' -l json -d 'print JSON (errors, too, as JSON on standard error)'

@@ -91,7 +91,7 @@ Deno.test("folder list lines its columns up whatever the names' lengths, offers 
   // Still shared, no longer synced here: an offer.
   await h.ok(["--no-sync", "folder", "remove", "m"]);
 
-  const r = await h.run(["folder", "list"]);
+  const r = await h.run(["folder", "list", "--all"]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trimEnd().split("\n");
   assert.deepEqual(lines.map((l) => l.split(/ {2,}/)), [
@@ -107,4 +107,37 @@ Deno.test("folder list lines its columns up whatever the names' lengths, offers 
   const table = lines.slice(0, 4);
   const columns = table.map((l) => l.split(/ {2,}/).map((cell) => startOf(l, cell)));
   for (const row of columns) assert.deepEqual(row, columns[0], table.join("\n"));
+});
+
+Deno.test("folder list leaves out a share no device syncs any more, says so, and shows it with --all; --json keeps it", async () => {
+  await using h = await tempHome();
+  await h.ok(["init", "--name", "laptop"]);
+  const base = await Deno.realPath(h.dir);
+  for (const id of ["docs", "old"]) {
+    await Deno.mkdir(join(base, id));
+    await h.ok(["--no-sync", "folder", "add", join(base, id), "--id", id]);
+  }
+  // Removed on its only device: nobody syncs it, joining it would sync with nobody.
+  await h.ok(["--no-sync", "folder", "remove", "old"]);
+
+  const r = await h.run(["folder", "list"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trimEnd().split("\n").map((l) => l.split(/ {2,}/)), [
+    ["ID", "NAME", "DEVICES", "PATH"],
+    ["docs", "docs", "laptop", join(base, "docs")],
+    ["1 shared folder that no device syncs any more not listed: mycel folder list --all"],
+  ]);
+  const all = await h.run(["folder", "list", "--all"]);
+  assert.match(all.stdout, /^old +old +no device +not joined here$/m);
+  assert.match(all.stdout, /To sync an offer here: mycel folder join old PATH/);
+  const json = await h.json<FolderList>(["folder", "list", "--json"]);
+  assert.deepEqual(json.offers, [{ id: "old", name: "old", path: null, devices: [] }]);
+
+  // Nothing but such a share: no empty table, only the line.
+  await h.ok(["--no-sync", "folder", "remove", "docs"]);
+  const none = await h.run(["folder", "list"]);
+  assert.equal(
+    none.stdout,
+    "2 shared folders that no device syncs any more not listed: mycel folder list --all\n",
+  );
 });

@@ -2,7 +2,12 @@
  * @module folder_list
  * `mycel folder list`: the folders shared in the mesh, those synced here
  * first, then offers not joined yet, each with the devices that joined it
- * and were not removed since (every cell checked for unsafe text by renderTable). Apart because it only
+ * and were not removed since (every cell checked for unsafe text by renderTable).
+ * A share that no device syncs any more (each removed it, or was removed
+ * from the mesh) is no offer: joining it would sync with nobody, and listed
+ * it stayed there for good; the text leaves such shares out and says how
+ * many (`--all` shows them), `--json` gives them among the offers with no
+ * devices, as before. Apart because it only
  * reads, and what it shows is the mesh's view of folders, not this
  * device's folder on disk.
  */
@@ -17,7 +22,10 @@ export const folderListCommand: CommandSpec = {
   path: ["folder", "list"],
   summary: "list shared folders: those synced here, and offers not joined yet",
   args: [],
-  flags: [JSON_FLAG],
+  flags: [
+    { name: "all", help: "also list shares that no device syncs any more" },
+    JSON_FLAG,
+  ],
   ...LOCAL,
   async run(ctx, input) {
     const list = await withRead(ctx, (home) => {
@@ -54,21 +62,28 @@ export const folderListCommand: CommandSpec = {
     // Every cell passes the text-safety check in renderTable.
     const joined = list.filter((x) => x.path !== null);
     const offers = list.filter((x) => x.path === null);
+    // Not joined here nor anywhere: hidden unless asked for (module comment).
+    const left = input.flags.all ? [] : offers.filter((x) => x.devices.length === 0);
+    const shown = offers.filter((x) => !left.includes(x));
     const table = renderTable(
       [{ header: "id" }, { header: "name", max: 24 }, { header: "devices", max: 40 }, {
         header: "path",
       }],
-      [...joined, ...offers].map((f) => [
+      [...joined, ...shown].map((f) => [
         f.id,
         f.name,
         f.devices.join(", ") || "no device",
         f.path ?? { text: "not joined here", tone: "yellow" },
       ]),
     );
-    for (const line of table) ctx.out.line(line);
-    if (offers.length > 0) {
-      const id = offers.length === 1 ? offers[0].id : "ID";
+    if (joined.length + shown.length > 0) { for (const line of table) ctx.out.line(line); }
+    if (shown.length > 0) {
+      const id = shown.length === 1 ? shown[0].id : "ID";
       ctx.out.line(`To sync an offer here: mycel folder join ${id} PATH`);
+    }
+    if (left.length > 0) {
+      const n = left.length === 1 ? "1 shared folder" : `${left.length} shared folders`;
+      ctx.out.line(`${n} that no device syncs any more not listed: mycel folder list --all`);
     }
     return ExitCode.ok;
   },
