@@ -21,6 +21,11 @@ import { deviceOfHex } from "../storage/sql_folders.ts";
 export interface Winner {
   readonly path: string;
   readonly version: FileVersion;
+  /**
+   * The winning version's stored bytes (its canonical encoding): compared
+   * by content without decoding the other side (stored_content_key.ts).
+   */
+  readonly bytes: Uint8Array;
   /** Per version of the set, its entry's (author hex, seq). */
   readonly dots: readonly [string, number][];
   /** Hex key of the winning version's maker (its entry's author). */
@@ -46,6 +51,7 @@ export function* winners(rows: FolderRows, folder: string): Generator<Winner> {
       yield {
         path,
         version: only,
+        bytes: list[0].bytes,
         dots: [[list[0].author, list[0].seq]],
         maker: list[0].author,
         conflict: false,
@@ -55,14 +61,16 @@ export function* winners(rows: FolderRows, folder: string): Generator<Winner> {
       continue;
     }
     const w = winnerOf(versions);
+    const at = versions.indexOf(w);
     // A version a deletion of the set undid (a mere touch of what it deleted)
     // loses without a copy: nothing of it is waited for.
     const undone = undoneIn(versions);
     yield {
       path,
       version: w,
+      bytes: list[at].bytes,
       dots: list.map((v) => [v.author, v.seq]),
-      maker: list[versions.indexOf(w)].author,
+      maker: list[at].author,
       conflict: versions.some((v) => !sameContent(v, w)),
       losers: versions.flatMap((v, i) =>
         sameContent(v, w) || undone.has(v) ? [] : [{ version: v, maker: list[i].author }]

@@ -9,9 +9,9 @@
  */
 
 import { type FileContent, sameContent } from "../files/version_content.ts";
-import { decodeStoredFileVersion } from "../log/file_version_codec.ts";
+import { sameStoredContent, storedContentKey } from "../log/stored_content_key.ts";
 import type { Home } from "../storage/home_handle.ts";
-import type { IndexRow } from "../storage/sql_file_index.ts";
+import type { IndexHeld } from "../storage/sql_file_index.ts";
 import type { LocalFolder } from "../storage/sql_folder_local.ts";
 import type { HeldPart } from "./folder_partial.ts";
 import type { removedMakers } from "./folder_winners.ts";
@@ -29,10 +29,10 @@ export function selfCounting(
   parts?: ReadonlyMap<string, HeldPart>,
 ): Counting {
   // Its index read alongside the winners (both by path), none of it kept.
-  const index = pathCursor<IndexRow>(home.folderLocal.indexRows(folder));
+  const index = pathCursor<IndexHeld>(home.folderLocal.indexRows(folder));
   // Only what its bytes need of the files to fetch (path, size, chunks): not
   // the winners, nor their versions' vectors (100,000 kept to the end).
-  const toFetch: { path: string; content: FileContent }[] = [];
+  const toFetch: { path: string; content: FileContent; key: string }[] = [];
   return counting(0, 0, (c, w) => {
     if (ignored(w.path)) return;
     // Conflicts of paths this device ignores are not its own to end: another device's.
@@ -49,11 +49,10 @@ export function selfCounting(
     }
     const row = index.at(w.path);
     // A folder's row (docs/folders.md "Empty folders") holds no file.
-    // The row's version is decoded only when it is compared (a renamed
-    // folder's old paths, deletions now, need no decoding).
+    // The row's version is compared by its bytes, not decoded (stored_content_key.ts).
     const ok = w.version.kind === "deleted"
       ? row === undefined || row.kind === "dir"
-      : !!row?.version && sameContent(decodeStoredFileVersion(row.version), w.version);
+      : !!row?.version && sameStoredContent(row.version, w.bytes);
     if (ok) return;
     // Only content to fetch: a deletion or a link needs nobody.
     const fetched = w.version.kind === "file" && w.version.size > 0;
@@ -63,14 +62,15 @@ export function selfCounting(
     c.behindFiles++;
     const v = w.version;
     if (v.kind === "file") {
-      toFetch.push({ path: w.path, content: { kind: "file", size: v.size, chunks: v.chunks } });
+      const content: FileContent = { kind: "file", size: v.size, chunks: v.chunks };
+      toFetch.push({ path: w.path, content, key: storedContentKey(w.bytes) ?? "" });
     }
   }, (c) => {
     // Bytes still to fetch: content held here already (a rename or copy
     // made elsewhere, placed from this device's own files) costs none.
     index.close();
     const rows = home.folderLocal.indexRows(folder);
-    const here = heldHere(home, local?.root, rows, toFetch.map((w) => w.content));
+    const here = heldHere(home, local?.root, rows, toFetch);
     toFetch.forEach(({ path, content }, i) => {
       const held = here[i];
       c.behindBytes += content.size - held;

@@ -41,10 +41,12 @@ function statements(db: Db) {
     versionsAt: p(
       "SELECT id, author, seq, bytes FROM file_versions WHERE folder = ? AND path = ? ORDER BY id",
     ),
-    pathPage: p(
+    // Rows as arrays: an object per row of node:sqlite's, read column by
+    // column into a StoredVersion, was 4% of a status of 200,000 versions.
+    pathPage: arrays(p(
       "SELECT path, id, author, seq, bytes FROM file_versions WHERE folder = ? AND (path, id) > (?, ?)" +
         " ORDER BY path, id LIMIT ?",
-    ),
+    )),
     allPage: p(
       "SELECT folder, path, id, author, seq, bytes FROM file_versions" +
         " WHERE (folder, path, id) > (?, ?, ?) ORDER BY folder, path, id LIMIT ?",
@@ -59,6 +61,14 @@ function statements(db: Db) {
 }
 
 type Statements = ReturnType<typeof statements>;
+
+function arrays(s: ReturnType<Db["prepare"]>): ReturnType<Db["prepare"]> {
+  s.setReturnArrays(true);
+  return s;
+}
+
+/** A row of `pathPage`. */
+type PathSql = [string, string, string, number, Uint8Array];
 const PAGE = 1000;
 
 interface DeviceSql {
@@ -189,18 +199,17 @@ export class SqlFolders implements FolderStore {
     let current: string | undefined;
     let list: StoredVersion[] = [];
     for (;;) {
-      const rows = q.pathPage.all(folder, path, id, PAGE) as Record<string, unknown>[];
-      for (const r of rows) {
-        if (r.path !== current) {
+      const rows = q.pathPage.all(folder, path, id, PAGE) as unknown as PathSql[];
+      for (const [p, vid, author, seq, bytes] of rows) {
+        if (p !== current) {
           if (current !== undefined) yield [current, list];
-          current = r.path as string;
+          current = p;
           list = [];
         }
-        list.push(versionOf(r));
+        list.push({ id: vid, author, seq, bytes });
       }
       if (rows.length < PAGE) break;
-      path = rows[rows.length - 1].path as string;
-      id = rows[rows.length - 1].id as string;
+      [path, id] = rows[rows.length - 1];
     }
     if (current !== undefined) yield [current, list];
   }
