@@ -22,7 +22,7 @@ import type { LocalFolder } from "../storage/sql_folder_local.ts";
 import { deviceOfHex } from "../storage/sql_folders.ts";
 import { decodeSignedEntry } from "../log/entry.ts";
 import type { HeldPart } from "./folder_partial.ts";
-import { removedMakers, type Winner } from "./folder_winners.ts";
+import { removedMakers, type Winner, winners } from "./folder_winners.ts";
 import type { Counting } from "./standing_count.ts";
 import { otherCounting } from "./standing_other.ts";
 import { selfCounting } from "./standing_self.ts";
@@ -95,6 +95,7 @@ export function deviceStandings(
 ): { add(w: Winner): void; finish(): DeviceStanding[] } {
   const removedMaker = removedMakers(home);
   const devices: { key: DeviceKey; self: boolean; row: DeviceFolderRow; c: Counting }[] = [];
+  const frontier = rows.frontier(folder);
   for (const [f, hex, row] of rows.deviceRows()) {
     if (f !== folder || !row.joined) continue;
     const key = deviceOfHex(hex);
@@ -103,7 +104,7 @@ export function deviceStandings(
     const self = key === home.device;
     const c = self
       ? selfCounting(home, folder, local, ignored, removedMaker, parts)
-      : otherCounting(hex, row, removedMaker);
+      : otherCounting(hex, row, removedMaker, frontier, () => winners(rows, folder));
     devices.push({ key, self, row, c });
   }
   return {

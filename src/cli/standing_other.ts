@@ -21,10 +21,23 @@ export function otherCounting(
   hex: string,
   row: DeviceFolderRow,
   removedMaker: ReturnType<typeof removedMakers>,
+  folderFrontier: ReadonlyMap<string, number>,
+  again: () => Iterable<Winner>,
 ): Counting {
   const p = row.progress;
   const seen = new Map((p?.frontier ?? []).map(([k, s]) => [k.hex, s]));
   const isBehind = (w: Winner) => w.dots.some(([a, s]) => a !== hex && s > (seen.get(a) ?? 0));
+  // No version can be behind when its record had seen the folder's
+  // frontier (every version's seq is at most its author's there): then the
+  // content it had seen is never asked for, and not keyed (a key per file of
+  // 100,000, and its set, were a tenth of a status). Should a version be
+  // behind all the same, the keys are made from there on, and those of the
+  // versions gone by in a second pass (`again`) at the end.
+  let keying = [...folderFrontier].some(([a, s]) => a !== hex && s > (seen.get(a) ?? 0));
+  let missed = false;
+  const keySeen = (w: Winner) => {
+    if (w.version.kind === "file") seenKeys.add(storedContentKey(w.bytes) ?? "");
+  };
   // Content it holds as far as we can tell: what it had seen, and what a
   // deletion it has not seen yet (the old name of a rename) still holds
   // (named by digest: a SHA-256 each, so only files behind are hashed,
@@ -39,9 +52,10 @@ export function otherCounting(
     const v = w.version;
     // Its own versions it holds, whether or not its last report had them.
     if (!isBehind(w)) {
-      if (v.kind === "file") seenKeys.add(storedContentKey(w.bytes) ?? "");
+      if (keying) keySeen(w);
       return;
     }
+    if (!keying) keying = missed = true;
     if (v.kind === "deleted" && v.deletedContent !== undefined) deletedHeld.add(v.deletedContent);
     c.behindFiles++;
     if (v.kind === "file") behind.push({ v, key: storedContentKey(w.bytes) });
@@ -49,6 +63,9 @@ export function otherCounting(
     const name = removedMaker(v, w.maker);
     if (name !== undefined) c.fromRemoved.set(name, (c.fromRemoved.get(name) ?? 0) + 1);
   }, (c) => {
+    if (missed && behind.length > 0) {
+      for (const w of again()) if (!isBehind(w)) keySeen(w);
+    }
     const itHolds = (v: RegularFileVersion, key: string | undefined) =>
       (key !== undefined && seenKeys.has(key)) ||
       (deletedHeld.size > 0 && deletedHeld.has(contentDigest(v)));
