@@ -74,10 +74,10 @@ export function folderStatus(
   for (const w of winners(rows, folder)) {
     standings.add(w);
     if (w.conflict) conflicts++;
-    if (w.version.kind === "deleted") continue;
+    if (w.kind === "deleted") continue;
     files++;
     if (isConflictCopy(w.path)) conflictCopies++;
-    if (w.version.kind === "file") bytes += w.version.size;
+    bytes += w.size;
   }
   const devices = standings.finish();
   // Only paths of several versions are decoded again (conflicts: rare).

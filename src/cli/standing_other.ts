@@ -36,7 +36,7 @@ export function otherCounting(
   let keying = [...folderFrontier].some(([a, s]) => a !== hex && s > (seen.get(a) ?? 0));
   let missed = false;
   const keySeen = (w: Winner) => {
-    if (w.version.kind === "file") seenKeys.add(storedContentKey(w.bytes) ?? "");
+    if (w.kind === "file") seenKeys.add(storedContentKey(w.bytes) ?? "");
   };
   // Content it holds as far as we can tell: what it had seen, and what a
   // deletion it has not seen yet (the old name of a rename) still holds
@@ -49,18 +49,19 @@ export function otherCounting(
   const behind: { v: RegularFileVersion; key: string | undefined }[] = [];
   return counting(p?.needFiles ?? 0, p?.needBytes ?? 0, (c, w) => {
     if (p === undefined) return;
-    const v = w.version;
     // Its own versions it holds, whether or not its last report had them.
     if (!isBehind(w)) {
       if (keying) keySeen(w);
       return;
     }
     if (!keying) keying = missed = true;
-    if (v.kind === "deleted" && v.deletedContent !== undefined) deletedHeld.add(v.deletedContent);
     c.behindFiles++;
-    if (v.kind === "file") behind.push({ v, key: storedContentKey(w.bytes) });
+    // Decoded only here (a version it is behind by), and not a link.
+    const v = w.kind === "symlink" ? undefined : w.version;
+    if (v?.kind === "deleted" && v.deletedContent !== undefined) deletedHeld.add(v.deletedContent);
+    if (v?.kind === "file") behind.push({ v, key: storedContentKey(w.bytes) });
     // Content only a device removed since made: it may never reach that device either.
-    const name = removedMaker(v, w.maker);
+    const name = removedMaker(w, w.maker);
     if (name !== undefined) c.fromRemoved.set(name, (c.fromRemoved.get(name) ?? 0) + 1);
   }, (c) => {
     if (missed && behind.length > 0) {

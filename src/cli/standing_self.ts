@@ -50,18 +50,19 @@ export function selfCounting(
     const row = index.at(w.path);
     // A folder's row (docs/folders.md "Empty folders") holds no file.
     // The row's version is compared by its bytes, not decoded (stored_content_key.ts).
-    const ok = w.version.kind === "deleted"
+    const ok = w.kind === "deleted"
       ? row === undefined || row.kind === "dir"
       : !!row?.version && sameStoredContent(row.version, w.bytes);
     if (ok) return;
     // Only content to fetch: a deletion or a link needs nobody.
-    const fetched = w.version.kind === "file" && w.version.size > 0;
+    const fetched = w.kind === "file" && w.size > 0;
     if (fetched && w.maker === home.device.hex) c.fromSelf++;
-    const name = removedMaker(w.version, w.maker);
+    const name = removedMaker(w, w.maker);
     if (name !== undefined) c.fromRemoved.set(name, (c.fromRemoved.get(name) ?? 0) + 1);
     c.behindFiles++;
-    const v = w.version;
-    if (v.kind === "file") {
+    // Decoded only here: a file to fetch (its chunks).
+    const v = w.kind === "file" ? w.version : undefined;
+    if (v?.kind === "file") {
       const content: FileContent = { kind: "file", size: v.size, chunks: v.chunks };
       toFetch.push({ path: w.path, content, key: storedContentKey(w.bytes) ?? "" });
     }

@@ -81,6 +81,35 @@ export function storedContentKey(bytes: Uint8Array): string | undefined {
   return `${"fld"[mine[0]]}${latin1(bytes, mine[1], mine[2])}${latin1(bytes, mine[3], mine[4])}`;
 }
 
+const KINDS = ["file", "symlink", "deleted"] as const;
+
+/**
+ * The kind of stored version `bytes` and, a file's, its size (else 0), read
+ * without decoding the rest; undefined when they are not a version's
+ * encoding as far as this walk can tell (decode them to know why). A
+ * folder's totals and most of its paths' standings need no more of a
+ * version (folder_winners.ts).
+ */
+export function storedKindSize(
+  bytes: Uint8Array,
+): { kind: (typeof KINDS)[number]; size: number } | undefined {
+  if (!spans(bytes, mine)) return undefined;
+  const kind = KINDS[mine[0]];
+  if (kind !== "file") return { kind, size: 0 };
+  const at = mine[1], head = bytes[at], ai = head & 0x1f;
+  let size: number;
+  if (head === 0xfb) {
+    size = new DataView(bytes.buffer, bytes.byteOffset + at + 1, 8).getFloat64(0);
+  } else if (head >> 5 !== 0) {
+    return undefined;
+  } else if (ai < 24) size = ai;
+  else if (ai === 24) size = bytes[at + 1];
+  else if (ai === 25) size = (bytes[at + 1] << 8) | bytes[at + 2];
+  else {size =
+      ((bytes[at + 1] << 24) | (bytes[at + 2] << 16) | (bytes[at + 3] << 8) | bytes[at + 4]) >>> 0;}
+  return Number.isSafeInteger(size) && size >= 0 ? { kind, size } : undefined;
+}
+
 /**
  * True when stored versions `a` and `b` hold the same content (as
  * `sameContent` says of them decoded); false too when either is not a

@@ -5,14 +5,19 @@
  * equal keys, and sameStoredContent, exactly when sameContent says the
  * decoded versions hold the same content — whatever their paths, makers,
  * vectors, mtimes and exec bits; sizes past 2^32 (written as float64)
- * included. Bytes that are no version's encoding give no key.
+ * included; its kind and size read alike. Bytes that are no version's
+ * encoding give no key.
  */
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { encodeFileVersion } from "../../src/log/file_version_codec.ts";
 import type { FileVersion } from "../../src/log/file_version.ts";
-import { sameStoredContent, storedContentKey } from "../../src/log/stored_content_key.ts";
+import {
+  sameStoredContent,
+  storedContentKey,
+  storedKindSize,
+} from "../../src/log/stored_content_key.ts";
 import { sameContent } from "../../src/files/version_content.ts";
 import { encodeCbor } from "../../src/log/cbor.ts";
 import { MIN_CHUNK_FLOOR } from "../../src/log/chunk_list.ts";
@@ -86,6 +91,16 @@ Deno.test("property: stored bytes hold the same content exactly when the version
   assert.ok(same > 100, `only ${same} pairs of the same content`);
 });
 
+Deno.test("property: a stored version's kind and size read from its bytes are the decoded ones", () => {
+  fc.assert(
+    fc.property(version, (v) => {
+      const want = { kind: v.kind, size: v.kind === "file" ? v.size : 0 };
+      assert.deepEqual(storedKindSize(encodeFileVersion(v)), want);
+    }),
+    { numRuns: 500 },
+  );
+});
+
 Deno.test("bytes that are no version's encoding have no content key and hold nothing", () => {
   const file: FileVersion = {
     path: "a",
@@ -102,6 +117,7 @@ Deno.test("bytes that are no version's encoding have no content key and hold not
   for (let n = 0; n < bytes.length; n++) {
     const cut = bytes.subarray(0, n);
     assert.equal(storedContentKey(cut), undefined, `the first ${n} bytes`);
+    assert.equal(storedKindSize(cut), undefined);
     assert.equal(sameStoredContent(cut, cut), false);
   }
   for (const other of [[1, 2], [1, "a", 0], "text", [1, "a", 9, 1, new Uint8Array(32), []]]) {

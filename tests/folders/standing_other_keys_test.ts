@@ -35,6 +35,8 @@ function winner(path: string, seq: number): Winner {
   };
   return {
     path,
+    kind: "file",
+    size: 100,
     version,
     bytes: encodeFileVersion(version),
     dots: [[makerKey.hex, seq]],
