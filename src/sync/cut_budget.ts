@@ -26,7 +26,8 @@
  *
  * A whole checkpoint we refused as too large ({@link Cut} `refused`) is no
  * cut for the device (3 and 4), but its making cost what a cut costs: the
- * home rests after it (2), except for that device's next cut in parts.
+ * home rests after it (2), except for that device's next cut in parts,
+ * whose own rest then starts where that one ends (a quarter still).
  *
  * A cut held by a process that died (`settle`) counts as abandoned when its
  * holder last said it was alive, so a crash holds the gate no longer than

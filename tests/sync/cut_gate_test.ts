@@ -213,3 +213,25 @@ Deno.test("the rest after a cut counts from when its making began, not from the 
   clock.t += DUTY_FACTOR * 2000;
   cutWhole(gate, "gamma", "gamma");
 });
+
+Deno.test("a device's cut in parts spared the rest after its refused whole try adds its own rest to that one: cutting stays at most a quarter of the time", () => {
+  const { clock, gate } = clocked();
+  const start = clock.t;
+  // A member's device claims no parts against a state too large to go whole.
+  const tried = gate.take("made-up 1", "mallory", true);
+  tried.began();
+  clock.t += 10_000;
+  tried.refused();
+  // The same device in parts, spared the rest, cut at once: 7.5 s.
+  const parts = gate.take("made-up 1", "mallory");
+  parts.began();
+  clock.t += 7_500;
+  parts.made();
+  parts.done(true);
+  // 17.5 s of cutting: no cut for anyone else before 4 × 17.5 s from the start.
+  // Before, the second rest ran from the first's end (3 × 7.5 s): 40 s, 44 % cutting.
+  clock.t = start + (DUTY_FACTOR + 1) * 17_500 - 1;
+  refused(() => gate.take("gamma", "gamma"), /rests between cuts/);
+  clock.t += 1;
+  cutWhole(gate, "gamma", "gamma");
+});
