@@ -14,22 +14,12 @@
 
 import assert from "node:assert/strict";
 import type { MeshRowJson } from "../../src/cli/json_types.ts";
-import { type Device, devices } from "./_helpers.ts";
+import type { Device } from "./_helpers.ts";
+import { phoneAheadOfLaptop, stolenPhoneDevices } from "./_stolen_phone.ts";
 
 Deno.test("a removed phone's entries past its cut are shown aside on the devices that hold them, named by id beside its replacement, and the replacement claims none", async () => {
-  await using devs = await devices(["laptop", "desktop", "phone"]);
-  const [laptop, desktop, phone] = devs.list;
-  await devs.peer(laptop, desktop);
-  await devs.peer(laptop, phone);
-  await devs.peer(desktop, phone);
-  await laptop.serve();
-  await desktop.serve();
-  for (const d of [phone, desktop, laptop]) assert.notEqual((await d.syncNow()).result.code, 1);
-  const cut = (await phone.status()).log.heads[phone.id].seq;
-  // The phone's change reaches the desktop only; then the laptop removes the phone.
-  await laptop.stopServer();
-  await phone.write("pref", "set", "theme", "stolen");
-  assert.equal((await phone.syncNow()).of(desktop).status, "synced");
+  await using devs = await stolenPhoneDevices();
+  const { laptop, desktop, phone, cut } = await phoneAheadOfLaptop(devs);
   const removed = (await laptop.write("mesh", "remove", "phone", "--yes")).stdout;
   assert.match(
     removed,

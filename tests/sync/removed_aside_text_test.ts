@@ -11,24 +11,11 @@
  */
 
 import assert from "node:assert/strict";
-import { devices } from "./_helpers.ts";
+import { phoneAheadOfLaptop, stolenPhoneDevices } from "./_stolen_phone.ts";
 
 Deno.test("a stolen phone removed: the removal says which of its changes stay, and an entry the remover never held is said to be past its cut, not written after the removal", async () => {
-  await using devs = await devices(["laptop", "desktop", "phone"]);
-  const [laptop, desktop, phone] = devs.list;
-  await devs.peer(laptop, desktop);
-  await devs.peer(laptop, phone);
-  await devs.peer(desktop, phone);
-  await laptop.serve();
-  await desktop.serve();
-  for (const d of [phone, desktop, laptop]) assert.notEqual((await d.syncNow()).result.code, 1);
-  await devs.assertConverged();
-  const cut = (await phone.status()).log.heads[phone.id].seq;
-
-  // The phone's change reaches the desktop only; then the laptop removes the phone.
-  await laptop.stopServer();
-  await phone.write("pref", "set", "theme", "stolen");
-  assert.equal((await phone.syncNow()).of(desktop).status, "synced");
+  await using devs = await stolenPhoneDevices();
+  const { laptop, desktop, phone, cut } = await phoneAheadOfLaptop(devs);
   // The removal says what of the phone stays (all the laptop holds) and how to replace it.
   const dry = await laptop.tmp.json<{ status: string; keeps_up_to: number }>(
     ["--no-sync", "mesh", "remove", "phone", "--dry-run", "--json"],
