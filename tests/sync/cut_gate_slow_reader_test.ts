@@ -17,12 +17,10 @@
 
 import assert from "node:assert/strict";
 import { DeviceKey } from "../../src/log/device_key.ts";
-import { ABILITY_PARTS } from "../../src/protocol/sync_messages.ts";
 import type { SyncMessage } from "../../src/protocol/sync_messages.ts";
 import { takeCut, useCutClock } from "../../src/sync/cut_gate.ts";
-import { sendLacking } from "../../src/sync/exchange_send.ts";
-import type { ExchangeOptions, ExchangeResult } from "../../src/sync/exchange_types.ts";
 import { MemMesh, pref } from "./_mem_mesh.ts";
+import { sendHalf } from "./_send_half.ts";
 
 const beta = DeviceKey.of(new Uint8Array(32).fill(7));
 const gamma = DeviceKey.of(new Uint8Array(32).fill(8));
@@ -46,27 +44,7 @@ Deno.test("a member reading our state's parts slowly does not hold the cut gate:
     }
     sent.push(msg.type);
   };
-  const result = {
-    idle: false,
-    sent: 0,
-    sentCheckpoint: false,
-    more: false,
-    peer: { abilities: ABILITY_PARTS },
-    peerMore: false,
-    newer: [],
-    sentUpTo: new Map(),
-    headsSent: 0,
-  } as unknown as ExchangeResult;
-  const o = { peer: beta, checkpointMin: 0, partBytes: 1024 } as unknown as ExchangeOptions;
-  const sending = sendLacking({
-    home: alpha.home,
-    o,
-    send,
-    heads: alpha.home.log.heads(),
-    evidence: [],
-    theirs: Promise.resolve(new Map()),
-    result,
-  });
+  const { result, done: sending } = sendHalf(alpha.home, beta, { send });
   await Promise.race([asked, sending]);
   assert.ok(sent.includes("parts_head"), `beta was sent the head of our state: ${sent}`);
   assert.ok(!sent.includes("part"), "and none of its parts yet");

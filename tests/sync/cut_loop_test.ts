@@ -20,7 +20,6 @@ import { isMycelError } from "../../src/errors.ts";
 import type { DeviceKey } from "../../src/log/device_key.ts";
 import type { Op } from "../../src/log/ops.ts";
 import { ABILITY_PARTS } from "../../src/protocol/sync_messages.ts";
-import type { SyncMessage } from "../../src/protocol/sync_messages.ts";
 import { homePaths } from "../../src/storage/home.ts";
 import type { Home } from "../../src/storage/home_handle.ts";
 import {
@@ -30,9 +29,8 @@ import {
   takeCut,
   useCutClock,
 } from "../../src/sync/cut_gate.ts";
-import { sendLacking } from "../../src/sync/exchange_send.ts";
-import type { ExchangeOptions, ExchangeResult } from "../../src/sync/exchange_types.ts";
 import { MemMesh, pref } from "./_mem_mesh.ts";
+import { sendHalf } from "./_send_half.ts";
 
 /**
  * Alpha's sending half for a session of `peer`, which holds nothing (or
@@ -45,25 +43,13 @@ async function ask(
   abilities = ABILITY_PARTS,
 ): Promise<string> {
   const sent: string[] = [];
-  const result = {
-    sent: 0,
-    sentCheckpoint: false,
-    more: false,
-    peer: { abilities },
-    newer: [],
-    sentUpTo: new Map(),
-  } as unknown as ExchangeResult;
-  const o = { peer, checkpointMin: 0, partBytes: 1024 } as unknown as ExchangeOptions;
+  const { result, done } = sendHalf(home, peer, {
+    send: (msg) => void sent.push(msg.type),
+    abilities,
+    holds,
+  });
   try {
-    await sendLacking({
-      home,
-      o,
-      send: (msg: SyncMessage) => Promise.resolve(void sent.push(msg.type)),
-      heads: home.log.heads(),
-      evidence: [],
-      theirs: Promise.resolve(holds),
-      result,
-    });
+    await done;
   } catch (e) {
     if (isMycelError(e, "checkpoint_too_large")) return "too large";
     if (!isMycelError(e, "busy")) throw e;

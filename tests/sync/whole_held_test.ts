@@ -23,10 +23,9 @@ import type { DeviceKey } from "../../src/log/device_key.ts";
 import { ABILITY_PARTS, type SyncMessage } from "../../src/protocol/sync_messages.ts";
 import type { Home } from "../../src/storage/home_handle.ts";
 import { useCutClock } from "../../src/sync/cut_gate.ts";
-import { sendLacking } from "../../src/sync/exchange_send.ts";
-import type { ExchangeOptions, ExchangeResult } from "../../src/sync/exchange_types.ts";
 import { MAX_WHOLE_HELD } from "../../src/sync/whole_held.ts";
 import { MemMesh, pref } from "./_mem_mesh.ts";
+import { sendHalf } from "./_send_half.ts";
 
 /** A session of `peer` asking for our state (`abilities`): what went, and a gate its reading waits on. */
 function session(home: Home, peer: DeviceKey, abilities: number) {
@@ -35,18 +34,8 @@ function session(home: Home, peer: DeviceKey, abilities: number) {
   let started!: () => void;
   const sending = new Promise<void>((r) => started = r);
   const sent: string[] = [];
-  const result = {
-    sent: 0,
-    sentCheckpoint: false,
-    more: false,
-    peer: { abilities },
-    newer: [],
-    sentUpTo: new Map(),
-  } as unknown as ExchangeResult;
-  const o = { peer, checkpointMin: 0, partBytes: 1024 } as unknown as ExchangeOptions;
-  const done = sendLacking({
-    home,
-    o,
+  const done = sendHalf(home, peer, {
+    abilities,
     send: async (msg: SyncMessage) => {
       sent.push(msg.type);
       if (msg.type === "checkpoint" || msg.type === "parts_head") {
@@ -54,11 +43,7 @@ function session(home: Home, peer: DeviceKey, abilities: number) {
         await reading; // the peer reads nothing more until the test lets it
       }
     },
-    heads: home.log.heads(),
-    evidence: [],
-    theirs: Promise.resolve(new Map()),
-    result,
-  }).then(() => "sent", (e) => {
+  }).done.then(() => "sent", (e) => {
     if (isMycelError(e, "busy")) return e.reason;
     throw e;
   });
