@@ -11,22 +11,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe } from "../helpers/mycel.ts";
 import { devices, put, sharedFolder, syncOk, text } from "./_helpers.ts";
+import { dirDeletedOnA } from "./_deleted_dir.ts";
 
 Deno.test("folder restore DIR of a folder deleted elsewhere puts back each deleted file under it and publishes them", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
-  const [ra, rb] = await sharedFolder(devs, "docs", {
-    seed: async (root) => {
-      await put(root, "d/a.txt", "a\n");
-      await put(root, "d/sub/b.txt", "b\n");
-      await put(root, "top.txt", "t\n");
-    },
-  });
-  await syncOk(b);
-  await Deno.remove(join(ra, "d"), { recursive: true });
-  await a.ok(["--no-sync", "folder", "scan", "docs", "--yes"]); // most of its files: held without
-  await syncOk(a);
-  await syncOk(b);
+  const [ra, rb] = await dirDeletedOnA(devs);
   assert.equal(await text(rb, "d/a.txt"), undefined, "the round removed it here (and kept it)");
 
   const r = await b.run(["folder", "restore", join(rb, "d")]);

@@ -11,23 +11,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe } from "../helpers/mycel.ts";
-import { devices, put, sharedFolder, syncOk, text } from "./_helpers.ts";
+import { devices, syncOk, text } from "./_helpers.ts";
+import { dirDeletedOnA } from "./_deleted_dir.ts";
 
 Deno.test("folder restore DIR on the device that deleted it names each file and where a copy is kept; there, it puts them back everywhere", async () => {
   await using devs = await devices(["a", "b"]);
   const [a, b] = devs.list;
-  const [ra, rb] = await sharedFolder(devs, "docs", {
-    seed: async (root) => {
-      await put(root, "d/a.txt", "a\n");
-      await put(root, "d/sub/b.txt", "b\n");
-      await put(root, "top.txt", "t\n");
-    },
-  });
-  await syncOk(b);
-  await Deno.remove(join(ra, "d"), { recursive: true });
-  await a.ok(["--no-sync", "folder", "scan", "docs", "--yes"]);
-  await syncOk(a);
-  await syncOk(b);
+  const [ra, rb] = await dirDeletedOnA(devs);
 
   const r = await a.run(["--no-sync", "folder", "restore", join(ra, "d"), "--json"]);
   assert.equal(r.code, 1, describe(["folder", "restore"], r));
