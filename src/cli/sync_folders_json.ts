@@ -64,6 +64,11 @@ export interface SyncFolderJson {
     moved_by: string;
     moved_by_name: string;
   }[];
+  /**
+   * Conflict copies this round wrote here (paths in the folder): a file
+   * edited on two devices at once, both versions kept. Empty when none.
+   */
+  conflict_copies: string[];
 }
 
 /** The folders' outcomes, in the order the round applied them. */
@@ -91,6 +96,7 @@ export function foldersJson(
       published: published.get(f.folder) ?? 0,
       applied: a?.done ?? 0,
       fetched_bytes: a?.fetchedBytes ?? 0,
+      conflict_copies: [...(a?.copiesMade ?? [])].sort(),
       to_come: { files: toCome, bytes: toComeBytes },
       unfetchable: { files: unfetchable.length, bytes: sizeOf(unfetchable) },
       not_written: keptPaths(a?.problems ?? []).list ?? [],

@@ -117,6 +117,7 @@ export function reportFolders(
       ctx.out.error(`  see \`mycel folder conflicts ${f.folder}\` for what to do`);
     }
     for (const m of f.carried ?? []) ctx.out.error(`folder ${label}: ${carriedText(m)}`);
+    for (const line of copiesLines(f.folder, label, a.copiesMade ?? [])) ctx.out.error(line);
     if (f.problemsChanged && a.problems.length === 0) {
       ctx.out.error(`folder ${label}: every path is written here again`);
     } else if (f.problemsChanged) {
@@ -157,4 +158,24 @@ export function reportFolders(
     throw stoppedError([...applied, ...scans], "sync folder");
   }
   return { stopped, partial };
+}
+
+/** How many conflict copies a round names before it says "and N more". */
+const COPIES_NAMED = 5;
+
+/**
+ * The conflict copies a round wrote, said once by that round (`folder
+ * conflicts` keeps listing them): a file edited on two devices at once had
+ * both versions kept, and the user should know without running status.
+ */
+function copiesLines(folder: string, label: string, made: readonly string[]): string[] {
+  if (made.length === 0) return [];
+  const sorted = [...made].sort();
+  const named = sorted.slice(0, COPIES_NAMED).map((p) => safeText(p));
+  const more = sorted.length - named.length;
+  return [
+    `folder ${label}: kept both versions of ${plural(sorted.length, "file")} edited on two ` +
+    `devices at once: ${named.join(", ")}${more > 0 ? `, and ${more} more` : ""}`,
+    `  see \`mycel folder conflicts ${folder}\` to keep one`,
+  ];
 }

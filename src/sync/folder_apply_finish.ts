@@ -124,6 +124,7 @@ export class Finisher {
       });
       s.settled.add(t.path);
       s.report.done++;
+      if (t.copy) (s.report.copiesMade ??= []).push(t.path);
       s.doneFiles++;
       s.interim.finished(t.path);
       this.#tick();

@@ -44,6 +44,7 @@ export async function applyLinksAndAdoptions(
         });
         s.settled.add(a.path);
         s.report.done++;
+        if (a.copy) (s.report.copiesMade ??= []).push(a.path);
       } else if (a.kind === "adopt") {
         // Same contents: only the time can differ (a touch elsewhere).
         if (

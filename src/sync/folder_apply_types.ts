@@ -93,4 +93,9 @@ export interface ApplyReport {
   carried?: readonly MovedWhileEdited[];
   /** Of `moved`, the ones another device, or a later round, will carry. */
   carryWaiting?: readonly CarryWaiting[];
+  /**
+   * Conflict copies (`NAME.sync-conflict-…`) this round wrote here, by path:
+   * a user who edited a file on two devices is told both were kept.
+   */
+  copiesMade?: string[];
 }
